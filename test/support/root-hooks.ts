@@ -1,0 +1,8 @@
+import { stopTestMongo } from './mongo.ts';
+
+export const mochaHooks = {
+  async afterAll(this: Mocha.Context) {
+    this.timeout(30_000);
+    await stopTestMongo();
+  },
+};
