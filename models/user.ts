@@ -1,0 +1,52 @@
+import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
+import { LOCALES } from '../server/i18n/index.ts';
+
+export const ROLES = ['applicant', 'hr_officer', 'leader', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+export const STAFF_ROLES: readonly Role[] = ['hr_officer', 'leader', 'admin'];
+
+const consentSchema = new Schema(
+  {
+    purpose: { type: String, required: true }, // e.g. 'recruitment', 'keep_after_rejection'
+    granted: { type: Boolean, required: true },
+    at: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
+const userSchema = new Schema(
+  {
+    email: { type: String, required: true, unique: true, lowercase: true, trim: true, maxlength: 254 },
+    passwordHash: { type: String },
+    name: { type: String, required: true, trim: true, maxlength: 200 },
+    role: { type: String, enum: ROLES, required: true, default: 'applicant' },
+    institute: { type: Schema.Types.ObjectId, ref: 'Institute' },
+    /** Calls on whose evaluation panel this user sits (named by an administrator). */
+    panelCalls: { type: [Schema.Types.ObjectId], ref: 'Call', default: [] },
+    /** The institute's HR lead receives the overdue digest. */
+    isHrLead: { type: Boolean, default: false },
+    locale: { type: String, enum: LOCALES, default: 'vi' },
+    emailVerifiedAt: { type: Date },
+    disabledAt: { type: Date },
+    /** Bumped when the password changes or the account is disabled: sessions carrying an older value end. */
+    sessionEpoch: { type: Number, default: 0 },
+    totp: {
+      secret: { type: String },
+      enabledAt: { type: Date },
+      recoveryCodeHashes: { type: [String], default: [] },
+    },
+    consents: { type: [consentSchema], default: [] },
+    lastSignInAt: { type: Date },
+  },
+  { timestamps: true },
+);
+
+userSchema.index({ role: 1, institute: 1 });
+
+export type UserFields = InferSchemaType<typeof userSchema>;
+export type UserDoc = HydratedDocument<UserFields>;
+export const User = model('User', userSchema);
+
+export function isStaff(user: { role: string } | undefined | null): boolean {
+  return !!user && (STAFF_ROLES as readonly string[]).includes(user.role);
+}

@@ -1,0 +1,184 @@
+// createApp(deps) builds the Express app with a fixed request pipeline; listen() lives in main.ts
+// so tests build the app with their own dependencies.
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import session from 'express-session';
+import MongoStore from 'connect-mongo';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { csrfSync } from 'csrf-sync';
+import type { Config } from './config.ts';
+import type { Logger } from './logger.ts';
+import type { Database } from './db/index.ts';
+import type { Mailer } from './mail/mailer.ts';
+import { CsrfError } from './errors.ts';
+import { configurePassport } from './accounts/passport.ts';
+import { viewEngine, viewsDir } from './views/engine.ts';
+import { inputGuard } from './http/input-guard.ts';
+import { localeMiddleware } from './http/locale.ts';
+import { authGate } from './http/auth-gate.ts';
+import { errorHandler, notFoundHandler } from './http/error-handler.ts';
+import { takeFlash } from './http/flash.ts';
+import { registerRoutes } from '../routes/index.ts';
+import './http/types.ts';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  mailer: Mailer;
+  /** Injectable clock for deadline and expiry logic in tests. */
+  now?: () => Date;
+}
+
+export interface AppContext extends AppDeps {
+  now: () => Date;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,100}$/;
+export const publicDir = path.resolve(import.meta.dirname, '../public');
+
+export function createApp(deps: AppDeps): Express {
+  const ctx: AppContext = { ...deps, now: deps.now ?? (() => new Date()) };
+  const { config, logger, db } = ctx;
+  const app = express();
+
+  app.set('trust proxy', config.trustProxy);
+  app.disable('x-powered-by');
+  app.engine('hbs', viewEngine().engine);
+  app.set('view engine', 'hbs');
+  app.set('views', viewsDir);
+
+  // 1. request id and access log
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || (req.url ?? '').startsWith('/static/') },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    }),
+  );
+
+  // 2. security headers: scripts, styles and images from this origin only, no inline script
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          fontSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          ...(config.secureCookies ? { upgradeInsecureRequests: [] } : {}),
+        },
+      },
+      strictTransportSecurity: config.secureCookies ? { maxAge: 15552000, includeSubDomains: true } : false,
+      referrerPolicy: { policy: 'same-origin' },
+    }),
+  );
+
+  // 3. static assets, and probes, before any session is created
+  app.use('/static', express.static(publicDir, { maxAge: config.env === 'production' ? '7d' : 0, fallthrough: true, index: false }));
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ok = await db.ping();
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'database unreachable' });
+  });
+
+  // 4. bodies: small, flat (no nested objects from form field names), and free of $ / dotted keys
+  app.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 500 }));
+  app.use(express.json({ limit: '200kb' }));
+  app.use(inputGuard);
+
+  // 5. session in MongoDB: idle timeout by a rolling cookie, absolute lifetime by createdAt
+  app.use(
+    session({
+      name: 'sid',
+      secret: config.sessionSecret,
+      resave: false,
+      saveUninitialized: false,
+      rolling: true,
+      proxy: config.trustProxy !== false,
+      cookie: { httpOnly: true, sameSite: 'lax', secure: config.secureCookies, maxAge: config.sessionIdleMs },
+      store: MongoStore.create({
+        client: db.connection.getClient(),
+        collectionName: 'sessions',
+        ttl: Math.ceil(config.sessionAbsoluteMs / 1000),
+        autoRemove: 'native',
+        stringify: false,
+      }),
+    }),
+  );
+  app.use((req, _res, next) => {
+    const now = ctx.now().getTime();
+    if (req.session.createdAt === undefined) {
+      req.session.createdAt = now;
+      next();
+    } else if (now - req.session.createdAt > config.sessionAbsoluteMs) {
+      req.session.regenerate((err) => next(err));
+    } else next();
+  });
+
+  // 6. who is signing in
+  const passport = configurePassport();
+  app.use(passport.initialize());
+  app.use(passport.session());
+
+  // 7. language and shared page data
+  app.use(localeMiddleware);
+  app.use((req, res, next) => {
+    res.locals.user = req.user;
+    res.locals.currentPath = req.path;
+    res.locals.flash = takeFlash(req);
+    next();
+  });
+
+  // 8. CSRF on every state-changing request. Multipart bodies are parsed only by the upload
+  // route's multer, so their token travels in a header or the query string.
+  const csrf = csrfSync({
+    getTokenFromRequest: (req) => {
+      const fromBody = (req.body as Record<string, unknown> | undefined)?._csrf;
+      if (typeof fromBody === 'string') return fromBody;
+      const fromHeader = req.get('x-csrf-token');
+      if (fromHeader) return fromHeader;
+      if (req.is('multipart/form-data') && typeof req.query._csrf === 'string') return req.query._csrf;
+      return undefined;
+    },
+  });
+  app.use((req, res, next) => {
+    res.locals.csrfToken = csrf.generateToken(req);
+    if (['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
+      next();
+      return;
+    }
+    if (!csrf.isRequestValid(req)) {
+      next(new CsrfError());
+      return;
+    }
+    next();
+  });
+
+  // 9. default deny: anonymous requests reach only the public allow-list
+  app.use(authGate);
+
+  // 10. features
+  registerRoutes(app, ctx);
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,113 @@
+// The only reader of process.env. Validated once at boot; a bad value stops the process with a
+// message naming the variable, instead of failing later in a request.
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Public base URL used in e-mailed links. Defaults to http://HOST:PORT. */
+  APP_URL: z.string().url().optional(),
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
+  DATA_DIR: z.string().default('data'),
+  EMBEDDED_DB_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).default(30),
+  SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).default(12),
+  TRUST_PROXY: z.string().default('false'),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional(),
+  MAIL_FROM: z.string().default('Talent Programme <no-reply@talent.local>'),
+  UPLOAD_STORAGE: z.enum(['disk', 'gridfs']).default('disk'),
+  UPLOAD_DIR: z.string().default('uploads'),
+  UPLOAD_MAX_MB: z.coerce.number().positive().default(20),
+  CLAMDSCAN_PATH: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
+  LOGIN_LOCKOUT_MINUTES: z.coerce.number().int().min(1).default(15),
+  DISPATCH_INTERVAL_MS: z.coerce.number().int().min(50).default(2000),
+  RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
+  SECURE_COOKIES: bool.optional(),
+});
+
+export type Env = z.input<typeof schema>;
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  appUrl: string;
+  mongodbUri: string | undefined;
+  dataDir: string;
+  embeddedDbPort: number;
+  sessionSecret: string;
+  sessionIdleMs: number;
+  sessionAbsoluteMs: number;
+  trustProxy: boolean | number | string;
+  secureCookies: boolean;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  mailDir: string;
+  upload: { storage: 'disk' | 'gridfs'; dir: string; maxBytes: number; clamdscanPath: string | undefined };
+  logLevel: string;
+  login: { maxFailures: number; lockoutMs: number };
+  dispatchIntervalMs: number;
+  retentionDays: number;
+}
+
+export class ConfigError extends Error {}
+
+function parseTrustProxy(v: string): boolean | number | string {
+  if (v === 'true') return true;
+  if (v === 'false' || v === '') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v; // an address list or a named preset such as "loopback"
+}
+
+/** Builds the config from an environment (process.env by default). Throws ConfigError listing every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<Config> = {}): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (e.NODE_ENV === 'production' && !e.SESSION_SECRET) {
+    throw new ConfigError('Invalid configuration:\n  SESSION_SECRET: required in production (at least 32 characters)');
+  }
+  const appUrl = (e.APP_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`).replace(/\/$/, '');
+  const dataDir = path.resolve(e.DATA_DIR);
+  const cfg: Config = {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    appUrl,
+    mongodbUri: e.MONGODB_URI,
+    dataDir,
+    embeddedDbPort: e.EMBEDDED_DB_PORT,
+    // Development without a secret still needs a stable-per-process one; production refuses above.
+    sessionSecret: e.SESSION_SECRET ?? `dev-only-secret-${process.pid}-change-me-in-production`,
+    sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
+    sessionAbsoluteMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    secureCookies: e.SECURE_COOKIES ?? appUrl.startsWith('https://'),
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    mailDir: path.join(dataDir, 'mail'),
+    upload: {
+      storage: e.UPLOAD_STORAGE,
+      dir: path.resolve(e.UPLOAD_DIR),
+      maxBytes: Math.round(e.UPLOAD_MAX_MB * 1024 * 1024),
+      clamdscanPath: e.CLAMDSCAN_PATH,
+    },
+    logLevel: e.LOG_LEVEL,
+    login: { maxFailures: e.LOGIN_MAX_FAILURES, lockoutMs: e.LOGIN_LOCKOUT_MINUTES * 60_000 },
+    dispatchIntervalMs: e.DISPATCH_INTERVAL_MS,
+    retentionDays: e.RETENTION_DAYS,
+  };
+  return { ...cfg, ...overrides };
+}

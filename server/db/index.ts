@@ -1,0 +1,59 @@
+// Opens the database: MONGODB_URI when configured, else the embedded MongoDB-compatible server
+// started in this process with its data under DATA_DIR/db. Either way the app talks to it through
+// the official driver over the wire, so nothing else changes between the two.
+import path from 'node:path';
+import mongoose, { type Connection } from 'mongoose';
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+
+// Operators smuggled into query values ({ email: { $ne: null } }) become literal equality.
+mongoose.set('sanitizeFilter', true);
+mongoose.set('strictQuery', true);
+
+export interface Database {
+  connection: Connection;
+  uri: string;
+  embedded: boolean;
+  /** Is the database answering? Used by /readyz. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(config: Config, logger: Logger): Promise<Database> {
+  let stopEmbedded: (() => Promise<void>) | undefined;
+  let uri: string;
+  if (config.mongodbUri) {
+    uri = config.mongodbUri;
+  } else {
+    const { startEmbeddedMongo } = await import('../../embedded-mongo/src/index.ts');
+    const dbPath = path.join(config.dataDir, 'db');
+    const server = await startEmbeddedMongo({
+      port: config.embeddedDbPort,
+      dbPath,
+      logger: logger.child({ component: 'embedded-mongo' }),
+    });
+    uri = server.uri('talent');
+    stopEmbedded = () => server.stop();
+    logger.info({ dbPath, port: server.port }, 'embedded database started');
+  }
+  await mongoose.connect(uri, { serverSelectionTimeoutMS: 10_000 });
+  const connection = mongoose.connection;
+  await mongoose.syncIndexes().catch((err: unknown) => logger.warn({ err }, 'index sync failed'));
+  return {
+    connection,
+    uri,
+    embedded: Boolean(stopEmbedded),
+    async ping() {
+      try {
+        await connection.db!.admin().command({ ping: 1 });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await mongoose.disconnect();
+      await stopEmbedded?.();
+    },
+  };
+}

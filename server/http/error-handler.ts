@@ -1,0 +1,88 @@
+// The one place errors become responses: typed AppErrors keep their status and message key;
+// anything else is a 500 whose details go to the log, never to the page.
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import mongoose from 'mongoose';
+import { MongoServerSelectionError, MongoNetworkError } from 'mongodb';
+import type { Logger } from '../logger.ts';
+import {
+  AppError,
+  AuthenticationRequiredError,
+  BadRequestError,
+  CsrfError,
+  ForbiddenError,
+  NotFoundError,
+  PayloadTooLargeError,
+  RateLimitedError,
+  ServiceUnavailableError,
+} from '../errors.ts';
+import { securityEvent } from '../audit/index.ts';
+import { translator, isLocale, DEFAULT_LOCALE } from '../i18n/index.ts';
+import { wantsHtml } from './wants-html.ts';
+
+export const notFoundHandler: RequestHandler = (_req, _res, next) => next(new NotFoundError());
+
+function normalize(err: unknown): AppError | undefined {
+  if (err instanceof AppError) return err;
+  const e = err as { type?: string; status?: number; code?: string } | undefined;
+  if (e?.code === 'EBADCSRFTOKEN' || (e?.status === 403 && /csrf/i.test(String((err as Error)?.message)))) return new CsrfError();
+  if (e?.type === 'entity.too.large') return new PayloadTooLargeError('errors.tooLarge');
+  if (e?.type === 'entity.parse.failed' || e?.type === 'parameters.too.many') return new BadRequestError('errors.badRequest');
+  if (err instanceof mongoose.Error.CastError) return new NotFoundError();
+  if (err instanceof MongoServerSelectionError || err instanceof MongoNetworkError) return new ServiceUnavailableError('errors.databaseUnavailable');
+  return undefined;
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const appErr = normalize(err);
+    const status = appErr?.status ?? 500;
+    if (!appErr) {
+      logger.error({ err, reqId: req.id }, 'unhandled error');
+    } else if (appErr instanceof CsrfError) {
+      securityEvent(logger, req, 'csrf.failed');
+    } else if (appErr instanceof ForbiddenError) {
+      securityEvent(logger, req, 'authz.refused', { reason: appErr.messageKey });
+    } else if (appErr instanceof AuthenticationRequiredError) {
+      securityEvent(logger, req, 'authn.required');
+    } else if (appErr instanceof BadRequestError && appErr.messageKey === 'errors.unsafeInput') {
+      securityEvent(logger, req, 'input.refused');
+    }
+    if (appErr instanceof RateLimitedError) res.setHeader('Retry-After', String(appErr.retryAfterSeconds));
+
+    const locale = isLocale(req.locale) ? req.locale : DEFAULT_LOCALE;
+    const t = translator(locale);
+    const message = t(appErr?.messageKey ?? 'errors.internal', appErr?.params ?? {});
+
+    if (!wantsHtml(req)) {
+      res.status(status).json({ error: { code: appErr?.code ?? 'internal_error', message } });
+      return;
+    }
+    if (appErr instanceof AuthenticationRequiredError && (req.method === 'GET' || req.method === 'HEAD')) {
+      res.redirect(303, `/signin?next=${encodeURIComponent(req.originalUrl)}`);
+      return;
+    }
+    res.status(status).render('errors/error', {
+      title: t(`errors.titles.${status}`, { defaultValue: t('errors.titles.default') }),
+      status,
+      message,
+      code: appErr?.code ?? 'internal_error',
+      requestId: String(req.id ?? ''),
+      backUrl: safeBackUrl(req.get('referer'), req.get('host')),
+    });
+  };
+}
+
+/** Only a same-site referrer can be offered as a "go back" link. */
+function safeBackUrl(referer: string | undefined, host: string | undefined): string | undefined {
+  if (!referer || !host) return undefined;
+  try {
+    const u = new URL(referer);
+    return u.host === host ? u.pathname + u.search : undefined;
+  } catch {
+    return undefined;
+  }
+}

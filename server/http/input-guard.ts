@@ -1,0 +1,26 @@
+// Refuses MongoDB operators and dotted keys in any field name of the body or query, so that
+// nothing a person types can become part of a query or an update path.
+import type { RequestHandler } from 'express';
+import { BadRequestError } from '../errors.ts';
+
+function hasUnsafeKey(value: unknown, depth = 0): boolean {
+  if (depth > 20) return true;
+  if (Array.isArray(value)) return value.some((v) => hasUnsafeKey(v, depth + 1));
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k.startsWith('$') || k.includes('.') || k === '__proto__' || k === 'constructor' || k === 'prototype') return true;
+      if (hasUnsafeKey(v, depth + 1)) return true;
+    }
+  }
+  return false;
+}
+
+export const inputGuard: RequestHandler = (req, _res, next) => {
+  if (hasUnsafeKey(req.body) || hasUnsafeKey(req.query)) {
+    next(new BadRequestError('errors.unsafeInput'));
+    return;
+  }
+  next();
+};
+
+export { hasUnsafeKey };

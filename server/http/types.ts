@@ -1,0 +1,28 @@
+import type { Locale } from '../i18n/index.ts';
+import type { UserDoc } from '../../models/user.ts';
+
+declare module 'express-session' {
+  interface SessionData {
+    /** When the session was first created (absolute lifetime). */
+    createdAt?: number;
+    /** Set after the password step for staff accounts until their second factor is checked. */
+    pendingSecondFactor?: { userId: string; epoch: number; at: number };
+    /** Flash message shown once on the next page (an i18n key and its params). */
+    flash?: { kind: 'success' | 'error' | 'info'; key: string; params?: Record<string, unknown> };
+    locale?: Locale;
+  }
+}
+
+declare global {
+  // Passport attaches the signed-in user here.
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface User extends UserDoc {}
+    interface Request {
+      id: string | number | object;
+      locale: Locale;
+    }
+  }
+}
+
+export {};

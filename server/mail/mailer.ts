@@ -1,0 +1,80 @@
+// Sends a rendered message: through SMTP when SMTP_URL is set, else as an .eml file under
+// DATA_DIR/mail (written to a temporary name, then renamed, so a reader never sees half a file).
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import nodemailer, { type Transporter } from 'nodemailer';
+
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** Stable per logical message (the idempotency key), so a retry is recognisably the same e-mail. */
+  messageId?: string;
+  headers?: Record<string, string>;
+}
+
+export interface SentMail {
+  messageId: string;
+  /** Where a file-transport message was written. */
+  file?: string;
+}
+
+export interface Mailer {
+  readonly kind: 'smtp' | 'file';
+  send(mail: OutgoingMail): Promise<SentMail>;
+  close(): Promise<void>;
+}
+
+export interface MailerOptions {
+  smtpUrl?: string;
+  mailDir: string;
+  from: string;
+  /** Per-attempt limits so a hung server fails an attempt instead of holding it forever. */
+  timeoutMs?: number;
+}
+
+function normalizeMessageId(id: string | undefined, from: string): string {
+  const domain = /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? 'talent.local';
+  const raw = id ?? randomUUID();
+  return raw.startsWith('<') ? raw : `<${raw.replace(/[^A-Za-z0-9._-]/g, '-')}@${domain}>`;
+}
+
+export function createMailer(opts: MailerOptions): Mailer {
+  const timeout = opts.timeoutMs ?? 15_000;
+  if (opts.smtpUrl) {
+    const transport: Transporter = nodemailer.createTransport(opts.smtpUrl, {
+      connectionTimeout: timeout,
+      greetingTimeout: timeout,
+      socketTimeout: timeout,
+    } as never);
+    return {
+      kind: 'smtp',
+      async send(mail) {
+        const messageId = normalizeMessageId(mail.messageId, opts.from);
+        const info = await transport.sendMail({ from: opts.from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html, messageId, headers: mail.headers });
+        return { messageId: info.messageId ?? messageId };
+      },
+      async close() {
+        transport.close();
+      },
+    };
+  }
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  return {
+    kind: 'file',
+    async send(mail) {
+      const messageId = normalizeMessageId(mail.messageId, opts.from);
+      const info = await transport.sendMail({ from: opts.from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html, messageId, headers: mail.headers });
+      await mkdir(opts.mailDir, { recursive: true });
+      const base = `${new Date().toISOString().replace(/[:.]/g, '-')}-${messageId.replace(/[^A-Za-z0-9._-]/g, '').slice(0, 80)}`;
+      const file = path.join(opts.mailDir, `${base}.eml`);
+      const tmp = `${file}.tmp`;
+      await writeFile(tmp, info.message as Buffer);
+      await rename(tmp, file);
+      return { messageId, file };
+    },
+    async close() {},
+  };
+}

@@ -1,0 +1,81 @@
+// `npm start`: validate config, open the database (embedded when MONGODB_URI is unset), start the
+// web server and background services, and shut all of it down cleanly on SIGTERM/SIGINT.
+import type { AddressInfo } from 'node:net';
+import { ConfigError, loadConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+import { openDatabase } from './db/index.ts';
+import { createMailer } from './mail/mailer.ts';
+import { createApp } from './app.ts';
+import { startServices } from './services.ts';
+import { User } from '../models/user.ts';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const db = await openDatabase(config, logger);
+  const mailer = createMailer({ smtpUrl: config.smtpUrl, mailDir: config.mailDir, from: config.mailFrom });
+  const deps = { config, logger, db, mailer, now: () => new Date() };
+  const app = createApp(deps);
+  const services = startServices(deps);
+
+  const server = app.listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = config.appUrl.replace(/:\d+$/, `:${port}`);
+  const admins = await User.countDocuments({ role: 'admin' });
+  const lines = [
+    '',
+    `  Talent Programme is running at ${url}`,
+    `  Database: ${db.embedded ? `embedded (data in ${config.dataDir}/db)` : 'MONGODB_URI'}`,
+    `  Mail: ${mailer.kind === 'smtp' ? 'SMTP_URL' : `written as .eml files to ${config.mailDir}`}`,
+    '',
+    '  How to sign in:',
+    '    - applicants register at /register (the verification e-mail lands in the mail folder above);',
+    admins === 0
+      ? '    - no administrator yet: run `npm run create-admin -- --email you@example.org --name "Your Name"`'
+      : `    - ${admins} administrator account(s) exist; sign in at ${url}/signin`,
+    '    - demo data with one account of each role: `npm run seed` (prints the accounts and password).',
+    '',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+
+  let shuttingDown = false;
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
+    const force = setTimeout(() => {
+      logger.warn('in-flight requests did not finish in 10 s; closing connections');
+      server.closeAllConnections();
+    }, 10_000);
+    force.unref();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+    await services.stop();
+    await mailer.close();
+    await db.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`Failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});

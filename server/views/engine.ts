@@ -1,0 +1,69 @@
+// One Handlebars setup for pages and e-mails, with the helpers both need.
+import path from 'node:path';
+import { create, type ExpressHandlebars } from 'express-handlebars';
+import type { HelperOptions } from 'handlebars';
+import { isLocale, translator, DEFAULT_LOCALE } from '../i18n/index.ts';
+
+export const viewsDir = path.resolve(import.meta.dirname, '../../views');
+
+function localeOf(options: HelperOptions): string {
+  const root = options.data?.root as { locale?: string } | undefined;
+  return isLocale(root?.locale) ? root!.locale! : DEFAULT_LOCALE;
+}
+
+export const helpers = {
+  /** {{t "feature.key" name=value}}: text in the page's language. */
+  t(key: string, options: HelperOptions) {
+    const locale = localeOf(options);
+    return translator(locale as 'vi' | 'en')(key, options.hash ?? {});
+  },
+  eq: (a: unknown, b: unknown) => String(a) === String(b),
+  ne: (a: unknown, b: unknown) => String(a) !== String(b),
+  and: (...args: unknown[]) => args.slice(0, -1).every(Boolean),
+  or: (...args: unknown[]) => args.slice(0, -1).some(Boolean),
+  not: (v: unknown) => !v,
+  includes: (list: unknown, v: unknown) => Array.isArray(list) && list.map(String).includes(String(v)),
+  /** Date in the page's language, e.g. 22/11/2026 or 22 Nov 2026. */
+  date(value: unknown, options: HelperOptions) {
+    if (!value) return '';
+    const d = value instanceof Date ? value : new Date(String(value));
+    if (Number.isNaN(d.getTime())) return '';
+    const locale = localeOf(options) === 'vi' ? 'vi-VN' : 'en-GB';
+    return d.toLocaleDateString(locale, { day: '2-digit', month: 'short', year: 'numeric', timeZone: 'Asia/Ho_Chi_Minh' });
+  },
+  dateTime(value: unknown, options: HelperOptions) {
+    if (!value) return '';
+    const d = value instanceof Date ? value : new Date(String(value));
+    if (Number.isNaN(d.getTime())) return '';
+    const locale = localeOf(options) === 'vi' ? 'vi-VN' : 'en-GB';
+    return d.toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Ho_Chi_Minh' });
+  },
+  /** yyyy-mm-dd for <input type="date"> values. */
+  isoDate(value: unknown) {
+    if (!value) return '';
+    const d = value instanceof Date ? value : new Date(String(value));
+    return Number.isNaN(d.getTime()) ? '' : d.toISOString().slice(0, 10);
+  },
+  /** Picks the vi or en member of a {vi, en} object for the page's language. */
+  localized(value: unknown, options: HelperOptions) {
+    if (!value || typeof value !== 'object') return value ?? '';
+    const v = value as Record<string, string>;
+    return v[localeOf(options)] || v.en || v.vi || '';
+  },
+  json: (v: unknown) => JSON.stringify(v),
+  add: (a: number, b: number) => Number(a) + Number(b),
+  concat: (...args: unknown[]) => args.slice(0, -1).join(''),
+};
+
+let hbs: ExpressHandlebars | undefined;
+
+export function viewEngine(): ExpressHandlebars {
+  hbs ??= create({
+    extname: '.hbs',
+    defaultLayout: 'main',
+    layoutsDir: path.join(viewsDir, 'layouts'),
+    partialsDir: path.join(viewsDir, 'partials'),
+    helpers,
+  });
+  return hbs;
+}
