@@ -1,0 +1,55 @@
+import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
+import { TRACKS, DOCUMENT_TYPES, CHECKLIST_PHASES } from './constants.ts';
+
+const localizedText = (required: boolean, maxlength: number) => ({
+  vi: { type: String, required, trim: true, maxlength },
+  en: { type: String, required, trim: true, maxlength },
+});
+
+const checklistItemSchema = new Schema(
+  {
+    type: { type: String, enum: DOCUMENT_TYPES, required: true },
+    phase: { type: String, enum: CHECKLIST_PHASES, required: true, default: 'application' },
+    required: { type: Boolean, default: true },
+    /** Per-type size limit in MB; falls back to UPLOAD_MAX_MB. */
+    maxMb: { type: Number, min: 1, max: 200 },
+    /** Several files allowed (e.g. recommendation letters, dependants' passports). */
+    multiple: { type: Boolean, default: false },
+    note: localizedText(false, 500),
+  },
+  { _id: false },
+);
+
+const criterionSchema = new Schema(
+  {
+    key: { type: String, required: true, match: /^[a-z0-9_]{1,40}$/ },
+    label: localizedText(true, 200),
+    weight: { type: Number, required: true, min: 0, max: 100 },
+  },
+  { _id: false },
+);
+
+const callSchema = new Schema(
+  {
+    institute: { type: Schema.Types.ObjectId, ref: 'Institute', required: true, index: true },
+    code: { type: String, trim: true, maxlength: 40 },
+    title: localizedText(true, 300),
+    description: localizedText(false, 10_000),
+    track: { type: String, enum: TRACKS, required: true },
+    field: { type: String, required: true, trim: true, maxlength: 200 },
+    opensAt: { type: Date, required: true },
+    closesAt: { type: Date, required: true },
+    status: { type: String, enum: ['draft', 'open', 'closed'], default: 'draft', index: true },
+    checklist: { type: [checklistItemSchema], default: [] },
+    scorecard: { type: [criterionSchema], default: [] },
+    /** Panel members (besides the institute's leaders) who score this call's cases. */
+    panel: { type: [Schema.Types.ObjectId], ref: 'User', default: [] },
+  },
+  { timestamps: true },
+);
+
+callSchema.index({ status: 1, closesAt: 1 });
+
+export type CallFields = InferSchemaType<typeof callSchema>;
+export type CallDoc = HydratedDocument<CallFields>;
+export const Call = model('Call', callSchema);

@@ -1,0 +1,164 @@
+// A case is one application carried from draft to arrival. Its stage is written only by the
+// workflow module (server/workflow), always with findOneAndUpdate({ _id, stage, version }), and the
+// e-mails a change owes are written in the same atomic update into `outbox` (DESIGN.md §6).
+import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
+import { TRACKS, STAGES, SUPPORT_KINDS, SUPPORT_STATUSES, DEGREES, PRIORITIES } from './constants.ts';
+
+const historyEventSchema = new Schema(
+  {
+    at: { type: Date, required: true },
+    actor: { type: Schema.Types.ObjectId, ref: 'User' },
+    actorRole: { type: String },
+    action: { type: String, required: true },
+    from: { type: String, enum: STAGES },
+    to: { type: String, enum: STAGES },
+    note: { type: String, maxlength: 5000 },
+  },
+  { _id: true },
+);
+
+const noteSchema = new Schema(
+  {
+    at: { type: Date, required: true },
+    author: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+    text: { type: String, required: true, maxlength: 5000 },
+  },
+  { _id: true },
+);
+
+const messageSchema = new Schema(
+  {
+    at: { type: Date, required: true },
+    author: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+    fromApplicant: { type: Boolean, required: true },
+    text: { type: String, required: true, maxlength: 5000 },
+  },
+  { _id: true },
+);
+
+const supportTrackSchema = new Schema(
+  {
+    kind: { type: String, enum: SUPPORT_KINDS, required: true },
+    status: { type: String, enum: SUPPORT_STATUSES, required: true, default: 'not_needed' },
+    /** Working-day deadline of the current status (see server/calendar). */
+    dueAt: { type: Date },
+    updatedAt: { type: Date },
+    note: { type: String, maxlength: 2000 },
+  },
+  { _id: false },
+);
+
+/** An e-mail owed by a case change, waiting for the dispatcher (transactional outbox). */
+const outboxItemSchema = new Schema(
+  {
+    /** Idempotency key: unique per case event; reused as the Message-ID. */
+    key: { type: String, required: true },
+    template: { type: String, required: true },
+    to: { type: String, required: true },
+    locale: { type: String, enum: ['vi', 'en'], required: true },
+    data: { type: Schema.Types.Mixed, default: {} },
+    createdAt: { type: Date, required: true },
+    attempts: { type: Number, default: 0 },
+    nextAttemptAt: { type: Date, required: true },
+    leaseOwner: { type: String },
+    leaseUntil: { type: Date },
+    lastError: { type: String },
+  },
+  { _id: false },
+);
+
+const caseSchema = new Schema(
+  {
+    reference: { type: String, required: true, unique: true, match: /^TA-\d{4}-\d{6}$/ },
+    applicant: { type: Schema.Types.ObjectId, ref: 'User', required: true, index: true },
+    call: { type: Schema.Types.ObjectId, ref: 'Call', required: true },
+    /** Copied from the call so staff policies and queues filter without a join. */
+    institute: { type: Schema.Types.ObjectId, ref: 'Institute', required: true },
+    track: { type: String, enum: TRACKS, required: true },
+    stage: { type: String, enum: STAGES, required: true, default: 'draft' },
+    /** Where an on_hold case returns to. */
+    resumeStage: { type: String, enum: STAGES },
+    stageEnteredAt: { type: Date, required: true },
+    /** Working-day deadline of the current stage, when it has one. */
+    stageDueAt: { type: Date },
+    assignee: { type: Schema.Types.ObjectId, ref: 'User' },
+    priority: { type: String, enum: PRIORITIES, default: 'normal' },
+    profile: {
+      fullName: { type: String, trim: true, maxlength: 200 },
+      dateOfBirth: { type: Date },
+      gender: { type: String, enum: ['female', 'male', 'other', 'undisclosed'] },
+      nationality: { type: String, trim: true, maxlength: 2 }, // ISO 3166-1 alpha-2
+      countryOfResidence: { type: String, trim: true, maxlength: 2 },
+      overseasVietnamese: { type: Boolean },
+      phone: { type: String, trim: true, maxlength: 40 },
+      currentPosition: { type: String, trim: true, maxlength: 200 },
+      currentEmployer: { type: String, trim: true, maxlength: 200 },
+      highestDegree: { type: String, enum: DEGREES },
+      field: { type: String, trim: true, maxlength: 200 },
+      plannedArrival: { type: Date },
+    },
+    /** Self-assessment against the track's eligibility criteria (server/cases/tracks.ts). */
+    eligibility: {
+      type: [new Schema({ key: { type: String, required: true }, met: { type: Boolean, required: true }, evidence: { type: String, maxlength: 2000 } }, { _id: false })],
+      default: [],
+    },
+    achievements: {
+      publications: { type: [new Schema({ title: { type: String, maxlength: 500 }, venue: { type: String, maxlength: 300 }, year: Number, doi: { type: String, maxlength: 200 } }, { _id: false })], default: [] },
+      patents: { type: [new Schema({ title: { type: String, maxlength: 500 }, number: { type: String, maxlength: 100 }, year: Number }, { _id: false })], default: [] },
+      projectsLed: { type: [new Schema({ title: { type: String, maxlength: 500 }, funder: { type: String, maxlength: 300 }, year: Number, budgetUsd: Number }, { _id: false })], default: [] },
+      /** Kept in step with the arrays above, for ranking and dashboards without unwinding. */
+      publicationsCount: { type: Number, default: 0 },
+      patentsCount: { type: Number, default: 0 },
+    },
+    dependants: {
+      type: [new Schema({ fullName: { type: String, maxlength: 200 }, relationship: { type: String, enum: ['spouse', 'child', 'other'] }, dateOfBirth: Date, nationality: { type: String, maxlength: 2 } }, { _id: true })],
+      default: [],
+    },
+    supportRequested: {
+      workPermit: { type: Boolean, default: false },
+      visa: { type: Boolean, default: false },
+      residenceCard: { type: Boolean, default: false },
+      housing: { type: Boolean, default: false },
+      citizenship: { type: Boolean, default: false },
+      family: { type: Boolean, default: false },
+    },
+    supportTracks: { type: [supportTrackSchema], default: [] },
+    /** The open request for information, if any. */
+    infoRequest: {
+      items: { type: [String], default: undefined },
+      dueAt: { type: Date },
+      requestedAt: { type: Date },
+      requestedBy: { type: Schema.Types.ObjectId, ref: 'User' },
+      answer: { type: String, maxlength: 10_000 },
+      answeredAt: { type: Date },
+    },
+    decision: {
+      reason: { type: String, maxlength: 5000 },
+      decidedBy: { type: Schema.Types.ObjectId, ref: 'User' },
+      decidedAt: { type: Date },
+    },
+    /** Weighted panel score, kept up to date by the evaluation service for ranking. */
+    score: { type: Number },
+    history: { type: [historyEventSchema], default: [] },
+    notes: { type: [noteSchema], default: [] },
+    messages: { type: [messageSchema], default: [] },
+    outbox: { type: [outboxItemSchema], default: [] },
+    submittedAt: { type: Date },
+    arrivedAt: { type: Date },
+    /** Personal data: the applicant agreed that their data may be kept after an unsuccessful application. */
+    keepDataConsent: { type: Boolean, default: false },
+    /** Optimistic concurrency: every write through the workflow matches and increments it. */
+    version: { type: Number, required: true, default: 0 },
+  },
+  { timestamps: true, versionKey: false },
+);
+
+caseSchema.index({ institute: 1, stage: 1, stageDueAt: 1 });
+caseSchema.index({ call: 1, stage: 1, score: -1 });
+caseSchema.index({ assignee: 1, stage: 1 });
+caseSchema.index({ 'outbox.nextAttemptAt': 1 }, { sparse: true });
+caseSchema.index({ applicant: 1, call: 1 });
+
+export type CaseFields = InferSchemaType<typeof caseSchema>;
+export type CaseDoc = HydratedDocument<CaseFields>;
+export const Case = model('Case', caseSchema);
