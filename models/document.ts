@@ -1,0 +1,39 @@
+// One uploaded file version. A re-upload of the same checklist item is a new version; earlier
+// versions stay (current: false) so staff can see what was sent before.
+import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
+import { DOCUMENT_TYPES } from './constants.ts';
+
+const documentSchema = new Schema(
+  {
+    case: { type: Schema.Types.ObjectId, ref: 'Case', required: true },
+    type: { type: String, enum: DOCUMENT_TYPES, required: true },
+    /** Which file of a multi-file item (e.g. the 2nd recommendation letter); 0 for single items. */
+    slot: { type: Number, default: 0 },
+    version: { type: Number, required: true, min: 1 },
+    current: { type: Boolean, required: true, default: true },
+    storage: { type: String, enum: ['disk', 'gridfs'], required: true },
+    /** Generated name: never derived from what the client sent. */
+    storageKey: { type: String, required: true },
+    /** Display text only. */
+    originalName: { type: String, required: true, maxlength: 255 },
+    mimeType: { type: String, required: true, enum: ['application/pdf', 'image/jpeg', 'image/png'] },
+    size: { type: Number, required: true, min: 1 },
+    sha256: { type: String, required: true, match: /^[a-f0-9]{64}$/ },
+    uploadedBy: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+    status: { type: String, enum: ['pending', 'accepted', 'rejected'], default: 'pending', required: true },
+    reason: { type: String, maxlength: 2000 },
+    reviewedBy: { type: Schema.Types.ObjectId, ref: 'User' },
+    reviewedAt: { type: Date },
+    issuedAt: { type: Date },
+    expiresAt: { type: Date },
+  },
+  { timestamps: true },
+);
+
+documentSchema.index({ case: 1, type: 1, slot: 1, version: -1 }, { unique: true });
+documentSchema.index({ case: 1, current: 1 });
+documentSchema.index({ expiresAt: 1 }, { sparse: true });
+
+export type DocumentFields = InferSchemaType<typeof documentSchema>;
+export type DocumentDoc = HydratedDocument<DocumentFields>;
+export const CaseDocument = model('Document', documentSchema);
