@@ -6,8 +6,8 @@ import mongoose, { type Connection } from 'mongoose';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 
-// Operators smuggled into query values ({ email: { $ne: null } }) become literal equality.
-mongoose.set('sanitizeFilter', true);
+// Operator injection is stopped at the edge (server/http/input-guard.ts refuses $-keys and every
+// route validates its input to plain strings), so code may build operator filters freely.
 mongoose.set('strictQuery', true);
 
 export interface Database {

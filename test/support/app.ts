@@ -17,7 +17,6 @@ let connecting: Promise<Database> | undefined;
 
 export function testDatabase(): Promise<Database> {
   connecting ??= (async () => {
-    mongoose.set('sanitizeFilter', true);
     mongoose.set('strictQuery', true);
     const uri = await testMongoUri('app');
     await mongoose.connect(uri, { serverSelectionTimeoutMS: 10_000 });
