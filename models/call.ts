@@ -42,8 +42,6 @@ const callSchema = new Schema(
     status: { type: String, enum: ['draft', 'open', 'closed'], default: 'draft', index: true },
     checklist: { type: [checklistItemSchema], default: [] },
     scorecard: { type: [criterionSchema], default: [] },
-    /** Panel members (besides the institute's leaders) who score this call's cases. */
-    panel: { type: [Schema.Types.ObjectId], ref: 'User', default: [] },
   },
   { timestamps: true },
 );

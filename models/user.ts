@@ -21,7 +21,7 @@ const userSchema = new Schema(
     name: { type: String, required: true, trim: true, maxlength: 200 },
     role: { type: String, enum: ROLES, required: true, default: 'applicant' },
     institute: { type: Schema.Types.ObjectId, ref: 'Institute' },
-    /** Calls on whose evaluation panel this user sits (named by an administrator). */
+    /** Calls on whose evaluation panel this user sits (named by an administrator); the one source of panel membership. */
     panelCalls: { type: [Schema.Types.ObjectId], ref: 'Call', default: [] },
     /** The institute's HR lead receives the overdue digest. */
     isHrLead: { type: Boolean, default: false },

@@ -7,6 +7,7 @@ import { openDatabase } from './db/index.ts';
 import { createMailer } from './mail/mailer.ts';
 import { createApp } from './app.ts';
 import { startServices } from './services.ts';
+import './background.ts';
 import { User } from '../models/user.ts';
 
 async function main(): Promise<void> {

@@ -1,0 +1,3 @@
+// Importing this module registers every feature's background services (server/services.ts).
+// One import line per feature, e.g. `import './outbox/service.ts';`
+export {};
