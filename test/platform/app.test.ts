@@ -11,7 +11,7 @@ describe('platform: pipeline, headers, errors, default deny', () => {
     t = await startTestApp();
   });
   after(async () => {
-    await t.close();
+    await t?.close();
   });
 
   it('answers /healthz and /readyz', async () => {
