@@ -28,7 +28,7 @@ export interface RenderedMail {
 }
 
 export async function renderEmail(template: string, locale: Locale, data: Record<string, unknown>): Promise<RenderedMail> {
-  if (!/^[a-z0-9-]+(\/[a-z0-9-]+)?$/.test(template)) throw new Error(`bad e-mail template name: ${template}`);
+  if (!/^[a-z0-9_-]+(\/[a-z0-9_-]+)?$/.test(template)) throw new Error(`bad e-mail template name: ${template}`);
   const dir = path.join(viewsDir, 'emails', template);
   const ctx = { ...data, locale };
   const subject = (await compile(path.join(dir, `${locale}.subject.hbs`), false))(ctx).trim().replace(/\s+/g, ' ');
