@@ -1,0 +1,91 @@
+// The documents module's public face for other features: the workflow guard
+// (requiredDocumentsAccepted) and the queue's expiry flags (documentFlags).
+import { Types } from 'mongoose';
+import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
+import { Case } from '../../models/case.ts';
+import type { ChecklistPhase } from '../../models/constants.ts';
+import { isExpiredLike, validityOf, type ValidityCase } from './validity.ts';
+
+export { validityOf, validUntil, passportRequiredUntil, DATE_RULES, type Validity } from './validity.ts';
+
+interface CaseLike extends ValidityCase {
+  _id: unknown;
+}
+
+interface ChecklistLike {
+  type: string;
+  phase?: string | null;
+  required?: boolean | null;
+  multiple?: boolean | null;
+}
+
+interface CallLike {
+  checklist?: ChecklistLike[] | null;
+}
+
+function toObjectId(id: unknown): Types.ObjectId {
+  if (id instanceof Types.ObjectId) return id;
+  if (id && typeof id === 'object' && '_id' in id) return toObjectId((id as { _id: unknown })._id);
+  return new Types.ObjectId(String(id));
+}
+
+/**
+ * The current version of every slot of every type for some cases. Versions are written as
+ * "insert new current, then clear older", so for a moment two may be flagged current: the
+ * highest version wins.
+ */
+export async function currentDocuments(caseIds: unknown[]): Promise<DocumentDoc[]> {
+  if (caseIds.length === 0) return [];
+  const docs = await CaseDocument.find({ case: { $in: caseIds.map(toObjectId) }, current: true }).sort({ version: -1 });
+  const seen = new Set<string>();
+  const out: DocumentDoc[] = [];
+  for (const d of docs) {
+    const k = `${String(d.case)}|${d.type}|${d.slot ?? 0}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(d);
+  }
+  return out;
+}
+
+/**
+ * True when every required checklist item of `phase` has at least one current file, every
+ * current file of the item is accepted, and none of them is expired (or, for a passport,
+ * not valid long enough). The workflow's guard before the case moves on.
+ */
+export async function requiredDocumentsAccepted(caseDoc: CaseLike, call: CallLike, phase: ChecklistPhase | string, now: Date = new Date()): Promise<boolean> {
+  const items = (call.checklist ?? []).filter((i) => (i.phase ?? 'application') === phase && i.required !== false);
+  if (items.length === 0) return true;
+  const docs = await currentDocuments([caseDoc._id]);
+  return items.every((item) => {
+    const mine = docs.filter((d) => d.type === item.type);
+    if (mine.length === 0) return false;
+    return mine.every((d) => d.status === 'accepted' && !isExpiredLike(validityOf(d, caseDoc, now)));
+  });
+}
+
+export interface DocumentFlag {
+  expired: number;
+  expiring: number;
+}
+
+/** Per case id (string): how many current documents are expired / expiring, for the HR queue. */
+export async function documentFlags(caseIds: unknown[], now: Date = new Date()): Promise<Map<string, DocumentFlag>> {
+  const out = new Map<string, DocumentFlag>();
+  if (caseIds.length === 0) return out;
+  const ids = caseIds.map(toObjectId);
+  const docs = (await currentDocuments(ids)).filter((d) => d.status !== 'rejected' && (d.issuedAt || d.expiresAt));
+  if (docs.length === 0) return out;
+  const cases = await Case.find({ _id: { $in: [...new Set(docs.map((d) => String(d.case)))].map(toObjectId) } }, { profile: 1, supportTracks: 1 }).lean();
+  const byId = new Map(cases.map((c) => [String(c._id), c as unknown as ValidityCase]));
+  for (const d of docs) {
+    const v = validityOf(d, byId.get(String(d.case)), now);
+    if (v === 'ok') continue;
+    const key = String(d.case);
+    const f = out.get(key) ?? { expired: 0, expiring: 0 };
+    if (isExpiredLike(v)) f.expired += 1;
+    else f.expiring += 1;
+    out.set(key, f);
+  }
+  return out;
+}

@@ -1,0 +1,75 @@
+// Validity windows (DESIGN.md §4): a health certificate counts for 12 months from issue, a criminal
+// record certificate for 6 months, and a passport must outlast the planned residence card by 30 days.
+// Pure functions of (document, case, now) so pages, queue flags, guards and reminders agree.
+import type { DocumentType } from '../../models/constants.ts';
+
+export const EXPIRY_WARNING_DAYS = 30;
+const DAY = 86_400_000;
+
+/** Which date each type needs at upload: 'issued' (issue date) or 'expires' (expiry date). */
+export const DATE_RULES: Partial<Record<DocumentType, 'issued' | 'expires'>> = {
+  health_certificate: 'issued',
+  criminal_record: 'issued',
+  passport: 'expires',
+  dependant_passport: 'expires',
+};
+
+/** Months an issued certificate stays valid. */
+export const VALID_MONTHS: Partial<Record<DocumentType, number>> = { health_certificate: 12, criminal_record: 6 };
+
+export type Validity = 'ok' | 'expiring' | 'expired' | 'too_short';
+
+export interface ValidityDoc {
+  type: string;
+  issuedAt?: Date | null;
+  expiresAt?: Date | null;
+}
+
+export interface ValidityCase {
+  profile?: { plannedArrival?: Date | null } | null;
+  supportTracks?: Array<{ kind: string; validUntil?: Date | null; cardEndsAt?: Date | null }> | null;
+  residenceCardEndsAt?: Date | null;
+}
+
+export function addMonths(d: Date, months: number): Date {
+  const out = new Date(d.getTime());
+  out.setUTCMonth(out.getUTCMonth() + months);
+  return out;
+}
+
+/** When the document stops counting, if that can be known. */
+export function validUntil(doc: ValidityDoc): Date | undefined {
+  const months = VALID_MONTHS[doc.type as DocumentType];
+  const fromIssue = months && doc.issuedAt ? addMonths(doc.issuedAt, months) : undefined;
+  const explicit = doc.expiresAt ?? undefined;
+  if (fromIssue && explicit) return fromIssue < explicit ? fromIssue : explicit;
+  return fromIssue ?? explicit;
+}
+
+/** The planned end of the residence card, when the case records it. */
+function residenceCardEnd(c: ValidityCase | undefined): Date | undefined {
+  if (!c) return undefined;
+  if (c.residenceCardEndsAt) return c.residenceCardEndsAt;
+  const track = c.supportTracks?.find((t) => t.kind === 'residence_card');
+  return track?.cardEndsAt ?? track?.validUntil ?? undefined;
+}
+
+/** A passport must be valid until this date: card end (else planned arrival + 2 years) + 30 days. */
+export function passportRequiredUntil(c: ValidityCase | undefined, now: Date): Date {
+  const base = residenceCardEnd(c) ?? addMonths(c?.profile?.plannedArrival ?? now, 24);
+  return new Date(base.getTime() + 30 * DAY);
+}
+
+export function validityOf(doc: ValidityDoc, c: ValidityCase | undefined, now: Date): Validity {
+  const until = validUntil(doc);
+  if (!until) return 'ok';
+  if (until.getTime() <= now.getTime()) return 'expired';
+  if ((doc.type === 'passport' || doc.type === 'dependant_passport') && until < passportRequiredUntil(c, now)) return 'too_short';
+  if (until.getTime() - now.getTime() <= EXPIRY_WARNING_DAYS * DAY) return 'expiring';
+  return 'ok';
+}
+
+/** Expired and not-long-enough documents count as expired in flags; both need a new upload. */
+export function isExpiredLike(v: Validity): boolean {
+  return v === 'expired' || v === 'too_short';
+}
