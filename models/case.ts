@@ -1,7 +1,7 @@
 // A case is one application carried from draft to arrival. Its stage is written only by the
 // workflow module (server/workflow), always with findOneAndUpdate({ _id, stage, version }), and the
 // e-mails a change owes are written in the same atomic update into `outbox` (DESIGN.md §6).
-import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
+import { Schema, model, type InferSchemaType } from 'mongoose';
 import { TRACKS, STAGES, SUPPORT_KINDS, SUPPORT_STATUSES, DEGREES, PRIORITIES } from './constants.ts';
 
 const historyEventSchema = new Schema(
@@ -63,6 +63,12 @@ const outboxItemSchema = new Schema(
     leaseOwner: { type: String },
     leaseUntil: { type: Date },
     lastError: { type: String },
+    /** pending: waiting or retrying; sent: accepted by SMTP; dead: permanent failure or out of attempts. */
+    status: { type: String, enum: ['pending', 'sent', 'dead'], default: 'pending', required: true },
+    lastAttemptAt: { type: Date },
+    sentAt: { type: Date },
+    /** The Message-ID it was sent with (`<key@talent.local>`). */
+    messageId: { type: String },
   },
   { _id: false },
 );
@@ -156,9 +162,11 @@ const caseSchema = new Schema(
 caseSchema.index({ institute: 1, stage: 1, stageDueAt: 1 });
 caseSchema.index({ call: 1, stage: 1, score: -1 });
 caseSchema.index({ assignee: 1, stage: 1 });
-caseSchema.index({ 'outbox.nextAttemptAt': 1 }, { sparse: true });
+caseSchema.index({ 'outbox.status': 1, 'outbox.nextAttemptAt': 1 }, { sparse: true });
 caseSchema.index({ applicant: 1, call: 1 });
 
 export type CaseFields = InferSchemaType<typeof caseSchema>;
-export type CaseDoc = HydratedDocument<CaseFields>;
 export const Case = model('Case', caseSchema);
+// The model's own document type: the schema has no __v (versionKey: false), which the generic
+// HydratedDocument<CaseFields> would otherwise expect.
+export type CaseDoc = InstanceType<typeof Case>;

@@ -1,0 +1,35 @@
+// Vietnam's public holidays (Labour Code 2019, Art. 112) as days off for 2026 and 2027. Lunar
+// dates are converted; a holiday falling on a weekend is followed by a compensating weekday.
+// Administrators can correct or add days on /admin/holidays (the government sometimes swaps days).
+export interface HolidaySeed {
+  date: string;
+  vi: string;
+  en: string;
+}
+
+const tet = { vi: 'Tết Nguyên Đán', en: 'Lunar New Year (Tết)' };
+
+export const VN_HOLIDAYS: readonly HolidaySeed[] = [
+  // 2026
+  { date: '2026-01-01', vi: 'Tết Dương lịch', en: "New Year's Day" },
+  // Tết Bính Ngọ: New Year's Day is 17 Feb; official break Sat 14 Feb – Sun 22 Feb, weekdays 16–20.
+  ...['2026-02-16', '2026-02-17', '2026-02-18', '2026-02-19', '2026-02-20'].map((date) => ({ date, ...tet })),
+  // 10th day of the 3rd lunar month is Sunday 26 April: observed Monday 27 April.
+  { date: '2026-04-26', vi: 'Giỗ Tổ Hùng Vương', en: 'Hùng Kings Commemoration' },
+  { date: '2026-04-27', vi: 'Nghỉ bù Giỗ Tổ Hùng Vương', en: 'Hùng Kings Commemoration (observed)' },
+  { date: '2026-04-30', vi: 'Ngày Giải phóng miền Nam', en: 'Reunification Day' },
+  { date: '2026-05-01', vi: 'Ngày Quốc tế Lao động', en: "International Workers' Day" },
+  { date: '2026-09-01', vi: 'Nghỉ lễ Quốc khánh', en: 'National Day holiday' },
+  { date: '2026-09-02', vi: 'Quốc khánh', en: 'National Day' },
+  // 2027
+  { date: '2027-01-01', vi: 'Tết Dương lịch', en: "New Year's Day" },
+  // Tết Đinh Mùi: New Year's Day is Saturday 6 Feb; eve (5 Feb) + days 1–4, the two weekend days
+  // compensated on 10 and 11 Feb.
+  ...['2027-02-05', '2027-02-06', '2027-02-07', '2027-02-08', '2027-02-09', '2027-02-10', '2027-02-11'].map((date) => ({ date, ...tet })),
+  { date: '2027-04-16', vi: 'Giỗ Tổ Hùng Vương', en: 'Hùng Kings Commemoration' },
+  { date: '2027-04-30', vi: 'Ngày Giải phóng miền Nam', en: 'Reunification Day' },
+  { date: '2027-05-01', vi: 'Ngày Quốc tế Lao động', en: "International Workers' Day" },
+  { date: '2027-05-03', vi: 'Nghỉ bù Ngày Quốc tế Lao động', en: "International Workers' Day (observed)" },
+  { date: '2027-09-02', vi: 'Quốc khánh', en: 'National Day' },
+  { date: '2027-09-03', vi: 'Nghỉ lễ Quốc khánh', en: 'National Day holiday' },
+];

@@ -1,0 +1,112 @@
+// Working-day arithmetic on the holiday calendar (models/holiday.ts). Days are calendar days in
+// Asia/Ho_Chi_Minh (UTC+7 all year, no daylight saving); Saturdays, Sundays and holidays are off.
+import { Holiday } from '../../models/holiday.ts';
+import { VN_HOLIDAYS } from './holidays-vn.ts';
+
+const VN_OFFSET_MS = 7 * 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** 'YYYY-MM-DD' of the instant in Vietnam. */
+export function vnDateKey(d: Date): string {
+  return new Date(d.getTime() + VN_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/** The instant of 00:00 in Vietnam on the given 'YYYY-MM-DD'. */
+export function vnStartOfDay(key: string): Date {
+  return new Date(Date.parse(`${key}T00:00:00.000Z`) - VN_OFFSET_MS);
+}
+
+/** The last millisecond of the day in Vietnam that contains `d` (deadlines run to end of day). */
+export function vnEndOfDay(d: Date): Date {
+  return new Date(vnStartOfDay(vnDateKey(d)).getTime() + DAY_MS - 1);
+}
+
+function weekdayInVn(d: Date): number {
+  return new Date(d.getTime() + VN_OFFSET_MS).getUTCDay();
+}
+
+/** A synchronous view of the calendar, for loops over many cases (reminders, queues). */
+export class WorkingCalendar {
+  constructor(readonly holidays: ReadonlySet<string>) {}
+
+  isWorkingDay(date: Date): boolean {
+    const wd = weekdayInVn(date);
+    return wd !== 0 && wd !== 6 && !this.holidays.has(vnDateKey(date));
+  }
+
+  /**
+   * Moves `n` working days forward (backward when negative), keeping the time of day; a start on
+   * a day off counts from the next working day (Saturday + 1 = Monday).
+   */
+  addWorkingDays(date: Date, n: number): Date {
+    let d = new Date(date.getTime());
+    const step = n >= 0 ? DAY_MS : -DAY_MS;
+    let left = Math.abs(Math.trunc(n));
+    while (left > 0) {
+      d = new Date(d.getTime() + step);
+      if (this.isWorkingDay(d)) left -= 1;
+    }
+    return d;
+  }
+
+  /** Working days d with a < d <= b, counted by Vietnamese calendar date (negative when b < a). */
+  workingDaysBetween(a: Date, b: Date): number {
+    const ka = vnDateKey(a);
+    const kb = vnDateKey(b);
+    if (ka === kb) return 0;
+    const sign = kb > ka ? 1 : -1;
+    const [lo, hi] = sign > 0 ? [ka, kb] : [kb, ka];
+    let count = 0;
+    for (let t = vnStartOfDay(lo).getTime() + DAY_MS; t <= vnStartOfDay(hi).getTime(); t += DAY_MS) {
+      if (this.isWorkingDay(new Date(t))) count += 1;
+    }
+    return sign * count;
+  }
+}
+
+/** Loads the holiday calendar (a few dozen rows; read each time so admin edits apply at once). */
+export async function loadCalendar(): Promise<WorkingCalendar> {
+  const rows = await Holiday.find({}, { date: 1 }).lean();
+  return new WorkingCalendar(new Set(rows.map((r) => r.date)));
+}
+
+export async function addWorkingDays(date: Date, n: number): Promise<Date> {
+  return (await loadCalendar()).addWorkingDays(date, n);
+}
+
+export async function workingDaysBetween(a: Date, b: Date): Promise<number> {
+  return (await loadCalendar()).workingDaysBetween(a, b);
+}
+
+export async function isWorkingDay(date: Date): Promise<boolean> {
+  return (await loadCalendar()).isWorkingDay(date);
+}
+
+/** A deadline `n` working days after `from`, at the end of that day in Vietnam. */
+export async function workingDayDeadline(from: Date, n: number): Promise<Date> {
+  return vnEndOfDay((await loadCalendar()).addWorkingDays(from, n));
+}
+
+/**
+ * Inserts Vietnam's 2026–2027 public holidays (upserts, so running it twice changes nothing). A
+ * year that already has holidays is left alone: the administrator maintains it from then on, and
+ * a day they removed does not come back at the next boot.
+ */
+export async function seedHolidays(): Promise<number> {
+  const years = [...new Set(VN_HOLIDAYS.map((h) => h.date.slice(0, 4)))];
+  const present = await Promise.all(years.map((y) => Holiday.exists({ date: { $gte: `${y}-01-01`, $lte: `${y}-12-31` } })));
+  const todo = new Set(years.filter((_y, i) => !present[i]));
+  const rows = VN_HOLIDAYS.filter((h) => todo.has(h.date.slice(0, 4)));
+  if (rows.length === 0) return 0;
+  const res = await Holiday.bulkWrite(
+    rows.map((h) => ({
+      updateOne: {
+        filter: { date: h.date },
+        update: { $setOnInsert: { date: h.date, name: { vi: h.vi, en: h.en } } },
+        upsert: true,
+      },
+    })),
+    { ordered: false },
+  );
+  return res.upsertedCount;
+}

@@ -1,0 +1,172 @@
+// The case workflow: ONE table (DESIGN.md §4). Each row says from which stages an action may be
+// taken, where it leads, who may take it, what must hold first (guard), which e-mail it sends and
+// which working-day deadline the new stage starts. server/workflow/index.ts is its only reader and
+// the only writer of Case.stage.
+import { z } from 'zod';
+import type { Stage } from '../../models/constants.ts';
+import type { Role } from '../../models/user.ts';
+import type { CaseDoc } from '../../models/case.ts';
+import type { CallDoc } from '../../models/call.ts';
+
+export const ACTIONS = [
+  'submit',
+  'start_screening',
+  'request_info',
+  'answer_info',
+  'send_to_evaluation',
+  'shortlist',
+  'approve_offer',
+  'reject',
+  'accept_offer',
+  'decline_offer',
+  'mark_arrived',
+  'close',
+  'put_on_hold',
+  'resume',
+  'withdraw',
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+export function isAction(v: unknown): v is Action {
+  return typeof v === 'string' && (ACTIONS as readonly string[]).includes(v);
+}
+
+export interface GuardInput {
+  caseDoc: CaseDoc;
+  call: CallDoc | null;
+  now: Date;
+}
+
+/** Returns field → i18n key for each unmet condition, or nothing when the guard passes. */
+export type Guard = (input: GuardInput) => Promise<Record<string, string> | undefined>;
+
+export interface Transition {
+  action: Action;
+  from: readonly Stage[];
+  /** 'resume' goes back to the stage stored in resumeStage. */
+  to: Stage | 'resume';
+  /** Administrators may additionally take any staff action (see rolesFor). */
+  roles: readonly Role[];
+  guard?: Guard;
+  /** E-mail template (views/emails/<template>/); sent to the applicant unless `notify` says otherwise. */
+  template?: string;
+  notify?: 'applicant' | 'assignee';
+  /** Deadline the new stage starts, in working days (request_info takes its due date from the form). */
+  deadline?: { workingDays: number };
+  payload?: z.ZodType<Record<string, unknown>>;
+}
+
+/** Working-day deadlines per stage; also used when a case resumes from hold. */
+export const STAGE_DEADLINES: Partial<Record<Stage, number>> = {
+  submitted: 5,
+  screening: 10,
+  evaluation: 15,
+  shortlisted: 10,
+  offer: 10,
+  onboarding: 40,
+  arrived: 10,
+};
+
+/** Working-day deadlines of each support track when it is requested (DESIGN.md §4). */
+export const SUPPORT_TRACK_DEADLINES = {
+  work_permit: 10,
+  residence_card: 5,
+  visa: 5,
+  housing: 20,
+  citizenship: 60,
+} as const;
+
+export const NON_TERMINAL: readonly Stage[] = ['draft', 'submitted', 'screening', 'awaiting_applicant', 'evaluation', 'shortlisted', 'offer', 'onboarding', 'arrived', 'on_hold'];
+
+const optionalText = (max: number) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().max(max).optional());
+const requiredText = (max: number) => z.string({ error: 'required' }).trim().min(1, 'required').max(max, 'tooLong');
+
+const noteOnly = z.object({ note: optionalText(2000) }).loose();
+
+/** Items come as a list or as one text with one item per line (a plain textarea). */
+const infoItems = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(/\r?\n/) : v),
+  z.array(z.string().trim().max(500, 'tooLong')).transform((a) => a.filter((s) => s.length > 0)).pipe(z.array(z.string()).min(1, 'required').max(30, 'tooMany')),
+);
+
+/** A date from a form ('YYYY-MM-DD') or a Date. */
+const dateInput = z.preprocess((v) => (v === '' || v === null ? undefined : v instanceof Date ? v : typeof v === 'string' ? new Date(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T16:59:59.999Z` : v) : v), z.date({ error: 'required' }).refine((d) => !Number.isNaN(d.getTime()), 'invalidDate'));
+
+export const PAYLOADS = {
+  request_info: z.object({ items: infoItems, dueAt: dateInput, note: optionalText(2000) }),
+  answer_info: z.object({ answer: requiredText(10_000) }),
+  reject: z.object({ reason: requiredText(5000) }),
+  put_on_hold: z.object({ reason: optionalText(2000) }),
+  note: noteOnly,
+};
+
+/** The profile, eligibility and support parts an application needs before it can be submitted. */
+export function missingParts(c: Pick<CaseDoc, 'profile' | 'eligibility' | 'supportRequested'>): Record<string, string> {
+  const missing: Record<string, string> = {};
+  const p = c.profile ?? {};
+  if (!p.fullName) missing['profile.fullName'] = 'workflow.missing.fullName';
+  if (!p.dateOfBirth) missing['profile.dateOfBirth'] = 'workflow.missing.dateOfBirth';
+  if (!p.nationality) missing['profile.nationality'] = 'workflow.missing.nationality';
+  if (!p.highestDegree) missing['profile.highestDegree'] = 'workflow.missing.highestDegree';
+  if (!p.field) missing['profile.field'] = 'workflow.missing.field';
+  if (!c.eligibility || c.eligibility.length === 0) missing.eligibility = 'workflow.missing.eligibility';
+  if (!c.supportRequested) missing.supportRequested = 'workflow.missing.support';
+  return missing;
+}
+
+const applicationComplete: Guard = async ({ caseDoc }) => {
+  const missing = missingParts(caseDoc);
+  return Object.keys(missing).length ? missing : undefined;
+};
+
+// The documents module may not exist yet in every checkout; until it does the guard passes.
+const DOCUMENTS_MODULE = '../documents/index.ts';
+const requiredApplicationDocuments: Guard = async ({ caseDoc, call, now }) => {
+  if (!call) return undefined;
+  let mod: { requiredDocumentsAccepted?: (c: CaseDoc, call: CallDoc, phase: string, now: Date) => Promise<boolean> };
+  try {
+    mod = (await import(DOCUMENTS_MODULE)) as typeof mod;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') return undefined;
+    throw err;
+  }
+  if (!mod.requiredDocumentsAccepted) return undefined;
+  return (await mod.requiredDocumentsAccepted(caseDoc, call, 'application', now)) ? undefined : { documents: 'workflow.missing.documents' };
+};
+
+const HR: Role[] = ['hr_officer'];
+const LEADER: Role[] = ['leader'];
+const APPLICANT: Role[] = ['applicant'];
+
+export const TRANSITIONS: readonly Transition[] = [
+  { action: 'submit', from: ['draft'], to: 'submitted', roles: APPLICANT, guard: applicationComplete, template: 'application_submitted', deadline: { workingDays: STAGE_DEADLINES.submitted! } },
+  { action: 'start_screening', from: ['submitted'], to: 'screening', roles: HR, template: 'screening_started', deadline: { workingDays: STAGE_DEADLINES.screening! } },
+  { action: 'request_info', from: ['screening'], to: 'awaiting_applicant', roles: HR, template: 'info_requested', payload: PAYLOADS.request_info },
+  { action: 'answer_info', from: ['awaiting_applicant'], to: 'screening', roles: APPLICANT, template: 'info_answered', notify: 'assignee', deadline: { workingDays: STAGE_DEADLINES.screening! }, payload: PAYLOADS.answer_info },
+  { action: 'send_to_evaluation', from: ['screening'], to: 'evaluation', roles: HR, guard: requiredApplicationDocuments, template: 'sent_to_evaluation', deadline: { workingDays: STAGE_DEADLINES.evaluation! } },
+  { action: 'shortlist', from: ['evaluation'], to: 'shortlisted', roles: LEADER, template: 'shortlisted', deadline: { workingDays: STAGE_DEADLINES.shortlisted! } },
+  { action: 'approve_offer', from: ['shortlisted'], to: 'offer', roles: LEADER, template: 'offer_made', deadline: { workingDays: STAGE_DEADLINES.offer! } },
+  { action: 'reject', from: ['screening'], to: 'rejected', roles: HR, template: 'rejected', payload: PAYLOADS.reject },
+  { action: 'reject', from: ['evaluation', 'shortlisted'], to: 'rejected', roles: LEADER, template: 'rejected', payload: PAYLOADS.reject },
+  { action: 'accept_offer', from: ['offer'], to: 'onboarding', roles: APPLICANT, template: 'offer_accepted', deadline: { workingDays: STAGE_DEADLINES.onboarding! } },
+  { action: 'decline_offer', from: ['offer'], to: 'withdrawn', roles: APPLICANT, template: 'offer_declined' },
+  { action: 'mark_arrived', from: ['onboarding'], to: 'arrived', roles: HR, template: 'arrived', deadline: { workingDays: STAGE_DEADLINES.arrived! } },
+  { action: 'close', from: ['arrived'], to: 'closed', roles: HR, template: 'closed' },
+  { action: 'put_on_hold', from: NON_TERMINAL.filter((s) => s !== 'draft' && s !== 'on_hold'), to: 'on_hold', roles: HR, template: 'on_hold', payload: PAYLOADS.put_on_hold },
+  { action: 'resume', from: ['on_hold'], to: 'resume', roles: HR, template: 'resumed' },
+  { action: 'withdraw', from: NON_TERMINAL, to: 'withdrawn', roles: APPLICANT, template: 'withdrawn' },
+];
+
+/** Roles allowed to take a row: administrators may take every staff action. */
+export function rolesFor(t: Transition): readonly Role[] {
+  return t.roles.some((r) => r === 'hr_officer' || r === 'leader') ? [...t.roles, 'admin'] : t.roles;
+}
+
+/** The row for an action from a stage, if the table has one. */
+export function findTransition(action: Action, from: Stage): Transition | undefined {
+  return TRANSITIONS.find((t) => t.action === action && t.from.includes(from));
+}
+
+/** Every e-mail template the table can send (each needs vi/en subject, text and html files). */
+export const WORKFLOW_TEMPLATES: readonly string[] = [...new Set(TRANSITIONS.map((t) => t.template).filter((t): t is string => !!t))];

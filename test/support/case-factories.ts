@@ -1,0 +1,88 @@
+// Calls and cases for tests, created directly in the database (the workflow is exercised by the
+// tests that need it). Every case gets a real reference from the counter.
+import { Types } from 'mongoose';
+import { Call, type CallDoc, type CallFields } from '../../models/call.ts';
+import { Case, type CaseDoc, type CaseFields } from '../../models/case.ts';
+import type { Stage, Track } from '../../models/constants.ts';
+import { nextCaseReference } from '../../server/workflow/index.ts';
+
+let n = 0;
+
+type IdLike = Types.ObjectId | { _id: Types.ObjectId } | string;
+
+function idOf(v: IdLike): Types.ObjectId {
+  if (typeof v === 'string') return new Types.ObjectId(v);
+  return v instanceof Types.ObjectId ? v : v._id;
+}
+
+export interface CallOverrides extends Partial<Omit<CallFields, 'institute'>> {
+  institute: IdLike;
+  status?: 'draft' | 'open' | 'closed';
+  track?: Track;
+}
+
+export async function createCall(over: CallOverrides): Promise<CallDoc> {
+  n += 1;
+  const now = Date.now();
+  const { institute, ...rest } = over;
+  return Call.create({
+    code: `CALL-${n}`,
+    title: { vi: `Đợt tuyển thử nghiệm ${n}`, en: `Test call ${n}` },
+    description: { vi: 'Mô tả đợt tuyển.', en: 'Call description.' },
+    track: 'expert',
+    field: 'Materials science',
+    opensAt: new Date(now - 30 * 86_400_000),
+    closesAt: new Date(now + 60 * 86_400_000),
+    status: 'open',
+    checklist: [
+      { type: 'cv', phase: 'application', required: true },
+      { type: 'passport', phase: 'application', required: true },
+    ],
+    scorecard: [
+      { key: 'research', label: { vi: 'Nghiên cứu', en: 'Research' }, weight: 60 },
+      { key: 'fit', label: { vi: 'Phù hợp', en: 'Fit' }, weight: 40 },
+    ],
+    ...rest,
+    institute: idOf(institute),
+  });
+}
+
+export interface CaseOverrides extends Partial<Omit<CaseFields, 'applicant' | 'call' | 'assignee' | 'stage'>> {
+  applicant: IdLike;
+  call: CallDoc;
+  stage?: Stage;
+  assignee?: IdLike;
+}
+
+/** A complete application in the given stage (default 'draft'), ready for the next transition. */
+export async function createCase(over: CaseOverrides): Promise<CaseDoc> {
+  const { applicant, call, stage = 'draft', assignee, ...rest } = over;
+  const now = new Date();
+  return Case.create({
+    reference: await nextCaseReference(now),
+    track: call.track,
+    stageEnteredAt: now,
+    profile: {
+      fullName: 'Nguyễn Văn An',
+      dateOfBirth: new Date('1985-05-20'),
+      gender: 'male',
+      nationality: 'DE',
+      countryOfResidence: 'DE',
+      overseasVietnamese: true,
+      currentPosition: 'Senior researcher',
+      currentEmployer: 'Max Planck Institute',
+      highestDegree: 'phd',
+      field: call.field,
+    },
+    eligibility: [{ key: 'phd', met: true, evidence: 'PhD 2012' }],
+    supportRequested: { workPermit: true, visa: true, residenceCard: true, housing: false, citizenship: false, family: false },
+    history: [{ at: now, actor: idOf(applicant), actorRole: 'applicant', action: 'create', to: 'draft' }],
+    ...(stage !== 'draft' ? { submittedAt: now } : {}),
+    ...rest,
+    stage,
+    applicant: idOf(applicant),
+    call: call._id,
+    institute: call.institute,
+    ...(assignee ? { assignee: idOf(assignee) } : {}),
+  });
+}
