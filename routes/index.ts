@@ -3,7 +3,13 @@
 import type { Express } from 'express';
 import type { AppContext } from '../server/app.ts';
 import { homeRoutes } from './home.ts';
+import { accountsRoutes } from './accounts.ts';
+import { accountRoutes } from './account.ts';
+import { adminUsersRoutes } from './admin-users.ts';
 
 export function registerRoutes(app: Express, ctx: AppContext): void {
   app.use(homeRoutes(ctx));
+  app.use(accountsRoutes(ctx));
+  app.use(accountRoutes(ctx));
+  app.use(adminUsersRoutes(ctx));
 }

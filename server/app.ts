@@ -18,6 +18,7 @@ import { viewEngine, viewsDir } from './views/engine.ts';
 import { inputGuard } from './http/input-guard.ts';
 import { localeMiddleware } from './http/locale.ts';
 import { authGate } from './http/auth-gate.ts';
+import { accountGate } from './accounts/gates.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { takeFlash } from './http/flash.ts';
 import { registerRoutes } from '../routes/index.ts';
@@ -130,7 +131,14 @@ export function createApp(deps: AppDeps): Express {
       next();
     } else if (now - req.session.createdAt > config.sessionAbsoluteMs) {
       req.session.regenerate((err) => next(err));
-    } else next();
+    } else if (req.session.lastSeenAt !== undefined && now - req.session.lastSeenAt > config.sessionIdleMs) {
+      // Idle timeout by the app clock too (the rolling cookie enforces it by the real clock).
+      req.session.regenerate((err) => next(err));
+    } else {
+      // Written at most once a minute, so an active session is not saved on every request.
+      if (req.session.lastSeenAt === undefined || now - req.session.lastSeenAt > 60_000) req.session.lastSeenAt = now;
+      next();
+    }
   });
 
   // 6. who is signing in
@@ -174,6 +182,7 @@ export function createApp(deps: AppDeps): Express {
 
   // 9. default deny: anonymous requests reach only the public allow-list
   app.use(authGate);
+  app.use(accountGate);
 
   // 10. features
   registerRoutes(app, ctx);

@@ -1,4 +1,5 @@
-// Refuses MongoDB operators and dotted keys in any field name of the body or query, so that
+// Refuses MongoDB operators (a "$" anywhere in a key, which also covers bracket forms such as
+// "email[$ne]") and dotted keys in any field name of the body or query, so that
 // nothing a person types can become part of a query or an update path.
 import type { RequestHandler } from 'express';
 import { BadRequestError } from '../errors.ts';
@@ -8,7 +9,7 @@ function hasUnsafeKey(value: unknown, depth = 0): boolean {
   if (Array.isArray(value)) return value.some((v) => hasUnsafeKey(v, depth + 1));
   if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
-      if (k.startsWith('$') || k.includes('.') || k === '__proto__' || k === 'constructor' || k === 'prototype') return true;
+      if (k.includes('$') || k.includes('.') || k === '__proto__' || k === 'constructor' || k === 'prototype') return true;
       if (hasUnsafeKey(v, depth + 1)) return true;
     }
   }

@@ -1,0 +1,39 @@
+// Session helpers around passport: sign-in always starts a new session id (passport's req.login
+// regenerates it), and what the accounts pages keep in the session is declared here.
+import type { Request } from 'express';
+import type { UserDoc } from '../../models/user.ts';
+
+declare module 'express-session' {
+  interface SessionData {
+    /** TOTP secret being enrolled: saved on the account only once a code from it is confirmed. */
+    pendingTotpSecret?: string;
+    /** Last request time by the app clock (idle timeout checked with the injectable clock). */
+    lastSeenAt?: number;
+  }
+}
+
+/** Signs the user in on a fresh session id. */
+export function logIn(req: Request, user: UserDoc): Promise<void> {
+  return new Promise((resolve, reject) => {
+    req.login(user as Express.User, (err?: unknown) => (err ? reject(err) : resolve()));
+  });
+}
+
+export function logOut(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => {
+    req.logout((err?: unknown) => (err ? reject(err) : resolve()));
+  });
+}
+
+/** A new session id with nothing from the old session (used between the password and the second factor). */
+export function regenerateSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => {
+    req.session.regenerate((err?: unknown) => (err ? reject(err) : resolve()));
+  });
+}
+
+export function saveSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => {
+    req.session.save((err?: unknown) => (err ? reject(err) : resolve()));
+  });
+}

@@ -1,0 +1,43 @@
+// Single-use e-mailed tokens: 32 random bytes in the link, only their sha256 in the database.
+// Using one is a single atomic update (usedAt unset and not expired), so two clicks cannot both win.
+import { randomBytes } from 'node:crypto';
+import type { Types } from 'mongoose';
+import { Token, type TokenDoc, type TokenPurpose } from '../../models/token.ts';
+import { sha256 } from './totp.ts';
+
+export const TOKEN_TTL_MS: Record<TokenPurpose, number> = {
+  verify_email: 48 * 3_600_000,
+  password_reset: 3_600_000,
+  invitation: 7 * 24 * 3_600_000,
+};
+
+const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
+
+export async function issueToken(
+  purpose: TokenPurpose,
+  user: Types.ObjectId | string,
+  now: Date,
+  payload?: Record<string, unknown>,
+): Promise<string> {
+  // A new link replaces older unused ones of the same kind.
+  await Token.deleteMany({ user, purpose, usedAt: null });
+  const raw = randomBytes(32).toString('base64url');
+  await Token.create({ purpose, user, tokenHash: sha256(raw), expiresAt: new Date(now.getTime() + TOKEN_TTL_MS[purpose]), payload });
+  return raw;
+}
+
+/** The token if it is well-formed, of this purpose, unused and not expired (does not use it). */
+export async function findUsableToken(raw: string, purpose: TokenPurpose, now: Date): Promise<TokenDoc | null> {
+  if (!TOKEN_FORMAT.test(raw)) return null;
+  return Token.findOne({ tokenHash: sha256(raw), purpose, usedAt: null, expiresAt: { $gt: now } });
+}
+
+/** Marks the token used; null when it was already used, expired or never existed. */
+export async function consumeToken(raw: string, purpose: TokenPurpose, now: Date): Promise<TokenDoc | null> {
+  if (!TOKEN_FORMAT.test(raw)) return null;
+  return Token.findOneAndUpdate(
+    { tokenHash: sha256(raw), purpose, usedAt: null, expiresAt: { $gt: now } },
+    { $set: { usedAt: now } },
+    { new: true },
+  );
+}
