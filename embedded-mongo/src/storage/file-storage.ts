@@ -1,0 +1,835 @@
+// Durable storage in a data directory: a snapshot of the whole catalog plus an append-only journal
+// of the commits since. Files (gen = generation, a number that grows at each compaction):
+//   mongod.lock            pid of the process that owns the directory
+//   snapshot-<gen>.bson    full state; complete only when its trailer is present and its crc matches
+//   journal-<gen>.log      records committed after snapshot-<gen> was started
+// State = newest complete snapshot (gen S, or empty with S = 0) + every journal with gen >= S, in order.
+import { open as openFile, mkdir, readdir, readFile, realpath, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import path from 'node:path';
+import { crc32 } from 'node:zlib';
+import { deserialize, serialize, type Document } from 'bson';
+import { idKey } from './id-key.ts';
+import type {
+  CatalogSnapshot,
+  CollectionSnapshot,
+  IndexSpecRecord,
+  JournalOp,
+  RecoveryReport,
+  Storage,
+} from './types.ts';
+
+export interface StorageLogger {
+  info(msg: string): void;
+  warn(msg: string): void;
+}
+
+export interface FileStorageOptions {
+  logger?: StorageLogger;
+}
+
+export interface StorageStats {
+  /** Records acknowledged (each commit() that resolved). */
+  commits: number;
+  /** fdatasync calls on journal files; fewer than commits when group commit shares them. */
+  fsyncs: number;
+  /** Journal bytes written and synced. */
+  bytes: number;
+}
+
+/** Thrown by open() when another live process (or this one) already owns the data directory. */
+export class DbPathLockedError extends Error {
+  readonly code = 'DBPATH_LOCKED';
+  constructor(message: string) {
+    super(message);
+    this.name = 'DbPathLockedError';
+  }
+}
+
+/** Longs stay Long so 64-bit integers survive a restart exactly. */
+export const STORAGE_DESERIALIZE_OPTIONS = { promoteLongs: false } as const;
+
+const LOCK_FILE = 'mongod.lock';
+const JOURNAL_RE = /^journal-(\d+)\.log$/;
+const SNAPSHOT_RE = /^snapshot-(\d+)\.bson$/;
+const SNAPSHOT_TMP_RE = /^snapshot-\d+\.bson\.tmp$/;
+const RECORD_HEADER = 8;
+const SNAPSHOT_CHUNK = 1 << 20;
+const SNAPSHOT_FORMAT = 'embedded-mongo-snapshot';
+const SNAPSHOT_VERSION = 1;
+/** First field of the snapshot's own marker documents; user documents start with _id. */
+const MARKER = '$snapshot';
+const MARKER_PREFIX = Buffer.from([0x02, ...Buffer.from(MARKER, 'latin1'), 0x00]);
+
+const OPS = new Set([
+  'insert', 'replace', 'delete', 'createCollection', 'dropCollection', 'dropDatabase',
+  'renameCollection', 'createIndex', 'dropIndex',
+]);
+
+/** Directories this process holds: a lock file with our own pid is only ours if it is listed here. */
+const heldLocks = new Set<string>();
+
+const silentInfo = (): void => {};
+const defaultLogger: StorageLogger = { info: silentInfo, warn: (m) => console.warn(`[embedded-mongo storage] ${m}`) };
+
+// ---------------------------------------------------------------------------------------------
+// In-memory catalog used while recovering.
+
+interface CollState {
+  db: string;
+  coll: string;
+  options: Document;
+  indexes: Map<string, IndexSpecRecord>;
+  docs: Map<string, Document>;
+}
+type Catalog = Map<string, CollState>;
+
+const nsOf = (db: string, coll: string): string => `${db}.${coll}`;
+
+function ensureColl(cat: Catalog, db: string, coll: string, options: Document = {}): CollState {
+  const ns = nsOf(db, coll);
+  let c = cat.get(ns);
+  if (!c) {
+    c = { db, coll, options, indexes: new Map(), docs: new Map() };
+    cat.set(ns, c);
+  }
+  return c;
+}
+
+/** Replay is tolerant: the result is the same whatever state the op finds. */
+function applyOp(cat: Catalog, op: JournalOp): void {
+  switch (op.op) {
+    case 'insert':
+      ensureColl(cat, op.db, op.coll).docs.set(idKey(op.doc._id), op.doc);
+      return;
+    case 'replace':
+      ensureColl(cat, op.db, op.coll).docs.set(idKey(op.id), op.doc);
+      return;
+    case 'delete':
+      cat.get(nsOf(op.db, op.coll))?.docs.delete(idKey(op.id));
+      return;
+    case 'createCollection':
+      ensureColl(cat, op.db, op.coll, op.options ?? {});
+      return;
+    case 'dropCollection':
+      cat.delete(nsOf(op.db, op.coll));
+      return;
+    case 'dropDatabase':
+      for (const [ns, c] of cat) if (c.db === op.db) cat.delete(ns);
+      return;
+    case 'renameCollection': {
+      const from = nsOf(op.db, op.coll);
+      const to = nsOf(op.toDb, op.toColl);
+      const c = cat.get(from);
+      if (!c || from === to) return;
+      cat.delete(from);
+      cat.delete(to);
+      c.db = op.toDb;
+      c.coll = op.toColl;
+      cat.set(to, c);
+      return;
+    }
+    case 'createIndex':
+      if (op.spec.name === '_id_') return;
+      {
+        const c = ensureColl(cat, op.db, op.coll);
+        if (!c.indexes.has(op.spec.name)) c.indexes.set(op.spec.name, op.spec);
+      }
+      return;
+    case 'dropIndex': {
+      const c = cat.get(nsOf(op.db, op.coll));
+      if (!c) return;
+      if (op.name === '*') c.indexes.clear();
+      else c.indexes.delete(op.name);
+      return;
+    }
+    default:
+      throw new Error(`journal holds an unknown op ${JSON.stringify((op as { op?: unknown }).op)}`);
+  }
+}
+
+function catalogToSnapshot(cat: Catalog): CatalogSnapshot {
+  const collections: CollectionSnapshot[] = [];
+  for (const c of cat.values()) {
+    const docs = c.docs;
+    collections.push({
+      db: c.db,
+      coll: c.coll,
+      options: c.options,
+      indexes: [...c.indexes.values()],
+      // Re-iterable view over the map: no second copy of the documents.
+      docs: { [Symbol.iterator]: () => docs.values() },
+    });
+  }
+  return { collections };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding.
+
+function toBuffer(u: Uint8Array): Buffer {
+  return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}
+
+/** [u32 payload length][u32 crc32 of payload][payload = one BSON document per op]. */
+export function encodeRecord(ops: JournalOp[]): Buffer {
+  const parts = ops.map((op) => toBuffer(serialize(op as unknown as Document)));
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const rec = Buffer.allocUnsafe(RECORD_HEADER + total);
+  let off = RECORD_HEADER;
+  for (const p of parts) {
+    p.copy(rec, off);
+    off += p.length;
+  }
+  rec.writeUInt32LE(total, 0);
+  rec.writeUInt32LE(crc32(rec.subarray(RECORD_HEADER)), 4);
+  return rec;
+}
+
+/** The ops of a record's payload, or null when it is not a clean sequence of BSON documents. */
+function decodePayload(payload: Buffer): JournalOp[] | null {
+  const ops: JournalOp[] = [];
+  let off = 0;
+  while (off < payload.length) {
+    if (payload.length - off < 5) return null;
+    const size = payload.readInt32LE(off);
+    if (size < 5 || off + size > payload.length) return null;
+    let doc: Document;
+    try {
+      doc = deserialize(payload.subarray(off, off + size), STORAGE_DESERIALIZE_OPTIONS);
+    } catch {
+      return null;
+    }
+    if (!OPS.has(doc.op as string)) {
+      // The crc matched, so this is not a torn write but a format this code does not know: refuse
+      // rather than silently drop committed data.
+      throw new Error(`journal record holds an unknown op ${JSON.stringify(doc.op)}`);
+    }
+    ops.push(doc as unknown as JournalOp);
+    off += size;
+  }
+  return ops;
+}
+
+function isMarker(buf: Buffer, start: number): boolean {
+  if (start + 4 + MARKER_PREFIX.length > buf.length) return false;
+  return buf.compare(MARKER_PREFIX, 0, MARKER_PREFIX.length, start + 4, start + 4 + MARKER_PREFIX.length) === 0;
+}
+
+/**
+ * Parses a snapshot file. Returns the catalog and its generation, or a reason why the file is not a
+ * complete snapshot (no trailer, bad checksum, malformed).
+ */
+function parseSnapshot(buf: Buffer): { catalog: Catalog; gen: number; docs: number } | { error: string } {
+  // Walk the document boundaries to find the trailer, the last document.
+  let off = 0;
+  let last = -1;
+  while (off < buf.length) {
+    if (buf.length - off < 5) return { error: 'ends inside a document' };
+    const size = buf.readInt32LE(off);
+    if (size < 5 || off + size > buf.length) return { error: 'ends inside a document' };
+    last = off;
+    off += size;
+  }
+  if (last < 0) return { error: 'empty file' };
+  let trailer: Document;
+  try {
+    trailer = deserialize(buf.subarray(last), STORAGE_DESERIALIZE_OPTIONS);
+  } catch {
+    return { error: 'unreadable trailer' };
+  }
+  if (trailer[MARKER] !== 'trailer') return { error: 'no trailer (incomplete write)' };
+  if (crc32(buf.subarray(0, last)) !== trailer.crc32) return { error: 'checksum mismatch' };
+
+  const catalog: Catalog = new Map();
+  const readDoc = (): Document => {
+    const size = buf.readInt32LE(off);
+    const d = deserialize(buf.subarray(off, off + size), STORAGE_DESERIALIZE_OPTIONS);
+    off += size;
+    return d;
+  };
+  try {
+    off = 0;
+    const header = readDoc();
+    if (header[MARKER] !== 'header' || header.format !== SNAPSHOT_FORMAT) return { error: 'not a snapshot' };
+    if (header.version !== SNAPSHOT_VERSION) return { error: `unsupported snapshot version ${header.version}` };
+    let totalDocs = 0;
+    let collections = 0;
+    while (off < last) {
+      const ch = readDoc();
+      if (ch[MARKER] !== 'collection') return { error: 'expected a collection header' };
+      const c = ensureColl(catalog, ch.db as string, ch.coll as string, (ch.options as Document) ?? {});
+      collections++;
+      for (let i = 0; i < (ch.indexes as number); i++) {
+        const spec = readDoc() as IndexSpecRecord;
+        c.indexes.set(spec.name, spec);
+      }
+      let n = 0;
+      for (;;) {
+        if (off >= last) return { error: 'collection without end marker' };
+        if (isMarker(buf, off)) break;
+        const d = readDoc();
+        c.docs.set(idKey(d._id), d);
+        n++;
+      }
+      const end = readDoc();
+      if (end[MARKER] !== 'end' || end.docs !== n) return { error: 'collection end marker mismatch' };
+      totalDocs += n;
+    }
+    if (trailer.collections !== collections || trailer.docs !== totalDocs) return { error: 'trailer counts mismatch' };
+    return { catalog, gen: header.gen as number, docs: totalDocs };
+  } catch (e) {
+    return { error: `malformed: ${(e as Error).message}` };
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const errno = (e: unknown): string | undefined => (e as NodeJS.ErrnoException)?.code;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------
+
+interface Pending {
+  gen: number;
+  rec: Buffer;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+interface JournalFile {
+  gen: number;
+  /** Bytes of whole, synced records; the next record is written here. */
+  size: number;
+  fh?: FileHandle;
+}
+
+export class FileStorage implements Storage {
+  readonly dir: string;
+  private readonly logger: StorageLogger;
+  private phase: 'new' | 'opening' | 'open' | 'closing' | 'closed' = 'new';
+  private lockHeld = false;
+  /** Real path of the directory: two spellings of one directory are one lock. */
+  private lockKey = '';
+
+  private journals = new Map<number, JournalFile>();
+  /** Journal new commits go to. */
+  private activeGen = 0;
+  /** Generation of the newest complete snapshot on disk (0 = none). */
+  private snapshotGen = 0;
+  private snapshotBytes = 0;
+  /** Journals with gen >= this are the ones a compaction has not yet covered. */
+  private baseGen = 0;
+
+  private queue: Pending[] = [];
+  private flushing = false;
+  /** Settles once every commit issued so far has settled (records are written in order). */
+  private tail: Promise<void> = Promise.resolve();
+  private compaction: Promise<void> = Promise.resolve();
+  /** Set when the journal can no longer be trusted (a failed write could not be undone). */
+  private broken: Error | undefined;
+  private counters: StorageStats = { commits: 0, fsyncs: 0, bytes: 0 };
+
+  constructor(dir: string, opts: FileStorageOptions = {}) {
+    this.dir = path.resolve(dir);
+    this.logger = opts.logger ?? defaultLogger;
+  }
+
+  // ------------------------------------------------------------------------------------- open
+
+  async open(): Promise<{ state: CatalogSnapshot; report: RecoveryReport }> {
+    if (this.phase !== 'new') throw new Error('FileStorage.open() may be called once');
+    this.phase = 'opening';
+    const started = performance.now();
+    try {
+      await mkdir(this.dir, { recursive: true });
+      await this.acquireLock();
+    } catch (e) {
+      this.phase = 'closed';
+      throw e;
+    }
+    try {
+      const result = await this.recover();
+      this.phase = 'open';
+      return {
+        state: catalogToSnapshot(result.catalog),
+        report: { ...result.report, durationMs: Math.round(performance.now() - started) },
+      };
+    } catch (e) {
+      await this.releaseLock();
+      this.phase = 'closed';
+      throw e;
+    }
+  }
+
+  private async recover(): Promise<{ catalog: Catalog; report: Omit<RecoveryReport, 'durationMs'> }> {
+    const names = await readdir(this.dir);
+    let dirChanged = false;
+
+    // A tmp snapshot is a compaction that never finished; the previous state is still complete.
+    for (const n of names.filter((n) => SNAPSHOT_TMP_RE.test(n))) {
+      this.logger.info(`removing unfinished snapshot ${n}`);
+      await unlink(path.join(this.dir, n));
+      dirChanged = true;
+    }
+
+    const gens = (re: RegExp) =>
+      names.flatMap((n) => {
+        const m = re.exec(n);
+        return m ? [Number(m[1])] : [];
+      });
+    const snapshotGens = gens(SNAPSHOT_RE).sort((a, b) => b - a);
+    const journalGens = gens(JOURNAL_RE).sort((a, b) => a - b);
+
+    let catalog: Catalog = new Map();
+    let snapshotLoaded = false;
+    for (const gen of snapshotGens) {
+      const file = path.join(this.dir, `snapshot-${gen}.bson`);
+      if (snapshotLoaded) {
+        // Older than the one loaded: superseded (a compaction stopped before deleting it).
+        await unlink(file);
+        dirChanged = true;
+        continue;
+      }
+      const buf = await readFile(file);
+      const parsed = parseSnapshot(buf);
+      if ('error' in parsed || parsed.gen !== gen) {
+        const why = 'error' in parsed ? parsed.error : `header says gen ${parsed.gen}`;
+        // Kept aside, not deleted: it is evidence, and no longer matches the snapshot file name.
+        const aside = `${file}.corrupt-${Date.now()}`;
+        this.logger.warn(`snapshot ${path.basename(file)} is not usable (${why}); moved to ${path.basename(aside)}, using an older state`);
+        await rename(file, aside);
+        dirChanged = true;
+        continue;
+      }
+      catalog = parsed.catalog;
+      snapshotLoaded = true;
+      this.snapshotGen = gen;
+      this.snapshotBytes = buf.length;
+      this.logger.info(`loaded snapshot-${gen}.bson: ${parsed.docs} documents in ${catalog.size} collections`);
+    }
+
+    let recordsReplayed = 0;
+    let tornTailBytes = 0;
+    let cutAt: number | undefined;
+    for (const gen of journalGens) {
+      const file = path.join(this.dir, `journal-${gen}.log`);
+      if (gen < this.snapshotGen) {
+        await unlink(file);
+        dirChanged = true;
+        continue;
+      }
+      if (cutAt !== undefined) {
+        // An earlier journal ended in a torn record, so later records cannot be applied without breaking
+        // commit order. Cannot happen with ordered flushing; kept aside in case of disk corruption.
+        const buf = await readFile(file);
+        if (buf.length > 0) {
+          const aside = `${file}.discarded-${Date.now()}`;
+          this.logger.warn(`journal-${gen}.log follows a torn journal-${cutAt}.log; ${buf.length} bytes moved to ${path.basename(aside)}`);
+          await rename(file, aside);
+          tornTailBytes += buf.length;
+          dirChanged = true;
+          continue;
+        }
+      }
+      const r = await this.replayJournal(gen, file, catalog);
+      recordsReplayed += r.records;
+      if (r.torn > 0) {
+        tornTailBytes += r.torn;
+        cutAt ??= gen;
+      }
+      this.journals.set(gen, { gen, size: r.size });
+    }
+
+    this.activeGen = Math.max(this.snapshotGen, ...this.journals.keys());
+    this.baseGen = this.snapshotGen;
+    if (dirChanged) await this.syncDir();
+    return { catalog, report: { snapshotLoaded, recordsReplayed, tornTailBytes } };
+  }
+
+  private async replayJournal(gen: number, file: string, catalog: Catalog): Promise<{ records: number; size: number; torn: number }> {
+    const buf = await readFile(file);
+    let off = 0;
+    let records = 0;
+    let why = '';
+    while (off < buf.length) {
+      if (buf.length - off < RECORD_HEADER) {
+        why = 'short record header';
+        break;
+      }
+      const len = buf.readUInt32LE(off);
+      // Zero length is never written (commit([]) writes nothing): zero-filled blocks after a crash are torn.
+      if (len === 0 || off + RECORD_HEADER + len > buf.length) {
+        why = len === 0 ? 'zero-length record' : 'record runs past the end of the file';
+        break;
+      }
+      const payload = buf.subarray(off + RECORD_HEADER, off + RECORD_HEADER + len);
+      if (crc32(payload) !== buf.readUInt32LE(off + 4)) {
+        why = 'checksum mismatch';
+        break;
+      }
+      const ops = decodePayload(payload);
+      if (!ops) {
+        why = 'malformed payload';
+        break;
+      }
+      for (const op of ops) applyOp(catalog, op);
+      records++;
+      off += RECORD_HEADER + len;
+    }
+    const torn = buf.length - off;
+    if (torn > 0) {
+      this.logger.warn(`journal-${gen}.log: cut ${torn} bytes at offset ${off} (${why}); ${records} records kept`);
+      const fh = await openFile(file, 'r+');
+      try {
+        await fh.truncate(off);
+        await fh.datasync();
+      } finally {
+        await fh.close();
+      }
+    }
+    return { records, size: off, torn };
+  }
+
+  // ------------------------------------------------------------------------------------- lock
+
+  private async acquireLock(): Promise<void> {
+    const file = path.join(this.dir, LOCK_FILE);
+    this.lockKey = await realpath(this.dir);
+    if (heldLocks.has(this.lockKey)) {
+      throw new DbPathLockedError(`data directory ${this.dir} is already open in this process (${file})`);
+    }
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        const fh = await openFile(file, 'wx');
+        try {
+          await fh.writeFile(`${process.pid}\n`);
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+        heldLocks.add(this.lockKey);
+        this.lockHeld = true;
+        return;
+      } catch (e) {
+        if (errno(e) !== 'EEXIST') throw e;
+      }
+      let content: string;
+      try {
+        content = (await readFile(file, 'utf8')).trim();
+      } catch (e) {
+        if (errno(e) === 'ENOENT') continue;
+        throw e;
+      }
+      if (content === '' && attempt === 0) {
+        // Its owner may be between creating the file and writing its pid.
+        await sleep(100);
+        continue;
+      }
+      const pid = /^\d+$/.test(content) ? Number(content) : NaN;
+      // Our own pid without an entry in heldLocks is a previous process that had the same pid (containers).
+      if (pid > 0 && pid !== process.pid && isAlive(pid)) {
+        throw new DbPathLockedError(
+          `data directory ${this.dir} is in use by process ${pid} (lock file ${file}); ` +
+            'stop that process, or delete the lock file if it is not an embedded-mongo server',
+        );
+      }
+      this.logger.warn(`taking over stale lock ${file} (${content ? `process ${content} is not running` : 'empty'})`);
+      try {
+        await unlink(file);
+      } catch (e) {
+        if (errno(e) !== 'ENOENT') throw e;
+      }
+    }
+    throw new DbPathLockedError(`could not take the lock ${file}: another process keeps creating it`);
+  }
+
+  private async releaseLock(): Promise<void> {
+    if (!this.lockHeld) return;
+    this.lockHeld = false;
+    heldLocks.delete(this.lockKey);
+    const file = path.join(this.dir, LOCK_FILE);
+    try {
+      if ((await readFile(file, 'utf8')).trim() === String(process.pid)) await unlink(file);
+    } catch (e) {
+      if (errno(e) !== 'ENOENT') throw e;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------- commit
+
+  commit(ops: JournalOp[]): Promise<void> {
+    if (this.phase !== 'open') return Promise.reject(new Error(`storage is ${this.phase === 'new' ? 'not open' : this.phase}`));
+    if (this.broken) return Promise.reject(this.broken);
+    let rec: Buffer;
+    try {
+      rec = ops.length > 0 ? encodeRecord(ops) : Buffer.alloc(0);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const p = new Promise<void>((resolve, reject) => {
+      this.queue.push({ gen: this.activeGen, rec, resolve, reject });
+    });
+    this.tail = p.then(
+      () => {},
+      () => {},
+    );
+    if (!this.flushing) {
+      this.flushing = true;
+      // Started after the current synchronous code, so commits issued together share the first write.
+      queueMicrotask(() => void this.flushLoop());
+    }
+    return p;
+  }
+
+  private async flushLoop(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const gen = this.queue[0].gen;
+        let n = 1;
+        while (n < this.queue.length && this.queue[n].gen === gen) n++;
+        const batch = this.queue.splice(0, n);
+        await this.flushBatch(gen, batch);
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async flushBatch(gen: number, batch: Pending[]): Promise<void> {
+    if (this.broken) {
+      for (const p of batch) p.reject(this.broken);
+      return;
+    }
+    const buf = batch.length === 1 ? batch[0].rec : Buffer.concat(batch.map((p) => p.rec));
+    if (buf.length === 0) {
+      this.counters.commits += batch.length;
+      for (const p of batch) p.resolve();
+      return;
+    }
+    let jf: JournalFile | undefined;
+    try {
+      jf = await this.journalFile(gen);
+      const fh = jf.fh!;
+      let written = 0;
+      while (written < buf.length) {
+        const r = await fh.write(buf, written, buf.length - written, jf.size + written);
+        written += r.bytesWritten;
+      }
+      await fh.datasync();
+    } catch (e) {
+      await this.undoPartialWrite(jf, e);
+      for (const p of batch) p.reject(e);
+      return;
+    }
+    jf.size += buf.length;
+    this.counters.fsyncs++;
+    this.counters.bytes += buf.length;
+    this.counters.commits += batch.length;
+    for (const p of batch) p.resolve();
+  }
+
+  /** Cuts what a failed flush may have left, so a later record never follows unacknowledged bytes. */
+  private async undoPartialWrite(jf: JournalFile | undefined, cause: unknown): Promise<void> {
+    if (!jf?.fh) return;
+    try {
+      await jf.fh.truncate(jf.size);
+      await jf.fh.datasync();
+    } catch {
+      this.broken = new Error(`journal-${jf.gen}.log is unusable after a failed write (${(cause as Error)?.message ?? cause})`);
+      this.logger.warn(this.broken.message);
+    }
+  }
+
+  private async journalFile(gen: number): Promise<JournalFile> {
+    let jf = this.journals.get(gen);
+    if (jf?.fh) return jf;
+    const file = path.join(this.dir, `journal-${gen}.log`);
+    const isNew = !jf;
+    // Not O_APPEND: positional writes let a failed flush be overwritten cleanly.
+    const flags = fsConstants.O_RDWR | fsConstants.O_CREAT | (isNew ? fsConstants.O_TRUNC : 0);
+    const fh = await openFile(file, flags, 0o644);
+    if (isNew) {
+      // A new file's directory entry must be durable too, or synced records could vanish with it.
+      // Registered only once that is done, so a failure here is retried from the start.
+      try {
+        await this.syncDir();
+      } catch (e) {
+        await fh.close().catch(() => {});
+        throw e;
+      }
+      jf = { gen, size: 0 };
+      this.journals.set(gen, jf);
+    }
+    jf!.fh = fh;
+    return jf!;
+  }
+
+  private async syncDir(): Promise<void> {
+    const dh = await openFile(this.dir, 'r');
+    try {
+      await dh.sync();
+    } finally {
+      await dh.close();
+    }
+  }
+
+  /** Counters for tests and server stats. */
+  stats(): StorageStats {
+    return { ...this.counters };
+  }
+
+  // ------------------------------------------------------------------------------------- compact
+
+  compact(snapshot: CatalogSnapshot): Promise<void> {
+    if (this.phase !== 'open') return Promise.reject(new Error(`storage is ${this.phase === 'new' ? 'not open' : this.phase}`));
+    // Synchronously, before any await: commits issued from now on go to the new journal.
+    const gen = ++this.activeGen;
+    this.baseGen = gen;
+    const before = this.tail;
+    const run = this.compaction.then(() => this.writeCompaction(gen, snapshot, before));
+    this.compaction = run.catch(() => {});
+    return run;
+  }
+
+  private async writeCompaction(gen: number, snapshot: CatalogSnapshot, before: Promise<void>): Promise<void> {
+    const started = performance.now();
+    let size: number;
+    try {
+      size = await this.writeSnapshot(gen, snapshot);
+    } catch (e) {
+      // The old snapshot and every journal are intact; recovery replays them. Journal accounting goes
+      // back to the last complete snapshot so the compaction policy tries again.
+      this.baseGen = this.snapshotGen;
+      throw e;
+    }
+    const oldSnapshotGen = this.snapshotGen;
+    this.snapshotGen = gen;
+    this.snapshotBytes = size;
+
+    // Older journals are covered by the new snapshot once their last records are settled.
+    await before;
+    for (const [g, jf] of [...this.journals]) {
+      if (g >= gen) continue;
+      this.journals.delete(g);
+      await jf.fh?.close();
+      await unlinkIfExists(path.join(this.dir, `journal-${g}.log`));
+    }
+    if (oldSnapshotGen > 0) await unlinkIfExists(path.join(this.dir, `snapshot-${oldSnapshotGen}.bson`));
+    await this.syncDir();
+    this.logger.info(`compacted into snapshot-${gen}.bson (${size} bytes) in ${Math.round(performance.now() - started)} ms`);
+  }
+
+  /**
+   * Header, then per collection: a header, its index specs, its documents and an end marker, then a
+   * trailer with counts and the crc32 of everything before it. Written to a tmp name, synced, renamed.
+   */
+  private async writeSnapshot(gen: number, snapshot: CatalogSnapshot): Promise<number> {
+    const final = path.join(this.dir, `snapshot-${gen}.bson`);
+    const tmp = `${final}.tmp`;
+    const fh = await openFile(tmp, 'w', 0o644);
+    let size = 0;
+    try {
+      let crc = 0;
+      let chunks: Buffer[] = [];
+      let chunkBytes = 0;
+      const flush = async () => {
+        if (chunkBytes === 0) return;
+        const b = Buffer.concat(chunks, chunkBytes);
+        chunks = [];
+        chunkBytes = 0;
+        let written = 0;
+        while (written < b.length) written += (await fh.write(b, written, b.length - written)).bytesWritten;
+      };
+      const push = (doc: Document, counted = true): Buffer => {
+        const b = toBuffer(serialize(doc));
+        if (counted) crc = crc32(b, crc);
+        chunks.push(b);
+        chunkBytes += b.length;
+        size += b.length;
+        return b;
+      };
+
+      push({ [MARKER]: 'header', format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, gen, createdAt: new Date() });
+      let collections = 0;
+      let totalDocs = 0;
+      for (const c of snapshot.collections) {
+        const indexes = [...c.indexes].filter((s) => s.name !== '_id_');
+        push({ [MARKER]: 'collection', db: c.db, coll: c.coll, options: c.options ?? {}, indexes: indexes.length });
+        for (const spec of indexes) push(spec);
+        let n = 0;
+        for (const d of c.docs) {
+          const b = push(d);
+          if (isMarker(b, 0)) throw new Error(`a document in ${c.db}.${c.coll} starts with the reserved field ${MARKER}`);
+          n++;
+          if (chunkBytes >= SNAPSHOT_CHUNK) await flush();
+        }
+        push({ [MARKER]: 'end', docs: n });
+        collections++;
+        totalDocs += n;
+      }
+      push({ [MARKER]: 'trailer', collections, docs: totalDocs, crc32: crc }, false);
+      await flush();
+      await fh.sync();
+    } catch (e) {
+      await fh.close().catch(() => {});
+      await unlinkIfExists(tmp).catch(() => {});
+      throw e;
+    }
+    await fh.close();
+    await rename(tmp, final);
+    await this.syncDir();
+    return size;
+  }
+
+  // ------------------------------------------------------------------------------------- sizes, close
+
+  journalBytes(): number {
+    let n = 0;
+    for (const jf of this.journals.values()) if (jf.gen >= this.baseGen) n += jf.size;
+    return n;
+  }
+
+  diskBytes(): number {
+    let n = this.snapshotBytes;
+    for (const jf of this.journals.values()) n += jf.size;
+    return n;
+  }
+
+  async close(): Promise<void> {
+    if (this.phase === 'closed' || this.phase === 'closing') return;
+    if (this.phase !== 'open') {
+      this.phase = 'closed';
+      return;
+    }
+    this.phase = 'closing';
+    try {
+      await this.compaction;
+      await this.tail;
+      for (const jf of this.journals.values()) {
+        const fh = jf.fh;
+        jf.fh = undefined;
+        await fh?.close();
+      }
+    } finally {
+      await this.releaseLock();
+      this.phase = 'closed';
+    }
+  }
+}
+
+async function unlinkIfExists(file: string): Promise<void> {
+  try {
+    await unlink(file);
+  } catch (e) {
+    if (errno(e) !== 'ENOENT') throw e;
+  }
+}
