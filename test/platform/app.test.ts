@@ -86,9 +86,15 @@ describe('platform: pipeline, headers, errors, default deny', () => {
   });
 
   it('shows a 404 page in the visitor language', async () => {
-    const res = await request(t.app).get('/no/such/page').set('Accept', 'text/html').set('Accept-Language', 'en');
+    const res = await request(t.app).get('/static/no-such-file.css').set('Accept', 'text/html').set('Accept-Language', 'en');
     expect(res.status).to.equal(404);
     expect(res.text).to.include('Not found');
+  });
+
+  it('sends an anonymous visitor of an unknown page to sign in, without telling whether it exists', async () => {
+    const res = await request(t.app).get('/no/such/page').set('Accept', 'text/html');
+    expect(res.status).to.equal(303);
+    expect(res.headers.location).to.match(/^\/signin/);
   });
 
   it('refuses every non-public route to an anonymous request (default deny)', async () => {

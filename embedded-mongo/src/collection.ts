@@ -1,0 +1,305 @@
+// One collection: documents by _id in insertion order, its indexes, and the query planner that
+// picks an index for equality/range predicates or for the sort order.
+import { Query } from 'mingo';
+import { MinKey, MaxKey, ObjectId } from 'bson';
+import { compareValues, isPlainObject, isNumeric } from './compare.ts';
+import { Index, type IndexSpec } from './indexes.ts';
+import { CommandError } from './errors.ts';
+import { idKey } from './storage/id-key.ts';
+import { valuesAtPath } from './paths.ts';
+
+export type Doc = Record<string, unknown>;
+
+export interface Plan {
+  /** 'COLLSCAN' or 'IXSCAN' */
+  stage: 'COLLSCAN' | 'IXSCAN' | 'IDHACK';
+  index?: string;
+  /** True when documents come out already in the requested sort order. */
+  sorted: boolean;
+  docsExamined: number;
+}
+
+interface FieldPred {
+  eq?: unknown[];
+  lo?: unknown;
+  hi?: unknown;
+}
+
+const MIN = new MinKey();
+const MAX = new MaxKey();
+
+export class Collection {
+  readonly db: string;
+  name: string;
+  options: Doc;
+  readonly docs = new Map<string, Doc>();
+  readonly indexes = new Map<string, Index>();
+
+  constructor(db: string, name: string, options: Doc = {}) {
+    this.db = db;
+    this.name = name;
+    this.options = options;
+    this.indexes.set('_id_', new Index({ v: 2, key: { _id: 1 }, name: '_id_' }));
+  }
+
+  get ns(): string {
+    return `${this.db}.${this.name}`;
+  }
+
+  private duplicate(index: Index, vals: unknown[]): CommandError {
+    const keyPattern: Doc = {};
+    const keyValue: Doc = {};
+    index.fields.forEach(([f], i) => {
+      keyPattern[f] = index.spec.key[f];
+      keyValue[f] = vals[i];
+    });
+    const shown = Object.entries(keyValue).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ');
+    return new CommandError('DuplicateKey', `E11000 duplicate key error collection: ${this.ns} index: ${index.name} dup key: { ${shown} }`, { keyPattern, keyValue });
+  }
+
+  /** Throws DuplicateKey when `doc` would violate a unique index (ignoring the document itself). */
+  checkUnique(doc: Doc, selfId: string): void {
+    for (const index of this.indexes.values()) {
+      if (!index.unique) continue;
+      const vals = index.conflict(doc, selfId);
+      if (vals) throw this.duplicate(index, vals);
+    }
+  }
+
+  insert(doc: Doc): void {
+    if (doc._id === undefined) doc._id = new ObjectId();
+    if (Array.isArray(doc._id)) throw new CommandError('InvalidIdField', 'The _id field cannot be an array');
+    const id = idKey(doc._id);
+    if (this.docs.has(id)) throw this.duplicate(this.indexes.get('_id_')!, [doc._id]);
+    this.checkUnique(doc, id);
+    for (const index of this.indexes.values()) index.add(doc);
+    this.docs.set(id, doc);
+  }
+
+  replace(oldDoc: Doc, newDoc: Doc): void {
+    const id = idKey(oldDoc._id);
+    this.checkUnique(newDoc, id);
+    for (const index of this.indexes.values()) index.remove(oldDoc);
+    for (const index of this.indexes.values()) index.add(newDoc);
+    this.docs.set(id, newDoc);
+  }
+
+  remove(doc: Doc): void {
+    const id = idKey(doc._id);
+    for (const index of this.indexes.values()) index.remove(doc);
+    this.docs.delete(id);
+  }
+
+  /** Builds an index over the existing documents; refuses when existing data violates uniqueness. */
+  addIndex(spec: IndexSpec): Index {
+    const index = new Index(spec);
+    for (const doc of this.docs.values()) {
+      if (index.unique) {
+        const vals = index.conflict(doc, idKey(doc._id));
+        if (vals) {
+          index.clear();
+          throw this.duplicate(index, vals);
+        }
+      }
+      index.add(doc);
+    }
+    this.indexes.set(spec.name, index);
+    return index;
+  }
+
+  /** Candidate documents for `filter` (a superset; callers still match) and how they were found. */
+  plan(filter: Doc, sort?: Doc): { docs: Iterable<Doc>; plan: Plan } {
+    const preds = extractPredicates(filter);
+    // _id equality: direct lookup
+    const idPred = preds.get('_id');
+    if (idPred?.eq && idPred.eq.length <= 100) {
+      const out: Doc[] = [];
+      for (const v of idPred.eq) {
+        const d = this.docs.get(idKey(v));
+        if (d) out.push(d);
+      }
+      return { docs: out, plan: { stage: 'IDHACK', index: '_id_', sorted: out.length <= 1, docsExamined: out.length } };
+    }
+
+    let best: { index: Index; score: number; eqCount: number } | undefined;
+    for (const index of this.indexes.values()) {
+      if (index.spec.partialFilterExpression || index.spec.sparse) continue; // they omit documents
+      let score = 0;
+      let eqCount = 0;
+      for (const [path] of index.fields) {
+        const p = preds.get(path);
+        if (p?.eq && !index.multikey) { score += 2; eqCount++; continue; }
+        if (p?.eq && index.multikey) { score += 2; eqCount++; continue; }
+        if (p && (p.lo !== undefined || p.hi !== undefined)) score += 1;
+        break;
+      }
+      if (score > 0 && (!best || score > best.score || (score === best.score && index.fields.length < best.index.fields.length))) {
+        best = { index, score, eqCount };
+      }
+    }
+
+    const sortEntries = sort ? Object.entries(sort) : [];
+    const sortable = (index: Index, from: number): 'fwd' | 'rev' | undefined => {
+      if (sortEntries.length === 0 || index.multikey) return undefined;
+      if (from + sortEntries.length > index.fields.length) return undefined;
+      let dir: 'fwd' | 'rev' | undefined;
+      for (let i = 0; i < sortEntries.length; i++) {
+        const [path, d] = sortEntries[i]!;
+        const [ipath, idir] = index.fields[from + i]!;
+        if (path !== ipath || typeof d !== 'number') return undefined;
+        const here = (d < 0 ? -1 : 1) === idir ? 'fwd' : 'rev';
+        if (dir && dir !== here) return undefined;
+        dir = here;
+      }
+      return dir;
+    };
+
+    if (best) {
+      const { index, eqCount } = best;
+      // Point lookups: cartesian product of the equality values, capped.
+      let prefixes: unknown[][] = [[]];
+      for (let i = 0; i < eqCount; i++) {
+        const vals = preds.get(index.fields[i]![0])!.eq!;
+        const next: unknown[][] = [];
+        for (const p of prefixes) for (const v of vals) next.push([...p, v]);
+        prefixes = next;
+        if (prefixes.length > 500) break;
+      }
+      if (prefixes.length <= 500) {
+        const rangeField = index.fields[eqCount];
+        const rp = rangeField ? preds.get(rangeField[0]) : undefined;
+        const order = prefixes.length === 1 ? sortable(index, eqCount) : undefined;
+        const self = this;
+        const docs = (function* () {
+          const seen = index.multikey ? new Set<string>() : undefined;
+          for (const prefix of prefixes) {
+            const bounds = prefix.map((v) => ({ lo: v, hi: v }));
+            if (rp && !rp.eq) bounds.push({ lo: rp.lo ?? MIN, hi: rp.hi ?? MAX });
+            for (const d of index.range(bounds, order === 'rev')) {
+              if (seen) {
+                const k = idKey(d._id);
+                if (seen.has(k)) continue;
+                seen.add(k);
+              }
+              yield d;
+            }
+          }
+          void self;
+        })();
+        return { docs, plan: { stage: 'IXSCAN', index: index.name, sorted: order !== undefined, docsExamined: 0 } };
+      }
+    }
+
+    // No selective index: an index that yields the sort order still avoids an in-memory sort.
+    if (sortEntries.length) {
+      for (const index of this.indexes.values()) {
+        if (index.spec.partialFilterExpression || index.spec.sparse) continue;
+        const order = sortable(index, 0);
+        if (order) {
+          return { docs: index.range([], order === 'rev'), plan: { stage: 'IXSCAN', index: index.name, sorted: true, docsExamined: 0 } };
+        }
+      }
+    }
+    return { docs: this.docs.values(), plan: { stage: 'COLLSCAN', sorted: sortEntries.length === 0, docsExamined: 0 } };
+  }
+
+  /** Matching documents, sorted, skipped and limited. */
+  find(filter: Doc, opts: { sort?: Doc; skip?: number; limit?: number } = {}): { docs: Doc[]; plan: Plan } {
+    const matcher = compileFilter(filter);
+    const { docs, plan } = this.plan(filter, opts.sort);
+    const out: Doc[] = [];
+    const skip = opts.skip ?? 0;
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
+    const sorted = plan.sorted || !opts.sort || Object.keys(opts.sort).length === 0;
+    let examined = 0;
+    let skipped = 0;
+    for (const d of docs) {
+      examined++;
+      if (!matcher(d)) continue;
+      if (sorted) {
+        if (skipped < skip) { skipped++; continue; }
+        out.push(d);
+        if (out.length >= limit) break;
+      } else out.push(d);
+    }
+    plan.docsExamined = examined;
+    if (sorted) return { docs: out, plan };
+    out.sort(sortComparator(opts.sort!));
+    return { docs: out.slice(skip, limit === Infinity ? undefined : skip + limit), plan };
+  }
+}
+
+const filterCache = new Map<string, (d: Doc) => boolean>();
+
+export function compileFilter(filter: Doc | undefined): (d: Doc) => boolean {
+  if (!filter || Object.keys(filter).length === 0) return () => true;
+  const q = new Query(filter as never);
+  return (d) => q.test(d);
+}
+void filterCache;
+
+function isOperatorObject(v: unknown): v is Doc {
+  return isPlainObject(v) && Object.keys(v).length > 0 && Object.keys(v).every((k) => k.startsWith('$'));
+}
+
+function scalar(v: unknown): boolean {
+  return !(Array.isArray(v) || isPlainObject(v) || v instanceof RegExp || v === null || v === undefined);
+}
+
+function typeFloor(v: unknown): unknown {
+  if (isNumeric(v)) return -Infinity;
+  if (v instanceof Date) return new Date(-8.64e15);
+  if (typeof v === 'string') return '';
+  return MIN;
+}
+function typeCeil(v: unknown): unknown {
+  if (isNumeric(v)) return Infinity;
+  if (v instanceof Date) return new Date(8.64e15);
+  return MAX;
+}
+
+/** Per-field equality and range predicates an index can serve (top level and $and only). */
+export function extractPredicates(filter: Doc): Map<string, FieldPred> {
+  const preds = new Map<string, FieldPred>();
+  const visit = (f: Doc) => {
+    for (const [k, v] of Object.entries(f)) {
+      if (k === '$and' && Array.isArray(v)) {
+        for (const sub of v) if (isPlainObject(sub)) visit(sub);
+        continue;
+      }
+      if (k.startsWith('$')) continue;
+      const p: FieldPred = preds.get(k) ?? {};
+      if (scalar(v)) p.eq = [v];
+      else if (isOperatorObject(v)) {
+        for (const [op, arg] of Object.entries(v)) {
+          if (op === '$eq' && scalar(arg)) p.eq = [arg];
+          else if (op === '$in' && Array.isArray(arg) && arg.length > 0 && arg.every(scalar)) p.eq = [...arg].sort(compareValues);
+          else if ((op === '$gt' || op === '$gte') && scalar(arg)) { p.lo = arg; p.hi ??= typeCeil(arg); }
+          else if ((op === '$lt' || op === '$lte') && scalar(arg)) { p.hi = arg; if (p.lo === undefined || p.lo === MIN) p.lo = typeFloor(arg); }
+        }
+      }
+      if (p.eq || p.lo !== undefined || p.hi !== undefined) preds.set(k, p);
+    }
+  };
+  visit(filter);
+  return preds;
+}
+
+/** MongoDB sort: BSON order; an array field sorts by its smallest (asc) or largest (desc) element. */
+export function sortComparator(sort: Doc): (a: Doc, b: Doc) => number {
+  const entries = Object.entries(sort).map(([k, d]) => [k, typeof d === 'number' && d < 0 ? -1 : 1] as const);
+  const keyOf = (doc: Doc, path: string, dir: number): unknown => {
+    const vals = valuesAtPath(doc, path).flatMap((v) => (Array.isArray(v) ? (v.length ? v : [undefined]) : [v]));
+    if (vals.length === 1) return vals[0];
+    let best = vals[0];
+    for (const v of vals) if (compareValues(v, best) * dir < 0) best = v;
+    return best;
+  };
+  return (a, b) => {
+    for (const [path, dir] of entries) {
+      const c = compareValues(keyOf(a, path, dir), keyOf(b, path, dir));
+      if (c) return c * dir;
+    }
+    return 0;
+  };
+}

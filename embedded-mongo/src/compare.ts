@@ -1,0 +1,149 @@
+// MongoDB's BSON comparison order, used for sorting, index keys, $min/$max and uniqueness.
+// Numbers of every BSON numeric type compare by value; other types by their canonical rank.
+import { ObjectId, Long, Decimal128, Double, Int32, Binary, Timestamp, MinKey, MaxKey, BSONRegExp, BSONSymbol } from 'bson';
+
+export function isNumeric(v: unknown): boolean {
+  return typeof v === 'number' || typeof v === 'bigint' || v instanceof Long || v instanceof Decimal128 || v instanceof Double || v instanceof Int32;
+}
+
+export function toNumber(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  if (v instanceof Long) return v.toNumber();
+  if (v instanceof Double || v instanceof Int32) return v.valueOf();
+  if (v instanceof Decimal128) return Number(v.toString());
+  return NaN;
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object') return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** BSON canonical type rank (MongoDB's comparison/sort order). */
+export function typeRank(v: unknown): number {
+  if (v instanceof MinKey) return 1;
+  if (v === null || v === undefined) return 2;
+  if (isNumeric(v)) return 3;
+  if (typeof v === 'string' || v instanceof BSONSymbol) return 4;
+  if (Array.isArray(v)) return 6;
+  if (v instanceof Binary || Buffer.isBuffer(v) || v instanceof Uint8Array) return 7;
+  if (v instanceof ObjectId) return 8;
+  if (typeof v === 'boolean') return 9;
+  if (v instanceof Date) return 10;
+  if (v instanceof Timestamp) return 11;
+  if (v instanceof RegExp || v instanceof BSONRegExp) return 12;
+  if (v instanceof MaxKey) return 100;
+  if (isPlainObject(v)) return 5;
+  return 5;
+}
+
+function cmp<T>(a: T, b: T): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function bytesOf(v: unknown): Buffer {
+  if (v instanceof Binary) return Buffer.from(v.buffer);
+  return Buffer.from(v as Uint8Array);
+}
+
+/** Total order over BSON values, as MongoDB sorts them. */
+export function compareValues(a: unknown, b: unknown): number {
+  const ra = typeRank(a);
+  const rb = typeRank(b);
+  if (ra !== rb) return ra < rb ? -1 : 1;
+  switch (ra) {
+    case 1:
+    case 2:
+    case 100:
+      return 0;
+    case 3: {
+      if (a instanceof Long && b instanceof Long) return a.compare(b);
+      const x = toNumber(a);
+      const y = toNumber(b);
+      if (Number.isNaN(x)) return Number.isNaN(y) ? 0 : -1; // NaN sorts before every number
+      if (Number.isNaN(y)) return 1;
+      return cmp(x, y);
+    }
+    case 4:
+      return cmp(String(a), String(b));
+    case 5: {
+      const ka = Object.keys(a as object);
+      const kb = Object.keys(b as object);
+      for (let i = 0; i < Math.min(ka.length, kb.length); i++) {
+        const va = (a as Record<string, unknown>)[ka[i]!];
+        const vb = (b as Record<string, unknown>)[kb[i]!];
+        const t = cmp(typeRank(va), typeRank(vb));
+        if (t) return t;
+        const k = cmp(ka[i]!, kb[i]!);
+        if (k) return k;
+        const c = compareValues(va, vb);
+        if (c) return c;
+      }
+      return cmp(ka.length, kb.length);
+    }
+    case 6: {
+      const xa = a as unknown[];
+      const xb = b as unknown[];
+      for (let i = 0; i < Math.min(xa.length, xb.length); i++) {
+        const c = compareValues(xa[i], xb[i]);
+        if (c) return c;
+      }
+      return cmp(xa.length, xb.length);
+    }
+    case 7: {
+      const ba = bytesOf(a);
+      const bb = bytesOf(b);
+      if (ba.length !== bb.length) return cmp(ba.length, bb.length);
+      return Buffer.compare(ba, bb);
+    }
+    case 8:
+      return Buffer.compare(Buffer.from((a as ObjectId).id), Buffer.from((b as ObjectId).id));
+    case 9:
+      return cmp(a as boolean, b as boolean) ;
+    case 10:
+      return cmp((a as Date).getTime(), (b as Date).getTime());
+    case 11:
+      return (a as Timestamp).compare(b as Timestamp);
+    case 12:
+      return cmp(String(a), String(b));
+    default:
+      return 0;
+  }
+}
+
+export function valuesEqual(a: unknown, b: unknown): boolean {
+  return compareValues(a, b) === 0;
+}
+
+/** Deep copy of a document tree (BSON leaf objects are immutable and shared). */
+export function cloneDeep<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(cloneDeep) as T;
+  if (isPlainObject(v)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) out[k] = cloneDeep(v[k]);
+    return out as T;
+  }
+  if (v instanceof Date) return new Date(v.getTime()) as T;
+  return v;
+}
+
+export function bsonTypeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'string') return 'string';
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < 2 ** 31 ? 'int' : 'double';
+  if (v instanceof Long) return 'long';
+  if (v instanceof Decimal128) return 'decimal';
+  if (v instanceof Int32) return 'int';
+  if (v instanceof Double) return 'double';
+  if (Array.isArray(v)) return 'array';
+  if (v instanceof ObjectId) return 'objectId';
+  if (v instanceof Date) return 'date';
+  if (v instanceof Binary || v instanceof Uint8Array) return 'binData';
+  if (v instanceof Timestamp) return 'timestamp';
+  if (v instanceof RegExp || v instanceof BSONRegExp) return 'regex';
+  return 'object';
+}

@@ -1,0 +1,114 @@
+// TCP server: frames bytes into messages per connection, runs them in order, answers each.
+// A client that sends a malformed or oversized frame is disconnected; others keep being served.
+import net from 'node:net';
+import type { Engine, EngineLogger } from './engine.ts';
+import { MAX_MESSAGE_SIZE } from './engine.ts';
+import { parseMessage, encodeMsg, encodeReply, ProtocolError, readHeader } from './wire.ts';
+
+export interface WireServerOptions {
+  host: string;
+  port: number;
+  engine: Engine;
+  logger: EngineLogger;
+}
+
+export class WireServer {
+  private server: net.Server;
+  private sockets = new Set<net.Socket>();
+  private nextConnId = 1;
+
+  constructor(private readonly opts: WireServerOptions) {
+    this.server = net.createServer((socket) => this.accept(socket));
+    this.server.maxConnections = 10_000;
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.opts.port, this.opts.host, () => {
+        this.server.off('error', reject);
+        resolve((this.server.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private accept(socket: net.Socket): void {
+    const conn = { id: this.nextConnId++, remote: `${socket.remoteAddress}:${socket.remotePort}` };
+    const { engine, logger } = this.opts;
+    this.sockets.add(socket);
+    engine.connections++;
+    socket.setNoDelay(true);
+    let chunks: Buffer[] = [];
+    let buffered = 0;
+    let queue: Promise<void> = Promise.resolve();
+    let closed = false;
+
+    const drop = (reason: string) => {
+      if (closed) return;
+      closed = true;
+      logger.warn({ conn: conn.id, remote: conn.remote, reason }, 'embedded-mongo: closing connection');
+      socket.destroy();
+    };
+
+    socket.on('data', (data: Buffer) => {
+      chunks.push(data);
+      buffered += data.length;
+      while (buffered >= 4) {
+        if (chunks[0]!.length < 4) chunks = [Buffer.concat(chunks, buffered)];
+        const length = chunks[0]!.readInt32LE(0);
+        if (length < 16 || length > MAX_MESSAGE_SIZE) {
+          drop(`invalid message length ${length}`);
+          return;
+        }
+        // concatenate only once the whole message is here (large messages arrive in many chunks)
+        if (buffered < length) break;
+        const head = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, buffered);
+        const message = head.subarray(0, length);
+        const rest = head.subarray(length);
+        chunks = rest.length ? [rest] : [];
+        buffered = rest.length;
+        queue = queue.then(() => this.handle(socket, message, conn, drop));
+      }
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      closed = true;
+      this.sockets.delete(socket);
+      engine.connections--;
+    });
+  }
+
+  private async handle(socket: net.Socket, message: Buffer, conn: { id: number; remote: string }, drop: (r: string) => void): Promise<void> {
+    if (socket.destroyed) return;
+    let request;
+    try {
+      request = parseMessage(message);
+    } catch (err) {
+      if (err instanceof ProtocolError || err instanceof RangeError || err instanceof Error) {
+        // A well-framed OP_MSG with a bad body gets an error reply; anything else is disconnected.
+        const header = readHeader(message);
+        if (header.opCode === 2013 && !(err instanceof ProtocolError)) {
+          socket.write(encodeMsg(header.requestId, { ok: 0, errmsg: `invalid BSON: ${err.message}`, code: 22, codeName: 'InvalidBSON' }));
+          return;
+        }
+        drop(err.message);
+        return;
+      }
+      throw err;
+    }
+    const reply = await this.opts.engine.run(request.db, request.command, conn);
+    if (socket.destroyed || request.moreToCome) return;
+    let out: Buffer;
+    try {
+      out = request.kind === 'query' ? encodeReply(request.header.requestId, reply) : encodeMsg(request.header.requestId, reply);
+    } catch (err) {
+      out = encodeMsg(request.header.requestId, { ok: 0, errmsg: `reply could not be encoded: ${(err as Error).message}`, code: 10334, codeName: 'BSONObjectTooLarge' });
+    }
+    socket.write(out);
+  }
+}
