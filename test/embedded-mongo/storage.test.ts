@@ -411,6 +411,24 @@ describe('embedded-mongo storage: FileStorage', function () {
       await opened.s.close();
     });
 
+    it('back-to-back compactions run one after the other and leave only the newest files', async () => {
+      const dir = tempDir();
+      const model = new Model();
+      const { s } = await openStorage(dir);
+      for (let i = 0; i < 20; i++) await s.commit(model.apply([ins('c', { _id: i })]));
+      const first = s.compact(model.snapshot());
+      const mid = s.commit(model.apply([ins('c', { _id: 'mid' })]));
+      const second = s.compact(model.snapshot());
+      const last = s.commit(model.apply([{ op: 'delete', db: 'app', coll: 'c', id: 0 }]));
+      await Promise.all([first, mid, second, last]);
+      expect(readdirSync(dir).sort()).to.deep.equal(['journal-2.log', 'mongod.lock', 'snapshot-2.bson']);
+      await s.close();
+      const opened = await openStorage(dir);
+      expect(opened.report.recordsReplayed).to.equal(1);
+      expect(picture(opened.state)).to.deep.equal(picture(model.snapshot()));
+      await opened.s.close();
+    });
+
     it('a snapshot that fails to write leaves the previous state and the new journal in force', async () => {
       const dir = tempDir();
       const model = new Model();
@@ -657,6 +675,7 @@ describe('embedded-mongo storage: FileStorage', function () {
       for (let i = 0; i < 8; i++) one();
     `;
     let totalAcked = 0;
+    let snapshotSeen = false;
     for (let round = 0; round < 3; round++) {
       const p = child(script);
       const io = collect(p);
@@ -679,8 +698,10 @@ describe('embedded-mongo storage: FileStorage', function () {
       const present = new Set(seqs);
       for (const a of acked) expect(present.has(a), `acknowledged ${a} lost (round ${round}, torn ${report.tornTailBytes})`).to.equal(true);
       totalAcked = seqs.length;
+      snapshotSeen ||= report.snapshotLoaded;
       await s.close();
     }
     expect(totalAcked).to.be.greaterThan(1500);
+    expect(snapshotSeen, 'the child compacted at least once').to.equal(true);
   });
 });
