@@ -1,3 +1,5 @@
 // Importing this module registers every feature's background services (server/services.ts).
 // One import line per feature, e.g. `import './outbox/service.ts';`
+import './outbox/service.ts';
+import './documents/service.ts';
 export {};

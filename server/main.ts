@@ -9,6 +9,7 @@ import { createApp } from './app.ts';
 import { startServices } from './services.ts';
 import './background.ts';
 import { User } from '../models/user.ts';
+import { seedHolidays } from './calendar/index.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const db = await openDatabase(config, logger);
+  await seedHolidays(); // Vietnam's public holidays for the working-day calendar (idempotent)
   const mailer = createMailer({ smtpUrl: config.smtpUrl, mailDir: config.mailDir, from: config.mailFrom });
   const deps = { config, logger, db, mailer, now: () => new Date() };
   const app = createApp(deps);

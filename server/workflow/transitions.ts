@@ -7,6 +7,7 @@ import type { Stage } from '../../models/constants.ts';
 import type { Role } from '../../models/user.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import type { CallDoc } from '../../models/call.ts';
+import { requiredDocumentsAccepted } from '../documents/index.ts';
 
 export const ACTIONS = [
   'submit',
@@ -120,19 +121,9 @@ const applicationComplete: Guard = async ({ caseDoc }) => {
   return Object.keys(missing).length ? missing : undefined;
 };
 
-// The documents module may not exist yet in every checkout; until it does the guard passes.
-const DOCUMENTS_MODULE = '../documents/index.ts';
 const requiredApplicationDocuments: Guard = async ({ caseDoc, call, now }) => {
   if (!call) return undefined;
-  let mod: { requiredDocumentsAccepted?: (c: CaseDoc, call: CallDoc, phase: string, now: Date) => Promise<boolean> };
-  try {
-    mod = (await import(DOCUMENTS_MODULE)) as typeof mod;
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') return undefined;
-    throw err;
-  }
-  if (!mod.requiredDocumentsAccepted) return undefined;
-  return (await mod.requiredDocumentsAccepted(caseDoc, call, 'application', now)) ? undefined : { documents: 'workflow.missing.documents' };
+  return (await requiredDocumentsAccepted(caseDoc, call, 'application', now)) ? undefined : { documents: 'workflow.missing.documents' };
 };
 
 const HR: Role[] = ['hr_officer'];

@@ -1,0 +1,283 @@
+// The outbox dispatcher (DESIGN.md §6–§7). E-mails owed by case changes sit in Case.outbox,
+// written atomically with the change. A dispatcher claims ONE item at a time with a lease (an
+// atomic findOneAndUpdate on the array element), renders it, sends it with the item's key as the
+// Message-ID, then records the outcome: sent, retry later (exponential backoff) or dead. Several
+// app instances never send the same item while its lease runs; an instance that crashes mid-send
+// leaves a lease that expires, and the item is sent again with the same Message-ID.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import mongoose from 'mongoose';
+import type { AppContext } from '../app.ts';
+import type { BackgroundService } from '../services.ts';
+import { Case } from '../../models/case.ts';
+import { renderEmail } from '../mail/render.ts';
+import { isLocale, DEFAULT_LOCALE } from '../i18n/index.ts';
+import { messageIdFor } from './item.ts';
+
+export { caseEmail, messageIdFor, outboxKey, type OutboxItem, type Recipient } from './item.ts';
+
+export interface DispatchOptions {
+  /** Who holds the lease (an instance name); each claim adds a unique token to it. */
+  owner: string;
+  now?: Date;
+  /** How long a claim keeps other dispatchers away; longer than one SMTP attempt can take. */
+  leaseMs?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  maxAttempts?: number;
+  /** At most this many items per run (the loop comes back for the rest). */
+  limit?: number;
+  /** Only these cases (tests that share a database with other test files). */
+  caseIds?: unknown[];
+}
+
+export const OUTBOX_DEFAULTS = {
+  leaseMs: 120_000,
+  baseDelayMs: 30_000,
+  maxDelayMs: 3_600_000,
+  maxAttempts: 8,
+  limit: 100,
+};
+
+export interface DispatchResult {
+  sent: number;
+  retried: number;
+  dead: number;
+}
+
+export type FailureKind = 'retry' | 'permanent';
+
+const TRANSIENT_CODES = new Set(['ECONNECTION', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ESOCKET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EDNS', 'EPROTOCOL']);
+
+/**
+ * SMTP 4xx replies, refused or dropped connections and timeouts are worth retrying; 5xx replies
+ * and authentication failures will not get better by themselves.
+ */
+export function classifySmtpError(err: unknown): FailureKind {
+  const e = (err ?? {}) as { responseCode?: number; code?: string; message?: string };
+  if (e.code === 'EAUTH' || e.responseCode === 535 || e.responseCode === 534 || e.responseCode === 530) return 'permanent';
+  if (typeof e.responseCode === 'number') {
+    if (e.responseCode >= 400 && e.responseCode < 500) return 'retry';
+    if (e.responseCode >= 500) return 'permanent';
+  }
+  if (e.code && TRANSIENT_CODES.has(e.code)) return 'retry';
+  if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|timed? ?out|closed unexpectedly|socket hang up/i.test(String(e.message ?? ''))) return 'retry';
+  if (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') return 'permanent';
+  // Unknown errors are retried: the attempt limit still bounds them, and nothing is lost.
+  return 'retry';
+}
+
+export function backoffMs(attemptsSoFar: number, base = OUTBOX_DEFAULTS.baseDelayMs, cap = OUTBOX_DEFAULTS.maxDelayMs): number {
+  return Math.min(cap, base * 2 ** Math.max(0, attemptsSoFar - 1));
+}
+
+function describe(err: unknown): string {
+  const e = err as { responseCode?: number; code?: string; message?: string };
+  return [e?.responseCode, e?.code, e?.message].filter((x) => x !== undefined && x !== '').join(' ').slice(0, 500) || 'unknown error';
+}
+
+interface ClaimedItem {
+  caseId: mongoose.Types.ObjectId;
+  key: string;
+  token: string;
+  template: string;
+  to: string;
+  locale: string;
+  data: Record<string, unknown>;
+  attempts: number;
+}
+
+/**
+ * Claims one due item (pending, due, no live lease) for `token`, or returns null. The claim is one
+ * atomic update of the matching array element; the claimed item is then read back by its token.
+ * (Two steps rather than findOneAndUpdate: the embedded server answers null to a
+ * findOneAndUpdate whose update makes the $elemMatch stop matching, as the lease does here.)
+ */
+async function claimOne(token: string, now: Date, leaseMs: number, caseIds?: unknown[]): Promise<ClaimedItem | null> {
+  const res = await Case.updateOne(
+    {
+      ...(caseIds ? { _id: { $in: caseIds } } : {}),
+      outbox: {
+        $elemMatch: {
+          status: 'pending',
+          nextAttemptAt: { $lte: now },
+          $or: [{ leaseUntil: null }, { leaseUntil: { $lte: now } }],
+        },
+      },
+    },
+    // leaseUntil (a matched field) is written last; see record().
+    { $set: { 'outbox.$.leaseOwner': token, 'outbox.$.leaseUntil': new Date(now.getTime() + leaseMs) } },
+    { timestamps: false },
+  );
+  if (res.modifiedCount !== 1) return null;
+  const doc = await Case.findOne({ 'outbox.leaseOwner': token }, { outbox: 1 }).lean();
+  const item = doc?.outbox.find((i) => i.leaseOwner === token);
+  if (!doc || !item) return null;
+  return {
+    caseId: doc._id,
+    key: item.key,
+    token,
+    template: item.template,
+    to: item.to,
+    locale: item.locale,
+    data: (item.data ?? {}) as Record<string, unknown>,
+    attempts: item.attempts ?? 0,
+  };
+}
+
+/** Records the outcome only if we still hold the lease (another dispatcher may have taken over). */
+async function record(item: ClaimedItem, set: Record<string, unknown>, releaseLease = true): Promise<boolean> {
+  const $set: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(set)) $set[`outbox.$.${k}`] = v;
+  // The lease is released in the same $set, the matched field (leaseOwner) LAST: the embedded
+  // server resolves the positional `$` again for each path, against the document as modified so far.
+  if (releaseLease) Object.assign($set, { 'outbox.$.leaseUntil': null, 'outbox.$.leaseOwner': null });
+  const res = await Case.updateOne({ _id: item.caseId, outbox: { $elemMatch: { key: item.key, leaseOwner: item.token } } }, { $set }, { timestamps: false });
+  return res.modifiedCount === 1;
+}
+
+/** Sends every due item once (up to `limit`), one claim at a time. */
+export async function dispatchOnce(ctx: AppContext, opts: DispatchOptions): Promise<DispatchResult> {
+  const o = { ...OUTBOX_DEFAULTS, ...opts };
+  const result: DispatchResult = { sent: 0, retried: 0, dead: 0 };
+  for (let i = 0; i < o.limit; i++) {
+    const now = opts.now ?? ctx.now();
+    const token = `${o.owner}#${randomUUID()}`;
+    const item = await claimOne(token, now, o.leaseMs, opts.caseIds);
+    if (!item) break;
+    const attempts = item.attempts + 1;
+    let rendered;
+    try {
+      rendered = await renderEmail(item.template, isLocale(item.locale) ? item.locale : DEFAULT_LOCALE, item.data);
+    } catch (err) {
+      // A template that cannot render will not render on a retry either.
+      ctx.logger.error({ err, key: item.key, template: item.template }, 'outbox: cannot render e-mail');
+      await record(item, { status: 'dead', attempts, lastAttemptAt: now, lastError: `render: ${describe(err)}` });
+      result.dead += 1;
+      continue;
+    }
+    const messageId = messageIdFor(item.key);
+    try {
+      const sent = await ctx.mailer.send({ to: item.to, subject: rendered.subject, text: rendered.text, html: rendered.html, messageId });
+      await record(item, { status: 'sent', attempts, lastAttemptAt: now, sentAt: opts.now ?? ctx.now(), messageId: sent.messageId || messageId });
+      result.sent += 1;
+    } catch (err) {
+      const kind = classifySmtpError(err);
+      const lastError = describe(err);
+      if (kind === 'permanent' || attempts >= o.maxAttempts) {
+        await record(item, { status: 'dead', attempts, lastAttemptAt: now, lastError });
+        ctx.logger.warn({ key: item.key, to: item.to, attempts, lastError }, 'outbox: e-mail is dead');
+        result.dead += 1;
+      } else {
+        const nextAttemptAt = new Date(now.getTime() + backoffMs(attempts, o.baseDelayMs, o.maxDelayMs));
+        await record(item, { attempts, lastAttemptAt: now, lastError, nextAttemptAt });
+        ctx.logger.info({ key: item.key, attempts, nextAttemptAt, lastError }, 'outbox: e-mail will be retried');
+        result.retried += 1;
+      }
+    }
+  }
+  return result;
+}
+
+/** Puts a dead e-mail back in the queue (administrator action). True when one was requeued. */
+export async function requeueDead(caseId: unknown, key: string, now: Date = new Date()): Promise<boolean> {
+  if (!mongoose.isValidObjectId(caseId)) return false;
+  const res = await Case.updateOne(
+    { _id: caseId, outbox: { $elemMatch: { key, status: 'dead' } } },
+    // status (a matched field) is written last; see record().
+    { $set: { 'outbox.$.attempts': 0, 'outbox.$.nextAttemptAt': now, 'outbox.$.leaseOwner': null, 'outbox.$.leaseUntil': null, 'outbox.$.status': 'pending' } },
+    { timestamps: false },
+  );
+  return res.modifiedCount === 1;
+}
+
+export interface DeadMessage {
+  caseId: string;
+  reference: string;
+  institute: string;
+  key: string;
+  template: string;
+  to: string;
+  locale: string;
+  attempts: number;
+  lastError?: string;
+  lastAttemptAt?: Date;
+  createdAt: Date;
+}
+
+/** Dead e-mails across every case, newest first (admin page). */
+export async function deadMessages(limit = 200): Promise<DeadMessage[]> {
+  const cases = await Case.find({ 'outbox.status': 'dead' }, { reference: 1, institute: 1, outbox: 1 }).limit(limit).lean();
+  const out: DeadMessage[] = [];
+  for (const c of cases) {
+    for (const i of c.outbox) {
+      if (i.status !== 'dead') continue;
+      out.push({
+        caseId: String(c._id),
+        reference: c.reference,
+        institute: String(c.institute),
+        key: i.key,
+        template: i.template,
+        to: i.to,
+        locale: i.locale,
+        attempts: i.attempts ?? 0,
+        lastError: i.lastError ?? undefined,
+        lastAttemptAt: i.lastAttemptAt ?? undefined,
+        createdAt: i.createdAt,
+      });
+    }
+  }
+  return out.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime()).slice(0, limit);
+}
+
+/** Counts by status across every case (admin overview). */
+export async function outboxCounts(): Promise<Record<'pending' | 'sent' | 'dead', number>> {
+  const rows = await Case.aggregate<{ _id: string; n: number }>([
+    { $match: { 'outbox.0': { $exists: true } } },
+    { $unwind: '$outbox' },
+    { $group: { _id: '$outbox.status', n: { $sum: 1 } } },
+  ]);
+  const out = { pending: 0, sent: 0, dead: 0 };
+  for (const r of rows) if (r._id in out) out[r._id as keyof typeof out] = r.n;
+  return out;
+}
+
+export function instanceName(): string {
+  return `${hostname()}-${process.pid}`;
+}
+
+/** The dispatcher as a background service: runs every config.dispatchIntervalMs (not started). */
+export function dispatcherService(ctx: AppContext, opts: Partial<DispatchOptions> = {}): BackgroundService {
+  const owner = opts.owner ?? `${instanceName()}-${randomUUID().slice(0, 8)}`;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+  let stopped = true;
+  const tick = () => {
+    running = dispatchOnce(ctx, { ...opts, owner })
+      .catch((err: unknown) => ctx.logger.error({ err }, 'outbox: dispatch run failed'))
+      .finally(() => {
+        running = undefined;
+        if (!stopped) timer = setTimeout(tick, ctx.config.dispatchIntervalMs);
+      });
+  };
+  return {
+    name: 'outbox-dispatcher',
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      timer = setTimeout(tick, 0);
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}
+
+/** Starts a dispatcher loop now (tests and scripts); main.ts runs it through server/services.ts. */
+export function startDispatcher(ctx: AppContext, opts: Partial<DispatchOptions> = {}): BackgroundService {
+  const s = dispatcherService(ctx, opts);
+  s.start();
+  return s;
+}
