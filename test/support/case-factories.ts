@@ -15,8 +15,10 @@ function idOf(v: IdLike): Types.ObjectId {
   return v instanceof Types.ObjectId ? v : v._id;
 }
 
-export interface CallOverrides extends Partial<Omit<CallFields, 'institute'>> {
+export interface CallOverrides extends Partial<Omit<CallFields, 'institute' | 'checklist' | 'scorecard'>> {
   institute: IdLike;
+  checklist?: Array<{ type: string; phase?: string; required?: boolean; maxMb?: number; multiple?: boolean }>;
+  scorecard?: Array<{ key: string; label: { vi: string; en: string }; weight: number }>;
   status?: 'draft' | 'open' | 'closed';
   track?: Track;
 }
