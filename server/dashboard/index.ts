@@ -1,0 +1,195 @@
+// Figures for leaders, HR and the steering committee, computed by ONE aggregation over the cases
+// in scope ($match on indexed fields, then $facet with a $group per figure), so the database does
+// the counting and only small tables travel back.
+//
+// Definitions (also printed in the report):
+//  - Scope: an institute (leaders and HR officers: their own; administrators: all or one), and
+//    optionally one call. Drafts (never submitted) are not counted.
+//  - Period (from/to, whole days in Vietnam time, both inclusive): cases counted by stage, country,
+//    track and field are those SUBMITTED in the period; arrivals are counted by arrival date; time
+//    in stage counts the stays that ENDED in the period. Overdue support tracks are as of now.
+//  - Funnel: cases that ever reached each stage of the main line (from their history), and how many
+//    are in each stage now.
+//  - Time in stage: for each completed stay in a stage (entered by one history event, left by the
+//    next), its length in days, measured in whole hours; median and 90th percentile by the
+//    nearest-rank method.
+//  - Country: country of residence (else nationality).
+import { Types, type PipelineStage } from 'mongoose';
+import { Case } from '../../models/case.ts';
+import { STAGES, TRACKS, SUPPORT_KINDS, type Stage } from '../../models/constants.ts';
+
+export const FUNNEL_STAGES: readonly Stage[] = ['submitted', 'screening', 'evaluation', 'shortlisted', 'offer', 'onboarding', 'arrived', 'closed'];
+const OPEN_SUPPORT = ['requested', 'preparing', 'filed'];
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const VN_OFFSET = 7 * HOUR; // Asia/Ho_Chi_Minh has no daylight saving time
+
+export interface DashboardFilter {
+  institute?: Types.ObjectId;
+  call?: Types.ObjectId;
+  /** yyyy-mm-dd (Vietnam), inclusive. */
+  from?: string;
+  to?: string;
+}
+
+export interface DashboardData {
+  generatedAt: Date;
+  filter: { institute?: string; call?: string; from?: string; to?: string };
+  total: number;
+  stages: { stage: Stage; now: number; reached: number | null }[];
+  timeInStage: { stage: Stage; stays: number; medianDays: number | null; p90Days: number | null }[];
+  overdue: { kind: string; open: number; overdue: number }[];
+  byCountry: { key: string; n: number }[];
+  byTrack: { key: string; n: number }[];
+  byField: { key: string; n: number }[];
+  arrivals: { month: string; n: number }[];
+}
+
+/** Start of a Vietnam calendar day as a UTC instant. */
+export function vnDayStart(ymd: string): Date {
+  return new Date(Date.parse(`${ymd}T00:00:00Z`) - VN_OFFSET);
+}
+
+function periodRange(f: DashboardFilter): { $gte?: Date; $lt?: Date } | undefined {
+  if (!f.from && !f.to) return undefined;
+  const r: { $gte?: Date; $lt?: Date } = {};
+  if (f.from) r.$gte = vnDayStart(f.from);
+  if (f.to) r.$lt = new Date(vnDayStart(f.to).getTime() + DAY);
+  return r;
+}
+
+/** Nearest-rank percentile over a histogram of whole hours: the smallest value with ≥ p of the stays at or below it. */
+export function percentileFromHistogram(hist: { h: number; n: number }[], p: number): number | null {
+  const sorted = [...hist].sort((a, b) => a.h - b.h);
+  const total = sorted.reduce((a, b) => a + b.n, 0);
+  if (total === 0) return null;
+  const rank = Math.max(1, Math.ceil(p * total));
+  let seen = 0;
+  for (const b of sorted) {
+    seen += b.n;
+    if (seen >= rank) return b.h;
+  }
+  return sorted[sorted.length - 1]!.h;
+}
+
+function top(rows: { _id: unknown; n: number }[], limit: number): { key: string; n: number }[] {
+  const list = rows.map((r) => ({ key: r._id === null || r._id === undefined || r._id === '' ? '' : String(r._id), n: r.n })).sort((a, b) => b.n - a.n || a.key.localeCompare(b.key));
+  if (list.length <= limit) return list;
+  const head = list.slice(0, limit - 1);
+  const rest = list.slice(limit - 1).reduce((a, b) => a + b.n, 0);
+  return [...head, { key: '*other', n: rest }];
+}
+
+export async function computeDashboard(f: DashboardFilter, now: Date): Promise<DashboardData> {
+  const base: Record<string, unknown> = { stage: { $ne: 'draft' } };
+  if (f.institute) base.institute = f.institute;
+  if (f.call) base.call = f.call;
+  const period = periodRange(f);
+  const submittedIn = period ? { submittedAt: period } : {};
+  // Transition events only (those with a target stage), in the order they were appended.
+  const transitions = { $filter: { input: { $ifNull: ['$history', []] }, as: 'e', cond: { $ne: [{ $ifNull: ['$$e.to', null] }, null] } } };
+
+  const pipeline: PipelineStage[] = [
+    { $match: base },
+    {
+      $facet: {
+        byStage: [{ $match: submittedIn }, { $group: { _id: '$stage', n: { $sum: 1 } } }],
+        byCountry: [{ $match: submittedIn }, { $group: { _id: { $ifNull: ['$profile.countryOfResidence', '$profile.nationality'] }, n: { $sum: 1 } } }],
+        byTrack: [{ $match: submittedIn }, { $group: { _id: '$track', n: { $sum: 1 } } }],
+        byField: [{ $match: submittedIn }, { $group: { _id: '$profile.field', n: { $sum: 1 } } }],
+        reached: [
+          { $match: submittedIn },
+          { $project: { to: { $setUnion: [{ $map: { input: transitions, as: 't', in: '$$t.to' } }, ['$stage']] } } },
+          { $unwind: '$to' },
+          { $group: { _id: '$to', n: { $sum: 1 } } },
+        ],
+        stays: [
+          { $project: { t: transitions } },
+          { $project: { stays: { $map: { input: { $range: [1, { $size: '$t' }] }, as: 'i', in: { stage: { $arrayElemAt: ['$t.to', { $subtract: ['$$i', 1] }] }, entered: { $arrayElemAt: ['$t.at', { $subtract: ['$$i', 1] }] }, left: { $arrayElemAt: ['$t.at', '$$i'] } } } } } },
+          { $unwind: '$stays' },
+          ...(period ? [{ $match: { 'stays.left': period } } as PipelineStage.Match] : []),
+          { $group: { _id: { s: '$stays.stage', h: { $floor: { $divide: [{ $subtract: ['$stays.left', '$stays.entered'] }, HOUR] } } }, n: { $sum: 1 } } },
+        ],
+        overdue: [
+          { $match: { stage: { $in: ['offer', 'onboarding', 'arrived'] } } },
+          { $unwind: '$supportTracks' },
+          { $match: { 'supportTracks.status': { $in: OPEN_SUPPORT } } },
+          { $group: { _id: '$supportTracks.kind', open: { $sum: 1 }, overdue: { $sum: { $cond: [{ $and: [{ $ne: [{ $ifNull: ['$supportTracks.dueAt', null] }, null] }, { $lt: ['$supportTracks.dueAt', now] }] }, 1, 0] } } } },
+        ],
+        arrivals: [
+          { $match: { arrivedAt: period ?? { $ne: null } } },
+          // Month in Vietnam time: shift by +7 h, then take the UTC year and month.
+          { $project: { d: { $add: ['$arrivedAt', VN_OFFSET] } } },
+          { $group: { _id: { y: { $year: '$d' }, m: { $month: '$d' } }, n: { $sum: 1 } } },
+        ],
+      },
+    },
+  ];
+  const [facets] = await Case.aggregate<{
+    byStage: { _id: string; n: number }[];
+    byCountry: { _id: string | null; n: number }[];
+    byTrack: { _id: string; n: number }[];
+    byField: { _id: string | null; n: number }[];
+    reached: { _id: string; n: number }[];
+    stays: { _id: { s: string; h: number }; n: number }[];
+    overdue: { _id: string; open: number; overdue: number }[];
+    arrivals: { _id: { y: number; m: number }; n: number }[];
+  }>(pipeline).option({ allowDiskUse: true });
+
+  const nowBy = new Map((facets?.byStage ?? []).map((r) => [r._id, r.n]));
+  const reachedBy = new Map((facets?.reached ?? []).map((r) => [r._id, r.n]));
+  const stageRows = STAGES.filter((s) => s !== 'draft').map((stage) => ({
+    stage,
+    now: nowBy.get(stage) ?? 0,
+    reached: FUNNEL_STAGES.includes(stage) ? (reachedBy.get(stage) ?? 0) : null,
+  }));
+  const hist = new Map<string, { h: number; n: number }[]>();
+  for (const r of facets?.stays ?? []) {
+    if (!r._id.s || r._id.h === null || r._id.h < 0) continue;
+    if (!hist.has(r._id.s)) hist.set(r._id.s, []);
+    hist.get(r._id.s)!.push({ h: r._id.h, n: r.n });
+  }
+  const days = (h: number | null) => (h === null ? null : Math.round((h / 24) * 10) / 10);
+  const timeInStage = STAGES.filter((s) => hist.has(s) || FUNNEL_STAGES.includes(s))
+    .filter((s) => s !== 'closed')
+    .map((stage) => {
+      const h = hist.get(stage) ?? [];
+      return { stage, stays: h.reduce((a, b) => a + b.n, 0), medianDays: days(percentileFromHistogram(h, 0.5)), p90Days: days(percentileFromHistogram(h, 0.9)) };
+    });
+  const overdueBy = new Map((facets?.overdue ?? []).map((r) => [r._id, r]));
+  return {
+    generatedAt: now,
+    filter: { institute: f.institute ? String(f.institute) : undefined, call: f.call ? String(f.call) : undefined, from: f.from, to: f.to },
+    total: stageRows.reduce((a, b) => a + b.now, 0),
+    stages: stageRows,
+    timeInStage,
+    overdue: SUPPORT_KINDS.map((kind) => ({ kind, open: overdueBy.get(kind)?.open ?? 0, overdue: overdueBy.get(kind)?.overdue ?? 0 })),
+    byCountry: top(facets?.byCountry ?? [], 15),
+    byTrack: TRACKS.map((t) => ({ key: t as string, n: (facets?.byTrack ?? []).find((r) => r._id === t)?.n ?? 0 })),
+    byField: top(facets?.byField ?? [], 12),
+    arrivals: (facets?.arrivals ?? []).map((r) => ({ month: `${r._id.y}-${String(r._id.m).padStart(2, '0')}`, n: r.n })).sort((a, b) => a.month.localeCompare(b.month)),
+  };
+}
+
+// ---- short-lived cache for the dashboard page ----
+// The page is opened often and its figures move slowly; one computation per scope and filter is
+// shared by every request for CACHE_MS (and concurrent requests wait for the same computation).
+// Reports and exports always compute fresh figures.
+const CACHE_MS = 30_000;
+const cache = new Map<string, { at: number; value: Promise<DashboardData> }>();
+
+export function cachedDashboard(f: DashboardFilter, now: Date): Promise<DashboardData> {
+  const key = JSON.stringify([String(f.institute ?? ''), String(f.call ?? ''), f.from ?? '', f.to ?? '']);
+  const hit = cache.get(key);
+  const t = Date.now();
+  if (hit && t - hit.at < CACHE_MS) return hit.value;
+  const value = computeDashboard(f, now);
+  cache.set(key, { at: t, value });
+  value.catch(() => cache.delete(key));
+  if (cache.size > 500) for (const [k, v] of cache) if (t - v.at >= CACHE_MS) cache.delete(k);
+  return value;
+}
+
+export function clearDashboardCache(): void {
+  cache.clear();
+}

@@ -1,0 +1,203 @@
+// The ranked shortlist of one call. Fixed number of queries whatever the size of the call (no N+1):
+//  1. one aggregation on Case, matched by { call, stage } (index { call: 1, stage: 1, score: -1 }),
+//     sorted and paged in the database, with the total in the same pass ($facet);
+//  2. one query for the page's evaluations (index { case: 1, member: 1 });
+//  3. one query for the evaluators' names; 4. one aggregation for the page's document completeness.
+//
+// Ranking: weighted score descending (cases without a score last); ties by publications + patents
+// descending, then by earlier submission, then by reference (a total order, so paging is stable).
+import { Types, type PipelineStage } from 'mongoose';
+import { z } from 'zod';
+import { Case } from '../../models/case.ts';
+import type { CallDoc } from '../../models/call.ts';
+import { Evaluation } from '../../models/evaluation.ts';
+import { User, type UserDoc } from '../../models/user.ts';
+import { CaseDocument } from '../../models/document.ts';
+import { TRACKS, type Stage } from '../../models/constants.ts';
+import { canSeeOthersScores, type PolicyCall } from '../policies/shortlist.ts';
+import { BadRequestError } from '../errors.ts';
+
+export const SHORTLIST_STAGES = ['evaluation', 'shortlisted', 'offer', 'onboarding', 'arrived', 'closed'] as const satisfies readonly Stage[];
+export const SHORTLIST_SORTS = ['score', 'achievements', 'submitted', 'name'] as const;
+export const PAGE_SIZE = 50;
+
+export const shortlistQuerySchema = z.object({
+  stage: z.union([z.literal(''), z.enum(SHORTLIST_STAGES)]).optional(),
+  track: z.union([z.literal(''), z.enum(TRACKS)]).optional(),
+  country: z.union([z.literal(''), z.string().regex(/^[A-Za-z]{2}$/)]).optional(),
+  minScore: z.union([z.literal(''), z.coerce.number().min(0).max(5)]).optional(),
+  sort: z.union([z.literal(''), z.enum(SHORTLIST_SORTS)]).optional(),
+  page: z.coerce.number().int().min(1).max(10_000).optional(),
+});
+export type ShortlistQuery = z.infer<typeof shortlistQuerySchema>;
+
+export function parseShortlistQuery(q: Record<string, unknown>): ShortlistQuery {
+  const picked = Object.fromEntries(['stage', 'track', 'country', 'minScore', 'sort', 'page'].filter((k) => typeof q[k] === 'string').map((k) => [k, q[k]]));
+  const parsed = shortlistQuerySchema.safeParse(picked);
+  if (!parsed.success) throw new BadRequestError('shortlists.errors.badFilter');
+  return parsed.data;
+}
+
+export interface ShortlistRow {
+  id: string;
+  rank: number;
+  reference: string;
+  stage: string;
+  version: number;
+  name: string;
+  track: string;
+  country?: string;
+  nationality?: string;
+  field?: string;
+  degree?: string;
+  publications: number;
+  patents: number;
+  submittedAt?: Date;
+  /** Null when hidden for this viewer or not yet scored. */
+  score: number | null;
+  scoreHidden: boolean;
+  ownSubmitted: boolean;
+  evaluationsCount: number;
+  recommendations: { member: string; recommendation: string }[];
+  documents: { required: number; accepted: number; rejected: number; expired: number; complete: boolean };
+}
+
+export interface Shortlist {
+  rows: ShortlistRow[];
+  total: number;
+  page: number;
+  pages: number;
+  query: ShortlistQuery;
+}
+
+const SORTS: Record<(typeof SHORTLIST_SORTS)[number], Record<string, 1 | -1>> = {
+  score: { score: -1, achievementsTotal: -1, submittedAt: 1, reference: 1 },
+  achievements: { achievementsTotal: -1, score: -1, submittedAt: 1, reference: 1 },
+  submitted: { submittedAt: 1, reference: 1 },
+  name: { 'profile.fullName': 1, reference: 1 },
+};
+
+interface CaseRow {
+  _id: Types.ObjectId;
+  reference: string;
+  stage: string;
+  version: number;
+  track: string;
+  score?: number | null;
+  submittedAt?: Date;
+  profile?: { fullName?: string; countryOfResidence?: string; nationality?: string; field?: string; highestDegree?: string };
+  pubs?: number;
+  pats?: number;
+}
+
+function matchFor(callId: Types.ObjectId, q: ShortlistQuery): Record<string, unknown> {
+  const match: Record<string, unknown> = { call: callId, stage: q.stage ? q.stage : { $in: [...SHORTLIST_STAGES] } };
+  if (q.track) match.track = q.track;
+  if (q.country) match['profile.countryOfResidence'] = q.country.toUpperCase();
+  if (typeof q.minScore === 'number') match.score = { $gte: q.minScore };
+  return match;
+}
+
+export async function loadShortlist(call: CallDoc | (PolicyCall & { checklist?: unknown }), viewer: UserDoc, q: ShortlistQuery): Promise<Shortlist> {
+  const callId = new Types.ObjectId(String(call._id));
+  const page = q.page ?? 1;
+  const pipeline: PipelineStage[] = [
+    { $match: matchFor(callId, q) },
+    {
+      $project: {
+        reference: 1,
+        stage: 1,
+        version: 1,
+        track: 1,
+        score: 1,
+        submittedAt: 1,
+        'profile.fullName': 1,
+        'profile.countryOfResidence': 1,
+        'profile.nationality': 1,
+        'profile.field': 1,
+        'profile.highestDegree': 1,
+        pubs: { $ifNull: ['$achievements.publicationsCount', 0] },
+        pats: { $ifNull: ['$achievements.patentsCount', 0] },
+      },
+    },
+    { $addFields: { achievementsTotal: { $add: ['$pubs', '$pats'] } } },
+    { $sort: SORTS[q.sort || 'score'] },
+    { $facet: { total: [{ $count: 'n' }], rows: [{ $skip: (page - 1) * PAGE_SIZE }, { $limit: PAGE_SIZE }] } },
+  ];
+  const [facet] = await Case.aggregate<{ total: { n: number }[]; rows: CaseRow[] }>(pipeline);
+  const total = facet?.total[0]?.n ?? 0;
+  const cases = facet?.rows ?? [];
+  const ids = cases.map((c) => c._id);
+
+  const [sheets, docs] = await Promise.all([
+    Evaluation.find({ case: { $in: ids } }, { case: 1, member: 1, recommendation: 1 }).sort({ submittedAt: 1 }).lean(),
+    documentCompleteness(ids, call),
+  ]);
+  const names = new Map((await User.find({ _id: { $in: [...new Set(sheets.map((s) => String(s.member)))] } }, { name: 1 }).lean()).map((u) => [String(u._id), u.name]));
+  const byCase = new Map<string, typeof sheets>();
+  for (const s of sheets) {
+    const k = String(s.case);
+    if (!byCase.has(k)) byCase.set(k, []);
+    byCase.get(k)!.push(s);
+  }
+  const rows: ShortlistRow[] = cases.map((c, i) => {
+    const own = (byCase.get(String(c._id)) ?? []).some((s) => String(s.member) === String(viewer._id));
+    const visible = canSeeOthersScores(viewer, call, own);
+    const list = byCase.get(String(c._id)) ?? [];
+    return {
+      id: String(c._id),
+      rank: (page - 1) * PAGE_SIZE + i + 1,
+      reference: c.reference,
+      stage: c.stage,
+      version: c.version,
+      name: c.profile?.fullName ?? '',
+      track: c.track,
+      country: c.profile?.countryOfResidence,
+      nationality: c.profile?.nationality,
+      field: c.profile?.field,
+      degree: c.profile?.highestDegree,
+      publications: c.pubs ?? 0,
+      patents: c.pats ?? 0,
+      submittedAt: c.submittedAt,
+      score: visible && typeof c.score === 'number' ? c.score : null,
+      scoreHidden: !visible,
+      ownSubmitted: own,
+      evaluationsCount: list.length,
+      recommendations: visible ? list.map((s) => ({ member: names.get(String(s.member)) ?? '—', recommendation: s.recommendation })) : [],
+      documents: docs.get(String(c._id)) ?? { required: 0, accepted: 0, rejected: 0, expired: 0, complete: true },
+    };
+  });
+  return { rows, total, page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), query: q };
+}
+
+/**
+ * Document completeness for the listed cases, in one aggregation over their current documents:
+ * how many of the call's required application-phase checklist items have an accepted current
+ * version, plus rejected and expired counts (the documents helper's own flags use the same model).
+ */
+export async function documentCompleteness(caseIds: Types.ObjectId[], call: { checklist?: unknown }, now = new Date()) {
+  const required = [...new Set(((call.checklist ?? []) as { type: string; phase?: string; required?: boolean }[]).filter((i) => i.required !== false && (i.phase ?? 'application') === 'application').map((i) => i.type))];
+  const out = new Map<string, { required: number; accepted: number; rejected: number; expired: number; complete: boolean }>();
+  for (const id of caseIds) out.set(String(id), { required: required.length, accepted: 0, rejected: 0, expired: 0, complete: required.length === 0 });
+  if (caseIds.length === 0) return out;
+  const grouped = await CaseDocument.aggregate<{ _id: { case: Types.ObjectId; type: string }; accepted: number; rejected: number; expired: number }>([
+    { $match: { case: { $in: caseIds }, current: true } },
+    {
+      $group: {
+        _id: { case: '$case', type: '$type' },
+        accepted: { $sum: { $cond: [{ $eq: ['$status', 'accepted'] }, 1, 0] } },
+        rejected: { $sum: { $cond: [{ $eq: ['$status', 'rejected'] }, 1, 0] } },
+        expired: { $sum: { $cond: [{ $and: [{ $ne: [{ $ifNull: ['$expiresAt', null] }, null] }, { $lt: ['$expiresAt', now] }] }, 1, 0] } },
+      },
+    },
+  ]);
+  for (const g of grouped) {
+    const row = out.get(String(g._id.case));
+    if (!row) continue;
+    if (required.includes(g._id.type) && g.accepted > 0) row.accepted += 1;
+    row.rejected += g.rejected;
+    row.expired += g.expired;
+  }
+  for (const row of out.values()) row.complete = row.accepted >= row.required && row.expired === 0;
+  return out;
+}

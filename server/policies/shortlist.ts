@@ -1,0 +1,52 @@
+// Who may see a call's shortlist, score its cases and decide (DESIGN.md §8, issue 6):
+// - a leader sees the calls of their own institute, and is always an evaluator for them;
+// - a panel member (User.panelCalls, named by an administrator) sees and scores only the calls
+//   they sit on, whatever their institute (external reviewers);
+// - an administrator sees every shortlist but does not score (not on a panel);
+// - nobody else (HR officers who are not panel members, applicants).
+import { sameId } from './index.ts';
+import { isPanelMember, type PolicyUser } from './case.ts';
+
+export interface PolicyCall {
+  _id: unknown;
+  institute: unknown;
+}
+
+function asCase(call: PolicyCall) {
+  return { applicant: undefined, institute: call.institute, call: call._id };
+}
+
+export function isInstituteLeader(user: PolicyUser | undefined, call: PolicyCall): boolean {
+  return !!user && user.role === 'leader' && sameId(user.institute, call.institute);
+}
+
+/** Scores cases of this call: the institute's leaders and the named panel members. */
+export function canEvaluateCall(user: PolicyUser | undefined, call: PolicyCall): boolean {
+  if (!user || (user.role !== 'leader' && user.role !== 'hr_officer')) return false;
+  return isInstituteLeader(user, call) || isPanelMember(user, asCase(call));
+}
+
+export function canViewShortlist(user: PolicyUser | undefined, call: PolicyCall): boolean {
+  if (!user) return false;
+  if (user.role === 'admin') return true;
+  return canEvaluateCall(user, call);
+}
+
+/** Mongo filter of the calls whose shortlist the user may open (never widens). */
+export function shortlistCallFilter(user: PolicyUser): Record<string, unknown> {
+  if (user.role === 'admin') return {};
+  if (user.role === 'leader') return { $or: [{ institute: user.institute ?? null }, { _id: { $in: user.panelCalls ?? [] } }] };
+  if (user.role === 'hr_officer') return { _id: { $in: user.panelCalls ?? [] } };
+  return { _id: null };
+}
+
+/**
+ * Hidden-scores rule: an evaluator sees the other members' scores, recommendations and the
+ * combined score of a case only once their own scorecard for it is submitted, so nobody anchors
+ * on the others. An administrator, who never scores, sees them.
+ */
+export function canSeeOthersScores(user: PolicyUser | undefined, call: PolicyCall, ownSubmitted: boolean): boolean {
+  if (!user) return false;
+  if (user.role === 'admin') return true;
+  return canEvaluateCall(user, call) && ownSubmitted;
+}

@@ -1,0 +1,126 @@
+// The steering-committee report: the dashboard's figures for a period, as labelled tables in one
+// language, exported as CSV (Excel-friendly) and PDF (with a font that has Vietnamese glyphs).
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import PDFDocument from 'pdfkit';
+import type { UserDoc } from '../../models/user.ts';
+import { translator, type Locale } from '../i18n/index.ts';
+import { computeDashboard, type DashboardData } from '../dashboard/index.ts';
+import { figureTables, type FigureTable, type Cell } from '../dashboard/tables.ts';
+import { resolveDashboardFilter, type ResolvedFilter } from '../dashboard/filter.ts';
+
+export interface SteeringReport {
+  locale: Locale;
+  title: string;
+  meta: [string, string][];
+  tables: FigureTable[];
+  data: DashboardData;
+  resolved: ResolvedFilter;
+}
+
+function pick(v: { vi?: string | null; en?: string | null } | null | undefined, locale: Locale): string {
+  return (v && (v[locale] || v.en || v.vi)) || '';
+}
+
+export async function buildSteeringReport(user: UserDoc, query: Record<string, unknown>, locale: Locale, now: Date): Promise<SteeringReport> {
+  const resolved = await resolveDashboardFilter(user, query);
+  // Reports are the record sent to the committee: always computed fresh, never from the page cache.
+  const data = await computeDashboard(resolved.filter, now);
+  const t = translator(locale);
+  const f = resolved.filter;
+  const meta: [string, string][] = [
+    [t('reports.meta.institute'), resolved.instituteName ? pick(resolved.instituteName, locale) : t('dashboard.allInstitutes')],
+    [t('reports.meta.call'), resolved.callTitle ? pick(resolved.callTitle, locale) : t('dashboard.allCalls')],
+    [t('reports.meta.period'), f.from || f.to ? `${f.from ?? '…'} – ${f.to ?? '…'}` : t('reports.meta.allTime')],
+    [t('reports.meta.generated'), now.toISOString()],
+    [t('reports.meta.total'), String(data.total)],
+  ];
+  return { locale, title: t('reports.title'), meta, tables: figureTables(data, t, locale), data, resolved };
+}
+
+// ---- CSV ----
+
+/** One CSV field: quoted when needed (RFC 4180); text that a spreadsheet would run as a formula is prefixed with '. */
+export function csvField(v: Cell): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return String(v);
+  let s = String(v);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n;]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** UTF-8 with a byte-order mark (Excel then reads Vietnamese correctly), CRLF lines, one section per table separated by a blank line. */
+export function steeringCsv(r: SteeringReport): string {
+  const lines: string[] = [csvField(r.title)];
+  for (const [k, v] of r.meta) lines.push([csvField(k), csvField(v)].join(','));
+  for (const tb of r.tables) {
+    lines.push('');
+    lines.push(csvField(tb.title));
+    lines.push(tb.columns.map(csvField).join(','));
+    for (const row of tb.rows) lines.push(row.map(csvField).join(','));
+  }
+  return `\uFEFF${lines.join('\r\n')}\r\n`;
+}
+
+// ---- PDF ----
+
+const require = createRequire(import.meta.url);
+const fontDir = path.join(path.dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
+export const REPORT_FONT = path.join(fontDir, 'DejaVuSans.ttf');
+export const REPORT_FONT_BOLD = path.join(fontDir, 'DejaVuSans-Bold.ttf');
+
+export function steeringPdf(r: SteeringReport): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const doc = new PDFDocument({ size: 'A4', margin: 48, info: { Title: r.title, Creator: 'Talent Programme' }, lang: r.locale === 'vi' ? 'vi-VN' : 'en-GB' } as PDFKit.PDFDocumentOptions);
+    const chunks: Buffer[] = [];
+    doc.on('data', (c: Buffer) => chunks.push(c));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+    // Helvetica, PDFKit's default, has no Vietnamese glyphs: DejaVu Sans is embedded (subset).
+    doc.registerFont('body', REPORT_FONT);
+    doc.registerFont('bold', REPORT_FONT_BOLD);
+    const left = doc.page.margins.left;
+    const width = doc.page.width - doc.page.margins.left - doc.page.margins.right;
+    const bottom = () => doc.page.height - doc.page.margins.bottom;
+
+    doc.font('bold').fontSize(16).text(r.title, { width });
+    doc.moveDown(0.5);
+    doc.font('body').fontSize(9);
+    for (const [k, v] of r.meta) doc.text(`${k}: ${v}`, { width });
+    doc.moveDown(1);
+
+    for (const tb of r.tables) {
+      const rowH = 16;
+      const first = Math.max(width * 0.45, width - (tb.columns.length - 1) * 95);
+      const rest = tb.columns.length > 1 ? (width - first) / (tb.columns.length - 1) : 0;
+      const colX = (i: number) => left + (i === 0 ? 0 : first + (i - 1) * rest);
+      const colW = (i: number) => (i === 0 ? first : rest);
+      if (doc.y + rowH * 3 + 20 > bottom()) doc.addPage();
+      doc.font('bold').fontSize(11).text(tb.title, left, doc.y, { width });
+      doc.moveDown(0.3);
+      const drawRow = (cells: string[], bold: boolean) => {
+        if (doc.y + rowH > bottom()) doc.addPage();
+        const y = doc.y;
+        doc.font(bold ? 'bold' : 'body').fontSize(8.5);
+        cells.forEach((c, i) => {
+          doc.text(c, colX(i) + 3, y + 4, { width: colW(i) - 6, height: rowH - 4, ellipsis: true, lineBreak: false, align: i === 0 ? 'left' : 'right' });
+        });
+        doc.moveTo(left, y + rowH).lineTo(left + width, y + rowH).lineWidth(0.5).strokeColor(bold ? '#555555' : '#cccccc').stroke();
+        doc.x = left;
+        doc.y = y + rowH;
+      };
+      drawRow(tb.columns, true);
+      if (tb.rows.length === 0) drawRow([translator(r.locale)('dashboard.noData')], false);
+      for (const row of tb.rows) drawRow(row.map((c) => (c === null ? '—' : String(c))), false);
+      doc.moveDown(1);
+    }
+    doc.end();
+  });
+}
+
+/** File name for downloads, e.g. steering-report-2026-01-01_2026-06-30-vi.csv */
+export function reportFileName(r: SteeringReport, ext: 'csv' | 'pdf'): string {
+  const f = r.resolved.filter;
+  const period = f.from || f.to ? `-${f.from ?? 'start'}_${f.to ?? 'today'}` : '';
+  return `steering-report${period}-${r.locale}.${ext}`;
+}
