@@ -128,6 +128,7 @@ export function createApp(deps: AppDeps): Express {
     const now = ctx.now().getTime();
     if (req.session.createdAt === undefined) {
       req.session.createdAt = now;
+      req.session.lastSeenAt = now;
       next();
     } else if (now - req.session.createdAt > config.sessionAbsoluteMs) {
       req.session.regenerate((err) => next(err));
@@ -149,7 +150,8 @@ export function createApp(deps: AppDeps): Express {
   // 7. language and shared page data
   app.use(localeMiddleware);
   app.use((req, res, next) => {
-    res.locals.user = req.user;
+    // A plain object for the views: Handlebars refuses the getters of a Mongoose document.
+    res.locals.user = req.user ? (req.user as unknown as { toObject(o: object): unknown }).toObject({ virtuals: true }) : undefined;
     res.locals.currentPath = req.path;
     res.locals.flash = takeFlash(req);
     next();

@@ -129,7 +129,7 @@ export async function resetPassword(ctx: Ctx, rawToken: string, password: string
   const passwordHash = await hashPassword(password);
   const token = await consumeToken(rawToken, 'password_reset', now);
   if (!token) return null;
-  const user = await User.findOneAndUpdate({ _id: token.user, disabledAt: null }, { $set: { passwordHash }, $inc: { sessionEpoch: 1 } }, { new: true });
+  const user = await User.findOneAndUpdate({ _id: token.user, disabledAt: null }, { $set: { passwordHash }, $inc: { sessionEpoch: 1 } }, { returnDocument: 'after' });
   if (user && !user.emailVerifiedAt) await User.updateOne({ _id: user._id }, { $set: { emailVerifiedAt: now } });
   return user as UserDoc | null;
 }
@@ -141,7 +141,7 @@ export async function changePassword(user: UserDoc, current: string, next: strin
   const fresh = await User.findById(user._id);
   if (!fresh || !(await verifyPassword(fresh.passwordHash, current))) return { ok: false, reason: 'wrongCurrent' };
   const passwordHash = await hashPassword(next);
-  const updated = await User.findOneAndUpdate({ _id: user._id }, { $set: { passwordHash }, $inc: { sessionEpoch: 1 } }, { new: true });
+  const updated = await User.findOneAndUpdate({ _id: user._id }, { $set: { passwordHash }, $inc: { sessionEpoch: 1 } }, { returnDocument: 'after' });
   if (!updated) throw new NotFoundError();
   return { ok: true, user: updated as UserDoc };
 }
@@ -217,7 +217,7 @@ export async function acceptInvitation(ctx: Ctx, rawToken: string, input: { name
   const user = await User.findOneAndUpdate(
     { _id: token.user, disabledAt: null },
     { $set: { name: input.name, passwordHash, emailVerifiedAt: now }, $inc: { sessionEpoch: 1 } },
-    { new: true },
+    { returnDocument: 'after' },
   );
   return user as UserDoc | null;
 }
@@ -227,7 +227,7 @@ export async function acceptInvitation(ctx: Ctx, rawToken: string, input: { name
 /** Disabling bumps the epoch, so the account's sessions end at their next request. */
 export async function setDisabled(ctx: Ctx, userId: string, disabled: boolean): Promise<UserDoc> {
   const update = disabled ? { $set: { disabledAt: ctx.now() }, $inc: { sessionEpoch: 1 } } : { $unset: { disabledAt: 1 } };
-  const user = await User.findOneAndUpdate({ _id: userId }, update, { new: true });
+  const user = await User.findOneAndUpdate({ _id: userId }, update, { returnDocument: 'after' });
   if (!user) throw new NotFoundError();
   return user as UserDoc;
 }

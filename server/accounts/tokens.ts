@@ -38,6 +38,6 @@ export async function consumeToken(raw: string, purpose: TokenPurpose, now: Date
   return Token.findOneAndUpdate(
     { tokenHash: sha256(raw), purpose, usedAt: null, expiresAt: { $gt: now } },
     { $set: { usedAt: now } },
-    { new: true },
+    { returnDocument: 'after' },
   );
 }
