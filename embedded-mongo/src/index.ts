@@ -68,5 +68,68 @@ export async function startEmbeddedMongo(opts: EmbeddedMongoOptions): Promise<Em
   };
 }
 
+/**
+ * The same server on a worker thread (what the application uses), so a heavy query never stalls
+ * the web server's event loop. Same interface; stats() answers from the last known figures.
+ */
+export async function startEmbeddedMongoInWorker(opts: EmbeddedMongoOptions): Promise<EmbeddedMongo> {
+  const { Worker } = await import('node:worker_threads');
+  const logger = opts.logger ?? silent;
+  const { logger: _omit, ...data } = opts;
+  void _omit;
+  // worker-entry.mjs registers TypeScript loading in the worker, then loads worker.ts.
+  const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: data });
+  let nextId = 1;
+  const pending = new Map<number, (m: { result?: unknown; error?: string }) => void>();
+  let lastStats = { journalBytes: 0, diskBytes: 0, collections: 0, documents: 0 };
+  const ready = await new Promise<{ port: number; host: string }>((resolve, reject) => {
+    worker.on('message', (m: { type: string; [k: string]: unknown }) => {
+      if (m.type === 'ready') resolve({ port: m.port as number, host: m.host as string });
+      else if (m.type === 'failed') reject(Object.assign(new Error(String(m.message)), { code: m.code }));
+      else if (m.type === 'log') logger[m.level as 'info' | 'warn' | 'error'](m.obj, m.msg as string | undefined);
+      else if (m.type === 'compacted' || m.type === 'stats') {
+        const cb = pending.get(m.id as number);
+        pending.delete(m.id as number);
+        if (m.type === 'stats') lastStats = m.result as typeof lastStats;
+        cb?.(m as { result?: unknown; error?: string });
+      }
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`embedded-mongo worker exited with code ${code}`)));
+  });
+  const call = (type: string) =>
+    new Promise<{ result?: unknown; error?: string }>((resolve) => {
+      const id = nextId++;
+      pending.set(id, resolve);
+      worker.postMessage({ type, id });
+    });
+  let stopping: Promise<void> | undefined;
+  return {
+    host: ready.host,
+    port: ready.port,
+    dbPath: opts.dbPath,
+    uri: (db = 'test') => `mongodb://${ready.host.includes(':') ? `[${ready.host}]` : ready.host}:${ready.port}/${db}`,
+    async compact() {
+      const r = await call('compact');
+      if (r.error) throw new Error(r.error);
+      return r.result as { before: number; after: number };
+    },
+    stats() {
+      void call('stats');
+      return lastStats;
+    },
+    stop() {
+      stopping ??= new Promise<void>((resolve) => {
+        worker.once('exit', () => resolve());
+        worker.on('message', (m: { type: string }) => {
+          if (m.type === 'stopped') void worker.terminate();
+        });
+        worker.postMessage({ type: 'stop' });
+      });
+      return stopping;
+    },
+  };
+}
+
 export { Engine } from './engine.ts';
 export type { EngineLogger } from './engine.ts';

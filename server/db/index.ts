@@ -25,9 +25,10 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
   if (config.mongodbUri) {
     uri = config.mongodbUri;
   } else {
-    const { startEmbeddedMongo } = await import('../../embedded-mongo/src/index.ts');
+    // On its own thread, so a heavy aggregation never stalls the web server's requests.
+    const { startEmbeddedMongoInWorker } = await import('../../embedded-mongo/src/index.ts');
     const dbPath = path.join(config.dataDir, 'db');
-    const server = await startEmbeddedMongo({
+    const server = await startEmbeddedMongoInWorker({
       port: config.embeddedDbPort,
       dbPath,
       logger: logger.child({ component: 'embedded-mongo' }),

@@ -1,0 +1,36 @@
+// Runs the server on a worker thread: a heavy query or aggregation then blocks only the database's
+// event loop, never the web server's. Talks to the parent through messages (ready, log, stop, compact).
+import { parentPort, workerData } from 'node:worker_threads';
+import { startEmbeddedMongo, type EmbeddedMongoOptions } from './index.ts';
+
+const port = parentPort!;
+
+function cloneable(obj: unknown): unknown {
+  try {
+    return structuredClone(obj);
+  } catch {
+    return JSON.parse(JSON.stringify(obj, (_k, v) => (v instanceof Error ? { message: v.message, stack: v.stack } : v)));
+  }
+}
+
+const log = (level: 'info' | 'warn' | 'error') => (obj: unknown, msg?: string) => port.postMessage({ type: 'log', level, obj: cloneable(obj), msg });
+
+try {
+  const opts = workerData as Omit<EmbeddedMongoOptions, 'logger'>;
+  const server = await startEmbeddedMongo({ ...opts, logger: { info: log('info'), warn: log('warn'), error: log('error') } });
+  port.on('message', (m: { type: string; id?: number }) => {
+    if (m.type === 'stop') {
+      void server.stop().then(() => port.postMessage({ type: 'stopped' }));
+    } else if (m.type === 'compact') {
+      server.compact().then(
+        (r) => port.postMessage({ type: 'compacted', id: m.id, result: r }),
+        (err: Error) => port.postMessage({ type: 'compacted', id: m.id, error: err.message }),
+      );
+    } else if (m.type === 'stats') {
+      port.postMessage({ type: 'stats', id: m.id, result: server.stats() });
+    }
+  });
+  port.postMessage({ type: 'ready', port: server.port, host: server.host });
+} catch (err) {
+  port.postMessage({ type: 'failed', message: (err as Error).message, code: (err as { code?: string }).code });
+}
