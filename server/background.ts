@@ -1,5 +1,6 @@
 // Importing this module registers every feature's background services (server/services.ts).
 // One import line per feature, e.g. `import './outbox/service.ts';`
 import './outbox/service.ts';
+import './reminders/service.ts';
 import './documents/service.ts';
 export {};

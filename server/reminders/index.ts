@@ -1,0 +1,117 @@
+// The daily reminder job: the assignee of a case due within 2 working days gets a reminder, and
+// each institute's HR lead gets one digest of its overdue cases. Each e-mail goes through a
+// case's outbox with a key carrying the date, so a job run twice (or on two instances) on the
+// same day sends nothing new.
+import type { AppContext } from '../app.ts';
+import type { BackgroundService } from '../services.ts';
+import { Case } from '../../models/case.ts';
+import { User } from '../../models/user.ts';
+import { loadCalendar, vnDateKey, vnEndOfDay } from '../calendar/index.ts';
+import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
+
+export const DUE_SOON_WORKING_DAYS = 2;
+const NO_DEADLINE_STAGES = ['draft', 'closed', 'rejected', 'withdrawn', 'on_hold'];
+
+export interface ReminderResult {
+  dueSoon: number;
+  digests: number;
+}
+
+/** Pushes the item unless the case already has one with the same key (atomic per case). */
+async function pushOnce(caseId: unknown, item: OutboxItem): Promise<boolean> {
+  const res = await Case.updateOne({ _id: caseId, 'outbox.key': { $ne: item.key } }, { $push: { outbox: item } }, { timestamps: false });
+  return res.modifiedCount === 1;
+}
+
+export async function runReminders(ctx: AppContext, now: Date = ctx.now()): Promise<ReminderResult> {
+  const calendar = await loadCalendar();
+  const day = vnDateKey(now);
+  const horizon = vnEndOfDay(calendar.addWorkingDays(now, DUE_SOON_WORKING_DAYS));
+  const cases = await Case.find(
+    { stage: { $nin: NO_DEADLINE_STAGES }, stageDueAt: { $ne: null, $lte: horizon } },
+    { reference: 1, institute: 1, assignee: 1, stage: 1, stageDueAt: 1, 'profile.fullName': 1 },
+  )
+    .sort({ stageDueAt: 1 })
+    .lean();
+  const result: ReminderResult = { dueSoon: 0, digests: 0 };
+  const base = ctx.config.appUrl;
+
+  // 1. Due within 2 working days: the assignee, once per case per day.
+  const dueSoon = cases.filter((c) => c.stageDueAt! >= now && calendar.workingDaysBetween(now, c.stageDueAt!) <= DUE_SOON_WORKING_DAYS && c.assignee);
+  const assignees = new Map((await User.find({ _id: { $in: dueSoon.map((c) => c.assignee) }, disabledAt: null }, { email: 1, locale: 1, name: 1 }).lean()).map((u) => [String(u._id), u]));
+  for (const c of dueSoon) {
+    const to = assignees.get(String(c.assignee));
+    if (!to) continue;
+    const data = {
+      name: to.name,
+      reference: c.reference,
+      applicantName: c.profile?.fullName ?? '',
+      stage: c.stage,
+      dueAt: c.stageDueAt,
+      workingDaysLeft: calendar.workingDaysBetween(now, c.stageDueAt!),
+      link: `${base}/cases/${c._id}`,
+    };
+    if (await pushOnce(c._id, caseEmail(to, 'case_due_soon', data, outboxKey(String(c._id), 'due-soon', day), now))) result.dueSoon += 1;
+  }
+
+  // 2. Overdue: one digest per institute's HR lead per day, carried by the most overdue case.
+  const overdue = cases.filter((c) => c.stageDueAt! < now);
+  const byInstitute = new Map<string, typeof overdue>();
+  for (const c of overdue) {
+    const k = String(c.institute);
+    byInstitute.set(k, [...(byInstitute.get(k) ?? []), c]);
+  }
+  for (const [institute, list] of byInstitute) {
+    const leads = await User.find({ role: 'hr_officer', institute, isHrLead: true, disabledAt: null }, { email: 1, locale: 1, name: 1 }).lean();
+    if (leads.length === 0) {
+      ctx.logger.warn({ institute, overdue: list.length }, 'reminders: overdue cases but no HR lead to tell');
+      continue;
+    }
+    const carrier = list[0]!;
+    const rows = list.map((c) => ({
+      reference: c.reference,
+      applicantName: c.profile?.fullName ?? '',
+      stage: c.stage,
+      dueAt: c.stageDueAt,
+      workingDaysLate: calendar.workingDaysBetween(c.stageDueAt!, now),
+      link: `${base}/cases/${c._id}`,
+    }));
+    for (const lead of leads) {
+      const data = { name: lead.name, count: rows.length, cases: rows, link: `${base}/cases?overdue=1` };
+      const key = outboxKey('overdue-digest', institute, String(lead._id), day);
+      if (await pushOnce(carrier._id, caseEmail(lead, 'overdue_digest', data, key, now))) result.digests += 1;
+    }
+  }
+  return result;
+}
+
+/** Runs the job every hour (idempotent per day), on working days only. */
+export function remindersService(ctx: AppContext, intervalMs = 3_600_000): BackgroundService {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+  const tick = async () => {
+    const now = ctx.now();
+    if (!(await loadCalendar()).isWorkingDay(now)) return;
+    const r = await runReminders(ctx, now);
+    if (r.dueSoon || r.digests) ctx.logger.info(r, 'reminders queued');
+  };
+  const run = () => {
+    running = tick()
+      .catch((err: unknown) => ctx.logger.error({ err }, 'reminders: run failed'))
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  return {
+    name: 'reminders',
+    start() {
+      run();
+      timer = setInterval(run, intervalMs);
+      timer.unref();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      await running;
+    },
+  };
+}
