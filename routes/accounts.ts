@@ -321,7 +321,7 @@ export function accountsRoutes(ctx: AppContext): Router {
       linkInvalid(res);
       return;
     }
-    invitationPage(res, 200, { token: req.params.token, invitee, values: { name: invitee.name } });
+    invitationPage(res, 200, { token: req.params.token, invitee: { email: invitee.email }, values: { name: invitee.name } });
   });
 
   router.post('/invitations/:token', async (req, res) => {
@@ -333,7 +333,7 @@ export function accountsRoutes(ctx: AppContext): Router {
     }
     const form = parseForm(invitationAcceptForm(invitee.email), req.body);
     if (!form.ok) {
-      invitationPage(res, 422, { token: req.params.token, invitee, values: keptValues(req.body), errors: translateErrors(res, form.errors) });
+      invitationPage(res, 422, { token: req.params.token, invitee: { email: invitee.email }, values: keptValues(req.body), errors: translateErrors(res, form.errors) });
       return;
     }
     const user = await acceptInvitation(ctx, req.params.token, form.data);

@@ -1,0 +1,165 @@
+import { expect } from 'chai';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { agent, csrfFrom } from '../support/http.ts';
+import { linkIn } from '../support/smtp.ts';
+import { createInstitute, createUser, signIn, totpCode, uniqueEmail } from '../support/factories.ts';
+import { User } from '../../models/user.ts';
+import { AuditEvent } from '../../models/audit-event.ts';
+import { isSignedIn, postForm } from './helpers.ts';
+
+describe('accounts: staff invitations and user administration', function () {
+  this.timeout(30_000);
+  let t: TestApp;
+
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('invites an HR officer: e-mail, set name and password, enrol TOTP, then sign in with TOTP', async () => {
+    const institute = await createInstitute();
+    const admin = await createUser({ role: 'admin', name: 'Admin Person' });
+    const a = agent(t.app);
+    await signIn(a, admin);
+    const email = uniqueEmail('invitee');
+
+    const missing = await postForm(a, '/admin/users/invite', '/admin/users/invite', { email, name: 'Phạm Hùng', role: 'hr_officer', institute: '', locale: 'en' });
+    expect(missing.status, 'an HR officer needs an institute').to.equal(422);
+    expect(missing.text).to.include('id="f-institute-error"');
+    expect(missing.text).to.include(`value="${email}"`);
+
+    const res = await postForm(a, '/admin/users/invite', '/admin/users/invite', {
+      email,
+      name: 'Phạm Hùng',
+      role: 'hr_officer',
+      institute: String(institute._id),
+      isHrLead: 'yes',
+      locale: 'en',
+    });
+    expect(res.status).to.equal(303);
+    expect(res.headers.location).to.equal('/admin/users');
+    const invited = await User.findOne({ email }).lean();
+    expect(invited).to.include({ role: 'hr_officer', isHrLead: true });
+    expect(String(invited?.institute)).to.equal(String(institute._id));
+    expect(invited?.passwordHash).to.equal(undefined);
+    expect(await AuditEvent.exists({ action: 'user.invited', targetId: String(invited!._id) })).to.not.equal(null);
+
+    const dup = await postForm(a, '/admin/users/invite', '/admin/users/invite', { email, name: 'Again', role: 'admin', locale: 'en' });
+    expect(dup.status).to.equal(422);
+
+    const mail = await t.smtp.waitForTo(email, /invited/i);
+    expect(mail.text).to.include('Admin Person');
+    expect(mail.text).to.include('HR officer');
+    const path = new URL(linkIn(mail.text, '/invitations/')).pathname;
+
+    // The invitee cannot sign in before accepting (no password yet).
+    const early = await postForm(agent(t.app), '/signin', '/signin', { email, password: 'anything at all here' });
+    expect(early.status).to.equal(401);
+
+    const b = agent(t.app);
+    const weak = await postForm(b, path, path, { name: 'Phạm Văn Hùng', password: 'short' });
+    expect(weak.status).to.equal(422);
+    const accepted = await postForm(b, path, path, { name: 'Phạm Văn Hùng', password: 'granite meadow pilot 7' });
+    expect(accepted.status).to.equal(303);
+    expect(accepted.headers.location).to.equal('/account/second-factor');
+    expect((await b.get('/cases').set('Accept', 'text/html')).headers.location, 'must enrol first').to.equal('/account/second-factor');
+
+    const enrol = await b.get('/account/second-factor').set('Accept', 'text/html');
+    const secret = /data-secret="([A-Z2-7]+)"/.exec(enrol.text)![1]!;
+    const wrongCode = await b.post('/account/second-factor').type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(enrol.text), code: '12345' });
+    expect(wrongCode.status).to.equal(422);
+    const enrolled = await b.post('/account/second-factor').type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(enrol.text), code: totpCode({ totp: { secret } }) });
+    expect(enrolled.status).to.equal(200);
+    expect(enrolled.text).to.include('id="recovery-codes"');
+
+    // The link was single use.
+    expect((await agent(t.app).get(path).set('Accept', 'text/html')).status).to.equal(410);
+
+    const fresh = await User.findOne({ email });
+    expect(fresh?.name).to.equal('Phạm Văn Hùng');
+    expect(fresh?.emailVerifiedAt).to.be.instanceOf(Date);
+    const c = agent(t.app);
+    const landing = await signIn(c, fresh!, 'granite meadow pilot 7');
+    expect(landing).to.equal('/cases');
+  });
+
+  it('lists users with role and institute filters', async () => {
+    const institute = await createInstitute();
+    const leader = await createUser({ role: 'leader', institute: institute._id, name: 'Filter Leader' });
+    await createUser({ role: 'hr_officer', name: 'Other Institute HR' });
+    const admin = await createUser({ role: 'admin' });
+    const a = agent(t.app);
+    await signIn(a, admin);
+    const res = await a.get(`/admin/users?role=leader&institute=${institute._id}`).set('Accept', 'text/html');
+    expect(res.status).to.equal(200);
+    expect(res.text).to.include(leader.email);
+    expect(res.text).not.to.include('Other Institute HR');
+    const search = await a.get(`/admin/users?q=${encodeURIComponent(leader.email)}`).set('Accept', 'text/html');
+    expect(search.text).to.include('Filter Leader');
+    const odd = await a.get('/admin/users?role=superuser&institute=xyz&page=-3').set('Accept', 'text/html');
+    expect(odd.status, 'bad filters are ignored').to.equal(200);
+  });
+
+  it('refuses the user administration to every other role (403)', async () => {
+    for (const role of ['applicant', 'hr_officer', 'leader'] as const) {
+      const u = await createUser({ role });
+      const a = agent(t.app);
+      await signIn(a, u);
+      const list = await a.get('/admin/users').set('Accept', 'text/html');
+      expect(list.status, `${role} GET /admin/users`).to.equal(403);
+      const page = await a.get('/account').set('Accept', 'text/html');
+      const invite = await a
+        .post('/admin/users/invite')
+        .type('form')
+        .set('Accept', 'text/html')
+        .send({ _csrf: csrfFrom(page.text), email: uniqueEmail('x'), name: 'X', role: 'admin', locale: 'en' });
+      expect(invite.status, `${role} POST /admin/users/invite`).to.equal(403);
+      const disable = await a.post(`/admin/users/${u._id}/disable`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(page.text) });
+      expect(disable.status).to.equal(403);
+    }
+  });
+
+  it('disabling an account ends its sessions and blocks sign-in; enabling restores it', async () => {
+    const admin = await createUser({ role: 'admin' });
+    const victim = await createUser({ role: 'applicant' });
+    const a = agent(t.app);
+    await signIn(a, admin);
+    const v = agent(t.app);
+    await signIn(v, victim);
+    expect(await isSignedIn(v)).to.equal(true);
+
+    const list = await a.get('/admin/users').set('Accept', 'text/html');
+    const res = await a.post(`/admin/users/${victim._id}/disable`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(list.text) });
+    expect(res.status).to.equal(303);
+    expect(await isSignedIn(v), 'their session ended').to.equal(false);
+    const again = await postForm(agent(t.app), '/signin', '/signin', { email: victim.email, password: 'Test-password for factories 2024' });
+    expect(again.status).to.equal(401);
+
+    const self = await a.post(`/admin/users/${admin._id}/disable`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(list.text) });
+    expect(self.status, 'an admin cannot disable themselves').to.equal(403);
+
+    const en = await a.post(`/admin/users/${victim._id}/enable`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(list.text) });
+    expect(en.status).to.equal(303);
+    await signIn(agent(t.app), victim);
+    expect(await AuditEvent.countDocuments({ targetId: String(victim._id), action: { $in: ['user.disabled', 'user.enabled'] } })).to.equal(2);
+  });
+
+  it('an administrator can resend a pending invitation; the old link stops working', async () => {
+    const admin = await createUser({ role: 'admin' });
+    const a = agent(t.app);
+    await signIn(a, admin);
+    const email = uniqueEmail('resend');
+    await postForm(a, '/admin/users/invite', '/admin/users/invite', { email, name: 'Resend Me', role: 'admin', locale: 'vi' });
+    const first = await t.smtp.waitForTo(email);
+    expect(first.subject).to.include('Lời mời');
+    const invitee = await User.findOne({ email }).lean();
+    const list = await a.get('/admin/users').set('Accept', 'text/html');
+    const res = await a.post(`/admin/users/${invitee!._id}/resend-invitation`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(list.text) });
+    expect(res.status).to.equal(303);
+    await t.smtp.waitFor((m) => m.to.includes(email) && m !== first);
+    const oldPath = new URL(linkIn(first.text, '/invitations/')).pathname;
+    expect((await agent(t.app).get(oldPath).set('Accept', 'text/html')).status).to.equal(410);
+  });
+});
