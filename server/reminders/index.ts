@@ -27,10 +27,8 @@ export async function runReminders(ctx: AppContext, now: Date = ctx.now()): Prom
   const calendar = await loadCalendar();
   const day = vnDateKey(now);
   const horizon = vnEndOfDay(calendar.addWorkingDays(now, DUE_SOON_WORKING_DAYS));
-  const cases = await Case.find(
-    { stage: { $nin: NO_DEADLINE_STAGES }, stageDueAt: { $ne: null, $lte: horizon } },
-    { reference: 1, institute: 1, assignee: 1, stage: 1, stageDueAt: 1, 'profile.fullName': 1 },
-  )
+  const filter: Record<string, unknown> = { stage: { $nin: NO_DEADLINE_STAGES }, stageDueAt: { $ne: null, $lte: horizon } };
+  const cases = await Case.find(filter, { reference: 1, institute: 1, assignee: 1, stage: 1, stageDueAt: 1, profile: 1 })
     .sort({ stageDueAt: 1 })
     .lean();
   const result: ReminderResult = { dueSoon: 0, digests: 0 };

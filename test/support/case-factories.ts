@@ -2,7 +2,7 @@
 // tests that need it). Every case gets a real reference from the counter.
 import { Types } from 'mongoose';
 import { Call, type CallDoc, type CallFields } from '../../models/call.ts';
-import { Case, type CaseDoc, type CaseFields } from '../../models/case.ts';
+import { Case, type CaseDoc } from '../../models/case.ts';
 import type { Stage, Track } from '../../models/constants.ts';
 import { nextCaseReference } from '../../server/workflow/index.ts';
 
@@ -49,11 +49,13 @@ export async function createCall(over: CallOverrides): Promise<CallDoc> {
   });
 }
 
-export interface CaseOverrides extends Partial<Omit<CaseFields, 'applicant' | 'call' | 'assignee' | 'stage'>> {
+export interface CaseOverrides {
   applicant: IdLike;
   call: CallDoc;
   stage?: Stage;
   assignee?: IdLike;
+  /** Any other Case field (profile, eligibility, stageDueAt, supportRequested, resumeStage, ...). */
+  [field: string]: unknown;
 }
 
 /** A complete application in the given stage (default 'draft'), ready for the next transition. */
