@@ -26,6 +26,8 @@ const documentSchema = new Schema(
     reviewedAt: { type: Date },
     issuedAt: { type: Date },
     expiresAt: { type: Date },
+    /** When the applicant was reminded that this file is about to expire (sent once). */
+    expiryReminderSentAt: { type: Date },
   },
   { timestamps: true },
 );

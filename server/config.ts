@@ -26,6 +26,8 @@ const schema = z.object({
   UPLOAD_DIR: z.string().default('uploads'),
   UPLOAD_MAX_MB: z.coerce.number().positive().default(20),
   CLAMDSCAN_PATH: z.string().optional(),
+  /** Upload requests per user per hour (documents). */
+  UPLOAD_RATE_PER_HOUR: z.coerce.number().int().min(1).default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
   LOGIN_LOCKOUT_MINUTES: z.coerce.number().int().min(1).default(15),
@@ -52,7 +54,7 @@ export interface Config {
   smtpUrl: string | undefined;
   mailFrom: string;
   mailDir: string;
-  upload: { storage: 'disk' | 'gridfs'; dir: string; maxBytes: number; clamdscanPath: string | undefined };
+  upload: { storage: 'disk' | 'gridfs'; dir: string; maxBytes: number; clamdscanPath: string | undefined; ratePerHour: number };
   logLevel: string;
   login: { maxFailures: number; lockoutMs: number };
   dispatchIntervalMs: number;
@@ -103,6 +105,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       dir: path.resolve(e.UPLOAD_DIR),
       maxBytes: Math.round(e.UPLOAD_MAX_MB * 1024 * 1024),
       clamdscanPath: e.CLAMDSCAN_PATH,
+      ratePerHour: e.UPLOAD_RATE_PER_HOUR,
     },
     logLevel: e.LOG_LEVEL,
     login: { maxFailures: e.LOGIN_MAX_FAILURES, lockoutMs: e.LOGIN_LOCKOUT_MINUTES * 60_000 },

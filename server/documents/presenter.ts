@@ -6,7 +6,9 @@ import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
 import type { UserDoc } from '../../models/user.ts';
 import { canDownloadDocument, canSeeDocumentVersions, canUploadDocument, canVerifyDocument } from '../policies/document.ts';
 import { DATE_RULES, isExpiredLike, validityOf, validUntil, type Validity, type ValidityCase } from './validity.ts';
-import { maxBytesFor } from './rules.ts';
+import { maxBytesFor, phaseOpen } from './rules.ts';
+
+export { phaseOpen };
 
 export type ItemState = 'missing' | 'uploaded' | 'accepted' | 'rejected' | 'expired';
 
@@ -75,13 +77,6 @@ export interface PresentedCase extends ValidityCase {
 
 export interface PresentedCall {
   checklist?: Array<{ type: string; phase?: string | null; required?: boolean | null; multiple?: boolean | null; maxMb?: number | null; note?: { vi?: string | null; en?: string | null } | null }> | null;
-}
-
-/** Stages in which a phase's items may be uploaded by the applicant. */
-export function phaseOpen(phase: string, stage: string, resumeStage?: string | null): boolean {
-  const s = stage === 'on_hold' && resumeStage ? resumeStage : stage;
-  if (phase === 'application') return !['closed', 'rejected', 'withdrawn'].includes(s);
-  return ['offer', 'onboarding', 'arrived'].includes(s);
 }
 
 function view(d: DocumentDoc, c: PresentedCase, now: Date, canVerify: boolean): DocumentView {

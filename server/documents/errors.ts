@@ -1,0 +1,26 @@
+import { AppError } from '../errors.ts';
+
+/** A refused upload: a status, a stable code and a message key with params (e.g. the file name). */
+export class UploadError extends AppError {
+  override readonly status: number;
+  override readonly code: string;
+  constructor(status: number, code: string, messageKey: string, params: Record<string, unknown> = {}) {
+    super(messageKey, params);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export const refused = {
+  badType: (name: string) => new UploadError(415, 'unsupported_type', 'documents.errors.badType', { name }),
+  disguised: (name: string) => new UploadError(415, 'disguised_file', 'documents.errors.disguised', { name }),
+  empty: (name: string) => new UploadError(422, 'empty_file', 'documents.errors.empty', { name }),
+  tooLarge: (name: string, mb: number) => new UploadError(413, 'file_too_large', 'documents.errors.tooLarge', { name, mb }),
+  pathInName: (name: string) => new UploadError(422, 'path_in_name', 'documents.errors.pathInName', { name }),
+  unknownField: (field: string) => new UploadError(422, 'unknown_item', 'documents.errors.unknownField', { field }),
+  tooMany: (max: number) => new UploadError(413, 'too_many_files', 'documents.errors.tooMany', { max }),
+  noFiles: () => new UploadError(422, 'no_files', 'documents.errors.noFiles'),
+  badUpload: () => new UploadError(400, 'bad_upload', 'documents.errors.badUpload'),
+  infected: (name: string) => new UploadError(422, 'infected', 'documents.errors.infected', { name }),
+  scanFailed: (name: string) => new UploadError(503, 'scan_failed', 'documents.errors.scanFailed', { name }),
+};

@@ -1,0 +1,71 @@
+// Daily: 30 days before a document needed for a pending support track stops being valid, the
+// applicant gets one reminder e-mail (template 'document_expiring') through the case outbox.
+import { Types } from 'mongoose';
+import type { AppContext } from '../app.ts';
+import { Case } from '../../models/case.ts';
+import { CaseDocument } from '../../models/document.ts';
+import { User } from '../../models/user.ts';
+import { TERMINAL_STAGES, type DocumentType, type SupportKind } from '../../models/constants.ts';
+import { translator, isLocale, DEFAULT_LOCALE } from '../i18n/index.ts';
+import { caseEmail, outboxKey } from '../outbox/item.ts';
+import { currentDocuments } from './index.ts';
+import { EXPIRY_WARNING_DAYS, validUntil } from './validity.ts';
+
+const DAY = 86_400_000;
+
+/** The documents each support procedure is filed with. */
+export const TRACK_DOCUMENTS: Record<SupportKind, DocumentType[]> = {
+  work_permit: ['passport', 'health_certificate', 'criminal_record', 'degree', 'degree_translation'],
+  visa: ['passport', 'dependant_passport'],
+  residence_card: ['passport', 'dependant_passport'],
+  citizenship: ['passport', 'criminal_record'],
+  housing: [],
+};
+
+const PENDING = ['requested', 'preparing', 'filed'];
+
+export async function runDocumentExpiryReminders(ctx: AppContext, now: Date = ctx.now()): Promise<{ sent: number }> {
+  const cases = await Case.find(
+    { stage: { $nin: [...TERMINAL_STAGES] }, supportTracks: { $elemMatch: { status: { $in: PENDING } } } },
+    { applicant: 1, reference: 1, supportTracks: 1, profile: 1 },
+  );
+  let sent = 0;
+  for (const c of cases) {
+    const needed = new Set<string>();
+    for (const tr of c.supportTracks ?? []) if (PENDING.includes(tr.status)) for (const t of TRACK_DOCUMENTS[tr.kind as SupportKind] ?? []) needed.add(t);
+    if (needed.size === 0) continue;
+    const docs = (await currentDocuments([c._id])).filter((d) => needed.has(d.type) && d.status !== 'rejected' && !d.expiryReminderSentAt);
+    const due = docs.filter((d) => {
+      const until = validUntil(d);
+      return until && until.getTime() > now.getTime() && until.getTime() - now.getTime() <= EXPIRY_WARNING_DAYS * DAY;
+    });
+    if (due.length === 0) continue;
+    const applicant = await User.findById(c.applicant);
+    for (const d of due) {
+      // Claim the reminder first: two instances running the job never both send it.
+      const claimed = await CaseDocument.updateOne({ _id: d._id, expiryReminderSentAt: { $exists: false } }, { $set: { expiryReminderSentAt: now } });
+      if (claimed.modifiedCount !== 1 || !applicant || applicant.disabledAt) continue;
+      const locale = isLocale(applicant.locale) ? applicant.locale : DEFAULT_LOCALE;
+      const t = translator(locale);
+      const item = caseEmail(
+        { email: applicant.email, locale },
+        'document_expiring',
+        {
+          name: applicant.name,
+          reference: c.reference,
+          caseId: String(c._id),
+          documentType: t(`documents.types.${d.type}`),
+          fileName: d.originalName,
+          expiresOn: validUntil(d),
+          link: `${ctx.config.appUrl}/applications/${String(c._id)}#doc-${d.type}`,
+        },
+        outboxKey(String(c._id), 'document_expiring', String(d._id)),
+        now,
+      );
+      await Case.updateOne({ _id: c._id as Types.ObjectId }, { $push: { outbox: item } });
+      sent += 1;
+    }
+  }
+  ctx.logger.info({ sent }, 'document expiry reminders');
+  return { sent };
+}

@@ -1,0 +1,171 @@
+// A Multer storage engine that streams each file to a temporary name while hashing it (SHA-256),
+// counting its size against the limit of its checklist item, and sniffing its first bytes: only
+// PDF, JPEG and PNG by magic bytes, whatever the name or the client's MIME type say. A refused or
+// interrupted file is deleted here; nothing is kept in memory beyond the first 4100 bytes.
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Request } from 'express';
+import type multer from 'multer';
+import { fileTypeFromBuffer } from 'file-type';
+import { ALLOWED_MIME, type AllowedMime } from './rules.ts';
+import { refused, UploadError } from './errors.ts';
+
+const SNIFF_BYTES = 4100;
+/** Markup in the first KB makes a file a polyglot that a browser might render: refused. */
+const MARKUP_BYTES = 1024;
+const MARKUP = /<\s*(?:html|script|body|head|iframe|svg|object|embed|meta|!doctype\s+html)\b/i;
+
+export interface TempFile {
+  fieldname: string;
+  /** Display text only (basename, no control characters, at most 200 characters). */
+  displayName: string;
+  path: string;
+  size: number;
+  sha256: string;
+  mimeType: AllowedMime;
+}
+
+/** Returns the byte limit for a file field, or throws an UploadError for an unknown field. */
+export type LimitFor = (fieldname: string) => number;
+
+/** Names are shown to people, never used as paths. A name carrying a path is refused outright. */
+export function displayName(raw: string | undefined): string {
+  const cleaned = (raw ?? '')
+    .normalize('NFC')
+    // control characters and bidirectional overrides that could disguise an extension
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
+    .trim();
+  const base = cleaned.split(/[\\/]/).pop() ?? '';
+  const name = base === '.' || base === '..' ? '' : base;
+  if (name.length <= 200) return name || 'document';
+  const ext = path.extname(name).slice(0, 10);
+  return name.slice(0, 200 - ext.length) + ext;
+}
+
+export function hasPath(raw: string | undefined): boolean {
+  return !!raw && (/[\\/]/.test(raw) || raw === '..' || raw === '.');
+}
+
+/** Decides a file's type from its first bytes; undefined when it is not allowed. */
+export async function sniff(head: Buffer): Promise<{ mime: AllowedMime } | { refusal: 'badType' | 'disguised' }> {
+  const ft = await fileTypeFromBuffer(head);
+  if (!ft || !(ALLOWED_MIME as readonly string[]).includes(ft.mime)) return { refusal: 'badType' };
+  if (MARKUP.test(head.subarray(0, MARKUP_BYTES).toString('latin1'))) return { refusal: 'disguised' };
+  return { mime: ft.mime as AllowedMime };
+}
+
+interface Pending {
+  cleanups: Set<Promise<unknown>>;
+}
+const PENDING = Symbol('documentUploadCleanups');
+
+/** Resolves when every temporary file this request started has been written or removed. */
+export async function settleUploads(req: Request): Promise<void> {
+  const p = (req as unknown as Record<symbol, Pending | undefined>)[PENDING];
+  if (p) await Promise.allSettled([...p.cleanups]);
+}
+
+function track(req: Request, work: Promise<unknown>): void {
+  const r = req as unknown as Record<symbol, Pending | undefined>;
+  const p = (r[PENDING] ??= { cleanups: new Set() });
+  p.cleanups.add(work);
+  void work.finally(() => p.cleanups.delete(work)).catch(() => undefined);
+}
+
+export class SniffingTempStorage implements multer.StorageEngine {
+  constructor(
+    private readonly tempDir: string,
+    private readonly limitFor: LimitFor,
+  ) {}
+
+  _handleFile(req: Request, file: Express.Multer.File, cb: (error?: unknown, info?: Partial<Express.Multer.File> & Partial<TempFile>) => void): void {
+    const work = this.handle(file).then(
+      (info) => cb(null, info),
+      (err: unknown) => cb(err),
+    );
+    track(req, work);
+  }
+
+  private async handle(file: Express.Multer.File): Promise<Partial<Express.Multer.File> & TempFile> {
+    const stream = file.stream;
+    const raw = file.originalname;
+    try {
+      if (hasPath(raw)) throw refused.pathInName(displayName(raw));
+      const name = displayName(raw);
+      const limit = this.limitFor(file.fieldname);
+      await mkdir(this.tempDir, { recursive: true });
+      const tempPath = path.join(this.tempDir, `${randomBytes(16).toString('hex')}.part`);
+      const hash = createHash('sha256');
+      let size = 0;
+      let head: Buffer[] = [];
+      let headLen = 0;
+      let mime: AllowedMime | undefined;
+
+      const check = async (buf: Buffer) => {
+        const r = await sniff(buf);
+        if ('refusal' in r) throw r.refusal === 'badType' ? refused.badType(name) : refused.disguised(name);
+        mime = r.mime;
+      };
+      const inspector = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          size += chunk.length;
+          if (size > limit) {
+            done(refused.tooLarge(name, Math.round(limit / (1024 * 1024))));
+            return;
+          }
+          hash.update(chunk);
+          if (mime) {
+            done(null, chunk);
+            return;
+          }
+          head.push(chunk);
+          headLen += chunk.length;
+          if (headLen < SNIFF_BYTES) {
+            done(null, chunk);
+            return;
+          }
+          const buf = Buffer.concat(head);
+          head = [];
+          check(buf).then(() => done(null, chunk), done);
+        },
+        flush(done) {
+          if (size === 0) {
+            done(refused.empty(name));
+            return;
+          }
+          if (mime) {
+            done();
+            return;
+          }
+          check(Buffer.concat(head)).then(() => done(), done);
+        },
+      });
+      try {
+        await pipeline(stream, inspector, createWriteStream(tempPath, { flags: 'wx', mode: 0o600 }));
+      } catch (err) {
+        await rm(tempPath, { force: true });
+        throw err;
+      }
+      return { fieldname: file.fieldname, displayName: name, path: tempPath, size, sha256: hash.digest('hex'), mimeType: mime! };
+    } catch (err) {
+      // Let busboy carry on past this part, so multer can answer the request.
+      if (!stream.destroyed) stream.resume();
+      throw err;
+    }
+  }
+
+  _removeFile(_req: Request, file: Express.Multer.File, cb: (error: Error | null) => void): void {
+    if (!file.path) {
+      cb(null);
+      return;
+    }
+    rm(file.path, { force: true }).then(
+      () => cb(null),
+      (err: Error) => cb(err),
+    );
+  }
+}

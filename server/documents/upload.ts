@@ -1,0 +1,195 @@
+// Turns the temporary files of one upload request into document versions. Everything is checked
+// before anything is recorded (checklist item, stage, versions, dates, virus scan); then each file
+// gets its record and is moved into storage; if any step fails, every record and stored file of the
+// request is removed again. A new version becomes current and the older ones of its slot stop being.
+import { rm } from 'node:fs/promises';
+import type { Request } from 'express';
+import { Types } from 'mongoose';
+import type { AppContext } from '../app.ts';
+import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
+import type { DocumentType } from '../../models/constants.ts';
+import { recordAudit } from '../audit/index.ts';
+import { ForbiddenError } from '../errors.ts';
+import { canUploadDocument } from '../policies/document.ts';
+import type { UserDoc } from '../../models/user.ts';
+import { UploadError } from './errors.ts';
+import { parseFileField, phaseOpen } from './rules.ts';
+import { DATE_RULES, VALID_MONTHS, addMonths, validityOf, type ValidityCase } from './validity.ts';
+import { scanOrRefuse } from './scan.ts';
+import { newStorageKey, type DocumentStorage } from './storage.ts';
+import type { TempFile } from './upload-engine.ts';
+import type { PresentedCall, PresentedCase } from './presenter.ts';
+
+const DAY = 86_400_000;
+
+interface PlannedFile {
+  file: TempFile;
+  type: DocumentType;
+  slot: number;
+  issuedAt?: Date;
+  expiresAt?: Date;
+}
+
+export interface UploadInput {
+  caseDoc: PresentedCase & ValidityCase;
+  call: PresentedCall;
+  user: UserDoc;
+  files: TempFile[];
+  body: Record<string, unknown>;
+  req?: Request;
+}
+
+function typeLabel(t: (k: string) => string, type: string): string {
+  return t(`documents.types.${type}`);
+}
+
+function parseDate(v: unknown): Date | undefined | 'invalid' {
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v)) return 'invalid';
+  const d = new Date(`${v}T00:00:00Z`);
+  return Number.isNaN(d.getTime()) ? 'invalid' : d;
+}
+
+async function latest(caseId: unknown, type: DocumentType, slot: number): Promise<DocumentDoc | null> {
+  return CaseDocument.findOne({ case: caseId as Types.ObjectId, type, slot }).sort({ version: -1 });
+}
+
+/** Checks one request's files against the checklist and the rules, without writing anything. */
+export async function planUploads(input: UploadInput, now: Date, t: (k: string, p?: Record<string, unknown>) => string): Promise<PlannedFile[]> {
+  const { caseDoc, call, files, body } = input;
+  if (files.length === 0) throw new UploadError(422, 'no_files', 'documents.errors.noFiles');
+  const plans: PlannedFile[] = [];
+  const usedSlots = new Set<string>();
+  const newSlotBase = new Map<string, number>();
+  for (const file of files) {
+    const field = parseFileField(file.fieldname);
+    const item = field ? (call.checklist ?? []).find((i) => i.type === field.type) : undefined;
+    if (!field || !item) throw new UploadError(422, 'unknown_item', 'documents.errors.unknownField', { field: file.fieldname });
+    const type = item.type as DocumentType;
+    const label = typeLabel(t, type);
+    if (!phaseOpen(item.phase ?? 'application', String(caseDoc.stage ?? 'draft'), caseDoc.resumeStage)) {
+      throw new UploadError(422, 'not_open', 'documents.errors.notOpen', { type: label });
+    }
+    let slot: number;
+    if (item.multiple) {
+      if (field.slot === undefined) {
+        if (!newSlotBase.has(type)) {
+          const top = await CaseDocument.findOne({ case: caseDoc._id as Types.ObjectId, type }).sort({ slot: -1 });
+          newSlotBase.set(type, Math.max(0, top?.slot ?? 0));
+        }
+        slot = newSlotBase.get(type)! + 1;
+        newSlotBase.set(type, slot);
+      } else {
+        const cur = await latest(caseDoc._id, type, field.slot);
+        if (!cur || field.slot < 1) throw new UploadError(422, 'bad_slot', 'documents.errors.badSlot', { type: label });
+        slot = field.slot;
+      }
+    } else {
+      if (field.slot !== undefined && field.slot !== 0) throw new UploadError(422, 'bad_slot', 'documents.errors.badSlot', { type: label });
+      slot = 0;
+    }
+    const slotKey = `${type}|${slot}`;
+    if (usedSlots.has(slotKey)) throw new UploadError(422, 'not_multiple', 'documents.errors.notMultiple', { type: label });
+    usedSlots.add(slotKey);
+
+    // An accepted, still valid file is settled: a new version would undo HR's decision.
+    const cur = await latest(caseDoc._id, type, slot);
+    if (cur && cur.current && cur.status === 'accepted' && validityOf(cur, caseDoc, now) === 'ok') {
+      throw new UploadError(409, 'already_accepted', 'documents.errors.alreadyAccepted', { type: label });
+    }
+
+    const plan: PlannedFile = { file, type, slot };
+    const rule = DATE_RULES[type];
+    if (rule) {
+      const what = t(rule === 'issued' ? 'documents.errors.issueDateWord' : 'documents.errors.expiryDateWord');
+      const d = parseDate(body[`${file.fieldname}_${rule === 'issued' ? 'issuedAt' : 'expiresAt'}`]);
+      if (d === undefined) throw new UploadError(422, 'date_required', 'documents.errors.dateRequired', { what, type: label });
+      if (d === 'invalid') throw new UploadError(422, 'date_invalid', 'documents.errors.dateInvalid', { what, type: label });
+      if (rule === 'issued') {
+        if (d.getTime() > now.getTime() + DAY) throw new UploadError(422, 'issued_future', 'documents.errors.issuedFuture', { type: label });
+        const months = VALID_MONTHS[type]!;
+        if (addMonths(d, months).getTime() <= now.getTime()) throw new UploadError(422, 'too_old', 'documents.errors.tooOld', { type: label, months });
+        plan.issuedAt = d;
+      } else {
+        if (d.getTime() <= now.getTime()) throw new UploadError(422, 'already_expired', 'documents.errors.alreadyExpired', { type: label });
+        // Valid but not long enough for the residence card: accepted here, flagged on the case and queue.
+        plan.expiresAt = d;
+      }
+    }
+    plans.push(plan);
+  }
+  return plans;
+}
+
+async function insertVersion(input: UploadInput, p: PlannedFile, key: string, storageKind: 'disk' | 'gridfs'): Promise<DocumentDoc> {
+  for (let attempt = 0; ; attempt += 1) {
+    const top = await latest(input.caseDoc._id, p.type, p.slot);
+    try {
+      return await CaseDocument.create({
+        case: input.caseDoc._id as Types.ObjectId,
+        type: p.type,
+        slot: p.slot,
+        version: (top?.version ?? 0) + 1,
+        current: true,
+        storage: storageKind,
+        storageKey: key,
+        originalName: p.file.displayName,
+        mimeType: p.file.mimeType,
+        size: p.file.size,
+        sha256: p.file.sha256,
+        uploadedBy: input.user._id,
+        status: 'pending',
+        issuedAt: p.issuedAt,
+        expiresAt: p.expiresAt,
+      });
+    } catch (err) {
+      // Two uploads of the same slot at once: the unique (case, type, slot, version) index decides; take the next.
+      if ((err as { code?: number }).code === 11000 && attempt < 5) continue;
+      throw err;
+    }
+  }
+}
+
+/**
+ * Records the request's files as new document versions. Throws UploadError (nothing kept) when a
+ * file or field breaks a rule. Temporary files are always gone when this returns.
+ */
+export async function commitUploads(ctx: AppContext, storage: DocumentStorage, input: UploadInput, t: (k: string, p?: Record<string, unknown>) => string): Promise<DocumentDoc[]> {
+  const now = ctx.now();
+  const created: Array<{ doc: DocumentDoc; key: string; stored: boolean }> = [];
+  try {
+    if (!canUploadDocument(input.user, input.caseDoc)) throw new ForbiddenError();
+    const plans = await planUploads(input, now, t);
+    for (const p of plans) await scanOrRefuse(ctx.config.upload.clamdscanPath, p.file.path, p.file.displayName);
+
+    for (const p of plans) {
+      const key = newStorageKey();
+      const doc = await insertVersion(input, p, key, storage.kind);
+      const entry = { doc, key, stored: false };
+      created.push(entry);
+      await storage.put(p.file.path, key, { contentType: p.file.mimeType, sha256: p.file.sha256 });
+      entry.stored = true;
+    }
+  } catch (err) {
+    for (const c of created) {
+      await CaseDocument.deleteOne({ _id: c.doc._id }).catch(() => undefined);
+      if (c.stored) await storage.remove(c.key).catch(() => undefined);
+    }
+    throw err;
+  } finally {
+    await Promise.all(input.files.map((f) => rm(f.path, { force: true })));
+  }
+
+  for (const { doc } of created) {
+    await CaseDocument.updateMany({ case: doc.case, type: doc.type, slot: doc.slot, current: true, version: { $lt: doc.version } }, { $set: { current: false } });
+    await recordAudit(input.req, {
+      action: 'document.upload',
+      targetType: 'document',
+      targetId: String(doc._id),
+      summary: { case: String(doc.case), type: doc.type, slot: doc.slot, version: doc.version, size: doc.size, sha256: doc.sha256, mimeType: doc.mimeType, storage: doc.storage },
+      actorId: input.user._id,
+      actorRole: input.user.role,
+    });
+  }
+  return created.map((c) => c.doc);
+}

@@ -1,0 +1,291 @@
+// Uploads with real multipart requests against the real app, once per storage (disk, GridFS):
+// allowed types stored byte for byte, every kind of bad file refused with a clear message and
+// nothing left behind, an interrupted upload cleaned up, downloads only for the right people.
+import http from 'node:http';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'chai';
+import request from 'supertest';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { agent, type Agent } from '../support/http.ts';
+import { createInstitute, createUser, signIn } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import { CaseDocument } from '../../models/document.ts';
+import { AuditEvent } from '../../models/audit-event.ts';
+import type { CaseDoc } from '../../models/case.ts';
+import type { UserDoc } from '../../models/user.ts';
+import { createStorage } from '../../server/documents/storage.ts';
+import { checklistForCase } from '../../server/documents/presenter.ts';
+import { cookieHeader, download, filesUnder, gridFsCounts, makeJpeg, makePdf, makePng, sha256, tokenOf, waitFor } from './support.ts';
+
+for (const kind of ['disk', 'gridfs'] as const) {
+  describe(`documents: upload and download (${kind} storage)`, function () {
+    this.timeout(60_000);
+    let t: TestApp;
+    let uploadDir: string;
+    let applicant: UserDoc;
+    let caseDoc: CaseDoc;
+    let a: Agent;
+    let token: string;
+    let pdf: Buffer;
+    let hr: UserDoc;
+    let otherHr: UserDoc;
+    let otherApplicant: UserDoc;
+    let admin: UserDoc;
+
+    before(async () => {
+      uploadDir = path.resolve(`data/test/uploads-${kind}-${process.pid}`);
+      await rm(uploadDir, { recursive: true, force: true });
+      t = await startTestApp({ env: { UPLOAD_STORAGE: kind, UPLOAD_DIR: uploadDir, UPLOAD_RATE_PER_HOUR: '1000' } });
+      const institute = await createInstitute();
+      const call = await createCall({
+        institute,
+        checklist: [
+          { type: 'cv', phase: 'application', required: true, maxMb: 1 },
+          { type: 'photo', phase: 'application', required: true },
+          { type: 'publications_list', phase: 'application', required: true },
+          { type: 'recommendation_letter', phase: 'application', required: false, multiple: true },
+          { type: 'passport', phase: 'application', required: true },
+        ] as never,
+      });
+      applicant = await createUser({ role: 'applicant', locale: 'en' });
+      otherApplicant = await createUser({ role: 'applicant', locale: 'en' });
+      hr = await createUser({ role: 'hr_officer', institute });
+      otherHr = await createUser({ role: 'hr_officer' });
+      admin = await createUser({ role: 'admin' });
+      caseDoc = await createCase({ applicant, call, stage: 'screening' });
+      a = agent(t.app);
+      await signIn(a, applicant);
+      token = await tokenOf(a);
+      pdf = await makePdf('Curriculum vitae of Nguyễn Văn An');
+    });
+    after(async () => {
+      await t?.close();
+      await rm(uploadDir, { recursive: true, force: true });
+    });
+
+    const upload = () => a.post(`/cases/${caseDoc._id}/documents?_csrf=${token}`).set('Accept', 'application/json');
+
+    async function snapshot() {
+      return {
+        files: await filesUnder(uploadDir),
+        docs: await CaseDocument.countDocuments({ case: caseDoc._id }),
+        grid: await gridFsCounts(),
+      };
+    }
+
+    async function readStored(key: string): Promise<Buffer> {
+      const stream = await createStorage(t.config).openRead(key);
+      const chunks: Buffer[] = [];
+      for await (const c of stream) chunks.push(c as Buffer);
+      return Buffer.concat(chunks);
+    }
+
+    it('accepts a PDF, a JPEG and a PNG in one request and stores each byte for byte', async () => {
+      const jpeg = makeJpeg();
+      const png = makePng();
+      const res = await upload().attach('cv', pdf, 'cv.pdf').attach('photo', jpeg, 'photo.jpg').attach('publications_list', png, 'publications.png');
+      expect(res.status, res.text).to.equal(201);
+      expect(res.body.documents).to.have.length(3);
+      const byType = Object.fromEntries((res.body.documents as Array<{ type: string }>).map((d) => [d.type, d])) as unknown as Record<string, { id: string; mimeType: string; sha256: string; size: number; originalName: string; version: number }>;
+      expect(byType.cv!.mimeType).to.equal('application/pdf');
+      expect(byType.photo!.mimeType).to.equal('image/jpeg');
+      expect(byType.publications_list!.mimeType).to.equal('image/png');
+      for (const [type, buf] of [['cv', pdf], ['photo', jpeg], ['publications_list', png]] as const) {
+        const d = await CaseDocument.findById(byType[type]!.id);
+        expect(d!.sha256).to.equal(sha256(buf));
+        expect(d!.size).to.equal(buf.length);
+        expect(d!.storage).to.equal(kind);
+        expect(d!.storageKey).to.match(/^[a-f0-9]{32}$/);
+        expect(d!.version).to.equal(1);
+        expect(d!.current).to.equal(true);
+        expect(sha256(await readStored(d!.storageKey))).to.equal(sha256(buf));
+      }
+      expect(byType.cv!.originalName).to.equal('cv.pdf');
+      const onDisk = await filesUnder(uploadDir);
+      if (kind === 'disk') {
+        expect(onDisk.filter((f) => !f.startsWith('.tmp'))).to.have.length(3);
+        // Storage names are generated, never the client's.
+        for (const f of onDisk) expect(path.basename(f)).to.match(/^[a-f0-9]{32}$/);
+      } else {
+        expect(onDisk, 'GridFS keeps nothing on local disk').to.deep.equal([]);
+      }
+      expect(onDisk.some((f) => f.startsWith('.tmp')), 'no temporary file left').to.equal(false);
+      const audits = await AuditEvent.countDocuments({ action: 'document.upload', targetId: { $in: Object.values(byType).map((d) => d.id) } });
+      expect(audits).to.equal(3);
+    });
+
+    it('judges a file by its bytes, not by its name or the type the client claims', async () => {
+      const res = await upload().attach('recommendation_letter', pdf, { filename: 'letter.png', contentType: 'image/png' });
+      expect(res.status, res.text).to.equal(201);
+      expect(res.body.documents[0].mimeType).to.equal('application/pdf');
+    });
+
+    describe('refusals: a clear message, and nothing left on disk, in GridFS or in the database', () => {
+      const html = Buffer.from('<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>');
+      const exe = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(62), Buffer.from('PE\0\0'), Buffer.alloc(400, 0x90)]);
+      const cases: Array<{ name: string; send: (r: request.Test) => Promise<request.Response> | request.Test; status: number; message: RegExp }> = [
+        { name: 'an executable renamed .pdf', send: (r) => r.attach('cv', exe, { filename: 'cv.pdf', contentType: 'application/pdf' }), status: 415, message: /“cv\.pdf” is not a PDF, JPEG or PNG file/ },
+        { name: 'an HTML page renamed .pdf', send: (r) => r.attach('cv', html, { filename: 'cv.pdf', contentType: 'application/pdf' }), status: 415, message: /is not a PDF, JPEG or PNG/ },
+        {
+          name: 'a polyglot (PDF magic, HTML inside the first KB)',
+          send: async (r) => r.attach('cv', Buffer.concat([Buffer.from('%PDF-1.4\n<html><script>alert(1)</script></html>\n'), await makePdf('x')]), 'cv.pdf'),
+          status: 415,
+          message: /contains web page or script content/,
+        },
+        { name: 'a file over the item limit (1 MB)', send: async (r) => r.attach('cv', await makePdf('big', { padTo: 1_300_000 }), 'big.pdf'), status: 413, message: /“big\.pdf” is larger than 1 MB/ },
+        { name: 'an empty file', send: (r) => r.attach('cv', Buffer.alloc(0), 'empty.pdf'), status: 422, message: /“empty\.pdf” is empty/ },
+        { name: 'a path in the file name (../../x.pdf)', send: (r) => r.attach('cv', pdf, { filepath: '../../x.pdf', contentType: 'application/pdf' } as never), status: 422, message: /folder path in its name/ },
+        {
+          name: 'too many files (11)',
+          send: (r) => {
+            for (let i = 0; i < 11; i++) r.attach('recommendation_letter', pdf, `letter-${i}.pdf`);
+            return r;
+          },
+          status: 413,
+          message: /at most 10/,
+        },
+        { name: 'a field that is not on the checklist', send: (r) => r.attach('diploma_of_wizardry', pdf, 'x.pdf'), status: 422, message: /not a document on this checklist/ },
+        { name: 'a request without files', send: (r) => r.field('note', 'x'), status: 422, message: /Choose at least one file/ },
+        {
+          name: 'a good file sent with a bad one (the whole request is refused)',
+          send: (r) => r.attach('photo', makePng(), 'ok.png').attach('cv', html, 'cv.pdf'),
+          status: 415,
+          message: /is not a PDF, JPEG or PNG/,
+        },
+      ];
+      for (const c of cases) {
+        it(`refuses ${c.name}`, async () => {
+          const before = await snapshot();
+          const res = await c.send(upload());
+          expect(res.status, res.text).to.equal(c.status);
+          expect(res.body.error.message).to.match(c.message);
+          await waitFor(async () => JSON.stringify(await snapshot()) === JSON.stringify(before), 3000, 'storage to be back as it was').catch(() => undefined);
+          expect(await snapshot()).to.deep.equal(before);
+        });
+      }
+
+      it('shows the refusal on the page, with the checklist to try again, for a plain form', async () => {
+        const res = await a.post(`/cases/${caseDoc._id}/documents?_csrf=${token}`).set('Accept', 'text/html').attach('cv', html, 'cv.pdf');
+        expect(res.status).to.equal(415);
+        expect(res.text).to.include('is not a PDF, JPEG or PNG file');
+        expect(res.text).to.include('enctype="multipart/form-data"');
+        expect(res.text).to.include(`/cases/${caseDoc._id}/documents?_csrf=`);
+      });
+    });
+
+    it('redirects a plain form back to the application page after a successful upload', async () => {
+      const res = await a
+        .post(`/cases/${caseDoc._id}/documents?_csrf=${token}`)
+        .set('Accept', 'text/html')
+        .field('passport_expiresAt', '2040-01-01')
+        .attach('passport', makePng(), 'passport.png');
+      expect(res.status, res.text.slice(0, 500)).to.equal(303);
+      expect(res.headers.location).to.equal(`/applications/${caseDoc._id}#documents`);
+      const d = await CaseDocument.findOne({ case: caseDoc._id, type: 'passport' });
+      expect(d!.expiresAt!.toISOString().slice(0, 10)).to.equal('2040-01-01');
+    });
+
+    it('refuses an upload without a CSRF token', async () => {
+      const res = await a.post(`/cases/${caseDoc._id}/documents`).set('Accept', 'application/json').attach('cv', pdf, 'cv.pdf');
+      expect(res.status).to.equal(403);
+    });
+
+    it('keeps earlier versions when a file is uploaded again (staff see them, the applicant sees the current one)', async () => {
+      const v2 = await makePdf('Curriculum vitae, version 2');
+      const res = await upload().attach('cv', v2, 'cv-v2.pdf');
+      expect(res.status, res.text).to.equal(201);
+      const versions = await CaseDocument.find({ case: caseDoc._id, type: 'cv' }).sort({ version: 1 });
+      expect(versions.map((v) => [v.version, v.current])).to.deep.equal([
+        [1, false],
+        [2, true],
+      ]);
+      const staffView = await checklistForCase(caseDoc, { checklist: [{ type: 'cv' }] }, hr);
+      expect(staffView.items[0]!.current.map((d) => d.version)).to.deep.equal([2]);
+      expect(staffView.items[0]!.versions.map((d) => d.version)).to.deep.equal([1]);
+      const applicantView = await checklistForCase(caseDoc, { checklist: [{ type: 'cv' }] }, applicant);
+      expect(applicantView.items[0]!.versions).to.deep.equal([]);
+      expect(applicantView.items[0]!.uploadField).to.equal('cv');
+    });
+
+    it('leaves no file and no record when the connection drops halfway through an upload', async () => {
+      const before = await snapshot();
+      const big = await makePdf('interrupted', { padTo: 900_000 });
+      const boundary = '----interrupted' + Date.now();
+      const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="cv"; filename="cv.pdf"\r\nContent-Type: application/pdf\r\n\r\n`);
+      const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+      const body = Buffer.concat([head, big, tail]);
+      const url = new URL(`${t.baseUrl}/cases/${caseDoc._id}/documents?_csrf=${encodeURIComponent(token)}`);
+      const req = http.request(url, {
+        method: 'POST',
+        headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': String(body.length), Cookie: cookieHeader(a), Accept: 'application/json' },
+      });
+      req.on('error', () => undefined);
+      req.write(body.subarray(0, Math.floor(body.length / 2)));
+      // The server has started writing the temporary file...
+      await waitFor(async () => (await filesUnder(path.join(uploadDir, '.tmp'))).length > 0, 5000, 'a temporary file');
+      // ...when the client goes away.
+      req.destroy();
+      await waitFor(async () => (await filesUnder(path.join(uploadDir, '.tmp'))).length === 0, 5000, 'the temporary file to be removed');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await snapshot()).to.deep.equal(before);
+    });
+
+    describe('download', () => {
+      let docId: string;
+      let bytes: Buffer;
+      before(async () => {
+        bytes = await makePdf('Publication list ✓ – Nguyễn');
+        const res = await upload().attach('recommendation_letter', bytes, 'Thư giới thiệu "số 1".pdf');
+        expect(res.status, res.text).to.equal(201);
+        docId = res.body.documents[0].id;
+      });
+
+      it('refuses an anonymous request', async () => {
+        const res = await request(t.app).get(`/documents/${docId}/download`).set('Accept', 'application/json');
+        expect(res.status).to.equal(401);
+      });
+
+      it('refuses another applicant and HR staff of another institute', async () => {
+        for (const u of [otherApplicant, otherHr]) {
+          const other = agent(t.app);
+          await signIn(other, u);
+          const res = await other.get(`/documents/${docId}/download`).set('Accept', 'application/json');
+          expect(res.status, u.role).to.equal(403);
+          expect(res.body).not.to.be.instanceOf(Buffer);
+        }
+      });
+
+      it('gives the applicant, HR of the institute and an administrator the exact bytes, as an attachment', async () => {
+        for (const u of [applicant, hr, admin]) {
+          const who = u === applicant ? a : agent(t.app);
+          if (u !== applicant) await signIn(who, u);
+          const res = await download(who, `/documents/${docId}/download`);
+          expect(res.status, u.role).to.equal(200);
+          expect(sha256(res.body as Buffer), u.role).to.equal(sha256(bytes));
+          expect(res.headers['content-type']).to.equal('application/pdf');
+          expect(res.headers['x-content-type-options']).to.equal('nosniff');
+          expect(res.headers['content-disposition']).to.match(/^attachment; filename="[^"]+"; filename\*=UTF-8''/);
+          expect(res.headers['content-disposition']).to.include(encodeURIComponent('Thư giới thiệu'));
+          expect(res.headers['content-disposition']).not.to.match(/filename="[^"]*"[^;]*"/);
+          expect(res.headers['cache-control']).to.include('no-store');
+        }
+        const audits = await AuditEvent.countDocuments({ action: 'document.download', targetId: docId });
+        expect(audits).to.equal(3);
+      });
+
+      it('answers 404 for an unknown or malformed id', async () => {
+        expect((await a.get('/documents/000000000000000000000000/download').set('Accept', 'application/json')).status).to.equal(404);
+        expect((await a.get('/documents/..%2F..%2Fetc%2Fpasswd/download').set('Accept', 'application/json')).status).to.equal(404);
+      });
+
+      it('is never reachable as a static file', async () => {
+        const d = await CaseDocument.findById(docId);
+        for (const p of [`/static/${d!.storageKey}`, `/uploads/${d!.storageKey}`, `/static/../uploads/${d!.storageKey.slice(0, 2)}/${d!.storageKey}`]) {
+          const res = await a.get(p).set('Accept', 'application/json');
+          expect(res.status, p).to.be.oneOf([400, 404]);
+        }
+      });
+    });
+  });
+}
