@@ -1,0 +1,78 @@
+// What an application still lacks before it can be submitted. The review step lists every item
+// with a link to the step that fixes it; submit refuses while the list is not empty.
+import type { CaseFields } from '../../models/case.ts';
+import { CaseDocument } from '../../models/document.ts';
+import type { Step } from './steps.ts';
+import { criteriaFor } from './tracks.ts';
+
+export interface MissingPart {
+  step: Step | 'documents' | 'call';
+  /** i18n key naming what is missing. */
+  key: string;
+  /** Extra text already in the right language (a criterion label) or params for the key. */
+  params?: Record<string, unknown>;
+  /** Field id on the step page, for the link's fragment. */
+  field?: string;
+}
+
+/** Profile fields an application cannot go without (employer and arrival date are optional). */
+export const REQUIRED_PROFILE = [
+  'fullName',
+  'dateOfBirth',
+  'nationality',
+  'countryOfResidence',
+  'overseasVietnamese',
+  'phone',
+  'currentPosition',
+  'highestDegree',
+  'field',
+] as const;
+
+type CaseLike = Pick<CaseFields, 'profile' | 'eligibility' | 'track' | 'dependants' | 'supportRequested'> & { _id: unknown };
+
+interface CallLike {
+  status?: string | null;
+  opensAt?: Date | null;
+  closesAt?: Date | null;
+  checklist?: Array<{ type: string; phase?: string | null; required?: boolean | null }> | null;
+}
+
+function blank(v: unknown): boolean {
+  return v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+}
+
+/** Parts missing from the case's own data (no database access). */
+export function missingDataParts(c: CaseLike, locale: string): MissingPart[] {
+  const out: MissingPart[] = [];
+  const profile = (c.profile ?? {}) as Record<string, unknown>;
+  for (const f of REQUIRED_PROFILE) {
+    if (blank(profile[f])) out.push({ step: 'profile', key: `applications.profile.${f}`, field: f });
+  }
+  const answered = new Map((c.eligibility ?? []).map((e) => [e.key, e]));
+  for (const crit of criteriaFor(c.track)) {
+    const a = answered.get(crit.key);
+    if (!a || typeof a.met !== 'boolean') {
+      out.push({ step: 'eligibility', key: 'applications.missing.criterion', params: { label: crit.label[locale as 'vi' | 'en'] ?? crit.label.en }, field: `met_${crit.key}` });
+    }
+  }
+  if (c.supportRequested?.family && (c.dependants ?? []).length === 0) {
+    out.push({ step: 'dependants', key: 'applications.missing.dependants' });
+  }
+  return out;
+}
+
+/** Everything missing, including the call being closed and required documents not uploaded. */
+export async function missingParts(c: CaseLike, call: CallLike | null, locale: string, now: Date): Promise<MissingPart[]> {
+  const out = missingDataParts(c, locale);
+  const required = (call?.checklist ?? []).filter((i) => (i.phase ?? 'application') === 'application' && i.required !== false);
+  if (required.length > 0) {
+    const present = new Set((await CaseDocument.find({ case: c._id as never, current: true }, { type: 1 }).lean()).map((d) => d.type));
+    for (const item of required) {
+      if (!present.has(item.type as never)) out.push({ step: 'documents', key: 'applications.missing.document', params: { type: item.type } });
+    }
+  }
+  if (!call || call.status !== 'open' || (call.closesAt && call.closesAt.getTime() < now.getTime())) {
+    out.push({ step: 'call', key: 'applications.missing.callClosed' });
+  }
+  return out;
+}

@@ -1,0 +1,327 @@
+// The multi-step application form: which steps exist, how each step's flat form body (plain HTML,
+// no JavaScript) is read and checked, and what it writes to the case. Saving a step checks formats
+// only; what is still missing is listed on the review step (completeness.ts), so a draft can be
+// saved half-done at any time.
+import { z } from 'zod';
+import { DEGREES } from '../../models/constants.ts';
+import type { FieldErrors } from '../errors.ts';
+import { COUNTRY_CODES } from './countries.ts';
+import { criteriaFor } from './tracks.ts';
+
+export const STEPS = ['profile', 'eligibility', 'achievements', 'dependants', 'support', 'review'] as const;
+export type Step = (typeof STEPS)[number];
+export const DATA_STEPS: readonly Step[] = ['profile', 'eligibility', 'achievements', 'dependants', 'support'];
+
+export function isStep(v: unknown): v is Step {
+  return typeof v === 'string' && (STEPS as readonly string[]).includes(v);
+}
+
+export function nextStep(step: Step): Step {
+  const i = STEPS.indexOf(step);
+  return STEPS[Math.min(i + 1, STEPS.length - 1)]!;
+}
+
+/** Blank rows offered under the filled ones on repeatable sections. */
+export const BLANK_ROWS = 3;
+/** Upper bound on rows read from one form (keeps the body within the parser's field limit). */
+export const MAX_ROWS = 40;
+
+export type Body = Record<string, unknown>;
+
+/** A single trimmed string from a url-encoded body (repeated names give the first value). */
+export function str(body: Body, name: string): string {
+  const v = body[name];
+  const s = Array.isArray(v) ? v[0] : v;
+  return typeof s === 'string' ? s.trim() : '';
+}
+
+export interface StepResult {
+  /** What was typed, as strings, for re-rendering the form. */
+  values: Record<string, unknown>;
+  /** field name → i18n key of the message. */
+  errors: FieldErrors;
+  /** The update to apply when there are no errors. */
+  set: Record<string, unknown>;
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function parseDate(s: string): Date | undefined {
+  if (!DATE.test(s)) return undefined;
+  const d = new Date(`${s}T00:00:00.000Z`);
+  return Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== s ? undefined : d;
+}
+
+/** Field checkers answer an i18n error key, or undefined when the value is acceptable (blank is). */
+type Check = (s: string, now: Date) => string | undefined;
+
+const maxLen =
+  (n: number): Check =>
+  (s) =>
+    s.length > n ? 'applications.errors.tooLong' : undefined;
+
+const pastDate: Check = (s, now) => {
+  if (!s) return undefined;
+  const d = parseDate(s);
+  if (!d) return 'applications.errors.date';
+  if (d.getTime() >= now.getTime() || d.getUTCFullYear() < 1900) return 'applications.errors.dateOfBirth';
+  return undefined;
+};
+
+const futureDate: Check = (s, now) => {
+  if (!s) return undefined;
+  const d = parseDate(s);
+  if (!d) return 'applications.errors.date';
+  if (d.getTime() < now.getTime() - 86_400_000 || d.getUTCFullYear() > now.getUTCFullYear() + 10) return 'applications.errors.futureDate';
+  return undefined;
+};
+
+const country: Check = (s) => (!s || COUNTRY_CODES.has(s) ? undefined : 'applications.errors.country');
+
+const phoneSchema = z.string().regex(/^\+?[0-9][0-9 ().-]{5,38}$/);
+const phone: Check = (s) => (!s || phoneSchema.safeParse(s).success ? undefined : 'applications.errors.phone');
+
+const oneOf =
+  (allowed: readonly string[]): Check =>
+  (s) =>
+    !s || allowed.includes(s) ? undefined : 'applications.errors.choice';
+
+const yearCheck: Check = (s, now) => {
+  if (!s) return undefined;
+  const n = z.coerce.number().int().min(1900).max(now.getUTCFullYear() + 1).safeParse(s);
+  return n.success ? undefined : 'applications.errors.year';
+};
+
+const amount: Check = (s) => {
+  if (!s) return undefined;
+  return z.coerce.number().min(0).max(1e12).safeParse(s.replace(/[ ,]/g, '')).success ? undefined : 'applications.errors.amount';
+};
+
+export const PROFILE_FIELDS = {
+  fullName: [maxLen(200)],
+  dateOfBirth: [pastDate],
+  nationality: [country],
+  countryOfResidence: [country],
+  overseasVietnamese: [oneOf(['yes', 'no'])],
+  phone: [maxLen(40), phone],
+  currentPosition: [maxLen(200)],
+  currentEmployer: [maxLen(200)],
+  highestDegree: [oneOf(DEGREES)],
+  field: [maxLen(200)],
+  plannedArrival: [futureDate],
+} satisfies Record<string, Check[]>;
+export type ProfileField = keyof typeof PROFILE_FIELDS;
+
+function check(checks: Check[], s: string, now: Date): string | undefined {
+  for (const c of checks) {
+    const e = c(s, now);
+    if (e) return e;
+  }
+  return undefined;
+}
+
+export function parseProfile(body: Body, now: Date): StepResult {
+  const values: Record<string, unknown> = {};
+  const errors: FieldErrors = {};
+  const set: Record<string, unknown> = {};
+  for (const [name, checks] of Object.entries(PROFILE_FIELDS) as [ProfileField, Check[]][]) {
+    let s = str(body, name);
+    if (name === 'nationality' || name === 'countryOfResidence') s = s.toUpperCase();
+    values[name] = s;
+    const e = check(checks, s, now);
+    if (e) {
+      errors[name] = e;
+      continue;
+    }
+    let v: unknown = s || undefined;
+    if (s && (name === 'dateOfBirth' || name === 'plannedArrival')) v = parseDate(s);
+    if (name === 'overseasVietnamese') v = s ? s === 'yes' : undefined;
+    set[`profile.${name}`] = v;
+  }
+  return { values, errors, set };
+}
+
+/** The profile as strings, for the form. */
+export function profileValues(profile: Record<string, unknown> | undefined | null): Record<string, unknown> {
+  const p = profile ?? {};
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(PROFILE_FIELDS)) {
+    const v = p[name];
+    if (v instanceof Date) out[name] = v.toISOString().slice(0, 10);
+    else if (typeof v === 'boolean') out[name] = v ? 'yes' : 'no';
+    else out[name] = v ?? '';
+  }
+  return out;
+}
+
+// ---- eligibility -------------------------------------------------------------------------------
+
+export function parseEligibility(body: Body, track: string): StepResult {
+  const errors: FieldErrors = {};
+  const rows: { key: string; met: boolean; evidence?: string }[] = [];
+  const values: Record<string, unknown> = {};
+  for (const c of criteriaFor(track)) {
+    const met = str(body, `met_${c.key}`);
+    const evidence = str(body, `evidence_${c.key}`);
+    values[`met_${c.key}`] = met;
+    values[`evidence_${c.key}`] = evidence;
+    if (met && met !== 'yes' && met !== 'no') errors[`met_${c.key}`] = 'applications.errors.choice';
+    if (evidence.length > 2000) errors[`evidence_${c.key}`] = 'applications.errors.tooLong';
+    if (met === 'yes' || met === 'no') rows.push({ key: c.key, met: met === 'yes', ...(evidence ? { evidence } : {}) });
+  }
+  return { values, errors, set: { eligibility: rows } };
+}
+
+export function eligibilityValues(rows: { key: string; met?: boolean | null; evidence?: string | null }[] | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const r of rows ?? []) {
+    out[`met_${r.key}`] = r.met === true ? 'yes' : r.met === false ? 'no' : '';
+    out[`evidence_${r.key}`] = r.evidence ?? '';
+  }
+  return out;
+}
+
+// ---- repeatable rows (achievements, dependants) ------------------------------------------------
+
+interface RowSpec {
+  /** Prefix of the field names: `<prefix>_<index>_<column>`. */
+  prefix: string;
+  columns: Record<string, Check[]>;
+  /** The column that must be filled when any other column of the row is. */
+  required: string;
+  /** Converts a checked row of strings into the stored sub-document. */
+  toDoc: (row: Record<string, string>) => Record<string, unknown>;
+}
+
+const num = (s: string) => (s ? Number(s.replace(/[ ,]/g, '')) : undefined);
+
+export const ROW_SPECS = {
+  publications: {
+    prefix: 'pub',
+    columns: { title: [maxLen(500)], venue: [maxLen(300)], year: [yearCheck], doi: [maxLen(200)] },
+    required: 'title',
+    toDoc: (r) => ({ title: r.title, venue: r.venue || undefined, year: num(r.year!), doi: r.doi || undefined }),
+  },
+  patents: {
+    prefix: 'pat',
+    columns: { title: [maxLen(500)], number: [maxLen(100)], year: [yearCheck] },
+    required: 'title',
+    toDoc: (r) => ({ title: r.title, number: r.number || undefined, year: num(r.year!) }),
+  },
+  projectsLed: {
+    prefix: 'proj',
+    columns: { title: [maxLen(500)], funder: [maxLen(300)], year: [yearCheck], budgetUsd: [amount] },
+    required: 'title',
+    toDoc: (r) => ({ title: r.title, funder: r.funder || undefined, year: num(r.year!), budgetUsd: num(r.budgetUsd!) }),
+  },
+  dependants: {
+    prefix: 'dep',
+    columns: { fullName: [maxLen(200)], relationship: [oneOf(['spouse', 'child', 'other'])], dateOfBirth: [pastDate], nationality: [country] },
+    required: 'fullName',
+    toDoc: (r) => ({
+      fullName: r.fullName,
+      relationship: r.relationship || undefined,
+      dateOfBirth: r.dateOfBirth ? parseDate(r.dateOfBirth) : undefined,
+      nationality: r.nationality || undefined,
+    }),
+  },
+} satisfies Record<string, RowSpec>;
+export type RowKind = keyof typeof ROW_SPECS;
+
+export interface RowsResult {
+  /** Every row shown, blank ones included, as strings. */
+  rows: Record<string, string>[];
+  errors: FieldErrors;
+  docs: Record<string, unknown>[];
+}
+
+export function parseRows(body: Body, kind: RowKind, now: Date): RowsResult {
+  const spec: RowSpec = ROW_SPECS[kind];
+  const count = Math.min(MAX_ROWS, Math.max(0, Number.parseInt(str(body, `${spec.prefix}_rows`), 10) || 0));
+  const rows: Record<string, string>[] = [];
+  const errors: FieldErrors = {};
+  const docs: Record<string, unknown>[] = [];
+  for (let i = 0; i < count; i++) {
+    const row: Record<string, string> = {};
+    for (const col of Object.keys(spec.columns)) {
+      let s = str(body, `${spec.prefix}_${i}_${col}`);
+      if (col === 'nationality') s = s.toUpperCase();
+      row[col] = s;
+    }
+    const filled = Object.values(row).some(Boolean);
+    // Blank rows are dropped from what is stored; on an error the rows are re-shown as typed, so
+    // error names (by shown index) still point at the right row.
+    rows.push(row);
+    if (!filled) continue;
+    let ok = true;
+    for (const [col, checks] of Object.entries(spec.columns)) {
+      const e = check(checks, row[col]!, now);
+      if (e) {
+        errors[`${spec.prefix}_${i}_${col}`] = e;
+        ok = false;
+      }
+    }
+    if (!row[spec.required]) {
+      errors[`${spec.prefix}_${i}_${spec.required}`] = 'applications.errors.rowRequired';
+      ok = false;
+    }
+    if (ok) docs.push(spec.toDoc(row));
+  }
+  return { rows, errors, docs };
+}
+
+/** Stored rows as strings, followed by blank rows to fill in. */
+export function rowValues(kind: RowKind, stored: Record<string, unknown>[] | undefined, blanks = BLANK_ROWS): Record<string, string>[] {
+  const spec: RowSpec = ROW_SPECS[kind];
+  const rows = (stored ?? []).map((doc) => {
+    const row: Record<string, string> = {};
+    for (const col of Object.keys(spec.columns)) {
+      const v = doc[col];
+      row[col] = v instanceof Date ? v.toISOString().slice(0, 10) : v === undefined || v === null ? '' : String(v);
+    }
+    return row;
+  });
+  const blank = Object.fromEntries(Object.keys(spec.columns).map((c) => [c, '']));
+  for (let i = 0; i < blanks && rows.length < MAX_ROWS; i++) rows.push({ ...blank });
+  return rows;
+}
+
+export function parseAchievements(body: Body, now: Date): StepResult & { rows: Record<RowKind, Record<string, string>[]> } {
+  const pubs = parseRows(body, 'publications', now);
+  const pats = parseRows(body, 'patents', now);
+  const projs = parseRows(body, 'projectsLed', now);
+  return {
+    values: {},
+    rows: { publications: pubs.rows, patents: pats.rows, projectsLed: projs.rows, dependants: [] },
+    errors: { ...pubs.errors, ...pats.errors, ...projs.errors },
+    set: {
+      'achievements.publications': pubs.docs,
+      'achievements.patents': pats.docs,
+      'achievements.projectsLed': projs.docs,
+      // Counts move with the lists in the same update, so rankings never read a stale count.
+      'achievements.publicationsCount': pubs.docs.length,
+      'achievements.patentsCount': pats.docs.length,
+    },
+  };
+}
+
+export function parseDependants(body: Body, now: Date): StepResult & { rows: Record<string, string>[] } {
+  const deps = parseRows(body, 'dependants', now);
+  return { values: {}, rows: deps.rows, errors: deps.errors, set: { dependants: deps.docs } };
+}
+
+// ---- support -----------------------------------------------------------------------------------
+
+export const SUPPORT_FIELDS = ['workPermit', 'visa', 'residenceCard', 'housing', 'citizenship', 'family'] as const;
+export type SupportField = (typeof SUPPORT_FIELDS)[number];
+
+export function parseSupport(body: Body): StepResult {
+  const values: Record<string, unknown> = {};
+  const set: Record<string, unknown> = {};
+  for (const f of SUPPORT_FIELDS) {
+    const on = ['on', 'yes', 'true', '1'].includes(str(body, f));
+    values[f] = on;
+    set[`supportRequested.${f}`] = on;
+  }
+  return { values, errors: {}, set };
+}

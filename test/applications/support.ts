@@ -1,0 +1,42 @@
+// Shared steps for the applicant and HR page tests: sign in through the real pages, read a form's
+// hidden fields from the page, and deliver the e-mails a case owes through the real dispatcher.
+import { expect } from 'chai';
+import type { TestApp } from '../support/app.ts';
+import { agent, csrfFrom, type Agent } from '../support/http.ts';
+import { signIn } from '../support/factories.ts';
+import type { UserDoc } from '../../models/user.ts';
+import { dispatchOnce } from '../../server/outbox/index.ts';
+
+export async function signedIn(t: TestApp, user: UserDoc): Promise<Agent> {
+  const a = agent(t.app);
+  await signIn(a, user);
+  return a;
+}
+
+export async function page(a: Agent, url: string) {
+  const res = await a.get(url).set('Accept', 'text/html');
+  return res;
+}
+
+/** The hidden `version` of the form posting to `action` on this page. */
+export function versionIn(html: string, action: string): string {
+  const at = html.indexOf(`action="${action}"`);
+  expect(at, `a form posting to ${action}`).to.be.greaterThan(-1);
+  const m = /name="version" value="(\d+)"/.exec(html.slice(at, at + 2000));
+  expect(m, `a version field in the form posting to ${action}`).to.not.equal(null);
+  return m![1]!;
+}
+
+/** POSTs a form with the CSRF token taken from `from` (a page already fetched). */
+export async function post(a: Agent, fromHtml: string, action: string, form: Record<string, string | string[]>) {
+  return a.post(action).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(fromHtml), ...form });
+}
+
+export async function deliver(t: TestApp, caseId: unknown): Promise<void> {
+  await dispatchOnce(t.ctx, { owner: 'test', caseIds: [caseId] });
+}
+
+/** Decodes the few entities Handlebars writes, to compare page text with plain strings. */
+export function text(html: string): string {
+  return html.replace(/&#x27;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#x3D;/g, '=');
+}

@@ -1,0 +1,183 @@
+// The HR queue over HTTP: scope (own institute only), filters, sorting, pagination, overdue flags,
+// a page cost that does not grow with its rows, and bulk assignment.
+import { expect } from 'chai';
+import mongoose from 'mongoose';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { createInstitute, createUser } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import { Case, type CaseDoc } from '../../models/case.ts';
+import type { UserDoc } from '../../models/user.ts';
+import type { CallDoc } from '../../models/call.ts';
+import { signedIn, page, post } from '../applications/support.ts';
+
+const DAY = 86_400_000;
+
+function refsIn(html: string): string[] {
+  return [...html.matchAll(/<a href="\/cases\/[a-f0-9]{24}">(TA-\d{4}-\d{6})<\/a>/g)].map((m) => m[1]!);
+}
+
+describe('cases: the HR queue', () => {
+  let t: TestApp;
+  let hr: UserDoc;
+  let hr2: UserDoc;
+  let leader: UserDoc;
+  let applicant: UserDoc;
+  let callA: CallDoc;
+  let callB: CallDoc;
+  let foreign: CaseDoc;
+  const mine: CaseDoc[] = [];
+
+  before(async function () {
+    this.timeout(120_000);
+    t = await startTestApp();
+    const institute = await createInstitute();
+    hr = await createUser({ role: 'hr_officer', institute, name: 'Queue Officer' });
+    hr2 = await createUser({ role: 'hr_officer', institute, name: 'Second Officer' });
+    leader = await createUser({ role: 'leader', institute });
+    applicant = await createUser({ role: 'applicant' });
+    callA = await createCall({ institute, checklist: [], track: 'expert' });
+    callB = await createCall({ institute, checklist: [], track: 'chief_engineer' });
+    const now = Date.now();
+    // 30 cases: stages and deadlines vary; a few assigned, a few overdue, one with a late support track.
+    for (let i = 0; i < 30; i++) {
+      const call = i % 3 === 0 ? callB : callA;
+      mine.push(
+        await createCase({
+          applicant,
+          call,
+          stage: i % 5 === 0 ? 'screening' : i === 7 ? 'onboarding' : 'submitted',
+          stageDueAt: new Date(now + (i - 3) * DAY + 3_600_000), // i < 3 are overdue
+          assignee: i < 4 ? hr._id : i < 6 ? hr2._id : undefined,
+          submittedAt: new Date(now - (30 - i) * DAY),
+          score: i,
+          ...(i === 7 ? { supportTracks: [{ kind: 'visa', status: 'filed', dueAt: new Date(now + 40 * DAY) }, { kind: 'housing', status: 'requested', dueAt: new Date(now - DAY) }] } : {}),
+        } as never),
+      );
+    }
+    const otherInstitute = await createInstitute();
+    const otherCall = await createCall({ institute: otherInstitute, checklist: [] });
+    foreign = await createCase({ applicant, call: otherCall, stage: 'submitted' });
+    // A draft is the applicant's own business: never in the queue.
+    await createCase({ applicant, call: callA, stage: 'draft' });
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  it('shows staff only their institute, 25 per page by default, with page 2 holding the rest', async () => {
+    const a = await signedIn(t, hr);
+    const p1 = await page(a, '/cases');
+    expect(p1.status).to.equal(200);
+    const refs1 = refsIn(p1.text);
+    expect(refs1).to.have.length(25);
+    expect(refs1).not.to.include(foreign.reference);
+    expect(p1.text).to.include('30');
+    const p2 = await page(a, '/cases?page=2');
+    const refs2 = refsIn(p2.text);
+    expect(refs2).to.have.length(5);
+    expect(new Set([...refs1, ...refs2]).size).to.equal(30);
+    const big = await page(a, '/cases?size=50');
+    expect(refsIn(big.text)).to.have.length(30);
+  });
+
+  it('filters by stage, call, track, assignee (me, unassigned, someone), support track and overdue', async () => {
+    const a = await signedIn(t, hr);
+    const refs = async (q: string) => refsIn((await page(a, `/cases?size=100&${q}`)).text).sort();
+    const pick = (f: (c: CaseDoc, i: number) => boolean) => mine.filter(f).map((c) => c.reference).sort();
+    expect(await refs('stage=screening')).to.deep.equal(pick((_c, i) => i % 5 === 0));
+    expect(await refs(`call=${callB._id}`)).to.deep.equal(pick((_c, i) => i % 3 === 0));
+    expect(await refs('track=chief_engineer')).to.deep.equal(pick((_c, i) => i % 3 === 0));
+    expect(await refs('assignee=me')).to.deep.equal(pick((_c, i) => i < 4));
+    expect(await refs(`assignee=${hr2._id}`)).to.deep.equal(pick((_c, i) => i >= 4 && i < 6));
+    expect(await refs('assignee=unassigned')).to.deep.equal(pick((_c, i) => i >= 6));
+    expect(await refs('support=housing')).to.deep.equal(pick((_c, i) => i === 7));
+    expect(await refs('support=work_permit')).to.deep.equal([]);
+    // Overdue: the stage deadline has passed, or a support track's has.
+    expect(await refs('overdue=1')).to.deep.equal(pick((_c, i) => i < 3 || i === 7));
+    expect(await refs('overdue=1&assignee=me')).to.deep.equal(pick((_c, i) => i < 3));
+    // Unknown values are ignored, not errors.
+    expect((await page(a, '/cases?stage=nonsense&size=7')).status).to.equal(200);
+  });
+
+  it('flags overdue cases and late support tracks on the row', async () => {
+    const a = await signedIn(t, hr);
+    const res = await page(a, '/cases?size=100&sort=reference');
+    const row = (c: CaseDoc) => {
+      const at = res.text.indexOf(`data-case="${c._id}"`);
+      return res.text.slice(at, res.text.indexOf('</tr>', at));
+    };
+    expect(row(mine[0]!)).to.include('badge err');
+    expect(row(mine[7]!)).to.include('Housing');
+    expect(row(mine[20]!)).not.to.include('Overdue');
+  });
+
+  it('sorts by due date, submission date, reference and score', async () => {
+    const a = await signedIn(t, hr);
+    const byRef = refsIn((await page(a, '/cases?size=100&sort=reference')).text);
+    expect(byRef).to.deep.equal([...byRef].sort());
+    const byDue = refsIn((await page(a, '/cases?size=100&sort=due')).text);
+    expect(byDue.slice(0, 3)).to.deep.equal(mine.slice(0, 3).map((c) => c.reference));
+    const bySubmitted = refsIn((await page(a, '/cases?size=100&sort=submitted')).text);
+    expect(bySubmitted[0]).to.equal(mine[29]!.reference);
+    const byScore = refsIn((await page(a, '/cases?size=100&sort=score')).text);
+    expect(byScore[0]).to.equal(mine[29]!.reference);
+    expect(byScore.at(-1)).to.equal(mine[0]!.reference);
+  });
+
+  it('costs the same number of queries for 6 rows as for 30 (no per-row queries)', async () => {
+    const a = await signedIn(t, hr);
+    await page(a, '/cases?size=100'); // warm up (sessions, first loads)
+    let count = 0;
+    mongoose.set('debug', () => {
+      count += 1;
+    });
+    try {
+      count = 0;
+      await page(a, '/cases?size=100&stage=screening');
+      const few = count;
+      count = 0;
+      await page(a, '/cases?size=100');
+      const many = count;
+      expect(many, `queries for 30 rows (${many}) vs 6 rows (${few})`).to.equal(few);
+      expect(many).to.be.lessThan(12);
+    } finally {
+      mongoose.set('debug', false);
+    }
+  });
+
+  it('lets a leader read the queue but not assign; refuses applicants', async () => {
+    const l = await signedIn(t, leader);
+    const res = await page(l, '/cases');
+    expect(res.status).to.equal(200);
+    expect(res.text).not.to.include('name="ids"');
+    const refused = await post(l, res.text, '/cases/bulk-assign', { ids: [String(mine[10]!._id)], assignee: String(hr._id) });
+    expect(refused.status).to.equal(403);
+    expect((await Case.findById(mine[10]!._id).lean())!.assignee).to.equal(undefined);
+    const ap = await signedIn(t, applicant);
+    expect((await page(ap, '/cases')).status).to.equal(403);
+  });
+
+  it('assigns the ticked cases in bulk, only within the institute', async () => {
+    const a = await signedIn(t, hr);
+    const q = await page(a, '/cases?assignee=unassigned');
+    expect(q.text).to.include('name="ids"');
+    const targets = [mine[10]!, mine[11]!];
+    const res = await post(a, q.text, '/cases/bulk-assign', { ids: [...targets.map((c) => String(c._id)), String(foreign._id)], assignee: String(hr2._id), back: '/cases?assignee=unassigned' });
+    expect(res.status).to.equal(303);
+    expect(res.headers.location).to.equal('/cases?assignee=unassigned');
+    for (const c of targets) expect(String((await Case.findById(c._id).lean())!.assignee)).to.equal(String(hr2._id));
+    expect((await Case.findById(foreign._id).lean())!.assignee).to.equal(undefined);
+    const flash = await page(a, res.headers.location);
+    expect(flash.text).to.include('the others selected could not be');
+
+    // An officer of another institute cannot be chosen; nothing selected is an error beside the field.
+    const stranger = await createUser({ role: 'hr_officer' });
+    const bad = await post(a, q.text, '/cases/bulk-assign', { ids: [String(mine[12]!._id)], assignee: String(stranger._id) });
+    expect(bad.status).to.equal(422);
+    expect(bad.text).to.include('Choose an HR officer of this institute.');
+    expect((await Case.findById(mine[12]!._id).lean())!.assignee).to.equal(undefined);
+    const none = await post(a, q.text, '/cases/bulk-assign', { assignee: String(hr2._id) });
+    expect(none.status).to.equal(422);
+    expect(none.text).to.include('Select at least one case.');
+  });
+});
