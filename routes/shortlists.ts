@@ -59,7 +59,7 @@ async function casePage(req: Request, res: Response, call: CallDoc, extra: { err
   const c = caseDoc.toObject();
   res.status(extra.status ?? 200).render('shortlists/case', {
     title: c.profile?.fullName || c.reference,
-    call,
+    call: call.toObject(),
     kase: c,
     caseId: String(c._id),
     callId: String(call._id),
@@ -128,7 +128,7 @@ export function shortlistsRoutes(ctx: AppContext): Router {
     };
     res.render('shortlists/call', {
       title: res.locals.t('shortlists.callTitle'),
-      call,
+      call: call.toObject(),
       callId: String(call._id),
       canEvaluate: canEvaluateCall(req.user!, call),
       rows: list.rows.map((r) => ({ ...r, countryName: countryName(r.country, locale), scoreText: formatScore(r.score) })),
@@ -150,7 +150,7 @@ export function shortlistsRoutes(ctx: AppContext): Router {
     const parts = (Array.isArray(raw) ? raw : [raw]).flatMap((v) => (typeof v === 'string' ? v.split(',') : [])).map((s) => s.trim()).filter(Boolean);
     const ids = [...new Set(parts)];
     if (ids.length < 2 || ids.length > 4 || !ids.every((id) => /^[a-f0-9]{24}$/i.test(id))) {
-      res.status(400).render('shortlists/compare', { title: res.locals.t('shortlists.compareTitle'), call, callId: String(call._id), invalid: true });
+      res.status(400).render('shortlists/compare', { title: res.locals.t('shortlists.compareTitle'), call: call.toObject(), callId: String(call._id), invalid: true });
       return;
     }
     const cases = await Case.find({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) }, call: call._id, stage: { $in: PANEL_STAGES } }).lean();
@@ -177,7 +177,7 @@ export function shortlistsRoutes(ctx: AppContext): Router {
     );
     res.render('shortlists/compare', {
       title: res.locals.t('shortlists.compareTitle'),
-      call,
+      call: call.toObject(),
       callId: String(call._id),
       columns,
       criteria: call.scorecard ?? [],

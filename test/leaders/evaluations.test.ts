@@ -1,0 +1,118 @@
+import { expect } from 'chai';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { agent, submitForm, type Agent } from '../support/http.ts';
+import { signIn, createUser } from '../support/factories.ts';
+import { Evaluation } from '../../models/evaluation.ts';
+import { Case } from '../../models/case.ts';
+import { User } from '../../models/user.ts';
+import { makeWorld, applicantCase, type World } from './context.ts';
+
+describe('leaders: scorecards over HTTP and the hidden-scores rule', () => {
+  let t: TestApp;
+  let w: World;
+  let leaderAgent: Agent;
+  let memberAgent: Agent;
+  before(async () => {
+    t = await startTestApp();
+    w = await makeWorld();
+    leaderAgent = agent(t.app);
+    await signIn(leaderAgent, w.leader);
+    memberAgent = agent(t.app);
+    await signIn(memberAgent, w.member);
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  it("hides other members' scores, recommendations and comments until one's own scorecard is submitted", async () => {
+    const { kase } = await applicantCase(w.call, 'evaluation', { profile: { fullName: 'Trần Thị Bình', countryOfResidence: 'JP', nationality: 'VN', highestDegree: 'phd', field: 'Chemistry' } });
+    const url = `/shortlists/${w.call._id}/cases/${kase._id}`;
+
+    // The HR officer on the panel scores first, with a comment.
+    const first = await submitForm(memberAgent, url, { score_research: '5', score_fit: '', recommendation: 'strong_yes', comment: 'Outstanding chemist SECRET-COMMENT' }, `${url}/evaluation`);
+    expect(first.status, first.text.slice(0, 500)).to.equal(303);
+    expect((await Case.findById(kase._id).lean())!.score).to.equal(5);
+
+    // The leader (always on the panel of their institute's calls) has not scored: all hidden.
+    const before = await leaderAgent.get(url).set('Accept', 'text/html');
+    expect(before.status).to.equal(200);
+    expect(before.text).to.include('id="others-hidden"');
+    expect(before.text).to.include('1 other scorecard(s) submitted');
+    expect(before.text).not.to.include('SECRET-COMMENT');
+    expect(before.text).not.to.include('Strong yes</span>');
+    expect(before.text).to.include('Hidden until you score');
+    const listBefore = await leaderAgent.get(`/shortlists/${w.call._id}`).set('Accept', 'text/html');
+    const rowBefore = listBefore.text.split(`data-case="${kase._id}"`)[1]!.split('</tr>')[0]!;
+    expect(rowBefore).to.include('Hidden until you score');
+    expect(rowBefore).not.to.include('5.00');
+    expect(rowBefore).not.to.include('Strong yes');
+
+    // Once the leader submits, everything shows.
+    const mine = await submitForm(leaderAgent, url, { score_research: '3', score_fit: '4', recommendation: 'yes', comment: '' }, `${url}/evaluation`);
+    expect(mine.status).to.equal(303);
+    const after = await leaderAgent.get(url).set('Accept', 'text/html');
+    expect(after.text).not.to.include('id="others-hidden"');
+    expect(after.text).to.include('SECRET-COMMENT');
+    expect(after.text).to.include('Phạm Hội Đồng');
+    const listAfter = await leaderAgent.get(`/shortlists/${w.call._id}`).set('Accept', 'text/html');
+    const rowAfter = listAfter.text.split(`data-case="${kase._id}"`)[1]!.split('</tr>')[0]!;
+    // research mean (5+3)/2 = 4 (weight 60), fit only the leader's 4 (weight 40) → 4.00
+    expect(rowAfter).to.include('<strong>4.00</strong>');
+    expect(rowAfter).to.include('Strong yes');
+
+    // An administrator never scores and sees all of it.
+    const admin = agent(t.app);
+    await signIn(admin, w.admin);
+    const adminView = await admin.get(url).set('Accept', 'text/html');
+    expect(adminView.status).to.equal(200);
+    expect(adminView.text).to.include('SECRET-COMMENT');
+  });
+
+  it('re-renders the scorecard with 422, errors beside the fields and the values kept', async () => {
+    const { kase } = await applicantCase(w.call, 'evaluation');
+    const url = `/shortlists/${w.call._id}/cases/${kase._id}`;
+    const res = await submitForm(leaderAgent, url, { score_research: '7', score_fit: '2', recommendation: '', comment: 'kept text' }, `${url}/evaluation`);
+    expect(res.status).to.equal(422);
+    expect(res.text).to.include('id="f-score_research-error"');
+    expect(res.text).to.include('id="f-recommendation-error"');
+    expect(res.text).to.include('kept text');
+    expect(res.text).to.match(/<option value="2" selected>2<\/option>/);
+    const unknown = await submitForm(leaderAgent, url, { score_research: '3', score_charisma: '5', recommendation: 'no' }, `${url}/evaluation`);
+    expect(unknown.status).to.equal(422);
+    const none = await submitForm(leaderAgent, url, { score_research: '', score_fit: '', recommendation: 'no' }, `${url}/evaluation`);
+    expect(none.status).to.equal(422);
+    expect(none.text).to.include('Score at least one criterion');
+    expect(await Evaluation.countDocuments({ case: kase._id })).to.equal(0);
+  });
+
+  it('keeps one scorecard per member and case (a second submission replaces the first)', async () => {
+    const { kase } = await applicantCase(w.call, 'evaluation');
+    const url = `/shortlists/${w.call._id}/cases/${kase._id}`;
+    await submitForm(memberAgent, url, { score_research: '2', score_fit: '2', recommendation: 'no' }, `${url}/evaluation`);
+    await submitForm(memberAgent, url, { score_research: '4', score_fit: '4', recommendation: 'yes' }, `${url}/evaluation`);
+    const sheets = await Evaluation.find({ case: kase._id }).lean();
+    expect(sheets).to.have.length(1);
+    expect(sheets[0]!.recommendation).to.equal('yes');
+    expect((await Case.findById(kase._id).lean())!.score).to.equal(4);
+  });
+
+  it('lets an administrator name and remove panel members (User.panelCalls), staff only', async () => {
+    const admin = agent(t.app);
+    await signIn(admin, w.admin);
+    const external = await createUser({ role: 'hr_officer', institute: w.otherInstituteId, name: 'External Reviewer' });
+    const panelUrl = `/admin/calls/${w.call._id}/panel`;
+    const page = await admin.get(panelUrl).set('Accept', 'text/html');
+    expect(page.status).to.equal(200);
+    expect(page.text).to.include('Phạm Hội Đồng');
+    const add = await submitForm(admin, panelUrl, { email: external.email });
+    expect(add.status).to.equal(303);
+    expect((await User.findById(external._id).lean())!.panelCalls.map(String)).to.deep.equal([String(w.call._id)]);
+    const applicant = await createUser({ role: 'applicant' });
+    const refused = await submitForm(admin, panelUrl, { email: applicant.email });
+    expect(refused.status).to.equal(422);
+    expect(refused.text).to.include('No active leader or HR officer account');
+    const remove = await submitForm(admin, panelUrl, { userId: String(external._id) }, `${panelUrl}/remove`);
+    expect(remove.status).to.equal(303);
+    expect((await User.findById(external._id).lean())!.panelCalls).to.deep.equal([]);
+  });
+});

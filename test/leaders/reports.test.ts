@@ -1,0 +1,201 @@
+import { expect } from 'chai';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { agent, type Agent } from '../support/http.ts';
+import { createInstitute, createUser, signIn } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import type { InstituteDoc } from '../../models/institute.ts';
+import type { CallDoc } from '../../models/call.ts';
+import type { Stage } from '../../models/constants.ts';
+import { percentileFromHistogram, clearDashboardCache } from '../../server/dashboard/index.ts';
+
+const NOW = new Date('2026-06-01T00:00:00Z');
+const d = (s: string) => new Date(`${s}T00:00:00Z`);
+
+/** A history of transitions: [stage, date] pairs, each entering `stage` at `date`. */
+function history(applicant: unknown, steps: [Stage, string][]) {
+  return steps.map(([to, at], i) => ({ at: d(at), actor: applicant, actorRole: 'system', action: i === 0 ? 'submit' : 'move', from: i === 0 ? 'draft' : steps[i - 1]![0], to }));
+}
+
+/**
+ * The seeded set (one institute; period 2026-01-01 to 2026-03-31):
+ *  A arrived (DE, expert, Physics) · B onboarding (JP, expert, Chemistry; work permit overdue, visa open)
+ *  C rejected (DE, researcher, Physics) · D in evaluation, submitted in May (outside the period) · E a draft.
+ */
+async function seed(inst: InstituteDoc): Promise<CallDoc> {
+  const call = await createCall({ institute: inst._id, track: 'expert', status: 'closed' });
+  const call2 = await createCall({ institute: inst._id, track: 'researcher', status: 'closed' });
+  const mk = async (c: CallDoc, stage: Stage, country: string | undefined, field: string, steps: [Stage, string][], over: Record<string, unknown> = {}) => {
+    const applicant = await createUser({ role: 'applicant' });
+    return createCase({
+      applicant: applicant._id,
+      call: c,
+      stage,
+      profile: { fullName: 'X', countryOfResidence: country, nationality: 'VN', highestDegree: 'phd', field },
+      history: history(applicant._id, steps),
+      submittedAt: d(steps[0]![1]),
+      ...over,
+    });
+  };
+  await mk(call, 'arrived', 'DE', 'Physics', [['submitted', '2026-01-10'], ['screening', '2026-01-12'], ['evaluation', '2026-01-15'], ['shortlisted', '2026-01-25'], ['offer', '2026-01-27'], ['onboarding', '2026-02-01'], ['arrived', '2026-03-01']], { arrivedAt: new Date('2026-03-01T03:00:00Z') });
+  await mk(call, 'onboarding', 'JP', 'Chemistry', [['submitted', '2026-01-20'], ['screening', '2026-01-21'], ['evaluation', '2026-01-25'], ['shortlisted', '2026-02-04'], ['offer', '2026-02-05'], ['onboarding', '2026-02-10']], {
+    supportTracks: [
+      { kind: 'work_permit', status: 'requested', dueAt: d('2026-02-20') },
+      { kind: 'visa', status: 'filed', dueAt: d('2026-12-01') },
+      { kind: 'housing', status: 'approved', dueAt: d('2026-02-01') },
+    ],
+  });
+  await mk(call2, 'rejected', 'DE', 'Physics', [['submitted', '2026-02-01'], ['screening', '2026-02-03'], ['rejected', '2026-02-08']]);
+  await mk(call2, 'evaluation', undefined, 'Physics', [['submitted', '2026-05-01'], ['screening', '2026-05-02'], ['evaluation', '2026-05-06']]);
+  const applicant = await createUser({ role: 'applicant' });
+  await createCase({ applicant: applicant._id, call, stage: 'draft' });
+  return call;
+}
+
+describe('leaders: dashboard figures and the steering report', () => {
+  let t: TestApp;
+  let inst: InstituteDoc;
+  let call: CallDoc;
+  let leader: Agent;
+  before(async () => {
+    t = await startTestApp({ now: () => NOW });
+    clearDashboardCache();
+    inst = await createInstitute();
+    call = await seed(inst);
+    const user = await createUser({ role: 'leader', institute: inst._id });
+    leader = agent(t.app);
+    await signIn(leader, user);
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  it('computes nearest-rank percentiles from an hour histogram', () => {
+    expect(percentileFromHistogram([], 0.5)).to.equal(null);
+    expect(percentileFromHistogram([{ h: 48, n: 2 }, { h: 24, n: 1 }], 0.5)).to.equal(48);
+    expect(percentileFromHistogram([{ h: 10, n: 9 }, { h: 100, n: 1 }], 0.9)).to.equal(10);
+    expect(percentileFromHistogram([{ h: 10, n: 8 }, { h: 100, n: 2 }], 0.9)).to.equal(100);
+  });
+
+  it('exports the seeded set as CSV: UTF-8 with BOM, CRLF, one section per table, exact figures', async () => {
+    const res = await leader.get('/reports/steering.csv?from=2026-01-01&to=2026-03-31&lang=en').buffer(true).parse((r, cb) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => cb(null, Buffer.concat(chunks)));
+    });
+    expect(res.status).to.equal(200);
+    expect(res.headers['content-type']).to.equal('text/csv; charset=utf-8');
+    expect(res.headers['content-disposition']).to.equal('attachment; filename="steering-report-2026-01-01_2026-03-31-en.csv"');
+    const body = res.body as Buffer;
+    expect([...body.subarray(0, 3)]).to.deep.equal([0xef, 0xbb, 0xbf]);
+    const expected = [
+      'Talent attraction: progress report to the steering committee',
+      `Institute,Institute ${inst.code}`,
+      'Call,All calls',
+      'Period,2026-01-01 – 2026-03-31',
+      'Generated,2026-06-01T00:00:00.000Z',
+      'Submitted applications,3',
+      '',
+      'Cases per stage',
+      'Stage,Now in stage,Reached stage',
+      'Submitted,0,3',
+      'Screening,0,3',
+      'Awaiting applicant,0,',
+      'Evaluation,0,2',
+      'Shortlisted,0,2',
+      'Offer,0,2',
+      'Onboarding,1,2',
+      'Arrived,1,1',
+      'Closed,0,0',
+      'Rejected,1,',
+      'Withdrawn,0,',
+      'On hold,0,',
+      '',
+      'Time in each stage (days)',
+      'Stage,Completed stays,Median (days),90th percentile (days)',
+      'Submitted,3,2,2',
+      'Screening,3,4,5',
+      'Evaluation,2,10,10',
+      'Shortlisted,2,1,2',
+      'Offer,2,5,5',
+      'Onboarding,1,28,28',
+      'Arrived,0,,',
+      '',
+      'Support tracks: open and overdue',
+      'Support track,Open,Overdue',
+      'Work permit or exemption,1,1',
+      'Visa,1,0',
+      'Temporary residence card,0,0',
+      'Housing,0,0',
+      'Citizenship,0,0',
+      '',
+      'Cases by country',
+      'Country,Cases',
+      'Germany,2',
+      'Japan,1',
+      '',
+      'Cases by track',
+      'Track,Cases',
+      'S&T expert (Decree 249/2025),2',
+      'Chief engineer (Decree 231/2025),0',
+      'Chief architect (Decree 231/2025),0',
+      'Researcher,1',
+      '',
+      'Cases by field',
+      'Field,Cases',
+      'Physics,2',
+      'Chemistry,1',
+      '',
+      'Arrivals per month',
+      'Month,Arrivals',
+      '2026-03,1',
+      '',
+    ].join('\r\n');
+    expect(body.subarray(3).toString('utf8')).to.equal(expected);
+  });
+
+  it('exports in Vietnamese too, and filters by call', async () => {
+    const res = await leader.get(`/reports/steering.csv?call=${call._id}&lang=vi`);
+    expect(res.status).to.equal(200);
+    const text = res.text.replace(/^\uFEFF/, '');
+    expect(text).to.include('Thu hút nhân tài: báo cáo tiến độ gửi Ban Chỉ đạo');
+    expect(text).to.include('Đợt tuyển,Đợt tuyển thử nghiệm');
+    expect(text).to.include('Số hồ sơ đã nộp,2'); // the call has A and B (C and D are in the other call)
+    expect(text).to.include('Giấy phép lao động hoặc xác nhận miễn,1,1');
+    expect(text).to.include('Nhật Bản,1');
+  });
+
+  it('renders a PDF that embeds DejaVu Sans for the Vietnamese text', async () => {
+    const res = await leader.get('/reports/steering.pdf?lang=vi').buffer(true).parse((r, cb) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => cb(null, Buffer.concat(chunks)));
+    });
+    expect(res.status).to.equal(200);
+    expect(res.headers['content-type']).to.equal('application/pdf');
+    const pdf = res.body as Buffer;
+    expect(pdf.subarray(0, 5).toString('latin1')).to.equal('%PDF-');
+    const raw = pdf.toString('latin1');
+    expect(raw).to.match(/\/BaseFont \/[A-Z]{6}\+DejaVuSans\b/);
+    expect(raw).to.include('/FontFile2');
+    expect(raw).not.to.include('/Helvetica');
+  });
+
+  it('shows the printable report and the dashboard with accessible tables and same-origin charts', async () => {
+    const page = await leader.get('/reports/steering?from=2026-01-01&to=2026-03-31').set('Accept', 'text/html');
+    expect(page.status).to.equal(200);
+    expect(page.text).to.include('<table class="figure-table" id="table-timeInStage">');
+    const dash = await leader.get('/dashboard?from=2026-01-01&to=2026-03-31').set('Accept', 'text/html');
+    expect(dash.status).to.equal(200);
+    expect(dash.text).to.include('<script src="/vendor/chart.js" defer></script>');
+    expect(dash.text).to.include('<script src="/static/js/dashboard.js" defer></script>');
+    expect(dash.text).not.to.match(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(dash.text).to.include('data-charts="');
+    expect(dash.text).to.match(/<th scope="row">Germany<\/th><td class="num">2<\/td>/);
+    const js = await leader.get('/vendor/chart.js');
+    expect(js.status).to.equal(200);
+    expect(js.headers['content-type']).to.match(/javascript/);
+    expect(js.text).to.include('Chart');
+    const anon = await agent(t.app).get('/vendor/chart.js').set('Accept', 'application/json');
+    expect(anon.status).to.equal(401);
+  });
+});
