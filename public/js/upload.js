@@ -1,0 +1,78 @@
+// Progressive enhancement of the document upload form: the same multipart POST, sent with
+// XMLHttpRequest so the browser can show upload progress. Without JavaScript the plain form works.
+(function () {
+  'use strict';
+  if (typeof window.FormData !== 'function' || typeof window.XMLHttpRequest !== 'function') return;
+
+  function setup(form) {
+    var progress = form.querySelector('[data-upload-progress]');
+    var bar = form.querySelector('[data-upload-bar]');
+    var status = form.querySelector('[data-upload-status]');
+    var errorBox = form.querySelector('[data-upload-error]');
+    var button = form.querySelector('button[type="submit"]');
+    var busy = false;
+
+    function say(text) {
+      if (status) status.textContent = text;
+    }
+    function showError(text) {
+      if (progress) progress.hidden = true;
+      if (errorBox) {
+        errorBox.textContent = text;
+        errorBox.hidden = false;
+        errorBox.scrollIntoView({ block: 'nearest' });
+      }
+      if (button) button.disabled = false;
+      busy = false;
+    }
+
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      if (busy) return;
+      busy = true;
+      if (errorBox) errorBox.hidden = true;
+      if (button) button.disabled = true;
+      if (progress) progress.hidden = false;
+      if (bar) bar.value = 0;
+      say((form.dataset.msgUploading || '').replace('{percent}', '0'));
+
+      var xhr = new XMLHttpRequest();
+      xhr.open('POST', form.action);
+      xhr.setRequestHeader('Accept', 'application/json');
+      xhr.upload.addEventListener('progress', function (e) {
+        if (!e.lengthComputable) return;
+        var pct = Math.min(100, Math.round((e.loaded / e.total) * 100));
+        if (bar) bar.value = pct;
+        say((form.dataset.msgUploading || '').replace('{percent}', String(pct)));
+      });
+      xhr.addEventListener('load', function () {
+        var body = null;
+        try {
+          body = JSON.parse(xhr.responseText);
+        } catch (e) {
+          body = null;
+        }
+        if (xhr.status >= 200 && xhr.status < 300) {
+          if (bar) bar.value = 100;
+          say(form.dataset.msgDone || '');
+          var next = body && typeof body.redirect === 'string' && body.redirect.charAt(0) === '/' && body.redirect.charAt(1) !== '/' ? body.redirect : window.location.pathname;
+          // Same path with a new hash would not reload: go through the path itself.
+          if (next.split('#')[0] === window.location.pathname) window.location.reload();
+          else window.location.assign(next);
+          return;
+        }
+        showError((body && body.error && body.error.message) || form.dataset.msgFailed || '');
+      });
+      xhr.addEventListener('error', function () {
+        showError(form.dataset.msgFailed || '');
+      });
+      xhr.addEventListener('abort', function () {
+        showError(form.dataset.msgFailed || '');
+      });
+      xhr.send(new FormData(form));
+    });
+  }
+
+  var forms = document.querySelectorAll('form[data-upload-form]');
+  for (var i = 0; i < forms.length; i++) setup(forms[i]);
+})();
