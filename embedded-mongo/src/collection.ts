@@ -1,6 +1,7 @@
 // One collection: documents by _id in insertion order, its indexes, and the query planner that
 // picks an index for equality/range predicates or for the sort order.
-import { Query } from 'mingo';
+// BSON-aware numeric comparisons (see mingo.ts)
+import { Query } from './mingo.ts';
 import { MinKey, MaxKey, ObjectId } from 'bson';
 import { compareValues, isPlainObject, isNumeric } from './compare.ts';
 import { Index, type IndexSpec } from './indexes.ts';

@@ -3,6 +3,8 @@
 import { ObjectId, Long, Decimal128, Double, Int32, Binary, Timestamp, MinKey, MaxKey, BSONRegExp, BSONSymbol } from 'bson';
 
 export function isNumeric(v: unknown): boolean {
+  // bson's Timestamp extends Long, but it is its own BSON type (after Date in sort order)
+  if (v instanceof Timestamp) return false;
   return typeof v === 'number' || typeof v === 'bigint' || v instanceof Long || v instanceof Decimal128 || v instanceof Double || v instanceof Int32;
 }
 

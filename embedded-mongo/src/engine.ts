@@ -1,7 +1,7 @@
 // The command layer: a catalog of databases and collections in memory, MongoDB commands over it,
 // and every change made durable through Storage before the reply is sent.
 import { ObjectId, Long, calculateObjectSize, UUID } from 'bson';
-import { Aggregator, Query, ProcessingMode } from 'mingo';
+import { Aggregator, Query, ProcessingMode } from './mingo.ts'; // BSON-aware numeric comparisons
 import { Collection, compileFilter, sortComparator, type Doc, type Plan } from './collection.ts';
 import { indexNameFor, type IndexSpec } from './indexes.ts';
 import { CommandError, errorReply } from './errors.ts';
@@ -573,8 +573,10 @@ export class Engine {
           coll.insert(withId);
           ops.push({ op: 'insert', db, coll: name, doc: withId });
         } else {
-          coll.insert(doc);
-          ops.push({ op: 'insert', db, coll: name, doc });
+          // MongoDB stores _id first even when the client (the driver does) appended it last
+          const stored = Object.keys(doc)[0] === '_id' ? doc : { _id: doc._id, ...doc };
+          coll.insert(stored);
+          ops.push({ op: 'insert', db, coll: name, doc: stored });
         }
         n++;
       } catch (err) {

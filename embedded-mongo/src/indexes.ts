@@ -2,7 +2,7 @@
 // write. Used for uniqueness (no scan), equality/range lookups and ordered scans for sorts.
 import * as btree from 'sorted-btree';
 import { MinKey, MaxKey } from 'bson';
-import { Query } from 'mingo';
+import { Query } from './mingo.ts'; // BSON-aware numeric comparisons
 import { compareValues, isPlainObject, toNumber } from './compare.ts';
 import { valuesAtPath } from './paths.ts';
 import { CommandError } from './errors.ts';

@@ -1,7 +1,7 @@
 // Update operators with MongoDB's semantics (not mingo's): $setOnInsert, refusals instead of silent
 // no-ops, immutable _id, conflicting paths, positional operators and arrayFilters, Long arithmetic.
 import { Long, Timestamp, Decimal128 } from 'bson';
-import { Aggregator, Query } from 'mingo';
+import { Aggregator, Query } from './mingo.ts'; // BSON-aware numeric comparisons
 import { CommandError } from './errors.ts';
 import { isPlainObject, isNumeric, toNumber, compareValues, cloneDeep, bsonTypeName, valuesEqual } from './compare.ts';
 import { getPath } from './paths.ts';
@@ -151,7 +151,19 @@ function expandPositional(doc: Doc, path: string, opts: UpdateOptions): string[]
   return arr.flatMap((el, i) => (filter(el) ? expandPositional(doc, join(i), opts) : []));
 }
 
+function queryPaths(query: Doc, out: string[] = []): string[] {
+  for (const [k, v] of Object.entries(query)) {
+    if ((k === '$and' || k === '$or' || k === '$nor') && Array.isArray(v)) {
+      for (const sub of v) if (isPlainObject(sub)) queryPaths(sub, out);
+    } else if (!k.startsWith('$')) out.push(k);
+  }
+  return out;
+}
+
 function positionalIndex(doc: Doc, prefix: string, arr: unknown[], query: Doc): number {
+  // MongoDB takes the position from the query's match on this array; a query that does not
+  // mention the array (e.g. only _id) leaves nothing to point at, and the update is refused.
+  if (!queryPaths(query).some((p) => p === prefix || p.startsWith(prefix + '.'))) return -1;
   const q = new Query(query as never);
   for (let i = 0; i < arr.length; i++) {
     const probe = cloneShallowWith(doc, prefix, [arr[i]]);

@@ -1,0 +1,91 @@
+// mingo with BSON-aware comparison query operators. mingo compares values only when their JS types
+// match, so a Long beyond 2^53 or a Decimal128 never equals/exceeds a plain number (and two
+// Decimal128s compare as strings). MongoDB compares every numeric type by value: $eq, $ne, $gt,
+// $gte, $lt, $lte, $in and $nin are wrapped here to do that, and everything else is mingo's own.
+import { Context, ProcessingMode } from 'mingo';
+import { Query as BaseQuery } from 'mingo/query';
+import { Aggregator as BaseAggregator } from 'mingo/aggregator';
+import * as queryOps from 'mingo/operators/query';
+import * as projectionOps from 'mingo/operators/projection';
+import * as pipelineOps from 'mingo/operators/pipeline';
+import * as expressionOps from 'mingo/operators/expression';
+import * as accumulatorOps from 'mingo/operators/accumulator';
+import * as windowOps from 'mingo/operators/window';
+import { resolve } from 'mingo/util';
+import { compareValues, isNumeric } from './compare.ts';
+
+type Op = (selector: string, value: unknown, options: unknown) => (o: unknown) => boolean;
+type AnyOpts = Record<string, unknown>;
+
+/** Numeric leaves at `selector` (array elements included, nested arrays flattened). */
+function numericLeaves(o: unknown, selector: string, out: unknown[] = []): unknown[] {
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) for (const x of v) walk(x);
+    else if (isNumeric(v)) out.push(v);
+  };
+  walk(resolve(o as never, selector, { unwrapArray: true } as never));
+  return out;
+}
+
+function numericComparison(orig: Op, test: (c: number) => boolean): Op {
+  return (selector, value, options) => {
+    if (!isNumeric(value)) return orig(selector, value, options);
+    return (o) => numericLeaves(o, selector).some((v) => test(compareValues(v, value)));
+  };
+}
+
+function numericEquality(orig: Op): Op {
+  return (selector, value, options) => {
+    const base = orig(selector, value, options);
+    if (!isNumeric(value)) return base;
+    return (o) => base(o) || numericLeaves(o, selector).some((v) => compareValues(v, value) === 0);
+  };
+}
+
+function numericIn(orig: Op): Op {
+  return (selector, value, options) => {
+    const base = orig(selector, value, options);
+    const nums = Array.isArray(value) ? value.filter(isNumeric) : [];
+    if (nums.length === 0) return base;
+    return (o) => base(o) || numericLeaves(o, selector).some((v) => nums.some((n) => compareValues(v, n) === 0));
+  };
+}
+
+const q = queryOps as unknown as Record<string, Op>;
+const $eq = numericEquality(q.$eq!);
+const $in = numericIn(q.$in!);
+
+const CONTEXT = Context.init({
+  query: {
+    ...queryOps,
+    $eq,
+    $ne: ((s, v, opts) => { const f = $eq(s, v, opts); return (o: unknown) => !f(o); }) as Op,
+    $in,
+    $nin: ((s, v, opts) => { const f = $in(s, v, opts); return (o: unknown) => !f(o); }) as Op,
+    $gt: numericComparison(q.$gt!, (c) => c > 0),
+    $gte: numericComparison(q.$gte!, (c) => c >= 0),
+    $lt: numericComparison(q.$lt!, (c) => c < 0),
+    $lte: numericComparison(q.$lte!, (c) => c <= 0),
+  },
+  projection: projectionOps,
+  pipeline: pipelineOps,
+  expression: expressionOps,
+  accumulator: accumulatorOps,
+  window: windowOps,
+} as never);
+
+const withContext = (options?: AnyOpts): AnyOpts => ({ ...options, context: CONTEXT });
+
+export class Query extends BaseQuery {
+  constructor(condition: unknown, options?: AnyOpts) {
+    super(condition as never, withContext(options) as never);
+  }
+}
+
+export class Aggregator extends BaseAggregator {
+  constructor(pipeline: unknown, options?: AnyOpts) {
+    super(pipeline as never, withContext(options) as never);
+  }
+}
+
+export { ProcessingMode };
