@@ -124,10 +124,12 @@ async function renderCase(ctx: AppContext, req: Request, res: Response, c: CaseD
   const p = (c.profile ?? {}) as Record<string, unknown>;
   const eligibility = new Map((c.eligibility ?? []).map((e) => [e.key, e]));
   const id = String(c._id);
+  // Plain objects for the template (Handlebars refuses to read Mongoose getters).
+  const o = c.toObject();
   res.status(status).render('cases/show', {
     title: `${c.reference} · ${String(p.fullName ?? '')}`,
     caseId: id,
-    c,
+    c: o,
     version: c.version,
     stageLabel: stageLabel(t, c.stage),
     badge: badgeClass(c.stage),
@@ -147,11 +149,11 @@ async function renderCase(ctx: AppContext, req: Request, res: Response, c: CaseD
       const e = eligibility.get(crit.key);
       return { label: crit.label[locale] ?? crit.label.en, answered: !!e, met: e?.met === true, evidence: e?.evidence };
     }),
-    achievements: c.achievements,
-    dependants: (c.dependants ?? []).map((d) => ({ ...d, relationshipLabel: d.relationship ? t(`applications.relationships.${d.relationship}`) : '', nationalityName: countryName(d.nationality, locale) })),
+    achievements: o.achievements,
+    dependants: (o.dependants ?? []).map((d) => ({ ...d, relationshipLabel: d.relationship ? t(`applications.relationships.${d.relationship}`) : '', nationalityName: countryName(d.nationality, locale) })),
     supportRequested: SUPPORT_FIELDS.filter((f) => c.supportRequested?.[f]).map((f) => t(`applications.support.${f}`)),
-    infoRequest: c.infoRequest?.requestedAt ? c.infoRequest : undefined,
-    decision: c.decision?.decidedAt ? c.decision : undefined,
+    infoRequest: o.infoRequest?.requestedAt ? o.infoRequest : undefined,
+    decision: o.decision?.decidedAt ? o.decision : undefined,
     timeline: timeline(c.history ?? [], names, t, { applicantId: c.applicant, forApplicant: false }),
     notes: [...(c.notes ?? [])].reverse().map((n) => ({ at: n.at, text: n.text, who: names.get(String(n.author))?.name ?? '' })),
     messages: messagesView(c.messages ?? [], names, t, false),

@@ -75,19 +75,15 @@ export async function updateSupportTrack(
 
   const track = { kind, status: input.status, updatedAt: now, ...(dueAt ? { dueAt } : {}), ...(input.note ? { note: input.note } : {}) };
   const history = { at: now, actor: actor._id, actorRole: actor.role, action: 'support_update', note: `${kind}: ${existing?.status ?? 'not_needed'} → ${input.status}${input.note ? ` (${input.note})` : ''}`.slice(0, 5000) };
-  const base = { _id: caseDoc._id, version: input.version, stage: { $in: SUPPORT_STAGES } };
-  // Replace the track in place when it exists, else add it; both match the version seen.
-  const updated = existing
-    ? await Case.findOneAndUpdate(
-        { ...base, 'supportTracks.kind': kind },
-        { $set: { 'supportTracks.$': track }, $inc: { version: 1 }, $push: { history } },
-        { returnDocument: 'after' },
-      )
-    : await Case.findOneAndUpdate(
-        { ...base, 'supportTracks.kind': { $ne: kind } },
-        { $push: { supportTracks: track, history }, $inc: { version: 1 } },
-        { returnDocument: 'after' },
-      );
+  // The whole list is rewritten (no positional update): the version match already guarantees it
+  // is the list the officer saw, and it behaves the same on every MongoDB-compatible server.
+  const tracks = (caseDoc.supportTracks ?? []).map((t) => (t.kind === kind ? track : (t as { toObject?: () => unknown }).toObject?.() ?? t));
+  if (!existing) tracks.push(track);
+  const updated = await Case.findOneAndUpdate(
+    { _id: caseDoc._id, version: input.version, stage: { $in: SUPPORT_STAGES } },
+    { $set: { supportTracks: tracks }, $inc: { version: 1 }, $push: { history } },
+    { returnDocument: 'after' },
+  );
   if (!updated) throw new ConflictError('cases.conflict.generic');
   await recordAudit(req, {
     action: 'case.support_update',

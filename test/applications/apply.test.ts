@@ -166,10 +166,10 @@ describe('applications: calls, apply, steps, review and submit over HTTP', () =>
     });
     expect(ok.status).to.equal(303);
     const saved = (await Case.findById(c._id).lean())!;
-    expect(saved.achievements.publications.map((p) => p.title)).to.deep.equal(['Squeezed light', 'Entangled photons']);
-    expect(saved.achievements.publicationsCount).to.equal(2);
-    expect(saved.achievements.patentsCount).to.equal(1);
-    expect(saved.achievements.projectsLed[0]!.budgetUsd).to.equal(1_500_000);
+    expect(saved.achievements!.publications.map((p) => p.title)).to.deep.equal(['Squeezed light', 'Entangled photons']);
+    expect(saved.achievements!.publicationsCount).to.equal(2);
+    expect(saved.achievements!.patentsCount).to.equal(1);
+    expect(saved.achievements!.projectsLed[0]!.budgetUsd).to.equal(1_500_000);
     const again = await page(a, url);
     expect(again.text).to.include('value="Entangled photons"');
     expect(again.text).to.include('name="pub_4_title"'); // two filled + three blank

@@ -1,0 +1,243 @@
+// The case page over HTTP: what HR sees, the action buttons with the case version, two officers
+// on the same version (one 303, one 409 saying what happened), wrong role or other institute
+// refused with nothing changed, request for information answered by the applicant, notes,
+// messages with their e-mail, assignment and support tracks.
+import { expect } from 'chai';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { createInstitute, createUser } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import { Case, type CaseDoc } from '../../models/case.ts';
+import type { UserDoc } from '../../models/user.ts';
+import type { CallDoc } from '../../models/call.ts';
+import { seedHolidays } from '../../server/calendar/index.ts';
+import { linkIn } from '../support/smtp.ts';
+import { signedIn, page, post, versionIn, deliver, text } from '../applications/support.ts';
+
+async function snapshot(c: { _id: unknown }) {
+  const s = (await Case.findById(c._id).lean())!;
+  return { stage: s.stage, version: s.version, history: s.history.length, notes: s.notes.length, messages: s.messages.length, outbox: s.outbox.length, assignee: String(s.assignee ?? '') };
+}
+
+describe('cases: the case page', () => {
+  let t: TestApp;
+  let hr1: UserDoc;
+  let hr2: UserDoc;
+  let leader: UserDoc;
+  let otherHr: UserDoc;
+  let admin: UserDoc;
+  let applicant: UserDoc;
+  let call: CallDoc;
+
+  before(async () => {
+    t = await startTestApp();
+    await seedHolidays();
+    const institute = await createInstitute();
+    hr1 = await createUser({ role: 'hr_officer', institute, name: 'Officer One' });
+    hr2 = await createUser({ role: 'hr_officer', institute, name: 'Officer Two' });
+    leader = await createUser({ role: 'leader', institute, name: 'Director Ha' });
+    otherHr = await createUser({ role: 'hr_officer', name: 'Elsewhere Officer' });
+    admin = await createUser({ role: 'admin' });
+    applicant = await createUser({ role: 'applicant', locale: 'vi', name: 'Nguyễn Văn An' });
+    call = await createCall({ institute, checklist: [] });
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  it('shows the profile, eligibility, timeline and the actions allowed now with the case version', async () => {
+    const c = await createCase({ applicant, call, stage: 'submitted' });
+    const a = await signedIn(t, hr1);
+    const res = await page(a, `/cases/${c._id}`);
+    expect(res.status).to.equal(200);
+    expect(res.text).to.include('Nguyễn Văn An');
+    expect(res.text).to.include('Max Planck Institute');
+    expect(res.text).to.include('id="timeline"');
+    expect(res.text).to.include(`action="/cases/${c._id}/actions/start_screening"`);
+    expect(res.text).to.include(`action="/cases/${c._id}/actions/put_on_hold"`);
+    expect(res.text).not.to.include('/actions/shortlist"');
+    expect(versionIn(res.text, `/cases/${c._id}/actions/start_screening`)).to.equal(String(c.version));
+    // A leader reads the case; leaders have no HR buttons here and cannot write notes.
+    const l = await signedIn(t, leader);
+    const lr = await page(l, `/cases/${c._id}`);
+    expect(lr.status).to.equal(200);
+    expect(lr.text).not.to.include('/actions/start_screening"');
+    expect(lr.text).not.to.include(`action="/cases/${c._id}/notes"`);
+  });
+
+  it('lets exactly one of two officers on the same version win: one 303, the other a 409 page saying who did what', async () => {
+    const c = await createCase({ applicant, call, stage: 'submitted' });
+    const a1 = await signedIn(t, hr1);
+    const a2 = await signedIn(t, hr2);
+    const p1 = await page(a1, `/cases/${c._id}`);
+    const p2 = await page(a2, `/cases/${c._id}`);
+    const v = versionIn(p1.text, `/cases/${c._id}/actions/start_screening`);
+    const [r1, r2] = await Promise.all([
+      post(a1, p1.text, `/cases/${c._id}/actions/start_screening`, { version: v }),
+      post(a2, p2.text, `/cases/${c._id}/actions/put_on_hold`, { version: v, reason: 'Waiting for budget' }),
+    ]);
+    const statuses = [r1.status, r2.status].sort();
+    expect(statuses).to.deep.equal([303, 409]);
+    const loser = r1.status === 409 ? r1 : r2;
+    const winnerName = r1.status === 303 ? 'Officer One' : 'Officer Two';
+    const winnerAction = r1.status === 303 ? 'Screening started' : 'Put on hold';
+    expect(loser.text).to.include('id="conflict"');
+    expect(text(loser.text)).to.include(winnerName);
+    expect(text(loser.text)).to.include(winnerAction);
+    expect(loser.text).to.include(`href="/cases/${c._id}"`);
+    const s = await snapshot(c);
+    expect(s.version).to.equal(c.version + 1);
+    expect(s.history).to.equal(c.history.length + 1);
+  });
+
+  it('refuses a double submit of the same form with the 409 page and changes nothing', async () => {
+    const c = await createCase({ applicant, call, stage: 'submitted' });
+    const a = await signedIn(t, hr1);
+    const p = await page(a, `/cases/${c._id}`);
+    const v = versionIn(p.text, `/cases/${c._id}/actions/start_screening`);
+    expect((await post(a, p.text, `/cases/${c._id}/actions/start_screening`, { version: v })).status).to.equal(303);
+    const before = await snapshot(c);
+    const again = await post(a, p.text, `/cases/${c._id}/actions/start_screening`, { version: v });
+    expect(again.status).to.equal(409);
+    expect(text(again.text)).to.include('You (in another tab or an earlier click)');
+    expect(await snapshot(c)).to.deep.equal(before);
+  });
+
+  it('refuses a wrong role or another institute and changes nothing', async () => {
+    const c = await createCase({ applicant, call, stage: 'submitted' });
+    const before = await snapshot(c);
+    // A leader may not take HR's step (403).
+    const l = await signedIn(t, leader);
+    const lp = await page(l, `/cases/${c._id}`);
+    expect((await post(l, lp.text, `/cases/${c._id}/actions/start_screening`, { version: String(c.version) })).status).to.equal(403);
+    expect((await post(l, lp.text, `/cases/${c._id}/notes`, { note: 'leader note' })).status).to.equal(403);
+    expect((await post(l, lp.text, `/cases/${c._id}/assign`, { assignee: String(hr1._id) })).status).to.equal(403);
+    // Another institute's officer does not even learn the case exists (404).
+    const o = await signedIn(t, otherHr);
+    const op = await page(o, '/cases');
+    expect(op.text).not.to.include(c.reference);
+    expect((await page(o, `/cases/${c._id}`)).status).to.equal(404);
+    for (const [action, form] of [
+      [`/cases/${c._id}/actions/start_screening`, { version: String(c.version) }],
+      [`/cases/${c._id}/notes`, { note: 'x' }],
+      [`/cases/${c._id}/messages`, { message: 'x' }],
+      [`/cases/${c._id}/assign`, { assignee: String(otherHr._id) }],
+      [`/cases/${c._id}/request-info`, { version: String(c.version), items: 'x', dueAt: '2099-01-01' }],
+    ] as const) {
+      expect((await post(o, op.text, action, form)).status, action).to.equal(404);
+    }
+    // The applicant uses their own pages, never the staff ones.
+    const ap = await signedIn(t, applicant);
+    expect((await page(ap, `/cases/${c._id}`)).status).to.equal(403);
+    expect(await snapshot(c)).to.deep.equal(before);
+  });
+
+  it('needs a reason to reject (422 beside the field), then rejects with it', async () => {
+    const c = await createCase({ applicant, call, stage: 'screening' });
+    const a = await signedIn(t, hr1);
+    const p = await page(a, `/cases/${c._id}`);
+    const v = versionIn(p.text, `/cases/${c._id}/actions/reject`);
+    const bad = await post(a, p.text, `/cases/${c._id}/actions/reject`, { version: v, reason: '  ' });
+    expect(bad.status).to.equal(422);
+    expect(bad.text).to.match(/id="f-reason-error"/);
+    expect((await snapshot(c)).stage).to.equal('screening');
+    const ok = await post(a, p.text, `/cases/${c._id}/actions/reject`, { version: v, reason: 'Outside the call field' });
+    expect(ok.status).to.equal(303);
+    const after = (await Case.findById(c._id).lean())!;
+    expect(after.stage).to.equal('rejected');
+    expect(after.decision?.reason).to.equal('Outside the call field');
+  });
+
+  it('requests information with items and a due date; the applicant answers on their page; HR sees the answer', async () => {
+    const c = await createCase({ applicant, call, stage: 'screening' });
+    const a = await signedIn(t, hr1);
+    const form = await page(a, `/cases/${c._id}/request-info`);
+    expect(form.status).to.equal(200);
+    const v = versionIn(form.text, `/cases/${c._id}/request-info`);
+    const bad = await post(a, form.text, `/cases/${c._id}/request-info`, { version: v, items: '', dueAt: '2099-01-15' });
+    expect(bad.status).to.equal(422);
+    expect(bad.text).to.include('value="2099-01-15"');
+    const ok = await post(a, form.text, `/cases/${c._id}/request-info`, { version: v, items: 'Certified degree translation\nList of patents', dueAt: '2099-01-15' });
+    expect(ok.status).to.equal(303);
+    const mid = (await Case.findById(c._id).lean())!;
+    expect(mid.stage).to.equal('awaiting_applicant');
+    expect(mid.infoRequest?.items).to.deep.equal(['Certified degree translation', 'List of patents']);
+
+    const ap = await signedIn(t, applicant);
+    const mine = await page(ap, `/applications/${c._id}`);
+    expect(mine.status).to.equal(200);
+    expect(mine.text).to.include('Certified degree translation');
+    const av = versionIn(mine.text, `/applications/${c._id}/answer`);
+    const empty = await post(ap, mine.text, `/applications/${c._id}/answer`, { version: av, answer: '' });
+    expect(empty.status).to.equal(422);
+    const answered = await post(ap, mine.text, `/applications/${c._id}/answer`, { version: av, answer: 'Uploaded both today.' });
+    expect(answered.status).to.equal(303);
+    expect((await Case.findById(c._id).lean())!.stage).to.equal('screening');
+    const back = await page(a, `/cases/${c._id}`);
+    expect(back.text).to.include('Uploaded both today.');
+  });
+
+  it('keeps internal notes from the applicant, and e-mails the applicant when HR writes a message', async () => {
+    const c = await createCase({ applicant, call, stage: 'screening' });
+    const a = await signedIn(t, hr1);
+    const p = await page(a, `/cases/${c._id}`);
+    expect((await post(a, p.text, `/cases/${c._id}/notes`, { note: '' })).status).to.equal(422);
+    expect((await post(a, p.text, `/cases/${c._id}/notes`, { note: 'Strong candidate, check references' })).status).to.equal(303);
+    expect((await post(a, p.text, `/cases/${c._id}/messages`, { message: 'Could you send your passport scan?' })).status).to.equal(303);
+    const staffView = await page(a, `/cases/${c._id}`);
+    expect(staffView.text).to.include('Strong candidate, check references');
+    expect(staffView.text).to.include('Could you send your passport scan?');
+
+    const ap = await signedIn(t, applicant);
+    const mine = await page(ap, `/applications/${c._id}`);
+    expect(mine.text).not.to.include('Strong candidate');
+    expect(mine.text).to.include('Could you send your passport scan?');
+    expect((await post(ap, mine.text, `/applications/${c._id}/messages`, { text: 'Sent it just now.' })).status).to.equal(303);
+    expect((await page(a, `/cases/${c._id}`)).text).to.include('Sent it just now.');
+
+    await deliver(t, c._id);
+    const mail = await t.smtp.waitForTo(applicant.email, /Tin nhắn mới/);
+    expect(mail.subject).to.include(c.reference);
+    expect(mail.text).to.include('Could you send your passport scan?');
+    expect(linkIn(mail.text, `/applications/${c._id}`)).to.include(`${t.baseUrl}/applications/${c._id}`);
+    const emails = await page(a, `/cases/${c._id}`);
+    expect(emails.text.slice(emails.text.indexOf('id="emails"'))).to.include('Message from HR');
+  });
+
+  it('assigns to an officer of the institute only', async () => {
+    const c = await createCase({ applicant, call, stage: 'screening' });
+    const a = await signedIn(t, hr1);
+    const p = await page(a, `/cases/${c._id}`);
+    const bad = await post(a, p.text, `/cases/${c._id}/assign`, { assignee: String(otherHr._id) });
+    expect(bad.status).to.equal(422);
+    expect(bad.text).to.include('Choose an HR officer of this institute.');
+    expect((await snapshot(c)).assignee).to.equal('');
+    expect((await post(a, p.text, `/cases/${c._id}/assign`, { assignee: String(hr2._id) })).status).to.equal(303);
+    expect((await snapshot(c)).assignee).to.equal(String(hr2._id));
+    // An administrator may do every staff action.
+    const ad = await signedIn(t, admin);
+    const adp = await page(ad, `/cases/${c._id}`);
+    expect((await post(ad, adp.text, `/cases/${c._id}/assign`, { assignee: '' })).status).to.equal(303);
+    expect((await snapshot(c)).assignee).to.equal('');
+  });
+
+  it('updates a support track with a working-day deadline, and refuses a stale version with the 409 page', async () => {
+    const c = await createCase({ applicant, call, stage: 'onboarding', supportTracks: [{ kind: 'work_permit', status: 'requested', dueAt: new Date(Date.now() - 86_400_000) }] } as never);
+    const a = await signedIn(t, hr1);
+    const p = await page(a, `/cases/${c._id}`);
+    expect(p.text).to.include('data-track="work_permit"');
+    const row = p.text.slice(p.text.indexOf('data-track="work_permit"'));
+    expect(row.slice(0, row.indexOf('</tr>'))).to.include('badge err'); // overdue
+    const v = versionIn(p.text, `/cases/${c._id}/support/work_permit`);
+    const ok = await post(a, p.text, `/cases/${c._id}/support/work_permit`, { version: v, status: 'filed', note: 'Filed at DOLISA' });
+    expect(ok.status).to.equal(303);
+    const after = (await Case.findById(c._id).lean())!;
+    const track = after.supportTracks.find((s) => s.kind === 'work_permit')!;
+    expect(track.status).to.equal('filed');
+    expect(track.dueAt!.getTime()).to.be.greaterThan(Date.now() + 10 * 86_400_000); // 10 working days is at least two weeks
+    expect(after.version).to.equal(c.version + 1);
+    const stale = await post(a, p.text, `/cases/${c._id}/support/visa`, { version: v, status: 'requested' });
+    expect(stale.status).to.equal(409);
+    expect(text(stale.text)).to.include('Support track updated');
+    expect((await Case.findById(c._id).lean())!.supportTracks).to.have.length(1);
+  });
+});
