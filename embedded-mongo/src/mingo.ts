@@ -55,6 +55,13 @@ const q = queryOps as unknown as Record<string, Op>;
 const $eq = numericEquality(q.$eq!);
 const $in = numericIn(q.$in!);
 
+// MongoDB's $count emits nothing for empty input (mingo emits { name: 0 }).
+const pl = pipelineOps as unknown as Record<string, (coll: { size(): number }, expr: unknown, options: unknown) => unknown>;
+function $count(coll: { size(): number }, expr: unknown, options: unknown): unknown {
+  const out = pl.$count!(coll, expr, options) as { filter(f: (r: Record<string, number>) => boolean): unknown };
+  return out.filter((r) => r[expr as string]! > 0);
+}
+
 const CONTEXT = Context.init({
   query: {
     ...queryOps,
@@ -68,7 +75,7 @@ const CONTEXT = Context.init({
     $lte: numericComparison(q.$lte!, (c) => c <= 0),
   },
   projection: projectionOps,
-  pipeline: pipelineOps,
+  pipeline: { ...pipelineOps, $count },
   expression: expressionOps,
   accumulator: accumulatorOps,
   window: windowOps,
