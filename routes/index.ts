@@ -13,6 +13,7 @@ import { reportsRoutes } from './reports.ts';
 import { callsRoutes } from './calls.ts';
 import { applicationsRoutes } from './applications.ts';
 import { casesRoutes } from './cases.ts';
+import { adminRoutes } from './admin.ts';
 
 export function registerRoutes(app: Express, ctx: AppContext): void {
   app.use(homeRoutes(ctx));
@@ -26,4 +27,5 @@ export function registerRoutes(app: Express, ctx: AppContext): void {
   app.use(callsRoutes(ctx));
   app.use(applicationsRoutes(ctx));
   app.use(casesRoutes(ctx));
+  app.use(adminRoutes(ctx));
 }
