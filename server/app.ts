@@ -38,6 +38,7 @@ export interface AppContext extends AppDeps {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,100}$/;
+const TOKEN_IN_PATH = /(\/(?:verify-email|password\/reset|invitations)\/)[A-Za-z0-9_-]{16,}/g;
 export const publicDir = path.resolve(import.meta.dirname, '../public');
 
 export function createApp(deps: AppDeps): Express {
@@ -63,6 +64,14 @@ export function createApp(deps: AppDeps): Express {
       },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || (req.url ?? '').startsWith('/static/') },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      // One-time links carry their token in the path (/password/reset/<token>): keep it out of the log.
+      serializers: {
+        req: (r: { url?: string; params?: Record<string, unknown> }) => ({
+          ...r,
+          url: typeof r.url === 'string' ? r.url.replace(TOKEN_IN_PATH, '$1[redacted]') : r.url,
+          params: r.params && 'token' in r.params ? { ...r.params, token: '[redacted]' } : r.params,
+        }),
+      },
     }),
   );
 

@@ -1,0 +1,66 @@
+import { Writable } from 'node:stream';
+import { expect } from 'chai';
+import type { Express } from 'express';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { agent } from '../support/http.ts';
+import { createLogger } from '../../server/logger.ts';
+import { createApp } from '../../server/app.ts';
+import { createUser, signIn, TEST_PASSWORD } from '../support/factories.ts';
+import { postForm } from './helpers.ts';
+
+describe('accounts: security log', function () {
+  this.timeout(30_000);
+  let t: TestApp;
+  let app: Express;
+  const lines: Array<Record<string, unknown>> = [];
+
+  before(async () => {
+    t = await startTestApp();
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
+        cb();
+      },
+    });
+    app = createApp({ ...t.ctx, logger: createLogger('info', sink as never) });
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  const events = (name: string) => lines.filter((l) => l.security === name);
+
+  it('logs sign-in failure and success with time, user, IP and request id, never the password', async () => {
+    const user = await createUser({ role: 'leader' });
+    await postForm(agent(app), '/signin', '/signin', { email: user.email, password: 'a wrong password here' });
+    const failure = events('sign_in.failure').at(-1);
+    expect(failure).to.include({ email: user.email });
+    expect(failure?.ip).to.be.a('string');
+    expect(failure?.reqId).to.be.a('string');
+    expect(failure?.time).to.be.a('string');
+
+    await signIn(agent(app), user);
+    const ok = events('sign_in.success').at(-1);
+    expect(ok).to.include({ userId: String(user._id), secondFactor: 'totp' });
+    const all = JSON.stringify(lines);
+    expect(all).not.to.include(TEST_PASSWORD);
+    expect(all).not.to.include('a wrong password here');
+  });
+
+  it('keeps one-time tokens out of the access log', async () => {
+    const token = 'Q'.repeat(43);
+    await agent(app).get(`/password/reset/${token}`).set('Accept', 'text/html');
+    await agent(app).get(`/invitations/${token}`).set('Accept', 'text/html');
+    const all = JSON.stringify(lines);
+    expect(all).to.include('/password/reset/[redacted]');
+    expect(all).not.to.include(token);
+  });
+
+  it('logs sign-out', async () => {
+    const user = await createUser();
+    const a = agent(app);
+    await signIn(a, user);
+    await postForm(a, '/account', '/signout', {});
+    expect(events('sign_out').at(-1)).to.include({ userId: String(user._id) });
+  });
+});
