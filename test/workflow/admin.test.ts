@@ -95,10 +95,10 @@ describe('admin: institutes, calls, holidays and dead e-mails', () => {
     expect(ok.status).to.equal(303);
     const call = await Call.findOne({ institute: institute._id }).lean();
     expect(ok.headers.location).to.equal(`/admin/calls/${call!._id}`);
-    expect(call!.title.en).to.equal('Materials expert');
+    expect(call!.title?.en).to.equal('Materials expert');
     expect(call!.status).to.equal('open');
     expect(call!.checklist.map((c) => [c.type, c.required, c.maxMb ?? null])).to.deep.equal([['cv', true, 10], ['passport', true, null]]);
-    expect(call!.scorecard.map((s) => [s.key, s.label.vi, s.weight])).to.deep.equal([['research', 'Nghiên cứu', 70], ['fit', 'Phù hợp', 30]]);
+    expect(call!.scorecard.map((s) => [s.key, s.label?.vi, s.weight])).to.deep.equal([['research', 'Nghiên cứu', 70], ['fit', 'Phù hợp', 30]]);
     // Dates are days in Vietnam: open from the start of 1 March, closed at the end of 30 April.
     expect(call!.opensAt.toISOString()).to.equal('2026-02-28T17:00:00.000Z');
     expect(call!.closesAt.toISOString()).to.equal('2026-04-30T16:59:59.999Z');
