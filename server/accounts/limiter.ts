@@ -2,7 +2,8 @@
 // lockout holds for every app instance on the same database. Two counters:
 // - consecutive failures per e-mail + IP address: at config.login.maxFailures the pair is locked
 //   for config.login.lockoutMs (a success clears it);
-// - failures per IP address over an hour (many accounts tried from one place).
+// - failures per IP address over an hour (many accounts tried from one place): at least 100, or
+//   20 × maxFailures, so an office behind one address is not locked out by a few mistyped passwords.
 // The e-mail is counted whether or not an account exists, so locking reveals nothing.
 import type { Connection } from 'mongoose';
 import { RateLimiterMongo, RateLimiterRes } from 'rate-limiter-flexible';
@@ -47,7 +48,7 @@ export function createLoginLimiter(connection: Connection, login: Config['login'
     points: login.maxFailures,
     duration: lockSeconds,
   });
-  const ipPoints = login.maxFailures * IP_FAILURES_PER_HOUR_FACTOR;
+  const ipPoints = Math.max(100, login.maxFailures * IP_FAILURES_PER_HOUR_FACTOR);
   const perIp = mongoLimiter({
     storeClient: connection,
     tableName: 'login_limits',

@@ -67,7 +67,7 @@ describe('accounts in the browser', function () {
       expect(await page.inputValue('#f-name')).to.equal('Đỗ Thu Hà');
 
       await Promise.all([page.waitForLoadState('load'), page.click('.lang-switcher button')]);
-      await page.waitForFunction(() => document.documentElement.lang === 'vi');
+      await page.waitForSelector('html[lang="vi"]', { state: 'attached' });
       expect(page.url()).to.equal(`${t.baseUrl}/account`);
       expect(await page.textContent('h1')).to.equal('Tài khoản của tôi');
       expect((await User.findOne({ email }).lean())?.locale).to.equal('vi');
