@@ -1,0 +1,265 @@
+// `npm run seed`: demo data for trying the product, safe to run again (everything is looked up
+// before it is created). Two institutes, open calls with a checklist and a scorecard, one account
+// of each role (printed with the password; staff also get their authenticator secret), and cases
+// in every stage, moved there through the workflow (applyTransition) so history, deadlines and
+// e-mails are real. Uses the same database as `npm start` (stop the app first when it uses the
+// embedded database). The e-mails the cases owe are delivered by the app's dispatcher.
+import { writeFile, mkdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import type { Types } from 'mongoose';
+import { ConfigError, loadConfig } from '../server/config.ts';
+import { createLogger } from '../server/logger.ts';
+import { openDatabase } from '../server/db/index.ts';
+import { createMailer } from '../server/mail/mailer.ts';
+import type { AppContext } from '../server/app.ts';
+import { Institute } from '../models/institute.ts';
+import { User, type Role, type UserDoc } from '../models/user.ts';
+import { Call, type CallDoc } from '../models/call.ts';
+import { Case } from '../models/case.ts';
+import { CaseDocument } from '../models/document.ts';
+import type { Stage } from '../models/constants.ts';
+import { hashPassword } from '../server/accounts/passwords.ts';
+import { newTotpSecret, totpNow } from '../server/accounts/totp.ts';
+import { seedHolidays, workingDayDeadline } from '../server/calendar/index.ts';
+import { applyTransition, nextCaseReference, type Action } from '../server/workflow/index.ts';
+import { createStorage, newStorageKey, uploadTempDir } from '../server/documents/storage.ts';
+
+export const DEMO_PASSWORD = 'Demo-Talent-Programme-2026';
+const DOMAIN = 'demo.talent.local';
+
+// A tiny valid PDF, stored as the accepted application documents of cases past screening.
+const DEMO_PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  const db = await openDatabase(config, logger);
+  const mailer = createMailer({ smtpUrl: config.smtpUrl, mailDir: config.mailDir, from: config.mailFrom });
+  const ctx: AppContext = { config, logger, db, mailer, now: () => new Date() };
+  const out: string[] = [];
+  try {
+    const added = await seedHolidays();
+    out.push(`Holidays: ${added} added (Vietnam 2026–2027).`);
+
+    // Institutes
+    const inst = async (code: string, vi: string, en: string) =>
+      (await Institute.findOne({ code })) ?? Institute.create({ code, name: { vi, en } });
+    const ims = await inst('VAST-IMS', 'Viện Khoa học Vật liệu', 'Institute of Materials Science');
+    const ai = await inst('HUST-AI', 'Viện Trí tuệ Nhân tạo', 'Institute for Artificial Intelligence');
+
+    // Calls
+    const year = new Date().getUTCFullYear();
+    const callSpec = async (code: string, institute: typeof ims, track: CallDoc['track'], title: { vi: string; en: string }, field: string) =>
+      (await Call.findOne({ code })) ??
+      Call.create({
+        code,
+        institute: institute._id,
+        title,
+        description: {
+          vi: 'Viện tuyển chọn nhà khoa học có kinh nghiệm dẫn dắt nhóm nghiên cứu, được hỗ trợ giấy phép lao động, thị thực, thẻ tạm trú và nhà ở.',
+          en: 'The institute seeks a scientist with experience leading a research group. Work permit, visa, residence card and housing support are provided.',
+        },
+        track,
+        field,
+        opensAt: new Date(Date.UTC(year, 0, 1)),
+        closesAt: new Date(Date.UTC(year + 1, 11, 31, 16, 59, 59)),
+        status: 'open',
+        checklist: [
+          { type: 'cv', phase: 'application', required: true, maxMb: 10 },
+          { type: 'passport', phase: 'application', required: true },
+          { type: 'degree', phase: 'application', required: true, multiple: true },
+          { type: 'publications_list', phase: 'application', required: false },
+          { type: 'recommendation_letter', phase: 'application', required: false, multiple: true },
+          { type: 'signed_offer', phase: 'offer', required: true },
+          { type: 'health_certificate', phase: 'onboarding', required: true },
+          { type: 'criminal_record', phase: 'onboarding', required: true },
+        ],
+        scorecard: [
+          { key: 'research', label: { vi: 'Thành tích nghiên cứu', en: 'Research record' }, weight: 40 },
+          { key: 'leadership', label: { vi: 'Năng lực dẫn dắt', en: 'Leadership' }, weight: 30 },
+          { key: 'fit', label: { vi: 'Phù hợp với định hướng của viện', en: 'Fit with the institute' }, weight: 30 },
+        ],
+      });
+    const call1 = await callSpec('IMS-2026-01', ims, 'expert', { vi: 'Chuyên gia vật liệu bán dẫn', en: 'Semiconductor materials expert' }, 'Materials science');
+    const call2 = await callSpec('AI-2026-01', ai, 'chief_engineer', { vi: 'Kỹ sư trưởng Chương trình AI quốc gia', en: 'Chief engineer, national AI programme' }, 'Artificial intelligence');
+
+    // Accounts
+    const hash = await hashPassword(DEMO_PASSWORD);
+    const account = async (email: string, name: string, role: Role, extra: Record<string, unknown> = {}): Promise<UserDoc> => {
+      const existing = await User.findOne({ email });
+      if (existing) return existing as unknown as UserDoc;
+      const staff = role !== 'applicant';
+      return (await User.create({
+        email,
+        name,
+        role,
+        passwordHash: hash,
+        emailVerifiedAt: new Date(),
+        locale: 'vi',
+        totp: staff ? { secret: newTotpSecret(), enabledAt: new Date(), recoveryCodeHashes: [] } : { recoveryCodeHashes: [] },
+        consents: role === 'applicant' ? [{ purpose: 'recruitment', granted: true, at: new Date() }] : [],
+        ...extra,
+      } as never)) as unknown as UserDoc;
+    };
+    const admin = await account(`admin@${DOMAIN}`, 'Quản trị viên', 'admin');
+    const hr = await account(`hr@${DOMAIN}`, 'Trần Thu Hà', 'hr_officer', { institute: ims._id, isHrLead: true });
+    const leader = await account(`leader@${DOMAIN}`, 'GS. Lê Văn Minh', 'leader', { institute: ims._id, panelCalls: [call1._id] });
+    const applicant = await account(`applicant@${DOMAIN}`, 'Anna Nguyen', 'applicant', { locale: 'en' });
+    await account(`hr-ai@${DOMAIN}`, 'Phạm Quốc Bảo', 'hr_officer', { institute: ai._id, isHrLead: true });
+
+    // Cases in every stage, each moved there step by step through the workflow.
+    const routes: Record<Stage, Array<[Action, 'applicant' | 'hr' | 'leader', Record<string, unknown>?]>> = {
+      draft: [],
+      submitted: [['submit', 'applicant']],
+      screening: [['submit', 'applicant'], ['start_screening', 'hr']],
+      awaiting_applicant: [['submit', 'applicant'], ['start_screening', 'hr'], ['request_info', 'hr', { items: ['Certified translation of your PhD diploma', 'Two recommendation letters'], dueAt: 'DUE' }]],
+      evaluation: [['submit', 'applicant'], ['start_screening', 'hr'], ['send_to_evaluation', 'hr']],
+      shortlisted: [['submit', 'applicant'], ['start_screening', 'hr'], ['send_to_evaluation', 'hr'], ['shortlist', 'leader']],
+      offer: [['submit', 'applicant'], ['start_screening', 'hr'], ['send_to_evaluation', 'hr'], ['shortlist', 'leader'], ['approve_offer', 'leader']],
+      onboarding: [['submit', 'applicant'], ['start_screening', 'hr'], ['send_to_evaluation', 'hr'], ['shortlist', 'leader'], ['approve_offer', 'leader'], ['accept_offer', 'applicant']],
+      arrived: [['submit', 'applicant'], ['start_screening', 'hr'], ['send_to_evaluation', 'hr'], ['shortlist', 'leader'], ['approve_offer', 'leader'], ['accept_offer', 'applicant'], ['mark_arrived', 'hr']],
+      closed: [['submit', 'applicant'], ['start_screening', 'hr'], ['send_to_evaluation', 'hr'], ['shortlist', 'leader'], ['approve_offer', 'leader'], ['accept_offer', 'applicant'], ['mark_arrived', 'hr'], ['close', 'hr']],
+      rejected: [['submit', 'applicant'], ['start_screening', 'hr'], ['reject', 'hr', { reason: 'The call requires at least five years of post-doctoral research.' }]],
+      withdrawn: [['submit', 'applicant'], ['withdraw', 'applicant']],
+      on_hold: [['submit', 'applicant'], ['start_screening', 'hr'], ['put_on_hold', 'hr', { reason: 'Waiting for the 2026 budget decision.' }]],
+    };
+    const names: Record<Stage, [string, string, string]> = {
+      draft: ['Nguyễn Minh Khoa', 'DE', 'vi'],
+      submitted: ['Maria Rossi', 'IT', 'en'],
+      screening: ['Trần Đức Anh', 'FR', 'vi'],
+      awaiting_applicant: ['Anna Nguyen', 'US', 'en'],
+      evaluation: ['Kenji Watanabe', 'JP', 'en'],
+      shortlisted: ['Phạm Thị Hồng', 'AU', 'vi'],
+      offer: ['Lukas Becker', 'DE', 'en'],
+      onboarding: ['Lê Hoàng Nam', 'CA', 'vi'],
+      arrived: ['Sofia Lindqvist', 'SE', 'en'],
+      closed: ['Võ Thanh Tùng', 'KR', 'vi'],
+      rejected: ['James O\'Brien', 'IE', 'en'],
+      withdrawn: ['Đặng Mai Linh', 'SG', 'vi'],
+      on_hold: ['Priya Raman', 'IN', 'en'],
+    };
+    const storage = createStorage(config, db.connection);
+    const created: string[] = [];
+    for (const stage of Object.keys(routes) as Stage[]) {
+      const [fullName, nationality, locale] = names[stage];
+      const owner = stage === 'awaiting_applicant' ? applicant : await account(`candidate-${stage.replace('_', '-')}@${DOMAIN}`, fullName, 'applicant', { locale });
+      if (await Case.exists({ applicant: owner._id, call: call1._id })) continue;
+      const now = new Date();
+      let c = await Case.create({
+        reference: await nextCaseReference(now),
+        applicant: owner._id,
+        call: call1._id,
+        institute: call1.institute,
+        track: call1.track,
+        stage: 'draft',
+        stageEnteredAt: now,
+        assignee: hr._id,
+        profile: {
+          fullName,
+          dateOfBirth: new Date('1984-04-12'),
+          gender: 'undisclosed',
+          nationality,
+          countryOfResidence: nationality,
+          overseasVietnamese: locale === 'vi',
+          currentPosition: 'Senior researcher',
+          currentEmployer: 'University research centre',
+          highestDegree: 'phd',
+          field: call1.field,
+          plannedArrival: new Date(Date.UTC(year + 1, 2, 1)),
+        },
+        eligibility: [
+          { key: 'doctorate', met: true, evidence: 'PhD in materials science, 2011' },
+          { key: 'publications', met: true, evidence: '38 journal articles, h-index 21' },
+        ],
+        achievements: {
+          publications: [{ title: 'Defect engineering in wide-bandgap semiconductors', venue: 'Nature Materials', year: 2022 }],
+          patents: [{ title: 'Low-temperature GaN deposition', number: 'EP3456789', year: 2021 }],
+          projectsLed: [{ title: 'Horizon Europe power electronics project', funder: 'European Commission', year: 2023, budgetUsd: 2_400_000 }],
+          publicationsCount: 1,
+          patentsCount: 1,
+        },
+        dependants: stage === 'onboarding' ? [{ fullName: 'Emma Becker', relationship: 'spouse', nationality }] : [],
+        supportRequested: { workPermit: true, visa: true, residenceCard: true, housing: true, citizenship: false, family: stage === 'onboarding' },
+        history: [{ at: now, actor: owner._id, actorRole: 'applicant', action: 'create', to: 'draft' }],
+      });
+      for (const [action, who, payload] of routes[stage]) {
+        if (action === 'send_to_evaluation') await storeAcceptedDocuments(c._id, call1, owner, hr);
+        const actor = who === 'applicant' ? owner : who === 'hr' ? hr : leader;
+        const p = payload?.dueAt === 'DUE' ? { ...payload, dueAt: await workingDayDeadline(new Date(), 10) } : payload;
+        c = await applyTransition(ctx, { caseId: c._id, action, actor, expectedVersion: c.version, payload: p });
+      }
+      created.push(`    ${c.reference}  ${stage.padEnd(18)} ${fullName} <${owner.email}>`);
+    }
+
+    async function storeAcceptedDocuments(caseId: Types.ObjectId, call: CallDoc, owner: UserDoc, reviewer: UserDoc): Promise<void> {
+      const tmpDir = uploadTempDir(config!);
+      await mkdir(tmpDir, { recursive: true });
+      for (const item of call.checklist.filter((i) => i.phase === 'application' && i.required)) {
+        if (await CaseDocument.exists({ case: caseId, type: item.type })) continue;
+        const key = newStorageKey();
+        const tmp = path.join(tmpDir, key);
+        await writeFile(tmp, DEMO_PDF);
+        const sha256 = createHash('sha256').update(DEMO_PDF).digest('hex');
+        await storage.put(tmp, key, { contentType: 'application/pdf', sha256 });
+        await CaseDocument.create({
+          case: caseId,
+          type: item.type,
+          slot: 0,
+          version: 1,
+          current: true,
+          storage: storage.kind,
+          storageKey: key,
+          originalName: `${item.type}.pdf`,
+          mimeType: 'application/pdf',
+          size: DEMO_PDF.length,
+          sha256,
+          uploadedBy: owner._id,
+          status: 'accepted',
+          reviewedBy: reviewer._id,
+          reviewedAt: new Date(),
+          ...(item.type === 'passport' ? { issuedAt: new Date(Date.UTC(year - 2, 0, 15)), expiresAt: new Date(Date.UTC(year + 8, 0, 14)) } : {}),
+        });
+      }
+    }
+
+    const staffLine = async (u: UserDoc, label: string) => {
+      const fresh = await User.findById(u._id).lean();
+      const secret = fresh?.totp?.secret;
+      return `    ${label.padEnd(12)} ${u.email}${secret ? `   TOTP secret ${secret} (code now: ${totpNow(secret)})` : ''}`;
+    };
+    out.push(
+      '',
+      `Demo accounts (password for all: ${DEMO_PASSWORD})`,
+      await staffLine(admin, 'admin'),
+      await staffLine(hr, 'HR officer'),
+      await staffLine(leader, 'leader'),
+      `    ${'applicant'.padEnd(12)} ${applicant.email}`,
+      '  Staff sign in with the password and a code from an authenticator app holding the TOTP secret above.',
+      '',
+      `Institutes: ${ims.code}, ${ai.code}. Open calls: ${call1.code}, ${call2.code}.`,
+      created.length ? `Cases created (${created.length}):` : 'Cases: already present (nothing added).',
+      ...created,
+      '',
+      'The status e-mails of these cases are delivered by the app (npm start) from the outbox.',
+    );
+    process.stdout.write(out.join('\n') + '\n');
+  } finally {
+    await mailer.close();
+    await db.close();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`Seed failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
