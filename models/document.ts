@@ -1,6 +1,6 @@
 // One uploaded file version. A re-upload of the same checklist item is a new version; earlier
 // versions stay (current: false) so staff can see what was sent before.
-import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
+import mongoose, { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
 import { DOCUMENT_TYPES } from './constants.ts';
 
 const documentSchema = new Schema(
@@ -38,4 +38,7 @@ documentSchema.index({ expiresAt: 1 }, { sparse: true });
 
 export type DocumentFields = InferSchemaType<typeof documentSchema>;
 export type DocumentDoc = HydratedDocument<DocumentFields>;
-export const CaseDocument = model('Document', documentSchema);
+const compile = () => model('Document', documentSchema);
+// Reuse the compiled model if this module is evaluated twice (a loader that imports it under two
+// URLs, as mocha's does for computed dynamic imports): mongoose refuses to compile a name twice.
+export const CaseDocument: ReturnType<typeof compile> = (mongoose.models.Document as ReturnType<typeof compile> | undefined) ?? compile();

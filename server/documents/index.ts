@@ -1,8 +1,8 @@
 // The documents module's public face for other features: the workflow guard
 // (requiredDocumentsAccepted) and the queue's expiry flags (documentFlags).
-import { Types } from 'mongoose';
+import mongoose, { Types } from 'mongoose';
 import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
-import { Case } from '../../models/case.ts';
+import type { Case as CaseModel } from '../../models/case.ts';
 import type { ChecklistPhase } from '../../models/constants.ts';
 import { isExpiredLike, validityOf, type ValidityCase } from './validity.ts';
 
@@ -21,6 +21,16 @@ interface ChecklistLike {
 
 interface CallLike {
   checklist?: ChecklistLike[] | null;
+}
+
+/**
+ * The Case model by name, not by import: other features load this module with a computed dynamic
+ * import, which mocha's loader evaluates as a second module instance; importing models/case.ts
+ * there would compile 'Case' twice. Every process that has cases has registered the model.
+ */
+async function caseModel(): Promise<typeof CaseModel> {
+  const registered = mongoose.models.Case as typeof CaseModel | undefined;
+  return registered ?? (await import('../../models/case.ts')).Case;
 }
 
 function toObjectId(id: unknown): Types.ObjectId {
@@ -76,7 +86,7 @@ export async function documentFlags(caseIds: unknown[], now: Date = new Date()):
   const ids = caseIds.map(toObjectId);
   const docs = (await currentDocuments(ids)).filter((d) => d.status !== 'rejected' && (d.issuedAt || d.expiresAt));
   if (docs.length === 0) return out;
-  const cases = await Case.find({ _id: { $in: [...new Set(docs.map((d) => String(d.case)))].map(toObjectId) } }, { profile: 1, supportTracks: 1 }).lean();
+  const cases = await (await caseModel()).find({ _id: { $in: [...new Set(docs.map((d) => String(d.case)))].map(toObjectId) } }, { profile: 1, supportTracks: 1 }).lean();
   const byId = new Map(cases.map((c) => [String(c._id), c as unknown as ValidityCase]));
   for (const d of docs) {
     const v = validityOf(d, byId.get(String(d.case)), now);

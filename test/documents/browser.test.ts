@@ -1,0 +1,151 @@
+// In a real browser (Debian's Chromium): the applicant uploads two documents at once (with the
+// progress-bar script), the HR officer rejects one with a reason, the applicant sees the reason and
+// uploads a new version, the officer accepts it.
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { CHROMIUM, launchBrowser, screenshotsDir } from '../support/browser.ts';
+import { createInstitute, createUser, totpCode, TEST_PASSWORD } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import { CaseDocument } from '../../models/document.ts';
+import { User, type UserDoc } from '../../models/user.ts';
+import type { CaseDoc } from '../../models/case.ts';
+import type { CallDoc } from '../../models/call.ts';
+import { requiredDocumentsAccepted } from '../../server/documents/index.ts';
+import { makeJpeg, makePdf, sha256 } from './support.ts';
+
+describe('documents in the browser', function () {
+  this.timeout(90_000);
+  let t: TestApp;
+  let browser: Browser | undefined;
+  let uploadDir: string;
+  let applicant: UserDoc;
+  let hr: UserDoc;
+  let call: CallDoc;
+  let caseDoc: CaseDoc;
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) this.skip();
+    uploadDir = path.resolve(`data/test/uploads-browser-${process.pid}`);
+    t = await startTestApp({ env: { UPLOAD_DIR: uploadDir, UPLOAD_RATE_PER_HOUR: '1000' } });
+    browser = await launchBrowser();
+    const institute = await createInstitute();
+    call = await createCall({
+      institute,
+      checklist: [
+        { type: 'cv', phase: 'application', required: true },
+        { type: 'photo', phase: 'application', required: true },
+      ] as never,
+    });
+    applicant = await createUser({ role: 'applicant', locale: 'en', name: 'Lê Minh Châu' });
+    hr = await createUser({ role: 'hr_officer', institute, locale: 'en' });
+    caseDoc = await createCase({ applicant, call, stage: 'screening' });
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.close();
+    if (uploadDir) await rm(uploadDir, { recursive: true, force: true });
+  });
+
+  function watch(page: Page): string[] {
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/status of 404/.test(m.text())) errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('response', (r) => {
+      if (r.status() >= 500) errors.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
+    });
+    return errors;
+  }
+
+  async function signInPage(page: Page, user: UserDoc): Promise<void> {
+    await page.goto(`${t.baseUrl}/signin`);
+    await page.fill('#f-email', user.email);
+    await page.fill('#f-password', TEST_PASSWORD);
+    await Promise.all([page.waitForURL((u) => u.pathname !== '/signin'), page.click('main form button[type=submit]')]);
+    if (new URL(page.url()).pathname === '/signin/second-factor') {
+      const fresh = await User.findById(user._id).lean();
+      await page.fill('#f-code', totpCode(fresh ?? user));
+      await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/signin')), page.click('main form button[type=submit]')]);
+    }
+  }
+
+  const state = (page: Page, type: string) => page.getAttribute(`#doc-${type}`, 'data-state');
+
+  it('upload two → reject one with a reason → the applicant re-uploads → the officer accepts', async () => {
+    const applicantCtx = await browser!.newContext({ locale: 'en-GB' });
+    const hrCtx = await browser!.newContext({ locale: 'en-GB' });
+    const ap = await applicantCtx.newPage();
+    const hp = await hrCtx.newPage();
+    const apErrors = watch(ap);
+    const hpErrors = watch(hp);
+    const cv = await makePdf('CV of Lê Minh Châu');
+    const photo1 = makeJpeg();
+    const photo2 = await makePdf('A better photo, as PDF');
+    try {
+      await signInPage(ap, applicant);
+      await ap.goto(`${t.baseUrl}/applications/${caseDoc._id}`);
+      expect(await state(ap, 'cv')).to.equal('missing');
+      expect(await state(ap, 'photo')).to.equal('missing');
+      await ap.setInputFiles('#f-cv', { name: 'cv.pdf', mimeType: 'application/pdf', buffer: cv });
+      await ap.setInputFiles('#f-photo', { name: 'ảnh 4x6.jpg', mimeType: 'image/jpeg', buffer: photo1 });
+      // The enhanced form posts with XMLHttpRequest, shows progress, then reloads the page.
+      await Promise.all([ap.waitForEvent('load'), ap.click('form[data-upload-form] button[type=submit]')]);
+      await ap.waitForSelector('#doc-photo[data-state="uploaded"]');
+      expect(await state(ap, 'cv')).to.equal('uploaded');
+      expect(await ap.textContent('#doc-photo .doc-download')).to.equal('ảnh 4x6.jpg');
+      const stored = await CaseDocument.find({ case: caseDoc._id }).sort({ type: 1 });
+      expect(stored.map((d) => [d.type, d.mimeType, d.sha256])).to.deep.equal([
+        ['cv', 'application/pdf', sha256(cv)],
+        ['photo', 'image/jpeg', sha256(photo1)],
+      ]);
+      await ap.screenshot({ path: path.join(screenshotsDir, 'documents-applicant-uploaded.png'), fullPage: true });
+
+      await signInPage(hp, hr);
+      await hp.goto(`${t.baseUrl}/cases/${caseDoc._id}`);
+      await hp.fill('#doc-photo textarea[name=reason]', 'The photo must be 4×6 cm on a white background.');
+      await Promise.all([hp.waitForURL(`**/cases/${caseDoc._id}#documents`), hp.click('#doc-photo .reject-form button[type=submit]')]);
+      await hp.waitForSelector('#doc-photo[data-state="rejected"]');
+      await Promise.all([hp.waitForURL(`**/cases/${caseDoc._id}#documents`), hp.click('#doc-cv form.inline-form button.button-accept')]);
+      await hp.waitForSelector('#doc-cv[data-state="accepted"]');
+
+      await ap.goto(`${t.baseUrl}/applications/${caseDoc._id}`);
+      expect(await state(ap, 'photo')).to.equal('rejected');
+      expect(await ap.textContent('#doc-photo .doc-reason')).to.include('4×6 cm on a white background');
+      expect(await ap.$('#f-cv'), 'an accepted item takes no new file').to.equal(null);
+      await ap.screenshot({ path: path.join(screenshotsDir, 'documents-applicant-rejected.png'), fullPage: true });
+      await ap.setInputFiles('#f-photo', { name: 'photo-v2.pdf', mimeType: 'application/pdf', buffer: photo2 });
+      await Promise.all([ap.waitForEvent('load'), ap.click('form[data-upload-form] button[type=submit]')]);
+      await ap.waitForSelector('#doc-photo[data-state="uploaded"]');
+      expect(await ap.textContent('#doc-photo .doc-file .doc-meta')).to.match(/version 2/);
+
+      await hp.goto(`${t.baseUrl}/cases/${caseDoc._id}`);
+      expect(await hp.textContent('#doc-photo .doc-versions summary')).to.match(/Earlier versions \(1\)/);
+      await Promise.all([hp.waitForURL(`**/cases/${caseDoc._id}#documents`), hp.click('#doc-photo form.inline-form button.button-accept')]);
+      await hp.waitForSelector('#doc-photo[data-state="accepted"]');
+      await hp.screenshot({ path: path.join(screenshotsDir, 'documents-hr-accepted.png'), fullPage: true });
+      expect(await requiredDocumentsAccepted(caseDoc, call, 'application')).to.equal(true);
+
+      // The officer's download link gives the exact bytes, as an attachment.
+      const href = await hp.getAttribute('#doc-photo .doc-file .doc-download', 'href');
+      const dl = await hrCtx.request.get(`${t.baseUrl}${href}`);
+      expect(dl.status()).to.equal(200);
+      expect(dl.headers()['content-disposition']).to.match(/^attachment;/);
+      expect(sha256(await dl.body())).to.equal(sha256(photo2));
+
+      expect(apErrors, 'applicant page errors').to.deep.equal([]);
+      expect(hpErrors, 'officer page errors').to.deep.equal([]);
+    } catch (err) {
+      await ap.screenshot({ path: path.join(screenshotsDir, 'documents-failure-applicant.png'), fullPage: true }).catch(() => undefined);
+      await hp.screenshot({ path: path.join(screenshotsDir, 'documents-failure-hr.png'), fullPage: true }).catch(() => undefined);
+      throw err;
+    } finally {
+      await applicantCtx.close();
+      await hrCtx.close();
+    }
+  });
+});
