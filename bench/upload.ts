@@ -1,0 +1,180 @@
+// Upload benchmark: a 20 MB PDF uploaded N times through the running app (real HTTP, multipart,
+// streamed from a file by the client), while the app process's RSS is sampled every 10 ms. Files
+// must be streamed, so peak RSS growth over the warmed-up baseline should stay under 64 MB. The
+// same bytes are also written to disk directly with fs streams, for a throughput comparison.
+//
+//   npx tsx bench/upload.ts [N=5] [disk|gridfs]
+//
+// The database runs in a child process (MONGODB_URI if set, else the embedded server in memory),
+// so the figures are the app's own memory.
+import http from 'node:http';
+import net from 'node:net';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import mongoose from 'mongoose';
+import request from 'supertest';
+import { loadConfig } from '../server/config.ts';
+import { createLogger } from '../server/logger.ts';
+import { createMailer } from '../server/mail/mailer.ts';
+import { createApp } from '../server/app.ts';
+import type { Database } from '../server/db/index.ts';
+import { createInstitute, createUser, signIn } from '../test/support/factories.ts';
+import { createCall, createCase } from '../test/support/case-factories.ts';
+import { cookieHeader, makePdf, tokenOf } from '../test/documents/support.ts';
+
+const N = Number(process.argv[2] ?? 5);
+const STORAGE = (process.argv[3] ?? 'disk') as 'disk' | 'gridfs';
+const SIZE = 20_000_000;
+const MB = 1024 * 1024;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        r(true);
+      });
+      s.once('error', () => r(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`database did not listen on ${port}`);
+}
+
+async function startDatabase(): Promise<{ uri: string; child?: ChildProcess }> {
+  if (process.env.MONGODB_URI) return { uri: process.env.MONGODB_URI };
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'embedded-mongo/src/cli.ts', '--port', String(port), '--in-memory'], { stdio: 'ignore' });
+  await waitForPort(port);
+  return { uri: `mongodb://127.0.0.1:${port}/bench_upload_${process.pid}`, child };
+}
+
+/** Streams a multipart body (one file part) from a file; resolves with the status code. */
+function uploadFile(baseUrl: string, urlPath: string, cookie: string, field: string, file: string, size: number): Promise<number> {
+  const boundary = `----bench${Date.now()}${Math.random().toString(16).slice(2)}`;
+  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="bench.pdf"\r\nContent-Type: application/pdf\r\n\r\n`);
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  return new Promise((resolve, reject) => {
+    const req = http.request(new URL(urlPath, baseUrl), {
+      method: 'POST',
+      headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': String(head.length + size + tail.length), Cookie: cookie, Accept: 'application/json' },
+    });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.write(head);
+    const src = createReadStream(file);
+    src.on('error', reject);
+    src.on('end', () => req.end(tail));
+    src.pipe(req, { end: false });
+  });
+}
+
+async function main(): Promise<void> {
+  const work = await mkdtemp(path.join(tmpdir(), 'bench-upload-'));
+  const { uri, child } = await startDatabase();
+  try {
+    // The 20 MB PDF is written to a file and dropped from memory before the baseline is taken.
+    const pdfFile = path.join(work, 'bench.pdf');
+    await writeFile(pdfFile, await makePdf('Benchmark', { padTo: SIZE }));
+    const size = (await stat(pdfFile)).size;
+
+    await mongoose.connect(uri);
+    const db: Database = { connection: mongoose.connection, uri, embedded: false, ping: async () => true, close: async () => {} };
+    const server = http.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      PORT: String(port),
+      APP_URL: `http://127.0.0.1:${port}`,
+      SESSION_SECRET: 'bench-session-secret-that-is-long-enough-123',
+      LOG_LEVEL: 'silent',
+      DATA_DIR: path.join(work, 'data'),
+      UPLOAD_DIR: path.join(work, 'uploads'),
+      UPLOAD_STORAGE: STORAGE,
+      UPLOAD_RATE_PER_HOUR: '100000',
+    });
+    const mailer = createMailer({ mailDir: config.mailDir, from: config.mailFrom });
+    const app = createApp({ config, logger: createLogger('silent'), db, mailer });
+    server.on('request', app);
+    const baseUrl = `http://127.0.0.1:${port}`;
+
+    const institute = await createInstitute();
+    const call = await createCall({ institute, checklist: [{ type: 'recommendation_letter', phase: 'application', required: false, multiple: true, maxMb: 25 }] as never });
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await createCase({ applicant, call, stage: 'screening' });
+    const a = request.agent(app);
+    await signIn(a, applicant);
+    const token = await tokenOf(a);
+    const cookie = cookieHeader(a);
+    const urlPath = `/cases/${c._id}/documents?_csrf=${encodeURIComponent(token)}`;
+
+    // Warm-up: code paths loaded, connections open, buffers allocated once.
+    const warm = await uploadFile(baseUrl, urlPath, cookie, 'recommendation_letter', pdfFile, size);
+    if (warm !== 201) throw new Error(`warm-up upload answered ${warm}`);
+    (globalThis as { gc?: () => void }).gc?.();
+    await new Promise((r) => setTimeout(r, 300));
+    const baseline = process.memoryUsage().rss;
+    let peak = baseline;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }, 10);
+
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < N; i++) {
+      const status = await uploadFile(baseUrl, urlPath, cookie, 'recommendation_letter', pdfFile, size);
+      if (status !== 201) throw new Error(`upload ${i + 1} answered ${status}`);
+    }
+    const appSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    clearInterval(sampler);
+    peak = Math.max(peak, process.memoryUsage().rss);
+
+    const t1 = process.hrtime.bigint();
+    for (let i = 0; i < N; i++) await pipeline(createReadStream(pdfFile), createWriteStream(path.join(work, `direct-${i}.pdf`)));
+    const directSeconds = Number(process.hrtime.bigint() - t1) / 1e9;
+
+    const totalMb = (size * N) / MB;
+    const appMbps = totalMb / appSeconds;
+    const directMbps = totalMb / directSeconds;
+    const growth = (peak - baseline) / MB;
+    console.log(`upload benchmark: ${N} × ${(size / MB).toFixed(1)} MB PDF, storage=${STORAGE}, database=${child ? 'embedded (child process)' : 'MONGODB_URI'}`);
+    console.log(`  app RSS baseline ${(baseline / MB).toFixed(1)} MB, peak ${(peak / MB).toFixed(1)} MB, growth ${growth.toFixed(1)} MB (target ≤ 64 MB): ${growth <= 64 ? 'OK' : 'OVER'}`);
+    console.log(`  through the app: ${appSeconds.toFixed(2)} s, ${appMbps.toFixed(1)} MB/s (${(appSeconds / N).toFixed(2)} s per upload)`);
+    console.log(`  direct fs streams: ${directSeconds.toFixed(2)} s, ${directMbps.toFixed(1)} MB/s`);
+    console.log(`  ratio app/direct: ${(appMbps / directMbps).toFixed(2)}`);
+    process.exitCode = growth <= 64 ? 0 : 1;
+
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+    await mongoose.connection.db?.dropDatabase().catch(() => undefined);
+    await mongoose.disconnect();
+  } finally {
+    child?.kill('SIGTERM');
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
