@@ -15,7 +15,7 @@ import { flash } from '../server/http/flash.ts';
 import { recordAudit } from '../server/audit/index.ts';
 import { applyTransition, availableActions } from '../server/workflow/index.ts';
 import { parseEvaluationForm, submitEvaluation, evaluationsForViewer, EVALUATION_STAGE } from '../server/evaluations/index.ts';
-import { loadShortlist, parseShortlistQuery, documentCompleteness, SHORTLIST_STAGES, SHORTLIST_SORTS } from '../server/evaluations/shortlist.ts';
+import { loadShortlist, invalidateShortlist, parseShortlistQuery, documentCompleteness, SHORTLIST_STAGES, SHORTLIST_SORTS } from '../server/evaluations/shortlist.ts';
 import { countryName, formatScore } from '../server/evaluations/present.ts';
 import { TRACKS, type Stage } from '../models/constants.ts';
 
@@ -227,6 +227,7 @@ export function shortlistsRoutes(ctx: AppContext): Router {
         requestId: String(req.id),
         ip: req.ip,
       });
+      invalidateShortlist(call._id);
     } catch (err) {
       if (err instanceof ValidationError) {
         await casePage(req, res, call, { decisionErrors: translateErrors(res, err.fields), decisionValues: { reason, action }, status: 422 });

@@ -89,62 +89,52 @@ export async function computeDashboard(f: DashboardFilter, now: Date): Promise<D
   // Transition events only (those with a target stage), in the order they were appended.
   const transitions = { $filter: { input: { $ifNull: ['$history', []] }, as: 'e', cond: { $ne: [{ $ifNull: ['$$e.to', null] }, null] } } };
 
-  const pipeline: PipelineStage[] = [
-    { $match: base },
-    {
-      $facet: {
-        byStage: [{ $match: submittedIn }, { $group: { _id: '$stage', n: { $sum: 1 } } }],
-        byCountry: [{ $match: submittedIn }, { $group: { _id: { $ifNull: ['$profile.countryOfResidence', '$profile.nationality'] }, n: { $sum: 1 } } }],
-        byTrack: [{ $match: submittedIn }, { $group: { _id: '$track', n: { $sum: 1 } } }],
-        byField: [{ $match: submittedIn }, { $group: { _id: '$profile.field', n: { $sum: 1 } } }],
-        reached: [
-          { $match: submittedIn },
-          { $project: { to: { $setUnion: [{ $map: { input: transitions, as: 't', in: '$$t.to' } }, ['$stage']] } } },
-          { $unwind: '$to' },
-          { $group: { _id: '$to', n: { $sum: 1 } } },
-        ],
-        stays: [
-          { $project: { t: transitions } },
-          { $project: { stays: { $map: { input: { $range: [1, { $size: '$t' }] }, as: 'i', in: { stage: { $arrayElemAt: ['$t.to', { $subtract: ['$$i', 1] }] }, entered: { $arrayElemAt: ['$t.at', { $subtract: ['$$i', 1] }] }, left: { $arrayElemAt: ['$t.at', '$$i'] } } } } } },
-          { $unwind: '$stays' },
-          ...(period ? [{ $match: { 'stays.left': period } } as PipelineStage.Match] : []),
-          { $group: { _id: { s: '$stays.stage', h: { $floor: { $divide: [{ $subtract: ['$stays.left', '$stays.entered'] }, HOUR] } } }, n: { $sum: 1 } } },
-        ],
-        overdue: [
-          { $match: { stage: { $in: ['offer', 'onboarding', 'arrived'] } } },
-          { $unwind: '$supportTracks' },
-          { $match: { 'supportTracks.status': { $in: OPEN_SUPPORT } } },
-          { $group: { _id: '$supportTracks.kind', open: { $sum: 1 }, overdue: { $sum: { $cond: [{ $and: [{ $ne: [{ $ifNull: ['$supportTracks.dueAt', null] }, null] }, { $lt: ['$supportTracks.dueAt', now] }] }, 1, 0] } } } },
-        ],
-        arrivals: [
-          { $match: { arrivedAt: period ?? { $ne: null } } },
-          // Month in Vietnam time: shift by +7 h, then take the UTC year and month.
-          { $project: { d: { $add: ['$arrivedAt', VN_OFFSET] } } },
-          { $group: { _id: { y: { $year: '$d' }, m: { $month: '$d' } }, n: { $sum: 1 } } },
-        ],
-      },
-    },
-  ];
-  const [facets] = await Case.aggregate<{
-    byStage: { _id: string; n: number }[];
-    byCountry: { _id: string | null; n: number }[];
-    byTrack: { _id: string; n: number }[];
-    byField: { _id: string | null; n: number }[];
-    reached: { _id: string; n: number }[];
-    stays: { _id: { s: string; h: number }; n: number }[];
-    overdue: { _id: string; open: number; overdue: number }[];
-    arrivals: { _id: { y: number; m: number }; n: number }[];
-  }>(pipeline).option({ allowDiskUse: true });
+  // One small aggregation per figure, run one after another rather than as one $facet: each is
+  // matched on indexed fields, and between them the app's thread serves other requests (the
+  // embedded database runs on it, and its $facet is several times slower than the parts).
+  const agg = <T>(stages: PipelineStage[]) => Case.aggregate<T>([{ $match: base }, ...stages]).option({ allowDiskUse: true }).exec();
+  const submittedMatch: PipelineStage[] = period ? [{ $match: submittedIn }] : [];
+  const facets = {
+    byStage: await agg<{ _id: string; n: number }>([...submittedMatch, { $group: { _id: '$stage', n: { $sum: 1 } } }]),
+    byCountry: await agg<{ _id: string | null; n: number }>([...submittedMatch, { $group: { _id: { $ifNull: ['$profile.countryOfResidence', '$profile.nationality'] }, n: { $sum: 1 } } }]),
+    byTrack: await agg<{ _id: string; n: number }>([...submittedMatch, { $group: { _id: '$track', n: { $sum: 1 } } }]),
+    byField: await agg<{ _id: string | null; n: number }>([...submittedMatch, { $group: { _id: '$profile.field', n: { $sum: 1 } } }]),
+    reached: await agg<{ _id: string; n: number }>([
+      ...submittedMatch,
+      { $project: { to: { $setUnion: [{ $map: { input: transitions, as: 't', in: '$$t.to' } }, ['$stage']] } } },
+      { $unwind: '$to' },
+      { $group: { _id: '$to', n: { $sum: 1 } } },
+    ]),
+    stays: await agg<{ _id: { s: string; h: number }; n: number }>([
+      { $project: { t: transitions } },
+      { $project: { stays: { $map: { input: { $range: [1, { $size: '$t' }] }, as: 'i', in: { stage: { $arrayElemAt: ['$t.to', { $subtract: ['$$i', 1] }] }, entered: { $arrayElemAt: ['$t.at', { $subtract: ['$$i', 1] }] }, left: { $arrayElemAt: ['$t.at', '$$i'] } } } } } },
+      { $unwind: '$stays' },
+      ...(period ? [{ $match: { 'stays.left': period } } as PipelineStage.Match] : []),
+      { $group: { _id: { s: '$stays.stage', h: { $floor: { $divide: [{ $subtract: ['$stays.left', '$stays.entered'] }, HOUR] } } }, n: { $sum: 1 } } },
+    ]),
+    overdue: await agg<{ _id: string; open: number; overdue: number }>([
+      { $match: { stage: { $in: ['offer', 'onboarding', 'arrived'] } } },
+      { $unwind: '$supportTracks' },
+      { $match: { 'supportTracks.status': { $in: OPEN_SUPPORT } } },
+      { $group: { _id: '$supportTracks.kind', open: { $sum: 1 }, overdue: { $sum: { $cond: [{ $and: [{ $ne: [{ $ifNull: ['$supportTracks.dueAt', null] }, null] }, { $lt: ['$supportTracks.dueAt', now] }] }, 1, 0] } } } },
+    ]),
+    arrivals: await agg<{ _id: { y: number; m: number }; n: number }>([
+      { $match: { arrivedAt: period ?? { $ne: null } } },
+      // Month in Vietnam time: shift by +7 h, then take the UTC year and month.
+      { $project: { d: { $add: ['$arrivedAt', VN_OFFSET] } } },
+      { $group: { _id: { y: { $year: '$d' }, m: { $month: '$d' } }, n: { $sum: 1 } } },
+    ]),
+  };
 
-  const nowBy = new Map((facets?.byStage ?? []).map((r) => [r._id, r.n]));
-  const reachedBy = new Map((facets?.reached ?? []).map((r) => [r._id, r.n]));
+  const nowBy = new Map((facets.byStage ?? []).map((r) => [r._id, r.n]));
+  const reachedBy = new Map((facets.reached ?? []).map((r) => [r._id, r.n]));
   const stageRows = STAGES.filter((s) => s !== 'draft').map((stage) => ({
     stage,
     now: nowBy.get(stage) ?? 0,
     reached: FUNNEL_STAGES.includes(stage) ? (reachedBy.get(stage) ?? 0) : null,
   }));
   const hist = new Map<string, { h: number; n: number }[]>();
-  for (const r of facets?.stays ?? []) {
+  for (const r of facets.stays ?? []) {
     if (!r._id.s || r._id.h === null || r._id.h < 0) continue;
     if (!hist.has(r._id.s)) hist.set(r._id.s, []);
     hist.get(r._id.s)!.push({ h: r._id.h, n: r.n });
@@ -156,7 +146,7 @@ export async function computeDashboard(f: DashboardFilter, now: Date): Promise<D
       const h = hist.get(stage) ?? [];
       return { stage, stays: h.reduce((a, b) => a + b.n, 0), medianDays: days(percentileFromHistogram(h, 0.5)), p90Days: days(percentileFromHistogram(h, 0.9)) };
     });
-  const overdueBy = new Map((facets?.overdue ?? []).map((r) => [r._id, r]));
+  const overdueBy = new Map((facets.overdue ?? []).map((r) => [r._id, r]));
   return {
     generatedAt: now,
     filter: { institute: f.institute ? String(f.institute) : undefined, call: f.call ? String(f.call) : undefined, from: f.from, to: f.to },
@@ -164,30 +154,53 @@ export async function computeDashboard(f: DashboardFilter, now: Date): Promise<D
     stages: stageRows,
     timeInStage,
     overdue: SUPPORT_KINDS.map((kind) => ({ kind, open: overdueBy.get(kind)?.open ?? 0, overdue: overdueBy.get(kind)?.overdue ?? 0 })),
-    byCountry: top(facets?.byCountry ?? [], 15),
-    byTrack: TRACKS.map((t) => ({ key: t as string, n: (facets?.byTrack ?? []).find((r) => r._id === t)?.n ?? 0 })),
-    byField: top(facets?.byField ?? [], 12),
-    arrivals: (facets?.arrivals ?? []).map((r) => ({ month: `${r._id.y}-${String(r._id.m).padStart(2, '0')}`, n: r.n })).sort((a, b) => a.month.localeCompare(b.month)),
+    byCountry: top(facets.byCountry ?? [], 15),
+    byTrack: TRACKS.map((t) => ({ key: t as string, n: (facets.byTrack ?? []).find((r) => r._id === t)?.n ?? 0 })),
+    byField: top(facets.byField ?? [], 12),
+    arrivals: (facets.arrivals ?? []).map((r) => ({ month: `${r._id.y}-${String(r._id.m).padStart(2, '0')}`, n: r.n })).sort((a, b) => a.month.localeCompare(b.month)),
   };
 }
 
 // ---- short-lived cache for the dashboard page ----
-// The page is opened often and its figures move slowly; one computation per scope and filter is
-// shared by every request for CACHE_MS (and concurrent requests wait for the same computation).
+// The page is opened often and its figures move slowly. One computation per scope and filter is
+// shared by every request: fresh for CACHE_MS; after that the last figures are still served while
+// one new computation runs in the background (the page shows when its figures were computed).
 // Reports and exports always compute fresh figures.
 const CACHE_MS = 30_000;
-const cache = new Map<string, { at: number; value: Promise<DashboardData> }>();
+const KEEP_MS = 10 * 60_000;
+interface Entry {
+  at: number;
+  value?: DashboardData;
+  pending?: Promise<DashboardData>;
+}
+const cache = new Map<string, Entry>();
 
 export function cachedDashboard(f: DashboardFilter, now: Date): Promise<DashboardData> {
   const key = JSON.stringify([String(f.institute ?? ''), String(f.call ?? ''), f.from ?? '', f.to ?? '']);
-  const hit = cache.get(key);
   const t = Date.now();
-  if (hit && t - hit.at < CACHE_MS) return hit.value;
-  const value = computeDashboard(f, now);
-  cache.set(key, { at: t, value });
-  value.catch(() => cache.delete(key));
-  if (cache.size > 500) for (const [k, v] of cache) if (t - v.at >= CACHE_MS) cache.delete(k);
-  return value;
+  let entry = cache.get(key);
+  if (entry?.value && t - entry.at < CACHE_MS) return Promise.resolve(entry.value);
+  if (!entry) {
+    entry = { at: 0 };
+    cache.set(key, entry);
+  }
+  const e = entry;
+  if (!e.pending) {
+    e.pending = computeDashboard(f, now)
+      .then((data) => {
+        e.value = data;
+        e.at = Date.now();
+        return data;
+      })
+      .finally(() => {
+        e.pending = undefined;
+      });
+    e.pending.catch(() => {
+      if (!e.value) cache.delete(key);
+    });
+  }
+  if (e.value && t - e.at < KEEP_MS) return Promise.resolve(e.value);
+  return e.pending;
 }
 
 export function clearDashboardCache(): void {

@@ -12,6 +12,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type Fie
 import { recordAudit } from '../audit/index.ts';
 import { canEvaluateCall, canSeeOthersScores } from '../policies/shortlist.ts';
 import { weightedScore, sheetScore, criterionMeans, type CriterionWeight } from './score.ts';
+import { invalidateShortlist } from './shortlist.ts';
 
 /** Only cases in this stage take new or changed scorecards; later stages show them frozen. */
 export const EVALUATION_STAGE = 'evaluation';
@@ -109,6 +110,7 @@ export async function submitEvaluation(args: SubmitEvaluationArgs): Promise<{ sc
     { upsert: true, runValidators: true, setDefaultsOnInsert: true },
   );
   const score = await recomputeCaseScore(c._id, scorecard);
+  invalidateShortlist(call._id);
   await recordAudit(args.req, {
     action: before ? 'evaluation.update' : 'evaluation.submit',
     targetType: 'case',

@@ -1,6 +1,6 @@
 // The ranked shortlist of one call. Fixed number of queries whatever the size of the call (no N+1):
 //  1. one aggregation on Case, matched by { call, stage } (index { call: 1, stage: 1, score: -1 }),
-//     sorted and paged in the database, with the total in the same pass ($facet);
+//     projected to the listed facts and sorted in the database (shared for a few seconds, below);
 //  2. one query for the page's evaluations (index { case: 1, member: 1 });
 //  3. one query for the evaluators' names; 4. one aggregation for the page's document completeness.
 //
@@ -98,9 +98,24 @@ function matchFor(callId: Types.ObjectId, q: ShortlistQuery): Record<string, unk
   return match;
 }
 
-export async function loadShortlist(call: CallDoc | (PolicyCall & { checklist?: unknown }), viewer: UserDoc, q: ShortlistQuery): Promise<Shortlist> {
-  const callId = new Types.ObjectId(String(call._id));
-  const page = q.page ?? 1;
+// The ranked rows of a call (viewer-independent) are computed by one aggregation and shared for
+// RANKING_CACHE_MS by every viewer and page: the database the app embeds runs queries on the app's
+// own thread, so re-sorting 2,000 cases on every page view would stall everyone. A scorecard or a
+// decision made here drops the call's entry at once; changes made elsewhere (a case entering
+// evaluation) show within RANKING_CACHE_MS. Scores and recommendations are always read fresh.
+const RANKING_CACHE_MS = 30_000;
+const rankingCache = new Map<string, { at: number; rows: Promise<CaseRow[]> }>();
+
+export function invalidateShortlist(callId: unknown): void {
+  const prefix = `${String(callId)}|`;
+  for (const k of rankingCache.keys()) if (k.startsWith(prefix)) rankingCache.delete(k);
+}
+
+function rankedRows(callId: Types.ObjectId, q: ShortlistQuery): Promise<CaseRow[]> {
+  const key = `${String(callId)}|${JSON.stringify([q.stage ?? '', q.track ?? '', q.country ?? '', q.minScore ?? '', q.sort ?? ''])}`;
+  const now = Date.now();
+  const hit = rankingCache.get(key);
+  if (hit && now - hit.at < RANKING_CACHE_MS) return hit.rows;
   const pipeline: PipelineStage[] = [
     { $match: matchFor(callId, q) },
     {
@@ -122,11 +137,20 @@ export async function loadShortlist(call: CallDoc | (PolicyCall & { checklist?: 
     },
     { $addFields: { achievementsTotal: { $add: ['$pubs', '$pats'] } } },
     { $sort: SORTS[q.sort || 'score'] },
-    { $facet: { total: [{ $count: 'n' }], rows: [{ $skip: (page - 1) * PAGE_SIZE }, { $limit: PAGE_SIZE }] } },
   ];
-  const [facet] = await Case.aggregate<{ total: { n: number }[]; rows: CaseRow[] }>(pipeline);
-  const total = facet?.total[0]?.n ?? 0;
-  const cases = facet?.rows ?? [];
+  const rows = Case.aggregate<CaseRow>(pipeline).exec();
+  rankingCache.set(key, { at: now, rows });
+  rows.catch(() => rankingCache.delete(key));
+  if (rankingCache.size > 1000) for (const [k, v] of rankingCache) if (now - v.at >= RANKING_CACHE_MS) rankingCache.delete(k);
+  return rows;
+}
+
+export async function loadShortlist(call: CallDoc | (PolicyCall & { checklist?: unknown }), viewer: UserDoc, q: ShortlistQuery): Promise<Shortlist> {
+  const callId = new Types.ObjectId(String(call._id));
+  const page = q.page ?? 1;
+  const all = await rankedRows(callId, q);
+  const total = all.length;
+  const cases = all.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
   const ids = cases.map((c) => c._id);
 
   const [sheets, docs] = await Promise.all([
