@@ -2,6 +2,7 @@
 // withdraw, messages), and the multi-step form of a draft.
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../server/app.ts';
+import { withStyles } from '../server/cases/http.ts';
 import { Case, type CaseDoc } from '../models/case.ts';
 import { Call } from '../models/call.ts';
 import { DEGREES } from '../models/constants.ts';
@@ -221,6 +222,7 @@ async function renderDetail(ctx: AppContext, req: Request, res: Response, caseDo
 
 export function applicationsRoutes(ctx: AppContext): Router {
   const router = Router();
+  router.use(['/applications'], withStyles);
   const applicant = requireRole('applicant');
 
   router.get('/applications', applicant, async (req, res) => {
@@ -303,7 +305,7 @@ export function applicationsRoutes(ctx: AppContext): Router {
       await renderStep(ctx, req, res, caseDoc, step, { values: result.values, errors: result.errors, rows }, 422);
       return;
     }
-    const saved = await saveStep(ctx, req, req.user!, caseDoc, step, result.set);
+    const saved = await saveStep(req, req.user!, caseDoc, step, result.set);
     const go = bodyText(body, 'go');
     flash(req, 'success', 'applications.flash.saved');
     const target = go === 'next' && canEditStep(saved.stage, nextStep(step)) ? nextStep(step) : step;

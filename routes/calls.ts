@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { Types } from 'mongoose';
 import { z } from 'zod';
 import type { AppContext } from '../server/app.ts';
+import { withStyles } from '../server/cases/http.ts';
 import { Call } from '../models/call.ts';
 import { Institute } from '../models/institute.ts';
 import { Case } from '../models/case.ts';
@@ -19,6 +20,7 @@ const listQuery = z.object({
 
 export function callsRoutes(ctx: AppContext): Router {
   const router = Router();
+  router.use(['/calls'], withStyles);
 
   router.get('/calls', async (req, res) => {
     const t = res.locals.t;

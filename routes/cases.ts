@@ -5,6 +5,7 @@
 import { Router, type Request, type Response } from 'express';
 import { Types } from 'mongoose';
 import type { AppContext } from '../server/app.ts';
+import { withStyles } from '../server/cases/http.ts';
 import { Case, type CaseDoc } from '../models/case.ts';
 import { Call } from '../models/call.ts';
 import { User, type UserDoc } from '../models/user.ts';
@@ -114,7 +115,7 @@ async function renderCase(ctx: AppContext, req: Request, res: Response, c: CaseD
   ]);
   const actions = availableActions(c, user).map((a) => ({
     action: a,
-    label: t(`cases.events.${a}`),
+    label: t(`cases.actions.${a}`),
     form: FORM_ACTIONS.has(a),
     needsReason: REASON_ACTIONS.has(a),
     reasonRequired: a === 'reject',
@@ -208,6 +209,7 @@ function queryFromPath(path: string): Record<string, unknown> {
 
 export function casesRoutes(ctx: AppContext): Router {
   const router = Router();
+  router.use(['/cases'], withStyles);
 
   router.get('/cases', STAFF, async (req, res) => {
     await renderQueue(ctx, req, res, parseQueueQuery(req.query as Record<string, unknown>));

@@ -53,9 +53,11 @@ export async function existingApplication(applicant: UserDoc, callId: unknown): 
 export async function startApplication(ctx: AppContext, req: Request, applicant: UserDoc, callId: string): Promise<{ caseDoc: CaseDoc; created: boolean }> {
   if (applicant.role !== 'applicant') throw new ForbiddenError('applications.applicantsOnly');
   const now = ctx.now();
-  const call = await findOpenCall(callId, now);
-  const existing = await existingApplication(applicant, call._id);
+  if (!Types.ObjectId.isValid(callId)) throw new NotFoundError();
+  // An application already under way is reopened even when the call has closed since.
+  const existing = await existingApplication(applicant, callId);
   if (existing) return { caseDoc: existing, created: false };
+  const call = await findOpenCall(callId, now);
   const reference = await nextCaseReference(now);
   const res = await Case.findOneAndUpdate(
     { applicant: applicant._id, call: call._id, stage: 'draft' },
@@ -89,7 +91,7 @@ export async function ownCase(user: UserDoc | undefined, id: string): Promise<Ca
 }
 
 /** Writes one step's changes, only while the case is still editable at that step. */
-export async function saveStep(ctx: AppContext, req: Request, user: UserDoc, caseDoc: CaseDoc, step: Step, set: Record<string, unknown>): Promise<CaseDoc> {
+export async function saveStep(req: Request, user: UserDoc, caseDoc: CaseDoc, step: Step, set: Record<string, unknown>): Promise<CaseDoc> {
   const stages = (Object.keys(EDITABLE) as Stage[]).filter((s) => canEditStep(s, step));
   const updated = await Case.findOneAndUpdate(
     { _id: caseDoc._id, applicant: user._id, stage: { $in: stages } },
@@ -98,7 +100,6 @@ export async function saveStep(ctx: AppContext, req: Request, user: UserDoc, cas
   );
   if (!updated) throw new ConflictError('applications.notEditable');
   await recordAudit(req, { action: 'case.application_saved', targetType: 'Case', targetId: String(caseDoc._id), summary: { step } });
-  void ctx;
   return updated;
 }
 

@@ -1,6 +1,6 @@
 // Route helpers shared by the applicant's and the staff's case pages: the 409 page for a stale
 // form, and reading the hidden version field.
-import type { Response } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { BadRequestError } from '../errors.ts';
 import { describeConflict } from './present.ts';
 
@@ -24,3 +24,10 @@ export function bodyText(body: unknown, name: string): string {
   const s = Array.isArray(v) ? v[0] : v;
   return typeof s === 'string' ? s.trim() : '';
 }
+
+/** Adds this feature's stylesheet to its pages (the layout links every entry of `styles`). */
+export const withStyles: RequestHandler = (_req, res, next) => {
+  const styles = Array.isArray(res.locals.styles) ? (res.locals.styles as string[]) : [];
+  if (!styles.includes('/static/css/cases.css')) res.locals.styles = [...styles, '/static/css/cases.css'];
+  next();
+};

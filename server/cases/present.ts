@@ -1,9 +1,8 @@
 // View models shared by the case page (staff) and the application page (applicant): timeline,
 // conflict description, support tracks and e-mail log. Names are looked up in one query per page.
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { TFunction } from 'i18next';
-import { viewsDir } from '../views/engine.ts';
+import type { UserDoc } from '../../models/user.ts';
+import { checklistForCase } from '../documents/presenter.ts';
 import { Case } from '../../models/case.ts';
 import { User } from '../../models/user.ts';
 import { sameId } from '../policies/index.ts';
@@ -177,17 +176,8 @@ export function messagesView(messages: Array<{ at: Date; author: unknown; fromAp
   }));
 }
 
-/** Loads the documents checklist view when the documents feature is present. */
-const PRESENTER_MODULE = '../documents/presenter.ts';
-type ChecklistFn = (caseDoc: unknown, call: unknown, viewer: unknown) => Promise<unknown>;
-let presenter: Promise<ChecklistFn | undefined> | undefined;
-export async function documentsChecklist(caseDoc: unknown, call: unknown, viewer: unknown): Promise<unknown> {
-  presenter ??= import(PRESENTER_MODULE).then(
-    (m: { checklistForCase?: ChecklistFn }) => m.checklistForCase,
-    () => undefined,
-  );
-  const fn = await presenter;
-  // Both halves of the contract must be there: the presenter and the partial that renders it.
-  if (!fn || !call || !existsSync(path.join(viewsDir, 'partials', 'documents-checklist.hbs'))) return undefined;
-  return fn(caseDoc, call, viewer);
+/** The documents checklist view (documents feature), rendered by its partial on both case pages. */
+export async function documentsChecklist(caseDoc: unknown, call: unknown, viewer: UserDoc): Promise<unknown> {
+  if (!call) return undefined;
+  return checklistForCase(caseDoc as never, call as never, viewer);
 }

@@ -8,6 +8,7 @@ import { Call } from '../../models/call.ts';
 import { User, type UserDoc } from '../../models/user.ts';
 import { STAGES, SUPPORT_KINDS, TRACKS } from '../../models/constants.ts';
 import { caseScopeFilter } from '../policies/case.ts';
+import { documentFlags } from '../documents/index.ts';
 import { ACTIVE_SUPPORT, supportOverdue } from './support.ts';
 
 export const SORTS = ['due', 'submitted', 'reference', 'score'] as const;
@@ -147,18 +148,6 @@ interface LeanRow {
   supportTracks?: Array<{ kind: string; status: string; dueAt?: Date | null }>;
 }
 
-type DocumentFlagsFn = (ids: unknown[], now?: Date) => Promise<Map<string, { expired: number; expiring: number }>>;
-let documentFlagsFn: Promise<DocumentFlagsFn | undefined> | undefined;
-// The documents feature is optional for the queue: flags appear when its module is present.
-const DOCUMENTS_MODULE = '../documents/index.ts';
-function loadDocumentFlags(): Promise<DocumentFlagsFn | undefined> {
-  documentFlagsFn ??= import(DOCUMENTS_MODULE).then(
-    (m: { documentFlags?: DocumentFlagsFn }) => m.documentFlags,
-    () => undefined,
-  );
-  return documentFlagsFn;
-}
-
 export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date): Promise<QueuePage> {
   const filter = queueFilter(user, q, now);
   const total = await Case.countDocuments(filter);
@@ -172,11 +161,10 @@ export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date): Promis
 
   const assigneeIds = [...new Set(docs.map((d) => d.assignee && String(d.assignee)).filter(Boolean))] as string[];
   const callIds = [...new Set(docs.map((d) => String(d.call)))];
-  const flagsFn = await loadDocumentFlags();
   const [assignees, calls, flags] = await Promise.all([
     assigneeIds.length ? User.find({ _id: { $in: assigneeIds } }, { name: 1 }).lean() : Promise.resolve([]),
     callIds.length ? Call.find({ _id: { $in: callIds } }, { title: 1 }).lean() : Promise.resolve([]),
-    flagsFn && docs.length ? flagsFn(docs.map((d) => d._id), now) : Promise.resolve(new Map<string, { expired: number; expiring: number }>()),
+    docs.length ? documentFlags(docs.map((d) => d._id), now) : Promise.resolve(new Map<string, { expired: number; expiring: number }>()),
   ]);
   const assigneeName = new Map(assignees.map((u) => [String(u._id), u.name]));
   const callTitle = new Map(calls.map((c) => [String(c._id), c.title]));

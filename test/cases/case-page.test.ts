@@ -56,6 +56,13 @@ describe('cases: the case page', () => {
     expect(res.text).to.include(`action="/cases/${c._id}/actions/put_on_hold"`);
     expect(res.text).not.to.include('/actions/shortlist"');
     expect(versionIn(res.text, `/cases/${c._id}/actions/start_screening`)).to.equal(String(c.version));
+    // The documents checklist of the call, from the documents feature.
+    const withDocs = await createCase({ applicant, call: await createCall({ institute: call.institute, checklist: [{ type: 'cv', phase: 'application', required: true }] }), stage: 'screening' });
+    const docsPage = await page(a, `/cases/${withDocs._id}`);
+    expect(docsPage.text).to.include('data-documents-checklist');
+    expect(docsPage.text).to.include('Curriculum vitae');
+    const applicantView = await page(await signedIn(t, applicant), `/applications/${withDocs._id}`);
+    expect(applicantView.text).to.include('data-documents-checklist');
     // A leader reads the case; leaders have no HR buttons here and cannot write notes.
     const l = await signedIn(t, leader);
     const lr = await page(l, `/cases/${c._id}`);

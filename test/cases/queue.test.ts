@@ -6,6 +6,7 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
+import { CaseDocument } from '../../models/document.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { signedIn, page, post } from '../applications/support.ts';
@@ -109,6 +110,28 @@ describe('cases: the HR queue', () => {
     expect(row(mine[0]!)).to.include('badge err');
     expect(row(mine[7]!)).to.include('Housing');
     expect(row(mine[20]!)).not.to.include('Overdue');
+  });
+
+  it('shows document flags from the documents feature (an expired passport)', async () => {
+    await CaseDocument.create({
+      case: mine[15]!._id,
+      type: 'passport',
+      version: 1,
+      current: true,
+      storage: 'disk',
+      storageKey: `test-${mine[15]!._id}`,
+      originalName: 'passport.pdf',
+      mimeType: 'application/pdf',
+      size: 1000,
+      sha256: 'a'.repeat(64),
+      uploadedBy: applicant._id,
+      status: 'accepted',
+      expiresAt: new Date(Date.now() - 10 * DAY),
+    });
+    const a = await signedIn(t, hr);
+    const res = await page(a, '/cases?size=100');
+    const at = res.text.indexOf(`data-case="${mine[15]!._id}"`);
+    expect(res.text.slice(at, res.text.indexOf('</tr>', at))).to.include('1 document(s) expired');
   });
 
   it('sorts by due date, submission date, reference and score', async () => {

@@ -1,0 +1,159 @@
+// In a real browser (Debian's Chromium): the applicant finds a call, applies (signing in on the
+// way), fills the steps and submits; the officer signs in with a second factor, starts screening
+// and requests information; the applicant answers; the officer sends the case to evaluation.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { CHROMIUM, launchBrowser, screenshotsDir } from '../support/browser.ts';
+import { createInstitute, createUser, totpCode, TEST_PASSWORD } from '../support/factories.ts';
+import { createCall } from '../support/case-factories.ts';
+import { Case } from '../../models/case.ts';
+import { User, type UserDoc } from '../../models/user.ts';
+import type { CallDoc } from '../../models/call.ts';
+import { seedHolidays } from '../../server/calendar/index.ts';
+
+describe('cases in the browser: apply, screen, request information, answer, evaluate', function () {
+  this.timeout(120_000);
+  let t: TestApp;
+  let browser: Browser | undefined;
+  let officer: UserDoc;
+  let applicant: UserDoc;
+  let call: CallDoc;
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) this.skip();
+    t = await startTestApp();
+    await seedHolidays();
+    const institute = await createInstitute();
+    officer = await createUser({ role: 'hr_officer', institute, name: 'Officer Browser' });
+    applicant = await createUser({ role: 'applicant', locale: 'en', name: 'Pham Minh' });
+    // No required documents, so screening can move on to evaluation without uploads.
+    call = await createCall({ institute, checklist: [], track: 'expert', title: { vi: 'Chuyên gia vật liệu', en: 'Materials expert' } });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  function watch(page: Page, errors: string[]) {
+    page.on('console', (m) => {
+      // A 422 re-rendered form is expected (the deliberate mistake); CSP or script errors are not.
+      if (m.type() === 'error' && !/status of (404|422)/.test(m.text())) errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(String(e)));
+  }
+
+  async function click(page: Page, selector: string) {
+    await Promise.all([page.waitForLoadState('load'), page.waitForNavigation(), page.click(selector)]);
+  }
+
+  it('carries one application from the call list to evaluation', async () => {
+    const errors: string[] = [];
+    const ap = await (await browser!.newContext({ locale: 'en-GB' })).newPage();
+    const hr = await (await browser!.newContext({ locale: 'en-GB' })).newPage();
+    watch(ap, errors);
+    watch(hr, errors);
+    try {
+      // --- applicant: find the call and apply; sign-in comes on the way
+      await ap.goto(`${t.baseUrl}/calls`);
+      await click(ap, `a[href="/calls/${call._id}"]`);
+      expect(await ap.textContent('h1')).to.include('Materials expert');
+      await click(ap, `a[href="/calls/${call._id}/apply"]`);
+      expect(new URL(ap.url()).pathname).to.equal('/signin');
+      await ap.fill('#f-email', applicant.email);
+      await ap.fill('#f-password', TEST_PASSWORD);
+      await click(ap, 'main form button[type=submit]');
+      expect(new URL(ap.url()).pathname).to.equal(`/calls/${call._id}/apply`);
+      await click(ap, `form[action="/calls/${call._id}/apply"] button[type=submit]`);
+      const c = (await Case.findOne({ applicant: applicant._id, call: call._id }).lean())!;
+      expect(new URL(ap.url()).pathname).to.equal(`/applications/${c._id}/edit/profile`);
+
+      // profile: a mistake first, shown beside the field with what was typed kept
+      await ap.fill('#f-fullName', 'Pham Van Minh');
+      await ap.fill('#f-dateOfBirth', '1982-09-03');
+      await ap.selectOption('#f-nationality', 'FR');
+      await ap.selectOption('#f-countryOfResidence', 'FR');
+      await ap.check('input[name="overseasVietnamese"][value="yes"]');
+      await ap.fill('#f-phone', 'not a phone');
+      await ap.fill('#f-currentPosition', 'Research director');
+      await ap.fill('#f-currentEmployer', 'CNRS');
+      await ap.selectOption('#f-highestDegree', 'phd');
+      await ap.fill('#f-field', 'Materials science');
+      await click(ap, 'button[name="go"][value="next"]');
+      expect(await ap.textContent('#f-phone-error')).to.match(/phone/i);
+      expect(await ap.inputValue('#f-fullName')).to.equal('Pham Van Minh');
+      await ap.fill('#f-phone', '+33 1 23 45 67 89');
+      await click(ap, 'button[name="go"][value="next"]');
+      expect(new URL(ap.url()).pathname).to.equal(`/applications/${c._id}/edit/eligibility`);
+
+      // eligibility: every criterion of the track answered
+      for (const radio of await ap.$$('input[type=radio][value="yes"]')) await radio.check();
+      await click(ap, 'button[name="go"][value="next"]');
+      // achievements
+      await ap.fill('#f-pub_0_title', 'Perovskite stability at scale');
+      await ap.fill('#f-pub_0_year', '2022');
+      await click(ap, 'button[name="go"][value="next"]');
+      // dependants: none
+      await click(ap, 'button[name="go"][value="next"]');
+      // support
+      await ap.check('input[name="workPermit"]');
+      await ap.check('input[name="residenceCard"]');
+      await click(ap, 'button[name="go"][value="next"]');
+      expect(new URL(ap.url()).pathname).to.equal(`/applications/${c._id}/edit/review`);
+      expect(await ap.$('#missing-parts')).to.equal(null);
+      await ap.screenshot({ path: path.join(screenshotsDir, 'cases-review.png'), fullPage: true });
+      await click(ap, `form[action="/applications/${c._id}/submit"] button[type=submit]`);
+      expect(new URL(ap.url()).pathname).to.equal(`/applications/${c._id}`);
+      expect(await ap.textContent('h1')).to.include('Submitted');
+      expect((await Case.findById(c._id).lean())!.stage).to.equal('submitted');
+
+      // --- officer: sign in with the second factor, find the case in the queue, start screening
+      await hr.goto(`${t.baseUrl}/signin`);
+      await hr.fill('#f-email', officer.email);
+      await hr.fill('#f-password', TEST_PASSWORD);
+      await click(hr, 'main form button[type=submit]');
+      expect(new URL(hr.url()).pathname).to.equal('/signin/second-factor');
+      await hr.fill('#f-code', totpCode((await User.findById(officer._id).lean())!));
+      await click(hr, 'main form button[type=submit]');
+      await hr.goto(`${t.baseUrl}/cases?assignee=unassigned`);
+      await click(hr, `a[href="/cases/${c._id}"]`);
+      expect(await hr.textContent('h1')).to.include('Pham Van Minh');
+      await click(hr, `form[action="/cases/${c._id}/actions/start_screening"] button`);
+      expect(await hr.textContent('#stage')).to.equal('Screening');
+
+      // request information: items, one per line, and a due date
+      await click(hr, `a[href="/cases/${c._id}/request-info"]`);
+      await hr.fill('#f-items', 'Certified copy of your doctorate\nName of two referees');
+      await hr.fill('#f-dueAt', '2099-06-30');
+      await click(hr, `form[action="/cases/${c._id}/request-info"] button[type=submit]`);
+      expect(await hr.textContent('#stage')).to.equal('Awaiting applicant');
+
+      // --- applicant: sees the request and answers
+      await ap.goto(`${t.baseUrl}/applications/${c._id}`);
+      expect(await ap.textContent('#info-request')).to.include('Name of two referees');
+      await ap.fill('#f-answer', 'Referees: Prof. Dupont and Dr. Lê. The certified copy is on its way.');
+      await click(ap, `form[action="/applications/${c._id}/answer"] button[type=submit]`);
+      expect(await ap.textContent('.flash')).to.include('answer was sent');
+      expect((await Case.findById(c._id).lean())!.stage).to.equal('screening');
+
+      // --- officer: reads the answer and sends the case to evaluation
+      await hr.goto(`${t.baseUrl}/cases/${c._id}`);
+      expect(await hr.textContent('#info-request')).to.include('Prof. Dupont');
+      await click(hr, `form[action="/cases/${c._id}/actions/send_to_evaluation"] button`);
+      expect(await hr.textContent('#stage')).to.equal('Evaluation');
+      await hr.screenshot({ path: path.join(screenshotsDir, 'cases-case-page.png'), fullPage: true });
+
+      const final = (await Case.findById(c._id).lean())!;
+      expect(final.stage).to.equal('evaluation');
+      expect(final.history.map((h) => h.action)).to.include.members(['create', 'submit', 'start_screening', 'request_info', 'answer_info', 'send_to_evaluation']);
+      expect(errors, errors.join('\n')).to.deep.equal([]);
+    } catch (err) {
+      await ap.screenshot({ path: path.join(screenshotsDir, 'cases-browser-applicant-failure.png'), fullPage: true }).catch(() => {});
+      await hr.screenshot({ path: path.join(screenshotsDir, 'cases-browser-officer-failure.png'), fullPage: true }).catch(() => {});
+      throw err;
+    }
+  });
+});
