@@ -1,0 +1,92 @@
+// Later steps on the applicant's page: the leader's decision buttons on the case page, the offer
+// accepted or declined by the applicant (support tracks start on acceptance), and the timeline the
+// applicant sees (stage changes without staff names or internal notes).
+import { expect } from 'chai';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { createInstitute, createUser } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import { Case } from '../../models/case.ts';
+import type { UserDoc } from '../../models/user.ts';
+import type { CallDoc } from '../../models/call.ts';
+import { seedHolidays } from '../../server/calendar/index.ts';
+import { signedIn, page, post, versionIn, deliver } from './support.ts';
+
+describe('applications: decisions, offer and timeline', () => {
+  let t: TestApp;
+  let leader: UserDoc;
+  let hr: UserDoc;
+  let applicant: UserDoc;
+  let call: CallDoc;
+
+  before(async () => {
+    t = await startTestApp();
+    await seedHolidays();
+    const institute = await createInstitute();
+    leader = await createUser({ role: 'leader', institute, name: 'Director Secret' });
+    hr = await createUser({ role: 'hr_officer', institute, name: 'Officer Hidden' });
+    applicant = await createUser({ role: 'applicant', locale: 'en' });
+    call = await createCall({ institute, checklist: [] });
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  it('gives the leader the decision buttons (shortlist, offer) on the case page', async () => {
+    const c = await createCase({ applicant, call, stage: 'evaluation' });
+    const l = await signedIn(t, leader);
+    const p = await page(l, `/cases/${c._id}`);
+    expect(p.text).to.include(`action="/cases/${c._id}/actions/shortlist"`);
+    expect(p.text).to.include(`action="/cases/${c._id}/actions/reject"`);
+    const r = await post(l, p.text, `/cases/${c._id}/actions/shortlist`, { version: versionIn(p.text, `/cases/${c._id}/actions/shortlist`) });
+    expect(r.status).to.equal(303);
+    const p2 = await page(l, `/cases/${c._id}`);
+    expect((await post(l, p2.text, `/cases/${c._id}/actions/approve_offer`, { version: versionIn(p2.text, `/cases/${c._id}/actions/approve_offer`) })).status).to.equal(303);
+    expect((await Case.findById(c._id).lean())!.stage).to.equal('offer');
+  });
+
+  it('lets the applicant accept an offer: onboarding starts with the requested support tracks and their deadlines', async () => {
+    const c = await createCase({ applicant, call, stage: 'offer' });
+    const a = await signedIn(t, applicant);
+    const p = await page(a, `/applications/${c._id}`);
+    expect(p.text).to.include('name="decision" value="accept"');
+    expect(p.text).to.include('name="decision" value="decline"');
+    const res = await post(a, p.text, `/applications/${c._id}/offer`, { version: versionIn(p.text, `/applications/${c._id}/offer`), decision: 'accept' });
+    expect(res.status).to.equal(303);
+    const after = (await Case.findById(c._id).lean())!;
+    expect(after.stage).to.equal('onboarding');
+    const requested = after.supportTracks.filter((s) => s.status === 'requested').map((s) => s.kind).sort();
+    expect(requested).to.deep.equal(['residence_card', 'visa', 'work_permit']);
+    const h = await signedIn(t, hr);
+    const staff = await page(h, `/cases/${c._id}`);
+    expect(staff.text).to.include('data-track="work_permit"');
+    expect(staff.text).to.include(`action="/cases/${c._id}/support/visa"`);
+    await deliver(t, c._id);
+    await t.smtp.waitForTo(applicant.email, new RegExp(after.reference));
+  });
+
+  it('lets the applicant decline an offer', async () => {
+    const c = await createCase({ applicant, call, stage: 'offer' });
+    const a = await signedIn(t, applicant);
+    const p = await page(a, `/applications/${c._id}`);
+    const res = await post(a, p.text, `/applications/${c._id}/offer`, { version: versionIn(p.text, `/applications/${c._id}/offer`), decision: 'decline' });
+    expect(res.status).to.equal(303);
+    expect((await Case.findById(c._id).lean())!.stage).to.equal('withdrawn');
+  });
+
+  it('shows the applicant stage changes without staff names or internal notes', async () => {
+    const c = await createCase({ applicant, call, stage: 'submitted' });
+    const h = await signedIn(t, hr);
+    const p = await page(h, `/cases/${c._id}`);
+    await post(h, p.text, `/cases/${c._id}/notes`, { note: 'Internal: salary band B' });
+    await post(h, p.text, `/cases/${c._id}/assign`, { assignee: String(hr._id) });
+    expect((await post(h, p.text, `/cases/${c._id}/actions/start_screening`, { version: versionIn(p.text, `/cases/${c._id}/actions/start_screening`) })).status).to.equal(303);
+    const a = await signedIn(t, applicant);
+    const mine = await page(a, `/applications/${c._id}`);
+    const timeline = mine.text.slice(mine.text.indexOf('id="timeline"'), mine.text.indexOf('id="messages"'));
+    expect(timeline).to.include('Screening started');
+    expect(timeline).to.include('HR officer');
+    expect(mine.text).not.to.include('Officer Hidden');
+    expect(mine.text).not.to.include('salary band');
+    expect(timeline).not.to.include('Assigned');
+  });
+});
