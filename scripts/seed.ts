@@ -24,11 +24,12 @@ import { newTotpSecret, totpNow } from '../server/accounts/totp.ts';
 import { seedHolidays, workingDayDeadline } from '../server/calendar/index.ts';
 import { applyTransition, nextCaseReference, type Action } from '../server/workflow/index.ts';
 import { createStorage, newStorageKey, uploadTempDir } from '../server/documents/storage.ts';
+import { criteriaFor } from '../server/applications/tracks.ts';
 
 export const DEMO_PASSWORD = 'Demo-Talent-Programme-2026';
 const DOMAIN = 'demo.talent.local';
 
-// A tiny valid PDF, stored as the accepted application documents of cases past screening.
+// A tiny valid PDF, stored as the required application documents of the demo cases.
 const DEMO_PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
 
 async function main(): Promise<void> {
@@ -171,16 +172,14 @@ async function main(): Promise<void> {
           nationality,
           countryOfResidence: nationality,
           overseasVietnamese: locale === 'vi',
+          phone: '+84 24 3756 1234',
           currentPosition: 'Senior researcher',
           currentEmployer: 'University research centre',
           highestDegree: 'phd',
           field: call1.field,
           plannedArrival: new Date(Date.UTC(year + 1, 2, 1)),
         },
-        eligibility: [
-          { key: 'doctorate', met: true, evidence: 'PhD in materials science, 2011' },
-          { key: 'publications', met: true, evidence: '38 journal articles, h-index 21' },
-        ],
+        eligibility: criteriaFor(call1.track).map((c) => ({ key: c.key, met: true, evidence: 'See the CV and the list of publications.' })),
         achievements: {
           publications: [{ title: 'Defect engineering in wide-bandgap semiconductors', venue: 'Nature Materials', year: 2022 }],
           patents: [{ title: 'Low-temperature GaN deposition', number: 'EP3456789', year: 2021 }],
@@ -193,7 +192,9 @@ async function main(): Promise<void> {
         history: [{ at: now, actor: owner._id, actorRole: 'applicant', action: 'create', to: 'draft' }],
       });
       for (const [action, who, payload] of routes[stage]) {
-        if (action === 'send_to_evaluation') await storeAcceptedDocuments(c._id, call1, owner, hr);
+        // The applicant uploads the required documents before submitting; HR accepts them before evaluation.
+        if (action === 'submit') await storeDocuments(c._id, call1, owner);
+        if (action === 'send_to_evaluation') await CaseDocument.updateMany({ case: c._id, status: 'pending' }, { $set: { status: 'accepted', reviewedBy: hr._id, reviewedAt: new Date() } });
         const actor = who === 'applicant' ? owner : who === 'hr' ? hr : leader;
         const p = payload?.dueAt === 'DUE' ? { ...payload, dueAt: await workingDayDeadline(new Date(), 10) } : payload;
         c = await applyTransition(ctx, { caseId: c._id, action, actor, expectedVersion: c.version, payload: p });
@@ -201,7 +202,7 @@ async function main(): Promise<void> {
       created.push(`    ${c.reference}  ${stage.padEnd(18)} ${fullName} <${owner.email}>`);
     }
 
-    async function storeAcceptedDocuments(caseId: Types.ObjectId, call: CallDoc, owner: UserDoc, reviewer: UserDoc): Promise<void> {
+    async function storeDocuments(caseId: Types.ObjectId, call: CallDoc, owner: UserDoc): Promise<void> {
       const tmpDir = uploadTempDir(config!);
       await mkdir(tmpDir, { recursive: true });
       for (const item of call.checklist.filter((i) => i.phase === 'application' && i.required)) {
@@ -224,9 +225,7 @@ async function main(): Promise<void> {
           size: DEMO_PDF.length,
           sha256,
           uploadedBy: owner._id,
-          status: 'accepted',
-          reviewedBy: reviewer._id,
-          reviewedAt: new Date(),
+          status: 'pending',
           ...(item.type === 'passport' ? { issuedAt: new Date(Date.UTC(year - 2, 0, 15)), expiresAt: new Date(Date.UTC(year + 8, 0, 14)) } : {}),
         });
       }

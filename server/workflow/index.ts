@@ -30,8 +30,8 @@ import {
   type Transition,
 } from './transitions.ts';
 
-export { ACTIONS, TRANSITIONS, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, isAction, missingParts, WORKFLOW_TEMPLATES } from './transitions.ts';
-export type { Action, Transition } from './transitions.ts';
+export { ACTIONS, TRANSITIONS, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, isAction, WORKFLOW_TEMPLATES } from './transitions.ts';
+export type { Action, Transition, Guard, GuardFailures } from './transitions.ts';
 
 export interface ApplyTransitionInput {
   caseId: unknown;
@@ -170,10 +170,10 @@ export async function applyTransition(ctx: AppContext, input: ApplyTransitionInp
 
   const call = await Call.findById(caseDoc.call);
   if (row.guard) {
-    const unmet = await row.guard({ caseDoc, call, now });
+    const unmet = await row.guard({ caseDoc, call, now, locale });
     if (unmet) {
       const t = translator(locale);
-      throw new ValidationError(Object.fromEntries(Object.entries(unmet).map(([k, v]) => [k, t(v)])), 'workflow.guardFailed');
+      throw new ValidationError(Object.fromEntries(Object.entries(unmet).map(([k, v]) => [k, typeof v === 'string' ? t(v) : t(v.key, v.params ?? {})])), 'workflow.guardFailed');
     }
   }
 

@@ -8,6 +8,7 @@ import type { Role } from '../../models/user.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { requiredDocumentsAccepted } from '../documents/index.ts';
+import { missingParts as applicationMissingParts } from '../applications/completeness.ts';
 
 export const ACTIONS = [
   'submit',
@@ -36,10 +37,15 @@ export interface GuardInput {
   caseDoc: CaseDoc;
   call: CallDoc | null;
   now: Date;
+  /** The actor's language (some messages carry text such as a criterion's label). */
+  locale: string;
 }
 
-/** Returns field → i18n key for each unmet condition, or nothing when the guard passes. */
-export type Guard = (input: GuardInput) => Promise<Record<string, string> | undefined>;
+/** Field → i18n key (with params) of each unmet condition. */
+export type GuardFailures = Record<string, string | { key: string; params?: Record<string, unknown> }>;
+
+/** Returns the unmet conditions, or nothing when the guard passes. */
+export type Guard = (input: GuardInput) => Promise<GuardFailures | undefined>;
 
 export interface Transition {
   action: Action;
@@ -102,23 +108,21 @@ export const PAYLOADS = {
   note: noteOnly,
 };
 
-/** The profile, eligibility and support parts an application needs before it can be submitted. */
-export function missingParts(c: Pick<CaseDoc, 'profile' | 'eligibility' | 'supportRequested'>): Record<string, string> {
-  const missing: Record<string, string> = {};
-  const p = c.profile ?? {};
-  if (!p.fullName) missing['profile.fullName'] = 'workflow.missing.fullName';
-  if (!p.dateOfBirth) missing['profile.dateOfBirth'] = 'workflow.missing.dateOfBirth';
-  if (!p.nationality) missing['profile.nationality'] = 'workflow.missing.nationality';
-  if (!p.highestDegree) missing['profile.highestDegree'] = 'workflow.missing.highestDegree';
-  if (!p.field) missing['profile.field'] = 'workflow.missing.field';
-  if (!c.eligibility || c.eligibility.length === 0) missing.eligibility = 'workflow.missing.eligibility';
-  if (!c.supportRequested) missing.supportRequested = 'workflow.missing.support';
-  return missing;
-}
-
-const applicationComplete: Guard = async ({ caseDoc }) => {
-  const missing = missingParts(caseDoc);
-  return Object.keys(missing).length ? missing : undefined;
+/**
+ * Submit needs a complete application: every required profile field, every eligibility criterion
+ * of the track answered, dependants when family support is asked for, the required application
+ * documents uploaded, and the call still open. One source for that list: the applications
+ * module, whose review page shows the same parts with links to fix them.
+ */
+const applicationComplete: Guard = async ({ caseDoc, call, now, locale }) => {
+  const parts = await applicationMissingParts(caseDoc, call, locale, now);
+  if (parts.length === 0) return undefined;
+  const out: GuardFailures = {};
+  for (const p of parts) {
+    const field = p.step === 'documents' ? `documents.${String(p.params?.type ?? '')}` : p.field ? `${p.step}.${p.field}` : p.step;
+    out[field] = { key: p.key, params: p.params };
+  }
+  return out;
 };
 
 const requiredApplicationDocuments: Guard = async ({ caseDoc, call, now }) => {

@@ -5,6 +5,7 @@ import { Call, type CallDoc, type CallFields } from '../../models/call.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import type { Stage, Track } from '../../models/constants.ts';
 import { nextCaseReference } from '../../server/workflow/index.ts';
+import { criteriaFor } from '../../server/applications/tracks.ts';
 
 let n = 0;
 
@@ -58,7 +59,7 @@ export interface CaseOverrides {
   [field: string]: unknown;
 }
 
-/** A complete application in the given stage (default 'draft'), ready for the next transition. */
+/** A complete application (every required field and criterion) in the given stage (default 'draft'). */
 export async function createCase(over: CaseOverrides): Promise<CaseDoc> {
   const { applicant, call, stage = 'draft', assignee, ...rest } = over;
   const now = new Date();
@@ -73,12 +74,13 @@ export async function createCase(over: CaseOverrides): Promise<CaseDoc> {
       nationality: 'DE',
       countryOfResidence: 'DE',
       overseasVietnamese: true,
+      phone: '+49 30 1234567',
       currentPosition: 'Senior researcher',
       currentEmployer: 'Max Planck Institute',
       highestDegree: 'phd',
       field: call.field,
     },
-    eligibility: [{ key: 'phd', met: true, evidence: 'PhD 2012' }],
+    eligibility: criteriaFor(call.track).map((c) => ({ key: c.key, met: true, evidence: 'Shown in the CV' })),
     supportRequested: { workPermit: true, visa: true, residenceCard: true, housing: false, citizenship: false, family: false },
     history: [{ at: now, actor: idOf(applicant), actorRole: 'applicant', action: 'create', to: 'draft' }],
     ...(stage !== 'draft' ? { submittedAt: now } : {}),

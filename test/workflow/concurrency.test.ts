@@ -148,7 +148,16 @@ describe('workflow: concurrency, stale forms and authorization', () => {
     const incomplete = await createCase({ applicant, call, profile: { fullName: 'A B' }, eligibility: [] });
     const missing = await applyTransition(w.ctx, { caseId: incomplete._id, action: 'submit', actor: applicant, expectedVersion: incomplete.version }).catch((e: unknown) => e);
     expect(missing).to.be.instanceOf(ValidationError);
-    expect(Object.keys((missing as ValidationError).fields)).to.include.members(['profile.dateOfBirth', 'profile.nationality', 'profile.highestDegree', 'eligibility']);
+    const fields = (missing as ValidationError).fields;
+    expect(Object.keys(fields)).to.include.members(['profile.dateOfBirth', 'profile.nationality', 'profile.highestDegree']);
+    expect(Object.keys(fields).some((k) => k.startsWith('eligibility.'))).to.equal(true);
+    expect((await Case.findById(incomplete._id).lean())!.stage).to.equal('draft');
+
+    // Required application documents must be uploaded before submitting.
+    const docsCall = await createCall({ institute: call.institute, checklist: [{ type: 'cv', phase: 'application', required: true }] });
+    const noDocs = await createCase({ applicant, call: docsCall });
+    const docsErr = await applyTransition(w.ctx, { caseId: noDocs._id, action: 'submit', actor: applicant, expectedVersion: noDocs.version }).catch((e: unknown) => e);
+    expect((docsErr as ValidationError).fields).to.have.keys(['documents.cv']);
 
     // Sending to evaluation waits for the required application documents.
     const strictCall = await createCall({ institute: call.institute, checklist: [{ type: 'cv', phase: 'application', required: true }] });
