@@ -12,7 +12,7 @@ import type { CallDoc } from '../../models/call.ts';
 import type { InstituteDoc } from '../../models/institute.ts';
 import { seedHolidays } from '../../server/calendar/index.ts';
 import { linkIn } from '../support/smtp.ts';
-import { signedIn, page, post, versionIn, deliver, text } from './support.ts';
+import { signedIn, page, post, versionIn, deliver, text, expectTranslated } from './support.ts';
 
 describe('applications: calls, apply, steps, review and submit over HTTP', () => {
   let t: TestApp;
@@ -41,6 +41,9 @@ describe('applications: calls, apply, steps, review and submit over HTTP', () =>
     expect(en.text).not.to.include('Closed call xyz');
     const vi = await request(t.app).get('/calls').set('Accept', 'text/html').set('Accept-Language', 'vi');
     expect(vi.text).to.include('Nghiên cứu viên quang lượng tử');
+    expectTranslated(vi.text, '/calls (vi)');
+    expectTranslated(en.text, '/calls (en)');
+    expectTranslated((await request(t.app).get(`/calls/${call._id}`).set('Accept', 'text/html').set('Accept-Language', 'vi')).text, '/calls/:id (vi)');
     const filtered = await request(t.app).get('/calls?track=chief_architect').set('Accept', 'text/html').set('Accept-Language', 'en');
     expect(filtered.text).not.to.include('Quantum optics researcher');
     const byField = await request(t.app).get('/calls?field=Quantum%20optics').set('Accept', 'text/html').set('Accept-Language', 'en');
@@ -84,6 +87,11 @@ describe('applications: calls, apply, steps, review and submit over HTTP', () =>
     expect(await Case.countDocuments({ applicant: applicant._id, call: call._id })).to.equal(1);
     const list = await page(a, '/applications');
     expect(list.text).to.include(c!.reference);
+    for (const step of ['profile', 'eligibility', 'achievements', 'dependants', 'support', 'review']) {
+      expectTranslated((await page(a, `/applications/${c!._id}/edit/${step}`)).text, `step ${step}`);
+    }
+    expectTranslated(list.text, 'my applications');
+    expectTranslated(confirm.text, 'the apply page');
     expect(list.text).to.include('Draft');
   });
 

@@ -40,3 +40,10 @@ export async function deliver(t: TestApp, caseId: unknown): Promise<void> {
 export function text(html: string): string {
   return html.replace(/&#x27;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#x3D;/g, '=');
 }
+
+/** Fails when a page shows a translation key instead of text (a key missing from a locale file). */
+export function expectTranslated(html: string, where: string): void {
+  const body = html.replace(/<link[^>]*>|<script[^>]*><\/script>|href="[^"]*"|action="[^"]*"|src="[^"]*"/g, '');
+  const keys = body.match(/\b(?:calls|applications|cases|documents|workflow|common)\.[a-z][A-Za-z_]*(?:\.[A-Za-z_]+)*/g) ?? [];
+  expect(keys, `untranslated keys on ${where}`).to.deep.equal([]);
+}

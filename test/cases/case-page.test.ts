@@ -11,7 +11,7 @@ import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { seedHolidays } from '../../server/calendar/index.ts';
 import { linkIn } from '../support/smtp.ts';
-import { signedIn, page, post, versionIn, deliver, text } from '../applications/support.ts';
+import { signedIn, page, post, versionIn, deliver, text, expectTranslated } from '../applications/support.ts';
 
 async function snapshot(c: { _id: unknown }) {
   const s = (await Case.findById(c._id).lean())!;
@@ -63,6 +63,13 @@ describe('cases: the case page', () => {
     expect(docsPage.text).to.include('Curriculum vitae');
     const applicantView = await page(await signedIn(t, applicant), `/applications/${withDocs._id}`);
     expect(applicantView.text).to.include('data-documents-checklist');
+    expectTranslated(docsPage.text, 'the case page (en)');
+    expectTranslated(applicantView.text, 'the application page (vi)');
+    expectTranslated((await page(a, '/cases?size=100')).text, 'the queue (en)');
+    const vi = await signedIn(t, await createUser({ role: 'hr_officer', institute: call.institute, locale: 'vi' }));
+    expectTranslated((await page(vi, `/cases/${withDocs._id}`)).text, 'the case page (vi)');
+    expectTranslated((await page(vi, '/cases')).text, 'the queue (vi)');
+    expectTranslated((await page(vi, `/cases/${withDocs._id}/request-info`)).text, 'the request form (vi)');
     // A leader reads the case; leaders have no HR buttons here and cannot write notes.
     const l = await signedIn(t, leader);
     const lr = await page(l, `/cases/${c._id}`);
