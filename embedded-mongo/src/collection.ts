@@ -232,8 +232,38 @@ export class Collection {
 
 const filterCache = new Map<string, (d: Doc) => boolean>();
 
+/**
+ * Fast matcher for the most common filters: only plain-path equalities with a string, number,
+ * boolean, ObjectId or Date value ({ _id }, { email }, { case, status }). Building a mingo Query
+ * copies mingo's whole operator context, which dominated the cost (and garbage) of point lookups.
+ * Semantics as MongoDB's: a value at the path, or an element of an array there, equals the value.
+ */
+function simpleEquality(filter: Doc): ((d: Doc) => boolean) | undefined {
+  const entries = Object.entries(filter);
+  for (const [k, v] of entries) {
+    if (k.startsWith('$') || k.includes('$')) return undefined;
+    const ok = typeof v === 'string' || (typeof v === 'number' && !Number.isNaN(v)) || typeof v === 'boolean' || v instanceof ObjectId || v instanceof Date;
+    if (!ok) return undefined;
+  }
+  const eq = (x: unknown, v: unknown) => x === v || (typeof x === 'object' && x !== null && compareValues(x, v) === 0);
+  return (d) => {
+    for (const [k, v] of entries) {
+      const top = k.includes('.') ? undefined : d[k];
+      if (top !== undefined && !Array.isArray(top)) {
+        if (!eq(top, v)) return false;
+        continue;
+      }
+      const hit = valuesAtPath(d, k).some((x) => eq(x, v) || (Array.isArray(x) && x.some((y) => eq(y, v))));
+      if (!hit) return false;
+    }
+    return true;
+  };
+}
+
 export function compileFilter(filter: Doc | undefined): (d: Doc) => boolean {
   if (!filter || Object.keys(filter).length === 0) return () => true;
+  const fast = simpleEquality(filter);
+  if (fast) return fast;
   const q = new Query(filter as never);
   return (d) => q.test(d);
 }

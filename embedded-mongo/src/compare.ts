@@ -52,6 +52,9 @@ function bytesOf(v: unknown): Buffer {
 
 /** Total order over BSON values, as MongoDB sorts them. */
 export function compareValues(a: unknown, b: unknown): number {
+  // Fast paths for the common index keys (this runs for every B-tree comparison).
+  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'number' && typeof b === 'number' && a === a && b === b) return a < b ? -1 : a > b ? 1 : 0;
   const ra = typeRank(a);
   const rb = typeRank(b);
   if (ra !== rb) return ra < rb ? -1 : 1;
@@ -101,7 +104,8 @@ export function compareValues(a: unknown, b: unknown): number {
       return Buffer.compare(ba, bb);
     }
     case 8:
-      return Buffer.compare(Buffer.from((a as ObjectId).id), Buffer.from((b as ObjectId).id));
+      // ObjectId.id is already a Uint8Array: Buffer.from() would copy both on every comparison
+      return Buffer.compare((a as ObjectId).id, (b as ObjectId).id);
     case 9:
       return cmp(a as boolean, b as boolean) ;
     case 10:

@@ -1,0 +1,169 @@
+// Benchmark of the embedded MongoDB-compatible server on a durable (fsync'd) data directory, through
+// the official driver: `npm run bench:db`. Not a test: it prints figures (a table and one JSON line).
+//   durable inserts/s, 16 concurrent clients, 100,000 documents        target ≥ 5,000/s
+//   indexed findOne latency p50/p99 over 10,000 queries                target p99 ≤ 1 ms
+//   the same query on an unindexed field, and the ratio
+//   restart time (stop → start → first query answered)                 target ≤ 5 s
+//   journal size before and after compact(), restart time after compaction
+// Options (environment): BENCH_DOCS (100000), BENCH_CLIENTS (16), BENCH_QUERIES (10000),
+// BENCH_SCANS (200), BENCH_DBPATH (a temp directory, removed at the end unless given).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { MongoClient } from 'mongodb';
+import { startEmbeddedMongo, type EmbeddedMongo } from '../embedded-mongo/src/index.ts';
+
+const DOCS = Number(process.env.BENCH_DOCS ?? 100_000);
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
+const QUERIES = Number(process.env.BENCH_QUERIES ?? 10_000);
+const SCANS = Number(process.env.BENCH_SCANS ?? 200);
+const dbPath = process.env.BENCH_DBPATH ?? mkdtempSync(path.join(tmpdir(), 'bench-embedded-mongo-'));
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+const round = (n: number, d = 3) => Math.round(n * 10 ** d) / 10 ** d;
+const mb = (b: number) => round(b / 1048576, 1);
+
+interface Doc {
+  seq: number;
+  email: string;
+  name: string;
+  group: number;
+  score: number;
+  tags: string[];
+  createdAt: Date;
+}
+
+function makeDoc(seq: number): Doc {
+  return {
+    seq,
+    email: `user${seq}@example.org`,
+    name: `Name ${seq}`,
+    group: seq % 100,
+    score: (seq * 7919) % 1000,
+    tags: ['alpha', 'beta', 'gamma'].slice(0, 1 + (seq % 3)),
+    createdAt: new Date(1_700_000_000_000 + seq * 1000),
+  };
+}
+
+async function timeLatency(n: number, query: (i: number) => Promise<unknown>): Promise<{ p50: number; p99: number; mean: number }> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const r = await query(i);
+    times.push(performance.now() - t0);
+    if (!r) throw new Error(`query ${i} found nothing`);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p99: percentile(times, 99), mean: times.reduce((s, x) => s + x, 0) / times.length };
+}
+
+/** Starts the server and measures until a first query is answered through a fresh client. */
+async function timedStart(): Promise<{ server: EmbeddedMongo; client: MongoClient; ms: number }> {
+  const t0 = performance.now();
+  const server = await startEmbeddedMongo({ port: 0, dbPath });
+  const client = new MongoClient(server.uri('bench'));
+  await client.connect();
+  const doc = await client.db().collection<Doc>('people').findOne({ email: 'user1@example.org' });
+  if (!doc) throw new Error('first query after restart found nothing');
+  return { server, client, ms: performance.now() - t0 };
+}
+
+async function main(): Promise<void> {
+  console.log(`embedded-mongo bench: ${DOCS} documents, ${CLIENTS} clients, dbPath ${dbPath} (durable: fsync per group commit)`);
+  let server = await startEmbeddedMongo({ port: 0, dbPath });
+  const setup = new MongoClient(server.uri('bench'));
+  await setup.connect();
+  const people = setup.db().collection<Doc>('people');
+  await people.createIndex({ email: 1 }, { unique: true });
+
+  // ---- durable inserts, 16 concurrent clients, one insertOne per document
+  const clients = await Promise.all(Array.from({ length: CLIENTS }, async () => {
+    const c = new MongoClient(server.uri('bench'), { maxPoolSize: 1 });
+    await c.connect();
+    return c;
+  }));
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(clients.map(async (c) => {
+    const coll = c.db().collection<Doc>('people');
+    for (let seq = next++; seq < DOCS; seq = next++) await coll.insertOne(makeDoc(seq));
+  }));
+  const insertMs = performance.now() - t0;
+  const insertsPerSec = DOCS / (insertMs / 1000);
+  await Promise.all(clients.map((c) => c.close()));
+  if ((await people.estimatedDocumentCount()) !== DOCS) throw new Error('document count mismatch after inserts');
+
+  // ---- indexed findOne
+  const indexed = await timeLatency(QUERIES, (i) => people.findOne({ email: `user${(i * 7919) % DOCS}@example.org` }));
+  // ---- unindexed findOne (a full scan of the collection each time)
+  const unindexed = await timeLatency(SCANS, (i) => people.findOne({ name: `Name ${(i * 104729) % DOCS}` }));
+  const explain = await people.find({ email: 'user5@example.org' }).explain('executionStats');
+  const examined = explain.executionStats?.totalDocsExamined as number;
+
+  // ---- restart
+  await setup.close();
+  const statsBefore = server.stats();
+  await server.stop();
+  const r1 = await timedStart();
+  server = r1.server;
+  const restartMs = r1.ms;
+
+  // ---- compaction
+  const journalBefore = server.stats().journalBytes;
+  const compacted = await server.compact();
+  const journalAfter = server.stats().journalBytes;
+  await r1.client.close();
+  await server.stop();
+  const r2 = await timedStart();
+  server = r2.server;
+  const restartAfterCompactMs = r2.ms;
+  await r2.client.close();
+  await server.stop();
+
+  const rows: Array<[string, string, string]> = [
+    ['durable inserts/s (16 clients, insertOne)', `${Math.round(insertsPerSec)}`, '≥ 5000'],
+    ['insert phase', `${round(insertMs / 1000, 2)} s`, ''],
+    ['indexed findOne p50', `${round(indexed.p50)} ms`, ''],
+    ['indexed findOne p99', `${round(indexed.p99)} ms`, '≤ 1 ms'],
+    ['indexed docs examined (explain)', `${examined}`, ''],
+    ['unindexed findOne p50', `${round(unindexed.p50)} ms`, ''],
+    ['unindexed findOne p99', `${round(unindexed.p99)} ms`, ''],
+    ['unindexed / indexed (p50)', `${Math.round(unindexed.p50 / indexed.p50)}×`, ''],
+    ['restart → first query', `${Math.round(restartMs)} ms`, '≤ 5000 ms'],
+    ['disk before restart (snapshot + journal)', `${mb(statsBefore.diskBytes)} MB`, ''],
+    ['journal before compact', `${mb(journalBefore)} MB`, ''],
+    ['journal after compact', `${mb(journalAfter)} MB`, ''],
+    ['disk before → after compact', `${mb(compacted.before)} → ${mb(compacted.after)} MB`, ''],
+    ['restart after compaction → first query', `${Math.round(restartAfterCompactMs)} ms`, '≤ 5000 ms'],
+  ];
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const w1 = Math.max(...rows.map((r) => r[1].length));
+  console.log('');
+  for (const [k, v, target] of rows) console.log(`${k.padEnd(w0)}  ${v.padStart(w1)}  ${target}`);
+  console.log('');
+  console.log(JSON.stringify({
+    bench: 'embedded-mongo',
+    docs: DOCS,
+    clients: CLIENTS,
+    insertsPerSec: Math.round(insertsPerSec),
+    indexedFindOneMs: { p50: round(indexed.p50), p99: round(indexed.p99), queries: QUERIES },
+    unindexedFindOneMs: { p50: round(unindexed.p50), p99: round(unindexed.p99), queries: SCANS },
+    unindexedOverIndexedP50: round(unindexed.p50 / indexed.p50, 1),
+    restartMs: Math.round(restartMs),
+    journalBytes: { beforeCompact: journalBefore, afterCompact: journalAfter },
+    diskBytes: { beforeCompact: compacted.before, afterCompact: compacted.after },
+    restartAfterCompactMs: Math.round(restartAfterCompactMs),
+    targetsMet: { inserts: insertsPerSec >= 5000, p99: indexed.p99 <= 1, restart: restartMs <= 5000 && restartAfterCompactMs <= 5000 },
+  }));
+  if (!process.env.BENCH_DBPATH) rmSync(dbPath, { recursive: true, force: true });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
