@@ -113,7 +113,7 @@ export function applyOperatorUpdate(oldDoc: Doc, update: Doc, opts: UpdateOption
   for (const [op, spec] of Object.entries(update) as Array<[string, Doc]>) {
     if (op === '$setOnInsert' && !opts.inserting) continue;
     for (const [rawPath, arg] of Object.entries(spec)) {
-      for (const path of expandPositional(doc, rawPath, opts)) applyOne(doc, op, path, arg, opts, oldDoc);
+      for (const path of expandPositional(doc, rawPath, opts, oldDoc)) applyOne(doc, op, path, arg, opts, oldDoc);
     }
   }
   if (!valuesEqual(doc._id, oldDoc._id) && !(opts.inserting && oldDoc._id === undefined)) {
@@ -123,7 +123,7 @@ export function applyOperatorUpdate(oldDoc: Doc, update: Doc, opts: UpdateOption
 }
 
 /** Turns `a.$.b`, `a.$[].b`, `a.$[x].b` into concrete paths for this document. */
-function expandPositional(doc: Doc, path: string, opts: UpdateOptions): string[] {
+function expandPositional(doc: Doc, path: string, opts: UpdateOptions, original: Doc): string[] {
   const parts = path.split('.');
   const idx = parts.findIndex((p) => p.startsWith('$'));
   if (idx < 0) return [path];
@@ -135,20 +135,23 @@ function expandPositional(doc: Doc, path: string, opts: UpdateOptions): string[]
   if (seg === '$') {
     if (opts.inserting) throw new CommandError('BadValue', `The positional operator did not find the match needed from the query.`);
     if (!Array.isArray(arr)) throw new CommandError('BadValue', 'The positional operator did not find the match needed from the query.');
-    const i = positionalIndex(doc, prefix, arr, opts.query ?? {});
+    // The position comes from the query's match on the document as it was before this update:
+    // earlier operators of the same update (e.g. $inc of a version in the filter) must not move it.
+    const before = getPath(original, prefix);
+    const i = Array.isArray(before) ? positionalIndex(original, prefix, before, opts.query ?? {}) : -1;
     if (i < 0) throw new CommandError('BadValue', 'The positional operator did not find the match needed from the query.');
-    return expandPositional(doc, join(i), opts);
+    return expandPositional(doc, join(i), opts, original);
   }
   if (!Array.isArray(arr)) {
     if (arr === undefined) return [];
     throw new CommandError('BadValue', `The path '${prefix}' must exist in the document in order to apply array updates.`);
   }
-  if (seg === '$[]') return arr.flatMap((_v, i) => expandPositional(doc, join(i), opts));
+  if (seg === '$[]') return arr.flatMap((_v, i) => expandPositional(doc, join(i), opts, original));
   const m = /^\$\[([a-z][a-zA-Z0-9]*)\]$/.exec(seg);
   if (!m) throw new CommandError('BadValue', `Unknown positional segment '${seg}' in '${path}'`);
   const id = m[1]!;
   const filter = arrayFilterFor(id, opts.arrayFilters ?? []);
-  return arr.flatMap((el, i) => (filter(el) ? expandPositional(doc, join(i), opts) : []));
+  return arr.flatMap((el, i) => (filter(el) ? expandPositional(doc, join(i), opts, original) : []));
 }
 
 function queryPaths(query: Doc, out: string[] = []): string[] {
