@@ -9,6 +9,7 @@ import { DEGREES } from '../models/constants.ts';
 import type { UserDoc } from '../models/user.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldErrors } from '../server/errors.ts';
 import { requireRole } from '../server/policies/index.ts';
+import { requireVerifiedEmail } from '../server/accounts/gates.ts';
 import { flash } from '../server/http/flash.ts';
 import { availableActions } from '../server/workflow/index.ts';
 import {
@@ -312,7 +313,8 @@ export function applicationsRoutes(ctx: AppContext): Router {
     res.redirect(303, `/applications/${String(saved._id)}/edit/${target}`);
   });
 
-  router.post('/applications/:id/submit', applicant, async (req, res) => {
+  // An application goes to staff only from an address the applicant has proved is theirs.
+  router.post('/applications/:id/submit', applicant, requireVerifiedEmail, async (req, res) => {
     const caseDoc = await ownCase(req.user, String(req.params.id));
     const version = formVersion(req.body);
     if (caseDoc.stage !== 'draft' || caseDoc.version !== version) {

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
-import { createCall } from '../support/case-factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
@@ -250,6 +250,19 @@ describe('applications: calls, apply, steps, review and submit over HTTP', () =>
     const late = await post(a, detail.text, `/applications/${c._id}/edit/profile`, { fullName: 'Changed' });
     expect(late.status).to.equal(409);
     expect((await Case.findById(c._id).lean())!.profile?.fullName).to.equal('Lan Tran Ngoc');
+  });
+
+  it('refuses to submit for an applicant who has not confirmed their e-mail address (403), and changes nothing', async () => {
+    const unverified = await createUser({ role: 'applicant', locale: 'en', verified: false });
+    const c = await createCase({ applicant: unverified, call, stage: 'draft' });
+    const a = await signedIn(t, unverified);
+    const review = await page(a, `/applications/${c._id}/edit/review`);
+    expect(review.status).to.equal(200);
+    const res = await post(a, review.text, `/applications/${c._id}/submit`, { version: String(c.version) });
+    expect(res.status).to.equal(403);
+    const after = (await Case.findById(c._id).lean())!;
+    expect(after.stage).to.equal('draft');
+    expect(after.version).to.equal(c.version);
   });
 
   it("refuses another applicant's case (404) and changes nothing", async () => {
