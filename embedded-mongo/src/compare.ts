@@ -50,10 +50,30 @@ function bytesOf(v: unknown): Buffer {
   return Buffer.from(v as Uint8Array);
 }
 
+/**
+ * MongoDB compares strings by their UTF-8 bytes, i.e. by code point; JS `<` compares UTF-16 code
+ * units, which puts astral characters (surrogate pairs) before U+E000..U+FFFF. Same result
+ * otherwise, so only the first differing unit needs the fix-up.
+ */
+export function compareStrings(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === n) return a.length < b.length ? -1 : 1;
+  let x = a.charCodeAt(i);
+  let y = b.charCodeAt(i);
+  if (x >= 0xd800 && y >= 0xd800) {
+    x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+    y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+  }
+  return x < y ? -1 : 1;
+}
+
 /** Total order over BSON values, as MongoDB sorts them. */
 export function compareValues(a: unknown, b: unknown): number {
   // Fast paths for the common index keys (this runs for every B-tree comparison).
-  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'string' && typeof b === 'string') return compareStrings(a, b);
   if (typeof a === 'number' && typeof b === 'number' && a === a && b === b) return a < b ? -1 : a > b ? 1 : 0;
   const ra = typeRank(a);
   const rb = typeRank(b);
@@ -72,7 +92,7 @@ export function compareValues(a: unknown, b: unknown): number {
       return cmp(x, y);
     }
     case 4:
-      return cmp(String(a), String(b));
+      return compareStrings(String(a), String(b));
     case 5: {
       const ka = Object.keys(a as object);
       const kb = Object.keys(b as object);
@@ -141,6 +161,10 @@ export function bsonTypeName(v: unknown): string {
   if (typeof v === 'string') return 'string';
   if (typeof v === 'boolean') return 'bool';
   if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < 2 ** 31 ? 'int' : 'double';
+  // before Long: bson's Timestamp extends Long
+  if (v instanceof Timestamp) return 'timestamp';
+  if (v instanceof MinKey) return 'minKey';
+  if (v instanceof MaxKey) return 'maxKey';
   if (v instanceof Long) return 'long';
   if (v instanceof Decimal128) return 'decimal';
   if (v instanceof Int32) return 'int';

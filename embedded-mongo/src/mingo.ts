@@ -1,7 +1,8 @@
 // mingo with BSON-aware comparison query operators. mingo compares values only when their JS types
 // match, so a Long beyond 2^53 or a Decimal128 never equals/exceeds a plain number (and two
 // Decimal128s compare as strings). MongoDB compares every numeric type by value: $eq, $ne, $gt,
-// $gte, $lt, $lte, $in and $nin are wrapped here to do that, and everything else is mingo's own.
+// $gte, $lt, $lte, $in and $nin are wrapped here to do that, $type knows BSON types, and
+// everything else is mingo's own.
 import { Context, ProcessingMode } from 'mingo';
 import { Query as BaseQuery } from 'mingo/query';
 import { Aggregator as BaseAggregator } from 'mingo/aggregator';
@@ -12,7 +13,7 @@ import * as expressionOps from 'mingo/operators/expression';
 import * as accumulatorOps from 'mingo/operators/accumulator';
 import * as windowOps from 'mingo/operators/window';
 import { resolve } from 'mingo/util';
-import { compareValues, isNumeric } from './compare.ts';
+import { bsonTypeName, compareValues, isNumeric, toNumber } from './compare.ts';
 
 type Op = (selector: string, value: unknown, options: unknown) => (o: unknown) => boolean;
 type AnyOpts = Record<string, unknown>;
@@ -51,6 +52,21 @@ function numericIn(orig: Op): Op {
   };
 }
 
+// $type by BSON type name or number; mingo knows only JS types (a Long is not 'long' to it).
+const TYPE_CODES: Record<number, string> = {
+  1: 'double', 2: 'string', 3: 'object', 4: 'array', 5: 'binData', 6: 'undefined', 7: 'objectId', 8: 'bool', 9: 'date',
+  10: 'null', 11: 'regex', 13: 'javascript', 16: 'int', 17: 'timestamp', 18: 'long', 19: 'decimal', [-1]: 'minKey', 127: 'maxKey',
+};
+const $type: Op = (selector, value) => {
+  const wanted = (Array.isArray(value) ? value : [value]).map((t) => (isNumeric(t) ? TYPE_CODES[toNumber(t)] ?? String(t) : String(t)));
+  const test = (v: unknown) => wanted.some((w) => (w === 'number' ? isNumeric(v) : bsonTypeName(v) === w));
+  return (o) => {
+    const lhs = resolve(o as never, selector, { unwrapArray: true } as never);
+    if (lhs === undefined) return false;
+    return test(lhs) || (Array.isArray(lhs) && lhs.some(test));
+  };
+};
+
 const q = queryOps as unknown as Record<string, Op>;
 const $eq = numericEquality(q.$eq!);
 const $in = numericIn(q.$in!);
@@ -73,6 +89,7 @@ const CONTEXT = Context.init({
     $gte: numericComparison(q.$gte!, (c) => c >= 0),
     $lt: numericComparison(q.$lt!, (c) => c < 0),
     $lte: numericComparison(q.$lte!, (c) => c <= 0),
+    $type,
   },
   projection: projectionOps,
   pipeline: { ...pipelineOps, $count },

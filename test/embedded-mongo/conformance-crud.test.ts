@@ -211,6 +211,43 @@ describe('embedded-mongo conformance: CRUD', function () {
       expect(idRange).to.have.length(2);
     });
 
+    it('orders strings by code point (UTF-8 bytes), astral characters last', async () => {
+      const c = t.db.collection<AnyDoc>(collName('strings'));
+      await c.insertMany([{ _id: 1, s: '\u{1F600}' }, { _id: 2, s: '\uFFFD' }, { _id: 3, s: 'a' }, { _id: 4, s: '\uE000' }, { _id: 5, s: 'ab' }]);
+      expect((await c.find().sort({ s: 1 }).toArray()).map((d) => d._id)).to.deep.equal([3, 5, 4, 2, 1]);
+      await c.createIndex({ s: 1 });
+      expect((await c.find().sort({ s: -1 }).toArray()).map((d) => d._id)).to.deep.equal([1, 2, 4, 5, 3]);
+    });
+
+    it('$type matches BSON types by name and number', async () => {
+      const c = t.db.collection<AnyDoc>(collName('types'));
+      await c.insertMany([
+        { _id: 'long', v: Long.fromString('9007199254740993') },
+        { _id: 'dec', v: Decimal128.fromString('1.5') },
+        { _id: 'str', v: 's' },
+        { _id: 'arr', v: ['s', 1] },
+        { _id: 'null', v: null },
+        { _id: 'ts', v: new Timestamp({ t: 5, i: 1 }) },
+        { _id: 'date', v: new Date(0) },
+        { _id: 'int', v: 5 },
+        { _id: 'dbl', v: 2.5 },
+        { _id: 'none' },
+      ]);
+      const ids = async (type: unknown) => (await c.find({ v: { $type: type } } as Document).sort({ _id: 1 }).toArray()).map((d) => d._id);
+      expect(await ids('long')).to.deep.equal(['long']);
+      expect(await ids(18)).to.deep.equal(['long']);
+      expect(await ids('decimal')).to.deep.equal(['dec']);
+      expect(await ids('string')).to.deep.equal(['arr', 'str']);
+      expect(await ids('array')).to.deep.equal(['arr']);
+      expect(await ids('null')).to.deep.equal(['null']);
+      expect(await ids('timestamp')).to.deep.equal(['ts']);
+      expect(await ids('date')).to.deep.equal(['date']);
+      expect(await ids('double')).to.deep.equal(['dbl']);
+      expect(await ids('int')).to.deep.equal(['arr', 'int']);
+      expect(await ids('number')).to.deep.equal(['arr', 'dbl', 'dec', 'int', 'long']);
+      expect(await ids(['bool', 'date'])).to.deep.equal(['date']);
+    });
+
     it('sorts an array field by its smallest element ascending and largest descending', async () => {
       const c = t.db.collection<AnyDoc>(collName('arrsort'));
       await c.insertMany([{ _id: 'a', v: [5, 1] }, { _id: 'b', v: [3] }, { _id: 'c', v: [2, 9] }]);
