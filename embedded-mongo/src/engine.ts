@@ -220,16 +220,16 @@ export class Engine {
         for (const index of coll.indexes.values()) {
           const ttl = index.spec.expireAfterSeconds;
           if (ttl === undefined || index.fields.length !== 1) continue;
-          const field = index.fields[0]![0];
           const ops: JournalOp[] = [];
-          for (const doc of [...coll.docs.values()]) {
-            const dates = valuesAtPath(doc, field).flat().filter((v): v is Date => v instanceof Date);
-            if (dates.length === 0) continue;
-            const earliest = Math.min(...dates.map((d) => d.getTime()));
-            if (earliest + toNumber(ttl) * 1000 <= now) {
-              coll.remove(doc);
-              ops.push({ op: 'delete', db, coll: coll.name, id: doc._id });
-            }
+          // The index itself finds what expired (a date key at or before the cutoff; arrays expire by
+          // their earliest date): no collection scan, and a partial TTL index expires only the
+          // documents its filter covers, as in MongoDB.
+          const cutoff = new Date(now - toNumber(ttl) * 1000);
+          const expired = new Map<string, Doc>();
+          for (const doc of index.range([{ lo: new Date(-8.64e15), hi: cutoff }])) expired.set(idKey(doc._id), doc);
+          for (const doc of expired.values()) {
+            coll.remove(doc);
+            ops.push({ op: 'delete', db, coll: coll.name, id: doc._id });
           }
           if (ops.length) await this.commit(ops);
         }

@@ -118,14 +118,21 @@ describe('embedded-mongo conformance: indexes and catalog', function () {
         { _id: 'notADate', at: 'yesterday' },
         { _id: 'missing' },
       ]);
+      // a partial TTL index expires only the documents its filter covers
+      const p = t.db.collection<AnyDoc>(collName('ttlpartial'));
+      await p.createIndex({ at: 1 }, { expireAfterSeconds: 1, partialFilterExpression: { kind: 'temp' } });
+      await p.insertMany([{ _id: 'temp', kind: 'temp', at: old }, { _id: 'keep', kind: 'keep', at: old }]);
       const limit = Date.now() + (kind === 'embedded' ? 15_000 : 75_000);
       let left: unknown[] = [];
+      let leftPartial: unknown[] = [];
       while (Date.now() < limit) {
         left = (await c.find().sort({ _id: 1 }).toArray()).map((d) => d._id);
-        if (!left.includes('old') && !left.includes('oldArray')) break;
+        leftPartial = (await p.find().sort({ _id: 1 }).toArray()).map((d) => d._id);
+        if (!left.includes('old') && !left.includes('oldArray') && !leftPartial.includes('temp')) break;
         await new Promise((r) => setTimeout(r, 250));
       }
       expect(left).to.deep.equal(['future', 'missing', 'notADate']);
+      expect(leftPartial).to.deep.equal(['keep']);
       const spec = (await c.listIndexes().toArray()).find((i) => i.name === 'at_1');
       expect(spec!.expireAfterSeconds).to.equal(1);
     });
