@@ -402,7 +402,8 @@ export class Engine {
   private async drop(db: string, cmd: Doc): Promise<Doc> {
     const name = validName(cmd.drop, 'collection');
     const coll = this.coll(db, name);
-    if (!coll) throw new CommandError('NamespaceNotFound', 'ns not found');
+    // Since MongoDB 7.0 (the version this server reports), dropping a missing collection succeeds.
+    if (!coll) return { ns: `${db}.${name}`, ok: 1 };
     const nIndexesWas = coll.indexes.size;
     this.dbs.get(db)!.delete(name);
     this.dropCursorsFor(`${db}.${name}`);

@@ -59,13 +59,4 @@ describe('embedded-mongo conformance: known differences (pending on the embedded
     await c.insertMany([{ body: 'the quick brown fox' }, { body: 'lazy dogs' }]);
     expect(await c.countDocuments({ $text: { $search: 'fox' } })).to.equal(1);
   });
-
-  it('MongoDB 7.0 answers drop of a missing collection with ok: 1', async function () {
-    embeddedSkips.call(this);
-    // The embedded server (which reports version 7.0.0) answers NamespaceNotFound (26), as MongoDB < 7.0 did.
-    const info = await t.db.admin().command({ buildInfo: 1 });
-    if ((info.versionArray as number[])[0]! < 7) this.skip();
-    const r = await t.db.command({ drop: collName('never') }).then((x) => x.ok, (e: { code?: number }) => e.code);
-    expect(r).to.equal(1);
-  });
 });
