@@ -9,8 +9,9 @@ class CountsReporter extends Spec {
     super(runner, options);
     runner.once(EVENT_RUN_END, () => {
       const s = runner.stats || {};
-      const pending = s.pending ? `, ${s.pending} skipped` : '';
-      process.stdout.write(`\n${s.passes || 0} passed, ${s.failures || 0} failed${pending}\n`);
+      // Skipped (pending) tests get their own line, so the last line keeps exactly the CI form.
+      if (s.pending) process.stdout.write(`\n${s.pending} skipped (pending)`);
+      process.stdout.write(`\n${s.passes || 0} passed, ${s.failures || 0} failed\n`);
     });
   }
 }
