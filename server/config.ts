@@ -114,3 +114,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
   return { ...cfg, ...overrides };
 }
+
+/** For command-line entry points (npm start, seed, create-admin): a bad configuration ends the process with its message. */
+export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}

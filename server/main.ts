@@ -1,7 +1,7 @@
 // `npm start`: validate config, open the database (embedded when MONGODB_URI is unset), start the
 // web server and background services, and shut all of it down cleanly on SIGTERM/SIGINT.
 import type { AddressInfo } from 'node:net';
-import { ConfigError, loadConfig } from './config.ts';
+import { loadConfigOrExit } from './config.ts';
 import { createLogger } from './logger.ts';
 import { openDatabase } from './db/index.ts';
 import { createMailer } from './mail/mailer.ts';
@@ -12,16 +12,7 @@ import { User } from '../models/user.ts';
 import { seedHolidays } from './calendar/index.ts';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
   const db = await openDatabase(config, logger);
   await seedHolidays(); // Vietnam's public holidays for the working-day calendar (idempotent)
