@@ -17,6 +17,7 @@ import { applyTransition, availableActions } from '../server/workflow/index.ts';
 import { parseEvaluationForm, submitEvaluation, evaluationsForViewer, EVALUATION_STAGE } from '../server/evaluations/index.ts';
 import { loadShortlist, invalidateShortlist, parseShortlistQuery, documentCompleteness, SHORTLIST_STAGES, SHORTLIST_SORTS } from '../server/evaluations/shortlist.ts';
 import { countryName, formatScore } from '../server/evaluations/present.ts';
+import { invalidateDashboard } from '../server/dashboard/index.ts';
 import { TRACKS, type Stage } from '../models/constants.ts';
 
 const DECISIONS = ['shortlist', 'reject', 'approve_offer'] as const;
@@ -119,6 +120,7 @@ export function shortlistsRoutes(ctx: AppContext): Router {
     const q = parseShortlistQuery(req.query as Record<string, unknown>);
     const list = await loadShortlist(call, req.user!, q);
     const locale = localeOf(res);
+    const t = res.locals.t as (k: string, o?: Record<string, unknown>) => string;
     const params = (page: number) => {
       const p = new URLSearchParams();
       for (const [k, v] of Object.entries(q)) if (k !== 'page' && v !== undefined && v !== '') p.set(k, String(v));
@@ -131,7 +133,17 @@ export function shortlistsRoutes(ctx: AppContext): Router {
       call: call.toObject(),
       callId: String(call._id),
       canEvaluate: canEvaluateCall(req.user!, call),
-      rows: list.rows.map((r) => ({ ...r, countryName: countryName(r.country, locale), scoreText: formatScore(r.score) })),
+      // Labels resolved here once per row (cheaper than a helper call per cell on a long list).
+      rows: list.rows.map((r) => ({
+        ...r,
+        countryName: countryName(r.country, locale),
+        scoreText: formatScore(r.score),
+        stageLabel: t(`workflow.stages.${r.stage}`),
+        trackLabel: t(`dashboard.tracks.${r.track}`),
+        degreeLabel: r.degree ? t(`shortlists.degrees.${r.degree}`) : '',
+        recommendations: r.recommendations.map((x) => ({ ...x, label: t(`shortlists.recommendationValues.${x.recommendation}`) })),
+      })),
+      labels: { hidden: t('shortlists.scoreHidden'), notScored: t('shortlists.notScored'), publications: t('shortlists.publications'), patents: t('shortlists.patents'), complete: t('shortlists.documentsComplete') },
       total: list.total,
       page: list.page,
       pages: list.pages,
@@ -180,7 +192,7 @@ export function shortlistsRoutes(ctx: AppContext): Router {
       call: call.toObject(),
       callId: String(call._id),
       columns,
-      criteria: call.scorecard ?? [],
+      criteria: call.toObject().scorecard ?? [],
     });
   });
 
@@ -227,7 +239,9 @@ export function shortlistsRoutes(ctx: AppContext): Router {
         requestId: String(req.id),
         ip: req.ip,
       });
+      // The leader's own decision shows at once on the shortlist and the dashboard.
       invalidateShortlist(call._id);
+      invalidateDashboard(call.institute);
     } catch (err) {
       if (err instanceof ValidationError) {
         await casePage(req, res, call, { decisionErrors: translateErrors(res, err.fields), decisionValues: { reason, action }, status: 422 });

@@ -19,7 +19,7 @@ import { BadRequestError } from '../errors.ts';
 
 export const SHORTLIST_STAGES = ['evaluation', 'shortlisted', 'offer', 'onboarding', 'arrived', 'closed'] as const satisfies readonly Stage[];
 export const SHORTLIST_SORTS = ['score', 'achievements', 'submitted', 'name'] as const;
-export const PAGE_SIZE = 50;
+export const PAGE_SIZE = 25;
 
 export const shortlistQuerySchema = z.object({
   stage: z.union([z.literal(''), z.enum(SHORTLIST_STAGES)]).optional(),
@@ -109,6 +109,34 @@ const rankingCache = new Map<string, { at: number; rows: Promise<CaseRow[]> }>()
 export function invalidateShortlist(callId: unknown): void {
   const prefix = `${String(callId)}|`;
   for (const k of rankingCache.keys()) if (k.startsWith(prefix)) rankingCache.delete(k);
+  sheetCache.delete(String(callId));
+}
+
+// Who recommended what, per case of a call: one indexed query for the whole call ({ call, case }),
+// shared like the ranking. Scorecards are written only by submitEvaluation, which drops the entry.
+type SheetSummary = { member: Types.ObjectId; recommendation: string; submittedAt: Date };
+const sheetCache = new Map<string, { at: number; byCase: Promise<Map<string, SheetSummary[]>> }>();
+
+function callSheets(callId: Types.ObjectId): Promise<Map<string, SheetSummary[]>> {
+  const key = String(callId);
+  const now = Date.now();
+  const hit = sheetCache.get(key);
+  if (hit && now - hit.at < RANKING_CACHE_MS) return hit.byCase;
+  const byCase = Evaluation.find({ call: callId }, { case: 1, member: 1, recommendation: 1, submittedAt: 1 })
+    .sort({ submittedAt: 1 })
+    .lean()
+    .then((sheets) => {
+      const m = new Map<string, SheetSummary[]>();
+      for (const s of sheets) {
+        const k = String(s.case);
+        if (!m.has(k)) m.set(k, []);
+        m.get(k)!.push({ member: s.member, recommendation: s.recommendation, submittedAt: s.submittedAt });
+      }
+      return m;
+    });
+  sheetCache.set(key, { at: now, byCase });
+  byCase.catch(() => sheetCache.delete(key));
+  return byCase;
 }
 
 function rankedRows(callId: Types.ObjectId, q: ShortlistQuery): Promise<CaseRow[]> {
@@ -153,17 +181,10 @@ export async function loadShortlist(call: CallDoc | (PolicyCall & { checklist?: 
   const cases = all.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
   const ids = cases.map((c) => c._id);
 
-  const [sheets, docs] = await Promise.all([
-    Evaluation.find({ case: { $in: ids } }, { case: 1, member: 1, recommendation: 1 }).sort({ submittedAt: 1 }).lean(),
-    documentCompleteness(ids, call),
-  ]);
-  const names = new Map((await User.find({ _id: { $in: [...new Set(sheets.map((s) => String(s.member)))] } }, { name: 1 }).lean()).map((u) => [String(u._id), u.name]));
-  const byCase = new Map<string, typeof sheets>();
-  for (const s of sheets) {
-    const k = String(s.case);
-    if (!byCase.has(k)) byCase.set(k, []);
-    byCase.get(k)!.push(s);
-  }
+  const [allSheets, docs] = await Promise.all([callSheets(callId), documentCompleteness(ids, call)]);
+  const byCase = new Map(ids.map((id) => [String(id), allSheets.get(String(id)) ?? []]));
+  const memberIds = [...new Set([...byCase.values()].flat().map((s) => String(s.member)))];
+  const names = new Map((await User.find({ _id: { $in: memberIds } }, { name: 1 }).lean()).map((u) => [String(u._id), u.name]));
   const rows: ShortlistRow[] = cases.map((c, i) => {
     const own = (byCase.get(String(c._id)) ?? []).some((s) => String(s.member) === String(viewer._id));
     const visible = canSeeOthersScores(viewer, call, own);

@@ -1,0 +1,107 @@
+// In a real browser (Debian's Chromium): a leader signs in with a second factor, opens the ranked
+// shortlist, compares two candidates side by side, scores one and approves the offer; the
+// applicant receives the offer e-mail (outbox dispatch + in-process SMTP); a screenshot of the
+// dashboard with its charts is saved under test-results/.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { CHROMIUM, launchBrowser, screenshotsDir } from '../support/browser.ts';
+import { createUser, totpCode, TEST_PASSWORD } from '../support/factories.ts';
+import { dispatchOnce } from '../../server/outbox/index.ts';
+import { clearDashboardCache } from '../../server/dashboard/index.ts';
+import { Case } from '../../models/case.ts';
+import { User } from '../../models/user.ts';
+import { submitEvaluation } from '../../server/evaluations/index.ts';
+import { makeWorld, applicantCase, type World } from './context.ts';
+
+describe('leaders in the browser: shortlist, compare, approve an offer, dashboard', function () {
+  this.timeout(120_000);
+  let t: TestApp;
+  let browser: Browser | undefined;
+  let w: World;
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) this.skip();
+    t = await startTestApp();
+    clearDashboardCache();
+    w = await makeWorld();
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  async function click(page: Page, selector: string) {
+    await Promise.all([page.waitForNavigation(), page.click(selector)]);
+  }
+
+  it('ranks, compares two candidates, approves an offer and e-mails the applicant', async () => {
+    const profile = (fullName: string, country: string, pubs: number) => ({ profile: { fullName, countryOfResidence: country, nationality: 'VN', highestDegree: 'phd', field: 'Materials science' }, achievements: { publicationsCount: pubs, patentsCount: 1 } });
+    const first = await applicantCase(w.call, 'shortlisted', profile('Nguyễn Thị Lan', 'DE', 30));
+    const second = await applicantCase(w.call, 'shortlisted', profile('Trần Quốc Huy', 'JP', 12));
+    await applicantCase(w.call, 'evaluation', profile('Lê Văn Nam', 'FR', 5));
+    // The panel member scored the two shortlisted candidates earlier (while they were in evaluation).
+    for (const [c, research] of [[first.kase, 5], [second.kase, 3]] as const) {
+      await Case.updateOne({ _id: c._id }, { $set: { stage: 'evaluation' } });
+      await submitEvaluation({ caseId: String(c._id), callId: String(w.call._id), member: w.member, input: { scores: { research, fit: 4 }, recommendation: 'yes', comment: '' }, now: new Date() });
+      await Case.updateOne({ _id: c._id }, { $set: { stage: 'shortlisted' } });
+    }
+    const errors: string[] = [];
+    const page = await (await browser!.newContext({ locale: 'en-GB' })).newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/status of 404/.test(m.text())) errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(String(e)));
+
+    // Sign in: password, then the authenticator code.
+    await page.goto(`${t.baseUrl}/signin`);
+    await page.fill('input[name="email"]', w.leader.email);
+    await page.fill('input[name="password"]', TEST_PASSWORD);
+    await click(page, 'form[action="/signin"] button[type="submit"]');
+    if (page.url().includes('/signin/second-factor')) {
+      await page.fill('input[name="code"]', totpCode((await User.findById(w.leader._id).lean())!));
+      await click(page, 'form[action="/signin/second-factor"] button[type="submit"]');
+    }
+
+    // The shortlists page lists the call; the shortlist ranks the candidates.
+    await page.goto(`${t.baseUrl}/shortlists`);
+    await click(page, `a[href="/shortlists/${w.call._id}"]`);
+    const names = await page.$$eval('table.shortlist tbody th[scope="row"] a', (as) => as.map((a) => a.textContent?.trim()));
+    expect(names).to.deep.equal(['Nguyễn Thị Lan', 'Trần Quốc Huy', 'Lê Văn Nam']);
+
+    // Compare the two shortlisted candidates side by side.
+    await page.check(`#sel-${first.kase._id}`);
+    await page.check(`#sel-${second.kase._id}`);
+    await click(page, '#compare-form button[type="submit"]');
+    expect(page.url()).to.include('/compare?ids=');
+    const headers = await page.$$eval('table.compare thead th a', (as) => as.map((a) => a.textContent?.trim()));
+    expect(headers).to.deep.equal(['Nguyễn Thị Lan', 'Trần Quốc Huy']);
+    expect(await page.textContent('table.compare')).to.include('Japan');
+
+    // Open the first and approve the offer.
+    await click(page, `table.compare thead a[href="/shortlists/${w.call._id}/cases/${first.kase._id}"]`);
+    await click(page, 'form.inline-form:has(input[value="approve_offer"]) button');
+    expect(await page.textContent('.flash')).to.include('offer was approved');
+    expect(await page.textContent('#case-stage')).to.equal('Offer');
+    expect((await Case.findById(first.kase._id).lean())!.stage).to.equal('offer');
+
+    await dispatchOnce(t.ctx, { owner: 'leaders-browser', caseIds: [first.kase._id] });
+    const mail = await t.smtp.waitForTo(first.applicant.email, /offer/);
+    expect(mail.subject).to.include(first.kase.reference);
+
+    // The dashboard draws its charts from the same-origin Chart.js, without CSP errors.
+    await page.goto(`${t.baseUrl}/dashboard`);
+    await page.waitForSelector('#dashboard-charts canvas');
+    expect(await page.$$eval('#dashboard-charts canvas', (c) => c.length)).to.be.greaterThan(2);
+    // The figures include the offer just approved: Offer, 1 now in stage, 1 reached.
+    const offerRow = await page.$eval('#table-funnel tbody', (tb) => [...tb.querySelectorAll('tr')].map((tr) => [...tr.children].map((c) => c.textContent?.trim()).join('|')).find((r) => r.startsWith('Offer|')));
+    expect(offerRow).to.equal('Offer|1|1');
+    const file = path.join(screenshotsDir, 'leaders-dashboard.png');
+    await page.screenshot({ path: file, fullPage: true });
+    expect(existsSync(file)).to.equal(true);
+    expect(errors, errors.join('\n')).to.deep.equal([]);
+  });
+});
