@@ -34,6 +34,8 @@ const userSchema = new Schema(
       secret: { type: String },
       enabledAt: { type: Date },
       recoveryCodeHashes: { type: [String], default: [] },
+      /** The 30-second step of the last code accepted: a code is good once, so an observed code can't be replayed. */
+      lastUsedStep: { type: Number },
     },
     consents: { type: [consentSchema], default: [] },
     lastSignInAt: { type: Date },

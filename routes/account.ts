@@ -10,7 +10,7 @@ import { changePasswordForm, keptValues, parseForm, profileForm, totpCodeForm } 
 import { translateErrors } from '../server/accounts/http.ts';
 import { logIn } from '../server/accounts/session.ts';
 import { checkTotp, newTotpSecret, totpQrDataUrl } from '../server/accounts/totp.ts';
-import { changePassword, enableTotp, regenerateRecoveryCodes } from '../server/accounts/service.ts';
+import { changePassword, claimTotpCode, enableTotp, regenerateRecoveryCodes } from '../server/accounts/service.ts';
 
 function me(req: Request): UserDoc {
   if (!req.user) throw new AuthenticationRequiredError();
@@ -129,7 +129,7 @@ export function accountRoutes(ctx: AppContext): Router {
       return;
     }
     const form = parseForm(totpCodeForm, req.body);
-    if (!form.ok || !checkTotp(user.totp?.secret, form.data.code)) {
+    if (!form.ok || !(await claimTotpCode(user._id, user.totp?.secret, form.data.code))) {
       if (form.ok) securityEvent(ctx.logger, req, 'sign_in.second_factor_failure', { userId: String(user._id), step: 'recovery_codes' });
       res.status(422).render('account/second-factor', {
         title: res.locals.t('accounts.totp.title'),

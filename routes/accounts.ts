@@ -11,10 +11,10 @@ import { flash } from '../server/http/flash.ts';
 import { keptValues, parseForm, signInForm, secondFactorForm, registerForm, emailOnlyForm, newPasswordForm, invitationAcceptForm } from '../server/accounts/forms.ts';
 import { clientIp, landingPath, throttles, translateErrors } from '../server/accounts/http.ts';
 import { logIn, logOut, regenerateSession } from '../server/accounts/session.ts';
-import { checkTotp } from '../server/accounts/totp.ts';
 import { findUsableToken } from '../server/accounts/tokens.ts';
 import {
   acceptInvitation,
+  claimTotpCode,
   registerApplicant,
   requestPasswordReset,
   resendVerification,
@@ -160,7 +160,7 @@ export function accountsRoutes(ctx: AppContext): Router {
     const code = form.data.code.replace(/\s+/g, '');
     let ok = false;
     let recoveryLeft: number | undefined;
-    if (/^\d{6}$/.test(code)) ok = checkTotp(user.totp?.secret, code);
+    if (/^\d{6}$/.test(code)) ok = await claimTotpCode(user._id, user.totp?.secret, code);
     else {
       const r = await useRecoveryCode(user._id, code);
       ok = r.ok;

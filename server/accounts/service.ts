@@ -9,7 +9,7 @@ import { DEFAULT_LOCALE, isLocale, translator, type Locale } from '../i18n/index
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { consumeToken, issueToken, TOKEN_TTL_MS } from './tokens.ts';
-import { findRecoveryCode, hashRecoveryCode, newRecoveryCodes } from './totp.ts';
+import { findRecoveryCode, hashRecoveryCode, newRecoveryCodes, totpStep } from './totp.ts';
 
 type Ctx = Pick<AppContext, 'config' | 'logger' | 'mailer' | 'now'>;
 
@@ -267,4 +267,18 @@ export async function useRecoveryCode(userId: unknown, code: string): Promise<{ 
   const hash = hashes[i]!;
   const res = await User.updateOne({ _id: userId, 'totp.recoveryCodeHashes': hash }, { $pull: { 'totp.recoveryCodeHashes': hash } });
   return { ok: res.modifiedCount === 1, left: hashes.length - 1 };
+}
+
+/**
+ * Accepts a TOTP code at most once: the code's time step must be later than the last one accepted,
+ * checked and recorded in one atomic update (two requests with the same code: one wins).
+ */
+export async function claimTotpCode(userId: unknown, secret: string | undefined | null, code: string, nowMs = Date.now()): Promise<boolean> {
+  const step = totpStep(secret, code, nowMs);
+  if (step === null) return false;
+  const res = await User.updateOne(
+    { _id: userId, $or: [{ 'totp.lastUsedStep': null }, { 'totp.lastUsedStep': { $lt: step } }] },
+    { $set: { 'totp.lastUsedStep': step } },
+  );
+  return res.modifiedCount === 1;
 }

@@ -26,6 +26,18 @@ export function checkTotp(secret: string | undefined | null, code: string): bool
   }
 }
 
+/** The time step a valid code belongs to (now, or one step either side), or null. */
+export function totpStep(secret: string | undefined | null, code: string, nowMs = Date.now()): number | null {
+  if (!secret || !/^\d{6}$/.test(code)) return null;
+  try {
+    const delta = authenticator.checkDelta(code, secret);
+    if (delta === null) return null;
+    return Math.floor(nowMs / 1000 / authenticator.allOptions().step) + delta;
+  } catch {
+    return null;
+  }
+}
+
 export async function totpQrDataUrl(secret: string, email: string): Promise<string> {
   return QRCode.toDataURL(authenticator.keyuri(email, ISSUER, secret), { margin: 1, width: 220 });
 }

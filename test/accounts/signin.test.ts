@@ -169,6 +169,21 @@ describe('accounts: sign in, second factor, lockout', function () {
     expect(await isSignedIn(a)).to.equal(true);
   });
 
+  it('accepts a TOTP code once: the same code replayed in another sign-in is refused', async () => {
+    const hr = await createUser({ role: 'hr_officer' });
+    const code = totpCode(hr);
+    const first = agent(t.app);
+    await postForm(first, '/signin', '/signin', { email: hr.email, password: TEST_PASSWORD });
+    expect((await postForm(first, '/signin/second-factor', '/signin/second-factor', { code })).status).to.equal(303);
+    expect(await isSignedIn(first)).to.equal(true);
+
+    const second = agent(t.app);
+    await postForm(second, '/signin', '/signin', { email: hr.email, password: TEST_PASSWORD });
+    const replay = await postForm(second, '/signin/second-factor', '/signin/second-factor', { code });
+    expect(replay.status).to.equal(401);
+    expect(await isSignedIn(second)).to.equal(false);
+  });
+
   it('the second-factor page without a password step sends the visitor back to sign in', async () => {
     const res = await agent(t.app).get('/signin/second-factor').set('Accept', 'text/html');
     expect(res.status).to.equal(303);

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { CHROMIUM, launchBrowser, screenshotsDir } from '../support/browser.ts';
-import { createInstitute, createUser, totpCode, TEST_PASSWORD } from '../support/factories.ts';
+import { createInstitute, createUser, freshTotpCode, TEST_PASSWORD } from '../support/factories.ts';
 import { createCall } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
 import { User, type UserDoc } from '../../models/user.ts';
@@ -116,7 +116,7 @@ describe('cases in the browser: apply, screen, request information, answer, eval
       await hr.fill('#f-password', TEST_PASSWORD);
       await click(hr, 'main form button[type=submit]');
       expect(new URL(hr.url()).pathname).to.equal('/signin/second-factor');
-      await hr.fill('#f-code', totpCode((await User.findById(officer._id).lean())!));
+      await hr.fill('#f-code', await freshTotpCode((await User.findById(officer._id).lean())!));
       await click(hr, 'main form button[type=submit]');
       await hr.goto(`${t.baseUrl}/cases?assignee=unassigned`);
       await click(hr, `a[href="/cases/${c._id}"]`);

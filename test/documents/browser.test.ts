@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { CHROMIUM, launchBrowser, screenshotsDir } from '../support/browser.ts';
-import { createInstitute, createUser, totpCode, TEST_PASSWORD } from '../support/factories.ts';
+import { createInstitute, createUser, freshTotpCode, TEST_PASSWORD } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { CaseDocument } from '../../models/document.ts';
 import { User, type UserDoc } from '../../models/user.ts';
@@ -69,7 +69,7 @@ describe('documents in the browser', function () {
     await Promise.all([page.waitForURL((u) => u.pathname !== '/signin'), page.click('main form button[type=submit]')]);
     if (new URL(page.url()).pathname === '/signin/second-factor') {
       const fresh = await User.findById(user._id).lean();
-      await page.fill('#f-code', totpCode(fresh ?? user));
+      await page.fill('#f-code', await freshTotpCode(fresh ?? user));
       await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/signin')), page.click('main form button[type=submit]')]);
     }
   }

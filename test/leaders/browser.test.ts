@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { CHROMIUM, launchBrowser, screenshotsDir } from '../support/browser.ts';
-import { createUser, totpCode, TEST_PASSWORD } from '../support/factories.ts';
+import { createUser, freshTotpCode, TEST_PASSWORD } from '../support/factories.ts';
 import { dispatchOnce } from '../../server/outbox/index.ts';
 import { clearDashboardCache } from '../../server/dashboard/index.ts';
 import { Case } from '../../models/case.ts';
@@ -62,7 +62,7 @@ describe('leaders in the browser: shortlist, compare, approve an offer, dashboar
     await page.fill('input[name="password"]', TEST_PASSWORD);
     await click(page, 'form[action="/signin"] button[type="submit"]');
     if (page.url().includes('/signin/second-factor')) {
-      await page.fill('input[name="code"]', totpCode((await User.findById(w.leader._id).lean())!));
+      await page.fill('input[name="code"]', await freshTotpCode((await User.findById(w.leader._id).lean())!));
       await click(page, 'form[action="/signin/second-factor"] button[type="submit"]');
     }
 
