@@ -17,6 +17,12 @@ export const helpers = {
     const locale = localeOf(options);
     return translator(locale as 'vi' | 'en')(key, options.hash ?? {});
   },
+  /** {{tp key params}}: like t, with the parameters given as one object (e.g. a flash message's). */
+  tp(key: string, params: unknown, options: HelperOptions) {
+    const locale = localeOf(options);
+    const values = params && typeof params === 'object' ? (params as Record<string, unknown>) : {};
+    return translator(locale as 'vi' | 'en')(key, values);
+  },
   eq: (a: unknown, b: unknown) => String(a) === String(b),
   ne: (a: unknown, b: unknown) => String(a) !== String(b),
   and: (...args: unknown[]) => args.slice(0, -1).every(Boolean),

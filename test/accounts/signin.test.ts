@@ -212,6 +212,9 @@ describe('accounts: sign in, second factor, lockout', function () {
     await postForm(a, '/signin', '/signin', { email: leader.email, password: TEST_PASSWORD });
     const ok = await postForm(a, '/signin/second-factor', '/signin/second-factor', { code: codes[0]!.toUpperCase() });
     expect(ok.status).to.equal(303);
+    // the next page says a code was used and how many are left, in the user's language
+    const next = await a.get(String(ok.headers.location)).set('Accept', 'text/html');
+    expect(next.text).to.match(/(9 left|còn 9 mã)/);
     expect(await isSignedIn(a)).to.equal(true);
     expect((await User.findById(leader._id).lean())?.totp?.recoveryCodeHashes).to.have.length(9);
 
