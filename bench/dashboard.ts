@@ -15,11 +15,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { totpNow } from '../server/accounts/totp.ts';
 import { ACCOUNTS_FILE, type BenchAccounts } from '../scripts/seed-bench.ts';
+import { freePort } from '../scripts/support/free-port.ts';
 
 const require = createRequire(import.meta.url);
 type AutocannonResult = { requests: { total: number }; non2xx: number; errors: number; timeouts: number; duration: number };
@@ -39,16 +39,6 @@ const dataDir = path.resolve(root, values['data-dir']!);
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const baseEnv = { ...process.env, DATA_DIR: dataDir, MONGODB_URI: '', LOG_LEVEL: 'warn' };
 delete (baseEnv as Record<string, string | undefined>).MONGODB_URI;

@@ -25,22 +25,13 @@ import type { Database } from '../server/db/index.ts';
 import { createInstitute, createUser, signIn } from '../test/support/factories.ts';
 import { createCall, createCase } from '../test/support/case-factories.ts';
 import { cookieHeader, makePdf, tokenOf } from '../test/documents/support.ts';
+import { freePort } from '../scripts/support/free-port.ts';
 
 const N = Number(process.argv[2] ?? 5);
 const STORAGE = (process.argv[3] ?? 'disk') as 'disk' | 'gridfs';
 const SIZE = 20_000_000;
 const MB = 1024 * 1024;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForPort(port: number): Promise<void> {
   for (let i = 0; i < 300; i++) {

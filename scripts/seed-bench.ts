@@ -24,6 +24,7 @@ import { TRACKS, SUPPORT_KINDS, type Stage } from '../models/constants.ts';
 import { hashPassword } from '../server/accounts/passwords.ts';
 import { newTotpSecret } from '../server/accounts/totp.ts';
 import { weightedScore } from '../server/evaluations/score.ts';
+import { prng as rng } from './support/prng.ts';
 
 export const BENCH_PASSWORD = 'Bench password for load tests 2026';
 export const ACCOUNTS_FILE = 'bench-accounts.json';
@@ -51,17 +52,6 @@ const STAGE_MIX: [Stage, number][] = [
   ['offer', 0.03], ['onboarding', 0.06], ['arrived', 0.08], ['closed', 0.1], ['rejected', 0.22], ['withdrawn', 0.05], ['on_hold', 0.03],
 ];
 
-/** Deterministic pseudo-random numbers (mulberry32), so every seeded set is the same. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = rng(20260601);
 const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
 const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));

@@ -9,23 +9,13 @@ import {
   type Document,
 } from 'mongodb';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../embedded-mongo/src/index.ts';
+import { prng } from '../../scripts/support/prng.ts';
 
 const { serialize, deserialize } = BSON;
 const MAX_MESSAGE = 48_000_000;
 const OP_QUERY = 2004;
 const OP_MSG = 2013;
 
-/** mulberry32: small, seedable, good enough to make failures reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function header(length: number, requestId: number, opCode: number): Buffer {
   const h = Buffer.alloc(16);

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
+import { freePort } from '../../scripts/support/free-port.ts';
 
 export type TestMongoKind = 'uri' | 'mongod' | 'embedded';
 
@@ -17,16 +18,6 @@ interface TestMongo {
 
 let started: Promise<TestMongo> | undefined;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function mongodOnPath(): string | undefined {
   const r = spawnSync('sh', ['-c', 'command -v mongod'], { encoding: 'utf8' });
