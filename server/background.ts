@@ -3,4 +3,5 @@
 import './outbox/service.ts';
 import './reminders/service.ts';
 import './documents/service.ts';
+import './privacy/service.ts';
 export {};

@@ -1,0 +1,37 @@
+// Erasing one case's personal data: its uploaded files, its document records, its panel
+// evaluations. Files go first and records after, so a run cut short leaves records that still
+// point at (possibly already removed) files, and the next run finishes the job; a file that is
+// already gone is not an error.
+import type { AppContext } from '../app.ts';
+import { CaseDocument } from '../../models/document.ts';
+import { Evaluation } from '../../models/evaluation.ts';
+import { DiskStorage, createStorage, type DocumentStorage } from '../documents/storage.ts';
+
+export type Stores = Record<'disk' | 'gridfs', DocumentStorage>;
+
+/** Both stores: a file is removed from the store it was written to, whatever UPLOAD_STORAGE says now. */
+export function documentStores(ctx: Pick<AppContext, 'config' | 'db'>): Stores {
+  return {
+    disk: new DiskStorage(ctx.config.upload.dir),
+    gridfs: createStorage({ upload: { ...ctx.config.upload, storage: 'gridfs' } }, ctx.db.connection),
+  };
+}
+
+async function removeFile(store: DocumentStorage, key: string): Promise<void> {
+  try {
+    await store.remove(key);
+  } catch (err) {
+    // A key that is not one of ours (or a file removed by a concurrent run) has nothing left to remove.
+    if ((err as Error).message === 'invalid storage key') return;
+    if (await store.exists(key).catch(() => true)) throw err;
+  }
+}
+
+/** Removes the case's files, document records and evaluations; the case itself is left to the caller. */
+export async function eraseCaseFiles(stores: Stores, caseId: unknown): Promise<{ files: number }> {
+  const docs = await CaseDocument.find({ case: caseId as never }, { storage: 1, storageKey: 1 }).lean();
+  for (const d of docs) await removeFile(stores[d.storage === 'gridfs' ? 'gridfs' : 'disk'], d.storageKey);
+  await CaseDocument.deleteMany({ case: caseId as never });
+  await Evaluation.deleteMany({ case: caseId as never });
+  return { files: docs.length };
+}

@@ -1,0 +1,138 @@
+// "Export my data" (Law 91/2025 Art. 25: a person may obtain their data). Everything the product
+// holds about the signed-in person, as the person may see it: no password hash, second-factor
+// secret or recovery hashes; for an applicant's cases no internal notes, staff-only fields
+// (assignee, priority, score), panel evaluations or outbox internals, and history notes only
+// where the applicant's own page shows them. Files are listed (metadata), not included.
+import { Types } from 'mongoose';
+import { Case } from '../../models/case.ts';
+import { Call } from '../../models/call.ts';
+import { CaseDocument } from '../../models/document.ts';
+import { Evaluation } from '../../models/evaluation.ts';
+import type { UserDoc } from '../../models/user.ts';
+import { sameId } from '../policies/index.ts';
+
+export const EXPORT_FORMAT = 'talent-programme/personal-data-export';
+export const EXPORT_VERSION = 1;
+
+/** History actions that are bookkeeping between staff, not shown to the applicant (as on their timeline). */
+const STAFF_ONLY_ACTIONS = new Set(['assign', 'unassign']);
+/** Staff-written history notes the applicant is shown (the reason of a request or a rejection). */
+const NOTE_SHOWN = new Set(['request_info', 'reject']);
+
+type Lean = Record<string, unknown>;
+
+function stripIds<T>(rows: T[] | undefined | null): T[] {
+  return (rows ?? []).map((r) => {
+    const { _id, ...rest } = r as Lean;
+    void _id;
+    return rest as T;
+  });
+}
+
+function accountPart(user: UserDoc) {
+  const u = user.toObject() as Lean & { totp?: { enabledAt?: Date } };
+  return {
+    id: String(user._id),
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    locale: user.locale,
+    institute: user.institute ? String(user.institute) : undefined,
+    emailVerifiedAt: user.emailVerifiedAt ?? undefined,
+    disabledAt: user.disabledAt ?? undefined,
+    secondFactorEnabled: Boolean(u.totp?.enabledAt),
+    consents: stripIds((u.consents as Lean[] | undefined) ?? []),
+    lastSignInAt: user.lastSignInAt ?? undefined,
+    createdAt: u.createdAt,
+    updatedAt: u.updatedAt,
+  };
+}
+
+async function applicantCases(user: UserDoc) {
+  const cases = await Case.find({ applicant: user._id }).sort({ createdAt: 1 }).lean();
+  if (cases.length === 0) return [];
+  const ids = cases.map((c) => c._id);
+  const calls = await Call.find({ _id: { $in: [...new Set(cases.map((c) => String(c.call)))].map((id) => new Types.ObjectId(id)) } }, { code: 1, title: 1 }).lean();
+  const callById = new Map(calls.map((c) => [String(c._id), { id: String(c._id), code: c.code, title: c.title }]));
+  const docs = await CaseDocument.find({ case: { $in: ids } }).sort({ type: 1, slot: 1, version: 1 }).lean();
+  return cases.map((c) => {
+    const own = (actor: unknown) => sameId(actor, user._id);
+    return {
+      reference: c.reference,
+      call: callById.get(String(c.call)) ?? { id: String(c.call) },
+      track: c.track,
+      stage: c.stage,
+      stageEnteredAt: c.stageEnteredAt,
+      createdAt: c.createdAt,
+      submittedAt: c.submittedAt,
+      arrivedAt: c.arrivedAt,
+      keepDataConsent: c.keepDataConsent === true,
+      profile: c.profile ?? {},
+      eligibility: c.eligibility ?? [],
+      achievements: c.achievements ?? {},
+      dependants: stripIds(c.dependants),
+      supportRequested: c.supportRequested ?? {},
+      // The kind, status and deadline are shown to the applicant; the officer's working note is not.
+      supportTracks: (c.supportTracks ?? []).map((s) => ({ kind: s.kind, status: s.status, dueAt: s.dueAt, updatedAt: s.updatedAt })),
+      infoRequest: c.infoRequest?.requestedAt
+        ? { items: c.infoRequest.items, requestedAt: c.infoRequest.requestedAt, dueAt: c.infoRequest.dueAt, answer: c.infoRequest.answer, answeredAt: c.infoRequest.answeredAt }
+        : undefined,
+      decision: c.stage === 'rejected' && c.decision ? { reason: c.decision.reason, decidedAt: c.decision.decidedAt } : undefined,
+      history: (c.history ?? [])
+        .filter((h) => !STAFF_ONLY_ACTIONS.has(h.action))
+        .map((h) => ({
+          at: h.at,
+          action: h.action,
+          from: h.from,
+          to: h.to,
+          by: own(h.actor) ? 'you' : h.actor ? 'staff' : 'system',
+          note: h.note && (own(h.actor) || NOTE_SHOWN.has(h.action)) ? h.note : undefined,
+        })),
+      messages: (c.messages ?? []).map((m) => ({ at: m.at, from: m.fromApplicant ? 'you' : 'staff', text: m.text })),
+      documents: docs
+        .filter((d) => String(d.case) === String(c._id))
+        .map((d) => ({
+          type: d.type,
+          slot: d.slot,
+          version: d.version,
+          current: d.current,
+          status: d.status,
+          reason: d.reason,
+          originalName: d.originalName,
+          mimeType: d.mimeType,
+          size: d.size,
+          sha256: d.sha256,
+          uploadedAt: d.createdAt,
+          reviewedAt: d.reviewedAt,
+          issuedAt: d.issuedAt,
+          expiresAt: d.expiresAt,
+        })),
+    };
+  });
+}
+
+/** A panel member's own scorecards: their personal contribution, never anyone else's. */
+async function ownEvaluations(user: UserDoc) {
+  const evals = await Evaluation.find({ member: user._id }).sort({ submittedAt: 1 }).lean();
+  if (evals.length === 0) return [];
+  const refs = new Map((await Case.find({ _id: { $in: evals.map((e) => e.case) } }, { reference: 1 }).lean()).map((c) => [String(c._id), c.reference]));
+  return evals.map((e) => ({
+    case: refs.get(String(e.case)),
+    call: String(e.call),
+    scores: e.scores instanceof Map ? Object.fromEntries(e.scores) : (e.scores ?? {}),
+    recommendation: e.recommendation,
+    comment: e.comment,
+    submittedAt: e.submittedAt,
+  }));
+}
+
+export async function buildExport(user: UserDoc, now: Date) {
+  const applicant = user.role === 'applicant';
+  return {
+    format: EXPORT_FORMAT,
+    version: EXPORT_VERSION,
+    exportedAt: now,
+    account: accountPart(user),
+    ...(applicant ? { cases: await applicantCases(user) } : { evaluations: await ownEvaluations(user) }),
+  };
+}
