@@ -864,10 +864,15 @@ export class Engine {
     let sort: Doc | undefined;
     let limit = 0;
     let skip = 0;
-    if (pipeline[0] && isPlainObject(pipeline[0].$match)) {
-      filter = pipeline[0].$match as Doc;
-      i = 1;
+    // Leading $match stages (often one for the scope, one for the figure) become one filter, so
+    // the planner sees every predicate and the scan matches once.
+    const matches: Doc[] = [];
+    while (pipeline[i] && isPlainObject(pipeline[i]!.$match) && !('$text' in (pipeline[i]!.$match as Doc))) {
+      matches.push(pipeline[i]!.$match as Doc);
+      i++;
     }
+    if (matches.length === 1) filter = matches[0]!;
+    else if (matches.length > 1) filter = { $and: matches };
     if (pipeline[i] && isPlainObject(pipeline[i]!.$sort)) {
       sort = pipeline[i]!.$sort as Doc;
       i++;
