@@ -32,6 +32,7 @@ export function accountRoutes(ctx: AppContext): Router {
       totpEnabled: enrolled(user),
       recoveryLeft: user.totp?.recoveryCodeHashes?.length ?? 0,
       staff: isStaff(user),
+      retentionDays: ctx.config.retentionDays,
       ...locals,
     });
   };

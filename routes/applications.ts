@@ -44,6 +44,7 @@ import { countryOptions, countryName } from '../server/applications/countries.ts
 import { postMessage } from '../server/cases/commands.ts';
 import { documentsChecklist, messagesView, stageLabel, timeline } from '../server/cases/present.ts';
 import { bodyText, formVersion, renderConflict } from '../server/cases/http.ts';
+import { checkboxValue, setKeepDataConsent } from '../server/privacy/consent.ts';
 
 type T = Response['locals']['t'];
 
@@ -157,6 +158,8 @@ async function renderStep(ctx: AppContext, req: Request, res: Response, caseDoc:
       view.missing = missingView(t, id, missing);
       view.submitErrors = state.submitErrors;
       view.summary = reviewSummary(t, caseDoc, locale);
+      view.keepDataConsent = caseDoc.keepDataConsent === true;
+      view.retentionDays = ctx.config.retentionDays;
       break;
     }
   }
@@ -216,6 +219,8 @@ async function renderDetail(ctx: AppContext, req: Request, res: Response, caseDo
     messages: messagesView(caseDoc.messages ?? [], names, t, true),
     canMessage: !['draft', 'closed', 'rejected', 'withdrawn'].includes(caseDoc.stage),
     checklist,
+    keepDataConsent: caseDoc.keepDataConsent === true,
+    retentionDays: ctx.config.retentionDays,
     errors: state.errors && Object.keys(state.errors).length ? state.errors : undefined,
     values: state.values ?? {},
   });
@@ -320,6 +325,12 @@ export function applicationsRoutes(ctx: AppContext): Router {
     if (caseDoc.stage !== 'draft' || caseDoc.version !== version) {
       await renderConflict(res, caseDoc._id, req.user!, `/applications/${String(caseDoc._id)}`);
       return;
+    }
+    // The consent to keep data after an unsuccessful application is saved even when something is still missing.
+    const consent = checkboxValue(req.body, 'keepDataConsent');
+    if (consent !== (caseDoc.keepDataConsent === true)) {
+      await setKeepDataConsent(req, req.user!, caseDoc._id, consent);
+      caseDoc.keepDataConsent = consent;
     }
     const call = await Call.findById(caseDoc.call).lean();
     const missing = await missingParts(caseDoc, call, req.locale, ctx.now());

@@ -14,6 +14,7 @@ import { callsRoutes } from './calls.ts';
 import { applicationsRoutes } from './applications.ts';
 import { casesRoutes } from './cases.ts';
 import { adminRoutes } from './admin.ts';
+import { privacyRoutes } from './privacy.ts';
 
 export function registerRoutes(app: Express, ctx: AppContext): void {
   app.use(homeRoutes(ctx));
@@ -28,4 +29,5 @@ export function registerRoutes(app: Express, ctx: AppContext): void {
   app.use(applicationsRoutes(ctx));
   app.use(casesRoutes(ctx));
   app.use(adminRoutes(ctx));
+  app.use(privacyRoutes(ctx));
 }

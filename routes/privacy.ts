@@ -1,0 +1,79 @@
+// Personal data (DESIGN.md §8): download everything held about me (/account/export), delete my
+// account while I have only drafts (/account/delete), and the consent to keep an unsuccessful
+// application's data (/applications/:id/consent; the review step saves it with the submission).
+import { Router, type Request, type Response } from 'express';
+import type { AppContext } from '../server/app.ts';
+import type { UserDoc } from '../models/user.ts';
+import { AuthenticationRequiredError, ForbiddenError } from '../server/errors.ts';
+import { requireRole } from '../server/policies/index.ts';
+import { recordAudit, securityEvent } from '../server/audit/index.ts';
+import { flash } from '../server/http/flash.ts';
+import { logOut } from '../server/accounts/session.ts';
+import { ownCase } from '../server/applications/service.ts';
+import { buildExport } from '../server/privacy/export.ts';
+import { confirmPassword, deleteOwnAccount, selfDeleteBlock } from '../server/privacy/account.ts';
+import { checkboxValue, setKeepDataConsent } from '../server/privacy/consent.ts';
+
+function me(req: Request): UserDoc {
+  if (!req.user) throw new AuthenticationRequiredError();
+  return req.user as UserDoc;
+}
+
+export function privacyRoutes(ctx: AppContext): Router {
+  const router = Router();
+  const anyone = requireRole('applicant', 'hr_officer', 'leader', 'admin');
+
+  router.get('/account/export', anyone, async (req, res) => {
+    const user = me(req);
+    const now = ctx.now();
+    const data = await buildExport(user, now);
+    await recordAudit(req, { action: 'privacy.exported', targetType: 'user', targetId: String(user._id) });
+    res.set({
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Disposition': `attachment; filename="my-data-${now.toISOString().slice(0, 10)}.json"`,
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'no-store',
+    });
+    res.send(JSON.stringify(data, null, 2));
+  });
+
+  const deletePage = async (req: Request, res: Response, status: number, locals: Record<string, unknown> = {}) => {
+    const user = me(req);
+    const block = await selfDeleteBlock(user);
+    if (block === 'staff') throw new ForbiddenError('privacy.delete.blocked_staff');
+    res.status(status).render('privacy/delete', { title: res.locals.t('privacy.delete.title'), blocked: block ? res.locals.t(`privacy.delete.blocked_${block}`) : undefined, ...locals });
+  };
+
+  router.get('/account/delete', anyone, async (req, res) => {
+    await deletePage(req, res, 200);
+  });
+
+  router.post('/account/delete', anyone, async (req, res) => {
+    const user = me(req);
+    const block = await selfDeleteBlock(user);
+    if (block) throw new ForbiddenError(`privacy.delete.blocked_${block}`);
+    const password = (req.body as Record<string, unknown>).password;
+    if (typeof password !== 'string' || password === '' || !(await confirmPassword(user, password))) {
+      if (typeof password === 'string' && password !== '') securityEvent(ctx.logger, req, 'sign_in.failure', { userId: String(user._id), step: 'account_delete' });
+      await deletePage(req, res, 422, { errors: { password: res.locals.t(password ? 'privacy.delete.wrongPassword' : 'privacy.delete.passwordRequired') } });
+      return;
+    }
+    await deleteOwnAccount(ctx, req, user);
+    const locale = req.locale;
+    await logOut(req);
+    // The goodbye message in the language the person was using.
+    req.session.locale = locale;
+    flash(req, 'success', 'privacy.delete.done');
+    res.redirect(303, '/');
+  });
+
+  router.post('/applications/:id/consent', requireRole('applicant'), async (req, res) => {
+    const caseDoc = await ownCase(req.user, String(req.params.id));
+    const granted = checkboxValue(req.body, 'keepDataConsent');
+    await setKeepDataConsent(req, me(req), caseDoc._id, granted);
+    flash(req, 'success', granted ? 'privacy.consent.given' : 'privacy.consent.withdrawn');
+    res.redirect(303, `/applications/${String(caseDoc._id)}#personal-data`);
+  });
+
+  return router;
+}
