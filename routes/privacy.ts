@@ -4,11 +4,12 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../server/app.ts';
 import type { UserDoc } from '../models/user.ts';
-import { AuthenticationRequiredError, ForbiddenError } from '../server/errors.ts';
+import { AuthenticationRequiredError, ForbiddenError, RateLimitedError } from '../server/errors.ts';
 import { requireRole } from '../server/policies/index.ts';
 import { recordAudit, securityEvent } from '../server/audit/index.ts';
 import { flash } from '../server/http/flash.ts';
 import { logOut } from '../server/accounts/session.ts';
+import { createLoginLimiter, type LoginLimiter } from '../server/accounts/limiter.ts';
 import { ownCase } from '../server/applications/service.ts';
 import { buildExport } from '../server/privacy/export.ts';
 import { confirmPassword, deleteOwnAccount, selfDeleteBlock } from '../server/privacy/account.ts';
@@ -22,6 +23,9 @@ function me(req: Request): UserDoc {
 export function privacyRoutes(ctx: AppContext): Router {
   const router = Router();
   const anyone = requireRole('applicant', 'hr_officer', 'leader', 'admin');
+  // Password guesses here count with the sign-in failures, so a stolen session cannot be used to try passwords.
+  let limiter: LoginLimiter | undefined;
+  const passwordLimiter = () => (limiter ??= createLoginLimiter(ctx.db.connection, ctx.config.login));
 
   router.get('/account/export', anyone, async (req, res) => {
     const user = me(req);
@@ -53,11 +57,18 @@ export function privacyRoutes(ctx: AppContext): Router {
     const block = await selfDeleteBlock(user);
     if (block) throw new ForbiddenError(`privacy.delete.blocked_${block}`);
     const password = (req.body as Record<string, unknown>).password;
+    const ip = req.ip ?? '';
+    const lock = await passwordLimiter().check(user.email, ip);
+    if (lock.locked) throw new RateLimitedError(lock.retryAfterSeconds);
     if (typeof password !== 'string' || password === '' || !(await confirmPassword(user, password))) {
-      if (typeof password === 'string' && password !== '') securityEvent(ctx.logger, req, 'sign_in.failure', { userId: String(user._id), step: 'account_delete' });
+      if (typeof password === 'string' && password !== '') {
+        securityEvent(ctx.logger, req, 'sign_in.failure', { userId: String(user._id), step: 'account_delete' });
+        await passwordLimiter().fail(user.email, ip);
+      }
       await deletePage(req, res, 422, { errors: { password: res.locals.t(password ? 'privacy.delete.wrongPassword' : 'privacy.delete.passwordRequired') } });
       return;
     }
+    await passwordLimiter().succeed(user.email, ip);
     await deleteOwnAccount(ctx, req, user);
     const locale = req.locale;
     await logOut(req);

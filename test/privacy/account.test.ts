@@ -100,6 +100,18 @@ describe('privacy: delete my account, consent to keep data', function () {
       expect(await User.exists({ _id: hr._id })).to.not.equal(null);
     });
 
+    it('counts wrong passwords with the sign-in failures and pauses after too many', async () => {
+      const applicant = await createUser({ role: 'applicant', locale: 'en' });
+      const a = agent(t.app);
+      await signIn(a, applicant);
+      for (let i = 0; i < t.config.login.maxFailures; i++) {
+        expect((await submitForm(a, '/account/delete', { password: `wrong password number ${i}` })).status).to.equal(422);
+      }
+      const locked = await submitForm(a, '/account/delete', { password: TEST_PASSWORD });
+      expect(locked.status).to.equal(429);
+      expect(await User.exists({ _id: applicant._id })).to.not.equal(null);
+    });
+
     it('is refused to an anonymous visitor', async () => {
       const get = await request(t.app).get('/account/delete').set('Accept', 'application/json');
       expect(get.status).to.equal(401);
