@@ -2,6 +2,7 @@
 // workflow module (server/workflow), always with findOneAndUpdate({ _id, stage, version }), and the
 // e-mails a change owes are written in the same atomic update into `outbox` (DESIGN.md §6).
 import { Schema, model, type InferSchemaType } from 'mongoose';
+import { summarizeHistory } from './case-summary.ts';
 import { TRACKS, STAGES, SUPPORT_KINDS, SUPPORT_STATUSES, DEGREES, PRIORITIES } from './constants.ts';
 
 const historyEventSchema = new Schema(
@@ -153,11 +154,26 @@ const caseSchema = new Schema(
     arrivedAt: { type: Date },
     /** Personal data: the applicant agreed that their data may be kept after an unsuccessful application. */
     keepDataConsent: { type: Boolean, default: false },
+    /** Derived from history (models/case-summary.ts): stages ever entered, and completed stays. */
+    reached: { type: [String], default: undefined },
+    stays: {
+      type: [new Schema({ stage: { type: String, required: true }, enteredAt: { type: Date, required: true }, leftAt: { type: Date, required: true }, hours: { type: Number, required: true } }, { _id: false })],
+      default: undefined,
+    },
     /** Optimistic concurrency: every write through the workflow matches and increments it. */
     version: { type: Number, required: true, default: 0 },
   },
   { timestamps: true, versionKey: false },
 );
+
+// Documents saved through the model keep their derived figures in step with their history.
+caseSchema.pre('validate', function () {
+  if (this.isNew || this.isModified('history') || this.isModified('stage')) {
+    const summary = summarizeHistory(this.history ?? [], this.stage);
+    this.set('reached', summary.reached);
+    this.set('stays', summary.stays);
+  }
+});
 
 caseSchema.index({ institute: 1, stage: 1, stageDueAt: 1 });
 caseSchema.index({ call: 1, stage: 1, score: -1 });

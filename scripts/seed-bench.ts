@@ -18,6 +18,7 @@ import { Institute } from '../models/institute.ts';
 import { User } from '../models/user.ts';
 import { Call } from '../models/call.ts';
 import { Case } from '../models/case.ts';
+import { summarizeHistory } from '../models/case-summary.ts';
 import { Evaluation } from '../models/evaluation.ts';
 import { Counter } from '../models/counter.ts';
 import { TRACKS, SUPPORT_KINDS, type Stage } from '../models/constants.ts';
@@ -137,6 +138,8 @@ function makeCase(call: { _id: Types.ObjectId; institute: Types.ObjectId; track:
     supportRequested: { workPermit: true, visa: true, residenceCard: rand() < 0.8, housing: rand() < 0.5, citizenship: rand() < 0.1, family: rand() < 0.4 },
     supportTracks,
     history,
+    // insertMany({ lean: true }) skips the model's hooks, so the derived figures are written here
+    ...summarizeHistory(history as Array<{ at: Date; to: string }>, stage),
     notes: [],
     messages: [],
     outbox: [],

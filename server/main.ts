@@ -10,12 +10,14 @@ import { startServices } from './services.ts';
 import './background.ts';
 import { User } from '../models/user.ts';
 import { seedHolidays } from './calendar/index.ts';
+import { backfillCaseSummaries } from './dashboard/backfill.ts';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
   const db = await openDatabase(config, logger);
   await seedHolidays(); // Vietnam's public holidays for the working-day calendar (idempotent)
+  await backfillCaseSummaries(); // derived dashboard figures for cases stored before they existed
   const mailer = createMailer({ smtpUrl: config.smtpUrl, mailDir: config.mailDir, from: config.mailFrom });
   const deps = { config, logger, db, mailer, now: () => new Date() };
   const app = createApp(deps);

@@ -2,6 +2,7 @@
 // and every change made durable through Storage before the reply is sent.
 import { ObjectId, Long, calculateObjectSize, UUID } from 'bson';
 import { Aggregator, Query, ProcessingMode } from './mingo.ts'; // BSON-aware numeric comparisons
+import { runFastPrefix } from './fast-pipeline.ts';
 import { Collection, compileFilter, sortComparator, type Doc, type Plan } from './collection.ts';
 import { indexNameFor, type IndexSpec } from './indexes.ts';
 import { CommandError, errorReply } from './errors.ts';
@@ -884,15 +885,20 @@ export class Engine {
         i++;
       }
     }
-    const input = coll ? coll.find(filter, { sort, skip, limit: limit ? limit : 0 }).docs : [];
-    const rest = pipeline.slice(i);
+    let input = coll ? coll.find(filter, { sort, skip, limit: limit ? limit : 0 }).docs : [];
+    let rest = pipeline.slice(i);
     if (rest.length === 0) return input;
+    const fast = runFastPrefix(input, rest);
+    rest = rest.slice(fast.consumed);
+    if (rest.length === 0) return fast.docs;
+    input = fast.docs;
     const mutating = rest.some((st) => !SAFE_STAGES.has(Object.keys(st)[0] ?? ''));
     const agg = new Aggregator(rest as never, {
       processingMode: mutating ? ProcessingMode.CLONE_INPUT : ProcessingMode.CLONE_OFF,
       collectionResolver: (name: string) => [...(this.coll(db, name)?.docs.values() ?? [])],
     } as never);
-    return agg.run(input) as Doc[];
+    // MongoDB keeps _id first in stage output; mingo's $project appends it last.
+    return (agg.run(input) as Doc[]).map(idFirst);
   }
 
   private explain(db: string, cmd: Doc): Doc {
@@ -939,6 +945,12 @@ export class Engine {
       ok: 1,
     };
   }
+}
+
+function idFirst(doc: Doc): Doc {
+  if (!isPlainObject(doc) || !('_id' in doc) || Object.keys(doc)[0] === '_id') return doc;
+  const { _id, ...rest } = doc;
+  return { _id, ...rest };
 }
 
 function writeError(index: number, err: unknown): Doc {

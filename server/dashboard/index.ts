@@ -1,6 +1,7 @@
-// Figures for leaders, HR and the steering committee, computed by ONE aggregation over the cases
-// in scope ($match on indexed fields, then $facet with a $group per figure), so the database does
-// the counting and only small tables travel back.
+// Figures for leaders, HR and the steering committee: one small aggregation per figure over the
+// cases in scope ($match on indexed fields, then a $group), so the database does the counting and
+// only small tables travel back. Stages reached and time in stage come from figures each case
+// carries (models/case-summary.ts), not from re-reading every history event.
 //
 // Definitions (also printed in the report):
 //  - Scope: an institute (leaders and HR officers: their own; administrators: all or one), and
@@ -8,7 +9,7 @@
 //  - Period (from/to, whole days in Vietnam time, both inclusive): cases counted by stage, country,
 //    track and field are those SUBMITTED in the period; arrivals are counted by arrival date; time
 //    in stage counts the stays that ENDED in the period. Overdue support tracks are as of now.
-//  - Funnel: cases that ever reached each stage of the main line (from their history), and how many
+//  - Funnel: cases that ever reached each stage of the main line (`reached`), and how many
 //    are in each stage now.
 //  - Time in stage: for each completed stay in a stage (entered by one history event, left by the
 //    next), its length in days, measured in whole hours; median and 90th percentile by the
@@ -86,8 +87,6 @@ export async function computeDashboard(f: DashboardFilter, now: Date): Promise<D
   if (f.call) base.call = f.call;
   const period = periodRange(f);
   const submittedIn = period ? { submittedAt: period } : {};
-  // Transition events only (those with a target stage), in the order they were appended.
-  const transitions = { $filter: { input: { $ifNull: ['$history', []] }, as: 'e', cond: { $ne: [{ $ifNull: ['$$e.to', null] }, null] } } };
 
   // One small aggregation per figure, run one after another rather than as one $facet: each is
   // matched on indexed fields, and between them the app's thread serves other requests (the
@@ -101,22 +100,31 @@ export async function computeDashboard(f: DashboardFilter, now: Date): Promise<D
     byField: await agg<{ _id: string | null; n: number }>([...submittedMatch, { $group: { _id: '$profile.field', n: { $sum: 1 } } }]),
     reached: await agg<{ _id: string; n: number }>([
       ...submittedMatch,
-      { $project: { to: { $setUnion: [{ $map: { input: transitions, as: 't', in: '$$t.to' } }, ['$stage']] } } },
-      { $unwind: '$to' },
-      { $group: { _id: '$to', n: { $sum: 1 } } },
+      { $project: { reached: 1 } },
+      { $unwind: '$reached' },
+      { $group: { _id: '$reached', n: { $sum: 1 } } },
     ]),
     stays: await agg<{ _id: { s: string; h: number }; n: number }>([
-      { $project: { t: transitions } },
-      { $project: { stays: { $map: { input: { $range: [1, { $size: '$t' }] }, as: 'i', in: { stage: { $arrayElemAt: ['$t.to', { $subtract: ['$$i', 1] }] }, entered: { $arrayElemAt: ['$t.at', { $subtract: ['$$i', 1] }] }, left: { $arrayElemAt: ['$t.at', '$$i'] } } } } } },
+      { $project: { stays: 1 } },
       { $unwind: '$stays' },
-      ...(period ? [{ $match: { 'stays.left': period } } as PipelineStage.Match] : []),
-      { $group: { _id: { s: '$stays.stage', h: { $floor: { $divide: [{ $subtract: ['$stays.left', '$stays.entered'] }, HOUR] } } }, n: { $sum: 1 } } },
+      ...(period ? [{ $match: { 'stays.leftAt': period } } as PipelineStage.Match] : []),
+      { $group: { _id: { s: '$stays.stage', h: '$stays.hours' }, n: { $sum: 1 } } },
     ]),
-    overdue: await agg<{ _id: string; open: number; overdue: number }>([
+    // Open and overdue support tracks as two plain counts (simple $group stages run natively in the
+    // embedded database; a $cond inside the accumulator would not).
+    openTracks: await agg<{ _id: string; n: number }>([
       { $match: { stage: { $in: ['offer', 'onboarding', 'arrived'] } } },
+      { $project: { supportTracks: 1 } },
       { $unwind: '$supportTracks' },
       { $match: { 'supportTracks.status': { $in: OPEN_SUPPORT } } },
-      { $group: { _id: '$supportTracks.kind', open: { $sum: 1 }, overdue: { $sum: { $cond: [{ $and: [{ $ne: [{ $ifNull: ['$supportTracks.dueAt', null] }, null] }, { $lt: ['$supportTracks.dueAt', now] }] }, 1, 0] } } } },
+      { $group: { _id: '$supportTracks.kind', n: { $sum: 1 } } },
+    ]),
+    lateTracks: await agg<{ _id: string; n: number }>([
+      { $match: { stage: { $in: ['offer', 'onboarding', 'arrived'] } } },
+      { $project: { supportTracks: 1 } },
+      { $unwind: '$supportTracks' },
+      { $match: { 'supportTracks.status': { $in: OPEN_SUPPORT }, 'supportTracks.dueAt': { $lt: now } } },
+      { $group: { _id: '$supportTracks.kind', n: { $sum: 1 } } },
     ]),
     arrivals: await agg<{ _id: { y: number; m: number }; n: number }>([
       { $match: { arrivedAt: period ?? { $ne: null } } },
@@ -146,7 +154,8 @@ export async function computeDashboard(f: DashboardFilter, now: Date): Promise<D
       const h = hist.get(stage) ?? [];
       return { stage, stays: h.reduce((a, b) => a + b.n, 0), medianDays: days(percentileFromHistogram(h, 0.5)), p90Days: days(percentileFromHistogram(h, 0.9)) };
     });
-  const overdueBy = new Map((facets.overdue ?? []).map((r) => [r._id, r]));
+  const lateBy = new Map((facets.lateTracks ?? []).map((r) => [r._id, r.n]));
+  const overdueBy = new Map((facets.openTracks ?? []).map((r) => [r._id, { _id: r._id, open: r.n, overdue: lateBy.get(r._id) ?? 0 }]));
   return {
     generatedAt: now,
     filter: { institute: f.institute ? String(f.institute) : undefined, call: f.call ? String(f.call) : undefined, from: f.from, to: f.to },

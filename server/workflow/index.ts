@@ -6,6 +6,7 @@ import mongoose from 'mongoose';
 import { z } from 'zod';
 import type { AppContext } from '../app.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
+import { afterTransition, summarizeHistory } from '../../models/case-summary.ts';
 import { Call, type CallDoc } from '../../models/call.ts';
 import { User, type UserDoc } from '../../models/user.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
@@ -261,6 +262,11 @@ export async function applyTransition(ctx: AppContext, input: ApplyTransitionInp
   }
 
   const history = { at: now, actor: actor._id, actorRole: actor.role, action, from, to, note };
+  // The dashboard's derived figures move in the same update (from the history when a case has none yet).
+  const prior = caseDoc.reached?.length ? { reached: [...caseDoc.reached], stays: [...(caseDoc.stays ?? [])] } : summarizeHistory(caseDoc.history ?? [], from);
+  const summary = afterTransition(prior, from, caseDoc.stageEnteredAt, to, now);
+  set.reached = summary.reached;
+  set.stays = summary.stays;
   const update: Record<string, unknown> = {
     $set: set,
     $inc: { version: 1 },

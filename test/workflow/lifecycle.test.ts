@@ -47,6 +47,10 @@ describe('workflow: one case through every stage, with an e-mail at each step', 
     expect(last.to).to.equal(updated.stage);
     expect(String(last.actor)).to.equal(String(actor._id));
     expect(last.at.getTime()).to.equal(w.clock.now.getTime());
+    // the dashboard's derived figures move with the transition, in the same update
+    expect(stored!.reached).to.include(updated.stage);
+    expect(stored!.stays!.at(-1)).to.include({ stage: c.stage });
+    expect(stored!.stays!.at(-1)!.leftAt.getTime()).to.equal(w.clock.now.getTime());
     const audit = await AuditEvent.findOne({ targetId: String(c._id), action: 'case.transition', 'summary.action': action }).lean();
     expect(audit, `audit event for ${action}`).to.not.equal(null);
     const items = stored!.outbox.filter((i) => i.key.includes(`.${updated.version}.`));
