@@ -30,3 +30,41 @@ export function startServices(ctx: AppContext): { stop(): Promise<void>; service
     },
   };
 }
+
+/**
+ * A job run every `intervalMs` (first after `firstDelayMs`), never overlapping itself; a failed run
+ * is logged and the next one goes ahead. stop() waits for a run in progress.
+ */
+export function periodicService(
+  ctx: AppContext,
+  opts: { name: string; intervalMs: number; firstDelayMs: number; run: (isStopping: () => boolean) => Promise<void> },
+): BackgroundService {
+  let timer: NodeJS.Timeout | undefined;
+  let first: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+  let stopping = false;
+  const tick = () => {
+    if (running || stopping) return;
+    running = opts
+      .run(() => stopping)
+      .catch((err: unknown) => ctx.logger.error({ err, service: opts.name }, 'background run failed'))
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  return {
+    name: opts.name,
+    start() {
+      first = setTimeout(tick, opts.firstDelayMs);
+      first.unref();
+      timer = setInterval(tick, opts.intervalMs);
+      timer.unref();
+    },
+    async stop() {
+      stopping = true;
+      clearTimeout(first);
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

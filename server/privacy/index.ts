@@ -8,7 +8,7 @@
 // Safe to run twice or on two instances, and after a crash part-way: every step re-checks the
 // conditions in its own filter, files go before records, and a case is deleted last.
 import type { AppContext } from '../app.ts';
-import type { BackgroundService } from '../services.ts';
+import { periodicService, type BackgroundService } from '../services.ts';
 import { Case } from '../../models/case.ts';
 import { User } from '../../models/user.ts';
 import { Token } from '../../models/token.ts';
@@ -101,43 +101,21 @@ export async function runRetention(ctx: AppContext, now: Date = ctx.now(), opts:
 
 /** Runs retention a minute after start and then once a day; full batches are followed by more batches (bounded). */
 export function retentionService(ctx: AppContext, intervalMs = DAY_MS, maxBatchesPerRun = 50): BackgroundService {
-  let timer: NodeJS.Timeout | undefined;
-  let first: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopping = false;
-  const tick = async () => {
-    const total = { casesErased: 0, filesRemoved: 0, accountsDeleted: 0 };
-    for (let i = 0; i < maxBatchesPerRun && !stopping; i++) {
-      const r = await runRetention(ctx, ctx.now());
-      total.casesErased += r.casesErased;
-      total.filesRemoved += r.filesRemoved;
-      total.accountsDeleted += r.accountsDeleted;
-      // A full batch that erased nothing (every case failed) would loop without progress.
-      if (!r.more || (r.casesErased === 0 && r.accountsDeleted === 0)) break;
-    }
-    if (total.casesErased || total.accountsDeleted) ctx.logger.info(total, 'retention: personal data erased');
-  };
-  const run = () => {
-    if (running) return;
-    running = tick()
-      .catch((err: unknown) => ctx.logger.error({ err }, 'retention: run failed'))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  return {
+  return periodicService(ctx, {
     name: 'retention',
-    start() {
-      first = setTimeout(run, 60_000);
-      first.unref();
-      timer = setInterval(run, intervalMs);
-      timer.unref();
+    intervalMs,
+    firstDelayMs: 60_000,
+    run: async (isStopping) => {
+      const total = { casesErased: 0, filesRemoved: 0, accountsDeleted: 0 };
+      for (let i = 0; i < maxBatchesPerRun && !isStopping(); i++) {
+        const r = await runRetention(ctx, ctx.now());
+        total.casesErased += r.casesErased;
+        total.filesRemoved += r.filesRemoved;
+        total.accountsDeleted += r.accountsDeleted;
+        // A full batch that erased nothing (every case failed) would loop without progress.
+        if (!r.more || (r.casesErased === 0 && r.accountsDeleted === 0)) break;
+      }
+      if (total.casesErased || total.accountsDeleted) ctx.logger.info(total, 'retention: personal data erased');
     },
-    async stop() {
-      stopping = true;
-      clearTimeout(first);
-      clearInterval(timer);
-      await running;
-    },
-  };
+  });
 }

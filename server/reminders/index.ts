@@ -3,7 +3,7 @@
 // case's outbox with a key carrying the date, so a job run twice (or on two instances) on the
 // same day sends nothing new.
 import type { AppContext } from '../app.ts';
-import type { BackgroundService } from '../services.ts';
+import { periodicService, type BackgroundService } from '../services.ts';
 import { Case } from '../../models/case.ts';
 import { User } from '../../models/user.ts';
 import { loadCalendar, vnDateKey, vnEndOfDay } from '../calendar/index.ts';
@@ -85,31 +85,15 @@ export async function runReminders(ctx: AppContext, now: Date = ctx.now()): Prom
 
 /** Runs the job every hour (idempotent per day), on working days only. */
 export function remindersService(ctx: AppContext, intervalMs = 3_600_000): BackgroundService {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  const tick = async () => {
-    const now = ctx.now();
-    if (!(await loadCalendar()).isWorkingDay(now)) return;
-    const r = await runReminders(ctx, now);
-    if (r.dueSoon || r.digests) ctx.logger.info(r, 'reminders queued');
-  };
-  const run = () => {
-    running = tick()
-      .catch((err: unknown) => ctx.logger.error({ err }, 'reminders: run failed'))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  return {
+  return periodicService(ctx, {
     name: 'reminders',
-    start() {
-      run();
-      timer = setInterval(run, intervalMs);
-      timer.unref();
+    intervalMs,
+    firstDelayMs: 0,
+    run: async () => {
+      const now = ctx.now();
+      if (!(await loadCalendar()).isWorkingDay(now)) return;
+      const r = await runReminders(ctx, now);
+      if (r.dueSoon || r.digests) ctx.logger.info(r, 'reminders queued');
     },
-    async stop() {
-      if (timer) clearInterval(timer);
-      await running;
-    },
-  };
+  });
 }
