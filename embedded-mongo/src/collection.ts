@@ -94,18 +94,22 @@ export class Collection {
   /** Builds an index over the existing documents; refuses when existing data violates uniqueness. */
   addIndex(spec: IndexSpec): Index {
     const index = new Index(spec);
-    for (const doc of this.docs.values()) {
-      if (index.unique) {
-        const vals = index.conflict(doc, idKey(doc._id));
-        if (vals) {
-          index.clear();
-          throw this.duplicate(index, vals);
-        }
-      }
-      index.add(doc);
+    const duplicate = index.build(this.docs.values());
+    if (duplicate) {
+      index.clear();
+      throw this.duplicate(index, duplicate);
     }
     this.indexes.set(spec.name, index);
     return index;
+  }
+
+  /** Loads documents known to be valid (recovery at start): the indexes are built once at the end. */
+  load(docs: Iterable<Doc>, specs: IndexSpec[]): void {
+    for (const doc of docs) this.docs.set(idKey(doc._id), doc);
+    const idIndex = new Index({ v: 2, key: { _id: 1 }, name: '_id_' });
+    idIndex.build(this.docs.values());
+    this.indexes.set('_id_', idIndex);
+    for (const spec of specs) if (spec.name !== '_id_') this.addIndex(spec);
   }
 
   /** Candidate documents for `filter` (a superset; callers still match) and how they were found. */

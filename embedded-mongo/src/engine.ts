@@ -95,11 +95,9 @@ export class Engine {
     let docs = 0;
     for (const c of state.collections) {
       const coll = this.ensureCollection(c.db, c.coll, c.options);
-      for (const spec of c.indexes) if (spec.name !== '_id_') coll.addIndex(spec as IndexSpec);
-      for (const d of c.docs) {
-        coll.insert(d as Doc);
-        docs++;
-      }
+      const list = [...c.docs] as Doc[];
+      coll.load(list, c.indexes as IndexSpec[]);
+      docs += list.length;
     }
     this.snapshotBytes = this.storage.diskBytes() - this.storage.journalBytes();
     this.logger.info({ ...report, docs }, 'embedded-mongo: data loaded');

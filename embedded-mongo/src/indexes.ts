@@ -120,6 +120,30 @@ export class Index {
     return undefined;
   }
 
+  /**
+   * Fills an empty index from many documents at once: entries are sorted first and inserted in
+   * order (far cheaper for the B+tree than random inserts), and uniqueness is checked between
+   * neighbours. Returns the first duplicate key, leaving the index empty, or undefined.
+   */
+  build(docs: Iterable<Doc>): unknown[] | undefined {
+    const entries: Array<[Entry, Doc]> = [];
+    for (const doc of docs) {
+      const id = idKey(doc._id);
+      for (const vals of this.keysOf(doc)) entries.push([{ vals, id }, doc]);
+    }
+    const cmp = this.tree._compare;
+    entries.sort((a, b) => cmp(a[0], b[0]));
+    if (this.unique) {
+      for (let i = 1; i < entries.length; i++) {
+        const [a] = entries[i - 1]!;
+        const [b] = entries[i]!;
+        if (a.id !== b.id && sameVals(a.vals, b.vals)) return b.vals;
+      }
+    }
+    for (const [e, doc] of entries) this.tree.set(e, doc);
+    return undefined;
+  }
+
   add(doc: Doc): void {
     const id = idKey(doc._id);
     for (const vals of this.keysOf(doc)) this.tree.set({ vals, id }, doc);
