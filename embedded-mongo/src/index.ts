@@ -78,7 +78,10 @@ export async function startEmbeddedMongoInWorker(opts: EmbeddedMongoOptions): Pr
   const { logger: _omit, ...data } = opts;
   void _omit;
   // worker-entry.mjs registers TypeScript loading in the worker, then loads worker.ts.
-  const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: data });
+  // A large young generation: loading and querying allocate many short-lived objects, and with
+  // the default size the garbage collector takes about a third of a large start (measured 13.6 → 11.6 s
+  // for 200 MB of data).
+  const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 256 } });
   let nextId = 1;
   const pending = new Map<number, (m: { result?: unknown; error?: string }) => void>();
   let lastStats = { journalBytes: 0, diskBytes: 0, collections: 0, documents: 0 };
