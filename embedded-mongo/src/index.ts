@@ -72,10 +72,15 @@ export async function startEmbeddedMongo(opts: EmbeddedMongoOptions): Promise<Em
  * The same server on a worker thread (what the application uses), so a heavy query never stalls
  * the web server's event loop. Same interface; stats() answers from the last known figures.
  */
-export async function startEmbeddedMongoInWorker(opts: EmbeddedMongoOptions): Promise<EmbeddedMongo> {
+export async function startEmbeddedMongoInWorker(
+  opts: EmbeddedMongoOptions & {
+    /** Called when the worker ends without stop() (a crash): the owner should fail fast, not serve without a database. */
+    onUnexpectedExit?: (code: number, error?: Error) => void;
+  },
+): Promise<EmbeddedMongo> {
   const { Worker } = await import('node:worker_threads');
   const logger = opts.logger ?? silent;
-  const { logger: _omit, ...data } = opts;
+  const { logger: _omit, onUnexpectedExit, ...data } = opts;
   void _omit;
   // worker-entry.mjs registers TypeScript loading in the worker, then loads worker.ts.
   // A large young generation: loading and querying allocate many short-lived objects, and with
@@ -107,6 +112,14 @@ export async function startEmbeddedMongoInWorker(opts: EmbeddedMongoOptions): Pr
       worker.postMessage({ type, id });
     });
   let stopping: Promise<void> | undefined;
+  let lastError: Error | undefined;
+  worker.on('error', (err) => {
+    lastError = err;
+    logger.error({ err }, 'embedded-mongo worker failed');
+  });
+  worker.on('exit', (code) => {
+    if (!stopping) onUnexpectedExit?.(code, lastError);
+  });
   return {
     host: ready.host,
     port: ready.port,

@@ -32,6 +32,11 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
       port: config.embeddedDbPort,
       dbPath,
       logger: logger.child({ component: 'embedded-mongo' }),
+      // Without its database the app can only fail requests: stop, so a supervisor restarts it.
+      onUnexpectedExit: (code, err) => {
+        logger.fatal({ code, err }, 'embedded database stopped unexpectedly; exiting');
+        process.exit(1);
+      },
     });
     uri = server.uri('talent');
     stopEmbedded = () => server.stop();
