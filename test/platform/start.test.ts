@@ -1,0 +1,95 @@
+// `npm start` as a newcomer runs it: no database or mail server, a fresh data folder. The product
+// must serve the sign-in page on its embedded database, stop cleanly on SIGTERM, and find its data
+// again at the next start.
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { MongoClient } from 'mongodb';
+import { freePort } from '../../scripts/support/free-port.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function start(dataDir: string, port: number): Started {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info' };
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+async function waitReady(url: string, s: Started, ms = 60_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (s.child.exitCode !== null) throw new Error(`npm start exited early:\n${s.output()}`);
+    try {
+      const r = await fetch(`${url}/readyz`);
+      if (r.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`not ready within ${ms} ms:\n${s.output()}`);
+}
+
+describe('platform: npm start on a fresh machine', function () {
+  this.timeout(120_000);
+  let dataDir: string;
+  let running: Started | undefined;
+
+  before(() => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'talent-start-'));
+  });
+  after(async () => {
+    if (running && running.child.exitCode === null) {
+      running.child.kill('SIGKILL');
+      await running.exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves the sign-in page on its embedded database, says how to sign in, and stops cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    running = start(dataDir, port);
+    await waitReady(url, running);
+    const page = await fetch(`${url}/signin`);
+    expect(page.status).to.equal(200);
+    expect(await page.text()).to.include('name="password"');
+    expect(running.output()).to.include(url);
+    expect(running.output()).to.include('create-admin');
+    running.child.kill('SIGTERM');
+    expect(await running.exited).to.equal(0);
+    expect(running.output()).to.include('"msg":"stopped"');
+    expect(readdirSync(path.join(dataDir, 'db')).some((f) => f.startsWith('journal-'))).to.equal(true);
+    expect(existsSync(path.join(dataDir, 'db', 'mongod.lock')), 'lock released').to.equal(false);
+  });
+
+  it('finds its data again after a restart', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    running = start(dataDir, port);
+    await waitReady(url, running);
+    // The holiday calendar seeded at the first start is still there (read through the app's own embedded server).
+    const dbPort = /"port":(\d+),"msg":"embedded database started"/.exec(running.output())?.[1];
+    expect(dbPort, running.output()).to.be.a('string');
+    const client = await MongoClient.connect(`mongodb://127.0.0.1:${dbPort}/talent`);
+    try {
+      expect(await client.db().collection('holidays').countDocuments()).to.be.greaterThan(10);
+    } finally {
+      await client.close();
+    }
+    running.child.kill('SIGTERM');
+    expect(await running.exited).to.equal(0);
+  });
+});
