@@ -180,6 +180,8 @@ caseSchema.index({ call: 1, stage: 1, score: -1 });
 caseSchema.index({ assignee: 1, stage: 1 });
 caseSchema.index({ 'outbox.status': 1, 'outbox.nextAttemptAt': 1 }, { sparse: true });
 caseSchema.index({ applicant: 1, call: 1 });
+// Daily retention looks for unsuccessful cases by stage and the time they entered it.
+caseSchema.index({ stage: 1, stageEnteredAt: 1 });
 
 export type CaseFields = InferSchemaType<typeof caseSchema>;
 export const Case = model('Case', caseSchema);

@@ -131,6 +131,17 @@ export function adminUsersRoutes(ctx: AppContext): Router {
     res.redirect(303, '/admin/users');
   });
 
+  // For a staff member who lost both their authenticator and their recovery codes: the second
+  // factor is removed, their sessions end, and they must enrol again right after their password.
+  router.post('/admin/users/:id/reset-second-factor', admin, async (req, res) => {
+    const user = await target(req);
+    if (sameId(user._id, req.user?._id)) throw new ForbiddenError('accounts.admin.cannotResetSelf');
+    await User.updateOne({ _id: user._id }, { $unset: { totp: 1 }, $inc: { sessionEpoch: 1 } });
+    await recordAudit(req, { action: 'user.second_factor_reset', targetType: 'user', targetId: String(user._id) });
+    flash(req, 'success', 'accounts.admin.secondFactorReset');
+    res.redirect(303, '/admin/users');
+  });
+
   router.post('/admin/users/:id/resend-invitation', admin, async (req, res) => {
     const user = await target(req);
     const sent = await resendInvitation(ctx, req.user as UserDoc, String(user._id));

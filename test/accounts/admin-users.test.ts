@@ -146,6 +146,36 @@ describe('accounts: staff invitations and user administration', function () {
     expect(await AuditEvent.countDocuments({ targetId: String(victim._id), action: { $in: ['user.disabled', 'user.enabled'] } })).to.equal(2);
   });
 
+  it('resetting a staff member\'s second factor ends their sessions and makes them enrol again', async () => {
+    const admin = await createUser({ role: 'admin' });
+    const hr = await createUser({ role: 'hr_officer' });
+    const a = agent(t.app);
+    await signIn(a, admin);
+    const h = agent(t.app);
+    await signIn(h, hr);
+    expect(await isSignedIn(h)).to.equal(true);
+
+    const list = await a.get('/admin/users').set('Accept', 'text/html');
+    expect(list.text).to.include(`/admin/users/${hr._id}/reset-second-factor`);
+    const res = await a.post(`/admin/users/${hr._id}/reset-second-factor`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(list.text) });
+    expect(res.status).to.equal(303);
+    expect(await isSignedIn(h), 'their session ended').to.equal(false);
+    const stored = (await User.findById(hr._id).lean())!;
+    expect(stored.totp?.secret).to.equal(undefined);
+    expect(await AuditEvent.countDocuments({ targetId: String(hr._id), action: 'user.second_factor_reset' })).to.equal(1);
+
+    // password only, then straight to enrolment before anything else
+    const again = agent(t.app);
+    const signin = await postForm(again, '/signin', '/signin', { email: hr.email, password: 'Test-password for factories 2024' });
+    expect(signin.status).to.equal(303);
+    const cases = await again.get('/cases').set('Accept', 'text/html');
+    expect(cases.status).to.equal(303);
+    expect(cases.headers.location).to.equal('/account/second-factor');
+
+    const self = await a.post(`/admin/users/${admin._id}/reset-second-factor`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(list.text) });
+    expect(self.status, 'not their own').to.equal(403);
+  });
+
   it('an administrator can resend a pending invitation; the old link stops working', async () => {
     const admin = await createUser({ role: 'admin' });
     const a = agent(t.app);
