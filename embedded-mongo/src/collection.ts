@@ -133,8 +133,7 @@ export class Collection {
       let eqCount = 0;
       for (const [path] of index.fields) {
         const p = preds.get(path);
-        if (p?.eq && !index.multikey) { score += 2; eqCount++; continue; }
-        if (p?.eq && index.multikey) { score += 2; eqCount++; continue; }
+        if (p?.eq) { score += 2; eqCount++; continue; }
         if (p && (p.lo !== undefined || p.hi !== undefined)) score += 1;
         break;
       }
@@ -174,7 +173,6 @@ export class Collection {
         const rangeField = index.fields[eqCount];
         const rp = rangeField ? preds.get(rangeField[0]) : undefined;
         const order = prefixes.length === 1 ? sortable(index, eqCount) : undefined;
-        const self = this;
         const docs = (function* () {
           const seen = index.multikey ? new Set<string>() : undefined;
           for (const prefix of prefixes) {
@@ -189,7 +187,6 @@ export class Collection {
               yield d;
             }
           }
-          void self;
         })();
         return { docs, plan: { stage: 'IXSCAN', index: index.name, sorted: order !== undefined, docsExamined: 0 } };
       }
@@ -234,7 +231,6 @@ export class Collection {
   }
 }
 
-const filterCache = new Map<string, (d: Doc) => boolean>();
 
 /**
  * Fast matcher for the most common filters: only plain-path equalities with a string, number,
@@ -271,7 +267,6 @@ export function compileFilter(filter: Doc | undefined): (d: Doc) => boolean {
   const q = new Query(filter as never);
   return (d) => q.test(d);
 }
-void filterCache;
 
 function isOperatorObject(v: unknown): v is Doc {
   return isPlainObject(v) && Object.keys(v).length > 0 && Object.keys(v).every((k) => k.startsWith('$'));

@@ -262,9 +262,9 @@ export class Engine {
   }
 
   private readonly handlers: Record<string, (this: Engine, db: string, cmd: Doc, conn: ConnectionInfo) => Doc | Promise<Doc>> = {
-    hello: (_db, cmd, conn) => this.hello(conn, false, cmd),
-    isMaster: (_db, cmd, conn) => this.hello(conn, true, cmd),
-    ismaster: (_db, cmd, conn) => this.hello(conn, true, cmd),
+    hello: (_db, _cmd, conn) => this.hello(conn, false),
+    isMaster: (_db, _cmd, conn) => this.hello(conn, true),
+    ismaster: (_db, _cmd, conn) => this.hello(conn, true),
     ping: () => ({ ok: 1 }),
     buildInfo: () => this.buildInfo(),
     buildinfo: () => this.buildInfo(),
@@ -310,8 +310,7 @@ export class Engine {
     commitTransaction: () => { throw new CommandError('IllegalOperation', 'Transactions are not supported by this server'); },
   };
 
-  private hello(conn: ConnectionInfo, legacy: boolean, cmd: Doc): Doc {
-    void cmd;
+  private hello(conn: ConnectionInfo, legacy: boolean): Doc {
     return {
       ...(legacy ? { ismaster: true } : { isWritablePrimary: true }),
       helloOk: true,
@@ -432,16 +431,11 @@ export class Engine {
     const target = this.coll(toDb, toColl);
     if (target && !cmd.dropTarget) throw new CommandError('NamespaceExists', 'target namespace exists');
     this.dbs.get(fromDb)!.delete(fromColl);
-    const moved = this.ensureCollection(toDb, toColl, source.options);
-    if (target) {
-      // ensureCollection returned the old target: replace it
-      this.dbs.get(toDb)!.delete(toColl);
-    }
-    const fresh = new Collection(toDb, toColl, source.options);
-    for (const index of source.indexes.values()) if (index.name !== '_id_') fresh.addIndex(index.spec);
-    for (const d of source.docs.values()) fresh.insert(d);
-    this.dbs.get(toDb)!.set(toColl, fresh);
-    void moved;
+    // The documents move as they are (already valid), so the indexes are rebuilt in one pass.
+    const moved = new Collection(toDb, toColl, source.options);
+    moved.load(source.docs.values(), [...source.indexes.values()].map((i) => i.spec));
+    this.ensureCollection(toDb, toColl); // creates the database entry when it is new
+    this.dbs.get(toDb)!.set(toColl, moved);
     this.dropCursorsFor(from);
     await this.commit([{ op: 'renameCollection', db: fromDb, coll: fromColl, toDb, toColl, dropTarget: Boolean(cmd.dropTarget) }]);
     return { ok: 1 };
@@ -972,9 +966,11 @@ function takeBatch(docs: Doc[], from: number, count: number): { batch: Doc[]; re
   return { batch, rest: i };
 }
 
+/** Applies a find projection to documents already matched; the filter is needed only by a positional `a.$` projection. */
 function project(docs: Doc[], projection: Doc | undefined, filter: Doc): Doc[] {
   if (!projection) return docs;
-  return new Query(filter as never).find(docs as never, projection as never).all() as Doc[];
+  const positional = Object.keys(projection).some((k) => k.endsWith('.$'));
+  return new Query((positional ? filter : {}) as never).find(docs as never, projection as never).all() as Doc[];
 }
 
 export { sortComparator };

@@ -193,4 +193,3 @@ function dedupe(vals: unknown[]): unknown[] {
   return out;
 }
 
-export { MIN as MIN_KEY, MAX as MAX_KEY, isPlainObject };
