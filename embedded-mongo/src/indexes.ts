@@ -3,7 +3,7 @@
 import * as btree from 'sorted-btree';
 import { MinKey, MaxKey } from 'bson';
 import { Query } from './mingo.ts'; // BSON-aware numeric comparisons
-import { compareValues, isPlainObject, toNumber } from './compare.ts';
+import { compareValues, toNumber } from './compare.ts';
 import { valuesAtPath } from './paths.ts';
 import { CommandError } from './errors.ts';
 import { idKey } from './storage/id-key.ts';
