@@ -118,28 +118,29 @@ export function accountsRoutes(ctx: AppContext): Router {
     return user as UserDoc;
   };
 
+  /** The user half-way through sign-in, or (when that step expired) back to the sign-in page. */
+  const pendingUserOrRestart = async (req: Request, res: Response): Promise<UserDoc | null> => {
+    const user = await pendingUser(req);
+    if (!user) {
+      delete req.session.pendingSecondFactor;
+      flash(req, 'info', 'accounts.secondFactor.expired');
+      res.redirect(303, '/signin');
+    }
+    return user;
+  };
+
   const secondFactorPage = (res: Response, status: number, locals: Record<string, unknown>) =>
     res.status(status).render('accounts/second-factor', { title: res.locals.t('accounts.secondFactor.title'), ...locals });
 
   router.get('/signin/second-factor', async (req, res) => {
-    const user = await pendingUser(req);
-    if (!user) {
-      delete req.session.pendingSecondFactor;
-      flash(req, 'info', 'accounts.secondFactor.expired');
-      res.redirect(303, '/signin');
-      return;
-    }
+    const user = await pendingUserOrRestart(req, res);
+    if (!user) return;
     secondFactorPage(res, 200, { values: { next: safeNextPath(req.query.next, '') } });
   });
 
   router.post('/signin/second-factor', async (req, res) => {
-    const user = await pendingUser(req);
-    if (!user) {
-      delete req.session.pendingSecondFactor;
-      flash(req, 'info', 'accounts.secondFactor.expired');
-      res.redirect(303, '/signin');
-      return;
-    }
+    const user = await pendingUserOrRestart(req, res);
+    if (!user) return;
     const next = safeNextPath((req.body as Record<string, unknown>)?.next, '');
     const form = parseForm(secondFactorForm, req.body);
     if (!form.ok) {
