@@ -1,13 +1,11 @@
 // Daily: 30 days before a document needed for a pending support track stops being valid, the
 // applicant gets one reminder e-mail (template 'document_expiring') through the case outbox.
-import { Types } from 'mongoose';
 import type { AppContext } from '../app.ts';
 import { Case } from '../../models/case.ts';
 import { CaseDocument } from '../../models/document.ts';
 import { User } from '../../models/user.ts';
 import { TERMINAL_STAGES, type DocumentType, type SupportKind } from '../../models/constants.ts';
-import { translator, isLocale, DEFAULT_LOCALE } from '../i18n/index.ts';
-import { caseEmail, outboxKey } from '../outbox/item.ts';
+import { queueDocumentEmail } from './email.ts';
 import { currentDocuments } from './index.ts';
 import { EXPIRY_WARNING_DAYS, validUntil } from './validity.ts';
 
@@ -44,25 +42,8 @@ export async function runDocumentExpiryReminders(ctx: AppContext, now: Date = ct
     for (const d of due) {
       // Claim the reminder first: two instances running the job never both send it.
       const claimed = await CaseDocument.updateOne({ _id: d._id, expiryReminderSentAt: { $exists: false } }, { $set: { expiryReminderSentAt: now } });
-      if (claimed.modifiedCount !== 1 || !applicant || applicant.disabledAt) continue;
-      const locale = isLocale(applicant.locale) ? applicant.locale : DEFAULT_LOCALE;
-      const t = translator(locale);
-      const item = caseEmail(
-        { email: applicant.email, locale },
-        'document_expiring',
-        {
-          name: applicant.name,
-          reference: c.reference,
-          caseId: String(c._id),
-          documentType: t(`documents.types.${d.type}`),
-          fileName: d.originalName,
-          expiresOn: validUntil(d),
-          link: `${ctx.config.appUrl}/applications/${String(c._id)}#doc-${d.type}`,
-        },
-        outboxKey(String(c._id), 'document_expiring', String(d._id)),
-        now,
-      );
-      await Case.updateOne({ _id: c._id as Types.ObjectId }, { $push: { outbox: item } });
+      if (claimed.modifiedCount !== 1) continue;
+      if (!(await queueDocumentEmail(ctx, { applicant, caseDoc: c, doc: d, template: 'document_expiring', data: { expiresOn: validUntil(d) }, now }))) continue;
       sent += 1;
     }
   }

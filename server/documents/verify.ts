@@ -11,8 +11,7 @@ import { User, type UserDoc } from '../../models/user.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
 import { canVerifyDocument, canDownloadDocument } from '../policies/document.ts';
 import { recordAudit } from '../audit/index.ts';
-import { translator, isLocale, DEFAULT_LOCALE } from '../i18n/index.ts';
-import { caseEmail, outboxKey } from '../outbox/item.ts';
+import { queueDocumentEmail } from './email.ts';
 
 export const verifySchema = z.discriminatedUnion('decision', [
   z.object({ decision: z.literal('accept'), reason: z.string().optional() }),
@@ -59,28 +58,7 @@ export async function verifyDocument(ctx: AppContext, input: VerifyInput): Promi
 
   if (decision === 'reject') {
     const applicant = await User.findById(caseDoc.applicant);
-    if (applicant && !applicant.disabledAt) {
-      const locale = isLocale(applicant.locale) ? applicant.locale : DEFAULT_LOCALE;
-      const t = translator(locale);
-      const item = caseEmail(
-        { email: applicant.email, locale },
-        'document_rejected',
-        {
-          name: applicant.name,
-          reference: caseDoc.reference,
-          caseId: String(caseDoc._id),
-          documentType: t(`documents.types.${doc.type}`),
-          fileName: doc.originalName,
-          version: doc.version,
-          reason,
-          link: `${ctx.config.appUrl}/applications/${String(caseDoc._id)}#doc-${doc.type}`,
-        },
-        outboxKey(String(caseDoc._id), 'document_rejected', String(doc._id)),
-        now,
-      );
-      // The case version is left alone: a queued e-mail must not make an officer's open form stale.
-      await Case.updateOne({ _id: caseDoc._id }, { $push: { outbox: item } });
-    }
+    await queueDocumentEmail(ctx, { applicant, caseDoc, doc, template: 'document_rejected', data: { version: doc.version, reason }, now });
   }
   await recordAudit(input.req, {
     action: 'document.verify',

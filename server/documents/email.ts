@@ -1,0 +1,42 @@
+// The e-mails the documents feature owes an applicant about one of their documents (rejected,
+// expiring), queued in the case outbox in the applicant's language. The case version is left alone:
+// a queued e-mail must not make an officer's open form stale.
+import { Case } from '../../models/case.ts';
+import type { UserDoc } from '../../models/user.ts';
+import type { AppContext } from '../app.ts';
+import { DEFAULT_LOCALE, isLocale, translator } from '../i18n/index.ts';
+import { caseEmail, outboxKey } from '../outbox/item.ts';
+
+export async function queueDocumentEmail(
+  ctx: AppContext,
+  input: {
+    applicant: UserDoc | null;
+    caseDoc: { _id: unknown; reference: string };
+    doc: { _id: unknown; type: string; originalName: string };
+    template: 'document_rejected' | 'document_expiring';
+    data: Record<string, unknown>;
+    now: Date;
+  },
+): Promise<boolean> {
+  const { applicant, caseDoc, doc, template, now } = input;
+  if (!applicant || applicant.disabledAt) return false;
+  const locale = isLocale(applicant.locale) ? applicant.locale : DEFAULT_LOCALE;
+  const caseId = String(caseDoc._id);
+  const item = caseEmail(
+    { email: applicant.email, locale },
+    template,
+    {
+      name: applicant.name,
+      reference: caseDoc.reference,
+      caseId,
+      documentType: translator(locale)(`documents.types.${doc.type}`),
+      fileName: doc.originalName,
+      link: `${ctx.config.appUrl}/applications/${caseId}#doc-${doc.type}`,
+      ...input.data,
+    },
+    outboxKey(caseId, template, String(doc._id)),
+    now,
+  );
+  await Case.updateOne({ _id: caseDoc._id }, { $push: { outbox: item } });
+  return true;
+}
