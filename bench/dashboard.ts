@@ -10,7 +10,7 @@
 // 3. Runs autocannon (10 connections) against each target in turn with the signed-in cookie and
 //    prints p50/p95/p99 (exact, from every response time) and each target's p95 relative to the
 //    bare page. Target: p95 ≤ 150 ms for the dashboard and the 2,000-case shortlist.
-// The dashboard page serves figures at most 30 s old (server/dashboard); the uncached
+// The dashboard page serves figures shared for a minute (server/dashboard); the uncached
 // computation is measured separately on /reports/steering, which always computes fresh.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';

@@ -99,8 +99,8 @@ function matchFor(callId: Types.ObjectId, q: ShortlistQuery): Record<string, unk
 }
 
 // The ranked rows of a call (viewer-independent) are computed by one aggregation and shared for
-// RANKING_CACHE_MS by every viewer and page: the database the app embeds runs queries on the app's
-// own thread, so re-sorting 2,000 cases on every page view would stall everyone. A scorecard or a
+// RANKING_CACHE_MS by every viewer and page: re-ranking 2,000 cases on every page view would be the
+// page's main cost under load (bench/dashboard.ts). A scorecard or a
 // decision made here drops the call's entry at once; changes made elsewhere (a case entering
 // evaluation) show within RANKING_CACHE_MS. Scores and recommendations are always read fresh.
 const RANKING_CACHE_MS = 30_000;
