@@ -37,6 +37,21 @@ export interface AppContext extends AppDeps {
   now: () => Date;
 }
 
+/** What every page may know about the signed-in user: never the password hash or second-factor secrets. */
+function presentViewer(user: Express.User) {
+  return {
+    id: String(user._id),
+    name: user.name,
+    email: user.email,
+    role: user.role,
+    locale: user.locale,
+    institute: user.institute ? String(user.institute) : undefined,
+    panelCalls: (user.panelCalls ?? []).map(String),
+    isHrLead: Boolean(user.isHrLead),
+    emailVerified: Boolean(user.emailVerifiedAt),
+  };
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,100}$/;
 const TOKEN_IN_PATH = /(\/(?:verify-email|password\/reset|invitations)\/)[A-Za-z0-9_-]{16,}/g;
 export const publicDir = path.resolve(import.meta.dirname, '../public');
@@ -160,7 +175,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(localeMiddleware);
   app.use((req, res, next) => {
     // A plain object for the views: Handlebars refuses the getters of a Mongoose document.
-    res.locals.user = req.user ? (req.user as unknown as { toObject(o: object): unknown }).toObject({ virtuals: true }) : undefined;
+    res.locals.user = req.user ? presentViewer(req.user) : undefined;
     res.locals.currentPath = req.path;
     res.locals.flash = takeFlash(req);
     next();
