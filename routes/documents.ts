@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import multer from 'multer';
 import { Types } from 'mongoose';
 import { RateLimiterMongo, RateLimiterRes } from 'rate-limiter-flexible';
+import { mongoRateLimiter } from '../server/http/rate-limiter.ts';
 import type { AppContext } from '../server/app.ts';
 import { Case, type CaseDoc } from '../models/case.ts';
 import { Call, type CallDoc } from '../models/call.ts';
@@ -86,10 +87,7 @@ export function documentsRoutes(ctx: AppContext): Router {
   let limiter: RateLimiterMongo | undefined;
   const uploadLimiter = () => {
     if (!limiter) {
-      limiter = new RateLimiterMongo({ storeClient: ctx.db.connection, tableName: 'upload_limits', keyPrefix: 'upload', points: ctx.config.upload.ratePerHour, duration: 3600 });
-      // rate-limiter-flexible detects the driver version from client metadata that driver 7 no
-      // longer exposes; it then asks for the pre-update document and a first consume gets null.
-      (limiter as unknown as { _driverVersion: unknown })._driverVersion = { major: 7, feature: 0, patch: 0 };
+      limiter = mongoRateLimiter({ storeClient: ctx.db.connection, tableName: 'upload_limits', keyPrefix: 'upload', points: ctx.config.upload.ratePerHour, duration: 3600 });
     }
     return limiter;
   };

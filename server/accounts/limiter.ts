@@ -7,6 +7,7 @@
 // The e-mail is counted whether or not an account exists, so locking reveals nothing.
 import type { Connection } from 'mongoose';
 import { RateLimiterMongo, RateLimiterRes } from 'rate-limiter-flexible';
+import { mongoRateLimiter } from '../http/rate-limiter.ts';
 import type { Config } from '../config.ts';
 
 export interface LockState {
@@ -24,16 +25,6 @@ export interface LoginLimiter {
 
 const IP_FAILURES_PER_HOUR_FACTOR = 20;
 
-/**
- * rate-limiter-flexible reads the driver version from client metadata to pick findOneAndUpdate's
- * options; with driver 7 that metadata is a promise, detection yields 0.0.0 and it asks for the
- * document *before* the update (null on first insert). We run driver 7, so say so.
- */
-function mongoLimiter(opts: ConstructorParameters<typeof RateLimiterMongo>[0]): RateLimiterMongo {
-  const limiter = new RateLimiterMongo(opts);
-  (limiter as unknown as { _driverVersion: unknown })._driverVersion = { major: 7, feature: 0, patch: 0 };
-  return limiter;
-}
 
 function secondsLeft(res: RateLimiterRes | null): number {
   return Math.max(1, Math.ceil((res?.msBeforeNext ?? 0) / 1000));
@@ -41,7 +32,7 @@ function secondsLeft(res: RateLimiterRes | null): number {
 
 export function createLoginLimiter(connection: Connection, login: Config['login']): LoginLimiter {
   const lockSeconds = Math.max(1, Math.ceil(login.lockoutMs / 1000));
-  const pair = mongoLimiter({
+  const pair = mongoRateLimiter({
     storeClient: connection,
     tableName: 'login_limits',
     keyPrefix: 'fail_email_ip',
@@ -49,7 +40,7 @@ export function createLoginLimiter(connection: Connection, login: Config['login'
     duration: lockSeconds,
   });
   const ipPoints = Math.max(100, login.maxFailures * IP_FAILURES_PER_HOUR_FACTOR);
-  const perIp = mongoLimiter({
+  const perIp = mongoRateLimiter({
     storeClient: connection,
     tableName: 'login_limits',
     keyPrefix: 'fail_ip',
@@ -92,7 +83,7 @@ export function createLoginLimiter(connection: Connection, login: Config['login'
 
 /** A softer limiter for e-mails sent on request (verification resend, password reset): per address. */
 export function createMailLimiter(connection: Connection): { allow(key: string): Promise<boolean> } {
-  const limiter = mongoLimiter({ storeClient: connection, tableName: 'mail_limits', keyPrefix: 'account_mail', points: 5, duration: 3600 });
+  const limiter = mongoRateLimiter({ storeClient: connection, tableName: 'mail_limits', keyPrefix: 'account_mail', points: 5, duration: 3600 });
   return {
     async allow(key) {
       try {
