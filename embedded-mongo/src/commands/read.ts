@@ -1,0 +1,201 @@
+// Read commands: find, count, distinct, aggregate and explain. A leading $match/$sort/$limit of a
+// pipeline uses the collection's indexes; the rest runs natively (fast-pipeline.ts) or in mingo.
+import { Aggregator, Query, ProcessingMode } from '../mingo.ts'; // BSON-aware numeric comparisons
+import { runFastPrefix } from '../fast-pipeline.ts';
+import type { Doc, Plan } from '../collection.ts';
+import { CommandError } from '../errors.ts';
+import { isPlainObject, compareValues } from '../compare.ts';
+import { valuesAtPath } from '../paths.ts';
+import { idKey } from '../storage/id-key.ts';
+import { asInt, validName } from './args.ts';
+import { VERSION } from './admin.ts';
+import type { CommandContext, Handler } from './context.ts';
+
+const SAFE_STAGES = new Set(['$match', '$group', '$sort', '$limit', '$skip', '$count', '$sortByCount', '$unwind', '$project', '$bucket', '$sample']);
+
+/** Applies a find projection to documents already matched; the filter is needed only by a positional `a.$` projection. */
+export function project(docs: Doc[], projection: Doc | undefined, filter: Doc): Doc[] {
+  if (!projection) return docs;
+  const positional = Object.keys(projection).some((k) => k.endsWith('.$'));
+  return new Query((positional ? filter : {}) as never).find(docs as never, projection as never).all() as Doc[];
+}
+
+function findDocs(ctx: CommandContext, db: string, cmd: Doc, collName: string): { docs: Doc[]; plan: Plan } {
+  const coll = ctx.catalog.coll(db, collName);
+  const filter = (cmd.filter ?? {}) as Doc;
+  if (!isPlainObject(filter)) throw new CommandError('TypeMismatch', "BSON field 'FindCommandRequest.filter' is the wrong type, expected type 'object'");
+  const sort = isPlainObject(cmd.sort) && Object.keys(cmd.sort).length ? (cmd.sort as Doc) : undefined;
+  const skip = asInt(cmd.skip, 'skip', 0);
+  let limit = asInt(cmd.limit, 'limit', 0);
+  if (skip < 0) throw new CommandError('BadValue', 'skip value must be non-negative');
+  if (limit < 0) limit = -limit;
+  if (!coll) return { docs: [], plan: { stage: 'COLLSCAN', sorted: true, docsExamined: 0 } };
+  const r = coll.find(filter, { sort, skip, limit });
+  ctx.opCounters.query++;
+  const projection = isPlainObject(cmd.projection) && Object.keys(cmd.projection).length ? (cmd.projection as Doc) : undefined;
+  return { docs: projection ? project(r.docs, projection, filter) : r.docs, plan: r.plan };
+}
+
+function find(ctx: CommandContext, db: string, cmd: Doc): Doc {
+  const name = validName(cmd.find, 'collection');
+  const { docs } = findDocs(ctx, db, cmd, name);
+  const single = cmd.singleBatch === true || (typeof cmd.limit === 'number' && cmd.limit < 0);
+  const batchSize = cmd.batchSize !== undefined ? asInt(cmd.batchSize, 'batchSize', 101) : 101;
+  return ctx.cursors.reply(`${db}.${name}`, docs, { batchSize }, single);
+}
+
+function count(ctx: CommandContext, db: string, cmd: Doc): Doc {
+  const coll = ctx.catalog.coll(db, validName(cmd.count, 'collection'));
+  if (!coll) return { n: 0, ok: 1 };
+  const query = (cmd.query ?? {}) as Doc;
+  const skip = asInt(cmd.skip, 'skip', 0);
+  const limit = Math.abs(asInt(cmd.limit, 'limit', 0));
+  let n = Object.keys(query).length === 0 ? coll.docs.size : coll.find(query).docs.length;
+  n = Math.max(0, n - skip);
+  if (limit > 0) n = Math.min(n, limit);
+  return { n, ok: 1 };
+}
+
+function distinct(ctx: CommandContext, db: string, cmd: Doc): Doc {
+  const coll = ctx.catalog.coll(db, validName(cmd.distinct, 'collection'));
+  if (typeof cmd.key !== 'string') throw new CommandError('TypeMismatch', "BSON field 'distinct.key' is missing or not a string");
+  const values: unknown[] = [];
+  if (coll) {
+    const { docs } = coll.find((cmd.query ?? {}) as Doc);
+    const seen = new Map<string, unknown>();
+    for (const d of docs) {
+      for (const v of valuesAtPath(d, cmd.key)) {
+        for (const x of Array.isArray(v) ? v : [v]) {
+          if (x === undefined) continue;
+          const k = idKey(x);
+          if (!seen.has(k)) seen.set(k, x);
+        }
+      }
+    }
+    values.push(...[...seen.values()].sort(compareValues));
+  }
+  return { values, ok: 1 };
+}
+
+function aggregate(ctx: CommandContext, db: string, cmd: Doc): Doc {
+  const pipeline = cmd.pipeline;
+  if (!Array.isArray(pipeline)) throw new CommandError('TypeMismatch', "'pipeline' option must be specified as an array");
+  if (cmd.cursor === undefined && cmd.explain !== true) throw new CommandError('FailedToParse', "The 'cursor' option is required, except for aggregate with the explain argument");
+  const collName = cmd.aggregate;
+  if (typeof collName !== 'string') throw new CommandError('InvalidNamespace', 'aggregate on a database (aggregate: 1) is not supported');
+  validName(collName, 'collection');
+  const out = pipeline.length ? pipeline[pipeline.length - 1] : undefined;
+  const outStage = isPlainObject(out) && ('$out' in out || '$merge' in out);
+  if (outStage) throw new CommandError('IllegalOperation', '$out and $merge are not supported by this server');
+  for (const st of pipeline) {
+    const name = isPlainObject(st) ? Object.keys(st)[0] : undefined;
+    if (name === '$collStats' || name === '$indexStats' || name === '$currentOp' || name === '$changeStream') {
+      throw new CommandError('IllegalOperation', `${name} is not supported by this server`);
+    }
+  }
+  const docs = runPipeline(ctx, db, collName, pipeline as Doc[]);
+  return ctx.cursors.reply(`${db}.${collName}`, docs, cmd.cursor);
+}
+
+/** Runs a pipeline; a leading $match (and $sort/$limit) use the collection's indexes. */
+export function runPipeline(ctx: CommandContext, db: string, collName: string, pipeline: Doc[]): Doc[] {
+  const coll = ctx.catalog.coll(db, collName);
+  let i = 0;
+  let filter: Doc = {};
+  let sort: Doc | undefined;
+  let limit = 0;
+  let skip = 0;
+  // Leading $match stages (often one for the scope, one for the figure) become one filter, so
+  // the planner sees every predicate and the scan matches once.
+  const matches: Doc[] = [];
+  while (pipeline[i] && isPlainObject(pipeline[i]!.$match) && !('$text' in (pipeline[i]!.$match as Doc))) {
+    matches.push(pipeline[i]!.$match as Doc);
+    i++;
+  }
+  if (matches.length === 1) filter = matches[0]!;
+  else if (matches.length > 1) filter = { $and: matches };
+  if (pipeline[i] && isPlainObject(pipeline[i]!.$sort)) {
+    sort = pipeline[i]!.$sort as Doc;
+    i++;
+    while (pipeline[i] && (pipeline[i]!.$skip !== undefined || pipeline[i]!.$limit !== undefined)) {
+      if (pipeline[i]!.$skip !== undefined) {
+        if (limit) break;
+        skip += asInt(pipeline[i]!.$skip, '$skip', 0);
+      } else limit = asInt(pipeline[i]!.$limit, '$limit', 0);
+      i++;
+    }
+  }
+  let input = coll ? coll.find(filter, { sort, skip, limit: limit ? limit : 0 }).docs : [];
+  let rest = pipeline.slice(i);
+  if (rest.length === 0) return input;
+  const fast = runFastPrefix(input, rest);
+  rest = rest.slice(fast.consumed);
+  if (rest.length === 0) return fast.docs;
+  input = fast.docs;
+  const mutating = rest.some((st) => !SAFE_STAGES.has(Object.keys(st)[0] ?? ''));
+  const agg = new Aggregator(rest as never, {
+    processingMode: mutating ? ProcessingMode.CLONE_INPUT : ProcessingMode.CLONE_OFF,
+    collectionResolver: (name: string) => [...(ctx.catalog.coll(db, name)?.docs.values() ?? [])],
+  } as never);
+  // MongoDB keeps _id first in stage output; mingo's $project appends it last.
+  return (agg.run(input) as Doc[]).map(idFirst);
+}
+
+function explain(ctx: CommandContext, db: string, cmd: Doc): Doc {
+  const inner = cmd.explain;
+  if (!isPlainObject(inner)) throw new CommandError('BadValue', 'explain needs a command document');
+  const kind = Object.keys(inner)[0];
+  let plan: Plan = { stage: 'COLLSCAN', sorted: true, docsExamined: 0 };
+  let n = 0;
+  let ns = db;
+  if (kind === 'find' || kind === 'count' || kind === 'distinct') {
+    const name = String(inner[kind]);
+    ns = `${db}.${name}`;
+    const r = findDocs(ctx, db, { ...inner, filter: inner.filter ?? inner.query }, name);
+    plan = r.plan;
+    n = r.docs.length;
+  } else if (kind === 'aggregate') {
+    const name = String(inner.aggregate);
+    ns = `${db}.${name}`;
+    const pipeline = (inner.pipeline ?? []) as Doc[];
+    const first = pipeline[0] && isPlainObject(pipeline[0].$match) ? (pipeline[0].$match as Doc) : {};
+    const coll = ctx.catalog.coll(db, name);
+    if (coll) {
+      const r = coll.find(first);
+      plan = r.plan;
+      n = r.docs.length;
+    }
+  } else if (kind === 'update' || kind === 'delete' || kind === 'findAndModify') {
+    const name = String(inner[kind]);
+    ns = `${db}.${name}`;
+    const q = (kind === 'findAndModify' ? inner.query : ((inner.updates ?? inner.deletes) as Doc[] | undefined)?.[0]?.q) ?? {};
+    const coll = ctx.catalog.coll(db, name);
+    if (coll) {
+      const r = coll.find(q as Doc);
+      plan = r.plan;
+      n = r.docs.length;
+    }
+  } else throw new CommandError('BadValue', `explain of ${kind} is not supported`);
+  const inputStage = plan.stage === 'COLLSCAN' ? { stage: 'COLLSCAN', direction: 'forward' } : { stage: plan.stage === 'IDHACK' ? 'IDHACK' : 'IXSCAN', indexName: plan.index };
+  const winningPlan = plan.stage === 'COLLSCAN' ? inputStage : { stage: 'FETCH', inputStage };
+  return {
+    queryPlanner: { namespace: ns, winningPlan, rejectedPlans: [] },
+    executionStats: { executionSuccess: true, nReturned: n, totalDocsExamined: plan.docsExamined, totalKeysExamined: plan.stage === 'COLLSCAN' ? 0 : plan.docsExamined, executionStages: winningPlan },
+    serverInfo: { host: '127.0.0.1', version: VERSION },
+    ok: 1,
+  };
+}
+
+function idFirst(doc: Doc): Doc {
+  if (!isPlainObject(doc) || !('_id' in doc) || Object.keys(doc)[0] === '_id') return doc;
+  const { _id, ...rest } = doc;
+  return { _id, ...rest };
+}
+
+export const readCommands: Array<[string, Handler]> = [
+  ['find', (ctx, db, cmd) => find(ctx, db, cmd)],
+  ['count', (ctx, db, cmd) => count(ctx, db, cmd)],
+  ['distinct', (ctx, db, cmd) => distinct(ctx, db, cmd)],
+  ['aggregate', (ctx, db, cmd) => aggregate(ctx, db, cmd)],
+  ['explain', (ctx, db, cmd) => explain(ctx, db, cmd)],
+];
