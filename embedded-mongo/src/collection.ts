@@ -2,12 +2,15 @@
 // picks an index for equality/range predicates or for the sort order.
 // BSON-aware numeric comparisons (see mingo.ts)
 import { Query } from './mingo.ts';
-import { MinKey, MaxKey, ObjectId } from 'bson';
-import { compareValues, isPlainObject, isNumeric } from './compare.ts';
+import { MinKey, MaxKey, ObjectId, calculateObjectSize } from 'bson';
+import { compareValues, getOwn, setOwn, isPlainObject, isNumeric, toNumber } from './compare.ts';
 import { Index, type IndexSpec } from './indexes.ts';
 import { CommandError } from './errors.ts';
 import { idKey } from './storage/id-key.ts';
 import { valuesAtPath } from './paths.ts';
+import { guardFilter } from './query-guard.ts';
+import { sortComparator } from './sort.ts';
+import { collationFor, type Collation } from './collation.ts';
 
 export type Doc = Record<string, unknown>;
 
@@ -40,7 +43,19 @@ export class Collection {
     this.db = db;
     this.name = name;
     this.options = options;
-    this.indexes.set('_id_', new Index({ v: 2, key: { _id: 1 }, name: '_id_' }));
+    this.indexes.set('_id_', new Index(this.idIndexSpec()));
+  }
+
+  /** The collection's default collation (undefined when simple). */
+  get collation(): Collation | undefined {
+    return collationFor(this.options.collation);
+  }
+
+  /** The _id index has the collection's default collation, as in MongoDB. */
+  private idIndexSpec(): IndexSpec {
+    const spec: IndexSpec = { v: 2, key: { _id: 1 }, name: '_id_' };
+    if (this.collation) spec.collation = this.options.collation;
+    return spec;
   }
 
   get ns(): string {
@@ -51,8 +66,8 @@ export class Collection {
     const keyPattern: Doc = {};
     const keyValue: Doc = {};
     index.fields.forEach(([f], i) => {
-      keyPattern[f] = index.spec.key[f];
-      keyValue[f] = vals[i];
+      setOwn(keyPattern, f, index.spec.key[f]);
+      setOwn(keyValue, f, vals[i]);
     });
     const shown = Object.entries(keyValue).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ');
     return new CommandError('DuplicateKey', `E11000 duplicate key error collection: ${this.ns} index: ${index.name} dup key: { ${shown} }`, { keyPattern, keyValue });
@@ -85,6 +100,33 @@ export class Collection {
     this.docs.set(id, newDoc);
   }
 
+  /**
+   * A capped collection's oldest documents beyond its `max` count or `size` bytes (MongoDB rounds
+   * the size up to a multiple of 256, at least 4096); removed here, returned for the journal.
+   */
+  trimCapped(): Doc[] {
+    if (this.options.capped !== true && !(isNumeric(this.options.capped) && toNumber(this.options.capped) !== 0)) return [];
+    const max = isNumeric(this.options.max) ? toNumber(this.options.max) : 0;
+    const size = Math.max(4096, Math.ceil(toNumber(this.options.size) / 256) * 256);
+    const sizes: Array<[Doc, number]> = [];
+    let bytes = 0;
+    for (const d of this.docs.values()) {
+      const n = calculateObjectSize(d);
+      sizes.push([d, n]);
+      bytes += n;
+    }
+    const removed: Doc[] = [];
+    let count = sizes.length;
+    for (const [d, n] of sizes) {
+      if (count <= 1 || ((max <= 0 || count <= max) && bytes <= size)) break;
+      this.remove(d);
+      removed.push(d);
+      count--;
+      bytes -= n;
+    }
+    return removed;
+  }
+
   remove(doc: Doc): void {
     const id = idKey(doc._id);
     for (const index of this.indexes.values()) index.remove(doc);
@@ -106,18 +148,22 @@ export class Collection {
   /** Loads documents known to be valid (recovery at start): the indexes are built once at the end. */
   load(docs: Iterable<Doc>, specs: IndexSpec[]): void {
     for (const doc of docs) this.docs.set(idKey(doc._id), doc);
-    const idIndex = new Index({ v: 2, key: { _id: 1 }, name: '_id_' });
+    const idIndex = new Index(this.idIndexSpec());
     idIndex.build(this.docs.values());
     this.indexes.set('_id_', idIndex);
     for (const spec of specs) if (spec.name !== '_id_') this.addIndex(spec);
   }
 
   /** Candidate documents for `filter` (a superset; callers still match) and how they were found. */
-  plan(filter: Doc, sort?: Doc): { docs: Iterable<Doc>; plan: Plan } {
+  plan(filter: Doc, sort?: Doc, collation?: Collation): { docs: Iterable<Doc>; plan: Plan } {
     const preds = extractPredicates(filter);
-    // _id equality: direct lookup
+    // An index orders strings by its own collation: with another one it serves only predicates
+    // on other types, and never a sort.
+    const sameCollation = (index: Index) => (index.collation?.key ?? '') === (collation?.key ?? '');
+    const usable = (index: Index, p: FieldPred) => sameCollation(index) || ![...(p.eq ?? []), p.lo, p.hi].some((v) => typeof v === 'string');
+    // _id equality: direct lookup (binary equality: only when the query's collation is simple or no value is a string)
     const idPred = preds.get('_id');
-    if (idPred?.eq && idPred.eq.length <= 100) {
+    if (idPred?.eq && idPred.eq.length <= 100 && (!collation || !idPred.eq.some((v) => typeof v === 'string'))) {
       const out: Doc[] = [];
       for (const v of idPred.eq) {
         const d = this.docs.get(idKey(v));
@@ -133,6 +179,7 @@ export class Collection {
       let eqCount = 0;
       for (const [path] of index.fields) {
         const p = preds.get(path);
+        if (p && !usable(index, p)) break;
         if (p?.eq) { score += 2; eqCount++; continue; }
         if (p && (p.lo !== undefined || p.hi !== undefined)) score += 1;
         break;
@@ -144,7 +191,7 @@ export class Collection {
 
     const sortEntries = sort ? Object.entries(sort) : [];
     const sortable = (index: Index, from: number): 'fwd' | 'rev' | undefined => {
-      if (sortEntries.length === 0 || index.multikey) return undefined;
+      if (sortEntries.length === 0 || index.multikey || !sameCollation(index)) return undefined;
       if (from + sortEntries.length > index.fields.length) return undefined;
       let dir: 'fwd' | 'rev' | undefined;
       for (let i = 0; i < sortEntries.length; i++) {
@@ -206,9 +253,9 @@ export class Collection {
   }
 
   /** Matching documents, sorted, skipped and limited. */
-  find(filter: Doc, opts: { sort?: Doc; skip?: number; limit?: number } = {}): { docs: Doc[]; plan: Plan } {
-    const matcher = compileFilter(filter);
-    const { docs, plan } = this.plan(filter, opts.sort);
+  find(filter: Doc, opts: { sort?: Doc; skip?: number; limit?: number; collation?: Collation } = {}): { docs: Doc[]; plan: Plan } {
+    const matcher = compileFilter(filter, opts.collation);
+    const { docs, plan } = this.plan(filter, opts.sort, opts.collation);
     const out: Doc[] = [];
     const skip = opts.skip ?? 0;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
@@ -226,7 +273,7 @@ export class Collection {
     }
     plan.docsExamined = examined;
     if (sorted) return { docs: out, plan };
-    out.sort(sortComparator(opts.sort!));
+    out.sort(sortComparator(opts.sort!, opts.collation));
     return { docs: out.slice(skip, limit === Infinity ? undefined : skip + limit), plan };
   }
 }
@@ -248,7 +295,7 @@ function simpleEquality(filter: Doc): ((d: Doc) => boolean) | undefined {
   const eq = (x: unknown, v: unknown) => x === v || (typeof x === 'object' && x !== null && compareValues(x, v) === 0);
   return (d) => {
     for (const [k, v] of entries) {
-      const top = k.includes('.') ? undefined : d[k];
+      const top = k.includes('.') ? undefined : getOwn(d, k);
       if (top !== undefined && !Array.isArray(top)) {
         if (!eq(top, v)) return false;
         continue;
@@ -260,11 +307,12 @@ function simpleEquality(filter: Doc): ((d: Doc) => boolean) | undefined {
   };
 }
 
-export function compileFilter(filter: Doc | undefined): (d: Doc) => boolean {
+export function compileFilter(filter: Doc | undefined, collation?: Collation): (d: Doc) => boolean {
   if (!filter || Object.keys(filter).length === 0) return () => true;
-  const fast = simpleEquality(filter);
+  const fast = collation ? undefined : simpleEquality(filter);
   if (fast) return fast;
-  const q = new Query(filter as never);
+  guardFilter(filter, 'find');
+  const q = new Query(filter as never, collation ? { collation: collation.spec } : undefined);
   return (d) => q.test(d);
 }
 
@@ -315,21 +363,4 @@ export function extractPredicates(filter: Doc): Map<string, FieldPred> {
   return preds;
 }
 
-/** MongoDB sort: BSON order; an array field sorts by its smallest (asc) or largest (desc) element. */
-export function sortComparator(sort: Doc): (a: Doc, b: Doc) => number {
-  const entries = Object.entries(sort).map(([k, d]) => [k, typeof d === 'number' && d < 0 ? -1 : 1] as const);
-  const keyOf = (doc: Doc, path: string, dir: number): unknown => {
-    const vals = valuesAtPath(doc, path).flatMap((v) => (Array.isArray(v) ? (v.length ? v : [undefined]) : [v]));
-    if (vals.length === 1) return vals[0];
-    let best = vals[0];
-    for (const v of vals) if (compareValues(v, best) * dir < 0) best = v;
-    return best;
-  };
-  return (a, b) => {
-    for (const [path, dir] of entries) {
-      const c = compareValues(keyOf(a, path, dir), keyOf(b, path, dir));
-      if (c) return c * dir;
-    }
-    return 0;
-  };
-}
+export { sortComparator };

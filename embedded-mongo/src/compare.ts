@@ -17,6 +17,27 @@ export function toNumber(v: unknown): number {
   return NaN;
 }
 
+const hasOwnProperty = Object.prototype.hasOwnProperty;
+
+/** True when `key` is a field of `obj` itself: field names are data, never looked up on a prototype. */
+export function hasOwn(obj: object, key: string): boolean {
+  return hasOwnProperty.call(obj, key);
+}
+
+/** The field `key` of a document, or undefined (never a prototype's property such as `constructor`). */
+export function getOwn(obj: Record<string, unknown>, key: string): unknown {
+  return hasOwnProperty.call(obj, key) ? obj[key] : undefined;
+}
+
+/**
+ * Stores field `key`. Plain assignment of `__proto__` would replace the object's prototype (or, on
+ * the way down a path, write into Object.prototype); a field of that name is defined as data.
+ */
+export function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  else obj[key] = value;
+}
+
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== 'object') return false;
   const proto = Object.getPrototypeOf(v);
@@ -75,6 +96,15 @@ export function compareValues(a: unknown, b: unknown): number {
   // Fast paths for the common index keys (this runs for every B-tree comparison).
   if (typeof a === 'string' && typeof b === 'string') return compareStrings(a, b);
   if (typeof a === 'number' && typeof b === 'number' && a === a && b === b) return a < b ? -1 : a > b ? 1 : 0;
+  return compareWith(a, b, compareStrings);
+}
+
+export type StringComparator = (a: string, b: string) => number;
+
+/** BSON order with strings (nested ones too) compared by `str`: a collation's comparator. */
+export function compareWith(a: unknown, b: unknown, str: StringComparator): number {
+  if (typeof a === 'string' && typeof b === 'string') return str(a, b);
+  if (typeof a === 'number' && typeof b === 'number' && a === a && b === b) return a < b ? -1 : a > b ? 1 : 0;
   const ra = typeRank(a);
   const rb = typeRank(b);
   if (ra !== rb) return ra < rb ? -1 : 1;
@@ -92,7 +122,7 @@ export function compareValues(a: unknown, b: unknown): number {
       return cmp(x, y);
     }
     case 4:
-      return compareStrings(String(a), String(b));
+      return str(String(a), String(b));
     case 5: {
       const ka = Object.keys(a as object);
       const kb = Object.keys(b as object);
@@ -103,7 +133,7 @@ export function compareValues(a: unknown, b: unknown): number {
         if (t) return t;
         const k = cmp(ka[i]!, kb[i]!);
         if (k) return k;
-        const c = compareValues(va, vb);
+        const c = compareWith(va, vb, str);
         if (c) return c;
       }
       return cmp(ka.length, kb.length);
@@ -112,7 +142,7 @@ export function compareValues(a: unknown, b: unknown): number {
       const xa = a as unknown[];
       const xb = b as unknown[];
       for (let i = 0; i < Math.min(xa.length, xb.length); i++) {
-        const c = compareValues(xa[i], xb[i]);
+        const c = compareWith(xa[i], xb[i], str);
         if (c) return c;
       }
       return cmp(xa.length, xb.length);
@@ -148,7 +178,7 @@ export function cloneDeep<T>(v: T): T {
   if (Array.isArray(v)) return v.map(cloneDeep) as T;
   if (isPlainObject(v)) {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v)) out[k] = cloneDeep(v[k]);
+    for (const k of Object.keys(v)) setOwn(out, k, cloneDeep(v[k]));
     return out as T;
   }
   if (v instanceof Date) return new Date(v.getTime()) as T;

@@ -28,6 +28,24 @@ export const CODES = {
   NoSuchTransaction: 251,
   InvalidIdField: 53,
   UnknownError: 8,
+  CannotCreateIndex: 67,
+  JSInterpreterFailure: 139,
+  NoQueryExecutionPlans: 291,
+  NotImplemented: 238,
+  // Assertion codes MongoDB reports as codeName 'Location<code>'
+  Location31249: 31249,
+  Location31253: 31253,
+  Location31254: 31254,
+  Location31255: 31255,
+  Location31275: 31275,
+  Location31276: 31276,
+  Location31308: 31308,
+  Location51246: 51246,
+  Location6108304: 6108304,
+  Location40218: 40218,
+  Location40415: 40415,
+  Location40414: 40414,
+  Location15976: 15976,
 } as const;
 
 export type CodeName = keyof typeof CODES;
@@ -39,7 +57,7 @@ export class CommandError extends Error {
   constructor(codeName: CodeName, message: string, extra: Record<string, unknown> = {}) {
     super(message);
     this.code = CODES[codeName];
-    this.codeName = codeName === 'Location40352' ? 'Location40352' : codeName;
+    this.codeName = codeName;
     this.extra = extra;
   }
 }

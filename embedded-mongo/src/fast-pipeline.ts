@@ -2,9 +2,10 @@
 // $match and a $group with field-path keys and simple accumulators — without mingo's general
 // expression machinery. Stages it does not recognise (or values it would have to interpret, such as
 // arrays on a group-key path) are left to mingo: runFastPrefix reports how many stages it ran.
-import { compareValues, isNumeric, isPlainObject, toNumber } from './compare.ts';
+import { compareValues, getOwn, isNumeric, isPlainObject, setOwn, toNumber } from './compare.ts';
 import { compileFilter, type Doc } from './collection.ts';
 import { idKey } from './storage/id-key.ts';
+import { CollatedKeys, type Collation } from './collation.ts';
 
 class Unsupported extends Error {}
 
@@ -23,7 +24,7 @@ function getter(parts: string[]): Getter {
     for (const p of parts) {
       if (Array.isArray(v)) throw new Unsupported();
       if (!isPlainObject(v)) return undefined;
-      v = v[p];
+      v = getOwn(v, p);
     }
     return v;
   };
@@ -53,7 +54,7 @@ function projectStage(spec: unknown): ((docs: Doc[]) => Doc[]) | undefined {
     docs.map((d) => {
       const out: Doc = {};
       if (includeId && d._id !== undefined) out._id = d._id;
-      for (const k of Object.keys(d)) if (wanted.has(k) && d[k] !== undefined) out[k] = d[k];
+      for (const k of Object.keys(d)) if (wanted.has(k) && d[k] !== undefined) setOwn(out, k, d[k]);
       return out;
     });
 }
@@ -73,13 +74,13 @@ function unwindStage(spec: unknown): ((docs: Doc[]) => Doc[]) | undefined {
   return (docs) => {
     const out: Doc[] = [];
     for (const d of docs) {
-      const v = d[field];
+      const v = getOwn(d, field);
       if (Array.isArray(v)) {
         if (v.length === 0) {
           if (preserve) { const copy = { ...d }; delete copy[field]; out.push(copy); }
           continue;
         }
-        for (const el of v) out.push({ ...d, [field]: el });
+        for (const el of v) { const copy = { ...d }; setOwn(copy, field, el); out.push(copy); }
       } else if (v === undefined || v === null) {
         if (preserve) out.push(d);
       } else out.push(d);
@@ -136,7 +137,7 @@ function accumulator(spec: unknown): Acc | undefined {
   }
 }
 
-function groupStage(spec: unknown): ((docs: Doc[]) => Doc[]) | undefined {
+function groupStage(spec: unknown, collation?: Collation): ((docs: Doc[]) => Doc[]) | undefined {
   if (!isPlainObject(spec) || !('_id' in spec)) return undefined;
   const idSpec = spec._id;
   let keyOf: (d: Doc) => unknown;
@@ -148,14 +149,17 @@ function groupStage(spec: unknown): ((docs: Doc[]) => Doc[]) | undefined {
     if (parts.some(([, g]) => !g)) return undefined;
     keyOf = (d) => {
       const o: Doc = {};
-      for (const [k, g] of parts) { const v = g!(d); if (v !== undefined) o[k] = v; }
+      for (const [k, g] of parts) { const v = g!(d); if (v !== undefined) setOwn(o, k, v); }
       return o;
     };
     // Compound keys: one string from the parts' own keys (cheaper than serializing the object).
     keyString = (id) => {
       const o = id as Doc;
       let k = '';
-      for (const [name] of parts) k += o[name] === undefined ? '\u0001' : idKey(o[name]) + '\u0002';
+      for (const [name] of parts) {
+        const v = getOwn(o, name);
+        k += v === undefined ? '\u0001' : idKey(v) + '\u0002';
+      }
       return k;
     };
   } else return undefined;
@@ -168,10 +172,12 @@ function groupStage(spec: unknown): ((docs: Doc[]) => Doc[]) | undefined {
   }
   return (docs) => {
     const groups = new Map<string, { id: unknown; states: unknown[] }>();
+    // Under a collation, keys equal by it share a group: each key maps to its group's first key.
+    const canonical = collation ? new CollatedKeys(collation) : undefined;
     for (const d of docs) {
       const id = keyOf(d);
       if (Array.isArray(id)) throw new Unsupported();
-      const k = keyString(id);
+      const k = canonical ? canonical.key(id) : keyString(id);
       let g = groups.get(k);
       if (!g) {
         g = { id, states: accs.map(([, a]) => a.init()) };
@@ -181,13 +187,13 @@ function groupStage(spec: unknown): ((docs: Doc[]) => Doc[]) | undefined {
     }
     return [...groups.values()].map((g) => {
       const out: Doc = { _id: g.id };
-      accs.forEach(([name, a], i) => { out[name] = a.result(g.states[i]); });
+      accs.forEach(([name, a], i) => { setOwn(out, name, a.result(g.states[i])); });
       return out;
     });
   };
 }
 
-function compileStage(stage: Doc): ((docs: Doc[]) => Doc[]) | undefined {
+function compileStage(stage: Doc, collation?: Collation): ((docs: Doc[]) => Doc[]) | undefined {
   const keys = Object.keys(stage);
   if (keys.length !== 1) return undefined;
   const [name] = keys;
@@ -199,11 +205,11 @@ function compileStage(stage: Doc): ((docs: Doc[]) => Doc[]) | undefined {
       return unwindStage(spec);
     case '$match': {
       if (!isPlainObject(spec)) return undefined;
-      const test = compileFilter(spec);
+      const test = compileFilter(spec, collation);
       return (docs) => docs.filter(test);
     }
     case '$group':
-      return groupStage(spec);
+      return groupStage(spec, collation);
     default:
       return undefined;
   }
@@ -213,10 +219,10 @@ function compileStage(stage: Doc): ((docs: Doc[]) => Doc[]) | undefined {
  * Runs the leading stages it supports natively. Returns the documents after them and how many
  * stages ran; when a value needs semantics it doesn't implement, nothing runs (consumed 0).
  */
-export function runFastPrefix(docs: Doc[], pipeline: Doc[]): { docs: Doc[]; consumed: number } {
+export function runFastPrefix(docs: Doc[], pipeline: Doc[], collation?: Collation): { docs: Doc[]; consumed: number } {
   const compiled: Array<(docs: Doc[]) => Doc[]> = [];
   for (const stage of pipeline) {
-    const fn = isPlainObject(stage) ? compileStage(stage) : undefined;
+    const fn = isPlainObject(stage) ? compileStage(stage, collation) : undefined;
     if (!fn) break;
     compiled.push(fn);
   }

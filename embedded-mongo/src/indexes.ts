@@ -7,6 +7,7 @@ import { compareValues, toNumber } from './compare.ts';
 import { valuesAtPath } from './paths.ts';
 import { CommandError } from './errors.ts';
 import { idKey } from './storage/id-key.ts';
+import { collationFor, type Collation } from './collation.ts';
 
 type Doc = Record<string, unknown>;
 // sorted-btree is CommonJS with a default export.
@@ -42,6 +43,9 @@ export class Index {
   readonly fields: Array<[string, 1 | -1]>;
   private tree: btree.default<Entry, Doc>;
   private partial?: Query;
+  /** The index's collation (its keys are ordered and compared by it); undefined when simple. */
+  readonly collation: Collation | undefined;
+  private readonly cmp: (a: unknown, b: unknown) => number;
   multikey = false;
 
   constructor(spec: IndexSpec) {
@@ -54,9 +58,12 @@ export class Index {
       return [k, toNumber(v) < 0 ? -1 : 1];
     });
     const dirs = this.fields.map((f) => f[1]);
+    this.collation = collationFor(spec.collation);
+    const cmp = this.collation ? this.collation.compare : compareValues;
+    this.cmp = cmp;
     this.tree = new BTree<Entry, Doc>(undefined, (a: Entry, b: Entry) => {
       for (let i = 0; i < dirs.length; i++) {
-        const c = compareValues(a.vals[i], b.vals[i]);
+        const c = cmp(a.vals[i], b.vals[i]);
         if (c) return c * dirs[i]!;
       }
       return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
@@ -92,7 +99,7 @@ export class Index {
     if (this.spec.sparse && perField.every((vals) => vals.every((v) => v === undefined))) return [];
     let keys: unknown[][] = [[]];
     for (const vals of perField) {
-      const uniq = dedupe(vals.map((v) => (v === undefined ? null : v)));
+      const uniq = dedupe(vals.map((v) => (v === undefined ? null : v)), this.cmp);
       const next: unknown[][] = [];
       for (const k of keys) for (const v of uniq) next.push([...k, v]);
       keys = next;
@@ -110,10 +117,10 @@ export class Index {
       // nextHigherPair is strictly higher; '' is below every id, so it finds the first of this key.
       if (hit) {
         const e = hit[0];
-        if (e.id !== selfId && sameVals(e.vals, vals)) return vals;
+        if (e.id !== selfId && sameVals(e.vals, vals, this.cmp)) return vals;
         if (e.id === selfId) {
           const after = this.tree.nextHigherPair(e);
-          if (after && sameVals(after[0].vals, vals) && after[0].id !== selfId) return vals;
+          if (after && sameVals(after[0].vals, vals, this.cmp) && after[0].id !== selfId) return vals;
         }
       }
     }
@@ -137,7 +144,7 @@ export class Index {
       for (let i = 1; i < entries.length; i++) {
         const [a] = entries[i - 1]!;
         const [b] = entries[i]!;
-        if (a.id !== b.id && sameVals(a.vals, b.vals)) return b.vals;
+        if (a.id !== b.id && sameVals(a.vals, b.vals, this.cmp)) return b.vals;
       }
     }
     for (const [e, doc] of entries) this.tree.set(e, doc);
@@ -183,13 +190,13 @@ export class Index {
   }
 }
 
-function sameVals(a: unknown[], b: unknown[]): boolean {
-  return a.length === b.length && a.every((v, i) => compareValues(v, b[i]) === 0);
+function sameVals(a: unknown[], b: unknown[], cmp: (a: unknown, b: unknown) => number): boolean {
+  return a.length === b.length && a.every((v, i) => cmp(v, b[i]) === 0);
 }
 
-function dedupe(vals: unknown[]): unknown[] {
+function dedupe(vals: unknown[], cmp: (a: unknown, b: unknown) => number): unknown[] {
   const out: unknown[] = [];
-  for (const v of vals) if (!out.some((x) => compareValues(x, v) === 0)) out.push(v);
+  for (const v of vals) if (!out.some((x) => cmp(x, v) === 0)) out.push(v);
   return out;
 }
 

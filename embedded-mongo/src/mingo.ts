@@ -4,6 +4,7 @@
 // $gte, $lt, $lte, $in and $nin are wrapped here to do that, $type knows BSON types, and
 // everything else is mingo's own.
 import { Context, ProcessingMode } from 'mingo';
+import { evalExpr } from 'mingo/core';
 import { Query as BaseQuery } from 'mingo/query';
 import { Aggregator as BaseAggregator } from 'mingo/aggregator';
 import * as queryOps from 'mingo/operators/query';
@@ -13,7 +14,12 @@ import * as expressionOps from 'mingo/operators/expression';
 import * as accumulatorOps from 'mingo/operators/accumulator';
 import * as windowOps from 'mingo/operators/window';
 import { resolve } from 'mingo/util';
-import { bsonTypeName, compareValues, isNumeric, toNumber } from './compare.ts';
+import { bsonTypeName, compareValues, isNumeric, isPlainObject, toNumber } from './compare.ts';
+import { CommandError } from './errors.ts';
+import { guardFilter } from './query-guard.ts';
+import { collationFor, type Collation } from './collation.ts';
+import { sortComparator } from './sort.ts';
+import { Lazy } from 'mingo/lazy';
 
 type Op = (selector: string, value: unknown, options: unknown) => (o: unknown) => boolean;
 type AnyOpts = Record<string, unknown>;
@@ -28,8 +34,37 @@ function numericLeaves(o: unknown, selector: string, out: unknown[] = []): unkno
   return out;
 }
 
+function collationOf(options: unknown): Collation | undefined {
+  const spec = (options as { collation?: unknown } | undefined)?.collation;
+  return spec ? collationFor(spec) : undefined;
+}
+
+function hasString(v: unknown): boolean {
+  if (typeof v === 'string') return true;
+  if (Array.isArray(v)) return v.some(hasString);
+  if (isPlainObject(v)) return Object.keys(v).some((k) => hasString(v[k]));
+  return false;
+}
+
+/** Values a predicate on `selector` is tested against: the value, and array elements (two levels). */
+function candidates(o: unknown, selector: string): unknown[] {
+  const v = resolve(o as never, selector, { unwrapArray: true } as never);
+  if (!Array.isArray(v)) return [v];
+  const out: unknown[] = [v];
+  for (const el of v) {
+    out.push(el);
+    if (Array.isArray(el)) out.push(...el);
+  }
+  return out;
+}
+
 function numericComparison(orig: Op, test: (c: number) => boolean): Op {
   return (selector, value, options) => {
+    const collation = collationOf(options);
+    // Under a collation strings compare by it (and only with strings, as in MongoDB's type brackets).
+    if (collation && typeof value === 'string') {
+      return (o) => candidates(o, selector).some((v) => typeof v === 'string' && test(collation.compareStrings(v, value)));
+    }
     if (!isNumeric(value)) return orig(selector, value, options);
     return (o) => numericLeaves(o, selector).some((v) => test(compareValues(v, value)));
   };
@@ -37,6 +72,8 @@ function numericComparison(orig: Op, test: (c: number) => boolean): Op {
 
 function numericEquality(orig: Op): Op {
   return (selector, value, options) => {
+    const collation = collationOf(options);
+    if (collation && hasString(value)) return (o) => candidates(o, selector).some((v) => collation.compare(v, value) === 0);
     const base = orig(selector, value, options);
     if (!isNumeric(value)) return base;
     return (o) => base(o) || numericLeaves(o, selector).some((v) => compareValues(v, value) === 0);
@@ -46,6 +83,11 @@ function numericEquality(orig: Op): Op {
 function numericIn(orig: Op): Op {
   return (selector, value, options) => {
     const base = orig(selector, value, options);
+    const collation = collationOf(options);
+    if (collation && Array.isArray(value) && value.some(hasString)) {
+      const plain = value.filter((v) => !(v instanceof RegExp));
+      return (o) => base(o) || candidates(o, selector).some((c) => plain.some((v) => collation.compare(c, v) === 0));
+    }
     const nums = Array.isArray(value) ? value.filter(isNumeric) : [];
     if (nums.length === 0) return base;
     return (o) => base(o) || numericLeaves(o, selector).some((v) => nums.some((n) => compareValues(v, n) === 0));
@@ -71,8 +113,41 @@ const q = queryOps as unknown as Record<string, Op>;
 const $eq = numericEquality(q.$eq!);
 const $in = numericIn(q.$in!);
 
+// MongoDB's $all is an $and of equalities ({ $elemMatch } entries aside), so `{ f: { $all: [v] } }`
+// matches a scalar f equal to v as well as an array holding v; mingo's matches arrays only.
+const $all: Op = (selector, value, options) => {
+  if (!Array.isArray(value)) throw new CommandError('BadValue', '$all needs an array');
+  if (value.length === 0) return () => false;
+  const tests = value.map((v) => {
+    if (v instanceof RegExp) return q.$regex!(selector, v, options);
+    if (isPlainObject(v) && Object.keys(v)[0] === '$elemMatch') return q.$elemMatch!(selector, v.$elemMatch, options);
+    return $eq(selector, v, options);
+  });
+  return (o) => tests.every((t) => t(o));
+};
+
 // MongoDB's $count emits nothing for empty input (mingo emits { name: 0 }).
 const pl = pipelineOps as unknown as Record<string, (coll: { size(): number }, expr: unknown, options: unknown) => unknown>;
+// $sort in BSON order (mingo's own order is JavaScript's), by the pipeline's collation.
+function $sort(coll: { transform(f: (items: unknown[]) => unknown): unknown }, spec: unknown, options: unknown): unknown {
+  if (!isPlainObject(spec) || Object.keys(spec).length === 0) throw new CommandError('Location15976', '$sort stage must have at least one sort key');
+  const cmp = sortComparator(spec, collationOf(options));
+  return coll.transform((items) => Lazy((items as Record<string, unknown>[]).sort(cmp)));
+}
+
+// mingo groups by its own hashing: exact equality. Under a non-simple collation the groups the
+// native $group (fast-pipeline.ts) cannot form are refused rather than grouped wrongly.
+function $group(coll: unknown, expr: unknown, options: unknown): unknown {
+  if (collationOf(options)) throw new CommandError('NotImplemented', '$group under a non-simple collation is supported only with field-path keys and $sum/$avg/$min/$max/$first/$last/$push/$addToSet (embedded-mongo)');
+  return pl.$group!(coll as never, expr, options);
+}
+
+// Later $match stages refuse what a find refuses, with the aggregation's own messages.
+function $match(coll: { size(): number }, expr: unknown, options: unknown): unknown {
+  if (isPlainObject(expr)) guardFilter(expr, 'match');
+  return pl.$match!(coll, expr, options);
+}
+
 function $count(coll: { size(): number }, expr: unknown, options: unknown): unknown {
   const out = pl.$count!(coll, expr, options) as { filter(f: (r: Record<string, number>) => boolean): unknown };
   return out.filter((r) => r[expr as string]! > 0);
@@ -90,9 +165,10 @@ const CONTEXT = Context.init({
     $lt: numericComparison(q.$lt!, (c) => c < 0),
     $lte: numericComparison(q.$lte!, (c) => c <= 0),
     $type,
+    $all,
   },
   projection: projectionOps,
-  pipeline: { ...pipelineOps, $count },
+  pipeline: { ...pipelineOps, $count, $match, $sort, $group },
   expression: expressionOps,
   accumulator: accumulatorOps,
   window: windowOps,
@@ -113,3 +189,8 @@ export class Aggregator extends BaseAggregator {
 }
 
 export { ProcessingMode };
+
+/** Evaluates an aggregation expression against one document (find projections' computed fields). */
+export function evaluate(doc: unknown, expr: unknown): unknown {
+  return evalExpr(doc as never, expr as never, withContext() as never);
+}

@@ -1,5 +1,5 @@
 // Dotted-path access over documents, with MongoDB's array traversal for reads.
-import { isPlainObject } from './compare.ts';
+import { hasOwn, isPlainObject } from './compare.ts';
 
 /** Values at `path` as MongoDB sees them for indexing/sorting: arrays on the way are expanded. */
 export function valuesAtPath(doc: unknown, path: string): unknown[] {
@@ -20,7 +20,7 @@ export function valuesAtPath(doc: unknown, path: string): unknown[] {
       return;
     }
     if (isPlainObject(v)) {
-      if (key in v) walk(v[key], i + 1);
+      if (hasOwn(v, key)) walk(v[key], i + 1);
       else out.push(undefined);
       return;
     }
@@ -35,7 +35,7 @@ export function getPath(doc: unknown, path: string): unknown {
   let v: unknown = doc;
   for (const key of path.split('.')) {
     if (Array.isArray(v) && /^\d+$/.test(key)) v = v[Number(key)];
-    else if (isPlainObject(v)) v = v[key];
+    else if (isPlainObject(v)) v = hasOwn(v, key) ? v[key] : undefined;
     else return undefined;
   }
   return v;

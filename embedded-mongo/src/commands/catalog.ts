@@ -2,7 +2,8 @@
 import { calculateObjectSize } from 'bson';
 import { Collection, compileFilter, type Doc } from '../collection.ts';
 import { CommandError } from '../errors.ts';
-import { isPlainObject } from '../compare.ts';
+import { bsonTypeName, isNumeric, isPlainObject, setOwn, toNumber } from '../compare.ts';
+import { collationSpec } from '../collation.ts';
 import { validDbName, validName } from './args.ts';
 import type { CommandContext, Handler } from './context.ts';
 
@@ -28,15 +29,50 @@ function listCollections(ctx: CommandContext, db: string, cmd: Doc): Doc {
   return ctx.cursors.reply(`${db}.$cmd.listCollections`, infos, cmd.cursor);
 }
 
+// The command's generic fields: they are not collection options.
+const GENERIC = new Set(['create', '$db', 'lsid', '$clusterTime', '$readPreference', 'writeConcern', 'apiVersion', 'apiStrict', 'apiDeprecationErrors', 'maxTimeMS', 'comment', '$audit', '$client']);
+const KNOWN = new Set(['capped', 'size', 'max', 'autoIndexId', 'idIndex', 'storageEngine', 'indexOptionDefaults', 'collation', 'flags', 'temp',
+  'validator', 'validationLevel', 'validationAction', 'viewOn', 'pipeline', 'timeseries', 'clusteredIndex', 'expireAfterSeconds', 'encryptedFields', 'changeStreamPreAndPostImages', 'recordPreImages']);
+// Options MongoDB knows that this server does not implement: refused, never stored and ignored.
+const UNSUPPORTED: Record<string, string> = {
+  viewOn: 'views', pipeline: 'views', timeseries: 'time-series collections', clusteredIndex: 'clustered collections',
+  expireAfterSeconds: 'clustered or time-series collections', encryptedFields: 'queryable encryption',
+  validator: 'document validation', validationLevel: 'document validation', validationAction: 'document validation',
+  changeStreamPreAndPostImages: 'change streams', recordPreImages: 'change streams',
+};
+
+/** The collection options of a create command, validated as MongoDB 7.0 does. */
+function createOptions(cmd: Doc): Doc {
+  const options: Doc = {};
+  for (const k of Object.keys(cmd)) {
+    if (GENERIC.has(k)) continue;
+    if (!KNOWN.has(k)) throw new CommandError('Location40415', `BSON field 'create.${k}' is an unknown field.`);
+    const v = cmd[k];
+    const unsupported = Object.prototype.hasOwnProperty.call(UNSUPPORTED, k) ? UNSUPPORTED[k] : undefined;
+    const empty = v === undefined || v === null || v === false || (isPlainObject(v) && Object.keys(v).length === 0) || (k === 'changeStreamPreAndPostImages' && isPlainObject(v) && v.enabled === false);
+    if (unsupported && !empty) throw new CommandError('NotImplemented', `the '${k}' option (${unsupported}) is not supported by this server (embedded-mongo)`);
+    setOwn(options, k, v);
+  }
+  for (const k of ['size', 'max'] as const) {
+    if (options[k] !== undefined && options[k] !== null && !isNumeric(options[k])) {
+      throw new CommandError('TypeMismatch', `BSON field 'create.${k}' is the wrong type '${bsonTypeName(options[k])}', expected types '[long, int, decimal, double]'`);
+    }
+  }
+  const capped = options.capped === true || (isNumeric(options.capped) && toNumber(options.capped) !== 0);
+  const size = isNumeric(options.size) ? toNumber(options.size) : 0;
+  const max = isNumeric(options.max) ? toNumber(options.max) : 0;
+  if (capped && !size) throw new CommandError('InvalidOptions', "the 'size' field is required when 'capped' is true");
+  if (!capped && (size || max)) throw new CommandError('InvalidOptions', "the 'capped' field needs to be true when either the 'size' or 'max' fields are present");
+  if (capped && size < 0) throw new CommandError('BadValue', "BSON field 'size' value must be >= 1");
+  if (options.collation !== undefined) setOwn(options, 'collation', collationSpec(options.collation));
+  return options;
+}
+
 async function create(ctx: CommandContext, db: string, cmd: Doc): Promise<Doc> {
   const name = validName(cmd.create, 'collection');
   validDbName(db);
   if (ctx.catalog.coll(db, name)) throw new CommandError('NamespaceExists', `Collection ${db}.${name} already exists.`);
-  const options: Doc = {};
-  for (const [k, v] of Object.entries(cmd)) {
-    if (['create', '$db', 'lsid', '$clusterTime', '$readPreference', 'writeConcern', 'apiVersion', 'apiStrict', 'apiDeprecationErrors'].includes(k)) continue;
-    options[k] = v;
-  }
+  const options = createOptions(cmd);
   ctx.catalog.ensureCollection(db, name, options);
   await ctx.journal.commit([{ op: 'createCollection', db, coll: name, options }]);
   return { ok: 1 };

@@ -3,6 +3,7 @@ import { CommandError } from '../errors.ts';
 import { isPlainObject, isNumeric, toNumber, valuesEqual } from '../compare.ts';
 import { indexNameFor, type IndexSpec } from '../indexes.ts';
 import { validName } from './args.ts';
+import { collationSpec } from '../collation.ts';
 import type { Doc } from '../collection.ts';
 import type { JournalOp } from '../storage/types.ts';
 import type { CommandContext, Handler } from './context.ts';
@@ -20,10 +21,17 @@ async function createIndexes(ctx: CommandContext, db: string, cmd: Doc): Promise
     }
     const spec: IndexSpec = { v: 2, ...(raw as Doc), key: raw.key as IndexSpec['key'], name: typeof raw.name === 'string' ? raw.name : indexNameFor(raw.key as Doc) };
     for (const v of Object.values(spec.key)) {
-      if (!(isNumeric(v) && toNumber(v) !== 0) && !['text', '2dsphere', '2d', 'hashed'].includes(String(v))) {
-        throw new CommandError('BadValue', `Values in the index key pattern can only be non-zero numbers or the strings "text", "2dsphere", "2d" or "hashed": ${JSON.stringify(v)}`);
+      if (v === '2d' || v === '2dsphere' || v === 'geoHaystack') {
+        // Refused rather than built as a plain index that $near/$geoWithin would then ignore.
+        throw new CommandError('CannotCreateIndex', `Error in specification ${JSON.stringify(raw)} :: caused by :: Unknown index plugin '${v}': geospatial indexes are not supported by this server (embedded-mongo)`);
+      }
+      if (!(isNumeric(v) && toNumber(v) !== 0) && !['text', 'hashed'].includes(String(v))) {
+        throw new CommandError('CannotCreateIndex', `Error in specification ${JSON.stringify(raw)} :: caused by :: Unknown index plugin '${String(v)}'`);
       }
     }
+    // An index has its own collation, else the collection's default (as MongoDB records it).
+    if (raw.collation !== undefined) spec.collation = collationSpec(raw.collation);
+    else if (coll.options.collation !== undefined && collationSpec(coll.options.collation).locale !== 'simple') spec.collation = coll.options.collation;
     if (spec.expireAfterSeconds !== undefined && !isNumeric(spec.expireAfterSeconds)) throw new CommandError('BadValue', 'TTL index \'expireAfterSeconds\' option must be numeric');
     const sameName = coll.indexes.get(spec.name);
     if (sameName) {
@@ -35,7 +43,7 @@ async function createIndexes(ctx: CommandContext, db: string, cmd: Doc): Promise
       }
       continue;
     }
-    const sameKey = [...coll.indexes.values()].find((i) => valuesEqual(i.spec.key, spec.key) && valuesEqual(i.spec.partialFilterExpression ?? null, spec.partialFilterExpression ?? null));
+    const sameKey = [...coll.indexes.values()].find((i) => valuesEqual(i.spec.key, spec.key) && valuesEqual(i.spec.partialFilterExpression ?? null, spec.partialFilterExpression ?? null) && valuesEqual(i.spec.collation ?? null, spec.collation ?? null));
     if (sameKey) {
       throw new CommandError('IndexOptionsConflict', `Index already exists with a different name: ${sameKey.name}`);
     }

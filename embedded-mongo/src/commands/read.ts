@@ -1,23 +1,25 @@
 // Read commands: find, count, distinct, aggregate and explain. A leading $match/$sort/$limit of a
 // pipeline uses the collection's indexes; the rest runs natively (fast-pipeline.ts) or in mingo.
-import { Aggregator, Query, ProcessingMode } from '../mingo.ts'; // BSON-aware numeric comparisons
+import { Aggregator, ProcessingMode } from '../mingo.ts';
+import { compileProjection } from '../projection.ts'; // BSON-aware numeric comparisons
 import { runFastPrefix } from '../fast-pipeline.ts';
 import type { Doc, Plan } from '../collection.ts';
 import { CommandError } from '../errors.ts';
-import { isPlainObject, compareValues } from '../compare.ts';
+import { isPlainObject, compareValues, cloneDeep } from '../compare.ts';
+import { guardFilter } from '../query-guard.ts';
 import { valuesAtPath } from '../paths.ts';
 import { idKey } from '../storage/id-key.ts';
 import { asInt, validName } from './args.ts';
 import { VERSION } from './admin.ts';
 import type { CommandContext, Handler } from './context.ts';
+import { CollatedKeys, effectiveCollation, type Collation } from '../collation.ts';
 
 const SAFE_STAGES = new Set(['$match', '$group', '$sort', '$limit', '$skip', '$count', '$sortByCount', '$unwind', '$project', '$bucket', '$sample']);
 
 /** Applies a find projection to documents already matched; the filter is needed only by a positional `a.$` projection. */
 export function project(docs: Doc[], projection: Doc | undefined, filter: Doc): Doc[] {
   if (!projection) return docs;
-  const positional = Object.keys(projection).some((k) => k.endsWith('.$'));
-  return new Query((positional ? filter : {}) as never).find(docs as never, projection as never).all() as Doc[];
+  return docs.map(compileProjection(projection, { filter }));
 }
 
 function findDocs(ctx: CommandContext, db: string, cmd: Doc, collName: string): { docs: Doc[]; plan: Plan } {
@@ -29,8 +31,9 @@ function findDocs(ctx: CommandContext, db: string, cmd: Doc, collName: string): 
   let limit = asInt(cmd.limit, 'limit', 0);
   if (skip < 0) throw new CommandError('BadValue', 'skip value must be non-negative');
   if (limit < 0) limit = -limit;
+  const collation = effectiveCollation(cmd.collation, coll?.options.collation);
   if (!coll) return { docs: [], plan: { stage: 'COLLSCAN', sorted: true, docsExamined: 0 } };
-  const r = coll.find(filter, { sort, skip, limit });
+  const r = coll.find(filter, { sort, skip, limit, collation });
   ctx.opCounters.query++;
   const projection = isPlainObject(cmd.projection) && Object.keys(cmd.projection).length ? (cmd.projection as Doc) : undefined;
   return { docs: projection ? project(r.docs, projection, filter) : r.docs, plan: r.plan };
@@ -50,7 +53,8 @@ function count(ctx: CommandContext, db: string, cmd: Doc): Doc {
   const query = (cmd.query ?? {}) as Doc;
   const skip = asInt(cmd.skip, 'skip', 0);
   const limit = Math.abs(asInt(cmd.limit, 'limit', 0));
-  let n = Object.keys(query).length === 0 ? coll.docs.size : coll.find(query).docs.length;
+  const collation = effectiveCollation(cmd.collation, coll.options.collation);
+  let n = Object.keys(query).length === 0 ? coll.docs.size : coll.find(query, { collation }).docs.length;
   n = Math.max(0, n - skip);
   if (limit > 0) n = Math.min(n, limit);
   return { n, ok: 1 };
@@ -61,18 +65,21 @@ function distinct(ctx: CommandContext, db: string, cmd: Doc): Doc {
   if (typeof cmd.key !== 'string') throw new CommandError('TypeMismatch', "BSON field 'distinct.key' is missing or not a string");
   const values: unknown[] = [];
   if (coll) {
-    const { docs } = coll.find((cmd.query ?? {}) as Doc);
+    const collation = effectiveCollation(cmd.collation, coll.options.collation);
+    const { docs } = coll.find((cmd.query ?? {}) as Doc, { collation });
     const seen = new Map<string, unknown>();
+    // Under a collation, values equal by it are one value (the first met).
+    const keys = collation ? new CollatedKeys(collation) : undefined;
     for (const d of docs) {
       for (const v of valuesAtPath(d, cmd.key)) {
         for (const x of Array.isArray(v) ? v : [v]) {
           if (x === undefined) continue;
-          const k = idKey(x);
+          const k = keys ? keys.key(x) : idKey(x);
           if (!seen.has(k)) seen.set(k, x);
         }
       }
     }
-    values.push(...[...seen.values()].sort(compareValues));
+    values.push(...[...seen.values()].sort(collation ? collation.compare : compareValues));
   }
   return { values, ok: 1 };
 }
@@ -93,12 +100,13 @@ function aggregate(ctx: CommandContext, db: string, cmd: Doc): Doc {
       throw new CommandError('IllegalOperation', `${name} is not supported by this server`);
     }
   }
-  const docs = runPipeline(ctx, db, collName, pipeline as Doc[]);
+  const collation = effectiveCollation(cmd.collation, ctx.catalog.coll(db, collName)?.options.collation);
+  const docs = runPipeline(ctx, db, collName, pipeline as Doc[], collation);
   return ctx.cursors.reply(`${db}.${collName}`, docs, cmd.cursor);
 }
 
 /** Runs a pipeline; a leading $match (and $sort/$limit) use the collection's indexes. */
-export function runPipeline(ctx: CommandContext, db: string, collName: string, pipeline: Doc[]): Doc[] {
+export function runPipeline(ctx: CommandContext, db: string, collName: string, pipeline: Doc[], collation?: Collation): Doc[] {
   const coll = ctx.catalog.coll(db, collName);
   let i = 0;
   let filter: Doc = {};
@@ -125,16 +133,21 @@ export function runPipeline(ctx: CommandContext, db: string, collName: string, p
       i++;
     }
   }
-  let input = coll ? coll.find(filter, { sort, skip, limit: limit ? limit : 0 }).docs : [];
+  if (matches.length) guardFilter(filter, 'match');
+  let input = coll ? coll.find(filter, { sort, skip, limit: limit ? limit : 0, collation }).docs : [];
   let rest = pipeline.slice(i);
   if (rest.length === 0) return input;
-  const fast = runFastPrefix(input, rest);
+  const fast = runFastPrefix(input, rest, collation);
   rest = rest.slice(fast.consumed);
   if (rest.length === 0) return fast.docs;
   input = fast.docs;
+  // Stages that change documents get copies; ours, since mingo's copy would turn a field named
+  // __proto__ into the copy's prototype.
   const mutating = rest.some((st) => !SAFE_STAGES.has(Object.keys(st)[0] ?? ''));
+  if (mutating) input = input.map(cloneDeep);
   const agg = new Aggregator(rest as never, {
-    processingMode: mutating ? ProcessingMode.CLONE_INPUT : ProcessingMode.CLONE_OFF,
+    processingMode: ProcessingMode.CLONE_OFF,
+    ...(collation ? { collation: collation.spec } : {}),
     collectionResolver: (name: string) => [...(ctx.catalog.coll(db, name)?.docs.values() ?? [])],
   } as never);
   // MongoDB keeps _id first in stage output; mingo's $project appends it last.

@@ -8,6 +8,7 @@ import { isPlainObject, valuesEqual } from '../compare.ts';
 import { idKey } from '../storage/id-key.ts';
 import { MAX_BSON_SIZE } from '../cursors.ts';
 import { asInt, validName } from './args.ts';
+import { effectiveCollation } from '../collation.ts';
 import { MAX_WRITE_BATCH } from './admin.ts';
 import { project } from './read.ts';
 import type { JournalOp } from '../storage/types.ts';
@@ -61,6 +62,7 @@ async function insert(ctx: CommandContext, db: string, cmd: Doc): Promise<Doc> {
     }
   }
   ctx.opCounters.insert += n;
+  for (const d of coll.trimCapped()) ops.push({ op: 'delete', db, coll: name, id: d._id });
   await ctx.journal.commit(ops);
   return { n, ...(writeErrors.length ? { writeErrors } : {}), ok: 1 };
 }
@@ -78,7 +80,8 @@ function updateOne(ctx: CommandContext, db: string, coll: Collection, stmt: Doc,
   const operator = !pipeline && isOperatorUpdate(u as Doc);
   if (multi && !operator && !pipeline) throw new CommandError('FailedToParse', 'multi update is not supported for replacement-style update');
   const sort = isPlainObject(stmt.sort) ? (stmt.sort as Doc) : undefined;
-  const { docs: matched } = coll.find(q, { sort, limit: multi ? 0 : 1 });
+  const collation = effectiveCollation(stmt.collation, coll.options.collation);
+  const { docs: matched } = coll.find(q, { sort, limit: multi ? 0 : 1, collation });
   const now = ctx.now();
   const compute = (doc: Doc, inserting: boolean): Doc => {
     if (pipeline) return applyPipelineUpdate(doc, u as Doc[], now);
@@ -153,7 +156,7 @@ async function remove(ctx: CommandContext, db: string, cmd: Doc): Promise<Doc> {
       const limit = asInt(stmt.limit, 'limit', 0);
       if (limit !== 0 && limit !== 1) throw new CommandError('BadValue', 'The limit field in delete objects must be 0 or 1');
       if (!coll) continue;
-      const { docs } = coll.find(stmt.q as Doc, { limit });
+      const { docs } = coll.find(stmt.q as Doc, { limit, collation: effectiveCollation(stmt.collation, coll.options.collation) });
       for (const d of docs) {
         coll.remove(d);
         ops.push({ op: 'delete', db, coll: name, id: d._id });
@@ -179,7 +182,7 @@ async function findAndModify(ctx: CommandContext, db: string, cmd: Doc): Promise
   if (cmd.remove === true) {
     if (cmd.update !== undefined) throw new CommandError('FailedToParse', 'Cannot specify both an update and remove=true');
     const coll = ctx.catalog.coll(db, name);
-    const doc = coll?.find(query, { sort, limit: 1 }).docs[0];
+    const doc = coll?.find(query, { sort, limit: 1, collation: effectiveCollation(cmd.collation, coll.options.collation) }).docs[0];
     if (coll && doc) {
       coll.remove(doc);
       ops.push({ op: 'delete', db, coll: name, id: doc._id });
@@ -189,8 +192,8 @@ async function findAndModify(ctx: CommandContext, db: string, cmd: Doc): Promise
   }
   if (cmd.update === undefined) throw new CommandError('FailedToParse', 'Either an update or remove=true must be specified');
   const coll = ctx.catalog.writable(db, name, ops);
-  const before = coll.find(query, { sort, limit: 1 }).docs[0];
-  const r = updateOne(ctx, db, coll, { q: query, u: cmd.update, upsert: cmd.upsert === true, arrayFilters: cmd.arrayFilters, sort }, ops);
+  const before = coll.find(query, { sort, limit: 1, collation: effectiveCollation(cmd.collation, coll.options.collation) }).docs[0];
+  const r = updateOne(ctx, db, coll, { q: query, u: cmd.update, upsert: cmd.upsert === true, arrayFilters: cmd.arrayFilters, sort, collation: cmd.collation }, ops);
   await ctx.journal.commit(ops);
   let value: Doc | null = null;
   if (r.upserted !== undefined) value = cmd.new === true ? coll.docs.get(idKey(r.upserted)) ?? null : null;

@@ -3,7 +3,7 @@
 // _id, conflicting paths, positional operators and arrayFilters; replacement and pipeline updates.
 import { Aggregator } from '../mingo.ts'; // BSON-aware numeric comparisons
 import { CommandError } from '../errors.ts';
-import { isPlainObject, cloneDeep, bsonTypeName, valuesEqual } from '../compare.ts';
+import { isPlainObject, cloneDeep, bsonTypeName, valuesEqual, hasOwn, setOwn } from '../compare.ts';
 import { expandPositional } from './positional.ts';
 import { locate, write, type Doc } from './walker.ts';
 import type { UpdateOperator } from './operator.ts';
@@ -61,11 +61,11 @@ export function applyReplacement(oldDoc: Doc, replacement: Doc): Doc {
   for (const k of Object.keys(replacement)) {
     if (k.startsWith('$')) throw new CommandError('FailedToParse', `The dollar ($) prefixed field '${k}' is not allowed in a replacement document`);
   }
-  if ('_id' in replacement && oldDoc._id !== undefined && !valuesEqual(replacement._id, oldDoc._id)) {
+  if (hasOwn(replacement, '_id') && oldDoc._id !== undefined && !valuesEqual(replacement._id, oldDoc._id)) {
     throw new CommandError('ImmutableField', "After applying the update, the (immutable) field '_id' was found to have been altered to _id: " + JSON.stringify(replacement._id));
   }
   const out: Doc = { _id: oldDoc._id };
-  for (const [k, v] of Object.entries(replacement)) if (k !== '_id') out[k] = cloneDeep(v);
+  for (const [k, v] of Object.entries(replacement)) if (k !== '_id') setOwn(out, k, cloneDeep(v));
   if (out._id === undefined) delete out._id;
   return out;
 }

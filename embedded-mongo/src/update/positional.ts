@@ -2,7 +2,7 @@
 // `a.$[id].b` (the elements arrayFilters select) become concrete paths for one document.
 import { Query } from '../mingo.ts'; // BSON-aware numeric comparisons
 import { CommandError } from '../errors.ts';
-import { isPlainObject } from '../compare.ts';
+import { getOwn, isPlainObject, setOwn } from '../compare.ts';
 import { getPath } from '../paths.ts';
 import type { Doc } from './walker.ts';
 
@@ -53,7 +53,8 @@ function queryPaths(query: Doc, out: string[] = []): string[] {
   return out;
 }
 
-function positionalIndex(doc: Doc, prefix: string, arr: unknown[], query: Doc): number {
+/** Index of the first element of `arr` (at `prefix` in `doc`) that the query's conditions match, or -1. */
+export function positionalIndex(doc: Doc, prefix: string, arr: unknown[], query: Doc): number {
   // MongoDB takes the position from the query's match on this array; a query that does not
   // mention the array (e.g. only _id) leaves nothing to point at, and the update is refused.
   if (!queryPaths(query).some((p) => p === prefix || p.startsWith(prefix + '.'))) return -1;
@@ -70,12 +71,12 @@ function cloneShallowWith(doc: Doc, path: string, value: unknown): Doc {
   const root: Doc = { ...doc };
   let cur: Doc = root;
   for (let i = 0; i < parts.length - 1; i++) {
-    const next = cur[parts[i]!];
+    const next = getOwn(cur, parts[i]!);
     const copy = Array.isArray(next) ? [...next] : isPlainObject(next) ? { ...next } : {};
-    cur[parts[i]!] = copy;
+    setOwn(cur, parts[i]!, copy);
     cur = copy as Doc;
   }
-  cur[parts[parts.length - 1]!] = value;
+  setOwn(cur, parts[parts.length - 1]!, value);
   return root;
 }
 

@@ -5,6 +5,12 @@ import { bsonTypeName, isPlainObject, valuesEqual } from '../compare.ts';
 import { locate } from './walker.ts';
 import type { UpdateOperator } from './operator.ts';
 
+const VALUE_OPERATORS = new Set([
+  '$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin', '$all', '$elemMatch', '$exists', '$mod', '$not',
+  '$regex', '$options', '$size', '$type', '$bitsAllSet', '$bitsAllClear', '$bitsAnySet', '$bitsAnyClear',
+  '$geoWithin', '$geoIntersects', '$near', '$nearSphere', '$within',
+]);
+
 function pullWhere(op: string, remove: (arg: unknown) => (el: unknown) => boolean): UpdateOperator {
   return (doc, path, arg) => {
     const s = locate(doc, path, false);
@@ -19,9 +25,11 @@ function pullWhere(op: string, remove: (arg: unknown) => (el: unknown) => boolea
 
 export const $pull = pullWhere('$pull', (arg) => {
   if (!isPlainObject(arg)) return (el) => valuesEqual(el, arg);
-  const keys = Object.keys(arg);
-  const operatorOnly = keys.length > 0 && keys.every((k) => k.startsWith('$'));
-  if (operatorOnly) {
+  // As MongoDB decides: a condition whose first key is an operator that applies to a value
+  // ({ $gte: 5 }, { $in: [...] }) tests each element; anything else ({ k: 1 }, { $or: [...] },
+  // { $and: [...] }) is a query that each element must match as a document.
+  const first = Object.keys(arg)[0];
+  if (first !== undefined && VALUE_OPERATORS.has(first)) {
     const q = new Query({ __v: arg } as never);
     return (el) => q.test({ __v: el });
   }

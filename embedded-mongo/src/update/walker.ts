@@ -1,7 +1,7 @@
 // The one path walker every update operator uses: finds the container and key a dotted path names,
 // creating intermediate objects (and padding arrays) when asked, with MongoDB's PathNotViable refusals.
 import { CommandError } from '../errors.ts';
-import { bsonTypeName, isPlainObject } from '../compare.ts';
+import { bsonTypeName, hasOwn, isPlainObject, setOwn } from '../compare.ts';
 
 export type Doc = Record<string, unknown>;
 
@@ -24,7 +24,7 @@ export function locate(doc: Doc, path: string, create: boolean): Slot | undefine
         throw new CommandError('PathNotViable', `Cannot create field '${key}' in element {${parts.slice(0, i).join('.')}: ${bsonTypeName(cur)}}`);
       }
       next = cur[Number(key)];
-    } else next = (cur as Doc)[key];
+    } else next = hasOwn(cur as Doc, key) ? (cur as Doc)[key] : undefined;
     if (next === undefined || next === null) {
       if (!create) return undefined;
       if (next === null) throw new CommandError('PathNotViable', `Cannot create field '${parts[i + 1]}' in element {${key}: null}`);
@@ -33,7 +33,7 @@ export function locate(doc: Doc, path: string, create: boolean): Slot | undefine
         const idx = Number(key);
         while (cur.length < idx) cur.push(null);
         cur[idx] = next;
-      } else (cur as Doc)[key] = next;
+      } else setOwn(cur as Doc, key, next);
     } else if (!isPlainObject(next) && !Array.isArray(next)) {
       if (!create) return undefined;
       throw new CommandError('PathNotViable', `Cannot create field '${parts[i + 1]}' in element {${key}: ${JSON.stringify(next)}}`);
@@ -50,7 +50,8 @@ export function locate(doc: Doc, path: string, create: boolean): Slot | undefine
     return { parent: cur, key: last, exists: i < cur.length, value: cur[i] };
   }
   const o = cur as Doc;
-  return { parent: o, key: last, exists: Object.prototype.hasOwnProperty.call(o, last), value: o[last] };
+  const exists = hasOwn(o, last);
+  return { parent: o, key: last, exists, value: exists ? o[last] : undefined };
 }
 
 /** Stores `value` in the slot (an array is padded with nulls up to the index). */
@@ -59,7 +60,7 @@ export function write(slot: Slot, value: unknown): void {
     const i = Number(slot.key);
     while (slot.parent.length < i) slot.parent.push(null);
     slot.parent[i] = value;
-  } else slot.parent[slot.key] = value;
+  } else setOwn(slot.parent, slot.key, value);
 }
 
 /** Removes the field the slot names (an array element becomes null, as $unset does in MongoDB). */

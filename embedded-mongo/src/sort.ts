@@ -1,0 +1,27 @@
+// MongoDB's sort order for documents: BSON order per key (strings by the collation, if any); an
+// array field sorts by its smallest element ascending and its largest descending.
+import { compareValues } from './compare.ts';
+import { valuesAtPath } from './paths.ts';
+import type { Collation } from './collation.ts';
+
+type Doc = Record<string, unknown>;
+
+/** MongoDB sort: BSON order; an array field sorts by its smallest (asc) or largest (desc) element. */
+export function sortComparator(sort: Doc, collation?: Collation): (a: Doc, b: Doc) => number {
+  const cmp = collation ? collation.compare : compareValues;
+  const entries = Object.entries(sort).map(([k, d]) => [k, typeof d === 'number' && d < 0 ? -1 : 1] as const);
+  const keyOf = (doc: Doc, path: string, dir: number): unknown => {
+    const vals = valuesAtPath(doc, path).flatMap((v) => (Array.isArray(v) ? (v.length ? v : [undefined]) : [v]));
+    if (vals.length === 1) return vals[0];
+    let best = vals[0];
+    for (const v of vals) if (cmp(v, best) * dir < 0) best = v;
+    return best;
+  };
+  return (a, b) => {
+    for (const [path, dir] of entries) {
+      const c = cmp(keyOf(a, path, dir), keyOf(b, path, dir));
+      if (c) return c * dir;
+    }
+    return 0;
+  };
+}
