@@ -20,6 +20,7 @@ import { guardFilter } from './query-guard.ts';
 import { collationFor, type Collation } from './collation.ts';
 import { sortComparator } from './sort.ts';
 import { Lazy } from 'mingo/lazy';
+import { compileProjection } from './projection.ts';
 
 type Op = (selector: string, value: unknown, options: unknown) => (o: unknown) => boolean;
 type AnyOpts = Record<string, unknown>;
@@ -142,6 +143,16 @@ function $group(coll: unknown, expr: unknown, options: unknown): unknown {
   return pl.$group!(coll as never, expr, options);
 }
 
+// A $project of only inclusions/exclusions runs as find's projection (projection.ts), which keeps
+// a field named __proto__ as data (mingo's copies assign it, replacing the output's prototype).
+function $project(coll: { map(f: (d: unknown) => unknown): unknown }, expr: unknown, options: unknown): unknown {
+  if (isPlainObject(expr) && Object.keys(expr).length > 0 && Object.keys(expr).every((k) => { const v = expr[k]; return typeof v === 'boolean' || (typeof v === 'number' && (v === 0 || v === 1)); })) {
+    const project = compileProjection(expr);
+    return coll.map((d) => project(d as Record<string, unknown>));
+  }
+  return pl.$project!(coll as never, expr, options);
+}
+
 // Later $match stages refuse what a find refuses, with the aggregation's own messages.
 function $match(coll: { size(): number }, expr: unknown, options: unknown): unknown {
   if (isPlainObject(expr)) guardFilter(expr, 'match');
@@ -168,7 +179,7 @@ const CONTEXT = Context.init({
     $all,
   },
   projection: projectionOps,
-  pipeline: { ...pipelineOps, $count, $match, $sort, $group },
+  pipeline: { ...pipelineOps, $count, $match, $sort, $group, $project },
   expression: expressionOps,
   accumulator: accumulatorOps,
   window: windowOps,

@@ -7,6 +7,7 @@ import { getOwn, isNumeric, isPlainObject, setOwn, toNumber } from './compare.ts
 import { Query, evaluate } from './mingo.ts';
 import { getPath } from './paths.ts';
 import { positionalIndex } from './update/positional.ts';
+import { guardFilter } from './query-guard.ts';
 
 type Doc = Record<string, unknown>;
 
@@ -117,6 +118,7 @@ export function compileProjection(spec: Doc, opts: ProjectionOptions = {}): Proj
       if (op === '$elemMatch') {
         if (path.includes('.')) throw new CommandError('Location31275', 'Cannot use $elemMatch projection on a nested field.');
         if (!isPlainObject(arg)) throw new CommandError('BadValue', '$elemMatch needs an Object');
+        guardFilter({ v: { $elemMatch: arg } }, 'find');
         specials.push({ kind: 'elemMatch', field: path, query: new Query({ v: { $elemMatch: arg } } as never) });
         continue;
       }

@@ -11,6 +11,11 @@ export type QueryContext = 'find' | 'match';
 const GEO_NEAR = new Set(['$near', '$nearSphere']);
 const GEO_OTHER = new Set(['$geoWithin', '$geoIntersects', '$within']);
 
+/** True when a filter has $where at its top level or inside $and/$or/$nor. */
+export function hasWhere(filter: Doc): boolean {
+  return Object.keys(filter).some((k) => k === '$where' || ((k === '$and' || k === '$or' || k === '$nor') && Array.isArray(filter[k]) && (filter[k] as unknown[]).some((s) => isPlainObject(s) && hasWhere(s))));
+}
+
 /** Throws for the refused operators; `$text` is allowed only where `allowText` (top level). */
 export function guardFilter(filter: Doc, where: QueryContext, allowText = false): void {
   for (const key of Object.keys(filter)) {
@@ -32,6 +37,8 @@ export function guardFilter(filter: Doc, where: QueryContext, allowText = false)
       continue;
     }
     if (key.startsWith('$')) continue;
+    // mingo, which evaluates operator queries, refuses or mis-reads such paths: refused here, loudly.
+    if (key.split('.').includes('__proto__')) throw new CommandError('BadValue', `a query operator on the path '${key}' (through a field named __proto__) is not supported by this server (embedded-mongo); equality on such a path is`);
     if (isPlainObject(v)) guardValue(v, where);
   }
 }

@@ -6,7 +6,7 @@ import { runFastPrefix } from '../fast-pipeline.ts';
 import type { Doc, Plan } from '../collection.ts';
 import { CommandError } from '../errors.ts';
 import { isPlainObject, compareValues, cloneDeep } from '../compare.ts';
-import { guardFilter } from '../query-guard.ts';
+import { guardFilter, hasWhere } from '../query-guard.ts';
 import { valuesAtPath } from '../paths.ts';
 import { idKey } from '../storage/id-key.ts';
 import { asInt, validName } from './args.ts';
@@ -133,7 +133,7 @@ export function runPipeline(ctx: CommandContext, db: string, collName: string, p
       i++;
     }
   }
-  if (matches.length) guardFilter(filter, 'match');
+  if (hasWhere(filter)) guardFilter(filter, 'match');
   let input = coll ? coll.find(filter, { sort, skip, limit: limit ? limit : 0, collation }).docs : [];
   let rest = pipeline.slice(i);
   if (rest.length === 0) return input;

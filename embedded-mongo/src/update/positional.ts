@@ -4,6 +4,7 @@ import { Query } from '../mingo.ts'; // BSON-aware numeric comparisons
 import { CommandError } from '../errors.ts';
 import { getOwn, isPlainObject, setOwn } from '../compare.ts';
 import { getPath } from '../paths.ts';
+import { guardFilter } from '../query-guard.ts';
 import type { Doc } from './walker.ts';
 
 export interface PositionalOptions {
@@ -86,6 +87,7 @@ function arrayFilterFor(id: string, filters: Doc[]): (el: unknown) => boolean {
   const tests = mine.map((f) => {
     const cond: Doc = {};
     for (const [k, v] of Object.entries(f)) cond[k === id ? '__v' : '__v' + k.slice(id.length)] = v;
+    guardFilter(cond, 'find');
     const q = new Query(cond as never);
     return (el: unknown) => q.test({ __v: el });
   });

@@ -3,6 +3,7 @@ import { Query } from '../mingo.ts'; // BSON-aware numeric comparisons
 import { CommandError } from '../errors.ts';
 import { bsonTypeName, isPlainObject, valuesEqual } from '../compare.ts';
 import { locate } from './walker.ts';
+import { guardFilter } from '../query-guard.ts';
 import type { UpdateOperator } from './operator.ts';
 
 const VALUE_OPERATORS = new Set([
@@ -33,6 +34,7 @@ export const $pull = pullWhere('$pull', (arg) => {
     const q = new Query({ __v: arg } as never);
     return (el) => q.test({ __v: el });
   }
+  guardFilter(arg, 'find');
   const q = new Query(arg as never);
   return (el) => isPlainObject(el) && q.test(el);
 });
