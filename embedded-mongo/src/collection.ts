@@ -10,6 +10,7 @@ import { idKey } from './storage/id-key.ts';
 import { valuesAtPath } from './paths.ts';
 import { guardFilter } from './query-guard.ts';
 import { sortComparator } from './sort.ts';
+import { extractText, parseTextQuery, textScore, tokens } from './text.ts';
 import { collationFor, type Collation } from './collation.ts';
 
 export type Doc = Record<string, unknown>;
@@ -252,8 +253,35 @@ export class Collection {
     return { docs: this.docs.values(), plan: { stage: 'COLLSCAN', sorted: sortEntries.length === 0, docsExamined: 0 } };
   }
 
+  /** $text through the collection's text index: candidates by term, then scored and filtered. */
+  private textFind(arg: unknown, rest: Doc, opts: FindOptions): FindResult {
+    const index = [...this.indexes.values()].find((i) => i.text);
+    if (!index) throw new CommandError('IndexNotFound', 'text index required for $text query');
+    const q = parseTextQuery(arg);
+    const matcher = compileFilter(rest, opts.collation);
+    const seen = new Set<Doc>();
+    const scores = new Map<Doc, number>();
+    for (const term of q.terms) {
+      for (const key of tokens(term)) {
+        for (const d of index.range([{ lo: key, hi: key }])) {
+          if (seen.has(d)) continue;
+          seen.add(d);
+          const s = textScore(d, index.text!, q);
+          if (s !== undefined && matcher(d)) scores.set(d, s);
+        }
+      }
+    }
+    let docs = [...scores.keys()];
+    if (opts.sort && Object.keys(opts.sort).length) docs.sort(sortComparator(opts.sort, opts.collation, (d) => scores.get(d) ?? 0));
+    const skip = opts.skip ?? 0;
+    docs = docs.slice(skip, opts.limit && opts.limit > 0 ? skip + opts.limit : undefined);
+    return { docs, plan: { stage: 'IXSCAN', index: index.name, sorted: true, docsExamined: seen.size }, scores };
+  }
+
   /** Matching documents, sorted, skipped and limited. */
-  find(filter: Doc, opts: { sort?: Doc; skip?: number; limit?: number; collation?: Collation } = {}): { docs: Doc[]; plan: Plan } {
+  find(filter: Doc, opts: FindOptions = {}): FindResult {
+    const text = extractText(filter);
+    if (text) return this.textFind(text.text, text.rest, opts);
     const matcher = compileFilter(filter, opts.collation);
     const { docs, plan } = this.plan(filter, opts.sort, opts.collation);
     const out: Doc[] = [];
@@ -311,7 +339,7 @@ export function compileFilter(filter: Doc | undefined, collation?: Collation): (
   if (!filter || Object.keys(filter).length === 0) return () => true;
   const fast = collation ? undefined : simpleEquality(filter);
   if (fast) return fast;
-  guardFilter(filter, 'find');
+  guardFilter(filter, 'find', false);
   const q = new Query(filter as never, collation ? { collation: collation.spec } : undefined);
   return (d) => q.test(d);
 }
@@ -364,3 +392,18 @@ export function extractPredicates(filter: Doc): Map<string, FieldPred> {
 }
 
 export { sortComparator };
+
+export interface FindOptions {
+  sort?: Doc;
+  skip?: number;
+  limit?: number;
+  collation?: Collation;
+}
+
+export interface FindResult {
+  docs: Doc[];
+  plan: Plan;
+  /** Text scores of the documents, when the filter has $text. */
+  scores?: Map<Doc, number>;
+}
+

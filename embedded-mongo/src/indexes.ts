@@ -8,6 +8,7 @@ import { valuesAtPath } from './paths.ts';
 import { CommandError } from './errors.ts';
 import { idKey } from './storage/id-key.ts';
 import { collationFor, type Collation } from './collation.ts';
+import { termsOf, textSpecOf, type TextSpec } from './text.ts';
 
 type Doc = Record<string, unknown>;
 // sorted-btree is CommonJS with a default export.
@@ -47,10 +48,13 @@ export class Index {
   readonly collation: Collation | undefined;
   private readonly cmp: (a: unknown, b: unknown) => number;
   multikey = false;
+  /** A text index's fields and weights (its keys are the documents' terms). */
+  readonly text: TextSpec | undefined;
 
   constructor(spec: IndexSpec) {
     this.spec = spec;
-    this.fields = Object.entries(spec.key).map(([k, v]) => {
+    this.text = spec.key._fts === 'text' ? textSpecOf(spec) : undefined;
+    this.fields = this.text ? [['_fts', 1]] : Object.entries(spec.key).map(([k, v]) => {
       if (typeof v === 'string') {
         // text/2dsphere/hashed indexes are accepted as plain ascending indexes on the field
         return [k, 1];
@@ -84,6 +88,10 @@ export class Index {
   /** Index keys of a document (several for arrays); empty when sparse/partial exclude it. */
   keysOf(doc: Doc): unknown[][] {
     if (this.partial && !this.partial.test(doc)) return [];
+    if (this.text) {
+      this.multikey = true;
+      return termsOf(doc, this.text).map((t) => [t]);
+    }
     const perField = this.fields.map(([path]) => {
       const vals = valuesAtPath(doc, path);
       const out: unknown[] = [];

@@ -135,7 +135,8 @@ export function compileProjection(spec: Doc, opts: ProjectionOptions = {}): Proj
     specials.push({ kind: 'computed', parts: path.split('.'), expr: v });
   }
   // $slice and $meta alone keep every field; $elemMatch alone is an inclusion.
-  if (mode === undefined && specials.some((s) => s.kind === 'elemMatch' || s.kind === 'positional')) mode = 'include';
+  // { _id: 1 } alone is an inclusion of _id only.
+  if (mode === undefined && (idIncluded || specials.some((s) => s.kind === 'elemMatch' || s.kind === 'positional'))) mode = 'include';
   if (mode === 'include') {
     for (const s of specials) if (s.kind === 'slice') included.push(s.parts.join('.'));
     for (const p of new Set(included)) addPath(tree, p.split('.'), p);
@@ -144,7 +145,6 @@ export function compileProjection(spec: Doc, opts: ProjectionOptions = {}): Proj
     for (const p of excluded) addPath(tree, p.split('.'), p);
     if (idExcluded) tree.children.set('_id', 'leaf');
   }
-  void idIncluded;
   const inclusion = mode === 'include';
 
   return (doc) => {

@@ -1,15 +1,22 @@
 // MongoDB's sort order for documents: BSON order per key (strings by the collation, if any); an
 // array field sorts by its smallest element ascending and its largest descending.
-import { compareValues } from './compare.ts';
+import { compareValues, isPlainObject } from './compare.ts';
+import { CommandError } from './errors.ts';
 import { valuesAtPath } from './paths.ts';
 import type { Collation } from './collation.ts';
 
 type Doc = Record<string, unknown>;
 
 /** MongoDB sort: BSON order; an array field sorts by its smallest (asc) or largest (desc) element. */
-export function sortComparator(sort: Doc, collation?: Collation): (a: Doc, b: Doc) => number {
+export function sortComparator(sort: Doc, collation?: Collation, textScore?: (d: Doc) => number): (a: Doc, b: Doc) => number {
   const cmp = collation ? collation.compare : compareValues;
-  const entries = Object.entries(sort).map(([k, d]) => [k, typeof d === 'number' && d < 0 ? -1 : 1] as const);
+  const entries = Object.entries(sort).map(([k, d]) => {
+    if (isPlainObject(d) && d.$meta === 'textScore') {
+      if (!textScore) throw new CommandError('Location40218', 'query requires text score metadata, but it is not available');
+      return [k, 0] as const; // 0: by text score, highest first
+    }
+    return [k, typeof d === 'number' && d < 0 ? -1 : 1] as const;
+  });
   const keyOf = (doc: Doc, path: string, dir: number): unknown => {
     const vals = valuesAtPath(doc, path).flatMap((v) => (Array.isArray(v) ? (v.length ? v : [undefined]) : [v]));
     if (vals.length === 1) return vals[0];
@@ -19,6 +26,11 @@ export function sortComparator(sort: Doc, collation?: Collation): (a: Doc, b: Do
   };
   return (a, b) => {
     for (const [path, dir] of entries) {
+      if (dir === 0) {
+        const c = textScore!(b) - textScore!(a);
+        if (c) return c;
+        continue;
+      }
       const c = cmp(keyOf(a, path, dir), keyOf(b, path, dir));
       if (c) return c * dir;
     }

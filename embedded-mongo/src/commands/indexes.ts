@@ -4,6 +4,7 @@ import { isPlainObject, isNumeric, toNumber, valuesEqual } from '../compare.ts';
 import { indexNameFor, type IndexSpec } from '../indexes.ts';
 import { validName } from './args.ts';
 import { collationSpec } from '../collation.ts';
+import { isTextKey, textIndexSpec } from '../text.ts';
 import type { Doc } from '../collection.ts';
 import type { JournalOp } from '../storage/types.ts';
 import type { CommandContext, Handler } from './context.ts';
@@ -19,7 +20,8 @@ async function createIndexes(ctx: CommandContext, db: string, cmd: Doc): Promise
     if (!isPlainObject(raw) || !isPlainObject(raw.key) || Object.keys(raw.key).length === 0) {
       throw new CommandError('BadValue', 'Index spec must contain a non-empty key document');
     }
-    const spec: IndexSpec = { v: 2, ...(raw as Doc), key: raw.key as IndexSpec['key'], name: typeof raw.name === 'string' ? raw.name : indexNameFor(raw.key as Doc) };
+    const name0 = typeof raw.name === 'string' ? raw.name : indexNameFor(raw.key as Doc);
+    const spec: IndexSpec = isTextKey(raw.key as Doc) ? ({ v: 2, ...textIndexSpec(raw as Doc, name0) } as IndexSpec) : { v: 2, ...(raw as Doc), key: raw.key as IndexSpec['key'], name: name0 };
     for (const v of Object.values(spec.key)) {
       if (v === '2d' || v === '2dsphere' || v === 'geoHaystack') {
         // Refused rather than built as a plain index that $near/$geoWithin would then ignore.

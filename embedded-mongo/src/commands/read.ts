@@ -5,7 +5,7 @@ import { compileProjection } from '../projection.ts'; // BSON-aware numeric comp
 import { runFastPrefix } from '../fast-pipeline.ts';
 import type { Doc, Plan } from '../collection.ts';
 import { CommandError } from '../errors.ts';
-import { isPlainObject, compareValues, cloneDeep } from '../compare.ts';
+import { isPlainObject, compareValues, cloneDeep, setOwn } from '../compare.ts';
 import { guardFilter, hasWhere } from '../query-guard.ts';
 import { valuesAtPath } from '../paths.ts';
 import { idKey } from '../storage/id-key.ts';
@@ -17,9 +17,9 @@ import { CollatedKeys, effectiveCollation, type Collation } from '../collation.t
 const SAFE_STAGES = new Set(['$match', '$group', '$sort', '$limit', '$skip', '$count', '$sortByCount', '$unwind', '$project', '$bucket', '$sample']);
 
 /** Applies a find projection to documents already matched; the filter is needed only by a positional `a.$` projection. */
-export function project(docs: Doc[], projection: Doc | undefined, filter: Doc): Doc[] {
+export function project(docs: Doc[], projection: Doc | undefined, filter: Doc, scores?: Map<Doc, number>): Doc[] {
   if (!projection) return docs;
-  return docs.map(compileProjection(projection, { filter }));
+  return docs.map(compileProjection(projection, { filter, textScore: scores ? (d) => scores.get(d) ?? 0 : undefined }));
 }
 
 function findDocs(ctx: CommandContext, db: string, cmd: Doc, collName: string): { docs: Doc[]; plan: Plan } {
@@ -36,7 +36,7 @@ function findDocs(ctx: CommandContext, db: string, cmd: Doc, collName: string): 
   const r = coll.find(filter, { sort, skip, limit, collation });
   ctx.opCounters.query++;
   const projection = isPlainObject(cmd.projection) && Object.keys(cmd.projection).length ? (cmd.projection as Doc) : undefined;
-  return { docs: projection ? project(r.docs, projection, filter) : r.docs, plan: r.plan };
+  return { docs: projection ? project(r.docs, projection, filter, r.scores) : r.docs, plan: r.plan };
 }
 
 function find(ctx: CommandContext, db: string, cmd: Doc): Doc {
@@ -116,7 +116,8 @@ export function runPipeline(ctx: CommandContext, db: string, collName: string, p
   // Leading $match stages (often one for the scope, one for the figure) become one filter, so
   // the planner sees every predicate and the scan matches once.
   const matches: Doc[] = [];
-  while (pipeline[i] && isPlainObject(pipeline[i]!.$match) && !('$text' in (pipeline[i]!.$match as Doc))) {
+  // $text is allowed in the first $match only (as in MongoDB); later ones are refused by the guard.
+  while (pipeline[i] && isPlainObject(pipeline[i]!.$match) && (i === 0 || !('$text' in (pipeline[i]!.$match as Doc)))) {
     matches.push(pipeline[i]!.$match as Doc);
     i++;
   }
@@ -134,9 +135,38 @@ export function runPipeline(ctx: CommandContext, db: string, collName: string, p
     }
   }
   if (hasWhere(filter)) guardFilter(filter, 'match');
-  let input = coll ? coll.find(filter, { sort, skip, limit: limit ? limit : 0, collation }).docs : [];
+  const found = coll ? coll.find(filter, { sort, skip, limit: limit ? limit : 0, collation }) : { docs: [] as Doc[], scores: undefined };
+  let input = found.docs;
   let rest = pipeline.slice(i);
   if (rest.length === 0) return input;
+  const scores = found.scores;
+  if (scores) {
+    // { $meta: 'textScore' } in later stages reads a field no document can have (a NUL in its
+    // name), added to copies here and removed from the output.
+    input = input.map((d) => { const c = { ...d }; setOwn(c, SCORE, scores.get(d) ?? 0); return c; });
+    rest = rest.map((st) => withScoreField(st) as Doc);
+    const out = runPipelineRest(ctx, db, input, rest, collation);
+    return out.map((d) => { if (isPlainObject(d) && Object.prototype.hasOwnProperty.call(d, SCORE)) { const c = { ...d }; delete c[SCORE]; return c; } return d; });
+  }
+  return runPipelineRest(ctx, db, input, rest, collation);
+}
+
+const SCORE = '\u0000textScore';
+
+function withScoreField(v: unknown, inSort = false): unknown {
+  // inSort: v is a $sort specification, whose { $meta } values become a descending key
+  if (Array.isArray(v)) return v.map((x) => withScoreField(x));
+  if (!isPlainObject(v)) return v;
+  if (v.$meta === 'textScore' && Object.keys(v).length === 1) return `$${SCORE}`;
+  const out: Doc = {};
+  for (const k of Object.keys(v)) {
+    const sortKey = inSort && isPlainObject(v[k]) && (v[k] as Doc).$meta === 'textScore';
+    setOwn(out, sortKey ? SCORE : k, sortKey ? -1 : withScoreField(v[k], k === '$sort'));
+  }
+  return out;
+}
+
+function runPipelineRest(ctx: CommandContext, db: string, input: Doc[], rest: Doc[], collation?: Collation): Doc[] {
   const fast = runFastPrefix(input, rest, collation);
   rest = rest.slice(fast.consumed);
   if (rest.length === 0) return fast.docs;
