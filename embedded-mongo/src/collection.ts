@@ -321,9 +321,12 @@ function simpleEquality(filter: Doc): ((d: Doc) => boolean) | undefined {
     if (!ok) return undefined;
   }
   const eq = (x: unknown, v: unknown) => x === v || (typeof x === 'object' && x !== null && compareValues(x, v) === 0);
+  // Only names an object inherits (constructor, __proto__, toString, …) need the own-field check.
+  const inherited = entries.map(([k]) => k in Object.prototype);
   return (d) => {
-    for (const [k, v] of entries) {
-      const top = k.includes('.') ? undefined : getOwn(d, k);
+    for (let i = 0; i < entries.length; i++) {
+      const [k, v] = entries[i]!;
+      const top = k.includes('.') ? undefined : inherited[i] ? getOwn(d, k) : d[k];
       if (top !== undefined && !Array.isArray(top)) {
         if (!eq(top, v)) return false;
         continue;

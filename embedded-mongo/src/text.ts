@@ -165,6 +165,8 @@ export function textScore(doc: Doc, spec: TextSpec, q: TextQuery): number | unde
 
 /** Splits `{ $text, ...rest }` (or a top-level $and holding one $text) into the search and the rest. */
 export function extractText(filter: Doc): { text: unknown; rest: Doc } | undefined {
+  // The common case (no $text, no $and) costs two property checks.
+  if (!Object.prototype.hasOwnProperty.call(filter, '$text') && !Object.prototype.hasOwnProperty.call(filter, '$and')) return undefined;
   let text: unknown;
   let found = 0;
   const rest: Doc = {};
