@@ -17,14 +17,14 @@ export interface Collation {
 
 const FIELDS = new Set(['locale', 'caseLevel', 'caseFirst', 'strength', 'numericOrdering', 'alternate', 'maxVariable', 'normalization', 'backwards', 'version']);
 // MongoDB's `@collation=` keywords → BCP 47 `-u-co-` values.
-const KEYWORDS: Record<string, string> = { phonebook: 'phonebk', traditional: 'trad', pinyin: 'pinyin', stroke: 'stroke', search: 'search', unihan: 'unihan', zhuyin: 'zhuyin', big5han: 'big5han', gb2312han: 'gb2312', dictionary: 'dict', eor: 'eor', reformed: 'reformed', standard: 'standard', compat: 'compat', emoji: 'emoji' };
+const KEYWORDS = new Map(Object.entries({ phonebook: 'phonebk', traditional: 'trad', pinyin: 'pinyin', stroke: 'stroke', search: 'search', unihan: 'unihan', zhuyin: 'zhuyin', big5han: 'big5han', gb2312han: 'gb2312', dictionary: 'dict', eor: 'eor', reformed: 'reformed', standard: 'standard', compat: 'compat', emoji: 'emoji' }));
 
 function bcp47(locale: string): string | undefined {
   const [base, ext] = locale.split('@');
   let tag = base!.replace(/_/g, '-');
   if (ext) {
     const m = /^collation=([a-z0-9]+)$/.exec(ext);
-    const co = m ? KEYWORDS[m[1]!] : undefined;
+    const co = m ? KEYWORDS.get(m[1]!) : undefined;
     if (!co) return undefined;
     tag += `-u-co-${co}`;
   }

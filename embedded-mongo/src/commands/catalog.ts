@@ -34,12 +34,12 @@ const GENERIC = new Set(['create', '$db', 'lsid', '$clusterTime', '$readPreferen
 const KNOWN = new Set(['capped', 'size', 'max', 'autoIndexId', 'idIndex', 'storageEngine', 'indexOptionDefaults', 'collation', 'flags', 'temp',
   'validator', 'validationLevel', 'validationAction', 'viewOn', 'pipeline', 'timeseries', 'clusteredIndex', 'expireAfterSeconds', 'encryptedFields', 'changeStreamPreAndPostImages', 'recordPreImages']);
 // Options MongoDB knows that this server does not implement: refused, never stored and ignored.
-const UNSUPPORTED: Record<string, string> = {
+const UNSUPPORTED = new Map<string, string>(Object.entries({
   viewOn: 'views', pipeline: 'views', timeseries: 'time-series collections', clusteredIndex: 'clustered collections',
   expireAfterSeconds: 'clustered or time-series collections', encryptedFields: 'queryable encryption',
   validator: 'document validation', validationLevel: 'document validation', validationAction: 'document validation',
   changeStreamPreAndPostImages: 'change streams', recordPreImages: 'change streams',
-};
+}));
 
 /** The collection options of a create command, validated as MongoDB 7.0 does. */
 function createOptions(cmd: Doc): Doc {
@@ -48,7 +48,7 @@ function createOptions(cmd: Doc): Doc {
     if (GENERIC.has(k)) continue;
     if (!KNOWN.has(k)) throw new CommandError('Location40415', `BSON field 'create.${k}' is an unknown field.`);
     const v = cmd[k];
-    const unsupported = Object.prototype.hasOwnProperty.call(UNSUPPORTED, k) ? UNSUPPORTED[k] : undefined;
+    const unsupported = UNSUPPORTED.get(k);
     const empty = v === undefined || v === null || v === false || (isPlainObject(v) && Object.keys(v).length === 0) || (k === 'changeStreamPreAndPostImages' && isPlainObject(v) && v.enabled === false);
     if (unsupported && !empty) throw new CommandError('NotImplemented', `the '${k}' option (${unsupported}) is not supported by this server (embedded-mongo)`);
     setOwn(options, k, v);
