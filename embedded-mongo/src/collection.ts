@@ -1,7 +1,7 @@
 // One collection: documents by _id in insertion order, its indexes, and the query planner that
 // picks an index for equality/range predicates or for the sort order.
 // BSON-aware numeric comparisons (see mingo.ts)
-import { Query } from './mingo.ts';
+import { matcher } from './mingo.ts';
 import { MinKey, MaxKey, ObjectId, calculateObjectSize } from 'bson';
 import { compareValues, getOwn, setOwn, isPlainObject, isNumeric, toNumber } from './compare.ts';
 import { Index, type IndexSpec } from './indexes.ts';
@@ -343,8 +343,7 @@ export function compileFilter(filter: Doc | undefined, collation?: Collation): (
   const fast = collation ? undefined : simpleEquality(filter);
   if (fast) return fast;
   guardFilter(filter, 'find', false);
-  const q = new Query(filter as never, collation ? { collation: collation.spec } : undefined);
-  return (d) => q.test(d);
+  return matcher(filter, collation ? { collation: collation.spec } : undefined);
 }
 
 function isOperatorObject(v: unknown): v is Doc {

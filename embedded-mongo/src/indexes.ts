@@ -2,7 +2,7 @@
 // write. Used for uniqueness (no scan), equality/range lookups and ordered scans for sorts.
 import * as btree from 'sorted-btree';
 import { MinKey, MaxKey } from 'bson';
-import { Query } from './mingo.ts'; // BSON-aware numeric comparisons
+import { matcher } from './mingo.ts'; // BSON-aware numeric comparisons
 import { compareValues, toNumber } from './compare.ts';
 import { valuesAtPath } from './paths.ts';
 import { CommandError } from './errors.ts';
@@ -43,7 +43,7 @@ export class Index {
   readonly spec: IndexSpec;
   readonly fields: Array<[string, 1 | -1]>;
   private tree: btree.default<Entry, Doc>;
-  private partial?: Query;
+  private partial?: (doc: unknown) => boolean;
   /** The index's collation (its keys are ordered and compared by it); undefined when simple. */
   readonly collation: Collation | undefined;
   private readonly cmp: (a: unknown, b: unknown) => number;
@@ -72,7 +72,7 @@ export class Index {
       }
       return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
     });
-    if (spec.partialFilterExpression) this.partial = new Query(spec.partialFilterExpression as never);
+    if (spec.partialFilterExpression) this.partial = matcher(spec.partialFilterExpression);
   }
 
   get name(): string {
@@ -87,7 +87,7 @@ export class Index {
 
   /** Index keys of a document (several for arrays); empty when sparse/partial exclude it. */
   keysOf(doc: Doc): unknown[][] {
-    if (this.partial && !this.partial.test(doc)) return [];
+    if (this.partial && !this.partial(doc)) return [];
     if (this.text) {
       this.multikey = true;
       return termsOf(doc, this.text).map((t) => [t]);

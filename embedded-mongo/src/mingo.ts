@@ -155,8 +155,13 @@ function $project(coll: { map(f: (d: unknown) => unknown): unknown }, expr: unkn
 
 // Later $match stages refuse what a find refuses, with the aggregation's own messages.
 function $match(coll: { size(): number }, expr: unknown, options: unknown): unknown {
-  if (isPlainObject(expr)) guardFilter(expr, 'match');
-  return pl.$match!(coll, expr, options);
+  if (!isPlainObject(expr)) return pl.$match!(coll, expr, options);
+  guardFilter(expr, 'match');
+  // mingo's own $match keeps the pipeline's variables ($lookup's `let`); a filter through a
+  // __proto__ field needs the aliasing matcher.
+  if (!mentionsProto(expr)) return pl.$match!(coll, expr, options);
+  const test = matcher(expr, { collation: (options as { collation?: unknown } | undefined)?.collation });
+  return (coll as unknown as { filter(f: (d: unknown) => boolean): unknown }).filter(test);
 }
 
 function $count(coll: { size(): number }, expr: unknown, options: unknown): unknown {
@@ -200,6 +205,39 @@ export class Aggregator extends BaseAggregator {
 }
 
 export { ProcessingMode };
+
+// mingo refuses (or mis-reads) a selector through a field named __proto__. When a filter names
+// one, the filter and each document it tests are read with that name replaced by an alias no BSON
+// field can have (it holds a NUL), so mingo sees an ordinary field and never a prototype.
+const PROTO_ALIAS = '\u0000__proto__';
+
+function aliasKey(k: string): string {
+  return k === '__proto__' ? PROTO_ALIAS : k.includes('__proto__') ? k.split('.').map((s) => (s === '__proto__' ? PROTO_ALIAS : s)).join('.') : k;
+}
+
+function mentionsProto(v: unknown): boolean {
+  if (Array.isArray(v)) return v.some(mentionsProto);
+  if (!isPlainObject(v)) return false;
+  return Object.keys(v).some((k) => aliasKey(k) !== k || mentionsProto(v[k]));
+}
+
+function aliased(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(aliased);
+  if (!isPlainObject(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) out[aliasKey(k)] = aliased(v[k]);
+  return out;
+}
+
+/** A predicate for `filter` (mingo's query language with this module's operators). */
+export function matcher(filter: unknown, options?: AnyOpts): (doc: unknown) => boolean {
+  if (mentionsProto(filter)) {
+    const q = new Query(aliased(filter), options);
+    return (d) => q.test(aliased(d) as never);
+  }
+  const q = new Query(filter, options);
+  return (d) => q.test(d as never);
+}
 
 /** Evaluates an aggregation expression against one document (find projections' computed fields). */
 export function evaluate(doc: unknown, expr: unknown): unknown {

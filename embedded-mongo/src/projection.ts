@@ -4,7 +4,7 @@
 // Output objects are built from own fields only, and a field named __proto__ is stored as data.
 import { CommandError } from './errors.ts';
 import { getOwn, isNumeric, isPlainObject, setOwn, toNumber } from './compare.ts';
-import { Query, evaluate } from './mingo.ts';
+import { matcher, evaluate } from './mingo.ts';
 import { getPath } from './paths.ts';
 import { positionalIndex } from './update/positional.ts';
 import { guardFilter } from './query-guard.ts';
@@ -18,7 +18,7 @@ interface Tree {
 
 type Special =
   | { kind: 'slice'; parts: string[]; skip: number | undefined; limit: number }
-  | { kind: 'elemMatch'; field: string; query: Query }
+  | { kind: 'elemMatch'; field: string; test: (doc: unknown) => boolean }
   | { kind: 'positional'; prefix: string }
   | { kind: 'computed'; parts: string[]; expr: unknown }
   | { kind: 'meta'; parts: string[] };
@@ -119,7 +119,7 @@ export function compileProjection(spec: Doc, opts: ProjectionOptions = {}): Proj
         if (path.includes('.')) throw new CommandError('Location31275', 'Cannot use $elemMatch projection on a nested field.');
         if (!isPlainObject(arg)) throw new CommandError('BadValue', '$elemMatch needs an Object');
         guardFilter({ v: { $elemMatch: arg } }, 'find');
-        specials.push({ kind: 'elemMatch', field: path, query: new Query({ v: { $elemMatch: arg } } as never) });
+        specials.push({ kind: 'elemMatch', field: path, test: matcher({ v: { $elemMatch: arg } }) });
         continue;
       }
       if (op === '$meta') {
@@ -166,7 +166,7 @@ export function compileProjection(spec: Doc, opts: ProjectionOptions = {}): Proj
           const copy: Doc = {};
           for (const k of Object.keys(out)) if (k !== s.field) setOwn(copy, k, out[k]);
           if (Array.isArray(arr)) {
-            const hit = arr.find((el) => s.query.test({ v: [el] }));
+            const hit = arr.find((el) => s.test({ v: [el] }));
             if (hit !== undefined) setOwn(copy, s.field, [hit]);
           }
           out = copy;

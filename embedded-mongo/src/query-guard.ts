@@ -37,8 +37,6 @@ export function guardFilter(filter: Doc, where: QueryContext, allowText = false)
       continue;
     }
     if (key.startsWith('$')) continue;
-    // mingo, which evaluates operator queries, refuses or mis-reads such paths: refused here, loudly.
-    if (key.split('.').includes('__proto__')) throw new CommandError('BadValue', `a query operator on the path '${key}' (through a field named __proto__) is not supported by this server (embedded-mongo); equality on such a path is`);
     if (isPlainObject(v)) guardValue(v, where);
   }
 }

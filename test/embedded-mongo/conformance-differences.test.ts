@@ -68,12 +68,4 @@ describe('embedded-mongo conformance: known differences (pending on the embedded
     expect(await c.countDocuments({ $text: { $search: 'foxes' } })).to.equal(1);
     expect(await c.countDocuments({ $text: { $search: 'the' } })).to.equal(0);
   });
-
-  it('evaluates operator conditions through a field named __proto__', async function () {
-    embeddedSkips.call(this);
-    // Operator queries are mingo's, which refuses such paths: the embedded server answers 2 BadValue.
-    const c = t.db.collection<AnyDoc>(collName('protoquery'));
-    await c.insertOne(JSON.parse('{"__proto__":{"n":5}}'));
-    expect(await c.countDocuments({ '__proto__.n': { $gt: 4 } })).to.equal(1);
-  });
 });

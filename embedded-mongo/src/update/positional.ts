@@ -1,6 +1,6 @@
 // Positional update paths: `a.$.b` (the element the query matched), `a.$[].b` (every element) and
 // `a.$[id].b` (the elements arrayFilters select) become concrete paths for one document.
-import { Query } from '../mingo.ts'; // BSON-aware numeric comparisons
+import { matcher } from '../mingo.ts'; // BSON-aware numeric comparisons
 import { CommandError } from '../errors.ts';
 import { getOwn, isPlainObject, setOwn } from '../compare.ts';
 import { getPath } from '../paths.ts';
@@ -59,10 +59,10 @@ export function positionalIndex(doc: Doc, prefix: string, arr: unknown[], query:
   // MongoDB takes the position from the query's match on this array; a query that does not
   // mention the array (e.g. only _id) leaves nothing to point at, and the update is refused.
   if (!queryPaths(query).some((p) => p === prefix || p.startsWith(prefix + '.'))) return -1;
-  const q = new Query(query as never);
+  const test = matcher(query);
   for (let i = 0; i < arr.length; i++) {
     const probe = cloneShallowWith(doc, prefix, [arr[i]]);
-    if (q.test(probe)) return i;
+    if (test(probe)) return i;
   }
   return -1;
 }
@@ -88,8 +88,8 @@ function arrayFilterFor(id: string, filters: Doc[]): (el: unknown) => boolean {
     const cond: Doc = {};
     for (const [k, v] of Object.entries(f)) cond[k === id ? '__v' : '__v' + k.slice(id.length)] = v;
     guardFilter(cond, 'find');
-    const q = new Query(cond as never);
-    return (el: unknown) => q.test({ __v: el });
+    const test = matcher(cond);
+    return (el: unknown) => test({ __v: el });
   });
   return (el) => tests.every((t) => t(el));
 }

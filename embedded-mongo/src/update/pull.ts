@@ -1,5 +1,5 @@
 // $pull (a value, or a condition on the elements) and $pullAll (a list of values).
-import { Query } from '../mingo.ts'; // BSON-aware numeric comparisons
+import { matcher } from '../mingo.ts'; // BSON-aware numeric comparisons
 import { CommandError } from '../errors.ts';
 import { bsonTypeName, isPlainObject, valuesEqual } from '../compare.ts';
 import { locate } from './walker.ts';
@@ -31,12 +31,12 @@ export const $pull = pullWhere('$pull', (arg) => {
   // { $and: [...] }) is a query that each element must match as a document.
   const first = Object.keys(arg)[0];
   if (first !== undefined && VALUE_OPERATORS.has(first)) {
-    const q = new Query({ __v: arg } as never);
-    return (el) => q.test({ __v: el });
+    const test = matcher({ __v: arg });
+    return (el) => test({ __v: el });
   }
   guardFilter(arg, 'find');
-  const q = new Query(arg as never);
-  return (el) => isPlainObject(el) && q.test(el);
+  const test = matcher(arg);
+  return (el) => isPlainObject(el) && test(el);
 });
 
 export const $pullAll = pullWhere('$pullAll', (arg) => {
