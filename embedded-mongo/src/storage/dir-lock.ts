@@ -10,7 +10,7 @@
 // pid and start time; it is stale when that process is gone, a zombie (killed, not yet reaped by
 // its parent), or another process that got the same pid later (its start time differs).
 import { open as openFile, readFile, realpath, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { constants as fsConstants, readFileSync } from 'node:fs';
+import { constants as fsConstants, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -107,12 +107,18 @@ async function lockWithOs(dir: string, file: string, logger: LockLogger): Promis
     const fh = await openFile(file, fsConstants.O_RDWR | fsConstants.O_CREAT, 0o644);
     let keep = false;
     try {
-      if (!lock.tryLock(fh.fd)) throw lockedError(dir, file, (await fh.readFile('utf8')).trim());
+      if (!lock.tryLock(fh.fd)) {
+        const holder = firstLine(await readFrom0(fh));
+        // A holder that was just killed keeps the lock until its last thread has closed its files:
+        // wait for that (milliseconds), but refuse a live holder at once.
+        const dying = /^\d+$/.test(holder) && ownerState(Number(holder)) !== 'alive';
+        if (!dying || !(await within(DYING_GRACE_MS, () => lock.tryLock(fh.fd)))) throw lockedError(dir, file, holder);
+      }
       // A stopping owner unlinks the file while it still holds the lock: if we locked such an
       // unlinked file, the path now names another file (or none) and we must start again.
       const [mine, current] = await Promise.all([fh.stat(), stat(file).catch(() => undefined)]);
       if (!current || current.ino !== mine.ino || current.dev !== mine.dev) continue;
-      const previous = (await fh.readFile('utf8')).trim();
+      const previous = (await readFrom0(fh)).trim();
       if (previous !== '') logger.warn(`taking over stale lock ${file} (process ${firstLine(previous)} is not running)`);
       await fh.truncate(0);
       await fh.write(`${process.pid}\n`, 0);
@@ -167,7 +173,10 @@ async function lockWithPidFile(dir: string, file: string, logger: LockLogger): P
     const pid = /^\d+$/.test(pidText) ? Number(pidText) : NaN;
     const ticks = ticksText && /^\d+$/.test(ticksText) ? Number(ticksText) : undefined;
     // Our own pid (this process holds no lock here, see heldLocks) is a previous process that had the same pid (containers).
-    if (pid > 0 && pid !== process.pid && ownerAlive(pid, ticks)) throw lockedError(dir, file, pidText);
+    if (pid > 0 && pid !== process.pid) {
+      const gone = await within(DYING_GRACE_MS, () => ownerState(pid, ticks) === 'gone');
+      if (!gone) throw lockedError(dir, file, pidText);
+    }
     logger.warn(`taking over stale lock ${file} (${content ? `process ${pidText} is not running` : 'empty'})`);
     await unlinkIfExists(file);
   }
@@ -177,26 +186,49 @@ async function lockWithPidFile(dir: string, file: string, logger: LockLogger): P
 const firstLine = (text: string): string => text.split('\n')[0]!.trim();
 
 /**
- * Is the process that wrote a lock file (`pid`, started at `startTicks` after boot when known)
- * still running? False when no process has that pid, when it is a zombie (dead but not yet reaped
- * by its parent: `process.kill(pid, 0)` still succeeds for it), or when the pid now belongs to a
- * process that started at another time (a recycled pid).
+ * The process that wrote a lock file (`pid`, started at `startTicks` after boot when known):
+ * 'gone' when no process has that pid, when the pid now belongs to a process that started at
+ * another time (a recycled pid), or when it is a zombie (dead but not yet reaped by its parent:
+ * `process.kill(pid, 0)` still succeeds for it) with no thread left; 'dying' while a killed
+ * process's other threads are still being torn down (they may still hold its files).
  */
-export function ownerAlive(pid: number, startTicks?: number): boolean {
+export function ownerState(pid: number, startTicks?: number): 'alive' | 'dying' | 'gone' {
   const proc = procStat(pid);
-  if (proc === null) return false;
+  if (proc === null) return 'gone';
   if (proc === undefined) {
     // No /proc (not Linux): signal 0 is the only check available.
     try {
       process.kill(pid, 0);
-      return true;
+      return 'alive';
     } catch (e) {
-      return errno(e) === 'EPERM';
+      return errno(e) === 'EPERM' ? 'alive' : 'gone';
     }
   }
-  if (proc.state === 'Z' || proc.state === 'X') return false;
-  return startTicks === undefined || proc.startTicks === undefined || proc.startTicks === startTicks;
+  if (startTicks !== undefined && proc.startTicks !== undefined && proc.startTicks !== startTicks) return 'gone';
+  if (proc.state === 'Z' || proc.state === 'X') return threadCount(pid) > 1 ? 'dying' : 'gone';
+  return 'alive';
 }
+
+function threadCount(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/task`).length;
+  } catch {
+    return 0;
+  }
+}
+
+/** Polls `check` until it is true or `ms` have passed; returns its last answer. */
+async function within(ms: number, check: () => boolean | Promise<boolean>): Promise<boolean> {
+  const until = Date.now() + ms;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() >= until) return false;
+    await sleep(20);
+  }
+}
+
+/** How long a start waits for a killed owner's last threads to finish dying. */
+const DYING_GRACE_MS = 3000;
 
 /** undefined: this system has no /proc; null: no such process. */
 function procStat(pid: number): { state: string; startTicks?: number } | null | undefined {
@@ -224,6 +256,14 @@ function procAvailable(): boolean {
     }
   }
   return hasProc;
+}
+
+/** The whole file, whatever the handle's position (FileHandle.readFile reads from it). */
+async function readFrom0(fh: FileHandle): Promise<string> {
+  const { size } = await fh.stat();
+  const buf = Buffer.alloc(Math.min(size, 4096));
+  const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+  return buf.toString('utf8', 0, bytesRead);
 }
 
 async function unlinkIfExists(file: string): Promise<void> {
