@@ -1,14 +1,18 @@
 // TCP server: frames bytes into messages per connection, runs them in order, answers each.
 // A client that sends a malformed or oversized frame is disconnected; others keep being served.
+// Every command goes through the authentication gate (auth/gate.ts), which holds the connection's
+// authentication state and passes what it allows to the engine.
 import net from 'node:net';
 import type { Engine, EngineLogger } from './engine.ts';
 import { MAX_MESSAGE_SIZE } from './engine.ts';
 import { parseMessage, encodeMsg, encodeReply, ProtocolError, readHeader } from './wire.ts';
+import type { AuthConnection, AuthGate } from './auth/gate.ts';
 
 export interface WireServerOptions {
   host: string;
   port: number;
   engine: Engine;
+  gate: AuthGate;
   logger: EngineLogger;
 }
 
@@ -38,7 +42,7 @@ export class WireServer {
   }
 
   private accept(socket: net.Socket): void {
-    const conn = { id: this.nextConnId++, remote: `${socket.remoteAddress}:${socket.remotePort}` };
+    const conn: AuthConnection = { id: this.nextConnId++, remote: `${socket.remoteAddress}:${socket.remotePort}` };
     const { engine, logger } = this.opts;
     this.sockets.add(socket);
     engine.connections++;
@@ -83,7 +87,7 @@ export class WireServer {
     });
   }
 
-  private async handle(socket: net.Socket, message: Buffer, conn: { id: number; remote: string }, drop: (r: string) => void): Promise<void> {
+  private async handle(socket: net.Socket, message: Buffer, conn: AuthConnection, drop: (r: string) => void): Promise<void> {
     if (socket.destroyed) return;
     let request;
     try {
@@ -101,7 +105,7 @@ export class WireServer {
       }
       throw err;
     }
-    const reply = await this.opts.engine.run(request.db, request.command, conn);
+    const reply = await this.opts.gate.run(request.db, request.command, conn);
     if (socket.destroyed || request.moreToCome) return;
     let out: Buffer;
     try {
