@@ -194,6 +194,10 @@ export class AuthGate {
       throw e;
     }
     const record = await this.users.get(user, db);
+    // A user without credentials for this mechanism fails here, as in mongod: a speculative
+    // SCRAM-SHA-256 start then stays out of hello's reply, and the driver starts over with the
+    // mechanism saslSupportedMechs offered.
+    if (record && !record.credentials[mechanism]) return this.failed(conn, user, db, mechanism, `no ${mechanism} credentials for this user`);
     const credential = record?.credentials[mechanism] ?? decoyCredential(mechanism, `${db}.${user}`, this.decoySecret);
     const serverFirst = conversation.serverFirstMessage(credential);
     const options = isObject(cmd.options) ? cmd.options : {};
