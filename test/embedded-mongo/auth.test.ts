@@ -67,6 +67,11 @@ class RawClient {
     });
   }
 
+  /** Raw bytes, for a frame no reply comes to. */
+  write(bytes: Buffer): void {
+    this.socket.write(bytes);
+  }
+
   close(): void {
     this.socket.destroy();
   }
@@ -285,6 +290,22 @@ describe('embedded-mongo authentication', function () {
       expect((await raw.command({ logout: 1, $db: 'admin' })).ok).to.equal(1);
       expect((await raw.command({ find: 'c', $db: 'authdb' })).code, 'after logout').to.equal(13);
       raw.close();
+    });
+
+    it('an unacknowledged (moreToCome) write before authentication is dropped too', async () => {
+      const raw = await RawClient.connect(server.port);
+      const body = Buffer.from(serialize({ insert: 'unack', documents: [{ _id: 'sneaky' }], writeConcern: { w: 0 }, $db: 'authdb' }));
+      const flags = Buffer.alloc(5);
+      flags.writeUInt32LE(1 << 1, 0); // moreToCome: no reply is sent
+      const header = Buffer.alloc(16);
+      header.writeInt32LE(16 + flags.length + body.length, 0);
+      header.writeInt32LE(999, 4);
+      header.writeInt32LE(2013, 12);
+      raw.write(Buffer.concat([header, flags, body]));
+      expect((await raw.command({ ping: 1, $db: 'admin' })).ok, 'the connection goes on').to.equal(1);
+      raw.close();
+      const admin = await client(server.uri('authdb', server.credentials!));
+      expect(await admin.db().collection('unack').countDocuments({ _id: 'sneaky' } as Document)).to.equal(0);
     });
 
     it('refuses a bad proof, a replayed nonce, an unknown mechanism, a continue without a start, and channel binding', async () => {
