@@ -56,29 +56,21 @@ function hmac(hash: string, key: Buffer, data: string | Buffer): Buffer {
   return createHmac(hash, key).update(data).digest();
 }
 
-/** A step the client got wrong or a proof that does not match: both end as "Authentication failed.". */
-export class ScramError extends Error {
-  constructor(
-    message: string,
-    /** true for a malformed message (ProtocolError), false for a wrong password or unknown user */
-    readonly protocol = false,
-  ) {
-    super(message);
-  }
-}
+/** A malformed message or a proof that does not match: the client sees "Authentication failed." either way (as from mongod); the reason goes to the log. */
+export class ScramError extends Error {}
 
 /** Parses "a=1,b=2" attribute lists; values may contain '=' (base64), never ','. */
 function attributes(text: string): Array<[string, string]> {
   return text.split(',').map((part) => {
     const eq = part.indexOf('=');
-    if (eq !== 1) throw new ScramError(`malformed SCRAM attribute '${part.slice(0, 20)}'`, true);
+    if (eq !== 1) throw new ScramError(`malformed SCRAM attribute '${part.slice(0, 20)}'`);
     return [part[0]!, part.slice(2)];
   });
 }
 
 /** RFC 5802 saslname: ',' is sent as =2C and '=' as =3D; any other '=' is malformed. */
 function decodeSaslName(name: string): string {
-  if (/=(?!2C|3D)/.test(name)) throw new ScramError('malformed user name', true);
+  if (/=(?!2C|3D)/.test(name)) throw new ScramError('malformed user name');
   return name.replace(/=2C/g, ',').replace(/=3D/g, '=');
 }
 
@@ -99,19 +91,19 @@ export class ScramConversation {
     // gs2-header: "n" or "y" (no channel binding), then an optional authzid, then the bare message
     const m = /^([ny]),(a=[^,]*)?,(.*)$/s.exec(payload);
     if (!m) {
-      throw new ScramError(payload.startsWith('p=') ? 'channel binding is not supported' : 'malformed SCRAM client-first message', true);
+      throw new ScramError(payload.startsWith('p=') ? 'channel binding is not supported' : 'malformed SCRAM client-first message');
     }
     this.gs2Header = `${m[1]},${m[2] ?? ''},`;
     this.clientFirstBare = m[3]!;
     const attrs = attributes(this.clientFirstBare);
-    if (attrs[0]?.[0] === 'm') throw new ScramError('SCRAM extensions are not supported', true);
+    if (attrs[0]?.[0] === 'm') throw new ScramError('SCRAM extensions are not supported');
     const [nameAttr, nonceAttr] = attrs;
-    if (nameAttr?.[0] !== 'n' || nonceAttr?.[0] !== 'r') throw new ScramError('malformed SCRAM client-first message', true);
+    if (nameAttr?.[0] !== 'n' || nonceAttr?.[0] !== 'r') throw new ScramError('malformed SCRAM client-first message');
     const user = decodeSaslName(nameAttr[1]);
-    if (m[2] && decodeSaslName(m[2].slice(2)) !== user) throw new ScramError('authorization identity must match the user name', true);
+    if (m[2] && decodeSaslName(m[2].slice(2)) !== user) throw new ScramError('authorization identity must match the user name');
     const clientNonce = nonceAttr[1];
     if (clientNonce.length < 8 || clientNonce.length > 512 || !/^[\x21-\x2b\x2d-\x7e]+$/.test(clientNonce)) {
-      throw new ScramError('malformed SCRAM nonce', true);
+      throw new ScramError('malformed SCRAM nonce');
     }
     this.nonce = clientNonce + randomBytes(24).toString('base64');
     this.user = undefined;
@@ -127,15 +119,15 @@ export class ScramConversation {
 
   /** Checks client-final's proof; returns server-final (the server's signature). */
   finish(payload: string, user: string): string {
-    if (!this.credential) throw new ScramError('SCRAM conversation not started', true);
+    if (!this.credential) throw new ScramError('SCRAM conversation not started');
     const proofAt = payload.lastIndexOf(',p=');
-    if (proofAt < 0) throw new ScramError('SCRAM client-final message without a proof', true);
+    if (proofAt < 0) throw new ScramError('SCRAM client-final message without a proof');
     const withoutProof = payload.slice(0, proofAt);
     const attrs = attributes(withoutProof);
     const binding = attrs.find(([k]) => k === 'c')?.[1];
     const nonce = attrs.find(([k]) => k === 'r')?.[1];
-    if (binding !== Buffer.from(this.gs2Header, 'utf8').toString('base64')) throw new ScramError('SCRAM channel binding mismatch', true);
-    if (nonce !== this.nonce) throw new ScramError('SCRAM nonce mismatch', true);
+    if (binding !== Buffer.from(this.gs2Header, 'utf8').toString('base64')) throw new ScramError('SCRAM channel binding mismatch');
+    if (nonce !== this.nonce) throw new ScramError('SCRAM nonce mismatch');
     const proof = Buffer.from(payload.slice(proofAt + 3), 'base64');
 
     const { hash } = PARAMS[this.mechanism];
