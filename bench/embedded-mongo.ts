@@ -13,7 +13,8 @@
 // includes the authentication gate.
 // Options (environment): BENCH_DOCS (100000), BENCH_CLIENTS (16), BENCH_QUERIES (10000),
 // BENCH_SCANS (200), BENCH_DBPATH (a temp directory, removed at the end unless given),
-// BENCH_GATE_ROUNDS (40), BENCH_GATE_QUERIES (500 per round and server).
+// BENCH_GATE_ROUNDS (100), BENCH_GATE_QUERIES (200 per round and server): short rounds, many of them,
+// so the load of a shared machine hits both sides alike.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -27,8 +28,8 @@ const DOCS = Number(process.env.BENCH_DOCS ?? 100_000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 10_000);
 const SCANS = Number(process.env.BENCH_SCANS ?? 200);
-const GATE_ROUNDS = Number(process.env.BENCH_GATE_ROUNDS ?? 40);
-const GATE_QUERIES = Number(process.env.BENCH_GATE_QUERIES ?? 500);
+const GATE_ROUNDS = Number(process.env.BENCH_GATE_ROUNDS ?? 100);
+const GATE_QUERIES = Number(process.env.BENCH_GATE_QUERIES ?? 200);
 const dbPath = process.env.BENCH_DBPATH ?? mkdtempSync(path.join(tmpdir(), 'bench-embedded-mongo-'));
 
 function percentile(sorted: number[], p: number): number {
@@ -253,7 +254,7 @@ async function gateCostInProcess(): Promise<{ gateUs: number; engineUs: number; 
   for (let i = 0; i < DOCS; i += 5000) {
     await engine.run('bench', { insert: 'people', documents: Array.from({ length: Math.min(5000, DOCS - i) }, (_, k) => makeDoc(i + k)) }, conn);
   }
-  const n = 10_000;
+  const n = 1000;
   const time = async (run: (db: string, cmd: Record<string, unknown>, c: AuthConnection) => unknown, offset: number) => {
     const t0 = performance.now();
     for (let i = 0; i < n; i++) {
@@ -268,7 +269,7 @@ async function gateCostInProcess(): Promise<{ gateUs: number; engineUs: number; 
   await time(direct, 0);
   const g: number[] = [];
   const e: number[] = [];
-  for (let r = 0; r < 20; r++) {
+  for (let r = 0; r < 200; r++) {
     if (r % 2 === 0) {
       g.push(await time(viaGate, r * n));
       e.push(await time(direct, r * n));
