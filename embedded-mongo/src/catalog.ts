@@ -34,7 +34,8 @@ export class Catalog {
   writable(db: string, name: string, ops: JournalOp[]): Collection {
     validDbName(db);
     validName(name, 'collection');
-    if (name.startsWith('system.') && !['system.js', 'system.views'].includes(name)) {
+    // admin.system.users: where the authentication layer keeps users (auth/users.ts), as MongoDB does
+    if (name.startsWith('system.') && !['system.js', 'system.views'].includes(name) && !(db === 'admin' && name === 'system.users')) {
       throw new CommandError('InvalidNamespace', `cannot write to '${db}.${name}'`);
     }
     const existing = this.coll(db, name);

@@ -1,14 +1,18 @@
 // TCP server: frames bytes into messages per connection, runs them in order, answers each.
 // A client that sends a malformed or oversized frame is disconnected; others keep being served.
+// Every command goes through the authentication gate (auth/gate.ts), which holds the connection's
+// authentication state and passes what it allows to the engine.
 import net from 'node:net';
 import type { Engine, EngineLogger } from './engine.ts';
 import { MAX_MESSAGE_SIZE } from './engine.ts';
 import { parseMessage, encodeMsg, encodeReply, ProtocolError, readHeader } from './wire.ts';
+import type { AuthConnection, AuthGate } from './auth/gate.ts';
 
 export interface WireServerOptions {
   host: string;
   port: number;
   engine: Engine;
+  gate: AuthGate;
   logger: EngineLogger;
 }
 
@@ -38,7 +42,7 @@ export class WireServer {
   }
 
   private accept(socket: net.Socket): void {
-    const conn = { id: this.nextConnId++, remote: `${socket.remoteAddress}:${socket.remotePort}` };
+    const conn: AuthConnection = { id: this.nextConnId++, remote: `${socket.remoteAddress}:${socket.remotePort}` };
     const { engine, logger } = this.opts;
     this.sockets.add(socket);
     engine.connections++;
@@ -47,22 +51,31 @@ export class WireServer {
     let buffered = 0;
     let queue: Promise<void> = Promise.resolve();
     let closed = false;
+    /** false once a frame was refused: what follows it is not read. */
+    let reading = true;
 
     const drop = (reason: string) => {
       if (closed) return;
       closed = true;
       logger.warn({ conn: conn.id, remote: conn.remote, reason }, 'embedded-mongo: closing connection');
-      socket.destroy();
+      // The replies already written still reach the client; nothing more is read or answered.
+      socket.pause();
+      socket.end();
+      setTimeout(() => socket.destroy(), 1000).unref();
     };
 
     socket.on('data', (data: Buffer) => {
+      if (closed || !reading) return;
       chunks.push(data);
       buffered += data.length;
       while (buffered >= 4) {
         if (chunks[0]!.length < 4) chunks = [Buffer.concat(chunks, buffered)];
         const length = chunks[0]!.readInt32LE(0);
         if (length < 16 || length > MAX_MESSAGE_SIZE) {
-          drop(`invalid message length ${length}`);
+          // the frames before it are still answered, in order; then the connection closes
+          reading = false;
+          socket.pause();
+          queue = queue.then(() => drop(`invalid message length ${length}`));
           return;
         }
         // concatenate only once the whole message is here (large messages arrive in many chunks)
@@ -83,8 +96,8 @@ export class WireServer {
     });
   }
 
-  private async handle(socket: net.Socket, message: Buffer, conn: { id: number; remote: string }, drop: (r: string) => void): Promise<void> {
-    if (socket.destroyed) return;
+  private async handle(socket: net.Socket, message: Buffer, conn: AuthConnection, drop: (r: string) => void): Promise<void> {
+    if (socket.destroyed || socket.writableEnded) return;
     let request;
     try {
       request = parseMessage(message);
@@ -101,8 +114,8 @@ export class WireServer {
       }
       throw err;
     }
-    const reply = await this.opts.engine.run(request.db, request.command, conn);
-    if (socket.destroyed || request.moreToCome) return;
+    const reply = await this.opts.gate.run(request.db, request.command, conn);
+    if (socket.destroyed || socket.writableEnded || request.moreToCome) return;
     let out: Buffer;
     try {
       out = request.kind === 'query' ? encodeReply(request.header.requestId, reply) : encodeMsg(request.header.requestId, reply);

@@ -30,7 +30,7 @@ try {
       port.postMessage({ type: 'stats', id: m.id, result: server.stats() });
     }
   });
-  port.postMessage({ type: 'ready', port: server.port, host: server.host });
+  port.postMessage({ type: 'ready', port: server.port, host: server.host, auth: server.auth, credentialsFile: server.credentialsFile, credentials: server.credentials });
 } catch (err) {
   port.postMessage({ type: 'failed', message: (err as Error).message, code: (err as { code?: string }).code });
 }

@@ -1,6 +1,8 @@
 // Opens the database: MONGODB_URI when configured, else the embedded MongoDB-compatible server
 // started in this process with its data under DATA_DIR/db. Either way the app talks to it through
-// the official driver over the wire, so nothing else changes between the two.
+// the official driver over the wire, so nothing else changes between the two. The embedded server
+// requires authentication: its first start writes a generated user and password to
+// DATA_DIR/db/credentials.json (mode 0600), which the app reads to connect.
 import path from 'node:path';
 import mongoose, { type Connection } from 'mongoose';
 import type { Config } from '../config.ts';
@@ -12,6 +14,7 @@ mongoose.set('strictQuery', true);
 
 export interface Database {
   connection: Connection;
+  /** The connection string; for the embedded server it carries the password: never log it. */
   uri: string;
   embedded: boolean;
   /** Is the database answering? Used by /readyz. */
@@ -26,7 +29,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
     uri = config.mongodbUri;
   } else {
     // On its own thread, so a heavy aggregation never stalls the web server's requests.
-    const { startEmbeddedMongoInWorker } = await import('../../embedded-mongo/src/index.ts');
+    const { startEmbeddedMongoInWorker, readCredentialsFile } = await import('../../embedded-mongo/src/index.ts');
     const dbPath = path.join(config.dataDir, 'db');
     const server = await startEmbeddedMongoInWorker({
       port: config.embeddedDbPort,
@@ -38,9 +41,17 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
         process.exit(1);
       },
     });
-    uri = server.uri('talent');
     stopEmbedded = () => server.stop();
-    logger.info({ dbPath, port: server.port }, 'embedded database started');
+    const credentials = server.credentialsFile ? await readCredentialsFile(server.credentialsFile) : undefined;
+    if (!credentials) {
+      await server.stop();
+      throw new Error(
+        `the embedded database requires authentication and ${server.credentialsFile} is missing: ` +
+          'restore it ({"username", "password", "authSource"} of a user of the database), or set MONGODB_URI',
+      );
+    }
+    uri = server.uri('talent', credentials);
+    logger.info({ dbPath, credentialsFile: server.credentialsFile, port: server.port }, 'embedded database started');
   }
   await mongoose.connect(uri, { serverSelectionTimeoutMS: 10_000 });
   const connection = mongoose.connection;

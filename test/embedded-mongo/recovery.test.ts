@@ -1,9 +1,11 @@
 // Crash recovery of the embedded server, end to end: the server runs in a child process on a real
 // data directory, 16 driver clients write and record what was acknowledged, the child is killed
 // with SIGKILL mid-stream and restarted on the same directory. Embedded-only by nature.
+// The server requires authentication on a data directory: clients sign in with the credentials its
+// first start wrote to <dbPath>/credentials.json.
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -17,13 +19,29 @@ const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixture
 interface Child {
   proc: ChildProcess;
   port: number;
+  /** The server's pid (the process spawned may be a shell that started it). */
+  pid: number;
+  /** A URI for database `db` that signs in. */
+  uri(db: string): string;
   /** Every JSON line the child printed so far. */
   lines: Document[];
   exited: Promise<number | null>;
 }
 
-function startChild(dbPath: string): Promise<Child> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', FIXTURE, dbPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+function signedInUri(dbPath: string, port: number, db: string): string {
+  const c = JSON.parse(readFileSync(path.join(dbPath, 'credentials.json'), 'utf8')) as { username: string; password: string; authSource: string };
+  return `mongodb://${encodeURIComponent(c.username)}:${encodeURIComponent(c.password)}@127.0.0.1:${port}/${db}?authSource=${c.authSource}`;
+}
+
+/**
+ * Starts the server fixture in a child process. underSleep: as the child of a `sleep` that never
+ * reaps it (`sh -c 'server & exec sleep'`), so once killed it stays a zombie, as under a
+ * supervisor that restarts before it has reaped.
+ */
+function startChild(dbPath: string, opts: { underSleep?: boolean } = {}): Promise<Child> {
+  const proc = opts.underSleep
+    ? spawn('sh', ['-c', '"$0" --import tsx "$1" "$2" & exec sleep 600', process.execPath, FIXTURE, dbPath], { stdio: ['ignore', 'pipe', 'inherit'] })
+    : spawn(process.execPath, ['--import', 'tsx', FIXTURE, dbPath], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: Document[] = [];
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
@@ -38,7 +56,8 @@ function startChild(dbPath: string): Promise<Child> {
       lines.push(msg);
       if (typeof msg.port === 'number') {
         clearTimeout(timer);
-        resolve({ proc, port: msg.port, lines, exited });
+        const port = msg.port;
+        resolve({ proc, port, pid: msg.pid as number, uri: (db) => signedInUri(dbPath, port, db), lines, exited });
       } else if (msg.error) {
         clearTimeout(timer);
         reject(Object.assign(new Error(String(msg.error)), { code: msg.code }));
@@ -57,6 +76,15 @@ async function stopChild(c: Child): Promise<void> {
   await c.exited;
 }
 
+function procState(pid: number): string | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return undefined;
+  }
+}
+
 const clientOptions = { retryWrites: false, retryReads: false, serverSelectionTimeoutMS: 1500, connectTimeoutMS: 1500, maxPoolSize: 2 };
 
 describe('embedded-mongo recovery (child process, SIGKILL)', function () {
@@ -68,21 +96,30 @@ describe('embedded-mongo recovery (child process, SIGKILL)', function () {
     dirs.push(d);
     return d;
   };
-  const child = async (dbPath: string) => {
-    const c = await startChild(dbPath);
+  const child = async (dbPath: string, opts: { underSleep?: boolean } = {}) => {
+    const c = await startChild(dbPath, opts);
     children.push(c);
     return c;
   };
 
   after(async () => {
-    for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
+    for (const c of children) {
+      if (c.pid !== c.proc.pid) {
+        try {
+          process.kill(c.pid, 'SIGKILL');
+        } catch {
+          // already dead
+        }
+      }
+      if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
+    }
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
   it('keeps every acknowledged write and no half-applied batch after SIGKILL during 16 writers', async () => {
     const dbPath = tempDir();
     const first = await child(dbPath);
-    const uri = `mongodb://127.0.0.1:${first.port}/crash`;
+    const uri = first.uri('crash');
     const setup = new MongoClient(uri, clientOptions);
     await setup.connect();
     await setup.db().collection<AnyDoc>('counters').insertMany(Array.from({ length: 16 }, (_, k) => ({ _id: `k${k}`, n: 0 })));
@@ -131,7 +168,7 @@ describe('embedded-mongo recovery (child process, SIGKILL)', function () {
     expect(ackedInserts.size).to.be.greaterThan(100);
 
     const second = await child(dbPath);
-    const check = new MongoClient(`mongodb://127.0.0.1:${second.port}/crash`, clientOptions);
+    const check = new MongoClient(second.uri('crash'), clientOptions);
     await check.connect();
     try {
       const db = check.db();
@@ -161,10 +198,60 @@ describe('embedded-mongo recovery (child process, SIGKILL)', function () {
     }
   });
 
+  it('SIGKILL then an immediate restart, 20 times in a row: each start opens (the killed server still an unreaped zombie) and finds every acknowledged write', async function () {
+    this.timeout(300_000);
+    const dbPath = tempDir();
+    const acked: string[] = [];
+    let killed: number | undefined;
+    for (let round = 0; round <= 20; round++) {
+      // started at once after the kill, without waiting for the killed process to be reaped
+      const server = await child(dbPath, { underSleep: true });
+      if (killed !== undefined) expect(procState(killed), `server killed in round ${round - 1} is a zombie`).to.equal('Z');
+      const client = new MongoClient(server.uri('kill9'), { ...clientOptions, maxPoolSize: 4 });
+      await client.connect();
+      const coll = client.db().collection<AnyDoc>('acked');
+      const present = new Set((await coll.find({}, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id)));
+      const lost = acked.filter((id) => !present.has(id));
+      expect(lost, `acknowledged writes lost after restart ${round}`).to.deep.equal([]);
+      if (round === 20) {
+        await client.close();
+        // a clean stop at the end: the server exits and releases the lock
+        process.kill(server.pid, 'SIGTERM');
+        const t0 = Date.now();
+        while (procState(server.pid) !== 'Z' && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
+        expect(existsSync(path.join(dbPath, 'mongod.lock')), 'lock released at a clean stop').to.equal(false);
+        break;
+      }
+      // 4 writers; the server is killed mid-stream once this round has some acknowledged writes
+      const before = acked.length;
+      const target = 20 + ((round * 37) % 120);
+      const writer = async (k: number) => {
+        for (let seq = 0; ; seq++) {
+          const id = `r${round}-w${k}-${seq}`;
+          try {
+            await coll.insertOne({ _id: id, round, pad: 'x'.repeat(100) });
+          } catch {
+            return; // the server is gone: this write was not acknowledged
+          }
+          acked.push(id);
+        }
+      };
+      const writing = Promise.all([0, 1, 2, 3].map(writer));
+      const t0 = Date.now();
+      while (acked.length - before < target && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 5));
+      expect(acked.length - before, `writes acknowledged in round ${round}`).to.be.at.least(target);
+      process.kill(server.pid, 'SIGKILL');
+      killed = server.pid;
+      await writing;
+      await client.close(true).catch(() => {});
+    }
+    expect(acked.length).to.be.greaterThan(20 * 20);
+  });
+
   it('cuts a torn journal tail at restart, reports it, and keeps the data', async () => {
     const dbPath = tempDir();
     const first = await child(dbPath);
-    const c1 = new MongoClient(`mongodb://127.0.0.1:${first.port}/torn`, clientOptions);
+    const c1 = new MongoClient(first.uri('torn'), clientOptions);
     await c1.connect();
     await c1.db().collection<AnyDoc>('docs').insertMany(Array.from({ length: 100 }, (_, i) => ({ _id: i, v: i * 2 })));
     await c1.db().collection<AnyDoc>('docs').updateOne({ _id: 7 }, { $set: { v: 'seven' } });
@@ -182,7 +269,7 @@ describe('embedded-mongo recovery (child process, SIGKILL)', function () {
     appendFileSync(journal, garbage);
 
     const second = await child(dbPath);
-    const c2 = new MongoClient(`mongodb://127.0.0.1:${second.port}/torn`, clientOptions);
+    const c2 = new MongoClient(second.uri('torn'), clientOptions);
     await c2.connect();
     try {
       expect(await c2.db().collection('docs').countDocuments()).to.equal(100);
@@ -200,7 +287,7 @@ describe('embedded-mongo recovery (child process, SIGKILL)', function () {
       await stopChild(second);
     }
     const third = await child(dbPath);
-    const c3 = new MongoClient(`mongodb://127.0.0.1:${third.port}/torn`, clientOptions);
+    const c3 = new MongoClient(third.uri('torn'), clientOptions);
     await c3.connect();
     expect(await c3.db().collection('docs').countDocuments()).to.equal(101);
     const report = third.lines.find((l) => l.msg === 'embedded-mongo: data loaded');
@@ -229,7 +316,7 @@ describe('embedded-mongo recovery (child process, SIGKILL)', function () {
     }
     expect(local?.code).to.equal('DBPATH_LOCKED');
     // the owner is unaffected
-    const c = new MongoClient(`mongodb://127.0.0.1:${owner.port}/lock`, clientOptions);
+    const c = new MongoClient(owner.uri('lock'), clientOptions);
     await c.connect();
     expect((await c.db().command({ ping: 1 })).ok).to.equal(1);
     await c.close();

@@ -1,12 +1,13 @@
 // `npm start` as a newcomer runs it: no database or mail server, a fresh data folder. The product
-// must serve the sign-in page on its embedded database, stop cleanly on SIGTERM, and find its data
-// again at the next start.
+// must serve the sign-in page on its embedded database (which requires authentication: the app
+// connects with the credentials its first start generated), stop cleanly on SIGTERM, and find its
+// data again at the next start.
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { MongoClient } from 'mongodb';
+import { MongoClient, MongoServerError } from 'mongodb';
 import { freePort } from '../../scripts/support/free-port.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -68,6 +69,14 @@ describe('platform: npm start on a fresh machine', function () {
     expect(await page.text()).to.include('name="password"');
     expect(running.output()).to.include(url);
     expect(running.output()).to.include('create-admin');
+    // the generated database credentials: a file only its owner can read, named in the log, the password in no log line
+    const credentialsFile = path.join(dataDir, 'db', 'credentials.json');
+    expect(statSync(credentialsFile).mode & 0o777, 'credentials file mode').to.equal(0o600);
+    const credentials = JSON.parse(readFileSync(credentialsFile, 'utf8')) as { username: string; password: string; authSource: string };
+    expect(credentials.password).to.have.length.greaterThan(20);
+    expect(credentials.authSource).to.equal('admin');
+    expect(running.output()).to.include(credentialsFile);
+    expect(running.output()).to.not.include(credentials.password);
     running.child.kill('SIGTERM');
     expect(await running.exited).to.equal(0);
     expect(running.output()).to.include('"msg":"stopped"');
@@ -83,13 +92,45 @@ describe('platform: npm start on a fresh machine', function () {
     // The holiday calendar seeded at the first start is still there (read through the app's own embedded server).
     const dbPort = /"port":(\d+),"msg":"embedded database started"/.exec(running.output())?.[1];
     expect(dbPort, running.output()).to.be.a('string');
-    const client = await MongoClient.connect(`mongodb://127.0.0.1:${dbPort}/talent`);
+    const credentials = JSON.parse(readFileSync(path.join(dataDir, 'db', 'credentials.json'), 'utf8')) as { username: string; password: string };
+    const signedIn = (password: string) =>
+      `mongodb://${credentials.username}:${encodeURIComponent(password)}@127.0.0.1:${dbPort}/talent?authSource=admin`;
+    const client = await MongoClient.connect(signedIn(credentials.password));
     try {
       expect(await client.db().collection('holidays').countDocuments()).to.be.greaterThan(10);
     } finally {
       await client.close();
     }
+    // without credentials: refused (13), as is a wrong password (18)
+    const anonymous = await MongoClient.connect(`mongodb://127.0.0.1:${dbPort}/talent`);
+    try {
+      const err = await anonymous.db().collection('users').findOne({}).then(() => undefined, (e: unknown) => e);
+      expect(err).to.be.instanceOf(MongoServerError);
+      expect((err as MongoServerError).code).to.equal(13);
+    } finally {
+      await anonymous.close();
+    }
+    const wrong = await MongoClient.connect(signedIn(`${credentials.password}x`), { serverSelectionTimeoutMS: 3000 }).then(
+      (c) => c.close().then(() => undefined),
+      (e: unknown) => e,
+    );
+    expect((wrong as MongoServerError | undefined)?.code, 'wrong password').to.equal(18);
     running.child.kill('SIGTERM');
     expect(await running.exited).to.equal(0);
+  });
+
+  it('with its credentials file gone, stops at start and names the file (the data stays locked to the users it has)', async () => {
+    const file = path.join(dataDir, 'db', 'credentials.json');
+    const saved = readFileSync(file);
+    rmSync(file);
+    try {
+      const port = await freePort();
+      running = start(dataDir, port);
+      const code = await running.exited;
+      expect(code, running.output()).to.not.equal(0);
+      expect(running.output()).to.include(file);
+    } finally {
+      writeFileSync(file, saved, { mode: 0o600 });
+    }
   });
 });

@@ -1,15 +1,16 @@
 // Durable storage in a data directory: a snapshot of the whole catalog plus an append-only journal
 // of the commits since. Files (gen = generation, a number that grows at each compaction):
-//   mongod.lock            pid of the process that owns the directory
+//   mongod.lock            locked by the process that owns the directory (dir-lock.ts); holds its pid
 //   snapshot-<gen>.bson    full state; complete only when its trailer is present and its crc matches
 //   journal-<gen>.log      records committed after snapshot-<gen> was started
 // State = newest complete snapshot (gen S, or empty with S = 0) + every journal with gen >= S, in order.
-import { open as openFile, mkdir, readdir, readFile, realpath, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { open as openFile, mkdir, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { constants as fsConstants } from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { deserialize, serialize, type Document } from 'bson';
 import { idKey } from './id-key.ts';
+import { acquireDirLock, type DirLock, type LockMode } from './dir-lock.ts';
 import type {
   CatalogSnapshot,
   CollectionSnapshot,
@@ -19,6 +20,8 @@ import type {
   Storage,
 } from './types.ts';
 
+export { DbPathLockedError } from './dir-lock.ts';
+
 export interface StorageLogger {
   info(msg: string): void;
   warn(msg: string): void;
@@ -26,6 +29,8 @@ export interface StorageLogger {
 
 export interface FileStorageOptions {
   logger?: StorageLogger;
+  /** How the directory is locked (default: the OS lock where available, see dir-lock.ts). */
+  lockMode?: LockMode;
 }
 
 export interface StorageStats {
@@ -37,19 +42,9 @@ export interface StorageStats {
   bytes: number;
 }
 
-/** Thrown by open() when another live process (or this one) already owns the data directory. */
-export class DbPathLockedError extends Error {
-  readonly code = 'DBPATH_LOCKED';
-  constructor(message: string) {
-    super(message);
-    this.name = 'DbPathLockedError';
-  }
-}
-
 /** Longs stay Long so 64-bit integers survive a restart exactly. */
 export const STORAGE_DESERIALIZE_OPTIONS = { promoteLongs: false } as const;
 
-const LOCK_FILE = 'mongod.lock';
 const JOURNAL_RE = /^journal-(\d+)\.log$/;
 const SNAPSHOT_RE = /^snapshot-(\d+)\.bson$/;
 const SNAPSHOT_TMP_RE = /^snapshot-\d+\.bson\.tmp$/;
@@ -65,9 +60,6 @@ const OPS = new Set([
   'insert', 'replace', 'delete', 'createCollection', 'dropCollection', 'dropDatabase',
   'renameCollection', 'createIndex', 'dropIndex',
 ]);
-
-/** Directories this process holds: a lock file with our own pid is only ours if it is listed here. */
-const heldLocks = new Set<string>();
 
 const silentInfo = (): void => {};
 const defaultLogger: StorageLogger = { info: silentInfo, warn: (m) => console.warn(`[embedded-mongo storage] ${m}`) };
@@ -284,17 +276,7 @@ function parseSnapshot(buf: Buffer): { catalog: Catalog; gen: number; docs: numb
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 const errno = (e: unknown): string | undefined => (e as NodeJS.ErrnoException)?.code;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------------
 
@@ -316,9 +298,8 @@ export class FileStorage implements Storage {
   readonly dir: string;
   private readonly logger: StorageLogger;
   private phase: 'new' | 'opening' | 'open' | 'closing' | 'closed' = 'new';
-  private lockHeld = false;
-  /** Real path of the directory: two spellings of one directory are one lock. */
-  private lockKey = '';
+  private lock: DirLock | undefined;
+  private readonly lockMode: LockMode | undefined;
 
   private journals = new Map<number, JournalFile>();
   /** Journal new commits go to. */
@@ -341,6 +322,7 @@ export class FileStorage implements Storage {
   constructor(dir: string, opts: FileStorageOptions = {}) {
     this.dir = path.resolve(dir);
     this.logger = opts.logger ?? defaultLogger;
+    this.lockMode = opts.lockMode;
   }
 
   // ------------------------------------------------------------------------------------- open
@@ -502,66 +484,13 @@ export class FileStorage implements Storage {
   // ------------------------------------------------------------------------------------- lock
 
   private async acquireLock(): Promise<void> {
-    const file = path.join(this.dir, LOCK_FILE);
-    this.lockKey = await realpath(this.dir);
-    if (heldLocks.has(this.lockKey)) {
-      throw new DbPathLockedError(`data directory ${this.dir} is already open in this process (${file})`);
-    }
-    for (let attempt = 0; attempt < 5; attempt++) {
-      try {
-        const fh = await openFile(file, 'wx');
-        try {
-          await fh.writeFile(`${process.pid}\n`);
-          await fh.sync();
-        } finally {
-          await fh.close();
-        }
-        heldLocks.add(this.lockKey);
-        this.lockHeld = true;
-        return;
-      } catch (e) {
-        if (errno(e) !== 'EEXIST') throw e;
-      }
-      let content: string;
-      try {
-        content = (await readFile(file, 'utf8')).trim();
-      } catch (e) {
-        if (errno(e) === 'ENOENT') continue;
-        throw e;
-      }
-      if (content === '' && attempt === 0) {
-        // Its owner may be between creating the file and writing its pid.
-        await sleep(100);
-        continue;
-      }
-      const pid = /^\d+$/.test(content) ? Number(content) : NaN;
-      // Our own pid without an entry in heldLocks is a previous process that had the same pid (containers).
-      if (pid > 0 && pid !== process.pid && isAlive(pid)) {
-        throw new DbPathLockedError(
-          `data directory ${this.dir} is in use by process ${pid} (lock file ${file}); ` +
-            'stop that process, or delete the lock file if it is not an embedded-mongo server',
-        );
-      }
-      this.logger.warn(`taking over stale lock ${file} (${content ? `process ${content} is not running` : 'empty'})`);
-      try {
-        await unlink(file);
-      } catch (e) {
-        if (errno(e) !== 'ENOENT') throw e;
-      }
-    }
-    throw new DbPathLockedError(`could not take the lock ${file}: another process keeps creating it`);
+    this.lock = await acquireDirLock(this.dir, { logger: this.logger, mode: this.lockMode });
   }
 
   private async releaseLock(): Promise<void> {
-    if (!this.lockHeld) return;
-    this.lockHeld = false;
-    heldLocks.delete(this.lockKey);
-    const file = path.join(this.dir, LOCK_FILE);
-    try {
-      if ((await readFile(file, 'utf8')).trim() === String(process.pid)) await unlink(file);
-    } catch (e) {
-      if (errno(e) !== 'ENOENT') throw e;
-    }
+    const lock = this.lock;
+    this.lock = undefined;
+    await lock?.release();
   }
 
   // ------------------------------------------------------------------------------------- commit
