@@ -161,7 +161,7 @@ export function accountsRoutes(ctx: AppContext): Router {
     const code = form.data.code.replace(/\s+/g, '');
     let ok = false;
     let recoveryLeft: number | undefined;
-    if (/^\d{6}$/.test(code)) ok = await claimTotpCode(user._id, user.totp?.secret, code);
+    if (/^\d{6}$/.test(code)) ok = await claimTotpCode(ctx, user, code);
     else {
       const r = await useRecoveryCode(user._id, code);
       ok = r.ok;

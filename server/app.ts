@@ -54,6 +54,8 @@ function presentViewer(user: Express.User) {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,100}$/;
 const TOKEN_IN_PATH = /(\/(?:verify-email|password\/reset|invitations)\/)[A-Za-z0-9_-]{16,}/g;
+/** HSTS max-age: one year, the least OWASP ASVS 5.0 (L2) accepts, and the minimum for browser preload lists. */
+export const HSTS_MAX_AGE_SECONDS = 31_536_000;
 export const publicDir = path.resolve(import.meta.dirname, '../public');
 
 export function createApp(deps: AppDeps): Express {
@@ -109,7 +111,8 @@ export function createApp(deps: AppDeps): Express {
           ...(config.secureCookies ? { upgradeInsecureRequests: [] } : {}),
         },
       },
-      strictTransportSecurity: config.secureCookies ? { maxAge: 15552000, includeSubDomains: true } : false,
+      // Over TLS (SECURE_COOKIES, or an https APP_URL), for this host and its subdomains.
+      strictTransportSecurity: config.secureCookies ? { maxAge: HSTS_MAX_AGE_SECONDS, includeSubDomains: true } : false,
       referrerPolicy: { policy: 'same-origin' },
     }),
   );

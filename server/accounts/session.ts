@@ -5,7 +5,7 @@ import type { UserDoc } from '../../models/user.ts';
 
 declare module 'express-session' {
   interface SessionData {
-    /** TOTP secret being enrolled: saved on the account only once a code from it is confirmed. */
+    /** TOTP secret being enrolled, encrypted (server/accounts/totp-secret.ts): saved on the account only once a code from it is confirmed. */
     pendingTotpSecret?: string;
     /** Last request time by the app clock (idle timeout checked with the injectable clock). */
     lastSeenAt?: number;
