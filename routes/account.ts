@@ -12,6 +12,7 @@ import { logIn } from '../server/accounts/session.ts';
 import { checkTotp, newTotpSecret, totpQrDataUrl } from '../server/accounts/totp.ts';
 import { changePassword, claimTotpCode, enableTotp, regenerateRecoveryCodes } from '../server/accounts/service.ts';
 import { openPendingTotpSecret, sealPendingTotpSecret } from '../server/accounts/totp-secret.ts';
+import { rememberLocale } from '../server/http/visitor-state.ts';
 
 function me(req: Request): UserDoc {
   if (!req.user) throw new AuthenticationRequiredError();
@@ -51,7 +52,7 @@ export function accountRoutes(ctx: AppContext): Router {
     }
     const before = { name: user.name, locale: user.locale };
     await User.updateOne({ _id: user._id }, { $set: { name: form.data.name, locale: form.data.locale } });
-    req.session.locale = form.data.locale;
+    rememberLocale(req, form.data.locale);
     await recordAudit(req, { action: 'user.profile_updated', targetType: 'user', targetId: String(user._id), summary: { before, after: form.data } });
     flash(req, 'success', 'accounts.account.saved');
     res.redirect(303, '/account');
