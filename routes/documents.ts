@@ -68,6 +68,15 @@ function multerError(err: unknown, maxBytes: number): AppError {
   }
 }
 
+/** The dates typed beside the files (`<field>_issuedAt` / `<field>_expiresAt`), to fill the form in again after a refusal. */
+function typedDates(body: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries((body ?? {}) as Record<string, unknown>)) {
+    if (/^[a-z_]{1,40}(?:--\d{1,3})?_(?:issuedAt|expiresAt)$/.test(k) && typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) out[k] = v;
+  }
+  return out;
+}
+
 async function loadCase(id: string): Promise<CaseDoc> {
   if (!/^[a-f0-9]{24}$/i.test(id)) throw new NotFoundError();
   const c = await Case.findById(id);
@@ -105,6 +114,7 @@ export function documentsRoutes(ctx: AppContext): Router {
       return;
     }
     const checklist = call ? await checklistForCase(caseDoc, call, req.user as UserDoc, { now: ctx.now(), defaultMaxBytes: ctx.config.upload.maxBytes }) : undefined;
+    if (checklist) checklist.values = typedDates(req.body);
     res.status(err.status).render('documents/upload', {
       title: res.locals.t('documents.uploadPageTitle'),
       reference: caseDoc.reference,

@@ -6,7 +6,7 @@ import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
 import type { UserDoc } from '../../models/user.ts';
 import { canDownloadDocument, canSeeDocumentVersions, canUploadDocument, canVerifyDocument } from '../policies/document.ts';
 import { DATE_RULES, isExpiredLike, validityOf, validUntil, type Validity, type ValidityCase } from './validity.ts';
-import { maxBytesFor, phaseOpen } from './rules.ts';
+import { ACCEPT_ATTRIBUTE, ALLOWED_TYPES_TEXT, maxBytesFor, phaseOpen } from './rules.ts';
 
 export { phaseOpen };
 
@@ -64,6 +64,10 @@ export interface ChecklistView {
   counts: { missing: number; rejected: number; expired: number; expiring: number; accepted: number; total: number };
   /** Accept attribute for file inputs (types allowed by magic bytes, as a hint to the browser). */
   accept: string;
+  /** The allowed types as people read them, e.g. "PDF (.pdf), JPEG (.jpg, .jpeg), PNG (.png)". */
+  allowedTypes: string;
+  /** What was typed beside the files (dates), kept when the form comes back with an error. */
+  values?: Record<string, string>;
 }
 
 export interface PresentedCase extends ValidityCase {
@@ -179,6 +183,7 @@ export async function checklistForCase(caseDoc: PresentedCase, call: PresentedCa
       accepted: count('accepted'),
       total: items.length,
     },
-    accept: 'application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png',
+    accept: ACCEPT_ATTRIBUTE,
+    allowedTypes: ALLOWED_TYPES_TEXT,
   };
 }

@@ -115,10 +115,14 @@ for (const kind of ['disk', 'gridfs'] as const) {
       expect(audits).to.equal(3);
     });
 
-    it('judges a file by its bytes, not by its name or the type the client claims', async () => {
-      const res = await upload().attach('recommendation_letter', pdf, { filename: 'letter.png', contentType: 'image/png' });
+    it('judges a file by its bytes and its name, never by the type the client claims', async () => {
+      const res = await upload().attach('recommendation_letter', pdf, { filename: 'letter.pdf', contentType: 'image/png' });
       expect(res.status, res.text).to.equal(201);
       expect(res.body.documents[0].mimeType).to.equal('application/pdf');
+      // A name that says another type than the bytes is refused (test/documents/extensions.test.ts).
+      const renamed = await upload().attach('recommendation_letter', pdf, { filename: 'letter.png', contentType: 'image/png' });
+      expect(renamed.status, renamed.text).to.equal(415);
+      expect(renamed.body.error.code).to.equal('extension_mismatch');
     });
 
     describe('refusals: a clear message, and nothing left on disk, in GridFS or in the database', () => {
