@@ -8,12 +8,12 @@ import { Types } from 'mongoose';
 import { RateLimiterMongo, RateLimiterRes } from 'rate-limiter-flexible';
 import { mongoRateLimiter } from '../server/http/rate-limiter.ts';
 import type { AppContext } from '../server/app.ts';
-import { Case, type CaseDoc } from '../models/case.ts';
+import type { CaseDoc } from '../models/case.ts';
 import { Call, type CallDoc } from '../models/call.ts';
 import type { DocumentDoc } from '../models/document.ts';
 import type { UserDoc } from '../models/user.ts';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, RateLimitedError, ValidationError } from '../server/errors.ts';
-import { canViewCase } from '../server/policies/case.ts';
+import { findCaseFor } from '../server/cases/access.ts';
 import { canUploadDocument } from '../server/policies/document.ts';
 import { recordAudit, securityEvent } from '../server/audit/index.ts';
 import { flash } from '../server/http/flash.ts';
@@ -77,13 +77,6 @@ function typedDates(body: unknown): Record<string, string> {
   return out;
 }
 
-async function loadCase(id: string): Promise<CaseDoc> {
-  if (!/^[a-f0-9]{24}$/i.test(id)) throw new NotFoundError();
-  const c = await Case.findById(id);
-  if (!c) throw new NotFoundError();
-  return c;
-}
-
 export function documentsRoutes(ctx: AppContext): Router {
   const router = Router();
   const storage = createStorage(ctx.config, ctx.db.connection);
@@ -126,8 +119,7 @@ export function documentsRoutes(ctx: AppContext): Router {
 
   router.post('/cases/:id/documents', async (req, res) => {
     const user = req.user as UserDoc;
-    const caseDoc = await loadCase(String(req.params.id));
-    if (!canViewCase(user, caseDoc)) throw new NotFoundError();
+    const { caseDoc } = await findCaseFor(user, String(req.params.id));
     if (!canUploadDocument(user, caseDoc)) throw new ForbiddenError();
     const call = await Call.findById(caseDoc.call);
     if (!call) throw new NotFoundError();

@@ -5,6 +5,7 @@ import type { Types } from 'mongoose';
 import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
 import type { UserDoc } from '../../models/user.ts';
 import { canDownloadDocument, canSeeDocumentVersions, canUploadDocument, canVerifyDocument } from '../policies/document.ts';
+import type { CaseAccessFacts } from '../policies/case.ts';
 import { DATE_RULES, isExpiredLike, validityOf, validUntil, type Validity, type ValidityCase } from './validity.ts';
 import { ACCEPT_ATTRIBUTE, ALLOWED_TYPES_TEXT, maxBytesFor, phaseOpen } from './rules.ts';
 
@@ -117,13 +118,18 @@ function stateOf(current: DocumentView[]): ItemState {
   return 'accepted';
 }
 
-export async function checklistForCase(caseDoc: PresentedCase, call: PresentedCall, viewer: UserDoc, opts: { now?: Date; defaultMaxBytes?: number } = {}): Promise<ChecklistView> {
+export async function checklistForCase(
+  caseDoc: PresentedCase,
+  call: PresentedCall,
+  viewer: UserDoc,
+  opts: { now?: Date; defaultMaxBytes?: number; facts?: CaseAccessFacts } = {},
+): Promise<ChecklistView> {
   const now = opts.now ?? new Date();
   const caseId = String(caseDoc._id);
-  const mayDownload = canDownloadDocument(viewer, caseDoc);
+  const mayDownload = canDownloadDocument(viewer, caseDoc, opts.facts);
   const mayUpload = canUploadDocument(viewer, caseDoc);
   const mayVerify = canVerifyDocument(viewer, caseDoc);
-  const staffView = canSeeDocumentVersions(viewer, caseDoc);
+  const staffView = canSeeDocumentVersions(viewer, caseDoc, opts.facts);
   const all: DocumentDoc[] = mayDownload ? await CaseDocument.find({ case: caseDoc._id as Types.ObjectId }).sort({ type: 1, slot: 1, version: -1 }) : [];
 
   // The highest version of each slot is its current file (see currentDocuments in index.ts).

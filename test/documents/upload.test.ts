@@ -250,12 +250,12 @@ for (const kind of ['disk', 'gridfs'] as const) {
         expect(res.status).to.equal(401);
       });
 
-      it('refuses another applicant and HR staff of another institute', async () => {
+      it('refuses another applicant and HR staff of another institute (404: they may not learn it exists)', async () => {
         for (const u of [otherApplicant, otherHr]) {
           const other = agent(t.app);
           await signIn(other, u);
           const res = await other.get(`/documents/${docId}/download`).set('Accept', 'application/json');
-          expect(res.status, u.role).to.equal(403);
+          expect(res.status, u.role).to.equal(404);
           expect(res.body).not.to.be.instanceOf(Buffer);
         }
       });
