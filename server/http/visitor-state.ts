@@ -45,6 +45,13 @@ export function sessionHasContent(req: Request): boolean {
   return !!req.session && Object.keys(req.session).some((k) => k !== 'cookie');
 }
 
+/** Did the request carry this cookie at all (signed, badly signed, or plain)? */
+function carries(req: Request, name: string): boolean {
+  const signed = (req.signedCookies ?? {}) as Record<string, unknown>;
+  const plain = (req.cookies ?? {}) as Record<string, unknown>;
+  return Object.prototype.hasOwnProperty.call(signed, name) || Object.prototype.hasOwnProperty.call(plain, name);
+}
+
 function signedCookie(req: Request, name: string): string | undefined {
   const v = (req.signedCookies as Record<string, unknown> | undefined)?.[name];
   return typeof v === 'string' ? v : undefined;
@@ -80,9 +87,7 @@ export function storeCsrfToken(req: Request, token: string | null | undefined): 
 /** At sign-in: the anonymous CSRF secret is dropped (the session gets its own), so the next anonymous one is new. */
 export function dropAnonymousCsrf(req: Request): void {
   const name = csrfCookieName(cookieConfig(req));
-  if (signedCookie(req, name) !== undefined || (req.cookies as Record<string, unknown> | undefined)?.[name] !== undefined) {
-    responseOf(req).clearCookie(name, baseOptions(req));
-  }
+  if (carries(req, name)) responseOf(req).clearCookie(name, baseOptions(req));
 }
 
 // ---------------------------------------------------------------- flash messages
@@ -102,9 +107,7 @@ export function takeFlash(req: Request): Flash | undefined {
     delete req.session.flash;
   }
   const raw = signedCookie(req, FLASH_COOKIE);
-  if (raw !== undefined || (req.cookies as Record<string, unknown> | undefined)?.[FLASH_COOKIE] !== undefined) {
-    responseOf(req).clearCookie(FLASH_COOKIE, baseOptions(req));
-  }
+  if (carries(req, FLASH_COOKIE)) responseOf(req).clearCookie(FLASH_COOKIE, baseOptions(req));
   if (!found && raw) found = parseFlash(raw);
   return found;
 }

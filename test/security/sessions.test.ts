@@ -153,8 +153,11 @@ describe('security: nothing stored for anonymous visitors; CSRF without a stored
     expect(again.text).not.to.include('Please sign in again.');
     expect(await sessions()).to.equal(before);
     // A tampered flash cookie shows nothing and breaks nothing.
-    const tampered = await request(t.app).get('/signin').set('Accept', 'text/html').set('Cookie', 'flash=s%3A%7B%22kind%22%3A%22error%22%7D.forged');
+    const tampered = await request(t.app).get('/signin').set('Accept', 'text/html').set('Cookie', 'flash=s%3A%7B%22kind%22%3A%22error%22%2C%22key%22%3A%22accounts.secondFactor.expired%22%7D.forged');
     expect(tampered.status).to.equal(200);
+    expect(tampered.text).not.to.include('Please sign in again.');
+    expect(tampered.text).not.to.include('Vui lòng đăng nhập lại');
+    expect(setCookies(tampered).some((c) => /^flash=;/.test(c)), 'the bad cookie is cleared').to.equal(true);
   });
 
   it('keeps a signed-out visitor anonymous: the session ends and the next pages store nothing', async () => {
