@@ -63,6 +63,8 @@ async function startServer(port: number): Promise<ChildProcess> {
       HOST: '127.0.0.1',
       APP_URL: `http://127.0.0.1:${port}`,
       SESSION_SECRET: 'benchmark-session-secret-0123456789abcdef',
+      // Production refuses to start without a data-encryption key (server/config.ts).
+      DATA_ENCRYPTION_KEY: 'b'.repeat(64),
       SECURE_COOKIES: 'false',
       LOG_LEVEL: 'info', // as in production: one access-log line per request
       DISPATCH_INTERVAL_MS: '60000',

@@ -11,6 +11,8 @@ import { translateErrors } from '../server/accounts/http.ts';
 import { logIn } from '../server/accounts/session.ts';
 import { checkTotp, newTotpSecret, totpQrDataUrl } from '../server/accounts/totp.ts';
 import { changePassword, claimTotpCode, enableTotp, regenerateRecoveryCodes } from '../server/accounts/service.ts';
+import { openPendingTotpSecret, sealPendingTotpSecret } from '../server/accounts/totp-secret.ts';
+import { rememberLocale } from '../server/http/visitor-state.ts';
 
 function me(req: Request): UserDoc {
   if (!req.user) throw new AuthenticationRequiredError();
@@ -50,7 +52,7 @@ export function accountRoutes(ctx: AppContext): Router {
     }
     const before = { name: user.name, locale: user.locale };
     await User.updateOne({ _id: user._id }, { $set: { name: form.data.name, locale: form.data.locale } });
-    req.session.locale = form.data.locale;
+    rememberLocale(req, form.data.locale);
     await recordAudit(req, { action: 'user.profile_updated', targetType: 'user', targetId: String(user._id), summary: { before, after: form.data } });
     flash(req, 'success', 'accounts.account.saved');
     res.redirect(303, '/account');
@@ -79,10 +81,18 @@ export function accountRoutes(ctx: AppContext): Router {
 
   // ---------------------------------------------------------------- second factor
 
+  /** The secret being enrolled, kept encrypted in the session (a new one when none, or unreadable after a key rotation). */
+  const pendingSecret = (req: Request, user: UserDoc): string => {
+    const open = openPendingTotpSecret(ctx.config, user._id, req.session.pendingTotpSecret);
+    if (open) return open;
+    const secret = newTotpSecret();
+    req.session.pendingTotpSecret = sealPendingTotpSecret(ctx.config, user._id, secret);
+    return secret;
+  };
+
   const enrolPage = async (req: Request, res: Response, status: number, locals: Record<string, unknown> = {}) => {
     const user = me(req);
-    req.session.pendingTotpSecret ??= newTotpSecret();
-    const secret = req.session.pendingTotpSecret;
+    const secret = pendingSecret(req, user);
     res.status(status).render('account/second-factor', {
       title: res.locals.t('accounts.totp.title'),
       enrolling: true,
@@ -110,7 +120,7 @@ export function accountRoutes(ctx: AppContext): Router {
   router.post('/account/second-factor', async (req, res) => {
     const user = me(req);
     if (enrolled(user)) throw new ConflictError('accounts.totp.alreadyEnabled');
-    const secret = req.session.pendingTotpSecret;
+    const secret = openPendingTotpSecret(ctx.config, user._id, req.session.pendingTotpSecret);
     const form = parseForm(totpCodeForm, req.body);
     if (!secret || !form.ok || !checkTotp(secret, form.data.code)) {
       if (secret && form.ok) securityEvent(ctx.logger, req, 'sign_in.second_factor_failure', { userId: String(user._id), step: 'enrolment' });
@@ -130,7 +140,7 @@ export function accountRoutes(ctx: AppContext): Router {
       return;
     }
     const form = parseForm(totpCodeForm, req.body);
-    if (!form.ok || !(await claimTotpCode(user._id, user.totp?.secret, form.data.code))) {
+    if (!form.ok || !(await claimTotpCode(ctx, user, form.data.code))) {
       if (form.ok) securityEvent(ctx.logger, req, 'sign_in.second_factor_failure', { userId: String(user._id), step: 'recovery_codes' });
       res.status(422).render('account/second-factor', {
         title: res.locals.t('accounts.totp.title'),

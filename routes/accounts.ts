@@ -22,6 +22,7 @@ import {
   useRecoveryCode,
   verifyEmail,
 } from '../server/accounts/service.ts';
+import { rememberLocale } from '../server/http/visitor-state.ts';
 
 const SECOND_FACTOR_WINDOW_MS = 10 * 60_000;
 
@@ -161,7 +162,7 @@ export function accountsRoutes(ctx: AppContext): Router {
     const code = form.data.code.replace(/\s+/g, '');
     let ok = false;
     let recoveryLeft: number | undefined;
-    if (/^\d{6}$/.test(code)) ok = await claimTotpCode(user._id, user.totp?.secret, code);
+    if (/^\d{6}$/.test(code)) ok = await claimTotpCode(ctx, user, code);
     else {
       const r = await useRecoveryCode(user._id, code);
       ok = r.ok;
@@ -223,7 +224,7 @@ export function accountsRoutes(ctx: AppContext): Router {
       const { user } = await registerApplicant(ctx, form.data);
       if (user) await recordAudit(req, { action: 'user.registered', targetType: 'user', targetId: String(user._id), actorId: user._id, actorRole: 'applicant' });
     } else securityEvent(logger, req, 'rate_limited', { what: 'register', email });
-    req.session.locale = form.data.locale;
+    rememberLocale(req, form.data.locale);
     checkEmailPage(res, 'accounts.checkEmail.registered', email);
   });
 

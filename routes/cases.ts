@@ -3,16 +3,15 @@
 // e-mails). Every route loads the case through the case policy; stage changes go through the
 // workflow with the version the page was built for.
 import { Router, type Request, type Response } from 'express';
-import { Types } from 'mongoose';
 import type { AppContext } from '../server/app.ts';
 import { withStyles } from '../server/cases/http.ts';
-import { Case, type CaseDoc } from '../models/case.ts';
+import type { CaseDoc } from '../models/case.ts';
 import { Call } from '../models/call.ts';
 import { User, type UserDoc } from '../models/user.ts';
 import { STAGES, SUPPORT_KINDS, SUPPORT_STATUSES, TRACKS } from '../models/constants.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../server/errors.ts';
 import { requireRole } from '../server/policies/index.ts';
-import { canViewCase } from '../server/policies/case.ts';
+import { findCaseFor, accessFacts } from '../server/cases/access.ts';
 import { flash } from '../server/http/flash.ts';
 import { safeNextPath } from '../server/http/safe-next.ts';
 import { applyTransition, availableActions, isAction, type Action } from '../server/workflow/index.ts';
@@ -36,12 +35,9 @@ const FORM_ACTIONS: ReadonlySet<Action> = new Set(['request_info']);
 const REASON_ACTIONS: ReadonlySet<Action> = new Set(['reject', 'put_on_hold']);
 const DANGER_ACTIONS: ReadonlySet<Action> = new Set(['reject', 'put_on_hold']);
 
-/** The case, if this staff member may see it; otherwise "not found" (existence is not revealed). */
+/** The case, if this staff member may see it (server/cases/access.ts); otherwise "not found" (existence is not revealed). */
 async function staffCase(user: UserDoc | undefined, id: string): Promise<CaseDoc> {
-  if (!Types.ObjectId.isValid(id)) throw new NotFoundError();
-  const c = await Case.findById(id);
-  if (!c || c.stage === 'draft' || !canViewCase(user, c)) throw new NotFoundError();
-  return c;
+  return (await findCaseFor(user, id)).caseDoc;
 }
 
 function requireWork(user: UserDoc | undefined, c: CaseDoc): void {
@@ -168,7 +164,7 @@ async function renderCase(ctx: AppContext, req: Request, res: Response, c: CaseD
     })),
     supportEditable: canWork && ['offer', 'onboarding', 'arrived', 'on_hold'].includes(c.stage),
     emails: emailsView((c.outbox ?? []) as never, t),
-    checklist: await documentsChecklist(c, call, user),
+    checklist: await documentsChecklist(c, call, user, await accessFacts(user, c)),
     errors: state.errors && Object.keys(state.errors).length ? state.errors : undefined,
     values: state.values ?? {},
     stages: STAGES,

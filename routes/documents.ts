@@ -8,12 +8,12 @@ import { Types } from 'mongoose';
 import { RateLimiterMongo, RateLimiterRes } from 'rate-limiter-flexible';
 import { mongoRateLimiter } from '../server/http/rate-limiter.ts';
 import type { AppContext } from '../server/app.ts';
-import { Case, type CaseDoc } from '../models/case.ts';
+import type { CaseDoc } from '../models/case.ts';
 import { Call, type CallDoc } from '../models/call.ts';
 import type { DocumentDoc } from '../models/document.ts';
 import type { UserDoc } from '../models/user.ts';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, RateLimitedError, ValidationError } from '../server/errors.ts';
-import { canViewCase } from '../server/policies/case.ts';
+import { findCaseFor } from '../server/cases/access.ts';
 import { canUploadDocument } from '../server/policies/document.ts';
 import { recordAudit, securityEvent } from '../server/audit/index.ts';
 import { flash } from '../server/http/flash.ts';
@@ -68,11 +68,13 @@ function multerError(err: unknown, maxBytes: number): AppError {
   }
 }
 
-async function loadCase(id: string): Promise<CaseDoc> {
-  if (!/^[a-f0-9]{24}$/i.test(id)) throw new NotFoundError();
-  const c = await Case.findById(id);
-  if (!c) throw new NotFoundError();
-  return c;
+/** The dates typed beside the files (`<field>_issuedAt` / `<field>_expiresAt`), to fill the form in again after a refusal. */
+function typedDates(body: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries((body ?? {}) as Record<string, unknown>)) {
+    if (/^[a-z_]{1,40}(?:--\d{1,3})?_(?:issuedAt|expiresAt)$/.test(k) && typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) out[k] = v;
+  }
+  return out;
 }
 
 export function documentsRoutes(ctx: AppContext): Router {
@@ -105,6 +107,7 @@ export function documentsRoutes(ctx: AppContext): Router {
       return;
     }
     const checklist = call ? await checklistForCase(caseDoc, call, req.user as UserDoc, { now: ctx.now(), defaultMaxBytes: ctx.config.upload.maxBytes }) : undefined;
+    if (checklist) checklist.values = typedDates(req.body);
     res.status(err.status).render('documents/upload', {
       title: res.locals.t('documents.uploadPageTitle'),
       reference: caseDoc.reference,
@@ -116,8 +119,7 @@ export function documentsRoutes(ctx: AppContext): Router {
 
   router.post('/cases/:id/documents', async (req, res) => {
     const user = req.user as UserDoc;
-    const caseDoc = await loadCase(String(req.params.id));
-    if (!canViewCase(user, caseDoc)) throw new NotFoundError();
+    const { caseDoc } = await findCaseFor(user, String(req.params.id));
     if (!canUploadDocument(user, caseDoc)) throw new ForbiddenError();
     const call = await Call.findById(caseDoc.call);
     if (!call) throw new NotFoundError();

@@ -3,6 +3,7 @@ import type { AppContext } from '../server/app.ts';
 import { isLocale } from '../server/i18n/index.ts';
 import { safeNextPath } from '../server/http/safe-next.ts';
 import { User } from '../models/user.ts';
+import { rememberLocale } from '../server/http/visitor-state.ts';
 
 export function homeRoutes(_ctx: AppContext): Router {
   const router = Router();
@@ -15,7 +16,7 @@ export function homeRoutes(_ctx: AppContext): Router {
   router.post('/lang', async (req, res) => {
     const lang = (req.body as Record<string, unknown>).lang;
     if (isLocale(lang)) {
-      req.session.locale = lang;
+      rememberLocale(req, lang);
       if (req.user) await User.updateOne({ _id: req.user._id }, { $set: { locale: lang } });
     }
     res.redirect(303, safeNextPath((req.body as Record<string, unknown>).next, '/'));

@@ -14,6 +14,7 @@ import { ownCase } from '../server/applications/service.ts';
 import { buildExport } from '../server/privacy/export.ts';
 import { confirmPassword, deleteOwnAccount, selfDeleteBlock } from '../server/privacy/account.ts';
 import { checkboxValue, setKeepDataConsent } from '../server/privacy/consent.ts';
+import { rememberLocale } from '../server/http/visitor-state.ts';
 
 function me(req: Request): UserDoc {
   if (!req.user) throw new AuthenticationRequiredError();
@@ -73,7 +74,7 @@ export function privacyRoutes(ctx: AppContext): Router {
     const locale = req.locale;
     await logOut(req);
     // The goodbye message in the language the person was using.
-    req.session.locale = locale;
+    rememberLocale(req, locale);
     flash(req, 'success', 'privacy.delete.done');
     res.redirect(303, '/');
   });

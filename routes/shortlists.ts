@@ -10,6 +10,7 @@ import { User, type UserDoc } from '../models/user.ts';
 import { RECOMMENDATIONS } from '../models/constants.ts';
 import { requireRole } from '../server/policies/index.ts';
 import { canViewShortlist, canEvaluateCall, shortlistCallFilter, isInstituteLeader } from '../server/policies/shortlist.ts';
+import { findCaseFor, mayViewCase } from '../server/cases/access.ts';
 import { BadRequestError, ForbiddenError, NotFoundError, ValidationError } from '../server/errors.ts';
 import { flash } from '../server/http/flash.ts';
 import { recordAudit } from '../server/audit/index.ts';
@@ -21,8 +22,8 @@ import { invalidateDashboard } from '../server/dashboard/index.ts';
 import { TRACKS, type Stage } from '../models/constants.ts';
 
 const DECISIONS = ['shortlist', 'reject', 'approve_offer'] as const;
-/** Stages in which a case has reached the panel (its shortlist page exists). */
-const PANEL_STAGES: Stage[] = [...SHORTLIST_STAGES, 'rejected', 'withdrawn', 'on_hold'];
+/** Stages in which a case may have reached the panel (its shortlist page can exist); who may open it is the case policy's. */
+const CASE_PAGE_STAGES: Stage[] = [...SHORTLIST_STAGES, 'rejected', 'withdrawn', 'on_hold'];
 
 function objectId(v: unknown): Types.ObjectId {
   if (typeof v !== 'string' || !Types.ObjectId.isValid(v) || !/^[a-f0-9]{24}$/i.test(v)) throw new NotFoundError();
@@ -41,9 +42,8 @@ function localeOf(res: Response): 'vi' | 'en' {
 }
 
 async function casePage(req: Request, res: Response, call: CallDoc, extra: { errors?: Record<string, string>; values?: Record<string, unknown>; decisionErrors?: Record<string, string>; decisionValues?: Record<string, unknown>; status?: number } = {}) {
-  const caseDoc = await Case.findOne({ _id: objectId(req.params.caseId), call: call._id, stage: { $in: PANEL_STAGES } });
-  if (!caseDoc) throw new NotFoundError();
   const user = req.user!;
+  const { caseDoc } = await findCaseFor(user, objectId(req.params.caseId), { call: call._id, stage: { $in: CASE_PAGE_STAGES } });
   const locale = localeOf(res);
   const [evals, docs] = await Promise.all([evaluationsForViewer(caseDoc._id, call, user), documentCompleteness([caseDoc._id], call)]);
   const decisions = availableActions(caseDoc, user).filter((a) => (DECISIONS as readonly string[]).includes(a));
@@ -165,8 +165,9 @@ export function shortlistsRoutes(ctx: AppContext): Router {
       res.status(400).render('shortlists/compare', { title: res.locals.t('shortlists.compareTitle'), call: call.toObject(), callId: String(call._id), invalid: true });
       return;
     }
-    const cases = await Case.find({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) }, call: call._id, stage: { $in: PANEL_STAGES } }).lean();
+    const cases = await Case.find({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) }, call: call._id, stage: { $in: CASE_PAGE_STAGES } }).lean();
     if (cases.length !== ids.length) throw new NotFoundError();
+    for (const c of cases) if (!(await mayViewCase(req.user!, c)).ok) throw new NotFoundError();
     const locale = localeOf(res);
     const docs = await documentCompleteness(cases.map((c) => c._id), call);
     const columns = await Promise.all(
@@ -204,6 +205,7 @@ export function shortlistsRoutes(ctx: AppContext): Router {
   router.post('/shortlists/:callId/cases/:caseId/evaluation', requireRole('leader', 'hr_officer'), async (req, res) => {
     const call = await callFor(req);
     if (!canEvaluateCall(req.user!, call)) throw new ForbiddenError('shortlists.errors.notEvaluator');
+    await findCaseFor(req.user!, objectId(req.params.caseId), { call: call._id });
     const body = req.body as Record<string, unknown>;
     try {
       const input = parseEvaluationForm(call.scorecard ?? [], body);
@@ -227,8 +229,7 @@ export function shortlistsRoutes(ctx: AppContext): Router {
     if (!parsed.success) throw new BadRequestError('shortlists.errors.badDecision');
     const { action, version, reason, note } = parsed.data;
     const caseId = objectId(req.params.caseId);
-    const exists = await Case.exists({ _id: caseId, call: call._id });
-    if (!exists) throw new NotFoundError();
+    await findCaseFor(req.user!, caseId, { call: call._id });
     try {
       await applyTransition(ctx, {
         caseId,

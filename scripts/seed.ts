@@ -4,10 +4,12 @@
 // in every stage, moved there through the workflow (applyTransition) so history, deadlines and
 // e-mails are real. Uses the same database as `npm start` (stop the app first when it uses the
 // embedded database). The e-mails the cases owe are delivered by the app's dispatcher.
-import { writeFile, mkdir } from 'node:fs/promises';
+// Like the app: every account gets its own password hash (its own salt), TOTP secrets are stored
+// encrypted, and the files written are readable by this user only (0600 in 0700 folders).
+import { writeFile, mkdir, chmod } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import type { Types } from 'mongoose';
+import { Types } from 'mongoose';
 import { loadConfigOrExit } from '../server/config.ts';
 import { createLogger } from '../server/logger.ts';
 import { openDatabase } from '../server/db/index.ts';
@@ -21,9 +23,10 @@ import { CaseDocument } from '../models/document.ts';
 import type { Stage } from '../models/constants.ts';
 import { hashPassword } from '../server/accounts/passwords.ts';
 import { newTotpSecret, totpNow } from '../server/accounts/totp.ts';
+import { openTotpSecret, sealTotpSecret } from '../server/accounts/totp-secret.ts';
 import { seedHolidays, workingDayDeadline } from '../server/calendar/index.ts';
 import { applyTransition, nextCaseReference, type Action } from '../server/workflow/index.ts';
-import { createStorage, newStorageKey, uploadTempDir } from '../server/documents/storage.ts';
+import { DiskStorage, createStorage, newStorageKey, uploadTempDir } from '../server/documents/storage.ts';
 import { criteriaFor } from '../server/applications/tracks.ts';
 
 export const DEMO_PASSWORD = 'Demo-Talent-Programme-2026';
@@ -85,20 +88,21 @@ async function main(): Promise<void> {
     const call1 = await callSpec('IMS-2026-01', ims, 'expert', { vi: 'Chuyên gia vật liệu bán dẫn', en: 'Semiconductor materials expert' }, 'Materials science');
     const call2 = await callSpec('AI-2026-01', ai, 'chief_engineer', { vi: 'Kỹ sư trưởng Chương trình AI quốc gia', en: 'Chief engineer, national AI programme' }, 'Artificial intelligence');
 
-    // Accounts
-    const hash = await hashPassword(DEMO_PASSWORD);
+    // Accounts: one hash per account (a fresh salt each), secrets encrypted and bound to the account.
     const account = async (email: string, name: string, role: Role, extra: Record<string, unknown> = {}): Promise<UserDoc> => {
       const existing = await User.findOne({ email });
       if (existing) return existing as unknown as UserDoc;
       const staff = role !== 'applicant';
+      const _id = new Types.ObjectId();
       return (await User.create({
+        _id,
         email,
         name,
         role,
-        passwordHash: hash,
+        passwordHash: await hashPassword(DEMO_PASSWORD),
         emailVerifiedAt: new Date(),
         locale: 'vi',
-        totp: staff ? { secret: newTotpSecret(), enabledAt: new Date(), recoveryCodeHashes: [] } : { recoveryCodeHashes: [] },
+        totp: staff ? { secret: sealTotpSecret(config, _id, newTotpSecret()), enabledAt: new Date(), recoveryCodeHashes: [] } : { recoveryCodeHashes: [] },
         consents: role === 'applicant' ? [{ purpose: 'recruitment', granted: true, at: new Date() }] : [],
         ...extra,
       } as never)) as unknown as UserDoc;
@@ -193,14 +197,24 @@ async function main(): Promise<void> {
       created.push(`    ${c.reference}  ${stage.padEnd(18)} ${fullName} <${owner.email}>`);
     }
 
+    /** A folder only this user may enter (created so, or narrowed when it was already there). */
+    async function privateDir(dir: string): Promise<void> {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await chmod(dir, 0o700);
+    }
+
     async function storeDocuments(caseId: Types.ObjectId, call: CallDoc, owner: UserDoc): Promise<void> {
       const tmpDir = uploadTempDir(config!);
-      await mkdir(tmpDir, { recursive: true });
+      await privateDir(config.upload.dir);
+      await privateDir(tmpDir);
       for (const item of call.checklist.filter((i) => i.phase === 'application' && i.required)) {
         if (await CaseDocument.exists({ case: caseId, type: item.type })) continue;
         const key = newStorageKey();
         const tmp = path.join(tmpDir, key);
-        await writeFile(tmp, DEMO_PDF);
+        // 0600 whatever the umask; the disk store moves it (rename keeps the mode) into its shard folder.
+        await writeFile(tmp, DEMO_PDF, { mode: 0o600 });
+        await chmod(tmp, 0o600);
+        if (storage instanceof DiskStorage) await privateDir(path.dirname(storage.pathOf(key)));
         const sha256 = createHash('sha256').update(DEMO_PDF).digest('hex');
         await storage.put(tmp, key, { contentType: 'application/pdf', sha256 });
         await CaseDocument.create({
@@ -222,9 +236,10 @@ async function main(): Promise<void> {
       }
     }
 
+    // The demo's staff need their authenticator secret: shown here once (it is stored encrypted).
     const staffLine = async (u: UserDoc, label: string) => {
       const fresh = await User.findById(u._id).lean();
-      const secret = fresh?.totp?.secret;
+      const secret = fresh ? openTotpSecret(config, fresh) : null;
       return `    ${label.padEnd(12)} ${u.email}${secret ? `   TOTP secret ${secret} (code now: ${totpNow(secret)})` : ''}`;
     };
     out.push(

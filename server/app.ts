@@ -4,6 +4,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import session from 'express-session';
+import cookieParser from 'cookie-parser';
 import MongoStore from 'connect-mongo';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
@@ -21,6 +22,7 @@ import { authGate } from './http/auth-gate.ts';
 import { accountGate } from './accounts/gates.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { takeFlash } from './http/flash.ts';
+import { attachCookieConfig, csrfTokenFromState, sessionHasContent, storeCsrfToken } from './http/visitor-state.ts';
 import { registerRoutes } from '../routes/index.ts';
 import './http/types.ts';
 
@@ -54,6 +56,8 @@ function presentViewer(user: Express.User) {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,100}$/;
 const TOKEN_IN_PATH = /(\/(?:verify-email|password\/reset|invitations)\/)[A-Za-z0-9_-]{16,}/g;
+/** HSTS max-age: one year, the least OWASP ASVS 5.0 (L2) accepts, and the minimum for browser preload lists. */
+export const HSTS_MAX_AGE_SECONDS = 31_536_000;
 export const publicDir = path.resolve(import.meta.dirname, '../public');
 
 export function createApp(deps: AppDeps): Express {
@@ -109,7 +113,8 @@ export function createApp(deps: AppDeps): Express {
           ...(config.secureCookies ? { upgradeInsecureRequests: [] } : {}),
         },
       },
-      strictTransportSecurity: config.secureCookies ? { maxAge: 15552000, includeSubDomains: true } : false,
+      // Over TLS (SECURE_COOKIES, or an https APP_URL), for this host and its subdomains.
+      strictTransportSecurity: config.secureCookies ? { maxAge: HSTS_MAX_AGE_SECONDS, includeSubDomains: true } : false,
       referrerPolicy: { policy: 'same-origin' },
     }),
   );
@@ -129,7 +134,14 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: '200kb' }));
   app.use(inputGuard);
 
-  // 5. session in MongoDB: idle timeout by a rolling cookie, absolute lifetime by createdAt
+  // 5. session in MongoDB: idle timeout by a rolling cookie, absolute lifetime by createdAt. Stored
+  // only once it holds something (sign-in): an anonymous visitor's CSRF secret, flash message and
+  // language live in cookies (http/visitor-state.ts), so crawling public pages stores nothing.
+  app.use(cookieParser(config.sessionSecret));
+  app.use((req, _res, next) => {
+    attachCookieConfig(req, config);
+    next();
+  });
   app.use(
     session({
       name: 'sid',
@@ -148,11 +160,21 @@ export function createApp(deps: AppDeps): Express {
       }),
     }),
   );
-  app.use((req, _res, next) => {
+  app.use((req, res, next) => {
+    // A session that this request puts something into (sign-in) starts its lifetime now, by the app
+    // clock: stamped just before express-session saves it. One left empty is never saved.
+    const end = res.end;
+    res.end = function (this: typeof res, ...args: unknown[]) {
+      if (req.session && req.session.createdAt === undefined && sessionHasContent(req)) {
+        const at = ctx.now().getTime();
+        req.session.createdAt = at;
+        req.session.lastSeenAt = at;
+      }
+      return (end as (...a: unknown[]) => typeof res).apply(this, args);
+    } as typeof res.end;
+
     const now = ctx.now().getTime();
     if (req.session.createdAt === undefined) {
-      req.session.createdAt = now;
-      req.session.lastSeenAt = now;
       next();
     } else if (now - req.session.createdAt > config.sessionAbsoluteMs) {
       req.session.regenerate((err) => next(err));
@@ -182,8 +204,11 @@ export function createApp(deps: AppDeps): Express {
   });
 
   // 8. CSRF on every state-changing request. Multipart bodies are parsed only by the upload
-  // route's multer, so their token travels in a header or the query string.
+  // route's multer, so their token travels in a header or the query string. The secret is kept in
+  // the stored session, or (no stored session: an anonymous visitor) in a signed cookie.
   const csrf = csrfSync({
+    getTokenFromState: csrfTokenFromState,
+    storeTokenInState: storeCsrfToken,
     getTokenFromRequest: (req) => {
       const fromBody = (req.body as Record<string, unknown> | undefined)?._csrf;
       if (typeof fromBody === 'string') return fromBody;

@@ -2,10 +2,14 @@
 // message naming the variable, instead of failing later in a request.
 import path from 'node:path';
 import { z } from 'zod';
+import { parseDataKey, type DataEncryptionConfig } from './crypto/keyring.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const KEY_FORMAT = 'must be 32 bytes, written as 64 hex characters or in base64 (e.g. `openssl rand -hex 32`)';
+const dataKey = z.string().refine((v) => parseDataKey(v) !== null, KEY_FORMAT);
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -34,6 +38,13 @@ const schema = z.object({
   DISPATCH_INTERVAL_MS: z.coerce.number().int().min(50).default(2000),
   RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
   SECURE_COOKIES: bool.optional(),
+  /** Encrypts the secrets kept in the database (TOTP secrets). Required in production. */
+  DATA_ENCRYPTION_KEY: dataKey.optional(),
+  /** Earlier keys, comma-separated: decrypt only, while `npm run rotate-key` moves everything to the current key. */
+  DATA_ENCRYPTION_PREVIOUS_KEYS: z
+    .string()
+    .optional()
+    .refine((v) => !v || v.split(',').every((k) => !k.trim() || parseDataKey(k) !== null), `each key ${KEY_FORMAT}`),
 });
 
 export type Env = z.input<typeof schema>;
@@ -59,6 +70,8 @@ export interface Config {
   login: { maxFailures: number; lockoutMs: number };
   dispatchIntervalMs: number;
   retentionDays: number;
+  /** Keys for secrets at rest (server/crypto): the configured key, or the key file in the data folder. */
+  dataEncryption: DataEncryptionConfig;
 }
 
 export class ConfigError extends Error {}
@@ -78,9 +91,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
-  if (e.NODE_ENV === 'production' && !e.SESSION_SECRET) {
-    throw new ConfigError('Invalid configuration:\n  SESSION_SECRET: required in production (at least 32 characters)');
-  }
+  const missing: string[] = [];
+  if (e.NODE_ENV === 'production' && !e.SESSION_SECRET) missing.push('  SESSION_SECRET: required in production (at least 32 characters)');
+  // A generated key file beside the database would go into the same backups: production names its key.
+  if (e.NODE_ENV === 'production' && !e.DATA_ENCRYPTION_KEY) missing.push(`  DATA_ENCRYPTION_KEY: required in production; ${KEY_FORMAT}`);
+  if (e.DATA_ENCRYPTION_PREVIOUS_KEYS && !e.DATA_ENCRYPTION_KEY) missing.push('  DATA_ENCRYPTION_PREVIOUS_KEYS: needs DATA_ENCRYPTION_KEY (the key to rotate to)');
+  if (missing.length) throw new ConfigError(`Invalid configuration:\n${missing.join('\n')}`);
   const appUrl = (e.APP_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`).replace(/\/$/, '');
   const dataDir = path.resolve(e.DATA_DIR);
   const cfg: Config = {
@@ -111,6 +127,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     login: { maxFailures: e.LOGIN_MAX_FAILURES, lockoutMs: e.LOGIN_LOCKOUT_MINUTES * 60_000 },
     dispatchIntervalMs: e.DISPATCH_INTERVAL_MS,
     retentionDays: e.RETENTION_DAYS,
+    dataEncryption: {
+      key: e.DATA_ENCRYPTION_KEY ? parseDataKey(e.DATA_ENCRYPTION_KEY)! : undefined,
+      previousKeys: (e.DATA_ENCRYPTION_PREVIOUS_KEYS ?? '')
+        .split(',')
+        .filter((k) => k.trim())
+        .map((k) => parseDataKey(k)!),
+      keyFile: path.join(dataDir, 'data-encryption.key'),
+    },
   };
   return { ...cfg, ...overrides };
 }

@@ -11,11 +11,19 @@ import './background.ts';
 import { User } from '../models/user.ts';
 import { seedHolidays } from './calendar/index.ts';
 import { backfillCaseSummaries } from './dashboard/backfill.ts';
+import { keyringFor } from './crypto/keyring.ts';
+import { sealPlainSecrets } from './crypto/sealed-fields.ts';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
   const db = await openDatabase(config, logger);
+  // Secrets stored in plain text by an earlier version (or a bulk import) are encrypted before anything reads them.
+  const keyring = keyringFor(config);
+  for (const r of await sealPlainSecrets(db.connection.db!, keyring)) {
+    if (r.changed) logger.warn({ field: r.field, count: r.changed }, 'secrets found in plain text were encrypted');
+  }
+  logger.info({ keySource: keyring.source, keyId: keyring.current().id }, 'data-encryption key loaded');
   await seedHolidays(); // Vietnam's public holidays for the working-day calendar (idempotent)
   await backfillCaseSummaries(); // derived dashboard figures for cases stored before they existed
   const mailer = createMailer({ smtpUrl: config.smtpUrl, mailDir: config.mailDir, from: config.mailFrom });

@@ -10,6 +10,7 @@ import { ConflictError, NotFoundError } from '../errors.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { consumeToken, issueToken, TOKEN_TTL_MS } from './tokens.ts';
 import { findRecoveryCode, hashRecoveryCode, newRecoveryCodes, totpStep } from './totp.ts';
+import { openTotpSecret, sealTotpSecret } from './totp-secret.ts';
 
 type Ctx = Pick<AppContext, 'config' | 'logger' | 'mailer' | 'now'>;
 
@@ -242,12 +243,12 @@ export function needsTotpEnrolment(user: { role: string; totp?: { enabledAt?: Da
   return !!user && isStaff(user) && !(user.totp?.enabledAt && user.totp?.secret);
 }
 
-/** Saves a confirmed secret and a fresh set of recovery codes; returns the codes (shown once). */
+/** Saves a confirmed secret (encrypted) and a fresh set of recovery codes; returns the codes (shown once). */
 export async function enableTotp(ctx: Ctx, userId: unknown, secret: string): Promise<string[]> {
   const codes = newRecoveryCodes();
   await User.updateOne(
     { _id: userId },
-    { $set: { 'totp.secret': secret, 'totp.enabledAt': ctx.now(), 'totp.recoveryCodeHashes': codes.map(hashRecoveryCode) } },
+    { $set: { 'totp.secret': sealTotpSecret(ctx.config, userId, secret), 'totp.enabledAt': ctx.now(), 'totp.recoveryCodeHashes': codes.map(hashRecoveryCode) } },
   );
   return codes;
 }
@@ -271,13 +272,14 @@ export async function useRecoveryCode(userId: unknown, code: string): Promise<{ 
 
 /**
  * Accepts a TOTP code at most once: the code's time step must be later than the last one accepted,
- * checked and recorded in one atomic update (two requests with the same code: one wins).
+ * checked and recorded in one atomic update (two requests with the same code: one wins). The secret
+ * is decrypted from the account; one that cannot be decrypted accepts no code.
  */
-export async function claimTotpCode(userId: unknown, secret: string | undefined | null, code: string, nowMs = Date.now()): Promise<boolean> {
-  const step = totpStep(secret, code, nowMs);
+export async function claimTotpCode(ctx: Pick<Ctx, 'config'>, user: { _id: unknown; totp?: { secret?: string | null } | null }, code: string, nowMs = Date.now()): Promise<boolean> {
+  const step = totpStep(openTotpSecret(ctx.config, user), code, nowMs);
   if (step === null) return false;
   const res = await User.updateOne(
-    { _id: userId, $or: [{ 'totp.lastUsedStep': null }, { 'totp.lastUsedStep': { $lt: step } }] },
+    { _id: user._id, $or: [{ 'totp.lastUsedStep': null }, { 'totp.lastUsedStep': { $lt: step } }] },
     { $set: { 'totp.lastUsedStep': step } },
   );
   return res.modifiedCount === 1;

@@ -2,20 +2,27 @@
 // regenerates it), and what the accounts pages keep in the session is declared here.
 import type { Request } from 'express';
 import type { UserDoc } from '../../models/user.ts';
+import { dropAnonymousCsrf } from '../http/visitor-state.ts';
 
 declare module 'express-session' {
   interface SessionData {
-    /** TOTP secret being enrolled: saved on the account only once a code from it is confirmed. */
+    /** TOTP secret being enrolled, encrypted (server/accounts/totp-secret.ts): saved on the account only once a code from it is confirmed. */
     pendingTotpSecret?: string;
     /** Last request time by the app clock (idle timeout checked with the injectable clock). */
     lastSeenAt?: number;
   }
 }
 
-/** Signs the user in on a fresh session id. */
+/** Signs the user in on a fresh session id (the first stored session of an anonymous visitor). */
 export function logIn(req: Request, user: UserDoc): Promise<void> {
   return new Promise((resolve, reject) => {
-    req.login(user as Express.User, (err?: unknown) => (err ? reject(err) : resolve()));
+    req.login(user as Express.User, (err?: unknown) => {
+      if (err) reject(err);
+      else {
+        dropAnonymousCsrf(req);
+        resolve();
+      }
+    });
   });
 }
 

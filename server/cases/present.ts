@@ -3,6 +3,7 @@
 import type { TFunction } from 'i18next';
 import type { UserDoc } from '../../models/user.ts';
 import { checklistForCase } from '../documents/presenter.ts';
+import type { CaseAccessFacts } from '../policies/case.ts';
 import { Case } from '../../models/case.ts';
 import { User } from '../../models/user.ts';
 import { sameId } from '../policies/index.ts';
@@ -177,7 +178,7 @@ export function messagesView(messages: Array<{ at: Date; author: unknown; fromAp
 }
 
 /** The documents checklist view (documents feature), rendered by its partial on both case pages. */
-export async function documentsChecklist(caseDoc: unknown, call: unknown, viewer: UserDoc): Promise<unknown> {
+export async function documentsChecklist(caseDoc: unknown, call: unknown, viewer: UserDoc, facts: CaseAccessFacts = {}): Promise<unknown> {
   if (!call) return undefined;
-  return checklistForCase(caseDoc as never, call as never, viewer);
+  return checklistForCase(caseDoc as never, call as never, viewer, { facts });
 }

@@ -8,6 +8,7 @@ import { Call } from '../../models/call.ts';
 import { User, type UserDoc } from '../../models/user.ts';
 import { STAGES, SUPPORT_KINDS, TRACKS } from '../../models/constants.ts';
 import { caseScopeFilter } from '../policies/case.ts';
+import { caseScopeFor } from './access.ts';
 import { documentFlags } from '../documents/index.ts';
 import { ACTIVE_SUPPORT, supportOverdue } from './support.ts';
 
@@ -60,8 +61,9 @@ export function parseQueueQuery(q: Record<string, unknown>): QueueQuery {
   };
 }
 
-export function queueFilter(user: UserDoc, q: QueueQuery, now: Date): Record<string, unknown> {
-  const and: Record<string, unknown>[] = [caseScopeFilter(user)];
+/** `scope` is the user's case scope (server/cases/access.ts caseScopeFor); without it, the policy's filter without scored cases. */
+export function queueFilter(user: UserDoc, q: QueueQuery, now: Date, scope: Record<string, unknown> = caseScopeFilter(user)): Record<string, unknown> {
+  const and: Record<string, unknown>[] = [scope];
   and.push({ stage: q.stage ?? { $in: QUEUE_STAGES } });
   if (q.call) and.push({ call: new Types.ObjectId(q.call) });
   if (q.track) and.push({ track: q.track });
@@ -149,7 +151,7 @@ interface LeanRow {
 }
 
 export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date): Promise<QueuePage> {
-  const filter = queueFilter(user, q, now);
+  const filter = queueFilter(user, q, now, await caseScopeFor(user));
   const total = await Case.countDocuments(filter);
   const pages = Math.max(1, Math.ceil(total / q.size));
   const page = Math.min(q.page, pages);

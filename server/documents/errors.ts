@@ -12,6 +12,10 @@ export class UploadError extends AppError {
 }
 
 export const refused = {
+  noExtension: (name: string, allowed: string) => new UploadError(415, 'no_extension', 'documents.errors.noExtension', { name, allowed }),
+  badExtension: (name: string, allowed: string) => new UploadError(415, 'extension_not_allowed', 'documents.errors.badExtension', { name, allowed }),
+  extensionMismatch: (name: string, named: string, actual: string, allowed: string) =>
+    new UploadError(415, 'extension_mismatch', 'documents.errors.extensionMismatch', { name, named, actual, allowed }),
   badType: (name: string) => new UploadError(415, 'unsupported_type', 'documents.errors.badType', { name }),
   disguised: (name: string) => new UploadError(415, 'disguised_file', 'documents.errors.disguised', { name }),
   empty: (name: string) => new UploadError(422, 'empty_file', 'documents.errors.empty', { name }),

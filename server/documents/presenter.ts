@@ -5,8 +5,9 @@ import type { Types } from 'mongoose';
 import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
 import type { UserDoc } from '../../models/user.ts';
 import { canDownloadDocument, canSeeDocumentVersions, canUploadDocument, canVerifyDocument } from '../policies/document.ts';
+import type { CaseAccessFacts } from '../policies/case.ts';
 import { DATE_RULES, isExpiredLike, validityOf, validUntil, type Validity, type ValidityCase } from './validity.ts';
-import { maxBytesFor, phaseOpen } from './rules.ts';
+import { ACCEPT_ATTRIBUTE, ALLOWED_TYPES_TEXT, maxBytesFor, phaseOpen } from './rules.ts';
 
 export { phaseOpen };
 
@@ -64,6 +65,10 @@ export interface ChecklistView {
   counts: { missing: number; rejected: number; expired: number; expiring: number; accepted: number; total: number };
   /** Accept attribute for file inputs (types allowed by magic bytes, as a hint to the browser). */
   accept: string;
+  /** The allowed types as people read them, e.g. "PDF (.pdf), JPEG (.jpg, .jpeg), PNG (.png)". */
+  allowedTypes: string;
+  /** What was typed beside the files (dates), kept when the form comes back with an error. */
+  values?: Record<string, string>;
 }
 
 export interface PresentedCase extends ValidityCase {
@@ -113,13 +118,18 @@ function stateOf(current: DocumentView[]): ItemState {
   return 'accepted';
 }
 
-export async function checklistForCase(caseDoc: PresentedCase, call: PresentedCall, viewer: UserDoc, opts: { now?: Date; defaultMaxBytes?: number } = {}): Promise<ChecklistView> {
+export async function checklistForCase(
+  caseDoc: PresentedCase,
+  call: PresentedCall,
+  viewer: UserDoc,
+  opts: { now?: Date; defaultMaxBytes?: number; facts?: CaseAccessFacts } = {},
+): Promise<ChecklistView> {
   const now = opts.now ?? new Date();
   const caseId = String(caseDoc._id);
-  const mayDownload = canDownloadDocument(viewer, caseDoc);
+  const mayDownload = canDownloadDocument(viewer, caseDoc, opts.facts);
   const mayUpload = canUploadDocument(viewer, caseDoc);
   const mayVerify = canVerifyDocument(viewer, caseDoc);
-  const staffView = canSeeDocumentVersions(viewer, caseDoc);
+  const staffView = canSeeDocumentVersions(viewer, caseDoc, opts.facts);
   const all: DocumentDoc[] = mayDownload ? await CaseDocument.find({ case: caseDoc._id as Types.ObjectId }).sort({ type: 1, slot: 1, version: -1 }) : [];
 
   // The highest version of each slot is its current file (see currentDocuments in index.ts).
@@ -179,6 +189,7 @@ export async function checklistForCase(caseDoc: PresentedCase, call: PresentedCa
       accepted: count('accepted'),
       total: items.length,
     },
-    accept: 'application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png',
+    accept: ACCEPT_ATTRIBUTE,
+    allowedTypes: ALLOWED_TYPES_TEXT,
   };
 }

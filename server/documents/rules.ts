@@ -1,6 +1,36 @@
 // Upload limits shared by the upload route, the storage engine and the checklist view.
-export const ALLOWED_MIME = ['application/pdf', 'image/jpeg', 'image/png'] as const;
-export type AllowedMime = (typeof ALLOWED_MIME)[number];
+import path from 'node:path';
+
+/**
+ * The file types a checklist takes: the type sniffed from the first bytes, and the file-name
+ * extensions that may go with it. A file is taken only when both agree (name AND content).
+ */
+export const ALLOWED_TYPES = [
+  { mime: 'application/pdf', label: 'PDF', extensions: ['.pdf'] },
+  { mime: 'image/jpeg', label: 'JPEG', extensions: ['.jpg', '.jpeg'] },
+  { mime: 'image/png', label: 'PNG', extensions: ['.png'] },
+] as const;
+export const ALLOWED_MIME = ALLOWED_TYPES.map((t) => t.mime);
+export type AllowedMime = (typeof ALLOWED_TYPES)[number]['mime'];
+
+/** The file input's accept attribute (types and extensions). */
+export const ACCEPT_ATTRIBUTE = [...ALLOWED_TYPES.map((t) => t.mime), ...ALLOWED_TYPES.flatMap((t) => t.extensions)].join(',');
+
+/** "PDF (.pdf), JPEG (.jpg, .jpeg), PNG (.png)": named in refusals so the person knows what to send. */
+export const ALLOWED_TYPES_TEXT = ALLOWED_TYPES.map((t) => `${t.label} (${t.extensions.join(', ')})`).join(', ');
+
+/** The lower-cased extension of a file name ('' when there is none, as in "passport" or ".pdf"). */
+export function extensionOf(name: string): string {
+  return path.extname(name).toLowerCase();
+}
+
+export function typeForExtension(ext: string): (typeof ALLOWED_TYPES)[number] | undefined {
+  return ALLOWED_TYPES.find((t) => (t.extensions as readonly string[]).includes(ext));
+}
+
+export function typeForMime(mime: string): (typeof ALLOWED_TYPES)[number] | undefined {
+  return ALLOWED_TYPES.find((t) => t.mime === mime);
+}
 
 /** Files per request, text fields per request, and the size of one text field. */
 export const MAX_FILES = 10;

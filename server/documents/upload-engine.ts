@@ -1,17 +1,22 @@
 // A Multer storage engine that streams each file to a temporary name while hashing it (SHA-256),
 // counting its size against the limit of its checklist item, and sniffing its first bytes: only
-// PDF, JPEG and PNG by magic bytes, whatever the name or the client's MIME type say. A refused or
-// interrupted file is deleted here; nothing is kept in memory beyond the first 4100 bytes.
+// PDF, JPEG and PNG by magic bytes, whatever the client's MIME type says, and only under a name
+// whose extension is on the allow-list and agrees with the sniffed type. A refused or interrupted
+// file is deleted here; nothing is kept in memory beyond the first 4100 bytes.
+//
+// A name refused for its extension does not end the request at once: the part is read to its end
+// (within the size limit) and comes back marked `refusal`, so the rest of the form (dates typed
+// beside the file) is parsed and the page that names the allowed types can keep what was typed.
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import type { Request } from 'express';
 import type multer from 'multer';
 import { fileTypeFromBuffer } from 'file-type';
-import { ALLOWED_MIME, type AllowedMime } from './rules.ts';
+import { ALLOWED_MIME, ALLOWED_TYPES_TEXT, extensionOf, typeForExtension, typeForMime, type AllowedMime } from './rules.ts';
 import { refused, UploadError } from './errors.ts';
 
 const SNIFF_BYTES = 4100;
@@ -27,6 +32,24 @@ export interface TempFile {
   size: number;
   sha256: string;
   mimeType: AllowedMime;
+  /** Set when the file was refused for its name (no file kept: path is ''). */
+  refusal?: UploadError;
+}
+
+/** Refuses a name without an extension, or with one not on the allow-list (before reading any byte). */
+export function extensionRefusal(name: string): UploadError | undefined {
+  const ext = extensionOf(name);
+  if (!ext || ext === '.') return refused.noExtension(name, ALLOWED_TYPES_TEXT);
+  if (!typeForExtension(ext)) return refused.badExtension(name, ALLOWED_TYPES_TEXT);
+  return undefined;
+}
+
+/** Refuses a name whose extension says another type than the bytes do (a PDF named passport.jpg). */
+export function mismatchRefusal(name: string, mime: AllowedMime): UploadError | undefined {
+  const named = typeForExtension(extensionOf(name));
+  const actual = typeForMime(mime);
+  if (named && actual && named.mime !== actual.mime) return refused.extensionMismatch(name, named.label, actual.label, ALLOWED_TYPES_TEXT);
+  return undefined;
 }
 
 /** Returns the byte limit for a file field, or throws an UploadError for an unknown field. */
@@ -76,6 +99,10 @@ function track(req: Request, work: Promise<unknown>): void {
   void work.finally(() => p.cleanups.delete(work)).catch(() => undefined);
 }
 
+function refusedFile(fieldname: string, name: string, refusal: UploadError): TempFile {
+  return { fieldname, displayName: name, path: '', size: 0, sha256: '', mimeType: 'application/pdf', refusal };
+}
+
 export class SniffingTempStorage implements multer.StorageEngine {
   constructor(
     private readonly tempDir: string,
@@ -97,6 +124,12 @@ export class SniffingTempStorage implements multer.StorageEngine {
       if (hasPath(raw)) throw refused.pathInName(displayName(raw));
       const name = displayName(raw);
       const limit = this.limitFor(file.fieldname);
+      const badName = extensionRefusal(name);
+      if (badName) {
+        stream.resume();
+        await finished(stream);
+        return refusedFile(file.fieldname, name, badName);
+      }
       await mkdir(this.tempDir, { recursive: true });
       const tempPath = path.join(this.tempDir, `${randomBytes(16).toString('hex')}.part`);
       const hash = createHash('sha256');
@@ -104,11 +137,13 @@ export class SniffingTempStorage implements multer.StorageEngine {
       let head: Buffer[] = [];
       let headLen = 0;
       let mime: AllowedMime | undefined;
+      let mismatch: UploadError | undefined;
 
       const check = async (buf: Buffer) => {
         const r = await sniff(buf);
         if ('refusal' in r) throw r.refusal === 'badType' ? refused.badType(name) : refused.disguised(name);
         mime = r.mime;
+        mismatch = mismatchRefusal(name, r.mime);
       };
       const inspector = new Transform({
         transform(chunk: Buffer, _enc, done) {
@@ -149,6 +184,10 @@ export class SniffingTempStorage implements multer.StorageEngine {
       } catch (err) {
         await rm(tempPath, { force: true });
         throw err;
+      }
+      if (mismatch) {
+        await rm(tempPath, { force: true });
+        return refusedFile(file.fieldname, name, mismatch);
       }
       return { fieldname: file.fieldname, displayName: name, path: tempPath, size, sha256: hash.digest('hex'), mimeType: mime! };
     } catch (err) {

@@ -159,6 +159,9 @@ export async function commitUploads(ctx: AppContext, storage: DocumentStorage, i
   const created: Array<{ doc: DocumentDoc; key: string; stored: boolean }> = [];
   try {
     if (!canUploadDocument(input.user, input.caseDoc)) throw new ForbiddenError();
+    // A file refused for its name (upload-engine.ts) refuses the whole request, like any other file.
+    const refusedFile = input.files.find((f) => f.refusal);
+    if (refusedFile?.refusal) throw refusedFile.refusal;
     const plans = await planUploads(input, now, t);
     for (const p of plans) await scanOrRefuse(ctx.config.upload.clamdscanPath, p.file.path, p.file.displayName);
 
@@ -177,7 +180,7 @@ export async function commitUploads(ctx: AppContext, storage: DocumentStorage, i
     }
     throw err;
   } finally {
-    await Promise.all(input.files.map((f) => rm(f.path, { force: true })));
+    await Promise.all(input.files.filter((f) => f.path).map((f) => rm(f.path, { force: true })));
   }
 
   for (const { doc } of created) {

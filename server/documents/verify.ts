@@ -12,20 +12,25 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { canVerifyDocument, canDownloadDocument } from '../policies/document.ts';
 import { recordAudit } from '../audit/index.ts';
 import { queueDocumentEmail } from './email.ts';
+import { mayViewCase } from '../cases/access.ts';
 
 export const verifySchema = z.discriminatedUnion('decision', [
   z.object({ decision: z.literal('accept'), reason: z.string().optional() }),
   z.object({ decision: z.literal('reject'), reason: z.string().trim().min(1, 'documents.errors.reasonRequired').max(2000) }),
 ]);
 
-/** The document and its case, if `user` may see them; NotFound otherwise (ids reveal nothing). */
+/**
+ * The document and its case, if `user` may see them (the case policy, server/cases/access.ts);
+ * NotFound otherwise, exactly as for a document that does not exist (ids reveal nothing).
+ */
 export async function loadDocumentForUser(id: string, user: UserDoc | undefined): Promise<{ doc: DocumentDoc; caseDoc: CaseDoc }> {
   if (!Types.ObjectId.isValid(id) || !/^[a-f0-9]{24}$/i.test(id)) throw new NotFoundError();
   const doc = await CaseDocument.findById(id);
   if (!doc) throw new NotFoundError();
   const caseDoc = await Case.findById(doc.case);
   if (!caseDoc) throw new NotFoundError();
-  if (!canDownloadDocument(user, caseDoc)) throw new ForbiddenError();
+  const { ok, facts } = await mayViewCase(user, caseDoc);
+  if (!ok || !canDownloadDocument(user, caseDoc, facts)) throw new NotFoundError();
   return { doc, caseDoc };
 }
 

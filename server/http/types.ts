@@ -9,7 +9,8 @@ declare module 'express-session' {
     pendingSecondFactor?: { userId: string; epoch: number; at: number };
     /** Flash message shown once on the next page (an i18n key and its params). */
     flash?: { kind: 'success' | 'error' | 'info'; key: string; params?: Record<string, unknown> };
-    locale?: Locale;
+    /** The CSRF secret of a stored session (csrf-sync); anonymous visitors keep theirs in a signed cookie. */
+    csrfToken?: string | null;
   }
 }
 

@@ -1,5 +1,15 @@
-// Who may see and act on a case (DESIGN.md §8): the applicant their own; HR officers and leaders
-// only their institute's; panel members only cases of calls they sit on; administrators all.
+// Who may see and act on a case (DESIGN.md §8): the applicant their own; HR officers their
+// institute's; leaders only what their institute's calls shortlist; panel members only what is
+// before the panel of the calls they sit on; administrators all. Anything else is "not found".
+//
+// "What the calls shortlist", for a leader (and an external panel member): the cases of a call they
+// evaluate (their institute's, or one whose panel they sit on) that have reached the panel, i.e.
+// `evaluation` and the main line after it (`shortlisted`, `offer`, `onboarding`, `arrived`,
+// `closed`), plus any case they scored themselves (so a case they scored stays theirs to see when it
+// is later rejected, withdrawn or put on hold). `evaluation` is included because the leader scores
+// and shortlists from there (server/workflow/transitions.ts: `shortlist` is a leader's action from
+// `evaluation`). Cases before the panel (submitted, screening, awaiting the applicant), and cases
+// rejected, withdrawn or held before it, are the HR officers' and stay hidden from leaders.
 import { sameId } from './index.ts';
 
 export interface PolicyUser {
@@ -13,21 +23,44 @@ export interface PolicyCase {
   applicant: unknown;
   institute: unknown;
   call: unknown;
+  stage?: string | null;
 }
 
-export function canViewCase(user: PolicyUser | undefined, c: PolicyCase): boolean {
+/** What the policy needs to know beyond the case itself (looked up by server/cases/access.ts). */
+export interface CaseAccessFacts {
+  /** The viewer submitted a scorecard for this case. */
+  scored?: boolean;
+}
+
+/** Stages in which a case is before its call's panel and leaders (the ranked shortlist). */
+export const PANEL_STAGES = ['evaluation', 'shortlisted', 'offer', 'onboarding', 'arrived', 'closed'] as const;
+
+function beforeThePanel(user: PolicyUser, c: PolicyCase, facts: CaseAccessFacts): boolean {
+  return (PANEL_STAGES as readonly string[]).includes(String(c.stage ?? '')) || facts.scored === true;
+}
+
+export function canViewCase(user: PolicyUser | undefined, c: PolicyCase, facts: CaseAccessFacts = {}): boolean {
   if (!user) return false;
   switch (user.role) {
     case 'applicant':
       return sameId(user._id, c.applicant);
     case 'hr_officer':
+      // Their institute's caseload; on another institute's panel, only what is before the panel.
+      return sameId(user.institute, c.institute) || (isPanelMember(user, c) && beforeThePanel(user, c, facts));
     case 'leader':
-      return sameId(user.institute, c.institute) || isPanelMember(user, c);
+      return (sameId(user.institute, c.institute) || isPanelMember(user, c)) && beforeThePanel(user, c, facts);
     case 'admin':
       return true;
     default:
       return false;
   }
+}
+
+/** Could this user see the case if they had scored it? (Only then is it worth looking the scorecard up.) */
+export function mayHaveScored(user: PolicyUser | undefined, c: PolicyCase): boolean {
+  if (!user) return false;
+  if (user.role === 'leader') return sameId(user.institute, c.institute) || isPanelMember(user, c);
+  return user.role === 'hr_officer' && isPanelMember(user, c);
 }
 
 /** Staff work on a case (notes, assignment, transitions): HR of the case's institute. */
@@ -39,18 +72,23 @@ export function canDecideCase(user: PolicyUser | undefined, c: PolicyCase): bool
   return !!user && user.role === 'leader' && sameId(user.institute, c.institute);
 }
 
-export function isPanelMember(user: PolicyUser | undefined, c: PolicyCase): boolean {
+export function isPanelMember(user: PolicyUser | undefined, c: Pick<PolicyCase, 'call'>): boolean {
   return !!user && Array.isArray(user.panelCalls) && user.panelCalls.some((id) => sameId(id, c.call));
 }
 
-/** A Mongo filter limiting a staff query to what the user may see (never widens). */
-export function caseScopeFilter(user: PolicyUser): Record<string, unknown> {
+/**
+ * A Mongo filter limiting a query to the cases the user may see (never widens): the same rule as
+ * canViewCase. `scoredCaseIds` are the cases the user submitted a scorecard for.
+ */
+export function caseScopeFilter(user: PolicyUser, scoredCaseIds: readonly unknown[] = []): Record<string, unknown> {
+  const panel = { $or: [{ stage: { $in: [...PANEL_STAGES] } }, { _id: { $in: [...scoredCaseIds] } }] };
   switch (user.role) {
     case 'applicant':
       return { applicant: user._id };
     case 'hr_officer':
+      return { $or: [{ institute: user.institute ?? null }, { $and: [{ call: { $in: user.panelCalls ?? [] } }, panel] }] };
     case 'leader':
-      return { $or: [{ institute: user.institute ?? null }, { call: { $in: user.panelCalls ?? [] } }] };
+      return { $and: [{ $or: [{ institute: user.institute ?? null }, { call: { $in: user.panelCalls ?? [] } }] }, panel] };
     case 'admin':
       return {};
     default:

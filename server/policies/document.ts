@@ -1,5 +1,5 @@
 // Who may upload, verify and download case documents (fails closed, like server/policies/case.ts).
-import { canViewCase, canWorkCase, type PolicyCase, type PolicyUser } from './case.ts';
+import { canViewCase, canWorkCase, type CaseAccessFacts, type PolicyCase, type PolicyUser } from './case.ts';
 import { sameId } from './index.ts';
 
 const CLOSED = ['closed', 'rejected', 'withdrawn'];
@@ -19,14 +19,15 @@ export function canVerifyDocument(user: PolicyUser | undefined, c: PolicyCase): 
 }
 
 /**
- * The applicant for their own case, staff of the case's institute, the call's panel members
- * (they evaluate the CV and publications) and administrators: exactly who may view the case.
+ * Exactly who may view the case (server/policies/case.ts): the applicant for their own case, HR of
+ * the case's institute, leaders and panel members once it is before the panel (they evaluate the CV
+ * and publications) or when they scored it, and administrators.
  */
-export function canDownloadDocument(user: PolicyUser | undefined, c: PolicyCase): boolean {
-  return canViewCase(user, c);
+export function canDownloadDocument(user: PolicyUser | undefined, c: PolicyCase, facts: CaseAccessFacts = {}): boolean {
+  return canViewCase(user, c, facts);
 }
 
 /** Earlier versions are for staff; the applicant sees what is current. */
-export function canSeeDocumentVersions(user: PolicyUser | undefined, c: PolicyCase): boolean {
-  return !!user && user.role !== 'applicant' && canViewCase(user, c);
+export function canSeeDocumentVersions(user: PolicyUser | undefined, c: PolicyCase, facts: CaseAccessFacts = {}): boolean {
+  return !!user && user.role !== 'applicant' && canViewCase(user, c, facts);
 }

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { agent, csrfFrom } from '../support/http.ts';
-import { createUser, signIn, totpCode, TEST_PASSWORD, uniqueEmail } from '../support/factories.ts';
+import { createUser, plainTotpSecret, signIn, totpCode, TEST_PASSWORD, uniqueEmail } from '../support/factories.ts';
 import { User } from '../../models/user.ts';
 import { enableTotp } from '../../server/accounts/service.ts';
 import { isSignedIn, postForm, sessionCookie } from './helpers.ts';
@@ -245,7 +245,9 @@ describe('accounts: sign in, second factor, lockout', function () {
     const now = await a.get('/admin/users').set('Accept', 'text/html');
     expect(now.status).to.equal(200);
     const stored = await User.findById(admin._id).lean();
-    expect(stored?.totp?.secret).to.equal(secret);
+    // Stored encrypted (never the secret itself), and it decrypts to the secret that was enrolled.
+    expect(stored?.totp?.secret).to.be.a('string').and.not.to.include(secret!);
+    expect(plainTotpSecret(stored!)).to.equal(secret);
     expect(stored?.totp?.enabledAt).to.be.instanceOf(Date);
   });
 });

@@ -70,12 +70,15 @@ describe('cases: the case page', () => {
     expectTranslated((await page(vi, `/cases/${withDocs._id}`)).text, 'the case page (vi)');
     expectTranslated((await page(vi, '/cases')).text, 'the queue (vi)');
     expectTranslated((await page(vi, `/cases/${withDocs._id}/request-info`)).text, 'the request form (vi)');
-    // A leader reads the case; leaders have no HR buttons here and cannot write notes.
+    // A leader does not see a case before it reaches the panel (issue 10: 404, as if it did not exist)...
     const l = await signedIn(t, leader);
-    const lr = await page(l, `/cases/${c._id}`);
+    expect((await page(l, `/cases/${c._id}`)).status).to.equal(404);
+    // ...and reads one that has; leaders have no HR buttons here and cannot write notes.
+    const shortlisted = await createCase({ applicant, call, stage: 'shortlisted' });
+    const lr = await page(l, `/cases/${shortlisted._id}`);
     expect(lr.status).to.equal(200);
-    expect(lr.text).not.to.include('/actions/start_screening"');
-    expect(lr.text).not.to.include(`action="/cases/${c._id}/notes"`);
+    expect(lr.text).not.to.include('/actions/put_on_hold"');
+    expect(lr.text).not.to.include(`action="/cases/${shortlisted._id}/notes"`);
   });
 
   it('lets exactly one of two officers on the same version win: one 303, the other a 409 page saying who did what', async () => {
@@ -119,12 +122,23 @@ describe('cases: the case page', () => {
   it('refuses a wrong role or another institute and changes nothing', async () => {
     const c = await createCase({ applicant, call, stage: 'submitted' });
     const before = await snapshot(c);
-    // A leader may not take HR's step (403).
+    // A leader does not learn that a case before the panel exists (404)...
     const l = await signedIn(t, leader);
-    const lp = await page(l, `/cases/${c._id}`);
-    expect((await post(l, lp.text, `/cases/${c._id}/actions/start_screening`, { version: String(c.version) })).status).to.equal(403);
+    const lp = await page(l, '/cases');
+    expect(lp.text).not.to.include(c.reference);
+    expect((await post(l, lp.text, `/cases/${c._id}/actions/start_screening`, { version: String(c.version) })).status).to.equal(404);
+    // (HR-only forms answer 403 to a leader for any case id, so they tell nothing either.)
     expect((await post(l, lp.text, `/cases/${c._id}/notes`, { note: 'leader note' })).status).to.equal(403);
     expect((await post(l, lp.text, `/cases/${c._id}/assign`, { assignee: String(hr1._id) })).status).to.equal(403);
+    // ...and may not take HR's step on one they can see (403).
+    const held = await createCase({ applicant, call, stage: 'shortlisted' });
+    const heldBefore = await snapshot(held);
+    const hp = await page(l, `/cases/${held._id}`);
+    expect(hp.status).to.equal(200);
+    expect((await post(l, hp.text, `/cases/${held._id}/actions/put_on_hold`, { version: String(held.version), reason: 'x' })).status).to.equal(403);
+    expect((await post(l, hp.text, `/cases/${held._id}/notes`, { note: 'leader note' })).status).to.equal(403);
+    expect((await post(l, hp.text, `/cases/${held._id}/assign`, { assignee: String(hr1._id) })).status).to.equal(403);
+    expect(await snapshot(held)).to.deep.equal(heldBefore);
     // Another institute's officer does not even learn the case exists (404).
     const o = await signedIn(t, otherHr);
     const op = await page(o, '/cases');

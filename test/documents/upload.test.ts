@@ -115,10 +115,14 @@ for (const kind of ['disk', 'gridfs'] as const) {
       expect(audits).to.equal(3);
     });
 
-    it('judges a file by its bytes, not by its name or the type the client claims', async () => {
-      const res = await upload().attach('recommendation_letter', pdf, { filename: 'letter.png', contentType: 'image/png' });
+    it('judges a file by its bytes and its name, never by the type the client claims', async () => {
+      const res = await upload().attach('recommendation_letter', pdf, { filename: 'letter.pdf', contentType: 'image/png' });
       expect(res.status, res.text).to.equal(201);
       expect(res.body.documents[0].mimeType).to.equal('application/pdf');
+      // A name that says another type than the bytes is refused (test/documents/extensions.test.ts).
+      const renamed = await upload().attach('recommendation_letter', pdf, { filename: 'letter.png', contentType: 'image/png' });
+      expect(renamed.status, renamed.text).to.equal(415);
+      expect(renamed.body.error.code).to.equal('extension_mismatch');
     });
 
     describe('refusals: a clear message, and nothing left on disk, in GridFS or in the database', () => {
@@ -246,12 +250,12 @@ for (const kind of ['disk', 'gridfs'] as const) {
         expect(res.status).to.equal(401);
       });
 
-      it('refuses another applicant and HR staff of another institute', async () => {
+      it('refuses another applicant and HR staff of another institute (404: they may not learn it exists)', async () => {
         for (const u of [otherApplicant, otherHr]) {
           const other = agent(t.app);
           await signIn(other, u);
           const res = await other.get(`/documents/${docId}/download`).set('Accept', 'application/json');
-          expect(res.status, u.role).to.equal(403);
+          expect(res.status, u.role).to.equal(404);
           expect(res.body).not.to.be.instanceOf(Buffer);
         }
       });

@@ -13,6 +13,10 @@ import { AuditEvent } from '../../models/audit-event.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import { documentStores } from '../../server/privacy/erase.ts';
 import { storeDocument } from './support.ts';
+import { sealTotpSecret } from '../../server/accounts/totp-secret.ts';
+import { testKeyConfig } from '../support/keys.ts';
+
+let sealedSecret = '';
 
 const NOTE = 'INTERNAL: checked with the referee by phone';
 const STAFF_HISTORY_NOTE = 'Assigned to the senior officer';
@@ -57,8 +61,9 @@ describe('privacy: export my data', function () {
     });
     await storeDocument(t.config, documentStores(t.ctx), caseDoc._id, applicant._id, 'disk');
     await Evaluation.create({ case: caseDoc._id, call: call._id, member: leader._id, recommendation: 'yes', comment: EVAL_COMMENT, submittedAt: at });
-    // Secrets on the applicant's own account must not leave either.
-    await User.updateOne({ _id: applicant._id }, { $set: { 'totp.secret': 'JBSWY3DPEHPK3PXPSECRET', 'totp.enabledAt': at, 'totp.recoveryCodeHashes': ['recovery-hash-1'] } });
+    // Secrets on the applicant's own account must not leave either (stored as the app stores them: encrypted).
+    sealedSecret = sealTotpSecret(testKeyConfig, applicant._id, 'JBSWY3DPEHPK3PXPSECRET');
+    await User.updateOne({ _id: applicant._id }, { $set: { 'totp.secret': sealedSecret, 'totp.enabledAt': at, 'totp.recoveryCodeHashes': ['recovery-hash-1'] } });
   });
   after(async () => {
     await t?.close();
@@ -99,7 +104,7 @@ describe('privacy: export my data', function () {
     expect(c.documents[0].originalName).to.match(/^cv-\d+\.pdf$/);
     expect(c.documents[0]).not.to.have.property('storageKey');
 
-    for (const secret of [NOTE, STAFF_HISTORY_NOTE, EVAL_COMMENT, 'outbox-key-secret-1', 'JBSWY3DPEHPK3PXPSECRET', 'recovery-hash-1', '$argon2']) {
+    for (const secret of [NOTE, STAFF_HISTORY_NOTE, EVAL_COMMENT, 'outbox-key-secret-1', 'JBSWY3DPEHPK3PXPSECRET', sealedSecret, 'recovery-hash-1', '$argon2']) {
       expect(text, secret).not.to.include(secret);
     }
     for (const field of ['passwordHash', 'recoveryCodeHashes', '"secret"', '"notes"', '"outbox"', '"assignee"', '"priority"', '"score"', '"storageKey"', '"evaluations"', '"sessionEpoch"']) {

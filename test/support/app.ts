@@ -12,6 +12,7 @@ import { createApp, type AppContext } from '../../server/app.ts';
 import type { Database } from '../../server/db/index.ts';
 import { testMongoUri } from './mongo.ts';
 import { startTestSmtp, type TestSmtp } from './smtp.ts';
+import { TEST_DATA_ENCRYPTION_KEY } from './keys.ts';
 
 let connecting: Promise<Database> | undefined;
 
@@ -82,6 +83,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       DATA_DIR: 'data/test',
       UPLOAD_DIR: 'data/test/uploads',
+      DATA_ENCRYPTION_KEY: TEST_DATA_ENCRYPTION_KEY,
       ...opts.env,
     },
     opts.config,

@@ -6,6 +6,10 @@ import { Institute, type InstituteDoc } from '../../models/institute.ts';
 import { User, type Role, type UserDoc, STAFF_ROLES } from '../../models/user.ts';
 import { hashPassword } from '../../server/accounts/passwords.ts';
 import { newTotpSecret, totpNow } from '../../server/accounts/totp.ts';
+import { openTotpSecret, sealTotpSecret } from '../../server/accounts/totp-secret.ts';
+import { isSealed } from '../../server/crypto/secrets.ts';
+import { Types } from 'mongoose';
+import { testKeyConfig } from './keys.ts';
 import { csrfFrom, type Agent } from './http.ts';
 
 export const TEST_PASSWORD = 'Test-password for factories 2024';
@@ -55,7 +59,10 @@ export async function createUser(opts: CreateUserOptions = {}): Promise<UserDoc>
   let institute = opts.institute;
   if (!institute && (role === 'hr_officer' || role === 'leader')) institute = (await createInstitute())._id;
   const now = new Date();
+  // Stored as the app stores it: encrypted with the test apps' key, bound to the account's id.
+  const _id = new Types.ObjectId();
   const user = await User.create({
+    _id,
     email: (opts.email ?? uniqueEmail(role.replace('_', '-'))).toLowerCase(),
     name: opts.name ?? `Test ${role} ${seq}`,
     role,
@@ -66,17 +73,25 @@ export async function createUser(opts: CreateUserOptions = {}): Promise<UserDoc>
     passwordHash: opts.password ? await hashPassword(opts.password) : await testPasswordHash(),
     emailVerifiedAt: opts.verified === false ? undefined : now,
     disabledAt: opts.disabled ? now : undefined,
-    totp: staff && opts.totp !== false ? { secret: newTotpSecret(), enabledAt: now, recoveryCodeHashes: [] } : { recoveryCodeHashes: [] },
+    totp: staff && opts.totp !== false ? { secret: sealTotpSecret(testKeyConfig, _id, newTotpSecret()), enabledAt: now, recoveryCodeHashes: [] } : { recoveryCodeHashes: [] },
     consents: role === 'applicant' ? [{ purpose: 'recruitment', granted: true, at: now }] : [],
   } as never);
   return user as unknown as UserDoc;
 }
 
+/** The plain TOTP secret of a user document (decrypted with the test key), or a plain secret given as such. */
+export function plainTotpSecret(user: { _id?: unknown; totp?: { secret?: string | null } | null }): string {
+  const stored = user.totp?.secret;
+  if (!stored) throw new Error('this user has no TOTP secret');
+  if (!isSealed(stored)) return stored; // e.g. a secret read off the enrolment page
+  const plain = openTotpSecret(testKeyConfig, { _id: user._id, totp: { secret: stored } });
+  if (!plain) throw new Error('the stored TOTP secret does not decrypt with the test key');
+  return plain;
+}
+
 /** The current TOTP code of a staff user (the secret is read from the document given). */
-export function totpCode(user: { totp?: { secret?: string | null } | null }): string {
-  const secret = user.totp?.secret;
-  if (!secret) throw new Error('this user has no TOTP secret');
-  return totpNow(secret);
+export function totpCode(user: { _id?: unknown; totp?: { secret?: string | null } | null }): string {
+  return totpNow(plainTotpSecret(user));
 }
 
 /**

@@ -1,0 +1,44 @@
+// Loads a case for a user through the case policy (server/policies/case.ts), looking up what the
+// policy needs beyond the case (did this user score it?). Every route that opens a case, its
+// documents or its evaluations for staff goes through here: a case the user may not see is
+// "not found", exactly like a case that does not exist.
+import { Types } from 'mongoose';
+import { Case, type CaseDoc } from '../../models/case.ts';
+import { Evaluation } from '../../models/evaluation.ts';
+import { NotFoundError } from '../errors.ts';
+import { canViewCase, caseScopeFilter, mayHaveScored, type CaseAccessFacts, type PolicyCase, type PolicyUser } from '../policies/case.ts';
+
+export interface CaseAccess {
+  caseDoc: CaseDoc;
+  facts: CaseAccessFacts;
+}
+
+/** The facts about this viewer and case that the policy may need (a lookup only when they can matter). */
+export async function accessFacts(user: PolicyUser | undefined, c: PolicyCase & { _id: unknown }): Promise<CaseAccessFacts> {
+  if (!user || canViewCase(user, c) || !mayHaveScored(user, c)) return {};
+  return { scored: !!(await Evaluation.exists({ case: c._id as Types.ObjectId, member: user._id as Types.ObjectId })) };
+}
+
+/** May this user see this (already loaded) case? */
+export async function mayViewCase(user: PolicyUser | undefined, c: PolicyCase & { _id: unknown }): Promise<{ ok: boolean; facts: CaseAccessFacts }> {
+  const facts = await accessFacts(user, c);
+  return { ok: canViewCase(user, c, facts), facts };
+}
+
+/** The case if it exists and the user may see it; NotFoundError otherwise. Staff never see drafts. */
+export async function findCaseFor(user: PolicyUser | undefined, id: unknown, extra: Record<string, unknown> = {}): Promise<CaseAccess> {
+  const key = id instanceof Types.ObjectId ? id : typeof id === 'string' && /^[a-f0-9]{24}$/i.test(id) ? new Types.ObjectId(id) : undefined;
+  if (!key) throw new NotFoundError();
+  const caseDoc = await Case.findOne({ _id: key, ...extra });
+  if (!caseDoc) throw new NotFoundError();
+  if (user && user.role !== 'applicant' && caseDoc.stage === 'draft') throw new NotFoundError();
+  const { ok, facts } = await mayViewCase(user, caseDoc);
+  if (!ok) throw new NotFoundError();
+  return { caseDoc, facts };
+}
+
+/** The Mongo filter of the cases this user may see (for lists). */
+export async function caseScopeFor(user: PolicyUser): Promise<Record<string, unknown>> {
+  const scored = user.role === 'leader' || (user.role === 'hr_officer' && (user.panelCalls?.length ?? 0) > 0) ? await Evaluation.distinct('case', { member: user._id as Types.ObjectId }) : [];
+  return caseScopeFilter(user, scored);
+}
