@@ -11,6 +11,8 @@ import { CaseDocument } from '../../models/document.ts';
 import { DiskStorage, createStorage, sweepUploads, uploadTempDir, type SweepResult } from './storage.ts';
 
 export const GRIDFS_GRACE_MS = 15 * 60_000;
+/** File times come from the kernel's coarse clock, a few ms behind Date.now(): keep a margin. */
+const CLOCK_MARGIN_MS = 1000;
 
 /** Which of `keys` a document record of that store names. */
 export async function referencedKeys(kind: 'disk' | 'gridfs', keys: string[]): Promise<Set<string>> {
@@ -30,7 +32,8 @@ export function uploadSweepService(ctx: AppContext): BackgroundService {
   return {
     name: 'upload-sweep',
     start() {
-      const startedAt = new Date();
+      // A process that crashed did so before this one began loading, seconds ago.
+      const startedAt = new Date(Date.now() - CLOCK_MARGIN_MS);
       running = sweepOnStart(ctx, startedAt).then(
         (r) => ctx.logger.info({ sweep: r }, 'upload storage swept'),
         (err: unknown) => ctx.logger.error({ err }, 'upload storage sweep failed'),

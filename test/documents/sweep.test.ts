@@ -38,8 +38,10 @@ describe('documents: start-up sweep of uploads left by a crash', function () {
     const store = new DiskStorage(path.join(dir, 'store'));
     const tempDir = path.join(dir, 'store', '.tmp');
     await mkdir(tempDir, { recursive: true });
+    // File times are set explicitly: the kernel stamps them with a coarse clock, a few ms behind.
     const cutOff = new Date();
     const old = new Date(cutOff.getTime() - 60_000);
+    const recent = new Date(cutOff.getTime() + 60_000);
     const put = async (key: string, mtime?: Date) => {
       const tmp = path.join(tempDir, `${key}.part`);
       await writeFile(tmp, PDF);
@@ -50,10 +52,11 @@ describe('documents: start-up sweep of uploads left by a crash', function () {
     await put(recorded, old);
     await record('disk', recorded);
     await put(orphan, old);
-    await put(fresh); // written after the cut-off: an upload in progress may be about to record it
+    await put(fresh, recent); // written after the cut-off: an upload in progress may be about to record it
     await writeFile(path.join(tempDir, 'left.part'), 'half an upload');
     await utimes(path.join(tempDir, 'left.part'), old, old);
     await writeFile(path.join(tempDir, 'live.part'), 'an upload in progress');
+    await utimes(path.join(tempDir, 'live.part'), recent, recent);
 
     const r = await sweepUploads(store, { before: cutOff, referenced: referencedKeys, tempDir });
     expect(r).to.deep.equal({ tempFiles: 1, storedFiles: 1, chunks: 0 });
