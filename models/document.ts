@@ -35,6 +35,8 @@ const documentSchema = new Schema(
 documentSchema.index({ case: 1, type: 1, slot: 1, version: -1 }, { unique: true });
 documentSchema.index({ case: 1, current: 1 });
 documentSchema.index({ expiresAt: 1 }, { sparse: true });
+// The start-up sweep asks which stored keys have a record (server/documents/sweep.ts).
+documentSchema.index({ storageKey: 1 });
 
 export type DocumentFields = InferSchemaType<typeof documentSchema>;
 export type DocumentDoc = HydratedDocument<DocumentFields>;

@@ -1,12 +1,14 @@
 // Seeds the benchmark database: 100,000 cases across 5 institutes and 50 calls, with one call of
 // 2,000 cases in evaluation scored by a 3-member panel (6,000 evaluations), plus the accounts the
-// benchmark signs in with (written to DATA_DIR/bench-accounts.json with their TOTP secrets).
+// benchmarks sign in with (written to DATA_DIR/bench-accounts.json with their TOTP secrets): a
+// leader and an administrator (bench/dashboard.ts), and for bench/load.ts 25 HR officers (5 per
+// institute) and 25 applicants, each the owner of one case in screening (part of the 100,000).
 //
 //   DATA_DIR=data/bench node --import tsx scripts/seed-bench.ts [--cases 100000] [--reset]
 //
 // Uses the same database as `npm start`: MONGODB_URI, else the embedded database under DATA_DIR
 // (stop any app using it first). Documents are written with insertMany in batches of 2,000.
-// Applicants are referenced by id only (no 100,000 user accounts): nothing benchmarked reads them.
+// Other applicants are referenced by id only (no 100,000 user accounts): nothing benchmarked reads them.
 import { parseArgs } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -34,9 +36,16 @@ export interface BenchAccounts {
   password: string;
   leader: { email: string; totpSecret: string };
   admin: { email: string; totpSecret: string };
+  /** HR officers for the load benchmark, 5 per institute. */
+  officers: Array<{ email: string; totpSecret: string }>;
+  /** Applicants for the load benchmark, each with one case in screening. */
+  applicants: Array<{ email: string; caseId: string }>;
   bigCallId: string;
   cases: number;
 }
+
+const LOAD_OFFICERS_PER_INSTITUTE = 5;
+const LOAD_APPLICANTS = 25;
 
 const DAY = 86_400_000;
 const INSTITUTES = 5;
@@ -195,6 +204,15 @@ export async function seedBench(opts: { cases: number; log?: (s: string) => void
     ...institutes.slice(1).map((inst, i) => staff(`bench-leader-${i + 1}@bench.test`, `Bench Leader ${i + 1}`, 'leader', inst._id)),
     ...institutes.map((inst, i) => staff(`bench-hr-${i}@bench.test`, `Bench HR ${i}`, 'hr_officer', inst._id)),
   ]);
+  const officerDocs = institutes.flatMap((inst, i) =>
+    Array.from({ length: LOAD_OFFICERS_PER_INSTITUTE }, (_, j) => staff(`bench-officer-${i}-${j}@bench.test`, `Bench Officer ${i}-${j}`, 'hr_officer', inst._id)),
+  );
+  await User.insertMany(officerDocs);
+  const applicantDocs = Array.from({ length: LOAD_APPLICANTS }, (_, i) => ({
+    email: `bench-applicant-${i}@bench.test`, name: `Bench Applicant ${i}`, role: 'applicant', locale: 'en', passwordHash: hash, emailVerifiedAt: now,
+    consents: [{ purpose: 'recruitment', granted: true, at: now }],
+  }));
+  const applicantUsers = await User.insertMany(applicantDocs);
   const panel = users.slice(0, 1).concat(users.slice(2, 4));
   log(`accounts, institutes and calls: ${Date.now() - started} ms`);
 
@@ -222,14 +240,18 @@ export async function seedBench(opts: { cases: number; log?: (s: string) => void
     await Evaluation.insertMany(sheets, { lean: true, ordered: false });
     written += batch.length;
   }
-  // The rest spread over the other 49 calls.
+  // The load benchmark's applicants: one case each, in screening, spread over the other calls.
   const others = calls.slice(1);
-  const rest = Math.max(0, opts.cases - BIG_CALL_CASES);
+  const applicantCases = applicantUsers.map((u, i) => ({ ...makeCase(others[i % others.length]!, 'screening', end), applicant: u._id, _id: new Types.ObjectId() }));
+  await Case.insertMany(applicantCases, { lean: true, ordered: false });
+  written += applicantCases.length;
+  // The rest spread over the other 49 calls.
+  const rest = Math.max(0, opts.cases - BIG_CALL_CASES - applicantCases.length);
   for (let i = 0; i < rest; i += BATCH) {
     const batch = Array.from({ length: Math.min(BATCH, rest - i) }, (_, k) => makeCase(others[(i + k) % others.length]!, pickStage(), end));
     await Case.insertMany(batch, { lean: true, ordered: false });
     written += batch.length;
-    if ((written / BATCH) % 10 === 0) log(`  ${written} cases (${Math.round((Date.now() - started) / 1000)} s)`);
+    if (Math.floor(written / 20_000) !== Math.floor((written - batch.length) / 20_000)) log(`  ${written} cases (${Math.round((Date.now() - started) / 1000)} s)`);
   }
   // Keep the reference counters ahead of the seeded references.
   for (const y of new Set([2024, 2024 + Math.floor(refSeq / 500_000)])) await Counter.updateOne({ _id: `case-reference-${y}` }, { $max: { seq: refSeq } }, { upsert: true });
@@ -238,6 +260,8 @@ export async function seedBench(opts: { cases: number; log?: (s: string) => void
     password: BENCH_PASSWORD,
     leader: { email: leaderDoc.email, totpSecret: leaderDoc.totp.secret },
     admin: { email: adminDoc.email, totpSecret: adminDoc.totp.secret },
+    officers: officerDocs.map((o) => ({ email: o.email, totpSecret: o.totp.secret })),
+    applicants: applicantCases.map((c, i) => ({ email: applicantDocs[i]!.email, caseId: String(c._id) })),
     bigCallId: String(bigCall._id),
     cases: written,
   };

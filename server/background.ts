@@ -3,5 +3,6 @@
 import './outbox/service.ts';
 import './reminders/service.ts';
 import './documents/service.ts';
+import './documents/sweep.ts';
 import './privacy/service.ts';
 export {};

@@ -36,6 +36,13 @@ const schema = z.object({
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
   LOGIN_LOCKOUT_MINUTES: z.coerce.number().int().min(1).default(15),
   DISPATCH_INTERVAL_MS: z.coerce.number().int().min(50).default(2000),
+  /** Per-stage SMTP limits (connect, greeting, idle socket), so a hung server fails an attempt. */
+  SMTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  /** How long a dispatcher's claim on an e-mail keeps other instances (and a restarted one) away. */
+  OUTBOX_LEASE_MS: z.coerce.number().int().min(200).default(120_000),
+  /** Retry backoff of an e-mail: base × 2^(attempts-1), capped. */
+  OUTBOX_RETRY_BASE_MS: z.coerce.number().int().min(10).default(30_000),
+  OUTBOX_RETRY_MAX_MS: z.coerce.number().int().min(10).default(3_600_000),
   RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
   SECURE_COOKIES: bool.optional(),
   /** Encrypts the secrets kept in the database (TOTP secrets). Required in production. */
@@ -69,6 +76,8 @@ export interface Config {
   logLevel: string;
   login: { maxFailures: number; lockoutMs: number };
   dispatchIntervalMs: number;
+  smtpTimeoutMs: number;
+  outbox: { leaseMs: number; retryBaseMs: number; retryMaxMs: number };
   retentionDays: number;
   /** Keys for secrets at rest (server/crypto): the configured key, or the key file in the data folder. */
   dataEncryption: DataEncryptionConfig;
@@ -96,6 +105,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // A generated key file beside the database would go into the same backups: production names its key.
   if (e.NODE_ENV === 'production' && !e.DATA_ENCRYPTION_KEY) missing.push(`  DATA_ENCRYPTION_KEY: required in production; ${KEY_FORMAT}`);
   if (e.DATA_ENCRYPTION_PREVIOUS_KEYS && !e.DATA_ENCRYPTION_KEY) missing.push('  DATA_ENCRYPTION_PREVIOUS_KEYS: needs DATA_ENCRYPTION_KEY (the key to rotate to)');
+  // One SMTP attempt can take a connect, a greeting and idle waits of SMTP_TIMEOUT_MS each; a lease
+  // that ends sooner would let a second instance send the same e-mail while the first still sends it.
+  if (e.OUTBOX_LEASE_MS < 4 * e.SMTP_TIMEOUT_MS) missing.push(`  OUTBOX_LEASE_MS: must be at least 4 × SMTP_TIMEOUT_MS (${4 * e.SMTP_TIMEOUT_MS})`);
+  if (e.OUTBOX_RETRY_MAX_MS < e.OUTBOX_RETRY_BASE_MS) missing.push('  OUTBOX_RETRY_MAX_MS: must not be less than OUTBOX_RETRY_BASE_MS');
   if (missing.length) throw new ConfigError(`Invalid configuration:\n${missing.join('\n')}`);
   const appUrl = (e.APP_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`).replace(/\/$/, '');
   const dataDir = path.resolve(e.DATA_DIR);
@@ -126,6 +139,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     login: { maxFailures: e.LOGIN_MAX_FAILURES, lockoutMs: e.LOGIN_LOCKOUT_MINUTES * 60_000 },
     dispatchIntervalMs: e.DISPATCH_INTERVAL_MS,
+    smtpTimeoutMs: e.SMTP_TIMEOUT_MS,
+    outbox: { leaseMs: e.OUTBOX_LEASE_MS, retryBaseMs: e.OUTBOX_RETRY_BASE_MS, retryMaxMs: e.OUTBOX_RETRY_MAX_MS },
     retentionDays: e.RETENTION_DAYS,
     dataEncryption: {
       key: e.DATA_ENCRYPTION_KEY ? parseDataKey(e.DATA_ENCRYPTION_KEY)! : undefined,

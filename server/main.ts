@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   logger.info({ keySource: keyring.source, keyId: keyring.current().id }, 'data-encryption key loaded');
   await seedHolidays(); // Vietnam's public holidays for the working-day calendar (idempotent)
   await backfillCaseSummaries(); // derived dashboard figures for cases stored before they existed
-  const mailer = createMailer({ smtpUrl: config.smtpUrl, mailDir: config.mailDir, from: config.mailFrom });
+  const mailer = createMailer({ smtpUrl: config.smtpUrl, mailDir: config.mailDir, from: config.mailFrom, timeoutMs: config.smtpTimeoutMs });
   const deps = { config, logger, db, mailer, now: () => new Date() };
   const app = createApp(deps);
   const services = startServices(deps);

@@ -1,5 +1,6 @@
 // Session helpers around passport: sign-in always starts a new session id (passport's req.login
 // regenerates it), and what the accounts pages keep in the session is declared here.
+import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import type { UserDoc } from '../../models/user.ts';
 import { dropAnonymousCsrf } from '../http/visitor-state.ts';
@@ -10,18 +11,26 @@ declare module 'express-session' {
     pendingTotpSecret?: string;
     /** Last request time by the app clock (idle timeout checked with the injectable clock). */
     lastSeenAt?: number;
+    /** Where csrf-sync keeps the session's CSRF token (server/app.ts). */
+    csrfToken?: string | null;
   }
 }
 
-/** Signs the user in on a fresh session id (the first stored session of an anonymous visitor). */
+/**
+ * Signs the user in on a fresh session id (the first stored session of an anonymous visitor), with
+ * its CSRF token already in it: otherwise two pages opened at once right after sign-in would each
+ * store a token of their own, and the forms of the page whose token lost would be refused (403).
+ */
 export function logIn(req: Request, user: UserDoc): Promise<void> {
   return new Promise((resolve, reject) => {
     req.login(user as Express.User, (err?: unknown) => {
-      if (err) reject(err);
-      else {
-        dropAnonymousCsrf(req);
-        resolve();
+      if (err) {
+        reject(err);
+        return;
       }
+      dropAnonymousCsrf(req);
+      req.session.csrfToken = randomBytes(64).toString('hex');
+      resolve();
     });
   });
 }

@@ -2,14 +2,18 @@
 // GridFS (bucket 'documents'), so several app instances can share files. Both stream: no file is
 // ever held whole in memory. Uploads arrive as complete local temporary files (upload-engine.ts);
 // `put` moves one into storage under a generated key (a rename on disk, a streamed copy into GridFS).
+// A file is stored BEFORE its document record is written (upload.ts), so a crash can leave a stored
+// file without a record but never a record without its file; `sweepUploads` (run at start-up)
+// removes such orphans and the temporary files of uploads a crash cut short.
 import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm, stat, readdir } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import mongoose from 'mongoose';
-import { GridFSBucket, type Db } from 'mongodb';
+import { GridFSBucket, ObjectId, type Db } from 'mongodb';
 import type { Config } from '../config.ts';
 import { NotFoundError } from '../errors.ts';
 
@@ -29,6 +33,8 @@ export interface DocumentStorage {
   exists(key: string): Promise<boolean>;
   /** Every stored key (tests and housekeeping). */
   keys(): Promise<string[]>;
+  /** Stored keys written before `before`, a batch at a time (the sweep's candidates). */
+  keysWrittenBefore(before: Date): AsyncIterable<string[]>;
 }
 
 const KEY = /^[a-f0-9]{32}$/;
@@ -59,7 +65,7 @@ export class DiskStorage implements DocumentStorage {
 
   async put(tempPath: string, key: string): Promise<void> {
     const target = this.pathOf(key);
-    await mkdir(path.dirname(target), { recursive: true });
+    await mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
     await rename(tempPath, target);
   }
 
@@ -98,6 +104,28 @@ export class DiskStorage implements DocumentStorage {
       for (const f of await readdir(path.join(this.dir, shard))) if (KEY.test(f)) out.push(f);
     }
     return out;
+  }
+
+  /** One batch per shard directory; a file's mtime is when its upload finished writing it. */
+  async *keysWrittenBefore(before: Date): AsyncIterable<string[]> {
+    const shards = await readdirOrEmpty(this.dir);
+    for (const shard of shards.filter((s) => s.isDirectory() && /^[a-f0-9]{2}$/.test(s.name))) {
+      const batch: string[] = [];
+      for (const f of await readdirOrEmpty(path.join(this.dir, shard.name))) {
+        if (!f.isFile() || !KEY.test(f.name)) continue;
+        const st = await stat(path.join(this.dir, shard.name, f.name)).catch(() => undefined);
+        if (st && st.mtimeMs < before.getTime()) batch.push(f.name);
+      }
+      if (batch.length) yield batch;
+    }
+  }
+}
+
+async function readdirOrEmpty(dir: string): Promise<Dirent[]> {
+  try {
+    return await readdir(dir, { withFileTypes: true });
+  } catch {
+    return [];
   }
 }
 
@@ -149,6 +177,35 @@ export class GridFsStorage implements DocumentStorage {
     const files = await this.bucket().find({}, { projection: { filename: 1 } }).toArray();
     return files.map((f) => f.filename);
   }
+
+  async *keysWrittenBefore(before: Date): AsyncIterable<string[]> {
+    let batch: string[] = [];
+    for await (const f of this.bucket().find({ uploadDate: { $lt: before } }, { projection: { filename: 1 } })) {
+      batch.push(f.filename);
+      if (batch.length === 500) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length) yield batch;
+  }
+
+  /**
+   * Removes chunks whose file document is missing (an upload cut short before GridFS wrote it),
+   * for uploads begun before `before` (a file's id carries the time its upload began).
+   */
+  async removeOrphanChunks(before: Date): Promise<number> {
+    const db = this.getDb();
+    const started = Math.floor(before.getTime() / 1000);
+    const ids = (await db.collection('documents.chunks').distinct('files_id')) as unknown[];
+    const old = ids.filter((id): id is ObjectId => id instanceof ObjectId && id.getTimestamp().getTime() / 1000 < started);
+    if (old.length === 0) return 0;
+    const present = new Set((await db.collection('documents.files').find({ _id: { $in: old } }, { projection: { _id: 1 } }).toArray()).map((f) => String(f._id)));
+    const orphans = old.filter((id) => !present.has(String(id)));
+    if (orphans.length === 0) return 0;
+    const res = await db.collection('documents.chunks').deleteMany({ files_id: { $in: orphans } });
+    return res.deletedCount;
+  }
 }
 
 /** The storage named by UPLOAD_STORAGE, on the app's mongoose connection for GridFS. */
@@ -160,4 +217,54 @@ export function createStorage(config: Pick<Config, 'upload'>, connection: mongoo
     });
   }
   return new DiskStorage(config.upload.dir);
+}
+
+export interface SweepResult {
+  /** Temporary upload files left by requests of an earlier process. */
+  tempFiles: number;
+  /** Stored files that no document record names. */
+  storedFiles: number;
+  /** GridFS chunks of uploads that never got their file document. */
+  chunks: number;
+}
+
+export interface SweepOptions {
+  /** Removes only what was written before this moment (the start of this process, or earlier). */
+  before: Date;
+  /** Answers which of `keys` a document record of this store names. */
+  referenced: (kind: 'disk' | 'gridfs', keys: string[]) => Promise<Set<string>>;
+  /** Temporary upload files (uploadTempDir); omitted when this store has none of its own. */
+  tempDir?: string;
+}
+
+/**
+ * Removes what a crash can leave behind: temporary upload files, stored files without a document
+ * record and (GridFS) chunks without a file. Only files written before `before` are candidates, so
+ * an upload in progress is never touched when `before` is no later than the first request this
+ * process could have served: a record is written after its file is stored, so a file newer than
+ * that may still be getting its record.
+ */
+export async function sweepUploads(storage: DocumentStorage, opts: SweepOptions): Promise<SweepResult> {
+  const result: SweepResult = { tempFiles: 0, storedFiles: 0, chunks: 0 };
+  if (opts.tempDir) {
+    for (const f of await readdirOrEmpty(opts.tempDir)) {
+      if (!f.isFile()) continue;
+      const file = path.join(opts.tempDir, f.name);
+      const st = await stat(file).catch(() => undefined);
+      if (st && st.mtimeMs < opts.before.getTime()) {
+        await rm(file, { force: true });
+        result.tempFiles += 1;
+      }
+    }
+  }
+  for await (const batch of storage.keysWrittenBefore(opts.before)) {
+    const known = await opts.referenced(storage.kind, batch);
+    for (const key of batch) {
+      if (known.has(key)) continue;
+      await storage.remove(key);
+      result.storedFiles += 1;
+    }
+  }
+  if (storage instanceof GridFsStorage) result.chunks = await storage.removeOrphanChunks(opts.before);
+  return result;
 }

@@ -130,7 +130,7 @@ export class SniffingTempStorage implements multer.StorageEngine {
         await finished(stream);
         return refusedFile(file.fieldname, name, badName);
       }
-      await mkdir(this.tempDir, { recursive: true });
+      await mkdir(this.tempDir, { recursive: true, mode: 0o700 });
       const tempPath = path.join(this.tempDir, `${randomBytes(16).toString('hex')}.part`);
       const hash = createHash('sha256');
       let size = 0;

@@ -1,6 +1,6 @@
 // Turns the temporary files of one upload request into document versions. Everything is checked
 // before anything is recorded (checklist item, stage, versions, dates, virus scan); then each file
-// gets its record and is moved into storage; if any step fails, every record and stored file of the
+// is moved into storage and gets its record; if any step fails, every record and stored file of the
 // request is removed again. A new version becomes current and the older ones of its slot stop being.
 import { rm } from 'node:fs/promises';
 import type { Request } from 'express';
@@ -156,7 +156,7 @@ async function insertVersion(input: UploadInput, p: PlannedFile, key: string, st
  */
 export async function commitUploads(ctx: AppContext, storage: DocumentStorage, input: UploadInput, t: (k: string, p?: Record<string, unknown>) => string): Promise<DocumentDoc[]> {
   const now = ctx.now();
-  const created: Array<{ doc: DocumentDoc; key: string; stored: boolean }> = [];
+  const created: Array<{ doc?: DocumentDoc; key: string }> = [];
   try {
     if (!canUploadDocument(input.user, input.caseDoc)) throw new ForbiddenError();
     // A file refused for its name (upload-engine.ts) refuses the whole request, like any other file.
@@ -166,24 +166,26 @@ export async function commitUploads(ctx: AppContext, storage: DocumentStorage, i
     for (const p of plans) await scanOrRefuse(ctx.config.upload.clamdscanPath, p.file.path, p.file.displayName);
 
     for (const p of plans) {
-      const key = newStorageKey();
-      const doc = await insertVersion(input, p, key, storage.kind);
-      const entry = { doc, key, stored: false };
+      // The file first, its record after: a crash in between leaves a file without a record (removed
+      // by the start-up sweep, storage.ts), never a record pointing at a missing file.
+      const entry: { doc?: DocumentDoc; key: string } = { key: newStorageKey() };
       created.push(entry);
-      await storage.put(p.file.path, key, { contentType: p.file.mimeType, sha256: p.file.sha256 });
-      entry.stored = true;
+      await storage.put(p.file.path, entry.key, { contentType: p.file.mimeType, sha256: p.file.sha256 });
+      entry.doc = await insertVersion(input, p, entry.key, storage.kind);
     }
   } catch (err) {
     for (const c of created) {
-      await CaseDocument.deleteOne({ _id: c.doc._id }).catch(() => undefined);
-      if (c.stored) await storage.remove(c.key).catch(() => undefined);
+      // Record before file, for the same reason.
+      if (c.doc) await CaseDocument.deleteOne({ _id: c.doc._id }).catch(() => undefined);
+      await storage.remove(c.key).catch(() => undefined);
     }
     throw err;
   } finally {
     await Promise.all(input.files.filter((f) => f.path).map((f) => rm(f.path, { force: true })));
   }
 
-  for (const { doc } of created) {
+  const docs = created.map((c) => c.doc!);
+  for (const doc of docs) {
     await CaseDocument.updateMany({ case: doc.case, type: doc.type, slot: doc.slot, current: true, version: { $lt: doc.version } }, { $set: { current: false } });
     await recordAudit(input.req, {
       action: 'document.upload',
@@ -194,5 +196,5 @@ export async function commitUploads(ctx: AppContext, storage: DocumentStorage, i
       actorRole: input.user.role,
     });
   }
-  return created.map((c) => c.doc);
+  return docs;
 }

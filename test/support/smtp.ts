@@ -19,6 +19,8 @@ export interface ReceivedMail {
 export class TestSmtp {
   readonly messages: ReceivedMail[] = [];
   mode: SmtpMode = 'accept';
+  /** Per-recipient answer, asked before `mode` at RCPT TO (drills switch behaviour by phase). */
+  decide?: (address: string) => SmtpMode | undefined;
   /** Attempts seen by the server, including refused ones. */
   attempts = 0;
   private server: SMTPServer;
@@ -32,7 +34,7 @@ export class TestSmtp {
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
       size: 30 * 1024 * 1024,
-      onRcptTo: (_addr, session, cb) => this.answer(session, cb),
+      onRcptTo: (addr, session, cb) => this.answer(session, cb, this.decide?.(addr.address.toLowerCase()) ?? this.mode),
       onData: (stream: SMTPServerDataStream, session: SMTPServerSession, cb) => {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
@@ -68,15 +70,15 @@ export class TestSmtp {
     });
   }
 
-  private answer(session: SMTPServerSession, cb: (err?: Error | null) => void): void {
+  private answer(session: SMTPServerSession, cb: (err?: Error | null) => void, mode: SmtpMode = this.mode): void {
     this.attempts += 1;
-    if (this.mode === 'tempfail') {
+    if (mode === 'tempfail') {
       const err = Object.assign(new Error('Service temporarily unavailable, try again later'), { responseCode: 451 });
       cb(err);
-    } else if (this.mode === 'permfail') {
+    } else if (mode === 'permfail') {
       const err = Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 });
       cb(err);
-    } else if (this.mode === 'drop') {
+    } else if (mode === 'drop') {
       (session as unknown as { _socket?: { destroy(): void } })._socket?.destroy?.();
       cb(Object.assign(new Error('dropped'), { responseCode: 421 }));
     } else cb();

@@ -1,0 +1,143 @@
+// The real app as `npm start` runs it (`node --import tsx server/main.ts`), in a child process on a
+// data folder of the drill's own (embedded database on disk), so a drill can SIGKILL it and start
+// it again on the same data. Also runs one-off scripts (the drill's seed step) the same way.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { MongoClient } from 'mongodb';
+import { credentialsPath, readCredentialsFile } from '../../../embedded-mongo/src/auth/credentials-file.ts';
+import { TEST_DATA_ENCRYPTION_KEY } from '../../support/keys.ts';
+
+export const root = path.resolve(import.meta.dirname, '../../..');
+
+export interface AppProcess {
+  child: ChildProcess;
+  url: string;
+  /** Everything the process wrote (pino JSON lines and the banner). */
+  output(): string;
+  /** Resolves with the exit code (null after a signal). */
+  exited: Promise<number | null>;
+  /** The embedded database's port, from the log line that announces it. */
+  dbPort(): number;
+  /** Resolves when a log line matches (searched from the start of the output). */
+  waitForLog(re: RegExp, ms?: number): Promise<string>;
+  /** SIGKILL, then reap it, so a restart never races a dying process for the database lock. */
+  kill9(): Promise<void>;
+  /** SIGTERM and wait for the clean exit. */
+  stop(): Promise<number | null>;
+}
+
+/** The environment of every run: nothing from the test process leaks in (no MONGODB_URI). */
+export function drillEnv(dataDir: string, extra: Record<string, string>): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    DATA_DIR: dataDir,
+    UPLOAD_DIR: path.join(dataDir, 'uploads'),
+    SESSION_SECRET: 'drill-session-secret-that-is-long-enough-0123',
+    // The seed stores TOTP secrets sealed with the test key, as the app must read them.
+    DATA_ENCRYPTION_KEY: TEST_DATA_ENCRYPTION_KEY,
+    LOG_LEVEL: 'info',
+    ...extra,
+  };
+}
+
+export function startApp(env: Record<string, string>, port: number): AppProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: root,
+    env: { ...env, PORT: String(port), HOST: '127.0.0.1', APP_URL: `http://127.0.0.1:${port}` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const listeners = new Set<() => void>();
+  const onData = (d: Buffer) => {
+    out += d.toString();
+    for (const l of listeners) l();
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const app: AppProcess = {
+    child,
+    url: `http://127.0.0.1:${port}`,
+    output: () => out,
+    exited,
+    dbPort() {
+      const m = /"port":(\d+),"msg":"embedded database started"/.exec(out);
+      if (!m) throw new Error(`no embedded database port in the output:\n${out.slice(-3000)}`);
+      return Number(m[1]);
+    },
+    waitForLog(re, ms = 20_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const m = re.exec(out);
+          if (m) {
+            done();
+            resolve(m[0]);
+          } else if (child.exitCode !== null || child.signalCode !== null) {
+            done();
+            reject(new Error(`the app exited before logging ${re}:\n${out.slice(-3000)}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`no log line ${re} within ${ms} ms:\n${out.slice(-3000)}`));
+        }, ms);
+        const done = () => {
+          clearTimeout(timer);
+          listeners.delete(check);
+        };
+        listeners.add(check);
+        check();
+      });
+    },
+    async kill9() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+  return app;
+}
+
+/** Waits until /readyz answers 200 (database open, server listening). */
+export async function waitReady(app: AppProcess, ms = 60_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (app.child.exitCode !== null) throw new Error(`the app exited early (${app.child.exitCode}):\n${app.output().slice(-3000)}`);
+    try {
+      const r = await fetch(`${app.url}/readyz`, { signal: AbortSignal.timeout(2000) });
+      if (r.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`not ready within ${ms} ms:\n${app.output().slice(-3000)}`);
+}
+
+/** Runs a script to completion (`node --import tsx <file> ...args`); resolves with its stdout. */
+export async function runScript(file: string, args: string[], env: Record<string, string>): Promise<string> {
+  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`${file} exited with ${code}:\n${err}\n${out}`);
+  return out;
+}
+
+/** A driver connection to the running app's embedded database (the drills check invariants with it). */
+export async function connectToAppDatabase(app: AppProcess, dataDir: string): Promise<MongoClient> {
+  // The embedded database requires the credentials generated at its first start, as any client does.
+  const creds = await readCredentialsFile(credentialsPath(path.join(dataDir, 'db')));
+  if (!creds) throw new Error(`no database credentials under ${dataDir}`);
+  const auth = `${encodeURIComponent(creds.username)}:${encodeURIComponent(creds.password)}@`;
+  return MongoClient.connect(`mongodb://${auth}127.0.0.1:${app.dbPort()}/talent?authSource=${creds.authSource}`, { serverSelectionTimeoutMS: 5000 });
+}

@@ -1,0 +1,78 @@
+// The drills' seed step, run as its own process on the drill's data folder before the app starts
+// (as `npm run seed` would be): an institute, an open call, an HR officer and an administrator
+// (both with TOTP), and applicants each with one case in `stage`, assigned to the officer, whose
+// history leads to that stage. Prints the accounts as one JSON line. Arguments: one JSON object
+// (SeedSpec). Everything else the drills do goes through the app over HTTP.
+import { openDatabase } from '../../../server/db/index.ts';
+import { loadConfig } from '../../../server/config.ts';
+import { createLogger } from '../../../server/logger.ts';
+import type { Stage } from '../../../models/constants.ts';
+import { TEST_PASSWORD, createInstitute, createUser, plainTotpSecret, uniqueEmail } from '../../support/factories.ts';
+import { createCall, createCase } from '../../support/case-factories.ts';
+
+export interface SeedSpec {
+  applicants: number;
+  stage: Stage;
+  /** E-mail prefix of each applicant, by index (default 'applicant'). */
+  prefixes?: string[];
+  checklist?: Array<{ type: string; phase?: string; required?: boolean; multiple?: boolean }>;
+}
+
+export interface SeededAccount {
+  email: string;
+  totpSecret?: string;
+}
+
+export interface Seeded {
+  password: string;
+  hr: SeededAccount;
+  admin: SeededAccount;
+  applicants: Array<SeededAccount & { caseId: string }>;
+}
+
+const PATHS: Partial<Record<Stage, Array<{ action: string; from: Stage; to: Stage; role: string }>>> = {
+  submitted: [{ action: 'submit', from: 'draft', to: 'submitted', role: 'applicant' }],
+  screening: [
+    { action: 'submit', from: 'draft', to: 'submitted', role: 'applicant' },
+    { action: 'start_screening', from: 'submitted', to: 'screening', role: 'hr_officer' },
+  ],
+};
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(process.argv[2] ?? '{}') as SeedSpec;
+  const steps = PATHS[spec.stage];
+  if (!steps) throw new Error(`the drill seed has no path to ${spec.stage}`);
+  const config = loadConfig();
+  const db = await openDatabase(config, createLogger('warn'));
+  try {
+    const institute = await createInstitute();
+    const call = await createCall({ institute, checklist: spec.checklist ?? [] });
+    const hr = await createUser({ role: 'hr_officer', institute: institute._id, locale: 'en' });
+    const admin = await createUser({ role: 'admin', locale: 'en' });
+    const applicants: Seeded['applicants'] = [];
+    for (let i = 0; i < spec.applicants; i += 1) {
+      const applicant = await createUser({ role: 'applicant', locale: 'en', email: uniqueEmail(spec.prefixes?.[i] ?? 'applicant') });
+      const t0 = Date.now() - 86_400_000;
+      const history = [
+        { at: new Date(t0), actor: applicant._id, actorRole: 'applicant', action: 'create', to: 'draft' },
+        ...steps.map((s, k) => ({ at: new Date(t0 + (k + 1) * 60_000), actor: s.role === 'applicant' ? applicant._id : hr._id, actorRole: s.role, action: s.action, from: s.from, to: s.to })),
+      ];
+      const c = await createCase({ applicant, call, stage: spec.stage, assignee: hr._id, history, version: steps.length, stageEnteredAt: history[history.length - 1]!.at });
+      applicants.push({ email: applicant.email, caseId: String(c._id) });
+    }
+    const out: Seeded = {
+      password: TEST_PASSWORD,
+      hr: { email: hr.email, totpSecret: plainTotpSecret(hr) },
+      admin: { email: admin.email, totpSecret: plainTotpSecret(admin) },
+      applicants,
+    };
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+  } finally {
+    await db.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
