@@ -20,7 +20,7 @@ import request from 'supertest';
 import { loadConfig } from '../server/config.ts';
 import { createLogger } from '../server/logger.ts';
 import { createMailer } from '../server/mail/mailer.ts';
-import { createApp } from '../server/app.ts';
+import { createApp } from '../server/http/app.ts';
 import type { Database } from '../server/db/index.ts';
 import { createInstitute, createUser, signIn } from '../test/support/factories.ts';
 import { createCall, createCase } from '../test/support/case-factories.ts';

@@ -1,7 +1,7 @@
 // The signed-in user's own account: name and language, password change (needs the current one;
 // other sessions end, this one continues on a new session id), and the TOTP second factor.
 import { Router, type Request, type Response } from 'express';
-import type { AppContext } from '../server/app.ts';
+import type { AppContext } from '../server/deps.ts';
 import { User, type UserDoc, isStaff } from '../models/user.ts';
 import { recordAudit, securityEvent } from '../server/audit/index.ts';
 import { flash } from '../server/http/flash.ts';

@@ -3,7 +3,7 @@
 // account exists: same page, same message, and the password is checked against a dummy hash.
 import { Router, type Request, type Response, type NextFunction } from 'express';
 import passport from 'passport';
-import type { AppContext } from '../server/app.ts';
+import type { AppContext } from '../server/deps.ts';
 import { User, type UserDoc } from '../models/user.ts';
 import { securityEvent, recordAudit } from '../server/audit/index.ts';
 import { safeNextPath } from '../server/http/safe-next.ts';

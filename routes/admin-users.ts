@@ -1,10 +1,11 @@
 // Administrators: the user list (filter by role and institute), inviting staff, and disabling or
 // enabling accounts (disabling ends the account's sessions).
 import { Router, type Request, type Response } from 'express';
-import type { AppContext } from '../server/app.ts';
+import type { AppContext } from '../server/deps.ts';
 import { User, type UserDoc } from '../models/user.ts';
 import { Institute } from '../models/institute.ts';
-import { requireRole, sameId } from '../server/policies/index.ts';
+import { sameId } from '../server/policies/index.ts';
+import { allow } from '../server/http/allow.ts';
 import { recordAudit } from '../server/audit/index.ts';
 import { flash } from '../server/http/flash.ts';
 import { ForbiddenError, NotFoundError } from '../server/errors.ts';
@@ -21,7 +22,7 @@ function escapeRegex(s: string): string {
 
 export function adminUsersRoutes(ctx: AppContext): Router {
   const router = Router();
-  const admin = requireRole('admin');
+  const admin = allow('role.admin');
 
   router.get('/admin/users', admin, async (req, res) => {
     const f = userFilterForm.parse(req.query);

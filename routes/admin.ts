@@ -4,8 +4,8 @@
 import { Router, type Request, type Response } from 'express';
 import mongoose from 'mongoose';
 import { z } from 'zod';
-import type { AppContext } from '../server/app.ts';
-import { requireRole } from '../server/policies/index.ts';
+import type { AppContext } from '../server/deps.ts';
+import { allow } from '../server/http/allow.ts';
 import { NotFoundError } from '../server/errors.ts';
 import { flash } from '../server/http/flash.ts';
 import { recordAudit } from '../server/audit/index.ts';
@@ -52,7 +52,7 @@ const isDuplicateKey = (err: unknown) => (err as { code?: number })?.code === 11
 
 export function adminRoutes(ctx: AppContext): Router {
   const router = Router();
-  const admin = requireRole('admin');
+  const admin = allow('role.admin');
 
   router.get('/admin', admin, async (_req, res) => {
     const [institutes, calls, counts] = await Promise.all([Institute.countDocuments(), Call.countDocuments(), outboxCounts()]);

@@ -1,14 +1,14 @@
 // The applicant's pages: my applications, one application (timeline, information request, offer,
 // withdraw, messages), and the multi-step form of a draft.
 import { Router, type Request, type Response } from 'express';
-import type { AppContext } from '../server/app.ts';
+import type { AppContext } from '../server/deps.ts';
 import { withStyles } from '../server/cases/http.ts';
 import { Case, type CaseDoc } from '../models/case.ts';
 import { Call } from '../models/call.ts';
 import { DEGREES } from '../models/constants.ts';
 import type { UserDoc } from '../models/user.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldErrors } from '../server/errors.ts';
-import { requireRole } from '../server/policies/index.ts';
+import { allow } from '../server/http/allow.ts';
 import { requireVerifiedEmail } from '../server/accounts/gates.ts';
 import { flash } from '../server/http/flash.ts';
 import { availableActions } from '../server/workflow/index.ts';
@@ -229,7 +229,7 @@ async function renderDetail(ctx: AppContext, req: Request, res: Response, caseDo
 export function applicationsRoutes(ctx: AppContext): Router {
   const router = Router();
   router.use(['/applications'], withStyles);
-  const applicant = requireRole('applicant');
+  const applicant = allow('role.applicant');
 
   router.get('/applications', applicant, async (req, res) => {
     const t = res.locals.t;

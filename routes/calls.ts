@@ -2,14 +2,14 @@
 import { Router } from 'express';
 import { Types } from 'mongoose';
 import { z } from 'zod';
-import type { AppContext } from '../server/app.ts';
+import type { AppContext } from '../server/deps.ts';
 import { withStyles } from '../server/cases/http.ts';
 import { Call } from '../models/call.ts';
 import { Institute } from '../models/institute.ts';
 import { Case } from '../models/case.ts';
 import { TRACKS } from '../models/constants.ts';
 import { NotFoundError } from '../server/errors.ts';
-import { requireRole } from '../server/policies/index.ts';
+import { allow } from '../server/http/allow.ts';
 import { existingApplication, isCallOpen, startApplication } from '../server/applications/service.ts';
 import { flash } from '../server/http/flash.ts';
 
@@ -75,7 +75,7 @@ export function callsRoutes(ctx: AppContext): Router {
   });
 
   // GET shows what will happen (sign-in first when anonymous, via the gate); POST creates the draft.
-  router.get('/calls/:id/apply', requireRole('applicant'), async (req, res) => {
+  router.get('/calls/:id/apply', allow('role.applicant'), async (req, res) => {
     const now = ctx.now();
     if (!Types.ObjectId.isValid(String(req.params.id))) throw new NotFoundError();
     const call = await Call.findById(String(req.params.id)).lean();
@@ -89,7 +89,7 @@ export function callsRoutes(ctx: AppContext): Router {
     res.render('calls/apply', { title: res.locals.t('calls.apply.title'), call, id: String(call._id) });
   });
 
-  router.post('/calls/:id/apply', requireRole('applicant'), async (req, res) => {
+  router.post('/calls/:id/apply', allow('role.applicant'), async (req, res) => {
     const { caseDoc, created } = await startApplication(ctx, req, req.user!, String(req.params.id));
     if (created) flash(req, 'success', 'applications.flash.started');
     res.redirect(303, caseDoc.stage === 'draft' ? `/applications/${String(caseDoc._id)}/edit/profile` : `/applications/${String(caseDoc._id)}`);

@@ -3,14 +3,14 @@
 // e-mails). Every route loads the case through the case policy; stage changes go through the
 // workflow with the version the page was built for.
 import { Router, type Request, type Response } from 'express';
-import type { AppContext } from '../server/app.ts';
+import type { AppContext } from '../server/deps.ts';
 import { withStyles } from '../server/cases/http.ts';
 import type { CaseDoc } from '../models/case.ts';
 import { Call } from '../models/call.ts';
 import { User, type UserDoc } from '../models/user.ts';
 import { STAGES, SUPPORT_KINDS, SUPPORT_STATUSES, TRACKS } from '../models/constants.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../server/errors.ts';
-import { requireRole } from '../server/policies/index.ts';
+import { allow } from '../server/http/allow.ts';
 import { findCaseFor, accessFacts } from '../server/cases/access.ts';
 import { flash } from '../server/http/flash.ts';
 import { safeNextPath } from '../server/http/safe-next.ts';
@@ -27,8 +27,8 @@ import { countryName } from '../server/applications/countries.ts';
 import { SUPPORT_FIELDS } from '../server/applications/steps.ts';
 import { badgeClass } from './applications.ts';
 
-const STAFF = requireRole('hr_officer', 'leader', 'admin');
-const WORKERS = requireRole('hr_officer', 'admin');
+const STAFF = allow('role.staff');
+const WORKERS = allow('role.caseWorker');
 
 /** Actions that need more than a click: their own form or a reason. */
 const FORM_ACTIONS: ReadonlySet<Action> = new Set(['request_info']);

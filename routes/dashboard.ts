@@ -2,8 +2,8 @@
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { Router } from 'express';
-import type { AppContext } from '../server/app.ts';
-import { requireRole } from '../server/policies/index.ts';
+import type { AppContext } from '../server/deps.ts';
+import { allow } from '../server/http/allow.ts';
 import { cachedDashboard } from '../server/dashboard/index.ts';
 import { figureTables, withCells } from '../server/dashboard/tables.ts';
 import { resolveDashboardFilter } from '../server/dashboard/filter.ts';
@@ -14,7 +14,7 @@ const chartJsFile = path.join(path.dirname(require.resolve('chart.js')), 'chart.
 
 export function dashboardRoutes(ctx: AppContext): Router {
   const router = Router();
-  const viewers = requireRole('leader', 'hr_officer', 'admin');
+  const viewers = allow('role.staff');
 
   // Behind sign-in like the pages that use it; cached by the browser for a day.
   router.get('/vendor/chart.js', viewers, (_req, res) => {

@@ -7,7 +7,7 @@ import multer from 'multer';
 import { Types } from 'mongoose';
 import { RateLimiterMongo, RateLimiterRes } from 'rate-limiter-flexible';
 import { mongoRateLimiter } from '../server/http/rate-limiter.ts';
-import type { AppContext } from '../server/app.ts';
+import type { AppContext } from '../server/deps.ts';
 import type { CaseDoc } from '../models/case.ts';
 import { Call, type CallDoc } from '../models/call.ts';
 import type { DocumentDoc } from '../models/document.ts';

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { AppContext } from '../server/app.ts';
+import type { AppContext } from '../server/deps.ts';
 import { isLocale } from '../server/i18n/index.ts';
 import { safeNextPath } from '../server/http/safe-next.ts';
 import { User } from '../models/user.ts';

@@ -1,7 +1,7 @@
 // Every feature router is mounted at the root and declares full paths, so the route inventory
 // test can list every route from the app's router stack.
 import type { Express } from 'express';
-import type { AppContext } from '../server/app.ts';
+import type { AppContext } from '../server/deps.ts';
 import { homeRoutes } from './home.ts';
 import { accountsRoutes } from './accounts.ts';
 import { accountRoutes } from './account.ts';

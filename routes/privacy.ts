@@ -2,10 +2,10 @@
 // account while I have only drafts (/account/delete), and the consent to keep an unsuccessful
 // application's data (/applications/:id/consent; the review step saves it with the submission).
 import { Router, type Request, type Response } from 'express';
-import type { AppContext } from '../server/app.ts';
+import type { AppContext } from '../server/deps.ts';
 import type { UserDoc } from '../models/user.ts';
 import { AuthenticationRequiredError, ForbiddenError, RateLimitedError } from '../server/errors.ts';
-import { requireRole } from '../server/policies/index.ts';
+import { allow } from '../server/http/allow.ts';
 import { recordAudit, securityEvent } from '../server/audit/index.ts';
 import { flash } from '../server/http/flash.ts';
 import { logOut } from '../server/accounts/session.ts';
@@ -23,7 +23,7 @@ function me(req: Request): UserDoc {
 
 export function privacyRoutes(ctx: AppContext): Router {
   const router = Router();
-  const anyone = requireRole('applicant', 'hr_officer', 'leader', 'admin');
+  const anyone = allow('role.signedIn');
   // Password guesses here count with the sign-in failures, so a stolen session cannot be used to try passwords.
   let limiter: LoginLimiter | undefined;
   const passwordLimiter = () => (limiter ??= createLoginLimiter(ctx.db.connection, ctx.config.login));
@@ -79,7 +79,7 @@ export function privacyRoutes(ctx: AppContext): Router {
     res.redirect(303, '/');
   });
 
-  router.post('/applications/:id/consent', requireRole('applicant'), async (req, res) => {
+  router.post('/applications/:id/consent', allow('role.applicant'), async (req, res) => {
     const caseDoc = await ownCase(req.user, String(req.params.id));
     const granted = checkboxValue(req.body, 'keepDataConsent');
     await setKeepDataConsent(req, me(req), caseDoc._id, granted);

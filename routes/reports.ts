@@ -1,7 +1,7 @@
 // The steering-committee report: printable page, CSV and PDF, in the user's language (or ?lang=).
 import { Router, type Request } from 'express';
-import type { AppContext } from '../server/app.ts';
-import { requireRole } from '../server/policies/index.ts';
+import type { AppContext } from '../server/deps.ts';
+import { allow } from '../server/http/allow.ts';
 import { isLocale, translator, type Locale } from '../server/i18n/index.ts';
 import { recordAudit } from '../server/audit/index.ts';
 import { buildSteeringReport, steeringCsv, steeringPdf, reportFileName } from '../server/reports/index.ts';
@@ -13,7 +13,7 @@ function reportLocale(req: Request): Locale {
 
 export function reportsRoutes(ctx: AppContext): Router {
   const router = Router();
-  const viewers = requireRole('leader', 'hr_officer', 'admin');
+  const viewers = allow('role.staff');
 
   router.get('/reports/steering', viewers, async (req, res) => {
     const locale = reportLocale(req);

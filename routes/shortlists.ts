@@ -3,12 +3,12 @@
 import { Router, type Request, type Response } from 'express';
 import { Types } from 'mongoose';
 import { z } from 'zod';
-import type { AppContext } from '../server/app.ts';
+import type { AppContext } from '../server/deps.ts';
 import { Call, type CallDoc } from '../models/call.ts';
 import { Case } from '../models/case.ts';
 import { User, type UserDoc } from '../models/user.ts';
 import { RECOMMENDATIONS } from '../models/constants.ts';
-import { requireRole } from '../server/policies/index.ts';
+import { allow } from '../server/http/allow.ts';
 import { canViewShortlist, canEvaluateCall, shortlistCallFilter, isInstituteLeader } from '../server/policies/shortlist.ts';
 import { findCaseFor, mayViewCase } from '../server/cases/access.ts';
 import { BadRequestError, ForbiddenError, NotFoundError, ValidationError } from '../server/errors.ts';
@@ -92,7 +92,7 @@ function translateErrors(res: Response, fields: Record<string, string>): Record<
 
 export function shortlistsRoutes(ctx: AppContext): Router {
   const router = Router();
-  const staff = requireRole('leader', 'hr_officer', 'admin');
+  const staff = allow('role.staff');
 
   router.get('/shortlists', staff, async (req, res) => {
     const user = req.user!;
@@ -202,7 +202,7 @@ export function shortlistsRoutes(ctx: AppContext): Router {
     await casePage(req, res, call);
   });
 
-  router.post('/shortlists/:callId/cases/:caseId/evaluation', requireRole('leader', 'hr_officer'), async (req, res) => {
+  router.post('/shortlists/:callId/cases/:caseId/evaluation', allow('role.evaluator'), async (req, res) => {
     const call = await callFor(req);
     if (!canEvaluateCall(req.user!, call)) throw new ForbiddenError('shortlists.errors.notEvaluator');
     await findCaseFor(req.user!, objectId(req.params.caseId), { call: call._id });
@@ -223,7 +223,7 @@ export function shortlistsRoutes(ctx: AppContext): Router {
 
   const decisionSchema = z.object({ action: z.enum(DECISIONS), version: z.coerce.number().int().min(0), reason: z.string().max(5000).optional(), note: z.string().max(2000).optional() });
 
-  router.post('/shortlists/:callId/cases/:caseId/decision', requireRole('leader', 'admin'), async (req, res) => {
+  router.post('/shortlists/:callId/cases/:caseId/decision', allow('role.leaderOrAdmin'), async (req, res) => {
     const call = await callFor(req);
     const parsed = decisionSchema.safeParse(req.body);
     if (!parsed.success) throw new BadRequestError('shortlists.errors.badDecision');
@@ -276,13 +276,13 @@ export function shortlistsRoutes(ctx: AppContext): Router {
     });
   }
 
-  router.get('/admin/calls/:id/panel', requireRole('admin'), async (req, res) => {
+  router.get('/admin/calls/:id/panel', allow('role.admin'), async (req, res) => {
     await panelPage(req, res);
   });
 
   const addSchema = z.object({ email: z.string().trim().toLowerCase().email().max(254).optional(), userId: z.string().regex(/^[a-f0-9]{24}$/i).optional() });
 
-  router.post('/admin/calls/:id/panel', requireRole('admin'), async (req, res) => {
+  router.post('/admin/calls/:id/panel', allow('role.admin'), async (req, res) => {
     const call = await Call.findById(objectId(req.params.id)).lean();
     if (!call) throw new NotFoundError();
     const parsed = addSchema.safeParse(req.body);
@@ -304,7 +304,7 @@ export function shortlistsRoutes(ctx: AppContext): Router {
     res.redirect(303, `/admin/calls/${call._id}/panel`);
   });
 
-  router.post('/admin/calls/:id/panel/remove', requireRole('admin'), async (req, res) => {
+  router.post('/admin/calls/:id/panel/remove', allow('role.admin'), async (req, res) => {
     const call = await Call.findById(objectId(req.params.id)).lean();
     if (!call) throw new NotFoundError();
     const userId = (req.body as Record<string, unknown>).userId;

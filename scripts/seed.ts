@@ -14,7 +14,7 @@ import { loadConfigOrExit } from '../server/config.ts';
 import { createLogger } from '../server/logger.ts';
 import { openDatabase } from '../server/db/index.ts';
 import { createMailer } from '../server/mail/mailer.ts';
-import type { AppContext } from '../server/app.ts';
+import type { AppContext } from '../server/deps.ts';
 import { Institute } from '../models/institute.ts';
 import { User, type Role, type UserDoc } from '../models/user.ts';
 import { Call, type CallDoc } from '../models/call.ts';

@@ -5,7 +5,7 @@ import { loadConfigOrExit } from './config.ts';
 import { createLogger } from './logger.ts';
 import { openDatabase } from './db/index.ts';
 import { createMailer } from './mail/mailer.ts';
-import { createApp } from './app.ts';
+import { createApp } from './http/app.ts';
 import { startServices } from './services.ts';
 import './background.ts';
 import { User } from '../models/user.ts';

@@ -1,6 +1,6 @@
 // Background services (outbox dispatcher, reminders, retention...). Each has an explicit start and
 // stop so main.ts can start them after the database and stop them before it closes.
-import type { AppContext } from './app.ts';
+import type { AppContext } from './deps.ts';
 
 export interface BackgroundService {
   name: string;

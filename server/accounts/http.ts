@@ -1,7 +1,7 @@
 // Small helpers shared by the accounts routes: translating form errors, where each role lands
 // after signing in, and the sign-in throttles (one set per app, counters in MongoDB).
 import type { Request, Response } from 'express';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../deps.ts';
 import { createLoginLimiter, createMailLimiter, type LoginLimiter } from './limiter.ts';
 
 export function translateErrors(res: Response, errors: Record<string, string>): Record<string, string> {

@@ -1,7 +1,7 @@
 // Account commands: registration and e-mail verification, password reset and change, staff
 // invitations, enabling/disabling accounts, and the TOTP second factor. Routes stay thin and call these.
 import type { Types } from 'mongoose';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../deps.ts';
 import { User, type Role, type UserDoc, isStaff } from '../../models/user.ts';
 import { Institute } from '../../models/institute.ts';
 import { renderEmail } from '../mail/render.ts';

@@ -11,7 +11,7 @@ declare module 'express-session' {
     pendingTotpSecret?: string;
     /** Last request time by the app clock (idle timeout checked with the injectable clock). */
     lastSeenAt?: number;
-    /** Where csrf-sync keeps the session's CSRF token (server/app.ts). */
+    /** Where csrf-sync keeps the session's CSRF token (server/http/app.ts). */
     csrfToken?: string | null;
   }
 }

@@ -2,7 +2,7 @@
 // draft, and apply the applicant's workflow actions. Stage changes go through server/workflow only.
 import type { Request } from 'express';
 import { Types } from 'mongoose';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../deps.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { Call, type CallDoc } from '../../models/call.ts';
 import { User, type UserDoc } from '../../models/user.ts';

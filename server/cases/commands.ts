@@ -3,7 +3,7 @@
 // assignment. Stage changes go through server/workflow only.
 import type { Request } from 'express';
 import { Types } from 'mongoose';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../deps.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { User, type UserDoc } from '../../models/user.ts';
 import { TERMINAL_STAGES } from '../../models/constants.ts';

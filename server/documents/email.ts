@@ -3,7 +3,7 @@
 // a queued e-mail must not make an officer's open form stale.
 import { Case } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../deps.ts';
 import { DEFAULT_LOCALE, isLocale, translator } from '../i18n/index.ts';
 import { caseEmail, outboxKey } from '../outbox/item.ts';
 

@@ -1,6 +1,6 @@
 // Daily: 30 days before a document needed for a pending support track stops being valid, the
 // applicant gets one reminder e-mail (template 'document_expiring') through the case outbox.
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../deps.ts';
 import { Case } from '../../models/case.ts';
 import { CaseDocument } from '../../models/document.ts';
 import { User } from '../../models/user.ts';

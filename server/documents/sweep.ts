@@ -5,7 +5,7 @@
 //   and named by no record is left over from a crash.
 // - GridFS is shared by every instance, and another one may be between storing a file and writing
 //   its record: there only what is older than GRIDFS_GRACE_MS is swept (the next start takes the rest).
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../deps.ts';
 import { registerService, type BackgroundService } from '../services.ts';
 import { CaseDocument } from '../../models/document.ts';
 import { DiskStorage, createStorage, sweepUploads, uploadTempDir, type SweepResult } from './storage.ts';

@@ -5,7 +5,7 @@
 import { rm } from 'node:fs/promises';
 import type { Request } from 'express';
 import { Types } from 'mongoose';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../deps.ts';
 import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
 import type { DocumentType } from '../../models/constants.ts';
 import { recordAudit } from '../audit/index.ts';

@@ -4,7 +4,7 @@
 import type { Request } from 'express';
 import { Types } from 'mongoose';
 import { z } from 'zod';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../deps.ts';
 import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { User, type UserDoc } from '../../models/user.ts';

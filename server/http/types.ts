@@ -1,5 +1,6 @@
 import type { Locale } from '../i18n/index.ts';
 import type { UserDoc } from '../../models/user.ts';
+import type { Context } from '../context.ts';
 
 declare module 'express-session' {
   interface SessionData {
@@ -22,6 +23,8 @@ declare global {
     interface Request {
       id: string | number | object;
       locale: Locale;
+      /** Who acts, from where, in which language, at what time (server/http/context.ts). */
+      ctx: Context;
     }
   }
 }

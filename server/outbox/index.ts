@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import mongoose from 'mongoose';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../deps.ts';
 import type { BackgroundService } from '../services.ts';
 import { Case } from '../../models/case.ts';
 import { renderEmail } from '../mail/render.ts';

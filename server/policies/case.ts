@@ -10,7 +10,7 @@
 // and shortlists from there (server/workflow/transitions.ts: `shortlist` is a leader's action from
 // `evaluation`). Cases before the panel (submitted, screening, awaiting the applicant), and cases
 // rejected, withdrawn or held before it, are the HR officers' and stay hidden from leaders.
-import { sameId } from './index.ts';
+import { sameId } from './ids.ts';
 
 export interface PolicyUser {
   _id: unknown;
@@ -95,3 +95,18 @@ export function caseScopeFilter(user: PolicyUser, scoredCaseIds: readonly unknow
       return { _id: null };
   }
 }
+
+/** A case as the ability table sees it, with what server/cases/access.ts looked up about the actor. */
+export type CaseSubject = PolicyCase & { facts?: CaseAccessFacts };
+
+/**
+ * What each role may do with a case. `view` failing means "not found" (authorize in ./index.ts):
+ * a case the user may not see is answered exactly like one that does not exist.
+ */
+export const caseAbilities = {
+  view: (user: PolicyUser, c: CaseSubject) => canViewCase(user, c, c.facts ?? {}),
+  /** Notes, assignment, information requests, support procedures, HR's transitions. */
+  work: (user: PolicyUser, c: CaseSubject) => canWorkCase(user, c),
+  /** A leader's decisions (shortlist, offer, rejection after the panel). */
+  decide: (user: PolicyUser, c: CaseSubject) => canDecideCase(user, c),
+} as const;

@@ -15,3 +15,8 @@ export function dashboardInstitute(user: PolicyUser, requested?: string): unknow
   if (user.role === 'admin') return requested || undefined;
   return user.institute;
 }
+
+/** Institute figures (dashboard, steering report): no subject, the scope comes from dashboardInstitute. */
+export const dashboardAbilities = {
+  view: (user: PolicyUser) => canViewDashboard(user),
+} as const;

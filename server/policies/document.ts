@@ -1,6 +1,6 @@
 // Who may upload, verify and download case documents (fails closed, like server/policies/case.ts).
 import { canViewCase, canWorkCase, type CaseAccessFacts, type PolicyCase, type PolicyUser } from './case.ts';
-import { sameId } from './index.ts';
+import { sameId } from './ids.ts';
 
 const CLOSED = ['closed', 'rejected', 'withdrawn'];
 
@@ -31,3 +31,14 @@ export function canDownloadDocument(user: PolicyUser | undefined, c: PolicyCase,
 export function canSeeDocumentVersions(user: PolicyUser | undefined, c: PolicyCase, facts: CaseAccessFacts = {}): boolean {
   return !!user && user.role !== 'applicant' && canViewCase(user, c, facts);
 }
+
+export type DocumentSubject = StagedCase & { facts?: CaseAccessFacts };
+
+/** Documents are judged by their case: seeing one needs seeing the case (else "not found"). */
+export const documentAbilities = {
+  view: (user: PolicyUser, c: DocumentSubject) => canDownloadDocument(user, c, c.facts ?? {}),
+  upload: (user: PolicyUser, c: DocumentSubject) => canUploadDocument(user, c),
+  verify: (user: PolicyUser, c: DocumentSubject) => canVerifyDocument(user, c),
+  download: (user: PolicyUser, c: DocumentSubject) => canDownloadDocument(user, c, c.facts ?? {}),
+  versions: (user: PolicyUser, c: DocumentSubject) => canSeeDocumentVersions(user, c, c.facts ?? {}),
+} as const;

@@ -4,7 +4,7 @@
 //   they sit on, whatever their institute (external reviewers);
 // - an administrator sees every shortlist but does not score (not on a panel);
 // - nobody else (HR officers who are not panel members, applicants).
-import { sameId } from './index.ts';
+import { sameId } from './ids.ts';
 import { isPanelMember, type PolicyUser } from './case.ts';
 
 export interface PolicyCall {
@@ -50,3 +50,12 @@ export function canSeeOthersScores(user: PolicyUser | undefined, call: PolicyCal
   if (user.role === 'admin') return true;
   return canEvaluateCall(user, call) && ownSubmitted;
 }
+
+/** A call's shortlist and scorecards; `ownSubmitted` is whether the actor's scorecard is in. */
+export type ShortlistSubject = PolicyCall & { ownSubmitted?: boolean };
+
+export const shortlistAbilities = {
+  view: (user: PolicyUser, call: ShortlistSubject) => canViewShortlist(user, call),
+  evaluate: (user: PolicyUser, call: ShortlistSubject) => canEvaluateCall(user, call),
+  seeOthersScores: (user: PolicyUser, call: ShortlistSubject) => canSeeOthersScores(user, call, call.ownSubmitted === true),
+} as const;

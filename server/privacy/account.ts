@@ -3,7 +3,7 @@
 // managed by an administrator (disabled, not deleted), and a submitted application is kept under
 // the retention rules instead.
 import type { Request } from 'express';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../deps.ts';
 import { Case } from '../../models/case.ts';
 import { User, type UserDoc } from '../../models/user.ts';
 import { Token } from '../../models/token.ts';

@@ -2,7 +2,7 @@
 // evaluations. Files go first and records after, so a run cut short leaves records that still
 // point at (possibly already removed) files, and the next run finishes the job; a file that is
 // already gone is not an error.
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../deps.ts';
 import { CaseDocument } from '../../models/document.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import { DiskStorage, createStorage, type DocumentStorage } from '../documents/storage.ts';

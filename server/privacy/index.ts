@@ -7,7 +7,7 @@
 //
 // Safe to run twice or on two instances, and after a crash part-way: every step re-checks the
 // conditions in its own filter, files go before records, and a case is deleted last.
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../deps.ts';
 import { periodicService, type BackgroundService } from '../services.ts';
 import { Case } from '../../models/case.ts';
 import { User } from '../../models/user.ts';

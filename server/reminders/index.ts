@@ -2,7 +2,7 @@
 // each institute's HR lead gets one digest of its overdue cases. Each e-mail goes through a
 // case's outbox with a key carrying the date, so a job run twice (or on two instances) on the
 // same day sends nothing new.
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../deps.ts';
 import { periodicService, type BackgroundService } from '../services.ts';
 import { Case } from '../../models/case.ts';
 import { User } from '../../models/user.ts';

@@ -4,7 +4,7 @@
 // second officer finds no match and gets a ConflictError naming who changed the case, and when.
 import mongoose from 'mongoose';
 import { z } from 'zod';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../deps.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { afterTransition, summarizeHistory } from '../../models/case-summary.ts';
 import { Call, type CallDoc } from '../../models/call.ts';

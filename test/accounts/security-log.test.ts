@@ -4,7 +4,7 @@ import type { Express } from 'express';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { agent } from '../support/http.ts';
 import { createLogger } from '../../server/logger.ts';
-import { createApp } from '../../server/app.ts';
+import { createApp } from '../../server/http/app.ts';
 import { createUser, signIn, TEST_PASSWORD } from '../support/factories.ts';
 import { postForm } from './helpers.ts';
 

@@ -3,7 +3,7 @@
 import { loadConfig } from '../../server/config.ts';
 import { createLogger } from '../../server/logger.ts';
 import { createMailer } from '../../server/mail/mailer.ts';
-import type { AppContext } from '../../server/app.ts';
+import type { AppContext } from '../../server/deps.ts';
 import { testDatabase } from '../support/app.ts';
 import { startTestSmtp, type TestSmtp } from '../support/smtp.ts';
 import { seedHolidays } from '../../server/calendar/index.ts';

@@ -9,35 +9,20 @@ import MongoStore from 'connect-mongo';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { csrfSync } from 'csrf-sync';
-import type { Config } from './config.ts';
-import type { Logger } from './logger.ts';
-import type { Database } from './db/index.ts';
-import type { Mailer } from './mail/mailer.ts';
-import { CsrfError } from './errors.ts';
-import { configurePassport } from './accounts/passport.ts';
-import { viewEngine, viewsDir } from './views/engine.ts';
-import { inputGuard } from './http/input-guard.ts';
-import { localeMiddleware } from './http/locale.ts';
-import { authGate } from './http/auth-gate.ts';
-import { accountGate } from './accounts/gates.ts';
-import { errorHandler, notFoundHandler } from './http/error-handler.ts';
-import { takeFlash } from './http/flash.ts';
-import { attachCookieConfig, csrfTokenFromState, sessionHasContent, storeCsrfToken } from './http/visitor-state.ts';
-import { registerRoutes } from '../routes/index.ts';
-import './http/types.ts';
-
-export interface AppDeps {
-  config: Config;
-  logger: Logger;
-  db: Database;
-  mailer: Mailer;
-  /** Injectable clock for deadline and expiry logic in tests. */
-  now?: () => Date;
-}
-
-export interface AppContext extends AppDeps {
-  now: () => Date;
-}
+import type { AppContext, AppDeps } from '../deps.ts';
+import { CsrfError } from '../errors.ts';
+import { configurePassport } from '../accounts/passport.ts';
+import { viewEngine, viewsDir } from '../views/engine.ts';
+import { inputGuard } from './input-guard.ts';
+import { localeMiddleware } from './locale.ts';
+import { authGate } from './auth-gate.ts';
+import { accountGate } from '../accounts/gates.ts';
+import { errorHandler, notFoundHandler } from './error-handler.ts';
+import { takeFlash } from './flash.ts';
+import { contextMiddleware } from './context.ts';
+import { attachCookieConfig, csrfTokenFromState, sessionHasContent, storeCsrfToken } from './visitor-state.ts';
+import { registerRoutes } from '../../routes/index.ts';
+import './types.ts';
 
 /** What every page may know about the signed-in user: never the password hash or second-factor secrets. */
 function presentViewer(user: Express.User) {
@@ -58,7 +43,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{8,100}$/;
 const TOKEN_IN_PATH = /(\/(?:verify-email|password\/reset|invitations)\/)[A-Za-z0-9_-]{16,}/g;
 /** HSTS max-age: one year, the least OWASP ASVS 5.0 (L2) accepts, and the minimum for browser preload lists. */
 export const HSTS_MAX_AGE_SECONDS = 31_536_000;
-export const publicDir = path.resolve(import.meta.dirname, '../public');
+export const publicDir = path.resolve(import.meta.dirname, '../../public');
 
 export function createApp(deps: AppDeps): Express {
   const ctx: AppContext = { ...deps, now: deps.now ?? (() => new Date()) };
@@ -193,8 +178,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(passport.initialize());
   app.use(passport.session());
 
-  // 7. language and shared page data
+  // 7. language, the request's Context for services, and shared page data
   app.use(localeMiddleware);
+  app.use(contextMiddleware(ctx.now));
   app.use((req, res, next) => {
     // A plain object for the views: Handlebars refuses the getters of a Mongoose document.
     res.locals.user = req.user ? presentViewer(req.user) : undefined;
