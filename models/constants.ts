@@ -18,7 +18,25 @@ export const STAGES = [
   'on_hold',
 ] as const;
 export type Stage = (typeof STAGES)[number];
-export const TERMINAL_STAGES: readonly Stage[] = ['closed', 'rejected', 'withdrawn'];
+// Named stage sets: use these, never a literal list of stages (DESIGN.md §4).
+/** Ended: nothing more happens to the case. */
+export const TERMINAL_STAGES = ['closed', 'rejected', 'withdrawn'] as const satisfies readonly Stage[];
+/** Ended without a hire (privacy retention erases these after RETENTION_DAYS). */
+export const UNSUCCESSFUL_STAGES = ['rejected', 'withdrawn'] as const satisfies readonly Stage[];
+/** Still in progress (everything but the terminal stages). */
+export const OPEN_STAGES = STAGES.filter((s) => !(TERMINAL_STAGES as readonly string[]).includes(s)) as readonly Stage[];
+/** Before the panel and leaders, then before them: `evaluation` and the main line after it. */
+export const PANEL_STAGES = ['evaluation', 'shortlisted', 'offer', 'onboarding', 'arrived', 'closed'] as const satisfies readonly Stage[];
+/** An offer made and not ended: offer letter, onboarding, arrival. */
+export const HIRING_STAGES = ['offer', 'onboarding', 'arrived'] as const satisfies readonly Stage[];
+/** Support procedures (work permit, visa, …) are worked in these. */
+export const SUPPORT_STAGES = ['offer', 'onboarding', 'arrived', 'on_hold'] as const satisfies readonly Stage[];
+/** The main line shown as the pipeline funnel. */
+export const FUNNEL_STAGES = ['submitted', 'screening', 'evaluation', 'shortlisted', 'offer', 'onboarding', 'arrived', 'closed'] as const satisfies readonly Stage[];
+
+export function inStages(stage: unknown, set: readonly string[]): boolean {
+  return typeof stage === 'string' && set.includes(stage);
+}
 
 export const SUPPORT_KINDS = ['work_permit', 'visa', 'residence_card', 'housing', 'citizenship'] as const;
 export type SupportKind = (typeof SUPPORT_KINDS)[number];

@@ -1,7 +1,7 @@
 // Two records of what happened: AuditEvent documents (every state change, never updated) and
 // security log lines (sign-in, lockout, refused access, CSRF) with time, user, IP and request id.
-import type { Request } from 'express';
 import type { Logger } from '../logger.ts';
+import type { Context } from '../context.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
 
 export interface AuditInput {
@@ -13,19 +13,33 @@ export interface AuditInput {
   actorRole?: string;
 }
 
-export function requestContext(req: Request | undefined) {
+/**
+ * Who did it, from where: a service passes its Context; a route may pass the request, which carries
+ * one (req.ctx). Nothing here knows Express: a request is only something with a `ctx`.
+ */
+export type AuditSource = Context | { ctx?: Context } | undefined;
+
+function contextOf(source: AuditSource): Partial<Context> {
+  if (!source) return {};
+  if ('ctx' in source) return source.ctx ?? {};
+  return source as Context;
+}
+
+export function requestContext(source: AuditSource) {
+  const ctx = contextOf(source);
   return {
-    actor: req?.user?._id,
-    actorRole: req?.user?.role,
-    ip: req?.ip,
-    requestId: req?.id !== undefined ? String(req.id) : undefined,
+    actor: ctx.actor?._id,
+    actorRole: ctx.actor?.role,
+    ip: ctx.ip,
+    requestId: ctx.requestId,
+    now: ctx.now,
   };
 }
 
-export async function recordAudit(req: Request | undefined, input: AuditInput): Promise<void> {
-  const ctx = requestContext(req);
+export async function recordAudit(source: AuditSource, input: AuditInput): Promise<void> {
+  const ctx = requestContext(source);
   await AuditEvent.create({
-    at: new Date(),
+    at: new Date(), // the real time of the write, even under a test clock (audit order is the order of writes)
     actor: (input.actorId ?? ctx.actor) as never,
     actorRole: input.actorRole ?? ctx.actorRole,
     action: input.action,
@@ -51,8 +65,19 @@ export type SecurityEventName =
   | 'password.changed'
   | 'rate_limited';
 
-export function securityEvent(logger: Logger, req: Request, event: SecurityEventName, details: Record<string, unknown> = {}): void {
-  const ctx = requestContext(req);
+/** What a security line needs of a request (an Express request fits; so does a test's object). */
+export interface SecuritySource {
+  ctx?: Context;
+  method: string;
+  path: string;
+  ip?: string;
+  id?: unknown;
+  user?: { _id: unknown };
+}
+
+export function securityEvent(logger: Logger, req: SecuritySource, event: SecurityEventName, details: Record<string, unknown> = {}): void {
+  // Refusals early in the pipeline (input guard, CSRF) come before the Context is built.
+  const ctx = req.ctx ? requestContext(req) : { actor: req.user?._id, ip: req.ip, requestId: req.id !== undefined ? String(req.id) : undefined };
   logger.warn(
     {
       security: event,
