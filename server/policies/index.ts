@@ -9,6 +9,10 @@ import { documentAbilities } from './document.ts';
 import { shortlistAbilities } from './shortlist.ts';
 import { dashboardAbilities } from './dashboard.ts';
 import { roleAbilities } from './role.ts';
+import { userAbilities } from './user.ts';
+import { callAbilities } from './call.ts';
+import { instituteAbilities } from './institute.ts';
+import { holidayAbilities } from './holiday.ts';
 
 export { sameId } from './ids.ts';
 export type { PolicyUser } from './case.ts';
@@ -20,6 +24,10 @@ const ABILITIES = {
   shortlist: shortlistAbilities,
   dashboard: dashboardAbilities,
   role: roleAbilities,
+  user: userAbilities,
+  call: callAbilities,
+  institute: instituteAbilities,
+  holiday: holidayAbilities,
 } as const;
 
 type Tables = typeof ABILITIES;
