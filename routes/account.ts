@@ -1,158 +1,115 @@
 // The signed-in user's own account: name and language, password change (needs the current one;
 // other sessions end, this one continues on a new session id), and the TOTP second factor.
-import { Router, type Request, type Response } from 'express';
+import { Router } from 'express';
+import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
-import { User, type UserDoc, isStaff } from '../models/user.ts';
-import { recordAudit, securityEvent } from '../server/audit/index.ts';
+import { actorOf } from '../server/context.ts';
+import { allow } from '../server/http/allow.ts';
+import { securityEvent } from '../server/audit/index.ts';
 import { flash } from '../server/http/flash.ts';
-import { AuthenticationRequiredError, ConflictError } from '../server/errors.ts';
-import { changePasswordForm, keptValues, parseForm, profileForm, totpCodeForm } from '../server/accounts/forms.ts';
-import { translateErrors } from '../server/accounts/http.ts';
-import { logIn } from '../server/accounts/session.ts';
-import { checkTotp, newTotpSecret, totpQrDataUrl } from '../server/accounts/totp.ts';
-import { changePassword, claimTotpCode, enableTotp, regenerateRecoveryCodes } from '../server/accounts/service.ts';
-import { openPendingTotpSecret, sealPendingTotpSecret } from '../server/accounts/totp-secret.ts';
+import { keptValues, parseForm } from '../server/http/forms.ts';
+import { endEnrolment, enrolmentSecret, enrolmentSecretOrNew, logIn } from '../server/http/session.ts';
 import { rememberLocale } from '../server/http/visitor-state.ts';
+import { checkNewPassword, INVALID, locale, name, newPassword, password, totpCode } from '../server/accounts/forms.ts';
+import { changePassword, updateProfile } from '../server/accounts/service.ts';
+import { enrolSecondFactor, regenerateRecoveryCodes } from '../server/accounts/second-factor.ts';
+import { hasSecondFactor } from '../server/accounts/totp.ts';
+import { presentAccount, presentEnrolment, presentRecoveryCodes, presentSecondFactor } from '../server/accounts/present.ts';
 
-function me(req: Request): UserDoc {
-  if (!req.user) throw new AuthenticationRequiredError();
-  return req.user as UserDoc;
-}
+const profileBody = z.object({ name, locale });
+const passwordBody = (accountEmail: string) =>
+  z.object({ currentPassword: password, newPassword }).superRefine(checkNewPassword('newPassword', () => accountEmail));
+const codeBody = z.object({ code: totpCode });
 
-function enrolled(user: UserDoc): boolean {
-  return Boolean(user.totp?.enabledAt && user.totp?.secret);
-}
+/** The message for a refused code: the form's own, or "wrong code" when it was well-formed. */
+const codeError = (form: { ok: boolean; errors?: Record<string, string> }) => ({
+  code: form.ok ? 'accounts.secondFactor.wrongCode' : (form.errors?.code ?? 'accounts.errors.code'),
+});
 
-export function accountRoutes(ctx: AppContext): Router {
+export function accountRoutes(app: AppContext): Router {
   const router = Router();
+  const { logger } = app;
+  const retentionDays = app.config.retentionDays;
 
-  const accountPage = (req: Request, res: Response, status: number, locals: Record<string, unknown> = {}) => {
-    const user = me(req);
-    res.status(status).render('account/index', {
-      title: res.locals.t('accounts.account.title'),
-      profile: { name: user.name, locale: user.locale },
-      totpEnabled: enrolled(user),
-      recoveryLeft: user.totp?.recoveryCodeHashes?.length ?? 0,
-      staff: isStaff(user),
-      retentionDays: ctx.config.retentionDays,
-      ...locals,
-    });
-  };
+  // Every page here is about the actor's own account.
+  const signedIn = allow('role.signedIn');
 
-  router.get('/account', (req, res) => {
-    accountPage(req, res, 200);
+  router.get('/account', signedIn, (req, res) => {
+    res.render('account/index', presentAccount(req.ctx, { retentionDays }));
   });
 
-  router.post('/account', async (req, res) => {
-    const user = me(req);
-    const form = parseForm(profileForm, req.body);
+  router.post('/account', signedIn, async (req, res) => {
+    const form = parseForm(profileBody, req.body, INVALID);
     if (!form.ok) {
-      accountPage(req, res, 422, { profile: keptValues(req.body), profileErrors: translateErrors(res, form.errors) });
+      res.status(422).render('account/index', presentAccount(req.ctx, { retentionDays, profile: keptValues(req.body), profileErrors: form.errors }));
       return;
     }
-    const before = { name: user.name, locale: user.locale };
-    await User.updateOne({ _id: user._id }, { $set: { name: form.data.name, locale: form.data.locale } });
+    await updateProfile({ ctx: req.ctx, ...form.data });
     rememberLocale(req, form.data.locale);
-    await recordAudit(req, { action: 'user.profile_updated', targetType: 'user', targetId: String(user._id), summary: { before, after: form.data } });
     flash(req, 'success', 'accounts.account.saved');
     res.redirect(303, '/account');
   });
 
-  router.post('/account/password', async (req, res) => {
-    const user = me(req);
-    const form = parseForm(changePasswordForm(user.email), req.body);
+  router.post('/account/password', signedIn, async (req, res) => {
+    const user = actorOf(req.ctx);
+    const form = parseForm(passwordBody(user.email), req.body, INVALID);
     if (!form.ok) {
-      accountPage(req, res, 422, { passwordErrors: translateErrors(res, form.errors) });
+      res.status(422).render('account/index', presentAccount(req.ctx, { retentionDays, passwordErrors: form.errors }));
       return;
     }
-    const result = await changePassword(user, form.data.currentPassword, form.data.newPassword);
+    const result = await changePassword({ ctx: req.ctx, ...form.data });
     if (!result.ok) {
-      securityEvent(ctx.logger, req, 'sign_in.failure', { userId: String(user._id), step: 'password_change' });
-      accountPage(req, res, 422, { passwordErrors: { currentPassword: res.locals.t('accounts.errors.wrongCurrentPassword') } });
+      securityEvent(logger, req, 'sign_in.failure', { userId: String(user._id), step: 'password_change' });
+      res.status(422).render('account/index', presentAccount(req.ctx, { retentionDays, passwordErrors: { currentPassword: 'accounts.errors.wrongCurrentPassword' } }));
       return;
     }
     // The epoch moved on, so every other session ends; this one is re-established on a new id.
     await logIn(req, result.user);
-    securityEvent(ctx.logger, req, 'password.changed', { userId: String(user._id), via: 'account' });
-    await recordAudit(req, { action: 'user.password_changed', targetType: 'user', targetId: String(user._id) });
+    securityEvent(logger, req, 'password.changed', { userId: String(user._id), via: 'account' });
     flash(req, 'success', 'accounts.account.passwordChanged');
     res.redirect(303, '/account');
   });
 
   // ---------------------------------------------------------------- second factor
 
-  /** The secret being enrolled, kept encrypted in the session (a new one when none, or unreadable after a key rotation). */
-  const pendingSecret = (req: Request, user: UserDoc): string => {
-    const open = openPendingTotpSecret(ctx.config, user._id, req.session.pendingTotpSecret);
-    if (open) return open;
-    const secret = newTotpSecret();
-    req.session.pendingTotpSecret = sealPendingTotpSecret(ctx.config, user._id, secret);
-    return secret;
-  };
-
-  const enrolPage = async (req: Request, res: Response, status: number, locals: Record<string, unknown> = {}) => {
-    const user = me(req);
-    const secret = pendingSecret(req, user);
-    res.status(status).render('account/second-factor', {
-      title: res.locals.t('accounts.totp.title'),
-      enrolling: true,
-      mustEnrol: isStaff(user),
-      secret,
-      secretGrouped: secret.replace(/(.{4})/g, '$1 ').trim(),
-      qr: await totpQrDataUrl(secret, user.email),
-      ...locals,
-    });
-  };
-
-  router.get('/account/second-factor', async (req, res) => {
-    const user = me(req);
-    if (enrolled(user)) {
-      res.render('account/second-factor', {
-        title: res.locals.t('accounts.totp.title'),
-        enrolling: false,
-        recoveryLeft: user.totp?.recoveryCodeHashes?.length ?? 0,
-      });
+  router.get('/account/second-factor', signedIn, async (req, res) => {
+    const user = actorOf(req.ctx);
+    if (hasSecondFactor(user)) {
+      res.render('account/second-factor', presentSecondFactor(req.ctx));
       return;
     }
-    await enrolPage(req, res, 200);
+    res.render('account/second-factor', await presentEnrolment(req.ctx, { secret: enrolmentSecretOrNew(req, app.config, user._id) }));
   });
 
-  router.post('/account/second-factor', async (req, res) => {
-    const user = me(req);
-    if (enrolled(user)) throw new ConflictError('accounts.totp.alreadyEnabled');
-    const secret = openPendingTotpSecret(ctx.config, user._id, req.session.pendingTotpSecret);
-    const form = parseForm(totpCodeForm, req.body);
-    if (!secret || !form.ok || !checkTotp(secret, form.data.code)) {
-      if (secret && form.ok) securityEvent(ctx.logger, req, 'sign_in.second_factor_failure', { userId: String(user._id), step: 'enrolment' });
-      await enrolPage(req, res, 422, { errors: { code: res.locals.t(form.ok ? 'accounts.secondFactor.wrongCode' : form.errors.code ?? 'accounts.errors.code') } });
+  router.post('/account/second-factor', signedIn, async (req, res) => {
+    const user = actorOf(req.ctx);
+    const secret = enrolmentSecret(req, app.config, user._id);
+    const form = parseForm(codeBody, req.body, INVALID);
+    const result = await enrolSecondFactor({ app, ctx: req.ctx, secret, code: form.ok ? form.data.code : '' });
+    if (!result.ok) {
+      if (secret && form.ok) securityEvent(logger, req, 'sign_in.second_factor_failure', { userId: String(user._id), step: 'enrolment' });
+      const page = await presentEnrolment(req.ctx, { secret: enrolmentSecretOrNew(req, app.config, user._id), errors: codeError(form) });
+      res.status(422).render('account/second-factor', page);
       return;
     }
-    const codes = await enableTotp(ctx, user._id, secret);
-    delete req.session.pendingTotpSecret;
-    await recordAudit(req, { action: 'user.totp_enabled', targetType: 'user', targetId: String(user._id) });
-    res.render('account/recovery-codes', { title: res.locals.t('accounts.totp.codesTitle'), codes, justEnabled: true });
+    endEnrolment(req);
+    res.render('account/recovery-codes', presentRecoveryCodes(req.ctx, { codes: result.codes, justEnabled: true }));
   });
 
-  router.post('/account/second-factor/recovery-codes', async (req, res) => {
-    const user = me(req);
-    if (!enrolled(user)) {
+  router.post('/account/second-factor/recovery-codes', signedIn, async (req, res) => {
+    const user = actorOf(req.ctx);
+    if (!hasSecondFactor(user)) {
       res.redirect(303, '/account/second-factor');
       return;
     }
-    const form = parseForm(totpCodeForm, req.body);
-    if (!form.ok || !(await claimTotpCode(ctx, user, form.data.code))) {
-      if (form.ok) securityEvent(ctx.logger, req, 'sign_in.second_factor_failure', { userId: String(user._id), step: 'recovery_codes' });
-      res.status(422).render('account/second-factor', {
-        title: res.locals.t('accounts.totp.title'),
-        enrolling: false,
-        recoveryLeft: user.totp?.recoveryCodeHashes?.length ?? 0,
-        errors: { code: res.locals.t(form.ok ? 'accounts.secondFactor.wrongCode' : form.errors.code ?? 'accounts.errors.code') },
-      });
+    const form = parseForm(codeBody, req.body, INVALID);
+    const result = await regenerateRecoveryCodes({ app, ctx: req.ctx, code: form.ok ? form.data.code : '' });
+    if (!result.ok) {
+      if (form.ok) securityEvent(logger, req, 'sign_in.second_factor_failure', { userId: String(user._id), step: 'recovery_codes' });
+      res.status(422).render('account/second-factor', presentSecondFactor(req.ctx, { errors: codeError(form) }));
       return;
     }
-    const codes = await regenerateRecoveryCodes(user._id);
-    await recordAudit(req, { action: 'user.recovery_codes_regenerated', targetType: 'user', targetId: String(user._id) });
-    res.render('account/recovery-codes', { title: res.locals.t('accounts.totp.codesTitle'), codes, justEnabled: false });
+    res.render('account/recovery-codes', presentRecoveryCodes(req.ctx, { codes: result.codes, justEnabled: false }));
   });
 
   return router;

@@ -1,58 +1,53 @@
 // Sign-in (password, then the second factor for staff), sign-out, self-registration with e-mail
 // verification, password reset, and accepting a staff invitation. Answers never tell whether an
 // account exists: same page, same message, and the password is checked against a dummy hash.
-import { Router, type Request, type Response, type NextFunction } from 'express';
-import passport from 'passport';
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
-import { User, type UserDoc } from '../models/user.ts';
-import { securityEvent, recordAudit } from '../server/audit/index.ts';
+import { securityEvent } from '../server/audit/index.ts';
 import { safeNextPath } from '../server/http/safe-next.ts';
 import { flash } from '../server/http/flash.ts';
-import { keptValues, parseForm, signInForm, secondFactorForm, registerForm, emailOnlyForm, newPasswordForm, invitationAcceptForm } from '../server/accounts/forms.ts';
-import { clientIp, landingPath, throttles, translateErrors } from '../server/accounts/http.ts';
-import { logIn, logOut, regenerateSession } from '../server/accounts/session.ts';
-import { findUsableToken } from '../server/accounts/tokens.ts';
+import { keptValues, parseForm } from '../server/http/forms.ts';
+import { awaitSecondFactor, endSecondFactor, logIn, logOut, pendingSecondFactor } from '../server/http/session.ts';
+import { rememberLocale } from '../server/http/visitor-state.ts';
+import { checkNewPassword, email, INVALID, locale, name, newPassword, nextPath, secondFactorCode, signInEmail, signInPassword } from '../server/accounts/forms.ts';
+import { completeSecondFactor, secondFactorUser, signIn } from '../server/accounts/sign-in.ts';
 import {
   acceptInvitation,
-  claimTotpCode,
+  openInvitation,
+  openResetLink,
   registerApplicant,
   requestPasswordReset,
   resendVerification,
   resetPassword,
-  useRecoveryCode,
   verifyEmail,
 } from '../server/accounts/service.ts';
-import { rememberLocale } from '../server/http/visitor-state.ts';
+import { landingPath, lockedMessage, presentAccountsPage, type AccountsPage, type AccountsPageInput } from '../server/accounts/present.ts';
 
-const SECOND_FACTOR_WINDOW_MS = 10 * 60_000;
+const signInBody = z.object({ email: signInEmail, password: signInPassword, next: nextPath });
+const secondFactorBody = z.object({ code: secondFactorCode, next: nextPath });
+const registerBody = z
+  .object({ name, email, password: newPassword, locale, consent: z.literal('yes', { error: 'accounts.errors.consent' }) })
+  .superRefine(checkNewPassword('password', (v) => v.email));
+const emailBody = z.object({ email });
+const resetBody = (accountEmail: string) => z.object({ password: newPassword }).superRefine(checkNewPassword('password', () => accountEmail));
+const invitationBody = (accountEmail: string) => z.object({ name, password: newPassword }).superRefine(checkNewPassword('password', () => accountEmail));
+const tokenParams = z.object({ token: z.string() });
 
-function hasTotp(user: { totp?: { enabledAt?: Date | null; secret?: string | null } | null }): boolean {
-  return Boolean(user.totp?.enabledAt && user.totp?.secret);
+/** Renders a page of views/accounts/ with its presenter. */
+function show(req: Request, res: Response, page: AccountsPage, status: number, input: AccountsPageInput = {}): void {
+  res.status(status).render(`accounts/${page}`, presentAccountsPage(req.ctx, page, input));
 }
 
-/** passport-local as a promise: the user, or false. */
-function authenticateLocal(req: Request, res: Response): Promise<UserDoc | false> {
-  return new Promise((resolve, reject) => {
-    passport.authenticate('local', { session: false }, (err: unknown, user: UserDoc | false) => (err ? reject(err) : resolve(user)))(
-      req,
-      res,
-      ((err?: unknown) => (err ? reject(err) : resolve(false))) as NextFunction,
-    );
-  });
+/** The lockout answer of both sign-in steps: 429 with Retry-After, on the sign-in page. */
+function showLocked(req: Request, res: Response, retryAfterSeconds: number, values: Record<string, unknown>): void {
+  res.setHeader('Retry-After', String(retryAfterSeconds));
+  show(req, res, 'signin', 429, { values, message: lockedMessage(retryAfterSeconds) });
 }
 
-export function accountsRoutes(ctx: AppContext): Router {
+export function accountsRoutes(app: AppContext): Router {
   const router = Router();
-  const { logger } = ctx;
-
-  const signInPage = (res: Response, status: number, locals: Record<string, unknown>) =>
-    res.status(status).render('accounts/signin', { title: res.locals.t('accounts.signin.title'), ...locals });
-
-  const linkInvalid = (res: Response) =>
-    res.status(410).render('accounts/link-invalid', { title: res.locals.t('accounts.linkInvalid.title') });
-
-  const checkEmailPage = (res: Response, messageKey: string, email: string) =>
-    res.render('accounts/check-email', { title: res.locals.t('accounts.checkEmail.title'), messageKey, email });
+  const { logger } = app;
 
   // ------------------------------------------------------------------ sign in
 
@@ -62,133 +57,88 @@ export function accountsRoutes(ctx: AppContext): Router {
       res.redirect(303, next || landingPath(req.user));
       return;
     }
-    signInPage(res, 200, { values: { next } });
+    show(req, res, 'signin', 200, { values: { next } });
   });
 
   router.post('/signin', async (req, res) => {
-    const form = parseForm(signInForm, req.body);
+    const form = parseForm(signInBody, req.body, INVALID);
     const next = safeNextPath((req.body as Record<string, unknown>)?.next, '');
     if (!form.ok) {
-      signInPage(res, 422, { values: keptValues(req.body), errors: translateErrors(res, form.errors) });
+      show(req, res, 'signin', 422, { values: keptValues(req.body), errors: form.errors });
       return;
     }
-    const { email, password } = form.data;
-    const ip = clientIp(req);
-    const limits = throttles(ctx).login;
-
-    const lock = await limits.check(email, ip);
-    if (lock.locked) {
-      securityEvent(logger, req, 'sign_in.locked', { email });
-      res.setHeader('Retry-After', String(lock.retryAfterSeconds));
-      signInPage(res, 429, { values: { email, next }, message: res.locals.t('accounts.signin.locked', { minutes: Math.ceil(lock.retryAfterSeconds / 60) }) });
-      return;
+    const { email: address } = form.data;
+    const outcome = await signIn({ app, ctx: req.ctx, email: address, password: form.data.password });
+    switch (outcome.kind) {
+      case 'locked':
+        securityEvent(logger, req, 'sign_in.locked', { email: address });
+        showLocked(req, res, outcome.retryAfterSeconds, { email: address, next });
+        return;
+      case 'failed':
+        securityEvent(logger, req, 'sign_in.failure', { email: address });
+        show(req, res, 'signin', 401, { values: { email: address, next }, message: { key: 'accounts.signin.failed' } });
+        return;
+      case 'second_factor':
+        await awaitSecondFactor(req, outcome.step);
+        res.redirect(303, `/signin/second-factor${next ? `?next=${encodeURIComponent(next)}` : ''}`);
+        return;
+      case 'signed_in':
+        await logIn(req, outcome.user);
+        securityEvent(logger, req, 'sign_in.success', { userId: String(outcome.user._id), secondFactor: false });
+        res.redirect(303, next || landingPath(outcome.user));
     }
-
-    const user = await authenticateLocal(req, res);
-    if (!user) {
-      const after = await limits.fail(email, ip);
-      securityEvent(logger, req, after.locked ? 'sign_in.locked' : 'sign_in.failure', { email });
-      if (after.locked) {
-        res.setHeader('Retry-After', String(after.retryAfterSeconds));
-        signInPage(res, 429, { values: { email, next }, message: res.locals.t('accounts.signin.locked', { minutes: Math.ceil(after.retryAfterSeconds / 60) }) });
-      } else {
-        signInPage(res, 401, { values: { email, next }, message: res.locals.t('accounts.signin.failed') });
-      }
-      return;
-    }
-
-    if (hasTotp(user)) {
-      // Password accepted; the account is not signed in until the second factor is checked.
-      await regenerateSession(req);
-      req.session.pendingSecondFactor = { userId: String(user._id), epoch: user.sessionEpoch ?? 0, at: ctx.now().getTime() };
-      res.redirect(303, `/signin/second-factor${next ? `?next=${encodeURIComponent(next)}` : ''}`);
-      return;
-    }
-    await limits.succeed(email, ip);
-    await logIn(req, user);
-    await User.updateOne({ _id: user._id }, { $set: { lastSignInAt: ctx.now() } });
-    securityEvent(logger, req, 'sign_in.success', { userId: String(user._id), secondFactor: false });
-    res.redirect(303, next || landingPath(user));
   });
 
-  const pendingUser = async (req: Request): Promise<UserDoc | null> => {
-    const pending = req.session.pendingSecondFactor;
-    if (!pending || ctx.now().getTime() - pending.at > SECOND_FACTOR_WINDOW_MS) return null;
-    const user = await User.findById(pending.userId);
-    if (!user || user.disabledAt || (user.sessionEpoch ?? 0) !== pending.epoch) return null;
-    return user as UserDoc;
-  };
-
   /** The user half-way through sign-in, or (when that step expired) back to the sign-in page. */
-  const pendingUserOrRestart = async (req: Request, res: Response): Promise<UserDoc | null> => {
-    const user = await pendingUser(req);
+  const pendingUserOrRestart = async (req: Request, res: Response) => {
+    const user = await secondFactorUser({ ctx: req.ctx, step: pendingSecondFactor(req) });
     if (!user) {
-      delete req.session.pendingSecondFactor;
+      endSecondFactor(req);
       flash(req, 'info', 'accounts.secondFactor.expired');
       res.redirect(303, '/signin');
     }
     return user;
   };
 
-  const secondFactorPage = (res: Response, status: number, locals: Record<string, unknown>) =>
-    res.status(status).render('accounts/second-factor', { title: res.locals.t('accounts.secondFactor.title'), ...locals });
-
   router.get('/signin/second-factor', async (req, res) => {
-    const user = await pendingUserOrRestart(req, res);
-    if (!user) return;
-    secondFactorPage(res, 200, { values: { next: safeNextPath(req.query.next, '') } });
+    if (!(await pendingUserOrRestart(req, res))) return;
+    show(req, res, 'second-factor', 200, { values: { next: safeNextPath(req.query.next, '') } });
   });
 
   router.post('/signin/second-factor', async (req, res) => {
     const user = await pendingUserOrRestart(req, res);
     if (!user) return;
     const next = safeNextPath((req.body as Record<string, unknown>)?.next, '');
-    const form = parseForm(secondFactorForm, req.body);
+    const form = parseForm(secondFactorBody, req.body, INVALID);
     if (!form.ok) {
-      secondFactorPage(res, 422, { values: { next }, errors: translateErrors(res, form.errors) });
+      show(req, res, 'second-factor', 422, { values: { next }, errors: form.errors });
       return;
     }
-    const ip = clientIp(req);
-    const limits = throttles(ctx).login;
-    const lock = await limits.check(user.email, ip);
-    if (lock.locked) {
-      delete req.session.pendingSecondFactor;
-      securityEvent(logger, req, 'sign_in.locked', { userId: String(user._id), step: 'second_factor' });
-      res.setHeader('Retry-After', String(lock.retryAfterSeconds));
-      signInPage(res, 429, { values: { email: user.email }, message: res.locals.t('accounts.signin.locked', { minutes: Math.ceil(lock.retryAfterSeconds / 60) }) });
-      return;
-    }
-
-    const code = form.data.code.replace(/\s+/g, '');
-    let ok = false;
-    let recoveryLeft: number | undefined;
-    if (/^\d{6}$/.test(code)) ok = await claimTotpCode(ctx, user, code);
-    else {
-      const r = await useRecoveryCode(user._id, code);
-      ok = r.ok;
-      if (ok) recoveryLeft = r.left;
-    }
-    if (!ok) {
-      const after = await limits.fail(user.email, ip);
-      securityEvent(logger, req, 'sign_in.second_factor_failure', { userId: String(user._id), locked: after.locked });
-      if (after.locked) {
-        delete req.session.pendingSecondFactor;
-        res.setHeader('Retry-After', String(after.retryAfterSeconds));
-        signInPage(res, 429, { values: { email: user.email }, message: res.locals.t('accounts.signin.locked', { minutes: Math.ceil(after.retryAfterSeconds / 60) }) });
-      } else {
-        secondFactorPage(res, 401, { values: { next }, errors: { code: res.locals.t('accounts.secondFactor.wrongCode') } });
+    const outcome = await completeSecondFactor({ app, ctx: req.ctx, user, code: form.data.code });
+    const userId = String(user._id);
+    switch (outcome.kind) {
+      case 'locked':
+        endSecondFactor(req);
+        securityEvent(logger, req, 'sign_in.locked', { userId, step: 'second_factor' });
+        showLocked(req, res, outcome.retryAfterSeconds, { email: user.email });
+        return;
+      case 'wrong_code':
+        securityEvent(logger, req, 'sign_in.second_factor_failure', { userId, locked: outcome.locked });
+        if (outcome.locked) {
+          endSecondFactor(req);
+          showLocked(req, res, outcome.retryAfterSeconds, { email: user.email });
+        } else {
+          show(req, res, 'second-factor', 401, { values: { next }, errors: { code: 'accounts.secondFactor.wrongCode' } });
+        }
+        return;
+      case 'signed_in': {
+        const { recoveryLeft } = outcome;
+        await logIn(req, user); // a new session id; the pending marker goes with the old session
+        securityEvent(logger, req, 'sign_in.success', { userId, secondFactor: recoveryLeft === undefined ? 'totp' : 'recovery_code' });
+        if (recoveryLeft !== undefined) flash(req, 'info', 'accounts.secondFactor.recoveryUsed', { left: recoveryLeft });
+        res.redirect(303, next || landingPath(user));
       }
-      return;
     }
-    await limits.succeed(user.email, ip);
-    await logIn(req, user); // a new session id; the pending marker goes with the old session
-    await User.updateOne({ _id: user._id }, { $set: { lastSignInAt: ctx.now() } });
-    securityEvent(logger, req, 'sign_in.success', { userId: String(user._id), secondFactor: recoveryLeft === undefined ? 'totp' : 'recovery_code' });
-    if (recoveryLeft !== undefined) {
-      await recordAudit(req, { action: 'user.recovery_code_used', targetType: 'user', targetId: String(user._id), summary: { left: recoveryLeft } });
-      flash(req, 'info', 'accounts.secondFactor.recoveryUsed', { left: recoveryLeft });
-    }
-    res.redirect(303, next || landingPath(user));
   });
 
   // ------------------------------------------------------------------ sign out
@@ -202,54 +152,49 @@ export function accountsRoutes(ctx: AppContext): Router {
 
   // ------------------------------------------------------------------ registration
 
-  const registerPage = (res: Response, status: number, locals: Record<string, unknown>) =>
-    res.status(status).render('accounts/register', { title: res.locals.t('accounts.register.title'), ...locals });
-
   router.get('/register', (req, res) => {
     if (req.user) {
       res.redirect(303, landingPath(req.user));
       return;
     }
-    registerPage(res, 200, { values: { locale: req.locale } });
+    show(req, res, 'register', 200, { values: { locale: req.ctx.locale } });
   });
 
   router.post('/register', async (req, res) => {
-    const form = parseForm(registerForm, req.body);
+    const form = parseForm(registerBody, req.body, INVALID);
     if (!form.ok) {
-      registerPage(res, 422, { values: keptValues(req.body), errors: translateErrors(res, form.errors) });
+      show(req, res, 'register', 422, { values: keptValues(req.body), errors: form.errors });
       return;
     }
-    const { email } = form.data;
-    if (await throttles(ctx).mail.allow(`register:${email}`)) {
-      const { user } = await registerApplicant(ctx, form.data);
-      if (user) await recordAudit(req, { action: 'user.registered', targetType: 'user', targetId: String(user._id), actorId: user._id, actorRole: 'applicant' });
-    } else securityEvent(logger, req, 'rate_limited', { what: 'register', email });
+    const { email: address } = form.data;
+    const { rateLimited } = await registerApplicant({ app, ctx: req.ctx, ...form.data });
+    if (rateLimited) securityEvent(logger, req, 'rate_limited', { what: 'register', email: address });
     rememberLocale(req, form.data.locale);
-    checkEmailPage(res, 'accounts.checkEmail.registered', email);
+    show(req, res, 'check-email', 200, { messageKey: 'accounts.checkEmail.registered', email: address });
   });
 
   router.get('/verify-email/resend', (req, res) => {
-    res.render('accounts/resend', { title: res.locals.t('accounts.resend.title'), values: { email: req.user?.email ?? '' } });
+    show(req, res, 'resend', 200, { values: { email: req.user?.email ?? '' } });
   });
 
   router.post('/verify-email/resend', async (req, res) => {
-    const form = parseForm(emailOnlyForm, req.body);
+    const form = parseForm(emailBody, req.body, INVALID);
     if (!form.ok) {
-      res.status(422).render('accounts/resend', { title: res.locals.t('accounts.resend.title'), values: keptValues(req.body), errors: translateErrors(res, form.errors) });
+      show(req, res, 'resend', 422, { values: keptValues(req.body), errors: form.errors });
       return;
     }
-    if (await throttles(ctx).mail.allow(`verify:${form.data.email}`)) await resendVerification(ctx, form.data.email);
-    else securityEvent(logger, req, 'rate_limited', { what: 'verify_resend', email: form.data.email });
-    checkEmailPage(res, 'accounts.checkEmail.resent', form.data.email);
+    const { rateLimited } = await resendVerification({ app, ctx: req.ctx, email: form.data.email });
+    if (rateLimited) securityEvent(logger, req, 'rate_limited', { what: 'verify_resend', email: form.data.email });
+    show(req, res, 'check-email', 200, { messageKey: 'accounts.checkEmail.resent', email: form.data.email });
   });
 
   router.get('/verify-email/:token', async (req, res) => {
-    const user = await verifyEmail(ctx, req.params.token);
+    const { token } = tokenParams.parse(req.params);
+    const user = await verifyEmail({ ctx: req.ctx, token });
     if (!user) {
-      linkInvalid(res);
+      show(req, res, 'link-invalid', 410);
       return;
     }
-    await recordAudit(req, { action: 'user.email_verified', targetType: 'user', targetId: String(user._id), actorId: user._id, actorRole: user.role });
     flash(req, 'success', 'accounts.verify.done');
     res.redirect(303, req.user ? landingPath(req.user) : '/signin');
   });
@@ -257,54 +202,49 @@ export function accountsRoutes(ctx: AppContext): Router {
   // ------------------------------------------------------------------ password reset
 
   router.get('/password/forgot', (req, res) => {
-    res.render('accounts/forgot', { title: res.locals.t('accounts.forgot.title'), values: {} });
+    show(req, res, 'forgot', 200, { values: {} });
   });
 
   router.post('/password/forgot', async (req, res) => {
-    const form = parseForm(emailOnlyForm, req.body);
+    const form = parseForm(emailBody, req.body, INVALID);
     if (!form.ok) {
-      res.status(422).render('accounts/forgot', { title: res.locals.t('accounts.forgot.title'), values: keptValues(req.body), errors: translateErrors(res, form.errors) });
+      show(req, res, 'forgot', 422, { values: keptValues(req.body), errors: form.errors });
       return;
     }
-    const { email } = form.data;
-    securityEvent(logger, req, 'password.reset_requested', { email });
-    if (await throttles(ctx).mail.allow(`reset:${email}`)) await requestPasswordReset(ctx, email);
-    else securityEvent(logger, req, 'rate_limited', { what: 'password_reset', email });
-    checkEmailPage(res, 'accounts.checkEmail.reset', email);
+    const { email: address } = form.data;
+    securityEvent(logger, req, 'password.reset_requested', { email: address });
+    const { rateLimited } = await requestPasswordReset({ app, ctx: req.ctx, email: address });
+    if (rateLimited) securityEvent(logger, req, 'rate_limited', { what: 'password_reset', email: address });
+    show(req, res, 'check-email', 200, { messageKey: 'accounts.checkEmail.reset', email: address });
   });
 
-  const resetPage = (res: Response, status: number, locals: Record<string, unknown>) =>
-    res.status(status).render('accounts/reset', { title: res.locals.t('accounts.reset.title'), ...locals });
-
   router.get('/password/reset/:token', async (req, res) => {
-    const token = await findUsableToken(req.params.token, 'password_reset', ctx.now());
-    if (!token) {
-      linkInvalid(res);
+    const { token } = tokenParams.parse(req.params);
+    if (!(await openResetLink({ ctx: req.ctx, token }))) {
+      show(req, res, 'link-invalid', 410);
       return;
     }
-    resetPage(res, 200, { token: req.params.token });
+    show(req, res, 'reset', 200, { token });
   });
 
   router.post('/password/reset/:token', async (req, res) => {
-    const token = await findUsableToken(req.params.token, 'password_reset', ctx.now());
-    const owner = token ? await User.findById(token.user) : null;
-    if (!token || !owner) {
-      linkInvalid(res);
+    const { token } = tokenParams.parse(req.params);
+    const owner = await openResetLink({ ctx: req.ctx, token });
+    if (!owner) {
+      show(req, res, 'link-invalid', 410);
       return;
     }
-    const form = parseForm(newPasswordForm(owner.email), req.body);
+    const form = parseForm(resetBody(owner.email), req.body, INVALID);
     if (!form.ok) {
-      resetPage(res, 422, { token: req.params.token, errors: translateErrors(res, form.errors) });
+      show(req, res, 'reset', 422, { token, errors: form.errors });
       return;
     }
-    const user = await resetPassword(ctx, req.params.token, form.data.password);
+    const user = await resetPassword({ app, ctx: req.ctx, token, password: form.data.password });
     if (!user) {
-      linkInvalid(res);
+      show(req, res, 'link-invalid', 410);
       return;
     }
-    await throttles(ctx).login.succeed(user.email, clientIp(req));
     securityEvent(logger, req, 'password.changed', { userId: String(user._id), via: 'reset' });
-    await recordAudit(req, { action: 'user.password_reset', targetType: 'user', targetId: String(user._id), actorId: user._id, actorRole: user.role });
     // Whoever was signed in on this browser starts afresh.
     if (req.user) await logOut(req);
     flash(req, 'success', 'accounts.reset.done');
@@ -313,37 +253,33 @@ export function accountsRoutes(ctx: AppContext): Router {
 
   // ------------------------------------------------------------------ staff invitation
 
-  const invitationPage = (res: Response, status: number, locals: Record<string, unknown>) =>
-    res.status(status).render('accounts/invitation', { title: res.locals.t('accounts.invitation.title'), ...locals });
-
   router.get('/invitations/:token', async (req, res) => {
-    const token = await findUsableToken(req.params.token, 'invitation', ctx.now());
-    const invitee = token ? await User.findById(token.user) : null;
-    if (!token || !invitee || invitee.disabledAt) {
-      linkInvalid(res);
+    const { token } = tokenParams.parse(req.params);
+    const invitee = await openInvitation({ ctx: req.ctx, token });
+    if (!invitee) {
+      show(req, res, 'link-invalid', 410);
       return;
     }
-    invitationPage(res, 200, { token: req.params.token, invitee: { email: invitee.email }, values: { name: invitee.name } });
+    show(req, res, 'invitation', 200, { token, invitee: { email: invitee.email }, values: { name: invitee.name } });
   });
 
   router.post('/invitations/:token', async (req, res) => {
-    const token = await findUsableToken(req.params.token, 'invitation', ctx.now());
-    const invitee = token ? await User.findById(token.user) : null;
-    if (!token || !invitee || invitee.disabledAt) {
-      linkInvalid(res);
+    const { token } = tokenParams.parse(req.params);
+    const invitee = await openInvitation({ ctx: req.ctx, token });
+    if (!invitee) {
+      show(req, res, 'link-invalid', 410);
       return;
     }
-    const form = parseForm(invitationAcceptForm(invitee.email), req.body);
+    const form = parseForm(invitationBody(invitee.email), req.body, INVALID);
     if (!form.ok) {
-      invitationPage(res, 422, { token: req.params.token, invitee: { email: invitee.email }, values: keptValues(req.body), errors: translateErrors(res, form.errors) });
+      show(req, res, 'invitation', 422, { token, invitee: { email: invitee.email }, values: keptValues(req.body), errors: form.errors });
       return;
     }
-    const user = await acceptInvitation(ctx, req.params.token, form.data);
+    const user = await acceptInvitation({ ctx: req.ctx, token, ...form.data });
     if (!user) {
-      linkInvalid(res);
+      show(req, res, 'link-invalid', 410);
       return;
     }
-    await recordAudit(req, { action: 'user.invitation_accepted', targetType: 'user', targetId: String(user._id), actorId: user._id, actorRole: user.role });
     await logIn(req, user);
     securityEvent(logger, req, 'sign_in.success', { userId: String(user._id), via: 'invitation' });
     flash(req, 'success', 'accounts.invitation.accepted');

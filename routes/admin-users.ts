@@ -1,133 +1,103 @@
 // Administrators: the user list (filter by role and institute), inviting staff, and disabling or
 // enabling accounts (disabling ends the account's sessions).
 import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
-import { User, type UserDoc } from '../models/user.ts';
-import { Institute } from '../models/institute.ts';
-import { sameId } from '../server/policies/index.ts';
+import { ROLES, type Role } from '../models/user.ts';
+import { authorize } from '../server/policies/index.ts';
 import { allow } from '../server/http/allow.ts';
-import { recordAudit } from '../server/audit/index.ts';
 import { flash } from '../server/http/flash.ts';
-import { ForbiddenError, NotFoundError } from '../server/errors.ts';
-import { inviteForm, keptValues, parseForm, userFilterForm } from '../server/accounts/forms.ts';
-import { translateErrors } from '../server/accounts/http.ts';
-import { inviteStaff, resendInvitation, setDisabled } from '../server/accounts/service.ts';
+import { keptValues, parseForm, type FieldErrorKeys } from '../server/http/forms.ts';
+import { email, INVALID, locale, name } from '../server/accounts/forms.ts';
+import { findUser, inviteStaff, resendInvitation, setDisabled } from '../server/accounts/service.ts';
+import { resetSecondFactor } from '../server/accounts/second-factor.ts';
+import { instituteOptions } from '../server/admin/institutes.ts';
+import { listUsers } from '../server/admin/users.ts';
+import { presentInvite, presentUsers } from '../server/admin/present.ts';
 
-const PAGE_SIZE = 50;
-const ID = /^[a-f0-9]{24}$/;
+const objectId = z.string().regex(/^[a-f0-9]{24}$/);
+const STAFF_ROLE_VALUES = ROLES.filter((r): r is Exclude<Role, 'applicant'> => r !== 'applicant');
 
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
+const usersQuery = z.object({
+  role: z.enum(ROLES).optional().catch(undefined),
+  institute: objectId.optional().catch(undefined),
+  q: z.string().trim().max(100).optional().catch(undefined),
+  page: z.coerce.number().int().min(1).max(10_000).optional().catch(undefined),
+});
 
-export function adminUsersRoutes(ctx: AppContext): Router {
+const inviteBody = z
+  .object({
+    email,
+    name,
+    role: z.enum(STAFF_ROLE_VALUES, { error: 'accounts.errors.role' }),
+    institute: z
+      .string()
+      .trim()
+      .optional()
+      .transform((v) => (v ? v : undefined))
+      .pipe(z.string().regex(/^[a-f0-9]{24}$/, 'accounts.errors.instituteRequired').optional()),
+    isHrLead: z
+      .string()
+      .optional()
+      .transform((v) => v === 'yes'),
+    locale,
+  })
+  .superRefine((v, ctx) => {
+    if ((v.role === 'hr_officer' || v.role === 'leader') && !v.institute)
+      ctx.addIssue({ code: 'custom', path: ['institute'], message: 'accounts.errors.instituteRequired' });
+  });
+
+const userParams = z.object({ id: z.string() });
+
+export function adminUsersRoutes(app: AppContext): Router {
   const router = Router();
   const admin = allow('role.admin');
 
   router.get('/admin/users', admin, async (req, res) => {
-    const f = userFilterForm.parse(req.query);
-    const filter: Record<string, unknown> = {};
-    if (f.role) filter.role = f.role;
-    if (f.institute) filter.institute = f.institute;
-    if (f.q) filter.$or = [{ email: { $regex: escapeRegex(f.q.toLowerCase()) } }, { name: { $regex: escapeRegex(f.q), $options: 'i' } }];
-    const page = f.page ?? 1;
-    const [users, total, institutes] = await Promise.all([
-      User.find(filter).sort({ createdAt: -1 }).skip((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).lean(),
-      User.countDocuments(filter),
-      Institute.find().sort({ code: 1 }).lean(),
-    ]);
-    const instituteById = new Map(institutes.map((i) => [String(i._id), i]));
-    const rows = users.map((u) => ({
-      id: String(u._id),
-      name: u.name,
-      email: u.email,
-      role: u.role,
-      isHrLead: u.isHrLead,
-      institute: u.institute ? instituteById.get(String(u.institute)) : undefined,
-      status: u.disabledAt ? 'disabled' : !u.passwordHash ? 'invited' : !u.emailVerifiedAt ? 'unverified' : 'active',
-      totp: Boolean(u.totp?.enabledAt),
-      lastSignInAt: u.lastSignInAt,
-      isSelf: sameId(u._id, req.user?._id),
-    }));
-    const query = (p: number) => {
-      const q = new URLSearchParams();
-      if (f.role) q.set('role', f.role);
-      if (f.institute) q.set('institute', f.institute);
-      if (f.q) q.set('q', f.q);
-      q.set('page', String(p));
-      return `/admin/users?${q.toString()}`;
-    };
-    const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
-    res.render('admin-users/index', {
-      title: res.locals.t('accounts.admin.title'),
-      rows,
-      total,
-      filters: { role: f.role ?? '', institute: f.institute ?? '', q: f.q ?? '' },
-      institutes,
-      roles: ['applicant', 'hr_officer', 'leader', 'admin'],
-      prevUrl: page > 1 ? query(page - 1) : undefined,
-      nextUrl: page < pages ? query(page + 1) : undefined,
-      page,
-      pages,
-    });
+    const filters = usersQuery.parse(req.query);
+    const [listing, institutes] = await Promise.all([listUsers(filters), instituteOptions()]);
+    res.render('admin-users/index', presentUsers(req.ctx, { listing, filters, institutes }));
   });
 
-  const invitePage = async (res: Response, status: number, locals: Record<string, unknown>) => {
-    res.status(status).render('admin-users/invite', {
-      title: res.locals.t('accounts.invite.title'),
-      institutes: await Institute.find().sort({ code: 1 }).lean(),
-      roles: ['hr_officer', 'leader', 'admin'],
-      ...locals,
-    });
+  const showInvite = async (req: Request, res: Response, status: number, values: Record<string, string>, errors?: FieldErrorKeys) => {
+    res.status(status).render('admin-users/invite', presentInvite(req.ctx, { institutes: await instituteOptions(), values, errors }));
   };
 
   router.get('/admin/users/invite', admin, async (req, res) => {
-    await invitePage(res, 200, { values: { locale: req.locale, role: 'hr_officer' } });
+    await showInvite(req, res, 200, { locale: req.ctx.locale, role: 'hr_officer' });
   });
 
   router.post('/admin/users/invite', admin, async (req, res) => {
-    const form = parseForm(inviteForm, req.body);
+    const form = parseForm(inviteBody, req.body, INVALID);
     if (!form.ok) {
-      await invitePage(res, 422, { values: keptValues(req.body), errors: translateErrors(res, form.errors) });
+      await showInvite(req, res, 422, keptValues(req.body), form.errors);
       return;
     }
-    const result = await inviteStaff(ctx, req.user as UserDoc, form.data);
+    const result = await inviteStaff({ app, ctx: req.ctx, ...form.data });
     if (!result.ok) {
-      await invitePage(res, 422, { values: keptValues(req.body), errors: translateErrors(res, { [result.field]: result.key }) });
+      await showInvite(req, res, 422, keptValues(req.body), result.errors);
       return;
     }
-    await recordAudit(req, {
-      action: 'user.invited',
-      targetType: 'user',
-      targetId: String(result.user._id),
-      summary: { email: result.user.email, role: result.user.role, institute: result.user.institute ? String(result.user.institute) : undefined, isHrLead: result.user.isHrLead },
-    });
     flash(req, result.sent ? 'success' : 'error', result.sent ? 'accounts.invite.sent' : 'accounts.invite.notSent');
     res.redirect(303, '/admin/users');
   });
 
-  const target = async (req: Request): Promise<UserDoc> => {
-    const id = String(req.params.id);
-    if (!ID.test(id)) throw new NotFoundError();
-    const user = await User.findById(id);
-    if (!user) throw new NotFoundError();
-    return user as UserDoc;
-  };
+  /** The account named in the path (404 when there is none). */
+  const target = (req: Request) => findUser({ userId: userParams.parse(req.params).id });
 
   router.post('/admin/users/:id/disable', admin, async (req, res) => {
     const user = await target(req);
     // An administrator cannot lock themselves out (and so the last administrator stays).
-    if (sameId(user._id, req.user?._id)) throw new ForbiddenError('accounts.admin.cannotDisableSelf');
-    await setDisabled(ctx, String(user._id), true);
-    await recordAudit(req, { action: 'user.disabled', targetType: 'user', targetId: String(user._id) });
+    authorize(req.ctx.actor, 'user.disable', user, 'accounts.admin.cannotDisableSelf');
+    await setDisabled({ ctx: req.ctx, user, disabled: true });
     flash(req, 'success', 'accounts.admin.disabled');
     res.redirect(303, '/admin/users');
   });
 
   router.post('/admin/users/:id/enable', admin, async (req, res) => {
     const user = await target(req);
-    await setDisabled(ctx, String(user._id), false);
-    await recordAudit(req, { action: 'user.enabled', targetType: 'user', targetId: String(user._id) });
+    authorize(req.ctx.actor, 'user.enable', user);
+    await setDisabled({ ctx: req.ctx, user, disabled: false });
     flash(req, 'success', 'accounts.admin.enabled');
     res.redirect(303, '/admin/users');
   });
@@ -136,17 +106,16 @@ export function adminUsersRoutes(ctx: AppContext): Router {
   // factor is removed, their sessions end, and they must enrol again right after their password.
   router.post('/admin/users/:id/reset-second-factor', admin, async (req, res) => {
     const user = await target(req);
-    if (sameId(user._id, req.user?._id)) throw new ForbiddenError('accounts.admin.cannotResetSelf');
-    await User.updateOne({ _id: user._id }, { $unset: { totp: 1 }, $inc: { sessionEpoch: 1 } });
-    await recordAudit(req, { action: 'user.second_factor_reset', targetType: 'user', targetId: String(user._id) });
+    authorize(req.ctx.actor, 'user.resetSecondFactor', user, 'accounts.admin.cannotResetSelf');
+    await resetSecondFactor({ ctx: req.ctx, user });
     flash(req, 'success', 'accounts.admin.secondFactorReset');
     res.redirect(303, '/admin/users');
   });
 
   router.post('/admin/users/:id/resend-invitation', admin, async (req, res) => {
     const user = await target(req);
-    const sent = await resendInvitation(ctx, req.user as UserDoc, String(user._id));
-    await recordAudit(req, { action: 'user.invitation_resent', targetType: 'user', targetId: String(user._id) });
+    authorize(req.ctx.actor, 'user.resendInvitation', user);
+    const sent = await resendInvitation({ app, ctx: req.ctx, user });
     flash(req, sent ? 'success' : 'error', sent ? 'accounts.invite.sent' : 'accounts.invite.notSent');
     res.redirect(303, '/admin/users');
   });

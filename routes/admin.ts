@@ -2,268 +2,181 @@
 // calendar and dead e-mails. User accounts live in routes/admin-users.ts, panels in the leaders'
 // routes; the index page links to all of them.
 import { Router, type Request, type Response } from 'express';
-import mongoose from 'mongoose';
 import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
+import { authorize } from '../server/policies/index.ts';
 import { allow } from '../server/http/allow.ts';
-import { NotFoundError } from '../server/errors.ts';
 import { flash } from '../server/http/flash.ts';
-import { recordAudit } from '../server/audit/index.ts';
-import { Institute } from '../models/institute.ts';
-import { Call } from '../models/call.ts';
-import { Case } from '../models/case.ts';
-import { Holiday } from '../models/holiday.ts';
-import { TRACKS, DOCUMENT_TYPES, CHECKLIST_PHASES } from '../models/constants.ts';
-import { callToValues, emptyCallValues, validateCall, valuesFromBody, type CallFormValues } from '../server/admin/calls.ts';
-import { vnDateKey } from '../server/calendar/index.ts';
-import { deadMessages, outboxCounts, requeueDead } from '../server/outbox/index.ts';
+import { parseForm, type FieldErrorKeys } from '../server/http/forms.ts';
+import { createInstitute, findInstitute, instituteOptions, listInstitutes, updateInstitute } from '../server/admin/institutes.ts';
+import { listCalls, saveCall } from '../server/admin/calls.ts';
+import { findCall } from '../server/calls/service.ts';
+import { addRow, callToValues, emptyCallValues, valuesFromBody, type CallFormValues } from '../server/admin/call-form.ts';
+import { createHoliday, deleteHoliday, findHoliday, holidayYear } from '../server/admin/holidays.ts';
+import { adminOverview, outboxOverview, requeueEmail } from '../server/admin/outbox.ts';
+import {
+  presentAdminIndex,
+  presentCallForm,
+  presentCalls,
+  presentHolidays,
+  presentInstituteEdit,
+  presentInstitutes,
+  presentOutbox,
+} from '../server/admin/present.ts';
 
-type Body = Record<string, unknown>;
-const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+/** What a form field is given when absent or not text: nothing (so the values shown again are plain strings). */
+const text = z.unknown().optional().transform((v) => (typeof v === 'string' ? v.trim() : ''));
+const INVALID = 'admin.errors.invalid';
 
-function idParam(req: Request): string {
-  const id = String(req.params.id ?? '');
-  if (!mongoose.isValidObjectId(id)) throw new NotFoundError();
-  return id;
-}
-
-function zodErrors(issues: z.core.$ZodIssue[], t: Response['locals']['t']): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const i of issues) {
-    const k = String(i.path[0]);
-    out[k] ??= t(`admin.errors.${['required', 'tooLong', 'code', 'date'].includes(i.message) ? i.message : 'invalid'}`);
-  }
-  return out;
-}
-
-const instituteSchema = z.object({
-  code: z.string().trim().toUpperCase().regex(/^[A-Z0-9-]{2,20}$/, 'code'),
-  nameVi: z.string().trim().min(1, 'required').max(300, 'tooLong'),
-  nameEn: z.string().trim().min(1, 'required').max(300, 'tooLong'),
+const instituteFields = z.object({ code: text, nameVi: text, nameEn: text });
+const instituteBody = z.object({
+  code: z.string().toUpperCase().regex(/^[A-Z0-9-]{2,20}$/, 'admin.errors.code'),
+  nameVi: z.string().min(1, 'admin.errors.required').max(300, 'admin.errors.tooLong'),
+  nameEn: z.string().min(1, 'admin.errors.required').max(300, 'admin.errors.tooLong'),
 });
 
-const holidaySchema = z.object({
-  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'date').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'date'),
-  nameVi: z.string().trim().min(1, 'required').max(200, 'tooLong'),
-  nameEn: z.string().trim().min(1, 'required').max(200, 'tooLong'),
+const holidayFields = z.object({ date: text, nameVi: text, nameEn: text });
+const holidayBody = z.object({
+  date: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'admin.errors.date')
+    .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'admin.errors.date'),
+  nameVi: z.string().min(1, 'admin.errors.required').max(200, 'admin.errors.tooLong'),
+  nameEn: z.string().min(1, 'admin.errors.required').max(200, 'admin.errors.tooLong'),
 });
+const holidaysQuery = z.object({ year: z.string().regex(/^\d{4}$/).optional().catch(undefined) });
 
-const isDuplicateKey = (err: unknown) => (err as { code?: number })?.code === 11000;
+/** The call form's button: "add a row" re-renders, "save" validates and stores (the rows are read by valuesFromBody). */
+const callFormOp = z.object({ op: z.enum(['addChecklistRow', 'addCriterionRow', 'save']).catch('save') });
 
-export function adminRoutes(ctx: AppContext): Router {
+const requeueBody = z.object({ caseId: text, key: text.pipe(z.string().min(1).max(299)) });
+const idParams = z.object({ id: z.string() });
+
+export function adminRoutes(_app: AppContext): Router {
   const router = Router();
   const admin = allow('role.admin');
 
-  router.get('/admin', admin, async (_req, res) => {
-    const [institutes, calls, counts] = await Promise.all([Institute.countDocuments(), Call.countDocuments(), outboxCounts()]);
-    res.render('admin/index', { title: res.locals.t('admin.title'), institutes, calls, counts });
+  router.get('/admin', admin, async (req, res) => {
+    res.render('admin/index', presentAdminIndex(req.ctx, await adminOverview()));
   });
 
   // --- Institutes -------------------------------------------------------------------------
-  async function renderInstitutes(res: Response, status = 200, values: Body = {}, errors: Record<string, string> = {}) {
-    const [rows, callCounts] = await Promise.all([
-      Institute.find().sort({ code: 1 }).lean(),
-      Call.aggregate<{ _id: unknown; n: number }>([{ $group: { _id: '$institute', n: { $sum: 1 } } }]),
-    ]);
-    const byId = new Map(callCounts.map((c) => [String(c._id), c.n]));
-    res.status(status).render('admin/institutes', {
-      title: res.locals.t('admin.institutes.title'),
-      rows: rows.map((r) => ({ ...r, id: String(r._id), calls: byId.get(String(r._id)) ?? 0 })),
-      values,
-      errors: Object.keys(errors).length ? errors : undefined,
-    });
-  }
+  const showInstitutes = async (req: Request, res: Response, status = 200, values: Record<string, string> = {}, errors?: FieldErrorKeys) => {
+    res.status(status).render('admin/institutes', presentInstitutes(req.ctx, { rows: await listInstitutes(), values, errors }));
+  };
 
-  router.get('/admin/institutes', admin, async (_req, res) => {
-    await renderInstitutes(res);
+  router.get('/admin/institutes', admin, async (req, res) => {
+    await showInstitutes(req, res);
   });
 
   router.post('/admin/institutes', admin, async (req, res) => {
-    const body = req.body as Body;
-    const values = { code: str(body.code), nameVi: str(body.nameVi), nameEn: str(body.nameEn) };
-    const parsed = instituteSchema.safeParse(values);
-    if (!parsed.success) return renderInstitutes(res, 422, values, zodErrors(parsed.error.issues, res.locals.t));
-    try {
-      const inst = await Institute.create({ code: parsed.data.code, name: { vi: parsed.data.nameVi, en: parsed.data.nameEn } });
-      await recordAudit(req, { action: 'institute.create', targetType: 'institute', targetId: String(inst._id), summary: { code: inst.code } });
-    } catch (err) {
-      if (isDuplicateKey(err)) return renderInstitutes(res, 422, values, { code: res.locals.t('admin.institutes.codeTaken') });
-      throw err;
-    }
+    authorize(req.ctx.actor, 'institute.create');
+    const values = instituteFields.parse(req.body);
+    const form = parseForm(instituteBody, values, INVALID);
+    const saved = form.ok ? await createInstitute({ ctx: req.ctx, ...form.data }) : form;
+    if (!saved.ok) return showInstitutes(req, res, 422, values, saved.errors);
     flash(req, 'success', 'admin.created');
     res.redirect(303, '/admin/institutes');
   });
 
   router.get('/admin/institutes/:id', admin, async (req, res) => {
-    const inst = await Institute.findById(idParam(req)).lean();
-    if (!inst) throw new NotFoundError();
-    res.render('admin/institute-edit', { title: res.locals.t('admin.institutes.edit'), id: String(inst._id), values: { code: inst.code, nameVi: inst.name?.vi, nameEn: inst.name?.en } });
+    const institute = await findInstitute({ instituteId: idParams.parse(req.params).id });
+    const values = { code: institute.code, nameVi: institute.name?.vi, nameEn: institute.name?.en };
+    res.render('admin/institute-edit', presentInstituteEdit(req.ctx, { id: String(institute._id), values }));
   });
 
   router.post('/admin/institutes/:id', admin, async (req, res) => {
-    const id = idParam(req);
-    const inst = await Institute.findById(id);
-    if (!inst) throw new NotFoundError();
-    const body = req.body as Body;
-    const values = { code: str(body.code), nameVi: str(body.nameVi), nameEn: str(body.nameEn) };
-    const parsed = instituteSchema.safeParse(values);
-    const fail = (errors: Record<string, string>) => res.status(422).render('admin/institute-edit', { title: res.locals.t('admin.institutes.edit'), id, values, errors });
-    if (!parsed.success) return fail(zodErrors(parsed.error.issues, res.locals.t));
-    const before = { code: inst.code, name: { ...inst.name } };
-    try {
-      await Institute.updateOne({ _id: id }, { $set: { code: parsed.data.code, name: { vi: parsed.data.nameVi, en: parsed.data.nameEn } } });
-    } catch (err) {
-      if (isDuplicateKey(err)) return fail({ code: res.locals.t('admin.institutes.codeTaken') });
-      throw err;
+    const institute = await findInstitute({ instituteId: idParams.parse(req.params).id });
+    authorize(req.ctx.actor, 'institute.update', institute);
+    const values = instituteFields.parse(req.body);
+    const form = parseForm(instituteBody, values, INVALID);
+    const saved = form.ok ? await updateInstitute({ ctx: req.ctx, institute, ...form.data }) : form;
+    if (!saved.ok) {
+      res.status(422).render('admin/institute-edit', presentInstituteEdit(req.ctx, { id: String(institute._id), values, errors: saved.errors }));
+      return;
     }
-    await recordAudit(req, { action: 'institute.update', targetType: 'institute', targetId: id, summary: { before, after: { code: parsed.data.code } } });
     flash(req, 'success', 'admin.saved');
     res.redirect(303, '/admin/institutes');
   });
 
   // --- Calls ------------------------------------------------------------------------------
-  async function renderCallForm(res: Response, opts: { id?: string; values: CallFormValues; errors?: Record<string, string>; status?: number }) {
-    const institutes = await Institute.find().sort({ code: 1 }).lean();
-    const t = res.locals.t;
-    res.status(opts.status ?? 200).render('admin/call-form', {
-      title: t(opts.id ? 'admin.calls.edit' : 'admin.calls.new'),
-      id: opts.id,
-      action: opts.id ? `/admin/calls/${opts.id}` : '/admin/calls/new',
-      values: opts.values,
-      errors: opts.errors && Object.keys(opts.errors).length ? opts.errors : undefined,
-      institutes: institutes.map((i) => ({ id: String(i._id), code: i.code, name: i.name })),
-      tracks: TRACKS,
-      documentTypes: DOCUMENT_TYPES,
-      phases: CHECKLIST_PHASES,
-      statuses: ['draft', 'open', 'closed'],
-      checklistRows: opts.values.checklist.length,
-      scorecardRows: opts.values.scorecard.length,
-    });
-  }
+  const showCallForm = async (req: Request, res: Response, input: { id?: string; values: CallFormValues; errors?: FieldErrorKeys; status?: number }) => {
+    res.status(input.status ?? 200).render('admin/call-form', presentCallForm(req.ctx, { ...input, institutes: await instituteOptions() }));
+  };
 
   /** Shared by create and edit: "add row" re-renders, "save" validates and stores. */
-  async function handleCallForm(req: Request, res: Response, id?: string) {
-    const body = req.body as Body;
-    const values = valuesFromBody(body);
-    const op = str(body.op);
-    if (op === 'addChecklistRow') {
-      values.checklist.push({ type: '', phase: 'application', required: true, maxMb: '', multiple: false });
-      return renderCallForm(res, { id, values });
-    }
-    if (op === 'addCriterionRow') {
-      values.scorecard.push({ key: '', labelVi: '', labelEn: '', weight: '' });
-      return renderCallForm(res, { id, values });
-    }
-    const instituteIds = (await Institute.find({}, { _id: 1 }).lean()).map((i) => String(i._id));
-    const { data, errors } = validateCall(values, res.locals.t, instituteIds);
-    if (!data) return renderCallForm(res, { id, values, errors, status: 422 });
-    if (id) {
-      const res1 = await Call.updateOne({ _id: id }, { $set: data, ...(data.code ? {} : { $unset: { code: '' } }) }, { runValidators: true });
-      if (res1.matchedCount === 0) throw new NotFoundError();
-      await recordAudit(req, { action: 'call.update', targetType: 'call', targetId: id, summary: { status: data.status, checklist: data.checklist.length, scorecard: data.scorecard.length } });
-      flash(req, 'success', 'admin.saved');
-    } else {
-      const call = await Call.create(data);
-      id = String(call._id);
-      await recordAudit(req, { action: 'call.create', targetType: 'call', targetId: id, summary: { status: data.status, institute: data.institute } });
-      flash(req, 'success', 'admin.created');
-    }
-    res.redirect(303, `/admin/calls/${id}`);
-  }
+  const handleCallForm = async (req: Request, res: Response, call?: Awaited<ReturnType<typeof findCall>>) => {
+    const id = call ? String(call._id) : undefined;
+    const values = valuesFromBody(req.body as Record<string, unknown>);
+    const { op } = callFormOp.parse(req.body);
+    if (op !== 'save') return showCallForm(req, res, { id, values: addRow(values, op === 'addChecklistRow' ? 'checklist' : 'scorecard') });
+    const saved = await saveCall({ ctx: req.ctx, call, values });
+    if (!saved.ok) return showCallForm(req, res, { id, values, errors: saved.errors, status: 422 });
+    flash(req, 'success', call ? 'admin.saved' : 'admin.created');
+    res.redirect(303, `/admin/calls/${saved.id}`);
+  };
 
-  router.get('/admin/calls', admin, async (_req, res) => {
-    const [calls, institutes, counts] = await Promise.all([
-      Call.find().sort({ status: 1, closesAt: -1 }).lean(),
-      Institute.find({}, { code: 1 }).lean(),
-      Case.aggregate<{ _id: unknown; n: number }>([{ $group: { _id: '$call', n: { $sum: 1 } } }]),
-    ]);
-    const code = new Map(institutes.map((i) => [String(i._id), i.code]));
-    const n = new Map(counts.map((c) => [String(c._id), c.n]));
-    res.render('admin/calls', {
-      title: res.locals.t('admin.calls.title'),
-      rows: calls.map((c) => ({ ...c, id: String(c._id), instituteCode: code.get(String(c.institute)) ?? '', cases: n.get(String(c._id)) ?? 0 })),
-    });
+  router.get('/admin/calls', admin, async (req, res) => {
+    res.render('admin/calls', presentCalls(req.ctx, await listCalls()));
   });
 
-  router.get('/admin/calls/new', admin, async (_req, res) => {
-    await renderCallForm(res, { values: emptyCallValues() });
+  router.get('/admin/calls/new', admin, async (req, res) => {
+    await showCallForm(req, res, { values: emptyCallValues(req.ctx.now) });
   });
 
   router.post('/admin/calls/new', admin, async (req, res) => {
+    authorize(req.ctx.actor, 'call.create');
     await handleCallForm(req, res);
   });
 
   router.get('/admin/calls/:id', admin, async (req, res) => {
-    const call = await Call.findById(idParam(req));
-    if (!call) throw new NotFoundError();
-    await renderCallForm(res, { id: String(call._id), values: callToValues(call) });
+    const call = await findCall({ callId: idParams.parse(req.params).id });
+    await showCallForm(req, res, { id: String(call._id), values: callToValues(call) });
   });
 
   router.post('/admin/calls/:id', admin, async (req, res) => {
-    const id = idParam(req);
-    if (!(await Call.exists({ _id: id }))) throw new NotFoundError();
-    await handleCallForm(req, res, id);
+    const call = await findCall({ callId: idParams.parse(req.params).id });
+    authorize(req.ctx.actor, 'call.update', call);
+    await handleCallForm(req, res, call);
   });
 
   // --- Holidays ---------------------------------------------------------------------------
-  async function renderHolidays(req: Request, res: Response, status = 200, values: Body = {}, errors: Record<string, string> = {}) {
-    const thisYear = vnDateKey(new Date()).slice(0, 4);
-    const asked = str(req.query.year);
-    const year = /^\d{4}$/.test(asked) ? asked : str(values.date).slice(0, 4) || thisYear;
-    const rows = await Holiday.find({ date: { $gte: `${year}-01-01`, $lte: `${year}-12-31` } }).sort({ date: 1 }).lean();
-    const stored = await Holiday.aggregate<{ _id: string }>([{ $group: { _id: { $substrBytes: ['$date', 0, 4] } } }]);
-    const years = [...new Set([...stored.map((y) => y._id), thisYear, year])].sort();
-    const locale = res.locals.locale === 'vi' ? 'vi-VN' : 'en-GB';
-    res.status(status).render('admin/holidays', {
-      title: res.locals.t('admin.holidays.title'),
-      year,
-      years,
-      rows: rows.map((h) => ({ ...h, id: String(h._id), weekday: new Date(`${h.date}T00:00:00Z`).toLocaleDateString(locale, { weekday: 'long', timeZone: 'UTC' }) })),
-      values,
-      errors: Object.keys(errors).length ? errors : undefined,
-    });
-  }
+  const showHolidays = async (req: Request, res: Response, status = 200, values: Record<string, string> = {}, errors?: FieldErrorKeys) => {
+    // The year asked for, else the year of the date just typed, else this year.
+    const year = holidaysQuery.parse(req.query).year ?? (/^\d{4}/.test(values.date ?? '') ? values.date!.slice(0, 4) : undefined);
+    res.status(status).render('admin/holidays', presentHolidays(req.ctx, { calendar: await holidayYear({ ctx: req.ctx, year }), values, errors }));
+  };
 
   router.get('/admin/holidays', admin, async (req, res) => {
-    await renderHolidays(req, res);
+    await showHolidays(req, res);
   });
 
   router.post('/admin/holidays', admin, async (req, res) => {
-    const body = req.body as Body;
-    const values = { date: str(body.date), nameVi: str(body.nameVi), nameEn: str(body.nameEn) };
-    const parsed = holidaySchema.safeParse(values);
-    if (!parsed.success) return renderHolidays(req, res, 422, values, zodErrors(parsed.error.issues, res.locals.t));
-    try {
-      const h = await Holiday.create({ date: parsed.data.date, name: { vi: parsed.data.nameVi, en: parsed.data.nameEn } });
-      await recordAudit(req, { action: 'holiday.create', targetType: 'holiday', targetId: String(h._id), summary: { date: h.date } });
-    } catch (err) {
-      if (isDuplicateKey(err)) return renderHolidays(req, res, 422, values, { date: res.locals.t('admin.holidays.dateTaken') });
-      throw err;
-    }
+    authorize(req.ctx.actor, 'holiday.create');
+    const values = holidayFields.parse(req.body);
+    const form = parseForm(holidayBody, values, INVALID);
+    const saved = form.ok ? await createHoliday({ ctx: req.ctx, ...form.data }) : form;
+    if (!saved.ok) return showHolidays(req, res, 422, values, saved.errors);
     flash(req, 'success', 'admin.created');
-    res.redirect(303, `/admin/holidays?year=${parsed.data.date.slice(0, 4)}`);
+    res.redirect(303, `/admin/holidays?year=${values.date.slice(0, 4)}`);
   });
 
   router.post('/admin/holidays/:id/delete', admin, async (req, res) => {
-    const h = await Holiday.findOneAndDelete({ _id: idParam(req) });
-    if (!h) throw new NotFoundError();
-    await recordAudit(req, { action: 'holiday.delete', targetType: 'holiday', targetId: String(h._id), summary: { date: h.date, name: h.name?.en } });
+    const holiday = await findHoliday({ holidayId: idParams.parse(req.params).id });
+    authorize(req.ctx.actor, 'holiday.delete', holiday);
+    await deleteHoliday({ ctx: req.ctx, holiday });
     flash(req, 'success', 'admin.deleted');
-    res.redirect(303, `/admin/holidays?year=${h.date.slice(0, 4)}`);
+    res.redirect(303, `/admin/holidays?year=${holiday.date.slice(0, 4)}`);
   });
 
   // --- E-mail delivery --------------------------------------------------------------------
-  router.get('/admin/outbox', admin, async (_req, res) => {
-    const [counts, dead] = await Promise.all([outboxCounts(), deadMessages()]);
-    res.render('admin/outbox', { title: res.locals.t('admin.outbox.title'), counts, dead });
+  router.get('/admin/outbox', admin, async (req, res) => {
+    res.render('admin/outbox', presentOutbox(req.ctx, await outboxOverview()));
   });
 
   router.post('/admin/outbox/requeue', admin, async (req, res) => {
-    const body = req.body as Body;
-    const caseId = str(body.caseId);
-    const key = str(body.key);
-    const ok = key.length > 0 && key.length < 300 && (await requeueDead(caseId, key, ctx.now()));
-    if (ok) await recordAudit(req, { action: 'email.requeue', targetType: 'case', targetId: caseId, summary: { key } });
+    const body = requeueBody.safeParse(req.body);
+    const ok = body.success && (await requeueEmail({ ctx: req.ctx, ...body.data }));
     flash(req, ok ? 'success' : 'error', ok ? 'admin.outbox.requeued' : 'admin.outbox.notRequeued');
     res.redirect(303, '/admin/outbox');
   });

@@ -9,7 +9,7 @@ import { DEGREES } from '../models/constants.ts';
 import type { UserDoc } from '../models/user.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldErrors } from '../server/errors.ts';
 import { allow } from '../server/http/allow.ts';
-import { requireVerifiedEmail } from '../server/accounts/gates.ts';
+import { requireVerifiedEmail } from '../server/http/account-gate.ts';
 import { flash } from '../server/http/flash.ts';
 import { availableActions } from '../server/workflow/index.ts';
 import {
@@ -329,7 +329,7 @@ export function applicationsRoutes(ctx: AppContext): Router {
     // The consent to keep data after an unsuccessful application is saved even when something is still missing.
     const consent = checkboxValue(req.body, 'keepDataConsent');
     if (consent !== (caseDoc.keepDataConsent === true)) {
-      await setKeepDataConsent(req, req.user!, caseDoc._id, consent);
+      await setKeepDataConsent({ ctx: req.ctx, caseId: caseDoc._id, granted: consent });
       caseDoc.keepDataConsent = consent;
     }
     const call = await Call.findById(caseDoc.call).lean();

@@ -1,5 +1,6 @@
 // Every feature router is mounted at the root and declares full paths, so the route inventory
-// test can list every route from the app's router stack.
+// test can list every route from the app's router stack. Each router gets the app's dependencies
+// (`app`); a handler's `req.ctx` is the request's Context.
 import type { Express } from 'express';
 import type { AppContext } from '../server/deps.ts';
 import { homeRoutes } from './home.ts';
@@ -16,18 +17,18 @@ import { casesRoutes } from './cases.ts';
 import { adminRoutes } from './admin.ts';
 import { privacyRoutes } from './privacy.ts';
 
-export function registerRoutes(app: Express, ctx: AppContext): void {
-  app.use(homeRoutes(ctx));
-  app.use(accountsRoutes(ctx));
-  app.use(accountRoutes(ctx));
-  app.use(adminUsersRoutes(ctx));
-  app.use(documentsRoutes(ctx));
-  app.use(shortlistsRoutes(ctx));
-  app.use(dashboardRoutes(ctx));
-  app.use(reportsRoutes(ctx));
-  app.use(callsRoutes(ctx));
-  app.use(applicationsRoutes(ctx));
-  app.use(casesRoutes(ctx));
-  app.use(adminRoutes(ctx));
-  app.use(privacyRoutes(ctx));
+export function registerRoutes(server: Express, app: AppContext): void {
+  server.use(homeRoutes(app));
+  server.use(accountsRoutes(app));
+  server.use(accountRoutes(app));
+  server.use(adminUsersRoutes(app));
+  server.use(documentsRoutes(app));
+  server.use(shortlistsRoutes(app));
+  server.use(dashboardRoutes(app));
+  server.use(reportsRoutes(app));
+  server.use(callsRoutes(app));
+  server.use(applicationsRoutes(app));
+  server.use(casesRoutes(app));
+  server.use(adminRoutes(app));
+  server.use(privacyRoutes(app));
 }

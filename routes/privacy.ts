@@ -1,77 +1,63 @@
 // Personal data (DESIGN.md §8): download everything held about me (/account/export), delete my
 // account while I have only drafts (/account/delete), and the consent to keep an unsuccessful
 // application's data (/applications/:id/consent; the review step saves it with the submission).
-import { Router, type Request, type Response } from 'express';
+import { Router } from 'express';
+import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
-import type { UserDoc } from '../models/user.ts';
-import { AuthenticationRequiredError, ForbiddenError, RateLimitedError } from '../server/errors.ts';
+import { actorOf, type Context } from '../server/context.ts';
+import { authorize } from '../server/policies/index.ts';
 import { allow } from '../server/http/allow.ts';
-import { recordAudit, securityEvent } from '../server/audit/index.ts';
+import { securityEvent } from '../server/audit/index.ts';
 import { flash } from '../server/http/flash.ts';
-import { logOut } from '../server/accounts/session.ts';
-import { createLoginLimiter, type LoginLimiter } from '../server/accounts/limiter.ts';
-import { ownCase } from '../server/applications/service.ts';
-import { buildExport } from '../server/privacy/export.ts';
-import { confirmPassword, deleteOwnAccount, selfDeleteBlock } from '../server/privacy/account.ts';
-import { checkboxValue, setKeepDataConsent } from '../server/privacy/consent.ts';
+import { logOut } from '../server/http/session.ts';
 import { rememberLocale } from '../server/http/visitor-state.ts';
+import { exportMyData } from '../server/privacy/export.ts';
+import { deleteOwnAccount, selfDeleteBlock } from '../server/privacy/account.ts';
+import { isTicked, setKeepDataConsent } from '../server/privacy/consent.ts';
+import { presentDeletePage } from '../server/privacy/present.ts';
 
-function me(req: Request): UserDoc {
-  if (!req.user) throw new AuthenticationRequiredError();
-  return req.user as UserDoc;
-}
+const deleteBody = z.object({ password: z.string().catch('') });
+const consentBody = z.object({ keepDataConsent: z.unknown().optional().transform(isTicked) });
+const caseParams = z.object({ id: z.string() });
 
-export function privacyRoutes(ctx: AppContext): Router {
+export function privacyRoutes(app: AppContext): Router {
   const router = Router();
-  const anyone = allow('role.signedIn');
-  // Password guesses here count with the sign-in failures, so a stolen session cannot be used to try passwords.
-  let limiter: LoginLimiter | undefined;
-  const passwordLimiter = () => (limiter ??= createLoginLimiter(ctx.db.connection, ctx.config.login));
+  const signedIn = allow('role.signedIn');
 
-  router.get('/account/export', anyone, async (req, res) => {
-    const user = me(req);
-    const now = ctx.now();
-    const data = await buildExport(user, now);
-    await recordAudit(req, { action: 'privacy.exported', targetType: 'user', targetId: String(user._id) });
+  router.get('/account/export', signedIn, async (req, res) => {
+    const me = actorOf(req.ctx);
+    authorize(me, 'user.export', me);
+    const { filename, json } = await exportMyData({ ctx: req.ctx });
     res.set({
       'Content-Type': 'application/json; charset=utf-8',
-      'Content-Disposition': `attachment; filename="my-data-${now.toISOString().slice(0, 10)}.json"`,
+      'Content-Disposition': `attachment; filename="${filename}"`,
       'X-Content-Type-Options': 'nosniff',
       'Cache-Control': 'no-store',
     });
-    res.send(JSON.stringify(data, null, 2));
+    res.send(json);
   });
 
-  const deletePage = async (req: Request, res: Response, status: number, locals: Record<string, unknown> = {}) => {
-    const user = me(req);
-    const block = await selfDeleteBlock(user);
-    if (block === 'staff') throw new ForbiddenError('privacy.delete.blocked_staff');
-    res.status(status).render('privacy/delete', { title: res.locals.t('privacy.delete.title'), blocked: block ? res.locals.t(`privacy.delete.blocked_${block}`) : undefined, ...locals });
+  /** Staff accounts are disabled by an administrator, never deleted by themselves. */
+  const mayErase = (ctx: Context) => {
+    const me = actorOf(ctx);
+    authorize(me, 'user.erase', me, 'privacy.delete.blocked_staff');
   };
 
-  router.get('/account/delete', anyone, async (req, res) => {
-    await deletePage(req, res, 200);
+  router.get('/account/delete', signedIn, async (req, res) => {
+    mayErase(req.ctx);
+    res.render('privacy/delete', presentDeletePage(req.ctx, { block: await selfDeleteBlock({ ctx: req.ctx }) }));
   });
 
-  router.post('/account/delete', anyone, async (req, res) => {
-    const user = me(req);
-    const block = await selfDeleteBlock(user);
-    if (block) throw new ForbiddenError(`privacy.delete.blocked_${block}`);
-    const password = (req.body as Record<string, unknown>).password;
-    const ip = req.ip ?? '';
-    const lock = await passwordLimiter().check(user.email, ip);
-    if (lock.locked) throw new RateLimitedError(lock.retryAfterSeconds);
-    if (typeof password !== 'string' || password === '' || !(await confirmPassword(user, password))) {
-      if (typeof password === 'string' && password !== '') {
-        securityEvent(ctx.logger, req, 'sign_in.failure', { userId: String(user._id), step: 'account_delete' });
-        await passwordLimiter().fail(user.email, ip);
-      }
-      await deletePage(req, res, 422, { errors: { password: res.locals.t(password ? 'privacy.delete.wrongPassword' : 'privacy.delete.passwordRequired') } });
+  router.post('/account/delete', signedIn, async (req, res) => {
+    mayErase(req.ctx);
+    const { password } = deleteBody.parse(req.body);
+    const result = await deleteOwnAccount({ app, ctx: req.ctx, password });
+    if (!result.ok) {
+      if (result.reason === 'wrongPassword') securityEvent(app.logger, req, 'sign_in.failure', { userId: String(actorOf(req.ctx)._id), step: 'account_delete' });
+      res.status(422).render('privacy/delete', presentDeletePage(req.ctx, { errors: { password: `privacy.delete.${result.reason}` } }));
       return;
     }
-    await passwordLimiter().succeed(user.email, ip);
-    await deleteOwnAccount(ctx, req, user);
-    const locale = req.locale;
+    const locale = req.ctx.locale;
     await logOut(req);
     // The goodbye message in the language the person was using.
     rememberLocale(req, locale);
@@ -80,11 +66,11 @@ export function privacyRoutes(ctx: AppContext): Router {
   });
 
   router.post('/applications/:id/consent', allow('role.applicant'), async (req, res) => {
-    const caseDoc = await ownCase(req.user, String(req.params.id));
-    const granted = checkboxValue(req.body, 'keepDataConsent');
-    await setKeepDataConsent(req, me(req), caseDoc._id, granted);
+    const { id } = caseParams.parse(req.params);
+    const { keepDataConsent: granted } = consentBody.parse(req.body);
+    await setKeepDataConsent({ ctx: req.ctx, caseId: id, granted });
     flash(req, 'success', granted ? 'privacy.consent.given' : 'privacy.consent.withdrawn');
-    res.redirect(303, `/applications/${String(caseDoc._id)}#personal-data`);
+    res.redirect(303, `/applications/${id}#personal-data`);
   });
 
   return router;

@@ -1,5 +1,6 @@
 // Background services (outbox dispatcher, reminders, retention...). Each has an explicit start and
-// stop so main.ts can start them after the database and stop them before it closes.
+// stop so main.ts can start them after the database and stop them before it closes. They get the
+// app's dependencies (`app`); each run builds its own Context (systemContext) for the services it calls.
 import type { AppContext } from './deps.ts';
 
 export interface BackgroundService {
@@ -8,7 +9,7 @@ export interface BackgroundService {
   stop(): Promise<void>;
 }
 
-type ServiceFactory = (ctx: AppContext) => BackgroundService;
+type ServiceFactory = (app: AppContext) => BackgroundService;
 
 const factories: ServiceFactory[] = [];
 
@@ -17,11 +18,11 @@ export function registerService(factory: ServiceFactory): void {
   factories.push(factory);
 }
 
-export function startServices(ctx: AppContext): { stop(): Promise<void>; services: BackgroundService[] } {
-  const services = factories.map((f) => f(ctx));
+export function startServices(app: AppContext): { stop(): Promise<void>; services: BackgroundService[] } {
+  const services = factories.map((f) => f(app));
   for (const s of services) {
     s.start();
-    ctx.logger.info({ service: s.name }, 'service started');
+    app.logger.info({ service: s.name }, 'service started');
   }
   return {
     services,
@@ -36,7 +37,7 @@ export function startServices(ctx: AppContext): { stop(): Promise<void>; service
  * is logged and the next one goes ahead. stop() waits for a run in progress.
  */
 export function periodicService(
-  ctx: AppContext,
+  app: AppContext,
   opts: { name: string; intervalMs: number; firstDelayMs: number; run: (isStopping: () => boolean) => Promise<void> },
 ): BackgroundService {
   let timer: NodeJS.Timeout | undefined;
@@ -47,7 +48,7 @@ export function periodicService(
     if (running || stopping) return;
     running = opts
       .run(() => stopping)
-      .catch((err: unknown) => ctx.logger.error({ err, service: opts.name }, 'background run failed'))
+      .catch((err: unknown) => app.logger.error({ err, service: opts.name }, 'background run failed'))
       .finally(() => {
         running = undefined;
       });

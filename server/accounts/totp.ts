@@ -3,11 +3,27 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { authenticator } from 'otplib';
 import QRCode from 'qrcode';
+import { isStaff } from '../../models/user.ts';
 
 authenticator.options = { window: 1 };
 
 export const ISSUER = 'Talent Programme';
 export const RECOVERY_CODE_COUNT = 10;
+
+interface TotpHolder {
+  role: string;
+  totp?: { enabledAt?: Date | null; secret?: string | null } | null;
+}
+
+/** The account has a confirmed second factor. */
+export function hasSecondFactor(user: Pick<TotpHolder, 'totp'>): boolean {
+  return Boolean(user.totp?.enabledAt && user.totp?.secret);
+}
+
+/** Staff must enrol a second factor before anything else. */
+export function needsTotpEnrolment(user: TotpHolder | undefined): boolean {
+  return !!user && isStaff(user) && !hasSecondFactor(user);
+}
 
 export function newTotpSecret(): string {
   return authenticator.generateSecret(20);

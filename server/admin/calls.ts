@@ -1,190 +1,43 @@
-// The administrator's call form: a plain form with numbered rows for the checklist and the
-// scorecard (names like cl_type_0, sc_key_1), so it works without JavaScript; "add row" buttons
-// re-render it with one more empty row. Parsing gives back what was typed, the field errors and,
-// when valid, the data to store.
-import type { TFunction } from 'i18next';
-import { z } from 'zod';
-import { TRACKS, DOCUMENT_TYPES, CHECKLIST_PHASES } from '../../models/constants.ts';
-import type { CallDoc } from '../../models/call.ts';
-import { vnDateKey, vnEndOfDay, vnStartOfDay } from '../calendar/index.ts';
+// Calls for applications as administrators keep them: the list with each call's institute and
+// number of cases, and saving the call form (server/admin/call-form.ts) as a new or an edited call.
+import type { Context } from '../context.ts';
+import { Call, type CallDoc } from '../../models/call.ts';
+import { Case } from '../../models/case.ts';
+import { Institute } from '../../models/institute.ts';
+import { NotFoundError } from '../errors.ts';
+import { recordAudit } from '../audit/index.ts';
+import { validateCall, type CallFormValues } from './call-form.ts';
+import type { SaveResult } from './institutes.ts';
 
-const MAX_ROWS = 40;
-
-export interface ChecklistRowValues {
-  type: string;
-  phase: string;
-  required: boolean;
-  maxMb: string;
-  multiple: boolean;
-  error?: string;
+export async function listCalls() {
+  const [calls, institutes, counts] = await Promise.all([
+    Call.find().sort({ status: 1, closesAt: -1 }).lean(),
+    Institute.find({}, { code: 1 }).lean(),
+    Case.aggregate<{ _id: unknown; n: number }>([{ $group: { _id: '$call', n: { $sum: 1 } } }]),
+  ]);
+  const code = new Map(institutes.map((i) => [String(i._id), i.code]));
+  const cases = new Map(counts.map((c) => [String(c._id), c.n]));
+  return calls.map((c) => ({ ...c, id: String(c._id), instituteCode: code.get(String(c.institute)) ?? '', cases: cases.get(String(c._id)) ?? 0 }));
 }
 
-export interface CriterionRowValues {
-  key: string;
-  labelVi: string;
-  labelEn: string;
-  weight: string;
-  error?: string;
-}
-
-export interface CallFormValues {
-  code: string;
-  institute: string;
-  titleVi: string;
-  titleEn: string;
-  descriptionVi: string;
-  descriptionEn: string;
-  track: string;
-  field: string;
-  opensAt: string;
-  closesAt: string;
-  status: string;
-  checklist: ChecklistRowValues[];
-  scorecard: CriterionRowValues[];
-}
-
-export interface CallData {
-  code?: string;
-  institute: string;
-  title: { vi: string; en: string };
-  description: { vi: string; en: string };
-  track: (typeof TRACKS)[number];
-  field: string;
-  opensAt: Date;
-  closesAt: Date;
-  status: 'draft' | 'open' | 'closed';
-  checklist: Array<{ type: string; phase: string; required: boolean; maxMb?: number; multiple: boolean }>;
-  scorecard: Array<{ key: string; label: { vi: string; en: string }; weight: number }>;
-}
-
-const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
-const rowCount = (v: unknown, fallback: number) => {
-  const n = Number(v);
-  return Number.isInteger(n) && n >= 0 ? Math.min(n, MAX_ROWS) : fallback;
-};
-
-export function emptyCallValues(): CallFormValues {
-  return {
-    code: '', institute: '', titleVi: '', titleEn: '', descriptionVi: '', descriptionEn: '', track: 'expert', field: '',
-    opensAt: vnDateKey(new Date()), closesAt: '', status: 'draft',
-    checklist: [{ type: 'cv', phase: 'application', required: true, maxMb: '', multiple: false }, { type: 'passport', phase: 'application', required: true, maxMb: '', multiple: false }],
-    scorecard: [{ key: '', labelVi: '', labelEn: '', weight: '' }],
-  };
-}
-
-export function callToValues(c: CallDoc): CallFormValues {
-  return {
-    code: c.code ?? '',
-    institute: String(c.institute),
-    titleVi: c.title?.vi ?? '',
-    titleEn: c.title?.en ?? '',
-    descriptionVi: c.description?.vi ?? '',
-    descriptionEn: c.description?.en ?? '',
-    track: c.track,
-    field: c.field,
-    opensAt: vnDateKey(c.opensAt),
-    closesAt: vnDateKey(c.closesAt),
-    status: c.status,
-    checklist: c.checklist.map((i) => ({ type: i.type, phase: i.phase, required: i.required !== false, maxMb: i.maxMb ? String(i.maxMb) : '', multiple: !!i.multiple })),
-    scorecard: c.scorecard.map((s) => ({ key: s.key, labelVi: s.label?.vi ?? '', labelEn: s.label?.en ?? '', weight: String(s.weight) })),
-  };
-}
-
-/** Reads the posted form back into values (rows kept in order, including empty ones). */
-export function valuesFromBody(body: Record<string, unknown>): CallFormValues {
-  const nCl = rowCount(body.checklistRows, 0);
-  const nSc = rowCount(body.scorecardRows, 0);
-  const checklist: ChecklistRowValues[] = [];
-  for (let i = 0; i < nCl; i++) {
-    checklist.push({ type: str(body[`cl_type_${i}`]), phase: str(body[`cl_phase_${i}`]) || 'application', required: body[`cl_required_${i}`] === 'on', maxMb: str(body[`cl_maxMb_${i}`]), multiple: body[`cl_multiple_${i}`] === 'on' });
+/**
+ * Validates the form's values and stores them: a new call, or `call` changed. On errors, the
+ * values' rows carry their own message keys too (the form shows each beside its row).
+ */
+export async function saveCall(opts: { ctx: Context; call?: CallDoc; values: CallFormValues }): Promise<SaveResult> {
+  const { ctx, call } = opts;
+  const instituteIds = (await Institute.find({}, { _id: 1 }).lean()).map((i) => String(i._id));
+  const { data, errors } = validateCall(opts.values, instituteIds);
+  if (!data) return { ok: false, errors };
+  if (call) {
+    const id = String(call._id);
+    const res = await Call.updateOne({ _id: call._id }, { $set: data, ...(data.code ? {} : { $unset: { code: '' } }) }, { runValidators: true });
+    if (res.matchedCount === 0) throw new NotFoundError();
+    await recordAudit(ctx, { action: 'call.update', targetType: 'call', targetId: id, summary: { status: data.status, checklist: data.checklist.length, scorecard: data.scorecard.length } });
+    return { ok: true, id };
   }
-  const scorecard: CriterionRowValues[] = [];
-  for (let i = 0; i < nSc; i++) {
-    scorecard.push({ key: str(body[`sc_key_${i}`]), labelVi: str(body[`sc_labelVi_${i}`]), labelEn: str(body[`sc_labelEn_${i}`]), weight: str(body[`sc_weight_${i}`]) });
-  }
-  return {
-    code: str(body.code), institute: str(body.institute), titleVi: str(body.titleVi), titleEn: str(body.titleEn),
-    descriptionVi: str(body.descriptionVi), descriptionEn: str(body.descriptionEn), track: str(body.track), field: str(body.field),
-    opensAt: str(body.opensAt), closesAt: str(body.closesAt), status: str(body.status), checklist, scorecard,
-  };
-}
-
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-/** Validates the values; returns the data to store, or field errors (messages in the page's language). */
-export function validateCall(v: CallFormValues, t: TFunction, instituteIds: string[]): { data?: CallData; errors: Record<string, string> } {
-  const errors: Record<string, string> = {};
-  const main = z
-    .object({
-      code: z.string().max(40, 'tooLong'),
-      institute: z.string().refine((x) => instituteIds.includes(x), 'required'),
-      titleVi: z.string().min(1, 'required').max(300, 'tooLong'),
-      titleEn: z.string().min(1, 'required').max(300, 'tooLong'),
-      descriptionVi: z.string().max(10_000, 'tooLong'),
-      descriptionEn: z.string().max(10_000, 'tooLong'),
-      track: z.enum(TRACKS, { error: 'required' }),
-      field: z.string().min(1, 'required').max(200, 'tooLong'),
-      opensAt: z.string().regex(DATE, 'date'),
-      closesAt: z.string().regex(DATE, 'date'),
-      status: z.enum(['draft', 'open', 'closed'], { error: 'required' }),
-    })
-    .safeParse(v);
-  if (!main.success) {
-    for (const i of main.error.issues) {
-      const k = String(i.path[0]);
-      errors[k] ??= t(`admin.errors.${['required', 'tooLong', 'date'].includes(i.message) ? i.message : 'invalid'}`);
-    }
-  }
-  if (!errors.opensAt && !errors.closesAt && v.closesAt < v.opensAt) errors.closesAt = t('admin.calls.errors.closesBeforeOpens');
-
-  const checklist: CallData['checklist'] = [];
-  const seenTypes = new Set<string>();
-  v.checklist.forEach((row, i) => {
-    if (!row.type) return;
-    let err: string | undefined;
-    const maxMb = row.maxMb === '' ? undefined : Number(row.maxMb);
-    if (!(DOCUMENT_TYPES as readonly string[]).includes(row.type) || !(CHECKLIST_PHASES as readonly string[]).includes(row.phase)) err = t('admin.errors.invalid');
-    else if (maxMb !== undefined && !(Number.isInteger(maxMb) && maxMb >= 1 && maxMb <= 200)) err = t('admin.errors.number');
-    else if (seenTypes.has(`${row.type}|${row.phase}`)) err = t('admin.calls.errors.duplicateType');
-    seenTypes.add(`${row.type}|${row.phase}`);
-    if (err) {
-      row.error = err;
-      errors[`cl_type_${i}`] = err;
-    } else checklist.push({ type: row.type, phase: row.phase, required: row.required, ...(maxMb ? { maxMb } : {}), multiple: row.multiple });
-  });
-
-  const scorecard: CallData['scorecard'] = [];
-  const seenKeys = new Set<string>();
-  v.scorecard.forEach((row, i) => {
-    if (!row.key && !row.labelVi && !row.labelEn && !row.weight) return;
-    let err: string | undefined;
-    const weight = Number(row.weight);
-    if (!/^[a-z0-9_]{1,40}$/.test(row.key)) err = t('admin.errors.key');
-    else if (!row.labelVi || !row.labelEn || row.labelVi.length > 200 || row.labelEn.length > 200 || row.weight === '' || !(weight >= 0 && weight <= 100)) err = t('admin.calls.errors.rowIncomplete');
-    else if (seenKeys.has(row.key)) err = t('admin.calls.errors.duplicateKey');
-    seenKeys.add(row.key);
-    if (err) {
-      row.error = err;
-      errors[`sc_key_${i}`] = err;
-    } else scorecard.push({ key: row.key, label: { vi: row.labelVi, en: row.labelEn }, weight });
-  });
-  if (scorecard.length > 0 && scorecard.every((s) => s.weight === 0)) errors.scorecard = t('admin.calls.errors.weightsZero');
-
-  if (Object.keys(errors).length) return { errors };
-  return {
-    errors,
-    data: {
-      ...(v.code ? { code: v.code } : {}),
-      institute: v.institute,
-      title: { vi: v.titleVi, en: v.titleEn },
-      description: { vi: v.descriptionVi, en: v.descriptionEn },
-      track: v.track as CallData['track'],
-      field: v.field,
-      opensAt: vnStartOfDay(v.opensAt),
-      closesAt: vnEndOfDay(vnStartOfDay(v.closesAt)),
-      status: v.status as CallData['status'],
-      checklist,
-      scorecard,
-    },
-  };
+  const created = await Call.create(data);
+  const id = String(created._id);
+  await recordAudit(ctx, { action: 'call.create', targetType: 'call', targetId: id, summary: { status: data.status, institute: data.institute } });
+  return { ok: true, id };
 }

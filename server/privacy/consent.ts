@@ -1,22 +1,37 @@
 // The applicant's consent to keep their data after an unsuccessful application (Case.keepDataConsent).
 // Given on the review step and changeable on the application page until the case is erased. It is
 // not part of the workflow's optimistic version: changing it never makes an open form stale.
-import type { Request } from 'express';
+import { Types } from 'mongoose';
+import { actorOf, type Context } from '../context.ts';
 import { Case } from '../../models/case.ts';
-import type { UserDoc } from '../../models/user.ts';
+import { NotFoundError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
 
-/** Sets the consent on the applicant's own case; records an audit event when it changed. Answers whether it changed. */
-export async function setKeepDataConsent(req: Request | undefined, user: UserDoc, caseId: unknown, granted: boolean): Promise<boolean> {
-  const res = await Case.updateOne({ _id: caseId as never, applicant: user._id, keepDataConsent: granted ? { $ne: true } : true }, { $set: { keepDataConsent: granted } });
-  if (res.modifiedCount !== 1) return false;
-  await recordAudit(req, { action: 'privacy.consent_changed', targetType: 'Case', targetId: String(caseId), summary: { keepDataConsent: granted } });
+/**
+ * Sets the consent on the actor's own case (any other case is "not found"); records an audit event
+ * when it changed. Answers whether it changed.
+ */
+export async function setKeepDataConsent(opts: { ctx: Context; caseId: unknown; granted: boolean }): Promise<boolean> {
+  const { ctx, granted } = opts;
+  const me = actorOf(ctx);
+  const caseId = /^[a-f0-9]{24}$/i.test(String(opts.caseId)) ? new Types.ObjectId(String(opts.caseId)) : undefined;
+  if (!caseId) throw new NotFoundError();
+  const res = await Case.updateOne({ _id: caseId, applicant: me._id, keepDataConsent: granted ? { $ne: true } : true }, { $set: { keepDataConsent: granted } });
+  if (res.modifiedCount !== 1) {
+    if (!(await Case.exists({ _id: caseId, applicant: me._id }))) throw new NotFoundError();
+    return false;
+  }
+  await recordAudit(ctx, { action: 'privacy.consent_changed', targetType: 'Case', targetId: String(caseId), summary: { keepDataConsent: granted } });
   return true;
+}
+
+/** Is a checkbox's posted value "ticked"? (The last one wins when a field was sent twice.) */
+export function isTicked(value: unknown): boolean {
+  const s = Array.isArray(value) ? value[value.length - 1] : value;
+  return s === '1' || s === 'on' || s === 'true' || s === 'yes';
 }
 
 /** A checkbox in a url-encoded body: present with a truthy value means yes. */
 export function checkboxValue(body: unknown, name: string): boolean {
-  const v = (body as Record<string, unknown> | undefined)?.[name];
-  const s = Array.isArray(v) ? v[v.length - 1] : v;
-  return s === '1' || s === 'on' || s === 'true' || s === 'yes';
+  return isTicked((body as Record<string, unknown> | undefined)?.[name]);
 }

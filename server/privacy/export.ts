@@ -9,7 +9,9 @@ import { Call } from '../../models/call.ts';
 import { CaseDocument } from '../../models/document.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import type { UserDoc } from '../../models/user.ts';
+import { actorOf, type Context } from '../context.ts';
 import { sameId } from '../policies/index.ts';
+import { recordAudit } from '../audit/index.ts';
 
 export const EXPORT_FORMAT = 'talent-programme/personal-data-export';
 export const EXPORT_VERSION = 1;
@@ -126,13 +128,17 @@ async function ownEvaluations(user: UserDoc) {
   }));
 }
 
-export async function buildExport(user: UserDoc, now: Date) {
-  const applicant = user.role === 'applicant';
-  return {
+/** Everything held about the actor, as a JSON document to download, and the file name to give it. */
+export async function exportMyData(opts: { ctx: Context }): Promise<{ filename: string; json: string }> {
+  const { ctx } = opts;
+  const user = actorOf(ctx);
+  const data = {
     format: EXPORT_FORMAT,
     version: EXPORT_VERSION,
-    exportedAt: now,
+    exportedAt: ctx.now,
     account: accountPart(user),
-    ...(applicant ? { cases: await applicantCases(user) } : { evaluations: await ownEvaluations(user) }),
+    ...(user.role === 'applicant' ? { cases: await applicantCases(user) } : { evaluations: await ownEvaluations(user) }),
   };
+  await recordAudit(ctx, { action: 'privacy.exported', targetType: 'user', targetId: String(user._id) });
+  return { filename: `my-data-${ctx.now.toISOString().slice(0, 10)}.json`, json: JSON.stringify(data, null, 2) };
 }

@@ -2,4 +2,4 @@
 import { registerService } from '../services.ts';
 import { retentionService } from './index.ts';
 
-registerService((ctx) => retentionService(ctx));
+registerService((app) => retentionService(app));

@@ -3,7 +3,8 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { agent, csrfFrom } from '../support/http.ts';
 import { createUser, plainTotpSecret, signIn, totpCode, TEST_PASSWORD, uniqueEmail } from '../support/factories.ts';
 import { User } from '../../models/user.ts';
-import { enableTotp } from '../../server/accounts/service.ts';
+import { enableTotp } from '../../server/accounts/second-factor.ts';
+import { systemContext } from '../../server/context.ts';
 import { isSignedIn, postForm, sessionCookie } from './helpers.ts';
 
 describe('accounts: sign in, second factor, lockout', function () {
@@ -202,7 +203,7 @@ describe('accounts: sign in, second factor, lockout', function () {
 
   it('accepts a recovery code once', async () => {
     const leader = await createUser({ role: 'leader' });
-    const codes = await enableTotp(t.ctx, leader._id, leader.totp!.secret!);
+    const codes = await enableTotp({ app: t.ctx, ctx: systemContext({ now: t.ctx.now() }), userId: leader._id, secret: leader.totp!.secret! });
     expect(codes).to.have.length(10);
     const stored = await User.findById(leader._id).lean();
     expect(stored?.totp?.recoveryCodeHashes).to.have.length(10);

@@ -74,7 +74,7 @@ describe('privacy: retention of unsuccessful applications', function () {
       await Evaluation.create({ case: c._id, call: call._id, member: member._id, recommendation: 'no', comment: 'Weak record', submittedAt: ago(420) });
     }
 
-    const result = await runRetention(t.ctx, now);
+    const result = await runRetention({ app: t.ctx, now });
     expect(result.casesErased).to.be.at.least(2);
 
     const left = new Set((await Case.find({ applicant: applicant._id }, { _id: 1 }).lean()).map((c) => String(c._id)));
@@ -99,7 +99,7 @@ describe('privacy: retention of unsuccessful applications', function () {
 
   it('keeps only the reference, call and dates in the audit event', async () => {
     const c = await unsuccessful('rejected', 400, { profile: { fullName: 'Trần Thị Bích', phone: '+84 90 000 0000' } });
-    await runRetention(t.ctx, now);
+    await runRetention({ app: t.ctx, now });
     const events = await AuditEvent.find({ action: 'privacy.case_erased', targetId: String(c._id) }).lean();
     expect(events).to.have.length(1);
     const summary = events[0]!.summary as Record<string, unknown>;
@@ -114,14 +114,14 @@ describe('privacy: retention of unsuccessful applications', function () {
   it('is a no-op when run again', async () => {
     const c = await unsuccessful('withdrawn', 500);
     const file = await storeDocument(t.config, stores, c._id, applicant._id, 'disk');
-    await runRetention(t.ctx, now);
+    await runRetention({ app: t.ctx, now });
     const before = {
       cases: await Case.countDocuments({}),
       docs: await CaseDocument.countDocuments({}),
       audits: await AuditEvent.countDocuments({ action: 'privacy.case_erased' }),
       users: await User.countDocuments({}),
     };
-    const again = await runRetention(t.ctx, now);
+    const again = await runRetention({ app: t.ctx, now });
     expect(again).to.deep.equal({ casesErased: 0, filesRemoved: 0, accountsDeleted: 0, more: false });
     expect({
       cases: await Case.countDocuments({}),
@@ -141,7 +141,7 @@ describe('privacy: retention of unsuccessful applications', function () {
     await eraseCaseFiles(stores, audited._id);
     await AuditEvent.create({ action: 'privacy.case_erased', targetType: 'Case', targetId: String(audited._id), summary: { reference: audited.reference } });
 
-    await runRetention(t.ctx, now);
+    await runRetention({ app: t.ctx, now });
     expect(await Case.exists({ _id: { $in: [filesGone._id, audited._id] } })).to.equal(null);
     expect(await CaseDocument.countDocuments({ case: filesGone._id })).to.equal(0);
     expect(await AuditEvent.countDocuments({ action: 'privacy.case_erased', targetId: String(audited._id) })).to.equal(1);
@@ -150,10 +150,10 @@ describe('privacy: retention of unsuccessful applications', function () {
 
   it('works in batches and says when there is more', async () => {
     const cases = [await unsuccessful('rejected', 700), await unsuccessful('rejected', 701), await unsuccessful('withdrawn', 702)];
-    const first = await runRetention(t.ctx, now, { batchSize: 2 });
+    const first = await runRetention({ app: t.ctx, now, batchSize: 2 });
     expect(first.casesErased).to.equal(2);
     expect(first.more).to.equal(true);
-    const second = await runRetention(t.ctx, now, { batchSize: 2 });
+    const second = await runRetention({ app: t.ctx, now, batchSize: 2 });
     expect(second.casesErased).to.equal(1);
     expect(await Case.exists({ _id: { $in: cases.map((c) => c._id) } })).to.equal(null);
   });
@@ -175,7 +175,7 @@ describe('privacy: retention of unsuccessful applications', function () {
     const withDraft = await old({});
     await createCase({ applicant: withDraft, call, stage: 'draft' });
 
-    const r = await runRetention(t.ctx, now);
+    const r = await runRetention({ app: t.ctx, now });
     expect(r.accountsDeleted).to.be.at.least(2);
     expect(await User.exists({ _id: gone._id })).to.equal(null);
     expect(await User.exists({ _id: goneSignedInLongAgo._id })).to.equal(null);
@@ -194,7 +194,7 @@ describe('privacy: retention of unsuccessful applications', function () {
     await svc.stop(); // the first run waits a minute after start; stop cancels it
     expect(svc.name).to.equal('retention');
     expect(await Case.exists({ _id: c._id })).to.not.equal(null);
-    await runRetention(t.ctx, now);
+    await runRetention({ app: t.ctx, now });
     expect(await Case.exists({ _id: c._id })).to.equal(null);
   });
 });

@@ -4,7 +4,7 @@
 // requireVerifiedEmail is for routes that submit something (applications) to use.
 import type { RequestHandler } from 'express';
 import { ForbiddenError } from '../errors.ts';
-import { needsTotpEnrolment } from './service.ts';
+import { needsTotpEnrolment } from '../accounts/totp.ts';
 
 const ALLOWED_DURING_ENROLMENT = [/^\/account\/second-factor(\/.*)?$/, /^\/signout$/, /^\/lang$/, /^\/static\//];
 
@@ -31,7 +31,3 @@ export const requireVerifiedEmail: RequestHandler = (req, _res, next) => {
   if (req.user && req.user.emailVerifiedAt) next();
   else next(new ForbiddenError('accounts.errors.verifyFirst'));
 };
-
-export function isEmailVerified(user: { emailVerifiedAt?: Date | null } | undefined | null): boolean {
-  return !!user?.emailVerifiedAt;
-}

@@ -1,0 +1,76 @@
+// Account e-mails (verification, password reset, invitation), each with a fresh one-time link, in
+// the recipient's language. They are not case e-mails, so they go straight to the mailer, not
+// through a case's outbox; a failure is logged and reported, never thrown.
+import type { AppContext } from '../deps.ts';
+import type { Context } from '../context.ts';
+import type { UserDoc } from '../../models/user.ts';
+import { Institute } from '../../models/institute.ts';
+import { renderEmail } from '../mail/render.ts';
+import { DEFAULT_LOCALE, isLocale, translator, type Locale } from '../i18n/index.ts';
+import { issueToken, TOKEN_TTL_MS } from './tokens.ts';
+
+export type MailDeps = Pick<AppContext, 'config' | 'logger' | 'mailer'>;
+
+type Recipient = { email: string; name: string; locale?: string | null };
+
+function localeOf(user: { locale?: string | null }): Locale {
+  return isLocale(user.locale) ? user.locale : DEFAULT_LOCALE;
+}
+
+async function sendAccountMail(opts: { app: MailDeps; template: 'verify_email' | 'password_reset' | 'invitation'; to: Recipient; data: Record<string, unknown> }): Promise<boolean> {
+  const { app, template, to } = opts;
+  try {
+    const rendered = await renderEmail(template, localeOf(to), { name: to.name, ...opts.data });
+    await app.mailer.send({ to: to.email, ...rendered });
+    return true;
+  } catch (err) {
+    app.logger.error({ err, template }, 'account e-mail could not be sent');
+    return false;
+  }
+}
+
+export async function sendVerificationMail(opts: { app: MailDeps; ctx: Context; user: UserDoc }): Promise<boolean> {
+  const token = await issueToken('verify_email', opts.user._id, opts.ctx.now);
+  return sendAccountMail({
+    app: opts.app,
+    template: 'verify_email',
+    to: opts.user,
+    data: { link: `${opts.app.config.appUrl}/verify-email/${token}`, hours: TOKEN_TTL_MS.verify_email / 3_600_000 },
+  });
+}
+
+/** `existingAccount`: sent instead of a verification when someone registers an address that has an account. */
+export async function sendPasswordResetMail(opts: { app: MailDeps; ctx: Context; user: UserDoc; existingAccount?: boolean }): Promise<boolean> {
+  const token = await issueToken('password_reset', opts.user._id, opts.ctx.now);
+  return sendAccountMail({
+    app: opts.app,
+    template: 'password_reset',
+    to: opts.user,
+    data: {
+      link: `${opts.app.config.appUrl}/password/reset/${token}`,
+      minutes: TOKEN_TTL_MS.password_reset / 60_000,
+      ...(opts.existingAccount ? { existingAccount: true } : {}),
+    },
+  });
+}
+
+/** From the inviter (the context's actor), naming the role and the institute in the invitee's language. */
+export async function sendInvitationMail(opts: { app: MailDeps; ctx: Context; user: UserDoc; instituteName?: { vi?: string; en?: string } }): Promise<boolean> {
+  const { user } = opts;
+  const locale = localeOf(user);
+  let name = opts.instituteName;
+  if (!name && user.institute) name = (await Institute.findById(user.institute).lean())?.name ?? undefined;
+  const token = await issueToken('invitation', user._id, opts.ctx.now);
+  return sendAccountMail({
+    app: opts.app,
+    template: 'invitation',
+    to: user,
+    data: {
+      link: `${opts.app.config.appUrl}/invitations/${token}`,
+      days: TOKEN_TTL_MS.invitation / 86_400_000,
+      inviterName: opts.ctx.actor?.name,
+      roleName: translator(locale)(`accounts.roles.${user.role}`),
+      instituteName: name ? name[locale] || name.en || name.vi : undefined,
+    },
+  });
+}

@@ -1,0 +1,54 @@
+// The public holidays of the working-day calendar (server/calendar), a year at a time. Stored as
+// 'YYYY-MM-DD' days in Vietnam, one per date.
+import type { Context } from '../context.ts';
+import { Holiday, type HolidayDoc } from '../../models/holiday.ts';
+import { NotFoundError } from '../errors.ts';
+import { recordAudit } from '../audit/index.ts';
+import { vnDateKey } from '../calendar/index.ts';
+import type { SaveResult } from './institutes.ts';
+
+export interface HolidayYear {
+  year: string;
+  /** Every year that has holidays, with this year and the one shown. */
+  years: string[];
+  holidays: Array<{ id: string; date: string; name: { vi?: string; en?: string } }>;
+}
+
+/** The holidays of `year` (default: this year in Vietnam). */
+export async function holidayYear(opts: { ctx: Context; year?: string }): Promise<HolidayYear> {
+  const thisYear = vnDateKey(opts.ctx.now).slice(0, 4);
+  const year = opts.year ?? thisYear;
+  const [rows, stored] = await Promise.all([
+    Holiday.find({ date: { $gte: `${year}-01-01`, $lte: `${year}-12-31` } }).sort({ date: 1 }).lean(),
+    Holiday.aggregate<{ _id: string }>([{ $group: { _id: { $substrBytes: ['$date', 0, 4] } } }]),
+  ]);
+  return {
+    year,
+    years: [...new Set([...stored.map((y) => y._id), thisYear, year])].sort(),
+    holidays: rows.map((h) => ({ id: String(h._id), date: h.date, name: { vi: h.name?.vi, en: h.name?.en } })),
+  };
+}
+
+export async function createHoliday(opts: { ctx: Context; date: string; nameVi: string; nameEn: string }): Promise<SaveResult> {
+  try {
+    const holiday = await Holiday.create({ date: opts.date, name: { vi: opts.nameVi, en: opts.nameEn } });
+    await recordAudit(opts.ctx, { action: 'holiday.create', targetType: 'holiday', targetId: String(holiday._id), summary: { date: holiday.date } });
+    return { ok: true, id: String(holiday._id) };
+  } catch (err) {
+    if ((err as { code?: number })?.code === 11000) return { ok: false, errors: { date: 'admin.holidays.dateTaken' } };
+    throw err;
+  }
+}
+
+export async function findHoliday(opts: { holidayId: string }): Promise<HolidayDoc> {
+  const holiday = /^[a-f0-9]{24}$/.test(opts.holidayId) ? await Holiday.findById(opts.holidayId) : null;
+  if (!holiday) throw new NotFoundError();
+  return holiday;
+}
+
+export async function deleteHoliday(opts: { ctx: Context; holiday: HolidayDoc }): Promise<void> {
+  const { holiday } = opts;
+  const res = await Holiday.deleteOne({ _id: holiday._id });
+  if (res.deletedCount !== 1) throw new NotFoundError(); // removed meanwhile (another tab)
+  await recordAudit(opts.ctx, { action: 'holiday.delete', targetType: 'holiday', targetId: String(holiday._id), summary: { date: holiday.date, name: holiday.name?.en } });
+}

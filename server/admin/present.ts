@@ -1,0 +1,124 @@
+// Page models for the administration: the index, institutes, calls, holidays, e-mail delivery and
+// the accounts. Form errors arrive as message keys and leave in the page's language.
+import { tOf, type Context } from '../context.ts';
+import { TRACKS, DOCUMENT_TYPES, CHECKLIST_PHASES } from '../../models/constants.ts';
+import { ROLES, STAFF_ROLES } from '../../models/user.ts';
+import { sameId } from '../policies/index.ts';
+import { translateErrors, type FieldErrorKeys } from '../http/forms.ts';
+import { CALL_STATUSES, type CallFormValues } from './call-form.ts';
+import type { InstituteOption } from './institutes.ts';
+import type { HolidayYear } from './holidays.ts';
+import type { adminOverview, outboxOverview } from './outbox.ts';
+import type { listCalls } from './calls.ts';
+import type { listUsers, UserFilter } from './users.ts';
+
+type FormInput<V> = { values?: V; errors?: FieldErrorKeys };
+
+export function presentAdminIndex(ctx: Context, overview: Awaited<ReturnType<typeof adminOverview>>) {
+  return { title: tOf(ctx)('admin.title'), ...overview };
+}
+
+export function presentInstitutes(ctx: Context, input: { rows: Array<InstituteOption & { calls: number }> } & FormInput<Record<string, string>>) {
+  const t = tOf(ctx);
+  return { title: t('admin.institutes.title'), rows: input.rows, values: input.values ?? {}, errors: translateErrors(t, input.errors) };
+}
+
+export function presentInstituteEdit(ctx: Context, input: { id: string } & FormInput<Record<string, string | undefined>>) {
+  const t = tOf(ctx);
+  return { title: t('admin.institutes.edit'), id: input.id, values: input.values ?? {}, errors: translateErrors(t, input.errors) };
+}
+
+export function presentCalls(ctx: Context, rows: Awaited<ReturnType<typeof listCalls>>) {
+  return { title: tOf(ctx)('admin.calls.title'), rows };
+}
+
+/** The call form, new (no id) or editing; its rows' errors shown beside them. */
+export function presentCallForm(ctx: Context, input: { id?: string; values: CallFormValues; errors?: FieldErrorKeys; institutes: InstituteOption[] }) {
+  const t = tOf(ctx);
+  const { id, values } = input;
+  const rowError = <R extends { error?: string }>(row: R): R => (row.error ? { ...row, error: t(row.error) } : row);
+  return {
+    title: t(id ? 'admin.calls.edit' : 'admin.calls.new'),
+    id,
+    action: id ? `/admin/calls/${id}` : '/admin/calls/new',
+    values: { ...values, checklist: values.checklist.map(rowError), scorecard: values.scorecard.map(rowError) },
+    errors: translateErrors(t, input.errors),
+    institutes: input.institutes,
+    tracks: TRACKS,
+    documentTypes: DOCUMENT_TYPES,
+    phases: CHECKLIST_PHASES,
+    statuses: CALL_STATUSES,
+    checklistRows: values.checklist.length,
+    scorecardRows: values.scorecard.length,
+  };
+}
+
+export function presentHolidays(ctx: Context, input: { calendar: HolidayYear } & FormInput<Record<string, string>>) {
+  const t = tOf(ctx);
+  const locale = ctx.locale === 'vi' ? 'vi-VN' : 'en-GB';
+  const { calendar } = input;
+  return {
+    title: t('admin.holidays.title'),
+    year: calendar.year,
+    years: calendar.years,
+    rows: calendar.holidays.map((h) => ({ ...h, weekday: new Date(`${h.date}T00:00:00Z`).toLocaleDateString(locale, { weekday: 'long', timeZone: 'UTC' }) })),
+    values: input.values ?? {},
+    errors: translateErrors(t, input.errors),
+  };
+}
+
+export function presentOutbox(ctx: Context, overview: Awaited<ReturnType<typeof outboxOverview>>) {
+  return { title: tOf(ctx)('admin.outbox.title'), ...overview };
+}
+
+// ---------------------------------------------------------------- accounts
+
+type UserListing = Awaited<ReturnType<typeof listUsers>>;
+type ListedUser = UserListing['users'][number];
+
+function accountStatus(u: ListedUser): 'disabled' | 'invited' | 'unverified' | 'active' {
+  if (u.disabledAt) return 'disabled';
+  if (!u.passwordHash) return 'invited';
+  return u.emailVerifiedAt ? 'active' : 'unverified';
+}
+
+export function presentUsers(ctx: Context, input: { listing: UserListing; filters: UserFilter; institutes: InstituteOption[] }) {
+  const { listing, filters } = input;
+  const instituteById = new Map(input.institutes.map((i) => [i.id, i]));
+  const pageUrl = (p: number) => {
+    const q = new URLSearchParams();
+    if (filters.role) q.set('role', filters.role);
+    if (filters.institute) q.set('institute', filters.institute);
+    if (filters.q) q.set('q', filters.q);
+    q.set('page', String(p));
+    return `/admin/users?${q.toString()}`;
+  };
+  return {
+    title: tOf(ctx)('accounts.admin.title'),
+    rows: listing.users.map((u) => ({
+      id: String(u._id),
+      name: u.name,
+      email: u.email,
+      role: u.role,
+      isHrLead: u.isHrLead,
+      institute: u.institute ? instituteById.get(String(u.institute)) : undefined,
+      status: accountStatus(u),
+      totp: Boolean(u.totp?.enabledAt),
+      lastSignInAt: u.lastSignInAt,
+      isSelf: sameId(u._id, ctx.actor?._id),
+    })),
+    total: listing.total,
+    filters: { role: filters.role ?? '', institute: filters.institute ?? '', q: filters.q ?? '' },
+    institutes: input.institutes,
+    roles: ROLES,
+    prevUrl: listing.page > 1 ? pageUrl(listing.page - 1) : undefined,
+    nextUrl: listing.page < listing.pages ? pageUrl(listing.page + 1) : undefined,
+    page: listing.page,
+    pages: listing.pages,
+  };
+}
+
+export function presentInvite(ctx: Context, input: { institutes: InstituteOption[] } & FormInput<Record<string, string>>) {
+  const t = tOf(ctx);
+  return { title: t('accounts.invite.title'), institutes: input.institutes, roles: STAFF_ROLES, values: input.values ?? {}, errors: translateErrors(t, input.errors) };
+}
