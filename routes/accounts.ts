@@ -5,6 +5,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
 import { securityEvent } from '../server/audit/index.ts';
+import { allow } from '../server/http/allow.ts';
 import { safeNextPath } from '../server/http/safe-next.ts';
 import { flash } from '../server/http/flash.ts';
 import { keptValues, parseForm } from '../server/http/forms.ts';
@@ -143,7 +144,7 @@ export function accountsRoutes(app: AppContext): Router {
 
   // ------------------------------------------------------------------ sign out
 
-  router.post('/signout', async (req, res) => {
+  router.post('/signout', allow('role.signedIn'), async (req, res) => {
     if (req.user) securityEvent(logger, req, 'sign_out', { userId: String(req.user._id) });
     await logOut(req);
     flash(req, 'success', 'accounts.signout.done');

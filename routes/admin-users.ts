@@ -68,6 +68,7 @@ export function adminUsersRoutes(app: AppContext): Router {
   });
 
   router.post('/admin/users/invite', admin, async (req, res) => {
+    authorize(req.ctx.actor, 'user.invite');
     const form = parseForm(inviteBody, req.body, INVALID);
     if (!form.ok) {
       await showInvite(req, res, 422, keptValues(req.body), form.errors);

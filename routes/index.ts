@@ -17,18 +17,23 @@ import { casesRoutes } from './cases.ts';
 import { adminRoutes } from './admin.ts';
 import { privacyRoutes } from './privacy.ts';
 
+/** In this order: the first router whose path matches answers. */
+const FEATURES = [
+  homeRoutes,
+  accountsRoutes,
+  accountRoutes,
+  adminUsersRoutes,
+  documentsRoutes,
+  shortlistsRoutes,
+  dashboardRoutes,
+  reportsRoutes,
+  callsRoutes,
+  applicationsRoutes,
+  casesRoutes,
+  adminRoutes,
+  privacyRoutes,
+];
+
 export function registerRoutes(server: Express, app: AppContext): void {
-  server.use(homeRoutes(app));
-  server.use(accountsRoutes(app));
-  server.use(accountRoutes(app));
-  server.use(adminUsersRoutes(app));
-  server.use(documentsRoutes(app));
-  server.use(shortlistsRoutes(app));
-  server.use(dashboardRoutes(app));
-  server.use(reportsRoutes(app));
-  server.use(callsRoutes(app));
-  server.use(applicationsRoutes(app));
-  server.use(casesRoutes(app));
-  server.use(adminRoutes(app));
-  server.use(privacyRoutes(app));
+  for (const routes of FEATURES) server.use(routes(app));
 }

@@ -108,7 +108,7 @@ async function main(): Promise<void> {
           'you will then set up an authenticator app (TOTP) and receive recovery codes.\n',
       );
     } else {
-      const token = await issueToken('invitation', user._id, new Date());
+      const token = await issueToken({ purpose: 'invitation', userId: user._id, now: new Date() });
       process.stdout.write(
         `Administrator ${email.data} created. Open this one-time link to choose a password (valid 7 days):\n` +
           `${config.appUrl}/invitations/${token}\n` +

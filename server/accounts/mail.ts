@@ -30,7 +30,7 @@ async function sendAccountMail(opts: { app: MailDeps; template: 'verify_email' |
 }
 
 export async function sendVerificationMail(opts: { app: MailDeps; ctx: Context; user: UserDoc }): Promise<boolean> {
-  const token = await issueToken('verify_email', opts.user._id, opts.ctx.now);
+  const token = await issueToken({ purpose: 'verify_email', userId: opts.user._id, now: opts.ctx.now });
   return sendAccountMail({
     app: opts.app,
     template: 'verify_email',
@@ -41,7 +41,7 @@ export async function sendVerificationMail(opts: { app: MailDeps; ctx: Context; 
 
 /** `existingAccount`: sent instead of a verification when someone registers an address that has an account. */
 export async function sendPasswordResetMail(opts: { app: MailDeps; ctx: Context; user: UserDoc; existingAccount?: boolean }): Promise<boolean> {
-  const token = await issueToken('password_reset', opts.user._id, opts.ctx.now);
+  const token = await issueToken({ purpose: 'password_reset', userId: opts.user._id, now: opts.ctx.now });
   return sendAccountMail({
     app: opts.app,
     template: 'password_reset',
@@ -60,7 +60,7 @@ export async function sendInvitationMail(opts: { app: MailDeps; ctx: Context; us
   const locale = localeOf(user);
   let name = opts.instituteName;
   if (!name && user.institute) name = (await Institute.findById(user.institute).lean())?.name ?? undefined;
-  const token = await issueToken('invitation', user._id, opts.ctx.now);
+  const token = await issueToken({ purpose: 'invitation', userId: user._id, now: opts.ctx.now });
   return sendAccountMail({
     app: opts.app,
     template: 'invitation',

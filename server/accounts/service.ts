@@ -79,7 +79,7 @@ export async function resendVerification(opts: { app: AccountDeps; ctx: Context;
 /** Uses the link; null when it was used, expired or never existed. Only the first verification counts. */
 export async function verifyEmail(opts: { ctx: Context; token: string }): Promise<UserDoc | null> {
   const { ctx } = opts;
-  const token = await consumeToken(opts.token, 'verify_email', ctx.now);
+  const token = await consumeToken({ token: opts.token, purpose: 'verify_email', now: ctx.now });
   if (!token) return null;
   // null also matches a missing field
   await User.updateOne({ _id: token.user, emailVerifiedAt: null }, { $set: { emailVerifiedAt: ctx.now } });
@@ -101,7 +101,7 @@ export async function requestPasswordReset(opts: { app: AccountDeps; ctx: Contex
 
 /** The account a usable reset link is for (the link is not used up), or null. */
 export async function openResetLink(opts: { ctx: Context; token: string }): Promise<UserDoc | null> {
-  const token = await findUsableToken(opts.token, 'password_reset', opts.ctx.now);
+  const token = await findUsableToken({ token: opts.token, purpose: 'password_reset', now: opts.ctx.now });
   return token ? ((await User.findById(token.user)) as UserDoc | null) : null;
 }
 
@@ -112,7 +112,7 @@ export async function openResetLink(opts: { ctx: Context; token: string }): Prom
 export async function resetPassword(opts: { app: ThrottleDeps; ctx: Context; token: string; password: string }): Promise<UserDoc | null> {
   const { ctx } = opts;
   const passwordHash = await hashPassword(opts.password);
-  const token = await consumeToken(opts.token, 'password_reset', ctx.now);
+  const token = await consumeToken({ token: opts.token, purpose: 'password_reset', now: ctx.now });
   if (!token) return null;
   const user = (await User.findOneAndUpdate({ _id: token.user, disabledAt: null }, { $set: { passwordHash }, $inc: { sessionEpoch: 1 } }, { returnDocument: 'after' })) as UserDoc | null;
   if (!user) return null;
@@ -206,7 +206,7 @@ export async function resendInvitation(opts: { app: MailDeps; ctx: Context; user
 
 /** The invited account a usable invitation link is for (the link is not used up), or null. */
 export async function openInvitation(opts: { ctx: Context; token: string }): Promise<UserDoc | null> {
-  const token = await findUsableToken(opts.token, 'invitation', opts.ctx.now);
+  const token = await findUsableToken({ token: opts.token, purpose: 'invitation', now: opts.ctx.now });
   const invitee = token ? await User.findById(token.user) : null;
   return invitee && !invitee.disabledAt ? (invitee as UserDoc) : null;
 }
@@ -215,7 +215,7 @@ export async function openInvitation(opts: { ctx: Context; token: string }): Pro
 export async function acceptInvitation(opts: { ctx: Context; token: string; name: string; password: string }): Promise<UserDoc | null> {
   const { ctx } = opts;
   const passwordHash = await hashPassword(opts.password);
-  const token = await consumeToken(opts.token, 'invitation', ctx.now);
+  const token = await consumeToken({ token: opts.token, purpose: 'invitation', now: ctx.now });
   if (!token) return null;
   const user = (await User.findOneAndUpdate(
     { _id: token.user, disabledAt: null },

@@ -13,30 +13,34 @@ export const TOKEN_TTL_MS: Record<TokenPurpose, number> = {
 
 const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
 
-export async function issueToken(
-  purpose: TokenPurpose,
-  user: Types.ObjectId | string,
-  now: Date,
-  payload?: Record<string, unknown>,
-): Promise<string> {
-  // A new link replaces older unused ones of the same kind.
+/** A new link for the user (it replaces older unused ones of the same kind); returns the raw token for the link. */
+export async function issueToken(opts: { purpose: TokenPurpose; userId: Types.ObjectId | string; now: Date }): Promise<string> {
+  const { purpose, userId: user, now } = opts;
   await Token.deleteMany({ user, purpose, usedAt: null });
   const raw = randomBytes(32).toString('base64url');
-  await Token.create({ purpose, user, tokenHash: sha256(raw), expiresAt: new Date(now.getTime() + TOKEN_TTL_MS[purpose]), payload });
+  await Token.create({ purpose, user, tokenHash: sha256(raw), expiresAt: new Date(now.getTime() + TOKEN_TTL_MS[purpose]) });
   return raw;
 }
 
+interface TokenLookup {
+  /** The raw token from the link. */
+  token: string;
+  purpose: TokenPurpose;
+  now: Date;
+}
+
 /** The token if it is well-formed, of this purpose, unused and not expired (does not use it). */
-export async function findUsableToken(raw: string, purpose: TokenPurpose, now: Date): Promise<TokenDoc | null> {
-  if (!TOKEN_FORMAT.test(raw)) return null;
-  return Token.findOne({ tokenHash: sha256(raw), purpose, usedAt: null, expiresAt: { $gt: now } });
+export async function findUsableToken(opts: TokenLookup): Promise<TokenDoc | null> {
+  if (!TOKEN_FORMAT.test(opts.token)) return null;
+  return Token.findOne({ tokenHash: sha256(opts.token), purpose: opts.purpose, usedAt: null, expiresAt: { $gt: opts.now } });
 }
 
 /** Marks the token used; null when it was already used, expired or never existed. */
-export async function consumeToken(raw: string, purpose: TokenPurpose, now: Date): Promise<TokenDoc | null> {
-  if (!TOKEN_FORMAT.test(raw)) return null;
+export async function consumeToken(opts: TokenLookup): Promise<TokenDoc | null> {
+  const { purpose, now } = opts;
+  if (!TOKEN_FORMAT.test(opts.token)) return null;
   return Token.findOneAndUpdate(
-    { tokenHash: sha256(raw), purpose, usedAt: null, expiresAt: { $gt: now } },
+    { tokenHash: sha256(opts.token), purpose, usedAt: null, expiresAt: { $gt: now } },
     { $set: { usedAt: now } },
     { returnDocument: 'after' },
   );

@@ -1,11 +1,8 @@
 // The working-day calendar's public holidays are kept by administrators (deadlines count on them).
 import type { PolicyUser } from './case.ts';
-
-export interface HolidaySubject {
-  date: string;
-}
+import { roleAbilities } from './role.ts';
 
 export const holidayAbilities = {
-  create: (user: PolicyUser) => user.role === 'admin',
-  delete: (user: PolicyUser, _holiday: HolidaySubject) => user.role === 'admin',
+  create: roleAbilities.admin,
+  delete: (user: PolicyUser, _holiday: { date: string }) => roleAbilities.admin(user),
 } as const;

@@ -1,11 +1,8 @@
 // Institutes are kept by administrators (staff only see their names).
 import type { PolicyUser } from './case.ts';
-
-export interface InstituteSubject {
-  _id: unknown;
-}
+import { roleAbilities } from './role.ts';
 
 export const instituteAbilities = {
-  create: (user: PolicyUser) => user.role === 'admin',
-  update: (user: PolicyUser, _institute: InstituteSubject) => user.role === 'admin',
+  create: roleAbilities.admin,
+  update: (user: PolicyUser, _institute: { _id: unknown }) => roleAbilities.admin(user),
 } as const;

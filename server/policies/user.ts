@@ -16,13 +16,10 @@ const isSelf = (user: PolicyUser, subject: UserSubject) => sameId(user._id, subj
 export const userAbilities = {
   /** An administrator sees every account; anyone sees their own. */
   view: (user: PolicyUser, subject: UserSubject) => isAdmin(user) || isSelf(user, subject),
-  /** Name, language, password and second factor: one's own account. */
-  update: (user: PolicyUser, subject: UserSubject) => isSelf(user, subject),
   /** "Export my data": one's own. */
   export: (user: PolicyUser, subject: UserSubject) => isSelf(user, subject),
   /** Deleting an account outright: an applicant their own (staff accounts are disabled, not deleted). */
   erase: (user: PolicyUser, subject: UserSubject) => isSelf(user, subject) && user.role === 'applicant',
-  list: (user: PolicyUser) => isAdmin(user),
   invite: (user: PolicyUser) => isAdmin(user),
   resendInvitation: (user: PolicyUser, _subject: UserSubject) => isAdmin(user),
   disable: (user: PolicyUser, subject: UserSubject) => isAdmin(user) && !isSelf(user, subject),

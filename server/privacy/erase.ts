@@ -10,10 +10,10 @@ import { DiskStorage, createStorage, type DocumentStorage } from '../documents/s
 export type Stores = Record<'disk' | 'gridfs', DocumentStorage>;
 
 /** Both stores: a file is removed from the store it was written to, whatever UPLOAD_STORAGE says now. */
-export function documentStores(ctx: Pick<AppContext, 'config' | 'db'>): Stores {
+export function documentStores(app: Pick<AppContext, 'config' | 'db'>): Stores {
   return {
-    disk: new DiskStorage(ctx.config.upload.dir),
-    gridfs: createStorage({ upload: { ...ctx.config.upload, storage: 'gridfs' } }, ctx.db.connection),
+    disk: new DiskStorage(app.config.upload.dir),
+    gridfs: createStorage({ upload: { ...app.config.upload, storage: 'gridfs' } }, app.db.connection),
   };
 }
 

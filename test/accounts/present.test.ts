@@ -1,0 +1,77 @@
+// Presenters and form helpers of the accounts and administration pages, without HTTP: what a page
+// is given (translated errors, account statuses, page links, the call form's row errors) and how a
+// posted form is read back.
+import { expect } from 'chai';
+import { Types } from 'mongoose';
+import { z } from 'zod';
+import { systemContext } from '../../server/context.ts';
+import type { UserDoc } from '../../models/user.ts';
+import { keptValues, parseForm, translateErrors } from '../../server/http/forms.ts';
+import { translator } from '../../server/i18n/index.ts';
+import { landingPath, lockedMessage, presentAccountsPage } from '../../server/accounts/present.ts';
+import { presentCallForm, presentUsers } from '../../server/admin/present.ts';
+import { emptyCallValues, validateCall } from '../../server/admin/call-form.ts';
+import { INVALID, email } from '../../server/accounts/forms.ts';
+
+const NOW = new Date('2026-05-04T03:00:00Z');
+
+describe('accounts: presenters and forms', () => {
+  it('translates form errors into the page language and leaves none when there are none', () => {
+    const en = systemContext({ now: NOW, locale: 'en' });
+    const page = presentAccountsPage(en, 'signin', { values: { email: 'a@example.org' }, errors: { email: 'accounts.errors.email' }, message: lockedMessage(61) });
+    expect(page.title).to.equal(translator('en')('accounts.signin.title'));
+    expect(page.errors!.email).to.equal(translator('en')('accounts.errors.email'));
+    expect(page.message).to.equal(translator('en')('accounts.signin.locked', { minutes: 2 }));
+    expect(page.values).to.deep.equal({ email: 'a@example.org' });
+    const vi = presentAccountsPage(systemContext({ now: NOW, locale: 'vi' }), 'register', { errors: {} });
+    expect(vi.errors).to.equal(undefined);
+    expect(vi.title).to.equal(translator('vi')('accounts.register.title'));
+  });
+
+  it('sends each role to its own landing page', () => {
+    expect(['applicant', 'hr_officer', 'leader', 'admin', 'unknown'].map((role) => landingPath({ role }))).to.deep.equal(['/applications', '/cases', '/dashboard', '/admin', '/']);
+  });
+
+  it('reads a form with message keys, falls back for zod’s own messages, and never keeps passwords', () => {
+    const schema = z.object({ email, age: z.coerce.number().int() });
+    const bad = parseForm(schema, { email: 'not an address', age: 'x' }, INVALID);
+    expect(bad).to.deep.equal({ ok: false, errors: { email: 'accounts.errors.email', age: INVALID } });
+    const good = parseForm(schema, { email: '  Someone@Example.ORG ', age: '41' }, INVALID);
+    expect(good).to.deep.equal({ ok: true, data: { email: 'someone@example.org', age: 41 } });
+    expect(keptValues({ email: 'x@y.z', password: 'secret', newPassword: 'secret', _csrf: 't', n: 3, name: 'An' })).to.deep.equal({ email: 'x@y.z', name: 'An' });
+    expect(translateErrors(translator('en'), undefined)).to.equal(undefined);
+  });
+
+  it('lists accounts with their status, marks the administrator’s own row, and links the pages with the filters', () => {
+    const me = { _id: new Types.ObjectId(), role: 'admin', name: 'Admin' } as unknown as UserDoc;
+    const ctx = systemContext({ now: NOW, locale: 'en', actor: me });
+    const base = { email: 'x@example.org', name: 'X', role: 'hr_officer', isHrLead: false };
+    const users = [
+      { ...base, _id: me._id, passwordHash: 'h', emailVerifiedAt: NOW },
+      { ...base, _id: new Types.ObjectId(), passwordHash: 'h', emailVerifiedAt: NOW, disabledAt: NOW },
+      { ...base, _id: new Types.ObjectId() },
+      { ...base, _id: new Types.ObjectId(), passwordHash: 'h', totp: { enabledAt: NOW } },
+    ];
+    const page = presentUsers(ctx, { listing: { users, total: 120, page: 2, pages: 3 } as never, filters: { role: 'hr_officer', q: 'nguyễn' }, institutes: [] });
+    expect(page.rows.map((r) => r.status)).to.deep.equal(['active', 'disabled', 'invited', 'unverified']);
+    expect(page.rows.map((r) => r.isSelf)).to.deep.equal([true, false, false, false]);
+    expect(page.rows.map((r) => r.totp)).to.deep.equal([false, false, false, true]);
+    expect(page.prevUrl).to.equal('/admin/users?role=hr_officer&q=nguy%E1%BB%85n&page=1');
+    expect(page.nextUrl).to.equal('/admin/users?role=hr_officer&q=nguy%E1%BB%85n&page=3');
+  });
+
+  it('shows the call form’s errors beside their rows, in the page language, keeping what was typed', () => {
+    const values = emptyCallValues(NOW);
+    expect(values.opensAt).to.equal('2026-05-04');
+    values.scorecard = [{ key: 'Bad Key', labelVi: 'X', labelEn: 'X', weight: '30' }];
+    const { data, errors } = validateCall(values, []);
+    expect(data).to.equal(undefined);
+    expect(errors.sc_key_0).to.equal('admin.errors.key');
+    const page = presentCallForm(systemContext({ now: NOW, locale: 'en' }), { values, errors, institutes: [] });
+    const t = translator('en');
+    expect(page.values.scorecard[0]).to.include({ key: 'Bad Key', error: t('admin.errors.key') });
+    expect(page.errors!.institute).to.equal(t('admin.errors.required'));
+    expect(page.action).to.equal('/admin/calls/new');
+    expect(page.scorecardRows).to.equal(1);
+  });
+});
