@@ -17,10 +17,10 @@
 //  - Country: country of residence (else nationality).
 import { Types, type PipelineStage } from 'mongoose';
 import { Case } from '../../models/case.ts';
-import { STAGES, TRACKS, SUPPORT_KINDS, type Stage } from '../../models/constants.ts';
+import { ACTIVE_SUPPORT_STATUSES, FUNNEL_STAGES, HIRING_STAGES, STAGES, TRACKS, SUPPORT_KINDS, inStages, type Stage } from '../../models/constants.ts';
+import type { Context } from '../context.ts';
+import { resolveDashboardFilter, type FilterQuery, type ResolvedFilter } from './filter.ts';
 
-export const FUNNEL_STAGES: readonly Stage[] = ['submitted', 'screening', 'evaluation', 'shortlisted', 'offer', 'onboarding', 'arrived', 'closed'];
-const OPEN_SUPPORT = ['requested', 'preparing', 'filed'];
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const VN_OFFSET = 7 * HOUR; // Asia/Ho_Chi_Minh has no daylight saving time
@@ -112,17 +112,17 @@ export async function computeDashboard(f: DashboardFilter, now: Date): Promise<D
     // Open and overdue support tracks as two plain counts (simple $group stages run natively in the
     // embedded database; a $cond inside the accumulator would not).
     openTracks: await agg<{ _id: string; n: number }>([
-      { $match: { stage: { $in: ['offer', 'onboarding', 'arrived'] } } },
+      { $match: { stage: { $in: [...HIRING_STAGES] } } },
       { $project: { supportTracks: 1 } },
       { $unwind: '$supportTracks' },
-      { $match: { 'supportTracks.status': { $in: OPEN_SUPPORT } } },
+      { $match: { 'supportTracks.status': { $in: [...ACTIVE_SUPPORT_STATUSES] } } },
       { $group: { _id: '$supportTracks.kind', n: { $sum: 1 } } },
     ]),
     lateTracks: await agg<{ _id: string; n: number }>([
-      { $match: { stage: { $in: ['offer', 'onboarding', 'arrived'] } } },
+      { $match: { stage: { $in: [...HIRING_STAGES] } } },
       { $project: { supportTracks: 1 } },
       { $unwind: '$supportTracks' },
-      { $match: { 'supportTracks.status': { $in: OPEN_SUPPORT }, 'supportTracks.dueAt': { $lt: now } } },
+      { $match: { 'supportTracks.status': { $in: [...ACTIVE_SUPPORT_STATUSES] }, 'supportTracks.dueAt': { $lt: now } } },
       { $group: { _id: '$supportTracks.kind', n: { $sum: 1 } } },
     ]),
     arrivals: await agg<{ _id: { y: number; m: number }; n: number }>([
@@ -138,7 +138,7 @@ export async function computeDashboard(f: DashboardFilter, now: Date): Promise<D
   const stageRows = STAGES.filter((s) => s !== 'draft').map((stage) => ({
     stage,
     now: nowBy.get(stage) ?? 0,
-    reached: FUNNEL_STAGES.includes(stage) ? (reachedBy.get(stage) ?? 0) : null,
+    reached: inStages(stage, FUNNEL_STAGES) ? (reachedBy.get(stage) ?? 0) : null,
   }));
   const hist = new Map<string, { h: number; n: number }[]>();
   for (const r of facets.stays ?? []) {
@@ -147,7 +147,7 @@ export async function computeDashboard(f: DashboardFilter, now: Date): Promise<D
     hist.get(r._id.s)!.push({ h: r._id.h, n: r.n });
   }
   const days = (h: number | null) => (h === null ? null : Math.round((h / 24) * 10) / 10);
-  const timeInStage = STAGES.filter((s) => hist.has(s) || FUNNEL_STAGES.includes(s))
+  const timeInStage = STAGES.filter((s) => hist.has(s) || inStages(s, FUNNEL_STAGES))
     .filter((s) => s !== 'closed')
     .map((stage) => {
       const h = hist.get(stage) ?? [];
@@ -222,4 +222,15 @@ export function invalidateDashboard(institute: unknown): void {
 
 export function clearDashboardCache(): void {
   cache.clear();
+}
+
+export interface DashboardView {
+  resolved: ResolvedFilter;
+  data: DashboardData;
+}
+
+/** The dashboard's figures for the actor's scope and the filters asked (shared for a minute, above). */
+export async function dashboardView({ ctx, query }: { ctx: Context; query: FilterQuery }): Promise<DashboardView> {
+  const resolved = await resolveDashboardFilter({ ctx, query });
+  return { resolved, data: await cachedDashboard(resolved.filter, ctx.now) };
 }

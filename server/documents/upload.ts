@@ -20,25 +20,18 @@ import type { PresentedCall, PresentedCase } from './present.ts';
 const DAY = 86_400_000;
 
 /**
- * One file of the request as the HTTP layer stored it (server/http/upload-engine.ts): a complete
- * temporary file, already hashed, sized and typed by its bytes; or, when its name was refused, no
- * file and the refusal.
+ * One file of the request as the HTTP layer received it (server/http/uploads.ts): a complete
+ * temporary file, already hashed, sized and typed by its bytes; or, when its name was refused
+ * before any byte was kept, only the refusal.
  */
-export interface ReceivedFile {
-  /** The form field: `<type>` or `<type>--<slot>`. */
-  fieldname: string;
-  /** Display text only (never a path). */
-  displayName: string;
-  /** The temporary file ('' when refused). */
-  path: string;
-  size: number;
-  sha256: string;
-  mimeType: AllowedMime;
-  refusal?: UploadError;
-}
+export type ReceivedFile = { field: string; name: string } & (
+  | { refusal: UploadError }
+  | { refusal?: undefined; tempPath: string; size: number; sha256: string; mimeType: AllowedMime }
+);
+type AcceptedFile = Extract<ReceivedFile, { tempPath: string }>;
 
 interface PlannedFile {
-  file: ReceivedFile;
+  file: AcceptedFile;
   type: DocumentType;
   slot: number;
   issuedAt?: Date;
@@ -73,16 +66,16 @@ async function latest(caseId: unknown, type: DocumentType, slot: number): Promis
 }
 
 /** Checks one request's files against the checklist and the rules, without writing anything. */
-async function planUploads(input: CommitUploadsOptions, now: Date, t: Translate): Promise<PlannedFile[]> {
-  const { caseDoc, call, files, dates } = input;
+async function planUploads(input: CommitUploadsOptions, files: AcceptedFile[], now: Date, t: Translate): Promise<PlannedFile[]> {
+  const { caseDoc, call, dates } = input;
   if (files.length === 0) throw new UploadError(422, 'no_files', 'documents.errors.noFiles');
   const plans: PlannedFile[] = [];
   const usedSlots = new Set<string>();
   const newSlotBase = new Map<string, number>();
   for (const file of files) {
-    const field = parseFileField(file.fieldname);
+    const field = parseFileField(file.field);
     const item = field ? (call.checklist ?? []).find((i) => i.type === field.type) : undefined;
-    if (!field || !item) throw new UploadError(422, 'unknown_item', 'documents.errors.unknownField', { field: file.fieldname });
+    if (!field || !item) throw new UploadError(422, 'unknown_item', 'documents.errors.unknownField', { field: file.field });
     const type = item.type as DocumentType;
     const label = typeLabel(t, type);
     if (!phaseOpen(item.phase ?? 'application', String(caseDoc.stage ?? 'draft'), caseDoc.resumeStage)) {
@@ -120,7 +113,7 @@ async function planUploads(input: CommitUploadsOptions, now: Date, t: Translate)
     const rule = DATE_RULES[type];
     if (rule) {
       const what = t(rule === 'issued' ? 'documents.errors.issueDateWord' : 'documents.errors.expiryDateWord');
-      const d = parseDate(dates[`${file.fieldname}_${rule === 'issued' ? 'issuedAt' : 'expiresAt'}`]);
+      const d = parseDate(dates[`${file.field}_${rule === 'issued' ? 'issuedAt' : 'expiresAt'}`]);
       if (d === undefined) throw new UploadError(422, 'date_required', 'documents.errors.dateRequired', { what, type: label });
       if (d === 'invalid') throw new UploadError(422, 'date_invalid', 'documents.errors.dateInvalid', { what, type: label });
       if (rule === 'issued') {
@@ -151,7 +144,7 @@ async function insertVersion(input: CommitUploadsOptions, p: PlannedFile, key: s
         current: true,
         storage: storageKind,
         storageKey: key,
-        originalName: p.file.displayName,
+        originalName: p.file.name,
         mimeType: p.file.mimeType,
         size: p.file.size,
         sha256: p.file.sha256,
@@ -180,17 +173,19 @@ export async function commitUploads(input: CommitUploadsOptions): Promise<Docume
   const created: Array<{ doc?: DocumentDoc; key: string }> = [];
   try {
     // A file refused for its name (server/http/upload-engine.ts) refuses the whole request, like any other file.
-    const refusedFile = input.files.find((f) => f.refusal);
-    if (refusedFile?.refusal) throw refusedFile.refusal;
-    const plans = await planUploads(input, now, tOf(ctx) as Translate);
-    for (const p of plans) await scanOrRefuse(app.config.upload.clamdscanPath, p.file.path, p.file.displayName);
+    const files = input.files.map((f) => {
+      if (f.refusal) throw f.refusal;
+      return f;
+    });
+    const plans = await planUploads(input, files, now, tOf(ctx) as Translate);
+    for (const p of plans) await scanOrRefuse(app.config.upload.clamdscanPath, p.file.tempPath, p.file.name);
 
     for (const p of plans) {
       // The file first, its record after: a crash in between leaves a file without a record (removed
       // by the start-up sweep, storage.ts), never a record pointing at a missing file.
       const entry: { doc?: DocumentDoc; key: string } = { key: newStorageKey() };
       created.push(entry);
-      await storage.put(p.file.path, entry.key, { contentType: p.file.mimeType, sha256: p.file.sha256 });
+      await storage.put(p.file.tempPath, entry.key, { contentType: p.file.mimeType, sha256: p.file.sha256 });
       entry.doc = await insertVersion(input, p, entry.key, storage.kind);
     }
   } catch (err) {
@@ -201,7 +196,7 @@ export async function commitUploads(input: CommitUploadsOptions): Promise<Docume
     }
     throw err;
   } finally {
-    await Promise.all(input.files.filter((f) => f.path).map((f) => rm(f.path, { force: true })));
+    await Promise.all(input.files.map((f) => (f.refusal ? undefined : rm(f.tempPath, { force: true }))));
   }
 
   const docs = created.map((c) => c.doc!);

@@ -12,7 +12,7 @@ import { MAX_FIELDS, MAX_FIELD_BYTES, MAX_FILES } from '../documents/rules.ts';
 import type { ReceivedFile } from '../documents/upload.ts';
 import { uploadTempDir } from '../documents/storage.ts';
 import { mongoRateLimiter } from './rate-limiter.ts';
-import { SniffingTempStorage, settleUploads, type LimitFor } from './upload-engine.ts';
+import { SniffingTempStorage, settleUploads, type LimitFor, type TempFile } from './upload-engine.ts';
 
 /** Uploads per user and hour (UPLOAD_RATE_PER_HOUR): throws RateLimitedError past the limit. */
 export function uploadRateLimit(app: Pick<AppContext, 'config' | 'db' | 'logger'>): (req: Request) => Promise<void> {
@@ -75,6 +75,6 @@ export async function receiveUploads(req: Request, res: Response, app: Pick<AppC
   } finally {
     await settleUploads(req);
   }
-  const files: ReceivedFile[] = Array.isArray(req.files) ? (req.files as unknown as ReceivedFile[]) : [];
-  return files;
+  const stored = (Array.isArray(req.files) ? req.files : []) as unknown as TempFile[];
+  return stored.map((f): ReceivedFile => (f.refusal ? { field: f.fieldname, name: f.displayName, refusal: f.refusal } : { field: f.fieldname, name: f.displayName, tempPath: f.path, size: f.size, sha256: f.sha256, mimeType: f.mimeType }));
 }
