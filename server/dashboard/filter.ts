@@ -12,8 +12,8 @@ import type { DashboardFilter } from './index.ts';
 const BAD_FILTER = { error: 'dashboard.errors.badFilter' };
 /** A query parameter given twice (an array) is ignored, as if absent. */
 const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
-const ymd = z.union([z.literal(''), z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)))], BAD_FILTER);
-const id = z.union([z.literal(''), z.string().regex(/^[a-f0-9]{24}$/i)], BAD_FILTER);
+const ymd = z.union([z.literal('', BAD_FILTER), z.string(BAD_FILTER).regex(/^\d{4}-\d{2}-\d{2}$/, BAD_FILTER).refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), BAD_FILTER)], BAD_FILTER);
+const id = z.union([z.literal('', BAD_FILTER), z.string(BAD_FILTER).regex(/^[a-f0-9]{24}$/i, BAD_FILTER)], BAD_FILTER);
 
 /**
  * The filters of the dashboard and the steering report as their query gives them ('' = any), for the

@@ -81,7 +81,8 @@ function top(rows: { _id: unknown; n: number }[], limit: number): { key: string;
   return [...head, { key: '*other', n: rest }];
 }
 
-export async function computeDashboard(f: DashboardFilter, now: Date): Promise<DashboardData> {
+/** The figures, computed now (reports and exports always use fresh ones). */
+export async function computeDashboard({ filter: f, now }: { filter: DashboardFilter; now: Date }): Promise<DashboardData> {
   const base: Record<string, unknown> = { stage: { $ne: 'draft' } };
   if (f.institute) base.institute = f.institute;
   if (f.call) base.call = f.call;
@@ -184,7 +185,7 @@ interface Entry {
 }
 const cache = new Map<string, Entry>();
 
-export function cachedDashboard(f: DashboardFilter, now: Date): Promise<DashboardData> {
+export function cachedDashboard({ filter: f, now }: { filter: DashboardFilter; now: Date }): Promise<DashboardData> {
   const key = JSON.stringify([String(f.institute ?? ''), String(f.call ?? ''), f.from ?? '', f.to ?? '']);
   const t = Date.now();
   let entry = cache.get(key);
@@ -195,7 +196,7 @@ export function cachedDashboard(f: DashboardFilter, now: Date): Promise<Dashboar
   }
   const e = entry;
   if (!e.pending) {
-    e.pending = computeDashboard(f, now)
+    e.pending = computeDashboard({ filter: f, now })
       .then((data) => {
         e.value = data;
         e.at = Date.now();
@@ -232,5 +233,5 @@ export interface DashboardView {
 /** The dashboard's figures for the actor's scope and the filters asked (shared for a minute, above). */
 export async function dashboardView({ ctx, query }: { ctx: Context; query: FilterQuery }): Promise<DashboardView> {
   const resolved = await resolveDashboardFilter({ ctx, query });
-  return { resolved, data: await cachedDashboard(resolved.filter, ctx.now) };
+  return { resolved, data: await cachedDashboard({ filter: resolved.filter, now: ctx.now }) };
 }

@@ -20,7 +20,7 @@ export const TRACK_DOCUMENTS: Record<SupportKind, DocumentType[]> = {
   housing: [],
 };
 
-export async function runDocumentExpiryReminders(ctx: AppContext, now: Date = ctx.now()): Promise<{ sent: number }> {
+export async function runDocumentExpiryReminders(app: AppContext, now: Date = app.now()): Promise<{ sent: number }> {
   const cases = await Case.find(
     { stage: { $nin: [...TERMINAL_STAGES] }, supportTracks: { $elemMatch: { status: { $in: [...ACTIVE_SUPPORT_STATUSES] } } } },
     { applicant: 1, reference: 1, supportTracks: 1, profile: 1 },
@@ -41,10 +41,10 @@ export async function runDocumentExpiryReminders(ctx: AppContext, now: Date = ct
       // Claim the reminder first: two instances running the job never both send it.
       const claimed = await CaseDocument.updateOne({ _id: d._id, expiryReminderSentAt: { $exists: false } }, { $set: { expiryReminderSentAt: now } });
       if (claimed.modifiedCount !== 1) continue;
-      if (!(await queueDocumentEmail({ app: ctx, applicant, caseDoc: c, doc: d, template: 'document_expiring', data: { expiresOn: validUntil(d) }, now }))) continue;
+      if (!(await queueDocumentEmail({ app, applicant, caseDoc: c, doc: d, template: 'document_expiring', data: { expiresOn: validUntil(d) }, now }))) continue;
       sent += 1;
     }
   }
-  ctx.logger.info({ sent }, 'document expiry reminders');
+  app.logger.info({ sent }, 'document expiry reminders');
   return { sent };
 }

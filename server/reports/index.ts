@@ -34,7 +34,7 @@ export async function buildSteeringReport({ ctx, query, locale }: SteeringReport
   const now = ctx.now;
   const resolved = await resolveDashboardFilter({ ctx, query });
   // Reports are the record sent to the committee: always computed fresh, never from the page cache.
-  const data = await computeDashboard(resolved.filter, now);
+  const data = await computeDashboard({ filter: resolved.filter, now });
   const t = translator(locale);
   const f = resolved.filter;
   const meta: [string, string][] = [
