@@ -14,6 +14,7 @@ import { sendAttachment } from '../server/http/download.ts';
 import { documentSubject, loadDocumentFor, loadUploadTarget } from '../server/documents/access.ts';
 import { UploadError } from '../server/documents/errors.ts';
 import { uploadLimits } from '../server/documents/rules.ts';
+import { uploadTempDir } from '../server/documents/storage.ts';
 import { commitUploads } from '../server/documents/upload.ts';
 import { openDocument } from '../server/documents/download.ts';
 import { verifyDocument } from '../server/documents/verify.ts';
@@ -44,6 +45,7 @@ function answeredInPlace(err: unknown): err is AppError {
 export function documentsRoutes(app: AppContext): Router {
   const router = Router();
   const limitUploads = uploadRateLimit(app);
+  const tempDir = uploadTempDir(app.config);
 
   function backUrl(returnTo: unknown, caseId: string, role: string | undefined): string {
     return safeNextPath(returnTo, '') || (role === 'applicant' ? `/applications/${caseId}#documents` : `/cases/${caseId}#documents`);
@@ -57,7 +59,7 @@ export function documentsRoutes(app: AppContext): Router {
     const caseId = String(caseDoc._id);
     try {
       await limitUploads(req);
-      const files = await receiveUploads(req, res, app, uploadLimits(call.checklist, app.config.upload.maxBytes));
+      const files = await receiveUploads(req, res, { tempDir, ...uploadLimits(call.checklist, app.config.upload.maxBytes) });
       const body = uploadBody.parse(req.body ?? {});
       const docs = await commitUploads({ app, ctx, caseDoc, call, files, dates: body.dates });
       const next = backUrl(body.returnTo, caseId, ctx.actor?.role);

@@ -10,7 +10,6 @@ import { securityEvent } from '../audit/index.ts';
 import { refused, UploadError } from '../documents/errors.ts';
 import { MAX_FIELDS, MAX_FIELD_BYTES, MAX_FILES } from '../documents/rules.ts';
 import type { ReceivedFile } from '../documents/upload.ts';
-import { uploadTempDir } from '../documents/storage.ts';
 import { mongoRateLimiter } from './rate-limiter.ts';
 import { SniffingTempStorage, settleUploads, type LimitFor, type TempFile } from './upload-engine.ts';
 
@@ -50,7 +49,9 @@ function multerError(err: unknown, maxBytes: number): AppError {
   }
 }
 
-export interface UploadLimits {
+export interface ReceiveOptions {
+  /** Where the temporary files go (uploadTempDir). */
+  tempDir: string;
   /** The byte limit of a file field; throws an UploadError for a field that is no checklist item. */
   limitFor: LimitFor;
   /** The largest of them (multer's own ceiling). */
@@ -61,9 +62,9 @@ export interface UploadLimits {
  * Reads the multipart body: the files as complete temporary files, the text fields into req.body.
  * Every temporary file this request started is written or removed before it returns or throws.
  */
-export async function receiveUploads(req: Request, res: Response, app: Pick<AppContext, 'config'>, limits: UploadLimits): Promise<ReceivedFile[]> {
+export async function receiveUploads(req: Request, res: Response, limits: ReceiveOptions): Promise<ReceivedFile[]> {
   const upload = multer({
-    storage: new SniffingTempStorage(uploadTempDir(app.config), limits.limitFor),
+    storage: new SniffingTempStorage(limits.tempDir, limits.limitFor),
     preservePath: true, // so that a name carrying a path is seen, and refused
     defParamCharset: 'utf8',
     limits: { files: MAX_FILES, fileSize: limits.largest, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES, fieldNameSize: 100, parts: MAX_FILES + MAX_FIELDS },
