@@ -71,3 +71,5 @@ export const RECOMMENDATIONS = ['strong_no', 'no', 'yes', 'strong_yes'] as const
 export type Recommendation = (typeof RECOMMENDATIONS)[number];
 
 export const PRIORITIES = ['low', 'normal', 'high'] as const;
+/** Support procedures still under way (their documents must stay valid; overdue when past their due date). */
+export const ACTIVE_SUPPORT_STATUSES = ['requested', 'preparing', 'filed'] as const satisfies readonly SupportStatus[];

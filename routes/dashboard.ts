@@ -2,45 +2,34 @@
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { Router } from 'express';
+import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
 import { allow } from '../server/http/allow.ts';
-import { cachedDashboard } from '../server/dashboard/index.ts';
-import { figureTables, withCells } from '../server/dashboard/tables.ts';
-import { resolveDashboardFilter } from '../server/dashboard/filter.ts';
+import { BadRequestError } from '../server/errors.ts';
+import { dashboardView } from '../server/dashboard/index.ts';
+import { filterQueryFields, PERIOD_ERROR, validPeriod } from '../server/dashboard/filter.ts';
+import { dashboardPage } from '../server/dashboard/present.ts';
 
 const require = createRequire(import.meta.url);
 // Resolved once at start: a missing package fails loudly at boot, not on the first chart.
 const chartJsFile = path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js');
 
-export function dashboardRoutes(ctx: AppContext): Router {
+const dashboardQuery = z.object(filterQueryFields).refine(validPeriod, PERIOD_ERROR);
+
+export function dashboardRoutes(_app: AppContext): Router {
   const router = Router();
-  const viewers = allow('role.staff');
 
   // Behind sign-in like the pages that use it; cached by the browser for a day.
-  router.get('/vendor/chart.js', viewers, (_req, res) => {
+  router.get('/vendor/chart.js', allow('role.staff'), (_req, res) => {
     res.type('application/javascript');
     res.sendFile(chartJsFile, { maxAge: '1d', headers: { 'X-Content-Type-Options': 'nosniff' } });
   });
 
-  router.get('/dashboard', viewers, async (req, res) => {
-    const resolved = await resolveDashboardFilter(req.user!, req.query as Record<string, unknown>);
-    const data = await cachedDashboard(resolved.filter, ctx.now());
-    const t = res.locals.t;
-    const tables = withCells(figureTables(data, t, req.locale), req.locale);
-    const query = new URLSearchParams(Object.entries(resolved.values).filter(([, v]) => v)).toString();
-    res.render('dashboard/index', {
-      title: t('dashboard.title'),
-      data,
-      tables,
-      charts: JSON.stringify(tables.map((tb) => ({ id: tb.id, title: tb.title, ...tb.chart }))),
-      ...resolved,
-      reportUrl: `/reports/steering${query ? `?${query}` : ''}`,
-      csvUrl: `/reports/steering.csv${query ? `?${query}` : ''}`,
-      pdfUrl: `/reports/steering.pdf${query ? `?${query}` : ''}`,
-      isAdmin: req.user!.role === 'admin',
-      styles: ['/static/css/leaders.css'],
-      scripts: ['/vendor/chart.js', '/static/js/dashboard.js'],
-    });
+  router.get('/dashboard', allow('dashboard.view'), async (req, res) => {
+    const { ctx } = req;
+    const parsed = dashboardQuery.safeParse(req.query);
+    if (!parsed.success) throw new BadRequestError(parsed.error.issues[0]!.message);
+    res.render('dashboard/index', dashboardPage({ ctx, view: await dashboardView({ ctx, query: parsed.data }) }));
   });
 
   return router;

@@ -1,64 +1,51 @@
 // The steering-committee report: printable page, CSV and PDF, in the user's language (or ?lang=).
 import { Router, type Request } from 'express';
+import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
 import { allow } from '../server/http/allow.ts';
-import { isLocale, translator, type Locale } from '../server/i18n/index.ts';
-import { recordAudit } from '../server/audit/index.ts';
-import { buildSteeringReport, steeringCsv, steeringPdf, reportFileName } from '../server/reports/index.ts';
-import { withCells } from '../server/dashboard/tables.ts';
+import { BadRequestError } from '../server/errors.ts';
+import { isLocale, LOCALES, translator } from '../server/i18n/index.ts';
+import { filterQueryFields, PERIOD_ERROR, validPeriod } from '../server/dashboard/filter.ts';
+import { buildSteeringReport, exportSteeringReport } from '../server/reports/index.ts';
+import { steeringPage } from '../server/reports/present.ts';
 
-function reportLocale(req: Request): Locale {
-  return isLocale(req.query.lang) ? req.query.lang : req.locale;
+/** The dashboard's filters, and the report's language (anything else than vi/en: the page's). */
+const reportQuery = z
+  .object({ ...filterQueryFields, lang: z.preprocess((v) => (isLocale(v) ? v : undefined), z.enum(LOCALES).optional()) })
+  .refine(validPeriod, PERIOD_ERROR);
+
+function parseReportQuery(req: Request) {
+  const parsed = reportQuery.safeParse(req.query);
+  if (!parsed.success) throw new BadRequestError(parsed.error.issues[0]!.message);
+  const { lang, ...query } = parsed.data;
+  return { query, locale: lang ?? req.ctx.locale };
 }
 
-export function reportsRoutes(ctx: AppContext): Router {
+export function reportsRoutes(_app: AppContext): Router {
   const router = Router();
-  const viewers = allow('role.staff');
+  const viewers = allow('dashboard.view');
 
   router.get('/reports/steering', viewers, async (req, res) => {
-    const locale = reportLocale(req);
+    const { ctx } = req;
+    const { query, locale } = parseReportQuery(req);
     // The printable page is wholly in the report's language (it may differ from the user's).
     res.locals.locale = locale;
     res.locals.otherLocale = locale === 'vi' ? 'en' : 'vi';
     res.locals.t = translator(locale);
-    const r = await buildSteeringReport(req.user!, req.query as Record<string, unknown>, locale, ctx.now());
-    const query = new URLSearchParams(Object.entries(r.resolved.values).filter(([, v]) => v));
-    const qs = (lang: string) => {
-      const p = new URLSearchParams(query);
-      p.set('lang', lang);
-      return `?${p.toString()}`;
-    };
-    res.render('reports/steering', {
-      title: r.title,
-      report: r,
-      tables: withCells(r.tables, locale),
-      reportLocale: locale,
-      csvUrl: `/reports/steering.csv${qs(locale)}`,
-      pdfUrl: `/reports/steering.pdf${qs(locale)}`,
-      otherLangUrl: `/reports/steering${qs(locale === 'vi' ? 'en' : 'vi')}`,
-      dashboardUrl: `/dashboard${query.toString() ? `?${query}` : ''}`,
-      styles: ['/static/css/leaders.css'],
+    res.render('reports/steering', steeringPage({ report: await buildSteeringReport({ ctx, query, locale }) }));
+  });
+
+  for (const format of ['csv', 'pdf'] as const) {
+    router.get(`/reports/steering.${format}`, viewers, async (req, res) => {
+      const { ctx } = req;
+      const { query, locale } = parseReportQuery(req);
+      const file = await exportSteeringReport({ ctx, query, locale, format });
+      res.setHeader('Content-Type', file.contentType);
+      res.setHeader('Content-Disposition', `attachment; filename="${file.fileName}"`);
+      res.setHeader('Cache-Control', 'no-store');
+      res.send(file.body);
     });
-  });
-
-  router.get('/reports/steering.csv', viewers, async (req, res) => {
-    const r = await buildSteeringReport(req.user!, req.query as Record<string, unknown>, reportLocale(req), ctx.now());
-    await recordAudit(req, { action: 'report.export', targetType: 'report', targetId: 'steering', summary: { format: 'csv', ...r.resolved.values } });
-    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="${reportFileName(r, 'csv')}"`);
-    res.setHeader('Cache-Control', 'no-store');
-    res.send(Buffer.from(steeringCsv(r), 'utf8'));
-  });
-
-  router.get('/reports/steering.pdf', viewers, async (req, res) => {
-    const r = await buildSteeringReport(req.user!, req.query as Record<string, unknown>, reportLocale(req), ctx.now());
-    const pdf = await steeringPdf(r);
-    await recordAudit(req, { action: 'report.export', targetType: 'report', targetId: 'steering', summary: { format: 'pdf', ...r.resolved.values } });
-    res.setHeader('Content-Type', 'application/pdf');
-    res.setHeader('Content-Disposition', `attachment; filename="${reportFileName(r, 'pdf')}"`);
-    res.setHeader('Cache-Control', 'no-store');
-    res.send(pdf);
-  });
+  }
 
   return router;
 }

@@ -4,14 +4,33 @@ import { Types } from 'mongoose';
 import { z } from 'zod';
 import { Call } from '../../models/call.ts';
 import { Institute } from '../../models/institute.ts';
-import type { UserDoc } from '../../models/user.ts';
-import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.ts';
+import { actorOf, type Context } from '../context.ts';
+import { ForbiddenError, NotFoundError } from '../errors.ts';
 import { dashboardInstitute } from '../policies/dashboard.ts';
 import type { DashboardFilter } from './index.ts';
 
-const ymd = z.union([z.literal(''), z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)))]);
-const id = z.union([z.literal(''), z.string().regex(/^[a-f0-9]{24}$/i)]);
-const querySchema = z.object({ call: id.optional(), from: ymd.optional(), to: ymd.optional(), institute: id.optional() });
+const BAD_FILTER = { error: 'dashboard.errors.badFilter' };
+/** A query parameter given twice (an array) is ignored, as if absent. */
+const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+const ymd = z.union([z.literal('', BAD_FILTER), z.string(BAD_FILTER).regex(/^\d{4}-\d{2}-\d{2}$/, BAD_FILTER).refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), BAD_FILTER)], BAD_FILTER);
+const id = z.union([z.literal('', BAD_FILTER), z.string(BAD_FILTER).regex(/^[a-f0-9]{24}$/i, BAD_FILTER)], BAD_FILTER);
+
+/**
+ * The filters of the dashboard and the steering report as their query gives them ('' = any), for the
+ * routes' schemas: `z.object({ ...filterQueryFields, … }).refine(validPeriod, PERIOD_ERROR)`.
+ */
+export const filterQueryFields = {
+  call: z.preprocess(text, id.optional()),
+  from: z.preprocess(text, ymd.optional()),
+  to: z.preprocess(text, ymd.optional()),
+  institute: z.preprocess(text, id.optional()),
+};
+export type FilterQuery = { call?: string; from?: string; to?: string; institute?: string };
+
+export function validPeriod(q: FilterQuery): boolean {
+  return !(q.from && q.to && q.from > q.to);
+}
+export const PERIOD_ERROR = { message: 'dashboard.errors.badPeriod' };
 
 type Localized = { vi?: string | null; en?: string | null } | null | undefined;
 
@@ -25,12 +44,9 @@ export interface ResolvedFilter {
   instituteName?: Localized;
 }
 
-export async function resolveDashboardFilter(user: UserDoc, query: Record<string, unknown>): Promise<ResolvedFilter> {
-  const picked = Object.fromEntries(['call', 'from', 'to', 'institute'].filter((k) => typeof query[k] === 'string').map((k) => [k, query[k]]));
-  const parsed = querySchema.safeParse(picked);
-  if (!parsed.success) throw new BadRequestError('dashboard.errors.badFilter');
-  const q = parsed.data;
-  if (q.from && q.to && q.from > q.to) throw new BadRequestError('dashboard.errors.badPeriod');
+/** The filters checked against the actor's scope, with what the filter form offers them. */
+export async function resolveDashboardFilter({ ctx, query: q }: { ctx: Context; query: FilterQuery }): Promise<ResolvedFilter> {
+  const user = actorOf(ctx);
   const scope = dashboardInstitute(user, q.institute || undefined);
   const institute = scope ? new Types.ObjectId(String(scope)) : undefined;
   const filter: DashboardFilter = { institute, from: q.from || undefined, to: q.to || undefined };

@@ -17,10 +17,10 @@
 //  - Country: country of residence (else nationality).
 import { Types, type PipelineStage } from 'mongoose';
 import { Case } from '../../models/case.ts';
-import { STAGES, TRACKS, SUPPORT_KINDS, type Stage } from '../../models/constants.ts';
+import { ACTIVE_SUPPORT_STATUSES, FUNNEL_STAGES, HIRING_STAGES, STAGES, TRACKS, SUPPORT_KINDS, inStages, type Stage } from '../../models/constants.ts';
+import type { Context } from '../context.ts';
+import { resolveDashboardFilter, type FilterQuery, type ResolvedFilter } from './filter.ts';
 
-export const FUNNEL_STAGES: readonly Stage[] = ['submitted', 'screening', 'evaluation', 'shortlisted', 'offer', 'onboarding', 'arrived', 'closed'];
-const OPEN_SUPPORT = ['requested', 'preparing', 'filed'];
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const VN_OFFSET = 7 * HOUR; // Asia/Ho_Chi_Minh has no daylight saving time
@@ -81,7 +81,8 @@ function top(rows: { _id: unknown; n: number }[], limit: number): { key: string;
   return [...head, { key: '*other', n: rest }];
 }
 
-export async function computeDashboard(f: DashboardFilter, now: Date): Promise<DashboardData> {
+/** The figures, computed now (reports and exports always use fresh ones). */
+export async function computeDashboard({ filter: f, now }: { filter: DashboardFilter; now: Date }): Promise<DashboardData> {
   const base: Record<string, unknown> = { stage: { $ne: 'draft' } };
   if (f.institute) base.institute = f.institute;
   if (f.call) base.call = f.call;
@@ -112,17 +113,17 @@ export async function computeDashboard(f: DashboardFilter, now: Date): Promise<D
     // Open and overdue support tracks as two plain counts (simple $group stages run natively in the
     // embedded database; a $cond inside the accumulator would not).
     openTracks: await agg<{ _id: string; n: number }>([
-      { $match: { stage: { $in: ['offer', 'onboarding', 'arrived'] } } },
+      { $match: { stage: { $in: [...HIRING_STAGES] } } },
       { $project: { supportTracks: 1 } },
       { $unwind: '$supportTracks' },
-      { $match: { 'supportTracks.status': { $in: OPEN_SUPPORT } } },
+      { $match: { 'supportTracks.status': { $in: [...ACTIVE_SUPPORT_STATUSES] } } },
       { $group: { _id: '$supportTracks.kind', n: { $sum: 1 } } },
     ]),
     lateTracks: await agg<{ _id: string; n: number }>([
-      { $match: { stage: { $in: ['offer', 'onboarding', 'arrived'] } } },
+      { $match: { stage: { $in: [...HIRING_STAGES] } } },
       { $project: { supportTracks: 1 } },
       { $unwind: '$supportTracks' },
-      { $match: { 'supportTracks.status': { $in: OPEN_SUPPORT }, 'supportTracks.dueAt': { $lt: now } } },
+      { $match: { 'supportTracks.status': { $in: [...ACTIVE_SUPPORT_STATUSES] }, 'supportTracks.dueAt': { $lt: now } } },
       { $group: { _id: '$supportTracks.kind', n: { $sum: 1 } } },
     ]),
     arrivals: await agg<{ _id: { y: number; m: number }; n: number }>([
@@ -138,7 +139,7 @@ export async function computeDashboard(f: DashboardFilter, now: Date): Promise<D
   const stageRows = STAGES.filter((s) => s !== 'draft').map((stage) => ({
     stage,
     now: nowBy.get(stage) ?? 0,
-    reached: FUNNEL_STAGES.includes(stage) ? (reachedBy.get(stage) ?? 0) : null,
+    reached: inStages(stage, FUNNEL_STAGES) ? (reachedBy.get(stage) ?? 0) : null,
   }));
   const hist = new Map<string, { h: number; n: number }[]>();
   for (const r of facets.stays ?? []) {
@@ -147,7 +148,7 @@ export async function computeDashboard(f: DashboardFilter, now: Date): Promise<D
     hist.get(r._id.s)!.push({ h: r._id.h, n: r.n });
   }
   const days = (h: number | null) => (h === null ? null : Math.round((h / 24) * 10) / 10);
-  const timeInStage = STAGES.filter((s) => hist.has(s) || FUNNEL_STAGES.includes(s))
+  const timeInStage = STAGES.filter((s) => hist.has(s) || inStages(s, FUNNEL_STAGES))
     .filter((s) => s !== 'closed')
     .map((stage) => {
       const h = hist.get(stage) ?? [];
@@ -184,7 +185,7 @@ interface Entry {
 }
 const cache = new Map<string, Entry>();
 
-export function cachedDashboard(f: DashboardFilter, now: Date): Promise<DashboardData> {
+export function cachedDashboard({ filter: f, now }: { filter: DashboardFilter; now: Date }): Promise<DashboardData> {
   const key = JSON.stringify([String(f.institute ?? ''), String(f.call ?? ''), f.from ?? '', f.to ?? '']);
   const t = Date.now();
   let entry = cache.get(key);
@@ -195,7 +196,7 @@ export function cachedDashboard(f: DashboardFilter, now: Date): Promise<Dashboar
   }
   const e = entry;
   if (!e.pending) {
-    e.pending = computeDashboard(f, now)
+    e.pending = computeDashboard({ filter: f, now })
       .then((data) => {
         e.value = data;
         e.at = Date.now();
@@ -222,4 +223,15 @@ export function invalidateDashboard(institute: unknown): void {
 
 export function clearDashboardCache(): void {
   cache.clear();
+}
+
+export interface DashboardView {
+  resolved: ResolvedFilter;
+  data: DashboardData;
+}
+
+/** The dashboard's figures for the actor's scope and the filters asked (shared for a minute, above). */
+export async function dashboardView({ ctx, query }: { ctx: Context; query: FilterQuery }): Promise<DashboardView> {
+  const resolved = await resolveDashboardFilter({ ctx, query });
+  return { resolved, data: await cachedDashboard({ filter: resolved.filter, now: ctx.now }) };
 }

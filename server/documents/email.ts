@@ -7,18 +7,18 @@ import type { AppContext } from '../deps.ts';
 import { DEFAULT_LOCALE, isLocale, translator } from '../i18n/index.ts';
 import { caseEmail, outboxKey } from '../outbox/item.ts';
 
-export async function queueDocumentEmail(
-  ctx: AppContext,
-  input: {
-    applicant: UserDoc | null;
-    caseDoc: { _id: unknown; reference: string };
-    doc: { _id: unknown; type: string; originalName: string };
-    template: 'document_rejected' | 'document_expiring';
-    data: Record<string, unknown>;
-    now: Date;
-  },
-): Promise<boolean> {
-  const { applicant, caseDoc, doc, template, now } = input;
+export interface DocumentEmailOptions {
+  app: Pick<AppContext, 'config'>;
+  applicant: UserDoc | null;
+  caseDoc: { _id: unknown; reference: string };
+  doc: { _id: unknown; type: string; originalName: string };
+  template: 'document_rejected' | 'document_expiring';
+  data: Record<string, unknown>;
+  now: Date;
+}
+
+export async function queueDocumentEmail(input: DocumentEmailOptions): Promise<boolean> {
+  const { app, applicant, caseDoc, doc, template, now } = input;
   if (!applicant || applicant.disabledAt) return false;
   const locale = isLocale(applicant.locale) ? applicant.locale : DEFAULT_LOCALE;
   const caseId = String(caseDoc._id);
@@ -31,7 +31,7 @@ export async function queueDocumentEmail(
       caseId,
       documentType: translator(locale)(`documents.types.${doc.type}`),
       fileName: doc.originalName,
-      link: `${ctx.config.appUrl}/applications/${caseId}#doc-${doc.type}`,
+      link: `${app.config.appUrl}/applications/${caseId}#doc-${doc.type}`,
       ...input.data,
     },
     outboxKey(caseId, template, String(doc._id)),

@@ -4,7 +4,7 @@ import type { AppContext } from '../deps.ts';
 import { Case } from '../../models/case.ts';
 import { CaseDocument } from '../../models/document.ts';
 import { User } from '../../models/user.ts';
-import { TERMINAL_STAGES, type DocumentType, type SupportKind } from '../../models/constants.ts';
+import { ACTIVE_SUPPORT_STATUSES, TERMINAL_STAGES, type DocumentType, type SupportKind } from '../../models/constants.ts';
 import { queueDocumentEmail } from './email.ts';
 import { currentDocuments } from './index.ts';
 import { EXPIRY_WARNING_DAYS, validUntil } from './validity.ts';
@@ -20,17 +20,15 @@ export const TRACK_DOCUMENTS: Record<SupportKind, DocumentType[]> = {
   housing: [],
 };
 
-const PENDING = ['requested', 'preparing', 'filed'];
-
-export async function runDocumentExpiryReminders(ctx: AppContext, now: Date = ctx.now()): Promise<{ sent: number }> {
+export async function runDocumentExpiryReminders(app: AppContext, now: Date = app.now()): Promise<{ sent: number }> {
   const cases = await Case.find(
-    { stage: { $nin: [...TERMINAL_STAGES] }, supportTracks: { $elemMatch: { status: { $in: PENDING } } } },
+    { stage: { $nin: [...TERMINAL_STAGES] }, supportTracks: { $elemMatch: { status: { $in: [...ACTIVE_SUPPORT_STATUSES] } } } },
     { applicant: 1, reference: 1, supportTracks: 1, profile: 1 },
   );
   let sent = 0;
   for (const c of cases) {
     const needed = new Set<string>();
-    for (const tr of c.supportTracks ?? []) if (PENDING.includes(tr.status)) for (const t of TRACK_DOCUMENTS[tr.kind as SupportKind] ?? []) needed.add(t);
+    for (const tr of c.supportTracks ?? []) if ((ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(tr.status)) for (const t of TRACK_DOCUMENTS[tr.kind as SupportKind] ?? []) needed.add(t);
     if (needed.size === 0) continue;
     const docs = (await currentDocuments([c._id])).filter((d) => needed.has(d.type) && d.status !== 'rejected' && !d.expiryReminderSentAt);
     const due = docs.filter((d) => {
@@ -43,10 +41,10 @@ export async function runDocumentExpiryReminders(ctx: AppContext, now: Date = ct
       // Claim the reminder first: two instances running the job never both send it.
       const claimed = await CaseDocument.updateOne({ _id: d._id, expiryReminderSentAt: { $exists: false } }, { $set: { expiryReminderSentAt: now } });
       if (claimed.modifiedCount !== 1) continue;
-      if (!(await queueDocumentEmail(ctx, { applicant, caseDoc: c, doc: d, template: 'document_expiring', data: { expiresOn: validUntil(d) }, now }))) continue;
+      if (!(await queueDocumentEmail({ app, applicant, caseDoc: c, doc: d, template: 'document_expiring', data: { expiresOn: validUntil(d) }, now }))) continue;
       sent += 1;
     }
   }
-  ctx.logger.info({ sent }, 'document expiry reminders');
+  app.logger.info({ sent }, 'document expiry reminders');
   return { sent };
 }

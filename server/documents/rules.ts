@@ -1,5 +1,7 @@
 // Upload limits shared by the upload route, the storage engine and the checklist view.
 import path from 'node:path';
+import { HIRING_STAGES, TERMINAL_STAGES, inStages } from '../../models/constants.ts';
+import { refused } from './errors.ts';
 
 /**
  * The file types a checklist takes: the type sniffed from the first bytes, and the file-name
@@ -46,8 +48,8 @@ export function maxBytesFor(item: { maxMb?: number | null } | undefined, default
 /** Stages in which the applicant may upload a phase's items. */
 export function phaseOpen(phase: string, stage: string, resumeStage?: string | null): boolean {
   const s = stage === 'on_hold' && resumeStage ? resumeStage : stage;
-  if (phase === 'application') return !['closed', 'rejected', 'withdrawn'].includes(s);
-  return ['offer', 'onboarding', 'arrived'].includes(s);
+  if (phase === 'application') return !inStages(s, TERMINAL_STAGES);
+  return inStages(s, HIRING_STAGES);
 }
 
 /** A file field is `<type>` (a new file) or `<type>--<slot>` (a new version of one file of a multi-file item). */
@@ -55,4 +57,23 @@ export function parseFileField(field: string): { type: string; slot?: number } |
   const m = /^([a-z_]{1,40})(?:--(\d{1,3}))?$/.exec(field);
   if (!m) return undefined;
   return m[2] === undefined ? { type: m[1]! } : { type: m[1]!, slot: Number(m[2]) };
+}
+
+/**
+ * The byte limits of one upload to a call's checklist: per file field (its item's limit; a field
+ * that names no item is refused before any byte is kept), and the largest (multer's ceiling).
+ */
+export function uploadLimits(checklist: ReadonlyArray<{ type: string; maxMb?: number | null }>, defaultMaxBytes: number): { limitFor: (field: string) => number; largest: number } {
+  const itemFor = (field: string) => {
+    const f = parseFileField(field);
+    return f ? checklist.find((i) => i.type === f.type) : undefined;
+  };
+  return {
+    limitFor: (field) => {
+      const item = itemFor(field);
+      if (!item) throw refused.unknownField(field);
+      return maxBytesFor(item, defaultMaxBytes);
+    },
+    largest: Math.max(defaultMaxBytes, ...checklist.map((i) => maxBytesFor(i, defaultMaxBytes))),
+  };
 }

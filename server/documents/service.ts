@@ -6,13 +6,13 @@ import { runDocumentExpiryReminders } from './reminders.ts';
 
 const EVERY_MS = 6 * 3_600_000;
 
-registerService((ctx) =>
-  periodicService(ctx, {
+registerService((app) =>
+  periodicService(app, {
     name: 'document-expiry-reminders',
     intervalMs: EVERY_MS,
     firstDelayMs: 60_000,
     run: async () => {
-      await runDocumentExpiryReminders(ctx);
+      await runDocumentExpiryReminders(app);
     },
   }),
 );

@@ -20,23 +20,23 @@ export async function referencedKeys(kind: 'disk' | 'gridfs', keys: string[]): P
   return new Set(rows.map((r) => r.storageKey));
 }
 
-export async function sweepOnStart(ctx: Pick<AppContext, 'config' | 'db'>, startedAt: Date): Promise<{ disk: SweepResult; gridfs: SweepResult }> {
-  const disk = await sweepUploads(new DiskStorage(ctx.config.upload.dir), { before: startedAt, referenced: referencedKeys, tempDir: uploadTempDir(ctx.config) });
-  const gridfsStore = createStorage({ upload: { ...ctx.config.upload, storage: 'gridfs' } }, ctx.db.connection);
+export async function sweepOnStart(app: Pick<AppContext, 'config' | 'db'>, startedAt: Date): Promise<{ disk: SweepResult; gridfs: SweepResult }> {
+  const disk = await sweepUploads(new DiskStorage(app.config.upload.dir), { before: startedAt, referenced: referencedKeys, tempDir: uploadTempDir(app.config) });
+  const gridfsStore = createStorage({ upload: { ...app.config.upload, storage: 'gridfs' } }, app.db.connection);
   const gridfs = await sweepUploads(gridfsStore, { before: new Date(startedAt.getTime() - GRIDFS_GRACE_MS), referenced: referencedKeys });
   return { disk, gridfs };
 }
 
-export function uploadSweepService(ctx: AppContext): BackgroundService {
+export function uploadSweepService(app: AppContext): BackgroundService {
   let running: Promise<unknown> | undefined;
   return {
     name: 'upload-sweep',
     start() {
       // A process that crashed did so before this one began loading, seconds ago.
       const startedAt = new Date(Date.now() - CLOCK_MARGIN_MS);
-      running = sweepOnStart(ctx, startedAt).then(
-        (r) => ctx.logger.info({ sweep: r }, 'upload storage swept'),
-        (err: unknown) => ctx.logger.error({ err }, 'upload storage sweep failed'),
+      running = sweepOnStart(app, startedAt).then(
+        (r) => app.logger.info({ sweep: r }, 'upload storage swept'),
+        (err: unknown) => app.logger.error({ err }, 'upload storage sweep failed'),
       );
     },
     async stop() {

@@ -3,41 +3,52 @@
 // is moved into storage and gets its record; if any step fails, every record and stored file of the
 // request is removed again. A new version becomes current and the older ones of its slot stop being.
 import { rm } from 'node:fs/promises';
-import type { Request } from 'express';
 import { Types } from 'mongoose';
 import type { AppContext } from '../deps.ts';
+import { actorOf, tOf, type Context } from '../context.ts';
 import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
 import type { DocumentType } from '../../models/constants.ts';
 import { recordAudit } from '../audit/index.ts';
-import { ForbiddenError } from '../errors.ts';
-import { canUploadDocument } from '../policies/document.ts';
-import type { UserDoc } from '../../models/user.ts';
 import { UploadError } from './errors.ts';
-import { parseFileField, phaseOpen } from './rules.ts';
+import { parseFileField, phaseOpen, type AllowedMime } from './rules.ts';
 import { DATE_RULES, VALID_MONTHS, addMonths, validityOf, type ValidityCase } from './validity.ts';
 import { scanOrRefuse } from './scan.ts';
-import { newStorageKey, type DocumentStorage } from './storage.ts';
-import type { TempFile } from './upload-engine.ts';
-import type { PresentedCall, PresentedCase } from './presenter.ts';
+import { newStorageKey } from './storage.ts';
+import { documentStores } from './stores.ts';
+import type { PresentedCall, PresentedCase } from './present.ts';
 
 const DAY = 86_400_000;
 
+/**
+ * One file of the request as the HTTP layer received it (server/http/uploads.ts): a complete
+ * temporary file, already hashed, sized and typed by its bytes; or, when its name was refused
+ * before any byte was kept, only the refusal.
+ */
+export type ReceivedFile = { field: string; name: string } & (
+  | { refusal: UploadError }
+  | { refusal?: undefined; tempPath: string; size: number; sha256: string; mimeType: AllowedMime }
+);
+type AcceptedFile = Extract<ReceivedFile, { tempPath: string }>;
+
 interface PlannedFile {
-  file: TempFile;
+  file: AcceptedFile;
   type: DocumentType;
   slot: number;
   issuedAt?: Date;
   expiresAt?: Date;
 }
 
-export interface UploadInput {
+export interface CommitUploadsOptions {
+  app: Pick<AppContext, 'config' | 'db'>;
+  ctx: Context;
   caseDoc: PresentedCase & ValidityCase;
   call: PresentedCall;
-  user: UserDoc;
-  files: TempFile[];
-  body: Record<string, unknown>;
-  req?: Request;
+  files: ReceivedFile[];
+  /** What was typed beside the files, by field name (`<file field>_issuedAt`, `…_expiresAt`), as sent. */
+  dates: Record<string, unknown>;
 }
+
+type Translate = (k: string, p?: Record<string, unknown>) => string;
 
 function typeLabel(t: (k: string) => string, type: string): string {
   return t(`documents.types.${type}`);
@@ -55,16 +66,16 @@ async function latest(caseId: unknown, type: DocumentType, slot: number): Promis
 }
 
 /** Checks one request's files against the checklist and the rules, without writing anything. */
-export async function planUploads(input: UploadInput, now: Date, t: (k: string, p?: Record<string, unknown>) => string): Promise<PlannedFile[]> {
-  const { caseDoc, call, files, body } = input;
+async function planUploads(input: CommitUploadsOptions, files: AcceptedFile[], now: Date, t: Translate): Promise<PlannedFile[]> {
+  const { caseDoc, call, dates } = input;
   if (files.length === 0) throw new UploadError(422, 'no_files', 'documents.errors.noFiles');
   const plans: PlannedFile[] = [];
   const usedSlots = new Set<string>();
   const newSlotBase = new Map<string, number>();
   for (const file of files) {
-    const field = parseFileField(file.fieldname);
+    const field = parseFileField(file.field);
     const item = field ? (call.checklist ?? []).find((i) => i.type === field.type) : undefined;
-    if (!field || !item) throw new UploadError(422, 'unknown_item', 'documents.errors.unknownField', { field: file.fieldname });
+    if (!field || !item) throw new UploadError(422, 'unknown_item', 'documents.errors.unknownField', { field: file.field });
     const type = item.type as DocumentType;
     const label = typeLabel(t, type);
     if (!phaseOpen(item.phase ?? 'application', String(caseDoc.stage ?? 'draft'), caseDoc.resumeStage)) {
@@ -102,7 +113,7 @@ export async function planUploads(input: UploadInput, now: Date, t: (k: string, 
     const rule = DATE_RULES[type];
     if (rule) {
       const what = t(rule === 'issued' ? 'documents.errors.issueDateWord' : 'documents.errors.expiryDateWord');
-      const d = parseDate(body[`${file.fieldname}_${rule === 'issued' ? 'issuedAt' : 'expiresAt'}`]);
+      const d = parseDate(dates[`${file.field}_${rule === 'issued' ? 'issuedAt' : 'expiresAt'}`]);
       if (d === undefined) throw new UploadError(422, 'date_required', 'documents.errors.dateRequired', { what, type: label });
       if (d === 'invalid') throw new UploadError(422, 'date_invalid', 'documents.errors.dateInvalid', { what, type: label });
       if (rule === 'issued') {
@@ -121,7 +132,7 @@ export async function planUploads(input: UploadInput, now: Date, t: (k: string, 
   return plans;
 }
 
-async function insertVersion(input: UploadInput, p: PlannedFile, key: string, storageKind: 'disk' | 'gridfs'): Promise<DocumentDoc> {
+async function insertVersion(input: CommitUploadsOptions, p: PlannedFile, key: string, storageKind: 'disk' | 'gridfs'): Promise<DocumentDoc> {
   for (let attempt = 0; ; attempt += 1) {
     const top = await latest(input.caseDoc._id, p.type, p.slot);
     try {
@@ -133,11 +144,11 @@ async function insertVersion(input: UploadInput, p: PlannedFile, key: string, st
         current: true,
         storage: storageKind,
         storageKey: key,
-        originalName: p.file.displayName,
+        originalName: p.file.name,
         mimeType: p.file.mimeType,
         size: p.file.size,
         sha256: p.file.sha256,
-        uploadedBy: input.user._id,
+        uploadedBy: actorOf(input.ctx)._id,
         status: 'pending',
         issuedAt: p.issuedAt,
         expiresAt: p.expiresAt,
@@ -151,26 +162,30 @@ async function insertVersion(input: UploadInput, p: PlannedFile, key: string, st
 }
 
 /**
- * Records the request's files as new document versions. Throws UploadError (nothing kept) when a
- * file or field breaks a rule. Temporary files are always gone when this returns.
+ * Records the request's files as new document versions (the route has authorized the upload).
+ * Throws UploadError (nothing kept) when a file or field breaks a rule. Temporary files are always
+ * gone when this returns.
  */
-export async function commitUploads(ctx: AppContext, storage: DocumentStorage, input: UploadInput, t: (k: string, p?: Record<string, unknown>) => string): Promise<DocumentDoc[]> {
-  const now = ctx.now();
+export async function commitUploads(input: CommitUploadsOptions): Promise<DocumentDoc[]> {
+  const { app, ctx } = input;
+  const now = ctx.now;
+  const storage = documentStores(app).current;
   const created: Array<{ doc?: DocumentDoc; key: string }> = [];
   try {
-    if (!canUploadDocument(input.user, input.caseDoc)) throw new ForbiddenError();
-    // A file refused for its name (upload-engine.ts) refuses the whole request, like any other file.
-    const refusedFile = input.files.find((f) => f.refusal);
-    if (refusedFile?.refusal) throw refusedFile.refusal;
-    const plans = await planUploads(input, now, t);
-    for (const p of plans) await scanOrRefuse(ctx.config.upload.clamdscanPath, p.file.path, p.file.displayName);
+    // A file refused for its name (server/http/upload-engine.ts) refuses the whole request, like any other file.
+    const files = input.files.map((f) => {
+      if (f.refusal) throw f.refusal;
+      return f;
+    });
+    const plans = await planUploads(input, files, now, tOf(ctx) as Translate);
+    for (const p of plans) await scanOrRefuse(app.config.upload.clamdscanPath, p.file.tempPath, p.file.name);
 
     for (const p of plans) {
       // The file first, its record after: a crash in between leaves a file without a record (removed
       // by the start-up sweep, storage.ts), never a record pointing at a missing file.
       const entry: { doc?: DocumentDoc; key: string } = { key: newStorageKey() };
       created.push(entry);
-      await storage.put(p.file.path, entry.key, { contentType: p.file.mimeType, sha256: p.file.sha256 });
+      await storage.put(p.file.tempPath, entry.key, { contentType: p.file.mimeType, sha256: p.file.sha256 });
       entry.doc = await insertVersion(input, p, entry.key, storage.kind);
     }
   } catch (err) {
@@ -181,19 +196,17 @@ export async function commitUploads(ctx: AppContext, storage: DocumentStorage, i
     }
     throw err;
   } finally {
-    await Promise.all(input.files.filter((f) => f.path).map((f) => rm(f.path, { force: true })));
+    await Promise.all(input.files.map((f) => (f.refusal ? undefined : rm(f.tempPath, { force: true }))));
   }
 
   const docs = created.map((c) => c.doc!);
   for (const doc of docs) {
     await CaseDocument.updateMany({ case: doc.case, type: doc.type, slot: doc.slot, current: true, version: { $lt: doc.version } }, { $set: { current: false } });
-    await recordAudit(input.req, {
+    await recordAudit(ctx, {
       action: 'document.upload',
       targetType: 'document',
       targetId: String(doc._id),
       summary: { case: String(doc.case), type: doc.type, slot: doc.slot, version: doc.version, size: doc.size, sha256: doc.sha256, mimeType: doc.mimeType, storage: doc.storage },
-      actorId: input.user._id,
-      actorRole: input.user.role,
     });
   }
   return docs;

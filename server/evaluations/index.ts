@@ -1,53 +1,27 @@
 // Panel scorecards: submit (create or replace one's own), keep Case.score in step, and read
 // evaluations back under the hidden-scores rule.
-import type { Request } from 'express';
-import { z } from 'zod';
 import { Types } from 'mongoose';
 import { Evaluation } from '../../models/evaluation.ts';
 import { Case } from '../../models/case.ts';
 import { Call, type CallDoc } from '../../models/call.ts';
-import { User, type UserDoc } from '../../models/user.ts';
-import { RECOMMENDATIONS, type Recommendation } from '../../models/constants.ts';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../errors.ts';
+import { User } from '../../models/user.ts';
+import type { Recommendation, Stage } from '../../models/constants.ts';
+import { actorOf, type Context } from '../context.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import { canEvaluateCall, canSeeOthersScores } from '../policies/shortlist.ts';
 import { weightedScore, sheetScore, criterionMeans, type CriterionWeight } from './score.ts';
 import { invalidateShortlist } from './shortlist.ts';
 
 /** Only cases in this stage take new or changed scorecards; later stages show them frozen. */
-export const EVALUATION_STAGE = 'evaluation';
+export const EVALUATION_STAGE = 'evaluation' satisfies Stage;
 
+/** A scorecard as the form gives it (routes/shortlists.ts checks it against the call's criteria). */
 export interface EvaluationInput {
+  /** Criterion key → score 1–5; a skipped criterion is absent. */
   scores: Record<string, number>;
   recommendation: Recommendation;
   comment: string;
-}
-
-const scoreValue = z.union([z.literal(''), z.enum(['1', '2', '3', '4', '5'])]);
-
-/**
- * Reads the scorecard form: one `score_<criterion>` field per criterion of the call ('' = skipped,
- * else an integer 1–5), a recommendation and an optional comment. Field errors are i18n keys.
- */
-export function parseEvaluationForm(scorecard: readonly CriterionWeight[], body: Record<string, unknown>): EvaluationInput {
-  const errors: FieldErrors = {};
-  const scores: Record<string, number> = {};
-  for (const c of scorecard) {
-    const raw = body[`score_${c.key}`];
-    const parsed = scoreValue.safeParse(raw === undefined ? '' : raw);
-    if (!parsed.success) errors[`score_${c.key}`] = 'shortlists.errors.score';
-    else if (parsed.data !== '') scores[c.key] = Number(parsed.data);
-  }
-  // Any score field not on the call's scorecard is refused, not silently dropped.
-  const known = new Set(scorecard.map((c) => `score_${c.key}`));
-  for (const k of Object.keys(body)) if (k.startsWith('score_') && !known.has(k)) errors[k] = 'shortlists.errors.unknownCriterion';
-  if (scorecard.length > 0 && Object.keys(scores).length === 0 && !Object.keys(errors).some((k) => k.startsWith('score_'))) errors.scores = 'shortlists.errors.noScores';
-  const rec = z.enum(RECOMMENDATIONS).safeParse(body.recommendation);
-  if (!rec.success) errors.recommendation = 'shortlists.errors.recommendation';
-  const comment = z.string().max(5000).safeParse(body.comment ?? '');
-  if (!comment.success) errors.comment = 'shortlists.errors.comment';
-  if (Object.keys(errors).length) throw new ValidationError(errors);
-  return { scores, recommendation: rec.data!, comment: comment.data!.trim() };
 }
 
 function scorecardOf(call: { scorecard?: unknown }): CriterionWeight[] {
@@ -78,17 +52,19 @@ export async function recomputeCaseScore(caseId: Types.ObjectId, scorecard: read
   return weightedScore(scorecard, sheets);
 }
 
-export interface SubmitEvaluationArgs {
+export interface SubmitEvaluationOptions {
+  /** The panel member scoring is the actor; the time is the context's. */
+  ctx: Context;
   caseId: string;
   callId: string;
-  member: UserDoc;
   input: EvaluationInput;
-  now: Date;
-  req?: Request;
 }
 
-export async function submitEvaluation(args: SubmitEvaluationArgs): Promise<{ score: number | null }> {
-  const { member, input, now } = args;
+/** Creates or replaces the actor's scorecard for the case, and keeps Case.score in step. */
+export async function submitEvaluation(args: SubmitEvaluationOptions): Promise<{ score: number | null }> {
+  const { ctx, input } = args;
+  const member = actorOf(ctx);
+  const now = ctx.now;
   if (!Types.ObjectId.isValid(args.caseId) || !Types.ObjectId.isValid(args.callId)) throw new NotFoundError();
   const call = await Call.findById(args.callId).lean();
   if (!call) throw new NotFoundError();
@@ -111,13 +87,11 @@ export async function submitEvaluation(args: SubmitEvaluationArgs): Promise<{ sc
   );
   const score = await recomputeCaseScore(c._id, scorecard);
   invalidateShortlist(call._id);
-  await recordAudit(args.req, {
+  await recordAudit(ctx, {
     action: before ? 'evaluation.update' : 'evaluation.submit',
     targetType: 'case',
     targetId: String(c._id),
     summary: { call: String(call._id), recommendation: input.recommendation, criteria: Object.keys(input.scores).length, score },
-    actorId: member._id,
-    actorRole: member.role,
   });
   return { score };
 }
@@ -145,7 +119,10 @@ export interface CaseEvaluations {
   means?: { key: string; label: unknown; weight: number; mean: number | null; count: number }[];
 }
 
-export async function evaluationsForViewer(caseId: Types.ObjectId, call: CallDoc | (CallDoc & Record<string, unknown>) | Record<string, unknown>, viewer: UserDoc): Promise<CaseEvaluations> {
+/** A case's scorecards as the actor may see them (the hidden-scores rule, server/policies/shortlist.ts). */
+export async function evaluationsForViewer(opts: { ctx: Context; caseId: Types.ObjectId; call: CallDoc | Record<string, unknown> }): Promise<CaseEvaluations> {
+  const { caseId, call } = opts;
+  const viewer = actorOf(opts.ctx);
   const callLike = call as unknown as { _id: unknown; institute: unknown; scorecard?: { key: string; weight: number; label: unknown }[] };
   const scorecard = callLike.scorecard ?? [];
   const sheets = await Evaluation.find({ case: caseId }).sort({ submittedAt: 1 }).lean();

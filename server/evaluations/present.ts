@@ -1,5 +1,15 @@
-// Small display helpers shared by the shortlist, dashboard and report pages.
+// Page models of the shortlist pages, and small display helpers shared by the shortlist, dashboard
+// and report pages.
 import type { Locale } from '../i18n/index.ts';
+import type { CallDoc } from '../../models/call.ts';
+import type { LeanCase } from './access.ts';
+import { PANEL_STAGES, RECOMMENDATIONS, TRACKS } from '../../models/constants.ts';
+import { tOf, type Context } from '../context.ts';
+import { can } from '../policies/index.ts';
+import { EVALUATION_STAGE } from './index.ts';
+import { SHORTLIST_SORTS, type Shortlist, type ShortlistCallRow, type ShortlistQuery } from './shortlist.ts';
+import type { ComparedCase, ShortlistCase } from './case.ts';
+import type { PanelMembers } from './panel.ts';
 
 const regionNames = new Map<string, Intl.DisplayNames>();
 
@@ -20,4 +30,153 @@ export function countryName(code: string | null | undefined, locale: Locale): st
 
 export function formatScore(n: number | null | undefined): string {
   return typeof n === 'number' ? n.toFixed(2) : '';
+}
+
+// ---- page models of the shortlist pages (routes/shortlists.ts) ----
+
+type T = (k: string, o?: Record<string, unknown>) => string;
+
+/** Field errors are i18n keys until here; shown in the page's language. */
+export function translateErrors(t: T, fields: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!fields) return undefined;
+  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, /^[a-z]+\.[A-Za-z.]+$/.test(v) ? t(v) : v]));
+}
+
+function tOfCtx(ctx: Context): T {
+  return tOf(ctx) as unknown as T;
+}
+
+export function shortlistIndexPage({ ctx, calls }: { ctx: Context; calls: ShortlistCallRow[] }) {
+  return {
+    title: tOfCtx(ctx)('shortlists.indexTitle'),
+    calls: calls.map((r) => ({ ...r.call, id: String(r.call._id), counts: r.counts, onPanel: r.onPanel, leader: r.leader })),
+  };
+}
+
+export function shortlistPage({ ctx, call, list, query }: { ctx: Context; call: CallDoc; list: Shortlist; query: ShortlistQuery }) {
+  const t = tOfCtx(ctx);
+  const params = (page: number) => {
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (k !== 'page' && v !== undefined && v !== '') p.set(k, String(v));
+    if (page > 1) p.set('page', String(page));
+    const s = p.toString();
+    return s ? `?${s}` : '';
+  };
+  return {
+    title: t('shortlists.callTitle'),
+    call: call.toObject(),
+    callId: String(call._id),
+    canEvaluate: can(ctx.actor, 'shortlist.evaluate', call),
+    // Labels resolved here once per row (cheaper than a helper call per cell on a long list).
+    rows: list.rows.map((r) => ({
+      ...r,
+      countryName: countryName(r.country, ctx.locale),
+      scoreText: formatScore(r.score),
+      stageLabel: t(`workflow.stages.${r.stage}`),
+      trackLabel: t(`dashboard.tracks.${r.track}`),
+      degreeLabel: r.degree ? t(`shortlists.degrees.${r.degree}`) : '',
+      recommendations: r.recommendations.map((x) => ({ ...x, label: t(`shortlists.recommendationValues.${x.recommendation}`) })),
+    })),
+    labels: { hidden: t('shortlists.scoreHidden'), notScored: t('shortlists.notScored'), publications: t('shortlists.publications'), patents: t('shortlists.patents'), complete: t('shortlists.documentsComplete') },
+    total: list.total,
+    page: list.page,
+    pages: list.pages,
+    prevUrl: list.page > 1 ? `/shortlists/${call._id}${params(list.page - 1)}` : undefined,
+    nextUrl: list.page < list.pages ? `/shortlists/${call._id}${params(list.page + 1)}` : undefined,
+    q: query,
+    stages: PANEL_STAGES,
+    tracks: TRACKS,
+    sorts: SHORTLIST_SORTS,
+  };
+}
+
+/** The comparison page; `columns` undefined when the selection was not 2–4 distinct cases. */
+export function comparePage({ ctx, call, columns }: { ctx: Context; call: CallDoc; columns?: ComparedCase<LeanCase>[] }) {
+  const base = { title: tOfCtx(ctx)('shortlists.compareTitle'), call: call.toObject(), callId: String(call._id) };
+  if (!columns) return { ...base, invalid: true };
+  return {
+    ...base,
+    columns: columns.map(({ kase: c, evals, documents }) => {
+      const hidden = evals.othersHidden && evals.canEvaluate;
+      return {
+        id: String(c._id),
+        kase: c,
+        country: countryName(c.profile?.countryOfResidence, ctx.locale),
+        nationality: countryName(c.profile?.nationality, ctx.locale),
+        score: hidden ? null : formatScore(c.score),
+        hidden,
+        evals,
+        means: (evals.means ?? []).map((m) => ({ ...m, meanText: m.mean === null ? '' : m.mean.toFixed(2) })),
+        documents,
+      };
+    }),
+    criteria: call.toObject().scorecard ?? [],
+  };
+}
+
+export interface CaseFormState {
+  /** Scorecard errors (i18n keys) and what was typed. */
+  errors?: Record<string, string>;
+  values?: Record<string, unknown>;
+  /** Decision errors (i18n keys) and what was typed. */
+  decisionErrors?: Record<string, string>;
+  decisionValues?: Record<string, unknown>;
+}
+
+export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context; call: CallDoc; view: ShortlistCase; form?: CaseFormState }) {
+  const t = tOfCtx(ctx);
+  const { evals, decisions } = view;
+  const own = evals.own;
+  const errors = translateErrors(t, form.errors);
+  const values = form.values ?? (own ? Object.fromEntries([...own.scores.map((s) => [`score_${s.key}`, s.score === null ? '' : String(s.score)]), ['recommendation', own.recommendation], ['comment', own.comment ?? '']]) : {});
+  const criteria = (call.scorecard ?? []).map((c) => ({
+    key: c.key,
+    label: c.label,
+    weight: c.weight,
+    field: `score_${c.key}`,
+    value: values[`score_${c.key}`] ?? '',
+    error: errors?.[`score_${c.key}`],
+  }));
+  const c = view.caseDoc.toObject();
+  const scoreHidden = evals.othersHidden && evals.canEvaluate;
+  return {
+    title: c.profile?.fullName || c.reference,
+    call: call.toObject(),
+    kase: c,
+    caseId: String(c._id),
+    callId: String(call._id),
+    country: countryName(c.profile?.countryOfResidence, ctx.locale),
+    nationality: countryName(c.profile?.nationality, ctx.locale),
+    score: scoreHidden ? null : formatScore(c.score),
+    scoreHidden,
+    evals,
+    documents: view.documents,
+    canScore: evals.canEvaluate && c.stage === EVALUATION_STAGE,
+    criteria,
+    recommendations: RECOMMENDATIONS,
+    values,
+    errors,
+    decisions,
+    canShortlist: decisions.includes('shortlist'),
+    canApprove: decisions.includes('approve_offer'),
+    canReject: decisions.includes('reject'),
+    decisionErrors: translateErrors(t, form.decisionErrors),
+    decisionValues: form.decisionValues ?? {},
+    scripts: [],
+  };
+}
+
+export function panelPage({ ctx, panel, errors, values }: { ctx: Context; panel: PanelMembers; errors?: Record<string, string>; values?: Record<string, unknown> }) {
+  const t = tOfCtx(ctx);
+  const { call } = panel;
+  return {
+    title: t('shortlists.panel.title'),
+    call,
+    callId: String(call._id),
+    members: panel.members.map((m) => ({ ...m, id: String(m._id), external: String(m.institute ?? '') !== String(call.institute) })),
+    leaders: panel.leaders,
+    candidates: panel.candidates.map((c) => ({ ...c, id: String(c._id) })),
+    errors: translateErrors(t, errors),
+    values: values ?? {},
+  };
 }

@@ -7,35 +7,26 @@
 // Ranking: weighted score descending (cases without a score last); ties by publications + patents
 // descending, then by earlier submission, then by reference (a total order, so paging is stable).
 import { Types, type PipelineStage } from 'mongoose';
-import { z } from 'zod';
 import { Case } from '../../models/case.ts';
-import type { CallDoc } from '../../models/call.ts';
+import { Call, type CallDoc } from '../../models/call.ts';
 import { Evaluation } from '../../models/evaluation.ts';
-import { User, type UserDoc } from '../../models/user.ts';
+import { User } from '../../models/user.ts';
 import { CaseDocument } from '../../models/document.ts';
-import { TRACKS, type Stage } from '../../models/constants.ts';
-import { canSeeOthersScores, type PolicyCall } from '../policies/shortlist.ts';
-import { BadRequestError } from '../errors.ts';
+import { PANEL_STAGES, type Track } from '../../models/constants.ts';
+import { actorOf, type Context } from '../context.ts';
+import { canSeeOthersScores, isInstituteLeader, shortlistCallFilter, type PolicyCall } from '../policies/shortlist.ts';
 
-export const SHORTLIST_STAGES = ['evaluation', 'shortlisted', 'offer', 'onboarding', 'arrived', 'closed'] as const satisfies readonly Stage[];
 export const SHORTLIST_SORTS = ['score', 'achievements', 'submitted', 'name'] as const;
 export const PAGE_SIZE = 25;
 
-export const shortlistQuerySchema = z.object({
-  stage: z.union([z.literal(''), z.enum(SHORTLIST_STAGES)]).optional(),
-  track: z.union([z.literal(''), z.enum(TRACKS)]).optional(),
-  country: z.union([z.literal(''), z.string().regex(/^[A-Za-z]{2}$/)]).optional(),
-  minScore: z.union([z.literal(''), z.coerce.number().min(0).max(5)]).optional(),
-  sort: z.union([z.literal(''), z.enum(SHORTLIST_SORTS)]).optional(),
-  page: z.coerce.number().int().min(1).max(10_000).optional(),
-});
-export type ShortlistQuery = z.infer<typeof shortlistQuerySchema>;
-
-export function parseShortlistQuery(q: Record<string, unknown>): ShortlistQuery {
-  const picked = Object.fromEntries(['stage', 'track', 'country', 'minScore', 'sort', 'page'].filter((k) => typeof q[k] === 'string').map((k) => [k, q[k]]));
-  const parsed = shortlistQuerySchema.safeParse(picked);
-  if (!parsed.success) throw new BadRequestError('shortlists.errors.badFilter');
-  return parsed.data;
+/** The shortlist's filters, sort and page ('' = any), as the route's schema reads them. */
+export interface ShortlistQuery {
+  stage?: '' | (typeof PANEL_STAGES)[number];
+  track?: '' | Track;
+  country?: string;
+  minScore?: '' | number;
+  sort?: '' | (typeof SHORTLIST_SORTS)[number];
+  page?: number;
 }
 
 export interface ShortlistRow {
@@ -91,7 +82,7 @@ interface CaseRow {
 }
 
 function matchFor(callId: Types.ObjectId, q: ShortlistQuery): Record<string, unknown> {
-  const match: Record<string, unknown> = { call: callId, stage: q.stage ? q.stage : { $in: [...SHORTLIST_STAGES] } };
+  const match: Record<string, unknown> = { call: callId, stage: q.stage ? q.stage : { $in: [...PANEL_STAGES] } };
   if (q.track) match.track = q.track;
   if (q.country) match['profile.countryOfResidence'] = q.country.toUpperCase();
   if (typeof q.minScore === 'number') match.score = { $gte: q.minScore };
@@ -173,7 +164,15 @@ function rankedRows(callId: Types.ObjectId, q: ShortlistQuery): Promise<CaseRow[
   return rows;
 }
 
-export async function loadShortlist(call: CallDoc | (PolicyCall & { checklist?: unknown }), viewer: UserDoc, q: ShortlistQuery): Promise<Shortlist> {
+export interface LoadShortlistOptions {
+  ctx: Context;
+  call: CallDoc | (PolicyCall & { checklist?: unknown });
+  query: ShortlistQuery;
+}
+
+/** One page of the call's ranked shortlist, as the actor may see it (hidden scores stay hidden). */
+export async function loadShortlist({ ctx, call, query: q }: LoadShortlistOptions): Promise<Shortlist> {
+  const viewer = actorOf(ctx);
   const callId = new Types.ObjectId(String(call._id));
   const page = q.page ?? 1;
   const all = await rankedRows(callId, q);
@@ -213,6 +212,37 @@ export async function loadShortlist(call: CallDoc | (PolicyCall & { checklist?: 
     };
   });
   return { rows, total, page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), query: q };
+}
+
+export interface ShortlistCallRow {
+  call: Pick<CallDoc, '_id' | 'title' | 'code' | 'track' | 'field' | 'status' | 'closesAt' | 'institute'>;
+  counts: { evaluation: number; total: number };
+  onPanel: boolean;
+  leader: boolean;
+}
+
+/** The calls whose shortlist the actor may open, with how many cases are before the panel. */
+export async function shortlistCalls({ ctx }: { ctx: Context }): Promise<ShortlistCallRow[]> {
+  const user = actorOf(ctx);
+  const calls = await Call.find(shortlistCallFilter(user), { title: 1, code: 1, track: 1, field: 1, status: 1, closesAt: 1, institute: 1 }).sort({ closesAt: -1 }).limit(500).lean();
+  const counts = await Case.aggregate<{ _id: { call: Types.ObjectId; stage: string }; n: number }>([
+    { $match: { call: { $in: calls.map((c) => c._id) }, stage: { $in: [...PANEL_STAGES] } } },
+    { $group: { _id: { call: '$call', stage: '$stage' }, n: { $sum: 1 } } },
+  ]);
+  const byCall = new Map<string, { evaluation: number; total: number }>();
+  for (const c of counts) {
+    const k = String(c._id.call);
+    const row = byCall.get(k) ?? { evaluation: 0, total: 0 };
+    row.total += c.n;
+    if (c._id.stage === 'evaluation') row.evaluation += c.n;
+    byCall.set(k, row);
+  }
+  return calls.map((c) => ({
+    call: c,
+    counts: byCall.get(String(c._id)) ?? { evaluation: 0, total: 0 },
+    onPanel: (user.panelCalls ?? []).some((p) => String(p) === String(c._id)),
+    leader: isInstituteLeader(user, c),
+  }));
 }
 
 /**

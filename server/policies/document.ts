@@ -1,8 +1,7 @@
 // Who may upload, verify and download case documents (fails closed, like server/policies/case.ts).
 import { canViewCase, canWorkCase, type CaseAccessFacts, type PolicyCase, type PolicyUser } from './case.ts';
 import { sameId } from './ids.ts';
-
-const CLOSED = ['closed', 'rejected', 'withdrawn'];
+import { TERMINAL_STAGES, inStages } from '../../models/constants.ts';
 
 interface StagedCase extends PolicyCase {
   stage?: string | null;
@@ -10,7 +9,7 @@ interface StagedCase extends PolicyCase {
 
 /** The applicant uploads to their own case while it is still open. */
 export function canUploadDocument(user: PolicyUser | undefined, c: StagedCase): boolean {
-  return !!user && user.role === 'applicant' && sameId(user._id, c.applicant) && !CLOSED.includes(String(c.stage ?? 'draft'));
+  return !!user && user.role === 'applicant' && sameId(user._id, c.applicant) && !inStages(c.stage ?? 'draft', TERMINAL_STAGES);
 }
 
 /** HR of the case's institute (and administrators) accept or reject documents. */

@@ -54,8 +54,13 @@ export function canSeeOthersScores(user: PolicyUser | undefined, call: PolicyCal
 /** A call's shortlist and scorecards; `ownSubmitted` is whether the actor's scorecard is in. */
 export type ShortlistSubject = PolicyCall & { ownSubmitted?: boolean };
 
+/**
+ * No `view` rule on purpose: calls are public, so a shortlist refused is "forbidden" (403,
+ * shortlists.errors.notYourCall), never "not found" (authorize answers 404 only when a model's
+ * `view` rule refuses). `open` is who may read the ranked list, compare and open its cases.
+ */
 export const shortlistAbilities = {
-  view: (user: PolicyUser, call: ShortlistSubject) => canViewShortlist(user, call),
+  open: (user: PolicyUser, call: ShortlistSubject) => canViewShortlist(user, call),
   evaluate: (user: PolicyUser, call: ShortlistSubject) => canEvaluateCall(user, call),
   seeOthersScores: (user: PolicyUser, call: ShortlistSubject) => canSeeOthersScores(user, call, call.ownSubmitted === true),
 } as const;

@@ -3,11 +3,12 @@
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
-import type { UserDoc } from '../../models/user.ts';
+import type { Context } from '../context.ts';
 import { translator, type Locale } from '../i18n/index.ts';
+import { recordAudit } from '../audit/index.ts';
 import { computeDashboard, type DashboardData } from '../dashboard/index.ts';
 import { figureTables, type FigureTable, type Cell } from '../dashboard/tables.ts';
-import { resolveDashboardFilter, type ResolvedFilter } from '../dashboard/filter.ts';
+import { resolveDashboardFilter, type FilterQuery, type ResolvedFilter } from '../dashboard/filter.ts';
 
 export interface SteeringReport {
   locale: Locale;
@@ -22,10 +23,18 @@ function pick(v: { vi?: string | null; en?: string | null } | null | undefined, 
   return (v && (v[locale] || v.en || v.vi)) || '';
 }
 
-export async function buildSteeringReport(user: UserDoc, query: Record<string, unknown>, locale: Locale, now: Date): Promise<SteeringReport> {
-  const resolved = await resolveDashboardFilter(user, query);
+export interface SteeringReportOptions {
+  ctx: Context;
+  query: FilterQuery;
+  /** The report's language (it may differ from the page's: ?lang=). */
+  locale: Locale;
+}
+
+export async function buildSteeringReport({ ctx, query, locale }: SteeringReportOptions): Promise<SteeringReport> {
+  const now = ctx.now;
+  const resolved = await resolveDashboardFilter({ ctx, query });
   // Reports are the record sent to the committee: always computed fresh, never from the page cache.
-  const data = await computeDashboard(resolved.filter, now);
+  const data = await computeDashboard({ filter: resolved.filter, now });
   const t = translator(locale);
   const f = resolved.filter;
   const meta: [string, string][] = [
@@ -123,4 +132,18 @@ export function reportFileName(r: SteeringReport, ext: 'csv' | 'pdf'): string {
   const f = r.resolved.filter;
   const period = f.from || f.to ? `-${f.from ?? 'start'}_${f.to ?? 'today'}` : '';
   return `steering-report${period}-${r.locale}.${ext}`;
+}
+
+export interface ReportFile {
+  body: Buffer;
+  contentType: string;
+  fileName: string;
+}
+
+/** The report as a file to download; who exported what (personal figures leave the system) is audited. */
+export async function exportSteeringReport(opts: SteeringReportOptions & { format: 'csv' | 'pdf' }): Promise<ReportFile> {
+  const r = await buildSteeringReport(opts);
+  const body = opts.format === 'csv' ? Buffer.from(steeringCsv(r), 'utf8') : await steeringPdf(r);
+  await recordAudit(opts.ctx, { action: 'report.export', targetType: 'report', targetId: 'steering', summary: { format: opts.format, ...r.resolved.values } });
+  return { body, contentType: opts.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/pdf', fileName: reportFileName(r, opts.format) };
 }

@@ -15,7 +15,7 @@ import { AuditEvent } from '../../models/audit-event.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
 import { createStorage } from '../../server/documents/storage.ts';
-import { checklistForCase } from '../../server/documents/presenter.ts';
+import { checklistForCase } from '../../server/documents/present.ts';
 import { cookieHeader, download, filesUnder, gridFsCounts, makeJpeg, makePdf, makePng, sha256, tokenOf, waitFor } from './support.ts';
 
 for (const kind of ['disk', 'gridfs'] as const) {

@@ -18,7 +18,7 @@ import type { InstituteDoc } from '../../models/institute.ts';
 import { dispatchOnce } from '../../server/outbox/index.ts';
 import { applyTransition } from '../../server/workflow/index.ts';
 import { documentFlags, requiredDocumentsAccepted } from '../../server/documents/index.ts';
-import { checklistForCase } from '../../server/documents/presenter.ts';
+import { checklistForCase } from '../../server/documents/present.ts';
 import { runDocumentExpiryReminders } from '../../server/documents/reminders.ts';
 import { passportRequiredUntil, validityOf } from '../../server/documents/validity.ts';
 import { filesUnder, makePdf, makePng, tokenOf } from './support.ts';

@@ -14,6 +14,7 @@ import { clearDashboardCache } from '../../server/dashboard/index.ts';
 import { Case } from '../../models/case.ts';
 import { User } from '../../models/user.ts';
 import { submitEvaluation } from '../../server/evaluations/index.ts';
+import { systemContext } from '../../server/context.ts';
 import { makeWorld, applicantCase, type World } from './context.ts';
 
 describe('leaders in the browser: shortlist, compare, approve an offer, dashboard', function () {
@@ -46,7 +47,7 @@ describe('leaders in the browser: shortlist, compare, approve an offer, dashboar
     // The panel member scored the two shortlisted candidates earlier (while they were in evaluation).
     for (const [c, research] of [[first.kase, 5], [second.kase, 3]] as const) {
       await Case.updateOne({ _id: c._id }, { $set: { stage: 'evaluation' } });
-      await submitEvaluation({ caseId: String(c._id), callId: String(w.call._id), member: w.member, input: { scores: { research, fit: 4 }, recommendation: 'yes', comment: '' }, now: new Date() });
+      await submitEvaluation({ ctx: systemContext({ now: new Date(), actor: w.member }), caseId: String(c._id), callId: String(w.call._id), input: { scores: { research, fit: 4 }, recommendation: 'yes', comment: '' } });
       await Case.updateOne({ _id: c._id }, { $set: { stage: 'shortlisted' } });
     }
     const errors: string[] = [];

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { weightedScore, criterionMeans } from '../../server/evaluations/score.ts';
 import { submitEvaluation } from '../../server/evaluations/index.ts';
 import { loadShortlist } from '../../server/evaluations/shortlist.ts';
+import { systemContext } from '../../server/context.ts';
 import { Case } from '../../models/case.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import { testDatabase } from '../support/app.ts';
@@ -70,7 +71,7 @@ describe('leaders: ranking by weighted panel score', () => {
       const second = await createUser({ role: 'hr_officer', institute: w.instituteId, panelCalls: [w.call._id] });
       const now = new Date();
       const score = async (kase: { _id: unknown }, member: typeof w.leader, scores: Record<string, number>) =>
-        submitEvaluation({ caseId: String(kase._id), callId: String(w.call._id), member, input: { scores, recommendation: 'yes', comment: '' }, now });
+        submitEvaluation({ ctx: systemContext({ now, actor: member }), caseId: String(kase._id), callId: String(w.call._id), input: { scores, recommendation: 'yes', comment: '' } });
 
       await score(low.kase, w.leader, { research: 1, fit: 5 });
       await score(low.kase, second, { research: 1, fit: 5 });
@@ -84,16 +85,16 @@ describe('leaders: ranking by weighted panel score', () => {
       expect((await Case.findById(unscored.kase._id).lean())!.score).to.equal(undefined);
       expect(await Evaluation.countDocuments({ case: tieFewer.kase._id })).to.equal(2);
 
-      const list = await loadShortlist(w.call, w.leader, {});
+      const list = await loadShortlist({ ctx: systemContext({ now, actor: w.leader }), call: w.call, query: {} });
       expect(list.rows.map((r) => r.name)).to.deep.equal(['Tie more early', 'Tie more late', 'Tie fewer', 'Low', 'Unscored']);
       expect(list.rows.map((r) => r.rank)).to.deep.equal([1, 2, 3, 4, 5]);
       expect(list.rows[0]!.score).to.equal(4);
       expect(list.rows[0]!.recommendations).to.have.length(2);
 
       // Filters: minimum score, and sort by achievements.
-      const min = await loadShortlist(w.call, w.leader, { minScore: 3 });
+      const min = await loadShortlist({ ctx: systemContext({ now, actor: w.leader }), call: w.call, query: { minScore: 3 } });
       expect(min.rows.map((r) => r.name)).to.deep.equal(['Tie more early', 'Tie more late', 'Tie fewer']);
-      const byAch = await loadShortlist(w.call, w.leader, { sort: 'achievements' });
+      const byAch = await loadShortlist({ ctx: systemContext({ now, actor: w.leader }), call: w.call, query: { sort: 'achievements' } });
       expect(byAch.rows[0]!.name).to.equal('Unscored');
 
       // A member who changes their sheet moves the case: the score is recomputed, not appended.
@@ -107,14 +108,14 @@ describe('leaders: ranking by weighted panel score', () => {
       const now = new Date();
       let err: unknown;
       try {
-        await submitEvaluation({ caseId: String(kase._id), callId: String(w.call._id), member: w.leader, input: { scores: { research: 6 }, recommendation: 'yes', comment: '' }, now });
+        await submitEvaluation({ ctx: systemContext({ now, actor: w.leader }), caseId: String(kase._id), callId: String(w.call._id), input: { scores: { research: 6 }, recommendation: 'yes', comment: '' } });
       } catch (e) {
         err = e;
       }
       expect(err).to.have.property('code', 'validation_failed');
       err = undefined;
       try {
-        await submitEvaluation({ caseId: String(kase._id), callId: String(w.call._id), member: w.leader, input: { scores: { charisma: 3 }, recommendation: 'yes', comment: '' }, now });
+        await submitEvaluation({ ctx: systemContext({ now, actor: w.leader }), caseId: String(kase._id), callId: String(w.call._id), input: { scores: { charisma: 3 }, recommendation: 'yes', comment: '' } });
       } catch (e) {
         err = e;
       }
@@ -122,7 +123,7 @@ describe('leaders: ranking by weighted panel score', () => {
       const { kase: shortlisted } = await applicantCase(w.call, 'shortlisted');
       err = undefined;
       try {
-        await submitEvaluation({ caseId: String(shortlisted._id), callId: String(w.call._id), member: w.leader, input: { scores: { research: 3 }, recommendation: 'yes', comment: '' }, now });
+        await submitEvaluation({ ctx: systemContext({ now, actor: w.leader }), caseId: String(shortlisted._id), callId: String(w.call._id), input: { scores: { research: 3 }, recommendation: 'yes', comment: '' } });
       } catch (e) {
         err = e;
       }

@@ -16,8 +16,8 @@ import { finished, pipeline } from 'node:stream/promises';
 import type { Request } from 'express';
 import type multer from 'multer';
 import { fileTypeFromBuffer } from 'file-type';
-import { ALLOWED_MIME, ALLOWED_TYPES_TEXT, extensionOf, typeForExtension, typeForMime, type AllowedMime } from './rules.ts';
-import { refused, UploadError } from './errors.ts';
+import { ALLOWED_MIME, ALLOWED_TYPES_TEXT, extensionOf, typeForExtension, typeForMime, type AllowedMime } from '../documents/rules.ts';
+import { refused, UploadError } from '../documents/errors.ts';
 
 const SNIFF_BYTES = 4100;
 /** Markup in the first KB makes a file a polyglot that a browser might render: refused. */

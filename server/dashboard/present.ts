@@ -1,0 +1,31 @@
+// The dashboard page: the figures as accessible tables and same-origin charts, the filter form, and
+// links to the steering report with the same filters.
+import { tOf, type Context } from '../context.ts';
+import type { DashboardView } from './index.ts';
+import type { ResolvedFilter } from './filter.ts';
+import { figureTables, withCells } from './tables.ts';
+
+/** The filters that are set, as query parameters (the dashboard and the report link to each other with them). */
+export function filterParams(values: ResolvedFilter['values']): URLSearchParams {
+  return new URLSearchParams(Object.entries(values).filter(([, v]) => v));
+}
+
+export function dashboardPage({ ctx, view }: { ctx: Context; view: DashboardView }) {
+  const t = tOf(ctx);
+  const { data, resolved } = view;
+  const tables = withCells(figureTables(data, t, ctx.locale), ctx.locale);
+  const query = filterParams(resolved.values).toString();
+  return {
+    title: t('dashboard.title'),
+    data,
+    tables,
+    charts: JSON.stringify(tables.map((tb) => ({ id: tb.id, title: tb.title, ...tb.chart }))),
+    ...resolved,
+    reportUrl: `/reports/steering${query ? `?${query}` : ''}`,
+    csvUrl: `/reports/steering.csv${query ? `?${query}` : ''}`,
+    pdfUrl: `/reports/steering.pdf${query ? `?${query}` : ''}`,
+    isAdmin: ctx.actor?.role === 'admin',
+    styles: ['/static/css/leaders.css'],
+    scripts: ['/vendor/chart.js', '/static/js/dashboard.js'],
+  };
+}

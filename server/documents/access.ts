@@ -1,0 +1,50 @@
+// Loaders for the documents routes: the case (and its call) an upload goes to, and a document with
+// its case, each only if the actor may see the case (the case policy, server/cases/access.ts);
+// otherwise "not found", exactly as for what does not exist (ids reveal nothing). What the actor
+// may do with it is the route's authorize(ctx.actor, 'document.…', documentSubject(…)).
+import { Types } from 'mongoose';
+import { Call, type CallDoc } from '../../models/call.ts';
+import { Case, type CaseDoc } from '../../models/case.ts';
+import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
+import { NotFoundError } from '../errors.ts';
+import { findCaseFor, mayViewCase } from '../cases/access.ts';
+import type { CaseAccessFacts, PolicyUser } from '../policies/case.ts';
+import type { DocumentSubject } from '../policies/document.ts';
+
+export interface UploadTarget {
+  caseDoc: CaseDoc;
+  call: CallDoc;
+  facts: CaseAccessFacts;
+}
+
+export interface LoadedDocument {
+  doc: DocumentDoc;
+  caseDoc: CaseDoc;
+  facts: CaseAccessFacts;
+}
+
+/** What the document policy judges: the case, with what was looked up about the actor. */
+export function documentSubject(loaded: { caseDoc: CaseDoc; facts: CaseAccessFacts }): DocumentSubject {
+  const c = loaded.caseDoc;
+  return { applicant: c.applicant, institute: c.institute, call: c.call, stage: c.stage, facts: loaded.facts };
+}
+
+/** The case an upload goes to, with its call (the checklist); NotFound unless the actor sees the case. */
+export async function loadUploadTarget(actor: PolicyUser | undefined, caseId: string): Promise<UploadTarget> {
+  const { caseDoc, facts } = await findCaseFor(actor, caseId);
+  const call = await Call.findById(caseDoc.call);
+  if (!call) throw new NotFoundError();
+  return { caseDoc, call, facts };
+}
+
+/** The document and its case, if the actor may see the case; NotFound otherwise. */
+export async function loadDocumentFor(actor: PolicyUser | undefined, id: string): Promise<LoadedDocument> {
+  if (!Types.ObjectId.isValid(id) || !/^[a-f0-9]{24}$/i.test(id)) throw new NotFoundError();
+  const doc = await CaseDocument.findById(id);
+  if (!doc) throw new NotFoundError();
+  const caseDoc = await Case.findById(doc.case);
+  if (!caseDoc) throw new NotFoundError();
+  const { ok, facts } = await mayViewCase(actor, caseDoc);
+  if (!ok) throw new NotFoundError();
+  return { doc, caseDoc, facts };
+}

@@ -1,0 +1,252 @@
+// Page models of the documents feature. The checklist of a case for one viewer: item states, what
+// they may do, and (for staff) every version; used by the case page (/cases/:id) and the applicant
+// page (/applications/:id) through the partial views/partials/documents-checklist.hbs, and by the
+// upload page that answers a refused upload. Also the JSON answer of an upload.
+import type { Types } from 'mongoose';
+import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
+import type { UserDoc } from '../../models/user.ts';
+import { actorOf, tOf, type Context } from '../context.ts';
+import type { AppError } from '../errors.ts';
+import { canDownloadDocument, canSeeDocumentVersions, canUploadDocument, canVerifyDocument } from '../policies/document.ts';
+import type { CaseAccessFacts } from '../policies/case.ts';
+import { DATE_RULES, isExpiredLike, validityOf, validUntil, type Validity, type ValidityCase } from './validity.ts';
+import { ACCEPT_ATTRIBUTE, ALLOWED_TYPES_TEXT, maxBytesFor, phaseOpen } from './rules.ts';
+
+export { phaseOpen };
+
+export type ItemState = 'missing' | 'uploaded' | 'accepted' | 'rejected' | 'expired';
+
+export interface DocumentView {
+  id: string;
+  type: string;
+  slot: number;
+  version: number;
+  current: boolean;
+  originalName: string;
+  size: number;
+  sizeKb: number;
+  mimeType: string;
+  status: 'pending' | 'accepted' | 'rejected';
+  reason?: string;
+  uploadedAt?: Date;
+  reviewedAt?: Date;
+  issuedAt?: Date;
+  expiresAt?: Date;
+  validUntil?: Date;
+  validity: Validity;
+  downloadUrl: string;
+  verifyUrl: string;
+  /** Accept/reject forms are shown for this file. */
+  canVerify: boolean;
+  /** The applicant may replace this file (rejected, expired or expiring). */
+  replaceField?: string;
+}
+
+export interface ChecklistItemView {
+  type: string;
+  phase: string;
+  required: boolean;
+  multiple: boolean;
+  maxMb: number;
+  note?: { vi?: string; en?: string };
+  state: ItemState;
+  expiring: boolean;
+  current: DocumentView[];
+  /** Earlier versions (staff only). */
+  versions: DocumentView[];
+  /** The file input name for a new file of this item, when the viewer may upload one now. */
+  uploadField?: string;
+  dateRule?: 'issued' | 'expires';
+}
+
+export interface ChecklistView {
+  caseId: string;
+  uploadAction: string;
+  canUpload: boolean;
+  isStaff: boolean;
+  items: ChecklistItemView[];
+  counts: { missing: number; rejected: number; expired: number; expiring: number; accepted: number; total: number };
+  /** Accept attribute for file inputs (types allowed by magic bytes, as a hint to the browser). */
+  accept: string;
+  /** The allowed types as people read them, e.g. "PDF (.pdf), JPEG (.jpg, .jpeg), PNG (.png)". */
+  allowedTypes: string;
+  /** What was typed beside the files (dates), kept when the form comes back with an error. */
+  values?: Record<string, string>;
+}
+
+export interface PresentedCase extends ValidityCase {
+  _id: unknown;
+  applicant: unknown;
+  institute: unknown;
+  call: unknown;
+  stage?: string | null;
+  resumeStage?: string | null;
+}
+
+export interface PresentedCall {
+  checklist?: Array<{ type: string; phase?: string | null; required?: boolean | null; multiple?: boolean | null; maxMb?: number | null; note?: { vi?: string | null; en?: string | null } | null }> | null;
+}
+
+function view(d: DocumentDoc, c: PresentedCase, now: Date, canVerify: boolean): DocumentView {
+  const validity = validityOf(d, c, now);
+  return {
+    id: String(d._id),
+    type: d.type,
+    slot: d.slot ?? 0,
+    version: d.version,
+    current: d.current,
+    originalName: d.originalName,
+    size: d.size,
+    sizeKb: Math.max(1, Math.round(d.size / 1024)),
+    mimeType: d.mimeType,
+    status: d.status,
+    reason: d.reason ?? undefined,
+    uploadedAt: (d as unknown as { createdAt?: Date }).createdAt,
+    reviewedAt: d.reviewedAt ?? undefined,
+    issuedAt: d.issuedAt ?? undefined,
+    expiresAt: d.expiresAt ?? undefined,
+    validUntil: validUntil(d),
+    validity,
+    downloadUrl: `/documents/${String(d._id)}/download`,
+    verifyUrl: `/documents/${String(d._id)}/verify`,
+    canVerify: canVerify && d.current && d.status === 'pending',
+  };
+}
+
+function stateOf(current: DocumentView[]): ItemState {
+  if (current.length === 0) return 'missing';
+  if (current.some((d) => d.status === 'rejected')) return 'rejected';
+  if (current.some((d) => isExpiredLike(d.validity))) return 'expired';
+  if (current.some((d) => d.status === 'pending')) return 'uploaded';
+  return 'accepted';
+}
+
+export async function checklistForCase(
+  caseDoc: PresentedCase,
+  call: PresentedCall,
+  viewer: UserDoc,
+  opts: { now?: Date; defaultMaxBytes?: number; facts?: CaseAccessFacts } = {},
+): Promise<ChecklistView> {
+  const now = opts.now ?? new Date();
+  const caseId = String(caseDoc._id);
+  const mayDownload = canDownloadDocument(viewer, caseDoc, opts.facts);
+  const mayUpload = canUploadDocument(viewer, caseDoc);
+  const mayVerify = canVerifyDocument(viewer, caseDoc);
+  const staffView = canSeeDocumentVersions(viewer, caseDoc, opts.facts);
+  const all: DocumentDoc[] = mayDownload ? await CaseDocument.find({ case: caseDoc._id as Types.ObjectId }).sort({ type: 1, slot: 1, version: -1 }) : [];
+
+  // The highest version of each slot is its current file (see currentDocuments in index.ts).
+  const currentIds = new Set<string>();
+  const seen = new Set<string>();
+  for (const d of all) {
+    const k = `${d.type}|${d.slot ?? 0}`;
+    if (d.current && !seen.has(k)) {
+      seen.add(k);
+      currentIds.add(String(d._id));
+    }
+  }
+
+  const items: ChecklistItemView[] = (call.checklist ?? []).map((item) => {
+    const docs = all.filter((d) => d.type === item.type);
+    const current = docs.filter((d) => currentIds.has(String(d._id))).map((d) => view(d, caseDoc, now, mayVerify));
+    const versions = staffView ? docs.filter((d) => !currentIds.has(String(d._id))).map((d) => view(d, caseDoc, now, false)) : [];
+    const state = stateOf(current);
+    const open = mayUpload && phaseOpen(item.phase ?? 'application', String(caseDoc.stage ?? 'draft'), caseDoc.resumeStage);
+    const multiple = item.multiple === true;
+    // In a multi-file item each file is replaced through its own input; a single item has one input.
+    if (open && multiple) {
+      for (const d of current) {
+        if (d.status === 'rejected' || d.validity !== 'ok') d.replaceField = `${item.type}--${d.slot}`;
+      }
+    }
+    // A single item takes a new file unless its current one is accepted and still valid.
+    const uploadField = open && (multiple || state === 'missing' || state === 'uploaded' || state === 'rejected' || state === 'expired' || current.some((d) => d.validity === 'expiring')) ? item.type : undefined;
+    return {
+      type: item.type,
+      phase: item.phase ?? 'application',
+      required: item.required !== false,
+      multiple,
+      maxMb: Math.round(maxBytesFor(item, opts.defaultMaxBytes) / (1024 * 1024)),
+      note: item.note && (item.note.vi || item.note.en) ? { vi: item.note.vi ?? undefined, en: item.note.en ?? undefined } : undefined,
+      state,
+      expiring: current.some((d) => d.validity === 'expiring'),
+      current,
+      versions,
+      uploadField,
+      dateRule: DATE_RULES[item.type as keyof typeof DATE_RULES],
+    };
+  });
+
+  const count = (s: ItemState) => items.filter((i) => i.state === s).length;
+  return {
+    caseId,
+    uploadAction: `/cases/${caseId}/documents`,
+    canUpload: mayUpload && items.some((i) => i.uploadField || i.current.some((d) => d.replaceField)),
+    isStaff: staffView,
+    items,
+    counts: {
+      missing: count('missing'),
+      rejected: count('rejected'),
+      expired: count('expired'),
+      expiring: items.filter((i) => i.expiring).length,
+      accepted: count('accepted'),
+      total: items.length,
+    },
+    accept: ACCEPT_ATTRIBUTE,
+    allowedTypes: ALLOWED_TYPES_TEXT,
+  };
+}
+
+/** A stored document as an upload's JSON answer lists it. */
+export function documentJson(d: DocumentDoc) {
+  return {
+    id: String(d._id),
+    type: d.type,
+    slot: d.slot,
+    version: d.version,
+    originalName: d.originalName,
+    mimeType: d.mimeType,
+    size: d.size,
+    sha256: d.sha256,
+    status: d.status,
+    downloadUrl: `/documents/${String(d._id)}/download`,
+  };
+}
+
+const TYPED_DATE = /^[a-z_]{1,40}(?:--\d{1,3})?_(?:issuedAt|expiresAt)$/;
+
+/** The well-formed dates typed beside the files, to fill the form in again after a refusal. */
+export function typedDates(dates: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(dates)) {
+    if (TYPED_DATE.test(k) && typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) out[k] = v;
+  }
+  return out;
+}
+
+/** A refused upload in the user's language, for the page or the JSON answer. */
+export function uploadRefusal(ctx: Context, err: AppError): { status: number; code: string; message: string } {
+  return { status: err.status, code: err.code, message: tOf(ctx)(err.messageKey, err.params) as string };
+}
+
+/** The upload page that answers a refused upload: the message, the checklist and what was typed. */
+export async function uploadPage(opts: {
+  ctx: Context;
+  caseDoc: PresentedCase & { reference: string };
+  call: PresentedCall;
+  defaultMaxBytes: number;
+  message: string;
+  dates: Record<string, unknown>;
+  backUrl: string;
+}) {
+  const { ctx, caseDoc } = opts;
+  const checklist = await checklistForCase(caseDoc, opts.call, actorOf(ctx), { now: ctx.now, defaultMaxBytes: opts.defaultMaxBytes });
+  checklist.values = typedDates(opts.dates);
+  return {
+    title: tOf(ctx)('documents.uploadPageTitle'),
+    reference: caseDoc.reference,
+    uploadErrors: [opts.message],
+    checklist,
+    backUrl: opts.backUrl.replace(/#.*$/, ''),
+  };
+}

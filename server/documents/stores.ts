@@ -1,0 +1,27 @@
+// The app's document stores, made once per app: the configured one for new files, and both kinds
+// for reading, since a file is read from the store it was written to whatever the setting says now.
+import type { AppContext } from '../deps.ts';
+import { DiskStorage, createStorage, type DocumentStorage } from './storage.ts';
+
+export interface DocumentStores {
+  /** Where new files go (UPLOAD_STORAGE). */
+  current: DocumentStorage;
+  of(kind: DocumentStorage['kind']): DocumentStorage;
+}
+
+type StoreDeps = Pick<AppContext, 'config' | 'db'>;
+const made = new WeakMap<StoreDeps, DocumentStores>();
+
+export function documentStores(app: StoreDeps): DocumentStores {
+  let stores = made.get(app);
+  if (!stores) {
+    const current = createStorage(app.config, app.db.connection);
+    const byKind: Record<DocumentStorage['kind'], DocumentStorage> = {
+      disk: current.kind === 'disk' ? current : new DiskStorage(app.config.upload.dir),
+      gridfs: current.kind === 'gridfs' ? current : createStorage({ upload: { ...app.config.upload, storage: 'gridfs' } }, app.db.connection),
+    };
+    stores = { current, of: (kind) => byKind[kind] };
+    made.set(app, stores);
+  }
+  return stores;
+}

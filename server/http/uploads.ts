@@ -1,0 +1,81 @@
+// The HTTP side of a document upload: the per-user rate limit, and reading the multipart body with
+// multer through the sniffing storage engine (upload-engine.ts), so that what reaches the documents
+// service is a list of complete temporary files (server/documents/upload.ts, ReceivedFile).
+import type { Request, Response } from 'express';
+import multer from 'multer';
+import { RateLimiterRes, type RateLimiterMongo } from 'rate-limiter-flexible';
+import type { AppContext } from '../deps.ts';
+import { AppError, RateLimitedError } from '../errors.ts';
+import { securityEvent } from '../audit/index.ts';
+import { refused, UploadError } from '../documents/errors.ts';
+import { MAX_FIELDS, MAX_FIELD_BYTES, MAX_FILES } from '../documents/rules.ts';
+import type { ReceivedFile } from '../documents/upload.ts';
+import { mongoRateLimiter } from './rate-limiter.ts';
+import { SniffingTempStorage, settleUploads, type LimitFor, type TempFile } from './upload-engine.ts';
+
+/** Uploads per user and hour (UPLOAD_RATE_PER_HOUR): throws RateLimitedError past the limit. */
+export function uploadRateLimit(app: Pick<AppContext, 'config' | 'db' | 'logger'>): (req: Request) => Promise<void> {
+  let limiter: RateLimiterMongo | undefined;
+  return async (req) => {
+    limiter ??= mongoRateLimiter({ storeClient: app.db.connection, tableName: 'upload_limits', keyPrefix: 'upload', points: app.config.upload.ratePerHour, duration: 3600 });
+    try {
+      await limiter.consume(String(req.ctx.actor?._id));
+    } catch (r) {
+      if (r instanceof RateLimiterRes) {
+        securityEvent(app.logger, req, 'rate_limited', { limiter: 'upload' });
+        throw new RateLimitedError(Math.max(1, Math.ceil(r.msBeforeNext / 1000)), 'documents.errors.rateLimited');
+      }
+      throw r;
+    }
+  };
+}
+
+function multerError(err: unknown, maxBytes: number): AppError {
+  if (err instanceof AppError) return err;
+  const code = (err as { code?: string }).code;
+  switch (code) {
+    case 'LIMIT_FILE_COUNT':
+      return refused.tooMany(MAX_FILES);
+    case 'LIMIT_FILE_SIZE':
+      return refused.tooLarge(String((err as { filename?: string }).filename ?? (err as { field?: string }).field ?? ''), Math.round(maxBytes / (1024 * 1024)));
+    case 'LIMIT_FIELD_VALUE':
+    case 'LIMIT_FIELD_KEY':
+      return new UploadError(413, 'field_too_large', 'documents.errors.fieldTooLarge');
+    case 'LIMIT_FIELD_COUNT':
+    case 'LIMIT_PART_COUNT':
+      return new UploadError(413, 'too_many_fields', 'documents.errors.tooManyFields');
+    default:
+      return refused.badUpload();
+  }
+}
+
+export interface ReceiveOptions {
+  /** Where the temporary files go (uploadTempDir). */
+  tempDir: string;
+  /** The byte limit of a file field; throws an UploadError for a field that is no checklist item. */
+  limitFor: LimitFor;
+  /** The largest of them (multer's own ceiling). */
+  largest: number;
+}
+
+/**
+ * Reads the multipart body: the files as complete temporary files, the text fields into req.body.
+ * Every temporary file this request started is written or removed before it returns or throws.
+ */
+export async function receiveUploads(req: Request, res: Response, limits: ReceiveOptions): Promise<ReceivedFile[]> {
+  const upload = multer({
+    storage: new SniffingTempStorage(limits.tempDir, limits.limitFor),
+    preservePath: true, // so that a name carrying a path is seen, and refused
+    defParamCharset: 'utf8',
+    limits: { files: MAX_FILES, fileSize: limits.largest, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES, fieldNameSize: 100, parts: MAX_FILES + MAX_FIELDS },
+  }).any();
+  try {
+    await new Promise<void>((resolve, reject) => upload(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
+  } catch (err) {
+    throw multerError(err, limits.largest);
+  } finally {
+    await settleUploads(req);
+  }
+  const stored = (Array.isArray(req.files) ? req.files : []) as unknown as TempFile[];
+  return stored.map((f): ReceivedFile => (f.refusal ? { field: f.fieldname, name: f.displayName, refusal: f.refusal } : { field: f.fieldname, name: f.displayName, tempPath: f.path, size: f.size, sha256: f.sha256, mimeType: f.mimeType }));
+}
