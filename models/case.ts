@@ -160,6 +160,13 @@ const caseSchema = new Schema(
       type: [new Schema({ stage: { type: String, required: true }, enteredAt: { type: Date, required: true }, leftAt: { type: Date, required: true }, hours: { type: Number, required: true } }, { _id: false })],
       default: undefined,
     },
+    /** Arrival forecast (server/planner): start-of-work dates, recomputed after each change; not a version bump. */
+    forecast: {
+      earliest: { type: Date },
+      likely: { type: Date },
+      latest: { type: Date },
+      computedAt: { type: Date },
+    },
     /** Optimistic concurrency: every write through the workflow matches and increments it. */
     version: { type: Number, required: true, default: 0 },
   },
@@ -182,6 +189,8 @@ caseSchema.index({ 'outbox.status': 1, 'outbox.nextAttemptAt': 1 }, { sparse: tr
 caseSchema.index({ applicant: 1, call: 1 });
 // Daily retention looks for unsuccessful cases by stage and the time they entered it.
 caseSchema.index({ stage: 1, stageEnteredAt: 1 });
+// The queue can sort open work by forecast arrival (server/planner).
+caseSchema.index({ institute: 1, 'forecast.likely': 1 }, { sparse: true });
 
 export type CaseFields = InferSchemaType<typeof caseSchema>;
 export const Case = model('Case', caseSchema);

@@ -45,6 +45,8 @@ import { postMessage } from '../server/cases/commands.ts';
 import { documentsChecklist, messagesView, stageLabel, timeline } from '../server/cases/present.ts';
 import { bodyText, formVersion, renderConflict } from '../server/cases/http.ts';
 import { checkboxValue, setKeepDataConsent } from '../server/privacy/consent.ts';
+import { casePlannerView } from '../server/planner/present.ts';
+import { refreshForecast } from '../server/planner/service.ts';
 
 type T = Response['locals']['t'];
 
@@ -219,6 +221,7 @@ async function renderDetail(ctx: AppContext, req: Request, res: Response, caseDo
     messages: messagesView(caseDoc.messages ?? [], names, t, true),
     canMessage: !['draft', 'closed', 'rejected', 'withdrawn'].includes(caseDoc.stage),
     checklist,
+    planner: await casePlannerView({ ctx: req.ctx, caseDoc }),
     keepDataConsent: caseDoc.keepDataConsent === true,
     retentionDays: ctx.config.retentionDays,
     errors: state.errors && Object.keys(state.errors).length ? state.errors : undefined,
@@ -429,6 +432,7 @@ async function transition(
 ): Promise<boolean> {
   try {
     await applicantAction(ctx, req, req.user!, caseDoc, action, version, payload);
+    await refreshForecast({ caseId: caseDoc._id, now: ctx.now() });
     return true;
   } catch (err) {
     if (err instanceof ConflictError) {

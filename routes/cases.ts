@@ -26,6 +26,8 @@ import { criteriaFor } from '../server/applications/tracks.ts';
 import { countryName } from '../server/applications/countries.ts';
 import { SUPPORT_FIELDS } from '../server/applications/steps.ts';
 import { badgeClass } from './applications.ts';
+import { casePlannerView } from '../server/planner/present.ts';
+import { refreshForecast } from '../server/planner/service.ts';
 
 const STAFF = allow('role.staff');
 const WORKERS = allow('role.caseWorker');
@@ -165,6 +167,7 @@ async function renderCase(ctx: AppContext, req: Request, res: Response, c: CaseD
     supportEditable: canWork && ['offer', 'onboarding', 'arrived', 'on_hold'].includes(c.stage),
     emails: emailsView((c.outbox ?? []) as never, t),
     checklist: await documentsChecklist(c, call, user, await accessFacts(user, c)),
+    planner: await casePlannerView({ ctx: req.ctx, caseDoc: c }),
     errors: state.errors && Object.keys(state.errors).length ? state.errors : undefined,
     values: state.values ?? {},
     stages: STAGES,
@@ -184,6 +187,7 @@ async function staffTransition(
 ): Promise<boolean> {
   try {
     await applyTransition(ctx, { caseId: c._id, action, actor: req.user as UserDoc, expectedVersion: version, payload, requestId: String(req.id ?? ''), ip: req.ip });
+    await refreshForecast({ caseId: c._id, now: ctx.now() });
     return true;
   } catch (err) {
     if (err instanceof ConflictError) {
@@ -327,6 +331,7 @@ export function casesRoutes(ctx: AppContext): Router {
     }
     try {
       await updateSupportTrack(req, req.user!, c, kind, parsed.data, ctx.now(), req.locale);
+      await refreshForecast({ caseId: c._id, now: ctx.now() });
     } catch (err) {
       if (err instanceof ConflictError) {
         await renderConflict(res, c._id, req.user!, `/cases/${String(c._id)}`);

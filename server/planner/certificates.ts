@@ -49,6 +49,7 @@ export function planCertificates({ case: c, documents, calendar: cal, today }: C
     if (s.filed || !s.fileOn) continue; // lodged already: its papers are with the authority
     for (const type of PROCEDURE_RULES[s.kind].documents) {
       if (!VALIDITY_RULES[type]) continue;
+      if (type === 'dependant_passport' && !(c.dependants?.length)) continue; // nobody comes with them
       needs.set(type, [...(needs.get(type) ?? []), { kind: s.kind, fileOn: s.fileOn }]);
     }
   }

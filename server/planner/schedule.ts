@@ -30,6 +30,7 @@ export interface PlannerCase {
   profile?: { plannedArrival?: Date | null } | null;
   supportRequested?: Partial<Record<'workPermit' | 'visa' | 'residenceCard' | 'housing' | 'citizenship', boolean | null>> | null;
   supportTracks?: readonly PlannerTrack[] | null;
+  dependants?: readonly unknown[] | null;
 }
 
 export interface ProcedureStep {
