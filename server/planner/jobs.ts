@@ -1,6 +1,8 @@
 // Background work of the planner: e-mail the applicant when a certificate window opens (once per
-// window, through the case outbox), and keep stored forecasts current (cases changed since the
-// last run every 10 minutes; every open case once a day, as "today" moves).
+// window, through the case outbox), and keep stored forecasts current as "today" moves and holidays
+// are edited (every open case once a day). Changes made over HTTP refresh their case at once
+// (refreshForecast after the workflow and support-track writes in routes/cases.ts and
+// routes/applications.ts); the pages recompute the full plan on view.
 import { Case } from '../../models/case.ts';
 import { User } from '../../models/user.ts';
 import { loadCalendar, vnDateKey } from '../calendar/index.ts';
@@ -8,7 +10,7 @@ import type { AppContext } from '../deps.ts';
 import { DEFAULT_LOCALE, isLocale, translator } from '../i18n/index.ts';
 import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
 import { periodicService, type BackgroundService } from '../services.ts';
-import { casePlan, refreshAllForecasts, refreshForecast } from './service.ts';
+import { casePlan, refreshAllForecasts } from './service.ts';
 import { documentLabel } from './present.ts';
 
 /** Stages in which the applicant is told when to obtain certificates (an offer made, not yet arrived). */
@@ -53,9 +55,9 @@ export async function runCertificateWindowReminders({ app, now, caseIds }: { app
   return { sent };
 }
 
-export function plannerService(app: AppContext, intervalMs = 600_000): BackgroundService {
+/** Checks every hour; runs once per Vietnamese day (both steps are safe to repeat). */
+export function plannerService(app: AppContext, intervalMs = 3_600_000): BackgroundService {
   let lastDay: string | undefined;
-  let lastRun: Date | undefined;
   return periodicService(app, {
     name: 'planner',
     intervalMs,
@@ -63,15 +65,10 @@ export function plannerService(app: AppContext, intervalMs = 600_000): Backgroun
     run: async (isStopping) => {
       const now = app.now();
       const day = vnDateKey(now);
-      if (day !== lastDay) {
-        await refreshAllForecasts({ now, isStopping });
-        await runCertificateWindowReminders({ app, now });
-        lastDay = day;
-      } else if (lastRun) {
-        const changed = await Case.find({ updatedAt: { $gte: lastRun } }, { _id: 1 }).limit(5000).lean();
-        for (const c of changed) if (!isStopping()) await refreshForecast({ caseId: c._id, now });
-      }
-      lastRun = now;
+      if (day === lastDay) return;
+      await refreshAllForecasts({ now, isStopping });
+      if (!isStopping()) await runCertificateWindowReminders({ app, now });
+      lastDay = day;
     },
   });
 }

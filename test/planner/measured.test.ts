@@ -9,7 +9,7 @@ import type { CallDoc } from '../../models/call.ts';
 import type { UserDoc } from '../../models/user.ts';
 import { seedHolidays, vnDateKey, vnStartOfDay } from '../../server/calendar/index.ts';
 import { clearStageTimesCache, computeStageTimes } from '../../server/planner/stage-times.ts';
-import { refreshForecast } from '../../server/planner/service.ts';
+import { refreshAllForecasts, refreshForecast } from '../../server/planner/service.ts';
 import { forecastArrivalsByMonth } from '../../server/planner/arrivals.ts';
 import { signedIn, page, text } from '../applications/support.ts';
 
@@ -71,5 +71,22 @@ describe('planner: measured stage times, stored forecast and forecast arrivals p
     const html = text(res.text);
     expect(html).to.include('Forecast arrivals per month');
     expect(html).to.match(/data-month="2027-02"><th scope="row">February 2027<\/th><td class="num">1<\/td>/);
+  });
+
+  it('the daily refresh fills in and updates forecasts of open cases, and clears ended ones', async () => {
+    const applicant = await createUser({ role: 'applicant' });
+    // Offer since 20 Jan, work permit and visa asked: earliest 24 Feb (see plan.test.ts, across Tết);
+    // 168 h into the offer stage: 72 h of its median (240 h) left, then onboarding's 720 h: 792 h = 33
+    // days from Wed 27 Jan → Mon 1 Mar 2027 (a working day) → likely 1 Mar.
+    const open = await createCase({ applicant, call, stage: 'offer', stageEnteredAt: at('2027-01-20'), supportRequested: { workPermit: true, visa: true } });
+    const ended = await createCase({ applicant, call, stage: 'withdrawn', forecast: { earliest: today, likely: today, latest: today, computedAt: today } });
+    const n = await refreshAllForecasts({ now: today });
+    expect(n).to.be.greaterThan(0);
+    const f = (await Case.findById(open._id).lean())!.forecast!;
+    expect([vnDateKey(f.earliest!), vnDateKey(f.likely!)]).to.deep.equal(['2027-02-24', '2027-03-01']);
+    // Withdrawn cases are not open: the refresh leaves them, and the dashboard does not count them.
+    expect(await forecastArrivalsByMonth({ filter: { institute: call.institute } })).to.deep.equal([{ month: '2027-02', n: 1 }, { month: '2027-03', n: 1 }]);
+    await refreshForecast({ caseId: ended._id, now: today });
+    expect((await Case.findById(ended._id).lean())!.forecast?.likely).to.equal(undefined);
   });
 });
