@@ -73,3 +73,7 @@ export type Recommendation = (typeof RECOMMENDATIONS)[number];
 export const PRIORITIES = ['low', 'normal', 'high'] as const;
 /** Support procedures still under way (their documents must stay valid; overdue when past their due date). */
 export const ACTIVE_SUPPORT_STATUSES = ['requested', 'preparing', 'filed'] as const satisfies readonly SupportStatus[];
+/** An offer made, not yet arrived: the certificate planner tells the applicant when to obtain each certificate. */
+export const PLANNING_STAGES = ['offer', 'onboarding'] as const satisfies readonly Stage[];
+/** Submitted and not yet arrived nor ended: the arrival forecast is still ahead. */
+export const FORECAST_STAGES = OPEN_STAGES.filter((s) => s !== 'draft' && s !== 'arrived') as readonly Stage[];

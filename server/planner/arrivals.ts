@@ -3,7 +3,7 @@
 // in the dashboard's scope (institute, call; the period filters the likely date).
 import type { PipelineStage } from 'mongoose';
 import { Case } from '../../models/case.ts';
-import { TERMINAL_STAGES } from '../../models/constants.ts';
+import { FORECAST_STAGES } from '../../models/constants.ts';
 import { tOf, type Context } from '../context.ts';
 import type { DashboardFilter } from '../dashboard/index.ts';
 import { vnStartOfDay } from '../calendar/index.ts';
@@ -19,7 +19,7 @@ export async function forecastArrivalsByMonth({ filter: f }: { filter: Dashboard
   const likely: Record<string, Date> = { $ne: null as unknown as Date };
   if (f.from) likely.$gte = vnStartOfDay(f.from);
   if (f.to) likely.$lt = new Date(vnStartOfDay(f.to).getTime() + 86_400_000);
-  const match: Record<string, unknown> = { stage: { $nin: ['draft', 'arrived', ...TERMINAL_STAGES] }, 'forecast.likely': likely };
+  const match: Record<string, unknown> = { stage: { $in: [...FORECAST_STAGES] }, 'forecast.likely': likely };
   if (f.institute) match.institute = f.institute;
   if (f.call) match.call = f.call;
   const stages: PipelineStage[] = [

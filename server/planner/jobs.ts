@@ -4,6 +4,7 @@
 // (refreshForecast after the workflow and support-track writes in routes/cases.ts and
 // routes/applications.ts); the pages recompute the full plan on view.
 import { Case } from '../../models/case.ts';
+import { PLANNING_STAGES } from '../../models/constants.ts';
 import { User } from '../../models/user.ts';
 import { loadCalendar, vnDateKey } from '../calendar/index.ts';
 import type { AppContext } from '../deps.ts';
@@ -12,9 +13,6 @@ import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
 import { periodicService, type BackgroundService } from '../services.ts';
 import { casePlan, refreshAllForecasts } from './service.ts';
 import { documentLabel } from './present.ts';
-
-/** Stages in which the applicant is told when to obtain certificates (an offer made, not yet arrived). */
-const PLANNING_STAGES = ['offer', 'onboarding'] as const;
 
 async function pushOnce(caseId: unknown, item: OutboxItem): Promise<boolean> {
   const res = await Case.updateOne({ _id: caseId, 'outbox.key': { $ne: item.key } }, { $push: { outbox: item } }, { timestamps: false });

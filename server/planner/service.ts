@@ -2,7 +2,7 @@
 // dashboard), recomputed after each change and by a periodic refresh (today moves, holidays are
 // edited); the full plan (forecast with its explanation, certificate windows) computed on view.
 import { Case, type CaseDoc } from '../../models/case.ts';
-import { OPEN_STAGES } from '../../models/constants.ts';
+import { FORECAST_STAGES, PLANNING_STAGES, inStages } from '../../models/constants.ts';
 import { loadCalendar, type WorkingCalendar } from '../calendar/index.ts';
 import { currentDocuments } from '../documents/index.ts';
 import { planCertificates, type CertificateWindow } from './certificates.ts';
@@ -26,7 +26,7 @@ export async function casePlan({ caseDoc, now, calendar }: { caseDoc: CaseDoc | 
   const forecast = forecastArrival({ case: c, calendar: cal, today: now, stageTimes });
   const stage = c.stage === 'on_hold' ? c.resumeStage : c.stage;
   // Certificates are planned once an offer is made, until arrival (issue 14).
-  const windows = forecast && (stage === 'offer' || stage === 'onboarding') ? planCertificates({ case: c, documents, calendar: cal, today: now }) : [];
+  const windows = forecast && inStages(stage, PLANNING_STAGES) ? planCertificates({ case: c, documents, calendar: cal, today: now }) : [];
   return { forecast, windows };
 }
 
@@ -53,7 +53,7 @@ export async function refreshAllForecasts({ now, isStopping = () => false }: { n
   let last: unknown;
   let n = 0;
   for (;;) {
-    const batch = await Case.find({ stage: { $in: [...OPEN_STAGES].filter((s) => s !== 'draft') }, ...(last ? { _id: { $gt: last } } : {}) }, { _id: 1 })
+    const batch = await Case.find({ stage: { $in: [...FORECAST_STAGES] }, ...(last ? { _id: { $gt: last } } : {}) }, { _id: 1 })
       .sort({ _id: 1 })
       .limit(500)
       .lean();
