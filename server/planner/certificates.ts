@@ -22,7 +22,7 @@ export interface CertificateWindow {
   type: DocumentType;
   /** First day on which a newly obtained document is early enough to still count (never before today). */
   from: Date;
-  /** Last day to obtain it, leaving time for legalisation and translation before the first filing. */
+  /** Last day to obtain it, leaving time for legalisation and translation before the first filing (before today: late). */
   to: Date;
   status: WindowStatus;
   neededBy: Array<{ kind: ProcedureKind; fileOn: Date }>;
@@ -61,7 +61,7 @@ export function planCertificates({ case: c, documents, calendar: cal, today }: C
   for (const [type, list] of needs) {
     const rule = VALIDITY_RULES[type]!;
     const sorted = [...list].sort((a, b) => a.fileOn.getTime() - b.fileOn.getTime());
-    const prep = (d: Date) => maxDate(today0, workingDaysAfter(cal, d, -PREPARATION_WORKING_DAYS))!;
+    const prep = (d: Date) => workingDaysAfter(cal, d, -PREPARATION_WORKING_DAYS);
     const have = usable(documents, type);
     if (rule.kind === 'issued') {
       // Group filings that one certificate can serve: issued on or after (last filing − months) and
@@ -78,7 +78,7 @@ export function planCertificates({ case: c, documents, calendar: cal, today }: C
         out.push({
           type,
           from,
-          to: maxDate(to, from)!,
+          to,
           status: status(ok, from, to),
           neededBy: group,
           reasons: [

@@ -159,8 +159,11 @@ export function scheduleProcedures({ case: c, calendar: cal, today, anchorOnPlan
     const prereq = prereqs.sort((a, b) => b.decisionBy!.getTime() - a.decisionBy!.getTime())[0];
     if (prereq && prereq.decisionBy! > earliest) earliest = prereq.decisionBy!;
     if (notBefore && notBefore > earliest) earliest = notBefore;
+    let reasons: Date | undefined;
     if (t.status === 'refused' && rule.refusalReasonsWorkingDays !== undefined && t.updatedAt) {
-      const reasons = workingDaysAfter(cal, t.updatedAt, rule.refusalReasonsWorkingDays);
+      // Decree 219/2025/ND-CP: the written reasons of a refusal come within 3 working days; the file
+      // is lodged again once they are known.
+      reasons = workingDaysAfter(cal, t.updatedAt, rule.refusalReasonsWorkingDays);
       if (reasons > earliest) earliest = reasons;
     }
     let anchored = false;
@@ -173,7 +176,9 @@ export function scheduleProcedures({ case: c, calendar: cal, today, anchorOnPlan
     }
     const fileOn = onOrAfterWorkingDay(cal, earliest);
     const decisionBy = n !== undefined ? workingDaysAfter(cal, fileOn, n) : undefined;
-    if (prereq && !anchored && fileOn.getTime() === onOrAfterWorkingDay(cal, prereq.decisionBy!).getTime() && n !== undefined) {
+    if (reasons && decisionBy) {
+      explain = { key: 'refiled', params: { kind, reasons, filed: fileOn, days: n!, date: decisionBy } };
+    } else if (prereq && !anchored && fileOn.getTime() === onOrAfterWorkingDay(cal, prereq.decisionBy!).getTime() && n !== undefined) {
       explain = { key: 'after', params: { kind, days: n, prev: prereq.kind, date: decisionBy! } };
     } else if (anchored) {
       explain = { key: 'anchored', params: { kind, filed: fileOn, max: rule.fileBeforeStartDays!.max, days: n ?? 0, date: decisionBy ?? fileOn } };
@@ -192,17 +197,23 @@ export function scheduleProcedures({ case: c, calendar: cal, today, anchorOnPlan
   // legal minimum before the start (Decree 219/2025/ND-CP), and a working day.
   const startExplain: Explanation[] = [];
   let start = today0;
+  let lead: Explanation | undefined;
   for (const s of steps.values()) {
-    if (s.decisionBy && s.decisionBy > start) start = s.decisionBy;
+    if (s.decisionBy && s.decisionBy > start) {
+      start = s.decisionBy;
+      lead = undefined;
+    }
     const min = PROCEDURE_RULES[s.kind].fileBeforeStartDays?.min;
     if (min !== undefined && s.fileOn && !s.decided) {
-      const lead = plusDays(s.fileOn, min);
-      if (lead > start) {
-        start = lead;
-        startExplain.push({ key: 'lead', params: { kind: s.kind, min, filed: s.fileOn, date: lead } });
+      const earliestStart = plusDays(s.fileOn, min);
+      if (earliestStart > start) {
+        start = earliestStart;
+        lead = { key: 'lead', params: { kind: s.kind, min, filed: s.fileOn, date: earliestStart } };
       }
     }
   }
+  // Explained only when it is what sets the day.
+  if (lead) startExplain.push(lead);
   const working = onOrAfterWorkingDay(cal, start);
   if (working.getTime() !== start.getTime()) startExplain.push({ key: 'dayOff', params: { date: start, next: working } });
   start = working;

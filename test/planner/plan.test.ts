@@ -86,6 +86,16 @@ describe('planner: arrival forecast on the holiday calendar', () => {
     expect([key(f.likely), key(f.latest)]).to.deep.equal(['2027-05-04', '2027-05-04']);
   });
 
+  it('a refused work permit is lodged again once its reasons are in (3 working days, across Tết)', () => {
+    // Refused Wed 3 Feb 2027. Written reasons within 3 working days: Thu 4 (1); Fri 5 – Thu 11 Tết and
+    // the weekend; Fri 12 (2), Mon 15 (3) → lodged again Mon 15 Feb. 10 working days: Feb 16, 17, 18,
+    // 19, 22, 23, 24, 25, 26 (9), Mon 1 Mar (10) → 1 Mar 2027.
+    const c = onboarding([{ kind: 'work_permit', status: 'refused', updatedAt: at('2027-02-03') }]);
+    const f = forecastArrival({ case: c, calendar: cal, today: at('2027-02-04') })!;
+    expect([key(f.steps[0]!.fileOn), key(f.steps[0]!.decisionBy), key(f.earliest)]).to.deep.equal(['2027-02-15', '2027-03-01', '2027-03-01']);
+    expect(f.steps[0]!.explain.key).to.equal('refiled');
+  });
+
   it('no forecast for ended cases; the arrival day for arrived ones', () => {
     expect(forecastArrival({ case: { stage: 'withdrawn' }, calendar: cal, today: at('2027-01-27') })).to.equal(undefined);
     const f = forecastArrival({ case: { stage: 'arrived', arrivedAt: at('2027-03-02') }, calendar: cal, today: at('2027-04-01') })!;
