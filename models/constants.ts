@@ -73,3 +73,9 @@ export type Recommendation = (typeof RECOMMENDATIONS)[number];
 export const PRIORITIES = ['low', 'normal', 'high'] as const;
 /** Support procedures still under way (their documents must stay valid; overdue when past their due date). */
 export const ACTIVE_SUPPORT_STATUSES = ['requested', 'preparing', 'filed'] as const satisfies readonly SupportStatus[];
+/** Submitted and not ended: the applicant and the staff exchange messages on these. */
+export const ACTIVE_STAGES = OPEN_STAGES.filter((s) => s !== 'draft');
+/** Waiting on someone outside the case's officer (the applicant, a hold) — shown as a warning badge. */
+export const WAITING_STAGES = ['draft', 'awaiting_applicant', 'on_hold'] as const satisfies readonly Stage[];
+/** Going well: an offer made, or the case closed after arrival — shown as a good badge. */
+export const SUCCESS_STAGES = [...HIRING_STAGES, 'closed'] as const satisfies readonly Stage[];
