@@ -111,9 +111,9 @@ export function casesRoutes(app: AppContext): Router {
 
   /** The case, if this staff member may see it, and may do `verb` on it. */
   async function caseFor(req: Request, verb: 'view' | 'work'): Promise<CaseDoc> {
-    const c = await staffCase({ ctx: req.ctx, caseId: caseParams.parse(req.params).id });
-    authorize(req.ctx.actor, `case.${verb}`, c, 'cases.errors.readOnly');
-    return c;
+    const { caseDoc, subject } = await staffCase({ ctx: req.ctx, caseId: caseParams.parse(req.params).id });
+    authorize(req.ctx.actor, `case.${verb}`, subject, 'cases.errors.readOnly');
+    return caseDoc;
   }
 
   /** A workflow step: a stale form is the 409 page, invalid input `onInvalid` (422). Answers whether it happened. */
@@ -224,8 +224,7 @@ export function casesRoutes(app: AppContext): Router {
   });
 
   router.post('/cases/:id/support/:kind', WORKERS, async (req, res) => {
-    const c = await staffCase({ ctx: req.ctx, caseId: String(req.params.id) });
-    authorize(req.ctx.actor, 'case.work', c, 'cases.errors.readOnly');
+    const c = await caseFor(req, 'work');
     const kind = req.params.kind;
     if (!isSupportKind(kind)) throw new NotFoundError();
     const parsed = supportUpdateSchema.safeParse({ status: bodyText(req.body, 'status'), note: bodyText(req.body, 'note') || undefined, version: bodyText(req.body, 'version') });

@@ -6,14 +6,20 @@ import type { CaseDoc } from '../../models/case.ts';
 import { Call } from '../../models/call.ts';
 import { User } from '../../models/user.ts';
 import { can } from '../policies/index.ts';
+import type { CaseSubject } from '../policies/case.ts';
 import { availableActions } from '../workflow/index.ts';
 import { accessFacts, findCaseFor } from './access.ts';
 import { peopleNames } from './people.ts';
 import { documentsChecklist } from './present.ts';
 
-/** The case, if this staff member may see it (./access.ts); otherwise "not found" (existence is not revealed). */
-export async function staffCase({ ctx, caseId }: { ctx: Context; caseId: string }): Promise<CaseDoc> {
-  return (await findCaseFor(ctx.actor, caseId)).caseDoc;
+/**
+ * The case, if this staff member may see it (./access.ts); otherwise "not found" (existence is not
+ * revealed). With it, the subject the case policy judges (the case and what was looked up about
+ * this viewer, such as a scorecard of theirs).
+ */
+export async function staffCase({ ctx, caseId }: { ctx: Context; caseId: string }): Promise<{ caseDoc: CaseDoc; subject: CaseSubject }> {
+  const { caseDoc, facts } = await findCaseFor(ctx.actor, caseId);
+  return { caseDoc, subject: { applicant: caseDoc.applicant, institute: caseDoc.institute, call: caseDoc.call, stage: caseDoc.stage, facts } };
 }
 
 export async function loadCasePage({ ctx, caseDoc: c }: { ctx: Context; caseDoc: CaseDoc }) {
