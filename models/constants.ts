@@ -77,3 +77,9 @@ export const ACTIVE_SUPPORT_STATUSES = ['requested', 'preparing', 'filed'] as co
 export const PLANNING_STAGES = ['offer', 'onboarding'] as const satisfies readonly Stage[];
 /** Submitted and not yet arrived nor ended: the arrival forecast is still ahead. */
 export const FORECAST_STAGES = OPEN_STAGES.filter((s) => s !== 'draft' && s !== 'arrived') as readonly Stage[];
+/** Submitted and not ended: the applicant and the staff exchange messages on these. */
+export const ACTIVE_STAGES = OPEN_STAGES.filter((s) => s !== 'draft');
+/** Waiting on someone outside the case's officer (the applicant, a hold) — shown as a warning badge. */
+export const WAITING_STAGES = ['draft', 'awaiting_applicant', 'on_hold'] as const satisfies readonly Stage[];
+/** Going well: an offer made, or the case closed after arrival — shown as a good badge. */
+export const SUCCESS_STAGES = [...HIRING_STAGES, 'closed'] as const satisfies readonly Stage[];

@@ -283,36 +283,3 @@ export function startDispatcher(ctx: AppContext, opts: Partial<DispatchOptions> 
   s.start();
   return s;
 }
-
-export interface EmailLogEntry {
-  key: string;
-  template: string;
-  to: string;
-  locale: string;
-  status: 'pending' | 'sent' | 'dead';
-  attempts: number;
-  createdAt: Date;
-  sentAt?: Date;
-  lastAttemptAt?: Date;
-  nextAttemptAt?: Date;
-  lastError?: string;
-}
-
-/** Every e-mail of a case with its delivery status, newest first (the HR case page). */
-export function emailLog(caseDoc: { outbox?: Array<Record<string, unknown>> | null }): EmailLogEntry[] {
-  return (caseDoc.outbox ?? [])
-    .map((i) => ({
-      key: String(i.key),
-      template: String(i.template),
-      to: String(i.to),
-      locale: String(i.locale),
-      status: (i.status as EmailLogEntry['status']) ?? 'pending',
-      attempts: Number(i.attempts ?? 0),
-      createdAt: i.createdAt as Date,
-      sentAt: (i.sentAt as Date | undefined) ?? undefined,
-      lastAttemptAt: (i.lastAttemptAt as Date | undefined) ?? undefined,
-      nextAttemptAt: (i.nextAttemptAt as Date | undefined) ?? undefined,
-      lastError: (i.lastError as string | undefined) ?? undefined,
-    }))
-    .sort((a, b) => new Date(b.createdAt).getTime() - new Date(a.createdAt).getTime());
-}
