@@ -248,8 +248,8 @@ export function instanceName(): string {
 
 /** The dispatcher as a background service: runs every config.dispatchIntervalMs with config.outbox's lease and backoff (not started). */
 export function dispatcherService(ctx: AppContext, options: Partial<DispatchOptions> = {}): BackgroundService {
-  const { leaseMs, retryBaseMs, retryMaxMs } = ctx.config.outbox;
-  const opts: Partial<DispatchOptions> = { leaseMs, baseDelayMs: retryBaseMs, maxDelayMs: retryMaxMs, ...options };
+  const { leaseMs, retryBaseMs, retryMaxMs, maxAttempts } = ctx.config.outbox;
+  const opts: Partial<DispatchOptions> = { leaseMs, baseDelayMs: retryBaseMs, maxDelayMs: retryMaxMs, ...(maxAttempts ? { maxAttempts } : {}), ...options };
   const owner = opts.owner ?? `${instanceName()}-${randomUUID().slice(0, 8)}`;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
