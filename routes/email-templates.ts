@@ -14,20 +14,20 @@ import { NotFoundError } from '../server/errors.ts';
 
 const params = z.object({ template: z.string().regex(/^[a-z0-9_-]{1,60}$/), locale: z.enum(['vi', 'en']) });
 /** Text of a textarea: a string (CRLF as the browser sends it becomes LF), anything else is empty; bounded well above the check's limits. */
-const source = z.unknown().transform((v) => (typeof v === 'string' ? v.replace(/\r\n?/g, '\n').slice(0, 200_000) : ''));
+const source = z.unknown().optional().transform((v) => (typeof v === 'string' ? v.replace(/\r\n?/g, '\n').slice(0, 200_000) : ''));
 const editBody = z.object({
   op: z.enum(['save', 'preview']).catch('preview'),
   subject: source,
   text: source,
   html: source,
-  reference: z.unknown().transform((v) => (typeof v === 'string' ? v.trim().toUpperCase().slice(0, 20) : '')),
-  baseVersion: z.unknown().transform((v) => (typeof v === 'string' && /^\d{1,6}$/.test(v) ? v : '0')),
+  reference: z.unknown().optional().transform((v) => (typeof v === 'string' ? v.trim().toUpperCase().slice(0, 20) : '')),
+  baseVersion: z.unknown().optional().transform((v) => (typeof v === 'string' && /^\d{1,6}$/.test(v) ? v : '0')),
 });
 const revertBody = z.object({
   toVersion: z.string().regex(/^\d{1,6}$/).transform(Number),
   baseVersion: z.string().regex(/^\d{1,6}$/).transform(Number),
 });
-const previewQuery = z.object({ reference: z.unknown().transform((v) => (typeof v === 'string' && /^[A-Za-z0-9-]{1,20}$/.test(v) ? v.toUpperCase() : undefined)) });
+const previewQuery = z.object({ reference: z.unknown().optional().transform((v) => (typeof v === 'string' && /^[A-Za-z0-9-]{1,20}$/.test(v) ? v.toUpperCase() : undefined)) });
 
 function parseParams(req: Request) {
   const p = params.safeParse(req.params);

@@ -9,12 +9,12 @@ import { findMailLogEntry, listMailLog, loggedMessage, requeueLoggedMail } from 
 import { presentMailLog, presentMailLogEntry } from '../server/mail-log/present.ts';
 
 /** Anything not matching is dropped (a filter never fails the page): strings only, bounded. */
-const optional = (re: RegExp) => z.unknown().transform((v) => (typeof v === 'string' && re.test(v.trim()) ? v.trim() : undefined));
+const optional = (re: RegExp) => z.unknown().optional().transform((v) => (typeof v === 'string' && re.test(v.trim()) ? v.trim() : undefined));
 const logQuery = z.object({
   to: optional(/^[^\s$]{1,254}$/),
   reference: optional(/^[A-Za-z0-9-]{1,20}$/),
   template: optional(/^[a-z0-9_-]{1,60}$/),
-  status: z.unknown().transform((v) => (v === 'pending' || v === 'sent' || v === 'dead' ? v : undefined)),
+  status: z.unknown().optional().transform((v) => (v === 'pending' || v === 'sent' || v === 'dead' ? v : undefined)),
   before: optional(/^\d{1,15}_[0-9a-f]{24}$/),
 });
 const idParams = z.object({ id: z.string().max(64) });
