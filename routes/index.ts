@@ -16,6 +16,8 @@ import { applicationsRoutes } from './applications.ts';
 import { casesRoutes } from './cases.ts';
 import { adminRoutes } from './admin.ts';
 import { privacyRoutes } from './privacy.ts';
+import { mailLogRoutes } from './mail-log.ts';
+import { emailTemplatesRoutes } from './email-templates.ts';
 
 /** In this order: the first router whose path matches answers. */
 const FEATURES = [
@@ -32,6 +34,8 @@ const FEATURES = [
   casesRoutes,
   adminRoutes,
   privacyRoutes,
+  mailLogRoutes,
+  emailTemplatesRoutes,
 ];
 
 export function registerRoutes(server: Express, app: AppContext): void {

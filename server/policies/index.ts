@@ -13,6 +13,7 @@ import { userAbilities } from './user.ts';
 import { callAbilities } from './call.ts';
 import { instituteAbilities } from './institute.ts';
 import { holidayAbilities } from './holiday.ts';
+import { mailAbilities } from './mail.ts';
 
 export { sameId } from './ids.ts';
 export type { PolicyUser } from './case.ts';
@@ -28,6 +29,7 @@ const ABILITIES = {
   call: callAbilities,
   institute: instituteAbilities,
   holiday: holidayAbilities,
+  mail: mailAbilities,
 } as const;
 
 type Tables = typeof ABILITIES;

@@ -126,6 +126,13 @@ const INVENTORY: Record<string, Kind> = {
   'POST /admin/holidays/:id/delete': 'role',
   'GET /admin/outbox': 'role',
   'POST /admin/outbox/requeue': 'role',
+  'GET /mail-log': 'role',
+  'GET /mail-log/:id': 'role',
+  'POST /mail-log/:id/requeue': 'role',
+  'GET /admin/email-templates': 'role',
+  'GET /admin/email-templates/:template/:locale': 'role',
+  'POST /admin/email-templates/:template/:locale': 'role',
+  'POST /admin/email-templates/:template/:locale/revert': 'role',
 };
 
 describe('leaders: only what their calls shortlist, and what they scored (404 for the rest)', function () {
