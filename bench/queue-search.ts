@@ -78,7 +78,8 @@ async function time(runs: number, fn: () => Promise<unknown>): Promise<{ p50: nu
 
 async function main(): Promise<void> {
   const server = await startEmbeddedMongoInWorker({ port: 0, dbPath: null, auth: false });
-  await mongoose.connect(server.uri('queuebench'));
+  // Generous timeouts: on a loaded machine the database's worker can be busy indexing a batch for seconds.
+  await mongoose.connect(server.uri('queuebench'), { heartbeatFrequencyMS: 120_000, connectTimeoutMS: 300_000, serverSelectionTimeoutMS: 300_000, socketTimeoutMS: 0 });
   await Promise.all([Case.init(), User.init(), Call.init(), Institute.init()]);
   const started = Date.now();
   const institutes = await Institute.insertMany(Array.from({ length: 5 }, (_, i) => ({ code: `QB-${i}`, name: { vi: `Viện ${i}`, en: `Institute ${i}` } })));
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
   const otherCalls = calls.filter((c) => String(c.institute) !== String(big._id));
   const now = Date.now();
   const sample: { reference: string; fullName: string; email: string } = { reference: '', fullName: '', email: '' };
-  const BATCH = 2000;
+  const BATCH = 1000;
   for (let i = 0; i < CASES; i += BATCH) {
     const batch = Array.from({ length: Math.min(BATCH, CASES - i) }, (_, k) => {
       const n = i + k + 1;

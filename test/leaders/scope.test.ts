@@ -103,6 +103,8 @@ const INVENTORY: Record<string, Kind> = {
   'POST /applications/:id/consent': 'role',
   'GET /cases': 'list',
   'POST /cases/bulk-assign': 'role',
+  'POST /cases/filters': 'role',
+  'POST /cases/filters/:id/delete': 'role',
   'GET /cases/:id': 'case',
   'POST /cases/:id/actions/:action': 'case',
   'GET /cases/:id/request-info': 'role',
