@@ -148,20 +148,6 @@ async function main(): Promise<void> {
     ['search: a common surname ("nguyen", about 1 case in 5)', 'q=nguyen'],
     ['search: nationality in Vietnamese ("duc")', 'q=duc'],
   ];
-  if (process.env.PROBE) {
-    const q = parseQueueQuery({ size: '50' });
-    const filter = queueFilter(officer, q, nowDate, await queueScope(officer));
-    const withDue = { $and: [filter, { stageDueAt: { $gte: new Date(-8.64e15) } }] };
-    process.stdout.write(JSON.stringify(filter) + '\n');
-    const t = async (name: string, fn: () => Promise<unknown>) => { const r = await time(10, fn); process.stdout.write(`${name}: p50 ${r.p50.toFixed(1)} p95 ${r.p95.toFixed(1)}\n`); };
-    await t('countDocuments dated', () => Case.countDocuments(withDue));
-    await t('count via estimated find ids', () => Case.find(withDue, { _id: 1 }).lean());
-    await t('find dated 50', () => Case.find(withDue, { reference: 1 }).sort({ stageDueAt: 1, _id: 1 }).limit(50).lean());
-    await t('find dated 50 full projection', () => Case.find(withDue).sort({ stageDueAt: 1, _id: 1 }).limit(50).lean());
-    await t('capped count', () => Case.find(filter, { _id: 1 }).limit(1001).lean());
-    await t('find dated 51 row projection', () => Case.find(withDue, { reference: 1, call: 1, institute: 1, applicant: 1, track: 1, stage: 1, stageDueAt: 1, stageEnteredAt: 1, submittedAt: 1, assignee: 1, score: 1, priority: 1, 'profile.fullName': 1, 'profile.nationality': 1, supportTracks: 1, overdueProcedures: 1 }).sort({ stageDueAt: 1, _id: 1 }).limit(51).lean());
-    await t('loadQueue', () => loadQueue(officer, q, nowDate));
-  }
   const rows: Array<{ name: string; p50: number; p95: number; total: number; plan: string }> = [];
   const baseline = await time(RUNS * 4, () => Case.findOne({ _id: anyId }, { reference: 1 }).lean());
   for (const [name, qs] of measures) {
