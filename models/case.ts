@@ -3,6 +3,7 @@
 // e-mails a change owes are written in the same atomic update into `outbox` (DESIGN.md §6).
 import { Schema, model, type InferSchemaType } from 'mongoose';
 import { summarizeHistory } from './case-summary.ts';
+import { keepSearchTerms } from './case-search-hooks.ts';
 import { TRACKS, STAGES, SUPPORT_KINDS, SUPPORT_STATUSES, DEGREES, PRIORITIES } from './constants.ts';
 
 const historyEventSchema = new Schema(
@@ -169,6 +170,10 @@ const caseSchema = new Schema(
     },
     /** Optimistic concurrency: every write through the workflow matches and increments it. */
     version: { type: Number, required: true, default: 0 },
+    /** Normalized words of the reference, name, e-mail and nationality for the queue's search (models/case-search.ts); kept by the hooks below. */
+    searchTerms: { type: [String], default: undefined },
+    /** Support procedure kinds past their deadline (set by the procedures' escalation); flagged in the queue. */
+    overdueProcedures: { type: [String], default: undefined },
   },
   { timestamps: true, versionKey: false },
 );
@@ -191,6 +196,16 @@ caseSchema.index({ applicant: 1, call: 1 });
 caseSchema.index({ stage: 1, stageEnteredAt: 1 });
 // The queue can sort open work by forecast arrival (server/planner).
 caseSchema.index({ institute: 1, 'forecast.likely': 1 }, { sparse: true });
+
+// The HR queue (server/cases/queue.ts): open work by deadline within an institute (and for
+// administrators across institutes), and the search words within an institute.
+caseSchema.index({ institute: 1, stageDueAt: 1, _id: 1 });
+caseSchema.index({ institute: 1, _id: 1 });
+caseSchema.index({ stageDueAt: 1, _id: 1 });
+caseSchema.index({ institute: 1, searchTerms: 1 });
+caseSchema.index({ searchTerms: 1 });
+// The search words follow the reference, name, nationality and the applicant's e-mail on every write.
+keepSearchTerms(caseSchema);
 
 export type CaseFields = InferSchemaType<typeof caseSchema>;
 export const Case = model('Case', caseSchema);

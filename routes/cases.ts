@@ -17,7 +17,9 @@ import { safeNextPath } from '../server/http/safe-next.ts';
 import { caseStyles } from '../server/http/styles.ts';
 import { bodyText, formText, formVersion, readForm } from '../server/http/forms.ts';
 import { isAction, transition, type Action } from '../server/workflow/index.ts';
-import { PAGE_SIZES, QUEUE_STAGES, SORTS, loadQueue, parseQueueQuery, queueHref, queueOptions, type QueueQuery } from '../server/cases/queue.ts';
+import { parseQueueQuery, type QueueQuery } from '../server/cases/queue.ts';
+import { queueModel } from '../server/cases/queue-present.ts';
+import { canonicalQuery, deleteSavedFilter, saveFilter } from '../server/cases/saved-filters.ts';
 import { addNote, assignCase, bulkAssign, postMessage } from '../server/cases/commands.ts';
 import { isSupportKind, supportUpdateSchema, updateSupportTrack } from '../server/cases/support.ts';
 import { CaseConflictError, caseConflict } from '../server/cases/conflict.ts';
@@ -48,47 +50,8 @@ interface CaseState {
   values?: Record<string, unknown>;
 }
 
-async function renderQueue(ctx: AppContext, req: Request, res: Response, q: QueueQuery, state: CaseState = {}, status = 200): Promise<void> {
-  const t = res.locals.t;
-  const user = req.user as UserDoc;
-  const now = ctx.now();
-  const [page, options] = await Promise.all([loadQueue(user, q, now), queueOptions(user)]);
-  const canAssign = user.role === 'hr_officer' || user.role === 'admin';
-  const here = queueHref(q, {});
-  res.status(status).render('cases/index', {
-    title: t('cases.queue.title'),
-    q,
-    here,
-    rows: page.rows.map((r) => ({
-      ...r,
-      stageLabel: stageLabel(t, r.stage),
-      badge: stageBadge(r.stage),
-      trackLabel: t(`calls.tracks.${r.track}`),
-      supportOverdueLabels: r.supportOverdue.map((k) => t(`cases.supportKinds.${k}`)),
-      activeSupportLabels: r.activeSupport.map((k) => t(`cases.supportKinds.${k}`)),
-      checked: Array.isArray(state.values?.ids) && (state.values.ids as string[]).includes(r.id),
-    })),
-    total: page.total,
-    page: page.page,
-    pages: page.pages,
-    prevHref: page.page > 1 ? queueHref(q, { page: page.page - 1 }) : undefined,
-    nextHref: page.page < page.pages ? queueHref(q, { page: page.page + 1 }) : undefined,
-    sorts: SORTS.map((s) => ({ value: s, label: t(`cases.queue.sort.${s}`), href: queueHref(q, { sort: s, page: 1 }), current: q.sort === s })),
-    sizes: PAGE_SIZES.map((n) => ({ value: n, selected: q.size === n })),
-    stages: QUEUE_STAGES.map((s) => ({ value: s, label: stageLabel(t, s), selected: q.stage === s })),
-    tracks: TRACKS.map((s) => ({ value: s, label: t(`calls.tracks.${s}`), selected: q.track === s })),
-    supportKinds: SUPPORT_KINDS.map((s) => ({ value: s, label: t(`cases.supportKinds.${s}`), selected: q.support === s })),
-    calls: options.calls.map((c) => ({ ...c, selected: q.call === c.id })),
-    assignees: [
-      { value: 'me', label: t('cases.queue.assigneeMe'), selected: q.assignee === 'me' },
-      { value: 'unassigned', label: t('cases.queue.unassigned'), selected: q.assignee === 'unassigned' },
-      ...options.officers.map((o) => ({ value: o.id, label: o.name, selected: q.assignee === o.id })),
-    ],
-    officers: options.officers.map((o) => ({ ...o, selected: state.values?.assignee === o.id })),
-    canAssign,
-    errors: state.errors && Object.keys(state.errors).length ? state.errors : undefined,
-    scripts: canAssign ? ['/static/js/cases.js'] : [],
-  });
+async function renderQueue(_app: AppContext, req: Request, res: Response, q: QueueQuery, state: CaseState = {}, status = 200): Promise<void> {
+  res.status(status).render('cases/index', await queueModel({ ctx: req.ctx, q, values: state.values, errors: state.errors }));
 }
 
 function queryFromPath(path: string): Record<string, unknown> {
@@ -131,6 +94,28 @@ export function casesRoutes(app: AppContext): Router {
 
   router.get('/cases', STAFF, async (req, res) => {
     await renderQueue(app, req, res, parseQueueQuery(req.query as Record<string, unknown>));
+  });
+
+  // Saved filters: the current filter under a name (422 with the queue and a message when refused),
+  // and deleting one. Both come back to the queue of the filter concerned.
+  router.post('/cases/filters', STAFF, async (req, res) => {
+    const body = req.body as Record<string, unknown>;
+    const saved = await saveFilter({ ctx: req.ctx, body });
+    const query = typeof body.query === 'string' ? canonicalQuery(body.query) : '/cases';
+    if (!saved.ok) {
+      const q = parseQueueQuery(queryFromPath(query));
+      await renderQueue(app, req, res, q, { errors: saved.errors, values: { name: typeof body.name === 'string' ? body.name.slice(0, 200) : '' } }, 422);
+      return;
+    }
+    flash(req, 'success', 'queue.savedFilters.saved');
+    res.redirect(303, saved.href);
+  });
+
+  router.post('/cases/filters/:id/delete', STAFF, async (req, res) => {
+    await deleteSavedFilter({ ctx: req.ctx, id: String(req.params.id) });
+    flash(req, 'success', 'queue.savedFilters.deleted');
+    const back = safeNextPath(bodyText(req.body, 'back'), '/cases');
+    res.redirect(303, back.startsWith('/cases') ? canonicalQuery(back) : '/cases');
   });
 
   router.post('/cases/bulk-assign', WORKERS, async (req, res) => {

@@ -14,6 +14,7 @@ import { callAbilities } from './call.ts';
 import { instituteAbilities } from './institute.ts';
 import { holidayAbilities } from './holiday.ts';
 import { mailAbilities } from './mail.ts';
+import { savedFilterAbilities } from './saved-filter.ts';
 
 export { sameId } from './ids.ts';
 export type { PolicyUser } from './case.ts';
@@ -30,6 +31,7 @@ const ABILITIES = {
   institute: instituteAbilities,
   holiday: holidayAbilities,
   mail: mailAbilities,
+  savedFilter: savedFilterAbilities,
 } as const;
 
 type Tables = typeof ABILITIES;

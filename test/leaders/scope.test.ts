@@ -103,6 +103,8 @@ const INVENTORY: Record<string, Kind> = {
   'POST /applications/:id/consent': 'role',
   'GET /cases': 'list',
   'POST /cases/bulk-assign': 'role',
+  'POST /cases/filters': 'list', // a refused save shows the queue again, in the leader's scope
+  'POST /cases/filters/:id/delete': 'none', // the leader's own saved filters only
   'GET /cases/:id': 'case',
   'POST /cases/:id/actions/:action': 'case',
   'GET /cases/:id/request-info': 'role',
@@ -263,7 +265,7 @@ describe('leaders: only what their calls shortlist, and what they scored (404 fo
   });
 
   it('lists only visible cases in the queue and on the shortlist; dashboard counts may include earlier stages', async () => {
-    const queue = await l.get('/cases?size=100').set('Accept', 'text/html');
+    const queue = await l.get('/cases?size=100&closed=1').set('Accept', 'text/html'); // closed cases too (the queue shows open work by default)
     expect(queue.status).to.equal(200);
     for (const c of Object.values(hidden)) expect(queue.text, c.stage).not.to.include(c.reference);
     for (const c of Object.values(visible)) expect(queue.text, c.stage).to.include(c.reference);
