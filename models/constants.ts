@@ -38,7 +38,7 @@ export function inStages(stage: unknown, set: readonly string[]): boolean {
   return typeof stage === 'string' && set.includes(stage);
 }
 
-export const SUPPORT_KINDS = ['work_permit', 'visa', 'residence_card', 'housing', 'citizenship'] as const;
+export const SUPPORT_KINDS = ['work_permit', 'visa', 'residence_card', 'housing', 'citizenship', 'work_permit_exemption'] as const;
 export type SupportKind = (typeof SUPPORT_KINDS)[number];
 
 export const SUPPORT_STATUSES = ['not_needed', 'requested', 'preparing', 'filed', 'approved', 'refused'] as const;
@@ -73,3 +73,5 @@ export type Recommendation = (typeof RECOMMENDATIONS)[number];
 export const PRIORITIES = ['low', 'normal', 'high'] as const;
 /** Support procedures still under way (their documents must stay valid; overdue when past their due date). */
 export const ACTIVE_SUPPORT_STATUSES = ['requested', 'preparing', 'filed'] as const satisfies readonly SupportStatus[];
+/** Procedure statuses the applicant is told about (e-mail and their timeline); the others are HR's own steps. */
+export const APPLICANT_VISIBLE_SUPPORT_STATUSES = ['requested', 'filed', 'approved', 'refused'] as const satisfies readonly SupportStatus[];
