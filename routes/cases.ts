@@ -8,7 +8,7 @@ import { withStyles } from '../server/cases/http.ts';
 import type { CaseDoc } from '../models/case.ts';
 import { Call } from '../models/call.ts';
 import { User, type UserDoc } from '../models/user.ts';
-import { STAGES, SUPPORT_KINDS, SUPPORT_STATUSES, TRACKS } from '../models/constants.ts';
+import { STAGES, SUPPORT_KINDS, TRACKS } from '../models/constants.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../server/errors.ts';
 import { allow } from '../server/http/allow.ts';
 import { findCaseFor, accessFacts } from '../server/cases/access.ts';
@@ -18,8 +18,8 @@ import { applyTransition, availableActions, isAction, type Action } from '../ser
 import { loadCalendar, vnDateKey } from '../server/calendar/index.ts';
 import { PAGE_SIZES, QUEUE_STAGES, SORTS, loadQueue, parseQueueQuery, queueHref, queueOptions, type QueueQuery } from '../server/cases/queue.ts';
 import { addNote, assignCase, bulkAssign, canStaffWork, postMessage } from '../server/cases/commands.ts';
-import { isSupportKind, supportUpdateSchema, updateSupportTrack } from '../server/cases/support.ts';
-import { documentsChecklist, emailsView, messagesView, stageLabel, supportTracksView, timeline } from '../server/cases/present.ts';
+import { caseProcedures } from '../server/procedures/page.ts';
+import { documentsChecklist, emailsView, messagesView, stageLabel, timeline } from '../server/cases/present.ts';
 import { bodyText, formVersion, renderConflict } from '../server/cases/http.ts';
 import { peopleNames } from '../server/applications/service.ts';
 import { criteriaFor } from '../server/applications/tracks.ts';
@@ -158,11 +158,7 @@ async function renderCase(ctx: AppContext, req: Request, res: Response, c: CaseD
     actions,
     canWork,
     officers: officers.map((o) => ({ id: String(o._id), name: o.name, selected: String(o._id) === String(c.assignee ?? '') })),
-    supportTracks: supportTracksView(c.supportTracks ?? [], t, now).map((s) => ({
-      ...s,
-      statuses: SUPPORT_STATUSES.map((st) => ({ value: st, label: t(`cases.supportStatuses.${st}`), selected: st === s.status })),
-    })),
-    supportEditable: canWork && ['offer', 'onboarding', 'arrived', 'on_hold'].includes(c.stage),
+    procedures: await caseProcedures({ ctx: req.ctx, caseDoc: c, forApplicant: false, editable: canWork }),
     emails: emailsView((c.outbox ?? []) as never, t),
     checklist: await documentsChecklist(c, call, user, await accessFacts(user, c)),
     errors: state.errors && Object.keys(state.errors).length ? state.errors : undefined,
@@ -313,33 +309,6 @@ export function casesRoutes(ctx: AppContext): Router {
     await postMessage(ctx, req, req.user!, c, message, ctx.now());
     flash(req, 'success', 'cases.flash.messageSent');
     res.redirect(303, `/cases/${String(c._id)}#messages`);
-  });
-
-  router.post('/cases/:id/support/:kind', WORKERS, async (req, res) => {
-    const c = await staffCase(req.user, String(req.params.id));
-    requireWork(req.user, c);
-    const kind = req.params.kind;
-    if (!isSupportKind(kind)) throw new NotFoundError();
-    const parsed = supportUpdateSchema.safeParse({ status: bodyText(req.body, 'status'), note: bodyText(req.body, 'note') || undefined, version: bodyText(req.body, 'version') });
-    if (!parsed.success) {
-      await renderCase(ctx, req, res, c, { errors: { [`support_${kind}`]: res.locals.t('cases.errors.supportStatus') } }, 422);
-      return;
-    }
-    try {
-      await updateSupportTrack(req, req.user!, c, kind, parsed.data, ctx.now(), req.locale);
-    } catch (err) {
-      if (err instanceof ConflictError) {
-        await renderConflict(res, c._id, req.user!, `/cases/${String(c._id)}`);
-        return;
-      }
-      if (err instanceof ValidationError) {
-        await renderCase(ctx, req, res, c, { errors: { [`support_${kind}`]: Object.values(err.fields)[0] ?? '' } }, 422);
-        return;
-      }
-      throw err;
-    }
-    flash(req, 'success', 'cases.flash.supportUpdated');
-    res.redirect(303, `/cases/${String(c._id)}#support`);
   });
 
   return router;

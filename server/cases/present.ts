@@ -7,7 +7,7 @@ import type { CaseAccessFacts } from '../policies/case.ts';
 import { Case } from '../../models/case.ts';
 import { User } from '../../models/user.ts';
 import { sameId } from '../policies/index.ts';
-import { isSupportOverdue } from './support.ts';
+import { isSupportOverdue } from '../procedures/service.ts';
 
 interface HistoryLike {
   _id?: unknown;

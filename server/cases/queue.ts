@@ -10,7 +10,7 @@ import { STAGES, SUPPORT_KINDS, TRACKS } from '../../models/constants.ts';
 import { caseScopeFilter } from '../policies/case.ts';
 import { caseScopeFor } from './access.ts';
 import { documentFlags } from '../documents/index.ts';
-import { ACTIVE_SUPPORT, supportOverdue } from './support.ts';
+import { ACTIVE_SUPPORT, supportOverdue } from '../procedures/service.ts';
 
 export const SORTS = ['due', 'submitted', 'reference', 'score'] as const;
 export const PAGE_SIZES = [25, 50, 100] as const;
