@@ -43,6 +43,7 @@ import { criteriaFor } from '../server/applications/tracks.ts';
 import { countryOptions, countryName } from '../server/applications/countries.ts';
 import { postMessage } from '../server/cases/commands.ts';
 import { documentsChecklist, messagesView, stageLabel, timeline } from '../server/cases/present.ts';
+import { caseProcedures } from '../server/procedures/page.ts';
 import { bodyText, formVersion, renderConflict } from '../server/cases/http.ts';
 import { checkboxValue, setKeepDataConsent } from '../server/privacy/consent.ts';
 
@@ -219,6 +220,7 @@ async function renderDetail(ctx: AppContext, req: Request, res: Response, caseDo
     messages: messagesView(caseDoc.messages ?? [], names, t, true),
     canMessage: !['draft', 'closed', 'rejected', 'withdrawn'].includes(caseDoc.stage),
     checklist,
+    procedures: await caseProcedures({ ctx: req.ctx, caseDoc, forApplicant: true }),
     keepDataConsent: caseDoc.keepDataConsent === true,
     retentionDays: ctx.config.retentionDays,
     errors: state.errors && Object.keys(state.errors).length ? state.errors : undefined,

@@ -5,4 +5,5 @@ import './reminders/service.ts';
 import './documents/service.ts';
 import './documents/sweep.ts';
 import './privacy/service.ts';
+import './procedures/job.ts';
 export {};

@@ -8,6 +8,7 @@ import { Case } from '../../models/case.ts';
 import { User } from '../../models/user.ts';
 import { sameId } from '../policies/index.ts';
 import { isSupportOverdue } from '../procedures/service.ts';
+import { procedureTimelineEntry } from '../procedures/present.ts';
 
 interface HistoryLike {
   _id?: unknown;
@@ -18,6 +19,7 @@ interface HistoryLike {
   from?: string | null;
   to?: string | null;
   note?: string | null;
+  procedure?: Parameters<typeof procedureTimelineEntry>[2] | null;
 }
 
 /** Events that are bookkeeping only, not a change of the case's state. */
@@ -52,6 +54,14 @@ export function timeline(
 ): TimelineEntry[] {
   const out: TimelineEntry[] = [];
   for (const h of history) {
+    // A procedure event: translated from its structured fields (server/procedures/present.ts).
+    if (h.procedure?.kind) {
+      const entry = procedureTimelineEntry(t, (t as unknown as { lng?: string }).lng === 'en' ? 'en' : 'vi', h.procedure, view.forApplicant);
+      if (!entry) continue;
+      const who = view.forApplicant ? t('cases.people.hr') : (names.get(String(h.actor))?.name ?? t('cases.people.system'));
+      out.push({ at: h.at, label: entry.label, who, note: [entry.detail, view.forApplicant ? undefined : h.note].filter(Boolean).join('\n') || undefined });
+      continue;
+    }
     if (view.forApplicant && (!h.to || QUIET.has(h.action))) continue;
     const own = sameId(h.actor, view.applicantId);
     const who = view.forApplicant
