@@ -38,7 +38,7 @@ export function inStages(stage: unknown, set: readonly string[]): boolean {
   return typeof stage === 'string' && set.includes(stage);
 }
 
-export const SUPPORT_KINDS = ['work_permit', 'visa', 'residence_card', 'housing', 'citizenship'] as const;
+export const SUPPORT_KINDS = ['work_permit', 'visa', 'residence_card', 'housing', 'citizenship', 'work_permit_exemption'] as const;
 export type SupportKind = (typeof SUPPORT_KINDS)[number];
 
 export const SUPPORT_STATUSES = ['not_needed', 'requested', 'preparing', 'filed', 'approved', 'refused'] as const;
@@ -83,3 +83,5 @@ export const ACTIVE_STAGES = OPEN_STAGES.filter((s) => s !== 'draft');
 export const WAITING_STAGES = ['draft', 'awaiting_applicant', 'on_hold'] as const satisfies readonly Stage[];
 /** Going well: an offer made, or the case closed after arrival — shown as a good badge. */
 export const SUCCESS_STAGES = [...HIRING_STAGES, 'closed'] as const satisfies readonly Stage[];
+/** Procedure statuses the applicant is told about (e-mail and their timeline); the others are HR's own steps. */
+export const APPLICANT_VISIBLE_SUPPORT_STATUSES = ['requested', 'filed', 'approved', 'refused'] as const satisfies readonly SupportStatus[];

@@ -21,7 +21,6 @@ import { parseQueueQuery, type QueueQuery } from '../server/cases/queue.ts';
 import { queueModel } from '../server/cases/queue-present.ts';
 import { canonicalQuery, deleteSavedFilter, saveFilter } from '../server/cases/saved-filters.ts';
 import { addNote, assignCase, bulkAssign, postMessage } from '../server/cases/commands.ts';
-import { isSupportKind, supportUpdateSchema, updateSupportTrack } from '../server/cases/support.ts';
 import { CaseConflictError, caseConflict } from '../server/cases/conflict.ts';
 import { loadCasePage, staffCase } from '../server/cases/page.ts';
 import { defaultInfoDue, canRequestInfo } from '../server/cases/request-info.ts';
@@ -206,34 +205,6 @@ export function casesRoutes(app: AppContext): Router {
     await postMessage({ app, ctx: req.ctx, caseDoc: c, text: form.data.message });
     flash(req, 'success', 'cases.flash.messageSent');
     res.redirect(303, `/cases/${String(c._id)}#messages`);
-  });
-
-  router.post('/cases/:id/support/:kind', WORKERS, async (req, res) => {
-    const c = await caseFor(req, 'work');
-    const kind = req.params.kind;
-    if (!isSupportKind(kind)) throw new NotFoundError();
-    const parsed = supportUpdateSchema.safeParse({ status: bodyText(req.body, 'status'), note: bodyText(req.body, 'note') || undefined, version: bodyText(req.body, 'version') });
-    if (!parsed.success) {
-      await showCase(req, res, c, { errors: { [`support_${kind}`]: 'cases.errors.supportStatus' } }, 422);
-      return;
-    }
-    try {
-      await updateSupportTrack(req, req.user!, c, kind, parsed.data, app.now(), req.locale);
-    } catch (err) {
-      if (err instanceof ConflictError) {
-        const conflict = err instanceof CaseConflictError ? err : await caseConflict({ ctx: req.ctx, caseId: c._id });
-        if (!(conflict instanceof CaseConflictError)) throw conflict;
-        res.status(409).render('cases/conflict', conflictPage(req.ctx, conflict, `/cases/${String(c._id)}`));
-        return;
-      }
-      if (err instanceof ValidationError) {
-        await showCase(req, res, c, { errors: { [`support_${kind}`]: Object.values(err.fields)[0] ?? '' } }, 422);
-        return;
-      }
-      throw err;
-    }
-    flash(req, 'success', 'cases.flash.supportUpdated');
-    res.redirect(303, `/cases/${String(c._id)}#support`);
   });
 
   return router;

@@ -14,6 +14,7 @@ import { reportsRoutes } from './reports.ts';
 import { callsRoutes } from './calls.ts';
 import { applicationsRoutes } from './applications.ts';
 import { casesRoutes } from './cases.ts';
+import { proceduresRoutes } from './procedures.ts';
 import { adminRoutes } from './admin.ts';
 import { privacyRoutes } from './privacy.ts';
 import { mailLogRoutes } from './mail-log.ts';
@@ -32,6 +33,7 @@ const FEATURES = [
   callsRoutes,
   applicationsRoutes,
   casesRoutes,
+  proceduresRoutes,
   adminRoutes,
   privacyRoutes,
   mailLogRoutes,

@@ -6,4 +6,5 @@ import './documents/service.ts';
 import './documents/sweep.ts';
 import './privacy/service.ts';
 import './planner/register.ts';
+import './procedures/job.ts';
 export {};

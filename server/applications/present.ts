@@ -56,6 +56,7 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
     messages: messagesView(caseDoc.messages ?? [], names, t, true),
     canMessage: inStages(caseDoc.stage, ACTIVE_STAGES),
     checklist,
+    procedures: data.procedures,
     planner: presentPlan(ctx, data.plan, caseDoc.forecast?.computedAt),
     keepDataConsent: caseDoc.keepDataConsent === true,
     retentionDays,

@@ -1,6 +1,7 @@
 // The applicant's side of a case: start (or reopen) an application for a call, load and save a step
 // of the draft, submit it, and take the applicant's other workflow steps. Stage changes go through
 // server/workflow only.
+import { caseProcedures } from '../procedures/page.ts';
 import { casePlan } from '../planner/service.ts';
 import { Types } from 'mongoose';
 import type { AppContext } from '../deps.ts';
@@ -111,7 +112,8 @@ export async function loadApplication({ ctx, caseDoc }: { ctx: Context; caseDoc:
   const viewer = actorOf(ctx);
   const call = await Call.findById(caseDoc.call).lean();
   const [names, checklist, plan] = await Promise.all([peopleNames((caseDoc.messages ?? []).map((m) => m.author)), documentsChecklist(caseDoc, call, viewer), casePlan({ caseDoc, now: ctx.now })]);
-  return { caseDoc, call, names: names as PeopleNames, checklist, plan, actions: availableActions(caseDoc, viewer) };
+  const procedures = await caseProcedures({ ctx, caseDoc, forApplicant: true });
+  return { caseDoc, call, names: names as PeopleNames, checklist, plan, procedures, actions: availableActions(caseDoc, viewer) };
 }
 export type ApplicationData = Awaited<ReturnType<typeof loadApplication>>;
 

@@ -1,6 +1,7 @@
 // What the staff's case page shows, loaded in one place: the case as this staff member may see it,
 // its call and applicant, the officers it may be given to, the people named on it, the documents
 // checklist and the workflow steps open to them now. server/cases/present.ts turns it into the page.
+import { caseProcedures } from '../procedures/page.ts';
 import { casePlan } from '../planner/service.ts';
 import type { Context } from '../context.ts';
 import type { CaseDoc } from '../../models/case.ts';
@@ -33,6 +34,7 @@ export async function loadCasePage({ ctx, caseDoc: c }: { ctx: Context; caseDoc:
     peopleNames([...(c.history ?? []).map((h) => h.actor), ...(c.notes ?? []).map((n) => n.author), ...(c.messages ?? []).map((m) => m.author), c.assignee]),
   ]);
   const [checklist, plan] = await Promise.all([documentsChecklist(c, call, viewer, await accessFacts(viewer, c)), casePlan({ caseDoc: c, now: ctx.now })]);
-  return { caseDoc: c, call, applicant, officers, names, checklist, plan, canWork, actions: availableActions(c, viewer) };
+  const procedures = await caseProcedures({ ctx, caseDoc: c, forApplicant: false, editable: canWork });
+  return { caseDoc: c, call, applicant, officers, names, checklist, plan, procedures, canWork, actions: availableActions(c, viewer) };
 }
 export type CasePageData = Awaited<ReturnType<typeof loadCasePage>>;

@@ -16,9 +16,10 @@ import type { FieldErrors } from '../errors.ts';
 import { criteriaFor } from '../applications/tracks.ts';
 import { countryName } from '../applications/countries.ts';
 import { SUPPORT_FIELDS } from '../applications/steps.ts';
-import { isSupportOverdue } from './support.ts';
 import { QUIET_EVENTS, type CaseConflictError } from './conflict.ts';
 import type { CasePageData } from './page.ts';
+import { isSupportOverdue } from '../procedures/service.ts';
+import { procedureTimelineEntry } from '../procedures/present.ts';
 
 interface HistoryLike {
   _id?: unknown;
@@ -29,6 +30,7 @@ interface HistoryLike {
   from?: string | null;
   to?: string | null;
   note?: string | null;
+  procedure?: Parameters<typeof procedureTimelineEntry>[2] | null;
 }
 
 const QUIET = QUIET_EVENTS;
@@ -62,6 +64,14 @@ export function timeline(
 ): TimelineEntry[] {
   const out: TimelineEntry[] = [];
   for (const h of history) {
+    // A procedure event: translated from its structured fields (server/procedures/present.ts).
+    if (h.procedure?.kind) {
+      const entry = procedureTimelineEntry(t, (t as unknown as { lng?: string }).lng === 'en' ? 'en' : 'vi', h.procedure, view.forApplicant);
+      if (!entry) continue;
+      const who = view.forApplicant ? t('cases.people.hr') : (names.get(String(h.actor))?.name ?? t('cases.people.system'));
+      out.push({ at: h.at, label: entry.label, who, note: [entry.detail, view.forApplicant ? undefined : h.note].filter(Boolean).join('\n') || undefined });
+      continue;
+    }
     if (view.forApplicant && (!h.to || QUIET.has(h.action))) continue;
     const own = sameId(h.actor, view.applicantId);
     const who = view.forApplicant
@@ -183,11 +193,7 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     })),
     canWork,
     officers: officers.map((u) => ({ id: String(u._id), name: u.name, selected: String(u._id) === String(c.assignee ?? '') })),
-    supportTracks: supportTracksView(c.supportTracks ?? [], t, now).map((s) => ({
-      ...s,
-      statuses: SUPPORT_STATUSES.map((st) => ({ value: st, label: t(`cases.supportStatuses.${st}`), selected: st === s.status })),
-    })),
-    supportEditable: canWork && inStages(c.stage, SUPPORT_STAGES),
+    procedures: data.procedures,
     emails: emailsView((c.outbox ?? []) as never, t),
     checklist,
     planner: presentPlan(ctx, data.plan, c.forecast?.computedAt),
@@ -209,30 +215,6 @@ export function requestInfoPage(ctx: Context, c: CaseDoc, state: FormState = {})
     values: state.values ?? {},
     errors: errorTexts(t, state.errors),
   };
-}
-
-export interface SupportTrackView {
-  kind: string;
-  label: string;
-  status: string;
-  statusLabel: string;
-  dueAt?: Date | null;
-  overdue: boolean;
-  note?: string | null;
-  updatedAt?: Date | null;
-}
-
-export function supportTracksView(tracks: Array<{ kind: string; status: string; dueAt?: Date | null; note?: string | null; updatedAt?: Date | null }>, t: TFunction, now: Date): SupportTrackView[] {
-  return tracks.map((s) => ({
-    kind: s.kind,
-    label: t(`cases.supportKinds.${s.kind}`),
-    status: s.status,
-    statusLabel: t(`cases.supportStatuses.${s.status}`),
-    dueAt: s.dueAt,
-    overdue: isSupportOverdue(s, now),
-    note: s.note,
-    updatedAt: s.updatedAt,
-  }));
 }
 
 export interface EmailView {

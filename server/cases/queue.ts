@@ -11,7 +11,7 @@ import { prefixEnd, queryWords } from '../../models/case-search.ts';
 import { caseScopeFilter } from '../policies/case.ts';
 import { caseScopeFor } from './access.ts';
 import { documentFlags } from '../documents/index.ts';
-import { ACTIVE_SUPPORT, supportOverdue } from './support.ts';
+import { ACTIVE_SUPPORT, supportOverdue } from '../procedures/service.ts';
 
 export const SORTS = ['due', 'submitted', 'reference', 'score'] as const;
 export const PAGE_SIZES = [25, 50, 100] as const;

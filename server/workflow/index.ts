@@ -108,6 +108,8 @@ function supportTracksFor(c: CaseDoc, now: Date, calendar: Calendar) {
     residence_card: !!c.supportRequested?.residenceCard,
     housing: !!c.supportRequested?.housing,
     citizenship: !!c.supportRequested?.citizenship,
+    // Started by HR when the expert is exempt (server/procedures), not asked for by the applicant.
+    work_permit_exemption: false,
   };
   return SUPPORT_KINDS.map((kind) =>
     wanted[kind]

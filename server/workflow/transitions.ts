@@ -81,6 +81,8 @@ export const SUPPORT_TRACK_DEADLINES = {
   visa: 5,
   housing: 20,
   citizenship: 60,
+  // Certificate of exemption from a work permit (S&T experts, Decree 219/2025/ND-CP): see server/procedures/rules.ts.
+  work_permit_exemption: 5,
 } as const;
 
 const optionalText = (max: number) =>

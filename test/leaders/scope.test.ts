@@ -113,6 +113,8 @@ const INVENTORY: Record<string, Kind> = {
   'POST /cases/:id/notes': 'role',
   'POST /cases/:id/messages': 'role',
   'POST /cases/:id/support/:kind': 'role',
+  'GET /cases/:id/procedures/:kind': 'role',
+  'POST /cases/:id/procedures/:kind': 'role',
   'GET /admin': 'role',
   'GET /admin/institutes': 'role',
   'POST /admin/institutes': 'role',
