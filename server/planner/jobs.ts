@@ -1,8 +1,7 @@
 // Background work of the planner: e-mail the applicant when a certificate window opens (once per
 // window, through the case outbox), and keep stored forecasts current as "today" moves and holidays
 // are edited (every open case once a day). Changes made over HTTP refresh their case at once
-// (refreshForecast after the workflow and support-track writes in routes/cases.ts and
-// routes/applications.ts); the pages recompute the full plan on view.
+// (refreshForecast in the workflow's transition() and in updateProcedure); the pages recompute the full plan on view.
 import { Case } from '../../models/case.ts';
 import { PLANNING_STAGES } from '../../models/constants.ts';
 import { User } from '../../models/user.ts';

@@ -4,6 +4,7 @@
 // deadline follows the rules table (./rules.ts) on the holiday calendar. A change the applicant
 // should know about is written, in the same atomic update as the change itself, to the case's
 // history (structured: kind, from, to, dates) and outbox (a bilingual e-mail).
+import { refreshForecast } from '../planner/service.ts';
 import type { Types } from 'mongoose';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { User } from '../../models/user.ts';
@@ -310,6 +311,8 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
     targetId: String(caseDoc._id),
     summary: { kind, from, to: track.status, version: updated.version, office: track.office, notified: visible },
   });
+  // A filed or decided procedure moves the likely start date; the stored forecast feeds the queue and dashboard.
+  await refreshForecast({ caseId: updated._id, now, calendar });
   return { ok: true, caseDoc: updated };
 }
 
