@@ -16,6 +16,7 @@ import { applicationsRoutes } from './applications.ts';
 import { casesRoutes } from './cases.ts';
 import { adminRoutes } from './admin.ts';
 import { privacyRoutes } from './privacy.ts';
+import { calendarFeedRoutes } from './calendar-feed.ts';
 
 /** In this order: the first router whose path matches answers. */
 const FEATURES = [
@@ -32,6 +33,7 @@ const FEATURES = [
   casesRoutes,
   adminRoutes,
   privacyRoutes,
+  calendarFeedRoutes,
 ];
 
 export function registerRoutes(server: Express, app: AppContext): void {

@@ -61,6 +61,11 @@ const INVENTORY: Record<string, Kind> = {
   'GET /account/export': 'none',
   'GET /account/delete': 'none',
   'POST /account/delete': 'none',
+  'GET /account/calendar': 'none',
+  'POST /account/calendar': 'none',
+  'POST /account/calendar/revoke': 'none',
+  // A leader's feed lists only the cases of their scope: test/calendar-feed/feed.test.ts.
+  'GET /calendar/:file': 'list',
   'GET /admin/users': 'role',
   'GET /admin/users/invite': 'role',
   'POST /admin/users/invite': 'role',
