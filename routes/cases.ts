@@ -26,6 +26,7 @@ import { criteriaFor } from '../server/applications/tracks.ts';
 import { countryName } from '../server/applications/countries.ts';
 import { SUPPORT_FIELDS } from '../server/applications/steps.ts';
 import { badgeClass } from './applications.ts';
+import { mentionFlash } from '../server/mentions/present.ts';
 
 const STAFF = allow('role.staff');
 const WORKERS = allow('role.caseWorker');
@@ -297,8 +298,8 @@ export function casesRoutes(ctx: AppContext): Router {
       await renderCase(ctx, req, res, c, { errors: { note: res.locals.t(note ? 'cases.errors.tooLong' : 'cases.errors.required') }, values: { note } }, 422);
       return;
     }
-    await addNote(req, req.user!, c, note, ctx.now());
-    flash(req, 'success', 'cases.flash.noteAdded');
+    const mentioned = mentionFlash(req.ctx, await addNote(req, req.user!, c, note, ctx.now(), ctx));
+    flash(req, mentioned?.kind ?? 'success', mentioned?.key ?? 'cases.flash.noteAdded', mentioned?.params);
     res.redirect(303, `/cases/${String(c._id)}#notes`);
   });
 

@@ -4,12 +4,14 @@ import { isLocale } from '../server/i18n/index.ts';
 import { safeNextPath } from '../server/http/safe-next.ts';
 import { User } from '../models/user.ts';
 import { rememberLocale } from '../server/http/visitor-state.ts';
+import { mentionsOfActor } from '../server/mentions/service.ts';
+import { presentHomeMentions } from '../server/mentions/present.ts';
 
 export function homeRoutes(_ctx: AppContext): Router {
   const router = Router();
 
-  router.get('/', (req, res) => {
-    res.render('home/index', { title: res.locals.t('common.appName') });
+  router.get('/', async (req, res) => {
+    res.render('home/index', { title: res.locals.t('common.appName'), mentions: presentHomeMentions(req.ctx, await mentionsOfActor({ ctx: req.ctx })) });
   });
 
   // The language switcher is a plain form, so it works without JavaScript.

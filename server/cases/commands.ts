@@ -13,16 +13,21 @@ import { caseEmail, outboxKey } from '../outbox/item.ts';
 import { canWorkCase, type PolicyCase, type PolicyUser } from '../policies/case.ts';
 import { sameId } from '../policies/index.ts';
 import { translator, type Locale } from '../i18n/index.ts';
+import { prepareNoteMentions, type MentionOutcome } from '../mentions/service.ts';
 
 /** HR of the case's institute, or an administrator (who may do every staff action). */
 export function canStaffWork(user: PolicyUser | undefined, c: PolicyCase): boolean {
   return !!user && (user.role === 'admin' || canWorkCase(user, c));
 }
 
-export async function addNote(req: Request, actor: UserDoc, caseDoc: CaseDoc, text: string, now: Date): Promise<void> {
-  const res = await Case.updateOne({ _id: caseDoc._id }, { $push: { notes: { at: now, author: actor._id, text } } });
+export async function addNote(req: Request, actor: UserDoc, caseDoc: CaseDoc, text: string, now: Date, app: Pick<AppContext, 'config'>): Promise<MentionOutcome> {
+  const note = { _id: new Types.ObjectId(), at: now, author: actor._id, text };
+  // Colleagues named with @ (server/mentions): their e-mails go into the same update as the note.
+  const mentions = await prepareNoteMentions({ app, ctx: req.ctx, caseDoc, note });
+  const res = await Case.updateOne({ _id: caseDoc._id }, { $push: { notes: note, ...mentions.push } });
   if (res.matchedCount !== 1) throw new ConflictError('cases.conflict.generic');
   await recordAudit(req, { action: 'case.note_added', targetType: 'case', targetId: String(caseDoc._id), summary: { length: text.length } });
+  return mentions.outcome;
 }
 
 /**
