@@ -4,7 +4,7 @@
 // told why, in Vietnamese and English; hostile text is only text.
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { createInstitute, createUser } from '../support/factories.ts';
+import { createInstitute, createUser, uniqueSuffix } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { signedIn, page, post, deliver, text } from '../applications/support.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
@@ -26,6 +26,10 @@ async function mentionItems(c: CaseDoc) {
   return ((await Case.findById(c._id).lean())!.outbox ?? []).filter((o) => o.template === 'note_mention');
 }
 
+// Names unique to this run: test files share one database, and a name another file also gives
+// a colleague would (rightly) be ambiguous here.
+const S = uniqueSuffix().replace(/[^a-z0-9]/gi, '');
+
 describe('mentions in internal notes', () => {
   let t: TestApp;
   let writer: UserDoc;
@@ -39,13 +43,13 @@ describe('mentions in internal notes', () => {
   before(async () => {
     t = await startTestApp();
     const institute = await createInstitute();
-    writer = await createUser({ role: 'hr_officer', institute, name: 'Writer Officer', locale: 'en' });
-    writerVi = await createUser({ role: 'hr_officer', institute, name: 'Người Viết', locale: 'vi' });
-    hoa = await createUser({ role: 'hr_officer', institute, name: 'Trần Thị Hoa', locale: 'vi' });
-    leader = await createUser({ role: 'leader', institute, name: 'Director Quang', locale: 'en' });
-    await createUser({ role: 'hr_officer', institute, name: 'Lê Văn Nam', locale: 'en' });
-    await createUser({ role: 'hr_officer', institute, name: 'Phạm Văn Nam', locale: 'en' });
-    elsewhere = await createUser({ role: 'hr_officer', name: 'Elsewhere Officer', locale: 'en' });
+    writer = await createUser({ role: 'hr_officer', institute, name: `Writer Officer${S}`, locale: 'en' });
+    writerVi = await createUser({ role: 'hr_officer', institute, name: `Người Viết${S}`, locale: 'vi' });
+    hoa = await createUser({ role: 'hr_officer', institute, name: `Trần Thị Hoa${S}`, locale: 'vi' });
+    leader = await createUser({ role: 'leader', institute, name: `Director Quang${S}`, locale: 'en' });
+    await createUser({ role: 'hr_officer', institute, name: `Lê Văn Nam${S}`, locale: 'en' });
+    await createUser({ role: 'hr_officer', institute, name: `Phạm Văn Nam${S}`, locale: 'en' });
+    elsewhere = await createUser({ role: 'hr_officer', name: `Elsewhere Officer${S}`, locale: 'en' });
     applicant = await createUser({ role: 'applicant' });
     call = await createCall({ institute, checklist: [] });
   });
@@ -56,8 +60,8 @@ describe('mentions in internal notes', () => {
   it('e-mails a colleague named in a note (in the same update as the note) and lists it on their home page', async () => {
     const c = await createCase({ applicant, call, stage: 'screening' });
     const a = await signedIn(t, writer);
-    const flash = await writeNote(a, c, 'References look fine. @Trần Thị Hoa could you call the referee before Friday?');
-    expect(flash).to.include('The note was added. Notified: Trần Thị Hoa.');
+    const flash = await writeNote(a, c, `References look fine. @Trần Thị Hoa${S} could you call the referee before Friday?`);
+    expect(flash).to.include(`The note was added. Notified: Trần Thị Hoa${S}.`);
 
     const stored = (await Case.findById(c._id).lean())!;
     const note = stored.notes.at(-1)!;
@@ -68,7 +72,7 @@ describe('mentions in internal notes', () => {
 
     await deliver(t, c._id);
     const mail = await t.smtp.waitForTo(hoa.email, /nhắc đến bạn/);
-    expect(mail.subject).to.equal(`[${c.reference}] Writer Officer đã nhắc đến bạn trong một ghi chú`);
+    expect(mail.subject).to.equal(`[${c.reference}] Writer Officer${S} đã nhắc đến bạn trong một ghi chú`);
     expect(mail.text).to.include('could you call the referee');
     expect(mail.text).to.include(`${t.baseUrl}/cases/${c._id}#notes`);
 
@@ -80,7 +84,7 @@ describe('mentions in internal notes', () => {
     expect(home.status).to.equal(200);
     const body = text(home.text);
     expect(body).to.include('Ghi chú nhắc đến bạn');
-    expect(body).to.include('Writer Officer đã nhắc đến bạn');
+    expect(body).to.include(`Writer Officer${S} đã nhắc đến bạn`);
     expect(body).to.include('could you call the referee');
     expect(home.text).to.include(`href="/cases/${c._id}#notes"`);
     expect(body.indexOf(later.reference)).to.be.greaterThan(-1);
@@ -92,43 +96,43 @@ describe('mentions in internal notes', () => {
   it('finds a colleague by one word of the name or by e-mail, once, and never the writer', async () => {
     const c = await createCase({ applicant, call, stage: 'screening' });
     const a = await signedIn(t, writer);
-    const flash = await writeNote(a, c, `@Hoa and again @${hoa.email.toUpperCase()}, cc @Writer Officer`);
-    expect(flash).to.include('Notified: Trần Thị Hoa.');
+    const flash = await writeNote(a, c, `@Hoa${S} and again @${hoa.email.toUpperCase()}, cc @Writer Officer${S}`);
+    expect(flash).to.include(`Notified: Trần Thị Hoa${S}.`);
     expect(await mentionItems(c)).to.have.length(1);
   });
 
   it('notifies nobody without access to the case, nor an ambiguous name, and tells the writer why (English)', async () => {
     const c = await createCase({ applicant, call, stage: 'screening' });
     const a = await signedIn(t, writer);
-    const flash = await writeNote(a, c, '@Elsewhere Officer @Director Quang @Nam please look');
+    const flash = await writeNote(a, c, `@Elsewhere Officer${S} @Director Quang${S} @Nam${S} please look`);
     expect(flash).to.include('The note was added. Not notified:');
-    expect(flash).to.include('Elsewhere Officer (cannot see this case)');
+    expect(flash).to.include(`Elsewhere Officer${S} (cannot see this case)`);
     // A leader sees a case only once it is before the panel (server/policies/case.ts).
-    expect(flash).to.include('Director Quang (cannot see this case)');
-    expect(flash).to.include('@Nam (fits several colleagues: ');
-    expect(flash).to.include('Lê Văn Nam');
-    expect(flash).to.include('Phạm Văn Nam');
+    expect(flash).to.include(`Director Quang${S} (cannot see this case)`);
+    expect(flash).to.include(`@Nam${S} (fits several colleagues: `);
+    expect(flash).to.include(`Lê Văn Nam${S}`);
+    expect(flash).to.include(`Phạm Văn Nam${S}`);
     expect(await mentionItems(c)).to.have.length(0);
     expect(await Mention.countDocuments({ case: c._id })).to.equal(0);
     // The note itself is kept.
     expect((await Case.findById(c._id).lean())!.notes.at(-1)!.text).to.include('please look');
     // Before the panel the leader is notified like anyone else, and an officer named with others.
     const atPanel = await createCase({ applicant, call, stage: 'evaluation' });
-    const second = await writeNote(a, atPanel, '@Director Quang @Elsewhere Officer');
-    expect(second).to.include('Notified: Director Quang. Not notified: Elsewhere Officer (cannot see this case).');
+    const second = await writeNote(a, atPanel, `@Director Quang${S} @Elsewhere Officer${S}`);
+    expect(second).to.include(`Notified: Director Quang${S}. Not notified: Elsewhere Officer${S} (cannot see this case).`);
     await deliver(t, atPanel._id);
     const mail = await t.smtp.waitForTo(leader.email, /mentioned you/);
-    expect(mail.subject).to.equal(`[${atPanel.reference}] Writer Officer mentioned you in a note`);
+    expect(mail.subject).to.equal(`[${atPanel.reference}] Writer Officer${S} mentioned you in a note`);
     expect(t.smtp.messages.some((m) => m.to.includes(elsewhere.email))).to.equal(false);
   });
 
   it('tells a Vietnamese writer in Vietnamese', async () => {
     const c = await createCase({ applicant, call, stage: 'screening' });
     const a = await signedIn(t, writerVi);
-    const flash = await writeNote(a, c, 'Nhờ @Nam và @Elsewhere Officer xem giúp');
+    const flash = await writeNote(a, c, `Nhờ @Nam${S} và @Elsewhere Officer${S} xem giúp`);
     expect(flash).to.include('Đã thêm ghi chú. Chưa báo được cho:');
-    expect(flash).to.include('Elsewhere Officer (không có quyền xem hồ sơ này)');
-    expect(flash).to.include('@Nam (trùng với nhiều đồng nghiệp: ');
+    expect(flash).to.include(`Elsewhere Officer${S} (không có quyền xem hồ sơ này)`);
+    expect(flash).to.include(`@Nam${S} (trùng với nhiều đồng nghiệp: `);
     expect(await mentionItems(c)).to.have.length(0);
   });
 
