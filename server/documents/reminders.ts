@@ -18,6 +18,7 @@ export const TRACK_DOCUMENTS: Record<SupportKind, DocumentType[]> = {
   residence_card: ['passport', 'dependant_passport'],
   citizenship: ['passport', 'criminal_record'],
   housing: [],
+  work_permit_exemption: ['passport', 'degree', 'degree_translation'],
 };
 
 export async function runDocumentExpiryReminders(app: AppContext, now: Date = app.now()): Promise<{ sent: number }> {

@@ -6,7 +6,7 @@ import type { CallDoc } from '../../models/call.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import type { AppContext } from '../deps.ts';
 import { actorOf, type Context } from '../context.ts';
-import { applyTransition, availableActions } from '../workflow/index.ts';
+import { transition, availableActions } from '../workflow/index.ts';
 import { invalidateDashboard } from '../dashboard/index.ts';
 import { evaluationsForViewer, type CaseEvaluations } from './index.ts';
 import { documentCompleteness, invalidateShortlist } from './shortlist.ts';
@@ -60,15 +60,13 @@ export interface DecideCaseOptions {
 /** A leader's decision: the workflow transition, then the call's shortlist and the dashboard show it at once. */
 export async function decideCase(opts: DecideCaseOptions): Promise<CaseDoc> {
   const { app, ctx, call, action } = opts;
-  // The workflow still takes the actor and request facts one by one; it becomes { ctx, … } in its own conversion.
-  const updated = await applyTransition(app, {
+  const updated = await transition({
+    app,
+    ctx,
     caseId: opts.caseId,
     action,
-    actor: actorOf(ctx),
     expectedVersion: opts.version,
     payload: action === 'reject' ? { reason: opts.reason ?? '' } : { note: opts.note ?? '' },
-    requestId: ctx.requestId,
-    ip: ctx.ip,
   });
   invalidateShortlist(call._id);
   invalidateDashboard(call.institute);

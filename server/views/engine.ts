@@ -68,7 +68,9 @@ export function viewEngine(): ExpressHandlebars {
     extname: '.hbs',
     defaultLayout: 'main',
     layoutsDir: path.join(viewsDir, 'layouts'),
-    partialsDir: path.join(viewsDir, 'partials'),
+    // Feature partials live beside their views: {{> planner/case}} is views/planner/case.hbs.
+    // (express-handlebars reads `dir` when `templates` is absent; its types insist on `templates`.)
+    partialsDir: [{ dir: path.join(viewsDir, 'partials') }, { dir: path.join(viewsDir, 'planner'), namespace: 'planner' }] as unknown as string[],
     helpers,
   });
   return hbs;

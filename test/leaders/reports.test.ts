@@ -127,6 +127,7 @@ describe('leaders: dashboard figures and the steering report', () => {
       'Temporary residence card,0,0',
       'Housing,0,0',
       'Citizenship,0,0',
+      'Work permit exemption certificate,0,0',
       '',
       'Cases by country',
       'Country,Cases',

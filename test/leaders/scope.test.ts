@@ -111,6 +111,8 @@ const INVENTORY: Record<string, Kind> = {
   'POST /applications/:id/consent': 'role',
   'GET /cases': 'list',
   'POST /cases/bulk-assign': 'role',
+  'POST /cases/filters': 'list', // a refused save shows the queue again, in the leader's scope
+  'POST /cases/filters/:id/delete': 'none', // the leader's own saved filters only
   'GET /cases/:id': 'case',
   'POST /cases/:id/actions/:action': 'case',
   'GET /cases/:id/request-info': 'role',
@@ -119,6 +121,8 @@ const INVENTORY: Record<string, Kind> = {
   'POST /cases/:id/notes': 'role',
   'POST /cases/:id/messages': 'role',
   'POST /cases/:id/support/:kind': 'role',
+  'GET /cases/:id/procedures/:kind': 'role',
+  'POST /cases/:id/procedures/:kind': 'role',
   'GET /admin': 'role',
   'GET /admin/institutes': 'role',
   'POST /admin/institutes': 'role',
@@ -134,6 +138,13 @@ const INVENTORY: Record<string, Kind> = {
   'POST /admin/holidays/:id/delete': 'role',
   'GET /admin/outbox': 'role',
   'POST /admin/outbox/requeue': 'role',
+  'GET /mail-log': 'role',
+  'GET /mail-log/:id': 'role',
+  'POST /mail-log/:id/requeue': 'role',
+  'GET /admin/email-templates': 'role',
+  'GET /admin/email-templates/:template/:locale': 'role',
+  'POST /admin/email-templates/:template/:locale': 'role',
+  'POST /admin/email-templates/:template/:locale/revert': 'role',
 };
 
 describe('leaders: only what their calls shortlist, and what they scored (404 for the rest)', function () {
@@ -266,7 +277,7 @@ describe('leaders: only what their calls shortlist, and what they scored (404 fo
   });
 
   it('lists only visible cases in the queue and on the shortlist; dashboard counts may include earlier stages', async () => {
-    const queue = await l.get('/cases?size=100').set('Accept', 'text/html');
+    const queue = await l.get('/cases?size=100&closed=1').set('Accept', 'text/html'); // closed cases too (the queue shows open work by default)
     expect(queue.status).to.equal(200);
     for (const c of Object.values(hidden)) expect(queue.text, c.stage).not.to.include(c.reference);
     for (const c of Object.values(visible)) expect(queue.text, c.stage).to.include(c.reference);
