@@ -25,6 +25,7 @@ import { CaseConflictError, caseConflict } from '../server/cases/conflict.ts';
 import { loadCasePage, staffCase } from '../server/cases/page.ts';
 import { defaultInfoDue, canRequestInfo } from '../server/cases/request-info.ts';
 import { casePage, conflictPage, requestInfoPage, stageBadge, stageLabel, type FormState } from '../server/cases/present.ts';
+import { mentionFlash } from '../server/mentions/present.ts';
 
 const STAFF = allow('role.staff');
 const WORKERS = allow('role.caseWorker');
@@ -189,8 +190,8 @@ export function casesRoutes(app: AppContext): Router {
       await showCase(req, res, c, { errors: { note: form.error.issues[0]!.message }, values: { note: bodyText(req.body, 'note') } }, 422);
       return;
     }
-    await addNote({ ctx: req.ctx, caseDoc: c, text: form.data.note });
-    flash(req, 'success', 'cases.flash.noteAdded');
+    const mentioned = mentionFlash(req.ctx, await addNote({ app, ctx: req.ctx, caseDoc: c, text: form.data.note }));
+    flash(req, mentioned?.kind ?? 'success', mentioned?.key ?? 'cases.flash.noteAdded', mentioned?.params);
     res.redirect(303, `/cases/${String(c._id)}#notes`);
   });
 

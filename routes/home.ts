@@ -5,6 +5,8 @@ import type { AppContext } from '../server/deps.ts';
 import { LOCALES } from '../server/i18n/index.ts';
 import { safeNextPath } from '../server/http/safe-next.ts';
 import { rememberLocale } from '../server/http/visitor-state.ts';
+import { mentionsOfActor } from '../server/mentions/service.ts';
+import { presentHomeMentions } from '../server/mentions/present.ts';
 import { tOf } from '../server/context.ts';
 import { chooseLanguage } from '../server/home/service.ts';
 
@@ -13,8 +15,8 @@ const langBody = z.object({ lang: z.enum(LOCALES).optional().catch(undefined), n
 export function homeRoutes(_app: AppContext): Router {
   const router = Router();
 
-  router.get('/', (req, res) => {
-    res.render('home/index', { title: tOf(req.ctx)('common.appName') });
+  router.get('/', async (req, res) => {
+    res.render('home/index', { title: tOf(req.ctx)('common.appName'), mentions: presentHomeMentions(req.ctx, await mentionsOfActor({ ctx: req.ctx })) });
   });
 
   // The language switcher is a plain form, so it works without JavaScript.

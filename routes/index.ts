@@ -17,6 +17,7 @@ import { casesRoutes } from './cases.ts';
 import { proceduresRoutes } from './procedures.ts';
 import { adminRoutes } from './admin.ts';
 import { privacyRoutes } from './privacy.ts';
+import { calendarFeedRoutes } from './calendar-feed.ts';
 import { mailLogRoutes } from './mail-log.ts';
 import { emailTemplatesRoutes } from './email-templates.ts';
 
@@ -36,6 +37,7 @@ const FEATURES = [
   proceduresRoutes,
   adminRoutes,
   privacyRoutes,
+  calendarFeedRoutes,
   mailLogRoutes,
   emailTemplatesRoutes,
 ];

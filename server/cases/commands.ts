@@ -11,13 +11,17 @@ import { ConflictError, ForbiddenError, ValidationError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import { caseEmail, outboxKey } from '../outbox/item.ts';
 import { sameId } from '../policies/index.ts';
+import { prepareNoteMentions, type MentionOutcome } from '../mentions/service.ts';
 
-export async function addNote({ ctx, caseDoc, text }: { ctx: Context; caseDoc: CaseDoc; text: string }): Promise<void> {
+/** An internal note; colleagues named with @ (server/mentions) get their e-mails in the same update as the note. */
+export async function addNote({ app, ctx, caseDoc, text }: { app: Pick<AppContext, 'config'>; ctx: Context; caseDoc: CaseDoc; text: string }): Promise<MentionOutcome> {
   const actor = actorOf(ctx);
-  const now = ctx.now;
-  const res = await Case.updateOne({ _id: caseDoc._id }, { $push: { notes: { at: now, author: actor._id, text } } });
+  const note = { _id: new Types.ObjectId(), at: ctx.now, author: actor._id, text };
+  const mentions = await prepareNoteMentions({ app, ctx, caseDoc, note });
+  const res = await Case.updateOne({ _id: caseDoc._id }, { $push: { notes: note, ...mentions.push } });
   if (res.matchedCount !== 1) throw new ConflictError('cases.conflict.generic');
   await recordAudit(ctx, { action: 'case.note_added', targetType: 'case', targetId: String(caseDoc._id), summary: { length: text.length } });
+  return mentions.outcome;
 }
 
 /**

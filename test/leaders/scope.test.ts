@@ -61,6 +61,11 @@ const INVENTORY: Record<string, Kind> = {
   'GET /account/export': 'none',
   'GET /account/delete': 'none',
   'POST /account/delete': 'none',
+  'GET /account/calendar': 'none',
+  'POST /account/calendar': 'none',
+  'POST /account/calendar/revoke': 'none',
+  // A leader's feed lists only the cases of their scope: test/calendar-feed/feed.test.ts.
+  'GET /calendar/:file': 'list',
   'GET /admin/users': 'role',
   'GET /admin/users/invite': 'role',
   'POST /admin/users/invite': 'role',
@@ -71,6 +76,9 @@ const INVENTORY: Record<string, Kind> = {
   'POST /cases/:id/documents': 'case',
   'GET /documents/:id/download': 'document',
   'POST /documents/:id/verify': 'document',
+  // Renewal (the applicant's): loads the document through its case, like download; leaders get 404 or 403 (test/documents/renewal.test.ts).
+  'GET /documents/:id/renew': 'document',
+  'POST /documents/:id/renew': 'document',
   'GET /shortlists': 'list',
   'GET /shortlists/:callId': 'list',
   'GET /shortlists/:callId/compare': 'case',
@@ -247,6 +255,7 @@ describe('leaders: only what their calls shortlist, and what they scored (404 fo
       const id = docs.get(String(c._id))!;
       expect((await get(l, `/documents/${id}/download`)).status, c.stage).to.equal(404);
       expect((await post(l, `/documents/${id}/verify`, { decision: 'accept' })).status, c.stage).to.equal(404);
+      expect((await get(l, `/documents/${id}/renew`)).status, c.stage).to.equal(404);
     }
     for (const c of Object.values(visible)) {
       const id = docs.get(String(c._id))!;
@@ -259,6 +268,7 @@ describe('leaders: only what their calls shortlist, and what they scored (404 fo
       expect((res.body as Buffer).equals(PDF)).to.equal(true);
       // Leaders do not verify documents (HR does): refused, but the document is not hidden.
       expect((await post(l, `/documents/${id}/verify`, { decision: 'accept' })).status, c.stage).to.equal(403);
+      expect((await get(l, `/documents/${id}/renew`)).status, c.stage).to.equal(403);
     }
     // HR of the institute still sees and verifies everything of theirs.
     const hr = agent(t.app);
