@@ -25,6 +25,7 @@ export function dashboardPage({ ctx, view }: { ctx: Context; view: DashboardView
     csvUrl: `/reports/steering.csv${query ? `?${query}` : ''}`,
     pdfUrl: `/reports/steering.pdf${query ? `?${query}` : ''}`,
     isAdmin: ctx.actor?.role === 'admin',
+    decisions: view.decisions.map((d) => ({ ...d, decisionLabel: t(`shortlists.decide.actions.${d.decision}`, { defaultValue: d.decision }) })),
     styles: ['/static/css/leaders.css'],
     scripts: ['/vendor/chart.js', '/static/js/dashboard.js'],
   };
