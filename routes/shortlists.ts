@@ -83,7 +83,11 @@ function fieldErrors(error: z.ZodError): FieldErrors {
 }
 
 /** The decision and the case version the page showed: unreadable means a tampered or broken form (400). */
-const decisionTarget = z.object({ action: z.enum(DECISIONS), version: z.coerce.number().int().min(0).max(1_000_000_000) });
+const decisionTarget = z.object({
+  // No decision chosen is the user's to fix (422 beside the choice); an unknown one is a broken form.
+  action: z.union([z.literal('').transform(() => undefined), z.enum(DECISIONS)]).optional(),
+  version: z.coerce.number().int().min(0).max(1_000_000_000),
+});
 
 /** The reason in the leader's words, required (messages are i18n keys). */
 const decisionReason = z.object({
@@ -185,8 +189,9 @@ export function shortlistsRoutes(app: AppContext): Router {
     if (!target.success) throw new BadRequestError('shortlists.errors.badDecision');
     const caseDoc = await findShortlistCase(ctx.actor, call, req.params.caseId);
     const view = await shortlistCase({ ctx, call, caseDoc });
-    const typed = { action: target.data.action, reason: typeof body.reason === 'string' ? body.reason : '' };
-    return { ctx, call, caseDoc, view, typed, ...target.data };
+    const typed = { action: target.data.action ?? '', reason: typeof body.reason === 'string' ? body.reason : '' };
+    const { action, version } = target.data;
+    return { ctx, call, caseDoc, view, typed, action, version };
   }
 
   /** Step 1: the reason is checked and the guard run; the confirmation page shows what the candidate will be told. */
@@ -194,14 +199,16 @@ export function shortlistsRoutes(app: AppContext): Router {
     const d = await decisionRequest(req);
     const { ctx, call, view } = d;
     if (view.caseDoc.version !== d.version) throw new ConflictError('shortlists.decide.errors.stale');
-    if (!view.decisions.includes(d.action)) throw new BadRequestError('workflow.notAllowedNow');
+    if (d.action && !view.decisions.includes(d.action)) throw new BadRequestError('workflow.notAllowedNow');
     const reason = decisionReason.safeParse(d.typed);
     if ((req.body as Record<string, unknown>).edit === '1') {
       res.render('shortlists/case', shortlistCasePage({ ctx, call, view, form: { decisionValues: d.typed } }));
       return;
     }
     try {
-      if (!reason.success) throw new ValidationError(fieldErrors(reason.error));
+      const errors: FieldErrors = reason.success ? {} : fieldErrors(reason.error);
+      if (!d.action) errors.action = 'shortlists.decide.errors.actionRequired';
+      if (!reason.success || !d.action) throw new ValidationError(errors);
       await requirePanelScores({ ctx, call, caseId: view.caseDoc._id });
     } catch (err) {
       if (err instanceof ValidationError) {
@@ -210,18 +217,22 @@ export function shortlistsRoutes(app: AppContext): Router {
       }
       throw err;
     }
-    const preview = await previewDecision({ app, ctx, call, caseDoc: view.caseDoc, action: d.action });
-    res.render('shortlists/confirm', confirmDecisionPage({ ctx, call, caseDoc: view.caseDoc, action: d.action, reason: reason.data.reason, preview }));
+    const action = d.action!;
+    const preview = await previewDecision({ app, ctx, call, caseDoc: view.caseDoc, action });
+    res.render('shortlists/confirm', confirmDecisionPage({ ctx, call, caseDoc: view.caseDoc, action, reason: reason.data!.reason, preview }));
   });
 
   /** Step 2: the confirmed decision is taken (once: a second click lands on the same result). */
   router.post('/shortlists/:callId/cases/:caseId/decision/confirm', allow('role.leaderOrAdmin'), async (req, res) => {
     const d = await decisionRequest(req);
     const { ctx, call, view } = d;
+    const action = d.action;
+    // The confirmation page always names the decision: without it the form is not that page's.
+    if (!action) throw new BadRequestError('shortlists.errors.badDecision');
     try {
       const reason = decisionReason.safeParse(d.typed);
       if (!reason.success) throw new ValidationError(fieldErrors(reason.error));
-      await decideCase({ app, ctx, call, caseId: view.caseDoc._id, action: d.action, version: d.version, reason: reason.data.reason });
+      await decideCase({ app, ctx, call, caseId: view.caseDoc._id, action, version: d.version, reason: reason.data.reason });
     } catch (err) {
       if (err instanceof ValidationError) {
         res.status(422).render('shortlists/case', shortlistCasePage({ ctx, call, view, form: { decisionErrors: err.fields, decisionValues: d.typed } }));
@@ -229,8 +240,8 @@ export function shortlistsRoutes(app: AppContext): Router {
       }
       throw err;
     }
-    flash(req, 'success', `shortlists.flash.decision.${d.action}`);
-    res.redirect(303, d.action === 'reject' ? `/shortlists/${call._id}` : `/shortlists/${call._id}/cases/${view.caseDoc._id}`);
+    flash(req, 'success', `shortlists.flash.decision.${action}`);
+    res.redirect(303, action === 'reject' ? `/shortlists/${call._id}` : `/shortlists/${call._id}/cases/${view.caseDoc._id}`);
   });
 
   // ---- administrator: name the panel of a call (User.panelCalls is the one source) ----

@@ -129,8 +129,8 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
   });
 
   for (const [locale, a, messages] of [
-    ['en', () => leader, { required: 'Give the reason for this decision.', short: 'The reason is too short', none: 'No complete panel scorecard yet', few: 'Only 1 complete panel scorecard(s)', stale: 'This case changed since you opened it' }],
-    ['vi', () => leaderVi, { required: 'Hãy ghi lý do của quyết định này.', short: 'Lý do quá ngắn', none: 'Chưa có phiếu chấm đầy đủ nào', few: 'Mới có 1 phiếu chấm đầy đủ', stale: 'Hồ sơ đã thay đổi kể từ khi bạn mở' }],
+    ['en', () => leader, { required: 'Give the reason for this decision.', short: 'The reason is too short', none: 'No complete panel scorecard yet', few: 'Only 1 complete panel scorecard(s)', stale: 'This case changed since you opened it', choose: 'Choose a decision.' }],
+    ['vi', () => leaderVi, { required: 'Hãy ghi lý do của quyết định này.', short: 'Lý do quá ngắn', none: 'Chưa có phiếu chấm đầy đủ nào', few: 'Mới có 1 phiếu chấm đầy đủ', stale: 'Hồ sơ đã thay đổi kể từ khi bạn mở', choose: 'Hãy chọn một quyết định.' }],
   ] as const) {
     describe(`refusals (${locale}): nothing changes, nothing is sent`, () => {
       async function unchanged(kase: CaseDoc) {
@@ -153,6 +153,17 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
         const direct = await submitForm(a(), caseUrl(kase._id), { action: 'shortlist', version: String(kase.version), reason: '' }, `${caseUrl(kase._id)}/decision/confirm`);
         expect(direct.status).to.equal(422);
         expect(direct.text).to.include(messages.required);
+        await unchanged(kase);
+      });
+
+      it('asks to choose a decision when none is chosen (422), keeping the reason typed', async () => {
+        const { kase } = await applicantCase(w.call, 'evaluation');
+        await score(kase, w.member);
+        const res = await review(a(), kase._id, { version: String(kase.version), reason: 'Reason typed before choosing.' });
+        expect(res.status).to.equal(422);
+        expect(res.text).to.include('id="f-action-error"');
+        expect(res.text).to.include(messages.choose);
+        expect(res.text).to.include('Reason typed before choosing.');
         await unchanged(kase);
       });
 
