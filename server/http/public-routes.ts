@@ -27,6 +27,7 @@ export const publicRoutes: readonly PublicRoute[] = [
   { methods: GET_POST, pattern: new RegExp(`^/invitations/${TOKEN}$`) },
   { methods: GET, pattern: /^\/calls$/ },
   { methods: GET, pattern: new RegExp(`^/calls/${ID}$`) },
+  { methods: GET, pattern: /^\/privacy$/ },
 ];
 
 export function isPublic(method: string, path: string): boolean {

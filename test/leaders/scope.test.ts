@@ -88,6 +88,7 @@ const INVENTORY: Record<string, Kind> = {
   'GET /reports/steering.pdf': 'list',
   'GET /calls': 'none',
   'GET /calls/:id': 'none',
+  'GET /privacy': 'none',
   'GET /calls/:id/apply': 'role',
   'POST /calls/:id/apply': 'role',
   'GET /applications': 'role',
