@@ -215,7 +215,7 @@ async function renderDetail(ctx: AppContext, req: Request, res: Response, caseDo
     canWithdraw: actions.includes('withdraw'),
     isDraft: caseDoc.stage === 'draft',
     canEdit: editableSteps(caseDoc.stage).length > 0,
-    decisionReason: caseDoc.stage === 'rejected' ? caseDoc.decision?.reason : undefined,
+    decisionReason: caseDoc.stage === 'rejected' && caseDoc.history?.at(-1)?.from === 'screening' ? caseDoc.decision?.reason : undefined, // a leader's reason after the panel is internal
     messages: messagesView(caseDoc.messages ?? [], names, t, true),
     canMessage: !['draft', 'closed', 'rejected', 'withdrawn'].includes(caseDoc.stage),
     checklist,

@@ -166,6 +166,7 @@ export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context
     reasonMax: REASON_MAX,
     decisionErrors: translateErrors(t, form.decisionErrors),
     decisionValues: form.decisionValues ?? {},
+    styles: ['/static/css/leaders.css'],
     scripts: [],
   };
 }
@@ -202,5 +203,6 @@ export function confirmDecisionPage({ ctx, call, caseDoc, action, reason, previe
     version: c.version,
     preview: preview ? { ...preview, language: t(`shortlists.decide.languages.${preview.locale}`) } : undefined,
     toStage: preview ? t(`workflow.stages.${preview.toStage}`) : undefined,
+    styles: ['/static/css/leaders.css'],
   };
 }

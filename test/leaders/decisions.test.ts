@@ -99,7 +99,7 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
 
   it('shows on the confirmation page exactly the e-mail the candidate then receives, in their language, and the reason as internal', async () => {
     const { applicant, kase } = await applicantCase(w.call, 'evaluation', {}, 'vi');
-    await score(kase, w.member);
+    await score(kase, w.leader); // the leader scored it: the rejected case stays theirs to open
     const reason = 'Internal: weaker than two other candidates on fit.';
     const page = await review(leader, kase._id, { action: 'reject', version: String(kase.version), reason });
     expect(page.status).to.equal(200);
@@ -120,6 +120,15 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
     expect(c.stage).to.equal('rejected');
     expect(c.decision?.reason).to.equal(reason);
     expect(c.history.at(-1)!.note).to.equal(reason);
+    // The case's timeline shows the reason to staff; the applicant's own page does not.
+    const timeline = await leader.get(`/cases/${kase._id}`).set('Accept', 'text/html');
+    expect(timeline.status).to.equal(200);
+    expect(decodeHtml(/<section class="panel" id="timeline">([\s\S]*?)<\/section>/.exec(timeline.text)![1]!)).to.include(reason);
+    const own = agent(t.app);
+    await signIn(own, applicant);
+    const ownPage = await own.get(`/applications/${kase._id}`).set('Accept', 'text/html');
+    expect(ownPage.status).to.equal(200);
+    expect(decodeHtml(ownPage.text)).not.to.include(reason);
     await dispatchOnce(t.ctx, { owner: 'leaders-test', caseIds: [kase._id] });
     const mail = await t.smtp.waitForTo(applicant.email);
     expect(mail.subject).to.equal(subject);
