@@ -52,7 +52,7 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
     canWithdraw: actions.includes('withdraw'),
     isDraft: caseDoc.stage === 'draft',
     canEdit: editableSteps(caseDoc.stage).length > 0,
-    decisionReason: caseDoc.stage === 'rejected' ? caseDoc.decision?.reason : undefined,
+    decisionReason: caseDoc.stage === 'rejected' && caseDoc.history?.at(-1)?.from === 'screening' ? caseDoc.decision?.reason : undefined, // a leader's reason after the panel is internal
     messages: messagesView(caseDoc.messages ?? [], names, t, true),
     canMessage: inStages(caseDoc.stage, ACTIVE_STAGES),
     checklist,

@@ -79,7 +79,8 @@ export function timeline(
         ? t('cases.people.you')
         : t(`cases.people.role_${h.actorRole ?? 'staff'}`, { defaultValue: t('cases.people.role_staff') })
       : (names.get(String(h.actor))?.name ?? t('cases.people.system'));
-    const showNote = !view.forApplicant || own || h.action === 'request_info' || h.action === 'reject';
+    // A leader's decision reason after the panel is internal; HR's screening rejection reason is told (as in the e-mail).
+    const showNote = !view.forApplicant || own || h.action === 'request_info' || (h.action === 'reject' && h.from === 'screening');
     out.push({
       at: h.at,
       label: actionLabel(t, h.action),

@@ -27,6 +27,7 @@ export function dashboardPage({ ctx, view }: { ctx: Context; view: DashboardView
     pdfUrl: `/reports/steering.pdf${query ? `?${query}` : ''}`,
     isAdmin: ctx.actor?.role === 'admin',
     forecastArrivals: view.forecastArrivals ? presentForecastArrivals(ctx, view.forecastArrivals) : undefined,
+    decisions: view.decisions.map((d) => ({ ...d, decisionLabel: t(`shortlists.decide.actions.${d.decision}`, { defaultValue: d.decision }) })),
     styles: ['/static/css/leaders.css'],
     scripts: ['/vendor/chart.js', '/static/js/dashboard.js'],
   };

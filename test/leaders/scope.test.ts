@@ -85,6 +85,7 @@ const INVENTORY: Record<string, Kind> = {
   'GET /shortlists/:callId/cases/:caseId': 'case',
   'POST /shortlists/:callId/cases/:caseId/evaluation': 'case',
   'POST /shortlists/:callId/cases/:caseId/decision': 'case',
+  'POST /shortlists/:callId/cases/:caseId/decision/confirm': 'case',
   'GET /admin/calls/:id/panel': 'role',
   'POST /admin/calls/:id/panel': 'role',
   'POST /admin/calls/:id/panel/remove': 'role',
@@ -95,6 +96,7 @@ const INVENTORY: Record<string, Kind> = {
   'GET /reports/steering.pdf': 'list',
   'GET /calls': 'none',
   'GET /calls/:id': 'none',
+  'GET /privacy': 'none',
   'GET /calls/:id/apply': 'role',
   'POST /calls/:id/apply': 'role',
   'GET /applications': 'role',
@@ -213,6 +215,7 @@ describe('leaders: only what their calls shortlist, and what they scored (404 fo
       'GET /shortlists/:callId/cases/:caseId': () => get(l, `${s}/cases/${c._id}`),
       'POST /shortlists/:callId/cases/:caseId/evaluation': () => post(l, `${s}/cases/${c._id}/evaluation`, { score_research: '3', score_fit: '3', recommendation: 'yes' }),
       'POST /shortlists/:callId/cases/:caseId/decision': () => post(l, `${s}/cases/${c._id}/decision`, { action: 'reject', version: String(c.version), reason: '' }),
+      'POST /shortlists/:callId/cases/:caseId/decision/confirm': () => post(l, `${s}/cases/${c._id}/decision/confirm`, { action: 'reject', version: String(c.version), reason: '' }),
     };
   }
 
