@@ -11,7 +11,8 @@ import { createFeedToken, renderFeed, revokeFeedToken } from '../server/calendar
 import { presentFeedSettings } from '../server/calendar-feed/present.ts';
 
 /** `<token>.ics`: anything else is answered like an unknown token. */
-const feedFile = z.string().max(200).regex(/^[^/]+\.ics$/);
+/** The secret token of `/calendar/<token>.ics` (renderFeed answers any unknown one as not found). */
+const feedToken = z.string().min(1).max(200);
 
 export function calendarFeedRoutes(app: AppContext): Router {
   const router = Router();
@@ -38,10 +39,10 @@ export function calendarFeedRoutes(app: AppContext): Router {
     res.redirect(303, '/account/calendar');
   });
 
-  router.get('/calendar/:file', async (req, res) => {
-    const file = feedFile.safeParse(req.params.file);
-    if (!file.success) throw new NotFoundError();
-    const feed = await renderFeed({ app, ctx: req.ctx, token: file.data.slice(0, -'.ics'.length) });
+  router.get('/calendar/:token.ics', async (req, res) => {
+    const token = feedToken.safeParse(req.params.token);
+    if (!token.success) throw new NotFoundError();
+    const feed = await renderFeed({ app, ctx: req.ctx, token: token.data });
     // Built afresh on every fetch; the ETag lets a calendar app skip an unchanged body. No
     // Last-Modified: a case leaving the feed changes no date that could be compared.
     res.setHeader('Cache-Control', 'private, no-cache');
