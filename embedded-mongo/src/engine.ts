@@ -40,6 +40,8 @@ export class Engine implements CommandContext {
   readonly startedAt = Date.now();
   private ttlTimer: NodeJS.Timeout | undefined;
   private cursorTimer: NodeJS.Timeout | undefined;
+  private indexTimer: NodeJS.Timeout | undefined;
+  private closed = false;
   connections = 0;
   opCounters: OpCounters = { insert: 0, query: 0, update: 0, delete: 0, getmore: 0, command: 0 };
 
@@ -61,9 +63,21 @@ export class Engine implements CommandContext {
     for (const c of state.collections) {
       const coll = this.catalog.ensureCollection(c.db, c.coll, c.options);
       const list = [...c.docs] as Doc[];
-      coll.load(list, c.indexes as IndexSpec[]);
+      coll.load(list, c.indexes as IndexSpec[], true);
       docs += list.length;
     }
+    // Indexes are built after the server starts serving: one per turn of the event loop, each at
+    // once if a command needs it first (Index.ready). Start-up no longer waits for every index.
+    const buildNext = () => {
+      if (this.closed) return;
+      for (const [, coll] of this.catalog.collections()) {
+        if (coll.buildDeferredIndex()) {
+          this.indexTimer = setTimeout(buildNext, 0);
+          return;
+        }
+      }
+    };
+    this.indexTimer = setTimeout(buildNext, 0);
     this.journal.opened();
     this.logger.info({ ...report, docs }, 'embedded-mongo: data loaded');
     const ttlMs = this.opts.ttlIntervalMs ?? 5000;
@@ -74,6 +88,8 @@ export class Engine implements CommandContext {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.indexTimer);
     clearInterval(this.ttlTimer);
     clearInterval(this.cursorTimer);
     await this.storage.close();
