@@ -7,6 +7,7 @@ import { compareValues, getOwn, setOwn, isPlainObject, isNumeric, toNumber } fro
 import { Index, type IndexSpec } from './indexes.ts';
 import { CommandError } from './errors.ts';
 import { idKey } from './storage/id-key.ts';
+import { decodeRaw, isRaw, rawIdKey } from './storage/raw-doc.ts';
 import { valuesAtPath } from './paths.ts';
 import { guardFilter } from './query-guard.ts';
 import { sortComparator } from './sort.ts';
@@ -37,7 +38,60 @@ export class Collection {
   readonly db: string;
   name: string;
   options: Doc;
-  readonly docs = new Map<string, Doc>();
+  private readonly _docs = new Map<string, Doc>();
+  /** Documents loaded at start still as their BSON bytes (in order), decoded on first use. */
+  private raw: Map<string, Doc | Uint8Array> | undefined;
+  private rawIt: Iterator<[string, Doc | Uint8Array]> | undefined;
+
+  /** Documents by id key, in insertion order (decoding what a lazy load left undecoded). */
+  get docs(): Map<string, Doc> {
+    if (this.raw) this.decodeSome(Infinity);
+    return this._docs;
+  }
+
+  /** True while documents loaded at start are not all decoded yet. */
+  get undecoded(): boolean {
+    return this.raw !== undefined;
+  }
+
+  /** Decodes up to `n` of the documents a lazy load left as bytes; false once none is left. */
+  decodeSome(n: number): boolean {
+    const raw = this.raw;
+    if (!raw) return false;
+    const it = (this.rawIt ??= raw.entries());
+    for (let i = 0; i < n; i++) {
+      const next = it.next();
+      if (next.done) {
+        this.raw = undefined;
+        this.rawIt = undefined;
+        return false;
+      }
+      const [id, v] = next.value;
+      this._docs.set(id, isRaw(v) ? (decodeRaw(v) as Doc) : v);
+    }
+    return true;
+  }
+
+  /** The documents for a snapshot: still-undecoded ones as their bytes (written as they are). */
+  *snapshotDocs(): Generator<Doc | Uint8Array> {
+    if (!this.raw) {
+      yield* this._docs.values();
+      return;
+    }
+    // Decoded so far (in order), then the rest as bytes.
+    yield* this._docs.values();
+    const it = this.rawIt;
+    if (!it) {
+      yield* this.raw.values();
+      return;
+    }
+    // What decodeSome has not reached yet; kept in a fresh map it starts over from.
+    const rest = new Map<string, Doc | Uint8Array>();
+    for (let next = it.next(); !next.done; next = it.next()) rest.set(next.value[0], next.value[1]);
+    this.raw = rest;
+    this.rawIt = undefined;
+    yield* rest.values();
+  }
   readonly indexes = new Map<string, Index>();
   /** How many documents ever stored had an _id other than an ObjectId (never decremented). */
   nonObjectIds = 0;
@@ -166,11 +220,17 @@ export class Collection {
    */
   load(docs: Iterable<Doc>, specs: IndexSpec[], lazy = false): void {
     if (lazy) {
-      for (const doc of docs) {
-        const id = idKey(doc._id);
+      // Documents still as bytes (from a snapshot) stay so until first use; the rest are set now.
+      const raw = new Map<string, Doc | Uint8Array>();
+      let anyRaw = false;
+      for (const doc of docs as Iterable<Doc | Uint8Array>) {
+        const id = isRaw(doc) ? rawIdKey(Buffer.from(doc.buffer, doc.byteOffset, doc.byteLength)) : idKey(doc._id);
         if (id[0] !== 'o') this.nonObjectIds++;
-        this.docs.set(id, doc);
+        if (isRaw(doc)) anyRaw = true;
+        raw.set(id, doc);
       }
+      if (anyRaw) this.raw = raw;
+      else for (const [id, doc] of raw) this._docs.set(id, doc as Doc);
       const source = () => this.docs.values();
       for (const spec of [this.idIndexSpec(), ...specs.filter((x) => x.name !== '_id_')]) {
         const index = new Index(spec);
