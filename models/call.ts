@@ -42,6 +42,8 @@ const callSchema = new Schema(
     status: { type: String, enum: ['draft', 'open', 'closed'], default: 'draft', index: true },
     checklist: { type: [checklistItemSchema], default: [] },
     scorecard: { type: [criterionSchema], default: [] },
+    /** Complete scorecards (every criterion scored) a case needs before a leader may decide on it. */
+    minScorecards: { type: Number, min: 1, max: 20, default: 1 },
   },
   { timestamps: true },
 );

@@ -3,7 +3,27 @@
 // e-mails a change owes are written in the same atomic update into `outbox` (DESIGN.md §6).
 import { Schema, model, type InferSchemaType } from 'mongoose';
 import { summarizeHistory } from './case-summary.ts';
+import { keepSearchTerms } from './case-search-hooks.ts';
 import { TRACKS, STAGES, SUPPORT_KINDS, SUPPORT_STATUSES, DEGREES, PRIORITIES } from './constants.ts';
+
+/** A procedure's change on the case history: structured, translated by the presenters. */
+const procedureEventSchema = new Schema(
+  {
+    kind: { type: String, enum: SUPPORT_KINDS, required: true },
+    from: { type: String, enum: SUPPORT_STATUSES },
+    to: { type: String, enum: SUPPORT_STATUSES },
+    /** The dates set by this change, shown to the applicant. */
+    filedAt: { type: Date },
+    cardStartsAt: { type: Date },
+    cardEndsAt: { type: Date },
+    reasonsDueAt: { type: Date },
+    /** 'due' | 'reasons' on an escalation event. */
+    escalated: { type: String },
+    /** Whether the applicant sees this event on their timeline. */
+    applicantVisible: { type: Boolean, default: false },
+  },
+  { _id: false },
+);
 
 const historyEventSchema = new Schema(
   {
@@ -14,6 +34,7 @@ const historyEventSchema = new Schema(
     from: { type: String, enum: STAGES },
     to: { type: String, enum: STAGES },
     note: { type: String, maxlength: 5000 },
+    procedure: { type: procedureEventSchema, default: undefined },
   },
   { _id: true },
 );
@@ -41,10 +62,24 @@ const supportTrackSchema = new Schema(
   {
     kind: { type: String, enum: SUPPORT_KINDS, required: true },
     status: { type: String, enum: SUPPORT_STATUSES, required: true, default: 'not_needed' },
-    /** Working-day deadline of the current status (see server/calendar). */
+    /** Working-day deadline of the current status (server/procedures: the institute's own target, or the authority's legal deadline once filed). */
     dueAt: { type: Date },
     updatedAt: { type: Date },
+    /** Internal HR note (never shown to the applicant). */
     note: { type: String, maxlength: 2000 },
+    /** The office the file was lodged with (recorded by HR). */
+    office: { type: String, maxlength: 200 },
+    /** The day the complete file was lodged: the authority's clock starts here. */
+    filedAt: { type: Date },
+    /** A refusal: when it was received, and the legal deadline for its written reasons. */
+    refusedAt: { type: Date },
+    reasonsDueAt: { type: Date },
+    reasonsReceivedAt: { type: Date },
+    /** Residence card: the term on the card (the passport must be valid beyond its end). */
+    cardStartsAt: { type: Date },
+    cardEndsAt: { type: Date },
+    /** Escalations already sent, one key per deadline ("due:<iso>" or "reasons:<iso>"). */
+    escalations: { type: [String], default: undefined },
   },
   { _id: false },
 );
@@ -130,6 +165,8 @@ const caseSchema = new Schema(
       family: { type: Boolean, default: false },
     },
     supportTracks: { type: [supportTrackSchema], default: [] },
+    /** Procedures past a deadline and escalated (server/procedures/escalation.ts); a kind leaves when its status changes. The queue shows and filters on it. */
+    overdueProcedures: { type: [{ type: String, enum: SUPPORT_KINDS }], default: [] },
     /** The open request for information, if any. */
     infoRequest: {
       items: { type: [String], default: undefined },
@@ -160,8 +197,18 @@ const caseSchema = new Schema(
       type: [new Schema({ stage: { type: String, required: true }, enteredAt: { type: Date, required: true }, leftAt: { type: Date, required: true }, hours: { type: Number, required: true } }, { _id: false })],
       default: undefined,
     },
+    /** Arrival forecast (server/planner): start-of-work dates, recomputed after each change; not a version bump. */
+    forecast: {
+      earliest: { type: Date },
+      likely: { type: Date },
+      latest: { type: Date },
+      computedAt: { type: Date },
+    },
     /** Optimistic concurrency: every write through the workflow matches and increments it. */
     version: { type: Number, required: true, default: 0 },
+    /** Normalized words of the reference, name, e-mail and nationality for the queue's search (models/case-search.ts); kept by the hooks below. */
+    searchTerms: { type: [String], default: undefined },
+    /** Support procedure kinds past their deadline (set by the procedures' escalation); flagged in the queue. */
   },
   { timestamps: true, versionKey: false },
 );
@@ -180,8 +227,21 @@ caseSchema.index({ call: 1, stage: 1, score: -1 });
 caseSchema.index({ assignee: 1, stage: 1 });
 caseSchema.index({ 'outbox.status': 1, 'outbox.nextAttemptAt': 1 }, { sparse: true });
 caseSchema.index({ applicant: 1, call: 1 });
+caseSchema.index({ overdueProcedures: 1 }, { sparse: true });
 // Daily retention looks for unsuccessful cases by stage and the time they entered it.
 caseSchema.index({ stage: 1, stageEnteredAt: 1 });
+// The queue can sort open work by forecast arrival (server/planner).
+caseSchema.index({ institute: 1, 'forecast.likely': 1 }, { sparse: true });
+
+// The HR queue (server/cases/queue.ts): open work by deadline within an institute (and for
+// administrators across institutes), and the search words within an institute.
+caseSchema.index({ institute: 1, stageDueAt: 1, _id: 1 });
+caseSchema.index({ institute: 1, _id: 1 });
+caseSchema.index({ stageDueAt: 1, _id: 1 });
+caseSchema.index({ institute: 1, searchTerms: 1 });
+caseSchema.index({ searchTerms: 1 });
+// The search words follow the reference, name, nationality and the applicant's e-mail on every write.
+keepSearchTerms(caseSchema);
 
 export type CaseFields = InferSchemaType<typeof caseSchema>;
 export const Case = model('Case', caseSchema);

@@ -38,7 +38,7 @@ export function inStages(stage: unknown, set: readonly string[]): boolean {
   return typeof stage === 'string' && set.includes(stage);
 }
 
-export const SUPPORT_KINDS = ['work_permit', 'visa', 'residence_card', 'housing', 'citizenship'] as const;
+export const SUPPORT_KINDS = ['work_permit', 'visa', 'residence_card', 'housing', 'citizenship', 'work_permit_exemption'] as const;
 export type SupportKind = (typeof SUPPORT_KINDS)[number];
 
 export const SUPPORT_STATUSES = ['not_needed', 'requested', 'preparing', 'filed', 'approved', 'refused'] as const;
@@ -73,3 +73,15 @@ export type Recommendation = (typeof RECOMMENDATIONS)[number];
 export const PRIORITIES = ['low', 'normal', 'high'] as const;
 /** Support procedures still under way (their documents must stay valid; overdue when past their due date). */
 export const ACTIVE_SUPPORT_STATUSES = ['requested', 'preparing', 'filed'] as const satisfies readonly SupportStatus[];
+/** An offer made, not yet arrived: the certificate planner tells the applicant when to obtain each certificate. */
+export const PLANNING_STAGES = ['offer', 'onboarding'] as const satisfies readonly Stage[];
+/** Submitted and not yet arrived nor ended: the arrival forecast is still ahead. */
+export const FORECAST_STAGES = OPEN_STAGES.filter((s) => s !== 'draft' && s !== 'arrived') as readonly Stage[];
+/** Submitted and not ended: the applicant and the staff exchange messages on these. */
+export const ACTIVE_STAGES = OPEN_STAGES.filter((s) => s !== 'draft');
+/** Waiting on someone outside the case's officer (the applicant, a hold) — shown as a warning badge. */
+export const WAITING_STAGES = ['draft', 'awaiting_applicant', 'on_hold'] as const satisfies readonly Stage[];
+/** Going well: an offer made, or the case closed after arrival — shown as a good badge. */
+export const SUCCESS_STAGES = [...HIRING_STAGES, 'closed'] as const satisfies readonly Stage[];
+/** Procedure statuses the applicant is told about (e-mail and their timeline); the others are HR's own steps. */
+export const APPLICANT_VISIBLE_SUPPORT_STATUSES = ['requested', 'filed', 'approved', 'refused'] as const satisfies readonly SupportStatus[];

@@ -1,5 +1,6 @@
 // One uploaded file version. A re-upload of the same checklist item is a new version; earlier
-// versions stay (current: false) so staff can see what was sent before.
+// versions stay (current: false) so staff can see what was sent before. The current version of a
+// renewed document is the newest accepted one (a renewal waiting for HR is not current yet).
 import mongoose, { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
 import { DOCUMENT_TYPES } from './constants.ts';
 
@@ -28,6 +29,12 @@ const documentSchema = new Schema(
     expiresAt: { type: Date },
     /** When the applicant was reminded that this file is about to expire (sent once). */
     expiryReminderSentAt: { type: Date },
+    /**
+     * A renewal (new passport, new certificate) of this accepted version (server/documents/renewal.ts):
+     * it is not current while HR checks it; accepted, it becomes the current version and the one it
+     * renews stays in the history with its dates and who checked it.
+     */
+    renewalOf: { type: Schema.Types.ObjectId, ref: 'Document' },
   },
   { timestamps: true },
 );

@@ -39,11 +39,18 @@ const userSchema = new Schema(
     },
     consents: { type: [consentSchema], default: [] },
     lastSignInAt: { type: Date },
+    /** The private calendar feed (server/calendar-feed): only the SHA-256 of its secret token is kept. */
+    calendarFeed: {
+      tokenHash: { type: String, match: /^[a-f0-9]{64}$/ },
+      createdAt: { type: Date },
+    },
   },
   { timestamps: true },
 );
 
 userSchema.index({ role: 1, institute: 1 });
+// The feed URL is answered by looking its token's hash up (never by comparing secrets one by one).
+userSchema.index({ 'calendarFeed.tokenHash': 1 }, { sparse: true });
 
 export type UserFields = InferSchemaType<typeof userSchema>;
 export type UserDoc = HydratedDocument<UserFields>;

@@ -6,8 +6,7 @@ import { TRACKS } from '../models/constants.ts';
 import { authorize } from '../server/policies/index.ts';
 import { allow } from '../server/http/allow.ts';
 import { flash } from '../server/http/flash.ts';
-// Shared with the case pages (the cases stylesheet); owned by server/cases.
-import { withStyles } from '../server/cases/http.ts';
+import { caseStyles } from '../server/http/styles.ts';
 import { applyTarget, findCall, listOpenCalls, publishedCall } from '../server/calls/service.ts';
 import { applicationPath, presentApply, presentCall, presentCallList } from '../server/calls/present.ts';
 import { startApplication } from '../server/applications/service.ts';
@@ -20,7 +19,7 @@ const callParams = z.object({ id: z.string() });
 
 export function callsRoutes(app: AppContext): Router {
   const router = Router();
-  router.use(['/calls'], withStyles);
+  router.use(['/calls'], caseStyles);
 
   router.get('/calls', async (req, res) => {
     const { track, field } = listQuery.parse(req.query);
@@ -46,8 +45,7 @@ export function callsRoutes(app: AppContext): Router {
   });
 
   router.post('/calls/:id/apply', allow('role.applicant'), async (req, res) => {
-    // startApplication (server/applications) still takes the request for its audit event.
-    const { caseDoc, created } = await startApplication(app, req, req.user!, callParams.parse(req.params).id);
+    const { caseDoc, created } = await startApplication({ ctx: req.ctx, callId: callParams.parse(req.params).id });
     if (created) flash(req, 'success', 'applications.flash.started');
     res.redirect(303, applicationPath({ id: String(caseDoc._id), draft: caseDoc.stage === 'draft' }));
   });

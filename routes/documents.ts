@@ -11,14 +11,15 @@ import { wantsHtml } from '../server/http/wants-html.ts';
 import { safeNextPath } from '../server/http/safe-next.ts';
 import { receiveUploads, uploadRateLimit } from '../server/http/uploads.ts';
 import { sendAttachment } from '../server/http/download.ts';
-import { documentSubject, loadDocumentFor, loadUploadTarget } from '../server/documents/access.ts';
+import { documentSubject, loadDocumentFor, loadDocumentWithCall, loadUploadTarget } from '../server/documents/access.ts';
 import { UploadError } from '../server/documents/errors.ts';
 import { uploadLimits } from '../server/documents/rules.ts';
 import { uploadTempDir } from '../server/documents/storage.ts';
 import { commitUploads } from '../server/documents/upload.ts';
 import { openDocument } from '../server/documents/download.ts';
 import { verifyDocument } from '../server/documents/verify.ts';
-import { documentJson, uploadPage, uploadRefusal } from '../server/documents/present.ts';
+import { documentJson, renewalPage, uploadPage, uploadRefusal } from '../server/documents/present.ts';
+import { renewable, renewDocument } from '../server/documents/renewal.ts';
 
 /** A date typed beside a file: `<file field>_issuedAt` or `<file field>_expiresAt` (its rule is the service's). */
 const DATE_FIELD = /^[a-z_]{1,40}(?:--\d{1,3})?_(?:issuedAt|expiresAt)$/;
@@ -127,6 +128,49 @@ export function documentsRoutes(app: AppContext): Router {
         return;
       }
       throw err;
+    }
+  });
+
+  // Upload a renewal (a newer passport or certificate) of an accepted document: the applicant's, on
+  // a page of its own (the checklist is already one form). The renewal waits for HR's check; until
+  // then the accepted version stays current (server/documents/renewal.ts).
+  router.get('/documents/:id/renew', async (req, res) => {
+    const { ctx } = req;
+    const loaded = await loadDocumentWithCall(ctx.actor, String(req.params.id));
+    authorize(ctx.actor, 'document.upload', documentSubject(loaded));
+    const ok = renewable(loaded.doc);
+    const page = renewalPage({ ctx, ...loaded, defaultMaxBytes: app.config.upload.maxBytes, renewable: ok, message: ok ? undefined : uploadRefusal(ctx, new ConflictError('documents.errors.notRenewable')).message });
+    res.status(ok ? 200 : 409).render('documents/renew', page);
+  });
+
+  router.post('/documents/:id/renew', async (req, res) => {
+    const { ctx } = req;
+    const loaded = await loadDocumentWithCall(ctx.actor, String(req.params.id));
+    authorize(ctx.actor, 'document.upload', documentSubject(loaded));
+    const caseId = String(loaded.caseDoc._id);
+    try {
+      await limitUploads(req);
+      const files = await receiveUploads(req, res, { tempDir, ...uploadLimits(loaded.call.checklist, app.config.upload.maxBytes) });
+      const body = uploadBody.parse(req.body ?? {});
+      const doc = await renewDocument({ app, ctx, doc: loaded.doc, files, dates: body.dates });
+      const next = backUrl(body.returnTo, caseId, ctx.actor?.role);
+      if (!wantsHtml(req)) {
+        res.status(201).json({ document: documentJson(doc), redirect: next });
+        return;
+      }
+      flash(req, 'success', 'documents.renewal.uploadedFlash');
+      res.redirect(303, next);
+    } catch (err) {
+      if (!answeredInPlace(err)) throw err;
+      if (err instanceof RateLimitedError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+      const refusal = uploadRefusal(ctx, err);
+      if (!wantsHtml(req)) {
+        res.status(refusal.status).json({ error: { code: refusal.code, message: refusal.message } });
+        return;
+      }
+      const typed = uploadBody.safeParse(req.body ?? {});
+      const page = renewalPage({ ctx, ...loaded, defaultMaxBytes: app.config.upload.maxBytes, renewable: renewable(loaded.doc), message: refusal.message, dates: typed.success ? typed.data.dates : {} });
+      res.status(refusal.status).render('documents/renew', page);
     }
   });
 

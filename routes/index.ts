@@ -14,8 +14,12 @@ import { reportsRoutes } from './reports.ts';
 import { callsRoutes } from './calls.ts';
 import { applicationsRoutes } from './applications.ts';
 import { casesRoutes } from './cases.ts';
+import { proceduresRoutes } from './procedures.ts';
 import { adminRoutes } from './admin.ts';
 import { privacyRoutes } from './privacy.ts';
+import { calendarFeedRoutes } from './calendar-feed.ts';
+import { mailLogRoutes } from './mail-log.ts';
+import { emailTemplatesRoutes } from './email-templates.ts';
 
 /** In this order: the first router whose path matches answers. */
 const FEATURES = [
@@ -30,8 +34,12 @@ const FEATURES = [
   callsRoutes,
   applicationsRoutes,
   casesRoutes,
+  proceduresRoutes,
   adminRoutes,
   privacyRoutes,
+  calendarFeedRoutes,
+  mailLogRoutes,
+  emailTemplatesRoutes,
 ];
 
 export function registerRoutes(server: Express, app: AppContext): void {

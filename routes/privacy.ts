@@ -14,7 +14,7 @@ import { rememberLocale } from '../server/http/visitor-state.ts';
 import { exportMyData } from '../server/privacy/export.ts';
 import { deleteOwnAccount, selfDeleteBlock } from '../server/privacy/account.ts';
 import { isTicked, setKeepDataConsent } from '../server/privacy/consent.ts';
-import { presentDeletePage } from '../server/privacy/present.ts';
+import { presentDeletePage, presentPrivacyNotice } from '../server/privacy/present.ts';
 
 const deleteBody = z.object({ password: z.string().catch('') });
 const consentBody = z.object({ keepDataConsent: z.unknown().optional().transform(isTicked) });
@@ -63,6 +63,11 @@ export function privacyRoutes(app: AppContext): Router {
     rememberLocale(req, locale);
     flash(req, 'success', 'privacy.delete.done');
     res.redirect(303, '/');
+  });
+
+  /** The privacy notice the consent texts name: public (an anonymous visitor reads it before registering). */
+  router.get('/privacy', (req, res) => {
+    res.render('privacy/notice', presentPrivacyNotice(req.ctx, { retentionDays: app.config.retentionDays }));
   });
 
   router.post('/applications/:id/consent', allow('role.applicant'), async (req, res) => {

@@ -6,14 +6,15 @@ import type { AppContext } from '../server/deps.ts';
 import { PANEL_STAGES, RECOMMENDATIONS, TRACKS } from '../models/constants.ts';
 import { allow } from '../server/http/allow.ts';
 import { authorize } from '../server/policies/index.ts';
-import { BadRequestError, NotFoundError, ValidationError, type FieldErrors } from '../server/errors.ts';
+import { BadRequestError, ConflictError, NotFoundError, ValidationError, type FieldErrors } from '../server/errors.ts';
 import { flash } from '../server/http/flash.ts';
 import { findCall, findComparedCases, findShortlistCase, objectIdOr404 } from '../server/evaluations/access.ts';
 import { submitEvaluation, type EvaluationInput } from '../server/evaluations/index.ts';
 import { loadShortlist, shortlistCalls, SHORTLIST_SORTS } from '../server/evaluations/shortlist.ts';
 import { compareCases, decideCase, shortlistCase, DECISIONS } from '../server/evaluations/case.ts';
 import { addPanelMember, panelOf, removePanelMember } from '../server/evaluations/panel.ts';
-import { comparePage, panelPage, shortlistCasePage, shortlistIndexPage, shortlistPage, type CaseFormState } from '../server/evaluations/present.ts';
+import { comparePage, confirmDecisionPage, panelPage, shortlistCasePage, shortlistIndexPage, shortlistPage, type CaseFormState } from '../server/evaluations/present.ts';
+import { previewDecision, requirePanelScores, REASON_MAX, REASON_MIN } from '../server/evaluations/decision.ts';
 
 /** A query parameter given twice (an array) is ignored, as if absent. */
 const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
@@ -81,7 +82,22 @@ function fieldErrors(error: z.ZodError): FieldErrors {
   return out;
 }
 
-const decisionBody = z.object({ action: z.enum(DECISIONS), version: z.coerce.number().int().min(0), reason: z.string().max(5000).optional(), note: z.string().max(2000).optional() });
+/** The decision and the case version the page showed: unreadable means a tampered or broken form (400). */
+const decisionTarget = z.object({
+  // No decision chosen is the user's to fix (422 beside the choice); an unknown one is a broken form.
+  action: z.union([z.literal('').transform(() => undefined), z.enum(DECISIONS)]).optional(),
+  version: z.coerce.number().int().min(0).max(1_000_000_000),
+});
+
+/** The reason in the leader's words, required (messages are i18n keys). */
+const decisionReason = z.object({
+  reason: z
+    .string({ error: 'shortlists.decide.errors.reasonRequired' })
+    .trim()
+    .min(1, { error: 'shortlists.decide.errors.reasonRequired' })
+    .min(REASON_MIN, { error: 'shortlists.decide.errors.reasonTooShort' })
+    .max(REASON_MAX, { error: 'shortlists.decide.errors.reasonTooLong' }),
+});
 
 const addMemberBody = z
   .object({ email: z.string().trim().toLowerCase().email().max(254).optional(), userId: z.string().regex(/^[a-f0-9]{24}$/i).optional() })
@@ -159,25 +175,73 @@ export function shortlistsRoutes(app: AppContext): Router {
     res.redirect(303, `/shortlists/${call._id}/cases/${caseDoc._id}`);
   });
 
-  router.post('/shortlists/:callId/cases/:caseId/decision', allow('role.leaderOrAdmin'), async (req, res) => {
+  /**
+   * The decision and its case, read and checked the same way by both steps: the call, the case as
+   * the actor may see it, the form (400 when tampered), the version (409 when stale) and the
+   * decision being one the actor may take now.
+   */
+  async function decisionRequest(req: Request) {
     const { ctx } = req;
     const call = await findCall(req.params.callId);
     authorize(ctx.actor, 'shortlist.open', call, 'shortlists.errors.notYourCall');
-    const parsed = decisionBody.safeParse(req.body);
-    if (!parsed.success) throw new BadRequestError('shortlists.errors.badDecision');
-    const { action, version, reason, note } = parsed.data;
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const target = decisionTarget.safeParse(body);
+    if (!target.success) throw new BadRequestError('shortlists.errors.badDecision');
     const caseDoc = await findShortlistCase(ctx.actor, call, req.params.caseId);
+    const view = await shortlistCase({ ctx, call, caseDoc });
+    const typed = { action: target.data.action ?? '', reason: typeof body.reason === 'string' ? body.reason : '' };
+    const { action, version } = target.data;
+    return { ctx, call, caseDoc, view, typed, action, version };
+  }
+
+  /** Step 1: the reason is checked and the guard run; the confirmation page shows what the candidate will be told. */
+  router.post('/shortlists/:callId/cases/:caseId/decision', allow('role.leaderOrAdmin'), async (req, res) => {
+    const d = await decisionRequest(req);
+    const { ctx, call, view } = d;
+    if (view.caseDoc.version !== d.version) throw new ConflictError('shortlists.decide.errors.stale');
+    if (d.action && !view.decisions.includes(d.action)) throw new BadRequestError('workflow.notAllowedNow');
+    const reason = decisionReason.safeParse(d.typed);
+    if ((req.body as Record<string, unknown>).edit === '1') {
+      res.render('shortlists/case', shortlistCasePage({ ctx, call, view, form: { decisionValues: d.typed } }));
+      return;
+    }
     try {
-      await decideCase({ app, ctx, call, caseId: caseDoc._id, action, version, reason, note });
+      const errors: FieldErrors = reason.success ? {} : fieldErrors(reason.error);
+      if (!d.action) errors.action = 'shortlists.decide.errors.actionRequired';
+      if (!reason.success || !d.action) throw new ValidationError(errors);
+      await requirePanelScores({ ctx, call, caseId: view.caseDoc._id });
     } catch (err) {
       if (err instanceof ValidationError) {
-        await rerenderCase(req, res, { decisionErrors: err.fields, decisionValues: { reason, action } });
+        res.status(422).render('shortlists/case', shortlistCasePage({ ctx, call, view, form: { decisionErrors: err.fields, decisionValues: d.typed } }));
+        return;
+      }
+      throw err;
+    }
+    const action = d.action!;
+    const preview = await previewDecision({ app, ctx, call, caseDoc: view.caseDoc, action });
+    res.render('shortlists/confirm', confirmDecisionPage({ ctx, call, caseDoc: view.caseDoc, action, reason: reason.data!.reason, preview }));
+  });
+
+  /** Step 2: the confirmed decision is taken (once: a second click lands on the same result). */
+  router.post('/shortlists/:callId/cases/:caseId/decision/confirm', allow('role.leaderOrAdmin'), async (req, res) => {
+    const d = await decisionRequest(req);
+    const { ctx, call, view } = d;
+    const action = d.action;
+    // The confirmation page always names the decision: without it the form is not that page's.
+    if (!action) throw new BadRequestError('shortlists.errors.badDecision');
+    try {
+      const reason = decisionReason.safeParse(d.typed);
+      if (!reason.success) throw new ValidationError(fieldErrors(reason.error));
+      await decideCase({ app, ctx, call, caseId: view.caseDoc._id, action, version: d.version, reason: reason.data.reason });
+    } catch (err) {
+      if (err instanceof ValidationError) {
+        res.status(422).render('shortlists/case', shortlistCasePage({ ctx, call, view, form: { decisionErrors: err.fields, decisionValues: d.typed } }));
         return;
       }
       throw err;
     }
     flash(req, 'success', `shortlists.flash.decision.${action}`);
-    res.redirect(303, action === 'reject' ? `/shortlists/${call._id}` : `/shortlists/${call._id}/cases/${caseDoc._id}`);
+    res.redirect(303, action === 'reject' ? `/shortlists/${call._id}` : `/shortlists/${call._id}/cases/${view.caseDoc._id}`);
   });
 
   // ---- administrator: name the panel of a call (User.panelCalls is the one source) ----

@@ -1,7 +1,7 @@
 // `npm run seed`: demo data for trying the product, safe to run again (everything is looked up
 // before it is created). Two institutes, open calls with a checklist and a scorecard, one account
 // of each role (printed with the password; staff also get their authenticator secret), and cases
-// in every stage, moved there through the workflow (applyTransition) so history, deadlines and
+// in every stage, moved there through the workflow (transition) so history, deadlines and
 // e-mails are real. Uses the same database as `npm start` (stop the app first when it uses the
 // embedded database). The e-mails the cases owe are delivered by the app's dispatcher.
 // Like the app: every account gets its own password hash (its own salt), TOTP secrets are stored
@@ -15,6 +15,7 @@ import { createLogger } from '../server/logger.ts';
 import { openDatabase } from '../server/db/index.ts';
 import { createMailer } from '../server/mail/mailer.ts';
 import type { AppContext } from '../server/deps.ts';
+import { systemContext } from '../server/context.ts';
 import { Institute } from '../models/institute.ts';
 import { User, type Role, type UserDoc } from '../models/user.ts';
 import { Call, type CallDoc } from '../models/call.ts';
@@ -25,7 +26,7 @@ import { hashPassword } from '../server/accounts/passwords.ts';
 import { newTotpSecret, totpNow } from '../server/accounts/totp.ts';
 import { openTotpSecret, sealTotpSecret } from '../server/accounts/totp-secret.ts';
 import { seedHolidays, workingDayDeadline } from '../server/calendar/index.ts';
-import { applyTransition, nextCaseReference, type Action } from '../server/workflow/index.ts';
+import { transition, nextCaseReference, type Action } from '../server/workflow/index.ts';
 import { DiskStorage, createStorage, newStorageKey, uploadTempDir } from '../server/documents/storage.ts';
 import { criteriaFor } from '../server/applications/tracks.ts';
 
@@ -192,7 +193,7 @@ async function main(): Promise<void> {
         if (action === 'send_to_evaluation') await CaseDocument.updateMany({ case: c._id, status: 'pending' }, { $set: { status: 'accepted', reviewedBy: hr._id, reviewedAt: new Date() } });
         const actor = who === 'applicant' ? owner : who === 'hr' ? hr : leader;
         const p = payload?.dueAt === 'DUE' ? { ...payload, dueAt: await workingDayDeadline(new Date(), 10) } : payload;
-        c = await applyTransition(ctx, { caseId: c._id, action, actor, expectedVersion: c.version, payload: p });
+        c = await transition({ app: ctx, ctx: systemContext({ now: new Date(), actor, locale: actor.locale === 'en' ? 'en' : 'vi' }), caseId: c._id, action, expectedVersion: c.version, payload: p });
       }
       created.push(`    ${c.reference}  ${stage.padEnd(18)} ${fullName} <${owner.email}>`);
     }

@@ -5,4 +5,6 @@ import './reminders/service.ts';
 import './documents/service.ts';
 import './documents/sweep.ts';
 import './privacy/service.ts';
+import './planner/register.ts';
+import './procedures/job.ts';
 export {};

@@ -43,6 +43,8 @@ const schema = z.object({
   /** Retry backoff of an e-mail: base × 2^(attempts-1), capped. */
   OUTBOX_RETRY_BASE_MS: z.coerce.number().int().min(10).default(30_000),
   OUTBOX_RETRY_MAX_MS: z.coerce.number().int().min(10).default(3_600_000),
+  /** Attempts before an e-mail is given up as dead (drills with fast retries raise it). */
+  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10_000).default(8),
   RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
   SECURE_COOKIES: bool.optional(),
   /** Encrypts the secrets kept in the database (TOTP secrets). Required in production. */
@@ -77,7 +79,7 @@ export interface Config {
   login: { maxFailures: number; lockoutMs: number };
   dispatchIntervalMs: number;
   smtpTimeoutMs: number;
-  outbox: { leaseMs: number; retryBaseMs: number; retryMaxMs: number };
+  outbox: { leaseMs: number; retryBaseMs: number; retryMaxMs: number; maxAttempts?: number };
   retentionDays: number;
   /** Keys for secrets at rest (server/crypto): the configured key, or the key file in the data folder. */
   dataEncryption: DataEncryptionConfig;
@@ -140,7 +142,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     login: { maxFailures: e.LOGIN_MAX_FAILURES, lockoutMs: e.LOGIN_LOCKOUT_MINUTES * 60_000 },
     dispatchIntervalMs: e.DISPATCH_INTERVAL_MS,
     smtpTimeoutMs: e.SMTP_TIMEOUT_MS,
-    outbox: { leaseMs: e.OUTBOX_LEASE_MS, retryBaseMs: e.OUTBOX_RETRY_BASE_MS, retryMaxMs: e.OUTBOX_RETRY_MAX_MS },
+    outbox: { leaseMs: e.OUTBOX_LEASE_MS, retryBaseMs: e.OUTBOX_RETRY_BASE_MS, retryMaxMs: e.OUTBOX_RETRY_MAX_MS, maxAttempts: e.OUTBOX_MAX_ATTEMPTS },
     retentionDays: e.RETENTION_DAYS,
     dataEncryption: {
       key: e.DATA_ENCRYPTION_KEY ? parseDataKey(e.DATA_ENCRYPTION_KEY)! : undefined,

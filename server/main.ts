@@ -11,6 +11,7 @@ import './background.ts';
 import { User } from '../models/user.ts';
 import { seedHolidays } from './calendar/index.ts';
 import { backfillCaseSummaries } from './dashboard/backfill.ts';
+import { backfillSearchTerms } from './cases/search-backfill.ts';
 import { keyringFor } from './crypto/keyring.ts';
 import { sealPlainSecrets } from './crypto/sealed-fields.ts';
 
@@ -42,6 +43,8 @@ async function main(): Promise<void> {
     (err: unknown) => logger.error({ err }, 'case summary backfill failed'),
   );
   const { port } = server.address() as AddressInfo;
+  // The queue's search words for cases stored without them, in the background (server/cases/search-backfill.ts).
+  backfillSearchTerms().then((n) => n && logger.info({ cases: n }, 'queue search words written'), (err: unknown) => logger.error({ err }, 'queue search words: backfill failed'));
   const url = config.appUrl.replace(/:\d+$/, `:${port}`);
   const admins = await User.countDocuments({ role: 'admin' });
   const lines = [

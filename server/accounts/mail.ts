@@ -6,6 +6,7 @@ import type { Context } from '../context.ts';
 import type { UserDoc } from '../../models/user.ts';
 import { Institute } from '../../models/institute.ts';
 import { renderEmail } from '../mail/render.ts';
+import { logAccountMail } from '../mail-log/record.ts';
 import { DEFAULT_LOCALE, isLocale, translator, type Locale } from '../i18n/index.ts';
 import { issueToken, TOKEN_TTL_MS } from './tokens.ts';
 
@@ -19,12 +20,18 @@ function localeOf(user: { locale?: string | null }): Locale {
 
 async function sendAccountMail(opts: { app: MailDeps; template: 'verify_email' | 'password_reset' | 'invitation'; to: Recipient; data: Record<string, unknown> }): Promise<boolean> {
   const { app, template, to } = opts;
+  // The mail log keeps who was sent what and when, never the body: it holds a one-time link.
+  const log = { template, to: to.email, locale: localeOf(to), at: new Date() };
+  let subject: string | undefined;
   try {
     const rendered = await renderEmail(template, localeOf(to), { name: to.name, ...opts.data });
-    await app.mailer.send({ to: to.email, ...rendered });
+    subject = rendered.subject;
+    await app.mailer.send({ to: to.email, subject: rendered.subject, text: rendered.text, html: rendered.html });
+    await logAccountMail(app.logger, { ...log, ok: true, subject, templateVersion: rendered.version });
     return true;
   } catch (err) {
     app.logger.error({ err, template }, 'account e-mail could not be sent');
+    await logAccountMail(app.logger, { ...log, ok: false, subject, error: String((err as Error)?.message ?? err) });
     return false;
   }
 }

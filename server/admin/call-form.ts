@@ -38,6 +38,8 @@ export interface CallFormValues {
   opensAt: string;
   closesAt: string;
   status: string;
+  /** Complete scorecards a case needs before a leader decides (1–20). */
+  minScorecards: string;
   checklist: ChecklistRowValues[];
   scorecard: CriterionRowValues[];
 }
@@ -52,6 +54,7 @@ export interface CallData {
   opensAt: Date;
   closesAt: Date;
   status: 'draft' | 'open' | 'closed';
+  minScorecards: number;
   checklist: Array<{ type: string; phase: string; required: boolean; maxMb?: number; multiple: boolean }>;
   scorecard: Array<{ key: string; label: { vi: string; en: string }; weight: number }>;
 }
@@ -68,7 +71,7 @@ export const CALL_STATUSES = ['draft', 'open', 'closed'] as const;
 export function emptyCallValues(today: Date): CallFormValues {
   return {
     code: '', institute: '', titleVi: '', titleEn: '', descriptionVi: '', descriptionEn: '', track: 'expert', field: '',
-    opensAt: vnDateKey(today), closesAt: '', status: 'draft',
+    opensAt: vnDateKey(today), closesAt: '', status: 'draft', minScorecards: '1',
     checklist: [{ type: 'cv', phase: 'application', required: true, maxMb: '', multiple: false }, { type: 'passport', phase: 'application', required: true, maxMb: '', multiple: false }],
     scorecard: [{ key: '', labelVi: '', labelEn: '', weight: '' }],
   };
@@ -87,6 +90,7 @@ export function callToValues(c: CallDoc): CallFormValues {
     opensAt: vnDateKey(c.opensAt),
     closesAt: vnDateKey(c.closesAt),
     status: c.status,
+    minScorecards: String(c.minScorecards ?? 1),
     checklist: c.checklist.map((i) => ({ type: i.type, phase: i.phase, required: i.required !== false, maxMb: i.maxMb ? String(i.maxMb) : '', multiple: !!i.multiple })),
     scorecard: c.scorecard.map((s) => ({ key: s.key, labelVi: s.label?.vi ?? '', labelEn: s.label?.en ?? '', weight: String(s.weight) })),
   };
@@ -107,7 +111,7 @@ export function valuesFromBody(body: Record<string, unknown>): CallFormValues {
   return {
     code: str(body.code), institute: str(body.institute), titleVi: str(body.titleVi), titleEn: str(body.titleEn),
     descriptionVi: str(body.descriptionVi), descriptionEn: str(body.descriptionEn), track: str(body.track), field: str(body.field),
-    opensAt: str(body.opensAt), closesAt: str(body.closesAt), status: str(body.status), checklist, scorecard,
+    opensAt: str(body.opensAt), closesAt: str(body.closesAt), status: str(body.status), minScorecards: str(body.minScorecards), checklist, scorecard,
   };
 }
 
@@ -136,12 +140,14 @@ export function validateCall(v: CallFormValues, instituteIds: string[]): { data?
       opensAt: z.string().regex(DATE, 'date'),
       closesAt: z.string().regex(DATE, 'date'),
       status: z.enum(CALL_STATUSES, { error: 'required' }),
+      // Empty means the default, one complete scorecard.
+      minScorecards: z.string().refine((x) => x === '' || (/^\d{1,2}$/.test(x) && Number(x) >= 1 && Number(x) <= 20), 'minScorecards'),
     })
     .safeParse(v);
   if (!main.success) {
     for (const i of main.error.issues) {
       const k = String(i.path[0]);
-      errors[k] ??= `admin.errors.${['required', 'tooLong', 'date'].includes(i.message) ? i.message : 'invalid'}`;
+      errors[k] ??= i.message === 'minScorecards' ? 'admin.calls.errors.minScorecards' : `admin.errors.${['required', 'tooLong', 'date'].includes(i.message) ? i.message : 'invalid'}`;
     }
   }
   if (!errors.opensAt && !errors.closesAt && v.closesAt < v.opensAt) errors.closesAt = 'admin.calls.errors.closesBeforeOpens';
@@ -192,6 +198,7 @@ export function validateCall(v: CallFormValues, instituteIds: string[]): { data?
       opensAt: vnStartOfDay(v.opensAt),
       closesAt: vnEndOfDay(vnStartOfDay(v.closesAt)),
       status: v.status as CallData['status'],
+      minScorecards: v.minScorecards === '' ? 1 : Number(v.minScorecards),
       checklist,
       scorecard,
     },

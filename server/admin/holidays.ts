@@ -4,7 +4,7 @@ import type { Context } from '../context.ts';
 import { Holiday, type HolidayDoc } from '../../models/holiday.ts';
 import { NotFoundError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
-import { vnDateKey } from '../calendar/index.ts';
+import { loadCalendar, vnDateKey } from '../calendar/index.ts';
 import type { SaveResult } from './institutes.ts';
 
 export interface HolidayYear {
@@ -12,6 +12,12 @@ export interface HolidayYear {
   /** Every year that has holidays, with this year and the one shown. */
   years: string[];
   holidays: Array<{ id: string; date: string; name: { vi?: string; en?: string } }>;
+  /**
+   * Set when the calendar has no holiday in the next 12 months, or a year in them has none at all
+   * (the Prime Minister fixes Tết and National Day each year, Labour Code 2019 Art. 112(3)): deadlines
+   * counted there are estimates on weekends only until an administrator enters the holidays.
+   */
+  coverageWarning?: { from: string; until: string; years: string[] };
 }
 
 /** The holidays of `year` (default: this year in Vietnam). */
@@ -22,7 +28,12 @@ export async function holidayYear(opts: { ctx: Context; year?: string }): Promis
     Holiday.find({ date: { $gte: `${year}-01-01`, $lte: `${year}-12-31` } }).sort({ date: 1 }).lean(),
     Holiday.aggregate<{ _id: string }>([{ $group: { _id: { $substrBytes: ['$date', 0, 4] } } }]),
   ]);
+  const calendar = await loadCalendar();
+  const horizon = new Date(opts.ctx.now.getTime());
+  horizon.setUTCMonth(horizon.getUTCMonth() + 12);
+  const covered = calendar.coversNextMonths(opts.ctx.now, 12);
   return {
+    ...(covered ? {} : { coverageWarning: { from: vnDateKey(opts.ctx.now), until: vnDateKey(horizon), years: calendar.unknownYearsIn(opts.ctx.now, horizon) } }),
     year,
     years: [...new Set([...stored.map((y) => y._id), thisYear, year])].sort(),
     holidays: rows.map((h) => ({ id: String(h._id), date: h.date, name: { vi: h.name?.vi, en: h.name?.en } })),

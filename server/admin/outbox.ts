@@ -5,6 +5,7 @@ import { Institute } from '../../models/institute.ts';
 import { Call } from '../../models/call.ts';
 import { recordAudit } from '../audit/index.ts';
 import { deadMessages, outboxCounts, requeueDead } from '../outbox/index.ts';
+import { logRequeued } from '../mail-log/record.ts';
 
 /** The administration's index: how many institutes and calls, and the e-mail counts. */
 export async function adminOverview() {
@@ -21,6 +22,7 @@ export async function outboxOverview() {
 export async function requeueEmail(opts: { ctx: Context; caseId: string; key: string }): Promise<boolean> {
   const { ctx, caseId, key } = opts;
   if (!(await requeueDead(caseId, key, ctx.now))) return false;
+  await logRequeued(caseId, key, ctx.now);
   await recordAudit(ctx, { action: 'email.requeue', targetType: 'case', targetId: caseId, summary: { key } });
   return true;
 }

@@ -61,6 +61,11 @@ export function presentHolidays(ctx: Context, input: { calendar: HolidayYear } &
     title: t('admin.holidays.title'),
     year: calendar.year,
     years: calendar.years,
+    calendarWarning: calendar.coverageWarning
+      ? calendar.coverageWarning.years.length
+        ? t('procedures.calendar.missingYears', { years: calendar.coverageWarning.years.join(', '), from: calendar.coverageWarning.from, until: calendar.coverageWarning.until })
+        : t('procedures.calendar.noUpcoming', { from: calendar.coverageWarning.from, until: calendar.coverageWarning.until })
+      : undefined,
     rows: calendar.holidays.map((h) => ({ ...h, weekday: new Date(`${h.date}T00:00:00Z`).toLocaleDateString(locale, { weekday: 'long', timeZone: 'UTC' }) })),
     values: input.values ?? {},
     errors: translateErrors(t, input.errors),

@@ -1,16 +1,24 @@
-// The applicant's side of a case: start (or reopen) an application for a call, save a step of the
-// draft, and apply the applicant's workflow actions. Stage changes go through server/workflow only.
-import type { Request } from 'express';
+// The applicant's side of a case: start (or reopen) an application for a call, load and save a step
+// of the draft, submit it, and take the applicant's other workflow steps. Stage changes go through
+// server/workflow only.
+import { caseProcedures } from '../procedures/page.ts';
+import { casePlan } from '../planner/service.ts';
 import { Types } from 'mongoose';
 import type { AppContext } from '../deps.ts';
+import { actorOf, type Context } from '../context.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { Call, type CallDoc } from '../../models/call.ts';
-import { User, type UserDoc } from '../../models/user.ts';
-import type { Stage } from '../../models/constants.ts';
-import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
+import type { UserDoc } from '../../models/user.ts';
+import { TERMINAL_STAGES, type Stage } from '../../models/constants.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
-import { applyTransition, nextCaseReference } from '../workflow/index.ts';
-import type { Step } from './steps.ts';
+import { transition, nextCaseReference, availableActions, type Action } from '../workflow/index.ts';
+import { CaseConflictError, conflictFrom } from '../cases/conflict.ts';
+import { peopleNames, type PeopleNames } from '../cases/people.ts';
+import { documentsChecklist } from '../cases/present.ts';
+import { setKeepDataConsent } from '../privacy/consent.ts';
+import { missingParts, type MissingPart } from './completeness.ts';
+import { parseAchievements, parseDependants, parseEligibility, parseProfile, parseSupport, type Body, type RowKind, type Step } from './steps.ts';
 
 /** Stages in which the applicant may still change their application, and the steps open then. */
 const EDITABLE: Partial<Record<Stage, readonly Step[]>> = {
@@ -27,8 +35,6 @@ export function canEditStep(stage: string, step: Step): boolean {
   return editableSteps(stage).includes(step);
 }
 
-const NOT_STARTED: readonly Stage[] = ['withdrawn', 'rejected', 'closed'];
-
 export function isCallOpen(call: Pick<CallDoc, 'status' | 'opensAt' | 'closesAt'>, now: Date): boolean {
   return call.status === 'open' && call.opensAt.getTime() <= now.getTime() && call.closesAt.getTime() >= now.getTime();
 }
@@ -41,18 +47,19 @@ export async function findOpenCall(id: string, now: Date): Promise<CallDoc> {
 }
 
 /** The applicant's live case for this call, if any (draft or further along). */
-export async function existingApplication(applicant: UserDoc, callId: unknown): Promise<CaseDoc | null> {
-  return (await Case.findOne({ applicant: applicant._id, call: callId as never, stage: { $nin: NOT_STARTED } }).sort({ createdAt: -1 })) as CaseDoc | null;
+export async function existingApplication(applicant: Pick<UserDoc, '_id'>, callId: unknown): Promise<CaseDoc | null> {
+  return (await Case.findOne({ applicant: applicant._id, call: callId as never, stage: { $nin: TERMINAL_STAGES } }).sort({ createdAt: -1 })) as CaseDoc | null;
 }
 
 /**
- * Opens the applicant's draft for a call, creating it when there is none: one live application per
+ * Opens the actor's draft for a call, creating it when there is none: one live application per
  * applicant per call. The insert is an upsert on (applicant, call, draft), so a double click does
  * not create two drafts.
  */
-export async function startApplication(ctx: AppContext, req: Request, applicant: UserDoc, callId: string): Promise<{ caseDoc: CaseDoc; created: boolean }> {
+export async function startApplication({ ctx, callId }: { ctx: Context; callId: string }): Promise<{ caseDoc: CaseDoc; created: boolean }> {
+  const applicant = actorOf(ctx);
   if (applicant.role !== 'applicant') throw new ForbiddenError('applications.applicantsOnly');
-  const now = ctx.now();
+  const now = ctx.now;
   if (!Types.ObjectId.isValid(callId)) throw new NotFoundError();
   // An application already under way is reopened even when the call has closed since.
   const existing = await existingApplication(applicant, callId);
@@ -77,58 +84,130 @@ export async function startApplication(ctx: AppContext, req: Request, applicant:
   const caseDoc = res.value as CaseDoc;
   const created = !res.lastErrorObject?.updatedExisting;
   if (created) {
-    await recordAudit(req, { action: 'case.create', targetType: 'Case', targetId: String(caseDoc._id), summary: { reference, call: String(call._id) } });
+    await recordAudit(ctx, { action: 'case.create', targetType: 'Case', targetId: String(caseDoc._id), summary: { reference, call: String(call._id) } });
   }
   return { caseDoc, created };
 }
 
 /** The signed-in applicant's own case; anyone else's is "not found" (its existence is not revealed). */
-export async function ownCase(user: UserDoc | undefined, id: string): Promise<CaseDoc> {
-  if (!user || user.role !== 'applicant' || !Types.ObjectId.isValid(id)) throw new NotFoundError();
-  const c = await Case.findOne({ _id: id, applicant: user._id });
+export async function ownCase({ ctx, caseId }: { ctx: Context; caseId: string }): Promise<CaseDoc> {
+  const user = ctx.actor;
+  if (!user || user.role !== 'applicant' || !Types.ObjectId.isValid(caseId)) throw new NotFoundError();
+  const c = await Case.findOne({ _id: caseId, applicant: user._id });
   if (!c) throw new NotFoundError();
   return c;
 }
 
-/** Writes one step's changes, only while the case is still editable at that step. */
-export async function saveStep(req: Request, user: UserDoc, caseDoc: CaseDoc, step: Step, set: Record<string, unknown>): Promise<CaseDoc> {
+/** The actor's applications, newest first, with their calls' titles. */
+export async function listApplications({ ctx }: { ctx: Context }) {
+  const cases = await Case.find({ applicant: actorOf(ctx)._id }, { reference: 1, call: 1, stage: 1, stageDueAt: 1, updatedAt: 1, submittedAt: 1 }).sort({ updatedAt: -1 }).limit(200).lean();
+  const calls = await Call.find({ _id: { $in: [...new Set(cases.map((c) => String(c.call)))] } }, { title: 1 }).lean();
+  const titles = new Map(calls.map((c) => [String(c._id), c.title]));
+  return cases.map((c) => ({ ...c, callTitle: titles.get(String(c.call)) }));
+}
+export type ApplicationRow = Awaited<ReturnType<typeof listApplications>>[number];
+
+/** What the application page shows: the case, its call, who wrote the messages, the documents, the actions open now. */
+export async function loadApplication({ ctx, caseDoc }: { ctx: Context; caseDoc: CaseDoc }) {
+  const viewer = actorOf(ctx);
+  const call = await Call.findById(caseDoc.call).lean();
+  const [names, checklist, plan] = await Promise.all([peopleNames((caseDoc.messages ?? []).map((m) => m.author)), documentsChecklist(caseDoc, call, viewer), casePlan({ caseDoc, now: ctx.now })]);
+  const procedures = await caseProcedures({ ctx, caseDoc, forApplicant: true });
+  return { caseDoc, call, names: names as PeopleNames, checklist, plan, procedures, actions: availableActions(caseDoc, viewer) };
+}
+export type ApplicationData = Awaited<ReturnType<typeof loadApplication>>;
+
+/** What a step page needs besides the case: the call, and (review) what is still missing. */
+export async function loadStep({ ctx, caseDoc, step, missing }: { ctx: Context; caseDoc: CaseDoc; step: Step; missing?: MissingPart[] }) {
+  const call = await Call.findById(caseDoc.call, { title: 1, track: 1, status: 1, opensAt: 1, closesAt: 1, checklist: 1 }).lean();
+  return { caseDoc, call, step, missing: step === 'review' ? (missing ?? (await missingParts(caseDoc, call, ctx.locale, ctx.now))) : undefined };
+}
+export type StepData = Awaited<ReturnType<typeof loadStep>>;
+
+/** A step's form as typed, for showing it again: values and rows of the repeatable sections. */
+export interface StepInput {
+  values?: Record<string, unknown>;
+  rows?: Partial<Record<RowKind, Record<string, string>[]>>;
+}
+
+function parseStep(step: Exclude<Step, 'review'>, body: Body, caseDoc: CaseDoc, now: Date): StepInput & { errors: FieldErrors; set: Record<string, unknown> } {
+  switch (step) {
+    case 'profile':
+      return parseProfile(body, now);
+    case 'eligibility':
+      return parseEligibility(body, caseDoc.track);
+    case 'achievements':
+      return parseAchievements(body, now);
+    case 'dependants': {
+      const r = parseDependants(body, now);
+      return { ...r, rows: { dependants: r.rows } };
+    }
+    case 'support':
+      return parseSupport(body);
+  }
+}
+
+/**
+ * Checks and writes one step's form, only while the case is still editable at that step. A form
+ * with errors is answered with what was typed and the errors (keys), and nothing is written.
+ */
+export async function saveStep({ ctx, caseDoc, step, body }: { ctx: Context; caseDoc: CaseDoc; step: Exclude<Step, 'review'>; body: Body }): Promise<{ ok: true; caseDoc: CaseDoc } | ({ ok: false; errors: FieldErrors } & StepInput)> {
+  const me = actorOf(ctx);
+  if (!canEditStep(caseDoc.stage, step)) throw new ConflictError('applications.notEditable');
+  const parsed = parseStep(step, body, caseDoc, ctx.now);
+  if (Object.keys(parsed.errors).length > 0) return { ok: false, errors: parsed.errors, values: parsed.values, rows: parsed.rows };
   const stages = (Object.keys(EDITABLE) as Stage[]).filter((s) => canEditStep(s, step));
   const updated = await Case.findOneAndUpdate(
-    { _id: caseDoc._id, applicant: user._id, stage: { $in: stages } },
-    { $set: set, $inc: { version: 1 } },
+    { _id: caseDoc._id, applicant: me._id, stage: { $in: stages } },
+    { $set: parsed.set, $inc: { version: 1 } },
     { returnDocument: 'after', runValidators: true },
   );
   if (!updated) throw new ConflictError('applications.notEditable');
-  await recordAudit(req, { action: 'case.application_saved', targetType: 'Case', targetId: String(caseDoc._id), summary: { step } });
-  return updated;
+  await recordAudit(ctx, { action: 'case.application_saved', targetType: 'Case', targetId: String(caseDoc._id), summary: { step } });
+  return { ok: true, caseDoc: updated };
 }
 
-export type ApplicantAction = 'submit' | 'answer_info' | 'accept_offer' | 'decline_offer' | 'withdraw';
+export type SubmitOutcome = { outcome: 'submitted' | 'already_submitted' } | { outcome: 'incomplete'; missing: MissingPart[]; errors?: FieldErrors };
 
-export async function applicantAction(
-  ctx: AppContext,
-  req: Request,
-  user: UserDoc,
-  caseDoc: CaseDoc,
-  action: ApplicantAction,
-  expectedVersion: number,
-  payload?: Record<string, unknown>,
-): Promise<CaseDoc> {
-  return applyTransition(ctx, {
-    caseId: caseDoc._id,
-    action,
-    actor: user,
-    expectedVersion,
-    payload,
-    requestId: req.id !== undefined ? String(req.id) : undefined,
-    ip: req.ip,
-  });
+/** The applicant's own submit of this very version already went through (a second click, another tab). */
+function ownSubmitOf(conflict: CaseConflictError, actor: UserDoc, expectedVersion: number): boolean {
+  return conflict.change.last?.action === 'submit' && conflict.byActor(actor._id) && conflict.change.version === expectedVersion + 1;
 }
 
-/** Names of the people in a case's history, messages and notes, in one query. */
-export async function peopleNames(ids: unknown[]): Promise<Map<string, { name: string; role: string }>> {
-  const unique = [...new Set(ids.filter(Boolean).map(String))].filter((id) => Types.ObjectId.isValid(id));
-  if (unique.length === 0) return new Map();
-  const users = await User.find({ _id: { $in: unique } }, { name: 1, role: 1 }).lean();
-  return new Map(users.map((u) => [String(u._id), { name: u.name, role: u.role }]));
+/**
+ * Submits the draft. The consent to keep data after an unsuccessful application is saved even when
+ * something is still missing. A second submit of the same form (a double click) finds the case
+ * already submitted by this applicant from that version: that is the success it asked for, not a
+ * conflict. Any other change since the form was built is a CaseConflictError.
+ */
+export async function submitApplication(opts: { app: AppContext; ctx: Context; caseDoc: CaseDoc; expectedVersion: number; keepDataConsent: boolean }): Promise<SubmitOutcome> {
+  const { app, ctx, caseDoc, expectedVersion } = opts;
+  const me = actorOf(ctx);
+  try {
+    if (caseDoc.stage !== 'draft' || caseDoc.version !== expectedVersion) throw await conflictFrom(ctx, caseDoc);
+    if (opts.keepDataConsent !== (caseDoc.keepDataConsent === true)) {
+      await setKeepDataConsent({ ctx, caseId: caseDoc._id, granted: opts.keepDataConsent });
+      caseDoc.keepDataConsent = opts.keepDataConsent;
+    }
+    const call = await Call.findById(caseDoc.call).lean();
+    const missing = await missingParts(caseDoc, call, ctx.locale, ctx.now);
+    if (missing.length > 0) return { outcome: 'incomplete', missing };
+    try {
+      await transition({ app, ctx, caseId: caseDoc._id, action: 'submit', expectedVersion });
+    } catch (err) {
+      if (err instanceof ValidationError) return { outcome: 'incomplete', missing, errors: err.fields };
+      throw err;
+    }
+    return { outcome: 'submitted' };
+  } catch (err) {
+    if (err instanceof CaseConflictError && ownSubmitOf(err, me, expectedVersion)) return { outcome: 'already_submitted' };
+    throw err;
+  }
+}
+
+export type ApplicantAction = Extract<Action, 'answer_info' | 'accept_offer' | 'decline_offer' | 'withdraw'>;
+
+/** One of the applicant's workflow steps on their own case (a payload or guard error is a ValidationError). */
+export async function applicantAction(opts: { app: AppContext; ctx: Context; caseDoc: CaseDoc; action: ApplicantAction; expectedVersion: number; payload?: Record<string, unknown> }): Promise<CaseDoc> {
+  return transition({ app: opts.app, ctx: opts.ctx, caseId: opts.caseDoc._id, action: opts.action, expectedVersion: opts.expectedVersion, payload: opts.payload });
 }

@@ -11,6 +11,8 @@ export interface AuditInput {
   summary?: Record<string, unknown>;
   actorId?: unknown;
   actorRole?: string;
+  /** When it happened, if not now (a write that stamps its own time, e.g. the case's history). */
+  at?: Date;
 }
 
 /**
@@ -39,7 +41,7 @@ export function requestContext(source: AuditSource) {
 export async function recordAudit(source: AuditSource, input: AuditInput): Promise<void> {
   const ctx = requestContext(source);
   await AuditEvent.create({
-    at: new Date(), // the real time of the write, even under a test clock (audit order is the order of writes)
+    at: input.at ?? new Date(), // the real time of the write, even under a test clock (audit order is the order of writes)
     actor: (input.actorId ?? ctx.actor) as never,
     actorRole: input.actorRole ?? ctx.actorRole,
     action: input.action,

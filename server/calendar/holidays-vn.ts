@@ -1,4 +1,7 @@
-// Vietnam's public holidays (Labour Code 2019, Art. 112) as days off for 2026 and 2027. Lunar
+// Vietnam's public holidays as days off for 2026 and 2027. Labour Code 2019 (45/2019/QH14)
+// Art. 112(1): New Year 1 day (1 Jan), Tết 5 days, Victory Day 30 Apr, Labour Day 1 May, National
+// Day 2 days (2 Sep and the day before or after), Hùng Kings 1 day (10th of the 3rd lunar month);
+// Art. 112(3): the Prime Minister fixes the Tết and National Day days each year. Lunar
 // dates are converted; a holiday falling on a weekend is followed by a compensating weekday.
 // Administrators can correct or add days on /admin/holidays (the government sometimes swaps days).
 export interface HolidaySeed {

@@ -1,7 +1,38 @@
 // Working-day arithmetic on the holiday calendar (models/holiday.ts). Days are calendar days in
-// Asia/Ho_Chi_Minh (UTC+7 all year, no daylight saving); Saturdays, Sundays and holidays are off.
+// Asia/Ho_Chi_Minh (UTC+7 all year, no daylight saving); Saturdays, Sundays and holidays are off
+// (public holidays: Labour Code 2019 Art. 112(1); the Prime Minister fixes the Tết and National
+// Day dates each year, Art. 112(3), which is why a year is only known once it has been entered).
+//
+// A year with no holiday entered is not counted silently: the calendar warns once per year (log)
+// and counts weekends only; the deadlines it computed are marked as estimated (`unknownYearsIn`).
 import { Holiday } from '../../models/holiday.ts';
 import { VN_HOLIDAYS } from './holidays-vn.ts';
+
+/** The least a logger needs here (pino's). */
+interface WarnLogger {
+  warn(obj: object, msg: string): void;
+}
+
+let calendarLogger: WarnLogger | undefined;
+const warnedYears = new Set<string>();
+
+/** Where the calendar logs its warnings (set at start-up by the features that count deadlines). */
+export function setCalendarLogger(logger: WarnLogger): void {
+  calendarLogger = logger;
+}
+
+/** Years already warned about in this process (tests read it). */
+export function warnedCalendarYears(): ReadonlySet<string> {
+  return warnedYears;
+}
+
+function warnUnknownYear(year: string): void {
+  if (warnedYears.has(year)) return;
+  warnedYears.add(year);
+  const msg = `holiday calendar has no entries for ${year}: counting weekends only (deadlines estimated)`;
+  if (calendarLogger) calendarLogger.warn({ year }, msg);
+  else process.emitWarning(msg, { code: 'TALENT_CALENDAR_YEAR' });
+}
 
 const VN_OFFSET_MS = 7 * 3_600_000;
 const DAY_MS = 86_400_000;
@@ -27,11 +58,44 @@ function weekdayInVn(d: Date): number {
 
 /** A synchronous view of the calendar, for loops over many cases (reminders, queues). */
 export class WorkingCalendar {
-  constructor(readonly holidays: ReadonlySet<string>) {}
+  /** Years that have at least one holiday entered (a year without any is not published yet). */
+  readonly knownYears: ReadonlySet<string>;
+
+  constructor(
+    readonly holidays: ReadonlySet<string>,
+    knownYears?: Iterable<string>,
+  ) {
+    this.knownYears = new Set(knownYears ?? [...holidays].map((d) => d.slice(0, 4)));
+  }
 
   isWorkingDay(date: Date): boolean {
     const wd = weekdayInVn(date);
-    return wd !== 0 && wd !== 6 && !this.holidays.has(vnDateKey(date));
+    if (wd === 0 || wd === 6) return false;
+    const key = vnDateKey(date);
+    if (!this.knownYears.has(key.slice(0, 4))) {
+      warnUnknownYear(key.slice(0, 4));
+      return true;
+    }
+    return !this.holidays.has(key);
+  }
+
+  /** The years from a to b (either order, Vietnamese dates) that the calendar has no holidays for. */
+  unknownYearsIn(a: Date, b: Date): string[] {
+    const [ya, yb] = [Number(vnDateKey(a).slice(0, 4)), Number(vnDateKey(b).slice(0, 4))].sort((x, y) => x - y) as [number, number];
+    const out: string[] = [];
+    for (let y = ya; y <= yb; y += 1) if (!this.knownYears.has(String(y))) out.push(String(y));
+    return out;
+  }
+
+  /** Whether the calendar has any holiday in the 12 months after `now` (the admin page warns otherwise). */
+  coversNextMonths(now: Date, months = 12): boolean {
+    const from = vnDateKey(now);
+    const end = new Date(now.getTime());
+    end.setUTCMonth(end.getUTCMonth() + months);
+    const to = vnDateKey(end);
+    const years = this.unknownYearsIn(now, end);
+    if (years.length > 0) return false;
+    return [...this.holidays].some((d) => d > from && d <= to);
   }
 
   /**

@@ -1,35 +1,36 @@
 // Staff work on a case that is not a stage change: internal notes, messages with the applicant
 // (an e-mail goes out through the case's outbox in the same update), assignment and bulk
 // assignment. Stage changes go through server/workflow only.
-import type { Request } from 'express';
 import { Types } from 'mongoose';
 import type { AppContext } from '../deps.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { User, type UserDoc } from '../../models/user.ts';
-import { TERMINAL_STAGES } from '../../models/constants.ts';
+import { ACTIVE_STAGES } from '../../models/constants.ts';
+import { actorOf, tOf, type Context } from '../context.ts';
 import { ConflictError, ForbiddenError, ValidationError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import { caseEmail, outboxKey } from '../outbox/item.ts';
-import { canWorkCase, type PolicyCase, type PolicyUser } from '../policies/case.ts';
 import { sameId } from '../policies/index.ts';
-import { translator, type Locale } from '../i18n/index.ts';
+import { prepareNoteMentions, type MentionOutcome } from '../mentions/service.ts';
 
-/** HR of the case's institute, or an administrator (who may do every staff action). */
-export function canStaffWork(user: PolicyUser | undefined, c: PolicyCase): boolean {
-  return !!user && (user.role === 'admin' || canWorkCase(user, c));
-}
-
-export async function addNote(req: Request, actor: UserDoc, caseDoc: CaseDoc, text: string, now: Date): Promise<void> {
-  const res = await Case.updateOne({ _id: caseDoc._id }, { $push: { notes: { at: now, author: actor._id, text } } });
+/** An internal note; colleagues named with @ (server/mentions) get their e-mails in the same update as the note. */
+export async function addNote({ app, ctx, caseDoc, text }: { app: Pick<AppContext, 'config'>; ctx: Context; caseDoc: CaseDoc; text: string }): Promise<MentionOutcome> {
+  const actor = actorOf(ctx);
+  const note = { _id: new Types.ObjectId(), at: ctx.now, author: actor._id, text };
+  const mentions = await prepareNoteMentions({ app, ctx, caseDoc, note });
+  const res = await Case.updateOne({ _id: caseDoc._id }, { $push: { notes: note, ...mentions.push } });
   if (res.matchedCount !== 1) throw new ConflictError('cases.conflict.generic');
-  await recordAudit(req, { action: 'case.note_added', targetType: 'case', targetId: String(caseDoc._id), summary: { length: text.length } });
+  await recordAudit(ctx, { action: 'case.note_added', targetType: 'case', targetId: String(caseDoc._id), summary: { length: text.length } });
+  return mentions.outcome;
 }
 
 /**
  * Adds a message to the case's thread. A message from staff owes the applicant an e-mail; it is
  * pushed into the outbox in the same update as the message, so one never exists without the other.
  */
-export async function postMessage(ctx: AppContext, req: Request, author: UserDoc, caseDoc: CaseDoc, text: string, now: Date): Promise<void> {
+export async function postMessage({ app, ctx, caseDoc, text }: { app: AppContext; ctx: Context; caseDoc: CaseDoc; text: string }): Promise<void> {
+  const author = actorOf(ctx);
+  const now = ctx.now;
   const fromApplicant = sameId(author._id, caseDoc.applicant);
   const messageId = new Types.ObjectId();
   const push: Record<string, unknown> = { messages: { _id: messageId, at: now, author: author._id, fromApplicant, text } };
@@ -39,7 +40,7 @@ export async function postMessage(ctx: AppContext, req: Request, author: UserDoc
       const data = {
         reference: caseDoc.reference,
         caseId: String(caseDoc._id),
-        link: `${ctx.config.appUrl}/applications/${String(caseDoc._id)}#messages`,
+        link: `${app.config.appUrl}/applications/${String(caseDoc._id)}#messages`,
         name: applicant.name,
         excerpt: text.length > 300 ? `${text.slice(0, 300)}…` : text,
       };
@@ -47,9 +48,9 @@ export async function postMessage(ctx: AppContext, req: Request, author: UserDoc
     }
   }
   // Messages are not offered on drafts (no one reads them yet) or after the case has ended.
-  const res = await Case.updateOne({ _id: caseDoc._id, stage: { $nin: ['draft', ...TERMINAL_STAGES] } }, { $push: push });
+  const res = await Case.updateOne({ _id: caseDoc._id, stage: { $in: ACTIVE_STAGES } }, { $push: push });
   if (res.matchedCount !== 1) throw new ConflictError('cases.conflict.messagesClosed');
-  await recordAudit(req, { action: 'case.message_posted', targetType: 'case', targetId: String(caseDoc._id), summary: { fromApplicant, length: text.length } });
+  await recordAudit(ctx, { action: 'case.message_posted', targetType: 'case', targetId: String(caseDoc._id), summary: { fromApplicant, length: text.length } });
 }
 
 /** An HR officer of this institute who may be given cases, or undefined. */
@@ -59,8 +60,10 @@ async function assignableOfficer(id: string, institute: unknown): Promise<UserDo
 }
 
 /** Sets or clears (empty id) the case's assignee. Appends a history event; the version stays. */
-export async function assignCase(req: Request, actor: UserDoc, caseDoc: CaseDoc, assigneeId: string, now: Date, locale: Locale): Promise<void> {
-  const t = translator(locale);
+export async function assignCase({ ctx, caseDoc, assigneeId }: { ctx: Context; caseDoc: CaseDoc; assigneeId: string }): Promise<void> {
+  const actor = actorOf(ctx);
+  const now = ctx.now;
+  const t = tOf(ctx);
   let officer: UserDoc | null = null;
   if (assigneeId) {
     officer = await assignableOfficer(assigneeId, caseDoc.institute);
@@ -70,15 +73,17 @@ export async function assignCase(req: Request, actor: UserDoc, caseDoc: CaseDoc,
   const update = officer ? { $set: { assignee: officer._id }, $push: { history } } : { $unset: { assignee: '' }, $push: { history } };
   const res = await Case.updateOne({ _id: caseDoc._id, stage: { $ne: 'draft' } }, update);
   if (res.matchedCount !== 1) throw new ConflictError('cases.conflict.generic');
-  await recordAudit(req, { action: 'case.assign', targetType: 'case', targetId: String(caseDoc._id), summary: { assignee: officer ? String(officer._id) : null } });
+  await recordAudit(ctx, { action: 'case.assign', targetType: 'case', targetId: String(caseDoc._id), summary: { assignee: officer ? String(officer._id) : null } });
 }
 
 /**
  * Assigns many cases at once. Only cases the actor may work on are touched (the filter itself
  * carries the institute), and only to an officer of the same institute; the rest are skipped.
  */
-export async function bulkAssign(req: Request, actor: UserDoc, caseIds: string[], assigneeId: string, now: Date, locale: Locale): Promise<{ assigned: number; skipped: number }> {
-  const t = translator(locale);
+export async function bulkAssign({ ctx, caseIds, assigneeId }: { ctx: Context; caseIds: string[]; assigneeId: string }): Promise<{ assigned: number; skipped: number }> {
+  const actor = actorOf(ctx);
+  const now = ctx.now;
+  const t = tOf(ctx);
   if (actor.role !== 'hr_officer' && actor.role !== 'admin') throw new ForbiddenError();
   const ids = [...new Set(caseIds)].filter((id) => Types.ObjectId.isValid(id)).map((id) => new Types.ObjectId(id));
   if (ids.length === 0) throw new ValidationError({ ids: t('cases.errors.noneSelected') });
@@ -92,7 +97,7 @@ export async function bulkAssign(req: Request, actor: UserDoc, caseIds: string[]
     { _id: { $in: ids }, institute, stage: { $ne: 'draft' } },
     { $set: { assignee: officer._id }, $push: { history } },
   );
-  await recordAudit(req, {
+  await recordAudit(ctx, {
     action: 'case.bulk_assign',
     targetType: 'case',
     targetId: ids.map(String).join(',').slice(0, 1000),
@@ -100,5 +105,3 @@ export async function bulkAssign(req: Request, actor: UserDoc, caseIds: string[]
   });
   return { assigned: res.modifiedCount, skipped: ids.length - res.modifiedCount };
 }
-
-export { sameId };

@@ -1,13 +1,25 @@
-// View models shared by the case page (staff) and the application page (applicant): timeline,
-// conflict description, support tracks and e-mail log. Names are looked up in one query per page.
+// Presenters of the case pages: the staff's case page, the information request form and the 409
+// page of a stale form, plus the parts the applicant's page shares (timeline, messages, support
+// tracks, e-mail log, stage badge). Documents in, plain page models out (Handlebars refuses
+// Mongoose getters), translated through tOf(ctx).
+import { presentPlan } from '../planner/present.ts';
 import type { TFunction } from 'i18next';
 import type { UserDoc } from '../../models/user.ts';
-import { checklistForCase } from '../documents/presenter.ts';
+import type { CaseDoc } from '../../models/case.ts';
+import { checklistForCase } from '../documents/present.ts';
 import type { CaseAccessFacts } from '../policies/case.ts';
-import { Case } from '../../models/case.ts';
-import { User } from '../../models/user.ts';
 import { sameId } from '../policies/index.ts';
-import { isSupportOverdue } from './support.ts';
+import { tOf, type Context } from '../context.ts';
+import { SUCCESS_STAGES, SUPPORT_STAGES, SUPPORT_STATUSES, STAGES, UNSUCCESSFUL_STAGES, WAITING_STAGES, ACTIVE_STAGES, inStages } from '../../models/constants.ts';
+import type { Action } from '../workflow/index.ts';
+import type { FieldErrors } from '../errors.ts';
+import { criteriaFor } from '../applications/tracks.ts';
+import { countryName } from '../applications/countries.ts';
+import { SUPPORT_FIELDS } from '../applications/steps.ts';
+import { QUIET_EVENTS, type CaseConflictError } from './conflict.ts';
+import type { CasePageData } from './page.ts';
+import { isSupportOverdue } from '../procedures/service.ts';
+import { procedureTimelineEntry } from '../procedures/present.ts';
 
 interface HistoryLike {
   _id?: unknown;
@@ -18,10 +30,10 @@ interface HistoryLike {
   from?: string | null;
   to?: string | null;
   note?: string | null;
+  procedure?: Parameters<typeof procedureTimelineEntry>[2] | null;
 }
 
-/** Events that are bookkeeping only, not a change of the case's state. */
-const QUIET = new Set(['assign', 'unassign']);
+const QUIET = QUIET_EVENTS;
 
 export function actionLabel(t: TFunction, action: string): string {
   return t(`cases.events.${action}`, { defaultValue: action });
@@ -52,6 +64,14 @@ export function timeline(
 ): TimelineEntry[] {
   const out: TimelineEntry[] = [];
   for (const h of history) {
+    // A procedure event: translated from its structured fields (server/procedures/present.ts).
+    if (h.procedure?.kind) {
+      const entry = procedureTimelineEntry(t, (t as unknown as { lng?: string }).lng === 'en' ? 'en' : 'vi', h.procedure, view.forApplicant);
+      if (!entry) continue;
+      const who = view.forApplicant ? t('cases.people.hr') : (names.get(String(h.actor))?.name ?? t('cases.people.system'));
+      out.push({ at: h.at, label: entry.label, who, note: [entry.detail, view.forApplicant ? undefined : h.note].filter(Boolean).join('\n') || undefined });
+      continue;
+    }
     if (view.forApplicant && (!h.to || QUIET.has(h.action))) continue;
     const own = sameId(h.actor, view.applicantId);
     const who = view.forApplicant
@@ -59,7 +79,8 @@ export function timeline(
         ? t('cases.people.you')
         : t(`cases.people.role_${h.actorRole ?? 'staff'}`, { defaultValue: t('cases.people.role_staff') })
       : (names.get(String(h.actor))?.name ?? t('cases.people.system'));
-    const showNote = !view.forApplicant || own || h.action === 'request_info' || h.action === 'reject';
+    // A leader's decision reason after the panel is internal; HR's screening rejection reason is told (as in the e-mail).
+    const showNote = !view.forApplicant || own || h.action === 'request_info' || (h.action === 'reject' && h.from === 'screening');
     out.push({
       at: h.at,
       label: actionLabel(t, h.action),
@@ -80,46 +101,121 @@ export interface ConflictView {
   when?: Date;
 }
 
-/** What happened to the case since the form was loaded: the latest change, by whom and when. */
-export async function describeConflict(caseId: unknown, viewer: { _id: unknown }, t: TFunction): Promise<ConflictView | undefined> {
-  const c = await Case.findById(caseId, { reference: 1, stage: 1, history: 1 }).lean();
-  if (!c) return undefined;
-  const last = [...(c.history ?? [])].reverse().find((h) => !QUIET.has(h.action));
-  let who: string | undefined;
-  if (last?.actor) {
-    who = sameId(last.actor, viewer._id) ? t('cases.people.youEarlier') : ((await User.findById(last.actor, { name: 1 }).lean())?.name ?? t('cases.people.someone'));
-  }
-  return {
-    reference: c.reference,
-    stage: stageLabel(t, c.stage),
-    who,
+/** The 409 page: what the conflict carries (who changed the case, how, when, where it is now), and a way back. */
+export function conflictPage(ctx: Context, err: CaseConflictError, backUrl: string) {
+  const t = tOf(ctx);
+  const { change } = err;
+  const last = change.last;
+  const conflict: ConflictView = {
+    reference: change.reference,
+    stage: stageLabel(t, change.stage),
+    who: last?.actorId ? (ctx.actor && err.byActor(ctx.actor._id) ? t('cases.people.youEarlier') : (last.actorName ?? t('cases.people.someone'))) : undefined,
     action: last ? actionLabel(t, last.action) : undefined,
     when: last?.at,
   };
+  return { title: t('cases.conflict.title'), conflict, backUrl };
 }
 
-export interface SupportTrackView {
-  kind: string;
-  label: string;
-  status: string;
-  statusLabel: string;
-  dueAt?: Date | null;
-  overdue: boolean;
-  note?: string | null;
-  updatedAt?: Date | null;
+/** The badge class of a stage: good, ended without a hire, or waiting on someone. */
+export function stageBadge(stage: string): string {
+  if (inStages(stage, SUCCESS_STAGES)) return 'ok';
+  if (inStages(stage, UNSUCCESSFUL_STAGES)) return 'err';
+  if (inStages(stage, WAITING_STAGES)) return 'warn';
+  return '';
 }
 
-export function supportTracksView(tracks: Array<{ kind: string; status: string; dueAt?: Date | null; note?: string | null; updatedAt?: Date | null }>, t: TFunction, now: Date): SupportTrackView[] {
-  return tracks.map((s) => ({
-    kind: s.kind,
-    label: t(`cases.supportKinds.${s.kind}`),
-    status: s.status,
-    statusLabel: t(`cases.supportStatuses.${s.status}`),
-    dueAt: s.dueAt,
-    overdue: isSupportOverdue(s, now),
-    note: s.note,
-    updatedAt: s.updatedAt,
-  }));
+/** Field errors to show: i18n keys are translated, texts a service already worded are kept. */
+export function errorTexts(t: TFunction, errors: FieldErrors | undefined): FieldErrors | undefined {
+  if (!errors || Object.keys(errors).length === 0) return undefined;
+  return Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, v.includes('.') && !v.includes(' ') ? t(v) : v]));
+}
+
+/** A form shown again: what was typed and what to fix. */
+export interface FormState {
+  errors?: FieldErrors;
+  values?: Record<string, unknown>;
+}
+
+/** Actions that need more than a click: their own form, or a reason. */
+const FORM_ACTIONS: ReadonlySet<Action> = new Set(['request_info']);
+const REASON_ACTIONS: ReadonlySet<Action> = new Set(['reject', 'put_on_hold']);
+const DANGER_ACTIONS: ReadonlySet<Action> = new Set(['reject', 'put_on_hold']);
+
+/** The staff's case page: profile, eligibility, actions, assignment, support, notes, messages, documents, e-mails. */
+export function casePage(ctx: Context, data: CasePageData, state: FormState = {}) {
+  const t = tOf(ctx);
+  const { caseDoc: c, call, applicant, officers, names, checklist, canWork } = data;
+  const locale = ctx.locale;
+  const now = ctx.now;
+  const p = (c.profile ?? {}) as Record<string, unknown>;
+  const eligibility = new Map((c.eligibility ?? []).map((e) => [e.key, e]));
+  const id = String(c._id);
+  const o = c.toObject();
+  return {
+    title: `${c.reference} · ${String(p.fullName ?? '')}`,
+    caseId: id,
+    c: o,
+    version: c.version,
+    stageLabel: stageLabel(t, c.stage),
+    badge: stageBadge(c.stage),
+    overdue: !!c.stageDueAt && c.stageDueAt.getTime() < now.getTime(),
+    trackLabel: t(`calls.tracks.${c.track}`),
+    call,
+    applicant,
+    assigneeName: c.assignee ? names.get(String(c.assignee))?.name : undefined,
+    profile: {
+      ...p,
+      nationalityName: countryName(p.nationality, locale),
+      residenceName: countryName(p.countryOfResidence, locale),
+      degreeLabel: p.highestDegree ? t(`applications.degrees.${String(p.highestDegree)}`) : '',
+      overseas: p.overseasVietnamese === true ? t('common.yes') : p.overseasVietnamese === false ? t('common.no') : '',
+    },
+    eligibility: criteriaFor(c.track).map((crit) => {
+      const e = eligibility.get(crit.key);
+      return { label: crit.label[locale] ?? crit.label.en, answered: !!e, met: e?.met === true, evidence: e?.evidence };
+    }),
+    achievements: o.achievements,
+    dependants: (o.dependants ?? []).map((d) => ({ ...d, relationshipLabel: d.relationship ? t(`applications.relationships.${d.relationship}`) : '', nationalityName: countryName(d.nationality, locale) })),
+    supportRequested: SUPPORT_FIELDS.filter((f) => c.supportRequested?.[f]).map((f) => t(`applications.support.${f}`)),
+    infoRequest: o.infoRequest?.requestedAt ? o.infoRequest : undefined,
+    decision: o.decision?.decidedAt ? o.decision : undefined,
+    timeline: timeline(c.history ?? [], names, t, { applicantId: c.applicant, forApplicant: false }),
+    notes: [...(c.notes ?? [])].reverse().map((n) => ({ at: n.at, text: n.text, who: names.get(String(n.author))?.name ?? '' })),
+    messages: messagesView(c.messages ?? [], names, t, false),
+    canMessage: canWork && inStages(c.stage, ACTIVE_STAGES),
+    actions: data.actions.map((a) => ({
+      action: a,
+      label: t(`cases.actions.${a}`),
+      form: FORM_ACTIONS.has(a),
+      needsReason: REASON_ACTIONS.has(a),
+      reasonRequired: a === 'reject',
+      danger: DANGER_ACTIONS.has(a),
+      href: a === 'request_info' ? `/cases/${id}/request-info` : undefined,
+    })),
+    canWork,
+    officers: officers.map((u) => ({ id: String(u._id), name: u.name, selected: String(u._id) === String(c.assignee ?? '') })),
+    procedures: data.procedures,
+    emails: emailsView((c.outbox ?? []) as never, t),
+    checklist,
+    planner: presentPlan(ctx, data.plan, c.forecast?.computedAt),
+    errors: errorTexts(t, state.errors),
+    values: state.values ?? {},
+    stages: STAGES,
+  };
+}
+
+/** The information request form (what the applicant must provide, and by when). */
+export function requestInfoPage(ctx: Context, c: CaseDoc, state: FormState = {}) {
+  const t = tOf(ctx);
+  return {
+    title: `${t('cases.requestInfo.title')} · ${c.reference}`,
+    caseId: String(c._id),
+    reference: c.reference,
+    fullName: c.profile?.fullName,
+    version: c.version,
+    values: state.values ?? {},
+    errors: errorTexts(t, state.errors),
+  };
 }
 
 export interface EmailView {

@@ -6,16 +6,21 @@ import { z } from 'zod';
 import { Case } from '../../models/case.ts';
 import { Call } from '../../models/call.ts';
 import { User, type UserDoc } from '../../models/user.ts';
-import { STAGES, SUPPORT_KINDS, TRACKS } from '../../models/constants.ts';
+import { OPEN_STAGES, STAGES, SUPPORT_KINDS, TRACKS, inStages } from '../../models/constants.ts';
+import { prefixEnd, queryWords } from '../../models/case-search.ts';
 import { caseScopeFilter } from '../policies/case.ts';
 import { caseScopeFor } from './access.ts';
 import { documentFlags } from '../documents/index.ts';
-import { ACTIVE_SUPPORT, supportOverdue } from './support.ts';
+import { ACTIVE_SUPPORT, supportOverdue } from '../procedures/service.ts';
 
 export const SORTS = ['due', 'submitted', 'reference', 'score'] as const;
 export const PAGE_SIZES = [25, 50, 100] as const;
 /** Drafts are the applicant's unfinished work; staff see a case from submission on. */
 export const QUEUE_STAGES = STAGES.filter((s) => s !== 'draft');
+/** What the queue shows by default: open work (OPEN_STAGES), drafts excepted. */
+export const OPEN_QUEUE_STAGES = QUEUE_STAGES.filter((s) => inStages(s, OPEN_STAGES));
+/** Longest search text read from the query string (longer is cut, not refused). */
+export const MAX_SEARCH = 100;
 
 const objectId = z.string().refine((s) => Types.ObjectId.isValid(s));
 const optional = <T extends z.ZodTypeAny>(schema: T) =>
@@ -28,6 +33,11 @@ const querySchema = z.object({
   track: optional(z.enum(TRACKS)),
   support: optional(z.enum(SUPPORT_KINDS)),
   overdue: optional(z.enum(['1'])),
+  /** Include closed, rejected and withdrawn cases (open work only by default). */
+  closed: optional(z.enum(['1'])),
+  /** Only cases with a support procedure past its deadline (`overdueProcedures`). */
+  procedures: optional(z.enum(['1'])),
+  q: optional(z.string().transform((s) => s.slice(0, MAX_SEARCH).trim())),
   sort: optional(z.enum(SORTS)),
   size: optional(z.coerce.number().pipe(z.union([z.literal(25), z.literal(50), z.literal(100)]))),
   page: optional(z.coerce.number().int().min(1).max(100_000)),
@@ -40,6 +50,10 @@ export interface QueueQuery {
   track?: string;
   support?: string;
   overdue?: '1';
+  closed?: '1';
+  procedures?: '1';
+  /** The search text as typed (trimmed, at most MAX_SEARCH characters). */
+  q?: string;
   sort: (typeof SORTS)[number];
   size: number;
   page: number;
@@ -55,31 +69,110 @@ export function parseQueueQuery(q: Record<string, unknown>): QueueQuery {
     track: p.track,
     support: p.support,
     overdue: p.overdue,
+    closed: p.closed,
+    procedures: p.procedures,
+    q: p.q || undefined,
     sort: p.sort ?? 'due',
     size: p.size ?? 25,
     page: p.page ?? 1,
   };
 }
 
+/**
+ * Drops the branches of a scope's `$or` that cannot match (`{ field: { $in: [] } }`, e.g. an officer
+ * on no panel) and unwraps an `$or` left with one branch, so the planner sees `institute` as a plain
+ * equality and can use the queue's compound indexes (an `$or` hides its fields from the embedded
+ * server's planner).
+ */
+export function simplifyScope(filter: Record<string, unknown>): Record<string, unknown> {
+  const impossible = (f: unknown): boolean => {
+    if (!f || typeof f !== 'object') return false;
+    for (const [k, v] of Object.entries(f as Record<string, unknown>)) {
+      if (k === '$and' && Array.isArray(v) && v.some(impossible)) return true;
+      if (k === '$or' && Array.isArray(v) && v.every(impossible)) return true;
+      if (!k.startsWith('$') && v && typeof v === 'object' && !Array.isArray(v) && Array.isArray((v as { $in?: unknown }).$in) && (v as { $in: unknown[] }).$in.length === 0) return true;
+    }
+    return false;
+  };
+  const out: Record<string, unknown> = {};
+  const and: unknown[] = [];
+  for (const [k, v] of Object.entries(filter)) {
+    if (k === '$or' && Array.isArray(v)) {
+      const kept = v.filter((b) => !impossible(b)).map((b) => simplifyScope(b as Record<string, unknown>));
+      if (kept.length === 1) and.push(kept[0]);
+      else out.$or = kept.length ? kept : [{ _id: null }];
+    } else if (k === '$and' && Array.isArray(v)) {
+      and.push(...v.map((b) => simplifyScope(b as Record<string, unknown>)));
+    } else out[k] = v;
+  }
+  if (and.length) {
+    // Plain fields of the sub-filters move up when they do not collide; the rest stay under $and.
+    const rest: unknown[] = [];
+    for (const sub of and) {
+      const entries = Object.entries(sub as Record<string, unknown>);
+      if (entries.every(([k]) => !k.startsWith('$') && !(k in out))) Object.assign(out, sub);
+      else rest.push(sub);
+    }
+    if (rest.length) out.$and = [...((out.$and as unknown[]) ?? []), ...rest];
+  }
+  return out;
+}
+
+/** The stages shown: one chosen, or open work, or (with `closed`) every stage but drafts. */
+function stageCondition(q: QueueQuery): Record<string, unknown> {
+  if (q.stage) return { stage: q.stage };
+  // Written as the complement ($nin, which the embedded server's planner does not take as an index
+  // bound): nine `$in` values would make it scan { institute, stage, stageDueAt } once per stage
+  // and sort in memory, where { institute, stageDueAt, _id } gives the page in deadline order.
+  const shown: readonly string[] = q.closed ? QUEUE_STAGES : OPEN_QUEUE_STAGES;
+  const hidden = STAGES.filter((s) => !shown.includes(s));
+  return { stage: { $nin: hidden } };
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Every typed word must start one of the case's search words (models/case-search.ts). The longest
+ * word is also an index range on { institute, searchTerms } (the anchored regex is the exact test;
+ * the range is what the planner uses); the others are checked on those candidates only.
+ */
+export function searchConditions(q: string | undefined): Record<string, unknown>[] {
+  const words = q ? queryWords(q) : [];
+  // The index reads the candidates of one word: the most telling one (the longest, but never the
+  // reference's prefix or year, which every case shares).
+  const common = (w: string) => w === 'ta' || /^(19|20)\d\d$/.test(w);
+  return [...words]
+    .sort((a, b) => Number(common(a)) - Number(common(b)) || b.length - a.length)
+    .map((w, i) => {
+      const regex = new RegExp(`^${escapeRegex(w)}`);
+      return i === 0 ? { searchTerms: { $gte: w, $lt: prefixEnd(w), $regex: regex } } : { searchTerms: { $regex: regex } };
+    });
+}
+
 /** `scope` is the user's case scope (server/cases/access.ts caseScopeFor); without it, the policy's filter without scored cases. */
 export function queueFilter(user: UserDoc, q: QueueQuery, now: Date, scope: Record<string, unknown> = caseScopeFilter(user)): Record<string, unknown> {
-  const and: Record<string, unknown>[] = [scope];
-  and.push({ stage: q.stage ?? { $in: QUEUE_STAGES } });
+  const and: Record<string, unknown>[] = [];
+  and.push(stageCondition(q));
   if (q.call) and.push({ call: new Types.ObjectId(q.call) });
   if (q.track) and.push({ track: q.track });
   if (q.assignee === 'me') and.push({ assignee: user._id });
   else if (q.assignee === 'unassigned') and.push({ assignee: null });
   else if (q.assignee) and.push({ assignee: new Types.ObjectId(q.assignee) });
   if (q.support) and.push({ supportTracks: { $elemMatch: { kind: q.support, status: { $in: ACTIVE_SUPPORT } } } });
+  if (q.procedures) and.push({ 'overdueProcedures.0': { $exists: true } });
   if (q.overdue) {
     and.push({
       $or: [
         { stageDueAt: { $lt: now } },
         { supportTracks: { $elemMatch: { status: { $in: ACTIVE_SUPPORT }, dueAt: { $lt: now } } } },
+        { 'overdueProcedures.0': { $exists: true } },
       ],
     });
   }
-  return { $and: and };
+  and.push(...searchConditions(q.q));
+  return simplifyScope({ $and: [scope, ...and] });
 }
 
 const SORT_SPECS: Record<QueueQuery['sort'], Record<string, 1 | -1>> = {
@@ -108,6 +201,7 @@ const ROW_PROJECTION = {
   'profile.fullName': 1,
   'profile.nationality': 1,
   supportTracks: 1,
+  overdueProcedures: 1,
 } as const;
 
 export interface QueueRow {
@@ -125,12 +219,17 @@ export interface QueueRow {
   overdue: boolean;
   supportOverdue: string[];
   activeSupport: string[];
+  /** Support procedure kinds past their deadline (the escalation's flag on the case). */
+  overdueProcedures: string[];
   docs?: { expired: number; expiring: number };
 }
 
 export interface QueuePage {
   rows: QueueRow[];
+  /** Exact up to COUNT_CAP; `capped` when there are more. */
   total: number;
+  capped: boolean;
+  hasNext: boolean;
   page: number;
   pages: number;
   size: number;
@@ -148,18 +247,73 @@ interface LeanRow {
   score?: number | null;
   profile?: { fullName?: string | null; nationality?: string | null } | null;
   supportTracks?: Array<{ kind: string; status: string; dueAt?: Date | null }>;
+  overdueProcedures?: string[] | null;
+}
+
+/** Below every date a case can hold, and below every ObjectId: trivially true bounds that name an index for the planner. */
+const MIN_DATE = new Date(-8.64e15);
+const MIN_ID = new Types.ObjectId('000000000000000000000000');
+/** Counts stop here: the page says "more than 500" rather than reading 50,000 cases to count them. */
+export const COUNT_CAP = 500;
+
+/** At most COUNT_CAP + 1 (the ids of the first matches, in no order: the scan stops there). */
+async function countCapped(filter: Record<string, unknown>): Promise<number> {
+  return (await Case.find(filter, { _id: 1 }).limit(COUNT_CAP + 1).lean()).length;
+}
+
+interface PageRead {
+  docs: LeanRow[];
+  /** Exact up to COUNT_CAP; `capped` when there are more. */
+  total: number;
+  capped: boolean;
+  page: number;
+  pages: number;
+  hasNext: boolean;
+}
+
+/**
+ * One page of rows and the total. Deadline order puts cases without a deadline last (MongoDB sorts
+ * missing values first), so it reads two ranges: the cases with a deadline by { stageDueAt, _id },
+ * then those without by _id, each served in order by an index within the institute
+ * ({ institute, stageDueAt, _id } and { institute, _id }; across institutes { stageDueAt, _id } and
+ * _id) and stopped after the page's last row (one more is read to know whether a next page exists).
+ * A search reads the institute's candidates from { institute, searchTerms } instead (the `_id`
+ * bound is left out so that index wins) and sorts them in memory.
+ */
+async function readPage(filter: Record<string, unknown>, q: QueueQuery, searching: boolean): Promise<PageRead> {
+  const find = (f: Record<string, unknown>, sort: Record<string, 1 | -1>, skip: number, limit: number) =>
+    limit > 0 ? Case.find(f, ROW_PROJECTION).sort(sort).skip(skip).limit(limit).lean<LeanRow[]>() : Promise.resolve([] as LeanRow[]);
+  const counted = await countCapped(filter);
+  const capped = counted > COUNT_CAP;
+  const total = Math.min(counted, COUNT_CAP);
+  const known = Math.max(1, Math.ceil(total / q.size));
+  // Past the counted pages only when there are more cases than were counted.
+  const page = capped ? q.page : Math.min(q.page, known);
+  const pages = capped ? Math.max(known, page) : known;
+  const skip = (page - 1) * q.size;
+  if (q.sort !== 'due') {
+    const docs = await find(filter, SORT_SPECS[q.sort], skip, q.size + 1);
+    return { docs: docs.slice(0, q.size), total, capped, page, pages, hasNext: docs.length > q.size };
+  }
+  const withDue = { $and: [filter, { stageDueAt: { $gte: MIN_DATE } }] };
+  const noDue = { $and: [filter, searching ? { stageDueAt: null } : { stageDueAt: null, _id: { $gte: MIN_ID } }] };
+  const first = await find(withDue, { stageDueAt: 1, _id: 1 }, skip, q.size + 1);
+  if (first.length > q.size) return { docs: first.slice(0, q.size), total, capped, page, pages, hasNext: true };
+  // The dated cases end on this page (or before it): how many there are is known from here, or counted.
+  const dated = first.length > 0 || skip === 0 ? skip + first.length : await Case.countDocuments(withDue);
+  const rest = q.size - first.length;
+  const second = await find(noDue, { _id: 1 }, Math.max(0, skip - dated), rest + 1);
+  return { docs: [...first, ...second.slice(0, rest)], total, capped, page, pages, hasNext: second.length > rest };
+}
+
+/** The scope the queue filters within: the policy's (server/policies/case.ts), simplified for the planner. */
+export async function queueScope(user: UserDoc): Promise<Record<string, unknown>> {
+  return simplifyScope(await caseScopeFor(user));
 }
 
 export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date): Promise<QueuePage> {
-  const filter = queueFilter(user, q, now, await caseScopeFor(user));
-  const total = await Case.countDocuments(filter);
-  const pages = Math.max(1, Math.ceil(total / q.size));
-  const page = Math.min(q.page, pages);
-  const docs = await Case.find(filter, ROW_PROJECTION)
-    .sort(SORT_SPECS[q.sort])
-    .skip((page - 1) * q.size)
-    .limit(q.size)
-    .lean<LeanRow[]>();
+  const filter = queueFilter(user, q, now, await queueScope(user));
+  const { docs, total, capped, page, pages, hasNext } = await readPage(filter, q, searchConditions(q.q).length > 0);
 
   const assigneeIds = [...new Set(docs.map((d) => d.assignee && String(d.assignee)).filter(Boolean))] as string[];
   const callIds = [...new Set(docs.map((d) => String(d.call)))];
@@ -188,11 +342,12 @@ export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date): Promis
       score: d.score,
       overdue: (!!d.stageDueAt && d.stageDueAt.getTime() < now.getTime()) || late.length > 0,
       supportOverdue: late,
+      overdueProcedures: (d.overdueProcedures ?? []).filter((k) => typeof k === 'string'),
       activeSupport: (d.supportTracks ?? []).filter((s) => ACTIVE_SUPPORT.includes(s.status as never)).map((s) => s.kind),
       docs: flag && (flag.expired || flag.expiring) ? flag : undefined,
     };
   });
-  return { rows, total, page, pages, size: q.size };
+  return { rows, total, capped, page, pages, hasNext, size: q.size };
 }
 
 /** Options for the queue's filter selects: the calls and HR officers within the user's scope. */
@@ -210,11 +365,14 @@ export async function queueOptions(user: UserDoc): Promise<{ calls: { id: string
   };
 }
 
+/** The query string's keys, in the order links write them. */
+export const QUERY_KEYS = ['q', 'stage', 'call', 'assignee', 'track', 'support', 'overdue', 'procedures', 'closed', 'sort', 'size', 'page'] as const;
+
 /** The query string for the same queue with some parameters changed (pagination, sorting links). */
 export function queueHref(q: QueueQuery, change: Partial<Record<keyof QueueQuery, string | number | undefined>>): string {
   const merged: Record<string, unknown> = { ...q, ...change };
   const params = new URLSearchParams();
-  for (const key of ['stage', 'call', 'assignee', 'track', 'support', 'overdue', 'sort', 'size', 'page'] as const) {
+  for (const key of QUERY_KEYS) {
     const v = merged[key];
     if (v === undefined || v === '' || v === null) continue;
     if (key === 'sort' && v === 'due') continue;

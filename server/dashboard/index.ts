@@ -20,6 +20,8 @@ import { Case } from '../../models/case.ts';
 import { ACTIVE_SUPPORT_STATUSES, FUNNEL_STAGES, HIRING_STAGES, STAGES, TRACKS, SUPPORT_KINDS, inStages, type Stage } from '../../models/constants.ts';
 import type { Context } from '../context.ts';
 import { resolveDashboardFilter, type FilterQuery, type ResolvedFilter } from './filter.ts';
+import { forecastArrivalsByMonth, type ForecastMonth } from '../planner/arrivals.ts';
+import { recentDecisions, type RecentDecision } from './decisions.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -228,10 +230,18 @@ export function clearDashboardCache(): void {
 export interface DashboardView {
   resolved: ResolvedFilter;
   data: DashboardData;
+  forecastArrivals?: ForecastMonth[];
+  /** The leaders' latest decisions with their reasons (fresh, not cached). */
+  decisions: RecentDecision[];
 }
 
 /** The dashboard's figures for the actor's scope and the filters asked (shared for a minute, above). */
 export async function dashboardView({ ctx, query }: { ctx: Context; query: FilterQuery }): Promise<DashboardView> {
   const resolved = await resolveDashboardFilter({ ctx, query });
-  return { resolved, data: await cachedDashboard({ filter: resolved.filter, now: ctx.now }) };
+  const [data, decisions, forecastArrivals] = await Promise.all([
+    cachedDashboard({ filter: resolved.filter, now: ctx.now }),
+    recentDecisions({ filter: resolved.filter }),
+    forecastArrivalsByMonth({ filter: resolved.filter }),
+  ]);
+  return { resolved, data, decisions, forecastArrivals };
 }

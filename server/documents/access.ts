@@ -48,3 +48,11 @@ export async function loadDocumentFor(actor: PolicyUser | undefined, id: string)
   if (!ok) throw new NotFoundError();
   return { doc, caseDoc, facts };
 }
+
+/** A document with its case and the case's call (the renewal page needs the item's limits); NotFound unless the actor sees the case. */
+export async function loadDocumentWithCall(actor: PolicyUser | undefined, id: string): Promise<LoadedDocument & { call: CallDoc }> {
+  const loaded = await loadDocumentFor(actor, id);
+  const call = await Call.findById(loaded.caseDoc.call);
+  if (!call) throw new NotFoundError();
+  return { ...loaded, call };
+}

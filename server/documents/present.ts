@@ -4,7 +4,7 @@
 // upload page that answers a refused upload. Also the JSON answer of an upload.
 import type { Types } from 'mongoose';
 import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
-import type { UserDoc } from '../../models/user.ts';
+import { User, type UserDoc } from '../../models/user.ts';
 import { actorOf, tOf, type Context } from '../context.ts';
 import type { AppError } from '../errors.ts';
 import { canDownloadDocument, canSeeDocumentVersions, canUploadDocument, canVerifyDocument } from '../policies/document.ts';
@@ -40,6 +40,12 @@ export interface DocumentView {
   canVerify: boolean;
   /** The applicant may replace this file (rejected, expired or expiring). */
   replaceField?: string;
+  /** Who accepted or rejected this version (staff views). */
+  reviewedByName?: string;
+  /** This version renews an earlier accepted one (renewal.ts). */
+  isRenewal: boolean;
+  /** The "upload a renewal" page, when the viewer may renew this accepted version now. */
+  renewUrl?: string;
 }
 
 export interface ChecklistItemView {
@@ -54,6 +60,8 @@ export interface ChecklistItemView {
   current: DocumentView[];
   /** Earlier versions (staff only). */
   versions: DocumentView[];
+  /** A renewal waiting for HR's check: not current until accepted (staff verify it; the applicant sees it waits). */
+  renewals: DocumentView[];
   /** The file input name for a new file of this item, when the viewer may upload one now. */
   uploadField?: string;
   dateRule?: 'issued' | 'expires';
@@ -87,7 +95,7 @@ export interface PresentedCall {
   checklist?: Array<{ type: string; phase?: string | null; required?: boolean | null; multiple?: boolean | null; maxMb?: number | null; note?: { vi?: string | null; en?: string | null } | null }> | null;
 }
 
-function view(d: DocumentDoc, c: PresentedCase, now: Date, canVerify: boolean): DocumentView {
+function view(d: DocumentDoc, c: PresentedCase, now: Date, canVerify: boolean, names: Map<string, string> = new Map()): DocumentView {
   const validity = validityOf(d, c, now);
   return {
     id: String(d._id),
@@ -109,8 +117,18 @@ function view(d: DocumentDoc, c: PresentedCase, now: Date, canVerify: boolean): 
     validity,
     downloadUrl: `/documents/${String(d._id)}/download`,
     verifyUrl: `/documents/${String(d._id)}/verify`,
-    canVerify: canVerify && d.current && d.status === 'pending',
+    canVerify: canVerify && d.status === 'pending' && (d.current || !!d.renewalOf),
+    reviewedByName: d.reviewedBy ? names.get(String(d.reviewedBy)) : undefined,
+    isRenewal: !!d.renewalOf,
   };
+}
+
+/** Names of the people who checked these versions (one query). */
+async function reviewerNames(docs: DocumentDoc[]): Promise<Map<string, string>> {
+  const ids = [...new Set(docs.map((d) => (d.reviewedBy ? String(d.reviewedBy) : '')).filter(Boolean))];
+  if (ids.length === 0) return new Map();
+  const users = await User.find({ _id: { $in: ids } }, { name: 1 }).lean();
+  return new Map(users.map((u) => [String(u._id), u.name]));
 }
 
 function stateOf(current: DocumentView[]): ItemState {
@@ -146,10 +164,19 @@ export async function checklistForCase(
     }
   }
 
+  const names = staffView ? await reviewerNames(all) : new Map<string, string>();
   const items: ChecklistItemView[] = (call.checklist ?? []).map((item) => {
     const docs = all.filter((d) => d.type === item.type);
-    const current = docs.filter((d) => currentIds.has(String(d._id))).map((d) => view(d, caseDoc, now, mayVerify));
-    const versions = staffView ? docs.filter((d) => !currentIds.has(String(d._id))).map((d) => view(d, caseDoc, now, false)) : [];
+    const waiting = (d: DocumentDoc) => !currentIds.has(String(d._id)) && !!d.renewalOf && d.status === 'pending';
+    const current = docs.filter((d) => currentIds.has(String(d._id))).map((d) => view(d, caseDoc, now, mayVerify, names));
+    const renewals = docs.filter(waiting).map((d) => view(d, caseDoc, now, mayVerify, names));
+    const versions = staffView ? docs.filter((d) => !currentIds.has(String(d._id)) && !waiting(d)).map((d) => view(d, caseDoc, now, false, names)) : [];
+    // An accepted current file takes a renewal (a newer passport or certificate) unless one already waits.
+    if (mayUpload) {
+      for (const d of current) {
+        if (d.status === 'accepted' && !renewals.some((r) => r.slot === d.slot)) d.renewUrl = `/documents/${d.id}/renew`;
+      }
+    }
     const state = stateOf(current);
     const open = mayUpload && phaseOpen(item.phase ?? 'application', String(caseDoc.stage ?? 'draft'), caseDoc.resumeStage);
     const multiple = item.multiple === true;
@@ -172,6 +199,7 @@ export async function checklistForCase(
       expiring: current.some((d) => d.validity === 'expiring'),
       current,
       versions,
+      renewals,
       uploadField,
       dateRule: DATE_RULES[item.type as keyof typeof DATE_RULES],
     };
@@ -248,5 +276,41 @@ export async function uploadPage(opts: {
     uploadErrors: [opts.message],
     checklist,
     backUrl: opts.backUrl.replace(/#.*$/, ''),
+  };
+}
+
+/** The "upload a renewal" page of one accepted document: what it renews, the file and date inputs, and a refusal if any. */
+export function renewalPage(opts: {
+  ctx: Context;
+  doc: DocumentDoc;
+  caseDoc: PresentedCase & { reference: string };
+  call: PresentedCall;
+  defaultMaxBytes: number;
+  renewable: boolean;
+  message?: string;
+  dates?: Record<string, unknown>;
+}) {
+  const { ctx, doc, caseDoc } = opts;
+  const t = tOf(ctx);
+  const type = doc.type;
+  const field = `${type}--${doc.slot ?? 0}`;
+  const item = (opts.call.checklist ?? []).find((i) => i.type === type);
+  const values = typedDates(opts.dates ?? {});
+  const rule = DATE_RULES[type as keyof typeof DATE_RULES];
+  return {
+    title: t('documents.renewal.title', { type: t(`documents.types.${type}`) }),
+    reference: caseDoc.reference,
+    typeLabel: t(`documents.types.${type}`),
+    doc: view(doc, caseDoc, ctx.now, false),
+    renewable: opts.renewable,
+    action: `/documents/${String(doc._id)}/renew`,
+    field,
+    dateRule: rule,
+    dateField: rule ? `${field}_${rule === 'issued' ? 'issuedAt' : 'expiresAt'}` : undefined,
+    dateValue: rule ? values[`${field}_${rule === 'issued' ? 'issuedAt' : 'expiresAt'}`] : undefined,
+    accept: ACCEPT_ATTRIBUTE,
+    fileHint: t('documents.fileHint', { mb: Math.round(maxBytesFor(item, opts.defaultMaxBytes) / (1024 * 1024)), types: ALLOWED_TYPES_TEXT }),
+    uploadErrors: opts.message ? [opts.message] : undefined,
+    backUrl: `/applications/${String(caseDoc._id)}`,
   };
 }

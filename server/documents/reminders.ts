@@ -18,6 +18,7 @@ export const TRACK_DOCUMENTS: Record<SupportKind, DocumentType[]> = {
   residence_card: ['passport', 'dependant_passport'],
   citizenship: ['passport', 'criminal_record'],
   housing: [],
+  work_permit_exemption: ['passport', 'degree', 'degree_translation'],
 };
 
 export async function runDocumentExpiryReminders(app: AppContext, now: Date = app.now()): Promise<{ sent: number }> {
@@ -31,7 +32,10 @@ export async function runDocumentExpiryReminders(app: AppContext, now: Date = ap
     for (const tr of c.supportTracks ?? []) if ((ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(tr.status)) for (const t of TRACK_DOCUMENTS[tr.kind as SupportKind] ?? []) needed.add(t);
     if (needed.size === 0) continue;
     const docs = (await currentDocuments([c._id])).filter((d) => needed.has(d.type) && d.status !== 'rejected' && !d.expiryReminderSentAt);
+    // A renewal already sent and waiting for HR's check needs no reminder.
+    const renewing = new Set((await CaseDocument.find({ renewalOf: { $in: docs.map((d) => d._id) }, status: 'pending' }, { renewalOf: 1 }).lean()).map((r) => String(r.renewalOf)));
     const due = docs.filter((d) => {
+      if (renewing.has(String(d._id))) return false;
       const until = validUntil(d);
       return until && until.getTime() > now.getTime() && until.getTime() - now.getTime() <= EXPIRY_WARNING_DAYS * DAY;
     });

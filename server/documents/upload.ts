@@ -48,7 +48,7 @@ export interface CommitUploadsOptions {
   dates: Record<string, unknown>;
 }
 
-type Translate = (k: string, p?: Record<string, unknown>) => string;
+export type Translate = (k: string, p?: Record<string, unknown>) => string;
 
 function typeLabel(t: (k: string) => string, type: string): string {
   return t(`documents.types.${type}`);
@@ -63,6 +63,39 @@ function parseDate(v: unknown): Date | undefined | 'invalid' {
 
 async function latest(caseId: unknown, type: DocumentType, slot: number): Promise<DocumentDoc | null> {
   return CaseDocument.findOne({ case: caseId as Types.ObjectId, type, slot }).sort({ version: -1 });
+}
+
+/**
+ * The dates typed beside a file (`<field>_issuedAt` or `<field>_expiresAt`), checked against the
+ * type's rule (validity.ts DATE_RULES); UploadError when one is missing, malformed or already out of date.
+ */
+export function typedDatesFor(type: DocumentType, field: string, dates: Record<string, unknown>, now: Date, t: Translate): { issuedAt?: Date; expiresAt?: Date } {
+  const rule = DATE_RULES[type];
+  if (!rule) return {};
+  const label = typeLabel(t, type);
+  const what = t(rule === 'issued' ? 'documents.errors.issueDateWord' : 'documents.errors.expiryDateWord');
+  const d = parseDate(dates[`${field}_${rule === 'issued' ? 'issuedAt' : 'expiresAt'}`]);
+  if (d === undefined) throw new UploadError(422, 'date_required', 'documents.errors.dateRequired', { what, type: label });
+  if (d === 'invalid') throw new UploadError(422, 'date_invalid', 'documents.errors.dateInvalid', { what, type: label });
+  if (rule === 'issued') {
+    if (d.getTime() > now.getTime() + DAY) throw new UploadError(422, 'issued_future', 'documents.errors.issuedFuture', { type: label });
+    const months = VALID_MONTHS[type]!;
+    if (addMonths(d, months).getTime() <= now.getTime()) throw new UploadError(422, 'too_old', 'documents.errors.tooOld', { type: label, months });
+    return { issuedAt: d };
+  }
+  if (d.getTime() <= now.getTime()) throw new UploadError(422, 'already_expired', 'documents.errors.alreadyExpired', { type: label });
+  // Valid but not long enough for the residence card: accepted here, flagged on the case and queue.
+  return { expiresAt: d };
+}
+
+/** The slot's current version (the newest flagged current). */
+export async function currentVersion(caseId: unknown, type: DocumentType, slot: number): Promise<DocumentDoc | null> {
+  return CaseDocument.findOne({ case: caseId as Types.ObjectId, type, slot, current: true }).sort({ version: -1 });
+}
+
+/** A renewal of the slot still waiting for HR's check (renewal.ts), if any. */
+export async function pendingRenewal(caseId: unknown, type: DocumentType, slot: number): Promise<DocumentDoc | null> {
+  return CaseDocument.findOne({ case: caseId as Types.ObjectId, type, slot, current: false, status: 'pending', renewalOf: { $exists: true } });
 }
 
 /** Checks one request's files against the checklist and the rules, without writing anything. */
@@ -103,30 +136,15 @@ async function planUploads(input: CommitUploadsOptions, files: AcceptedFile[], n
     if (usedSlots.has(slotKey)) throw new UploadError(422, 'not_multiple', 'documents.errors.notMultiple', { type: label });
     usedSlots.add(slotKey);
 
-    // An accepted, still valid file is settled: a new version would undo HR's decision.
-    const cur = await latest(caseDoc._id, type, slot);
-    if (cur && cur.current && cur.status === 'accepted' && validityOf(cur, caseDoc, now) === 'ok') {
+    // An accepted, still valid file is settled: a new version would undo HR's decision (a newer
+    // passport or certificate goes through "upload a renewal", renewal.ts).
+    const cur = await currentVersion(caseDoc._id, type, slot);
+    if (cur && cur.status === 'accepted' && validityOf(cur, caseDoc, now) === 'ok') {
       throw new UploadError(409, 'already_accepted', 'documents.errors.alreadyAccepted', { type: label });
     }
+    if (await pendingRenewal(caseDoc._id, type, slot)) throw new UploadError(409, 'renewal_pending', 'documents.errors.renewalPending', { type: label });
 
-    const plan: PlannedFile = { file, type, slot };
-    const rule = DATE_RULES[type];
-    if (rule) {
-      const what = t(rule === 'issued' ? 'documents.errors.issueDateWord' : 'documents.errors.expiryDateWord');
-      const d = parseDate(dates[`${file.field}_${rule === 'issued' ? 'issuedAt' : 'expiresAt'}`]);
-      if (d === undefined) throw new UploadError(422, 'date_required', 'documents.errors.dateRequired', { what, type: label });
-      if (d === 'invalid') throw new UploadError(422, 'date_invalid', 'documents.errors.dateInvalid', { what, type: label });
-      if (rule === 'issued') {
-        if (d.getTime() > now.getTime() + DAY) throw new UploadError(422, 'issued_future', 'documents.errors.issuedFuture', { type: label });
-        const months = VALID_MONTHS[type]!;
-        if (addMonths(d, months).getTime() <= now.getTime()) throw new UploadError(422, 'too_old', 'documents.errors.tooOld', { type: label, months });
-        plan.issuedAt = d;
-      } else {
-        if (d.getTime() <= now.getTime()) throw new UploadError(422, 'already_expired', 'documents.errors.alreadyExpired', { type: label });
-        // Valid but not long enough for the residence card: accepted here, flagged on the case and queue.
-        plan.expiresAt = d;
-      }
-    }
+    const plan: PlannedFile = { file, type, slot, ...typedDatesFor(type, file.field, dates, now, t) };
     plans.push(plan);
   }
   return plans;

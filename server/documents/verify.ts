@@ -26,14 +26,20 @@ export async function verifyDocument(opts: VerifyDocumentOptions): Promise<{ doc
   const reviewer = actorOf(ctx);
   const now = ctx.now;
   const reason = opts.decision === 'reject' ? opts.reason : undefined;
+  // A pending renewal (renewal.ts) is not current yet: accepted, it becomes the current version.
+  const isRenewal = !!doc.renewalOf;
   const updated = await CaseDocument.findOneAndUpdate(
-    { _id: doc._id, current: true, status: 'pending' },
+    isRenewal ? { _id: doc._id, current: false, status: 'pending', renewalOf: doc.renewalOf } : { _id: doc._id, current: true, status: 'pending' },
     decision === 'accept'
-      ? { $set: { status: 'accepted', reviewedBy: reviewer._id, reviewedAt: now }, $unset: { reason: 1 } }
+      ? { $set: { status: 'accepted', reviewedBy: reviewer._id, reviewedAt: now, ...(isRenewal ? { current: true } : {}) }, $unset: { reason: 1 } }
       : { $set: { status: 'rejected', reason, reviewedBy: reviewer._id, reviewedAt: now } },
     { returnDocument: 'after' },
   );
   if (!updated) throw new ConflictError('documents.errors.alreadyReviewed');
+  if (isRenewal && decision === 'accept') {
+    // The versions it renews stay, with their dates and reviewer, as history.
+    await CaseDocument.updateMany({ case: updated.case, type: updated.type, slot: updated.slot, current: true, version: { $lt: updated.version } }, { $set: { current: false } });
+  }
 
   if (decision === 'reject') {
     const applicant = await User.findById(caseDoc.applicant);
@@ -43,7 +49,7 @@ export async function verifyDocument(opts: VerifyDocumentOptions): Promise<{ doc
     action: 'document.verify',
     targetType: 'document',
     targetId: String(doc._id),
-    summary: { case: String(caseDoc._id), type: doc.type, slot: doc.slot, version: doc.version, decision, reason },
+    summary: { case: String(caseDoc._id), type: doc.type, slot: doc.slot, version: doc.version, decision, reason, ...(isRenewal ? { renewalOf: String(doc.renewalOf) } : {}) },
   });
   return { doc: updated, decision };
 }

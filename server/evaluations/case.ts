@@ -3,11 +3,14 @@
 // leader's decisions, each a workflow transition.
 import type { Types } from 'mongoose';
 import type { CallDoc } from '../../models/call.ts';
-import type { CaseDoc } from '../../models/case.ts';
+import { Case, type CaseDoc } from '../../models/case.ts';
 import type { AppContext } from '../deps.ts';
 import { actorOf, type Context } from '../context.ts';
-import { applyTransition, availableActions } from '../workflow/index.ts';
+import { transition, availableActions } from '../workflow/index.ts';
 import { invalidateDashboard } from '../dashboard/index.ts';
+import { recordAudit } from '../audit/index.ts';
+import { ConflictError } from '../errors.ts';
+import { panelScores, requirePanelScores, type PanelScores } from './decision.ts';
 import { evaluationsForViewer, type CaseEvaluations } from './index.ts';
 import { documentCompleteness, invalidateShortlist } from './shortlist.ts';
 
@@ -22,12 +25,14 @@ export interface ShortlistCase {
   documents: Completeness | undefined;
   /** The decisions the actor may take on the case now (guards are checked when taken). */
   decisions: Decision[];
+  /** Complete scorecards against the call's minimum (the decision guard). */
+  panel: PanelScores;
 }
 
 export async function shortlistCase({ ctx, call, caseDoc }: { ctx: Context; call: CallDoc; caseDoc: CaseDoc }): Promise<ShortlistCase> {
-  const [evals, docs] = await Promise.all([evaluationsForViewer({ ctx, caseId: caseDoc._id, call }), documentCompleteness([caseDoc._id], call)]);
+  const [evals, docs, panel] = await Promise.all([evaluationsForViewer({ ctx, caseId: caseDoc._id, call }), documentCompleteness([caseDoc._id], call), panelScores({ call, caseId: caseDoc._id })]);
   const decisions = availableActions(caseDoc, actorOf(ctx)).filter((a): a is Decision => (DECISIONS as readonly string[]).includes(a));
-  return { caseDoc, evals, documents: docs.get(String(caseDoc._id)), decisions };
+  return { caseDoc, evals, documents: docs.get(String(caseDoc._id)), decisions, panel };
 }
 
 export interface ComparedCase<C> {
@@ -53,24 +58,62 @@ export interface DecideCaseOptions {
   action: Decision;
   /** The case version the form was built for (a stale form is a conflict). */
   version: number;
-  reason?: string;
-  note?: string;
+  /** The leader's reason (already checked by the form): the history note, the audit and the dashboard. */
+  reason: string;
 }
 
-/** A leader's decision: the workflow transition, then the call's shortlist and the dashboard show it at once. */
-export async function decideCase(opts: DecideCaseOptions): Promise<CaseDoc> {
-  const { app, ctx, call, action } = opts;
-  // The workflow still takes the actor and request facts one by one; it becomes { ctx, … } in its own conversion.
-  const updated = await applyTransition(app, {
-    caseId: opts.caseId,
-    action,
-    actor: actorOf(ctx),
-    expectedVersion: opts.version,
-    payload: action === 'reject' ? { reason: opts.reason ?? '' } : { note: opts.note ?? '' },
-    requestId: ctx.requestId,
-    ip: ctx.ip,
+export interface DecisionOutcome {
+  caseDoc: CaseDoc;
+  /** True when this was a second submit of a decision already taken (double click): nothing more was done. */
+  repeated: boolean;
+}
+
+/**
+ * A second submit of the same confirmation (double click, or a retry after a lost response): the
+ * case is one version ahead, and its last step is this actor's same decision with the same reason.
+ */
+async function sameDecisionAlreadyTaken(opts: DecideCaseOptions): Promise<CaseDoc | undefined> {
+  const current = await Case.findById(opts.caseId);
+  const last = current?.history?.at(-1);
+  if (!current || !last || current.version !== opts.version + 1) return undefined;
+  const mine = String(last.actor) === String(actorOf(opts.ctx)._id);
+  return mine && last.action === opts.action && (last.note ?? '') === opts.reason ? current : undefined;
+}
+
+/**
+ * A leader's decision: the panel's scores first (nothing changes without them), then the workflow
+ * transition with the reason as its history note, the decision's audit event carrying the reason,
+ * and the call's shortlist and the dashboard show it at once. The candidate's e-mail is the
+ * transition's template, which never carries the reason.
+ */
+export async function decideCase(opts: DecideCaseOptions): Promise<DecisionOutcome> {
+  const { app, ctx, call, action, reason } = opts;
+  await requirePanelScores({ ctx, call, caseId: opts.caseId });
+  let updated: CaseDoc;
+  try {
+    updated = await transition({
+      app,
+      ctx,
+      caseId: opts.caseId,
+      action,
+      expectedVersion: opts.version,
+      payload: action === 'reject' ? { reason } : { note: reason },
+    });
+  } catch (err) {
+    if (err instanceof ConflictError) {
+      const done = await sameDecisionAlreadyTaken(opts);
+      if (done) return { caseDoc: done, repeated: true };
+    }
+    throw err;
+  }
+  const last = updated.history?.at(-1);
+  await recordAudit(ctx, {
+    action: 'case.decision',
+    targetType: 'case',
+    targetId: String(updated._id),
+    summary: { decision: action, reason, decidedAt: last?.at, reference: updated.reference, institute: String(call.institute), call: String(call._id), from: last?.from, to: updated.stage, version: updated.version },
   });
   invalidateShortlist(call._id);
   invalidateDashboard(call.institute);
-  return updated;
+  return { caseDoc: updated, repeated: false };
 }

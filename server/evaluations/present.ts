@@ -8,7 +8,9 @@ import { tOf, type Context } from '../context.ts';
 import { can } from '../policies/index.ts';
 import { EVALUATION_STAGE } from './index.ts';
 import { SHORTLIST_SORTS, type Shortlist, type ShortlistCallRow, type ShortlistQuery } from './shortlist.ts';
-import type { ComparedCase, ShortlistCase } from './case.ts';
+import type { ComparedCase, Decision, ShortlistCase } from './case.ts';
+import type { CaseDoc } from '../../models/case.ts';
+import { REASON_MAX, REASON_MIN, type DecisionPreview } from './decision.ts';
 import type { PanelMembers } from './panel.ts';
 
 const regionNames = new Map<string, Intl.DisplayNames>();
@@ -157,11 +159,14 @@ export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context
     values,
     errors,
     decisions,
-    canShortlist: decisions.includes('shortlist'),
-    canApprove: decisions.includes('approve_offer'),
-    canReject: decisions.includes('reject'),
+    decisionOptions: decisions.map((d) => ({ value: d, label: t(`shortlists.decide.actions.${d}`), checked: form.decisionValues?.action === d || decisions.length === 1, danger: d === 'reject' })),
+    panelScores: view.panel,
+    panelScoresMet: view.panel.complete >= view.panel.required,
+    reasonMin: REASON_MIN,
+    reasonMax: REASON_MAX,
     decisionErrors: translateErrors(t, form.decisionErrors),
     decisionValues: form.decisionValues ?? {},
+    styles: ['/static/css/leaders.css'],
     scripts: [],
   };
 }
@@ -178,5 +183,26 @@ export function panelPage({ ctx, panel, errors, values }: { ctx: Context; panel:
     candidates: panel.candidates.map((c) => ({ ...c, id: String(c._id) })),
     errors: translateErrors(t, errors),
     values: values ?? {},
+  };
+}
+
+/** The confirmation step: what the candidate will be told (the rendered e-mail) and what stays internal. */
+export function confirmDecisionPage({ ctx, call, caseDoc, action, reason, preview }: { ctx: Context; call: CallDoc; caseDoc: CaseDoc; action: Decision; reason: string; preview?: DecisionPreview }) {
+  const t = tOfCtx(ctx);
+  const c = caseDoc.toObject();
+  return {
+    title: t('shortlists.decide.confirmTitle', { decision: t(`shortlists.decide.actions.${action}`) }),
+    callId: String(call._id),
+    caseId: String(c._id),
+    kase: c,
+    call: call.toObject(),
+    action,
+    actionLabel: t(`shortlists.decide.actions.${action}`),
+    danger: action === 'reject',
+    reason,
+    version: c.version,
+    preview: preview ? { ...preview, language: t(`shortlists.decide.languages.${preview.locale}`) } : undefined,
+    toStage: preview ? t(`workflow.stages.${preview.toStage}`) : undefined,
+    styles: ['/static/css/leaders.css'],
   };
 }

@@ -27,6 +27,10 @@ export const publicRoutes: readonly PublicRoute[] = [
   { methods: GET_POST, pattern: new RegExp(`^/invitations/${TOKEN}$`) },
   { methods: GET, pattern: /^\/calls$/ },
   { methods: GET, pattern: new RegExp(`^/calls/${ID}$`) },
+  // A private calendar feed, authenticated by the secret token in its path (routes/calendar-feed.ts);
+  // any malformed token reaches the route too and is answered 404 like a wrong one.
+  { methods: GET, pattern: /^\/calendar\/[^/]+\.ics$/ },
+  { methods: GET, pattern: /^\/privacy$/ },
 ];
 
 export function isPublic(method: string, path: string): boolean {

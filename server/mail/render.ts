@@ -1,22 +1,39 @@
 // E-mail templates: views/emails/<template>/<locale>.subject.hbs, <locale>.text.hbs and
-// <locale>.html.hbs (the HTML one is wrapped in views/emails/layout.<locale>.html.hbs).
+// <locale>.html.hbs (the HTML one is wrapped in views/emails/layout.<locale>.html.hbs), unless an
+// administrator has saved an edited version (server/mail/templates.ts): then that version is used.
+// The subject and the text part are rendered without HTML escaping (they are not HTML); the HTML
+// part escapes every {{value}}. Nothing here can reach a file other than the template folders: no
+// partials are registered, and edits using partials or unknown helpers are refused when saved.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import { viewsDir, helpers } from '../views/engine.ts';
 import type { Locale } from '../i18n/index.ts';
+import { currentOverride, KNOWN_HELPERS, TEMPLATE_NAME, versionParts, type Part, type TemplateParts } from './templates.ts';
 
 const hb = Handlebars.create();
 for (const [name, fn] of Object.entries(helpers)) hb.registerHelper(name, fn as Handlebars.HelperDelegate);
+hb.unregisterHelper('log');
 
 const cache = new Map<string, Handlebars.TemplateDelegate>();
 
-async function compile(file: string, escape: boolean): Promise<Handlebars.TemplateDelegate> {
-  const key = `${file}:${escape}`;
+async function compileFile(file: string, escape: boolean): Promise<Handlebars.TemplateDelegate> {
+  const key = `file:${file}:${escape}`;
   let tpl = cache.get(key);
   if (!tpl) {
     tpl = hb.compile(await readFile(file, 'utf8'), { noEscape: !escape, strict: false });
     cache.set(key, tpl);
+  }
+  return tpl;
+}
+
+/** Edited text: only the known helpers, compiled once per saved version (versions never change). */
+function compileEdited(source: string, escape: boolean, cacheKey?: string): Handlebars.TemplateDelegate {
+  const key = cacheKey ? `edit:${cacheKey}:${escape}` : undefined;
+  let tpl = key ? cache.get(key) : undefined;
+  if (!tpl) {
+    tpl = hb.compile(source, { noEscape: !escape, strict: false, knownHelpers: KNOWN_HELPERS, knownHelpersOnly: true });
+    if (key) cache.set(key, tpl);
   }
   return tpl;
 }
@@ -27,14 +44,45 @@ export interface RenderedMail {
   html: string;
 }
 
-export async function renderEmail(template: string, locale: Locale, data: Record<string, unknown>): Promise<RenderedMail> {
-  if (!/^[a-z0-9_-]+(\/[a-z0-9_-]+)?$/.test(template)) throw new Error(`bad e-mail template name: ${template}`);
+export interface RenderResult extends RenderedMail {
+  /** The edited version used; 0 = the built-in files. */
+  version: number;
+  /** Set when the edited version failed on this data and the built-in one was used instead. */
+  fellBack?: string;
+}
+
+export interface RenderOptions {
+  /** Unsaved text (the editor's preview): rendered as typed, nothing cached. */
+  parts?: TemplateParts;
+  /** A given saved version (0 = built-in); without it, the version in use now. */
+  version?: number;
+}
+
+async function renderWith(template: string, locale: Locale, ctx: Record<string, unknown>, source: { parts?: TemplateParts; cacheKey?: string }) {
   const dir = path.join(viewsDir, 'emails', template);
-  const ctx = { ...data, locale };
-  const subject = (await compile(path.join(dir, `${locale}.subject.hbs`), false))(ctx).trim().replace(/\s+/g, ' ');
-  const text = (await compile(path.join(dir, `${locale}.text.hbs`), false))(ctx);
-  const body = (await compile(path.join(dir, `${locale}.html.hbs`), true))(ctx);
-  const layout = await compile(path.join(viewsDir, 'emails', `layout.${locale}.html.hbs`), true);
+  const part = async (p: Part, escape: boolean) =>
+    source.parts ? compileEdited(source.parts[p], escape, source.cacheKey && `${source.cacheKey}:${p}`) : compileFile(path.join(dir, `${locale}.${p}.hbs`), escape);
+  const subject = (await part('subject', false))(ctx).trim().replace(/\s+/g, ' ');
+  const text = (await part('text', false))(ctx);
+  const body = (await part('html', true))(ctx);
+  const layout = await compileFile(path.join(viewsDir, 'emails', `layout.${locale}.html.hbs`), true);
   const html = layout({ ...ctx, subject, body: new Handlebars.SafeString(body) });
   return { subject, text, html };
+}
+
+export async function renderEmail(template: string, locale: Locale, data: Record<string, unknown>, opts: RenderOptions = {}): Promise<RenderResult> {
+  if (!TEMPLATE_NAME.test(template)) throw new Error(`bad e-mail template name: ${template}`);
+  const ctx = { ...data, locale };
+  if (opts.parts) return { ...(await renderWith(template, locale, ctx, { parts: opts.parts })), version: -1 };
+  const edited = opts.version === undefined ? await currentOverride(template, locale) : await versionParts(template, locale, opts.version);
+  if (edited) {
+    try {
+      return { ...(await renderWith(template, locale, ctx, { parts: edited, cacheKey: `${template}:${locale}:${edited.version}` })), version: edited.version };
+    } catch (err) {
+      // Checked against sample data when saved, yet failing on this message's data: the built-in
+      // template is sent rather than nothing.
+      return { ...(await renderWith(template, locale, ctx, {})), version: 0, fellBack: String((err as Error)?.message ?? err).slice(0, 300) };
+    }
+  }
+  return { ...(await renderWith(template, locale, ctx, {})), version: 0 };
 }

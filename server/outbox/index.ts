@@ -10,9 +10,11 @@ import mongoose from 'mongoose';
 import type { AppContext } from '../deps.ts';
 import type { BackgroundService } from '../services.ts';
 import { Case } from '../../models/case.ts';
+import { MailLog } from '../../models/mail-log.ts';
 import { renderEmail } from '../mail/render.ts';
 import { isLocale, DEFAULT_LOCALE } from '../i18n/index.ts';
 import { messageIdFor } from './item.ts';
+import { logCaseMail, type CaseMailOutcome } from '../mail-log/record.ts';
 
 export { caseEmail, messageIdFor, outboxKey, type OutboxItem, type Recipient } from './item.ts';
 
@@ -78,6 +80,9 @@ function describe(err: unknown): string {
 
 interface ClaimedItem {
   caseId: mongoose.Types.ObjectId;
+  reference?: string;
+  institute?: unknown;
+  createdAt?: Date;
   key: string;
   token: string;
   template: string;
@@ -110,11 +115,14 @@ async function claimOne(token: string, now: Date, leaseMs: number, caseIds?: unk
     { timestamps: false },
   );
   if (res.modifiedCount !== 1) return null;
-  const doc = await Case.findOne({ 'outbox.leaseOwner': token }, { outbox: 1 }).lean();
+  const doc = await Case.findOne({ 'outbox.leaseOwner': token }, { outbox: 1, reference: 1, institute: 1 }).lean();
   const item = doc?.outbox.find((i) => i.leaseOwner === token);
   if (!doc || !item) return null;
   return {
     caseId: doc._id,
+    reference: doc.reference,
+    institute: doc.institute,
+    createdAt: item.createdAt,
     key: item.key,
     token,
     template: item.template,
@@ -146,30 +154,53 @@ export async function dispatchOnce(ctx: AppContext, opts: DispatchOptions): Prom
     const item = await claimOne(token, now, o.leaseMs, opts.caseIds);
     if (!item) break;
     const attempts = item.attempts + 1;
+    // The mail log's row for this outcome, written just before the outcome is recorded on the case.
+    const log = (o: Partial<CaseMailOutcome> & Pick<CaseMailOutcome, 'status'>) =>
+      logCaseMail(ctx.logger, {
+        caseId: item.caseId,
+        reference: item.reference,
+        institute: item.institute,
+        key: item.key,
+        template: item.template,
+        to: item.to,
+        locale: item.locale,
+        queuedAt: item.createdAt,
+        attempts,
+        at: now,
+        ...o,
+      });
     let rendered;
     try {
       rendered = await renderEmail(item.template, isLocale(item.locale) ? item.locale : DEFAULT_LOCALE, item.data);
+      if (rendered.fellBack) ctx.logger.error({ key: item.key, template: item.template, error: rendered.fellBack }, 'outbox: the edited template failed on this e-mail; the built-in one was sent');
     } catch (err) {
       // A template that cannot render will not render on a retry either.
       ctx.logger.error({ err, key: item.key, template: item.template }, 'outbox: cannot render e-mail');
-      await record(item, { status: 'dead', attempts, lastAttemptAt: now, lastError: `render: ${describe(err)}` });
+      const lastError = `render: ${describe(err)}`;
+      await log({ status: 'dead', lastError });
+      await record(item, { status: 'dead', attempts, lastAttemptAt: now, lastError });
       result.dead += 1;
       continue;
     }
     const messageId = messageIdFor(item.key);
+    const shown = { subject: rendered.subject, templateVersion: rendered.version };
     try {
       const sent = await ctx.mailer.send({ to: item.to, subject: rendered.subject, text: rendered.text, html: rendered.html, messageId });
-      await record(item, { status: 'sent', attempts, lastAttemptAt: now, sentAt: opts.now ?? ctx.now(), messageId: sent.messageId || messageId });
+      const sentAt = opts.now ?? ctx.now();
+      await log({ ...shown, status: 'sent', sentAt, messageId: sent.messageId || messageId });
+      await record(item, { status: 'sent', attempts, lastAttemptAt: now, sentAt, messageId: sent.messageId || messageId });
       result.sent += 1;
     } catch (err) {
       const kind = classifySmtpError(err);
       const lastError = describe(err);
       if (kind === 'permanent' || attempts >= o.maxAttempts) {
+        await log({ ...shown, status: 'dead', lastError });
         await record(item, { status: 'dead', attempts, lastAttemptAt: now, lastError });
         ctx.logger.warn({ key: item.key, to: item.to, attempts, lastError }, 'outbox: e-mail is dead');
         result.dead += 1;
       } else {
         const nextAttemptAt = new Date(now.getTime() + backoffMs(attempts, o.baseDelayMs, o.maxDelayMs));
+        await log({ ...shown, status: 'pending', lastError });
         await record(item, { attempts, lastAttemptAt: now, lastError, nextAttemptAt });
         ctx.logger.info({ key: item.key, attempts, nextAttemptAt, lastError }, 'outbox: e-mail will be retried');
         result.retried += 1;
@@ -230,16 +261,23 @@ export async function deadMessages(limit = 200): Promise<DeadMessage[]> {
   return out.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime()).slice(0, limit);
 }
 
-/** Counts by status across every case (admin overview). */
+/**
+ * Counts by status across every case (admin overview). Pending and dead items are few and found
+ * through the index on outbox.status (only the cases holding one are unwound); sent e-mails are
+ * counted in the mail log (its status index), never by unwinding every case's outbox.
+ */
 export async function outboxCounts(): Promise<Record<'pending' | 'sent' | 'dead', number>> {
-  const rows = await Case.aggregate<{ _id: string; n: number }>([
-    { $match: { 'outbox.0': { $exists: true } } },
-    { $unwind: '$outbox' },
-    { $group: { _id: '$outbox.status', n: { $sum: 1 } } },
-  ]);
-  const out = { pending: 0, sent: 0, dead: 0 };
-  for (const r of rows) if (r._id in out) out[r._id as keyof typeof out] = r.n;
-  return out;
+  const inOutbox = async (status: 'pending' | 'dead') => {
+    const rows = await Case.aggregate<{ n: number }>([
+      { $match: { 'outbox.status': status } },
+      { $unwind: '$outbox' },
+      { $match: { 'outbox.status': status } },
+      { $group: { _id: null, n: { $sum: 1 } } },
+    ]);
+    return rows[0]?.n ?? 0;
+  };
+  const [pending, dead, sent] = await Promise.all([inOutbox('pending'), inOutbox('dead'), MailLog.countDocuments({ source: 'case', status: 'sent' })]);
+  return { pending, sent, dead };
 }
 
 export function instanceName(): string {
@@ -248,8 +286,8 @@ export function instanceName(): string {
 
 /** The dispatcher as a background service: runs every config.dispatchIntervalMs with config.outbox's lease and backoff (not started). */
 export function dispatcherService(ctx: AppContext, options: Partial<DispatchOptions> = {}): BackgroundService {
-  const { leaseMs, retryBaseMs, retryMaxMs } = ctx.config.outbox;
-  const opts: Partial<DispatchOptions> = { leaseMs, baseDelayMs: retryBaseMs, maxDelayMs: retryMaxMs, ...options };
+  const { leaseMs, retryBaseMs, retryMaxMs, maxAttempts } = ctx.config.outbox;
+  const opts: Partial<DispatchOptions> = { leaseMs, baseDelayMs: retryBaseMs, maxDelayMs: retryMaxMs, ...(maxAttempts ? { maxAttempts } : {}), ...options };
   const owner = opts.owner ?? `${instanceName()}-${randomUUID().slice(0, 8)}`;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
@@ -282,37 +320,4 @@ export function startDispatcher(ctx: AppContext, opts: Partial<DispatchOptions> 
   const s = dispatcherService(ctx, opts);
   s.start();
   return s;
-}
-
-export interface EmailLogEntry {
-  key: string;
-  template: string;
-  to: string;
-  locale: string;
-  status: 'pending' | 'sent' | 'dead';
-  attempts: number;
-  createdAt: Date;
-  sentAt?: Date;
-  lastAttemptAt?: Date;
-  nextAttemptAt?: Date;
-  lastError?: string;
-}
-
-/** Every e-mail of a case with its delivery status, newest first (the HR case page). */
-export function emailLog(caseDoc: { outbox?: Array<Record<string, unknown>> | null }): EmailLogEntry[] {
-  return (caseDoc.outbox ?? [])
-    .map((i) => ({
-      key: String(i.key),
-      template: String(i.template),
-      to: String(i.to),
-      locale: String(i.locale),
-      status: (i.status as EmailLogEntry['status']) ?? 'pending',
-      attempts: Number(i.attempts ?? 0),
-      createdAt: i.createdAt as Date,
-      sentAt: (i.sentAt as Date | undefined) ?? undefined,
-      lastAttemptAt: (i.lastAttemptAt as Date | undefined) ?? undefined,
-      nextAttemptAt: (i.nextAttemptAt as Date | undefined) ?? undefined,
-      lastError: (i.lastError as string | undefined) ?? undefined,
-    }))
-    .sort((a, b) => new Date(b.createdAt).getTime() - new Date(a.createdAt).getTime());
 }

@@ -105,8 +105,12 @@ export type CaseSubject = PolicyCase & { facts?: CaseAccessFacts };
  */
 export const caseAbilities = {
   view: (user: PolicyUser, c: CaseSubject) => canViewCase(user, c, c.facts ?? {}),
-  /** Notes, assignment, information requests, support procedures, HR's transitions. */
-  work: (user: PolicyUser, c: CaseSubject) => canWorkCase(user, c),
+  /** Staff work (notes, assignment, messages, information requests, support procedures): HR of the case's institute, or an administrator. */
+  work: (user: PolicyUser, c: CaseSubject) => user.role === 'admin' || canWorkCase(user, c),
   /** A leader's decisions (shortlist, offer, rejection after the panel). */
   decide: (user: PolicyUser, c: CaseSubject) => canDecideCase(user, c),
+  /** The applicant's own application: its steps, submitting it, answering, the offer, withdrawing. */
+  apply: (user: PolicyUser, c: CaseSubject) => user.role === 'applicant' && sameId(user._id, c.applicant),
+  /** The case's message thread: its applicant, or the staff who work the case. */
+  message: (user: PolicyUser, c: CaseSubject) => (user.role === 'applicant' ? sameId(user._id, c.applicant) : user.role === 'admin' || canWorkCase(user, c)),
 } as const;

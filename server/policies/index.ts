@@ -13,6 +13,8 @@ import { userAbilities } from './user.ts';
 import { callAbilities } from './call.ts';
 import { instituteAbilities } from './institute.ts';
 import { holidayAbilities } from './holiday.ts';
+import { mailAbilities } from './mail.ts';
+import { savedFilterAbilities } from './saved-filter.ts';
 
 export { sameId } from './ids.ts';
 export type { PolicyUser } from './case.ts';
@@ -28,6 +30,8 @@ const ABILITIES = {
   call: callAbilities,
   institute: instituteAbilities,
   holiday: holidayAbilities,
+  mail: mailAbilities,
+  savedFilter: savedFilterAbilities,
 } as const;
 
 type Tables = typeof ABILITIES;

@@ -11,3 +11,21 @@ export function presentDeletePage(ctx: Context, input: { block?: SelfDeleteBlock
     errors: translateErrors(t, input.errors),
   };
 }
+
+/**
+ * The privacy notice (/privacy) in the page's language. Its statements of the data subject's rights
+ * follow Law No. 91/2025/QH15 on Personal Data Protection (in force 1 January 2026), Art. 4(1)
+ * (rights of the data subject) and Art. 9 (consent: voluntary, informed, may be withdrawn); verified
+ * against the published text of the Law (thuviennhadat.vn, luatvietnam.vn). What the app does with
+ * the data (retention, export, deletion) is what server/privacy implements.
+ */
+export function presentPrivacyNotice(ctx: Context, input: { retentionDays: number }) {
+  const t = tOf(ctx);
+  const sections = ['controller', 'data', 'purposes', 'sharing', 'retention', 'rights', 'security', 'contact'] as const;
+  return {
+    title: t('privacy.notice.title'),
+    intro: t('privacy.notice.intro'),
+    sections: sections.map((key) => ({ id: `notice-${key}`, heading: t(`privacy.notice.${key}.heading`), text: t(`privacy.notice.${key}.text`, { days: input.retentionDays }) })),
+    lawNote: t('privacy.notice.law'),
+  };
+}

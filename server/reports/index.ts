@@ -6,6 +6,7 @@ import PDFDocument from 'pdfkit';
 import type { Context } from '../context.ts';
 import { translator, type Locale } from '../i18n/index.ts';
 import { recordAudit } from '../audit/index.ts';
+import { formatDateTime } from '../views/time.ts';
 import { computeDashboard, type DashboardData } from '../dashboard/index.ts';
 import { figureTables, type FigureTable, type Cell } from '../dashboard/tables.ts';
 import { resolveDashboardFilter, type FilterQuery, type ResolvedFilter } from '../dashboard/filter.ts';
@@ -41,7 +42,7 @@ export async function buildSteeringReport({ ctx, query, locale }: SteeringReport
     [t('reports.meta.institute'), resolved.instituteName ? pick(resolved.instituteName, locale) : t('dashboard.allInstitutes')],
     [t('reports.meta.call'), resolved.callTitle ? pick(resolved.callTitle, locale) : t('dashboard.allCalls')],
     [t('reports.meta.period'), f.from || f.to ? `${f.from ?? '…'} – ${f.to ?? '…'}` : t('reports.meta.allTime')],
-    [t('reports.meta.generated'), now.toISOString()],
+    [t('reports.meta.generated'), formatDateTime(now, locale)],
     [t('reports.meta.total'), String(data.total)],
   ];
   return { locale, title: t('reports.title'), meta, tables: figureTables(data, t, locale), data, resolved };
@@ -107,16 +108,21 @@ export function steeringPdf(r: SteeringReport): Promise<Buffer> {
       if (doc.y + rowH * 3 + 20 > bottom()) doc.addPage();
       doc.font('bold').fontSize(11).text(tb.title, left, doc.y, { width });
       doc.moveDown(0.3);
+      // Every cell wraps (nothing is cut: a header such as "Thời gian trung vị (ngày làm việc)" keeps
+      // all its words); the row is as tall as its tallest cell.
       const drawRow = (cells: string[], bold: boolean) => {
-        if (doc.y + rowH > bottom()) doc.addPage();
+        doc.font(bold ? 'bold' : 'body').fontSize(8.5);
+        const textH = Math.max(...cells.map((c, i) => doc.heightOfString(c, { width: colW(i) - 6 })));
+        const h = Math.max(rowH, Math.ceil(textH) + 8);
+        if (doc.y + h > bottom()) doc.addPage();
         const y = doc.y;
         doc.font(bold ? 'bold' : 'body').fontSize(8.5);
         cells.forEach((c, i) => {
-          doc.text(c, colX(i) + 3, y + 4, { width: colW(i) - 6, height: rowH - 4, ellipsis: true, lineBreak: false, align: i === 0 ? 'left' : 'right' });
+          doc.text(c, colX(i) + 3, y + 4, { width: colW(i) - 6, align: i === 0 ? 'left' : 'right' });
         });
-        doc.moveTo(left, y + rowH).lineTo(left + width, y + rowH).lineWidth(0.5).strokeColor(bold ? '#555555' : '#cccccc').stroke();
+        doc.moveTo(left, y + h).lineTo(left + width, y + h).lineWidth(0.5).strokeColor(bold ? '#555555' : '#cccccc').stroke();
         doc.x = left;
-        doc.y = y + rowH;
+        doc.y = y + h;
       };
       drawRow(tb.columns, true);
       if (tb.rows.length === 0) drawRow([translator(r.locale)('dashboard.noData')], false);

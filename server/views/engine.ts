@@ -3,6 +3,7 @@ import path from 'node:path';
 import { create, type ExpressHandlebars } from 'express-handlebars';
 import type { HelperOptions } from 'handlebars';
 import { isLocale, translator, DEFAULT_LOCALE } from '../i18n/index.ts';
+import { asDate, formatDateTime, isoWithOffset } from './time.ts';
 
 export const viewsDir = path.resolve(import.meta.dirname, '../../views');
 
@@ -37,12 +38,15 @@ export const helpers = {
     const locale = localeOf(options) === 'vi' ? 'vi-VN' : 'en-GB';
     return d.toLocaleDateString(locale, { day: '2-digit', month: 'short', year: 'numeric', timeZone: 'Asia/Ho_Chi_Minh' });
   },
+  /** Date and time in Vietnam with the zone, e.g. 03 Dec 2026, 14:05 (UTC+7). */
   dateTime(value: unknown, options: HelperOptions) {
-    if (!value) return '';
-    const d = value instanceof Date ? value : new Date(String(value));
-    if (Number.isNaN(d.getTime())) return '';
-    const locale = localeOf(options) === 'vi' ? 'vi-VN' : 'en-GB';
-    return d.toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Ho_Chi_Minh' });
+    const d = asDate(value);
+    return d ? formatDateTime(d, localeOf(options)) : '';
+  },
+  /** ISO 8601 with the offset for <time datetime>, e.g. 2026-12-03T14:05:00+07:00. */
+  isoDateTime(value: unknown) {
+    const d = asDate(value);
+    return d ? isoWithOffset(d) : '';
   },
   /** yyyy-mm-dd for <input type="date"> values. */
   isoDate(value: unknown) {
@@ -68,7 +72,9 @@ export function viewEngine(): ExpressHandlebars {
     extname: '.hbs',
     defaultLayout: 'main',
     layoutsDir: path.join(viewsDir, 'layouts'),
-    partialsDir: path.join(viewsDir, 'partials'),
+    // Feature partials live beside their views: {{> planner/case}} is views/planner/case.hbs.
+    // (express-handlebars reads `dir` when `templates` is absent; its types insist on `templates`.)
+    partialsDir: [{ dir: path.join(viewsDir, 'partials') }, { dir: path.join(viewsDir, 'planner'), namespace: 'planner' }] as unknown as string[],
     helpers,
   });
   return hbs;

@@ -1,56 +1,54 @@
-// Applies one row of the transition table (./transitions.ts) to a case: authorize, validate,
-// guard, then ONE atomic findOneAndUpdate matching { _id, stage, version } that moves the stage,
-// appends the history event and pushes the e-mails owed (transactional outbox). A stale form or a
-// second officer finds no match and gets a ConflictError naming who changed the case, and when.
+// The only writer of Case.stage. One step of the transition table (./transitions.ts) as a short story:
+//   guard  — the actor may take this action on this case (role, ownership), the form was built for
+//            the case's current version, the payload is valid and the row's guard holds;
+//   apply  — where the case goes, the deadline of its new stage, and what this action changes
+//            beyond the stage (ACTION_RULES below: the per-action differences, one row each);
+//   record — ONE findOneAndUpdate matching { _id, stage, version } moves the stage and pushes the
+//            history event and the e-mails owed (transactional outbox); the audit event carries the
+//            same time. A stale form or a second officer finds no match: CaseConflictError, which
+//            says who changed the case and how (server/cases/conflict.ts).
+import { refreshForecast } from '../planner/service.ts';
 import mongoose from 'mongoose';
 import { z } from 'zod';
 import type { AppContext } from '../deps.ts';
+import { actorOf, tOf, type Context } from '../context.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { afterTransition, summarizeHistory } from '../../models/case-summary.ts';
 import { Call, type CallDoc } from '../../models/call.ts';
 import { User, type UserDoc } from '../../models/user.ts';
-import { AuditEvent } from '../../models/audit-event.ts';
 import { nextSequence } from '../../models/counter.ts';
 import { SUPPORT_KINDS, type Stage, type SupportKind } from '../../models/constants.ts';
-import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../errors.ts';
-import { canDecideCase, canWorkCase } from '../policies/case.ts';
-import { sameId } from '../policies/index.ts';
-import { translator, isLocale, DEFAULT_LOCALE, type Locale } from '../i18n/index.ts';
-import { loadCalendar, vnDateKey, vnEndOfDay } from '../calendar/index.ts';
+import { BadRequestError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../errors.ts';
+import { can, sameId } from '../policies/index.ts';
+import { recordAudit } from '../audit/index.ts';
+import { loadCalendar, vnDateKey, vnEndOfDay, type WorkingCalendar as Calendar } from '../calendar/index.ts';
 import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
-import {
-  ACTIONS,
-  PAYLOADS,
-  STAGE_DEADLINES,
-  SUPPORT_TRACK_DEADLINES,
-  TRANSITIONS,
-  findTransition,
-  isAction,
-  rolesFor,
-  type Action,
-  type Transition,
-} from './transitions.ts';
+import { caseConflict } from '../cases/conflict.ts';
+import { ACTIONS, PAYLOADS, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, rolesFor, type Action, type Transition } from './transitions.ts';
 
 export { ACTIONS, TRANSITIONS, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, isAction, WORKFLOW_TEMPLATES } from './transitions.ts';
 export type { Action, Transition, Guard, GuardFailures } from './transitions.ts';
 
-export interface ApplyTransitionInput {
+/** 'TA-YYYY-NNNNNN': a per-year sequence (year in Vietnam) from the counters collection. */
+export async function nextCaseReference(now: Date): Promise<string> {
+  const year = vnDateKey(now).slice(0, 4);
+  const n = await nextSequence(`case-reference-${year}`);
+  return `TA-${year}-${String(n).padStart(6, '0')}`;
+}
+
+export interface TransitionOptions {
+  app: AppContext;
+  /** Who acts (ctx.actor), in which language errors are worded, and when (ctx.now). */
+  ctx: Context;
   caseId: unknown;
   action: string;
-  actor: UserDoc;
   /** The version the actor saw (hidden field on the form). */
   expectedVersion: number;
   payload?: Record<string, unknown>;
-  requestId?: string;
-  ip?: string;
 }
 
-type Actor = Pick<UserDoc, '_id' | 'role' | 'institute'> & { panelCalls?: unknown[]; locale?: string | null; name?: string };
+type Actor = Pick<UserDoc, '_id' | 'role' | 'institute'> & { panelCalls?: unknown[] };
 type CaseLike = Pick<CaseDoc, 'applicant' | 'institute' | 'call' | 'stage'>;
-
-function localeOf(u: { locale?: string | null } | null | undefined): Locale {
-  return isLocale(u?.locale) ? u.locale : DEFAULT_LOCALE;
-}
 
 /** May this user take this row's action on this case (role and ownership)? Fails closed. */
 function mayTake(t: Transition, c: CaseLike, user: Actor): boolean {
@@ -59,9 +57,9 @@ function mayTake(t: Transition, c: CaseLike, user: Actor): boolean {
     case 'applicant':
       return sameId(user._id, c.applicant);
     case 'hr_officer':
-      return canWorkCase(user, c);
+      return can(user, 'case.work', c);
     case 'leader':
-      return canDecideCase(user, c);
+      return can(user, 'case.decide', c);
     case 'admin':
       return true;
     default:
@@ -77,15 +75,102 @@ export function availableActions(caseDoc: CaseLike, user: Actor | undefined | nu
   return ACTIONS.filter((a) => out.has(a));
 }
 
-/** 'TA-YYYY-NNNNNN': a per-year sequence (year in Vietnam) from the counters collection. */
-export async function nextCaseReference(now: Date): Promise<string> {
-  const year = vnDateKey(now).slice(0, 4);
-  const n = await nextSequence(`case-reference-${year}`);
-  return `TA-${year}-${String(n).padStart(6, '0')}`;
+// ---------------------------------------------------------------------------------------------
+// The per-action differences: what an action sets beyond the stage, the note its history event
+// carries, the new stage's due date when the action sets it itself, and what its e-mail says.
+
+interface StepFacts {
+  caseDoc: CaseDoc;
+  actor: Actor;
+  now: Date;
+  from: Stage;
+  payload: Record<string, unknown>;
+  calendar: Calendar;
 }
 
-function fieldErrors(issues: z.core.$ZodIssue[], locale: Locale): FieldErrors {
-  const t = translator(locale);
+interface ActionRule {
+  /** Refuses what the schema cannot know (a date relative to now): field → error key. */
+  check?: (f: StepFacts) => FieldErrors | undefined;
+  set?: (f: StepFacts) => Record<string, unknown>;
+  unset?: readonly string[];
+  /** The history event's note (default: the payload's `note`). */
+  note?: (f: StepFacts) => string | undefined;
+  /** The new stage's due date when the action chooses it (default: the row's working days). */
+  dueAt?: (f: StepFacts) => Date | undefined;
+  /** What the e-mail says beyond the common facts. */
+  mail?: (f: StepFacts, set: Record<string, unknown>) => Record<string, unknown>;
+}
+
+function supportTracksFor(c: CaseDoc, now: Date, calendar: Calendar) {
+  const wanted: Record<SupportKind, boolean> = {
+    work_permit: !!c.supportRequested?.workPermit,
+    visa: !!c.supportRequested?.visa,
+    residence_card: !!c.supportRequested?.residenceCard,
+    housing: !!c.supportRequested?.housing,
+    citizenship: !!c.supportRequested?.citizenship,
+    // Started by HR when the expert is exempt (server/procedures), not asked for by the applicant.
+    work_permit_exemption: false,
+  };
+  return SUPPORT_KINDS.map((kind) =>
+    wanted[kind]
+      ? { kind, status: 'requested', dueAt: vnEndOfDay(calendar.addWorkingDays(now, SUPPORT_TRACK_DEADLINES[kind])), updatedAt: now }
+      : { kind, status: 'not_needed', updatedAt: now },
+  );
+}
+
+export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
+  submit: { set: ({ now }) => ({ submittedAt: now }) },
+  request_info: {
+    check: ({ payload, now }) => ((payload.dueAt as Date).getTime() <= now.getTime() ? { dueAt: 'workflow.errors.dueInPast' } : undefined),
+    set: ({ payload, now, actor }) => ({ infoRequest: { items: payload.items, dueAt: payload.dueAt, requestedAt: now, requestedBy: actor._id } }),
+    note: ({ payload }) => (payload.items as string[]).join('\n'),
+    dueAt: ({ payload }) => payload.dueAt as Date,
+    mail: ({ payload }) => ({ items: payload.items }),
+  },
+  answer_info: {
+    set: ({ payload, now }) => ({ 'infoRequest.answer': payload.answer, 'infoRequest.answeredAt': now }),
+    note: ({ payload }) => String(payload.answer).slice(0, 5000),
+  },
+  reject: {
+    set: ({ payload, now, actor }) => ({ decision: { reason: payload.reason, decidedBy: actor._id, decidedAt: now } }),
+    note: ({ payload }) => String(payload.reason),
+    mail: ({ payload }) => ({ reason: payload.reason }),
+  },
+  approve_offer: { set: ({ payload, now, actor }) => ({ decision: { reason: noteOf(payload), decidedBy: actor._id, decidedAt: now } }) },
+  accept_offer: {
+    set: ({ caseDoc, now, calendar }) => ({ supportTracks: supportTracksFor(caseDoc, now, calendar) }),
+    mail: (_f, set) => ({ supportTracks: (set.supportTracks as Array<{ status: string }>).filter((s) => s.status === 'requested') }),
+  },
+  mark_arrived: { set: ({ now }) => ({ arrivedAt: now }) },
+  put_on_hold: {
+    set: ({ from }) => ({ resumeStage: from }),
+    note: ({ payload }) => (typeof payload.reason === 'string' ? payload.reason : undefined),
+    mail: ({ payload }) => (payload.reason ? { reason: payload.reason } : {}),
+  },
+  resume: {
+    unset: ['resumeStage'],
+    // Back to waiting on the applicant: the information request's own date still holds while it is ahead.
+    dueAt: ({ caseDoc, now, calendar }) => {
+      const to = resumeTarget(caseDoc);
+      if (to === 'awaiting_applicant' && caseDoc.infoRequest?.dueAt && caseDoc.infoRequest.dueAt > now) return caseDoc.infoRequest.dueAt;
+      const days = STAGE_DEADLINES[to];
+      return days === undefined ? undefined : vnEndOfDay(calendar.addWorkingDays(now, days));
+    },
+  },
+};
+
+function noteOf(payload: Record<string, unknown>): string | undefined {
+  return typeof payload.note === 'string' ? payload.note : undefined;
+}
+
+function resumeTarget(c: CaseDoc): Stage {
+  return (c.resumeStage as Stage | undefined) ?? 'screening';
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function fieldErrors(ctx: Context, issues: z.core.$ZodIssue[]): FieldErrors {
+  const t = tOf(ctx);
   const known = new Set(['required', 'tooLong', 'tooMany', 'invalidDate', 'dueInPast']);
   const out: FieldErrors = {};
   for (const i of issues) {
@@ -96,197 +181,135 @@ function fieldErrors(issues: z.core.$ZodIssue[], locale: Locale): FieldErrors {
   return out;
 }
 
-function formatWhen(d: Date | undefined | null, locale: Locale): string {
-  if (!d) return '';
-  return d.toLocaleString(locale === 'vi' ? 'vi-VN' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Ho_Chi_Minh' });
+interface Guarded {
+  caseDoc: CaseDoc;
+  row: Transition;
+  call: CallDoc | null;
+  payload: Record<string, unknown>;
 }
 
-/** A ConflictError telling the actor what happened to the case since they loaded it. */
-async function conflictFor(caseId: unknown, actor: Actor): Promise<ConflictError | NotFoundError> {
-  const current = await Case.findById(caseId, { stage: 1, version: 1, history: { $slice: -1 } }).lean();
-  if (!current) return new NotFoundError();
-  const locale = localeOf(actor);
-  const t = translator(locale);
-  const last = current.history?.[current.history.length - 1];
-  const stage = t(`workflow.stages.${current.stage}`);
-  if (!last) return new ConflictError('workflow.conflictNoHistory', { stage });
-  const who = last.actor ? ((await User.findById(last.actor, { name: 1 }).lean())?.name ?? t('workflow.someone')) : t('workflow.someone');
-  return new ConflictError('workflow.conflict', {
-    who: sameId(last.actor, actor._id) ? t('workflow.you') : who,
-    action: t(`workflow.actions.${last.action}`, { defaultValue: last.action }),
-    when: formatWhen(last.at, locale),
-    stage,
-  });
-}
-
-function supportTracksFor(c: CaseDoc, now: Date, addWorkingDays: (d: Date, n: number) => Date) {
-  const wanted: Record<SupportKind, boolean> = {
-    work_permit: !!c.supportRequested?.workPermit,
-    visa: !!c.supportRequested?.visa,
-    residence_card: !!c.supportRequested?.residenceCard,
-    housing: !!c.supportRequested?.housing,
-    citizenship: !!c.supportRequested?.citizenship,
-  };
-  return SUPPORT_KINDS.map((kind) =>
-    wanted[kind]
-      ? { kind, status: 'requested', dueAt: vnEndOfDay(addWorkingDays(now, SUPPORT_TRACK_DEADLINES[kind])), updatedAt: now }
-      : { kind, status: 'not_needed', updatedAt: now },
-  );
-}
-
-export async function applyTransition(ctx: AppContext, input: ApplyTransitionInput): Promise<CaseDoc> {
-  const { actor } = input;
-  const now = ctx.now();
-  const locale = localeOf(actor);
-  if (!mongoose.isValidObjectId(input.caseId)) throw new NotFoundError();
-  if (!isAction(input.action)) throw new BadRequestError('workflow.unknownAction');
-  const action = input.action;
-  const expectedVersion = Number(input.expectedVersion);
-  if (!Number.isInteger(expectedVersion) || expectedVersion < 0) throw new BadRequestError('workflow.badVersion');
-
-  const caseDoc = await Case.findById(input.caseId);
+/** Guard: who may, on which version, with what input, and the row's own condition. Throws otherwise. */
+async function guard({ ctx, caseId, action, expectedVersion, payload }: TransitionOptions, actor: Actor): Promise<Guarded> {
+  if (!mongoose.isValidObjectId(caseId)) throw new NotFoundError();
+  if (!isAction(action)) throw new BadRequestError('workflow.unknownAction');
+  const version = Number(expectedVersion);
+  if (!Number.isInteger(version) || version < 0) throw new BadRequestError('workflow.badVersion');
+  const caseDoc = await Case.findById(caseId);
   if (!caseDoc) throw new NotFoundError();
-
   // Authorization first, whatever the stage: a wrong role or someone else's case is refused
   // before anything about the case's state is revealed.
-  const rows = TRANSITIONS.filter((t) => t.action === action);
-  if (!rows.some((t) => mayTake(t, caseDoc, actor))) throw new ForbiddenError('workflow.forbidden');
-
-  const from = caseDoc.stage as Stage;
-  const row = findTransition(action, from);
-  if (!row || caseDoc.version !== expectedVersion) {
-    // The form was built for another version: someone changed the case meanwhile.
-    if (caseDoc.version !== expectedVersion) throw await conflictFor(caseDoc._id, actor);
-    throw new BadRequestError('workflow.notAllowedNow');
-  }
+  if (!TRANSITIONS.some((t) => t.action === action && mayTake(t, caseDoc, actor))) throw new ForbiddenError('workflow.forbidden');
+  // The form was built for another version: someone changed the case meanwhile.
+  if (caseDoc.version !== version) throw await caseConflict({ ctx, caseId: caseDoc._id });
+  const row = findTransition(action, caseDoc.stage as Stage);
+  if (!row) throw new BadRequestError('workflow.notAllowedNow');
   if (!mayTake(row, caseDoc, actor)) throw new ForbiddenError('workflow.forbidden');
 
-  const schema = row.payload ?? PAYLOADS.note;
-  const parsed = schema.safeParse(input.payload ?? {});
-  if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error.issues, locale));
-  const payload = parsed.data as Record<string, unknown>;
-  if (action === 'request_info' && (payload.dueAt as Date).getTime() <= now.getTime()) {
-    throw new ValidationError({ dueAt: translator(locale)('workflow.errors.dueInPast') });
-  }
-
+  const parsed = (row.payload ?? PAYLOADS.note).safeParse(payload ?? {});
+  if (!parsed.success) throw new ValidationError(fieldErrors(ctx, parsed.error.issues));
+  const data = parsed.data as Record<string, unknown>;
   const call = await Call.findById(caseDoc.call);
   if (row.guard) {
-    const unmet = await row.guard({ caseDoc, call, now, locale });
+    const unmet = await row.guard({ caseDoc, call, now: ctx.now, locale: ctx.locale });
     if (unmet) {
-      const t = translator(locale);
+      const t = tOf(ctx);
       throw new ValidationError(Object.fromEntries(Object.entries(unmet).map(([k, v]) => [k, typeof v === 'string' ? t(v) : t(v.key, v.params ?? {})])), 'workflow.guardFailed');
     }
   }
+  return { caseDoc, row, call, payload: data };
+}
 
-  // Where the case goes and the deadline of its new stage.
-  const calendar = await loadCalendar();
-  let to: Stage;
-  if (row.to === 'resume') {
-    to = (caseDoc.resumeStage as Stage | undefined) ?? 'screening';
-  } else to = row.to;
-  let stageDueAt: Date | undefined;
-  if (action === 'request_info') stageDueAt = payload.dueAt as Date;
-  else if (row.to === 'resume' && to === 'awaiting_applicant' && caseDoc.infoRequest?.dueAt && caseDoc.infoRequest.dueAt > now) stageDueAt = caseDoc.infoRequest.dueAt;
-  else {
-    const days = row.to === 'resume' ? STAGE_DEADLINES[to] : row.deadline?.workingDays;
-    if (days !== undefined) stageDueAt = vnEndOfDay(calendar.addWorkingDays(now, days));
+interface Step {
+  from: Stage;
+  to: Stage;
+  dueAt?: Date;
+  set: Record<string, unknown>;
+  unset: string[];
+  note?: string;
+  mail: Record<string, unknown>;
+}
+
+/** Apply: the new stage, its deadline and the action's own changes (ACTION_RULES). */
+async function apply(ctx: Context, actor: Actor, { caseDoc, row, payload }: Guarded): Promise<Step> {
+  const now = ctx.now;
+  const from = caseDoc.stage as Stage;
+  const facts: StepFacts = { caseDoc, actor, now, from, payload, calendar: await loadCalendar() };
+  const rule = ACTION_RULES[row.action] ?? {};
+  const invalid = rule.check?.(facts);
+  if (invalid) {
+    const t = tOf(ctx);
+    throw new ValidationError(Object.fromEntries(Object.entries(invalid).map(([k, key]) => [k, t(key)])));
   }
+  const to = row.to === 'resume' ? resumeTarget(caseDoc) : row.to;
+  const dueAt = rule.dueAt
+    ? rule.dueAt(facts)
+    : row.deadline
+      ? vnEndOfDay(facts.calendar.addWorkingDays(now, row.deadline.workingDays))
+      : undefined;
+  const set = rule.set?.(facts) ?? {};
+  return { from, to, dueAt, set, unset: [...(rule.unset ?? [])], note: rule.note ? rule.note(facts) : noteOf(payload), mail: rule.mail?.(facts, set) ?? {} };
+}
 
-  const set: Record<string, unknown> = { stage: to, stageEnteredAt: now };
-  const unset: Record<string, ''> = {};
-  if (stageDueAt) set.stageDueAt = stageDueAt;
-  else unset.stageDueAt = '';
-  let note: string | undefined = typeof payload.note === 'string' ? payload.note : undefined;
-  switch (action) {
-    case 'submit':
-      set.submittedAt = now;
-      break;
-    case 'request_info':
-      set.infoRequest = { items: payload.items, dueAt: payload.dueAt, requestedAt: now, requestedBy: actor._id };
-      note = (payload.items as string[]).join('\n');
-      break;
-    case 'answer_info':
-      set['infoRequest.answer'] = payload.answer;
-      set['infoRequest.answeredAt'] = now;
-      note = String(payload.answer).slice(0, 5000);
-      break;
-    case 'reject':
-      set.decision = { reason: payload.reason, decidedBy: actor._id, decidedAt: now };
-      note = String(payload.reason);
-      break;
-    case 'approve_offer':
-      set.decision = { reason: note, decidedBy: actor._id, decidedAt: now };
-      break;
-    case 'accept_offer':
-      set.supportTracks = supportTracksFor(caseDoc, now, (d, n) => calendar.addWorkingDays(d, n));
-      break;
-    case 'mark_arrived':
-      set.arrivedAt = now;
-      break;
-    case 'put_on_hold':
-      set.resumeStage = from;
-      note = typeof payload.reason === 'string' ? payload.reason : undefined;
-      break;
-    case 'resume':
-      unset.resumeStage = '';
-      break;
-    default:
-      break;
-  }
-
-  // The e-mails this step owes, keyed by case and new version so a retry is the same message.
-  const outbox: OutboxItem[] = [];
-  if (row.template) {
-    const recipient = row.notify === 'assignee' ? (caseDoc.assignee ? await User.findById(caseDoc.assignee) : null) : await User.findById(caseDoc.applicant);
-    if (recipient && !recipient.disabledAt) {
-      const base = ctx.config.appUrl;
-      const link = row.notify === 'assignee' ? `${base}/cases/${caseDoc._id}` : `${base}/applications/${caseDoc._id}`;
-      const data: Record<string, unknown> = {
-        reference: caseDoc.reference,
-        caseId: String(caseDoc._id),
-        link,
-        name: recipient.name,
-        applicantName: caseDoc.profile?.fullName ?? '',
-        callTitle: call ? { vi: call.title?.vi, en: call.title?.en } : undefined,
-        action,
-        from,
-        to,
-        dueAt: stageDueAt,
-      };
-      if (action === 'request_info') data.items = payload.items;
-      if (action === 'reject') data.reason = payload.reason;
-      if (action === 'put_on_hold' && payload.reason) data.reason = payload.reason;
-      if (action === 'accept_offer') data.supportTracks = (set.supportTracks as Array<{ kind: string; status: string; dueAt?: Date }>).filter((s) => s.status === 'requested');
-      outbox.push(caseEmail({ email: recipient.email, locale: recipient.locale }, row.template, data, outboxKey(String(caseDoc._id), expectedVersion + 1, row.template), now));
-    }
-  }
-
-  const history = { at: now, actor: actor._id, actorRole: actor.role, action, from, to, note };
-  // The dashboard's derived figures move in the same update (from the history when a case has none yet).
-  const prior = caseDoc.reached?.length ? { reached: [...caseDoc.reached], stays: [...(caseDoc.stays ?? [])] } : summarizeHistory(caseDoc.history ?? [], from);
-  const summary = afterTransition(prior, from, caseDoc.stageEnteredAt, to, now);
-  set.reached = summary.reached;
-  set.stays = summary.stays;
-  const update: Record<string, unknown> = {
-    $set: set,
-    $inc: { version: 1 },
-    $push: { history, ...(outbox.length ? { outbox: { $each: outbox } } : {}) },
+/** The e-mail this step owes (keyed by case and new version, so a retry is the same message). */
+async function owedEmail(app: AppContext, now: Date, { caseDoc, row, call }: Guarded, step: Step): Promise<OutboxItem[]> {
+  if (!row.template) return [];
+  const toAssignee = row.notify === 'assignee';
+  const recipient = toAssignee ? (caseDoc.assignee ? await User.findById(caseDoc.assignee) : null) : await User.findById(caseDoc.applicant);
+  if (!recipient || recipient.disabledAt) return [];
+  const base = app.config.appUrl;
+  const data: Record<string, unknown> = {
+    reference: caseDoc.reference,
+    caseId: String(caseDoc._id),
+    link: toAssignee ? `${base}/cases/${caseDoc._id}` : `${base}/applications/${caseDoc._id}`,
+    name: recipient.name,
+    applicantName: caseDoc.profile?.fullName ?? '',
+    callTitle: call ? { vi: call.title?.vi, en: call.title?.en } : undefined,
+    action: row.action,
+    from: step.from,
+    to: step.to,
+    dueAt: step.dueAt,
+    ...step.mail,
   };
-  if (Object.keys(unset).length) update.$unset = unset;
+  return [caseEmail({ email: recipient.email, locale: recipient.locale }, row.template, data, outboxKey(String(caseDoc._id), caseDoc.version + 1, row.template), now)];
+}
 
-  const updated = await Case.findOneAndUpdate({ _id: caseDoc._id, stage: from, version: expectedVersion }, update, { returnDocument: 'after' });
-  if (!updated) throw await conflictFor(caseDoc._id, actor);
-
-  await AuditEvent.create({
+/** Record: stage, history, derived figures and outbox in one update; then the audit event of the same moment. */
+async function record(opts: TransitionOptions, actor: Actor, guarded: Guarded, step: Step): Promise<CaseDoc> {
+  const { ctx } = opts;
+  const { caseDoc, row } = guarded;
+  const now = ctx.now;
+  const outbox = await owedEmail(opts.app, now, guarded, step);
+  // The dashboard's derived figures move in the same update (from the history when a case has none yet).
+  const prior = caseDoc.reached?.length ? { reached: [...caseDoc.reached], stays: [...(caseDoc.stays ?? [])] } : summarizeHistory(caseDoc.history ?? [], step.from);
+  const summary = afterTransition(prior, step.from, caseDoc.stageEnteredAt, step.to, now);
+  const set: Record<string, unknown> = { ...step.set, stage: step.to, stageEnteredAt: now, reached: summary.reached, stays: summary.stays };
+  const unset = Object.fromEntries(step.unset.map((k) => [k, '']));
+  if (step.dueAt) set.stageDueAt = step.dueAt;
+  else unset.stageDueAt = '';
+  const history = { at: now, actor: actor._id, actorRole: actor.role, action: row.action, from: step.from, to: step.to, note: step.note };
+  const updated = await Case.findOneAndUpdate(
+    { _id: caseDoc._id, stage: step.from, version: caseDoc.version },
+    { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}), $inc: { version: 1 }, $push: { history, ...(outbox.length ? { outbox: { $each: outbox } } : {}) } },
+    { returnDocument: 'after' },
+  );
+  if (!updated) throw await caseConflict({ ctx, caseId: caseDoc._id });
+  await recordAudit(ctx, {
     at: now,
-    actor: actor._id,
-    actorRole: actor.role,
     action: 'case.transition',
     targetType: 'case',
     targetId: String(caseDoc._id),
-    summary: { action, from, to, version: updated.version, reference: caseDoc.reference },
-    ip: input.ip,
-    requestId: input.requestId,
+    summary: { action: row.action, from: step.from, to: step.to, version: updated.version, reference: caseDoc.reference },
   });
+  return updated;
+}
+
+/** Takes one workflow step on a case for ctx.actor: guard → apply → record. */
+export async function transition(opts: TransitionOptions): Promise<CaseDoc> {
+  const actor = actorOf(opts.ctx);
+  const guarded = await guard(opts, actor);
+  const step = await apply(opts.ctx, actor, guarded);
+  const updated = await record(opts, actor, guarded, step);
+  // The arrival forecast follows every change of stage (best effort: it never fails the step).
+  await refreshForecast({ caseId: updated._id, now: opts.ctx.now });
   return updated;
 }

@@ -3,7 +3,7 @@
 // which working-day deadline the new stage starts. server/workflow/index.ts is its only reader and
 // the only writer of Case.stage.
 import { z } from 'zod';
-import type { Stage } from '../../models/constants.ts';
+import { OPEN_STAGES, type Stage } from '../../models/constants.ts';
 import type { Role } from '../../models/user.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import type { CallDoc } from '../../models/call.ts';
@@ -81,9 +81,9 @@ export const SUPPORT_TRACK_DEADLINES = {
   visa: 5,
   housing: 20,
   citizenship: 60,
+  // Certificate of exemption from a work permit (S&T experts, Decree 219/2025/ND-CP): see server/procedures/rules.ts.
+  work_permit_exemption: 5,
 } as const;
-
-export const NON_TERMINAL: readonly Stage[] = ['draft', 'submitted', 'screening', 'awaiting_applicant', 'evaluation', 'shortlisted', 'offer', 'onboarding', 'arrived', 'on_hold'];
 
 const optionalText = (max: number) =>
   z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().max(max).optional());
@@ -148,9 +148,9 @@ export const TRANSITIONS: readonly Transition[] = [
   { action: 'decline_offer', from: ['offer'], to: 'withdrawn', roles: APPLICANT, template: 'offer_declined' },
   { action: 'mark_arrived', from: ['onboarding'], to: 'arrived', roles: HR, template: 'arrived', deadline: { workingDays: STAGE_DEADLINES.arrived! } },
   { action: 'close', from: ['arrived'], to: 'closed', roles: HR, template: 'closed' },
-  { action: 'put_on_hold', from: NON_TERMINAL.filter((s) => s !== 'draft' && s !== 'on_hold'), to: 'on_hold', roles: HR, template: 'on_hold', payload: PAYLOADS.put_on_hold },
+  { action: 'put_on_hold', from: OPEN_STAGES.filter((s) => s !== 'draft' && s !== 'on_hold'), to: 'on_hold', roles: HR, template: 'on_hold', payload: PAYLOADS.put_on_hold },
   { action: 'resume', from: ['on_hold'], to: 'resume', roles: HR, template: 'resumed' },
-  { action: 'withdraw', from: NON_TERMINAL, to: 'withdrawn', roles: APPLICANT, template: 'withdrawn' },
+  { action: 'withdraw', from: OPEN_STAGES, to: 'withdrawn', roles: APPLICANT, template: 'withdrawn' },
 ];
 
 /** Roles allowed to take a row: administrators may take every staff action. */

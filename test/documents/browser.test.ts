@@ -107,6 +107,14 @@ describe('documents in the browser', function () {
 
       await signInPage(hp, hr);
       await hp.goto(`${t.baseUrl}/cases/${caseDoc._id}`);
+      // Accept and reject are the app's styled buttons (brand blue; reject in the danger red), not bare browser buttons.
+      const look = (sel: string) => hp.$eval(sel, (b) => {
+        // Runs in the page (the tests' tsconfig has no DOM library).
+        const s = (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string; color: string; fontWeight: string } }).getComputedStyle(b);
+        return [s.backgroundColor, s.color, s.fontWeight];
+      });
+      expect(await look('#doc-cv form.inline-form button.button-accept')).to.deep.equal(['rgb(11, 92, 173)', 'rgb(255, 255, 255)', '600']);
+      expect(await look('#doc-photo .reject-form button[type=submit]')).to.deep.equal(['rgb(180, 35, 24)', 'rgb(255, 255, 255)', '600']);
       await hp.fill('#doc-photo textarea[name=reason]', 'The photo must be 4×6 cm on a white background.');
       await Promise.all([hp.waitForURL(`**/cases/${caseDoc._id}#documents`), hp.click('#doc-photo .reject-form button[type=submit]')]);
       await hp.waitForSelector('#doc-photo[data-state="rejected"]');

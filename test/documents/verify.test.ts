@@ -16,7 +16,8 @@ import { AuditEvent } from '../../models/audit-event.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { InstituteDoc } from '../../models/institute.ts';
 import { dispatchOnce } from '../../server/outbox/index.ts';
-import { applyTransition } from '../../server/workflow/index.ts';
+import { actorContext } from '../workflow/context.ts';
+import { transition } from '../../server/workflow/index.ts';
 import { documentFlags, requiredDocumentsAccepted } from '../../server/documents/index.ts';
 import { checklistForCase } from '../../server/documents/present.ts';
 import { runDocumentExpiryReminders } from '../../server/documents/reminders.ts';
@@ -108,7 +109,7 @@ describe('documents: verification, guard, validity, reminders', function () {
     const fresh = await Case.findById(caseDoc._id);
     let refused: unknown;
     try {
-      await applyTransition(t.ctx, { caseId: String(caseDoc._id), action: 'send_to_evaluation', actor: hr, expectedVersion: fresh!.version });
+      await transition({ app: t.ctx, ctx: actorContext(t.ctx, hr), caseId: String(caseDoc._id), action: 'send_to_evaluation', expectedVersion: fresh!.version });
     } catch (err) {
       refused = err;
     }
@@ -166,7 +167,7 @@ describe('documents: verification, guard, validity, reminders', function () {
     expect((await verify(h, hrToken, cvId, { decision: 'accept' })).status).to.equal(200);
     expect(await requiredDocumentsAccepted(caseDoc, call, 'application')).to.equal(true);
     const fresh = await Case.findById(caseDoc._id);
-    const moved = await applyTransition(t.ctx, { caseId: String(caseDoc._id), action: 'send_to_evaluation', actor: hr, expectedVersion: fresh!.version });
+    const moved = await transition({ app: t.ctx, ctx: actorContext(t.ctx, hr), caseId: String(caseDoc._id), action: 'send_to_evaluation', expectedVersion: fresh!.version });
     expect(moved.stage).to.equal('evaluation');
     // An accepted, valid file is settled.
     const locked = await upload().attach('cv', await makePdf('CV again'), 'cv.pdf');

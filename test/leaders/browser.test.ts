@@ -53,7 +53,8 @@ describe('leaders in the browser: shortlist, compare, approve an offer, dashboar
     const errors: string[] = [];
     const page = await (await browser!.newContext({ locale: 'en-GB' })).newPage();
     page.on('console', (m) => {
-      if (m.type() === 'error' && !/status of 404/.test(m.text())) errors.push(m.text());
+      // 422 is the reason-less decision form coming back with its message, on purpose.
+      if (m.type() === 'error' && !/status of (404|422)/.test(m.text())) errors.push(m.text());
     });
     page.on('pageerror', (e) => errors.push(String(e)));
 
@@ -82,16 +83,39 @@ describe('leaders in the browser: shortlist, compare, approve an offer, dashboar
     expect(headers).to.deep.equal(['Nguyễn Thị Lan', 'Trần Quốc Huy']);
     expect(await page.textContent('table.compare')).to.include('Japan');
 
-    // Open the first and approve the offer.
+    // Open the first and approve the offer: without a reason the form says what to fix, nothing changes.
     await click(page, `table.compare thead a[href="/shortlists/${w.call._id}/cases/${first.kase._id}"]`);
-    await click(page, 'form.inline-form:has(input[value="approve_offer"]) button');
+    await page.check('form.decision-form input[name="action"][value="approve_offer"]');
+    await click(page, 'form.decision-form button[type="submit"]');
+    expect(await page.textContent('#f-reason-error')).to.include('Give the reason for this decision.');
+    expect(await page.isChecked('form.decision-form input[name="action"][value="approve_offer"]')).to.equal(true);
+    expect((await Case.findById(first.kase._id).lean())!.stage).to.equal('shortlisted');
+
+    // With the reason, the confirmation page shows what the candidate will be told, and the reason as internal.
+    const reason = 'Outstanding record in thin-film materials; the panel ranks her first.';
+    await page.fill('#f-reason', reason);
+    await click(page, 'form.decision-form button[type="submit"]');
+    expect(await page.textContent('h1')).to.include('Approve the offer');
+    const told = (await page.textContent('#preview-text'))!;
+    expect(told).to.include('We are pleased to offer you the position');
+    expect(told).to.include(first.kase.reference);
+    expect(told).not.to.include(reason);
+    expect(await page.textContent('#preview-subject')).to.include('You have an offer');
+    expect(await page.textContent('#confirm-reason')).to.equal(reason);
+    expect(t.smtp.to(first.applicant.email)).to.have.length(0);
+
+    await click(page, '#confirm-decision');
     expect(await page.textContent('.flash')).to.include('offer was approved');
     expect(await page.textContent('#case-stage')).to.equal('Offer');
-    expect((await Case.findById(first.kase._id).lean())!.stage).to.equal('offer');
+    const decided = (await Case.findById(first.kase._id).lean())!;
+    expect(decided.stage).to.equal('offer');
+    expect(decided.history.at(-1)!.note).to.equal(reason);
 
     await dispatchOnce(t.ctx, { owner: 'leaders-browser', caseIds: [first.kase._id] });
     const mail = await t.smtp.waitForTo(first.applicant.email, /offer/);
     expect(mail.subject).to.include(first.kase.reference);
+    expect(mail.text!.trim()).to.equal(told.trim());
+    expect(mail.text).not.to.include(reason);
 
     // The dashboard draws its charts from the same-origin Chart.js, without CSP errors.
     await page.goto(`${t.baseUrl}/dashboard`);
@@ -100,6 +124,8 @@ describe('leaders in the browser: shortlist, compare, approve an offer, dashboar
     // The figures include the offer just approved: Offer, 1 now in stage, 1 reached.
     const offerRow = await page.$eval('#table-funnel tbody', (tb) => [...tb.querySelectorAll('tr')].map((tr) => [...tr.children].map((c) => c.textContent?.trim()).join('|')).find((r) => r.startsWith('Offer|')));
     expect(offerRow).to.equal('Offer|1|1');
+    // The decision and its reason are in the recent decisions.
+    expect(await page.textContent('#recent-decisions')).to.include(reason);
     const file = path.join(screenshotsDir, 'leaders-dashboard.png');
     await page.screenshot({ path: file, fullPage: true });
     expect(existsSync(file)).to.equal(true);

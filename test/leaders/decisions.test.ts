@@ -1,102 +1,337 @@
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { agent, csrfFrom, submitForm, type Agent } from '../support/http.ts';
-import { signIn } from '../support/factories.ts';
+import { createUser, signIn } from '../support/factories.ts';
 import { dispatchOnce } from '../../server/outbox/index.ts';
 import { Case } from '../../models/case.ts';
+import { Call } from '../../models/call.ts';
+import { Evaluation } from '../../models/evaluation.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
+import type { CaseDoc } from '../../models/case.ts';
+import type { UserDoc } from '../../models/user.ts';
 import { makeWorld, applicantCase, type World } from './context.ts';
 
-describe("leaders: decisions are workflow transitions with the candidate's e-mail", () => {
+/** A panel member's scorecard; complete unless only some criteria are given. */
+async function score(kase: CaseDoc, member: UserDoc, scores: Record<string, number> = { research: 4, fit: 3 }) {
+  await Evaluation.create({ case: kase._id, call: kase.call, member: member._id, scores, recommendation: 'yes', submittedAt: new Date() });
+}
+
+describe("leaders: decisions are workflow transitions with a reason, a confirmation and the candidate's e-mail", () => {
   let t: TestApp;
   let w: World;
   let leader: Agent;
+  let leaderVi: Agent;
+  let leaderViUser: UserDoc;
   before(async () => {
     t = await startTestApp();
     w = await makeWorld();
     leader = agent(t.app);
     await signIn(leader, w.leader);
+    leaderViUser = await createUser({ role: 'leader', institute: w.instituteId, name: 'Trần Quyết Định', locale: 'vi' });
+    leaderVi = agent(t.app);
+    await signIn(leaderVi, leaderViUser);
   });
   after(async () => {
     await t?.close();
   });
 
-  async function decide(caseId: unknown, fields: Record<string, string>) {
-    const url = `/shortlists/${w.call._id}/cases/${caseId}`;
-    return submitForm(leader, url, fields, `${url}/decision`);
+  const caseUrl = (caseId: unknown) => `/shortlists/${w.call._id}/cases/${caseId}`;
+
+  /** Step 1: the decision form from the case page (200 = the confirmation page). */
+  async function review(a: Agent, caseId: unknown, fields: Record<string, string>) {
+    return submitForm(a, caseUrl(caseId), fields, `${caseUrl(caseId)}/decision`);
   }
 
-  it('shortlists, then approves the offer: stage, history, audit and one e-mail each', async () => {
+  /** Step 2: the confirmation page's own form, as the page gives it. */
+  async function confirm(a: Agent, page: string, caseId: unknown) {
+    const form = /<form method="post" action="([^"]+\/decision\/confirm)"[\s\S]*?<\/form>/.exec(page);
+    expect(form, 'confirmation form').to.not.equal(null);
+    const fields: Record<string, string> = {};
+    for (const m of form![0].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[m[1]!] = decodeHtml(m[2]!);
+    expect(form![1]).to.equal(`${caseUrl(caseId)}/decision/confirm`);
+    return a.post(form![1]!).type('form').set('Accept', 'text/html').send(fields);
+  }
+
+  /** Both steps. */
+  async function decide(a: Agent, caseId: unknown, fields: Record<string, string>) {
+    const page = await review(a, caseId, fields);
+    expect(page.status, page.text.slice(0, 600)).to.equal(200);
+    return { page, res: await confirm(a, page.text, caseId) };
+  }
+
+  it('shortlists, then approves the offer: a confirmation first, then stage, history, audit and one e-mail each', async () => {
     const { applicant, kase } = await applicantCase(w.call, 'evaluation');
-    const res = await decide(kase._id, { action: 'shortlist', version: String(kase.version) });
+    await score(kase, w.member);
+    const reason = 'Strong publication record and a clear research plan.';
+    const { page, res } = await decide(leader, kase._id, { action: 'shortlist', version: String(kase.version), reason });
+    expect(page.text).to.include('id="candidate-told"');
     expect(res.status, res.text.slice(0, 400)).to.equal(303);
     let c = (await Case.findById(kase._id).lean())!;
     expect(c.stage).to.equal('shortlisted');
-    expect(c.history.at(-1)).to.include({ action: 'shortlist', from: 'evaluation', to: 'shortlisted' });
+    expect(c.history.at(-1)).to.include({ action: 'shortlist', from: 'evaluation', to: 'shortlisted', note: reason });
     expect(String(c.history.at(-1)!.actor)).to.equal(String(w.leader._id));
     await dispatchOnce(t.ctx, { owner: 'leaders-test', caseIds: [kase._id] });
     const shortlisted = await t.smtp.waitForTo(applicant.email, /shortlisted/);
     expect(shortlisted.subject).to.include(kase.reference);
+    expect(shortlisted.text).not.to.include(reason);
 
     // The page now offers the offer decision with the new version.
-    const page = await leader.get(`/shortlists/${w.call._id}/cases/${kase._id}`).set('Accept', 'text/html');
-    expect(page.text).to.include('value="approve_offer"');
-    expect(page.text).not.to.include('value="shortlist"');
-    const approve = await decide(kase._id, { action: 'approve_offer', version: String(c.version) });
-    expect(approve.status).to.equal(303);
+    const casePage = await leader.get(caseUrl(kase._id)).set('Accept', 'text/html');
+    expect(casePage.text).to.include('value="approve_offer"');
+    expect(casePage.text).not.to.include('value="shortlist"');
+    const offerReason = 'Best candidate of the call; the panel agrees unanimously.';
+    const approve = await decide(leader, kase._id, { action: 'approve_offer', version: String(c.version), reason: offerReason });
+    expect(approve.res.status).to.equal(303);
     c = (await Case.findById(kase._id).lean())!;
     expect(c.stage).to.equal('offer');
     expect(String(c.decision?.decidedBy)).to.equal(String(w.leader._id));
+    expect(c.decision?.reason).to.equal(offerReason);
     await dispatchOnce(t.ctx, { owner: 'leaders-test', caseIds: [kase._id] });
     const offer = await t.smtp.waitForTo(applicant.email, /offer/);
     expect(offer.subject).to.include(kase.reference);
+    expect(offer.text).not.to.include(offerReason);
     expect(t.smtp.to(applicant.email)).to.have.length(2);
     const audits = await AuditEvent.find({ targetId: String(kase._id), action: 'case.transition' }).lean();
     expect(audits.map((a) => (a.summary as { action: string }).action).sort()).to.deep.equal(['approve_offer', 'shortlist']);
+    const decisions = await AuditEvent.find({ targetId: String(kase._id), action: 'case.decision' }).sort({ at: 1 }).lean();
+    expect(decisions.map((a) => (a.summary as { reason: string }).reason)).to.deep.equal([reason, offerReason]);
   });
 
-  it('requires a reason to reject (422 beside the field), then rejects and sends the reason', async () => {
+  it('shows on the confirmation page exactly the e-mail the candidate then receives, in their language, and the reason as internal', async () => {
     const { applicant, kase } = await applicantCase(w.call, 'evaluation', {}, 'vi');
-    const empty = await decide(kase._id, { action: 'reject', version: String(kase.version), reason: '  ' });
-    expect(empty.status).to.equal(422);
-    expect(empty.text).to.include('id="f-reason-error"');
+    await score(kase, w.leader); // the leader scored it: the rejected case stays theirs to open
+    const reason = 'Internal: weaker than two other candidates on fit.';
+    const page = await review(leader, kase._id, { action: 'reject', version: String(kase.version), reason });
+    expect(page.status).to.equal(200);
+    const subject = decodeHtml(/id="preview-subject">([^<]*)</.exec(page.text)![1]!);
+    const text = decodeHtml(/id="preview-text" lang="vi">([\s\S]*?)<\/pre>/.exec(page.text)![1]!);
+    expect(subject).to.include('Kết quả xét hồ sơ');
+    expect(text).to.include(kase.reference);
+    expect(text).not.to.include(reason);
+    const internal = /<section class="panel" aria-labelledby="internal-h" id="stays-internal">([\s\S]*?)<\/section>/.exec(page.text)![1]!;
+    expect(decodeHtml(internal)).to.include(reason);
+    // Nothing is sent or changed before the confirmation.
     expect((await Case.findById(kase._id).lean())!.stage).to.equal('evaluation');
 
-    const res = await decide(kase._id, { action: 'reject', version: String(kase.version), reason: 'Hồ sơ chưa đủ kinh nghiệm quản lý dự án' });
+    const res = await confirm(leader, page.text, kase._id);
     expect(res.status).to.equal(303);
     expect(res.headers.location).to.equal(`/shortlists/${w.call._id}`);
     const c = (await Case.findById(kase._id).lean())!;
     expect(c.stage).to.equal('rejected');
-    expect(c.decision?.reason).to.equal('Hồ sơ chưa đủ kinh nghiệm quản lý dự án');
+    expect(c.decision?.reason).to.equal(reason);
+    expect(c.history.at(-1)!.note).to.equal(reason);
+    // The case's timeline shows the reason to staff; the applicant's own page does not.
+    const timeline = await leader.get(`/cases/${kase._id}`).set('Accept', 'text/html');
+    expect(timeline.status).to.equal(200);
+    expect(decodeHtml(/<section class="panel" id="timeline">([\s\S]*?)<\/section>/.exec(timeline.text)![1]!)).to.include(reason);
+    const own = agent(t.app);
+    await signIn(own, applicant);
+    const ownPage = await own.get(`/applications/${kase._id}`).set('Accept', 'text/html');
+    expect(ownPage.status).to.equal(200);
+    expect(decodeHtml(ownPage.text)).not.to.include(reason);
     await dispatchOnce(t.ctx, { owner: 'leaders-test', caseIds: [kase._id] });
     const mail = await t.smtp.waitForTo(applicant.email);
-    expect(mail.text).to.include('Hồ sơ chưa đủ kinh nghiệm quản lý dự án');
+    expect(mail.subject).to.equal(subject);
+    expect(mail.text!.trim()).to.equal(text.trim());
+    expect(mail.text).not.to.include(reason);
+    expect(mail.html).not.to.include('weaker than two other');
   });
 
-  it('refuses a decision made on a stale page (409) and changes nothing', async () => {
-    const { kase } = await applicantCase(w.call, 'evaluation');
-    const url = `/shortlists/${w.call._id}/cases/${kase._id}`;
-    const page = await leader.get(url).set('Accept', 'text/html');
-    const token = csrfFrom(page.text);
-    const ok = await leader.post(`${url}/decision`).type('form').set('Accept', 'text/html').send({ _csrf: token, action: 'shortlist', version: String(kase.version) });
-    expect(ok.status).to.equal(303);
-    const stale = await leader.post(`${url}/decision`).type('form').set('Accept', 'text/html').send({ _csrf: token, action: 'reject', version: String(kase.version), reason: 'too late' });
-    expect(stale.status).to.equal(409);
+  for (const [locale, a, messages] of [
+    ['en', () => leader, { required: 'Give the reason for this decision.', short: 'The reason is too short', none: 'No complete panel scorecard yet', few: 'Only 1 complete panel scorecard(s)', stale: 'This case changed since you opened it', choose: 'Choose a decision.' }],
+    ['vi', () => leaderVi, { required: 'Hãy ghi lý do của quyết định này.', short: 'Lý do quá ngắn', none: 'Chưa có phiếu chấm đầy đủ nào', few: 'Mới có 1 phiếu chấm đầy đủ', stale: 'Hồ sơ đã thay đổi kể từ khi bạn mở', choose: 'Hãy chọn một quyết định.' }],
+  ] as const) {
+    describe(`refusals (${locale}): nothing changes, nothing is sent`, () => {
+      async function unchanged(kase: CaseDoc) {
+        const c = (await Case.findById(kase._id).lean())!;
+        expect(c.stage).to.equal(kase.stage);
+        expect(c.version).to.equal(kase.version);
+        expect(c.outbox ?? []).to.have.length(0);
+        expect(await AuditEvent.countDocuments({ targetId: String(kase._id), action: { $in: ['case.transition', 'case.decision'] } })).to.equal(0);
+      }
+
+      it('requires a reason (empty or blank) at both steps, 422 beside the field', async () => {
+        const { kase } = await applicantCase(w.call, 'evaluation');
+        await score(kase, w.member);
+        for (const reason of ['', '   ']) {
+          const empty = await review(a(), kase._id, { action: 'shortlist', version: String(kase.version), reason });
+          expect(empty.status).to.equal(422);
+          expect(empty.text).to.include('id="f-reason-error"');
+          expect(empty.text).to.include(messages.required);
+        }
+        const direct = await submitForm(a(), caseUrl(kase._id), { action: 'shortlist', version: String(kase.version), reason: '' }, `${caseUrl(kase._id)}/decision/confirm`);
+        expect(direct.status).to.equal(422);
+        expect(direct.text).to.include(messages.required);
+        await unchanged(kase);
+      });
+
+      it('asks to choose a decision when none is chosen (422), keeping the reason typed', async () => {
+        const { kase } = await applicantCase(w.call, 'evaluation');
+        await score(kase, w.member);
+        const res = await review(a(), kase._id, { version: String(kase.version), reason: 'Reason typed before choosing.' });
+        expect(res.status).to.equal(422);
+        expect(res.text).to.include('id="f-action-error"');
+        expect(res.text).to.include(messages.choose);
+        expect(res.text).to.include('Reason typed before choosing.');
+        await unchanged(kase);
+      });
+
+      it('refuses a reason that is too short (even padded with spaces) or too long, keeping what was typed', async () => {
+        const { kase } = await applicantCase(w.call, 'evaluation');
+        await score(kase, w.member);
+        const short = await review(a(), kase._id, { action: 'shortlist', version: String(kase.version), reason: '   ok fine   ' });
+        expect(short.status).to.equal(422);
+        expect(short.text).to.include(messages.short);
+        expect(short.text).to.include('ok fine');
+        const long = await review(a(), kase._id, { action: 'shortlist', version: String(kase.version), reason: 'x'.repeat(2001) });
+        expect(long.status).to.equal(422);
+        expect(long.text).to.include('id="f-reason-error"');
+        const direct = await submitForm(a(), caseUrl(kase._id), { action: 'shortlist', version: String(kase.version), reason: 'too short' }, `${caseUrl(kase._id)}/decision/confirm`);
+        expect(direct.status).to.equal(422);
+        await unchanged(kase);
+      });
+
+      it('refuses a decision without a complete scorecard (none, or only partial ones) at both steps', async () => {
+        const { kase } = await applicantCase(w.call, 'evaluation');
+        const fields = { action: 'shortlist', version: String(kase.version), reason: 'Good candidate with a solid plan.' };
+        const none = await review(a(), kase._id, fields);
+        expect(none.status).to.equal(422);
+        expect(none.text).to.include(messages.none);
+        await score(kase, w.member, { research: 4 }); // fit not scored: not complete
+        const partial = await review(a(), kase._id, fields);
+        expect(partial.status).to.equal(422);
+        expect(partial.text).to.include(messages.none);
+        const direct = await submitForm(a(), caseUrl(kase._id), fields, `${caseUrl(kase._id)}/decision/confirm`);
+        expect(direct.status).to.equal(422);
+        expect(direct.text).to.include(messages.none);
+        await unchanged(kase);
+      });
+
+      it("refuses below the call's minimum of complete scorecards", async () => {
+        const { kase } = await applicantCase(w.call, 'evaluation');
+        await score(kase, w.member);
+        await Call.updateOne({ _id: w.call._id }, { $set: { minScorecards: 2 } });
+        try {
+          const fields = { action: 'shortlist', version: String(kase.version), reason: 'Good candidate with a solid plan.' };
+          const res = await review(a(), kase._id, fields);
+          expect(res.status).to.equal(422);
+          expect(res.text).to.include(messages.few);
+          const direct = await submitForm(a(), caseUrl(kase._id), fields, `${caseUrl(kase._id)}/decision/confirm`);
+          expect(direct.status).to.equal(422);
+          await unchanged(kase);
+          await score(kase, w.leader);
+          expect((await review(a(), kase._id, fields)).status).to.equal(200);
+        } finally {
+          await Call.updateOne({ _id: w.call._id }, { $set: { minScorecards: 1 } });
+        }
+      });
+
+      it('refuses a stale confirmation (409 in the language of the page) and sends nothing', async () => {
+        const { applicant, kase } = await applicantCase(w.call, 'evaluation');
+        await score(kase, w.member);
+        const page = await review(a(), kase._id, { action: 'shortlist', version: String(kase.version), reason: 'Good candidate with a solid plan.' });
+        expect(page.status).to.equal(200);
+        // Someone changes the case meanwhile (HR puts it on hold and resumes it: same stage, newer version).
+        await Case.updateOne({ _id: kase._id }, { $inc: { version: 2 } });
+        const res = await confirm(a(), page.text, kase._id);
+        expect(res.status).to.equal(409);
+        const c = (await Case.findById(kase._id).lean())!;
+        expect(c.stage).to.equal('evaluation');
+        expect(c.outbox ?? []).to.have.length(0);
+        expect(t.smtp.to(applicant.email)).to.have.length(0);
+        const again = await review(a(), kase._id, { action: 'shortlist', version: String(kase.version), reason: 'Good candidate with a solid plan.' });
+        expect(again.status).to.equal(409);
+        expect(again.text).to.include(messages.stale);
+      });
+
+      it('refuses `$` keys in the form before anything is read', async () => {
+        const { kase } = await applicantCase(w.call, 'evaluation');
+        await score(kase, w.member);
+        const page = await a().get(caseUrl(kase._id)).set('Accept', 'text/html');
+        const res = await a()
+          .post(`${caseUrl(kase._id)}/decision/confirm`)
+          .type('form')
+          .set('Accept', 'text/html')
+          .send(`_csrf=${encodeURIComponent(csrfFrom(page.text))}&action=shortlist&version=${kase.version}&reason=${encodeURIComponent('Good candidate with a solid plan.')}&%24where=1`);
+        expect(res.status).to.equal(400);
+        await unchanged(kase);
+      });
+    });
+  }
+
+  it('takes a double-clicked confirmation once: one transition, one e-mail, both clicks land on the result', async () => {
+    const { applicant, kase } = await applicantCase(w.call, 'evaluation');
+    await score(kase, w.member);
+    const page = await review(leader, kase._id, { action: 'shortlist', version: String(kase.version), reason: 'Good candidate with a solid plan.' });
+    const [one, two] = await Promise.all([confirm(leader, page.text, kase._id), confirm(leader, page.text, kase._id)]);
+    expect([one.status, two.status]).to.deep.equal([303, 303]);
+    expect(two.headers.location).to.equal(one.headers.location);
     const c = (await Case.findById(kase._id).lean())!;
-    expect(c.stage).to.equal('shortlisted');
     expect(c.version).to.equal(kase.version + 1);
+    expect(c.history.filter((h) => h.action === 'shortlist')).to.have.length(1);
+    expect(c.outbox).to.have.length(1);
+    expect(await AuditEvent.countDocuments({ targetId: String(kase._id), action: 'case.decision' })).to.equal(1);
+    await dispatchOnce(t.ctx, { owner: 'leaders-test', caseIds: [kase._id] });
+    await t.smtp.waitForTo(applicant.email, /shortlisted/);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(t.smtp.to(applicant.email)).to.have.length(1);
   });
 
-  it('does not let a panel member who is not a leader decide', async () => {
+  it('shows the reason on the dashboard (date with zone, case, decision, reason, who) in both languages', async () => {
     const { kase } = await applicantCase(w.call, 'evaluation');
+    await score(kase, w.member);
+    const reason = 'Dashboard check: excellent fit with the lab.';
+    expect((await decide(leaderVi, kase._id, { action: 'shortlist', version: String(kase.version), reason })).res.status).to.equal(303);
+    for (const [a, heading, label] of [
+      [leader, 'Recent decisions', 'Shortlist'],
+      [leaderVi, 'Quyết định gần đây', 'Đưa vào danh sách rút gọn'],
+    ] as const) {
+      const dash = await a.get('/dashboard').set('Accept', 'text/html');
+      expect(dash.status).to.equal(200);
+      const table = /<section class="panel" aria-labelledby="h-decisions" id="recent-decisions">([\s\S]*?)<\/section>/.exec(dash.text)![1]!;
+      expect(table).to.include(heading);
+      const row = table.split('<tr>').find((r) => r.includes(kase.reference))!;
+      expect(row, 'row of the case').to.be.a('string');
+      expect(decodeHtml(row)).to.include(reason);
+      expect(row).to.include(label);
+      expect(row).to.include('Trần Quyết Định');
+      expect(row).to.match(/datetime="\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+07:00"/);
+      expect(row).to.include('(UTC+7)');
+    }
+    // Another institute's leader does not see it.
+    const other = agent(t.app);
+    await signIn(other, w.otherLeader);
+    expect((await other.get('/dashboard').set('Accept', 'text/html')).text).not.to.include(kase.reference);
+  });
+
+  it('does not let a panel member who is not a leader decide, nor a leader of another institute', async () => {
+    const { kase } = await applicantCase(w.call, 'evaluation');
+    await score(kase, w.member);
     const member = agent(t.app);
     await signIn(member, w.member);
-    const url = `/shortlists/${w.call._id}/cases/${kase._id}`;
+    const url = caseUrl(kase._id);
     const page = await member.get(url).set('Accept', 'text/html');
     expect(page.status).to.equal(200);
     expect(page.text).not.to.include('value="shortlist"');
-    const res = await member.post(`${url}/decision`).type('form').set('Accept', 'application/json').send({ _csrf: csrfFrom(page.text), action: 'shortlist', version: String(kase.version) });
-    expect(res.status).to.equal(403);
-    expect((await Case.findById(kase._id).lean())!.stage).to.equal('evaluation');
+    const form = { _csrf: csrfFrom(page.text), action: 'shortlist', version: String(kase.version), reason: 'Good candidate with a solid plan.' };
+    for (const step of ['decision', 'decision/confirm']) {
+      const res = await member.post(`${url}/${step}`).type('form').set('Accept', 'application/json').send(form);
+      expect(res.status, step).to.equal(403);
+    }
+    const other = agent(t.app);
+    await signIn(other, w.otherLeader);
+    const otherToken = csrfFrom((await other.get('/account').set('Accept', 'text/html')).text);
+    for (const step of ['decision', 'decision/confirm']) {
+      const res = await other.post(`${url}/${step}`).type('form').set('Accept', 'application/json').send({ ...form, _csrf: otherToken });
+      expect(res.status, step).to.be.oneOf([403, 404]);
+    }
+    const c = (await Case.findById(kase._id).lean())!;
+    expect(c.stage).to.equal('evaluation');
+    expect(c.version).to.equal(kase.version);
   });
 });
+
+function decodeHtml(s: string): string {
+  return s.replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCodePoint(parseInt(h, 16))).replace(/&#(\d+);/g, (_, d: string) => String.fromCodePoint(Number(d))).replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#x27;|&#39;/g, "'").replace(/&#x3D;/g, '=').replace(/&#x60;/g, '`').replace(/&amp;/g, '&');
+}
+

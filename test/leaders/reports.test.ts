@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { translator } from '../../server/i18n/index.ts';
+import { pdfTextPieces } from './pdf-text.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { agent, type Agent } from '../support/http.ts';
 import { createInstitute, createUser, signIn } from '../support/factories.ts';
@@ -92,7 +94,7 @@ describe('leaders: dashboard figures and the steering report', () => {
       `Institute,Institute ${inst.code}`,
       'Call,All calls',
       'Period,2026-01-01 – 2026-03-31',
-      'Generated,2026-06-01T00:00:00.000Z',
+      'Generated,"1 Jun 2026, 07:00 (UTC+7)"',
       'Submitted applications,3',
       '',
       'Cases per stage',
@@ -127,6 +129,7 @@ describe('leaders: dashboard figures and the steering report', () => {
       'Temporary residence card,0,0',
       'Housing,0,0',
       'Citizenship,0,0',
+      'Work permit exemption certificate,0,0',
       '',
       'Cases by country',
       'Country,Cases',
@@ -179,6 +182,31 @@ describe('leaders: dashboard figures and the steering report', () => {
     expect(raw).to.include('/FontFile2');
     expect(raw).not.to.include('/Helvetica');
   });
+
+  for (const lang of ['vi', 'en'] as const) {
+    it(`prints every column header of the PDF whole (wrapped, never cut) and the generation time with its zone (${lang})`, async () => {
+      const res = await leader.get(`/reports/steering.pdf?lang=${lang}`).buffer(true).parse((r, cb) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
+      expect(res.status).to.equal(200);
+      const pieces = pdfTextPieces(res.body as Buffer);
+      const text = pieces.join(' ').replace(/\s+/g, ' ');
+      expect(text).not.to.include('…');
+      const t = translator(lang);
+      // The same tables as the CSV: the line after each table's title is its column headers.
+      const csv = (await leader.get(`/reports/steering.csv?lang=${lang}`)).text.replace(/^\uFEFF/, '');
+      const headers = csv.split('\r\n\r\n').slice(1).flatMap((section) => section.split('\r\n')[1]!.split(','));
+      expect(headers.length).to.be.greaterThan(10);
+      expect(headers).to.include(t('dashboard.cols.median'));
+      for (const h of headers) expect(text, h).to.include(h);
+      const generated = pieces.find((p) => p.startsWith(t('reports.meta.generated')))!;
+      expect(generated).to.match(/\d{1,2}:\d{2}/);
+      expect(generated).to.match(/\(UTC\+7\)$/);
+      expect(generated).not.to.match(/\d{4}-\d{2}-\d{2}T/);
+    });
+  }
 
   it('shows the printable report and the dashboard with accessible tables and same-origin charts', async () => {
     const page = await leader.get('/reports/steering?from=2026-01-01&to=2026-03-31').set('Accept', 'text/html');

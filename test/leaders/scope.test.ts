@@ -61,6 +61,11 @@ const INVENTORY: Record<string, Kind> = {
   'GET /account/export': 'none',
   'GET /account/delete': 'none',
   'POST /account/delete': 'none',
+  'GET /account/calendar': 'none',
+  'POST /account/calendar': 'none',
+  'POST /account/calendar/revoke': 'none',
+  // A leader's feed lists only the cases of their scope: test/calendar-feed/feed.test.ts.
+  'GET /calendar/:file': 'list',
   'GET /admin/users': 'role',
   'GET /admin/users/invite': 'role',
   'POST /admin/users/invite': 'role',
@@ -71,12 +76,16 @@ const INVENTORY: Record<string, Kind> = {
   'POST /cases/:id/documents': 'case',
   'GET /documents/:id/download': 'document',
   'POST /documents/:id/verify': 'document',
+  // Renewal (the applicant's): loads the document through its case, like download; leaders get 404 or 403 (test/documents/renewal.test.ts).
+  'GET /documents/:id/renew': 'document',
+  'POST /documents/:id/renew': 'document',
   'GET /shortlists': 'list',
   'GET /shortlists/:callId': 'list',
   'GET /shortlists/:callId/compare': 'case',
   'GET /shortlists/:callId/cases/:caseId': 'case',
   'POST /shortlists/:callId/cases/:caseId/evaluation': 'case',
   'POST /shortlists/:callId/cases/:caseId/decision': 'case',
+  'POST /shortlists/:callId/cases/:caseId/decision/confirm': 'case',
   'GET /admin/calls/:id/panel': 'role',
   'POST /admin/calls/:id/panel': 'role',
   'POST /admin/calls/:id/panel/remove': 'role',
@@ -87,6 +96,7 @@ const INVENTORY: Record<string, Kind> = {
   'GET /reports/steering.pdf': 'list',
   'GET /calls': 'none',
   'GET /calls/:id': 'none',
+  'GET /privacy': 'none',
   'GET /calls/:id/apply': 'role',
   'POST /calls/:id/apply': 'role',
   'GET /applications': 'role',
@@ -103,6 +113,8 @@ const INVENTORY: Record<string, Kind> = {
   'POST /applications/:id/consent': 'role',
   'GET /cases': 'list',
   'POST /cases/bulk-assign': 'role',
+  'POST /cases/filters': 'list', // a refused save shows the queue again, in the leader's scope
+  'POST /cases/filters/:id/delete': 'none', // the leader's own saved filters only
   'GET /cases/:id': 'case',
   'POST /cases/:id/actions/:action': 'case',
   'GET /cases/:id/request-info': 'role',
@@ -111,6 +123,8 @@ const INVENTORY: Record<string, Kind> = {
   'POST /cases/:id/notes': 'role',
   'POST /cases/:id/messages': 'role',
   'POST /cases/:id/support/:kind': 'role',
+  'GET /cases/:id/procedures/:kind': 'role',
+  'POST /cases/:id/procedures/:kind': 'role',
   'GET /admin': 'role',
   'GET /admin/institutes': 'role',
   'POST /admin/institutes': 'role',
@@ -126,6 +140,13 @@ const INVENTORY: Record<string, Kind> = {
   'POST /admin/holidays/:id/delete': 'role',
   'GET /admin/outbox': 'role',
   'POST /admin/outbox/requeue': 'role',
+  'GET /mail-log': 'role',
+  'GET /mail-log/:id': 'role',
+  'POST /mail-log/:id/requeue': 'role',
+  'GET /admin/email-templates': 'role',
+  'GET /admin/email-templates/:template/:locale': 'role',
+  'POST /admin/email-templates/:template/:locale': 'role',
+  'POST /admin/email-templates/:template/:locale/revert': 'role',
 };
 
 describe('leaders: only what their calls shortlist, and what they scored (404 for the rest)', function () {
@@ -194,6 +215,7 @@ describe('leaders: only what their calls shortlist, and what they scored (404 fo
       'GET /shortlists/:callId/cases/:caseId': () => get(l, `${s}/cases/${c._id}`),
       'POST /shortlists/:callId/cases/:caseId/evaluation': () => post(l, `${s}/cases/${c._id}/evaluation`, { score_research: '3', score_fit: '3', recommendation: 'yes' }),
       'POST /shortlists/:callId/cases/:caseId/decision': () => post(l, `${s}/cases/${c._id}/decision`, { action: 'reject', version: String(c.version), reason: '' }),
+      'POST /shortlists/:callId/cases/:caseId/decision/confirm': () => post(l, `${s}/cases/${c._id}/decision/confirm`, { action: 'reject', version: String(c.version), reason: '' }),
     };
   }
 
@@ -236,6 +258,7 @@ describe('leaders: only what their calls shortlist, and what they scored (404 fo
       const id = docs.get(String(c._id))!;
       expect((await get(l, `/documents/${id}/download`)).status, c.stage).to.equal(404);
       expect((await post(l, `/documents/${id}/verify`, { decision: 'accept' })).status, c.stage).to.equal(404);
+      expect((await get(l, `/documents/${id}/renew`)).status, c.stage).to.equal(404);
     }
     for (const c of Object.values(visible)) {
       const id = docs.get(String(c._id))!;
@@ -248,6 +271,7 @@ describe('leaders: only what their calls shortlist, and what they scored (404 fo
       expect((res.body as Buffer).equals(PDF)).to.equal(true);
       // Leaders do not verify documents (HR does): refused, but the document is not hidden.
       expect((await post(l, `/documents/${id}/verify`, { decision: 'accept' })).status, c.stage).to.equal(403);
+      expect((await get(l, `/documents/${id}/renew`)).status, c.stage).to.equal(403);
     }
     // HR of the institute still sees and verifies everything of theirs.
     const hr = agent(t.app);
@@ -256,7 +280,7 @@ describe('leaders: only what their calls shortlist, and what they scored (404 fo
   });
 
   it('lists only visible cases in the queue and on the shortlist; dashboard counts may include earlier stages', async () => {
-    const queue = await l.get('/cases?size=100').set('Accept', 'text/html');
+    const queue = await l.get('/cases?size=100&closed=1').set('Accept', 'text/html'); // closed cases too (the queue shows open work by default)
     expect(queue.status).to.equal(200);
     for (const c of Object.values(hidden)) expect(queue.text, c.stage).not.to.include(c.reference);
     for (const c of Object.values(visible)) expect(queue.text, c.stage).to.include(c.reference);

@@ -5,13 +5,13 @@ import { ConfigError, loadConfig } from '../../server/config.ts';
 describe('platform: outbox and SMTP settings', () => {
   it('defaults to a 2-minute lease, 30 s backoff doubling to an hour, and 15 s SMTP timeouts', () => {
     const c = loadConfig({});
-    expect(c.outbox).to.deep.equal({ leaseMs: 120_000, retryBaseMs: 30_000, retryMaxMs: 3_600_000 });
+    expect(c.outbox).to.deep.equal({ leaseMs: 120_000, retryBaseMs: 30_000, retryMaxMs: 3_600_000, maxAttempts: 8 });
     expect(c.smtpTimeoutMs).to.equal(15_000);
   });
 
   it('takes shorter values from the environment', () => {
     const c = loadConfig({ SMTP_TIMEOUT_MS: '500', OUTBOX_LEASE_MS: '2000', OUTBOX_RETRY_BASE_MS: '100', OUTBOX_RETRY_MAX_MS: '1000' });
-    expect(c.outbox).to.deep.equal({ leaseMs: 2000, retryBaseMs: 100, retryMaxMs: 1000 });
+    expect(c.outbox).to.deep.equal({ leaseMs: 2000, retryBaseMs: 100, retryMaxMs: 1000, maxAttempts: 8 });
     expect(c.smtpTimeoutMs).to.equal(500);
   });
 

@@ -8,10 +8,10 @@ import type { CallDoc } from '../../models/call.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
-import { applyTransition, nextCaseReference } from '../../server/workflow/index.ts';
+import { transition, nextCaseReference } from '../../server/workflow/index.ts';
 import { ConflictError, ForbiddenError, ValidationError, BadRequestError, NotFoundError } from '../../server/errors.ts';
 import { translator } from '../../server/i18n/index.ts';
-import { workflowContext, type WorkflowTestContext } from './context.ts';
+import { workflowContext, type WorkflowTestContext, actorContext } from './context.ts';
 
 describe('workflow: concurrency, stale forms and authorization', () => {
   let w: WorkflowTestContext;
@@ -49,8 +49,8 @@ describe('workflow: concurrency, stale forms and authorization', () => {
   it('lets exactly one of two officers acting at the same moment win; the other gets a ConflictError saying who did what', async () => {
     const c = await createCase({ applicant, call, stage: 'submitted' });
     const results = await Promise.allSettled([
-      applyTransition(w.ctx, { caseId: c._id, action: 'start_screening', actor: hr1, expectedVersion: c.version }),
-      applyTransition(w.ctx, { caseId: c._id, action: 'put_on_hold', actor: hr2, expectedVersion: c.version, payload: { reason: 'x' } }),
+      transition({ app: w.ctx, ctx: actorContext(w.ctx, hr1), caseId: c._id, action: 'start_screening', expectedVersion: c.version }),
+      transition({ app: w.ctx, ctx: actorContext(w.ctx, hr2), caseId: c._id, action: 'put_on_hold', expectedVersion: c.version, payload: { reason: 'x' } }),
     ]);
     const won = results.filter((r) => r.status === 'fulfilled');
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -76,8 +76,8 @@ describe('workflow: concurrency, stale forms and authorization', () => {
   it('refuses a double submit: the second click changes nothing', async () => {
     const c = await createCase({ applicant, call });
     const results = await Promise.allSettled([
-      applyTransition(w.ctx, { caseId: c._id, action: 'submit', actor: applicant, expectedVersion: c.version }),
-      applyTransition(w.ctx, { caseId: c._id, action: 'submit', actor: applicant, expectedVersion: c.version }),
+      transition({ app: w.ctx, ctx: actorContext(w.ctx, applicant), caseId: c._id, action: 'submit', expectedVersion: c.version }),
+      transition({ app: w.ctx, ctx: actorContext(w.ctx, applicant), caseId: c._id, action: 'submit', expectedVersion: c.version }),
     ]);
     expect(results.filter((r) => r.status === 'fulfilled')).to.have.length(1);
     const lost = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')!;
@@ -90,11 +90,11 @@ describe('workflow: concurrency, stale forms and authorization', () => {
 
   it('refuses a stale form (an older version) even when the action would still be possible', async () => {
     const c = await createCase({ applicant, call, stage: 'screening' });
-    const moved = await applyTransition(w.ctx, { caseId: c._id, action: 'put_on_hold', actor: hr1, expectedVersion: c.version });
-    await applyTransition(w.ctx, { caseId: c._id, action: 'resume', actor: hr1, expectedVersion: moved.version });
+    const moved = await transition({ app: w.ctx, ctx: actorContext(w.ctx, hr1), caseId: c._id, action: 'put_on_hold', expectedVersion: c.version });
+    await transition({ app: w.ctx, ctx: actorContext(w.ctx, hr1), caseId: c._id, action: 'resume', expectedVersion: moved.version });
     const before = await snapshot(c);
     // hr2 still has the page from before the hold: same stage, older version.
-    const err = await applyTransition(w.ctx, { caseId: c._id, action: 'send_to_evaluation', actor: hr2, expectedVersion: c.version }).catch((e: unknown) => e);
+    const err = await transition({ app: w.ctx, ctx: actorContext(w.ctx, hr2), caseId: c._id, action: 'send_to_evaluation', expectedVersion: c.version }).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(ConflictError);
     expect(translator('vi')((err as ConflictError).messageKey, (err as ConflictError).params)).to.include('Officer One');
     expect(await snapshot(c)).to.deep.equal(before);
@@ -111,15 +111,15 @@ describe('workflow: concurrency, stale forms and authorization', () => {
       [hr1, 'withdraw'], // staff doing the applicant's step
     ];
     for (const [actor, action] of attempts) {
-      const err = await applyTransition(w.ctx, { caseId: c._id, action, actor, expectedVersion: c.version }).catch((e: unknown) => e);
+      const err = await transition({ app: w.ctx, ctx: actorContext(w.ctx, actor), caseId: c._id, action, expectedVersion: c.version }).catch((e: unknown) => e);
       expect(err, `${actor.role} ${action}`).to.be.instanceOf(ForbiddenError);
     }
     // Refused even with a stale version: authorization comes before anything about the case's state.
-    const stale = await applyTransition(w.ctx, { caseId: c._id, action: 'withdraw', actor: stranger, expectedVersion: 99 }).catch((e: unknown) => e);
+    const stale = await transition({ app: w.ctx, ctx: actorContext(w.ctx, stranger), caseId: c._id, action: 'withdraw', expectedVersion: 99 }).catch((e: unknown) => e);
     expect(stale).to.be.instanceOf(ForbiddenError);
     // HR may reject at screening, but only the leader from evaluation.
     const ev = await createCase({ applicant, call, stage: 'evaluation' });
-    const hrReject = await applyTransition(w.ctx, { caseId: ev._id, action: 'reject', actor: hr1, expectedVersion: ev.version, payload: { reason: 'no' } }).catch((e: unknown) => e);
+    const hrReject = await transition({ app: w.ctx, ctx: actorContext(w.ctx, hr1), caseId: ev._id, action: 'reject', expectedVersion: ev.version, payload: { reason: 'no' } }).catch((e: unknown) => e);
     expect(hrReject).to.be.instanceOf(ForbiddenError);
     expect((await Case.findById(ev._id).lean())!.stage).to.equal('evaluation');
     expect(await snapshot(c)).to.deep.equal(before);
@@ -127,26 +127,26 @@ describe('workflow: concurrency, stale forms and authorization', () => {
 
   it('lets an administrator take any staff step', async () => {
     const c = await createCase({ applicant, call, stage: 'submitted' });
-    const done = await applyTransition(w.ctx, { caseId: c._id, action: 'start_screening', actor: admin, expectedVersion: c.version });
+    const done = await transition({ app: w.ctx, ctx: actorContext(w.ctx, admin), caseId: c._id, action: 'start_screening', expectedVersion: c.version });
     expect(done.stage).to.equal('screening');
   });
 
   it('validates payloads and guards, with field errors in the actor\'s language, and changes nothing', async () => {
     const c = await createCase({ applicant, call, stage: 'screening' });
     const before = await snapshot(c);
-    const noItems = await applyTransition(w.ctx, { caseId: c._id, action: 'request_info', actor: hr1, expectedVersion: c.version, payload: { items: '\n  \n', dueAt: '' } }).catch((e: unknown) => e);
+    const noItems = await transition({ app: w.ctx, ctx: actorContext(w.ctx, hr1), caseId: c._id, action: 'request_info', expectedVersion: c.version, payload: { items: '\n  \n', dueAt: '' } }).catch((e: unknown) => e);
     expect(noItems).to.be.instanceOf(ValidationError);
     expect((noItems as ValidationError).fields).to.have.keys(['items', 'dueAt']);
     expect((noItems as ValidationError).fields.items).to.equal('Please fill this in.');
-    const past = await applyTransition(w.ctx, { caseId: c._id, action: 'request_info', actor: hr1, expectedVersion: c.version, payload: { items: 'CV', dueAt: '2020-01-01' } }).catch((e: unknown) => e);
+    const past = await transition({ app: w.ctx, ctx: actorContext(w.ctx, hr1), caseId: c._id, action: 'request_info', expectedVersion: c.version, payload: { items: 'CV', dueAt: '2020-01-01' } }).catch((e: unknown) => e);
     expect((past as ValidationError).fields.dueAt).to.equal('The due date must be in the future.');
-    const noReason = await applyTransition(w.ctx, { caseId: c._id, action: 'reject', actor: hr1, expectedVersion: c.version, payload: { reason: '  ' } }).catch((e: unknown) => e);
+    const noReason = await transition({ app: w.ctx, ctx: actorContext(w.ctx, hr1), caseId: c._id, action: 'reject', expectedVersion: c.version, payload: { reason: '  ' } }).catch((e: unknown) => e);
     expect((noReason as ValidationError).fields).to.have.keys(['reason']);
     expect(await snapshot(c)).to.deep.equal(before);
 
     // Submit lists every missing part.
     const incomplete = await createCase({ applicant, call, profile: { fullName: 'A B' }, eligibility: [] });
-    const missing = await applyTransition(w.ctx, { caseId: incomplete._id, action: 'submit', actor: applicant, expectedVersion: incomplete.version }).catch((e: unknown) => e);
+    const missing = await transition({ app: w.ctx, ctx: actorContext(w.ctx, applicant), caseId: incomplete._id, action: 'submit', expectedVersion: incomplete.version }).catch((e: unknown) => e);
     expect(missing).to.be.instanceOf(ValidationError);
     const fields = (missing as ValidationError).fields;
     expect(Object.keys(fields)).to.include.members(['profile.dateOfBirth', 'profile.nationality', 'profile.highestDegree']);
@@ -156,13 +156,13 @@ describe('workflow: concurrency, stale forms and authorization', () => {
     // Required application documents must be uploaded before submitting.
     const docsCall = await createCall({ institute: call.institute, checklist: [{ type: 'cv', phase: 'application', required: true }] });
     const noDocs = await createCase({ applicant, call: docsCall });
-    const docsErr = await applyTransition(w.ctx, { caseId: noDocs._id, action: 'submit', actor: applicant, expectedVersion: noDocs.version }).catch((e: unknown) => e);
+    const docsErr = await transition({ app: w.ctx, ctx: actorContext(w.ctx, applicant), caseId: noDocs._id, action: 'submit', expectedVersion: noDocs.version }).catch((e: unknown) => e);
     expect((docsErr as ValidationError).fields).to.have.keys(['documents.cv']);
 
     // Sending to evaluation waits for the required application documents.
     const strictCall = await createCall({ institute: call.institute, checklist: [{ type: 'cv', phase: 'application', required: true }] });
     const s = await createCase({ applicant, call: strictCall, stage: 'screening' });
-    const guard = await applyTransition(w.ctx, { caseId: s._id, action: 'send_to_evaluation', actor: hr1, expectedVersion: s.version }).catch((e: unknown) => e);
+    const guard = await transition({ app: w.ctx, ctx: actorContext(w.ctx, hr1), caseId: s._id, action: 'send_to_evaluation', expectedVersion: s.version }).catch((e: unknown) => e);
     expect(guard).to.be.instanceOf(ValidationError);
     expect((guard as ValidationError).fields).to.have.keys(['documents']);
     expect((await Case.findById(s._id).lean())!.stage).to.equal('screening');
@@ -170,11 +170,11 @@ describe('workflow: concurrency, stale forms and authorization', () => {
 
   it('answers an action the stage does not allow, an unknown action and an unknown case clearly', async () => {
     const c = await createCase({ applicant, call, stage: 'screening' });
-    const e1 = await applyTransition(w.ctx, { caseId: c._id, action: 'close', actor: hr1, expectedVersion: c.version }).catch((e: unknown) => e);
+    const e1 = await transition({ app: w.ctx, ctx: actorContext(w.ctx, hr1), caseId: c._id, action: 'close', expectedVersion: c.version }).catch((e: unknown) => e);
     expect(e1).to.be.instanceOf(BadRequestError);
-    const e2 = await applyTransition(w.ctx, { caseId: c._id, action: 'teleport', actor: hr1, expectedVersion: c.version }).catch((e: unknown) => e);
+    const e2 = await transition({ app: w.ctx, ctx: actorContext(w.ctx, hr1), caseId: c._id, action: 'teleport', expectedVersion: c.version }).catch((e: unknown) => e);
     expect(e2).to.be.instanceOf(BadRequestError);
-    const e3 = await applyTransition(w.ctx, { caseId: '000000000000000000000000', action: 'close', actor: hr1, expectedVersion: 0 }).catch((e: unknown) => e);
+    const e3 = await transition({ app: w.ctx, ctx: actorContext(w.ctx, hr1), caseId: '000000000000000000000000', action: 'close', expectedVersion: 0 }).catch((e: unknown) => e);
     expect(e3).to.be.instanceOf(NotFoundError);
   });
 

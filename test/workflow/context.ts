@@ -7,6 +7,14 @@ import type { AppContext } from '../../server/deps.ts';
 import { testDatabase } from '../support/app.ts';
 import { startTestSmtp, type TestSmtp } from '../support/smtp.ts';
 import { seedHolidays } from '../../server/calendar/index.ts';
+import { systemContext, type Context } from '../../server/context.ts';
+import { isLocale } from '../../server/i18n/index.ts';
+import type { UserDoc } from '../../models/user.ts';
+
+/** The Context of `actor` acting now (by the app's clock), in their own language: what a request of theirs would carry. */
+export function actorContext(app: AppContext, actor: UserDoc): Context {
+  return systemContext({ now: app.now(), actor, locale: isLocale(actor.locale) ? actor.locale : undefined });
+}
 
 export interface WorkflowTestContext {
   ctx: AppContext;

@@ -8,10 +8,10 @@ import type { CallDoc } from '../../models/call.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
-import { applyTransition, availableActions, type Action } from '../../server/workflow/index.ts';
+import { transition, availableActions, type Action } from '../../server/workflow/index.ts';
 import { dispatchOnce, messageIdFor } from '../../server/outbox/index.ts';
 import { loadCalendar, vnDateKey } from '../../server/calendar/index.ts';
-import { workflowContext, APP_URL, type WorkflowTestContext } from './context.ts';
+import { workflowContext, APP_URL, type WorkflowTestContext, actorContext } from './context.ts';
 import type { ReceivedMail } from '../support/smtp.ts';
 
 describe('workflow: one case through every stage, with an e-mail at each step', () => {
@@ -37,7 +37,7 @@ describe('workflow: one case through every stage, with an e-mail at each step', 
   /** Applies a step as `actor`, dispatches the outbox and returns the updated case and the e-mail. */
   async function step(c: CaseDoc, action: Action, actor: UserDoc, payload?: Record<string, unknown>): Promise<{ c: CaseDoc; mail?: ReceivedMail }> {
     w.clock.now = new Date(w.clock.now.getTime() + 3_600_000);
-    const updated = await applyTransition(w.ctx, { caseId: c._id, action, actor, expectedVersion: c.version, payload });
+    const updated = await transition({ app: w.ctx, ctx: actorContext(w.ctx, actor), caseId: c._id, action, expectedVersion: c.version, payload });
     expect(updated.version).to.equal(c.version + 1);
     const stored = await Case.findById(c._id).lean();
     expect(stored!.stage).to.equal(updated.stage);
@@ -185,7 +185,7 @@ describe('workflow: one case through every stage, with an e-mail at each step', 
   it('sends the English e-mail to an English-speaking applicant', async () => {
     const en = await createUser({ role: 'applicant', locale: 'en', name: 'Anna Schmidt' });
     const c = await createCase({ applicant: en, call });
-    const updated = await applyTransition(w.ctx, { caseId: c._id, action: 'submit', actor: en, expectedVersion: c.version });
+    const updated = await transition({ app: w.ctx, ctx: actorContext(w.ctx, en), caseId: c._id, action: 'submit', expectedVersion: c.version });
     await dispatchOnce(w.ctx, { owner: 'test', caseIds: [c._id] });
     const mail = await w.smtp.waitForTo(en.email, /Application received/);
     expect(mail.subject).to.equal(`[${updated.reference}] Application received`);

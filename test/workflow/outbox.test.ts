@@ -7,10 +7,10 @@ import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
-import { applyTransition } from '../../server/workflow/index.ts';
+import { transition } from '../../server/workflow/index.ts';
 import { backoffMs, classifySmtpError, deadMessages, dispatchOnce, messageIdFor, requeueDead, startDispatcher } from '../../server/outbox/index.ts';
 import type { Mailer } from '../../server/mail/mailer.ts';
-import { workflowContext, type WorkflowTestContext } from './context.ts';
+import { workflowContext, type WorkflowTestContext, actorContext } from './context.ts';
 
 const SEC = 1000;
 
@@ -35,7 +35,7 @@ describe('workflow: outbox delivery with SMTP failures', () => {
   /** A submitted case whose outbox holds one pending e-mail; returns the case and the item key. */
   async function caseWithMail(): Promise<{ c: CaseDoc; key: string }> {
     const draft = await createCase({ applicant, call });
-    const c = await applyTransition(w.ctx, { caseId: draft._id, action: 'submit', actor: applicant, expectedVersion: draft.version });
+    const c = await transition({ app: w.ctx, ctx: actorContext(w.ctx, applicant), caseId: draft._id, action: 'submit', expectedVersion: draft.version });
     return { c, key: c.outbox[0]!.key };
   }
 

@@ -1,0 +1,86 @@
+// The words the HR queue's search looks for (server/cases/queue.ts), derived from the case and kept
+// on it as `searchTerms`: normalized (lower case, Vietnamese diacritics removed, đ → d), whole words
+// only. The queue matches a typed word as a prefix of a stored word with an anchored range on the
+// multikey index { institute, searchTerms }, so the index stays one entry per word (not per prefix).
+//
+// Sources: the reference (TA-2026-000123 → ta, 2026, 000123 and 123), the applicant's full name
+// (profile.fullName), their e-mail (from the user: split into its words), the nationality's ISO
+// code and its name in Vietnamese and English (VN → vn, viet, nam, vietnam).
+
+/** Lower case without diacritics: "Nguyễn Thị Đào" → "nguyen thi dao". */
+export function normalizeSearch(s: string): string {
+  return s
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .replace(/[đĐ]/g, 'd')
+    .toLowerCase();
+}
+
+/** At most this many words are kept from one typed query or one source (hostile input is cut, not refused). */
+export const MAX_QUERY_WORDS = 6;
+/** A stored or typed word is cut to this length (an index key stays small). */
+export const MAX_WORD = 40;
+
+/** The words of a text: letters and digits, normalized. */
+export function searchWords(s: unknown): string[] {
+  if (typeof s !== 'string' || !s) return [];
+  return normalizeSearch(s.slice(0, 400))
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean)
+    .map((w) => w.slice(0, MAX_WORD));
+}
+
+const displayNames = new Map<string, Intl.DisplayNames>();
+function countryNameIn(code: string, locale: 'vi' | 'en'): string {
+  let names = displayNames.get(locale);
+  if (!names) {
+    names = new Intl.DisplayNames([locale], { type: 'region' });
+    displayNames.set(locale, names);
+  }
+  try {
+    return names.of(code) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+export interface SearchSource {
+  reference?: string | null;
+  fullName?: string | null;
+  nationality?: string | null;
+  email?: string | null;
+}
+
+/** The case's search words, sorted and without duplicates. */
+export function caseSearchTerms(src: SearchSource): string[] {
+  const words = new Set<string>();
+  const add = (ws: string[]) => ws.forEach((w) => words.add(w));
+  add(searchWords(src.reference));
+  const number = /(\d+)$/.exec(src.reference ?? '')?.[1];
+  if (number) add([String(Number(number))]);
+  add(searchWords(src.fullName));
+  add(searchWords(src.email));
+  const code = typeof src.nationality === 'string' && /^[A-Za-z]{2}$/.test(src.nationality) ? src.nationality.toUpperCase() : undefined;
+  if (code) {
+    add([code.toLowerCase()]);
+    for (const locale of ['vi', 'en'] as const) {
+      const name = countryNameIn(code, locale);
+      const ws = searchWords(name);
+      add(ws);
+      // "Viet Nam" is also written "Vietnam": the joined form finds both spellings.
+      if (ws.length > 1) add([ws.join('').slice(0, MAX_WORD)]);
+    }
+  }
+  return [...words].sort();
+}
+
+/** The words of what an officer typed in the search box (at most MAX_QUERY_WORDS, longest kept). */
+export function queryWords(q: string): string[] {
+  const ws = [...new Set(searchWords(q))];
+  return ws.length <= MAX_QUERY_WORDS ? ws : ws.sort((a, b) => b.length - a.length).slice(0, MAX_QUERY_WORDS);
+}
+
+/** The smallest string above every string that starts with `prefix` (for an index range). */
+export function prefixEnd(prefix: string): string {
+  return prefix + '\uffff';
+}

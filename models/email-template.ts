@@ -1,0 +1,34 @@
+// Administrators' edits of the e-mail templates (views/emails/<template>/<locale>.*.hbs). Every save
+// is a new version, never an update: the current text of a template in a language is its highest
+// version; `kind: 'builtin'` as the highest version means "back to the built-in files". A version
+// is immutable, so the mail log can render a message again with the version it was sent with.
+import { Schema, model, type InferSchemaType } from 'mongoose';
+
+const emailTemplateSchema = new Schema(
+  {
+    template: { type: String, required: true, match: /^[a-z0-9_-]{1,60}$/ },
+    locale: { type: String, enum: ['vi', 'en'], required: true },
+    /** 1, 2, 3, …: the unique index on (template, locale, version) refuses a stale or double save. */
+    version: { type: Number, required: true, min: 1 },
+    /** edit: typed by an administrator; revert: copied from `revertedFrom`; builtin: back to the files. */
+    kind: { type: String, enum: ['edit', 'revert', 'builtin'], required: true },
+    subject: { type: String, maxlength: 500, default: '' },
+    text: { type: String, maxlength: 100_000, default: '' },
+    html: { type: String, maxlength: 100_000, default: '' },
+    revertedFrom: { type: Number },
+    savedBy: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+    savedByName: { type: String, maxlength: 200 },
+    savedAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+
+emailTemplateSchema.index({ template: 1, locale: 1, version: -1 }, { unique: true });
+
+function refuse(): never {
+  throw new Error('EmailTemplate versions are append-only');
+}
+for (const op of ['updateOne', 'updateMany', 'findOneAndUpdate', 'replaceOne'] as const) emailTemplateSchema.pre(op, refuse);
+
+export type EmailTemplateFields = InferSchemaType<typeof emailTemplateSchema>;
+export const EmailTemplate = model('EmailTemplate', emailTemplateSchema);

@@ -1,0 +1,46 @@
+// One row per e-mail the app tried to send: case e-mails (written by the outbox dispatcher each
+// time it records an outcome: retry, sent or dead; and by a requeue) and account e-mails (written
+// by server/accounts/mail.ts after the mailer answered). The list pages read only this collection,
+// through its indexes, so they never unwind the outbox of every case (100,000 cases and more).
+// The message body is not copied here: a case e-mail is rendered again from its outbox item's data
+// with the template version it was sent with (server/mail-log); an account e-mail carries a
+// one-time link and its body is deliberately not kept.
+import { Schema, model, type InferSchemaType } from 'mongoose';
+
+const mailLogSchema = new Schema(
+  {
+    source: { type: String, enum: ['case', 'account'], required: true },
+    /** The outbox item's key (its Message-ID), or a fresh id for an account e-mail. */
+    key: { type: String, required: true, maxlength: 300 },
+    case: { type: Schema.Types.ObjectId, ref: 'Case' },
+    reference: { type: String },
+    /** Copied from the case so HR's list is one indexed query. */
+    institute: { type: Schema.Types.ObjectId, ref: 'Institute' },
+    template: { type: String, required: true },
+    to: { type: String, required: true, lowercase: true },
+    locale: { type: String, enum: ['vi', 'en'], required: true },
+    status: { type: String, enum: ['pending', 'sent', 'dead'], required: true },
+    attempts: { type: Number, default: 0 },
+    queuedAt: { type: Date },
+    /** When this status was recorded (the last attempt, or the requeue). */
+    at: { type: Date, required: true },
+    sentAt: { type: Date },
+    lastError: { type: String, maxlength: 1000 },
+    messageId: { type: String },
+    subject: { type: String, maxlength: 1000 },
+    /** The edited template version it was rendered with; 0 = the built-in files. */
+    templateVersion: { type: Number, default: 0 },
+  },
+  { versionKey: false },
+);
+
+mailLogSchema.index({ source: 1, case: 1, key: 1 }, { unique: true });
+mailLogSchema.index({ at: -1, _id: -1 });
+mailLogSchema.index({ institute: 1, at: -1, _id: -1 });
+mailLogSchema.index({ to: 1, at: -1, _id: -1 });
+mailLogSchema.index({ template: 1, at: -1, _id: -1 });
+mailLogSchema.index({ reference: 1, at: -1 });
+mailLogSchema.index({ status: 1, at: -1 });
+
+export type MailLogFields = InferSchemaType<typeof mailLogSchema>;
+export const MailLog = model('MailLog', mailLogSchema, 'mail_log');

@@ -1,0 +1,46 @@
+// The mail log (administrators: every e-mail; HR officers: their institute's case e-mails): the
+// list with its filters and pages, one message as it was sent, and requeueing a dead one.
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../server/deps.ts';
+import { allow } from '../server/http/allow.ts';
+import { flash } from '../server/http/flash.ts';
+import { findMailLogEntry, listMailLog, loggedMessage, requeueLoggedMail } from '../server/mail-log/service.ts';
+import { presentMailLog, presentMailLogEntry } from '../server/mail-log/present.ts';
+
+/** Anything not matching is dropped (a filter never fails the page): strings only, bounded. */
+const optional = (re: RegExp) => z.unknown().optional().transform((v) => (typeof v === 'string' && re.test(v.trim()) ? v.trim() : undefined));
+const logQuery = z.object({
+  to: optional(/^[^\s$]{1,254}$/),
+  reference: optional(/^[A-Za-z0-9-]{1,20}$/),
+  template: optional(/^[a-z0-9_-]{1,60}$/),
+  status: z.unknown().optional().transform((v) => (v === 'pending' || v === 'sent' || v === 'dead' ? v : undefined)),
+  before: optional(/^\d{1,15}_[0-9a-f]{24}$/),
+});
+const idParams = z.object({ id: z.string().max(64) });
+
+export function mailLogRoutes(_app: AppContext): Router {
+  const router = Router();
+  const caseWorker = allow('role.caseWorker');
+
+  router.get('/mail-log', caseWorker, async (req, res) => {
+    const filters = logQuery.parse(req.query ?? {});
+    const listing = await listMailLog({ ctx: req.ctx, filters });
+    const values = Object.fromEntries(Object.entries(filters).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+    res.render('mail-log/index', presentMailLog(req.ctx, { listing, filters, values }));
+  });
+
+  router.get('/mail-log/:id', caseWorker, async (req, res) => {
+    const entry = await findMailLogEntry({ ctx: req.ctx, id: idParams.parse(req.params).id });
+    res.render('mail-log/show', presentMailLogEntry(req.ctx, { entry, message: await loggedMessage({ entry }) }));
+  });
+
+  router.post('/mail-log/:id/requeue', caseWorker, async (req, res) => {
+    const { id } = idParams.parse(req.params);
+    const ok = await requeueLoggedMail({ ctx: req.ctx, id });
+    flash(req, ok ? 'success' : 'error', ok ? 'mailLog.requeued' : 'mailLog.notRequeued');
+    res.redirect(303, `/mail-log/${id}`);
+  });
+
+  return router;
+}

@@ -1,0 +1,103 @@
+// Support procedures on the HR side: one procedure's page (its legal basis, deadline and every
+// field HR records: status, office, filing date, the residence card's term, an internal note) and
+// the form that changes it. The case page posts its quick status form to the same handler, at the
+// URL it always had (/cases/:id/support/:kind). A refused form is shown again (422) on the
+// procedure's page with what was typed; a stale one gets the 409 page saying what changed.
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../server/deps.ts';
+import { SUPPORT_STATUSES } from '../models/constants.ts';
+import { BadRequestError, ConflictError, NotFoundError } from '../server/errors.ts';
+import { allow } from '../server/http/allow.ts';
+import { flash } from '../server/http/flash.ts';
+import { keptValues, parseForm } from '../server/http/forms.ts';
+import { caseStyles } from '../server/http/styles.ts';
+import { CaseConflictError, caseConflict } from '../server/cases/conflict.ts';
+import { conflictPage } from '../server/cases/present.ts';
+import { setCalendarLogger } from '../server/calendar/index.ts';
+import { isSupportKind, updateProcedure, type ProcedureErrors } from '../server/procedures/service.ts';
+import { procedurePage } from '../server/procedures/page.ts';
+
+const WORKERS = allow('role.caseWorker');
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+/** '' clears a date; 'YYYY-MM-DD' is that day in Vietnam (kept as its last instant, like other deadlines). */
+const dateField = z
+  .string()
+  .trim()
+  .refine((v) => v === '' || (DAY.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v)), 'procedures.errors.date')
+  .transform((v) => (v === '' ? null : new Date(`${v}T16:59:59.999Z`)))
+  .optional();
+
+const procedureBody = z.object({
+  status: z.enum(SUPPORT_STATUSES, 'procedures.errors.status'),
+  note: z.string().trim().max(2000, 'procedures.errors.tooLong').optional(),
+  office: z.string().trim().max(200, 'procedures.errors.tooLong').optional(),
+  filedAt: dateField,
+  cardStartsAt: dateField,
+  cardEndsAt: dateField,
+  reasonsReceived: z.literal('yes', 'procedures.errors.invalid').optional(),
+  version: z.string().regex(/^\d{1,9}$/, 'procedures.errors.version').transform(Number),
+});
+const FIELDS = ['status', 'note', 'office', 'filedAt', 'cardStartsAt', 'cardEndsAt', 'reasonsReceived', 'version'] as const;
+
+/** Only the form's own fields, each as the one string it should be (a repeated field is refused). */
+function formFields(body: unknown): Record<string, unknown> {
+  const src = (body ?? {}) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const f of FIELDS) if (Object.prototype.hasOwnProperty.call(src, f)) out[f] = src[f];
+  return out;
+}
+
+async function showProcedure(app: AppContext, req: Request, res: Response, status: number, failed?: { errors: ProcedureErrors; values: Record<string, string> }): Promise<void> {
+  const model = await procedurePage({ ctx: req.ctx, caseId: String(req.params.id), kind: String(req.params.kind), ...(failed ? { failed } : {}) });
+  res.status(status).render('procedures/edit', model);
+}
+
+export function proceduresRoutes(app: AppContext): Router {
+  setCalendarLogger(app.logger);
+  const router = Router();
+  router.use(['/cases/:id/procedures', '/cases/:id/support'], caseStyles);
+
+  router.get('/cases/:id/procedures/:kind', WORKERS, async (req, res) => {
+    if (!isSupportKind(req.params.kind)) throw new NotFoundError();
+    await showProcedure(app, req, res, 200);
+  });
+
+  const save = async (req: Request, res: Response) => {
+    const kind = String(req.params.kind);
+    if (!isSupportKind(kind)) throw new NotFoundError();
+    const id = String(req.params.id);
+    const values = keptValues(formFields(req.body));
+    const form = parseForm(procedureBody, formFields(req.body), 'procedures.errors.invalid');
+    if (!form.ok) {
+      if (form.errors.version) throw new BadRequestError('cases.errors.version');
+      await showProcedure(app, req, res, 422, { errors: form.errors, values });
+      return;
+    }
+    const { version, reasonsReceived, ...input } = form.data;
+    let result;
+    try {
+      result = await updateProcedure({ app, ctx: req.ctx, caseId: id, kind, ...input, reasonsReceived: reasonsReceived === 'yes', expectedVersion: version });
+    } catch (err) {
+      if (err instanceof ConflictError) {
+        // The conflict is described once (server/cases/conflict.ts): who changed what since the form was loaded.
+        const conflict = err instanceof CaseConflictError ? err : await caseConflict({ ctx: req.ctx, caseId: id });
+        if (!(conflict instanceof CaseConflictError)) throw conflict;
+        res.status(409).render('cases/conflict', conflictPage(req.ctx, conflict, `/cases/${id}#support`));
+        return;
+      }
+      throw err;
+    }
+    if (!result.ok) {
+      await showProcedure(app, req, res, 422, { errors: result.errors, values });
+      return;
+    }
+    flash(req, 'success', 'procedures.flash.updated');
+    res.redirect(303, `/cases/${id}#support`);
+  };
+  // The case page's quick form keeps its old address; the procedure's page posts to its own.
+  router.post('/cases/:id/procedures/:kind', WORKERS, save);
+  router.post('/cases/:id/support/:kind', WORKERS, save);
+  return router;
+}

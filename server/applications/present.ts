@@ -1,0 +1,197 @@
+// Presenters of the applicant's pages: my applications, one application (timeline, information
+// request, offer, withdraw, messages, documents), the multi-step form of a draft and the withdraw
+// confirmation. Plain page models, translated through tOf(ctx).
+import { presentPlan } from '../planner/present.ts';
+import type { TFunction } from 'i18next';
+import { tOf, type Context } from '../context.ts';
+import type { CaseDoc } from '../../models/case.ts';
+import { ACTIVE_STAGES, DEGREES, inStages } from '../../models/constants.ts';
+import type { FieldErrors } from '../errors.ts';
+import { errorTexts, messagesView, stageBadge, stageLabel, timeline, type FormState } from '../cases/present.ts';
+import { canEditStep, editableSteps, type ApplicationData, type ApplicationRow, type StepData, type StepInput } from './service.ts';
+import { STEPS, nextStep, profileValues, eligibilityValues, rowValues, ROW_SPECS, SUPPORT_FIELDS, MAX_ROWS, type RowKind, type Step } from './steps.ts';
+import type { MissingPart } from './completeness.ts';
+import { criteriaFor } from './tracks.ts';
+import { countryOptions, countryName } from './countries.ts';
+
+export function applicationsList(ctx: Context, rows: ApplicationRow[]) {
+  const t = tOf(ctx);
+  return {
+    title: t('applications.title'),
+    cases: rows.map((c) => ({
+      id: String(c._id),
+      reference: c.reference,
+      callTitle: c.callTitle,
+      stage: c.stage,
+      stageLabel: stageLabel(t, c.stage),
+      isDraft: c.stage === 'draft',
+      updatedAt: c.updatedAt,
+      submittedAt: c.submittedAt,
+      badge: stageBadge(c.stage),
+    })),
+  };
+}
+
+export function applicationPage(ctx: Context, data: ApplicationData, retentionDays: number, state: FormState = {}) {
+  const t = tOf(ctx);
+  const { caseDoc, call, names, checklist, actions } = data;
+  return {
+    title: `${caseDoc.reference}`,
+    caseId: String(caseDoc._id),
+    c: caseDoc.toObject(),
+    callTitle: call?.title,
+    callId: String(caseDoc.call),
+    stage: caseDoc.stage,
+    stageLabel: stageLabel(t, caseDoc.stage),
+    version: caseDoc.version,
+    timeline: timeline(caseDoc.history ?? [], names, t, { applicantId: caseDoc.applicant, forApplicant: true }),
+    infoRequest: caseDoc.stage === 'awaiting_applicant' ? caseDoc.toObject().infoRequest : undefined,
+    canAnswer: actions.includes('answer_info'),
+    canAcceptOffer: actions.includes('accept_offer'),
+    canDeclineOffer: actions.includes('decline_offer'),
+    canWithdraw: actions.includes('withdraw'),
+    isDraft: caseDoc.stage === 'draft',
+    canEdit: editableSteps(caseDoc.stage).length > 0,
+    decisionReason: caseDoc.stage === 'rejected' && caseDoc.history?.at(-1)?.from === 'screening' ? caseDoc.decision?.reason : undefined, // a leader's reason after the panel is internal
+    messages: messagesView(caseDoc.messages ?? [], names, t, true),
+    canMessage: inStages(caseDoc.stage, ACTIVE_STAGES),
+    checklist,
+    procedures: data.procedures,
+    planner: presentPlan(ctx, data.plan, caseDoc.forecast?.computedAt),
+    keepDataConsent: caseDoc.keepDataConsent === true,
+    retentionDays,
+    errors: errorTexts(t, state.errors),
+    values: state.values ?? {},
+  };
+}
+
+export function withdrawPage(ctx: Context, { caseDoc, call }: ApplicationData) {
+  return { title: tOf(ctx)('applications.withdraw.title'), caseId: String(caseDoc._id), reference: caseDoc.reference, callTitle: call?.title, version: caseDoc.version };
+}
+
+function stepNav(t: TFunction, caseDoc: CaseDoc, current: Step) {
+  return STEPS.filter((s) => canEditStep(caseDoc.stage, s)).map((s) => ({
+    key: s,
+    label: t(`applications.steps.${s}`),
+    href: `/applications/${String(caseDoc._id)}/edit/${s}`,
+    current: s === current,
+  }));
+}
+
+/** Rows of a repeatable section, each cell with its field name, value and error. */
+function rowsView(kind: RowKind, rows: Record<string, string>[], errors: FieldErrors) {
+  const spec = ROW_SPECS[kind];
+  return rows.map((row, i) => {
+    const cells: Record<string, { name: string; value: string; error?: string }> = {};
+    for (const col of Object.keys(spec.columns)) {
+      const name = `${spec.prefix}_${i}_${col}`;
+      cells[col] = { name, value: row[col] ?? '', error: errors[name] };
+    }
+    return { index: i, rowNumber: i + 1, ...cells };
+  });
+}
+
+function missingView(t: TFunction, caseId: string, parts: MissingPart[]) {
+  return parts.map((p) => {
+    let text: string;
+    if (p.step === 'profile') text = t('applications.missing.field', { field: t(p.key) });
+    else if (p.step === 'documents') text = t(p.key, { type: t(`documents.types.${String(p.params?.type)}`, { defaultValue: String(p.params?.type) }) });
+    else text = t(p.key, p.params ?? {});
+    let href: string | undefined;
+    if (p.step === 'documents') href = `/applications/${caseId}#documents`;
+    else if (p.step !== 'call') href = `/applications/${caseId}/edit/${p.step}${p.field ? `#f-${p.field}` : ''}`;
+    return { text, href, stepLabel: p.step === 'documents' ? t('applications.documents.title') : p.step === 'call' ? '' : t(`applications.steps.${p.step}`) };
+  });
+}
+
+function reviewSummary(t: TFunction, c: CaseDoc, locale: string) {
+  const p = (c.profile ?? {}) as Record<string, unknown>;
+  return {
+    fullName: p.fullName,
+    dateOfBirth: p.dateOfBirth,
+    nationality: countryName(p.nationality, locale),
+    countryOfResidence: countryName(p.countryOfResidence, locale),
+    highestDegree: p.highestDegree ? t(`applications.degrees.${String(p.highestDegree)}`) : '',
+    field: p.field,
+    currentPosition: p.currentPosition,
+    currentEmployer: p.currentEmployer,
+    publications: c.achievements?.publicationsCount ?? 0,
+    patents: c.achievements?.patentsCount ?? 0,
+    projectsLed: c.achievements?.projectsLed?.length ?? 0,
+    dependants: (c.dependants ?? []).length,
+    support: SUPPORT_FIELDS.filter((f) => c.supportRequested?.[f]).map((f) => t(`applications.support.${f}`)),
+  };
+}
+
+/** A step of the application form, as stored or (`state`) as typed with what to fix. */
+export function stepPage(ctx: Context, data: StepData, retentionDays: number, state: StepInput & { errors?: FieldErrors; submitErrors?: string[] } = {}) {
+  const t = tOf(ctx);
+  const locale = ctx.locale;
+  const { caseDoc, call, step } = data;
+  const errors = errorTexts(t, state.errors) ?? {};
+  const id = String(caseDoc._id);
+  const view: Record<string, unknown> = {
+    title: `${t(`applications.steps.${step}`)} · ${caseDoc.reference}`,
+    caseId: id,
+    reference: caseDoc.reference,
+    callTitle: call?.title,
+    step,
+    steps: stepNav(t, caseDoc, step),
+    version: caseDoc.version,
+    errors: Object.keys(errors).length ? errors : undefined,
+    action: `/applications/${id}/edit/${step}`,
+    isDraft: caseDoc.stage === 'draft',
+    hasNext: step !== 'review' && canEditStep(caseDoc.stage, nextStep(step)),
+  };
+  switch (step) {
+    case 'profile': {
+      view.values = state.values ?? profileValues(caseDoc.profile as never);
+      view.countries = countryOptions(locale);
+      view.degrees = DEGREES.map((d) => ({ value: d, label: t(`applications.degrees.${d}`) }));
+      break;
+    }
+    case 'eligibility': {
+      const values = state.values ?? eligibilityValues(caseDoc.eligibility as never);
+      view.trackLabel = t(`calls.tracks.${caseDoc.track}`);
+      view.criteria = criteriaFor(caseDoc.track).map((c) => ({
+        key: c.key,
+        label: c.label[locale] ?? c.label.en,
+        met: values[`met_${c.key}`] ?? '',
+        evidence: values[`evidence_${c.key}`] ?? '',
+        metError: errors[`met_${c.key}`],
+        evidenceError: errors[`evidence_${c.key}`],
+      }));
+      break;
+    }
+    case 'achievements': {
+      const a = caseDoc.achievements;
+      view.publications = rowsView('publications', state.rows?.publications ?? rowValues('publications', a?.publications as never), errors);
+      view.patents = rowsView('patents', state.rows?.patents ?? rowValues('patents', a?.patents as never), errors);
+      view.projectsLed = rowsView('projectsLed', state.rows?.projectsLed ?? rowValues('projectsLed', a?.projectsLed as never), errors);
+      view.maxRows = MAX_ROWS;
+      view.scripts = ['/static/js/rows.js'];
+      break;
+    }
+    case 'dependants': {
+      view.dependants = rowsView('dependants', state.rows?.dependants ?? rowValues('dependants', caseDoc.dependants as never), errors);
+      view.countries = countryOptions(locale);
+      view.maxRows = MAX_ROWS;
+      view.scripts = ['/static/js/rows.js'];
+      break;
+    }
+    case 'support': {
+      const values = state.values ?? Object.fromEntries(SUPPORT_FIELDS.map((f) => [f, !!caseDoc.supportRequested?.[f]]));
+      view.support = SUPPORT_FIELDS.map((f) => ({ name: f, label: t(`applications.support.${f}`), hint: t(`applications.support.${f}Hint`), checked: !!values[f] }));
+      break;
+    }
+    case 'review': {
+      view.missing = missingView(t, id, data.missing ?? []);
+      view.submitErrors = state.submitErrors;
+      view.summary = reviewSummary(t, caseDoc, locale);
+      view.keepDataConsent = caseDoc.keepDataConsent === true;
+      view.retentionDays = retentionDays;
+      break;
+    }
+  }
+  return view;
+}

@@ -1,0 +1,81 @@
+// A stale form, described once: whoever detects that the case moved on since the page was built
+// (the workflow, a support-track update, a submit) throws a CaseConflictError carrying what
+// happened (the latest change: who, what, when, and where the case is now). The 409 page
+// (server/cases/present.ts conflictPage) shows what the error carries; nothing is queried again.
+import { Case } from '../../models/case.ts';
+import { User } from '../../models/user.ts';
+import { ConflictError, NotFoundError } from '../errors.ts';
+import { sameId } from '../policies/index.ts';
+import { tOf, type Context } from '../context.ts';
+
+/** Bookkeeping events that are not a change of the case's state (skipped when saying what happened). */
+export const QUIET_EVENTS: ReadonlySet<string> = new Set(['assign', 'unassign']);
+
+/** What happened to the case since the form was built. */
+export interface CaseChange {
+  caseId: string;
+  reference: string;
+  /** The stage the case is at now. */
+  stage: string;
+  /** The case's version now. */
+  version: number;
+  /** The latest change of state, when the case has one. */
+  last?: { action: string; at: Date; actorId?: string; actorName?: string };
+}
+
+export class CaseConflictError extends ConflictError {
+  constructor(
+    readonly change: CaseChange,
+    messageKey: string,
+    params: Record<string, unknown>,
+  ) {
+    super(messageKey, params);
+  }
+
+  /** Was the change the same actor's own step (a second click, another tab)? */
+  byActor(actorId: unknown): boolean {
+    return !!this.change.last?.actorId && sameId(this.change.last.actorId, actorId);
+  }
+}
+
+interface CaseState {
+  _id: unknown;
+  reference: string;
+  stage: string;
+  version: number;
+  history?: Array<{ action: string; at: Date; actor?: unknown }> | null;
+}
+
+function formatWhen(d: Date, locale: string): string {
+  return d.toLocaleString(locale === 'vi' ? 'vi-VN' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Ho_Chi_Minh' });
+}
+
+/** The conflict for a case as it is now (already loaded with its history). */
+export async function conflictFrom(ctx: Context, c: CaseState): Promise<CaseConflictError> {
+  const t = tOf(ctx);
+  const last = [...(c.history ?? [])].reverse().find((h) => !QUIET_EVENTS.has(h.action));
+  const actorName = last?.actor ? ((await User.findById(last.actor, { name: 1 }).lean())?.name ?? undefined) : undefined;
+  const change: CaseChange = {
+    caseId: String(c._id),
+    reference: c.reference,
+    stage: c.stage,
+    version: c.version,
+    last: last ? { action: last.action, at: last.at, actorId: last.actor ? String(last.actor) : undefined, actorName } : undefined,
+  };
+  const stage = t(`workflow.stages.${c.stage}`);
+  if (!change.last) return new CaseConflictError(change, 'workflow.conflictNoHistory', { stage });
+  const mine = !!ctx.actor && sameId(change.last.actorId, ctx.actor._id);
+  return new CaseConflictError(change, 'workflow.conflict', {
+    who: mine ? t('workflow.you') : (actorName ?? t('workflow.someone')),
+    action: t(`workflow.actions.${change.last.action}`, { defaultValue: change.last.action }),
+    when: formatWhen(change.last.at, ctx.locale),
+    stage,
+  });
+}
+
+/** The conflict for a case by id (it was changed by someone else meanwhile); "not found" when it is gone. */
+export async function caseConflict({ ctx, caseId }: { ctx: Context; caseId: unknown }): Promise<CaseConflictError | NotFoundError> {
+  const c = await Case.findById(caseId, { reference: 1, stage: 1, version: 1, history: 1 }).lean();
+  if (!c) return new NotFoundError();
+  return conflictFrom(ctx, c);
+}

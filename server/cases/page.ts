@@ -1,0 +1,40 @@
+// What the staff's case page shows, loaded in one place: the case as this staff member may see it,
+// its call and applicant, the officers it may be given to, the people named on it, the documents
+// checklist and the workflow steps open to them now. server/cases/present.ts turns it into the page.
+import { caseProcedures } from '../procedures/page.ts';
+import { casePlan } from '../planner/service.ts';
+import type { Context } from '../context.ts';
+import type { CaseDoc } from '../../models/case.ts';
+import { Call } from '../../models/call.ts';
+import { User } from '../../models/user.ts';
+import { can } from '../policies/index.ts';
+import type { CaseSubject } from '../policies/case.ts';
+import { availableActions } from '../workflow/index.ts';
+import { accessFacts, findCaseFor } from './access.ts';
+import { peopleNames } from './people.ts';
+import { documentsChecklist } from './present.ts';
+
+/**
+ * The case, if this staff member may see it (./access.ts); otherwise "not found" (existence is not
+ * revealed). With it, the subject the case policy judges (the case and what was looked up about
+ * this viewer, such as a scorecard of theirs).
+ */
+export async function staffCase({ ctx, caseId }: { ctx: Context; caseId: string }): Promise<{ caseDoc: CaseDoc; subject: CaseSubject }> {
+  const { caseDoc, facts } = await findCaseFor(ctx.actor, caseId);
+  return { caseDoc, subject: { applicant: caseDoc.applicant, institute: caseDoc.institute, call: caseDoc.call, stage: caseDoc.stage, facts } };
+}
+
+export async function loadCasePage({ ctx, caseDoc: c }: { ctx: Context; caseDoc: CaseDoc }) {
+  const viewer = ctx.actor!;
+  const canWork = can(viewer, 'case.work', c);
+  const [call, applicant, officers, names] = await Promise.all([
+    Call.findById(c.call).lean(),
+    User.findById(c.applicant, { name: 1, email: 1, locale: 1 }).lean(),
+    canWork ? User.find({ role: 'hr_officer', institute: c.institute, disabledAt: null }, { name: 1 }).sort({ name: 1 }).limit(500).lean() : Promise.resolve([]),
+    peopleNames([...(c.history ?? []).map((h) => h.actor), ...(c.notes ?? []).map((n) => n.author), ...(c.messages ?? []).map((m) => m.author), c.assignee]),
+  ]);
+  const [checklist, plan] = await Promise.all([documentsChecklist(c, call, viewer, await accessFacts(viewer, c)), casePlan({ caseDoc: c, now: ctx.now })]);
+  const procedures = await caseProcedures({ ctx, caseDoc: c, forApplicant: false, editable: canWork });
+  return { caseDoc: c, call, applicant, officers, names, checklist, plan, procedures, canWork, actions: availableActions(c, viewer) };
+}
+export type CasePageData = Awaited<ReturnType<typeof loadCasePage>>;

@@ -1,0 +1,96 @@
+// The HR queue's page model: the rows of loadQueue (server/cases/queue.ts) with their labels, the
+// filters, the search box, the officer's saved filters and the form to save the current one, and the
+// links for pages, sorting and "include closed". Plain data, in the page's language.
+import type { UserDoc } from '../../models/user.ts';
+import { FUNNEL_STAGES, HIRING_STAGES, SUPPORT_KINDS, TERMINAL_STAGES, TRACKS, UNSUCCESSFUL_STAGES, inStages } from '../../models/constants.ts';
+import { MAX_SAVED_FILTERS } from '../../models/saved-filter.ts';
+import { actorOf, tOf, type Context } from '../context.ts';
+import { can } from '../policies/index.ts';
+import type { FieldErrorKeys } from '../http/forms.ts';
+import { COUNT_CAP, MAX_SEARCH, PAGE_SIZES, QUEUE_STAGES, SORTS, loadQueue, queueHref, queueOptions, type QueueQuery } from './queue.ts';
+import { listSavedFilters } from './saved-filters.ts';
+import { stageLabel } from './present.ts';
+
+/** The badge colour of a stage: ended badly, ended or hired well, waiting off the main line, or plain. */
+export function stageBadge(stage: string): string {
+  if (inStages(stage, UNSUCCESSFUL_STAGES)) return 'err';
+  if (inStages(stage, HIRING_STAGES) || inStages(stage, TERMINAL_STAGES)) return 'ok';
+  if (!inStages(stage, FUNNEL_STAGES)) return 'warn';
+  return '';
+}
+
+export interface QueueState {
+  /** What was typed in a form that failed (bulk assignment, saving a filter). */
+  values?: Record<string, unknown>;
+  errors?: FieldErrorKeys;
+}
+
+export async function queueModel(opts: { ctx: Context; q: QueueQuery } & QueueState): Promise<Record<string, unknown>> {
+  const { ctx, q } = opts;
+  const t = tOf(ctx);
+  const user = actorOf(ctx) as UserDoc;
+  const [page, options, saved] = await Promise.all([loadQueue(user, q, ctx.now), queueOptions(user), listSavedFilters({ ctx })]);
+  const canAssign = user.role === 'hr_officer' || user.role === 'admin';
+  const here = queueHref(q, {});
+  const filterHref = queueHref(q, { page: undefined });
+  const values = opts.values ?? {};
+  // Message keys are translated; a message a service already worded (bulk assignment) is kept.
+  const errors = opts.errors && Object.keys(opts.errors).length
+    ? Object.fromEntries(Object.entries(opts.errors).map(([k, v]) => [k, /^[a-z][A-Za-z]*\.[A-Za-z0-9_.]+$/.test(v) ? t(v) : v]))
+    : undefined;
+  const ids = Array.isArray(values.ids) ? (values.ids as unknown[]).map(String) : [];
+  return {
+    title: t('cases.queue.title'),
+    q,
+    here,
+    search: q.q ?? '',
+    maxSearch: MAX_SEARCH,
+    rows: page.rows.map((r) => ({
+      ...r,
+      stageLabel: stageLabel(t, r.stage),
+      badge: stageBadge(r.stage),
+      trackLabel: t(`calls.tracks.${r.track}`),
+      supportOverdueLabels: r.supportOverdue.map((k) => t(`cases.supportKinds.${k}`)),
+      activeSupportLabels: r.activeSupport.map((k) => t(`cases.supportKinds.${k}`)),
+      overdueProcedureLabels: r.overdueProcedures.map((k) => t(`cases.supportKinds.${k}`, { defaultValue: k })),
+      checked: ids.includes(r.id),
+    })),
+    total: page.total,
+    summary: page.capped
+      ? t('queue.summaryMore', { count: COUNT_CAP, page: page.page })
+      : t('cases.queue.summary', { total: page.total, page: page.page, pages: page.pages }),
+    page: page.page,
+    pages: page.pages,
+    pageLabel: page.capped ? t('queue.pageOnly', { page: page.page }) : t('cases.queue.pageOf', { page: page.page, pages: page.pages }),
+    prevHref: page.page > 1 ? queueHref(q, { page: page.page - 1 }) : undefined,
+    nextHref: page.hasNext ? queueHref(q, { page: page.page + 1 }) : undefined,
+    scopeNote: q.stage ? undefined : q.closed ? t('queue.showingAll') : t('queue.showingOpen'),
+    closedToggle: q.stage
+      ? undefined
+      : q.closed
+        ? { href: queueHref(q, { closed: undefined, page: undefined }), label: t('queue.hideClosed') }
+        : { href: queueHref(q, { closed: '1', page: undefined }), label: t('queue.includeClosed') },
+    sorts: SORTS.map((s) => ({ value: s, label: t(`cases.queue.sort.${s}`), href: queueHref(q, { sort: s, page: 1 }), current: q.sort === s })),
+    sizes: PAGE_SIZES.map((n) => ({ value: n, selected: q.size === n })),
+    stages: QUEUE_STAGES.map((s) => ({ value: s, label: stageLabel(t, s), selected: q.stage === s })),
+    tracks: TRACKS.map((s) => ({ value: s, label: t(`calls.tracks.${s}`), selected: q.track === s })),
+    supportKinds: SUPPORT_KINDS.map((s) => ({ value: s, label: t(`cases.supportKinds.${s}`), selected: q.support === s })),
+    calls: options.calls.map((c) => ({ ...c, selected: q.call === c.id })),
+    assignees: [
+      { value: 'me', label: t('cases.queue.assigneeMe'), selected: q.assignee === 'me' },
+      { value: 'unassigned', label: t('cases.queue.unassigned'), selected: q.assignee === 'unassigned' },
+      ...options.officers.map((o) => ({ value: o.id, label: o.name, selected: q.assignee === o.id })),
+    ],
+    officers: options.officers.map((o) => ({ ...o, selected: values.assignee === o.id })),
+    savedFilters: saved.map((f) => ({ ...f, current: f.href === filterHref })),
+    canSaveFilter: can(user, 'savedFilter.create') && saved.length < MAX_SAVED_FILTERS,
+    filterLimitReached: saved.length >= MAX_SAVED_FILTERS,
+    maxSavedFilters: MAX_SAVED_FILTERS,
+    filterQuery: filterHref,
+    filterName: typeof values.name === 'string' ? values.name : '',
+    filterErrors: errors && (errors.name || errors.query) ? errors : undefined,
+    canAssign,
+    errors: errors && (errors.ids || errors.assignee) ? errors : undefined,
+    scripts: canAssign ? ['/static/js/cases.js'] : [],
+  };
+}

@@ -1,0 +1,105 @@
+// Renewals: a newer passport or certificate for a document HR already accepted (still valid,
+// expiring or expired). The file arrives as version N+1 of the same slot, marked `renewalOf` and NOT
+// current: until HR accepts it, the accepted version stays the one the validity rules, the workflow
+// guard and the expiry reminders use (the current version is the newest accepted one). Accepting
+// the renewal (verify.ts) makes it current; every earlier version stays, with its file, its dates
+// and who checked it, listed for staff on the case's documents section.
+import { rm } from 'node:fs/promises';
+import type { Types } from 'mongoose';
+import type { AppContext } from '../deps.ts';
+import { actorOf, tOf, type Context } from '../context.ts';
+import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
+import type { DocumentType } from '../../models/constants.ts';
+import { recordAudit } from '../audit/index.ts';
+import { UploadError } from './errors.ts';
+import { parseFileField } from './rules.ts';
+import { scanOrRefuse } from './scan.ts';
+import { newStorageKey } from './storage.ts';
+import { documentStores } from './stores.ts';
+import { pendingRenewal, typedDatesFor, type ReceivedFile, type Translate } from './upload.ts';
+
+/** The file input of a renewal form: the slot it renews (`passport--0`), so the checklist item's limit applies. */
+export function renewalField(doc: { type: string; slot?: number | null }): string {
+  return `${doc.type}--${doc.slot ?? 0}`;
+}
+
+/** May this version be renewed now? It must be the slot's current version and accepted. */
+export function renewable(doc: { current: boolean; status: string }): boolean {
+  return doc.current && doc.status === 'accepted';
+}
+
+export interface RenewDocumentOptions {
+  app: Pick<AppContext, 'config' | 'db'>;
+  ctx: Context;
+  /** The accepted version being renewed, loaded for the actor (access.ts) and authorized. */
+  doc: DocumentDoc;
+  files: ReceivedFile[];
+  dates: Record<string, unknown>;
+}
+
+/** Records the renewal as a pending, not yet current, version. UploadError (nothing kept) when refused. */
+export async function renewDocument(opts: RenewDocumentOptions): Promise<DocumentDoc> {
+  const { app, ctx, doc } = opts;
+  const now = ctx.now;
+  const t = tOf(ctx) as Translate;
+  const type = doc.type as DocumentType;
+  const label = t(`documents.types.${type}`);
+  const storage = documentStores(app).current;
+  let key: string | undefined;
+  let created: DocumentDoc | undefined;
+  try {
+    const files = opts.files.map((f) => {
+      if (f.refusal) throw f.refusal;
+      return f;
+    });
+    if (files.length === 0) throw new UploadError(422, 'no_files', 'documents.errors.noFiles');
+    if (files.length > 1) throw new UploadError(422, 'not_multiple', 'documents.errors.notMultiple', { type: label });
+    const file = files[0]!;
+    const field = parseFileField(file.field);
+    if (!field || field.type !== doc.type || (field.slot ?? 0) !== (doc.slot ?? 0)) throw new UploadError(422, 'unknown_item', 'documents.errors.unknownField', { field: file.field });
+    if (!renewable(doc)) throw new UploadError(409, 'not_renewable', 'documents.errors.notRenewable', { type: label });
+    if (await pendingRenewal(doc.case, type, doc.slot ?? 0)) throw new UploadError(409, 'renewal_pending', 'documents.errors.renewalPending', { type: label });
+    const dates = typedDatesFor(type, file.field, opts.dates, now, t);
+    await scanOrRefuse(app.config.upload.clamdscanPath, file.tempPath, file.name);
+
+    // The file first, its record after (a crash between leaves a file the start-up sweep removes).
+    key = newStorageKey();
+    await storage.put(file.tempPath, key, { contentType: file.mimeType, sha256: file.sha256 });
+    const top = await CaseDocument.findOne({ case: doc.case, type, slot: doc.slot ?? 0 }).sort({ version: -1 });
+    created = await CaseDocument.create({
+      case: doc.case as Types.ObjectId,
+      type,
+      slot: doc.slot ?? 0,
+      version: (top?.version ?? doc.version) + 1,
+      current: false,
+      renewalOf: doc._id,
+      storage: storage.kind,
+      storageKey: key,
+      originalName: file.name,
+      mimeType: file.mimeType,
+      size: file.size,
+      sha256: file.sha256,
+      uploadedBy: actorOf(ctx)._id,
+      status: 'pending',
+      ...dates,
+    });
+    // Two renewals at once: the later one gives way (one renewal waits for HR at a time).
+    const waiting = await CaseDocument.countDocuments({ case: doc.case, type, slot: doc.slot ?? 0, current: false, status: 'pending', renewalOf: { $exists: true } });
+    if (waiting > 1) throw new UploadError(409, 'renewal_pending', 'documents.errors.renewalPending', { type: label });
+  } catch (err) {
+    if (created) await CaseDocument.deleteOne({ _id: created._id }).catch(() => undefined);
+    if (key) await storage.remove(key).catch(() => undefined);
+    // The unique (case, type, slot, version) index answered a simultaneous upload.
+    if ((err as { code?: number }).code === 11000) throw new UploadError(409, 'renewal_pending', 'documents.errors.renewalPending', { type: label });
+    throw err;
+  } finally {
+    await Promise.all(opts.files.map((f) => (f.refusal ? undefined : rm(f.tempPath, { force: true }))));
+  }
+  await recordAudit(ctx, {
+    action: 'document.renewal_upload',
+    targetType: 'document',
+    targetId: String(created._id),
+    summary: { case: String(created.case), type, slot: created.slot, version: created.version, renews: String(doc._id), size: created.size, sha256: created.sha256 },
+  });
+  return created;
+}

@@ -1,0 +1,75 @@
+// Page models of the template editor: the list of events, and one event in one language with the
+// form (what was typed, or the text in use), the problems of a refused edit in the page's
+// language, the preview, the variables and the versions.
+import type { Context } from '../context.ts';
+import { tOf } from '../context.ts';
+import type { TemplateParts, TemplateProblem, Variable } from '../mail/templates.ts';
+import type { RenderResult } from '../mail/render.ts';
+import type { emailTemplateEditor, listEmailTemplates } from './service.ts';
+
+const label = (t: ReturnType<typeof tOf>, template: string) => t(`workflow.templates.${template}`, { defaultValue: template });
+
+export function presentTemplateList(ctx: Context, rows: Awaited<ReturnType<typeof listEmailTemplates>>) {
+  const t = tOf(ctx);
+  return {
+    title: t('emailTemplates.title'),
+    styles: ['/static/css/mail.css'],
+    rows: rows.map((r) => ({ ...r, label: label(t, r.name) })),
+  };
+}
+
+export function problemMessages(ctx: Context, problems: TemplateProblem[]): string[] {
+  const t = tOf(ctx);
+  return problems.map((p) => {
+    const part = t(`emailTemplates.parts.${p.part}`);
+    const unknown = /^"([^"]+)" not defined in/.exec(p.reason);
+    const reason = unknown ? t('emailTemplates.unknownVariable', { name: unknown[1] }) : p.reason === 'empty' ? t('emailTemplates.empty') : p.reason;
+    return p.line ? t('emailTemplates.problemAtLine', { part, line: p.line, reason }) : t('emailTemplates.problem', { part, reason });
+  });
+}
+
+function variableRows(vars: Variable[]) {
+  return vars.map((v) => ({ name: v.name, list: v.list, fields: v.fields.join(', '), example: v.list ? `{{#each ${v.name}}}…{{/each}}` : `{{${v.name}}}` }));
+}
+
+export function presentTemplateEditor(
+  ctx: Context,
+  input: {
+    editor: Awaited<ReturnType<typeof emailTemplateEditor>>;
+    values?: TemplateParts & { reference?: string; baseVersion?: string };
+    problems?: TemplateProblem[];
+    preview?: RenderResult;
+    caseNotFound?: boolean;
+  },
+) {
+  const t = tOf(ctx);
+  const e = input.editor;
+  const values = input.values ?? { ...e.inUse, reference: '' };
+  return {
+    title: t('emailTemplates.editTitle', { template: label(t, e.template), locale: e.locale.toUpperCase() }),
+    styles: ['/static/css/mail.css'],
+    template: e.template,
+    templateLabel: label(t, e.template),
+    locale: e.locale,
+    otherLocale: e.locale === 'vi' ? 'en' : 'vi',
+    baseVersion: input.values?.baseVersion ?? String(e.version),
+    version: e.version,
+    edited: e.edited,
+    values,
+    problems: input.problems?.length ? problemMessages(ctx, input.problems) : undefined,
+    caseNotFound: input.caseNotFound,
+    preview: input.preview ? { subject: input.preview.subject, text: input.preview.text, html: input.preview.html, reference: input.values?.reference } : undefined,
+    variables: variableRows(e.variables),
+    builtin: e.builtin,
+    versions: e.versions.map((v) => ({
+      version: v.version,
+      kind: v.kind,
+      kindLabel: t(`emailTemplates.kinds.${v.kind}`, { from: v.revertedFrom ?? '' }),
+      subject: v.subject,
+      text: v.text,
+      savedAt: v.savedAt,
+      savedByName: v.savedByName,
+      current: v.version === e.version,
+    })),
+  };
+}

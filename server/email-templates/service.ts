@@ -1,0 +1,169 @@
+// Editing the e-mail templates (administrators): every event found under views/emails, in both
+// languages. A save is a new version (who, when), checked first (server/mail/templates.ts
+// checkTemplate: parse, known helpers only, no partials, renders in strict mode on sample data);
+// a refused edit stores nothing and the template in use stays as it was. Reverting writes a new
+// version too (a copy of an earlier one, or "back to built-in"), so the history is never rewritten.
+import type { AppContext } from '../deps.ts';
+import type { Context } from '../context.ts';
+import { actorOf } from '../context.ts';
+import { ConflictError, NotFoundError } from '../errors.ts';
+import { authorize } from '../policies/index.ts';
+import { recordAudit } from '../audit/index.ts';
+import { EmailTemplate } from '../../models/email-template.ts';
+import { Case } from '../../models/case.ts';
+import { Call } from '../../models/call.ts';
+import { User } from '../../models/user.ts';
+import type { Locale } from '../i18n/index.ts';
+import { renderEmail, type RenderResult } from '../mail/render.ts';
+import {
+  builtinParts,
+  checkTemplate,
+  invalidateOverrides,
+  isTemplateName,
+  listTemplateNames,
+  sampleData,
+  templateVariables,
+  type TemplateParts,
+  type TemplateProblem,
+} from '../mail/templates.ts';
+
+function mustBeTemplate(template: string): void {
+  if (!isTemplateName(template)) throw new NotFoundError();
+}
+
+/** Every template with, per language, its version in use (0 = built-in) and when it was saved. */
+export async function listEmailTemplates(opts: { ctx: Context }) {
+  authorize(actorOf(opts.ctx), 'mail.editTemplates');
+  const names = listTemplateNames();
+  const latest = await EmailTemplate.find({}, { template: 1, locale: 1, version: 1, kind: 1, savedAt: 1, savedByName: 1 }).sort({ template: 1, locale: 1, version: -1 }).lean();
+  const current = new Map<string, (typeof latest)[number]>();
+  for (const r of latest) if (!current.has(`${r.template}:${r.locale}`)) current.set(`${r.template}:${r.locale}`, r);
+  return names.map((name) => ({
+    name,
+    locales: (['vi', 'en'] as const).map((locale) => {
+      const r = current.get(`${name}:${locale}`);
+      return { locale, edited: !!r && r.kind !== 'builtin', version: r?.version ?? 0, savedAt: r?.savedAt, savedByName: r?.savedByName };
+    }),
+  }));
+}
+
+/** The editor's data: the text in use, the built-in text, the history, the variables. */
+export async function emailTemplateEditor(opts: { ctx: Context; template: string; locale: Locale }) {
+  authorize(actorOf(opts.ctx), 'mail.editTemplates');
+  mustBeTemplate(opts.template);
+  const { template, locale } = opts;
+  const versions = await EmailTemplate.find({ template, locale }).sort({ version: -1 }).limit(100).lean();
+  const builtin = builtinParts(template, locale);
+  const head = versions[0];
+  const inUse: TemplateParts = head && head.kind !== 'builtin' ? { subject: head.subject ?? '', text: head.text ?? '', html: head.html ?? '' } : builtin;
+  return {
+    template,
+    locale,
+    /** The version the form is based on (a save must name it: a stale one is a conflict). */
+    version: head?.version ?? 0,
+    edited: !!head && head.kind !== 'builtin',
+    inUse,
+    builtin,
+    versions,
+    variables: templateVariables(template),
+  };
+}
+
+export type SaveOutcome = { ok: true; version: number } | { ok: false; problems: TemplateProblem[] };
+
+async function nextVersion(opts: { ctx: Context; template: string; locale: Locale; baseVersion: number; row: Record<string, unknown>; action: string; summary: Record<string, unknown> }): Promise<number> {
+  const actor = actorOf(opts.ctx);
+  const head = await EmailTemplate.findOne({ template: opts.template, locale: opts.locale }, { version: 1 }).sort({ version: -1 }).lean();
+  if ((head?.version ?? 0) !== opts.baseVersion) throw new ConflictError('emailTemplates.conflict');
+  const version = opts.baseVersion + 1;
+  try {
+    await EmailTemplate.create({ template: opts.template, locale: opts.locale, version, savedBy: actor._id, savedByName: actor.name, savedAt: opts.ctx.now, ...opts.row });
+  } catch (err) {
+    // Two saves based on the same version: the unique index lets one through.
+    if ((err as { code?: number }).code === 11000) throw new ConflictError('emailTemplates.conflict');
+    throw err;
+  }
+  invalidateOverrides();
+  await recordAudit(opts.ctx, { action: opts.action, targetType: 'email_template', targetId: `${opts.template}:${opts.locale}`, summary: { version, ...opts.summary } });
+  return version;
+}
+
+/** Saves an edit as a new version, or says what is wrong (part, line, reason) and stores nothing. */
+export async function saveEmailTemplate(opts: { app: AppContext; ctx: Context; template: string; locale: Locale; parts: TemplateParts; baseVersion: number }): Promise<SaveOutcome> {
+  authorize(actorOf(opts.ctx), 'mail.editTemplates');
+  mustBeTemplate(opts.template);
+  const problems = checkTemplate(opts.template, opts.locale, opts.parts, sampleData(opts.template, opts.app.config.appUrl));
+  if (problems.length) return { ok: false, problems };
+  const version = await nextVersion({
+    ctx: opts.ctx,
+    template: opts.template,
+    locale: opts.locale,
+    baseVersion: opts.baseVersion,
+    row: { kind: 'edit', ...opts.parts },
+    action: 'email_template.save',
+    summary: { subject: opts.parts.subject.slice(0, 200) },
+  });
+  return { ok: true, version };
+}
+
+/** A new version copying `toVersion` (0: back to the built-in template). */
+export async function revertEmailTemplate(opts: { ctx: Context; template: string; locale: Locale; toVersion: number; baseVersion: number }): Promise<number> {
+  authorize(actorOf(opts.ctx), 'mail.editTemplates');
+  mustBeTemplate(opts.template);
+  const { template, locale, toVersion } = opts;
+  let row: Record<string, unknown>;
+  if (toVersion === 0) row = { kind: 'builtin' };
+  else {
+    const from = await EmailTemplate.findOne({ template, locale, version: toVersion }).lean();
+    if (!from) throw new NotFoundError();
+    row = from.kind === 'builtin' ? { kind: 'builtin', revertedFrom: toVersion } : { kind: 'revert', revertedFrom: toVersion, subject: from.subject, text: from.text, html: from.html };
+  }
+  return nextVersion({ ctx: opts.ctx, template, locale, baseVersion: opts.baseVersion, row, action: 'email_template.revert', summary: { to: toVersion } });
+}
+
+export type PreviewOutcome =
+  | { ok: true; rendered: RenderResult; reference?: string }
+  | { ok: false; problems: TemplateProblem[]; reference?: string; caseNotFound?: boolean };
+
+/** The data an e-mail of this event about this case would carry: its last such e-mail's data, else built from the case. */
+async function caseData(app: AppContext, template: string, reference: string) {
+  const c = await Case.findOne({ reference }, { reference: 1, applicant: 1, call: 1, institute: 1, stage: 1, stageDueAt: 1, profile: 1, outbox: 1 }).lean();
+  if (!c) return undefined;
+  const [applicant, call] = await Promise.all([User.findById(c.applicant, { name: 1 }).lean(), Call.findById(c.call, { title: 1 }).lean()]);
+  const data: Record<string, unknown> = {
+    reference: c.reference,
+    caseId: String(c._id),
+    link: `${app.config.appUrl}/applications/${c._id}`,
+    name: applicant?.name ?? '',
+    applicantName: c.profile?.fullName ?? '',
+    callTitle: call ? { vi: call.title?.vi, en: call.title?.en } : undefined,
+    to: c.stage,
+    dueAt: c.stageDueAt,
+  };
+  const last = [...(c.outbox ?? [])].reverse().find((i) => i.template === template);
+  return { caseDoc: c, data: { ...data, ...((last?.data ?? {}) as Record<string, unknown>) } };
+}
+
+/** Renders what is in the form on a real case (by reference) or on sample data, after the same check as a save. */
+export async function previewEmailTemplate(opts: { app: AppContext; ctx: Context; template: string; locale: Locale; parts: TemplateParts; reference?: string }): Promise<PreviewOutcome> {
+  const actor = actorOf(opts.ctx);
+  authorize(actor, 'mail.editTemplates');
+  mustBeTemplate(opts.template);
+  const sample = sampleData(opts.template, opts.app.config.appUrl);
+  const problems = checkTemplate(opts.template, opts.locale, opts.parts, sample);
+  if (problems.length) return { ok: false, problems, reference: opts.reference };
+  let data = sample;
+  if (opts.reference) {
+    const found = await caseData(opts.app, opts.template, opts.reference);
+    if (!found) return { ok: false, problems: [], reference: opts.reference, caseNotFound: true };
+    authorize(actor, 'case.view', found.caseDoc);
+    // Variables the case does not carry keep their sample value, so the preview shows every part.
+    data = { ...sample, ...Object.fromEntries(Object.entries(found.data).filter(([, v]) => v !== undefined && v !== null)) };
+  }
+  try {
+    const rendered = await renderEmail(opts.template, opts.locale, data, { parts: opts.parts });
+    return { ok: true, rendered, reference: opts.reference };
+  } catch (err) {
+    return { ok: false, problems: [{ part: 'html', reason: String((err as Error)?.message ?? err).slice(0, 300) }], reference: opts.reference };
+  }
+}

@@ -1,0 +1,71 @@
+// Page models of the mail log: rows with their status in the page's language, the filters as
+// typed, the link to the next page, and one message with its rendered parts.
+import type { Context } from '../context.ts';
+import { tOf } from '../context.ts';
+import { can } from '../policies/index.ts';
+import { listTemplateNames } from '../mail/templates.ts';
+import type { MailLogEntry, MailLogFilters, ShownMessage, listMailLog } from './service.ts';
+
+function templateLabel(t: ReturnType<typeof tOf>, template: string): string {
+  return t(`workflow.templates.${template}`, { defaultValue: template });
+}
+
+function row(ctx: Context, t: ReturnType<typeof tOf>, e: MailLogEntry) {
+  return {
+    id: String(e._id),
+    key: e.key,
+    source: e.source,
+    caseId: e.case ? String(e.case) : undefined,
+    reference: e.reference,
+    to: e.to,
+    template: e.template,
+    templateLabel: templateLabel(t, e.template),
+    locale: e.locale,
+    status: e.status,
+    statusLabel: t(`mailLog.status.${e.status}`),
+    statusClass: e.status === 'sent' ? 'ok' : e.status === 'dead' ? 'err' : 'warn',
+    attempts: e.attempts ?? 0,
+    at: e.at,
+    sentAt: e.sentAt,
+    queuedAt: e.queuedAt,
+    lastError: e.lastError,
+    subject: e.subject,
+    templateVersion: e.templateVersion ?? 0,
+    canRequeue: e.status === 'dead' && can(ctx.actor, 'mail.requeue', { source: e.source, institute: e.institute ?? undefined }),
+  };
+}
+
+export function presentMailLog(ctx: Context, input: { listing: Awaited<ReturnType<typeof listMailLog>>; filters: MailLogFilters; values: Record<string, string> }) {
+  const t = tOf(ctx);
+  const { listing, values } = input;
+  const query = (extra: Record<string, string>) => {
+    const q = new URLSearchParams();
+    for (const k of ['to', 'reference', 'template', 'status'] as const) if (input.filters[k]) q.set(k, String(input.filters[k]));
+    for (const [k, v] of Object.entries(extra)) q.set(k, v);
+    const s = q.toString();
+    return `/mail-log${s ? `?${s}` : ''}`;
+  };
+  return {
+    title: t('mailLog.title'),
+    styles: ['/static/css/mail.css'],
+    isAdmin: ctx.actor?.role === 'admin',
+    rows: listing.rows.map((e) => row(ctx, t, e)),
+    values,
+    templates: listTemplateNames().map((name) => ({ name, label: templateLabel(t, name), selected: name === input.filters.template })),
+    statuses: (['pending', 'sent', 'dead'] as const).map((s) => ({ value: s, label: t(`mailLog.status.${s}`), selected: s === input.filters.status })),
+    nextUrl: listing.next ? query({ before: listing.next }) : undefined,
+    firstUrl: listing.first ? undefined : query({}),
+  };
+}
+
+export function presentMailLogEntry(ctx: Context, input: { entry: MailLogEntry; message: ShownMessage | undefined }) {
+  const t = tOf(ctx);
+  const r = row(ctx, t, input.entry);
+  return {
+    title: t('mailLog.entryTitle', { to: r.to }),
+    styles: ['/static/css/mail.css'],
+    entry: r,
+    message: input.message,
+    accountMail: input.entry.source === 'account',
+  };
+}

@@ -1,0 +1,90 @@
+// Writes the mail log (models/mail-log.ts). Case e-mails: the outbox dispatcher calls
+// logCaseMail with each outcome (retry, sent, dead) just before it records that outcome on the
+// case, so a crash between the two leaves the log ahead by one status, never behind: the item is
+// then sent again and the same row (one per case and key) is updated. Account e-mails:
+// logAccountMail after the mailer answered. A failure to log is reported, never thrown (the e-mail
+// matters more than its log line).
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../logger.ts';
+import { MailLog } from '../../models/mail-log.ts';
+
+export interface CaseMailOutcome {
+  caseId: unknown;
+  reference?: string;
+  institute?: unknown;
+  key: string;
+  template: string;
+  to: string;
+  locale: string;
+  queuedAt?: Date;
+  status: 'pending' | 'sent' | 'dead';
+  attempts: number;
+  at: Date;
+  sentAt?: Date;
+  lastError?: string;
+  messageId?: string;
+  subject?: string;
+  templateVersion?: number;
+}
+
+export async function logCaseMail(logger: Pick<Logger, 'error'>, o: CaseMailOutcome): Promise<void> {
+  try {
+    const $set: Record<string, unknown> = {
+      reference: o.reference,
+      institute: o.institute,
+      template: o.template,
+      to: o.to.toLowerCase(),
+      locale: o.locale === 'en' ? 'en' : 'vi',
+      status: o.status,
+      attempts: o.attempts,
+      at: o.at,
+    };
+    if (o.queuedAt) $set.queuedAt = o.queuedAt;
+    if (o.sentAt) $set.sentAt = o.sentAt;
+    if (o.lastError !== undefined) $set.lastError = o.lastError.slice(0, 1000);
+    if (o.messageId) $set.messageId = o.messageId;
+    if (o.subject !== undefined) $set.subject = o.subject.slice(0, 1000);
+    if (o.templateVersion !== undefined) $set.templateVersion = o.templateVersion;
+    await MailLog.updateOne({ source: 'case', case: o.caseId as never, key: o.key }, { $set }, { upsert: true });
+  } catch (err) {
+    logger.error({ err, key: o.key }, 'mail log: could not record a case e-mail');
+  }
+}
+
+/** A dead case e-mail put back in the queue: its row says pending again, with no attempt yet. */
+export async function logRequeued(caseId: unknown, key: string, at: Date): Promise<void> {
+  await MailLog.updateOne({ source: 'case', case: caseId as never, key }, { $set: { status: 'pending', attempts: 0, at } });
+}
+
+export interface AccountMailOutcome {
+  template: string;
+  to: string;
+  locale: string;
+  ok: boolean;
+  at: Date;
+  subject?: string;
+  error?: string;
+  templateVersion?: number;
+}
+
+export async function logAccountMail(logger: Pick<Logger, 'error'>, o: AccountMailOutcome): Promise<void> {
+  try {
+    await MailLog.create({
+      source: 'account',
+      key: `account.${randomUUID()}`,
+      template: o.template,
+      to: o.to.toLowerCase(),
+      locale: o.locale === 'en' ? 'en' : 'vi',
+      status: o.ok ? 'sent' : 'dead',
+      attempts: 1,
+      queuedAt: o.at,
+      at: o.at,
+      sentAt: o.ok ? o.at : undefined,
+      lastError: o.error?.slice(0, 1000),
+      subject: o.subject?.slice(0, 1000),
+      templateVersion: o.templateVersion ?? 0,
+    });
+  } catch (err) {
+    logger.error({ err, template: o.template }, 'mail log: could not record an account e-mail');
+  }
+}

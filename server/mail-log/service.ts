@@ -1,0 +1,125 @@
+// The mail log: every e-mail the app tried to send, for administrators (all) and HR officers
+// (their institute's case e-mails). One indexed query on the mail_log collection per page, newest
+// first, paged by a cursor (time and id of the last row shown) rather than by skipping rows.
+import mongoose from 'mongoose';
+import type { AppContext } from '../deps.ts';
+import type { Context } from '../context.ts';
+import { actorOf } from '../context.ts';
+import { NotFoundError } from '../errors.ts';
+import { authorize } from '../policies/index.ts';
+import { recordAudit } from '../audit/index.ts';
+import { MailLog } from '../../models/mail-log.ts';
+import { Case } from '../../models/case.ts';
+import { requeueDead } from '../outbox/index.ts';
+import { renderEmail } from '../mail/render.ts';
+import { isLocale, DEFAULT_LOCALE } from '../i18n/index.ts';
+import { logRequeued } from './record.ts';
+
+export const PAGE_SIZE = 50;
+
+export interface MailLogFilters {
+  to?: string;
+  reference?: string;
+  template?: string;
+  status?: 'pending' | 'sent' | 'dead';
+  /** Cursor: rows older than this one (`<ms>_<id>`). */
+  before?: string;
+}
+
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+function parseCursor(before: string | undefined): { at: Date; id: mongoose.Types.ObjectId } | undefined {
+  const m = /^(\d{1,15})_([0-9a-f]{24})$/.exec(before ?? '');
+  if (!m) return undefined;
+  return { at: new Date(Number(m[1])), id: new mongoose.Types.ObjectId(m[2]) };
+}
+
+export type MailLogRow = Awaited<ReturnType<typeof listMailLog>>['rows'][number];
+
+/** One page of the log in the actor's scope, newest first; `next` is the cursor of the page after. */
+export async function listMailLog(opts: { ctx: Context; filters: MailLogFilters }) {
+  const actor = actorOf(opts.ctx);
+  authorize(actor, 'mail.list');
+  const f = opts.filters;
+  const and: Record<string, unknown>[] = [];
+  // HR: their institute's case e-mails only (the institute index serves it).
+  if (actor.role !== 'admin') and.push({ source: 'case', institute: actor.institute });
+  if (f.to) {
+    const to = f.to.toLowerCase();
+    // A whole address is an exact match; a part is a prefix (anchored: the index on `to` serves it).
+    and.push({ to: to.includes('@') && /\.[a-z]{2,}$/.test(to) ? to : { $regex: `^${escapeRegex(to)}` } });
+  }
+  if (f.reference) {
+    const ref = f.reference.toUpperCase();
+    and.push({ reference: /^TA-\d{4}-\d{6}$/.test(ref) ? ref : { $regex: `^${escapeRegex(ref)}` } });
+  }
+  if (f.template) and.push({ template: f.template });
+  if (f.status) and.push({ status: f.status });
+  const cursor = parseCursor(f.before);
+  if (cursor) and.push({ $or: [{ at: { $lt: cursor.at } }, { at: cursor.at, _id: { $lt: cursor.id } }] });
+  const filter = and.length ? { $and: and } : {};
+  const found = await MailLog.find(filter as never)
+    .sort({ at: -1, _id: -1 })
+    .limit(PAGE_SIZE + 1)
+    .lean();
+  const rows = found.slice(0, PAGE_SIZE);
+  const last = rows[rows.length - 1];
+  const next = found.length > PAGE_SIZE && last ? `${last.at.getTime()}_${String(last._id)}` : undefined;
+  return { rows, next, first: !cursor };
+}
+
+async function loadEntry(id: string) {
+  if (!mongoose.isValidObjectId(id) || !/^[0-9a-f]{24}$/i.test(id)) throw new NotFoundError();
+  const entry = await MailLog.findById(id).lean();
+  if (!entry) throw new NotFoundError();
+  return entry;
+}
+
+export type MailLogEntry = Awaited<ReturnType<typeof loadEntry>>;
+
+/** One logged e-mail the actor may see (404 otherwise). */
+export async function findMailLogEntry(opts: { ctx: Context; id: string }) {
+  const entry = await loadEntry(opts.id);
+  authorize(actorOf(opts.ctx), 'mail.view', { source: entry.source, institute: entry.institute ?? undefined });
+  return entry;
+}
+
+export interface ShownMessage {
+  subject: string;
+  text: string;
+  html: string;
+  version: number;
+}
+
+/**
+ * The message as it was sent: a case e-mail rendered again from its outbox item's data with the
+ * template version recorded when it was sent (versions never change). Undefined for an account
+ * e-mail (its one-time link is not kept) or when the case or its item is gone (erased).
+ */
+export async function loggedMessage(opts: { entry: MailLogEntry }): Promise<ShownMessage | undefined> {
+  const { entry } = opts;
+  if (entry.source !== 'case' || !entry.case) return undefined;
+  const c = await Case.findById(entry.case, { outbox: 1 }).lean();
+  const item = c?.outbox.find((i) => i.key === entry.key);
+  if (!item) return undefined;
+  const locale = isLocale(item.locale) ? item.locale : DEFAULT_LOCALE;
+  try {
+    const r = await renderEmail(item.template, locale, (item.data ?? {}) as Record<string, unknown>, { version: entry.templateVersion ?? 0 });
+    return { subject: r.subject, text: r.text, html: r.html, version: r.version };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A dead case e-mail back into its case's outbox, from the log; false when it is not dead (any more). */
+export async function requeueLoggedMail(opts: { app?: AppContext; ctx: Context; id: string }): Promise<boolean> {
+  const { ctx } = opts;
+  const entry = await loadEntry(opts.id);
+  const subject = { source: entry.source, institute: entry.institute ?? undefined };
+  authorize(actorOf(ctx), 'mail.requeue', subject, 'mailLog.cannotRequeue');
+  if (entry.source !== 'case' || !entry.case) return false;
+  if (!(await requeueDead(entry.case, entry.key, ctx.now))) return false;
+  await logRequeued(entry.case, entry.key, ctx.now);
+  await recordAudit(ctx, { action: 'email.requeue', targetType: 'case', targetId: String(entry.case), summary: { key: entry.key, template: entry.template, from: 'mail_log' } });
+  return true;
+}

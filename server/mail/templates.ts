@@ -1,0 +1,326 @@
+// The e-mail templates as administrators see them: which events have one (every folder under
+// views/emails that holds the six files, read from the disk, so a feature adding a folder adds an
+// editable template), the built-in text, the variables each uses, sample data, the check an edit
+// must pass, and the current edited version of each (cached; the dispatcher asks for it per e-mail).
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import Handlebars from 'handlebars';
+import { viewsDir, helpers } from '../views/engine.ts';
+import { LOCALES, type Locale } from '../i18n/index.ts';
+import { EmailTemplate } from '../../models/email-template.ts';
+
+export const PARTS = ['subject', 'text', 'html'] as const;
+export type Part = (typeof PARTS)[number];
+export type TemplateParts = Record<Part, string>;
+
+export const TEMPLATE_NAME = /^[a-z0-9_-]{1,60}$/;
+export const emailsDir = path.join(viewsDir, 'emails');
+
+/** Handlebars' own block helpers, plus the app's helpers: nothing else may be called. */
+export const KNOWN_HELPERS: Record<string, boolean> = Object.fromEntries(
+  ['if', 'unless', 'each', 'with', 'lookup', ...Object.keys(helpers)].map((h) => [h, true]),
+);
+
+/** Every template folder with its six files (both languages × subject, text, html), sorted. */
+export function listTemplateNames(): string[] {
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(emailsDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && TEMPLATE_NAME.test(d.name))
+      .map((d) => d.name);
+  } catch {
+    return [];
+  }
+  return entries.filter((name) => LOCALES.every((l) => PARTS.every((p) => existsSync(path.join(emailsDir, name, `${l}.${p}.hbs`))))).sort();
+}
+
+export function isTemplateName(name: unknown): name is string {
+  return typeof name === 'string' && TEMPLATE_NAME.test(name) && listTemplateNames().includes(name);
+}
+
+/** The built-in text of a template in a language (the files shipped with the app). */
+export function builtinParts(template: string, locale: Locale): TemplateParts {
+  if (!TEMPLATE_NAME.test(template)) throw new Error(`bad e-mail template name: ${template}`);
+  const read = (p: Part) => readFileSync(path.join(emailsDir, template, `${locale}.${p}.hbs`), 'utf8');
+  return { subject: read('subject'), text: read('text'), html: read('html') };
+}
+
+// --- Variables -----------------------------------------------------------------------------
+
+/** A variable a template uses: a value, or a list whose items have fields. */
+export interface Variable {
+  name: string;
+  list: boolean;
+  fields: string[];
+}
+
+type Node = { type: string; [k: string]: unknown };
+
+function collect(node: Node | undefined, scope: Map<string, Set<string> | null>, item: Set<string> | null): void {
+  if (!node || typeof node !== 'object') return;
+  const addPath = (p: Node) => {
+    if (p.type !== 'PathExpression' || p.data) return;
+    const parts = p.parts as string[];
+    const depth = Number(p.depth ?? 0);
+    if (!parts.length) return; // {{this}}
+    if (item && depth === 0) item.add(parts[0]!);
+    else if (!scope.has(parts[0]!)) scope.set(parts[0]!, null);
+  };
+  const walkExpr = (e: Node | undefined) => {
+    if (!e) return;
+    if (e.type === 'PathExpression') addPath(e);
+    else if (e.type === 'SubExpression') {
+      for (const p of (e.params as Node[]) ?? []) walkExpr(p);
+      for (const pair of ((e.hash as Node | undefined)?.pairs as Node[]) ?? []) walkExpr(pair.value as Node);
+    }
+  };
+  switch (node.type) {
+    case 'Program':
+      for (const s of node.body as Node[]) collect(s, scope, item);
+      return;
+    case 'MustacheStatement': {
+      const params = (node.params as Node[]) ?? [];
+      const pathNode = node.path as Node;
+      const isHelper = pathNode.type === 'PathExpression' && KNOWN_HELPERS[(pathNode.parts as string[])[0] ?? ''] && (params.length > 0 || Object.hasOwn(helpers, pathNode.original as string));
+      if (!isHelper) walkExpr(pathNode);
+      for (const p of params) walkExpr(p);
+      for (const pair of ((node.hash as Node | undefined)?.pairs as Node[]) ?? []) walkExpr(pair.value as Node);
+      return;
+    }
+    case 'BlockStatement': {
+      const helper = ((node.path as Node).parts as string[])[0];
+      const params = (node.params as Node[]) ?? [];
+      if ((helper === 'each' || helper === 'with') && params[0]?.type === 'PathExpression' && !params[0].data) {
+        const p = params[0];
+        const name = (p.parts as string[])[0];
+        if (name && !item) {
+          const fields = (scope.get(name) as Set<string> | null | undefined) ?? new Set<string>();
+          scope.set(name, fields);
+          collect(node.program as Node, scope, fields);
+          collect(node.inverse as Node, scope, item);
+          return;
+        }
+      }
+      for (const p of params) walkExpr(p);
+      collect(node.program as Node, scope, item);
+      collect(node.inverse as Node, scope, item);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+const variablesCache = new Map<string, Variable[]>();
+
+/** The variables the built-in template of an event uses (in either language), for the editor and the sample data. */
+export function templateVariables(template: string): Variable[] {
+  const hit = variablesCache.get(template);
+  if (hit) return hit;
+  const scope = new Map<string, Set<string> | null>();
+  for (const l of LOCALES) {
+    const parts = builtinParts(template, l);
+    for (const p of PARTS) {
+      try {
+        collect(Handlebars.parse(parts[p]) as unknown as Node, scope, null);
+      } catch {
+        // a built-in that does not parse shows no variables; the check reports it when edited
+      }
+    }
+  }
+  scope.delete('locale');
+  const out = [...scope.entries()]
+    .map(([name, fields]) => ({ name, list: fields !== null, fields: fields ? [...fields].sort() : [] }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  out.push({ name: 'locale', list: false, fields: [] });
+  variablesCache.set(template, out);
+  return out;
+}
+
+const SAMPLES: Record<string, unknown> = {
+  name: 'Nguyễn Thị Lan',
+  applicantName: 'Nguyễn Thị Lan',
+  reference: 'TA-2026-000123',
+  callTitle: { vi: 'Chuyên gia vật liệu', en: 'Materials expert' },
+  instituteName: 'Institute of Materials Science',
+  inviterName: 'Trần Văn Minh',
+  roleName: 'HR officer',
+  reason: 'The position has been filled.',
+  documentType: 'passport',
+  fileName: 'passport.pdf',
+  hours: 24,
+  minutes: 60,
+  days: 7,
+  workingDaysLeft: 3,
+  workingDaysLate: 2,
+  stage: 'screening',
+  kind: 'work_permit',
+  status: 'requested',
+};
+
+/** Sample data with every variable present, used to check an edit (and to preview without a case). */
+export function sampleData(template: string, appUrl = 'https://talent.example'): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  const value = (name: string): unknown => {
+    if (name in SAMPLES) return SAMPLES[name];
+    if (/link|url/i.test(name)) return `${appUrl}/applications/000000000000000000000000`;
+    if (/At$|date/i.test(name)) return new Date('2026-03-16T03:00:00Z');
+    if (/^(is|has)[A-Z]|existing/.test(name)) return true;
+    return `[${name}]`;
+  };
+  for (const v of templateVariables(template)) {
+    if (v.name === 'locale') continue;
+    data[v.name] = v.list ? [v.fields.length ? Object.fromEntries(v.fields.map((f) => [f, value(f)])) : value(v.name)] : value(v.name);
+  }
+  return data;
+}
+
+// --- Checking an edit ------------------------------------------------------------------------
+
+export interface TemplateProblem {
+  part: Part;
+  line?: number;
+  reason: string;
+}
+
+/** The line of a Handlebars error: "… - 3:11" (compile and runtime) or "Parse error on line 3:". */
+function lineOf(err: unknown): number | undefined {
+  const e = err as { lineNumber?: number; message?: string };
+  if (typeof e?.lineNumber === 'number') return e.lineNumber;
+  const m = /on line (\d+)/.exec(String(e?.message ?? '')) ?? / - (\d+):\d+\s*$/.exec(String(e?.message ?? ''));
+  return m ? Number(m[1]) : undefined;
+}
+
+function reasonOf(err: unknown): string {
+  const msg = String((err as Error)?.message ?? err)
+    .replace(/\s+-\s+\d+:\d+\s*$/, '')
+    .replace(/^Parse error on line \d+:\s*/, '');
+  return msg.split('\n').filter(Boolean).pop()!.slice(0, 300);
+}
+
+/** Nodes that would reach outside the data: partials (files) and decorators. */
+function forbiddenNode(node: Node | undefined): { line?: number; what: string } | undefined {
+  if (!node || typeof node !== 'object') return undefined;
+  const loc = (node.loc as { start?: { line?: number } } | undefined)?.start?.line;
+  if (node.type === 'PartialStatement' || node.type === 'PartialBlockStatement') return { line: loc, what: 'partials ({{> …}}) are not allowed' };
+  if (node.type === 'Decorator' || node.type === 'DecoratorBlock') return { line: loc, what: 'decorators ({{* …}}) are not allowed' };
+  for (const key of ['body', 'program', 'inverse']) {
+    const child = node[key];
+    if (Array.isArray(child)) {
+      for (const c of child) {
+        const f = forbiddenNode(c as Node);
+        if (f) return f;
+      }
+    } else if (child && typeof child === 'object') {
+      const f = forbiddenNode(child as Node);
+      if (f) return f;
+    }
+  }
+  return undefined;
+}
+
+export const LIMITS: Record<Part, number> = { subject: 300, text: 50_000, html: 50_000 };
+
+const checker = Handlebars.create();
+for (const [name, fn] of Object.entries(helpers)) checker.registerHelper(name, fn as Handlebars.HelperDelegate);
+checker.unregisterHelper('log');
+checker.unregisterHelper('helperMissing');
+checker.unregisterHelper('blockHelperMissing');
+
+/**
+ * Is this edit usable? It must parse, call only the known helpers, use no partial or decorator,
+ * and render in strict mode against data holding every variable of the event (a misspelt variable
+ * is refused rather than sent as an empty gap). Problems carry the part, the line and the reason.
+ */
+export function checkTemplate(template: string, locale: Locale, parts: TemplateParts, data = sampleData(template)): TemplateProblem[] {
+  const problems: TemplateProblem[] = [];
+  for (const part of PARTS) {
+    const source = parts[part];
+    if (!source.trim()) {
+      problems.push({ part, reason: 'empty' });
+      continue;
+    }
+    if (source.length > LIMITS[part]) {
+      problems.push({ part, reason: `longer than ${LIMITS[part]} characters` });
+      continue;
+    }
+    let ast: Node;
+    try {
+      ast = Handlebars.parse(source) as unknown as Node;
+    } catch (err) {
+      problems.push({ part, line: lineOf(err), reason: reasonOf(err) });
+      continue;
+    }
+    const bad = forbiddenNode(ast);
+    if (bad) {
+      problems.push({ part, line: bad.line, reason: bad.what });
+      continue;
+    }
+    try {
+      const fn = checker.compile(source, { strict: true, noEscape: part !== 'html', knownHelpers: KNOWN_HELPERS, knownHelpersOnly: true });
+      fn({ ...data, locale });
+    } catch (err) {
+      problems.push({ part, line: lineOf(err), reason: reasonOf(err) });
+    }
+  }
+  return problems;
+}
+
+// --- The current edited versions (cached) ----------------------------------------------------
+
+export interface Override extends TemplateParts {
+  version: number;
+}
+
+/** How long this process trusts its copy; a save in this process clears it at once. */
+const OVERRIDES_TTL_MS = 10_000;
+let overrides: { at: number; map: Map<string, Override>; loading?: Promise<Map<string, Override>> } | undefined;
+
+async function loadOverrides(): Promise<Map<string, Override>> {
+  // The collection is small (administrators' saves); the newest version of each template and
+  // language wins. One query per TTL, never one per e-mail.
+  const rows = await EmailTemplate.find({}, { template: 1, locale: 1, version: 1, kind: 1, subject: 1, text: 1, html: 1 }).sort({ template: 1, locale: 1, version: -1 }).lean();
+  const map = new Map<string, Override>();
+  const seen = new Set<string>();
+  for (const r of rows) {
+    const k = `${r.template}:${r.locale}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    if (r.kind !== 'builtin') map.set(k, { version: r.version, subject: r.subject ?? '', text: r.text ?? '', html: r.html ?? '' });
+  }
+  return map;
+}
+
+/** The edited version in use for a template and language, or undefined for the built-in files. */
+export async function currentOverride(template: string, locale: Locale): Promise<Override | undefined> {
+  const now = Date.now();
+  if (!overrides || now - overrides.at > OVERRIDES_TTL_MS) {
+    if (!overrides?.loading) {
+      const loading = loadOverrides();
+      overrides = { at: overrides?.at ?? 0, map: overrides?.map ?? new Map(), loading };
+      try {
+        const map = await loading;
+        overrides = { at: Date.now(), map };
+      } catch (err) {
+        overrides = { at: overrides?.at ?? 0, map: overrides?.map ?? new Map() };
+        throw err;
+      }
+    } else {
+      await overrides.loading;
+    }
+  }
+  return overrides!.map.get(`${template}:${locale}`);
+}
+
+/** After a save or a revert: the next e-mail reads the collection again. */
+export function invalidateOverrides(): void {
+  overrides = undefined;
+}
+
+/** A given version (the mail log renders a message with the version it was sent with). */
+export async function versionParts(template: string, locale: Locale, version: number): Promise<Override | undefined> {
+  if (!version) return undefined;
+  const row = await EmailTemplate.findOne({ template, locale, version }).lean();
+  if (!row || row.kind === 'builtin') return undefined;
+  return { version: row.version, subject: row.subject ?? '', text: row.text ?? '', html: row.html ?? '' };
+}

@@ -1,0 +1,132 @@
+// Certificate planner: for each dated document the procedures still ahead need, the window in which
+// the applicant should obtain it so that it is valid on the day each of those procedures is lodged
+// (validity rules: server/planner/validity.ts; filing days: server/planner/schedule.ts, anchored on
+// the planned start so a work permit is not assumed lodged earlier than the law allows).
+import type { DocumentType } from '../../models/constants.ts';
+import type { WorkingCalendar } from '../calendar/index.ts';
+import { PROCEDURE_RULES, type ProcedureKind } from '../procedures/rules.ts';
+import { dayOf, maxDate, plusDays, plusMonths, scheduleProcedures, workingDaysAfter, type Explanation, type PlannerCase } from './schedule.ts';
+import { PREPARATION_WORKING_DAYS, VALIDITY_RULES, WORK_CARD_MAX_MONTHS } from './validity.ts';
+
+export interface PlannerDocument {
+  type: string;
+  status?: string | null;
+  current?: boolean | null;
+  issuedAt?: Date | null;
+  expiresAt?: Date | null;
+}
+
+export type WindowStatus = 'ok' | 'upcoming' | 'open' | 'late';
+
+export interface CertificateWindow {
+  type: DocumentType;
+  /** First day on which a newly obtained document is early enough to still count (never before today). */
+  from: Date;
+  /** Last day to obtain it, leaving time for legalisation and translation before the first filing (before today: late). */
+  to: Date;
+  status: WindowStatus;
+  neededBy: Array<{ kind: ProcedureKind; fileOn: Date }>;
+  reasons: Explanation[];
+}
+
+export interface CertificatePlanOptions {
+  case: PlannerCase;
+  documents: readonly PlannerDocument[];
+  calendar: WorkingCalendar;
+  today: Date;
+}
+
+function usable(docs: readonly PlannerDocument[], type: string): PlannerDocument[] {
+  return docs.filter((d) => d.type === type && d.current !== false && d.status !== 'rejected');
+}
+
+/** The windows, soonest first (documents no pending procedure needs are left out). */
+export function planCertificates({ case: c, documents, calendar: cal, today }: CertificatePlanOptions): CertificateWindow[] {
+  const today0 = dayOf(today);
+  const sched = scheduleProcedures({ case: c, calendar: cal, today, anchorOnPlannedStart: true });
+  const needs = new Map<DocumentType, Array<{ kind: ProcedureKind; fileOn: Date }>>();
+  for (const s of sched.steps) {
+    if (s.filed || !s.fileOn) continue; // lodged already: its papers are with the authority
+    for (const type of PROCEDURE_RULES[s.kind].documents) {
+      if (!VALIDITY_RULES[type]) continue;
+      if (type === 'dependant_passport' && !(c.dependants?.length)) continue; // nobody comes with them
+      needs.set(type, [...(needs.get(type) ?? []), { kind: s.kind, fileOn: s.fileOn }]);
+    }
+  }
+  const card = sched.steps.find((s) => s.kind === 'residence_card');
+  const cardTrack = (c.supportTracks ?? []).find((t) => t.kind === 'residence_card');
+  const out: CertificateWindow[] = [];
+  const status = (ok: boolean, from: Date, to: Date): WindowStatus => (ok ? 'ok' : today0 < from ? 'upcoming' : today0 <= to ? 'open' : 'late');
+
+  for (const [type, list] of needs) {
+    const rule = VALIDITY_RULES[type]!;
+    const sorted = [...list].sort((a, b) => a.fileOn.getTime() - b.fileOn.getTime());
+    const prep = (d: Date) => workingDaysAfter(cal, d, -PREPARATION_WORKING_DAYS);
+    const have = usable(documents, type);
+    if (rule.kind === 'issued') {
+      // Group filings that one certificate can serve: issued on or after (last filing − months) and
+      // ready (prepared) before the first filing.
+      let group: typeof sorted = [];
+      const flush = () => {
+        if (group.length === 0) return;
+        const first = group[0]!.fileOn;
+        const last = group[group.length - 1]!.fileOn;
+        const legalFrom = plusMonths(last, -rule.months);
+        const to = workingDaysAfter(cal, first, -PREPARATION_WORKING_DAYS);
+        const from = maxDate(legalFrom, today0)!;
+        const ok = have.some((d) => !!d.issuedAt && dayOf(d.issuedAt) >= legalFrom && dayOf(d.issuedAt) <= first);
+        out.push({
+          type,
+          from,
+          to,
+          status: status(ok, from, to),
+          neededBy: group,
+          reasons: [
+            ...group.map((g) => ({ key: 'filing', params: { kind: g.kind, date: g.fileOn } })),
+            { key: 'issued', params: { months: rule.months, basis: rule.basis, date: legalFrom, last } },
+            { key: 'prep', params: { days: PREPARATION_WORKING_DAYS } },
+          ],
+        });
+        group = [];
+      };
+      for (const n of sorted) {
+        const candidate = [...group, n];
+        const legalFrom = plusMonths(n.fileOn, -rule.months);
+        const to = workingDaysAfter(cal, candidate[0]!.fileOn, -PREPARATION_WORKING_DAYS);
+        if (group.length > 0 && legalFrom > to) flush();
+        group.push(n);
+      }
+      flush();
+    } else if (rule.kind === 'expires') {
+      // The passport must outlast the residence card by the margin (else be valid on each filing day).
+      const last = sorted[sorted.length - 1]!.fileOn;
+      const recordedEnd = cardTrack?.cardEndsAt ?? cardTrack?.endsAt ?? undefined;
+      const cardEnd = card ? (recordedEnd ? dayOf(recordedEnd) : plusMonths(card.decisionBy ?? sched.start, WORK_CARD_MAX_MONTHS)) : undefined;
+      const requiredUntil = cardEnd ? plusDays(cardEnd, rule.marginDays) : last;
+      const to = prep(sorted[0]!.fileOn);
+      const ok = have.some((d) => !!d.expiresAt && dayOf(d.expiresAt) >= requiredUntil);
+      out.push({
+        type,
+        from: today0,
+        to,
+        status: status(ok, today0, to),
+        neededBy: sorted,
+        reasons: [
+          ...sorted.map((g) => ({ key: 'filing', params: { kind: g.kind, date: g.fileOn } })),
+          cardEnd ? { key: 'passportCard', params: { date: requiredUntil, cardEnd, days: rule.marginDays, basis: rule.basis, estimated: recordedEnd ? 0 : 1 } } : { key: 'passportFiling', params: { date: requiredUntil } },
+        ],
+      });
+    } else {
+      const to = prep(sorted[0]!.fileOn);
+      out.push({
+        type,
+        from: today0,
+        to,
+        status: status(have.length > 0, today0, to),
+        neededBy: sorted,
+        reasons: [...sorted.map((g) => ({ key: 'filing', params: { kind: g.kind, date: g.fileOn } })), { key: 'ready', params: { basis: rule.basis, days: PREPARATION_WORKING_DAYS } }],
+      });
+    }
+  }
+  return out.sort((a, b) => a.to.getTime() - b.to.getTime() || a.type.localeCompare(b.type));
+}

@@ -1,0 +1,71 @@
+// Background work of the planner: e-mail the applicant when a certificate window opens (once per
+// window, through the case outbox), and keep stored forecasts current as "today" moves and holidays
+// are edited (every open case once a day). Changes made over HTTP refresh their case at once
+// (refreshForecast in the workflow's transition() and in updateProcedure); the pages recompute the full plan on view.
+import { Case } from '../../models/case.ts';
+import { PLANNING_STAGES } from '../../models/constants.ts';
+import { User } from '../../models/user.ts';
+import { loadCalendar, vnDateKey } from '../calendar/index.ts';
+import type { AppContext } from '../deps.ts';
+import { DEFAULT_LOCALE, isLocale, translator } from '../i18n/index.ts';
+import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
+import { periodicService, type BackgroundService } from '../services.ts';
+import { casePlan, refreshAllForecasts } from './service.ts';
+import { documentLabel } from './present.ts';
+
+async function pushOnce(caseId: unknown, item: OutboxItem): Promise<boolean> {
+  const res = await Case.updateOne({ _id: caseId, 'outbox.key': { $ne: item.key } }, { $push: { outbox: item } }, { timestamps: false });
+  return res.modifiedCount === 1;
+}
+
+/** One e-mail per open window (key: case, document type, first filing the window serves). */
+export async function runCertificateWindowReminders({ app, now, caseIds }: { app: Pick<AppContext, 'config' | 'logger'>; now: Date; caseIds?: unknown[] }): Promise<{ sent: number }> {
+  const calendar = await loadCalendar();
+  const cases = await Case.find({ stage: { $in: [...PLANNING_STAGES] }, ...(caseIds ? { _id: { $in: caseIds } } : {}) }, { reference: 1, applicant: 1, stage: 1, resumeStage: 1, stageEnteredAt: 1, arrivedAt: 1, profile: 1, supportRequested: 1, supportTracks: 1, institute: 1, dependants: 1 }).lean();
+  let sent = 0;
+  for (const c of cases) {
+    const { windows } = await casePlan({ caseDoc: c as never, now, calendar });
+    const open = windows.filter((w) => w.status === 'open');
+    if (open.length === 0) continue;
+    const applicant = await User.findById(c.applicant, { email: 1, name: 1, locale: 1, disabledAt: 1 }).lean();
+    if (!applicant || applicant.disabledAt) continue;
+    const locale = isLocale(applicant.locale) ? applicant.locale : DEFAULT_LOCALE;
+    const t = translator(locale);
+    const caseId = String(c._id);
+    for (const w of open) {
+      const data = {
+        name: applicant.name,
+        reference: c.reference,
+        documentType: documentLabel(locale, w.type),
+        from: w.from,
+        to: w.to,
+        procedures: [...new Set(w.neededBy.map((n) => t(`planner.kinds.${n.kind}`)))].join(', '),
+        link: `${app.config.appUrl}/applications/${caseId}#planner`,
+      };
+      // A window is known by its document and the first filing it serves: a window whose start is
+      // "today" (already open when planned) is the same window tomorrow.
+      const key = outboxKey(caseId, 'certificate-window', w.type, vnDateKey(w.neededBy[0]!.fileOn));
+      if (await pushOnce(c._id, caseEmail({ email: applicant.email, locale }, 'certificate_window', data, key, now))) sent += 1;
+    }
+  }
+  if (sent) app.logger.info({ sent }, 'certificate window e-mails queued');
+  return { sent };
+}
+
+/** Checks every hour; runs once per Vietnamese day (both steps are safe to repeat). */
+export function plannerService(app: AppContext, intervalMs = 3_600_000): BackgroundService {
+  let lastDay: string | undefined;
+  return periodicService(app, {
+    name: 'planner',
+    intervalMs,
+    firstDelayMs: 30_000,
+    run: async (isStopping) => {
+      const now = app.now();
+      const day = vnDateKey(now);
+      if (day === lastDay) return;
+      await refreshAllForecasts({ now, isStopping });
+      if (!isStopping()) await runCertificateWindowReminders({ app, now });
+      lastDay = day;
+    },
+  });
+}

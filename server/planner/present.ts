@@ -1,0 +1,82 @@
+// Page models of the planner: the forecast with its explanation and the certificate windows, for HR
+// on the case page (views/planner/case.hbs) and for the applicant as a dated checklist
+// (views/planner/applicant.hbs). Dates are written out in the page's language.
+import type { CaseDoc } from '../../models/case.ts';
+import { tOf, type Context } from '../context.ts';
+import { translator, type Locale } from '../i18n/index.ts';
+import type { CertificateWindow } from './certificates.ts';
+import type { Explanation } from './schedule.ts';
+import { casePlan, type CasePlan } from './service.ts';
+
+export function longDate(d: Date, locale: Locale): string {
+  return d.toLocaleDateString(locale === 'vi' ? 'vi-VN' : 'en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Asia/Ho_Chi_Minh' });
+}
+
+function explainText(ctx: Context, e: Explanation, prefix: 'explain' | 'reason'): string {
+  const t = tOf(ctx);
+  const params: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(e.params)) {
+    if (v instanceof Date) params[k] = longDate(v, ctx.locale);
+    else if ((k === 'kind' || k === 'prev') && typeof v === 'string') params[k] = t(`planner.kinds.${v}`);
+    else if (k === 'stage' && typeof v === 'string') params[k] = t(`cases.stages.${v}`, { defaultValue: v });
+    else params[k] = v;
+  }
+  const key = e.key === 'passportCard' && e.params.estimated ? 'passportCardEstimated' : e.key;
+  return t(`planner.${prefix}.${key}`, params);
+}
+
+/** A document's name inside a sentence ("Get your criminal record…": lower-case in English unless an acronym). */
+export function documentLabel(locale: Locale, type: string): string {
+  const name = translator(locale)(`documents.types.${type}`);
+  return locale === 'en' && !/^[A-Z]{2}/.test(name) ? name.charAt(0).toLowerCase() + name.slice(1) : name;
+}
+
+function documentName(ctx: Context, type: string): string {
+  return documentLabel(ctx.locale, type);
+}
+
+function windowView(ctx: Context, w: CertificateWindow) {
+  const t = tOf(ctx);
+  const document = documentName(ctx, w.type);
+  const from = longDate(w.from, ctx.locale);
+  const to = longDate(w.to, ctx.locale);
+  const line = w.status === 'ok' ? t('planner.checklist.done', { document }) : w.status === 'late' ? t('planner.checklist.asap', { document, to }) : t('planner.checklist.get', { document, from, to });
+  return {
+    type: w.type,
+    document,
+    from,
+    to,
+    status: w.status,
+    statusLabel: t(`planner.statuses.${w.status}`),
+    badge: w.status === 'ok' ? 'ok' : w.status === 'late' ? 'err' : w.status === 'open' ? 'warn' : '',
+    neededFor: [...new Set(w.neededBy.map((n) => t(`planner.kinds.${n.kind}`)))].join(', '),
+    line,
+    reasons: w.reasons.map((r) => explainText(ctx, r, 'reason')),
+  };
+}
+
+export interface PlannerView {
+  forecast?: { earliest: string; likely: string; latest: string; explain: string[]; computedAt?: Date | null };
+  windows: ReturnType<typeof windowView>[];
+}
+
+export function presentPlan(ctx: Context, plan: CasePlan, computedAt?: Date | null): PlannerView {
+  const f = plan.forecast;
+  return {
+    forecast: f
+      ? {
+          earliest: longDate(f.earliest, ctx.locale),
+          likely: longDate(f.likely, ctx.locale),
+          latest: longDate(f.latest, ctx.locale),
+          explain: f.explain.map((e) => explainText(ctx, e, 'explain')),
+          computedAt: computedAt ?? null,
+        }
+      : undefined,
+    windows: plan.windows.map((w) => windowView(ctx, w)),
+  };
+}
+
+/** The planner of one case as of the request's time (recomputed on view: never older than the page). */
+export async function casePlannerView({ ctx, caseDoc }: { ctx: Context; caseDoc: CaseDoc }): Promise<PlannerView> {
+  return presentPlan(ctx, await casePlan({ caseDoc, now: ctx.now }), caseDoc.forecast?.computedAt);
+}

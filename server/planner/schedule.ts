@@ -1,0 +1,225 @@
+// The procedures still ahead of a case laid out on the holiday calendar: when each can be filed and
+// when its authority must decide, from the legal rules (server/procedures/rules.ts). Pure: the same
+// inputs give the same dates, so the forecast, the certificate windows and the tests agree.
+import { vnDateKey, vnStartOfDay, type WorkingCalendar } from '../calendar/index.ts';
+import { PROCEDURE_KINDS, PROCEDURE_RULES, type ProcedureKind } from '../procedures/rules.ts';
+
+const DAY = 86_400_000;
+
+/** One line of explanation, translated by the presenter (`planner.explain.<key>`); Date params are formatted as dates. */
+export interface Explanation {
+  key: string;
+  params: Record<string, string | number | Date>;
+}
+
+export interface PlannerTrack {
+  kind: string;
+  status: string;
+  dueAt?: Date | null;
+  updatedAt?: Date | null;
+  /** The residence card's end, when the procedures feature records it. */
+  cardEndsAt?: Date | null;
+  endsAt?: Date | null;
+}
+
+export interface PlannerCase {
+  stage: string;
+  resumeStage?: string | null;
+  stageEnteredAt?: Date | null;
+  arrivedAt?: Date | null;
+  profile?: { plannedArrival?: Date | null } | null;
+  supportRequested?: Partial<Record<'workPermit' | 'visa' | 'residenceCard' | 'housing' | 'citizenship', boolean | null>> | null;
+  supportTracks?: readonly PlannerTrack[] | null;
+  dependants?: readonly unknown[] | null;
+}
+
+export interface ProcedureStep {
+  kind: ProcedureKind;
+  status: string;
+  /** The day the file is (or was) lodged; undefined for a procedure approved before we know. */
+  fileOn?: Date;
+  /** The day the authority must decide (or decided). */
+  decisionBy?: Date;
+  /** Filed already: its documents are lodged. */
+  filed: boolean;
+  decided: boolean;
+  explain: Explanation;
+}
+
+/** Procedures that must be through before the person may start work (entry and the right to work). */
+export const BLOCKS_START: readonly ProcedureKind[] = ['work_permit', 'work_permit_exemption', 'visa'];
+
+/** 00:00 in Vietnam of the day containing `d`. */
+export function dayOf(d: Date): Date {
+  return vnStartOfDay(vnDateKey(d));
+}
+
+export function plusDays(d: Date, n: number): Date {
+  return new Date(dayOf(d).getTime() + n * DAY);
+}
+
+/** Calendar months on the Vietnamese date (31 March − 1 month = 28/29 February). */
+export function plusMonths(d: Date, months: number): Date {
+  const [y, m, dd] = vnDateKey(d).split('-').map(Number) as [number, number, number];
+  const total = y * 12 + (m - 1) + months;
+  const ny = Math.floor(total / 12);
+  const nm = total - ny * 12;
+  const last = new Date(Date.UTC(ny, nm + 1, 0)).getUTCDate();
+  return vnStartOfDay(`${ny}-${String(nm + 1).padStart(2, '0')}-${String(Math.min(dd, last)).padStart(2, '0')}`);
+}
+
+export function maxDate(...ds: Array<Date | undefined>): Date | undefined {
+  let out: Date | undefined;
+  for (const d of ds) if (d && (!out || d.getTime() > out.getTime())) out = d;
+  return out;
+}
+
+/** The day itself if it is a working day, else the next working day. */
+export function onOrAfterWorkingDay(cal: WorkingCalendar, d: Date): Date {
+  let x = dayOf(d);
+  for (let i = 0; i < 400 && !cal.isWorkingDay(x); i++) x = new Date(x.getTime() + DAY);
+  return x;
+}
+
+/** `n` working days after `d` (or before, when negative), as a Vietnamese day. */
+export function workingDaysAfter(cal: WorkingCalendar, d: Date, n: number): Date {
+  return dayOf(cal.addWorkingDays(dayOf(d), n));
+}
+
+const REQUESTED_FLAGS: Array<[string, ProcedureKind]> = [
+  ['workPermit', 'work_permit'],
+  ['visa', 'visa'],
+  ['residenceCard', 'residence_card'],
+  ['housing', 'housing'],
+  ['citizenship', 'citizenship'],
+];
+
+function isKind(k: string): k is ProcedureKind {
+  return (PROCEDURE_KINDS as readonly string[]).includes(k);
+}
+
+/** The procedures the case needs: its tracks (not 'not_needed'), else what the applicant asked for. */
+export function neededProcedures(c: PlannerCase): PlannerTrack[] {
+  const tracks = (c.supportTracks ?? []).filter((t) => isKind(t.kind));
+  if (tracks.length > 0) return tracks.filter((t) => t.status !== 'not_needed');
+  const asked = c.supportRequested ?? {};
+  return REQUESTED_FLAGS.filter(([flag]) => (asked as Record<string, unknown>)[flag] === true).map(([, kind]) => ({ kind, status: 'requested' }));
+}
+
+export interface ScheduleOptions {
+  case: PlannerCase;
+  calendar: WorkingCalendar;
+  today: Date;
+  /**
+   * Lodge the work permit no earlier than the law allows before the planned start (the certificate
+   * planner: that is when the file will really go in). Off for the earliest-date forecast.
+   */
+  anchorOnPlannedStart?: boolean;
+}
+
+export interface Schedule {
+  steps: ProcedureStep[];
+  /** The first working day the person may start work under these procedures. */
+  start: Date;
+  startExplain: Explanation[];
+}
+
+/** Lays the case's procedures out on the calendar (see the file comment). */
+export function scheduleProcedures({ case: c, calendar: cal, today, anchorOnPlannedStart = false }: ScheduleOptions): Schedule {
+  const today0 = dayOf(today);
+  const plannedStart = c.profile?.plannedArrival ? dayOf(c.profile.plannedArrival) : undefined;
+  const tracks = new Map(neededProcedures(c).map((t) => [t.kind as ProcedureKind, t]));
+  const steps = new Map<ProcedureKind, ProcedureStep>();
+
+  const place = (kind: ProcedureKind, notBefore: Date | undefined): ProcedureStep => {
+    const t = tracks.get(kind)!;
+    const rule = PROCEDURE_RULES[kind];
+    const n = rule.decisionWorkingDays;
+    if (t.status === 'approved') {
+      const on = dayOf(t.updatedAt ?? today0);
+      return { kind, status: t.status, decisionBy: on, filed: true, decided: true, explain: { key: 'approved', params: { kind, date: on } } };
+    }
+    if (t.status === 'filed') {
+      const fileOn = dayOf(t.updatedAt ?? today0);
+      const decisionBy = t.dueAt ? dayOf(t.dueAt) : n !== undefined ? workingDaysAfter(cal, fileOn, n) : undefined;
+      return {
+        kind,
+        status: t.status,
+        fileOn,
+        decisionBy,
+        filed: true,
+        decided: false,
+        explain: decisionBy ? { key: 'filed', params: { kind, filed: fileOn, days: n ?? 0, date: decisionBy } } : { key: 'filedNoDeadline', params: { kind, filed: fileOn } },
+      };
+    }
+    // Not lodged yet (requested, preparing, or refused and to be lodged again).
+    let earliest = today0;
+    let explain: Explanation | undefined;
+    const prereqs = (rule.after ?? []).map((k) => steps.get(k)).filter((s): s is ProcedureStep => !!s?.decisionBy);
+    const prereq = prereqs.sort((a, b) => b.decisionBy!.getTime() - a.decisionBy!.getTime())[0];
+    if (prereq && prereq.decisionBy! > earliest) earliest = prereq.decisionBy!;
+    if (notBefore && notBefore > earliest) earliest = notBefore;
+    let reasons: Date | undefined;
+    if (t.status === 'refused' && rule.refusalReasonsWorkingDays !== undefined && t.updatedAt) {
+      // Decree 219/2025/ND-CP: the written reasons of a refusal come within 3 working days; the file
+      // is lodged again once they are known.
+      reasons = workingDaysAfter(cal, t.updatedAt, rule.refusalReasonsWorkingDays);
+      if (reasons > earliest) earliest = reasons;
+    }
+    let anchored = false;
+    if (anchorOnPlannedStart && rule.fileBeforeStartDays && plannedStart) {
+      const from = plusDays(plannedStart, -rule.fileBeforeStartDays.max);
+      if (from > earliest) {
+        earliest = from;
+        anchored = true;
+      }
+    }
+    const fileOn = onOrAfterWorkingDay(cal, earliest);
+    const decisionBy = n !== undefined ? workingDaysAfter(cal, fileOn, n) : undefined;
+    if (reasons && decisionBy) {
+      explain = { key: 'refiled', params: { kind, reasons, filed: fileOn, days: n!, date: decisionBy } };
+    } else if (prereq && !anchored && fileOn.getTime() === onOrAfterWorkingDay(cal, prereq.decisionBy!).getTime() && n !== undefined) {
+      explain = { key: 'after', params: { kind, days: n, prev: prereq.kind, date: decisionBy! } };
+    } else if (anchored) {
+      explain = { key: 'anchored', params: { kind, filed: fileOn, max: rule.fileBeforeStartDays!.max, days: n ?? 0, date: decisionBy ?? fileOn } };
+    } else if (decisionBy) {
+      explain = { key: 'fileFrom', params: { kind, filed: fileOn, days: n!, date: decisionBy } };
+    } else {
+      explain = { key: 'noDeadline', params: { kind } };
+    }
+    return { kind, status: t.status, fileOn, decisionBy, filed: false, decided: false, explain };
+  };
+
+  // 1. What stands between the person and their first day: work permit or exemption, then the visa.
+  for (const kind of PROCEDURE_KINDS) if (BLOCKS_START.includes(kind) && tracks.has(kind)) steps.set(kind, place(kind, undefined));
+
+  // 2. The first day of work: every blocking decision made, the work permit lodged at least the
+  // legal minimum before the start (Decree 219/2025/ND-CP), and a working day.
+  const startExplain: Explanation[] = [];
+  let start = today0;
+  let lead: Explanation | undefined;
+  for (const s of steps.values()) {
+    if (s.decisionBy && s.decisionBy > start) {
+      start = s.decisionBy;
+      lead = undefined;
+    }
+    const min = PROCEDURE_RULES[s.kind].fileBeforeStartDays?.min;
+    if (min !== undefined && s.fileOn && !s.decided) {
+      const earliestStart = plusDays(s.fileOn, min);
+      if (earliestStart > start) {
+        start = earliestStart;
+        lead = { key: 'lead', params: { kind: s.kind, min, filed: s.fileOn, date: earliestStart } };
+      }
+    }
+  }
+  // Explained only when it is what sets the day.
+  if (lead) startExplain.push(lead);
+  const working = onOrAfterWorkingDay(cal, start);
+  if (working.getTime() !== start.getTime()) startExplain.push({ key: 'dayOff', params: { date: start, next: working } });
+  start = working;
+
+  // 3. The rest: the residence card after entry, housing and citizenship alongside.
+  for (const kind of PROCEDURE_KINDS) if (!BLOCKS_START.includes(kind) && tracks.has(kind)) steps.set(kind, place(kind, kind === 'residence_card' ? start : undefined));
+
+  return { steps: PROCEDURE_KINDS.map((k) => steps.get(k)).filter((s): s is ProcedureStep => !!s), start, startExplain };
+}

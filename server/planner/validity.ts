@@ -1,0 +1,54 @@
+// How long a dated document counts for the procedures it is filed with. The planner turns these
+// rules into the window in which the applicant should obtain each document.
+import type { DocumentType } from '../../models/constants.ts';
+
+/** A certificate that counts for a number of months from its issue date, at the day of filing. */
+export interface IssuedRule {
+  kind: 'issued';
+  months: number;
+  basis: string;
+}
+
+/** A document whose own expiry must reach past a date the case sets (the residence card's end). */
+export interface ExpiryRule {
+  kind: 'expires';
+  /** Calendar days it must outlast the residence card. */
+  marginDays: number;
+  basis: string;
+}
+
+/** No expiry of its own: only needs to be ready (translated, legalised) before the filing. */
+export interface ReadyRule {
+  kind: 'ready';
+  basis: string;
+}
+
+export type ValidityRule = IssuedRule | ExpiryRule | ReadyRule;
+
+export const VALIDITY_RULES: Partial<Record<DocumentType, ValidityRule>> = {
+  // Decree 219/2025/ND-CP Art. 18(2): the health certificate is used within 12 months of its issue.
+  health_certificate: { kind: 'issued', months: 12, basis: 'Decree 219/2025/ND-CP Art. 18(2)' },
+  // Decree 219/2025/ND-CP Art. 18(4): the criminal record certificate is issued no more than 6 months
+  // before the file is lodged.
+  criminal_record: { kind: 'issued', months: 6, basis: 'Decree 219/2025/ND-CP Art. 18(4)' },
+  // Law 47/2014/QH13 Art. 38(1) (as amended 2019): a temporary residence card ends at least 30 days
+  // before the passport does, so the passport must outlast the card's end by 30 days.
+  passport: { kind: 'expires', marginDays: 30, basis: 'Law 47/2014/QH13 Art. 38(1)' },
+  dependant_passport: { kind: 'expires', marginDays: 30, basis: 'Law 47/2014/QH13 Art. 38(1)' },
+  // Decree 219/2025/ND-CP Art. 18: papers issued abroad are consularly legalised (or apostilled where a
+  // treaty allows) and translated into Vietnamese; they do not expire, they must be ready at filing.
+  degree: { kind: 'ready', basis: 'Decree 219/2025/ND-CP Art. 18' },
+  degree_translation: { kind: 'ready', basis: 'Decree 219/2025/ND-CP Art. 18' },
+};
+
+/**
+ * Temporary residence cards for work (LĐ1, LĐ2) last at most 2 years: Law 47/2014/QH13 Art. 38(4)
+ * as amended by Law 51/2019/QH14. Used when the case does not record the card's end.
+ */
+export const WORK_CARD_MAX_MONTHS = 24;
+
+/**
+ * Working days the planner keeps between obtaining a certificate abroad and lodging the file, for
+ * legalisation and a certified translation. An institute allowance, not a legal deadline.
+ */
+export const PREPARATION_WORKING_DAYS = 5;

@@ -1,0 +1,25 @@
+// E-mail: the mail log and the editable templates. Administrators see every e-mail (case and
+// account e-mails) and edit the templates; an HR officer sees the e-mails of their institute's
+// cases (an account e-mail belongs to no institute) and may requeue those that died.
+import type { PolicyUser } from './case.ts';
+import { roleAbilities } from './role.ts';
+import { sameId } from './ids.ts';
+
+export interface PolicyMail {
+  source: string;
+  institute?: unknown;
+}
+
+function seesMail(user: PolicyUser, m: PolicyMail): boolean {
+  if (user.role === 'admin') return true;
+  return user.role === 'hr_officer' && m.source === 'case' && m.institute != null && sameId(user.institute, m.institute);
+}
+
+export const mailAbilities = {
+  /** The mail log page (each row still passes `view`). */
+  list: (user: PolicyUser) => user.role === 'admin' || (user.role === 'hr_officer' && user.institute != null),
+  view: (user: PolicyUser, m: PolicyMail) => seesMail(user, m),
+  /** A dead case e-mail back into its case's outbox (account e-mails are not queued, so not requeued). */
+  requeue: (user: PolicyUser, m: PolicyMail) => seesMail(user, m) && m.source === 'case',
+  editTemplates: roleAbilities.admin,
+} as const;

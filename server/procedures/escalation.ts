@@ -1,0 +1,107 @@
+// Escalation of overdue procedures (a periodic job, registered in ./job.ts). A procedure past its
+// deadline (requested, preparing or filed with dueAt passed), or a refusal whose written reasons are
+// late (reasonsDueAt passed, not received), is escalated ONCE per deadline: the assigned officer
+// and the institute's HR lead(s) are e-mailed through the case outbox, the case gets the kind in
+// `overdueProcedures` (the queue's flag), and a staff-only history event — all in one update that
+// matches the case version, so an escalation and an officer's change never overwrite each other.
+// Recipients: the assignee plus every active HR officer of the institute flagged `isHrLead`; an
+// institute with no HR lead has every active HR officer of the institute told instead.
+import type { AppContext } from '../deps.ts';
+import { Case } from '../../models/case.ts';
+import { User } from '../../models/user.ts';
+import { ACTIVE_SUPPORT_STATUSES, SUPPORT_STAGES, type SupportKind } from '../../models/constants.ts';
+import { loadCalendar } from '../calendar/index.ts';
+import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
+import { translator, isLocale, DEFAULT_LOCALE } from '../i18n/index.ts';
+import { systemContext } from '../context.ts';
+import { recordAudit } from '../audit/index.ts';
+import { isSupportOverdue, reasonsOverdue, type TrackState } from './service.ts';
+
+export interface EscalationResult {
+  escalated: number;
+  emails: number;
+}
+
+/** The key of one deadline of one procedure: a new deadline is a new escalation. */
+export function escalationKey(which: 'due' | 'reasons', at: Date): string {
+  return `${which}:${at.toISOString()}`;
+}
+
+function plainTrack(t: unknown): TrackState {
+  return ((t as { toObject?: () => unknown }).toObject?.() ?? t) as TrackState;
+}
+
+/** Runs once: every overdue procedure not yet escalated for its current deadline. */
+export async function runEscalations(app: AppContext, opts: { now?: Date; caseIds?: unknown[] } = {}): Promise<EscalationResult> {
+  const now = opts.now ?? app.now();
+  const ctx = systemContext({ now });
+  const filter: Record<string, unknown> = {
+    stage: { $in: SUPPORT_STAGES },
+    $or: [
+      { supportTracks: { $elemMatch: { status: { $in: ACTIVE_SUPPORT_STATUSES }, dueAt: { $lt: now } } } },
+      { supportTracks: { $elemMatch: { status: 'refused', reasonsDueAt: { $lt: now }, reasonsReceivedAt: null } } },
+    ],
+  };
+  if (opts.caseIds) filter._id = { $in: opts.caseIds };
+  const cases = await Case.find(filter, { reference: 1, institute: 1, assignee: 1, applicant: 1, profile: 1, supportTracks: 1, overdueProcedures: 1, version: 1 }).limit(500);
+  const result: EscalationResult = { escalated: 0, emails: 0 };
+  if (cases.length === 0) return result;
+  const calendar = await loadCalendar();
+  const base = app.config.appUrl;
+
+  for (const c of cases) {
+    const tracks = (c.supportTracks ?? []).map(plainTrack);
+    const due: Array<{ track: TrackState; which: 'due' | 'reasons'; at: Date }> = [];
+    for (const tr of tracks) {
+      if (isSupportOverdue(tr, now) && tr.dueAt && !(tr.escalations ?? []).includes(escalationKey('due', tr.dueAt))) due.push({ track: tr, which: 'due', at: tr.dueAt });
+      if (reasonsOverdue(tr, now) && tr.reasonsDueAt && !(tr.escalations ?? []).includes(escalationKey('reasons', tr.reasonsDueAt))) due.push({ track: tr, which: 'reasons', at: tr.reasonsDueAt });
+    }
+    if (due.length === 0) continue;
+
+    const [assignee, leads] = await Promise.all([
+      c.assignee ? User.findOne({ _id: c.assignee, disabledAt: null }, { email: 1, name: 1, locale: 1 }).lean() : Promise.resolve(null),
+      User.find({ role: 'hr_officer', institute: c.institute, isHrLead: true, disabledAt: null }, { email: 1, name: 1, locale: 1 }).lean(),
+    ]);
+    const others = leads.length > 0 ? leads : await User.find({ role: 'hr_officer', institute: c.institute, disabledAt: null }, { email: 1, name: 1, locale: 1 }).limit(50).lean();
+    const recipients = new Map<string, { _id: unknown; email: string; name: string; locale?: string | null }>();
+    for (const u of [assignee, ...others]) if (u?.email && !recipients.has(u.email)) recipients.set(u.email, u);
+    if (recipients.size === 0) app.logger.warn({ case: String(c._id) }, 'procedures: overdue procedure but nobody to tell');
+
+    const outbox: OutboxItem[] = [];
+    const history = [];
+    for (const d of due) {
+      const kind = d.track.kind as SupportKind;
+      const late = Math.max(1, calendar.workingDaysBetween(d.at, now));
+      for (const u of recipients.values()) {
+        const locale = isLocale(u.locale) ? u.locale : DEFAULT_LOCALE;
+        const data = {
+          name: u.name,
+          reference: c.reference,
+          applicantName: c.profile?.fullName ?? '',
+          kind,
+          kindLabel: translator(locale)(`procedures.kinds.${kind}`),
+          reasons: d.which === 'reasons',
+          dueAt: d.at,
+          workingDaysLate: late,
+          office: d.track.office ?? '',
+          assigneeName: assignee?.name ?? translator(locale)('cases.queue.unassigned'),
+          link: `${base}/cases/${String(c._id)}#support`,
+        };
+        outbox.push(caseEmail(u, 'procedure_escalation', data, outboxKey(String(c._id), 'proc-esc', kind, d.which, d.at.getTime(), String(u._id)), now));
+      }
+      d.track.escalations = [...(d.track.escalations ?? []), escalationKey(d.which, d.at)];
+      history.push({ at: now, actorRole: 'system', action: 'procedure_escalated', procedure: { kind, from: d.track.status, to: d.track.status, escalated: d.which, applicantVisible: false } });
+    }
+    const flagged = [...new Set([...((c.overdueProcedures ?? []) as string[]), ...due.map((d) => d.track.kind)])];
+    const res = await Case.updateOne(
+      { _id: c._id, version: c.version },
+      { $set: { supportTracks: tracks, overdueProcedures: flagged }, $inc: { version: 1 }, $push: { history: { $each: history }, ...(outbox.length ? { outbox: { $each: outbox } } : {}) } },
+    );
+    // A case changed meanwhile is looked at again on the next run (nothing was written).
+    if (res.modifiedCount !== 1) continue;
+    result.escalated += due.length;
+    result.emails += outbox.length;
+    await recordAudit(ctx, { action: 'case.procedure_escalated', targetType: 'case', targetId: String(c._id), summary: { kinds: due.map((d) => `${d.track.kind}:${d.which}`), recipients: recipients.size } });
+  }
+  return result;
+}

@@ -1,0 +1,83 @@
+// The page model of one procedure (HR): what the law says of it, its deadline, and the form with
+// the values stored (or, after a refused form, what was typed and what to fix).
+import type { Context } from '../context.ts';
+import { actorOf, tOf } from '../context.ts';
+import { ForbiddenError } from '../errors.ts';
+import { can } from '../policies/index.ts';
+import { findCaseFor } from '../cases/access.ts';
+import { loadCalendar } from '../calendar/index.ts';
+import { SUPPORT_STAGES, inStages, type SupportKind } from '../../models/constants.ts';
+import { PROCEDURE_RULES } from './rules.ts';
+import { presentProcedures, type ProcedureView } from './present.ts';
+
+function isoDay(d: Date | null | undefined): string {
+  if (!d) return '';
+  return new Date(d.getTime() + 7 * 3_600_000).toISOString().slice(0, 10);
+}
+
+export async function procedurePage(opts: { ctx: Context; caseId: string; kind: SupportKind | string; failed?: { errors: Record<string, string>; values: Record<string, string> } }) {
+  const { ctx } = opts;
+  const actor = actorOf(ctx);
+  const t = tOf(ctx);
+  const kind = opts.kind as SupportKind;
+  const { caseDoc } = await findCaseFor(actor, opts.caseId);
+  if (!(actor.role === 'admin' || can(actor, 'case.work', caseDoc))) throw new ForbiddenError('cases.errors.readOnly');
+  const calendar = await loadCalendar();
+  const o = caseDoc.toObject();
+  const tracks = o.supportTracks ?? [];
+  const stored = tracks.find((s) => s.kind === kind);
+  const withTrack = stored ? tracks : [...tracks, { kind, status: 'not_needed' as const }];
+  const page = presentProcedures({
+    ctx,
+    caseDoc: { _id: caseDoc._id, version: caseDoc.version, supportTracks: withTrack as never, overdueProcedures: o.overdueProcedures as string[] },
+    calendar,
+    forApplicant: false,
+    editable: true,
+    ...(opts.failed ? { failed: { kind, ...opts.failed } } : {}),
+  });
+  const item = page.items.find((i) => i.kind === kind) as ProcedureView;
+  const rule = PROCEDURE_RULES[kind];
+  const values = opts.failed?.values ?? {
+    office: stored?.office ?? '',
+    filedAt: isoDay(stored?.filedAt),
+    cardStartsAt: isoDay(stored?.cardStartsAt),
+    cardEndsAt: isoDay(stored?.cardEndsAt),
+    note: '',
+  };
+  const errors = item.error;
+  return {
+    title: `${item.label} · ${caseDoc.reference}`,
+    caseId: String(caseDoc._id),
+    reference: caseDoc.reference,
+    fullName: caseDoc.profile?.fullName ?? '',
+    version: caseDoc.version,
+    kind,
+    item,
+    rule: {
+      legalBasis: rule.legalBasis[ctx.locale],
+      office: rule.office[ctx.locale],
+      decision: rule.decisionWorkingDays !== undefined ? t('procedures.rule.decision', { count: rule.decisionWorkingDays }) : t('procedures.rule.noLegalDeadline'),
+      reasons: rule.refusalReasonsWorkingDays !== undefined ? t('procedures.rule.reasons', { count: rule.refusalReasonsWorkingDays }) : undefined,
+      window: rule.fileBeforeStartDays ? t('procedures.rule.window', rule.fileBeforeStartDays) : undefined,
+      documents: rule.documents.map((d) => t(`documents.types.${d}`, { defaultValue: d })),
+    },
+    values,
+    errors,
+    formErrors: errors ? Object.values(errors) : undefined,
+    isRefused: (values as Record<string, string>).status ? (values as Record<string, string>).status === 'refused' : item.status === 'refused',
+  };
+}
+
+/** The procedures of a case for its page (HR's case page, or the applicant's). */
+export async function caseProcedures(opts: { ctx: Context; caseDoc: { _id: unknown; version: number; stage: string; supportTracks?: unknown; overdueProcedures?: unknown }; forApplicant: boolean; editable?: boolean }) {
+  const calendar = await loadCalendar();
+  const c = opts.caseDoc as { toObject?: () => Record<string, unknown> } & Record<string, unknown>;
+  const o = (c.toObject?.() ?? c) as { _id: unknown; version: number; supportTracks?: never; overdueProcedures?: string[] };
+  return presentProcedures({
+    ctx: opts.ctx,
+    caseDoc: { _id: o._id, version: o.version, supportTracks: o.supportTracks, overdueProcedures: o.overdueProcedures },
+    calendar,
+    forApplicant: opts.forApplicant,
+    editable: !!opts.editable && inStages(opts.caseDoc.stage, SUPPORT_STAGES),
+  });
+}

@@ -1,0 +1,184 @@
+// Page models of the procedures: the table on the case page (HR: every procedure with its form),
+// the list on the applicant's page (what is under way, in their words, without HR's notes), the
+// deadline as a date and as "N working days left / overdue" on the holiday calendar, and the
+// timeline line of a procedure event in the reader's language (never an internal code).
+import type { TFunction } from 'i18next';
+import { SUPPORT_STATUSES, type SupportKind, type SupportStatus } from '../../models/constants.ts';
+import { tOf, type Context } from '../context.ts';
+import type { Locale } from '../i18n/index.ts';
+import type { WorkingCalendar } from '../calendar/index.ts';
+import { PROCEDURE_RULES } from './rules.ts';
+import { ACTIVE_SUPPORT, formatDay, isSupportOverdue, reasonsOverdue } from './service.ts';
+
+export interface DeadlineView {
+  date: Date;
+  dateText: string;
+  /** "3 working days left", "due today", "2 working days overdue". */
+  text: string;
+  overdue: boolean;
+  /** Working days from today to the deadline (negative when past). */
+  workingDays: number;
+  /** "estimated (holiday calendar not yet published for 2028)" when a year in between has no holidays. */
+  estimated?: string;
+}
+
+/** A deadline seen from `now`, counted on the holiday calendar. */
+export function deadlineView(t: TFunction, locale: Locale, calendar: WorkingCalendar, now: Date, due: Date): DeadlineView {
+  const n = calendar.workingDaysBetween(now, due);
+  const overdue = due.getTime() < now.getTime();
+  const text = overdue ? t('procedures.deadline.overdue', { count: Math.max(1, -n) }) : n === 0 ? t('procedures.deadline.today') : t('procedures.deadline.left', { count: n });
+  const unknown = calendar.unknownYearsIn(now, due);
+  return {
+    date: due,
+    dateText: formatDay(due, locale),
+    text,
+    overdue,
+    workingDays: overdue ? Math.min(-1, n) : n,
+    ...(unknown.length ? { estimated: t('procedures.deadline.estimated', { years: unknown.join(', ') }) } : {}),
+  };
+}
+
+interface TrackDoc {
+  kind: string;
+  status: string;
+  dueAt?: Date | null;
+  updatedAt?: Date | null;
+  note?: string | null;
+  office?: string | null;
+  filedAt?: Date | null;
+  refusedAt?: Date | null;
+  reasonsDueAt?: Date | null;
+  reasonsReceivedAt?: Date | null;
+  cardStartsAt?: Date | null;
+  cardEndsAt?: Date | null;
+}
+
+export interface ProcedureView {
+  kind: string;
+  label: string;
+  legalBasis: string;
+  /** The office recorded by HR, else the competent office from the rules table. */
+  office: string;
+  officeRecorded: boolean;
+  status: string;
+  statusLabel: string;
+  active: boolean;
+  filedAt?: Date;
+  deadline?: DeadlineView;
+  reasons?: DeadlineView;
+  reasonsReceivedAt?: Date;
+  isResidenceCard: boolean;
+  cardStartsAt?: Date;
+  cardEndsAt?: Date;
+  escalated: boolean;
+  /** HR only. */
+  note?: string;
+  statuses?: Array<{ value: string; label: string; selected: boolean }>;
+  error?: Record<string, string>;
+  values?: Record<string, string>;
+}
+
+export interface ProceduresPage {
+  items: ProcedureView[];
+  editable: boolean;
+  caseId: string;
+  version: number;
+  /** The procedures not started yet that HR may start (e.g. the exemption certificate). */
+  startable: Array<{ value: string; label: string }>;
+  forApplicant: boolean;
+}
+
+export interface PresentProceduresInput {
+  ctx: Context;
+  caseDoc: { _id: unknown; version: number; supportTracks?: TrackDoc[] | null; overdueProcedures?: string[] | null };
+  calendar: WorkingCalendar;
+  forApplicant: boolean;
+  editable?: boolean;
+  /** A refused form: the procedure it was for, its errors (i18n keys) and what was typed. */
+  failed?: { kind: string; errors: Record<string, string>; values: Record<string, string> };
+}
+
+export function presentProcedures(input: PresentProceduresInput): ProceduresPage {
+  const { ctx, caseDoc, calendar, forApplicant } = input;
+  const t = tOf(ctx);
+  const locale = ctx.locale;
+  const now = ctx.now;
+  const tracks = (caseDoc.supportTracks ?? []) as TrackDoc[];
+  const escalated = new Set((caseDoc.overdueProcedures ?? []).map(String));
+  const items: ProcedureView[] = [];
+  for (const s of tracks) {
+    if (forApplicant && s.status === 'not_needed') continue;
+    const kind = s.kind as SupportKind;
+    const rule = PROCEDURE_RULES[kind];
+    if (!rule) continue;
+    const active = (ACTIVE_SUPPORT as readonly string[]).includes(s.status);
+    const failed = input.failed?.kind === kind ? input.failed : undefined;
+    items.push({
+      kind,
+      label: t(`procedures.kinds.${kind}`),
+      legalBasis: rule.legalBasis[locale],
+      office: s.office || rule.office[locale],
+      officeRecorded: !!s.office,
+      status: s.status,
+      statusLabel: t(`procedures.statuses.${s.status}`),
+      active,
+      ...(s.filedAt ? { filedAt: s.filedAt } : {}),
+      ...(active && s.dueAt ? { deadline: deadlineView(t, locale, calendar, now, s.dueAt) } : {}),
+      ...(s.status === 'refused' && s.reasonsDueAt && !s.reasonsReceivedAt ? { reasons: deadlineView(t, locale, calendar, now, s.reasonsDueAt) } : {}),
+      ...(s.reasonsReceivedAt ? { reasonsReceivedAt: s.reasonsReceivedAt } : {}),
+      isResidenceCard: kind === 'residence_card',
+      ...(s.cardStartsAt ? { cardStartsAt: s.cardStartsAt } : {}),
+      ...(s.cardEndsAt ? { cardEndsAt: s.cardEndsAt } : {}),
+      escalated: !forApplicant && (escalated.has(kind) || isSupportOverdue(s, now) || reasonsOverdue(s, now)),
+      ...(!forApplicant && s.note ? { note: s.note } : {}),
+      ...(!forApplicant
+        ? {
+            statuses: SUPPORT_STATUSES.map((st) => ({ value: st, label: t(`procedures.statuses.${st}`), selected: (failed?.values.status ?? s.status) === st })),
+            ...(failed ? { error: Object.fromEntries(Object.entries(failed.errors).map(([k, v]) => [k, t(v)])), values: failed.values } : {}),
+          }
+        : {}),
+    });
+  }
+  const present = new Set(tracks.map((s) => s.kind));
+  return {
+    items,
+    editable: !forApplicant && !!input.editable,
+    caseId: String(caseDoc._id),
+    version: caseDoc.version,
+    startable: forApplicant ? [] : (Object.keys(PROCEDURE_RULES) as SupportKind[]).filter((k) => !present.has(k)).map((k) => ({ value: k, label: t(`procedures.kinds.${k}`) })),
+    forApplicant,
+  };
+}
+
+interface ProcedureEvent {
+  kind: string;
+  from?: string | null;
+  to?: string | null;
+  filedAt?: Date | null;
+  cardStartsAt?: Date | null;
+  cardEndsAt?: Date | null;
+  reasonsDueAt?: Date | null;
+  escalated?: string | null;
+  applicantVisible?: boolean | null;
+}
+
+/**
+ * The timeline line of a procedure event, in the reader's language: "Work permit: file lodged with
+ * the authority". Undefined when the reader is the applicant and the event is HR's own business.
+ */
+export function procedureTimelineEntry(t: TFunction, locale: Locale, p: ProcedureEvent, forApplicant: boolean): { label: string; detail?: string } | undefined {
+  if (forApplicant && !p.applicantVisible) return undefined;
+  const kind = t(`procedures.kinds.${p.kind}`);
+  if (p.escalated) return { label: t('procedures.timeline.escalated', { kind }) };
+  const statusChanged = p.from !== p.to;
+  const label = statusChanged
+    ? forApplicant
+      ? t(`procedures.applicant.${p.to as SupportStatus}`, { kind })
+      : t('procedures.timeline.changed', { kind, from: t(`procedures.statuses.${p.from ?? 'not_needed'}`), to: t(`procedures.statuses.${p.to ?? 'not_needed'}`) })
+    : t('procedures.applicant.datesSet', { kind });
+  const details: string[] = [];
+  if (p.filedAt) details.push(t('procedures.timeline.filedAt', { date: formatDay(p.filedAt, locale) }));
+  if (p.cardStartsAt || p.cardEndsAt) details.push(t('procedures.timeline.card', { start: formatDay(p.cardStartsAt, locale) || '…', end: formatDay(p.cardEndsAt, locale) || '…' }));
+  if (p.reasonsDueAt) details.push(t('procedures.timeline.reasonsDue', { date: formatDay(p.reasonsDueAt, locale) }));
+  return { label, ...(details.length ? { detail: details.join(' · ') } : {}) };
+}

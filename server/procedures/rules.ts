@@ -1,0 +1,120 @@
+// The support procedures an institute carries for a recruited scientist, and what the law says of
+// each: the legal basis, the office a file is lodged with, the authority's deadline in working days
+// once the file is complete, the deadline for written reasons after a refusal, the filing window
+// before the planned start, the documents the file needs, and which procedures must come first.
+// This table is authoritative: the service (deadlines), the presenters (legal basis, office) and
+// the certificate planner read it. Every figure carries the source it was checked against; a
+// figure that could not be confirmed says so.
+import type { DocumentType } from '../../models/constants.ts';
+
+export const PROCEDURE_KINDS = ['work_permit', 'work_permit_exemption', 'visa', 'residence_card', 'housing', 'citizenship'] as const;
+export type ProcedureKind = (typeof PROCEDURE_KINDS)[number];
+
+export interface ProcedureRule {
+  legalBasis: { vi: string; en: string };
+  office: { vi: string; en: string };
+  /** Working days the authority has to decide once the file is complete (absent: no legal deadline). */
+  decisionWorkingDays?: number;
+  /** Working days the authority has to give written reasons for a refusal. */
+  refusalReasonsWorkingDays?: number;
+  /** Calendar days before the planned start of work within which the file must be lodged. */
+  fileBeforeStartDays?: { min: number; max: number };
+  documents: readonly DocumentType[];
+  /** Procedures that must be granted before this one can be filed. */
+  after?: readonly ProcedureKind[];
+}
+
+export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
+  // Decree 219/2025/ND-CP (7 Aug 2025, in force on signature; replaces Decrees 152/2020 and 70/2023):
+  // - Art. 4: the provincial People's Committee issues, re-issues, extends and revokes work permits
+  //   and exemption certificates (it may delegate, usually to the Department of Home Affairs).
+  // - Art. 18: the file — the employer's combined demand report and application (Form 03), a health
+  //   certificate not older than 12 months, the passport, a criminal record certificate, diplomas
+  //   (legalised, translated), photos. (Criminal record: 6 months old at most at filing, from earlier
+  //   research; not confirmed by the sources found.)
+  // - Procedure article (Art. 19 by earlier research; article number not confirmed by the sources
+  //   found): the decision within 10 working days of receiving a complete file; a refusal answered
+  //   in writing with its reasons within 3 working days (reported by SGGP/VNA 8 Aug 2025, Mondaq
+  //   4 Sep 2025, EIV).
+  // - Filing window: 10 to 60 days before the planned start of work (practitioner summary of the
+  //   decree; article number not confirmed).
+  work_permit: {
+    legalBasis: {
+      vi: 'Nghị định 219/2025/NĐ-CP về người lao động nước ngoài làm việc tại Việt Nam (Điều 4, 18; cấp trong 10 ngày làm việc)',
+      en: 'Decree 219/2025/ND-CP on foreign workers in Vietnam (Art. 4, 18; decision within 10 working days)',
+    },
+    office: { vi: 'Ủy ban nhân dân cấp tỉnh (Sở Nội vụ)', en: "Provincial People's Committee (Department of Home Affairs)" },
+    decisionWorkingDays: 10,
+    refusalReasonsWorkingDays: 3,
+    fileBeforeStartDays: { min: 10, max: 60 },
+    documents: ['health_certificate', 'passport', 'criminal_record', 'degree', 'degree_translation', 'photo'],
+  },
+  // Decree 219/2025/ND-CP: the certificate that a foreign worker is not subject to a work permit
+  // (experts confirmed as working in science, technology, innovation or digital transformation,
+  // among the expanded exemption cases), applied for on Form 01 of the decree's appendix, issued by
+  // the provincial People's Committee (Art. 4). The 5-working-day decision time comes from earlier
+  // research and was NOT confirmed by the sources found; no written-reasons clock was confirmed for
+  // this certificate either, so none is set.
+  work_permit_exemption: {
+    legalBasis: {
+      vi: 'Nghị định 219/2025/NĐ-CP, giấy xác nhận không thuộc diện cấp giấy phép lao động (Mẫu số 01; Điều 4)',
+      en: 'Decree 219/2025/ND-CP, certificate of exemption from a work permit (Form 01; Art. 4)',
+    },
+    office: { vi: 'Ủy ban nhân dân cấp tỉnh (Sở Nội vụ)', en: "Provincial People's Committee (Department of Home Affairs)" },
+    decisionWorkingDays: 5,
+    documents: ['passport', 'degree', 'degree_translation', 'other'],
+  },
+  // Law 47/2014/QH13 on entry, exit, transit and residence of foreigners in Vietnam (amended by
+  // 51/2019/QH14 and 23/2023/QH15), Art. 16: the inviting organisation applies to the immigration
+  // department, which answers within 5 working days of receiving the request. Art. 10(4)(c): a
+  // foreigner coming to work must have a work permit (or exemption) to be granted a visa.
+  visa: {
+    legalBasis: {
+      vi: 'Luật 47/2014/QH13 (sửa đổi 2019, 2023), Điều 10, 16: trả lời trong 05 ngày làm việc',
+      en: 'Law 47/2014/QH13 (amended 2019, 2023), Art. 10, 16: reply within 5 working days',
+    },
+    office: { vi: 'Cục/Phòng Quản lý xuất nhập cảnh (Bộ Công an)', en: 'Immigration Department (Ministry of Public Security)' },
+    decisionWorkingDays: 5,
+    documents: ['passport'],
+    after: ['work_permit'],
+  },
+  // Law 47/2014/QH13, Art. 37(1): the file (request of the inviting organisation, declaration with
+  // photo, passport, proof of the Art. 36 case, e.g. the work permit); Art. 37(2)(c): the card is
+  // considered within 5 working days of a complete file. Art. 38(1): the card's term ends at least
+  // 30 days before the passport expires (so the passport must be valid 30 days beyond the card's
+  // end: server/documents/validity.ts reads the card end date recorded here).
+  residence_card: {
+    legalBasis: {
+      vi: 'Luật 47/2014/QH13 (sửa đổi 2019, 2023), Điều 37, 38: cấp trong 05 ngày làm việc; hộ chiếu còn hạn ít nhất 30 ngày sau thẻ',
+      en: 'Law 47/2014/QH13 (amended 2019, 2023), Art. 37, 38: issued within 5 working days; passport valid 30 days beyond the card',
+    },
+    office: { vi: 'Cục/Phòng Quản lý xuất nhập cảnh (Bộ Công an)', en: 'Immigration Department (Ministry of Public Security)' },
+    decisionWorkingDays: 5,
+    documents: ['passport', 'photo', 'dependant_passport'],
+    after: ['work_permit', 'visa'],
+  },
+  // No administrative procedure: the institute arranges housing itself (a service with its own
+  // target, server/workflow/transitions.ts SUPPORT_TRACK_DEADLINES), so no legal deadline.
+  housing: {
+    legalBasis: { vi: 'Dịch vụ của viện (không có thời hạn theo luật)', en: "Institute's own service (no legal deadline)" },
+    office: { vi: 'Phòng Tổ chức – Hành chính của viện', en: "Institute's administration office" },
+    documents: ['passport'],
+  },
+  // Law on Vietnamese Nationality 2008 (amended 2014 and 24 June 2025), Art. 19 (conditions), Art. 20
+  // (file) and Art. 21 (procedure), detailed by Decree 191/2025/ND-CP: the application is lodged in
+  // person at the provincial Department of Justice, then runs through several stages (Department
+  // of Justice 5 working days, police verification 30 days, People's Committee, Ministry of Justice,
+  // President). No single decision deadline: the institute tracks it with its own target.
+  citizenship: {
+    legalBasis: {
+      vi: 'Luật Quốc tịch Việt Nam 2008 (sửa đổi 2014, 2025), Điều 19–21; Nghị định 191/2025/NĐ-CP',
+      en: 'Law on Vietnamese Nationality 2008 (amended 2014, 2025), Art. 19–21; Decree 191/2025/ND-CP',
+    },
+    office: { vi: 'Sở Tư pháp cấp tỉnh', en: 'Provincial Department of Justice' },
+    documents: ['passport', 'criminal_record', 'other'],
+  },
+};
+
+export function isProcedureKind(v: unknown): v is ProcedureKind {
+  return typeof v === 'string' && (PROCEDURE_KINDS as readonly string[]).includes(v);
+}

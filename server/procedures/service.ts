@@ -1,0 +1,320 @@
+// Support procedures (work permit, its exemption certificate, visa, residence card, housing,
+// citizenship) as first-class steps of a case in offer and onboarding. HR moves each procedure's
+// status and records the office, the filing date and (residence card) the card's term; the
+// deadline follows the rules table (./rules.ts) on the holiday calendar. A change the applicant
+// should know about is written, in the same atomic update as the change itself, to the case's
+// history (structured: kind, from, to, dates) and outbox (a bilingual e-mail).
+import { refreshForecast } from '../planner/service.ts';
+import type { Types } from 'mongoose';
+import { Case, type CaseDoc } from '../../models/case.ts';
+import { User } from '../../models/user.ts';
+import {
+  ACTIVE_SUPPORT_STATUSES,
+  APPLICANT_VISIBLE_SUPPORT_STATUSES,
+  SUPPORT_KINDS,
+  SUPPORT_STAGES,
+  inStages,
+  type SupportKind,
+  type SupportStatus,
+} from '../../models/constants.ts';
+import type { AppContext } from '../deps.ts';
+import { actorOf, type Context } from '../context.ts';
+import { ConflictError, ForbiddenError } from '../errors.ts';
+import { recordAudit } from '../audit/index.ts';
+import { can } from '../policies/index.ts';
+import { findCaseFor } from '../cases/access.ts';
+import { loadCalendar, vnDateKey, vnEndOfDay, type WorkingCalendar } from '../calendar/index.ts';
+import { SUPPORT_TRACK_DEADLINES } from '../workflow/transitions.ts';
+import { caseEmail, outboxKey } from '../outbox/item.ts';
+import { translator, type Locale } from '../i18n/index.ts';
+import { PROCEDURE_RULES } from './rules.ts';
+
+/** Statuses in which a procedure is still running (and can be overdue). */
+export const ACTIVE_SUPPORT: readonly SupportStatus[] = ACTIVE_SUPPORT_STATUSES;
+
+interface TrackLike {
+  kind: string;
+  status: string;
+  dueAt?: Date | null;
+}
+
+export function isSupportOverdue(t: TrackLike, now: Date): boolean {
+  return ACTIVE_SUPPORT.includes(t.status as SupportStatus) && !!t.dueAt && t.dueAt.getTime() < now.getTime();
+}
+
+/** The kinds of the procedures that are past their deadline. */
+export function supportOverdue(tracks: TrackLike[], now: Date): string[] {
+  return tracks.filter((t) => isSupportOverdue(t, now)).map((t) => t.kind);
+}
+
+export function isSupportKind(v: unknown): v is SupportKind {
+  return typeof v === 'string' && (SUPPORT_KINDS as readonly string[]).includes(v);
+}
+
+/** Whether a refused procedure's written reasons are still owed and late. */
+export function reasonsOverdue(t: { status: string; reasonsDueAt?: Date | null; reasonsReceivedAt?: Date | null }, now: Date): boolean {
+  return t.status === 'refused' && !!t.reasonsDueAt && !t.reasonsReceivedAt && t.reasonsDueAt.getTime() < now.getTime();
+}
+
+/**
+ * Working days the procedure's status gives: once filed, the authority's legal decision time
+ * (rules table); before that, and for procedures without a legal deadline (housing, citizenship),
+ * the institute's own target (SUPPORT_TRACK_DEADLINES).
+ */
+export function deadlineDays(kind: SupportKind, status: SupportStatus): number | undefined {
+  if (status === 'filed') return PROCEDURE_RULES[kind].decisionWorkingDays ?? SUPPORT_TRACK_DEADLINES[kind];
+  if (status === 'requested' || status === 'preparing') return SUPPORT_TRACK_DEADLINES[kind];
+  return undefined;
+}
+
+export interface TrackState {
+  kind: SupportKind;
+  status: SupportStatus;
+  dueAt?: Date;
+  updatedAt?: Date;
+  note?: string;
+  office?: string;
+  filedAt?: Date;
+  refusedAt?: Date;
+  reasonsDueAt?: Date;
+  reasonsReceivedAt?: Date;
+  cardStartsAt?: Date;
+  cardEndsAt?: Date;
+  escalations?: string[];
+}
+
+export interface ProcedureInput {
+  status: SupportStatus;
+  /** Internal note for HR (never shown to the applicant). */
+  note?: string;
+  /** undefined: keep; '' : clear. */
+  office?: string;
+  /** undefined: keep (or today when the file is lodged now); null: clear. */
+  filedAt?: Date | null;
+  cardStartsAt?: Date | null;
+  cardEndsAt?: Date | null;
+  /** HR received the written reasons of a refusal (stops the reasons clock). */
+  reasonsReceived?: boolean;
+}
+
+export type ProcedureErrors = Record<string, string>;
+
+function plain(t: unknown): TrackState {
+  const o = ((t as { toObject?: () => unknown }).toObject?.() ?? t) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined && v !== null) out[k] = v;
+  return out as unknown as TrackState;
+}
+
+function sameDay(a: Date | undefined, b: Date | undefined): boolean {
+  if (!a || !b) return !a && !b;
+  return vnDateKey(a) === vnDateKey(b);
+}
+
+/**
+ * The procedure after the change: deadlines restarted where a status starts a clock (a request,
+ * a file lodged, a refusal), kept where the clock goes on ('preparing' keeps the request's).
+ * Pure, so the HTTP tests and the unit tests see the same arithmetic.
+ */
+export function nextTrack(existing: TrackState | undefined, kind: SupportKind, input: ProcedureInput, now: Date, calendar: WorkingCalendar): { track: TrackState; errors?: ProcedureErrors } {
+  const before: TrackState = existing ?? { kind, status: 'not_needed' };
+  const statusChanged = before.status !== input.status;
+  const track: TrackState = { ...before, kind, status: input.status, updatedAt: now };
+  const errors: ProcedureErrors = {};
+
+  if (input.office !== undefined) {
+    if (input.office) track.office = input.office;
+    else delete track.office;
+  }
+  if (input.note) track.note = input.note;
+
+  // Filing date: given by HR, or today when the file is lodged now; never in the future.
+  if (input.filedAt !== undefined) {
+    if (input.filedAt) track.filedAt = input.filedAt;
+    else delete track.filedAt;
+  }
+  if (input.status === 'filed' && !track.filedAt) track.filedAt = vnEndOfDay(now);
+  if (track.filedAt && vnDateKey(track.filedAt) > vnDateKey(now)) errors.filedAt = 'procedures.errors.filedInFuture';
+
+  // The residence card's term (Law 47/2014/QH13 Art. 38): the end must come after the start.
+  if (kind === 'residence_card') {
+    if (input.cardStartsAt !== undefined) {
+      if (input.cardStartsAt) track.cardStartsAt = input.cardStartsAt;
+      else delete track.cardStartsAt;
+    }
+    if (input.cardEndsAt !== undefined) {
+      if (input.cardEndsAt) track.cardEndsAt = input.cardEndsAt;
+      else delete track.cardEndsAt;
+    }
+    if (track.cardStartsAt && track.cardEndsAt && vnDateKey(track.cardEndsAt) <= vnDateKey(track.cardStartsAt)) errors.cardEndsAt = 'procedures.errors.endBeforeStart';
+  }
+
+  // The deadline of the status.
+  const days = deadlineDays(kind, input.status);
+  if (input.status === 'filed') {
+    if (statusChanged || !sameDay(before.filedAt, track.filedAt) || !track.dueAt) track.dueAt = vnEndOfDay(calendar.addWorkingDays(track.filedAt!, days!));
+  } else if (input.status === 'requested') {
+    if (statusChanged || !track.dueAt) track.dueAt = vnEndOfDay(calendar.addWorkingDays(now, days!));
+  } else if (input.status === 'preparing') {
+    if (!track.dueAt) track.dueAt = vnEndOfDay(calendar.addWorkingDays(now, days!));
+  } else {
+    delete track.dueAt;
+  }
+
+  // A refusal starts the clock for its written reasons (Decree 219/2025/ND-CP: 3 working days for a
+  // work permit, see ./rules.ts); leaving 'refused' stops it.
+  if (input.status === 'refused') {
+    if (statusChanged) {
+      track.refusedAt = now;
+      const n = PROCEDURE_RULES[kind].refusalReasonsWorkingDays;
+      if (n !== undefined) track.reasonsDueAt = vnEndOfDay(calendar.addWorkingDays(now, n));
+      delete track.reasonsReceivedAt;
+    }
+    if (input.reasonsReceived && !track.reasonsReceivedAt) track.reasonsReceivedAt = now;
+  } else {
+    delete track.refusedAt;
+    delete track.reasonsDueAt;
+    delete track.reasonsReceivedAt;
+  }
+  return Object.keys(errors).length ? { track, errors } : { track };
+}
+
+/** Whether the change is one the applicant is told about (e-mail and timeline). */
+export function applicantShouldKnow(before: TrackState | undefined, after: TrackState): boolean {
+  const statusChanged = (before?.status ?? 'not_needed') !== after.status;
+  if (statusChanged && (APPLICANT_VISIBLE_SUPPORT_STATUSES as readonly string[]).includes(after.status)) return true;
+  if (after.status === 'not_needed') return false;
+  return (!!after.filedAt && !sameDay(before?.filedAt, after.filedAt)) || (!!after.cardStartsAt && !sameDay(before?.cardStartsAt, after.cardStartsAt)) || (!!after.cardEndsAt && !sameDay(before?.cardEndsAt, after.cardEndsAt));
+}
+
+function sameState(a: TrackState | undefined, b: TrackState): boolean {
+  if (!a) return false;
+  return a.status === b.status && (a.office ?? '') === (b.office ?? '') && sameDay(a.filedAt, b.filedAt) && sameDay(a.cardStartsAt, b.cardStartsAt) && sameDay(a.cardEndsAt, b.cardEndsAt);
+}
+
+const DATE_FMT = { day: '2-digit', month: 'short', year: 'numeric', timeZone: 'Asia/Ho_Chi_Minh' } as const;
+
+export function formatDay(d: Date | undefined | null, locale: Locale): string {
+  return d ? d.toLocaleDateString(locale === 'vi' ? 'vi-VN' : 'en-GB', DATE_FMT) : '';
+}
+
+/** The words of a procedure change in one language (the e-mail carries both). */
+export function procedureWords(locale: Locale, kind: SupportKind, track: TrackState, changed: { status: boolean }) {
+  const t = translator(locale);
+  const rule = PROCEDURE_RULES[kind];
+  return {
+    kind: t(`procedures.kinds.${kind}`),
+    status: t(`procedures.statuses.${track.status}`),
+    headline: changed.status ? t(`procedures.applicant.${track.status}`, { kind: t(`procedures.kinds.${kind}`) }) : t('procedures.applicant.datesSet', { kind: t(`procedures.kinds.${kind}`) }),
+    legalBasis: rule.legalBasis[locale],
+    office: track.office ?? rule.office[locale],
+    filedAt: formatDay(track.filedAt, locale),
+    dueAt: track.status === 'filed' ? formatDay(track.dueAt, locale) : '',
+    cardStartsAt: formatDay(track.cardStartsAt, locale),
+    cardEndsAt: formatDay(track.cardEndsAt, locale),
+  };
+}
+
+export interface UpdateProcedureOptions extends ProcedureInput {
+  app?: Pick<AppContext, 'config'>;
+  ctx: Context;
+  caseId: string | Types.ObjectId;
+  kind: SupportKind;
+  /** The case version the form was built for: a stale form changes nothing (409). */
+  expectedVersion: number;
+}
+
+export type UpdateProcedureResult = { ok: true; caseDoc: CaseDoc; repeated?: boolean } | { ok: false; errors: ProcedureErrors; caseDoc: CaseDoc };
+
+/**
+ * Sets one procedure. HR of the case's institute (or an administrator) only; in the support
+ * stages only; against the version the officer saw. The history event, the applicant's e-mail and
+ * the cleared escalation flag are written in the same update as the procedure.
+ */
+export async function updateProcedure(opts: UpdateProcedureOptions): Promise<UpdateProcedureResult> {
+  const { ctx, kind } = opts;
+  const actor = actorOf(ctx);
+  const now = ctx.now;
+  const { caseDoc } = await findCaseFor(actor, opts.caseId);
+  if (!(actor.role === 'admin' || can(actor, 'case.work', caseDoc))) throw new ForbiddenError('cases.errors.readOnly');
+  if (!inStages(caseDoc.stage, SUPPORT_STAGES)) return { ok: false, errors: { status: 'procedures.errors.notNow' }, caseDoc };
+
+  const existingRaw = (caseDoc.supportTracks ?? []).find((t) => t.kind === kind);
+  const existing = existingRaw ? plain(existingRaw) : undefined;
+  const calendar = await loadCalendar();
+  const { track, errors } = nextTrack(existing, kind, opts, now, calendar);
+  if (errors) return { ok: false, errors, caseDoc };
+
+  if (caseDoc.version !== opts.expectedVersion) {
+    // A double submit: the case already shows exactly what this form asks for.
+    if (sameState(existing, track) && existing?.status !== 'not_needed') return { ok: true, caseDoc, repeated: true };
+    throw new ConflictError('cases.conflict.generic');
+  }
+
+  const from = existing?.status ?? 'not_needed';
+  const statusChanged = from !== track.status;
+  const visible = applicantShouldKnow(existing, track);
+  const history = {
+    at: now,
+    actor: actor._id,
+    actorRole: actor.role,
+    action: 'support_update',
+    ...(opts.note ? { note: opts.note.slice(0, 5000) } : {}),
+    procedure: {
+      kind,
+      from,
+      to: track.status,
+      ...(track.filedAt && !sameDay(existing?.filedAt, track.filedAt) ? { filedAt: track.filedAt } : {}),
+      ...(track.cardStartsAt && !sameDay(existing?.cardStartsAt, track.cardStartsAt) ? { cardStartsAt: track.cardStartsAt } : {}),
+      ...(track.cardEndsAt && !sameDay(existing?.cardEndsAt, track.cardEndsAt) ? { cardEndsAt: track.cardEndsAt } : {}),
+      ...(track.reasonsDueAt && statusChanged ? { reasonsDueAt: track.reasonsDueAt } : {}),
+      applicantVisible: visible,
+    },
+  };
+
+  const outbox = [];
+  if (visible) {
+    const applicant = await User.findById(caseDoc.applicant, { email: 1, name: 1, locale: 1 }).lean();
+    if (applicant?.email) {
+      const base = opts.app?.config.appUrl ?? '';
+      const data = {
+        name: applicant.name,
+        reference: caseDoc.reference,
+        kind,
+        status: track.status,
+        vi: procedureWords('vi', kind, track, { status: statusChanged }),
+        en: procedureWords('en', kind, track, { status: statusChanged }),
+        link: `${base}/applications/${String(caseDoc._id)}`,
+      };
+      outbox.push(caseEmail(applicant, 'procedure_update', data, outboxKey(String(caseDoc._id), caseDoc.version + 1, 'procedure', kind), now));
+    }
+  }
+
+  const tracks: TrackState[] = (caseDoc.supportTracks ?? []).map((t) => (t.kind === kind ? track : plain(t)));
+  if (!existing) tracks.push(track);
+  const overdue = ((caseDoc.overdueProcedures ?? []) as string[]).filter((k) => !(statusChanged && k === kind));
+  // The whole list is rewritten (no positional update): the version match guarantees it is the list
+  // the officer saw, and it behaves the same on every MongoDB-compatible server.
+  const updated = await Case.findOneAndUpdate(
+    { _id: caseDoc._id, version: opts.expectedVersion, stage: { $in: SUPPORT_STAGES } },
+    {
+      $set: { supportTracks: tracks, overdueProcedures: overdue },
+      $inc: { version: 1 },
+      $push: { history, ...(outbox.length ? { outbox: { $each: outbox } } : {}) },
+    },
+    { returnDocument: 'after' },
+  );
+  if (!updated) throw new ConflictError('cases.conflict.generic');
+  await recordAudit(ctx, {
+    action: 'case.support_update',
+    targetType: 'case',
+    targetId: String(caseDoc._id),
+    summary: { kind, from, to: track.status, version: updated.version, office: track.office, notified: visible },
+  });
+  // A filed or decided procedure moves the likely start date; the stored forecast feeds the queue and dashboard.
+  await refreshForecast({ caseId: updated._id, now, calendar });
+  return { ok: true, caseDoc: updated };
+}
+
+/** The calendar-aware view helpers need the calendar once per page. */
+export { loadCalendar };

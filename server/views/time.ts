@@ -1,0 +1,40 @@
+// Times as people in Vietnam read them, always with their zone: "3 Dec 2026, 14:05 (UTC+7)" on
+// pages and reports, and ISO 8601 with the offset ("2026-12-03T14:05:00+07:00") for <time datetime>.
+export const APP_TIME_ZONE = 'Asia/Ho_Chi_Minh';
+
+/** The zone's offset from UTC at that instant, in minutes (Vietnam: +420, no daylight saving). */
+export function zoneOffsetMinutes(d: Date, timeZone = APP_TIME_ZONE): number {
+  const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  const m = /GMT([+-])(\d{2}):?(\d{2})?/.exec(name);
+  if (!m) return 0;
+  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3] ?? 0));
+}
+
+/** "UTC+7", "UTC+5:30", "UTC". */
+export function zoneLabel(d: Date, timeZone = APP_TIME_ZONE): string {
+  const off = zoneOffsetMinutes(d, timeZone);
+  if (off === 0) return 'UTC';
+  const a = Math.abs(off);
+  return `UTC${off < 0 ? '-' : '+'}${Math.floor(a / 60)}${a % 60 ? `:${String(a % 60).padStart(2, '0')}` : ''}`;
+}
+
+/** ISO 8601 in the app's zone with its offset, to the second. */
+export function isoWithOffset(d: Date, timeZone = APP_TIME_ZONE): string {
+  const off = zoneOffsetMinutes(d, timeZone);
+  const local = new Date(d.getTime() + off * 60_000).toISOString().slice(0, 19);
+  const a = Math.abs(off);
+  return `${local}${off < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+}
+
+/** Date and time in the page's language, with the zone: "03 Dec 2026, 14:05 (UTC+7)". */
+export function formatDateTime(d: Date, locale: string, timeZone = APP_TIME_ZONE): string {
+  const text = d.toLocaleString(locale === 'vi' ? 'vi-VN' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone });
+  return `${text} (${zoneLabel(d, timeZone)})`;
+}
+
+/** A value from a template or a document as a valid Date, or undefined. */
+export function asDate(value: unknown): Date | undefined {
+  if (!value) return undefined;
+  const d = value instanceof Date ? value : new Date(String(value));
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}

@@ -1,0 +1,134 @@
+// The queue in a real browser (Debian's Chromium): an officer finds a case by part of a name typed
+// without its diacritics, and on a 390 px wide phone every row keeps its stage, deadline and
+// assignee visible inside the viewport (no horizontal scrolling).
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { CHROMIUM, launchBrowser, screenshotsDir } from '../support/browser.ts';
+import { createInstitute, createUser, freshTotpCode, TEST_PASSWORD } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import { User, type UserDoc } from '../../models/user.ts';
+import type { CaseDoc } from '../../models/case.ts';
+
+const DAY = 86_400_000;
+
+describe('the queue in the browser: search without diacritics, and a phone layout', function () {
+  this.timeout(120_000);
+  let t: TestApp;
+  let browser: Browser | undefined;
+  let officer: UserDoc;
+  let target: CaseDoc;
+  const others: CaseDoc[] = [];
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) this.skip();
+    t = await startTestApp();
+    const institute = await createInstitute();
+    officer = await createUser({ role: 'hr_officer', institute, name: 'Officer Queue Browser' });
+    const colleague = await createUser({ role: 'hr_officer', institute, name: 'Nguyễn Thị Phương Thảo (HR)' });
+    const call = await createCall({ institute, checklist: [], title: { vi: 'Chuyên gia bán dẫn với tên đợt tuyển rất dài', en: 'Semiconductor expert call with a very long title' } });
+    const applicant = await createUser({ role: 'applicant' });
+    const now = Date.now();
+    target = await createCase({ applicant, call, stage: 'screening', stageDueAt: new Date(now + 4 * DAY), assignee: colleague._id, profile: { fullName: 'Trương Thị Hường', nationality: 'VN' } });
+    const names = ['Nguyễn Văn Bình', 'Lê Thị Mỹ Duyên', 'Hoàng Quốc Việt', 'Maximilian Alexander von Hohenzollern-Sigmaringen'];
+    for (const [i, fullName] of names.entries()) {
+      others.push(
+        await createCase({
+          applicant,
+          call,
+          stage: i % 2 ? 'evaluation' : 'submitted',
+          stageDueAt: i === 3 ? undefined : new Date(now + (i + 1) * DAY),
+          assignee: i % 2 ? officer._id : undefined,
+          profile: { fullName, nationality: 'DE' },
+          overdueProcedures: i === 2 ? ['work_permit', 'visa'] : undefined,
+        }),
+      );
+    }
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  async function signInOfficer(page: Page): Promise<void> {
+    await page.goto(`${t.baseUrl}/signin`);
+    await page.fill('#f-email', officer.email);
+    await page.fill('#f-password', TEST_PASSWORD);
+    await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
+    await page.fill('#f-code', await freshTotpCode((await User.findById(officer._id).lean())!));
+    await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
+  }
+
+  it('finds a case by part of a name with diacritics typed without them', async () => {
+    const context = await browser!.newContext({ locale: 'en-GB' });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    try {
+      await signInOfficer(page);
+      await page.goto(`${t.baseUrl}/cases`);
+      expect(await page.locator('table.queue tbody tr[data-case]').count()).to.equal(5);
+      await page.fill('#q-search', 'truong huon');
+      await Promise.all([page.waitForNavigation(), page.press('#q-search', 'Enter')]);
+      expect(new URL(page.url()).searchParams.get('q')).to.equal('truong huon');
+      const rows = page.locator('table.queue tbody tr[data-case]');
+      expect(await rows.count()).to.equal(1);
+      expect(await rows.first().getAttribute('data-case')).to.equal(String(target._id));
+      expect(await rows.first().textContent()).to.include('Trương Thị Hường');
+      expect(await page.inputValue('#q-search')).to.equal('truong huon');
+      // Save it, apply it again from the list in one click.
+      await page.fill('#f-filter-name', 'Hường');
+      await Promise.all([page.waitForNavigation(), page.click('#save-filter button[type=submit]')]);
+      await page.goto(`${t.baseUrl}/cases`);
+      await Promise.all([page.waitForNavigation(), page.click('#saved-filters a:has-text("Hường")')]);
+      expect(await page.locator('table.queue tbody tr[data-case]').count()).to.equal(1);
+      expect(errors).to.deep.equal([]);
+    } catch (err) {
+      await page.screenshot({ path: path.join(screenshotsDir, 'queue-search-failure.png'), fullPage: true }).catch(() => {});
+      throw err;
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('keeps stage, deadline and assignee of every row visible on a 390 px phone', async () => {
+    const context = await browser!.newContext({ locale: 'vi-VN', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    const page = await context.newPage();
+    try {
+      await signInOfficer(page);
+      await page.goto(`${t.baseUrl}/cases`);
+      const rows = page.locator('table.queue tbody tr[data-case]');
+      const n = await rows.count();
+      expect(n).to.equal(5);
+      for (let i = 0; i < n; i++) {
+        const row = rows.nth(i);
+        await row.scrollIntoViewIfNeeded();
+        for (const cell of ['td.cell-stage', 'td.cell-due', 'td.cell-assignee']) {
+          const loc = row.locator(cell);
+          expect(await loc.isVisible(), `${cell} of row ${i}`).to.equal(true);
+          const box = (await loc.boundingBox())!;
+          expect(box, `${cell} of row ${i}`).to.not.equal(null);
+          expect(box.width, `${cell} of row ${i} has a width`).to.be.greaterThan(0);
+          expect(box.x, `${cell} of row ${i} starts inside`).to.be.at.least(0);
+          expect(box.x + box.width, `${cell} of row ${i} ends inside`).to.be.at.most(390);
+          expect((await loc.innerText()).trim().length, `${cell} of row ${i} shows text`).to.be.greaterThan(0);
+        }
+      }
+      // The page itself does not scroll sideways.
+      const widths = (await page.evaluate('({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })')) as { scroll: number; client: number };
+      expect(widths.scroll, 'no horizontal scroll').to.be.at.most(widths.client);
+      const flagged = rows.filter({ has: page.locator('.procedure-overdue') });
+      expect(await flagged.count()).to.equal(1);
+      expect(await flagged.locator('.procedure-overdue').first().isVisible()).to.equal(true);
+      await page.screenshot({ path: path.join(screenshotsDir, 'queue-phone-390.png'), fullPage: true });
+    } catch (err) {
+      await page.screenshot({ path: path.join(screenshotsDir, 'queue-phone-failure.png'), fullPage: true }).catch(() => {});
+      throw err;
+    } finally {
+      await context.close();
+    }
+  });
+});

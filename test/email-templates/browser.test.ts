@@ -1,0 +1,116 @@
+// In a real browser (Debian's Chromium): an administrator signs in with a second factor, opens the
+// "screening started" e-mail in English, changes its subject and text, previews it on a real case
+// (by reference), saves it; an HR officer then starts screening that case over HTTP, the
+// dispatcher runs, and the edited e-mail arrives on the in-process SMTP server. The mail log shows
+// it, with the edited version.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { CHROMIUM, launchBrowser, screenshotsDir } from '../support/browser.ts';
+import { agent, csrfFrom } from '../support/http.ts';
+import { createInstitute, createUser, freshTotpCode, signIn, TEST_PASSWORD } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import { User, type UserDoc } from '../../models/user.ts';
+import { EmailTemplate } from '../../models/email-template.ts';
+import { MailLog } from '../../models/mail-log.ts';
+import type { CaseDoc } from '../../models/case.ts';
+import { dispatchOnce } from '../../server/outbox/index.ts';
+import { invalidateOverrides } from '../../server/mail/templates.ts';
+
+const T = 'screening_started';
+
+describe('e-mail templates in the browser: edit, preview on a case, save, receive the edited e-mail', function () {
+  this.timeout(120_000);
+  let t: TestApp;
+  let browser: Browser | undefined;
+  let adminUser: UserDoc;
+  let officer: UserDoc;
+  let applicant: UserDoc;
+  let c: CaseDoc;
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) this.skip();
+    t = await startTestApp();
+    const institute = await createInstitute();
+    adminUser = await createUser({ role: 'admin', locale: 'en', name: 'Admin Browser' });
+    officer = await createUser({ role: 'hr_officer', institute, locale: 'en' });
+    applicant = await createUser({ role: 'applicant', locale: 'en', name: 'Đặng Thu Hà' });
+    c = await createCase({ applicant, call: await createCall({ institute, checklist: [] }), stage: 'submitted' });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    // Back to the built-in template for any later test file in this process.
+    await EmailTemplate.deleteMany({ template: T, savedBy: adminUser?._id });
+    invalidateOverrides();
+    await t?.close();
+  });
+
+  async function click(page: Page, selector: string) {
+    await Promise.all([page.waitForLoadState('load'), page.waitForNavigation(), page.click(selector)]);
+  }
+
+  it('sends the edited e-mail after the administrator saved it', async () => {
+    const errors: string[] = [];
+    const page = await (await browser!.newContext({ locale: 'en-GB' })).newPage();
+    page.on('console', (m) => {
+      // The e-mail's own inline styles are refused inside the sandboxed preview (CSP 'self'): expected.
+      if (m.type() === 'error' && !/inline style|status of (404|422)/.test(m.text())) errors.push(m.text());
+    });
+    // A missing resource of ours (a stylesheet, a script) is an error; the browser's favicon probe is not.
+    page.on('response', (r) => {
+      if (r.status() === 404 && !r.url().endsWith('/favicon.ico')) errors.push(`404 ${r.url()}`);
+    });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    try {
+      await page.goto(`${t.baseUrl}/signin`);
+      await page.fill('#f-email', adminUser.email);
+      await page.fill('#f-password', TEST_PASSWORD);
+      await click(page, 'main form button[type=submit]');
+      expect(new URL(page.url()).pathname).to.equal('/signin/second-factor');
+      await page.fill('#f-code', await freshTotpCode((await User.findById(adminUser._id).lean())!));
+      await click(page, 'main form button[type=submit]');
+
+      await page.goto(`${t.baseUrl}/admin/email-templates`);
+      await click(page, `tr[data-template="${T}"] a[href="/admin/email-templates/${T}/en"]`);
+      expect(await page.inputValue('#f-subject')).to.include('{{reference}}');
+
+      await page.fill('#f-subject', '[{{reference}}] Edited: we are reading your file, {{name}}');
+      await page.fill('#f-text', 'Dear {{name}},\n\nEDITED TEXT: screening of {{reference}} has begun.\n{{link}}\n');
+      await page.fill('#f-reference', c.reference);
+      await click(page, '#preview-button');
+      expect(await page.textContent('#preview-subject')).to.equal(`[${c.reference}] Edited: we are reading your file, Đặng Thu Hà`);
+      expect(await page.textContent('#preview-text')).to.include(`EDITED TEXT: screening of ${c.reference} has begun.`);
+      // The HTML part in its sandboxed frame, rendered from srcdoc.
+      const frame = page.frameLocator('#preview-html');
+      expect(await frame.locator('body').textContent()).to.include('Đặng Thu Hà');
+      // What was typed is still in the form; saving stores it.
+      expect(await page.inputValue('#f-subject')).to.include('Edited:');
+      await click(page, '#save-button');
+      expect(await page.textContent('.flash')).to.include('Saved as version');
+      expect(await page.textContent('#versions')).to.include('Admin Browser');
+      await page.screenshot({ path: path.join(screenshotsDir, 'email-template-saved.png'), fullPage: true });
+    } finally {
+      await page.context().close();
+    }
+    expect(errors, errors.join('\n')).to.deep.equal([]);
+
+    // HR starts screening over HTTP; the dispatcher sends what the case owes.
+    const hr = agent(t.app);
+    await signIn(hr, officer);
+    const casePage = await hr.get(`/cases/${c._id}`).set('Accept', 'text/html');
+    expect(casePage.status).to.equal(200);
+    const version = /name="version" value="(\d+)"/.exec(casePage.text)![1]!;
+    const acted = await hr.post(`/cases/${c._id}/actions/start_screening`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(casePage.text), version });
+    expect(acted.status, acted.text.slice(0, 300)).to.equal(303);
+    await dispatchOnce(t.ctx, { owner: 'browser-test', caseIds: [c._id] });
+    const mail = await t.smtp.waitForTo(applicant.email, /Edited:/);
+    expect(mail.subject).to.equal(`[${c.reference}] Edited: we are reading your file, Đặng Thu Hà`);
+    expect(mail.text).to.include(`EDITED TEXT: screening of ${c.reference} has begun.`);
+    const logged = (await MailLog.findOne({ case: c._id, template: T }).lean())!;
+    expect(logged.status).to.equal('sent');
+    expect(logged.templateVersion).to.be.greaterThan(0);
+  });
+});

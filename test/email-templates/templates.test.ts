@@ -1,0 +1,210 @@
+// Editable e-mail templates over real HTTP: the list comes from the template folders; a save is a
+// new version (who, when, audited) used at once by the dispatcher (delivered to the in-process
+// SMTP server); versions can be reverted, to an earlier one or to the built-in template; a template
+// that does not parse or render is refused with its line and reason (in the page's language) and
+// the template in use stays; hostile input (partials, unknown helpers, prototype lookups, stale
+// versions, oversize text, odd names) changes nothing; only administrators may edit.
+import { expect } from 'chai';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { agent, csrfFrom, submitForm, type Agent } from '../support/http.ts';
+import { createInstitute, createUser, signIn } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import { Case, type CaseDoc } from '../../models/case.ts';
+import { EmailTemplate } from '../../models/email-template.ts';
+import { AuditEvent } from '../../models/audit-event.ts';
+import { MailLog } from '../../models/mail-log.ts';
+import type { UserDoc } from '../../models/user.ts';
+import { caseEmail, dispatchOnce, messageIdFor } from '../../server/outbox/index.ts';
+import { renderEmail } from '../../server/mail/render.ts';
+import { builtinParts, listTemplateNames } from '../../server/mail/templates.ts';
+
+// One template for this file alone (other files render the built-in ones): arrived.
+const T = 'arrived';
+const URL_EN = `/admin/email-templates/${T}/en`;
+
+describe('e-mail templates: edit, version, revert, refuse what does not render', function () {
+  this.timeout(60_000);
+  let t: TestApp;
+  let admin: Agent;
+  let adminVi: Agent;
+  let applicant: UserDoc;
+  let c: CaseDoc;
+
+  const data = () => ({ reference: c.reference, link: `${t.baseUrl}/applications/${c._id}`, name: applicant.name, callTitle: { vi: 'Chuyên gia', en: 'Expert' } });
+  const head = async (locale: 'en' | 'vi' = 'en') => (await EmailTemplate.findOne({ template: T, locale }).sort({ version: -1 }).lean())?.version ?? 0;
+  const form = (over: Record<string, string> = {}) => ({ ...builtinParts(T, 'en'), op: 'save', reference: '', ...over });
+
+  before(async () => {
+    t = await startTestApp();
+    await EmailTemplate.deleteMany({ template: T });
+    const institute = await createInstitute();
+    applicant = await createUser({ role: 'applicant', locale: 'en', name: 'Lê <b>Hoa</b> & co' });
+    c = await createCase({ applicant, call: await createCall({ institute }), stage: 'onboarding' });
+    admin = agent(t.app);
+    await signIn(admin, await createUser({ role: 'admin', locale: 'en' }));
+    adminVi = agent(t.app);
+    await signIn(adminVi, await createUser({ role: 'admin', locale: 'vi' }));
+  });
+  after(async () => {
+    await EmailTemplate.deleteMany({ template: T });
+    await t?.close();
+  });
+
+  it('lists every template folder, in both languages', async () => {
+    const page = await admin.get('/admin/email-templates').set('Accept', 'text/html');
+    expect(page.status).to.equal(200);
+    const names = listTemplateNames();
+    expect(names).to.include.members(['screening_started', 'offer_made', 'password_reset', T]);
+    for (const n of names) {
+      expect(page.text).to.include(`href="/admin/email-templates/${n}/vi"`);
+      expect(page.text).to.include(`href="/admin/email-templates/${n}/en"`);
+    }
+  });
+
+  it('shows the editor with the text in use and the variables of the event', async () => {
+    const page = await admin.get(URL_EN).set('Accept', 'text/html');
+    expect(page.status).to.equal(200);
+    const vars = /<ul id="variables">([\s\S]*?)<\/ul>/.exec(page.text)![1]!;
+    for (const v of ['name', 'reference', 'link', 'locale']) expect(vars).to.include(`{{${v}}}`);
+    expect(page.text).to.include('Never edited');
+    // A list variable is shown with its items' fields (the overdue digest's cases).
+    const digest = await admin.get('/admin/email-templates/overdue_digest/vi').set('Accept', 'text/html');
+    expect(digest.text).to.include('{{#each cases}}').and.include('applicantName, dueAt, link, reference, stage, workingDaysLate');
+  });
+
+  it('saves an edit as version 1 (who, when, audited); the dispatcher sends it at once, escaping values in the HTML only', async () => {
+    const res = await submitForm(admin, URL_EN, form({ subject: 'Welcome {{name}} [{{reference}}]', text: 'Hello {{name}},\nwelcome on board.\n{{link}}', html: '<p>Hello {{name}}, welcome.</p>', baseVersion: '0' }));
+    expect(res.status, res.text.slice(0, 500)).to.equal(303);
+    const v1 = (await EmailTemplate.findOne({ template: T, locale: 'en', version: 1 }).lean())!;
+    expect(v1).to.include({ kind: 'edit', subject: 'Welcome {{name}} [{{reference}}]' });
+    expect(v1.savedByName).to.be.a('string');
+    expect(await AuditEvent.exists({ action: 'email_template.save', targetId: `${T}:en` })).to.not.equal(null);
+    // Vietnamese untouched.
+    expect((await renderEmail(T, 'vi', data())).version).to.equal(0);
+
+    await Case.updateOne({ _id: c._id }, { $push: { outbox: caseEmail(applicant, T, data(), `tpl.${c._id}.1`) } });
+    await dispatchOnce(t.ctx, { owner: 'templates-test', caseIds: [c._id] });
+    const got = await t.smtp.waitForTo(applicant.email, /^Welcome /);
+    expect(got.subject).to.equal(`Welcome Lê <b>Hoa</b> & co [${c.reference}]`);
+    expect(got.text).to.include('Hello Lê <b>Hoa</b> & co,\nwelcome on board.');
+    expect(got.html).to.include('<p>Hello Lê &lt;b&gt;Hoa&lt;/b&gt; &amp; co, welcome.</p>');
+    expect(got.messageId).to.equal(messageIdFor(`tpl.${c._id}.1`));
+    expect((await MailLog.findOne({ key: `tpl.${c._id}.1` }).lean())!.templateVersion).to.equal(1);
+  });
+
+  it('refuses a template that does not parse, with the line and the reason, in English and Vietnamese; the version in use stays', async () => {
+    const before = await head();
+    const broken = form({ subject: 'Broken', text: 'Line one\nLine two\n{{#if reference}}never closed', html: '<p>x</p>', baseVersion: String(before) });
+    const res = await submitForm(admin, URL_EN, broken);
+    expect(res.status).to.equal(422);
+    expect(res.text).to.match(/Text, line 3: /);
+    expect(res.text).to.include('never closed'); // what was typed is kept
+    const vi = await submitForm(adminVi, URL_EN, broken);
+    expect(vi.status).to.equal(422);
+    expect(vi.text).to.match(/Văn bản, dòng 3: /);
+    expect(await head()).to.equal(before);
+    const r = await renderEmail(T, 'en', data());
+    expect(r.version).to.equal(before);
+    expect(r.subject).to.match(/^Welcome /);
+  });
+
+  it('refuses an unknown variable, an unknown helper, partials and decorators, each with its line', async () => {
+    const before = await head();
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ subject: 'Hi {{nmae}}' }, /Subject, line 1: “nmae” is not a variable of this e-mail/],
+      [{ html: '<p>\n\n{{exec "rm -rf /"}}</p>' }, /HTML, line 3: .*unknown helper exec/],
+      [{ text: 'a\n{{> ../../../etc/passwd}}' }, /Text, line 2: partials/],
+      [{ text: '{{#> layout}}x{{/layout}}' }, /Text, line 1: partials/],
+      [{ html: '{{* decorator}}' }, /HTML, line 1: decorators/],
+      [{ subject: '' }, /Subject: must not be empty/],
+      [{ text: 'x'.repeat(50_001) }, /Text: longer than 50000 characters/],
+    ];
+    for (const [over, re] of cases) {
+      const res = await submitForm(admin, URL_EN, form({ baseVersion: String(before), ...over }));
+      expect(res.status, JSON.stringify(over).slice(0, 80)).to.equal(422);
+      expect(res.text.replace(/&#x27;|&quot;/g, "'"), JSON.stringify(over).slice(0, 80)).to.match(re);
+    }
+    expect(await head()).to.equal(before);
+  });
+
+  it('renders prototype lookups as nothing, and never reaches the filesystem through the template name', async () => {
+    const before = await head();
+    const res = await submitForm(admin, URL_EN, form({ subject: 'P {{constructor}}{{__proto__}}', text: '{{lookup this "constructor"}}.', baseVersion: String(before) }));
+    expect(res.status).to.equal(303);
+    const r = await renderEmail(T, 'en', data());
+    expect(r.subject).to.equal('P');
+    expect(r.text).to.equal('.');
+    for (const path of ['/admin/email-templates/..%2F..%2Fetc/en', '/admin/email-templates/layout.en.html/en', '/admin/email-templates/nope/en', `/admin/email-templates/${T}/fr`]) {
+      expect((await admin.get(path).set('Accept', 'text/html')).status, path).to.equal(404);
+    }
+    // revert to version 1 for the next tests
+    await submitForm(admin, URL_EN, { toVersion: '1', baseVersion: String(before + 1) }, `${URL_EN}/revert`);
+  });
+
+  it('refuses a stale version and a double submit (409), and hostile fields', async () => {
+    const current = await head();
+    const stale = await submitForm(admin, URL_EN, form({ subject: 'Stale {{reference}}', baseVersion: String(current - 1) }));
+    expect(stale.status).to.equal(409);
+    const page = await admin.get(URL_EN).set('Accept', 'text/html');
+    const token = csrfFrom(page.text);
+    const body = { _csrf: token, ...form({ subject: 'Double {{reference}}', baseVersion: String(current) }) };
+    const [a, b] = await Promise.all([admin.post(URL_EN).type('form').set('Accept', 'text/html').send(body), admin.post(URL_EN).type('form').set('Accept', 'text/html').send(body)]);
+    expect([a.status, b.status].sort()).to.deep.equal([303, 409]);
+    expect(await head()).to.equal(current + 1);
+    const dollar = await admin.post(URL_EN).type('form').set('Accept', 'text/html').send(`_csrf=${encodeURIComponent(token)}&subject[$ne]=x&op=save&baseVersion=${current + 1}`);
+    expect(dollar.status).to.equal(400);
+    const proto = await admin.post(URL_EN).type('form').set('Accept', 'text/html').send(`_csrf=${encodeURIComponent(token)}&__proto__[subject]=x&op=save&baseVersion=${current + 1}`);
+    expect(proto.status).to.be.oneOf([400, 422]);
+    expect(await head()).to.equal(current + 1);
+  });
+
+  it('lists the versions and reverts to an earlier one, then to the built-in template (each a new version, audited)', async () => {
+    const current = await head();
+    const page = await admin.get(URL_EN).set('Accept', 'text/html');
+    for (let v = 1; v <= current; v++) expect(page.text).to.include(`<tr data-version="${v}">`);
+    let res = await submitForm(admin, URL_EN, { toVersion: '1', baseVersion: String(current) }, `${URL_EN}/revert`);
+    expect(res.status).to.equal(303);
+    const copy = (await EmailTemplate.findOne({ template: T, locale: 'en', version: current + 1 }).lean())!;
+    expect(copy).to.include({ kind: 'revert', revertedFrom: 1, subject: 'Welcome {{name}} [{{reference}}]' });
+    expect((await renderEmail(T, 'en', data())).subject).to.match(/^Welcome /);
+    res = await submitForm(admin, URL_EN, { toVersion: '0', baseVersion: String(current + 1) }, `${URL_EN}/revert`);
+    expect(res.status).to.equal(303);
+    const r = await renderEmail(T, 'en', data());
+    expect(r.version).to.equal(0);
+    expect(r.subject).to.not.match(/^Welcome /);
+    expect(await AuditEvent.countDocuments({ action: 'email_template.revert', targetId: `${T}:en` })).to.be.at.least(2);
+    const after = await admin.get(URL_EN).set('Accept', 'text/html');
+    expect(after.text).to.include('In use: the built-in template.');
+  });
+
+  it('previews the typed text on a real case by reference, and says when no case has it', async () => {
+    const v = await head();
+    const res = await submitForm(admin, URL_EN, form({ op: 'preview', subject: 'Preview for {{name}} {{reference}}', reference: c.reference.toLowerCase(), baseVersion: String(v) }));
+    expect(res.status).to.equal(200);
+    expect(res.text).to.include(`<span id="preview-subject">Preview for Lê &lt;b&gt;Hoa&lt;/b&gt; &amp; co ${c.reference}</span>`);
+    expect(res.text).to.match(/<iframe class="mail-html" id="preview-html" sandbox=""/);
+    expect(await head()).to.equal(v); // a preview stores nothing
+    const missing = await submitForm(admin, URL_EN, form({ op: 'preview', reference: 'TA-1999-000000', baseVersion: String(v) }));
+    expect(missing.status).to.equal(422);
+    expect(missing.text).to.include('No case has the reference TA-1999-000000');
+  });
+
+  it('is for administrators only (403 for HR, leaders and applicants, in both languages)', async () => {
+    for (const [role, locale, text] of [
+      ['hr_officer', 'en', 'You do not have access to this page.'],
+      ['leader', 'vi', 'Bạn không có quyền truy cập trang này.'],
+      ['applicant', 'en', 'You do not have access to this page.'],
+    ] as const) {
+      const a = agent(t.app);
+      await signIn(a, await createUser({ role, locale }));
+      for (const path of ['/admin/email-templates', URL_EN]) {
+        const res = await a.get(path).set('Accept', 'text/html');
+        expect(res.status, `${role} ${path}`).to.equal(403);
+        expect(res.text).to.include(text);
+      }
+      const home = await a.get('/account').set('Accept', 'text/html');
+      const post = await a.post(URL_EN).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(home.text), ...form({ baseVersion: String(await head()) }) });
+      expect(post.status).to.equal(403);
+    }
+  });
+});

@@ -1,0 +1,136 @@
+// The planner in the app: the forecast and the certificate windows on the HR case page and the
+// applicant's dated checklist (vi and en), the forecast stored after a change, and the e-mail sent
+// once when a certificate window opens (real outbox, in-process SMTP).
+import { expect } from 'chai';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { createInstitute, createUser } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import { Case } from '../../models/case.ts';
+import type { UserDoc } from '../../models/user.ts';
+import type { CallDoc } from '../../models/call.ts';
+import { seedHolidays, vnDateKey, vnStartOfDay } from '../../server/calendar/index.ts';
+import { runCertificateWindowReminders } from '../../server/planner/jobs.ts';
+import { signedIn, page, post, versionIn, deliver, text } from '../applications/support.ts';
+
+/** 10:00 in Vietnam on that day. */
+const at = (key: string) => new Date(vnStartOfDay(key).getTime() + 10 * 3_600_000);
+
+describe('planner: the case page, the applicant checklist and the window e-mail', () => {
+  let t: TestApp;
+  let clock = at('2026-10-05');
+  let hr: UserDoc;
+  let hrVi: UserDoc;
+  let applicantVi: UserDoc;
+  let applicantEn: UserDoc;
+  let call: CallDoc;
+
+  // Today Mon 5 Oct 2026; planned start Tue 1 Jun 2027; work permit, visa and residence card ahead.
+  // Earliest (everything lodged now): work permit 5 Oct + 10 working days = Mon 19 Oct (Oct 6–9,
+  // 12–16, 19; no holiday in October 2026), visa + 5 = Oct 20, 21, 22, 23, 26 → Mon 26 Oct 2026.
+  // Likely and latest: the planned start, 1 June 2027 (no closed cases in this new institute).
+  // Criminal record: the work permit is lodged 60 days before 1 June = Fri 2 Apr 2027, so issued on or
+  // after 2 Oct 2026 (≤ 6 months) — today is later: from 5 Oct 2026; ready 5 working days before
+  // 2 Apr = Fri 26 Mar 2027.
+  const tracks = [
+    { kind: 'work_permit', status: 'preparing', updatedAt: at('2026-10-01') },
+    { kind: 'visa', status: 'requested', updatedAt: at('2026-10-01') },
+    { kind: 'residence_card', status: 'requested', updatedAt: at('2026-10-01') },
+  ];
+
+  before(async () => {
+    t = await startTestApp({ now: () => clock });
+    await seedHolidays();
+    const institute = await createInstitute();
+    hr = await createUser({ role: 'hr_officer', institute, name: 'Planner Officer', locale: 'en' });
+    hrVi = await createUser({ role: 'hr_officer', institute, name: 'Cán bộ Kế hoạch', locale: 'vi' });
+    applicantVi = await createUser({ role: 'applicant', locale: 'vi', name: 'Trần Thị Bình' });
+    applicantEn = await createUser({ role: 'applicant', locale: 'en', name: 'Anna Schmidt' });
+    call = await createCall({ institute, checklist: [] });
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  const onboardingCase = (applicant: UserDoc) => createCase({ applicant, call, stage: 'onboarding', stageEnteredAt: at('2026-09-20'), profile: { fullName: applicant.name, plannedArrival: at('2027-06-01') }, supportTracks: tracks });
+
+  it('shows HR the forecast with its explanation and the certificate windows (en and vi)', async () => {
+    const c = await onboardingCase(applicantVi);
+    const res = await page(await signedIn(t, hr), `/cases/${c._id}`);
+    expect(res.status).to.equal(200);
+    const html = text(res.text);
+    expect(html).to.include('Arrival forecast');
+    expect(html).to.match(/data-forecast="earliest">26 October 2026</);
+    expect(html).to.match(/data-forecast="likely"><strong>1 June 2027</);
+    expect(html).to.include('visa: 5 working days after the work permit, expected 26 October 2026');
+    expect(html).to.include('work permit: filed from 5 October 2026, decision within 10 working days, expected 19 October 2026');
+    expect(html).to.include('no closed cases yet to measure');
+    const row = html.slice(html.indexOf('data-window="criminal_record"'));
+    expect(row).to.include('5 October 2026 – 26 March 2027');
+    expect(row).to.include('issued on or after 2 October 2026: at most 6 months before the filing (Decree 219/2025/ND-CP Art. 18(4))');
+    // The passport must outlast the residence card: card decided 5 May 2027, 2 years → 5 May 2029, + 30 days.
+    expect(html.slice(html.indexOf('data-window="passport"'))).to.include('valid until 4 June 2029');
+
+    const vi = text((await page(await signedIn(t, hrVi), `/cases/${c._id}`)).text);
+    expect(vi).to.include('Dự kiến ngày bắt đầu làm việc');
+    expect(vi).to.match(/data-forecast="likely"><strong>1 tháng 6, 2027</);
+    expect(vi).to.include('thị thực: 5 ngày làm việc sau giấy phép lao động, dự kiến 26 tháng 10, 2026');
+    expect(vi).not.to.match(/planner\.[a-z]/);
+  });
+
+  it('gives the applicant a dated checklist in their language', async () => {
+    const cVi = await onboardingCase(applicantVi);
+    const vi = text((await page(await signedIn(t, applicantVi), `/applications/${cVi._id}`)).text);
+    expect(vi).to.include('Khi nào cần xin giấy tờ');
+    expect(vi).to.include('Xin Phiếu lý lịch tư pháp trong khoảng từ 5 tháng 10, 2026 đến 26 tháng 3, 2027');
+    expect(vi).not.to.match(/planner\.[a-z]/);
+
+    const cEn = await onboardingCase(applicantEn);
+    const en = text((await page(await signedIn(t, applicantEn), `/applications/${cEn._id}`)).text);
+    expect(en).to.include('When to get your certificates');
+    expect(en).to.include('Get your criminal record certificate between 5 October 2026 and 26 March 2027');
+    expect(en).to.include('Get your health certificate between 5 October 2026 and 26 March 2027');
+    // Before an offer there is no checklist yet.
+    const early = await createCase({ applicant: applicantEn, call, stage: 'screening' });
+    expect((await page(await signedIn(t, applicantEn), `/applications/${early._id}`)).text).not.to.include('id="certificate-checklist"');
+  });
+
+  it('stores the forecast on the case when HR changes a procedure', async () => {
+    const c = await onboardingCase(applicantEn);
+    expect((await Case.findById(c._id).lean())!.forecast?.likely).to.equal(undefined);
+    const a = await signedIn(t, hr);
+    const form = await page(a, `/cases/${c._id}`);
+    const res = await post(a, form.text, `/cases/${c._id}/support/work_permit`, { status: 'filed', version: versionIn(form.text, `/cases/${c._id}/support/work_permit`) });
+    expect(res.status).to.equal(303);
+    const stored = (await Case.findById(c._id).lean())!.forecast!;
+    // Filed today (5 Oct): decision 19 Oct, visa 26 Oct; likely/latest the planned start.
+    expect([vnDateKey(stored.earliest!), vnDateKey(stored.likely!), vnDateKey(stored.latest!)]).to.deep.equal(['2026-10-26', '2027-06-01', '2027-06-01']);
+    expect(stored.computedAt!.getTime()).to.equal(clock.getTime());
+  });
+
+  it('e-mails the applicant once when a window opens', async () => {
+    // Planned start 16 Apr 2027 → work permit lodged Mon 15 Feb 2027 → criminal record from 15 Aug 2026.
+    clock = at('2026-08-10');
+    const c = await createCase({ applicant: applicantEn, call, stage: 'onboarding', stageEnteredAt: at('2026-08-01'), profile: { fullName: 'Anna Schmidt', plannedArrival: at('2027-04-16') }, supportTracks: [{ kind: 'work_permit', status: 'preparing' }] });
+    const subject = /Time to get your criminal record certificate/;
+    // 10 Aug: the criminal record window has not opened (the health certificate one has).
+    await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [c._id] });
+    const before = (await Case.findById(c._id).lean())!.outbox.map((o) => o.key);
+    expect(before.some((k) => k.includes('criminal_record'))).to.equal(false);
+    expect(before.some((k) => k.includes('health_certificate'))).to.equal(true);
+    // Sat 15 Aug, the day it opens: the job runs twice, one e-mail.
+    clock = at('2026-08-15');
+    await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [c._id] });
+    await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [c._id] });
+    await deliver(t, c._id);
+    const mail = await t.smtp.waitForTo(applicantEn.email, subject);
+    // Window: from 15 Aug 2026, to 5 working days before 15 Feb 2027 across Tết = 1 Feb 2027.
+    expect(mail.subject).to.include('between 15 Aug 2026 and 01 Feb 2027');
+    expect(mail.text).to.include('/applications/');
+    await runCertificateWindowReminders({ app: t.ctx, now: at('2026-08-17'), caseIds: [c._id] });
+    await deliver(t, c._id);
+    expect(t.smtp.to(applicantEn.email).filter((m) => subject.test(m.subject))).to.have.length(1);
+    // The health certificate window, open since 10 Aug, was not sent again on the 15th or the 17th.
+    expect(t.smtp.to(applicantEn.email).filter((m) => /Time to get your health certificate/.test(m.subject))).to.have.length(1);
+    clock = at('2026-10-05');
+  });
+});

@@ -1,0 +1,180 @@
+// The schedule, the arrival forecast and the certificate windows on the real 2026–2027 holiday
+// calendar, each expected date worked out by hand below (the days skipped are named).
+import { expect } from 'chai';
+import { WorkingCalendar, vnDateKey, vnStartOfDay } from '../../server/calendar/index.ts';
+import { VN_HOLIDAYS } from '../../server/calendar/holidays-vn.ts';
+import { forecastArrival } from '../../server/planner/forecast.ts';
+import { planCertificates } from '../../server/planner/certificates.ts';
+import type { PlannerCase } from '../../server/planner/schedule.ts';
+
+const cal = new WorkingCalendar(new Set(VN_HOLIDAYS.map((h) => h.date)));
+/** 10:00 in Vietnam on that day. */
+const at = (key: string) => new Date(vnStartOfDay(key).getTime() + 10 * 3_600_000);
+const key = (d: Date | undefined) => (d ? vnDateKey(d) : undefined);
+
+function onboarding(tracks: PlannerCase['supportTracks'], extra: Partial<PlannerCase> = {}): PlannerCase {
+  return { stage: 'onboarding', stageEnteredAt: at('2027-01-17'), supportTracks: tracks, ...extra };
+}
+
+describe('planner: arrival forecast on the holiday calendar', () => {
+  it('across Tết 2027: work permit lodged 27 Jan is decided 17 Feb, the visa 24 Feb', () => {
+    // Today Wed 27 Jan 2027; the work permit file goes in today, the visa is asked after it.
+    // Work permit, 10 working days (Decree 219/2025): Thu 28 (1), Fri 29 (2), Mon 1 Feb (3), Tue 2 (4),
+    // Wed 3 (5), Thu 4 (6); Fri 5 Feb (Tết eve), Sat 6, Sun 7, Mon 8 – Thu 11 (Tết and compensating
+    // days) are skipped; Fri 12 (7), Mon 15 (8), Tue 16 (9), Wed 17 (10) → 17 Feb.
+    // Visa, 5 working days after it: Thu 18 (1), Fri 19 (2), Mon 22 (3), Tue 23 (4), Wed 24 (5) → 24 Feb.
+    // Start: the visa is the last decision; the work permit was lodged more than 10 days before → 24 Feb.
+    const c = onboarding([
+      { kind: 'work_permit', status: 'preparing', updatedAt: at('2027-01-20') },
+      { kind: 'visa', status: 'requested', updatedAt: at('2027-01-20') },
+    ]);
+    const f = forecastArrival({ case: c, calendar: cal, today: at('2027-01-27') })!;
+    expect(f.steps.map((s) => [s.kind, key(s.fileOn), key(s.decisionBy)])).to.deep.equal([
+      ['work_permit', '2027-01-27', '2027-02-17'],
+      ['visa', '2027-02-17', '2027-02-24'],
+    ]);
+    expect(key(f.earliest)).to.equal('2027-02-24');
+    // No measured times and no planned arrival: likely and latest are the earliest.
+    expect([key(f.likely), key(f.latest)]).to.deep.equal(['2027-02-24', '2027-02-24']);
+    expect(f.explain.find((e) => e.key === 'after')).to.deep.include({ params: { kind: 'visa', days: 5, prev: 'work_permit', date: f.earliest } });
+    expect(f.explain.some((e) => e.key === 'noMeasures')).to.equal(true);
+  });
+
+  it('across 30/4–1/5 2027: a work permit filed Mon 19 Apr is decided Wed 5 May, the visa Wed 12 May', () => {
+    // Filed Mon 19 Apr (the track's updatedAt), no due date recorded: 10 working days from it:
+    // Tue 20 (1), Wed 21 (2), Thu 22 (3), Fri 23 (4), Mon 26 (5), Tue 27 (6), Wed 28 (7), Thu 29 (8);
+    // Fri 30 Apr (Reunification Day), Sat 1 May (Labour Day), Sun 2, Mon 3 May (Labour Day observed)
+    // skipped; Tue 4 (9), Wed 5 (10) → 5 May.
+    // Visa from 5 May: Thu 6 (1), Fri 7 (2), Mon 10 (3), Tue 11 (4), Wed 12 (5) → 12 May.
+    const c = onboarding([
+      { kind: 'work_permit', status: 'filed', updatedAt: at('2027-04-19') },
+      { kind: 'visa', status: 'requested' },
+    ]);
+    const f = forecastArrival({ case: c, calendar: cal, today: at('2027-04-22') })!;
+    expect(key(f.steps[0]!.decisionBy)).to.equal('2027-05-05');
+    expect(f.steps[0]!.explain).to.deep.include({ key: 'filed' });
+    expect(key(f.steps[1]!.decisionBy)).to.equal('2027-05-12');
+    expect(key(f.earliest)).to.equal('2027-05-12');
+  });
+
+  it('a recorded due date wins over the computed one, and the 10-day lead before the start is kept, moved past Tết', () => {
+    // Filed Fri 29 Jan 2027 and decided early (due Mon 1 Feb as recorded by the officer). The file must
+    // still be lodged at least 10 days before the start (Decree 219/2025): 29 Jan + 10 = Mon 8 Feb, a Tết
+    // day; Tue 9 – Thu 11 are Tết too → first working day Fri 12 Feb.
+    const c = onboarding([{ kind: 'work_permit', status: 'filed', updatedAt: at('2027-01-29'), dueAt: at('2027-02-01') }]);
+    const f = forecastArrival({ case: c, calendar: cal, today: at('2027-01-29') })!;
+    expect(key(f.steps[0]!.decisionBy)).to.equal('2027-02-01');
+    expect(key(f.earliest)).to.equal('2027-02-12');
+    expect(f.explain.map((e) => e.key)).to.include.members(['lead', 'dayOff']);
+  });
+
+  it("uses the institute's median and 90th percentile for the stages ahead, skipping Tết", () => {
+    // In onboarding since Sun 17 Jan 2027 10:00, today Wed 27 Jan 10:00: 240 h elapsed.
+    // Median onboarding 22 days (528 h): 288 h = 12 days left → Mon 8 Feb, Tết; Tue 9 – Thu 11 Tết
+    // → likely Fri 12 Feb. 90th percentile 60 days (1440 h): 1200 h = 50 days → Thu 18 Mar (a working day).
+    // No procedures: the earliest is today.
+    const c = onboarding([]);
+    const f = forecastArrival({ case: c, calendar: cal, today: at('2027-01-27'), stageTimes: { onboarding: { stays: 9, medianHours: 528, p90Hours: 1440 } } })!;
+    expect([key(f.earliest), key(f.likely), key(f.latest)]).to.deep.equal(['2027-01-27', '2027-02-12', '2027-03-18']);
+    expect(f.explain.find((e) => e.key === 'measured')).to.deep.equal({ key: 'measured', params: { stage: 'onboarding', median: 22, p90: 60 } });
+  });
+
+  it('a planned arrival on 30 April 2027 is moved to Tue 4 May (30/4, 1/5, Sunday, 3/5 observed)', () => {
+    const c = onboarding([], { profile: { plannedArrival: at('2027-04-30') } });
+    const f = forecastArrival({ case: c, calendar: cal, today: at('2027-04-01') })!;
+    expect(key(f.earliest)).to.equal('2027-04-01');
+    expect([key(f.likely), key(f.latest)]).to.deep.equal(['2027-05-04', '2027-05-04']);
+  });
+
+  it('a refused work permit is lodged again once its reasons are in (3 working days, across Tết)', () => {
+    // Refused Wed 3 Feb 2027. Written reasons within 3 working days: Thu 4 (1); Fri 5 – Thu 11 Tết and
+    // the weekend; Fri 12 (2), Mon 15 (3) → lodged again Mon 15 Feb. 10 working days: Feb 16, 17, 18,
+    // 19, 22, 23, 24, 25, 26 (9), Mon 1 Mar (10) → 1 Mar 2027.
+    const c = onboarding([{ kind: 'work_permit', status: 'refused', updatedAt: at('2027-02-03') }]);
+    const f = forecastArrival({ case: c, calendar: cal, today: at('2027-02-04') })!;
+    expect([key(f.steps[0]!.fileOn), key(f.steps[0]!.decisionBy), key(f.earliest)]).to.deep.equal(['2027-02-15', '2027-03-01', '2027-03-01']);
+    expect(f.steps[0]!.explain.key).to.equal('refiled');
+  });
+
+  it('no forecast for ended cases; the arrival day for arrived ones', () => {
+    expect(forecastArrival({ case: { stage: 'withdrawn' }, calendar: cal, today: at('2027-01-27') })).to.equal(undefined);
+    const f = forecastArrival({ case: { stage: 'arrived', arrivedAt: at('2027-03-02') }, calendar: cal, today: at('2027-04-01') })!;
+    expect(key(f.likely)).to.equal('2027-03-02');
+  });
+
+  it('a procedure the applicant asked for counts before HR opens its track', () => {
+    // Same as the Tết case, from the application's support flags.
+    const c: PlannerCase = { stage: 'offer', stageEnteredAt: at('2027-01-20'), supportRequested: { workPermit: true, visa: true } };
+    expect(key(forecastArrival({ case: c, calendar: cal, today: at('2027-01-27') })!.earliest)).to.equal('2027-02-24');
+  });
+});
+
+describe('planner: certificate windows', () => {
+  // Planned start Tue 1 Jun 2027: the work permit is lodged no more than 60 days before it
+  // (Decree 219/2025): 1 Jun − 60 days = Fri 2 Apr 2027 (a working day).
+  // Work permit decided 10 working days later: Apr 5, 6, 7, 8, 9, 12, 13, 14, 15 (9), Fri 16 Apr is
+  // the Hùng Kings holiday, Mon 19 Apr (10). Visa: Apr 20, 21, 22, 23, 26 → 26 Apr = the start.
+  // Residence card lodged 26 Apr: 27, 28, 29 (3); 30/4, 1/5, Sun 2, 3/5 off; Tue 4 (4), Wed 5 May (5).
+  const tracks = [
+    { kind: 'work_permit', status: 'preparing' },
+    { kind: 'visa', status: 'requested' },
+    { kind: 'residence_card', status: 'requested' },
+  ];
+  const c = onboarding(tracks, { profile: { plannedArrival: at('2027-06-01') } });
+  const win = (list: ReturnType<typeof planCertificates>, type: string) => list.find((w) => w.type === type)!;
+
+  it('criminal record: issued at most 6 months before the work permit filing, ready 5 working days before it', () => {
+    // Filing Fri 2 Apr 2027 → issued on or after 2 Oct 2026. Ready 5 working days before the filing:
+    // Thu 1 Apr (1), Wed 31 Mar (2), Tue 30 (3), Mon 29 (4), Fri 26 Mar (5) → by 26 Mar.
+    const list = planCertificates({ case: c, documents: [{ type: 'criminal_record', status: 'accepted', issuedAt: at('2026-09-15') }], calendar: cal, today: at('2026-09-01') });
+    const w = win(list, 'criminal_record');
+    expect([key(w.from), key(w.to), w.status]).to.deep.equal(['2026-10-02', '2027-03-26', 'upcoming']);
+    expect(w.neededBy.map((n) => [n.kind, key(n.fileOn)])).to.deep.equal([['work_permit', '2027-04-02']]);
+    // One issued 15 Sep 2026 is too old for a 2 Apr filing (more than 6 months); on 2 Oct the window opens.
+    expect(win(planCertificates({ case: c, documents: [], calendar: cal, today: at('2026-10-02') }), 'criminal_record').status).to.equal('open');
+    // After 26 Mar it is late.
+    expect(win(planCertificates({ case: c, documents: [], calendar: cal, today: at('2027-03-29') }), 'criminal_record').status).to.equal('late');
+    // One issued 5 Oct 2026 counts.
+    expect(win(planCertificates({ case: c, documents: [{ type: 'criminal_record', status: 'pending', issuedAt: at('2026-10-05') }], calendar: cal, today: at('2027-01-10') }), 'criminal_record').status).to.equal('ok');
+  });
+
+  it('health certificate: 12 months before the filing; a rejected one does not count', () => {
+    // Filing 2 Apr 2027 → issued on or after 2 Apr 2026; today 1 Sep 2026 is later, so from = today.
+    const ok = planCertificates({ case: c, documents: [{ type: 'health_certificate', status: 'accepted', issuedAt: at('2026-05-10') }], calendar: cal, today: at('2026-09-01') });
+    expect(win(ok, 'health_certificate').status).to.equal('ok');
+    const rejected = planCertificates({ case: c, documents: [{ type: 'health_certificate', status: 'rejected', issuedAt: at('2026-05-10') }], calendar: cal, today: at('2026-09-01') });
+    expect([key(win(rejected, 'health_certificate').from), key(win(rejected, 'health_certificate').to), win(rejected, 'health_certificate').status]).to.deep.equal(['2026-09-01', '2027-03-26', 'open']);
+    const old = planCertificates({ case: c, documents: [{ type: 'health_certificate', issuedAt: at('2026-03-31') }], calendar: cal, today: at('2026-09-01') });
+    expect(win(old, 'health_certificate').status).to.equal('open');
+  });
+
+  it('the ready-by day crosses Tết 2027: a filing on Mon 15 Feb must be prepared by Mon 1 Feb', () => {
+    // Planned start Fri 16 Apr 2027 → 60 days earlier is Mon 15 Feb (Feb 2027 has 28 days).
+    // 5 working days before 15 Feb: Fri 12 (1); Thu 11 – Mon 8, Sun 7, Sat 6, Fri 5 (Tết) skipped;
+    // Thu 4 (2), Wed 3 (3), Tue 2 (4), Mon 1 Feb (5). Criminal record from 15 Aug 2026.
+    const c2 = onboarding([{ kind: 'work_permit', status: 'preparing' }], { profile: { plannedArrival: at('2027-04-16') } });
+    const w = win(planCertificates({ case: c2, documents: [], calendar: cal, today: at('2026-07-01') }), 'criminal_record');
+    expect([key(w.neededBy[0]!.fileOn), key(w.from), key(w.to), w.status]).to.deep.equal(['2027-02-15', '2026-08-15', '2027-02-01', 'upcoming']);
+  });
+
+  it('passport: valid 30 days beyond the residence card (2 years from its decision unless recorded)', () => {
+    // Card decided Wed 5 May 2027 → ends 5 May 2029 (2 years, Law 47/2014 Art. 38) → passport valid to 4 Jun 2029.
+    const short = planCertificates({ case: c, documents: [{ type: 'passport', status: 'accepted', expiresAt: at('2029-06-01') }], calendar: cal, today: at('2027-01-04') });
+    const w = win(short, 'passport');
+    expect(w.status).to.equal('open');
+    expect(key(w.to)).to.equal('2027-03-26'); // before the first filing that needs it (the work permit, 2 Apr)
+    expect(w.reasons.find((r) => r.key === 'passportCard')!.params).to.deep.include({ days: 30, estimated: 1 });
+    expect(key(w.reasons.find((r) => r.key === 'passportCard')!.params.date as Date)).to.equal('2029-06-04');
+    expect(win(planCertificates({ case: c, documents: [{ type: 'passport', expiresAt: at('2029-06-04') }], calendar: cal, today: at('2027-01-04') }), 'passport').status).to.equal('ok');
+    // A recorded card end (31 Dec 2028) sets the date: 30 Jan 2029.
+    const recorded = onboarding([...tracks.slice(0, 2), { kind: 'residence_card', status: 'requested', cardEndsAt: at('2028-12-31') }], { profile: { plannedArrival: at('2027-06-01') } });
+    const r = win(planCertificates({ case: recorded, documents: [{ type: 'passport', expiresAt: at('2029-02-01') }], calendar: cal, today: at('2027-01-04') }), 'passport');
+    expect(r.status).to.equal('ok');
+    expect(key(r.reasons.find((x) => x.key === 'passportCard')!.params.date as Date)).to.equal('2029-01-30');
+  });
+
+  it('a lodged procedure needs no more windows', () => {
+    const filed = onboarding([{ kind: 'work_permit', status: 'filed', updatedAt: at('2027-01-04') }]);
+    expect(planCertificates({ case: filed, documents: [], calendar: cal, today: at('2027-01-05') })).to.deep.equal([]);
+  });
+});

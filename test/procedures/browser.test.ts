@@ -1,0 +1,135 @@
+// In a real browser (Debian's Chromium), on a test clock: an officer moves a work permit to filed on
+// its own page; the clock passes the legal deadline (10 working days, across Tết 2027); the
+// escalation job e-mails the officer; the queue row carries the overdue flag and the case page says
+// "2 working days overdue"; the officer records the approval; the applicant, in Vietnamese, sees
+// each procedure change on their timeline in their words.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { CHROMIUM, launchBrowser, screenshotsDir } from '../support/browser.ts';
+import { createInstitute, createUser, freshTotpCode, TEST_PASSWORD } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import { Case } from '../../models/case.ts';
+import { User, type UserDoc } from '../../models/user.ts';
+import type { CallDoc } from '../../models/call.ts';
+import { seedHolidays, vnEndOfDay } from '../../server/calendar/index.ts';
+import { runEscalations } from '../../server/procedures/escalation.ts';
+import { deliver } from '../applications/support.ts';
+
+const vn = (day: string) => new Date(`${day}T03:00:00.000Z`);
+
+describe('procedures in the browser: file, pass the deadline, escalate, approve, tell the applicant', function () {
+  this.timeout(120_000);
+  let t: TestApp;
+  let clock = vn('2027-02-04');
+  let browser: Browser | undefined;
+  let officer: UserDoc;
+  let applicant: UserDoc;
+  let call: CallDoc;
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) this.skip();
+    t = await startTestApp({ now: () => clock });
+    await seedHolidays();
+    const institute = await createInstitute();
+    officer = await createUser({ role: 'hr_officer', institute, name: 'Officer Procedures', locale: 'en' });
+    await createUser({ role: 'hr_officer', institute, name: 'Lead', isHrLead: true });
+    applicant = await createUser({ role: 'applicant', locale: 'vi', name: 'Trần Thị Bình' });
+    call = await createCall({ institute, checklist: [] });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  function watch(page: Page, errors: string[]) {
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/status of (404|422)/.test(m.text())) errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(String(e)));
+  }
+
+  async function click(page: Page, selector: string) {
+    await Promise.all([page.waitForLoadState('load'), page.waitForNavigation(), page.click(selector)]);
+  }
+
+  async function officerSignsIn(hr: Page) {
+    await hr.goto(`${t.baseUrl}/signin`);
+    await hr.fill('#f-email', officer.email);
+    await hr.fill('#f-password', TEST_PASSWORD);
+    await click(hr, 'main form button[type=submit]');
+    await hr.fill('#f-code', await freshTotpCode((await User.findById(officer._id).lean())!));
+    await click(hr, 'main form button[type=submit]');
+  }
+
+  it('files a work permit, escalates it past its deadline, and shows the applicant each change in Vietnamese', async () => {
+    const errors: string[] = [];
+    const c = await createCase({ applicant, call, stage: 'onboarding', assignee: officer._id, profile: { fullName: 'Trần Thị Bình' }, supportTracks: [{ kind: 'work_permit', status: 'requested', dueAt: vnEndOfDay(vn('2027-02-18')) }] });
+    const hr = await (await browser!.newContext({ locale: 'en-GB' })).newPage();
+    const ap = await (await browser!.newContext({ locale: 'vi-VN' })).newPage();
+    watch(hr, errors);
+    watch(ap, errors);
+    try {
+      // --- officer: sign in with the second factor, open the work permit's page, file it
+      await officerSignsIn(hr);
+      await hr.goto(`${t.baseUrl}/cases/${c._id}`);
+      await click(hr, `a[href="/cases/${c._id}/procedures/work_permit"]`);
+      expect(await hr.textContent('#rule')).to.include('Decree 219/2025/ND-CP');
+      await hr.selectOption('#f-status', 'filed');
+      await hr.fill('#f-office', 'Department of Home Affairs, Hà Nội');
+      await hr.fill('#f-filedAt', '2027-02-04');
+      await click(hr, `form[action="/cases/${c._id}/procedures/work_permit"] button[type=submit]`);
+      expect(new URL(hr.url()).pathname).to.equal(`/cases/${c._id}`);
+      const row = hr.locator('tr[data-track="work_permit"]');
+      expect(await row.textContent()).to.include('10 working days left');
+      expect(await row.textContent()).to.include('25 Feb 2027');
+
+      // --- the clock passes the deadline (Thu 25 Feb); the job escalates on Mon 1 Mar
+      clock = vn('2027-03-01');
+      expect((await runEscalations(t.ctx, { caseIds: [c._id] })).escalated).to.equal(1);
+      await deliver(t, c._id);
+      const mail = await t.smtp.waitForTo(officer.email, /Overdue: Work permit/);
+      expect(mail.text).to.include('2 working day(s) overdue');
+      expect((await Case.findById(c._id).lean())!.overdueProcedures).to.deep.equal(['work_permit']);
+
+      // --- a month later the officer signs in again (the session of 4 Feb has long expired)
+      await hr.context().clearCookies();
+      await officerSignsIn(hr);
+      // --- the queue row carries the flag; the case page counts the working days overdue
+      await hr.goto(`${t.baseUrl}/cases`);
+      const queueRow = hr.locator(`tr[data-case="${c._id}"]`);
+      expect(await queueRow.locator('.badge.err').allTextContents()).to.include.members(['Work permit / exemption']);
+      await hr.goto(`${t.baseUrl}/cases/${c._id}`);
+      expect(await hr.locator('tr[data-track="work_permit"] [data-deadline]').textContent()).to.equal('2 working days overdue');
+      await hr.screenshot({ path: path.join(screenshotsDir, 'procedures-overdue.png'), fullPage: true });
+
+      // --- the permit is granted
+      await hr.selectOption('#s-work_permit', 'approved');
+      await click(hr, `form[action="/cases/${c._id}/support/work_permit"] button[type=submit]`);
+      expect(await hr.locator('tr[data-track="work_permit"] .badge').first().textContent()).to.equal('Approved');
+      expect((await Case.findById(c._id).lean())!.overdueProcedures).to.deep.equal([]);
+
+      // --- the applicant, in Vietnamese: each change on the timeline in their words
+      await ap.goto(`${t.baseUrl}/signin`);
+      await ap.fill('#f-email', applicant.email);
+      await ap.fill('#f-password', TEST_PASSWORD);
+      await click(ap, 'main form button[type=submit]');
+      await ap.goto(`${t.baseUrl}/applications/${c._id}`);
+      const lines = await ap.locator('#timeline li strong').allTextContents();
+      expect(lines).to.include('Giấy phép lao động: hồ sơ đã được nộp cho cơ quan có thẩm quyền');
+      expect(lines).to.include('Giấy phép lao động: đã được cấp');
+      const timelineText = (await ap.textContent('#timeline'))!;
+      expect(timelineText).not.to.match(/work_permit|requested|filed|approved|preparing/);
+      expect(timelineText).not.to.include('quá hạn');
+      expect(await ap.textContent('#procedures')).to.include('Department of Home Affairs, Hà Nội');
+      await ap.screenshot({ path: path.join(screenshotsDir, 'procedures-applicant-vi.png'), fullPage: true });
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await hr.context().close();
+      await ap.context().close();
+    }
+  });
+});

@@ -1,0 +1,97 @@
+// Working-day arithmetic of the procedures on Vietnam's holiday calendar, with the answers worked
+// out by hand on a paper calendar, across Tết 2027 and the 30/4–1/5 holidays of 2026 and 2027;
+// a year the calendar has no holidays for is counted on weekends only, with one warning per year,
+// and its deadlines are marked as estimated.
+import { expect } from 'chai';
+import { WorkingCalendar, setCalendarLogger, vnDateKey, vnEndOfDay, warnedCalendarYears } from '../../server/calendar/index.ts';
+import { VN_HOLIDAYS } from '../../server/calendar/holidays-vn.ts';
+import { nextTrack } from '../../server/procedures/service.ts';
+import { deadlineView } from '../../server/procedures/present.ts';
+import { PROCEDURE_KINDS, PROCEDURE_RULES } from '../../server/procedures/rules.ts';
+import { SUPPORT_KINDS } from '../../models/constants.ts';
+import { translator } from '../../server/i18n/index.ts';
+import { passportRequiredUntil, validityOf } from '../../server/documents/validity.ts';
+
+const calendar = new WorkingCalendar(new Set(VN_HOLIDAYS.map((h) => h.date)));
+/** 10:00 in Vietnam on that day. */
+const vn = (day: string) => new Date(`${day}T03:00:00.000Z`);
+
+describe('procedures: working days on the holiday calendar', () => {
+  it('has one rule per procedure kind, the same kinds the case model stores', () => {
+    expect([...PROCEDURE_KINDS].sort()).to.deep.equal([...SUPPORT_KINDS].sort());
+    expect(PROCEDURE_RULES.work_permit.decisionWorkingDays).to.equal(10);
+    expect(PROCEDURE_RULES.work_permit.refusalReasonsWorkingDays).to.equal(3);
+    expect(PROCEDURE_RULES.residence_card.decisionWorkingDays).to.equal(5);
+    expect(PROCEDURE_RULES.visa.decisionWorkingDays).to.equal(5);
+    expect(PROCEDURE_RULES.housing.decisionWorkingDays).to.equal(undefined);
+    expect(PROCEDURE_RULES.citizenship.decisionWorkingDays).to.equal(undefined);
+  });
+
+  it('counts a work permit filed the day before Tết 2027 to Thursday 25 February', () => {
+    // Filed Thu 4 Feb 2027. Fri 5 (eve of Tết), Sat 6, Sun 7, Mon 8 – Thu 11 (Tết and the two days
+    // compensating the weekend) are off. Working days: Fri 12 (1), Mon 15 – Fri 19 (2–6),
+    // Mon 22 – Thu 25 (7–10): the decision is due on Thu 25 Feb.
+    const { track } = nextTrack(undefined, 'work_permit', { status: 'filed', filedAt: vnEndOfDay(vn('2027-02-04')) }, vn('2027-02-04'), calendar);
+    expect(vnDateKey(track.dueAt!)).to.equal('2027-02-25');
+    expect(calendar.workingDaysBetween(vn('2027-02-04'), vn('2027-02-25'))).to.equal(10);
+    // Seen on Mon 8 Feb (Tết): still 10 working days left; on Fri 26 Feb: 1 working day overdue.
+    const t = translator('en');
+    expect(deadlineView(t, 'en', calendar, vn('2027-02-08'), track.dueAt!).text).to.equal('10 working days left');
+    expect(deadlineView(t, 'en', calendar, vn('2027-02-26'), track.dueAt!).text).to.equal('1 working day overdue');
+    expect(deadlineView(translator('vi'), 'vi', calendar, vn('2027-03-01'), track.dueAt!).text).to.equal('quá hạn 2 ngày làm việc');
+    expect(deadlineView(t, 'en', calendar, vn('2027-02-25'), track.dueAt!).text).to.equal('due today');
+  });
+
+  it('counts the refusal reasons clock, 3 working days, across Tết 2027', () => {
+    // Refused Wed 3 Feb 2027: Thu 4 (1), then 5–11 off, Fri 12 (2), Mon 15 (3).
+    const { track } = nextTrack({ kind: 'work_permit', status: 'filed', filedAt: vn('2027-01-20') }, 'work_permit', { status: 'refused' }, vn('2027-02-03'), calendar);
+    expect(vnDateKey(track.reasonsDueAt!)).to.equal('2027-02-15');
+    expect(track.dueAt).to.equal(undefined);
+  });
+
+  it('counts a visa across 30/4–1/5 2026 and a residence card across 30/4–1/5 2027', () => {
+    // Visa filed Tue 28 Apr 2026: Wed 29 (1), Thu 30 and Fri 1 off, Mon 4 – Thu 7 (2–5): Thu 7 May.
+    const visa = nextTrack(undefined, 'visa', { status: 'filed', filedAt: vnEndOfDay(vn('2026-04-28')) }, vn('2026-04-28'), calendar).track;
+    expect(vnDateKey(visa.dueAt!)).to.equal('2026-05-07');
+    // Residence card filed Thu 29 Apr 2027: Fri 30 off, Sat 1 May (compensated Mon 3) off,
+    // Tue 4 – Fri 7 (1–4), Mon 10 (5): Mon 10 May.
+    const card = nextTrack(undefined, 'residence_card', { status: 'filed', filedAt: vnEndOfDay(vn('2027-04-29')) }, vn('2027-04-29'), calendar).track;
+    expect(vnDateKey(card.dueAt!)).to.equal('2027-05-10');
+    expect(calendar.workingDaysBetween(vn('2027-04-29'), vn('2027-05-10'))).to.equal(5);
+  });
+
+  it('counts weekends only in a year without holidays, warns once for that year, and marks the deadline as estimated', () => {
+    const warnings: Array<{ year: string }> = [];
+    setCalendarLogger({ warn: (obj) => warnings.push(obj as { year: string }) });
+    // 2093 has no holidays in the calendar (a year no other test uses). Thu 1 Jan 2093 + 5:
+    // Fri 2 (1), Mon 5 – Thu 8 (2–5): New Year's Day is not known, so only weekends are skipped.
+    const from = vn('2093-01-01');
+    const due = vnEndOfDay(calendar.addWorkingDays(from, 5));
+    expect(vnDateKey(due)).to.equal('2093-01-08');
+    calendar.addWorkingDays(from, 20);
+    expect(warnings.filter((w) => w.year === '2093')).to.have.length(1);
+    expect(warnedCalendarYears().has('2093')).to.equal(true);
+    const view = deadlineView(translator('en'), 'en', calendar, from, due);
+    expect(view.estimated).to.equal('estimated (holiday calendar not yet published for 2093)');
+    expect(deadlineView(translator('vi'), 'vi', calendar, from, due).estimated).to.equal('ước tính (chưa có lịch nghỉ lễ năm 2093)');
+    // A deadline within known years is not an estimate.
+    expect(deadlineView(translator('en'), 'en', calendar, vn('2027-02-04'), vn('2027-02-25')).estimated).to.equal(undefined);
+    expect(calendar.coversNextMonths(vn('2027-03-01'))).to.equal(false); // reaches into 2028
+    expect(calendar.coversNextMonths(vn('2026-06-01'))).to.equal(true);
+  });
+
+  it('refuses a card that ends before it starts, and the passport rule uses the card end date', () => {
+    const now = vn('2026-12-01');
+    const bad = nextTrack(undefined, 'residence_card', { status: 'preparing', cardStartsAt: vn('2027-03-01'), cardEndsAt: vn('2027-02-01') }, now, calendar);
+    expect(bad.errors).to.deep.equal({ cardEndsAt: 'procedures.errors.endBeforeStart' });
+    const ok = nextTrack(undefined, 'residence_card', { status: 'preparing', cardStartsAt: vn('2027-03-01'), cardEndsAt: vn('2029-02-28') }, now, calendar);
+    expect(ok.errors).to.equal(undefined);
+    const c = { profile: { plannedArrival: vn('2027-03-01') }, supportTracks: [ok.track] };
+    // Law 47/2014/QH13 Art. 38(1): the passport must outlast the card by 30 days.
+    expect(vnDateKey(passportRequiredUntil(c, now))).to.equal('2029-03-30');
+    // Valid to 1 Mar 2029 beats arrival + 2 years (1 Mar 2029 + 30 days would be the fallback's
+    // answer), but not the card's end + 30 days.
+    expect(validityOf({ type: 'passport', expiresAt: vn('2029-03-15') }, c, now)).to.equal('too_short');
+    expect(validityOf({ type: 'passport', expiresAt: vn('2029-04-15') }, c, now)).to.equal('ok');
+  });
+});

@@ -1,0 +1,109 @@
+// Escalation on a test clock: a filed work permit passes its legal deadline; one run e-mails the
+// assigned officer and the institute's HR lead (received on the in-process SMTP server), flags the
+// case in `overdueProcedures` and writes a staff-only history event; further runs change nothing
+// (one escalation per procedure per deadline); a status change clears the flag; a late refusal
+// reasons clock escalates on its own; an institute without HR lead has all its HR officers told.
+import { expect } from 'chai';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { createInstitute, createUser } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import { Case } from '../../models/case.ts';
+import type { UserDoc } from '../../models/user.ts';
+import type { CallDoc } from '../../models/call.ts';
+import { seedHolidays, vnEndOfDay } from '../../server/calendar/index.ts';
+import { runEscalations } from '../../server/procedures/escalation.ts';
+import { updateProcedure } from '../../server/procedures/service.ts';
+import { systemContext } from '../../server/context.ts';
+import { timeline } from '../../server/cases/present.ts';
+import { translator } from '../../server/i18n/index.ts';
+import { deliver } from '../applications/support.ts';
+
+const vn = (day: string) => new Date(`${day}T03:00:00.000Z`);
+
+describe('procedures: escalation of overdue procedures', () => {
+  let t: TestApp;
+  let clock = vn('2027-02-04');
+  let officer: UserDoc;
+  let lead: UserDoc;
+  let plainHr: UserDoc;
+  let applicant: UserDoc;
+  let call: CallDoc;
+
+  before(async () => {
+    t = await startTestApp({ now: () => clock });
+    await seedHolidays();
+    const institute = await createInstitute();
+    officer = await createUser({ role: 'hr_officer', institute, name: 'Officer Assigned', locale: 'en' });
+    lead = await createUser({ role: 'hr_officer', institute, name: 'Trưởng phòng', locale: 'vi', isHrLead: true });
+    plainHr = await createUser({ role: 'hr_officer', institute, name: 'Not the lead' });
+    applicant = await createUser({ role: 'applicant', locale: 'vi' });
+    call = await createCall({ institute, checklist: [] });
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  it('e-mails the officer and the HR lead once, flags the case once, and clears the flag on a status change', async () => {
+    clock = vn('2027-02-04');
+    const c = await createCase({ applicant, call, stage: 'onboarding', assignee: officer._id, supportTracks: [{ kind: 'work_permit', status: 'requested', dueAt: vnEndOfDay(vn('2027-02-20')) }] });
+    const r = await updateProcedure({ app: t.ctx, ctx: systemContext({ now: clock, actor: officer }), caseId: String(c._id), kind: 'work_permit', status: 'filed', office: 'Sở Nội vụ', expectedVersion: c.version });
+    expect(r.ok).to.equal(true);
+    // Due Thu 25 Feb 2027 (10 working days after 4 Feb across Tết). On the 25th: not yet.
+    clock = vn('2027-02-25');
+    expect(await runEscalations(t.ctx, { caseIds: [c._id] })).to.deep.equal({ escalated: 0, emails: 0 });
+    // Mon 1 Mar: 2 working days late (Fri 26, Mon 1).
+    clock = vn('2027-03-01');
+    const first = await runEscalations(t.ctx, { caseIds: [c._id] });
+    expect(first).to.deep.equal({ escalated: 1, emails: 2 });
+    const flagged = (await Case.findById(c._id).lean())!;
+    expect(flagged.overdueProcedures).to.deep.equal(['work_permit']);
+    expect(flagged.history.at(-1)!.action).to.equal('procedure_escalated');
+    // Idempotent: the same deadline is escalated once, whatever the number of runs.
+    expect(await runEscalations(t.ctx, { caseIds: [c._id] })).to.deep.equal({ escalated: 0, emails: 0 });
+    clock = vn('2027-03-02');
+    expect(await runEscalations(t.ctx, { caseIds: [c._id] })).to.deep.equal({ escalated: 0, emails: 0 });
+    const again = (await Case.findById(c._id).lean())!;
+    expect(again.outbox.filter((o) => o.template === 'procedure_escalation')).to.have.length(2);
+    expect(again.overdueProcedures).to.deep.equal(['work_permit']);
+
+    await deliver(t, c._id);
+    const toOfficer = await t.smtp.waitForTo(officer.email, /Overdue: Work permit/);
+    expect(toOfficer.text).to.include('2 working day(s) overdue');
+    expect(toOfficer.text).to.include('Sở Nội vụ');
+    const toLead = await t.smtp.waitForTo(lead.email, /Quá hạn: Giấy phép lao động/);
+    expect(toLead.text).to.include('Officer Assigned');
+    expect(t.smtp.to(plainHr.email).filter((m) => /Overdue|Quá hạn/.test(m.subject))).to.have.length(0);
+
+    // The applicant never sees the escalation on their timeline; staff do.
+    const en = translator('en');
+    const staffLines = timeline(again.history as never, new Map(), en, { applicantId: c.applicant, forApplicant: false }).map((e) => e.label);
+    expect(staffLines).to.include('Work permit: deadline passed, HR lead notified');
+    const mine = timeline(again.history as never, new Map(), translator('vi'), { applicantId: c.applicant, forApplicant: true }).map((e) => e.label);
+    expect(mine.join('|')).not.to.include('quá hạn');
+
+    // The officer records the decision: the flag goes.
+    const approved = await updateProcedure({ app: t.ctx, ctx: systemContext({ now: clock, actor: officer }), caseId: String(c._id), kind: 'work_permit', status: 'approved', expectedVersion: again.version });
+    expect(approved.ok).to.equal(true);
+    expect((await Case.findById(c._id).lean())!.overdueProcedures).to.deep.equal([]);
+  });
+
+  it('escalates a late refusal-reasons clock once, and tells every HR officer of an institute without HR lead', async () => {
+    const institute = await createInstitute();
+    const a = await createUser({ role: 'hr_officer', institute, name: 'HR A' });
+    const b = await createUser({ role: 'hr_officer', institute, name: 'HR B', locale: 'vi' });
+    const otherCall = await createCall({ institute, checklist: [] });
+    clock = vn('2027-02-03');
+    const c = await createCase({ applicant, call: otherCall, stage: 'onboarding', supportTracks: [{ kind: 'work_permit', status: 'filed', dueAt: vnEndOfDay(vn('2027-02-20')), filedAt: vn('2027-01-20') }] });
+    const r = await updateProcedure({ app: t.ctx, ctx: systemContext({ now: clock, actor: a }), caseId: String(c._id), kind: 'work_permit', status: 'refused', expectedVersion: c.version });
+    expect(r.ok).to.equal(true);
+    // Reasons due Mon 15 Feb 2027; on Tue 16 they are late.
+    clock = vn('2027-02-15');
+    expect((await runEscalations(t.ctx, { caseIds: [c._id] })).escalated).to.equal(0);
+    clock = vn('2027-02-16');
+    expect(await runEscalations(t.ctx, { caseIds: [c._id] })).to.deep.equal({ escalated: 1, emails: 2 });
+    expect(await runEscalations(t.ctx, { caseIds: [c._id] })).to.deep.equal({ escalated: 0, emails: 0 });
+    await deliver(t, c._id);
+    expect((await t.smtp.waitForTo(a.email, /Overdue: Work permit/)).text).to.include('written reasons');
+    expect((await t.smtp.waitForTo(b.email, /Quá hạn/)).text).to.include('lý do từ chối');
+  });
+});

@@ -1,0 +1,187 @@
+// The procedures over HTTP, on a test clock: an officer files a work permit (deadline on the
+// holiday calendar, office recorded, the applicant e-mailed in both languages and told on their
+// timeline in their language without internal codes or HR's note); every refusal in Vietnamese and
+// English (bad status, card ending before it starts, stale version, wrong role or institute,
+// `$`-keys) changes nothing; a refusal starts the written-reasons clock.
+import { expect } from 'chai';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { createInstitute, createUser } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import { Case, type CaseDoc } from '../../models/case.ts';
+import type { UserDoc } from '../../models/user.ts';
+import type { CallDoc } from '../../models/call.ts';
+import { seedHolidays, vnDateKey } from '../../server/calendar/index.ts';
+import { signedIn, page, post, versionIn, deliver, text } from '../applications/support.ts';
+
+/** 10:00 in Vietnam on that day. */
+const vn = (day: string) => new Date(`${day}T03:00:00.000Z`);
+
+async function snapshot(c: { _id: unknown }) {
+  const s = (await Case.findById(c._id).lean())!;
+  return { version: s.version, tracks: JSON.stringify(s.supportTracks), history: s.history.length, outbox: s.outbox.length };
+}
+
+describe('procedures: HR changes a procedure over HTTP', () => {
+  let t: TestApp;
+  let clock = vn('2027-02-04');
+  let hrEn: UserDoc;
+  let hrVi: UserDoc;
+  let leader: UserDoc;
+  let otherHr: UserDoc;
+  let applicant: UserDoc;
+  let call: CallDoc;
+
+  before(async () => {
+    t = await startTestApp({ now: () => clock });
+    await seedHolidays();
+    const institute = await createInstitute();
+    hrEn = await createUser({ role: 'hr_officer', institute, name: 'Officer English', locale: 'en' });
+    hrVi = await createUser({ role: 'hr_officer', institute, name: 'Cán bộ Việt', locale: 'vi' });
+    leader = await createUser({ role: 'leader', institute });
+    otherHr = await createUser({ role: 'hr_officer', name: 'Elsewhere' });
+    applicant = await createUser({ role: 'applicant', locale: 'vi', name: 'Nguyễn Văn An' });
+    call = await createCall({ institute, checklist: [] });
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  async function onboardingCase(): Promise<CaseDoc> {
+    return createCase({ applicant, call, stage: 'onboarding', assignee: hrEn._id, supportTracks: [{ kind: 'work_permit', status: 'requested', dueAt: vn('2027-02-10'), updatedAt: vn('2027-01-20') }, { kind: 'residence_card', status: 'requested', updatedAt: vn('2027-01-20') }] });
+  }
+
+  it('files a work permit: legal deadline across Tết, office recorded, the applicant e-mailed in both languages and told on their timeline in Vietnamese', async () => {
+    clock = vn('2027-02-04');
+    const c = await onboardingCase();
+    const a = await signedIn(t, hrEn);
+    const p = await page(a, `/cases/${c._id}`);
+    expect(p.status).to.equal(200);
+    expect(p.text).to.include('data-track="work_permit"');
+    expect(p.text).to.include('Decree 219/2025/ND-CP');
+    const form = await page(a, `/cases/${c._id}/procedures/work_permit`);
+    expect(form.status).to.equal(200);
+    expect(text(form.text)).to.include('decision within 10 working days of a complete file');
+    const v = versionIn(form.text, `/cases/${c._id}/procedures/work_permit`);
+    const res = await post(a, form.text, `/cases/${c._id}/procedures/work_permit`, { version: v, status: 'filed', office: 'Sở Nội vụ Hà Nội', filedAt: '2027-02-04', note: 'Courier ref 123 — internal' });
+    expect(res.status).to.equal(303);
+    const after = (await Case.findById(c._id).lean())!;
+    const wp = after.supportTracks.find((s) => s.kind === 'work_permit')!;
+    expect(wp.status).to.equal('filed');
+    expect(wp.office).to.equal('Sở Nội vụ Hà Nội');
+    expect(vnDateKey(wp.filedAt!)).to.equal('2027-02-04');
+    expect(vnDateKey(wp.dueAt!)).to.equal('2027-02-25'); // 10 working days after 4 Feb, Tết 5–11 Feb off
+    const event = after.history.at(-1)!;
+    expect(event.procedure).to.deep.include({ kind: 'work_permit', from: 'requested', to: 'filed', applicantVisible: true });
+    // The case page: the deadline as a date and in working days.
+    const shown = text((await page(a, `/cases/${c._id}`)).text);
+    expect(shown).to.include('10 working days left');
+    expect(shown).to.include('Sở Nội vụ Hà Nội');
+
+    // The applicant's bilingual e-mail: Vietnamese first (their language), English below.
+    await deliver(t, c._id);
+    const mail = await t.smtp.waitForTo(applicant.email, /Giấy phép lao động/);
+    expect(mail.subject).to.include('Work permit');
+    expect(mail.text.indexOf('hồ sơ đã được nộp')).to.be.greaterThan(-1);
+    expect(mail.text.indexOf('the file has been lodged')).to.be.greaterThan(mail.text.indexOf('hồ sơ đã được nộp'));
+    expect(mail.text).to.include('Sở Nội vụ Hà Nội');
+    expect(mail.text).not.to.include('Courier ref');
+
+    // The applicant's page, in Vietnamese: the procedure and the timeline line, no codes, no HR note.
+    const me = await signedIn(t, applicant);
+    const mine = text((await page(me, `/applications/${c._id}`)).text);
+    expect(mine).to.include('Giấy phép lao động: hồ sơ đã được nộp cho cơ quan có thẩm quyền');
+    expect(mine).to.include('Nộp ngày');
+    expect(mine).not.to.include('work_permit:');
+    expect(mine).not.to.match(/requested → |→ filed|requested|preparing/);
+    expect(mine).not.to.include('Courier ref');
+  });
+
+  it('starts the 3-working-day reasons clock on a refusal, shown as its own deadline', async () => {
+    clock = vn('2027-02-03');
+    const c = await onboardingCase();
+    const a = await signedIn(t, hrVi);
+    const form = await page(a, `/cases/${c._id}/procedures/work_permit`);
+    const res = await post(a, form.text, `/cases/${c._id}/procedures/work_permit`, { version: versionIn(form.text, `/cases/${c._id}/procedures/work_permit`), status: 'refused' });
+    expect(res.status).to.equal(303);
+    const wp = (await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'work_permit')!;
+    expect(vnDateKey(wp.reasonsDueAt!)).to.equal('2027-02-15'); // Thu 4 (1), Tết 5–11, Fri 12 (2), Mon 15 (3)
+    const shown = text((await page(a, `/cases/${c._id}`)).text);
+    expect(shown).to.include('Hạn trả lời lý do');
+    expect(shown).to.include('còn 3 ngày làm việc');
+  });
+
+  for (const [lang, who] of [['en', () => hrEn], ['vi', () => hrVi]] as const) {
+    it(`refuses a bad status, a card ending before it starts and a future filing date (422, ${lang}), and changes nothing`, async () => {
+      clock = vn('2027-02-04');
+      const c = await onboardingCase();
+      const a = await signedIn(t, who());
+      const form = await page(a, `/cases/${c._id}/procedures/residence_card`);
+      const v = versionIn(form.text, `/cases/${c._id}/procedures/residence_card`);
+      const before = await snapshot(c);
+      const bad = await post(a, form.text, `/cases/${c._id}/procedures/residence_card`, { version: v, status: 'granted_maybe', office: 'Phòng QLXNC' });
+      expect(bad.status).to.equal(422);
+      expect(text(bad.text)).to.include(lang === 'en' ? 'Choose a valid status.' : 'Chọn một trạng thái hợp lệ.');
+      expect(bad.text).to.include('value="Phòng QLXNC"');
+      const quick = await post(a, form.text, `/cases/${c._id}/support/residence_card`, { version: v, status: 'nope' });
+      expect(quick.status).to.equal(422);
+      const ends = await post(a, form.text, `/cases/${c._id}/procedures/residence_card`, { version: v, status: 'preparing', cardStartsAt: '2027-03-01', cardEndsAt: '2027-02-01' });
+      expect(ends.status).to.equal(422);
+      expect(text(ends.text)).to.include(lang === 'en' ? "The card's end date must come after its start date." : 'Ngày hết hạn của thẻ phải sau ngày bắt đầu.');
+      expect(ends.text).to.include('value="2027-02-01"');
+      const future = await post(a, form.text, `/cases/${c._id}/procedures/residence_card`, { version: v, status: 'filed', filedAt: '2027-03-01' });
+      expect(future.status).to.equal(422);
+      expect(text(future.text)).to.include(lang === 'en' ? 'The filing date cannot be in the future.' : 'Ngày nộp không được ở tương lai.');
+      const badDate = await post(a, form.text, `/cases/${c._id}/procedures/residence_card`, { version: v, status: 'filed', filedAt: '2027-02-30' });
+      expect(badDate.status).to.equal(422);
+      expect(text(badDate.text)).to.include(lang === 'en' ? 'Enter a date as YYYY-MM-DD.' : 'Nhập ngày theo dạng YYYY-MM-DD.');
+      expect(await snapshot(c)).to.deep.equal(before);
+      // A good card term is recorded and tells the applicant.
+      const good = await post(a, form.text, `/cases/${c._id}/procedures/residence_card`, { version: v, status: 'preparing', cardStartsAt: '2027-03-01', cardEndsAt: '2029-02-28' });
+      expect(good.status).to.equal(303);
+      const card = (await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'residence_card')!;
+      expect(vnDateKey(card.cardEndsAt!)).to.equal('2029-02-28');
+      expect((await Case.findById(c._id).lean())!.history.at(-1)!.procedure?.applicantVisible).to.equal(true);
+    });
+
+    it(`answers a stale version with the 409 page and a double submit with success (${lang})`, async () => {
+      clock = vn('2027-02-04');
+      const c = await onboardingCase();
+      const a = await signedIn(t, who());
+      const p = await page(a, `/cases/${c._id}`);
+      const v = versionIn(p.text, `/cases/${c._id}/support/work_permit`);
+      expect((await post(a, p.text, `/cases/${c._id}/support/work_permit`, { version: v, status: 'preparing' })).status).to.equal(303);
+      // The same form again (a double click): already so, nothing more written.
+      const before = await snapshot(c);
+      expect((await post(a, p.text, `/cases/${c._id}/support/work_permit`, { version: v, status: 'preparing' })).status).to.equal(303);
+      expect(await snapshot(c)).to.deep.equal(before);
+      // Another change from the old page: 409, saying what happened meanwhile.
+      const stale = await post(a, p.text, `/cases/${c._id}/support/visa`, { version: v, status: 'requested' });
+      expect(stale.status).to.equal(409);
+      expect(text(stale.text)).to.include(lang === 'en' ? 'Support track updated' : 'Cập nhật thủ tục hỗ trợ');
+      expect(await snapshot(c)).to.deep.equal(before);
+      // A missing version is a bad request.
+      expect((await post(a, p.text, `/cases/${c._id}/support/visa`, { status: 'requested' })).status).to.equal(400);
+    });
+
+    it(`refuses a leader (403), HR of another institute (404), an unknown kind (404) and \$-keys (400) (${lang})`, async () => {
+      const c = await onboardingCase();
+      const before = await snapshot(c);
+      const l = await signedIn(t, leader);
+      const lp = await page(l, '/account');
+      const refused = await post(l, lp.text, `/cases/${c._id}/support/work_permit`, { version: String(c.version), status: 'filed' });
+      expect(refused.status).to.equal(403);
+      const o = await signedIn(t, otherHr);
+      const op = await page(o, '/account');
+      expect((await post(o, op.text, `/cases/${c._id}/support/work_permit`, { version: String(c.version), status: 'filed' })).status).to.equal(404);
+      expect((await page(o, `/cases/${c._id}/procedures/work_permit`)).status).to.equal(404);
+      const a = await signedIn(t, who());
+      const p = await page(a, `/cases/${c._id}`);
+      expect((await post(a, p.text, `/cases/${c._id}/support/spaceship`, { version: String(c.version), status: 'filed' })).status).to.equal(404);
+      const dollar = await a.post(`/cases/${c._id}/procedures/work_permit`).type('form').set('Accept', 'text/html').send(`_csrf=${encodeURIComponent(/name="_csrf" value="([^"]+)"/.exec(p.text)![1]!)}&version=${c.version}&status=filed&office[$ne]=x`);
+      expect(dollar.status).to.equal(400);
+      const nested = await a.post(`/cases/${c._id}/procedures/work_permit`).type('form').set('Accept', 'text/html').send(`_csrf=${encodeURIComponent(/name="_csrf" value="([^"]+)"/.exec(p.text)![1]!)}&version=${c.version}&status=filed&$where=1`);
+      expect(nested.status).to.equal(400);
+      expect(await snapshot(c)).to.deep.equal(before);
+    });
+  }
+});

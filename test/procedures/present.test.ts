@@ -1,0 +1,73 @@
+// The procedure presenters without HTTP: a procedure event on the timeline in the reader's language
+// (staff see the change, the applicant their own words, never the internal codes; HR's note and the
+// escalation stay with staff), and the applicant's list leaves out what is not needed and HR's note.
+import { expect } from 'chai';
+import { Types } from 'mongoose';
+import { timeline } from '../../server/cases/present.ts';
+import { translator } from '../../server/i18n/index.ts';
+import { systemContext } from '../../server/context.ts';
+import { WorkingCalendar } from '../../server/calendar/index.ts';
+import { VN_HOLIDAYS } from '../../server/calendar/holidays-vn.ts';
+import { presentProcedures } from '../../server/procedures/present.ts';
+
+const vn = (day: string) => new Date(`${day}T03:00:00.000Z`);
+const calendar = new WorkingCalendar(new Set(VN_HOLIDAYS.map((h) => h.date)));
+
+describe('procedures: presenters', () => {
+  const applicantId = new Types.ObjectId();
+  const officer = new Types.ObjectId();
+  const history = [
+    { at: vn('2027-02-01'), actor: officer, actorRole: 'hr_officer', action: 'support_update', note: 'called the ministry', procedure: { kind: 'work_permit', from: 'requested', to: 'preparing', applicantVisible: false } },
+    { at: vn('2027-02-04'), actor: officer, actorRole: 'hr_officer', action: 'support_update', note: 'courier 42', procedure: { kind: 'work_permit', from: 'preparing', to: 'filed', filedAt: vn('2027-02-04'), applicantVisible: true } },
+    { at: vn('2027-03-01'), actorRole: 'system', action: 'procedure_escalated', procedure: { kind: 'work_permit', from: 'filed', to: 'filed', escalated: 'due', applicantVisible: false } },
+    { at: vn('2027-03-02'), actor: officer, actorRole: 'hr_officer', action: 'support_update', procedure: { kind: 'residence_card', from: 'preparing', to: 'preparing', cardStartsAt: vn('2027-03-01'), cardEndsAt: vn('2029-02-28'), applicantVisible: true } },
+  ];
+  const names = new Map([[String(officer), { name: 'Officer One', role: 'hr_officer' }]]);
+
+  it('gives staff every change in their language, with the note', () => {
+    const lines = timeline(history as never, names, translator('en'), { applicantId, forApplicant: false });
+    expect(lines.map((l) => l.label)).to.deep.equal([
+      'Temporary residence card: dates recorded',
+      'Work permit: deadline passed, HR lead notified',
+      'Work permit: Preparing the file → Filed',
+      'Work permit: Requested → Preparing the file',
+    ]);
+    expect(lines[2]!.note).to.equal('Filed on 04 Feb 2027\ncourier 42');
+    expect(lines[0]!.note).to.equal('Card valid 01 Mar 2027 – 28 Feb 2029');
+  });
+
+  it('gives the applicant only what concerns them, in their words, without codes or HR notes', () => {
+    for (const [locale, expected] of [
+      ['vi', ['Thẻ tạm trú: đã ghi nhận ngày tháng', 'Giấy phép lao động: hồ sơ đã được nộp cho cơ quan có thẩm quyền']],
+      ['en', ['Temporary residence card: dates recorded', 'Work permit: the file has been lodged with the authority']],
+    ] as const) {
+      const lines = timeline(history as never, names, translator(locale), { applicantId, forApplicant: true });
+      expect(lines.map((l) => l.label)).to.deep.equal(expected);
+      const all = JSON.stringify(lines);
+      expect(all).not.to.match(/work_permit|residence_card|courier|called the ministry|Officer One|→/);
+    }
+  });
+
+  it('lists the applicant their procedures under way without HR notes, and HR every procedure with its form', () => {
+    const caseDoc = {
+      _id: new Types.ObjectId(),
+      version: 7,
+      overdueProcedures: ['work_permit'],
+      supportTracks: [
+        { kind: 'work_permit', status: 'filed', filedAt: vn('2027-02-04'), dueAt: new Date('2027-02-25T16:59:59.999Z'), note: 'internal', office: 'Sở Nội vụ' },
+        { kind: 'housing', status: 'not_needed' },
+      ],
+    };
+    const mine = presentProcedures({ ctx: systemContext({ now: vn('2027-03-01'), locale: 'vi' }), caseDoc, calendar, forApplicant: true });
+    expect(mine.items.map((i) => i.kind)).to.deep.equal(['work_permit']);
+    expect(mine.items[0]).to.not.have.property('note');
+    expect(mine.items[0]!.escalated).to.equal(false);
+    expect(mine.items[0]!.deadline!.text).to.equal('quá hạn 2 ngày làm việc');
+    const hr = presentProcedures({ ctx: systemContext({ now: vn('2027-03-01'), locale: 'en' }), caseDoc, calendar, forApplicant: false, editable: true });
+    expect(hr.items.map((i) => i.kind)).to.deep.equal(['work_permit', 'housing']);
+    expect(hr.items[0]!.note).to.equal('internal');
+    expect(hr.items[0]!.escalated).to.equal(true);
+    expect(hr.items[1]!.office).to.equal("Institute's administration office");
+    expect(hr.startable.map((s) => s.value)).to.deep.equal(['work_permit_exemption', 'visa', 'residence_card', 'citizenship']);
+  });
+});
