@@ -52,7 +52,7 @@ async function waitForPort(port: number): Promise<void> {
 async function startDatabase(): Promise<{ uri: string; child?: ChildProcess }> {
   if (process.env.MONGODB_URI) return { uri: process.env.MONGODB_URI };
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'embedded-mongo/src/cli.ts', '--port', String(port), '--in-memory'], { stdio: 'ignore' });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'embedded-mongo/src/cli.ts', '--port', String(port), '--in-memory', '--no-auth'], { stdio: 'ignore' });
   await waitForPort(port);
   return { uri: `mongodb://127.0.0.1:${port}/bench_upload_${process.pid}`, child };
 }

@@ -1,4 +1,4 @@
-// Seeds the benchmark database: 100,000 cases across 5 institutes and 50 calls, with one call of
+// Seeds the benchmark database: 100,000 cases across 5 institutes (half of them in institute 0) and 50 calls, with one call of
 // 2,000 cases in evaluation scored by a 3-member panel (6,000 evaluations), plus the accounts the
 // benchmarks sign in with (written to DATA_DIR/bench-accounts.json with their TOTP secrets): a
 // leader and an administrator (bench/dashboard.ts), and for bench/load.ts 25 HR officers (5 per
@@ -248,7 +248,16 @@ export async function seedBench(opts: { cases: number; log?: (s: string) => void
   // The rest spread over the other 49 calls.
   const rest = Math.max(0, opts.cases - BIG_CALL_CASES - applicantCases.length);
   for (let i = 0; i < rest; i += BATCH) {
-    const batch = Array.from({ length: Math.min(BATCH, rest - i) }, (_, k) => makeCase(others[(i + k) % others.length]!, pickStage(), end));
+    // Half of all cases belong to institute 0 (the benchmarked HR queue: one institute of 50,000
+    // cases at 100,000): its 9 other calls take half of the rest, the other 40 calls the other half.
+    const own = others.filter((c) => String(c.institute) === String(institutes[0]!._id));
+    const foreign = others.filter((c) => String(c.institute) !== String(institutes[0]!._id));
+    const callFor = (n: number) => {
+      const wanted = Math.round(opts.cases / 2) - BIG_CALL_CASES - Math.ceil(applicantCases.length / 5);
+      const ownShare = Math.max(0, wanted) / Math.max(1, rest);
+      return rand() < ownShare ? own[n % own.length]! : foreign[n % foreign.length]!;
+    };
+    const batch = Array.from({ length: Math.min(BATCH, rest - i) }, (_, k) => makeCase(callFor(i + k), pickStage(), end));
     await Case.insertMany(batch, { lean: true, ordered: false });
     written += batch.length;
     if (Math.floor(written / 20_000) !== Math.floor((written - batch.length) / 20_000)) log(`  ${written} cases (${Math.round((Date.now() - started) / 1000)} s)`);

@@ -26,7 +26,6 @@ async function main(): Promise<void> {
   }
   logger.info({ keySource: keyring.source, keyId: keyring.current().id }, 'data-encryption key loaded');
   await seedHolidays(); // Vietnam's public holidays for the working-day calendar (idempotent)
-  await backfillCaseSummaries(); // derived dashboard figures for cases stored before they existed
   const mailer = createMailer({ smtpUrl: config.smtpUrl, mailDir: config.mailDir, from: config.mailFrom, timeoutMs: config.smtpTimeoutMs });
   const deps = { config, logger, db, mailer, now: () => new Date() };
   const app = createApp(deps);
@@ -37,6 +36,12 @@ async function main(): Promise<void> {
     server.once('listening', resolve);
     server.once('error', reject);
   });
+  // Derived dashboard figures for cases stored before they existed: after the server listens, so
+  // start-up does not wait for a pass over every case (idempotent; later writes keep them in step).
+  void backfillCaseSummaries().then(
+    (n) => n && logger.info({ cases: n }, 'case summaries backfilled'),
+    (err: unknown) => logger.error({ err }, 'case summary backfill failed'),
+  );
   const { port } = server.address() as AddressInfo;
   // The queue's search words for cases stored without them, in the background (server/cases/search-backfill.ts).
   backfillSearchTerms().then((n) => n && logger.info({ cases: n }, 'queue search words written'), (err: unknown) => logger.error({ err }, 'queue search words: backfill failed'));

@@ -76,7 +76,7 @@ export class Catalog {
           coll: name,
           options: coll.options,
           indexes: [...coll.indexes.values()].filter((i) => i.name !== '_id_').map((i) => i.spec),
-          docs: [...coll.docs.values()],
+          docs: [...coll.snapshotDocs()] as Doc[], // still-undecoded documents go to disk as their bytes
         });
       }
     }

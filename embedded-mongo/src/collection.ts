@@ -7,6 +7,7 @@ import { compareValues, getOwn, setOwn, isPlainObject, isNumeric, toNumber } fro
 import { Index, type IndexSpec } from './indexes.ts';
 import { CommandError } from './errors.ts';
 import { idKey } from './storage/id-key.ts';
+import { decodeRaw, isRaw, rawIdKey } from './storage/raw-doc.ts';
 import { valuesAtPath } from './paths.ts';
 import { guardFilter } from './query-guard.ts';
 import { sortComparator } from './sort.ts';
@@ -37,8 +38,63 @@ export class Collection {
   readonly db: string;
   name: string;
   options: Doc;
-  readonly docs = new Map<string, Doc>();
+  private readonly _docs = new Map<string, Doc>();
+  /** Documents loaded at start still as their BSON bytes (in order), decoded on first use. */
+  private raw: Map<string, Doc | Uint8Array> | undefined;
+  private rawIt: Iterator<[string, Doc | Uint8Array]> | undefined;
+
+  /** Documents by id key, in insertion order (decoding what a lazy load left undecoded). */
+  get docs(): Map<string, Doc> {
+    if (this.raw) this.decodeSome(Infinity);
+    return this._docs;
+  }
+
+  /** True while documents loaded at start are not all decoded yet. */
+  get undecoded(): boolean {
+    return this.raw !== undefined;
+  }
+
+  /** Decodes up to `n` of the documents a lazy load left as bytes; false once none is left. */
+  decodeSome(n: number): boolean {
+    const raw = this.raw;
+    if (!raw) return false;
+    const it = (this.rawIt ??= raw.entries());
+    for (let i = 0; i < n; i++) {
+      const next = it.next();
+      if (next.done) {
+        this.raw = undefined;
+        this.rawIt = undefined;
+        return false;
+      }
+      const [id, v] = next.value;
+      this._docs.set(id, isRaw(v) ? (decodeRaw(v) as Doc) : v);
+    }
+    return true;
+  }
+
+  /** The documents for a snapshot: still-undecoded ones as their bytes (written as they are). */
+  *snapshotDocs(): Generator<Doc | Uint8Array> {
+    if (!this.raw) {
+      yield* this._docs.values();
+      return;
+    }
+    // Decoded so far (in order), then the rest as bytes.
+    yield* this._docs.values();
+    const it = this.rawIt;
+    if (!it) {
+      yield* this.raw.values();
+      return;
+    }
+    // What decodeSome has not reached yet; kept in a fresh map it starts over from.
+    const rest = new Map<string, Doc | Uint8Array>();
+    for (let next = it.next(); !next.done; next = it.next()) rest.set(next.value[0], next.value[1]);
+    this.raw = rest;
+    this.rawIt = undefined;
+    yield* rest.values();
+  }
   readonly indexes = new Map<string, Index>();
+  /** How many documents ever stored had an _id other than an ObjectId (never decremented). */
+  nonObjectIds = 0;
 
   constructor(db: string, name: string, options: Doc = {}) {
     this.db = db;
@@ -88,6 +144,7 @@ export class Collection {
     if (Array.isArray(doc._id)) throw new CommandError('InvalidIdField', 'The _id field cannot be an array');
     const id = idKey(doc._id);
     if (this.docs.has(id)) throw this.duplicate(this.indexes.get('_id_')!, [doc._id]);
+    if (id[0] !== 'o') this.nonObjectIds++;
     this.checkUnique(doc, id);
     for (const index of this.indexes.values()) index.add(doc);
     this.docs.set(id, doc);
@@ -134,6 +191,17 @@ export class Collection {
     this.docs.delete(id);
   }
 
+  /** Builds one index left for later by a lazy load; false when none is left. */
+  buildDeferredIndex(): boolean {
+    for (const index of this.indexes.values()) {
+      if (index.deferred) {
+        index.ready();
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Builds an index over the existing documents; refuses when existing data violates uniqueness. */
   addIndex(spec: IndexSpec): Index {
     const index = new Index(spec);
@@ -146,9 +214,36 @@ export class Collection {
     return index;
   }
 
-  /** Loads documents known to be valid (recovery at start): the indexes are built once at the end. */
-  load(docs: Iterable<Doc>, specs: IndexSpec[]): void {
-    for (const doc of docs) this.docs.set(idKey(doc._id), doc);
+  /**
+   * Loads documents known to be valid (recovery at start). With `lazy`, the indexes are built on
+   * their first use (or by buildDeferredIndex in idle time), not before the server starts serving.
+   */
+  load(docs: Iterable<Doc>, specs: IndexSpec[], lazy = false): void {
+    if (lazy) {
+      // Documents still as bytes (from a snapshot) stay so until first use; the rest are set now.
+      const raw = new Map<string, Doc | Uint8Array>();
+      let anyRaw = false;
+      for (const doc of docs as Iterable<Doc | Uint8Array>) {
+        const id = isRaw(doc) ? rawIdKey(Buffer.from(doc.buffer, doc.byteOffset, doc.byteLength)) : idKey(doc._id);
+        if (id[0] !== 'o') this.nonObjectIds++;
+        if (isRaw(doc)) anyRaw = true;
+        raw.set(id, doc);
+      }
+      if (anyRaw) this.raw = raw;
+      else for (const [id, doc] of raw) this._docs.set(id, doc as Doc);
+      const source = () => this.docs.values();
+      for (const spec of [this.idIndexSpec(), ...specs.filter((x) => x.name !== '_id_')]) {
+        const index = new Index(spec);
+        index.defer(source);
+        this.indexes.set(spec.name, index);
+      }
+      return;
+    }
+    for (const doc of docs) {
+      const id = idKey(doc._id);
+      if (id[0] !== 'o') this.nonObjectIds++;
+      this.docs.set(id, doc);
+    }
     const idIndex = new Index(this.idIndexSpec());
     idIndex.build(this.docs.values());
     this.indexes.set('_id_', idIndex);
@@ -157,6 +252,19 @@ export class Collection {
 
   /** Candidate documents for `filter` (a superset; callers still match) and how they were found. */
   plan(filter: Doc, sort?: Doc, collation?: Collation): { docs: Iterable<Doc>; plan: Plan } {
+    return this.planWith(filter, sort, collation);
+  }
+
+  /**
+   * The plan, and with `count` set, the number of matching documents when the index alone answers
+   * it (every predicate of the filter is an equality or $in on the index's leading fields, the index
+   * is not multikey): then `counted` is set and no document is read.
+   */
+  private planWith(filter: Doc, sort?: Doc, collation?: Collation, count = false): { docs: Iterable<Doc>; plan: Plan; counted?: number } {
+    // $or branches that cannot match ({ f: { $in: [] } }) are dropped and a single remaining branch
+    // joins the surrounding $and, so its predicates can use an index (a scope filter such as
+    // { $or: [{ institute: X }, { call: { $in: [] } }] } is { institute: X }).
+    filter = simplifyFilter(filter);
     const preds = extractPredicates(filter);
     // An index orders strings by its own collation: with another one it serves only predicates
     // on other types, and never a sort.
@@ -193,12 +301,22 @@ export class Collection {
     const sortEntries = sort ? Object.entries(sort) : [];
     const sortable = (index: Index, from: number): 'fwd' | 'rev' | undefined => {
       if (sortEntries.length === 0 || index.multikey || !sameCollation(index)) return undefined;
-      if (from + sortEntries.length > index.fields.length) return undefined;
+      // Entries with equal keys are ordered by the document's id (ascending): with ObjectId _ids
+      // only, that is the order of `_id`, so a trailing { _id: ±1 } is served too.
+      const idTail = from + sortEntries.length === index.fields.length + 1 && sortEntries[sortEntries.length - 1]![0] === '_id' && this.nonObjectIds === 0;
+      if (from + sortEntries.length > index.fields.length && !idTail) return undefined;
       let dir: 'fwd' | 'rev' | undefined;
       for (let i = 0; i < sortEntries.length; i++) {
         const [path, d] = sortEntries[i]!;
-        const [ipath, idir] = index.fields[from + i]!;
-        if (path !== ipath || typeof d !== 'number') return undefined;
+        if (typeof d !== 'number') return undefined;
+        const field = index.fields[from + i];
+        if (!field) {
+          const here = d < 0 ? 'rev' : 'fwd';
+          if (dir && dir !== here) return undefined;
+          return here;
+        }
+        const [ipath, idir] = field;
+        if (path !== ipath) return undefined;
         const here = (d < 0 ? -1 : 1) === idir ? 'fwd' : 'rev';
         if (dir && dir !== here) return undefined;
         dir = here;
@@ -220,13 +338,27 @@ export class Collection {
       if (prefixes.length <= 500) {
         const rangeField = index.fields[eqCount];
         const rp = rangeField ? preds.get(rangeField[0]) : undefined;
-        const order = prefixes.length === 1 ? sortable(index, eqCount) : undefined;
+        const boundsOf = (prefix: unknown[]) => {
+          const bounds = prefix.map((v) => ({ lo: v, hi: v }));
+          if (rp && !rp.eq) bounds.push({ lo: rp.lo ?? MIN, hi: rp.hi ?? MAX });
+          return bounds;
+        };
+        if (count && !index.multikey && coveredByPrefix(filter, index, eqCount)) {
+          let n = 0;
+          for (const prefix of prefixes) n += index.countRange(boundsOf(prefix));
+          return { docs: [], plan: { stage: 'IXSCAN', index: index.name, sorted: true, docsExamined: 0 }, counted: n };
+        }
+        const order = sortable(index, eqCount);
+        if (order && prefixes.length > 1) {
+          // Several equality prefixes ($in), each range already in sort order: merged, so the
+          // documents come out sorted and a limit stops the scan early.
+          const docs = index.mergeRanges(prefixes.map(boundsOf), eqCount, order === 'rev');
+          return { docs, plan: { stage: 'IXSCAN', index: index.name, sorted: true, docsExamined: 0 } };
+        }
         const docs = (function* () {
           const seen = index.multikey ? new Set<string>() : undefined;
           for (const prefix of prefixes) {
-            const bounds = prefix.map((v) => ({ lo: v, hi: v }));
-            if (rp && !rp.eq) bounds.push({ lo: rp.lo ?? MIN, hi: rp.hi ?? MAX });
-            for (const d of index.range(bounds, order === 'rev')) {
+            for (const d of index.range(boundsOf(prefix), order === 'rev')) {
               if (seen) {
                 const k = idKey(d._id);
                 if (seen.has(k)) continue;
@@ -236,7 +368,7 @@ export class Collection {
             }
           }
         })();
-        return { docs, plan: { stage: 'IXSCAN', index: index.name, sorted: order !== undefined, docsExamined: 0 } };
+        return { docs, plan: { stage: 'IXSCAN', index: index.name, sorted: order !== undefined && prefixes.length === 1, docsExamined: 0 } };
       }
     }
 
@@ -278,6 +410,16 @@ export class Collection {
     return { docs, plan: { stage: 'IXSCAN', index: index.name, sorted: true, docsExamined: seen.size }, scores };
   }
 
+  /** The number of documents matching `filter`: from the index alone when it covers the filter. */
+  count(filter: Doc, collation?: Collation): number {
+    if (Object.keys(filter).length === 0) return this.docs.size;
+    if (!extractText(filter)) {
+      const r = this.planWith(filter, undefined, collation, true);
+      if (r.counted !== undefined) return r.counted;
+    }
+    return this.find(filter, { collation }).docs.length;
+  }
+
   /** Matching documents, sorted, skipped and limited. */
   find(filter: Doc, opts: FindOptions = {}): FindResult {
     const text = extractText(filter);
@@ -306,6 +448,88 @@ export class Collection {
   }
 }
 
+
+/**
+ * $or branches that cannot match anything (a field `{ $in: [] }`) are removed; an $or left with one
+ * branch becomes part of the enclosing $and. Nested $and are kept (extractPredicates walks them).
+ * The result matches exactly the same documents; it is used for planning only.
+ */
+export function simplifyFilter(filter: Doc): Doc {
+  let changed = false;
+  const and: Doc[] = [];
+  const out: Doc = {};
+  for (const k of Object.keys(filter)) {
+    const v = filter[k];
+    if (k === '$and' && Array.isArray(v) && v.every(isPlainObject)) {
+      const subs = (v as Doc[]).map((x) => simplifyFilter(x));
+      if (subs.some((x, i) => x !== v[i])) changed = true;
+      setOwn(out, k, subs);
+      continue;
+    }
+    if (k === '$or' && Array.isArray(v) && v.length > 0 && v.every(isPlainObject)) {
+      const branches = (v as Doc[]).map((x) => simplifyFilter(x)).filter((b) => !unsatisfiable(b));
+      if (branches.length === 1) {
+        and.push(branches[0]!);
+        changed = true;
+        continue;
+      }
+      if (branches.length > 0 && branches.length < v.length) {
+        setOwn(out, k, branches);
+        changed = true;
+        continue;
+      }
+    }
+    setOwn(out, k, v);
+  }
+  if (!changed) return filter;
+  if (and.length === 0) return out;
+  const existing = Array.isArray(out.$and) ? (out.$and as Doc[]) : [];
+  const rest: Doc = {};
+  for (const k of Object.keys(out)) if (k !== '$and') setOwn(rest, k, out[k]);
+  return { $and: [rest, ...existing, ...and] };
+}
+
+/** A filter no document can match: a field `{ $in: [] }` at its top level or in its $and. */
+function unsatisfiable(f: Doc): boolean {
+  for (const k of Object.keys(f)) {
+    const v = f[k];
+    if (k === '$and' && Array.isArray(v)) {
+      if (v.some((x) => isPlainObject(x) && unsatisfiable(x))) return true;
+      continue;
+    }
+    if (k.startsWith('$')) continue;
+    if (isPlainObject(v) && Object.keys(v).length === 1 && Array.isArray(v.$in) && v.$in.length === 0) return true;
+  }
+  return false;
+}
+
+/**
+ * Does the index's range over its first `eqCount` fields hold exactly the documents matching
+ * `filter`? True when every condition of the filter (top level and $and) is an equality on a scalar,
+ * `$eq` or `$in` of scalars, each on one of those fields and each field named once.
+ */
+function coveredByPrefix(filter: Doc, index: Index, eqCount: number): boolean {
+  const fields = new Set(index.fields.slice(0, eqCount).map(([f]) => f));
+  const seen = new Set<string>();
+  const visit = (f: Doc): boolean => {
+    for (const k of Object.keys(f)) {
+      const v = f[k];
+      if (k === '$and') {
+        if (!Array.isArray(v) || !v.every((x) => isPlainObject(x) && visit(x))) return false;
+        continue;
+      }
+      if (k.startsWith('$') || !fields.has(k) || seen.has(k)) return false;
+      seen.add(k);
+      if (scalar(v)) continue;
+      if (!isOperatorObject(v) || Object.keys(v).length !== 1) return false;
+      if ('$eq' in v && scalar(v.$eq)) continue;
+      if (Array.isArray(v.$in) && v.$in.length > 0 && v.$in.every(scalar)) continue;
+      return false;
+    }
+    return true;
+  };
+  return visit(filter) && seen.size === fields.size;
+}
 
 /**
  * Fast matcher for the most common filters: only plain-path equalities with a string, number,

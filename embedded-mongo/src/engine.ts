@@ -40,6 +40,8 @@ export class Engine implements CommandContext {
   readonly startedAt = Date.now();
   private ttlTimer: NodeJS.Timeout | undefined;
   private cursorTimer: NodeJS.Timeout | undefined;
+  private indexTimer: NodeJS.Timeout | undefined;
+  private closed = false;
   connections = 0;
   opCounters: OpCounters = { insert: 0, query: 0, update: 0, delete: 0, getmore: 0, command: 0 };
 
@@ -60,10 +62,32 @@ export class Engine implements CommandContext {
     let docs = 0;
     for (const c of state.collections) {
       const coll = this.catalog.ensureCollection(c.db, c.coll, c.options);
-      const list = [...c.docs] as Doc[];
-      coll.load(list, c.indexes as IndexSpec[]);
+      const list = [...c.docs] as Doc[]; // some may be BSON bytes still (FileStorage rawDocuments)
+      coll.load(list, c.indexes as IndexSpec[], true);
       docs += list.length;
     }
+    // Documents read from a snapshot are decoded, and indexes built, after the server starts
+    // serving: a slice per turn of the event loop (commands run in between), everything a command
+    // needs at once if it comes first (Collection.docs, Index.ready). Start-up waits for neither.
+    const started = performance.now();
+    const buildNext = () => {
+      if (this.closed) return;
+      for (const [, coll] of this.catalog.collections()) {
+        if (coll.undecoded) {
+          coll.decodeSome(2000);
+          this.indexTimer = setTimeout(buildNext, 0);
+          return;
+        }
+      }
+      for (const [, coll] of this.catalog.collections()) {
+        if (coll.buildDeferredIndex()) {
+          this.indexTimer = setTimeout(buildNext, 0);
+          return;
+        }
+      }
+      this.logger.info({ ms: Math.round(performance.now() - started) }, 'embedded-mongo: documents decoded and indexes built');
+    };
+    this.indexTimer = setTimeout(buildNext, 0);
     this.journal.opened();
     this.logger.info({ ...report, docs }, 'embedded-mongo: data loaded');
     const ttlMs = this.opts.ttlIntervalMs ?? 5000;
@@ -74,6 +98,8 @@ export class Engine implements CommandContext {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.indexTimer);
     clearInterval(this.ttlTimer);
     clearInterval(this.cursorTimer);
     await this.storage.close();

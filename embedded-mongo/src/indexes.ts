@@ -47,7 +47,9 @@ export class Index {
   /** The index's collation (its keys are ordered and compared by it); undefined when simple. */
   readonly collation: Collation | undefined;
   private readonly cmp: (a: unknown, b: unknown) => number;
-  multikey = false;
+  private _multikey = false;
+  /** Documents to build from on first use (an index loaded at start is built lazily). */
+  private pending?: () => Iterable<Doc>;
   /** A text index's fields and weights (its keys are the documents' terms). */
   readonly text: TextSpec | undefined;
 
@@ -75,6 +77,34 @@ export class Index {
     if (spec.partialFilterExpression) this.partial = matcher(spec.partialFilterExpression);
   }
 
+  /** Does some document have an array on one of the fields (several keys per document)? */
+  get multikey(): boolean {
+    this.ready();
+    return this._multikey;
+  }
+  set multikey(v: boolean) {
+    this._multikey = v;
+  }
+
+  /** Builds the index from `source` on its first use instead of now (documents known valid). */
+  defer(source: () => Iterable<Doc>): void {
+    this.tree.clear();
+    this.pending = source;
+  }
+
+  /** True while a deferred build has not run. */
+  get deferred(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /** Runs a deferred build (every use of the tree comes through here first). */
+  ready(): void {
+    const source = this.pending;
+    if (!source) return;
+    this.pending = undefined;
+    this.build(source());
+  }
+
   get name(): string {
     return this.spec.name;
   }
@@ -82,6 +112,7 @@ export class Index {
     return this.spec.unique === true || this.spec.name === '_id_';
   }
   get size(): number {
+    this.ready();
     return this.tree.size;
   }
 
@@ -89,7 +120,7 @@ export class Index {
   keysOf(doc: Doc): unknown[][] {
     if (this.partial && !this.partial(doc)) return [];
     if (this.text) {
-      this.multikey = true;
+      this._multikey = true;
       return termsOf(doc, this.text).map((t) => [t]);
     }
     const perField = this.fields.map(([path]) => {
@@ -97,7 +128,7 @@ export class Index {
       const out: unknown[] = [];
       for (const v of vals) {
         if (Array.isArray(v)) {
-          this.multikey = true;
+          this._multikey = true;
           if (v.length === 0) out.push(undefined);
           else out.push(...v);
         } else out.push(v);
@@ -119,6 +150,7 @@ export class Index {
   /** The first key of `doc` that another document already holds in this unique index. */
   conflict(doc: Doc, selfId: string): unknown[] | undefined {
     if (!this.unique) return undefined;
+    this.ready();
     for (const vals of this.keysOf(doc)) {
       const low: Entry = { vals, id: '' };
       const hit = this.tree.nextHigherPair(low as Entry);
@@ -160,25 +192,88 @@ export class Index {
   }
 
   add(doc: Doc): void {
+    this.ready();
     const id = idKey(doc._id);
     for (const vals of this.keysOf(doc)) this.tree.set({ vals, id }, doc);
   }
 
   remove(doc: Doc): void {
+    this.ready();
     const id = idKey(doc._id);
     for (const vals of this.keysOf(doc)) this.tree.delete({ vals, id });
   }
 
-  /** Documents whose key lies within per-field [lo, hi] bounds (inclusive), in index order. */
-  *range(bounds: Array<{ lo: unknown; hi: unknown }>, reverse = false): Generator<Doc> {
+  /** The lowest and highest entries of per-field [lo, hi] bounds (inclusive). */
+  private edges(bounds: Array<{ lo: unknown; hi: unknown }>): [Entry, Entry] {
+    this.ready();
     const lo: unknown[] = [];
     const hi: unknown[] = [];
     this.fields.forEach(([, dir], i) => {
       const b = bounds[i] ?? { lo: MIN, hi: MAX };
       if (dir === 1) { lo.push(b.lo); hi.push(b.hi); } else { lo.push(b.hi); hi.push(b.lo); }
     });
-    const loE: Entry = { vals: lo, id: '' };
-    const hiE: Entry = { vals: hi, id: '\uffff' };
+    return [{ vals: lo, id: '' }, { vals: hi, id: '\uffff' }];
+  }
+
+  /** How many entries lie within the bounds (no document is read). */
+  countRange(bounds: Array<{ lo: unknown; hi: unknown }>): number {
+    const [loE, hiE] = this.edges(bounds);
+    return this.tree.forRange(loE, hiE, true);
+  }
+
+  /**
+   * Documents of several bounds (equal on the first `from` fields within each), merged in the
+   * order of the fields from `from` on and then the id: each range is already in that order.
+   */
+  *mergeRanges(list: Array<Array<{ lo: unknown; hi: unknown }>>, from: number, reverse = false): Generator<Doc> {
+    const dirs = this.fields.map((f) => f[1]);
+    const cmp = this.cmp;
+    const order = (a: Entry, b: Entry): number => {
+      for (let i = from; i < dirs.length; i++) {
+        const c = cmp(a.vals[i], b.vals[i]);
+        if (c) return c * dirs[i]!;
+      }
+      return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+    };
+    const heads: Array<{ it: Iterator<[Entry, Doc]>; cur: [Entry, Doc] }> = [];
+    for (const bounds of list) {
+      const it = this.entriesIn(bounds, reverse);
+      const first = it.next();
+      if (!first.done) heads.push({ it, cur: first.value });
+    }
+    while (heads.length > 0) {
+      let best = 0;
+      for (let i = 1; i < heads.length; i++) {
+        const c = order(heads[i]!.cur[0], heads[best]!.cur[0]);
+        if (reverse ? c > 0 : c < 0) best = i;
+      }
+      const h = heads[best]!;
+      yield h.cur[1];
+      const next = h.it.next();
+      if (next.done) heads.splice(best, 1);
+      else h.cur = next.value;
+    }
+  }
+
+  private *entriesIn(bounds: Array<{ lo: unknown; hi: unknown }>, reverse: boolean): Generator<[Entry, Doc]> {
+    const [loE, hiE] = this.edges(bounds);
+    const cmp = this.tree._compare;
+    if (!reverse) {
+      for (const pair of this.tree.entries(loE)) {
+        if (cmp(pair[0], hiE) > 0) return;
+        yield [pair[0], pair[1]];
+      }
+    } else {
+      for (const pair of this.tree.entriesReversed(hiE)) {
+        if (cmp(pair[0], loE) < 0) return;
+        yield [pair[0], pair[1]];
+      }
+    }
+  }
+
+  /** Documents whose key lies within per-field [lo, hi] bounds (inclusive), in index order. */
+  *range(bounds: Array<{ lo: unknown; hi: unknown }>, reverse = false): Generator<Doc> {
+    const [loE, hiE] = this.edges(bounds);
     const cmp = this.tree._compare;
     if (!reverse) {
       for (const [k, doc] of this.tree.entries(loE)) {
@@ -194,6 +289,7 @@ export class Index {
   }
 
   clear(): void {
+    this.pending = undefined;
     this.tree.clear();
   }
 }

@@ -135,7 +135,10 @@ export class GridFsStorage implements DocumentStorage {
   constructor(private readonly getDb: () => Db) {}
 
   private bucket(): GridFSBucket {
-    this.bucketCache ??= new GridFSBucket(this.getDb(), { bucketName: 'documents', chunkSizeBytes: 255 * 1024 });
+    // 2 MB chunks: each chunk is one insert, and on the embedded server one journal fsync, so the
+    // default 255 kB meant 80 durable writes for a 20 MB file. Files keep the chunk size they were
+    // written with (files.chunkSize), so older uploads read as before.
+    this.bucketCache ??= new GridFSBucket(this.getDb(), { bucketName: 'documents', chunkSizeBytes: 2 * 1024 * 1024 });
     return this.bucketCache;
   }
 

@@ -180,7 +180,7 @@ export class SniffingTempStorage implements multer.StorageEngine {
         },
       });
       try {
-        await pipeline(stream, inspector, createWriteStream(tempPath, { flags: 'wx', mode: 0o600 }));
+        await pipeline(stream, inspector, createWriteStream(tempPath, { flags: 'wx', mode: 0o600, highWaterMark: 1024 * 1024 }));
       } catch (err) {
         await rm(tempPath, { force: true });
         throw err;

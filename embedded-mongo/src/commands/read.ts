@@ -54,7 +54,7 @@ function count(ctx: CommandContext, db: string, cmd: Doc): Doc {
   const skip = asInt(cmd.skip, 'skip', 0);
   const limit = Math.abs(asInt(cmd.limit, 'limit', 0));
   const collation = effectiveCollation(cmd.collation, coll.options.collation);
-  let n = Object.keys(query).length === 0 ? coll.docs.size : coll.find(query, { collation }).docs.length;
+  let n = coll.count(query, collation);
   n = Math.max(0, n - skip);
   if (limit > 0) n = Math.min(n, limit);
   return { n, ok: 1 };
@@ -135,6 +135,16 @@ export function runPipeline(ctx: CommandContext, db: string, collName: string, p
     }
   }
   if (hasWhere(filter)) guardFilter(filter, 'match');
+  // countDocuments: [$match, { $group: { _id: <constant>, n: { $sum: 1 } } }], counted without
+  // reading the documents when an index covers the filter.
+  const counter = i === matches.length && pipeline.length === i + 1 ? countGroup(pipeline[i]) : undefined;
+  if (counter && !('$text' in filter)) {
+    const n = coll ? coll.count(filter, collation) : 0;
+    if (n === 0) return [];
+    const out: Doc = { _id: counter.id };
+    setOwn(out, counter.field, n);
+    return [out];
+  }
   const found = coll ? coll.find(filter, { sort, skip, limit: limit ? limit : 0, collation }) : { docs: [] as Doc[], scores: undefined };
   let input = found.docs;
   let rest = pipeline.slice(i);
@@ -149,6 +159,20 @@ export function runPipeline(ctx: CommandContext, db: string, collName: string, p
     return out.map((d) => { if (isPlainObject(d) && Object.prototype.hasOwnProperty.call(d, SCORE)) { const c = { ...d }; delete c[SCORE]; return c; } return d; });
   }
   return runPipelineRest(ctx, db, input, rest, collation);
+}
+
+/** `{ $group: { _id: <constant>, <field>: { $sum: 1 } } }` (what countDocuments sends), or undefined. */
+function countGroup(stage: Doc | undefined): { id: unknown; field: string } | undefined {
+  if (!isPlainObject(stage) || Object.keys(stage).length !== 1 || !isPlainObject(stage.$group)) return undefined;
+  const g = stage.$group as Doc;
+  const keys = Object.keys(g);
+  if (keys.length !== 2 || keys[0] !== '_id') return undefined;
+  const id = g._id;
+  const constant = id === null || typeof id === 'number' || typeof id === 'boolean' || (typeof id === 'string' && !id.startsWith('$'));
+  const field = keys[1]!;
+  const acc = g[field];
+  if (!constant || field.includes('.') || field.startsWith('$') || !isPlainObject(acc) || Object.keys(acc).length !== 1 || acc.$sum !== 1) return undefined;
+  return { id, field };
 }
 
 const SCORE = '\u0000textScore';

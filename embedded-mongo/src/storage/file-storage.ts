@@ -10,6 +10,7 @@ import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { deserialize, serialize, type Document } from 'bson';
 import { idKey } from './id-key.ts';
+import { STORAGE_DESERIALIZE_OPTIONS, isRaw, rawIdKey } from './raw-doc.ts';
 import { acquireDirLock, type DirLock, type LockMode } from './dir-lock.ts';
 import type {
   CatalogSnapshot,
@@ -31,6 +32,11 @@ export interface FileStorageOptions {
   logger?: StorageLogger;
   /** How the directory is locked (default: the OS lock where available, see dir-lock.ts). */
   lockMode?: LockMode;
+  /**
+   * Hand the snapshot's documents to the core as their BSON bytes (Uint8Array views of the file),
+   * decoded by the core when first used; journal records are decoded as before. Default false.
+   */
+  rawDocuments?: boolean;
 }
 
 export interface StorageStats {
@@ -43,7 +49,7 @@ export interface StorageStats {
 }
 
 /** Longs stay Long so 64-bit integers survive a restart exactly. */
-export const STORAGE_DESERIALIZE_OPTIONS = { promoteLongs: false } as const;
+export { STORAGE_DESERIALIZE_OPTIONS } from './raw-doc.ts';
 
 const JOURNAL_RE = /^journal-(\d+)\.log$/;
 const SNAPSHOT_RE = /^snapshot-(\d+)\.bson$/;
@@ -92,7 +98,7 @@ function ensureColl(cat: Catalog, db: string, coll: string, options: Document = 
 function applyOp(cat: Catalog, op: JournalOp): void {
   switch (op.op) {
     case 'insert':
-      ensureColl(cat, op.db, op.coll).docs.set(idKey(op.doc._id), op.doc);
+      ensureColl(cat, op.db, op.coll).docs.set(isRaw(op.doc) ? rawIdKey(op.doc as unknown as Buffer) : idKey(op.doc._id), op.doc);
       return;
     case 'replace':
       ensureColl(cat, op.db, op.coll).docs.set(idKey(op.id), op.doc);
@@ -180,13 +186,19 @@ export function encodeRecord(ops: JournalOp[]): Buffer {
 }
 
 /** The ops of a record's payload, or null when it is not a clean sequence of BSON documents. */
-function decodePayload(payload: Buffer): JournalOp[] | null {
+function decodePayload(payload: Buffer, rawDocuments = false): JournalOp[] | null {
   const ops: JournalOp[] = [];
   let off = 0;
   while (off < payload.length) {
     if (payload.length - off < 5) return null;
     const size = payload.readInt32LE(off);
     if (size < 5 || off + size > payload.length) return null;
+    const insert = rawDocuments ? rawInsertOp(payload.subarray(off, off + size)) : undefined;
+    if (insert) {
+      ops.push(insert);
+      off += size;
+      continue;
+    }
     let doc: Document;
     try {
       doc = deserialize(payload.subarray(off, off + size), STORAGE_DESERIALIZE_OPTIONS);
@@ -204,6 +216,37 @@ function decodePayload(payload: Buffer): JournalOp[] | null {
   return ops;
 }
 
+/**
+ * An insert op `{ op: 'insert', db, coll, doc }` read without decoding its document (kept as a view
+ * of its bytes, see raw-doc.ts); undefined for any other op or layout (then decoded as usual).
+ */
+function rawInsertOp(buf: Buffer): JournalOp | undefined {
+  const fields: Record<string, string | Buffer> = {};
+  let off = 4;
+  const end = buf.length - 1;
+  while (off < end) {
+    const type = buf[off]!;
+    const nameEnd = buf.indexOf(0, off + 1);
+    if (nameEnd < 0 || nameEnd >= end) return undefined;
+    const name = buf.toString('latin1', off + 1, nameEnd);
+    const v = nameEnd + 1;
+    if (v + 4 > end) return undefined;
+    const len = buf.readInt32LE(v);
+    if (type === 0x02) {
+      if (len < 1 || v + 4 + len > end) return undefined;
+      fields[name] = buf.toString('utf8', v + 4, v + 4 + len - 1);
+      off = v + 4 + len;
+    } else if (type === 0x03) {
+      if (len < 5 || v + len > end) return undefined;
+      fields[name] = buf.subarray(v, v + len);
+      off = v + len;
+    } else return undefined;
+  }
+  const { op, db, coll, doc } = fields;
+  if (op !== 'insert' || typeof db !== 'string' || typeof coll !== 'string' || !Buffer.isBuffer(doc) || Object.keys(fields).length !== 4) return undefined;
+  return { op: 'insert', db, coll, doc: doc as unknown as Document };
+}
+
 function isMarker(buf: Buffer, start: number): boolean {
   if (start + 4 + MARKER_PREFIX.length > buf.length) return false;
   return buf.compare(MARKER_PREFIX, 0, MARKER_PREFIX.length, start + 4, start + 4 + MARKER_PREFIX.length) === 0;
@@ -213,7 +256,7 @@ function isMarker(buf: Buffer, start: number): boolean {
  * Parses a snapshot file. Returns the catalog and its generation, or a reason why the file is not a
  * complete snapshot (no trailer, bad checksum, malformed).
  */
-function parseSnapshot(buf: Buffer): { catalog: Catalog; gen: number; docs: number } | { error: string } {
+function parseSnapshot(buf: Buffer, rawDocuments = false): { catalog: Catalog; gen: number; docs: number } | { error: string } {
   // Walk the document boundaries to find the trailer, the last document.
   let off = 0;
   let last = -1;
@@ -261,8 +304,16 @@ function parseSnapshot(buf: Buffer): { catalog: Catalog; gen: number; docs: numb
       for (;;) {
         if (off >= last) return { error: 'collection without end marker' };
         if (isMarker(buf, off)) break;
-        const d = readDoc();
-        c.docs.set(idKey(d._id), d);
+        if (rawDocuments) {
+          // Kept as its bytes (a view of the file's buffer): the core decodes it when first used.
+          const size = buf.readInt32LE(off);
+          const raw = buf.subarray(off, off + size);
+          off += size;
+          c.docs.set(rawIdKey(raw), raw as unknown as Document);
+        } else {
+          const d = readDoc();
+          c.docs.set(idKey(d._id), d);
+        }
         n++;
       }
       const end = readDoc();
@@ -300,6 +351,7 @@ export class FileStorage implements Storage {
   private phase: 'new' | 'opening' | 'open' | 'closing' | 'closed' = 'new';
   private lock: DirLock | undefined;
   private readonly lockMode: LockMode | undefined;
+  private readonly rawDocuments: boolean;
 
   private journals = new Map<number, JournalFile>();
   /** Journal new commits go to. */
@@ -323,6 +375,7 @@ export class FileStorage implements Storage {
     this.dir = path.resolve(dir);
     this.logger = opts.logger ?? defaultLogger;
     this.lockMode = opts.lockMode;
+    this.rawDocuments = opts.rawDocuments ?? false;
   }
 
   // ------------------------------------------------------------------------------------- open
@@ -382,7 +435,7 @@ export class FileStorage implements Storage {
         continue;
       }
       const buf = await readFile(file);
-      const parsed = parseSnapshot(buf);
+      const parsed = parseSnapshot(buf, this.rawDocuments);
       if ('error' in parsed || parsed.gen !== gen) {
         const why = 'error' in parsed ? parsed.error : `header says gen ${parsed.gen}`;
         // Kept aside, not deleted: it is evidence, and no longer matches the snapshot file name.
@@ -458,7 +511,7 @@ export class FileStorage implements Storage {
         why = 'checksum mismatch';
         break;
       }
-      const ops = decodePayload(payload);
+      const ops = decodePayload(payload, this.rawDocuments);
       if (!ops) {
         why = 'malformed payload';
         break;
@@ -687,6 +740,14 @@ export class FileStorage implements Storage {
         return b;
       };
 
+      const pushRaw = (b: Buffer): Buffer => {
+        crc = crc32(b, crc);
+        chunks.push(b);
+        chunkBytes += b.length;
+        size += b.length;
+        return b;
+      };
+
       push({ [MARKER]: 'header', format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, gen, createdAt: new Date() });
       let collections = 0;
       let totalDocs = 0;
@@ -696,7 +757,7 @@ export class FileStorage implements Storage {
         for (const spec of indexes) push(spec);
         let n = 0;
         for (const d of c.docs) {
-          const b = push(d);
+          const b = isRaw(d) ? pushRaw(toBuffer(d)) : push(d);
           if (isMarker(b, 0)) throw new Error(`a document in ${c.db}.${c.coll} starts with the reserved field ${MARKER}`);
           n++;
           if (chunkBytes >= SNAPSHOT_CHUNK) await flush();

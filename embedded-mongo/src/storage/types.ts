@@ -29,7 +29,11 @@ export interface CollectionSnapshot {
   options: Document;
   /** Index specs other than the implicit _id_ index. */
   indexes: IndexSpecRecord[];
-  /** Documents in insertion order; may be a generator so a snapshot never needs the whole state twice in memory. */
+  /**
+   * Documents in insertion order; may be a generator so a snapshot never needs the whole state twice
+   * in memory. With FileStorage's `rawDocuments`, a document read from a snapshot is its BSON bytes
+   * (a Uint8Array, see raw-doc.ts) until the core decodes it; compaction writes such bytes as they are.
+   */
   docs: Iterable<Document>;
 }
 

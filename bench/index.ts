@@ -1,0 +1,303 @@
+// Every benchmark in one run, on one seeded data set: `npm run bench` (100,000 cases) or
+// `npm run bench -- --quick` (10,000 cases, under 3 minutes).
+//
+//   npm run bench -- [--quick] [--cases N] [--duration S] [--connections 10] [--data-dir data/bench-N]
+//
+// 1. Seeds data/bench-<N> with scripts/seed-bench.ts when it holds no benchmark accounts (half of
+//    the cases in institute 0, the benchmarked HR officer's institute).
+// 2. Starts the real server (`server/main.ts`, production mode, embedded database) on an empty data
+//    directory (the baseline) and on the seeded one, each timed from process start to `/readyz` 200;
+//    prints the seeded server's RSS once ready (/proc/<pid>/status VmRSS: the embedded database runs
+//    on a worker thread of that process).
+// 3. Signs an HR officer of institute 0 and a leader in through the real forms and runs autocannon
+//    (--connections, --duration s per target) against: the bare page (GET /, signed in), the HR
+//    queue (50 rows, default sort), a case page, the queue search (`/cases?q=…`), the dashboard and
+//    the 2,000-case shortlist. p95 from every response time; the queue's throughput over the bare
+//    page's. Then the server's RSS after the run.
+// 4. bench/upload.ts on disk and on GridFS (upload throughput over a direct write of the same bytes)
+//    and bench/embedded-mongo.ts (durable inserts/s, indexed findOne p99) on 50,000 documents of its
+//    own (20,000 with --quick).
+// 5. Prints the table (figure, baseline measured in this run, ratio, target) and, as its last line,
+//    one JSON object with the figures.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ACCOUNTS_FILE, type BenchAccounts } from '../scripts/seed-bench.ts';
+import { freePort } from '../scripts/support/free-port.ts';
+import { WebClient } from '../scripts/support/web-client.ts';
+
+const require = createRequire(import.meta.url);
+type AutocannonResult = { errors: number; timeouts: number };
+type AutocannonInstance = { on(event: 'response', cb: (client: unknown, status: number, bytes: number, ms: number) => void): void } & PromiseLike<AutocannonResult>;
+const autocannon = require('autocannon') as (opts: Record<string, unknown>) => AutocannonInstance;
+
+const root = path.resolve(import.meta.dirname, '..');
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    cases: { type: 'string' },
+    duration: { type: 'string' },
+    connections: { type: 'string', default: '10' },
+    'data-dir': { type: 'string' },
+    'cpu-prof': { type: 'boolean', default: false },
+  },
+});
+const quick = values.quick!;
+const cases = Number(values.cases ?? (quick ? 10_000 : 100_000));
+const duration = Number(values.duration ?? (quick ? 5 : 15));
+const connections = Number(values.connections);
+const dataDir = path.resolve(root, values['data-dir'] ?? `data/bench-${cases}`);
+const log = (s: string) => process.stdout.write(`${s}\n`);
+
+const baseEnv: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: 'warn' };
+delete baseEnv.MONGODB_URI;
+
+function seedIfNeeded(): BenchAccounts {
+  const file = path.join(dataDir, ACCOUNTS_FILE);
+  const current = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<BenchAccounts>) : undefined;
+  if (!current?.officers?.length || current.cases !== cases) {
+    log(`seeding ${cases} cases into ${dataDir} …`);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/seed-bench.ts', '--cases', String(cases), '--reset'], {
+      cwd: root,
+      env: { ...baseEnv, DATA_DIR: dataDir, UPLOAD_DIR: path.join(dataDir, 'uploads') },
+      stdio: 'inherit',
+    });
+    if (r.status !== 0) throw new Error('seeding failed');
+  }
+  return JSON.parse(readFileSync(file, 'utf8')) as BenchAccounts;
+}
+
+interface Started {
+  child: ChildProcess;
+  readyMs: number;
+  base: string;
+}
+
+/** Starts server/main.ts on `dir`; resolves once /readyz answers 200, with the time from spawn. */
+async function startServer(dir: string, prof = false): Promise<Started> {
+  const port = await freePort();
+  const args = [...(prof ? ['--cpu-prof', '--cpu-prof-dir', path.join(root, 'data/profiles')] : []), '--import', 'tsx', 'server/main.ts'];
+  const t0 = performance.now();
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: {
+      ...baseEnv,
+      DATA_DIR: dir,
+      UPLOAD_DIR: path.join(dir, 'uploads'),
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      APP_URL: `http://127.0.0.1:${port}`,
+      SESSION_SECRET: 'benchmark-session-secret-0123456789abcdef',
+      DATA_ENCRYPTION_KEY: 'b'.repeat(64),
+      SECURE_COOKIES: 'false',
+      LOG_LEVEL: 'info', // as in production: one access-log line per request
+      DISPATCH_INTERVAL_MS: '60000',
+      UPLOAD_RATE_PER_HOUR: '1000000',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const until = Date.now() + 300_000;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      const r = await fetch(`${base}/readyz`);
+      await r.arrayBuffer();
+      if (r.status === 200) return { child, readyMs: performance.now() - t0, base };
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  child.kill('SIGTERM');
+  throw new Error('server did not become ready');
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!m) throw new Error('no VmRSS');
+  return Number(m[1]) / 1024;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+}
+
+interface Load {
+  name: string;
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  bad: number;
+}
+
+async function load(name: string, base: string, url: string, cookie: string): Promise<Load> {
+  const times: number[] = [];
+  let bad = 0;
+  const inst = autocannon({ url: base + url, connections, duration, headers: { cookie, accept: 'text/html' } });
+  inst.on('response', (_c, status, _b, ms) => {
+    times.push(ms);
+    if (status !== 200) bad += 1;
+  });
+  const result = await inst;
+  times.sort((a, b) => a - b);
+  const row = { name, rps: times.length / duration, p50: percentile(times, 0.5), p95: percentile(times, 0.95), p99: percentile(times, 0.99), bad: bad + result.errors + result.timeouts };
+  log(`  ${name.padEnd(36)} ${row.rps.toFixed(0).padStart(6)} req/s  p50 ${row.p50.toFixed(1).padStart(6)}  p95 ${row.p95.toFixed(1).padStart(6)}  p99 ${row.p99.toFixed(1).padStart(6)} ms  non-200 ${row.bad}`);
+  return row;
+}
+
+async function warm(base: string, url: string, cookie: string, n = 3): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const r = await fetch(base + url, { headers: { cookie, accept: 'text/html' } });
+    await r.arrayBuffer();
+    if (r.status !== 200) throw new Error(`${url} answered ${r.status}`);
+  }
+}
+
+async function signIn(base: string, email: string, password: string, secret: string): Promise<string> {
+  const c = new WebClient(base, 180_000); // a server still decoding and indexing after start may be slow to answer at first
+  try {
+    await c.signIn(email, password, secret);
+  } catch {
+    // A code already used in this 30-second step (an earlier run): wait for the next one.
+    await new Promise((r) => setTimeout(r, 30_000 - (Date.now() % 30_000) + 500));
+    await c.signIn(email, password, secret);
+  }
+  return c.cookieHeader();
+}
+
+function runChild(args: string[], env: Record<string, string | undefined> = {}): string {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', ...args], { cwd: root, env: { ...baseEnv, ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+interface Upload {
+  ratio: number;
+  appMbps: number;
+  directMbps: number;
+}
+
+function upload(storage: 'disk' | 'gridfs', n: number): Upload {
+  const out = runChild(['bench/upload.ts', String(n), storage]);
+  const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? NaN);
+  const r = { ratio: num(/ratio app\/direct: ([\d.]+)/), appMbps: num(/through the app: [\d.]+ s, ([\d.]+) MB\/s/), directMbps: num(/direct fs streams: [\d.]+ s, ([\d.]+) MB\/s/) };
+  log(`  upload (${storage}): app ${r.appMbps} MB/s, direct ${r.directMbps} MB/s, ratio ${r.ratio}`);
+  return r;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const accounts = seedIfNeeded();
+  log(`\n${accounts.cases} cases in ${dataDir}; autocannon ${connections} connections, ${duration} s per target`);
+
+  // Baseline start: the same app on an empty data directory.
+  const empty = mkdtempSync(path.join(tmpdir(), 'bench-empty-'));
+  const blank = await startServer(empty);
+  await stopServer(blank.child);
+  rmSync(empty, { recursive: true, force: true });
+  log(`  start → /readyz 200, empty data:          ${blank.readyMs.toFixed(0)} ms`);
+
+  const srv = await startServer(dataDir, values['cpu-prof']);
+  const pid = srv.child.pid!;
+  const rssLoaded = rssMb(pid);
+  log(`  start → /readyz 200, ${accounts.cases} cases:        ${srv.readyMs.toFixed(0)} ms (RSS ${rssLoaded.toFixed(0)} MB once ready)`);
+
+  const rows: Load[] = [];
+  let rssAfter = NaN;
+  try {
+    const officer = await signIn(srv.base, accounts.officers[0]!.email, accounts.password, accounts.officers[0]!.totpSecret);
+    const leader = await signIn(srv.base, accounts.leader.email, accounts.password, accounts.leader.totpSecret);
+    const queueUrl = '/cases?size=50';
+    const first = await fetch(srv.base + queueUrl, { headers: { cookie: officer, accept: 'text/html' } });
+    const html = await first.text();
+    const ids = [...new Set([...html.matchAll(/href="\/cases\/([a-f0-9]{24})"/g)].map((m) => m[1]!))];
+    if (first.status !== 200 || ids.length === 0) throw new Error(`the queue answered ${first.status} with ${ids.length} cases`);
+    const caseUrl = `/cases/${ids[Math.floor(ids.length / 2)]}`;
+    // `q` is the queue's search (name or reference); a branch without it shows the unfiltered queue.
+    const searchUrl = '/cases?size=50&q=Candidate%2012';
+    const shortlistUrl = `/shortlists/${accounts.bigCallId}`;
+    for (const [u, c] of [['/', officer], [queueUrl, officer], [caseUrl, officer], [searchUrl, officer], ['/dashboard', leader], [shortlistUrl, leader]] as const) await warm(srv.base, u, c);
+
+    rows.push(await load('bare page (GET /, signed in)', srv.base, '/', officer));
+    rows.push(await load('queue (50 rows, due date)', srv.base, queueUrl, officer));
+    rows.push(await load('case page', srv.base, caseUrl, officer));
+    rows.push(await load('queue search (?q=)', srv.base, searchUrl, officer));
+    rows.push(await load('dashboard (leader)', srv.base, '/dashboard', leader));
+    rows.push(await load('shortlist (2,000-case call)', srv.base, shortlistUrl, leader));
+    rows.push(await load('bare page again', srv.base, '/', officer));
+    rssAfter = rssMb(pid);
+    log(`  server RSS after the run: ${rssAfter.toFixed(0)} MB`);
+  } finally {
+    await stopServer(srv.child);
+  }
+
+  const disk = upload('disk', quick ? 3 : 5);
+  const gridfs = upload('gridfs', quick ? 3 : 5);
+  const dbOut = runChild(['bench/embedded-mongo.ts'], { BENCH_DOCS: String(quick ? 20_000 : 50_000), BENCH_QUERIES: quick ? '2000' : '10000', BENCH_GATE_ROUNDS: quick ? '6' : '20' });
+  const db = JSON.parse(dbOut.trim().split('\n').pop()!) as { insertsPerSec: number; indexedFindOneMs: { p50: number; p99: number }; unindexedFindOneMs: { p50: number } };
+  log(`  embedded database: ${db.insertsPerSec} durable inserts/s, indexed findOne p99 ${db.indexedFindOneMs.p99} ms`);
+
+  const bare = rows[0]!;
+  const bareAgain = rows[6]!;
+  const bareP95 = Math.max(bare.p95, bareAgain.p95);
+  const bareRps = (bare.rps + bareAgain.rps) / 2;
+  const [queue, casePage, search, dashboard, shortlist] = rows.slice(1, 6) as [Load, Load, Load, Load, Load];
+  const r2 = (n: number) => Math.round(n * 100) / 100;
+  const r3 = (n: number) => Math.round(n * 1000) / 1000;
+  const table: Array<[string, string, string, string, string, boolean | undefined]> = [];
+  const add = (name: string, fig: string, base: string, ratio: string, target: string, met?: boolean) => table.push([name, fig, base, ratio, target, met]);
+  add('queue p95 (ms)', queue.p95.toFixed(1), `bare ${bareP95.toFixed(1)}`, (queue.p95 / bareP95).toFixed(2), '≤ 50', queue.p95 <= 50 && queue.bad === 0);
+  add('queue throughput (req/s)', queue.rps.toFixed(0), `bare ${bareRps.toFixed(0)}`, (queue.rps / bareRps).toFixed(2), 'ratio ≥ 0.2', queue.rps / bareRps >= 0.2);
+  add('case page p95 (ms)', casePage.p95.toFixed(1), `bare ${bareP95.toFixed(1)}`, (casePage.p95 / bareP95).toFixed(2), '≤ 50', casePage.p95 <= 50 && casePage.bad === 0);
+  add('queue search p95 (ms)', search.p95.toFixed(1), `bare ${bareP95.toFixed(1)}`, (search.p95 / bareP95).toFixed(2), '≤ 100', search.p95 <= 100 && search.bad === 0);
+  add('dashboard p95 (ms)', dashboard.p95.toFixed(1), `bare ${bareP95.toFixed(1)}`, (dashboard.p95 / bareP95).toFixed(2), '≤ 150', dashboard.p95 <= 150 && dashboard.bad === 0);
+  add('shortlist p95 (ms)', shortlist.p95.toFixed(1), `bare ${bareP95.toFixed(1)}`, (shortlist.p95 / bareP95).toFixed(2), '≤ 150', shortlist.p95 <= 150 && shortlist.bad === 0);
+  add(`start → ready (ms, ${accounts.cases} cases)`, srv.readyMs.toFixed(0), `empty ${blank.readyMs.toFixed(0)}`, (srv.readyMs / blank.readyMs).toFixed(2), '≤ 3000', srv.readyMs <= 3000);
+  add('upload, disk (MB/s)', String(disk.appMbps), `direct ${disk.directMbps}`, disk.ratio.toFixed(2), 'ratio ≥ 0.5', disk.ratio >= 0.5);
+  add('upload, GridFS (MB/s)', String(gridfs.appMbps), `direct ${gridfs.directMbps}`, gridfs.ratio.toFixed(2), 'ratio ≥ 0.35', gridfs.ratio >= 0.35);
+  add('durable inserts/s (16 clients)', String(db.insertsPerSec), '', '', '≥ 5000', db.insertsPerSec >= 5000);
+  add('indexed findOne p99 (ms)', String(db.indexedFindOneMs.p99), `unindexed p50 ${db.unindexedFindOneMs.p50}`, '', '≤ 1', db.indexedFindOneMs.p99 <= 1);
+  add('server RSS, loaded (MB)', rssLoaded.toFixed(0), '', '', '< 1536', rssLoaded < 1536);
+  add('server RSS, after the run (MB)', rssAfter.toFixed(0), `loaded ${rssLoaded.toFixed(0)}`, (rssAfter / rssLoaded).toFixed(2), '< 1536', rssAfter < 1536);
+
+  const heads = ['measure', 'figure', 'baseline (same run)', 'ratio', 'target', 'met'];
+  const cells = table.map((r) => [r[0], r[1], r[2], r[3], r[4], r[5] === undefined ? '' : r[5] ? 'yes' : 'NO']);
+  const widths = heads.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  log('');
+  log(`${accounts.cases} cases, ${connections} connections, ${duration} s per target, total ${Math.round((Date.now() - started) / 1000)} s`);
+  log(heads.map((h, i) => h.padEnd(widths[i]!)).join(' | '));
+  log(widths.map((w) => '-'.repeat(w)).join('-|-'));
+  for (const c of cells) log(c.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join(' | '));
+  log(JSON.stringify({
+    queue_p95_ms: r2(queue.p95),
+    queue_ratio: r3(queue.rps / bareRps),
+    case_page_p95_ms: r2(casePage.p95),
+    search_p95_ms: r2(search.p95),
+    dashboard_p95_ms: r2(dashboard.p95),
+    shortlist_p95_ms: r2(shortlist.p95),
+    start_ready_ms: Math.round(srv.readyMs),
+    upload_ratio_disk: r3(disk.ratio),
+    upload_ratio_gridfs: r3(gridfs.ratio),
+    inserts_per_s: db.insertsPerSec,
+    findone_p99_ms: db.indexedFindOneMs.p99,
+  }));
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

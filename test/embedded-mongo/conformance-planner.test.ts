@@ -1,0 +1,124 @@
+// The query planner's choices change how documents are found, never which: every query below runs
+// on a collection with indexes and on a copy without any (a collection scan), and the results must
+// be identical, in order, skip and limit included. Covers what the HR queue sends: a scope filter
+// with an $or whose other branch cannot match (`{ call: { $in: [] } }`), a stage `$in`, the sort
+// { due: 1, _id: 1 } served by merging the per-stage ranges of { institute, stage, due }, and
+// countDocuments answered from the index alone. explain shows the index and the documents read.
+import { expect } from 'chai';
+import { ObjectId, type Collection, type Document } from 'mongodb';
+import { collName, useDatabase, type AnyDoc } from './conformance-support.ts';
+
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const INSTITUTES = [new ObjectId('650000000000000000000001'), new ObjectId('650000000000000000000002'), new ObjectId('650000000000000000000003')];
+const CALLS = [new ObjectId('660000000000000000000001'), new ObjectId('660000000000000000000002'), new ObjectId('660000000000000000000003')];
+const STAGES = ['submitted', 'screening', 'evaluation', 'offer', 'closed', 'rejected'];
+const DAY = 86_400_000;
+
+function makeDocs(n: number, ids: 'objectid' | 'number', seed = 7): AnyDoc[] {
+  const r = prng(seed);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
+  return Array.from({ length: n }, (_, i) => {
+    const x = r();
+    // Few distinct due dates, so ties are common and the _id tie-break matters; some missing or null.
+    const due = x < 0.1 ? undefined : x < 0.15 ? null : new Date(Date.UTC(2026, 0, 1) + Math.floor(r() * 20) * DAY);
+    const d: AnyDoc = {
+      _id: ids === 'objectid' ? new ObjectId(Math.floor(1_700_000_000 + r() * 1e6).toString(16).padStart(8, '0') + i.toString(16).padStart(16, '0')) : Math.floor(r() * 1e9) * 1000 + i,
+      institute: pick(INSTITUTES),
+      call: pick(CALLS),
+      stage: pick(STAGES),
+      n: Math.floor(r() * 5),
+    };
+    if (due !== undefined) d.due = due;
+    return d;
+  });
+}
+
+describe('embedded-mongo conformance: planner (indexed results equal a collection scan)', function () {
+  this.timeout(60_000);
+  const t = useDatabase('conf_planner');
+
+  async function pair(docs: AnyDoc[], indexes: Document[]): Promise<{ indexed: Collection<AnyDoc>; plain: Collection<AnyDoc> }> {
+    const indexed = t.db.collection<AnyDoc>(collName('ix'));
+    const plain = t.db.collection<AnyDoc>(collName('scan'));
+    for (const key of indexes) await indexed.createIndex(key);
+    await indexed.insertMany(docs.map((d) => ({ ...d })));
+    await plain.insertMany(docs.map((d) => ({ ...d })));
+    return { indexed, plain };
+  }
+
+  const scope = (inst: ObjectId) => ({ $or: [{ institute: inst }, { $and: [{ call: { $in: [] } }, { $or: [{ stage: { $in: ['evaluation'] } }, { _id: { $in: [] } }] }] }] });
+  const filters: Array<[string, Document]> = [
+    ['queue scope, every stage', { $and: [scope(INSTITUTES[0]!), { stage: { $in: STAGES } }] }],
+    ['queue scope, some stages', { $and: [scope(INSTITUTES[1]!), { stage: { $in: ['screening', 'offer', 'closed'] } }] }],
+    ['queue scope, one stage', { $and: [scope(INSTITUTES[2]!), { stage: 'evaluation' }] }],
+    ['plain equality and $in', { institute: INSTITUTES[0], stage: { $in: ['submitted', 'rejected'] } }],
+    ['with a range on due', { institute: INSTITUTES[0], stage: { $in: ['submitted', 'offer'] }, due: { $gte: new Date(Date.UTC(2026, 0, 5)) } }],
+    ['an $or with two live branches', { $or: [{ institute: INSTITUTES[0] }, { call: CALLS[1] }], stage: { $in: ['screening', 'evaluation'] } }],
+    ['an $or with every branch dead', { $or: [{ call: { $in: [] } }, { _id: { $in: [] } }], stage: 'offer' }],
+    ['an extra non-index predicate', { institute: INSTITUTES[1], stage: { $in: STAGES }, n: { $gt: 2 } }],
+    ['an equality on null', { institute: INSTITUTES[1], stage: { $in: STAGES }, due: null }],
+  ];
+  const sorts: Document[] = [{ due: 1, _id: 1 }, { due: -1, _id: -1 }, { due: 1, _id: -1 }, { stage: 1, due: 1, _id: 1 }, { _id: -1 }];
+  const windows: Array<[number, number]> = [[0, 0], [0, 10], [25, 50], [0, 1]];
+
+  for (const ids of ['objectid', 'number'] as const) {
+    it(`finds, sorts, skips, limits and counts exactly as a scan (${ids} _ids)`, async () => {
+      const docs = makeDocs(900, ids);
+      const { indexed, plain } = await pair(docs, [{ institute: 1, stage: 1, due: 1 }, { stage: 1, n: 1 }, { call: 1, stage: 1, due: -1 }]);
+      for (const [label, f] of filters) {
+        expect(await indexed.countDocuments(f), `count: ${label}`).to.equal(await plain.countDocuments(f));
+        expect(await indexed.countDocuments(f, { skip: 3, limit: 40 }), `count window: ${label}`).to.equal(await plain.countDocuments(f, { skip: 3, limit: 40 }));
+        for (const sort of sorts) {
+          for (const [skip, limit] of windows) {
+            const a = await indexed.find(f).sort(sort).skip(skip).limit(limit).toArray();
+            const b = await plain.find(f).sort(sort).skip(skip).limit(limit).toArray();
+            expect(a.map((d) => String(d._id)), `${label} ${JSON.stringify(sort)} skip ${skip} limit ${limit}`).to.deep.equal(b.map((d) => String(d._id)));
+          }
+        }
+      }
+    });
+  }
+
+  it('a multikey index is still counted and sorted exactly (one document, several keys)', async () => {
+    const docs = makeDocs(300, 'objectid', 11).map((d, i) => (i % 3 === 0 ? { ...d, stage: [d.stage, 'offer'] } : d));
+    const { indexed, plain } = await pair(docs, [{ institute: 1, stage: 1, due: 1 }]);
+    for (const [label, f] of filters) {
+      expect(await indexed.countDocuments(f), `count: ${label}`).to.equal(await plain.countDocuments(f));
+      const a = await indexed.find(f).sort({ due: 1, _id: 1 }).limit(20).toArray();
+      const b = await plain.find(f).sort({ due: 1, _id: 1 }).limit(20).toArray();
+      expect(a.map((d) => String(d._id)), label).to.deep.equal(b.map((d) => String(d._id)));
+    }
+  });
+
+  it('the count command agrees with a scan, with query, skip and limit', async () => {
+    const { indexed, plain } = await pair(makeDocs(400, 'objectid', 5), [{ institute: 1, stage: 1, due: 1 }]);
+    for (const [label, f] of filters) {
+      for (const extra of [{}, { skip: 5 }, { limit: 7 }]) {
+        const a = await t.db.command({ count: indexed.collectionName, query: f, ...extra });
+        const b = await t.db.command({ count: plain.collectionName, query: f, ...extra });
+        expect(a.n, `${label} ${JSON.stringify(extra)}`).to.equal(b.n);
+      }
+    }
+  });
+
+  it('the queue query reads only the page: the scope $or and the stage $in use { institute, stage, due }', async function () {
+    if (t.kind !== 'embedded') this.skip(); // explain's figures are this server's
+    const { indexed } = await pair(makeDocs(2000, 'objectid', 3), [{ stage: 1, n: 1 }, { institute: 1, stage: 1, due: 1 }]);
+    const f = filters[0]![1];
+    const ex = await indexed.find(f).sort({ due: 1, _id: 1 }).limit(10).explain('executionStats');
+    expect(JSON.stringify(ex.queryPlanner.winningPlan)).to.contain('institute_1_stage_1_due_1');
+    expect(ex.executionStats.totalDocsExamined).to.equal(10);
+    const page3 = await indexed.find(f).sort({ due: 1, _id: 1 }).skip(20).limit(10).explain('executionStats');
+    expect(page3.executionStats.totalDocsExamined).to.equal(30);
+  });
+});
