@@ -13,7 +13,7 @@ import { caseScopeFor } from './access.ts';
 import { documentFlags } from '../documents/index.ts';
 import { ACTIVE_SUPPORT, supportOverdue } from '../procedures/service.ts';
 
-export const SORTS = ['due', 'submitted', 'reference', 'score'] as const;
+export const SORTS = ['due', 'arrival', 'submitted', 'reference', 'score'] as const;
 export const PAGE_SIZES = [25, 50, 100] as const;
 /** Drafts are the applicant's unfinished work; staff see a case from submission on. */
 export const QUEUE_STAGES = STAGES.filter((s) => s !== 'draft');
@@ -179,10 +179,15 @@ const SORT_SPECS: Record<QueueQuery['sort'], Record<string, 1 | -1>> = {
   // Cases without a deadline sort last under ascending order only if we push them: Mongo puts
   // missing values first, so due-date sorting uses the index order and accepts that.
   due: { stageDueAt: 1, _id: 1 },
+  // The planner's likely start of work (server/planner/forecast.ts): who arrives soonest.
+  arrival: { 'forecast.likely': 1, _id: 1 },
   submitted: { submittedAt: -1, _id: -1 },
   reference: { reference: 1 },
   score: { score: -1, _id: 1 },
 };
+
+/** Sorts by a date some cases lack: the dated cases first (soonest first), then the others by _id. */
+const DATED_SORTS: Partial<Record<QueueQuery['sort'], string>> = { due: 'stageDueAt', arrival: 'forecast.likely' };
 
 /** Only what a queue row shows; histories, messages and outboxes stay in the database. */
 const ROW_PROJECTION = {
@@ -202,6 +207,7 @@ const ROW_PROJECTION = {
   'profile.nationality': 1,
   supportTracks: 1,
   overdueProcedures: 1,
+  'forecast.likely': 1,
 } as const;
 
 export interface QueueRow {
@@ -216,6 +222,8 @@ export interface QueueRow {
   stageDueAt?: Date | null;
   submittedAt?: Date | null;
   score?: number | null;
+  /** The arrival forecast's likely start of work, when the case has one (offer and onboarding). */
+  likelyStart?: Date | null;
   overdue: boolean;
   supportOverdue: string[];
   activeSupport: string[];
@@ -248,6 +256,7 @@ interface LeanRow {
   profile?: { fullName?: string | null; nationality?: string | null } | null;
   supportTracks?: Array<{ kind: string; status: string; dueAt?: Date | null }>;
   overdueProcedures?: string[] | null;
+  forecast?: { likely?: Date | null } | null;
 }
 
 /** Below every date a case can hold, and below every ObjectId: trivially true bounds that name an index for the planner. */
@@ -277,6 +286,7 @@ interface PageRead {
  * then those without by _id, each served in order by an index within the institute
  * ({ institute, stageDueAt, _id } and { institute, _id }; across institutes { stageDueAt, _id } and
  * _id) and stopped after the page's last row (one more is read to know whether a next page exists).
+ * The likely start of work (arrival) is read the same way over forecast.likely.
  * A search reads the institute's candidates from { institute, searchTerms } instead (the `_id`
  * bound is left out so that index wins) and sorts them in memory.
  */
@@ -291,18 +301,19 @@ async function readPage(filter: Record<string, unknown>, q: QueueQuery, searchin
   const page = capped ? q.page : Math.min(q.page, known);
   const pages = capped ? Math.max(known, page) : known;
   const skip = (page - 1) * q.size;
-  if (q.sort !== 'due') {
+  const dated = DATED_SORTS[q.sort];
+  if (!dated) {
     const docs = await find(filter, SORT_SPECS[q.sort], skip, q.size + 1);
     return { docs: docs.slice(0, q.size), total, capped, page, pages, hasNext: docs.length > q.size };
   }
-  const withDue = { $and: [filter, { stageDueAt: { $gte: MIN_DATE } }] };
-  const noDue = { $and: [filter, searching ? { stageDueAt: null } : { stageDueAt: null, _id: { $gte: MIN_ID } }] };
-  const first = await find(withDue, { stageDueAt: 1, _id: 1 }, skip, q.size + 1);
+  const withDate = { $and: [filter, { [dated]: { $gte: MIN_DATE } }] };
+  const noDate = { $and: [filter, searching ? { [dated]: null } : { [dated]: null, _id: { $gte: MIN_ID } }] };
+  const first = await find(withDate, { [dated]: 1, _id: 1 }, skip, q.size + 1);
   if (first.length > q.size) return { docs: first.slice(0, q.size), total, capped, page, pages, hasNext: true };
   // The dated cases end on this page (or before it): how many there are is known from here, or counted.
-  const dated = first.length > 0 || skip === 0 ? skip + first.length : await Case.countDocuments(withDue);
+  const datedCount = first.length > 0 || skip === 0 ? skip + first.length : await Case.countDocuments(withDate);
   const rest = q.size - first.length;
-  const second = await find(noDue, { _id: 1 }, Math.max(0, skip - dated), rest + 1);
+  const second = await find(noDate, { _id: 1 }, Math.max(0, skip - datedCount), rest + 1);
   return { docs: [...first, ...second.slice(0, rest)], total, capped, page, pages, hasNext: second.length > rest };
 }
 
@@ -340,6 +351,7 @@ export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date): Promis
       stageDueAt: d.stageDueAt,
       submittedAt: d.submittedAt,
       score: d.score,
+      likelyStart: d.forecast?.likely ?? undefined,
       overdue: (!!d.stageDueAt && d.stageDueAt.getTime() < now.getTime()) || late.length > 0,
       supportOverdue: late,
       overdueProcedures: (d.overdueProcedures ?? []).filter((k) => typeof k === 'string'),

@@ -147,6 +147,31 @@ describe('cases: the HR queue', () => {
     expect(byScore.at(-1)).to.equal(mine[0]!.reference);
   });
 
+  it('sorts by likely start of work (the arrival forecast), cases without a forecast after, and shows the date on the row', async () => {
+    const a = await signedIn(t, hr);
+    // Three cases with a forecast, stored out of order; the rest have none.
+    const likely = [
+      [mine[12]!, new Date('2027-09-01T00:00:00Z')],
+      [mine[20]!, new Date('2027-03-15T00:00:00Z')],
+      [mine[7]!, new Date('2027-05-03T00:00:00Z')],
+    ] as const;
+    for (const [c, d] of likely) await Case.updateOne({ _id: c._id }, { $set: { forecast: { earliest: d, likely: d, latest: d, computedAt: new Date() } } });
+    try {
+      const res = await page(a, '/cases?size=100&sort=arrival');
+      const refs = refsIn(res.text);
+      expect(refs.slice(0, 3)).to.deep.equal([mine[20]!.reference, mine[7]!.reference, mine[12]!.reference]);
+      expect(refs).to.have.length(30);
+      const row = res.text.slice(res.text.indexOf(`data-case="${String(mine[20]!._id)}"`));
+      expect(row.slice(0, row.indexOf("</tr>"))).to.include("likely start 15 Mar 2027");
+      // 25 per page: page 2 continues the undated cases where page 1 stopped.
+      const first = refsIn((await page(a, '/cases?sort=arrival')).text);
+      const second = refsIn((await page(a, '/cases?sort=arrival&page=2')).text);
+      expect([...first, ...second]).to.deep.equal(refs);
+    } finally {
+      for (const [c] of likely) await Case.updateOne({ _id: c._id }, { $unset: { forecast: 1 } });
+    }
+  });
+
   it('costs the same number of queries for 6 rows as for 30 (no per-row queries)', async () => {
     const a = await signedIn(t, hr);
     await page(a, '/cases?size=100'); // warm up (sessions, first loads)
