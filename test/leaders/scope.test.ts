@@ -65,7 +65,7 @@ const INVENTORY: Record<string, Kind> = {
   'POST /account/calendar': 'none',
   'POST /account/calendar/revoke': 'none',
   // A leader's feed lists only the cases of their scope: test/calendar-feed/feed.test.ts.
-  'GET /calendar/:file': 'list',
+  'GET /calendar/:token.ics': 'list',
   'GET /admin/users': 'role',
   'GET /admin/users/invite': 'role',
   'POST /admin/users/invite': 'role',
