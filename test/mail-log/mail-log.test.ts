@@ -177,6 +177,8 @@ describe('mail log: every e-mail with its status and message, scoped to HR offic
 
     const list = await hrA.get('/mail-log?to=ml-').set('Accept', 'text/html');
     expect(list.status).to.equal(200);
+    // The officer reaches it from the main navigation.
+    expect(list.text).to.match(/<nav class="main-nav"[\s\S]*<a href="\/mail-log">Mail log<\/a>[\s\S]*<\/nav>/);
     expect(rowOf(list.text, `ml.${caseA._id}.screening`)).to.not.equal(null);
     expect(rowOf(list.text, `ml.${caseBounce._id}.hold`)).to.not.equal(null);
     expect(rowOf(list.text, `ml.${caseB._id}.screening`)).to.equal(null);
