@@ -11,7 +11,7 @@ import { ConflictError, ForbiddenError, RateLimitedError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import { verifyPassword } from '../accounts/passwords.ts';
 import { throttles, type ThrottleDeps } from '../accounts/throttles.ts';
-import { documentStores, eraseCaseFiles } from './erase.ts';
+import { documentStores, eraseAccountMail, eraseCaseFiles } from './erase.ts';
 
 /** Why an applicant may not delete their account: something was submitted once. */
 export type SelfDeleteBlock = 'submitted';
@@ -62,6 +62,7 @@ export async function deleteOwnAccount(opts: { app: ThrottleDeps & Pick<AppConte
   if (await Case.exists({ applicant: user._id })) throw new ConflictError('privacy.delete.changed');
   await Token.deleteMany({ user: user._id });
   await User.deleteOne({ _id: user._id, role: 'applicant' });
+  await eraseAccountMail(user.email);
   await recordAudit(ctx, { action: 'privacy.account_deleted', targetType: 'user', targetId: String(user._id), summary: { drafts: drafts.length, at: ctx.now } });
   return { ok: true, drafts: drafts.length };
 }

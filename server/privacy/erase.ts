@@ -2,6 +2,7 @@
 // evaluations. Files go first and records after, so a run cut short leaves records that still
 // point at (possibly already removed) files, and the next run finishes the job; a file that is
 // already gone is not an error.
+import { MailLog } from '../../models/mail-log.ts';
 import type { AppContext } from '../deps.ts';
 import { CaseDocument } from '../../models/document.ts';
 import { Evaluation } from '../../models/evaluation.ts';
@@ -27,11 +28,20 @@ async function removeFile(store: DocumentStorage, key: string): Promise<void> {
   }
 }
 
-/** Removes the case's files, document records and evaluations; the case itself is left to the caller. */
+/**
+ * Removes the case's files, document records, evaluations and mail-log rows (recipient, subject:
+ * personal data too); the case itself is left to the caller.
+ */
 export async function eraseCaseFiles(stores: Stores, caseId: unknown): Promise<{ files: number }> {
   const docs = await CaseDocument.find({ case: caseId as never }, { storage: 1, storageKey: 1 }).lean();
   for (const d of docs) await removeFile(stores[d.storage === 'gridfs' ? 'gridfs' : 'disk'], d.storageKey);
   await CaseDocument.deleteMany({ case: caseId as never });
   await Evaluation.deleteMany({ case: caseId as never });
+  await MailLog.deleteMany({ source: 'case', case: caseId as never });
   return { files: docs.length };
+}
+
+/** The mail-log rows of an erased account's own e-mails (verification, reset): its address is personal data. */
+export async function eraseAccountMail(email: string): Promise<void> {
+  await MailLog.deleteMany({ source: 'account', to: email.toLowerCase() });
 }

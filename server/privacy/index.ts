@@ -16,7 +16,7 @@ import { Token } from '../../models/token.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
 import { UNSUCCESSFUL_STAGES } from '../../models/constants.ts';
 import { recordAudit } from '../audit/index.ts';
-import { documentStores, eraseCaseFiles, type Stores } from './erase.ts';
+import { documentStores, eraseAccountMail, eraseCaseFiles, type Stores } from './erase.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -87,7 +87,7 @@ export async function runRetention(opts: RetentionOptions): Promise<RetentionRes
   // Walked with a cursor: accounts that still have a draft are skipped without blocking the rest.
   const unused: Record<string, unknown> = { role: 'applicant', emailVerifiedAt: null, createdAt: { $lt: cutoff }, $or: [{ lastSignInAt: null }, { lastSignInAt: { $lt: cutoff } }] };
   let accountsFull = false;
-  for await (const u of User.find(unused, { _id: 1, createdAt: 1 }).sort({ _id: 1 }).lean().cursor()) {
+  for await (const u of User.find(unused, { _id: 1, createdAt: 1, email: 1 }).sort({ _id: 1 }).lean().cursor()) {
     if (result.accountsDeleted >= batchSize) {
       accountsFull = true;
       break;
@@ -96,6 +96,7 @@ export async function runRetention(opts: RetentionOptions): Promise<RetentionRes
     const del = await User.deleteOne({ _id: u._id, ...unused });
     if (del.deletedCount !== 1) continue;
     await Token.deleteMany({ user: u._id });
+    await eraseAccountMail(u.email);
     await auditOnce(ctx, { action: 'privacy.account_erased', targetType: 'user', targetId: String(u._id), summary: { createdAt: u.createdAt, erasedAt: now, reason: 'unverified_unused' } });
     result.accountsDeleted += 1;
   }

@@ -13,6 +13,7 @@ import { Case } from '../../models/case.ts';
 import { User } from '../../models/user.ts';
 import { CaseDocument } from '../../models/document.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
+import { MailLog } from '../../models/mail-log.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { documentStores, type Stores } from '../../server/privacy/erase.ts';
 import { storeDocument } from './support.ts';
@@ -41,6 +42,7 @@ describe('privacy: delete my account, consent to keep data', function () {
       const applicant = await createUser({ role: 'applicant', locale: 'en' });
       const draft = await createCase({ applicant, call, stage: 'draft' });
       const file = await storeDocument(t.config, stores, draft._id, applicant._id, 'disk');
+      await MailLog.create({ source: 'account', key: `del.${String(applicant._id)}`, template: 'verify_email', to: applicant.email, locale: 'en', status: 'sent', at: new Date() });
       const a = agent(t.app);
       await signIn(a, applicant);
 
@@ -64,6 +66,7 @@ describe('privacy: delete my account, consent to keep data', function () {
       expect(await Case.exists({ _id: draft._id })).to.equal(null);
       expect(await CaseDocument.countDocuments({ case: draft._id })).to.equal(0);
       expect(await stores.disk.exists(file.key)).to.equal(false);
+      expect(await MailLog.countDocuments({ to: applicant.email }), 'their e-mails in the mail log').to.equal(0);
       expect(await AuditEvent.exists({ action: 'privacy.account_deleted', targetId: String(applicant._id) })).to.not.equal(null);
 
       const home = await a.get('/').set('Accept', 'text/html');

@@ -14,6 +14,7 @@ import { User, type UserDoc } from '../../models/user.ts';
 import { CaseDocument } from '../../models/document.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
+import { MailLog } from '../../models/mail-log.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { runRetention, retentionService } from '../../server/privacy/index.ts';
 import { documentStores, eraseCaseFiles, type Stores } from '../../server/privacy/erase.ts';
@@ -74,8 +75,14 @@ describe('privacy: retention of unsuccessful applications', function () {
       await Evaluation.create({ case: c._id, call: call._id, member: member._id, recommendation: 'no', comment: 'Weak record', submittedAt: ago(420) });
     }
 
+    // What the mail log holds of each case: the recipient and the subject are personal data too.
+    const logRow = (c: CaseDoc, n: number) => ({ source: 'case', key: `ret.${String(c._id)}.${n}`, case: c._id, reference: c.reference, template: 'rejected', to: applicant.email, locale: 'en', status: 'sent', at: ago(400), subject: 'About your application' });
+    await MailLog.insertMany([logRow(rejected, 1), logRow(rejected, 2), logRow(withdrawn, 1), logRow(consenting, 1), logRow(active, 1)]);
+
     const result = await runRetention({ app: t.ctx, now });
     expect(result.casesErased).to.be.at.least(2);
+    expect(await MailLog.countDocuments({ case: { $in: [rejected._id, withdrawn._id] } }), 'mail log of erased cases').to.equal(0);
+    expect(await MailLog.countDocuments({ case: { $in: [consenting._id, active._id] } }), 'mail log of kept cases').to.equal(2);
 
     const left = new Set((await Case.find({ applicant: applicant._id }, { _id: 1 }).lean()).map((c) => String(c._id)));
     expect(left.has(String(rejected._id)), 'rejected past the period').to.equal(false);
@@ -167,6 +174,7 @@ describe('privacy: retention of unsuccessful applications', function () {
       return u;
     };
     const gone = await old({});
+    await MailLog.create({ source: 'account', key: `ret.account.${String(gone._id)}`, template: 'verify_email', to: gone.email, locale: 'vi', status: 'sent', at: ago(400) });
     const goneSignedInLongAgo = await old({ lastSignInDaysAgo: 380 });
     const verified = await old({ verified: true });
     const recentSignIn = await old({ lastSignInDaysAgo: 30 });
@@ -178,6 +186,7 @@ describe('privacy: retention of unsuccessful applications', function () {
     const r = await runRetention({ app: t.ctx, now });
     expect(r.accountsDeleted).to.be.at.least(2);
     expect(await User.exists({ _id: gone._id })).to.equal(null);
+    expect(await MailLog.countDocuments({ to: gone.email }), 'the erased account\'s e-mails in the mail log').to.equal(0);
     expect(await User.exists({ _id: goneSignedInLongAgo._id })).to.equal(null);
     for (const [name, u] of Object.entries({ verified, recentSignIn, recentAccount, staff, withDraft })) {
       expect(await User.exists({ _id: u._id }), name).to.not.equal(null);
