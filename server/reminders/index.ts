@@ -2,6 +2,7 @@
 // each institute's HR lead gets one digest of its overdue cases. Each e-mail goes through a
 // case's outbox with a key carrying the date, so a job run twice (or on two instances) on the
 // same day sends nothing new.
+import type { Types } from 'mongoose';
 import type { AppContext } from '../deps.ts';
 import { periodicService, type BackgroundService } from '../services.ts';
 import { Case } from '../../models/case.ts';
@@ -10,6 +11,8 @@ import { loadCalendar, vnDateKey, vnEndOfDay } from '../calendar/index.ts';
 import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
 
 export const DUE_SOON_WORKING_DAYS = 2;
+/** The digest lists the most overdue cases and counts the rest (the queue's overdue filter has them all). */
+export const DIGEST_MAX_ROWS = 50;
 const NO_DEADLINE_STAGES = ['draft', 'closed', 'rejected', 'withdrawn', 'on_hold'];
 
 export interface ReminderResult {
@@ -28,9 +31,9 @@ export async function runReminders(ctx: AppContext, now: Date = ctx.now()): Prom
   const day = vnDateKey(now);
   const horizon = vnEndOfDay(calendar.addWorkingDays(now, DUE_SOON_WORKING_DAYS));
   const filter: Record<string, unknown> = { stage: { $nin: NO_DEADLINE_STAGES }, stageDueAt: { $ne: null, $lte: horizon } };
-  const cases = await Case.find(filter, { reference: 1, institute: 1, assignee: 1, stage: 1, stageDueAt: 1, profile: 1 })
+  const cases = await Case.find(filter, { reference: 1, institute: 1, assignee: 1, stage: 1, stageDueAt: 1, 'profile.fullName': 1 })
     .sort({ stageDueAt: 1 })
-    .lean();
+    .lean<Array<{ _id: Types.ObjectId; reference: string; institute: Types.ObjectId; assignee?: Types.ObjectId | null; stage: string; stageDueAt?: Date | null; profile?: { fullName?: string | null } | null }>>();
   const result: ReminderResult = { dueSoon: 0, digests: 0 };
   const base = ctx.config.appUrl;
 
@@ -57,7 +60,9 @@ export async function runReminders(ctx: AppContext, now: Date = ctx.now()): Prom
   const byInstitute = new Map<string, typeof overdue>();
   for (const c of overdue) {
     const k = String(c.institute);
-    byInstitute.set(k, [...(byInstitute.get(k) ?? []), c]);
+    const list = byInstitute.get(k);
+    if (list) list.push(c);
+    else byInstitute.set(k, [c]);
   }
   for (const [institute, list] of byInstitute) {
     const leads = await User.find({ role: 'hr_officer', institute, isHrLead: true, disabledAt: null }, { email: 1, locale: 1, name: 1 }).lean();
@@ -66,7 +71,7 @@ export async function runReminders(ctx: AppContext, now: Date = ctx.now()): Prom
       continue;
     }
     const carrier = list[0]!;
-    const rows = list.map((c) => ({
+    const rows = list.slice(0, DIGEST_MAX_ROWS).map((c) => ({
       reference: c.reference,
       applicantName: c.profile?.fullName ?? '',
       stage: c.stage,
@@ -75,7 +80,7 @@ export async function runReminders(ctx: AppContext, now: Date = ctx.now()): Prom
       link: `${base}/cases/${c._id}`,
     }));
     for (const lead of leads) {
-      const data = { name: lead.name, count: rows.length, cases: rows, link: `${base}/cases?overdue=1` };
+      const data = { name: lead.name, count: list.length, cases: rows, more: list.length - rows.length, link: `${base}/cases?overdue=1` };
       const key = outboxKey('overdue-digest', institute, String(lead._id), day);
       if (await pushOnce(carrier._id, caseEmail(lead, 'overdue_digest', data, key, now))) result.digests += 1;
     }
@@ -88,7 +93,8 @@ export function remindersService(ctx: AppContext, intervalMs = 3_600_000): Backg
   return periodicService(ctx, {
     name: 'reminders',
     intervalMs,
-    firstDelayMs: 0,
+    // Not at the very start: a restart is not a reason to remind, and the first minute is for users.
+    firstDelayMs: 60_000,
     run: async () => {
       const now = ctx.now();
       if (!(await loadCalendar()).isWorkingDay(now)) return;

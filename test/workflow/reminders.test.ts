@@ -68,4 +68,27 @@ describe('workflow: daily reminders and the overdue digest', () => {
     const stored = await Case.findById(dueTuesday._id).lean();
     expect(stored!.outbox.filter((i) => i.template === 'case_due_soon').map((i) => i.key)).to.have.length(2);
   });
+
+  it('lists the 50 most overdue cases in the digest and counts the rest', async () => {
+    const institute = await createInstitute();
+    const lead = await createUser({ role: 'hr_officer', institute, locale: 'en', isHrLead: true });
+    const applicant = await createUser({ role: 'applicant' });
+    const call = await createCall({ institute, checklist: [] });
+    const day = 86_400_000;
+    const late = [];
+    // 53 overdue cases, the first the most overdue (53 days), the last 1 day late.
+    for (let i = 0; i < 53; i++) {
+      late.push(await createCase({ applicant, call, stage: 'screening', stageDueAt: new Date(w.clock.now.getTime() - (53 - i) * day), profile: { fullName: `Late ${i}` } }));
+    }
+    const r = await runReminders(w.ctx, w.clock.now);
+    expect(r.digests).to.equal(1);
+    await dispatchOnce(w.ctx, { owner: 'test', caseIds: late.map((c) => c._id) });
+    const digest = await w.smtp.waitForTo(lead.email, /overdue/);
+    expect(digest.subject).to.equal('53 overdue case(s) in your institute');
+    expect(digest.text).to.include(late[0]!.reference);
+    expect(digest.text).to.include(late[49]!.reference);
+    expect(digest.text).not.to.include(late[50]!.reference);
+    expect(digest.text).to.include('… and 3 more.');
+    expect(digest.html).to.include('… and 3 more.');
+  });
 });
