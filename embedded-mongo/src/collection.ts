@@ -32,6 +32,8 @@ interface FieldPred {
 }
 
 const MIN = new MinKey();
+/** Documents decoded per turn of the event loop by prepare() (about 10 ms of work). */
+const PREPARE_SLICE = 2000;
 const MAX = new MaxKey();
 
 export class Collection {
@@ -52,6 +54,31 @@ export class Collection {
   /** True while documents loaded at start are not all decoded yet. */
   get undecoded(): boolean {
     return this.raw !== undefined;
+  }
+
+  private preparing: Promise<void> | undefined;
+
+  /**
+   * Decodes what a lazy load left as bytes and builds the deferred indexes, a slice per turn of the
+   * event loop, so that commands on other collections (a ping, a session read) are answered
+   * meanwhile; undefined when there is nothing to do. Callers that must not wait use `docs` and
+   * `Index.ready`, which do the same at once.
+   */
+  prepare(): Promise<void> | undefined {
+    if (this.preparing) return this.preparing;
+    if (!this.undecoded && ![...this.indexes.values()].some((i) => i.deferred)) return undefined;
+    const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+    this.preparing = (async () => {
+      while (this.decodeSome(PREPARE_SLICE)) await turn();
+      for (const index of this.indexes.values()) {
+        if (!index.deferred) continue;
+        index.ready();
+        await turn();
+      }
+    })().finally(() => {
+      this.preparing = undefined;
+    });
+    return this.preparing;
   }
 
   /** Decodes up to `n` of the documents a lazy load left as bytes; false once none is left. */

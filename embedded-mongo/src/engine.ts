@@ -48,7 +48,7 @@ export class Engine implements CommandContext {
   constructor(
     private readonly storage: Storage,
     private readonly logger: EngineLogger,
-    private readonly opts: { ttlIntervalMs?: number; compactMinBytes?: number; now?: () => Date } = {},
+    private readonly opts: { ttlIntervalMs?: number; compactMinBytes?: number; idleDecodeDelayMs?: number; now?: () => Date } = {},
   ) {
     this.journal = new Journal(storage, logger, () => this.snapshot(), opts.compactMinBytes);
   }
@@ -87,7 +87,7 @@ export class Engine implements CommandContext {
       }
       this.logger.info({ ms: Math.round(performance.now() - started) }, 'embedded-mongo: documents decoded and indexes built');
     };
-    this.indexTimer = setTimeout(buildNext, 0);
+    this.indexTimer = setTimeout(buildNext, this.opts.idleDecodeDelayMs ?? 0);
     this.journal.opened();
     this.logger.info({ ...report, docs }, 'embedded-mongo: data loaded');
     const ttlMs = this.opts.ttlIntervalMs ?? 5000;
@@ -128,6 +128,13 @@ export class Engine implements CommandContext {
       this.opCounters.command++;
       if (cmd.txnNumber !== undefined || cmd.startTransaction !== undefined || cmd.autocommit !== undefined) {
         throw new CommandError('IllegalOperation', 'Transaction numbers are only allowed on a replica set member or mongos');
+      }
+      // A collection still as bytes from the snapshot (or with indexes not built yet) is made ready
+      // in slices first, so a command on it never stalls the commands on other collections.
+      const target = cmd[name];
+      if (typeof target === 'string' && target !== '') {
+        const pending = this.catalog.coll(dbName, target)?.prepare();
+        if (pending) await pending;
       }
       return await handler(this, dbName, cmd, conn);
     } catch (err) {

@@ -24,6 +24,8 @@ export interface EmbeddedMongoOptions {
   ttlIntervalMs?: number;
   /** Journal size that triggers compaction (default 64 MB, or twice the last snapshot). */
   compactMinBytes?: number;
+  /** Wait before documents left as bytes at start are decoded in idle time (default 0; a command needing them does it first). */
+  idleDecodeDelayMs?: number;
   /**
    * Require authentication (SCRAM). Default: on for a data directory, off in memory. On a data
    * directory without users, the start creates one with a random password and writes it to
@@ -85,7 +87,7 @@ export async function startEmbeddedMongo(opts: EmbeddedMongoOptions): Promise<Em
   const host = opts.host ?? '127.0.0.1';
   const auth = opts.auth ?? opts.dbPath !== null;
   const storage: Storage = opts.dbPath ? new FileStorage(opts.dbPath, { logger, rawDocuments: true }) : new MemoryStorage();
-  const engine = new Engine(storage, logger, { ttlIntervalMs: opts.ttlIntervalMs, compactMinBytes: opts.compactMinBytes });
+  const engine = new Engine(storage, logger, { ttlIntervalMs: opts.ttlIntervalMs, compactMinBytes: opts.compactMinBytes, idleDecodeDelayMs: opts.idleDecodeDelayMs });
   await engine.open();
   const gate = new AuthGate(engine, { required: auth, logger });
   let port: number;

@@ -36,8 +36,8 @@ describe('embedded-mongo: documents decoded after start (raw snapshot and journa
   let server: EmbeddedMongo | undefined;
   let client: MongoClient | undefined;
 
-  const open = async () => {
-    server = await startEmbeddedMongo({ port: 0, dbPath: dir });
+  const open = async (opts: { idleDecodeDelayMs?: number } = {}) => {
+    server = await startEmbeddedMongo({ port: 0, dbPath: dir, ...opts });
     client = new MongoClient(server.uri('lazy', await readCredentialsFile(server.credentialsFile!)));
     await client.connect();
     return client.db().collection<AnyDoc>('c');
@@ -105,5 +105,27 @@ describe('embedded-mongo: documents decoded after start (raw snapshot and journa
     // the unique index still refuses a duplicate after a lazy load
     const dup = await c.insertOne({ name: 'Name 42 ✓' }).then(() => null, (e: { code?: number }) => e.code);
     expect(dup).to.equal(11000);
+  });
+
+  it('answers a ping and a small collection while a large one is still being prepared for a query', async () => {
+    let c = await open();
+    await c.createIndex({ g: 1, due: 1 });
+    for (let i = 0; i < 6; i++) await c.insertMany(docs(5000, i * 5000));
+    await client!.db().collection('small').insertOne({ _id: 'one', v: 1 } as never);
+    await server!.compact(); // a snapshot: the next start keeps the 30,000 documents as bytes
+    await close();
+    // Idle-time decoding held back: only the query's own preparation decodes.
+    c = await open({ idleDecodeDelayMs: 60_000 });
+    const done: string[] = [];
+    const big = c.find({ g: 3 }).sort({ due: 1 }).toArray().then((r) => {
+      done.push('big');
+      return r.length;
+    });
+    const ping = client!.db().admin().command({ ping: 1 }).then(() => done.push('ping'));
+    const small = client!.db().collection('small').findOne({ _id: 'one' } as never).then(() => done.push('small'));
+    const [n] = await Promise.all([big, ping, small]);
+    expect(n).to.equal(Math.ceil(30_000 / 7) - (30_000 % 7 > 3 ? 0 : 1));
+    // Sent after the big query, answered before it: the big collection is decoded a slice at a time.
+    expect(done).to.deep.equal(['ping', 'small', 'big']);
   });
 });
