@@ -2,6 +2,7 @@
 // `npm run bench -- --quick` (10,000 cases, under 3 minutes).
 //
 //   npm run bench -- [--quick] [--cases N] [--duration S] [--connections 10] [--data-dir data/bench-N]
+//   npm run bench -- --targets queue,case --cpu-prof   (profiling: those pages only, a .cpuprofile per thread in data/profiles)
 //
 // 1. Seeds data/bench-<N> with scripts/seed-bench.ts when it holds no benchmark accounts (half of
 //    the cases in institute 0, the benchmarked HR officer's institute).
@@ -43,6 +44,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '10' },
     'data-dir': { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
+    /** For profiling: only these HTTP targets (comma-separated: queue,case,search,dashboard,shortlist), no uploads or database figures, no table. */
+    targets: { type: 'string' },
   },
 });
 const quick = values.quick!;
@@ -231,6 +234,23 @@ async function main(): Promise<void> {
     const searchUrl = '/cases?size=50&q=Candidate%2012';
     const shortlistUrl = `/shortlists/${accounts.bigCallId}`;
     for (const [u, c] of [['/', officer], [queueUrl, officer], [caseUrl, officer], [searchUrl, officer], ['/dashboard', leader], [shortlistUrl, leader]] as const) await warm(srv.base, u, c);
+
+    if (values.targets) {
+      const pick: Record<string, [string, string, string]> = {
+        queue: ['queue (50 rows, due date)', queueUrl, officer],
+        case: ['case page', caseUrl, officer],
+        search: ['queue search (?q=)', searchUrl, officer],
+        dashboard: ['dashboard (leader)', '/dashboard', leader],
+        shortlist: ['shortlist (2,000-case call)', shortlistUrl, leader],
+      };
+      await load('bare page (GET /, signed in)', srv.base, '/', officer);
+      for (const name of values.targets.split(',')) {
+        const target = pick[name.trim()];
+        if (!target) throw new Error(`unknown target ${name}: one of ${Object.keys(pick).join(', ')}`);
+        await load(target[0], srv.base, target[1], target[2]);
+      }
+      return;
+    }
 
     rows.push(await load('bare page (GET /, signed in)', srv.base, '/', officer));
     rows.push(await load('queue (50 rows, due date)', srv.base, queueUrl, officer));

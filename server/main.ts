@@ -4,21 +4,39 @@ import type { AddressInfo } from 'node:net';
 import { loadConfigOrExit } from './config.ts';
 import { createLogger } from './logger.ts';
 import { openDatabase } from './db/index.ts';
-import { createMailer } from './mail/mailer.ts';
-import { createApp } from './http/app.ts';
-import { startServices } from './services.ts';
-import './background.ts';
-import { User } from '../models/user.ts';
-import { seedHolidays } from './calendar/index.ts';
-import { backfillCaseSummaries } from './dashboard/backfill.ts';
-import { backfillSearchTerms } from './cases/search-backfill.ts';
 import { keyringFor } from './crypto/keyring.ts';
 import { sealPlainSecrets } from './crypto/sealed-fields.ts';
+
+/** The app's modules, loaded while the embedded database reads its data on its own thread. */
+async function loadApp() {
+  const [mailer, http, services, user, calendar, summaries, searchTerms] = await Promise.all([
+    import('./mail/mailer.ts'),
+    import('./http/app.ts'),
+    import('./services.ts'),
+    import('../models/user.ts'),
+    import('./calendar/index.ts'),
+    import('./dashboard/backfill.ts'),
+    import('./cases/search-backfill.ts'),
+    import('./background.ts'),
+  ]);
+  return {
+    createMailer: mailer.createMailer,
+    createApp: http.createApp,
+    startServices: services.startServices,
+    User: user.User,
+    seedHolidays: calendar.seedHolidays,
+    backfillCaseSummaries: summaries.backfillCaseSummaries,
+    backfillSearchTerms: searchTerms.backfillSearchTerms,
+  };
+}
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
-  const db = await openDatabase(config, logger);
+  const loading = loadApp();
+  loading.catch(() => undefined); // a failure is reported where it is awaited, not as an unhandled rejection
+  const db = await openDatabase(config, logger, { modelsLoaded: loading });
+  const { createMailer, createApp, startServices, User, seedHolidays, backfillCaseSummaries, backfillSearchTerms } = await loading;
   // Secrets stored in plain text by an earlier version (or a bulk import) are encrypted before anything reads them.
   const keyring = keyringFor(config);
   for (const r of await sealPlainSecrets(db.connection.db!, keyring)) {

@@ -32,8 +32,8 @@ interface FieldPred {
 }
 
 const MIN = new MinKey();
-/** Documents decoded per turn of the event loop by prepare() (about 10 ms of work). */
-const PREPARE_SLICE = 2000;
+/** Documents decoded per turn of the event loop by prepare() (a few milliseconds of work). */
+const PREPARE_SLICE = 1000;
 const MAX = new MaxKey();
 
 export class Collection {
@@ -59,22 +59,18 @@ export class Collection {
   private preparing: Promise<void> | undefined;
 
   /**
-   * Decodes what a lazy load left as bytes and builds the deferred indexes, a slice per turn of the
-   * event loop, so that commands on other collections (a ping, a session read) are answered
-   * meanwhile; undefined when there is nothing to do. Callers that must not wait use `docs` and
-   * `Index.ready`, which do the same at once.
+   * Decodes what a lazy load left as bytes, a slice per turn of the event loop, so that commands
+   * on other collections (a ping, a session read) are answered meanwhile; undefined when there is
+   * nothing to do. Deferred indexes are still built on first use (Index.ready) or in idle time:
+   * building every index of a large collection before its first query would keep that query
+   * waiting for indexes it does not use.
    */
   prepare(): Promise<void> | undefined {
     if (this.preparing) return this.preparing;
-    if (!this.undecoded && ![...this.indexes.values()].some((i) => i.deferred)) return undefined;
+    if (!this.undecoded) return undefined;
     const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
     this.preparing = (async () => {
       while (this.decodeSome(PREPARE_SLICE)) await turn();
-      for (const index of this.indexes.values()) {
-        if (!index.deferred) continue;
-        index.ready();
-        await turn();
-      }
     })().finally(() => {
       this.preparing = undefined;
     });

@@ -24,6 +24,14 @@ export interface EngineLogger {
   error(obj: unknown, msg?: string): void;
 }
 
+/** Idle-time decoding and index builds start after this long without a command… */
+const IDLE_MS = 50;
+/** …and decode this many documents per turn (a few milliseconds), so a command arriving meanwhile waits little. */
+const IDLE_SLICE = 500;
+
+/** Commands that read a collection's documents (index commands and the like never wait for them). */
+const READS_DOCUMENTS = new Set(['find', 'aggregate', 'count', 'distinct', 'insert', 'update', 'delete', 'findAndModify', 'findandmodify']);
+
 const HANDLERS: HandlerTable = new Map<string, Handler>([
   ...adminCommands,
   ...catalogCommands,
@@ -43,6 +51,8 @@ export class Engine implements CommandContext {
   private indexTimer: NodeJS.Timeout | undefined;
   private closed = false;
   connections = 0;
+  /** When the last command arrived (performance.now()): idle-time work waits for a quiet moment. */
+  private lastCommandAt = 0;
   opCounters: OpCounters = { insert: 0, query: 0, update: 0, delete: 0, getmore: 0, command: 0 };
 
   constructor(
@@ -72,9 +82,15 @@ export class Engine implements CommandContext {
     const started = performance.now();
     const buildNext = () => {
       if (this.closed) return;
+      // Only in idle time: while clients talk (the app's start-up, a burst of requests), wait.
+      const quiet = performance.now() - this.lastCommandAt;
+      if (quiet < IDLE_MS) {
+        this.indexTimer = setTimeout(buildNext, IDLE_MS - quiet);
+        return;
+      }
       for (const [, coll] of this.catalog.collections()) {
         if (coll.undecoded) {
-          coll.decodeSome(2000);
+          coll.decodeSome(IDLE_SLICE);
           this.indexTimer = setTimeout(buildNext, 0);
           return;
         }
@@ -121,6 +137,7 @@ export class Engine implements CommandContext {
   /** Runs one command document against database `dbName`; never throws (errors become replies). */
   async run(dbName: string, cmd: Doc, conn: ConnectionInfo): Promise<Doc> {
     const name = Object.keys(cmd)[0];
+    this.lastCommandAt = performance.now();
     try {
       if (!name) throw new CommandError('CommandNotFound', 'no command given');
       const handler = HANDLERS.get(name) ?? HANDLERS.get(name.toLowerCase());
@@ -132,7 +149,7 @@ export class Engine implements CommandContext {
       // A collection still as bytes from the snapshot (or with indexes not built yet) is made ready
       // in slices first, so a command on it never stalls the commands on other collections.
       const target = cmd[name];
-      if (typeof target === 'string' && target !== '') {
+      if (READS_DOCUMENTS.has(name) && typeof target === 'string' && target !== '') {
         const pending = this.catalog.coll(dbName, target)?.prepare();
         if (pending) await pending;
       }

@@ -22,7 +22,11 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export async function openDatabase(config: Config, logger: Logger): Promise<Database> {
+/**
+ * `modelsLoaded`: the caller may load its modules (and so register its models) while the database
+ * starts; their indexes are synced once it resolves.
+ */
+export async function openDatabase(config: Config, logger: Logger, opts: { modelsLoaded?: Promise<unknown> } = {}): Promise<Database> {
   let stopEmbedded: (() => Promise<void>) | undefined;
   let uri: string;
   if (config.mongodbUri) {
@@ -55,6 +59,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
   }
   await mongoose.connect(uri, { serverSelectionTimeoutMS: 10_000 });
   const connection = mongoose.connection;
+  await opts.modelsLoaded;
   await mongoose.syncIndexes().catch((err: unknown) => logger.warn({ err }, 'index sync failed'));
   return {
     connection,

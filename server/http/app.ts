@@ -142,6 +142,9 @@ export function createApp(deps: AppDeps): Express {
         ttl: Math.ceil(config.sessionAbsoluteMs / 1000),
         autoRemove: 'native',
         stringify: false,
+        // The stored expiry follows the rolling cookie; rewriting it on every request would cost a
+        // durable write per page view. Once a minute is enough (a session may end ≤ 1 min early).
+        touchAfter: 60,
       }),
     }),
   );

@@ -71,6 +71,10 @@ describe('embedded-mongo: documents decoded after start (raw snapshot and journa
     await c.createIndex({ name: 1 }, { unique: true });
     await c.insertMany(docs(400));
     await c.updateOne({ _id: 's-1' }, { $set: { name: 'changed' } });
+    // Replaced documents with every kind of _id (int, embedded document, ObjectId) come back from the journal as bytes too.
+    await c.updateOne({ _id: 7 }, { $set: { name: 'seven' } });
+    await c.updateOne({ _id: { a: 8, b: 'x' } }, { $set: { name: 'eight' }, $unset: { bin: '' } });
+    await c.updateOne({ g: 0, name: 'Name 0 ✓' }, { $set: { name: 'zero' } });
     await c.deleteOne({ _id: 2 });
     const expected = await all(c);
     const expectedQueries = await queries(c);

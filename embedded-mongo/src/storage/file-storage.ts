@@ -101,7 +101,7 @@ function applyOp(cat: Catalog, op: JournalOp): void {
       ensureColl(cat, op.db, op.coll).docs.set(isRaw(op.doc) ? rawIdKey(op.doc as unknown as Buffer) : idKey(op.doc._id), op.doc);
       return;
     case 'replace':
-      ensureColl(cat, op.db, op.coll).docs.set(idKey(op.id), op.doc);
+      ensureColl(cat, op.db, op.coll).docs.set(isRaw(op.doc) ? rawIdKey(op.doc as unknown as Buffer) : idKey(op.id), op.doc);
       return;
     case 'delete':
       cat.get(nsOf(op.db, op.coll))?.docs.delete(idKey(op.id));
@@ -216,12 +216,18 @@ function decodePayload(payload: Buffer, rawDocuments = false): JournalOp[] | nul
   return ops;
 }
 
+/** Fixed sizes of the BSON types an op's `id` may have (ObjectId, double, int32, int64, date). */
+const FIXED_SIZE: Record<number, number> = { 0x07: 12, 0x01: 8, 0x10: 4, 0x12: 8, 0x09: 8 };
+
 /**
- * An insert op `{ op: 'insert', db, coll, doc }` read without decoding its document (kept as a view
- * of its bytes, see raw-doc.ts); undefined for any other op or layout (then decoded as usual).
+ * An insert or replace op (`{ op, db, coll, doc }`, a replace with its `id` too) read without
+ * decoding its document (kept as a view of its bytes, see raw-doc.ts; the key comes from the
+ * document's own _id, which a replace never changes); undefined for any other op or layout (then
+ * decoded as usual).
  */
 function rawInsertOp(buf: Buffer): JournalOp | undefined {
   const fields: Record<string, string | Buffer> = {};
+  let hasId = false;
   let off = 4;
   const end = buf.length - 1;
   while (off < end) {
@@ -230,6 +236,18 @@ function rawInsertOp(buf: Buffer): JournalOp | undefined {
     if (nameEnd < 0 || nameEnd >= end) return undefined;
     const name = buf.toString('latin1', off + 1, nameEnd);
     const v = nameEnd + 1;
+    if (name === 'id' && !hasId) {
+      // Only skipped: the key is read from the document.
+      hasId = true;
+      if (FIXED_SIZE[type] !== undefined) off = v + FIXED_SIZE[type]!;
+      else if (type === 0x02 || type === 0x03) {
+        if (v + 4 > end) return undefined;
+        const len = buf.readInt32LE(v);
+        off = type === 0x02 ? v + 4 + len : v + len;
+      } else return undefined;
+      if (off > end) return undefined;
+      continue;
+    }
     if (v + 4 > end) return undefined;
     const len = buf.readInt32LE(v);
     if (type === 0x02) {
@@ -243,8 +261,10 @@ function rawInsertOp(buf: Buffer): JournalOp | undefined {
     } else return undefined;
   }
   const { op, db, coll, doc } = fields;
-  if (op !== 'insert' || typeof db !== 'string' || typeof coll !== 'string' || !Buffer.isBuffer(doc) || Object.keys(fields).length !== 4) return undefined;
-  return { op: 'insert', db, coll, doc: doc as unknown as Document };
+  if (typeof db !== 'string' || typeof coll !== 'string' || !Buffer.isBuffer(doc) || Object.keys(fields).length !== 4) return undefined;
+  if (op === 'insert' && !hasId) return { op: 'insert', db, coll, doc: doc as unknown as Document };
+  if (op === 'replace' && hasId) return { op: 'replace', db, coll, id: undefined, doc: doc as unknown as Document };
+  return undefined;
 }
 
 function isMarker(buf: Buffer, start: number): boolean {
