@@ -21,6 +21,7 @@ import { User } from '../models/user.ts';
 import { Call } from '../models/call.ts';
 import { Case } from '../models/case.ts';
 import { summarizeHistory } from '../models/case-summary.ts';
+import { caseSearchTerms } from '../models/case-search.ts';
 import { Evaluation } from '../models/evaluation.ts';
 import { Counter } from '../models/counter.ts';
 import { TRACKS, SUPPORT_KINDS, type Stage } from '../models/constants.ts';
@@ -119,8 +120,12 @@ function makeCase(call: { _id: Types.ObjectId; institute: Types.ObjectId; track:
     : [];
   refSeq += 1;
   const year = 2024 + Math.floor(refSeq / 500_000);
+  const reference = `TA-${year}-${String(refSeq).padStart(6, '0')}`;
+  const nationality = pick(COUNTRIES);
   return {
-    reference: `TA-${year}-${String(refSeq).padStart(6, '0')}`,
+    reference,
+    // Written by the model's hooks in the app (models/case-search-hooks.ts), which insertMany({ lean }) skips.
+    searchTerms: caseSearchTerms({ reference, fullName: `Candidate ${refSeq}`, nationality }),
     applicant,
     call: call._id,
     institute: call.institute,
@@ -133,7 +138,7 @@ function makeCase(call: { _id: Types.ObjectId; institute: Types.ObjectId; track:
       fullName: `Candidate ${refSeq}`,
       dateOfBirth: new Date(Date.UTC(int(1960, 1995), int(0, 11), int(1, 28))),
       gender: pick(['female', 'male', 'other', 'undisclosed']),
-      nationality: pick(COUNTRIES),
+      nationality,
       countryOfResidence: pick(COUNTRIES),
       overseasVietnamese: rand() < 0.6,
       currentPosition: 'Researcher',

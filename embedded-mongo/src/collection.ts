@@ -176,8 +176,9 @@ export class Collection {
   replace(oldDoc: Doc, newDoc: Doc): void {
     const id = idKey(oldDoc._id);
     this.checkUnique(newDoc, id);
-    for (const index of this.indexes.values()) index.remove(oldDoc);
-    for (const index of this.indexes.values()) index.add(newDoc);
+    // An update changes few indexed fields: an index whose keys are the same only has its entries
+    // pointed at the new document (no delete, insert and rebalancing).
+    for (const index of this.indexes.values()) index.move(oldDoc, newDoc);
     this.docs.set(id, newDoc);
   }
 

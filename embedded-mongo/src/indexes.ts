@@ -197,6 +197,20 @@ export class Index {
     for (const vals of this.keysOf(doc)) this.tree.set({ vals, id }, doc);
   }
 
+  /** Replaces `oldDoc` by `newDoc` (same _id): entries kept in place when the keys did not change. */
+  move(oldDoc: Doc, newDoc: Doc): void {
+    this.ready();
+    const id = idKey(oldDoc._id);
+    const before = this.keysOf(oldDoc);
+    const after = this.keysOf(newDoc);
+    if (before.length === after.length && before.every((vals, i) => sameVals(vals, after[i]!, this.cmp))) {
+      for (const vals of after) this.tree.set({ vals, id }, newDoc, true);
+      return;
+    }
+    for (const vals of before) this.tree.delete({ vals, id });
+    for (const vals of after) this.tree.set({ vals, id }, newDoc);
+  }
+
   remove(doc: Doc): void {
     this.ready();
     const id = idKey(doc._id);
