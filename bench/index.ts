@@ -77,6 +77,8 @@ interface Started {
   child: ChildProcess;
   readyMs: number;
   base: string;
+  /** Resolves with the time from spawn once the embedded database has decoded every document and built every index in idle time. */
+  settled: Promise<number>;
 }
 
 /** Starts server/main.ts on `dir`; resolves once /readyz answers 200, with the time from spawn. */
@@ -101,16 +103,27 @@ async function startServer(dir: string, prof = false): Promise<Started> {
       DISPATCH_INTERVAL_MS: '60000',
       UPLOAD_RATE_PER_HOUR: '1000000',
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
+  // The app logs JSON lines to stdout: watched for the idle-time build's end, otherwise discarded.
+  const settled = new Promise<number>((resolve) => {
+    let tail = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      tail = (tail + chunk.toString('utf8')).slice(-4096);
+      if (tail.includes('documents decoded and indexes built')) {
+        resolve(performance.now() - t0);
+        tail = '';
+      }
+    });
+  });
   const until = Date.now() + 300_000;
   while (Date.now() < until) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
     try {
       const r = await fetch(`${base}/readyz`);
       await r.arrayBuffer();
-      if (r.status === 200) return { child, readyMs: performance.now() - t0, base };
+      if (r.status === 200) return { child, readyMs: performance.now() - t0, base, settled };
     } catch {
       /* not listening yet */
     }
@@ -221,6 +234,7 @@ async function main(): Promise<void> {
 
   const rows: Load[] = [];
   let rssAfter = NaN;
+  let settledMs = NaN;
   try {
     const officer = await signIn(srv.base, accounts.officers[0]!.email, accounts.password, accounts.officers[0]!.totpSecret);
     const leader = await signIn(srv.base, accounts.leader.email, accounts.password, accounts.leader.totpSecret);
@@ -234,6 +248,10 @@ async function main(): Promise<void> {
     const searchUrl = '/cases?size=50&q=Candidate%2012';
     const shortlistUrl = `/shortlists/${accounts.bigCallId}`;
     for (const [u, c] of [['/', officer], [queueUrl, officer], [caseUrl, officer], [searchUrl, officer], ['/dashboard', leader], [shortlistUrl, leader]] as const) await warm(srv.base, u, c);
+    // Steady state: the pages are measured once the database has finished its idle-time work
+    // (decoding and index builds after start; start → ready above does not wait for it).
+    settledMs = await Promise.race([srv.settled, new Promise<number>((r) => setTimeout(() => r(NaN), 300_000))]);
+    log(`  start → every document decoded and index built: ${settledMs.toFixed(0)} ms`);
 
     if (values.targets) {
       const pick: Record<string, [string, string, string]> = {
@@ -287,6 +305,7 @@ async function main(): Promise<void> {
   add('dashboard p95 (ms)', dashboard.p95.toFixed(1), `bare ${bareP95.toFixed(1)}`, (dashboard.p95 / bareP95).toFixed(2), '≤ 150', dashboard.p95 <= 150 && dashboard.bad === 0);
   add('shortlist p95 (ms)', shortlist.p95.toFixed(1), `bare ${bareP95.toFixed(1)}`, (shortlist.p95 / bareP95).toFixed(2), '≤ 150', shortlist.p95 <= 150 && shortlist.bad === 0);
   add(`start → ready (ms, ${accounts.cases} cases)`, srv.readyMs.toFixed(0), `empty ${blank.readyMs.toFixed(0)}`, (srv.readyMs / blank.readyMs).toFixed(2), '≤ 3000', srv.readyMs <= 3000);
+  add('start → idle-time build done (ms)', settledMs.toFixed(0), `ready ${srv.readyMs.toFixed(0)}`, '', '', undefined);
   add('upload, disk (MB/s)', String(disk.appMbps), `direct ${disk.directMbps}`, disk.ratio.toFixed(2), 'ratio ≥ 0.5', disk.ratio >= 0.5);
   add('upload, GridFS (MB/s)', String(gridfs.appMbps), `direct ${gridfs.directMbps}`, gridfs.ratio.toFixed(2), 'ratio ≥ 0.35', gridfs.ratio >= 0.35);
   add('durable inserts/s (16 clients)', String(db.insertsPerSec), '', '', '≥ 5000', db.insertsPerSec >= 5000);

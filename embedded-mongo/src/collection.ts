@@ -60,21 +60,31 @@ export class Collection {
 
   /**
    * Decodes what a lazy load left as bytes, a slice per turn of the event loop, so that commands
-   * on other collections (a ping, a session read) are answered meanwhile; undefined when there is
-   * nothing to do. Deferred indexes are still built on first use (Index.ready) or in idle time:
-   * building every index of a large collection before its first query would keep that query
-   * waiting for indexes it does not use.
+   * on other collections (a ping, a session read) are answered meanwhile; with `indexes` (a write,
+   * which maintains every index), also builds the deferred indexes, one per turn. Undefined when
+   * there is nothing to do. A read builds only the index it uses, on first use (Index.ready):
+   * building every index of a large collection first would keep it waiting for indexes it does not use.
    */
-  prepare(): Promise<void> | undefined {
-    if (this.preparing) return this.preparing;
-    if (!this.undecoded) return undefined;
+  prepare(indexes = false): Promise<void> | undefined {
+    const deferred = () => [...this.indexes.values()].some((i) => i.deferred);
+    if (!this.undecoded && !(indexes && deferred())) return undefined;
     const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
-    this.preparing = (async () => {
+    const run = async (previous: Promise<void> | undefined) => {
+      await previous;
       while (this.decodeSome(PREPARE_SLICE)) await turn();
-    })().finally(() => {
-      this.preparing = undefined;
+      if (!indexes) return;
+      for (const index of this.indexes.values()) {
+        if (!index.deferred) continue;
+        index.ready();
+        await turn();
+      }
+    };
+    // A write arriving while a read's preparation runs waits for it, then builds the indexes.
+    const p: Promise<void> = run(this.preparing).finally(() => {
+      if (this.preparing === p) this.preparing = undefined;
     });
-    return this.preparing;
+    this.preparing = p;
+    return p;
   }
 
   /** Decodes up to `n` of the documents a lazy load left as bytes; false once none is left. */

@@ -31,6 +31,8 @@ const IDLE_SLICE = 500;
 
 /** Commands that read a collection's documents (index commands and the like never wait for them). */
 const READS_DOCUMENTS = new Set(['find', 'aggregate', 'count', 'distinct', 'insert', 'update', 'delete', 'findAndModify', 'findandmodify']);
+/** …and of those, the ones that maintain every index of the collection. */
+const WRITES = new Set(['insert', 'update', 'delete', 'findAndModify', 'findandmodify']);
 
 const HANDLERS: HandlerTable = new Map<string, Handler>([
   ...adminCommands,
@@ -150,7 +152,7 @@ export class Engine implements CommandContext {
       // in slices first, so a command on it never stalls the commands on other collections.
       const target = cmd[name];
       if (READS_DOCUMENTS.has(name) && typeof target === 'string' && target !== '') {
-        const pending = this.catalog.coll(dbName, target)?.prepare();
+        const pending = this.catalog.coll(dbName, target)?.prepare(WRITES.has(name));
         if (pending) await pending;
       }
       return await handler(this, dbName, cmd, conn);

@@ -7,6 +7,7 @@ import { User } from '../../models/user.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { sameId } from '../policies/index.ts';
 import { tOf, type Context } from '../context.ts';
+import { dateFormat } from '../views/time.ts';
 
 /** Bookkeeping events that are not a change of the case's state (skipped when saying what happened). */
 export const QUIET_EVENTS: ReadonlySet<string> = new Set(['assign', 'unassign']);
@@ -47,7 +48,7 @@ interface CaseState {
 }
 
 function formatWhen(d: Date, locale: string): string {
-  return d.toLocaleString(locale === 'vi' ? 'vi-VN' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Ho_Chi_Minh' });
+  return dateFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Ho_Chi_Minh' }).format(d);
 }
 
 /** The conflict for a case as it is now (already loaded with its history). */

@@ -134,17 +134,18 @@ function escapeRegex(s: string): string {
 }
 
 /**
- * Every typed word must start one of the case's search words (models/case-search.ts). The longest
- * word is also an index range on { institute, searchTerms } (the anchored regex is the exact test;
- * the range is what the planner uses); the others are checked on those candidates only.
+ * Every typed word must start one of the case's search words (models/case-search.ts). One word is
+ * also an index range on { institute, searchTerms } (the anchored regex is the exact test; the
+ * range is what the planner uses) and the others are checked on its candidates only: `leading`
+ * when given (the word with the fewest candidates, leadingSearchWord), else the longest.
  */
-export function searchConditions(q: string | undefined): Record<string, unknown>[] {
+export function searchConditions(q: string | undefined, leading?: string): Record<string, unknown>[] {
   const words = q ? queryWords(q) : [];
   // The index reads the candidates of one word: the most telling one (the longest, but never the
   // reference's prefix or year, which every case shares).
   const common = (w: string) => w === 'ta' || /^(19|20)\d\d$/.test(w);
   return [...words]
-    .sort((a, b) => Number(common(a)) - Number(common(b)) || b.length - a.length)
+    .sort((a, b) => Number(b === leading) - Number(a === leading) || Number(common(a)) - Number(common(b)) || b.length - a.length)
     .map((w, i) => {
       const regex = new RegExp(`^${escapeRegex(w)}`);
       return i === 0 ? { searchTerms: { $gte: w, $lt: prefixEnd(w), $regex: regex } } : { searchTerms: { $regex: regex } };
@@ -152,7 +153,7 @@ export function searchConditions(q: string | undefined): Record<string, unknown>
 }
 
 /** `scope` is the user's case scope (server/cases/access.ts caseScopeFor); without it, the policy's filter without scored cases. */
-export function queueFilter(user: UserDoc, q: QueueQuery, now: Date, scope: Record<string, unknown> = caseScopeFilter(user)): Record<string, unknown> {
+export function queueFilter(user: UserDoc, q: QueueQuery, now: Date, scope: Record<string, unknown> = caseScopeFilter(user), leadingWord?: string): Record<string, unknown> {
   const and: Record<string, unknown>[] = [];
   and.push(stageCondition(q));
   if (q.call) and.push({ call: new Types.ObjectId(q.call) });
@@ -171,7 +172,7 @@ export function queueFilter(user: UserDoc, q: QueueQuery, now: Date, scope: Reco
       ],
     });
   }
-  and.push(...searchConditions(q.q));
+  and.push(...searchConditions(q.q, leadingWord));
   return simplifyScope({ $and: [scope, ...and] });
 }
 
@@ -322,8 +323,30 @@ export async function queueScope(user: UserDoc): Promise<Record<string, unknown>
   return simplifyScope(await caseScopeFor(user));
 }
 
+/** Candidates counted per typed word, up to this many: enough to tell a rare word from a common one. */
+const SEARCH_PROBE = 1000;
+
+/**
+ * Of several typed words, the one the fewest cases of the user's institute have (a surname or a
+ * number, not the word every name shares): its index range is read, the others are tested on it.
+ */
+export async function leadingSearchWord(user: UserDoc, q: string | undefined): Promise<string | undefined> {
+  const words = q ? queryWords(q) : [];
+  if (words.length < 2) return undefined;
+  const within = user.role !== 'admin' && user.institute ? { institute: user.institute } : {};
+  const counts = await Promise.all(
+    words.map((w) => Case.find({ ...within, searchTerms: { $gte: w, $lt: prefixEnd(w) } }, { _id: 1 }).limit(SEARCH_PROBE).lean().then((r) => r.length)),
+  );
+  let best = 0;
+  counts.forEach((n, i) => {
+    if (n < counts[best]!) best = i;
+  });
+  return counts[best]! < SEARCH_PROBE ? words[best] : undefined;
+}
+
 export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date): Promise<QueuePage> {
-  const filter = queueFilter(user, q, now, await queueScope(user));
+  const [scope, leading] = await Promise.all([queueScope(user), leadingSearchWord(user, q.q)]);
+  const filter = queueFilter(user, q, now, scope, leading);
   const { docs, total, capped, page, pages, hasNext } = await readPage(filter, q, searchConditions(q.q).length > 0);
 
   const assigneeIds = [...new Set(docs.map((d) => d.assignee && String(d.assignee)).filter(Boolean))] as string[];

@@ -28,6 +28,7 @@ import { SUPPORT_TRACK_DEADLINES } from '../workflow/transitions.ts';
 import { caseEmail, outboxKey } from '../outbox/item.ts';
 import { translator, type Locale } from '../i18n/index.ts';
 import { PROCEDURE_RULES } from './rules.ts';
+import { dateFormat } from '../views/time.ts';
 
 /** Statuses in which a procedure is still running (and can be overdue). */
 export const ACTIVE_SUPPORT: readonly SupportStatus[] = ACTIVE_SUPPORT_STATUSES;
@@ -195,7 +196,7 @@ function sameState(a: TrackState | undefined, b: TrackState): boolean {
 const DATE_FMT = { day: '2-digit', month: 'short', year: 'numeric', timeZone: 'Asia/Ho_Chi_Minh' } as const;
 
 export function formatDay(d: Date | undefined | null, locale: Locale): string {
-  return d ? d.toLocaleDateString(locale === 'vi' ? 'vi-VN' : 'en-GB', DATE_FMT) : '';
+  return d ? dateFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', DATE_FMT).format(d) : '';
 }
 
 /** The words of a procedure change in one language (the e-mail carries both). */

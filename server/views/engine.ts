@@ -3,7 +3,7 @@ import path from 'node:path';
 import { create, type ExpressHandlebars } from 'express-handlebars';
 import type { HelperOptions } from 'handlebars';
 import { isLocale, translator, DEFAULT_LOCALE } from '../i18n/index.ts';
-import { asDate, formatDateTime, isoWithOffset } from './time.ts';
+import { asDate, dateFormat, formatDateTime, isoWithOffset } from './time.ts';
 
 export const viewsDir = path.resolve(import.meta.dirname, '../../views');
 
@@ -36,7 +36,7 @@ export const helpers = {
     const d = value instanceof Date ? value : new Date(String(value));
     if (Number.isNaN(d.getTime())) return '';
     const locale = localeOf(options) === 'vi' ? 'vi-VN' : 'en-GB';
-    return d.toLocaleDateString(locale, { day: '2-digit', month: 'short', year: 'numeric', timeZone: 'Asia/Ho_Chi_Minh' });
+    return dateFormat(locale, { day: '2-digit', month: 'short', year: 'numeric', timeZone: 'Asia/Ho_Chi_Minh' }).format(d);
   },
   /** Date and time in Vietnam with the zone, e.g. 03 Dec 2026, 14:05 (UTC+7). */
   dateTime(value: unknown, options: HelperOptions) {

@@ -11,6 +11,7 @@ import { SavedFilter } from '../../models/saved-filter.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { Stage } from '../../models/constants.ts';
 import { signedIn, page, post, text } from '../applications/support.ts';
+import { leadingSearchWord } from '../../server/cases/queue.ts';
 import type { Agent } from '../support/http.ts';
 
 const DAY = 86_400_000;
@@ -121,6 +122,14 @@ describe('cases: the queue finds work (open first, search, saved filters)', func
     // The search box keeps what was typed.
     const res = await page(en, `/cases?q=${encodeURIComponent('Nguyễn Thị')}`);
     expect(text(res.text)).to.include('value="Nguyễn Thị"');
+  });
+
+  it('reads the index range of the rarest typed word, whatever its length, with the same results', async () => {
+    // "hoang" starts words of two cases here, "le" of one (Lê Hoàng Nam): le's range is read.
+    expect(await leadingSearchWord(hrEn, 'hoang le')).to.equal('le');
+    expect(await leadingSearchWord(hrEn, 'nguyen')).to.equal(undefined); // one word: nothing to choose
+    expect(await refs(en, 'q=hoang+le')).to.deep.equal(ref('nam'));
+    expect(await refs(en, 'q=le+hoang')).to.deep.equal(ref('nam'));
   });
 
   it('searches e-mails, references (whole or prefix) and nationality by code and by name in vi and en', async () => {
