@@ -1,7 +1,7 @@
 // Documents: upload against the checklist (multipart, applicant), authorized download, and HR
 // verification. The CSRF token of a multipart upload travels in `?_csrf=` or the x-csrf-token
 // header (checked by the pipeline before multer parses anything).
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
 import { AppError, ConflictError, RateLimitedError, ValidationError } from '../server/errors.ts';
@@ -43,6 +43,22 @@ function answeredInPlace(err: unknown): err is AppError {
   return err instanceof UploadError || (err instanceof AppError && err.status !== 401 && err.status !== 403 && err.status < 500);
 }
 
+/**
+ * A refused upload (bad file, too large, rate limit, stale form…): rethrows what the error pipeline
+ * answers, answers a JSON client at once (undefined), else gives the refusal for the page again.
+ */
+function refuseUpload(req: Request, res: Response, err: unknown): ReturnType<typeof uploadRefusal> | undefined {
+  if (!answeredInPlace(err)) throw err;
+  if (err instanceof UploadError) req.log?.info({ upload: err.code, params: err.params }, 'upload refused');
+  if (err instanceof RateLimitedError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+  const refusal = uploadRefusal(req.ctx, err);
+  if (!wantsHtml(req)) {
+    res.status(refusal.status).json({ error: { code: refusal.code, message: refusal.message } });
+    return undefined;
+  }
+  return refusal;
+}
+
 export function documentsRoutes(app: AppContext): Router {
   const router = Router();
   const limitUploads = uploadRateLimit(app);
@@ -71,14 +87,8 @@ export function documentsRoutes(app: AppContext): Router {
       flash(req, 'success', 'documents.uploadedFlash');
       res.redirect(303, next);
     } catch (err) {
-      if (!answeredInPlace(err)) throw err;
-      if (err instanceof UploadError) req.log?.info({ upload: err.code, params: err.params }, 'upload refused');
-      if (err instanceof RateLimitedError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
-      const refusal = uploadRefusal(ctx, err);
-      if (!wantsHtml(req)) {
-        res.status(refusal.status).json({ error: { code: refusal.code, message: refusal.message } });
-        return;
-      }
+      const refusal = refuseUpload(req, res, err);
+      if (!refusal) return;
       // What multer read before the refusal (possibly nothing) is what the page can give back.
       const typed = uploadBody.safeParse(req.body ?? {});
       const body = typed.success ? typed.data : { returnTo: undefined, dates: {} };
@@ -161,13 +171,8 @@ export function documentsRoutes(app: AppContext): Router {
       flash(req, 'success', 'documents.renewal.uploadedFlash');
       res.redirect(303, next);
     } catch (err) {
-      if (!answeredInPlace(err)) throw err;
-      if (err instanceof RateLimitedError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
-      const refusal = uploadRefusal(ctx, err);
-      if (!wantsHtml(req)) {
-        res.status(refusal.status).json({ error: { code: refusal.code, message: refusal.message } });
-        return;
-      }
+      const refusal = refuseUpload(req, res, err);
+      if (!refusal) return;
       const typed = uploadBody.safeParse(req.body ?? {});
       const page = renewalPage({ ctx, ...loaded, defaultMaxBytes: app.config.upload.maxBytes, renewable: renewable(loaded.doc), message: refusal.message, dates: typed.success ? typed.data.dates : {} });
       res.status(refusal.status).render('documents/renew', page);
