@@ -31,6 +31,14 @@ interface FieldPred {
   hi?: unknown;
 }
 
+/** Does the predicate exclude documents where the field is missing (so a sparse index holds every match)? */
+function requiresValue(p: FieldPred | undefined): boolean {
+  if (!p) return false;
+  const bound = (v: unknown) => v !== undefined && v !== null && !(v instanceof MinKey) && !(v instanceof MaxKey);
+  if (p.eq) return p.eq.length > 0 && p.eq.every((v) => v !== null && v !== undefined);
+  return bound(p.lo) || bound(p.hi);
+}
+
 const MIN = new MinKey();
 /** Documents decoded per turn of the event loop by prepare() (a few milliseconds of work). */
 const PREPARE_SLICE = 1000;
@@ -317,7 +325,10 @@ export class Collection {
 
     let best: { index: Index; score: number; eqCount: number } | undefined;
     for (const index of this.indexes.values()) {
-      if (index.spec.partialFilterExpression || index.spec.sparse) continue; // they omit documents
+      if (index.spec.partialFilterExpression) continue; // it omits documents
+      // A sparse index omits documents that have none of its fields: usable only when the filter
+      // requires a value (not null) on one of them, as MongoDB's planner decides.
+      if (index.spec.sparse && !index.fields.some(([path]) => requiresValue(preds.get(path)))) continue;
       let score = 0;
       let eqCount = 0;
       for (const [path] of index.fields) {

@@ -9,6 +9,8 @@ import type { DashboardFilter } from '../dashboard/index.ts';
 import { vnStartOfDay } from '../calendar/index.ts';
 
 const VN_OFFSET = 7 * 3_600_000;
+/** Below every date a case can hold. */
+const ANY_DATE = new Date(-8.64e15);
 
 export interface ForecastMonth {
   month: string;
@@ -16,14 +18,18 @@ export interface ForecastMonth {
 }
 
 export async function forecastArrivalsByMonth({ filter: f }: { filter: DashboardFilter }): Promise<ForecastMonth[]> {
-  const likely: Record<string, Date> = { $ne: null as unknown as Date };
-  if (f.from) likely.$gte = vnStartOfDay(f.from);
+  // A date range, never `$ne: null`: { institute, forecast.likely } then reads only the cases that
+  // have a forecast (offer and onboarding), not every case of the institute's open stages.
+  const likely: Record<string, Date> = { $gte: f.from ? vnStartOfDay(f.from) : ANY_DATE };
   if (f.to) likely.$lt = new Date(vnStartOfDay(f.to).getTime() + 86_400_000);
-  const match: Record<string, unknown> = { stage: { $in: [...FORECAST_STAGES] }, 'forecast.likely': likely };
+  const match: Record<string, unknown> = { 'forecast.likely': likely };
   if (f.institute) match.institute = f.institute;
   if (f.call) match.call = f.call;
   const stages: PipelineStage[] = [
+    // The stage test in a second $match: the first one is what picks the index (MongoDB merges the
+    // two), and { institute, forecast.likely } reads only the cases that have a forecast.
     { $match: match },
+    { $match: { stage: { $in: [...FORECAST_STAGES] } } },
     { $project: { d: { $add: ['$forecast.likely', VN_OFFSET] } } },
     { $group: { _id: { y: { $year: '$d' }, m: { $month: '$d' } }, n: { $sum: 1 } } },
   ];
