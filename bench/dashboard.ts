@@ -12,19 +12,14 @@
 //    bare page. Target: p95 ≤ 150 ms for the dashboard and the 2,000-case shortlist.
 // The dashboard page serves figures shared for a minute (server/dashboard); the uncached
 // computation is measured separately on /reports/steering, which always computes fresh.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { totpNow } from '../server/accounts/totp.ts';
 import { ACCOUNTS_FILE, type BenchAccounts } from '../scripts/seed-bench.ts';
-import { freePort } from '../scripts/support/free-port.ts';
+import { autocannonLoad, runBenchmark, startAppServer, stopAppServer, type LoadRow } from './support/app-server.ts';
 
-const require = createRequire(import.meta.url);
-type AutocannonResult = { requests: { total: number }; non2xx: number; errors: number; timeouts: number; duration: number };
-type AutocannonInstance = { on(event: 'response', cb: (client: unknown, status: number, bytes: number, ms: number) => void): void } & PromiseLike<AutocannonResult>;
-const autocannon = require('autocannon') as (opts: Record<string, unknown>) => AutocannonInstance;
 
 const root = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -51,39 +46,6 @@ function seedIfNeeded(): BenchAccounts {
     if (r.status !== 0) throw new Error('seeding failed');
   }
   return JSON.parse(readFileSync(file, 'utf8')) as BenchAccounts;
-}
-
-async function startServer(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: root,
-    env: {
-      ...baseEnv,
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      APP_URL: `http://127.0.0.1:${port}`,
-      SESSION_SECRET: 'benchmark-session-secret-0123456789abcdef',
-      // Production refuses to start without a data-encryption key (server/config.ts).
-      DATA_ENCRYPTION_KEY: 'b'.repeat(64),
-      SECURE_COOKIES: 'false',
-      LOG_LEVEL: 'info', // as in production: one access-log line per request
-      DISPATCH_INTERVAL_MS: '60000',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const until = Date.now() + 180_000; // loading 100,000 cases into the embedded database takes a while
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}/readyz`);
-      if (r.status === 200) return child;
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  child.kill('SIGTERM');
-  throw new Error('server did not become ready');
 }
 
 class Jar {
@@ -124,33 +86,11 @@ async function signIn(base: string, email: string, password: string, secret: str
   return jar.header();
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
-}
-
-interface Row {
-  name: string;
-  url: string;
-  requests: number;
-  rps: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  bad: number;
-}
+type Row = LoadRow;
 
 async function load(name: string, base: string, url: string, cookie: string): Promise<Row> {
-  const times: number[] = [];
-  let bad = 0;
-  const inst = autocannon({ url: base + url, connections, duration, headers: { cookie, accept: 'text/html' } });
-  inst.on('response', (_c, status, _b, ms) => {
-    times.push(ms);
-    if (status !== 200) bad += 1;
-  });
-  const result = await inst;
-  times.sort((a, b) => a - b);
-  return { name, url, requests: times.length, rps: Math.round(times.length / duration), p50: percentile(times, 0.5), p95: percentile(times, 0.95), p99: percentile(times, 0.99), bad: bad + result.errors + result.timeouts };
+  const row = await autocannonLoad({ name, base, url, cookie, connections, duration });
+  return { ...row, rps: Math.round(row.rps) };
 }
 
 async function timeOnce(base: string, url: string, cookie: string): Promise<number> {
@@ -163,10 +103,8 @@ async function timeOnce(base: string, url: string, cookie: string): Promise<numb
 
 async function main(): Promise<void> {
   const accounts = seedIfNeeded();
-  const port = await freePort();
   const t0 = Date.now();
-  const server = await startServer(port);
-  const base = `http://127.0.0.1:${port}`;
+  const { child: server, base } = await startAppServer({ dataDir });
   process.stdout.write(`server ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (${accounts.cases} cases, embedded database in ${dataDir})\n`);
   try {
     const leader = await signIn(base, accounts.leader.email, accounts.password, accounts.leader.totpSecret);
@@ -200,12 +138,8 @@ async function main(): Promise<void> {
     process.stdout.write(`target p95 ≤ 150 ms for the dashboard and the shortlist: ${target ? 'met' : 'NOT met'}\n`);
     process.exitCode = target ? 0 : 1;
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
+    await stopAppServer(server);
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -20,20 +20,15 @@
 //    own (20,000 with --quick).
 // 5. Prints the table (figure, baseline measured in this run, ratio, target) and, as its last line,
 //    one JSON object with the figures.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ACCOUNTS_FILE, type BenchAccounts } from '../scripts/seed-bench.ts';
-import { freePort } from '../scripts/support/free-port.ts';
 import { WebClient } from '../scripts/support/web-client.ts';
+import { autocannonLoad, rssMb, runBenchmark, startAppServer, stopAppServer, type AppServer, type LoadRow } from './support/app-server.ts';
 
-const require = createRequire(import.meta.url);
-type AutocannonResult = { errors: number; timeouts: number };
-type AutocannonInstance = { on(event: 'response', cb: (client: unknown, status: number, bytes: number, ms: number) => void): void } & PromiseLike<AutocannonResult>;
-const autocannon = require('autocannon') as (opts: Record<string, unknown>) => AutocannonInstance;
 
 const root = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -73,104 +68,16 @@ function seedIfNeeded(): BenchAccounts {
   return JSON.parse(readFileSync(file, 'utf8')) as BenchAccounts;
 }
 
-interface Started {
-  child: ChildProcess;
-  readyMs: number;
-  base: string;
-  /** Resolves with the time from spawn once the embedded database has decoded every document and built every index in idle time. */
-  settled: Promise<number>;
+async function startServer(dir: string, prof = false): Promise<AppServer> {
+  return startAppServer({ dataDir: dir, cpuProfDir: prof ? path.join(root, 'data/profiles') : undefined });
 }
 
-/** Starts server/main.ts on `dir`; resolves once /readyz answers 200, with the time from spawn. */
-async function startServer(dir: string, prof = false): Promise<Started> {
-  const port = await freePort();
-  const args = [...(prof ? ['--cpu-prof', '--cpu-prof-dir', path.join(root, 'data/profiles')] : []), '--import', 'tsx', 'server/main.ts'];
-  const t0 = performance.now();
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: {
-      ...baseEnv,
-      DATA_DIR: dir,
-      UPLOAD_DIR: path.join(dir, 'uploads'),
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      APP_URL: `http://127.0.0.1:${port}`,
-      SESSION_SECRET: 'benchmark-session-secret-0123456789abcdef',
-      DATA_ENCRYPTION_KEY: 'b'.repeat(64),
-      SECURE_COOKIES: 'false',
-      LOG_LEVEL: 'info', // as in production: one access-log line per request
-      DISPATCH_INTERVAL_MS: '60000',
-      UPLOAD_RATE_PER_HOUR: '1000000',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const base = `http://127.0.0.1:${port}`;
-  // The app logs JSON lines to stdout: watched for the idle-time build's end, otherwise discarded.
-  const settled = new Promise<number>((resolve) => {
-    let tail = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      tail = (tail + chunk.toString('utf8')).slice(-4096);
-      if (tail.includes('documents decoded and indexes built')) {
-        resolve(performance.now() - t0);
-        tail = '';
-      }
-    });
-  });
-  const until = Date.now() + 300_000;
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      const r = await fetch(`${base}/readyz`);
-      await r.arrayBuffer();
-      if (r.status === 200) return { child, readyMs: performance.now() - t0, base, settled };
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  child.kill('SIGTERM');
-  throw new Error('server did not become ready');
-}
+const stopServer = stopAppServer;
 
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!m) throw new Error('no VmRSS');
-  return Number(m[1]) / 1024;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
-}
-
-interface Load {
-  name: string;
-  rps: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  bad: number;
-}
+type Load = LoadRow;
 
 async function load(name: string, base: string, url: string, cookie: string): Promise<Load> {
-  const times: number[] = [];
-  let bad = 0;
-  const inst = autocannon({ url: base + url, connections, duration, headers: { cookie, accept: 'text/html' } });
-  inst.on('response', (_c, status, _b, ms) => {
-    times.push(ms);
-    if (status !== 200) bad += 1;
-  });
-  const result = await inst;
-  times.sort((a, b) => a - b);
-  const row = { name, rps: times.length / duration, p50: percentile(times, 0.5), p95: percentile(times, 0.95), p99: percentile(times, 0.99), bad: bad + result.errors + result.timeouts };
+  const row = await autocannonLoad({ name, base, url, cookie, connections, duration });
   log(`  ${name.padEnd(36)} ${row.rps.toFixed(0).padStart(6)} req/s  p50 ${row.p50.toFixed(1).padStart(6)}  p95 ${row.p95.toFixed(1).padStart(6)}  p99 ${row.p99.toFixed(1).padStart(6)} ms  non-200 ${row.bad}`);
   return row;
 }
@@ -336,7 +243,4 @@ async function main(): Promise<void> {
   }));
 }
 
-main().catch((err) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+runBenchmark(main);

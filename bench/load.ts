@@ -19,12 +19,12 @@
 //    (/proc/<pid>/status VmRSS, the embedded database's thread included) at the start and the end
 //    of the load (target: growth under 100 MB).
 // Load generator and server share the machine's cores, so absolute figures include that.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ACCOUNTS_FILE, type BenchAccounts } from '../scripts/seed-bench.ts';
-import { freePort } from '../scripts/support/free-port.ts';
+import { rssMb, runBenchmark, startAppServer, stopAppServer } from './support/app-server.ts';
 import { prng } from '../scripts/support/prng.ts';
 import { WebClient, csrfIn, hiddenValue, type Page } from '../scripts/support/web-client.ts';
 
@@ -56,45 +56,6 @@ function seedIfNeeded(): BenchAccounts {
     if (r.status !== 0) throw new Error('seeding failed');
   }
   return JSON.parse(readFileSync(file, 'utf8')) as BenchAccounts;
-}
-
-async function startServer(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: root,
-    env: {
-      ...baseEnv,
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      APP_URL: `http://127.0.0.1:${port}`,
-      SESSION_SECRET: 'benchmark-session-secret-0123456789abcdef',
-      SECURE_COOKIES: 'false',
-      LOG_LEVEL: 'info', // as in production: one access-log line per request
-      // The benchmark measures serving, not the per-user upload limit (60 an hour by default).
-      UPLOAD_RATE_PER_HOUR: '1000000',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const until = Date.now() + 300_000; // loading 100,000 cases into the embedded database takes a while
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}/readyz`);
-      if (r.status === 200) return child;
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  child.kill('SIGTERM');
-  throw new Error('server did not become ready');
-}
-
-/** Resident set size of a process in MB (Linux). */
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!m) throw new Error('no VmRSS');
-  return Number(m[1]) / 1024;
 }
 
 interface PageStats {
@@ -210,10 +171,10 @@ async function signIn(c: WebClient, email: string, password: string, secret?: st
 
 async function main(): Promise<void> {
   const accounts = seedIfNeeded();
-  const port = await freePort();
+
   const t0 = Date.now();
-  const server = await startServer(port);
-  const base = `http://127.0.0.1:${port}`;
+  // The outbox dispatcher runs as in production (every 2 s), writing e-mails to DATA_DIR/mail.
+  const { child: server, base } = await startAppServer({ dataDir, env: { DISPATCH_INTERVAL_MS: '2000' } });
   const rssReady = rssMb(server.pid!);
   process.stdout.write(`server ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (${accounts.cases} cases, embedded database in ${dataDir}); RSS ${rssReady.toFixed(0)} MB\n`);
   try {
@@ -270,12 +231,8 @@ async function main(): Promise<void> {
     process.stdout.write(`targets: errors 0 — ${errors === 0 ? 'met' : 'NOT met'}; RSS growth under ${RSS_GROWTH_TARGET_MB} MB — ${growth < RSS_GROWTH_TARGET_MB ? 'met' : 'NOT met'}\n`);
     process.exitCode = met ? 0 : 1;
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
+    await stopAppServer(server);
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+runBenchmark(main);

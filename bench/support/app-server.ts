@@ -1,0 +1,140 @@
+// What every HTTP benchmark needs: the real server (`server/main.ts`, production mode, embedded
+// database) started on a data directory as a child process, its readiness and idle-time build
+// timed, its memory read, and one autocannon target measured with exact percentiles.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { freePort } from '../../scripts/support/free-port.ts';
+
+const require = createRequire(import.meta.url);
+type AutocannonResult = { errors: number; timeouts: number };
+type AutocannonInstance = { on(event: 'response', cb: (client: unknown, status: number, bytes: number, ms: number) => void): void } & PromiseLike<AutocannonResult>;
+const autocannon = require('autocannon') as (opts: Record<string, unknown>) => AutocannonInstance;
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+export interface AppServer {
+  child: ChildProcess;
+  base: string;
+  /** From spawn to /readyz 200. */
+  readyMs: number;
+  /** Resolves with the time from spawn once the embedded database has decoded every document and built every index in idle time. */
+  settled: Promise<number>;
+}
+
+/** Starts the app on `dataDir` (uploads under it) and resolves once /readyz answers 200. */
+export async function startAppServer(opts: { dataDir: string; env?: Record<string, string | undefined>; cpuProfDir?: string; readyTimeoutMs?: number }): Promise<AppServer> {
+  const port = await freePort();
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    DATA_DIR: opts.dataDir,
+    UPLOAD_DIR: path.join(opts.dataDir, 'uploads'),
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    APP_URL: `http://127.0.0.1:${port}`,
+    SESSION_SECRET: 'benchmark-session-secret-0123456789abcdef',
+    // Production refuses to start without a data-encryption key (server/config.ts).
+    DATA_ENCRYPTION_KEY: 'b'.repeat(64),
+    SECURE_COOKIES: 'false',
+    LOG_LEVEL: 'info', // as in production: one access-log line per request
+    DISPATCH_INTERVAL_MS: '60000',
+    // The benchmarks measure serving, not the per-user upload limit (60 an hour by default).
+    UPLOAD_RATE_PER_HOUR: '1000000',
+    ...opts.env,
+  };
+  delete env.MONGODB_URI;
+  const args = [...(opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : []), '--import', 'tsx', 'server/main.ts'];
+  const t0 = performance.now();
+  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  // The app logs JSON lines to stdout: watched for the idle-time build's end, otherwise discarded.
+  const settled = new Promise<number>((resolve) => {
+    let tail = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      tail = (tail + chunk.toString('utf8')).slice(-4096);
+      if (tail.includes('documents decoded and indexes built')) {
+        resolve(performance.now() - t0);
+        tail = '';
+      }
+    });
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const until = Date.now() + (opts.readyTimeoutMs ?? 300_000);
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      const r = await fetch(`${base}/readyz`);
+      await r.arrayBuffer();
+      if (r.status === 200) return { child, base, readyMs: performance.now() - t0, settled };
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  child.kill('SIGTERM');
+  throw new Error('server did not become ready');
+}
+
+export async function stopAppServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** Resident set size of a process in MB (Linux; the embedded database's thread included). */
+export function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!m) throw new Error('no VmRSS');
+  return Number(m[1]) / 1024;
+}
+
+/** Nearest-rank percentile of sorted values. */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+}
+
+export interface LoadRow {
+  name: string;
+  url: string;
+  requests: number;
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  /** Non-200 answers, errors and timeouts. */
+  bad: number;
+}
+
+/** One target under autocannon with the signed-in cookie; percentiles from every response time. */
+export async function autocannonLoad(opts: { name: string; base: string; url: string; cookie: string; connections: number; duration: number }): Promise<LoadRow> {
+  const times: number[] = [];
+  let bad = 0;
+  const inst = autocannon({ url: opts.base + opts.url, connections: opts.connections, duration: opts.duration, headers: { cookie: opts.cookie, accept: 'text/html' } });
+  inst.on('response', (_c, status, _b, ms) => {
+    times.push(ms);
+    if (status !== 200) bad += 1;
+  });
+  const result = await inst;
+  times.sort((a, b) => a - b);
+  return {
+    name: opts.name,
+    url: opts.url,
+    requests: times.length,
+    rps: times.length / opts.duration,
+    p50: percentile(times, 0.5),
+    p95: percentile(times, 0.95),
+    p99: percentile(times, 0.99),
+    bad: bad + result.errors + result.timeouts,
+  };
+}
+
+/** Runs a benchmark's main(); an error is printed and ends the process with status 1. */
+export function runBenchmark(main: () => Promise<void>): void {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  });
+}
