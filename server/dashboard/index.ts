@@ -180,39 +180,53 @@ export async function computeDashboard({ filter: f, now }: { filter: DashboardFi
 // exports always compute fresh figures.
 const CACHE_MS = 60_000;
 const KEEP_MS = 30 * 60_000;
-interface Entry {
+interface Entry<T> {
   at: number;
-  value?: DashboardData;
-  pending?: Promise<DashboardData>;
+  value?: T;
+  pending?: Promise<T>;
 }
-const cache = new Map<string, Entry>();
+const cache = new Map<string, Entry<DashboardData>>();
+/** Forecast arrivals per month (server/planner/arrivals.ts), shared the same way: ~100 ms of the database per view at 100,000 cases. */
+const arrivalsCache = new Map<string, Entry<ForecastMonth[]>>();
 
-export function cachedDashboard({ filter: f, now }: { filter: DashboardFilter; now: Date }): Promise<DashboardData> {
-  const key = JSON.stringify([String(f.institute ?? ''), String(f.call ?? ''), f.from ?? '', f.to ?? '']);
+function cacheKey(f: DashboardFilter): string {
+  return JSON.stringify([String(f.institute ?? ''), String(f.call ?? ''), f.from ?? '', f.to ?? '']);
+}
+
+/** Fresh for CACHE_MS, then served up to KEEP_MS while one recomputation runs. */
+function shared<T>(store: Map<string, Entry<T>>, key: string, compute: () => Promise<T>): Promise<T> {
   const t = Date.now();
-  let entry = cache.get(key);
+  let entry = store.get(key);
   if (entry?.value && t - entry.at < CACHE_MS) return Promise.resolve(entry.value);
   if (!entry) {
     entry = { at: 0 };
-    cache.set(key, entry);
+    store.set(key, entry);
   }
   const e = entry;
   if (!e.pending) {
-    e.pending = computeDashboard({ filter: f, now })
-      .then((data) => {
-        e.value = data;
+    e.pending = compute()
+      .then((value) => {
+        e.value = value;
         e.at = Date.now();
-        return data;
+        return value;
       })
       .finally(() => {
         e.pending = undefined;
       });
     e.pending.catch(() => {
-      if (!e.value) cache.delete(key);
+      if (!e.value) store.delete(key);
     });
   }
   if (e.value && t - e.at < KEEP_MS) return Promise.resolve(e.value);
   return e.pending;
+}
+
+export function cachedDashboard({ filter: f, now }: { filter: DashboardFilter; now: Date }): Promise<DashboardData> {
+  return shared(cache, cacheKey(f), () => computeDashboard({ filter: f, now }));
+}
+
+function cachedArrivals(f: DashboardFilter): Promise<ForecastMonth[]> {
+  return shared(arrivalsCache, cacheKey(f), () => forecastArrivalsByMonth({ filter: f }));
 }
 
 /** Drops the cached figures that include this institute (its own and the all-institutes ones). */
@@ -228,21 +242,6 @@ export function invalidateDashboard(institute: unknown): void {
 export function clearDashboardCache(): void {
   cache.clear();
   arrivalsCache.clear();
-}
-
-/**
- * Forecast arrivals per month, shared for a minute like the figures above: grouping every offer and
- * onboarding case's forecast on each view cost ~100 ms of the database at 100,000 cases.
- */
-const arrivalsCache = new Map<string, { at: number; value: Promise<ForecastMonth[]> }>();
-function cachedArrivals(f: DashboardFilter): Promise<ForecastMonth[]> {
-  const key = JSON.stringify([String(f.institute ?? ''), String(f.call ?? ''), f.from ?? '', f.to ?? '']);
-  const hit = arrivalsCache.get(key);
-  if (hit && Date.now() - hit.at < CACHE_MS) return hit.value;
-  const value = forecastArrivalsByMonth({ filter: f });
-  arrivalsCache.set(key, { at: Date.now(), value });
-  value.catch(() => arrivalsCache.delete(key));
-  return value;
 }
 
 export interface DashboardView {

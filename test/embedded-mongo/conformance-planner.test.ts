@@ -7,17 +7,7 @@
 import { expect } from 'chai';
 import { ObjectId, type Collection, type Document } from 'mongodb';
 import { collName, useDatabase, type AnyDoc } from './conformance-support.ts';
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../scripts/support/prng.ts';
 
 const INSTITUTES = [new ObjectId('650000000000000000000001'), new ObjectId('650000000000000000000002'), new ObjectId('650000000000000000000003')];
 const CALLS = [new ObjectId('660000000000000000000001'), new ObjectId('660000000000000000000002'), new ObjectId('660000000000000000000003')];
