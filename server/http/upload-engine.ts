@@ -179,9 +179,13 @@ export class SniffingTempStorage implements multer.StorageEngine {
           check(Buffer.concat(head)).then(() => done(), done);
         },
       });
+      const out = createWriteStream(tempPath, { flags: 'wx', mode: 0o600, highWaterMark: 1024 * 1024 });
       try {
-        await pipeline(stream, inspector, createWriteStream(tempPath, { flags: 'wx', mode: 0o600, highWaterMark: 1024 * 1024 }));
+        await pipeline(stream, inspector, out);
       } catch (err) {
+        // A refusal on the first chunk can come while the file is still being opened: removing it
+        // before the stream has closed would leave the .part file created just after.
+        if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
         await rm(tempPath, { force: true });
         throw err;
       }
