@@ -46,8 +46,11 @@ export function periodicService(
   let stopping = false;
   const tick = () => {
     if (running || stopping) return;
+    const started = performance.now();
     running = opts
       .run(() => stopping)
+      // Each run's duration at debug level: what to look at when a job competes with serving.
+      .then(() => app.logger.debug({ service: opts.name, ms: Math.round(performance.now() - started) }, 'background run finished'))
       .catch((err: unknown) => app.logger.error({ err, service: opts.name }, 'background run failed'))
       .finally(() => {
         running = undefined;

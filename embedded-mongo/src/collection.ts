@@ -635,16 +635,21 @@ function typeCeil(v: unknown): unknown {
   return MAX;
 }
 
-/** Per-field equality and range predicates an index can serve (top level and $and only). */
+/**
+ * Per-field equality and range predicates an index can serve (top level, $and, and the fields of an
+ * $elemMatch as dotted paths: a document matching `{ a: { $elemMatch: { b: 1 } } }` has 1 among its
+ * `a.b` values, so the `a.b` index range holds it, as MongoDB's multikey bounds do).
+ */
 export function extractPredicates(filter: Doc): Map<string, FieldPred> {
   const preds = new Map<string, FieldPred>();
-  const visit = (f: Doc) => {
-    for (const [k, v] of Object.entries(f)) {
-      if (k === '$and' && Array.isArray(v)) {
-        for (const sub of v) if (isPlainObject(sub)) visit(sub);
+  const visit = (f: Doc, prefix: string) => {
+    for (const [key, v] of Object.entries(f)) {
+      if (key === '$and' && Array.isArray(v)) {
+        for (const sub of v) if (isPlainObject(sub)) visit(sub, prefix);
         continue;
       }
-      if (k.startsWith('$')) continue;
+      if (key.startsWith('$')) continue;
+      const k = prefix + key;
       const p: FieldPred = preds.get(k) ?? {};
       if (scalar(v)) p.eq = [v];
       else if (isOperatorObject(v)) {
@@ -653,12 +658,17 @@ export function extractPredicates(filter: Doc): Map<string, FieldPred> {
           else if (op === '$in' && Array.isArray(arg) && arg.length > 0 && arg.every(scalar)) p.eq = [...arg].sort(compareValues);
           else if ((op === '$gt' || op === '$gte') && scalar(arg)) { p.lo = arg; p.hi ??= typeCeil(arg); }
           else if ((op === '$lt' || op === '$lte') && scalar(arg)) { p.hi = arg; if (p.lo === undefined || p.lo === MIN) p.lo = typeFloor(arg); }
+          else if (op === '$elemMatch' && isPlainObject(arg)) {
+            // Operators on the elements themselves ({ $gte: 1 }) bound the path; fields bound its sub-paths.
+            if (isOperatorObject(arg)) visit({ [key]: arg }, prefix);
+            else visit(arg, `${k}.`);
+          }
         }
       }
       if (p.eq || p.lo !== undefined || p.hi !== undefined) preds.set(k, p);
     }
   };
-  visit(filter);
+  visit(filter, '');
   return preds;
 }
 

@@ -125,6 +125,9 @@ export class Index {
     }
     const perField = this.fields.map(([path]) => {
       const vals = valuesAtPath(doc, path);
+      // A dotted path through an array of sub-documents gives one value per element: multikey too
+      // (duplicates possible, no index-only counts), though none of the values is an array itself.
+      if (!this._multikey && path.includes('.') && crossesArray(doc, path)) this._multikey = true;
       const out: unknown[] = [];
       for (const v of vals) {
         if (Array.isArray(v)) {
@@ -318,3 +321,14 @@ function dedupe(vals: unknown[], cmp: (a: unknown, b: unknown) => number): unkno
   return out;
 }
 
+/** True when a segment before the last of `path` holds an array in `doc`. */
+function crossesArray(doc: Doc, path: string): boolean {
+  const parts = path.split('.');
+  let cur: unknown = doc;
+  for (let i = 0; i < parts.length - 1; i++) {
+    if (cur === null || typeof cur !== 'object') return false;
+    cur = Object.hasOwn(cur, parts[i]!) ? (cur as Doc)[parts[i]!] : undefined;
+    if (Array.isArray(cur)) return true;
+  }
+  return false;
+}

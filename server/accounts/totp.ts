@@ -2,7 +2,6 @@
 // and single-use recovery codes, stored as sha256 hashes.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { authenticator } from 'otplib';
-import QRCode from 'qrcode';
 import { isStaff } from '../../models/user.ts';
 
 authenticator.options = { window: 1 };
@@ -55,6 +54,8 @@ export function totpStep(secret: string | undefined | null, code: string, nowMs 
 }
 
 export async function totpQrDataUrl(secret: string, email: string): Promise<string> {
+  // Loaded on first use (two-factor set-up only), not at start.
+  const { default: QRCode } = await import('qrcode');
   return QRCode.toDataURL(authenticator.keyuri(email, ISSUER, secret), { margin: 1, width: 220 });
 }
 

@@ -4,7 +4,6 @@
 // hash up, so a wrong token costs the same as any other and nothing is compared byte by byte.
 // Regenerating replaces the hash (the old URL stops at once); revoking removes it.
 import { createHash, randomBytes } from 'node:crypto';
-import ical from 'ical-generator';
 import type { AppContext } from '../deps.ts';
 import { actorOf, type Context } from '../context.ts';
 import { Case } from '../../models/case.ts';
@@ -100,6 +99,7 @@ export async function renderFeed(opts: { app: Pick<AppContext, 'config'>; ctx: C
   const locale = isLocale(owner.locale) ? owner.locale : DEFAULT_LOCALE;
   const t = translator(locale);
   const events = cases.flatMap((c) => feedEvents(c, t, app.config.appUrl, ctx.now));
+  const { default: ical } = await import('ical-generator'); // on first feed request, not at start
   const cal = ical({
     name: t('calendarFeed.calendarName', { name: owner.name }),
     prodId: { company: 'talent-cases', product: 'calendar-feed', language: locale.toUpperCase() },

@@ -33,7 +33,7 @@ export async function openDatabase(config: Config, logger: Logger, opts: { model
     uri = config.mongodbUri;
   } else {
     // On its own thread, so a heavy aggregation never stalls the web server's requests.
-    const { startEmbeddedMongoInWorker, readCredentialsFile } = await import('../../embedded-mongo/src/index.ts');
+    const { startEmbeddedMongoInWorker, readCredentialsFile } = await import('../../embedded-mongo/src/in-worker.ts');
     const dbPath = path.join(config.dataDir, 'db');
     const server = await startEmbeddedMongoInWorker({
       port: config.embeddedDbPort,

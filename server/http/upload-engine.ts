@@ -15,7 +15,6 @@ import { Transform } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import type { Request } from 'express';
 import type multer from 'multer';
-import { fileTypeFromBuffer } from 'file-type';
 import { ALLOWED_MIME, ALLOWED_TYPES_TEXT, extensionOf, typeForExtension, typeForMime, type AllowedMime } from '../documents/rules.ts';
 import { refused, UploadError } from '../documents/errors.ts';
 
@@ -75,6 +74,8 @@ export function hasPath(raw: string | undefined): boolean {
 
 /** Decides a file's type from its first bytes; undefined when it is not allowed. */
 export async function sniff(head: Buffer): Promise<{ mime: AllowedMime } | { refusal: 'badType' | 'disguised' }> {
+  // Loaded on first upload, not at start (file-type and its tokenizer take ~80 ms to load).
+  const { fileTypeFromBuffer } = await import('file-type');
   const ft = await fileTypeFromBuffer(head);
   if (!ft || !(ALLOWED_MIME as readonly string[]).includes(ft.mime)) return { refusal: 'badType' };
   if (MARKUP.test(head.subarray(0, MARKUP_BYTES).toString('latin1'))) return { refusal: 'disguised' };

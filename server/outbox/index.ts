@@ -115,7 +115,8 @@ async function claimOne(token: string, now: Date, leaseMs: number, caseIds?: unk
     { timestamps: false },
   );
   if (res.modifiedCount !== 1) return null;
-  const doc = await Case.findOne({ 'outbox.leaseOwner': token }, { outbox: 1, reference: 1, institute: 1 }).lean();
+  // The claimed item is still pending: that condition lets { outbox.status, outbox.nextAttemptAt } serve the read.
+  const doc = await Case.findOne({ outbox: { $elemMatch: { status: 'pending', leaseOwner: token } } }, { outbox: 1, reference: 1, institute: 1 }).lean();
   const item = doc?.outbox.find((i) => i.leaseOwner === token);
   if (!doc || !item) return null;
   return {

@@ -47,21 +47,45 @@ export async function refreshForecast({ caseId, now = new Date(), calendar }: { 
   }
 }
 
-/** Recomputes every open case's forecast (the periodic refresh), in batches by _id. */
+/** Writes per bulk request in the periodic refresh. */
+const REFRESH_BATCH = 500;
+
+const sameDate = (a: Date | null | undefined, b: Date | null | undefined) => (a ? a.getTime() : null) === (b ? b.getTime() : null);
+
+/**
+ * Recomputes every open case's forecast (the periodic refresh) over one cursor, writing only the
+ * forecasts whose dates changed, in bulk. Measured at 53,000 open cases: one findById and one
+ * update per case (with `computedAt` always new, so every case was rewritten and journalled, ~80 MB a
+ * day) kept the embedded database busy for minutes after each start; batches paged by `_id > last`
+ * were each sorted in memory over every open case. `computedAt` is the time the dates were last
+ * found different.
+ */
 export async function refreshAllForecasts({ now, isStopping = () => false }: { now: Date; isStopping?: () => boolean }): Promise<number> {
   const cal = await loadCalendar();
-  let last: unknown;
   let n = 0;
-  for (;;) {
-    const batch = await Case.find({ stage: { $in: [...FORECAST_STAGES] }, ...(last ? { _id: { $gt: last } } : {}) }, { _id: 1 })
-      .sort({ _id: 1 })
-      .limit(500)
-      .lean();
-    if (batch.length === 0 || isStopping()) return n;
-    for (const c of batch) {
-      await refreshForecast({ caseId: c._id, now, calendar: cal });
+  let writes: Parameters<typeof Case.bulkWrite>[0] = [];
+  const flush = async () => {
+    if (writes.length) await Case.bulkWrite(writes, { ordered: false, timestamps: false });
+    writes = [];
+  };
+  const cursor = Case.find({ stage: { $in: [...FORECAST_STAGES] } }, { ...PLANNER_FIELDS, forecast: 1 })
+    .lean()
+    .cursor({ batchSize: REFRESH_BATCH });
+  try {
+    for await (const c of cursor) {
+      if (isStopping()) break;
+      const stored = (c as { forecast?: { earliest?: Date; likely?: Date; latest?: Date } }).forecast;
+      const f = forecastArrival({ case: c as unknown as StoredCase, calendar: cal, today: now, stageTimes: await stageTimesFor({ institute: c.institute }) });
       n += 1;
+      if (f && stored && sameDate(f.earliest, stored.earliest) && sameDate(f.likely, stored.likely) && sameDate(f.latest, stored.latest)) continue;
+      if (!f && !stored?.likely && !stored?.earliest && !stored?.latest) continue;
+      const update = f ? { $set: { forecast: { earliest: f.earliest, likely: f.likely, latest: f.latest, computedAt: now } } } : { $unset: { forecast: 1 } };
+      writes.push({ updateOne: { filter: { _id: c._id }, update } });
+      if (writes.length >= REFRESH_BATCH) await flush();
     }
-    last = batch[batch.length - 1]!._id;
+    await flush();
+  } finally {
+    await cursor.close();
   }
+  return n;
 }

@@ -142,4 +142,56 @@ describe('embedded-mongo conformance: planner (indexed results equal a collectio
       expect(JSON.stringify(scan.queryPlanner.winningPlan), 'not for null').not.to.contain('institute_1_due_1');
     }
   });
+
+  it('$elemMatch fields bound a multikey index over the array (the outbox claim), with the same results as a scan', async function () {
+    const r = prng(21);
+    const T0 = Date.UTC(2026, 0, 1);
+    const STATUSES = ['pending', 'sent', 'dead'];
+    const docs: AnyDoc[] = Array.from({ length: 1200 }, (_, i) => {
+      const d: AnyDoc = { _id: i, tags: Array.from({ length: Math.floor(r() * 3) }, () => Math.floor(r() * 10)) };
+      // Some documents have no outbox, some an empty one, most a few items in mixed states.
+      const x = r();
+      if (x < 0.1) return d;
+      d.outbox = Array.from({ length: x < 0.2 ? 0 : 1 + Math.floor(r() * 3) }, (_, k) => {
+        const item: AnyDoc = { key: `k${i}-${k}`, status: STATUSES[Math.floor(r() * 3)], nextAttemptAt: new Date(T0 + Math.floor(r() * 10) * DAY) };
+        const y = r();
+        if (y < 0.3) item.leaseUntil = new Date(T0 + Math.floor(r() * 10) * DAY);
+        else if (y < 0.5) item.leaseUntil = null;
+        if (y < 0.2) item.leaseOwner = `owner-${i % 7}`;
+        return item;
+      });
+      return d;
+    });
+    const indexed = t.db.collection<AnyDoc>(collName('elem'));
+    const plain = t.db.collection<AnyDoc>(collName('elem-scan'));
+    await indexed.createIndex({ 'outbox.status': 1, 'outbox.nextAttemptAt': 1 }, { sparse: true });
+    await indexed.createIndex({ tags: 1 });
+    await indexed.insertMany(docs.map((d) => ({ ...d })));
+    await plain.insertMany(docs.map((d) => ({ ...d })));
+    const now = new Date(T0 + 4 * DAY);
+    const claim = { outbox: { $elemMatch: { status: 'pending', nextAttemptAt: { $lte: now }, $or: [{ leaseUntil: null }, { leaseUntil: { $lte: now } }] } } };
+    const cases: Document[] = [
+      claim,
+      { outbox: { $elemMatch: { status: 'pending', leaseOwner: 'owner-3' } } },
+      { outbox: { $elemMatch: { status: { $in: ['sent', 'dead'] } } } },
+      { outbox: { $elemMatch: { nextAttemptAt: { $gt: now } } } },
+      { outbox: { $elemMatch: { status: 'pending' } }, 'outbox.status': 'sent' }, // different elements may satisfy each
+      { tags: { $elemMatch: { $gte: 3, $lt: 5 } } },
+      { outbox: { $elemMatch: { status: null } } }, // null is not a bound: a scan
+    ];
+    for (const f of cases) {
+      const a = await indexed.find(f).sort({ _id: 1 }).toArray();
+      const b = await plain.find(f).sort({ _id: 1 }).toArray();
+      expect(a, JSON.stringify(f)).to.deep.equal(b);
+      expect(await indexed.countDocuments(f), JSON.stringify(f)).to.equal(b.length);
+    }
+    if (t.kind === 'embedded') {
+      const ex = await indexed.find(claim).limit(1).explain('executionStats');
+      expect(JSON.stringify(ex.queryPlanner.winningPlan)).to.contain('outbox.status_1_outbox.nextAttemptAt_1');
+      const pending = docs.filter((d) => (d.outbox as AnyDoc[] | undefined)?.some((i) => i.status === 'pending')).length;
+      expect(ex.executionStats.totalDocsExamined).to.be.at.most(pending);
+      const tags = await indexed.find(cases[5]!).explain('executionStats');
+      expect(JSON.stringify(tags.queryPlanner.winningPlan)).to.contain('tags_1');
+    }
+  });
 });

@@ -84,6 +84,10 @@ describe('planner: measured stage times, stored forecast and forecast arrivals p
     expect(n).to.be.greaterThan(0);
     const f = (await Case.findById(open._id).lean())!.forecast!;
     expect([vnDateKey(f.earliest!), vnDateKey(f.likely!)]).to.deep.equal(['2027-02-24', '2027-03-01']);
+    expect(f.computedAt!.getTime()).to.equal(today.getTime());
+    // An hour later the dates are the same: nothing is rewritten (computedAt is when they last changed).
+    await refreshAllForecasts({ now: new Date(today.getTime() + 3_600_000) });
+    expect((await Case.findById(open._id).lean())!.forecast!.computedAt!.getTime()).to.equal(today.getTime());
     // Withdrawn cases are not open: the refresh leaves them, and the dashboard does not count them.
     expect(await forecastArrivalsByMonth({ filter: { institute: call.institute } })).to.deep.equal([{ month: '2027-02', n: 1 }, { month: '2027-03', n: 1 }]);
     await refreshForecast({ caseId: ended._id, now: today });
