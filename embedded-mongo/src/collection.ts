@@ -8,6 +8,7 @@ import { Index, type IndexSpec } from './indexes.ts';
 import { CommandError } from './errors.ts';
 import { idKey } from './storage/id-key.ts';
 import { decodeRaw, isRaw, rawIdKey } from './storage/raw-doc.ts';
+import type { DeferredDocs } from './storage/types.ts';
 import { valuesAtPath } from './paths.ts';
 import { guardFilter } from './query-guard.ts';
 import { sortComparator } from './sort.ts';
@@ -53,15 +54,67 @@ export class Collection {
   private raw: Map<string, Doc | Uint8Array> | undefined;
   private rawIt: Iterator<[string, Doc | Uint8Array]> | undefined;
 
+  /** Documents still in the snapshot file (a large section, read when first needed). */
+  private onDisk: DeferredDocs | undefined;
+
   /** Documents by id key, in insertion order (decoding what a lazy load left undecoded). */
   get docs(): Map<string, Doc> {
+    if (this.onDisk) this.readSync();
     if (this.raw) this.decodeSome(Infinity);
     return this._docs;
   }
 
-  /** True while documents loaded at start are not all decoded yet. */
+  /** True while documents loaded at start are not all decoded yet (or not even read). */
   get undecoded(): boolean {
-    return this.raw !== undefined;
+    return this.raw !== undefined || this.onDisk !== undefined;
+  }
+
+  /** True while the documents are still in the snapshot file. */
+  get unread(): boolean {
+    return this.onDisk !== undefined;
+  }
+
+  private corrupt(err: unknown): CommandError {
+    return new CommandError('DataCorruptionDetected', `${this.ns}: ${(err as Error).message}`);
+  }
+
+  /** Reads the documents from the snapshot file, off the event loop (a command's or idle time's first use). */
+  async read(): Promise<void> {
+    const source = this.onDisk;
+    if (!source) return;
+    let docs: Map<string, Doc | Uint8Array>;
+    try {
+      docs = (await source.load()) as Map<string, Doc | Uint8Array>;
+    } catch (err) {
+      throw this.corrupt(err);
+    }
+    if (this.onDisk === source) this.adopt(docs);
+  }
+
+  /** The same, blocking: for paths that need the documents synchronously (an index build, a snapshot). */
+  private readSync(): void {
+    const source = this.onDisk!;
+    let docs: Map<string, Doc | Uint8Array>;
+    try {
+      docs = source.loadSync() as Map<string, Doc | Uint8Array>;
+    } catch (err) {
+      throw this.corrupt(err);
+    }
+    this.adopt(docs);
+  }
+
+  /** Takes documents read from storage (some still BSON bytes), in order. */
+  private adopt(docs: Map<string, Doc | Uint8Array>): void {
+    this.onDisk = undefined;
+    let anyRaw = false;
+    for (const [id, doc] of docs) {
+      if (id[0] !== 'o') this.nonObjectIds++;
+      if (isRaw(doc)) anyRaw = true;
+    }
+    if (anyRaw) {
+      this.raw = docs;
+      this.rawIt = undefined;
+    } else for (const [id, doc] of docs) this._docs.set(id, doc as Doc);
   }
 
   private preparing: Promise<void> | undefined;
@@ -79,6 +132,7 @@ export class Collection {
     const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
     const run = async (previous: Promise<void> | undefined) => {
       await previous;
+      await this.read();
       while (this.decodeSome(PREPARE_SLICE)) await turn();
       if (!indexes) return;
       for (const index of this.indexes.values()) {
@@ -97,6 +151,7 @@ export class Collection {
 
   /** Decodes up to `n` of the documents a lazy load left as bytes; false once none is left. */
   decodeSome(n: number): boolean {
+    if (this.onDisk) this.readSync();
     const raw = this.raw;
     if (!raw) return false;
     const it = (this.rawIt ??= raw.entries());
@@ -115,6 +170,7 @@ export class Collection {
 
   /** The documents for a snapshot: still-undecoded ones as their bytes (written as they are). */
   *snapshotDocs(): Generator<Doc | Uint8Array> {
+    if (this.onDisk) this.readSync();
     if (!this.raw) {
       yield* this._docs.values();
       return;
@@ -260,19 +316,16 @@ export class Collection {
    * Loads documents known to be valid (recovery at start). With `lazy`, the indexes are built on
    * their first use (or by buildDeferredIndex in idle time), not before the server starts serving.
    */
-  load(docs: Iterable<Doc>, specs: IndexSpec[], lazy = false): void {
+  load(docs: Iterable<Doc>, specs: IndexSpec[], lazy = false, deferred?: DeferredDocs): void {
     if (lazy) {
-      // Documents still as bytes (from a snapshot) stay so until first use; the rest are set now.
-      const raw = new Map<string, Doc | Uint8Array>();
-      let anyRaw = false;
-      for (const doc of docs as Iterable<Doc | Uint8Array>) {
-        const id = isRaw(doc) ? rawIdKey(Buffer.from(doc.buffer, doc.byteOffset, doc.byteLength)) : idKey(doc._id);
-        if (id[0] !== 'o') this.nonObjectIds++;
-        if (isRaw(doc)) anyRaw = true;
-        raw.set(id, doc);
+      // Documents still as bytes (from a snapshot) stay so until first use; the rest are set now;
+      // a section still on disk is read when first needed (read(), readSync()).
+      if (deferred) this.onDisk = deferred;
+      else {
+        const raw = new Map<string, Doc | Uint8Array>();
+        for (const doc of docs as Iterable<Doc | Uint8Array>) raw.set(isRaw(doc) ? rawIdKey(Buffer.from(doc.buffer, doc.byteOffset, doc.byteLength)) : idKey(doc._id), doc);
+        this.adopt(raw);
       }
-      if (anyRaw) this.raw = raw;
-      else for (const [id, doc] of raw) this._docs.set(id, doc as Doc);
       const source = () => this.docs.values();
       for (const spec of [this.idIndexSpec(), ...specs.filter((x) => x.name !== '_id_')]) {
         const index = new Index(spec);

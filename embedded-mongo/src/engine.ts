@@ -74,6 +74,12 @@ export class Engine implements CommandContext {
     let docs = 0;
     for (const c of state.collections) {
       const coll = this.catalog.ensureCollection(c.db, c.coll, c.options);
+      if (c.deferred) {
+        // Still in the snapshot file: read when a command first needs it, or in idle time.
+        coll.load([], c.indexes as IndexSpec[], true, c.deferred);
+        docs += c.deferred.docs;
+        continue;
+      }
       const list = [...c.docs] as Doc[]; // some may be BSON bytes still (FileStorage rawDocuments)
       coll.load(list, c.indexes as IndexSpec[], true);
       docs += list.length;
@@ -82,6 +88,8 @@ export class Engine implements CommandContext {
     // serving: a slice per turn of the event loop (commands run in between), everything a command
     // needs at once if it comes first (Collection.docs, Index.ready). Start-up waits for neither.
     const started = performance.now();
+    /** Collections whose snapshot section failed its check: skipped here, their commands answer the error. */
+    const unreadable = new Set<unknown>();
     const buildNext = () => {
       if (this.closed) return;
       // Only in idle time: while clients talk (the app's start-up, a burst of requests), wait.
@@ -91,6 +99,20 @@ export class Engine implements CommandContext {
         return;
       }
       for (const [, coll] of this.catalog.collections()) {
+        if (unreadable.has(coll)) continue;
+        if (coll.unread) {
+          // Read off the event loop; a section that fails its checksum is reported once, and its
+          // collection's commands answer DataCorruptionDetected.
+          coll.read().then(
+            () => (this.indexTimer = setTimeout(buildNext, 0)),
+            (err: unknown) => {
+              unreadable.add(coll);
+              this.logger.error({ err }, 'embedded-mongo: a collection could not be read from the snapshot');
+              this.indexTimer = setTimeout(buildNext, 0);
+            },
+          );
+          return;
+        }
         if (coll.undecoded) {
           coll.decodeSome(IDLE_SLICE);
           this.indexTimer = setTimeout(buildNext, 0);
@@ -98,6 +120,7 @@ export class Engine implements CommandContext {
         }
       }
       for (const [, coll] of this.catalog.collections()) {
+        if (unreadable.has(coll)) continue;
         if (coll.buildDeferredIndex()) {
           this.indexTimer = setTimeout(buildNext, 0);
           return;

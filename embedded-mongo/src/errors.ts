@@ -3,6 +3,7 @@ export const CODES = {
   InternalError: 1,
   BadValue: 2,
   FailedToParse: 9,
+  DataCorruptionDetected: 12,
   TypeMismatch: 14,
   IllegalOperation: 20,
   NamespaceNotFound: 26,

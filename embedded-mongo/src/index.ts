@@ -41,7 +41,7 @@ export async function startEmbeddedMongo(opts: EmbeddedMongoOptions): Promise<Em
   const logger = opts.logger ?? silent;
   const host = opts.host ?? '127.0.0.1';
   const auth = opts.auth ?? opts.dbPath !== null;
-  const storage: Storage = opts.dbPath ? new FileStorage(opts.dbPath, { logger, rawDocuments: true }) : new MemoryStorage();
+  const storage: Storage = opts.dbPath ? new FileStorage(opts.dbPath, { logger, rawDocuments: true, lazySectionBytes: opts.lazySectionBytes }) : new MemoryStorage();
   const engine = new Engine(storage, logger, { ttlIntervalMs: opts.ttlIntervalMs, compactMinBytes: opts.compactMinBytes, idleDecodeDelayMs: opts.idleDecodeDelayMs });
   await engine.open();
   const gate = new AuthGate(engine, { required: auth, logger });

@@ -17,6 +17,8 @@ export interface EmbeddedMongoOptions {
   compactMinBytes?: number;
   /** Wait before documents left as bytes at start are decoded in idle time (default 0; a command needing them does it first). */
   idleDecodeDelayMs?: number;
+  /** Snapshot sections (one per collection) of at least this many bytes are read when first used, not at start (default 4 MB). */
+  lazySectionBytes?: number;
   /**
    * Require authentication (SCRAM). Default: on for a data directory, off in memory. On a data
    * directory without users, the start creates one with a random password and writes it to

@@ -19,6 +19,8 @@ export interface Database {
   embedded: boolean;
   /** Is the database answering? Used by /readyz. */
   ping(): Promise<boolean>;
+  /** The embedded server only: writes a snapshot and starts a new journal (bulk loads end with it). */
+  compact?(): Promise<{ before: number; after: number }>;
   close(): Promise<void>;
 }
 
@@ -28,6 +30,7 @@ export interface Database {
  */
 export async function openDatabase(config: Config, logger: Logger, opts: { modelsLoaded?: Promise<unknown> } = {}): Promise<Database> {
   let stopEmbedded: (() => Promise<void>) | undefined;
+  let compact: Database['compact'];
   let uri: string;
   if (config.mongodbUri) {
     uri = config.mongodbUri;
@@ -46,6 +49,7 @@ export async function openDatabase(config: Config, logger: Logger, opts: { model
       },
     });
     stopEmbedded = () => server.stop();
+    compact = () => server.compact();
     const credentials = server.credentialsFile ? await readCredentialsFile(server.credentialsFile) : undefined;
     if (!credentials) {
       await server.stop();
@@ -65,6 +69,7 @@ export async function openDatabase(config: Config, logger: Logger, opts: { model
     connection,
     uri,
     embedded: Boolean(stopEmbedded),
+    compact,
     async ping() {
       try {
         await connection.db!.admin().command({ ping: 1 });

@@ -1,14 +1,17 @@
 // Durable storage in a data directory: a snapshot of the whole catalog plus an append-only journal
 // of the commits since. Files (gen = generation, a number that grows at each compaction):
 //   mongod.lock            locked by the process that owns the directory (dir-lock.ts); holds its pid
-//   snapshot-<gen>.bson    full state; complete only when its trailer is present and its crc matches
+//   snapshot-<gen>.bson    full state; complete only when its trailer is present and its crcs match.
+//                          Version 2 ends with a fixed-size footer pointing at the trailer, which lists
+//                          each collection's section (offset, bytes, documents, crc32): sections of at
+//                          least `lazySectionBytes` are read and checked when first used, not at open.
 //   journal-<gen>.log      records committed after snapshot-<gen> was started
 // State = newest complete snapshot (gen S, or empty with S = 0) + every journal with gen >= S, in order.
 import { open as openFile, mkdir, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, readSync } from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
-import { deserialize, serialize, type Document } from 'bson';
+import { Double, deserialize, serialize, type Document } from 'bson';
 import { idKey } from './id-key.ts';
 import { STORAGE_DESERIALIZE_OPTIONS, isRaw, rawIdKey } from './raw-doc.ts';
 import { acquireDirLock, type DirLock, type LockMode } from './dir-lock.ts';
@@ -37,6 +40,11 @@ export interface FileStorageOptions {
    * decoded by the core when first used; journal records are decoded as before. Default false.
    */
   rawDocuments?: boolean;
+  /**
+   * A version-2 snapshot's collection sections of at least this many bytes are read (and checked)
+   * when the core first needs them rather than at open (default 4 MB; Infinity reads all at open).
+   */
+  lazySectionBytes?: number;
 }
 
 export interface StorageStats {
@@ -57,10 +65,15 @@ const SNAPSHOT_TMP_RE = /^snapshot-\d+\.bson\.tmp$/;
 const RECORD_HEADER = 8;
 const SNAPSHOT_CHUNK = 1 << 20;
 const SNAPSHOT_FORMAT = 'embedded-mongo-snapshot';
-const SNAPSHOT_VERSION = 1;
+/** Written by this code; version 1 (one crc over the whole file, no footer) is still read. */
+const SNAPSHOT_VERSION = 2;
+const DEFAULT_LAZY_SECTION_BYTES = 4 << 20;
 /** First field of the snapshot's own marker documents; user documents start with _id. */
 const MARKER = '$snapshot';
 const MARKER_PREFIX = Buffer.from([0x02, ...Buffer.from(MARKER, 'latin1'), 0x00]);
+/** Version 2's last document: where the trailer starts (a double, so the footer's size is fixed). */
+const footerDoc = (trailerAt: number): Document => ({ [MARKER]: 'footer', trailerAt: new Double(trailerAt) });
+const FOOTER_SIZE = serialize(footerDoc(0)).length;
 
 const OPS = new Set([
   'insert', 'replace', 'delete', 'createCollection', 'dropCollection', 'dropDatabase',
@@ -79,6 +92,25 @@ interface CollState {
   options: Document;
   indexes: Map<string, IndexSpecRecord>;
   docs: Map<string, Document>;
+  /** A version-2 section not read yet; journal ops on its documents wait in `queued`. */
+  lazy?: LazySection;
+}
+
+interface LazySection {
+  file: SnapshotFile;
+  ns: string;
+  at: number;
+  bytes: number;
+  docs: number;
+  crc: number;
+  queued: JournalOp[];
+}
+
+/** The snapshot file lazy sections are read from; kept open (it stays readable after a compaction unlinks it) until every section is read. */
+interface SnapshotFile {
+  name: string;
+  fh: FileHandle;
+  open: number;
 }
 type Catalog = Map<string, CollState>;
 
@@ -94,18 +126,29 @@ function ensureColl(cat: Catalog, db: string, coll: string, options: Document = 
   return c;
 }
 
+/** An insert, replace or delete on a collection's documents. */
+function applyDocOp(docs: Map<string, Document>, op: JournalOp): void {
+  if (op.op === 'insert') docs.set(isRaw(op.doc) ? rawIdKey(op.doc as unknown as Buffer) : idKey(op.doc._id), op.doc);
+  else if (op.op === 'replace') docs.set(isRaw(op.doc) ? rawIdKey(op.doc as unknown as Buffer) : idKey(op.id), op.doc);
+  else if (op.op === 'delete') docs.delete(idKey(op.id));
+}
+
 /** Replay is tolerant: the result is the same whatever state the op finds. */
 function applyOp(cat: Catalog, op: JournalOp): void {
   switch (op.op) {
     case 'insert':
-      ensureColl(cat, op.db, op.coll).docs.set(isRaw(op.doc) ? rawIdKey(op.doc as unknown as Buffer) : idKey(op.doc._id), op.doc);
+    case 'replace': {
+      const c = ensureColl(cat, op.db, op.coll);
+      if (c.lazy) c.lazy.queued.push(op);
+      else applyDocOp(c.docs, op);
       return;
-    case 'replace':
-      ensureColl(cat, op.db, op.coll).docs.set(isRaw(op.doc) ? rawIdKey(op.doc as unknown as Buffer) : idKey(op.id), op.doc);
+    }
+    case 'delete': {
+      const c = cat.get(nsOf(op.db, op.coll));
+      if (c?.lazy) c.lazy.queued.push(op);
+      else if (c) applyDocOp(c.docs, op);
       return;
-    case 'delete':
-      cat.get(nsOf(op.db, op.coll))?.docs.delete(idKey(op.id));
-      return;
+    }
     case 'createCollection':
       ensureColl(cat, op.db, op.coll, op.options ?? {});
       return;
@@ -146,9 +189,85 @@ function applyOp(cat: Catalog, op: JournalOp): void {
   }
 }
 
-function catalogToSnapshot(cat: Catalog): CatalogSnapshot {
+/**
+ * A lazy section's documents with the journal's queued ops applied. Throws when the section fails
+ * its checksum or its count: the collection cannot be served (the file is kept for inspection).
+ */
+function sectionDocs(section: LazySection, buf: Buffer, raw: boolean): Map<string, Document> {
+  if (crc32(buf) !== section.crc) throw new Error(`snapshot ${section.file.name}: the section of ${section.ns} failed its checksum; the collection cannot be read`);
+  const docs = new Map<string, Document>();
+  const n = readDocs(buf, 0, buf.length, raw, docs);
+  if (n !== section.docs) throw new Error(`snapshot ${section.file.name}: the section of ${section.ns} holds ${n} documents, its trailer says ${section.docs}`);
+  for (const op of section.queued) applyDocOp(docs, op);
+  section.queued = [];
+  return docs;
+}
+
+/** The last section read closes the file (FileStorage.close() closes it if some were never read). */
+function releaseFile(file: SnapshotFile): void {
+  if (--file.open === 0) void file.fh.close().catch(() => {});
+}
+
+/** Reads a lazy section once (async for commands, sync as a fallback); the result is shared by both. */
+function deferredSection(section: LazySection, raw: boolean): NonNullable<CollectionSnapshot['deferred']> {
+  let loaded: Map<string, Document> | undefined;
+  let failed: Error | undefined;
+  let reading: Promise<Map<string, Document>> | undefined;
+  const settle = (buf: Buffer | undefined, err?: unknown): Map<string, Document> => {
+    if (!loaded && !failed) {
+      try {
+        if (err) throw err;
+        loaded = sectionDocs(section, buf!, raw);
+      } catch (e) {
+        failed = e as Error;
+      }
+      releaseFile(section.file);
+    }
+    if (failed) throw failed;
+    return loaded!;
+  };
+  return {
+    docs: section.docs,
+    load: () =>
+      (reading ??= (async () => {
+        if (loaded || failed) return settle(undefined);
+        const buf = Buffer.allocUnsafe(section.bytes);
+        try {
+          const { bytesRead } = await section.file.fh.read(buf, 0, section.bytes, section.at);
+          if (bytesRead !== section.bytes) throw new Error(`snapshot ${section.file.name}: the section of ${section.ns} is cut short`);
+        } catch (e) {
+          return settle(undefined, e);
+        }
+        return settle(buf);
+      })()),
+    loadSync: () => {
+      if (loaded || failed) return settle(undefined);
+      const buf = Buffer.allocUnsafe(section.bytes);
+      try {
+        if (readSync(section.file.fh.fd, buf, 0, section.bytes, section.at) !== section.bytes) throw new Error(`snapshot ${section.file.name}: the section of ${section.ns} is cut short`);
+      } catch (e) {
+        return settle(undefined, e);
+      }
+      return settle(buf);
+    },
+  };
+}
+
+function catalogToSnapshot(cat: Catalog, raw: boolean): CatalogSnapshot {
   const collections: CollectionSnapshot[] = [];
   for (const c of cat.values()) {
+    if (c.lazy) {
+      const deferred = deferredSection(c.lazy, raw);
+      collections.push({
+        db: c.db,
+        coll: c.coll,
+        options: c.options,
+        indexes: [...c.indexes.values()],
+        docs: { [Symbol.iterator]: () => deferred.loadSync().values() },
+        deferred,
+      });
+      continue;
+    }
     const docs = c.docs;
     collections.push({
       db: c.db,
@@ -272,8 +391,133 @@ function isMarker(buf: Buffer, start: number): boolean {
   return buf.compare(MARKER_PREFIX, 0, MARKER_PREFIX.length, start + 4, start + 4 + MARKER_PREFIX.length) === 0;
 }
 
+/** Reads the documents in buf[start, end) into `into` (as bytes with `raw`); returns how many. Throws on a malformed run. */
+function readDocs(buf: Buffer, start: number, end: number, raw: boolean, into: Map<string, Document>): number {
+  let off = start;
+  let n = 0;
+  while (off < end) {
+    if (end - off < 5) throw new Error('ends inside a document');
+    const size = buf.readInt32LE(off);
+    if (size < 5 || off + size > end) throw new Error('ends inside a document');
+    if (isMarker(buf, off)) throw new Error('a marker among the documents');
+    const slice = buf.subarray(off, off + size);
+    if (raw) into.set(rawIdKey(slice), slice as unknown as Document);
+    else {
+      const d = deserialize(slice, STORAGE_DESERIALIZE_OPTIONS);
+      into.set(idKey(d._id), d);
+    }
+    off += size;
+    n++;
+  }
+  return n;
+}
+
+type ParsedSnapshot = { catalog: Catalog; gen: number; docs: number; bytes: number; lazy: number; file?: SnapshotFile } | { error: string };
+
+async function readAt(fh: FileHandle, at: number, n: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(n);
+  const { bytesRead } = await fh.read(buf, 0, n, at);
+  if (bytesRead !== n) throw new Error('ends early');
+  return buf;
+}
+
 /**
- * Parses a snapshot file. Returns the catalog and its generation, or a reason why the file is not a
+ * Opens a snapshot file of either version. Version 2 is read by its trailer's section list: the
+ * header and every collection's header and index specs are read and checked (crc) now, sections
+ * below `lazyBytes` too; larger ones are left to be read when first used (LazySection).
+ */
+async function readSnapshotFile(file: string, raw: boolean, lazyBytes: number): Promise<ParsedSnapshot> {
+  const fh = await openFile(file, 'r');
+  let keep = false;
+  try {
+    const { size } = await fh.stat();
+    if (size < 5) return { error: 'empty file' };
+    const hsize = (await readAt(fh, 0, 4)).readInt32LE(0);
+    if (hsize < 5 || hsize > size) return { error: 'ends inside a document' };
+    const hbuf = await readAt(fh, 0, hsize);
+    let header: Document;
+    try {
+      header = deserialize(hbuf, STORAGE_DESERIALIZE_OPTIONS);
+    } catch {
+      return { error: 'unreadable header' };
+    }
+    if (header[MARKER] !== 'header' || header.format !== SNAPSHOT_FORMAT) return { error: 'not a snapshot' };
+    if (header.version === 1) {
+      const parsed = parseSnapshot(await readFile(file), raw);
+      return 'error' in parsed ? parsed : { ...parsed, bytes: size, lazy: 0 };
+    }
+    if (header.version !== SNAPSHOT_VERSION) return { error: `unsupported snapshot version ${header.version}` };
+
+    const incomplete = { error: 'no trailer (incomplete write)' };
+    if (size < hsize + FOOTER_SIZE) return incomplete;
+    let footer: Document;
+    let trailer: Document;
+    try {
+      footer = deserialize(await readAt(fh, size - FOOTER_SIZE, FOOTER_SIZE), STORAGE_DESERIALIZE_OPTIONS);
+      if (footer[MARKER] !== 'footer') return incomplete;
+      const trailerAt = Number(footer.trailerAt);
+      if (!Number.isInteger(trailerAt) || trailerAt < hsize || trailerAt + 5 > size - FOOTER_SIZE) return incomplete;
+      const tsize = (await readAt(fh, trailerAt, 4)).readInt32LE(0);
+      if (trailerAt + tsize !== size - FOOTER_SIZE) return incomplete;
+      trailer = deserialize(await readAt(fh, trailerAt, tsize), STORAGE_DESERIALIZE_OPTIONS);
+      if (trailer[MARKER] !== 'trailer' || !Array.isArray(trailer.sections)) return incomplete;
+      footer = { trailerAt };
+    } catch {
+      return incomplete;
+    }
+    const trailerAt = footer.trailerAt as number;
+    const shared: SnapshotFile = { name: path.basename(file), fh, open: 0 };
+    const catalog: Catalog = new Map();
+    let crc = crc32(hbuf);
+    let total = 0;
+    let lazy = 0;
+    try {
+      for (const sec of trailer.sections as Array<Record<string, unknown>>) {
+        const [at, docsAt, bytes, docs, sectionCrc] = [sec.at, sec.docsAt, sec.bytes, sec.docs, sec.crc32].map(Number) as [number, number, number, number, number];
+        if (!(at >= hsize && docsAt > at && bytes >= 0 && docsAt + bytes <= trailerAt)) return { error: 'section out of bounds' };
+        const meta = await readAt(fh, at, docsAt - at);
+        crc = crc32(meta, crc);
+        let off = 0;
+        const next = (): Document => {
+          const n = meta.readInt32LE(off);
+          if (n < 5 || off + n > meta.length) throw new Error('ends inside a document');
+          const d = deserialize(meta.subarray(off, off + n), STORAGE_DESERIALIZE_OPTIONS);
+          off += n;
+          return d;
+        };
+        const ch = next();
+        if (ch[MARKER] !== 'collection') return { error: 'expected a collection header' };
+        const c = ensureColl(catalog, ch.db as string, ch.coll as string, (ch.options as Document) ?? {});
+        for (let i = 0; i < (ch.indexes as number); i++) {
+          const spec = next() as IndexSpecRecord;
+          c.indexes.set(spec.name, spec);
+        }
+        if (off !== meta.length) return { error: 'collection header mismatch' };
+        if (bytes >= lazyBytes && docs > 0) {
+          c.lazy = { file: shared, ns: nsOf(c.db, c.coll), at: docsAt, bytes, docs, crc: sectionCrc, queued: [] };
+          shared.open++;
+          lazy++;
+        } else {
+          const buf = await readAt(fh, docsAt, bytes);
+          if (crc32(buf) !== sectionCrc) return { error: 'checksum mismatch' };
+          if (readDocs(buf, 0, bytes, raw, c.docs) !== docs) return { error: 'collection end marker mismatch' };
+        }
+        total += docs;
+      }
+    } catch (e) {
+      return { error: `malformed: ${(e as Error).message}` };
+    }
+    if (crc !== trailer.crc32) return { error: 'checksum mismatch' };
+    if (trailer.collections !== (trailer.sections as unknown[]).length || trailer.docs !== total) return { error: 'trailer counts mismatch' };
+    keep = shared.open > 0;
+    return { catalog, gen: header.gen as number, docs: total, bytes: size, lazy, file: keep ? shared : undefined };
+  } finally {
+    if (!keep) await fh.close();
+  }
+}
+
+/**
+ * Parses a version-1 snapshot file. Returns the catalog and its generation, or a reason why the file is not a
  * complete snapshot (no trailer, bad checksum, malformed).
  */
 function parseSnapshot(buf: Buffer, rawDocuments = false): { catalog: Catalog; gen: number; docs: number } | { error: string } {
@@ -308,7 +552,7 @@ function parseSnapshot(buf: Buffer, rawDocuments = false): { catalog: Catalog; g
     off = 0;
     const header = readDoc();
     if (header[MARKER] !== 'header' || header.format !== SNAPSHOT_FORMAT) return { error: 'not a snapshot' };
-    if (header.version !== SNAPSHOT_VERSION) return { error: `unsupported snapshot version ${header.version}` };
+    if (header.version !== 1) return { error: `unsupported snapshot version ${header.version}` };
     let totalDocs = 0;
     let collections = 0;
     while (off < last) {
@@ -372,6 +616,9 @@ export class FileStorage implements Storage {
   private lock: DirLock | undefined;
   private readonly lockMode: LockMode | undefined;
   private readonly rawDocuments: boolean;
+  private readonly lazySectionBytes: number;
+  /** Snapshot files kept open for sections read when first used. */
+  private readonly snapshotFiles: SnapshotFile[] = [];
 
   private journals = new Map<number, JournalFile>();
   /** Journal new commits go to. */
@@ -396,6 +643,7 @@ export class FileStorage implements Storage {
     this.logger = opts.logger ?? defaultLogger;
     this.lockMode = opts.lockMode;
     this.rawDocuments = opts.rawDocuments ?? false;
+    this.lazySectionBytes = opts.lazySectionBytes ?? DEFAULT_LAZY_SECTION_BYTES;
   }
 
   // ------------------------------------------------------------------------------------- open
@@ -415,7 +663,7 @@ export class FileStorage implements Storage {
       const result = await this.recover();
       this.phase = 'open';
       return {
-        state: catalogToSnapshot(result.catalog),
+        state: catalogToSnapshot(result.catalog, this.rawDocuments),
         report: { ...result.report, durationMs: Math.round(performance.now() - started) },
       };
     } catch (e) {
@@ -454,8 +702,7 @@ export class FileStorage implements Storage {
         dirChanged = true;
         continue;
       }
-      const buf = await readFile(file);
-      const parsed = parseSnapshot(buf, this.rawDocuments);
+      const parsed = await readSnapshotFile(file, this.rawDocuments, this.lazySectionBytes);
       if ('error' in parsed || parsed.gen !== gen) {
         const why = 'error' in parsed ? parsed.error : `header says gen ${parsed.gen}`;
         // Kept aside, not deleted: it is evidence, and no longer matches the snapshot file name.
@@ -468,8 +715,9 @@ export class FileStorage implements Storage {
       catalog = parsed.catalog;
       snapshotLoaded = true;
       this.snapshotGen = gen;
-      this.snapshotBytes = buf.length;
-      this.logger.info(`loaded snapshot-${gen}.bson: ${parsed.docs} documents in ${catalog.size} collections`);
+      this.snapshotBytes = parsed.bytes;
+      if (parsed.file) this.snapshotFiles.push(parsed.file);
+      this.logger.info(`loaded snapshot-${gen}.bson: ${parsed.docs} documents in ${catalog.size} collections${parsed.lazy ? ` (${parsed.lazy} read when first used)` : ''}`);
     }
 
     let recordsReplayed = 0;
@@ -731,8 +979,10 @@ export class FileStorage implements Storage {
   }
 
   /**
-   * Header, then per collection: a header, its index specs, its documents and an end marker, then a
-   * trailer with counts and the crc32 of everything before it. Written to a tmp name, synced, renamed.
+   * Header, then per collection: a header, its index specs, its documents and an end marker; then a
+   * trailer listing each collection's section (where it starts, where its documents start, their
+   * bytes, count and crc32) with the crc32 of the header and every collection's header and specs,
+   * and a fixed-size footer holding the trailer's offset. Written to a tmp name, synced, renamed.
    */
   private async writeSnapshot(gen: number, snapshot: CatalogSnapshot): Promise<number> {
     const final = path.join(this.dir, `snapshot-${gen}.bson`);
@@ -740,7 +990,8 @@ export class FileStorage implements Storage {
     const fh = await openFile(tmp, 'w', 0o644);
     let size = 0;
     try {
-      let crc = 0;
+      let metaCrc = 0;
+      let sectionCrc = 0;
       let chunks: Buffer[] = [];
       let chunkBytes = 0;
       const flush = async () => {
@@ -751,42 +1002,47 @@ export class FileStorage implements Storage {
         let written = 0;
         while (written < b.length) written += (await fh.write(b, written, b.length - written)).bytesWritten;
       };
-      const push = (doc: Document, counted = true): Buffer => {
+      const append = (b: Buffer): Buffer => {
+        chunks.push(b);
+        chunkBytes += b.length;
+        size += b.length;
+        return b;
+      };
+      /** A marker or index spec: counted in the trailer's crc. */
+      const pushMeta = (doc: Document) => {
         const b = toBuffer(serialize(doc));
-        if (counted) crc = crc32(b, crc);
-        chunks.push(b);
-        chunkBytes += b.length;
-        size += b.length;
-        return b;
+        metaCrc = crc32(b, metaCrc);
+        append(b);
+      };
+      const pushDoc = (b: Buffer) => {
+        sectionCrc = crc32(b, sectionCrc);
+        return append(b);
       };
 
-      const pushRaw = (b: Buffer): Buffer => {
-        crc = crc32(b, crc);
-        chunks.push(b);
-        chunkBytes += b.length;
-        size += b.length;
-        return b;
-      };
-
-      push({ [MARKER]: 'header', format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, gen, createdAt: new Date() });
-      let collections = 0;
+      pushMeta({ [MARKER]: 'header', format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, gen, createdAt: new Date() });
+      const sections: Document[] = [];
       let totalDocs = 0;
       for (const c of snapshot.collections) {
+        const at = size;
         const indexes = [...c.indexes].filter((s) => s.name !== '_id_');
-        push({ [MARKER]: 'collection', db: c.db, coll: c.coll, options: c.options ?? {}, indexes: indexes.length });
-        for (const spec of indexes) push(spec);
+        pushMeta({ [MARKER]: 'collection', db: c.db, coll: c.coll, options: c.options ?? {}, indexes: indexes.length });
+        for (const spec of indexes) pushMeta(spec);
+        const docsAt = size;
+        sectionCrc = 0;
         let n = 0;
         for (const d of c.docs) {
-          const b = isRaw(d) ? pushRaw(toBuffer(d)) : push(d);
+          const b = pushDoc(isRaw(d) ? toBuffer(d) : toBuffer(serialize(d)));
           if (isMarker(b, 0)) throw new Error(`a document in ${c.db}.${c.coll} starts with the reserved field ${MARKER}`);
           n++;
           if (chunkBytes >= SNAPSHOT_CHUNK) await flush();
         }
-        push({ [MARKER]: 'end', docs: n });
-        collections++;
+        sections.push({ at, docsAt, bytes: size - docsAt, docs: n, crc32: sectionCrc });
+        append(toBuffer(serialize({ [MARKER]: 'end', docs: n })));
         totalDocs += n;
       }
-      push({ [MARKER]: 'trailer', collections, docs: totalDocs, crc32: crc }, false);
+      const trailerAt = size;
+      append(toBuffer(serialize({ [MARKER]: 'trailer', collections: sections.length, docs: totalDocs, crc32: metaCrc, sections })));
+      append(toBuffer(serialize(footerDoc(trailerAt))));
       await flush();
       await fh.sync();
     } catch (e) {
@@ -828,6 +1084,10 @@ export class FileStorage implements Storage {
         const fh = jf.fh;
         jf.fh = undefined;
         await fh?.close();
+      }
+      for (const f of this.snapshotFiles) {
+        if (f.open > 0) await f.fh.close().catch(() => {});
+        f.open = 0;
       }
     } finally {
       await this.releaseLock();

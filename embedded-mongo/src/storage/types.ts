@@ -35,6 +35,19 @@ export interface CollectionSnapshot {
    * (a Uint8Array, see raw-doc.ts) until the core decodes it; compaction writes such bytes as they are.
    */
   docs: Iterable<Document>;
+  /**
+   * Set when the documents are still on disk (a large section of a version-2 snapshot): the core
+   * keeps this instead of iterating `docs` (which would read them synchronously) and loads them when
+   * first needed. `load` and `loadSync` read once and share the result; both throw when the section
+   * fails its checksum. `docs` (the count) is the snapshot's, before journal replay.
+   */
+  deferred?: DeferredDocs;
+}
+
+export interface DeferredDocs {
+  docs: number;
+  load(): Promise<Map<string, Document>>;
+  loadSync(): Map<string, Document>;
 }
 
 /** What storage hands back at open, and what the core hands to compact(). */
