@@ -24,7 +24,8 @@ import { summarizeHistory } from '../models/case-summary.ts';
 import { caseSearchTerms } from '../models/case-search.ts';
 import { Evaluation } from '../models/evaluation.ts';
 import { Counter } from '../models/counter.ts';
-import { TRACKS, SUPPORT_KINDS, type Stage } from '../models/constants.ts';
+import { ACTIVE_SUPPORT_STATUSES, TRACKS, SUPPORT_KINDS, type Stage } from '../models/constants.ts';
+import { escalationKey } from '../server/procedures/escalation.ts';
 import { hashPassword } from '../server/accounts/passwords.ts';
 import { newTotpSecret } from '../server/accounts/totp.ts';
 import { weightedScore } from '../server/evaluations/score.ts';
@@ -117,9 +118,14 @@ function makeCase(call: { _id: Types.ObjectId; institute: Types.ObjectId; track:
   const supportTracks = ['offer', 'onboarding', 'arrived', 'closed'].includes(stage)
     ? SUPPORT_KINDS.map((kind) => {
         const status = stage === 'offer' ? 'not_needed' : pick(['not_needed', 'requested', 'preparing', 'filed', 'approved', 'approved']);
-        return { kind, status, dueAt: new Date(entered.getTime() + int(-20, 40) * DAY), updatedAt: entered };
+        const dueAt = new Date(entered.getTime() + int(-20, 40) * DAY);
+        // A procedure already past its deadline was escalated when it passed (server/procedures/escalation.ts),
+        // as in a running installation: the benchmark does not start with thousands of escalation e-mails.
+        const overdue = (ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(status) && dueAt.getTime() < Date.now();
+        return { kind, status, dueAt, updatedAt: entered, ...(overdue ? { escalations: [escalationKey('due', dueAt)] } : {}) };
       })
     : [];
+  const overdueProcedures = supportTracks.filter((t) => 'escalations' in t).map((t) => t.kind);
   refSeq += 1;
   const year = 2024 + Math.floor(refSeq / 500_000);
   const reference = `TA-${year}-${String(refSeq).padStart(6, '0')}`;
@@ -153,6 +159,7 @@ function makeCase(call: { _id: Types.ObjectId; institute: Types.ObjectId; track:
     dependants: [],
     supportRequested: { workPermit: true, visa: true, residenceCard: rand() < 0.8, housing: rand() < 0.5, citizenship: rand() < 0.1, family: rand() < 0.4 },
     supportTracks,
+    ...(overdueProcedures.length ? { overdueProcedures } : {}),
     history,
     // insertMany({ lean: true }) skips the model's hooks, so the derived figures are written here
     ...summarizeHistory(history as Array<{ at: Date; to: string }>, stage),
@@ -209,7 +216,8 @@ export async function seedBench(opts: { cases: number; log?: (s: string) => void
     staff('bench-panel-a@bench.test', 'Bench Panel A', 'hr_officer', institutes[0]!._id, [bigCall._id]),
     staff('bench-panel-b@bench.test', 'Bench Panel B', 'hr_officer', institutes[1]!._id, [bigCall._id]),
     ...institutes.slice(1).map((inst, i) => staff(`bench-leader-${i + 1}@bench.test`, `Bench Leader ${i + 1}`, 'leader', inst._id)),
-    ...institutes.map((inst, i) => staff(`bench-hr-${i}@bench.test`, `Bench HR ${i}`, 'hr_officer', inst._id)),
+    // Each institute's HR lead: told of overdue procedures (server/procedures/escalation.ts).
+    ...institutes.map((inst, i) => ({ ...staff(`bench-hr-${i}@bench.test`, `Bench HR ${i}`, 'hr_officer', inst._id), isHrLead: true })),
   ]);
   const officerDocs = institutes.flatMap((inst, i) =>
     Array.from({ length: LOAD_OFFICERS_PER_INSTITUTE }, (_, j) => staff(`bench-officer-${i}-${j}@bench.test`, `Bench Officer ${i}-${j}`, 'hr_officer', inst._id)),

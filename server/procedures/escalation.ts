@@ -13,7 +13,8 @@ import { ACTIVE_SUPPORT_STATUSES, SUPPORT_STAGES, type SupportKind } from '../..
 import { loadCalendar } from '../calendar/index.ts';
 import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
 import { translator, isLocale, DEFAULT_LOCALE } from '../i18n/index.ts';
-import { systemContext } from '../context.ts';
+import type { Types } from 'mongoose';
+import { systemContext, type Context } from '../context.ts';
 import { recordAudit } from '../audit/index.ts';
 import { isSupportOverdue, reasonsOverdue, type TrackState } from './service.ts';
 
@@ -31,8 +32,15 @@ function plainTrack(t: unknown): TrackState {
   return ((t as { toObject?: () => unknown }).toObject?.() ?? t) as TrackState;
 }
 
-/** Runs once: every overdue procedure not yet escalated for its current deadline. */
-export async function runEscalations(app: AppContext, opts: { now?: Date; caseIds?: unknown[] } = {}): Promise<EscalationResult> {
+/** Cases escalated per run at most: a backlog (an import, a long outage) is spread over runs. */
+const MAX_CASES_PER_RUN = 500;
+
+/**
+ * Runs once: every overdue procedure not yet escalated for its current deadline. Reads every
+ * matching case (a lean cursor) and skips those already escalated: reading only the first 500
+ * matches, as before, stopped escalating anything once 500 overdue cases had been escalated.
+ */
+export async function runEscalations(app: AppContext, opts: { now?: Date; caseIds?: unknown[]; maxCases?: number } = {}): Promise<EscalationResult> {
   const now = opts.now ?? app.now();
   const ctx = systemContext({ now });
   const filter: Record<string, unknown> = {
@@ -43,20 +51,38 @@ export async function runEscalations(app: AppContext, opts: { now?: Date; caseId
     ],
   };
   if (opts.caseIds) filter._id = { $in: opts.caseIds };
-  const cases = await Case.find(filter, { reference: 1, institute: 1, assignee: 1, applicant: 1, profile: 1, supportTracks: 1, overdueProcedures: 1, version: 1 }).limit(500);
   const result: EscalationResult = { escalated: 0, emails: 0 };
-  if (cases.length === 0) return result;
-  const calendar = await loadCalendar();
-  const base = app.config.appUrl;
+  const maxCases = opts.maxCases ?? MAX_CASES_PER_RUN;
+  const cursor = Case.find(filter, { reference: 1, institute: 1, assignee: 1, applicant: 1, profile: 1, supportTracks: 1, overdueProcedures: 1, version: 1 })
+    .lean()
+    .cursor({ batchSize: 200 });
+  try {
+    let calendar: Awaited<ReturnType<typeof loadCalendar>> | undefined;
+    let handled = 0;
+    for await (const c of cursor) {
+      if (handled >= maxCases) break;
+      calendar ??= await loadCalendar();
+      if (await escalateCase(app, ctx, c, now, calendar, result)) handled++;
+    }
+  } finally {
+    await cursor.close();
+  }
+  return result;
+}
 
-  for (const c of cases) {
+type EscalationCase = { _id: Types.ObjectId; reference: string; institute?: Types.ObjectId | null; assignee?: Types.ObjectId | null; profile?: { fullName?: string | null } | null; supportTracks?: unknown[] | null; overdueProcedures?: unknown[] | null; version: number };
+
+/** Escalates one case's procedures not yet escalated; true when it wrote something. */
+async function escalateCase(app: AppContext, ctx: Context, c: EscalationCase, now: Date, calendar: Awaited<ReturnType<typeof loadCalendar>>, result: EscalationResult): Promise<boolean> {
+  const base = app.config.appUrl;
+  {
     const tracks = (c.supportTracks ?? []).map(plainTrack);
     const due: Array<{ track: TrackState; which: 'due' | 'reasons'; at: Date }> = [];
     for (const tr of tracks) {
       if (isSupportOverdue(tr, now) && tr.dueAt && !(tr.escalations ?? []).includes(escalationKey('due', tr.dueAt))) due.push({ track: tr, which: 'due', at: tr.dueAt });
       if (reasonsOverdue(tr, now) && tr.reasonsDueAt && !(tr.escalations ?? []).includes(escalationKey('reasons', tr.reasonsDueAt))) due.push({ track: tr, which: 'reasons', at: tr.reasonsDueAt });
     }
-    if (due.length === 0) continue;
+    if (due.length === 0) return false;
 
     const [assignee, leads] = await Promise.all([
       c.assignee ? User.findOne({ _id: c.assignee, disabledAt: null }, { email: 1, name: 1, locale: 1 }).lean() : Promise.resolve(null),
@@ -98,10 +124,10 @@ export async function runEscalations(app: AppContext, opts: { now?: Date; caseId
       { $set: { supportTracks: tracks, overdueProcedures: flagged }, $inc: { version: 1 }, $push: { history: { $each: history }, ...(outbox.length ? { outbox: { $each: outbox } } : {}) } },
     );
     // A case changed meanwhile is looked at again on the next run (nothing was written).
-    if (res.modifiedCount !== 1) continue;
+    if (res.modifiedCount !== 1) return false;
     result.escalated += due.length;
     result.emails += outbox.length;
     await recordAudit(ctx, { action: 'case.procedure_escalated', targetType: 'case', targetId: String(c._id), summary: { kinds: due.map((d) => `${d.track.kind}:${d.which}`), recipients: recipients.size } });
+    return true;
   }
-  return result;
 }

@@ -106,4 +106,18 @@ describe('procedures: escalation of overdue procedures', () => {
     expect((await t.smtp.waitForTo(a.email, /Overdue: Work permit/)).text).to.include('written reasons');
     expect((await t.smtp.waitForTo(b.email, /Quá hạn/)).text).to.include('lý do từ chối');
   });
+
+  it('reaches every overdue case: cases already escalated do not use up a run\'s cap (they did when only the first matches were read)', async () => {
+    clock = vn('2027-03-01');
+    const due = vnEndOfDay(vn('2027-02-20'));
+    const cases = [];
+    for (let i = 0; i < 5; i++) cases.push(await createCase({ applicant, call, stage: 'onboarding', assignee: officer._id, supportTracks: [{ kind: 'visa', status: 'filed', dueAt: due, filedAt: vn('2027-02-01') }] }));
+    const ids = cases.map((c) => c._id);
+    // A run capped at 3 cases escalates 3; the next reads past them and escalates the other 2.
+    expect((await runEscalations(t.ctx, { caseIds: ids, maxCases: 3 })).escalated).to.equal(3);
+    expect((await runEscalations(t.ctx, { caseIds: ids, maxCases: 3 })).escalated).to.equal(2);
+    expect((await runEscalations(t.ctx, { caseIds: ids, maxCases: 3 })).escalated).to.equal(0);
+    const flagged = await Case.find({ _id: { $in: ids } }, { overdueProcedures: 1 }).lean();
+    expect(flagged.map((c) => c.overdueProcedures)).to.deep.equal(ids.map(() => ['visa']));
+  });
 });

@@ -192,16 +192,55 @@ function applyOp(cat: Catalog, op: JournalOp): void {
 /**
  * A lazy section's documents with the journal's queued ops applied. Throws when the section fails
  * its checksum or its count: the collection cannot be served (the file is kept for inspection).
+ * `yieldEvery`: the async path gives the event loop a turn every that many bytes (checksum and
+ * parsing of a 200 MB section take ~0.6 s of CPU; a ping should not wait for all of it).
  */
-function sectionDocs(section: LazySection, buf: Buffer, raw: boolean): Map<string, Document> {
-  if (crc32(buf) !== section.crc) throw new Error(`snapshot ${section.file.name}: the section of ${section.ns} failed its checksum; the collection cannot be read`);
+async function sectionDocsSliced(section: LazySection, buf: Buffer, raw: boolean, turn: () => Promise<void>): Promise<Map<string, Document>> {
+  let crc = 0;
+  for (let at = 0; at < buf.length; at += SECTION_SLICE) {
+    crc = crc32(buf.subarray(at, Math.min(buf.length, at + SECTION_SLICE)), crc);
+    await turn();
+  }
+  checkCrc(section, crc);
   const docs = new Map<string, Document>();
-  const n = readDocs(buf, 0, buf.length, raw, docs);
+  let off = 0;
+  let n = 0;
+  while (off < buf.length) {
+    // Whole documents up to about SECTION_SLICE bytes per turn.
+    let end = off;
+    while (end < buf.length && end - off < SECTION_SLICE) {
+      if (buf.length - end < 5) throw new Error('ends inside a document');
+      const size = buf.readInt32LE(end);
+      if (size < 5) throw new Error('ends inside a document');
+      end += size;
+    }
+    n += readDocs(buf, off, Math.min(end, buf.length), raw, docs);
+    if (end > buf.length) throw new Error('ends inside a document');
+    off = end;
+    await turn();
+  }
+  return finishSection(section, docs, n);
+}
+
+function sectionDocs(section: LazySection, buf: Buffer, raw: boolean): Map<string, Document> {
+  checkCrc(section, crc32(buf));
+  const docs = new Map<string, Document>();
+  return finishSection(section, docs, readDocs(buf, 0, buf.length, raw, docs));
+}
+
+function checkCrc(section: LazySection, crc: number): void {
+  if (crc !== section.crc) throw new Error(`snapshot ${section.file.name}: the section of ${section.ns} failed its checksum; the collection cannot be read`);
+}
+
+function finishSection(section: LazySection, docs: Map<string, Document>, n: number): Map<string, Document> {
   if (n !== section.docs) throw new Error(`snapshot ${section.file.name}: the section of ${section.ns} holds ${n} documents, its trailer says ${section.docs}`);
   for (const op of section.queued) applyDocOp(docs, op);
   section.queued = [];
   return docs;
 }
+
+/** Bytes checked or parsed per turn of the event loop when a section is read for a command (a few ms). */
+const SECTION_SLICE = 4 << 20;
 
 /** The last section read closes the file (FileStorage.close() closes it if some were never read). */
 function releaseFile(file: SnapshotFile): void {
@@ -213,11 +252,11 @@ function deferredSection(section: LazySection, raw: boolean): NonNullable<Collec
   let loaded: Map<string, Document> | undefined;
   let failed: Error | undefined;
   let reading: Promise<Map<string, Document>> | undefined;
-  const settle = (buf: Buffer | undefined, err?: unknown): Map<string, Document> => {
+  const settle = (buf: Buffer | undefined, err?: unknown, parsed?: Map<string, Document>): Map<string, Document> => {
     if (!loaded && !failed) {
       try {
         if (err) throw err;
-        loaded = sectionDocs(section, buf!, raw);
+        loaded = parsed ?? sectionDocs(section, buf!, raw);
       } catch (e) {
         failed = e as Error;
       }
@@ -226,6 +265,7 @@ function deferredSection(section: LazySection, raw: boolean): NonNullable<Collec
     if (failed) throw failed;
     return loaded!;
   };
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
   return {
     docs: section.docs,
     load: () =>
@@ -235,10 +275,13 @@ function deferredSection(section: LazySection, raw: boolean): NonNullable<Collec
         try {
           const { bytesRead } = await section.file.fh.read(buf, 0, section.bytes, section.at);
           if (bytesRead !== section.bytes) throw new Error(`snapshot ${section.file.name}: the section of ${section.ns} is cut short`);
+          if (loaded || failed) return settle(undefined);
+          // Checked and parsed a slice per turn; a synchronous read meanwhile (loadSync) wins and is used.
+          const parsed = await sectionDocsSliced(section, buf, raw, turn);
+          return settle(undefined, undefined, parsed);
         } catch (e) {
           return settle(undefined, e);
         }
-        return settle(buf);
       })()),
     loadSync: () => {
       if (loaded || failed) return settle(undefined);
