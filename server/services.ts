@@ -44,13 +44,19 @@ export function periodicService(
   let first: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
   let stopping = false;
+  let runs = 0;
   const tick = () => {
     if (running || stopping) return;
     const started = performance.now();
+    const first = runs++ === 0;
     running = opts
       .run(() => stopping)
-      // Each run's duration at debug level: what to look at when a job competes with serving.
-      .then(() => app.logger.debug({ service: opts.name, ms: Math.round(performance.now() - started) }, 'background run finished'))
+      // Each run's duration: at info for the first run after start and for runs of a second or more
+      // (what to look at when a job competes with serving; benchmarks wait for the first runs), else debug.
+      .then(() => {
+        const ms = Math.round(performance.now() - started);
+        app.logger[first || ms >= 1000 ? 'info' : 'debug']({ service: opts.name, ms, first }, 'background run finished');
+      })
       .catch((err: unknown) => app.logger.error({ err, service: opts.name }, 'background run failed'))
       .finally(() => {
         running = undefined;

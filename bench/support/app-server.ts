@@ -21,7 +21,16 @@ export interface AppServer {
   readyMs: number;
   /** Resolves with the time from spawn once the embedded database has decoded every document and built every index in idle time. */
   settled: Promise<number>;
+  /**
+   * Resolves with the time from spawn once each start-time background job (START_JOBS: the
+   * planner's refresh, reminders, escalation, retention) has finished its first run: their work
+   * at start (minutes of database time at 100,000 cases before today's changes) is not serving.
+   */
+  jobsDone: Promise<number>;
 }
+
+/** Background jobs whose first run follows every start (server/services.ts logs 'background run finished'). */
+export const START_JOBS = ['planner', 'reminders', 'document-expiry-reminders', 'procedure-escalation', 'retention'] as const;
 
 /** Starts the app on `dataDir` (uploads under it) and resolves once /readyz answers 200. */
 export async function startAppServer(opts: { dataDir: string; env?: Record<string, string | undefined>; cpuProfDir?: string; readyTimeoutMs?: number }): Promise<AppServer> {
@@ -49,14 +58,21 @@ export async function startAppServer(opts: { dataDir: string; env?: Record<strin
   const t0 = performance.now();
   const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
   // The app logs JSON lines to stdout: watched for the idle-time build's end, otherwise discarded.
+  let resolveJobs: (ms: number) => void = () => {};
+  const jobsDone = new Promise<number>((resolve) => (resolveJobs = resolve));
+  const pendingJobs = new Set<string>(START_JOBS);
   const settled = new Promise<number>((resolve) => {
     let tail = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       tail = (tail + chunk.toString('utf8')).slice(-4096);
-      if (tail.includes('documents decoded and indexes built')) {
-        resolve(performance.now() - t0);
-        tail = '';
+      if (tail.includes('documents decoded and indexes built')) resolve(performance.now() - t0);
+      for (const line of tail.split('\n')) {
+        if (!line.includes('background run finished')) continue;
+        const m = /"service":"([^"]+)"/.exec(line);
+        if (m && pendingJobs.delete(m[1]!) && pendingJobs.size === 0) resolveJobs(performance.now() - t0);
       }
+      // Keep only an unfinished last line.
+      tail = tail.slice(tail.lastIndexOf('\n') + 1);
     });
   });
   const base = `http://127.0.0.1:${port}`;
@@ -66,7 +82,7 @@ export async function startAppServer(opts: { dataDir: string; env?: Record<strin
     try {
       const r = await fetch(`${base}/readyz`);
       await r.arrayBuffer();
-      if (r.status === 200) return { child, base, readyMs: performance.now() - t0, settled };
+      if (r.status === 200) return { child, base, readyMs: performance.now() - t0, settled, jobsDone };
     } catch {
       /* not listening yet */
     }
