@@ -266,9 +266,30 @@ const MIN_ID = new Types.ObjectId('000000000000000000000000');
 /** Counts stop here: the page says "more than 500" rather than reading 50,000 cases to count them. */
 export const COUNT_CAP = 500;
 
-/** At most COUNT_CAP + 1 (the ids of the first matches, in no order: the scan stops there). */
-async function countCapped(filter: Record<string, unknown>): Promise<number> {
-  return (await Case.find(filter, { _id: 1 }).limit(COUNT_CAP + 1).lean()).length;
+/** How long a count found above COUNT_CAP is reused for the same filter. */
+export const CAPPED_COUNT_TTL_MS = 10_000;
+/** Filters whose count was above COUNT_CAP, with when that stops being reused (insertion order = age). */
+const cappedCounts = new Map<string, number>();
+
+const filterKey = (filter: Record<string, unknown>) => JSON.stringify(filter, (_k, v: unknown) => (v instanceof RegExp ? `/${v.source}/${v.flags}` : v));
+
+/**
+ * At most COUNT_CAP + 1 (the ids of the first matches, in no order: the scan stops there). A count
+ * above the cap shows as "more than 500" and is reused for CAPPED_COUNT_TTL_MS: at 50,000 cases
+ * in an institute, reading 501 ids was a third of the default queue's database time, for a figure
+ * that does not change. A count under the cap is always read (an officer sees their change at once).
+ */
+async function countCapped(filter: Record<string, unknown>, now: Date): Promise<number> {
+  const key = filterKey(filter);
+  const until = cappedCounts.get(key);
+  if (until !== undefined && until > now.getTime()) return COUNT_CAP + 1;
+  const n = (await Case.find(filter, { _id: 1 }).limit(COUNT_CAP + 1).lean()).length;
+  cappedCounts.delete(key);
+  if (n > COUNT_CAP) {
+    cappedCounts.set(key, now.getTime() + CAPPED_COUNT_TTL_MS);
+    if (cappedCounts.size > 1000) cappedCounts.delete(cappedCounts.keys().next().value!);
+  }
+  return n;
 }
 
 interface PageRead {
@@ -291,10 +312,10 @@ interface PageRead {
  * A search reads the institute's candidates from { institute, searchTerms } instead (the `_id`
  * bound is left out so that index wins) and sorts them in memory.
  */
-async function readPage(filter: Record<string, unknown>, q: QueueQuery, searching: boolean): Promise<PageRead> {
+async function readPage(filter: Record<string, unknown>, q: QueueQuery, searching: boolean, now: Date): Promise<PageRead> {
   const find = (f: Record<string, unknown>, sort: Record<string, 1 | -1>, skip: number, limit: number) =>
     limit > 0 ? Case.find(f, ROW_PROJECTION).sort(sort).skip(skip).limit(limit).lean<LeanRow[]>() : Promise.resolve([] as LeanRow[]);
-  const counted = await countCapped(filter);
+  const counted = await countCapped(filter, now);
   const capped = counted > COUNT_CAP;
   const total = Math.min(counted, COUNT_CAP);
   const known = Math.max(1, Math.ceil(total / q.size));
@@ -347,7 +368,7 @@ export async function leadingSearchWord(user: UserDoc, q: string | undefined): P
 export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date): Promise<QueuePage> {
   const [scope, leading] = await Promise.all([queueScope(user), leadingSearchWord(user, q.q)]);
   const filter = queueFilter(user, q, now, scope, leading);
-  const { docs, total, capped, page, pages, hasNext } = await readPage(filter, q, searchConditions(q.q).length > 0);
+  const { docs, total, capped, page, pages, hasNext } = await readPage(filter, q, searchConditions(q.q).length > 0, now);
 
   const assigneeIds = [...new Set(docs.map((d) => d.assignee && String(d.assignee)).filter(Boolean))] as string[];
   const callIds = [...new Set(docs.map((d) => String(d.call)))];

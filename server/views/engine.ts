@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { create, type ExpressHandlebars } from 'express-handlebars';
 import type { HelperOptions } from 'handlebars';
-import { isLocale, translator, DEFAULT_LOCALE } from '../i18n/index.ts';
+import { isLocale, translate, translator, DEFAULT_LOCALE } from '../i18n/index.ts';
 import { asDate, dateFormat, formatDateTime, isoWithOffset } from './time.ts';
 
 export const viewsDir = path.resolve(import.meta.dirname, '../../views');
@@ -15,8 +15,7 @@ function localeOf(options: HelperOptions): string {
 export const helpers = {
   /** {{t "feature.key" name=value}}: text in the page's language. */
   t(key: string, options: HelperOptions) {
-    const locale = localeOf(options);
-    return translator(locale as 'vi' | 'en')(key, options.hash ?? {});
+    return translate(localeOf(options) as 'vi' | 'en', key, options.hash);
   },
   /** {{tp key params}}: like t, with the parameters given as one object (e.g. a flash message's). */
   tp(key: string, params: unknown, options: HelperOptions) {
