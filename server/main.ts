@@ -30,6 +30,9 @@ async function loadApp() {
   };
 }
 
+/** Wait after listening before the start-time backfills run. */
+const BACKFILL_DELAY_MS = 5_000;
+
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
@@ -54,15 +57,22 @@ async function main(): Promise<void> {
     server.once('listening', resolve);
     server.once('error', reject);
   });
-  // Derived dashboard figures for cases stored before they existed: after the server listens, so
-  // start-up does not wait for a pass over every case (idempotent; later writes keep them in step).
-  void backfillCaseSummaries().then(
-    (n) => n && logger.info({ cases: n }, 'case summaries backfilled'),
-    (err: unknown) => logger.error({ err }, 'case summary backfill failed'),
-  );
+  // Backfills for cases stored before a field existed (derived dashboard figures, the queue's search
+  // words): idempotent, and later writes keep them in step. Run a few seconds after the server
+  // listens: each scans every case, and on a large data set the first scan also reads the cases
+  // from the snapshot; the first requests (and /readyz) should not queue behind that.
   const { port } = server.address() as AddressInfo;
-  // The queue's search words for cases stored without them, in the background (server/cases/search-backfill.ts).
-  backfillSearchTerms().then((n) => n && logger.info({ cases: n }, 'queue search words written'), (err: unknown) => logger.error({ err }, 'queue search words: backfill failed'));
+  const backfills = setTimeout(() => {
+    void backfillCaseSummaries().then(
+      (n) => n && logger.info({ cases: n }, 'case summaries backfilled'),
+      (err: unknown) => logger.error({ err }, 'case summary backfill failed'),
+    );
+    void backfillSearchTerms().then(
+      (n) => n && logger.info({ cases: n }, 'queue search words written'),
+      (err: unknown) => logger.error({ err }, 'queue search words: backfill failed'),
+    );
+  }, BACKFILL_DELAY_MS);
+  backfills.unref();
   const url = config.appUrl.replace(/:\d+$/, `:${port}`);
   const admins = await User.countDocuments({ role: 'admin' });
   const lines = [
@@ -85,6 +95,7 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
+    clearTimeout(backfills);
     logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
     const force = setTimeout(() => {
       logger.warn('in-flight requests did not finish in 10 s; closing connections');

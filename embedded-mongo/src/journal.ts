@@ -36,7 +36,10 @@ export class Journal {
   }
 
   private maybeCompact(): void {
-    if (this.compacting || this.storage.journalBytes() < Math.max(this.compactMinBytes, this.snapshotBytes * 2)) return;
+    // Half the snapshot (at least compactMinBytes): a restart replays at most that much journal
+    // (~6.5 ms per MB measured: 124 MB took 0.8 s of a 100,000-case start), for writing the state
+    // about twice per snapshot's worth of changes (it was twice the snapshot: up to 2.7 s of replay).
+    if (this.compacting || this.storage.journalBytes() < Math.max(this.compactMinBytes, this.snapshotBytes / 2)) return;
     void this.compact().catch((err) => this.logger.error({ err }, 'embedded-mongo: compaction failed'));
   }
 

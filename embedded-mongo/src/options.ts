@@ -13,7 +13,7 @@ export interface EmbeddedMongoOptions {
   logger?: EngineLogger;
   /** How often expired TTL documents are removed (default 5 s; MongoDB's is 60 s). */
   ttlIntervalMs?: number;
-  /** Journal size that triggers compaction (default 64 MB, or twice the last snapshot). */
+  /** Journal size that triggers compaction (default 64 MB, or half the last snapshot if larger). */
   compactMinBytes?: number;
   /** Wait before documents left as bytes at start are decoded in idle time (default 0; a command needing them does it first). */
   idleDecodeDelayMs?: number;
