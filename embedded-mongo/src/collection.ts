@@ -82,13 +82,11 @@ export class Collection {
   async read(): Promise<void> {
     const source = this.onDisk;
     if (!source) return;
-    let docs: Map<string, Doc | Uint8Array>;
-    try {
-      docs = (await source.load()) as Map<string, Doc | Uint8Array>;
-    } catch (err) {
+    const docs = await source.load().catch((err: unknown) => {
       throw this.corrupt(err);
-    }
-    if (this.onDisk === source) this.adopt(docs);
+    });
+    // A synchronous read (readSync) may have taken the same documents meanwhile.
+    if (this.onDisk === source) this.adopt(docs as Map<string, Doc | Uint8Array>);
   }
 
   /** The same, blocking: for paths that need the documents synchronously (an index build, a snapshot). */

@@ -4,11 +4,14 @@ import * as btree from 'sorted-btree';
 import { MinKey, MaxKey } from 'bson';
 import { matcher } from './mingo.ts'; // BSON-aware numeric comparisons
 import { compareValues, toNumber } from './compare.ts';
-import { valuesAtPath } from './paths.ts';
+import { valuesAtPath, type PathWalk } from './paths.ts';
 import { CommandError } from './errors.ts';
 import { idKey } from './storage/id-key.ts';
 import { collationFor, type Collation } from './collation.ts';
 import { termsOf, textSpecOf, type TextSpec } from './text.ts';
+
+/** Reused by keysOf (one walk at a time: keysOf is synchronous). */
+const walk: PathWalk = { crossedArray: false };
 
 type Doc = Record<string, unknown>;
 // sorted-btree is CommonJS with a default export.
@@ -124,10 +127,11 @@ export class Index {
       return termsOf(doc, this.text).map((t) => [t]);
     }
     const perField = this.fields.map(([path]) => {
-      const vals = valuesAtPath(doc, path);
       // A dotted path through an array of sub-documents gives one value per element: multikey too
       // (duplicates possible, no index-only counts), though none of the values is an array itself.
-      if (!this._multikey && path.includes('.') && crossesArray(doc, path)) this._multikey = true;
+      walk.crossedArray = false;
+      const vals = valuesAtPath(doc, path, walk);
+      if (walk.crossedArray) this._multikey = true;
       const out: unknown[] = [];
       for (const v of vals) {
         if (Array.isArray(v)) {
@@ -321,14 +325,3 @@ function dedupe(vals: unknown[], cmp: (a: unknown, b: unknown) => number): unkno
   return out;
 }
 
-/** True when a segment before the last of `path` holds an array in `doc`. */
-function crossesArray(doc: Doc, path: string): boolean {
-  const parts = path.split('.');
-  let cur: unknown = doc;
-  for (let i = 0; i < parts.length - 1; i++) {
-    if (cur === null || typeof cur !== 'object') return false;
-    cur = Object.hasOwn(cur, parts[i]!) ? (cur as Doc)[parts[i]!] : undefined;
-    if (Array.isArray(cur)) return true;
-  }
-  return false;
-}

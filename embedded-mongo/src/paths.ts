@@ -1,8 +1,13 @@
 // Dotted-path access over documents, with MongoDB's array traversal for reads.
 import { hasOwn, isPlainObject } from './compare.ts';
 
+/** Set by valuesAtPath when it expanded an array before the path's end (the values are per element). */
+export interface PathWalk {
+  crossedArray: boolean;
+}
+
 /** Values at `path` as MongoDB sees them for indexing/sorting: arrays on the way are expanded. */
-export function valuesAtPath(doc: unknown, path: string): unknown[] {
+export function valuesAtPath(doc: unknown, path: string, walk?: PathWalk): unknown[] {
   const out: unknown[] = [];
   // A top-level field that is not an array (the common case): no split, no walk.
   if (!path.includes('.') && isPlainObject(doc)) {
@@ -12,13 +17,13 @@ export function valuesAtPath(doc: unknown, path: string): unknown[] {
       return out;
     }
   }
-  walkPath(doc, path.split('.'), 0, out);
+  walkPath(doc, path.split('.'), 0, out, walk);
   return out;
 }
 
 // A module-level function rather than a closure per call: the closure (and tsx's name helper
 // around it) showed in the profile of index builds and matching.
-function walkPath(v: unknown, parts: string[], i: number, out: unknown[]): void {
+function walkPath(v: unknown, parts: string[], i: number, out: unknown[], walk?: PathWalk): void {
   if (i === parts.length) {
     out.push(v);
     return;
@@ -26,14 +31,15 @@ function walkPath(v: unknown, parts: string[], i: number, out: unknown[]): void 
   const key = parts[i]!;
   if (Array.isArray(v)) {
     if (/^\d+$/.test(key)) {
-      walkPath(v[Number(key)], parts, i + 1, out);
+      walkPath(v[Number(key)], parts, i + 1, out, walk);
       return;
     }
-    for (const el of v) if (isPlainObject(el) || Array.isArray(el)) walkPath(el, parts, i, out);
+    if (walk) walk.crossedArray = true;
+    for (const el of v) if (isPlainObject(el) || Array.isArray(el)) walkPath(el, parts, i, out, walk);
     return;
   }
   if (isPlainObject(v)) {
-    if (hasOwn(v, key)) walkPath(v[key], parts, i + 1, out);
+    if (hasOwn(v, key)) walkPath(v[key], parts, i + 1, out, walk);
     else out.push(undefined);
     return;
   }

@@ -7,6 +7,7 @@ import { User } from '../../models/user.ts';
 import { ACTIVE_SUPPORT_STATUSES, TERMINAL_STAGES, type DocumentType, type SupportKind } from '../../models/constants.ts';
 import { queueDocumentEmail } from './email.ts';
 import { currentDocuments } from './index.ts';
+import { groupBy } from '../support/group-by.ts';
 import { EXPIRY_WARNING_DAYS, validUntil } from './validity.ts';
 
 const DAY = 86_400_000;
@@ -41,13 +42,7 @@ export async function runDocumentExpiryReminders(app: AppContext, now: Date = ap
   let batch: Row[] = [];
   const run = async () => {
     const docs = await currentDocuments(batch.map((c) => c._id));
-    const byCase = new Map<string, typeof docs>();
-    for (const d of docs) {
-      const k = String(d.case);
-      const list = byCase.get(k);
-      if (list) list.push(d);
-      else byCase.set(k, [d]);
-    }
+    const byCase = groupBy(docs, (d) => String(d.case));
     const candidates = batch.flatMap((c) => (byCase.get(String(c._id)) ?? []).filter((d) => c.needed.has(d.type) && d.status !== 'rejected' && !d.expiryReminderSentAt).map((d) => ({ c, d })));
     // A renewal already sent and waiting for HR's check needs no reminder.
     const renewing = candidates.length

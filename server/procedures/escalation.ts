@@ -10,7 +10,7 @@ import type { AppContext } from '../deps.ts';
 import { Case } from '../../models/case.ts';
 import { User } from '../../models/user.ts';
 import { ACTIVE_SUPPORT_STATUSES, SUPPORT_STAGES, type SupportKind } from '../../models/constants.ts';
-import { loadCalendar } from '../calendar/index.ts';
+import { loadCalendar, type WorkingCalendar } from '../calendar/index.ts';
 import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
 import { translator, isLocale, DEFAULT_LOCALE } from '../i18n/index.ts';
 import type { Types } from 'mongoose';
@@ -57,12 +57,20 @@ export async function runEscalations(app: AppContext, opts: { now?: Date; caseId
     .lean()
     .cursor({ batchSize: 200 });
   try {
-    let calendar: Awaited<ReturnType<typeof loadCalendar>> | undefined;
+    let calendar: WorkingCalendar | undefined;
+    // Read once per institute and run, not once per case.
+    const staff = new Map<string, Promise<Recipient[]>>();
+    const staffOf = (institute: Types.ObjectId | null | undefined) => {
+      const k = String(institute);
+      let p = staff.get(k);
+      if (!p) staff.set(k, (p = instituteStaff(institute)));
+      return p;
+    };
     let handled = 0;
     for await (const c of cursor) {
       if (handled >= maxCases) break;
       calendar ??= await loadCalendar();
-      if (await escalateCase(app, ctx, c, now, calendar, result)) handled++;
+      if (await escalateCase(app, ctx, c, now, calendar, staffOf, result)) handled++;
     }
   } finally {
     await cursor.close();
@@ -72,62 +80,67 @@ export async function runEscalations(app: AppContext, opts: { now?: Date; caseId
 
 type EscalationCase = { _id: Types.ObjectId; reference: string; institute?: Types.ObjectId | null; assignee?: Types.ObjectId | null; profile?: { fullName?: string | null } | null; supportTracks?: unknown[] | null; overdueProcedures?: unknown[] | null; version: number };
 
+type Recipient = { _id: unknown; email: string; name: string; locale?: string | null };
+
+/** The institute's HR leads, else (none named) its HR officers: who is told besides the assignee. */
+async function instituteStaff(institute: Types.ObjectId | null | undefined): Promise<Recipient[]> {
+  const leads = await User.find({ role: 'hr_officer', institute, isHrLead: true, disabledAt: null }, { email: 1, name: 1, locale: 1 }).lean();
+  return leads.length > 0 ? leads : User.find({ role: 'hr_officer', institute, disabledAt: null }, { email: 1, name: 1, locale: 1 }).limit(50).lean();
+}
+
 /** Escalates one case's procedures not yet escalated; true when it wrote something. */
-async function escalateCase(app: AppContext, ctx: Context, c: EscalationCase, now: Date, calendar: Awaited<ReturnType<typeof loadCalendar>>, result: EscalationResult): Promise<boolean> {
+async function escalateCase(app: AppContext, ctx: Context, c: EscalationCase, now: Date, calendar: WorkingCalendar, staffOf: (institute: Types.ObjectId | null | undefined) => Promise<Recipient[]>, result: EscalationResult): Promise<boolean> {
   const base = app.config.appUrl;
-  {
-    const tracks = (c.supportTracks ?? []).map(plainTrack);
-    const due: Array<{ track: TrackState; which: 'due' | 'reasons'; at: Date }> = [];
-    for (const tr of tracks) {
-      if (isSupportOverdue(tr, now) && tr.dueAt && !(tr.escalations ?? []).includes(escalationKey('due', tr.dueAt))) due.push({ track: tr, which: 'due', at: tr.dueAt });
-      if (reasonsOverdue(tr, now) && tr.reasonsDueAt && !(tr.escalations ?? []).includes(escalationKey('reasons', tr.reasonsDueAt))) due.push({ track: tr, which: 'reasons', at: tr.reasonsDueAt });
-    }
-    if (due.length === 0) return false;
-
-    const [assignee, leads] = await Promise.all([
-      c.assignee ? User.findOne({ _id: c.assignee, disabledAt: null }, { email: 1, name: 1, locale: 1 }).lean() : Promise.resolve(null),
-      User.find({ role: 'hr_officer', institute: c.institute, isHrLead: true, disabledAt: null }, { email: 1, name: 1, locale: 1 }).lean(),
-    ]);
-    const others = leads.length > 0 ? leads : await User.find({ role: 'hr_officer', institute: c.institute, disabledAt: null }, { email: 1, name: 1, locale: 1 }).limit(50).lean();
-    const recipients = new Map<string, { _id: unknown; email: string; name: string; locale?: string | null }>();
-    for (const u of [assignee, ...others]) if (u?.email && !recipients.has(u.email)) recipients.set(u.email, u);
-    if (recipients.size === 0) app.logger.warn({ case: String(c._id) }, 'procedures: overdue procedure but nobody to tell');
-
-    const outbox: OutboxItem[] = [];
-    const history = [];
-    for (const d of due) {
-      const kind = d.track.kind as SupportKind;
-      const late = Math.max(1, calendar.workingDaysBetween(d.at, now));
-      for (const u of recipients.values()) {
-        const locale = isLocale(u.locale) ? u.locale : DEFAULT_LOCALE;
-        const data = {
-          name: u.name,
-          reference: c.reference,
-          applicantName: c.profile?.fullName ?? '',
-          kind,
-          kindLabel: translator(locale)(`procedures.kinds.${kind}`),
-          reasons: d.which === 'reasons',
-          dueAt: d.at,
-          workingDaysLate: late,
-          office: d.track.office ?? '',
-          assigneeName: assignee?.name ?? translator(locale)('cases.queue.unassigned'),
-          link: `${base}/cases/${String(c._id)}#support`,
-        };
-        outbox.push(caseEmail(u, 'procedure_escalation', data, outboxKey(String(c._id), 'proc-esc', kind, d.which, d.at.getTime(), String(u._id)), now));
-      }
-      d.track.escalations = [...(d.track.escalations ?? []), escalationKey(d.which, d.at)];
-      history.push({ at: now, actorRole: 'system', action: 'procedure_escalated', procedure: { kind, from: d.track.status, to: d.track.status, escalated: d.which, applicantVisible: false } });
-    }
-    const flagged = [...new Set([...((c.overdueProcedures ?? []) as string[]), ...due.map((d) => d.track.kind)])];
-    const res = await Case.updateOne(
-      { _id: c._id, version: c.version },
-      { $set: { supportTracks: tracks, overdueProcedures: flagged }, $inc: { version: 1 }, $push: { history: { $each: history }, ...(outbox.length ? { outbox: { $each: outbox } } : {}) } },
-    );
-    // A case changed meanwhile is looked at again on the next run (nothing was written).
-    if (res.modifiedCount !== 1) return false;
-    result.escalated += due.length;
-    result.emails += outbox.length;
-    await recordAudit(ctx, { action: 'case.procedure_escalated', targetType: 'case', targetId: String(c._id), summary: { kinds: due.map((d) => `${d.track.kind}:${d.which}`), recipients: recipients.size } });
-    return true;
+  const tracks = (c.supportTracks ?? []).map(plainTrack);
+  const due: Array<{ track: TrackState; which: 'due' | 'reasons'; at: Date }> = [];
+  for (const tr of tracks) {
+    if (isSupportOverdue(tr, now) && tr.dueAt && !(tr.escalations ?? []).includes(escalationKey('due', tr.dueAt))) due.push({ track: tr, which: 'due', at: tr.dueAt });
+    if (reasonsOverdue(tr, now) && tr.reasonsDueAt && !(tr.escalations ?? []).includes(escalationKey('reasons', tr.reasonsDueAt))) due.push({ track: tr, which: 'reasons', at: tr.reasonsDueAt });
   }
+  if (due.length === 0) return false;
+
+  const [assignee, others] = await Promise.all([
+    c.assignee ? User.findOne({ _id: c.assignee, disabledAt: null }, { email: 1, name: 1, locale: 1 }).lean() : Promise.resolve(null),
+    staffOf(c.institute),
+  ]);
+  const recipients = new Map<string, Recipient>();
+  for (const u of [assignee, ...others]) if (u?.email && !recipients.has(u.email)) recipients.set(u.email, u);
+  if (recipients.size === 0) app.logger.warn({ case: String(c._id) }, 'procedures: overdue procedure but nobody to tell');
+
+  const outbox: OutboxItem[] = [];
+  const history = [];
+  for (const d of due) {
+    const kind = d.track.kind as SupportKind;
+    const late = Math.max(1, calendar.workingDaysBetween(d.at, now));
+    for (const u of recipients.values()) {
+      const locale = isLocale(u.locale) ? u.locale : DEFAULT_LOCALE;
+      const data = {
+        name: u.name,
+        reference: c.reference,
+        applicantName: c.profile?.fullName ?? '',
+        kind,
+        kindLabel: translator(locale)(`procedures.kinds.${kind}`),
+        reasons: d.which === 'reasons',
+        dueAt: d.at,
+        workingDaysLate: late,
+        office: d.track.office ?? '',
+        assigneeName: assignee?.name ?? translator(locale)('cases.queue.unassigned'),
+        link: `${base}/cases/${String(c._id)}#support`,
+      };
+      outbox.push(caseEmail(u, 'procedure_escalation', data, outboxKey(String(c._id), 'proc-esc', kind, d.which, d.at.getTime(), String(u._id)), now));
+    }
+    d.track.escalations = [...(d.track.escalations ?? []), escalationKey(d.which, d.at)];
+    history.push({ at: now, actorRole: 'system', action: 'procedure_escalated', procedure: { kind, from: d.track.status, to: d.track.status, escalated: d.which, applicantVisible: false } });
+  }
+  const flagged = [...new Set([...((c.overdueProcedures ?? []) as string[]), ...due.map((d) => d.track.kind)])];
+  const res = await Case.updateOne(
+    { _id: c._id, version: c.version },
+    { $set: { supportTracks: tracks, overdueProcedures: flagged }, $inc: { version: 1 }, $push: { history: { $each: history }, ...(outbox.length ? { outbox: { $each: outbox } } : {}) } },
+  );
+  // A case changed meanwhile is looked at again on the next run (nothing was written).
+  if (res.modifiedCount !== 1) return false;
+  result.escalated += due.length;
+  result.emails += outbox.length;
+  await recordAudit(ctx, { action: 'case.procedure_escalated', targetType: 'case', targetId: String(c._id), summary: { kinds: due.map((d) => `${d.track.kind}:${d.which}`), recipients: recipients.size } });
+  return true;
 }

@@ -9,6 +9,7 @@ import { Case } from '../../models/case.ts';
 import { User } from '../../models/user.ts';
 import { loadCalendar, vnDateKey, vnEndOfDay } from '../calendar/index.ts';
 import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
+import { groupBy } from '../support/group-by.ts';
 
 export const DUE_SOON_WORKING_DAYS = 2;
 /** The digest lists the most overdue cases and counts the rest (the queue's overdue filter has them all). */
@@ -57,13 +58,7 @@ export async function runReminders(ctx: AppContext, now: Date = ctx.now()): Prom
 
   // 2. Overdue: one digest per institute's HR lead per day, carried by the most overdue case.
   const overdue = cases.filter((c) => c.stageDueAt! < now);
-  const byInstitute = new Map<string, typeof overdue>();
-  for (const c of overdue) {
-    const k = String(c.institute);
-    const list = byInstitute.get(k);
-    if (list) list.push(c);
-    else byInstitute.set(k, [c]);
-  }
+  const byInstitute = groupBy(overdue, (c) => String(c.institute));
   for (const [institute, list] of byInstitute) {
     const leads = await User.find({ role: 'hr_officer', institute, isHrLead: true, disabledAt: null }, { email: 1, locale: 1, name: 1 }).lean();
     if (leads.length === 0) {

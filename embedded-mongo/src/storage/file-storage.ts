@@ -192,8 +192,8 @@ function applyOp(cat: Catalog, op: JournalOp): void {
 /**
  * A lazy section's documents with the journal's queued ops applied. Throws when the section fails
  * its checksum or its count: the collection cannot be served (the file is kept for inspection).
- * `yieldEvery`: the async path gives the event loop a turn every that many bytes (checksum and
- * parsing of a 200 MB section take ~0.6 s of CPU; a ping should not wait for all of it).
+ * The async path gives the event loop a `turn` every SECTION_SLICE bytes (checking and parsing a
+ * 200 MB section take ~0.6 s of CPU; a ping should not wait for all of it).
  */
 async function sectionDocsSliced(section: LazySection, buf: Buffer, raw: boolean, turn: () => Promise<void>): Promise<Map<string, Document>> {
   let crc = 0;
@@ -203,20 +203,12 @@ async function sectionDocsSliced(section: LazySection, buf: Buffer, raw: boolean
   }
   checkCrc(section, crc);
   const docs = new Map<string, Document>();
-  let off = 0;
   let n = 0;
+  let off = 0;
   while (off < buf.length) {
-    // Whole documents up to about SECTION_SLICE bytes per turn.
-    let end = off;
-    while (end < buf.length && end - off < SECTION_SLICE) {
-      if (buf.length - end < 5) throw new Error('ends inside a document');
-      const size = buf.readInt32LE(end);
-      if (size < 5) throw new Error('ends inside a document');
-      end += size;
-    }
-    n += readDocs(buf, off, Math.min(end, buf.length), raw, docs);
-    if (end > buf.length) throw new Error('ends inside a document');
-    off = end;
+    const r = readDocs(buf, off, buf.length, raw, docs, SECTION_SLICE);
+    n += r.n;
+    off = r.end;
     await turn();
   }
   return finishSection(section, docs, n);
@@ -225,7 +217,7 @@ async function sectionDocsSliced(section: LazySection, buf: Buffer, raw: boolean
 function sectionDocs(section: LazySection, buf: Buffer, raw: boolean): Map<string, Document> {
   checkCrc(section, crc32(buf));
   const docs = new Map<string, Document>();
-  return finishSection(section, docs, readDocs(buf, 0, buf.length, raw, docs));
+  return finishSection(section, docs, readDocs(buf, 0, buf.length, raw, docs).n);
 }
 
 function checkCrc(section: LazySection, crc: number): void {
@@ -266,6 +258,7 @@ function deferredSection(section: LazySection, raw: boolean): NonNullable<Collec
     return loaded!;
   };
   const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  const cutShort = () => new Error(`snapshot ${section.file.name}: the section of ${section.ns} is cut short`);
   return {
     docs: section.docs,
     load: () =>
@@ -274,7 +267,7 @@ function deferredSection(section: LazySection, raw: boolean): NonNullable<Collec
         const buf = Buffer.allocUnsafe(section.bytes);
         try {
           const { bytesRead } = await section.file.fh.read(buf, 0, section.bytes, section.at);
-          if (bytesRead !== section.bytes) throw new Error(`snapshot ${section.file.name}: the section of ${section.ns} is cut short`);
+          if (bytesRead !== section.bytes) throw cutShort();
           if (loaded || failed) return settle(undefined);
           // Checked and parsed a slice per turn; a synchronous read meanwhile (loadSync) wins and is used.
           const parsed = await sectionDocsSliced(section, buf, raw, turn);
@@ -287,7 +280,7 @@ function deferredSection(section: LazySection, raw: boolean): NonNullable<Collec
       if (loaded || failed) return settle(undefined);
       const buf = Buffer.allocUnsafe(section.bytes);
       try {
-        if (readSync(section.file.fh.fd, buf, 0, section.bytes, section.at) !== section.bytes) throw new Error(`snapshot ${section.file.name}: the section of ${section.ns} is cut short`);
+        if (readSync(section.file.fh.fd, buf, 0, section.bytes, section.at) !== section.bytes) throw cutShort();
       } catch (e) {
         return settle(undefined, e);
       }
@@ -434,11 +427,14 @@ function isMarker(buf: Buffer, start: number): boolean {
   return buf.compare(MARKER_PREFIX, 0, MARKER_PREFIX.length, start + 4, start + 4 + MARKER_PREFIX.length) === 0;
 }
 
-/** Reads the documents in buf[start, end) into `into` (as bytes with `raw`); returns how many. Throws on a malformed run. */
-function readDocs(buf: Buffer, start: number, end: number, raw: boolean, into: Map<string, Document>): number {
+/**
+ * Reads the documents in buf[start, end) into `into` (as bytes with `raw`), stopping after the one
+ * that reaches `budget` bytes; returns how many and where it stopped. Throws on a malformed run.
+ */
+function readDocs(buf: Buffer, start: number, end: number, raw: boolean, into: Map<string, Document>, budget = Infinity): { n: number; end: number } {
   let off = start;
   let n = 0;
-  while (off < end) {
+  while (off < end && off - start < budget) {
     if (end - off < 5) throw new Error('ends inside a document');
     const size = buf.readInt32LE(off);
     if (size < 5 || off + size > end) throw new Error('ends inside a document');
@@ -452,7 +448,7 @@ function readDocs(buf: Buffer, start: number, end: number, raw: boolean, into: M
     off += size;
     n++;
   }
-  return n;
+  return { n, end: off };
 }
 
 type ParsedSnapshot = { catalog: Catalog; gen: number; docs: number; bytes: number; lazy: number; file?: SnapshotFile } | { error: string };
@@ -543,7 +539,7 @@ async function readSnapshotFile(file: string, raw: boolean, lazyBytes: number): 
         } else {
           const buf = await readAt(fh, docsAt, bytes);
           if (crc32(buf) !== sectionCrc) return { error: 'checksum mismatch' };
-          if (readDocs(buf, 0, bytes, raw, c.docs) !== docs) return { error: 'collection end marker mismatch' };
+          if (readDocs(buf, 0, bytes, raw, c.docs).n !== docs) return { error: 'collection end marker mismatch' };
         }
         total += docs;
       }
