@@ -138,11 +138,11 @@ async function planUploads(input: CommitUploadsOptions, files: AcceptedFile[], n
 
     // An accepted, still valid file is settled: a new version would undo HR's decision (a newer
     // passport or certificate goes through "upload a renewal", renewal.ts).
-    const cur = await currentVersion(caseDoc._id, type, slot);
+    const [cur, renewal] = await Promise.all([currentVersion(caseDoc._id, type, slot), pendingRenewal(caseDoc._id, type, slot)]);
     if (cur && cur.status === 'accepted' && validityOf(cur, caseDoc, now) === 'ok') {
       throw new UploadError(409, 'already_accepted', 'documents.errors.alreadyAccepted', { type: label });
     }
-    if (await pendingRenewal(caseDoc._id, type, slot)) throw new UploadError(409, 'renewal_pending', 'documents.errors.renewalPending', { type: label });
+    if (renewal) throw new UploadError(409, 'renewal_pending', 'documents.errors.renewalPending', { type: label });
 
     const plan: PlannedFile = { file, type, slot, ...typedDatesFor(type, file.field, dates, now, t) };
     plans.push(plan);
@@ -219,13 +219,15 @@ export async function commitUploads(input: CommitUploadsOptions): Promise<Docume
 
   const docs = created.map((c) => c.doc!);
   for (const doc of docs) {
-    await CaseDocument.updateMany({ case: doc.case, type: doc.type, slot: doc.slot, current: true, version: { $lt: doc.version } }, { $set: { current: false } });
-    await recordAudit(ctx, {
+    // Independent writes: the older versions stop being current while the upload is audited.
+    const older = CaseDocument.updateMany({ case: doc.case, type: doc.type, slot: doc.slot, current: true, version: { $lt: doc.version } }, { $set: { current: false } });
+    const audited = recordAudit(ctx, {
       action: 'document.upload',
       targetType: 'document',
       targetId: String(doc._id),
       summary: { case: String(doc.case), type: doc.type, slot: doc.slot, version: doc.version, size: doc.size, sha256: doc.sha256, mimeType: doc.mimeType, storage: doc.storage },
     });
+    await Promise.all([older, audited]);
   }
   return docs;
 }

@@ -1,0 +1,55 @@
+// The upload benchmark's client, in a process of its own (as a browser is): uploads a file W times
+// untimed (warm-up), then N times in turn, each as one multipart part, and prints
+// {"seconds": …, "statuses": […]} (the N timed ones) on its last line. Run
+// in the app's process, its file reads and socket writes were a third of the CPU the figure
+// charged to the app.
+//
+//   node --import tsx bench/support/upload-client.ts <url> <cookie> <field> <file> <n> [w=0]
+import http from 'node:http';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+
+/** Streams a multipart body (one file part) from a file; resolves with the status code. */
+export function uploadFile(url: string, cookie: string, field: string, file: string, size: number): Promise<number> {
+  const boundary = `----bench${Date.now()}${Math.random().toString(16).slice(2)}`;
+  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="bench.pdf"\r\nContent-Type: application/pdf\r\n\r\n`);
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, {
+      method: 'POST',
+      headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': String(head.length + size + tail.length), Cookie: cookie, Accept: 'application/json' },
+    });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.write(head);
+    const src = createReadStream(file, { highWaterMark: 1024 * 1024 });
+    src.on('error', reject);
+    src.on('end', () => req.end(tail));
+    src.pipe(req, { end: false });
+  });
+}
+
+async function main(): Promise<void> {
+  const [url, cookie, field, file, n, w = '0'] = process.argv.slice(2);
+  if (!url || !cookie || !field || !file || !n) throw new Error('usage: upload-client.ts <url> <cookie> <field> <file> <n> [w=0]');
+  const size = (await stat(file)).size;
+  for (let i = 0; i < Number(w); i++) {
+    const status = await uploadFile(url, cookie, field, file, size);
+    if (status !== 201) throw new Error(`warm-up upload ${i + 1} answered ${status}`);
+  }
+  const statuses: number[] = [];
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < Number(n); i++) statuses.push(await uploadFile(url, cookie, field, file, size));
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  process.stdout.write(`${JSON.stringify({ seconds, statuses })}\n`);
+}
+
+if (import.meta.filename === process.argv[1]) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
