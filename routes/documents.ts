@@ -141,13 +141,14 @@ export function documentsRoutes(app: AppContext): Router {
     }
   });
 
-  // Upload a renewal (a newer passport or certificate) of an accepted document: the applicant's, on
-  // a page of its own (the checklist is already one form). The renewal waits for HR's check; until
-  // then the accepted version stays current (server/documents/renewal.ts).
+  // Upload a renewal (a newer passport or certificate) of an accepted document, on a page of its own
+  // (the checklist is already one form): by the applicant, or by HR on the applicant's behalf (who
+  // is then e-mailed). The renewal waits for a check; until then the accepted version stays current
+  // (server/documents/renewal.ts).
   router.get('/documents/:id/renew', async (req, res) => {
     const { ctx } = req;
     const loaded = await loadDocumentWithCall(ctx.actor, String(req.params.id));
-    authorize(ctx.actor, 'document.upload', documentSubject(loaded));
+    authorize(ctx.actor, 'document.renew', documentSubject(loaded));
     const ok = renewable(loaded.doc);
     const page = renewalPage({ ctx, ...loaded, defaultMaxBytes: app.config.upload.maxBytes, renewable: ok, message: ok ? undefined : uploadRefusal(ctx, new ConflictError('documents.errors.notRenewable')).message });
     res.status(ok ? 200 : 409).render('documents/renew', page);
@@ -156,19 +157,19 @@ export function documentsRoutes(app: AppContext): Router {
   router.post('/documents/:id/renew', async (req, res) => {
     const { ctx } = req;
     const loaded = await loadDocumentWithCall(ctx.actor, String(req.params.id));
-    authorize(ctx.actor, 'document.upload', documentSubject(loaded));
+    authorize(ctx.actor, 'document.renew', documentSubject(loaded));
     const caseId = String(loaded.caseDoc._id);
     try {
       await limitUploads(req);
       const files = await receiveUploads(req, res, { tempDir, ...uploadLimits(loaded.call.checklist, app.config.upload.maxBytes) });
       const body = uploadBody.parse(req.body ?? {});
-      const doc = await renewDocument({ app, ctx, doc: loaded.doc, files, dates: body.dates });
+      const doc = await renewDocument({ app, ctx, doc: loaded.doc, caseDoc: loaded.caseDoc, files, dates: body.dates });
       const next = backUrl(body.returnTo, caseId, ctx.actor?.role);
       if (!wantsHtml(req)) {
         res.status(201).json({ document: documentJson(doc), redirect: next });
         return;
       }
-      flash(req, 'success', 'documents.renewal.uploadedFlash');
+      flash(req, 'success', ctx.actor?.role === 'applicant' ? 'documents.renewal.uploadedFlash' : 'documents.renewal.uploadedForFlash');
       res.redirect(303, next);
     } catch (err) {
       const refusal = refuseUpload(req, res, err);

@@ -1,6 +1,6 @@
 // The e-mails the documents feature owes an applicant about one of their documents (rejected,
-// expiring), queued in the case outbox in the applicant's language. The case version is left alone:
-// a queued e-mail must not make an officer's open form stale.
+// expiring, a renewal HR added for them), queued in the case outbox in the applicant's language.
+// The case version is left alone: a queued e-mail must not make an officer's open form stale.
 import { Case } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { AppContext } from '../deps.ts';
@@ -12,7 +12,7 @@ export interface DocumentEmailOptions {
   applicant: UserDoc | null;
   caseDoc: { _id: unknown; reference: string };
   doc: { _id: unknown; type: string; originalName: string };
-  template: 'document_rejected' | 'document_expiring';
+  template: 'document_rejected' | 'document_expiring' | 'document_renewal_added';
   data: Record<string, unknown>;
   now: Date;
 }

@@ -7,7 +7,7 @@ import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
 import { User, type UserDoc } from '../../models/user.ts';
 import { actorOf, tOf, type Context } from '../context.ts';
 import type { AppError } from '../errors.ts';
-import { canDownloadDocument, canSeeDocumentVersions, canUploadDocument, canVerifyDocument } from '../policies/document.ts';
+import { canDownloadDocument, canRenewDocument, canSeeDocumentVersions, canUploadDocument, canVerifyDocument } from '../policies/document.ts';
 import type { CaseAccessFacts } from '../policies/case.ts';
 import { DATE_RULES, isExpiredLike, validityOf, validUntil, type Validity, type ValidityCase } from './validity.ts';
 import { ACCEPT_ATTRIBUTE, ALLOWED_TYPES_TEXT, maxBytesFor, phaseOpen } from './rules.ts';
@@ -149,6 +149,7 @@ export async function checklistForCase(
   const caseId = String(caseDoc._id);
   const mayDownload = canDownloadDocument(viewer, caseDoc, opts.facts);
   const mayUpload = canUploadDocument(viewer, caseDoc);
+  const mayRenew = canRenewDocument(viewer, caseDoc);
   const mayVerify = canVerifyDocument(viewer, caseDoc);
   const staffView = canSeeDocumentVersions(viewer, caseDoc, opts.facts);
   const all: DocumentDoc[] = mayDownload ? await CaseDocument.find({ case: caseDoc._id as Types.ObjectId }).sort({ type: 1, slot: 1, version: -1 }) : [];
@@ -171,8 +172,9 @@ export async function checklistForCase(
     const current = docs.filter((d) => currentIds.has(String(d._id))).map((d) => view(d, caseDoc, now, mayVerify, names));
     const renewals = docs.filter(waiting).map((d) => view(d, caseDoc, now, mayVerify, names));
     const versions = staffView ? docs.filter((d) => !currentIds.has(String(d._id)) && !waiting(d)).map((d) => view(d, caseDoc, now, false, names)) : [];
-    // An accepted current file takes a renewal (a newer passport or certificate) unless one already waits.
-    if (mayUpload) {
+    // An accepted current file takes a renewal (a newer passport or certificate) unless one already
+    // waits: from the applicant, or from HR on their behalf.
+    if (mayRenew) {
       for (const d of current) {
         if (d.status === 'accepted' && !renewals.some((r) => r.slot === d.slot)) d.renewUrl = `/documents/${d.id}/renew`;
       }
@@ -283,7 +285,7 @@ export async function uploadPage(opts: {
 export function renewalPage(opts: {
   ctx: Context;
   doc: DocumentDoc;
-  caseDoc: PresentedCase & { reference: string };
+  caseDoc: PresentedCase & { reference: string; profile?: { fullName?: string | null } | null };
   call: PresentedCall;
   defaultMaxBytes: number;
   renewable: boolean;
@@ -292,6 +294,7 @@ export function renewalPage(opts: {
 }) {
   const { ctx, doc, caseDoc } = opts;
   const t = tOf(ctx);
+  const staff = !!ctx.actor && ctx.actor.role !== 'applicant';
   const type = doc.type;
   const field = `${type}--${doc.slot ?? 0}`;
   const item = (opts.call.checklist ?? []).find((i) => i.type === type);
@@ -311,6 +314,8 @@ export function renewalPage(opts: {
     accept: ACCEPT_ATTRIBUTE,
     fileHint: t('documents.fileHint', { mb: Math.round(maxBytesFor(item, opts.defaultMaxBytes) / (1024 * 1024)), types: ALLOWED_TYPES_TEXT }),
     uploadErrors: opts.message ? [opts.message] : undefined,
-    backUrl: `/applications/${String(caseDoc._id)}`,
+    // Staff upload on the applicant's behalf: the page says for whom, and leads back to the case.
+    onBehalf: staff ? t('documents.renewal.onBehalf', { name: caseDoc.profile?.fullName || caseDoc.reference }) : undefined,
+    backUrl: staff ? `/cases/${String(caseDoc._id)}#documents` : `/applications/${String(caseDoc._id)}`,
   };
 }

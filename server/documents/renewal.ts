@@ -3,14 +3,18 @@
 // current: until HR accepts it, the accepted version stays the one the validity rules, the workflow
 // guard and the expiry reminders use (the current version is the newest accepted one). Accepting
 // the renewal (verify.ts) makes it current; every earlier version stays, with its file, its dates
-// and who checked it, listed for staff on the case's documents section.
+// and who checked it, listed for staff on the case's documents section. HR may upload a renewal on
+// the applicant's behalf (a scan sent by post or e-mail); the applicant is then e-mailed.
 import { rm } from 'node:fs/promises';
 import type { Types } from 'mongoose';
 import type { AppContext } from '../deps.ts';
 import { actorOf, tOf, type Context } from '../context.ts';
 import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
 import type { DocumentType } from '../../models/constants.ts';
+import { User } from '../../models/user.ts';
 import { recordAudit } from '../audit/index.ts';
+import { sameId } from '../policies/ids.ts';
+import { queueDocumentEmail } from './email.ts';
 import { UploadError } from './errors.ts';
 import { parseFileField } from './rules.ts';
 import { scanOrRefuse } from './scan.ts';
@@ -33,6 +37,8 @@ export interface RenewDocumentOptions {
   ctx: Context;
   /** The accepted version being renewed, loaded for the actor (access.ts) and authorized. */
   doc: DocumentDoc;
+  /** Its case: whose it is decides whether the applicant is e-mailed (an upload on their behalf). */
+  caseDoc: { _id: unknown; reference: string; applicant: unknown };
   files: ReceivedFile[];
   dates: Record<string, unknown>;
 }
@@ -95,11 +101,26 @@ export async function renewDocument(opts: RenewDocumentOptions): Promise<Documen
   } finally {
     await Promise.all(opts.files.map((f) => (f.refusal ? undefined : rm(f.tempPath, { force: true }))));
   }
+  const actor = actorOf(ctx);
+  const onBehalf = !sameId(actor._id, opts.caseDoc.applicant);
   await recordAudit(ctx, {
     action: 'document.renewal_upload',
     targetType: 'document',
     targetId: String(created._id),
-    summary: { case: String(created.case), type, slot: created.slot, version: created.version, renews: String(doc._id), size: created.size, sha256: created.sha256 },
+    summary: { case: String(created.case), type, slot: created.slot, version: created.version, renews: String(doc._id), size: created.size, sha256: created.sha256, onBehalf },
   });
+  // Uploaded by HR on the applicant's behalf: the applicant is told what was added to their file.
+  if (onBehalf) {
+    const applicant = await User.findById(opts.caseDoc.applicant);
+    await queueDocumentEmail({
+      app,
+      applicant,
+      caseDoc: opts.caseDoc,
+      doc: created,
+      template: 'document_renewal_added',
+      data: { uploaderName: actor.name, expiresAt: created.expiresAt ?? undefined, issuedAt: created.issuedAt ?? undefined },
+      now,
+    });
+  }
   return created;
 }

@@ -12,6 +12,17 @@ export function canUploadDocument(user: PolicyUser | undefined, c: StagedCase): 
   return !!user && user.role === 'applicant' && sameId(user._id, c.applicant) && !inStages(c.stage ?? 'draft', TERMINAL_STAGES);
 }
 
+/**
+ * A renewal of an accepted document (a newer passport or certificate): the applicant on their own
+ * open case, or HR of the case's institute (and administrators) on the applicant's behalf, for the
+ * scan an applicant sent by post or e-mail. It still waits for a check like any other upload, and
+ * the applicant is told by e-mail (server/documents/renewal.ts).
+ */
+export function canRenewDocument(user: PolicyUser | undefined, c: StagedCase): boolean {
+  if (canUploadDocument(user, c)) return true;
+  return canVerifyDocument(user, c) && !inStages(c.stage ?? 'draft', TERMINAL_STAGES);
+}
+
 /** HR of the case's institute (and administrators) accept or reject documents. */
 export function canVerifyDocument(user: PolicyUser | undefined, c: PolicyCase): boolean {
   return !!user && (canWorkCase(user, c) || user.role === 'admin');
@@ -37,6 +48,7 @@ export type DocumentSubject = StagedCase & { facts?: CaseAccessFacts };
 export const documentAbilities = {
   view: (user: PolicyUser, c: DocumentSubject) => canDownloadDocument(user, c, c.facts ?? {}),
   upload: (user: PolicyUser, c: DocumentSubject) => canUploadDocument(user, c),
+  renew: (user: PolicyUser, c: DocumentSubject) => canRenewDocument(user, c),
   verify: (user: PolicyUser, c: DocumentSubject) => canVerifyDocument(user, c),
   download: (user: PolicyUser, c: DocumentSubject) => canDownloadDocument(user, c, c.facts ?? {}),
   versions: (user: PolicyUser, c: DocumentSubject) => canSeeDocumentVersions(user, c, c.facts ?? {}),

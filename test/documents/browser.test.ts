@@ -1,6 +1,6 @@
 // In a real browser (Debian's Chromium): the applicant uploads two documents at once (with the
 // progress-bar script), the HR officer rejects one with a reason, the applicant sees the reason and
-// uploads a new version, the officer accepts it.
+// uploads a new version, the officer accepts it, then adds a renewed CV on the applicant's behalf.
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -144,6 +144,19 @@ describe('documents in the browser', function () {
       expect(dl.status()).to.equal(200);
       expect(dl.headers()['content-disposition']).to.match(/^attachment;/);
       expect(sha256(await dl.body())).to.equal(sha256(photo2));
+
+      // The applicant e-mails a newer CV: the officer adds it as a renewal from the case page's link.
+      // The renewal page says for whom; back on the case the renewal waits for a check.
+      await Promise.all([hp.waitForURL('**/documents/*/renew'), hp.click('#doc-cv [data-renew-link]')]);
+      expect(await hp.textContent('[data-on-behalf]')).to.include('You are uploading for Nguyễn Văn An, the applicant.');
+      const cv2 = await makePdf('CV of Lê Minh Châu, 2026');
+      await hp.setInputFiles('#renewal input[type=file]', { name: 'cv-2026.pdf', mimeType: 'application/pdf', buffer: cv2 });
+      await Promise.all([hp.waitForURL(`**/cases/${caseDoc._id}#documents`), hp.click('#renewal button[type=submit]')]);
+      await hp.waitForSelector('#doc-cv .doc-renewals [data-status="pending"]');
+      expect(await hp.textContent('.flash-success')).to.include('told by e-mail');
+      const renewed = await CaseDocument.findOne({ case: caseDoc._id, type: 'cv', renewalOf: { $exists: true } }).lean();
+      expect(renewed!.sha256).to.equal(sha256(cv2));
+      expect(String(renewed!.uploadedBy)).to.equal(String(hr._id));
 
       expect(apErrors, 'applicant page errors').to.deep.equal([]);
       expect(hpErrors, 'officer page errors').to.deep.equal([]);

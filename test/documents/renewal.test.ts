@@ -3,7 +3,8 @@
 // workflow guard and the validity rules use it); once accepted, the renewal is current, the earlier
 // version stays with its file on disk, its dates and who checked it, listed on the case page and
 // downloadable by staff. Refusals (not accepted yet, a renewal already waiting, a missing date, a
-// leader, another institute) in Vietnamese and English.
+// leader, another institute) in Vietnamese and English. HR uploads a renewal on the applicant's
+// behalf; the applicant is told by e-mail (received on the in-process SMTP server).
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -16,8 +17,10 @@ import type { CaseDoc } from '../../models/case.ts';
 import type { CallDoc } from '../../models/call.ts';
 import type { UserDoc } from '../../models/user.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
+import { Case } from '../../models/case.ts';
 import { requiredDocumentsAccepted, currentDocuments } from '../../server/documents/index.ts';
 import { runDocumentExpiryReminders } from '../../server/documents/reminders.ts';
+import { dispatchOnce } from '../../server/outbox/index.ts';
 import { download, makePdf, sha256, tokenOf } from './support.ts';
 import { text } from '../applications/support.ts';
 
@@ -149,7 +152,64 @@ describe('documents: renewal history', function () {
     expect((dl.body as Buffer).equals(oldPdf)).to.equal(true);
   });
 
-  it('refuses a renewal of what is not accepted, and refuses staff and other institutes, in Vietnamese and English', async () => {
+  it('HR uploads a renewal on the applicant’s behalf: it waits for a check, and the applicant is told by e-mail in Vietnamese', async () => {
+    const vi = await createUser({ role: 'applicant', locale: 'vi', name: 'Trần Thị Hoa' });
+    const c = await createCase({ applicant: vi, call, stage: 'offer', profile: { fullName: 'Trần Thị Hoa' } as never });
+    const av = agent(t.app);
+    await signIn(av, vi);
+    const tv = await tokenOf(av);
+    const up = await av.post(`/cases/${c._id}/documents?_csrf=${tv}`).set('Accept', 'application/json').field('passport_expiresAt', iso(daysAhead(20))).attach('passport', oldPdf, 'ho-chieu-cu.pdf').attach('cv', await makePdf('CV'), 'cv.pdf');
+    expect(up.status, up.text).to.equal(201);
+    const passportId = (up.body.documents as Array<{ type: string; id: string }>).find((d) => d.type === 'passport')!.id;
+    expect((await verify(passportId, { decision: 'accept' })).status).to.equal(200);
+
+    // The case page offers HR the renewal; its page says for whom the file is uploaded and leads back to the case.
+    const casePage = await h.get(`/cases/${c._id}`).set('Accept', 'text/html');
+    expect(casePage.text).to.include(`href="/documents/${passportId}/renew"`);
+    const form = await h.get(`/documents/${passportId}/renew`).set('Accept', 'text/html');
+    expect(form.status).to.equal(200);
+    expect(text(form.text)).to.include('You are uploading for Trần Thị Hoa, the applicant.');
+    expect(form.text).to.include(`href="/cases/${c._id}#documents"`);
+
+    // A missing expiry date is refused in the officer's language, nothing kept and nothing e-mailed.
+    const before = await CaseDocument.countDocuments({ case: c._id });
+    const noDate = await renew(h, hrToken, passportId).attach('passport--0', newPdf, 'ho-chieu-moi.pdf');
+    expect(noDate.status).to.equal(422);
+    expect(text(noDate.text)).to.include('expiry date');
+    expect(await CaseDocument.countDocuments({ case: c._id })).to.equal(before);
+    expect((await Case.findById(c._id).lean())!.outbox.some((o) => o.template === 'document_renewal_added')).to.equal(false);
+
+    const res = await renew(h, hrToken, passportId).field('passport--0_expiresAt', iso(daysAhead(3650))).attach('passport--0', newPdf, 'ho-chieu-moi.pdf');
+    expect(res.status, res.text.slice(0, 400)).to.equal(303);
+    expect(res.headers.location).to.equal(`/cases/${c._id}#documents`);
+    const renewal = (await CaseDocument.findOne({ case: c._id, type: 'passport', renewalOf: passportId }).lean())!;
+    expect(renewal.status).to.equal('pending');
+    expect(renewal.current).to.equal(false);
+    expect(String(renewal.uploadedBy)).to.equal(String(hr._id));
+    expect((await onDisk(renewal.storageKey)).equals(newPdf)).to.equal(true);
+    const audit = (await AuditEvent.findOne({ action: 'document.renewal_upload', targetId: String(renewal._id) }).lean())!;
+    expect(String(audit.actor)).to.equal(String(hr._id));
+    expect((audit.summary as { onBehalf?: boolean }).onBehalf).to.equal(true);
+    // Until checked, the accepted passport stays current.
+    expect((await currentDocuments([c._id])).find((d) => d.type === 'passport')!.id).to.equal(passportId);
+
+    // The applicant is told, in Vietnamese, on the real SMTP server: who added what, valid until when.
+    await dispatchOnce(t.ctx, { owner: 'test' });
+    const mail = await t.smtp.waitForTo(vi.email, /Bộ phận nhân sự đã thêm Hộ chiếu gia hạn/);
+    expect(mail.text).to.include('đã thay bạn tải lên');
+    expect(mail.subject).to.include(c.reference);
+    expect(mail.text).to.include('Checking Officer');
+    expect(mail.text).to.include('ho-chieu-moi.pdf');
+    expect(mail.text).to.include(`/applications/${c._id}`);
+    // The applicant sees the renewal waiting on their own page.
+    const mine = await av.get(`/applications/${c._id}`).set('Accept', 'text/html');
+    expect(mine.text).to.include(`data-renewal-id="${String(renewal._id)}"`);
+    // The applicant's own renewal sends no such e-mail (the first test's renewal was the applicant's).
+    const own = await Case.findById(caseDoc._id).lean();
+    expect(own!.outbox.some((o) => o.template === 'document_renewal_added')).to.equal(false);
+  });
+
+  it('refuses a renewal of what is not accepted, and refuses leaders and other institutes, in Vietnamese and English', async () => {
     const vi = await createUser({ role: 'applicant', locale: 'vi' });
     const c = await createCase({ applicant: vi, call, stage: 'screening' });
     const av = agent(t.app);
@@ -171,8 +231,10 @@ describe('documents: renewal history', function () {
     const en = await renew(a, token, pendingCv).attach('cv--0', await makePdf('CV 2'), 'cv2.pdf');
     expect(en.status).to.equal(409);
     expect(text(en.text), /id="upload-errors"[\s\S]{0,400}/.exec(en.text)?.[0]).to.include('Only an accepted, current “Curriculum vitae” can be renewed.');
-    // HR may not upload a renewal for the applicant (403); an officer of another institute does not see it (404).
-    expect((await renew(h, hrToken, renewalId).attach('passport--0', newPdf, 'p.pdf')).status).to.equal(403);
+    // A leader may not upload a renewal (403); an officer of another institute does not see it (404).
+    const leader = agent(t.app);
+    await signIn(leader, await createUser({ role: 'leader', institute: call.institute as never }));
+    expect((await renew(leader, await tokenOf(leader), renewalId).attach('passport--0', newPdf, 'p.pdf')).status).to.equal(403);
     const other = agent(t.app);
     await signIn(other, await createUser({ role: 'hr_officer', institute: await createInstitute() }));
     expect((await other.get(`/documents/${renewalId}/renew`).set('Accept', 'text/html')).status).to.equal(404);
