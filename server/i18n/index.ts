@@ -45,28 +45,107 @@ export function i18n(): i18n {
   return instance;
 }
 
-/** One fixed-language function per locale (getFixedT builds a new one per call). */
-const translators = new Map<string, TFunction>();
-/** Texts without parameters, per locale: the resources never change after start (measured: i18next was ~10% of the queue page's CPU). */
-const plainTexts = new Map<string, Map<string, string>>();
-
+/**
+ * The `t` of one language (views, services, presenters, e-mails): plain keys and keys with plain
+ * values go through `translate` (cached texts), anything else (plurals, options, arrays of keys,
+ * a default value) to i18next.
+ */
+const fastTranslators = new Map<string, TFunction>();
 export function translator(locale: Locale): TFunction {
-  let t = translators.get(locale);
+  let t = fastTranslators.get(locale);
   if (!t) {
-    t = i18n().getFixedT(locale);
-    translators.set(locale, t);
+    const slow = i18nextTranslator(locale);
+    const fast = (key: unknown, params?: unknown, ...rest: unknown[]) => {
+      if (typeof key === 'string' && rest.length === 0 && (params === undefined || (typeof params === 'object' && params !== null && Object.getPrototypeOf(params) === Object.prototype))) {
+        return translate(locale, key, params as Record<string, unknown> | undefined);
+      }
+      return (slow as unknown as (...a: unknown[]) => unknown)(key, params, ...rest);
+    };
+    // Readers of i18next's fixed-language function may look at its language (t.lng).
+    t = Object.assign(fast, { lng: locale, lngs: [locale], ns: (slow as unknown as { ns?: unknown }).ns }) as unknown as TFunction;
+    fastTranslators.set(locale, t);
   }
   return t;
 }
 
+/** One fixed-language function per locale (getFixedT builds a new one per call). */
+const i18nextTranslators = new Map<string, TFunction>();
+/** Texts without parameters, per locale: the resources never change after start (measured: i18next was ~10% of the queue page's CPU). */
+const plainTexts = new Map<string, Map<string, string>>();
+
+function i18nextTranslator(locale: Locale): TFunction {
+  let t = i18nextTranslators.get(locale);
+  if (!t) {
+    t = i18n().getFixedT(locale);
+    i18nextTranslators.set(locale, t);
+  }
+  return t;
+}
+
+/** A text cut at its `{{name}}` placeholders: literal parts and the names between them. */
+type Compiled = Array<string | { name: string }>;
+/** Per locale and key: the compiled text, or null when only i18next can render it. */
+const compiledTexts = new Map<string, Map<string, Compiled | null>>();
+/** Parameters that are i18next options (plurals, context, defaults, nesting…), not values: i18next renders those. */
+const I18NEXT_OPTIONS = new Set(['count', 'ordinal', 'context', 'defaultValue', 'lng', 'lngs', 'fallbackLng', 'ns', 'keySeparator', 'nsSeparator', 'returnObjects', 'returnDetails', 'joinArrays', 'postProcess', 'interpolation', 'replace', 'skipInterpolation']);
+const PLACEHOLDER = /\{\{([^{}]*)\}\}/g;
+const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The text of `key` in `locale` as parts, when its only markup is plain `{{name}}` placeholders. */
+function compile(locale: Locale, key: string): Compiled | null {
+  const raw = i18n().getResource(locale, 'translation', key) as unknown;
+  // Missing here (fallback language), an object, nesting ($t), formats ({{d, datetime}}), paths
+  // ({{user.name}}) or unescaped values ({{- x}}): i18next's own rendering.
+  if (typeof raw !== 'string' || raw.includes('$t(')) return null;
+  const parts: Compiled = [];
+  let last = 0;
+  for (const m of raw.matchAll(PLACEHOLDER)) {
+    const name = m[1]!.trim();
+    if (!PLAIN_NAME.test(name)) return null;
+    parts.push(raw.slice(last, m.index), { name });
+    last = m.index + m[0].length;
+  }
+  parts.push(raw.slice(last));
+  return parts;
+}
+
+/**
+ * `t(key, params)` by substitution into the compiled text, as i18next renders it (values with
+ * String(), no escaping: escapeValue is off). Undefined when i18next must render it: an option
+ * among the parameters, a value missing, null or an object, or a value holding markup of its own.
+ * (i18next's per-call option handling was ~15 % of the queue page's CPU.)
+ */
+function substitute(locale: Locale, key: string, params: Record<string, unknown>): string | undefined {
+  for (const name in params) if (I18NEXT_OPTIONS.has(name)) return undefined;
+  let texts = compiledTexts.get(locale);
+  if (!texts) compiledTexts.set(locale, (texts = new Map()));
+  let parts = texts.get(key);
+  if (parts === undefined) texts.set(key, (parts = compile(locale, key)));
+  if (!parts) return undefined;
+  let out = '';
+  for (const part of parts) {
+    if (typeof part === 'string') {
+      out += part;
+      continue;
+    }
+    const v = Object.hasOwn(params, part.name) ? params[part.name] : undefined;
+    if (typeof v === 'string') {
+      if (v.includes('{{') || v.includes('$t(')) return undefined;
+      out += v;
+    } else if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') out += String(v);
+    else return undefined;
+  }
+  return out;
+}
+
 /** `t(key)` or `t(key, params)` in `locale`; the text of a key without parameters is computed once. */
 export function translate(locale: Locale, key: string, params?: Record<string, unknown>): string {
-  if (params && Object.keys(params).length > 0) return translator(locale)(key, params) as string;
+  if (params && Object.keys(params).length > 0) return substitute(locale, key, params) ?? (i18nextTranslator(locale)(key, params) as string);
   let texts = plainTexts.get(locale);
   if (!texts) plainTexts.set(locale, (texts = new Map()));
   let text = texts.get(key);
   if (text === undefined) {
-    text = translator(locale)(key) as string;
+    text = i18nextTranslator(locale)(key) as string;
     texts.set(key, text);
   }
   return text;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { loadResources } from '../../server/i18n/index.ts';
+import { i18n, loadResources, translate, translator, LOCALES } from '../../server/i18n/index.ts';
 
 function keys(obj: unknown, prefix = ''): string[] {
   if (!obj || typeof obj !== 'object') return [prefix];
@@ -24,5 +24,50 @@ describe('platform: translations', () => {
       });
       expect(empty, lng).to.deep.equal([]);
     }
+  });
+
+  // translate() renders texts with plain {{name}} placeholders itself (server/i18n/index.ts): for
+  // every key of both languages, with every kind of value and with values missing, it must give
+  // exactly what i18next gives.
+  it('renders every text exactly as i18next does, with values of every kind and values missing', () => {
+    const checked = { fast: 0, all: 0 };
+    for (const lng of LOCALES) {
+      const viaI18next = i18n().getFixedT(lng);
+      const t = translator(lng);
+      for (const key of keys(res[lng])) {
+        const raw = key.split('.').reduce<unknown>((o, p) => (o as Record<string, unknown>)?.[p], res[lng]);
+        if (typeof raw !== 'string') continue;
+        const names = [...raw.matchAll(/\{\{([^{}]*)\}\}/g)].map((m) => m[1]!.trim());
+        const variants: Array<Record<string, unknown>> = [
+          Object.fromEntries(names.map((n) => [n, `«${n}»`])),
+          Object.fromEntries(names.map((n, i) => [n, i % 2 ? 42 : 'Nguyễn Thị Lan'])),
+          Object.fromEntries(names.map((n) => [n, 0])),
+          Object.fromEntries(names.map((n) => [n, true])),
+          Object.fromEntries(names.slice(1).map((n) => [n, 'x'])), // the first one missing
+          { unused: 'not in the text', ...Object.fromEntries(names.map((n) => [n, '{{nested}} $t(cases.title)'])) },
+          Object.fromEntries(names.map((n) => [n, null])),
+          Object.fromEntries(names.map((n) => [n, new Date('2026-03-16T03:00:00Z')])),
+        ];
+        for (const params of variants) {
+          if (Object.keys(params).length === 0) continue;
+          checked.all++;
+          const expected = viaI18next(key, { ...params });
+          expect(translate(lng, key, { ...params }), `${lng} ${key} ${JSON.stringify(params)}`).to.equal(expected);
+          expect(t(key, { ...params }), `${lng} ${key} via translator`).to.equal(expected);
+        }
+        expect(t(key), `${lng} ${key} without values`).to.equal(viaI18next(key));
+        checked.fast++;
+      }
+    }
+    expect(checked.fast).to.be.greaterThan(1000);
+    expect(checked.all).to.be.greaterThan(1000);
+  });
+  it('leaves plurals, options and arrays of keys to i18next', () => {
+    const t = translator('en');
+    const viaI18next = i18n().getFixedT('en');
+    const plural = keys(res.en).find((k) => k.endsWith('_one'))!.replace(/_one$/, '');
+    for (const count of [0, 1, 2, 5]) expect(t(plural, { count })).to.equal(viaI18next(plural, { count }));
+    expect(t(['no.such.key', 'cases.title'])).to.equal(viaI18next(['no.such.key', 'cases.title']));
+    expect(t('no.such.key', { defaultValue: 'fallback' })).to.equal('fallback');
   });
 });
