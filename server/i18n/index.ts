@@ -84,18 +84,28 @@ function i18nextTranslator(locale: Locale): TFunction {
 
 /** A text cut at its `{{name}}` placeholders: literal parts and the names between them. */
 type Compiled = Array<string | { name: string }>;
-/** Per locale and key: the compiled text, or null when only i18next can render it. */
-const compiledTexts = new Map<string, Map<string, Compiled | null>>();
+/** Not in this language's resources (i18next would fall back, or try the next plural form). */
+const MISSING = Symbol('missing');
+/** Per locale and key: the compiled text, null when only i18next can render it, or MISSING. */
+const compiledTexts = new Map<string, Map<string, Compiled | null | typeof MISSING>>();
 /** Parameters that are i18next options (plurals, context, defaults, nesting…), not values: i18next renders those. */
 const I18NEXT_OPTIONS = new Set(['count', 'ordinal', 'context', 'defaultValue', 'lng', 'lngs', 'fallbackLng', 'ns', 'keySeparator', 'nsSeparator', 'returnObjects', 'returnDetails', 'joinArrays', 'postProcess', 'interpolation', 'replace', 'skipInterpolation']);
 const PLACEHOLDER = /\{\{([^{}]*)\}\}/g;
 const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+const pluralRulesByLocale = new Map<string, Intl.PluralRules>();
+function pluralRules(locale: Locale): Intl.PluralRules {
+  let rules = pluralRulesByLocale.get(locale);
+  if (!rules) pluralRulesByLocale.set(locale, (rules = new Intl.PluralRules(locale)));
+  return rules;
+}
+
 /** The text of `key` in `locale` as parts, when its only markup is plain `{{name}}` placeholders. */
-function compile(locale: Locale, key: string): Compiled | null {
+function compile(locale: Locale, key: string): Compiled | null | typeof MISSING {
   const raw = i18n().getResource(locale, 'translation', key) as unknown;
-  // Missing here (fallback language), an object, nesting ($t), formats ({{d, datetime}}), paths
-  // ({{user.name}}) or unescaped values ({{- x}}): i18next's own rendering.
+  if (raw === undefined) return MISSING;
+  // An object, nesting ($t), formats ({{d, datetime}}), paths ({{user.name}}) or unescaped values
+  // ({{- x}}): i18next's own rendering.
   if (typeof raw !== 'string' || raw.includes('$t(')) return null;
   const parts: Compiled = [];
   let last = 0;
@@ -109,6 +119,14 @@ function compile(locale: Locale, key: string): Compiled | null {
   return parts;
 }
 
+function compiled(locale: Locale, key: string): Compiled | null | typeof MISSING {
+  let texts = compiledTexts.get(locale);
+  if (!texts) compiledTexts.set(locale, (texts = new Map()));
+  let parts = texts.get(key);
+  if (parts === undefined) texts.set(key, (parts = compile(locale, key)));
+  return parts;
+}
+
 /**
  * `t(key, params)` by substitution into the compiled text, as i18next renders it (values with
  * String(), no escaping: escapeValue is off). Undefined when i18next must render it: an option
@@ -116,12 +134,21 @@ function compile(locale: Locale, key: string): Compiled | null {
  * (i18next's per-call option handling was ~15 % of the queue page's CPU.)
  */
 function substitute(locale: Locale, key: string, params: Record<string, unknown>): string | undefined {
-  for (const name in params) if (I18NEXT_OPTIONS.has(name)) return undefined;
-  let texts = compiledTexts.get(locale);
-  if (!texts) compiledTexts.set(locale, (texts = new Map()));
-  let parts = texts.get(key);
-  if (parts === undefined) texts.set(key, (parts = compile(locale, key)));
-  if (!parts) return undefined;
+  let counted = false;
+  for (const name in params) {
+    if (name === 'count' && typeof params.count === 'number' && Number.isFinite(params.count)) counted = true;
+    // A default only matters for a missing key, which goes to i18next anyway.
+    else if (name !== 'defaultValue' && I18NEXT_OPTIONS.has(name)) return undefined;
+  }
+  let parts: Compiled | null | typeof MISSING;
+  if (counted) {
+    // i18next's plural lookup: key_zero for 0 when there is one, then key_<CLDR category>, then key.
+    const count = params.count as number;
+    parts = count === 0 ? compiled(locale, `${key}_zero`) : MISSING;
+    if (parts === MISSING) parts = compiled(locale, `${key}_${pluralRules(locale).select(count)}`);
+    if (parts === MISSING) parts = compiled(locale, key);
+  } else parts = compiled(locale, key);
+  if (!parts || parts === MISSING) return undefined;
   let out = '';
   for (const part of parts) {
     if (typeof part === 'string') {

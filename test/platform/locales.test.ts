@@ -62,12 +62,26 @@ describe('platform: translations', () => {
     expect(checked.fast).to.be.greaterThan(1000);
     expect(checked.all).to.be.greaterThan(1000);
   });
-  it('leaves plurals, options and arrays of keys to i18next', () => {
-    const t = translator('en');
-    const viaI18next = i18n().getFixedT('en');
-    const plural = keys(res.en).find((k) => k.endsWith('_one'))!.replace(/_one$/, '');
-    for (const count of [0, 1, 2, 5]) expect(t(plural, { count })).to.equal(viaI18next(plural, { count }));
-    expect(t(['no.such.key', 'cases.title'])).to.equal(viaI18next(['no.such.key', 'cases.title']));
-    expect(t('no.such.key', { defaultValue: 'fallback' })).to.equal('fallback');
+  it('renders plurals (every count form) and defaults exactly as i18next does; leaves other options and arrays of keys to it', () => {
+    let plurals = 0;
+    for (const lng of LOCALES) {
+      const t = translator(lng);
+      const viaI18next = i18n().getFixedT(lng);
+      const bases = new Set(keys(res[lng]).filter((k) => /_(zero|one|two|few|many|other)$/.test(k)).map((k) => k.replace(/_(zero|one|two|few|many|other)$/, '')));
+      for (const base of bases) {
+        for (const count of [0, 1, 2, 3, 5, 11, 21, 100, 1.5, -1]) {
+          const params = { count, name: 'Lan', date: '01/02/2027', kind: 'Visa', n: 3, days: 4 };
+          expect(t(base, { ...params }), `${lng} ${base} ${count}`).to.equal(viaI18next(base, { ...params }));
+          expect(t(base, { ...params, defaultValue: 'x' }), `${lng} ${base} ${count} with a default`).to.equal(viaI18next(base, { ...params, defaultValue: 'x' }));
+          plurals++;
+        }
+      }
+      // A default applies to a missing key only.
+      expect(t('no.such.key', { defaultValue: 'fallback' })).to.equal('fallback');
+      expect(t('cases.stages.screening', { defaultValue: 'screening' })).to.equal(viaI18next('cases.stages.screening'));
+      expect(t(['no.such.key', 'cases.stages.screening'])).to.equal(viaI18next(['no.such.key', 'cases.stages.screening']));
+      expect(t('cases.stages.screening', { context: 'x', count: 1 })).to.equal(viaI18next('cases.stages.screening', { context: 'x', count: 1 }));
+    }
+    expect(plurals).to.be.greaterThan(40);
   });
 });
