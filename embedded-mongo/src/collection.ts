@@ -507,13 +507,14 @@ export class Collection {
   }
 
   /** The number of documents matching `filter`: from the index alone when it covers the filter. */
-  count(filter: Doc, collation?: Collation): number {
+  /** How many documents match; with `atMost`, the count may stop there (a capped count). */
+  count(filter: Doc, collation?: Collation, atMost?: number): number {
     if (Object.keys(filter).length === 0) return this.docs.size;
     if (!extractText(filter)) {
       const r = this.planWith(filter, undefined, collation, true);
       if (r.counted !== undefined) return r.counted;
     }
-    return this.find(filter, { collation }).docs.length;
+    return this.find(filter, { collation, limit: atMost }).docs.length;
   }
 
   /** Matching documents, sorted, skipped and limited. */

@@ -283,7 +283,8 @@ async function countCapped(filter: Record<string, unknown>, now: Date): Promise<
   const key = filterKey(filter);
   const until = cappedCounts.get(key);
   if (until !== undefined && until > now.getTime()) return COUNT_CAP + 1;
-  const n = (await Case.find(filter, { _id: 1 }).limit(COUNT_CAP + 1).lean()).length;
+  // A count that stops at the cap in the database: no ids cross to the app.
+  const n = await Case.countDocuments(filter).limit(COUNT_CAP + 1);
   cappedCounts.delete(key);
   if (n > COUNT_CAP) {
     cappedCounts.set(key, now.getTime() + CAPPED_COUNT_TTL_MS);
@@ -356,7 +357,9 @@ export async function leadingSearchWord(user: UserDoc, q: string | undefined): P
   if (words.length < 2) return undefined;
   const within = user.role !== 'admin' && user.institute ? { institute: user.institute } : {};
   const counts = await Promise.all(
-    words.map((w) => Case.find({ ...within, searchTerms: { $gte: w, $lt: prefixEnd(w) } }, { _id: 1 }).limit(SEARCH_PROBE).lean().then((r) => r.length)),
+    // A count capped at the probe (no document crosses to the app): reading up to 1,000 ids per
+    // word was a third of the search's database time.
+    words.map((w) => Case.countDocuments({ ...within, searchTerms: { $gte: w, $lt: prefixEnd(w) } }).limit(SEARCH_PROBE)),
   );
   let best = 0;
   counts.forEach((n, i) => {

@@ -266,6 +266,28 @@ describe('embedded-mongo conformance: CRUD', function () {
       expect(await c.countDocuments()).to.equal(5);
     });
 
+    it('countDocuments and count with skip and limit: capped counts, on a multikey range and on a scan', async () => {
+      const c = t.db.collection<AnyDoc>(collName('cnt'));
+      await c.createIndex({ g: 1, words: 1 });
+      // Every document has two words in the range ['ng', 'nh'): a multikey range counts documents, not keys.
+      await c.insertMany(Array.from({ length: 30 }, (_, i) => ({ g: i % 2, words: ['nguyen', 'ngoc', `w${i}`], n: i })));
+      const range = { g: 0, words: { $gte: 'ng', $lt: 'nh' } };
+      expect(await c.countDocuments(range)).to.equal(15);
+      expect(await c.countDocuments(range, { limit: 10 })).to.equal(10);
+      expect(await c.countDocuments(range, { limit: 100 })).to.equal(15);
+      expect(await c.countDocuments(range, { skip: 12 })).to.equal(3);
+      expect(await c.countDocuments(range, { skip: 12, limit: 2 })).to.equal(2);
+      expect(await c.countDocuments(range, { skip: 14, limit: 5 })).to.equal(1);
+      expect(await c.countDocuments(range, { skip: 20, limit: 5 })).to.equal(0);
+      // An unindexed filter (a scan) is capped the same way.
+      expect(await c.countDocuments({ n: { $gte: 3 } }, { limit: 7 })).to.equal(7);
+      expect(await c.countDocuments({ n: { $gte: 3 } }, { skip: 25, limit: 7 })).to.equal(2);
+      // The count command (collection.count in older drivers) too.
+      expect((await t.db.command({ count: c.collectionName, query: range, limit: 4 })).n).to.equal(4);
+      expect((await t.db.command({ count: c.collectionName, query: range, skip: 13, limit: 4 })).n).to.equal(2);
+      expect((await t.db.command({ count: c.collectionName, query: { n: { $lt: 10 } }, limit: -3 })).n).to.equal(3);
+    });
+
     it('replaceOne keeps _id and refuses to change it (66)', async () => {
       const c = t.db.collection<AnyDoc>(collName('rep'));
       await c.insertOne({ _id: 1, a: 1, b: 2 } as Document);

@@ -54,7 +54,7 @@ function count(ctx: CommandContext, db: string, cmd: Doc): Doc {
   const skip = asInt(cmd.skip, 'skip', 0);
   const limit = Math.abs(asInt(cmd.limit, 'limit', 0));
   const collation = effectiveCollation(cmd.collation, coll.options.collation);
-  let n = coll.count(query, collation);
+  let n = coll.count(query, collation, limit > 0 ? skip + limit : undefined);
   n = Math.max(0, n - skip);
   if (limit > 0) n = Math.min(n, limit);
   return { n, ok: 1 };
@@ -135,11 +135,18 @@ export function runPipeline(ctx: CommandContext, db: string, collName: string, p
     }
   }
   if (hasWhere(filter)) guardFilter(filter, 'match');
-  // countDocuments: [$match, { $group: { _id: <constant>, n: { $sum: 1 } } }], counted without
-  // reading the documents when an index covers the filter.
-  const counter = i === matches.length && pipeline.length === i + 1 ? countGroup(pipeline[i]) : undefined;
+  // countDocuments: [$match, ($skip), ($limit), { $group: { _id: <constant>, n: { $sum: 1 } } }],
+  // counted without reading the documents when an index covers the filter, and otherwise
+  // stopping at skip + limit matches.
+  let j = i;
+  let countSkip = 0;
+  let countLimit = 0;
+  if (i === matches.length && pipeline[j] && pipeline[j]!.$skip !== undefined && Object.keys(pipeline[j]!).length === 1) countSkip = asInt(pipeline[j++]!.$skip, '$skip', 0);
+  if (i === matches.length && pipeline[j] && pipeline[j]!.$limit !== undefined && Object.keys(pipeline[j]!).length === 1) countLimit = asInt(pipeline[j++]!.$limit, '$limit', 0);
+  const counter = i === matches.length && pipeline.length === j + 1 && countSkip >= 0 && countLimit >= 0 ? countGroup(pipeline[j]) : undefined;
   if (counter && !('$text' in filter)) {
-    const n = coll ? coll.count(filter, collation) : 0;
+    const found = coll ? coll.count(filter, collation, countLimit > 0 ? countSkip + countLimit : undefined) : 0;
+    const n = countLimit > 0 ? Math.min(Math.max(0, found - countSkip), countLimit) : Math.max(0, found - countSkip);
     if (n === 0) return [];
     const out: Doc = { _id: counter.id };
     setOwn(out, counter.field, n);
