@@ -24,14 +24,28 @@ export function sortComparator(sort: Doc, collation?: Collation, textScore?: (d:
     for (const v of vals) if (cmp(v, best) * dir < 0) best = v;
     return best;
   };
+  // Each document's keys are read once per sort, not at every comparison (n log n path walks and
+  // arrays: the largest cost of sorting a search's candidates in memory).
+  const cache = new Map<Doc, unknown[]>();
+  const keysOf = (doc: Doc): unknown[] => {
+    let keys = cache.get(doc);
+    if (!keys) {
+      keys = entries.map(([path, dir]) => (dir === 0 ? undefined : keyOf(doc, path, dir)));
+      cache.set(doc, keys);
+    }
+    return keys;
+  };
   return (a, b) => {
-    for (const [path, dir] of entries) {
+    const ka = keysOf(a);
+    const kb = keysOf(b);
+    for (let i = 0; i < entries.length; i++) {
+      const dir = entries[i]![1];
       if (dir === 0) {
         const c = textScore!(b) - textScore!(a);
         if (c) return c;
         continue;
       }
-      const c = cmp(keyOf(a, path, dir), keyOf(b, path, dir));
+      const c = cmp(ka[i], kb[i]);
       if (c) return c * dir;
     }
     return 0;
