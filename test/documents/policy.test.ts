@@ -1,6 +1,7 @@
 // The document ability table as authorize() enforces it, and the pure upload rules the route and
 // the service share: a case the actor may not see is 404 whatever the verb; a visible case the
-// actor may not act on is 403. The applicant uploads while the case is not ended.
+// actor may not act on is 403. The applicant uploads while the case is not ended; a renewal may
+// also come from HR of the institute on the applicant's behalf.
 import { expect } from 'chai';
 import { authorize } from '../../server/policies/index.ts';
 import { ForbiddenError, NotFoundError } from '../../server/errors.ts';
@@ -34,6 +35,20 @@ describe('documents: the ability table and the upload rules', () => {
     expect(() => authorize(admin, 'document.verify', kase('screening'))).not.to.throw();
     expect(() => authorize(otherHr, 'document.verify', kase('screening'))).to.throw(NotFoundError);
     expect(() => authorize(applicant, 'document.verify', kase('screening'))).to.throw(ForbiddenError);
+  });
+
+  it('lets the applicant, HR of the institute and administrators upload a renewal until the case has ended; not leaders (403) nor other institutes (404)', () => {
+    for (const stage of STAGES) {
+      const ended = (TERMINAL_STAGES as readonly string[]).includes(stage);
+      for (const who of [applicant, hr, admin]) {
+        const renew = () => authorize(who, 'document.renew', kase(stage));
+        if (ended) expect(renew, `${who.role} ${stage}`).to.throw(ForbiddenError);
+        else expect(renew, `${who.role} ${stage}`).not.to.throw();
+      }
+      expect(() => authorize(otherApplicant, 'document.renew', kase(stage)), stage).to.throw(NotFoundError);
+      expect(() => authorize(otherHr, 'document.renew', kase(stage)), stage).to.throw(NotFoundError);
+    }
+    expect(() => authorize(leader, 'document.renew', kase('evaluation'))).to.throw(ForbiddenError);
   });
 
   it('lets a leader download once the case is before the panel, or when they scored it', () => {
