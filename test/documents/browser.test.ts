@@ -151,6 +151,7 @@ describe('documents in the browser', function () {
       expect(await hp.textContent('[data-on-behalf]')).to.include('You are uploading for Nguyễn Văn An, the applicant.');
       const cv2 = await makePdf('CV of Lê Minh Châu, 2026');
       await hp.setInputFiles('#renewal input[type=file]', { name: 'cv-2026.pdf', mimeType: 'application/pdf', buffer: cv2 });
+      await hp.screenshot({ path: path.join(screenshotsDir, 'documents-hr-renewal.png'), fullPage: true });
       await Promise.all([hp.waitForURL(`**/cases/${caseDoc._id}#documents`), hp.click('#renewal button[type=submit]')]);
       await hp.waitForSelector('#doc-cv .doc-renewals [data-status="pending"]');
       expect(await hp.textContent('.flash-success')).to.include('told by e-mail');
