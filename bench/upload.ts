@@ -115,6 +115,8 @@ async function main(): Promise<void> {
     const cookie = cookieHeader(a);
     const urlPath = `/cases/${c._id}/documents?_csrf=${encodeURIComponent(token)}`;
 
+    // One upload from here first: the app's code paths loaded and its buffers allocated before the
+    // memory baseline is taken (the client warms itself up, below).
     const url = new URL(urlPath, baseUrl).href;
     const warm = await uploadFile(url, cookie, 'recommendation_letter', pdfFile, size);
     if (warm !== 201) throw new Error(`warm-up upload answered ${warm}`);

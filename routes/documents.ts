@@ -163,13 +163,13 @@ export function documentsRoutes(app: AppContext): Router {
       await limitUploads(req);
       const files = await receiveUploads(req, res, { tempDir, ...uploadLimits(loaded.call.checklist, app.config.upload.maxBytes) });
       const body = uploadBody.parse(req.body ?? {});
-      const doc = await renewDocument({ app, ctx, doc: loaded.doc, caseDoc: loaded.caseDoc, files, dates: body.dates });
+      const { doc, onBehalf, applicantTold } = await renewDocument({ app, ctx, doc: loaded.doc, caseDoc: loaded.caseDoc, files, dates: body.dates });
       const next = backUrl(body.returnTo, caseId, ctx.actor?.role);
       if (!wantsHtml(req)) {
         res.status(201).json({ document: documentJson(doc), redirect: next });
         return;
       }
-      flash(req, 'success', ctx.actor?.role === 'applicant' ? 'documents.renewal.uploadedFlash' : 'documents.renewal.uploadedForFlash');
+      flash(req, 'success', !onBehalf ? 'documents.renewal.uploadedFlash' : applicantTold ? 'documents.renewal.uploadedForFlash' : 'documents.renewal.uploadedForUntoldFlash');
       res.redirect(303, next);
     } catch (err) {
       const refusal = refuseUpload(req, res, err);

@@ -48,14 +48,14 @@ export function periodicService(
   const tick = () => {
     if (running || stopping) return;
     const started = performance.now();
-    const first = runs++ === 0;
+    const firstRun = runs++ === 0;
     running = opts
       .run(() => stopping)
       // Each run's duration: at info for the first run after start and for runs of a second or more
       // (what to look at when a job competes with serving; benchmarks wait for the first runs), else debug.
       .then(() => {
         const ms = Math.round(performance.now() - started);
-        app.logger[first || ms >= 1000 ? 'info' : 'debug']({ service: opts.name, ms, first }, 'background run finished');
+        app.logger[firstRun || ms >= 1000 ? 'info' : 'debug']({ service: opts.name, ms, first: firstRun }, 'background run finished');
       })
       .catch((err: unknown) => app.logger.error({ err, service: opts.name }, 'background run failed'))
       .finally(() => {

@@ -506,15 +506,18 @@ export class Collection {
     return { docs, plan: { stage: 'IXSCAN', index: index.name, sorted: true, docsExamined: seen.size }, scores };
   }
 
-  /** The number of documents matching `filter`: from the index alone when it covers the filter. */
-  /** How many documents match; with `atMost`, the count may stop there (a capped count). */
-  count(filter: Doc, collation?: Collation, atMost?: number): number {
-    if (Object.keys(filter).length === 0) return this.docs.size;
-    if (!extractText(filter)) {
-      const r = this.planWith(filter, undefined, collation, true);
-      if (r.counted !== undefined) return r.counted;
-    }
-    return this.find(filter, { collation, limit: atMost }).docs.length;
+  /**
+   * The number of documents matching `filter`, past the first `skip` and at most `limit` (0: no
+   * limit), as the count command and countDocuments answer: from the index alone when it covers
+   * the filter, else matching stops at skip + limit documents.
+   */
+  count(filter: Doc, collation?: Collation, skip = 0, limit = 0): number {
+    let n: number | undefined;
+    if (Object.keys(filter).length === 0) n = this.docs.size;
+    else if (!extractText(filter)) n = this.planWith(filter, undefined, collation, true).counted;
+    n ??= this.find(filter, { collation, limit: limit > 0 ? skip + limit : undefined }).docs.length;
+    n = Math.max(0, n - skip);
+    return limit > 0 ? Math.min(n, limit) : n;
   }
 
   /** Matching documents, sorted, skipped and limited. */

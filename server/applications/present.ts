@@ -44,7 +44,7 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
     stage: caseDoc.stage,
     stageLabel: stageLabel(t, caseDoc.stage),
     version: caseDoc.version,
-    timeline: timeline(caseDoc.history ?? [], names, t, { applicantId: caseDoc.applicant, forApplicant: true }),
+    timeline: timeline(caseDoc.history ?? [], names, t, { applicantId: caseDoc.applicant, forApplicant: true, locale: ctx.locale }),
     infoRequest: caseDoc.stage === 'awaiting_applicant' ? caseDoc.toObject().infoRequest : undefined,
     canAnswer: actions.includes('answer_info'),
     canAcceptOffer: actions.includes('accept_offer'),

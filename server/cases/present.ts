@@ -4,6 +4,7 @@
 // Mongoose getters), translated through tOf(ctx).
 import { presentPlan } from '../planner/present.ts';
 import type { TFunction } from 'i18next';
+import type { Locale } from '../i18n/index.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import { checklistForCase } from '../documents/present.ts';
@@ -60,13 +61,13 @@ export function timeline(
   history: HistoryLike[],
   names: Map<string, { name: string; role: string }>,
   t: TFunction,
-  view: { applicantId: unknown; forApplicant: boolean },
+  view: { applicantId: unknown; forApplicant: boolean; locale: Locale },
 ): TimelineEntry[] {
   const out: TimelineEntry[] = [];
   for (const h of history) {
     // A procedure event: translated from its structured fields (server/procedures/present.ts).
     if (h.procedure?.kind) {
-      const entry = procedureTimelineEntry(t, (t as unknown as { lng?: string }).lng === 'en' ? 'en' : 'vi', h.procedure, view.forApplicant);
+      const entry = procedureTimelineEntry(t, view.locale, h.procedure, view.forApplicant);
       if (!entry) continue;
       const who = view.forApplicant ? t('cases.people.hr') : (names.get(String(h.actor))?.name ?? t('cases.people.system'));
       out.push({ at: h.at, label: entry.label, who, note: [entry.detail, view.forApplicant ? undefined : h.note].filter(Boolean).join('\n') || undefined });
@@ -179,7 +180,7 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     supportRequested: SUPPORT_FIELDS.filter((f) => c.supportRequested?.[f]).map((f) => t(`applications.support.${f}`)),
     infoRequest: o.infoRequest?.requestedAt ? o.infoRequest : undefined,
     decision: o.decision?.decidedAt ? o.decision : undefined,
-    timeline: timeline(c.history ?? [], names, t, { applicantId: c.applicant, forApplicant: false }),
+    timeline: timeline(c.history ?? [], names, t, { applicantId: c.applicant, forApplicant: false, locale }),
     notes: [...(c.notes ?? [])].reverse().map((n) => ({ at: n.at, text: n.text, who: names.get(String(n.author))?.name ?? '' })),
     messages: messagesView(c.messages ?? [], names, t, false),
     canMessage: canWork && inStages(c.stage, ACTIVE_STAGES),

@@ -274,16 +274,15 @@ const cappedCounts = new Map<string, number>();
 const filterKey = (filter: Record<string, unknown>) => JSON.stringify(filter, (_k, v: unknown) => (v instanceof RegExp ? `/${v.source}/${v.flags}` : v));
 
 /**
- * At most COUNT_CAP + 1 (the ids of the first matches, in no order: the scan stops there). A count
- * above the cap shows as "more than 500" and is reused for CAPPED_COUNT_TTL_MS: at 50,000 cases
- * in an institute, reading 501 ids was a third of the default queue's database time, for a figure
- * that does not change. A count under the cap is always read (an officer sees their change at once).
+ * At most COUNT_CAP + 1: the database stops counting there. A count above the cap shows as "more
+ * than 500" and is reused for CAPPED_COUNT_TTL_MS: at 50,000 cases in an institute, matching the
+ * first 501 was a third of the default queue's database time, for a figure that does not change.
+ * A count under the cap is always read (an officer sees their change at once).
  */
 async function countCapped(filter: Record<string, unknown>, now: Date): Promise<number> {
   const key = filterKey(filter);
   const until = cappedCounts.get(key);
   if (until !== undefined && until > now.getTime()) return COUNT_CAP + 1;
-  // A count that stops at the cap in the database: no ids cross to the app.
   const n = await Case.countDocuments(filter).limit(COUNT_CAP + 1);
   cappedCounts.delete(key);
   if (n > COUNT_CAP) {

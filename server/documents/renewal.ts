@@ -43,8 +43,12 @@ export interface RenewDocumentOptions {
   dates: Record<string, unknown>;
 }
 
-/** Records the renewal as a pending, not yet current, version. UploadError (nothing kept) when refused. */
-export async function renewDocument(opts: RenewDocumentOptions): Promise<DocumentDoc> {
+/**
+ * Records the renewal as a pending, not yet current, version. UploadError (nothing kept) when
+ * refused. `applicantTold`: uploaded on the applicant's behalf and an e-mail queued to them (false
+ * when their account is disabled).
+ */
+export async function renewDocument(opts: RenewDocumentOptions): Promise<{ doc: DocumentDoc; onBehalf: boolean; applicantTold: boolean }> {
   const { app, ctx, doc } = opts;
   const now = ctx.now;
   const t = tOf(ctx) as Translate;
@@ -110,9 +114,10 @@ export async function renewDocument(opts: RenewDocumentOptions): Promise<Documen
     summary: { case: String(created.case), type, slot: created.slot, version: created.version, renews: String(doc._id), size: created.size, sha256: created.sha256, onBehalf },
   });
   // Uploaded by HR on the applicant's behalf: the applicant is told what was added to their file.
+  let applicantTold = false;
   if (onBehalf) {
     const applicant = await User.findById(opts.caseDoc.applicant);
-    await queueDocumentEmail({
+    applicantTold = await queueDocumentEmail({
       app,
       applicant,
       caseDoc: opts.caseDoc,
@@ -122,5 +127,5 @@ export async function renewDocument(opts: RenewDocumentOptions): Promise<Documen
       now,
     });
   }
-  return created;
+  return { doc: created, onBehalf, applicantTold };
 }

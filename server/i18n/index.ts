@@ -61,8 +61,7 @@ export function translator(locale: Locale): TFunction {
       }
       return (slow as unknown as (...a: unknown[]) => unknown)(key, params, ...rest);
     };
-    // Readers of i18next's fixed-language function may look at its language (t.lng).
-    t = Object.assign(fast, { lng: locale, lngs: [locale], ns: (slow as unknown as { ns?: unknown }).ns }) as unknown as TFunction;
+    t = fast as unknown as TFunction;
     fastTranslators.set(locale, t);
   }
   return t;

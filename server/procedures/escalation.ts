@@ -28,10 +28,6 @@ export function escalationKey(which: 'due' | 'reasons', at: Date): string {
   return `${which}:${at.toISOString()}`;
 }
 
-function plainTrack(t: unknown): TrackState {
-  return ((t as { toObject?: () => unknown }).toObject?.() ?? t) as TrackState;
-}
-
 /** Cases escalated per run at most: a backlog (an import, a long outage) is spread over runs. */
 const MAX_CASES_PER_RUN = 500;
 
@@ -91,7 +87,8 @@ async function instituteStaff(institute: Types.ObjectId | null | undefined): Pro
 /** Escalates one case's procedures not yet escalated; true when it wrote something. */
 async function escalateCase(app: AppContext, ctx: Context, c: EscalationCase, now: Date, calendar: WorkingCalendar, staffOf: (institute: Types.ObjectId | null | undefined) => Promise<Recipient[]>, result: EscalationResult): Promise<boolean> {
   const base = app.config.appUrl;
-  const tracks = (c.supportTracks ?? []).map(plainTrack);
+  // Lean documents: the tracks are plain objects, written back whole below.
+  const tracks = (c.supportTracks ?? []) as TrackState[];
   const due: Array<{ track: TrackState; which: 'due' | 'reasons'; at: Date }> = [];
   for (const tr of tracks) {
     if (isSupportOverdue(tr, now) && tr.dueAt && !(tr.escalations ?? []).includes(escalationKey('due', tr.dueAt))) due.push({ track: tr, which: 'due', at: tr.dueAt });

@@ -18,6 +18,7 @@ import type { CallDoc } from '../../models/call.ts';
 import type { UserDoc } from '../../models/user.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
 import { Case } from '../../models/case.ts';
+import { User } from '../../models/user.ts';
 import { requiredDocumentsAccepted, currentDocuments } from '../../server/documents/index.ts';
 import { runDocumentExpiryReminders } from '../../server/documents/reminders.ts';
 import { dispatchOnce } from '../../server/outbox/index.ts';
@@ -207,6 +208,26 @@ describe('documents: renewal history', function () {
     // The applicant's own renewal sends no such e-mail (the first test's renewal was the applicant's).
     const own = await Case.findById(caseDoc._id).lean();
     expect(own!.outbox.some((o) => o.template === 'document_renewal_added')).to.equal(false);
+  });
+
+  it('says so when the applicant on whose behalf HR uploads cannot be e-mailed (account disabled), and sends nothing', async () => {
+    const gone = await createUser({ role: 'applicant', locale: 'en', name: 'Disabled Applicant' });
+    const c = await createCase({ applicant: gone, call, stage: 'offer' });
+    const ag = agent(t.app);
+    await signIn(ag, gone);
+    const tg = await tokenOf(ag);
+    const up = await ag.post(`/cases/${c._id}/documents?_csrf=${tg}`).set('Accept', 'application/json').attach('cv', await makePdf('CV'), 'cv.pdf');
+    expect(up.status, up.text).to.equal(201);
+    const cvId = (up.body.documents as Array<{ id: string }>)[0]!.id;
+    expect((await verify(cvId, { decision: 'accept' })).status).to.equal(200);
+    await User.updateOne({ _id: gone._id }, { $set: { disabledAt: new Date() } });
+
+    const res = await renew(h, hrToken, cvId).attach('cv--0', await makePdf('CV 2'), 'cv-2.pdf');
+    expect(res.status, res.text.slice(0, 400)).to.equal(303);
+    const page = text((await h.get(res.headers.location!).set('Accept', 'text/html')).text);
+    expect(page).to.include('No e-mail was sent: their account is disabled.');
+    expect((await Case.findById(c._id).lean())!.outbox.some((o) => o.template === 'document_renewal_added')).to.equal(false);
+    expect(await CaseDocument.countDocuments({ case: c._id, renewalOf: cvId, status: 'pending' })).to.equal(1);
   });
 
   it('refuses a renewal of what is not accepted, and refuses leaders and other institutes, in Vietnamese and English', async () => {

@@ -25,7 +25,7 @@ describe('procedures: presenters', () => {
   const names = new Map([[String(officer), { name: 'Officer One', role: 'hr_officer' }]]);
 
   it('gives staff every change in their language, with the note', () => {
-    const lines = timeline(history as never, names, translator('en'), { applicantId, forApplicant: false });
+    const lines = timeline(history as never, names, translator('en'), { applicantId, forApplicant: false, locale: 'en' });
     expect(lines.map((l) => l.label)).to.deep.equal([
       'Temporary residence card: dates recorded',
       'Work permit: deadline passed, HR lead notified',
@@ -41,7 +41,7 @@ describe('procedures: presenters', () => {
       ['vi', ['Thẻ tạm trú: đã ghi nhận ngày tháng', 'Giấy phép lao động: hồ sơ đã được nộp cho cơ quan có thẩm quyền']],
       ['en', ['Temporary residence card: dates recorded', 'Work permit: the file has been lodged with the authority']],
     ] as const) {
-      const lines = timeline(history as never, names, translator(locale), { applicantId, forApplicant: true });
+      const lines = timeline(history as never, names, translator(locale), { applicantId, forApplicant: true, locale });
       expect(lines.map((l) => l.label)).to.deep.equal(expected);
       const all = JSON.stringify(lines);
       expect(all).not.to.match(/work_permit|residence_card|courier|called the ministry|Officer One|→/);

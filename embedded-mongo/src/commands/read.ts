@@ -54,10 +54,7 @@ function count(ctx: CommandContext, db: string, cmd: Doc): Doc {
   const skip = asInt(cmd.skip, 'skip', 0);
   const limit = Math.abs(asInt(cmd.limit, 'limit', 0));
   const collation = effectiveCollation(cmd.collation, coll.options.collation);
-  let n = coll.count(query, collation, limit > 0 ? skip + limit : undefined);
-  n = Math.max(0, n - skip);
-  if (limit > 0) n = Math.min(n, limit);
-  return { n, ok: 1 };
+  return { n: coll.count(query, collation, skip, limit), ok: 1 };
 }
 
 function distinct(ctx: CommandContext, db: string, cmd: Doc): Doc {
@@ -135,18 +132,10 @@ export function runPipeline(ctx: CommandContext, db: string, collName: string, p
     }
   }
   if (hasWhere(filter)) guardFilter(filter, 'match');
-  // countDocuments: [$match, ($skip), ($limit), { $group: { _id: <constant>, n: { $sum: 1 } } }],
-  // counted without reading the documents when an index covers the filter, and otherwise
-  // stopping at skip + limit matches.
-  let j = i;
-  let countSkip = 0;
-  let countLimit = 0;
-  if (i === matches.length && pipeline[j] && pipeline[j]!.$skip !== undefined && Object.keys(pipeline[j]!).length === 1) countSkip = asInt(pipeline[j++]!.$skip, '$skip', 0);
-  if (i === matches.length && pipeline[j] && pipeline[j]!.$limit !== undefined && Object.keys(pipeline[j]!).length === 1) countLimit = asInt(pipeline[j++]!.$limit, '$limit', 0);
-  const counter = i === matches.length && pipeline.length === j + 1 && countSkip >= 0 && countLimit >= 0 ? countGroup(pipeline[j]) : undefined;
+  // countDocuments, counted without reading the documents when an index covers the filter.
+  const counter = i === matches.length ? countDocumentsTail(pipeline.slice(i)) : undefined;
   if (counter && !('$text' in filter)) {
-    const found = coll ? coll.count(filter, collation, countLimit > 0 ? countSkip + countLimit : undefined) : 0;
-    const n = countLimit > 0 ? Math.min(Math.max(0, found - countSkip), countLimit) : Math.max(0, found - countSkip);
+    const n = coll ? coll.count(filter, collation, counter.skip, counter.limit) : 0;
     if (n === 0) return [];
     const out: Doc = { _id: counter.id };
     setOwn(out, counter.field, n);
@@ -168,7 +157,21 @@ export function runPipeline(ctx: CommandContext, db: string, collName: string, p
   return runPipelineRest(ctx, db, input, rest, collation);
 }
 
-/** `{ $group: { _id: <constant>, <field>: { $sum: 1 } } }` (what countDocuments sends), or undefined. */
+/**
+ * What countDocuments sends after its $match: an optional { $skip }, an optional { $limit }, then
+ * { $group: { _id: <constant>, <field>: { $sum: 1 } } }. Undefined for any other pipeline.
+ */
+function countDocumentsTail(stages: Doc[]): { id: unknown; field: string; skip: number; limit: number } | undefined {
+  let at = 0;
+  const only = (name: string) => isPlainObject(stages[at]) && Object.keys(stages[at]!).length === 1 && stages[at]![name] !== undefined;
+  const skip = only('$skip') ? asInt(stages[at++]!.$skip, '$skip', 0) : 0;
+  const limit = only('$limit') ? asInt(stages[at++]!.$limit, '$limit', 0) : 0;
+  if (at !== stages.length - 1 || skip < 0 || limit < 0) return undefined;
+  const group = countGroup(stages[at]);
+  return group && { ...group, skip, limit };
+}
+
+/** `{ $group: { _id: <constant>, <field>: { $sum: 1 } } }`, or undefined. */
 function countGroup(stage: Doc | undefined): { id: unknown; field: string } | undefined {
   if (!isPlainObject(stage) || Object.keys(stage).length !== 1 || !isPlainObject(stage.$group)) return undefined;
   const g = stage.$group as Doc;

@@ -489,22 +489,20 @@ async function readSnapshotFile(file: string, raw: boolean, lazyBytes: number): 
 
     const incomplete = { error: 'no trailer (incomplete write)' };
     if (size < hsize + FOOTER_SIZE) return incomplete;
-    let footer: Document;
+    let trailerAt: number;
     let trailer: Document;
     try {
-      footer = deserialize(await readAt(fh, size - FOOTER_SIZE, FOOTER_SIZE), STORAGE_DESERIALIZE_OPTIONS);
+      const footer = deserialize(await readAt(fh, size - FOOTER_SIZE, FOOTER_SIZE), STORAGE_DESERIALIZE_OPTIONS);
       if (footer[MARKER] !== 'footer') return incomplete;
-      const trailerAt = Number(footer.trailerAt);
+      trailerAt = Number(footer.trailerAt);
       if (!Number.isInteger(trailerAt) || trailerAt < hsize || trailerAt + 5 > size - FOOTER_SIZE) return incomplete;
       const tsize = (await readAt(fh, trailerAt, 4)).readInt32LE(0);
       if (trailerAt + tsize !== size - FOOTER_SIZE) return incomplete;
       trailer = deserialize(await readAt(fh, trailerAt, tsize), STORAGE_DESERIALIZE_OPTIONS);
       if (trailer[MARKER] !== 'trailer' || !Array.isArray(trailer.sections)) return incomplete;
-      footer = { trailerAt };
     } catch {
       return incomplete;
     }
-    const trailerAt = footer.trailerAt as number;
     const shared: SnapshotFile = { name: path.basename(file), fh, open: 0 };
     const catalog: Catalog = new Map();
     let crc = crc32(hbuf);
