@@ -7,6 +7,7 @@ import { compareValues, getOwn, setOwn, isPlainObject, isNumeric, toNumber } fro
 import { Index, type IndexSpec } from './indexes.ts';
 import { CommandError } from './errors.ts';
 import { idKey } from './storage/id-key.ts';
+import { compactDocument } from './compact.ts';
 import { decodeRaw, isRaw, rawIdKey } from './storage/raw-doc.ts';
 import type { DeferredDocs } from './storage/types.ts';
 import { valuesAtPath } from './paths.ts';
@@ -112,7 +113,7 @@ export class Collection {
     if (anyRaw) {
       this.raw = docs;
       this.rawIt = undefined;
-    } else for (const [id, doc] of docs) this._docs.set(id, doc as Doc);
+    } else for (const [id, doc] of docs) this._docs.set(id, compactDocument(doc as Doc));
   }
 
   private preparing: Promise<void> | undefined;
@@ -161,7 +162,7 @@ export class Collection {
         return false;
       }
       const [id, v] = next.value;
-      this._docs.set(id, isRaw(v) ? (decodeRaw(v) as Doc) : v);
+      this._docs.set(id, isRaw(v) ? (decodeRaw(v) as Doc) : compactDocument(v));
     }
     return true;
   }
@@ -241,17 +242,19 @@ export class Collection {
     if (this.docs.has(id)) throw this.duplicate(this.indexes.get('_id_')!, [doc._id]);
     if (id[0] !== 'o') this.nonObjectIds++;
     this.checkUnique(doc, id);
-    for (const index of this.indexes.values()) index.add(doc);
-    this.docs.set(id, doc);
+    const stored = compactDocument(doc);
+    for (const index of this.indexes.values()) index.add(stored, id);
+    this.docs.set(id, stored);
   }
 
   replace(oldDoc: Doc, newDoc: Doc): void {
     const id = idKey(oldDoc._id);
     this.checkUnique(newDoc, id);
+    const stored = compactDocument(newDoc);
     // An update changes few indexed fields: an index whose keys are the same only has its entries
     // pointed at the new document (no delete, insert and rebalancing).
-    for (const index of this.indexes.values()) index.move(oldDoc, newDoc);
-    this.docs.set(id, newDoc);
+    for (const index of this.indexes.values()) index.move(oldDoc, stored, id);
+    this.docs.set(id, stored);
   }
 
   /**
@@ -283,7 +286,7 @@ export class Collection {
 
   remove(doc: Doc): void {
     const id = idKey(doc._id);
-    for (const index of this.indexes.values()) index.remove(doc);
+    for (const index of this.indexes.values()) index.remove(doc, id);
     this.docs.delete(id);
   }
 
@@ -301,7 +304,7 @@ export class Collection {
   /** Builds an index over the existing documents; refuses when existing data violates uniqueness. */
   addIndex(spec: IndexSpec): Index {
     const index = new Index(spec);
-    const duplicate = index.build(this.docs.values());
+    const duplicate = index.build(this.docs.entries());
     if (duplicate) {
       index.clear();
       throw this.duplicate(index, duplicate);
@@ -324,7 +327,7 @@ export class Collection {
         for (const doc of docs as Iterable<Doc | Uint8Array>) raw.set(isRaw(doc) ? rawIdKey(Buffer.from(doc.buffer, doc.byteOffset, doc.byteLength)) : idKey(doc._id), doc);
         this.adopt(raw);
       }
-      const source = () => this.docs.values();
+      const source = () => this.docs.entries();
       for (const spec of [this.idIndexSpec(), ...specs.filter((x) => x.name !== '_id_')]) {
         const index = new Index(spec);
         index.defer(source);
@@ -338,7 +341,7 @@ export class Collection {
       this.docs.set(id, doc);
     }
     const idIndex = new Index(this.idIndexSpec());
-    idIndex.build(this.docs.values());
+    idIndex.build(this.docs.entries());
     this.indexes.set('_id_', idIndex);
     for (const spec of specs) if (spec.name !== '_id_') this.addIndex(spec);
   }

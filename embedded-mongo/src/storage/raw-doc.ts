@@ -3,6 +3,7 @@
 // does not pay for decoding every document before serving. Only the _id is read here, for the key.
 import { deserialize, ObjectId, type Document } from 'bson';
 import { idKey } from './id-key.ts';
+import { compactDocument } from '../compact.ts';
 
 /** Options every stored document is decoded with (Longs stay Longs: 64-bit values are kept exact). */
 export const STORAGE_DESERIALIZE_OPTIONS = { promoteLongs: false } as const;
@@ -12,8 +13,9 @@ export function isRaw(v: unknown): v is Uint8Array {
   return v instanceof Uint8Array;
 }
 
+/** A stored document decoded, in the compact form documents are kept in (compact.ts). */
 export function decodeRaw(raw: Uint8Array): Document {
-  return deserialize(raw, STORAGE_DESERIALIZE_OPTIONS);
+  return compactDocument(deserialize(raw, STORAGE_DESERIALIZE_OPTIONS));
 }
 
 /**
@@ -40,7 +42,7 @@ export function rawIdKey(buf: Buffer): string {
     if (size < 0) break;
     off = v + size;
   }
-  return idKey(decodeRaw(buf)._id);
+  return idKey(deserialize(buf, STORAGE_DESERIALIZE_OPTIONS)._id);
 }
 
 /** Bytes of an element's value of BSON `type` starting at `v`; -1 for a type this reader skips. */
