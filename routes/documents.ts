@@ -19,7 +19,7 @@ import { commitUploads } from '../server/documents/upload.ts';
 import { openDocument } from '../server/documents/download.ts';
 import { verifyDocument } from '../server/documents/verify.ts';
 import { documentJson, renewalPage, uploadPage, uploadRefusal } from '../server/documents/present.ts';
-import { renewable, renewDocument } from '../server/documents/renewal.ts';
+import { renewable, renewalTellsApplicant, renewDocument } from '../server/documents/renewal.ts';
 
 /** A date typed beside a file: `<file field>_issuedAt` or `<file field>_expiresAt` (its rule is the service's). */
 const DATE_FIELD = /^[a-z_]{1,40}(?:--\d{1,3})?_(?:issuedAt|expiresAt)$/;
@@ -150,7 +150,8 @@ export function documentsRoutes(app: AppContext): Router {
     const loaded = await loadDocumentWithCall(ctx.actor, String(req.params.id));
     authorize(ctx.actor, 'document.renew', documentSubject(loaded));
     const ok = renewable(loaded.doc);
-    const page = renewalPage({ ctx, ...loaded, defaultMaxBytes: app.config.upload.maxBytes, renewable: ok, message: ok ? undefined : uploadRefusal(ctx, new ConflictError('documents.errors.notRenewable')).message });
+    const applicantEmailable = await renewalTellsApplicant(ctx, loaded.caseDoc);
+    const page = renewalPage({ ctx, ...loaded, defaultMaxBytes: app.config.upload.maxBytes, renewable: ok, applicantEmailable, message: ok ? undefined : uploadRefusal(ctx, new ConflictError('documents.errors.notRenewable')).message });
     res.status(ok ? 200 : 409).render('documents/renew', page);
   });
 
@@ -175,7 +176,8 @@ export function documentsRoutes(app: AppContext): Router {
       const refusal = refuseUpload(req, res, err);
       if (!refusal) return;
       const typed = uploadBody.safeParse(req.body ?? {});
-      const page = renewalPage({ ctx, ...loaded, defaultMaxBytes: app.config.upload.maxBytes, renewable: renewable(loaded.doc), message: refusal.message, dates: typed.success ? typed.data.dates : {} });
+      const applicantEmailable = await renewalTellsApplicant(ctx, loaded.caseDoc);
+      const page = renewalPage({ ctx, ...loaded, defaultMaxBytes: app.config.upload.maxBytes, renewable: renewable(loaded.doc), applicantEmailable, message: refusal.message, dates: typed.success ? typed.data.dates : {} });
       res.status(refusal.status).render('documents/renew', page);
     }
   });

@@ -17,9 +17,15 @@ export interface DocumentEmailOptions {
   now: Date;
 }
 
+/** Can the applicant be e-mailed about their documents (an account that exists and is not disabled)? */
+export function applicantEmailable<T extends Pick<UserDoc, 'disabledAt'>>(applicant: T | null): applicant is T {
+  return !!applicant && !applicant.disabledAt;
+}
+
+/** Queues the e-mail; false when the applicant cannot be e-mailed (nothing queued). */
 export async function queueDocumentEmail(input: DocumentEmailOptions): Promise<boolean> {
   const { app, applicant, caseDoc, doc, template, now } = input;
-  if (!applicant || applicant.disabledAt) return false;
+  if (!applicantEmailable(applicant)) return false;
   const locale = isLocale(applicant.locale) ? applicant.locale : DEFAULT_LOCALE;
   const caseId = String(caseDoc._id);
   const item = caseEmail(

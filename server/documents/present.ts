@@ -291,6 +291,8 @@ export function renewalPage(opts: {
   renewable: boolean;
   message?: string;
   dates?: Record<string, unknown>;
+  /** For staff: will the applicant be e-mailed about the renewal (false: account disabled)? */
+  applicantEmailable?: boolean;
 }) {
   const { ctx, doc, caseDoc } = opts;
   const t = tOf(ctx);
@@ -315,7 +317,7 @@ export function renewalPage(opts: {
     fileHint: t('documents.fileHint', { mb: Math.round(maxBytesFor(item, opts.defaultMaxBytes) / (1024 * 1024)), types: ALLOWED_TYPES_TEXT }),
     uploadErrors: opts.message ? [opts.message] : undefined,
     // Staff upload on the applicant's behalf: the page says for whom, and leads back to the case.
-    onBehalf: staff ? t('documents.renewal.onBehalf', { name: caseDoc.profile?.fullName || caseDoc.reference }) : undefined,
+    onBehalf: staff ? t(opts.applicantEmailable === false ? 'documents.renewal.onBehalfUntold' : 'documents.renewal.onBehalf', { name: caseDoc.profile?.fullName || caseDoc.reference }) : undefined,
     backUrl: staff ? `/cases/${String(caseDoc._id)}#documents` : `/applications/${String(caseDoc._id)}`,
   };
 }

@@ -14,7 +14,7 @@ import type { DocumentType } from '../../models/constants.ts';
 import { User } from '../../models/user.ts';
 import { recordAudit } from '../audit/index.ts';
 import { sameId } from '../policies/ids.ts';
-import { queueDocumentEmail } from './email.ts';
+import { applicantEmailable, queueDocumentEmail } from './email.ts';
 import { UploadError } from './errors.ts';
 import { parseFileField } from './rules.ts';
 import { scanOrRefuse } from './scan.ts';
@@ -30,6 +30,15 @@ export function renewalField(doc: { type: string; slot?: number | null }): strin
 /** May this version be renewed now? It must be the slot's current version and accepted. */
 export function renewable(doc: { current: boolean; status: string }): boolean {
   return doc.current && doc.status === 'accepted';
+}
+
+/**
+ * For a renewal page shown to staff: will the applicant be e-mailed when it is uploaded (false when
+ * their account is disabled)? Undefined for the applicant's own renewal (no e-mail is owed).
+ */
+export async function renewalTellsApplicant(ctx: Context, caseDoc: { applicant: unknown }): Promise<boolean | undefined> {
+  if (!ctx.actor || sameId(ctx.actor._id, caseDoc.applicant)) return undefined;
+  return applicantEmailable(await User.findById(caseDoc.applicant).select('disabledAt').lean());
 }
 
 export interface RenewDocumentOptions {

@@ -222,6 +222,11 @@ describe('documents: renewal history', function () {
     expect((await verify(cvId, { decision: 'accept' })).status).to.equal(200);
     await User.updateOne({ _id: gone._id }, { $set: { disabledAt: new Date() } });
 
+    // The renewal page says before the upload that no e-mail will go, not that they will be told.
+    const form = text((await h.get(`/documents/${cvId}/renew`).set('Accept', 'text/html')).text);
+    expect(form).to.include('Their account is disabled, so no e-mail will be sent');
+    expect(form).to.not.include('They will be told by e-mail');
+
     const res = await renew(h, hrToken, cvId).attach('cv--0', await makePdf('CV 2'), 'cv-2.pdf');
     expect(res.status, res.text.slice(0, 400)).to.equal(303);
     const page = text((await h.get(res.headers.location!).set('Accept', 'text/html')).text);
