@@ -33,9 +33,14 @@ function normalize(err: unknown): AppError | undefined {
 }
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (err, req, res, next) => {
+  return (err, req, res, _next) => {
     if (res.headersSent) {
-      next(err);
+      // Too late for an error page: the response has started (or ended, and an after-response step
+      // such as the session's save failed; at shutdown, the database client closing under it).
+      // Logged here as JSON, not by Express's default handler (console.error of the raw error); an
+      // unfinished response is cut off so the client sees it failed, as Express would.
+      logger.error({ err, reqId: req.id, responseEnded: res.writableEnded }, 'error after the response started');
+      if (!res.writableEnded) res.destroy();
       return;
     }
     const appErr = normalize(err);
