@@ -8,7 +8,8 @@
 //   also a history entry's time and a stay's end): equal Dates within one document are one object;
 // - short strings repeat across documents (a stage, a role, a country, a search word): they are
 //   interned in a bounded table.
-// Measured on 20,000 cases of the benchmark's data: 8.7 kB → 4.0 kB a document, decoding no slower.
+// Measured on 20,000 cases of the benchmark's data: 8.7 kB → 4.0 kB a case, decoding no slower; on
+// all of its 100,000 cases and other collections, the database's heap for documents 894 → 503 MB.
 // Sharing is safe because stored documents are never changed in place: an update builds a new
 // document (update/index.ts clones), and readers only serialise or match them.
 import { setOwn } from './compare.ts';

@@ -161,15 +161,8 @@ export class Index {
     for (const vals of perField) {
       const uniq = dedupe(vals.map((v) => (v === undefined ? null : v)), this.cmp);
       const next: unknown[][] = [];
-      for (const k of keys) {
-        for (const v of uniq) {
-          // Exact-size arrays: a spread ([...k, v]) leaves ~17 slots of spare capacity in each.
-          const key = new Array<unknown>(k.length + 1);
-          for (let i = 0; i < k.length; i++) key[i] = k[i];
-          key[k.length] = v;
-          next.push(key);
-        }
-      }
+      // Short-lived: an entry stores a copy of exact size (entryOf).
+      for (const k of keys) for (const v of uniq) next.push([...k, v]);
       keys = next;
       if (keys.length > MAX_MULTIKEY) throw new CommandError('BadValue', `too many index keys for a document in index ${this.name}`);
     }
