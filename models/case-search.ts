@@ -79,8 +79,3 @@ export function queryWords(q: string): string[] {
   const ws = [...new Set(searchWords(q))];
   return ws.length <= MAX_QUERY_WORDS ? ws : ws.sort((a, b) => b.length - a.length).slice(0, MAX_QUERY_WORDS);
 }
-
-/** The smallest string above every string that starts with `prefix` (for an index range). */
-export function prefixEnd(prefix: string): string {
-  return prefix + '\uffff';
-}

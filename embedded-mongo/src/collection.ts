@@ -2,7 +2,7 @@
 // picks an index for equality/range predicates or for the sort order.
 // BSON-aware numeric comparisons (see mingo.ts)
 import { matcher } from './mingo.ts';
-import { MinKey, MaxKey, ObjectId, calculateObjectSize } from 'bson';
+import { BSONRegExp, MinKey, MaxKey, ObjectId, calculateObjectSize } from 'bson';
 import { compareValues, getOwn, setOwn, isPlainObject, isNumeric, toNumber } from './compare.ts';
 import { Index, type IndexSpec } from './indexes.ts';
 import { CommandError } from './errors.ts';
@@ -31,6 +31,102 @@ interface FieldPred {
   eq?: unknown[];
   lo?: unknown;
   hi?: unknown;
+  /** The lower (upper) bound is a condition's ($gt/$gte, $lt/$lte), not its type's floor (ceiling). */
+  loGiven?: boolean;
+  hiGiven?: boolean;
+  /**
+   * The bounds come from separate conditions, which different elements of an array may meet:
+   * { a: ['a', 'z'] } matches { a: { $gte: 'x', $lt: 'y' } }. Only $elemMatch's bounds hold for one element.
+   */
+  anyElement?: boolean;
+  /** The bounds are an anchored regex's prefix: binary string order, so no index with a collation. */
+  fromRegex?: boolean;
+  /**
+   * Several anchored regexes on the field (`$and: [{ a: /^x/ }, { a: /^y/ }]`): each one's range
+   * holds every match, so the scan reads whichever has the fewest index entries (chosen at planning,
+   * as MongoDB's planner tries the candidate plans).
+   */
+  choices?: Array<{ lo: unknown; hi: unknown }>;
+}
+
+/**
+ * An anchored regex's prefix bounds the strings that can match (/^ngu/: from 'ngu' up to 'ngv'), as
+ * in MongoDB's planner; one condition, so one element meets both bounds. A field already bounded by
+ * a $gt/$lt keeps those bounds (a superset either way); another regex is one more choice.
+ */
+function regexBounds(p: FieldPred, re: { pattern: string; flags: string } | undefined): void {
+  const prefix = re && regexPrefix(re.pattern, re.flags);
+  const ceiling = prefix && prefixCeiling(prefix);
+  if (!prefix || !ceiling) return;
+  if (!p.loGiven && !p.hiGiven) {
+    p.lo = prefix;
+    p.hi = ceiling;
+    p.loGiven = p.hiGiven = true;
+    p.fromRegex = true;
+    p.choices = [{ lo: prefix, hi: ceiling }];
+  } else p.choices?.push({ lo: prefix, hi: ceiling });
+}
+
+/** Index entries counted per choice of range, at most: enough to tell a rare prefix from a common one. */
+const CHOICE_PROBE = 1000;
+
+/** Characters with a meaning in a regular expression (anything else stands for itself). */
+const REGEX_SPECIAL = new Set([...'\\^$.|?*+()[]{}']);
+
+/**
+ * The literal prefix every match of an anchored regex starts with (`^abc` → 'abc'), or undefined:
+ * unanchored, an alternation, or flags under which a prefix does not bound the matches (i, m, x).
+ * A character followed by ?, * or { may be absent, so the prefix stops before it.
+ */
+export function regexPrefix(pattern: string, flags: string): string | undefined {
+  if (!pattern.startsWith('^') || /[imx]/.test(flags) || pattern.includes('|')) return undefined;
+  let prefix = '';
+  let i = 1;
+  for (; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\') {
+      const next = pattern[i + 1];
+      // An escaped special character is that character; \d, \w and the like are classes.
+      if (next === undefined || !REGEX_SPECIAL.has(next)) break;
+      prefix += next;
+      i++;
+      continue;
+    }
+    if (REGEX_SPECIAL.has(c)) break;
+    prefix += c;
+  }
+  const after = pattern[i];
+  if (after === '?' || after === '*' || after === '{') prefix = prefix.slice(0, -1);
+  return prefix || undefined;
+}
+
+/** The least string above every string that starts with `prefix` (its last code unit raised by one). */
+function prefixCeiling(prefix: string): string | undefined {
+  for (let end = prefix.length; end > 0; end--) {
+    const last = prefix.charCodeAt(end - 1);
+    if (last < 0xffff) return prefix.slice(0, end - 1) + String.fromCharCode(last + 1);
+  }
+  return undefined;
+}
+
+/** The $regex condition's pattern and flags (a RegExp, a BSON regular expression, or a string with $options). */
+function regexOf(arg: unknown, options: unknown): { pattern: string; flags: string } | undefined {
+  if (arg instanceof RegExp) return { pattern: arg.source, flags: arg.flags + (typeof options === 'string' ? options : '') };
+  if (arg instanceof BSONRegExp) return { pattern: arg.pattern, flags: arg.options + (typeof options === 'string' ? options : '') };
+  if (typeof arg === 'string') return { pattern: arg, flags: typeof options === 'string' ? options : '' };
+  return undefined;
+}
+
+/**
+ * The range of an index scan for predicate `p`. On a multikey index, bounds that different elements
+ * may meet are not intersected (MongoDB's multikey bounds): the scan keeps the lower one (up to its
+ * type's ceiling), or the upper one, and the filter decides; $elemMatch's bounds are intersected.
+ */
+function scanRange(p: FieldPred, multikey: boolean): { lo: unknown; hi: unknown } {
+  const lo = p.lo ?? MIN;
+  const hi = p.hi ?? MAX;
+  if (!multikey || !p.anyElement || !(p.loGiven && p.hiGiven)) return { lo, hi };
+  return { lo, hi: typeCeil(lo) };
 }
 
 /** Does the predicate exclude documents where the field is missing (so a sparse index holds every match)? */
@@ -365,7 +461,8 @@ export class Collection {
     // An index orders strings by its own collation: with another one it serves only predicates
     // on other types, and never a sort.
     const sameCollation = (index: Index) => (index.collation?.key ?? '') === (collation?.key ?? '');
-    const usable = (index: Index, p: FieldPred) => sameCollation(index) || ![...(p.eq ?? []), p.lo, p.hi].some((v) => typeof v === 'string');
+    const usable = (index: Index, p: FieldPred) =>
+      (sameCollation(index) || ![...(p.eq ?? []), p.lo, p.hi].some((v) => typeof v === 'string')) && !(p.fromRegex && index.collation);
     // _id equality: direct lookup (binary equality: only when the query's collation is simple or no value is a string)
     const idPred = preds.get('_id');
     if (idPred?.eq && idPred.eq.length <= 100 && (!collation || !idPred.eq.some((v) => typeof v === 'string'))) {
@@ -437,11 +534,24 @@ export class Collection {
       if (prefixes.length <= 500) {
         const rangeField = index.fields[eqCount];
         const rp = rangeField ? preds.get(rangeField[0]) : undefined;
-        const boundsOf = (prefix: unknown[]) => {
-          const bounds = prefix.map((v) => ({ lo: v, hi: v }));
-          if (rp && !rp.eq) bounds.push({ lo: rp.lo ?? MIN, hi: rp.hi ?? MAX });
-          return bounds;
-        };
+        const points = (prefix: unknown[]) => prefix.map((v) => ({ lo: v, hi: v }));
+        let range = rp && !rp.eq ? scanRange(rp, index.multikey) : undefined;
+        if (rp?.choices && rp.choices.length > 1 && !rp.anyElement) {
+          // The regex whose range holds the fewest entries (over every equality prefix).
+          let fewest = Infinity;
+          for (const choice of rp.choices) {
+            let n = 0;
+            for (const prefix of prefixes) {
+              n += index.countRangeUpTo([...points(prefix), choice], CHOICE_PROBE - n);
+              if (n >= CHOICE_PROBE) break;
+            }
+            if (n < fewest) {
+              fewest = n;
+              range = choice;
+            }
+          }
+        }
+        const boundsOf = (prefix: unknown[]) => (range ? [...points(prefix), range] : points(prefix));
         if (count && !index.multikey && coveredByPrefix(filter, index, eqCount)) {
           let n = 0;
           for (const prefix of prefixes) n += index.countRange(boundsOf(prefix));
@@ -700,7 +810,8 @@ function typeCeil(v: unknown): unknown {
  */
 export function extractPredicates(filter: Doc): Map<string, FieldPred> {
   const preds = new Map<string, FieldPred>();
-  const visit = (f: Doc, prefix: string) => {
+  // `element`: inside an $elemMatch on the elements themselves, where one element meets every bound.
+  const visit = (f: Doc, prefix: string, element = false) => {
     for (const [key, v] of Object.entries(f)) {
       if (key === '$and' && Array.isArray(v)) {
         for (const sub of v) if (isPlainObject(sub)) visit(sub, prefix);
@@ -710,15 +821,29 @@ export function extractPredicates(filter: Doc): Map<string, FieldPred> {
       const k = prefix + key;
       const p: FieldPred = preds.get(k) ?? {};
       if (scalar(v)) p.eq = [v];
+      else if (v instanceof RegExp || v instanceof BSONRegExp) regexBounds(p, regexOf(v, undefined));
       else if (isOperatorObject(v)) {
         for (const [op, arg] of Object.entries(v)) {
           if (op === '$eq' && scalar(arg)) p.eq = [arg];
           else if (op === '$in' && Array.isArray(arg) && arg.length > 0 && arg.every(scalar)) p.eq = [...arg].sort(compareValues);
-          else if ((op === '$gt' || op === '$gte') && scalar(arg)) { p.lo = arg; p.hi ??= typeCeil(arg); }
-          else if ((op === '$lt' || op === '$lte') && scalar(arg)) { p.hi = arg; if (p.lo === undefined || p.lo === MIN) p.lo = typeFloor(arg); }
-          else if (op === '$elemMatch' && isPlainObject(arg)) {
-            // Operators on the elements themselves ({ $gte: 1 }) bound the path; fields bound its sub-paths.
-            if (isOperatorObject(arg)) visit({ [key]: arg }, prefix);
+          else if ((op === '$gt' || op === '$gte') && scalar(arg)) {
+            p.lo = arg;
+            p.loGiven = true;
+            p.choices = undefined;
+            if (!p.hiGiven) p.hi = typeCeil(arg);
+            if (!element) p.anyElement = true;
+          } else if ((op === '$lt' || op === '$lte') && scalar(arg)) {
+            p.hi = arg;
+            p.hiGiven = true;
+            p.choices = undefined;
+            if (!p.loGiven) p.lo = typeFloor(arg);
+            if (!element) p.anyElement = true;
+          } else if (op === '$regex') {
+            regexBounds(p, regexOf(arg, v.$options));
+          } else if (op === '$elemMatch' && isPlainObject(arg)) {
+            // Operators on the elements themselves ({ $gte: 1 }) bound the path, for one element;
+            // fields bound its sub-paths (kept apart: a sub-path may hold arrays of its own).
+            if (isOperatorObject(arg)) visit({ [key]: arg }, prefix, true);
             else visit(arg, `${k}.`);
           }
         }

@@ -255,6 +255,14 @@ export class Index {
     return this.tree.forRange(loE, hiE, true);
   }
 
+  /** The same, counting no further than `cap` (to compare ranges without walking a large one). */
+  countRangeUpTo(bounds: Array<{ lo: unknown; hi: unknown }>, cap: number): number {
+    const [loE, hiE] = this.edges(bounds);
+    type Stop = (k: Entry, v: Doc, counter: number) => { break?: number } | void;
+    const stop: Stop = (_k, _v, counter) => (counter + 1 >= cap ? { break: cap } : undefined);
+    return this.tree.forRange(loE, hiE, true, stop as (k: Entry, v: Doc, counter: number) => void);
+  }
+
   /**
    * Documents of several bounds (equal on the first `from` fields within each), merged in the
    * order of the fields from `from` on and then the id: each range is already in that order.

@@ -7,7 +7,7 @@ import { Case } from '../../models/case.ts';
 import { Call } from '../../models/call.ts';
 import { User, type UserDoc } from '../../models/user.ts';
 import { OPEN_STAGES, STAGES, SUPPORT_KINDS, TRACKS, inStages } from '../../models/constants.ts';
-import { prefixEnd, queryWords } from '../../models/case-search.ts';
+import { queryWords } from '../../models/case-search.ts';
 import { caseScopeFilter } from '../policies/case.ts';
 import { caseScopeFor } from './access.ts';
 import { documentFlags } from '../documents/index.ts';
@@ -133,11 +133,18 @@ function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** Strings that start with `word` (an anchored regex: an index range from its prefix). */
+function startsWith(word: string): RegExp {
+  return new RegExp(`^${escapeRegex(word)}`);
+}
+
 /**
- * Every typed word must start one of the case's search words (models/case-search.ts). One word is
- * also an index range on { institute, searchTerms } (the anchored regex is the exact test; the
- * range is what the planner uses) and the others are checked on its candidates only: `leading`
- * when given (the word with the fewest candidates, leadingSearchWord), else the longest.
+ * Every typed word must start one of the case's search words (models/case-search.ts): an anchored
+ * regex per word, whose prefix MongoDB's planner (and the embedded server's) turns into a range of
+ * { institute, searchTerms }. The first condition is the word whose range is read, the others are
+ * checked on its candidates only: `leading` when given (the word with the fewest candidates,
+ * leadingSearchWord), else the longest. (Not $gte/$lt: on an array two different search words may
+ * meet them, so the index could not be bounded by both.)
  */
 export function searchConditions(q: string | undefined, leading?: string): Record<string, unknown>[] {
   const words = q ? queryWords(q) : [];
@@ -146,10 +153,7 @@ export function searchConditions(q: string | undefined, leading?: string): Recor
   const common = (w: string) => w === 'ta' || /^(19|20)\d\d$/.test(w);
   return [...words]
     .sort((a, b) => Number(b === leading) - Number(a === leading) || Number(common(a)) - Number(common(b)) || b.length - a.length)
-    .map((w, i) => {
-      const regex = new RegExp(`^${escapeRegex(w)}`);
-      return i === 0 ? { searchTerms: { $gte: w, $lt: prefixEnd(w), $regex: regex } } : { searchTerms: { $regex: regex } };
-    });
+    .map((w) => ({ searchTerms: { $regex: startsWith(w) } }));
 }
 
 /** `scope` is the user's case scope (server/cases/access.ts caseScopeFor); without it, the policy's filter without scored cases. */
@@ -358,7 +362,7 @@ export async function leadingSearchWord(user: UserDoc, q: string | undefined): P
   const counts = await Promise.all(
     // A count capped at the probe (no document crosses to the app): reading up to 1,000 ids per
     // word was a third of the search's database time.
-    words.map((w) => Case.countDocuments({ ...within, searchTerms: { $gte: w, $lt: prefixEnd(w) } }).limit(SEARCH_PROBE)),
+    words.map((w) => Case.countDocuments({ ...within, searchTerms: { $regex: startsWith(w) } }).limit(SEARCH_PROBE)),
   );
   let best = 0;
   counts.forEach((n, i) => {

@@ -90,6 +90,59 @@ describe('embedded-mongo conformance: planner (indexed results equal a collectio
     }
   });
 
+  it('a two-sided range on an array field matches as a scan: separate bounds may be met by different elements, $elemMatch by one', async () => {
+    // Terms as the queue's search words: { terms: ['a', 'z'] } matches { $gte: 'x', $lt: 'y' } ('z' ≥ 'x', 'a' < 'y').
+    const r = prng(17);
+    const words = ['a', 'b', 'nguyen', 'nguy', 'x', 'x1', 'xa', 'y', 'z', '12', '120', '2024'];
+    const docs = Array.from({ length: 400 }, (_, i) => ({
+      _id: i,
+      institute: INSTITUTES[i % 2],
+      terms: Array.from({ length: 1 + Math.floor(r() * 4) }, () => words[Math.floor(r() * words.length)]!),
+      n: i % 2 ? [Math.floor(r() * 10), Math.floor(r() * 10)] : Math.floor(r() * 10),
+    }));
+    const { indexed, plain } = await pair(docs, [{ institute: 1, terms: 1 }, { terms: 1 }, { n: 1 }]);
+    const cases: Array<[string, Document]> = [
+      ['$gte and $lt', { terms: { $gte: 'x', $lt: 'y' } }],
+      ['a prefix range', { institute: INSTITUTES[0], terms: { $gte: 'nguy', $lt: 'nguy\uffff' } }],
+      ['bounds from separate $and clauses', { $and: [{ terms: { $gt: 'b' } }, { terms: { $lte: 'nguyen' } }] }],
+      ['numbers, arrays in some documents', { n: { $gt: 6, $lt: 3 } }],
+      ['$elemMatch: one element in the range', { terms: { $elemMatch: { $gte: 'x', $lt: 'y' } } }],
+      ['$elemMatch with an institute', { institute: INSTITUTES[1], terms: { $elemMatch: { $gte: '12', $lt: '12\uffff' } } }],
+      ['$elemMatch and a separate bound', { terms: { $elemMatch: { $gte: 'x', $lt: 'y' }, $lt: 'b' } }],
+      // Anchored regexes bound the scan by their prefix (one condition: one element).
+      ['an anchored regex', { institute: INSTITUTES[0], terms: /^nguy/ }],
+      ['two anchored regexes on different words', { $and: [{ terms: /^x/ }, { terms: /^12/ }] }],
+      ['a regex string with $options', { terms: { $regex: '^x', $options: 's' } }],
+      ['a last character that may be absent', { terms: /^xa?/ }],
+      ['an escaped dot and a class', { terms: { $regex: '^1\\d' } }],
+      ['an alternation is not a prefix', { terms: /^z|^a/ }],
+      ['case-insensitive is not a prefix', { terms: /^X/i }],
+      ['a regex and a range from another condition', { $and: [{ terms: /^n/ }, { terms: { $lt: 'b' } }] }],
+    ];
+    for (const [label, f] of cases) {
+      const a = await indexed.find(f).sort({ _id: 1 }).toArray();
+      const b = await plain.find(f).sort({ _id: 1 }).toArray();
+      expect(b.length, `${label}: the case must match something`).to.be.greaterThan(0);
+      expect(a.map((d) => d._id), label).to.deep.equal(b.map((d) => d._id));
+      expect(await indexed.countDocuments(f), `count: ${label}`).to.equal(b.length);
+    }
+  });
+
+  it('of several anchored regexes on an array field, the scan reads the range with the fewest entries, wherever it is in the filter', async function () {
+    if (t.kind !== 'embedded') this.skip(); // explain's figures are this server's
+    const inst = INSTITUTES[0]!;
+    const docs = Array.from({ length: 3000 }, (_, i) => ({ _id: i, institute: inst, terms: ['ta', '2026', String(i).padStart(6, '0'), 'candidate'] }));
+    const { indexed, plain } = await pair(docs, [{ institute: 1, terms: 1 }]);
+    for (const f of [
+      { $and: [{ terms: /^2026/ }, { terms: /^ta/ }], institute: inst, terms: /^001234/ },
+      { institute: inst, $and: [{ terms: /^candidate/ }, { terms: /^00123/ }] },
+    ] as Document[]) {
+      const ex = await indexed.find(f).explain('executionStats');
+      expect(ex.executionStats.totalDocsExamined, JSON.stringify(ex.queryPlanner.winningPlan)).to.be.at.most(10);
+      expect((await indexed.find(f).sort({ _id: 1 }).toArray()).map((d) => d._id)).to.deep.equal((await plain.find(f).sort({ _id: 1 }).toArray()).map((d) => d._id));
+    }
+  });
+
   it('the count command agrees with a scan, with query, skip and limit', async () => {
     const { indexed, plain } = await pair(makeDocs(400, 'objectid', 5), [{ institute: 1, stage: 1, due: 1 }]);
     for (const [label, f] of filters) {
@@ -193,5 +246,26 @@ describe('embedded-mongo conformance: planner (indexed results equal a collectio
       const tags = await indexed.find(cases[5]!).explain('executionStats');
       expect(JSON.stringify(tags.queryPlanner.winningPlan)).to.contain('tags_1');
     }
+  });
+});
+
+describe('embedded-mongo planner: the prefix of an anchored regex', () => {
+  it('is the literal text after ^, up to what may vary, and nothing when unanchored, an alternation or under i, m or x', async () => {
+    const { regexPrefix } = await import('../../embedded-mongo/src/collection.ts');
+    expect(regexPrefix('^nguyen', '')).to.equal('nguyen');
+    expect(regexPrefix('^a\\.b', '')).to.equal('a.b');
+    expect(regexPrefix('^ab?', '')).to.equal('a');
+    expect(regexPrefix('^ab*c', '')).to.equal('a');
+    expect(regexPrefix('^ab{2}', '')).to.equal('a');
+    expect(regexPrefix('^ab+', '')).to.equal('ab');
+    expect(regexPrefix('^1\\d', '')).to.equal('1');
+    expect(regexPrefix('^(ab)', '')).to.equal(undefined);
+    expect(regexPrefix('^a?', '')).to.equal(undefined);
+    expect(regexPrefix('nguyen', '')).to.equal(undefined);
+    expect(regexPrefix('^a|b', '')).to.equal(undefined);
+    expect(regexPrefix('^a', 'i')).to.equal(undefined);
+    expect(regexPrefix('^a', 'm')).to.equal(undefined);
+    expect(regexPrefix('^a', 'x')).to.equal(undefined);
+    expect(regexPrefix('^a', 's')).to.equal('a');
   });
 });
