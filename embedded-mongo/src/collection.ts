@@ -449,10 +449,12 @@ export class Collection {
 
   /**
    * The plan, and with `count` set, the number of matching documents when the index alone answers
-   * it (every predicate of the filter is an equality or $in on the index's leading fields, the index
-   * is not multikey): then `counted` is set and no document is read.
+   * it: then `counted` is set and no document is read. That is when every predicate of the filter is
+   * an equality or $in on the index's leading fields (the index not multikey), or those and, on the
+   * next field, one anchored regex that is all literal (/^ngu/: the strings in its range are exactly
+   * its matches; each document counted once, multikey or not). `countCap`: counting may stop there.
    */
-  private planWith(filter: Doc, sort?: Doc, collation?: Collation, count = false): { docs: Iterable<Doc>; plan: Plan; counted?: number } {
+  private planWith(filter: Doc, sort?: Doc, collation?: Collation, count = false, countCap = Infinity): { docs: Iterable<Doc>; plan: Plan; counted?: number } {
     // $or branches that cannot match ({ f: { $in: [] } }) are dropped and a single remaining branch
     // joins the surrounding $and, so its predicates can use an index (a scope filter such as
     // { $or: [{ institute: X }, { call: { $in: [] } }] } is { institute: X }).
@@ -557,6 +559,12 @@ export class Collection {
           for (const prefix of prefixes) n += index.countRange(boundsOf(prefix));
           return { docs: [], plan: { stage: 'IXSCAN', index: index.name, sorted: true, docsExamined: 0 }, counted: n };
         }
+        const literal = count && rangeField && range ? coveredByPrefixAndRegex(filter, index, eqCount) : undefined;
+        if (literal !== undefined && range && (range as { lo: unknown }).lo === literal) {
+          const at = eqCount;
+          const counted = index.countDocumentsUpTo(prefixes.map(boundsOf), (e) => typeof e[at] === 'string' && (e[at] as string).startsWith(literal), countCap);
+          return { docs: [], plan: { stage: 'IXSCAN', index: index.name, sorted: true, docsExamined: 0 }, counted };
+        }
         const order = sortable(index, eqCount);
         if (order && prefixes.length > 1) {
           // Several equality prefixes ($in), each range already in sort order: merged, so the
@@ -627,7 +635,7 @@ export class Collection {
   count(filter: Doc, collation?: Collation, skip = 0, limit = 0): number {
     let n: number | undefined;
     if (Object.keys(filter).length === 0) n = this.docs.size;
-    else if (!extractText(filter)) n = this.planWith(filter, undefined, collation, true).counted;
+    else if (!extractText(filter)) n = this.planWith(filter, undefined, collation, true, limit > 0 ? skip + limit : Infinity).counted;
     n ??= this.find(filter, { collation, limit: limit > 0 ? skip + limit : undefined }).docs.length;
     n = Math.max(0, n - skip);
     return limit > 0 ? Math.min(n, limit) : n;
@@ -742,6 +750,53 @@ function coveredByPrefix(filter: Doc, index: Index, eqCount: number): boolean {
     return true;
   };
   return visit(filter) && seen.size === fields.size;
+}
+
+/**
+ * The literal prefix of the anchored regex when the filter is exactly: equalities (scalar, $eq or
+ * $in of scalars) on the index's first `eqCount` fields, each named once, and one anchored regex that
+ * is all literal (no pattern after its prefix; flags that keep it a prefix) on the next field.
+ * Undefined otherwise.
+ */
+function coveredByPrefixAndRegex(filter: Doc, index: Index, eqCount: number): string | undefined {
+  const rangePath = index.fields[eqCount]?.[0];
+  if (rangePath === undefined || index.collation) return undefined;
+  const eqFields = new Set(index.fields.slice(0, eqCount).map(([f]) => f));
+  const seen = new Set<string>();
+  let literal: string | undefined;
+  const visit = (f: Doc): boolean => {
+    for (const k of Object.keys(f)) {
+      const v = f[k];
+      if (k === '$and') {
+        if (!Array.isArray(v) || !v.every((x) => isPlainObject(x) && visit(x))) return false;
+        continue;
+      }
+      if (k.startsWith('$') || seen.has(k)) return false;
+      seen.add(k);
+      if (k === rangePath) {
+        const re = v instanceof RegExp || v instanceof BSONRegExp ? regexOf(v, undefined) : isOperatorObject(v) && Object.keys(v).every((o) => o === '$regex' || o === '$options') ? regexOf(v.$regex, v.$options) : undefined;
+        const prefix = re && regexPrefix(re.pattern, re.flags);
+        if (!re || !prefix || literalPattern(prefix) !== re.pattern) return false;
+        literal = prefix;
+        continue;
+      }
+      if (!eqFields.has(k)) return false;
+      if (scalar(v)) continue;
+      if (!isOperatorObject(v) || Object.keys(v).length !== 1) return false;
+      if ('$eq' in v && scalar(v.$eq)) continue;
+      if (Array.isArray(v.$in) && v.$in.length > 0 && v.$in.every(scalar)) continue;
+      return false;
+    }
+    return true;
+  };
+  return visit(filter) && seen.size === eqFields.size + 1 ? literal : undefined;
+}
+
+/** The anchored pattern that matches exactly the strings starting with `prefix`. */
+function literalPattern(prefix: string): string {
+  let out = '^';
+  for (const c of prefix) out += REGEX_SPECIAL.has(c) ? `\\${c}` : c;
+  return out;
 }
 
 /**

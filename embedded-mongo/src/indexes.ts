@@ -255,7 +255,27 @@ export class Index {
     return this.tree.forRange(loE, hiE, true);
   }
 
-  /** The same, counting no further than `cap` (to compare ranges without walking a large one). */
+  /**
+   * How many documents have an entry within one of the bounds that `accept` takes (each counted
+   * once, however many of its entries are in range), counting no further than `cap`.
+   */
+  countDocumentsUpTo(boundsList: Array<Array<{ lo: unknown; hi: unknown }>>, accept: (e: Entry) => boolean, cap: number): number {
+    const n = this.fields.length;
+    const ids = new Set<string>();
+    for (const bounds of boundsList) {
+      const [loE, hiE] = this.edges(bounds);
+      const visit = (k: Entry): { break?: number } | void => {
+        if (!accept(k)) return;
+        ids.add(k[n] as string);
+        if (ids.size >= cap) return { break: ids.size };
+      };
+      this.tree.forRange(loE, hiE, true, visit as (k: Entry, v: Doc, counter: number) => void);
+      if (ids.size >= cap) break;
+    }
+    return ids.size;
+  }
+
+  /** How many entries lie within the bounds, counting no further than `cap` (to compare ranges without walking a large one). */
   countRangeUpTo(bounds: Array<{ lo: unknown; hi: unknown }>, cap: number): number {
     const [loE, hiE] = this.edges(bounds);
     type Stop = (k: Entry, v: Doc, counter: number) => { break?: number } | void;

@@ -93,7 +93,7 @@ describe('embedded-mongo conformance: planner (indexed results equal a collectio
   it('a two-sided range on an array field matches as a scan: separate bounds may be met by different elements, $elemMatch by one', async () => {
     // Terms as the queue's search words: { terms: ['a', 'z'] } matches { $gte: 'x', $lt: 'y' } ('z' ≥ 'x', 'a' < 'y').
     const r = prng(17);
-    const words = ['a', 'b', 'nguyen', 'nguy', 'x', 'x1', 'xa', 'y', 'z', '12', '120', '2024'];
+    const words = ['a', 'b', 'nguyen', 'nguy', 'x', 'x1', 'xa', 'x.y', 'y', 'z', '12', '120', '2024'];
     const docs = Array.from({ length: 400 }, (_, i) => ({
       _id: i,
       institute: INSTITUTES[i % 2],
@@ -118,6 +118,10 @@ describe('embedded-mongo conformance: planner (indexed results equal a collectio
       ['an alternation is not a prefix', { terms: /^z|^a/ }],
       ['case-insensitive is not a prefix', { terms: /^X/i }],
       ['a regex and a range from another condition', { $and: [{ terms: /^n/ }, { terms: { $lt: 'b' } }] }],
+      // Counted from the index alone (a literal prefix, each document once although 'x', 'x1' and 'xa' share it).
+      ['a literal prefix within an institute', { institute: INSTITUTES[1], terms: { $regex: '^x' } }],
+      ['a literal prefix, $in institutes', { institute: { $in: INSTITUTES }, terms: /^x/ }],
+      ['a prefix with an escaped dot', { terms: /^x\./ }],
     ];
     for (const [label, f] of cases) {
       const a = await indexed.find(f).sort({ _id: 1 }).toArray();
@@ -125,6 +129,8 @@ describe('embedded-mongo conformance: planner (indexed results equal a collectio
       expect(b.length, `${label}: the case must match something`).to.be.greaterThan(0);
       expect(a.map((d) => d._id), label).to.deep.equal(b.map((d) => d._id));
       expect(await indexed.countDocuments(f), `count: ${label}`).to.equal(b.length);
+      expect(await indexed.countDocuments(f, { limit: 3 }), `capped count: ${label}`).to.equal(Math.min(3, b.length));
+      expect(await indexed.countDocuments(f, { skip: 2, limit: 5 }), `count window: ${label}`).to.equal(Math.max(0, Math.min(5, b.length - 2)));
     }
   });
 
