@@ -3,6 +3,7 @@
 // checklist and the workflow steps open to them now. server/cases/present.ts turns it into the page.
 import { caseProcedures } from '../procedures/page.ts';
 import { casePlan } from '../planner/service.ts';
+import { loadCalendar } from '../calendar/index.ts';
 import type { Context } from '../context.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import { Call } from '../../models/call.ts';
@@ -27,14 +28,21 @@ export async function staffCase({ ctx, caseId }: { ctx: Context; caseId: string 
 export async function loadCasePage({ ctx, caseDoc: c }: { ctx: Context; caseDoc: CaseDoc }) {
   const viewer = ctx.actor!;
   const canWork = can(viewer, 'case.work', c);
-  const [call, applicant, officers, names] = await Promise.all([
+  // The holiday calendar is read once for the page (the plan and the procedures both count working
+  // days), and what does not depend on another read is read together.
+  const [call, applicant, officers, names, calendar, facts] = await Promise.all([
     Call.findById(c.call).lean(),
     User.findById(c.applicant, { name: 1, email: 1, locale: 1 }).lean(),
     canWork ? User.find({ role: 'hr_officer', institute: c.institute, disabledAt: null }, { name: 1 }).sort({ name: 1 }).limit(500).lean() : Promise.resolve([]),
     peopleNames([...(c.history ?? []).map((h) => h.actor), ...(c.notes ?? []).map((n) => n.author), ...(c.messages ?? []).map((m) => m.author), c.assignee]),
+    loadCalendar(),
+    accessFacts(viewer, c),
   ]);
-  const [checklist, plan] = await Promise.all([documentsChecklist(c, call, viewer, await accessFacts(viewer, c)), casePlan({ caseDoc: c, now: ctx.now })]);
-  const procedures = await caseProcedures({ ctx, caseDoc: c, forApplicant: false, editable: canWork });
+  const [checklist, plan, procedures] = await Promise.all([
+    documentsChecklist(c, call, viewer, facts),
+    casePlan({ caseDoc: c, now: ctx.now, calendar }),
+    caseProcedures({ ctx, caseDoc: c, forApplicant: false, editable: canWork, calendar }),
+  ]);
   return { caseDoc: c, call, applicant, officers, names, checklist, plan, procedures, canWork, actions: availableActions(c, viewer) };
 }
 export type CasePageData = Awaited<ReturnType<typeof loadCasePage>>;

@@ -5,7 +5,7 @@ import { actorOf, tOf } from '../context.ts';
 import { ForbiddenError } from '../errors.ts';
 import { can } from '../policies/index.ts';
 import { findCaseFor } from '../cases/access.ts';
-import { loadCalendar } from '../calendar/index.ts';
+import { loadCalendar, type WorkingCalendar } from '../calendar/index.ts';
 import { SUPPORT_STAGES, inStages, type SupportKind } from '../../models/constants.ts';
 import { PROCEDURE_RULES } from './rules.ts';
 import { presentProcedures, type ProcedureView } from './present.ts';
@@ -69,8 +69,8 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
 }
 
 /** The procedures of a case for its page (HR's case page, or the applicant's). */
-export async function caseProcedures(opts: { ctx: Context; caseDoc: { _id: unknown; version: number; stage: string; supportTracks?: unknown; overdueProcedures?: unknown }; forApplicant: boolean; editable?: boolean }) {
-  const calendar = await loadCalendar();
+export async function caseProcedures(opts: { ctx: Context; caseDoc: { _id: unknown; version: number; stage: string; supportTracks?: unknown; overdueProcedures?: unknown }; forApplicant: boolean; editable?: boolean; calendar?: WorkingCalendar }) {
+  const calendar = opts.calendar ?? (await loadCalendar());
   const c = opts.caseDoc as { toObject?: () => Record<string, unknown> } & Record<string, unknown>;
   const o = (c.toObject?.() ?? c) as { _id: unknown; version: number; supportTracks?: never; overdueProcedures?: string[] };
   return presentProcedures({
