@@ -4,6 +4,8 @@
 import { caseProcedures } from '../procedures/page.ts';
 import { casePlan } from '../planner/service.ts';
 import { loadCalendar } from '../calendar/index.ts';
+import { caseDocumentVersions } from '../documents/present.ts';
+import { currentOf } from '../documents/index.ts';
 import type { Context } from '../context.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import { Call } from '../../models/call.ts';
@@ -28,19 +30,21 @@ export async function staffCase({ ctx, caseId }: { ctx: Context; caseId: string 
 export async function loadCasePage({ ctx, caseDoc: c }: { ctx: Context; caseDoc: CaseDoc }) {
   const viewer = ctx.actor!;
   const canWork = can(viewer, 'case.work', c);
-  // The holiday calendar is read once for the page (the plan and the procedures both count working
-  // days), and what does not depend on another read is read together.
-  const [call, applicant, officers, names, calendar, facts] = await Promise.all([
+  // The holiday calendar and the case's documents are read once for the page (the plan and the
+  // procedures both count working days; the checklist shows the documents, the plan uses the current
+  // ones), and what does not depend on another read is read together.
+  const [call, applicant, officers, names, calendar, facts, documents] = await Promise.all([
     Call.findById(c.call).lean(),
     User.findById(c.applicant, { name: 1, email: 1, locale: 1 }).lean(),
     canWork ? User.find({ role: 'hr_officer', institute: c.institute, disabledAt: null }, { name: 1 }).sort({ name: 1 }).limit(500).lean() : Promise.resolve([]),
     peopleNames([...(c.history ?? []).map((h) => h.actor), ...(c.notes ?? []).map((n) => n.author), ...(c.messages ?? []).map((m) => m.author), c.assignee]),
     loadCalendar(),
     accessFacts(viewer, c),
+    caseDocumentVersions(c._id),
   ]);
   const [checklist, plan, procedures] = await Promise.all([
-    documentsChecklist(c, call, viewer, facts),
-    casePlan({ caseDoc: c, now: ctx.now, calendar }),
+    documentsChecklist(c, call, viewer, facts, documents),
+    casePlan({ caseDoc: c, now: ctx.now, calendar, documents: currentOf(documents) }),
     caseProcedures({ ctx, caseDoc: c, forApplicant: false, editable: canWork, calendar }),
   ]);
   return { caseDoc: c, call, applicant, officers, names, checklist, plan, procedures, canWork, actions: availableActions(c, viewer) };

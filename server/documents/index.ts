@@ -46,10 +46,15 @@ function toObjectId(id: unknown): Types.ObjectId {
  */
 export async function currentDocuments(caseIds: unknown[]): Promise<DocumentDoc[]> {
   if (caseIds.length === 0) return [];
-  const docs = await CaseDocument.find({ case: { $in: caseIds.map(toObjectId) }, current: true }).sort({ version: -1 });
+  return currentOf(await CaseDocument.find({ case: { $in: caseIds.map(toObjectId) }, current: true }));
+}
+
+/** Of documents already read (any versions, any order), the current version of every slot. */
+export function currentOf(docs: readonly DocumentDoc[]): DocumentDoc[] {
+  const newestFirst = docs.filter((d) => d.current).sort((a, b) => b.version - a.version);
   const seen = new Set<string>();
   const out: DocumentDoc[] = [];
-  for (const d of docs) {
+  for (const d of newestFirst) {
     const k = `${String(d.case)}|${d.type}|${d.slot ?? 0}`;
     if (seen.has(k)) continue;
     seen.add(k);

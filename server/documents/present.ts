@@ -139,11 +139,17 @@ function stateOf(current: DocumentView[]): ItemState {
   return 'accepted';
 }
 
+/** Every version of a case's documents, by type, slot and newest version first (the checklist's order). */
+export function caseDocumentVersions(caseId: unknown): Promise<DocumentDoc[]> {
+  return CaseDocument.find({ case: caseId as Types.ObjectId }).sort({ type: 1, slot: 1, version: -1 }).exec();
+}
+
+/** `opts.documents`: the case's documents as caseDocumentVersions reads them, when the caller has them already. */
 export async function checklistForCase(
   caseDoc: PresentedCase,
   call: PresentedCall,
   viewer: UserDoc,
-  opts: { now?: Date; defaultMaxBytes?: number; facts?: CaseAccessFacts } = {},
+  opts: { now?: Date; defaultMaxBytes?: number; facts?: CaseAccessFacts; documents?: DocumentDoc[] } = {},
 ): Promise<ChecklistView> {
   const now = opts.now ?? new Date();
   const caseId = String(caseDoc._id);
@@ -152,7 +158,7 @@ export async function checklistForCase(
   const mayRenew = canRenewDocument(viewer, caseDoc);
   const mayVerify = canVerifyDocument(viewer, caseDoc);
   const staffView = canSeeDocumentVersions(viewer, caseDoc, opts.facts);
-  const all: DocumentDoc[] = mayDownload ? await CaseDocument.find({ case: caseDoc._id as Types.ObjectId }).sort({ type: 1, slot: 1, version: -1 }) : [];
+  const all: DocumentDoc[] = mayDownload ? (opts.documents ?? (await caseDocumentVersions(caseDoc._id))) : [];
 
   // The highest version of each slot is its current file (see currentDocuments in index.ts).
   const currentIds = new Set<string>();

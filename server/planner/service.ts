@@ -5,7 +5,7 @@ import { Case, type CaseDoc } from '../../models/case.ts';
 import { FORECAST_STAGES, PLANNING_STAGES, inStages } from '../../models/constants.ts';
 import { loadCalendar, type WorkingCalendar } from '../calendar/index.ts';
 import { currentDocuments } from '../documents/index.ts';
-import { planCertificates, type CertificateWindow } from './certificates.ts';
+import { planCertificates, type CertificateWindow, type PlannerDocument } from './certificates.ts';
 import { forecastArrival, type Forecast } from './forecast.ts';
 import type { PlannerCase } from './schedule.ts';
 import { stageTimesFor } from './stage-times.ts';
@@ -20,9 +20,9 @@ type StoredCase = PlannerCase & { _id: unknown; institute?: unknown };
 const PLANNER_FIELDS = { stage: 1, resumeStage: 1, stageEnteredAt: 1, arrivedAt: 1, profile: 1, supportRequested: 1, supportTracks: 1, institute: 1, dependants: 1 } as const;
 
 /** The forecast and the certificate windows of one case, as of `now`. */
-export async function casePlan({ caseDoc, now, calendar }: { caseDoc: CaseDoc | StoredCase; now: Date; calendar?: WorkingCalendar }): Promise<CasePlan> {
+export async function casePlan({ caseDoc, now, calendar, documents: current }: { caseDoc: CaseDoc | StoredCase; now: Date; calendar?: WorkingCalendar; documents?: PlannerDocument[] }): Promise<CasePlan> {
   const c = ('toObject' in caseDoc && typeof caseDoc.toObject === 'function' ? caseDoc.toObject() : caseDoc) as StoredCase;
-  const [cal, stageTimes, documents] = await Promise.all([calendar ?? loadCalendar(), stageTimesFor({ institute: c.institute }), currentDocuments([c._id])]);
+  const [cal, stageTimes, documents] = await Promise.all([calendar ?? loadCalendar(), stageTimesFor({ institute: c.institute }), current ?? currentDocuments([c._id])]);
   const forecast = forecastArrival({ case: c, calendar: cal, today: now, stageTimes });
   const stage = c.stage === 'on_hold' ? c.resumeStage : c.stage;
   // Certificates are planned once an offer is made, until arrival (issue 14).
