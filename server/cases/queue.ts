@@ -371,20 +371,27 @@ export async function leadingSearchWord(user: UserDoc, q: string | undefined): P
   return counts[best]! < SEARCH_PROBE ? words[best] : undefined;
 }
 
-export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date): Promise<QueuePage> {
+/**
+ * One page of the queue. `known`: the filter options of the same page (queueOptions), whose calls
+ * and officers usually name every row: only the calls and assignees missing from them are read.
+ */
+export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date, known?: Promise<QueueOptions>): Promise<QueuePage> {
   const [scope, leading] = await Promise.all([queueScope(user), leadingSearchWord(user, q.q)]);
   const filter = queueFilter(user, q, now, scope, leading);
   const { docs, total, capped, page, pages, hasNext } = await readPage(filter, q, searchConditions(q.q).length > 0, now);
 
-  const assigneeIds = [...new Set(docs.map((d) => d.assignee && String(d.assignee)).filter(Boolean))] as string[];
-  const callIds = [...new Set(docs.map((d) => String(d.call)))];
+  const options = known ? await known : undefined;
+  const assigneeName = new Map<string, string>(options?.officers.map((o) => [o.id, o.name]));
+  const callTitle = new Map<string, QueueRow['callTitle']>(options?.calls.map((c) => [c.id, c.title as QueueRow['callTitle']]));
+  const assigneeIds = [...new Set(docs.map((d) => d.assignee && String(d.assignee)).filter(Boolean))].filter((id) => !assigneeName.has(id as string)) as string[];
+  const callIds = [...new Set(docs.map((d) => String(d.call)))].filter((id) => !callTitle.has(id));
   const [assignees, calls, flags] = await Promise.all([
     assigneeIds.length ? User.find({ _id: { $in: assigneeIds } }, { name: 1 }).lean() : Promise.resolve([]),
     callIds.length ? Call.find({ _id: { $in: callIds } }, { title: 1 }).lean() : Promise.resolve([]),
     docs.length ? documentFlags(docs.map((d) => d._id), now) : Promise.resolve(new Map<string, { expired: number; expiring: number }>()),
   ]);
-  const assigneeName = new Map(assignees.map((u) => [String(u._id), u.name]));
-  const callTitle = new Map(calls.map((c) => [String(c._id), c.title]));
+  for (const u of assignees) assigneeName.set(String(u._id), u.name);
+  for (const c of calls) callTitle.set(String(c._id), c.title);
 
   const rows: QueueRow[] = docs.map((d) => {
     const late = supportOverdue(d.supportTracks ?? [], now);
@@ -412,8 +419,13 @@ export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date): Promis
   return { rows, total, capped, page, pages, hasNext, size: q.size };
 }
 
+export interface QueueOptions {
+  calls: { id: string; title: unknown }[];
+  officers: { id: string; name: string }[];
+}
+
 /** Options for the queue's filter selects: the calls and HR officers within the user's scope. */
-export async function queueOptions(user: UserDoc): Promise<{ calls: { id: string; title: unknown }[]; officers: { id: string; name: string }[] }> {
+export async function queueOptions(user: UserDoc): Promise<QueueOptions> {
   const callFilter: Record<string, unknown> =
     user.role === 'admin' ? {} : { $or: [{ institute: user.institute ?? null }, { _id: { $in: user.panelCalls ?? [] } }] };
   const officerFilter: Record<string, unknown> = user.role === 'admin' ? { role: 'hr_officer' } : { role: 'hr_officer', institute: user.institute ?? null };

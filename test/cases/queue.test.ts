@@ -112,6 +112,31 @@ describe('cases: the HR queue', () => {
     expect(row(mine[20]!)).not.to.include('Overdue');
   });
 
+  it('names the call and assignee of each row, including an officer since disabled (not among the filter options)', async () => {
+    const institute = mine[0]!.institute;
+    const gone = await createUser({ role: 'hr_officer', institute, name: 'Departed Officer' });
+    const c = await createCase({ applicant, call: callB, stage: 'submitted', assignee: gone._id } as never);
+    await mongoose.model('User').updateOne({ _id: gone._id }, { $set: { disabledAt: new Date() } });
+    try {
+      const a = await signedIn(t, hr);
+      const res = await page(a, '/cases?size=100&sort=reference');
+      const row = (x: CaseDoc) => {
+        const at = res.text.indexOf(`data-case="${x._id}"`);
+        return res.text.slice(at, res.text.indexOf('</tr>', at));
+      };
+      expect(row(c)).to.include('Departed Officer');
+      expect(row(mine[0]!)).to.include('Queue Officer');
+      expect(row(mine[4]!)).to.include('Second Officer');
+      const titleOf = (call: CallDoc) => (call.title as { en?: string }).en ?? '';
+      expect(row(mine[0]!)).to.include(titleOf(callB));
+      expect(row(mine[1]!)).to.include(titleOf(callA));
+      // The filter's officer list leaves the disabled officer out.
+      expect(res.text.slice(res.text.indexOf('name="assignee"'), res.text.indexOf('</select>', res.text.indexOf('name="assignee"')))).to.not.include('Departed Officer');
+    } finally {
+      await Case.deleteOne({ _id: c._id });
+    }
+  });
+
   it('shows document flags from the documents feature (an expired passport)', async () => {
     await CaseDocument.create({
       case: mine[15]!._id,
