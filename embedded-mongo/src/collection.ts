@@ -730,38 +730,24 @@ function unsatisfiable(f: Doc): boolean {
  * `$eq` or `$in` of scalars, each on one of those fields and each field named once.
  */
 function coveredByPrefix(filter: Doc, index: Index, eqCount: number): boolean {
-  const fields = new Set(index.fields.slice(0, eqCount).map(([f]) => f));
-  const seen = new Set<string>();
-  const visit = (f: Doc): boolean => {
-    for (const k of Object.keys(f)) {
-      const v = f[k];
-      if (k === '$and') {
-        if (!Array.isArray(v) || !v.every((x) => isPlainObject(x) && visit(x))) return false;
-        continue;
-      }
-      if (k.startsWith('$') || !fields.has(k) || seen.has(k)) return false;
-      seen.add(k);
-      if (scalar(v)) continue;
-      if (!isOperatorObject(v) || Object.keys(v).length !== 1) return false;
-      if ('$eq' in v && scalar(v.$eq)) continue;
-      if (Array.isArray(v.$in) && v.$in.length > 0 && v.$in.every(scalar)) continue;
-      return false;
-    }
-    return true;
-  };
-  return visit(filter) && seen.size === fields.size;
+  return coveredFilter(filter, index, eqCount, false) !== undefined;
 }
 
 /**
- * The literal prefix of the anchored regex when the filter is exactly: equalities (scalar, $eq or
- * $in of scalars) on the index's first `eqCount` fields, each named once, and one anchored regex that
- * is all literal (no pattern after its prefix; flags that keep it a prefix) on the next field.
- * Undefined otherwise.
+ * The literal prefix of the anchored regex when the filter is exactly those equalities and one
+ * anchored regex that is all literal (no pattern after its prefix; flags that keep it a prefix) on
+ * the next field. Undefined otherwise.
  */
 function coveredByPrefixAndRegex(filter: Doc, index: Index, eqCount: number): string | undefined {
-  const rangePath = index.fields[eqCount]?.[0];
-  if (rangePath === undefined || index.collation) return undefined;
+  if (index.collation) return undefined;
+  return coveredFilter(filter, index, eqCount, true)?.literal;
+}
+
+/** The two checks above: undefined when not covered; `literal` set when `withRegex` found the regex. */
+function coveredFilter(filter: Doc, index: Index, eqCount: number, withRegex: boolean): { literal?: string } | undefined {
   const eqFields = new Set(index.fields.slice(0, eqCount).map(([f]) => f));
+  const regexPath = withRegex ? index.fields[eqCount]?.[0] : undefined;
+  if (withRegex && regexPath === undefined) return undefined;
   const seen = new Set<string>();
   let literal: string | undefined;
   const visit = (f: Doc): boolean => {
@@ -773,7 +759,7 @@ function coveredByPrefixAndRegex(filter: Doc, index: Index, eqCount: number): st
       }
       if (k.startsWith('$') || seen.has(k)) return false;
       seen.add(k);
-      if (k === rangePath) {
+      if (k === regexPath) {
         const re = v instanceof RegExp || v instanceof BSONRegExp ? regexOf(v, undefined) : isOperatorObject(v) && Object.keys(v).every((o) => o === '$regex' || o === '$options') ? regexOf(v.$regex, v.$options) : undefined;
         const prefix = re && regexPrefix(re.pattern, re.flags);
         if (!re || !prefix || literalPattern(prefix) !== re.pattern) return false;
@@ -789,7 +775,9 @@ function coveredByPrefixAndRegex(filter: Doc, index: Index, eqCount: number): st
     }
     return true;
   };
-  return visit(filter) && seen.size === eqFields.size + 1 ? literal : undefined;
+  if (!visit(filter)) return undefined;
+  if (withRegex) return literal !== undefined && seen.size === eqFields.size + 1 ? { literal } : undefined;
+  return seen.size === eqFields.size ? {} : undefined;
 }
 
 /** The anchored pattern that matches exactly the strings starting with `prefix`. */
