@@ -9,9 +9,10 @@ import { sealPlainSecrets } from './crypto/sealed-fields.ts';
 
 /** The app's modules, loaded while the embedded database reads its data on its own thread. */
 async function loadApp() {
-  const [mailer, http, services, user, calendar, summaries, searchTerms] = await Promise.all([
+  const [mailer, http, inFlight, services, user, calendar, summaries, searchTerms] = await Promise.all([
     import('./mail/mailer.ts'),
     import('./http/app.ts'),
+    import('./http/in-flight.ts'),
     import('./services.ts'),
     import('../models/user.ts'),
     import('./calendar/index.ts'),
@@ -22,6 +23,7 @@ async function loadApp() {
   return {
     createMailer: mailer.createMailer,
     createApp: http.createApp,
+    inFlightRequests: inFlight.inFlightRequests,
     startServices: services.startServices,
     User: user.User,
     seedHolidays: calendar.seedHolidays,
@@ -39,7 +41,7 @@ async function main(): Promise<void> {
   const loading = loadApp();
   loading.catch(() => undefined); // a failure is reported where it is awaited, not as an unhandled rejection
   const db = await openDatabase(config, logger, { modelsLoaded: loading });
-  const { createMailer, createApp, startServices, User, seedHolidays, backfillCaseSummaries, backfillSearchTerms } = await loading;
+  const { createMailer, createApp, inFlightRequests, startServices, User, seedHolidays, backfillCaseSummaries, backfillSearchTerms } = await loading;
   // Secrets stored in plain text by an earlier version (or a bulk import) are encrypted before anything reads them.
   const keyring = keyringFor(config);
   for (const r of await sealPlainSecrets(db.connection.db!, keyring)) {
@@ -49,7 +51,8 @@ async function main(): Promise<void> {
   await seedHolidays(); // Vietnam's public holidays for the working-day calendar (idempotent)
   const mailer = createMailer({ smtpUrl: config.smtpUrl, mailDir: config.mailDir, from: config.mailFrom, timeoutMs: config.smtpTimeoutMs });
   const deps = { config, logger, db, mailer, now: () => new Date() };
-  const app = createApp(deps);
+  const inFlight = inFlightRequests();
+  const app = createApp(deps, { inFlight });
   const services = startServices(deps);
 
   const server = app.listen(config.port, config.host);
@@ -106,6 +109,8 @@ async function main(): Promise<void> {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
+    // A client that hung up has no connection left, but its handler may still be writing.
+    if (!(await inFlight.drained(10_000))) logger.warn({ requests: inFlight.count() }, 'handlers still running after 10 s; closing the database under them');
     await services.stop();
     await mailer.close();
     await db.close();

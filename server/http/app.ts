@@ -22,6 +22,7 @@ import { takeFlash } from './flash.ts';
 import { contextMiddleware } from './context.ts';
 import { attachCookieConfig, csrfTokenFromState, sessionHasContent, storeCsrfToken } from './visitor-state.ts';
 import { registerRoutes } from '../../routes/index.ts';
+import type { InFlight } from './in-flight.ts';
 import './types.ts';
 
 /** What every page may know about the signed-in user: never the password hash or second-factor secrets. */
@@ -45,7 +46,8 @@ const TOKEN_IN_PATH = /(\/(?:verify-email|password\/reset|invitations)\/)[A-Za-z
 export const HSTS_MAX_AGE_SECONDS = 31_536_000;
 export const publicDir = path.resolve(import.meta.dirname, '../../public');
 
-export function createApp(deps: AppDeps): Express {
+/** `inFlight`: counts requests until their handlers finish, for a shutdown that waits for them (main.ts). */
+export function createApp(deps: AppDeps, opts: { inFlight?: InFlight } = {}): Express {
   const ctx: AppContext = { ...deps, now: deps.now ?? (() => new Date()) };
   const { config, logger, db } = ctx;
   const app = express();
@@ -55,6 +57,9 @@ export function createApp(deps: AppDeps): Express {
   app.engine('hbs', viewEngine().engine);
   app.set('view engine', 'hbs');
   app.set('views', viewsDir);
+
+  // 0. in-flight requests, counted from the first step to the response's end (after the session's save)
+  if (opts.inFlight) app.use(opts.inFlight.middleware);
 
   // 1. request id and access log
   app.use(
