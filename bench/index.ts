@@ -29,8 +29,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ACCOUNTS_FILE, type BenchAccounts } from '../scripts/seed-bench.ts';
-import { WebClient } from '../scripts/support/web-client.ts';
-import { autocannonLoad, rssMb, runBenchmark, startAppServer, stopAppServer, type AppServer, type LoadRow } from './support/app-server.ts';
+import { autocannonLoad, rssMb, runBenchmark, signIn, startAppServer, stopAppServer, warm, type AppServer, type LoadRow } from './support/app-server.ts';
 
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -83,26 +82,6 @@ async function load(name: string, base: string, url: string, cookie: string): Pr
   const row = await autocannonLoad({ name, base, url, cookie, connections, duration });
   log(`  ${name.padEnd(36)} ${row.rps.toFixed(0).padStart(6)} req/s  p50 ${row.p50.toFixed(1).padStart(6)}  p95 ${row.p95.toFixed(1).padStart(6)}  p99 ${row.p99.toFixed(1).padStart(6)} ms  non-200 ${row.bad}`);
   return row;
-}
-
-async function warm(base: string, url: string, cookie: string, n = 3): Promise<void> {
-  for (let i = 0; i < n; i++) {
-    const r = await fetch(base + url, { headers: { cookie, accept: 'text/html' } });
-    await r.arrayBuffer();
-    if (r.status !== 200) throw new Error(`${url} answered ${r.status}`);
-  }
-}
-
-async function signIn(base: string, email: string, password: string, secret: string): Promise<string> {
-  const c = new WebClient(base, 180_000); // a server still decoding and indexing after start may be slow to answer at first
-  try {
-    await c.signIn(email, password, secret);
-  } catch {
-    // A code already used in this 30-second step (an earlier run): wait for the next one.
-    await new Promise((r) => setTimeout(r, 30_000 - (Date.now() % 30_000) + 500));
-    await c.signIn(email, password, secret);
-  }
-  return c.cookieHeader();
 }
 
 function runChild(args: string[], env: Record<string, string | undefined> = {}): string {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { freePort } from '../../scripts/support/free-port.ts';
+import { WebClient } from '../../scripts/support/web-client.ts';
 
 const require = createRequire(import.meta.url);
 type AutocannonResult = { errors: number; timeouts: number };
@@ -32,8 +33,11 @@ export interface AppServer {
 /** Background jobs whose first run follows every start (server/services.ts logs 'background run finished'). */
 export const START_JOBS = ['planner', 'reminders', 'document-expiry-reminders', 'procedure-escalation', 'retention'] as const;
 
-/** Starts the app on `dataDir` (uploads under it) and resolves once /readyz answers 200. */
-export async function startAppServer(opts: { dataDir: string; env?: Record<string, string | undefined>; cpuProfDir?: string; readyTimeoutMs?: number }): Promise<AppServer> {
+/**
+ * Starts the app on `dataDir` (uploads under it) and resolves once /readyz answers 200. `root`: the
+ * checkout to run (another worktree, for an A/B comparison); `nodeArgs`: flags for its node.
+ */
+export async function startAppServer(opts: { dataDir: string; env?: Record<string, string | undefined>; cpuProfDir?: string; readyTimeoutMs?: number; root?: string; nodeArgs?: string[] }): Promise<AppServer> {
   const port = await freePort();
   const env: Record<string, string | undefined> = {
     ...process.env,
@@ -54,9 +58,9 @@ export async function startAppServer(opts: { dataDir: string; env?: Record<strin
     ...opts.env,
   };
   delete env.MONGODB_URI;
-  const args = [...(opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : []), '--import', 'tsx', 'server/main.ts'];
+  const args = [...(opts.nodeArgs ?? []), ...(opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : []), '--import', 'tsx', 'server/main.ts'];
   const t0 = performance.now();
-  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, { cwd: opts.root ?? root, env, stdio: ['ignore', 'pipe', 'inherit'] });
   // The app logs JSON lines to stdout: watched for the idle-time build's end, otherwise discarded.
   let resolveJobs: (ms: number) => void = () => {};
   const jobsDone = new Promise<number>((resolve) => (resolveJobs = resolve));
@@ -97,6 +101,28 @@ export async function stopAppServer(child: ChildProcess): Promise<void> {
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await exited;
+}
+
+/** A few sequential requests, each of which must answer 200. */
+export async function warm(base: string, url: string, cookie: string, n = 3): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const r = await fetch(base + url, { headers: { cookie, accept: 'text/html' } });
+    await r.arrayBuffer();
+    if (r.status !== 200) throw new Error(`${url} answered ${r.status}`);
+  }
+}
+
+/** Signs in (password and TOTP code) and returns the session's cookie header. */
+export async function signIn(base: string, email: string, password: string, secret: string): Promise<string> {
+  const c = new WebClient(base, 180_000); // a server still decoding and indexing after start may be slow to answer at first
+  try {
+    await c.signIn(email, password, secret);
+  } catch {
+    // A code already used in this 30-second step (an earlier run): wait for the next one.
+    await new Promise((r) => setTimeout(r, 30_000 - (Date.now() % 30_000) + 500));
+    await c.signIn(email, password, secret);
+  }
+  return c.cookieHeader();
 }
 
 /** Resident set size of a process in MB (Linux; the embedded database's thread included). */

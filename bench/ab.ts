@@ -1,0 +1,116 @@
+// A/B comparison of two builds (or two node flag sets) of the app in one run, for changes smaller
+// than the machine's noise between runs (the bare page moved from 287 to 507 req/s across runs of
+// the same commit on this shared 2-core VM). Both servers are started on identical copies of the
+// benchmark data and measured in alternation, target by target, round by round (A B, then B A), so
+// a slow phase of the machine hits both. Prints each round and the median of B over A per target.
+//
+//   node --import tsx bench/ab.ts --b-root /tmp/wt-b [--targets queue,case,search] [--rounds 4] [--duration 10]
+//   node --import tsx bench/ab.ts --b-args="--max-semi-space-size=64"          (same code, other flags)
+//
+// --a-root / --b-root: checkouts to run (default: this one; a worktree needs node_modules, e.g. a
+// symlink to this checkout's). The data set is the full benchmark's (npm run bench seeds it).
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ACCOUNTS_FILE, type BenchAccounts } from '../scripts/seed-bench.ts';
+import { autocannonLoad, rssMb, runBenchmark, signIn, startAppServer, stopAppServer, warm, type AppServer, type LoadRow } from './support/app-server.ts';
+
+const root = path.resolve(import.meta.dirname, '..');
+const { values } = parseArgs({
+  options: {
+    'a-root': { type: 'string' },
+    'b-root': { type: 'string' },
+    'a-args': { type: 'string' },
+    'b-args': { type: 'string' },
+    targets: { type: 'string', default: 'queue,case,search' },
+    rounds: { type: 'string', default: '4' },
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '10' },
+    'data-dir': { type: 'string' },
+  },
+});
+const dataDir = path.resolve(root, values['data-dir'] ?? 'data/bench-100000');
+const rounds = Number(values.rounds);
+const duration = Number(values.duration);
+const connections = Number(values.connections);
+
+interface Side {
+  name: 'A' | 'B';
+  srv: AppServer;
+  urls: Record<string, [string, string]>;
+  rows: Record<string, LoadRow[]>;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+async function prepare(name: 'A' | 'B', dir: string, accounts: BenchAccounts, checkout: string | undefined, args: string | undefined): Promise<Side> {
+  const srv = await startAppServer({ dataDir: dir, root: checkout ? path.resolve(checkout) : undefined, nodeArgs: args ? args.split(/\s+/).filter(Boolean) : undefined });
+  const officer = await signIn(srv.base, accounts.officers[0]!.email, accounts.password, accounts.officers[0]!.totpSecret);
+  const leader = await signIn(srv.base, accounts.leader.email, accounts.password, accounts.leader.totpSecret);
+  const html = await (await fetch(srv.base + '/cases?size=50', { headers: { cookie: officer, accept: 'text/html' } })).text();
+  const ids = [...new Set([...html.matchAll(/href="\/cases\/([a-f0-9]{24})"/g)].map((m) => m[1]!))];
+  if (ids.length === 0) throw new Error(`${name}: the queue shows no case`);
+  const urls: Record<string, [string, string]> = {
+    bare: ['/', officer],
+    queue: ['/cases?size=50', officer],
+    case: [`/cases/${ids[Math.floor(ids.length / 2)]}`, officer],
+    search: ['/cases?size=50&q=Candidate%2012', officer],
+    dashboard: ['/dashboard', leader],
+    shortlist: [`/shortlists/${accounts.bigCallId}`, leader],
+  };
+  for (const [u, c] of Object.values(urls)) await warm(srv.base, u, c);
+  return { name, srv, urls, rows: {} };
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(path.join(dataDir, ACCOUNTS_FILE))) throw new Error(`no benchmark data in ${dataDir}: run npm run bench first`);
+  const accounts = JSON.parse(readFileSync(path.join(dataDir, ACCOUNTS_FILE), 'utf8')) as BenchAccounts;
+  // Two identical copies: each server locks its own data directory.
+  const dirs = ['a', 'b'].map((s) => `${dataDir}-ab-${s}`);
+  for (const d of dirs) {
+    rmSync(d, { recursive: true, force: true });
+    cpSync(dataDir, d, { recursive: true, filter: (src) => !src.endsWith('mongod.lock') });
+  }
+  const targets = ['bare', ...values.targets!.split(',').map((t) => t.trim())];
+  const sides: Side[] = [];
+  try {
+    sides.push(await prepare('A', dirs[0]!, accounts, values['a-root'], values['a-args']));
+    sides.push(await prepare('B', dirs[1]!, accounts, values['b-root'], values['b-args']));
+    for (const t of targets) if (!sides[0]!.urls[t]) throw new Error(`unknown target ${t}`);
+    // Measured once both have decoded their data and run their start-time jobs.
+    await Promise.all(sides.map((s) => s.srv.settled));
+    await Promise.all(sides.map((s) => s.srv.jobsDone));
+    console.log(`A: ${values['a-root'] ?? root} ${values['a-args'] ?? ''}\nB: ${values['b-root'] ?? root} ${values['b-args'] ?? ''}`);
+    console.log(`${rounds} rounds, ${connections} connections, ${duration} s per target and side`);
+    for (let r = 0; r < rounds; r++) {
+      for (const t of targets) {
+        const order = r % 2 === 0 ? sides : [...sides].reverse();
+        const line: string[] = [];
+        for (const s of order) {
+          const [url, cookie] = s.urls[t]!;
+          const row = await autocannonLoad({ name: t, base: s.srv.base, url, cookie, connections, duration });
+          (s.rows[t] ??= []).push(row);
+          line.push(`${s.name} ${row.rps.toFixed(0).padStart(4)} req/s p95 ${row.p95.toFixed(1).padStart(6)}${row.bad ? ` non-200 ${row.bad}` : ''}`);
+        }
+        console.log(`  round ${r + 1} ${t.padEnd(9)} ${line.join('   ')}`);
+      }
+    }
+    console.log(`\nserver RSS after the rounds: A ${rssMb(sides[0]!.srv.child.pid!).toFixed(0)} MB, B ${rssMb(sides[1]!.srv.child.pid!).toFixed(0)} MB`);
+    console.log('\ntarget    | A req/s | B req/s | B/A req/s | A p95 | B p95 | B/A p95   (medians over rounds)');
+    for (const t of targets) {
+      const [a, b] = sides.map((s) => s.rows[t]!);
+      const ra = median(a!.map((x) => x.rps)), rb = median(b!.map((x) => x.rps));
+      const pa = median(a!.map((x) => x.p95)), pb = median(b!.map((x) => x.p95));
+      console.log(`${t.padEnd(9)} | ${ra.toFixed(0).padStart(7)} | ${rb.toFixed(0).padStart(7)} | ${(rb / ra).toFixed(2).padStart(9)} | ${pa.toFixed(0).padStart(5)} | ${pb.toFixed(0).padStart(5)} | ${(pb / pa).toFixed(2)}`);
+    }
+  } finally {
+    await Promise.all(sides.map((s) => stopAppServer(s.srv.child)));
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }
+}
+
+runBenchmark(main);
