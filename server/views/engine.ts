@@ -64,6 +64,11 @@ export const helpers = {
   concat: (...args: unknown[]) => args.slice(0, -1).join(''),
 };
 
+/** The app's helpers and Handlebars' own block helpers (if, each, unless, with, lookup). */
+const KNOWN_HELPERS: Record<string, boolean> = Object.fromEntries(
+  [...Object.keys(helpers), 'if', 'unless', 'each', 'with', 'lookup'].map((name) => [name, true]),
+);
+
 let hbs: ExpressHandlebars | undefined;
 
 export function viewEngine(): ExpressHandlebars {
@@ -75,6 +80,11 @@ export function viewEngine(): ExpressHandlebars {
     // (express-handlebars reads `dir` when `templates` is absent; its types insist on `templates`.)
     partialsDir: [{ dir: path.join(viewsDir, 'partials') }, { dir: path.join(viewsDir, 'planner'), namespace: 'planner' }] as unknown as string[],
     helpers,
+    // Every helper is known when a template is compiled: a helper is called directly, and
+    // {{field}} reads the field instead of first looking up a helper of that name at each render
+    // (a 50-row queue has some 600 such mustaches). A template that calls anything else fails to
+    // compile, so a misspelt helper is an error, not an empty string.
+    compilerOptions: { knownHelpers: KNOWN_HELPERS, knownHelpersOnly: true },
   });
   return hbs;
 }
