@@ -164,9 +164,38 @@ function substitute(locale: Locale, key: string, params: Record<string, unknown>
   return out;
 }
 
+/** i18next's answers for `t(key, { defaultValue })` (a label named by stored data, e.g. a history action), per locale. */
+const defaultedTexts = new Map<string, Map<string, string>>();
+/** Entries kept per locale: the keys come from stored data, so the table is bounded, then started over. */
+const DEFAULTED_MAX = 5_000;
+
+/**
+ * A key this language lacks, with a default: i18next's fallback language, else the default. Its
+ * answer depends on the key and default only (the resources do not change after start), so it is
+ * computed once; on the case page such labels (history actions seeded without a translation) were
+ * most of the time spent in i18next.
+ */
+function withDefault(locale: Locale, key: string, defaultValue: string): string {
+  let texts = defaultedTexts.get(locale);
+  if (!texts) defaultedTexts.set(locale, (texts = new Map()));
+  const id = `${key}\u0000${defaultValue}`;
+  let text = texts.get(id);
+  if (text === undefined) {
+    text = i18nextTranslator(locale)(key, { defaultValue }) as string;
+    if (texts.size >= DEFAULTED_MAX) texts.clear();
+    texts.set(id, text);
+  }
+  return text;
+}
+
 /** `t(key)` or `t(key, params)` in `locale`; the text of a key without parameters is computed once. */
 export function translate(locale: Locale, key: string, params?: Record<string, unknown>): string {
-  if (params && Object.keys(params).length > 0) return substitute(locale, key, params) ?? (i18nextTranslator(locale)(key, params) as string);
+  if (params && Object.keys(params).length > 0) {
+    const fast = substitute(locale, key, params);
+    if (fast !== undefined) return fast;
+    if (typeof params.defaultValue === 'string' && Object.keys(params).length === 1) return withDefault(locale, key, params.defaultValue);
+    return i18nextTranslator(locale)(key, params) as string;
+  }
   let texts = plainTexts.get(locale);
   if (!texts) plainTexts.set(locale, (texts = new Map()));
   let text = texts.get(key);

@@ -78,6 +78,10 @@ describe('platform: translations', () => {
       }
       // A default applies to a missing key only.
       expect(t('no.such.key', { defaultValue: 'fallback' })).to.equal('fallback');
+      // Remembered per key and default (a history action without a label): the same answer each time, each default its own.
+      expect(t('no.such.key', { defaultValue: 'fallback' })).to.equal('fallback');
+      expect(t('no.such.key', { defaultValue: 'other' })).to.equal('other');
+      expect(t('no.such.{{key}}', { defaultValue: 'a {{b}}' })).to.equal(viaI18next('no.such.{{key}}', { defaultValue: 'a {{b}}' }));
       expect(t('cases.stages.screening', { defaultValue: 'screening' })).to.equal(viaI18next('cases.stages.screening'));
       expect(t(['no.such.key', 'cases.stages.screening'])).to.equal(viaI18next(['no.such.key', 'cases.stages.screening']));
       expect(t('cases.stages.screening', { context: 'x', count: 1 })).to.equal(viaI18next('cases.stages.screening', { context: 'x', count: 1 }));
