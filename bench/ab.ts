@@ -4,8 +4,8 @@
 // benchmark data and measured in alternation, target by target, round by round (A B, then B A), so
 // a slow phase of the machine hits both. Prints each round and the median of B over A per target.
 //
-//   node --import tsx bench/ab.ts --b-root /tmp/wt-b [--targets queue,case,search] [--rounds 4] [--duration 10]
-//   node --import tsx bench/ab.ts --b-args="--max-semi-space-size=64"          (same code, other flags)
+//   npm run bench:ab -- --b-root /tmp/wt-b [--targets queue,case,search] [--rounds 4] [--duration 10]
+//   npm run bench:ab -- --b-args="--max-semi-space-size=64"          (same code, other node flags than npm start's)
 //
 // --a-root / --b-root: checkouts to run (default: this one; a worktree needs node_modules, e.g. a
 // symlink to this checkout's). The data set is the full benchmark's (npm run bench seeds it).

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { freePort } from '../../scripts/support/free-port.ts';
 import { WebClient } from '../../scripts/support/web-client.ts';
+import { startFlags } from '../../scripts/support/start-flags.ts';
 
 const require = createRequire(import.meta.url);
 type AutocannonResult = { errors: number; timeouts: number };
@@ -35,7 +36,8 @@ export const START_JOBS = ['planner', 'reminders', 'document-expiry-reminders', 
 
 /**
  * Starts the app on `dataDir` (uploads under it) and resolves once /readyz answers 200. `root`: the
- * checkout to run (another worktree, for an A/B comparison); `nodeArgs`: flags for its node.
+ * checkout to run (another worktree, for an A/B comparison); `nodeArgs`: flags for its node
+ * (by default those of its `npm start`).
  */
 export async function startAppServer(opts: { dataDir: string; env?: Record<string, string | undefined>; cpuProfDir?: string; readyTimeoutMs?: number; root?: string; nodeArgs?: string[] }): Promise<AppServer> {
   const port = await freePort();
@@ -58,7 +60,7 @@ export async function startAppServer(opts: { dataDir: string; env?: Record<strin
     ...opts.env,
   };
   delete env.MONGODB_URI;
-  const args = [...(opts.nodeArgs ?? []), ...(opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : []), '--import', 'tsx', 'server/main.ts'];
+  const args = [...(opts.nodeArgs ?? startFlags(opts.root ?? root)), ...(opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : []), '--import', 'tsx', 'server/main.ts'];
   const t0 = performance.now();
   const child = spawn(process.execPath, args, { cwd: opts.root ?? root, env, stdio: ['ignore', 'pipe', 'inherit'] });
   // The app logs JSON lines to stdout: watched for the idle-time build's end, otherwise discarded.
