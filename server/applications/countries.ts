@@ -21,13 +21,17 @@ export function countryOptions(locale: string): { code: string; name: string }[]
 
 const nameMaps = new Map<string, ReadonlyMap<string, string>>();
 
+/**
+ * 'DE' (or 'de') → 'Germany' / 'Đức', from the names the select already lists; a code not in the
+ * list comes back as given (shown as stored), an empty one as ''. One table per language: an
+ * Intl.DisplayNames built per call cost the case page ~1 % of its time.
+ */
 export function countryName(code: unknown, locale: string): string {
-  if (typeof code !== 'string' || !COUNTRY_CODES.has(code)) return '';
-  // From the option list's names: an Intl.DisplayNames built per call cost the case page ~1 % of its time.
+  if (typeof code !== 'string' || !code) return '';
   let names = nameMaps.get(locale);
   if (!names) {
     names = new Map(countryOptions(locale).map((o) => [o.code, o.name]));
     nameMaps.set(locale, names);
   }
-  return names.get(code) ?? code;
+  return names.get(code.toUpperCase()) ?? code;
 }

@@ -2,7 +2,7 @@
 // accessible tables, the CSV export and the PDF are all drawn from, so they always agree.
 import type { TFunction } from 'i18next';
 import type { Locale } from '../i18n/index.ts';
-import { countryName } from '../evaluations/present.ts';
+import { countryName } from '../applications/countries.ts';
 import type { DashboardData } from './index.ts';
 
 export type Cell = string | number | null;

@@ -1,6 +1,5 @@
 // Page models of the shortlist pages, and small display helpers shared by the shortlist, dashboard
 // and report pages.
-import type { Locale } from '../i18n/index.ts';
 import type { CallDoc } from '../../models/call.ts';
 import type { LeanCase } from './access.ts';
 import { PANEL_STAGES, RECOMMENDATIONS, TRACKS } from '../../models/constants.ts';
@@ -12,23 +11,7 @@ import type { ComparedCase, Decision, ShortlistCase } from './case.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import { REASON_MAX, REASON_MIN, type DecisionPreview } from './decision.ts';
 import type { PanelMembers } from './panel.ts';
-
-const regionNames = new Map<string, Intl.DisplayNames>();
-
-/** 'DE' → 'Germany' / 'Đức'; unknown or empty codes come back as given. */
-export function countryName(code: string | null | undefined, locale: Locale): string {
-  if (!code) return '';
-  let names = regionNames.get(locale);
-  if (!names) {
-    names = new Intl.DisplayNames([locale === 'vi' ? 'vi' : 'en'], { type: 'region', fallback: 'code' });
-    regionNames.set(locale, names);
-  }
-  try {
-    return names.of(code.toUpperCase()) ?? code;
-  } catch {
-    return code;
-  }
-}
+import { countryName } from '../applications/countries.ts';
 
 export function formatScore(n: number | null | undefined): string {
   return typeof n === 'number' ? n.toFixed(2) : '';
