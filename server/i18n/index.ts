@@ -81,6 +81,26 @@ function i18nextTranslator(locale: Locale): TFunction {
   return t;
 }
 
+/**
+ * Entries kept per locale in each table below. The resources never change after start, so every
+ * answer is remembered; but keys can be built from stored data (a stage, a history action), so a
+ * table past this size is started over rather than grown (the resources hold ~1,400 texts).
+ */
+const REMEMBERED_MAX = 20_000;
+
+/** `compute()` once per locale and id in `table`, bounded by REMEMBERED_MAX. */
+function remembered<T>(table: Map<string, Map<string, T>>, locale: Locale, id: string, compute: () => T): T {
+  let texts = table.get(locale);
+  if (!texts) table.set(locale, (texts = new Map()));
+  let value = texts.get(id);
+  if (value === undefined) {
+    value = compute();
+    if (texts.size >= REMEMBERED_MAX) texts.clear();
+    texts.set(id, value);
+  }
+  return value;
+}
+
 /** A text cut at its `{{name}}` placeholders: literal parts and the names between them. */
 type Compiled = Array<string | { name: string }>;
 /** Not in this language's resources (i18next would fall back, or try the next plural form). */
@@ -119,11 +139,7 @@ function compile(locale: Locale, key: string): Compiled | null | typeof MISSING 
 }
 
 function compiled(locale: Locale, key: string): Compiled | null | typeof MISSING {
-  let texts = compiledTexts.get(locale);
-  if (!texts) compiledTexts.set(locale, (texts = new Map()));
-  let parts = texts.get(key);
-  if (parts === undefined) texts.set(key, (parts = compile(locale, key)));
-  return parts;
+  return remembered(compiledTexts, locale, key, () => compile(locale, key));
 }
 
 /**
@@ -166,44 +182,21 @@ function substitute(locale: Locale, key: string, params: Record<string, unknown>
 
 /** i18next's answers for `t(key, { defaultValue })` (a label named by stored data, e.g. a history action), per locale. */
 const defaultedTexts = new Map<string, Map<string, string>>();
-/** Entries kept per locale: the keys come from stored data, so the table is bounded, then started over. */
-const DEFAULTED_MAX = 5_000;
-
-/**
- * A key this language lacks, with a default: i18next's fallback language, else the default. Its
- * answer depends on the key and default only (the resources do not change after start), so it is
- * computed once; on the case page such labels (history actions seeded without a translation) were
- * most of the time spent in i18next.
- */
-function withDefault(locale: Locale, key: string, defaultValue: string): string {
-  let texts = defaultedTexts.get(locale);
-  if (!texts) defaultedTexts.set(locale, (texts = new Map()));
-  const id = `${key}\u0000${defaultValue}`;
-  let text = texts.get(id);
-  if (text === undefined) {
-    text = i18nextTranslator(locale)(key, { defaultValue }) as string;
-    if (texts.size >= DEFAULTED_MAX) texts.clear();
-    texts.set(id, text);
-  }
-  return text;
-}
 
 /** `t(key)` or `t(key, params)` in `locale`; the text of a key without parameters is computed once. */
 export function translate(locale: Locale, key: string, params?: Record<string, unknown>): string {
   if (params && Object.keys(params).length > 0) {
     const fast = substitute(locale, key, params);
     if (fast !== undefined) return fast;
-    if (typeof params.defaultValue === 'string' && Object.keys(params).length === 1) return withDefault(locale, key, params.defaultValue);
+    const defaultValue = params.defaultValue;
+    // A key this language lacks, with a default only: i18next's fallback language, else the
+    // default. On the case page such labels (history actions) were most of the time in i18next.
+    if (typeof defaultValue === 'string' && Object.keys(params).length === 1) {
+      return remembered(defaultedTexts, locale, `${key}\u0000${defaultValue}`, () => i18nextTranslator(locale)(key, { defaultValue }) as string);
+    }
     return i18nextTranslator(locale)(key, params) as string;
   }
-  let texts = plainTexts.get(locale);
-  if (!texts) plainTexts.set(locale, (texts = new Map()));
-  let text = texts.get(key);
-  if (text === undefined) {
-    text = i18nextTranslator(locale)(key) as string;
-    texts.set(key, text);
-  }
-  return text;
+  return remembered(plainTexts, locale, key, () => i18nextTranslator(locale)(key) as string);
 }
 
 /** Picks the best supported locale from an Accept-Language header. */
