@@ -13,7 +13,7 @@ import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ACCOUNTS_FILE, type BenchAccounts } from '../scripts/seed-bench.ts';
-import { autocannonLoad, rssMb, runBenchmark, signIn, startAppServer, stopAppServer, warm, type AppServer, type LoadRow } from './support/app-server.ts';
+import { autocannonLoad, benchTargets, rssMb, runBenchmark, startAppServer, stopAppServer, type AppServer, type LoadRow, type Target } from './support/app-server.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -37,7 +37,7 @@ const connections = Number(values.connections);
 interface Side {
   name: 'A' | 'B';
   srv: AppServer;
-  urls: Record<string, [string, string]>;
+  urls: Record<string, Target>;
   rows: Record<string, LoadRow[]>;
 }
 
@@ -49,20 +49,7 @@ function median(xs: number[]): number {
 
 async function prepare(name: 'A' | 'B', dir: string, accounts: BenchAccounts, checkout: string | undefined, args: string | undefined): Promise<Side> {
   const srv = await startAppServer({ dataDir: dir, root: checkout ? path.resolve(checkout) : undefined, nodeArgs: args ? args.split(/\s+/).filter(Boolean) : undefined });
-  const officer = await signIn(srv.base, accounts.officers[0]!.email, accounts.password, accounts.officers[0]!.totpSecret);
-  const leader = await signIn(srv.base, accounts.leader.email, accounts.password, accounts.leader.totpSecret);
-  const html = await (await fetch(srv.base + '/cases?size=50', { headers: { cookie: officer, accept: 'text/html' } })).text();
-  const ids = [...new Set([...html.matchAll(/href="\/cases\/([a-f0-9]{24})"/g)].map((m) => m[1]!))];
-  if (ids.length === 0) throw new Error(`${name}: the queue shows no case`);
-  const urls: Record<string, [string, string]> = {
-    bare: ['/', officer],
-    queue: ['/cases?size=50', officer],
-    case: [`/cases/${ids[Math.floor(ids.length / 2)]}`, officer],
-    search: ['/cases?size=50&q=Candidate%2012', officer],
-    dashboard: ['/dashboard', leader],
-    shortlist: [`/shortlists/${accounts.bigCallId}`, leader],
-  };
-  for (const [u, c] of Object.values(urls)) await warm(srv.base, u, c);
+  const urls: Record<string, Target> = await benchTargets(srv.base, accounts);
   return { name, srv, urls, rows: {} };
 }
 

@@ -29,7 +29,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ACCOUNTS_FILE, type BenchAccounts } from '../scripts/seed-bench.ts';
-import { autocannonLoad, rssMb, runBenchmark, signIn, startAppServer, stopAppServer, warm, type AppServer, type LoadRow } from './support/app-server.ts';
+import { autocannonLoad, benchTargets, rssMb, runBenchmark, startAppServer, stopAppServer, type AppServer, type LoadRow, type Target } from './support/app-server.ts';
 
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -131,18 +131,7 @@ async function main(): Promise<void> {
   let settledMs = NaN;
   let jobsMs = NaN;
   try {
-    const officer = await signIn(srv.base, accounts.officers[0]!.email, accounts.password, accounts.officers[0]!.totpSecret);
-    const leader = await signIn(srv.base, accounts.leader.email, accounts.password, accounts.leader.totpSecret);
-    const queueUrl = '/cases?size=50';
-    const first = await fetch(srv.base + queueUrl, { headers: { cookie: officer, accept: 'text/html' } });
-    const html = await first.text();
-    const ids = [...new Set([...html.matchAll(/href="\/cases\/([a-f0-9]{24})"/g)].map((m) => m[1]!))];
-    if (first.status !== 200 || ids.length === 0) throw new Error(`the queue answered ${first.status} with ${ids.length} cases`);
-    const caseUrl = `/cases/${ids[Math.floor(ids.length / 2)]}`;
-    // `q` is the queue's search (name or reference); a branch without it shows the unfiltered queue.
-    const searchUrl = '/cases?size=50&q=Candidate%2012';
-    const shortlistUrl = `/shortlists/${accounts.bigCallId}`;
-    for (const [u, c] of [['/', officer], [queueUrl, officer], [caseUrl, officer], [searchUrl, officer], ['/dashboard', leader], [shortlistUrl, leader]] as const) await warm(srv.base, u, c);
+    const targets = await benchTargets(srv.base, accounts);
     // Steady state: the pages are measured once the database has finished its idle-time work
     // (decoding and index builds after start; start → ready above does not wait for it).
     settledMs = await Promise.race([srv.settled, giveUpAfter(300_000)]);
@@ -151,30 +140,27 @@ async function main(): Promise<void> {
     jobsMs = await Promise.race([srv.jobsDone, giveUpAfter(300_000)]);
     log(`  start → first run of every start-time background job done: ${jobsMs.toFixed(0)} ms`);
 
+    const names = {
+      queue: 'queue (50 rows, due date)',
+      case: 'case page',
+      search: 'queue search (?q=)',
+      dashboard: 'dashboard (leader)',
+      shortlist: 'shortlist (2,000-case call)',
+    } as const;
+    const measure = (name: string, [url, cookie]: Target) => load(name, srv.base, url, cookie);
     if (values.targets) {
-      const pick: Record<string, [string, string, string]> = {
-        queue: ['queue (50 rows, due date)', queueUrl, officer],
-        case: ['case page', caseUrl, officer],
-        search: ['queue search (?q=)', searchUrl, officer],
-        dashboard: ['dashboard (leader)', '/dashboard', leader],
-        shortlist: ['shortlist (2,000-case call)', shortlistUrl, leader],
-      };
-      await load('bare page (GET /, signed in)', srv.base, '/', officer);
-      for (const name of values.targets.split(',')) {
-        const target = pick[name.trim()];
-        if (!target) throw new Error(`unknown target ${name}: one of ${Object.keys(pick).join(', ')}`);
-        await load(target[0], srv.base, target[1], target[2]);
+      await measure('bare page (GET /, signed in)', targets.bare);
+      for (const name of values.targets.split(',').map((n) => n.trim())) {
+        if (!(name in names)) throw new Error(`unknown target ${name}: one of ${Object.keys(names).join(', ')}`);
+        const key = name as keyof typeof names;
+        await measure(names[key], targets[key]);
       }
       return;
     }
 
-    rows.push(await load('bare page (GET /, signed in)', srv.base, '/', officer));
-    rows.push(await load('queue (50 rows, due date)', srv.base, queueUrl, officer));
-    rows.push(await load('case page', srv.base, caseUrl, officer));
-    rows.push(await load('queue search (?q=)', srv.base, searchUrl, officer));
-    rows.push(await load('dashboard (leader)', srv.base, '/dashboard', leader));
-    rows.push(await load('shortlist (2,000-case call)', srv.base, shortlistUrl, leader));
-    rows.push(await load('bare page again', srv.base, '/', officer));
+    rows.push(await measure('bare page (GET /, signed in)', targets.bare));
+    for (const key of ['queue', 'case', 'search', 'dashboard', 'shortlist'] as const) rows.push(await measure(names[key], targets[key]));
+    rows.push(await measure('bare page again', targets.bare));
     rssAfter = rssMb(pid);
     log(`  server RSS after the run: ${rssAfter.toFixed(0)} MB`);
   } finally {

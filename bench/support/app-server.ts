@@ -8,6 +8,7 @@ import path from 'node:path';
 import { freePort } from '../../scripts/support/free-port.ts';
 import { WebClient } from '../../scripts/support/web-client.ts';
 import { startFlags } from '../../scripts/support/start-flags.ts';
+import type { BenchAccounts } from '../../scripts/seed-bench.ts';
 
 const require = createRequire(import.meta.url);
 type AutocannonResult = { errors: number; timeouts: number };
@@ -125,6 +126,35 @@ export async function signIn(base: string, email: string, password: string, secr
     await c.signIn(email, password, secret);
   }
   return c.cookieHeader();
+}
+
+/** A page the benchmarks load: its path and the signed-in cookie that reads it. */
+export type Target = readonly [url: string, cookie: string];
+
+/**
+ * Signs in the first benchmark officer and the leader, and names the pages every HTTP benchmark
+ * loads: the bare page, the queue (50 rows), a case from the middle of its first page, the queue
+ * search, the dashboard and the 2,000-case shortlist; each is warmed (and must answer 200).
+ */
+export async function benchTargets(base: string, accounts: BenchAccounts): Promise<Record<'bare' | 'queue' | 'case' | 'search' | 'dashboard' | 'shortlist', Target>> {
+  const officer = await signIn(base, accounts.officers[0]!.email, accounts.password, accounts.officers[0]!.totpSecret);
+  const leader = await signIn(base, accounts.leader.email, accounts.password, accounts.leader.totpSecret);
+  const queueUrl = '/cases?size=50';
+  const first = await fetch(base + queueUrl, { headers: { cookie: officer, accept: 'text/html' } });
+  const html = await first.text();
+  const ids = [...new Set([...html.matchAll(/href="\/cases\/([a-f0-9]{24})"/g)].map((m) => m[1]!))];
+  if (first.status !== 200 || ids.length === 0) throw new Error(`the queue answered ${first.status} with ${ids.length} cases`);
+  const targets = {
+    bare: ['/', officer],
+    queue: [queueUrl, officer],
+    case: [`/cases/${ids[Math.floor(ids.length / 2)]}`, officer],
+    // `q` is the queue's search (name or reference); a branch without it shows the unfiltered queue.
+    search: ['/cases?size=50&q=Candidate%2012', officer],
+    dashboard: ['/dashboard', leader],
+    shortlist: [`/shortlists/${accounts.bigCallId}`, leader],
+  } as const;
+  for (const [u, c] of Object.values(targets)) await warm(base, u, c);
+  return targets;
 }
 
 /** Resident set size of a process in MB (Linux; the embedded database's thread included). */
