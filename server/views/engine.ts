@@ -65,7 +65,7 @@ export const helpers = {
 };
 
 /** The app's helpers and Handlebars' own block helpers (if, each, unless, with, lookup). */
-const KNOWN_HELPERS: Record<string, boolean> = Object.fromEntries(
+export const KNOWN_HELPERS: Record<string, boolean> = Object.fromEntries(
   [...Object.keys(helpers), 'if', 'unless', 'each', 'with', 'lookup'].map((name) => [name, true]),
 );
 
