@@ -12,6 +12,7 @@ import { decodeRaw, isRaw, rawIdKey } from './storage/raw-doc.ts';
 import type { DeferredDocs } from './storage/types.ts';
 import { valuesAtPath } from './paths.ts';
 import { guardFilter } from './query-guard.ts';
+import { fastMatcher } from './fast-match.ts';
 import { sortComparator } from './sort.ts';
 import { extractText, parseTextQuery, textScore, tokens } from './text.ts';
 import { collationFor, type Collation } from './collation.ts';
@@ -823,7 +824,9 @@ export function compileFilter(filter: Doc | undefined, collation?: Collation): (
   const fast = collation ? undefined : simpleEquality(filter);
   if (fast) return fast;
   guardFilter(filter, 'find', false);
-  return matcher(filter, collation ? { collation: collation.spec } : undefined);
+  if (collation) return matcher(filter, { collation: collation.spec });
+  // mingo only for the filters, and the documents, the compiled matcher cannot decide (fast-match.ts).
+  return fastMatcher(filter, () => matcher(filter)) ?? matcher(filter);
 }
 
 function isOperatorObject(v: unknown): v is Doc {
