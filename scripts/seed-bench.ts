@@ -29,6 +29,7 @@ import { escalationKey } from '../server/procedures/escalation.ts';
 import { hashPassword } from '../server/accounts/passwords.ts';
 import { newTotpSecret } from '../server/accounts/totp.ts';
 import { weightedScore } from '../server/evaluations/score.ts';
+import { TRANSITIONS } from '../server/workflow/transitions.ts';
 import { prng as rng } from './support/prng.ts';
 
 export const BENCH_PASSWORD = 'Bench password for load tests 2026';
@@ -110,7 +111,9 @@ function makeCase(call: { _id: Types.ObjectId; institute: Types.ObjectId; track:
     const at = new Date(t);
     if (s === 'submitted') submittedAt = at;
     if (s === 'arrived') arrivedAt = at;
-    history.push({ at, actorRole: s === 'submitted' ? 'applicant' : 'hr_officer', action: s, from: prev, to: s });
+    // Recorded as the workflow records it: the action that leads from the previous stage here.
+    const step = TRANSITIONS.find((tr) => tr.to === s && tr.from.includes(prev));
+    history.push({ at, actorRole: step?.roles[0] ?? 'hr_officer', action: step?.action ?? s, from: prev, to: s });
     prev = s;
     t += int(1, 18) * DAY + int(0, 23) * 3_600_000;
   }
