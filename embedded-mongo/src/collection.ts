@@ -563,7 +563,7 @@ export class Collection {
         const literal = count && rangeField && range ? coveredByPrefixAndRegex(filter, index, eqCount) : undefined;
         if (literal !== undefined && range && (range as { lo: unknown }).lo === literal) {
           const at = eqCount;
-          const counted = index.countDocumentsUpTo(prefixes.map(boundsOf), (e) => typeof e[at] === 'string' && (e[at] as string).startsWith(literal), countCap);
+          const counted = index.countDocumentsUpTo(prefixes.map(boundsOf), (e) => typeof e[at] === 'string' && (e[at] as string).startsWith(literal), countCap, `${at}:${literal}`);
           return { docs: [], plan: { stage: 'IXSCAN', index: index.name, sorted: true, docsExamined: 0 }, counted };
         }
         const order = sortable(index, eqCount);

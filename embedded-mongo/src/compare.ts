@@ -96,6 +96,10 @@ export function compareValues(a: unknown, b: unknown): number {
   // Fast paths for the common index keys (this runs for every B-tree comparison).
   if (typeof a === 'string' && typeof b === 'string') return compareStrings(a, b);
   if (typeof a === 'number' && typeof b === 'number' && a === a && b === b) return a < b ? -1 : a > b ? 1 : 0;
+  // Index entries lead with an institute's or a call's id, and a queue sorts by a date: without
+  // these, each comparison ranked both values through typeRank's chain of instanceof checks.
+  if (a instanceof ObjectId && b instanceof ObjectId) return Buffer.compare(a.id, b.id);
+  if (a instanceof Date && b instanceof Date) return cmp(a.getTime(), b.getTime());
   return compareWith(a, b, compareStrings);
 }
 

@@ -100,8 +100,16 @@ function range(op: string, value: unknown): ValueTest | undefined {
   return undefined;
 }
 
+/** `^` and characters that stand for themselves (a search word: /^nguyen/): a prefix test, no regex run. */
+function literalPrefix(re: RegExp): string | undefined {
+  if (re.flags !== '' || !/^\^(?:[^\\^$.|?*+()[\]{}]|\\[\\^$.|?*+()[\]{}])*$/.test(re.source)) return undefined;
+  return re.source.slice(1).replace(/\\(.)/g, '$1');
+}
+
 function regexTest(re: RegExp): ValueTest | undefined {
   if (!REGEX_FLAGS.test(re.flags)) return undefined;
+  const prefix = literalPrefix(re);
+  if (prefix !== undefined) return (x) => (typeof x === 'string' ? (x.startsWith(prefix) ? YES : NO) : isModelled(x) ? NO : UNSURE);
   return (x) => (typeof x === 'string' ? (re.test(x) ? YES : NO) : isModelled(x) ? NO : UNSURE);
 }
 

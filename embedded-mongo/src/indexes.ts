@@ -1,7 +1,7 @@
 // Secondary indexes: a B+tree per index over (key values…, document id), kept in step with every
 // write. Used for uniqueness (no scan), equality/range lookups and ordered scans for sorts.
 import * as btree from 'sorted-btree';
-import { MinKey, MaxKey } from 'bson';
+import { MinKey, MaxKey, ObjectId } from 'bson';
 import { matcher } from './mingo.ts'; // BSON-aware numeric comparisons
 import { compareValues, toNumber } from './compare.ts';
 import { valuesAtPath, type PathWalk } from './paths.ts';
@@ -66,6 +66,10 @@ export class Index {
   private pending?: () => Iterable<[string, Doc]>;
   /** A text index's fields and weights (its keys are the documents' terms). */
   readonly text: TextSpec | undefined;
+  /** Bumped by every change of the entries: the remembered counts below hold for one version. */
+  private version = 0;
+  private counts = new Map<string, number>();
+  private countsVersion = 0;
 
   constructor(spec: IndexSpec) {
     this.spec = spec;
@@ -105,6 +109,7 @@ export class Index {
 
   /** Builds the index from `source` (id keys and documents) on its first use instead of now (documents known valid). */
   defer(source: () => Iterable<[string, Doc]>): void {
+    this.version++;
     this.tree.clear();
     this.pending = source;
   }
@@ -195,6 +200,7 @@ export class Index {
    * neighbours. Returns the first duplicate key, leaving the index empty, or undefined.
    */
   build(docs: Iterable<[string, Doc]>): unknown[] | undefined {
+    this.version++;
     const entries: Array<[Entry, Doc]> = [];
     for (const [id, doc] of docs) {
       for (const vals of this.keysOf(doc)) entries.push([entryOf(vals, id), doc]);
@@ -216,6 +222,7 @@ export class Index {
   /** Adds the entries of `doc` (`id`: its id key, shared by the entries of every index). */
   add(doc: Doc, id = idKey(doc._id)): void {
     this.ready();
+    this.version++;
     for (const vals of this.keysOf(doc)) this.tree.set(entryOf(vals, id), doc);
   }
 
@@ -228,12 +235,14 @@ export class Index {
       for (const vals of after) this.tree.set(entryOf(vals, id), newDoc, true);
       return;
     }
+    this.version++;
     for (const vals of before) this.tree.delete(entryOf(vals, id));
     for (const vals of after) this.tree.set(entryOf(vals, id), newDoc);
   }
 
   remove(doc: Doc, id = idKey(doc._id)): void {
     this.ready();
+    this.version++;
     for (const vals of this.keysOf(doc)) this.tree.delete(entryOf(vals, id));
   }
 
@@ -259,7 +268,12 @@ export class Index {
    * How many documents have an entry within one of the bounds that `accept` takes (each counted
    * once, however many of its entries are in range), counting no further than `cap`.
    */
-  countDocumentsUpTo(boundsList: Array<Array<{ lo: unknown; hi: unknown }>>, accept: (e: Entry) => boolean, cap: number): number {
+  countDocumentsUpTo(boundsList: Array<Array<{ lo: unknown; hi: unknown }>>, accept: (e: Entry) => boolean, cap: number, acceptKey?: string): number {
+    const key = acceptKey === undefined ? undefined : keyOfBounds(boundsList.flat(), `d${cap}:${acceptKey}`);
+    return this.remembered(key, () => this.countDocumentsUncached(boundsList, accept, cap));
+  }
+
+  private countDocumentsUncached(boundsList: Array<Array<{ lo: unknown; hi: unknown }>>, accept: (e: Entry) => boolean, cap: number): number {
     const n = this.fields.length;
     const ids = new Set<string>();
     for (const bounds of boundsList) {
@@ -277,6 +291,30 @@ export class Index {
 
   /** How many entries lie within the bounds, counting no further than `cap` (to compare ranges without walking a large one). */
   countRangeUpTo(bounds: Array<{ lo: unknown; hi: unknown }>, cap: number): number {
+    return this.remembered(keyOfBounds(bounds, `r${cap}`), () => this.countRangeUncached(bounds, cap));
+  }
+
+  /**
+   * A count the planner asks for on every query of a shape (how many entries a search word's range
+   * holds, up to a cap), remembered until the entries change: a search read the same two ranges of
+   * up to 1,000 entries for its count, its page and its rest, a fifth of the database's time.
+   */
+  private remembered(key: string | undefined, count: () => number): number {
+    this.ready();
+    if (key === undefined) return count();
+    if (this.countsVersion !== this.version || this.counts.size >= MAX_REMEMBERED_COUNTS) {
+      this.counts.clear();
+      this.countsVersion = this.version;
+    }
+    let n = this.counts.get(key);
+    if (n === undefined) {
+      n = count();
+      this.counts.set(key, n);
+    }
+    return n;
+  }
+
+  private countRangeUncached(bounds: Array<{ lo: unknown; hi: unknown }>, cap: number): number {
     const [loE, hiE] = this.edges(bounds);
     type Stop = (k: Entry, v: Doc, counter: number) => { break?: number } | void;
     const stop: Stop = (_k, _v, counter) => (counter + 1 >= cap ? { break: cap } : undefined);
@@ -354,9 +392,37 @@ export class Index {
   }
 
   clear(): void {
+    this.version++;
     this.pending = undefined;
     this.tree.clear();
   }
+}
+
+const MAX_REMEMBERED_COUNTS = 1000;
+
+/** A bound value as text, distinct per type and value; undefined for a type not worth remembering by. */
+function keyOfValue(v: unknown): string | undefined {
+  if (typeof v === 'string') return `s${v.length}:${v}`;
+  if (typeof v === 'number') return `n${v}`;
+  if (typeof v === 'boolean') return v ? 'T' : 'F';
+  if (v === null) return 'z';
+  if (v === undefined) return 'u';
+  if (v instanceof ObjectId) return `o${v.toHexString()}`;
+  if (v instanceof Date) return `d${v.getTime()}`;
+  if (v instanceof MinKey) return 'm';
+  if (v instanceof MaxKey) return 'M';
+  return undefined;
+}
+
+function keyOfBounds(bounds: Array<{ lo: unknown; hi: unknown }>, head: string): string | undefined {
+  let key = head;
+  for (const b of bounds) {
+    const lo = keyOfValue(b.lo);
+    const hi = keyOfValue(b.hi);
+    if (lo === undefined || hi === undefined) return undefined;
+    key += `|${lo}|${hi}`;
+  }
+  return key;
 }
 
 /** Are the first `n` values of `a` and `b` (default: all of `b`'s) equal? An entry's id is past them. */

@@ -18,7 +18,7 @@ const DATES = [new Date('2026-01-01T00:00:00Z'), new Date('2026-06-30T12:00:00Z'
 const IDS = [new ObjectId('6650a0000000000000000001'), new ObjectId('6650a0000000000000000002'), new ObjectId('7650a0000000000000000000')];
 // Strings of the Basic Multilingual Plane: ranges over astral characters are where the compiled
 // matcher follows MongoDB (code points) and mingo does not (UTF-16 units); checked on its own below.
-const STRINGS = ['', 'a', 'ab', 'abc', 'b', 'B', 'candidate', 'cand', '12', '120', '2', 'é', 'nguyễn', 'Z'];
+const STRINGS = ['', 'a', 'ab', 'abc', 'a.b', 'axb', 'b', 'B', 'candidate', 'cand', '12', '120', '2', 'é', 'nguyễn', 'Z'];
 const NUMBERS = [0, -1, 1, 2.5, 3, 12, -0, Number.NaN];
 
 function scalar(): unknown {
@@ -51,13 +51,14 @@ const FIELDS = ['a', 'tags', 'b', 'b.c', 'b.e', 'n', 'missing', 'constructor', '
 function storedDoc(i: number): Doc {
   const d: Doc = { _id: i };
   for (const f of ['a', 'tags', 'b', 'n']) if (chance(0.85)) d[f] = f === 'tags' && chance(0.7) ? Array.from({ length: 1 + Math.floor(rnd() * 4) }, () => pick(STRINGS)) : storedValue();
-  if (chance(0.05)) d.constructor = scalar();
+  if (chance(0.05)) Object.assign(d, { constructor: scalar() });
   // As the server keeps it: decoded from BSON, with the wire's options.
   return BSON.deserialize(BSON.serialize(d), { promoteLongs: true, promoteValues: true, promoteBuffers: false, bsonRegExp: false }) as Doc;
 }
 
 function regex(): RegExp {
-  const word = pick(['a', 'ab', 'cand', '12', 'B', 'é', 'nguy']);
+  // Literal prefixes (a prefix test, no regex run), an escaped dot (still literal) and a bare one (a regex).
+  const word = pick(['a', 'ab', 'cand', '12', 'B', 'é', 'nguy', 'a\\.', 'a.', '']);
   const re = new RegExp(`${chance(0.7) ? '^' : ''}${word}`, chance(0.25) ? 'i' : '');
   return re;
 }
