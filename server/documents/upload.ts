@@ -34,6 +34,10 @@ interface PlannedFile {
   file: AcceptedFile;
   type: DocumentType;
   slot: number;
+  /** The slot's highest version when it was checked (0: none); the insert takes the next one. */
+  topVersion: number;
+  /** A new entry of a list (the slot above the highest): taken by another upload meanwhile, it moves up. */
+  fresh: boolean;
   issuedAt?: Date;
   expiresAt?: Date;
 }
@@ -115,19 +119,18 @@ async function planUploads(input: CommitUploadsOptions, files: AcceptedFile[], n
       throw new UploadError(422, 'not_open', 'documents.errors.notOpen', { type: label });
     }
     let slot: number;
-    if (item.multiple) {
-      if (field.slot === undefined) {
-        if (!newSlotBase.has(type)) {
-          const top = await CaseDocument.findOne({ case: caseDoc._id as Types.ObjectId, type }).sort({ slot: -1 });
-          newSlotBase.set(type, Math.max(0, top?.slot ?? 0));
-        }
-        slot = newSlotBase.get(type)! + 1;
-        newSlotBase.set(type, slot);
-      } else {
-        const cur = await latest(caseDoc._id, type, field.slot);
-        if (!cur || field.slot < 1) throw new UploadError(422, 'bad_slot', 'documents.errors.badSlot', { type: label });
-        slot = field.slot;
+    let fresh = false;
+    if (item.multiple && field.slot === undefined) {
+      if (!newSlotBase.has(type)) {
+        const top = await CaseDocument.findOne({ case: caseDoc._id as Types.ObjectId, type }).sort({ slot: -1 });
+        newSlotBase.set(type, Math.max(0, top?.slot ?? 0));
       }
+      slot = newSlotBase.get(type)! + 1;
+      newSlotBase.set(type, slot);
+      fresh = true;
+    } else if (item.multiple) {
+      if (field.slot! < 1) throw new UploadError(422, 'bad_slot', 'documents.errors.badSlot', { type: label });
+      slot = field.slot!;
     } else {
       if (field.slot !== undefined && field.slot !== 0) throw new UploadError(422, 'bad_slot', 'documents.errors.badSlot', { type: label });
       slot = 0;
@@ -136,28 +139,43 @@ async function planUploads(input: CommitUploadsOptions, files: AcceptedFile[], n
     if (usedSlots.has(slotKey)) throw new UploadError(422, 'not_multiple', 'documents.errors.notMultiple', { type: label });
     usedSlots.add(slotKey);
 
+    // A slot above the highest one held nothing when it was read: no version, nothing accepted, no
+    // renewal (an upload into it at the same moment is settled by the unique version index, insertVersion).
+    // Otherwise the slot's newest, current and renewing versions are read at once.
+    const [top, cur, renewal] = fresh
+      ? [null, null, null]
+      : await Promise.all([latest(caseDoc._id, type, slot), currentVersion(caseDoc._id, type, slot), pendingRenewal(caseDoc._id, type, slot)]);
+    // A numbered slot of a list must exist already (a new entry of the list is sent without a number).
+    if (item.multiple && !fresh && !top) throw new UploadError(422, 'bad_slot', 'documents.errors.badSlot', { type: label });
     // An accepted, still valid file is settled: a new version would undo HR's decision (a newer
     // passport or certificate goes through "upload a renewal", renewal.ts).
-    const [cur, renewal] = await Promise.all([currentVersion(caseDoc._id, type, slot), pendingRenewal(caseDoc._id, type, slot)]);
     if (cur && cur.status === 'accepted' && validityOf(cur, caseDoc, now) === 'ok') {
       throw new UploadError(409, 'already_accepted', 'documents.errors.alreadyAccepted', { type: label });
     }
     if (renewal) throw new UploadError(409, 'renewal_pending', 'documents.errors.renewalPending', { type: label });
 
-    const plan: PlannedFile = { file, type, slot, ...typedDatesFor(type, file.field, dates, now, t) };
+    const plan: PlannedFile = { file, type, slot, fresh, topVersion: top?.version ?? 0, ...typedDatesFor(type, file.field, dates, now, t) };
     plans.push(plan);
   }
   return plans;
 }
 
 async function insertVersion(input: CommitUploadsOptions, p: PlannedFile, key: string, storageKind: 'disk' | 'gridfs'): Promise<DocumentDoc> {
+  let slot = p.slot;
   for (let attempt = 0; ; attempt += 1) {
-    const top = await latest(input.caseDoc._id, p.type, p.slot);
+    // The first attempt takes the version after the one the checks read; a later one reads anew:
+    // a new entry of a list takes the slot above the highest, a version the next one of its slot.
+    let top: { version?: number } | null = { version: p.topVersion };
+    if (attempt > 0 && p.fresh) {
+      const highest = await CaseDocument.findOne({ case: input.caseDoc._id as Types.ObjectId, type: p.type }).sort({ slot: -1 });
+      slot = Math.max(slot, (highest?.slot ?? 0) + 1);
+      top = null;
+    } else if (attempt > 0) top = await latest(input.caseDoc._id, p.type, slot);
     try {
       return await CaseDocument.create({
         case: input.caseDoc._id as Types.ObjectId,
         type: p.type,
-        slot: p.slot,
+        slot,
         version: (top?.version ?? 0) + 1,
         current: true,
         storage: storageKind,
@@ -172,7 +190,7 @@ async function insertVersion(input: CommitUploadsOptions, p: PlannedFile, key: s
         expiresAt: p.expiresAt,
       });
     } catch (err) {
-      // Two uploads of the same slot at once: the unique (case, type, slot, version) index decides; take the next.
+      // Two uploads of the same slot at once: the unique (case, type, slot, version) index decides; the later one retries.
       if ((err as { code?: number }).code === 11000 && attempt < 5) continue;
       throw err;
     }

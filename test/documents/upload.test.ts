@@ -212,6 +212,44 @@ for (const kind of ['disk', 'gridfs'] as const) {
       expect(applicantView.items[0]!.uploadField).to.equal('cv');
     });
 
+    it('adds a new entry of a list in the next slot, a new version to a numbered one, and refuses a number that does not exist', async () => {
+      const letters = () => CaseDocument.find({ case: caseDoc._id, type: 'recommendation_letter' }).sort({ slot: 1, version: 1 }).lean();
+      const before = await letters();
+      const top = Math.max(0, ...before.map((d) => d.slot));
+      const added = await upload().attach('recommendation_letter', pdf, 'letter-new.pdf');
+      expect(added.status, added.text).to.equal(201);
+      const revised = await upload().attach(`recommendation_letter--${top + 1}`, pdf, 'letter-new-v2.pdf');
+      expect(revised.status, revised.text).to.equal(201);
+      const after = (await letters()).filter((d) => d.slot === top + 1);
+      expect(after.map((d) => [d.version, d.current, d.originalName])).to.deep.equal([
+        [1, false, 'letter-new.pdf'],
+        [2, true, 'letter-new-v2.pdf'],
+      ]);
+      for (const field of [`recommendation_letter--${top + 2}`, 'recommendation_letter--0', 'cv--1']) {
+        const res = await upload().attach(field, pdf, 'letter.pdf');
+        expect(res.status, `${field}: ${res.text}`).to.equal(422);
+        expect(res.body.error.message, field).to.match(/does not exist/);
+      }
+      expect((await letters()).length).to.equal(before.length + 2);
+    });
+
+    it('keeps both of two uploads sent at the same moment: two versions of one file, two entries of a list', async () => {
+      const versionsBefore = await CaseDocument.countDocuments({ case: caseDoc._id, type: 'publications_list' });
+      const [one, two] = await Promise.all([upload().attach('publications_list', pdf, 'pubs-a.pdf'), upload().attach('publications_list', pdf, 'pubs-b.pdf')]);
+      expect([one.status, two.status], `${one.text} ${two.text}`).to.deep.equal([201, 201]);
+      const pubs = await CaseDocument.find({ case: caseDoc._id, type: 'publications_list' }).sort({ version: 1 }).lean();
+      expect(pubs.map((d) => d.version)).to.deep.equal(Array.from({ length: versionsBefore + 2 }, (_, i) => i + 1));
+      expect(pubs.filter((d) => d.current).map((d) => d.version)).to.deep.equal([versionsBefore + 2]);
+
+      const entriesBefore = await CaseDocument.find({ case: caseDoc._id, type: 'recommendation_letter', current: true }).lean();
+      const sent = await Promise.all(['letter-x.pdf', 'letter-y.pdf', 'letter-z.pdf'].map((name) => upload().attach('recommendation_letter', pdf, name)));
+      expect(sent.map((r) => r.status), sent.map((r) => r.text).join(' ')).to.deep.equal([201, 201, 201]);
+      const entries = await CaseDocument.find({ case: caseDoc._id, type: 'recommendation_letter', current: true }).lean();
+      expect(entries.length, 'each upload is an entry of its own, none replaced another').to.equal(entriesBefore.length + 3);
+      expect(new Set(entries.map((d) => d.slot)).size).to.equal(entries.length);
+      expect(entries.map((d) => d.originalName)).to.include.members(['letter-x.pdf', 'letter-y.pdf', 'letter-z.pdf']);
+    });
+
     it('leaves no file and no record when the connection drops halfway through an upload', async () => {
       const before = await snapshot();
       const big = await makePdf('interrupted', { padTo: 900_000 });
