@@ -167,7 +167,7 @@ async function main(): Promise<void> {
     await stopServer(srv.child);
   }
 
-  const disk = upload('disk', quick ? 3 : 5);
+  const disk = upload('disk', quick ? 3 : 10);
   const gridfs = upload('gridfs', quick ? 3 : 5);
   const dbOut = runChild(['bench/embedded-mongo.ts'], { BENCH_DOCS: String(quick ? 20_000 : 50_000), BENCH_QUERIES: quick ? '2000' : '10000', BENCH_GATE_ROUNDS: quick ? '6' : '20' });
   const db = JSON.parse(dbOut.trim().split('\n').pop()!) as { insertsPerSec: number; indexedFindOneMs: { p50: number; p99: number }; unindexedFindOneMs: { p50: number } };

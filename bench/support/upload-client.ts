@@ -1,13 +1,13 @@
 // The upload benchmark's client, in a process of its own (as a browser is): uploads a file W times
-// untimed (warm-up), then N times in turn, each as one multipart part, and prints
-// {"seconds": …, "statuses": […]} (the N timed ones) on its last line. Run
-// in the app's process, its file reads and socket writes were a third of the CPU the figure
-// charged to the app.
+// untimed (warm-up) and prints "ready"; then, for each line it reads, uploads the file once (one
+// multipart part) and prints {"seconds": …, "status": …}. Run in the app's process, its file reads
+// and socket writes were a third of the CPU the figure charged to the app.
 //
-//   node --import tsx bench/support/upload-client.ts <url> <cookie> <field> <file> <n> [w=0]
+//   node --import tsx bench/support/upload-client.ts <url> <cookie> <field> <file> [w=0]
 import http from 'node:http';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 
 /** Streams a multipart body (one file part) from a file; resolves with the status code. */
 export function uploadFile(url: string, cookie: string, field: string, file: string, size: number): Promise<number> {
@@ -33,18 +33,21 @@ export function uploadFile(url: string, cookie: string, field: string, file: str
 }
 
 async function main(): Promise<void> {
-  const [url, cookie, field, file, n, w = '0'] = process.argv.slice(2);
-  if (!url || !cookie || !field || !file || !n) throw new Error('usage: upload-client.ts <url> <cookie> <field> <file> <n> [w=0]');
+  const [url, cookie, field, file, w = '0'] = process.argv.slice(2);
+  if (!url || !cookie || !field || !file) throw new Error('usage: upload-client.ts <url> <cookie> <field> <file> [w=0]');
   const size = (await stat(file)).size;
   for (let i = 0; i < Number(w); i++) {
     const status = await uploadFile(url, cookie, field, file, size);
     if (status !== 201) throw new Error(`warm-up upload ${i + 1} answered ${status}`);
   }
-  const statuses: number[] = [];
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < Number(n); i++) statuses.push(await uploadFile(url, cookie, field, file, size));
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  process.stdout.write(`${JSON.stringify({ seconds, statuses })}\n`);
+  process.stdout.write('ready\n');
+  // One timed upload per line read, so the caller can do something else between two uploads.
+  for await (const _line of createInterface({ input: process.stdin })) {
+    const t0 = process.hrtime.bigint();
+    const status = await uploadFile(url, cookie, field, file, size);
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    process.stdout.write(`${JSON.stringify({ seconds, status })}\n`);
+  }
 }
 
 if (import.meta.filename === process.argv[1]) {
