@@ -269,7 +269,8 @@ export class Index {
    * once, however many of its entries are in range), counting no further than `cap`.
    */
   countDocumentsUpTo(boundsList: Array<Array<{ lo: unknown; hi: unknown }>>, accept: (e: Entry) => boolean, cap: number, acceptKey?: string): number {
-    const key = acceptKey === undefined ? undefined : keyOfBounds(boundsList.flat(), `d${cap}:${acceptKey}`);
+    const parts = acceptKey === undefined ? undefined : boundsList.map((bounds) => keyOfBounds(bounds, ''));
+    const key = parts && !parts.includes(undefined) ? `d${cap}:${acceptKey}#${parts.join('#')}` : undefined;
     return this.remembered(key, () => this.countDocumentsUncached(boundsList, accept, cap));
   }
 
