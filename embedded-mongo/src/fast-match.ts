@@ -126,66 +126,54 @@ function regexOf(spec: Doc): RegExp | undefined {
   }
 }
 
-/** YES when some value at the path passes: a value, or an element of an array there. */
+/**
+ * YES when `test` passes some item; else UNSURE when it was unsure of some; else NO. `arg` goes to
+ * every test, so a caller needs no closure per document (one made the queue search's filter 30 % slower).
+ */
+function some<T, A = undefined>(items: readonly T[], test: (x: T, arg: A) => Tri, arg?: A): Tri {
+  let unsure = false;
+  for (let i = 0; i < items.length; i++) {
+    const r = test(items[i]!, arg as A);
+    if (r === YES) return YES;
+    if (r === UNSURE) unsure = true;
+  }
+  return unsure ? UNSURE : NO;
+}
+
+/** YES and NO swapped; UNSURE stays. */
+const flip = (r: Tri): Tri => (r === UNSURE ? UNSURE : r === YES ? NO : YES);
+
+/** YES when some value at the path passes: the value, or an element of an array there. */
 function anyAtPath(path: string, test: ValueTest): DocTest {
-  const anyIn = (v: unknown): Tri => {
-    if (!Array.isArray(v)) return test(v);
-    let unsure = false;
-    for (const el of v) {
-      // Nested arrays: mingo's numeric wrappers look inside them, MongoDB does not; leave it to mingo.
-      if (Array.isArray(el)) return UNSURE;
-      const r = test(el);
-      if (r === YES) return YES;
-      if (r === UNSURE) unsure = true;
-    }
-    return unsure ? UNSURE : NO;
-  };
+  // Nested arrays: mingo's numeric wrappers look inside them, MongoDB does not; leave it to mingo.
+  const element = (el: unknown): Tri => (Array.isArray(el) ? UNSURE : test(el));
+  const anyIn = (v: unknown): Tri => (Array.isArray(v) ? some(v, element) : test(v));
   if (!path.includes('.')) return (d) => anyIn(hasOwn(d, path) ? d[path] : undefined);
   return (d) => {
     const walk: PathWalk = { crossedArray: false };
-    const values = valuesAtPath(d, path, walk);
+    // Without an array on the way there is one value (undefined when a field is missing).
+    const [value] = valuesAtPath(d, path, walk);
     // Through an array of subdocuments MongoDB's rules for missing fields and nulls are subtle.
-    if (walk.crossedArray) return UNSURE;
-    let unsure = false;
-    for (const v of values) {
-      const r = anyIn(v);
-      if (r === YES) return YES;
-      if (r === UNSURE) unsure = true;
-    }
-    return unsure ? UNSURE : NO;
+    return walk.crossedArray ? UNSURE : anyIn(value);
   };
 }
 
 const not =
   (t: DocTest): DocTest =>
-  (d) => {
-    const r = t(d);
-    return r === UNSURE ? UNSURE : r === YES ? NO : YES;
-  };
+  (d) =>
+    flip(t(d));
 
+const runOn = (t: DocTest, d: Doc): Tri => t(d);
+const failsOn = (t: DocTest, d: Doc): Tri => flip(t(d));
+
+/** YES when every test passes: none fails. */
 function all(tests: DocTest[]): DocTest {
   if (tests.length === 1) return tests[0]!;
-  return (d) => {
-    let unsure = false;
-    for (const t of tests) {
-      const r = t(d);
-      if (r === NO) return NO;
-      if (r === UNSURE) unsure = true;
-    }
-    return unsure ? UNSURE : YES;
-  };
+  return (d) => flip(some(tests, failsOn, d));
 }
 
 function any(tests: DocTest[]): DocTest {
-  return (d) => {
-    let unsure = false;
-    for (const t of tests) {
-      const r = t(d);
-      if (r === YES) return YES;
-      if (r === UNSURE) unsure = true;
-    }
-    return unsure ? UNSURE : NO;
-  };
+  return (d) => some(tests, runOn, d);
 }
 
 function equality(path: string, value: unknown): DocTest | undefined {
