@@ -17,6 +17,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { createInterface } from 'node:readline';
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { loadConfig } from '../server/config.ts';
@@ -68,41 +69,23 @@ interface UploadClient {
 }
 
 /** Starts the client in a process of its own; resolves once it has warmed up. */
-function startClient(url: string, cookie: string, field: string, file: string): Promise<UploadClient> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'support/upload-client.ts'), url, cookie, field, file, String(WARM_UPS)], { stdio: ['pipe', 'pipe', 'inherit'] });
-    const waiting: Array<(line: string) => void> = [];
-    let buffered = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      buffered += d;
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        waiting.shift()?.(line);
-      }
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const err = new Error(`upload client exited ${code}`);
-      reject(err);
-      for (const w of waiting.splice(0)) w(JSON.stringify({ error: err.message }));
-    });
-    const next = () => new Promise<string>((r) => waiting.push(r));
-    void next().then((line) => {
-      if (line !== 'ready') reject(new Error(`upload client: ${line}`));
-      resolve({
-        upload: async () => {
-          const answer = next();
-          child.stdin.write('go\n');
-          const r = JSON.parse(await answer) as { seconds: number; status: number; error?: string };
-          if (r.error) throw new Error(r.error);
-          return r;
-        },
-        close: () => child.stdin.end(),
-      });
-    });
-  });
+async function startClient(url: string, cookie: string, field: string, file: string): Promise<UploadClient> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'support/upload-client.ts'), url, cookie, field, file, String(WARM_UPS)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async (): Promise<string> => {
+    const line = await lines.next();
+    if (line.done) throw new Error('upload client ended without an answer (its error, if any, is printed above)');
+    return line.value;
+  };
+  const ready = await next();
+  if (ready !== 'ready') throw new Error(`upload client: ${ready}`);
+  return {
+    upload: async () => {
+      child.stdin.write('go\n');
+      return JSON.parse(await next()) as { seconds: number; status: number };
+    },
+    close: () => child.stdin.end(),
+  };
 }
 
 async function main(): Promise<void> {

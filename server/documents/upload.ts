@@ -161,22 +161,22 @@ async function planUploads(input: CommitUploadsOptions, files: AcceptedFile[], n
 }
 
 async function insertVersion(input: CommitUploadsOptions, p: PlannedFile, key: string, storageKind: 'disk' | 'gridfs'): Promise<DocumentDoc> {
+  // The first attempt takes the version after the one the checks read; a later one reads anew:
+  // a new entry of a list takes the slot above the highest, a version the next one of its slot.
   let slot = p.slot;
+  let version = p.topVersion + 1;
   for (let attempt = 0; ; attempt += 1) {
-    // The first attempt takes the version after the one the checks read; a later one reads anew:
-    // a new entry of a list takes the slot above the highest, a version the next one of its slot.
-    let top: { version?: number } | null = { version: p.topVersion };
     if (attempt > 0 && p.fresh) {
       const highest = await CaseDocument.findOne({ case: input.caseDoc._id as Types.ObjectId, type: p.type }).sort({ slot: -1 });
       slot = Math.max(slot, (highest?.slot ?? 0) + 1);
-      top = null;
-    } else if (attempt > 0) top = await latest(input.caseDoc._id, p.type, slot);
+      version = 1;
+    } else if (attempt > 0) version = ((await latest(input.caseDoc._id, p.type, slot))?.version ?? 0) + 1;
     try {
       return await CaseDocument.create({
         case: input.caseDoc._id as Types.ObjectId,
         type: p.type,
         slot,
-        version: (top?.version ?? 0) + 1,
+        version,
         current: true,
         storage: storageKind,
         storageKey: key,
