@@ -26,8 +26,7 @@ type DocTest = (d: Doc) => Tri;
 /** A test of one value at the path (an array's element, or the value itself when not an array). */
 type ValueTest = (x: unknown) => Tri;
 
-const RANGE_OPS = new Set(['$gt', '$gte', '$lt', '$lte']);
-const FIELD_OPS = new Set(['$eq', '$ne', '$in', '$nin', '$regex', '$options', ...RANGE_OPS]);
+const FIELD_OPS = new Set(['$eq', '$ne', '$in', '$nin', '$regex', '$options', '$gt', '$gte', '$lt', '$lte']);
 /** JavaScript flags that mean the same as MongoDB's options of the same letter. */
 const REGEX_FLAGS = /^[ims]*$/;
 
@@ -198,7 +197,10 @@ function fieldCondition(path: string, cond: unknown): DocTest | undefined {
     let t: DocTest | undefined;
     if (op === '$options') continue;
     if (op === '$eq') t = equality(path, arg);
-    else if (op === '$ne') t = mapDefined(equality(path, arg), not);
+    else if (op === '$ne') {
+      const eq = equality(path, arg);
+      t = eq && not(eq);
+    }
     else if (op === '$in' || op === '$nin') {
       const test = Array.isArray(arg) ? inList(arg) : undefined;
       t = test && (op === '$in' ? anyAtPath(path, test) : not(anyAtPath(path, test)));
@@ -214,10 +216,6 @@ function fieldCondition(path: string, cond: unknown): DocTest | undefined {
     tests.push(t);
   }
   return all(tests);
-}
-
-function mapDefined<A, B>(a: A | undefined, f: (a: A) => B): B | undefined {
-  return a === undefined ? undefined : f(a);
 }
 
 function compileObject(filter: Doc): DocTest | undefined {
