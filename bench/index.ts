@@ -12,12 +12,13 @@
 //    on a worker thread of that process).
 // 3. Waits for the database's idle-time decoding and index builds and for the first run of the jobs
 //    every start runs (planner, reminders, escalation, retention: bench/support/app-server.ts
-//    START_JOBS), printing both times, so that pages are measured in the steady state.
+//    START_JOBS), printing both times, so that pages are measured in the steady state; then 10 s
+//    with no traffic, and the server's RSS.
 //    Signs an HR officer of institute 0 and a leader in through the real forms and runs autocannon
 //    (--connections, --duration s per target) against: the bare page (GET /, signed in), the HR
 //    queue (50 rows, default sort), a case page, the queue search (`/cases?q=…`), the dashboard and
 //    the 2,000-case shortlist. p95 from every response time; the queue's throughput over the bare
-//    page's. Then the server's RSS after the run.
+//    page's. Then the server's RSS after the run, and the highest RSS sampled each second since start.
 // 4. bench/upload.ts on disk and on GridFS (upload throughput over a direct write of the same bytes)
 //    and bench/embedded-mongo.ts (durable inserts/s, indexed findOne p99) on 50,000 documents of its
 //    own (20,000 with --quick).
@@ -126,8 +127,18 @@ async function main(): Promise<void> {
   const rssLoaded = rssMb(pid);
   log(`  start → /readyz 200, ${accounts.cases} cases:        ${srv.readyMs.toFixed(0)} ms (RSS ${rssLoaded.toFixed(0)} MB once ready)`);
 
+  // The highest RSS seen, sampled each second from start to stop (the start-time jobs' peak included).
+  let rssPeak = rssLoaded;
+  const sampler = setInterval(() => {
+    try {
+      rssPeak = Math.max(rssPeak, rssMb(pid));
+    } catch {
+      // the server is stopping
+    }
+  }, 1000);
   const rows: Load[] = [];
   let rssAfter = NaN;
+  let rssIdle = NaN;
   let settledMs = NaN;
   let jobsMs = NaN;
   try {
@@ -139,6 +150,10 @@ async function main(): Promise<void> {
     // ... and once the jobs every start runs (planner, reminders, escalation, retention) have run once.
     jobsMs = await Promise.race([srv.jobsDone, giveUpAfter(300_000)]);
     log(`  start → first run of every start-time background job done: ${jobsMs.toFixed(0)} ms`);
+    // With no traffic, once the threads have had a quiet moment to give memory back (embedded-mongo/src/reclaim.ts).
+    await new Promise((r) => setTimeout(r, 10_000));
+    rssIdle = rssMb(pid);
+    log(`  server RSS with no traffic, 10 s after the start-time jobs: ${rssIdle.toFixed(0)} MB`);
 
     const names = {
       queue: 'queue (50 rows, due date)',
@@ -164,8 +179,10 @@ async function main(): Promise<void> {
     rssAfter = rssMb(pid);
     log(`  server RSS after the run: ${rssAfter.toFixed(0)} MB`);
   } finally {
+    clearInterval(sampler);
     await stopServer(srv.child);
   }
+  log(`  server RSS, highest sampled (each second): ${rssPeak.toFixed(0)} MB`);
 
   const disk = upload('disk', quick ? 3 : 10);
   const gridfs = upload('gridfs', quick ? 3 : 5);
@@ -196,7 +213,9 @@ async function main(): Promise<void> {
   add('durable inserts/s (16 clients)', String(db.insertsPerSec), '', '', '≥ 5000', db.insertsPerSec >= 5000);
   add('indexed findOne p99 (ms)', String(db.indexedFindOneMs.p99), `unindexed p50 ${db.unindexedFindOneMs.p50}`, '', '≤ 1', db.indexedFindOneMs.p99 <= 1);
   add('server RSS, loaded (MB)', rssLoaded.toFixed(0), '', '', '< 1536', rssLoaded < 1536);
+  add('server RSS, idle after the jobs (MB)', rssIdle.toFixed(0), `loaded ${rssLoaded.toFixed(0)}`, (rssIdle / rssLoaded).toFixed(2), '< 1536', rssIdle < 1536);
   add('server RSS, after the run (MB)', rssAfter.toFixed(0), `loaded ${rssLoaded.toFixed(0)}`, (rssAfter / rssLoaded).toFixed(2), '< 1536', rssAfter < 1536);
+  add('server RSS, highest sampled (MB)', rssPeak.toFixed(0), `loaded ${rssLoaded.toFixed(0)}`, (rssPeak / rssLoaded).toFixed(2), '< 1536', rssPeak < 1536);
 
   const heads = ['measure', 'figure', 'baseline (same run)', 'ratio', 'target', 'met'];
   const cells = table.map((r) => [r[0], r[1], r[2], r[3], r[4], r[5] === undefined ? '' : r[5] ? 'yes' : 'NO']);

@@ -401,7 +401,7 @@ export class Collection {
   /** Builds an index over the existing documents; refuses when existing data violates uniqueness. */
   addIndex(spec: IndexSpec): Index {
     const index = new Index(spec);
-    const duplicate = index.build(this.docs.entries());
+    const duplicate = index.build(this.docs);
     if (duplicate) {
       index.clear();
       throw this.duplicate(index, duplicate);
@@ -424,7 +424,7 @@ export class Collection {
         for (const doc of docs as Iterable<Doc | Uint8Array>) raw.set(isRaw(doc) ? rawIdKey(Buffer.from(doc.buffer, doc.byteOffset, doc.byteLength)) : idKey(doc._id), doc);
         this.adopt(raw);
       }
-      const source = () => this.docs.entries();
+      const source = () => this.docs;
       for (const spec of [this.idIndexSpec(), ...specs.filter((x) => x.name !== '_id_')]) {
         const index = new Index(spec);
         index.defer(source);
@@ -438,7 +438,7 @@ export class Collection {
       this.docs.set(id, doc);
     }
     const idIndex = new Index(this.idIndexSpec());
-    idIndex.build(this.docs.entries());
+    idIndex.build(this.docs);
     this.indexes.set('_id_', idIndex);
     for (const spec of specs) if (spec.name !== '_id_') this.addIndex(spec);
   }

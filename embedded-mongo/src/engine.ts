@@ -7,6 +7,7 @@ import { Catalog } from './catalog.ts';
 import { CursorTable, cursorCommands, MAX_BSON_SIZE } from './cursors.ts';
 import { Journal } from './journal.ts';
 import { sweepTtl } from './ttl.ts';
+import { exposedGc } from './reclaim.ts';
 import { adminCommands, MAX_MESSAGE_SIZE, MAX_WRITE_BATCH } from './commands/admin.ts';
 import { catalogCommands } from './commands/catalog.ts';
 import { indexCommands } from './commands/indexes.ts';
@@ -90,6 +91,7 @@ export class Engine implements CommandContext {
     const started = performance.now();
     /** Collections whose snapshot section failed its check: skipped here, their commands answer the error. */
     const unreadable = new Set<unknown>();
+    let decoded = false;
     const buildNext = () => {
       if (this.closed) return;
       // Only in idle time: while clients talk (the app's start-up, a burst of requests), wait.
@@ -118,6 +120,12 @@ export class Engine implements CommandContext {
           this.indexTimer = setTimeout(buildNext, 0);
           return;
         }
+      }
+      if (!decoded) {
+        decoded = true;
+        // The snapshot's bytes (a quarter of the documents' size) are garbage now; collected while the
+        // indexes are built rather than after, they are not counted twice at the build's peak.
+        void exposedGc()?.({ type: 'major', execution: 'async' });
       }
       for (const [, coll] of this.catalog.collections()) {
         if (unreadable.has(coll)) continue;
