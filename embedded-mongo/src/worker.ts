@@ -19,7 +19,7 @@ const log = (level: 'info' | 'warn' | 'error') => (obj: unknown, msg?: string) =
 try {
   const opts = workerData as Omit<EmbeddedMongoOptions, 'logger'>;
   const server = await startEmbeddedMongo({ ...opts, logger: { info: log('info'), warn: log('warn'), error: log('error') } });
-  // The idle-time build leaves the old generation full of the bytes and first copies it decoded.
+  // The idle-time build and the start-time jobs' reads leave the old generation full of garbage.
   const reclaimer = startReclaimer({
     growthBytes: 64 * 1024 * 1024,
     onReclaim: (r) => log('info')({ heapBeforeMb: Math.round(r.beforeBytes / 1048576), heapAfterMb: Math.round(r.afterBytes / 1048576), ms: r.ms }, 'embedded-mongo: memory reclaimed in a quiet moment'),
