@@ -13,6 +13,7 @@ import type { DeferredDocs } from './storage/types.ts';
 import { valuesAtPath } from './paths.ts';
 import { guardFilter } from './query-guard.ts';
 import { fastMatcher } from './fast-match.ts';
+import { literalRegexPrefix, regexPrefix } from './regex-prefix.ts';
 import { sortComparator } from './sort.ts';
 import { extractText, parseTextQuery, textScore, tokens } from './text.ts';
 import { collationFor, type Collation } from './collation.ts';
@@ -70,36 +71,6 @@ function regexBounds(p: FieldPred, re: { pattern: string; flags: string } | unde
 
 /** Index entries counted per choice of range, at most: enough to tell a rare prefix from a common one. */
 const CHOICE_PROBE = 1000;
-
-/** Characters with a meaning in a regular expression (anything else stands for itself). */
-const REGEX_SPECIAL = new Set([...'\\^$.|?*+()[]{}']);
-
-/**
- * The literal prefix every match of an anchored regex starts with (`^abc` → 'abc'), or undefined:
- * unanchored, an alternation, or flags under which a prefix does not bound the matches (i, m, x).
- * A character followed by ?, * or { may be absent, so the prefix stops before it.
- */
-export function regexPrefix(pattern: string, flags: string): string | undefined {
-  if (!pattern.startsWith('^') || /[imx]/.test(flags) || pattern.includes('|')) return undefined;
-  let prefix = '';
-  let i = 1;
-  for (; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '\\') {
-      const next = pattern[i + 1];
-      // An escaped special character is that character; \d, \w and the like are classes.
-      if (next === undefined || !REGEX_SPECIAL.has(next)) break;
-      prefix += next;
-      i++;
-      continue;
-    }
-    if (REGEX_SPECIAL.has(c)) break;
-    prefix += c;
-  }
-  const after = pattern[i];
-  if (after === '?' || after === '*' || after === '{') prefix = prefix.slice(0, -1);
-  return prefix || undefined;
-}
 
 /** The least string above every string that starts with `prefix` (its last code unit raised by one). */
 function prefixCeiling(prefix: string): string | undefined {
@@ -762,8 +733,8 @@ function coveredFilter(filter: Doc, index: Index, eqCount: number, withRegex: bo
       seen.add(k);
       if (k === regexPath) {
         const re = v instanceof RegExp || v instanceof BSONRegExp ? regexOf(v, undefined) : isOperatorObject(v) && Object.keys(v).every((o) => o === '$regex' || o === '$options') ? regexOf(v.$regex, v.$options) : undefined;
-        const prefix = re && regexPrefix(re.pattern, re.flags);
-        if (!re || !prefix || literalPattern(prefix) !== re.pattern) return false;
+        const prefix = re && literalRegexPrefix(re.pattern, re.flags);
+        if (!prefix) return false;
         literal = prefix;
         continue;
       }
@@ -779,13 +750,6 @@ function coveredFilter(filter: Doc, index: Index, eqCount: number, withRegex: bo
   if (!visit(filter)) return undefined;
   if (withRegex) return literal !== undefined && seen.size === eqFields.size + 1 ? { literal } : undefined;
   return seen.size === eqFields.size ? {} : undefined;
-}
-
-/** The anchored pattern that matches exactly the strings starting with `prefix`. */
-function literalPattern(prefix: string): string {
-  let out = '^';
-  for (const c of prefix) out += REGEX_SPECIAL.has(c) ? `\\${c}` : c;
-  return out;
 }
 
 /**

@@ -13,6 +13,7 @@
 import { ObjectId } from 'bson';
 import { compareStrings, hasOwn, isPlainObject } from './compare.ts';
 import { valuesAtPath, type PathWalk } from './paths.ts';
+import { literalRegexPrefix } from './regex-prefix.ts';
 
 type Doc = Record<string, unknown>;
 
@@ -99,15 +100,10 @@ function range(op: string, value: unknown): ValueTest | undefined {
   return undefined;
 }
 
-/** `^` and characters that stand for themselves (a search word: /^nguyen/): a prefix test, no regex run. */
-function literalPrefix(re: RegExp): string | undefined {
-  if (re.flags !== '' || !/^\^(?:[^\\^$.|?*+()[\]{}]|\\[\\^$.|?*+()[\]{}])*$/.test(re.source)) return undefined;
-  return re.source.slice(1).replace(/\\(.)/g, '$1');
-}
-
 function regexTest(re: RegExp): ValueTest | undefined {
   if (!REGEX_FLAGS.test(re.flags)) return undefined;
-  const prefix = literalPrefix(re);
+  // A search word (/^nguyen/): a prefix test, no regex run.
+  const prefix = literalRegexPrefix(re.source, re.flags);
   if (prefix !== undefined) return (x) => (typeof x === 'string' ? (x.startsWith(prefix) ? YES : NO) : isModelled(x) ? NO : UNSURE);
   return (x) => (typeof x === 'string' ? (re.test(x) ? YES : NO) : isModelled(x) ? NO : UNSURE);
 }
@@ -200,8 +196,7 @@ function fieldCondition(path: string, cond: unknown): DocTest | undefined {
     else if (op === '$ne') {
       const eq = equality(path, arg);
       t = eq && not(eq);
-    }
-    else if (op === '$in' || op === '$nin') {
+    } else if (op === '$in' || op === '$nin') {
       const test = Array.isArray(arg) ? inList(arg) : undefined;
       t = test && (op === '$in' ? anyAtPath(path, test) : not(anyAtPath(path, test)));
     } else if (op === '$regex') {

@@ -286,7 +286,7 @@ describe('embedded-mongo planner: counts it remembers', function () {
 
 describe('embedded-mongo planner: the prefix of an anchored regex', () => {
   it('is the literal text after ^, up to what may vary, and nothing when unanchored, an alternation or under i, m or x', async () => {
-    const { regexPrefix } = await import('../../embedded-mongo/src/collection.ts');
+    const { regexPrefix } = await import('../../embedded-mongo/src/regex-prefix.ts');
     expect(regexPrefix('^nguyen', '')).to.equal('nguyen');
     expect(regexPrefix('^a\\.b', '')).to.equal('a.b');
     expect(regexPrefix('^ab?', '')).to.equal('a');
