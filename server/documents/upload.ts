@@ -69,6 +69,12 @@ async function latest(caseId: unknown, type: DocumentType, slot: number): Promis
   return CaseDocument.findOne({ case: caseId as Types.ObjectId, type, slot }).sort({ version: -1 });
 }
 
+/** The highest slot holding a version of `type` (0 when none): a new entry of a list goes above it. */
+async function highestSlot(caseId: unknown, type: DocumentType): Promise<number> {
+  const top = await CaseDocument.findOne({ case: caseId as Types.ObjectId, type }, { slot: 1 }).sort({ slot: -1 }).lean();
+  return Math.max(0, top?.slot ?? 0);
+}
+
 /**
  * The dates typed beside a file (`<field>_issuedAt` or `<field>_expiresAt`), checked against the
  * type's rule (validity.ts DATE_RULES); UploadError when one is missing, malformed or already out of date.
@@ -120,20 +126,16 @@ async function planUploads(input: CommitUploadsOptions, files: AcceptedFile[], n
     }
     let slot: number;
     let fresh = false;
-    if (item.multiple && field.slot === undefined) {
-      if (!newSlotBase.has(type)) {
-        const top = await CaseDocument.findOne({ case: caseDoc._id as Types.ObjectId, type }).sort({ slot: -1 });
-        newSlotBase.set(type, Math.max(0, top?.slot ?? 0));
-      }
-      slot = newSlotBase.get(type)! + 1;
-      newSlotBase.set(type, slot);
-      fresh = true;
-    } else if (item.multiple) {
-      if (field.slot! < 1) throw new UploadError(422, 'bad_slot', 'documents.errors.badSlot', { type: label });
-      slot = field.slot!;
-    } else {
+    if (!item.multiple) {
       if (field.slot !== undefined && field.slot !== 0) throw new UploadError(422, 'bad_slot', 'documents.errors.badSlot', { type: label });
       slot = 0;
+    } else if (field.slot === undefined) {
+      slot = (newSlotBase.get(type) ?? (await highestSlot(caseDoc._id, type))) + 1;
+      newSlotBase.set(type, slot);
+      fresh = true;
+    } else {
+      if (field.slot < 1) throw new UploadError(422, 'bad_slot', 'documents.errors.badSlot', { type: label });
+      slot = field.slot;
     }
     const slotKey = `${type}|${slot}`;
     if (usedSlots.has(slotKey)) throw new UploadError(422, 'not_multiple', 'documents.errors.notMultiple', { type: label });
@@ -167,8 +169,7 @@ async function insertVersion(input: CommitUploadsOptions, p: PlannedFile, key: s
   let version = p.topVersion + 1;
   for (let attempt = 0; ; attempt += 1) {
     if (attempt > 0 && p.fresh) {
-      const highest = await CaseDocument.findOne({ case: input.caseDoc._id as Types.ObjectId, type: p.type }).sort({ slot: -1 });
-      slot = Math.max(slot, (highest?.slot ?? 0) + 1);
+      slot = Math.max(slot, (await highestSlot(input.caseDoc._id, p.type)) + 1);
       version = 1;
     } else if (attempt > 0) version = ((await latest(input.caseDoc._id, p.type, slot))?.version ?? 0) + 1;
     try {
