@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   // the web thread is quiet (a no-op without node --expose-gc, which npm start passes).
   const reclaimer = startReclaimer({
     growthBytes: 32 * 1024 * 1024,
-    onReclaim: (r) => logger.debug({ heapBeforeMb: Math.round(r.beforeBytes / 1048576), heapAfterMb: Math.round(r.afterBytes / 1048576), ms: r.ms }, 'memory reclaimed in a quiet moment'),
+    onReclaim: (r) => logger.debug(r, 'memory reclaimed in a quiet moment'),
   });
   const url = config.appUrl.replace(/:\d+$/, `:${port}`);
   const admins = await User.countDocuments({ role: 'admin' });

@@ -7,7 +7,7 @@ import { Catalog } from './catalog.ts';
 import { CursorTable, cursorCommands, MAX_BSON_SIZE } from './cursors.ts';
 import { Journal } from './journal.ts';
 import { sweepTtl } from './ttl.ts';
-import { exposedGc } from './reclaim.ts';
+import { collectIncrementally } from './reclaim.ts';
 import { adminCommands, MAX_MESSAGE_SIZE, MAX_WRITE_BATCH } from './commands/admin.ts';
 import { catalogCommands } from './commands/catalog.ts';
 import { indexCommands } from './commands/indexes.ts';
@@ -125,7 +125,7 @@ export class Engine implements CommandContext {
         decoded = true;
         // The snapshot's bytes (250 MB at 100,000 cases) are garbage now: collected while the indexes
         // are built, not after, they no longer add to the build's peak.
-        void exposedGc()?.({ type: 'major', execution: 'async' });
+        void collectIncrementally();
       }
       for (const [, coll] of this.catalog.collections()) {
         if (unreadable.has(coll)) continue;

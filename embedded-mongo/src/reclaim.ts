@@ -12,11 +12,14 @@ import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 
 type AsyncGc = (options: { type: 'major'; execution: 'async' }) => Promise<void> | void;
 
+/** One collection, as both threads log it. */
 export interface Reclaimed {
-  beforeBytes: number;
-  afterBytes: number;
+  heapBeforeMb: number;
+  heapAfterMb: number;
   ms: number;
 }
+
+const MB = 1024 * 1024;
 
 export interface ReclaimerOptions {
   /** How often the heap and the thread's load are looked at. */
@@ -28,10 +31,15 @@ export interface ReclaimerOptions {
   onReclaim?: (r: Reclaimed) => void;
 }
 
-/** The exposed gc(), or undefined when node runs without --expose-gc. */
-export function exposedGc(): AsyncGc | undefined {
+function exposedGc(): AsyncGc | undefined {
   const gc = (globalThis as { gc?: unknown }).gc;
   return typeof gc === 'function' ? (gc as AsyncGc) : undefined;
+}
+
+/** Starts an incremental major collection; undefined (nothing done) when node runs without --expose-gc. */
+export function collectIncrementally(): Promise<void> | undefined {
+  const gc = exposedGc();
+  return gc && Promise.resolve(gc({ type: 'major', execution: 'async' }));
 }
 
 /**
@@ -41,9 +49,8 @@ export function exposedGc(): AsyncGc | undefined {
  * pages committed, and the pages are what the process's RSS counts).
  */
 export function startReclaimer(opts: ReclaimerOptions = {}): { stop(): void } | undefined {
-  const gc = exposedGc();
-  if (!gc) return undefined;
-  const growth = opts.growthBytes ?? 128 * 1024 * 1024;
+  if (!exposedGc()) return undefined;
+  const growth = opts.growthBytes ?? 128 * MB;
   const maxUtilization = opts.maxUtilization ?? 0.1;
   let { used_heap_size: usedFloor, total_physical_size: committedFloor } = getHeapStatistics();
   let elu: EventLoopUtilization = performance.eventLoopUtilization();
@@ -62,9 +69,9 @@ export function startReclaimer(opts: ReclaimerOptions = {}): { stop(): void } | 
     const done = () => {
       running = false;
       ({ used_heap_size: usedFloor, total_physical_size: committedFloor } = getHeapStatistics());
-      opts.onReclaim?.({ beforeBytes: used, afterBytes: usedFloor, ms: Math.round(performance.now() - started) });
+      opts.onReclaim?.({ heapBeforeMb: Math.round(used / MB), heapAfterMb: Math.round(usedFloor / MB), ms: Math.round(performance.now() - started) });
     };
-    Promise.resolve(gc({ type: 'major', execution: 'async' })).then(done, done);
+    collectIncrementally()!.then(done, done);
   }, opts.everyMs ?? 2000);
   timer.unref();
   return { stop: () => clearInterval(timer) };

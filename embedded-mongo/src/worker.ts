@@ -22,7 +22,7 @@ try {
   // The idle-time build and the start-time jobs' reads leave the old generation full of garbage.
   const reclaimer = startReclaimer({
     growthBytes: 64 * 1024 * 1024,
-    onReclaim: (r) => log('info')({ heapBeforeMb: Math.round(r.beforeBytes / 1048576), heapAfterMb: Math.round(r.afterBytes / 1048576), ms: r.ms }, 'embedded-mongo: memory reclaimed in a quiet moment'),
+    onReclaim: (r) => log('info')(r, 'embedded-mongo: memory reclaimed in a quiet moment'),
   });
   port.on('message', (m: { type: string; id?: number }) => {
     if (m.type === 'stop') {
