@@ -62,6 +62,16 @@ function refuseUpload(req: Request, res: Response, err: unknown): ReturnType<typ
 export function documentsRoutes(app: AppContext): Router {
   const router = Router();
   const limitUploads = uploadRateLimit(app);
+  /**
+   * Counts the upload against the user's hourly allowance while the case is read (one database
+   * round trip fewer before the file's bytes are read); settles with the refusal, if any, which the
+   * route throws once it has authorized the upload. Refused attempts count too.
+   */
+  const countUpload = (req: Request): Promise<unknown> => limitUploads(req).then(() => undefined, (err: unknown) => err);
+  const refuseOverLimit = async (limited: Promise<unknown>): Promise<void> => {
+    const refusal = await limited;
+    if (refusal) throw refusal;
+  };
   const tempDir = uploadTempDir(app.config);
 
   function backUrl(returnTo: unknown, caseId: string, role: string | undefined): string {
@@ -70,12 +80,13 @@ export function documentsRoutes(app: AppContext): Router {
 
   router.post('/cases/:id/documents', async (req, res) => {
     const { ctx } = req;
+    const limited = countUpload(req);
     const target = await loadUploadTarget(ctx.actor, String(req.params.id));
     authorize(ctx.actor, 'document.upload', documentSubject(target));
     const { caseDoc, call } = target;
     const caseId = String(caseDoc._id);
     try {
-      await limitUploads(req);
+      await refuseOverLimit(limited);
       const files = await receiveUploads(req, res, { tempDir, ...uploadLimits(call.checklist, app.config.upload.maxBytes) });
       const body = uploadBody.parse(req.body ?? {});
       const docs = await commitUploads({ app, ctx, caseDoc, call, files, dates: body.dates });
@@ -157,11 +168,12 @@ export function documentsRoutes(app: AppContext): Router {
 
   router.post('/documents/:id/renew', async (req, res) => {
     const { ctx } = req;
+    const limited = countUpload(req);
     const loaded = await loadDocumentWithCall(ctx.actor, String(req.params.id));
     authorize(ctx.actor, 'document.renew', documentSubject(loaded));
     const caseId = String(loaded.caseDoc._id);
     try {
-      await limitUploads(req);
+      await refuseOverLimit(limited);
       const files = await receiveUploads(req, res, { tempDir, ...uploadLimits(loaded.call.checklist, app.config.upload.maxBytes) });
       const body = uploadBody.parse(req.body ?? {});
       const { doc, onBehalf, applicantTold } = await renewDocument({ app, ctx, doc: loaded.doc, caseDoc: loaded.caseDoc, files, dates: body.dates });

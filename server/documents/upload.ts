@@ -208,6 +208,8 @@ export async function commitUploads(input: CommitUploadsOptions): Promise<Docume
   const now = ctx.now;
   const storage = documentStores(app).current;
   const created: Array<{ doc?: DocumentDoc; key: string }> = [];
+  /** Temporary files that `put` moved into storage (nothing left to remove). */
+  const stored = new Set<string>();
   try {
     // A file refused for its name (server/http/upload-engine.ts) refuses the whole request, like any other file.
     const files = input.files.map((f) => {
@@ -223,6 +225,7 @@ export async function commitUploads(input: CommitUploadsOptions): Promise<Docume
       const entry: { doc?: DocumentDoc; key: string } = { key: newStorageKey() };
       created.push(entry);
       await storage.put(p.file.tempPath, entry.key, { contentType: p.file.mimeType, sha256: p.file.sha256 });
+      stored.add(p.file.tempPath);
       entry.doc = await insertVersion(input, p, entry.key, storage.kind);
     }
   } catch (err) {
@@ -233,7 +236,7 @@ export async function commitUploads(input: CommitUploadsOptions): Promise<Docume
     }
     throw err;
   } finally {
-    await Promise.all(input.files.map((f) => (f.refusal ? undefined : rm(f.tempPath, { force: true }))));
+    await Promise.all(input.files.map((f) => (f.refusal || stored.has(f.tempPath) ? undefined : rm(f.tempPath, { force: true }))));
   }
 
   const docs = created.map((c) => c.doc!);

@@ -248,16 +248,21 @@ describe('documents: per-user upload rate limit', function () {
     await t?.close();
     await rm(uploadDir, { recursive: true, force: true });
   });
-  it('refuses the upload after the hourly allowance with 429 and a clear message', async () => {
-    t = await startTestApp({ env: { UPLOAD_DIR: uploadDir, UPLOAD_RATE_PER_HOUR: '2' } });
+  it('refuses the upload after the hourly allowance with 429 and a clear message; attempts on a case not theirs count', async () => {
+    t = await startTestApp({ env: { UPLOAD_DIR: uploadDir, UPLOAD_RATE_PER_HOUR: '3' } });
     const institute = await createInstitute();
     const call = await createCall({ institute, checklist: [{ type: 'recommendation_letter', phase: 'application', multiple: true }] as never });
     const applicant = await createUser({ role: 'applicant', locale: 'en' });
     const c = await createCase({ applicant, call });
+    const someoneElses = await createCase({ applicant: await createUser({ role: 'applicant' }), call });
     const a = agent(t.app);
     await signIn(a, applicant);
     const token = await tokenOf(a);
     const pdf = await makePdf('letter');
+    // The allowance is counted while the case is read, so probing other people's cases uses it up too.
+    const probe = await a.post(`/cases/${someoneElses._id}/documents?_csrf=${token}`).set('Accept', 'application/json').attach('recommendation_letter', pdf, 'l.pdf');
+    expect(probe.status).to.equal(404);
+    expect(await CaseDocument.countDocuments({ case: someoneElses._id })).to.equal(0);
     for (let i = 0; i < 2; i++) {
       const ok = await a.post(`/cases/${c._id}/documents?_csrf=${token}`).set('Accept', 'application/json').attach('recommendation_letter', pdf, 'l.pdf');
       expect(ok.status).to.equal(201);
