@@ -3,9 +3,11 @@
 // on the first visit to a page no other test renders.
 import { expect } from 'chai';
 import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Handlebars from 'handlebars';
-import { KNOWN_HELPERS, viewsDir } from '../../server/views/engine.ts';
+import { KNOWN_HELPERS, viewEngine, viewsDir, withoutIndentation } from '../../server/views/engine.ts';
 
 function templates(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? templates(path.join(dir, e.name)) : e.name.endsWith('.hbs') ? [path.join(dir, e.name)] : []));
@@ -25,5 +27,26 @@ describe('platform: page templates', () => {
     }
     expect(failed).to.deep.equal([]);
     expect(() => Handlebars.precompile('{{formatt when}}', { knownHelpers: KNOWN_HELPERS, knownHelpersOnly: true })).to.throw(/unknown helper formatt/);
+  });
+});
+
+describe('platform: page templates without their indentation', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'views-indent-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('drops every run of white space holding a line break to that line break, and nothing else', () => {
+    expect(withoutIndentation('<ul>\n    <li>a  b</li> \t\r\n\n  <li>c</li>\n</ul>')).to.equal('<ul>\n<li>a  b</li>\n<li>c</li>\n</ul>');
+  });
+
+  it('renders pages without the templates’ indentation, keeping the white space of values (a textarea’s text)', async () => {
+    const file = path.join(dir, 'page.hbs');
+    await writeFile(file, '<div>\n    <textarea>{{text}}</textarea>\n    {{#each items}}\n      <p>{{this}}</p>\n    {{/each}}\n</div>\n');
+    const html = await viewEngine().render(file, { text: 'line 1\n    indented', items: ['a', 'b'] }, { cache: false });
+    expect(html).to.equal('<div>\n<textarea>line 1\n    indented</textarea>\n<p>a</p>\n<p>b</p>\n</div>');
   });
 });
