@@ -54,6 +54,9 @@ export function createApp(deps: AppDeps, opts: { inFlight?: InFlight } = {}): Ex
 
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
+  // Pages are never stored (no-store, below), so a browser never revalidates them: Express's ETag
+  // would only cost a SHA-1 of every page. Routes that want revalidation (the calendar feed) set their own.
+  app.set('etag', false);
   app.engine('hbs', viewEngine().engine);
   app.set('view engine', 'hbs');
   app.set('views', viewsDir);
@@ -117,6 +120,14 @@ export function createApp(deps: AppDeps, opts: { inFlight?: InFlight } = {}): Ex
   app.get('/readyz', async (_req, res) => {
     const ok = await db.ping();
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'database unreachable' });
+  });
+
+  // Every answer after this point may carry someone's personal data or a form's CSRF token: no
+  // browser or proxy keeps it (a shared computer's cache, the back button after signing out). A
+  // route that may be kept says so itself (the calendar feed: private, revalidated).
+  app.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
   });
 
   // 4. bodies: small, flat (no nested objects from form field names), and free of $ / dotted keys

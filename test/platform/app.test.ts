@@ -36,6 +36,18 @@ describe('platform: pipeline, headers, errors, default deny', () => {
     expect(res.text).not.to.match(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline script
   });
 
+  it('lets no browser or proxy keep a page (no-store, no ETag), while static files are cached', async () => {
+    for (const url of ['/', '/sign-in', '/no-such-page']) {
+      const res = await request(t.app).get(url).set('Accept', 'text/html');
+      expect(res.headers['cache-control'], url).to.equal('no-store');
+      expect(res.headers.etag, url).to.equal(undefined);
+    }
+    const css = await request(t.app).get('/static/css/app.css');
+    expect(css.status).to.equal(200);
+    expect(css.headers['cache-control']).to.match(/max-age=/);
+    expect(css.headers.etag).to.match(/^W\/"/);
+  });
+
   it('renders pages in Vietnamese by default and English when the browser asks', async () => {
     const vi = await request(t.app).get('/').set('Accept', 'text/html');
     expect(vi.text).to.include('lang="vi"');
