@@ -18,7 +18,9 @@
 //    (--connections, --duration s per target) against: the bare page (GET /, signed in), the HR
 //    queue (50 rows, default sort), a case page, the queue search (`/cases?q=…`), the dashboard and
 //    the 2,000-case shortlist. p95 from every response time; the queue's throughput over the bare
-//    page's. Then the server's RSS after the run, and the highest RSS sampled each second since start.
+//    page's; each target's line ends with the server's minor page faults per request, of the web
+//    thread + of its other threads (a fault cost ~13 µs on this machine: bench/support/app-server.ts
+//    minorFaults). Then the server's RSS after the run, and the highest RSS sampled each second since start.
 // 4. bench/upload.ts on disk and on GridFS (upload throughput over a direct write of the same bytes)
 //    and bench/embedded-mongo.ts (durable inserts/s, indexed findOne p99) on 50,000 documents of its
 //    own (20,000 with --quick).
@@ -30,7 +32,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ACCOUNTS_FILE, type BenchAccounts } from '../scripts/seed-bench.ts';
-import { autocannonLoad, benchTargets, rssMb, runBenchmark, startAppServer, stopAppServer, type AppServer, type LoadRow, type Target } from './support/app-server.ts';
+import { autocannonLoad, benchTargets, minorFaults, rssMb, runBenchmark, startAppServer, stopAppServer, type AppServer, type LoadRow, type Target } from './support/app-server.ts';
 
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -79,9 +81,14 @@ const stopServer = stopAppServer;
 
 type Load = LoadRow;
 
-async function load(name: string, base: string, url: string, cookie: string): Promise<Load> {
-  const row = await autocannonLoad({ name, base, url, cookie, connections, duration });
-  log(`  ${name.padEnd(36)} ${row.rps.toFixed(0).padStart(6)} req/s  p50 ${row.p50.toFixed(1).padStart(6)}  p95 ${row.p95.toFixed(1).padStart(6)}  p99 ${row.p99.toFixed(1).padStart(6)} ms  non-200 ${row.bad}`);
+/** One target under load; its line ends with the server's page faults per request (web thread / the others). */
+async function load(name: string, srv: AppServer, url: string, cookie: string): Promise<Load> {
+  const pid = srv.child.pid!;
+  const before = minorFaults(pid);
+  const row = await autocannonLoad({ name, base: srv.base, url, cookie, connections, duration });
+  const after = minorFaults(pid);
+  const perRequest = (n: number) => (n / Math.max(1, row.requests)).toFixed(1);
+  log(`  ${name.padEnd(36)} ${row.rps.toFixed(0).padStart(6)} req/s  p50 ${row.p50.toFixed(1).padStart(6)}  p95 ${row.p95.toFixed(1).padStart(6)}  p99 ${row.p99.toFixed(1).padStart(6)} ms  non-200 ${row.bad}  faults/req ${perRequest(after.web - before.web)} + ${perRequest(after.others - before.others)}`);
   return row;
 }
 
@@ -162,7 +169,7 @@ async function main(): Promise<void> {
       dashboard: 'dashboard (leader)',
       shortlist: 'shortlist (2,000-case call)',
     } as const;
-    const measure = (name: string, [url, cookie]: Target) => load(name, srv.base, url, cookie);
+    const measure = (name: string, [url, cookie]: Target) => load(name, srv, url, cookie);
     if (values.targets) {
       await measure('bare page (GET /, signed in)', targets.bare);
       for (const name of values.targets.split(',').map((n) => n.trim())) {

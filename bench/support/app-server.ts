@@ -2,7 +2,7 @@
 // database) started on a data directory as a child process, its readiness and idle-time build
 // timed, its memory read, and one autocannon target measured with exact percentiles.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { freePort } from '../../scripts/support/free-port.ts';
@@ -162,6 +162,28 @@ export function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (!m) throw new Error('no VmRSS');
   return Number(m[1]) / 1024;
+}
+
+/**
+ * Minor page faults so far of the server's main (web) thread and of its other threads together
+ * (the database worker, V8's GC helpers): /proc/<pid>/task/<tid>/stat, field 10. A fault cost about
+ * 13 µs on this machine (a first touch of fresh memory: 3.3 ms a megabyte), so they are worth counting.
+ */
+export function minorFaults(pid: number): { web: number; others: number } {
+  let web = 0;
+  let others = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // a thread that ended meanwhile
+    }
+    const faults = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+    if (Number(tid) === pid) web += faults;
+    else others += faults;
+  }
+  return { web, others };
 }
 
 /** Nearest-rank percentile of sorted values. */
