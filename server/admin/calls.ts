@@ -8,6 +8,7 @@ import { NotFoundError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import { validateCall, type CallFormValues } from './call-form.ts';
 import type { SaveResult } from './institutes.ts';
+import { withFields } from '../support/with-fields.ts';
 
 export async function listCalls() {
   const [calls, institutes, counts] = await Promise.all([
@@ -17,7 +18,7 @@ export async function listCalls() {
   ]);
   const code = new Map(institutes.map((i) => [String(i._id), i.code]));
   const cases = new Map(counts.map((c) => [String(c._id), c.n]));
-  return calls.map((c) => ({ ...c, id: String(c._id), instituteCode: code.get(String(c.institute)) ?? '', cases: cases.get(String(c._id)) ?? 0 }));
+  return calls.map((c) => withFields(c, { id: String(c._id), instituteCode: code.get(String(c.institute)) ?? '', cases: cases.get(String(c._id)) ?? 0 }));
 }
 
 /**

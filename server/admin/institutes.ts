@@ -5,6 +5,7 @@ import { Call } from '../../models/call.ts';
 import { NotFoundError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import type { FieldErrorKeys } from '../http/forms.ts';
+import { withFields } from '../support/with-fields.ts';
 
 export interface InstituteInput {
   code: string;
@@ -34,7 +35,7 @@ export async function instituteOptions(): Promise<InstituteOption[]> {
 export async function listInstitutes(): Promise<Array<InstituteOption & { calls: number }>> {
   const [rows, callCounts] = await Promise.all([instituteOptions(), Call.aggregate<{ _id: unknown; n: number }>([{ $group: { _id: '$institute', n: { $sum: 1 } } }])]);
   const calls = new Map(callCounts.map((c) => [String(c._id), c.n]));
-  return rows.map((r) => ({ ...r, calls: calls.get(r.id) ?? 0 }));
+  return rows.map((r) => withFields(r, { calls: calls.get(r.id) ?? 0 }));
 }
 
 export async function findInstitute(opts: { instituteId: string }): Promise<InstituteDoc> {

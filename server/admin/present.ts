@@ -12,6 +12,7 @@ import type { adminOverview, outboxOverview } from './outbox.ts';
 import type { listCalls } from './calls.ts';
 import type { listUsers, UserFilter } from './users.ts';
 import { dateFormat } from '../views/time.ts';
+import { withFields } from '../support/with-fields.ts';
 
 type FormInput<V> = { values?: V; errors?: FieldErrorKeys };
 
@@ -67,7 +68,7 @@ export function presentHolidays(ctx: Context, input: { calendar: HolidayYear } &
         ? t('procedures.calendar.missingYears', { years: calendar.coverageWarning.years.join(', '), from: calendar.coverageWarning.from, until: calendar.coverageWarning.until })
         : t('procedures.calendar.noUpcoming', { from: calendar.coverageWarning.from, until: calendar.coverageWarning.until })
       : undefined,
-    rows: calendar.holidays.map((h) => ({ ...h, weekday: dateFormat(locale, { weekday: 'long', timeZone: 'UTC' }).format(new Date(`${h.date}T00:00:00Z`)) })),
+    rows: calendar.holidays.map((h) => withFields(h, { weekday: dateFormat(locale, { weekday: 'long', timeZone: 'UTC' }).format(new Date(`${h.date}T00:00:00Z`)) })),
     values: input.values ?? {},
     errors: translateErrors(t, input.errors),
   };

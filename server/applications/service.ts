@@ -19,6 +19,7 @@ import { documentsChecklist } from '../cases/present.ts';
 import { setKeepDataConsent } from '../privacy/consent.ts';
 import { missingParts, type MissingPart } from './completeness.ts';
 import { parseAchievements, parseDependants, parseEligibility, parseProfile, parseSupport, type Body, type RowKind, type Step } from './steps.ts';
+import { withFields } from '../support/with-fields.ts';
 
 /** Stages in which the applicant may still change their application, and the steps open then. */
 const EDITABLE: Partial<Record<Stage, readonly Step[]>> = {
@@ -103,7 +104,7 @@ export async function listApplications({ ctx }: { ctx: Context }) {
   const cases = await Case.find({ applicant: actorOf(ctx)._id }, { reference: 1, call: 1, stage: 1, stageDueAt: 1, updatedAt: 1, submittedAt: 1 }).sort({ updatedAt: -1 }).limit(200).lean();
   const calls = await Call.find({ _id: { $in: [...new Set(cases.map((c) => String(c.call)))] } }, { title: 1 }).lean();
   const titles = new Map(calls.map((c) => [String(c._id), c.title]));
-  return cases.map((c) => ({ ...c, callTitle: titles.get(String(c.call)) }));
+  return cases.map((c) => withFields(c, { callTitle: titles.get(String(c.call)) }));
 }
 export type ApplicationRow = Awaited<ReturnType<typeof listApplications>>[number];
 

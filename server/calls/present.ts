@@ -4,6 +4,7 @@ import { tOf, type Context } from '../context.ts';
 import { TRACKS, type Track } from '../../models/constants.ts';
 import type { CallDoc } from '../../models/call.ts';
 import type { listOpenCalls, OwnApplication, publishedCall } from './service.ts';
+import { withFields } from '../support/with-fields.ts';
 
 /** Where an application is continued: a draft at its first step, anything else on its page. */
 export function applicationPath(application: OwnApplication): string {
@@ -15,7 +16,7 @@ export function presentCallList(ctx: Context, input: { listing: Awaited<ReturnTy
   const { listing, track, field } = input;
   return {
     title: t('calls.title'),
-    calls: listing.calls.map((c) => ({ ...c, trackLabel: t(`calls.tracks.${c.track}`) })),
+    calls: listing.calls.map((c) => withFields(c, { trackLabel: t(`calls.tracks.${c.track}`) })),
     tracks: TRACKS.map((k) => ({ value: k, label: t(`calls.tracks.${k}`), selected: track === k })),
     fields: listing.fields.map((f) => ({ value: f, selected: field === f })),
     filtered: Boolean(track || field),

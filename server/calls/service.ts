@@ -8,6 +8,7 @@ import type { Track } from '../../models/constants.ts';
 import { NotFoundError } from '../errors.ts';
 import { isPublished } from '../policies/call.ts';
 import { existingApplication, isCallOpen } from '../applications/service.ts';
+import { withFields } from '../support/with-fields.ts';
 
 /** A call by id, whatever its status (its policy decides who may see it); NotFoundError otherwise. */
 export async function findCall(opts: { callId: string }): Promise<CallDoc> {
@@ -30,7 +31,7 @@ export async function listOpenCalls(opts: { ctx: Context; track?: Track; field?:
   const institutes = await Institute.find({ _id: { $in: [...new Set(calls.map((c) => String(c.institute)))] } }, { name: 1 }).lean();
   const instituteName = new Map(institutes.map((i) => [String(i._id), i.name]));
   return {
-    calls: calls.map((c) => ({ ...c, id: String(c._id), instituteName: instituteName.get(String(c.institute)) })),
+    calls: calls.map((c) => withFields(c, { id: String(c._id), instituteName: instituteName.get(String(c.institute)) })),
     fields: [...new Set(fieldRows.map((r) => r.field))].sort((a, b) => a.localeCompare(b)),
   };
 }

@@ -22,6 +22,7 @@ import { QUIET_EVENTS, type CaseConflictError } from './conflict.ts';
 import type { CasePageData } from './page.ts';
 import { isSupportOverdue } from '../procedures/service.ts';
 import { procedureTimelineEntry } from '../procedures/present.ts';
+import { withFields } from '../support/with-fields.ts';
 
 interface HistoryLike {
   _id?: unknown;
@@ -177,7 +178,7 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
       return { label: crit.label[locale] ?? crit.label.en, answered: !!e, met: e?.met === true, evidence: e?.evidence };
     }),
     achievements: o.achievements,
-    dependants: (o.dependants ?? []).map((d) => ({ ...d, relationshipLabel: d.relationship ? t(`applications.relationships.${d.relationship}`) : '', nationalityName: countryName(d.nationality, locale) })),
+    dependants: (o.dependants ?? []).map((d) => withFields(d, { relationshipLabel: d.relationship ? t(`applications.relationships.${d.relationship}`) : '', nationalityName: countryName(d.nationality, locale) })),
     supportRequested: SUPPORT_FIELDS.filter((f) => c.supportRequested?.[f]).map((f) => t(`applications.support.${f}`)),
     infoRequest: o.infoRequest?.requestedAt ? o.infoRequest : undefined,
     decision: o.decision?.decidedAt ? o.decision : undefined,

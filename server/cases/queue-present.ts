@@ -10,6 +10,7 @@ import type { FieldErrorKeys } from '../http/forms.ts';
 import { COUNT_CAP, MAX_SEARCH, PAGE_SIZES, QUEUE_STAGES, SORTS, loadQueue, queueHref, queueOptions, type QueueQuery } from './queue.ts';
 import { listSavedFilters } from './saved-filters.ts';
 import { stageLabel } from './present.ts';
+import { withFields } from '../support/with-fields.ts';
 
 /** The badge colour of a stage: ended badly, ended or hired well, waiting off the main line, or plain. */
 export function stageBadge(stage: string): string {
@@ -47,16 +48,16 @@ export async function queueModel(opts: { ctx: Context; q: QueueQuery } & QueueSt
     here,
     search: q.q ?? '',
     maxSearch: MAX_SEARCH,
-    rows: page.rows.map((r) => ({
-      ...r,
-      stageLabel: stageLabel(t, r.stage),
-      badge: stageBadge(r.stage),
-      trackLabel: t(`calls.tracks.${r.track}`),
-      supportOverdueLabels: r.supportOverdue.map((k) => t(`cases.supportKinds.${k}`)),
-      activeSupportLabels: r.activeSupport.map((k) => t(`cases.supportKinds.${k}`)),
-      overdueProcedureLabels: r.overdueProcedures.map((k) => t(`cases.supportKinds.${k}`, { defaultValue: k })),
-      checked: ids.includes(r.id),
-    })),
+    rows: page.rows.map((r) =>
+      withFields(r, {
+        stageLabel: stageLabel(t, r.stage),
+        badge: stageBadge(r.stage),
+        trackLabel: t(`calls.tracks.${r.track}`),
+        supportOverdueLabels: r.supportOverdue.map((k) => t(`cases.supportKinds.${k}`)),
+        activeSupportLabels: r.activeSupport.map((k) => t(`cases.supportKinds.${k}`)),
+        overdueProcedureLabels: r.overdueProcedures.map((k) => t(`cases.supportKinds.${k}`, { defaultValue: k })),
+        checked: ids.includes(r.id),
+      })),
     total: page.total,
     summary: page.capped
       ? t('queue.summaryMore', { count: COUNT_CAP, page: page.page })
@@ -77,14 +78,14 @@ export async function queueModel(opts: { ctx: Context; q: QueueQuery } & QueueSt
     stages: QUEUE_STAGES.map((s) => ({ value: s, label: stageLabel(t, s), selected: q.stage === s })),
     tracks: TRACKS.map((s) => ({ value: s, label: t(`calls.tracks.${s}`), selected: q.track === s })),
     supportKinds: SUPPORT_KINDS.map((s) => ({ value: s, label: t(`cases.supportKinds.${s}`), selected: q.support === s })),
-    calls: options.calls.map((c) => ({ ...c, selected: q.call === c.id })),
+    calls: options.calls.map((c) => withFields(c, { selected: q.call === c.id })),
     assignees: [
       { value: 'me', label: t('cases.queue.assigneeMe'), selected: q.assignee === 'me' },
       { value: 'unassigned', label: t('cases.queue.unassigned'), selected: q.assignee === 'unassigned' },
       ...options.officers.map((o) => ({ value: o.id, label: o.name, selected: q.assignee === o.id })),
     ],
-    officers: options.officers.map((o) => ({ ...o, selected: values.assignee === o.id })),
-    savedFilters: saved.map((f) => ({ ...f, current: f.href === filterHref })),
+    officers: options.officers.map((o) => withFields(o, { selected: values.assignee === o.id })),
+    savedFilters: saved.map((f) => withFields(f, { current: f.href === filterHref })),
     canSaveFilter: can(user, 'savedFilter.create') && saved.length < MAX_SAVED_FILTERS,
     filterLimitReached: saved.length >= MAX_SAVED_FILTERS,
     maxSavedFilters: MAX_SAVED_FILTERS,

@@ -5,6 +5,7 @@ import type { DashboardView } from './index.ts';
 import type { ResolvedFilter } from './filter.ts';
 import { figureTables, withCells } from './tables.ts';
 import { presentForecastArrivals } from '../planner/arrivals.ts';
+import { withFields } from '../support/with-fields.ts';
 
 /** The filters that are set, as query parameters (the dashboard and the report link to each other with them). */
 export function filterParams(values: ResolvedFilter['values']): URLSearchParams {
@@ -27,7 +28,7 @@ export function dashboardPage({ ctx, view }: { ctx: Context; view: DashboardView
     pdfUrl: `/reports/steering.pdf${query ? `?${query}` : ''}`,
     isAdmin: ctx.actor?.role === 'admin',
     forecastArrivals: view.forecastArrivals ? presentForecastArrivals(ctx, view.forecastArrivals) : undefined,
-    decisions: view.decisions.map((d) => ({ ...d, decisionLabel: t(`shortlists.decide.actions.${d.decision}`, { defaultValue: d.decision }) })),
+    decisions: view.decisions.map((d) => withFields(d, { decisionLabel: t(`shortlists.decide.actions.${d.decision}`, { defaultValue: d.decision }) })),
     styles: ['/static/css/leaders.css'],
     scripts: ['/vendor/chart.js', '/static/js/dashboard.js'],
   };

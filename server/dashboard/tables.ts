@@ -4,6 +4,7 @@ import type { TFunction } from 'i18next';
 import type { Locale } from '../i18n/index.ts';
 import { countryName } from '../applications/countries.ts';
 import type { DashboardData } from './index.ts';
+import { withFields } from '../support/with-fields.ts';
 
 export type Cell = string | number | null;
 
@@ -99,5 +100,5 @@ export function figureTables(d: DashboardData, t: TFunction, locale: Locale): Fi
 /** Rows as display strings (an empty figure shows a dash), for the HTML tables. */
 export function withCells<T extends FigureTable>(tables: T[], locale: Locale): (T & { cells: string[][] })[] {
   const nf = new Intl.NumberFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', { maximumFractionDigits: 1 });
-  return tables.map((tb) => ({ ...tb, cells: tb.rows.map((r) => r.map((c) => (c === null ? '—' : typeof c === 'number' ? nf.format(c) : c))) }));
+  return tables.map((tb) => withFields(tb, { cells: tb.rows.map((r) => r.map((c) => (c === null ? '—' : typeof c === 'number' ? nf.format(c) : c))) }));
 }

@@ -6,6 +6,7 @@ import { tOf } from '../context.ts';
 import type { TemplateParts, TemplateProblem, Variable } from '../mail/templates.ts';
 import type { RenderResult } from '../mail/render.ts';
 import type { emailTemplateEditor, listEmailTemplates } from './service.ts';
+import { withFields } from '../support/with-fields.ts';
 
 const label = (t: ReturnType<typeof tOf>, template: string) => t(`workflow.templates.${template}`, { defaultValue: template });
 
@@ -14,7 +15,7 @@ export function presentTemplateList(ctx: Context, rows: Awaited<ReturnType<typeo
   return {
     title: t('emailTemplates.title'),
     styles: ['/static/css/mail.css'],
-    rows: rows.map((r) => ({ ...r, label: label(t, r.name) })),
+    rows: rows.map((r) => withFields(r, { label: label(t, r.name) })),
   };
 }
 

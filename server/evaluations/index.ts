@@ -12,6 +12,7 @@ import { recordAudit } from '../audit/index.ts';
 import { canEvaluateCall, canSeeOthersScores } from '../policies/shortlist.ts';
 import { weightedScore, sheetScore, criterionMeans, type CriterionWeight } from './score.ts';
 import { invalidateShortlist } from './shortlist.ts';
+import { withFields } from '../support/with-fields.ts';
 
 /** Only cases in this stage take new or changed scorecards; later stages show them frozen. */
 export const EVALUATION_STAGE = 'evaluation' satisfies Stage;
@@ -144,7 +145,7 @@ export async function evaluationsForViewer(opts: { ctx: Context; caseId: Types.O
   const ownSheet = sheets.find((s) => String(s.member) === String(viewer._id));
   const visible = canSeeOthersScores(viewer, callLike, !!ownSheet);
   const means = visible
-    ? criterionMeans(scorecard, sheets.map((s) => ({ scores: (s.scores ?? {}) as Record<string, number> }))).map((m, i) => ({ ...m, label: scorecard[i]!.label }))
+    ? criterionMeans(scorecard, sheets.map((s) => ({ scores: (s.scores ?? {}) as Record<string, number> }))).map((m, i) => withFields(m, { label: scorecard[i]!.label }))
     : undefined;
   return {
     own: ownSheet ? toView(ownSheet) : undefined,

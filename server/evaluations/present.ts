@@ -12,6 +12,7 @@ import type { CaseDoc } from '../../models/case.ts';
 import { REASON_MAX, REASON_MIN, type DecisionPreview } from './decision.ts';
 import type { PanelMembers } from './panel.ts';
 import { countryName } from '../applications/countries.ts';
+import { withFields } from '../support/with-fields.ts';
 
 export function formatScore(n: number | null | undefined): string {
   return typeof n === 'number' ? n.toFixed(2) : '';
@@ -34,7 +35,7 @@ function tOfCtx(ctx: Context): T {
 export function shortlistIndexPage({ ctx, calls }: { ctx: Context; calls: ShortlistCallRow[] }) {
   return {
     title: tOfCtx(ctx)('shortlists.indexTitle'),
-    calls: calls.map((r) => ({ ...r.call, id: String(r.call._id), counts: r.counts, onPanel: r.onPanel, leader: r.leader })),
+    calls: calls.map((r) => withFields(r.call, { id: String(r.call._id), counts: r.counts, onPanel: r.onPanel, leader: r.leader })),
   };
 }
 
@@ -53,15 +54,15 @@ export function shortlistPage({ ctx, call, list, query }: { ctx: Context; call: 
     callId: String(call._id),
     canEvaluate: can(ctx.actor, 'shortlist.evaluate', call),
     // Labels resolved here once per row (cheaper than a helper call per cell on a long list).
-    rows: list.rows.map((r) => ({
-      ...r,
-      countryName: countryName(r.country, ctx.locale),
-      scoreText: formatScore(r.score),
-      stageLabel: t(`workflow.stages.${r.stage}`),
-      trackLabel: t(`dashboard.tracks.${r.track}`),
-      degreeLabel: r.degree ? t(`shortlists.degrees.${r.degree}`) : '',
-      recommendations: r.recommendations.map((x) => ({ ...x, label: t(`shortlists.recommendationValues.${x.recommendation}`) })),
-    })),
+    rows: list.rows.map((r) =>
+      withFields(r, {
+        countryName: countryName(r.country, ctx.locale),
+        scoreText: formatScore(r.score),
+        stageLabel: t(`workflow.stages.${r.stage}`),
+        trackLabel: t(`dashboard.tracks.${r.track}`),
+        degreeLabel: r.degree ? t(`shortlists.degrees.${r.degree}`) : '',
+        recommendations: r.recommendations.map((x) => withFields(x, { label: t(`shortlists.recommendationValues.${x.recommendation}`) })),
+      })),
     labels: { hidden: t('shortlists.scoreHidden'), notScored: t('shortlists.notScored'), publications: t('shortlists.publications'), patents: t('shortlists.patents'), complete: t('shortlists.documentsComplete') },
     total: list.total,
     page: list.page,
@@ -91,7 +92,7 @@ export function comparePage({ ctx, call, columns }: { ctx: Context; call: CallDo
         score: hidden ? null : formatScore(c.score),
         hidden,
         evals,
-        means: (evals.means ?? []).map((m) => ({ ...m, meanText: m.mean === null ? '' : m.mean.toFixed(2) })),
+        means: (evals.means ?? []).map((m) => withFields(m, { meanText: m.mean === null ? '' : m.mean.toFixed(2) })),
         documents,
       };
     }),
@@ -161,9 +162,9 @@ export function panelPage({ ctx, panel, errors, values }: { ctx: Context; panel:
     title: t('shortlists.panel.title'),
     call,
     callId: String(call._id),
-    members: panel.members.map((m) => ({ ...m, id: String(m._id), external: String(m.institute ?? '') !== String(call.institute) })),
+    members: panel.members.map((m) => withFields(m, { id: String(m._id), external: String(m.institute ?? '') !== String(call.institute) })),
     leaders: panel.leaders,
-    candidates: panel.candidates.map((c) => ({ ...c, id: String(c._id) })),
+    candidates: panel.candidates.map((c) => withFields(c, { id: String(c._id) })),
     errors: translateErrors(t, errors),
     values: values ?? {},
   };
