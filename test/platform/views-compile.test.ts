@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Handlebars from 'handlebars';
-import { KNOWN_HELPERS, viewEngine, viewsDir, withoutIndentation } from '../../server/views/engine.ts';
+import { KNOWN_HELPERS, dayText, viewEngine, viewsDir, withoutIndentation } from '../../server/views/engine.ts';
 
 function templates(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? templates(path.join(dir, e.name)) : e.name.endsWith('.hbs') ? [path.join(dir, e.name)] : []));
@@ -48,5 +48,22 @@ describe('platform: page templates without their indentation', () => {
     await writeFile(file, '<div>\n    <textarea>{{text}}</textarea>\n    {{#each items}}\n      <p>{{this}}</p>\n    {{/each}}\n</div>\n');
     const html = await viewEngine().render(file, { text: 'line 1\n    indented', items: ['a', 'b'] }, { cache: false });
     expect(html).to.equal('<div>\n<textarea>line 1\n    indented</textarea>\n<p>a</p>\n<p>b</p>\n</div>');
+  });
+});
+
+describe('platform: the date helper’s remembered days', () => {
+  it('shows every instant as Intl does in Vietnam, before and after the zone’s last change, across local midnight, twice', () => {
+    const intl = (locale: string) => new Intl.DateTimeFormat(locale, { day: '2-digit', month: 'short', year: 'numeric', timeZone: 'Asia/Ho_Chi_Minh' });
+    const instants: number[] = [];
+    for (let i = 0; i < 2000; i++) instants.push(Date.UTC(1950, 0, 1) + Math.floor(Math.random() * 150 * 365.25 * 86_400_000));
+    for (const day of [Date.UTC(1975, 5, 12), Date.UTC(2026, 11, 3), Date.UTC(2000, 1, 29)]) {
+      for (let h = 15; h <= 18; h++) for (const ms of [-1, 0, 1]) instants.push(day + h * 3_600_000 + ms);
+    }
+    for (const locale of ['vi-VN', 'en-GB'] as const) {
+      for (let round = 0; round < 2; round++) {
+        const wrong = instants.filter((t) => dayText(new Date(t), locale) !== intl(locale).format(new Date(t)));
+        expect(wrong.map((t) => new Date(t).toISOString()), `${locale}, round ${round + 1}`).to.deep.equal([]);
+      }
+    }
   });
 });
