@@ -149,6 +149,7 @@ async function main(): Promise<void> {
     ['search: part of a given name ("kha")', 'q=kha'],
     ['search: a common surname ("nguyen", about 1 case in 5)', 'q=nguyen'],
     ['search: nationality in Vietnamese ("duc")', 'q=duc'],
+    ['search: two common words ("nguyen thi", each in thousands of cases)', 'q=nguyen+thi'],
   ];
   const rows: Array<{ name: string; p50: number; p95: number; total: number; plan: string }> = [];
   const baseline = await time(RUNS * 4, () => Case.findOne({ _id: anyId }, { reference: 1 }).lean());
