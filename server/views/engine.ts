@@ -8,7 +8,7 @@ import { asDate, dateFormat, formatDateTime, isoWithOffset } from './time.ts';
 export const viewsDir = path.resolve(import.meta.dirname, '../../views');
 
 const DAY_FORMAT: Intl.DateTimeFormatOptions = { day: '2-digit', month: 'short', year: 'numeric', timeZone: 'Asia/Ho_Chi_Minh' };
-/** Vietnam has kept UTC+7 since 13 June 1975, 00:00 local time (IANA tz, Asia/Ho_Chi_Minh); it was UTC+8 before. */
+/** Vietnam has kept UTC+7 since 13 June 1975, 00:00 local time (IANA tz, Asia/Ho_Chi_Minh); it was UTC+8 just before, and changed several times earlier. */
 const UTC7_SINCE = Date.UTC(1975, 5, 12, 17);
 const UTC7_MS = 7 * 3_600_000;
 const DAY_MS = 86_400_000;
