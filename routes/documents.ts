@@ -64,13 +64,13 @@ export function documentsRoutes(app: AppContext): Router {
   const limitUploads = uploadRateLimit(app);
   /**
    * Counts the upload against the user's hourly allowance while the case is read (one database
-   * round trip fewer before the file's bytes are read); settles with the refusal, if any, which the
-   * route throws once it has authorized the upload. Refused attempts count too.
+   * round trip fewer before the file's bytes are read); the route awaits it, and so throws its
+   * refusal, only once it has authorized the upload. Refused attempts count too.
    */
-  const countUpload = (req: Request): Promise<unknown> => limitUploads(req).then(() => undefined, (err: unknown) => err);
-  const refuseOverLimit = async (limited: Promise<unknown>): Promise<void> => {
-    const refusal = await limited;
-    if (refusal) throw refusal;
+  const countUpload = (req: Request): Promise<void> => {
+    const counted = limitUploads(req);
+    counted.catch(() => undefined); // not awaited when the case is refused first
+    return counted;
   };
   const tempDir = uploadTempDir(app.config);
 
@@ -86,7 +86,7 @@ export function documentsRoutes(app: AppContext): Router {
     const { caseDoc, call } = target;
     const caseId = String(caseDoc._id);
     try {
-      await refuseOverLimit(limited);
+      await limited;
       const files = await receiveUploads(req, res, { tempDir, ...uploadLimits(call.checklist, app.config.upload.maxBytes) });
       const body = uploadBody.parse(req.body ?? {});
       const docs = await commitUploads({ app, ctx, caseDoc, call, files, dates: body.dates });
@@ -173,7 +173,7 @@ export function documentsRoutes(app: AppContext): Router {
     authorize(ctx.actor, 'document.renew', documentSubject(loaded));
     const caseId = String(loaded.caseDoc._id);
     try {
-      await refuseOverLimit(limited);
+      await limited;
       const files = await receiveUploads(req, res, { tempDir, ...uploadLimits(loaded.call.checklist, app.config.upload.maxBytes) });
       const body = uploadBody.parse(req.body ?? {});
       const { doc, onBehalf, applicantTold } = await renewDocument({ app, ctx, doc: loaded.doc, caseDoc: loaded.caseDoc, files, dates: body.dates });
