@@ -3,36 +3,9 @@ import path from 'node:path';
 import { ExpressHandlebars } from 'express-handlebars';
 import type { HelperOptions, RuntimeOptions } from 'handlebars';
 import { isLocale, translate, translator, DEFAULT_LOCALE } from '../i18n/index.ts';
-import { asDate, dateFormat, formatDateTime, isoWithOffset } from './time.ts';
+import { asDate, dayText, formatDateTime, isoWithOffset } from './time.ts';
 
 export const viewsDir = path.resolve(import.meta.dirname, '../../views');
-
-const DAY_FORMAT: Intl.DateTimeFormatOptions = { day: '2-digit', month: 'short', year: 'numeric', timeZone: 'Asia/Ho_Chi_Minh' };
-/** Vietnam has kept UTC+7 since 13 June 1975, 00:00 local time (IANA tz, Asia/Ho_Chi_Minh); it was UTC+8 just before, and changed several times earlier. */
-const UTC7_SINCE = Date.UTC(1975, 5, 12, 17);
-const UTC7_MS = 7 * 3_600_000;
-const DAY_MS = 86_400_000;
-const DAY_TEXTS_MAX = 20_000;
-/** Texts of days already shown, by locale and day in Vietnam. */
-const dayTexts = new Map<string, string>();
-
-/**
- * A day as the `date` helper shows it. Formatting is remembered per locale and day in Vietnam
- * (each instant of a day gives the same text), as Intl's format was 3 % of the queue page (two
- * dates on each of 50 rows); instants before the zone's last change are always formatted.
- */
-export function dayText(d: Date, locale: 'vi-VN' | 'en-GB'): string {
-  const t = d.getTime();
-  if (t < UTC7_SINCE) return dateFormat(locale, DAY_FORMAT).format(d);
-  const key = `${locale}|${Math.floor((t + UTC7_MS) / DAY_MS)}`;
-  let text = dayTexts.get(key);
-  if (text === undefined) {
-    text = dateFormat(locale, DAY_FORMAT).format(d);
-    if (dayTexts.size >= DAY_TEXTS_MAX) dayTexts.clear();
-    dayTexts.set(key, text);
-  }
-  return text;
-}
 
 function localeOf(options: HelperOptions): string {
   const root = options.data?.root as { locale?: string } | undefined;
@@ -58,9 +31,8 @@ export const helpers = {
   includes: (list: unknown, v: unknown) => Array.isArray(list) && list.map(String).includes(String(v)),
   /** Date in the page's language, e.g. 22/11/2026 or 22 Nov 2026. */
   date(value: unknown, options: HelperOptions) {
-    if (!value) return '';
-    const d = value instanceof Date ? value : new Date(String(value));
-    return Number.isNaN(d.getTime()) ? '' : dayText(d, localeOf(options) === 'vi' ? 'vi-VN' : 'en-GB');
+    const d = asDate(value);
+    return d ? dayText(d, localeOf(options) === 'vi' ? 'vi-VN' : 'en-GB') : '';
   },
   /** Date and time in Vietnam with the zone, e.g. 03 Dec 2026, 14:05 (UTC+7). */
   dateTime(value: unknown, options: HelperOptions) {
@@ -74,9 +46,7 @@ export const helpers = {
   },
   /** yyyy-mm-dd for <input type="date"> values. */
   isoDate(value: unknown) {
-    if (!value) return '';
-    const d = value instanceof Date ? value : new Date(String(value));
-    return Number.isNaN(d.getTime()) ? '' : d.toISOString().slice(0, 10);
+    return asDate(value)?.toISOString().slice(0, 10) ?? '';
   },
   /** Picks the vi or en member of a {vi, en} object for the page's language. */
   localized(value: unknown, options: HelperOptions) {

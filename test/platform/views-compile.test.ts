@@ -7,7 +7,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Handlebars from 'handlebars';
-import { KNOWN_HELPERS, dayText, viewEngine, viewsDir, withoutIndentation } from '../../server/views/engine.ts';
+import { KNOWN_HELPERS, viewEngine, viewsDir, withoutIndentation } from '../../server/views/engine.ts';
+import { dayText } from '../../server/views/time.ts';
 
 function templates(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? templates(path.join(dir, e.name)) : e.name.endsWith('.hbs') ? [path.join(dir, e.name)] : []));
