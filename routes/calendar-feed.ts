@@ -26,10 +26,10 @@ export function calendarFeedRoutes(app: AppContext): Router {
     res.render('calendar-feed/settings', presentFeedSettings(req.ctx, { appUrl: app.config.appUrl }));
   });
 
-  // The URL is on this answer only (the token is not stored): not cached, not redirected away from.
+  // The URL is on this answer only (the token is not stored): not redirected away from, and, as
+  // every page, not cached (server/http/app.ts).
   router.post('/account/calendar', feedHolder, async (req, res) => {
     const made = await createFeedToken({ ctx: req.ctx });
-    res.setHeader('Cache-Control', 'no-store');
     res.render('calendar-feed/settings', presentFeedSettings(req.ctx, { appUrl: app.config.appUrl, created: made }));
   });
 

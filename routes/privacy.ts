@@ -32,7 +32,6 @@ export function privacyRoutes(app: AppContext): Router {
       'Content-Type': 'application/json; charset=utf-8',
       'Content-Disposition': `attachment; filename="${filename}"`,
       'X-Content-Type-Options': 'nosniff',
-      'Cache-Control': 'no-store',
     });
     res.send(json);
   });

@@ -42,7 +42,6 @@ export function reportsRoutes(_app: AppContext): Router {
       const file = await exportSteeringReport({ ctx, query, locale, format });
       res.setHeader('Content-Type', file.contentType);
       res.setHeader('Content-Disposition', `attachment; filename="${file.fileName}"`);
-      res.setHeader('Cache-Control', 'no-store');
       res.send(file.body);
     });
   }
