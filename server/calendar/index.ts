@@ -5,7 +5,7 @@
 //
 // A year with no holiday entered is not counted silently: the calendar warns once per year (log)
 // and counts weekends only; the deadlines it computed are marked as estimated (`unknownYearsIn`).
-import { Holiday } from '../../models/holiday.ts';
+import { Holiday, onHolidayWrite } from '../../models/holiday.ts';
 import { VN_HOLIDAYS } from './holidays-vn.ts';
 
 /** The least a logger needs here (pino's). */
@@ -128,10 +128,43 @@ export class WorkingCalendar {
   }
 }
 
-/** Loads the holiday calendar (a few dozen rows; read each time so admin edits apply at once). */
-export async function loadCalendar(): Promise<WorkingCalendar> {
-  const rows = await Holiday.find({}, { date: 1 }).lean();
-  return new WorkingCalendar(new Set(rows.map((r) => r.date)));
+/**
+ * How long a loaded calendar is reused. Writes through the Holiday model in this process forget it
+ * at once (models/holiday.ts), so an administrator's edit applies to the next request here; another
+ * app instance sees it within this time. The read cost one database round trip on every page that
+ * counts working days (about 5 % of the case page's web-thread time at 100,000 cases).
+ */
+const CALENDAR_TTL_MS = 5_000;
+let cachedCalendar: { calendar: WorkingCalendar; loadedAt: number } | undefined;
+let loadingCalendar: Promise<WorkingCalendar> | undefined;
+/** Moves on each forget, so a read that began before a write is not kept. */
+let calendarGeneration = 0;
+
+/** Drops the calendar kept in memory (a holiday was written, or a test emptied the database). */
+export function forgetCalendar(): void {
+  calendarGeneration += 1;
+  cachedCalendar = undefined;
+  loadingCalendar = undefined;
+}
+onHolidayWrite(forgetCalendar);
+
+/** The holiday calendar (a few dozen rows), read at most once per CALENDAR_TTL_MS; concurrent callers share one read. */
+export function loadCalendar(): Promise<WorkingCalendar> {
+  if (cachedCalendar && Date.now() - cachedCalendar.loadedAt < CALENDAR_TTL_MS) return Promise.resolve(cachedCalendar.calendar);
+  if (loadingCalendar) return loadingCalendar;
+  const generation = calendarGeneration;
+  const loading = Holiday.find({}, { date: 1 })
+    .lean()
+    .then((rows) => {
+      const calendar = new WorkingCalendar(new Set(rows.map((r) => r.date)));
+      if (generation === calendarGeneration) cachedCalendar = { calendar, loadedAt: Date.now() };
+      return calendar;
+    })
+    .finally(() => {
+      if (loadingCalendar === loading) loadingCalendar = undefined;
+    });
+  loadingCalendar = loading;
+  return loading;
 }
 
 export async function addWorkingDays(date: Date, n: number): Promise<Date> {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { testDatabase } from '../support/app.ts';
 import { Holiday } from '../../models/holiday.ts';
-import { addWorkingDays, isWorkingDay, loadCalendar, seedHolidays, vnDateKey, workingDayDeadline, workingDaysBetween } from '../../server/calendar/index.ts';
+import { addWorkingDays, forgetCalendar, isWorkingDay, loadCalendar, seedHolidays, vnDateKey, workingDayDeadline, workingDaysBetween } from '../../server/calendar/index.ts';
 
 /** An instant at the given local time in Vietnam (UTC+7). */
 const vn = (s: string) => new Date(`${s}+07:00`);
@@ -90,5 +90,40 @@ describe('workflow: working days on the Vietnamese holiday calendar', () => {
     } finally {
       await Holiday.deleteOne({ date: '2031-03-07' });
     }
+  });
+
+  it('reads the calendar once for many callers, and again after any write through the Holiday model', async () => {
+    forgetCalendar();
+    const [a, b] = await Promise.all([loadCalendar(), loadCalendar()]);
+    expect(b).to.equal(a); // one read shared
+    expect(await loadCalendar()).to.equal(a); // kept
+    const day = '2032-05-11';
+    const has = async () => (await loadCalendar()).holidays.has(day);
+    // A read in flight when a write lands is not kept as current.
+    const inFlight = (forgetCalendar(), loadCalendar());
+    await Holiday.create({ date: day, name: { vi: 'Thử', en: 'Test' } });
+    await inFlight;
+    expect(await has()).to.equal(true);
+    try {
+      await Holiday.updateOne({ date: day }, { $set: { date: '2032-05-12' } });
+      expect(await has()).to.equal(false);
+      await Holiday.bulkWrite([{ updateOne: { filter: { date: '2032-05-12' }, update: { $set: { date: day } } } }]);
+      expect(await has()).to.equal(true);
+      await (await Holiday.findOne({ date: day }))!.deleteOne();
+      expect(await has()).to.equal(false);
+      await Holiday.insertMany([{ date: day, name: { vi: 'Thử', en: 'Test' } }]);
+      expect(await has()).to.equal(true);
+      await Holiday.findOneAndDelete({ date: day });
+      expect(await has()).to.equal(false);
+      // Behind the model's back (another app instance), a change is seen once the kept calendar
+      // expires (seconds) or is forgotten.
+      await Holiday.collection.insertOne({ date: day, name: { vi: 'Thử', en: 'Test' } });
+      expect(await has()).to.equal(false);
+      forgetCalendar();
+      expect(await has()).to.equal(true);
+    } finally {
+      await Holiday.deleteMany({ date: { $in: [day, '2032-05-12'] } });
+    }
+    expect(await has()).to.equal(false);
   });
 });
