@@ -1,4 +1,4 @@
-import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
+import { Schema, model, type InferSchemaType, type HydratedDocument, type Types } from 'mongoose';
 import { LOCALES } from '../server/i18n/index.ts';
 
 export const ROLES = ['applicant', 'hr_officer', 'leader', 'admin'] as const;
@@ -54,6 +54,12 @@ userSchema.index({ 'calendarFeed.tokenHash': 1 }, { sparse: true });
 
 export type UserFields = InferSchemaType<typeof userSchema>;
 export type UserDoc = HydratedDocument<UserFields>;
+/**
+ * A user as stored, read without Mongoose's document machinery (`.lean()`): the signed-in user of
+ * every request (server/accounts/sign-in.ts `sessionUser`) and what actors and policies read. A
+ * UserDoc is one too.
+ */
+export type UserRecord = UserFields & { _id: Types.ObjectId };
 export const User = model('User', userSchema);
 
 export function isStaff(user: { role: string } | undefined | null): boolean {

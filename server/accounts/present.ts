@@ -1,7 +1,7 @@
 // Page models for the accounts pages (sign-in, registration, links from e-mails) and the signed-in
 // user's own account. Form errors arrive as message keys and leave in the page's language.
 import { actorOf, tOf, type Context } from '../context.ts';
-import { isStaff, type UserDoc } from '../../models/user.ts';
+import { isStaff, type UserRecord } from '../../models/user.ts';
 import { translateErrors, type FieldErrorKeys } from '../http/forms.ts';
 import { hasSecondFactor, totpQrDataUrl } from './totp.ts';
 
@@ -57,7 +57,7 @@ export function lockedMessage(retryAfterSeconds: number) {
 
 // ---------------------------------------------------------------- the signed-in user's own account
 
-const recoveryLeft = (user: UserDoc) => user.totp?.recoveryCodeHashes?.length ?? 0;
+const recoveryLeft = (user: UserRecord) => user.totp?.recoveryCodeHashes?.length ?? 0;
 
 export function presentAccount(
   ctx: Context,

@@ -8,7 +8,7 @@ import type { AppContext } from '../deps.ts';
 import { actorOf, type Context } from '../context.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { Call, type CallDoc } from '../../models/call.ts';
-import type { UserDoc } from '../../models/user.ts';
+import type { UserDoc, UserRecord } from '../../models/user.ts';
 import { TERMINAL_STAGES, type Stage } from '../../models/constants.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
@@ -171,7 +171,7 @@ export async function saveStep({ ctx, caseDoc, step, body }: { ctx: Context; cas
 export type SubmitOutcome = { outcome: 'submitted' | 'already_submitted' } | { outcome: 'incomplete'; missing: MissingPart[]; errors?: FieldErrors };
 
 /** The applicant's own submit of this very version already went through (a second click, another tab). */
-function ownSubmitOf(conflict: CaseConflictError, actor: UserDoc, expectedVersion: number): boolean {
+function ownSubmitOf(conflict: CaseConflictError, actor: UserRecord, expectedVersion: number): boolean {
   return conflict.change.last?.action === 'submit' && conflict.byActor(actor._id) && conflict.change.version === expectedVersion + 1;
 }
 

@@ -4,7 +4,7 @@
 // upload page that answers a refused upload. Also the JSON answer of an upload.
 import type { Types } from 'mongoose';
 import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
-import { User, type UserDoc } from '../../models/user.ts';
+import { User, type UserRecord } from '../../models/user.ts';
 import { actorOf, tOf, type Context } from '../context.ts';
 import type { AppError } from '../errors.ts';
 import { canDownloadDocument, canRenewDocument, canSeeDocumentVersions, canUploadDocument, canVerifyDocument } from '../policies/document.ts';
@@ -148,7 +148,7 @@ export function caseDocumentVersions(caseId: unknown): Promise<DocumentDoc[]> {
 export async function checklistForCase(
   caseDoc: PresentedCase,
   call: PresentedCall,
-  viewer: UserDoc,
+  viewer: UserRecord,
   opts: { now?: Date; defaultMaxBytes?: number; facts?: CaseAccessFacts; documents?: DocumentDoc[] } = {},
 ): Promise<ChecklistView> {
   const now = opts.now ?? new Date();

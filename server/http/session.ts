@@ -3,7 +3,7 @@
 // Context is rebuilt so services see the new actor.
 import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
-import type { UserDoc } from '../../models/user.ts';
+import type { UserRecord } from '../../models/user.ts';
 import type { Config } from '../config.ts';
 import { newTotpSecret } from '../accounts/totp.ts';
 import { openPendingTotpSecret, sealPendingTotpSecret } from '../accounts/totp-secret.ts';
@@ -18,7 +18,7 @@ type KeyConfig = Pick<Config, 'dataEncryption'>;
  * its CSRF token already in it: otherwise two pages opened at once right after sign-in would each
  * store a token of their own, and the forms of the page whose token lost would be refused (403).
  */
-export function logIn(req: Request, user: UserDoc): Promise<void> {
+export function logIn(req: Request, user: UserRecord): Promise<void> {
   return new Promise((resolve, reject) => {
     req.login(user as Express.User, (err?: unknown) => {
       if (err) {

@@ -1,5 +1,5 @@
 import type { Locale } from '../i18n/index.ts';
-import type { UserDoc } from '../../models/user.ts';
+import type { UserRecord } from '../../models/user.ts';
 import type { Context } from '../context.ts';
 import type { SecondFactorStep } from '../accounts/sign-in.ts';
 
@@ -24,7 +24,7 @@ declare global {
   // Passport attaches the signed-in user here.
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
-    interface User extends UserDoc {}
+    interface User extends UserRecord {}
     interface Request {
       id: string | number | object;
       locale: Locale;

@@ -5,7 +5,7 @@
 import type { AppContext } from '../deps.ts';
 import { actorOf, type Context } from '../context.ts';
 import { Case } from '../../models/case.ts';
-import { User, type UserDoc } from '../../models/user.ts';
+import { User, type UserRecord } from '../../models/user.ts';
 import { Token } from '../../models/token.ts';
 import { ConflictError, ForbiddenError, RateLimitedError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
@@ -26,7 +26,7 @@ export async function selfDeleteBlock(opts: { ctx: Context }): Promise<SelfDelet
 }
 
 /** Checks the password again (the session alone is not enough for something that cannot be undone). */
-async function confirmPassword(user: UserDoc, password: string): Promise<boolean> {
+async function confirmPassword(user: UserRecord, password: string): Promise<boolean> {
   const fresh = await User.findById(user._id, { passwordHash: 1 });
   return verifyPassword(fresh?.passwordHash, password);
 }

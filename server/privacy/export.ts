@@ -8,7 +8,7 @@ import { Case } from '../../models/case.ts';
 import { Call } from '../../models/call.ts';
 import { CaseDocument } from '../../models/document.ts';
 import { Evaluation } from '../../models/evaluation.ts';
-import type { UserDoc } from '../../models/user.ts';
+import type { UserDoc, UserRecord } from '../../models/user.ts';
 import { actorOf, type Context } from '../context.ts';
 import { sameId } from '../policies/index.ts';
 import { recordAudit } from '../audit/index.ts';
@@ -31,8 +31,8 @@ function stripIds<T>(rows: T[] | undefined | null): T[] {
   });
 }
 
-function accountPart(user: UserDoc) {
-  const u = user.toObject() as Lean & { totp?: { enabledAt?: Date } };
+function accountPart(user: UserRecord) {
+  const u = user as Lean & { totp?: { enabledAt?: Date } };
   return {
     id: String(user._id),
     email: user.email,
@@ -50,7 +50,7 @@ function accountPart(user: UserDoc) {
   };
 }
 
-async function applicantCases(user: UserDoc) {
+async function applicantCases(user: UserRecord) {
   const cases = await Case.find({ applicant: user._id }).sort({ createdAt: 1 }).lean();
   if (cases.length === 0) return [];
   const ids = cases.map((c) => c._id);
@@ -114,7 +114,7 @@ async function applicantCases(user: UserDoc) {
 }
 
 /** A panel member's own scorecards: their personal contribution, never anyone else's. */
-async function ownEvaluations(user: UserDoc) {
+async function ownEvaluations(user: UserRecord) {
   const evals = await Evaluation.find({ member: user._id }).sort({ submittedAt: 1 }).lean();
   if (evals.length === 0) return [];
   const refs = new Map((await Case.find({ _id: { $in: evals.map((e) => e.case) } }, { reference: 1 }).lean()).map((c) => [String(c._id), c.reference]));

@@ -5,6 +5,8 @@ import { createUser, plainTotpSecret, signIn, totpCode, TEST_PASSWORD, uniqueEma
 import { User } from '../../models/user.ts';
 import { enableTotp } from '../../server/accounts/second-factor.ts';
 import { systemContext } from '../../server/context.ts';
+import { sessionUser } from '../../server/accounts/sign-in.ts';
+import mongoose from 'mongoose';
 import { isSignedIn, postForm, sessionCookie } from './helpers.ts';
 
 describe('accounts: sign in, second factor, lockout', function () {
@@ -250,5 +252,21 @@ describe('accounts: sign in, second factor, lockout', function () {
     expect(stored?.totp?.secret).to.be.a('string').and.not.to.include(secret!);
     expect(plainTotpSecret(stored!)).to.equal(secret);
     expect(stored?.totp?.enabledAt).to.be.instanceOf(Date);
+  });
+
+  it("reads a session's user as a plain record, and none once disabled, signed out everywhere, or for a malformed id", async () => {
+    const user = await createUser({ role: 'hr_officer' });
+    const read = await sessionUser({ userId: String(user._id), epoch: user.sessionEpoch ?? 0 });
+    // Lean: read on every request and never written through, so no Mongoose document is built.
+    expect(read).to.not.equal(null);
+    expect(read).to.not.be.instanceOf(mongoose.Document);
+    expect(String(read!._id)).to.equal(String(user._id));
+    expect(read!.role).to.equal('hr_officer');
+    expect(String(read!.institute)).to.equal(String(user.institute));
+    expect(await sessionUser({ userId: String(user._id), epoch: (user.sessionEpoch ?? 0) + 1 })).to.equal(null);
+    expect(await sessionUser({ userId: 'not-an-id', epoch: 0 })).to.equal(null);
+    expect(await sessionUser({ userId: '{"$gt":""}', epoch: 0 })).to.equal(null);
+    await User.updateOne({ _id: user._id }, { $set: { disabledAt: new Date() } });
+    expect(await sessionUser({ userId: String(user._id), epoch: user.sessionEpoch ?? 0 })).to.equal(null);
   });
 });
