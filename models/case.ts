@@ -1,7 +1,7 @@
 // A case is one application carried from draft to arrival. Its stage is written only by the
 // workflow module (server/workflow), always with findOneAndUpdate({ _id, stage, version }), and the
 // e-mails a change owes are written in the same atomic update into `outbox` (DESIGN.md §6).
-import { Schema, model, type InferSchemaType } from 'mongoose';
+import { Schema, model, type InferSchemaType, type Types } from 'mongoose';
 import { summarizeHistory } from './case-summary.ts';
 import { keepSearchTerms } from './case-search-hooks.ts';
 import { TRACKS, STAGES, SUPPORT_KINDS, SUPPORT_STATUSES, DEGREES, PRIORITIES } from './constants.ts';
@@ -248,3 +248,5 @@ export const Case = model('Case', caseSchema);
 // The model's own document type: the schema has no __v (versionKey: false), which the generic
 // HydratedDocument<CaseFields> would otherwise expect.
 export type CaseDoc = InstanceType<typeof Case>;
+/** A case as stored, read lean (`.lean<CaseRecord>()`) or copied out of a CaseDoc (`toObject()`): what pages that only show a case work on. */
+export type CaseRecord = CaseFields & { _id: Types.ObjectId };

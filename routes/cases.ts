@@ -6,7 +6,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
-import type { CaseDoc } from '../models/case.ts';
+import type { CaseDoc, CaseRecord } from '../models/case.ts';
 import type { UserDoc } from '../models/user.ts';
 import { SUPPORT_KINDS, TRACKS } from '../models/constants.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldErrors } from '../server/errors.ts';
@@ -22,7 +22,7 @@ import { queueModel } from '../server/cases/queue-present.ts';
 import { canonicalQuery, deleteSavedFilter, saveFilter } from '../server/cases/saved-filters.ts';
 import { addNote, assignCase, bulkAssign, postMessage } from '../server/cases/commands.ts';
 import { CaseConflictError, caseConflict } from '../server/cases/conflict.ts';
-import { loadCasePage, staffCase } from '../server/cases/page.ts';
+import { loadCasePage, staffCase, staffCaseRecord } from '../server/cases/page.ts';
 import { defaultInfoDue, canRequestInfo } from '../server/cases/request-info.ts';
 import { casePage, conflictPage, requestInfoPage, stageBadge, stageLabel, type FormState } from '../server/cases/present.ts';
 import { mentionFlash } from '../server/mentions/present.ts';
@@ -68,7 +68,7 @@ export function casesRoutes(app: AppContext): Router {
   const router = Router();
   router.use(['/cases'], caseStyles);
 
-  async function showCase(req: Request, res: Response, c: CaseDoc, state: FormState = {}, status = 200): Promise<void> {
+  async function showCase(req: Request, res: Response, c: CaseDoc | CaseRecord, state: FormState = {}, status = 200): Promise<void> {
     res.status(status).render('cases/show', casePage(req.ctx, await loadCasePage({ ctx: req.ctx, caseDoc: c }), state));
   }
 
@@ -133,7 +133,9 @@ export function casesRoutes(app: AppContext): Router {
   });
 
   router.get('/cases/:id', STAFF, async (req, res) => {
-    await showCase(req, res, await caseFor(req, 'view'));
+    const { caseRecord, subject } = await staffCaseRecord({ ctx: req.ctx, caseId: caseParams.parse(req.params).id });
+    authorize(req.ctx.actor, 'case.view', subject, 'cases.errors.readOnly');
+    await showCase(req, res, caseRecord);
   });
 
   router.post('/cases/:id/actions/:action', STAFF, async (req, res) => {

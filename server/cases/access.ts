@@ -3,7 +3,7 @@
 // documents or its evaluations for staff goes through here: a case the user may not see is
 // "not found", exactly like a case that does not exist.
 import { Types } from 'mongoose';
-import { Case, type CaseDoc } from '../../models/case.ts';
+import { Case, type CaseDoc, type CaseRecord } from '../../models/case.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import { NotFoundError } from '../errors.ts';
 import { canViewCase, caseScopeFilter, mayHaveScored, type CaseAccessFacts, type PolicyCase, type PolicyUser } from '../policies/case.ts';
@@ -25,16 +25,36 @@ export async function mayViewCase(user: PolicyUser | undefined, c: PolicyCase & 
   return { ok: canViewCase(user, c, facts), facts };
 }
 
-/** The case if it exists and the user may see it; NotFoundError otherwise. Staff never see drafts. */
-export async function findCaseFor(user: PolicyUser | undefined, id: unknown, extra: Record<string, unknown> = {}): Promise<CaseAccess> {
+function caseKey(id: unknown): Types.ObjectId {
   const key = id instanceof Types.ObjectId ? id : typeof id === 'string' && /^[a-f0-9]{24}$/i.test(id) ? new Types.ObjectId(id) : undefined;
   if (!key) throw new NotFoundError();
-  const caseDoc = await Case.findOne({ _id: key, ...extra });
-  if (!caseDoc) throw new NotFoundError();
-  if (user && user.role !== 'applicant' && caseDoc.stage === 'draft') throw new NotFoundError();
-  const { ok, facts } = await mayViewCase(user, caseDoc);
+  return key;
+}
+
+/** The facts when this user may see this case (staff never see drafts); NotFoundError otherwise. */
+async function visibleFacts(user: PolicyUser | undefined, c: (PolicyCase & { _id: unknown }) | null): Promise<CaseAccessFacts> {
+  if (!c) throw new NotFoundError();
+  if (user && user.role !== 'applicant' && c.stage === 'draft') throw new NotFoundError();
+  const { ok, facts } = await mayViewCase(user, c);
   if (!ok) throw new NotFoundError();
-  return { caseDoc, facts };
+  return facts;
+}
+
+/** The case if it exists and the user may see it; NotFoundError otherwise. Staff never see drafts. */
+export async function findCaseFor(user: PolicyUser | undefined, id: unknown, extra: Record<string, unknown> = {}): Promise<CaseAccess> {
+  const caseDoc = await Case.findOne({ _id: caseKey(id), ...extra });
+  const facts = await visibleFacts(user, caseDoc);
+  return { caseDoc: caseDoc!, facts };
+}
+
+/**
+ * The same, read lean: for a page that only shows the case. Building the Mongoose document and
+ * copying it back to plain objects for the presenters was about 4 % of the case page.
+ */
+export async function findCaseRecordFor(user: PolicyUser | undefined, id: unknown): Promise<{ caseRecord: CaseRecord; facts: CaseAccessFacts }> {
+  const caseRecord = await Case.findOne({ _id: caseKey(id) }).lean<CaseRecord>();
+  const facts = await visibleFacts(user, caseRecord);
+  return { caseRecord: caseRecord!, facts };
 }
 
 /** The Mongo filter of the cases this user may see (for lists). */

@@ -7,13 +7,13 @@ import { loadCalendar } from '../calendar/index.ts';
 import { caseDocumentVersions } from '../documents/present.ts';
 import { currentOf } from '../documents/index.ts';
 import type { Context } from '../context.ts';
-import type { CaseDoc } from '../../models/case.ts';
+import type { CaseDoc, CaseRecord } from '../../models/case.ts';
 import { Call } from '../../models/call.ts';
 import { User } from '../../models/user.ts';
 import { can } from '../policies/index.ts';
 import type { CaseSubject } from '../policies/case.ts';
 import { availableActions } from '../workflow/index.ts';
-import { accessFacts, findCaseFor } from './access.ts';
+import { accessFacts, findCaseFor, findCaseRecordFor } from './access.ts';
 import { peopleNames } from './people.ts';
 import { documentsChecklist } from './present.ts';
 
@@ -27,7 +27,15 @@ export async function staffCase({ ctx, caseId }: { ctx: Context; caseId: string 
   return { caseDoc, subject: { applicant: caseDoc.applicant, institute: caseDoc.institute, call: caseDoc.call, stage: caseDoc.stage, facts } };
 }
 
-export async function loadCasePage({ ctx, caseDoc: c }: { ctx: Context; caseDoc: CaseDoc }) {
+/** The same for a page that only shows the case: read lean (./access.ts findCaseRecordFor). */
+export async function staffCaseRecord({ ctx, caseId }: { ctx: Context; caseId: string }): Promise<{ caseRecord: CaseRecord; subject: CaseSubject }> {
+  const { caseRecord: c, facts } = await findCaseRecordFor(ctx.actor, caseId);
+  return { caseRecord: c, subject: { applicant: c.applicant, institute: c.institute, call: c.call, stage: c.stage, facts } };
+}
+
+/** `caseDoc`: read lean for a page view; a document (copied once here) when a refused form is shown again. */
+export async function loadCasePage({ ctx, caseDoc }: { ctx: Context; caseDoc: CaseDoc | CaseRecord }) {
+  const c: CaseRecord = 'toObject' in caseDoc && typeof caseDoc.toObject === 'function' ? (caseDoc.toObject() as CaseRecord) : caseDoc;
   const viewer = ctx.actor!;
   const canWork = can(viewer, 'case.work', c);
   // The holiday calendar and the case's documents are read once for the page (the plan and the

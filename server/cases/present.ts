@@ -153,11 +153,10 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
   const p = (c.profile ?? {}) as Record<string, unknown>;
   const eligibility = new Map((c.eligibility ?? []).map((e) => [e.key, e]));
   const id = String(c._id);
-  const o = c.toObject();
   return {
     title: `${c.reference} · ${String(p.fullName ?? '')}`,
     caseId: id,
-    c: o,
+    c,
     version: c.version,
     stageLabel: stageLabel(t, c.stage),
     badge: stageBadge(c.stage),
@@ -177,11 +176,11 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
       const e = eligibility.get(crit.key);
       return { label: crit.label[locale] ?? crit.label.en, answered: !!e, met: e?.met === true, evidence: e?.evidence };
     }),
-    achievements: o.achievements,
-    dependants: (o.dependants ?? []).map((d) => withFields(d, { relationshipLabel: d.relationship ? t(`applications.relationships.${d.relationship}`) : '', nationalityName: countryName(d.nationality, locale) })),
+    achievements: c.achievements,
+    dependants: (c.dependants ?? []).map((d) => withFields(d, { relationshipLabel: d.relationship ? t(`applications.relationships.${d.relationship}`) : '', nationalityName: countryName(d.nationality, locale) })),
     supportRequested: SUPPORT_FIELDS.filter((f) => c.supportRequested?.[f]).map((f) => t(`applications.support.${f}`)),
-    infoRequest: o.infoRequest?.requestedAt ? o.infoRequest : undefined,
-    decision: o.decision?.decidedAt ? o.decision : undefined,
+    infoRequest: c.infoRequest?.requestedAt ? c.infoRequest : undefined,
+    decision: c.decision?.decidedAt ? c.decision : undefined,
     timeline: timeline(c.history ?? [], names, t, { applicantId: c.applicant, forApplicant: false, locale }),
     notes: [...(c.notes ?? [])].reverse().map((n) => ({ at: n.at, text: n.text, who: names.get(String(n.author))?.name ?? '' })),
     messages: messagesView(c.messages ?? [], names, t, false),

@@ -144,6 +144,12 @@ describe('cases: the case page', () => {
     const op = await page(o, '/cases');
     expect(op.text).not.to.include(c.reference);
     expect((await page(o, `/cases/${c._id}`)).status).to.equal(404);
+    // Nor does its own officer learn of a draft, and a malformed or unknown id is "not found" too.
+    const draft = await createCase({ applicant, call, stage: 'draft' });
+    const own = await signedIn(t, hr1);
+    for (const path of [`/cases/${draft._id}`, '/cases/not-a-case-id', '/cases/0123456789abcdef01234567', `/cases/${c._id}%7B%22%24gt%22%3A%22%22%7D`]) {
+      expect((await page(own, path)).status, path).to.equal(404);
+    }
     for (const [action, form] of [
       [`/cases/${c._id}/actions/start_screening`, { version: String(c.version) }],
       [`/cases/${c._id}/notes`, { note: 'x' }],
