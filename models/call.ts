@@ -1,5 +1,6 @@
 import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
 import { TRACKS, DOCUMENT_TYPES, CHECKLIST_PHASES } from './constants.ts';
+import { watchWrites } from './watch-writes.ts';
 
 const localizedText = (required: boolean, maxlength: number) => ({
   vi: { type: String, required, trim: true, maxlength },
@@ -52,4 +53,6 @@ callSchema.index({ status: 1, closesAt: 1 });
 
 export type CallFields = InferSchemaType<typeof callSchema>;
 export type CallDoc = HydratedDocument<CallFields>;
+/** Called on every write to calls through this model (lists of calls kept in memory are forgotten). */
+export const onCallWrite = watchWrites(callSchema);
 export const Call = model('Call', callSchema);

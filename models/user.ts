@@ -1,5 +1,6 @@
 import { Schema, model, type InferSchemaType, type HydratedDocument, type Types } from 'mongoose';
 import { LOCALES } from '../server/i18n/index.ts';
+import { watchWrites } from './watch-writes.ts';
 
 export const ROLES = ['applicant', 'hr_officer', 'leader', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -60,6 +61,8 @@ export type UserDoc = HydratedDocument<UserFields>;
  * UserDoc is one too.
  */
 export type UserRecord = UserFields & { _id: Types.ObjectId };
+/** Called on every write to users through this model (lists of officers kept in memory are forgotten). */
+export const onUserWrite = watchWrites(userSchema);
 export const User = model('User', userSchema);
 
 export function isStaff(user: { role: string } | undefined | null): boolean {

@@ -7,6 +7,7 @@
 // and counts weekends only; the deadlines it computed are marked as estimated (`unknownYearsIn`).
 import { Holiday, onHolidayWrite } from '../../models/holiday.ts';
 import { VN_HOLIDAYS } from './holidays-vn.ts';
+import { KeptReads } from '../support/kept-reads.ts';
 
 /** The least a logger needs here (pino's). */
 interface WarnLogger {
@@ -129,42 +130,25 @@ export class WorkingCalendar {
 }
 
 /**
- * How long a loaded calendar is reused. Writes through the Holiday model in this process forget it
- * at once (models/holiday.ts), so an administrator's edit applies to the next request here; another
- * app instance sees it within this time. The read cost one database round trip on every page that
- * counts working days (about 5 % of the case page's web-thread time at 100,000 cases).
+ * The calendar is kept for 5 s (server/support/kept-reads.ts): a write through the Holiday model in
+ * this process forgets it at once, so an administrator's edit applies to the next request here;
+ * another app instance sees it within that time. The read was one database round trip on every page
+ * that counts working days (about 5 % of the case page's web-thread time at 100,000 cases).
  */
-const CALENDAR_TTL_MS = 5_000;
-let cachedCalendar: { calendar: WorkingCalendar; loadedAt: number } | undefined;
-let loadingCalendar: Promise<WorkingCalendar> | undefined;
-/** Moves on each forget, so a read that began before a write is not kept. */
-let calendarGeneration = 0;
+const keptCalendar = new KeptReads<WorkingCalendar>(5_000);
+onHolidayWrite(() => keptCalendar.forget());
 
-/** Drops the calendar kept in memory (a holiday was written, or a test emptied the database). */
+/** Drops the calendar kept in memory. */
 export function forgetCalendar(): void {
-  calendarGeneration += 1;
-  cachedCalendar = undefined;
-  loadingCalendar = undefined;
+  keptCalendar.forget();
 }
-onHolidayWrite(forgetCalendar);
 
-/** The holiday calendar (a few dozen rows), read at most once per CALENDAR_TTL_MS; concurrent callers share one read. */
+/** The holiday calendar (a few dozen rows). */
 export function loadCalendar(): Promise<WorkingCalendar> {
-  if (cachedCalendar && Date.now() - cachedCalendar.loadedAt < CALENDAR_TTL_MS) return Promise.resolve(cachedCalendar.calendar);
-  if (loadingCalendar) return loadingCalendar;
-  const generation = calendarGeneration;
-  const loading = Holiday.find({}, { date: 1 })
-    .lean()
-    .then((rows) => {
-      const calendar = new WorkingCalendar(new Set(rows.map((r) => r.date)));
-      if (generation === calendarGeneration) cachedCalendar = { calendar, loadedAt: Date.now() };
-      return calendar;
-    })
-    .finally(() => {
-      if (loadingCalendar === loading) loadingCalendar = undefined;
-    });
-  loadingCalendar = loading;
-  return loading;
+  return keptCalendar.get('', async () => {
+    const rows = await Holiday.find({}, { date: 1 }).lean();
+    return new WorkingCalendar(new Set(rows.map((r) => r.date)));
+  });
 }
 
 export async function addWorkingDays(date: Date, n: number): Promise<Date> {

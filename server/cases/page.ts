@@ -14,7 +14,7 @@ import { can } from '../policies/index.ts';
 import type { CaseSubject } from '../policies/case.ts';
 import { availableActions } from '../workflow/index.ts';
 import { accessFacts, findCaseFor, findCaseRecordFor } from './access.ts';
-import { peopleNames } from './people.ts';
+import { hrOfficers, peopleNames } from './people.ts';
 import { documentsChecklist } from './present.ts';
 
 /**
@@ -44,7 +44,7 @@ export async function loadCasePage({ ctx, caseDoc }: { ctx: Context; caseDoc: Ca
   const [call, applicant, officers, names, calendar, facts, documents] = await Promise.all([
     Call.findById(c.call).lean(),
     User.findById(c.applicant, { name: 1, email: 1, locale: 1 }).lean(),
-    canWork ? User.find({ role: 'hr_officer', institute: c.institute, disabledAt: null }, { name: 1 }).sort({ name: 1 }).limit(500).lean() : Promise.resolve([]),
+    canWork ? hrOfficers(c.institute) : Promise.resolve([]),
     peopleNames([...(c.history ?? []).map((h) => h.actor), ...(c.notes ?? []).map((n) => n.author), ...(c.messages ?? []).map((m) => m.author), c.assignee]),
     loadCalendar(),
     accessFacts(viewer, c),

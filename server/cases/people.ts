@@ -1,6 +1,8 @@
-// Names of the people on a case page (history, notes, messages, assignee), in one query.
+// Names of the people on a case page (history, notes, messages, assignee), in one query; and the
+// HR officers a case may be given to.
 import { Types } from 'mongoose';
-import { User } from '../../models/user.ts';
+import { User, onUserWrite } from '../../models/user.ts';
+import { KeptReads } from '../support/kept-reads.ts';
 
 export type PeopleNames = Map<string, { name: string; role: string }>;
 
@@ -9,4 +11,28 @@ export async function peopleNames(ids: unknown[]): Promise<PeopleNames> {
   if (unique.length === 0) return new Map();
   const users = await User.find({ _id: { $in: unique } }, { name: 1, role: 1 }).lean();
   return new Map(users.map((u) => [String(u._id), { name: u.name, role: u.role }]));
+}
+
+export interface Officer {
+  _id: Types.ObjectId;
+  name: string;
+}
+
+/**
+ * Kept 5 s per institute and forgotten on any write through the User model here: the list is read
+ * by every queue page and every case page an officer may work on (one database round trip each).
+ * A case is only ever given to an officer the assignment re-reads (server/cases/commands.ts).
+ */
+const keptOfficers = new KeptReads<readonly Officer[]>(5_000);
+onUserWrite(() => keptOfficers.forget());
+
+/** The HR officers (not disabled) of an institute, or of every institute for `'all'`, by name; at most 500. Shared: do not change. */
+export function hrOfficers(institute: unknown): Promise<readonly Officer[]> {
+  const key = institute === 'all' ? 'all' : String(institute ?? null);
+  return keptOfficers.get(key, () =>
+    User.find({ role: 'hr_officer', ...(institute === 'all' ? {} : { institute: institute ?? null }), disabledAt: null }, { name: 1 })
+      .sort({ name: 1 })
+      .limit(500)
+      .lean<Officer[]>(),
+  );
 }

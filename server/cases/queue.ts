@@ -4,12 +4,14 @@
 import { Types } from 'mongoose';
 import { z } from 'zod';
 import { Case } from '../../models/case.ts';
-import { Call } from '../../models/call.ts';
-import { User, type UserDoc } from '../../models/user.ts';
+import { Call, onCallWrite } from '../../models/call.ts';
+import { User, type UserDoc, type UserRecord } from '../../models/user.ts';
 import { OPEN_STAGES, STAGES, SUPPORT_KINDS, TRACKS, inStages } from '../../models/constants.ts';
 import { queryWords } from '../../models/case-search.ts';
 import { caseScopeFilter } from '../policies/case.ts';
 import { caseScopeFor } from './access.ts';
+import { hrOfficers } from './people.ts';
+import { KeptReads } from '../support/kept-reads.ts';
 import { documentFlags } from '../documents/index.ts';
 import { ACTIVE_SUPPORT, supportOverdue } from '../procedures/service.ts';
 
@@ -424,14 +426,21 @@ export interface QueueOptions {
   officers: { id: string; name: string }[];
 }
 
+/**
+ * The calls of the queue's filter, kept 5 s per scope and forgotten on any write through the Call
+ * model here (every queue page reads them: one database round trip).
+ */
+const keptCalls = new KeptReads<Array<{ _id: Types.ObjectId; title: unknown }>>(5_000);
+onCallWrite(() => keptCalls.forget());
+
 /** Options for the queue's filter selects: the calls and HR officers within the user's scope. */
-export async function queueOptions(user: UserDoc): Promise<QueueOptions> {
-  const callFilter: Record<string, unknown> =
-    user.role === 'admin' ? {} : { $or: [{ institute: user.institute ?? null }, { _id: { $in: user.panelCalls ?? [] } }] };
-  const officerFilter: Record<string, unknown> = user.role === 'admin' ? { role: 'hr_officer' } : { role: 'hr_officer', institute: user.institute ?? null };
+export async function queueOptions(user: UserRecord): Promise<QueueOptions> {
+  const admin = user.role === 'admin';
+  const callFilter: Record<string, unknown> = admin ? {} : { $or: [{ institute: user.institute ?? null }, { _id: { $in: user.panelCalls ?? [] } }] };
+  const callKey = admin ? 'all' : `${String(user.institute ?? null)}|${(user.panelCalls ?? []).map(String).sort().join(',')}`;
   const [calls, officers] = await Promise.all([
-    Call.find(callFilter, { title: 1 }).sort({ createdAt: -1 }).limit(500).lean(),
-    User.find({ ...officerFilter, disabledAt: null }, { name: 1 }).sort({ name: 1 }).limit(500).lean(),
+    keptCalls.get(callKey, () => Call.find(callFilter, { title: 1 }).sort({ createdAt: -1 }).limit(500).lean<Array<{ _id: Types.ObjectId; title: unknown }>>().exec()),
+    hrOfficers(admin ? 'all' : (user.institute ?? null)),
   ]);
   return {
     calls: calls.map((c) => ({ id: String(c._id), title: c.title })),

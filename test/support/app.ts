@@ -14,7 +14,7 @@ import type { Database } from '../../server/db/index.ts';
 import { testMongoUri } from './mongo.ts';
 import { startTestSmtp, type TestSmtp } from './smtp.ts';
 import { TEST_DATA_ENCRYPTION_KEY } from './keys.ts';
-import { forgetCalendar } from '../../server/calendar/index.ts';
+import { forgetKeptReads } from '../../server/support/kept-reads.ts';
 
 let connecting: Promise<Database> | undefined;
 
@@ -48,7 +48,7 @@ export async function resetDatabase(): Promise<void> {
   const db = await testDatabase();
   const collections = await db.connection.db!.listCollections({}, { nameOnly: true }).toArray();
   await Promise.all(collections.filter((c) => !c.name.startsWith('system.')).map((c) => db.connection.db!.collection(c.name).deleteMany({})));
-  forgetCalendar(); // emptied behind the Holiday model's back
+  forgetKeptReads(); // emptied behind the models' backs
 }
 
 export interface TestApp {

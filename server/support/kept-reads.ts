@@ -1,0 +1,55 @@
+// Database reads kept in memory for a few seconds, per key, for data that changes rarely and is
+// read on many pages (the holiday calendar, an institute's officers, its calls). Concurrent
+// callers share one read. `forget()` (wired to the model's writes, models/watch-writes.ts) drops
+// everything at once, and a read that was in flight when it was called is not kept, so a write
+// in this process is seen by the next request; another app instance sees it within `ttlMs`.
+// Kept values are shared between requests: callers must not change them.
+
+const everyKeptRead = new Set<{ forget(): void }>();
+
+/** Forgets every kept read (a test emptied the database behind the models' backs). */
+export function forgetKeptReads(): void {
+  for (const kept of everyKeptRead) kept.forget();
+}
+
+export class KeptReads<V> {
+  private readonly kept = new Map<string, { value: V; readAt: number }>();
+  private readonly reading = new Map<string, Promise<V>>();
+  /** Moves on each forget(), so a read that began before it is not kept. */
+  private generation = 0;
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxKeys = 1000,
+  ) {
+    everyKeptRead.add(this);
+  }
+
+  get(key: string, read: () => Promise<V>): Promise<V> {
+    const hit = this.kept.get(key);
+    if (hit && Date.now() - hit.readAt < this.ttlMs) return Promise.resolve(hit.value);
+    const inFlight = this.reading.get(key);
+    if (inFlight) return inFlight;
+    const generation = this.generation;
+    const p = read()
+      .then((value) => {
+        if (generation === this.generation) {
+          this.kept.delete(key); // re-inserted last: the oldest key is dropped first
+          this.kept.set(key, { value, readAt: Date.now() });
+          if (this.kept.size > this.maxKeys) this.kept.delete(this.kept.keys().next().value!);
+        }
+        return value;
+      })
+      .finally(() => {
+        if (this.reading.get(key) === p) this.reading.delete(key);
+      });
+    this.reading.set(key, p);
+    return p;
+  }
+
+  forget(): void {
+    this.generation += 1;
+    this.kept.clear();
+    this.reading.clear();
+  }
+}

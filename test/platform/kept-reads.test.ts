@@ -1,0 +1,101 @@
+import { expect } from 'chai';
+import { KeptReads, forgetKeptReads } from '../../server/support/kept-reads.ts';
+import { testDatabase } from '../support/app.ts';
+import { createInstitute, createUser } from '../support/factories.ts';
+import { User } from '../../models/user.ts';
+import { hrOfficers } from '../../server/cases/people.ts';
+
+/** A read that resolves when told to, counting its calls. */
+function gatedRead<V>(value: () => V) {
+  let calls = 0;
+  const gates: Array<() => void> = [];
+  return {
+    read: () => {
+      calls += 1;
+      return new Promise<V>((resolve) => gates.push(() => resolve(value())));
+    },
+    open: () => gates.splice(0).forEach((g) => g()),
+    get calls() {
+      return calls;
+    },
+  };
+}
+
+describe('platform: reads kept in memory for a few seconds (KeptReads)', () => {
+  it('shares one read among concurrent callers and keeps its value, per key', async () => {
+    const kept = new KeptReads<{ n: number }>(60_000);
+    let n = 0;
+    const r = gatedRead(() => ({ n: ++n }));
+    const a = kept.get('k', r.read);
+    const b = kept.get('k', r.read);
+    r.open();
+    expect(await a).to.equal(await b);
+    expect(r.calls).to.equal(1);
+    expect(await kept.get('k', r.read)).to.deep.equal({ n: 1 });
+    const other = kept.get('other', r.read);
+    r.open();
+    expect(await other).to.deep.equal({ n: 2 });
+    expect(r.calls).to.equal(2);
+  });
+
+  it('reads again after forget(), and does not keep a read that was in flight when it was called', async () => {
+    const kept = new KeptReads<number>(60_000);
+    let n = 0;
+    const r = gatedRead(() => ++n);
+    const inFlight = kept.get('k', r.read);
+    kept.forget(); // a write landed while the read was on its way
+    r.open();
+    expect(await inFlight).to.equal(1); // its caller still gets it
+    const next = kept.get('k', r.read);
+    r.open();
+    expect(await next).to.equal(2);
+    expect(await kept.get('k', r.read)).to.equal(2); // kept now
+    forgetKeptReads(); // every instance
+    const again = kept.get('k', r.read);
+    r.open();
+    expect(await again).to.equal(3);
+  });
+
+  it('reads again once the value is older than its time to live, and keeps no failed read', async () => {
+    const kept = new KeptReads<number>(30);
+    let n = 0;
+    expect(await kept.get('k', async () => ++n)).to.equal(1);
+    expect(await kept.get('k', async () => ++n)).to.equal(1);
+    await new Promise((r) => setTimeout(r, 40));
+    expect(await kept.get('k', async () => ++n)).to.equal(2);
+    const failing = new KeptReads<number>(60_000);
+    let err: unknown;
+    await failing.get('k', () => Promise.reject(new Error('database down'))).catch((e: unknown) => (err = e));
+    expect((err as Error).message).to.equal('database down');
+    expect(await failing.get('k', async () => 7)).to.equal(7);
+  });
+
+  it('holds at most maxKeys keys, dropping the one read longest ago', async () => {
+    const kept = new KeptReads<string>(60_000, 2);
+    for (const k of ['a', 'b', 'c']) await kept.get(k, async () => k);
+    let reads = 0;
+    const count = (k: string) => async () => (reads++, `${k}!`);
+    expect(await kept.get('c', count('c'))).to.equal('c');
+    expect(await kept.get('b', count('b'))).to.equal('b');
+    expect(await kept.get('a', count('a'))).to.equal('a!');
+    expect(reads).to.equal(1);
+  });
+
+  it("follows writes through the User model at once: an institute's HR officers", async () => {
+    await testDatabase();
+    const institute = await createInstitute();
+    const names = async () => (await hrOfficers(institute._id)).map((o) => o.name);
+    const first = await createUser({ role: 'hr_officer', institute: institute._id, name: 'An Officer' });
+    expect(await names()).to.deep.equal(['An Officer']);
+    await createUser({ role: 'hr_officer', institute: institute._id, name: 'Binh Officer' });
+    await createUser({ role: 'leader', institute: institute._id, name: 'Chi Leader' });
+    expect(await names()).to.deep.equal(['An Officer', 'Binh Officer']);
+    await User.updateOne({ _id: first._id }, { $set: { disabledAt: new Date() } });
+    expect(await names()).to.deep.equal(['Binh Officer']);
+    // Behind the model's back (another app instance): seen once the kept list expires or is forgotten.
+    await User.collection.updateOne({ _id: first._id }, { $unset: { disabledAt: '' } });
+    expect(await names()).to.deep.equal(['Binh Officer']);
+    forgetKeptReads();
+    expect(await names()).to.deep.equal(['An Officer', 'Binh Officer']);
+  });
+});
