@@ -1,7 +1,7 @@
 // One uploaded file version. A re-upload of the same checklist item is a new version; earlier
 // versions stay (current: false) so staff can see what was sent before. The current version of a
 // renewed document is the newest accepted one (a renewal waiting for HR is not current yet).
-import mongoose, { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
+import mongoose, { Schema, model, type InferSchemaType, type HydratedDocument, type Types } from 'mongoose';
 import { DOCUMENT_TYPES } from './constants.ts';
 
 const documentSchema = new Schema(
@@ -47,6 +47,8 @@ documentSchema.index({ storageKey: 1 });
 
 export type DocumentFields = InferSchemaType<typeof documentSchema>;
 export type DocumentDoc = HydratedDocument<DocumentFields>;
+/** A document version as stored, read lean: what pages that only show documents work on. */
+export type DocumentRecord = DocumentFields & { _id: Types.ObjectId };
 const compile = () => model('Document', documentSchema);
 // Reuse the compiled model if this module is evaluated twice (a loader that imports it under two
 // URLs, as mocha's does for computed dynamic imports): mongoose refuses to compile a name twice.

@@ -7,7 +7,7 @@ import type { TFunction } from 'i18next';
 import type { Locale } from '../i18n/index.ts';
 import type { UserDoc, UserRecord } from '../../models/user.ts';
 import type { CaseDoc } from '../../models/case.ts';
-import type { DocumentDoc } from '../../models/document.ts';
+import type { DocumentRecord } from '../../models/document.ts';
 import { checklistForCase } from '../documents/present.ts';
 import type { CaseAccessFacts } from '../policies/case.ts';
 import { sameId } from '../policies/index.ts';
@@ -276,7 +276,7 @@ export function messagesView(messages: Array<{ at: Date; author: unknown; fromAp
 }
 
 /** The documents checklist view (documents feature), rendered by its partial on both case pages. */
-export async function documentsChecklist(caseDoc: unknown, call: unknown, viewer: UserRecord, facts: CaseAccessFacts = {}, documents?: DocumentDoc[]): Promise<unknown> {
+export async function documentsChecklist(caseDoc: unknown, call: unknown, viewer: UserRecord, facts: CaseAccessFacts = {}, documents?: readonly DocumentRecord[]): Promise<unknown> {
   if (!call) return undefined;
   return checklistForCase(caseDoc as never, call as never, viewer, { facts, documents });
 }

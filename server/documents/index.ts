@@ -50,10 +50,10 @@ export async function currentDocuments(caseIds: unknown[]): Promise<DocumentDoc[
 }
 
 /** Of documents already read (any versions, any order), the current version of every slot. */
-export function currentOf(docs: readonly DocumentDoc[]): DocumentDoc[] {
+export function currentOf<D extends { case: unknown; type: string; slot?: number | null; version: number; current?: boolean | null }>(docs: readonly D[]): D[] {
   const newestFirst = docs.filter((d) => d.current).sort((a, b) => b.version - a.version);
   const seen = new Set<string>();
-  const out: DocumentDoc[] = [];
+  const out: D[] = [];
   for (const d of newestFirst) {
     const k = `${String(d.case)}|${d.type}|${d.slot ?? 0}`;
     if (seen.has(k)) continue;

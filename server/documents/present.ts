@@ -3,7 +3,7 @@
 // page (/applications/:id) through the partial views/partials/documents-checklist.hbs, and by the
 // upload page that answers a refused upload. Also the JSON answer of an upload.
 import type { Types } from 'mongoose';
-import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
+import { CaseDocument, type DocumentDoc, type DocumentRecord } from '../../models/document.ts';
 import { User, type UserRecord } from '../../models/user.ts';
 import { actorOf, tOf, type Context } from '../context.ts';
 import type { AppError } from '../errors.ts';
@@ -95,7 +95,7 @@ export interface PresentedCall {
   checklist?: Array<{ type: string; phase?: string | null; required?: boolean | null; multiple?: boolean | null; maxMb?: number | null; note?: { vi?: string | null; en?: string | null } | null }> | null;
 }
 
-function view(d: DocumentDoc, c: PresentedCase, now: Date, canVerify: boolean, names: Map<string, string> = new Map()): DocumentView {
+function view(d: DocumentRecord, c: PresentedCase, now: Date, canVerify: boolean, names: Map<string, string> = new Map()): DocumentView {
   const validity = validityOf(d, c, now);
   return {
     id: String(d._id),
@@ -124,7 +124,7 @@ function view(d: DocumentDoc, c: PresentedCase, now: Date, canVerify: boolean, n
 }
 
 /** Names of the people who checked these versions (one query). */
-async function reviewerNames(docs: DocumentDoc[]): Promise<Map<string, string>> {
+async function reviewerNames(docs: readonly DocumentRecord[]): Promise<Map<string, string>> {
   const ids = [...new Set(docs.map((d) => (d.reviewedBy ? String(d.reviewedBy) : '')).filter(Boolean))];
   if (ids.length === 0) return new Map();
   const users = await User.find({ _id: { $in: ids } }, { name: 1 }).lean();
@@ -140,8 +140,8 @@ function stateOf(current: DocumentView[]): ItemState {
 }
 
 /** Every version of a case's documents, by type, slot and newest version first (the checklist's order). */
-export function caseDocumentVersions(caseId: unknown): Promise<DocumentDoc[]> {
-  return CaseDocument.find({ case: caseId as Types.ObjectId }).sort({ type: 1, slot: 1, version: -1 }).exec();
+export function caseDocumentVersions(caseId: unknown): Promise<DocumentRecord[]> {
+  return CaseDocument.find({ case: caseId as Types.ObjectId }).sort({ type: 1, slot: 1, version: -1 }).lean<DocumentRecord[]>().exec();
 }
 
 /** `opts.documents`: the case's documents as caseDocumentVersions reads them, when the caller has them already. */
@@ -149,7 +149,7 @@ export async function checklistForCase(
   caseDoc: PresentedCase,
   call: PresentedCall,
   viewer: UserRecord,
-  opts: { now?: Date; defaultMaxBytes?: number; facts?: CaseAccessFacts; documents?: DocumentDoc[] } = {},
+  opts: { now?: Date; defaultMaxBytes?: number; facts?: CaseAccessFacts; documents?: readonly DocumentRecord[] } = {},
 ): Promise<ChecklistView> {
   const now = opts.now ?? new Date();
   const caseId = String(caseDoc._id);
@@ -158,7 +158,7 @@ export async function checklistForCase(
   const mayRenew = canRenewDocument(viewer, caseDoc);
   const mayVerify = canVerifyDocument(viewer, caseDoc);
   const staffView = canSeeDocumentVersions(viewer, caseDoc, opts.facts);
-  const all: DocumentDoc[] = mayDownload ? (opts.documents ?? (await caseDocumentVersions(caseDoc._id))) : [];
+  const all: readonly DocumentRecord[] = mayDownload ? (opts.documents ?? (await caseDocumentVersions(caseDoc._id))) : [];
 
   // The highest version of each slot is its current file (see currentDocuments in index.ts).
   const currentIds = new Set<string>();
@@ -174,7 +174,7 @@ export async function checklistForCase(
   const names = staffView ? await reviewerNames(all) : new Map<string, string>();
   const items: ChecklistItemView[] = (call.checklist ?? []).map((item) => {
     const docs = all.filter((d) => d.type === item.type);
-    const waiting = (d: DocumentDoc) => !currentIds.has(String(d._id)) && !!d.renewalOf && d.status === 'pending';
+    const waiting = (d: DocumentRecord) => !currentIds.has(String(d._id)) && !!d.renewalOf && d.status === 'pending';
     const current = docs.filter((d) => currentIds.has(String(d._id))).map((d) => view(d, caseDoc, now, mayVerify, names));
     const renewals = docs.filter(waiting).map((d) => view(d, caseDoc, now, mayVerify, names));
     const versions = staffView ? docs.filter((d) => !currentIds.has(String(d._id)) && !waiting(d)).map((d) => view(d, caseDoc, now, false, names)) : [];
