@@ -80,10 +80,29 @@ export function withoutIndentation(template: string): string {
   return template.replace(/[ \t]*\r?\n\s*/g, '\n');
 }
 
-/** express-handlebars with page templates compiled without their indentation. */
+type PartialsOptions = Parameters<ExpressHandlebars['getPartials']>[0];
+type Partials = Awaited<ReturnType<ExpressHandlebars['getPartials']>>;
+
+/**
+ * express-handlebars with page templates compiled without their indentation, and, with the view
+ * cache on (production), the partials gathered once: otherwise every render walks each partials
+ * directory and awaits every partial file's cached template again (about 100 µs a page, measured
+ * with bench/views-render.ts). express-handlebars copies the map before adding a render's own.
+ */
 class PageTemplates extends ExpressHandlebars {
+  private keptPartials: Promise<Partials> | undefined;
+
   protected override _compileTemplate(template: string, options?: RuntimeOptions): HandlebarsTemplateDelegate {
     return super._compileTemplate(withoutIndentation(template), options);
+  }
+
+  override getPartials(options?: PartialsOptions): Promise<Partials> {
+    if (!options?.cache) return super.getPartials(options);
+    this.keptPartials ??= super.getPartials(options).catch((err: unknown) => {
+      this.keptPartials = undefined;
+      throw err;
+    });
+    return this.keptPartials;
   }
 }
 

@@ -52,6 +52,24 @@ describe('platform: page templates without their indentation', () => {
   });
 });
 
+describe('platform: the view engine with the view cache on', () => {
+  it('gathers the partials once and renders the same page as without the cache, with a render’s own partials still applied', async () => {
+    const engine = viewEngine();
+    const view = path.join(viewsDir, 'errors', 'error.hbs');
+    const options = (cache: boolean) => ({ settings: { views: viewsDir }, cache, locale: 'en', title: 'Error', message: 'Not found', status: 404 }) as never;
+    const uncached = await engine.renderView(view, options(false));
+    expect(uncached).to.include('Not found');
+    const first = await engine.getPartials({ cache: true });
+    expect(await engine.getPartials({ cache: true })).to.equal(first); // one map, not gathered per render
+    expect(Object.keys(first)).to.include.members(['flash', 'planner/case']);
+    for (let i = 0; i < 3; i++) expect(await engine.renderView(view, options(true))).to.equal(uncached);
+    // A render's own partials are merged into a copy: the kept map is unchanged.
+    const keys = Object.keys(first).length;
+    await engine.renderView(view, { ...(options(true) as object), partials: { extra: () => 'x' } } as never);
+    expect(Object.keys(await engine.getPartials({ cache: true })).length).to.equal(keys);
+  });
+});
+
 describe('platform: the date helper’s remembered days', () => {
   it('shows every instant as Intl does in Vietnam, before and after the zone’s last change, across local midnight, twice', () => {
     const intl = (locale: string) => new Intl.DateTimeFormat(locale, { day: '2-digit', month: 'short', year: 'numeric', timeZone: 'Asia/Ho_Chi_Minh' });
