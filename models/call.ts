@@ -1,4 +1,4 @@
-import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
+import { Schema, model, type InferSchemaType, type HydratedDocument, type Types } from 'mongoose';
 import { TRACKS, DOCUMENT_TYPES, CHECKLIST_PHASES } from './constants.ts';
 import { watchWrites } from './watch-writes.ts';
 
@@ -53,6 +53,8 @@ callSchema.index({ status: 1, closesAt: 1 });
 
 export type CallFields = InferSchemaType<typeof callSchema>;
 export type CallDoc = HydratedDocument<CallFields>;
+/** A call as stored, read lean. */
+export type CallRecord = CallFields & { _id: Types.ObjectId };
 /** Called on every write to calls through this model (lists of calls kept in memory are forgotten). */
 export const onCallWrite = watchWrites(callSchema);
 export const Call = model('Call', callSchema);

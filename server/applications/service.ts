@@ -9,6 +9,7 @@ import { actorOf, type Context } from '../context.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { Call, type CallDoc } from '../../models/call.ts';
 import type { UserDoc, UserRecord } from '../../models/user.ts';
+import { shownCall } from '../calls/kept.ts';
 import { TERMINAL_STAGES, type Stage } from '../../models/constants.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
@@ -111,7 +112,7 @@ export type ApplicationRow = Awaited<ReturnType<typeof listApplications>>[number
 /** What the application page shows: the case, its call, who wrote the messages, the documents, the actions open now. */
 export async function loadApplication({ ctx, caseDoc }: { ctx: Context; caseDoc: CaseDoc }) {
   const viewer = actorOf(ctx);
-  const call = await Call.findById(caseDoc.call).lean();
+  const call = await shownCall(caseDoc.call);
   const [names, checklist, plan] = await Promise.all([peopleNames((caseDoc.messages ?? []).map((m) => m.author)), documentsChecklist(caseDoc, call, viewer), casePlan({ caseDoc, now: ctx.now })]);
   const procedures = await caseProcedures({ ctx, caseDoc, forApplicant: true });
   return { caseDoc, call, names: names as PeopleNames, checklist, plan, procedures, actions: availableActions(caseDoc, viewer) };

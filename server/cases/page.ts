@@ -8,13 +8,12 @@ import { caseDocumentVersions } from '../documents/present.ts';
 import { currentOf } from '../documents/index.ts';
 import type { Context } from '../context.ts';
 import type { CaseDoc, CaseRecord } from '../../models/case.ts';
-import { Call } from '../../models/call.ts';
-import { User } from '../../models/user.ts';
+import { shownCall } from '../calls/kept.ts';
 import { can } from '../policies/index.ts';
 import type { CaseSubject } from '../policies/case.ts';
 import { availableActions } from '../workflow/index.ts';
 import { accessFacts, findCaseFor, findCaseRecordFor } from './access.ts';
-import { hrOfficers, peopleNames } from './people.ts';
+import { caseNamesAndApplicant, hrOfficers } from './people.ts';
 import { documentsChecklist } from './present.ts';
 
 /**
@@ -41,11 +40,10 @@ export async function loadCasePage({ ctx, caseDoc }: { ctx: Context; caseDoc: Ca
   // The holiday calendar and the case's documents are read once for the page (the plan and the
   // procedures both count working days; the checklist shows the documents, the plan uses the current
   // ones), and what does not depend on another read is read together.
-  const [call, applicant, officers, names, calendar, facts, documents] = await Promise.all([
-    Call.findById(c.call).lean(),
-    User.findById(c.applicant, { name: 1, email: 1, locale: 1 }).lean(),
+  const [call, { names, applicant }, officers, calendar, facts, documents] = await Promise.all([
+    shownCall(c.call),
+    caseNamesAndApplicant([...(c.history ?? []).map((h) => h.actor), ...(c.notes ?? []).map((n) => n.author), ...(c.messages ?? []).map((m) => m.author), c.assignee], c.applicant),
     canWork ? hrOfficers(c.institute) : Promise.resolve([]),
-    peopleNames([...(c.history ?? []).map((h) => h.actor), ...(c.notes ?? []).map((n) => n.author), ...(c.messages ?? []).map((m) => m.author), c.assignee]),
     loadCalendar(),
     accessFacts(viewer, c),
     caseDocumentVersions(c._id),

@@ -1,16 +1,38 @@
-// Names of the people on a case page (history, notes, messages, assignee), in one query; and the
-// HR officers a case may be given to.
+// Names of the people on a case page (history, notes, messages, assignee) and its applicant, in one
+// query; and the HR officers a case may be given to.
 import { Types } from 'mongoose';
 import { User, onUserWrite } from '../../models/user.ts';
 import { KeptReads } from '../support/kept-reads.ts';
 
 export type PeopleNames = Map<string, { name: string; role: string }>;
 
+const validIds = (ids: unknown[]) => [...new Set(ids.filter(Boolean).map(String))].filter((id) => Types.ObjectId.isValid(id));
+
 export async function peopleNames(ids: unknown[]): Promise<PeopleNames> {
-  const unique = [...new Set(ids.filter(Boolean).map(String))].filter((id) => Types.ObjectId.isValid(id));
+  const unique = validIds(ids);
   if (unique.length === 0) return new Map();
   const users = await User.find({ _id: { $in: unique } }, { name: 1, role: 1 }).lean();
   return new Map(users.map((u) => [String(u._id), { name: u.name, role: u.role }]));
+}
+
+export interface CaseApplicant {
+  _id: Types.ObjectId;
+  name: string;
+  email: string;
+  locale?: string | null;
+}
+
+/** The names of the people on a case and its applicant (name, e-mail, language), in one query. */
+export async function caseNamesAndApplicant(ids: unknown[], applicantId: unknown): Promise<{ names: PeopleNames; applicant: CaseApplicant | null }> {
+  const unique = validIds([...ids, applicantId]);
+  const users = unique.length ? await User.find({ _id: { $in: unique } }, { name: 1, role: 1, email: 1, locale: 1 }).lean() : [];
+  const names: PeopleNames = new Map();
+  let applicant: CaseApplicant | null = null;
+  for (const u of users) {
+    names.set(String(u._id), { name: u.name, role: u.role });
+    if (String(u._id) === String(applicantId)) applicant = { _id: u._id, name: u.name, email: u.email, locale: u.locale };
+  }
+  return { names, applicant };
 }
 
 export interface Officer {

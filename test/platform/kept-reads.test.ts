@@ -4,6 +4,9 @@ import { testDatabase } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { User } from '../../models/user.ts';
 import { hrOfficers } from '../../server/cases/people.ts';
+import { shownCall } from '../../server/calls/kept.ts';
+import { Call } from '../../models/call.ts';
+import { createCall } from '../support/case-factories.ts';
 
 /** A read that resolves when told to, counting its calls. */
 function gatedRead<V>(value: () => V) {
@@ -97,5 +100,20 @@ describe('platform: reads kept in memory for a few seconds (KeptReads)', () => {
     expect(await names()).to.deep.equal(['Binh Officer']);
     forgetKeptReads();
     expect(await names()).to.deep.equal(['An Officer', 'Binh Officer']);
+  });
+
+  it("follows writes through the Call model at once: the call the case pages show", async () => {
+    await testDatabase();
+    const institute = await createInstitute();
+    const call = await createCall({ institute: institute._id, checklist: [{ type: 'cv', phase: 'application', required: true }] });
+    const types = async () => (await shownCall(call._id))?.checklist?.map((i) => i.type);
+    expect(await types()).to.deep.equal(['cv']);
+    expect(await shownCall(String(call._id))).to.equal(await shownCall(call._id)); // kept, one read
+    await Call.updateOne({ _id: call._id }, { $push: { checklist: { type: 'passport', phase: 'application', required: true } } });
+    expect(await types()).to.deep.equal(['cv', 'passport']);
+    await Call.deleteOne({ _id: call._id });
+    expect(await shownCall(call._id)).to.equal(null);
+    expect(await shownCall('not-an-id')).to.equal(null);
+    expect(await shownCall({ $ne: null })).to.equal(null); // an operator object is no id
   });
 });
