@@ -212,6 +212,8 @@ const ROW_PROJECTION = {
   priority: 1,
   'profile.fullName': 1,
   'profile.nationality': 1,
+  // With supportTracks, what the documents' validity depends on (server/documents documentFlags).
+  'profile.plannedArrival': 1,
   supportTracks: 1,
   overdueProcedures: 1,
   'forecast.likely': 1,
@@ -260,8 +262,8 @@ interface LeanRow {
   submittedAt?: Date | null;
   assignee?: Types.ObjectId | null;
   score?: number | null;
-  profile?: { fullName?: string | null; nationality?: string | null } | null;
-  supportTracks?: Array<{ kind: string; status: string; dueAt?: Date | null }>;
+  profile?: { fullName?: string | null; nationality?: string | null; plannedArrival?: Date | null } | null;
+  supportTracks?: Array<{ kind: string; status: string; dueAt?: Date | null; cardEndsAt?: Date | null }>;
   overdueProcedures?: string[] | null;
   forecast?: { likely?: Date | null } | null;
 }
@@ -390,7 +392,7 @@ export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date, known?:
   const [assignees, calls, flags] = await Promise.all([
     assigneeIds.length ? User.find({ _id: { $in: assigneeIds } }, { name: 1 }).lean() : Promise.resolve([]),
     callIds.length ? Call.find({ _id: { $in: callIds } }, { title: 1 }).lean() : Promise.resolve([]),
-    docs.length ? documentFlags(docs.map((d) => d._id), now) : Promise.resolve(new Map<string, { expired: number; expiring: number }>()),
+    docs.length ? documentFlags(docs, now) : Promise.resolve(new Map<string, { expired: number; expiring: number }>()),
   ]);
   for (const u of assignees) assigneeName.set(String(u._id), u.name);
   for (const c of calls) callTitle.set(String(c._id), c.title);

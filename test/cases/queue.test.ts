@@ -153,10 +153,39 @@ describe('cases: the HR queue', () => {
       status: 'accepted',
       expiresAt: new Date(Date.now() - 10 * DAY),
     });
+    // A passport valid for 400 more days is too short for a case whose planned arrival is a year
+    // away (it must outlast arrival + 2 years + 30 days): the row's own fields decide, and a
+    // planned arrival next month makes the same passport fine.
+    const passport = (c: { _id: unknown }) =>
+      CaseDocument.create({
+        case: c._id,
+        type: 'passport',
+        version: 1,
+        current: true,
+        storage: 'disk',
+        storageKey: `test-${String(c._id)}`,
+        originalName: 'passport.pdf',
+        mimeType: 'application/pdf',
+        size: 1000,
+        sha256: 'b'.repeat(64),
+        uploadedBy: applicant._id,
+        status: 'accepted',
+        expiresAt: new Date(Date.now() + 400 * DAY),
+      });
+    await Case.updateOne({ _id: mine[16]!._id }, { $set: { 'profile.plannedArrival': new Date(Date.now() + 365 * DAY) } });
+    await Case.updateOne({ _id: mine[17]!._id }, { $set: { 'profile.plannedArrival': new Date(Date.now() - 400 * DAY) } });
+    await passport(mine[16]!);
+    await passport(mine[17]!);
     const a = await signedIn(t, hr);
     const res = await page(a, '/cases?size=100');
-    const at = res.text.indexOf(`data-case="${mine[15]!._id}"`);
-    expect(res.text.slice(at, res.text.indexOf('</tr>', at))).to.include('1 document(s) expired');
+    const row = (c: { _id: unknown }) => {
+      const at = res.text.indexOf(`data-case="${String(c._id)}"`);
+      expect(at, String(c._id)).to.be.greaterThan(-1);
+      return res.text.slice(at, res.text.indexOf('</tr>', at));
+    };
+    expect(row(mine[15]!)).to.include('1 document(s) expired');
+    expect(row(mine[16]!)).to.include('1 document(s) expired');
+    expect(row(mine[17]!)).not.to.include('document(s)');
   });
 
   it('sorts by due date, submission date, reference and score', async () => {

@@ -217,7 +217,7 @@ describe('documents: verification, guard, validity, reminders', function () {
         .field('criminal_record_issuedAt', iso(daysAgo(10)))
         .attach('criminal_record', await makePdf('CR'), 'record.pdf');
       expect(res.status, res.text).to.equal(201);
-      const flags = await documentFlags([onboarding._id, caseDoc._id]);
+      const flags = await documentFlags([onboarding, caseDoc]);
       expect(flags.get(String(onboarding._id))).to.deep.equal({ expired: 1, expiring: 1 });
       expect(flags.has(String(caseDoc._id))).to.equal(false);
       const view = await checklistForCase(onboarding, call, hr);
