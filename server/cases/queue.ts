@@ -212,9 +212,13 @@ const ROW_PROJECTION = {
   priority: 1,
   'profile.fullName': 1,
   'profile.nationality': 1,
-  // With supportTracks, what the documents' validity depends on (server/documents documentFlags).
+  // With the residence card's end, what the documents' validity depends on (server/documents documentFlags).
   'profile.plannedArrival': 1,
-  supportTracks: 1,
+  // What the row shows and flags of each procedure; never HR's internal note.
+  'supportTracks.kind': 1,
+  'supportTracks.status': 1,
+  'supportTracks.dueAt': 1,
+  'supportTracks.cardEndsAt': 1,
   overdueProcedures: 1,
   'forecast.likely': 1,
 } as const;
