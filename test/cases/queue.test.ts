@@ -156,7 +156,7 @@ describe('cases: the HR queue', () => {
     // A passport valid for 400 more days is too short for a case whose planned arrival is a year
     // away (it must outlast arrival + 2 years + 30 days): the row's own fields decide, and a
     // planned arrival next month makes the same passport fine.
-    const passport = (c: { _id: unknown }) =>
+    const passport = (c: CaseDoc) =>
       CaseDocument.create({
         case: c._id,
         type: 'passport',
