@@ -2,6 +2,7 @@
 // a code from the authenticator or a recovery code. Answers never tell whether an account exists:
 // a missing account costs the same time as a wrong password and counts against the same throttle.
 // Keeping the result in the session is the web layer's part (server/http/session.ts).
+import { Types } from 'mongoose';
 import type { AppContext } from '../deps.ts';
 import { withActor, type Context } from '../context.ts';
 import { User, type UserRecord } from '../../models/user.ts';
@@ -44,8 +45,9 @@ const ipOf = (ctx: Context) => ctx.ip ?? 'unknown';
 /** The account a stored session (or a second-factor step) names, while enabled and on the same epoch. */
 export async function sessionUser(opts: { userId: string; epoch: number }): Promise<UserRecord | null> {
   if (!/^[a-f0-9]{24}$/.test(opts.userId)) return null;
-  // Lean: read on every request, and nothing writes through it (hydrating it was ~4 % of a page).
-  const user = await User.findById(opts.userId).lean<UserRecord>();
+  // Read on every request and never written through: straight from the collection, as stored.
+  // A Mongoose document for it was about 4 % of a page, and a Mongoose query about 5 % of a bare one.
+  const user = await User.collection.findOne<UserRecord>({ _id: new Types.ObjectId(opts.userId) });
   if (!user || user.disabledAt || (user.sessionEpoch ?? 0) !== opts.epoch) return null;
   return user;
 }
