@@ -14,7 +14,7 @@ export function forgetKeptReads(): void {
 
 export class KeptReads<V> {
   private readonly kept = new Map<string, { value: V; readAt: number }>();
-  private readonly reading = new Map<string, Promise<V>>();
+  private readonly reading = new Map<string, { promise: Promise<V>; startedAt: number }>();
   /** Moves on each forget(), so a read that began before it is not kept. */
   private generation = 0;
 
@@ -28,8 +28,10 @@ export class KeptReads<V> {
   get(key: string, read: () => Promise<V>): Promise<V> {
     const hit = this.kept.get(key);
     if (hit && Date.now() - hit.readAt < this.ttlMs) return Promise.resolve(hit.value);
+    // A read still unanswered after ttlMs is not waited on by newcomers: one stuck read must not
+    // hold every later page that needs the same value.
     const inFlight = this.reading.get(key);
-    if (inFlight) return inFlight;
+    if (inFlight && Date.now() - inFlight.startedAt < this.ttlMs) return inFlight.promise;
     const generation = this.generation;
     const p = read()
       .then((value) => {
@@ -41,9 +43,9 @@ export class KeptReads<V> {
         return value;
       })
       .finally(() => {
-        if (this.reading.get(key) === p) this.reading.delete(key);
+        if (this.reading.get(key)?.promise === p) this.reading.delete(key);
       });
-    this.reading.set(key, p);
+    this.reading.set(key, { promise: p, startedAt: Date.now() });
     return p;
   }
 

@@ -73,6 +73,17 @@ describe('platform: reads kept in memory for a few seconds (KeptReads)', () => {
     expect(await failing.get('k', async () => 7)).to.equal(7);
   });
 
+  it('does not make newcomers wait on a read unanswered for longer than the time to live', async () => {
+    const kept = new KeptReads<number>(30);
+    const stuck = gatedRead(() => 1); // never opened: a reply that never comes
+    void kept.get('k', stuck.read);
+    expect(kept.get('k', stuck.read)).to.be.an.instanceOf(Promise); // still shared while young
+    expect(stuck.calls).to.equal(1);
+    await new Promise((r) => setTimeout(r, 40));
+    expect(await kept.get('k', async () => 2)).to.equal(2);
+    expect(await kept.get('k', async () => 3)).to.equal(2); // kept
+  });
+
   it('holds at most maxKeys keys, dropping the one read longest ago', async () => {
     const kept = new KeptReads<string>(60_000, 2);
     for (const k of ['a', 'b', 'c']) await kept.get(k, async () => k);
