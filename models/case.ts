@@ -4,6 +4,7 @@
 import { Schema, model, type InferSchemaType, type Types } from 'mongoose';
 import { summarizeHistory } from './case-summary.ts';
 import { keepSearchTerms } from './case-search-hooks.ts';
+import { watchWrites } from './watch-writes.ts';
 import { TRACKS, STAGES, SUPPORT_KINDS, SUPPORT_STATUSES, DEGREES, PRIORITIES } from './constants.ts';
 
 /** A procedure's change on the case history: structured, translated by the presenters. */
@@ -244,6 +245,8 @@ caseSchema.index({ searchTerms: 1 });
 keepSearchTerms(caseSchema);
 
 export type CaseFields = InferSchemaType<typeof caseSchema>;
+/** Called on every write to cases through this model (counts kept in memory are forgotten). */
+export const onCaseWrite = watchWrites(caseSchema);
 export const Case = model('Case', caseSchema);
 // The model's own document type: the schema has no __v (versionKey: false), which the generic
 // HydratedDocument<CaseFields> would otherwise expect.

@@ -7,6 +7,7 @@ import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { CaseDocument } from '../../models/document.ts';
+import { forgetKeptReads } from '../../server/support/kept-reads.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { signedIn, page, post } from '../applications/support.ts';
@@ -234,9 +235,12 @@ describe('cases: the HR queue', () => {
       count += 1;
     });
     try {
+      // Both from cold: the counts and lists kept a few seconds would otherwise save one and not the other.
+      forgetKeptReads();
       count = 0;
       await page(a, '/cases?size=100&stage=screening');
       const few = count;
+      forgetKeptReads();
       count = 0;
       await page(a, '/cases?size=100');
       const many = count;

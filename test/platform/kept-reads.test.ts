@@ -6,7 +6,9 @@ import { User } from '../../models/user.ts';
 import { hrOfficers } from '../../server/cases/people.ts';
 import { shownCall } from '../../server/calls/kept.ts';
 import { Call } from '../../models/call.ts';
-import { createCall } from '../support/case-factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import { Case } from '../../models/case.ts';
+import { loadQueue, parseQueueQuery } from '../../server/cases/queue.ts';
 
 /** A read that resolves when told to, counting its calls. */
 function gatedRead<V>(value: () => V) {
@@ -126,5 +128,27 @@ describe('platform: reads kept in memory for a few seconds (KeptReads)', () => {
     expect(await shownCall(call._id)).to.equal(null);
     expect(await shownCall('not-an-id')).to.equal(null);
     expect(await shownCall({ $ne: null })).to.equal(null); // an operator object is no id
+  });
+
+  it("follows writes through the Case model at once: the queue's total", async () => {
+    await testDatabase();
+    const institute = await createInstitute();
+    const hr = await createUser({ role: 'hr_officer', institute: institute._id });
+    const applicant = await createUser({ role: 'applicant' });
+    const call = await createCall({ institute: institute._id });
+    const q = parseQueueQuery({ stage: 'screening' });
+    const total = async () => (await loadQueue(hr, q, new Date())).total;
+    await createCase({ applicant, call, stage: 'screening' });
+    expect(await total()).to.equal(1);
+    expect(await total()).to.equal(1); // kept
+    const second = await createCase({ applicant, call, stage: 'submitted' });
+    expect(await total()).to.equal(1);
+    await Case.updateOne({ _id: second._id }, { $set: { stage: 'screening' } });
+    expect(await total()).to.equal(2);
+    // Behind the model's back: the kept count stands until forgotten (or 5 s).
+    await Case.collection.updateOne({ _id: second._id }, { $set: { stage: 'submitted' } });
+    expect(await total()).to.equal(2);
+    forgetKeptReads();
+    expect(await total()).to.equal(1);
   });
 });
