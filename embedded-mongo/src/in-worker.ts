@@ -22,8 +22,11 @@ export async function startEmbeddedMongoInWorker(
   // objects, and with the default size the garbage collector took about a third of a large start.
   // 128 MB, not 256: since documents are kept compact (compact.ts) the larger one only cost memory
   // (npm run bench, 100,000 cases: RSS after the run 1,567 → 1,401 MB, idle-time build 35.6 → 36.5 s,
-  // queue and search pages within their run-to-run range).
-  const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 128 } });
+  // queue and search pages within their run-to-run range). 96 MB, not 128, once the pages got faster
+  // and the highest RSS sampled reached 1,519 and 1,539 MB (target < 1,536): 1,455 MB with 96, every
+  // page and the durable inserts in their range; 64 MB cost the case and search pages a quarter of
+  // their throughput and the inserts their target.
+  const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 96 } });
   let nextId = 1;
   const pending = new Map<number, (m: { result?: unknown; error?: string }) => void>();
   let lastStats = { journalBytes: 0, diskBytes: 0, collections: 0, documents: 0 };
