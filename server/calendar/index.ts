@@ -135,8 +135,7 @@ export class WorkingCalendar {
  * another app instance sees it within that time. The read was one database round trip on every page
  * that counts working days (about 5 % of the case page's web-thread time at 100,000 cases).
  */
-const keptCalendar = new KeptReads<WorkingCalendar>(5_000);
-onHolidayWrite(() => keptCalendar.forget());
+const keptCalendar = new KeptReads<WorkingCalendar>(5_000, { forgetOn: onHolidayWrite });
 
 /** Drops the calendar kept in memory. */
 export function forgetCalendar(): void {

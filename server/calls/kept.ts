@@ -5,8 +5,7 @@ import { Types } from 'mongoose';
 import { Call, onCallWrite, type CallRecord } from '../../models/call.ts';
 import { KeptReads } from '../support/kept-reads.ts';
 
-const keptCalls = new KeptReads<CallRecord | null>(5_000);
-onCallWrite(() => keptCalls.forget());
+const keptCalls = new KeptReads<CallRecord | null>(5_000, { forgetOn: onCallWrite });
 
 /** The call, or null when there is none with that id. */
 export function shownCall(id: unknown): Promise<CallRecord | null> {

@@ -45,8 +45,7 @@ export interface Officer {
  * by every queue page and every case page an officer may work on (one database round trip each).
  * A case is only ever given to an officer the assignment re-reads (server/cases/commands.ts).
  */
-const keptOfficers = new KeptReads<readonly Officer[]>(5_000);
-onUserWrite(() => keptOfficers.forget());
+const keptOfficers = new KeptReads<readonly Officer[]>(5_000, { forgetOn: onUserWrite });
 
 /** The HR officers (not disabled) of an institute, or of every institute for `'all'`, by name; at most 500. Shared: do not change. */
 export function hrOfficers(institute: unknown): Promise<readonly Officer[]> {

@@ -290,8 +290,7 @@ const filterKey = (filter: Record<string, unknown>) => JSON.stringify(filter, (_
  * (an officer sees their own change at once; another app instance's within 5 s). A search counts
  * its candidates once more besides reading them: about a tenth of the database's time per search.
  */
-const keptCounts = new KeptReads<number>(5_000);
-onCaseWrite(() => keptCounts.forget());
+const keptCounts = new KeptReads<number>(5_000, { forgetOn: onCaseWrite });
 
 /**
  * At most COUNT_CAP + 1: the database stops counting there. A count above the cap shows as "more
@@ -370,7 +369,7 @@ const SEARCH_PROBE = 1000;
  * commands, and most of its database time, were these counts. Never forgotten on writes: a count a
  * minute old picks the same word or one as good.
  */
-const keptWordCounts = new KeptReads<number>(60_000, 5_000);
+const keptWordCounts = new KeptReads<number>(60_000, { maxKeys: 5_000 });
 
 /**
  * Of several typed words, the one the fewest cases of the user's institute have (a surname or a
@@ -451,8 +450,7 @@ export interface QueueOptions {
  * The calls of the queue's filter, kept 5 s per scope and forgotten on any write through the Call
  * model here (every queue page reads them: one database round trip).
  */
-const keptCalls = new KeptReads<Array<{ _id: Types.ObjectId; title: unknown }>>(5_000);
-onCallWrite(() => keptCalls.forget());
+const keptCalls = new KeptReads<Array<{ _id: Types.ObjectId; title: unknown }>>(5_000, { forgetOn: onCallWrite });
 
 /** Options for the queue's filter selects: the calls and HR officers within the user's scope. */
 export async function queueOptions(user: UserRecord): Promise<QueueOptions> {

@@ -1,7 +1,7 @@
 // Database reads kept in memory for a few seconds, per key, for data that changes rarely and is
 // read on many pages (the holiday calendar, an institute's officers, its calls). Concurrent
-// callers share one read. `forget()` (wired to the model's writes, models/watch-writes.ts) drops
-// everything at once, and a read that was in flight when it was called is not kept, so a write
+// callers share one read. `forget()` (called on the model's writes given as `forgetOn`,
+// models/watch-writes.ts) drops everything at once, and a read that was in flight when it was called is not kept, so a write
 // in this process is seen by the next request; another app instance sees it within `ttlMs`.
 // Kept values are shared between requests: callers must not change them.
 
@@ -18,10 +18,15 @@ export class KeptReads<V> {
   /** Moves on each forget(), so a read that began before it is not kept. */
   private generation = 0;
 
+  private readonly maxKeys: number;
+
+  /** `forgetOn`: a model's write listener (`onCallWrite`…): every write through it forgets all kept values. */
   constructor(
     private readonly ttlMs: number,
-    private readonly maxKeys = 1000,
+    opts: { maxKeys?: number; forgetOn?: (listener: () => void) => void } = {},
   ) {
+    this.maxKeys = opts.maxKeys ?? 1000;
+    opts.forgetOn?.(() => this.forget());
     everyKeptRead.add(this);
   }
 

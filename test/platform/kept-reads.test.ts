@@ -87,7 +87,7 @@ describe('platform: reads kept in memory for a few seconds (KeptReads)', () => {
   });
 
   it('holds at most maxKeys keys, dropping the one read longest ago', async () => {
-    const kept = new KeptReads<string>(60_000, 2);
+    const kept = new KeptReads<string>(60_000, { maxKeys: 2 });
     for (const k of ['a', 'b', 'c']) await kept.get(k, async () => k);
     let reads = 0;
     const count = (k: string) => async () => (reads++, `${k}!`);
