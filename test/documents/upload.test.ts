@@ -115,6 +115,21 @@ for (const kind of ['disk', 'gridfs'] as const) {
       expect(audits).to.equal(3);
     });
 
+    it('stores a file of several GridFS chunks byte for byte (255 kB chunks, the last one short)', async () => {
+      const letter = await makePdf('Letter spanning several chunks', { padTo: 3 * 261_120 + 12_345 });
+      const res = await upload().attach('recommendation_letter', letter, 'letter.pdf');
+      expect(res.status, res.text).to.equal(201);
+      const d = await CaseDocument.findById(res.body.documents[0].id);
+      expect(d!.size).to.equal(letter.length);
+      expect((await readStored(d!.storageKey)).equals(letter)).to.equal(true);
+      if (kind === 'gridfs') {
+        const db = CaseDocument.db.db!;
+        const file = await db.collection('documents.files').findOne({ filename: d!.storageKey });
+        expect(file!.chunkSize).to.equal(261_120);
+        expect(await db.collection('documents.chunks').countDocuments({ files_id: file!._id })).to.equal(4);
+      }
+    });
+
     it('judges a file by its bytes and its name, never by the type the client claims', async () => {
       const res = await upload().attach('recommendation_letter', pdf, { filename: 'letter.pdf', contentType: 'image/png' });
       expect(res.status, res.text).to.equal(201);
