@@ -1,7 +1,7 @@
 // The procedures still ahead of a case laid out on the holiday calendar: when each can be filed and
 // when its authority must decide, from the legal rules (server/procedures/rules.ts). Pure: the same
 // inputs give the same dates, so the forecast, the certificate windows and the tests agree.
-import { vnDateKey, vnStartOfDay, type WorkingCalendar } from '../calendar/index.ts';
+import { vnDateKey, vnStartOfDay, vnStartOfDayOf, type WorkingCalendar } from '../calendar/index.ts';
 import { PROCEDURE_KINDS, PROCEDURE_RULES, type ProcedureKind } from '../procedures/rules.ts';
 
 const DAY = 86_400_000;
@@ -51,7 +51,7 @@ export const BLOCKS_START: readonly ProcedureKind[] = ['work_permit', 'work_perm
 
 /** 00:00 in Vietnam of the day containing `d`. */
 export function dayOf(d: Date): Date {
-  return vnStartOfDay(vnDateKey(d));
+  return vnStartOfDayOf(d);
 }
 
 export function plusDays(d: Date, n: number): Date {

@@ -126,4 +126,39 @@ describe('workflow: working days on the Vietnamese holiday calendar', () => {
     }
     expect(await has()).to.equal(false);
   });
+
+  it('counts by day numbers exactly as by Vietnamese date strings, across day, year and unknown-year edges', async () => {
+    // The reference: the string arithmetic the calendar used before it counted day numbers.
+    const cal = await loadCalendar();
+    const key = (d: Date) => new Date(d.getTime() + 7 * 3_600_000).toISOString().slice(0, 10);
+    const working = (d: Date) => {
+      const wd = new Date(d.getTime() + 7 * 3_600_000).getUTCDay();
+      if (wd === 0 || wd === 6) return false;
+      return !cal.knownYears.has(key(d).slice(0, 4)) || !cal.holidays.has(key(d));
+    };
+    const add = (d: Date, n: number) => {
+      let x = new Date(d.getTime());
+      for (let left = Math.abs(n); left > 0; ) {
+        x = new Date(x.getTime() + (n >= 0 ? 86_400_000 : -86_400_000));
+        if (working(x)) left -= 1;
+      }
+      return x;
+    };
+    const between = (a: Date, b: Date) => {
+      const [ka, kb] = [key(a), key(b)];
+      let count = 0;
+      for (let t = Date.parse(`${ka < kb ? ka : kb}T00:00:00.000Z`) - 7 * 3_600_000 + 86_400_000; t <= Date.parse(`${ka < kb ? kb : ka}T00:00:00.000Z`) - 7 * 3_600_000; t += 86_400_000) if (working(new Date(t))) count += 1;
+      return kb >= ka ? count : -count;
+    };
+    // Instants either side of midnight in Vietnam (17:00 UTC), around Tết 2026, New Year 2027 and
+    // into 2030 (no holidays entered: weekends only), and before 1970.
+    const instants = ['2026-02-13T16:59:59.999Z', '2026-02-13T17:00:00.000Z', '2026-12-31T16:59:59.999Z', '2026-12-31T17:00:00.000Z', '2027-04-29T23:30:00.000Z', '2029-12-28T10:00:00.000Z', '1969-12-31T16:59:59.999Z'].map((s) => new Date(s));
+    for (const d of instants) {
+      expect(vnDateKey(d), d.toISOString()).to.equal(key(d));
+      expect(cal.isWorkingDay(d), d.toISOString()).to.equal(working(d));
+      for (const n of [0, 1, 3, 10, 30, -1, -5, -30]) expect(cal.addWorkingDays(d, n).getTime(), `${d.toISOString()} ${n}`).to.equal(add(d, n).getTime());
+      for (const e of instants) expect(cal.workingDaysBetween(d, e), `${d.toISOString()} → ${e.toISOString()}`).to.equal(between(d, e));
+    }
+    expect(() => vnDateKey(new Date(NaN))).to.throw(RangeError);
+  });
 });
