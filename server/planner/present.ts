@@ -7,10 +7,10 @@ import { translator, type Locale } from '../i18n/index.ts';
 import type { CertificateWindow } from './certificates.ts';
 import type { Explanation } from './schedule.ts';
 import { casePlan, type CasePlan } from './service.ts';
-import { dateFormat } from '../views/time.ts';
+import { dayText } from '../views/time.ts';
 
 export function longDate(d: Date, locale: Locale): string {
-  return dateFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Asia/Ho_Chi_Minh' }).format(d);
+  return dayText(d, locale === 'vi' ? 'vi-VN' : 'en-GB', 'long');
 }
 
 function explainText(ctx: Context, e: Explanation, prefix: 'explain' | 'reason'): string {

@@ -1,6 +1,9 @@
 // Times as people in Vietnam read them, always with their zone: "3 Dec 2026, 14:05 (UTC+7)" on
 // pages and reports, and ISO 8601 with the offset ("2026-12-03T14:05:00+07:00") for <time datetime>.
 export const APP_TIME_ZONE = 'Asia/Ho_Chi_Minh';
+/** Vietnam has kept UTC+7 since 13 June 1975, 00:00 local time (IANA tz, Asia/Ho_Chi_Minh); it was UTC+8 just before, and changed several times earlier. */
+const UTC7_SINCE = Date.UTC(1975, 5, 12, 17);
+const UTC7_MS = 7 * 3_600_000;
 
 const formats = new Map<string, Intl.DateTimeFormat>();
 /**
@@ -20,6 +23,8 @@ export function dateFormat(locale: string, options: Intl.DateTimeFormatOptions):
 
 /** The zone's offset from UTC at that instant, in minutes (Vietnam: +420, no daylight saving). */
 export function zoneOffsetMinutes(d: Date, timeZone = APP_TIME_ZONE): number {
+  // Known without asking Intl (formatToParts on every date and time shown on a case page).
+  if (timeZone === APP_TIME_ZONE && d.getTime() >= UTC7_SINCE) return 420;
   const name = dateFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
   const m = /GMT([+-])(\d{2}):?(\d{2})?/.exec(name);
   if (!m) return 0;
@@ -48,27 +53,28 @@ export function formatDateTime(d: Date, locale: string, timeZone = APP_TIME_ZONE
   return `${text} (${zoneLabel(d, timeZone)})`;
 }
 
-const DAY_FORMAT: Intl.DateTimeFormatOptions = { day: '2-digit', month: 'short', year: 'numeric', timeZone: APP_TIME_ZONE };
-/** Vietnam has kept UTC+7 since 13 June 1975, 00:00 local time (IANA tz, Asia/Ho_Chi_Minh); it was UTC+8 just before, and changed several times earlier. */
-const UTC7_SINCE = Date.UTC(1975, 5, 12, 17);
-const UTC7_MS = 7 * 3_600_000;
+const DAY_FORMATS: Record<'short' | 'long', Intl.DateTimeFormatOptions> = {
+  short: { day: '2-digit', month: 'short', year: 'numeric', timeZone: APP_TIME_ZONE },
+  long: { day: 'numeric', month: 'long', year: 'numeric', timeZone: APP_TIME_ZONE },
+};
 const DAY_MS = 86_400_000;
 const DAY_TEXTS_MAX = 20_000;
-/** Texts of days already shown, by day in Vietnam and locale (day × 2, + 1 for Vietnamese). */
+/** Texts of days already shown, by day in Vietnam, style and locale (day × 4 + style × 2 + locale). */
 const dayTexts = new Map<number, string>();
 
 /**
- * A day in Vietnam in the page's language, e.g. "03 Dec 2026" (the `date` helper). Remembered per
- * locale and day (each instant of a day gives the same text), as Intl's format was 3 % of the queue
- * page (two dates on each of 50 rows); instants before the zone's last change are always formatted.
+ * A day in Vietnam in the page's language: "03 Dec 2026" (short, the `date` helper) or "3 December
+ * 2026" (long, the plan's explanations). Remembered per locale, style and day (each instant of a
+ * day gives the same text), as Intl's format was 3 % of the queue page (two dates on each of 50
+ * rows); instants before the zone's last change are always formatted.
  */
-export function dayText(d: Date, locale: 'vi-VN' | 'en-GB'): string {
+export function dayText(d: Date, locale: 'vi-VN' | 'en-GB', style: 'short' | 'long' = 'short'): string {
   const t = d.getTime();
-  if (t < UTC7_SINCE) return dateFormat(locale, DAY_FORMAT).format(d);
-  const key = Math.floor((t + UTC7_MS) / DAY_MS) * 2 + (locale === 'vi-VN' ? 1 : 0);
+  if (t < UTC7_SINCE) return dateFormat(locale, DAY_FORMATS[style]).format(d);
+  const key = Math.floor((t + UTC7_MS) / DAY_MS) * 4 + (style === 'long' ? 2 : 0) + (locale === 'vi-VN' ? 1 : 0);
   let text = dayTexts.get(key);
   if (text === undefined) {
-    text = dateFormat(locale, DAY_FORMAT).format(d);
+    text = dateFormat(locale, DAY_FORMATS[style]).format(d);
     if (dayTexts.size >= DAY_TEXTS_MAX) dayTexts.clear();
     dayTexts.set(key, text);
   }

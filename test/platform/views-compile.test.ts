@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import { KNOWN_HELPERS, viewEngine, viewsDir, withoutIndentation } from '../../server/views/engine.ts';
-import { dayText } from '../../server/views/time.ts';
+import { dayText, zoneOffsetMinutes } from '../../server/views/time.ts';
 
 function templates(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? templates(path.join(dir, e.name)) : e.name.endsWith('.hbs') ? [path.join(dir, e.name)] : []));
@@ -72,17 +72,25 @@ describe('platform: the view engine with the view cache on', () => {
 
 describe('platform: the date helper’s remembered days', () => {
   it('shows every instant as Intl does in Vietnam, before and after the zone’s last change, across local midnight, twice', () => {
-    const intl = (locale: string) => new Intl.DateTimeFormat(locale, { day: '2-digit', month: 'short', year: 'numeric', timeZone: 'Asia/Ho_Chi_Minh' });
+    const intl = (locale: string, style: 'short' | 'long') =>
+      new Intl.DateTimeFormat(locale, style === 'short' ? { day: '2-digit', month: 'short', year: 'numeric', timeZone: 'Asia/Ho_Chi_Minh' } : { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Asia/Ho_Chi_Minh' });
     const instants: number[] = [];
     for (let i = 0; i < 2000; i++) instants.push(Date.UTC(1950, 0, 1) + Math.floor(Math.random() * 150 * 365.25 * 86_400_000));
     for (const day of [Date.UTC(1975, 5, 12), Date.UTC(2026, 11, 3), Date.UTC(2000, 1, 29)]) {
       for (let h = 15; h <= 18; h++) for (const ms of [-1, 0, 1]) instants.push(day + h * 3_600_000 + ms);
     }
     for (const locale of ['vi-VN', 'en-GB'] as const) {
-      for (let round = 0; round < 2; round++) {
-        const wrong = instants.filter((t) => dayText(new Date(t), locale) !== intl(locale).format(new Date(t)));
-        expect(wrong.map((t) => new Date(t).toISOString()), `${locale}, round ${round + 1}`).to.deep.equal([]);
+      for (const style of ['short', 'long'] as const) {
+        for (let round = 0; round < 2; round++) {
+          const wrong = instants.filter((t) => dayText(new Date(t), locale, style) !== intl(locale, style).format(new Date(t)));
+          expect(wrong.map((t) => new Date(t).toISOString()), `${locale} ${style}, round ${round + 1}`).to.deep.equal([]);
+        }
       }
     }
+    // The zone's offset, known without Intl since 1975, agrees with Intl's on the same instants.
+    const intlOffset = (t: number) => new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Ho_Chi_Minh', timeZoneName: 'longOffset' }).formatToParts(new Date(t)).find((p) => p.type === 'timeZoneName')!.value;
+    const offsetText = (m: number) => `GMT${m < 0 ? '-' : '+'}${String(Math.floor(Math.abs(m) / 60)).padStart(2, '0')}:${String(Math.abs(m) % 60).padStart(2, '0')}`;
+    const offsetWrong = instants.filter((t) => offsetText(zoneOffsetMinutes(new Date(t))) !== intlOffset(t));
+    expect(offsetWrong.map((t) => new Date(t).toISOString())).to.deep.equal([]);
   });
 });
