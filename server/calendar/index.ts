@@ -98,16 +98,11 @@ export class WorkingCalendar {
     this.knownYears = new Set(knownYears ?? [...holidays].map((d) => d.slice(0, 4)));
   }
 
-  /** Working or not, per day number, for the known years (an unknown year is warned about each time). */
-  private readonly working = new Map<number, boolean>();
-
   isWorkingDay(date: Date): boolean {
     return this.isWorkingDayNumber(vnDayNumber(date));
   }
 
   private isWorkingDayNumber(day: number): boolean {
-    const kept = this.working.get(day);
-    if (kept !== undefined) return kept;
     const wd = weekdayOf(day);
     if (wd === 0 || wd === 6) return false;
     const key = dayKey(day);
@@ -115,9 +110,7 @@ export class WorkingCalendar {
       warnUnknownYear(key.slice(0, 4));
       return true;
     }
-    const working = !this.holidays.has(key);
-    this.working.set(day, working);
-    return working;
+    return !this.holidays.has(key);
   }
 
   /** The years from a to b (either order, Vietnamese dates) that the calendar has no holidays for. */

@@ -135,12 +135,9 @@ export class GridFsStorage implements DocumentStorage {
   constructor(private readonly getDb: () => Db) {}
 
   private bucket(): GridFSBucket {
-    // The driver's default 255 kB chunks. 2 MB chunks (fewer inserts, fewer journal writes) were
-    // slower on every measure here: each 2 MB buffer, allocated fresh by the GridFS stream, the
-    // driver's serializer and the server's reader, costs ~6 ms of page faults on this VM (a 2 MB
-    // Buffer.allocUnsafe plus copy: 5.8 ms; reused memory: 0.1 ms). Inserting 20 MB took 170-217 ms
-    // in 2 MB chunks and 64-115 ms in 255 kB ones (in memory), 246-293 against 196-223 ms on disk
-    // with its journal; 128 kB and 512 kB were both slower than 255 kB. Files keep the chunk size
+    // The driver's default 255 kB chunks: 2 MB ones (fewer inserts and journal writes) were slower
+    // here, as each fresh 2 MB buffer (GridFS stream, serializer, server reader) costs ~6 ms of page
+    // faults on this VM; 20 MB went in at 64-115 ms against 170-217 ms. Files keep the chunk size
     // they were written with (files.chunkSize), so older uploads read as before.
     this.bucketCache ??= new GridFSBucket(this.getDb(), { bucketName: 'documents' });
     return this.bucketCache;
