@@ -1,4 +1,4 @@
-// What every HTTP benchmark needs: the real server (`server/main.ts`, production mode, embedded
+// What every HTTP benchmark needs: the real server (as `npm start` runs it, production mode, embedded
 // database) started on a data directory as a child process, its readiness and idle-time build
 // timed, its memory read, and one autocannon target measured with exact percentiles.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { freePort } from '../../scripts/support/free-port.ts';
 import { WebClient } from '../../scripts/support/web-client.ts';
-import { startFlags } from '../../scripts/support/start-flags.ts';
+import { startCommand } from '../../scripts/support/start-flags.ts';
 import type { BenchAccounts } from '../../scripts/seed-bench.ts';
 
 const require = createRequire(import.meta.url);
@@ -61,7 +61,7 @@ export async function startAppServer(opts: { dataDir: string; env?: Record<strin
     ...opts.env,
   };
   delete env.MONGODB_URI;
-  const args = [...(opts.nodeArgs ?? startFlags(opts.root ?? root)), ...(opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : []), '--import', 'tsx', 'server/main.ts'];
+  const args = startCommand(opts.root ?? root, { flags: opts.nodeArgs, extraFlags: opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : [] });
   const t0 = performance.now();
   const child = spawn(process.execPath, args, { cwd: opts.root ?? root, env, stdio: ['ignore', 'pipe', 'inherit'] });
   // The app logs JSON lines to stdout: watched for the idle-time build's end, otherwise discarded.

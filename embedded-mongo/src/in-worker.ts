@@ -17,7 +17,6 @@ export async function startEmbeddedMongoInWorker(
   const logger = opts.logger ?? silent;
   const { logger: _omit, onUnexpectedExit, ...data } = opts;
   void _omit;
-  // worker-entry.mjs registers TypeScript loading in the worker, then loads worker.ts.
   // A larger young generation than the default: loading and querying allocate many short-lived
   // objects, and with the default size the garbage collector took about a third of a large start.
   // 128 MB, not 256: since documents are kept compact (compact.ts) the larger one only cost memory
@@ -26,7 +25,10 @@ export async function startEmbeddedMongoInWorker(
   // and the highest RSS sampled reached 1,519 and 1,539 MB (target < 1,536): 1,455 MB with 96, every
   // page and the durable inserts in their range; 64 MB cost the case and search pages a quarter of
   // their throughput and the inserts their target.
-  const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 96 } });
+  // From the TypeScript sources (tests, scripts) the thread needs tsx registered first; from the
+  // bundle `npm start` runs (scripts/build.mjs) its compiled entry, worker.js, sits beside this code.
+  const entry = import.meta.url.endsWith('.ts') ? './worker-entry.mjs' : './worker.js';
+  const worker = new Worker(new URL(entry, import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 96 } });
   let nextId = 1;
   const pending = new Map<number, (m: { result?: unknown; error?: string }) => void>();
   let lastStats = { journalBytes: 0, diskBytes: 0, collections: 0, documents: 0 };

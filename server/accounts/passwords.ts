@@ -1,7 +1,7 @@
 // Password hashing (argon2id) and the password rules: 12–256 characters, no composition rules,
 // not on the shipped list of common passwords, not the e-mail address itself.
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { fromRoot } from '../support/project-root.ts';
 import { hash, verify } from '@node-rs/argon2';
 
 export const PASSWORD_MIN = 12;
@@ -32,7 +32,7 @@ export async function verifyPassword(stored: string | undefined | null, password
   }
 }
 
-export const commonPasswordsFile = path.resolve(import.meta.dirname, 'common-passwords.txt');
+export const commonPasswordsFile = fromRoot('server/accounts/common-passwords.txt');
 let common: Set<string> | undefined;
 
 export function commonPasswords(): Set<string> {

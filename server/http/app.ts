@@ -1,6 +1,6 @@
 // createApp(deps) builds the Express app with a fixed request pipeline; listen() lives in main.ts
 // so tests build the app with their own dependencies.
-import path from 'node:path';
+import { fromRoot } from '../support/project-root.ts';
 import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import session from 'express-session';
@@ -44,7 +44,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{8,100}$/;
 const TOKEN_IN_PATH = /(\/(?:verify-email|password\/reset|invitations)\/)[A-Za-z0-9_-]{16,}/g;
 /** HSTS max-age: one year, the least OWASP ASVS 5.0 (L2) accepts, and the minimum for browser preload lists. */
 export const HSTS_MAX_AGE_SECONDS = 31_536_000;
-export const publicDir = path.resolve(import.meta.dirname, '../../public');
+export const publicDir = fromRoot('public');
 
 /** `inFlight`: counts requests until their handlers finish, for a shutdown that waits for them (main.ts). */
 export function createApp(deps: AppDeps, opts: { inFlight?: InFlight } = {}): Express {

@@ -2,6 +2,7 @@
 // owns its own file. Loaded once at boot (synchronously: it is a handful of small files).
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fromRoot } from '../support/project-root.ts';
 import i18next, { type i18n, type TFunction } from 'i18next';
 
 export const LOCALES = ['vi', 'en'] as const;
@@ -12,7 +13,7 @@ export function isLocale(v: unknown): v is Locale {
   return typeof v === 'string' && (LOCALES as readonly string[]).includes(v);
 }
 
-export const localesDir = path.resolve(import.meta.dirname, '../../locales');
+export const localesDir = fromRoot('locales');
 
 export function loadResources(dir = localesDir): Record<Locale, Record<string, unknown>> {
   const out = {} as Record<Locale, Record<string, unknown>>;

@@ -1,11 +1,12 @@
 // One Handlebars setup for pages and e-mails, with the helpers both need.
 import path from 'node:path';
+import { fromRoot } from '../support/project-root.ts';
 import { ExpressHandlebars } from 'express-handlebars';
 import type { HelperOptions, RuntimeOptions } from 'handlebars';
 import { isLocale, translate, translator, DEFAULT_LOCALE } from '../i18n/index.ts';
 import { asDate, dayText, formatDateTime, isoWithOffset } from './time.ts';
 
-export const viewsDir = path.resolve(import.meta.dirname, '../../views');
+export const viewsDir = fromRoot('views');
 
 function localeOf(options: HelperOptions): string {
   const root = options.data?.root as { locale?: string } | undefined;

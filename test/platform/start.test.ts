@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MongoClient, MongoServerError } from 'mongodb';
 import { freePort } from '../../scripts/support/free-port.ts';
-import { startFlags } from '../../scripts/support/start-flags.ts';
+import { startCommand } from '../../scripts/support/start-flags.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -21,7 +21,7 @@ interface Started {
 
 function start(dataDir: string, port: number): Started {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info' };
-  const child = spawn(process.execPath, [...startFlags(root), '--import', 'tsx', 'server/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, startCommand(root), { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));

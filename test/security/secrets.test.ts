@@ -15,6 +15,7 @@ import { agent, csrfFrom, type Agent } from '../support/http.ts';
 import { createUser, plainTotpSecret, TEST_PASSWORD } from '../support/factories.ts';
 import { isSignedIn, postForm } from '../accounts/helpers.ts';
 import { freePort } from '../../scripts/support/free-port.ts';
+import { startCommand } from '../../scripts/support/start-flags.ts';
 import { hashPassword } from '../../server/accounts/passwords.ts';
 import { newTotpSecret, totpNow } from '../../server/accounts/totp.ts';
 import { ConfigError, loadConfig } from '../../server/config.ts';
@@ -162,7 +163,7 @@ interface Server {
 async function startServer(env: Record<string, string>): Promise<Server> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const child = spawn(process.execPath, startCommand(root), {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), APP_URL: url, LOG_LEVEL: 'info', DISPATCH_INTERVAL_MS: '60000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

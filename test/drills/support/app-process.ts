@@ -1,13 +1,14 @@
-// The real app as `npm start` runs it (`node [its flags] --import tsx server/main.ts`), in a child process on a
-// data folder of the drill's own (embedded database on disk), so a drill can SIGKILL it and start
-// it again on the same data. Also runs one-off scripts (the drill's seed step) the same way.
+// The real app as `npm start` runs it (`node [its flags] dist/server/main.js`, built from the sources
+// once per test run), in a child process on a data folder of the drill's own (embedded database on
+// disk), so a drill can SIGKILL it and start it again on the same data. Also runs one-off scripts
+// (the drill's seed step) the same way.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { credentialsPath, readCredentialsFile } from '../../../embedded-mongo/src/auth/credentials-file.ts';
 import { TEST_DATA_ENCRYPTION_KEY } from '../../support/keys.ts';
-import { startFlags } from '../../../scripts/support/start-flags.ts';
+import { startCommand } from '../../../scripts/support/start-flags.ts';
 
 export const root = path.resolve(import.meta.dirname, '../../..');
 
@@ -44,7 +45,7 @@ export function drillEnv(dataDir: string, extra: Record<string, string>): Record
 }
 
 export function startApp(env: Record<string, string>, port: number): AppProcess {
-  const child = spawn(process.execPath, [...startFlags(root), '--import', 'tsx', 'server/main.ts'], {
+  const child = spawn(process.execPath, startCommand(root), {
     cwd: root,
     env: { ...env, PORT: String(port), HOST: '127.0.0.1', APP_URL: `http://127.0.0.1:${port}` },
     stdio: ['ignore', 'pipe', 'pipe'],

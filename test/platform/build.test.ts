@@ -1,0 +1,39 @@
+// `npm start` runs the compiled server (dist/server, scripts/build.mjs) and builds it first, so what
+// starts is always today's sources. The bundle itself is exercised by every test that starts the app
+// as a child process (platform/start, security/secrets, the drills).
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { SERVER_ENTRY } from '../../scripts/support/start-flags.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+function build(): string {
+  const r = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root, encoding: 'utf8' });
+  expect(r.status, r.stderr).to.equal(0);
+  return r.stdout;
+}
+
+describe('platform: the compiled server npm start runs', function () {
+  this.timeout(60_000);
+
+  it('is built before every npm start, from the sources, into the entry the start script runs', () => {
+    const scripts = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.prestart).to.equal('node scripts/build.mjs');
+    expect(scripts.start!.endsWith(` ${SERVER_ENTRY}`)).to.equal(true);
+    build();
+    expect(existsSync(path.join(root, SERVER_ENTRY))).to.equal(true);
+    // The embedded database's worker thread has its own compiled entry beside main.js.
+    expect(existsSync(path.join(root, 'dist/server/worker.js'))).to.equal(true);
+  });
+
+  it('rewrites nothing when the sources are unchanged, and removes chunks no build produces any more', () => {
+    build();
+    const stale = path.join(root, 'dist/server/chunk-STALE000.js');
+    writeFileSync(stale, 'export {};\n');
+    const out = build();
+    expect(out).to.match(/^dist\/server: 0 of \d+ files written/);
+    expect(existsSync(stale)).to.equal(false);
+  });
+});
