@@ -4,9 +4,9 @@
 //
 // 1. Seeds DATA_DIR with scripts/seed-bench.ts when it is empty (100,000 cases; one call with
 //    2,000 cases in evaluation and 6,000 evaluations).
-// 2. Starts the real server (`server/main.ts`, embedded database under DATA_DIR, production mode)
-//    as a child process, and signs a leader and an administrator in through the real forms
-//    (password, then TOTP).
+// 2. Starts the real server (`dist/server/main.js` as `npm start` runs it, embedded database under
+//    DATA_DIR, production mode) as a child process, and signs a leader and an administrator in
+//    through the real forms (password, then TOTP).
 // 3. Runs autocannon (10 connections) against each target in turn with the signed-in cookie and
 //    prints p50/p95/p99 (exact, from every response time) and each target's p95 relative to the
 //    bare page. Target: p95 ≤ 150 ms for the dashboard and the 2,000-case shortlist.

@@ -6,8 +6,9 @@
 //
 // 1. Seeds data/bench-<N> with scripts/seed-bench.ts when it holds no benchmark accounts (half of
 //    the cases in institute 0, the benchmarked HR officer's institute).
-// 2. Starts the real server (`server/main.ts`, production mode, embedded database) on an empty data
-//    directory (the baseline) and on the seeded one, each timed from process start to `/readyz` 200;
+// 2. Starts the real server (`dist/server/main.js` as `npm start` runs it, production mode, embedded
+//    database) on an empty data directory (the baseline) and on the seeded one, each timed from
+//    process start to `/readyz` 200;
 //    prints the seeded server's RSS once ready (/proc/<pid>/status VmRSS: the embedded database runs
 //    on a worker thread of that process).
 // 3. Waits for the database's idle-time decoding and index builds and for the first run of the jobs

@@ -4,8 +4,8 @@
 //
 // 1. Seeds DATA_DIR with scripts/seed-bench.ts when it has no load accounts yet (100,000 cases;
 //    25 HR officers with TOTP secrets, 25 applicants with a case in screening).
-// 2. Starts the real server (`server/main.ts`, production mode, embedded database under DATA_DIR,
-//    outbox dispatcher writing e-mails to DATA_DIR/mail) as a child process.
+// 2. Starts the real server (`dist/server/main.js` as `npm start` runs it, production mode, embedded
+//    database under DATA_DIR, outbox dispatcher writing e-mails to DATA_DIR/mail) as a child process.
 // 3. Signs every virtual user in through the real forms (password, then TOTP for staff), each with
 //    its own cookie jar, then runs them all at once for --duration seconds, each in a closed loop
 //    (next request when the previous one answered, plus --think-ms):
