@@ -31,24 +31,36 @@ export async function buildServer() {
     write: false,
     logLevel: 'warning',
   });
-  mkdirSync(outdir, { recursive: true });
   const keep = new Set();
   let written = 0;
-  for (const f of result.outputFiles) {
-    keep.add(path.basename(f.path));
-    if (existsSync(f.path) && readFileSync(f.path).equals(f.contents)) continue;
-    const tmp = `${f.path}.${process.pid}.tmp`;
-    writeFileSync(tmp, f.contents);
-    renameSync(tmp, f.path);
-    written++;
+  try {
+    mkdirSync(outdir, { recursive: true });
+    for (const f of result.outputFiles) {
+      keep.add(path.basename(f.path));
+      // Unchanged files are not touched: on a read-only deployment built beforehand (`npm run
+      // build` in the image), `npm start` only checks that dist/server matches the sources.
+      if (existsSync(f.path) && readFileSync(f.path).equals(f.contents)) continue;
+      const tmp = `${f.path}.${process.pid}.tmp`;
+      writeFileSync(tmp, f.contents);
+      renameSync(tmp, f.path);
+      written++;
+    }
+    // Chunks of earlier builds: their names are their content's hash, so any not produced now are stale.
+    for (const name of readdirSync(outdir)) if (!keep.has(name) && !name.endsWith('.tmp')) rmSync(path.join(outdir, name), { force: true });
+  } catch (err) {
+    throw new Error(`cannot write the compiled server to ${outdir} (${err.code ?? err.message}); run \`npm run build\` where the checkout is writable (when building the image), then start`);
   }
-  // Chunks of earlier builds: their names are their content's hash, so any not produced now are stale.
-  for (const name of readdirSync(outdir)) if (!keep.has(name) && !name.endsWith('.tmp')) rmSync(path.join(outdir, name), { force: true });
   return { files: result.outputFiles.length, written };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === import.meta.filename) {
   const t0 = performance.now();
-  const { files, written } = await buildServer();
-  process.stdout.write(`dist/server: ${written} of ${files} files written in ${(performance.now() - t0).toFixed(0)} ms\n`);
+  try {
+    const { files, written } = await buildServer();
+    process.stdout.write(`dist/server: ${written} of ${files} files written in ${(performance.now() - t0).toFixed(0)} ms\n`);
+  } catch (err) {
+    // esbuild has already printed a compile error with its file and line; this says what failed.
+    process.stderr.write(`build failed: ${err.message.split('\n')[0]}\n`);
+    process.exit(1);
+  }
 }
