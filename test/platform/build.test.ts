@@ -3,7 +3,7 @@
 // as a child process (platform/start, security/secrets, the drills).
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SERVER_ENTRY } from '../../scripts/support/start-flags.ts';
 
@@ -13,6 +13,13 @@ function build(): string {
   const r = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root, encoding: 'utf8' });
   expect(r.status, r.stderr).to.equal(0);
   return r.stdout;
+}
+
+/** Every .ts file under `dir` (relative to the root). */
+function sources(dir: string): string[] {
+  return readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => path.join(dir, f));
 }
 
 describe('platform: the compiled server npm start runs', function () {
@@ -26,6 +33,12 @@ describe('platform: the compiled server npm start runs', function () {
     expect(existsSync(path.join(root, SERVER_ENTRY))).to.equal(true);
     // The embedded database's worker thread has its own compiled entry beside main.js.
     expect(existsSync(path.join(root, 'dist/server/worker.js'))).to.equal(true);
+  });
+
+  it("finds files from the checkout root, not from a module's folder (dist/server in the bundle)", () => {
+    const bundled = ['server', 'models', 'routes', 'embedded-mongo/src'].flatMap(sources);
+    const offenders = bundled.filter((f) => f !== path.join('server', 'support', 'project-root.ts') && readFileSync(path.join(root, f), 'utf8').includes('import.meta.dirname'));
+    expect(offenders, 'use fromRoot() (server/support/project-root.ts)').to.deep.equal([]);
   });
 
   it('rewrites nothing when the sources are unchanged, and removes chunks no build produces any more', () => {
