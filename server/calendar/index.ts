@@ -8,6 +8,7 @@
 import { Holiday, onHolidayWrite } from '../../models/holiday.ts';
 import { VN_HOLIDAYS } from './holidays-vn.ts';
 import { KeptReads } from '../support/kept-reads.ts';
+import { DAY_MS, VN_OFFSET_MS, vnDayNumber } from '../views/time.ts';
 
 /** The least a logger needs here (pino's). */
 interface WarnLogger {
@@ -33,16 +34,6 @@ function warnUnknownYear(year: string): void {
   const msg = `holiday calendar has no entries for ${year}: counting weekends only (deadlines estimated)`;
   if (calendarLogger) calendarLogger.warn({ year }, msg);
   else process.emitWarning(msg, { code: 'TALENT_CALENDAR_YEAR' });
-}
-
-const VN_OFFSET_MS = 7 * 3_600_000;
-const DAY_MS = 86_400_000;
-
-/** The Vietnamese calendar day of an instant, as days since 1970-01-01 (Vietnam keeps UTC+7 all year). */
-export function vnDayNumber(d: Date): number {
-  const t = d.getTime();
-  if (Number.isNaN(t)) throw new RangeError('Invalid time value');
-  return Math.floor((t + VN_OFFSET_MS) / DAY_MS);
 }
 
 /**

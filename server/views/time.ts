@@ -3,7 +3,18 @@
 export const APP_TIME_ZONE = 'Asia/Ho_Chi_Minh';
 /** Vietnam has kept UTC+7 since 13 June 1975, 00:00 local time (IANA tz, Asia/Ho_Chi_Minh); it was UTC+8 just before, and changed several times earlier. */
 const UTC7_SINCE = Date.UTC(1975, 5, 12, 17);
-const UTC7_MS = 7 * 3_600_000;
+export const VN_OFFSET_MS = 7 * 3_600_000;
+export const DAY_MS = 86_400_000;
+
+/**
+ * The day in Vietnam of an instant, as days since 1970-01-01 at UTC+7 (the offset of every date the
+ * product handles; the working-day calendar counts on these numbers).
+ */
+export function vnDayNumber(d: Date): number {
+  const t = d.getTime();
+  if (Number.isNaN(t)) throw new RangeError('Invalid time value');
+  return Math.floor((t + VN_OFFSET_MS) / DAY_MS);
+}
 
 const formats = new Map<string, Intl.DateTimeFormat>();
 /**
@@ -57,7 +68,6 @@ const DAY_FORMATS: Record<'short' | 'long', Intl.DateTimeFormatOptions> = {
   short: { day: '2-digit', month: 'short', year: 'numeric', timeZone: APP_TIME_ZONE },
   long: { day: 'numeric', month: 'long', year: 'numeric', timeZone: APP_TIME_ZONE },
 };
-const DAY_MS = 86_400_000;
 const DAY_TEXTS_MAX = 20_000;
 /** Texts of days already shown, by day in Vietnam, style and locale (day × 4 + style × 2 + locale). */
 const dayTexts = new Map<number, string>();
@@ -71,7 +81,7 @@ const dayTexts = new Map<number, string>();
 export function dayText(d: Date, locale: 'vi-VN' | 'en-GB', style: 'short' | 'long' = 'short'): string {
   const t = d.getTime();
   if (t < UTC7_SINCE) return dateFormat(locale, DAY_FORMATS[style]).format(d);
-  const key = Math.floor((t + UTC7_MS) / DAY_MS) * 4 + (style === 'long' ? 2 : 0) + (locale === 'vi-VN' ? 1 : 0);
+  const key = vnDayNumber(d) * 4 + (style === 'long' ? 2 : 0) + (locale === 'vi-VN' ? 1 : 0);
   let text = dayTexts.get(key);
   if (text === undefined) {
     text = dateFormat(locale, DAY_FORMATS[style]).format(d);
