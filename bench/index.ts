@@ -34,6 +34,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ACCOUNTS_FILE, type BenchAccounts } from '../scripts/seed-bench.ts';
 import { autocannonLoad, benchTargets, minorFaults, rssMb, runBenchmark, startAppServer, stopAppServer, type AppServer, type LoadRow, type Target } from './support/app-server.ts';
+import { buildServer } from '../scripts/support/start-flags.ts';
 
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -94,11 +95,7 @@ async function load(name: string, srv: AppServer, url: string, cookie: string): 
 }
 
 function runChild(args: string[], env: Record<string, string | undefined> = {}): string {
-  return runNode(['--import', 'tsx', ...args], env);
-}
-
-function runNode(args: string[], env: Record<string, string | undefined> = {}): string {
-  const r = spawnSync(process.execPath, args, { cwd: root, env: { ...baseEnv, ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', ...args], { cwd: root, env: { ...baseEnv, ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
@@ -127,9 +124,9 @@ async function main(): Promise<void> {
   const accounts = seedIfNeeded();
   log(`\n${accounts.cases} cases in ${dataDir}; autocannon ${connections} connections, ${duration} s per target`);
 
-  // npm start's prestart step, timed as npm start runs it (the servers below run what it wrote).
+  // npm start's prestart step, timed; the servers below run what it wrote (without building again).
   const b0 = performance.now();
-  const built = runNode(['scripts/build.mjs']).trim();
+  const built = buildServer(root);
   const buildMs = performance.now() - b0;
   log(`  npm start's build (prestart): ${buildMs.toFixed(0)} ms (${built})`);
 

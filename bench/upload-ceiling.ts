@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   const port = (srv.address() as net.AddressInfo).port;
   const child = fork(import.meta.filename, ['send', String(port), file], { execArgv: ['--import', 'tsx'] });
-  const net_: number[] = [];
+  const overSocket: number[] = [];
   const direct: number[] = [];
   const receive = async () => {
     const conn = new Promise<net.Socket>((r) => srv.once('connection', r));
@@ -46,13 +46,13 @@ async function main(): Promise<void> {
     for (let i = 0; i < runs; i++) {
       const t0 = performance.now();
       await receive();
-      net_.push(performance.now() - t0);
+      overSocket.push(performance.now() - t0);
       const t1 = performance.now();
       await pipeline(createReadStream(file), createWriteStream(path.join(dir, 'direct.bin')));
       direct.push(performance.now() - t1);
-      console.log(`  socket → file ${net_[i]!.toFixed(0)} ms, file → file ${direct[i]!.toFixed(0)} ms, ratio ${(direct[i]! / net_[i]!).toFixed(2)}`);
+      console.log(`  socket → file ${overSocket[i]!.toFixed(0)} ms, file → file ${direct[i]!.toFixed(0)} ms, ratio ${(direct[i]! / overSocket[i]!).toFixed(2)}`);
     }
-    console.log(`upload ceiling, ${runs} runs of ${SIZE / 1e6} MB: socket → file median ${median(net_).toFixed(0)} ms, file → file median ${median(direct).toFixed(0)} ms, ratio of medians ${(median(direct) / median(net_)).toFixed(2)}`);
+    console.log(`upload ceiling, ${runs} runs of ${SIZE / 1e6} MB: socket → file median ${median(overSocket).toFixed(0)} ms, file → file median ${median(direct).toFixed(0)} ms, ratio of medians ${(median(direct) / median(overSocket)).toFixed(2)}`);
   } finally {
     child.kill();
     srv.close();

@@ -29,12 +29,16 @@ export function startFlags(checkout: string): string[] {
 
 const built = new Set<string>();
 
-/** Builds `checkout`'s server from its sources, once per process (what `npm start`'s prestart does). */
-export function buildServer(checkout: string): void {
-  if (built.has(checkout)) return;
+/**
+ * Builds `checkout`'s server from its sources, once per process (what `npm start`'s prestart does);
+ * returns the build's report, or undefined when this process built that checkout already.
+ */
+export function buildServer(checkout: string): string | undefined {
+  if (built.has(checkout)) return undefined;
   const r = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: checkout, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`scripts/build.mjs failed in ${checkout} (${r.status}):\n${r.stdout}\n${r.stderr}`);
   built.add(checkout);
+  return r.stdout.trim();
 }
 
 /**
