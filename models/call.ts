@@ -56,5 +56,5 @@ export type CallDoc = HydratedDocument<CallFields>;
 /** A call as stored, read lean. */
 export type CallRecord = CallFields & { _id: Types.ObjectId };
 /** Called on every write to calls through this model (lists of calls kept in memory are forgotten). */
-export const onCallWrite = watchWrites(callSchema);
+export const onCallWrite = watchWrites(callSchema, 'Call');
 export const Call = model('Call', callSchema);

@@ -246,7 +246,7 @@ keepSearchTerms(caseSchema);
 
 export type CaseFields = InferSchemaType<typeof caseSchema>;
 /** Called on every write to cases through this model (counts kept in memory are forgotten). */
-export const onCaseWrite = watchWrites(caseSchema);
+export const onCaseWrite = watchWrites(caseSchema, 'Case');
 export const Case = model('Case', caseSchema);
 // The model's own document type: the schema has no __v (versionKey: false), which the generic
 // HydratedDocument<CaseFields> would otherwise expect.

@@ -15,7 +15,7 @@ const holidaySchema = new Schema(
 );
 
 /** Called on every write to holidays through this model (server/calendar forgets the calendar it keeps). */
-export const onHolidayWrite = watchWrites(holidaySchema);
+export const onHolidayWrite = watchWrites(holidaySchema, 'Holiday');
 
 export type HolidayFields = InferSchemaType<typeof holidaySchema>;
 export type HolidayDoc = HydratedDocument<HolidayFields>;

@@ -62,7 +62,7 @@ export type UserDoc = HydratedDocument<UserFields>;
  */
 export type UserRecord = UserFields & { _id: Types.ObjectId };
 /** Called on every write to users through this model (lists of officers kept in memory are forgotten). */
-export const onUserWrite = watchWrites(userSchema);
+export const onUserWrite = watchWrites(userSchema, 'User');
 export const User = model('User', userSchema);
 
 export function isStaff(user: { role: string } | undefined | null): boolean {

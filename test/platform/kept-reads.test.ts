@@ -9,6 +9,7 @@ import { Call } from '../../models/call.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
 import { loadQueue, parseQueueQuery } from '../../server/cases/queue.ts';
+import { announceWrites, writtenElsewhere } from '../../models/watch-writes.ts';
 
 /** A read that resolves when told to, counting its calls. */
 function gatedRead<V>(value: () => V) {
@@ -150,5 +151,30 @@ describe('platform: reads kept in memory for a few seconds (KeptReads)', () => {
     expect(await total()).to.equal(2);
     forgetKeptReads();
     expect(await total()).to.equal(1);
+  });
+
+  it('announces each write through a watched model once it is done, and forgets on a write announced by another process', async () => {
+    await testDatabase();
+    const institute = await createInstitute();
+    const first = await createUser({ role: 'hr_officer', institute: institute._id, name: 'An Officer' });
+    const names = async () => (await hrOfficers(institute._id)).map((o) => o.name);
+    const announced: string[] = [];
+    announceWrites((name) => announced.push(name));
+    try {
+      expect(await names()).to.deep.equal(['An Officer']);
+      await User.updateOne({ _id: first._id }, { $set: { name: 'Anh Officer' } });
+      expect(announced, 'after the write, not before').to.deep.equal(['User']);
+      expect(await names()).to.deep.equal(['Anh Officer']);
+      // Another process's write (behind this process's models): forgotten when announced.
+      await User.collection.updateOne({ _id: first._id }, { $set: { name: 'Bao Officer' } });
+      expect(await names()).to.deep.equal(['Anh Officer']);
+      expect(writtenElsewhere('User')).to.equal(true);
+      expect(await names()).to.deep.equal(['Bao Officer']);
+      // A name no model is watched under (a hostile or newer message) does nothing.
+      for (const name of ['__proto__', 'constructor', 'toString', 'Nothing']) expect(writtenElsewhere(name), name).to.equal(false);
+      expect(announced).to.deep.equal(['User']);
+    } finally {
+      announceWrites(undefined);
+    }
   });
 });
