@@ -6,6 +6,7 @@
 //
 //   npm run bench:ab -- --b-root /tmp/wt-b [--targets queue,case,search] [--rounds 4] [--duration 10]
 //   npm run bench:ab -- --b-args="--max-semi-space-size=64"          (same code, other node flags than npm start's)
+//   npm run bench:ab -- --a-env WEB_WORKERS=0                         (same code, other environment: KEY=VALUE,KEY=VALUE)
 //
 // --a-root / --b-root: checkouts to run (default: this one; a worktree needs node_modules, e.g. a
 // symlink to this checkout's). The data set is the full benchmark's (npm run bench seeds it).
@@ -22,6 +23,8 @@ const { values } = parseArgs({
     'b-root': { type: 'string' },
     'a-args': { type: 'string' },
     'b-args': { type: 'string' },
+    'a-env': { type: 'string' },
+    'b-env': { type: 'string' },
     targets: { type: 'string', default: 'queue,case,search' },
     rounds: { type: 'string', default: '4' },
     duration: { type: 'string', default: '10' },
@@ -47,8 +50,19 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-async function prepare(name: 'A' | 'B', dir: string, accounts: BenchAccounts, checkout: string | undefined, args: string | undefined): Promise<Side> {
-  const srv = await startAppServer({ dataDir: dir, root: checkout ? path.resolve(checkout) : undefined, nodeArgs: args ? args.split(/\s+/).filter(Boolean) : undefined });
+/** `KEY=VALUE,KEY=VALUE` as an environment. */
+function envOf(spec: string | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of (spec ?? '').split(',').filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq < 1) throw new Error(`--a-env/--b-env: ${pair} is not KEY=VALUE`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
+}
+
+async function prepare(name: 'A' | 'B', dir: string, accounts: BenchAccounts, checkout: string | undefined, args: string | undefined, env: string | undefined): Promise<Side> {
+  const srv = await startAppServer({ dataDir: dir, root: checkout ? path.resolve(checkout) : undefined, nodeArgs: args ? args.split(/\s+/).filter(Boolean) : undefined, env: envOf(env) });
   const urls: Record<string, Target> = await benchTargets(srv.base, accounts);
   return { name, srv, urls, rows: {} };
 }
@@ -65,13 +79,13 @@ async function main(): Promise<void> {
   const targets = ['bare', ...values.targets!.split(',').map((t) => t.trim())];
   const sides: Side[] = [];
   try {
-    sides.push(await prepare('A', dirs[0]!, accounts, values['a-root'], values['a-args']));
-    sides.push(await prepare('B', dirs[1]!, accounts, values['b-root'], values['b-args']));
+    sides.push(await prepare('A', dirs[0]!, accounts, values['a-root'], values['a-args'], values['a-env']));
+    sides.push(await prepare('B', dirs[1]!, accounts, values['b-root'], values['b-args'], values['b-env']));
     for (const t of targets) if (!sides[0]!.urls[t]) throw new Error(`unknown target ${t}`);
     // Measured once both have decoded their data and run their start-time jobs.
     await Promise.all(sides.map((s) => s.srv.settled));
     await Promise.all(sides.map((s) => s.srv.jobsDone));
-    console.log(`A: ${values['a-root'] ?? root} ${values['a-args'] ?? ''}\nB: ${values['b-root'] ?? root} ${values['b-args'] ?? ''}`);
+    console.log(`A: ${values['a-root'] ?? root} ${values['a-args'] ?? ''} ${values['a-env'] ?? ''}\nB: ${values['b-root'] ?? root} ${values['b-args'] ?? ''} ${values['b-env'] ?? ''}`);
     console.log(`${rounds} rounds, ${connections} connections, ${duration} s per target and side`);
     for (let r = 0; r < rounds; r++) {
       for (const t of targets) {

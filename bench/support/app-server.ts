@@ -157,31 +157,77 @@ export async function benchTargets(base: string, accounts: BenchAccounts): Promi
   return targets;
 }
 
-/** Resident set size of a process in MB (Linux; the embedded database's thread included). */
-export function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!m) throw new Error('no VmRSS');
-  return Number(m[1]) / 1024;
+/** `pid` and its descendants (the web processes of server/web-workers.ts), from /proc/<pid>/task/<tid>/children. */
+export function processTree(pid: number): number[] {
+  const all = [pid];
+  for (let i = 0; i < all.length; i += 1) {
+    const p = all[i]!;
+    let tids: string[] = [];
+    try {
+      tids = readdirSync(`/proc/${p}/task`);
+    } catch {
+      continue; // ended meanwhile
+    }
+    for (const tid of tids) {
+      try {
+        all.push(...readFileSync(`/proc/${p}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+      } catch {
+        // a thread that ended meanwhile
+      }
+    }
+  }
+  return all;
 }
 
 /**
- * Minor page faults so far of the server's main (web) thread and of its other threads together
- * (the database worker, V8's GC helpers): /proc/<pid>/task/<tid>/stat, field 10. A fault cost about
- * 13 µs on this machine (a first touch of fresh memory: 3.3 ms a megabyte), so they are worth counting.
+ * Resident set size in MB of the server: the process and its web processes (Linux; the embedded
+ * database's thread included). Summed, so memory they share (node's own code) counts once per
+ * process: the figure errs high.
+ */
+export function rssMb(pid: number): number {
+  let kb = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      if (m) kb += Number(m[1]);
+    } catch {
+      // a web process that ended meanwhile
+    }
+  }
+  if (kb === 0) throw new Error('no VmRSS');
+  return kb / 1024;
+}
+
+/**
+ * Minor page faults so far of the server's web threads (the main thread of each web process, or of
+ * the server itself when it serves alone) and of its other threads together (the database worker,
+ * the primary's main thread when web processes serve, V8's GC helpers): /proc/<pid>/task/<tid>/stat,
+ * field 10. A fault cost about 13 µs on this machine (a first touch of fresh memory: 3.3 ms a
+ * megabyte), so they are worth counting.
  */
 export function minorFaults(pid: number): { web: number; others: number } {
   let web = 0;
   let others = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    let stat: string;
+  const tree = processTree(pid);
+  const webPids = tree.length > 1 ? new Set(tree.slice(1)) : new Set([pid]);
+  for (const p of tree) {
+    let tids: string[] = [];
     try {
-      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      tids = readdirSync(`/proc/${p}/task`);
     } catch {
-      continue; // a thread that ended meanwhile
+      continue;
     }
-    const faults = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
-    if (Number(tid) === pid) web += faults;
-    else others += faults;
+    for (const tid of tids) {
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${p}/task/${tid}/stat`, 'utf8');
+      } catch {
+        continue; // a thread that ended meanwhile
+      }
+      const faults = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+      if (Number(tid) === p && webPids.has(p)) web += faults;
+      else others += faults;
+    }
   }
   return { web, others };
 }
