@@ -1,5 +1,6 @@
 // The only reader of process.env. Validated once at boot; a bad value stops the process with a
 // message naming the variable, instead of failing later in a request.
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseDataKey, type DataEncryptionConfig } from './crypto/keyring.ts';
@@ -20,6 +21,15 @@ const schema = z.object({
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
   DATA_DIR: z.string().default('data'),
   EMBEDDED_DB_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /**
+   * Web processes (server/web-workers.ts): `auto` (autoWebWorkers below), or a number; 0 = the
+   * process that opens the database serves the pages itself.
+   */
+  WEB_WORKERS: z
+    .string()
+    .default('auto')
+    .refine((v) => v === 'auto' || (/^\d{1,2}$/.test(v) && Number(v) <= 32), 'must be auto or a whole number from 0 to 32')
+    .transform((v) => (v === 'auto' ? 'auto' : Number(v))),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).default(30),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).default(12),
@@ -66,6 +76,8 @@ export interface Config {
   mongodbUri: string | undefined;
   dataDir: string;
   embeddedDbPort: number;
+  /** Web processes beside the one that holds the database and runs the background jobs (0: it serves too). */
+  webWorkers: number;
   sessionSecret: string;
   sessionIdleMs: number;
   sessionAbsoluteMs: number;
@@ -83,6 +95,17 @@ export interface Config {
   retentionDays: number;
   /** Keys for secrets at rest (server/crypto): the configured key, or the key file in the data folder. */
   dataEncryption: DataEncryptionConfig;
+}
+
+/**
+ * One web process per core left once the embedded database's thread has one (every core with
+ * MONGODB_URI), up to 4; fewer than two: none, the database's process serves alone. On this
+ * project's 2-core machine two web processes beside the embedded database served 1.1–1.3× the
+ * pages but with a worse p95 (1.09–1.11×) and ~250 MB more memory (bench:ab, issue 13's note).
+ */
+export function autoWebWorkers(cores: number, externalDatabase: boolean): number {
+  const n = externalDatabase ? cores : cores - 1;
+  return n < 2 ? 0 : Math.min(n, 4);
 }
 
 export class ConfigError extends Error {}
@@ -122,6 +145,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mongodbUri: e.MONGODB_URI,
     dataDir,
     embeddedDbPort: e.EMBEDDED_DB_PORT,
+    webWorkers: e.WEB_WORKERS === 'auto' ? autoWebWorkers(availableParallelism(), Boolean(e.MONGODB_URI)) : e.WEB_WORKERS,
     // Development without a secret still needs a stable-per-process one; production refuses above.
     sessionSecret: e.SESSION_SECRET ?? `dev-only-secret-${process.pid}-change-me-in-production`,
     sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,

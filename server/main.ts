@@ -1,5 +1,8 @@
 // `npm start`: validate config, open the database (embedded when MONGODB_URI is unset), start the
-// web server and background services, and shut all of it down cleanly on SIGTERM/SIGINT.
+// background services and the web processes (server/web-workers.ts; with WEB_WORKERS=0 this
+// process serves the pages itself), and shut all of it down cleanly on SIGTERM/SIGINT.
+import cluster from 'node:cluster';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfigOrExit } from './config.ts';
 import { createLogger } from './logger.ts';
@@ -7,6 +10,7 @@ import { openDatabase } from './db/index.ts';
 import { keyringFor } from './crypto/keyring.ts';
 import { sealPlainSecrets } from './crypto/sealed-fields.ts';
 import { startReclaimer } from '../embedded-mongo/src/reclaim.ts';
+import { startWebWorkers, type WebWorkerSetup } from './web-workers.ts';
 
 /** The app's modules, loaded while the embedded database reads its data on its own thread. */
 async function loadApp() {
@@ -25,6 +29,7 @@ async function loadApp() {
     createMailer: mailer.createMailer,
     createApp: http.createApp,
     inFlightRequests: inFlight.inFlightRequests,
+    stopServing: inFlight.stopServing,
     startServices: services.startServices,
     User: user.User,
     seedHolidays: calendar.seedHolidays,
@@ -39,10 +44,37 @@ const BACKFILL_DELAY_MS = 5_000;
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
+  // A signal during start-up (a web process may already answer /readyz) stops the app cleanly once
+  // it has started; a second one ends it at once.
+  let stopRequested: string | undefined;
+  let shutdown: ((signal: string) => Promise<void>) | undefined;
+  const onSignal = (signal: string) => {
+    if (shutdown) void shutdown(signal);
+    else if (stopRequested) process.exit(1);
+    else {
+      stopRequested = signal;
+      logger.info({ signal }, 'stopping once started (send it again to stop now)');
+    }
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
   const loading = loadApp();
   loading.catch(() => undefined); // a failure is reported where it is awaited, not as an unhandled rejection
-  const db = await openDatabase(config, logger, { modelsLoaded: loading });
-  const { createMailer, createApp, inFlightRequests, startServices, User, seedHolidays, backfillCaseSummaries, backfillSearchTerms } = await loading;
+  // The web processes load their code while the database opens here; they connect once it is open.
+  let setupDone!: (setup: WebWorkerSetup) => void;
+  let setupFailed!: (err: unknown) => void;
+  const setup = new Promise<WebWorkerSetup>((resolve, reject) => ((setupDone = resolve), (setupFailed = reject)));
+  setup.catch(() => undefined);
+  const workers = config.webWorkers > 0 ? startWebWorkers({ count: config.webWorkers, setup, logger }) : undefined;
+  let db: Awaited<ReturnType<typeof openDatabase>>;
+  try {
+    db = await openDatabase(config, logger, { modelsLoaded: loading });
+  } catch (err) {
+    setupFailed(err);
+    await workers?.stop(5_000);
+    throw err;
+  }
+  const { createMailer, createApp, inFlightRequests, stopServing, startServices, User, seedHolidays, backfillCaseSummaries, backfillSearchTerms } = await loading;
   // Secrets stored in plain text by an earlier version (or a bulk import) are encrypted before anything reads them.
   const keyring = keyringFor(config);
   for (const r of await sealPlainSecrets(db.connection.db!, keyring)) {
@@ -52,20 +84,36 @@ async function main(): Promise<void> {
   await seedHolidays(); // Vietnam's public holidays for the working-day calendar (idempotent)
   const mailer = createMailer({ smtpUrl: config.smtpUrl, mailDir: config.mailDir, from: config.mailFrom, timeoutMs: config.smtpTimeoutMs });
   const deps = { config, logger, db, mailer, now: () => new Date() };
-  const inFlight = inFlightRequests();
-  const app = createApp(deps, { inFlight });
   const services = startServices(deps);
 
-  const server = app.listen(config.port, config.host);
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
+  // The pages are served by web processes, or here with WEB_WORKERS=0.
+  let port: number;
+  let web: { stop(): Promise<void> };
+  if (workers) {
+    setupDone({ dbUri: db.uri, embedded: db.embedded, sessionSecret: config.sessionSecret });
+    try {
+      port = await workers.serving;
+    } catch (err) {
+      await services.stop();
+      await db.close();
+      throw err;
+    }
+    logger.info({ webWorkers: config.webWorkers, pids: workers.pids() }, 'web processes serving');
+    web = workers;
+  } else {
+    const inFlight = inFlightRequests();
+    const server: Server = createApp(deps, { inFlight }).listen(config.port, config.host);
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+    port = (server.address() as AddressInfo).port;
+    web = { stop: () => stopServing(server, inFlight, logger) };
+  }
   // Backfills for cases stored before a field existed (derived dashboard figures, the queue's search
   // words): idempotent, and later writes keep them in step. Run a few seconds after the server
   // listens: each scans every case, and on a large data set the first scan also reads the cases
   // from the snapshot; the first requests (and /readyz) should not queue behind that.
-  const { port } = server.address() as AddressInfo;
   const backfills = setTimeout(() => {
     void backfillCaseSummaries().then(
       (n) => n && logger.info({ cases: n }, 'case summaries backfilled'),
@@ -102,34 +150,23 @@ async function main(): Promise<void> {
   process.stdout.write(lines.join('\n') + '\n');
 
   let shuttingDown = false;
-  const shutdown = async (signal: string) => {
+  shutdown = async (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
     clearTimeout(backfills);
     reclaimer?.stop();
     logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
-    const force = setTimeout(() => {
-      logger.warn('in-flight requests did not finish in 10 s; closing connections');
-      server.closeAllConnections();
-    }, 10_000);
-    force.unref();
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
-    });
-    // A client that hung up has no connection left, but its handler may still be writing.
-    if (!(await inFlight.drained(10_000))) logger.warn({ requests: inFlight.count() }, 'handlers still running after 10 s; closing the database under them');
+    await web.stop();
     await services.stop();
     await mailer.close();
     await db.close();
     logger.info('stopped');
     process.exit(0);
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  if (stopRequested) void shutdown(stopRequested);
 }
 
-main().catch((err) => {
+(cluster.isWorker ? import('./web-workers.ts').then((w) => w.runWebWorker()) : main()).catch((err) => {
   process.stderr.write(`Failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -62,14 +62,29 @@ export async function openDatabase(config: Config, logger: Logger, opts: { model
     logger.info({ dbPath, credentialsFile: server.credentialsFile, port: server.port }, 'embedded database started');
   }
   await mongoose.connect(uri, { serverSelectionTimeoutMS: 10_000 });
-  const connection = mongoose.connection;
   await opts.modelsLoaded;
   await mongoose.syncIndexes().catch((err: unknown) => logger.warn({ err }, 'index sync failed'));
+  return databaseOf(mongoose.connection, uri, { embedded: Boolean(stopEmbedded), compact, stopEmbedded });
+}
+
+/**
+ * A web process beside the one that opened the database (server/web-workers.ts): connects to the
+ * same server, and neither builds indexes (the opening process synced them) nor creates
+ * collections, so several processes starting together do not repeat that work.
+ */
+export async function connectDatabase(uri: string, opts: { embedded: boolean }): Promise<Database> {
+  mongoose.set('autoIndex', false);
+  mongoose.set('autoCreate', false);
+  await mongoose.connect(uri, { serverSelectionTimeoutMS: 10_000 });
+  return databaseOf(mongoose.connection, uri, { embedded: opts.embedded });
+}
+
+function databaseOf(connection: Connection, uri: string, opts: { embedded: boolean; compact?: Database['compact']; stopEmbedded?: () => Promise<void> }): Database {
   return {
     connection,
     uri,
-    embedded: Boolean(stopEmbedded),
-    compact,
+    embedded: opts.embedded,
+    compact: opts.compact,
     async ping() {
       try {
         await connection.db!.admin().command({ ping: 1 });
@@ -80,7 +95,7 @@ export async function openDatabase(config: Config, logger: Logger, opts: { model
     },
     async close() {
       await mongoose.disconnect();
-      await stopEmbedded?.();
+      await opts.stopEmbedded?.();
     },
   };
 }

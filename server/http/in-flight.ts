@@ -2,7 +2,9 @@
 // a client that disconnects mid-request closes its connection while the handler goes on reading and
 // writing (and the session is saved as the response ends). Shutdown waits for these too, so the
 // database is not closed under a handler halfway through its writes.
+import type { Server } from 'node:http';
 import type { RequestHandler } from 'express';
+import type { Logger } from '../logger.ts';
 
 export interface InFlight {
   /** First in the pipeline: counts the request until its response is ended (after the session's save) or destroyed. */
@@ -63,4 +65,23 @@ export function inFlightRequests(): InFlight {
       });
     },
   };
+}
+
+/**
+ * Stops serving: no new connections, idle ones closed, then waits for the handlers still running
+ * (10 s for connections, 10 s for handlers, then closes what is left). The database stays open.
+ */
+export async function stopServing(server: Server, inFlight: InFlight, logger: Logger): Promise<void> {
+  const force = setTimeout(() => {
+    logger.warn('in-flight requests did not finish in 10 s; closing connections');
+    server.closeAllConnections();
+  }, 10_000);
+  force.unref();
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+  clearTimeout(force);
+  // A client that hung up has no connection left, but its handler may still be writing.
+  if (!(await inFlight.drained(10_000))) logger.warn({ requests: inFlight.count() }, 'handlers still running after 10 s; closing the database under them');
 }

@@ -1,6 +1,7 @@
 // Settings validated at boot: the outbox's retry and lease settings (the drills make them short).
 import { expect } from 'chai';
-import { ConfigError, loadConfig } from '../../server/config.ts';
+import { availableParallelism } from 'node:os';
+import { ConfigError, autoWebWorkers, loadConfig } from '../../server/config.ts';
 
 describe('platform: outbox and SMTP settings', () => {
   it('defaults to a 2-minute lease, 30 s backoff doubling to an hour, and 15 s SMTP timeouts', () => {
@@ -22,5 +23,26 @@ describe('platform: outbox and SMTP settings', () => {
   it('refuses a backoff cap below its base, and values that are not numbers', () => {
     expect(() => loadConfig({ OUTBOX_RETRY_BASE_MS: '5000', OUTBOX_RETRY_MAX_MS: '1000' })).to.throw(ConfigError, /OUTBOX_RETRY_MAX_MS/);
     expect(() => loadConfig({ OUTBOX_RETRY_BASE_MS: 'soon' })).to.throw(ConfigError, /OUTBOX_RETRY_BASE_MS/);
+  });
+});
+
+describe('platform: web processes (WEB_WORKERS)', () => {
+  it('defaults to one per core left beside the embedded database (every core with MONGODB_URI), up to 4, and none below two', () => {
+    expect([1, 2, 3, 4, 8, 64].map((cores) => autoWebWorkers(cores, false))).to.deep.equal([0, 0, 2, 3, 4, 4]);
+    expect([1, 2, 3, 4, 8].map((cores) => autoWebWorkers(cores, true))).to.deep.equal([0, 2, 3, 4, 4]);
+    expect(loadConfig({}).webWorkers).to.equal(autoWebWorkers(availableParallelism(), false));
+    expect(loadConfig({ MONGODB_URI: 'mongodb://db.example.org/talent' }).webWorkers).to.equal(autoWebWorkers(availableParallelism(), true));
+  });
+
+  it('takes a number from 0 (the database process serves alone) to 32', () => {
+    expect(loadConfig({ WEB_WORKERS: '0' }).webWorkers).to.equal(0);
+    expect(loadConfig({ WEB_WORKERS: '3' }).webWorkers).to.equal(3);
+    expect(loadConfig({ WEB_WORKERS: 'auto' }).webWorkers).to.equal(loadConfig({}).webWorkers);
+  });
+
+  it('refuses anything else, saying what it takes', () => {
+    for (const bad of ['-1', '33', 'two', '1.5', '']) {
+      expect(() => loadConfig({ WEB_WORKERS: bad }), bad).to.throw(ConfigError, /WEB_WORKERS: must be auto or a whole number from 0 to 32/);
+    }
   });
 });

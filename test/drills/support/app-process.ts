@@ -29,7 +29,7 @@ export interface AppProcess {
   stop(): Promise<number | null>;
 }
 
-/** The environment of every run: nothing from the test process leaks in (no MONGODB_URI). */
+/** The environment of every run: nothing from the test process leaks in (no MONGODB_URI) but WEB_WORKERS. */
 export function drillEnv(dataDir: string, extra: Record<string, string>): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '',
@@ -40,6 +40,8 @@ export function drillEnv(dataDir: string, extra: Record<string, string>): Record
     // The seed stores TOTP secrets sealed with the test key, as the app must read them.
     DATA_ENCRYPTION_KEY: TEST_DATA_ENCRYPTION_KEY,
     LOG_LEVEL: 'info',
+    // `WEB_WORKERS=2 npx mocha test/drills` runs every drill with web processes (the default, auto, depends on the machine's cores).
+    ...(process.env.WEB_WORKERS ? { WEB_WORKERS: process.env.WEB_WORKERS } : {}),
     ...extra,
   };
 }

@@ -1,0 +1,155 @@
+// Drill: the app as `npm start` runs it with two web processes (server/web-workers.ts). Checked
+// over HTTP and through the processes themselves:
+//   - new connections are served by both web processes (their access-log lines name them);
+//   - a change made through one is on the pages of the other at once, not after its kept reads
+//     expire (an officer renames themself; the queue of every process shows the new name);
+//   - a web process SIGKILLed is replaced, and the site answers meanwhile through the other;
+//   - the primary SIGKILLed takes its web processes with it (no process left holding the port);
+//   - SIGTERM while the app starts stops it cleanly once started.
+import { expect } from 'chai';
+import http from 'node:http';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort } from '../../scripts/support/free-port.ts';
+import { WebClient, csrfIn } from '../../scripts/support/web-client.ts';
+import { drillEnv, runScript, startApp, waitReady, type AppProcess } from './support/app-process.ts';
+import type { Seeded } from './support/seed.ts';
+
+/** GET on a connection of its own (closed after): node:cluster gives each new connection to the next web process. */
+function getOnNewConnection(base: string, urlPath: string, cookie: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(`${base}${urlPath}`, { agent: false, headers: { cookie, accept: 'text/html', connection: 'close' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.setTimeout(10_000, () => req.destroy(new Error(`GET ${urlPath} timed out`)));
+  });
+}
+
+/** The web-process numbers (`"web":N`) of the access-log lines for `urlPath` written after `from` characters of output. */
+function servedBy(app: AppProcess, from: number, urlPath: string): Set<number> {
+  const web = new Set<number>();
+  for (const line of app.output().slice(from).split('\n')) {
+    if (!line.includes('"msg":"request completed"') || !line.includes(`"url":"${urlPath}"`)) continue;
+    const m = /"web":(\d+)/.exec(line);
+    if (m) web.add(Number(m[1]));
+  }
+  return web;
+}
+
+/** Direct children of `pid` (from /proc/<pid>/task/<pid>/children). */
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`not within ${ms} ms: ${what}`);
+}
+
+describe('drill: two web processes on one database', function () {
+  this.timeout(180_000);
+  let dataDir: string;
+  let app: AppProcess | undefined;
+
+  before(() => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'talent-drill-web-'));
+  });
+  after(async () => {
+    await app?.kill9();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves from both, shows a change made through one on the other at once, replaces a killed one, and ends with the primary', async () => {
+    const env = drillEnv(dataDir, { WEB_WORKERS: '2' });
+    const seeded = JSON.parse(await runScript(path.join(import.meta.dirname, 'support/seed.ts'), [JSON.stringify({ applicants: 2, stage: 'submitted' })], env)) as Seeded;
+    app = startApp(env, await freePort());
+    await waitReady(app);
+    await app.waitForLog(/"msg":"web processes serving"/);
+    const primary = app.child.pid!;
+    // npm start's command is node itself (start-flags), so the web processes are its children.
+    const web = childPids(primary);
+    expect(web, 'two web processes').to.have.length(2);
+
+    const hr = new WebClient(app.url, 10_000);
+    await hr.signIn(seeded.hr.email, seeded.password, seeded.hr.totpSecret);
+    const account = await hr.get('/account');
+    const oldName = /name="name"[^>]*value="([^"]*)"/.exec(account.text)?.[1] ?? /value="([^"]*)"[^>]*name="name"/.exec(account.text)?.[1];
+    expect(oldName, 'the officer name on the account page').to.be.a('string').and.not.equal('');
+
+    // Both processes read the officers of the institute (kept 5 s each) for the queue.
+    let mark = app.output().length;
+    for (let i = 0; i < 4; i += 1) {
+      const page = await getOnNewConnection(app.url, '/cases', hr.cookieHeader());
+      expect(page.status).to.equal(200);
+      expect(page.text).to.include(oldName!);
+    }
+    await until('the access log names both web processes', () => servedBy(app!, mark, '/cases').size === 2, 5_000);
+
+    // The officer renames themself through one process; every process's queue shows it at once.
+    const newName = `Renamed Officer ${Date.now()}`;
+    const saved = await hr.postForm('/account', csrfIn(account.text), { name: newName, locale: 'en' });
+    expect(saved.status, 'profile saved').to.equal(303);
+    mark = app.output().length;
+    for (let i = 0; i < 4; i += 1) {
+      const page = await getOnNewConnection(app.url, '/cases', hr.cookieHeader());
+      expect(page.status).to.equal(200);
+      expect(page.text, `queue page ${i + 1} after the rename`).to.include(newName);
+    }
+    await until('the access log names both web processes', () => servedBy(app!, mark, '/cases').size === 2, 5_000);
+
+    // A web process killed: the site still answers, and a new one takes its place.
+    process.kill(web[0]!, 'SIGKILL');
+    await until('the primary logs the loss', () => /a web process stopped unexpectedly/.test(app!.output()));
+    for (let i = 0; i < 3; i += 1) expect((await getOnNewConnection(app.url, '/readyz', '')).status).to.equal(200);
+    await app.waitForLog(/"msg":"a new web process is serving"/);
+    await until('a replacement web process', () => {
+      const now = childPids(primary);
+      return now.length === 2 && !now.includes(web[0]!);
+    });
+    const replaced = childPids(primary);
+    mark = app.output().length;
+    for (let i = 0; i < 4; i += 1) expect((await getOnNewConnection(app.url, '/cases', hr.cookieHeader())).status).to.equal(200);
+    await until('both web processes serve again', () => servedBy(app!, mark, '/cases').size === 2, 5_000);
+
+    // The primary killed: its web processes exit (the port is free for the next start).
+    await app.kill9();
+    await until('the web processes exit with the primary', () => replaced.every((pid) => !alive(pid)), 10_000);
+    const port = Number(new URL(app.url).port);
+    app = startApp(env, port);
+    await waitReady(app);
+    expect((await getOnNewConnection(app.url, '/readyz', '')).status).to.equal(200);
+    expect(await app.stop(), 'clean exit on SIGTERM').to.equal(0);
+    expect(app.output()).to.include('"msg":"stopped"');
+
+    // SIGTERM while starting (the database open, the web processes not yet serving): it starts, then stops cleanly.
+    app = startApp(env, port);
+    await app.waitForLog(/"msg":"embedded database started"/);
+    const starting = app;
+    starting.child.kill('SIGTERM');
+    expect(await starting.exited, starting.output().slice(-2000)).to.equal(0);
+    expect(starting.output()).to.include('stopping once started');
+    expect(starting.output()).to.include('"msg":"stopped"');
+  });
+});
