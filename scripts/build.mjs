@@ -45,12 +45,29 @@ export async function buildServer() {
       renameSync(tmp, f.path);
       written++;
     }
-    // Chunks of earlier builds: their names are their content's hash, so any not produced now are stale.
-    for (const name of readdirSync(outdir)) if (!keep.has(name) && !name.endsWith('.tmp')) rmSync(path.join(outdir, name), { force: true });
+    // Chunks of earlier builds: their names are their content's hash, so any not produced now are
+    // stale. A temporary file is another build's until its process is gone (a build killed
+    // between writing and renaming leaves one).
+    for (const name of readdirSync(outdir)) {
+      if (keep.has(name)) continue;
+      const tmpOf = /\.(\d+)\.tmp$/.exec(name);
+      if (tmpOf && processAlive(Number(tmpOf[1]))) continue;
+      rmSync(path.join(outdir, name), { force: true });
+    }
   } catch (err) {
     throw new Error(`cannot write the compiled server to ${outdir} (${err.code ?? err.message}); run \`npm run build\` where the checkout is writable (when building the image), then start`);
   }
   return { files: result.outputFiles.length, written };
+}
+
+/** Is process `pid` running (EPERM: it is, as another user's)? */
+function processAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === import.meta.filename) {

@@ -3,7 +3,7 @@
 // as a child process (platform/start, security/secrets, the drills).
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SERVER_ENTRY } from '../../scripts/support/start-flags.ts';
 
@@ -45,8 +45,21 @@ describe('platform: the compiled server npm start runs', function () {
     build();
     const stale = path.join(root, 'dist/server/chunk-STALE000.js');
     writeFileSync(stale, 'export {};\n');
-    const out = build();
-    expect(out).to.match(/^dist\/server: 0 of \d+ files written/);
-    expect(existsSync(stale)).to.equal(false);
+    // A killed build's temporary file goes; a running build's (this process stands for it) stays.
+    const killedBuild = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    const leftOver = path.join(root, `dist/server/main.js.${killedBuild}.tmp`);
+    const running = path.join(root, `dist/server/main.js.${process.pid}.tmp`);
+    writeFileSync(leftOver, 'partial');
+    writeFileSync(running, 'partial');
+    try {
+      const out = build();
+      expect(out).to.match(/^dist\/server: 0 of \d+ files written/);
+      expect(existsSync(stale)).to.equal(false);
+      expect(existsSync(leftOver), 'a killed build\'s temporary file').to.equal(false);
+      expect(existsSync(running), "a running build's temporary file").to.equal(true);
+    } finally {
+      rmSync(leftOver, { force: true });
+      rmSync(running, { force: true });
+    }
   });
 });
