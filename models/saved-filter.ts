@@ -2,6 +2,7 @@
 // string in its canonical form, listed above the queue and applied by one click. At most
 // MAX_SAVED_FILTERS per user; a name is unique per user regardless of case and diacritics.
 import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
+import { watchWrites } from './watch-writes.ts';
 
 export const MAX_SAVED_FILTERS = 20;
 export const MAX_FILTER_NAME = 60;
@@ -22,4 +23,6 @@ savedFilterSchema.index({ user: 1, nameKey: 1 }, { unique: true });
 
 export type SavedFilterFields = InferSchemaType<typeof savedFilterSchema>;
 export type SavedFilterDoc = HydratedDocument<SavedFilterFields>;
+/** Listens to every write through SavedFilter (the queue keeps each officer's list: server/cases/saved-filters.ts). */
+export const onSavedFilterWrite = watchWrites(savedFilterSchema, 'SavedFilter');
 export const SavedFilter = model('SavedFilter', savedFilterSchema);

@@ -10,6 +10,9 @@ import { createCall, createCase } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
 import { loadQueue, parseQueueQuery } from '../../server/cases/queue.ts';
 import { announceWrites, writtenElsewhere } from '../../models/watch-writes.ts';
+import { SavedFilter } from '../../models/saved-filter.ts';
+import { listSavedFilters } from '../../server/cases/saved-filters.ts';
+import { systemContext } from '../../server/context.ts';
 
 /** A read that resolves when told to, counting its calls. */
 function gatedRead<V>(value: () => V) {
@@ -176,5 +179,22 @@ describe('platform: reads kept in memory for a few seconds (KeptReads)', () => {
     } finally {
       announceWrites(undefined);
     }
+  });
+
+  it("follows writes through the SavedFilter model at once: an officer's saved filters", async () => {
+    await testDatabase();
+    const institute = await createInstitute();
+    const hr = await createUser({ role: 'hr_officer', institute: institute._id });
+    const other = await createUser({ role: 'hr_officer', institute: institute._id });
+    const ctx = systemContext({ now: new Date(), actor: hr.toObject() });
+    const names = async () => (await listSavedFilters({ ctx })).map((f) => f.name);
+    expect(await names()).to.deep.equal([]);
+    await SavedFilter.create({ user: hr._id, name: 'Due this week', nameKey: 'due this week', query: '/cases?due=week' });
+    expect(await names()).to.deep.equal(['Due this week']);
+    expect(await listSavedFilters({ ctx })).to.equal(await listSavedFilters({ ctx })); // kept, one read
+    await SavedFilter.create({ user: other._id, name: 'Mine', nameKey: 'mine', query: '/cases' });
+    expect(await names(), "another officer's filter is not listed").to.deep.equal(['Due this week']);
+    await SavedFilter.deleteOne({ user: hr._id });
+    expect(await names()).to.deep.equal([]);
   });
 });
