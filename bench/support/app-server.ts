@@ -8,6 +8,7 @@ import path from 'node:path';
 import { freePort } from '../../scripts/support/free-port.ts';
 import { WebClient } from '../../scripts/support/web-client.ts';
 import { startCommand } from '../../scripts/support/start-flags.ts';
+import { processTree } from '../../scripts/support/process-tree.ts';
 import type { BenchAccounts } from '../../scripts/seed-bench.ts';
 
 const require = createRequire(import.meta.url);
@@ -155,28 +156,6 @@ export async function benchTargets(base: string, accounts: BenchAccounts): Promi
   } as const;
   for (const [u, c] of Object.values(targets)) await warm(base, u, c);
   return targets;
-}
-
-/** `pid` and its descendants (the web processes of server/web-workers.ts), from /proc/<pid>/task/<tid>/children. */
-export function processTree(pid: number): number[] {
-  const all = [pid];
-  for (let i = 0; i < all.length; i += 1) {
-    const p = all[i]!;
-    let tids: string[] = [];
-    try {
-      tids = readdirSync(`/proc/${p}/task`);
-    } catch {
-      continue; // ended meanwhile
-    }
-    for (const tid of tids) {
-      try {
-        all.push(...readFileSync(`/proc/${p}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
-      } catch {
-        // a thread that ended meanwhile
-      }
-    }
-  }
-  return all;
 }
 
 /**

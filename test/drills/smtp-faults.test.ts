@@ -20,7 +20,7 @@ import { startTestSmtp, type SmtpMode, type TestSmtp } from '../support/smtp.ts'
 import { freePort } from '../../scripts/support/free-port.ts';
 import { WebClient, csrfIn, hiddenValue } from '../../scripts/support/web-client.ts';
 import { messageIdFor } from '../../server/outbox/item.ts';
-import { connectToAppDatabase, drillEnv, runScript, startApp, waitReady, type AppProcess } from './support/app-process.ts';
+import { connectToAppDatabase, drillEnv, runScript, startApp, until, waitReady, type AppProcess } from './support/app-process.ts';
 import type { Seeded } from './support/seed.ts';
 
 type Phase = 'A' | 'B' | 'C' | 'D';
@@ -40,15 +40,6 @@ interface OutboxRow {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, ms: number, cond: () => Promise<boolean> | boolean): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await sleep(50);
-  }
-  throw new Error(`drill: ${what} did not happen within ${ms} ms`);
-}
 
 describe('drill: outbox under SMTP faults, app SIGKILLed with retries pending', function () {
   // Generous: on a loaded machine (load average 20 on 2 cores was seen) a phase takes 50 s rather than

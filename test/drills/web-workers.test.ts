@@ -8,12 +8,13 @@
 //   - SIGTERM while the app starts stops it cleanly once started.
 import { expect } from 'chai';
 import http from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../scripts/support/free-port.ts';
+import { processTree } from '../../scripts/support/process-tree.ts';
 import { WebClient, csrfIn } from '../../scripts/support/web-client.ts';
-import { drillEnv, runScript, startApp, waitReady, type AppProcess } from './support/app-process.ts';
+import { drillEnv, runScript, startApp, until, waitReady, type AppProcess } from './support/app-process.ts';
 import type { Seeded } from './support/seed.ts';
 
 /** GET on a connection of its own (closed after): node:cluster gives each new connection to the next web process. */
@@ -41,14 +42,8 @@ function servedBy(app: AppProcess, from: number, urlPath: string): Set<number> {
   return web;
 }
 
-/** Direct children of `pid` (from /proc/<pid>/task/<pid>/children). */
-function childPids(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
+/** The server's web processes: the descendants of the process npm start's command runs. */
+const webProcesses = (primary: number) => processTree(primary).slice(1);
 
 const alive = (pid: number) => {
   try {
@@ -58,15 +53,6 @@ const alive = (pid: number) => {
     return false;
   }
 };
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`not within ${ms} ms: ${what}`);
-}
 
 describe('drill: two web processes on one database', function () {
   this.timeout(180_000);
@@ -89,7 +75,7 @@ describe('drill: two web processes on one database', function () {
     await app.waitForLog(/"msg":"web processes serving"/);
     const primary = app.child.pid!;
     // npm start's command is node itself (start-flags), so the web processes are its children.
-    const web = childPids(primary);
+    const web = webProcesses(primary);
     expect(web, 'two web processes').to.have.length(2);
 
     const hr = new WebClient(app.url, 10_000);
@@ -105,7 +91,7 @@ describe('drill: two web processes on one database', function () {
       expect(page.status).to.equal(200);
       expect(page.text).to.include(oldName!);
     }
-    await until('the access log names both web processes', () => servedBy(app!, mark, '/cases').size === 2, 5_000);
+    await until('the access log names both web processes', 5_000, () => servedBy(app!, mark, '/cases').size === 2);
 
     // The officer renames themself through one process; every process's queue shows it at once.
     const newName = `Renamed Officer ${Date.now()}`;
@@ -117,25 +103,25 @@ describe('drill: two web processes on one database', function () {
       expect(page.status).to.equal(200);
       expect(page.text, `queue page ${i + 1} after the rename`).to.include(newName);
     }
-    await until('the access log names both web processes', () => servedBy(app!, mark, '/cases').size === 2, 5_000);
+    await until('the access log names both web processes', 5_000, () => servedBy(app!, mark, '/cases').size === 2);
 
     // A web process killed: the site still answers, and a new one takes its place.
     process.kill(web[0]!, 'SIGKILL');
-    await until('the primary logs the loss', () => /a web process stopped unexpectedly/.test(app!.output()));
+    await app.waitForLog(/a web process stopped unexpectedly/);
     for (let i = 0; i < 3; i += 1) expect((await getOnNewConnection(app.url, '/readyz', '')).status).to.equal(200);
     await app.waitForLog(/"msg":"a new web process is serving"/);
-    await until('a replacement web process', () => {
-      const now = childPids(primary);
+    await until('a replacement web process', 20_000, () => {
+      const now = webProcesses(primary);
       return now.length === 2 && !now.includes(web[0]!);
     });
-    const replaced = childPids(primary);
+    const replaced = webProcesses(primary);
     mark = app.output().length;
     for (let i = 0; i < 4; i += 1) expect((await getOnNewConnection(app.url, '/cases', hr.cookieHeader())).status).to.equal(200);
-    await until('both web processes serve again', () => servedBy(app!, mark, '/cases').size === 2, 5_000);
+    await until('both web processes serve again', 5_000, () => servedBy(app!, mark, '/cases').size === 2);
 
     // The primary killed: its web processes exit (the port is free for the next start).
     await app.kill9();
-    await until('the web processes exit with the primary', () => replaced.every((pid) => !alive(pid)), 10_000);
+    await until('the web processes exit with the primary', 10_000, () => replaced.every((pid) => !alive(pid)));
     const port = Number(new URL(app.url).port);
     app = startApp(env, port);
     await waitReady(app);

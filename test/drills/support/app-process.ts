@@ -125,6 +125,16 @@ export async function waitReady(app: AppProcess, ms = 60_000): Promise<void> {
   throw new Error(`not ready within ${ms} ms:\n${app.output().slice(-3000)}`);
 }
 
+/** Polls `cond` every 50 ms until it holds; throws naming `what` after `ms`. */
+export async function until(what: string, ms: number, cond: () => Promise<boolean> | boolean): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`drill: ${what} did not happen within ${ms} ms`);
+}
+
 /** Runs a script to completion (`node --import tsx <file> ...args`); resolves with its stdout. */
 export async function runScript(file: string, args: string[], env: Record<string, string>): Promise<string> {
   const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,0 +1,25 @@
+// The processes of a running server as Linux lists them (the benchmarks read their memory, the
+// web-process drill counts them).
+import { readFileSync, readdirSync } from 'node:fs';
+
+/** `pid` and its descendants (the web processes of server/web-workers.ts), from /proc/<pid>/task/<tid>/children. */
+export function processTree(pid: number): number[] {
+  const all = [pid];
+  for (let i = 0; i < all.length; i += 1) {
+    const p = all[i]!;
+    let tids: string[] = [];
+    try {
+      tids = readdirSync(`/proc/${p}/task`);
+    } catch {
+      continue; // ended meanwhile
+    }
+    for (const tid of tids) {
+      try {
+        all.push(...readFileSync(`/proc/${p}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+      } catch {
+        // a thread that ended meanwhile
+      }
+    }
+  }
+  return all;
+}
