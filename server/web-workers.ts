@@ -11,6 +11,7 @@
 // The primary restarts a web process that dies (after 1 s, doubling to 30 s while they die young);
 // web processes exit when the primary does (node:cluster ends a worker whose channel closes).
 import cluster, { type Worker } from 'node:cluster';
+import { z } from 'zod';
 import type { Logger } from './logger.ts';
 import { announceWrites, writtenElsewhere } from '../models/watch-writes.ts';
 
@@ -23,44 +24,25 @@ export interface WebWorkerSetup {
   sessionSecret: string;
 }
 
-type ToWorker = ({ type: 'setup' } & WebWorkerSetup) | { type: 'written'; models: string[] } | { type: 'shutdown' };
-type FromWorker = { type: 'setup-wanted' } | { type: 'serving'; port: number } | { type: 'written'; models: string[] } | { type: 'failed'; message: string };
+// The messages each side accepts, checked with zod before use: the channel is ours, but a message
+// is still data (unknown keys are dropped).
+const modelNames = z.array(z.string().max(64)).max(32);
+const toWorkerMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('setup'), dbUri: z.string(), embedded: z.boolean(), sessionSecret: z.string() }),
+  z.object({ type: z.literal('written'), models: modelNames }),
+  z.object({ type: z.literal('shutdown') }),
+]);
+const fromWorkerMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('setup-wanted') }),
+  z.object({ type: z.literal('serving'), port: z.number().int() }),
+  z.object({ type: z.literal('written'), models: modelNames }),
+  z.object({ type: z.literal('failed'), message: z.string().transform((m) => m.slice(0, 2000)) }),
+]);
+type ToWorker = z.infer<typeof toWorkerMessage>;
+type FromWorker = z.input<typeof fromWorkerMessage>;
 
-const MAX_MODELS_PER_MESSAGE = 32;
-
-/** Model names in a message, or undefined when it is not a list of short strings. */
-function modelNames(v: unknown): string[] | undefined {
-  if (!Array.isArray(v) || v.length > MAX_MODELS_PER_MESSAGE) return undefined;
-  return v.every((n) => typeof n === 'string' && n.length <= 64) ? (v as string[]) : undefined;
-}
-
-/** An IPC message checked for shape: the channel is ours, but a message is still data. */
-function fromWorker(m: unknown): FromWorker | undefined {
-  if (!m || typeof m !== 'object') return undefined;
-  const o = m as Record<string, unknown>;
-  if (o.type === 'setup-wanted') return { type: 'setup-wanted' };
-  if (o.type === 'serving' && Number.isInteger(o.port)) return { type: 'serving', port: o.port as number };
-  if (o.type === 'written') {
-    const models = modelNames(o.models);
-    return models && { type: 'written', models };
-  }
-  if (o.type === 'failed' && typeof o.message === 'string') return { type: 'failed', message: o.message.slice(0, 2000) };
-  return undefined;
-}
-
-function toWorker(m: unknown): ToWorker | undefined {
-  if (!m || typeof m !== 'object') return undefined;
-  const o = m as Record<string, unknown>;
-  if (o.type === 'setup' && typeof o.dbUri === 'string' && typeof o.embedded === 'boolean' && typeof o.sessionSecret === 'string') {
-    return { type: 'setup', dbUri: o.dbUri, embedded: o.embedded, sessionSecret: o.sessionSecret };
-  }
-  if (o.type === 'written') {
-    const models = modelNames(o.models);
-    return models && { type: 'written', models };
-  }
-  if (o.type === 'shutdown') return { type: 'shutdown' };
-  return undefined;
-}
+const toWorker = (raw: unknown) => toWorkerMessage.safeParse(raw).data;
+const fromWorker = (raw: unknown) => fromWorkerMessage.safeParse(raw).data;
 
 /** Collects the names announced in one turn of the event loop and sends them as one message (a bulk job writes thousands of times). */
 function batchedAnnouncer(send: (models: string[]) => void): (name: string) => void {
@@ -83,7 +65,7 @@ function batchedAnnouncer(send: (models: string[]) => void): (name: string) => v
 export interface WebWorkers {
   /** Resolves with the port once every web process serves; rejects with the reason when one cannot start. */
   serving: Promise<number>;
-  /** The web processes' ids (the benchmark reads their memory). */
+  /** The web processes' ids (logged once they serve). */
   pids(): number[];
   /** Each web process stops serving, finishes its requests and exits; killed after `timeoutMs`. */
   stop(timeoutMs?: number): Promise<void>;

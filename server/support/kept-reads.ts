@@ -2,7 +2,8 @@
 // read on many pages (the holiday calendar, an institute's officers, its calls). Concurrent
 // callers share one read. `forget()` (called on the model's writes given as `forgetOn`,
 // models/watch-writes.ts) drops everything at once, and a read that was in flight when it was called is not kept, so a write
-// in this process is seen by the next request; another app instance sees it within `ttlMs`.
+// in this process, or in another web process of this app (the write is announced: server/web-workers.ts),
+// is seen by the next request; another app instance on the same database sees it within `ttlMs`.
 // Kept values are shared between requests: callers must not change them.
 
 const everyKeptRead = new Set<{ forget(): void }>();
