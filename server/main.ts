@@ -14,10 +14,8 @@ import { startWebWorkers, type WebWorkerSetup } from './web-workers.ts';
 
 /** The app's modules, loaded while the embedded database reads its data on its own thread. */
 async function loadApp() {
-  const [mailer, http, inFlight, services, user, calendar, summaries, searchTerms] = await Promise.all([
+  const [mailer, services, user, calendar, summaries, searchTerms] = await Promise.all([
     import('./mail/mailer.ts'),
-    import('./http/app.ts'),
-    import('./http/in-flight.ts'),
     import('./services.ts'),
     import('../models/user.ts'),
     import('./calendar/index.ts'),
@@ -27,15 +25,18 @@ async function loadApp() {
   ]);
   return {
     createMailer: mailer.createMailer,
-    createApp: http.createApp,
-    inFlightRequests: inFlight.inFlightRequests,
-    stopServing: inFlight.stopServing,
     startServices: services.startServices,
     User: user.User,
     seedHolidays: calendar.seedHolidays,
     backfillCaseSummaries: summaries.backfillCaseSummaries,
     backfillSearchTerms: searchTerms.backfillSearchTerms,
   };
+}
+
+/** The web server's modules (Express, the routes, the views), for this process when it serves the pages itself. */
+async function loadWebServer() {
+  const [http, inFlight] = await Promise.all([import('./http/app.ts'), import('./http/in-flight.ts')]);
+  return { createApp: http.createApp, inFlightRequests: inFlight.inFlightRequests, stopServing: inFlight.stopServing };
 }
 
 /** Wait after listening before the start-time backfills run. */
@@ -60,6 +61,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => onSignal('SIGINT'));
   const loading = loadApp();
   loading.catch(() => undefined); // a failure is reported where it is awaited, not as an unhandled rejection
+  // With web processes, this one never serves a page: it does not load the web server at all.
+  const loadingWebServer = config.webWorkers > 0 ? undefined : loadWebServer();
+  loadingWebServer?.catch(() => undefined);
   // The web processes load their code while the database opens here; they connect once it is open.
   let setupDone!: (setup: WebWorkerSetup) => void;
   let setupFailed!: (err: unknown) => void;
@@ -74,7 +78,7 @@ async function main(): Promise<void> {
     await workers?.stop(5_000);
     throw err;
   }
-  const { createMailer, createApp, inFlightRequests, stopServing, startServices, User, seedHolidays, backfillCaseSummaries, backfillSearchTerms } = await loading;
+  const { createMailer, startServices, User, seedHolidays, backfillCaseSummaries, backfillSearchTerms } = await loading;
   // Secrets stored in plain text by an earlier version (or a bulk import) are encrypted before anything reads them.
   const keyring = keyringFor(config);
   for (const r of await sealPlainSecrets(db.connection.db!, keyring)) {
@@ -101,6 +105,7 @@ async function main(): Promise<void> {
     logger.info({ webWorkers: config.webWorkers, pids: workers.pids() }, 'web processes serving');
     web = workers;
   } else {
+    const { createApp, inFlightRequests, stopServing } = await loadingWebServer!;
     const inFlight = inFlightRequests();
     const server: Server = createApp(deps, { inFlight }).listen(config.port, config.host);
     await new Promise<void>((resolve, reject) => {
