@@ -235,12 +235,12 @@ caseSchema.index({ stage: 1, stageEnteredAt: 1 });
 caseSchema.index({ institute: 1, 'forecast.likely': 1 }, { sparse: true });
 
 // The HR queue (server/cases/queue.ts): open work by deadline within an institute (and for
-// administrators across institutes), and the search words within an institute.
+// administrators across institutes), and the search words within an institute (a search across
+// institutes reads one range per institute: server/cases/queue.ts searchInstitutes).
 caseSchema.index({ institute: 1, stageDueAt: 1, _id: 1 });
 caseSchema.index({ institute: 1, _id: 1 });
 caseSchema.index({ stageDueAt: 1, _id: 1 });
 caseSchema.index({ institute: 1, searchTerms: 1 });
-caseSchema.index({ searchTerms: 1 });
 // The search words follow the reference, name, nationality and the applicant's e-mail on every write.
 keepSearchTerms(caseSchema);
 

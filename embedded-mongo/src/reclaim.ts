@@ -7,7 +7,7 @@
 // It needs V8's gc() (node --expose-gc: `npm start` passes it; elsewhere this does nothing) and asks
 // for an incremental collection (execution: 'async'): on the database thread, with 820 MB live, a
 // blocking gc() stalled every command for 1.1 s, the incremental one for at most 3 ms.
-import { getHeapStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 
 type AsyncGc = (options: { type: 'major'; execution: 'async' }) => Promise<void> | void;
@@ -17,9 +17,18 @@ export interface Reclaimed {
   heapBeforeMb: number;
   heapAfterMb: number;
   ms: number;
+  /** After the collection, per heap space with 1 MB or more in memory: "name physical/used" in MB. */
+  spaces: string;
 }
 
 const MB = 1024 * 1024;
+
+function spacesNow(): string {
+  return getHeapSpaceStatistics()
+    .filter((s) => s.physical_space_size >= MB)
+    .map((s) => `${s.space_name.replace(/_space$/, '')} ${Math.round(s.physical_space_size / MB)}/${Math.round(s.space_used_size / MB)}`)
+    .join(', ');
+}
 
 export interface ReclaimerOptions {
   /** How often the heap and the thread's load are looked at. */
@@ -69,7 +78,7 @@ export function startReclaimer(opts: ReclaimerOptions = {}): { stop(): void } | 
     const done = () => {
       running = false;
       ({ used_heap_size: usedFloor, total_physical_size: committedFloor } = getHeapStatistics());
-      opts.onReclaim?.({ heapBeforeMb: Math.round(used / MB), heapAfterMb: Math.round(usedFloor / MB), ms: Math.round(performance.now() - started) });
+      opts.onReclaim?.({ heapBeforeMb: Math.round(used / MB), heapAfterMb: Math.round(usedFloor / MB), ms: Math.round(performance.now() - started), spaces: spacesNow() });
     };
     collectIncrementally()!.then(done, done);
   }, opts.everyMs ?? 2000);

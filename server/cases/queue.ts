@@ -5,6 +5,7 @@ import { Types } from 'mongoose';
 import { z } from 'zod';
 import { Case, onCaseWrite } from '../../models/case.ts';
 import { Call, onCallWrite } from '../../models/call.ts';
+import { Institute } from '../../models/institute.ts';
 import { User, type UserDoc, type UserRecord } from '../../models/user.ts';
 import { OPEN_STAGES, STAGES, SUPPORT_KINDS, TRACKS, inStages } from '../../models/constants.ts';
 import { queryWords } from '../../models/case-search.ts';
@@ -159,7 +160,7 @@ export function searchConditions(q: string | undefined, leading?: string): Recor
 }
 
 /** `scope` is the user's case scope (server/cases/access.ts caseScopeFor); without it, the policy's filter without scored cases. */
-export function queueFilter(user: UserDoc, q: QueueQuery, now: Date, scope: Record<string, unknown> = caseScopeFilter(user), leadingWord?: string): Record<string, unknown> {
+export function queueFilter(user: UserDoc, q: QueueQuery, now: Date, scope: Record<string, unknown> = caseScopeFilter(user), leadingWord?: string, institutes?: Types.ObjectId[]): Record<string, unknown> {
   const and: Record<string, unknown>[] = [];
   and.push(stageCondition(q));
   if (q.call) and.push({ call: new Types.ObjectId(q.call) });
@@ -178,7 +179,10 @@ export function queueFilter(user: UserDoc, q: QueueQuery, now: Date, scope: Reco
       ],
     });
   }
-  and.push(...searchConditions(q.q, leadingWord));
+  const search = searchConditions(q.q, leadingWord);
+  // Unless the scope names the one institute itself (an officer or leader without other panels).
+  if (search.length && institutes && scope.institute === undefined) and.push(withinInstitutes(institutes));
+  and.push(...search);
   return simplifyScope({ $and: [scope, ...and] });
 }
 
@@ -372,14 +376,38 @@ const SEARCH_PROBE = 1000;
 const keptWordCounts = new KeptReads<number>(60_000, { maxKeys: 5_000 });
 
 /**
- * Of several typed words, the one the fewest cases of the user's institute have (a surname or a
+ * The institutes a search reads, as a condition on `institute` that the planner (MongoDB's and the
+ * embedded server's) turns into one range of { institute, searchTerms } per institute: there is no
+ * index over the search words alone (its ~9 entries a case held ~80 MB of the embedded database's
+ * heap at 100,000 cases). The user's own institute; an officer or leader who also sits on panels of
+ * other institutes' calls, those institutes too; an administrator, every institute. It only narrows
+ * the search to where the user's scope (server/policies/case.ts) can find cases at all: every case
+ * belongs to an institute, and the scope still decides which of them the user sees.
+ */
+export async function searchInstitutes(user: UserDoc): Promise<Types.ObjectId[]> {
+  if (user.role === 'admin') return (await Institute.distinct('_id')) as Types.ObjectId[];
+  const own = user.institute ? [user.institute as Types.ObjectId] : [];
+  if (user.role === 'applicant' || !user.panelCalls?.length) return own;
+  const others = (await Call.distinct('institute', { _id: { $in: user.panelCalls } })) as Types.ObjectId[];
+  const ids = new Map([...own, ...others].map((id) => [String(id), id]));
+  return [...ids.values()];
+}
+
+/** `{ institute }` for one institute, `{ institute: { $in } }` for several. */
+function withinInstitutes(ids: Types.ObjectId[]): Record<string, unknown> {
+  return ids.length === 1 ? { institute: ids[0] } : { institute: { $in: ids } };
+}
+
+/**
+ * Of several typed words, the one the fewest cases of the user's institutes have (a surname or a
  * number, not the word every name shares): its index range is read, the others are tested on it.
  */
-export async function leadingSearchWord(user: UserDoc, q: string | undefined): Promise<string | undefined> {
+export async function leadingSearchWord(user: UserDoc, q: string | undefined, institutes?: Types.ObjectId[]): Promise<string | undefined> {
   const words = q ? queryWords(q) : [];
   if (words.length < 2) return undefined;
-  const within = user.role !== 'admin' && user.institute ? { institute: user.institute } : {};
-  const scope = String(within.institute ?? '*');
+  const ids = institutes ?? (await searchInstitutes(user));
+  const within = withinInstitutes(ids);
+  const scope = ids.map(String).sort().join(',');
   const counts = await Promise.all(
     // A count capped at the probe: no document crosses to the app, and the embedded server answers
     // it from { institute, searchTerms } alone (a literal prefix), reading no case. Kept a minute:
@@ -398,9 +426,11 @@ export async function leadingSearchWord(user: UserDoc, q: string | undefined): P
  * and officers usually name every row: only the calls and assignees missing from them are read.
  */
 export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date, known?: Promise<QueueOptions>): Promise<QueuePage> {
-  const [scope, leading] = await Promise.all([queueScope(user), leadingSearchWord(user, q.q)]);
-  const filter = queueFilter(user, q, now, scope, leading);
-  const { docs, total, capped, page, pages, hasNext } = await readPage(filter, q, searchConditions(q.q).length > 0, now);
+  const searching = searchConditions(q.q).length > 0;
+  const reachable = searching ? searchInstitutes(user) : undefined;
+  const [scope, institutes, leading] = await Promise.all([queueScope(user), reachable, reachable?.then((ids) => leadingSearchWord(user, q.q, ids))]);
+  const filter = queueFilter(user, q, now, scope, leading, institutes);
+  const { docs, total, capped, page, pages, hasNext } = await readPage(filter, q, searching, now);
 
   const options = known ? await known : undefined;
   const assigneeName = new Map<string, string>(options?.officers.map((o) => [o.id, o.name]));

@@ -11,7 +11,7 @@ import { SavedFilter } from '../../models/saved-filter.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { Stage } from '../../models/constants.ts';
 import { signedIn, page, post, text } from '../applications/support.ts';
-import { leadingSearchWord } from '../../server/cases/queue.ts';
+import { leadingSearchWord, parseQueueQuery, queueFilter, queueScope, searchInstitutes } from '../../server/cases/queue.ts';
 import type { Agent } from '../support/http.ts';
 
 const DAY = 86_400_000;
@@ -159,6 +159,35 @@ describe('cases: the queue finds work (open first, search, saved filters)', func
     const stored = (await Case.findById(c.nam!._id).lean())!;
     expect(stored.searchTerms).to.include.members(['dinh', 'cong', 'trang', 'jp', 'nhat', 'ban', 'japan', 'nam', 'le', `${suffix}`]);
     await Case.findOneAndUpdate({ _id: c.nam!._id }, { $set: { 'profile.fullName': 'Lê Hoàng Nam', 'profile.nationality': 'FR' } });
+  });
+
+  it('searches across institutes for an administrator and for an officer on another institute’s panel, by { institute, searchTerms }', async () => {
+    const other = await createInstitute();
+    const otherCall = await createCall({ institute: other, checklist: [] });
+    const applicant = await createUser({ role: 'applicant', email: `khoa.dang.${suffix}@example.org` });
+    const far = await createCase({ applicant, call: otherCall, stage: 'evaluation', stageDueAt: new Date(Date.now() + 2 * DAY), profile: { fullName: 'Đặng Xuân Khoa', nationality: 'VN', dateOfBirth: new Date('1980-01-01'), highestDegree: 'phd' } });
+    const admin = await createUser({ role: 'admin', name: 'Search Admin', locale: 'en' });
+    const panelist = await createUser({ role: 'hr_officer', institute: hrEn.institute, name: 'Panel Officer', locale: 'en', panelCalls: [otherCall._id] });
+    const asAdmin = await signedIn(t, admin);
+    const asPanelist = await signedIn(t, panelist);
+    // An administrator finds cases of every institute (here and in other tests' institutes: the
+    // e-mails' suffix keeps the results to this test's cases); the rarer word's range is read.
+    expect(await refs(asAdmin, `q=khoa+${suffix}`)).to.deep.equal([far.reference]);
+    expect(await refs(asAdmin, `q=xuan+dang+${suffix}`)).to.deep.equal([far.reference]);
+    expect(await refs(asAdmin, `q=dao+${suffix}`)).to.deep.equal(ref('dao'));
+    // An officer finds the other institute's case only through the panel they sit on.
+    expect(await refs(asPanelist, 'q=khoa')).to.deep.equal([far.reference]);
+    expect(await refs(asPanelist, 'q=dao')).to.deep.equal(ref('dao'));
+    expect(await refs(en, 'q=khoa')).to.deep.equal([]);
+    expect((await searchInstitutes(panelist)).map(String).sort()).to.deep.equal([String(hrEn.institute), String(other._id)].sort());
+    // There is no index over the search words alone: each of these reads { institute, searchTerms }.
+    const now = new Date();
+    for (const user of [admin, panelist]) {
+      const filter = queueFilter(user, parseQueueQuery({ q: 'khoa' }), now, await queueScope(user), undefined, await searchInstitutes(user));
+      const plan = JSON.stringify(await Case.find(filter).explain());
+      expect(plan, user.role).to.include('institute_1_searchTerms_1');
+      expect(plan, user.role).not.to.include('COLLSCAN');
+    }
   });
 
   it('treats hostile search text as text: regex characters, arrays, oversize', async () => {
