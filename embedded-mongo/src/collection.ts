@@ -4,7 +4,7 @@
 import { matcher } from './mingo.ts';
 import { BSONRegExp, MinKey, MaxKey, ObjectId, calculateObjectSize } from 'bson';
 import { compareValues, getOwn, setOwn, isPlainObject, isNumeric, toNumber } from './compare.ts';
-import { Index, type IndexSpec } from './indexes.ts';
+import { Index, keyAt, type IndexSpec } from './indexes.ts';
 import { CommandError } from './errors.ts';
 import { idKey } from './storage/id-key.ts';
 import { compactDocument } from './compact.ts';
@@ -534,7 +534,7 @@ export class Collection {
         const literal = count && rangeField && range ? coveredByPrefixAndRegex(filter, index, eqCount) : undefined;
         if (literal !== undefined && range && (range as { lo: unknown }).lo === literal) {
           const at = eqCount;
-          const counted = index.countDocumentsUpTo(prefixes.map(boundsOf), (e) => typeof e[at] === 'string' && (e[at] as string).startsWith(literal), countCap, `${at}:${literal}`);
+          const counted = index.countDocumentsUpTo(prefixes.map(boundsOf), (e) => { const v = keyAt(e, at); return typeof v === 'string' && v.startsWith(literal); }, countCap, `${at}:${literal}`);
           return { docs: [], plan: { stage: 'IXSCAN', index: index.name, sorted: true, docsExamined: 0 }, counted };
         }
         const order = sortable(index, eqCount);

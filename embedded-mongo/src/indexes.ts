@@ -30,19 +30,69 @@ export interface IndexSpec {
 }
 
 /**
- * An index entry: the key's values, one per field, then the document's id key (which orders equal
- * keys). One exact-size array: at 100,000 cases the indexes hold 3.3 M entries, and an object with a
- * separate array of values (grown by spreading, with spare capacity) took ~300 bytes each.
+ * An index entry: the key's values, one per field (k0, k1, k2, then `more`), and the document's id
+ * key (which orders equal keys). An object with its fields in itself: at 100,000 cases the indexes
+ * hold 2.4 M entries, and an exact-size array per entry (a JSArray and its elements store) took
+ * 24 bytes more each (~58 MB of the database's heap); an object with a separate array of values,
+ * grown by spreading, took ~300 bytes.
  */
-type Entry = unknown[];
+export interface Entry {
+  k0: unknown;
+  k1?: unknown;
+  k2?: unknown;
+  /** Values past the third (indexes over more than three fields). */
+  more?: unknown[];
+  id: string;
+}
 
-/** The entry for key values `vals` of the document with id key `id`. */
+/** The entry for key values `vals` of the document with id key `id` (one object layout per count of fields). */
 function entryOf(vals: unknown[], id: string): Entry {
-  const n = vals.length;
-  const e = new Array<unknown>(n + 1);
-  for (let i = 0; i < n; i++) e[i] = vals[i];
-  e[n] = id;
-  return e;
+  switch (vals.length) {
+    case 0:
+    case 1:
+      return { k0: vals[0], id };
+    case 2:
+      return { k0: vals[0], k1: vals[1], id };
+    case 3:
+      return { k0: vals[0], k1: vals[1], k2: vals[2], id };
+    default:
+      return { k0: vals[0], k1: vals[1], k2: vals[2], more: vals.slice(3), id };
+  }
+}
+
+/** The entry's value of field `i`. */
+export function keyAt(e: Entry, i: number): unknown {
+  return i === 0 ? e.k0 : i === 1 ? e.k1 : i === 2 ? e.k2 : e.more?.[i - 3];
+}
+
+/** The entry's first `n` values. */
+function valsOf(e: Entry, n: number): unknown[] {
+  const out = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) out[i] = keyAt(e, i);
+  return out;
+}
+
+function compareIds(a: Entry, b: Entry): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/**
+ * Entry order from field `from` on (each field in its direction), then the id: written out for one
+ * to three fields, as the B+tree calls it on every step of every search.
+ */
+function entryComparator(dirs: Array<1 | -1>, cmp: (a: unknown, b: unknown) => number, from = 0): (a: Entry, b: Entry) => number {
+  const n = dirs.length;
+  const [d0, d1, d2] = dirs;
+  if (from === 0 && n === 1) return (a, b) => cmp(a.k0, b.k0) * d0! || compareIds(a, b);
+  if (from === 0 && n === 2) return (a, b) => cmp(a.k0, b.k0) * d0! || cmp(a.k1, b.k1) * d1! || compareIds(a, b);
+  if (from === 0 && n === 3) return (a, b) => cmp(a.k0, b.k0) * d0! || cmp(a.k1, b.k1) * d1! || cmp(a.k2, b.k2) * d2! || compareIds(a, b);
+  return (a, b) => {
+    for (let i = from; i < n; i++) {
+      const c = cmp(keyAt(a, i), keyAt(b, i));
+      if (c) return c * dirs[i]!;
+    }
+    return compareIds(a, b);
+  };
 }
 
 const MIN = new MinKey();
@@ -85,16 +135,7 @@ export class Index {
     this.collation = collationFor(spec.collation);
     const cmp = this.collation ? this.collation.compare : compareValues;
     this.cmp = cmp;
-    const n = dirs.length;
-    this.tree = new BTree<Entry, Doc>(undefined, (a: Entry, b: Entry) => {
-      for (let i = 0; i < n; i++) {
-        const c = cmp(a[i], b[i]);
-        if (c) return c * dirs[i]!;
-      }
-      const ia = a[n] as string;
-      const ib = b[n] as string;
-      return ia < ib ? -1 : ia > ib ? 1 : 0;
-    });
+    this.tree = new BTree<Entry, Doc>(undefined, entryComparator(dirs, cmp));
     if (spec.partialFilterExpression) this.partial = matcher(spec.partialFilterExpression);
   }
 
@@ -184,10 +225,10 @@ export class Index {
       // nextHigherPair is strictly higher; '' is below every id, so it finds the first of this key.
       if (hit) {
         const e = hit[0];
-        if (e[n] !== selfId && sameVals(e, vals, this.cmp)) return vals;
-        if (e[n] === selfId) {
+        if (e.id !== selfId && sameVals(valsOf(e, n), vals, this.cmp)) return vals;
+        if (e.id === selfId) {
           const after = this.tree.nextHigherPair(e);
-          if (after && sameVals(after[0], vals, this.cmp) && after[0][n] !== selfId) return vals;
+          if (after && sameVals(valsOf(after[0], n), vals, this.cmp) && after[0].id !== selfId) return vals;
         }
       }
     }
@@ -213,10 +254,10 @@ export class Index {
       for (let i = 1; i < entries.length; i++) {
         const a = entries[i - 1]!;
         const b = entries[i]!;
-        if (a[n] !== b[n] && sameVals(a, b, this.cmp, n)) return b.slice(0, n);
+        if (a.id !== b.id && sameVals(valsOf(a, n), valsOf(b, n), this.cmp)) return valsOf(b, n);
       }
     }
-    for (const e of entries) this.tree.set(e, docs.get(e[n] as string)!);
+    for (const e of entries) this.tree.set(e, docs.get(e.id)!);
     return undefined;
   }
 
@@ -276,13 +317,12 @@ export class Index {
   }
 
   private countDocumentsUncached(boundsList: Array<Array<{ lo: unknown; hi: unknown }>>, accept: (e: Entry) => boolean, cap: number): number {
-    const n = this.fields.length;
     const ids = new Set<string>();
     for (const bounds of boundsList) {
       const [loE, hiE] = this.edges(bounds);
       const visit = (k: Entry): { break?: number } | void => {
         if (!accept(k)) return;
-        ids.add(k[n] as string);
+        ids.add(k.id);
         if (ids.size >= cap) return { break: ids.size };
       };
       this.tree.forRange(loE, hiE, true, visit as (k: Entry, v: Doc, counter: number) => void);
@@ -328,18 +368,7 @@ export class Index {
    * order of the fields from `from` on and then the id: each range is already in that order.
    */
   *mergeRanges(list: Array<Array<{ lo: unknown; hi: unknown }>>, from: number, reverse = false): Generator<Doc> {
-    const dirs = this.fields.map((f) => f[1]);
-    const cmp = this.cmp;
-    const n = dirs.length;
-    const order = (a: Entry, b: Entry): number => {
-      for (let i = from; i < n; i++) {
-        const c = cmp(a[i], b[i]);
-        if (c) return c * dirs[i]!;
-      }
-      const ia = a[n] as string;
-      const ib = b[n] as string;
-      return ia < ib ? -1 : ia > ib ? 1 : 0;
-    };
+    const order = entryComparator(this.fields.map((f) => f[1]), this.cmp, from);
     const heads: Array<{ it: Iterator<[Entry, Doc]>; cur: [Entry, Doc] }> = [];
     for (const bounds of list) {
       const it = this.entriesIn(bounds, reverse);
