@@ -254,7 +254,7 @@ export class Index {
       for (let i = 1; i < entries.length; i++) {
         const a = entries[i - 1]!;
         const b = entries[i]!;
-        if (a.id !== b.id && sameVals(valsOf(a, n), valsOf(b, n), this.cmp)) return valsOf(b, n);
+        if (a.id !== b.id && sameEntryVals(a, b, n, this.cmp)) return valsOf(b, n);
       }
     }
     for (const e of entries) this.tree.set(e, docs.get(e.id)!);
@@ -460,6 +460,12 @@ function keyOfBounds(bounds: Array<{ lo: unknown; hi: unknown }>, head: string):
 function sameVals(a: unknown[], b: unknown[], cmp: (a: unknown, b: unknown) => number, n = b.length): boolean {
   if (a.length < n) return false;
   for (let i = 0; i < n; i++) if (cmp(a[i], b[i]) !== 0) return false;
+  return true;
+}
+
+/** Are the first `n` values of entries `a` and `b` equal? */
+function sameEntryVals(a: Entry, b: Entry, n: number, cmp: (a: unknown, b: unknown) => number): boolean {
+  for (let i = 0; i < n; i++) if (cmp(keyAt(a, i), keyAt(b, i)) !== 0) return false;
   return true;
 }
 

@@ -59,6 +59,24 @@ describe('embedded-mongo conformance: indexes and catalog', function () {
       expect(names).to.deep.equal(['_id_']);
     });
 
+    it('an index over more than three fields: unique on all of them, built over existing data, ranges and order on the fourth and fifth', async () => {
+      const c = t.db.collection<AnyDoc>(collName('wide'));
+      const docs = [];
+      for (let i = 0; i < 40; i++) docs.push({ _id: i, a: i % 2, b: 'x', c: i % 3, d: i % 5, e: i });
+      await c.insertMany(docs);
+      await c.insertOne({ _id: 100, a: 0, b: 'x', c: 0, d: 0, e: 1000 }); // as _id 0 on a–d, not on e
+      await c.createIndex({ a: 1, b: 1, c: 1, d: -1, e: 1 }, { unique: true });
+      await expectCode(() => c.insertOne({ a: 1, b: 'x', c: 1, d: 3, e: 13 }), 11000); // _id 13 has it
+      await c.insertOne({ _id: 101, a: 1, b: 'x', c: 1, d: 3, e: 14 });
+      const r = await c.find({ a: 0, b: 'x', c: 0, d: { $gte: 2 } }).sort({ d: -1, e: 1 }).toArray();
+      expect(r.map((x) => [x.d, x.e])).to.deep.equal([[4, 24], [3, 18], [2, 12]]);
+      const plan = JSON.stringify(await c.find({ a: 0, b: 'x', c: 0, d: { $gte: 2 } }).sort({ d: -1, e: 1 }).explain());
+      expect(plan).to.include('a_1_b_1_c_1_d_-1_e_1');
+      const dup = t.db.collection<AnyDoc>(collName('wide-dup'));
+      await dup.insertMany([{ a: 1, b: 2, c: 3, d: 4, e: 5 }, { a: 1, b: 2, c: 3, d: 4, e: 5 }]);
+      await expectCode(() => dup.createIndex({ a: 1, b: 1, c: 1, d: 1, e: 1 }, { unique: true }), 11000);
+    });
+
     it('compound unique: the combination must be unique; missing fields count as null', async () => {
       const c = t.db.collection<AnyDoc>(collName('compound'));
       await c.createIndex({ a: 1, b: -1 }, { unique: true });
