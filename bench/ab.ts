@@ -15,6 +15,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ACCOUNTS_FILE, type BenchAccounts } from '../scripts/seed-bench.ts';
 import { autocannonLoad, benchTargets, rssMb, runBenchmark, startAppServer, stopAppServer, type AppServer, type LoadRow, type Target } from './support/app-server.ts';
+import { cpuSeconds } from '../scripts/support/process-tree.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -34,6 +35,9 @@ const { values } = parseArgs({
 });
 const dataDir = path.resolve(root, values['data-dir'] ?? 'data/bench-100000');
 const rounds = Number(values.rounds);
+// Each side goes first in half the rounds: the side measured second used to start while the first
+// was still collecting the garbage of its load (below), and with 3 rounds A went first twice.
+if (!Number.isInteger(rounds) || rounds < 2 || rounds % 2 !== 0) throw new Error(`--rounds must be an even number (each side goes first as often): ${values.rounds}`);
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 
@@ -42,6 +46,25 @@ interface Side {
   srv: AppServer;
   urls: Record<string, Target>;
   rows: Record<string, LoadRow[]>;
+}
+
+/**
+ * Waits (up to 20 s) until both servers use less than 10 % of a core over half a second. After a
+ * load, a server collects its garbage in a quiet moment (embedded-mongo/src/reclaim.ts: a 200+ MB
+ * heap on the database's thread), and the side measured right after it shared the two cores with
+ * that: in two runs of one pair the queue's p95 of the side measured second was 1.7–2.3× the
+ * other's in 4 rounds of 4, and 0.9–1.2× when it went first. (This wait is not shown to remove all
+ * of it: a same-code pair, 2 rounds of 3 s, still differed 1.78× once. Use more rounds.)
+ */
+async function quiet(sides: Side[]): Promise<number> {
+  const t0 = performance.now();
+  while (performance.now() - t0 < 20_000) {
+    const before = sides.map((s) => cpuSeconds(s.srv.child.pid!));
+    await new Promise((r) => setTimeout(r, 500));
+    const used = sides.map((s, i) => cpuSeconds(s.srv.child.pid!) - before[i]!);
+    if (used.every((u) => u < 0.05)) break;
+  }
+  return performance.now() - t0;
 }
 
 function median(xs: number[]): number {
@@ -92,6 +115,7 @@ async function main(): Promise<void> {
         const order = r % 2 === 0 ? sides : [...sides].reverse();
         const line: string[] = [];
         for (const s of order) {
+          await quiet(sides);
           const [url, cookie] = s.urls[t]!;
           const row = await autocannonLoad({ name: t, base: s.srv.base, url, cookie, connections, duration });
           (s.rows[t] ??= []).push(row);
