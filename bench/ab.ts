@@ -56,15 +56,13 @@ interface Side {
  * other's in 4 rounds of 4, and 0.9–1.2× when it went first. (This wait is not shown to remove all
  * of it: a same-code pair, 2 rounds of 3 s, still differed 1.78× once. Use more rounds.)
  */
-async function quiet(sides: Side[]): Promise<number> {
-  const t0 = performance.now();
-  while (performance.now() - t0 < 20_000) {
+async function quiet(sides: Side[]): Promise<void> {
+  const until = performance.now() + 20_000;
+  while (performance.now() < until) {
     const before = sides.map((s) => cpuSeconds(s.srv.child.pid!));
     await new Promise((r) => setTimeout(r, 500));
-    const used = sides.map((s, i) => cpuSeconds(s.srv.child.pid!) - before[i]!);
-    if (used.every((u) => u < 0.05)) break;
+    if (sides.every((s, i) => cpuSeconds(s.srv.child.pid!) - before[i]! < 0.05)) return;
   }
-  return performance.now() - t0;
 }
 
 function median(xs: number[]): number {

@@ -225,10 +225,10 @@ export class Index {
       // nextHigherPair is strictly higher; '' is below every id, so it finds the first of this key.
       if (hit) {
         const e = hit[0];
-        if (e.id !== selfId && sameVals(valsOf(e, n), vals, this.cmp)) return vals;
+        if (e.id !== selfId && entryHasVals(e, vals, this.cmp)) return vals;
         if (e.id === selfId) {
           const after = this.tree.nextHigherPair(e);
-          if (after && sameVals(valsOf(after[0], n), vals, this.cmp) && after[0].id !== selfId) return vals;
+          if (after && entryHasVals(after[0], vals, this.cmp) && after[0].id !== selfId) return vals;
         }
       }
     }
@@ -456,10 +456,16 @@ function keyOfBounds(bounds: Array<{ lo: unknown; hi: unknown }>, head: string):
   return key;
 }
 
-/** Are the first `n` values of `a` and `b` (default: all of `b`'s) equal? An entry's id is past them. */
-function sameVals(a: unknown[], b: unknown[], cmp: (a: unknown, b: unknown) => number, n = b.length): boolean {
-  if (a.length < n) return false;
-  for (let i = 0; i < n; i++) if (cmp(a[i], b[i]) !== 0) return false;
+/** Are two documents' key values (one per field) equal? */
+function sameVals(a: unknown[], b: unknown[], cmp: (a: unknown, b: unknown) => number): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < b.length; i++) if (cmp(a[i], b[i]) !== 0) return false;
+  return true;
+}
+
+/** Does entry `e` hold the key values `vals` (one per field of its index)? */
+function entryHasVals(e: Entry, vals: unknown[], cmp: (a: unknown, b: unknown) => number): boolean {
+  for (let i = 0; i < vals.length; i++) if (cmp(keyAt(e, i), vals[i]) !== 0) return false;
   return true;
 }
 
