@@ -147,7 +147,11 @@ export class GridFsStorage implements DocumentStorage {
     checkKey(key);
     const upload = this.bucket().openUploadStream(key, { metadata: { contentType: meta.contentType, sha256: meta.sha256 } });
     try {
-      await pipeline(createReadStream(tempPath), upload);
+      // Read 1 MB at a time: the driver inserts the chunks one write() fills together and waits for
+      // them before taking the next, so 64 kB reads sent the 255 kB chunks one round trip at a time.
+      // 20 MB went in at 0.25-0.28 s an upload against 0.31-0.33 s (bench/upload.ts 5 gridfs, 3 rounds
+      // each, alternating; 2 and 4 MB no faster, more memory).
+      await pipeline(createReadStream(tempPath, { highWaterMark: 1024 * 1024 }), upload);
     } catch (err) {
       // An unfinished upload leaves chunks without a files document: remove them.
       await upload.abort().catch(() => undefined);
