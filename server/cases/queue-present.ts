@@ -11,6 +11,7 @@ import { COUNT_CAP, MAX_SEARCH, PAGE_SIZES, QUEUE_STAGES, SORTS, loadQueue, queu
 import { listSavedFilters } from './saved-filters.ts';
 import { stageLabel } from './present.ts';
 import { withFields } from '../support/with-fields.ts';
+import { formatScore } from '../evaluations/present.ts';
 
 /** The badge colour of a stage: ended badly, ended or hired well, waiting off the main line, or plain. */
 export function stageBadge(stage: string): string {
@@ -57,7 +58,9 @@ export async function queueModel(opts: { ctx: Context; q: QueueQuery } & QueueSt
         activeSupportLabels: r.activeSupport.map((k) => t(`cases.supportKinds.${k}`)),
         overdueProcedureLabels: r.overdueProcedures.map((k) => t(`cases.supportKinds.${k}`, { defaultValue: k })),
         checked: ids.includes(r.id),
+        scoreText: formatScore(r.score),
       })),
+    scoreHiddenLabel: t('shortlists.scoreHidden'),
     total: page.total,
     summary: page.capped
       ? t('queue.summaryMore', { count: COUNT_CAP, page: page.page })

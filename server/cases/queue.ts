@@ -9,7 +9,9 @@ import { Institute } from '../../models/institute.ts';
 import { User, type UserDoc, type UserRecord } from '../../models/user.ts';
 import { OPEN_STAGES, STAGES, SUPPORT_KINDS, TRACKS, inStages } from '../../models/constants.ts';
 import { queryWords } from '../../models/case-search.ts';
+import { Evaluation } from '../../models/evaluation.ts';
 import { caseScopeFilter } from '../policies/case.ts';
+import { canSeeOthersScores, canEvaluateCall } from '../policies/shortlist.ts';
 import { caseScopeFor } from './access.ts';
 import { hrOfficers } from './people.ts';
 import { KeptReads } from '../support/kept-reads.ts';
@@ -238,7 +240,10 @@ export interface QueueRow {
   assigneeName?: string;
   stageDueAt?: Date | null;
   submittedAt?: Date | null;
+  /** The panel's combined score; null while hidden from this viewer (scoreHidden) or not scored. */
   score?: number | null;
+  /** The viewer scores this case's call and has not sent their own scorecard for it yet. */
+  scoreHidden: boolean;
   /** The arrival forecast's likely start of work, when the case has one (offer and onboarding). */
   likelyStart?: Date | null;
   overdue: boolean;
@@ -264,6 +269,7 @@ interface LeanRow {
   _id: Types.ObjectId;
   reference: string;
   call: Types.ObjectId;
+  institute: Types.ObjectId;
   track: string;
   stage: string;
   stageDueAt?: Date | null;
@@ -437,17 +443,24 @@ export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date, known?:
   const callTitle = new Map<string, QueueRow['callTitle']>(options?.calls.map((c) => [c.id, c.title as QueueRow['callTitle']]));
   const assigneeIds = [...new Set(docs.map((d) => d.assignee && String(d.assignee)).filter(Boolean))].filter((id) => !assigneeName.has(id as string)) as string[];
   const callIds = [...new Set(docs.map((d) => String(d.call)))].filter((id) => !callTitle.has(id));
-  const [assignees, calls, flags] = await Promise.all([
+  // The hidden-scores rule (server/policies/shortlist.ts): a leader or panel member sees a case's
+  // combined score only once their own scorecard for it is in, here as on the shortlist.
+  const scoring = docs.filter((d) => canEvaluateCall(user, { _id: d.call, institute: d.institute }));
+  const [assignees, calls, flags, ownSheets] = await Promise.all([
     assigneeIds.length ? User.find({ _id: { $in: assigneeIds } }, { name: 1 }).lean() : Promise.resolve([]),
     callIds.length ? Call.find({ _id: { $in: callIds } }, { title: 1 }).lean() : Promise.resolve([]),
     docs.length ? documentFlags(docs, now) : Promise.resolve(new Map<string, { expired: number; expiring: number }>()),
+    scoring.length ? Evaluation.distinct('case', { member: user._id, case: { $in: scoring.map((d) => d._id) } }) : Promise.resolve([]),
   ]);
+  const own = new Set((ownSheets as Types.ObjectId[]).map(String));
+  const hiddenScores = new Set(scoring.filter((d) => !canSeeOthersScores(user, { _id: d.call, institute: d.institute }, own.has(String(d._id)))).map((d) => String(d._id)));
   for (const u of assignees) assigneeName.set(String(u._id), u.name);
   for (const c of calls) callTitle.set(String(c._id), c.title);
 
   const rows: QueueRow[] = docs.map((d) => {
     const late = supportOverdue(d.supportTracks ?? [], now);
     const flag = flags.get(String(d._id));
+    const hidden = hiddenScores.has(String(d._id));
     return {
       id: String(d._id),
       reference: d.reference,
@@ -459,7 +472,8 @@ export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date, known?:
       assigneeName: d.assignee ? assigneeName.get(String(d.assignee)) : undefined,
       stageDueAt: d.stageDueAt,
       submittedAt: d.submittedAt,
-      score: d.score,
+      score: hidden ? null : d.score,
+      scoreHidden: hidden,
       likelyStart: d.forecast?.likely ?? undefined,
       overdue: (!!d.stageDueAt && d.stageDueAt.getTime() < now.getTime()) || late.length > 0,
       supportOverdue: late,

@@ -1,0 +1,80 @@
+// The queue's score column under the hidden-scores rule (server/policies/shortlist.ts): a leader or
+// panel member sees a case's combined score only once their own scorecard for it is in, as on the
+// shortlist; an HR officer who does not score and an administrator see it; scores show two decimals.
+import { expect } from 'chai';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { createInstitute, createUser } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import { Evaluation } from '../../models/evaluation.ts';
+import type { CaseDoc } from '../../models/case.ts';
+import type { CallDoc } from '../../models/call.ts';
+import type { UserDoc } from '../../models/user.ts';
+import { signedIn, page } from '../applications/support.ts';
+
+/** The score cell of a case's row, as text (tags removed), or undefined when the row is not on the page. */
+function scoreCell(html: string, c: CaseDoc): string | undefined {
+  const row = html.match(new RegExp(`<tr data-case="${String(c._id)}"[\\s\\S]*?</tr>`))?.[0];
+  const cell = row?.match(/<td class="cell-score">([\s\S]*?)<\/td>/)?.[1];
+  return cell === undefined ? undefined : cell.replace(/<[^>]+>/g, '').trim();
+}
+
+describe('cases: scores in the HR queue (hidden-scores rule)', () => {
+  let t: TestApp;
+  let call: CallDoc;
+  let hr: UserDoc;
+  let panelOfficer: UserDoc;
+  let leader: UserDoc;
+  let leaderVi: UserDoc;
+  let admin: UserDoc;
+  let first: CaseDoc;
+  let second: CaseDoc;
+  const queue = (id: CaseDoc) => `/cases?call=${String(id.call)}&sort=score`;
+
+  before(async function () {
+    this.timeout(60_000);
+    t = await startTestApp();
+    const institute = await createInstitute();
+    call = await createCall({ institute, checklist: [] });
+    hr = await createUser({ role: 'hr_officer', institute });
+    panelOfficer = await createUser({ role: 'hr_officer', institute, panelCalls: [call._id] });
+    leader = await createUser({ role: 'leader', institute });
+    leaderVi = await createUser({ role: 'leader', institute, locale: 'vi' });
+    admin = await createUser({ role: 'admin' });
+    const applicant = await createUser({ role: 'applicant' });
+    first = await createCase({ applicant, call, stage: 'evaluation', score: 3.456 } as never);
+    second = await createCase({ applicant, call, stage: 'evaluation', score: 4.2 } as never);
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  it('shows an HR officer who does not score, and an administrator, each score with two decimals', async () => {
+    for (const user of [hr, admin]) {
+      const html = (await page(await signedIn(t, user), queue(first))).text;
+      expect(scoreCell(html, first), user.role).to.equal('3.46');
+      expect(scoreCell(html, second), user.role).to.equal('4.20');
+    }
+  });
+
+  it('hides the scores from a leader and a panel member who have not scored, in their language', async () => {
+    for (const user of [leader, panelOfficer]) {
+      const html = (await page(await signedIn(t, user), queue(first))).text;
+      expect(scoreCell(html, first), user.role).to.equal('Hidden until you score');
+      expect(scoreCell(html, second), user.role).to.equal('Hidden until you score');
+      expect(html).not.to.include('3.46');
+      expect(html).not.to.include('4.2');
+    }
+    const vi = (await page(await signedIn(t, leaderVi), queue(first))).text;
+    expect(scoreCell(vi, first)).to.equal('Ẩn cho đến khi bạn chấm');
+  });
+
+  it("shows a leader the score of each case they have scored, and only those", async () => {
+    await Evaluation.create({ case: first._id, call: call._id, member: leader._id, scores: {}, recommendation: 'yes', submittedAt: new Date() });
+    const html = (await page(await signedIn(t, leader), queue(first))).text;
+    expect(scoreCell(html, first)).to.equal('3.46');
+    expect(scoreCell(html, second)).to.equal('Hidden until you score');
+    // Another leader's scorecard opens nothing for the panel officer.
+    const officer = (await page(await signedIn(t, panelOfficer), queue(first))).text;
+    expect(scoreCell(officer, first)).to.equal('Hidden until you score');
+  });
+});
