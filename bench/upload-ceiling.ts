@@ -1,14 +1,18 @@
 // What an upload could reach on this machine, with no app at all: 20 MB streamed from a file by
-// another process over loopback TCP into a file (socket → file), against the same bytes copied
-// file → file (the direct write `bench/upload.ts` compares the app with). The ratio of the two is
-// the ceiling of `upload_ratio_disk` here: on this VM loopback TCP is as slow as the app's receive.
+// another process over loopback TCP into a file (socket → file), the same as one HTTP request with
+// a bare node:http server streaming the body into a file (HTTP → file: the client of
+// bench/upload.ts, bench/support/upload-client.ts, with the same warm-ups), against the same bytes
+// copied file → file (the direct write `bench/upload.ts` compares the app with). The ratios are
+// the ceilings of `upload_ratio_disk` here: on this VM loopback TCP is as slow as the app's receive.
 //
 //   node --import tsx bench/upload-ceiling.ts [runs=12]
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 
 const SIZE = 20_000_000;
@@ -25,6 +29,27 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
+/** The upload benchmark's client in its own process, after its warm-ups: one timed upload per call. */
+async function httpClient(url: string, file: string): Promise<{ upload(): Promise<number>; close(): void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'support/upload-client.ts'), url, 'none=1', 'file', file, '3'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const line = await lines.next();
+    if (line.done) throw new Error('upload client ended');
+    return line.value;
+  };
+  if ((await next()) !== 'ready') throw new Error('upload client did not warm up');
+  return {
+    upload: async () => {
+      child.stdin.write('go\n');
+      const r = JSON.parse(await next()) as { seconds: number; status: number };
+      if (r.status !== 201) throw new Error(`bare HTTP server answered ${r.status}`);
+      return r.seconds * 1000;
+    },
+    close: () => child.stdin.end(),
+  };
+}
+
 async function main(): Promise<void> {
   const runs = Number(process.argv[2] ?? 12);
   const dir = mkdtempSync(path.join(tmpdir(), 'upload-ceiling-'));
@@ -34,7 +59,16 @@ async function main(): Promise<void> {
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   const port = (srv.address() as net.AddressInfo).port;
   const child = fork(import.meta.filename, ['send', String(port), file], { execArgv: ['--import', 'tsx'] });
+  const web = http.createServer((req, res) => {
+    pipeline(req, createWriteStream(path.join(dir, 'posted.bin'))).then(
+      () => res.writeHead(201).end(),
+      () => res.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+  const client = await httpClient(`http://127.0.0.1:${(web.address() as net.AddressInfo).port}/`, file);
   const overSocket: number[] = [];
+  const overHttp: number[] = [];
   const direct: number[] = [];
   const receive = async () => {
     const conn = new Promise<net.Socket>((r) => srv.once('connection', r));
@@ -47,15 +81,20 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       await receive();
       overSocket.push(performance.now() - t0);
+      overHttp.push(await client.upload());
       const t1 = performance.now();
       await pipeline(createReadStream(file), createWriteStream(path.join(dir, 'direct.bin')));
       direct.push(performance.now() - t1);
-      console.log(`  socket → file ${overSocket[i]!.toFixed(0)} ms, file → file ${direct[i]!.toFixed(0)} ms, ratio ${(direct[i]! / overSocket[i]!).toFixed(2)}`);
+      console.log(`  socket → file ${overSocket[i]!.toFixed(0)} ms, HTTP → file ${overHttp[i]!.toFixed(0)} ms, file → file ${direct[i]!.toFixed(0)} ms, ratios ${(direct[i]! / overSocket[i]!).toFixed(2)} and ${(direct[i]! / overHttp[i]!).toFixed(2)}`);
     }
-    console.log(`upload ceiling, ${runs} runs of ${SIZE / 1e6} MB: socket → file median ${median(overSocket).toFixed(0)} ms, file → file median ${median(direct).toFixed(0)} ms, ratio of medians ${(median(direct) / median(overSocket)).toFixed(2)}`);
+    const d = median(direct);
+    console.log(`upload ceiling, ${runs} runs of ${SIZE / 1e6} MB: socket → file median ${median(overSocket).toFixed(0)} ms, HTTP → file median ${median(overHttp).toFixed(0)} ms, file → file median ${d.toFixed(0)} ms; ratios of medians: socket ${(d / median(overSocket)).toFixed(2)}, HTTP ${(d / median(overHttp)).toFixed(2)}`);
   } finally {
+    client.close();
     child.kill();
     srv.close();
+    web.closeAllConnections();
+    web.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
