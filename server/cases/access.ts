@@ -31,10 +31,9 @@ function caseKey(id: unknown): Types.ObjectId {
   return key;
 }
 
-/** The facts when this user may see this case (staff never see drafts); NotFoundError otherwise. */
+/** The facts when this user may see this case (staff never see drafts: canViewCase); NotFoundError otherwise. */
 async function visibleFacts(user: PolicyUser | undefined, c: (PolicyCase & { _id: unknown }) | null): Promise<CaseAccessFacts> {
   if (!c) throw new NotFoundError();
-  if (user && user.role !== 'applicant' && c.stage === 'draft') throw new NotFoundError();
   const { ok, facts } = await mayViewCase(user, c);
   if (!ok) throw new NotFoundError();
   return facts;

@@ -131,7 +131,7 @@ export async function mentionsOfActor(opts: { ctx: Context; limit?: number }): P
     const c = byCase.get(String(r.case));
     if (!c || !((c as unknown as { notes?: Array<{ _id: unknown }> }).notes ?? []).some((n) => sameId(n._id, r.note))) continue;
     const key = String(c._id);
-    if (!visible.has(key)) visible.set(key, c.stage !== 'draft' && (await mayViewCase(user, c as never)).ok);
+    if (!visible.has(key)) visible.set(key, (await mayViewCase(user, c as never)).ok);
     if (!visible.get(key)) continue;
     out.push({ caseId: key, reference: r.reference, author: authors.get(String(r.author)) ?? '', at: r.at, excerpt: r.excerpt, link: `/cases/${key}#notes` });
     if (out.length >= limit) break;

@@ -41,6 +41,8 @@ function beforeThePanel(user: PolicyUser, c: PolicyCase, facts: CaseAccessFacts)
 
 export function canViewCase(user: PolicyUser | undefined, c: PolicyCase, facts: CaseAccessFacts = {}): boolean {
   if (!user) return false;
+  // A draft is the applicant's unfinished work: no staff member sees it, or any of its documents.
+  if (user.role !== 'applicant' && c.stage === 'draft') return false;
   switch (user.role) {
     case 'applicant':
       return sameId(user._id, c.applicant);

@@ -23,9 +23,9 @@ export function canRenewDocument(user: PolicyUser | undefined, c: StagedCase): b
   return canVerifyDocument(user, c) && !inStages(c.stage ?? 'draft', TERMINAL_STAGES);
 }
 
-/** HR of the case's institute (and administrators) accept or reject documents. */
+/** HR of the case's institute (and administrators) accept or reject documents of a case they see (never a draft's). */
 export function canVerifyDocument(user: PolicyUser | undefined, c: PolicyCase): boolean {
-  return !!user && (canWorkCase(user, c) || user.role === 'admin');
+  return !!user && (canWorkCase(user, c) || user.role === 'admin') && canViewCase(user, c);
 }
 
 /**

@@ -37,12 +37,13 @@ describe('documents: the ability table and the upload rules', () => {
     expect(() => authorize(applicant, 'document.verify', kase('screening'))).to.throw(ForbiddenError);
   });
 
-  it('lets the applicant, HR of the institute and administrators upload a renewal until the case has ended; not leaders (403) nor other institutes (404)', () => {
+  it('lets the applicant, HR of the institute and administrators upload a renewal until the case has ended (staff: once it is submitted); not leaders (403) nor other institutes (404)', () => {
     for (const stage of STAGES) {
       const ended = (TERMINAL_STAGES as readonly string[]).includes(stage);
       for (const who of [applicant, hr, admin]) {
         const renew = () => authorize(who, 'document.renew', kase(stage));
-        if (ended) expect(renew, `${who.role} ${stage}`).to.throw(ForbiddenError);
+        if (stage === 'draft' && who !== applicant) expect(renew, `${who.role} ${stage}`).to.throw(NotFoundError);
+        else if (ended) expect(renew, `${who.role} ${stage}`).to.throw(ForbiddenError);
         else expect(renew, `${who.role} ${stage}`).not.to.throw();
       }
       expect(() => authorize(otherApplicant, 'document.renew', kase(stage)), stage).to.throw(NotFoundError);
@@ -56,6 +57,16 @@ describe('documents: the ability table and the upload rules', () => {
     expect(() => authorize(leader, 'document.download', kase('evaluation'))).not.to.throw();
     expect(() => authorize(leader, 'document.download', { ...kase('rejected'), facts: { scored: true } })).not.to.throw();
     expect(() => authorize(leader, 'document.verify', kase('evaluation'))).to.throw(ForbiddenError);
+  });
+
+  it("hides a draft's documents from every staff member (404), as the draft itself; its applicant still has them", () => {
+    for (const who of [hr, leader, admin]) {
+      for (const verb of ['download', 'verify', 'renew', 'view'] as const) {
+        expect(() => authorize(who, `document.${verb}`, kase('draft')), `${who.role} ${verb}`).to.throw(NotFoundError);
+      }
+    }
+    expect(() => authorize(applicant, 'document.download', kase('draft'))).not.to.throw();
+    expect(() => authorize(applicant, 'document.upload', kase('draft'))).not.to.throw();
   });
 
   it('opens application items until the case ends, later phases from the offer on (held cases by the stage they resume)', () => {

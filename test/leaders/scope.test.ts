@@ -331,10 +331,11 @@ describe('leaders: the case policy (both directions)', () => {
     for (const stage of STAGES) {
       const expected = (PANEL_STAGES as readonly string[]).includes(stage);
       expect(canViewCase(leader, kase(stage)), stage).to.equal(expected);
-      expect(canViewCase(leader, kase(stage), { scored: true }), `${stage}, scored`).to.equal(true);
+      // A draft is no staff member's to see (nor can it have been scored).
+      expect(canViewCase(leader, kase(stage), { scored: true }), `${stage}, scored`).to.equal(stage !== 'draft');
       expect(canViewCase(externalLeader, kase(stage)), `${stage}, panel member of another institute`).to.equal(expected);
       expect(canViewCase(externalHr, kase(stage)), `${stage}, external HR panel member`).to.equal(expected);
-      expect(canViewCase(hr, kase(stage)), `${stage}, HR of the institute`).to.equal(true);
+      expect(canViewCase(hr, kase(stage)), `${stage}, HR of the institute`).to.equal(stage !== 'draft');
     }
     expect(PANEL_STAGES).to.deep.equal(['evaluation', 'shortlisted', 'offer', 'onboarding', 'arrived', 'closed']);
   });
