@@ -13,6 +13,7 @@ import { STEPS, nextStep, profileValues, eligibilityValues, rowValues, ROW_SPECS
 import type { MissingPart } from './completeness.ts';
 import { criteriaFor } from './tracks.ts';
 import { countryOptions, countryName } from './countries.ts';
+import { applicantDecisionReason } from '../cases/applicant-view.ts';
 
 export function applicationsList(ctx: Context, rows: ApplicationRow[]) {
   const t = tOf(ctx);
@@ -52,7 +53,7 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
     canWithdraw: actions.includes('withdraw'),
     isDraft: caseDoc.stage === 'draft',
     canEdit: editableSteps(caseDoc.stage).length > 0,
-    decisionReason: caseDoc.stage === 'rejected' && caseDoc.history?.at(-1)?.from === 'screening' ? caseDoc.decision?.reason : undefined, // a leader's reason after the panel is internal
+    decisionReason: applicantDecisionReason(caseDoc),
     messages: messagesView(caseDoc.messages ?? [], names, t, true),
     canMessage: inStages(caseDoc.stage, ACTIVE_STAGES),
     checklist,

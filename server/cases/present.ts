@@ -18,11 +18,12 @@ import type { FieldErrors } from '../errors.ts';
 import { criteriaFor } from '../applications/tracks.ts';
 import { countryName } from '../applications/countries.ts';
 import { SUPPORT_FIELDS } from '../applications/steps.ts';
-import { QUIET_EVENTS, type CaseConflictError } from './conflict.ts';
+import type { CaseConflictError } from './conflict.ts';
 import type { CasePageData } from './page.ts';
 import { isSupportOverdue } from '../procedures/service.ts';
 import { procedureTimelineEntry } from '../procedures/present.ts';
 import { withFields } from '../support/with-fields.ts';
+import { applicantSeesEvent, applicantSeesNote } from './applicant-view.ts';
 
 interface HistoryLike {
   _id?: unknown;
@@ -36,7 +37,6 @@ interface HistoryLike {
   procedure?: Parameters<typeof procedureTimelineEntry>[2] | null;
 }
 
-const QUIET = QUIET_EVENTS;
 
 export function actionLabel(t: TFunction, action: string): string {
   return t(`cases.events.${action}`, { defaultValue: action });
@@ -75,15 +75,14 @@ export function timeline(
       out.push({ at: h.at, label: entry.label, who, note: [entry.detail, view.forApplicant ? undefined : h.note].filter(Boolean).join('\n') || undefined });
       continue;
     }
-    if (view.forApplicant && (!h.to || QUIET.has(h.action))) continue;
+    if (view.forApplicant && !applicantSeesEvent(h)) continue;
     const own = sameId(h.actor, view.applicantId);
     const who = view.forApplicant
       ? own
         ? t('cases.people.you')
         : t(`cases.people.role_${h.actorRole ?? 'staff'}`, { defaultValue: t('cases.people.role_staff') })
       : (names.get(String(h.actor))?.name ?? t('cases.people.system'));
-    // A leader's decision reason after the panel is internal; HR's screening rejection reason is told (as in the e-mail).
-    const showNote = !view.forApplicant || own || h.action === 'request_info' || (h.action === 'reject' && h.from === 'screening');
+    const showNote = !view.forApplicant || applicantSeesNote(h, view.applicantId);
     out.push({
       at: h.at,
       label: actionLabel(t, h.action),

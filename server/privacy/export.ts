@@ -12,14 +12,11 @@ import type { UserDoc, UserRecord } from '../../models/user.ts';
 import { actorOf, type Context } from '../context.ts';
 import { sameId } from '../policies/index.ts';
 import { recordAudit } from '../audit/index.ts';
+import { applicantDecisionReason, applicantSeesEvent, applicantSeesNote } from '../cases/applicant-view.ts';
 
 export const EXPORT_FORMAT = 'talent-programme/personal-data-export';
 export const EXPORT_VERSION = 1;
 
-/** History actions that are bookkeeping between staff, not shown to the applicant (as on their timeline). */
-const STAFF_ONLY_ACTIONS = new Set(['assign', 'unassign']);
-/** Staff-written history notes the applicant is shown (the reason of a request or a rejection). */
-const NOTE_SHOWN = new Set(['request_info', 'reject']);
 
 type Lean = Record<string, unknown>;
 
@@ -79,16 +76,19 @@ async function applicantCases(user: UserRecord) {
       infoRequest: c.infoRequest?.requestedAt
         ? { items: c.infoRequest.items, requestedAt: c.infoRequest.requestedAt, dueAt: c.infoRequest.dueAt, answer: c.infoRequest.answer, answeredAt: c.infoRequest.answeredAt }
         : undefined,
-      decision: c.stage === 'rejected' && c.decision ? { reason: c.decision.reason, decidedAt: c.decision.decidedAt } : undefined,
+      // What the applicant's own page tells (server/cases/applicant-view.ts): a leader's reason after
+      // the panel, staff bookkeeping and procedure steps kept from the applicant stay out.
+      decision: c.stage === 'rejected' && c.decision ? { reason: applicantDecisionReason(c), decidedAt: c.decision.decidedAt } : undefined,
       history: (c.history ?? [])
-        .filter((h) => !STAFF_ONLY_ACTIONS.has(h.action))
+        .filter((h) => applicantSeesEvent(h))
         .map((h) => ({
           at: h.at,
           action: h.action,
-          from: h.from,
-          to: h.to,
+          from: h.from ?? undefined,
+          to: h.to ?? undefined,
+          procedure: h.procedure?.kind ? { kind: h.procedure.kind, from: h.procedure.from ?? undefined, to: h.procedure.to ?? undefined } : undefined,
           by: own(h.actor) ? 'you' : h.actor ? 'staff' : 'system',
-          note: h.note && (own(h.actor) || NOTE_SHOWN.has(h.action)) ? h.note : undefined,
+          note: h.note && applicantSeesNote(h, user._id) ? h.note : undefined,
         })),
       messages: (c.messages ?? []).map((m) => ({ at: m.at, from: m.fromApplicant ? 'you' : 'staff', text: m.text })),
       documents: docs

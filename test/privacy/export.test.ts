@@ -114,6 +114,54 @@ describe('privacy: export my data', function () {
     expect(await AuditEvent.exists({ action: 'privacy.exported', targetId: String(applicant._id) })).to.not.equal(null);
   });
 
+  it("tells what the applicant's own page tells of a rejection: HR's reason at screening, not a leader's after the panel, nor procedure steps kept from them", async () => {
+    const institute = await createInstitute();
+    const call = await createCall({ institute });
+    const person = await createUser({ role: 'applicant' });
+    const at = new Date();
+    const SCREENING_REASON = 'The doctorate is not yet awarded';
+    const PANEL_REASON = 'LEADER-INTERNAL: weaker than the two shortlisted';
+    const ESCALATION_NOTE = 'Escalated to the director';
+    await createCase({
+      applicant: person,
+      call,
+      stage: 'rejected',
+      decision: { reason: SCREENING_REASON, decidedAt: at },
+      history: [
+        { at, actor: person._id, actorRole: 'applicant', action: 'submit', from: 'draft', to: 'submitted' },
+        { at, actor: hr._id, actorRole: 'hr_officer', action: 'reject', from: 'screening', to: 'rejected', note: SCREENING_REASON },
+      ],
+    } as never);
+    await createCase({
+      applicant: person,
+      call,
+      stage: 'rejected',
+      decision: { reason: PANEL_REASON, decidedAt: at },
+      history: [
+        { at, actor: person._id, actorRole: 'applicant', action: 'submit', from: 'draft', to: 'submitted' },
+        { at, actorRole: 'system', action: 'procedure_escalated', note: ESCALATION_NOTE, procedure: { kind: 'visa', from: 'filed', to: 'filed', escalated: 'hr', applicantVisible: false } },
+        { at, actor: leader._id, actorRole: 'leader', action: 'reject', from: 'evaluation', to: 'rejected', note: PANEL_REASON },
+      ],
+    } as never);
+    const a = agent(t.app);
+    await signIn(a, person);
+    const res = await a.get('/account/export').buffer(true).parse((r, cb) => {
+      let body = '';
+      r.setEncoding('utf8');
+      r.on('data', (c: string) => (body += c));
+      r.on('end', () => cb(null, body));
+    });
+    expect(res.status).to.equal(200);
+    const text = res.body as string;
+    const [atScreening, afterPanel] = JSON.parse(text).cases as Array<{ decision: { reason?: string }; history: Array<{ action: string; note?: string }> }>;
+    expect(atScreening!.decision.reason).to.equal(SCREENING_REASON);
+    expect(atScreening!.history.find((h) => h.action === 'reject')?.note).to.equal(SCREENING_REASON);
+    expect(afterPanel!.decision).not.to.have.property('reason');
+    expect(afterPanel!.history.map((h) => h.action)).to.deep.equal(['submit', 'reject']);
+    expect(text).not.to.include(PANEL_REASON);
+    expect(text).not.to.include(ESCALATION_NOTE);
+  });
+
   it('gives a panel member their own account and scorecards, never secrets', async () => {
     const a = agent(t.app);
     await signIn(a, leader);

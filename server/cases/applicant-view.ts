@@ -1,0 +1,36 @@
+// What of a case's history the applicant is told: one rule for their timeline (./present.ts
+// timeline), their application page (server/applications/present.ts) and "export my data"
+// (server/privacy/export.ts), so that none of them shows what another keeps internal.
+import { sameId } from '../policies/ids.ts';
+import { QUIET_EVENTS } from './conflict.ts';
+
+export interface ToldEvent {
+  action: string;
+  from?: string | null;
+  to?: string | null;
+  actor?: unknown;
+  procedure?: { kind?: string | null; applicantVisible?: boolean | null } | null;
+}
+
+/** The applicant sees a change of stage (not staff bookkeeping), and a procedure's step HR marked for them. */
+export function applicantSeesEvent(h: ToldEvent): boolean {
+  if (h.procedure?.kind) return h.procedure.applicantVisible === true;
+  return !!h.to && !QUIET_EVENTS.has(h.action);
+}
+
+/**
+ * The applicant is shown an event's note when it is their own words, what HR asked them for, or
+ * HR's reason for rejecting the application at screening (as the e-mail tells it). A leader's
+ * reason after the panel, and an officer's working note on a procedure, stay internal.
+ */
+export function applicantSeesNote(h: ToldEvent, applicantId: unknown): boolean {
+  if (h.procedure?.kind) return false;
+  return sameId(h.actor, applicantId) || h.action === 'request_info' || (h.action === 'reject' && h.from === 'screening');
+}
+
+/** The reason for a rejection the applicant is told: HR's at screening; a leader's after the panel is internal. */
+export function applicantDecisionReason(c: { stage?: string | null; history?: ToldEvent[] | null; decision?: { reason?: string | null } | null }): string | undefined {
+  if (c.stage !== 'rejected') return undefined;
+  const rejection = [...(c.history ?? [])].reverse().find((h) => h.action === 'reject');
+  return rejection && rejection.from === 'screening' ? (c.decision?.reason ?? undefined) : undefined;
+}
