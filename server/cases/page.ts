@@ -53,6 +53,8 @@ export async function loadCasePage({ ctx, caseDoc }: { ctx: Context; caseDoc: Ca
     casePlan({ caseDoc: c, now: ctx.now, calendar, documents: currentOf(documents) }),
     caseProcedures({ ctx, caseDoc: c, forApplicant: false, editable: canWork, calendar }),
   ]);
-  return { caseDoc: c, call, applicant, officers, names, checklist, plan, procedures, canWork, actions: availableActions(c, viewer) };
+  // The e-mails sent on the case, by the mail log's rule: the institute's HR and administrators.
+  const seesEmails = can(viewer, 'mail.view', { source: 'case', institute: c.institute });
+  return { caseDoc: c, call, applicant, officers, names, checklist, plan, procedures, canWork, seesEmails, actions: availableActions(c, viewer) };
 }
 export type CasePageData = Awaited<ReturnType<typeof loadCasePage>>;

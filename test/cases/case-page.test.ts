@@ -237,6 +237,23 @@ describe('cases: the case page', () => {
     expect(emails.text.slice(emails.text.indexOf('id="emails"'))).to.include('Message from HR');
   });
 
+  it("shows the case's e-mails by the mail log's rule: the institute's HR and administrators, not a leader or another institute's panel member", async () => {
+    const c = await createCase({ applicant, call, stage: 'evaluation' });
+    await Case.updateOne({ _id: c._id }, { $push: { outbox: { key: `emails-${c._id}`, template: 'submitted', to: applicant.email, locale: 'vi', createdAt: new Date(), nextAttemptAt: new Date(), status: 'dead', attempts: 8, lastError: '550 mailbox unavailable' } } });
+    const panelOfficer = await createUser({ role: 'hr_officer', panelCalls: [call._id] });
+    for (const who of [hr1, admin]) {
+      const html = (await page(await signedIn(t, who), `/cases/${c._id}`)).text;
+      expect(html, who.role).to.include('id="emails"');
+      expect(html.slice(html.indexOf('id="emails"')), who.role).to.include(applicant.email).and.to.include('550 mailbox unavailable');
+    }
+    for (const who of [leader, panelOfficer]) {
+      const res = await page(await signedIn(t, who), `/cases/${c._id}`);
+      expect(res.status, who.name).to.equal(200);
+      expect(res.text, who.name).not.to.include('id="emails"');
+      expect(res.text, who.name).not.to.include('550 mailbox unavailable');
+    }
+  });
+
   it('assigns to an officer of the institute only', async () => {
     const c = await createCase({ applicant, call, stage: 'screening' });
     const a = await signedIn(t, hr1);
