@@ -175,7 +175,18 @@ export async function loadShortlist({ ctx, call, query: q }: LoadShortlistOption
   const viewer = actorOf(ctx);
   const callId = new Types.ObjectId(String(call._id));
   const page = q.page ?? 1;
-  const all = await rankedRows(callId, q);
+  const ownSheet = (sheets: SheetSummary[] | undefined) => (sheets ?? []).some((s) => String(s.member) === String(viewer._id));
+  let all: CaseRow[];
+  if (typeof q.minScore === 'number' && !canSeeOthersScores(viewer, call, false)) {
+    // The minimum applies to the scores this viewer sees. A scored case whose score is hidden from
+    // them (the hidden-scores rule) stays listed whatever its score: dropping it would tell the
+    // score. One nobody has scored has none to hide (how many scorecards are in is always shown).
+    const [ranked, sheets] = await Promise.all([rankedRows(callId, { ...q, minScore: undefined }), callSheets(callId)]);
+    const min = q.minScore;
+    all = ranked.filter((c) => typeof c.score === 'number' && (c.score >= min || !canSeeOthersScores(viewer, call, ownSheet(sheets.get(String(c._id))))));
+  } else {
+    all = await rankedRows(callId, q);
+  }
   const total = all.length;
   const cases = all.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
   const ids = cases.map((c) => c._id);
@@ -185,7 +196,7 @@ export async function loadShortlist({ ctx, call, query: q }: LoadShortlistOption
   const memberIds = [...new Set([...byCase.values()].flat().map((s) => String(s.member)))];
   const names = new Map((await User.find({ _id: { $in: memberIds } }, { name: 1 }).lean()).map((u) => [String(u._id), u.name]));
   const rows: ShortlistRow[] = cases.map((c, i) => {
-    const own = (byCase.get(String(c._id)) ?? []).some((s) => String(s.member) === String(viewer._id));
+    const own = ownSheet(byCase.get(String(c._id)));
     const visible = canSeeOthersScores(viewer, call, own);
     const list = byCase.get(String(c._id)) ?? [];
     return {

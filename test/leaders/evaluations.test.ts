@@ -6,6 +6,7 @@ import { Evaluation } from '../../models/evaluation.ts';
 import { Case } from '../../models/case.ts';
 import { User } from '../../models/user.ts';
 import { makeWorld, applicantCase, type World } from './context.ts';
+import { invalidateShortlist } from '../../server/evaluations/shortlist.ts';
 
 describe('leaders: scorecards over HTTP and the hidden-scores rule', () => {
   let t: TestApp;
@@ -66,6 +67,33 @@ describe('leaders: scorecards over HTTP and the hidden-scores rule', () => {
     const adminView = await admin.get(url).set('Accept', 'text/html');
     expect(adminView.status).to.equal(200);
     expect(adminView.text).to.include('SECRET-COMMENT');
+  });
+
+  it('applies the minimum score only to the scores a viewer sees: a hidden score is never filtered on (that would tell it)', async () => {
+    const { kase } = await applicantCase(w.call, 'evaluation');
+    await Case.updateOne({ _id: kase._id }, { $set: { score: 4.3 } });
+    invalidateShortlist(w.call._id); // written behind the app's back: its ranking is kept 30 s
+    const rowOf = (html: string) => html.split(`data-case="${kase._id}"`)[1]?.split('</tr>')[0];
+    const listed = async (a: Agent, min: string) => rowOf((await a.get(`/shortlists/${w.call._id}?minScore=${min}`).set('Accept', 'text/html')).text);
+
+    // The leader has not scored it: listed under any minimum, score hidden, and the form says why.
+    for (const min of ['4.3', '4.4', '5']) {
+      const row = await listed(leaderAgent, min);
+      expect(row, min).to.include('Hidden until you score');
+      expect(row, min).not.to.include('4.30');
+    }
+    const form = (await leaderAgent.get(`/shortlists/${w.call._id}`).set('Accept', 'text/html')).text;
+    expect(form).to.include('id="f-minScore-hint"');
+    // An administrator sees scores, so the minimum applies.
+    const admin = agent(t.app);
+    await signIn(admin, w.admin);
+    expect(await listed(admin, '4.3')).to.include('4.30');
+    expect(await listed(admin, '4.4')).to.equal(undefined);
+    // Once the leader's own scorecard is in, it applies to them too.
+    await Evaluation.create({ case: kase._id, call: w.call._id, member: w.leader._id, scores: { research: 4 }, recommendation: 'yes', submittedAt: new Date() });
+    invalidateShortlist(w.call._id);
+    expect(await listed(leaderAgent, '4.3')).to.include('4.30');
+    expect(await listed(leaderAgent, '4.4')).to.equal(undefined);
   });
 
   it('re-renders the scorecard with 422, errors beside the fields and the values kept', async () => {
