@@ -10,7 +10,6 @@ import { NotFoundError } from '../server/errors.ts';
 import { createFeedToken, renderFeed, revokeFeedToken } from '../server/calendar-feed/service.ts';
 import { presentFeedSettings } from '../server/calendar-feed/present.ts';
 
-/** `<token>.ics`: anything else is answered like an unknown token. */
 /** The secret token of `/calendar/<token>.ics` (renderFeed answers any unknown one as not found). */
 const feedToken = z.string().min(1).max(200);
 

@@ -3,6 +3,7 @@
 import type { Logger } from '../logger.ts';
 import type { Context } from '../context.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
+import { redactPath } from '../http/redact.ts';
 
 export interface AuditInput {
   action: string;
@@ -88,7 +89,7 @@ export function securityEvent(logger: Logger, req: SecuritySource, event: Securi
       ip: ctx.ip,
       reqId: ctx.requestId,
       method: req.method,
-      path: req.path,
+      path: redactPath(req.path),
       ...details,
     },
     `security: ${event}`,

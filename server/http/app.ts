@@ -24,6 +24,7 @@ import { attachCookieConfig, csrfTokenFromState, sessionHasContent, storeCsrfTok
 import { registerRoutes } from '../../routes/index.ts';
 import type { InFlight } from './in-flight.ts';
 import './types.ts';
+import { redactPath } from './redact.ts';
 
 /** What every page may know about the signed-in user: never the password hash or second-factor secrets. */
 function presentViewer(user: Express.User) {
@@ -41,7 +42,6 @@ function presentViewer(user: Express.User) {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,100}$/;
-const TOKEN_IN_PATH = /(\/(?:verify-email|password\/reset|invitations)\/)[A-Za-z0-9_-]{16,}/g;
 /** HSTS max-age: one year, the least OWASP ASVS 5.0 (L2) accepts, and the minimum for browser preload lists. */
 export const HSTS_MAX_AGE_SECONDS = 31_536_000;
 export const publicDir = fromRoot('public');
@@ -80,7 +80,7 @@ export function createApp(deps: AppDeps, opts: { inFlight?: InFlight } = {}): Ex
       serializers: {
         req: (r: { url?: string; params?: Record<string, unknown> }) => ({
           ...r,
-          url: typeof r.url === 'string' ? r.url.replace(TOKEN_IN_PATH, '$1[redacted]') : r.url,
+          url: typeof r.url === 'string' ? redactPath(r.url) : r.url,
           params: r.params && 'token' in r.params ? { ...r.params, token: '[redacted]' } : r.params,
         }),
       },

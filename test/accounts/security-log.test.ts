@@ -47,12 +47,15 @@ describe('accounts: security log', function () {
     expect(all).not.to.include('a wrong password here');
   });
 
-  it('keeps one-time tokens out of the access log', async () => {
+  it('keeps one-time tokens and the calendar feed token out of the access log', async () => {
     const token = 'Q'.repeat(43);
     await agent(app).get(`/password/reset/${token}`).set('Accept', 'text/html');
     await agent(app).get(`/invitations/${token}`).set('Accept', 'text/html');
+    // The calendar feed's token is not one-time, but standing: anyone who reads the log could subscribe.
+    await agent(app).get(`/calendar/${token}.ics`);
     const all = JSON.stringify(lines);
     expect(all).to.include('/password/reset/[redacted]');
+    expect(all).to.include('/calendar/[redacted].ics');
     expect(all).not.to.include(token);
   });
 
