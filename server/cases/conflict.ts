@@ -44,7 +44,7 @@ interface CaseState {
   reference: string;
   stage: string;
   version: number;
-  history?: Array<{ action: string; at: Date; actor?: unknown }> | null;
+  history?: Array<{ action: string; at: Date; actor?: unknown; actorRole?: string | null }> | null;
 }
 
 function formatWhen(d: Date, locale: string): string {
@@ -55,7 +55,13 @@ function formatWhen(d: Date, locale: string): string {
 export async function conflictFrom(ctx: Context, c: CaseState): Promise<CaseConflictError> {
   const t = tOf(ctx);
   const last = [...(c.history ?? [])].reverse().find((h) => !QUIET_EVENTS.has(h.action));
-  const actorName = last?.actor ? ((await User.findById(last.actor, { name: 1 }).lean())?.name ?? undefined) : undefined;
+  // An applicant is told which role changed their case, never a staff member's name (as on their timeline).
+  const forApplicant = ctx.actor?.role === 'applicant';
+  const actorName = !last?.actor
+    ? undefined
+    : forApplicant
+      ? t(`cases.people.role_${last.actorRole ?? 'staff'}`, { defaultValue: t('cases.people.role_staff') })
+      : ((await User.findById(last.actor, { name: 1 }).lean())?.name ?? undefined);
   const change: CaseChange = {
     caseId: String(c._id),
     reference: c.reference,

@@ -289,6 +289,22 @@ describe('applications: calls, apply, steps, review and submit over HTTP', () =>
     expect(after.messages).to.have.length(c.messages.length);
   });
 
+  it("answers a stale form with the 409 page naming the role that changed the case, never a staff member's name", async () => {
+    const person = await createUser({ role: 'applicant', locale: 'en' });
+    const leader = await createUser({ role: 'leader', institute, name: 'Prof. Secret Leader' });
+    const c = await createCase({ applicant: person, call, stage: 'evaluation' });
+    const a = await signedIn(t, person);
+    const confirm = await page(a, `/applications/${c._id}/withdraw`);
+    const version = versionIn(confirm.text, `/applications/${c._id}/withdraw`);
+    // Meanwhile the leader shortlists the case.
+    await Case.updateOne({ _id: c._id }, { $set: { stage: 'shortlisted' }, $inc: { version: 1 }, $push: { history: { at: new Date(), actor: leader._id, actorRole: 'leader', action: 'shortlist', from: 'evaluation', to: 'shortlisted' } } });
+    const stale = await post(a, confirm.text, `/applications/${c._id}/withdraw`, { version });
+    expect(stale.status).to.equal(409);
+    expect(text(stale.text)).to.include('Institute leader');
+    expect(stale.text).not.to.include('Secret Leader');
+    expect((await Case.findById(c._id).lean())!.stage).to.equal('shortlisted');
+  });
+
   it('withdraws after a confirmation page', async () => {
     const a = await signedIn(t, applicant);
     const c = (await Case.findOne({ applicant: applicant._id, call: call._id }).lean())!;
