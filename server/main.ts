@@ -162,6 +162,8 @@ async function main(): Promise<void> {
     reclaimer?.stop();
     logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
     await web.stop();
+    // Account e-mails a request started after answering (server/accounts/mail.ts sendInBackground).
+    await (await import('./accounts/mail.ts')).settleAccountMail();
     await services.stop();
     await mailer.close();
     await db.close();

@@ -230,6 +230,7 @@ export async function runWebWorker(): Promise<void> {
   stopServingHere = async () => {
     reclaimer?.stop();
     await stopServing(server, inFlight, logger);
+    await (await import('./accounts/mail.ts')).settleAccountMail();
     await mailer.close();
     await db.close();
   };

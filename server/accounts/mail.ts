@@ -36,6 +36,27 @@ async function sendAccountMail(opts: { app: MailDeps; template: 'verify_email' |
   }
 }
 
+/** Account e-mails sent after the answer (sendInBackground), until they are sent or have failed. */
+const pending = new Set<Promise<unknown>>();
+
+/**
+ * Sends an account e-mail after the request has been answered. Used where the answer must not
+ * depend on whether an account exists ("forgot password", "send the link again"): awaiting the
+ * token and the SMTP exchange only for a known address made it ~10 times slower to answer, which
+ * told whether the address has an account. A failure is logged (sendAccountMail), never thrown.
+ */
+export function sendInBackground(app: MailDeps, send: () => Promise<unknown>): void {
+  const work = send()
+    .catch((err: unknown) => app.logger.error({ err }, 'account e-mail could not be sent'))
+    .finally(() => pending.delete(work));
+  pending.add(work);
+}
+
+/** Resolves once every account e-mail started in the background is sent or has failed (shutdown). */
+export async function settleAccountMail(): Promise<void> {
+  await Promise.allSettled([...pending]);
+}
+
 export async function sendVerificationMail(opts: { app: MailDeps; ctx: Context; user: UserDoc }): Promise<boolean> {
   const token = await issueToken({ purpose: 'verify_email', userId: opts.user._id, now: opts.ctx.now });
   return sendAccountMail({

@@ -11,7 +11,7 @@ import { ConflictError, NotFoundError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { consumeToken, findUsableToken } from './tokens.ts';
-import { sendInvitationMail, sendPasswordResetMail, sendVerificationMail, type MailDeps } from './mail.ts';
+import { sendInBackground, sendInvitationMail, sendPasswordResetMail, sendVerificationMail, type MailDeps } from './mail.ts';
 import { throttles, type ThrottleDeps } from './throttles.ts';
 import { normalizeEmail } from './forms.ts';
 
@@ -43,9 +43,12 @@ export async function registerApplicant(opts: { app: AccountDeps; ctx: Context; 
   const { app, ctx } = opts;
   const email = normalizeEmail(opts.email);
   if (!(await throttles(app).mail.allow(`register:${email}`))) return { rateLimited: true };
+  // Hashed either way, and the e-mail sent after the answer either way: the time to answer must not
+  // tell whether the address has an account.
+  const passwordHash = await hashPassword(opts.password);
   const existing = await User.findOne({ email });
   if (existing) {
-    if (!existing.disabledAt) await sendPasswordResetMail({ app, ctx, user: existing as UserDoc, existingAccount: true });
+    if (!existing.disabledAt) sendInBackground(app, () => sendPasswordResetMail({ app, ctx, user: existing as UserDoc, existingAccount: true }));
     return { rateLimited: false };
   }
   let user: UserDoc;
@@ -55,7 +58,7 @@ export async function registerApplicant(opts: { app: AccountDeps; ctx: Context; 
       name: opts.name,
       role: 'applicant',
       locale: opts.locale,
-      passwordHash: await hashPassword(opts.password),
+      passwordHash,
       consents: [{ purpose: 'recruitment', granted: true, at: ctx.now }],
     })) as unknown as UserDoc;
   } catch (err) {
@@ -63,7 +66,7 @@ export async function registerApplicant(opts: { app: AccountDeps; ctx: Context; 
     throw err;
   }
   await recordAudit(withActor(ctx, user), { action: 'user.registered', ...userTarget(user) });
-  await sendVerificationMail({ app, ctx, user });
+  sendInBackground(app, () => sendVerificationMail({ app, ctx, user }));
   return { rateLimited: false };
 }
 
@@ -72,7 +75,7 @@ export async function resendVerification(opts: { app: AccountDeps; ctx: Context;
   const email = normalizeEmail(opts.email);
   if (!(await throttles(opts.app).mail.allow(`verify:${email}`))) return { rateLimited: true };
   const user = await User.findOne({ email });
-  if (user && !user.emailVerifiedAt && !user.disabledAt && user.passwordHash) await sendVerificationMail({ app: opts.app, ctx: opts.ctx, user: user as UserDoc });
+  if (user && !user.emailVerifiedAt && !user.disabledAt && user.passwordHash) sendInBackground(opts.app, () => sendVerificationMail({ app: opts.app, ctx: opts.ctx, user: user as UserDoc }));
   return { rateLimited: false };
 }
 
@@ -95,7 +98,7 @@ export async function requestPasswordReset(opts: { app: AccountDeps; ctx: Contex
   const email = normalizeEmail(opts.email);
   if (!(await throttles(opts.app).mail.allow(`reset:${email}`))) return { rateLimited: true };
   const user = await User.findOne({ email });
-  if (user && !user.disabledAt) await sendPasswordResetMail({ app: opts.app, ctx: opts.ctx, user: user as UserDoc });
+  if (user && !user.disabledAt) sendInBackground(opts.app, () => sendPasswordResetMail({ app: opts.app, ctx: opts.ctx, user: user as UserDoc }));
   return { rateLimited: false };
 }
 

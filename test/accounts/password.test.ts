@@ -41,6 +41,22 @@ describe('accounts: password reset and change, session endings', function () {
     expect(t.smtp.to(ghost)).to.have.length(0);
   });
 
+  it('answers before the e-mail is sent, so a slow mail server does not tell that the account exists', async () => {
+    const user = await createUser();
+    let release!: () => void;
+    t.smtp.held = new Promise<void>((r) => (release = r));
+    try {
+      const answered = await requestReset(user.email);
+      expect(answered.status).to.equal(200);
+      // Answered while the mail server still holds the message.
+      expect(t.smtp.to(user.email)).to.have.length(0);
+    } finally {
+      release();
+      t.smtp.held = undefined;
+    }
+    await t.smtp.waitForTo(user.email, /reset/i);
+  });
+
   it('resets the password with a single-use link, ends every session, and keeps the second factor', async () => {
     const user = await createUser();
     const elsewhere = agent(t.app);

@@ -109,6 +109,31 @@ describe('accounts: registration and e-mail verification', function () {
     expect(await isSignedIn(a)).to.equal(false);
   });
 
+  it('answers registration and "send the link again" before any e-mail is sent (a slow mail server tells nothing)', async () => {
+    const existing = await createUser();
+    const unverified = await createUser({ verified: false });
+    const fresh = uniqueEmail('reg-held');
+    let release!: () => void;
+    t.smtp.held = new Promise<void>((r) => (release = r));
+    try {
+      for (const [path, form, to] of [
+        ['/register', { name: 'Someone', email: existing.email, password: GOOD_PASSWORD, locale: 'en', consent: 'yes' }, existing.email],
+        ['/register', { name: 'Someone', email: fresh, password: GOOD_PASSWORD, locale: 'en', consent: 'yes' }, fresh],
+        ['/verify-email/resend', { email: unverified.email }, unverified.email],
+      ] as const) {
+        const res = await postForm(agent(t.app), path, path, form);
+        expect(res.status, `${path} ${to}`).to.be.oneOf([200, 303]);
+        expect(t.smtp.to(to), `${path} ${to}`).to.have.length(0);
+      }
+    } finally {
+      release();
+      t.smtp.held = undefined;
+    }
+    await t.smtp.waitForTo(existing.email, /password/i);
+    await t.smtp.waitForTo(fresh);
+    await t.smtp.waitForTo(unverified.email);
+  });
+
   it('re-displays the form with field errors and the typed values (never the password)', async () => {
     const email = uniqueEmail('reg-bad');
     const a = agent(t.app);

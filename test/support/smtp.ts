@@ -23,6 +23,8 @@ export class TestSmtp {
   decide?: (address: string) => SmtpMode | undefined;
   /** Attempts seen by the server, including refused ones. */
   attempts = 0;
+  /** While set, every RCPT TO waits for it before being answered (a slow mail server). */
+  held?: Promise<void>;
   private server: SMTPServer;
   private waiters: Array<{ pred: (m: ReceivedMail) => boolean; resolve: (m: ReceivedMail) => void }> = [];
   port = 0;
@@ -34,7 +36,11 @@ export class TestSmtp {
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
       size: 30 * 1024 * 1024,
-      onRcptTo: (addr, session, cb) => this.answer(session, cb, this.decide?.(addr.address.toLowerCase()) ?? this.mode),
+      onRcptTo: (addr, session, cb) => {
+        const answer = () => this.answer(session, cb, this.decide?.(addr.address.toLowerCase()) ?? this.mode);
+        if (this.held) void this.held.then(answer);
+        else answer();
+      },
       onData: (stream: SMTPServerDataStream, session: SMTPServerSession, cb) => {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
