@@ -24,6 +24,7 @@ import {
   verifyEmail,
 } from '../server/accounts/service.ts';
 import { landingPath, lockedMessage, presentAccountsPage, type AccountsPage, type AccountsPageInput } from '../server/accounts/present.ts';
+import { sendAfterAnswer } from '../server/accounts/mail.ts';
 
 const signInBody = z.object({ email: signInEmail, password: signInPassword, next: nextPath });
 const secondFactorBody = z.object({ code: secondFactorCode, next: nextPath });
@@ -168,7 +169,8 @@ export function accountsRoutes(app: AppContext): Router {
       return;
     }
     const { email: address } = form.data;
-    const { rateLimited } = await registerApplicant({ app, ctx: req.ctx, ...form.data });
+    const { rateLimited, mail } = await registerApplicant({ app, ctx: req.ctx, ...form.data });
+    sendAfterAnswer(res, app, mail);
     if (rateLimited) securityEvent(logger, req, 'rate_limited', { what: 'register', email: address });
     rememberLocale(req, form.data.locale);
     show(req, res, 'check-email', 200, { messageKey: 'accounts.checkEmail.registered', email: address });
@@ -184,7 +186,8 @@ export function accountsRoutes(app: AppContext): Router {
       show(req, res, 'resend', 422, { values: keptValues(req.body), errors: form.errors });
       return;
     }
-    const { rateLimited } = await resendVerification({ app, ctx: req.ctx, email: form.data.email });
+    const { rateLimited, mail } = await resendVerification({ app, ctx: req.ctx, email: form.data.email });
+    sendAfterAnswer(res, app, mail);
     if (rateLimited) securityEvent(logger, req, 'rate_limited', { what: 'verify_resend', email: form.data.email });
     show(req, res, 'check-email', 200, { messageKey: 'accounts.checkEmail.resent', email: form.data.email });
   });
@@ -214,7 +217,8 @@ export function accountsRoutes(app: AppContext): Router {
     }
     const { email: address } = form.data;
     securityEvent(logger, req, 'password.reset_requested', { email: address });
-    const { rateLimited } = await requestPasswordReset({ app, ctx: req.ctx, email: address });
+    const { rateLimited, mail } = await requestPasswordReset({ app, ctx: req.ctx, email: address });
+    sendAfterAnswer(res, app, mail);
     if (rateLimited) securityEvent(logger, req, 'rate_limited', { what: 'password_reset', email: address });
     show(req, res, 'check-email', 200, { messageKey: 'accounts.checkEmail.reset', email: address });
   });

@@ -11,7 +11,7 @@ import { ConflictError, NotFoundError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { consumeToken, findUsableToken } from './tokens.ts';
-import { sendInBackground, sendInvitationMail, sendPasswordResetMail, sendVerificationMail, type MailDeps } from './mail.ts';
+import { sendInvitationMail, sendPasswordResetMail, sendVerificationMail, type MailDeps } from './mail.ts';
 import { throttles, type ThrottleDeps } from './throttles.ts';
 import { normalizeEmail } from './forms.ts';
 
@@ -20,7 +20,15 @@ type AccountDeps = MailDeps & ThrottleDeps;
 /** Whether the per-address limit on e-mails sent on request let this one go (the page answers the same either way). */
 export interface MailRequestResult {
   rateLimited: boolean;
+  /**
+   * The account e-mail to send once the answer is out (server/accounts/mail.ts sendAfterAnswer):
+   * the time to answer must not tell whether the address has an account.
+   */
+  mail?: () => Promise<unknown>;
 }
+
+/** What an account e-mail on request needs of the account, read lean: hydrating the whole account only when it exists was time the answer would show. */
+const ACCOUNT_MAIL_FIELDS = { email: 1, name: 1, locale: 1, emailVerifiedAt: 1, disabledAt: 1, passwordHash: 1 } as const;
 
 const userTarget = (user: { _id: unknown }) => ({ targetType: 'user', targetId: String(user._id) });
 
@@ -43,13 +51,12 @@ export async function registerApplicant(opts: { app: AccountDeps; ctx: Context; 
   const { app, ctx } = opts;
   const email = normalizeEmail(opts.email);
   if (!(await throttles(app).mail.allow(`register:${email}`))) return { rateLimited: true };
-  // Hashed either way, and the e-mail sent after the answer either way: the time to answer must not
-  // tell whether the address has an account.
+  // Hashed either way (and the e-mail sent after the answer either way, MailRequestResult.mail): the
+  // time to answer must not tell whether the address has an account.
   const passwordHash = await hashPassword(opts.password);
   const existing = await User.findOne({ email });
   if (existing) {
-    if (!existing.disabledAt) sendInBackground(app, () => sendPasswordResetMail({ app, ctx, user: existing as UserDoc, existingAccount: true }));
-    return { rateLimited: false };
+    return { rateLimited: false, mail: existing.disabledAt ? undefined : () => sendPasswordResetMail({ app, ctx, user: existing as UserDoc, existingAccount: true }) };
   }
   let user: UserDoc;
   try {
@@ -66,17 +73,16 @@ export async function registerApplicant(opts: { app: AccountDeps; ctx: Context; 
     throw err;
   }
   await recordAudit(withActor(ctx, user), { action: 'user.registered', ...userTarget(user) });
-  sendInBackground(app, () => sendVerificationMail({ app, ctx, user }));
-  return { rateLimited: false };
+  return { rateLimited: false, mail: () => sendVerificationMail({ app, ctx, user }) };
 }
 
 /** Sends a new link when the address belongs to an unverified, enabled account; silent otherwise. */
 export async function resendVerification(opts: { app: AccountDeps; ctx: Context; email: string }): Promise<MailRequestResult> {
   const email = normalizeEmail(opts.email);
   if (!(await throttles(opts.app).mail.allow(`verify:${email}`))) return { rateLimited: true };
-  const user = await User.findOne({ email });
-  if (user && !user.emailVerifiedAt && !user.disabledAt && user.passwordHash) sendInBackground(opts.app, () => sendVerificationMail({ app: opts.app, ctx: opts.ctx, user: user as UserDoc }));
-  return { rateLimited: false };
+  const user = await User.findOne({ email }, ACCOUNT_MAIL_FIELDS).lean<UserDoc>();
+  const sends = user && !user.emailVerifiedAt && !user.disabledAt && user.passwordHash;
+  return { rateLimited: false, mail: sends ? () => sendVerificationMail({ app: opts.app, ctx: opts.ctx, user: user as UserDoc }) : undefined };
 }
 
 /** Uses the link; null when it was used, expired or never existed. Only the first verification counts. */
@@ -97,9 +103,8 @@ export async function verifyEmail(opts: { ctx: Context; token: string }): Promis
 export async function requestPasswordReset(opts: { app: AccountDeps; ctx: Context; email: string }): Promise<MailRequestResult> {
   const email = normalizeEmail(opts.email);
   if (!(await throttles(opts.app).mail.allow(`reset:${email}`))) return { rateLimited: true };
-  const user = await User.findOne({ email });
-  if (user && !user.disabledAt) sendInBackground(opts.app, () => sendPasswordResetMail({ app: opts.app, ctx: opts.ctx, user: user as UserDoc }));
-  return { rateLimited: false };
+  const user = await User.findOne({ email }, ACCOUNT_MAIL_FIELDS).lean<UserDoc>();
+  return { rateLimited: false, mail: user && !user.disabledAt ? () => sendPasswordResetMail({ app: opts.app, ctx: opts.ctx, user: user as UserDoc }) : undefined };
 }
 
 /** The account a usable reset link is for (the link is not used up), or null. */
