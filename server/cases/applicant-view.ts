@@ -19,18 +19,26 @@ export function applicantSeesEvent(h: ToldEvent): boolean {
 }
 
 /**
- * The applicant is shown an event's note when it is their own words, what HR asked them for, or
- * HR's reason for rejecting the application at screening (as the e-mail tells it). A leader's
- * reason after the panel, and an officer's working note on a procedure, stay internal.
+ * Whether what staff write with a step (`from` the case's stage) is told to the applicant, by its
+ * e-mail and on their page: what HR asks for, why the case is on hold, and HR's reason for
+ * rejecting the application at screening. A leader's reason after the panel stays internal.
+ */
+export function reasonToldToApplicant(action: string, from: string | null | undefined): boolean {
+  return action === 'request_info' || action === 'put_on_hold' || (action === 'reject' && from === 'screening');
+}
+
+/**
+ * The applicant is shown an event's note when it is their own words or a reason they are told
+ * (reasonToldToApplicant). An officer's working note on a procedure stays internal.
  */
 export function applicantSeesNote(h: ToldEvent, applicantId: unknown): boolean {
   if (h.procedure?.kind) return false;
-  return sameId(h.actor, applicantId) || h.action === 'request_info' || (h.action === 'reject' && h.from === 'screening');
+  return sameId(h.actor, applicantId) || reasonToldToApplicant(h.action, h.from);
 }
 
 /** The reason for a rejection the applicant is told: HR's at screening; a leader's after the panel is internal. */
 export function applicantDecisionReason(c: { stage?: string | null; history?: ToldEvent[] | null; decision?: { reason?: string | null } | null }): string | undefined {
   if (c.stage !== 'rejected') return undefined;
   const rejection = [...(c.history ?? [])].reverse().find((h) => h.action === 'reject');
-  return rejection && rejection.from === 'screening' ? (c.decision?.reason ?? undefined) : undefined;
+  return rejection && reasonToldToApplicant('reject', rejection.from) ? (c.decision?.reason ?? undefined) : undefined;
 }

@@ -23,7 +23,7 @@ import type { CasePageData } from './page.ts';
 import { isSupportOverdue } from '../procedures/service.ts';
 import { procedureTimelineEntry } from '../procedures/present.ts';
 import { withFields } from '../support/with-fields.ts';
-import { applicantSeesEvent, applicantSeesNote } from './applicant-view.ts';
+import { applicantSeesEvent, applicantSeesNote, reasonToldToApplicant } from './applicant-view.ts';
 
 interface HistoryLike {
   _id?: unknown;
@@ -189,6 +189,7 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
       label: t(`cases.actions.${a}`),
       form: FORM_ACTIONS.has(a),
       needsReason: REASON_ACTIONS.has(a),
+      reasonHint: REASON_ACTIONS.has(a) ? t(reasonToldToApplicant(a, c.stage) ? 'cases.show.reasonTold' : 'cases.show.reasonInternal') : undefined,
       reasonRequired: a === 'reject',
       danger: DANGER_ACTIONS.has(a),
       href: a === 'request_info' ? `/cases/${id}/request-info` : undefined,

@@ -25,6 +25,7 @@ import { loadCalendar, vnDateKey, vnEndOfDay, type WorkingCalendar as Calendar }
 import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
 import { caseConflict } from '../cases/conflict.ts';
 import { ACTIONS, PAYLOADS, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, rolesFor, type Action, type Transition } from './transitions.ts';
+import { reasonToldToApplicant } from '../cases/applicant-view.ts';
 
 export { ACTIONS, TRANSITIONS, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, isAction, WORKFLOW_TEMPLATES } from './transitions.ts';
 export type { Action, Transition, Guard, GuardFailures } from './transitions.ts';
@@ -134,7 +135,8 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
   reject: {
     set: ({ payload, now, actor }) => ({ decision: { reason: payload.reason, decidedBy: actor._id, decidedAt: now } }),
     note: ({ payload }) => String(payload.reason),
-    mail: ({ payload }) => ({ reason: payload.reason }),
+    // Only a reason the applicant is told goes into the e-mail's data (the template checks again).
+    mail: ({ payload, from }) => (reasonToldToApplicant('reject', from) ? { reason: payload.reason } : {}),
   },
   approve_offer: { set: ({ payload, now, actor }) => ({ decision: { reason: noteOf(payload), decidedBy: actor._id, decidedAt: now } }) },
   accept_offer: {

@@ -172,7 +172,7 @@ describe('cases: the case page', () => {
     const v = versionIn(p.text, `/cases/${c._id}/actions/reject`);
     const bad = await post(a, p.text, `/cases/${c._id}/actions/reject`, { version: v, reason: '  ' });
     expect(bad.status).to.equal(422);
-    expect(bad.text).to.match(/id="f-reason-error"/);
+    expect(bad.text).to.match(/id="f-reason-reject-error"/);
     expect((await snapshot(c)).stage).to.equal('screening');
     const ok = await post(a, p.text, `/cases/${c._id}/actions/reject`, { version: v, reason: 'Outside the call field' });
     expect(ok.status).to.equal(303);
@@ -235,6 +235,21 @@ describe('cases: the case page', () => {
     expect(linkIn(mail.text, `/applications/${c._id}`)).to.include(`${t.baseUrl}/applications/${c._id}`);
     const emails = await page(a, `/cases/${c._id}`);
     expect(emails.text.slice(emails.text.indexOf('id="emails"'))).to.include('Message from HR');
+  });
+
+  it('says beside each reason whether the applicant is told it, and tells them why their case is on hold', async () => {
+    const c = await createCase({ applicant, call, stage: 'screening' });
+    const a = await signedIn(t, hr1);
+    const p = await page(a, `/cases/${c._id}`);
+    for (const action of ['reject', 'put_on_hold']) {
+      const hint = new RegExp(`<p class="hint" id="f-reason-${action}-hint">([^<]*)</p>`).exec(p.text)?.[1];
+      expect(hint, action).to.equal('The applicant is told this reason, by e-mail and on their page.');
+      expect(p.text, action).to.include(`id="f-reason-${action}"`);
+    }
+    expect(p.text).not.to.include('id="f-reason"');
+    expect((await post(a, p.text, `/cases/${c._id}/actions/put_on_hold`, { version: String(c.version), reason: 'Waiting for the 2027 budget decision' })).status).to.equal(303);
+    const mine = await page(await signedIn(t, applicant), `/applications/${c._id}`);
+    expect(text(mine.text)).to.include('Waiting for the 2027 budget decision');
   });
 
   it("shows the case's e-mails by the mail log's rule: the institute's HR and administrators, not a leader or another institute's panel member", async () => {

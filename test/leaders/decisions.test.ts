@@ -120,6 +120,8 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
     expect(c.stage).to.equal('rejected');
     expect(c.decision?.reason).to.equal(reason);
     expect(c.history.at(-1)!.note).to.equal(reason);
+    // The e-mail owed is stored without it, not only rendered without it.
+    expect(JSON.stringify(c.outbox)).not.to.include('weaker than two other');
     // The case's timeline shows the reason to staff; the applicant's own page does not.
     const timeline = await leader.get(`/cases/${kase._id}`).set('Accept', 'text/html');
     expect(timeline.status).to.equal(200);
