@@ -30,12 +30,12 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
   //   and exemption certificates (it may delegate, usually to the Department of Home Affairs).
   // - Art. 18: the file — the employer's combined demand report and application (Form 03), a health
   //   certificate not older than 12 months, the passport, a criminal record certificate, diplomas
-  //   (legalised, translated), photos. (Criminal record: 6 months old at most at filing, from earlier
-  //   research; not confirmed by the sources found.)
-  // - Procedure article (Art. 19 by earlier research; article number not confirmed by the sources
-  //   found): the decision within 10 working days of receiving a complete file; a refusal answered
-  //   in writing with its reasons within 3 working days (reported by SGGP/VNA 8 Aug 2025, Mondaq
-  //   4 Sep 2025, EIV).
+  //   (legalised, translated), photos. Art. 18(2): the health certificate at most 12 months old;
+  //   Art. 18(4): the criminal record certificate issued at most 6 months before filing (Lao Động,
+  //   news.laodong.vn, quoting the decree).
+  // - Art. 22 (per a law firm's summary, luatnguyen.vn; the gazette text was not found): the decision
+  //   within 10 working days of receiving a complete file; a refusal answered in writing with its
+  //   reasons within 3 working days (reported by SGGP/VNA 8 Aug 2025, Mondaq 4 Sep 2025, EIV).
   // - Filing window: 10 to 60 days before the planned start of work (practitioner summary of the
   //   decree; article number not confirmed).
   work_permit: {
@@ -67,7 +67,8 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
   // Law 47/2014/QH13 on entry, exit, transit and residence of foreigners in Vietnam (amended by
   // 51/2019/QH14 and 23/2023/QH15), Art. 16: the inviting organisation applies to the immigration
   // department, which answers within 5 working days of receiving the request. Art. 10(4)(c): a
-  // foreigner coming to work must have a work permit (or exemption) to be granted a visa.
+  // foreigner coming to work must have a work permit (visa LĐ2) or an exemption certificate (LĐ1)
+  // to be granted a visa: the visa comes after whichever of the two the case has.
   visa: {
     legalBasis: {
       vi: 'Luật 47/2014/QH13 (sửa đổi 2019, 2023), Điều 10, 16: trả lời trong 05 ngày làm việc',
@@ -76,7 +77,7 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
     office: { vi: 'Cục/Phòng Quản lý xuất nhập cảnh (Bộ Công an)', en: 'Immigration Department (Ministry of Public Security)' },
     decisionWorkingDays: 5,
     documents: ['passport'],
-    after: ['work_permit'],
+    after: ['work_permit', 'work_permit_exemption'],
   },
   // Law 47/2014/QH13, Art. 37(1): the file (request of the inviting organisation, declaration with
   // photo, passport, proof of the Art. 36 case, e.g. the work permit); Art. 37(2)(c): the card is
@@ -91,7 +92,8 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
     office: { vi: 'Cục/Phòng Quản lý xuất nhập cảnh (Bộ Công an)', en: 'Immigration Department (Ministry of Public Security)' },
     decisionWorkingDays: 5,
     documents: ['passport', 'photo', 'dependant_passport'],
-    after: ['work_permit', 'visa'],
+    // The Art. 36 proof is the work permit or, for an exempt expert, the exemption certificate.
+    after: ['work_permit', 'work_permit_exemption', 'visa'],
   },
   // No administrative procedure: the institute arranges housing itself (a service with its own
   // target, server/workflow/transitions.ts SUPPORT_TRACK_DEADLINES), so no legal deadline.

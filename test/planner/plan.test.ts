@@ -40,6 +40,23 @@ describe('planner: arrival forecast on the holiday calendar', () => {
     expect(f.explain.some((e) => e.key === 'noMeasures')).to.equal(true);
   });
 
+  it("an exempt expert's visa (LĐ1) waits for the exemption certificate, as a permit holder's waits for the permit", () => {
+    // Law 47/2014 Art. 10(4)(c). Exemption lodged Mon 19 Apr 2027, 5 working days (rules.ts):
+    // Tue 20 (1), Wed 21 (2), Thu 22 (3), Fri 23 (4), Mon 26 (5) → 26 Apr. Visa, 5 working days after
+    // it: Tue 27 (1), Wed 28 (2), Thu 29 (3); Fri 30 Apr, Sat 1 May, Sun 2, Mon 3 May skipped; Tue 4
+    // (4), Wed 5 (5) → 5 May.
+    const c = onboarding([
+      { kind: 'work_permit_exemption', status: 'filed', updatedAt: at('2027-04-19') },
+      { kind: 'visa', status: 'requested' },
+    ]);
+    const f = forecastArrival({ case: c, calendar: cal, today: at('2027-04-19') })!;
+    expect(f.steps.map((s) => [s.kind, key(s.decisionBy)])).to.deep.equal([
+      ['work_permit_exemption', '2027-04-26'],
+      ['visa', '2027-05-05'],
+    ]);
+    expect(f.explain.find((e) => e.key === 'after')).to.deep.include({ params: { kind: 'visa', days: 5, prev: 'work_permit_exemption', date: f.earliest } });
+  });
+
   it('across 30/4–1/5 2027: a work permit filed Mon 19 Apr is decided Wed 5 May, the visa Wed 12 May', () => {
     // Filed Mon 19 Apr (the track's updatedAt), no due date recorded: 10 working days from it:
     // Tue 20 (1), Wed 21 (2), Thu 22 (3), Fri 23 (4), Mon 26 (5), Tue 27 (6), Wed 28 (7), Thu 29 (8);
