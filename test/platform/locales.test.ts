@@ -16,6 +16,13 @@ describe('platform: translations', () => {
     expect([...vi].filter((k) => !en.has(k)), 'missing in en').to.deep.equal([]);
   });
 
+  it('names each track the same way wherever it is named (calls, dashboard, shortlists)', () => {
+    for (const lng of ['vi', 'en'] as const) {
+      const r = res[lng] as unknown as { calls: { tracks: Record<string, string> }; dashboard: { tracks: Record<string, string> } };
+      expect(r.dashboard.tracks, lng).to.deep.equal(r.calls.tracks);
+    }
+  });
+
   it('has no empty strings', () => {
     for (const lng of ['vi', 'en'] as const) {
       const empty = keys(res[lng]).filter((k) => {
