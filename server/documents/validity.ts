@@ -2,6 +2,7 @@
 // record certificate for 6 months, and a passport must outlast the planned residence card by 30 days.
 // Pure functions of (document, case, now) so pages, queue flags, guards and reminders agree.
 import type { DocumentType } from '../../models/constants.ts';
+import { VALIDITY_RULES, WORK_CARD_MAX_MONTHS, type ExpiryRule } from '../planner/validity.ts';
 
 export const EXPIRY_WARNING_DAYS = 30;
 const DAY = 86_400_000;
@@ -14,8 +15,12 @@ export const DATE_RULES: Partial<Record<DocumentType, 'issued' | 'expires'>> = {
   dependant_passport: 'expires',
 };
 
-/** Months an issued certificate stays valid. */
-export const VALID_MONTHS: Partial<Record<DocumentType, number>> = { health_certificate: 12, criminal_record: 6 };
+/** Months an issued certificate stays valid: the legal rules of server/planner/validity.ts (cited there). */
+export const VALID_MONTHS: Partial<Record<DocumentType, number>> = Object.fromEntries(
+  Object.entries(VALIDITY_RULES).flatMap(([type, rule]) => (rule.kind === 'issued' ? [[type, rule.months]] : [])),
+);
+/** Days a passport must outlast the residence card (Law 47/2014/QH13 Art. 38(1), server/planner/validity.ts). */
+const PASSPORT_MARGIN_DAYS = (VALIDITY_RULES.passport as ExpiryRule).marginDays;
 
 export type Validity = 'ok' | 'expiring' | 'expired' | 'too_short';
 
@@ -54,10 +59,10 @@ function residenceCardEnd(c: ValidityCase | undefined): Date | undefined {
   return track?.cardEndsAt ?? track?.validUntil ?? undefined;
 }
 
-/** A passport must be valid until this date: card end (else planned arrival + 2 years) + 30 days. */
+/** A passport must be valid until this date: card end (else planned arrival + a work card's 2 years) + 30 days. */
 export function passportRequiredUntil(c: ValidityCase | undefined, now: Date): Date {
-  const base = residenceCardEnd(c) ?? addMonths(c?.profile?.plannedArrival ?? now, 24);
-  return new Date(base.getTime() + 30 * DAY);
+  const base = residenceCardEnd(c) ?? addMonths(c?.profile?.plannedArrival ?? now, WORK_CARD_MAX_MONTHS);
+  return new Date(base.getTime() + PASSPORT_MARGIN_DAYS * DAY);
 }
 
 export function validityOf(doc: ValidityDoc, c: ValidityCase | undefined, now: Date): Validity {
