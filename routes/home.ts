@@ -10,7 +10,7 @@ import { presentHomeMentions } from '../server/mentions/present.ts';
 import { tOf } from '../server/context.ts';
 import { chooseLanguage } from '../server/home/service.ts';
 
-const langBody = z.object({ lang: z.enum(LOCALES).optional().catch(undefined), next: z.unknown() });
+const langBody = z.object({ lang: z.enum(LOCALES).optional().catch(undefined), next: z.unknown().optional() });
 
 export function homeRoutes(_app: AppContext): Router {
   const router = Router();

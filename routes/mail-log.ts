@@ -4,6 +4,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
 import { allow } from '../server/http/allow.ts';
+import { NotFoundError } from '../server/errors.ts';
 import { flash } from '../server/http/flash.ts';
 import { findMailLogEntry, listMailLog, loggedMessage, requeueLoggedMail } from '../server/mail-log/service.ts';
 import { presentMailLog, presentMailLogEntry } from '../server/mail-log/present.ts';
@@ -17,7 +18,12 @@ const logQuery = z.object({
   status: z.unknown().optional().transform((v) => (v === 'pending' || v === 'sent' || v === 'dead' ? v : undefined)),
   before: optional(/^\d{1,15}_[0-9a-f]{24}$/),
 });
-const idParams = z.object({ id: z.string().max(64) });
+/** The entry id of the path; one longer than any entry's does not exist (404, as an unknown id). */
+function entryId(params: Record<string, unknown>): string {
+  const id = String(params.id ?? '');
+  if (id.length > 64) throw new NotFoundError();
+  return id;
+}
 
 export function mailLogRoutes(_app: AppContext): Router {
   const router = Router();
@@ -31,12 +37,12 @@ export function mailLogRoutes(_app: AppContext): Router {
   });
 
   router.get('/mail-log/:id', caseWorker, async (req, res) => {
-    const entry = await findMailLogEntry({ ctx: req.ctx, id: idParams.parse(req.params).id });
+    const entry = await findMailLogEntry({ ctx: req.ctx, id: entryId(req.params) });
     res.render('mail-log/show', presentMailLogEntry(req.ctx, { entry, message: await loggedMessage({ entry }) }));
   });
 
   router.post('/mail-log/:id/requeue', caseWorker, async (req, res) => {
-    const { id } = idParams.parse(req.params);
+    const id = entryId(req.params);
     const ok = await requeueLoggedMail({ ctx: req.ctx, id });
     flash(req, ok ? 'success' : 'error', ok ? 'mailLog.requeued' : 'mailLog.notRequeued');
     res.redirect(303, `/mail-log/${id}`);

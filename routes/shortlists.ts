@@ -15,6 +15,7 @@ import { compareCases, decideCase, shortlistCase, DECISIONS } from '../server/ev
 import { addPanelMember, panelOf, removePanelMember } from '../server/evaluations/panel.ts';
 import { comparePage, confirmDecisionPage, panelPage, shortlistCasePage, shortlistIndexPage, shortlistPage, type CaseFormState } from '../server/evaluations/present.ts';
 import { previewDecision, requirePanelScores, REASON_MAX, REASON_MIN } from '../server/evaluations/decision.ts';
+import { formVersion } from '../server/http/forms.ts';
 
 /** A query parameter given twice (an array) is ignored, as if absent. */
 const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
@@ -86,7 +87,8 @@ function fieldErrors(error: z.ZodError): FieldErrors {
 const decisionTarget = z.object({
   // No decision chosen is the user's to fix (422 beside the choice); an unknown one is a broken form.
   action: z.union([z.literal('').transform(() => undefined), z.enum(DECISIONS)]).optional(),
-  version: z.coerce.number().int().min(0).max(1_000_000_000),
+  // Digits only, as every form's version (a blank or "0x0" is no version, not 0).
+  version: formVersion,
 });
 
 /** The reason in the leader's words, required (messages are i18n keys). */

@@ -51,7 +51,8 @@ export function presentTemplateEditor(
     styles: ['/static/css/mail.css'],
     template: e.template,
     templateLabel: label(t, e.template),
-    locale: e.locale,
+    // Not `locale`: that is the page's language (the layout's lang, the t helper), the admin's own.
+    templateLocale: e.locale,
     otherLocale: e.locale === 'vi' ? 'en' : 'vi',
     baseVersion: input.values?.baseVersion ?? String(e.version),
     version: e.version,

@@ -2,6 +2,7 @@
 // anything else is a 500 whose details go to the log, never to the page.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import mongoose from 'mongoose';
+import { ZodError } from 'zod';
 import { MongoServerSelectionError, MongoNetworkError } from 'mongodb';
 import type { Logger } from '../logger.ts';
 import {
@@ -28,6 +29,11 @@ function normalize(err: unknown): AppError | undefined {
   if (e?.type === 'entity.too.large') return new PayloadTooLargeError('errors.tooLarge');
   if (e?.type === 'entity.parse.failed' || e?.type === 'parameters.too.many') return new BadRequestError('errors.badRequest');
   if (err instanceof mongoose.Error.CastError) return new NotFoundError();
+  // A path that is not valid percent-encoding (/cases/%FF): the router's decoding refuses it.
+  if (err instanceof URIError) return new NotFoundError();
+  // A request a route's schema refused without answering it in place (a missing or malformed
+  // field where no form is shown again): the request was wrong, not the server.
+  if (err instanceof ZodError) return new BadRequestError('errors.badRequest');
   if (err instanceof MongoServerSelectionError || err instanceof MongoNetworkError) return new ServiceUnavailableError('errors.databaseUnavailable');
   return undefined;
 }
@@ -47,6 +53,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const status = appErr?.status ?? 500;
     if (!appErr) {
       logger.error({ err, reqId: req.id }, 'unhandled error');
+    } else if (err instanceof ZodError) {
+      logger.warn({ issues: err.issues.map((i) => ({ path: i.path.map(String).join('.'), code: i.code })), reqId: req.id }, 'request refused by a schema');
     } else if (appErr instanceof CsrfError) {
       securityEvent(logger, req, 'csrf.failed');
     } else if (appErr instanceof ForbiddenError) {

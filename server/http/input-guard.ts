@@ -17,6 +17,13 @@ function hasUnsafeKey(value: unknown, depth = 0): boolean {
 }
 
 export const inputGuard: RequestHandler = (req, _res, next) => {
+  // Routes read fields of a plain object: no body (or one in a type not parsed here) is an empty
+  // form; a JSON array or scalar is refused.
+  if (req.body === undefined || req.body === null) req.body = {};
+  else if (typeof req.body !== 'object' || Array.isArray(req.body)) {
+    next(new BadRequestError('errors.badRequest'));
+    return;
+  }
   if (hasUnsafeKey(req.body) || hasUnsafeKey(req.query)) {
     next(new BadRequestError('errors.unsafeInput'));
     return;

@@ -1,0 +1,73 @@
+// Requests no form sends, answered as the client's mistake (4xx), never a 500: a path that is not
+// valid percent-encoding, a body that is not a form (none, a JSON array), a missing optional field,
+// an id longer than any, a blank or loose case version on a leader's decision. And the e-mail
+// template editor speaks the administrator's language whatever the template's.
+import { expect } from 'chai';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { createInstitute, createUser } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import { csrfFrom } from '../support/http.ts';
+import { Case } from '../../models/case.ts';
+import { signedIn, page } from '../applications/support.ts';
+
+describe('security: hostile requests get a 4xx, never a 500', () => {
+  let t: TestApp;
+
+  before(async function () {
+    this.timeout(60_000);
+    t = await startTestApp();
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  it('answers a path that is not valid percent-encoding with 404', async () => {
+    const hr = await createUser({ role: 'hr_officer' });
+    const a = await signedIn(t, hr);
+    for (const url of ['/cases/%FF', '/calls/%FF', '/mail-log/%E0%A4%A']) expect((await page(a, url)).status, url).to.equal(404);
+    expect((await page(await signedIn(t, await createUser({ role: 'applicant' })), '/calendar/%FF.ics')).status).to.equal(404);
+  });
+
+  it('answers a body that is not a form with 400 or the form again, and a missing optional field as absent', async () => {
+    const hr = await createUser({ role: 'hr_officer' });
+    const a = await signedIn(t, hr);
+    const token = csrfFrom((await page(a, '/cases')).text);
+    const array = await a.post('/cases/filters').set('x-csrf-token', token).set('Content-Type', 'application/json').send('[]');
+    expect(array.status).to.equal(400);
+    const none = await a.post('/cases/filters').set('x-csrf-token', token).set('Content-Type', 'text/plain').send('name=x');
+    expect(none.status).to.be.oneOf([400, 422]);
+    const lang = await a.post('/lang').type('form').send({ _csrf: token, lang: 'vi' });
+    expect(lang.status).to.equal(303);
+    expect(lang.headers.location).to.equal('/');
+  });
+
+  it('answers a mail log id longer than any with 404', async () => {
+    const hr = await createUser({ role: 'hr_officer' });
+    const a = await signedIn(t, hr);
+    expect((await page(a, `/mail-log/${'a'.repeat(300)}`)).status).to.equal(404);
+    const token = csrfFrom((await page(a, '/mail-log')).text);
+    expect((await a.post(`/mail-log/${'a'.repeat(300)}/requeue`).type('form').send({ _csrf: token })).status).to.equal(404);
+  });
+
+  it("refuses a leader's decision with a blank or loose case version (400), changing nothing", async () => {
+    const institute = await createInstitute();
+    const call = await createCall({ institute });
+    const leader = await createUser({ role: 'leader', institute });
+    const c = await createCase({ applicant: await createUser({ role: 'applicant' }), call, stage: 'evaluation' });
+    const a = await signedIn(t, leader);
+    const url = `/shortlists/${call._id}/cases/${c._id}`;
+    const token = csrfFrom((await page(a, url)).text);
+    for (const version of ['', ' ', '0x0', '+0', '0e5']) {
+      const res = await a.post(`${url}/decision/confirm`).type('form').send({ _csrf: token, action: 'shortlist', version, reason: 'A strong and well-argued case for the panel' });
+      expect(res.status, JSON.stringify(version)).to.equal(400);
+    }
+    expect((await Case.findById(c._id).lean())!.stage).to.equal('evaluation');
+  });
+
+  it("shows the e-mail template editor in the administrator's language, whichever template language is edited", async () => {
+    const admin = await createUser({ role: 'admin', locale: 'vi' });
+    const html = (await page(await signedIn(t, admin), '/admin/email-templates/application_submitted/en')).text;
+    expect(html).to.match(/<html lang="vi">/);
+    expect(html).to.include('action="/admin/email-templates/application_submitted/en"');
+  });
+});
