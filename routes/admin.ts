@@ -8,6 +8,7 @@ import { authorize } from '../server/policies/index.ts';
 import { allow } from '../server/http/allow.ts';
 import { flash } from '../server/http/flash.ts';
 import { parseForm, type FieldErrorKeys } from '../server/http/forms.ts';
+import { isCalendarDay } from '../server/support/calendar-day.ts';
 import { createInstitute, findInstitute, instituteOptions, listInstitutes, updateInstitute } from '../server/admin/institutes.ts';
 import { listCalls, saveCall } from '../server/admin/calls.ts';
 import { findCall } from '../server/calls/service.ts';
@@ -39,8 +40,7 @@ const holidayFields = z.object({ date: text, nameVi: text, nameEn: text });
 const holidayBody = z.object({
   date: z
     .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, 'admin.errors.date')
-    .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'admin.errors.date'),
+    .refine(isCalendarDay, 'admin.errors.date'),
   nameVi: z.string().min(1, 'admin.errors.required').max(200, 'admin.errors.tooLong'),
   nameEn: z.string().min(1, 'admin.errors.required').max(200, 'admin.errors.tooLong'),
 });

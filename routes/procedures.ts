@@ -17,15 +17,15 @@ import { conflictPage } from '../server/cases/present.ts';
 import { setCalendarLogger } from '../server/calendar/index.ts';
 import { isSupportKind, updateProcedure, type ProcedureErrors } from '../server/procedures/service.ts';
 import { procedurePage } from '../server/procedures/page.ts';
+import { isCalendarDay } from '../server/support/calendar-day.ts';
 
 const WORKERS = allow('role.caseWorker');
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 /** '' clears a date; 'YYYY-MM-DD' is that day in Vietnam (kept as its last instant, like other deadlines). */
 const dateField = z
   .string()
   .trim()
-  .refine((v) => v === '' || (DAY.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v)), 'procedures.errors.date')
+  .refine((v) => v === '' || isCalendarDay(v), 'procedures.errors.date')
   .transform((v) => (v === '' ? null : new Date(`${v}T16:59:59.999Z`)))
   .optional();
 

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { TRACKS, DOCUMENT_TYPES, CHECKLIST_PHASES } from '../../models/constants.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { vnDateKey, vnEndOfDay, vnStartOfDay } from '../calendar/index.ts';
+import { isCalendarDay } from '../support/calendar-day.ts';
 
 const MAX_ROWS = 40;
 
@@ -115,7 +116,6 @@ export function valuesFromBody(body: Record<string, unknown>): CallFormValues {
   };
 }
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** One more empty row of the given kind ("add row" buttons). */
 export function addRow(v: CallFormValues, kind: 'checklist' | 'scorecard'): CallFormValues {
@@ -137,8 +137,8 @@ export function validateCall(v: CallFormValues, instituteIds: string[]): { data?
       descriptionEn: z.string().max(10_000, 'tooLong'),
       track: z.enum(TRACKS, { error: 'required' }),
       field: z.string().min(1, 'required').max(200, 'tooLong'),
-      opensAt: z.string().regex(DATE, 'date'),
-      closesAt: z.string().regex(DATE, 'date'),
+      opensAt: z.string().refine(isCalendarDay, 'date'),
+      closesAt: z.string().refine(isCalendarDay, 'date'),
       status: z.enum(CALL_STATUSES, { error: 'required' }),
       // Empty means the default, one complete scorecard.
       minScorecards: z.string().refine((x) => x === '' || (/^\d{1,2}$/.test(x) && Number(x) >= 1 && Number(x) <= 20), 'minScorecards'),

@@ -16,6 +16,7 @@ import { scanOrRefuse } from './scan.ts';
 import { newStorageKey } from './storage.ts';
 import { documentStores } from './stores.ts';
 import type { PresentedCall, PresentedCase } from './present.ts';
+import { isCalendarDay } from '../support/calendar-day.ts';
 
 const DAY = 86_400_000;
 
@@ -60,9 +61,8 @@ function typeLabel(t: (k: string) => string, type: string): string {
 
 function parseDate(v: unknown): Date | undefined | 'invalid' {
   if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v)) return 'invalid';
-  const d = new Date(`${v}T00:00:00Z`);
-  return Number.isNaN(d.getTime()) ? 'invalid' : d;
+  if (typeof v !== 'string' || !isCalendarDay(v)) return 'invalid';
+  return new Date(`${v}T00:00:00Z`);
 }
 
 async function latest(caseId: unknown, type: DocumentType, slot: number): Promise<DocumentDoc | null> {

@@ -63,3 +63,4 @@ export function readForm<S extends z.ZodType>(schema: S, body: unknown): z.outpu
 export function bodyText(body: unknown, name: string): string {
   return formText.parse((body as Record<string, unknown> | undefined)?.[name]);
 }
+

@@ -11,6 +11,7 @@ import { translator } from '../../server/i18n/index.ts';
 import { landingPath, lockedMessage, presentAccountsPage } from '../../server/accounts/present.ts';
 import { presentCallForm, presentUsers } from '../../server/admin/present.ts';
 import { emptyCallValues, validateCall } from '../../server/admin/call-form.ts';
+import { isCalendarDay } from '../../server/support/calendar-day.ts';
 import { INVALID, email } from '../../server/accounts/forms.ts';
 
 const NOW = new Date('2026-05-04T03:00:00Z');
@@ -58,6 +59,17 @@ describe('accounts: presenters and forms', () => {
     expect(page.rows.map((r) => r.totp)).to.deep.equal([false, false, false, true]);
     expect(page.prevUrl).to.equal('/admin/users?role=hr_officer&q=nguy%E1%BB%85n&page=1');
     expect(page.nextUrl).to.equal('/admin/users?role=hr_officer&q=nguy%E1%BB%85n&page=3');
+  });
+
+  it('refuses call dates that are not on the calendar, or out of any sensible year, beside the field', () => {
+    for (const [opensAt, closesAt] of [['2025-13-45', '2026-06-01'], ['2026-05-04', '9999-99-99'], ['2030-02-30', '2030-06-01'], ['0000-01-01', '2026-06-01']]) {
+      const values = { ...emptyCallValues(NOW), opensAt, closesAt };
+      const { data, errors } = validateCall(values, []);
+      expect(data, `${opensAt} ${closesAt}`).to.equal(undefined);
+      expect(errors.opensAt ?? errors.closesAt, `${opensAt} ${closesAt}`).to.equal('admin.errors.date');
+    }
+    expect(isCalendarDay('2028-02-29')).to.equal(true);
+    expect(isCalendarDay('2027-02-29')).to.equal(false);
   });
 
   it('shows the call form’s errors beside their rows, in the page language, keeping what was typed', () => {

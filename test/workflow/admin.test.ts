@@ -125,6 +125,11 @@ describe('admin: institutes, calls, holidays and dead e-mails', () => {
     expect(page.text).to.include('Lunar New Year');
     const dup = await submitForm(a, '/admin/holidays', { date: '2026-02-17', nameVi: 'x', nameEn: 'x' });
     expect(dup.status).to.equal(422);
+    // A day that is not on the calendar is refused, not stored as it was typed (nor rolled into March).
+    const impossible = await submitForm(a, '/admin/holidays', { date: '2031-02-31', nameVi: 'x', nameEn: 'Impossible day' });
+    expect(impossible.status).to.equal(422);
+    expect(impossible.text).to.include('Impossible day');
+    expect(await Holiday.exists({ date: '2031-02-31' })).to.equal(null);
     const ok = await submitForm(a, '/admin/holidays', { date: '2032-11-24', nameVi: 'Ngày Văn hóa Việt Nam', nameEn: 'Vietnamese Culture Day' });
     expect(ok.status).to.equal(303);
     const h = await Holiday.findOne({ date: '2032-11-24' }).lean();
