@@ -45,6 +45,8 @@ const noteSchema = new Schema(
     at: { type: Date, required: true },
     author: { type: Schema.Types.ObjectId, ref: 'User', required: true },
     text: { type: String, required: true, maxlength: 5000 },
+    /** The form it came from (server/http/form-key.ts): the same form sent twice adds it once. */
+    formKey: { type: String, maxlength: 32 },
   },
   { _id: true },
 );
@@ -55,6 +57,8 @@ const messageSchema = new Schema(
     author: { type: Schema.Types.ObjectId, ref: 'User', required: true },
     fromApplicant: { type: Boolean, required: true },
     text: { type: String, required: true, maxlength: 5000 },
+    /** The form it came from (server/http/form-key.ts): the same form sent twice adds it once. */
+    formKey: { type: String, maxlength: 32 },
   },
   { _id: true },
 );

@@ -2,6 +2,7 @@
 // withdraw, messages), and the multi-step form of a draft. Every handler: allow the applicant area,
 // load their own case and authorize it, parse the form (schemas below), call one service, render.
 import { Router, type Request, type Response } from 'express';
+import { sentFormKey } from '../server/http/form-key.ts';
 import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
 import type { CaseDoc } from '../models/case.ts';
@@ -191,7 +192,7 @@ export function applicationsRoutes(app: AppContext): Router {
       await showApplication(req, res, caseDoc, { errors: { text: form.error.issues[0]!.message }, values: { text: formText.parse((req.body as Record<string, unknown>)?.text) } }, 422);
       return;
     }
-    await postMessage({ app, ctx: req.ctx, caseDoc, text: form.data.text });
+    await postMessage({ app, ctx: req.ctx, caseDoc, text: form.data.text, formKey: sentFormKey(req.body) });
     flash(req, 'success', 'applications.flash.messageSent');
     res.redirect(303, `/applications/${String(caseDoc._id)}#messages`);
   });

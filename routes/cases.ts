@@ -4,6 +4,7 @@
 // authorize the verb, parse the form (schemas below), call one service, render the presenter's page.
 // Stage changes go through the workflow with the version the page was built for.
 import { Router, type Request, type Response } from 'express';
+import { sentFormKey } from '../server/http/form-key.ts';
 import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
 import type { CaseDoc, CaseRecord } from '../models/case.ts';
@@ -192,7 +193,7 @@ export function casesRoutes(app: AppContext): Router {
       await showCase(req, res, c, { errors: { note: form.error.issues[0]!.message }, values: { note: bodyText(req.body, 'note') } }, 422);
       return;
     }
-    const mentioned = mentionFlash(req.ctx, await addNote({ app, ctx: req.ctx, caseDoc: c, text: form.data.note }));
+    const mentioned = mentionFlash(req.ctx, await addNote({ app, ctx: req.ctx, caseDoc: c, text: form.data.note, formKey: sentFormKey(req.body) }));
     flash(req, mentioned?.kind ?? 'success', mentioned?.key ?? 'cases.flash.noteAdded', mentioned?.params);
     res.redirect(303, `/cases/${String(c._id)}#notes`);
   });
@@ -205,7 +206,7 @@ export function casesRoutes(app: AppContext): Router {
       await showCase(req, res, c, { errors: { message: form.error.issues[0]!.message }, values: { message: bodyText(req.body, 'message') } }, 422);
       return;
     }
-    await postMessage({ app, ctx: req.ctx, caseDoc: c, text: form.data.message });
+    await postMessage({ app, ctx: req.ctx, caseDoc: c, text: form.data.message, formKey: sentFormKey(req.body) });
     flash(req, 'success', 'cases.flash.messageSent');
     res.redirect(303, `/cases/${String(c._id)}#messages`);
   });

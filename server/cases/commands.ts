@@ -14,11 +14,13 @@ import { sameId } from '../policies/index.ts';
 import { prepareNoteMentions, type MentionOutcome } from '../mentions/service.ts';
 
 /** An internal note; colleagues named with @ (server/mentions) get their e-mails in the same update as the note. */
-export async function addNote({ app, ctx, caseDoc, text }: { app: Pick<AppContext, 'config'>; ctx: Context; caseDoc: CaseDoc; text: string }): Promise<MentionOutcome> {
+export async function addNote({ app, ctx, caseDoc, text, formKey }: { app: Pick<AppContext, 'config'>; ctx: Context; caseDoc: CaseDoc; text: string; formKey?: string }): Promise<MentionOutcome> {
   const actor = actorOf(ctx);
-  const note = { _id: new Types.ObjectId(), at: ctx.now, author: actor._id, text };
+  const note = { _id: new Types.ObjectId(), at: ctx.now, author: actor._id, text, ...(formKey ? { formKey } : {}) };
   const mentions = await prepareNoteMentions({ app, ctx, caseDoc, note });
-  const res = await Case.updateOne({ _id: caseDoc._id }, { $push: { notes: note, ...mentions.push } });
+  // The same form sent again adds nothing (server/http/form-key.ts), and the update says so.
+  const res = await Case.updateOne({ _id: caseDoc._id, ...(formKey ? { 'notes.formKey': { $ne: formKey } } : {}) }, { $push: { notes: note, ...mentions.push } });
+  if (res.matchedCount !== 1 && formKey && (await Case.exists({ _id: caseDoc._id, 'notes.formKey': formKey }))) return mentions.outcome;
   if (res.matchedCount !== 1) throw new ConflictError('cases.conflict.generic');
   await recordAudit(ctx, { action: 'case.note_added', targetType: 'case', targetId: String(caseDoc._id), summary: { length: text.length } });
   return mentions.outcome;
@@ -28,12 +30,12 @@ export async function addNote({ app, ctx, caseDoc, text }: { app: Pick<AppContex
  * Adds a message to the case's thread. A message from staff owes the applicant an e-mail; it is
  * pushed into the outbox in the same update as the message, so one never exists without the other.
  */
-export async function postMessage({ app, ctx, caseDoc, text }: { app: AppContext; ctx: Context; caseDoc: CaseDoc; text: string }): Promise<void> {
+export async function postMessage({ app, ctx, caseDoc, text, formKey }: { app: AppContext; ctx: Context; caseDoc: CaseDoc; text: string; formKey?: string }): Promise<void> {
   const author = actorOf(ctx);
   const now = ctx.now;
   const fromApplicant = sameId(author._id, caseDoc.applicant);
   const messageId = new Types.ObjectId();
-  const push: Record<string, unknown> = { messages: { _id: messageId, at: now, author: author._id, fromApplicant, text } };
+  const push: Record<string, unknown> = { messages: { _id: messageId, at: now, author: author._id, fromApplicant, text, ...(formKey ? { formKey } : {}) } };
   if (!fromApplicant) {
     const applicant = await User.findById(caseDoc.applicant, { email: 1, locale: 1, name: 1, disabledAt: 1 }).lean();
     if (applicant && !applicant.disabledAt) {
@@ -48,7 +50,9 @@ export async function postMessage({ app, ctx, caseDoc, text }: { app: AppContext
     }
   }
   // Messages are not offered on drafts (no one reads them yet) or after the case has ended.
-  const res = await Case.updateOne({ _id: caseDoc._id, stage: { $in: ACTIVE_STAGES } }, { $push: push });
+  // The same form sent again adds nothing and owes no second e-mail (server/http/form-key.ts).
+  const res = await Case.updateOne({ _id: caseDoc._id, stage: { $in: ACTIVE_STAGES }, ...(formKey ? { 'messages.formKey': { $ne: formKey } } : {}) }, { $push: push });
+  if (res.matchedCount !== 1 && formKey && (await Case.exists({ _id: caseDoc._id, 'messages.formKey': formKey }))) return;
   if (res.matchedCount !== 1) throw new ConflictError('cases.conflict.messagesClosed');
   await recordAudit(ctx, { action: 'case.message_posted', targetType: 'case', targetId: String(caseDoc._id), summary: { fromApplicant, length: text.length } });
 }

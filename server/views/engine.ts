@@ -1,5 +1,6 @@
 // One Handlebars setup for pages and e-mails, with the helpers both need.
 import path from 'node:path';
+import { newFormKey } from '../http/form-key.ts';
 import { fromRoot } from '../support/project-root.ts';
 import { ExpressHandlebars } from 'express-handlebars';
 import type { HelperOptions, RuntimeOptions } from 'handlebars';
@@ -58,6 +59,8 @@ export const helpers = {
   json: (v: unknown) => JSON.stringify(v),
   add: (a: number, b: number) => Number(a) + Number(b),
   concat: (...args: unknown[]) => args.slice(0, -1).join(''),
+  /** A fresh key for a form that adds something, so that sending it twice adds it once (server/http/form-key.ts). */
+  formKey: () => newFormKey(),
 };
 
 /** The app's helpers and Handlebars' own block helpers (if, each, unless, with, lookup). */

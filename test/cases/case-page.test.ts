@@ -269,6 +269,27 @@ describe('cases: the case page', () => {
     }
   });
 
+  it('adds a note or a message once when the same form is sent twice, one after the other or at once', async () => {
+    const c = await createCase({ applicant, call, stage: 'screening' });
+    const a = await signedIn(t, hr1);
+    const p = await page(a, `/cases/${c._id}`);
+    const keyOf = (action: string) => new RegExp(`action="${action}">[\\s\\S]*?name="formKey" value="([a-f0-9]{32})"`).exec(p.text)![1]!;
+    const noteKey = keyOf(`/cases/${c._id}/notes`);
+    const messageKey = keyOf(`/cases/${c._id}/messages`);
+    expect(noteKey).not.to.equal(messageKey);
+    for (let i = 0; i < 2; i++) expect((await post(a, p.text, `/cases/${c._id}/notes`, { note: 'Referee called back', formKey: noteKey })).status).to.equal(303);
+    const both = await Promise.all([0, 1].map(() => post(a, p.text, `/cases/${c._id}/messages`, { message: 'Please send the diploma scan', formKey: messageKey })));
+    expect(both.map((r) => r.status)).to.deep.equal([303, 303]);
+    const after = (await Case.findById(c._id).lean())!;
+    expect(after.notes.filter((n) => n.text === 'Referee called back')).to.have.length(1);
+    expect(after.messages.filter((m) => m.text === 'Please send the diploma scan')).to.have.length(1);
+    expect(after.outbox.filter((o) => o.template === 'message_received')).to.have.length(1);
+    // A new page renders a new key: the same words sent again on purpose are a second message.
+    const again = await page(a, `/cases/${c._id}`);
+    expect((await post(a, again.text, `/cases/${c._id}/messages`, { message: 'Please send the diploma scan', formKey: new RegExp(`action="/cases/${c._id}/messages">[\\s\\S]*?name="formKey" value="([a-f0-9]{32})"`).exec(again.text)![1]! })).status).to.equal(303);
+    expect((await Case.findById(c._id).lean())!.messages).to.have.length(2);
+  });
+
   it('assigns to an officer of the institute only', async () => {
     const c = await createCase({ applicant, call, stage: 'screening' });
     const a = await signedIn(t, hr1);
