@@ -1,7 +1,6 @@
 // Account e-mails (verification, password reset, invitation), each with a fresh one-time link, in
 // the recipient's language. They are not case e-mails, so they go straight to the mailer, not
 // through a case's outbox; a failure is logged and reported, never thrown.
-import type { Response } from 'express';
 import type { AppContext } from '../deps.ts';
 import type { Context } from '../context.ts';
 import type { UserDoc } from '../../models/user.ts';
@@ -47,7 +46,7 @@ const pending = new Set<Promise<unknown>>();
  * it ~10 times slower to answer (178 against 17 ms), and even started alongside the answer they
  * delayed it by ~3 ms. A failure is logged (sendAccountMail), never thrown.
  */
-export function sendAfterAnswer(res: Response, app: MailDeps, send: (() => Promise<unknown>) | undefined): void {
+export function sendAfterAnswer(res: { once(event: 'close', listener: () => void): unknown }, app: MailDeps, send: (() => Promise<unknown>) | undefined): void {
   if (!send) return;
   res.once('close', () => sendInBackground(app, send));
 }
