@@ -1,11 +1,13 @@
 // The HTTP side of a document upload: the per-user rate limit, and reading the multipart body with
 // multer through the sniffing storage engine (upload-engine.ts), so that what reaches the documents
 // service is a list of complete temporary files (server/documents/upload.ts, ReceivedFile).
+import { rm } from 'node:fs/promises';
 import type { Request, Response } from 'express';
 import multer from 'multer';
 import { RateLimiterRes, type RateLimiterMongo } from 'rate-limiter-flexible';
 import type { AppContext } from '../deps.ts';
-import { AppError, RateLimitedError } from '../errors.ts';
+import { AppError, BadRequestError, RateLimitedError } from '../errors.ts';
+import { hasUnsafeKey } from './input-guard.ts';
 import { securityEvent } from '../audit/index.ts';
 import { refused, UploadError } from '../documents/errors.ts';
 import { MAX_FIELDS, MAX_FIELD_BYTES, MAX_FILES } from '../documents/rules.ts';
@@ -77,5 +79,11 @@ export async function receiveUploads(req: Request, res: Response, limits: Receiv
     await settleUploads(req);
   }
   const stored = (Array.isArray(req.files) ? req.files : []) as unknown as TempFile[];
+  // The text fields of a multipart body are read here, after the app's input guard ran on an empty
+  // body: the same refusal of operator, dotted and prototype keys applies, and nothing is kept.
+  if (hasUnsafeKey(req.body)) {
+    await Promise.all(stored.map((f) => (f.path ? rm(f.path, { force: true }) : undefined)));
+    throw new BadRequestError('errors.unsafeInput');
+  }
   return stored.map((f): ReceivedFile => (f.refusal ? { field: f.fieldname, name: f.displayName, refusal: f.refusal } : { field: f.fieldname, name: f.displayName, tempPath: f.path, size: f.size, sha256: f.sha256, mimeType: f.mimeType }));
 }

@@ -81,6 +81,15 @@ for (const kind of ['disk', 'gridfs'] as const) {
       return Buffer.concat(chunks);
     }
 
+    it('refuses operator, dotted and prototype keys among the form fields of an upload (400), keeping nothing', async () => {
+      const before = await snapshot();
+      for (const field of ['$where', 'a.b', 'constructor']) {
+        const res = await upload().field(field, '1').attach('cv', pdf, 'cv.pdf');
+        expect(res.status, field).to.equal(400);
+      }
+      expect(await snapshot()).to.deep.equal(before);
+    });
+
     it('accepts a PDF, a JPEG and a PNG in one request and stores each byte for byte', async () => {
       const jpeg = makeJpeg();
       const png = makePng();
