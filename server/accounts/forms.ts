@@ -17,7 +17,13 @@ export const email = z
   .pipe(z.email({ error: 'accounts.errors.email' }));
 /** As typed at sign-in: no format check, so a mistyped address is "wrong e-mail or password" like any other. */
 export const signInEmail = z.string({ error: required }).trim().toLowerCase().min(1, required).max(254, 'accounts.errors.email');
-export const name = z.string({ error: required }).trim().min(1, required).max(200, 'accounts.errors.nameTooLong');
+export const name = z
+  .string({ error: required })
+  .trim()
+  .min(1, required)
+  .max(200, 'accounts.errors.nameTooLong')
+  // Control and format characters (NUL, bidirectional overrides) would hide or reorder what staff read.
+  .refine((s) => !/[\p{Cc}\p{Cf}]/u.test(s), 'accounts.errors.nameCharacters');
 export const locale = z.enum(LOCALES, { error: 'accounts.errors.locale' });
 // Passwords are taken as typed (no trimming): spaces are allowed characters.
 export const password = z.string({ error: required }).min(1, required);

@@ -134,6 +134,15 @@ describe('accounts: registration and e-mail verification', function () {
     await t.smtp.waitForTo(unverified.email);
   });
 
+  it('refuses a name holding an invisible control character (a bidirectional override), beside the field', async () => {
+    const email = uniqueEmail('reg-bidi');
+    const res = await postForm(agent(t.app), '/register', '/register', { name: 'Ana \u202Egpj.exe', email, password: GOOD_PASSWORD, locale: 'en', consent: 'yes' });
+    expect(res.status).to.equal(422);
+    expect(res.text).to.include('Tên có chứa ký tự điều khiển ẩn'); // the visitor's language (Vietnamese by default)
+    expect(res.text).to.include(email);
+    expect(await User.exists({ email })).to.equal(null);
+  });
+
   it('re-displays the form with field errors and the typed values (never the password)', async () => {
     const email = uniqueEmail('reg-bad');
     const a = agent(t.app);
