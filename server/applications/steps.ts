@@ -60,6 +60,9 @@ const maxLen =
   (s) =>
     s.length > n ? 'applications.errors.tooLong' : undefined;
 
+/** A name on one line: control and format characters (NUL, bidirectional overrides) would hide or reorder what staff read. */
+const plainName: Check = (s) => (/[\p{Cc}\p{Cf}]/u.test(s) ? 'applications.errors.characters' : undefined);
+
 const pastDate: Check = (s, now) => {
   if (!s) return undefined;
   const d = parseDate(s);
@@ -98,7 +101,7 @@ const amount: Check = (s) => {
 };
 
 export const PROFILE_FIELDS = {
-  fullName: [maxLen(200)],
+  fullName: [maxLen(200), plainName],
   dateOfBirth: [pastDate],
   nationality: [country],
   countryOfResidence: [country],
@@ -216,7 +219,7 @@ export const ROW_SPECS = {
   },
   dependants: {
     prefix: 'dep',
-    columns: { fullName: [maxLen(200)], relationship: [oneOf(['spouse', 'child', 'other'])], dateOfBirth: [pastDate], nationality: [country] },
+    columns: { fullName: [maxLen(200), plainName], relationship: [oneOf(['spouse', 'child', 'other'])], dateOfBirth: [pastDate], nationality: [country] },
     required: 'fullName',
     toDoc: (r) => ({
       fullName: r.fullName,

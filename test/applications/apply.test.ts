@@ -102,7 +102,7 @@ describe('applications: calls, apply, steps, review and submit over HTTP', () =>
     const form = await page(a, url);
     expect(form.status).to.equal(200);
     const bad = await post(a, form.text, url, {
-      fullName: 'Lan Tran Ngoc',
+      fullName: 'Lan Tran Ngoc\u202E',
       dateOfBirth: '2999-01-01',
       nationality: 'XX',
       countryOfResidence: 'DE',
@@ -114,7 +114,8 @@ describe('applications: calls, apply, steps, review and submit over HTTP', () =>
       go: 'stay',
     });
     expect(bad.status).to.equal(422);
-    expect(bad.text).to.include('value="Lan Tran Ngoc"');
+    expect(bad.text).to.include('value="Lan Tran Ngoc\u202E"');
+    expect(bad.text).to.match(/id="f-fullName-error"[^>]*>This name holds an invisible control character/);
     expect(bad.text).to.include('value="call me maybe"');
     expect(bad.text).to.match(/id="f-dateOfBirth-error"[^>]*>Enter a date of birth in the past/);
     expect(bad.text).to.match(/id="f-phone-error"/);
