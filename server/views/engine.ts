@@ -59,6 +59,8 @@ export const helpers = {
   json: (v: unknown) => JSON.stringify(v),
   add: (a: number, b: number) => Number(a) + Number(b),
   concat: (...args: unknown[]) => args.slice(0, -1).join(''),
+  /** A form field's id: the one given, else f-<name> (the field partial). */
+  idFor: (given: unknown, name: unknown) => (typeof given === 'string' && given ? given : `f-${String(name)}`),
   /** A fresh key for a form that adds something, so that sending it twice adds it once (server/http/form-key.ts). */
   formKey: () => newFormKey(),
 };
