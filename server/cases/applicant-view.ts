@@ -39,6 +39,6 @@ export function applicantSeesNote(h: ToldEvent, applicantId: unknown): boolean {
 /** The reason for a rejection the applicant is told: HR's at screening; a leader's after the panel is internal. */
 export function applicantDecisionReason(c: { stage?: string | null; history?: ToldEvent[] | null; decision?: { reason?: string | null } | null }): string | undefined {
   if (c.stage !== 'rejected') return undefined;
-  const rejection = [...(c.history ?? [])].reverse().find((h) => h.action === 'reject');
+  const rejection = c.history?.findLast((h) => h.action === 'reject');
   return rejection && reasonToldToApplicant('reject', rejection.from) ? (c.decision?.reason ?? undefined) : undefined;
 }

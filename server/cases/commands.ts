@@ -13,14 +13,23 @@ import { caseEmail, outboxKey } from '../outbox/item.ts';
 import { sameId } from '../policies/index.ts';
 import { prepareNoteMentions, type MentionOutcome } from '../mentions/service.ts';
 
+/** The condition that adds a form's entry to `list` once (server/http/form-key.ts); none without a key. */
+function notYetAdded(list: 'notes' | 'messages', formKey: string | undefined): Record<string, unknown> {
+  return formKey ? { [`${list}.formKey`]: { $ne: formKey } } : {};
+}
+
+/** Whether an update matched nothing because this form's entry is already in `list` (a resent form). */
+async function alreadyAdded(caseId: unknown, list: 'notes' | 'messages', formKey: string | undefined): Promise<boolean> {
+  return !!formKey && !!(await Case.exists({ _id: caseId, [`${list}.formKey`]: formKey }));
+}
+
 /** An internal note; colleagues named with @ (server/mentions) get their e-mails in the same update as the note. */
 export async function addNote({ app, ctx, caseDoc, text, formKey }: { app: Pick<AppContext, 'config'>; ctx: Context; caseDoc: CaseDoc; text: string; formKey?: string }): Promise<MentionOutcome> {
   const actor = actorOf(ctx);
   const note = { _id: new Types.ObjectId(), at: ctx.now, author: actor._id, text, ...(formKey ? { formKey } : {}) };
   const mentions = await prepareNoteMentions({ app, ctx, caseDoc, note });
-  // The same form sent again adds nothing (server/http/form-key.ts), and the update says so.
-  const res = await Case.updateOne({ _id: caseDoc._id, ...(formKey ? { 'notes.formKey': { $ne: formKey } } : {}) }, { $push: { notes: note, ...mentions.push } });
-  if (res.matchedCount !== 1 && formKey && (await Case.exists({ _id: caseDoc._id, 'notes.formKey': formKey }))) return mentions.outcome;
+  const res = await Case.updateOne({ _id: caseDoc._id, ...notYetAdded('notes', formKey) }, { $push: { notes: note, ...mentions.push } });
+  if (res.matchedCount !== 1 && (await alreadyAdded(caseDoc._id, 'notes', formKey))) return mentions.outcome;
   if (res.matchedCount !== 1) throw new ConflictError('cases.conflict.generic');
   await recordAudit(ctx, { action: 'case.note_added', targetType: 'case', targetId: String(caseDoc._id), summary: { length: text.length } });
   return mentions.outcome;
@@ -50,9 +59,9 @@ export async function postMessage({ app, ctx, caseDoc, text, formKey }: { app: A
     }
   }
   // Messages are not offered on drafts (no one reads them yet) or after the case has ended.
-  // The same form sent again adds nothing and owes no second e-mail (server/http/form-key.ts).
-  const res = await Case.updateOne({ _id: caseDoc._id, stage: { $in: ACTIVE_STAGES }, ...(formKey ? { 'messages.formKey': { $ne: formKey } } : {}) }, { $push: push });
-  if (res.matchedCount !== 1 && formKey && (await Case.exists({ _id: caseDoc._id, 'messages.formKey': formKey }))) return;
+  // The same form sent again adds nothing and owes no second e-mail.
+  const res = await Case.updateOne({ _id: caseDoc._id, stage: { $in: ACTIVE_STAGES }, ...notYetAdded('messages', formKey) }, { $push: push });
+  if (res.matchedCount !== 1 && (await alreadyAdded(caseDoc._id, 'messages', formKey))) return;
   if (res.matchedCount !== 1) throw new ConflictError('cases.conflict.messagesClosed');
   await recordAudit(ctx, { action: 'case.message_posted', targetType: 'case', targetId: String(caseDoc._id), summary: { fromApplicant, length: text.length } });
 }
