@@ -6,14 +6,14 @@
 // the ceilings of `upload_ratio_disk` here: on this VM loopback TCP is as slow as the app's receive.
 //
 //   node --import tsx bench/upload-ceiling.ts [runs=12]
-import { fork, spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
+import { startClient } from './support/upload-client.ts';
 
 const SIZE = 20_000_000;
 
@@ -28,27 +28,6 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
-
-/** The upload benchmark's client in its own process, after its warm-ups: one timed upload per call. */
-async function httpClient(url: string, file: string): Promise<{ upload(): Promise<number>; close(): void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'support/upload-client.ts'), url, 'none=1', 'file', file, '3'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const next = async () => {
-    const line = await lines.next();
-    if (line.done) throw new Error('upload client ended');
-    return line.value;
-  };
-  if ((await next()) !== 'ready') throw new Error('upload client did not warm up');
-  return {
-    upload: async () => {
-      child.stdin.write('go\n');
-      const r = JSON.parse(await next()) as { seconds: number; status: number };
-      if (r.status !== 201) throw new Error(`bare HTTP server answered ${r.status}`);
-      return r.seconds * 1000;
-    },
-    close: () => child.stdin.end(),
-  };
-}
 
 async function main(): Promise<void> {
   const runs = Number(process.argv[2] ?? 12);
@@ -66,7 +45,12 @@ async function main(): Promise<void> {
     );
   });
   await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
-  const client = await httpClient(`http://127.0.0.1:${(web.address() as net.AddressInfo).port}/`, file);
+  const client = await startClient(`http://127.0.0.1:${(web.address() as net.AddressInfo).port}/`, 'none=1', 'file', file, 3);
+  const overHttpMs = async () => {
+    const r = await client.upload();
+    if (r.status !== 201) throw new Error(`bare HTTP server answered ${r.status}`);
+    return r.seconds * 1000;
+  };
   const overSocket: number[] = [];
   const overHttp: number[] = [];
   const direct: number[] = [];
@@ -81,7 +65,7 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       await receive();
       overSocket.push(performance.now() - t0);
-      overHttp.push(await client.upload());
+      overHttp.push(await overHttpMs());
       const t1 = performance.now();
       await pipeline(createReadStream(file), createWriteStream(path.join(dir, 'direct.bin')));
       direct.push(performance.now() - t1);

@@ -17,7 +17,6 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createInterface } from 'node:readline';
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { loadConfig } from '../server/config.ts';
@@ -29,7 +28,7 @@ import { createInstitute, createUser, signIn } from '../test/support/factories.t
 import { createCall, createCase } from '../test/support/case-factories.ts';
 import { cookieHeader, makePdf, tokenOf } from '../test/documents/support.ts';
 import { freePort } from '../scripts/support/free-port.ts';
-import { uploadFile } from './support/upload-client.ts';
+import { startClient, uploadFile } from './support/upload-client.ts';
 
 const N = Number(process.argv[2] ?? 5);
 const STORAGE = (process.argv[3] ?? 'disk') as 'disk' | 'gridfs';
@@ -60,32 +59,6 @@ async function startDatabase(): Promise<{ uri: string; child?: ChildProcess }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'embedded-mongo/src/cli.ts', '--port', String(port), '--in-memory', '--no-auth'], { stdio: 'ignore' });
   await waitForPort(port);
   return { uri: `mongodb://127.0.0.1:${port}/bench_upload_${process.pid}`, child };
-}
-
-interface UploadClient {
-  /** One upload, timed by the client from its request's start to the answer's end. */
-  upload(): Promise<{ seconds: number; status: number }>;
-  close(): void;
-}
-
-/** Starts the client in a process of its own; resolves once it has warmed up. */
-async function startClient(url: string, cookie: string, field: string, file: string): Promise<UploadClient> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'support/upload-client.ts'), url, cookie, field, file, String(WARM_UPS)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const next = async (): Promise<string> => {
-    const line = await lines.next();
-    if (line.done) throw new Error('upload client ended without an answer (its error, if any, is printed above)');
-    return line.value;
-  };
-  const ready = await next();
-  if (ready !== 'ready') throw new Error(`upload client: ${ready}`);
-  return {
-    upload: async () => {
-      child.stdin.write('go\n');
-      return JSON.parse(await next()) as { seconds: number; status: number };
-    },
-    close: () => child.stdin.end(),
-  };
 }
 
 async function main(): Promise<void> {
@@ -146,7 +119,7 @@ async function main(): Promise<void> {
     // as long as the later ones (the client's and the app's stream code not yet optimised); the
     // figure is the steady state, as for the pages. Each timed upload (the client's own clock) is
     // followed by the direct write of the same bytes.
-    const client = await startClient(url, cookie, 'recommendation_letter', pdfFile);
+    const client = await startClient(url, cookie, 'recommendation_letter', pdfFile, WARM_UPS);
     let appSeconds = 0;
     let directSeconds = 0;
     for (let i = 0; i < N; i++) {

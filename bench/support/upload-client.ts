@@ -8,6 +8,7 @@ import http from 'node:http';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { spawn } from 'node:child_process';
 
 /** Streams a multipart body (one file part) from a file; resolves with the status code. */
 export function uploadFile(url: string, cookie: string, field: string, file: string, size: number): Promise<number> {
@@ -30,6 +31,32 @@ export function uploadFile(url: string, cookie: string, field: string, file: str
     src.on('end', () => req.end(tail));
     src.pipe(req, { end: false });
   });
+}
+
+export interface UploadClient {
+  /** One upload, timed by the client from its request's start to the answer's end. */
+  upload(): Promise<{ seconds: number; status: number }>;
+  close(): void;
+}
+
+/** Starts this client in a process of its own; resolves once it has uploaded `warmUps` times untimed. */
+export async function startClient(url: string, cookie: string, field: string, file: string, warmUps: number): Promise<UploadClient> {
+  const child = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, url, cookie, field, file, String(warmUps)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async (): Promise<string> => {
+    const line = await lines.next();
+    if (line.done) throw new Error('upload client ended without an answer (its error, if any, is printed above)');
+    return line.value;
+  };
+  const ready = await next();
+  if (ready !== 'ready') throw new Error(`upload client: ${ready}`);
+  return {
+    upload: async () => {
+      child.stdin.write('go\n');
+      return JSON.parse(await next()) as { seconds: number; status: number };
+    },
+    close: () => child.stdin.end(),
+  };
 }
 
 async function main(): Promise<void> {
