@@ -69,15 +69,20 @@ describe('privacy: export my data', function () {
     await t?.close();
   });
 
-  it('downloads the applicant’s data as a JSON attachment, without notes, staff-only data or secrets', async () => {
+  /** Signs in as `user` and downloads their export, the body kept as the text sent. */
+  async function exportOf(user: UserDoc) {
     const a = agent(t.app);
-    await signIn(a, applicant);
-    const res = await a.get('/account/export').buffer(true).parse((r, cb) => {
+    await signIn(a, user);
+    return a.get('/account/export').buffer(true).parse((r, cb) => {
       let body = '';
       r.setEncoding('utf8');
       r.on('data', (c: string) => (body += c));
       r.on('end', () => cb(null, body));
     });
+  }
+
+  it('downloads the applicant’s data as a JSON attachment, without notes, staff-only data or secrets', async () => {
+    const res = await exportOf(applicant);
     expect(res.status).to.equal(200);
     expect(res.headers['content-type']).to.match(/^application\/json/);
     expect(res.headers['content-disposition']).to.match(/^attachment; filename="my-data-\d{4}-\d{2}-\d{2}\.json"$/);
@@ -143,14 +148,7 @@ describe('privacy: export my data', function () {
         { at, actor: leader._id, actorRole: 'leader', action: 'reject', from: 'evaluation', to: 'rejected', note: PANEL_REASON },
       ],
     } as never);
-    const a = agent(t.app);
-    await signIn(a, person);
-    const res = await a.get('/account/export').buffer(true).parse((r, cb) => {
-      let body = '';
-      r.setEncoding('utf8');
-      r.on('data', (c: string) => (body += c));
-      r.on('end', () => cb(null, body));
-    });
+    const res = await exportOf(person);
     expect(res.status).to.equal(200);
     const text = res.body as string;
     const [atScreening, afterPanel] = JSON.parse(text).cases as Array<{ decision: { reason?: string }; history: Array<{ action: string; note?: string }> }>;
@@ -163,14 +161,7 @@ describe('privacy: export my data', function () {
   });
 
   it('gives a panel member their own account and scorecards, never secrets', async () => {
-    const a = agent(t.app);
-    await signIn(a, leader);
-    const res = await a.get('/account/export').buffer(true).parse((r, cb) => {
-      let body = '';
-      r.setEncoding('utf8');
-      r.on('data', (c: string) => (body += c));
-      r.on('end', () => cb(null, body));
-    });
+    const res = await exportOf(leader);
     expect(res.status).to.equal(200);
     const data = JSON.parse(res.body as string);
     expect(data.account.email).to.equal(leader.email);
