@@ -1,6 +1,7 @@
 // Administration (admin role only): institutes, calls with checklist and scorecard, the holiday
 // calendar and dead e-mails. User accounts live in routes/admin-users.ts, panels in the leaders'
 // routes; the index page links to all of them.
+import { withoutHiddenCharacters } from '../server/support/hidden-characters.ts';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
@@ -32,8 +33,8 @@ const INVALID = 'admin.errors.invalid';
 const instituteFields = z.object({ code: text, nameVi: text, nameEn: text });
 const instituteBody = z.object({
   code: z.string().toUpperCase().regex(/^[A-Z0-9-]{2,20}$/, 'admin.errors.code'),
-  nameVi: z.string().min(1, 'admin.errors.required').max(300, 'admin.errors.tooLong'),
-  nameEn: z.string().min(1, 'admin.errors.required').max(300, 'admin.errors.tooLong'),
+  nameVi: z.string().min(1, 'admin.errors.required').max(300, 'admin.errors.tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters'),
+  nameEn: z.string().min(1, 'admin.errors.required').max(300, 'admin.errors.tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters'),
 });
 
 const holidayFields = z.object({ date: text, nameVi: text, nameEn: text });
@@ -41,8 +42,8 @@ const holidayBody = z.object({
   date: z
     .string()
     .refine(isCalendarDay, 'admin.errors.date'),
-  nameVi: z.string().min(1, 'admin.errors.required').max(200, 'admin.errors.tooLong'),
-  nameEn: z.string().min(1, 'admin.errors.required').max(200, 'admin.errors.tooLong'),
+  nameVi: z.string().min(1, 'admin.errors.required').max(200, 'admin.errors.tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters'),
+  nameEn: z.string().min(1, 'admin.errors.required').max(200, 'admin.errors.tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters'),
 });
 const holidaysQuery = z.object({ year: z.string().regex(/^\d{4}$/).optional().catch(undefined) });
 

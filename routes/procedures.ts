@@ -3,6 +3,7 @@
 // the form that changes it. The case page posts its quick status form to the same handler, at the
 // URL it always had (/cases/:id/support/:kind). A refused form is shown again (422) on the
 // procedure's page with what was typed; a stale one gets the 409 page saying what changed.
+import { withoutHiddenCharacters } from '../server/support/hidden-characters.ts';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
@@ -31,8 +32,8 @@ const dateField = z
 
 const procedureBody = z.object({
   status: z.enum(SUPPORT_STATUSES, 'procedures.errors.status'),
-  note: z.string().trim().max(2000, 'procedures.errors.tooLong').optional(),
-  office: z.string().trim().max(200, 'procedures.errors.tooLong').optional(),
+  note: z.string().trim().max(2000, 'procedures.errors.tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters').optional(),
+  office: z.string().trim().max(200, 'procedures.errors.tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters').optional(),
   filedAt: dateField,
   cardStartsAt: dateField,
   cardEndsAt: dateField,

@@ -1,5 +1,6 @@
 // Ranked shortlists per call, side-by-side comparison, the scorecard form and the leader's
 // decisions (each a workflow transition), and the administrator's panel page for a call.
+import { withoutHiddenCharacters } from '../server/support/hidden-characters.ts';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
@@ -52,7 +53,7 @@ function evaluationBody(scorecard: ReadonlyArray<{ key: string }>) {
     .object({
       ...Object.fromEntries(fields.map((f) => [f, score])),
       recommendation: z.enum(RECOMMENDATIONS, { error: 'shortlists.errors.recommendation' }),
-      comment: z.string({ error: 'shortlists.errors.comment' }).max(5000, { error: 'shortlists.errors.comment' }).default(''),
+      comment: z.string({ error: 'shortlists.errors.comment' }).max(5000, { error: 'shortlists.errors.comment' }).refine(withoutHiddenCharacters, 'errors.hiddenCharacters').default(''),
     })
     .catchall(z.unknown())
     .superRefine(
@@ -98,7 +99,8 @@ const decisionReason = z.object({
     .trim()
     .min(1, { error: 'shortlists.decide.errors.reasonRequired' })
     .min(REASON_MIN, { error: 'shortlists.decide.errors.reasonTooShort' })
-    .max(REASON_MAX, { error: 'shortlists.decide.errors.reasonTooLong' }),
+    .max(REASON_MAX, { error: 'shortlists.decide.errors.reasonTooLong' })
+    .refine(withoutHiddenCharacters, 'errors.hiddenCharacters'),
 });
 
 const addMemberBody = z

@@ -2,6 +2,7 @@
 // scorecard (names like cl_type_0, sc_key_1), so it works without JavaScript; "add row" buttons
 // re-render it with one more empty row. Parsing gives back what was typed, the field errors (message
 // keys, also set on the rows they concern) and, when valid, the data to store.
+import { withoutHiddenCharacters } from '../support/hidden-characters.ts';
 import { z } from 'zod';
 import { TRACKS, DOCUMENT_TYPES, CHECKLIST_PHASES } from '../../models/constants.ts';
 import type { CallDoc } from '../../models/call.ts';
@@ -131,12 +132,12 @@ export function validateCall(v: CallFormValues, instituteIds: string[]): { data?
     .object({
       code: z.string().max(40, 'tooLong'),
       institute: z.string().refine((x) => instituteIds.includes(x), 'required'),
-      titleVi: z.string().min(1, 'required').max(300, 'tooLong'),
-      titleEn: z.string().min(1, 'required').max(300, 'tooLong'),
-      descriptionVi: z.string().max(10_000, 'tooLong'),
-      descriptionEn: z.string().max(10_000, 'tooLong'),
+      titleVi: z.string().min(1, 'required').max(300, 'tooLong').refine(withoutHiddenCharacters, 'hidden'),
+      titleEn: z.string().min(1, 'required').max(300, 'tooLong').refine(withoutHiddenCharacters, 'hidden'),
+      descriptionVi: z.string().max(10_000, 'tooLong').refine(withoutHiddenCharacters, 'hidden'),
+      descriptionEn: z.string().max(10_000, 'tooLong').refine(withoutHiddenCharacters, 'hidden'),
       track: z.enum(TRACKS, { error: 'required' }),
-      field: z.string().min(1, 'required').max(200, 'tooLong'),
+      field: z.string().min(1, 'required').max(200, 'tooLong').refine(withoutHiddenCharacters, 'hidden'),
       opensAt: z.string().refine(isCalendarDay, 'date'),
       closesAt: z.string().refine(isCalendarDay, 'date'),
       status: z.enum(CALL_STATUSES, { error: 'required' }),
@@ -147,7 +148,7 @@ export function validateCall(v: CallFormValues, instituteIds: string[]): { data?
   if (!main.success) {
     for (const i of main.error.issues) {
       const k = String(i.path[0]);
-      errors[k] ??= i.message === 'minScorecards' ? 'admin.calls.errors.minScorecards' : `admin.errors.${['required', 'tooLong', 'date'].includes(i.message) ? i.message : 'invalid'}`;
+      errors[k] ??= i.message === 'minScorecards' ? 'admin.calls.errors.minScorecards' : i.message === 'hidden' ? 'errors.hiddenCharacters' : `admin.errors.${['required', 'tooLong', 'date'].includes(i.message) ? i.message : 'invalid'}`;
     }
   }
   if (!errors.opensAt && !errors.closesAt && v.closesAt < v.opensAt) errors.closesAt = 'admin.calls.errors.closesBeforeOpens';

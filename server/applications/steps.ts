@@ -2,6 +2,7 @@
 // no JavaScript) is read and checked, and what it writes to the case. Saving a step checks formats
 // only; what is still missing is listed on the review step (completeness.ts), so a draft can be
 // saved half-done at any time.
+import { hasHiddenCharacters } from '../support/hidden-characters.ts';
 import { z } from 'zod';
 import { DEGREES } from '../../models/constants.ts';
 import type { FieldErrors } from '../errors.ts';
@@ -120,7 +121,8 @@ function check(checks: Check[], s: string, now: Date): string | undefined {
     const e = c(s, now);
     if (e) return e;
   }
-  return undefined;
+  // Every text the applicant types, whatever its own checks: staff read it.
+  return hasHiddenCharacters(s) ? 'errors.hiddenCharacters' : undefined;
 }
 
 export function parseProfile(body: Body, now: Date): StepResult {
@@ -170,6 +172,7 @@ export function parseEligibility(body: Body, track: string): StepResult {
     values[`evidence_${c.key}`] = evidence;
     if (met && met !== 'yes' && met !== 'no') errors[`met_${c.key}`] = 'applications.errors.choice';
     if (evidence.length > 2000) errors[`evidence_${c.key}`] = 'applications.errors.tooLong';
+    else if (hasHiddenCharacters(evidence)) errors[`evidence_${c.key}`] = 'errors.hiddenCharacters';
     if (met === 'yes' || met === 'no') rows.push({ key: c.key, met: met === 'yes', ...(evidence ? { evidence } : {}) });
   }
   return { values, errors, set: { eligibility: rows } };

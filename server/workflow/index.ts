@@ -178,7 +178,7 @@ function fieldErrors(ctx: Context, issues: z.core.$ZodIssue[]): FieldErrors {
   for (const i of issues) {
     const field = String(i.path[0] ?? 'form');
     if (out[field]) continue;
-    out[field] = t(`workflow.errors.${known.has(i.message) ? i.message : 'invalid'}`);
+    out[field] = i.message === 'errors.hiddenCharacters' ? t(i.message) : t(`workflow.errors.${known.has(i.message) ? i.message : 'invalid'}`);
   }
   return out;
 }

@@ -3,6 +3,7 @@
 // which working-day deadline the new stage starts. server/workflow/index.ts is its only reader and
 // the only writer of Case.stage.
 import { z } from 'zod';
+import { withoutHiddenCharacters } from '../support/hidden-characters.ts';
 import { OPEN_STAGES, type Stage } from '../../models/constants.ts';
 import type { Role } from '../../models/user.ts';
 import type { CaseDoc } from '../../models/case.ts';
@@ -85,16 +86,17 @@ export const SUPPORT_TRACK_DEADLINES = {
   work_permit_exemption: 5,
 } as const;
 
+const HIDDEN = 'errors.hiddenCharacters';
 const optionalText = (max: number) =>
-  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().max(max).optional());
-const requiredText = (max: number) => z.string({ error: 'required' }).trim().min(1, 'required').max(max, 'tooLong');
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().max(max).refine(withoutHiddenCharacters, HIDDEN).optional());
+const requiredText = (max: number) => z.string({ error: 'required' }).trim().min(1, 'required').max(max, 'tooLong').refine(withoutHiddenCharacters, HIDDEN);
 
 const noteOnly = z.object({ note: optionalText(2000) }).loose();
 
 /** Items come as a list or as one text with one item per line (a plain textarea). */
 const infoItems = z.preprocess(
   (v) => (typeof v === 'string' ? v.split(/\r?\n/) : v),
-  z.array(z.string().trim().max(500, 'tooLong')).transform((a) => a.filter((s) => s.length > 0)).pipe(z.array(z.string()).min(1, 'required').max(30, 'tooMany')),
+  z.array(z.string().trim().max(500, 'tooLong').refine(withoutHiddenCharacters, HIDDEN)).transform((a) => a.filter((s) => s.length > 0)).pipe(z.array(z.string()).min(1, 'required').max(30, 'tooMany')),
 );
 
 /** A date from a form ('YYYY-MM-DD') or a Date. */

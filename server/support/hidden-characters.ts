@@ -1,0 +1,16 @@
+// Text typed into forms may be pasted from anywhere; some characters are invisible and change what
+// the next reader sees.
+/**
+ * C0 and C1 control characters other than tab and line breaks (NUL among them), and the
+ * bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069: the "Trojan
+ * Source" characters, CVE-2021-42574) that reorder what staff read. Soft hyphens, zero-width
+ * joiners and direction marks stay allowed: PDFs and some scripts carry them harmlessly.
+ */
+const HIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/;
+
+export function hasHiddenCharacters(s: string): boolean {
+  return HIDDEN.test(s);
+}
+
+/** For zod's refine: true when the text is free of them. */
+export const withoutHiddenCharacters = (s: string): boolean => !HIDDEN.test(s);

@@ -1,0 +1,92 @@
+// Invisible characters that hide or reorder what the next reader sees (NUL, the bidirectional
+// overrides of "Trojan Source") are refused in every text a person types for others to read: beside
+// the field, in the writer's language, with what they typed kept and nothing stored. Line breaks,
+// tabs and the joiners emoji use still pass.
+import { expect } from 'chai';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { createInstitute, createUser } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import { Case } from '../../models/case.ts';
+import { signedIn, page, post, versionIn } from '../applications/support.ts';
+import { hasHiddenCharacters } from '../../server/support/hidden-characters.ts';
+import { validateCall, emptyCallValues } from '../../server/admin/call-form.ts';
+
+const RLO = '\u202E';
+
+describe('security: hidden characters in typed texts', () => {
+  let t: TestApp;
+
+  before(async function () {
+    this.timeout(60_000);
+    t = await startTestApp();
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  it('tells C0/C1 controls and direction overrides apart from line breaks, tabs, soft hyphens and joiners', () => {
+    for (const bad of ['a\u0000b', 'a\u0007', `x${RLO}y`, 'x\u2066y', 'x\u0085y', 'x\u007Fy']) expect(hasHiddenCharacters(bad), JSON.stringify(bad)).to.equal(true);
+    for (const good of ['line one\r\nline two\tend', 'Nguyễn Văn An', 'co\u00ADoperation', '👩\u200D🔬', 'مرحبا\u200F']) expect(hasHiddenCharacters(good), good).to.equal(false);
+  });
+
+  it("refuses them in HR's notes, messages and a rejection reason, beside the field, keeping the text and storing nothing", async () => {
+    const institute = await createInstitute();
+    const hr = await createUser({ role: 'hr_officer', institute, locale: 'en' });
+    const applicant = await createUser({ role: 'applicant' });
+    const c = await createCase({ applicant, call: await createCall({ institute, checklist: [] }), stage: 'screening' });
+    const a = await signedIn(t, hr);
+    const p = await page(a, `/cases/${c._id}`);
+
+    const note = await post(a, p.text, `/cases/${c._id}/notes`, { note: 'Checked\u0000 references' });
+    expect(note.status).to.equal(422);
+    expect(note.text).to.include('invisible control character');
+    const message = await post(a, p.text, `/cases/${c._id}/messages`, { message: `Please send your passport ${RLO}fdp.exe` });
+    expect(message.status).to.equal(422);
+    expect(message.text).to.include('invisible control character');
+    expect(message.text).to.include('Please send your passport');
+    const reject = await post(a, p.text, `/cases/${c._id}/actions/reject`, { version: versionIn(p.text, `/cases/${c._id}/actions/reject`), reason: `Outside ${RLO}the field` });
+    expect(reject.status).to.equal(422);
+    expect(reject.text).to.match(/id="f-reason-reject-error"[^>]*>[^<]*invisible control character/);
+
+    const after = (await Case.findById(c._id).lean())!;
+    expect(after.stage).to.equal('screening');
+    expect(after.notes).to.have.length(0);
+    expect(after.messages).to.have.length(0);
+    expect(after.version).to.equal(c.version);
+
+    // A note over several lines, with a tab, is a note.
+    const ok = await post(a, p.text, `/cases/${c._id}/notes`, { note: 'First line\r\n\tindented second line' });
+    expect(ok.status).to.equal(303);
+    expect((await Case.findById(c._id).lean())!.notes).to.have.length(1);
+  });
+
+  it("refuses them in the applicant's message and application fields, in the applicant's language", async () => {
+    const institute = await createInstitute();
+    const applicant = await createUser({ role: 'applicant', locale: 'vi' });
+    const draft = await createCase({ applicant, call: await createCall({ institute, checklist: [] }), stage: 'draft' });
+    const a = await signedIn(t, applicant);
+    const url = `/applications/${draft._id}/edit/profile`;
+    const form = await page(a, url);
+    const bad = await post(a, form.text, url, { fullName: 'Lan Tran', currentEmployer: `TU ${RLO}nilreB`, go: 'stay' });
+    expect(bad.status).to.equal(422);
+    expect(bad.text).to.match(/id="f-currentEmployer-error"[^>]*>Nội dung có chứa ký tự điều khiển ẩn/);
+    expect(bad.text).to.include(`value="TU ${RLO}nilreB"`);
+    expect((await Case.findById(draft._id).lean())!.profile?.currentEmployer).to.equal(draft.profile?.currentEmployer);
+    expect(draft.profile?.currentEmployer).not.to.include(RLO);
+
+    const submitted = await createCase({ applicant, call: await createCall({ institute, checklist: [] }), stage: 'screening' });
+    const mine = await page(a, `/applications/${submitted._id}`);
+    const msg = await post(a, mine.text, `/applications/${submitted._id}/messages`, { text: 'Sent\u0000 it' });
+    expect(msg.status).to.equal(422);
+    expect(msg.text).to.include('Nội dung có chứa ký tự điều khiển ẩn');
+    expect((await Case.findById(submitted._id).lean())!.messages).to.have.length(0);
+  });
+
+  it("refuses them in a call's title, field and description", () => {
+    const v = { ...emptyCallValues(new Date('2027-01-01T00:00:00Z')), titleVi: 'Chuyên gia', titleEn: `Expert ${RLO}`, descriptionEn: 'Text\u0000', field: 'Physics' };
+    const { errors } = validateCall(v, []);
+    expect(errors.titleEn).to.equal('errors.hiddenCharacters');
+    expect(errors.descriptionEn).to.equal('errors.hiddenCharacters');
+    expect(errors.titleVi).to.equal(undefined);
+  });
+});
