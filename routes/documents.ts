@@ -4,7 +4,9 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
-import { AppError, ConflictError, RateLimitedError, ValidationError } from '../server/errors.ts';
+import { AppError, BadRequestError, ConflictError, RateLimitedError, ValidationError } from '../server/errors.ts';
+import { securityEvent } from '../server/audit/index.ts';
+import type { Logger } from '../server/logger.ts';
 import { authorize } from '../server/policies/index.ts';
 import { flash } from '../server/http/flash.ts';
 import { wantsHtml } from '../server/http/wants-html.ts';
@@ -47,9 +49,11 @@ function answeredInPlace(err: unknown): err is AppError {
  * A refused upload (bad file, too large, rate limit, stale form…): rethrows what the error pipeline
  * answers, answers a JSON client at once (undefined), else gives the refusal for the page again.
  */
-function refuseUpload(req: Request, res: Response, err: unknown): ReturnType<typeof uploadRefusal> | undefined {
+function refuseUpload(logger: Logger, req: Request, res: Response, err: unknown): ReturnType<typeof uploadRefusal> | undefined {
   if (!answeredInPlace(err)) throw err;
   if (err instanceof UploadError) req.log?.info({ upload: err.code, params: err.params }, 'upload refused');
+  // Answered in place, so the error handler's security line is written here.
+  if (err instanceof BadRequestError && err.messageKey === 'errors.unsafeInput') securityEvent(logger, req, 'input.refused');
   if (err instanceof RateLimitedError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
   const refusal = uploadRefusal(req.ctx, err);
   if (!wantsHtml(req)) {
@@ -98,7 +102,7 @@ export function documentsRoutes(app: AppContext): Router {
       flash(req, 'success', 'documents.uploadedFlash');
       res.redirect(303, next);
     } catch (err) {
-      const refusal = refuseUpload(req, res, err);
+      const refusal = refuseUpload(app.logger, req, res, err);
       if (!refusal) return;
       // What multer read before the refusal (possibly nothing) is what the page can give back.
       const typed = uploadBody.safeParse(req.body ?? {});
@@ -185,7 +189,7 @@ export function documentsRoutes(app: AppContext): Router {
       flash(req, 'success', !onBehalf ? 'documents.renewal.uploadedFlash' : applicantTold ? 'documents.renewal.uploadedForFlash' : 'documents.renewal.uploadedForUntoldFlash');
       res.redirect(303, next);
     } catch (err) {
-      const refusal = refuseUpload(req, res, err);
+      const refusal = refuseUpload(app.logger, req, res, err);
       if (!refusal) return;
       const typed = uploadBody.safeParse(req.body ?? {});
       const applicantEmailable = await renewalTellsApplicant(ctx, loaded.caseDoc);

@@ -5,8 +5,10 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { agent } from '../support/http.ts';
 import { createLogger } from '../../server/logger.ts';
 import { createApp } from '../../server/http/app.ts';
-import { createUser, signIn, TEST_PASSWORD } from '../support/factories.ts';
+import { createInstitute, createUser, signIn, TEST_PASSWORD } from '../support/factories.ts';
 import { postForm } from './helpers.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import { makePdf, tokenOf } from '../documents/support.ts';
 
 describe('accounts: security log', function () {
   this.timeout(30_000);
@@ -65,5 +67,22 @@ describe('accounts: security log', function () {
     await signIn(a, user);
     await postForm(a, '/account', '/signout', {});
     expect(events('sign_out').at(-1)).to.include({ userId: String(user._id) });
+  });
+
+  it('logs a refused field name the same way in a form and in an upload, with the path', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await createCase({ applicant, call: await createCall({ institute: await createInstitute(), checklist: [{ type: 'cv', phase: 'application', required: true }] as never }), stage: 'screening' });
+    const a = agent(app);
+    await signIn(a, applicant);
+    const token = await tokenOf(a);
+    const form = await a.post(`/cases/filters?_csrf=${token}`).type('form').send({ 'name[$ne]': 'x' });
+    expect(form.status).to.equal(400);
+    const upload = await a.post(`/cases/${c._id}/documents?_csrf=${token}`).set('Accept', 'application/json').field('$where', '1').attach('cv', await makePdf('cv'), 'cv.pdf');
+    expect(upload.status).to.equal(400);
+    const refused = (path: string) => events('input.refused').filter((e) => e.path === path);
+    expect(refused('/cases/filters')).to.have.length(1);
+    // The upload's fields are read after sign-in, so its line also names the user.
+    expect(refused(`/cases/${c._id}/documents`)).to.have.length(1);
+    expect(refused(`/cases/${c._id}/documents`)[0]).to.include({ userId: String(applicant._id), method: 'POST' });
   });
 });
