@@ -1,6 +1,7 @@
 // Administration (admin role only): institutes, calls with checklist and scorecard, the holiday
 // calendar and dead e-mails. User accounts live in routes/admin-users.ts, panels in the leaders'
 // routes; the index page links to all of them.
+import { HOLIDAY_KINDS } from '../models/holiday.ts';
 import { withoutHiddenCharacters } from '../server/support/hidden-characters.ts';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
@@ -37,14 +38,19 @@ const instituteBody = z.object({
   nameEn: z.string().min(1, 'admin.errors.required').max(300, 'admin.errors.tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters'),
 });
 
-const holidayFields = z.object({ date: text, nameVi: text, nameEn: text });
-const holidayBody = z.object({
-  date: z
-    .string()
-    .refine(isCalendarDay, 'admin.errors.date'),
-  nameVi: z.string().min(1, 'admin.errors.required').max(200, 'admin.errors.tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters'),
-  nameEn: z.string().min(1, 'admin.errors.required').max(200, 'admin.errors.tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters'),
-});
+const holidayFields = z.object({ date: text, kind: text, nameVi: text, nameEn: text });
+const holidayBody = z
+  .object({
+    date: z
+      .string()
+      .refine(isCalendarDay, 'admin.errors.date'),
+    // An old form without the choice adds a day off, as it always did.
+    kind: z.preprocess((v) => (v === '' ? 'day_off' : v), z.enum(HOLIDAY_KINDS, 'admin.errors.invalid')),
+    nameVi: z.string().min(1, 'admin.errors.required').max(200, 'admin.errors.tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters'),
+    nameEn: z.string().min(1, 'admin.errors.required').max(200, 'admin.errors.tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters'),
+  })
+  // A make-up working day replaces a Saturday or Sunday: a weekday is a working day already.
+  .refine((b) => b.kind !== 'working_day' || !isCalendarDay(b.date) || [0, 6].includes(new Date(`${b.date}T00:00:00Z`).getUTCDay()), { path: ['kind'], message: 'admin.holidays.workingDayWeekday' });
 const holidaysQuery = z.object({ year: z.string().regex(/^\d{4}$/).optional().catch(undefined) });
 
 /** The call form's button: "add a row" re-renders, "save" validates and stores (the rows are read by valuesFromBody). */

@@ -1,7 +1,7 @@
-// The public holidays of the working-day calendar (server/calendar), a year at a time. Stored as
-// 'YYYY-MM-DD' days in Vietnam, one per date.
+// The public holidays of the working-day calendar (server/calendar), and the weekend days worked in
+// exchange for a weekday off, a year at a time. Stored as 'YYYY-MM-DD' days in Vietnam, one per date.
 import type { Context } from '../context.ts';
-import { Holiday, type HolidayDoc } from '../../models/holiday.ts';
+import { Holiday, type HolidayDoc, type HolidayKind } from '../../models/holiday.ts';
 import { NotFoundError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import { loadCalendar, vnDateKey } from '../calendar/index.ts';
@@ -11,7 +11,7 @@ export interface HolidayYear {
   year: string;
   /** Every year that has holidays, with this year and the one shown. */
   years: string[];
-  holidays: Array<{ id: string; date: string; name: { vi?: string; en?: string } }>;
+  holidays: Array<{ id: string; date: string; kind: HolidayKind; name: { vi?: string; en?: string } }>;
   /**
    * Set when the calendar has no holiday in the next 12 months, or a year in them has none at all
    * (the Prime Minister fixes Tết and National Day each year, Labour Code 2019 Art. 112(3)): deadlines
@@ -36,14 +36,14 @@ export async function holidayYear(opts: { ctx: Context; year?: string }): Promis
     ...(covered ? {} : { coverageWarning: { from: vnDateKey(opts.ctx.now), until: vnDateKey(horizon), years: calendar.unknownYearsIn(opts.ctx.now, horizon) } }),
     year,
     years: [...new Set([...stored.map((y) => y._id), thisYear, year])].sort(),
-    holidays: rows.map((h) => ({ id: String(h._id), date: h.date, name: { vi: h.name?.vi, en: h.name?.en } })),
+    holidays: rows.map((h) => ({ id: String(h._id), date: h.date, kind: h.kind === 'working_day' ? 'working_day' : 'day_off', name: { vi: h.name?.vi, en: h.name?.en } })),
   };
 }
 
-export async function createHoliday(opts: { ctx: Context; date: string; nameVi: string; nameEn: string }): Promise<SaveResult> {
+export async function createHoliday(opts: { ctx: Context; date: string; kind: HolidayKind; nameVi: string; nameEn: string }): Promise<SaveResult> {
   try {
-    const holiday = await Holiday.create({ date: opts.date, name: { vi: opts.nameVi, en: opts.nameEn } });
-    await recordAudit(opts.ctx, { action: 'holiday.create', targetType: 'holiday', targetId: String(holiday._id), summary: { date: holiday.date } });
+    const holiday = await Holiday.create({ date: opts.date, kind: opts.kind, name: { vi: opts.nameVi, en: opts.nameEn } });
+    await recordAudit(opts.ctx, { action: 'holiday.create', targetType: 'holiday', targetId: String(holiday._id), summary: { date: holiday.date, kind: opts.kind } });
     return { ok: true, id: String(holiday._id) };
   } catch (err) {
     if ((err as { code?: number })?.code === 11000) return { ok: false, errors: { date: 'admin.holidays.dateTaken' } };

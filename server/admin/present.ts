@@ -1,5 +1,6 @@
 // Page models for the administration: the index, institutes, calls, holidays, e-mail delivery and
 // the accounts. Form errors arrive as message keys and leave in the page's language.
+import { HOLIDAY_KINDS } from '../../models/holiday.ts';
 import { tOf, type Context } from '../context.ts';
 import { TRACKS, DOCUMENT_TYPES, CHECKLIST_PHASES } from '../../models/constants.ts';
 import { ROLES, STAFF_ROLES } from '../../models/user.ts';
@@ -68,7 +69,10 @@ export function presentHolidays(ctx: Context, input: { calendar: HolidayYear } &
         ? t('procedures.calendar.missingYears', { years: calendar.coverageWarning.years.join(', '), from: calendar.coverageWarning.from, until: calendar.coverageWarning.until })
         : t('procedures.calendar.noUpcoming', { from: calendar.coverageWarning.from, until: calendar.coverageWarning.until })
       : undefined,
-    rows: calendar.holidays.map((h) => withFields(h, { weekday: dateFormat(locale, { weekday: 'long', timeZone: 'UTC' }).format(new Date(`${h.date}T00:00:00Z`)) })),
+    rows: calendar.holidays.map((h) =>
+      withFields(h, { weekday: dateFormat(locale, { weekday: 'long', timeZone: 'UTC' }).format(new Date(`${h.date}T00:00:00Z`)), kindLabel: t(`admin.holidays.kinds.${h.kind}`), worked: h.kind === 'working_day' }),
+    ),
+    kinds: HOLIDAY_KINDS.map((k) => ({ value: k, label: t(`admin.holidays.kinds.${k}`), checked: (input.values?.kind || 'day_off') === k })),
     values: input.values ?? {},
     errors: translateErrors(t, input.errors),
   };

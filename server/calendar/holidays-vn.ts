@@ -2,12 +2,19 @@
 // Art. 112(1): New Year 1 day (1 Jan), Tết 5 days, Victory Day 30 Apr, Labour Day 1 May, National
 // Day 2 days (2 Sep and the day before or after), Hùng Kings 1 day (10th of the 3rd lunar month);
 // Art. 112(3): the Prime Minister fixes the Tết and National Day days each year. Lunar
-// dates are converted; a holiday falling on a weekend is followed by a compensating weekday.
-// Administrators can correct or add days on /admin/holidays (the government sometimes swaps days).
+// dates are converted; a holiday falling on a weekend is followed by a compensating weekday
+// (Art. 111(3)). The days are the public sector's (civil servants and public employees, as the
+// Ministry of Home Affairs announces them once the Prime Minister has decided): the authorities
+// whose deadlines are counted work on it, and so do public research institutes. Private employers
+// choose their own within the law. Administrators correct or add days on /admin/holidays.
+import type { HolidayKind } from '../../models/holiday.ts';
+
 export interface HolidaySeed {
   date: string;
   vi: string;
   en: string;
+  /** A weekend day worked in exchange for a weekday off ('working_day'); default a day off. */
+  kind?: HolidayKind;
 }
 
 const tet = { vi: 'Tết Nguyên Đán', en: 'Lunar New Year (Tết)' };
@@ -15,16 +22,24 @@ const tet = { vi: 'Tết Nguyên Đán', en: 'Lunar New Year (Tết)' };
 export const VN_HOLIDAYS: readonly HolidaySeed[] = [
   // 2026
   { date: '2026-01-01', vi: 'Tết Dương lịch', en: "New Year's Day" },
-  // Tết Bính Ngọ: New Year's Day is 17 Feb; official break Sat 14 Feb – Sun 22 Feb, weekdays 16–20.
+  // Tết Bính Ngọ: New Year's Day is 17 Feb; official break Sat 14 Feb – Sun 22 Feb, weekdays 16–20
+  // (Ministry of Home Affairs, approved by the Prime Minister; Việt Nam News 2025,
+  // vietnamnews.vn/politics-laws/1727514).
   ...['2026-02-16', '2026-02-17', '2026-02-18', '2026-02-19', '2026-02-20'].map((date) => ({ date, ...tet })),
   // 10th day of the 3rd lunar month is Sunday 26 April: observed Monday 27 April.
   { date: '2026-04-26', vi: 'Giỗ Tổ Hùng Vương', en: 'Hùng Kings Commemoration' },
   { date: '2026-04-27', vi: 'Nghỉ bù Giỗ Tổ Hùng Vương', en: 'Hùng Kings Commemoration (observed)' },
   { date: '2026-04-30', vi: 'Ngày Giải phóng miền Nam', en: 'Reunification Day' },
   { date: '2026-05-01', vi: 'Ngày Quốc tế Lao động', en: "International Workers' Day" },
+  // National Day: Sat 29 Aug – Wed 2 Sep off, Monday 31 Aug swapped for Saturday 22 Aug worked
+  // (same announcement: "employees will work on Saturday, August 22, in compensation for Monday,
+  // August 31").
+  { date: '2026-08-22', vi: 'Làm bù cho ngày 31/8', en: 'Working Saturday (in exchange for 31 August)', kind: 'working_day' },
+  { date: '2026-08-31', vi: 'Nghỉ lễ Quốc khánh (hoán đổi, làm bù thứ Bảy 22/8)', en: 'National Day holiday (swapped for Saturday 22 August)' },
   { date: '2026-09-01', vi: 'Nghỉ lễ Quốc khánh', en: 'National Day holiday' },
   { date: '2026-09-02', vi: 'Quốc khánh', en: 'National Day' },
-  // 2027
+  // 2027: not yet decided by the Prime Minister (none published by December 2026); the days below
+  // are the Labour Code's (Art. 112(1), Art. 111(3)), to be corrected once the schedule is out.
   { date: '2027-01-01', vi: 'Tết Dương lịch', en: "New Year's Day" },
   // Tết Đinh Mùi: New Year's Day is Saturday 6 Feb; eve (5 Feb) + days 1–4, the two weekend days
   // compensated on 10 and 11 Feb.

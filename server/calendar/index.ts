@@ -1,7 +1,8 @@
 // Working-day arithmetic on the holiday calendar (models/holiday.ts). Days are calendar days in
 // Asia/Ho_Chi_Minh (UTC+7 all year, no daylight saving); Saturdays, Sundays and holidays are off
 // (public holidays: Labour Code 2019 Art. 112(1); the Prime Minister fixes the Tết and National
-// Day dates each year, Art. 112(3), which is why a year is only known once it has been entered).
+// Day dates each year, Art. 112(3), which is why a year is only known once it has been entered),
+// except a weekend day entered as a make-up working day (a weekday off swapped for it).
 //
 // A year with no holiday entered is not counted silently: the calendar warns once per year (log)
 // and counts weekends only; the deadlines it computed are marked as estimated (`unknownYearsIn`).
@@ -85,8 +86,18 @@ export class WorkingCalendar {
   constructor(
     readonly holidays: ReadonlySet<string>,
     knownYears?: Iterable<string>,
+    /** Saturdays and Sundays worked in exchange for a weekday off. */
+    readonly workedWeekendDays: ReadonlySet<string> = new Set(),
   ) {
-    this.knownYears = new Set(knownYears ?? [...holidays].map((d) => d.slice(0, 4)));
+    this.knownYears = new Set(knownYears ?? [...holidays, ...workedWeekendDays].map((d) => d.slice(0, 4)));
+  }
+
+  /** The calendar of holiday rows as stored or seeded (a row without a kind is a day off). */
+  static of(rows: Iterable<{ date: string; kind?: string | null }>): WorkingCalendar {
+    const off = new Set<string>();
+    const worked = new Set<string>();
+    for (const r of rows) (r.kind === 'working_day' ? worked : off).add(r.date);
+    return new WorkingCalendar(off, undefined, worked);
   }
 
   isWorkingDay(date: Date): boolean {
@@ -95,7 +106,7 @@ export class WorkingCalendar {
 
   private isWorkingDayNumber(day: number): boolean {
     const wd = weekdayOf(day);
-    if (wd === 0 || wd === 6) return false;
+    if (wd === 0 || wd === 6) return this.workedWeekendDays.size > 0 && this.workedWeekendDays.has(dayKey(day));
     const key = dayKey(day);
     if (!this.knownYears.has(key.slice(0, 4))) {
       warnUnknownYear(key.slice(0, 4));
@@ -167,8 +178,7 @@ export function forgetCalendar(): void {
 /** The holiday calendar (a few dozen rows). */
 export function loadCalendar(): Promise<WorkingCalendar> {
   return keptCalendar.get('', async () => {
-    const rows = await Holiday.find({}, { date: 1 }).lean();
-    return new WorkingCalendar(new Set(rows.map((r) => r.date)));
+    return WorkingCalendar.of(await Holiday.find({}, { date: 1, kind: 1 }).lean());
   });
 }
 
@@ -204,7 +214,7 @@ export async function seedHolidays(): Promise<number> {
     rows.map((h) => ({
       updateOne: {
         filter: { date: h.date },
-        update: { $setOnInsert: { date: h.date, name: { vi: h.vi, en: h.en } } },
+        update: { $setOnInsert: { date: h.date, kind: h.kind ?? 'day_off', name: { vi: h.vi, en: h.en } } },
         upsert: true,
       },
     })),

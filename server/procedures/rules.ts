@@ -33,11 +33,14 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
   //   (legalised, translated), photos. Art. 18(2): the health certificate at most 12 months old;
   //   Art. 18(4): the criminal record certificate issued at most 6 months before filing (Lao Động,
   //   news.laodong.vn, quoting the decree).
-  // - Art. 22 (per a law firm's summary, luatnguyen.vn; the gazette text was not found): the decision
-  //   within 10 working days of receiving a complete file; a refusal answered in writing with its
-  //   reasons within 3 working days (reported by SGGP/VNA 8 Aug 2025, Mondaq 4 Sep 2025, EIV).
-  // - Filing window: 10 to 60 days before the planned start of work (practitioner summary of the
-  //   decree; article number not confirmed).
+  // - The decision within 10 working days of receiving a complete file; a refusal answered in
+  //   writing with its reasons within 3 working days: national administrative procedure 1.014199
+  //   (Ministry of Home Affairs Decision 886/QĐ-BNV, 11 Aug 2025, as republished by Bắc Ninh in
+  //   Decision 1513/QĐ-UBND: "03 ngày làm việc, kể từ ngày nhận đủ hồ sơ trong trường hợp không chấp
+  //   thuận nhu cầu… hoặc không cấp giấy phép lao động"); SGGP/VNA 8 Aug 2025. Art. 22 per a law
+  //   firm's summary (luatnguyen.vn); the gazette text was not found to confirm the article number.
+  // - Filing window, same procedure: "Trong thời hạn 60 ngày nhưng không ít hơn 10 ngày tính đến
+  //   ngày người lao động nước ngoài dự kiến làm việc" (article number not confirmed).
   work_permit: {
     legalBasis: {
       vi: 'Nghị định 219/2025/NĐ-CP về người lao động nước ngoài làm việc tại Việt Nam (Điều 4, 18; cấp trong 10 ngày làm việc)',
@@ -52,9 +55,11 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
   // Decree 219/2025/ND-CP: the certificate that a foreign worker is not subject to a work permit
   // (experts confirmed as working in science, technology, innovation or digital transformation,
   // among the expanded exemption cases), applied for on Form 01 of the decree's appendix, issued by
-  // the provincial People's Committee (Art. 4). The 5-working-day decision time comes from earlier
-  // research and was NOT confirmed by the sources found; no written-reasons clock was confirmed for
-  // this certificate either, so none is set.
+  // the provincial People's Committee (Art. 4). National administrative procedure 1.014196 (Ministry
+  // of Home Affairs Decision 886/QĐ-BNV, 11 Aug 2025, as republished by Bắc Ninh in Decision
+  // 1513/QĐ-UBND, 22 Nov 2025): "05 ngày làm việc kể từ ngày nhận đủ hồ sơ hợp lệ … trong trường hợp
+  // cấp giấy xác nhận … 03 ngày làm việc kể từ ngày nhận đủ hồ sơ trong trường hợp không cấp giấy
+  // xác nhận" (a refusal in writing with its reasons). The decree's article was not confirmed.
   work_permit_exemption: {
     legalBasis: {
       vi: 'Nghị định 219/2025/NĐ-CP, giấy xác nhận không thuộc diện cấp giấy phép lao động (Mẫu số 01; Điều 4)',
@@ -62,17 +67,19 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
     },
     office: { vi: 'Ủy ban nhân dân cấp tỉnh (Sở Nội vụ)', en: "Provincial People's Committee (Department of Home Affairs)" },
     decisionWorkingDays: 5,
+    refusalReasonsWorkingDays: 3,
     documents: ['passport', 'degree', 'degree_translation', 'other'],
   },
   // Law 47/2014/QH13 on entry, exit, transit and residence of foreigners in Vietnam (amended by
-  // 51/2019/QH14 and 23/2023/QH15), Art. 16: the inviting organisation applies to the immigration
-  // department, which answers within 5 working days of receiving the request. Art. 10(4)(c): a
+  // 51/2019/QH14 and 23/2023/QH15), Art. 16(3): the inviting organisation applies to the immigration
+  // department, which answers within 5 working days of receiving the request ("Trong thời hạn 05
+  // ngày làm việc kể từ ngày nhận được văn bản đề nghị cấp thị thực…"). Art. 10(4)(c): a
   // foreigner coming to work must have a work permit (visa LĐ2) or an exemption certificate (LĐ1)
   // to be granted a visa: the visa comes after whichever of the two the case has.
   visa: {
     legalBasis: {
-      vi: 'Luật 47/2014/QH13 (sửa đổi 2019, 2023), Điều 10, 16: trả lời trong 05 ngày làm việc',
-      en: 'Law 47/2014/QH13 (amended 2019, 2023), Art. 10, 16: reply within 5 working days',
+      vi: 'Luật 47/2014/QH13 (sửa đổi 2019, 2023), Điều 10, khoản 3 Điều 16: trả lời trong 05 ngày làm việc',
+      en: 'Law 47/2014/QH13 (amended 2019, 2023), Art. 10, 16(3): reply within 5 working days',
     },
     office: { vi: 'Cục/Phòng Quản lý xuất nhập cảnh (Bộ Công an)', en: 'Immigration Department (Ministry of Public Security)' },
     decisionWorkingDays: 5,
@@ -80,8 +87,9 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
     after: ['work_permit', 'work_permit_exemption'],
   },
   // Law 47/2014/QH13, Art. 37(1): the file (request of the inviting organisation, declaration with
-  // photo, passport, proof of the Art. 36 case, e.g. the work permit); Art. 37(2)(c): the card is
-  // considered within 5 working days of a complete file. Art. 38(1): the card's term ends at least
+  // photo, passport, proof of the Art. 36 case, e.g. the work permit); Art. 37(2)(c) (as amended by
+  // Law 51/2019): "Trong thời hạn 05 ngày làm việc kể từ ngày nhận đủ hồ sơ, cơ quan quản lý xuất
+  // nhập cảnh … xem xét cấp thẻ tạm trú". Art. 38(1): the card's term ends at least
   // 30 days before the passport expires (so the passport must be valid 30 days beyond the card's
   // end: server/documents/validity.ts reads the card end date recorded here).
   residence_card: {

@@ -7,7 +7,7 @@ import { forecastArrival } from '../../server/planner/forecast.ts';
 import { planCertificates } from '../../server/planner/certificates.ts';
 import type { PlannerCase } from '../../server/planner/schedule.ts';
 
-const cal = new WorkingCalendar(new Set(VN_HOLIDAYS.map((h) => h.date)));
+const cal = WorkingCalendar.of(VN_HOLIDAYS);
 /** 10:00 in Vietnam on that day. */
 const at = (key: string) => new Date(vnStartOfDay(key).getTime() + 10 * 3_600_000);
 const key = (d: Date | undefined) => (d ? vnDateKey(d) : undefined);

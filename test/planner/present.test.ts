@@ -10,7 +10,7 @@ import { planCertificates } from '../../server/planner/certificates.ts';
 import { presentPlan } from '../../server/planner/present.ts';
 import type { PlannerCase } from '../../server/planner/schedule.ts';
 
-const cal = new WorkingCalendar(new Set(VN_HOLIDAYS.map((h) => h.date)));
+const cal = WorkingCalendar.of(VN_HOLIDAYS);
 const at = (key: string) => new Date(vnStartOfDay(key).getTime() + 10 * 3_600_000);
 
 function keys(o: unknown, prefix = ''): string[] {

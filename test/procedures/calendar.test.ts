@@ -12,7 +12,7 @@ import { SUPPORT_KINDS } from '../../models/constants.ts';
 import { translator } from '../../server/i18n/index.ts';
 import { passportRequiredUntil, validityOf } from '../../server/documents/validity.ts';
 
-const calendar = new WorkingCalendar(new Set(VN_HOLIDAYS.map((h) => h.date)));
+const calendar = WorkingCalendar.of(VN_HOLIDAYS);
 /** 10:00 in Vietnam on that day. */
 const vn = (day: string) => new Date(`${day}T03:00:00.000Z`);
 
@@ -21,6 +21,9 @@ describe('procedures: working days on the holiday calendar', () => {
     expect([...PROCEDURE_KINDS].sort()).to.deep.equal([...SUPPORT_KINDS].sort());
     expect(PROCEDURE_RULES.work_permit.decisionWorkingDays).to.equal(10);
     expect(PROCEDURE_RULES.work_permit.refusalReasonsWorkingDays).to.equal(3);
+    // National procedure 1.014196 (Decree 219/2025): 5 working days to issue, 3 to refuse with reasons.
+    expect(PROCEDURE_RULES.work_permit_exemption.decisionWorkingDays).to.equal(5);
+    expect(PROCEDURE_RULES.work_permit_exemption.refusalReasonsWorkingDays).to.equal(3);
     expect(PROCEDURE_RULES.residence_card.decisionWorkingDays).to.equal(5);
     expect(PROCEDURE_RULES.visa.decisionWorkingDays).to.equal(5);
     expect(PROCEDURE_RULES.housing.decisionWorkingDays).to.equal(undefined);
@@ -47,6 +50,24 @@ describe('procedures: working days on the holiday calendar', () => {
     const { track } = nextTrack({ kind: 'work_permit', status: 'filed', filedAt: vn('2027-01-20') }, 'work_permit', { status: 'refused' }, vn('2027-02-03'), calendar);
     expect(vnDateKey(track.reasonsDueAt!)).to.equal('2027-02-15');
     expect(track.dueAt).to.equal(undefined);
+    // The exemption certificate's refusal runs the same 3-working-day clock.
+    const exemption = nextTrack({ kind: 'work_permit_exemption', status: 'filed', filedAt: vn('2027-01-28') }, 'work_permit_exemption', { status: 'refused' }, vn('2027-02-03'), calendar).track;
+    expect(vnDateKey(exemption.reasonsDueAt!)).to.equal('2027-02-15');
+  });
+
+  it("counts the Saturday worked in exchange for a weekday off, as the public sector's National Day 2026", () => {
+    // Sat 22 Aug 2026 is worked for Mon 31 Aug; Tue 1 and Wed 2 Sep are National Day.
+    expect(calendar.isWorkingDay(vn('2026-08-22'))).to.equal(true);
+    expect(calendar.isWorkingDay(vn('2026-08-23'))).to.equal(false);
+    expect(calendar.isWorkingDay(vn('2026-08-31'))).to.equal(false);
+    // A visa filed Fri 21 Aug: Sat 22 (1), Mon 24 – Thu 27 (2–5): Thu 27 Aug.
+    const visa = nextTrack(undefined, 'visa', { status: 'filed', filedAt: vnEndOfDay(vn('2026-08-21')) }, vn('2026-08-21'), calendar).track;
+    expect(vnDateKey(visa.dueAt!)).to.equal('2026-08-27');
+    // Filed Thu 27 Aug: Fri 28 (1), Sat 29 – Wed 2 Sep off, Thu 3 – Fri 4 (2–3), Mon 7 – Tue 8 (4–5).
+    const card = nextTrack(undefined, 'residence_card', { status: 'filed', filedAt: vnEndOfDay(vn('2026-08-27')) }, vn('2026-08-27'), calendar).track;
+    expect(vnDateKey(card.dueAt!)).to.equal('2026-09-08');
+    // Without the swap (a calendar of days off only) the Saturday is a weekend day like any other.
+    expect(new WorkingCalendar(calendar.holidays).isWorkingDay(vn('2026-08-22'))).to.equal(false);
   });
 
   it('counts a visa across 30/4–1/5 2026 and a residence card across 30/4–1/5 2027', () => {

@@ -11,7 +11,7 @@ import { VN_HOLIDAYS } from '../../server/calendar/holidays-vn.ts';
 import { presentProcedures } from '../../server/procedures/present.ts';
 
 const vn = (day: string) => new Date(`${day}T03:00:00.000Z`);
-const calendar = new WorkingCalendar(new Set(VN_HOLIDAYS.map((h) => h.date)));
+const calendar = WorkingCalendar.of(VN_HOLIDAYS);
 
 describe('procedures: presenters', () => {
   const applicantId = new Types.ObjectId();

@@ -12,7 +12,7 @@ import { Case } from '../../models/case.ts';
 import { Holiday } from '../../models/holiday.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
 import { caseEmail } from '../../server/outbox/index.ts';
-import { seedHolidays } from '../../server/calendar/index.ts';
+import { isWorkingDay, seedHolidays } from '../../server/calendar/index.ts';
 
 describe('admin: institutes, calls, holidays and dead e-mails', () => {
   let t: TestApp;
@@ -134,7 +134,19 @@ describe('admin: institutes, calls, holidays and dead e-mails', () => {
     expect(ok.status).to.equal(303);
     const h = await Holiday.findOne({ date: '2032-11-24' }).lean();
     expect(h?.name?.en).to.equal('Vietnamese Culture Day');
+    expect(h?.kind).to.equal('day_off'); // a form without the choice adds a day off, as it always did
+    // A make-up working day is a Saturday or Sunday; a weekday is refused beside the choice.
+    const weekday = await submitForm(a, '/admin/holidays', { date: '2032-11-23', kind: 'working_day', nameVi: 'Làm bù', nameEn: 'Worked Tuesday' });
+    expect(weekday.status).to.equal(422);
+    expect(weekday.text).to.match(/id="f-kind-error"[^>]*>A make-up working day is a Saturday or Sunday/);
+    expect(weekday.text).to.include('Worked Tuesday');
+    const saturday = await submitForm(a, '/admin/holidays', { date: '2032-11-20', kind: 'working_day', nameVi: 'Làm bù', nameEn: 'Worked Saturday' });
+    expect(saturday.status).to.equal(303);
+    expect((await Holiday.findOne({ date: '2032-11-20' }).lean())?.kind).to.equal('working_day');
     const listed = await a.get('/admin/holidays?year=2032').set('Accept', 'text/html');
+    expect(listed.text).to.include('Make-up working day');
+    expect(await isWorkingDay(new Date('2032-11-20T03:00:00Z'))).to.equal(true);
+    await Holiday.deleteOne({ date: '2032-11-20' });
     const removed = await a.post(`/admin/holidays/${h!._id}/delete`).type('form').send({ _csrf: csrfFrom(listed.text) });
     expect(removed.status).to.equal(303);
     expect(await Holiday.exists({ date: '2032-11-24' })).to.equal(null);
