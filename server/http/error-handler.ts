@@ -3,7 +3,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import mongoose from 'mongoose';
 import { ZodError } from 'zod';
-import { MongoServerSelectionError, MongoNetworkError } from 'mongodb';
+import { MongoNetworkError, MongoNotConnectedError, MongoServerSelectionError, MongoTopologyClosedError } from 'mongodb';
 import type { Logger } from '../logger.ts';
 import {
   AppError,
@@ -34,8 +34,22 @@ function normalize(err: unknown): AppError | undefined {
   // A request a route's schema refused without answering it in place (a missing or malformed
   // field where no form is shown again): the request was wrong, not the server.
   if (err instanceof ZodError) return new BadRequestError('errors.badRequest');
-  if (err instanceof MongoServerSelectionError || err instanceof MongoNetworkError) return new ServiceUnavailableError('errors.databaseUnavailable');
+  if (databaseUnreachable(err)) return new ServiceUnavailableError('errors.databaseUnavailable');
   return undefined;
+}
+
+const SOCKET_CODES = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT']);
+
+/**
+ * The database is not answering: the driver's own errors, and the socket's raw error when a
+ * command is written to a connection the server has just closed (the driver passes Node's EPIPE
+ * "This socket has been ended by the other party" through unwrapped: seen in the database-restart
+ * drill, test/drills/database-restart.test.ts).
+ */
+function databaseUnreachable(err: unknown): boolean {
+  if (err instanceof MongoServerSelectionError || err instanceof MongoNetworkError || err instanceof MongoNotConnectedError || err instanceof MongoTopologyClosedError) return true;
+  const e = err as { code?: unknown; stack?: unknown } | undefined;
+  return typeof e?.code === 'string' && SOCKET_CODES.has(e.code) && typeof e.stack === 'string' && /[\\/]node_modules[\\/]mongodb[\\/]/.test(e.stack);
 }
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
@@ -84,6 +98,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       message,
       code: appErr?.code ?? 'internal_error',
       requestId: String(req.id ?? ''),
+      // The pipeline may have failed before it set the page's language (the database down).
+      locale,
       backUrl: safeBackUrl(req.get('referer'), req.get('host')),
     });
   };

@@ -555,6 +555,9 @@ describe('embedded-mongo storage: FileStorage', function () {
     });
   });
 
+  // A guard against a pathological (quadratic) open, not a speed measure (bench/ measures that): the
+  // bound is the title's 5 s, which a shared machine under load still meets (3.3 s was seen with a
+  // browser and two app processes beside the test run).
   it('opens 100,000 small documents well under 5 s, from the journal and from a snapshot', async () => {
     const dir = tempDir();
     const model = new Model();
@@ -571,14 +574,14 @@ describe('embedded-mongo storage: FileStorage', function () {
     await s.close();
 
     let opened = await openStorage(dir);
-    expect(opened.report.durationMs).to.be.below(2500);
+    expect(opened.report.durationMs).to.be.below(5000);
     expect([...[...opened.state.collections][0].docs]).to.have.length(100_000);
     await opened.s.compact(model.snapshot());
     await opened.s.close();
 
     opened = await openStorage(dir);
     expect(opened.report.snapshotLoaded).to.equal(true);
-    expect(opened.report.durationMs).to.be.below(2500);
+    expect(opened.report.durationMs).to.be.below(5000);
     expect([...[...opened.state.collections][0].docs]).to.have.length(100_000);
     await opened.s.close();
   });

@@ -1,0 +1,115 @@
+// Drill: the database SIGKILLed under the running app, then restarted on the same data.
+//
+// The app runs as `npm start` does (a child process), against the embedded database run on its own
+// (`npm run db`, another child process, on disk, with authentication) through MONGODB_URI, as a
+// deployment with a separate database runs it. An HR officer is signed in and on a case page. Then:
+//   - the database is SIGKILLed: pages and forms answer 503 with the page saying the database is not
+//     answering (no 500, no hang past the driver's server selection timeout), /healthz stays 200,
+//     /readyz answers 503, and the app process stays up;
+//   - the database restarts on the same directory and port: the same browser session works again
+//     without signing in, the note HR sends again is stored once, and the one sent during the
+//     outage was never stored.
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { MongoClient, ObjectId } from 'mongodb';
+import { freePort } from '../../scripts/support/free-port.ts';
+import { WebClient, csrfIn } from '../../scripts/support/web-client.ts';
+import { credentialsPath, readCredentialsFile } from '../../embedded-mongo/src/auth/credentials-file.ts';
+import { drillEnv, root, runScript, startApp, until, waitReady, type AppProcess } from './support/app-process.ts';
+import type { Seeded } from './support/seed.ts';
+
+interface DatabaseProcess {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+}
+
+/** `npm run db` on `dbPath` and `port`, resolved once it listens. */
+async function startDatabase(dbPath: string, port: number): Promise<DatabaseProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'embedded-mongo/src/cli.ts', '--port', String(port), '--dbpath', dbPath], { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  await until('the database listening', 60_000, () => {
+    if (child.exitCode !== null) throw new Error(`the database exited (${child.exitCode}):\n${out}`);
+    return out.includes('embedded-mongo listening on');
+  });
+  return { child, exited };
+}
+
+describe('drill: the database SIGKILLed under the app, then restarted', function () {
+  this.timeout(240_000);
+  let dataDir: string;
+  let dbPath: string;
+  let dbPort: number;
+  let database: DatabaseProcess | undefined;
+  let app: AppProcess | undefined;
+  let direct: MongoClient | undefined;
+  let uri: string;
+
+  before(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'talent-drill-db-'));
+    dbPath = path.join(dataDir, 'external-db');
+    dbPort = await freePort();
+    database = await startDatabase(dbPath, dbPort);
+    const creds = await readCredentialsFile(credentialsPath(dbPath));
+    if (!creds) throw new Error('no credentials file');
+    uri = `mongodb://${encodeURIComponent(creds.username)}:${encodeURIComponent(creds.password)}@127.0.0.1:${dbPort}/talent?authSource=${creds.authSource}`;
+  });
+
+  after(async () => {
+    await direct?.close().catch(() => undefined);
+    await app?.kill9();
+    database?.child.kill('SIGKILL');
+    await database?.exited;
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('answers 503 while the database is down, and carries on with the same session once it is back', async () => {
+    const env = drillEnv(dataDir, { MONGODB_URI: uri });
+    const seeded = JSON.parse((await runScript('test/drills/support/seed.ts', [JSON.stringify({ applicants: 1, stage: 'screening' })], env)).trim().split('\n').at(-1)!) as Seeded;
+    const caseId = seeded.applicants[0]!.caseId;
+    app = startApp(env, await freePort());
+    await waitReady(app);
+    const hr = new WebClient(app.url, 30_000);
+    await hr.signIn(seeded.hr.email, seeded.password, seeded.hr.totpSecret);
+    const casePage = await hr.get(`/cases/${caseId}`);
+    expect(casePage.status).to.equal(200);
+    const csrf = csrfIn(casePage.text);
+
+    // Down.
+    database!.child.kill('SIGKILL');
+    await database!.exited;
+    const started = Date.now();
+    const queue = await hr.get('/cases');
+    const waited = Date.now() - started;
+    expect(queue.status, app.output().split('\n').filter((l) => l.includes('"level":50')).join('\n').slice(-3000)).to.equal(503);
+    // In the visitor's language: the account's cannot be read, so the default (Vietnamese) here.
+    expect(queue.text).to.include('Cơ sở dữ liệu hiện không phản hồi');
+    expect(queue.text).to.include('<html lang="vi">');
+    expect(waited, 'answered within the driver’s server selection timeout (10 s) and some slack').to.be.below(20_000);
+    const note = await hr.postForm(`/cases/${caseId}/notes`, csrf, { note: 'Written during the outage' });
+    expect(note.status).to.equal(503);
+    expect((await fetch(`${app.url}/healthz`)).status).to.equal(200);
+    expect((await fetch(`${app.url}/readyz`, { signal: AbortSignal.timeout(20_000) })).status).to.equal(503);
+    expect(app.child.exitCode, 'the app stays up').to.equal(null);
+
+    // Back, same directory and port.
+    database = await startDatabase(dbPath, dbPort);
+    await until('the queue served again', 60_000, async () => (await hr.get('/cases')).status === 200);
+    const again = await hr.get(`/cases/${caseId}`);
+    expect(again.status).to.equal(200);
+    const sent = await hr.postForm(`/cases/${caseId}/notes`, csrfIn(again.text), { note: 'Written once it was back' });
+    expect(sent.status, sent.text.slice(0, 500)).to.equal(303);
+
+    direct = await MongoClient.connect(uri, { serverSelectionTimeoutMS: 5000 });
+    const stored = await direct.db().collection('cases').findOne({ _id: new ObjectId(caseId) });
+    const notes = (stored?.notes ?? []) as Array<{ text?: string }>;
+    expect(notes.map((n) => n.text)).to.deep.equal(['Written once it was back']);
+    expect(app.output()).not.to.match(/"msg":"unhandled error"/);
+    expect(app.child.exitCode).to.equal(null);
+  });
+});
