@@ -27,6 +27,8 @@ import { newTotpSecret, totpNow } from '../server/accounts/totp.ts';
 import { openTotpSecret, sealTotpSecret } from '../server/accounts/totp-secret.ts';
 import { seedHolidays, workingDayDeadline } from '../server/calendar/index.ts';
 import { transition, nextCaseReference, type Action } from '../server/workflow/index.ts';
+import { submitEvaluation } from '../server/evaluations/index.ts';
+import { decideCase, type Decision } from '../server/evaluations/case.ts';
 import { DiskStorage, createStorage, newStorageKey, uploadTempDir } from '../server/documents/storage.ts';
 import { criteriaFor } from '../server/applications/tracks.ts';
 
@@ -193,7 +195,15 @@ async function main(): Promise<void> {
         if (action === 'send_to_evaluation') await CaseDocument.updateMany({ case: c._id, status: 'pending' }, { $set: { status: 'accepted', reviewedBy: hr._id, reviewedAt: new Date() } });
         const actor = who === 'applicant' ? owner : who === 'hr' ? hr : leader;
         const p = payload?.dueAt === 'DUE' ? { ...payload, dueAt: await workingDayDeadline(new Date(), 10) } : payload;
-        c = await transition({ app: ctx, ctx: systemContext({ now: new Date(), actor, locale: actor.locale === 'en' ? 'en' : 'vi' }), caseId: c._id, action, expectedVersion: c.version, payload: p });
+        const actx = systemContext({ now: new Date(), actor, locale: actor.locale === 'en' ? 'en' : 'vi' });
+        if (who === 'leader') {
+          // As a leader decides: the panel's scorecard first, then the decision page's step with a reason.
+          if (action === 'shortlist') await submitEvaluation({ ctx: actx, caseId: String(c._id), callId: String(call1._id), input: { scores: { research: 5, leadership: 4, fit: 4 }, recommendation: 'strong_yes', comment: 'Strong record in wide-bandgap materials.' } });
+          const reason = action === 'shortlist' ? 'Strong research record and a clear plan for the lab.' : 'Panel and budget agree: the offer can be made.';
+          c = (await decideCase({ app: ctx, ctx: actx, call: call1, caseId: c._id, action: action as Decision, version: c.version, reason })).caseDoc;
+        } else {
+          c = await transition({ app: ctx, ctx: actx, caseId: c._id, action, expectedVersion: c.version, payload: p });
+        }
       }
       created.push(`    ${c.reference}  ${stage.padEnd(18)} ${fullName} <${owner.email}>`);
     }

@@ -11,7 +11,7 @@ import type { CaseDoc, CaseRecord } from '../../models/case.ts';
 import { shownCall } from '../calls/kept.ts';
 import { can } from '../policies/index.ts';
 import type { CaseSubject } from '../policies/case.ts';
-import { availableActions } from '../workflow/index.ts';
+import { availableActions, decidesNow } from '../workflow/index.ts';
 import { accessFacts, findCaseFor, findCaseRecordFor } from './access.ts';
 import { caseNamesAndApplicant, hrOfficers } from './people.ts';
 import { documentsChecklist } from './present.ts';
@@ -55,6 +55,6 @@ export async function loadCasePage({ ctx, caseDoc }: { ctx: Context; caseDoc: Ca
   ]);
   // The e-mails sent on the case, by the mail log's rule: the institute's HR and administrators.
   const seesEmails = can(viewer, 'mail.view', { source: 'case', institute: c.institute });
-  return { caseDoc: c, call, applicant, officers, names, checklist, plan, procedures, canWork, seesEmails, actions: availableActions(c, viewer) };
+  return { caseDoc: c, call, applicant, officers, names, checklist, plan, procedures, canWork, seesEmails, actions: availableActions(c, viewer), decides: decidesNow(c, viewer) };
 }
 export type CasePageData = Awaited<ReturnType<typeof loadCasePage>>;

@@ -195,6 +195,8 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
       href: a === 'request_info' ? `/cases/${id}/request-info` : undefined,
     })),
     canWork,
+    // A leader's decisions are taken on the shortlist's decision page (server/evaluations/case.ts).
+    decideHref: data.decides && call ? `/shortlists/${String(call._id)}/cases/${id}` : undefined,
     officers: officers.map((u) => ({ id: String(u._id), name: u.name, selected: String(u._id) === String(c.assignee ?? '') })),
     procedures: data.procedures,
     emails: data.seesEmails ? emailsView((c.outbox ?? []) as never, t) : undefined,

@@ -31,7 +31,7 @@ export interface ShortlistCase {
 
 export async function shortlistCase({ ctx, call, caseDoc }: { ctx: Context; call: CallDoc; caseDoc: CaseDoc }): Promise<ShortlistCase> {
   const [evals, docs, panel] = await Promise.all([evaluationsForViewer({ ctx, caseId: caseDoc._id, call }), documentCompleteness([caseDoc._id], call), panelScores({ call, caseId: caseDoc._id })]);
-  const decisions = availableActions(caseDoc, actorOf(ctx)).filter((a): a is Decision => (DECISIONS as readonly string[]).includes(a));
+  const decisions = availableActions(caseDoc, actorOf(ctx), { decisions: true }).filter((a): a is Decision => (DECISIONS as readonly string[]).includes(a));
   return { caseDoc, evals, documents: docs.get(String(caseDoc._id)), decisions, panel };
 }
 
@@ -98,6 +98,7 @@ export async function decideCase(opts: DecideCaseOptions): Promise<DecisionOutco
       action,
       expectedVersion: opts.version,
       payload: action === 'reject' ? { reason } : { note: reason },
+      asDecision: true,
     });
   } catch (err) {
     if (err instanceof ConflictError) {

@@ -46,6 +46,8 @@ export interface TransitionOptions {
   /** The version the actor saw (hidden field on the form). */
   expectedVersion: number;
   payload?: Record<string, unknown>;
+  /** Set by decideCase only: a leader's decision row (Transition.decision) is refused without it. */
+  asDecision?: boolean;
 }
 
 type Actor = Pick<UserDoc, '_id' | 'role' | 'institute'> & { panelCalls?: unknown[] };
@@ -68,12 +70,21 @@ function mayTake(t: Transition, c: CaseLike, user: Actor): boolean {
   }
 }
 
-/** The actions this user may apply to the case now (for buttons); guards are checked on apply. */
-export function availableActions(caseDoc: CaseLike, user: Actor | undefined | null): Action[] {
+/**
+ * The actions this user may apply to the case now (for buttons); guards are checked on apply. A
+ * leader's decisions only with `decisions` (the shortlist's decision page): everywhere else they are
+ * not actions but a link to that page.
+ */
+export function availableActions(caseDoc: CaseLike, user: Actor | undefined | null, opts: { decisions?: boolean } = {}): Action[] {
   if (!user) return [];
   const out = new Set<Action>();
-  for (const t of TRANSITIONS) if (t.from.includes(caseDoc.stage as Stage) && mayTake(t, caseDoc, user)) out.add(t.action);
+  for (const t of TRANSITIONS) if (t.from.includes(caseDoc.stage as Stage) && (!t.decision || opts.decisions) && mayTake(t, caseDoc, user)) out.add(t.action);
   return ACTIONS.filter((a) => out.has(a));
+}
+
+/** Whether the user takes decisions on this case now (the case page links to the decision page). */
+export function decidesNow(caseDoc: CaseLike, user: Actor | undefined | null): boolean {
+  return !!user && TRANSITIONS.some((t) => t.decision && t.from.includes(caseDoc.stage as Stage) && mayTake(t, caseDoc, user));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -191,7 +202,7 @@ interface Guarded {
 }
 
 /** Guard: who may, on which version, with what input, and the row's own condition. Throws otherwise. */
-async function guard({ ctx, caseId, action, expectedVersion, payload }: TransitionOptions, actor: Actor): Promise<Guarded> {
+async function guard({ ctx, caseId, action, expectedVersion, payload, asDecision }: TransitionOptions, actor: Actor): Promise<Guarded> {
   if (!mongoose.isValidObjectId(caseId)) throw new NotFoundError();
   if (!isAction(action)) throw new BadRequestError('workflow.unknownAction');
   const version = Number(expectedVersion);
@@ -206,6 +217,7 @@ async function guard({ ctx, caseId, action, expectedVersion, payload }: Transiti
   const row = findTransition(action, caseDoc.stage as Stage);
   if (!row) throw new BadRequestError('workflow.notAllowedNow');
   if (!mayTake(row, caseDoc, actor)) throw new ForbiddenError('workflow.forbidden');
+  if (row.decision && !asDecision) throw new ForbiddenError('workflow.decideOnShortlist');
 
   const parsed = (row.payload ?? PAYLOADS.note).safeParse(payload ?? {});
   if (!parsed.success) throw new ValidationError(fieldErrors(ctx, parsed.error.issues));

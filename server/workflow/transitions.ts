@@ -62,6 +62,12 @@ export interface Transition {
   /** Deadline the new stage starts, in working days (request_info takes its due date from the form). */
   deadline?: { workingDays: number };
   payload?: z.ZodType<Record<string, unknown>>;
+  /**
+   * A leader's decision: taken only through decideCase (server/evaluations/case.ts), which checks
+   * the panel's scores, takes a reason of the leader's own and shows the candidate's e-mail first.
+   * The workflow refuses it as a bare action (the case page's buttons, a hand-made POST).
+   */
+  decision?: true;
 }
 
 /** Working-day deadlines per stage; also used when a case resumes from hold. */
@@ -142,10 +148,10 @@ export const TRANSITIONS: readonly Transition[] = [
   { action: 'request_info', from: ['screening'], to: 'awaiting_applicant', roles: HR, template: 'info_requested', payload: PAYLOADS.request_info },
   { action: 'answer_info', from: ['awaiting_applicant'], to: 'screening', roles: APPLICANT, template: 'info_answered', notify: 'assignee', deadline: { workingDays: STAGE_DEADLINES.screening! }, payload: PAYLOADS.answer_info },
   { action: 'send_to_evaluation', from: ['screening'], to: 'evaluation', roles: HR, guard: requiredApplicationDocuments, template: 'sent_to_evaluation', deadline: { workingDays: STAGE_DEADLINES.evaluation! } },
-  { action: 'shortlist', from: ['evaluation'], to: 'shortlisted', roles: LEADER, template: 'shortlisted', deadline: { workingDays: STAGE_DEADLINES.shortlisted! } },
-  { action: 'approve_offer', from: ['shortlisted'], to: 'offer', roles: LEADER, template: 'offer_made', deadline: { workingDays: STAGE_DEADLINES.offer! } },
+  { action: 'shortlist', from: ['evaluation'], to: 'shortlisted', roles: LEADER, template: 'shortlisted', deadline: { workingDays: STAGE_DEADLINES.shortlisted! }, decision: true },
+  { action: 'approve_offer', from: ['shortlisted'], to: 'offer', roles: LEADER, template: 'offer_made', deadline: { workingDays: STAGE_DEADLINES.offer! }, decision: true },
   { action: 'reject', from: ['screening'], to: 'rejected', roles: HR, template: 'rejected', payload: PAYLOADS.reject },
-  { action: 'reject', from: ['evaluation', 'shortlisted'], to: 'rejected', roles: LEADER, template: 'rejected', payload: PAYLOADS.reject },
+  { action: 'reject', from: ['evaluation', 'shortlisted'], to: 'rejected', roles: LEADER, template: 'rejected', payload: PAYLOADS.reject, decision: true },
   { action: 'accept_offer', from: ['offer'], to: 'onboarding', roles: APPLICANT, template: 'offer_accepted', deadline: { workingDays: STAGE_DEADLINES.onboarding! } },
   { action: 'decline_offer', from: ['offer'], to: 'withdrawn', roles: APPLICANT, template: 'offer_declined' },
   { action: 'mark_arrived', from: ['onboarding'], to: 'arrived', roles: HR, template: 'arrived', deadline: { workingDays: STAGE_DEADLINES.arrived! } },

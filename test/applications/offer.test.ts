@@ -31,17 +31,24 @@ describe('applications: decisions, offer and timeline', () => {
     await t?.close();
   });
 
-  it('gives the leader the decision buttons (shortlist, offer) on the case page', async () => {
+  it("gives the leader a link to the decision page, not decision buttons; a bare decision is refused and changes nothing", async () => {
     const c = await createCase({ applicant, call, stage: 'evaluation' });
     const l = await signedIn(t, leader);
     const p = await page(l, `/cases/${c._id}`);
-    expect(p.text).to.include(`action="/cases/${c._id}/actions/shortlist"`);
-    expect(p.text).to.include(`action="/cases/${c._id}/actions/reject"`);
-    const r = await post(l, p.text, `/cases/${c._id}/actions/shortlist`, { version: versionIn(p.text, `/cases/${c._id}/actions/shortlist`) });
-    expect(r.status).to.equal(303);
-    const p2 = await page(l, `/cases/${c._id}`);
-    expect((await post(l, p2.text, `/cases/${c._id}/actions/approve_offer`, { version: versionIn(p2.text, `/cases/${c._id}/actions/approve_offer`) })).status).to.equal(303);
-    expect((await Case.findById(c._id).lean())!.stage).to.equal('offer');
+    expect(p.text).not.to.include(`/actions/shortlist"`);
+    expect(p.text).not.to.include(`/actions/reject"`);
+    expect(p.text).to.include(`href="/shortlists/${call._id}/cases/${c._id}" id="decide"`);
+    // A hand-made POST of the old buttons: no reason, no panel scores, no confirmation.
+    for (const action of ['shortlist', 'reject']) {
+      const r = await post(l, p.text, `/cases/${c._id}/actions/${action}`, { version: String(c.version), reason: 'x' });
+      expect(r.status, action).to.equal(403);
+      expect(r.text).to.include('decision page');
+    }
+    const after = (await Case.findById(c._id).lean())!;
+    expect(after.stage).to.equal('evaluation');
+    expect(after.version).to.equal(c.version);
+    // HR sees no link: HR does not decide.
+    expect((await page(await signedIn(t, hr), `/cases/${c._id}`)).text).not.to.include('id="decide"');
   });
 
   it('lets the applicant accept an offer: onboarding starts with the requested support tracks and their deadlines', async () => {

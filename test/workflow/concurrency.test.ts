@@ -121,6 +121,13 @@ describe('workflow: concurrency, stale forms and authorization', () => {
     const ev = await createCase({ applicant, call, stage: 'evaluation' });
     const hrReject = await transition({ app: w.ctx, ctx: actorContext(w.ctx, hr1), caseId: ev._id, action: 'reject', expectedVersion: ev.version, payload: { reason: 'no' } }).catch((e: unknown) => e);
     expect(hrReject).to.be.instanceOf(ForbiddenError);
+    // The leader's decisions are not bare actions: only the shortlist's decision page takes them
+    // (decideCase: the panel's scores, a reason in the leader's words, the e-mail shown first).
+    for (const [action, payload] of [['shortlist', { note: 'ok' }], ['reject', { reason: 'no' }]] as const) {
+      const bare = await transition({ app: w.ctx, ctx: actorContext(w.ctx, leader), caseId: ev._id, action, expectedVersion: ev.version, payload }).catch((e: unknown) => e);
+      expect(bare, action).to.be.instanceOf(ForbiddenError);
+      expect((bare as ForbiddenError).messageKey).to.equal('workflow.decideOnShortlist');
+    }
     expect((await Case.findById(ev._id).lean())!.stage).to.equal('evaluation');
     expect(await snapshot(c)).to.deep.equal(before);
   });

@@ -37,7 +37,9 @@ describe('workflow: one case through every stage, with an e-mail at each step', 
   /** Applies a step as `actor`, dispatches the outbox and returns the updated case and the e-mail. */
   async function step(c: CaseDoc, action: Action, actor: UserDoc, payload?: Record<string, unknown>): Promise<{ c: CaseDoc; mail?: ReceivedMail }> {
     w.clock.now = new Date(w.clock.now.getTime() + 3_600_000);
-    const updated = await transition({ app: w.ctx, ctx: actorContext(w.ctx, actor), caseId: c._id, action, expectedVersion: c.version, payload });
+    // The leader's steps as decideCase takes them (the decision page's own tests: test/leaders/decisions.test.ts).
+    const asDecision = actor.role === 'leader';
+    const updated = await transition({ app: w.ctx, ctx: actorContext(w.ctx, actor), caseId: c._id, action, expectedVersion: c.version, payload, asDecision });
     expect(updated.version).to.equal(c.version + 1);
     const stored = await Case.findById(c._id).lean();
     expect(stored!.stage).to.equal(updated.stage);
@@ -133,7 +135,8 @@ describe('workflow: one case through every stage, with an e-mail at each step', 
     c = r.c;
 
     expect(availableActions(c, hr)).to.not.include('shortlist');
-    expect(availableActions(c, leader)).to.include.members(['shortlist', 'reject']);
+    expect(availableActions(c, leader, { decisions: true })).to.include.members(['shortlist', 'reject']);
+    expect(availableActions(c, leader)).to.deep.equal([]); // the case page links to the decision page instead
     r = await step(c, 'shortlist', leader);
     expect(r.c.stage).to.equal('shortlisted');
     expectApplicantMail(r.mail, r.c, /danh sách rút gọn/);
