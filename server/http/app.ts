@@ -19,6 +19,7 @@ import { authGate } from './auth-gate.ts';
 import { accountGate } from './account-gate.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { takeFlash } from './flash.ts';
+import { sameSiteReferrer } from './safe-next.ts';
 import { contextMiddleware } from './context.ts';
 import { attachCookieConfig, csrfTokenFromState, sessionHasContent, storeCsrfToken } from './visitor-state.ts';
 import { registerRoutes } from '../../routes/index.ts';
@@ -204,6 +205,10 @@ export function createApp(deps: AppDeps, opts: { inFlight?: InFlight } = {}): Ex
     // A plain object for the views: Handlebars refuses the getters of a Mongoose document.
     res.locals.user = req.user ? presentViewer(req.user) : undefined;
     res.locals.currentPath = req.path;
+    // Where the language switcher comes back to: this page with its query (filters, sort, search);
+    // after a form was sent (a page answering a POST), the page the form was on, never the POST's
+    // address (a GET there is "not found").
+    res.locals.returnPath = req.method === 'GET' || req.method === 'HEAD' ? req.originalUrl : (sameSiteReferrer(req.get('referer'), req.get('host')) ?? '/');
     res.locals.flash = takeFlash(req);
     next();
   });

@@ -19,6 +19,7 @@ import {
 import { securityEvent } from '../audit/index.ts';
 import { translator, isLocale, DEFAULT_LOCALE } from '../i18n/index.ts';
 import { wantsHtml } from './wants-html.ts';
+import { sameSiteReferrer } from './safe-next.ts';
 
 export const notFoundHandler: RequestHandler = (_req, _res, next) => next(new NotFoundError());
 
@@ -100,18 +101,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       requestId: String(req.id ?? ''),
       // The pipeline may have failed before it set the page's language (the database down).
       locale,
-      backUrl: safeBackUrl(req.get('referer'), req.get('host')),
+      backUrl: sameSiteReferrer(req.get('referer'), req.get('host')),
     });
   };
-}
-
-/** Only a same-site referrer can be offered as a "go back" link. */
-function safeBackUrl(referer: string | undefined, host: string | undefined): string | undefined {
-  if (!referer || !host) return undefined;
-  try {
-    const u = new URL(referer);
-    return u.host === host ? u.pathname + u.search : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -5,3 +5,14 @@ export function safeNextPath(value: unknown, fallback: string): string {
   if (/[\r\n]/.test(value)) return fallback;
   return value;
 }
+
+/** The page a same-site request came from (path and query), from its Referer; undefined otherwise. */
+export function sameSiteReferrer(referer: string | undefined, host: string | undefined): string | undefined {
+  if (!referer || !host) return undefined;
+  try {
+    const u = new URL(referer);
+    return u.host === host ? u.pathname + u.search : undefined;
+  } catch {
+    return undefined;
+  }
+}

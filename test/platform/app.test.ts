@@ -4,6 +4,8 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { listRoutes, concretePath } from '../support/routes.ts';
 import { isPublic } from '../../server/http/public-routes.ts';
 import { agent, csrfFrom } from '../support/http.ts';
+import { createInstitute, createUser } from '../support/factories.ts';
+import { signedIn, text } from '../applications/support.ts';
 
 describe('platform: pipeline, headers, errors, default deny', () => {
   let t: TestApp;
@@ -65,6 +67,24 @@ describe('platform: pipeline, headers, errors, default deny', () => {
     expect(res.headers.location).to.equal('/');
     const after = await a.get('/').set('Accept', 'text/html');
     expect(after.text).to.include('lang="en"');
+  });
+
+  it('switches back to the same page with its filters, and after a refused form to the page the form was on', async () => {
+    const hr = await createUser({ role: 'hr_officer', institute: await createInstitute(), locale: 'en' });
+    const a = await signedIn(t, hr);
+    const queue = await a.get('/cases?stage=screening&sort=reference&q=tran').set('Accept', 'text/html');
+    expect(text(queue.text)).to.include('name="next" value="/cases?stage=screening&sort=reference&q=tran"');
+    // A saved filter without a name answers 422 at POST /cases/filters, an address no GET serves.
+    const refused = await a
+      .post('/cases/filters')
+      .type('form')
+      .set('Accept', 'text/html')
+      .set('Referer', `http://${new URL(t.baseUrl).host}/cases?stage=screening`)
+      .set('Host', new URL(t.baseUrl).host)
+      .send({ _csrf: csrfFrom(queue.text), name: '', query: '/cases?stage=screening' });
+    expect(refused.status).to.equal(422);
+    expect(text(refused.text)).to.include('name="next" value="/cases?stage=screening"');
+    expect(refused.text).not.to.include('name="next" value="/cases/filters"');
   });
 
   it('never redirects the language switch off-site', async () => {
