@@ -29,13 +29,22 @@ export const OPEN_STAGES = STAGES.filter((s) => !(TERMINAL_STAGES as readonly st
 export const PANEL_STAGES = ['evaluation', 'shortlisted', 'offer', 'onboarding', 'arrived', 'closed'] as const satisfies readonly Stage[];
 /** An offer made and not ended: offer letter, onboarding, arrival. */
 export const HIRING_STAGES = ['offer', 'onboarding', 'arrived'] as const satisfies readonly Stage[];
-/** Support procedures (work permit, visa, …) are worked in these. */
+/** Support procedures (work permit, visa, …) are worked in these (on hold: see supportOpen). */
 export const SUPPORT_STAGES = ['offer', 'onboarding', 'arrived', 'on_hold'] as const satisfies readonly Stage[];
 /** The main line shown as the pipeline funnel. */
 export const FUNNEL_STAGES = ['submitted', 'screening', 'evaluation', 'shortlisted', 'offer', 'onboarding', 'arrived', 'closed'] as const satisfies readonly Stage[];
 
 export function inStages(stage: unknown, set: readonly string[]): boolean {
   return typeof stage === 'string' && set.includes(stage);
+}
+
+/**
+ * Whether support procedures may be worked on the case: once an offer is made, and on hold only
+ * when it was held from such a stage (a case held during screening has had no offer: no work permit
+ * is started for it, nor the applicant told one was).
+ */
+export function supportOpen(c: { stage?: unknown; resumeStage?: unknown }): boolean {
+  return inStages(c.stage, HIRING_STAGES) || (c.stage === 'on_hold' && inStages(c.resumeStage, HIRING_STAGES));
 }
 
 export const SUPPORT_KINDS = ['work_permit', 'visa', 'residence_card', 'housing', 'citizenship', 'work_permit_exemption'] as const;

@@ -6,7 +6,7 @@ import { ForbiddenError } from '../errors.ts';
 import { can } from '../policies/index.ts';
 import { findCaseFor } from '../cases/access.ts';
 import { loadCalendar, type WorkingCalendar } from '../calendar/index.ts';
-import { SUPPORT_STAGES, inStages, type SupportKind } from '../../models/constants.ts';
+import { supportOpen, type SupportKind } from '../../models/constants.ts';
 import { PROCEDURE_RULES } from './rules.ts';
 import { presentProcedures, type ProcedureView } from './present.ts';
 
@@ -69,7 +69,7 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
 }
 
 /** The procedures of a case for its page (HR's case page, or the applicant's). */
-export async function caseProcedures(opts: { ctx: Context; caseDoc: { _id: unknown; version: number; stage: string; supportTracks?: unknown; overdueProcedures?: unknown }; forApplicant: boolean; editable?: boolean; calendar?: WorkingCalendar }) {
+export async function caseProcedures(opts: { ctx: Context; caseDoc: { _id: unknown; version: number; stage: string; resumeStage?: unknown; supportTracks?: unknown; overdueProcedures?: unknown }; forApplicant: boolean; editable?: boolean; calendar?: WorkingCalendar }) {
   const calendar = opts.calendar ?? (await loadCalendar());
   const c = opts.caseDoc as { toObject?: () => Record<string, unknown> } & Record<string, unknown>;
   const o = (c.toObject?.() ?? c) as { _id: unknown; version: number; supportTracks?: never; overdueProcedures?: string[] };
@@ -78,6 +78,6 @@ export async function caseProcedures(opts: { ctx: Context; caseDoc: { _id: unkno
     caseDoc: { _id: o._id, version: o.version, supportTracks: o.supportTracks, overdueProcedures: o.overdueProcedures },
     calendar,
     forApplicant: opts.forApplicant,
-    editable: !!opts.editable && inStages(opts.caseDoc.stage, SUPPORT_STAGES),
+    editable: !!opts.editable && supportOpen(opts.caseDoc),
   });
 }

@@ -12,8 +12,7 @@ import {
   ACTIVE_SUPPORT_STATUSES,
   APPLICANT_VISIBLE_SUPPORT_STATUSES,
   SUPPORT_KINDS,
-  SUPPORT_STAGES,
-  inStages,
+  supportOpen,
   type SupportKind,
   type SupportStatus,
 } from '../../models/constants.ts';
@@ -238,7 +237,7 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   const now = ctx.now;
   const { caseDoc } = await findCaseFor(actor, opts.caseId);
   if (!(actor.role === 'admin' || can(actor, 'case.work', caseDoc))) throw new ForbiddenError('cases.errors.readOnly');
-  if (!inStages(caseDoc.stage, SUPPORT_STAGES)) return { ok: false, errors: { status: 'procedures.errors.notNow' }, caseDoc };
+  if (!supportOpen(caseDoc)) return { ok: false, errors: { status: 'procedures.errors.notNow' }, caseDoc };
 
   const existingRaw = (caseDoc.supportTracks ?? []).find((t) => t.kind === kind);
   const existing = existingRaw ? plain(existingRaw) : undefined;
@@ -297,7 +296,8 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   // The whole list is rewritten (no positional update): the version match guarantees it is the list
   // the officer saw, and it behaves the same on every MongoDB-compatible server.
   const updated = await Case.findOneAndUpdate(
-    { _id: caseDoc._id, version: opts.expectedVersion, stage: { $in: SUPPORT_STAGES } },
+    // The version read above: the stage (and the hold's origin) are what supportOpen was asked about.
+    { _id: caseDoc._id, version: opts.expectedVersion, stage: caseDoc.stage },
     {
       $set: { supportTracks: tracks, overdueProcedures: overdue },
       $inc: { version: 1 },

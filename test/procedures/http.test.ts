@@ -184,4 +184,21 @@ describe('procedures: HR changes a procedure over HTTP', () => {
       expect(await snapshot(c)).to.deep.equal(before);
     });
   }
+
+  it('starts no procedure on a case held before any offer, and works them on one held after the offer', async () => {
+    const a = await signedIn(t, hrEn);
+    const early = await createCase({ applicant, call, stage: 'on_hold', resumeStage: 'screening', assignee: hrEn._id });
+    const before = await snapshot(early);
+    const p = await page(a, `/cases/${early._id}`);
+    expect(p.text).not.to.include(`action="/cases/${early._id}/procedures/work_permit"`);
+    const res = await post(a, p.text, `/cases/${early._id}/procedures/work_permit`, { version: String(early.version), status: 'requested' });
+    expect(res.status).to.equal(422);
+    expect(await snapshot(early)).to.deep.equal(before); // no track, no e-mail to the applicant
+
+    const late = await createCase({ applicant, call, stage: 'on_hold', resumeStage: 'onboarding', assignee: hrEn._id, supportTracks: [{ kind: 'work_permit', status: 'requested', updatedAt: vn('2027-01-20') }] });
+    const form = await page(a, `/cases/${late._id}/procedures/work_permit`);
+    const ok = await post(a, form.text, `/cases/${late._id}/procedures/work_permit`, { version: versionIn(form.text, `/cases/${late._id}/procedures/work_permit`), status: 'preparing' });
+    expect(ok.status).to.equal(303);
+    expect((await Case.findById(late._id).lean())!.supportTracks.find((s) => s.kind === 'work_permit')!.status).to.equal('preparing');
+  });
 });
