@@ -12,6 +12,7 @@ import { checklistForCase } from '../documents/present.ts';
 import type { CaseAccessFacts } from '../policies/case.ts';
 import { sameId } from '../policies/index.ts';
 import { tOf, type Context } from '../context.ts';
+import { HOLD_REASON_MAX, REJECT_REASON_MAX } from '../workflow/transitions.ts';
 import { SUCCESS_STAGES, SUPPORT_STAGES, SUPPORT_STATUSES, STAGES, UNSUCCESSFUL_STAGES, WAITING_STAGES, ACTIVE_STAGES, inStages } from '../../models/constants.ts';
 import type { Action } from '../workflow/index.ts';
 import type { FieldErrors } from '../errors.ts';
@@ -190,7 +191,8 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
       form: FORM_ACTIONS.has(a),
       needsReason: REASON_ACTIONS.has(a),
       reasonHint: REASON_ACTIONS.has(a) ? t(reasonToldToApplicant(a, c.stage) ? 'cases.show.reasonTold' : 'cases.show.reasonInternal') : undefined,
-      reasonRequired: a === 'reject',
+      reasonRequired: true,
+      reasonMax: a === 'put_on_hold' ? HOLD_REASON_MAX : REJECT_REASON_MAX,
       danger: DANGER_ACTIONS.has(a),
       href: a === 'request_info' ? `/cases/${id}/request-info` : undefined,
     })),

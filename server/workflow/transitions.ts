@@ -93,6 +93,9 @@ export const SUPPORT_TRACK_DEADLINES = {
 } as const;
 
 const HIDDEN = 'errors.hiddenCharacters';
+/** The longest reasons, as the case page's fields allow them. */
+export const REJECT_REASON_MAX = 5000;
+export const HOLD_REASON_MAX = 2000;
 const optionalText = (max: number) =>
   z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().max(max).refine(withoutHiddenCharacters, HIDDEN).optional());
 const requiredText = (max: number) => z.string({ error: 'required' }).trim().min(1, 'required').max(max, 'tooLong').refine(withoutHiddenCharacters, HIDDEN);
@@ -111,8 +114,9 @@ const dateInput = z.preprocess((v) => (v === '' || v === null ? undefined : v in
 export const PAYLOADS = {
   request_info: z.object({ items: infoItems, dueAt: dateInput, note: optionalText(2000) }),
   answer_info: z.object({ answer: requiredText(10_000) }),
-  reject: z.object({ reason: requiredText(5000) }),
-  put_on_hold: z.object({ reason: optionalText(2000) }),
+  reject: z.object({ reason: requiredText(REJECT_REASON_MAX) }),
+  // Every decision has a reason: the applicant is told why their case waits (the e-mail and their page).
+  put_on_hold: z.object({ reason: requiredText(HOLD_REASON_MAX) }),
   note: noteOnly,
 };
 

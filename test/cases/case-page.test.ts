@@ -247,6 +247,14 @@ describe('cases: the case page', () => {
       expect(p.text, action).to.include(`id="f-reason-${action}"`);
     }
     expect(p.text).not.to.include('id="f-reason"');
+    // Each field allows what the server accepts (a 2,990-character hold reason was refused as "invalid").
+    expect(p.text).to.match(/id="f-reason-put_on_hold" name="reason" rows="2" required maxlength="2000"/);
+    expect(p.text).to.match(/id="f-reason-reject" name="reason" rows="2" required maxlength="5000"/);
+    // Every decision has a reason: a hold without one is refused beside the field, nothing changes.
+    const bare = await post(a, p.text, `/cases/${c._id}/actions/put_on_hold`, { version: String(c.version), reason: '  ' });
+    expect(bare.status).to.equal(422);
+    expect(bare.text).to.match(/id="f-reason-put_on_hold-error"/);
+    expect((await snapshot(c)).stage).to.equal('screening');
     expect((await post(a, p.text, `/cases/${c._id}/actions/put_on_hold`, { version: String(c.version), reason: 'Waiting for the 2027 budget decision' })).status).to.equal(303);
     const mine = await page(await signedIn(t, applicant), `/applications/${c._id}`);
     expect(text(mine.text)).to.include('Waiting for the 2027 budget decision');

@@ -90,7 +90,7 @@ describe('workflow: concurrency, stale forms and authorization', () => {
 
   it('refuses a stale form (an older version) even when the action would still be possible', async () => {
     const c = await createCase({ applicant, call, stage: 'screening' });
-    const moved = await transition({ app: w.ctx, ctx: actorContext(w.ctx, hr1), caseId: c._id, action: 'put_on_hold', expectedVersion: c.version });
+    const moved = await transition({ app: w.ctx, ctx: actorContext(w.ctx, hr1), caseId: c._id, action: 'put_on_hold', expectedVersion: c.version, payload: { reason: 'Waiting for the budget decision.' } });
     await transition({ app: w.ctx, ctx: actorContext(w.ctx, hr1), caseId: c._id, action: 'resume', expectedVersion: moved.version });
     const before = await snapshot(c);
     // hr2 still has the page from before the hold: same stage, older version.
