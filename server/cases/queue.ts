@@ -453,7 +453,7 @@ export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date, known?:
     scoring.length ? Evaluation.distinct('case', { member: user._id, case: { $in: scoring.map((d) => d._id) } }) : Promise.resolve([]),
   ]);
   const own = new Set((ownSheets as Types.ObjectId[]).map(String));
-  const hiddenScores = new Set(scoring.filter((d) => !canSeeOthersScores(user, { _id: d.call, institute: d.institute }, own.has(String(d._id)))).map((d) => String(d._id)));
+  const hiddenScores = new Set(scoring.filter((d) => !canSeeOthersScores(user, { _id: d.call, institute: d.institute }, own.has(String(d._id)), d)).map((d) => String(d._id)));
   for (const u of assignees) assigneeName.set(String(u._id), u.name);
   for (const c of calls) callTitle.set(String(c._id), c.title);
 

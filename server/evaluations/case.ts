@@ -30,7 +30,7 @@ export interface ShortlistCase {
 }
 
 export async function shortlistCase({ ctx, call, caseDoc }: { ctx: Context; call: CallDoc; caseDoc: CaseDoc }): Promise<ShortlistCase> {
-  const [evals, docs, panel] = await Promise.all([evaluationsForViewer({ ctx, caseId: caseDoc._id, call }), documentCompleteness([caseDoc._id], call), panelScores({ call, caseId: caseDoc._id })]);
+  const [evals, docs, panel] = await Promise.all([evaluationsForViewer({ ctx, caseId: caseDoc._id, call, kase: caseDoc }), documentCompleteness([caseDoc._id], call), panelScores({ call, caseId: caseDoc._id })]);
   const decisions = availableActions(caseDoc, actorOf(ctx), { decisions: true }).filter((a): a is Decision => (DECISIONS as readonly string[]).includes(a));
   return { caseDoc, evals, documents: docs.get(String(caseDoc._id)), decisions, panel };
 }
@@ -47,7 +47,7 @@ export async function compareCases<C extends { _id: Types.ObjectId }>({ ctx, cal
     cases.map((c) => c._id),
     call,
   );
-  return Promise.all(cases.map(async (kase) => ({ kase, evals: await evaluationsForViewer({ ctx, caseId: kase._id, call }), documents: docs.get(String(kase._id)) })));
+  return Promise.all(cases.map(async (kase) => ({ kase, evals: await evaluationsForViewer({ ctx, caseId: kase._id, call, kase: kase as { stage?: unknown; resumeStage?: unknown } }), documents: docs.get(String(kase._id)) })));
 }
 
 export interface DecideCaseOptions {

@@ -121,7 +121,7 @@ export interface CaseEvaluations {
 }
 
 /** A case's scorecards as the actor may see them (the hidden-scores rule, server/policies/shortlist.ts). */
-export async function evaluationsForViewer(opts: { ctx: Context; caseId: Types.ObjectId; call: CallDoc | Record<string, unknown> }): Promise<CaseEvaluations> {
+export async function evaluationsForViewer(opts: { ctx: Context; caseId: Types.ObjectId; call: CallDoc | Record<string, unknown>; kase?: { stage?: unknown; resumeStage?: unknown } }): Promise<CaseEvaluations> {
   const { caseId, call } = opts;
   const viewer = actorOf(opts.ctx);
   const callLike = call as unknown as { _id: unknown; institute: unknown; scorecard?: { key: string; weight: number; label: unknown }[] };
@@ -143,7 +143,7 @@ export async function evaluationsForViewer(opts: { ctx: Context; caseId: Types.O
     };
   };
   const ownSheet = sheets.find((s) => String(s.member) === String(viewer._id));
-  const visible = canSeeOthersScores(viewer, callLike, !!ownSheet);
+  const visible = canSeeOthersScores(viewer, callLike, !!ownSheet, opts.kase);
   const means = visible
     ? criterionMeans(scorecard, sheets.map((s) => ({ scores: (s.scores ?? {}) as Record<string, number> }))).map((m, i) => withFields(m, { label: scorecard[i]!.label }))
     : undefined;

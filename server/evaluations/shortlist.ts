@@ -31,7 +31,8 @@ export interface ShortlistQuery {
 
 export interface ShortlistRow {
   id: string;
-  rank: number;
+  /** Place in the ranking; null for a case whose score is hidden from the viewer (its place would tell it). */
+  rank: number | null;
   reference: string;
   stage: string;
   version: number;
@@ -164,6 +165,22 @@ function rankedRows(callId: Types.ObjectId, q: ShortlistQuery): Promise<CaseRow[
   return rows;
 }
 
+/**
+ * The ranking as a viewer may see it: a case whose score is hidden from them must not be placed by
+ * that score, or its place would tell it (ranked first above a visible 4.00: "above 4"). By score,
+ * those cases come after the ones the viewer may rank, in reference order; by achievements, ties
+ * are broken by submission and reference, not by score.
+ */
+function orderForViewer(rows: CaseRow[], sort: (typeof SHORTLIST_SORTS)[number], hidden: (c: CaseRow) => boolean): CaseRow[] {
+  if (sort === 'score') return [...rows.filter((c) => !hidden(c)), ...rows.filter(hidden).sort((a, b) => a.reference.localeCompare(b.reference))];
+  if (sort === 'achievements' && rows.some(hidden)) {
+    const total = (c: CaseRow) => (c.pubs ?? 0) + (c.pats ?? 0);
+    const at = (c: CaseRow) => c.submittedAt?.getTime() ?? Number.MAX_SAFE_INTEGER;
+    return [...rows].sort((a, b) => total(b) - total(a) || at(a) - at(b) || a.reference.localeCompare(b.reference));
+  }
+  return rows;
+}
+
 export interface LoadShortlistOptions {
   ctx: Context;
   call: CallDoc | (PolicyCall & { checklist?: unknown });
@@ -177,13 +194,18 @@ export async function loadShortlist({ ctx, call, query: q }: LoadShortlistOption
   const page = q.page ?? 1;
   const ownSheet = (sheets: SheetSummary[] | undefined) => (sheets ?? []).some((s) => String(s.member) === String(viewer._id));
   let all: CaseRow[];
-  if (typeof q.minScore === 'number' && !canSeeOthersScores(viewer, call, false)) {
-    // The minimum applies to the scores this viewer sees. A scored case whose score is hidden from
-    // them (the hidden-scores rule) stays listed whatever its score: dropping it would tell the
-    // score. One nobody has scored has none to hide (how many scorecards are in is always shown).
+  // Whether this case's score is hidden from the viewer (the hidden-scores rule, scoring still open).
+  let hiddenFrom: ((c: CaseRow) => boolean) | undefined;
+  const sortsByScore = (q.sort || 'score') === 'score' || q.sort === 'achievements';
+  if ((typeof q.minScore === 'number' || sortsByScore) && !canSeeOthersScores(viewer, call, false)) {
     const [ranked, sheets] = await Promise.all([rankedRows(callId, { ...q, minScore: undefined }), callSheets(callId)]);
+    hiddenFrom = (c) => typeof c.score === 'number' && !canSeeOthersScores(viewer, call, ownSheet(sheets.get(String(c._id))), c);
+    // The minimum applies to the scores this viewer sees. A scored case whose score is hidden from
+    // them stays listed whatever its score: dropping it would tell the score. One nobody has scored
+    // has none to hide (how many scorecards are in is always shown).
     const min = q.minScore;
-    all = ranked.filter((c) => typeof c.score === 'number' && (c.score >= min || !canSeeOthersScores(viewer, call, ownSheet(sheets.get(String(c._id))))));
+    all = typeof min === 'number' ? ranked.filter((c) => typeof c.score === 'number' && (c.score >= min || hiddenFrom!(c))) : ranked;
+    all = orderForViewer(all, q.sort || 'score', hiddenFrom);
   } else {
     all = await rankedRows(callId, q);
   }
@@ -197,11 +219,11 @@ export async function loadShortlist({ ctx, call, query: q }: LoadShortlistOption
   const names = new Map((await User.find({ _id: { $in: memberIds } }, { name: 1 }).lean()).map((u) => [String(u._id), u.name]));
   const rows: ShortlistRow[] = cases.map((c, i) => {
     const own = ownSheet(byCase.get(String(c._id)));
-    const visible = canSeeOthersScores(viewer, call, own);
+    const visible = canSeeOthersScores(viewer, call, own, c);
     const list = byCase.get(String(c._id)) ?? [];
     return {
       id: String(c._id),
-      rank: (page - 1) * PAGE_SIZE + i + 1,
+      rank: hiddenFrom?.(c) ? null : (page - 1) * PAGE_SIZE + i + 1,
       reference: c.reference,
       stage: c.stage,
       version: c.version,

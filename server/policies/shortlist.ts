@@ -41,14 +41,26 @@ export function shortlistCallFilter(user: PolicyUser): Record<string, unknown> {
 }
 
 /**
+ * Whether the case's scorecards can still be sent: in evaluation, or on hold from it (a case whose
+ * hold's origin is not known counts as open, so the rule below errs on hiding).
+ */
+export function scoringOpen(kase: { stage?: unknown; resumeStage?: unknown } | undefined): boolean {
+  if (!kase || kase.stage === undefined) return true;
+  return kase.stage === 'evaluation' || (kase.stage === 'on_hold' && (kase.resumeStage === undefined || kase.resumeStage === null || kase.resumeStage === 'evaluation'));
+}
+
+/**
  * Hidden-scores rule: an evaluator sees the other members' scores, recommendations and the
  * combined score of a case only once their own scorecard for it is submitted, so nobody anchors
- * on the others. An administrator, who never scores, sees them.
+ * on the others — while scoring is open. Once it has closed (the case shortlisted, offered,
+ * rejected) nobody can anchor any more, and a leader who decides without having scored decides on
+ * the panel's scores, not blind. An administrator, who never scores, sees them. Without the case
+ * (`kase` absent), scoring counts as open.
  */
-export function canSeeOthersScores(user: PolicyUser | undefined, call: PolicyCall, ownSubmitted: boolean): boolean {
+export function canSeeOthersScores(user: PolicyUser | undefined, call: PolicyCall, ownSubmitted: boolean, kase?: { stage?: unknown; resumeStage?: unknown }): boolean {
   if (!user) return false;
   if (user.role === 'admin') return true;
-  return canEvaluateCall(user, call) && ownSubmitted;
+  return canEvaluateCall(user, call) && (ownSubmitted || !scoringOpen(kase));
 }
 
 /** A call's shortlist and scorecards; `ownSubmitted` is whether the actor's scorecard is in. */

@@ -96,6 +96,43 @@ describe('leaders: scorecards over HTTP and the hidden-scores rule', () => {
     expect(await listed(leaderAgent, '4.4')).to.equal(undefined);
   });
 
+  it("never places a case by a score hidden from the viewer: it comes after the ones they may rank, without a rank", async () => {
+    const v = await makeWorld();
+    const leader = agent(t.app);
+    await signIn(leader, v.leader);
+    const { kase: hidden } = await applicantCase(v.call, 'evaluation', { profile: { fullName: 'Hidden High' } });
+    const { kase: seen } = await applicantCase(v.call, 'evaluation', { profile: { fullName: 'Seen Lower' } });
+    const { kase: low } = await applicantCase(v.call, 'evaluation', { profile: { fullName: 'Seen Lowest' } });
+    // The panel member scored all three; the leader only the two lower ones.
+    await Case.updateOne({ _id: hidden._id }, { $set: { score: 5 } });
+    await Case.updateOne({ _id: seen._id }, { $set: { score: 4 } });
+    await Case.updateOne({ _id: low._id }, { $set: { score: 2 } });
+    for (const k of [hidden, seen, low]) await Evaluation.create({ case: k._id, call: v.call._id, member: v.member._id, scores: { research: 4 }, recommendation: 'yes', submittedAt: new Date() });
+    for (const k of [seen, low]) await Evaluation.create({ case: k._id, call: v.call._id, member: v.leader._id, scores: { research: 4 }, recommendation: 'yes', submittedAt: new Date() });
+    invalidateShortlist(v.call._id);
+    const order = (html: string) => [...html.matchAll(/<tr data-case="([a-f0-9]{24})">\s*<td>[^]*?<\/td>\s*<td>([^]*?)<\/td>/g)].map((m) => [m[1], m[2]!.includes('—') ? '—' : m[2]!.trim()]);
+    const list = (await leader.get(`/shortlists/${v.call._id}`).set('Accept', 'text/html')).text;
+    expect(order(list)).to.deep.equal([
+      [String(seen._id), '1'],
+      [String(low._id), '2'],
+      [String(hidden._id), '—'],
+    ]);
+    // The administrator, who sees every score, gets the ranking as it is.
+    const admin = agent(t.app);
+    await signIn(admin, v.admin);
+    expect(order((await admin.get(`/shortlists/${v.call._id}`).set('Accept', 'text/html')).text).map((r) => r[0])).to.deep.equal([String(hidden._id), String(seen._id), String(low._id)]);
+
+    // Once scoring has closed (the case shortlisted), nobody can anchor any more: the leader who
+    // decides without having scored sees the panel's scores and its place.
+    await Case.updateOne({ _id: hidden._id }, { $set: { stage: 'shortlisted' } });
+    invalidateShortlist(v.call._id);
+    const closed = (await leader.get(`/shortlists/${v.call._id}`).set('Accept', 'text/html')).text;
+    expect(order(closed)[0]).to.deep.equal([String(hidden._id), '1']);
+    const page = (await leader.get(`/shortlists/${v.call._id}/cases/${hidden._id}`).set('Accept', 'text/html')).text;
+    expect(page).not.to.include('id="others-hidden"');
+    expect(page).to.include('Phạm Hội Đồng');
+  });
+
   it('re-renders the scorecard with 422, errors beside the fields and the values kept', async () => {
     const { kase } = await applicantCase(w.call, 'evaluation');
     const url = `/shortlists/${w.call._id}/cases/${kase._id}`;
