@@ -120,6 +120,14 @@ describe('documents in the browser', function () {
       await hp.waitForSelector('#doc-photo[data-state="rejected"]');
       await Promise.all([hp.waitForURL(`**/cases/${caseDoc._id}#documents`), hp.click('#doc-cv form.inline-form button.button-accept')]);
       await hp.waitForSelector('#doc-cv[data-state="accepted"]');
+      // The page comes back scrolled to #documents: the message saying what was saved is in view.
+      const inView = await hp.evaluate(() => {
+        const r = document.getElementById('flash')!.getBoundingClientRect();
+        return { scrolled: window.scrollY > 0, top: r.top, bottom: r.bottom, height: window.innerHeight };
+      });
+      expect(inView.scrolled, 'scrolled to the documents').to.equal(true);
+      expect(inView.top).to.be.at.least(0);
+      expect(inView.bottom).to.be.at.most(inView.height);
 
       await ap.goto(`${t.baseUrl}/applications/${caseDoc._id}`);
       expect(await state(ap, 'photo')).to.equal('rejected');
