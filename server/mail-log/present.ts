@@ -6,6 +6,8 @@ import { can } from '../policies/index.ts';
 import { listTemplateNames } from '../mail/templates.ts';
 import type { MailLogEntry, MailLogFilters, ShownMessage, listMailLog } from './service.ts';
 
+const ACCOUNT_TEMPLATES: ReadonlySet<string> = new Set(['verify_email', 'password_reset', 'invitation']);
+
 function templateLabel(t: ReturnType<typeof tOf>, template: string): string {
   return t(`workflow.templates.${template}`, { defaultValue: template });
 }
@@ -51,7 +53,10 @@ export function presentMailLog(ctx: Context, input: { listing: Awaited<ReturnTyp
     isAdmin: ctx.actor?.role === 'admin',
     rows: listing.rows.map((e) => row(ctx, t, e)),
     values,
-    templates: listTemplateNames().map((name) => ({ name, label: templateLabel(t, name), selected: name === input.filters.template })),
+    // Account e-mails (sign-up check, password reset, invitation) are not in the mail log: not offered as a filter.
+    templates: listTemplateNames()
+      .filter((name) => !ACCOUNT_TEMPLATES.has(name))
+      .map((name) => ({ name, label: templateLabel(t, name), selected: name === input.filters.template })),
     statuses: (['pending', 'sent', 'dead'] as const).map((s) => ({ value: s, label: t(`mailLog.status.${s}`), selected: s === input.filters.status })),
     nextUrl: listing.next ? query({ before: listing.next }) : undefined,
     firstUrl: listing.first ? undefined : query({}),

@@ -121,10 +121,9 @@ describe('documents in the browser', function () {
       await Promise.all([hp.waitForURL(`**/cases/${caseDoc._id}#documents`), hp.click('#doc-cv form.inline-form button.button-accept')]);
       await hp.waitForSelector('#doc-cv[data-state="accepted"]');
       // The page comes back scrolled to #documents: the message saying what was saved is in view.
-      const inView = await hp.evaluate(() => {
-        const r = document.getElementById('flash')!.getBoundingClientRect();
-        return { scrolled: window.scrollY > 0, top: r.top, bottom: r.bottom, height: window.innerHeight };
-      });
+      const inView = (await hp.evaluate(
+        "(() => { const r = document.getElementById('flash').getBoundingClientRect(); return { scrolled: window.scrollY > 0, top: r.top, bottom: r.bottom, height: window.innerHeight }; })()",
+      )) as { scrolled: boolean; top: number; bottom: number; height: number };
       expect(inView.scrolled, 'scrolled to the documents').to.equal(true);
       expect(inView.top).to.be.at.least(0);
       expect(inView.bottom).to.be.at.most(inView.height);

@@ -4,6 +4,7 @@
 // the message rendered again as it was sent, its HTML escaped into a sandboxed frame; requeueing
 // a dead e-mail (CSRF, audit); applicants and leaders refused, in Vietnamese and in English.
 import { expect } from 'chai';
+import { listTemplateNames } from '../../server/mail/templates.ts';
 import { Types } from 'mongoose';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { agent, csrfFrom, submitForm, type Agent } from '../support/http.ts';
@@ -90,6 +91,13 @@ describe('mail log: every e-mail with its status and message, scoped to HR offic
     expect(a![2]).to.include(applicantA.email).and.include('(en)').and.include(caseA.reference).and.include('badge ok').and.include('Sent');
     expect(b![2]).to.include('(vi)');
     expect(d![2]).to.include('badge err').and.include('Dead').and.include('550');
+    // Every kind of e-mail offered as a filter has a name in the page's language, never its code;
+    // account e-mails, which the log does not hold, are not offered.
+    const options = [...page.text.matchAll(/<option value="([a-z_]+)"[^>]*>([^<]*)<\/option>/g)].filter((m) => listTemplateNames().includes(m[1]!));
+    expect(options.length).to.be.above(20);
+    for (const [, name, label] of options) expect(label, name).not.to.equal(name);
+    expect(options.map((m) => m[1])).not.to.include.members(['password_reset']);
+    expect(options.map((m) => m[1])).to.include.members(['procedure_update', 'note_mention', 'document_rejected']);
   });
 
   it('searches by recipient (whole address or its beginning), by case reference and by template', async () => {
