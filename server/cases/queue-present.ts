@@ -64,7 +64,7 @@ export async function queueModel(opts: { ctx: Context; q: QueueQuery } & QueueSt
     total: page.total,
     summary: page.capped
       ? t('queue.summaryMore', { count: COUNT_CAP, page: page.page })
-      : t('cases.queue.summary', { total: page.total, page: page.page, pages: page.pages }),
+      : t('cases.queue.summary', { count: page.total, page: page.page, pages: page.pages }),
     page: page.page,
     pages: page.pages,
     pageLabel: page.capped ? t('queue.pageOnly', { page: page.page }) : t('cases.queue.pageOf', { page: page.page, pages: page.pages }),

@@ -38,7 +38,7 @@ describe('leaders: scorecards over HTTP and the hidden-scores rule', () => {
     const before = await leaderAgent.get(url).set('Accept', 'text/html');
     expect(before.status).to.equal(200);
     expect(before.text).to.include('id="others-hidden"');
-    expect(before.text).to.include('1 other scorecard(s) submitted');
+    expect(before.text).to.include('1 other scorecard submitted');
     expect(before.text).not.to.include('SECRET-COMMENT');
     expect(before.text).not.to.include('Strong yes</span>');
     expect(before.text).to.include('Hidden until you score');
