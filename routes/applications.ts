@@ -63,7 +63,7 @@ export function applicationsRoutes(app: AppContext): Router {
     res.status(status).render('applications/show', applicationPage(req.ctx, data, app.config.retentionDays, state));
   }
 
-  async function showStep(req: Request, res: Response, caseDoc: CaseDoc, step: Step, state: StepInput & { errors?: Record<string, string>; missing?: MissingPart[]; submitErrors?: string[] } = {}, status = 200): Promise<void> {
+  async function showStep(req: Request, res: Response, caseDoc: CaseDoc, step: Step, state: StepInput & { errors?: Record<string, string>; missing?: MissingPart[]; submitErrors?: string[]; notSubmitted?: boolean } = {}, status = 200): Promise<void> {
     const data = await loadStep({ ctx: req.ctx, caseDoc, step, missing: state.missing });
     res.status(status).render('applications/edit', stepPage(req.ctx, data, app.config.retentionDays, state));
   }
@@ -131,7 +131,7 @@ export function applicationsRoutes(app: AppContext): Router {
     try {
       const r = await submitApplication({ app, ctx: req.ctx, caseDoc, expectedVersion: form.version, keepDataConsent: form.keepDataConsent });
       if (r.outcome === 'incomplete') {
-        await showStep(req, res, caseDoc, 'review', { missing: r.missing, submitErrors: r.errors ? Object.values(r.errors) : undefined }, 422);
+        await showStep(req, res, caseDoc, 'review', { missing: r.missing, submitErrors: r.errors ? Object.values(r.errors) : undefined, notSubmitted: true }, 422);
         return;
       }
     } catch (err) {

@@ -125,7 +125,7 @@ function reviewSummary(t: TFunction, c: CaseDoc, locale: string) {
 }
 
 /** A step of the application form, as stored or (`state`) as typed with what to fix. */
-export function stepPage(ctx: Context, data: StepData, retentionDays: number, state: StepInput & { errors?: FieldErrors; submitErrors?: string[] } = {}) {
+export function stepPage(ctx: Context, data: StepData, retentionDays: number, state: StepInput & { errors?: FieldErrors; submitErrors?: string[]; notSubmitted?: boolean } = {}) {
   const t = tOf(ctx);
   const locale = ctx.locale;
   const { caseDoc, call, step } = data;
@@ -188,6 +188,8 @@ export function stepPage(ctx: Context, data: StepData, retentionDays: number, st
     case 'review': {
       view.missing = missingView(t, id, data.missing ?? []);
       view.submitErrors = state.submitErrors;
+      // Sent and refused: the page says so first, whatever the reason listed below it.
+      view.notSubmitted = state.notSubmitted === true;
       view.summary = reviewSummary(t, caseDoc, locale);
       view.keepDataConsent = caseDoc.keepDataConsent === true;
       view.retentionDays = retentionDays;

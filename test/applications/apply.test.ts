@@ -204,6 +204,9 @@ describe('applications: calls, apply, steps, review and submit over HTTP', () =>
     const refused = await post(a, review.text, `/applications/${c._id}/submit`, { version });
     expect(refused.status).to.equal(422);
     expect(refused.text).to.include('id="missing-parts"');
+    // Said first, not left to be noticed: the page looked the same as before sending.
+    expect(review.text).not.to.include('id="not-submitted"');
+    expect(refused.text).to.match(/id="not-submitted"[^>]*>\s*<p>Your application was not submitted/);
     expect((await Case.findById(c._id).lean())!.stage).to.equal('draft');
   });
 
