@@ -58,14 +58,20 @@ export function currentOf<D extends { case: unknown; type: string; slot?: number
  * not valid long enough). The workflow's guard before the case moves on.
  */
 export async function requiredDocumentsAccepted(caseDoc: CaseLike, call: CallLike, phase: ChecklistPhase | string, now: Date = new Date()): Promise<boolean> {
+  return (await requiredDocumentsNotAccepted(caseDoc, call, phase, now)).length === 0;
+}
+
+/** The required items of the phase not yet settled: missing, waiting for HR, refused, or expired. */
+export async function requiredDocumentsNotAccepted(caseDoc: CaseLike, call: CallLike, phase: ChecklistPhase | string, now: Date = new Date()): Promise<string[]> {
   const items = (call.checklist ?? []).filter((i) => (i.phase ?? 'application') === phase && i.required !== false);
-  if (items.length === 0) return true;
+  if (items.length === 0) return [];
   const docs = await currentDocuments([caseDoc._id]);
-  return items.every((item) => {
-    const mine = docs.filter((d) => d.type === item.type);
-    if (mine.length === 0) return false;
-    return mine.every((d) => d.status === 'accepted' && !isExpiredLike(validityOf(d, caseDoc, now)));
-  });
+  return items
+    .filter((item) => {
+      const mine = docs.filter((d) => d.type === item.type);
+      return mine.length === 0 || !mine.every((d) => d.status === 'accepted' && !isExpiredLike(validityOf(d, caseDoc, now)));
+    })
+    .map((item) => String(item.type));
 }
 
 export interface DocumentFlag {

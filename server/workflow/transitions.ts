@@ -8,7 +8,8 @@ import { OPEN_STAGES, type Stage } from '../../models/constants.ts';
 import type { Role } from '../../models/user.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import type { CallDoc } from '../../models/call.ts';
-import { requiredDocumentsAccepted } from '../documents/index.ts';
+import { requiredDocumentsNotAccepted } from '../documents/index.ts';
+import { isLocale, translator, DEFAULT_LOCALE } from '../i18n/index.ts';
 import { missingParts as applicationMissingParts } from '../applications/completeness.ts';
 
 export const ACTIONS = [
@@ -137,9 +138,13 @@ const applicationComplete: Guard = async ({ caseDoc, call, now, locale }) => {
   return out;
 };
 
-const requiredApplicationDocuments: Guard = async ({ caseDoc, call, now }) => {
+const requiredApplicationDocuments: Guard = async ({ caseDoc, call, now, locale }) => {
   if (!call) return undefined;
-  return (await requiredDocumentsAccepted(caseDoc, call, 'application', now)) ? undefined : { documents: 'workflow.missing.documents' };
+  const open = await requiredDocumentsNotAccepted(caseDoc, call, 'application', now);
+  if (open.length === 0) return undefined;
+  // Named, so the officer knows which to check (the checklist is further down the page).
+  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  return { documents: { key: 'workflow.missing.documents', params: { list: open.map((type) => t(`documents.types.${type}`)).join(', ') } } };
 };
 
 const HR: Role[] = ['hr_officer'];

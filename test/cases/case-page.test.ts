@@ -181,6 +181,20 @@ describe('cases: the case page', () => {
     expect(after.decision?.reason).to.equal('Outside the call field');
   });
 
+  it('refuses to send to evaluation before the required documents are accepted, naming them beside the button', async () => {
+    const docsCall = await createCall({ institute: call.institute, checklist: [{ type: 'cv', phase: 'application', required: true }, { type: 'passport', phase: 'application', required: true }, { type: 'photo', phase: 'application', required: false }] as never });
+    const c = await createCase({ applicant, call: docsCall, stage: 'screening' });
+    const a = await signedIn(t, hr1);
+    const p = await page(a, `/cases/${c._id}`);
+    const res = await post(a, p.text, `/cases/${c._id}/actions/send_to_evaluation`, { version: versionIn(p.text, `/cases/${c._id}/actions/send_to_evaluation`) });
+    expect(res.status).to.equal(422);
+    const form = res.text.slice(res.text.indexOf(`action="/cases/${c._id}/actions/send_to_evaluation"`));
+    const beside = form.slice(0, form.indexOf('</form>'));
+    expect(beside).to.include('aria-describedby="documents-error"');
+    expect(text(beside)).to.match(/id="documents-error">Every required application document must be accepted first; not yet: Curriculum vitae, Passport\./);
+    expect((await snapshot(c)).stage).to.equal('screening');
+  });
+
   it('requests information with items and a due date; the applicant answers on their page; HR sees the answer', async () => {
     const c = await createCase({ applicant, call, stage: 'screening' });
     const a = await signedIn(t, hr1);
