@@ -137,6 +137,8 @@ export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context
     scoreHidden,
     evals,
     documents: view.documents,
+    // The documents themselves are on the case's page, for those who may open it.
+    fileHref: can(ctx.actor ?? undefined, 'case.view', view.caseDoc) ? `/cases/${String(c._id)}#documents` : undefined,
     canScore: evals.canEvaluate && c.stage === EVALUATION_STAGE,
     criteria,
     recommendations: RECOMMENDATIONS,

@@ -81,6 +81,11 @@ for (const kind of ['disk', 'gridfs'] as const) {
       return Buffer.concat(chunks);
     }
 
+    it('names the document each file field is for, to screen readers too (not five identical "Choose a file")', async () => {
+      const page = await a.get(`/applications/${caseDoc._id}`).set('Accept', 'text/html');
+      expect(page.text).to.match(/<label for="f-passport">[^<]*<span class="visually-hidden">: Passport<\/span><\/label>/);
+    });
+
     it('refuses operator, dotted and prototype keys among the form fields of an upload (400), keeping nothing', async () => {
       const before = await snapshot();
       for (const field of ['$where', 'a.b', 'constructor']) {

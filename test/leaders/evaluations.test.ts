@@ -42,6 +42,9 @@ describe('leaders: scorecards over HTTP and the hidden-scores rule', () => {
     expect(before.text).not.to.include('SECRET-COMMENT');
     expect(before.text).not.to.include('Strong yes</span>');
     expect(before.text).to.include('Hidden until you score');
+    // The documents are one link away: the case's page, which the leader may open.
+    expect(before.text).to.include(`href="/cases/${kase._id}#documents" id="open-file"`);
+    expect((await leaderAgent.get(`/cases/${kase._id}`).set('Accept', 'text/html')).status).to.equal(200);
     const listBefore = await leaderAgent.get(`/shortlists/${w.call._id}`).set('Accept', 'text/html');
     const rowBefore = listBefore.text.split(`data-case="${kase._id}"`)[1]!.split('</tr>')[0]!;
     expect(rowBefore).to.include('Hidden until you score');
