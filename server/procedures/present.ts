@@ -7,7 +7,7 @@ import { SUPPORT_STATUSES, type SupportKind, type SupportStatus } from '../../mo
 import { tOf, type Context } from '../context.ts';
 import type { Locale } from '../i18n/index.ts';
 import type { WorkingCalendar } from '../calendar/index.ts';
-import { PROCEDURE_RULES } from './rules.ts';
+import { PROCEDURE_RULES, waitingFor } from './rules.ts';
 import { ACTIVE_SUPPORT, formatDay, isSupportOverdue, reasonsOverdue } from './service.ts';
 
 export interface DeadlineView {
@@ -56,6 +56,8 @@ interface TrackDoc {
 export interface ProcedureView {
   kind: string;
   label: string;
+  /** "waits for the work permit": not yet lodgeable, so no clock (rules.ts, waitingFor). */
+  waits?: string;
   legalBasis: string;
   /** The office recorded by HR, else the competent office from the rules table. */
   office: string;
@@ -113,9 +115,11 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
     if (!rule) continue;
     const active = (ACTIVE_SUPPORT as readonly string[]).includes(s.status);
     const failed = input.failed?.kind === kind ? input.failed : undefined;
+    const waits = s.status === 'requested' || s.status === 'preparing' ? waitingFor(kind, tracks) : [];
     items.push({
       kind,
       label: t(`procedures.kinds.${kind}`),
+      ...(waits.length ? { waits: t('procedures.deadline.waitsFor', { list: waits.map((k) => t(`procedures.kinds.${k}`)).join(', ') }) } : {}),
       legalBasis: rule.legalBasis[locale],
       office: s.office || rule.office[locale],
       officeRecorded: !!s.office,

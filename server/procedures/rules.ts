@@ -128,3 +128,14 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
 export function isProcedureKind(v: unknown): v is ProcedureKind {
   return typeof v === 'string' && (PROCEDURE_KINDS as readonly string[]).includes(v);
 }
+
+/**
+ * The procedures this one still waits for: those it comes after (`after`) that the case has (a
+ * track other than 'not_needed') and that are not granted yet. Until they are, it cannot be lodged
+ * (a visa needs the work permit or the exemption, Law 47/2014 Art. 10(4)(c); the residence card
+ * the visa and the permit, Art. 37(1)), so it has no clock running and cannot be marked filed.
+ */
+export function waitingFor(kind: ProcedureKind, tracks: ReadonlyArray<{ kind: string; status: string }>): ProcedureKind[] {
+  const after = PROCEDURE_RULES[kind].after ?? [];
+  return after.filter((k) => tracks.some((t) => t.kind === k && t.status !== 'not_needed' && t.status !== 'approved'));
+}

@@ -26,7 +26,7 @@ import { loadCalendar, vnDateKey, vnEndOfDay, type WorkingCalendar } from '../ca
 import { SUPPORT_TRACK_DEADLINES } from '../workflow/transitions.ts';
 import { caseEmail, outboxKey } from '../outbox/item.ts';
 import { translator, type Locale } from '../i18n/index.ts';
-import { PROCEDURE_RULES } from './rules.ts';
+import { PROCEDURE_RULES, waitingFor } from './rules.ts';
 import { dateFormat } from '../views/time.ts';
 
 /** Statuses in which a procedure is still running (and can be overdue). */
@@ -116,7 +116,7 @@ function sameDay(a: Date | undefined, b: Date | undefined): boolean {
  * a file lodged, a refusal), kept where the clock goes on ('preparing' keeps the request's).
  * Pure, so the HTTP tests and the unit tests see the same arithmetic.
  */
-export function nextTrack(existing: TrackState | undefined, kind: SupportKind, input: ProcedureInput, now: Date, calendar: WorkingCalendar): { track: TrackState; errors?: ProcedureErrors } {
+export function nextTrack(existing: TrackState | undefined, kind: SupportKind, input: ProcedureInput, now: Date, calendar: WorkingCalendar, waits: readonly SupportKind[] = []): { track: TrackState; errors?: ProcedureErrors } {
   const before: TrackState = existing ?? { kind, status: 'not_needed' };
   const statusChanged = before.status !== input.status;
   const track: TrackState = { ...before, kind, status: input.status, updatedAt: now };
@@ -149,9 +149,13 @@ export function nextTrack(existing: TrackState | undefined, kind: SupportKind, i
     if (track.cardStartsAt && track.cardEndsAt && vnDateKey(track.cardEndsAt) <= vnDateKey(track.cardStartsAt)) errors.cardEndsAt = 'procedures.errors.endBeforeStart';
   }
 
-  // The deadline of the status.
+  // The deadline of the status. Waiting for another procedure (waitingFor), it cannot be lodged: no
+  // clock runs before it can be, and "filed" is refused.
   const days = deadlineDays(kind, input.status);
-  if (input.status === 'filed') {
+  if (waits.length > 0 && input.status === 'filed' && statusChanged) errors.status = 'procedures.errors.waitsFor';
+  if (waits.length > 0 && (input.status === 'requested' || input.status === 'preparing')) {
+    delete track.dueAt;
+  } else if (input.status === 'filed') {
     if (statusChanged || !sameDay(before.filedAt, track.filedAt) || !track.dueAt) track.dueAt = vnEndOfDay(calendar.addWorkingDays(track.filedAt!, days!));
   } else if (input.status === 'requested') {
     if (statusChanged || !track.dueAt) track.dueAt = vnEndOfDay(calendar.addWorkingDays(now, days!));
@@ -242,7 +246,9 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   const existingRaw = (caseDoc.supportTracks ?? []).find((t) => t.kind === kind);
   const existing = existingRaw ? plain(existingRaw) : undefined;
   const calendar = await loadCalendar();
-  const { track, errors } = nextTrack(existing, kind, opts, now, calendar);
+  const others = (caseDoc.supportTracks ?? []).map(plain).filter((t) => t.kind !== kind);
+  const waits = waitingFor(kind, others);
+  const { track, errors } = nextTrack(existing, kind, opts, now, calendar, waits);
   if (errors) return { ok: false, errors, caseDoc };
 
   if (caseDoc.version !== opts.expectedVersion) {
@@ -292,6 +298,14 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
 
   const tracks: TrackState[] = (caseDoc.supportTracks ?? []).map((t) => (t.kind === kind ? track : plain(t)));
   if (!existing) tracks.push(track);
+  // A procedure granted: those that waited for it only start their clock now.
+  if (track.status === 'approved') {
+    for (const t of tracks) {
+      if (t.kind !== kind && (t.status === 'requested' || t.status === 'preparing') && !t.dueAt && waitingFor(t.kind, tracks).length === 0) {
+        t.dueAt = vnEndOfDay(calendar.addWorkingDays(now, deadlineDays(t.kind, t.status)!));
+      }
+    }
+  }
   const overdue = ((caseDoc.overdueProcedures ?? []) as string[]).filter((k) => !(statusChanged && k === kind));
   // The whole list is rewritten (no positional update): the version match guarantees it is the list
   // the officer saw, and it behaves the same on every MongoDB-compatible server.

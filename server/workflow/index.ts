@@ -26,6 +26,7 @@ import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
 import { caseConflict } from '../cases/conflict.ts';
 import { ACTIONS, PAYLOADS, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, rolesFor, type Action, type Transition } from './transitions.ts';
 import { reasonToldToApplicant } from '../cases/applicant-view.ts';
+import { waitingFor } from '../procedures/rules.ts';
 
 export { ACTIONS, TRANSITIONS, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, isAction, WORKFLOW_TEMPLATES } from './transitions.ts';
 export type { Action, Transition, Guard, GuardFailures } from './transitions.ts';
@@ -123,10 +124,13 @@ function supportTracksFor(c: CaseDoc, now: Date, calendar: Calendar) {
     // Started by HR when the expert is exempt (server/procedures), not asked for by the applicant.
     work_permit_exemption: false,
   };
-  return SUPPORT_KINDS.map((kind) =>
-    wanted[kind]
-      ? { kind, status: 'requested', dueAt: vnEndOfDay(calendar.addWorkingDays(now, SUPPORT_TRACK_DEADLINES[kind])), updatedAt: now }
-      : { kind, status: 'not_needed', updatedAt: now },
+  const tracks = SUPPORT_KINDS.map((kind) => ({ kind, status: wanted[kind] ? 'requested' : 'not_needed' }));
+  // A procedure that comes after another the case has (the visa after the work permit) has no
+  // clock until that one is granted (server/procedures/rules.ts, waitingFor).
+  return tracks.map(({ kind, status }) =>
+    status === 'requested'
+      ? { kind, status, ...(waitingFor(kind, tracks).length ? {} : { dueAt: vnEndOfDay(calendar.addWorkingDays(now, SUPPORT_TRACK_DEADLINES[kind])) }), updatedAt: now }
+      : { kind, status, updatedAt: now },
   );
 }
 

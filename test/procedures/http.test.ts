@@ -201,4 +201,38 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(ok.status).to.equal(303);
     expect((await Case.findById(late._id).lean())!.supportTracks.find((s) => s.kind === 'work_permit')!.status).to.equal('preparing');
   });
+
+  it('runs no clock on a procedure that waits for another, refuses to file it, and starts it when that one is granted', async () => {
+    clock = vn('2027-03-01'); // a Monday
+    const c = await createCase({
+      applicant,
+      call,
+      stage: 'onboarding',
+      assignee: hrEn._id,
+      supportTracks: [
+        { kind: 'work_permit', status: 'filed', filedAt: vn('2027-02-22'), dueAt: vn('2027-03-08'), updatedAt: vn('2027-02-22') },
+        { kind: 'visa', status: 'requested', updatedAt: vn('2027-02-20') },
+        { kind: 'residence_card', status: 'requested', updatedAt: vn('2027-02-20') },
+      ],
+    });
+    const a = await signedIn(t, hrEn);
+    const shown = text((await page(a, `/cases/${c._id}`)).text);
+    expect(shown).to.include('waits for Work permit');
+    expect(shown).to.include('waits for Work permit, Visa');
+
+    const before = await snapshot(c);
+    const visaForm = await page(a, `/cases/${c._id}/procedures/visa`);
+    const filed = await post(a, visaForm.text, `/cases/${c._id}/procedures/visa`, { version: versionIn(visaForm.text, `/cases/${c._id}/procedures/visa`), status: 'filed', filedAt: '2027-03-01' });
+    expect(filed.status).to.equal(422);
+    expect(text(filed.text)).to.include('this procedure is lodged once the ones it comes after are granted');
+    expect(await snapshot(c)).to.deep.equal(before);
+
+    const wpForm = await page(a, `/cases/${c._id}/procedures/work_permit`);
+    const granted = await post(a, wpForm.text, `/cases/${c._id}/procedures/work_permit`, { version: versionIn(wpForm.text, `/cases/${c._id}/procedures/work_permit`), status: 'approved' });
+    expect(granted.status).to.equal(303);
+    const after = (await Case.findById(c._id).lean())!;
+    const visa = after.supportTracks.find((s) => s.kind === 'visa')!;
+    expect(vnDateKey(visa.dueAt!)).to.equal('2027-03-08'); // 5 working days from Monday 1 March
+    expect(after.supportTracks.find((s) => s.kind === 'residence_card')!.dueAt).to.equal(undefined); // still waits for the visa
+  });
 });
