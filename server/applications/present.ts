@@ -44,6 +44,8 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
     callId: String(caseDoc.call),
     stage: caseDoc.stage,
     stageLabel: stageLabel(t, caseDoc.stage),
+    // What the stage means for the applicant and what comes next (the timeline says only what happened).
+    nextStep: caseDoc.stage === 'draft' ? undefined : t(`applications.show.next.${caseDoc.stage}`, { defaultValue: '' }) || undefined,
     version: caseDoc.version,
     timeline: timeline(caseDoc.history ?? [], names, t, { applicantId: caseDoc.applicant, forApplicant: true, locale: ctx.locale }),
     infoRequest: caseDoc.stage === 'awaiting_applicant' ? caseDoc.toObject().infoRequest : undefined,

@@ -9,7 +9,7 @@ import { Case } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { seedHolidays } from '../../server/calendar/index.ts';
-import { signedIn, page, post, versionIn, deliver } from './support.ts';
+import { signedIn, page, post, versionIn, deliver, text } from './support.ts';
 
 describe('applications: decisions, offer and timeline', () => {
   let t: TestApp;
@@ -78,6 +78,27 @@ describe('applications: decisions, offer and timeline', () => {
     const res = await post(a, p.text, `/applications/${c._id}/offer`, { version: versionIn(p.text, `/applications/${c._id}/offer`), decision: 'decline' });
     expect(res.status).to.equal(303);
     expect((await Case.findById(c._id).lean())!.stage).to.equal('withdrawn');
+  });
+
+  it('tells the applicant what each stage means and what comes next, in their language', async () => {
+    const a = await signedIn(t, applicant);
+    const expected: Record<string, string> = {
+      submitted: 'HR will check that it is complete',
+      screening: 'HR is checking your application and documents',
+      evaluation: "with the institute's evaluation panel",
+      shortlisted: 'You are on the shortlist',
+      onboarding: 'preparing your work permit, visa and other procedures',
+      withdrawn: 'You withdrew this application',
+    };
+    for (const [stage, words] of Object.entries(expected)) {
+      const c = await createCase({ applicant, call, stage: stage as never });
+      const p = await page(a, `/applications/${c._id}`);
+      const panel = p.text.slice(p.text.indexOf('id="next-step"'), p.text.indexOf('</section>', p.text.indexOf('id="next-step"')));
+      expect(text(panel), stage).to.include(words);
+    }
+    const vi = await createUser({ role: 'applicant', locale: 'vi' });
+    const c = await createCase({ applicant: vi, call, stage: 'evaluation' });
+    expect(text((await page(await signedIn(t, vi), `/applications/${c._id}`)).text)).to.include('hội đồng đánh giá của viện chấm điểm');
   });
 
   it('shows the applicant stage changes without staff names or internal notes', async () => {
