@@ -166,10 +166,12 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
   },
   resume: {
     unset: ['resumeStage'],
-    // Back to waiting on the applicant: the information request's own date still holds while it is ahead.
+    // Back to waiting on the applicant: the information request's own date holds.
     dueAt: ({ caseDoc, now, calendar }) => {
       const to = resumeTarget(caseDoc);
-      if (to === 'awaiting_applicant' && caseDoc.infoRequest?.dueAt && caseDoc.infoRequest.dueAt > now) return caseDoc.infoRequest.dueAt;
+      // Its date passed during the hold, it stays the deadline: the case shows overdue (HR may remind,
+      // hold or reject), rather than coming back with no deadline at all.
+      if (to === 'awaiting_applicant' && caseDoc.infoRequest?.dueAt) return caseDoc.infoRequest.dueAt;
       const days = STAGE_DEADLINES[to];
       return days === undefined ? undefined : vnEndOfDay(calendar.addWorkingDays(now, days));
     },

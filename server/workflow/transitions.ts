@@ -147,6 +147,14 @@ const requiredApplicationDocuments: Guard = async ({ caseDoc, call, now, locale 
   return { documents: { key: 'workflow.missing.documents', params: { list: open.map((type) => t(`documents.types.${type}`)).join(', ') } } };
 };
 
+/** A case is closed once no procedure is under way: none requested, in preparation or lodged and undecided. */
+const proceduresSettled: Guard = async ({ caseDoc, locale }) => {
+  const open = (caseDoc.supportTracks ?? []).filter((s) => s.status === 'requested' || s.status === 'preparing' || s.status === 'filed');
+  if (open.length === 0) return undefined;
+  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  return { support: { key: 'workflow.missing.procedures', params: { list: open.map((s) => t(`procedures.kinds.${s.kind}`)).join(', ') } } };
+};
+
 const HR: Role[] = ['hr_officer'];
 const LEADER: Role[] = ['leader'];
 const APPLICANT: Role[] = ['applicant'];
@@ -159,12 +167,13 @@ export const TRANSITIONS: readonly Transition[] = [
   { action: 'send_to_evaluation', from: ['screening'], to: 'evaluation', roles: HR, guard: requiredApplicationDocuments, template: 'sent_to_evaluation', deadline: { workingDays: STAGE_DEADLINES.evaluation! } },
   { action: 'shortlist', from: ['evaluation'], to: 'shortlisted', roles: LEADER, template: 'shortlisted', deadline: { workingDays: STAGE_DEADLINES.shortlisted! }, decision: true },
   { action: 'approve_offer', from: ['shortlisted'], to: 'offer', roles: LEADER, template: 'offer_made', deadline: { workingDays: STAGE_DEADLINES.offer! }, decision: true },
-  { action: 'reject', from: ['screening'], to: 'rejected', roles: HR, template: 'rejected', payload: PAYLOADS.reject },
+  // Also while waiting for the applicant: a request left unanswered past its date must not be a dead end.
+  { action: 'reject', from: ['screening', 'awaiting_applicant'], to: 'rejected', roles: HR, template: 'rejected', payload: PAYLOADS.reject },
   { action: 'reject', from: ['evaluation', 'shortlisted'], to: 'rejected', roles: LEADER, template: 'rejected', payload: PAYLOADS.reject, decision: true },
   { action: 'accept_offer', from: ['offer'], to: 'onboarding', roles: APPLICANT, template: 'offer_accepted', deadline: { workingDays: STAGE_DEADLINES.onboarding! } },
   { action: 'decline_offer', from: ['offer'], to: 'withdrawn', roles: APPLICANT, template: 'offer_declined' },
   { action: 'mark_arrived', from: ['onboarding'], to: 'arrived', roles: HR, template: 'arrived', deadline: { workingDays: STAGE_DEADLINES.arrived! } },
-  { action: 'close', from: ['arrived'], to: 'closed', roles: HR, template: 'closed' },
+  { action: 'close', from: ['arrived'], to: 'closed', roles: HR, template: 'closed', guard: proceduresSettled },
   { action: 'put_on_hold', from: OPEN_STAGES.filter((s) => s !== 'draft' && s !== 'on_hold'), to: 'on_hold', roles: HR, template: 'on_hold', payload: PAYLOADS.put_on_hold },
   { action: 'resume', from: ['on_hold'], to: 'resume', roles: HR, template: 'resumed' },
   { action: 'withdraw', from: OPEN_STAGES, to: 'withdrawn', roles: APPLICANT, template: 'withdrawn' },

@@ -195,6 +195,18 @@ describe('cases: the case page', () => {
     expect((await snapshot(c)).stage).to.equal('screening');
   });
 
+  it('lets HR reject a case whose information request went unanswered, telling the applicant why', async () => {
+    const c = await createCase({ applicant, call, stage: 'awaiting_applicant', infoRequest: { items: ['Passport scan'], dueAt: new Date(Date.now() - 86_400_000), requestedAt: new Date(Date.now() - 20 * 86_400_000) } });
+    const a = await signedIn(t, hr1);
+    const p = await page(a, `/cases/${c._id}`);
+    expect(p.text).to.include(`action="/cases/${c._id}/actions/reject"`);
+    const res = await post(a, p.text, `/cases/${c._id}/actions/reject`, { version: versionIn(p.text, `/cases/${c._id}/actions/reject`), reason: 'No answer to the request of 3 November.' });
+    expect(res.status).to.equal(303);
+    expect((await Case.findById(c._id).lean())!.stage).to.equal('rejected');
+    const mine = text((await page(await signedIn(t, applicant), `/applications/${c._id}`)).text);
+    expect(mine).to.include('No answer to the request of 3 November.');
+  });
+
   it('requests information with items and a due date; the applicant answers on their page; HR sees the answer', async () => {
     const c = await createCase({ applicant, call, stage: 'screening' });
     const a = await signedIn(t, hr1);

@@ -9,6 +9,7 @@ import { AuditEvent } from '../../models/audit-event.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { transition, availableActions, type Action } from '../../server/workflow/index.ts';
+import { ValidationError } from '../../server/errors.ts';
 import { dispatchOnce, messageIdFor } from '../../server/outbox/index.ts';
 import { loadCalendar, vnDateKey } from '../../server/calendar/index.ts';
 import { workflowContext, APP_URL, type WorkflowTestContext, actorContext } from './context.ts';
@@ -171,6 +172,13 @@ describe('workflow: one case through every stage, with an e-mail at each step', 
     expectApplicantMail(r.mail, r.c, /Chào mừng bạn đến Việt Nam/);
     c = r.c;
 
+    // Not closed while procedures are under way: the officer is told which.
+    const early = await transition({ app: w.ctx, ctx: actorContext(w.ctx, hr), caseId: c._id, action: 'close', expectedVersion: c.version }).catch((e: unknown) => e);
+    expect(early).to.be.instanceOf(ValidationError);
+    expect((early as ValidationError).fields.support).to.match(/Work permit.*Visa/);
+    expect((await Case.findById(c._id).lean())!.stage).to.equal('arrived');
+    // Their outcomes recorded (as HR does on the procedures' pages), the case closes.
+    await Case.updateOne({ _id: c._id }, { $set: { 'supportTracks.$[t].status': 'approved' } }, { arrayFilters: [{ 't.status': { $in: ['requested', 'preparing', 'filed'] } }] });
     r = await step(c, 'close', hr);
     expect(r.c.stage).to.equal('closed');
     expect(r.c.stageDueAt).to.equal(undefined);
