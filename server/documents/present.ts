@@ -281,7 +281,8 @@ export async function uploadPage(opts: {
   return {
     title: tOf(ctx)('documents.uploadPageTitle'),
     reference: caseDoc.reference,
-    uploadErrors: [opts.message],
+    // One refused file refuses the request: say that the others were not kept either.
+    uploadErrors: [opts.message, tOf(ctx)('documents.errors.nothingKept')],
     checklist,
     backUrl: opts.backUrl.replace(/#.*$/, ''),
   };

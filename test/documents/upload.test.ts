@@ -202,6 +202,8 @@ for (const kind of ['disk', 'gridfs'] as const) {
         const res = await a.post(`/cases/${caseDoc._id}/documents?_csrf=${token}`).set('Accept', 'text/html').attach('cv', html, 'cv.pdf');
         expect(res.status).to.equal(415);
         expect(res.text).to.include('is not a PDF, JPEG or PNG file');
+        // One bad file refuses the request: the page says the others chosen with it were not kept.
+        expect(res.text).to.include('Nothing from this upload was kept, including the other files chosen with it');
         expect(res.text).to.include('enctype="multipart/form-data"');
         expect(res.text).to.include(`/cases/${caseDoc._id}/documents?_csrf=`);
       });
