@@ -7,8 +7,9 @@ import type { AppContext } from '../server/deps.ts';
 import { allow } from '../server/http/allow.ts';
 import { BadRequestError } from '../server/errors.ts';
 import { dashboardView } from '../server/dashboard/index.ts';
-import { filterQueryFields, PERIOD_ERROR, validPeriod } from '../server/dashboard/filter.ts';
+import { filterQueryFields, PERIOD_ERROR, PERIOD_ERROR_KEY, validPeriod } from '../server/dashboard/filter.ts';
 import { dashboardPage } from '../server/dashboard/present.ts';
+import { tOf } from '../server/context.ts';
 
 const require = createRequire(import.meta.url);
 // Resolved once at start: a missing package fails loudly at boot, not on the first chart.
@@ -28,8 +29,17 @@ export function dashboardRoutes(_app: AppContext): Router {
   router.get('/dashboard', allow('dashboard.view'), async (req, res) => {
     const { ctx } = req;
     const parsed = dashboardQuery.safeParse(req.query);
-    if (!parsed.success) throw new BadRequestError(parsed.error.issues[0]!.message);
-    res.render('dashboard/index', dashboardPage({ ctx, view: await dashboardView({ ctx, query: parsed.data }) }));
+    if (parsed.success) {
+      res.render('dashboard/index', dashboardPage({ ctx, view: await dashboardView({ ctx, query: parsed.data }) }));
+      return;
+    }
+    // A period that ends before it starts: the dashboard without it, the dates as typed and the
+    // message beside them (a 400 page took the dashboard away). Anything else is a bad request.
+    const withoutPeriod = dashboardQuery.safeParse({ ...req.query, from: undefined, to: undefined });
+    const typed = parsed.error.issues.every((i) => i.message === PERIOD_ERROR_KEY);
+    if (!typed || !withoutPeriod.success) throw new BadRequestError(parsed.error.issues[0]!.message);
+    const page = dashboardPage({ ctx, view: await dashboardView({ ctx, query: withoutPeriod.data }) });
+    res.status(422).render('dashboard/index', { ...page, values: { ...page.values, from: String(req.query.from), to: String(req.query.to) }, periodError: tOf(ctx)(PERIOD_ERROR_KEY) });
   });
 
   return router;

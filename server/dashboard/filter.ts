@@ -30,7 +30,9 @@ export type FilterQuery = { call?: string; from?: string; to?: string; institute
 export function validPeriod(q: FilterQuery): boolean {
   return !(q.from && q.to && q.from > q.to);
 }
-export const PERIOD_ERROR = { message: 'dashboard.errors.badPeriod' };
+/** The message of a period that ends before it starts (zod rewrites PERIOD_ERROR's own fields: compare with this). */
+export const PERIOD_ERROR_KEY = 'dashboard.errors.badPeriod';
+export const PERIOD_ERROR = { message: PERIOD_ERROR_KEY };
 
 type Localized = { vi?: string | null; en?: string | null } | null | undefined;
 

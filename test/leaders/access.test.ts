@@ -100,6 +100,20 @@ describe('leaders: access across institutes and panels', () => {
     expect((await json(admin, `/dashboard?institute=${w.instituteId}&call=${w.otherCall._id}`)).status).to.equal(403);
   });
 
+  it('answers a period that ends before it starts beside the dates, keeping them and the dashboard (422, not a 400 page)', async () => {
+    const a = agent(t.app);
+    await signIn(a, w.leader);
+    const res = await a.get(`/dashboard?from=2026-12-31&to=2026-01-01&call=${w.call._id}`).set('Accept', 'text/html');
+    expect(res.status).to.equal(422);
+    expect(res.text).to.match(/id="f-to-error">[^<]+</);
+    expect(res.text).to.include('value="2026-12-31"');
+    expect(res.text).to.include('value="2026-01-01"');
+    expect(res.text).to.include(`<option value="${w.call._id}" selected>`); // the other filters kept
+    expect(res.text).to.include('id="f-call"');
+    // Anything else malformed is still a bad request.
+    expect((await a.get('/dashboard?from=yesterday').set('Accept', 'text/html')).status).to.equal(400);
+  });
+
   it('keeps the panel page to administrators', async () => {
     const l = agent(t.app);
     await signIn(l, w.leader);
