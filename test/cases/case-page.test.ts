@@ -52,6 +52,10 @@ describe('cases: the case page', () => {
     expect(res.text).to.include('Nguyễn Văn An');
     expect(res.text).to.include('Max Planck Institute');
     expect(res.text).to.include('id="timeline"');
+    // Staff read the applicant's answers in the third person, not the form's "Are you…?" / "I meet…".
+    expect(res.text).not.to.include('Are you an overseas Vietnamese?');
+    expect(res.text).not.to.include('I meet this criterion');
+    expect(res.text).to.include('<dt>Overseas Vietnamese</dt>');
     expect(res.text).to.include(`action="/cases/${c._id}/actions/start_screening"`);
     expect(res.text).to.include(`action="/cases/${c._id}/actions/put_on_hold"`);
     expect(res.text).not.to.include('/actions/shortlist"');
