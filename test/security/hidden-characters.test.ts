@@ -3,7 +3,7 @@
 // the field, in the writer's language, with what they typed kept and nothing stored. Line breaks,
 // tabs and the joiners emoji use still pass.
 import { expect } from 'chai';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { useTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
@@ -14,15 +14,8 @@ import { validateCall, emptyCallValues } from '../../server/admin/call-form.ts';
 const RLO = '\u202E';
 
 describe('security: hidden characters in typed texts', () => {
-  let t: TestApp;
-
-  before(async function () {
-    this.timeout(60_000);
-    t = await startTestApp();
-  });
-  after(async () => {
-    await t?.close();
-  });
+  let t!: TestApp;
+  useTestApp((app) => (t = app));
 
   it('tells C0/C1 controls and direction overrides apart from line breaks, tabs, soft hyphens and joiners', () => {
     for (const bad of ['a\u0000b', 'a\u0007', `x${RLO}y`, 'x\u2066y', 'x\u0085y', 'x\u007Fy']) expect(hasHiddenCharacters(bad), JSON.stringify(bad)).to.equal(true);

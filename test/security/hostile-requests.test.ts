@@ -3,7 +3,7 @@
 // an id longer than any, a blank or loose case version on a leader's decision. And the e-mail
 // template editor speaks the administrator's language whatever the template's.
 import { expect } from 'chai';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { useTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { csrfFrom } from '../support/http.ts';
@@ -11,15 +11,8 @@ import { Case } from '../../models/case.ts';
 import { signedIn, page } from '../applications/support.ts';
 
 describe('security: hostile requests get a 4xx, never a 500', () => {
-  let t: TestApp;
-
-  before(async function () {
-    this.timeout(60_000);
-    t = await startTestApp();
-  });
-  after(async () => {
-    await t?.close();
-  });
+  let t!: TestApp;
+  useTestApp((app) => (t = app));
 
   it('answers a path that is not valid percent-encoding with 404', async () => {
     const hr = await createUser({ role: 'hr_officer' });

@@ -111,3 +111,19 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     },
   };
 }
+
+/**
+ * One app for the enclosing `describe`: started before its tests (given to `use`), closed after.
+ * `let t!: TestApp; useTestApp((app) => (t = app));`
+ */
+export function useTestApp(use: (t: TestApp) => void, opts: TestAppOptions = {}): void {
+  let started: TestApp | undefined;
+  before(async function () {
+    this.timeout(60_000);
+    started = await startTestApp(opts);
+    use(started);
+  });
+  after(async () => {
+    await started?.close();
+  });
+}
