@@ -4,7 +4,7 @@
 // the only writer of Case.stage.
 import { z } from 'zod';
 import { withoutHiddenCharacters } from '../support/hidden-characters.ts';
-import { OPEN_STAGES, type Stage } from '../../models/constants.ts';
+import { ACTIVE_SUPPORT_STATUSES, OPEN_STAGES, type Stage } from '../../models/constants.ts';
 import type { Role } from '../../models/user.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import type { CallDoc } from '../../models/call.ts';
@@ -138,21 +138,25 @@ const applicationComplete: Guard = async ({ caseDoc, call, now, locale }) => {
   return out;
 };
 
+/** Codes named in the actor's language, for a guard's message ('Curriculum vitae, Passport'). */
+function named(locale: string, prefix: string, codes: readonly string[]): string {
+  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
+  return codes.map((c) => t(`${prefix}.${c}`)).join(', ');
+}
+
 const requiredApplicationDocuments: Guard = async ({ caseDoc, call, now, locale }) => {
   if (!call) return undefined;
   const open = await requiredDocumentsNotAccepted(caseDoc, call, 'application', now);
   if (open.length === 0) return undefined;
   // Named, so the officer knows which to check (the checklist is further down the page).
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
-  return { documents: { key: 'workflow.missing.documents', params: { list: open.map((type) => t(`documents.types.${type}`)).join(', ') } } };
+  return { documents: { key: 'workflow.missing.documents', params: { list: named(locale, 'documents.types', open) } } };
 };
 
 /** A case is closed once no procedure is under way: none requested, in preparation or lodged and undecided. */
 const proceduresSettled: Guard = async ({ caseDoc, locale }) => {
-  const open = (caseDoc.supportTracks ?? []).filter((s) => s.status === 'requested' || s.status === 'preparing' || s.status === 'filed');
+  const open = (caseDoc.supportTracks ?? []).filter((s) => (ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(s.status));
   if (open.length === 0) return undefined;
-  const t = translator(isLocale(locale) ? locale : DEFAULT_LOCALE);
-  return { support: { key: 'workflow.missing.procedures', params: { list: open.map((s) => t(`procedures.kinds.${s.kind}`)).join(', ') } } };
+  return { support: { key: 'workflow.missing.procedures', params: { list: named(locale, 'procedures.kinds', open.map((s) => s.kind)) } } };
 };
 
 const HR: Role[] = ['hr_officer'];
