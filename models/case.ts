@@ -18,6 +18,10 @@ const procedureEventSchema = new Schema(
     cardStartsAt: { type: Date },
     cardEndsAt: { type: Date },
     reasonsDueAt: { type: Date },
+    /** HR's message to the applicant with this change (the reasons of a refusal, what comes next): shown on their timeline and e-mailed. */
+    message: { type: String, maxlength: 2000 },
+    /** The written reasons of a refusal were received with this change. */
+    reasonsReceived: { type: Boolean },
     /** 'due' | 'reasons' on an escalation event. */
     escalated: { type: String },
     /** Whether the applicant sees this event on their timeline. */
@@ -72,6 +76,8 @@ const supportTrackSchema = new Schema(
     updatedAt: { type: Date },
     /** Internal HR note (never shown to the applicant). */
     note: { type: String, maxlength: 2000 },
+    /** HR's last message to the applicant about this procedure (shown on their page, e-mailed with the change). */
+    applicantMessage: { type: String, maxlength: 2000 },
     /** The office the file was lodged with (recorded by HR). */
     office: { type: String, maxlength: 200 },
     /** The day the complete file was lodged: the authority's clock starts here. */

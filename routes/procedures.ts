@@ -1,5 +1,6 @@
 // Support procedures on the HR side: one procedure's page (its legal basis, deadline and every
-// field HR records: status, office, filing date, the residence card's term, an internal note) and
+// field HR records: status, office, filing date, the residence card's term, a message to the
+// applicant, an internal note) and
 // the form that changes it. The case page posts its quick status form to the same handler, at the
 // URL it always had (/cases/:id/support/:kind). A refused form is shown again (422) on the
 // procedure's page with what was typed; a stale one gets the 409 page saying what changed.
@@ -33,6 +34,7 @@ const dateField = z
 const procedureBody = z.object({
   status: z.enum(SUPPORT_STATUSES, 'procedures.errors.status'),
   note: z.string().trim().max(2000, 'procedures.errors.tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters').optional(),
+  message: z.string().trim().max(2000, 'procedures.errors.tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters').optional(),
   office: z.string().trim().max(200, 'procedures.errors.tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters').optional(),
   filedAt: dateField,
   cardStartsAt: dateField,
@@ -40,7 +42,7 @@ const procedureBody = z.object({
   reasonsReceived: z.literal('yes', 'procedures.errors.invalid').optional(),
   version: z.string().regex(/^\d{1,9}$/, 'procedures.errors.version').transform(Number),
 });
-const FIELDS = ['status', 'note', 'office', 'filedAt', 'cardStartsAt', 'cardEndsAt', 'reasonsReceived', 'version'] as const;
+const FIELDS = ['status', 'note', 'message', 'office', 'filedAt', 'cardStartsAt', 'cardEndsAt', 'reasonsReceived', 'version'] as const;
 
 /** Only the form's own fields, each as the one string it should be (a repeated field is refused). */
 function formFields(body: unknown): Record<string, unknown> {

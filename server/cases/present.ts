@@ -73,7 +73,8 @@ export function timeline(
       const entry = procedureTimelineEntry(t, view.locale, h.procedure, view.forApplicant);
       if (!entry) continue;
       const who = view.forApplicant ? t('cases.people.hr') : (names.get(String(h.actor))?.name ?? t('cases.people.system'));
-      out.push({ at: h.at, label: entry.label, who, note: [entry.detail, view.forApplicant ? undefined : h.note].filter(Boolean).join('\n') || undefined });
+      const message = entry.message && (view.forApplicant ? entry.message : t('procedures.timeline.toApplicant', { message: entry.message }));
+      out.push({ at: h.at, label: entry.label, who, note: [entry.detail, message, view.forApplicant ? undefined : h.note].filter(Boolean).join('\n') || undefined });
       continue;
     }
     if (view.forApplicant && !applicantSeesEvent(h)) continue;

@@ -43,6 +43,7 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
     cardStartsAt: isoDay(stored?.cardStartsAt),
     cardEndsAt: isoDay(stored?.cardEndsAt),
     note: '',
+    message: '',
   };
   const errors = item.error;
   return {

@@ -8,7 +8,7 @@ import { tOf, type Context } from '../context.ts';
 import type { Locale } from '../i18n/index.ts';
 import type { WorkingCalendar } from '../calendar/index.ts';
 import { PROCEDURE_RULES, waitingFor } from './rules.ts';
-import { ACTIVE_SUPPORT, formatDay, isSupportOverdue, reasonsOverdue } from './service.ts';
+import { ACTIVE_SUPPORT, formatDay, isSupportOverdue, procedureHeadlineKey, reasonsOverdue } from './service.ts';
 
 export interface DeadlineView {
   date: Date;
@@ -44,6 +44,7 @@ interface TrackDoc {
   dueAt?: Date | null;
   updatedAt?: Date | null;
   note?: string | null;
+  applicantMessage?: string | null;
   office?: string | null;
   filedAt?: Date | null;
   refusedAt?: Date | null;
@@ -73,6 +74,8 @@ export interface ProcedureView {
   cardStartsAt?: Date;
   cardEndsAt?: Date;
   escalated: boolean;
+  /** HR's last message to the applicant about it (both sides see it). */
+  message?: string;
   /** HR only. */
   note?: string;
   statuses?: Array<{ value: string; label: string; selected: boolean }>;
@@ -134,6 +137,7 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       ...(s.cardStartsAt ? { cardStartsAt: s.cardStartsAt } : {}),
       ...(s.cardEndsAt ? { cardEndsAt: s.cardEndsAt } : {}),
       escalated: !forApplicant && (escalated.has(kind) || isSupportOverdue(s, now) || reasonsOverdue(s, now)),
+      ...(s.applicantMessage ? { message: s.applicantMessage } : {}),
       ...(!forApplicant && s.note ? { note: s.note } : {}),
       ...(!forApplicant
         ? {
@@ -162,6 +166,8 @@ interface ProcedureEvent {
   cardStartsAt?: Date | null;
   cardEndsAt?: Date | null;
   reasonsDueAt?: Date | null;
+  reasonsReceived?: boolean | null;
+  message?: string | null;
   escalated?: string | null;
   applicantVisible?: boolean | null;
 }
@@ -170,19 +176,19 @@ interface ProcedureEvent {
  * The timeline line of a procedure event, in the reader's language: "Work permit: file lodged with
  * the authority". Undefined when the reader is the applicant and the event is HR's own business.
  */
-export function procedureTimelineEntry(t: TFunction, locale: Locale, p: ProcedureEvent, forApplicant: boolean): { label: string; detail?: string } | undefined {
+export function procedureTimelineEntry(t: TFunction, locale: Locale, p: ProcedureEvent, forApplicant: boolean): { label: string; detail?: string; message?: string } | undefined {
   if (forApplicant && !p.applicantVisible) return undefined;
   const kind = t(`procedures.kinds.${p.kind}`);
   if (p.escalated) return { label: t('procedures.timeline.escalated', { kind }) };
   const statusChanged = p.from !== p.to;
-  const label = statusChanged
-    ? forApplicant
-      ? t(`procedures.applicant.${p.to as SupportStatus}`, { kind })
-      : t('procedures.timeline.changed', { kind, from: t(`procedures.statuses.${p.from ?? 'not_needed'}`), to: t(`procedures.statuses.${p.to ?? 'not_needed'}`) })
-    : t('procedures.applicant.datesSet', { kind });
+  const label =
+    statusChanged && !forApplicant
+      ? t('procedures.timeline.changed', { kind, from: t(`procedures.statuses.${p.from ?? 'not_needed'}`), to: t(`procedures.statuses.${p.to ?? 'not_needed'}`) })
+      : t(procedureHeadlineKey(p), { kind });
   const details: string[] = [];
   if (p.filedAt) details.push(t('procedures.timeline.filedAt', { date: formatDay(p.filedAt, locale) }));
   if (p.cardStartsAt || p.cardEndsAt) details.push(t('procedures.timeline.card', { start: formatDay(p.cardStartsAt, locale) || '…', end: formatDay(p.cardEndsAt, locale) || '…' }));
   if (p.reasonsDueAt) details.push(t('procedures.timeline.reasonsDue', { date: formatDay(p.reasonsDueAt, locale) }));
-  return { label, ...(details.length ? { detail: details.join(' · ') } : {}) };
+  // The message is HR's own words to the applicant: shown as written (both sides), not translated.
+  return { label, ...(details.length ? { detail: details.join(' · ') } : {}), ...(p.message ? { message: p.message } : {}) };
 }

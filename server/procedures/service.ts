@@ -73,6 +73,7 @@ export interface TrackState {
   dueAt?: Date;
   updatedAt?: Date;
   note?: string;
+  applicantMessage?: string;
   office?: string;
   filedAt?: Date;
   refusedAt?: Date;
@@ -87,6 +88,8 @@ export interface ProcedureInput {
   status: SupportStatus;
   /** Internal note for HR (never shown to the applicant). */
   note?: string;
+  /** HR's message to the applicant with this change: shown on their page and timeline, e-mailed. */
+  message?: string;
   /** undefined: keep; '' : clear. */
   office?: string;
   /** undefined: keep (or today when the file is lodged now); null: clear. */
@@ -127,6 +130,10 @@ export function nextTrack(existing: TrackState | undefined, kind: SupportKind, i
     else delete track.office;
   }
   if (input.note) track.note = input.note;
+  // The applicant's page shows the message of the latest change they were told about: a new status
+  // without one clears the last (a refusal's reasons do not stay beside a later grant).
+  if (input.message) track.applicantMessage = input.message;
+  else if (statusChanged) delete track.applicantMessage;
 
   // Filing date: given by HR, or today when the file is lodged now; never in the future.
   if (input.filedAt !== undefined) {
@@ -174,7 +181,12 @@ export function nextTrack(existing: TrackState | undefined, kind: SupportKind, i
       if (n !== undefined) track.reasonsDueAt = vnEndOfDay(calendar.addWorkingDays(now, n));
       delete track.reasonsReceivedAt;
     }
-    if (input.reasonsReceived && !track.reasonsReceivedAt) track.reasonsReceivedAt = now;
+    if (input.reasonsReceived && !track.reasonsReceivedAt) {
+      track.reasonsReceivedAt = now;
+      // The applicant is told the reasons with this change: the written notice is theirs to know
+      // (and to answer, e.g. with a corrected file), so it cannot be recorded without them.
+      if (!input.message) errors.message = 'procedures.errors.reasonsMessage';
+    }
   } else {
     delete track.refusedAt;
     delete track.reasonsDueAt;
@@ -183,8 +195,9 @@ export function nextTrack(existing: TrackState | undefined, kind: SupportKind, i
   return Object.keys(errors).length ? { track, errors } : { track };
 }
 
-/** Whether the change is one the applicant is told about (e-mail and timeline). */
-export function applicantShouldKnow(before: TrackState | undefined, after: TrackState): boolean {
+/** Whether the change is one the applicant is told about (e-mail and timeline): a message for them always is. */
+export function applicantShouldKnow(before: TrackState | undefined, after: TrackState, message?: string): boolean {
+  if (message) return true;
   const statusChanged = (before?.status ?? 'not_needed') !== after.status;
   if (statusChanged && (APPLICANT_VISIBLE_SUPPORT_STATUSES as readonly string[]).includes(after.status)) return true;
   if (after.status === 'not_needed') return false;
@@ -193,7 +206,24 @@ export function applicantShouldKnow(before: TrackState | undefined, after: Track
 
 function sameState(a: TrackState | undefined, b: TrackState): boolean {
   if (!a) return false;
-  return a.status === b.status && (a.office ?? '') === (b.office ?? '') && sameDay(a.filedAt, b.filedAt) && sameDay(a.cardStartsAt, b.cardStartsAt) && sameDay(a.cardEndsAt, b.cardEndsAt);
+  return a.status === b.status && (a.office ?? '') === (b.office ?? '') && (a.applicantMessage ?? '') === (b.applicantMessage ?? '') && sameDay(a.filedAt, b.filedAt) && sameDay(a.cardStartsAt, b.cardStartsAt) && sameDay(a.cardEndsAt, b.cardEndsAt);
+}
+
+/** What a change told the applicant about: its headline follows the most important part. */
+export interface ProcedureChange {
+  from?: string | null;
+  to?: string | null;
+  reasonsReceived?: boolean | null;
+  filedAt?: Date | null;
+  cardStartsAt?: Date | null;
+  cardEndsAt?: Date | null;
+}
+
+export function procedureHeadlineKey(c: ProcedureChange): string {
+  if ((c.from ?? 'not_needed') !== c.to) return `procedures.applicant.${c.to ?? 'not_needed'}`;
+  if (c.reasonsReceived) return 'procedures.applicant.reasonsReceived';
+  if (c.filedAt || c.cardStartsAt || c.cardEndsAt) return 'procedures.applicant.datesSet';
+  return 'procedures.applicant.message';
 }
 
 const DATE_FMT = { day: '2-digit', month: 'short', year: 'numeric', timeZone: 'Asia/Ho_Chi_Minh' } as const;
@@ -203,17 +233,18 @@ export function formatDay(d: Date | undefined | null, locale: Locale): string {
 }
 
 /** The words of a procedure change in one language (the e-mail carries both). */
-export function procedureWords(locale: Locale, kind: SupportKind, track: TrackState, changed: { status: boolean }) {
+export function procedureWords(locale: Locale, kind: SupportKind, track: TrackState, changed: ProcedureChange) {
   const t = translator(locale);
   const rule = PROCEDURE_RULES[kind];
   return {
     kind: t(`procedures.kinds.${kind}`),
     status: t(`procedures.statuses.${track.status}`),
-    headline: changed.status ? t(`procedures.applicant.${track.status}`, { kind: t(`procedures.kinds.${kind}`) }) : t('procedures.applicant.datesSet', { kind: t(`procedures.kinds.${kind}`) }),
+    headline: t(procedureHeadlineKey(changed), { kind: t(`procedures.kinds.${kind}`) }),
     legalBasis: rule.legalBasis[locale],
     office: track.office ?? rule.office[locale],
     filedAt: formatDay(track.filedAt, locale),
     dueAt: track.status === 'filed' ? formatDay(track.dueAt, locale) : '',
+    reasonsDueAt: track.status === 'refused' && !track.reasonsReceivedAt ? formatDay(track.reasonsDueAt, locale) : '',
     cardStartsAt: formatDay(track.cardStartsAt, locale),
     cardEndsAt: formatDay(track.cardEndsAt, locale),
   };
@@ -259,7 +290,8 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
 
   const from = existing?.status ?? 'not_needed';
   const statusChanged = from !== track.status;
-  const visible = applicantShouldKnow(existing, track);
+  const visible = applicantShouldKnow(existing, track, opts.message);
+  const reasonsReceived = !!track.reasonsReceivedAt && !existing?.reasonsReceivedAt;
   const history = {
     at: now,
     actor: actor._id,
@@ -274,6 +306,8 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
       ...(track.cardStartsAt && !sameDay(existing?.cardStartsAt, track.cardStartsAt) ? { cardStartsAt: track.cardStartsAt } : {}),
       ...(track.cardEndsAt && !sameDay(existing?.cardEndsAt, track.cardEndsAt) ? { cardEndsAt: track.cardEndsAt } : {}),
       ...(track.reasonsDueAt && statusChanged ? { reasonsDueAt: track.reasonsDueAt } : {}),
+      ...(opts.message ? { message: opts.message } : {}),
+      ...(reasonsReceived ? { reasonsReceived: true } : {}),
       applicantVisible: visible,
     },
   };
@@ -288,8 +322,10 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
         reference: caseDoc.reference,
         kind,
         status: track.status,
-        vi: procedureWords('vi', kind, track, { status: statusChanged }),
-        en: procedureWords('en', kind, track, { status: statusChanged }),
+        vi: procedureWords('vi', kind, track, history.procedure),
+        en: procedureWords('en', kind, track, history.procedure),
+        // In the words HR wrote it, in one language: shown once, between the two versions' facts.
+        message: opts.message ?? '',
         link: `${base}/applications/${String(caseDoc._id)}`,
       };
       outbox.push(caseEmail(applicant, 'procedure_update', data, outboxKey(String(caseDoc._id), caseDoc.version + 1, 'procedure', kind), now));

@@ -110,6 +110,84 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(shown).to.include('còn 3 ngày làm việc');
   });
 
+  it("tells the applicant a refusal's reasons: the refusal says when they are due, recording them needs them in words, and they reach the e-mail, the page and the timeline", async () => {
+    clock = vn('2027-02-03');
+    const c = await onboardingCase();
+    let a = await signedIn(t, hrEn);
+    const url = `/cases/${c._id}/procedures/work_permit`;
+    let form = await page(a, url);
+    expect(await post(a, form.text, url, { version: versionIn(form.text, url), status: 'refused' })).to.have.property('status', 303);
+    await deliver(t, c._id);
+    const refusal = await t.smtp.waitForTo(applicant.email, /đã từ chối/);
+    // Reasons due Mon 15 Feb 2027 (3 working days across Tết), in both languages.
+    expect(refusal.text).to.match(/phải nêu lý do bằng văn bản trước ngày 15/);
+    expect(refusal.text).to.match(/must give its reasons in writing by 15 Feb 2027/);
+    let me = await signedIn(t, applicant);
+    expect(text((await page(me, `/applications/${c._id}`)).text)).to.include('phải trả lời bằng văn bản nêu rõ lý do trước ngày');
+
+    // Ticking "reasons received" without the reasons: refused beside the field, nothing stored.
+    clock = vn('2027-02-12');
+    a = await signedIn(t, hrEn); // nine days on: a new day's session
+    form = await page(a, url);
+    const before = await snapshot(c);
+    const refused = await post(a, form.text, url, { version: versionIn(form.text, url), status: 'refused', reasonsReceived: 'yes', message: '   ' });
+    expect(refused.status).to.equal(422);
+    expect(text(refused.text)).to.include("Write the authority's reasons for the applicant");
+    expect(refused.text).to.include('aria-invalid="true" aria-describedby="f-message-error"');
+    expect(await snapshot(c)).to.deep.equal(before);
+
+    const reasons = 'The labour contract was unsigned.\nWe will lodge a signed copy on Monday.';
+    const ok = await post(a, form.text, url, { version: versionIn(form.text, url), status: 'refused', reasonsReceived: 'yes', message: reasons, note: 'Called the Department — internal' });
+    expect(ok.status).to.equal(303);
+    const after = (await Case.findById(c._id).lean())!;
+    const wp = after.supportTracks.find((s) => s.kind === 'work_permit')!;
+    expect(wp.reasonsReceivedAt).to.be.instanceOf(Date);
+    expect(wp.applicantMessage).to.equal(reasons);
+    expect(after.history.at(-1)!.procedure).to.deep.include({ kind: 'work_permit', from: 'refused', to: 'refused', reasonsReceived: true, message: reasons, applicantVisible: true });
+
+    await deliver(t, c._id);
+    const told = await t.smtp.waitForTo(applicant.email, /lý do từ chối của cơ quan/);
+    expect(told.subject).to.include("the authority's reasons for the refusal");
+    expect(told.text).to.include('The labour contract was unsigned.');
+    expect(told.text).to.include('Thông báo từ bộ phận nhân sự / Message from the HR office');
+    expect(told.text).not.to.include('internal');
+    expect(told.html).to.include('<blockquote');
+
+    // The applicant's page: the message under the procedure and on the timeline; no HR note; the reasons clock gone.
+    me = await signedIn(t, applicant);
+    const mine = text((await page(me, `/applications/${c._id}`)).text);
+    expect(mine).to.include('<div class="small prewrap" data-message><strong>Từ bộ phận nhân sự:</strong> The labour contract was unsigned.\nWe will lodge');
+    expect(mine).to.include('Giấy phép lao động: lý do từ chối của cơ quan có thẩm quyền');
+    expect(mine).not.to.include('phải trả lời bằng văn bản nêu rõ lý do trước ngày');
+    expect(mine).not.to.include('Called the Department');
+    // HR sees what the applicant was told, beside their own note.
+    const hr = text((await page(a, `/cases/${c._id}`)).text);
+    expect(hr).to.include('Last message to the applicant: The labour contract was unsigned.');
+    expect(hr).to.include('Told the applicant: The labour contract was unsigned.');
+
+    // A later status without a message clears it: the refusal's reasons do not stay beside a grant.
+    clock = vn('2027-02-16');
+    a = await signedIn(t, hrEn);
+    form = await page(a, url);
+    expect(await post(a, form.text, url, { version: versionIn(form.text, url), status: 'filed', filedAt: '2027-02-16' })).to.have.property('status', 303);
+    const later = (await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'work_permit')!;
+    expect(later.applicantMessage).to.equal(undefined);
+  });
+
+  it('e-mails a message alone (no status or date change) as "a message from the HR office"', async () => {
+    clock = vn('2027-02-04');
+    const c = await onboardingCase();
+    const a = await signedIn(t, hrEn);
+    const url = `/cases/${c._id}/procedures/residence_card`;
+    const form = await page(a, url);
+    const res = await post(a, form.text, url, { version: versionIn(form.text, url), status: 'requested', message: 'Please bring your passport to the office on Friday.' });
+    expect(res.status).to.equal(303);
+    await deliver(t, c._id);
+    const mail = await t.smtp.waitForTo(applicant.email, /thông báo từ bộ phận nhân sự/);
+    expect(mail.subject).to.include('Temporary residence card: a message from the HR office');
+    expect(mail.text).to.include('Please bring your passport to the office on Friday.');
+  });
+
   for (const [lang, who] of [['en', () => hrEn], ['vi', () => hrVi]] as const) {
     it(`refuses a bad status, a card ending before it starts and a future filing date (422, ${lang}), and changes nothing`, async () => {
       clock = vn('2027-02-04');
