@@ -227,6 +227,8 @@ const ROW_PROJECTION = {
   'supportTracks.cardEndsAt': 1,
   overdueProcedures: 1,
   'forecast.likely': 1,
+  // Whether the applicant wrote last (a message waiting for an answer); never the texts.
+  'messages.fromApplicant': 1,
 } as const;
 
 export interface QueueRow {
@@ -251,7 +253,9 @@ export interface QueueRow {
   activeSupport: string[];
   /** Support procedure kinds past their deadline (the escalation's flag on the case). */
   overdueProcedures: string[];
-  docs?: { expired: number; expiring: number };
+  docs?: { expired: number; expiring: number; pending: number };
+  /** The applicant wrote last: their message waits for an answer. */
+  messageWaiting: boolean;
 }
 
 export interface QueuePage {
@@ -280,6 +284,7 @@ interface LeanRow {
   supportTracks?: Array<{ kind: string; status: string; dueAt?: Date | null; cardEndsAt?: Date | null }>;
   overdueProcedures?: string[] | null;
   forecast?: { likely?: Date | null } | null;
+  messages?: Array<{ fromApplicant?: boolean | null }> | null;
 }
 
 /** Below every date a case can hold, and below every ObjectId: trivially true bounds that name an index for the planner. */
@@ -449,7 +454,7 @@ export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date, known?:
   const [assignees, calls, flags, ownSheets] = await Promise.all([
     assigneeIds.length ? User.find({ _id: { $in: assigneeIds } }, { name: 1 }).lean() : Promise.resolve([]),
     callIds.length ? Call.find({ _id: { $in: callIds } }, { title: 1 }).lean() : Promise.resolve([]),
-    docs.length ? documentFlags(docs, now) : Promise.resolve(new Map<string, { expired: number; expiring: number }>()),
+    docs.length ? documentFlags(docs, now) : Promise.resolve(new Map<string, { expired: number; expiring: number; pending: number }>()),
     scoring.length ? Evaluation.distinct('case', { member: user._id, case: { $in: scoring.map((d) => d._id) } }) : Promise.resolve([]),
   ]);
   const own = new Set((ownSheets as Types.ObjectId[]).map(String));
@@ -479,7 +484,8 @@ export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date, known?:
       supportOverdue: late,
       overdueProcedures: (d.overdueProcedures ?? []).filter((k) => typeof k === 'string'),
       activeSupport: (d.supportTracks ?? []).filter((s) => ACTIVE_SUPPORT.includes(s.status as never)).map((s) => s.kind),
-      docs: flag && (flag.expired || flag.expiring) ? flag : undefined,
+      docs: flag && (flag.expired || flag.expiring || flag.pending) ? flag : undefined,
+      messageWaiting: d.messages?.at(-1)?.fromApplicant === true,
     };
   });
   return { rows, total, capped, page, pages, hasNext, size: q.size };

@@ -77,6 +77,8 @@ export async function requiredDocumentsNotAccepted(caseDoc: CaseLike, call: Call
 export interface DocumentFlag {
   expired: number;
   expiring: number;
+  /** Uploaded and waiting for HR's check. */
+  pending: number;
 }
 
 /** What documentFlags reads of each document: enough for currentOf and validityOf. */
@@ -84,8 +86,8 @@ const FLAG_FIELDS = { case: 1, type: 1, slot: 1, version: 1, current: 1, status:
 type FlagDocument = { case: Types.ObjectId; type: string; slot?: number | null; version: number; current?: boolean | null; status: string; issuedAt?: Date | null; expiresAt?: Date | null };
 
 /**
- * Per case (its id as a string): how many current documents are expired / expiring, for the HR
- * queue. `cases` carry what validity depends on (the planned arrival, the residence card's end):
+ * Per case (its id as a string): how many current documents are expired / expiring / waiting for
+ * HR's check, for the HR queue. `cases` carry what validity depends on (the planned arrival, the residence card's end):
  * the queue's rows do, so no case is read again. The documents are read lean, with only the fields
  * needed: hydrating every current document of 50 cases was most of the queue page's Mongoose time.
  */
@@ -93,17 +95,22 @@ export async function documentFlags(cases: ReadonlyArray<ValidityCase & { _id: u
   const out = new Map<string, DocumentFlag>();
   if (cases.length === 0) return out;
   const read = await CaseDocument.find({ case: { $in: cases.map((c) => toObjectId(c._id)) }, current: true }, FLAG_FIELDS).lean<FlagDocument[]>();
-  const docs = currentOf(read).filter((d) => d.status !== 'rejected' && (d.issuedAt || d.expiresAt));
+  const docs = currentOf(read);
   if (docs.length === 0) return out;
   const byId = new Map(cases.map((c) => [String(c._id), c]));
+  const flagOf = (key: string) => {
+    let f = out.get(key);
+    if (!f) out.set(key, (f = { expired: 0, expiring: 0, pending: 0 }));
+    return f;
+  };
   for (const d of docs) {
+    if (d.status === 'pending') flagOf(String(d.case)).pending += 1;
+    if (d.status === 'rejected' || !(d.issuedAt || d.expiresAt)) continue;
     const v = validityOf(d, byId.get(String(d.case)), now);
     if (v === 'ok') continue;
-    const key = String(d.case);
-    const f = out.get(key) ?? { expired: 0, expiring: 0 };
+    const f = flagOf(String(d.case));
     if (isExpiredLike(v)) f.expired += 1;
     else f.expiring += 1;
-    out.set(key, f);
   }
   return out;
 }

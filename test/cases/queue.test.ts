@@ -22,6 +22,7 @@ describe('cases: the HR queue', () => {
   let t: TestApp;
   let hr: UserDoc;
   let hr2: UserDoc;
+  let hrVi: UserDoc;
   let leader: UserDoc;
   let applicant: UserDoc;
   let callA: CallDoc;
@@ -35,6 +36,7 @@ describe('cases: the HR queue', () => {
     const institute = await createInstitute();
     hr = await createUser({ role: 'hr_officer', institute, name: 'Queue Officer' });
     hr2 = await createUser({ role: 'hr_officer', institute, name: 'Second Officer' });
+    hrVi = await createUser({ role: 'hr_officer', institute, name: 'Cán bộ Việt', locale: 'vi' });
     leader = await createUser({ role: 'leader', institute });
     applicant = await createUser({ role: 'applicant' });
     callA = await createCall({ institute, checklist: [], track: 'expert' });
@@ -187,6 +189,53 @@ describe('cases: the HR queue', () => {
     expect(row(mine[15]!)).to.include('1 document expired');
     expect(row(mine[16]!)).to.include('1 document expired');
     expect(row(mine[17]!)).not.to.match(/documents? expir/);
+  });
+
+  it("flags what waits for the officer: the applicant's unanswered message and documents to check, each gone once answered or checked", async () => {
+    const [withMessage, withUpload] = [mine[20]!, mine[21]!];
+    const rowIn = (html: string, c: { _id: unknown }) => {
+      const at = html.indexOf(`data-case="${String(c._id)}"`);
+      expect(at, String(c._id)).to.be.greaterThan(-1);
+      return html.slice(at, html.indexOf('</tr>', at));
+    };
+    // The applicant writes from their page.
+    const me = await signedIn(t, applicant);
+    const mine20 = await page(me, `/applications/${withMessage._id}`);
+    expect(await post(me, mine20.text, `/applications/${withMessage._id}/messages`, { text: 'Is my diploma enough?' })).to.have.property('status', 303);
+    const pending = await CaseDocument.create({
+      case: withUpload._id,
+      type: 'cv',
+      version: 1,
+      current: true,
+      storage: 'disk',
+      storageKey: `test-pending-${String(withUpload._id)}`,
+      originalName: 'cv.pdf',
+      mimeType: 'application/pdf',
+      size: 1000,
+      sha256: 'c'.repeat(64),
+      uploadedBy: applicant._id,
+      status: 'pending',
+    });
+    const a = await signedIn(t, hr);
+    let queue = await page(a, '/cases?size=100');
+    expect(rowIn(queue.text, withMessage)).to.include('data-flag="message"').and.include('Message to answer');
+    expect(rowIn(queue.text, withUpload)).to.include('data-flag="documents"').and.include('1 document to check');
+    expect(rowIn(queue.text, mine[22]!)).not.to.include('data-flag=');
+
+    // The officer answers and checks: both flags go.
+    const casePage = await page(a, `/cases/${withMessage._id}`);
+    expect(await post(a, casePage.text, `/cases/${withMessage._id}/messages`, { message: 'Yes, it is.' })).to.have.property('status', 303);
+    const uploadPage = await page(a, `/cases/${withUpload._id}`);
+    expect(await post(a, uploadPage.text, `/documents/${pending._id}/verify`, { decision: 'accept' })).to.have.property('status', 303);
+    expect((await CaseDocument.findById(pending._id).lean())!.status).to.equal('accepted');
+    queue = await page(a, '/cases?size=100');
+    expect(rowIn(queue.text, withMessage)).not.to.include('data-flag="message"');
+    expect(rowIn(queue.text, withUpload)).not.to.include('data-flag="documents"');
+
+    // In Vietnamese too, for an officer who reads it.
+    await Case.updateOne({ _id: withMessage._id }, { $push: { messages: { at: new Date(), author: applicant._id, fromApplicant: true, text: 'Cảm ơn' } } });
+    const vi = await page(await signedIn(t, hrVi), '/cases?size=100');
+    expect(rowIn(vi.text, withMessage)).to.include('Tin nhắn cần trả lời');
   });
 
   it('sorts by due date, submission date, reference and score', async () => {
