@@ -1,6 +1,7 @@
 // Documents: upload against the checklist (multipart, applicant), authorized download, and HR
 // verification. The CSRF token of a multipart upload travels in `?_csrf=` or the x-csrf-token
 // header (checked by the pipeline before multer parses anything).
+import { withoutHiddenCharacters } from '../server/support/hidden-characters.ts';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
@@ -35,9 +36,10 @@ const uploadBody = z
   }));
 
 const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+const reviewedFrom = z.enum(['pending', 'accepted', 'rejected']).default('pending');
 const verifyBody = z.discriminatedUnion('decision', [
-  z.object({ decision: z.literal('accept'), reason: z.preprocess(text, z.string().optional()) }),
-  z.object({ decision: z.literal('reject'), reason: z.preprocess(text, z.string().trim().min(1).max(2000)) }),
+  z.object({ decision: z.literal('accept'), reason: z.preprocess(text, z.string().trim().max(2000).refine(withoutHiddenCharacters, 'errors.hiddenCharacters').optional()), from: reviewedFrom }),
+  z.object({ decision: z.literal('reject'), reason: z.preprocess(text, z.string().trim().min(1).max(2000).refine(withoutHiddenCharacters, 'errors.hiddenCharacters')), from: reviewedFrom }),
 ]);
 
 /** Refusals the upload page answers in place (a sign-in, a refusal of the case or a fault is the error handler's). */
@@ -136,8 +138,9 @@ export function documentsRoutes(app: AppContext): Router {
     try {
       const parsed = verifyBody.safeParse(req.body ?? {});
       if (!parsed.success) {
-        const key = parsed.error.issues.some((i) => i.path[0] === 'reason') ? 'documents.errors.reasonRequired' : 'documents.errors.badDecision';
-        throw new ValidationError(key === 'documents.errors.reasonRequired' ? { reason: key } : { decision: key }, key);
+        const onReason = parsed.error.issues.find((i) => i.path[0] === 'reason');
+        const key = onReason ? (onReason.message === 'errors.hiddenCharacters' ? 'errors.hiddenCharacters' : 'documents.errors.reasonRequired') : 'documents.errors.badDecision';
+        throw new ValidationError(onReason ? { reason: key } : { decision: key }, key);
       }
       const { decision } = await verifyDocument({ app, ctx, doc: loaded.doc, caseDoc: loaded.caseDoc, ...parsed.data });
       if (!wantsHtml(req)) {

@@ -12,9 +12,11 @@ export interface DocumentEmailOptions {
   applicant: UserDoc | null;
   caseDoc: { _id: unknown; reference: string };
   doc: { _id: unknown; type: string; originalName: string };
-  template: 'document_rejected' | 'document_expiring' | 'document_renewal_added';
+  template: 'document_rejected' | 'document_accepted' | 'document_expiring' | 'document_renewal_added';
   data: Record<string, unknown>;
   now: Date;
+  /** Set where the same document can owe the same e-mail twice (a decision changed and changed back). */
+  eventKey?: string;
 }
 
 /** Can the applicant be e-mailed about their documents (an account that exists and is not disabled)? */
@@ -40,7 +42,7 @@ export async function queueDocumentEmail(input: DocumentEmailOptions): Promise<b
       link: `${app.config.appUrl}/applications/${caseId}#doc-${doc.type}`,
       ...input.data,
     },
-    outboxKey(caseId, template, String(doc._id)),
+    input.eventKey ? outboxKey(caseId, template, String(doc._id), input.eventKey) : outboxKey(caseId, template, String(doc._id)),
     now,
   );
   await Case.updateOne({ _id: caseDoc._id }, { $push: { outbox: item } });

@@ -38,6 +38,7 @@ export interface DocumentView {
   verifyUrl: string;
   /** Accept/reject forms are shown for this file. */
   canVerify: boolean;
+  canReconsider: boolean;
   /** The applicant may replace this file (rejected, expired or expiring). */
   replaceField?: string;
   /** Who accepted or rejected this version (staff views). */
@@ -118,6 +119,8 @@ function view(d: DocumentRecord, c: PresentedCase, now: Date, canVerify: boolean
     downloadUrl: `/documents/${String(d._id)}/download`,
     verifyUrl: `/documents/${String(d._id)}/verify`,
     canVerify: canVerify && d.status === 'pending' && (d.current || !!d.renewalOf),
+    // A decision on the current file can be changed (server/documents/verify.ts), with a reason.
+    canReconsider: canVerify && d.current && (d.status === 'accepted' || d.status === 'rejected'),
     reviewedByName: d.reviewedBy ? names.get(String(d.reviewedBy)) : undefined,
     isRenewal: !!d.renewalOf,
   };

@@ -1,16 +1,22 @@
 // HR verification: accept a pending current file, or reject it with a reason. A rejection reopens
 // the checklist item (its state becomes "rejected" and the applicant's upload input returns) and
 // queues an e-mail to the applicant, in their language, naming the document and the reason.
+// A decision on the current file can be changed, with a reason the applicant is told: an accepted
+// file found wrong later is rejected as any other; a rejection made in error is turned into an
+// acceptance while the file is still the current one (the applicant sent no replacement yet).
 import type { AppContext } from '../deps.ts';
 import { actorOf, type Context } from '../context.ts';
 import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import { User } from '../../models/user.ts';
-import { ConflictError } from '../errors.ts';
+import { ConflictError, ValidationError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import { queueDocumentEmail } from './email.ts';
 
 export type VerifyDecision = { decision: 'accept'; reason?: string } | { decision: 'reject'; reason: string };
+
+/** The status the form was built for: 'pending' (a first check) or the decision being changed. */
+export type ReviewedFrom = 'pending' | 'accepted' | 'rejected';
 
 export type VerifyDocumentOptions = {
   app: Pick<AppContext, 'config'>;
@@ -18,6 +24,8 @@ export type VerifyDocumentOptions = {
   /** The document and its case, loaded for the actor (server/documents/access.ts) and authorized. */
   doc: DocumentDoc;
   caseDoc: CaseDoc;
+  /** The status the officer saw; the decision applies only if it is still that (a stale form is a conflict). */
+  from?: ReviewedFrom;
 } & VerifyDecision;
 
 /** Records the decision on a file still pending; ConflictError when someone decided first (stale form, double submit). */
@@ -25,11 +33,16 @@ export async function verifyDocument(opts: VerifyDocumentOptions): Promise<{ doc
   const { app, ctx, doc, caseDoc, decision } = opts;
   const reviewer = actorOf(ctx);
   const now = ctx.now;
-  const reason = opts.decision === 'reject' ? opts.reason : undefined;
+  const from = opts.from ?? 'pending';
+  const changing = from !== 'pending';
+  if (changing && (from === 'accepted') === (decision === 'accept')) throw new ValidationError({ decision: 'documents.errors.badDecision' }, 'documents.errors.badDecision');
+  if (changing && !opts.reason) throw new ValidationError({ reason: 'documents.errors.reasonRequired' }, 'documents.errors.reasonRequired');
+  const reason = opts.decision === 'reject' || changing ? opts.reason : undefined;
   // A pending renewal (renewal.ts) is not current yet: accepted, it becomes the current version.
-  const isRenewal = !!doc.renewalOf;
+  // A decision is changed on the current file only.
+  const isRenewal = !!doc.renewalOf && !changing;
   const updated = await CaseDocument.findOneAndUpdate(
-    isRenewal ? { _id: doc._id, current: false, status: 'pending', renewalOf: doc.renewalOf } : { _id: doc._id, current: true, status: 'pending' },
+    isRenewal ? { _id: doc._id, current: false, status: 'pending', renewalOf: doc.renewalOf } : { _id: doc._id, current: true, status: from },
     decision === 'accept'
       ? { $set: { status: 'accepted', reviewedBy: reviewer._id, reviewedAt: now, ...(isRenewal ? { current: true } : {}) }, $unset: { reason: 1 } }
       : { $set: { status: 'rejected', reason, reviewedBy: reviewer._id, reviewedAt: now } },
@@ -41,15 +54,15 @@ export async function verifyDocument(opts: VerifyDocumentOptions): Promise<{ doc
     await CaseDocument.updateMany({ case: updated.case, type: updated.type, slot: updated.slot, current: true, version: { $lt: updated.version } }, { $set: { current: false } });
   }
 
-  if (decision === 'reject') {
+  if (decision === 'reject' || changing) {
     const applicant = await User.findById(caseDoc.applicant);
-    await queueDocumentEmail({ app, applicant, caseDoc, doc, template: 'document_rejected', data: { version: doc.version, reason }, now });
+    await queueDocumentEmail({ app, applicant, caseDoc, doc, template: decision === 'reject' ? 'document_rejected' : 'document_accepted', data: { version: doc.version, reason }, now, ...(changing ? { eventKey: String(now.getTime()) } : {}) });
   }
   await recordAudit(ctx, {
     action: 'document.verify',
     targetType: 'document',
     targetId: String(doc._id),
-    summary: { case: String(caseDoc._id), type: doc.type, slot: doc.slot, version: doc.version, decision, reason, ...(isRenewal ? { renewalOf: String(doc.renewalOf) } : {}) },
+    summary: { case: String(caseDoc._id), type: doc.type, slot: doc.slot, version: doc.version, decision, reason, ...(changing ? { changedFrom: from } : {}), ...(isRenewal ? { renewalOf: String(doc.renewalOf) } : {}) },
   });
   return { doc: updated, decision };
 }

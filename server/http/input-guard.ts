@@ -1,6 +1,9 @@
 // Refuses MongoDB operators (a "$" anywhere in a key, which also covers bracket forms such as
 // "email[$ne]") and dotted keys in any field name of the body or query, so that
-// nothing a person types can become part of a query or an update path.
+// nothing a person types can become part of a query or an update path. A body is a form's shape
+// whatever its type: each field a text (or number, yes/no) or a list of them. A JSON body holding an
+// object where a field's value goes ({"recommendation": {"toString": "x"}}) is refused here, once,
+// instead of reaching a String() or Number() in some route or view that trusts the form's shape.
 import type { RequestHandler } from 'express';
 import { BadRequestError } from '../errors.ts';
 
@@ -16,6 +19,14 @@ function hasUnsafeKey(value: unknown, depth = 0): boolean {
   return false;
 }
 
+type Scalar = string | number | boolean | null;
+const isScalar = (v: unknown): v is Scalar => v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+
+/** Whether every field is a scalar or a list of scalars (what an HTML form can send). */
+export function isFormShaped(body: Record<string, unknown>): boolean {
+  return Object.values(body).every((v) => isScalar(v) || (Array.isArray(v) && v.every(isScalar)));
+}
+
 export const inputGuard: RequestHandler = (req, _res, next) => {
   // Routes read fields of a plain object: no body (or one in a type not parsed here) is an empty
   // form; a JSON array or scalar is refused.
@@ -26,6 +37,10 @@ export const inputGuard: RequestHandler = (req, _res, next) => {
   }
   if (hasUnsafeKey(req.body) || hasUnsafeKey(req.query)) {
     next(new BadRequestError('errors.unsafeInput'));
+    return;
+  }
+  if (!isFormShaped(req.body as Record<string, unknown>)) {
+    next(new BadRequestError('errors.badRequest'));
     return;
   }
   next();

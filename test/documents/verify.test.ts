@@ -175,6 +175,57 @@ describe('documents: verification, guard, validity, reminders', function () {
     expect(locked.body.error.message).to.match(/đã được chấp nhận/);
   });
 
+  it('HR changes a decision with a reason the applicant is told: a rejection made in error is accepted after all, an acceptance found wrong is rejected after all', async () => {
+    const second = await createCase({ applicant, call, stage: 'screening', profile: { fullName: 'Trần Thị Bình', plannedArrival: daysAhead(60) } as never });
+    const res = await upload(second._id).attach('cv', await makePdf('CV'), 'cv-second.pdf');
+    expect(res.status, res.text).to.equal(201);
+    const id = res.body.documents[0].id as string;
+    expect((await verify(h, hrToken, id, { decision: 'reject', reason: 'Thiếu trang 2.' })).status).to.equal(200);
+
+    // HR's case page offers the change; the applicant's page does not.
+    const hrPage = await h.get(`/cases/${second._id}`);
+    expect(hrPage.text).to.include('data-reconsider');
+    expect(hrPage.text).to.include('<input type="hidden" name="from" value="rejected">');
+    expect((await a.get(`/applications/${second._id}`)).text).not.to.include('data-reconsider');
+
+    // Without a reason, or the same decision again: refused, nothing changed.
+    expect((await verify(h, hrToken, id, { decision: 'accept', from: 'rejected', reason: ' ' })).status).to.equal(422);
+    expect((await verify(h, hrToken, id, { decision: 'reject', from: 'rejected', reason: 'again' })).status).to.equal(422);
+    expect((await verify(h, hrToken, id, { decision: 'accept', from: 'rejected', reason: 'bad\u202Etext' })).status).to.equal(422);
+    expect((await CaseDocument.findById(id))!.status).to.equal('rejected');
+
+    expect((await verify(h, hrToken, id, { decision: 'accept', from: 'rejected', reason: 'Trang 2 nằm ở cuối tệp, chúng tôi đã bỏ sót.' })).status).to.equal(200);
+    let d = (await CaseDocument.findById(id))!;
+    expect(d.status).to.equal('accepted');
+    expect(d.reason ?? undefined).to.equal(undefined);
+    await dispatchOnce(t.ctx, { owner: 'test' });
+    const accepted = await t.smtp.waitForTo(applicant.email, /Giấy tờ đã được chấp nhận/);
+    expect(accepted.text).to.include('cv-second.pdf');
+    expect(accepted.text).to.include('bạn không cần gửi phiên bản mới');
+    expect(accepted.text).to.include('Từ bộ phận nhân sự: Trang 2 nằm ở cuối tệp');
+    const view = await checklistForCase(second, call, applicant);
+    const cv = view.items.find((i) => i.type === 'cv')!;
+    expect(cv.state).to.equal('accepted');
+    expect(cv.uploadField, 'no new version asked for').to.equal(undefined);
+    // A second tab's form, built when it was still rejected: a conflict, nothing sent twice.
+    expect((await verify(h, hrToken, id, { decision: 'accept', from: 'rejected', reason: 'Trang 2 nằm ở cuối tệp.' })).status).to.equal(409);
+
+    // Found wrong later: rejected after all, and the applicant is asked for a new version again.
+    expect((await verify(h, hrToken, id, { decision: 'reject', from: 'accepted', reason: 'Bản CV đã quá 2 năm, vui lòng gửi bản mới.' })).status).to.equal(200);
+    d = (await CaseDocument.findById(id))!;
+    expect(d.status).to.equal('rejected');
+    expect(d.reason).to.equal('Bản CV đã quá 2 năm, vui lòng gửi bản mới.');
+    await dispatchOnce(t.ctx, { owner: 'test' });
+    const rejected = await t.smtp.waitFor((m) => m.to.includes(applicant.email.toLowerCase()) && m.text.includes('quá 2 năm'));
+    expect(rejected.text).to.include('Bản CV đã quá 2 năm');
+    const audits = await AuditEvent.find({ action: 'document.verify', targetId: id }).sort({ at: 1 }).lean();
+    expect(audits.map((e) => [(e.summary as { decision: string }).decision, (e.summary as { changedFrom?: string }).changedFrom ?? null])).to.deep.equal([
+      ['reject', null],
+      ['accept', 'rejected'],
+      ['reject', 'accepted'],
+    ]);
+  });
+
   describe('validity on upload, flags for the case and the queue', () => {
     let onboarding: CaseDoc;
     before(async () => {

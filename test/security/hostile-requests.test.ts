@@ -34,6 +34,34 @@ describe('security: hostile requests get a 4xx, never a 500', () => {
     expect(lang.headers.location).to.equal('/');
   });
 
+  it('answers a JSON body with an object where a field goes with 400 (a leader\'s scorecard, an administrator\'s call form), changing nothing', async () => {
+    const institute = await createInstitute();
+    const call = await createCall({ institute });
+    const leader = await createUser({ role: 'leader', institute });
+    const c = await createCase({ applicant: await createUser({ role: 'applicant' }), call, stage: 'evaluation' });
+    const l = await signedIn(t, leader);
+    const url = `/shortlists/${call._id}/cases/${c._id}`;
+    const token = csrfFrom((await page(l, url)).text);
+    for (const value of [{ toString: 'x' }, { valueOf: 'x', toString: 'y' }, [{ toString: 1 }]]) {
+      for (const field of ['recommendation', 'comment', 'score_research']) {
+        const res = await l.post(`${url}/evaluation`).set('Content-Type', 'application/json').set('Accept', 'application/json').send({ _csrf: token, [field]: value });
+        expect(res.status, `${field} ${JSON.stringify(value)}`).to.equal(400);
+      }
+    }
+    expect((await Case.findById(c._id).lean())!.score ?? null).to.equal(null);
+
+    const admin = await createUser({ role: 'admin' });
+    const ad = await signedIn(t, admin);
+    const adminToken = csrfFrom((await page(ad, '/admin/calls/new')).text);
+    for (const field of ['checklistRows', 'scorecardRows']) {
+      const res = await ad.post('/admin/calls/new').set('Content-Type', 'application/json').set('Accept', 'application/json').send({ _csrf: adminToken, [field]: { toString: 'x' } });
+      expect(res.status, field).to.equal(400);
+    }
+    // A flat JSON body is still a form (scalars and lists of them).
+    const flat = await ad.post('/admin/calls/new').set('Content-Type', 'application/json').set('Accept', 'text/html').send({ _csrf: adminToken, checklistRows: '3', scorecardRows: 2 });
+    expect(flat.status).to.be.oneOf([200, 422]);
+  });
+
   it('answers a mail log id longer than any with 404', async () => {
     const hr = await createUser({ role: 'hr_officer' });
     const a = await signedIn(t, hr);
