@@ -18,7 +18,7 @@ import { documentSubject, loadDocumentFor, loadDocumentWithCall, loadUploadTarge
 import { UploadError } from '../server/documents/errors.ts';
 import { uploadLimits } from '../server/documents/rules.ts';
 import { uploadTempDir } from '../server/documents/storage.ts';
-import { commitUploads } from '../server/documents/upload.ts';
+import { commitUploads, requireConfirmedEmail } from '../server/documents/upload.ts';
 import { openDocument } from '../server/documents/download.ts';
 import { verifyDocument } from '../server/documents/verify.ts';
 import { documentJson, renewalPage, uploadPage, uploadRefusal } from '../server/documents/present.ts';
@@ -93,6 +93,7 @@ export function documentsRoutes(app: AppContext): Router {
     const caseId = String(caseDoc._id);
     try {
       await limited;
+      requireConfirmedEmail(ctx);
       const files = await receiveUploads(req, res, { tempDir, ...uploadLimits(call.checklist, app.config.upload.maxBytes) });
       const body = uploadBody.parse(req.body ?? {});
       const docs = await commitUploads({ app, ctx, caseDoc, call, files, dates: body.dates });
@@ -181,6 +182,7 @@ export function documentsRoutes(app: AppContext): Router {
     const caseId = String(loaded.caseDoc._id);
     try {
       await limited;
+      requireConfirmedEmail(ctx);
       const files = await receiveUploads(req, res, { tempDir, ...uploadLimits(loaded.call.checklist, app.config.upload.maxBytes) });
       const body = uploadBody.parse(req.body ?? {});
       const { doc, onBehalf, applicantTold } = await renewDocument({ app, ctx, doc: loaded.doc, caseDoc: loaded.caseDoc, files, dates: body.dates });

@@ -42,6 +42,8 @@ const schema = z.object({
   CLAMDSCAN_PATH: z.string().optional(),
   /** Upload requests per user per hour (documents). */
   UPLOAD_RATE_PER_HOUR: z.coerce.number().int().min(1).default(60),
+  /** Bytes one application may hold in documents, every version counted. */
+  UPLOAD_CASE_QUOTA_MB: z.coerce.number().positive().default(500),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
   LOGIN_LOCKOUT_MINUTES: z.coerce.number().int().min(1).default(15),
@@ -86,7 +88,7 @@ export interface Config {
   smtpUrl: string | undefined;
   mailFrom: string;
   mailDir: string;
-  upload: { storage: 'disk' | 'gridfs'; dir: string; maxBytes: number; clamdscanPath: string | undefined; ratePerHour: number };
+  upload: { storage: 'disk' | 'gridfs'; dir: string; maxBytes: number; clamdscanPath: string | undefined; ratePerHour: number; caseQuotaBytes: number };
   logLevel: string;
   login: { maxFailures: number; lockoutMs: number };
   dispatchIntervalMs: number;
@@ -161,6 +163,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxBytes: Math.round(e.UPLOAD_MAX_MB * 1024 * 1024),
       clamdscanPath: e.CLAMDSCAN_PATH,
       ratePerHour: e.UPLOAD_RATE_PER_HOUR,
+      caseQuotaBytes: Math.round(e.UPLOAD_CASE_QUOTA_MB * 1024 * 1024),
     },
     logLevel: e.LOG_LEVEL,
     login: { maxFailures: e.LOGIN_MAX_FAILURES, lockoutMs: e.LOGIN_LOCKOUT_MINUTES * 60_000 },

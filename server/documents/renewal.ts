@@ -20,7 +20,7 @@ import { parseFileField } from './rules.ts';
 import { scanOrRefuse } from './scan.ts';
 import { newStorageKey } from './storage.ts';
 import { documentStores } from './stores.ts';
-import { pendingRenewal, typedDatesFor, type ReceivedFile, type Translate } from './upload.ts';
+import { checkCaseQuota, pendingRenewal, typedDatesFor, type ReceivedFile, type Translate } from './upload.ts';
 
 /** The file input of a renewal form: the slot it renews (`passport--0`), so the checklist item's limit applies. */
 export function renewalField(doc: { type: string; slot?: number | null }): string {
@@ -78,6 +78,7 @@ export async function renewDocument(opts: RenewDocumentOptions): Promise<{ doc: 
     if (!field || field.type !== doc.type || (field.slot ?? 0) !== (doc.slot ?? 0)) throw new UploadError(422, 'unknown_item', 'documents.errors.unknownField', { field: file.field });
     if (!renewable(doc)) throw new UploadError(409, 'not_renewable', 'documents.errors.notRenewable', { type: label });
     if (await pendingRenewal(doc.case, type, doc.slot ?? 0)) throw new UploadError(409, 'renewal_pending', 'documents.errors.renewalPending', { type: label });
+    await checkCaseQuota(app, doc.case, file.size);
     const dates = typedDatesFor(type, file.field, opts.dates, now, t);
     await scanOrRefuse(app.config.upload.clamdscanPath, file.tempPath, file.name);
 

@@ -2,6 +2,10 @@
 // before anything is recorded (checklist item, stage, versions, dates, virus scan); then each file
 // is moved into storage and gets its record; if any step fails, every record and stored file of the
 // request is removed again. A new version becomes current and the older ones of its slot stop being.
+// What one person may keep is bounded: an applicant uploads only once their e-mail address is
+// confirmed (a throwaway address cannot fill the disk), an application holds at most
+// UPLOAD_CASE_QUOTA_MB in all its versions, and a draft keeps only the newest of the versions nobody
+// has checked (no one but the applicant has seen them).
 import { rm } from 'node:fs/promises';
 import { Types } from 'mongoose';
 import type { AppContext } from '../deps.ts';
@@ -198,6 +202,53 @@ async function insertVersion(input: CommitUploadsOptions, p: PlannedFile, key: s
   }
 }
 
+/** An applicant uploads from a confirmed address only; refused before any byte is read. */
+export function requireConfirmedEmail(ctx: Context): void {
+  const actor = actorOf(ctx);
+  if (actor.role === 'applicant' && !actor.emailVerifiedAt) throw new UploadError(403, 'email_unconfirmed', 'documents.errors.emailUnconfirmed', { email: actor.email });
+}
+
+/** Bytes the case holds in documents, every version and renewal counted. */
+export async function storedBytes(caseId: unknown): Promise<number> {
+  const rows = await CaseDocument.find({ case: caseId as Types.ObjectId }, { size: 1, _id: 0 }).lean<Array<{ size?: number }>>();
+  return rows.reduce((sum, r) => sum + (r.size ?? 0), 0);
+}
+
+const MB = 1024 * 1024;
+/** "0.4", "12": one decimal below 10 MB, where it matters. */
+const mb = (bytes: number): string => (bytes < 10 * MB ? (Math.ceil((bytes / MB) * 10) / 10).toFixed(1) : String(Math.ceil(bytes / MB)));
+
+/** Refuses files that would take the case over its quota (UPLOAD_CASE_QUOTA_MB). */
+export async function checkCaseQuota(app: Pick<AppContext, 'config'>, caseId: unknown, incoming: number): Promise<void> {
+  const quota = app.config.upload.caseQuotaBytes;
+  const used = await storedBytes(caseId);
+  if (used + incoming > quota) {
+    throw new UploadError(413, 'case_quota', 'documents.errors.caseQuota', { usedMb: mb(used), maxMb: mb(quota), incomingMb: mb(incoming) });
+  }
+}
+
+/**
+ * In a draft, a new version replaces the older versions of its slot that nobody has checked: only
+ * the applicant has seen them, and keeping each would let one draft grow without bound. Record
+ * first, file after (a crash in between leaves a file without a record, which the sweep removes).
+ */
+async function pruneDraftVersions(app: Pick<AppContext, 'config' | 'db'>, ctx: Context, doc: DocumentDoc): Promise<void> {
+  const stale = await CaseDocument.find({ case: doc.case, type: doc.type, slot: doc.slot, version: { $lt: doc.version }, status: 'pending', renewalOf: null }, { storage: 1, storageKey: 1, version: 1, size: 1 }).lean();
+  if (stale.length === 0) return;
+  const stores = documentStores(app);
+  for (const s of stale) {
+    const gone = await CaseDocument.deleteOne({ _id: s._id, status: 'pending', current: false });
+    if (gone.deletedCount !== 1) continue;
+    await stores.of(s.storage).remove(s.storageKey).catch(() => undefined);
+  }
+  await recordAudit(ctx, {
+    action: 'document.draft_versions_removed',
+    targetType: 'document',
+    targetId: String(doc._id),
+    summary: { case: String(doc.case), type: doc.type, slot: doc.slot, versions: stale.map((s) => s.version), bytes: stale.reduce((n, s) => n + (s.size ?? 0), 0) },
+  });
+}
+
 /**
  * Records the request's files as new document versions (the route has authorized the upload).
  * Throws UploadError (nothing kept) when a file or field breaks a rule. Temporary files are always
@@ -217,6 +268,7 @@ export async function commitUploads(input: CommitUploadsOptions): Promise<Docume
       return f;
     });
     const plans = await planUploads(input, files, now, tOf(ctx) as Translate);
+    await checkCaseQuota(app, input.caseDoc._id, plans.reduce((n, p) => n + p.file.size, 0));
     for (const p of plans) await scanOrRefuse(app.config.upload.clamdscanPath, p.file.tempPath, p.file.name);
 
     for (const p of plans) {
@@ -250,6 +302,7 @@ export async function commitUploads(input: CommitUploadsOptions): Promise<Docume
       summary: { case: String(doc.case), type: doc.type, slot: doc.slot, version: doc.version, size: doc.size, sha256: doc.sha256, mimeType: doc.mimeType, storage: doc.storage },
     });
     await Promise.all([older, audited]);
+    if ((input.caseDoc.stage ?? 'draft') === 'draft') await pruneDraftVersions(app, ctx, doc);
   }
   return docs;
 }
