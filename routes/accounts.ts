@@ -169,7 +169,13 @@ export function accountsRoutes(app: AppContext): Router {
       return;
     }
     const { email: address } = form.data;
-    const { rateLimited, mail } = await registerApplicant({ app, ctx: req.ctx, ...form.data });
+    const { rateLimited, networkLimited, mail } = await registerApplicant({ app, ctx: req.ctx, ...form.data });
+    if (networkLimited) {
+      securityEvent(logger, req, 'rate_limited', { what: 'register_network', email: address });
+      res.setHeader('Retry-After', '3600');
+      show(req, res, 'register', 429, { values: keptValues(req.body, 'password'), message: { key: 'accounts.register.networkLimited' } });
+      return;
+    }
     sendAfterAnswer(res, app, mail);
     if (rateLimited) securityEvent(logger, req, 'rate_limited', { what: 'register', email: address });
     rememberLocale(req, form.data.locale);

@@ -44,6 +44,8 @@ const schema = z.object({
   UPLOAD_RATE_PER_HOUR: z.coerce.number().int().min(1).default(60),
   /** Bytes one application may hold in documents, every version counted. */
   UPLOAD_CASE_QUOTA_MB: z.coerce.number().positive().default(500),
+  /** Applicant accounts one network address may create per hour. */
+  REGISTRATIONS_PER_IP_HOUR: z.coerce.number().int().min(1).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
   LOGIN_LOCKOUT_MINUTES: z.coerce.number().int().min(1).default(15),
@@ -91,6 +93,7 @@ export interface Config {
   upload: { storage: 'disk' | 'gridfs'; dir: string; maxBytes: number; clamdscanPath: string | undefined; ratePerHour: number; caseQuotaBytes: number };
   logLevel: string;
   login: { maxFailures: number; lockoutMs: number };
+  registrationsPerIpHour: number;
   dispatchIntervalMs: number;
   smtpTimeoutMs: number;
   outbox: { leaseMs: number; retryBaseMs: number; retryMaxMs: number; maxAttempts?: number };
@@ -167,6 +170,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     logLevel: e.LOG_LEVEL,
     login: { maxFailures: e.LOGIN_MAX_FAILURES, lockoutMs: e.LOGIN_LOCKOUT_MINUTES * 60_000 },
+    registrationsPerIpHour: e.REGISTRATIONS_PER_IP_HOUR,
     dispatchIntervalMs: e.DISPATCH_INTERVAL_MS,
     smtpTimeoutMs: e.SMTP_TIMEOUT_MS,
     outbox: { leaseMs: e.OUTBOX_LEASE_MS, retryBaseMs: e.OUTBOX_RETRY_BASE_MS, retryMaxMs: e.OUTBOX_RETRY_MAX_MS, maxAttempts: e.OUTBOX_MAX_ATTEMPTS },

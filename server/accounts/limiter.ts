@@ -82,8 +82,8 @@ export function createLoginLimiter(connection: Connection, login: Config['login'
 }
 
 /** A softer limiter for e-mails sent on request (verification resend, password reset): per address. */
-export function createMailLimiter(connection: Connection): { allow(key: string): Promise<boolean> } {
-  const limiter = mongoRateLimiter({ storeClient: connection, tableName: 'mail_limits', keyPrefix: 'account_mail', points: 5, duration: 3600 });
+export function createMailLimiter(connection: Connection, opts: { keyPrefix?: string; points?: number } = {}): { allow(key: string): Promise<boolean> } {
+  const limiter = mongoRateLimiter({ storeClient: connection, tableName: 'mail_limits', keyPrefix: opts.keyPrefix ?? 'account_mail', points: opts.points ?? 5, duration: 3600 });
   return {
     async allow(key) {
       try {

@@ -20,6 +20,8 @@ type AccountDeps = MailDeps & ThrottleDeps;
 /** Whether the per-address limit on e-mails sent on request let this one go (the page answers the same either way). */
 export interface MailRequestResult {
   rateLimited: boolean;
+  /** Refused for the network address's hourly allowance of new accounts (says nothing of any address). */
+  networkLimited?: boolean;
   /**
    * The account e-mail to send once the answer is out (server/accounts/mail.ts sendAfterAnswer):
    * the time to answer must not tell whether the address has an account.
@@ -50,6 +52,7 @@ export async function findUser(opts: { userId: string }): Promise<UserDoc> {
 export async function registerApplicant(opts: { app: AccountDeps; ctx: Context; name: string; email: string; password: string; locale: Locale }): Promise<MailRequestResult> {
   const { app, ctx } = opts;
   const email = normalizeEmail(opts.email);
+  if (ctx.ip && !(await throttles(app).registrations.allow(ctx.ip))) return { rateLimited: true, networkLimited: true };
   if (!(await throttles(app).mail.allow(`register:${email}`))) return { rateLimited: true };
   // Hashed either way (and the e-mail sent after the answer either way, MailRequestResult.mail): the
   // time to answer must not tell whether the address has an account.

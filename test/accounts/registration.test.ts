@@ -178,3 +178,33 @@ describe('accounts: registration and e-mail verification', function () {
     expect(okLong.status, '256 characters (512 bytes) is allowed').to.equal(200);
   });
 });
+
+describe('accounts: new accounts per network address', function () {
+  this.timeout(30_000);
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp({ env: { REGISTRATIONS_PER_IP_HOUR: '2' } });
+    // This file's other accounts came from the same address: the count starts here.
+    await t.ctx.db.connection.db!.collection('mail_limits').deleteMany({ key: /^registration_ip/ });
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('refuses a third account from one address within the hour (429, in the chosen language, the name kept), creating nothing', async () => {
+    for (const n of [1, 2]) {
+      const res = await postForm(agent(t.app), '/register', '/register', { name: `Applicant ${n}`, email: uniqueEmail(`net${n}`), password: GOOD_PASSWORD, locale: 'en', consent: 'yes' });
+      expect(res.status).to.equal(200);
+      expect(res.text).to.include('id="check-email-message"');
+    }
+    const email = uniqueEmail('net3');
+    const refused = await postForm(agent(t.app), '/register?lang=vi', '/register', { name: 'Trần Thị Ba', email, password: GOOD_PASSWORD, locale: 'vi', consent: 'yes' });
+    expect(refused.status).to.equal(429);
+    expect(refused.headers['retry-after']).to.equal('3600');
+    expect(refused.text).to.include('id="register-message"');
+    expect(refused.text).to.match(/Too many accounts were created from your network|Đã có quá nhiều tài khoản được tạo từ mạng của bạn/);
+    expect(refused.text).to.include('value="Trần Thị Ba"');
+    expect(refused.text).not.to.include(GOOD_PASSWORD);
+    expect(await User.countDocuments({ email })).to.equal(0);
+  });
+});
