@@ -72,6 +72,8 @@ export interface ChecklistView {
   caseId: string;
   uploadAction: string;
   canUpload: boolean;
+  /** The applicant's unconfirmed address: uploads wait for its confirmation. */
+  confirmEmailFirst?: string;
   isStaff: boolean;
   items: ChecklistItemView[];
   counts: { missing: number; rejected: number; expired: number; expiring: number; accepted: number; total: number };
@@ -157,7 +159,10 @@ export async function checklistForCase(
   const now = opts.now ?? new Date();
   const caseId = String(caseDoc._id);
   const mayDownload = canDownloadDocument(viewer, caseDoc, opts.facts);
-  const mayUpload = canUploadDocument(viewer, caseDoc);
+  // An applicant uploads from a confirmed address only (server/documents/upload.ts requireConfirmedEmail):
+  // until then the checklist says so instead of offering inputs that would be refused.
+  const confirmEmailFirst = viewer.role === 'applicant' && !viewer.emailVerifiedAt && canUploadDocument(viewer, caseDoc);
+  const mayUpload = canUploadDocument(viewer, caseDoc) && !confirmEmailFirst;
   const mayRenew = canRenewDocument(viewer, caseDoc);
   const mayVerify = canVerifyDocument(viewer, caseDoc);
   const staffView = canSeeDocumentVersions(viewer, caseDoc, opts.facts);
@@ -221,6 +226,7 @@ export async function checklistForCase(
     caseId,
     uploadAction: `/cases/${caseId}/documents`,
     canUpload: mayUpload && items.some((i) => i.uploadField || i.current.some((d) => d.replaceField)),
+    ...(confirmEmailFirst ? { confirmEmailFirst: viewer.email } : {}),
     isStaff: staffView,
     items,
     counts: {

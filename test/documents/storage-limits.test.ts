@@ -50,6 +50,11 @@ describe('documents: what one applicant can make the product keep', function () 
 
   it('refuses an upload from an unconfirmed address, saying what to do, and keeps nothing; takes it once confirmed', async () => {
     const { user, a, token, caseId } = await applicantWithDraft(false);
+    // The application page says so first, instead of offering inputs that would be refused.
+    const mine = await a.get(`/applications/${caseId}`);
+    expect(mine.text).to.include('data-confirm-email-first');
+    expect(mine.text).to.include(`first confirm your e-mail address: open the link we sent to ${user.email}`);
+    expect(mine.text).not.to.include('data-upload-form');
     const before = await filesUnder(uploadDir);
     const refused = await a.post(`/cases/${caseId}/documents?_csrf=${token}`).set('Accept', 'application/json').attach('cv', await scan('CV'), 'cv.pdf');
     expect(refused.status).to.equal(403);
@@ -65,6 +70,7 @@ describe('documents: what one applicant can make the product keep', function () 
     await User.updateOne({ _id: user._id }, { $set: { emailVerifiedAt: new Date() } });
     const ok = await a.post(`/cases/${caseId}/documents?_csrf=${token}`).set('Accept', 'application/json').attach('cv', await scan('CV'), 'cv.pdf');
     expect(ok.status, ok.text).to.equal(201);
+    expect((await a.get(`/applications/${caseId}`)).text).not.to.include('data-confirm-email-first');
   });
 
   it('keeps, in a draft, only the newest of the versions nobody has checked: the replaced files leave the disk', async () => {
