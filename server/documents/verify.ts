@@ -28,7 +28,7 @@ export type VerifyDocumentOptions = {
   from?: ReviewedFrom;
 } & VerifyDecision;
 
-/** Records the decision on a file still pending; ConflictError when someone decided first (stale form, double submit). */
+/** Records the decision on a file still pending, or changes one (`from`); ConflictError when its status is no longer the one the form was built for (stale form, double submit). */
 export async function verifyDocument(opts: VerifyDocumentOptions): Promise<{ doc: DocumentDoc; decision: 'accept' | 'reject' }> {
   const { app, ctx, doc, caseDoc, decision } = opts;
   const reviewer = actorOf(ctx);

@@ -166,6 +166,17 @@ describe('documents in the browser', function () {
       expect(renewed!.sha256).to.equal(sha256(cv2));
       expect(String(renewed!.uploadedBy)).to.equal(String(hr._id));
 
+      // The photo was accepted too soon: the officer changes the decision, with a reason the
+      // applicant reads on their page (the decision's controls wait, folded, under the file).
+      expect(await hp.isVisible('#doc-photo [data-reconsider] textarea'), 'folded until asked for').to.equal(false);
+      await hp.click('#doc-photo [data-reconsider] summary');
+      await hp.fill('#doc-photo [data-reconsider] textarea', 'The photo must be in colour.');
+      await Promise.all([hp.waitForURL(`**/cases/${caseDoc._id}#documents`), hp.click('#doc-photo [data-reconsider] button[type=submit]')]);
+      await hp.waitForSelector('#doc-photo[data-state="rejected"]');
+      await ap.goto(`${t.baseUrl}/applications/${caseDoc._id}`);
+      expect(await ap.textContent('#doc-photo .doc-reason')).to.include('The photo must be in colour.');
+      expect(await ap.$('#f-photo'), 'the applicant may send a new photo').to.not.equal(null);
+
       expect(apErrors, 'applicant page errors').to.deep.equal([]);
       expect(hpErrors, 'officer page errors').to.deep.equal([]);
     } catch (err) {
