@@ -81,6 +81,9 @@ describe('procedures in the browser: file, pass the deadline, escalate, approve,
       await hr.selectOption('#f-status', 'filed');
       await hr.fill('#f-office', 'Department of Home Affairs, Hà Nội');
       await hr.fill('#f-filedAt', '2027-02-04');
+      // What the applicant reads with the change, beside the internal note they never see.
+      expect(await hr.textContent('label[for="f-message"]')).to.include('Message to the applicant');
+      await hr.fill('#f-message', 'Your file is complete; the Department answers within 10 working days.');
       await click(hr, `form[action="/cases/${c._id}/procedures/work_permit"] button[type=submit]`);
       expect(new URL(hr.url()).pathname).to.equal(`/cases/${c._id}`);
       const row = hr.locator('tr[data-track="work_permit"]');
@@ -125,6 +128,7 @@ describe('procedures in the browser: file, pass the deadline, escalate, approve,
       expect(timelineText).not.to.match(/work_permit|requested|filed|approved|preparing/);
       expect(timelineText).not.to.include('quá hạn');
       expect(await ap.textContent('#procedures')).to.include('Department of Home Affairs, Hà Nội');
+      expect(timelineText).to.include('Your file is complete; the Department answers within 10 working days.');
       await ap.screenshot({ path: path.join(screenshotsDir, 'procedures-applicant-vi.png'), fullPage: true });
       expect(errors).to.deep.equal([]);
     } finally {
