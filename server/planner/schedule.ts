@@ -155,7 +155,11 @@ export function scheduleProcedures({ case: c, calendar: cal, today, anchorOnPlan
     // Not lodged yet (requested, preparing, or refused and to be lodged again).
     let earliest = today0;
     let explain: Explanation | undefined;
-    const prereqs = (rule.after ?? []).map((k) => steps.get(k)).filter((s): s is ProcedureStep => !!s?.decisionBy);
+    // Each group waits for its soonest member (either proof will do); the step for the latest group.
+    const prereqs = (rule.after ?? []).flatMap((group) => {
+      const decided = group.map((k) => steps.get(k)).filter((s): s is ProcedureStep => !!s?.decisionBy);
+      return decided.sort((a, b) => a.decisionBy!.getTime() - b.decisionBy!.getTime()).slice(0, 1);
+    });
     const prereq = prereqs.sort((a, b) => b.decisionBy!.getTime() - a.decisionBy!.getTime())[0];
     if (prereq && prereq.decisionBy! > earliest) earliest = prereq.decisionBy!;
     if (notBefore && notBefore > earliest) earliest = notBefore;

@@ -20,8 +20,8 @@ export interface ProcedureRule {
   /** Calendar days before the planned start of work within which the file must be lodged. */
   fileBeforeStartDays?: { min: number; max: number };
   documents: readonly DocumentType[];
-  /** Procedures that must be granted before this one can be filed. */
-  after?: readonly ProcedureKind[];
+  /** Procedures that must be granted before this one can be filed: each group once, by any one of its members. */
+  after?: ReadonlyArray<readonly ProcedureKind[]>;
 }
 
 export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
@@ -84,7 +84,7 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
     office: { vi: 'Cục/Phòng Quản lý xuất nhập cảnh (Bộ Công an)', en: 'Immigration Department (Ministry of Public Security)' },
     decisionWorkingDays: 5,
     documents: ['passport'],
-    after: ['work_permit', 'work_permit_exemption'],
+    after: [['work_permit', 'work_permit_exemption']],
   },
   // Law 47/2014/QH13, Art. 37(1): the file (request of the inviting organisation, declaration with
   // photo, passport, proof of the Art. 36 case, e.g. the work permit); Art. 37(2)(c) (as amended by
@@ -101,7 +101,7 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
     decisionWorkingDays: 5,
     documents: ['passport', 'photo', 'dependant_passport'],
     // The Art. 36 proof is the work permit or, for an exempt expert, the exemption certificate.
-    after: ['work_permit', 'work_permit_exemption', 'visa'],
+    after: [['work_permit', 'work_permit_exemption'], ['visa']],
   },
   // No administrative procedure: the institute arranges housing itself (a service with its own
   // target, server/workflow/transitions.ts SUPPORT_TRACK_DEADLINES), so no legal deadline.
@@ -136,6 +136,14 @@ export function isProcedureKind(v: unknown): v is ProcedureKind {
  * the visa and the permit, Art. 37(1)), so it has no clock running and cannot be marked filed.
  */
 export function waitingFor(kind: ProcedureKind, tracks: ReadonlyArray<{ kind: string; status: string }>): ProcedureKind[] {
-  const after = PROCEDURE_RULES[kind].after ?? [];
-  return after.filter((k) => tracks.some((t) => t.kind === k && t.status !== 'not_needed' && t.status !== 'approved'));
+  const statusOf = (k: ProcedureKind) => tracks.find((t) => t.kind === k)?.status ?? 'not_needed';
+  const waits: ProcedureKind[] = [];
+  for (const group of PROCEDURE_RULES[kind].after ?? []) {
+    // Either proof will do: a work permit refused and its exemption granted lets the visa go ahead.
+    const needed = group.filter((k) => statusOf(k) !== 'not_needed');
+    if (needed.length === 0 || needed.some((k) => statusOf(k) === 'approved')) continue;
+    const running = needed.filter((k) => statusOf(k) !== 'refused');
+    waits.push(...(running.length ? running : needed));
+  }
+  return waits;
 }

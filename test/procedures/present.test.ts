@@ -9,6 +9,7 @@ import { systemContext } from '../../server/context.ts';
 import { WorkingCalendar } from '../../server/calendar/index.ts';
 import { VN_HOLIDAYS } from '../../server/calendar/holidays-vn.ts';
 import { presentProcedures } from '../../server/procedures/present.ts';
+import { waitingFor } from '../../server/procedures/rules.ts';
 
 const vn = (day: string) => new Date(`${day}T03:00:00.000Z`);
 const calendar = WorkingCalendar.of(VN_HOLIDAYS);
@@ -69,5 +70,21 @@ describe('procedures: presenters', () => {
     expect(hr.items[0]!.escalated).to.equal(true);
     expect(hr.items[1]!.office).to.equal("Institute's administration office");
     expect(hr.startable.map((s) => s.value)).to.deep.equal(['work_permit_exemption', 'visa', 'residence_card', 'citizenship']);
+  });
+});
+
+describe('procedures: what a procedure waits for (Law 47/2014 Art. 10(4)(c), 37(1))', () => {
+  const tracks = (o: Record<string, string>) => Object.entries(o).map(([kind, status]) => ({ kind, status }));
+  it('takes the work permit or its exemption as the visa\'s proof: either one granted will do', () => {
+    expect(waitingFor('visa', tracks({ work_permit: 'filed', visa: 'requested' }))).to.deep.equal(['work_permit']);
+    expect(waitingFor('visa', tracks({ work_permit: 'refused', work_permit_exemption: 'approved', visa: 'requested' }))).to.deep.equal([]);
+    expect(waitingFor('visa', tracks({ work_permit: 'refused', work_permit_exemption: 'filed', visa: 'requested' }))).to.deep.equal(['work_permit_exemption']);
+    expect(waitingFor('visa', tracks({ work_permit: 'refused', visa: 'requested' })), 'refused with nothing else: lodged again first').to.deep.equal(['work_permit']);
+    expect(waitingFor('visa', tracks({ work_permit: 'not_needed', visa: 'requested' }))).to.deep.equal([]);
+  });
+  it('makes the residence card wait for the proof of work and the visa', () => {
+    expect(waitingFor('residence_card', tracks({ work_permit: 'approved', visa: 'filed' }))).to.deep.equal(['visa']);
+    expect(waitingFor('residence_card', tracks({ work_permit: 'refused', work_permit_exemption: 'approved', visa: 'approved' }))).to.deep.equal([]);
+    expect(waitingFor('residence_card', tracks({ work_permit: 'preparing', visa: 'requested' }))).to.deep.equal(['work_permit', 'visa']);
   });
 });
