@@ -20,6 +20,8 @@ export interface ProcedureRule {
   /** Calendar days before the planned start of work within which the file must be lodged. */
   fileBeforeStartDays?: { min: number; max: number };
   documents: readonly DocumentType[];
+  /** The institute's own service, no file lodged with an authority (housing): granted or refused without a filing. */
+  internal?: boolean;
   /** Procedures that must be granted before this one can be filed: each group once, by any one of its members. */
   after?: ReadonlyArray<readonly ProcedureKind[]>;
 }
@@ -109,6 +111,7 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
     legalBasis: { vi: 'Dịch vụ của viện (không có thời hạn theo luật)', en: "Institute's own service (no legal deadline)" },
     office: { vi: 'Phòng Tổ chức – Hành chính của viện', en: "Institute's administration office" },
     documents: ['passport'],
+    internal: true,
   },
   // Law on Vietnamese Nationality 2008 (amended 2014 and 24 June 2025), Art. 19 (conditions), Art. 20
   // (file) and Art. 21 (procedure), detailed by Decree 191/2025/ND-CP: the application is lodged in

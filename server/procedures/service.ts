@@ -160,6 +160,12 @@ export function nextTrack(existing: TrackState | undefined, kind: SupportKind, i
   // clock runs before it can be, and "filed" is refused.
   const days = deadlineDays(kind, input.status);
   if (waits.length > 0 && input.status === 'filed' && statusChanged) errors.status = 'procedures.errors.waitsFor';
+  // An authority grants or refuses a file lodged with it: the filing comes first (its date starts
+  // the legal clock the decision is measured against).
+  if ((input.status === 'approved' || input.status === 'refused') && statusChanged && !PROCEDURE_RULES[kind].internal && !track.filedAt) errors.status = 'procedures.errors.decidedBeforeFiled';
+  // A refusal is told with what it means and what comes next, in HR's words (the authority's
+  // written reasons follow, ticked below when they arrive).
+  if (input.status === 'refused' && statusChanged && !input.message) errors.message = 'procedures.errors.refusalMessage';
   if (waits.length > 0 && (input.status === 'requested' || input.status === 'preparing')) {
     delete track.dueAt;
   } else if (input.status === 'filed') {
@@ -199,8 +205,10 @@ export function nextTrack(existing: TrackState | undefined, kind: SupportKind, i
 export function applicantShouldKnow(before: TrackState | undefined, after: TrackState, message?: string): boolean {
   if (message) return true;
   const statusChanged = (before?.status ?? 'not_needed') !== after.status;
-  if (statusChanged && (APPLICANT_VISIBLE_SUPPORT_STATUSES as readonly string[]).includes(after.status)) return true;
-  if (after.status === 'not_needed') return false;
+  const visible = (s: string | undefined) => !!s && (APPLICANT_VISIBLE_SUPPORT_STATUSES as readonly string[]).includes(s);
+  if (statusChanged && visible(after.status)) return true;
+  // A procedure they were told had started, stopped: their list drops it, so they are told why it went.
+  if (after.status === 'not_needed') return statusChanged && visible(before?.status);
   return (!!after.filedAt && !sameDay(before?.filedAt, after.filedAt)) || (!!after.cardStartsAt && !sameDay(before?.cardStartsAt, after.cardStartsAt)) || (!!after.cardEndsAt && !sameDay(before?.cardEndsAt, after.cardEndsAt));
 }
 

@@ -94,7 +94,7 @@ describe('procedures: escalation of overdue procedures', () => {
     const otherCall = await createCall({ institute, checklist: [] });
     clock = vn('2027-02-03');
     const c = await createCase({ applicant, call: otherCall, stage: 'onboarding', supportTracks: [{ kind: 'work_permit', status: 'filed', dueAt: vnEndOfDay(vn('2027-02-20')), filedAt: vn('2027-01-20') }] });
-    const r = await updateProcedure({ app: t.ctx, ctx: systemContext({ now: clock, actor: a }), caseId: String(c._id), kind: 'work_permit', status: 'refused', expectedVersion: c.version });
+    const r = await updateProcedure({ app: t.ctx, ctx: systemContext({ now: clock, actor: a }), caseId: String(c._id), kind: 'work_permit', status: 'refused', message: 'The Department refused the permit; we will lodge it again once its reasons arrive.', expectedVersion: c.version });
     expect(r.ok).to.equal(true);
     // Reasons due Mon 15 Feb 2027; on Tue 16 they are late.
     clock = vn('2027-02-15');

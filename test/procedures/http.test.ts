@@ -101,7 +101,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     const c = await onboardingCase();
     const a = await signedIn(t, hrVi);
     const form = await page(a, `/cases/${c._id}/procedures/work_permit`);
-    const res = await post(a, form.text, `/cases/${c._id}/procedures/work_permit`, { version: versionIn(form.text, `/cases/${c._id}/procedures/work_permit`), status: 'refused' });
+    const res = await post(a, form.text, `/cases/${c._id}/procedures/work_permit`, { version: versionIn(form.text, `/cases/${c._id}/procedures/work_permit`), status: 'refused', filedAt: '2027-01-27', message: 'Giấy phép bị từ chối; chúng tôi sẽ nộp lại khi có lý do.' });
     expect(res.status).to.equal(303);
     const wp = (await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'work_permit')!;
     expect(vnDateKey(wp.reasonsDueAt!)).to.equal('2027-02-15'); // Thu 4 (1), Tết 5–11, Fri 12 (2), Mon 15 (3)
@@ -116,7 +116,16 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     let a = await signedIn(t, hrEn);
     const url = `/cases/${c._id}/procedures/work_permit`;
     let form = await page(a, url);
-    expect(await post(a, form.text, url, { version: versionIn(form.text, url), status: 'refused' })).to.have.property('status', 303);
+    // A refusal needs the filing before it, and words for the applicant: refused otherwise, nothing stored.
+    const untouched = await snapshot(c);
+    const notFiled = await post(a, form.text, url, { version: versionIn(form.text, url), status: 'refused', message: 'Refused.' });
+    expect(notFiled.status).to.equal(422);
+    expect(text(notFiled.text)).to.include('Record the filing first');
+    const silent = await post(a, form.text, url, { version: versionIn(form.text, url), status: 'refused', filedAt: '2027-01-27' });
+    expect(silent.status).to.equal(422);
+    expect(text(silent.text)).to.include('Tell the applicant what the refusal means and what happens next');
+    expect(await snapshot(c)).to.deep.equal(untouched);
+    expect(await post(a, form.text, url, { version: versionIn(form.text, url), status: 'refused', filedAt: '2027-01-27', message: 'We will lodge it again with the signed contract.' })).to.have.property('status', 303);
     await deliver(t, c._id);
     const refusal = await t.smtp.waitForTo(applicant.email, /đã từ chối/);
     // Reasons due Mon 15 Feb 2027 (3 working days across Tết), in both languages.
@@ -125,7 +134,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     let me = await signedIn(t, applicant);
     expect(text((await page(me, `/applications/${c._id}`)).text)).to.include('phải trả lời bằng văn bản nêu rõ lý do trước ngày');
 
-    // Ticking "reasons received" without the reasons: refused beside the field, nothing stored.
+    // Ticking "reasons received" without the reasons: refused beside the field (the box stays ticked), nothing stored.
     clock = vn('2027-02-12');
     a = await signedIn(t, hrEn); // nine days on: a new day's session
     form = await page(a, url);
@@ -134,6 +143,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(refused.status).to.equal(422);
     expect(text(refused.text)).to.include("Write the authority's reasons for the applicant");
     expect(refused.text).to.include('aria-invalid="true" aria-describedby="f-message-error"');
+    expect(refused.text).to.match(/id="f-reasonsReceived" name="reasonsReceived" value="yes" checked/);
     expect(await snapshot(c)).to.deep.equal(before);
 
     const reasons = 'The labour contract was unsigned.\nWe will lodge a signed copy on Monday.';
@@ -149,7 +159,9 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     const told = await t.smtp.waitForTo(applicant.email, /lý do từ chối của cơ quan/);
     expect(told.subject).to.include("the authority's reasons for the refusal");
     expect(told.text).to.include('The labour contract was unsigned.');
-    expect(told.text).to.include('Thông báo từ bộ phận nhân sự / Message from the HR office');
+    // In both halves of the bilingual e-mail, each under its own language's heading.
+    expect(told.text).to.include('Thông báo từ bộ phận nhân sự:\nThe labour contract was unsigned.');
+    expect(told.text).to.include('Message from the HR office:\nThe labour contract was unsigned.');
     expect(told.text).not.to.include('internal');
     expect(told.html).to.include('<blockquote');
 
@@ -172,6 +184,22 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(await post(a, form.text, url, { version: versionIn(form.text, url), status: 'filed', filedAt: '2027-02-16' })).to.have.property('status', 303);
     const later = (await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'work_permit')!;
     expect(later.applicantMessage).to.equal(undefined);
+  });
+
+  it('tells the applicant when a procedure they were told had started is no longer needed (it leaves their list)', async () => {
+    clock = vn('2027-02-04');
+    const c = await onboardingCase();
+    const a = await signedIn(t, hrEn);
+    const url = `/cases/${c._id}/procedures/residence_card`;
+    const form = await page(a, url);
+    expect(await post(a, form.text, url, { version: versionIn(form.text, url), status: 'not_needed' })).to.have.property('status', 303);
+    await deliver(t, c._id);
+    const mail = await t.smtp.waitForTo(applicant.email, /Thẻ tạm trú: không còn cần nữa/);
+    expect(mail.subject).to.include('Temporary residence card: no longer needed');
+    const me = await signedIn(t, applicant);
+    const mine = text((await page(me, `/applications/${c._id}`)).text);
+    expect(mine).not.to.include('data-procedure="residence_card"');
+    expect(mine).to.include('Thẻ tạm trú: không còn cần nữa');
   });
 
   it('e-mails a message alone (no status or date change) as "a message from the HR office"', async () => {
