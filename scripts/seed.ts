@@ -192,8 +192,9 @@ async function main(): Promise<void> {
       for (const [action, who, payload] of routes[stage]) {
         // The applicant uploads the required documents before submitting; HR accepts them before evaluation.
         if (action === 'submit') await storeDocuments(c._id, call1, owner);
-        // Procedures are settled before a case is closed (the close guard): recorded as granted.
-        if (action === 'close') await Case.updateOne({ _id: c._id }, { $set: { supportTracks: (c.supportTracks ?? []).map((s) => ({ ...(s as { toObject(): object }).toObject(), ...(s.status === 'not_needed' ? {} : { status: 'approved', dueAt: undefined }) })) } });
+        // Procedures are granted before arrival (its guard: the visa and the right to work) and settled
+        // before a case is closed (the close guard): recorded as granted, filed the day before.
+        if (action === 'mark_arrived' || action === 'close') await Case.updateOne({ _id: c._id }, { $set: { supportTracks: (c.supportTracks ?? []).map((s) => ({ ...(s as { toObject(): object }).toObject(), ...(s.status === 'not_needed' ? {} : { status: 'approved', dueAt: undefined, filedAt: new Date(Date.now() - 86_400_000) }) })) } });
         if (action === 'send_to_evaluation') await CaseDocument.updateMany({ case: c._id, status: 'pending' }, { $set: { status: 'accepted', reviewedBy: hr._id, reviewedAt: new Date() } });
         const actor = who === 'applicant' ? owner : who === 'hr' ? hr : leader;
         const p = payload?.dueAt === 'DUE' ? { ...payload, dueAt: await workingDayDeadline(new Date(), 10) } : payload;

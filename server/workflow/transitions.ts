@@ -159,6 +159,22 @@ const proceduresSettled: Guard = async ({ caseDoc, locale }) => {
   return { support: { key: 'workflow.missing.procedures', params: { list: named(locale, 'procedures.kinds', open.map((s) => s.kind)) } } };
 };
 
+/**
+ * Arrival is the start of work in Vietnam: a visa to enter (Law 47/2014/QH13 Art. 10, when the case
+ * needs one) and the right to work, a work permit or its exemption certificate (Labour Code 2019
+ * Art. 151(1)(d), 154), must be granted first. Only procedures the case holds count (a Vietnamese
+ * citizen or a visa-exempt expert has none to wait for).
+ */
+const entryProceduresGranted: Guard = async ({ caseDoc, locale }) => {
+  const status = (k: string) => (caseDoc.supportTracks ?? []).find((s) => s.kind === k)?.status ?? 'not_needed';
+  const missing: string[] = [];
+  const work = (['work_permit', 'work_permit_exemption'] as const).filter((k) => status(k) !== 'not_needed');
+  if (work.length > 0 && !work.some((k) => status(k) === 'approved')) missing.push(...work);
+  if (status('visa') !== 'not_needed' && status('visa') !== 'approved') missing.push('visa');
+  if (missing.length === 0) return undefined;
+  return { support: { key: 'workflow.missing.entry', params: { list: named(locale, 'procedures.kinds', missing) } } };
+};
+
 const HR: Role[] = ['hr_officer'];
 const LEADER: Role[] = ['leader'];
 const APPLICANT: Role[] = ['applicant'];
@@ -176,7 +192,7 @@ export const TRANSITIONS: readonly Transition[] = [
   { action: 'reject', from: ['evaluation', 'shortlisted'], to: 'rejected', roles: LEADER, template: 'rejected', payload: PAYLOADS.reject, decision: true },
   { action: 'accept_offer', from: ['offer'], to: 'onboarding', roles: APPLICANT, template: 'offer_accepted', deadline: { workingDays: STAGE_DEADLINES.onboarding! } },
   { action: 'decline_offer', from: ['offer'], to: 'withdrawn', roles: APPLICANT, template: 'offer_declined' },
-  { action: 'mark_arrived', from: ['onboarding'], to: 'arrived', roles: HR, template: 'arrived', deadline: { workingDays: STAGE_DEADLINES.arrived! } },
+  { action: 'mark_arrived', from: ['onboarding'], to: 'arrived', roles: HR, template: 'arrived', guard: entryProceduresGranted, deadline: { workingDays: STAGE_DEADLINES.arrived! } },
   { action: 'close', from: ['arrived'], to: 'closed', roles: HR, template: 'closed', guard: proceduresSettled },
   { action: 'put_on_hold', from: OPEN_STAGES.filter((s) => s !== 'draft' && s !== 'on_hold'), to: 'on_hold', roles: HR, template: 'on_hold', payload: PAYLOADS.put_on_hold },
   { action: 'resume', from: ['on_hold'], to: 'resume', roles: HR, template: 'resumed' },

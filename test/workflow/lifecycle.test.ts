@@ -166,6 +166,12 @@ describe('workflow: one case through every stage, with an e-mail at each step', 
     expect(r.mail!.text).to.include('Giấy phép lao động');
     c = r.c;
 
+    // Not arrived before the visa and the work permit are granted (the residence card comes after entry).
+    const tooSoon = await transition({ app: w.ctx, ctx: actorContext(w.ctx, hr), caseId: c._id, action: 'mark_arrived', expectedVersion: c.version }).catch((e: unknown) => e);
+    expect(tooSoon).to.be.instanceOf(ValidationError);
+    expect((tooSoon as ValidationError).fields.support).to.match(/Work permit, Visa\. An expert enters on a visa/);
+    expect((await Case.findById(c._id).lean())!.stage).to.equal('onboarding');
+    await Case.updateOne({ _id: c._id }, { $set: { 'supportTracks.$[t].status': 'approved' } }, { arrayFilters: [{ 't.kind': { $in: ['work_permit', 'visa'] } }] });
     r = await step(c, 'mark_arrived', hr);
     expect(r.c.stage).to.equal('arrived');
     expect(r.c.arrivedAt).to.be.instanceOf(Date);
@@ -175,7 +181,7 @@ describe('workflow: one case through every stage, with an e-mail at each step', 
     // Not closed while procedures are under way: the officer is told which.
     const early = await transition({ app: w.ctx, ctx: actorContext(w.ctx, hr), caseId: c._id, action: 'close', expectedVersion: c.version }).catch((e: unknown) => e);
     expect(early).to.be.instanceOf(ValidationError);
-    expect((early as ValidationError).fields.support).to.match(/Work permit.*Visa/);
+    expect((early as ValidationError).fields.support).to.match(/Temporary residence card/);
     expect((await Case.findById(c._id).lean())!.stage).to.equal('arrived');
     // Their outcomes recorded (as HR does on the procedures' pages), the case closes.
     await Case.updateOne({ _id: c._id }, { $set: { 'supportTracks.$[t].status': 'approved' } }, { arrayFilters: [{ 't.status': { $in: ['requested', 'preparing', 'filed'] } }] });
