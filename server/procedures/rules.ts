@@ -6,6 +6,7 @@
 // the certificate planner read it. Every figure carries the source it was checked against; a
 // figure that could not be confirmed says so.
 import type { DocumentType } from '../../models/constants.ts';
+import { vnEndOfDay } from '../calendar/index.ts';
 
 export const PROCEDURE_KINDS = ['work_permit', 'work_permit_exemption', 'visa', 'residence_card', 'housing', 'citizenship'] as const;
 export type ProcedureKind = (typeof PROCEDURE_KINDS)[number];
@@ -127,6 +128,24 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
     documents: ['passport', 'criminal_record', 'other'],
   },
 };
+
+/**
+ * The day a file should be lodged by, from the institute's own target (`target`, a day's end): kept
+ * inside the legal filing window where the procedure has one (the work permit: 60 to 10 days before
+ * the planned start of work, Decree 219/2025/ND-CP; see fileBeforeStartDays). A target before the
+ * window opens would go overdue (and escalate) before the file can be lodged at all; one after it
+ * closes would let the legal last day pass unflagged.
+ */
+export function lodgingDue(kind: ProcedureKind, target: Date, plannedStart: Date | null | undefined): Date {
+  const w = PROCEDURE_RULES[kind].fileBeforeStartDays;
+  if (!w || !plannedStart) return target;
+  const DAY = 86_400_000;
+  const opens = vnEndOfDay(new Date(plannedStart.getTime() - w.max * DAY));
+  const closes = vnEndOfDay(new Date(plannedStart.getTime() - w.min * DAY));
+  if (target.getTime() < opens.getTime()) return opens;
+  if (target.getTime() > closes.getTime()) return closes;
+  return target;
+}
 
 export function isProcedureKind(v: unknown): v is ProcedureKind {
   return typeof v === 'string' && (PROCEDURE_KINDS as readonly string[]).includes(v);

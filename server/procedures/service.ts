@@ -26,7 +26,7 @@ import { loadCalendar, vnDateKey, vnEndOfDay, type WorkingCalendar } from '../ca
 import { SUPPORT_TRACK_DEADLINES } from '../workflow/transitions.ts';
 import { caseEmail, outboxKey } from '../outbox/item.ts';
 import { translator, type Locale } from '../i18n/index.ts';
-import { PROCEDURE_RULES, waitingFor } from './rules.ts';
+import { PROCEDURE_RULES, lodgingDue, waitingFor } from './rules.ts';
 import { dateFormat } from '../views/time.ts';
 
 /** Statuses in which a procedure is still running (and can be overdue). */
@@ -119,7 +119,7 @@ function sameDay(a: Date | undefined, b: Date | undefined): boolean {
  * a file lodged, a refusal), kept where the clock goes on ('preparing' keeps the request's).
  * Pure, so the HTTP tests and the unit tests see the same arithmetic.
  */
-export function nextTrack(existing: TrackState | undefined, kind: SupportKind, input: ProcedureInput, now: Date, calendar: WorkingCalendar, waits: readonly SupportKind[] = []): { track: TrackState; errors?: ProcedureErrors } {
+export function nextTrack(existing: TrackState | undefined, kind: SupportKind, input: ProcedureInput, now: Date, calendar: WorkingCalendar, waits: readonly SupportKind[] = [], plannedStart?: Date | null): { track: TrackState; errors?: ProcedureErrors } {
   const before: TrackState = existing ?? { kind, status: 'not_needed' };
   const statusChanged = before.status !== input.status;
   const track: TrackState = { ...before, kind, status: input.status, updatedAt: now };
@@ -171,9 +171,9 @@ export function nextTrack(existing: TrackState | undefined, kind: SupportKind, i
   } else if (input.status === 'filed') {
     if (statusChanged || !sameDay(before.filedAt, track.filedAt) || !track.dueAt) track.dueAt = vnEndOfDay(calendar.addWorkingDays(track.filedAt!, days!));
   } else if (input.status === 'requested') {
-    if (statusChanged || !track.dueAt) track.dueAt = vnEndOfDay(calendar.addWorkingDays(now, days!));
+    if (statusChanged || !track.dueAt) track.dueAt = lodgingDue(kind, vnEndOfDay(calendar.addWorkingDays(now, days!)), plannedStart);
   } else if (input.status === 'preparing') {
-    if (!track.dueAt) track.dueAt = vnEndOfDay(calendar.addWorkingDays(now, days!));
+    if (!track.dueAt) track.dueAt = lodgingDue(kind, vnEndOfDay(calendar.addWorkingDays(now, days!)), plannedStart);
   } else {
     delete track.dueAt;
   }
@@ -287,7 +287,7 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   const calendar = await loadCalendar();
   const others = (caseDoc.supportTracks ?? []).map(plain).filter((t) => t.kind !== kind);
   const waits = waitingFor(kind, others);
-  const { track, errors } = nextTrack(existing, kind, opts, now, calendar, waits);
+  const { track, errors } = nextTrack(existing, kind, opts, now, calendar, waits, caseDoc.profile?.plannedArrival);
   if (errors) return { ok: false, errors, caseDoc };
 
   if (caseDoc.version !== opts.expectedVersion) {
@@ -346,7 +346,7 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   if (track.status === 'approved') {
     for (const t of tracks) {
       if (t.kind !== kind && (t.status === 'requested' || t.status === 'preparing') && !t.dueAt && waitingFor(t.kind, tracks).length === 0) {
-        t.dueAt = vnEndOfDay(calendar.addWorkingDays(now, deadlineDays(t.kind, t.status)!));
+        t.dueAt = lodgingDue(t.kind, vnEndOfDay(calendar.addWorkingDays(now, deadlineDays(t.kind, t.status)!)), caseDoc.profile?.plannedArrival);
       }
     }
   }

@@ -26,7 +26,7 @@ import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
 import { caseConflict } from '../cases/conflict.ts';
 import { ACTIONS, PAYLOADS, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, rolesFor, type Action, type Transition } from './transitions.ts';
 import { reasonToldToApplicant } from '../cases/applicant-view.ts';
-import { waitingFor } from '../procedures/rules.ts';
+import { lodgingDue, waitingFor } from '../procedures/rules.ts';
 
 export { ACTIONS, TRANSITIONS, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, isAction, WORKFLOW_TEMPLATES } from './transitions.ts';
 export type { Action, Transition, Guard, GuardFailures } from './transitions.ts';
@@ -129,7 +129,7 @@ function supportTracksFor(c: CaseDoc, now: Date, calendar: Calendar) {
   // clock until that one is granted (server/procedures/rules.ts, waitingFor).
   return tracks.map(({ kind, status }) =>
     status === 'requested'
-      ? { kind, status, ...(waitingFor(kind, tracks).length ? {} : { dueAt: vnEndOfDay(calendar.addWorkingDays(now, SUPPORT_TRACK_DEADLINES[kind])) }), updatedAt: now }
+      ? { kind, status, ...(waitingFor(kind, tracks).length ? {} : { dueAt: lodgingDue(kind, vnEndOfDay(calendar.addWorkingDays(now, SUPPORT_TRACK_DEADLINES[kind])), c.profile?.plannedArrival) }), updatedAt: now }
       : { kind, status, updatedAt: now },
   );
 }

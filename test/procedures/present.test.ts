@@ -9,7 +9,7 @@ import { systemContext } from '../../server/context.ts';
 import { WorkingCalendar } from '../../server/calendar/index.ts';
 import { VN_HOLIDAYS } from '../../server/calendar/holidays-vn.ts';
 import { presentProcedures } from '../../server/procedures/present.ts';
-import { waitingFor } from '../../server/procedures/rules.ts';
+import { lodgingDue, waitingFor } from '../../server/procedures/rules.ts';
 
 const vn = (day: string) => new Date(`${day}T03:00:00.000Z`);
 const calendar = WorkingCalendar.of(VN_HOLIDAYS);
@@ -86,5 +86,19 @@ describe('procedures: what a procedure waits for (Law 47/2014 Art. 10(4)(c), 37(
     expect(waitingFor('residence_card', tracks({ work_permit: 'approved', visa: 'filed' }))).to.deep.equal(['visa']);
     expect(waitingFor('residence_card', tracks({ work_permit: 'refused', work_permit_exemption: 'approved', visa: 'approved' }))).to.deep.equal([]);
     expect(waitingFor('residence_card', tracks({ work_permit: 'preparing', visa: 'requested' }))).to.deep.equal(['work_permit', 'visa']);
+  });
+});
+
+describe('procedures: the work permit is lodged within its window (Decree 219/2025/ND-CP: 60 to 10 days before the start)', () => {
+  const endOfVnDay = (day: string) => new Date(`${day}T16:59:59.999Z`);
+  const start = new Date('2027-03-01T01:00:00Z');
+  it('moves a target before the window to the day it opens, and one after it to the day it closes', () => {
+    expect(lodgingDue('work_permit', endOfVnDay('2026-12-18'), start).toISOString()).to.equal(endOfVnDay('2026-12-31').toISOString());
+    expect(lodgingDue('work_permit', endOfVnDay('2027-02-25'), start).toISOString()).to.equal(endOfVnDay('2027-02-19').toISOString());
+    expect(lodgingDue('work_permit', endOfVnDay('2027-01-15'), start).toISOString()).to.equal(endOfVnDay('2027-01-15').toISOString());
+  });
+  it('leaves a procedure without a window, or a case without a planned start, at its target', () => {
+    expect(lodgingDue('visa', endOfVnDay('2026-12-18'), start).toISOString()).to.equal(endOfVnDay('2026-12-18').toISOString());
+    expect(lodgingDue('work_permit', endOfVnDay('2026-12-18'), undefined).toISOString()).to.equal(endOfVnDay('2026-12-18').toISOString());
   });
 });
