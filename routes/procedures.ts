@@ -40,9 +40,10 @@ const procedureBody = z.object({
   cardStartsAt: dateField,
   cardEndsAt: dateField,
   reasonsReceived: z.literal('yes', 'procedures.errors.invalid').optional(),
+  track: z.string().regex(/^(none|\d{1,15})$/, 'procedures.errors.invalid').optional(),
   version: z.string().regex(/^\d{1,9}$/, 'procedures.errors.version').transform(Number),
 });
-const FIELDS = ['status', 'note', 'message', 'office', 'filedAt', 'cardStartsAt', 'cardEndsAt', 'reasonsReceived', 'version'] as const;
+const FIELDS = ['status', 'note', 'message', 'office', 'filedAt', 'cardStartsAt', 'cardEndsAt', 'reasonsReceived', 'track', 'version'] as const;
 
 /** Only the form's own fields, each as the one string it should be (a repeated field is refused). */
 function formFields(body: unknown): Record<string, unknown> {
@@ -78,10 +79,10 @@ export function proceduresRoutes(app: AppContext): Router {
       await showProcedure(app, req, res, 422, { errors: form.errors, values });
       return;
     }
-    const { version, reasonsReceived, ...input } = form.data;
+    const { version, reasonsReceived, track, ...input } = form.data;
     let result;
     try {
-      result = await updateProcedure({ app, ctx: req.ctx, caseId: id, kind, ...input, reasonsReceived: reasonsReceived === 'yes', expectedVersion: version });
+      result = await updateProcedure({ app, ctx: req.ctx, caseId: id, kind, ...input, reasonsReceived: reasonsReceived === 'yes', expectedVersion: version, ...(track ? { trackStamp: track } : {}) });
     } catch (err) {
       if (err instanceof ConflictError) {
         // The conflict is described once (server/cases/conflict.ts): who changed what since the form was loaded.

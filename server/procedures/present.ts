@@ -8,7 +8,7 @@ import { tOf, type Context } from '../context.ts';
 import type { Locale } from '../i18n/index.ts';
 import type { WorkingCalendar } from '../calendar/index.ts';
 import { PROCEDURE_RULES, waitingFor } from './rules.ts';
-import { ACTIVE_SUPPORT, formatDay, isSupportOverdue, procedureHeadlineKey, reasonsOverdue } from './service.ts';
+import { ACTIVE_SUPPORT, formatDay, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp } from './service.ts';
 
 export interface DeadlineView {
   date: Date;
@@ -78,6 +78,8 @@ export interface ProcedureView {
   message?: string;
   /** HR only. */
   note?: string;
+  /** HR only: this procedure's state as the form saw it (service.ts trackStamp). */
+  stamp?: string;
   statuses?: Array<{ value: string; label: string; selected: boolean }>;
   error?: Record<string, string>;
   values?: Record<string, string>;
@@ -141,6 +143,7 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       ...(!forApplicant && s.note ? { note: s.note } : {}),
       ...(!forApplicant
         ? {
+            stamp: trackStamp(s),
             statuses: SUPPORT_STATUSES.map((st) => ({ value: st, label: t(`procedures.statuses.${st}`), selected: (failed?.values.status ?? s.status) === st })),
             ...(failed ? { error: Object.fromEntries(Object.entries(failed.errors).map(([k, v]) => [k, t(v)])), values: failed.values } : {}),
           }

@@ -51,6 +51,11 @@ export function isSupportKind(v: unknown): v is SupportKind {
   return typeof v === 'string' && (SUPPORT_KINDS as readonly string[]).includes(v);
 }
 
+/** What identifies a procedure's state for a form: its last change's time ('none' before it exists). */
+export function trackStamp(t: { updatedAt?: Date | null } | undefined | null): string {
+  return t?.updatedAt ? String(t.updatedAt.getTime()) : 'none';
+}
+
 /** Whether a refused procedure's written reasons are still owed and late. */
 export function reasonsOverdue(t: { status: string; reasonsDueAt?: Date | null; reasonsReceivedAt?: Date | null }, now: Date): boolean {
   return t.status === 'refused' && !!t.reasonsDueAt && !t.reasonsReceivedAt && t.reasonsDueAt.getTime() < now.getTime();
@@ -265,6 +270,11 @@ export interface UpdateProcedureOptions extends ProcedureInput {
   kind: SupportKind;
   /** The case version the form was built for: a stale form changes nothing (409). */
   expectedVersion: number;
+  /**
+   * This procedure as the form saw it (trackStamp): when only other procedures (or other parts of
+   * the case) changed since, the form is applied to the case as it is now instead of refused.
+   */
+  trackStamp?: string;
 }
 
 export type UpdateProcedureResult = { ok: true; caseDoc: CaseDoc; repeated?: boolean } | { ok: false; errors: ProcedureErrors; caseDoc: CaseDoc };
@@ -290,10 +300,13 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   const { track, errors } = nextTrack(existing, kind, opts, now, calendar, waits, caseDoc.profile?.plannedArrival);
   if (errors) return { ok: false, errors, caseDoc };
 
+  let expectedVersion = opts.expectedVersion;
   if (caseDoc.version !== opts.expectedVersion) {
     // A double submit: the case already shows exactly what this form asks for.
     if (sameState(existing, track) && existing?.status !== 'not_needed') return { ok: true, caseDoc, repeated: true };
-    throw new ConflictError('cases.conflict.generic');
+    // Someone changed another procedure (or a note) meanwhile: this one is as the officer saw it.
+    if (opts.trackStamp !== undefined && opts.trackStamp === trackStamp(existingRaw)) expectedVersion = caseDoc.version;
+    else throw new ConflictError('cases.conflict.generic');
   }
 
   const from = existing?.status ?? 'not_needed';
@@ -355,7 +368,7 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   // the officer saw, and it behaves the same on every MongoDB-compatible server.
   const updated = await Case.findOneAndUpdate(
     // The version read above: the stage (and the hold's origin) are what supportOpen was asked about.
-    { _id: caseDoc._id, version: opts.expectedVersion, stage: caseDoc.stage },
+    { _id: caseDoc._id, version: expectedVersion, stage: caseDoc.stage },
     {
       $set: { supportTracks: tracks, overdueProcedures: overdue },
       $inc: { version: 1 },

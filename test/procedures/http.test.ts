@@ -202,6 +202,27 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(mine).to.include('Thẻ tạm trú: không còn cần nữa');
   });
 
+  it('applies a form whose procedure nobody else changed, though another procedure changed meanwhile; refuses one whose own procedure changed (409)', async () => {
+    clock = vn('2027-02-04');
+    const c = await onboardingCase();
+    const a = await signedIn(t, hrEn);
+    const wpUrl = `/cases/${c._id}/procedures/work_permit`;
+    const rcUrl = `/cases/${c._id}/procedures/residence_card`;
+    const [wpForm, rcForm] = [await page(a, wpUrl), await page(a, rcUrl)];
+    const stampIn = (html: string) => /name="track" value="(none|\d+)"/.exec(html)![1]!;
+    // Tab A: the residence card. Tab B, opened before A saved: the work permit, with a message.
+    expect(await post(a, rcForm.text, rcUrl, { version: versionIn(rcForm.text, rcUrl), track: stampIn(rcForm.text), status: 'preparing' })).to.have.property('status', 303);
+    const b = await post(a, wpForm.text, wpUrl, { version: versionIn(wpForm.text, wpUrl), track: stampIn(wpForm.text), status: 'preparing', message: 'We are preparing your work permit file.' });
+    expect(b.status).to.equal(303);
+    const after = (await Case.findById(c._id).lean())!;
+    expect(after.supportTracks.find((s) => s.kind === 'residence_card')!.status).to.equal('preparing');
+    expect(after.supportTracks.find((s) => s.kind === 'work_permit')!).to.include({ status: 'preparing', applicantMessage: 'We are preparing your work permit file.' });
+    // A third form, built before both, for the residence card that changed since: refused.
+    const stale = await post(a, rcForm.text, rcUrl, { version: versionIn(rcForm.text, rcUrl), track: stampIn(rcForm.text), status: 'not_needed' });
+    expect(stale.status).to.equal(409);
+    expect((await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'residence_card')!.status).to.equal('preparing');
+  });
+
   it('e-mails a message alone (no status or date change) as "a message from the HR office"', async () => {
     clock = vn('2027-02-04');
     const c = await onboardingCase();
