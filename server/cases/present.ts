@@ -246,7 +246,8 @@ export function emailsView(outbox: Array<Record<string, unknown>>, t: TFunction)
       const template = String(o.template);
       return {
         template,
-        label: t(`cases.emailTemplates.${template}`, { defaultValue: template }),
+        // The same names as the mail log and the template editor (one list: workflow.templates).
+        label: t(`workflow.templates.${template}`, { defaultValue: template }),
         to: String(o.to),
         status,
         statusLabel: t(`cases.emailStatuses.${status}`, { defaultValue: status }),

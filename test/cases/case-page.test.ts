@@ -12,6 +12,8 @@ import type { CallDoc } from '../../models/call.ts';
 import { seedHolidays } from '../../server/calendar/index.ts';
 import { linkIn } from '../support/smtp.ts';
 import { signedIn, page, post, versionIn, deliver, text, expectTranslated } from '../applications/support.ts';
+import { emailsView } from '../../server/cases/present.ts';
+import { translator } from '../../server/i18n/index.ts';
 
 async function snapshot(c: { _id: unknown }) {
   const s = (await Case.findById(c._id).lean())!;
@@ -264,7 +266,10 @@ describe('cases: the case page', () => {
     expect(mail.text).to.include('Could you send your passport scan?');
     expect(linkIn(mail.text, `/applications/${c._id}`)).to.include(`${t.baseUrl}/applications/${c._id}`);
     const emails = await page(a, `/cases/${c._id}`);
-    expect(emails.text.slice(emails.text.indexOf('id="emails"'))).to.include('Message from HR');
+    // Named as the mail log names it; an e-mail of the certificate planner too (never its code).
+    expect(emails.text.slice(emails.text.indexOf('id="emails"'))).to.include('New message');
+    const planned = emailsView([{ template: 'certificate_window', to: 'a@example.org', status: 'sent' }], translator('en'));
+    expect(planned[0]!.label).to.equal('Time to obtain a certificate');
   });
 
   it('says beside each reason whether the applicant is told it, and tells them why their case is on hold', async () => {
