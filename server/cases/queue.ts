@@ -253,7 +253,7 @@ export interface QueueRow {
   activeSupport: string[];
   /** Support procedure kinds past their deadline (the escalation's flag on the case). */
   overdueProcedures: string[];
-  docs?: { expired: number; expiring: number; pending: number };
+  docs?: { expired: number; expiring: number; pending: number; tooShort: number };
   /** The applicant wrote last: their message waits for an answer. */
   messageWaiting: boolean;
 }
@@ -454,7 +454,7 @@ export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date, known?:
   const [assignees, calls, flags, ownSheets] = await Promise.all([
     assigneeIds.length ? User.find({ _id: { $in: assigneeIds } }, { name: 1 }).lean() : Promise.resolve([]),
     callIds.length ? Call.find({ _id: { $in: callIds } }, { title: 1 }).lean() : Promise.resolve([]),
-    docs.length ? documentFlags(docs, now) : Promise.resolve(new Map<string, { expired: number; expiring: number; pending: number }>()),
+    docs.length ? documentFlags(docs, now) : Promise.resolve(new Map<string, { expired: number; expiring: number; pending: number; tooShort: number }>()),
     scoring.length ? Evaluation.distinct('case', { member: user._id, case: { $in: scoring.map((d) => d._id) } }) : Promise.resolve([]),
   ]);
   const own = new Set((ownSheets as Types.ObjectId[]).map(String));
@@ -484,7 +484,7 @@ export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date, known?:
       supportOverdue: late,
       overdueProcedures: (d.overdueProcedures ?? []).filter((k) => typeof k === 'string'),
       activeSupport: (d.supportTracks ?? []).filter((s) => ACTIVE_SUPPORT.includes(s.status as never)).map((s) => s.kind),
-      docs: flag && (flag.expired || flag.expiring || flag.pending) ? flag : undefined,
+      docs: flag && (flag.expired || flag.expiring || flag.pending || flag.tooShort) ? flag : undefined,
       messageWaiting: d.messages?.at(-1)?.fromApplicant === true,
     };
   });

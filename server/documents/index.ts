@@ -79,6 +79,8 @@ export interface DocumentFlag {
   expiring: number;
   /** Uploaded and waiting for HR's check. */
   pending: number;
+  /** Valid today but not long enough (a passport for the residence card's term). */
+  tooShort: number;
 }
 
 /** What documentFlags reads of each document: enough for currentOf and validityOf. */
@@ -100,7 +102,7 @@ export async function documentFlags(cases: ReadonlyArray<ValidityCase & { _id: u
   const byId = new Map(cases.map((c) => [String(c._id), c]));
   const flagOf = (key: string) => {
     let f = out.get(key);
-    if (!f) out.set(key, (f = { expired: 0, expiring: 0, pending: 0 }));
+    if (!f) out.set(key, (f = { expired: 0, expiring: 0, pending: 0, tooShort: 0 }));
     return f;
   };
   for (const d of docs) {
@@ -109,7 +111,8 @@ export async function documentFlags(cases: ReadonlyArray<ValidityCase & { _id: u
     const v = validityOf(d, byId.get(String(d.case)), now);
     if (v === 'ok') continue;
     const f = flagOf(String(d.case));
-    if (isExpiredLike(v)) f.expired += 1;
+    if (v === 'expired') f.expired += 1;
+    else if (isExpiredLike(v)) f.tooShort += 1;
     else f.expiring += 1;
   }
   return out;

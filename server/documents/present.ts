@@ -14,7 +14,8 @@ import { ACCEPT_ATTRIBUTE, ALLOWED_TYPES_TEXT, maxBytesFor, phaseOpen } from './
 
 export { phaseOpen };
 
-export type ItemState = 'missing' | 'uploaded' | 'accepted' | 'rejected' | 'expired';
+/** 'too_short': valid today, but not long enough for what it must cover (a passport and the residence card's term). */
+export type ItemState = 'missing' | 'uploaded' | 'accepted' | 'rejected' | 'expired' | 'too_short';
 
 export interface DocumentView {
   id: string;
@@ -76,7 +77,7 @@ export interface ChecklistView {
   confirmEmailFirst?: string;
   isStaff: boolean;
   items: ChecklistItemView[];
-  counts: { missing: number; rejected: number; expired: number; expiring: number; accepted: number; total: number };
+  counts: { missing: number; rejected: number; expired: number; tooShort: number; expiring: number; accepted: number; total: number };
   /** Accept attribute for file inputs (types allowed by magic bytes, as a hint to the browser). */
   accept: string;
   /** The allowed types as people read them, e.g. "PDF (.pdf), JPEG (.jpg, .jpeg), PNG (.png)". */
@@ -139,7 +140,8 @@ async function reviewerNames(docs: readonly DocumentRecord[]): Promise<Map<strin
 function stateOf(current: DocumentView[]): ItemState {
   if (current.length === 0) return 'missing';
   if (current.some((d) => d.status === 'rejected')) return 'rejected';
-  if (current.some((d) => isExpiredLike(d.validity))) return 'expired';
+  if (current.some((d) => d.validity === 'expired')) return 'expired';
+  if (current.some((d) => isExpiredLike(d.validity))) return 'too_short';
   if (current.some((d) => d.status === 'pending')) return 'uploaded';
   return 'accepted';
 }
@@ -203,7 +205,7 @@ export async function checklistForCase(
       }
     }
     // A single item takes a new file unless its current one is accepted and still valid.
-    const uploadField = open && (multiple || state === 'missing' || state === 'uploaded' || state === 'rejected' || state === 'expired' || current.some((d) => d.validity === 'expiring')) ? item.type : undefined;
+    const uploadField = open && (multiple || state === 'missing' || state === 'uploaded' || state === 'rejected' || state === 'expired' || state === 'too_short' || current.some((d) => d.validity === 'expiring')) ? item.type : undefined;
     return {
       type: item.type,
       phase: item.phase ?? 'application',
@@ -233,6 +235,7 @@ export async function checklistForCase(
       missing: count('missing'),
       rejected: count('rejected'),
       expired: count('expired'),
+      tooShort: count('too_short'),
       expiring: items.filter((i) => i.expiring).length,
       accepted: count('accepted'),
       total: items.length,
