@@ -134,10 +134,21 @@ function supportTracksFor(c: CaseDoc, now: Date, calendar: Calendar) {
   );
 }
 
+/** The least time an applicant is given to answer a request for information. */
+export const INFO_REQUEST_MIN_WORKING_DAYS = 2;
+
 export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
   submit: { set: ({ now }) => ({ submittedAt: now }) },
   request_info: {
-    check: ({ payload, now }) => ((payload.dueAt as Date).getTime() <= now.getTime() ? { dueAt: 'workflow.errors.dueInPast' } : undefined),
+    // A date the applicant can act on: in the future, a working day (the HR office answers them that
+    // day), and at least INFO_REQUEST_MIN_WORKING_DAYS ahead (a request due tomorrow, a Sunday, was taken).
+    check: ({ payload, now, calendar }) => {
+      const due = payload.dueAt as Date;
+      if (due.getTime() <= now.getTime()) return { dueAt: 'workflow.errors.dueInPast' };
+      if (!calendar.isWorkingDay(due)) return { dueAt: 'workflow.errors.dueNotWorkingDay' };
+      if (calendar.workingDaysBetween(now, due) < INFO_REQUEST_MIN_WORKING_DAYS) return { dueAt: 'workflow.errors.dueTooSoon' };
+      return undefined;
+    },
     set: ({ payload, now, actor }) => ({ infoRequest: { items: payload.items, dueAt: payload.dueAt, requestedAt: now, requestedBy: actor._id } }),
     note: ({ payload }) => (payload.items as string[]).join('\n'),
     dueAt: ({ payload }) => payload.dueAt as Date,

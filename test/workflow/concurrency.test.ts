@@ -2,6 +2,7 @@
 // wins, a stale form is refused with a message saying what happened, and a wrong role or someone
 // else's case changes nothing.
 import { expect } from 'chai';
+import { loadCalendar, vnDateKey } from '../../server/calendar/index.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
@@ -147,6 +148,15 @@ describe('workflow: concurrency, stale forms and authorization', () => {
     expect((noItems as ValidationError).fields.items).to.equal('Please fill this in.');
     const past = await transition({ app: w.ctx, ctx: actorContext(w.ctx, hr1), caseId: c._id, action: 'request_info', expectedVersion: c.version, payload: { items: 'CV', dueAt: '2020-01-01' } }).catch((e: unknown) => e);
     expect((past as ValidationError).fields.dueAt).to.equal('The due date must be in the future.');
+    // A day the applicant can act on: a working day, at least two working days ahead.
+    const cal = await loadCalendar();
+    const day = (d: Date) => vnDateKey(d);
+    let sunday = new Date(w.clock.now.getTime() + 7 * 86_400_000);
+    while (cal.isWorkingDay(sunday)) sunday = new Date(sunday.getTime() + 86_400_000);
+    const weekend = await transition({ app: w.ctx, ctx: actorContext(w.ctx, hr1), caseId: c._id, action: 'request_info', expectedVersion: c.version, payload: { items: 'CV', dueAt: day(sunday) } }).catch((e: unknown) => e);
+    expect((weekend as ValidationError).fields.dueAt).to.equal('Choose a working day: this date is a weekend day or a public holiday.');
+    const tomorrow = await transition({ app: w.ctx, ctx: actorContext(w.ctx, hr1), caseId: c._id, action: 'request_info', expectedVersion: c.version, payload: { items: 'CV', dueAt: day(cal.addWorkingDays(w.clock.now, 1)) } }).catch((e: unknown) => e);
+    expect((tomorrow as ValidationError).fields.dueAt).to.equal('Give the applicant at least 2 working days to answer.');
     const noReason = await transition({ app: w.ctx, ctx: actorContext(w.ctx, hr1), caseId: c._id, action: 'reject', expectedVersion: c.version, payload: { reason: '  ' } }).catch((e: unknown) => e);
     expect((noReason as ValidationError).fields).to.have.keys(['reason']);
     expect(await snapshot(c)).to.deep.equal(before);
