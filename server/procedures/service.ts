@@ -224,6 +224,7 @@ function sameState(a: TrackState | undefined, b: TrackState): boolean {
 
 /** What a change told the applicant about: its headline follows the most important part. */
 export interface ProcedureChange {
+  kind?: string | null;
   from?: string | null;
   to?: string | null;
   reasonsReceived?: boolean | null;
@@ -233,7 +234,8 @@ export interface ProcedureChange {
 }
 
 export function procedureHeadlineKey(c: ProcedureChange): string {
-  if ((c.from ?? 'not_needed') !== c.to) return `procedures.applicant.${c.to ?? 'not_needed'}`;
+  // The institute's own service is arranged, not granted by an authority.
+  if ((c.from ?? 'not_needed') !== c.to) return c.to === 'approved' && c.kind && PROCEDURE_RULES[c.kind as SupportKind]?.internal ? 'procedures.applicant.arranged' : `procedures.applicant.${c.to ?? 'not_needed'}`;
   if (c.reasonsReceived) return 'procedures.applicant.reasonsReceived';
   if (c.filedAt || c.cardStartsAt || c.cardEndsAt) return 'procedures.applicant.datesSet';
   return 'procedures.applicant.message';

@@ -95,7 +95,7 @@ describe('procedures in the browser: file, pass the deadline, escalate, approve,
       expect((await runEscalations(t.ctx, { caseIds: [c._id] })).escalated).to.equal(1);
       await deliver(t, c._id);
       const mail = await t.smtp.waitForTo(officer.email, /Overdue: Work permit/);
-      expect(mail.text).to.include('2 working day(s) overdue');
+      expect(mail.text).to.include('2 working days overdue');
       expect((await Case.findById(c._id).lean())!.overdueProcedures).to.deep.equal(['work_permit']);
 
       // --- a month later the officer signs in again (the session of 4 Feb has long expired)

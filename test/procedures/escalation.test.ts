@@ -68,7 +68,7 @@ describe('procedures: escalation of overdue procedures', () => {
 
     await deliver(t, c._id);
     const toOfficer = await t.smtp.waitForTo(officer.email, /Overdue: Work permit/);
-    expect(toOfficer.text).to.include('2 working day(s) overdue');
+    expect(toOfficer.text).to.include('2 working days overdue');
     expect(toOfficer.text).to.include('Sở Nội vụ');
     const toLead = await t.smtp.waitForTo(lead.email, /Quá hạn: Giấy phép lao động/);
     expect(toLead.text).to.include('Officer Assigned');

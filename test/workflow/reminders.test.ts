@@ -48,7 +48,7 @@ describe('workflow: daily reminders and the overdue digest', () => {
     const reminder = await w.smtp.waitForTo(officer.email, /Due/);
     expect(reminder.subject).to.include(dueTuesday.reference);
     expect(reminder.subject).to.include('Screening');
-    expect(reminder.text).to.include('2 working day(s) left');
+    expect(reminder.text).to.include('2 working days left');
     expect(reminder.text).to.include(`${APP_URL}/cases/${dueTuesday._id}`);
     expect(w.smtp.to(officer.email)).to.have.length(1);
 
