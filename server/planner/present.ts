@@ -20,6 +20,8 @@ function explainText(ctx: Context, e: Explanation, prefix: 'explain' | 'reason')
     if (v instanceof Date) params[k] = longDate(v, ctx.locale);
     else if ((k === 'kind' || k === 'prev') && typeof v === 'string') params[k] = t(`planner.kinds.${v}`);
     else if (k === 'stage' && typeof v === 'string') params[k] = t(`cases.stages.${v}`, { defaultValue: v });
+    // The instrument cited, as the page's language names it (validity.ts Basis).
+    else if (k === 'basis' && typeof v === 'string') params[k] = t(`planner.basis.${v}`);
     else params[k] = v;
   }
   const key = e.key === 'passportCard' && e.params.estimated ? 'passportCardEstimated' : e.key;

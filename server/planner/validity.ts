@@ -6,7 +6,7 @@ import type { DocumentType } from '../../models/constants.ts';
 export interface IssuedRule {
   kind: 'issued';
   months: number;
-  basis: string;
+  basis: Basis;
 }
 
 /** A document whose own expiry must reach past a date the case sets (the residence card's end). */
@@ -14,31 +14,34 @@ export interface ExpiryRule {
   kind: 'expires';
   /** Calendar days it must outlast the residence card. */
   marginDays: number;
-  basis: string;
+  basis: Basis;
 }
 
 /** No expiry of its own: only needs to be ready (translated, legalised) before the filing. */
 export interface ReadyRule {
   kind: 'ready';
-  basis: string;
+  basis: Basis;
 }
 
 export type ValidityRule = IssuedRule | ExpiryRule | ReadyRule;
 
+/** The instruments the rules cite, by the key of their name in each language (planner.basis.<key>). */
+export type Basis = 'decree219_art18_2' | 'decree219_art18_4' | 'law47_art38_1' | 'decree219_art18';
+
 export const VALIDITY_RULES: Partial<Record<DocumentType, ValidityRule>> = {
   // Decree 219/2025/ND-CP Art. 18(2): the health certificate is used within 12 months of its issue.
-  health_certificate: { kind: 'issued', months: 12, basis: 'Decree 219/2025/ND-CP Art. 18(2)' },
+  health_certificate: { kind: 'issued', months: 12, basis: 'decree219_art18_2' },
   // Decree 219/2025/ND-CP Art. 18(4): the criminal record certificate is issued no more than 6 months
   // before the file is lodged.
-  criminal_record: { kind: 'issued', months: 6, basis: 'Decree 219/2025/ND-CP Art. 18(4)' },
+  criminal_record: { kind: 'issued', months: 6, basis: 'decree219_art18_4' },
   // Law 47/2014/QH13 Art. 38(1) (as amended 2019): a temporary residence card ends at least 30 days
   // before the passport does, so the passport must outlast the card's end by 30 days.
-  passport: { kind: 'expires', marginDays: 30, basis: 'Law 47/2014/QH13 Art. 38(1)' },
-  dependant_passport: { kind: 'expires', marginDays: 30, basis: 'Law 47/2014/QH13 Art. 38(1)' },
+  passport: { kind: 'expires', marginDays: 30, basis: 'law47_art38_1' },
+  dependant_passport: { kind: 'expires', marginDays: 30, basis: 'law47_art38_1' },
   // Decree 219/2025/ND-CP Art. 18: papers issued abroad are consularly legalised (or apostilled where a
   // treaty allows) and translated into Vietnamese; they do not expire, they must be ready at filing.
-  degree: { kind: 'ready', basis: 'Decree 219/2025/ND-CP Art. 18' },
-  degree_translation: { kind: 'ready', basis: 'Decree 219/2025/ND-CP Art. 18' },
+  degree: { kind: 'ready', basis: 'decree219_art18' },
+  degree_translation: { kind: 'ready', basis: 'decree219_art18' },
 };
 
 /**

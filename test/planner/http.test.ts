@@ -75,6 +75,9 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     expect(vi).to.match(/data-forecast="likely"><strong>1 tháng 6, 2027</);
     expect(vi).to.include('thị thực: 5 ngày làm việc sau giấy phép lao động, dự kiến 26 tháng 10, 2026');
     expect(vi).not.to.match(/planner\.[a-z]/);
+    // The law cited in the page's language, never the English citation on a Vietnamese page.
+    expect(vi).to.include('Nghị định 219/2025/NĐ-CP, Điều 18 khoản 4');
+    expect(vi).not.to.match(/Decree 219|Law 47/);
   });
 
   it('gives the applicant a dated checklist in their language', async () => {
