@@ -5,7 +5,7 @@
 import type { DocumentType } from '../../models/constants.ts';
 import type { WorkingCalendar } from '../calendar/index.ts';
 import { PROCEDURE_RULES, type ProcedureKind } from '../procedures/rules.ts';
-import { dayOf, maxDate, plusDays, plusMonths, scheduleProcedures, workingDaysAfter, type Explanation, type PlannerCase } from './schedule.ts';
+import { dayOf, maxDate, onOrAfterWorkingDay, plusDays, plusMonths, scheduleProcedures, workingDaysAfter, type Explanation, type PlannerCase } from './schedule.ts';
 import { PREPARATION_WORKING_DAYS, VALIDITY_RULES, WORK_CARD_MAX_MONTHS } from './validity.ts';
 
 export interface PlannerDocument {
@@ -45,8 +45,15 @@ export function planCertificates({ case: c, documents, calendar: cal, today }: C
   const today0 = dayOf(today);
   const sched = scheduleProcedures({ case: c, calendar: cal, today, anchorOnPlannedStart: true });
   const needs = new Map<DocumentType, Array<{ kind: ProcedureKind; fileOn: Date }>>();
-  for (const s of sched.steps) {
-    if (s.filed || !s.fileOn) continue; // lodged already: its papers are with the authority
+  // A procedure nothing holds back (no window, nothing it waits for) is lodged once its papers are
+  // ready, not today: planned for today, the window ended before it began and the applicant was
+  // told they were late for a certificate nobody had asked them for yet. A filing day set by the law
+  // or another procedure stays, and so does its lateness.
+  const atOnce = onOrAfterWorkingDay(cal, today0).getTime();
+  const readyBy = workingDaysAfter(cal, today0, PREPARATION_WORKING_DAYS);
+  for (const step of sched.steps) {
+    if (step.filed || !step.fileOn) continue; // lodged already: its papers are with the authority
+    const s = { kind: step.kind, fileOn: step.fileOn.getTime() <= atOnce ? readyBy : step.fileOn };
     for (const type of PROCEDURE_RULES[s.kind].documents) {
       if (!VALIDITY_RULES[type]) continue;
       if (type === 'dependant_passport' && !(c.dependants?.length)) continue; // nobody comes with them

@@ -43,7 +43,14 @@ function windowView(ctx: Context, w: CertificateWindow) {
   const document = documentName(ctx, w.type);
   const from = longDate(w.from, ctx.locale);
   const to = longDate(w.to, ctx.locale);
-  const line = w.status === 'ok' ? t('planner.checklist.done', { document }) : w.status === 'late' ? t('planner.checklist.asap', { document, to }) : t('planner.checklist.get', { document, from, to });
+  const line =
+    w.status === 'ok'
+      ? t('planner.checklist.done', { document })
+      : w.status === 'late'
+        ? t('planner.checklist.asap', { document, to })
+        : from === to
+          ? t('planner.checklist.by', { document, to })
+          : t('planner.checklist.get', { document, from, to });
   return {
     type: w.type,
     document,
