@@ -25,7 +25,8 @@ export interface CertificateWindow {
   /** Last day to obtain it, leaving time for legalisation and translation before the first filing (before today: late). */
   to: Date;
   status: WindowStatus;
-  neededBy: Array<{ kind: ProcedureKind; fileOn: Date }>;
+  /** `whenReady`: nothing holds the filing back; it is planned for when the papers are ready (a day that moves with today). */
+  neededBy: Array<{ kind: ProcedureKind; fileOn: Date; whenReady?: boolean }>;
   reasons: Explanation[];
 }
 
@@ -44,7 +45,7 @@ function usable(docs: readonly PlannerDocument[], type: string): PlannerDocument
 export function planCertificates({ case: c, documents, calendar: cal, today }: CertificatePlanOptions): CertificateWindow[] {
   const today0 = dayOf(today);
   const sched = scheduleProcedures({ case: c, calendar: cal, today, anchorOnPlannedStart: true });
-  const needs = new Map<DocumentType, Array<{ kind: ProcedureKind; fileOn: Date }>>();
+  const needs = new Map<DocumentType, Array<{ kind: ProcedureKind; fileOn: Date; whenReady?: boolean }>>();
   // A procedure nothing holds back (no window, nothing it waits for) is lodged once its papers are
   // ready, not today: planned for today, the window ended before it began and the applicant was
   // told they were late for a certificate nobody had asked them for yet. A filing day set by the law
@@ -53,11 +54,11 @@ export function planCertificates({ case: c, documents, calendar: cal, today }: C
   const readyBy = workingDaysAfter(cal, today0, PREPARATION_WORKING_DAYS);
   for (const step of sched.steps) {
     if (step.filed || !step.fileOn) continue; // lodged already: its papers are with the authority
-    const s = { kind: step.kind, fileOn: step.fileOn.getTime() <= atOnce ? readyBy : step.fileOn };
+    const s = step.fileOn.getTime() <= atOnce ? { kind: step.kind, fileOn: readyBy, whenReady: true } : { kind: step.kind, fileOn: step.fileOn };
     for (const type of PROCEDURE_RULES[s.kind].documents) {
       if (!VALIDITY_RULES[type]) continue;
       if (type === 'dependant_passport' && !(c.dependants?.length)) continue; // nobody comes with them
-      needs.set(type, [...(needs.get(type) ?? []), { kind: s.kind, fileOn: s.fileOn }]);
+      needs.set(type, [...(needs.get(type) ?? []), s]);
     }
   }
   const card = sched.steps.find((s) => s.kind === 'residence_card');

@@ -2,6 +2,7 @@
 // window, through the case outbox), and keep stored forecasts current as "today" moves and holidays
 // are edited (every open case once a day). Changes made over HTTP refresh their case at once
 // (refreshForecast in the workflow's transition() and in updateProcedure); the pages recompute the full plan on view.
+import { Call } from '../../models/call.ts';
 import { Case } from '../../models/case.ts';
 import { PLANNING_STAGES } from '../../models/constants.ts';
 import { User } from '../../models/user.ts';
@@ -21,8 +22,11 @@ async function pushOnce(caseId: unknown, item: OutboxItem): Promise<boolean> {
 /** One e-mail per open window (key: case, document type, first filing the window serves). */
 export async function runCertificateWindowReminders({ app, now, caseIds }: { app: Pick<AppContext, 'config' | 'logger'>; now: Date; caseIds?: unknown[] }): Promise<{ sent: number }> {
   const calendar = await loadCalendar();
-  const cases = await Case.find({ stage: { $in: [...PLANNING_STAGES] }, ...(caseIds ? { _id: { $in: caseIds } } : {}) }, { reference: 1, applicant: 1, stage: 1, resumeStage: 1, stageEnteredAt: 1, arrivedAt: 1, profile: 1, supportRequested: 1, supportTracks: 1, institute: 1, dependants: 1 }).lean();
+  const cases = await Case.find({ stage: { $in: [...PLANNING_STAGES] }, ...(caseIds ? { _id: { $in: caseIds } } : {}) }, { reference: 1, applicant: 1, call: 1, stage: 1, resumeStage: 1, stageEnteredAt: 1, arrivedAt: 1, profile: 1, supportRequested: 1, supportTracks: 1, institute: 1, dependants: 1 }).lean();
   let sent = 0;
+  // What each call's checklist lets the applicant upload: a document off the list is handed to HR.
+  const calls = await Call.find({ _id: { $in: [...new Set(cases.map((c) => String(c.call)))] } }, { 'checklist.type': 1 }).lean<Array<{ _id: unknown; checklist?: Array<{ type?: string | null }> | null }>>();
+  const uploadable = new Map(calls.map((call) => [String(call._id), new Set((call.checklist ?? []).map((i) => String(i.type)))]));
   for (const c of cases) {
     const { windows } = await casePlan({ caseDoc: c as never, now, calendar });
     const open = windows.filter((w) => w.status === 'open');
@@ -40,11 +44,14 @@ export async function runCertificateWindowReminders({ app, now, caseIds }: { app
         from: w.from,
         to: w.to,
         procedures: [...new Set(w.neededBy.map((n) => t(`planner.kinds.${n.kind}`)))].join(', '),
+        uploadable: uploadable.get(String(c.call))?.has(w.type) ?? false,
         link: `${app.config.appUrl}/applications/${caseId}#planner`,
       };
       // A window is known by its document and the first filing it serves: a window whose start is
-      // "today" (already open when planned) is the same window tomorrow.
-      const key = outboxKey(caseId, 'certificate-window', w.type, vnDateKey(w.neededBy[0]!.fileOn));
+      // "today" (already open when planned) is the same window tomorrow, and so is one whose filing
+      // waits only for the papers (its day moves with today).
+      const first = w.neededBy[0]!;
+      const key = outboxKey(caseId, 'certificate-window', w.type, first.whenReady ? `${first.kind}-when-ready` : vnDateKey(first.fileOn));
       if (await pushOnce(c._id, caseEmail({ email: applicant.email, locale }, 'certificate_window', data, key, now))) sent += 1;
     }
   }

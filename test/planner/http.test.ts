@@ -129,11 +129,23 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     // Window: from 15 Aug 2026, to 5 working days before 15 Feb 2027 across Tết = 1 Feb 2027.
     expect(mail.subject).to.include('between 15 Aug 2026 and 01 Feb 2027');
     expect(mail.text).to.include('/applications/');
+    // This call's checklist has no criminal record: the applicant hands it to HR, not "upload it".
+    expect(mail.text).to.include('hand it to the HR office');
+    expect(mail.text).not.to.include('Upload it on your application page');
     await runCertificateWindowReminders({ app: t.ctx, now: at('2026-08-17'), caseIds: [c._id] });
     await deliver(t, c._id);
     expect(t.smtp.to(applicantEn.email).filter((m) => subject.test(m.subject))).to.have.length(1);
     // The health certificate window, open since 10 Aug, was not sent again on the 15th or the 17th.
     expect(t.smtp.to(applicantEn.email).filter((m) => /Time to get your health certificate/.test(m.subject))).to.have.length(1);
     clock = at('2026-10-05');
+  });
+
+  it('e-mails once for a filing that waits only for its papers, though its planned day moves with today', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await createCase({ applicant, call, stage: 'onboarding', stageEnteredAt: at('2026-10-01'), profile: { fullName: 'Ben Ito', plannedArrival: at('2027-06-01') }, supportTracks: [{ kind: 'citizenship', status: 'requested' }] });
+    for (const day of ['2026-10-05', '2026-10-06', '2026-10-07']) await runCertificateWindowReminders({ app: t.ctx, now: at(day), caseIds: [c._id] });
+    const keys = (await Case.findById(c._id).lean())!.outbox.map((o) => o.key).filter((k) => k.includes('criminal_record'));
+    expect(keys).to.have.length(1);
+    expect(keys[0]).to.include('citizenship-when-ready');
   });
 });
