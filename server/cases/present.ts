@@ -207,6 +207,9 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     checklist,
     planner: presentPlan(ctx, data.plan, c.forecast?.computedAt),
     errors: errorTexts(t, state.errors),
+    // A step refused for what the case lacks (documents not accepted, procedures not granted) has no
+    // field to correct: the banner says so, and the reason stands beside the step's button.
+    ...(state.errors && Object.keys(state.errors).every((k) => k === 'documents' || k === 'support') ? { formErrorsText: t('cases.show.stepNotYet') } : {}),
     values: state.values ?? {},
     stages: STAGES,
   };
