@@ -146,7 +146,10 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
       const due = payload.dueAt as Date;
       if (due.getTime() <= now.getTime()) return { dueAt: 'workflow.errors.dueInPast' };
       if (!calendar.isWorkingDay(due)) return { dueAt: 'workflow.errors.dueNotWorkingDay' };
-      if (calendar.workingDaysBetween(now, due) < INFO_REQUEST_MIN_WORKING_DAYS) return { dueAt: 'workflow.errors.dueTooSoon' };
+      // Counted only near today: a far date is far enough, and counting to it would read (and warn
+      // about) every year's calendar in between.
+      const near = due.getTime() - now.getTime() < 31 * 86_400_000;
+      if (near && calendar.workingDaysBetween(now, due) < INFO_REQUEST_MIN_WORKING_DAYS) return { dueAt: 'workflow.errors.dueTooSoon' };
       return undefined;
     },
     set: ({ payload, now, actor }) => ({ infoRequest: { items: payload.items, dueAt: payload.dueAt, requestedAt: now, requestedBy: actor._id } }),
