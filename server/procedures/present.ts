@@ -65,6 +65,8 @@ export interface ProcedureView {
   officeRecorded: boolean;
   status: string;
   statusLabel: string;
+  /** The badge's colour class: granted green, refused or escalated red, not needed plain. */
+  badge: string;
   active: boolean;
   filedAt?: Date;
   deadline?: DeadlineView;
@@ -121,6 +123,7 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
     const active = (ACTIVE_SUPPORT as readonly string[]).includes(s.status);
     const failed = input.failed?.kind === kind ? input.failed : undefined;
     const waits = s.status === 'requested' || s.status === 'preparing' ? waitingFor(kind, tracks) : [];
+    const late = !forApplicant && (escalated.has(kind) || isSupportOverdue(s, now) || reasonsOverdue(s, now));
     items.push({
       kind,
       label: t(`procedures.kinds.${kind}`),
@@ -130,6 +133,7 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       officeRecorded: !!s.office,
       status: s.status,
       statusLabel: t(`procedures.statuses.${s.status}`),
+      badge: s.status === 'approved' ? 'ok' : s.status === 'refused' || late ? 'err' : s.status === 'not_needed' ? 'muted' : '',
       active,
       ...(s.filedAt ? { filedAt: s.filedAt } : {}),
       ...(active && s.dueAt ? { deadline: deadlineView(t, locale, calendar, now, s.dueAt) } : {}),
@@ -138,7 +142,7 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       isResidenceCard: kind === 'residence_card',
       ...(s.cardStartsAt ? { cardStartsAt: s.cardStartsAt } : {}),
       ...(s.cardEndsAt ? { cardEndsAt: s.cardEndsAt } : {}),
-      escalated: !forApplicant && (escalated.has(kind) || isSupportOverdue(s, now) || reasonsOverdue(s, now)),
+      escalated: late,
       ...(s.applicantMessage ? { message: s.applicantMessage } : {}),
       ...(!forApplicant && s.note ? { note: s.note } : {}),
       ...(!forApplicant

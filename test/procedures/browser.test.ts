@@ -113,6 +113,12 @@ describe('procedures in the browser: file, pass the deadline, escalate, approve,
       await hr.selectOption('#s-work_permit', 'approved');
       await click(hr, `form[action="/cases/${c._id}/support/work_permit"] button[type=submit]`);
       expect(await hr.locator('tr[data-track="work_permit"] .badge').first().textContent()).to.equal('Approved');
+      // Granted reads green (the app's ok colour), not the same blue as every other status.
+      expect(await hr.evaluate(`getComputedStyle(document.querySelector('tr[data-track="work_permit"] .badge')).color`)).to.equal('rgb(30, 126, 52)');
+      // On a phone the page keeps to the screen: the procedures' table scrolls inside its frame.
+      await hr.setViewportSize({ width: 390, height: 844 });
+      expect(await hr.evaluate('document.documentElement.scrollWidth')).to.equal(390);
+      await hr.setViewportSize({ width: 1280, height: 900 });
       expect((await Case.findById(c._id).lean())!.overdueProcedures).to.deep.equal([]);
 
       // --- the applicant, in Vietnamese: each change on the timeline in their words
