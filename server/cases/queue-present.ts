@@ -7,11 +7,16 @@ import { MAX_SAVED_FILTERS } from '../../models/saved-filter.ts';
 import { actorOf, tOf, type Context } from '../context.ts';
 import { can } from '../policies/index.ts';
 import type { FieldErrorKeys } from '../http/forms.ts';
-import { COUNT_CAP, MAX_SEARCH, PAGE_SIZES, QUEUE_STAGES, SORTS, loadQueue, queueHref, queueOptions, type QueueQuery } from './queue.ts';
+import { COUNT_CAP, MAX_SEARCH, PAGE_SIZES, QUEUE_STAGES, SORTS, loadQueue, queueHref, queueOptions, type QueueQuery, type QueueRow } from './queue.ts';
 import { listSavedFilters } from './saved-filters.ts';
 import { stageLabel } from './present.ts';
 import { withFields } from '../support/with-fields.ts';
 import { formatScore } from '../evaluations/present.ts';
+
+/** The row's late procedures, each once: escalated by the job, or past their deadline already. */
+function lateKinds(r: Pick<QueueRow, 'overdueProcedures' | 'supportOverdue'>): string[] {
+  return [...new Set([...r.overdueProcedures, ...r.supportOverdue])];
+}
 
 /** The badge colour of a stage: ended badly, ended or hired well, waiting off the main line, or plain. */
 export function stageBadge(stage: string): string {
@@ -54,9 +59,9 @@ export async function queueModel(opts: { ctx: Context; q: QueueQuery } & QueueSt
         stageLabel: stageLabel(t, r.stage),
         badge: stageBadge(r.stage),
         trackLabel: t(`calls.tracks.${r.track}`),
-        supportOverdueLabels: r.supportOverdue.map((k) => t(`cases.supportKinds.${k}`)),
-        activeSupportLabels: r.activeSupport.map((k) => t(`cases.supportKinds.${k}`)),
-        overdueProcedureLabels: r.overdueProcedures.map((k) => t(`cases.supportKinds.${k}`, { defaultValue: k })),
+        // Each procedure once: late (escalated or past its deadline) in red, else under way.
+        overdueProcedureLabels: lateKinds(r).map((k) => t(`cases.supportKinds.${k}`, { defaultValue: k })),
+        activeSupportLabels: r.activeSupport.filter((k) => !lateKinds(r).includes(k)).map((k) => t(`cases.supportKinds.${k}`)),
         checked: ids.includes(r.id),
         scoreText: formatScore(r.score),
       })),

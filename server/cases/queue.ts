@@ -249,6 +249,8 @@ export interface QueueRow {
   /** The arrival forecast's likely start of work, when the case has one (offer and onboarding). */
   likelyStart?: Date | null;
   overdue: boolean;
+  /** The stage's own deadline has passed (a late procedure is flagged by its own badge). */
+  stageOverdue: boolean;
   supportOverdue: string[];
   activeSupport: string[];
   /** Support procedure kinds past their deadline (the escalation's flag on the case). */
@@ -481,6 +483,7 @@ export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date, known?:
       scoreHidden: hidden,
       likelyStart: d.forecast?.likely ?? undefined,
       overdue: (!!d.stageDueAt && d.stageDueAt.getTime() < now.getTime()) || late.length > 0,
+      stageOverdue: !!d.stageDueAt && d.stageDueAt.getTime() < now.getTime(),
       supportOverdue: late,
       overdueProcedures: (d.overdueProcedures ?? []).filter((k) => typeof k === 'string'),
       activeSupport: (d.supportTracks ?? []).filter((s) => ACTIVE_SUPPORT.includes(s.status as never)).map((s) => s.kind),

@@ -127,7 +127,7 @@ describe('calendar feed', () => {
       [uid(screening, 'stage', 'screening'), '2027-01-12', `${screening.reference} · Screening: stage deadline`],
       [uid(asked, 'stage', 'awaiting_applicant'), '2027-01-20', `${asked.reference} · `],
       [uid(asked, 'info', String(day('2027-01-05').getTime())), '2027-01-19', `${asked.reference} · Information due from the applicant`],
-      [uid(offer, 'support', 'work_permit'), '2027-02-03', `${offer.reference} · Work permit / exemption — Preparing the file: deadline`],
+      [uid(offer, 'support', 'work_permit'), '2027-02-03', `${offer.reference} · Work permit — Preparing the file: deadline`],
       [uid(offer, 'arrival'), '2027-04-01', `${offer.reference} · Planned arrival`],
     ];
     for (const [id, start, summary] of expected) {

@@ -124,7 +124,7 @@ describe('leaders: dashboard figures and the steering report', () => {
       '',
       'Support tracks: open and overdue',
       'Support track,Open,Overdue',
-      'Work permit or exemption,1,1',
+      'Work permit,1,1',
       'Visa,1,0',
       'Temporary residence card,0,0',
       'Housing,0,0',
@@ -163,7 +163,7 @@ describe('leaders: dashboard figures and the steering report', () => {
     expect(text).to.include('Thu hút nhân tài: báo cáo tiến độ gửi Ban Chỉ đạo');
     expect(text).to.include('Đợt tuyển,Đợt tuyển thử nghiệm');
     expect(text).to.include('Số hồ sơ đã nộp,2'); // the call has A and B (C and D are in the other call)
-    expect(text).to.include('Giấy phép lao động hoặc xác nhận miễn,1,1');
+    expect(text).to.include('Giấy phép lao động,1,1');
     expect(text).to.include('Nhật Bản,1');
   });
 
