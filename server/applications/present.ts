@@ -8,6 +8,7 @@ import type { CaseDoc } from '../../models/case.ts';
 import { ACTIVE_STAGES, DEGREES, inStages } from '../../models/constants.ts';
 import type { FieldErrors } from '../errors.ts';
 import { errorTexts, messagesView, stageBadge, stageLabel, timeline, type FormState } from '../cases/present.ts';
+import type { ChecklistView } from '../documents/present.ts';
 import { canEditStep, editableSteps, type ApplicationData, type ApplicationRow, type StepData, type StepInput } from './service.ts';
 import { STEPS, nextStep, profileValues, eligibilityValues, rowValues, ROW_SPECS, SUPPORT_FIELDS, MAX_ROWS, type RowKind, type Step } from './steps.ts';
 import type { MissingPart } from './completeness.ts';
@@ -33,6 +34,12 @@ export function applicationsList(ctx: Context, rows: ApplicationRow[]) {
   };
 }
 
+function resendNeeded(t: ReturnType<typeof tOf>, checklist: unknown): string | undefined {
+  const items = ((checklist as ChecklistView | undefined)?.items ?? []).filter((i) => (i.state === 'rejected' || i.state === 'expired' || i.state === 'too_short') && (i.uploadField || i.current.some((d) => d.replaceField)));
+  if (items.length === 0) return undefined;
+  return t('applications.show.next.resend', { count: items.length, list: items.map((i) => t(`documents.types.${i.type}`)).join(', ') });
+}
+
 export function applicationPage(ctx: Context, data: ApplicationData, retentionDays: number, state: FormState = {}) {
   const t = tOf(ctx);
   const { caseDoc, call, names, checklist, actions } = data;
@@ -46,6 +53,9 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
     stageLabel: stageLabel(t, caseDoc.stage),
     // What the stage means for the applicant and what comes next (the timeline says only what happened).
     nextStep: caseDoc.stage === 'draft' ? undefined : t(`applications.show.next.${caseDoc.stage}`, { defaultValue: '' }) || undefined,
+    // What the applicant must do first, before the stage's general words: a document HR sent back
+    // (rejected, expired, not valid long enough) waits for a new version from them.
+    nextAction: resendNeeded(t, checklist),
     version: caseDoc.version,
     timeline: timeline(caseDoc.history ?? [], names, t, { applicantId: caseDoc.applicant, forApplicant: true, locale: ctx.locale }),
     infoRequest: caseDoc.stage === 'awaiting_applicant' ? caseDoc.toObject().infoRequest : undefined,

@@ -136,6 +136,10 @@ describe('documents: verification, guard, validity, reminders', function () {
     expect(passport.state).to.equal('rejected');
     expect(passport.current[0]!.reason).to.include('bị mờ');
     expect(passport.uploadField, 'the applicant may upload again').to.equal('passport');
+    // "What happens now" starts with what they must do, in their language, linking to the documents.
+    const mine = await a.get(`/applications/${caseDoc._id}`).set('Accept', 'text/html');
+    expect(mine.text).to.include('data-next-action');
+    expect(mine.text).to.match(/Cần làm: gửi phiên bản mới của Hộ chiếu; lý do được ghi bên cạnh\./);
     expect(await AuditEvent.countDocuments({ action: 'document.verify', targetId: passportId })).to.equal(1);
   });
 
