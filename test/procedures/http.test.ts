@@ -223,6 +223,18 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect((await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'residence_card')!.status).to.equal('preparing');
   });
 
+  it('says on the work permit\'s page when the filing date recorded is outside its legal window (60 to 10 days before the start)', async () => {
+    clock = vn('2027-02-04');
+    const c = await createCase({ applicant, call, stage: 'onboarding', assignee: hrEn._id, profile: { fullName: 'Window Case', plannedArrival: vn('2027-06-01') } as never, supportTracks: [{ kind: 'work_permit', status: 'requested', updatedAt: vn('2027-01-20') }] });
+    const a = await signedIn(t, hrEn);
+    const url = `/cases/${c._id}/procedures/work_permit`;
+    let form = await page(a, url);
+    expect(form.text).not.to.include('data-window-warning');
+    expect(await post(a, form.text, url, { version: versionIn(form.text, url), status: 'filed', filedAt: '2027-02-04' })).to.have.property('status', 303);
+    form = await page(a, url);
+    expect(text(form.text)).to.include('The filing date recorded is 117 days before the planned start: outside the 60 to 10 days the decree allows.');
+  });
+
   it('e-mails a message alone (no status or date change) as "a message from the HR office"', async () => {
     clock = vn('2027-02-04');
     const c = await onboardingCase();
