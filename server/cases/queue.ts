@@ -40,7 +40,7 @@ const querySchema = z.object({
   overdue: optional(z.enum(['1'])),
   /** Include closed, rejected and withdrawn cases (open work only by default). */
   closed: optional(z.enum(['1'])),
-  /** Only cases with a support procedure past its deadline (`overdueProcedures`). */
+  /** Only cases with a support procedure past its deadline (escalated, `overdueProcedures`, or not yet). */
   procedures: optional(z.enum(['1'])),
   q: optional(z.string().transform((s) => s.slice(0, MAX_SEARCH).trim())),
   sort: optional(z.enum(SORTS)),
@@ -171,7 +171,8 @@ export function queueFilter(user: UserDoc, q: QueueQuery, now: Date, scope: Reco
   else if (q.assignee === 'unassigned') and.push({ assignee: null });
   else if (q.assignee) and.push({ assignee: new Types.ObjectId(q.assignee) });
   if (q.support) and.push({ supportTracks: { $elemMatch: { kind: q.support, status: { $in: ACTIVE_SUPPORT } } } });
-  if (q.procedures) and.push({ 'overdueProcedures.0': { $exists: true } });
+  // The rows the badges flag: escalated by the job, or past their deadline since its last run.
+  if (q.procedures) and.push({ $or: [{ 'overdueProcedures.0': { $exists: true } }, { supportTracks: { $elemMatch: { status: { $in: ACTIVE_SUPPORT }, dueAt: { $lt: now } } } }] });
   if (q.overdue) {
     and.push({
       $or: [

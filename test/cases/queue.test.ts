@@ -115,6 +115,10 @@ describe('cases: the HR queue', () => {
     // stage's own deadline is not passed, so no separate "Overdue" (it read "Housing overdue · Overdue · Housing · Housing").
     const flags = [...row(mine[7]!).matchAll(/<span class="badge[^"]*">([^<]+)<\/span>/g)].map((m) => m[1]).filter((l) => /Housing|Visa|Overdue/.test(l!));
     expect(flags).to.deep.equal(['Housing overdue', 'Visa']);
+    // The filter finds the rows the badges flag, before the escalation job has run on them.
+    const filtered = await page(a, '/cases?size=100&procedures=1');
+    expect(filtered.text).to.include(`data-case="${mine[7]!._id}"`);
+    expect(filtered.text).not.to.include(`data-case="${mine[20]!._id}"`);
     expect(row(mine[20]!)).not.to.include('Overdue');
   });
 
