@@ -8,6 +8,7 @@ import { findCaseFor } from '../cases/access.ts';
 import { loadCalendar, type WorkingCalendar } from '../calendar/index.ts';
 import { supportOpen, type SupportKind } from '../../models/constants.ts';
 import { PROCEDURE_RULES } from './rules.ts';
+import { vnDayNumber } from '../views/time.ts';
 import { presentProcedures, type ProcedureView } from './present.ts';
 
 function isoDay(d: Date | null | undefined): string {
@@ -23,11 +24,10 @@ function isoDay(d: Date | null | undefined): string {
 function outsideWindow(kind: SupportKind, filedAt: Date | null | undefined, plannedStart: Date | null | undefined, t: ReturnType<typeof tOf>): string | undefined {
   const w = PROCEDURE_RULES[kind].fileBeforeStartDays;
   if (!w || !filedAt || !plannedStart) return undefined;
-  const days = Math.round((vnDayStart(plannedStart) - vnDayStart(filedAt)) / 86_400_000);
+  const days = vnDayNumber(plannedStart) - vnDayNumber(filedAt);
   if (days >= w.min && days <= w.max) return undefined;
   return t('procedures.rule.outsideWindow', { days, min: w.min, max: w.max });
 }
-const vnDayStart = (d: Date) => Math.floor((d.getTime() + 7 * 3_600_000) / 86_400_000) * 86_400_000;
 
 export async function procedurePage(opts: { ctx: Context; caseId: string; kind: SupportKind | string; failed?: { errors: Record<string, string>; values: Record<string, string> } }) {
   const { ctx } = opts;
