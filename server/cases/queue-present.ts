@@ -54,17 +54,19 @@ export async function queueModel(opts: { ctx: Context; q: QueueQuery } & QueueSt
     here,
     search: q.q ?? '',
     maxSearch: MAX_SEARCH,
-    rows: page.rows.map((r) =>
-      withFields(r, {
+    rows: page.rows.map((r) => {
+      const late = lateKinds(r);
+      return withFields(r, {
         stageLabel: stageLabel(t, r.stage),
         badge: stageBadge(r.stage),
         trackLabel: t(`calls.tracks.${r.track}`),
         // Each procedure once: late (escalated or past its deadline) in red, else under way.
-        overdueProcedureLabels: lateKinds(r).map((k) => t(`cases.supportKinds.${k}`, { defaultValue: k })),
-        activeSupportLabels: r.activeSupport.filter((k) => !lateKinds(r).includes(k)).map((k) => t(`cases.supportKinds.${k}`)),
+        overdueProcedureLabels: late.map((k) => t(`cases.supportKinds.${k}`, { defaultValue: k })),
+        activeSupportLabels: r.activeSupport.filter((k) => !late.includes(k)).map((k) => t(`cases.supportKinds.${k}`)),
         checked: ids.includes(r.id),
         scoreText: formatScore(r.score),
-      })),
+      });
+    }),
     scoreHiddenLabel: t('shortlists.scoreHidden'),
     total: page.total,
     summary: page.capped
