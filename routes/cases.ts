@@ -35,7 +35,7 @@ const WORKERS = allow('role.caseWorker');
 const caseParams = z.object({ id: z.string() });
 const actionParams = z.object({ id: z.string(), action: z.string().refine(isAction) }).transform((p) => ({ id: p.id, action: p.action as Action }));
 /** A workflow step from the case page: the version, and what the step's own form carries (the workflow checks it). */
-const actionBody = z.object({ version: formVersion, reason: formText, note: formText, items: formText, dueAt: formText });
+const actionBody = z.object({ version: formVersion, reason: formText, note: formText, items: formText, dueAt: formText, arrivedOn: formText });
 const requestInfoBody = z.object({ version: formVersion, items: formText, dueAt: formText });
 const assignBody = z.object({ assignee: formText });
 const bulkAssignBody = z.object({

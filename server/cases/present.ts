@@ -2,6 +2,7 @@
 // page of a stale form, plus the parts the applicant's page shares (timeline, messages, support
 // tracks, e-mail log, stage badge). Documents in, plain page models out (Handlebars refuses
 // Mongoose getters), translated through tOf(ctx).
+import { vnDateKey } from '../calendar/index.ts';
 import { presentPlan } from '../planner/present.ts';
 import type { TFunction } from 'i18next';
 import type { Locale } from '../i18n/index.ts';
@@ -191,6 +192,9 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
       label: t(`cases.actions.${a}`),
       form: FORM_ACTIONS.has(a),
       needsReason: REASON_ACTIONS.has(a),
+      // Arrival is recorded with its day (today unless HR learns of it later).
+      arrivalDate: a === 'mark_arrived' ? vnDateKey(ctx.now) : undefined,
+      arrivalValue: a === 'mark_arrived' ? (typeof state.values?.arrivedOn === 'string' && state.values.arrivedOn) || vnDateKey(ctx.now) : undefined,
       reasonHint: REASON_ACTIONS.has(a) ? t(reasonToldToApplicant(a, c.stage) ? 'cases.show.reasonTold' : 'cases.show.reasonInternal') : undefined,
       reasonRequired: true,
       reasonMax: a === 'put_on_hold' ? HOLD_REASON_MAX : REJECT_REASON_MAX,

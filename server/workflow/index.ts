@@ -172,7 +172,17 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
     set: ({ caseDoc, now, calendar }) => ({ supportTracks: supportTracksFor(caseDoc, now, calendar) }),
     mail: (_f, set) => ({ supportTracks: (set.supportTracks as Array<{ status: string }>).filter((s) => s.status === 'requested') }),
   },
-  mark_arrived: { set: ({ now }) => ({ arrivedAt: now }) },
+  mark_arrived: {
+    // Recorded as it happened: not in the future, not before the offer was accepted (onboarding began).
+    check: ({ payload, now, caseDoc }) => {
+      const on = payload.arrivedOn as Date | undefined;
+      if (!on) return undefined;
+      if (vnDateKey(on) > vnDateKey(now)) return { arrivedOn: 'workflow.errors.arrivedInFuture' };
+      if (caseDoc.stageEnteredAt && vnDateKey(on) < vnDateKey(caseDoc.stageEnteredAt)) return { arrivedOn: 'workflow.errors.arrivedBeforeOnboarding' };
+      return undefined;
+    },
+    set: ({ payload, now }) => ({ arrivedAt: (payload.arrivedOn as Date | undefined) ?? now }),
+  },
   put_on_hold: {
     set: ({ from }) => ({ resumeStage: from }),
     note: ({ payload }) => (typeof payload.reason === 'string' ? payload.reason : undefined),

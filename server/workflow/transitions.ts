@@ -118,6 +118,8 @@ export const PAYLOADS = {
   reject: z.object({ reason: requiredText(REJECT_REASON_MAX) }),
   // Every decision has a reason: the applicant is told why their case waits (the e-mail and their page).
   put_on_hold: z.object({ reason: requiredText(HOLD_REASON_MAX) }),
+  // The day the expert arrived and started work, as HR learns it (today unless given).
+  mark_arrived: z.object({ arrivedOn: dateInput.optional() }),
   note: noteOnly,
 };
 
@@ -192,7 +194,7 @@ export const TRANSITIONS: readonly Transition[] = [
   { action: 'reject', from: ['evaluation', 'shortlisted'], to: 'rejected', roles: LEADER, template: 'rejected', payload: PAYLOADS.reject, decision: true },
   { action: 'accept_offer', from: ['offer'], to: 'onboarding', roles: APPLICANT, template: 'offer_accepted', deadline: { workingDays: STAGE_DEADLINES.onboarding! } },
   { action: 'decline_offer', from: ['offer'], to: 'withdrawn', roles: APPLICANT, template: 'offer_declined' },
-  { action: 'mark_arrived', from: ['onboarding'], to: 'arrived', roles: HR, template: 'arrived', guard: entryProceduresGranted, deadline: { workingDays: STAGE_DEADLINES.arrived! } },
+  { action: 'mark_arrived', from: ['onboarding'], to: 'arrived', roles: HR, template: 'arrived', guard: entryProceduresGranted, deadline: { workingDays: STAGE_DEADLINES.arrived! }, payload: PAYLOADS.mark_arrived },
   { action: 'close', from: ['arrived'], to: 'closed', roles: HR, template: 'closed', guard: proceduresSettled },
   { action: 'put_on_hold', from: OPEN_STAGES.filter((s) => s !== 'draft' && s !== 'on_hold'), to: 'on_hold', roles: HR, template: 'on_hold', payload: PAYLOADS.put_on_hold },
   { action: 'resume', from: ['on_hold'], to: 'resume', roles: HR, template: 'resumed' },

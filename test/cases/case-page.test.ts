@@ -9,7 +9,7 @@ import { createCall, createCase } from '../support/case-factories.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
-import { seedHolidays } from '../../server/calendar/index.ts';
+import { seedHolidays, vnDateKey } from '../../server/calendar/index.ts';
 import { linkIn } from '../support/smtp.ts';
 import { signedIn, page, post, versionIn, deliver, text, expectTranslated } from '../applications/support.ts';
 import { emailsView } from '../../server/cases/present.ts';
@@ -334,6 +334,32 @@ describe('cases: the case page', () => {
     const again = await page(a, `/cases/${c._id}`);
     expect((await post(a, again.text, `/cases/${c._id}/messages`, { message: 'Please send the diploma scan', formKey: new RegExp(`action="/cases/${c._id}/messages">[\\s\\S]*?name="formKey" value="([a-f0-9]{32})"`).exec(again.text)![1]! })).status).to.equal(303);
     expect((await Case.findById(c._id).lean())!.messages).to.have.length(2);
+  });
+
+  it('records arrival on the day HR gives (today by default), never in the future nor before the offer was accepted', async () => {
+    const DAY = 86_400_000;
+    const c = await createCase({ applicant, call, stage: 'onboarding', stageEnteredAt: new Date(Date.now() - 20 * DAY), supportTracks: [{ kind: 'work_permit', status: 'approved' }, { kind: 'visa', status: 'approved' }] as never });
+    const a = await signedIn(t, hr1);
+    const url = `/cases/${c._id}/actions/mark_arrived`;
+    const p = await page(a, `/cases/${c._id}`);
+    const today = vnDateKey(new Date());
+    expect(p.text).to.include(`name="arrivedOn" type="date" value="${today}"`);
+    const version = versionIn(p.text, url);
+    for (const [day, message] of [
+      [vnDateKey(new Date(Date.now() + 2 * DAY)), 'The arrival date cannot be in the future.'],
+      [vnDateKey(new Date(Date.now() - 30 * DAY)), 'The arrival date cannot be before the offer was accepted.'],
+    ] as const) {
+      const res = await post(a, p.text, url, { version, arrivedOn: day });
+      expect(res.status, day).to.equal(422);
+      expect(text(res.text)).to.include(message);
+      expect(res.text).to.include(`value="${day}"`); // what was typed comes back
+    }
+    expect((await Case.findById(c._id).lean())!.stage).to.equal('onboarding');
+    const arrivedOn = vnDateKey(new Date(Date.now() - 3 * DAY));
+    expect(await post(a, p.text, url, { version, arrivedOn })).to.have.property('status', 303);
+    const after = (await Case.findById(c._id).lean())!;
+    expect(after.stage).to.equal('arrived');
+    expect(vnDateKey(after.arrivedAt!)).to.equal(arrivedOn);
   });
 
   it('assigns to an officer of the institute only', async () => {
