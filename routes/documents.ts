@@ -140,7 +140,8 @@ export function documentsRoutes(app: AppContext): Router {
       const parsed = verifyBody.safeParse(req.body ?? {});
       if (!parsed.success) {
         const onReason = parsed.error.issues.find((i) => i.path[0] === 'reason');
-        const key = onReason ? (onReason.message === 'errors.hiddenCharacters' ? 'errors.hiddenCharacters' : 'documents.errors.reasonRequired') : 'documents.errors.badDecision';
+        const changing = typeof (req.body as Record<string, unknown>)?.from === 'string' && (req.body as Record<string, unknown>).from !== 'pending';
+        const key = onReason ? (onReason.message === 'errors.hiddenCharacters' ? 'errors.hiddenCharacters' : changing ? 'documents.errors.changeReasonRequired' : 'documents.errors.reasonRequired') : 'documents.errors.badDecision';
         throw new ValidationError(onReason ? { reason: key } : { decision: key }, key);
       }
       const { decision } = await verifyDocument({ app, ctx, doc: loaded.doc, caseDoc: loaded.caseDoc, ...parsed.data });

@@ -36,7 +36,7 @@ export async function verifyDocument(opts: VerifyDocumentOptions): Promise<{ doc
   const from = opts.from ?? 'pending';
   const changing = from !== 'pending';
   if (changing && (from === 'accepted') === (decision === 'accept')) throw new ValidationError({ decision: 'documents.errors.badDecision' }, 'documents.errors.badDecision');
-  if (changing && !opts.reason) throw new ValidationError({ reason: 'documents.errors.reasonRequired' }, 'documents.errors.reasonRequired');
+  if (changing && !opts.reason?.trim()) throw new ValidationError({ reason: 'documents.errors.changeReasonRequired' }, 'documents.errors.changeReasonRequired');
   const reason = opts.decision === 'reject' || changing ? opts.reason : undefined;
   // A pending renewal (renewal.ts) is not current yet: accepted, it becomes the current version.
   // A decision is changed on the current file only.
@@ -56,7 +56,7 @@ export async function verifyDocument(opts: VerifyDocumentOptions): Promise<{ doc
 
   if (decision === 'reject' || changing) {
     const applicant = await User.findById(caseDoc.applicant);
-    await queueDocumentEmail({ app, applicant, caseDoc, doc, template: decision === 'reject' ? 'document_rejected' : 'document_accepted', data: { version: doc.version, reason }, now, ...(changing ? { eventKey: String(now.getTime()) } : {}) });
+    await queueDocumentEmail({ app, applicant, caseDoc, doc, template: decision === 'reject' ? 'document_rejected' : 'document_accepted', data: { version: doc.version, reason, ...(changing ? { changed: true } : {}) }, now, ...(changing ? { eventKey: String(now.getTime()) } : {}) });
   }
   await recordAudit(ctx, {
     action: 'document.verify',

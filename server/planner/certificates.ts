@@ -41,6 +41,11 @@ function usable(docs: readonly PlannerDocument[], type: string): PlannerDocument
   return docs.filter((d) => d.type === type && d.current !== false && d.status !== 'rejected');
 }
 
+/** A window never starts after it ends: one whose end has passed (late, or already held) reads as that one day. */
+function startOf(from: Date, to: Date): Date {
+  return from.getTime() > to.getTime() ? to : from;
+}
+
 /** The windows, soonest first (documents no pending procedure needs are left out). */
 export function planCertificates({ case: c, documents, calendar: cal, today }: CertificatePlanOptions): CertificateWindow[] {
   const today0 = dayOf(today);
@@ -81,7 +86,7 @@ export function planCertificates({ case: c, documents, calendar: cal, today }: C
         const last = group[group.length - 1]!.fileOn;
         const legalFrom = plusMonths(last, -rule.months);
         const to = workingDaysAfter(cal, first, -PREPARATION_WORKING_DAYS);
-        const from = maxDate(legalFrom, today0)!;
+        const from = startOf(maxDate(legalFrom, today0)!, to);
         const ok = have.some((d) => !!d.issuedAt && dayOf(d.issuedAt) >= legalFrom && dayOf(d.issuedAt) <= first);
         out.push({
           type,
@@ -115,7 +120,7 @@ export function planCertificates({ case: c, documents, calendar: cal, today }: C
       const ok = have.some((d) => !!d.expiresAt && dayOf(d.expiresAt) >= requiredUntil);
       out.push({
         type,
-        from: today0,
+        from: startOf(today0, to),
         to,
         status: status(ok, today0, to),
         neededBy: sorted,
@@ -128,7 +133,7 @@ export function planCertificates({ case: c, documents, calendar: cal, today }: C
       const to = prep(sorted[0]!.fileOn);
       out.push({
         type,
-        from: today0,
+        from: startOf(today0, to),
         to,
         status: status(have.length > 0, today0, to),
         neededBy: sorted,

@@ -193,7 +193,9 @@ describe('documents: verification, guard, validity, reminders', function () {
     expect((await a.get(`/applications/${second._id}`)).text).not.to.include('data-reconsider');
 
     // Without a reason, or the same decision again: refused, nothing changed.
-    expect((await verify(h, hrToken, id, { decision: 'accept', from: 'rejected', reason: ' ' })).status).to.equal(422);
+    const blank = await verify(h, hrToken, id, { decision: 'accept', from: 'rejected', reason: ' ' });
+    expect(blank.status).to.equal(422);
+    expect(blank.body.error.message).to.equal('Give the reason for changing the decision: the applicant will read it.');
     expect((await verify(h, hrToken, id, { decision: 'reject', from: 'rejected', reason: 'again' })).status).to.equal(422);
     expect((await verify(h, hrToken, id, { decision: 'accept', from: 'rejected', reason: 'bad\u202Etext' })).status).to.equal(422);
     expect((await CaseDocument.findById(id))!.status).to.equal('rejected');
@@ -203,7 +205,7 @@ describe('documents: verification, guard, validity, reminders', function () {
     expect(d.status).to.equal('accepted');
     expect(d.reason ?? undefined).to.equal(undefined);
     await dispatchOnce(t.ctx, { owner: 'test' });
-    const accepted = await t.smtp.waitForTo(applicant.email, /Giấy tờ đã được chấp nhận/);
+    const accepted = await t.smtp.waitForTo(applicant.email, /Giấy tờ được chấp nhận sau khi xem lại/);
     expect(accepted.text).to.include('cv-second.pdf');
     expect(accepted.text).to.include('bạn không cần gửi phiên bản mới');
     expect(accepted.text).to.include('Từ bộ phận nhân sự: Trang 2 nằm ở cuối tệp');
@@ -222,6 +224,7 @@ describe('documents: verification, guard, validity, reminders', function () {
     await dispatchOnce(t.ctx, { owner: 'test' });
     const rejected = await t.smtp.waitFor((m) => m.to.includes(applicant.email.toLowerCase()) && m.text.includes('quá 2 năm'));
     expect(rejected.text).to.include('Bản CV đã quá 2 năm');
+    expect(rejected.text).to.include('Quyết định này thay cho việc chấp nhận giấy tờ này trước đây.');
     const audits = await AuditEvent.find({ action: 'document.verify', targetId: id }).sort({ at: 1 }).lean();
     expect(audits.map((e) => [(e.summary as { decision: string }).decision, (e.summary as { changedFrom?: string }).changedFrom ?? null])).to.deep.equal([
       ['reject', null],

@@ -150,7 +150,10 @@ describe('planner: certificate windows', () => {
     // One issued 15 Sep 2026 is too old for a 2 Apr filing (more than 6 months); on 2 Oct the window opens.
     expect(win(planCertificates({ case: c, documents: [], calendar: cal, today: at('2026-10-02') }), 'criminal_record').status).to.equal('open');
     // After 26 Mar it is late.
-    expect(win(planCertificates({ case: c, documents: [], calendar: cal, today: at('2027-03-29') }), 'criminal_record').status).to.equal('late');
+    const late = win(planCertificates({ case: c, documents: [], calendar: cal, today: at('2027-03-29') }), 'criminal_record');
+    expect(late.status).to.equal('late');
+    // It never reads as ending before it starts ("29 Mar – 26 Mar"): the one day it ended.
+    expect([key(late.from), key(late.to)]).to.deep.equal(['2027-03-26', '2027-03-26']);
     // One issued 5 Oct 2026 counts.
     expect(win(planCertificates({ case: c, documents: [{ type: 'criminal_record', status: 'pending', issuedAt: at('2026-10-05') }], calendar: cal, today: at('2027-01-10') }), 'criminal_record').status).to.equal('ok');
   });
