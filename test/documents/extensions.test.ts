@@ -1,9 +1,7 @@
 // Uploads are taken only when the file name's extension is on the allow-list AND agrees with the
 // type sniffed from the bytes (issue 10): real multipart requests against the real app.
-import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import { expect } from 'chai';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { useUploadTestApp, type TestApp } from '../support/app.ts';
 import { agent, type Agent } from '../support/http.ts';
 import { createInstitute, createUser, signIn } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
@@ -16,18 +14,16 @@ const ALLOWED_VI = 'Các loại tệp được chấp nhận: PDF (.pdf), JPEG (
 
 describe('documents: the file name must be allowed and agree with the content', function () {
   this.timeout(60_000);
-  let t: TestApp;
-  let uploadDir: string;
+  let t!: TestApp;
+  let uploadDir!: string;
   let caseDoc: CaseDoc;
   let viCase: CaseDoc;
   let a: Agent;
   let vi: Agent;
   let pdf: Buffer;
 
+  useUploadTestApp('ext', (app, dir) => ((t = app), (uploadDir = dir)));
   before(async () => {
-    uploadDir = path.resolve(`data/test/uploads-ext-${process.pid}`);
-    await rm(uploadDir, { recursive: true, force: true });
-    t = await startTestApp({ env: { UPLOAD_DIR: uploadDir, UPLOAD_RATE_PER_HOUR: '1000' } });
     const institute = await createInstitute();
     const call = await createCall({
       institute,
@@ -48,10 +44,6 @@ describe('documents: the file name must be allowed and agree with the content', 
     pdf = await makePdf('Passport data page');
     tokens.set(a, await tokenOf(a));
     tokens.set(vi, await tokenOf(vi));
-  });
-  after(async () => {
-    await t?.close();
-    await rm(uploadDir, { recursive: true, force: true });
   });
 
   const tokens = new Map<Agent, string>();

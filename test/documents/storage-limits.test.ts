@@ -2,10 +2,8 @@
 // throwaway account): an applicant uploads only from a confirmed e-mail address; a draft keeps the
 // newest of the versions nobody has checked; an application holds at most UPLOAD_CASE_QUOTA_MB.
 // Real multipart requests, files checked on disk.
-import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import { expect } from 'chai';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { useUploadTestApp, type TestApp } from '../support/app.ts';
 import { agent, type Agent } from '../support/http.ts';
 import { createInstitute, createUser, signIn } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
@@ -17,15 +15,13 @@ import { filesUnder, makePdf, tokenOf } from './support.ts';
 
 describe('documents: what one applicant can make the product keep', function () {
   this.timeout(60_000);
-  let t: TestApp;
-  let uploadDir: string;
+  let t!: TestApp;
+  let uploadDir!: string;
   let call: CallDoc;
 
+  // 0.2 MB an application: three 60 kB scans fit, a fourth does not.
+  useUploadTestApp('limits', (app, dir) => ((t = app), (uploadDir = dir)), { UPLOAD_CASE_QUOTA_MB: '0.2' });
   before(async () => {
-    uploadDir = path.resolve(`data/test/uploads-limits-${process.pid}`);
-    await rm(uploadDir, { recursive: true, force: true });
-    // 0.2 MB an application: three 60 kB scans fit, a fourth does not.
-    t = await startTestApp({ env: { UPLOAD_DIR: uploadDir, UPLOAD_RATE_PER_HOUR: '1000', UPLOAD_CASE_QUOTA_MB: '0.2' } });
     call = await createCall({
       institute: await createInstitute(),
       checklist: [
@@ -33,10 +29,6 @@ describe('documents: what one applicant can make the product keep', function () 
         { type: 'recommendation_letter', phase: 'application', required: false, multiple: true },
       ] as never,
     });
-  });
-  after(async () => {
-    await t?.close();
-    await rm(uploadDir, { recursive: true, force: true });
   });
 
   async function applicantWithDraft(verified = true): Promise<{ user: UserDoc; a: Agent; token: string; caseId: string }> {

@@ -14,6 +14,17 @@ describe('security: hostile requests get a 4xx, never a 500', () => {
   let t!: TestApp;
   useTestApp((app) => (t = app));
 
+  /** A leader signed in on the shortlist page of a case before their institute's panel. */
+  async function leaderOnCaseInEvaluation() {
+    const institute = await createInstitute();
+    const call = await createCall({ institute });
+    const leader = await createUser({ role: 'leader', institute });
+    const c = await createCase({ applicant: await createUser({ role: 'applicant' }), call, stage: 'evaluation' });
+    const a = await signedIn(t, leader);
+    const url = `/shortlists/${call._id}/cases/${c._id}`;
+    return { a, c, url, token: csrfFrom((await page(a, url)).text) };
+  }
+
   it('answers a path that is not valid percent-encoding with 404', async () => {
     const hr = await createUser({ role: 'hr_officer' });
     const a = await signedIn(t, hr);
@@ -35,13 +46,7 @@ describe('security: hostile requests get a 4xx, never a 500', () => {
   });
 
   it('answers a JSON body with an object where a field goes with 400 (a leader\'s scorecard, an administrator\'s call form), changing nothing', async () => {
-    const institute = await createInstitute();
-    const call = await createCall({ institute });
-    const leader = await createUser({ role: 'leader', institute });
-    const c = await createCase({ applicant: await createUser({ role: 'applicant' }), call, stage: 'evaluation' });
-    const l = await signedIn(t, leader);
-    const url = `/shortlists/${call._id}/cases/${c._id}`;
-    const token = csrfFrom((await page(l, url)).text);
+    const { a: l, c, url, token } = await leaderOnCaseInEvaluation();
     for (const value of [{ toString: 'x' }, { valueOf: 'x', toString: 'y' }, [{ toString: 1 }]]) {
       for (const field of ['recommendation', 'comment', 'score_research']) {
         const res = await l.post(`${url}/evaluation`).set('Content-Type', 'application/json').set('Accept', 'application/json').send({ _csrf: token, [field]: value });
@@ -71,13 +76,7 @@ describe('security: hostile requests get a 4xx, never a 500', () => {
   });
 
   it("refuses a leader's decision with a blank or loose case version (400), changing nothing", async () => {
-    const institute = await createInstitute();
-    const call = await createCall({ institute });
-    const leader = await createUser({ role: 'leader', institute });
-    const c = await createCase({ applicant: await createUser({ role: 'applicant' }), call, stage: 'evaluation' });
-    const a = await signedIn(t, leader);
-    const url = `/shortlists/${call._id}/cases/${c._id}`;
-    const token = csrfFrom((await page(a, url)).text);
+    const { a, c, url, token } = await leaderOnCaseInEvaluation();
     for (const version of ['', ' ', '0x0', '+0', '0e5']) {
       const res = await a.post(`${url}/decision/confirm`).type('form').send({ _csrf: token, action: 'shortlist', version, reason: 'A strong and well-argued case for the panel' });
       expect(res.status, JSON.stringify(version)).to.equal(400);

@@ -2,6 +2,8 @@
 // process, real HTTP. Mongoose has one connection per test process; each test file works on its
 // own data (unique e-mails, or resetDatabase()).
 import http from 'node:http';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import mongoose from 'mongoose';
 import type { Express } from 'express';
@@ -127,5 +129,20 @@ export function useTestApp(use: (t: TestApp) => void, opts: TestAppOptions = {})
   });
   after(async () => {
     await started?.close();
+  });
+}
+
+/**
+ * useTestApp with uploads of its own: a fresh folder (`data/test/uploads-<label>-<pid>`, given to
+ * `use` with the app) removed after, and no hourly upload allowance in the way.
+ */
+export function useUploadTestApp(label: string, use: (t: TestApp, uploadDir: string) => void, env: Record<string, string> = {}): void {
+  const uploadDir = path.resolve(`data/test/uploads-${label}-${process.pid}`);
+  before(async () => {
+    await rm(uploadDir, { recursive: true, force: true });
+  });
+  useTestApp((t) => use(t, uploadDir), { env: { UPLOAD_DIR: uploadDir, UPLOAD_RATE_PER_HOUR: '1000', ...env } });
+  after(async () => {
+    await rm(uploadDir, { recursive: true, force: true });
   });
 }
