@@ -16,6 +16,12 @@ import { signedIn, page, post, versionIn, deliver, text } from '../applications/
 /** 10:00 in Vietnam on that day. */
 const vn = (day: string) => new Date(`${day}T03:00:00.000Z`);
 
+/** Loads a procedure's page and sends its form with the version it shows (a fresh form, not a stale one). */
+async function save(a: Parameters<typeof page>[0], url: string, fields: Record<string, string>) {
+  const form = await page(a, url);
+  return post(a, form.text, url, { version: versionIn(form.text, url), ...fields });
+}
+
 async function snapshot(c: { _id: unknown }) {
   const s = (await Case.findById(c._id).lean())!;
   return { version: s.version, tracks: JSON.stringify(s.supportTracks), history: s.history.length, outbox: s.outbox.length };
@@ -100,8 +106,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     clock = vn('2027-02-03');
     const c = await onboardingCase();
     const a = await signedIn(t, hrVi);
-    const form = await page(a, `/cases/${c._id}/procedures/work_permit`);
-    const res = await post(a, form.text, `/cases/${c._id}/procedures/work_permit`, { version: versionIn(form.text, `/cases/${c._id}/procedures/work_permit`), status: 'refused', filedAt: '2027-01-27', message: 'Giấy phép bị từ chối; chúng tôi sẽ nộp lại khi có lý do.' });
+    const res = await save(a, `/cases/${c._id}/procedures/work_permit`, { status: 'refused', filedAt: '2027-01-27', message: 'Giấy phép bị từ chối; chúng tôi sẽ nộp lại khi có lý do.' });
     expect(res.status).to.equal(303);
     const wp = (await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'work_permit')!;
     expect(vnDateKey(wp.reasonsDueAt!)).to.equal('2027-02-15'); // Thu 4 (1), Tết 5–11, Fri 12 (2), Mon 15 (3)
@@ -180,8 +185,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     // A later status without a message clears it: the refusal's reasons do not stay beside a grant.
     clock = vn('2027-02-16');
     a = await signedIn(t, hrEn);
-    form = await page(a, url);
-    expect(await post(a, form.text, url, { version: versionIn(form.text, url), status: 'filed', filedAt: '2027-02-16' })).to.have.property('status', 303);
+    expect(await save(a, url, { status: 'filed', filedAt: '2027-02-16' })).to.have.property('status', 303);
     const later = (await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'work_permit')!;
     expect(later.applicantMessage).to.equal(undefined);
   });
@@ -191,8 +195,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     const c = await onboardingCase();
     const a = await signedIn(t, hrEn);
     const url = `/cases/${c._id}/procedures/residence_card`;
-    const form = await page(a, url);
-    expect(await post(a, form.text, url, { version: versionIn(form.text, url), status: 'not_needed' })).to.have.property('status', 303);
+    expect(await save(a, url, { status: 'not_needed' })).to.have.property('status', 303);
     await deliver(t, c._id);
     const mail = await t.smtp.waitForTo(applicant.email, /Thẻ tạm trú: không còn cần nữa/);
     expect(mail.subject).to.include('Temporary residence card: no longer needed');
@@ -240,8 +243,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     const c = await onboardingCase();
     const a = await signedIn(t, hrEn);
     const url = `/cases/${c._id}/procedures/residence_card`;
-    const form = await page(a, url);
-    const res = await post(a, form.text, url, { version: versionIn(form.text, url), status: 'requested', message: 'Please bring your passport to the office on Friday.' });
+    const res = await save(a, url, { status: 'requested', message: 'Please bring your passport to the office on Friday.' });
     expect(res.status).to.equal(303);
     await deliver(t, c._id);
     const mail = await t.smtp.waitForTo(applicant.email, /thông báo từ bộ phận nhân sự/);
