@@ -21,7 +21,10 @@ import { uploadTempDir } from '../server/documents/storage.ts';
 import { commitUploads, requireConfirmedEmail } from '../server/documents/upload.ts';
 import { openDocument } from '../server/documents/download.ts';
 import { verifyDocument } from '../server/documents/verify.ts';
-import { documentJson, renewalPage, uploadPage, uploadRefusal } from '../server/documents/present.ts';
+import { documentJson, markVerifyFailed, renewalPage, uploadPage, uploadRefusal } from '../server/documents/present.ts';
+import { loadCasePage } from '../server/cases/page.ts';
+import { casePage as casePageView } from '../server/cases/present.ts';
+import { tOf } from '../server/context.ts';
 import { renewable, renewalTellsApplicant, renewDocument } from '../server/documents/renewal.ts';
 
 /** A date typed beside a file: `<file field>_issuedAt` or `<file field>_expiresAt` (its rule is the service's). */
@@ -152,7 +155,16 @@ export function documentsRoutes(app: AppContext): Router {
       flash(req, 'success', decision === 'accept' ? 'documents.acceptedFlash' : 'documents.rejectedFlash');
       res.redirect(303, casePage);
     } catch (err) {
-      if (wantsHtml(req) && (err instanceof ValidationError || err instanceof ConflictError)) {
+      // A refused decision comes back on the case page with the file's form open, the reason as
+      // typed and what to fix beside it; a stale one (someone decided first) goes back to the page.
+      if (wantsHtml(req) && err instanceof ValidationError) {
+        const data = await loadCasePage({ ctx, caseDoc: loaded.caseDoc });
+        const typed = (req.body as Record<string, unknown> | undefined)?.reason;
+        markVerifyFailed(data.checklist, String(loaded.doc._id), { error: tOf(ctx)(err.messageKey), reason: typeof typed === 'string' ? typed : '' });
+        res.status(422).render('cases/show', casePageView(ctx, data, { errors: { verify: err.messageKey } }));
+        return;
+      }
+      if (wantsHtml(req) && err instanceof ConflictError) {
         flash(req, 'error', err.messageKey);
         res.redirect(303, casePage);
         return;

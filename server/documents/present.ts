@@ -40,6 +40,8 @@ export interface DocumentView {
   /** Accept/reject forms are shown for this file. */
   canVerify: boolean;
   canReconsider: boolean;
+  /** A decision on this file refused: what to fix and the reason as typed (its form comes back open). */
+  verifyFailed?: { error: string; reason: string };
   /** The applicant may replace this file (rejected, expired or expiring). */
   replaceField?: string;
   /** Who accepted or rejected this version (staff views). */
@@ -243,6 +245,13 @@ export async function checklistForCase(
     accept: ACCEPT_ATTRIBUTE,
     allowedTypes: ALLOWED_TYPES_TEXT,
   };
+}
+
+/** Marks the file whose decision was refused, so the checklist shows its form again as it was sent. */
+export function markVerifyFailed(checklist: unknown, documentId: string, failed: { error: string; reason: string }): void {
+  for (const item of (checklist as ChecklistView | undefined)?.items ?? []) {
+    for (const d of [...item.current, ...item.renewals]) if (d.id === documentId) d.verifyFailed = failed;
+  }
 }
 
 /** A stored document as an upload's JSON answer lists it. */

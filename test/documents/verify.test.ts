@@ -146,9 +146,15 @@ describe('documents: verification, guard, validity, reminders', function () {
   it('refuses a rejection without a reason, a second decision, and people who may not verify', async () => {
     const noReason = await verify(h, hrToken, cvId, { decision: 'reject', reason: '  ' });
     expect(noReason.status).to.equal(422);
-    const html = await h.post(`/documents/${cvId}/verify`).set('Accept', 'text/html').type('form').send({ _csrf: hrToken, decision: 'reject' });
-    expect(html.status).to.equal(303);
-    expect(html.headers.location).to.equal(`/cases/${caseDoc._id}#documents`);
+    // From the page: the case page again (422), the file's form with what to fix beside the reason
+    // field and the reason as typed (it went back to the page top before, the text lost).
+    const html = await h.post(`/documents/${cvId}/verify`).set('Accept', 'text/html').type('form').send({ _csrf: hrToken, decision: 'reject', reason: '   ' });
+    expect(html.status).to.equal(422);
+    expect(html.text).to.include(`id="reason-${cvId}-error">Give a reason for the rejection`);
+    expect(html.text).to.include(`aria-describedby="reason-${cvId}-error"`);
+    const typed = await h.post(`/documents/${cvId}/verify`).set('Accept', 'text/html').type('form').send({ _csrf: hrToken, decision: 'reject', reason: `Blurred\u202E scan` });
+    expect(typed.status).to.equal(422);
+    expect(typed.text).to.include(`Blurred\u202E scan</textarea>`);
     expect((await CaseDocument.findById(cvId))!.status).to.equal('pending');
     const again = await verify(h, hrToken, passportId, { decision: 'accept' });
     expect(again.status).to.equal(409);
@@ -196,6 +202,11 @@ describe('documents: verification, guard, validity, reminders', function () {
     const blank = await verify(h, hrToken, id, { decision: 'accept', from: 'rejected', reason: ' ' });
     expect(blank.status).to.equal(422);
     expect(blank.body.error.message).to.equal('Give the reason for changing the decision: the applicant will read it.');
+    // From the page: "Change the decision" comes back open, what to fix beside the field.
+    const page = await h.post(`/documents/${id}/verify`).set('Accept', 'text/html').type('form').send({ _csrf: hrToken, decision: 'accept', from: 'rejected', reason: ' ' });
+    expect(page.status).to.equal(422);
+    expect(page.text).to.include('data-reconsider open');
+    expect(page.text).to.include(`id="reconsider-${id}-error">Give the reason for changing the decision`);
     expect((await verify(h, hrToken, id, { decision: 'reject', from: 'rejected', reason: 'again' })).status).to.equal(422);
     expect((await verify(h, hrToken, id, { decision: 'accept', from: 'rejected', reason: 'bad\u202Etext' })).status).to.equal(422);
     expect((await CaseDocument.findById(id))!.status).to.equal('rejected');
