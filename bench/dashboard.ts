@@ -12,12 +12,10 @@
 //    bare page. Target: p95 ≤ 150 ms for the dashboard and the 2,000-case shortlist.
 // The dashboard page serves figures shared for a minute (server/dashboard); the uncached
 // computation is measured separately on /reports/steering, which always computes fresh.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { seedIfNeeded } from './support/seed.ts';
 import { totpNow } from '../server/accounts/totp.ts';
-import { ACCOUNTS_FILE, type BenchAccounts } from '../scripts/seed-bench.ts';
 import { autocannonLoad, runBenchmark, startAppServer, stopAppServer, type LoadRow } from './support/app-server.ts';
 
 
@@ -38,15 +36,6 @@ const connections = Number(values.connections);
 const baseEnv = { ...process.env, DATA_DIR: dataDir, MONGODB_URI: '', LOG_LEVEL: 'warn' };
 delete (baseEnv as Record<string, string | undefined>).MONGODB_URI;
 
-function seedIfNeeded(): BenchAccounts {
-  const file = path.join(dataDir, ACCOUNTS_FILE);
-  if (!existsSync(file)) {
-    process.stdout.write(`seeding ${values.cases} cases into ${dataDir} …\n`);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/seed-bench.ts', '--cases', values.cases!, '--reset'], { cwd: root, env: baseEnv, stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('seeding failed');
-  }
-  return JSON.parse(readFileSync(file, 'utf8')) as BenchAccounts;
-}
 
 class Jar {
   cookies = new Map<string, string>();
@@ -102,7 +91,7 @@ async function timeOnce(base: string, url: string, cookie: string): Promise<numb
 }
 
 async function main(): Promise<void> {
-  const accounts = seedIfNeeded();
+  const accounts = seedIfNeeded({ root, dataDir, cases: Number(values.cases), env: baseEnv });
   const t0 = Date.now();
   const { child: server, base } = await startAppServer({ dataDir });
   process.stdout.write(`server ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (${accounts.cases} cases, embedded database in ${dataDir})\n`);

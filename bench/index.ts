@@ -28,11 +28,11 @@
 // 5. Prints the table (figure, baseline measured in this run, ratio, target) and, as its last line,
 //    one JSON object with the figures.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ACCOUNTS_FILE, type BenchAccounts } from '../scripts/seed-bench.ts';
+import { seedIfNeeded } from './support/seed.ts';
 import { autocannonLoad, benchTargets, minorFaults, rssMb, runBenchmark, startAppServer, stopAppServer, type AppServer, type LoadRow, type Target } from './support/app-server.ts';
 import { buildServer } from '../scripts/support/start-flags.ts';
 
@@ -60,20 +60,6 @@ const log = (s: string) => process.stdout.write(`${s}\n`);
 const baseEnv: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: 'warn' };
 delete baseEnv.MONGODB_URI;
 
-function seedIfNeeded(): BenchAccounts {
-  const file = path.join(dataDir, ACCOUNTS_FILE);
-  const current = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<BenchAccounts>) : undefined;
-  if (!current?.officers?.length || current.cases !== cases) {
-    log(`seeding ${cases} cases into ${dataDir} …`);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/seed-bench.ts', '--cases', String(cases), '--reset'], {
-      cwd: root,
-      env: { ...baseEnv, DATA_DIR: dataDir, UPLOAD_DIR: path.join(dataDir, 'uploads') },
-      stdio: 'inherit',
-    });
-    if (r.status !== 0) throw new Error('seeding failed');
-  }
-  return JSON.parse(readFileSync(file, 'utf8')) as BenchAccounts;
-}
 
 async function startServer(dir: string, prof = false): Promise<AppServer> {
   return startAppServer({ dataDir: dir, cpuProfDir: prof ? path.join(root, 'data/profiles') : undefined });
@@ -121,7 +107,7 @@ function giveUpAfter(ms: number): Promise<number> {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const accounts = seedIfNeeded();
+  const accounts = seedIfNeeded({ root, dataDir, cases, env: baseEnv });
   log(`\n${accounts.cases} cases in ${dataDir}; autocannon ${connections} connections, ${duration} s per target`);
 
   // npm start's prestart step, timed; the servers below run what it wrote (without building again).

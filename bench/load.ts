@@ -19,11 +19,9 @@
 //    (/proc/<pid>/status VmRSS, the embedded database's thread included) at the start and the end
 //    of the load (target: growth under 100 MB).
 // Load generator and server share the machine's cores, so absolute figures include that.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ACCOUNTS_FILE, type BenchAccounts } from '../scripts/seed-bench.ts';
+import { seedIfNeeded } from './support/seed.ts';
 import { rssMb, runBenchmark, startAppServer, stopAppServer } from './support/app-server.ts';
 import { prng } from '../scripts/support/prng.ts';
 import { WebClient, csrfIn, hiddenValue, type Page } from '../scripts/support/web-client.ts';
@@ -47,16 +45,6 @@ const RSS_GROWTH_TARGET_MB = 100;
 const baseEnv: Record<string, string | undefined> = { ...process.env, DATA_DIR: dataDir, UPLOAD_DIR: path.join(dataDir, 'uploads'), LOG_LEVEL: 'warn' };
 delete baseEnv.MONGODB_URI;
 
-function seedIfNeeded(): BenchAccounts {
-  const file = path.join(dataDir, ACCOUNTS_FILE);
-  const current = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<BenchAccounts>) : undefined;
-  if (!current?.officers?.length || !current.applicants?.length) {
-    process.stdout.write(`seeding ${values.cases} cases into ${dataDir} …\n`);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/seed-bench.ts', '--cases', values.cases!, '--reset'], { cwd: root, env: baseEnv, stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('seeding failed');
-  }
-  return JSON.parse(readFileSync(file, 'utf8')) as BenchAccounts;
-}
 
 interface PageStats {
   times: number[];
@@ -170,7 +158,7 @@ async function signIn(c: WebClient, email: string, password: string, secret?: st
 }
 
 async function main(): Promise<void> {
-  const accounts = seedIfNeeded();
+  const accounts = seedIfNeeded({ root, dataDir, cases: Number(values.cases), env: baseEnv });
 
   const t0 = Date.now();
   // The outbox dispatcher runs as in production (every 2 s), writing e-mails to DATA_DIR/mail.

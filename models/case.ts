@@ -4,6 +4,7 @@
 import { Schema, model, type InferSchemaType, type Types } from 'mongoose';
 import { summarizeHistory } from './case-summary.ts';
 import { keepSearchTerms } from './case-search-hooks.ts';
+import { keepNextDeadline } from './case-deadline.ts';
 import { watchWrites } from './watch-writes.ts';
 import { TRACKS, STAGES, SUPPORT_KINDS, SUPPORT_STATUSES, DEGREES, PRIORITIES } from './constants.ts';
 
@@ -134,6 +135,8 @@ const caseSchema = new Schema(
     stageEnteredAt: { type: Date, required: true },
     /** Working-day deadline of the current stage, when it has one. */
     stageDueAt: { type: Date },
+    /** The soonest of the stage's deadline and the deadlines of the procedures under way; null when nothing is due (models/case-deadline.ts). */
+    nextDueAt: { type: Date },
     assignee: { type: Schema.Types.ObjectId, ref: 'User' },
     priority: { type: String, enum: PRIORITIES, default: 'normal' },
     profile: {
@@ -233,7 +236,7 @@ caseSchema.pre('validate', function () {
   }
 });
 
-caseSchema.index({ institute: 1, stage: 1, stageDueAt: 1 });
+caseSchema.index({ institute: 1, stage: 1, nextDueAt: 1 });
 caseSchema.index({ call: 1, stage: 1, score: -1 });
 caseSchema.index({ assignee: 1, stage: 1 });
 caseSchema.index({ 'outbox.status': 1, 'outbox.nextAttemptAt': 1 }, { sparse: true });
@@ -244,15 +247,18 @@ caseSchema.index({ stage: 1, stageEnteredAt: 1 });
 // The queue can sort open work by forecast arrival (server/planner).
 caseSchema.index({ institute: 1, 'forecast.likely': 1 }, { sparse: true });
 
-// The HR queue (server/cases/queue.ts): open work by deadline within an institute (and for
-// administrators across institutes), and the search words within an institute (a search across
-// institutes reads one range per institute: server/cases/queue.ts searchInstitutes).
-caseSchema.index({ institute: 1, stageDueAt: 1, _id: 1 });
+// The HR queue (server/cases/queue.ts): open work by its next deadline (the stage's or a
+// procedure's) within an institute (and for administrators across institutes; the daily reminders
+// read the same range), and the search words within an institute (a search across institutes reads
+// one range per institute: server/cases/queue.ts searchInstitutes).
+caseSchema.index({ institute: 1, nextDueAt: 1, _id: 1 });
 caseSchema.index({ institute: 1, _id: 1 });
-caseSchema.index({ stageDueAt: 1, _id: 1 });
+caseSchema.index({ nextDueAt: 1, _id: 1 });
 caseSchema.index({ institute: 1, searchTerms: 1 });
 // The search words follow the reference, name, nationality and the applicant's e-mail on every write.
 keepSearchTerms(caseSchema);
+// The next deadline follows the stage's and the procedures' deadlines on every write.
+keepNextDeadline(caseSchema);
 
 export type CaseFields = InferSchemaType<typeof caseSchema>;
 /** Called on every write to cases through this model (counts kept in memory are forgotten). */

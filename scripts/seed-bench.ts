@@ -22,6 +22,7 @@ import { Call } from '../models/call.ts';
 import { Case } from '../models/case.ts';
 import { summarizeHistory } from '../models/case-summary.ts';
 import { caseSearchTerms } from '../models/case-search.ts';
+import { nextDueAt } from '../models/case-deadline.ts';
 import { Evaluation } from '../models/evaluation.ts';
 import { Counter } from '../models/counter.ts';
 import { ACTIVE_SUPPORT_STATUSES, TRACKS, SUPPORT_KINDS, type Stage } from '../models/constants.ts';
@@ -45,7 +46,12 @@ export interface BenchAccounts {
   applicants: Array<{ email: string; caseId: string }>;
   bigCallId: string;
   cases: number;
+  /** SEED_FORMAT of the seed that wrote the data set: an older one is seeded again by `npm run bench`. */
+  format: number;
 }
+
+/** Raised when the seeded cases change shape (2: the queue's next deadline, models/case-deadline.ts). */
+export const SEED_FORMAT = 2;
 
 const LOAD_OFFICERS_PER_INSTITUTE = 5;
 const LOAD_APPLICANTS = 25;
@@ -128,6 +134,7 @@ function makeCase(call: { _id: Types.ObjectId; institute: Types.ObjectId; track:
         return { kind, status, dueAt, updatedAt: entered, ...(overdue ? { escalations: [escalationKey('due', dueAt)] } : {}) };
       })
     : [];
+  const stageDueAt = ['submitted', 'screening', 'evaluation', 'shortlisted', 'offer', 'onboarding'].includes(stage) ? new Date(entered.getTime() + int(5, 30) * DAY) : undefined;
   const overdueProcedures = supportTracks.filter((t) => 'escalations' in t).map((t) => t.kind);
   refSeq += 1;
   const year = 2024 + Math.floor(refSeq / 500_000);
@@ -143,7 +150,9 @@ function makeCase(call: { _id: Types.ObjectId; institute: Types.ObjectId; track:
     track: call.track,
     stage,
     stageEnteredAt: entered,
-    stageDueAt: ['submitted', 'screening', 'evaluation', 'shortlisted', 'offer', 'onboarding'].includes(stage) ? new Date(entered.getTime() + int(5, 30) * DAY) : undefined,
+    stageDueAt,
+    // The queue's sort key, written by the model's hooks in the app (models/case-deadline.ts).
+    nextDueAt: nextDueAt({ stageDueAt, supportTracks }),
     priority: 'normal',
     profile: {
       fullName: `Candidate ${refSeq}`,
@@ -291,6 +300,7 @@ export async function seedBench(opts: { cases: number; log?: (s: string) => void
     applicants: applicantCases.map((c, i) => ({ email: applicantDocs[i]!.email, caseId: String(c._id) })),
     bigCallId: String(bigCall._id),
     cases: written,
+    format: SEED_FORMAT,
   };
 }
 

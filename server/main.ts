@@ -14,13 +14,14 @@ import { startWebWorkers, type WebWorkerSetup } from './web-workers.ts';
 
 /** The app's modules, loaded while the embedded database reads its data on its own thread. */
 async function loadApp() {
-  const [mailer, services, user, calendar, summaries, searchTerms] = await Promise.all([
+  const [mailer, services, user, calendar, summaries, searchTerms, deadlines] = await Promise.all([
     import('./mail/mailer.ts'),
     import('./services.ts'),
     import('../models/user.ts'),
     import('./calendar/index.ts'),
     import('./dashboard/backfill.ts'),
     import('./cases/search-backfill.ts'),
+    import('./cases/deadline-backfill.ts'),
     import('./background.ts'),
   ]);
   return {
@@ -30,6 +31,7 @@ async function loadApp() {
     seedHolidays: calendar.seedHolidays,
     backfillCaseSummaries: summaries.backfillCaseSummaries,
     backfillSearchTerms: searchTerms.backfillSearchTerms,
+    backfillNextDeadlines: deadlines.backfillNextDeadlines,
   };
 }
 
@@ -78,7 +80,7 @@ async function main(): Promise<void> {
     await workers?.stop(5_000);
     throw err;
   }
-  const { createMailer, startServices, User, seedHolidays, backfillCaseSummaries, backfillSearchTerms } = await loading;
+  const { createMailer, startServices, User, seedHolidays, backfillCaseSummaries, backfillSearchTerms, backfillNextDeadlines } = await loading;
   // Secrets stored in plain text by an earlier version (or a bulk import) are encrypted before anything reads them.
   const keyring = keyringFor(config);
   for (const r of await sealPlainSecrets(db.connection.db!, keyring)) {
@@ -116,7 +118,7 @@ async function main(): Promise<void> {
     web = { stop: () => stopServing(server, inFlight, logger) };
   }
   // Backfills for cases stored before a field existed (derived dashboard figures, the queue's search
-  // words): idempotent, and later writes keep them in step. Run a few seconds after the server
+  // words and next deadline): idempotent, and later writes keep them in step. Run a few seconds after the server
   // listens: each scans every case, and on a large data set the first scan also reads the cases
   // from the snapshot; the first requests (and /readyz) should not queue behind that.
   const backfills = setTimeout(() => {
@@ -127,6 +129,10 @@ async function main(): Promise<void> {
     void backfillSearchTerms().then(
       (n) => n && logger.info({ cases: n }, 'queue search words written'),
       (err: unknown) => logger.error({ err }, 'queue search words: backfill failed'),
+    );
+    void backfillNextDeadlines().then(
+      (n) => n && logger.info({ cases: n }, 'queue next deadlines written'),
+      (err: unknown) => logger.error({ err }, 'queue next deadlines: backfill failed'),
     );
   }, BACKFILL_DELAY_MS);
   backfills.unref();

@@ -12,6 +12,8 @@ import { listSavedFilters } from './saved-filters.ts';
 import { stageLabel } from './present.ts';
 import { withFields } from '../support/with-fields.ts';
 import { formatScore } from '../evaluations/present.ts';
+import { loadCalendar } from '../calendar/index.ts';
+import { deadlineView } from '../procedures/present.ts';
 
 /** The row's late procedures, each once: escalated by the job, or past their deadline already. */
 function lateKinds(r: Pick<QueueRow, 'overdueProcedures' | 'supportOverdue'>): string[] {
@@ -38,7 +40,7 @@ export async function queueModel(opts: { ctx: Context; q: QueueQuery } & QueueSt
   const user = actorOf(ctx) as UserDoc;
   // The rows are named from the options where they can be (one query fewer each for calls and officers).
   const optionsRead = queueOptions(user);
-  const [page, options, saved] = await Promise.all([loadQueue(user, q, ctx.now, optionsRead), optionsRead, listSavedFilters({ ctx })]);
+  const [page, options, saved, calendar] = await Promise.all([loadQueue(user, q, ctx.now, optionsRead), optionsRead, listSavedFilters({ ctx }), loadCalendar()]);
   const canAssign = user.role === 'hr_officer' || user.role === 'admin';
   const here = queueHref(q, {});
   const filterHref = queueHref(q, { page: undefined });
@@ -60,6 +62,9 @@ export async function queueModel(opts: { ctx: Context; q: QueueQuery } & QueueSt
         stageLabel: stageLabel(t, r.stage),
         badge: stageBadge(r.stage),
         trackLabel: t(`calls.tracks.${r.track}`),
+        // The deadline the row is sorted by, what it is for when not the stage's, and the working days left.
+        due: r.nextDue ? deadlineView(t, ctx.locale, calendar, ctx.now, r.nextDue.at) : undefined,
+        dueForLabel: r.nextDue && r.nextDue.for !== 'stage' ? t(`cases.supportKinds.${r.nextDue.for}`, { defaultValue: r.nextDue.for }) : undefined,
         // Each procedure once: late (escalated or past its deadline) in red, else under way.
         overdueProcedureLabels: late.map((k) => t(`cases.supportKinds.${k}`, { defaultValue: k })),
         activeSupportLabels: r.activeSupport.filter((k) => !late.includes(k)).map((k) => t(`cases.supportKinds.${k}`)),

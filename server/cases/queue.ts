@@ -9,6 +9,7 @@ import { Institute } from '../../models/institute.ts';
 import { User, type UserDoc, type UserRecord } from '../../models/user.ts';
 import { OPEN_STAGES, STAGES, SUPPORT_KINDS, TRACKS, inStages } from '../../models/constants.ts';
 import { queryWords } from '../../models/case-search.ts';
+import { nextDeadline, type NextDeadline } from '../../models/case-deadline.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import { caseScopeFilter } from '../policies/case.ts';
 import { canSeeOthersScores, canEvaluateCall } from '../policies/shortlist.ts';
@@ -127,8 +128,8 @@ export function simplifyScope(filter: Record<string, unknown>): Record<string, u
 function stageCondition(q: QueueQuery): Record<string, unknown> {
   if (q.stage) return { stage: q.stage };
   // Written as the complement ($nin, which the embedded server's planner does not take as an index
-  // bound): nine `$in` values would make it scan { institute, stage, stageDueAt } once per stage
-  // and sort in memory, where { institute, stageDueAt, _id } gives the page in deadline order.
+  // bound): nine `$in` values would make it scan { institute, stage, nextDueAt } once per stage
+  // and sort in memory, where { institute, nextDueAt, _id } gives the page in deadline order.
   const shown: readonly string[] = q.closed ? QUEUE_STAGES : OPEN_QUEUE_STAGES;
   const hidden = STAGES.filter((s) => !shown.includes(s));
   return { stage: { $nin: hidden } };
@@ -192,7 +193,8 @@ export function queueFilter(user: UserDoc, q: QueueQuery, now: Date, scope: Reco
 const SORT_SPECS: Record<QueueQuery['sort'], Record<string, 1 | -1>> = {
   // Cases without a deadline sort last under ascending order only if we push them: Mongo puts
   // missing values first, so due-date sorting uses the index order and accepts that.
-  due: { stageDueAt: 1, _id: 1 },
+  // The next deadline: the stage's or a procedure's, whichever comes first (models/case-deadline.ts).
+  due: { nextDueAt: 1, _id: 1 },
   // The planner's likely start of work (server/planner/forecast.ts): who arrives soonest.
   arrival: { 'forecast.likely': 1, _id: 1 },
   submitted: { submittedAt: -1, _id: -1 },
@@ -201,7 +203,7 @@ const SORT_SPECS: Record<QueueQuery['sort'], Record<string, 1 | -1>> = {
 };
 
 /** Sorts by a date some cases lack: the dated cases first (soonest first), then the others by _id. */
-const DATED_SORTS: Partial<Record<QueueQuery['sort'], string>> = { due: 'stageDueAt', arrival: 'forecast.likely' };
+const DATED_SORTS: Partial<Record<QueueQuery['sort'], string>> = { due: 'nextDueAt', arrival: 'forecast.likely' };
 
 /** Only what a queue row shows; histories, messages and outboxes stay in the database. */
 const ROW_PROJECTION = {
@@ -242,6 +244,8 @@ export interface QueueRow {
   callTitle?: { vi?: string | null; en?: string | null } | null;
   assigneeName?: string;
   stageDueAt?: Date | null;
+  /** The soonest deadline: the stage's, or a procedure's under way (`for` names it). */
+  nextDue?: NextDeadline | null;
   submittedAt?: Date | null;
   /** The panel's combined score; null while hidden from this viewer (scoreHidden) or not scored. */
   score?: number | null;
@@ -340,9 +344,9 @@ interface PageRead {
 
 /**
  * One page of rows and the total. Deadline order puts cases without a deadline last (MongoDB sorts
- * missing values first), so it reads two ranges: the cases with a deadline by { stageDueAt, _id },
+ * missing values first), so it reads two ranges: the cases with a deadline by { nextDueAt, _id },
  * then those without by _id, each served in order by an index within the institute
- * ({ institute, stageDueAt, _id } and { institute, _id }; across institutes { stageDueAt, _id } and
+ * ({ institute, nextDueAt, _id } and { institute, _id }; across institutes { nextDueAt, _id } and
  * _id) and stopped after the page's last row (one more is read to know whether a next page exists).
  * The likely start of work (arrival) is read the same way over forecast.likely.
  * A search reads the institute's candidates from { institute, searchTerms } instead (the `_id`
@@ -479,6 +483,7 @@ export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date, known?:
       callTitle: callTitle.get(String(d.call)),
       assigneeName: d.assignee ? assigneeName.get(String(d.assignee)) : undefined,
       stageDueAt: d.stageDueAt,
+      nextDue: nextDeadline(d),
       submittedAt: d.submittedAt,
       score: hidden ? null : d.score,
       scoreHidden: hidden,

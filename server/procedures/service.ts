@@ -7,6 +7,7 @@
 import { refreshForecast } from '../planner/service.ts';
 import type { Types } from 'mongoose';
 import { Case, type CaseDoc } from '../../models/case.ts';
+import { nextDueAt } from '../../models/case-deadline.ts';
 import { User } from '../../models/user.ts';
 import {
   ACTIVE_SUPPORT_STATUSES,
@@ -372,7 +373,7 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
     // The version read above: the stage (and the hold's origin) are what supportOpen was asked about.
     { _id: caseDoc._id, version: expectedVersion, stage: caseDoc.stage },
     {
-      $set: { supportTracks: tracks, overdueProcedures: overdue },
+      $set: { supportTracks: tracks, overdueProcedures: overdue, nextDueAt: nextDueAt({ stageDueAt: caseDoc.stageDueAt, supportTracks: tracks }) },
       $inc: { version: 1 },
       $push: { history, ...(outbox.length ? { outbox: { $each: outbox } } : {}) },
     },

@@ -31,7 +31,8 @@ export async function runReminders(ctx: AppContext, now: Date = ctx.now()): Prom
   const calendar = await loadCalendar();
   const day = vnDateKey(now);
   const horizon = vnEndOfDay(calendar.addWorkingDays(now, DUE_SOON_WORKING_DAYS));
-  const filter: Record<string, unknown> = { stage: { $nin: NO_DEADLINE_STAGES }, stageDueAt: { $ne: null, $lte: horizon } };
+  // Read from the next-deadline index: a stage due by the horizon makes the case's next deadline due by it too.
+  const filter: Record<string, unknown> = { nextDueAt: { $lte: horizon }, stage: { $nin: NO_DEADLINE_STAGES }, stageDueAt: { $ne: null, $lte: horizon } };
   const cases = await Case.find(filter, { reference: 1, institute: 1, assignee: 1, stage: 1, stageDueAt: 1, 'profile.fullName': 1 })
     .sort({ stageDueAt: 1 })
     .lean<Array<{ _id: Types.ObjectId; reference: string; institute: Types.ObjectId; assignee?: Types.ObjectId | null; stage: string; stageDueAt?: Date | null; profile?: { fullName?: string | null } | null }>>();

@@ -14,6 +14,7 @@ import type { AppContext } from '../deps.ts';
 import { actorOf, tOf, type Context } from '../context.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { afterTransition, summarizeHistory } from '../../models/case-summary.ts';
+import { nextDueAt, type DeadlineSource } from '../../models/case-deadline.ts';
 import { Call, type CallDoc } from '../../models/call.ts';
 import { User, type UserDoc } from '../../models/user.ts';
 import { nextSequence } from '../../models/counter.ts';
@@ -330,6 +331,8 @@ async function record(opts: TransitionOptions, actor: Actor, guarded: Guarded, s
   const unset = Object.fromEntries(step.unset.map((k) => [k, '']));
   if (step.dueAt) set.stageDueAt = step.dueAt;
   else unset.stageDueAt = '';
+  // The queue's next deadline moves with the stage's (and with the procedures an accepted offer opens).
+  set.nextDueAt = nextDueAt({ stageDueAt: step.dueAt ?? null, supportTracks: (set.supportTracks as DeadlineSource['supportTracks']) ?? caseDoc.supportTracks });
   const history = { at: now, actor: actor._id, actorRole: actor.role, action: row.action, from: step.from, to: step.to, note: step.note };
   const updated = await Case.findOneAndUpdate(
     { _id: caseDoc._id, stage: step.from, version: caseDoc.version },

@@ -250,7 +250,9 @@ describe('cases: the HR queue', () => {
     const byRef = refsIn((await page(a, '/cases?size=100&sort=reference')).text);
     expect(byRef).to.deep.equal([...byRef].sort());
     const byDue = refsIn((await page(a, '/cases?size=100&sort=due')).text);
-    expect(byDue.slice(0, 3)).to.deep.equal(mine.slice(0, 3).map((c) => c.reference));
+    // The next deadline, the stage's or a procedure's: case 7's housing, due yesterday, comes before
+    // case 2's stage (due an hour later) though its own stage is due in four days.
+    expect(byDue.slice(0, 4)).to.deep.equal([mine[0]!, mine[1]!, mine[7]!, mine[2]!].map((c) => c.reference));
     const bySubmitted = refsIn((await page(a, '/cases?size=100&sort=submitted')).text);
     expect(bySubmitted[0]).to.equal(mine[29]!.reference);
     const byScore = refsIn((await page(a, '/cases?size=100&sort=score')).text);
