@@ -219,7 +219,6 @@ export class Index {
   conflict(doc: Doc, selfId: string): unknown[] | undefined {
     if (!this.unique) return undefined;
     this.ready();
-    const n = this.fields.length;
     for (const vals of this.keysOf(doc)) {
       const hit = this.tree.nextHigherPair(entryOf(vals, ''));
       // nextHigherPair is strictly higher; '' is below every id, so it finds the first of this key.

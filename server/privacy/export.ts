@@ -8,7 +8,7 @@ import { Case } from '../../models/case.ts';
 import { Call } from '../../models/call.ts';
 import { CaseDocument } from '../../models/document.ts';
 import { Evaluation } from '../../models/evaluation.ts';
-import type { UserDoc, UserRecord } from '../../models/user.ts';
+import type { UserRecord } from '../../models/user.ts';
 import { actorOf, type Context } from '../context.ts';
 import { sameId } from '../policies/index.ts';
 import { recordAudit } from '../audit/index.ts';

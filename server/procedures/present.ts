@@ -3,7 +3,7 @@
 // deadline as a date and as "N working days left / overdue" on the holiday calendar, and the
 // timeline line of a procedure event in the reader's language (never an internal code).
 import type { TFunction } from 'i18next';
-import { SUPPORT_STATUSES, type SupportKind, type SupportStatus } from '../../models/constants.ts';
+import { SUPPORT_STATUSES, type SupportKind } from '../../models/constants.ts';
 import { tOf, type Context } from '../context.ts';
 import type { Locale } from '../i18n/index.ts';
 import type { WorkingCalendar } from '../calendar/index.ts';

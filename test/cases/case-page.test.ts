@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
-import { Case, type CaseDoc } from '../../models/case.ts';
+import { Case } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { seedHolidays, vnDateKey } from '../../server/calendar/index.ts';

@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { CHROMIUM, launchBrowser, screenshotsDir } from '../support/browser.ts';
-import { createUser, freshTotpCode, TEST_PASSWORD } from '../support/factories.ts';
+import { freshTotpCode, TEST_PASSWORD } from '../support/factories.ts';
 import { dispatchOnce } from '../../server/outbox/index.ts';
 import { clearDashboardCache } from '../../server/dashboard/index.ts';
 import { Case } from '../../models/case.ts';
