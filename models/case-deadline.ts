@@ -2,15 +2,19 @@
 // under way (work permit, visa, ...). Stored as `nextDueAt` so the HR queue's "soonest deadline
 // first" reads one index range ({ institute, nextDueAt, _id }) instead of sorting every case.
 //
+// A case closed, rejected or withdrawn has none: its procedures are no longer worked.
 // Kept in step where the deadlines are written: the workflow's transition and the procedure update
 // set it in their own atomic update (server/workflow, server/procedures); documents saved through
-// the model get it on validate; any other findOneAndUpdate / updateOne that touches `stageDueAt` or
-// `supportTracks` without setting it (a script, a test) has it worked out again right after. Cases
+// the model get it on validate; any other findOneAndUpdate / updateOne / updateMany that touches
+// `stage`, `stageDueAt` or `supportTracks` without setting it (a script, a test) has it worked out
+// again right after. Cases
 // stored before the field existed are caught up at start (server/cases/deadline-backfill.ts).
 import type { Query, Schema, Types } from 'mongoose';
-import { ACTIVE_SUPPORT_STATUSES } from './constants.ts';
+import { ACTIVE_SUPPORT_STATUSES, TERMINAL_STAGES } from './constants.ts';
 
 export interface DeadlineSource {
+  /** A closed, rejected or withdrawn case has nothing due, whatever its procedures still say. */
+  stage?: string | null;
   stageDueAt?: Date | null;
   supportTracks?: ReadonlyArray<{ kind: string; status: string; dueAt?: Date | null }> | null;
 }
@@ -25,6 +29,7 @@ const isDate = (v: unknown): v is Date => v instanceof Date && !Number.isNaN(v.g
 
 /** The soonest deadline, or null when nothing is due. The stage wins a tie (it is what the row shows first). */
 export function nextDeadline(c: DeadlineSource): NextDeadline | null {
+  if (c.stage && (TERMINAL_STAGES as readonly string[]).includes(c.stage)) return null;
   let next: NextDeadline | null = isDate(c.stageDueAt) ? { at: c.stageDueAt, for: 'stage' } : null;
   for (const t of c.supportTracks ?? []) {
     if (!(ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(t.status) || !isDate(t.dueAt)) continue;
@@ -39,7 +44,7 @@ export function nextDueAt(c: DeadlineSource): Date | null {
 }
 
 type Doc = Record<string, unknown>;
-const DEADLINE_PATHS = ['stageDueAt', 'supportTracks'] as const;
+const DEADLINE_PATHS = ['stage', 'stageDueAt', 'supportTracks'] as const;
 
 function isObject(v: unknown): v is Doc {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
@@ -71,30 +76,30 @@ export function keepNextDeadline(schema: Schema): void {
   schema.pre('validate', function () {
     const doc = this as unknown as { isNew: boolean; isModified(p: string): boolean; get(p: string): unknown; set(p: string, v: unknown): void };
     if (!doc.isNew && !DEADLINE_PATHS.some((p) => doc.isModified(p)) && doc.get('nextDueAt') !== undefined) return;
-    doc.set('nextDueAt', nextDueAt({ stageDueAt: doc.get('stageDueAt') as Date | null, supportTracks: doc.get('supportTracks') as DeadlineSource['supportTracks'] }));
+    doc.set('nextDueAt', nextDueAt({ stage: doc.get('stage') as string, stageDueAt: doc.get('stageDueAt') as Date | null, supportTracks: doc.get('supportTracks') as DeadlineSource['supportTracks'] }));
   });
 
-  // A write that did not say the next deadline: the case it matches is read again afterwards and its
-  // field set (two round trips more; the product's own writes never take this path).
-  async function beforeUpdate(this: Query<unknown, unknown> & { _nextDue?: Pending }): Promise<void> {
-    if (!updateLeavesNextDueStale(this.getUpdate() as Doc | null)) return;
-    const match = (await this.model.findOne(this.getFilter(), { _id: 1 }).lean()) as { _id: Types.ObjectId } | null;
-    this._nextDue = { ids: match ? [match._id] : [] };
-  }
-  async function afterUpdate(this: Query<unknown, unknown> & { _nextDue?: Pending }): Promise<void> {
-    const ids = this._nextDue?.ids;
-    if (!ids?.length) return;
+  // A write that did not say the next deadline: the cases it matches are read again afterwards and
+  // their field set (round trips more; the product's own writes never take this path, scripts and
+  // tests do).
+  const remember = (many: boolean) =>
+    async function (this: Query<unknown, unknown> & { _nextDue?: Pending }): Promise<void> {
+      if (!updateLeavesNextDueStale(this.getUpdate() as Doc | null)) return;
+      const matches = many ? this.model.find(this.getFilter(), { _id: 1 }) : this.model.find(this.getFilter(), { _id: 1 }).limit(1);
+      this._nextDue = { ids: ((await matches.lean()) as Array<{ _id: Types.ObjectId }>).map((d) => d._id) };
+    };
+  async function catchUp(this: Query<unknown, unknown> & { _nextDue?: Pending }): Promise<void> {
+    const ids = this._nextDue?.ids ?? [];
     const model = this.model;
-    const docs = (await model.find({ _id: { $in: ids } }, { stageDueAt: 1, supportTracks: 1 }).lean()) as Array<DeadlineSource & { _id: Types.ObjectId }>;
-    await model.bulkWrite(docs.map((d) => ({ updateOne: { filter: { _id: d._id }, update: { $set: { nextDueAt: nextDueAt(d) } } } })), { timestamps: false });
-  }
-  schema.pre('findOneAndUpdate', beforeUpdate);
-  schema.pre('updateOne', { document: false, query: true }, beforeUpdate);
-  schema.post('findOneAndUpdate', afterUpdate);
-  schema.post('updateOne', { document: false, query: true }, afterUpdate);
-  schema.pre('updateMany', { document: false, query: true }, function () {
-    if (updateLeavesNextDueStale(this.getUpdate() as Doc | null)) {
-      throw new Error('Case.updateMany cannot change stageDueAt or supportTracks without nextDueAt: write each case (models/case-deadline.ts)');
+    for (let i = 0; i < ids.length; i += 1000) {
+      const docs = (await model.find({ _id: { $in: ids.slice(i, i + 1000) } }, { stage: 1, stageDueAt: 1, supportTracks: 1 }).lean()) as Array<DeadlineSource & { _id: Types.ObjectId }>;
+      if (docs.length) await model.bulkWrite(docs.map((d) => ({ updateOne: { filter: { _id: d._id }, update: { $set: { nextDueAt: nextDueAt(d) } } } })), { ordered: false, timestamps: false });
     }
-  });
+  }
+  schema.pre('findOneAndUpdate', remember(false));
+  schema.pre('updateOne', { document: false, query: true }, remember(false));
+  schema.pre('updateMany', { document: false, query: true }, remember(true));
+  schema.post('findOneAndUpdate', catchUp);
+  schema.post('updateOne', { document: false, query: true }, catchUp);
+  schema.post('updateMany', { document: false, query: true }, catchUp);
 }

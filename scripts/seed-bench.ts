@@ -152,7 +152,7 @@ function makeCase(call: { _id: Types.ObjectId; institute: Types.ObjectId; track:
     stageEnteredAt: entered,
     stageDueAt,
     // The queue's sort key, written by the model's hooks in the app (models/case-deadline.ts).
-    nextDueAt: nextDueAt({ stageDueAt, supportTracks }),
+    nextDueAt: nextDueAt({ stage, stageDueAt, supportTracks }),
     priority: 'normal',
     profile: {
       fullName: `Candidate ${refSeq}`,

@@ -78,6 +78,23 @@ function weekdayOf(day: number): number {
   return (((day + 4) % 7) + 7) % 7;
 }
 
+/** How many of the sorted `days` are in (lo, hi]. */
+function countIn(days: readonly number[], lo: number, hi: number): number {
+  return upperBound(days, hi) - upperBound(days, lo);
+}
+
+/** The index of the first of the sorted `days` above `day`. */
+function upperBound(days: readonly number[], day: number): number {
+  let l = 0;
+  let r = days.length;
+  while (l < r) {
+    const m = (l + r) >>> 1;
+    if (days[m]! <= day) l = m + 1;
+    else r = m;
+  }
+  return l;
+}
+
 /** A synchronous view of the calendar, for loops over many cases (reminders, queues). */
 export class WorkingCalendar {
   /** Years that have at least one holiday entered (a year without any is not published yet). */
@@ -90,7 +107,16 @@ export class WorkingCalendar {
     readonly workedWeekendDays: ReadonlySet<string> = new Set(),
   ) {
     this.knownYears = new Set(knownYears ?? [...holidays, ...workedWeekendDays].map((d) => d.slice(0, 4)));
+    const dayOf = (key: string) => Math.floor(Date.parse(`${key}T00:00:00.000Z`) / DAY_MS);
+    const weekend = (day: number) => weekdayOf(day) === 0 || weekdayOf(day) === 6;
+    this.weekdaysOff = [...holidays].filter((k) => this.knownYears.has(k.slice(0, 4))).map(dayOf).filter((d) => !Number.isNaN(d) && !weekend(d)).sort((x, y) => x - y);
+    this.weekendsWorked = [...workedWeekendDays].map(dayOf).filter((d) => !Number.isNaN(d) && weekend(d)).sort((x, y) => x - y);
   }
+
+  /** The days off that fall on a weekday (in a year the calendar knows), as sorted day numbers. */
+  private readonly weekdaysOff: number[];
+  /** The Saturdays and Sundays worked, as sorted day numbers. */
+  private readonly weekendsWorked: number[];
 
   /** The calendar of holiday rows as stored or seeded (a row without a kind is a day off). */
   static of(rows: Iterable<{ date: string; kind?: string | null }>): WorkingCalendar {
@@ -151,13 +177,25 @@ export class WorkingCalendar {
     return new Date(date.getTime() + moved * DAY_MS);
   }
 
-  /** Working days d with a < d <= b, counted by Vietnamese calendar date (negative when b < a). */
+  /**
+   * Working days d with a < d <= b, counted by Vietnamese calendar date (negative when b < a).
+   * Counted, not walked: the weekdays of the whole weeks, the few days left, less the weekdays off
+   * and plus the weekends worked in between (a queue page asks it for 50 deadlines, some months or
+   * years away: walking each day was a quarter of the page's web-thread time).
+   */
   workingDaysBetween(a: Date, b: Date): number {
     const da = vnDayNumber(a);
     const db = vnDayNumber(b);
     const [lo, hi] = da <= db ? [da, db] : [db, da];
-    let count = 0;
-    for (let day = lo + 1; day <= hi; day += 1) if (this.isWorkingDayNumber(day)) count += 1;
+    if (lo === hi) return 0;
+    const weeks = Math.floor((hi - lo) / 7);
+    let count = weeks * 5;
+    for (let day = lo + 1 + weeks * 7; day <= hi; day += 1) if (weekdayOf(day) !== 0 && weekdayOf(day) !== 6) count += 1;
+    count += countIn(this.weekendsWorked, lo, hi) - countIn(this.weekdaysOff, lo, hi);
+    // The years without holidays are counted on weekends only: said once in the log.
+    for (let y = Number(dayKey(lo + 1).slice(0, 4)), last = Number(dayKey(hi).slice(0, 4)); y <= last; y += 1) {
+      if (!this.knownYears.has(String(y))) warnUnknownYear(String(y));
+    }
     return db >= da ? count : -count;
   }
 }

@@ -8,7 +8,7 @@ import { nextDueAt, type DeadlineSource } from '../../models/case-deadline.ts';
 export async function backfillNextDeadlines(batchSize = 1000): Promise<number> {
   let done = 0;
   for (;;) {
-    const batch = await Case.find({ nextDueAt: { $exists: false } }, { stageDueAt: 1, supportTracks: 1 }).limit(batchSize).lean<Array<DeadlineSource & { _id: Types.ObjectId }>>();
+    const batch = await Case.find({ nextDueAt: { $exists: false } }, { stage: 1, stageDueAt: 1, supportTracks: 1 }).limit(batchSize).lean<Array<DeadlineSource & { _id: Types.ObjectId }>>();
     if (batch.length === 0) return done;
     await Case.bulkWrite(
       batch.map((c) => ({ updateOne: { filter: { _id: c._id, nextDueAt: { $exists: false } }, update: { $set: { nextDueAt: nextDueAt(c) } } } })),

@@ -50,7 +50,7 @@ export async function runEscalations(app: AppContext, opts: { now?: Date; caseId
   if (opts.caseIds) filter._id = { $in: opts.caseIds };
   const result: EscalationResult = { escalated: 0, emails: 0 };
   const maxCases = opts.maxCases ?? MAX_CASES_PER_RUN;
-  const cursor = Case.find(filter, { reference: 1, institute: 1, assignee: 1, applicant: 1, profile: 1, stageDueAt: 1, supportTracks: 1, overdueProcedures: 1, version: 1 })
+  const cursor = Case.find(filter, { reference: 1, institute: 1, assignee: 1, applicant: 1, profile: 1, stage: 1, stageDueAt: 1, supportTracks: 1, overdueProcedures: 1, version: 1 })
     .lean()
     .cursor({ batchSize: 200 });
   try {
@@ -75,7 +75,7 @@ export async function runEscalations(app: AppContext, opts: { now?: Date; caseId
   return result;
 }
 
-type EscalationCase = { _id: Types.ObjectId; reference: string; stageDueAt?: Date | null; institute?: Types.ObjectId | null; assignee?: Types.ObjectId | null; profile?: { fullName?: string | null } | null; supportTracks?: unknown[] | null; overdueProcedures?: unknown[] | null; version: number };
+type EscalationCase = { _id: Types.ObjectId; reference: string; stage: string; stageDueAt?: Date | null; institute?: Types.ObjectId | null; assignee?: Types.ObjectId | null; profile?: { fullName?: string | null } | null; supportTracks?: unknown[] | null; overdueProcedures?: unknown[] | null; version: number };
 
 type Recipient = { _id: unknown; email: string; name: string; locale?: string | null };
 
@@ -134,7 +134,7 @@ async function escalateCase(app: AppContext, ctx: Context, c: EscalationCase, no
   const res = await Case.updateOne(
     { _id: c._id, version: c.version },
     // No deadline moved: the next one is written as it was, with the tracks it comes from.
-    { $set: { supportTracks: tracks, overdueProcedures: flagged, nextDueAt: nextDueAt({ stageDueAt: c.stageDueAt, supportTracks: tracks }) }, $inc: { version: 1 }, $push: { history: { $each: history }, ...(outbox.length ? { outbox: { $each: outbox } } : {}) } },
+    { $set: { supportTracks: tracks, overdueProcedures: flagged, nextDueAt: nextDueAt({ stage: c.stage, stageDueAt: c.stageDueAt, supportTracks: tracks }) }, $inc: { version: 1 }, $push: { history: { $each: history }, ...(outbox.length ? { outbox: { $each: outbox } } : {}) } },
   );
   // A case changed meanwhile is looked at again on the next run (nothing was written).
   if (res.modifiedCount !== 1) return false;

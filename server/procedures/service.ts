@@ -373,7 +373,7 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
     // The version read above: the stage (and the hold's origin) are what supportOpen was asked about.
     { _id: caseDoc._id, version: expectedVersion, stage: caseDoc.stage },
     {
-      $set: { supportTracks: tracks, overdueProcedures: overdue, nextDueAt: nextDueAt({ stageDueAt: caseDoc.stageDueAt, supportTracks: tracks }) },
+      $set: { supportTracks: tracks, overdueProcedures: overdue, nextDueAt: nextDueAt({ stage: caseDoc.stage, stageDueAt: caseDoc.stageDueAt, supportTracks: tracks }) },
       $inc: { version: 1 },
       $push: { history, ...(outbox.length ? { outbox: { $each: outbox } } : {}) },
     },

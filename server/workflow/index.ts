@@ -332,7 +332,7 @@ async function record(opts: TransitionOptions, actor: Actor, guarded: Guarded, s
   if (step.dueAt) set.stageDueAt = step.dueAt;
   else unset.stageDueAt = '';
   // The queue's next deadline moves with the stage's (and with the procedures an accepted offer opens).
-  set.nextDueAt = nextDueAt({ stageDueAt: step.dueAt ?? null, supportTracks: (set.supportTracks as DeadlineSource['supportTracks']) ?? caseDoc.supportTracks });
+  set.nextDueAt = nextDueAt({ stage: step.to, stageDueAt: step.dueAt ?? null, supportTracks: (set.supportTracks as DeadlineSource['supportTracks']) ?? caseDoc.supportTracks });
   const history = { at: now, actor: actor._id, actorRole: actor.role, action: row.action, from: step.from, to: step.to, note: step.note };
   const updated = await Case.findOneAndUpdate(
     { _id: caseDoc._id, stage: step.from, version: caseDoc.version },

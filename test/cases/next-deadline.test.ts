@@ -52,6 +52,9 @@ describe('cases: the next deadline, stage or procedure', () => {
       expect(nextDeadline({ stageDueAt: null, supportTracks: tracks })).to.deep.equal({ at: vn('2027-03-10'), for: 'work_permit' });
       expect(nextDeadline({ stageDueAt: null, supportTracks: tracks.slice(0, 3) })).to.equal(null);
       expect(nextDueAt({})).to.equal(null);
+      // A case closed, rejected or withdrawn has nothing due, whatever its procedures still say.
+      for (const ended of ['closed', 'rejected', 'withdrawn']) expect(nextDeadline({ stage: ended, stageDueAt: stage, supportTracks: tracks }), ended).to.equal(null);
+      expect(nextDeadline({ stage: 'arrived', supportTracks: tracks })!.for).to.equal('work_permit');
       // A tie goes to the stage, the row's first line.
       expect(nextDeadline({ stageDueAt: vn('2027-03-10'), supportTracks: tracks })!.for).to.equal('stage');
     });
@@ -87,22 +90,26 @@ describe('cases: the next deadline, stage or procedure', () => {
       await t?.close();
     });
 
-    const stored = async (id: unknown) => (await Case.findById(id, { nextDueAt: 1, stageDueAt: 1, supportTracks: 1 }).lean())!;
+    const stored = async (id: unknown) => (await Case.findById(id, { nextDueAt: 1, stage: 1, stageDueAt: 1, supportTracks: 1 }).lean())!;
 
     it('is set when a case is saved through the model, and worked out again after an update that does not say it', async () => {
       const c = await createCase({ applicant, call, stage: 'onboarding', stageDueAt: vn('2027-04-01'), supportTracks: [{ kind: 'visa', status: 'requested', dueAt: vn('2027-03-12') }] });
       expect((await stored(c._id)).nextDueAt?.toISOString()).to.equal(vn('2027-03-12').toISOString());
-      // A script marks the visa granted without saying the next deadline: the hook catches up.
+      // A script marks the visa granted without saying the next deadline: the hook catches up after it.
       const writes = await caseWrites(() => Case.updateOne({ _id: c._id }, { $set: { 'supportTracks.$[t].status': 'approved' } }, { arrayFilters: [{ 't.kind': 'visa' }] }));
       expect(writes).to.deep.equal(['updateOne', 'bulkWrite']);
       expect((await stored(c._id)).nextDueAt?.toISOString()).to.equal(vn('2027-04-01').toISOString());
+      // Withdrawn: nothing is due any more; back in a stage with a deadline, it is again.
+      await Case.updateOne({ _id: c._id }, { $set: { stage: 'withdrawn' } });
+      expect((await stored(c._id)).nextDueAt).to.equal(null);
+      await Case.updateOne({ _id: c._id }, { $set: { stage: 'onboarding' } });
+      expect((await stored(c._id)).nextDueAt?.toISOString()).to.equal(vn('2027-04-01').toISOString());
       await Case.findOneAndUpdate({ _id: c._id }, { $unset: { stageDueAt: '' } });
       expect((await stored(c._id)).nextDueAt).to.equal(null);
-      // Many cases at once cannot be worked out in the same update: refused, nothing written.
-      let refused: unknown;
-      await Case.updateMany({ _id: c._id }, { $set: { stageDueAt: vn('2027-05-01') } }).catch((e: unknown) => (refused = e));
-      expect(String(refused)).to.match(/nextDueAt/);
-      expect((await stored(c._id)).stageDueAt).to.equal(undefined);
+      // Many cases at once: each is worked out after the update.
+      const other = await createCase({ applicant, call, stage: 'screening', stageDueAt: vn('2027-03-30') });
+      await Case.updateMany({ _id: { $in: [c._id, other._id] } }, { $set: { stageDueAt: vn('2027-05-01') } });
+      for (const id of [c._id, other._id]) expect((await stored(id)).nextDueAt?.toISOString()).to.equal(vn('2027-05-01').toISOString());
     });
 
     it('moves with a procedure an officer files and then sees granted, in the same update as the procedure', async () => {

@@ -101,6 +101,28 @@ describe('procedures: working days on the holiday calendar', () => {
     expect(calendar.coversNextMonths(vn('2026-06-01'))).to.equal(true);
   });
 
+  it('counts the working days between two dates as a walk over every day would, in both directions and across years with and without holidays', () => {
+    // The reference: each day in between asked one by one (what workingDaysBetween did before it counted).
+    const walk = (cal: WorkingCalendar, a: Date, b: Date) => {
+      const [lo, hi] = a <= b ? [a, b] : [b, a];
+      let n = 0;
+      for (let d = new Date(lo.getTime() + 86_400_000); vnDateKey(d) <= vnDateKey(hi); d = new Date(d.getTime() + 86_400_000)) if (cal.isWorkingDay(d)) n += 1;
+      return a <= b ? n : -n;
+    };
+    // A calendar with a worked Saturday, a holiday on a Sunday (changes nothing) and a year it does not know (2029).
+    const odd = WorkingCalendar.of([...VN_HOLIDAYS, { date: '2028-01-02' }, { date: '2028-03-04', kind: 'working_day' }]);
+    let seed = 7;
+    const rand = (n: number) => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % n);
+    const start = vn('2025-12-20').getTime();
+    for (let i = 0; i < 400; i++) {
+      const a = new Date(start + rand(1500) * 86_400_000 + rand(86_400_000));
+      const b = new Date(start + rand(1500) * 86_400_000 + rand(86_400_000));
+      for (const cal of [calendar, odd]) expect(cal.workingDaysBetween(a, b), `${a.toISOString()} → ${b.toISOString()}`).to.equal(walk(cal, a, b));
+    }
+    expect(odd.workingDaysBetween(vn('2028-03-03'), vn('2028-03-06'))).to.equal(2); // Sat 4 worked, Mon 6
+    expect(calendar.workingDaysBetween(vn('2027-02-25'), vn('2027-02-25'))).to.equal(0);
+  });
+
   it('refuses a card that ends before it starts, and the passport rule uses the card end date', () => {
     const now = vn('2026-12-01');
     const bad = nextTrack(undefined, 'residence_card', { status: 'preparing', cardStartsAt: vn('2027-03-01'), cardEndsAt: vn('2027-02-01') }, now, calendar);
