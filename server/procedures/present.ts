@@ -22,18 +22,20 @@ export interface DeadlineView {
   estimated?: string;
 }
 
-/** A deadline seen from `now`, counted on the holiday calendar. */
-export function deadlineView(t: TFunction, locale: Locale, calendar: WorkingCalendar, now: Date, due: Date): DeadlineView {
+/** "3 working days left", "due today", "2 working days overdue": a deadline seen from `now` on the holiday calendar. */
+export function deadlineLeft(t: TFunction, calendar: WorkingCalendar, now: Date, due: Date): Pick<DeadlineView, 'date' | 'text' | 'overdue' | 'workingDays'> {
   const n = calendar.workingDaysBetween(now, due);
   const overdue = due.getTime() < now.getTime();
   const text = overdue ? t('procedures.deadline.overdue', { count: Math.max(1, -n) }) : n === 0 ? t('procedures.deadline.today') : t('procedures.deadline.left', { count: n });
+  return { date: due, text, overdue, workingDays: overdue ? Math.min(-1, n) : n };
+}
+
+/** A deadline seen from `now`, counted on the holiday calendar, with its date in words and whether it is an estimate. */
+export function deadlineView(t: TFunction, locale: Locale, calendar: WorkingCalendar, now: Date, due: Date): DeadlineView {
   const unknown = calendar.unknownYearsIn(now, due);
   return {
-    date: due,
+    ...deadlineLeft(t, calendar, now, due),
     dateText: formatDay(due, locale),
-    text,
-    overdue,
-    workingDays: overdue ? Math.min(-1, n) : n,
     ...(unknown.length ? { estimated: t('procedures.deadline.estimated', { years: unknown.join(', ') }) } : {}),
   };
 }

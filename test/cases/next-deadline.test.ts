@@ -212,7 +212,13 @@ describe('cases: the next deadline, stage or procedure', () => {
         stageDueAt: vn('2027-04-30'),
         supportTracks: [{ kind: 'work_permit', status: 'filed', dueAt: vn('2027-03-04') }, { kind: 'visa', status: 'requested' }],
       });
-      const late = await createCase({ applicant, call, stage: 'onboarding', stageDueAt: vn('2027-05-30'), supportTracks: [{ kind: 'housing', status: 'requested', dueAt: vn('2027-02-25') }] });
+      const late = await createCase({
+        applicant,
+        call,
+        stage: 'onboarding',
+        stageDueAt: vn('2027-05-30'),
+        supportTracks: [{ kind: 'housing', status: 'requested', dueAt: vn('2027-02-25') }, { kind: 'visa', status: 'filed', dueAt: vn('2027-02-26') }],
+      });
       const none = await createCase({ applicant, call, stage: 'arrived' });
       const a = await signedIn(t, hr);
       const res = await page(a, '/cases?size=100&sort=due');
@@ -226,6 +232,9 @@ describe('cases: the next deadline, stage or procedure', () => {
       expect(row(permit)).to.include('4 Mar 2027 · Work permit 3 working days left');
       expect(row(screening)).to.include('22 Mar 2027 15 working days left');
       expect(row(late)).to.include('25 Feb 2027 · Housing 2 working days overdue');
+      // Its late procedures in one red badge, each named once.
+      expect(row(late)).to.include('Overdue: Housing, Visa');
+      expect(row(late).match(/Overdue/g)).to.have.length(1);
       expect(row(none)).to.include('No deadline');
       const vi = await page(await signedIn(t, hrVi), '/cases?size=100&sort=due');
       expect(row(permit, vi.text)).to.include('còn 3 ngày làm việc');

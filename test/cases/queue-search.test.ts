@@ -206,10 +206,10 @@ describe('cases: the queue finds work (open first, search, saved filters)', func
   it('shows an overdue-procedure badge and filters to cases with overdue procedures (en and vi)', async () => {
     const pageEn = (await page(en, '/cases')).text;
     expect(rowOf(pageEn, c.anh!)).to.include('procedure-overdue');
-    expect(rowOf(pageEn, c.anh!)).to.match(/procedure-overdue">Work permit[^<]* overdue</);
+    expect(rowOf(pageEn, c.anh!)).to.match(/procedure-overdue">Overdue: Work permit</);
     expect(rowOf(pageEn, c.dao!)).not.to.include('procedure-overdue');
     const pageVi = text((await page(vi, '/cases')).text);
-    expect(rowOf(pageVi, c.anh!)).to.match(/procedure-overdue">[^<]+ quá hạn</);
+    expect(rowOf(pageVi, c.anh!)).to.match(/procedure-overdue">Quá hạn: [^<]+</);
     expect(await refs(en, 'procedures=1')).to.deep.equal(ref('anh'));
     expect(pageEn).to.include('Overdue support procedures only');
   });

@@ -111,10 +111,10 @@ describe('cases: the HR queue', () => {
       return res.text.slice(at, res.text.indexOf('</tr>', at));
     };
     expect(row(mine[0]!)).to.include('badge err');
-    // Each procedure once: the late housing in red ("Housing overdue"), the visa under way plain; the
+    // Each procedure once: the late housing in red ("Overdue: Housing"), the visa under way plain; the
     // stage's own deadline is not passed, so no separate "Overdue" (it read "Housing overdue · Overdue · Housing · Housing").
     const flags = [...row(mine[7]!).matchAll(/<span class="badge[^"]*">([^<]+)<\/span>/g)].map((m) => m[1]).filter((l) => /Housing|Visa|Overdue/.test(l!));
-    expect(flags).to.deep.equal(['Housing overdue', 'Visa']);
+    expect(flags).to.deep.equal(['Overdue: Housing', 'Visa']);
     // The filter finds the rows the badges flag, before the escalation job has run on them.
     const filtered = await page(a, '/cases?size=100&procedures=1');
     expect(filtered.text).to.include(`data-case="${mine[7]!._id}"`);
