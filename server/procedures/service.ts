@@ -282,6 +282,29 @@ export interface UpdateProcedureOptions extends ProcedureInput {
 
 export type UpdateProcedureResult = { ok: true; caseDoc: CaseDoc; repeated?: boolean } | { ok: false; errors: ProcedureErrors; caseDoc: CaseDoc };
 
+type HistoryFacts = ReadonlyArray<{ at?: Date | null; action?: string | null }>;
+
+/**
+ * Why a filing date is earlier than the procedure could have been lodged, or undefined: before the
+ * offer was made (procedures open with the offer: server/procedures supportOpen), or before
+ * the procedure it comes after was itself lodged (a visa after the work permit or its exemption,
+ * Law 47/2014/QH13 Art. 10(4)(c); the residence card after the visa, Art. 37(1)). The grant's own
+ * date is not stored (only when HR recorded it, which may be days later), so the bound is the
+ * granted procedure's filing: never later than the truth. A case without the offer in its history
+ * (imported) is not held to the first rule.
+ */
+export function filingTooEarly(kind: SupportKind, filedAt: Date, history: HistoryFacts, tracks: ReadonlyArray<Pick<TrackState, 'kind' | 'status' | 'filedAt'>>): string | undefined {
+  const day = vnDateKey(filedAt);
+  const offered = history.filter((e) => e.action === 'approve_offer' && e.at).at(-1)?.at;
+  if (offered && day < vnDateKey(offered)) return 'procedures.errors.filedBeforeOffer';
+  for (const group of PROCEDURE_RULES[kind].after ?? []) {
+    const lodged = tracks.filter((t) => t.status === 'approved' && t.filedAt && (group as readonly string[]).includes(t.kind)).map((t) => vnDateKey(t.filedAt!));
+    // Any one of the group granted let the procedure go ahead: the earliest of their filings.
+    if (lodged.length && day < lodged.sort()[0]!) return 'procedures.errors.filedBeforePrerequisite';
+  }
+  return undefined;
+}
+
 /**
  * Sets one procedure. HR of the case's institute (or an administrator) only; in the support
  * stages only; against the version the officer saw. The history event, the applicant's e-mail and
@@ -302,6 +325,12 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   const waits = waitingFor(kind, others);
   const { track, errors } = nextTrack(existing, kind, opts, now, calendar, waits, caseDoc.profile?.plannedArrival);
   if (errors) return { ok: false, errors, caseDoc };
+  // A filing date newly recorded: not before the procedure could be lodged (its clock, and the date
+  // the applicant is e-mailed, are counted from it).
+  if (track.filedAt && !sameDay(existing?.filedAt, track.filedAt)) {
+    const early = filingTooEarly(kind, track.filedAt, caseDoc.history ?? [], others);
+    if (early) return { ok: false, errors: { filedAt: early }, caseDoc };
+  }
 
   let expectedVersion = opts.expectedVersion;
   if (caseDoc.version !== opts.expectedVersion) {

@@ -251,6 +251,46 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(mail.text).to.include('Please bring your passport to the office on Friday.');
   });
 
+  it('refuses a filing date before the offer was made, or before the procedure it comes after was lodged (422, en and vi), keeping what was typed', async () => {
+    clock = vn('2027-03-01');
+    const c = await createCase({
+      applicant,
+      call,
+      stage: 'onboarding',
+      assignee: hrEn._id,
+      history: [
+        { at: vn('2027-01-05'), actorRole: 'applicant', action: 'create', to: 'draft' },
+        { at: vn('2027-01-20'), actorRole: 'leader', action: 'approve_offer', from: 'shortlisted', to: 'offer' },
+        { at: vn('2027-01-25'), actorRole: 'applicant', action: 'accept_offer', from: 'offer', to: 'onboarding' },
+      ],
+      supportTracks: [
+        { kind: 'work_permit', status: 'approved', filedAt: vn('2027-02-04'), updatedAt: vn('2027-02-20') },
+        { kind: 'work_permit_exemption', status: 'not_needed' },
+        { kind: 'visa', status: 'requested', dueAt: vn('2027-03-08'), updatedAt: vn('2027-02-20') },
+        { kind: 'housing', status: 'requested', updatedAt: vn('2027-01-25') },
+      ],
+    });
+    const before = await snapshot(c);
+    for (const [lang, who] of [['en', hrEn], ['vi', hrVi]] as const) {
+      const a = await signedIn(t, who);
+      // The 2019 date a slip of the keyboard makes: before the offer (20 Jan 2027).
+      const old = await save(a, `/cases/${c._id}/procedures/housing`, { status: 'filed', filedAt: '2019-01-01', office: 'Ký túc xá' });
+      expect(old.status).to.equal(422);
+      expect(text(old.text)).to.include(lang === 'en' ? 'The filing date is before the offer was made' : 'Ngày nộp sớm hơn ngày gửi lời mời làm việc');
+      expect(old.text).to.include('value="2019-01-01"');
+      expect(old.text).to.include('value="Ký túc xá"');
+      // The visa on 2 Feb: before its work permit was lodged (4 Feb).
+      const visa = await save(a, `/cases/${c._id}/procedures/visa`, { status: 'filed', filedAt: '2027-02-02' });
+      expect(visa.status).to.equal(422);
+      expect(text(visa.text)).to.include(lang === 'en' ? 'before the procedure this one comes after was lodged' : 'sớm hơn ngày nộp thủ tục phải có trước');
+    }
+    expect(await snapshot(c)).to.deep.equal(before);
+    // On or after those dates: recorded.
+    const a = await signedIn(t, hrEn);
+    expect((await save(a, `/cases/${c._id}/procedures/visa`, { status: 'filed', filedAt: '2027-02-04' })).status).to.equal(303);
+    expect((await save(a, `/cases/${c._id}/procedures/housing`, { status: 'filed', filedAt: '2027-01-20' })).status).to.equal(303);
+  });
+
   for (const [lang, who] of [['en', () => hrEn], ['vi', () => hrVi]] as const) {
     it(`refuses a bad status, a card ending before it starts and a future filing date (422, ${lang}), and changes nothing`, async () => {
       clock = vn('2027-02-04');
