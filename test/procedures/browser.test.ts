@@ -138,6 +138,16 @@ describe('procedures in the browser: file, pass the deadline, escalate, approve,
       expect(await ap.textContent('#procedures')).to.include('Department of Home Affairs, Hà Nội');
       expect(timelineText).to.include('Your file is complete; the Department answers within 10 working days.');
       await ap.screenshot({ path: path.join(screenshotsDir, 'procedures-applicant-vi.png'), fullPage: true });
+      // A message without spaces (a long link) wraps: neither page grows wider than a phone.
+      await Case.updateOne(
+        { _id: c._id },
+        { $push: { history: { at: new Date(), actorRole: 'hr_officer', action: 'support_update', procedure: { kind: 'work_permit', from: 'approved', to: 'approved', message: `https://example.org/${'x'.repeat(1500)}`, applicantVisible: true } } } },
+      );
+      for (const [who, url] of [[ap, `/applications/${c._id}`], [hr, `/cases/${c._id}`]] as const) {
+        await who.setViewportSize({ width: 390, height: 844 });
+        await who.goto(`${t.baseUrl}${url}`);
+        expect(await who.evaluate('document.documentElement.scrollWidth'), url).to.equal(390);
+      }
       expect(errors).to.deep.equal([]);
     } finally {
       await hr.context().close();
