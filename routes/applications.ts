@@ -74,7 +74,7 @@ export function applicationsRoutes(app: AppContext): Router {
       await applicantAction({ app, ctx: req.ctx, caseDoc, action, expectedVersion: version, payload });
       return true;
     } catch (err) {
-      if (err instanceof CaseConflictError) res.status(409).render('cases/conflict', conflictPage(req.ctx, err, `/applications/${String(caseDoc._id)}`));
+      if (err instanceof CaseConflictError) res.status(409).render('cases/conflict', conflictPage(req.ctx, err, `/applications/${String(caseDoc._id)}`, req.body));
       else if (err instanceof ValidationError) await showApplication(req, res, caseDoc, { errors: err.fields, values }, 422);
       else throw err;
       return false;

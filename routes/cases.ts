@@ -85,7 +85,7 @@ export function casesRoutes(app: AppContext): Router {
       await transition({ app, ctx: req.ctx, caseId: c._id, action, expectedVersion: version, payload });
       return true;
     } catch (err) {
-      if (err instanceof CaseConflictError) res.status(409).render('cases/conflict', conflictPage(req.ctx, err, `/cases/${String(c._id)}`));
+      if (err instanceof CaseConflictError) res.status(409).render('cases/conflict', conflictPage(req.ctx, err, `/cases/${String(c._id)}`, req.body));
       else if (err instanceof ValidationError) await onInvalid(err);
       else throw err;
       return false;

@@ -88,7 +88,7 @@ export function proceduresRoutes(app: AppContext): Router {
         // The conflict is described once (server/cases/conflict.ts): who changed what since the form was loaded.
         const conflict = err instanceof CaseConflictError ? err : await caseConflict({ ctx: req.ctx, caseId: id });
         if (!(conflict instanceof CaseConflictError)) throw conflict;
-        res.status(409).render('cases/conflict', conflictPage(req.ctx, conflict, `/cases/${id}#support`));
+        res.status(409).render('cases/conflict', conflictPage(req.ctx, conflict, `/cases/${id}#support`, req.body));
         return;
       }
       throw err;

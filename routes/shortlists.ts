@@ -202,7 +202,12 @@ export function shortlistsRoutes(app: AppContext): Router {
   router.post('/shortlists/:callId/cases/:caseId/decision', allow('role.leaderOrAdmin'), async (req, res) => {
     const d = await decisionRequest(req);
     const { ctx, call, view } = d;
-    if (view.caseDoc.version !== d.version) throw new ConflictError('shortlists.decide.errors.stale');
+    // A stale form: the case as it is now, with the reason as typed and why nothing was done (the
+    // generic error page lost the reason and offered only the home page).
+    if (view.caseDoc.version !== d.version) {
+      res.status(409).render('shortlists/case', shortlistCasePage({ ctx, call, view, form: { decisionErrors: { action: 'shortlists.decide.errors.stale' }, decisionValues: d.typed } }));
+      return;
+    }
     if (d.action && !view.decisions.includes(d.action)) throw new BadRequestError('workflow.notAllowedNow');
     const reason = decisionReason.safeParse(d.typed);
     if ((req.body as Record<string, unknown>).edit === '1') {
@@ -240,6 +245,12 @@ export function shortlistsRoutes(app: AppContext): Router {
     } catch (err) {
       if (err instanceof ValidationError) {
         res.status(422).render('shortlists/case', shortlistCasePage({ ctx, call, view, form: { decisionErrors: err.fields, decisionValues: d.typed } }));
+        return;
+      }
+      if (err instanceof ConflictError) {
+        // Changed between the confirmation page and the click: the case as it is now, the reason kept.
+        const now = await shortlistCase({ ctx, call, caseDoc: await findShortlistCase(ctx.actor, call, req.params.caseId) });
+        res.status(409).render('shortlists/case', shortlistCasePage({ ctx, call, view: now, form: { decisionErrors: { action: 'shortlists.decide.errors.stale' }, decisionValues: d.typed } }));
         return;
       }
       throw err;

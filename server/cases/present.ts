@@ -106,7 +106,27 @@ export interface ConflictView {
 }
 
 /** The 409 page: what the conflict carries (who changed the case, how, when, where it is now), and a way back. */
-export function conflictPage(ctx: Context, err: CaseConflictError, backUrl: string) {
+/** The free-text fields a stale form may carry, in the order the conflict page shows them. */
+const KEPT_FIELDS = ['answer', 'items', 'reason', 'message', 'note', 'office'] as const;
+
+/**
+ * What the person typed in a form that was not applied: shown on the conflict page to copy, so
+ * that an answer or a message written at length is not lost with the stale form.
+ */
+export function keptTexts(t: TFunction, body: unknown): Array<{ field: string; label: string; text: string }> {
+  if (!body || typeof body !== 'object') return [];
+  const b = body as Record<string, unknown>;
+  const out: Array<{ field: string; label: string; text: string }> = [];
+  for (const field of KEPT_FIELDS) {
+    if (!Object.hasOwn(b, field)) continue;
+    const v = b[field];
+    const text = (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').join('\n') : typeof v === 'string' ? v : '').trim();
+    if (text) out.push({ field, label: t(`cases.conflict.kept.${field}`), text: text.slice(0, 20_000) });
+  }
+  return out;
+}
+
+export function conflictPage(ctx: Context, err: CaseConflictError, backUrl: string, body?: unknown) {
   const t = tOf(ctx);
   const { change } = err;
   const last = change.last;
@@ -117,7 +137,7 @@ export function conflictPage(ctx: Context, err: CaseConflictError, backUrl: stri
     action: last ? actionLabel(t, last.action) : undefined,
     when: last?.at,
   };
-  return { title: t('cases.conflict.title'), conflict, backUrl };
+  return { title: t('cases.conflict.title'), conflict, backUrl, kept: keptTexts(t, body) };
 }
 
 /** The badge class of a stage: good, ended without a hire, or waiting on someone. */

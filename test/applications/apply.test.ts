@@ -309,6 +309,22 @@ describe('applications: calls, apply, steps, review and submit over HTTP', () =>
     expect((await Case.findById(c._id).lean())!.stage).to.equal('shortlisted');
   });
 
+  it('keeps a long answer sent from a stale page on the 409 page, to copy, in the language of the page', async () => {
+    const person = await createUser({ role: 'applicant', locale: 'vi' });
+    const c = await createCase({ applicant: person, call, stage: 'awaiting_applicant', infoRequest: { items: ['Bản sao bằng tiến sĩ'], dueAt: new Date(Date.now() + 5 * 86_400_000), requestedAt: new Date() } });
+    const a = await signedIn(t, person);
+    const show = await page(a, `/applications/${c._id}`);
+    const version = versionIn(show.text, `/applications/${c._id}/answer`);
+    // Meanwhile HR changes the case (the same stage, a newer version).
+    await Case.updateOne({ _id: c._id }, { $inc: { version: 1 }, $push: { history: { at: new Date(), actorRole: 'hr_officer', action: 'assign' } } });
+    const answer = 'Tôi đã gửi bản sao có chứng thực qua bưu điện hôm thứ Hai.\nMã vận đơn: VN123456789.';
+    const stale = await post(a, show.text, `/applications/${c._id}/answer`, { version, answer });
+    expect(stale.status).to.equal(409);
+    expect(text(stale.text)).to.include('Nội dung bạn đã viết');
+    expect(stale.text).to.match(/<textarea id="kept-answer"[^>]*readonly>Tôi đã gửi bản sao có chứng thực qua bưu điện hôm thứ Hai.\nMã vận đơn: VN123456789.<\/textarea>/);
+    expect((await Case.findById(c._id).lean())!.infoRequest?.answer ?? null).to.equal(null);
+  });
+
   it('withdraws after a confirmation page', async () => {
     const a = await signedIn(t, applicant);
     const c = (await Case.findOne({ applicant: applicant._id, call: call._id }).lean())!;

@@ -141,7 +141,7 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
 
   for (const [locale, a, messages] of [
     ['en', () => leader, { required: 'Give the reason for this decision.', short: 'The reason is too short', none: 'No complete panel scorecard yet', few: 'Only 1 complete panel scorecard(s)', stale: 'This case changed since you opened it', choose: 'Choose a decision.' }],
-    ['vi', () => leaderVi, { required: 'Hãy ghi lý do của quyết định này.', short: 'Lý do quá ngắn', none: 'Chưa có phiếu chấm đầy đủ nào', few: 'Mới có 1 phiếu chấm đầy đủ', stale: 'Hồ sơ đã thay đổi kể từ khi bạn mở', choose: 'Hãy chọn một quyết định.' }],
+    ['vi', () => leaderVi, { required: 'Hãy ghi lý do của quyết định này.', short: 'Lý do quá ngắn', none: 'Chưa có phiếu chấm đầy đủ nào', few: 'Mới có 1 phiếu chấm đầy đủ', stale: 'Hồ sơ đã thay đổi từ khi bạn mở', choose: 'Hãy chọn một quyết định.' }],
   ] as const) {
     describe(`refusals (${locale}): nothing changes, nothing is sent`, () => {
       async function unchanged(kase: CaseDoc) {
@@ -237,6 +237,9 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
         await Case.updateOne({ _id: kase._id }, { $inc: { version: 2 } });
         const res = await confirm(a(), page.text, kase._id);
         expect(res.status).to.equal(409);
+        // The case as it is now, with why and the reason as typed, ready to decide again.
+        expect(res.text).to.include(messages.stale);
+        expect(res.text).to.include('Good candidate with a solid plan.');
         const c = (await Case.findById(kase._id).lean())!;
         expect(c.stage).to.equal('evaluation');
         expect(c.outbox ?? []).to.have.length(0);
@@ -244,6 +247,7 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
         const again = await review(a(), kase._id, { action: 'shortlist', version: String(kase.version), reason: 'Good candidate with a solid plan.' });
         expect(again.status).to.equal(409);
         expect(again.text).to.include(messages.stale);
+        expect(again.text).to.include('Good candidate with a solid plan.');
       });
 
       it('refuses `$` keys in the form before anything is read', async () => {

@@ -221,8 +221,10 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(after.supportTracks.find((s) => s.kind === 'residence_card')!.status).to.equal('preparing');
     expect(after.supportTracks.find((s) => s.kind === 'work_permit')!).to.include({ status: 'preparing', applicantMessage: 'We are preparing your work permit file.' });
     // A third form, built before both, for the residence card that changed since: refused.
-    const stale = await post(a, rcForm.text, rcUrl, { version: versionIn(rcForm.text, rcUrl), track: stampIn(rcForm.text), status: 'not_needed' });
+    const stale = await post(a, rcForm.text, rcUrl, { version: versionIn(rcForm.text, rcUrl), track: stampIn(rcForm.text), status: 'not_needed', message: 'No card needed: you hold a permanent residence card.' });
     expect(stale.status).to.equal(409);
+    // What the officer wrote is on the page, to copy: it was not sent.
+    expect(stale.text).to.match(/<textarea id="kept-message"[^>]*readonly>No card needed: you hold a permanent residence card.<\/textarea>/);
     expect((await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'residence_card')!.status).to.equal('preparing');
   });
 
