@@ -137,6 +137,11 @@ function supportTracksFor(c: CaseDoc, now: Date, calendar: Calendar) {
 
 /** The least time an applicant is given to answer a request for information. */
 export const INFO_REQUEST_MIN_WORKING_DAYS = 2;
+/**
+ * The most, in calendar days: a date years ahead (2099 was taken) leaves the case waiting with no
+ * deadline that can ever pass. A longer wait (a document from abroad) is a hold, with its reason.
+ */
+export const INFO_REQUEST_MAX_DAYS = 90;
 
 export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
   submit: { set: ({ now }) => ({ submittedAt: now }) },
@@ -146,6 +151,7 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
     check: ({ payload, now, calendar }) => {
       const due = payload.dueAt as Date;
       if (due.getTime() <= now.getTime()) return { dueAt: 'workflow.errors.dueInPast' };
+      if (due.getTime() - now.getTime() > INFO_REQUEST_MAX_DAYS * 86_400_000) return { dueAt: 'workflow.errors.dueTooFar' };
       if (!calendar.isWorkingDay(due)) return { dueAt: 'workflow.errors.dueNotWorkingDay' };
       // Counted only near today: a far date is far enough, and counting to it would read (and warn
       // about) every year's calendar in between.

@@ -12,7 +12,7 @@ import { createCall } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
 import { User, type UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
-import { seedHolidays } from '../../server/calendar/index.ts';
+import { loadCalendar, seedHolidays, vnDateKey } from '../../server/calendar/index.ts';
 
 describe('cases in the browser: apply, screen, request information, answer, evaluate', function () {
   this.timeout(120_000);
@@ -127,7 +127,7 @@ describe('cases in the browser: apply, screen, request information, answer, eval
       // request information: items, one per line, and a due date
       await click(hr, `a[href="/cases/${c._id}/request-info"]`);
       await hr.fill('#f-items', 'Certified copy of your doctorate\nName of two referees');
-      await hr.fill('#f-dueAt', '2099-06-30');
+      await hr.fill('#f-dueAt', vnDateKey((await loadCalendar()).addWorkingDays(new Date(), 10)));
       await click(hr, `form[action="/cases/${c._id}/request-info"] button[type=submit]`);
       expect(await hr.textContent('#stage')).to.equal('Awaiting applicant');
 

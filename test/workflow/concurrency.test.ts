@@ -157,6 +157,13 @@ describe('workflow: concurrency, stale forms and authorization', () => {
     expect((weekend as ValidationError).fields.dueAt).to.equal('Choose a working day: this date is a weekend day or a public holiday.');
     const tomorrow = await transition({ app: w.ctx, ctx: actorContext(w.ctx, hr1), caseId: c._id, action: 'request_info', expectedVersion: c.version, payload: { items: 'CV', dueAt: day(cal.addWorkingDays(w.clock.now, 1)) } }).catch((e: unknown) => e);
     expect((tomorrow as ValidationError).fields.dueAt).to.equal('Give the applicant at least 2 working days to answer.');
+    // Not years ahead (2099 was taken: a deadline that can never pass); three months is the most.
+    let far = cal.addWorkingDays(new Date(w.clock.now.getTime() + 91 * 86_400_000), 0);
+    while (!cal.isWorkingDay(far)) far = new Date(far.getTime() + 86_400_000);
+    for (const dueAt of ['2099-01-02', day(far)]) {
+      const late = await transition({ app: w.ctx, ctx: actorContext(w.ctx, hr1), caseId: c._id, action: 'request_info', expectedVersion: c.version, payload: { items: 'CV', dueAt } }).catch((e: unknown) => e);
+      expect((late as ValidationError).fields.dueAt, dueAt).to.equal('Choose a date within 3 months. For a longer wait (a document from abroad), put the case on hold with the reason.');
+    }
     const noReason = await transition({ app: w.ctx, ctx: actorContext(w.ctx, hr1), caseId: c._id, action: 'reject', expectedVersion: c.version, payload: { reason: '  ' } }).catch((e: unknown) => e);
     expect((noReason as ValidationError).fields).to.have.keys(['reason']);
     expect(await snapshot(c)).to.deep.equal(before);
