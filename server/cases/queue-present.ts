@@ -41,6 +41,9 @@ export async function queueModel(opts: { ctx: Context; q: QueueQuery } & QueueSt
   // The rows are named from the options where they can be (one query fewer each for calls and officers).
   const optionsRead = queueOptions(user);
   const [page, options, saved, calendar] = await Promise.all([loadQueue(user, q, ctx.now, optionsRead), optionsRead, listSavedFilters({ ctx }), loadCalendar()]);
+  // A search that finds nothing open may find the case closed (an applicant refused last year calls):
+  // say so, with the link, rather than a bare "0 cases".
+  const closedMatches = q.q && !q.closed && !q.stage && page.total === 0 ? (await loadQueue(user, { ...q, closed: '1', page: 1, size: PAGE_SIZES[0] }, ctx.now)).total : 0;
   const canAssign = user.role === 'hr_officer' || user.role === 'admin';
   const here = queueHref(q, {});
   const filterHref = queueHref(q, { page: undefined });
@@ -84,6 +87,7 @@ export async function queueModel(opts: { ctx: Context; q: QueueQuery } & QueueSt
     pageLabel: page.capped ? t('queue.pageOnly', { page: page.page }) : t('cases.queue.pageOf', { page: page.page, pages: page.pages }),
     prevHref: page.page > 1 ? queueHref(q, { page: page.page - 1 }) : undefined,
     nextHref: page.hasNext ? queueHref(q, { page: page.page + 1 }) : undefined,
+    closedMatches: closedMatches ? { text: t('queue.closedMatches', { count: closedMatches }), href: queueHref(q, { closed: '1', page: undefined }) } : undefined,
     scopeNote: q.stage ? undefined : q.closed ? t('queue.showingAll') : t('queue.showingOpen'),
     closedToggle: q.stage
       ? undefined

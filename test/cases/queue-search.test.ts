@@ -92,6 +92,19 @@ describe('cases: the queue finds work (open first, search, saved filters)', func
     expect(pageEn).not.to.match(/\bqueue\.[a-z]/);
   });
 
+  it('says when a search finds nothing open but a closed, rejected or withdrawn case, with the link to it (en and vi)', async () => {
+    const none = await page(en, '/cases?q=anna');
+    expect(refsIn(none.text)).to.deep.equal([]);
+    expect(text(none.text)).to.include('1 case that is closed, rejected or withdrawn matches: show it');
+    const href = /id="closed-matches"><a href="([^"]+)"/.exec(none.text)![1]!.replace(/&amp;/g, '&').replace(/&#x3D;/g, '=');
+    expect(new URLSearchParams(href.split('?')[1]).get('closed')).to.equal('1');
+    expect(refsIn((await page(en, href)).text)).to.deep.equal(ref('anna'));
+    expect(text((await page(vi, '/cases?q=anna')).text)).to.include('Có 1 hồ sơ đã đóng, bị từ chối hoặc đã rút khớp với tìm kiếm');
+    // A search that finds open cases, or nothing at all, says nothing of the sort.
+    expect((await page(en, '/cases?q=minh')).text).not.to.include('closed-matches');
+    expect((await page(en, '/cases?q=nobodyatall')).text).not.to.include('closed-matches');
+  });
+
   it('has a visible toggle that includes closed, rejected and withdrawn cases, and back (en and vi)', async () => {
     const pageEn = text((await page(en, '/cases')).text);
     expect(pageEn).to.match(/<a href="\/cases\?closed=1" id="closed-toggle">Include closed, rejected and withdrawn<\/a>/);
