@@ -117,9 +117,14 @@ describe('procedures in the browser: file, pass the deadline, escalate, approve,
       expect(await hr.locator('tr[data-track="work_permit"] .badge').first().textContent()).to.equal('Approved');
       // Granted reads green (the app's ok colour), not the same blue as every other status.
       expect(await hr.evaluate(`getComputedStyle(document.querySelector('tr[data-track="work_permit"] .badge')).color`)).to.equal('rgb(30, 126, 52)');
-      // On a phone the page keeps to the screen: the procedures' table scrolls inside its frame.
+      // On a phone the page keeps to the screen, and each procedure is a card whose deadline is on
+      // screen without scrolling sideways (the table was 756 px wide in a 314 px frame).
       await hr.setViewportSize({ width: 390, height: 844 });
       expect(await hr.evaluate('document.documentElement.scrollWidth')).to.equal(390);
+      const deadline = (await hr.locator('tr[data-track="work_permit"] .cell-deadline').boundingBox())!;
+      expect(deadline.x + deadline.width, 'deadline within the screen').to.be.at.most(390);
+      expect(deadline.x).to.be.at.least(0);
+      await hr.locator('#support').screenshot({ path: path.join(screenshotsDir, 'procedures-phone-390.png') });
       await hr.setViewportSize({ width: 1280, height: 900 });
       expect((await Case.findById(c._id).lean())!.overdueProcedures).to.deep.equal([]);
 
