@@ -13,7 +13,7 @@ import type { AppContext, AppDeps } from '../deps.ts';
 import { CsrfError } from '../errors.ts';
 import { configurePassport } from './passport.ts';
 import { viewEngine, viewsDir } from '../views/engine.ts';
-import { inputGuard } from './input-guard.ts';
+import { inputGuard, refuseHeldInput } from './input-guard.ts';
 import { localeMiddleware } from './locale.ts';
 import { authGate } from './auth-gate.ts';
 import { accountGate } from './account-gate.ts';
@@ -212,6 +212,9 @@ export function createApp(deps: AppDeps, opts: { inFlight?: InFlight } = {}): Ex
     res.locals.flash = takeFlash(req);
     next();
   });
+  // A body or query the input guard refused (step 4), answered now: in the person's language, with
+  // their own header.
+  app.use(refuseHeldInput);
 
   // 8. CSRF on every state-changing request. Multipart bodies are parsed only by the upload
   // route's multer, so their token travels in a header or the query string. The secret is kept in

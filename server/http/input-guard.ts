@@ -27,23 +27,36 @@ export function isFormShaped(body: Record<string, unknown>): boolean {
   return Object.values(body).every((v) => isScalar(v) || (Array.isArray(v) && v.every(isScalar)));
 }
 
-export const inputGuard: RequestHandler = (req, _res, next) => {
+/** Why the request's input is refused, or undefined. */
+function refusal(req: Parameters<RequestHandler>[0]): BadRequestError | undefined {
   // Routes read fields of a plain object: no body (or one in a type not parsed here) is an empty
   // form; a JSON array or scalar is refused.
   if (req.body === undefined || req.body === null) req.body = {};
-  else if (typeof req.body !== 'object' || Array.isArray(req.body)) {
-    next(new BadRequestError('errors.badRequest'));
-    return;
-  }
-  if (hasUnsafeKey(req.body) || hasUnsafeKey(req.query)) {
-    next(new BadRequestError('errors.unsafeInput'));
-    return;
-  }
-  if (!isFormShaped(req.body as Record<string, unknown>)) {
-    next(new BadRequestError('errors.badRequest'));
-    return;
+  else if (typeof req.body !== 'object' || Array.isArray(req.body)) return new BadRequestError('errors.badRequest');
+  if (hasUnsafeKey(req.body) || hasUnsafeKey(req.query)) return new BadRequestError('errors.unsafeInput');
+  if (!isFormShaped(req.body as Record<string, unknown>)) return new BadRequestError('errors.badRequest');
+  return undefined;
+}
+
+/**
+ * Checks the input as soon as it is parsed. A refused body is dropped at once; the refusal itself
+ * is answered by refuseHeldInput, after the session and the language are known, so the 400 page is
+ * in the person's language with their own header (it was always Vietnamese and signed out). The
+ * steps in between (session, sign-in, language) read neither the body nor the query.
+ */
+export const inputGuard: RequestHandler = (req, res, next) => {
+  const refused = refusal(req);
+  if (refused) {
+    req.body = {};
+    res.locals.refusedInput = refused;
   }
   next();
+};
+
+/** Answers a request inputGuard refused (placed before any route). */
+export const refuseHeldInput: RequestHandler = (_req, res, next) => {
+  const refused = res.locals.refusedInput as BadRequestError | undefined;
+  next(refused);
 };
 
 export { hasUnsafeKey };

@@ -25,6 +25,18 @@ describe('security: hostile requests get a 4xx, never a 500', () => {
     return { a, c, url, token: csrfFrom((await page(a, url)).text) };
   }
 
+  it('refuses `$` keys in a query or form with 400 in the person\'s language, with their own header', async () => {
+    const en = await signedIn(t, await createUser({ role: 'applicant', locale: 'en' }));
+    const res = await page(en, '/applications?x[$gt]=1');
+    expect(res.status).to.equal(400);
+    expect(res.text).to.include('The form contained field names that are not allowed');
+    expect(res.text).to.include('Sign out');
+    const vi = await signedIn(t, await createUser({ role: 'hr_officer', locale: 'vi' }));
+    const refused = await page(vi, '/cases?stage[$gt]=a');
+    expect(refused.status).to.equal(400);
+    expect(refused.text).to.include('Biểu mẫu chứa tên trường không được phép');
+  });
+
   it('answers a path that is not valid percent-encoding with 404', async () => {
     const hr = await createUser({ role: 'hr_officer' });
     const a = await signedIn(t, hr);
