@@ -21,7 +21,8 @@ export interface CaseChange {
   /** The case's version now. */
   version: number;
   /** The latest change of state, when the case has one. */
-  last?: { action: string; at: Date; actorId?: string; actorName?: string };
+  /** `procedure`: the kind a procedure change was about (work_permit, visa, ...). */
+  last?: { action: string; at: Date; actorId?: string; actorName?: string; procedure?: string };
 }
 
 export class CaseConflictError extends ConflictError {
@@ -44,7 +45,7 @@ interface CaseState {
   reference: string;
   stage: string;
   version: number;
-  history?: Array<{ action: string; at: Date; actor?: unknown; actorRole?: string | null }> | null;
+  history?: Array<{ action: string; at: Date; actor?: unknown; actorRole?: string | null; procedure?: { kind?: string | null } | null }> | null;
 }
 
 function formatWhen(d: Date, locale: string): string {
@@ -67,7 +68,7 @@ export async function conflictFrom(ctx: Context, c: CaseState): Promise<CaseConf
     reference: c.reference,
     stage: c.stage,
     version: c.version,
-    last: last ? { action: last.action, at: last.at, actorId: last.actor ? String(last.actor) : undefined, actorName } : undefined,
+    last: last ? { action: last.action, at: last.at, actorId: last.actor ? String(last.actor) : undefined, actorName, ...(last.procedure?.kind ? { procedure: last.procedure.kind } : {}) } : undefined,
   };
   const stage = t(`workflow.stages.${c.stage}`);
   if (!change.last) return new CaseConflictError(change, 'workflow.conflictNoHistory', { stage });

@@ -134,7 +134,8 @@ export function conflictPage(ctx: Context, err: CaseConflictError, backUrl: stri
     reference: change.reference,
     stage: stageLabel(t, change.stage),
     who: last?.actorId ? (ctx.actor && err.byActor(ctx.actor._id) ? t('cases.people.youEarlier') : (last.actorName ?? t('cases.people.someone'))) : undefined,
-    action: last ? actionLabel(t, last.action) : undefined,
+    // Which procedure, when it was one: "Procedure updated: Visa".
+    action: last ? `${actionLabel(t, last.action)}${last.procedure ? `: ${t(`cases.supportKinds.${last.procedure}`, { defaultValue: last.procedure })}` : ''}` : undefined,
     when: last?.at,
   };
   return { title: t('cases.conflict.title'), conflict, backUrl, kept: keptTexts(t, body) };

@@ -397,7 +397,8 @@ describe('cases: the case page', () => {
     expect(after.version).to.equal(c.version + 1);
     const stale = await post(a, p.text, `/cases/${c._id}/support/visa`, { version: v, status: 'requested' });
     expect(stale.status).to.equal(409);
-    expect(text(stale.text)).to.include('Support track updated');
+    // Says which procedure changed meanwhile.
+    expect(text(stale.text)).to.include('Procedure updated: Work permit');
     expect((await Case.findById(c._id).lean())!.supportTracks).to.have.length(1);
   });
 });

@@ -340,7 +340,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
       // Another change from the old page: 409, saying what happened meanwhile.
       const stale = await post(a, p.text, `/cases/${c._id}/support/visa`, { version: v, status: 'requested' });
       expect(stale.status).to.equal(409);
-      expect(text(stale.text)).to.include(lang === 'en' ? 'Support track updated' : 'Cập nhật thủ tục hỗ trợ');
+      expect(text(stale.text)).to.include(lang === 'en' ? 'Procedure updated: Work permit' : 'Cập nhật thủ tục hỗ trợ: Giấy phép lao động');
       expect(await snapshot(c)).to.deep.equal(before);
       // A missing version is a bad request.
       expect((await post(a, p.text, `/cases/${c._id}/support/visa`, { status: 'requested' })).status).to.equal(400);
