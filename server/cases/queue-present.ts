@@ -7,7 +7,7 @@ import { MAX_SAVED_FILTERS } from '../../models/saved-filter.ts';
 import { actorOf, tOf, type Context } from '../context.ts';
 import { can } from '../policies/index.ts';
 import type { FieldErrorKeys } from '../http/forms.ts';
-import { COUNT_CAP, MAX_SEARCH, PAGE_SIZES, QUEUE_STAGES, SORTS, loadQueue, queueHref, queueOptions, type QueueQuery, type QueueRow } from './queue.ts';
+import { COUNT_CAP, MAX_SEARCH, PAGE_SIZES, QUEUE_STAGES, SORTS, countQueue, loadQueue, queueHref, queueOptions, type QueueQuery, type QueueRow } from './queue.ts';
 import { listSavedFilters } from './saved-filters.ts';
 import { stageLabel } from './present.ts';
 import { withFields } from '../support/with-fields.ts';
@@ -43,7 +43,7 @@ export async function queueModel(opts: { ctx: Context; q: QueueQuery } & QueueSt
   const [page, options, saved, calendar] = await Promise.all([loadQueue(user, q, ctx.now, optionsRead), optionsRead, listSavedFilters({ ctx }), loadCalendar()]);
   // A search that finds nothing open may find the case closed (an applicant refused last year calls):
   // say so, with the link, rather than a bare "0 cases".
-  const closedMatches = q.q && !q.closed && !q.stage && page.total === 0 ? (await loadQueue(user, { ...q, closed: '1', page: 1, size: PAGE_SIZES[0] }, ctx.now)).total : 0;
+  const closedMatches = q.q && !q.closed && !q.stage && page.total === 0 ? Math.min(await countQueue(user, { ...q, closed: '1' }, ctx.now), COUNT_CAP) : 0;
   const canAssign = user.role === 'hr_officer' || user.role === 'admin';
   const here = queueHref(q, {});
   const filterHref = queueHref(q, { page: undefined });

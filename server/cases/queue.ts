@@ -439,15 +439,25 @@ export async function leadingSearchWord(user: UserDoc, q: string | undefined, in
   return counts[best]! < SEARCH_PROBE ? words[best] : undefined;
 }
 
+/** The filter of the queue `q` for this user: their scope, and a search's institutes and leading word. */
+async function userQueueFilter(user: UserDoc, q: QueueQuery, now: Date): Promise<{ filter: Record<string, unknown>; searching: boolean }> {
+  const searching = searchConditions(q.q).length > 0;
+  const reachable = searching ? searchInstitutes(user) : undefined;
+  const [scope, institutes, leading] = await Promise.all([queueScope(user), reachable, reachable?.then((ids) => leadingSearchWord(user, q.q, ids))]);
+  return { filter: queueFilter(user, q, now, scope, leading, institutes), searching };
+}
+
+/** How many cases the queue `q` holds for this user, up to COUNT_CAP + 1, without reading them. */
+export async function countQueue(user: UserDoc, q: QueueQuery, now: Date): Promise<number> {
+  return countCapped((await userQueueFilter(user, q, now)).filter, now);
+}
+
 /**
  * One page of the queue. `known`: the filter options of the same page (queueOptions), whose calls
  * and officers usually name every row: only the calls and assignees missing from them are read.
  */
 export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date, known?: Promise<QueueOptions>): Promise<QueuePage> {
-  const searching = searchConditions(q.q).length > 0;
-  const reachable = searching ? searchInstitutes(user) : undefined;
-  const [scope, institutes, leading] = await Promise.all([queueScope(user), reachable, reachable?.then((ids) => leadingSearchWord(user, q.q, ids))]);
-  const filter = queueFilter(user, q, now, scope, leading, institutes);
+  const { filter, searching } = await userQueueFilter(user, q, now);
   const { docs, total, capped, page, pages, hasNext } = await readPage(filter, q, searching, now);
 
   const options = known ? await known : undefined;
