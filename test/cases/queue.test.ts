@@ -111,6 +111,8 @@ describe('cases: the HR queue', () => {
       return res.text.slice(at, res.text.indexOf('</tr>', at));
     };
     expect(row(mine[0]!)).to.include('badge err');
+    // The stage's own deadline passed: said as the procedures' are, naming what is late.
+    expect(row(mine[0]!)).to.include('<span class="badge err stage-overdue">Overdue: Screening</span>');
     // Each procedure once: the late housing in red ("Overdue: Housing"), the visa under way plain; the
     // stage's own deadline is not passed, so no separate "Overdue" (it read "Housing overdue · Overdue · Housing · Housing").
     const flags = [...row(mine[7]!).matchAll(/<span class="badge[^"]*">([^<]+)<\/span>/g)].map((m) => m[1]).filter((l) => /Housing|Visa|Overdue/.test(l!));
