@@ -6,7 +6,7 @@
 // deadline, and by the start-time backfill for cases stored before the field existed.
 import { expect } from 'chai';
 import mongoose from 'mongoose';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { useTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
@@ -70,24 +70,24 @@ describe('cases: the next deadline, stage or procedure', () => {
     });
   });
 
+  // One app for the HTTP parts, on a clock the tests move; each part has an institute of its own.
+  let t: TestApp;
+  let clock = vn('2027-03-01');
+  useTestApp((app) => (t = app), { now: () => clock });
+  before(async () => {
+    await seedHolidays();
+  });
+
   describe('kept in step on every write', () => {
-    let t: TestApp;
-    let clock = vn('2027-03-01');
     let hr: UserDoc;
     let applicant: UserDoc;
     let call: CallDoc;
 
-    before(async function () {
-      this.timeout(60_000);
-      t = await startTestApp({ now: () => clock });
-      await seedHolidays();
+    before(async () => {
       const institute = await createInstitute();
       hr = await createUser({ role: 'hr_officer', institute, name: 'Deadline Officer', locale: 'en' });
       applicant = await createUser({ role: 'applicant', locale: 'en' });
       call = await createCall({ institute, checklist: [] });
-    });
-    after(async () => {
-      await t?.close();
     });
 
     const stored = async (id: unknown) => (await Case.findById(id, { nextDueAt: 1, stage: 1, stageDueAt: 1, supportTracks: 1 }).lean())!;
@@ -184,21 +184,14 @@ describe('cases: the next deadline, stage or procedure', () => {
   });
 
   describe('orders the queue and is shown on the row', () => {
-    let t: TestApp;
-    const clock = vn('2027-03-01');
     let hr: UserDoc;
     let hrVi: UserDoc;
 
-    before(async function () {
-      this.timeout(60_000);
-      t = await startTestApp({ now: () => clock });
-      await seedHolidays();
+    before(async () => {
+      clock = vn('2027-03-01');
       const institute = await createInstitute();
       hr = await createUser({ role: 'hr_officer', institute, locale: 'en' });
       hrVi = await createUser({ role: 'hr_officer', institute, locale: 'vi' });
-    });
-    after(async () => {
-      await t?.close();
     });
 
     it('puts a work permit due in 3 working days before a screening due in 3 weeks, and says which and how long is left', async () => {
