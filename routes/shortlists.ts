@@ -198,6 +198,15 @@ export function shortlistsRoutes(app: AppContext): Router {
     return { ctx, call, caseDoc, view, typed, action, version };
   }
 
+  /** The form was read before someone changed the case: it is shown again as it is now. */
+  const STALE_DECISION: FieldErrors = { action: 'shortlists.decide.errors.stale' };
+  type DecisionRequest = Awaited<ReturnType<typeof decisionRequest>>;
+
+  /** The case's page again with the decision form as typed and, when given, what to fix; `view`: the case as read now. */
+  function showDecisionForm(res: Response, d: DecisionRequest, status: number, decisionErrors?: FieldErrors, view = d.view): void {
+    res.status(status).render('shortlists/case', shortlistCasePage({ ctx: d.ctx, call: d.call, view, form: { ...(decisionErrors ? { decisionErrors } : {}), decisionValues: d.typed } }));
+  }
+
   /** Step 1: the reason is checked and the guard run; the confirmation page shows what the candidate will be told. */
   router.post('/shortlists/:callId/cases/:caseId/decision', allow('role.leaderOrAdmin'), async (req, res) => {
     const d = await decisionRequest(req);
@@ -205,13 +214,13 @@ export function shortlistsRoutes(app: AppContext): Router {
     // A stale form: the case as it is now, with the reason as typed and why nothing was done (the
     // generic error page lost the reason and offered only the home page).
     if (view.caseDoc.version !== d.version) {
-      res.status(409).render('shortlists/case', shortlistCasePage({ ctx, call, view, form: { decisionErrors: { action: 'shortlists.decide.errors.stale' }, decisionValues: d.typed } }));
+      showDecisionForm(res, d, 409, STALE_DECISION);
       return;
     }
     if (d.action && !view.decisions.includes(d.action)) throw new BadRequestError('workflow.notAllowedNow');
     const reason = decisionReason.safeParse(d.typed);
     if ((req.body as Record<string, unknown>).edit === '1') {
-      res.render('shortlists/case', shortlistCasePage({ ctx, call, view, form: { decisionValues: d.typed } }));
+      showDecisionForm(res, d, 200);
       return;
     }
     try {
@@ -221,7 +230,7 @@ export function shortlistsRoutes(app: AppContext): Router {
       await requirePanelScores({ ctx, call, caseId: view.caseDoc._id });
     } catch (err) {
       if (err instanceof ValidationError) {
-        res.status(422).render('shortlists/case', shortlistCasePage({ ctx, call, view, form: { decisionErrors: err.fields, decisionValues: d.typed } }));
+        showDecisionForm(res, d, 422, err.fields);
         return;
       }
       throw err;
@@ -244,13 +253,12 @@ export function shortlistsRoutes(app: AppContext): Router {
       await decideCase({ app, ctx, call, caseId: view.caseDoc._id, action, version: d.version, reason: reason.data.reason });
     } catch (err) {
       if (err instanceof ValidationError) {
-        res.status(422).render('shortlists/case', shortlistCasePage({ ctx, call, view, form: { decisionErrors: err.fields, decisionValues: d.typed } }));
+        showDecisionForm(res, d, 422, err.fields);
         return;
       }
       if (err instanceof ConflictError) {
         // Changed between the confirmation page and the click: the case as it is now, the reason kept.
-        const now = await shortlistCase({ ctx, call, caseDoc: await findShortlistCase(ctx.actor, call, req.params.caseId) });
-        res.status(409).render('shortlists/case', shortlistCasePage({ ctx, call, view: now, form: { decisionErrors: { action: 'shortlists.decide.errors.stale' }, decisionValues: d.typed } }));
+        showDecisionForm(res, d, 409, STALE_DECISION, await shortlistCase({ ctx, call, caseDoc: await findShortlistCase(ctx.actor, call, req.params.caseId) }));
         return;
       }
       throw err;
