@@ -1,4 +1,5 @@
-// A Multer storage engine that streams each file to a temporary name while hashing it (SHA-256),
+// A Multer storage engine that streams each file to a temporary name while it is hashed (SHA-256,
+// on a thread of its own: server/documents/hash-worker.ts),
 // counting its size against the limit of its checklist item, and sniffing its first bytes: only
 // PDF, JPEG and PNG by magic bytes, whatever the client's MIME type says, and only under a name
 // whose extension is on the allow-list and agrees with the sniffed type. A refused or interrupted
@@ -10,15 +11,18 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import type { Request } from 'express';
 import type multer from 'multer';
 import { ALLOWED_MIME, ALLOWED_TYPES_TEXT, extensionOf, typeForExtension, typeForMime, type AllowedMime } from '../documents/rules.ts';
 import { refused, UploadError } from '../documents/errors.ts';
+import { hashWhileWriting } from '../documents/hash-worker.ts';
 
 const SNIFF_BYTES = 4100;
+/** How often the hash thread is told how far the file is written (server/documents/hash-worker.ts). */
+const HASH_STEP_BYTES = 1024 * 1024;
 /** Markup in the first KB makes a file a polyglot that a browser might render: refused. */
 const MARKUP_BYTES = 1024;
 const MARKUP = /<\s*(?:html|script|body|head|iframe|svg|object|embed|meta|!doctype\s+html)\b/i;
@@ -133,7 +137,9 @@ export class SniffingTempStorage implements multer.StorageEngine {
       }
       await mkdir(this.tempDir, { recursive: true, mode: 0o700 });
       const tempPath = path.join(this.tempDir, `${randomBytes(16).toString('hex')}.part`);
-      const hash = createHash('sha256');
+      const out = createWriteStream(tempPath, { flags: 'wx', mode: 0o600, highWaterMark: 1024 * 1024 });
+      const hash = hashWhileWriting(tempPath);
+      let hashedTo = 0;
       let size = 0;
       let head: Buffer[] = [];
       let headLen = 0;
@@ -153,7 +159,10 @@ export class SniffingTempStorage implements multer.StorageEngine {
             done(refused.tooLarge(name, Math.round(limit / (1024 * 1024))));
             return;
           }
-          hash.update(chunk);
+          if (size - hashedTo >= HASH_STEP_BYTES) {
+            hashedTo = size;
+            hash.progress(out.bytesWritten);
+          }
           if (mime) {
             done(null, chunk);
             return;
@@ -180,10 +189,10 @@ export class SniffingTempStorage implements multer.StorageEngine {
           check(Buffer.concat(head)).then(() => done(), done);
         },
       });
-      const out = createWriteStream(tempPath, { flags: 'wx', mode: 0o600, highWaterMark: 1024 * 1024 });
       try {
         await pipeline(stream, inspector, out);
       } catch (err) {
+        hash.abort();
         // A refusal on the first chunk can come while the file is still being opened: removing it
         // before the stream has closed would leave the .part file created just after.
         if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
@@ -191,10 +200,18 @@ export class SniffingTempStorage implements multer.StorageEngine {
         throw err;
       }
       if (mismatch) {
+        hash.abort();
         await rm(tempPath, { force: true });
         return refusedFile(file.fieldname, name, mismatch);
       }
-      return { fieldname: file.fieldname, displayName: name, path: tempPath, size, sha256: hash.digest('hex'), mimeType: mime! };
+      let sha256: string;
+      try {
+        sha256 = await hash.end(size);
+      } catch (err) {
+        await rm(tempPath, { force: true });
+        throw err;
+      }
+      return { fieldname: file.fieldname, displayName: name, path: tempPath, size, sha256, mimeType: mime! };
     } catch (err) {
       // Let busboy carry on past this part, so multer can answer the request.
       if (!stream.destroyed) stream.resume();

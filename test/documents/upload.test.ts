@@ -3,6 +3,7 @@
 // nothing left behind, an interrupted upload cleaned up, downloads only for the right people.
 import http from 'node:http';
 import { rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
@@ -142,6 +143,16 @@ for (const kind of ['disk', 'gridfs'] as const) {
         expect(file!.chunkSize).to.equal(261_120);
         expect(await db.collection('documents.chunks').countDocuments({ files_id: file!._id })).to.equal(4);
       }
+    });
+
+    it('hashes a file of several megabytes as it is written (on the hash thread), byte for byte', async () => {
+      // Random bytes after the PDF: a hash taken from misplaced or repeated pieces would differ.
+      const big = Buffer.concat([await makePdf('Several megabytes'), randomBytes(3_500_000)]);
+      const res = await upload().attach('recommendation_letter', big, 'big.pdf');
+      expect(res.status, res.text).to.equal(201);
+      const d = await CaseDocument.findById(res.body.documents[0].id);
+      expect(d!.sha256).to.equal(sha256(big));
+      expect(sha256(await readStored(d!.storageKey))).to.equal(sha256(big));
     });
 
     it('judges a file by its bytes and its name, never by the type the client claims', async () => {
