@@ -166,6 +166,7 @@ async function main(): Promise<void> {
 
     const names = {
       queue: 'queue (50 rows, due date)',
+      queue100: 'queue (100 rows, due date)',
       case: 'case page',
       search: 'queue search (?q=)',
       dashboard: 'dashboard (leader)',

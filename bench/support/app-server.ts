@@ -137,7 +137,7 @@ export type Target = readonly [url: string, cookie: string];
  * loads: the bare page, the queue (50 rows), a case from the middle of its first page, the queue
  * search, the dashboard and the 2,000-case shortlist; each is warmed (and must answer 200).
  */
-export async function benchTargets(base: string, accounts: BenchAccounts): Promise<Record<'bare' | 'queue' | 'case' | 'search' | 'dashboard' | 'shortlist', Target>> {
+export async function benchTargets(base: string, accounts: BenchAccounts): Promise<Record<'bare' | 'queue' | 'queue100' | 'case' | 'search' | 'dashboard' | 'shortlist', Target>> {
   const officer = await signIn(base, accounts.officers[0]!.email, accounts.password, accounts.officers[0]!.totpSecret);
   const leader = await signIn(base, accounts.leader.email, accounts.password, accounts.leader.totpSecret);
   const queueUrl = '/cases?size=50';
@@ -148,6 +148,8 @@ export async function benchTargets(base: string, accounts: BenchAccounts): Promi
   const targets = {
     bare: ['/', officer],
     queue: [queueUrl, officer],
+    // The longest page an officer can ask for: over 64 K characters, so sent in pieces (server/views/pieces.ts).
+    queue100: ['/cases?size=100', officer],
     case: [`/cases/${ids[Math.floor(ids.length / 2)]}`, officer],
     // `q` is the queue's search (name or reference); a branch without it shows the unfiltered queue.
     search: ['/cases?size=50&q=Candidate%2012', officer],

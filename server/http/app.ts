@@ -2,7 +2,7 @@
 // so tests build the app with their own dependencies.
 import { fromRoot } from '../support/project-root.ts';
 import { randomUUID } from 'node:crypto';
-import express, { type Express } from 'express';
+import express, { type Express, type Response } from 'express';
 import session from 'express-session';
 import cookieParser from 'cookie-parser';
 import MongoStore from 'connect-mongo';
@@ -13,6 +13,7 @@ import type { AppContext, AppDeps } from '../deps.ts';
 import { CsrfError } from '../errors.ts';
 import { configurePassport } from './passport.ts';
 import { viewEngine, viewsDir } from '../views/engine.ts';
+import { renderInPieces } from '../views/pieces.ts';
 import { inputGuard, refuseHeldInput } from './input-guard.ts';
 import { localeMiddleware } from './locale.ts';
 import { authGate } from './auth-gate.ts';
@@ -61,6 +62,8 @@ export function createApp(deps: AppDeps, opts: { inFlight?: InFlight } = {}): Ex
   app.engine('hbs', viewEngine().engine);
   app.set('view engine', 'hbs');
   app.set('views', viewsDir);
+  // A page's long lists are sent in pieces, never as one string over 64 K characters (server/views/pieces.ts).
+  app.response.render = renderInPieces as Response['render'];
 
   // 0. in-flight requests, counted from the first step to the response's end (after the session's save)
   if (opts.inFlight) app.use(opts.inFlight.middleware);

@@ -6,6 +6,7 @@ import { ExpressHandlebars } from 'express-handlebars';
 import type { HelperOptions, RuntimeOptions } from 'handlebars';
 import { isLocale, translate, translator, DEFAULT_LOCALE } from '../i18n/index.ts';
 import { asDate, dayText, formatDateTime, isoWithOffset } from './time.ts';
+import { eachInPieces } from './pieces.ts';
 
 export const viewsDir = fromRoot('views');
 
@@ -63,6 +64,8 @@ export const helpers = {
   idFor: (given: unknown, name: unknown) => (typeof given === 'string' && given ? given : `f-${String(name)}`),
   /** A fresh key for a form that adds something, so that sending it twice adds it once (server/http/form-key.ts). */
   formKey: () => newFormKey(),
+  /** `each` over a long list, sent to the browser in pieces (server/views/pieces.ts). */
+  eachInPieces,
 };
 
 /** The app's helpers and Handlebars' own block helpers (if, each, unless, with, lookup). */

@@ -103,6 +103,27 @@ describe('cases: the HR queue', () => {
     expect((await page(a, '/cases?stage=nonsense&size=7')).status).to.equal(200);
   });
 
+  it('sends a page of many rows in pieces: every row once and in order, the exact length, nothing of the markers', async () => {
+    const a = await signedIn(t, hrVi);
+    const res = await page(a, '/cases?size=100&sort=reference');
+    expect(res.status).to.equal(200);
+    expect(res.headers['content-type']).to.match(/^text\/html; charset=utf-8/);
+    expect(Number(res.headers['content-length'])).to.equal(Buffer.byteLength(res.text));
+    expect(res.text).to.not.include('<!--piece:');
+    expect(res.text).to.match(/^<!DOCTYPE html>/i).and.match(/<\/html>\s*$/);
+    // 30 rows and more: at least two pieces, each row once, in reference order, in Vietnamese.
+    const shown = refsIn(res.text);
+    expect(shown.length).to.be.greaterThan(20);
+    expect(shown).to.deep.equal([...shown].sort());
+    expect(new Set(shown).size).to.equal(shown.length);
+    expect(res.text).to.include('<html lang="vi"');
+    // HEAD: the same headers, no body.
+    const head = await a.head('/cases?size=100&sort=reference').set('Accept', 'text/html');
+    expect(head.status).to.equal(200);
+    expect(head.headers['content-length']).to.equal(res.headers['content-length']);
+    expect(head.text ?? '').to.equal('');
+  });
+
   it('flags overdue cases and late support tracks on the row', async () => {
     const a = await signedIn(t, hr);
     const res = await page(a, '/cases?size=100&sort=reference');
