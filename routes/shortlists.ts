@@ -61,7 +61,9 @@ function evaluationBody(scorecard: ReadonlyArray<{ key: string }>) {
         const raw = body as Record<string, unknown>;
         // Refused, not silently dropped.
         const unknown = Object.keys(raw).filter((k) => k.startsWith('score_') && !fields.includes(k));
-        for (const k of unknown) check.addIssue({ code: 'custom', path: [k], message: 'shortlists.errors.unknownCriterion' });
+        // Said above the scores (the page has no field for a criterion it does not show): a form
+        // opened before an administrator renamed or removed a criterion.
+        if (unknown.length) check.addIssue({ code: 'custom', path: ['scores'], message: 'shortlists.errors.unknownCriterion' });
         const wellFormed = fields.every((f) => raw[f] === undefined || raw[f] === '' || (SCORES as readonly unknown[]).includes(raw[f]));
         const scored = fields.some((f) => (SCORES as readonly unknown[]).includes(raw[f]));
         if (fields.length > 0 && !scored && wellFormed && unknown.length === 0) check.addIssue({ code: 'custom', path: ['scores'], message: 'shortlists.errors.noScores' });

@@ -176,6 +176,9 @@ export function validateCall(v: CallFormValues, instituteIds: string[]): { data?
     let err: string | undefined;
     const weight = Number(row.weight);
     if (!/^[a-z0-9_]{1,40}$/.test(row.key)) err = 'admin.errors.key';
+    // A key names a field of each score sheet (Evaluation.scores): a name every object already has
+    // (constructor, __proto__, toString…) broke the leaders' form (a 500, or a score silently lost).
+    else if (row.key in Object.prototype || row.key === 'prototype') err = 'admin.calls.errors.reservedKey';
     else if (!row.labelVi || !row.labelEn || row.labelVi.length > 200 || row.labelEn.length > 200 || row.weight === '' || !(weight >= 0 && weight <= 100)) err = 'admin.calls.errors.rowIncomplete';
     else if (seenKeys.has(row.key)) err = 'admin.calls.errors.duplicateKey';
     seenKeys.add(row.key);

@@ -76,6 +76,9 @@ export async function submitEvaluation(args: SubmitEvaluationOptions): Promise<{
   const scorecard = scorecardOf(call);
   // Defence in depth: the form parser already refuses these.
   for (const [k, v] of Object.entries(input.scores)) {
+    // A call saved before the call form refused such keys (server/admin/call-form.ts): a score under
+    // "constructor" fails in the database's map and one under "__proto__" is lost, so neither is taken.
+    if (k in Object.prototype || k === 'prototype') throw new ValidationError({ scores: 'shortlists.errors.reservedCriterion' });
     if (!scorecard.some((s) => s.key === k) || !Number.isInteger(v) || v < 1 || v > 5) throw new ValidationError({ [`score_${k}`]: 'shortlists.errors.score' });
   }
   const before = await Evaluation.findOne({ case: c._id, member: member._id }, { recommendation: 1 }).lean();

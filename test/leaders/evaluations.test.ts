@@ -147,6 +147,9 @@ describe('leaders: scorecards over HTTP and the hidden-scores rule', () => {
     expect(res.text).to.match(/<option value="2" selected>2<\/option>/);
     const unknown = await submitForm(leaderAgent, url, { score_research: '3', score_charisma: '5', recommendation: 'no' }, `${url}/evaluation`);
     expect(unknown.status).to.equal(422);
+    // A criterion the page does not show (renamed or removed since the form was opened): said above the scores, not lost.
+    expect(unknown.text).to.include('id="f-scores-error"');
+    expect(unknown.text).to.include('a criterion you scored is no longer on it');
     const none = await submitForm(leaderAgent, url, { score_research: '', score_fit: '', recommendation: 'no' }, `${url}/evaluation`);
     expect(none.status).to.equal(422);
     expect(none.text).to.include('Score at least one criterion');

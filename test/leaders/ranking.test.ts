@@ -7,6 +7,7 @@ import { Case } from '../../models/case.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import { testDatabase } from '../support/app.ts';
 import { createUser } from '../support/factories.ts';
+import { createCall } from '../support/case-factories.ts';
 import { makeWorld, applicantCase, type World } from './context.ts';
 
 const card = [
@@ -101,6 +102,25 @@ describe('leaders: ranking by weighted panel score', () => {
       await score(low.kase, w.leader, { research: 5, fit: 5 });
       expect((await Case.findById(low.kase._id).lean())!.score).to.equal((5 + 2.6) / 2);
       expect(await Evaluation.countDocuments({ case: low.kase._id })).to.equal(2);
+    });
+
+    it('refuses, with what to do, a score under a criterion named like a property of every object (a call saved before such keys were refused)', async () => {
+      // Written past the call form, which now refuses these keys (test/workflow/admin.test.ts).
+      const criterion = (key: string, weight: number) => ({ key, label: { vi: key, en: key }, weight });
+      for (const key of ['constructor', '__proto__']) {
+        const odd = await createCall({ institute: w.instituteId, status: 'closed', scorecard: [criterion('research', 50), criterion(key, 50)] } as never);
+        const { kase } = await applicantCase(odd, 'evaluation');
+        // Built as the form parser builds it: an own property, even for "__proto__".
+        const scores = Object.fromEntries([['research', 4], [key, 2]]) as Record<string, number>;
+        let err: unknown;
+        try {
+          await submitEvaluation({ ctx: systemContext({ now: new Date(), actor: w.leader }), caseId: String(kase._id), callId: String(odd._id), input: { scores, recommendation: 'yes', comment: '' } });
+        } catch (e) {
+          err = e;
+        }
+        expect(err, key).to.have.property('fields').that.deep.equals({ scores: 'shortlists.errors.reservedCriterion' });
+        expect(await Evaluation.countDocuments({ case: kase._id }), key).to.equal(0);
+      }
     });
 
     it('refuses scores outside 1–5, unknown criteria, and cases not in evaluation', async () => {

@@ -91,6 +91,15 @@ describe('admin: institutes, calls, holidays and dead e-mails', () => {
     expect(bad.text).to.match(/sc-error-1/);
     expect(bad.text).to.include('f-closesAt-error');
 
+    // A key every JavaScript object already has names no score: refused, with why.
+    for (const key of ['constructor', '__proto__', 'prototype']) {
+      const reserved = await submitForm(a, '/admin/calls/new', { ...base, scorecardRows: '2', sc_key_1: key, sc_labelVi_1: 'X', sc_labelEn_1: 'X', sc_weight_1: '30', op: 'save' });
+      expect(reserved.status, key).to.equal(422);
+      expect(reserved.text, key).to.include('reserved name');
+      expect(reserved.text, key).to.include(`value="${key}"`);
+    }
+    expect(await Call.exists({ institute: institute._id })).to.equal(null);
+
     const ok = await submitForm(a, '/admin/calls/new', { ...base, scorecardRows: '2', sc_key_1: 'fit', sc_labelVi_1: 'Phù hợp', sc_labelEn_1: 'Fit', sc_weight_1: '30', op: 'save' });
     expect(ok.status).to.equal(303);
     const call = await Call.findOne({ institute: institute._id }).lean();
