@@ -14,7 +14,7 @@ import { CsrfError } from '../errors.ts';
 import { configurePassport } from './passport.ts';
 import { viewEngine, viewsDir } from '../views/engine.ts';
 import { renderInPieces } from '../views/pieces.ts';
-import { inputGuard, refuseHeldInput } from './input-guard.ts';
+import { holdingBodyRefusals, inputGuard, refuseHeldInput } from './input-guard.ts';
 import { localeMiddleware } from './locale.ts';
 import { authGate } from './auth-gate.ts';
 import { accountGate } from './account-gate.ts';
@@ -135,8 +135,8 @@ export function createApp(deps: AppDeps, opts: { inFlight?: InFlight } = {}): Ex
   });
 
   // 4. bodies: small, flat (no nested objects from form field names), and free of $ / dotted keys
-  app.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 500 }));
-  app.use(express.json({ limit: '200kb' }));
+  app.use(holdingBodyRefusals(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 500 })));
+  app.use(holdingBodyRefusals(express.json({ limit: '200kb' })));
   app.use(inputGuard);
 
   // 5. session in MongoDB: idle timeout by a rolling cookie, absolute lifetime by createdAt. Stored

@@ -5,7 +5,7 @@
 // object where a field's value goes ({"recommendation": {"toString": "x"}}) is refused here, once,
 // instead of reaching a String() or Number() in some route or view that trusts the form's shape.
 import type { RequestHandler } from 'express';
-import { BadRequestError } from '../errors.ts';
+import { AppError, BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.ts';
 
 function hasUnsafeKey(value: unknown, depth = 0): boolean {
   if (depth > 20) return true;
@@ -53,9 +53,39 @@ export const inputGuard: RequestHandler = (req, res, next) => {
   next();
 };
 
-/** Answers a request inputGuard refused (placed before any route). */
+/**
+ * What a body parser's refusal says to the person: too large, sent in a charset or compression not
+ * read here (body-parser answered those with a 500), or not readable at all.
+ */
+function bodyRefusal(err: { type?: unknown }): AppError {
+  if (err.type === 'entity.too.large') return new PayloadTooLargeError('errors.tooLarge');
+  if (err.type === 'charset.unsupported' || err.type === 'encoding.unsupported') return new UnsupportedMediaTypeError('errors.unreadableEncoding');
+  return new BadRequestError('errors.badRequest');
+}
+
+/**
+ * A body parser whose refusal is held like inputGuard's, and answered by refuseHeldInput in the
+ * person's language with their header (before, it went straight to the error page: Vietnamese and
+ * signed out for everyone). The parser's own failures (a 5xx) still go to the error handler.
+ */
+export function holdingBodyRefusals(parser: RequestHandler): RequestHandler {
+  return (req, res, next) => {
+    parser(req, res, (err?: unknown) => {
+      const status = (err as { status?: unknown } | undefined)?.status;
+      if (!err || !(typeof status === 'number' && status >= 400 && status < 500)) {
+        next(err);
+        return;
+      }
+      req.body = {};
+      res.locals.refusedInput = bodyRefusal(err as { type?: unknown });
+      next();
+    });
+  };
+}
+
+/** Answers a request a body parser or inputGuard refused (placed before any route). */
 export const refuseHeldInput: RequestHandler = (_req, res, next) => {
-  const refused = res.locals.refusedInput as BadRequestError | undefined;
+  const refused = res.locals.refusedInput as AppError | undefined;
   next(refused);
 };
 

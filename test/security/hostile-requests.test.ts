@@ -37,6 +37,33 @@ describe('security: hostile requests get a 4xx, never a 500', () => {
     expect(refused.text).to.include('Biểu mẫu chứa tên trường không được phép');
   });
 
+  it('answers a body it cannot read (unknown charset or compression, too large) with a 4xx in the person\'s language, with their own header', async () => {
+    const en = await signedIn(t, await createUser({ role: 'applicant', locale: 'en' }));
+    const token = csrfFrom((await page(en, '/account')).text);
+    const send = (headers: Record<string, string>, body: string) => {
+      const r = en.post('/lang').set('Accept', 'text/html');
+      for (const [k, v] of Object.entries(headers)) r.set(k, v);
+      return r.send(body);
+    };
+    const form = `_csrf=${encodeURIComponent(token)}&lang=vi`;
+    const charset = await send({ 'Content-Type': 'application/x-www-form-urlencoded; charset=foo' }, form);
+    expect(charset.status).to.equal(415);
+    expect(charset.text).to.include('encoded in a way this site does not read');
+    expect(charset.text).to.include('Sign out');
+    for (const encoding of ['gzip', 'deflate', 'br', 'x-foo']) {
+      const compressed = await send({ 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Encoding': encoding }, form);
+      expect(compressed.status, encoding).to.be.oneOf([400, 415]);
+      expect(compressed.text, encoding).to.include('Sign out');
+      expect(compressed.text, encoding).to.not.include('Đăng nhập');
+    }
+    const huge = await send({ 'Content-Type': 'application/x-www-form-urlencoded' }, `${form}&note=${'x'.repeat(300_000)}`);
+    expect(huge.status).to.equal(413);
+    expect(huge.text).to.include('larger than this form takes: shorten the longest text');
+    expect(huge.text).to.include('Sign out');
+    // Nothing was done: the language is still English.
+    expect((await page(en, '/account')).text).to.include('<html lang="en"');
+  });
+
   it('answers a path that is not valid percent-encoding with 404', async () => {
     const hr = await createUser({ role: 'hr_officer' });
     const a = await signedIn(t, hr);
