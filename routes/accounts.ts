@@ -34,7 +34,9 @@ const registerBody = z
 const emailBody = z.object({ email });
 const resetBody = (accountEmail: string) => z.object({ password: newPassword }).superRefine(checkNewPassword('password', () => accountEmail));
 const invitationBody = (accountEmail: string) => z.object({ name, password: newPassword }).superRefine(checkNewPassword('password', () => accountEmail));
-const tokenParams = z.object({ token: z.string() });
+// Punctuation a mail client or a sentence glued to the end of the link ("…/reset/<token>.") is not
+// part of a token (letters, digits, "-" and "_"): dropped, so the link still works.
+const tokenParams = z.object({ token: z.string().transform((t) => t.replace(/[^A-Za-z0-9_-]+$/, '')) });
 
 /** Renders a page of views/accounts/ with its presenter. */
 function show(req: Request, res: Response, page: AccountsPage, status: number, input: AccountsPageInput = {}): void {

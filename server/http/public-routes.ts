@@ -7,7 +7,10 @@ export interface PublicRoute {
 
 const GET = ['GET', 'HEAD'] as const;
 const GET_POST = ['GET', 'HEAD', 'POST'] as const;
-const TOKEN = '[A-Za-z0-9_-]{16,128}';
+// A one-time link's token, as it arrives: a damaged one (cut short, a "." or ")" a mail client
+// added) reaches its route, which answers "link expired or incomplete" (410) instead of asking the
+// person to sign in. The token itself is checked by server/accounts/tokens.ts.
+const TOKEN = '[^/]{1,512}';
 const ID = '[A-Za-z0-9_-]{1,64}';
 
 export const publicRoutes: readonly PublicRoute[] = [

@@ -83,6 +83,23 @@ describe('accounts: password reset and change, session endings', function () {
     await signIn(agent(t.app), user, NEW_PASSWORD);
   });
 
+  it('opens a link a mail client damaged: a trailing "." or ")" still works; a cut token is "link expired or incomplete", not a sign-in page', async () => {
+    const user = await createUser();
+    await requestReset(user.email);
+    const mail = await t.smtp.waitForTo(user.email, /reset/i);
+    const path = new URL(linkIn(mail.text, '/password/reset/')).pathname;
+    for (const damaged of [`${path}.`, `${path})`, `${path}%29.`]) {
+      const res = await agent(t.app).get(damaged).set('Accept', 'text/html');
+      expect(res.status, damaged).to.equal(200);
+      // The form posts to the token itself, without what was glued to it.
+      expect(res.text, damaged).to.include(`action="${path}"`);
+    }
+    for (const broken of [path.slice(0, -20), '/password/reset/abc', '/verify-email/abc.', '/invitations/x']) {
+      const res = await agent(t.app).get(broken).set('Accept', 'text/html');
+      expect(res.status, broken).to.equal(410);
+    }
+  });
+
   it('refuses a reset link after one hour (app clock)', async () => {
     const user = await createUser();
     await requestReset(user.email);
