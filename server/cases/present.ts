@@ -186,6 +186,9 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     trackLabel: t(`calls.tracks.${c.track}`),
     call,
     applicant,
+    // What the applicant reads their e-mails in (their account's language; Vietnamese by default):
+    // officers write messages and reasons to them in it.
+    applicantLanguage: t(`shortlists.decide.languages.${applicant?.locale === 'en' ? 'en' : 'vi'}`),
     assigneeName: c.assignee ? names.get(String(c.assignee))?.name : undefined,
     profile: {
       ...p,

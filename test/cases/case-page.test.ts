@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
+import { CaseDocument } from '../../models/document.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
@@ -85,6 +86,21 @@ describe('cases: the case page', () => {
     expect(lr.status).to.equal(200);
     expect(lr.text).not.to.include('/actions/put_on_hold"');
     expect(lr.text).not.to.include(`action="/cases/${shortlisted._id}/notes"`);
+  });
+
+  it("tells the officer the applicant's language: on the case, beside the message and beside a document's reason", async () => {
+    const docCall = await createCall({ institute: call.institute, checklist: [{ type: 'cv', phase: 'application', required: true }] });
+    for (const [locale, en, vi] of [['en', 'English', 'tiếng Anh'], ['vi', 'Vietnamese', 'tiếng Việt']] as const) {
+      const who = await createUser({ role: 'applicant', locale });
+      const c = await createCase({ applicant: who, call: docCall, stage: 'screening' });
+      await CaseDocument.create({ case: c._id, type: 'cv', slot: 0, version: 1, current: true, storage: 'disk', storageKey: 'a'.repeat(32), originalName: 'cv.pdf', mimeType: 'application/pdf', size: 10, sha256: 'b'.repeat(64), uploadedBy: who._id });
+      const res = await page(await signedIn(t, hr1), `/cases/${c._id}`);
+      expect(res.text, locale).to.include(`<span id="applicant-language">Applicant&#x27;s language: ${en}</span>`);
+      expect(res.text, locale).to.include(`The applicant receives an e-mail with the message, in ${en}: write in that language.`);
+      expect(res.text, locale).to.include(`The applicant is told in ${en}: write the reason in that language.`);
+      const viPage = await page(await signedIn(t, await createUser({ role: 'hr_officer', institute: call.institute, locale: 'vi' })), `/cases/${c._id}`);
+      expect(viPage.text, locale).to.include(`Ngôn ngữ của ứng viên: ${vi}`);
+    }
   });
 
   it('lets exactly one of two officers on the same version win: one 303, the other a 409 page saying who did what', async () => {
