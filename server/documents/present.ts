@@ -50,6 +50,8 @@ export interface DocumentView {
   isRenewal: boolean;
   /** The "upload a renewal" page, when the viewer may renew this accepted version now. */
   renewUrl?: string;
+  /** What its link says: a renewal for what runs out (passport, certificates), a newer version for the rest (a CV, a degree). */
+  renewLabelKey?: string;
 }
 
 export interface ChecklistItemView {
@@ -194,7 +196,10 @@ export async function checklistForCase(
     // waits: from the applicant, or from HR on their behalf.
     if (mayRenew) {
       for (const d of current) {
-        if (d.status === 'accepted' && !renewals.some((r) => r.slot === d.slot)) d.renewUrl = `/documents/${d.id}/renew`;
+        if (d.status === 'accepted' && !renewals.some((r) => r.slot === d.slot)) {
+          d.renewUrl = `/documents/${d.id}/renew`;
+          d.renewLabelKey = DATE_RULES[d.type as keyof typeof DATE_RULES] ? 'documents.renewal.link' : 'documents.renewal.newer.link';
+        }
       }
     }
     const state = stateOf(current);
@@ -309,6 +314,18 @@ export async function uploadPage(opts: {
   };
 }
 
+
+/**
+ * The words for a newer version of an accepted document: a "renewal" of what runs out (a passport, a
+ * certificate: DATE_RULES), a "newer version" of what does not (a CV, a degree), which officers add
+ * when an applicant sends one by e-mail.
+ */
+function renewalWords(t: (k: string, p?: Record<string, unknown>) => string, type: string): { title: string; submit: string; lead: string } {
+  const typeLabel = t(`documents.types.${type}`);
+  const k = DATE_RULES[type as keyof typeof DATE_RULES] ? 'renewal' : 'renewal.newer';
+  return { title: t(`documents.${k}.title`, { type: typeLabel }), submit: t(`documents.${k}.submit`), lead: t(`documents.${k}.lead`, { type: typeLabel }) };
+}
+
 /** The "upload a renewal" page of one accepted document: what it renews, the file and date inputs, and a refusal if any. */
 export function renewalPage(opts: {
   ctx: Context;
@@ -331,7 +348,9 @@ export function renewalPage(opts: {
   const values = typedDates(opts.dates ?? {});
   const rule = DATE_RULES[type as keyof typeof DATE_RULES];
   return {
-    title: t('documents.renewal.title', { type: t(`documents.types.${type}`) }),
+    title: renewalWords(t, type).title,
+    submitLabel: renewalWords(t, type).submit,
+    lead: renewalWords(t, type).lead,
     reference: caseDoc.reference,
     typeLabel: t(`documents.types.${type}`),
     doc: view(doc, caseDoc, ctx.now, false),

@@ -92,10 +92,18 @@ describe('documents: renewal history', function () {
 
     // The applicant's page offers "Upload a renewal" on the accepted passport; the renewal page has the form.
     const appPage = await a.get(`/applications/${caseDoc._id}`).set('Accept', 'text/html');
-    expect(appPage.text).to.include(`href="/documents/${oldId}/renew"`);
+    expect(appPage.text).to.include(`href="/documents/${oldId}/renew" data-renew-link>Upload a renewal</a>`);
     const form = await a.get(`/documents/${oldId}/renew`).set('Accept', 'text/html');
     expect(form.status).to.equal(200);
     expect(form.text).to.include('name="passport--0_expiresAt"');
+    expect(text(form.text)).to.include('Upload a renewal: Passport');
+    // A CV does not run out: the same step is "a newer version" of it, not a renewal.
+    const cvId = docs.find((d) => d.type === 'cv')!.id;
+    expect(appPage.text).to.include(`href="/documents/${cvId}/renew" data-renew-link>Upload a newer version</a>`);
+    const cvForm = text((await a.get(`/documents/${cvId}/renew`).set('Accept', 'text/html')).text);
+    expect(cvForm).to.include('Upload a newer version: Curriculum vitae');
+    expect(cvForm).to.include('Upload the newer version</button>');
+    expect(cvForm).to.not.match(/Upload (a|the) renewal/);
 
     const res = await renew(a, token, oldId).field('passport--0_expiresAt', iso(daysAhead(3650))).attach('passport--0', newPdf, 'new-passport.pdf');
     expect(res.status, res.text.slice(0, 400)).to.equal(303);
