@@ -68,6 +68,16 @@ function refuseUpload(logger: Logger, req: Request, res: Response, err: unknown)
   return refusal;
 }
 
+
+/**
+ * An upload sent by the page's own script (public/js/upload.js), which shows the progress and then
+ * opens the page it is told to: that page shows the confirmation, as after the plain form. Other
+ * JSON clients get none (nothing would show it, and it would wait in their session).
+ */
+function fromUploadScript(req: Request): boolean {
+  return req.get('x-requested-with') === 'upload-form';
+}
+
 export function documentsRoutes(app: AppContext): Router {
   const router = Router();
   const limitUploads = uploadRateLimit(app);
@@ -102,6 +112,8 @@ export function documentsRoutes(app: AppContext): Router {
       const docs = await commitUploads({ app, ctx, caseDoc, call, files, dates: body.dates });
       const next = backUrl(body.returnTo, caseId, ctx.actor?.role);
       if (!wantsHtml(req)) {
+        // The page's own script goes to `redirect` next: the confirmation waits there for it.
+        if (fromUploadScript(req)) flash(req, 'success', 'documents.uploadedFlash');
         res.status(201).json({ documents: docs.map(documentJson), redirect: next });
         return;
       }
@@ -200,11 +212,13 @@ export function documentsRoutes(app: AppContext): Router {
       const body = uploadBody.parse(req.body ?? {});
       const { doc, onBehalf, applicantTold } = await renewDocument({ app, ctx, doc: loaded.doc, caseDoc: loaded.caseDoc, files, dates: body.dates });
       const next = backUrl(body.returnTo, caseId, ctx.actor?.role);
+      const confirmation = !onBehalf ? 'documents.renewal.uploadedFlash' : applicantTold ? 'documents.renewal.uploadedForFlash' : 'documents.renewal.uploadedForUntoldFlash';
       if (!wantsHtml(req)) {
+        if (fromUploadScript(req)) flash(req, 'success', confirmation);
         res.status(201).json({ document: documentJson(doc), redirect: next });
         return;
       }
-      flash(req, 'success', !onBehalf ? 'documents.renewal.uploadedFlash' : applicantTold ? 'documents.renewal.uploadedForFlash' : 'documents.renewal.uploadedForUntoldFlash');
+      flash(req, 'success', confirmation);
       res.redirect(303, next);
     } catch (err) {
       const refusal = refuseUpload(app.logger, req, res, err);

@@ -39,6 +39,8 @@
       var xhr = new XMLHttpRequest();
       xhr.open('POST', form.action);
       xhr.setRequestHeader('Accept', 'application/json');
+      // The page it opens next shows the confirmation (routes/documents.ts).
+      xhr.setRequestHeader('X-Requested-With', 'upload-form');
       xhr.upload.addEventListener('progress', function (e) {
         if (!e.lengthComputable) return;
         var pct = Math.min(100, Math.round((e.loaded / e.total) * 100));

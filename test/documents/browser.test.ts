@@ -96,6 +96,8 @@ describe('documents in the browser', function () {
       // The enhanced form posts with XMLHttpRequest, shows progress, then reloads the page.
       await Promise.all([ap.waitForEvent('load'), ap.click('form[data-upload-form] button[type=submit]')]);
       await ap.waitForSelector('#doc-photo[data-state="uploaded"]');
+      // The page it reloads says the upload worked, as after the plain form.
+      expect(await ap.textContent('#flash')).to.equal('Your documents were uploaded.');
       expect(await state(ap, 'cv')).to.equal('uploaded');
       expect(await ap.textContent('#doc-photo .doc-download')).to.equal('ảnh 4x6.jpg');
       const stored = await CaseDocument.find({ case: caseDoc._id }).sort({ type: 1 });

@@ -155,6 +155,16 @@ for (const kind of ['disk', 'gridfs'] as const) {
       expect(sha256(await readStored(d!.storageKey))).to.equal(sha256(big));
     });
 
+    it("confirms an upload sent by the page's script on the page it opens next, and keeps no confirmation for other JSON clients", async () => {
+      const res = await upload().set('X-Requested-With', 'upload-form').attach('recommendation_letter', pdf, 'letter.pdf');
+      expect(res.status, res.text).to.equal(201);
+      const next = await a.get(res.body.redirect as string).set('Accept', 'text/html');
+      expect(next.text).to.include('Your documents were uploaded.');
+      const plain = await upload().attach('recommendation_letter', pdf, 'letter.pdf');
+      expect(plain.status).to.equal(201);
+      expect((await a.get(plain.body.redirect as string).set('Accept', 'text/html')).text).to.not.include('Your documents were uploaded.');
+    });
+
     it('judges a file by its bytes and its name, never by the type the client claims', async () => {
       const res = await upload().attach('recommendation_letter', pdf, { filename: 'letter.pdf', contentType: 'image/png' });
       expect(res.status, res.text).to.equal(201);
