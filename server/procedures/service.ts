@@ -240,12 +240,15 @@ export interface ProcedureChange {
   filedAt?: Date | null;
   cardStartsAt?: Date | null;
   cardEndsAt?: Date | null;
+  /** A deadline the applicant was told moved with the holiday calendar (server/cases/deadline-recount.ts). */
+  dueMoved?: boolean | null;
 }
 
 export function procedureHeadlineKey(c: ProcedureChange): string {
   // The institute's own service is arranged, not granted by an authority.
   if ((c.from ?? 'not_needed') !== c.to) return c.to === 'approved' && c.kind && PROCEDURE_RULES[c.kind as SupportKind]?.internal ? 'procedures.applicant.arranged' : `procedures.applicant.${c.to ?? 'not_needed'}`;
   if (c.reasonsReceived) return 'procedures.applicant.reasonsReceived';
+  if (c.dueMoved) return 'procedures.applicant.dueMoved';
   if (c.filedAt || c.cardStartsAt || c.cardEndsAt) return 'procedures.applicant.datesSet';
   return 'procedures.applicant.message';
 }
