@@ -68,12 +68,21 @@ const messageSchema = new Schema(
   { _id: true },
 );
 
+/**
+ * How a deadline was counted: `workingDays` working days after `from`. Kept so the deadline can be
+ * counted again when the holiday calendar changes under it (server/cases/deadline-recount.ts); a
+ * deadline without one (typed by hand) keeps its date.
+ */
+const dueCountSchema = new Schema({ from: { type: Date, required: true }, workingDays: { type: Number, required: true } }, { _id: false });
+
 const supportTrackSchema = new Schema(
   {
     kind: { type: String, enum: SUPPORT_KINDS, required: true },
     status: { type: String, enum: SUPPORT_STATUSES, required: true, default: 'not_needed' },
     /** Working-day deadline of the current status (server/procedures: the institute's own target, or the authority's legal deadline once filed). */
     dueAt: { type: Date },
+    /** How dueAt was counted (absent on procedures stored before it was kept). */
+    dueCount: { type: dueCountSchema },
     updatedAt: { type: Date },
     /** Internal HR note (never shown to the applicant). */
     note: { type: String, maxlength: 2000 },
@@ -135,6 +144,8 @@ const caseSchema = new Schema(
     stageEnteredAt: { type: Date, required: true },
     /** Working-day deadline of the current stage, when it has one. */
     stageDueAt: { type: Date },
+    /** How stageDueAt was counted; absent when the date was typed (an information request's) or stored before it was kept. */
+    stageDueCount: { type: dueCountSchema },
     /** The soonest of the stage's deadline and the deadlines of the procedures under way; null when nothing is due (models/case-deadline.ts). */
     nextDueAt: { type: Date },
     assignee: { type: Schema.Types.ObjectId, ref: 'User' },

@@ -59,7 +59,7 @@ const callFormOp = z.object({ op: z.enum(['addChecklistRow', 'addCriterionRow', 
 const requeueBody = z.object({ caseId: text, key: text.pipe(z.string().min(1).max(299)) });
 const idParams = z.object({ id: z.string() });
 
-export function adminRoutes(_app: AppContext): Router {
+export function adminRoutes(app: AppContext): Router {
   const router = Router();
   const admin = allow('role.admin');
 
@@ -162,17 +162,17 @@ export function adminRoutes(_app: AppContext): Router {
     authorize(req.ctx.actor, 'holiday.create');
     const values = holidayFields.parse(req.body);
     const form = parseForm(holidayBody, values, INVALID);
-    const saved = form.ok ? await createHoliday({ ctx: req.ctx, ...form.data }) : form;
+    const saved = form.ok ? await createHoliday({ app, ctx: req.ctx, ...form.data }) : form;
     if (!saved.ok) return showHolidays(req, res, 422, values, saved.errors);
-    flash(req, 'success', 'admin.created');
+    flash(req, 'success', 'admin.holidays.added', { moved: saved.moved, kept: saved.kept });
     res.redirect(303, `/admin/holidays?year=${values.date.slice(0, 4)}`);
   });
 
   router.post('/admin/holidays/:id/delete', admin, async (req, res) => {
     const holiday = await findHoliday({ holidayId: idParams.parse(req.params).id });
     authorize(req.ctx.actor, 'holiday.delete', holiday);
-    await deleteHoliday({ ctx: req.ctx, holiday });
-    flash(req, 'success', 'admin.deleted');
+    const recount = await deleteHoliday({ app, ctx: req.ctx, holiday });
+    flash(req, 'success', 'admin.holidays.removed', { moved: recount.moved, kept: recount.kept });
     res.redirect(303, `/admin/holidays?year=${holiday.date.slice(0, 4)}`);
   });
 

@@ -5,7 +5,9 @@ import { Holiday, type HolidayDoc, type HolidayKind } from '../../models/holiday
 import { NotFoundError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import { loadCalendar, vnDateKey } from '../calendar/index.ts';
-import type { SaveResult } from './institutes.ts';
+import type { FieldErrorKeys } from '../http/forms.ts';
+import type { AppContext } from '../deps.ts';
+import { recountDeadlines, type RecountResult } from '../cases/deadline-recount.ts';
 
 export interface HolidayYear {
   year: string;
@@ -40,15 +42,21 @@ export async function holidayYear(opts: { ctx: Context; year?: string }): Promis
   };
 }
 
-export async function createHoliday(opts: { ctx: Context; date: string; kind: HolidayKind; nameVi: string; nameEn: string }): Promise<SaveResult> {
+/**
+ * Adds a day and moves the open deadlines counted across it (server/cases/deadline-recount.ts): what
+ * moved and what kept its date is returned for the administrator to be told.
+ */
+export async function createHoliday(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; date: string; kind: HolidayKind; nameVi: string; nameEn: string }): Promise<({ ok: true; id: string } & RecountResult) | { ok: false; errors: FieldErrorKeys }> {
+  let holiday: HolidayDoc;
   try {
-    const holiday = await Holiday.create({ date: opts.date, kind: opts.kind, name: { vi: opts.nameVi, en: opts.nameEn } });
-    await recordAudit(opts.ctx, { action: 'holiday.create', targetType: 'holiday', targetId: String(holiday._id), summary: { date: holiday.date, kind: opts.kind } });
-    return { ok: true, id: String(holiday._id) };
+    holiday = await Holiday.create({ date: opts.date, kind: opts.kind, name: { vi: opts.nameVi, en: opts.nameEn } });
   } catch (err) {
     if ((err as { code?: number })?.code === 11000) return { ok: false, errors: { date: 'admin.holidays.dateTaken' } };
     throw err;
   }
+  await recordAudit(opts.ctx, { action: 'holiday.create', targetType: 'holiday', targetId: String(holiday._id), summary: { date: holiday.date, kind: opts.kind } });
+  const recount = await recountDeadlines({ app: opts.app, ctx: opts.ctx, date: holiday.date, change: 'added' });
+  return { ok: true, id: String(holiday._id), ...recount };
 }
 
 export async function findHoliday(opts: { holidayId: string }): Promise<HolidayDoc> {
@@ -57,9 +65,11 @@ export async function findHoliday(opts: { holidayId: string }): Promise<HolidayD
   return holiday;
 }
 
-export async function deleteHoliday(opts: { ctx: Context; holiday: HolidayDoc }): Promise<void> {
+/** Removes a day and moves back the open deadlines counted across it. */
+export async function deleteHoliday(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; holiday: HolidayDoc }): Promise<RecountResult> {
   const { holiday } = opts;
   const res = await Holiday.deleteOne({ _id: holiday._id });
   if (res.deletedCount !== 1) throw new NotFoundError(); // removed meanwhile (another tab)
   await recordAudit(opts.ctx, { action: 'holiday.delete', targetType: 'holiday', targetId: String(holiday._id), summary: { date: holiday.date, name: holiday.name?.en } });
+  return recountDeadlines({ app: opts.app, ctx: opts.ctx, date: holiday.date, change: 'removed' });
 }

@@ -237,6 +237,22 @@ export async function workingDayDeadline(from: Date, n: number): Promise<Date> {
   return vnEndOfDay((await loadCalendar()).addWorkingDays(from, n));
 }
 
+/** A deadline counted in working days, as stored beside it (models/case.ts dueCountSchema). */
+export interface DueCount {
+  from: Date;
+  workingDays: number;
+}
+
+export function isDueCount(v: unknown): v is DueCount {
+  const c = v as Partial<DueCount> | null | undefined;
+  return !!c && c.from instanceof Date && !Number.isNaN(c.from.getTime()) && typeof c.workingDays === 'number';
+}
+
+/** The deadline a count gives on this calendar: the end of that day in Vietnam. */
+export function countedDeadline(calendar: WorkingCalendar, count: DueCount): Date {
+  return vnEndOfDay(calendar.addWorkingDays(count.from, count.workingDays));
+}
+
 /**
  * Inserts Vietnam's 2026–2027 public holidays (upserts, so running it twice changes nothing). A
  * year that already has holidays is left alone: the administrator maintains it from then on, and

@@ -6,7 +6,7 @@
 // the certificate planner read it. Every figure carries the source it was checked against; a
 // figure that could not be confirmed says so.
 import type { DocumentType } from '../../models/constants.ts';
-import { vnEndOfDay } from '../calendar/index.ts';
+import { countedDeadline, vnEndOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
 
 export const PROCEDURE_KINDS = ['work_permit', 'work_permit_exemption', 'visa', 'residence_card', 'housing', 'citizenship'] as const;
 export type ProcedureKind = (typeof PROCEDURE_KINDS)[number];
@@ -145,6 +145,15 @@ export function lodgingDue(kind: ProcedureKind, target: Date, plannedStart: Date
   if (target.getTime() < opens.getTime()) return opens;
   if (target.getTime() > closes.getTime()) return closes;
   return target;
+}
+
+/**
+ * A procedure's lodging deadline `workingDays` after `from`, inside its filing window, with the count
+ * kept beside it so a holiday added later moves it (server/cases/deadline-recount.ts).
+ */
+export function countedLodgingDue(kind: ProcedureKind, calendar: WorkingCalendar, from: Date, workingDays: number, plannedStart: Date | null | undefined): { dueAt: Date; dueCount: DueCount } {
+  const dueCount = { from, workingDays };
+  return { dueAt: lodgingDue(kind, countedDeadline(calendar, dueCount), plannedStart), dueCount };
 }
 
 export function isProcedureKind(v: unknown): v is ProcedureKind {

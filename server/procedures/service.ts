@@ -23,11 +23,11 @@ import { ConflictError, ForbiddenError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import { can } from '../policies/index.ts';
 import { findCaseFor } from '../cases/access.ts';
-import { loadCalendar, vnDateKey, vnEndOfDay, type WorkingCalendar } from '../calendar/index.ts';
+import { countedDeadline, loadCalendar, vnDateKey, vnEndOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
 import { SUPPORT_TRACK_DEADLINES } from '../workflow/transitions.ts';
 import { caseEmail, outboxKey } from '../outbox/item.ts';
 import { translator, type Locale } from '../i18n/index.ts';
-import { PROCEDURE_RULES, lodgingDue, waitingFor } from './rules.ts';
+import { PROCEDURE_RULES, countedLodgingDue, waitingFor } from './rules.ts';
 import { dateFormat } from '../views/time.ts';
 
 /** Statuses in which a procedure is still running (and can be overdue). */
@@ -77,6 +77,8 @@ export interface TrackState {
   kind: SupportKind;
   status: SupportStatus;
   dueAt?: Date;
+  /** How dueAt was counted (working days from a date), so a calendar change can count it again. */
+  dueCount?: DueCount;
   updatedAt?: Date;
   note?: string;
   applicantMessage?: string;
@@ -172,16 +174,22 @@ export function nextTrack(existing: TrackState | undefined, kind: SupportKind, i
   // A refusal is told with what it means and what comes next, in HR's words (the authority's
   // written reasons follow, ticked below when they arrive).
   if (input.status === 'refused' && statusChanged && !input.message) errors.message = 'procedures.errors.refusalMessage';
+  // Each deadline keeps its count (from, working days) so a holiday added later moves it.
   if (waits.length > 0 && (input.status === 'requested' || input.status === 'preparing')) {
     delete track.dueAt;
+    delete track.dueCount;
   } else if (input.status === 'filed') {
-    if (statusChanged || !sameDay(before.filedAt, track.filedAt) || !track.dueAt) track.dueAt = vnEndOfDay(calendar.addWorkingDays(track.filedAt!, days!));
+    if (statusChanged || !sameDay(before.filedAt, track.filedAt) || !track.dueAt) {
+      track.dueCount = { from: track.filedAt!, workingDays: days! };
+      track.dueAt = countedDeadline(calendar, track.dueCount);
+    }
   } else if (input.status === 'requested') {
-    if (statusChanged || !track.dueAt) track.dueAt = lodgingDue(kind, vnEndOfDay(calendar.addWorkingDays(now, days!)), plannedStart);
+    if (statusChanged || !track.dueAt) Object.assign(track, countedLodgingDue(kind, calendar, now, days!, plannedStart));
   } else if (input.status === 'preparing') {
-    if (!track.dueAt) track.dueAt = lodgingDue(kind, vnEndOfDay(calendar.addWorkingDays(now, days!)), plannedStart);
+    if (!track.dueAt) Object.assign(track, countedLodgingDue(kind, calendar, now, days!, plannedStart));
   } else {
     delete track.dueAt;
+    delete track.dueCount;
   }
 
   // A refusal starts the clock for its written reasons (Decree 219/2025/ND-CP: 3 working days for a
@@ -232,12 +240,15 @@ export interface ProcedureChange {
   filedAt?: Date | null;
   cardStartsAt?: Date | null;
   cardEndsAt?: Date | null;
+  /** A deadline the applicant was told moved with the holiday calendar (server/cases/deadline-recount.ts). */
+  dueMoved?: boolean | null;
 }
 
 export function procedureHeadlineKey(c: ProcedureChange): string {
   // The institute's own service is arranged, not granted by an authority.
   if ((c.from ?? 'not_needed') !== c.to) return c.to === 'approved' && c.kind && PROCEDURE_RULES[c.kind as SupportKind]?.internal ? 'procedures.applicant.arranged' : `procedures.applicant.${c.to ?? 'not_needed'}`;
   if (c.reasonsReceived) return 'procedures.applicant.reasonsReceived';
+  if (c.dueMoved) return 'procedures.applicant.dueMoved';
   if (c.filedAt || c.cardStartsAt || c.cardEndsAt) return 'procedures.applicant.datesSet';
   return 'procedures.applicant.message';
 }
@@ -391,7 +402,7 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   if (track.status === 'approved') {
     for (const t of tracks) {
       if (t.kind !== kind && (t.status === 'requested' || t.status === 'preparing') && !t.dueAt && waitingFor(t.kind, tracks).length === 0) {
-        t.dueAt = lodgingDue(t.kind, vnEndOfDay(calendar.addWorkingDays(now, deadlineDays(t.kind, t.status)!)), caseDoc.profile?.plannedArrival);
+        Object.assign(t, countedLodgingDue(t.kind, calendar, now, deadlineDays(t.kind, t.status)!, caseDoc.profile?.plannedArrival));
       }
     }
   }

@@ -22,12 +22,12 @@ import { SUPPORT_KINDS, type Stage, type SupportKind } from '../../models/consta
 import { BadRequestError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../errors.ts';
 import { can, sameId } from '../policies/index.ts';
 import { recordAudit } from '../audit/index.ts';
-import { loadCalendar, vnDateKey, vnEndOfDay, type WorkingCalendar as Calendar } from '../calendar/index.ts';
+import { countedDeadline, loadCalendar, vnDateKey, type DueCount, type WorkingCalendar as Calendar } from '../calendar/index.ts';
 import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
 import { caseConflict } from '../cases/conflict.ts';
 import { ACTIONS, PAYLOADS, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, rolesFor, type Action, type Transition } from './transitions.ts';
 import { reasonToldToApplicant } from '../cases/applicant-view.ts';
-import { lodgingDue, waitingFor } from '../procedures/rules.ts';
+import { countedLodgingDue, waitingFor } from '../procedures/rules.ts';
 
 export { ACTIONS, TRANSITIONS, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, isAction, WORKFLOW_TEMPLATES } from './transitions.ts';
 export type { Action, Transition, Guard, GuardFailures } from './transitions.ts';
@@ -109,8 +109,8 @@ interface ActionRule {
   unset?: readonly string[];
   /** The history event's note (default: the payload's `note`). */
   note?: (f: StepFacts) => string | undefined;
-  /** The new stage's due date when the action chooses it (default: the row's working days). */
-  dueAt?: (f: StepFacts) => Date | undefined;
+  /** The new stage's due date when the action chooses it (default: the row's working days): a typed date, or a count of working days. */
+  dueAt?: (f: StepFacts) => Date | DueCount | undefined;
   /** What the e-mail says beyond the common facts. */
   mail?: (f: StepFacts, set: Record<string, unknown>) => Record<string, unknown>;
 }
@@ -130,7 +130,7 @@ function supportTracksFor(c: CaseDoc, now: Date, calendar: Calendar) {
   // clock until that one is granted (server/procedures/rules.ts, waitingFor).
   return tracks.map(({ kind, status }) =>
     status === 'requested'
-      ? { kind, status, ...(waitingFor(kind, tracks).length ? {} : { dueAt: lodgingDue(kind, vnEndOfDay(calendar.addWorkingDays(now, SUPPORT_TRACK_DEADLINES[kind])), c.profile?.plannedArrival) }), updatedAt: now }
+      ? { kind, status, ...(waitingFor(kind, tracks).length ? {} : countedLodgingDue(kind, calendar, now, SUPPORT_TRACK_DEADLINES[kind], c.profile?.plannedArrival)), updatedAt: now }
       : { kind, status, updatedAt: now },
   );
 }
@@ -204,7 +204,7 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
       // hold or reject), rather than coming back with no deadline at all.
       if (to === 'awaiting_applicant' && caseDoc.infoRequest?.dueAt) return caseDoc.infoRequest.dueAt;
       const days = STAGE_DEADLINES[to];
-      return days === undefined ? undefined : vnEndOfDay(calendar.addWorkingDays(now, days));
+      return days === undefined ? undefined : { from: now, workingDays: days };
     },
   },
 };
@@ -274,6 +274,7 @@ interface Step {
   from: Stage;
   to: Stage;
   dueAt?: Date;
+  dueCount?: DueCount;
   set: Record<string, unknown>;
   unset: string[];
   note?: string;
@@ -292,13 +293,12 @@ async function apply(ctx: Context, actor: Actor, { caseDoc, row, payload }: Guar
     throw new ValidationError(Object.fromEntries(Object.entries(invalid).map(([k, key]) => [k, t(key)])));
   }
   const to = row.to === 'resume' ? resumeTarget(caseDoc) : row.to;
-  const dueAt = rule.dueAt
-    ? rule.dueAt(facts)
-    : row.deadline
-      ? vnEndOfDay(facts.calendar.addWorkingDays(now, row.deadline.workingDays))
-      : undefined;
+  const due = rule.dueAt ? rule.dueAt(facts) : row.deadline ? { from: now, workingDays: row.deadline.workingDays } : undefined;
+  // A counted deadline keeps its count, so a holiday added later moves it; a typed date does not move.
+  const dueCount = due instanceof Date ? undefined : due;
+  const dueAt = due instanceof Date ? due : due && countedDeadline(facts.calendar, due);
   const set = rule.set?.(facts) ?? {};
-  return { from, to, dueAt, set, unset: [...(rule.unset ?? [])], note: rule.note ? rule.note(facts) : noteOf(payload), mail: rule.mail?.(facts, set) ?? {} };
+  return { from, to, dueAt, dueCount, set, unset: [...(rule.unset ?? [])], note: rule.note ? rule.note(facts) : noteOf(payload), mail: rule.mail?.(facts, set) ?? {} };
 }
 
 /** The e-mail this step owes (keyed by case and new version, so a retry is the same message). */
@@ -337,6 +337,8 @@ async function record(opts: TransitionOptions, actor: Actor, guarded: Guarded, s
   const unset = Object.fromEntries(step.unset.map((k) => [k, '']));
   if (step.dueAt) set.stageDueAt = step.dueAt;
   else unset.stageDueAt = '';
+  if (step.dueAt && step.dueCount) set.stageDueCount = step.dueCount;
+  else unset.stageDueCount = '';
   // The queue's next deadline moves with the stage's (and with the procedures an accepted offer opens).
   set.nextDueAt = nextDueAt({ stage: step.to, stageDueAt: step.dueAt ?? null, supportTracks: (set.supportTracks as DeadlineSource['supportTracks']) ?? caseDoc.supportTracks });
   const history = { at: now, actor: actor._id, actorRole: actor.role, action: row.action, from: step.from, to: step.to, note: step.note };

@@ -1,0 +1,214 @@
+// When an administrator adds or removes a day of the holiday calendar, the open deadlines counted in
+// working days across it are counted again on the new calendar: a stage's deadline and a procedure's
+// (its lodging target, the authority's decision time from the filing date, a refusal's written
+// reasons). A date typed by hand (an information request's) keeps its date, and so does a deadline
+// stored before its count was kept (only a filed procedure's can be counted again from its filing
+// date): those are counted for the administrator, who is told they did not move.
+//
+// Bounded: only cases with a deadline on or after the changed day are read, a page at a time in _id
+// order; each case is written on its own against the version read (an officer's change meanwhile
+// wins, and the case is read again). The applicant is e-mailed (procedure_update, through the
+// outbox) when a date they were told moves: a filed procedure's decision deadline, a refusal's
+// reasons deadline.
+import type { Types } from 'mongoose';
+import { Case } from '../../models/case.ts';
+import { nextDueAt, type DeadlineSource } from '../../models/case-deadline.ts';
+import { User } from '../../models/user.ts';
+import { ACTIVE_SUPPORT_STATUSES, TERMINAL_STAGES, type SupportKind } from '../../models/constants.ts';
+import type { AppContext } from '../deps.ts';
+import type { Context } from '../context.ts';
+import { recordAudit } from '../audit/index.ts';
+import { countedDeadline, forgetCalendar, isDueCount, loadCalendar, vnEndOfDay, vnStartOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
+import { PROCEDURE_RULES, lodgingDue } from '../procedures/rules.ts';
+import { deadlineDays, isSupportOverdue, procedureWords, reasonsOverdue, type TrackState } from '../procedures/service.ts';
+import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
+import { refreshForecast } from '../planner/service.ts';
+import { DAY_MS } from '../views/time.ts';
+
+export interface RecountResult {
+  /** Deadlines that moved (a case's stage deadline and each procedure's count one each). */
+  moved: number;
+  /** Open deadlines on or after the day that keep their date: typed by hand, or stored without their count. */
+  kept: number;
+}
+
+interface StoredCase {
+  _id: Types.ObjectId;
+  reference: string;
+  applicant: Types.ObjectId;
+  stage: string;
+  version: number;
+  stageDueAt?: Date | null;
+  stageDueCount?: DueCount | null;
+  supportTracks?: TrackState[] | null;
+  overdueProcedures?: string[] | null;
+  profile?: { plannedArrival?: Date | null } | null;
+}
+
+const FIELDS = { reference: 1, applicant: 1, stage: 1, version: 1, stageDueAt: 1, stageDueCount: 1, supportTracks: 1, overdueProcedures: 1, 'profile.plannedArrival': 1 } as const;
+
+interface Moved {
+  for: string;
+  from: Date;
+  to: Date;
+  /** The applicant was told this date (a filed procedure's decision, a refusal's reasons). */
+  told: boolean;
+}
+
+/** A procedure's count: the one kept, else (filed) its filing date and the authority's working days. */
+function trackCount(t: TrackState): DueCount | undefined {
+  if (isDueCount(t.dueCount)) return t.dueCount;
+  const days = t.status === 'filed' && t.filedAt ? deadlineDays(t.kind, 'filed') : undefined;
+  return days === undefined ? undefined : { from: t.filedAt!, workingDays: days };
+}
+
+/** What the case's deadlines are on `calendar`, for those on or after `since`. Pure. */
+export function recountCase(c: StoredCase, calendar: WorkingCalendar, since: Date): { stageDueAt?: Date; tracks: TrackState[]; moved: Moved[]; kept: number } {
+  const moved: Moved[] = [];
+  let kept = 0;
+  let stageDueAt: Date | undefined;
+  if (c.stageDueAt && c.stageDueAt >= since) {
+    if (isDueCount(c.stageDueCount)) {
+      const at = countedDeadline(calendar, c.stageDueCount);
+      if (at.getTime() !== c.stageDueAt.getTime()) {
+        stageDueAt = at;
+        moved.push({ for: 'stage', from: c.stageDueAt, to: at, told: false });
+      }
+    } else kept += 1;
+  }
+  const tracks = (c.supportTracks ?? []).map((t) => {
+    const active = (ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(t.status);
+    if (active && t.dueAt && t.dueAt >= since) {
+      const count = trackCount(t);
+      if (!count) {
+        kept += 1;
+        return t;
+      }
+      const counted = countedDeadline(calendar, count);
+      // Before filing the target stays inside the filing window, as when it was first counted.
+      const at = t.status === 'filed' ? counted : lodgingDue(t.kind, counted, c.profile?.plannedArrival);
+      if (at.getTime() === t.dueAt.getTime()) return t;
+      moved.push({ for: t.kind, from: t.dueAt, to: at, told: t.status === 'filed' });
+      return { ...t, dueAt: at, dueCount: count };
+    }
+    const n = PROCEDURE_RULES[t.kind as SupportKind]?.refusalReasonsWorkingDays;
+    if (t.status === 'refused' && t.refusedAt && !t.reasonsReceivedAt && t.reasonsDueAt && t.reasonsDueAt >= since && n !== undefined) {
+      const at = vnEndOfDay(calendar.addWorkingDays(t.refusedAt, n));
+      if (at.getTime() === t.reasonsDueAt.getTime()) return t;
+      moved.push({ for: t.kind, from: t.reasonsDueAt, to: at, told: true });
+      return { ...t, reasonsDueAt: at };
+    }
+    return t;
+  });
+  return { ...(stageDueAt ? { stageDueAt } : {}), tracks, moved, kept };
+}
+
+function plainTrack(t: unknown): TrackState {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(t as Record<string, unknown>)) if (v !== undefined && v !== null) out[k] = v;
+  return out as unknown as TrackState;
+}
+
+/** The e-mails a move owes the applicant: one per procedure whose told date moved. */
+async function owedEmails(app: Pick<AppContext, 'config'> | undefined, c: StoredCase, tracks: TrackState[], moved: Moved[], now: Date): Promise<OutboxItem[]> {
+  const told = moved.filter((m) => m.told);
+  if (told.length === 0) return [];
+  const applicant = await User.findById(c.applicant, { email: 1, name: 1, locale: 1, disabledAt: 1 }).lean();
+  if (!applicant?.email || applicant.disabledAt) return [];
+  return told.map((m) => {
+    const track = tracks.find((t) => t.kind === m.for)!;
+    const kind = track.kind;
+    const change = { kind, from: track.status, to: track.status, dueMoved: true };
+    const data = {
+      name: applicant.name,
+      reference: c.reference,
+      kind,
+      status: track.status,
+      vi: procedureWords('vi', kind, track, change),
+      en: procedureWords('en', kind, track, change),
+      message: '',
+      link: `${app?.config.appUrl ?? ''}/applications/${String(c._id)}`,
+    };
+    return caseEmail(applicant, 'procedure_update', data, outboxKey(String(c._id), c.version + 1, 'procedure', kind, 'recount'), now);
+  });
+}
+
+/** Counts one case again and writes what moved against the version read; false when it changed meanwhile. */
+async function recountOne(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; date: string; change: 'added' | 'removed' }, c: StoredCase, calendar: WorkingCalendar, since: Date, total: RecountResult): Promise<boolean> {
+  const { ctx } = opts;
+  const now = ctx.now;
+  const r = recountCase({ ...c, supportTracks: (c.supportTracks ?? []).map(plainTrack) }, calendar, since);
+  if (r.moved.length === 0) {
+    total.kept += r.kept;
+    return true;
+  }
+  const movedKinds = new Set(r.moved.map((m) => m.for));
+  // A procedure no longer late leaves the escalated list (a new deadline is escalated afresh when it passes).
+  const overdue = (c.overdueProcedures ?? []).filter((k) => {
+    if (!movedKinds.has(k)) return true;
+    const t = r.tracks.find((x) => x.kind === k);
+    return !!t && (isSupportOverdue(t, now) || reasonsOverdue(t, now));
+  });
+  const stageDueAt = r.stageDueAt ?? c.stageDueAt ?? null;
+  const outbox = await owedEmails(opts.app, c, r.tracks, r.moved, now);
+  const res = await Case.updateOne(
+    { _id: c._id, version: c.version },
+    {
+      $set: {
+        ...(r.stageDueAt ? { stageDueAt: r.stageDueAt } : {}),
+        supportTracks: r.tracks,
+        overdueProcedures: overdue,
+        nextDueAt: nextDueAt({ stage: c.stage, stageDueAt, supportTracks: r.tracks as DeadlineSource['supportTracks'] }),
+      },
+      $inc: { version: 1 },
+      ...(outbox.length ? { $push: { outbox: { $each: outbox } } } : {}),
+    },
+  );
+  if (res.matchedCount !== 1) return false;
+  total.moved += r.moved.length;
+  total.kept += r.kept;
+  await recordAudit(ctx, {
+    action: 'case.deadlines_recount',
+    targetType: 'case',
+    targetId: String(c._id),
+    summary: { reference: c.reference, holiday: opts.date, change: opts.change, version: c.version + 1, moved: r.moved.map((m) => ({ for: m.for, from: m.from, to: m.to })), notified: outbox.length > 0 },
+  });
+  await refreshForecast({ caseId: c._id, now, calendar });
+  return true;
+}
+
+/**
+ * Counts again, on the calendar as it is now, the open deadlines a change of `date` ('YYYY-MM-DD')
+ * can move. Called by the service that changed the calendar, after its write.
+ */
+export async function recountDeadlines(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; date: string; change: 'added' | 'removed'; batchSize?: number }): Promise<RecountResult> {
+  forgetCalendar(); // the write just made, whatever another process kept
+  const calendar = await loadCalendar();
+  const since = vnStartOfDay(opts.date);
+  const dayEnd = new Date(since.getTime() + DAY_MS - 1);
+  // A deadline counted across the day ends on or after it; the rest cannot move.
+  const filter = {
+    stage: { $nin: [...TERMINAL_STAGES] },
+    $or: [
+      { stageDueAt: { $gte: since } },
+      { supportTracks: { $elemMatch: { status: { $in: [...ACTIVE_SUPPORT_STATUSES] }, dueAt: { $gte: since } } } },
+      { supportTracks: { $elemMatch: { status: 'refused', reasonsDueAt: { $gte: since }, refusedAt: { $lte: dayEnd } } } },
+    ],
+  };
+  const total: RecountResult = { moved: 0, kept: 0 };
+  const batchSize = opts.batchSize ?? 200;
+  let after: Types.ObjectId | undefined;
+  for (;;) {
+    const batch = await Case.find(after ? { ...filter, _id: { $gt: after } } : filter, FIELDS).sort({ _id: 1 }).limit(batchSize).lean<StoredCase[]>();
+    if (batch.length === 0) return total;
+    for (const c of batch) {
+      let current: StoredCase | null = c;
+      // An officer's write between the read and ours: read the case again (a few tries, then it is left as it is).
+      for (let attempt = 0; current && attempt < 3; attempt += 1) {
+        if (await recountOne(opts, current, calendar, since, total)) break;
+        current = await Case.findOne({ _id: c._id, stage: { $nin: [...TERMINAL_STAGES] } }, FIELDS).lean<StoredCase>();
+      }
+    }
+    after = batch[batch.length - 1]!._id;
+  }
+}

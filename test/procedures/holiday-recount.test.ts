@@ -1,0 +1,124 @@
+// A holiday added or removed by an administrator moves the open deadlines counted in working days
+// across it (server/cases/deadline-recount.ts): a procedure's and a stage's, and the queue's next
+// deadline with them; the applicant is e-mailed when a date they were told moves; a date typed by
+// hand, a day outside every window and a closed case move nothing; the administrator is told how
+// many moved and how many kept their date. December 2031: a year no other test enters holidays in.
+import { expect } from 'chai';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { createInstitute, createUser } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import { csrfFrom, submitForm } from '../support/http.ts';
+import { Case } from '../../models/case.ts';
+import { Holiday } from '../../models/holiday.ts';
+import { AuditEvent } from '../../models/audit-event.ts';
+import { loadCalendar, vnDateKey, vnEndOfDay } from '../../server/calendar/index.ts';
+import { transition } from '../../server/workflow/index.ts';
+import { actorContext } from '../workflow/context.ts';
+import { signedIn, page, text, deliver } from '../applications/support.ts';
+import type { UserDoc } from '../../models/user.ts';
+import type { CaseDoc } from '../../models/case.ts';
+
+/** 10:00 in Vietnam on that day. */
+const vn = (day: string) => new Date(`${day}T03:00:00.000Z`);
+const endOf = (day: string) => vnEndOfDay(vn(day));
+
+describe('procedures: a holiday moves the deadlines counted across it', () => {
+  let t: TestApp;
+  let clock = vn('2031-12-01'); // a Monday
+  let admin: UserDoc;
+  let applicant: UserDoc;
+  let accepted: CaseDoc; // offer accepted on 1 Dec: onboarding's 40 working days, the work permit's 10
+  let filed: CaseDoc; // a visa filed 4 Dec (stored before counts were kept), a refused work permit, a typed stage date
+  let closed: CaseDoc;
+  const stored = async (id: unknown) => (await Case.findById(id).lean())!;
+  const track = (c: { supportTracks: Array<{ kind: string }> }, kind: string) => c.supportTracks.find((s) => s.kind === kind) as { dueAt?: Date; reasonsDueAt?: Date; dueCount?: { from: Date; workingDays: number } };
+
+  before(async () => {
+    t = await startTestApp({ now: () => clock });
+    admin = await createUser({ role: 'admin', locale: 'en' });
+    const institute = await createInstitute();
+    applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const call = await createCall({ institute, checklist: [] });
+    const offer = await createCase({ applicant, call, stage: 'offer', stageDueAt: vn('2031-12-05'), supportRequested: { workPermit: true, visa: true, residenceCard: false, housing: false, citizenship: false, family: false } });
+    accepted = await transition({ app: t.ctx, ctx: actorContext(t.ctx, applicant), caseId: offer._id, action: 'accept_offer', expectedVersion: offer.version });
+    const tracks = [
+      { kind: 'visa', status: 'filed', filedAt: vn('2031-12-04'), dueAt: endOf('2031-12-11'), office: 'Immigration', updatedAt: vn('2031-12-04') },
+      { kind: 'work_permit_exemption', status: 'refused', filedAt: vn('2031-12-01'), refusedAt: vn('2031-12-08'), reasonsDueAt: endOf('2031-12-11'), updatedAt: vn('2031-12-08') },
+    ];
+    filed = await createCase({ applicant, call, stage: 'onboarding', stageDueAt: endOf('2031-12-19'), supportTracks: tracks });
+    closed = await createCase({ applicant, call, stage: 'closed', stageDueAt: endOf('2031-12-12'), supportTracks: [{ ...tracks[0] }] });
+  });
+  after(async () => {
+    await Holiday.deleteMany({ date: { $gte: '2031-01-01', $lte: '2031-12-31' } });
+    await t?.close();
+  });
+
+  it('keeps the count of a deadline it works out, so it can be counted again', async () => {
+    const c = await stored(accepted._id);
+    expect(c.stageDueCount?.workingDays).to.equal(40);
+    expect(c.stageDueCount?.from.toISOString()).to.equal(vn('2031-12-01').toISOString());
+    const wp = track(c, 'work_permit');
+    expect(vnDateKey(wp.dueAt!)).to.equal('2031-12-15');
+    expect(wp.dueCount?.workingDays).to.equal(10);
+  });
+
+  it('moves nothing for a day outside every window', async () => {
+    const before = await Promise.all([accepted, filed, closed].map((c) => stored(c._id)));
+    const a = await signedIn(t, admin);
+    const res = await submitForm(a, '/admin/holidays', { date: '2031-11-20', nameVi: 'Ngày thử', nameEn: 'Test day before' });
+    expect(res.status).to.equal(303);
+    const shown = text((await page(a, '/admin/holidays?year=2031')).text);
+    expect(shown).to.include('Open deadlines counted in working days across this day moved: 0.');
+    const after = await Promise.all([accepted, filed, closed].map((c) => stored(c._id)));
+    for (let i = 0; i < after.length; i += 1) {
+      expect(after[i]!.version).to.equal(before[i]!.version);
+      expect(after[i]!.nextDueAt?.toISOString()).to.equal(before[i]!.nextDueAt?.toISOString());
+    }
+  });
+
+  it('moves a procedure, the stage and the queue by one working day for a day inside, tells the admin and the applicant, and leaves closed cases and typed dates', async () => {
+    const wasStage = (await stored(accepted._id)).stageDueAt!;
+    const a = await signedIn(t, admin);
+    const res = await submitForm(a, '/admin/holidays', { date: '2031-12-09', nameVi: 'Ngày nghỉ thêm', nameEn: 'Extra day off' });
+    expect(res.status).to.equal(303);
+    const shown = text((await page(a, '/admin/holidays?year=2031')).text);
+    expect(shown).to.match(/across this day moved: 4\. Deadlines on or after it that keep their date \(typed by hand, or set before deadlines kept their count\): [1-9]\d*\./);
+
+    const c = await stored(accepted._id);
+    expect(vnDateKey(track(c, 'work_permit').dueAt!)).to.equal('2031-12-16');
+    expect(vnDateKey(c.stageDueAt!)).to.equal(vnDateKey((await loadCalendar()).addWorkingDays(wasStage, 1)));
+    expect(c.nextDueAt?.toISOString()).to.equal(endOf('2031-12-16').toISOString());
+
+    const f = await stored(filed._id);
+    expect(vnDateKey(track(f, 'visa').dueAt!)).to.equal('2031-12-12');
+    expect(vnDateKey(track(f, 'work_permit_exemption').reasonsDueAt!)).to.equal('2031-12-12');
+    expect(f.nextDueAt?.toISOString()).to.equal(endOf('2031-12-12').toISOString());
+    expect(f.stageDueAt?.toISOString(), 'a date typed by hand keeps its date').to.equal(endOf('2031-12-19').toISOString());
+    expect(f.outbox.map((o) => o.template)).to.deep.equal(['procedure_update', 'procedure_update']);
+
+    const z = await stored(closed._id);
+    expect(z.version).to.equal(closed.version);
+    expect(vnDateKey(track(z, 'visa').dueAt!)).to.equal('2031-12-11');
+
+    const audit = await AuditEvent.find({ action: 'case.deadlines_recount', targetId: String(filed._id) }).lean();
+    expect(audit).to.have.length(1);
+    await deliver(t, filed._id);
+    const mail = await t.smtp.waitForTo(applicant.email, /Visa: the deadline moved with a change to the public holiday calendar/);
+    expect(mail.text).to.include('Legal decision deadline: 12 Dec 2031');
+  });
+
+  it('moves them back when the day is removed', async () => {
+    const a = await signedIn(t, admin);
+    const listed = await page(a, '/admin/holidays?year=2031');
+    const h = await Holiday.findOne({ date: '2031-12-09' }).lean();
+    const res = await a.post(`/admin/holidays/${h!._id}/delete`).type('form').send({ _csrf: csrfFrom(listed.text) });
+    expect(res.status).to.equal(303);
+    expect(text((await page(a, '/admin/holidays?year=2031')).text)).to.include('Removed. Open deadlines counted in working days across this day moved: 4.');
+    const c = await stored(accepted._id);
+    expect(vnDateKey(track(c, 'work_permit').dueAt!)).to.equal('2031-12-15');
+    expect(c.nextDueAt?.toISOString()).to.equal(endOf('2031-12-15').toISOString());
+    const f = await stored(filed._id);
+    expect(vnDateKey(track(f, 'visa').dueAt!)).to.equal('2031-12-11');
+    expect(f.nextDueAt?.toISOString()).to.equal(endOf('2031-12-11').toISOString());
+  });
+});
