@@ -8,6 +8,7 @@ import { Router, type Request, type Response } from 'express';
 import { sentFormKey } from '../server/http/form-key.ts';
 import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
+import { tOf } from '../server/context.ts';
 import type { CaseDoc, CaseRecord } from '../models/case.ts';
 import { NotFoundError, ValidationError, type FieldErrors } from '../server/errors.ts';
 import { authorize } from '../server/policies/index.ts';
@@ -24,7 +25,7 @@ import { addNote, assignCase, bulkAssign, postMessage } from '../server/cases/co
 import { CaseConflictError } from '../server/cases/conflict.ts';
 import { loadCasePage, staffCase, staffCaseRecord } from '../server/cases/page.ts';
 import { defaultInfoDue, canRequestInfo } from '../server/cases/request-info.ts';
-import { casePage, conflictPage, requestInfoPage, type FormState } from '../server/cases/present.ts';
+import { casePage, conflictPage, requestInfoPage, stageLabel, type FormState } from '../server/cases/present.ts';
 import { mentionFlash } from '../server/mentions/present.ts';
 
 const STAFF = allow('role.staff');
@@ -80,15 +81,15 @@ export function casesRoutes(app: AppContext): Router {
   }
 
   /** A workflow step: a stale form is the 409 page, invalid input `onInvalid` (422). Answers whether it happened. */
-  async function step(req: Request, res: Response, c: CaseDoc, action: Action, version: number, payload: Record<string, unknown>, onInvalid: (err: ValidationError) => Promise<void>): Promise<boolean> {
+  /** The case after the step, or undefined when the step was refused (the answer is already sent). */
+  async function step(req: Request, res: Response, c: CaseDoc, action: Action, version: number, payload: Record<string, unknown>, onInvalid: (err: ValidationError) => Promise<void>): Promise<CaseDoc | undefined> {
     try {
-      await transition({ app, ctx: req.ctx, caseId: c._id, action, expectedVersion: version, payload });
-      return true;
+      return await transition({ app, ctx: req.ctx, caseId: c._id, action, expectedVersion: version, payload });
     } catch (err) {
       if (err instanceof CaseConflictError) res.status(409).render('cases/conflict', conflictPage(req.ctx, err, `/cases/${String(c._id)}`, req.body));
       else if (err instanceof ValidationError) await onInvalid(err);
       else throw err;
-      return false;
+      return undefined;
     }
   }
 
@@ -145,8 +146,11 @@ export function casesRoutes(app: AppContext): Router {
     const { version, ...fields } = readForm(actionBody, req.body);
     const payload = filled(fields);
     const action = params.data.action;
-    if (!(await step(req, res, c, action, version, payload, (err) => showCase(req, res, c, { errors: err.fields, values: { ...payload, action } }, 422)))) return;
-    flash(req, 'success', 'cases.flash.actionDone');
+    const updated = await step(req, res, c, action, version, payload, (err) => showCase(req, res, c, { errors: err.fields, values: { ...payload, action } }, 422));
+    if (!updated) return;
+    // Says where the case is now and whether the applicant was e-mailed (the step's e-mails carry its version in their key).
+    const told = (updated.outbox ?? []).some((o) => o.key.startsWith(`${String(updated._id)}.${updated.version}.`));
+    flash(req, 'success', told ? 'cases.flash.stepDoneTold' : 'cases.flash.stepDone', { stage: stageLabel(tOf(req.ctx), updated.stage) });
     res.redirect(303, `/cases/${String(c._id)}`);
   });
 
