@@ -117,6 +117,19 @@ describe('documents in the browser', function () {
       });
       expect(await look('#doc-cv form.inline-form button.button-accept')).to.deep.equal(['rgb(11, 92, 173)', 'rgb(255, 255, 255)', '600']);
       expect(await look('#doc-photo .reject-form button[type=submit]')).to.deep.equal(['rgb(180, 35, 24)', 'rgb(255, 255, 255)', '600']);
+      // A reason of spaces is refused (422): the summary at the top takes the focus and links to the
+      // reason, thousands of pixels down; following the link puts the cursor in it.
+      await hp.fill('#doc-photo textarea[name=reason]', '   ');
+      await Promise.all([hp.waitForURL('**/documents/*/verify'), hp.click('#doc-photo .reject-form button[type=submit]')]);
+      await hp.waitForFunction('document.activeElement && document.activeElement.id === "form-errors"');
+      const summaryLink = await hp.$eval('#form-errors li a', (el) => [el.getAttribute('href'), (el.textContent ?? '').length > 0]);
+      expect(summaryLink[0]).to.match(/^#reason-[a-f0-9]{24}$/);
+      expect(summaryLink[1]).to.equal(true);
+      await hp.click('#form-errors li a');
+      expect(await hp.evaluate('document.activeElement && document.activeElement.name')).to.equal('reason');
+      // The 422 itself is the page's answer (the browser logs it as a failed load), not an error of the page.
+      hpErrors.splice(0, hpErrors.length, ...hpErrors.filter((e) => !/status of 422/.test(e)));
+      await hp.goto(`${t.baseUrl}/cases/${caseDoc._id}`);
       await hp.fill('#doc-photo textarea[name=reason]', 'The photo must be 4×6 cm on a white background.');
       await Promise.all([hp.waitForURL(`**/cases/${caseDoc._id}#documents`), hp.click('#doc-photo .reject-form button[type=submit]')]);
       await hp.waitForSelector('#doc-photo[data-state="rejected"]');
