@@ -3,7 +3,7 @@
 // e-mails). Every handler: allow the staff area, load the case through the case policy and
 // authorize the verb, parse the form (schemas below), call one service, render the presenter's page.
 // Stage changes go through the workflow with the version the page was built for.
-import { withoutHiddenCharacters } from '../server/support/hidden-characters.ts';
+import { hasVisibleText, withoutHiddenCharacters } from '../server/support/hidden-characters.ts';
 import { Router, type Request, type Response } from 'express';
 import { sentFormKey } from '../server/http/form-key.ts';
 import { z } from 'zod';
@@ -41,7 +41,7 @@ const bulkAssignBody = z.object({
   assignee: formText,
   ids: z.preprocess((v) => (Array.isArray(v) ? v : v === undefined ? [] : [v]), z.array(z.unknown())).transform((a) => a.filter((v): v is string => typeof v === 'string').slice(0, 100)),
 });
-const text5000 = (required: string, tooLong: string) => formText.pipe(z.string().min(1, required).max(5000, tooLong).refine(withoutHiddenCharacters, 'errors.hiddenCharacters'));
+const text5000 = (required: string, tooLong: string) => formText.pipe(z.string().refine(hasVisibleText(), required).max(5000, tooLong).refine(withoutHiddenCharacters, 'errors.hiddenCharacters'));
 const noteBody = z.object({ note: text5000('cases.errors.required', 'cases.errors.tooLong') });
 const messageBody = z.object({ message: text5000('cases.errors.required', 'cases.errors.tooLong') });
 

@@ -3,7 +3,7 @@
 // which working-day deadline the new stage starts. server/workflow/index.ts is its only reader and
 // the only writer of Case.stage.
 import { z } from 'zod';
-import { withoutHiddenCharacters } from '../support/hidden-characters.ts';
+import { hasVisibleText, withoutHiddenCharacters } from '../support/hidden-characters.ts';
 import { ACTIVE_SUPPORT_STATUSES, OPEN_STAGES, type Stage } from '../../models/constants.ts';
 import type { Role } from '../../models/user.ts';
 import type { CaseDoc } from '../../models/case.ts';
@@ -99,7 +99,8 @@ export const REJECT_REASON_MAX = 5000;
 export const HOLD_REASON_MAX = 2000;
 const optionalText = (max: number) =>
   z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().max(max).refine(withoutHiddenCharacters, HIDDEN).optional());
-const requiredText = (max: number) => z.string({ error: 'required' }).trim().min(1, 'required').max(max, 'tooLong').refine(withoutHiddenCharacters, HIDDEN);
+// Required means something shows: a reason of zero-width spaces would reach the applicant blank.
+const requiredText = (max: number) => z.string({ error: 'required' }).trim().refine(hasVisibleText(), 'required').max(max, 'tooLong').refine(withoutHiddenCharacters, HIDDEN);
 
 const noteOnly = z.object({ note: optionalText(2000) }).loose();
 

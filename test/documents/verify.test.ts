@@ -146,6 +146,8 @@ describe('documents: verification, guard, validity, reminders', function () {
   it('refuses a rejection without a reason, a second decision, and people who may not verify', async () => {
     const noReason = await verify(h, hrToken, cvId, { decision: 'reject', reason: '  ' });
     expect(noReason.status).to.equal(422);
+    // Zero-width spaces alone would reach the applicant as a blank reason.
+    expect((await verify(h, hrToken, cvId, { decision: 'reject', reason: '\u200B\u2060\u200B' })).status).to.equal(422);
     // From the page: the case page again (422), the file's form with what to fix beside the reason
     // field and the reason as typed (it went back to the page top before, the text lost).
     const html = await h.post(`/documents/${cvId}/verify`).set('Accept', 'text/html').type('form').send({ _csrf: hrToken, decision: 'reject', reason: '   ' });
