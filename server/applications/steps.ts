@@ -241,9 +241,26 @@ export interface RowsResult {
   docs: Record<string, unknown>[];
 }
 
+/**
+ * How many rows to read. The hidden <prefix>_rows says how many the page had, but a count that is
+ * missing, not a number or too small (a failed script, a stale or edited page) must not drop the
+ * rows that were typed: every <prefix>_<i>_<column> present is read, up to MAX_ROWS (the page never
+ * offers more).
+ */
+function rowCount(body: Body, spec: RowSpec): number {
+  const typed = str(body, `${spec.prefix}_rows`);
+  let count = /^\d{1,3}$/.test(typed) ? Number(typed) : 0;
+  const named = new RegExp(`^${spec.prefix}_(0|[1-9]\\d{0,5})_(${Object.keys(spec.columns).join('|')})$`);
+  for (const key of Object.keys(body)) {
+    const m = named.exec(key);
+    if (m) count = Math.max(count, Number(m[1]) + 1);
+  }
+  return Math.min(MAX_ROWS, count);
+}
+
 export function parseRows(body: Body, kind: RowKind, now: Date): RowsResult {
   const spec: RowSpec = ROW_SPECS[kind];
-  const count = Math.min(MAX_ROWS, Math.max(0, Number.parseInt(str(body, `${spec.prefix}_rows`), 10) || 0));
+  const count = rowCount(body, spec);
   const rows: Record<string, string>[] = [];
   const errors: FieldErrors = {};
   const docs: Record<string, unknown>[] = [];
