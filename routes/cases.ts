@@ -123,7 +123,9 @@ export function casesRoutes(app: AppContext): Router {
     const back = safeNextPath(form.back, '/cases');
     try {
       const r = await bulkAssign({ ctx: req.ctx, caseIds: form.ids, assigneeId: form.assignee });
-      flash(req, 'success', r.skipped ? 'cases.flash.bulkAssignedSome' : 'cases.flash.bulkAssigned', { count: r.assigned, skipped: r.skipped });
+      // None assigned is not a success: the officer would believe their institute's cases were handed out.
+      if (r.assigned === 0) flash(req, 'error', 'cases.flash.bulkAssignedNone', { skipped: r.skipped });
+      else flash(req, 'success', r.skipped ? 'cases.flash.bulkAssignedSome' : 'cases.flash.bulkAssigned', { count: r.assigned, skipped: r.skipped });
       res.redirect(303, back.startsWith('/cases') ? back : '/cases');
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
