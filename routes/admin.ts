@@ -10,7 +10,7 @@ import { authorize } from '../server/policies/index.ts';
 import { allow } from '../server/http/allow.ts';
 import { flash } from '../server/http/flash.ts';
 import { parseForm, type FieldErrorKeys } from '../server/http/forms.ts';
-import { isCalendarDay } from '../server/support/calendar-day.ts';
+import { calendarDayMessage, isCalendarDay } from '../server/support/calendar-day.ts';
 import { createInstitute, findInstitute, instituteOptions, listInstitutes, updateInstitute } from '../server/admin/institutes.ts';
 import { listCalls, saveCall } from '../server/admin/calls.ts';
 import { findCall } from '../server/calls/service.ts';
@@ -41,9 +41,11 @@ const instituteBody = z.object({
 const holidayFields = z.object({ date: text, kind: text, nameVi: text, nameEn: text });
 const holidayBody = z
   .object({
-    date: z
-      .string()
-      .refine(isCalendarDay, 'admin.errors.date'),
+    // Blank is "enter a date"; otherwise say what is wrong with the day typed (2026-02-30: no such day).
+    date: z.string().superRefine((v, ctx) => {
+      const message = v === '' ? 'admin.errors.date' : calendarDayMessage(v);
+      if (message) ctx.addIssue({ code: 'custom', message });
+    }),
     // An old form without the choice adds a day off, as it always did.
     kind: z.preprocess((v) => (v === '' ? 'day_off' : v), z.enum(HOLIDAY_KINDS, 'admin.errors.invalid')),
     nameVi: z.string().min(1, 'admin.errors.required').max(200, 'admin.errors.tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters'),

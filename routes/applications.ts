@@ -1,7 +1,7 @@
 // The applicant's pages: my applications, one application (timeline, information request, offer,
 // withdraw, messages), and the multi-step form of a draft. Every handler: allow the applicant area,
 // load their own case and authorize it, parse the form (schemas below), call one service, render.
-import { withoutHiddenCharacters } from '../server/support/hidden-characters.ts';
+import { hasVisibleText, withoutHiddenCharacters } from '../server/support/hidden-characters.ts';
 import { Router, type Request, type Response } from 'express';
 import { sentFormKey } from '../server/http/form-key.ts';
 import { z } from 'zod';
@@ -44,7 +44,7 @@ const submitBody = z.object({ version: formVersion, keepDataConsent: z.unknown()
 const answerBody = z.object({ version: formVersion, answer: formText });
 const offerBody = z.object({ version: formVersion, decision: z.enum(['accept', 'decline'], { error: 'applications.errors.choice' }) });
 const versionBody = z.object({ version: formVersion });
-const messageBody = z.object({ text: formText.pipe(z.string().min(1, 'applications.errors.messageRequired').max(5000, 'applications.errors.tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters')) });
+const messageBody = z.object({ text: formText.pipe(z.string().refine(hasVisibleText(), 'applications.errors.messageRequired').max(5000, 'applications.errors.tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters')) });
 
 export function applicationsRoutes(app: AppContext): Router {
   const router = Router();

@@ -3,7 +3,7 @@
 // e-mails). Every handler: allow the staff area, load the case through the case policy and
 // authorize the verb, parse the form (schemas below), call one service, render the presenter's page.
 // Stage changes go through the workflow with the version the page was built for.
-import { withoutHiddenCharacters } from '../server/support/hidden-characters.ts';
+import { hasVisibleText, withoutHiddenCharacters } from '../server/support/hidden-characters.ts';
 import { Router, type Request, type Response } from 'express';
 import { sentFormKey } from '../server/http/form-key.ts';
 import { z } from 'zod';
@@ -42,7 +42,7 @@ const bulkAssignBody = z.object({
   assignee: formText,
   ids: z.preprocess((v) => (Array.isArray(v) ? v : v === undefined ? [] : [v]), z.array(z.unknown())).transform((a) => a.filter((v): v is string => typeof v === 'string').slice(0, 100)),
 });
-const text5000 = (required: string, tooLong: string) => formText.pipe(z.string().min(1, required).max(5000, tooLong).refine(withoutHiddenCharacters, 'errors.hiddenCharacters'));
+const text5000 = (required: string, tooLong: string) => formText.pipe(z.string().refine(hasVisibleText(), required).max(5000, tooLong).refine(withoutHiddenCharacters, 'errors.hiddenCharacters'));
 const noteBody = z.object({ note: text5000('cases.errors.required', 'cases.errors.tooLong') });
 const messageBody = z.object({ message: text5000('cases.errors.required', 'cases.errors.tooLong') });
 
@@ -124,7 +124,9 @@ export function casesRoutes(app: AppContext): Router {
     const back = safeNextPath(form.back, '/cases');
     try {
       const r = await bulkAssign({ ctx: req.ctx, caseIds: form.ids, assigneeId: form.assignee });
-      flash(req, 'success', r.skipped ? 'cases.flash.bulkAssignedSome' : 'cases.flash.bulkAssigned', { count: r.assigned, skipped: r.skipped });
+      // None assigned is not a success: the officer would believe their institute's cases were handed out.
+      if (r.assigned === 0) flash(req, 'error', 'cases.flash.bulkAssignedNone', { skipped: r.skipped });
+      else flash(req, 'success', r.skipped ? 'cases.flash.bulkAssignedSome' : 'cases.flash.bulkAssigned', { count: r.assigned, skipped: r.skipped });
       res.redirect(303, back.startsWith('/cases') ? back : '/cases');
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;

@@ -1,7 +1,7 @@
 // Documents: upload against the checklist (multipart, applicant), authorized download, and HR
 // verification. The CSRF token of a multipart upload travels in `?_csrf=` or the x-csrf-token
 // header (checked by the pipeline before multer parses anything).
-import { withoutHiddenCharacters } from '../server/support/hidden-characters.ts';
+import { hasVisibleText, withoutHiddenCharacters } from '../server/support/hidden-characters.ts';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
@@ -42,7 +42,7 @@ const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
 const reviewedFrom = z.enum(['pending', 'accepted', 'rejected']).default('pending');
 const verifyBody = z.discriminatedUnion('decision', [
   z.object({ decision: z.literal('accept'), reason: z.preprocess(text, z.string().trim().max(2000).refine(withoutHiddenCharacters, 'errors.hiddenCharacters').optional()), from: reviewedFrom }),
-  z.object({ decision: z.literal('reject'), reason: z.preprocess(text, z.string().trim().min(1).max(2000).refine(withoutHiddenCharacters, 'errors.hiddenCharacters')), from: reviewedFrom }),
+  z.object({ decision: z.literal('reject'), reason: z.preprocess(text, z.string().trim().refine(hasVisibleText()).max(2000).refine(withoutHiddenCharacters, 'errors.hiddenCharacters')), from: reviewedFrom }),
 ]);
 
 /** Refusals the upload page answers in place (a sign-in, a refusal of the case or a fault is the error handler's). */

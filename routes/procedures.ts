@@ -19,7 +19,7 @@ import { conflictPage } from '../server/cases/present.ts';
 import { setCalendarLogger } from '../server/calendar/index.ts';
 import { isSupportKind, updateProcedure, type ProcedureErrors } from '../server/procedures/service.ts';
 import { procedurePage } from '../server/procedures/page.ts';
-import { isCalendarDay } from '../server/support/calendar-day.ts';
+import { calendarDayMessage } from '../server/support/calendar-day.ts';
 
 const WORKERS = allow('role.caseWorker');
 
@@ -27,7 +27,11 @@ const WORKERS = allow('role.caseWorker');
 const dateField = z
   .string()
   .trim()
-  .refine((v) => v === '' || isCalendarDay(v), 'procedures.errors.date')
+  // What is wrong with the day typed: 2026-02-30 is written YYYY-MM-DD but is no day.
+  .superRefine((v, ctx) => {
+    const message = v === '' ? undefined : calendarDayMessage(v);
+    if (message) ctx.addIssue({ code: 'custom', message });
+  })
   .transform((v) => (v === '' ? null : new Date(`${v}T16:59:59.999Z`)))
   .optional();
 

@@ -1,6 +1,6 @@
 // Ranked shortlists per call, side-by-side comparison, the scorecard form and the leader's
 // decisions (each a workflow transition), and the administrator's panel page for a call.
-import { withoutHiddenCharacters } from '../server/support/hidden-characters.ts';
+import { hasVisibleText, withoutHiddenCharacters } from '../server/support/hidden-characters.ts';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
@@ -99,8 +99,9 @@ const decisionReason = z.object({
   reason: z
     .string({ error: 'shortlists.decide.errors.reasonRequired' })
     .trim()
-    .min(1, { error: 'shortlists.decide.errors.reasonRequired' })
-    .min(REASON_MIN, { error: 'shortlists.decide.errors.reasonTooShort' })
+    // Counted in characters that show: twelve zero-width spaces are no reason.
+    .refine(hasVisibleText(), { error: 'shortlists.decide.errors.reasonRequired' })
+    .refine(hasVisibleText(REASON_MIN), { error: 'shortlists.decide.errors.reasonTooShort' })
     .max(REASON_MAX, { error: 'shortlists.decide.errors.reasonTooLong' })
     .refine(withoutHiddenCharacters, 'errors.hiddenCharacters'),
 });

@@ -3,6 +3,7 @@
 // only; what is still missing is listed on the review step (completeness.ts), so a draft can be
 // saved half-done at any time.
 import { hasHiddenCharacters } from '../support/hidden-characters.ts';
+import { CALENDAR_DAY_MESSAGES, calendarDayProblem } from '../support/calendar-day.ts';
 import { z } from 'zod';
 import { DEGREES } from '../../models/constants.ts';
 import type { FieldErrors } from '../errors.ts';
@@ -64,19 +65,28 @@ const maxLen =
 /** A name on one line: control and format characters (NUL, bidirectional overrides) would hide or reorder what staff read. */
 const plainName: Check = (s) => (/[\p{Cc}\p{Cf}]/u.test(s) ? 'applications.errors.characters' : undefined);
 
+/** Not written YYYY-MM-DD, or no such day (2026-02-30); the years each field takes are its own rule. */
+function dayError(s: string): string | undefined {
+  const problem = calendarDayProblem(s);
+  return problem === 'format' ? 'applications.errors.date' : problem === 'noSuchDay' ? CALENDAR_DAY_MESSAGES.noSuchDay : undefined;
+}
+
+// Each message names the rule that failed: 1800-01-01 is in the past, but before 1900.
 const pastDate: Check = (s, now) => {
   if (!s) return undefined;
-  const d = parseDate(s);
-  if (!d) return 'applications.errors.date';
-  if (d.getTime() >= now.getTime() || d.getUTCFullYear() < 1900) return 'applications.errors.dateOfBirth';
+  const d = dayError(s) ?? parseDate(s);
+  if (typeof d === 'string' || !d) return d ?? 'applications.errors.date';
+  if (d.getUTCFullYear() < 1900) return 'applications.errors.dateOfBirthYear';
+  if (d.getTime() >= now.getTime()) return 'applications.errors.dateOfBirth';
   return undefined;
 };
 
 const futureDate: Check = (s, now) => {
   if (!s) return undefined;
-  const d = parseDate(s);
-  if (!d) return 'applications.errors.date';
-  if (d.getTime() < now.getTime() - 86_400_000 || d.getUTCFullYear() > now.getUTCFullYear() + 10) return 'applications.errors.futureDate';
+  const d = dayError(s) ?? parseDate(s);
+  if (typeof d === 'string' || !d) return d ?? 'applications.errors.date';
+  if (d.getTime() < now.getTime() - 86_400_000) return 'applications.errors.futureDate';
+  if (d.getUTCFullYear() > now.getUTCFullYear() + 10) return 'applications.errors.futureTooFar';
   return undefined;
 };
 
@@ -241,9 +251,26 @@ export interface RowsResult {
   docs: Record<string, unknown>[];
 }
 
+/**
+ * How many rows to read. The hidden <prefix>_rows says how many the page had, but a count that is
+ * missing, not a number or too small (a failed script, a stale or edited page) must not drop the
+ * rows that were typed: every <prefix>_<i>_<column> present is read, up to MAX_ROWS (the page never
+ * offers more).
+ */
+function rowCount(body: Body, spec: RowSpec): number {
+  const typed = str(body, `${spec.prefix}_rows`);
+  let count = /^\d{1,3}$/.test(typed) ? Number(typed) : 0;
+  const named = new RegExp(`^${spec.prefix}_(0|[1-9]\\d{0,5})_(${Object.keys(spec.columns).join('|')})$`);
+  for (const key of Object.keys(body)) {
+    const m = named.exec(key);
+    if (m) count = Math.max(count, Number(m[1]) + 1);
+  }
+  return Math.min(MAX_ROWS, count);
+}
+
 export function parseRows(body: Body, kind: RowKind, now: Date): RowsResult {
   const spec: RowSpec = ROW_SPECS[kind];
-  const count = Math.min(MAX_ROWS, Math.max(0, Number.parseInt(str(body, `${spec.prefix}_rows`), 10) || 0));
+  const count = rowCount(body, spec);
   const rows: Record<string, string>[] = [];
   const errors: FieldErrors = {};
   const docs: Record<string, unknown>[] = [];

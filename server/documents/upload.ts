@@ -20,7 +20,7 @@ import { scanOrRefuse } from './scan.ts';
 import { newStorageKey } from './storage.ts';
 import { documentStores } from './stores.ts';
 import type { PresentedCall, PresentedCase } from './present.ts';
-import { isCalendarDay } from '../support/calendar-day.ts';
+import { calendarDayProblem, type CalendarDayProblem } from '../support/calendar-day.ts';
 
 const DAY = 86_400_000;
 
@@ -63,11 +63,18 @@ function typeLabel(t: (k: string) => string, type: string): string {
   return t(`documents.types.${type}`);
 }
 
-function parseDate(v: unknown): Date | undefined | 'invalid' {
+function parseDate(v: unknown): Date | undefined | CalendarDayProblem {
   if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'string' || !isCalendarDay(v)) return 'invalid';
-  return new Date(`${v}T00:00:00Z`);
+  if (typeof v !== 'string') return 'format';
+  return calendarDayProblem(v) ?? new Date(`${v}T00:00:00Z`);
 }
+
+/** Each says what is wrong with the day typed: 9999-01-01 is a valid date, in a year no document has. */
+const DATE_PROBLEMS: Record<CalendarDayProblem, string> = {
+  format: 'documents.errors.dateInvalid',
+  noSuchDay: 'documents.errors.dateNoSuchDay',
+  year: 'documents.errors.dateYear',
+};
 
 async function latest(caseId: unknown, type: DocumentType, slot: number): Promise<DocumentDoc | null> {
   return CaseDocument.findOne({ case: caseId as Types.ObjectId, type, slot }).sort({ version: -1 });
@@ -90,7 +97,7 @@ export function typedDatesFor(type: DocumentType, field: string, dates: Record<s
   const what = t(rule === 'issued' ? 'documents.errors.issueDateWord' : 'documents.errors.expiryDateWord');
   const d = parseDate(dates[`${field}_${rule === 'issued' ? 'issuedAt' : 'expiresAt'}`]);
   if (d === undefined) throw new UploadError(422, 'date_required', 'documents.errors.dateRequired', { what, type: label });
-  if (d === 'invalid') throw new UploadError(422, 'date_invalid', 'documents.errors.dateInvalid', { what, type: label });
+  if (typeof d === 'string') throw new UploadError(422, 'date_invalid', DATE_PROBLEMS[d], { what, type: label });
   if (rule === 'issued') {
     if (d.getTime() > now.getTime() + DAY) throw new UploadError(422, 'issued_future', 'documents.errors.issuedFuture', { type: label });
     const months = VALID_MONTHS[type]!;

@@ -14,3 +14,25 @@ export function hasHiddenCharacters(s: string): boolean {
 
 /** For zod's refine: true when the text is free of them. */
 export const withoutHiddenCharacters = (s: string): boolean => !HIDDEN.test(s);
+
+/**
+ * What a required text or a minimum length counts: the characters that show. White space, the
+ * default-ignorable characters (zero-width space U+200B, word joiner U+2060, BOM, joiners, variation
+ * selectors, Hangul fillers, tags) and the controls print nothing, so eleven U+200B are not a reason
+ * the applicant can read. Only counted, never stripped: a ZWJ inside an emoji or a ZWNJ in Persian
+ * stays in the stored text.
+ */
+const INVISIBLE = /[\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Cc}\u2800]/gu;
+
+/** The number of characters (code points) that show. */
+export function visibleLength(s: string): number {
+  let n = 0;
+  for (const _ of s.replace(INVISIBLE, '')) n += 1;
+  return n;
+}
+
+/** For zod's refine: true when at least `min` characters show (1: the text is not blank). */
+export const hasVisibleText =
+  (min = 1) =>
+  (s: string): boolean =>
+    visibleLength(s) >= min;

@@ -3,7 +3,8 @@
 // which working-day deadline the new stage starts. server/workflow/index.ts is its only reader and
 // the only writer of Case.stage.
 import { z } from 'zod';
-import { withoutHiddenCharacters } from '../support/hidden-characters.ts';
+import { hasVisibleText, withoutHiddenCharacters } from '../support/hidden-characters.ts';
+import { isCalendarDay } from '../support/calendar-day.ts';
 import { ACTIVE_SUPPORT_STATUSES, OPEN_STAGES, type Stage } from '../../models/constants.ts';
 import type { Role } from '../../models/user.ts';
 import type { CaseDoc } from '../../models/case.ts';
@@ -99,7 +100,8 @@ export const REJECT_REASON_MAX = 5000;
 export const HOLD_REASON_MAX = 2000;
 const optionalText = (max: number) =>
   z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().max(max).refine(withoutHiddenCharacters, HIDDEN).optional());
-const requiredText = (max: number) => z.string({ error: 'required' }).trim().min(1, 'required').max(max, 'tooLong').refine(withoutHiddenCharacters, HIDDEN);
+// Required means something shows: a reason of zero-width spaces would reach the applicant blank.
+const requiredText = (max: number) => z.string({ error: 'required' }).trim().refine(hasVisibleText(), 'required').max(max, 'tooLong').refine(withoutHiddenCharacters, HIDDEN);
 
 const noteOnly = z.object({ note: optionalText(2000) }).loose();
 
@@ -109,8 +111,22 @@ const infoItems = z.preprocess(
   z.array(z.string().trim().max(500, 'tooLong').refine(withoutHiddenCharacters, HIDDEN)).transform((a) => a.filter((s) => s.length > 0)).pipe(z.array(z.string()).min(1, 'required').max(30, 'tooMany')),
 );
 
-/** A date from a form ('YYYY-MM-DD') or a Date. */
-const dateInput = z.preprocess((v) => (v === '' || v === null ? undefined : v instanceof Date ? v : typeof v === 'string' ? new Date(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T16:59:59.999Z` : v) : v), z.date({ error: 'required' }).refine((d) => !Number.isNaN(d.getTime()), 'invalidDate'));
+/**
+ * A date from a form ('YYYY-MM-DD', the end of that day in Vietnam), a Date, or an instant as
+ * toISOString() writes it (callers in code). Only a day on the calendar becomes a Date: new Date()
+ * would roll 2027-02-31 into March and read free text its own way, so anything else typed is
+ * 'invalidDate' (not 'required': something was typed).
+ */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+function readDate(v: string): Date | string {
+  if (isCalendarDay(v)) return new Date(`${v}T16:59:59.999Z`);
+  const d = ISO_INSTANT.test(v) && isCalendarDay(v.slice(0, 10)) ? new Date(v) : undefined;
+  return d && !Number.isNaN(d.getTime()) && d.toISOString() === v ? d : v;
+}
+const dateInput = z.preprocess(
+  (v) => (v === '' || v === null ? undefined : typeof v === 'string' ? readDate(v) : v),
+  z.date({ error: (issue) => (issue.input === undefined ? 'required' : 'invalidDate') }).refine((d) => !Number.isNaN(d.getTime()), 'invalidDate'),
+);
 
 export const PAYLOADS = {
   request_info: z.object({ items: infoItems, dueAt: dateInput, note: optionalText(2000) }),

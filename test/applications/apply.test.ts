@@ -95,6 +95,28 @@ describe('applications: calls, apply, steps, review and submit over HTTP', () =>
     expect(list.text).to.include('Draft');
   });
 
+  it('says which rule a date of birth or a planned arrival breaks, not a rule it keeps', async () => {
+    const owner = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await createCase({ applicant: owner, call });
+    const a = await signedIn(t, owner);
+    const url = `/applications/${c._id}/edit/profile`;
+    const form = await page(a, url);
+    // 1800-01-01 is in the past: the rule it breaks is the year; 2099 is from today on, but too far.
+    for (const [field, value, message] of [
+      ['dateOfBirth', '1800-01-01', 'Enter a date of birth from 1900 on.'],
+      ['dateOfBirth', '0000-01-01', 'Enter a date of birth from 1900 on.'],
+      ['dateOfBirth', '1990-02-30', 'There is no such day on the calendar: check the day and the month.'],
+      ['dateOfBirth', '01/02/1990', 'Enter a valid date (YYYY-MM-DD).'],
+      ['plannedArrival', '2099-01-01', 'Enter a date at most 10 years ahead.'],
+      ['plannedArrival', '2020-01-01', 'Enter a date from today on.'],
+    ] as const) {
+      const res = await post(a, form.text, url, { fullName: 'Lan Tran', [field]: value, go: 'stay' });
+      expect(res.status, value).to.equal(422);
+      expect(res.text, value).to.match(new RegExp(`id="f-${field}-error"[^>]*>${message.replace(/[.()]/g, '\\$&')}`));
+      expect(res.text, value).to.include(`value="${value}"`);
+    }
+  });
+
   it('keeps what was typed and shows errors beside the fields (422) when a step is invalid; nothing is saved', async () => {
     const a = await signedIn(t, applicant);
     const c = (await Case.findOne({ applicant: applicant._id, call: call._id }).lean())!;

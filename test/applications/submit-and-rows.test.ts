@@ -100,6 +100,27 @@ describe('applications: double submit and repeatable rows', () => {
     expect(again.text).to.include('name="pub_5_title"');
   });
 
+  it('keeps every typed row when the row count is missing, not a number or too small', async () => {
+    const applicant = applicants.en;
+    const c = await createCase({ applicant, call });
+    const a = await signedIn(t, applicant);
+    const url = `/applications/${c._id}/edit/achievements`;
+    const form = await page(a, url);
+    // A count of abc, -1 or nothing read no row at all: the publication typed was stored as none.
+    for (const pubRows of ['abc', '-1', '', undefined]) {
+      const fields: Record<string, string> = { pub_0_title: 'A', pub_0_year: '2020', pat_0_title: 'Sensor', proj_rows: 'x', proj_0_title: 'Lab' };
+      if (pubRows !== undefined) fields.pub_rows = pubRows;
+      expect((await post(a, form.text, url, fields)).status, String(pubRows)).to.equal(303);
+      const stored = (await Case.findById(c._id).lean())!.achievements;
+      expect(stored?.publications?.map((p) => [p.title, p.year]), String(pubRows)).to.deep.equal([['A', 2020]]);
+      expect(stored?.patents?.map((p) => p.title), String(pubRows)).to.deep.equal(['Sensor']);
+      expect(stored?.projectsLed?.map((p) => p.title), String(pubRows)).to.deep.equal(['Lab']);
+    }
+    // A count of 1 dropped a third row typed after a blank one.
+    expect((await post(a, form.text, url, { pub_rows: '1', pub_0_title: 'First', pub_2_title: 'Third', pub_2_year: '2021' })).status).to.equal(303);
+    expect((await Case.findById(c._id).lean())!.achievements?.publications?.map((p) => p.title)).to.deep.equal(['First', 'Third']);
+  });
+
   it(`reads no more than ${MAX_ROWS} rows however many are claimed`, async () => {
     const applicant = applicants.vi;
     const c = await createCase({ applicant, call });

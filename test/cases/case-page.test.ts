@@ -363,6 +363,33 @@ describe('cases: the case page', () => {
     expect((await Case.findById(c._id).lean())!.messages).to.have.length(2);
   });
 
+  it('refuses a due date or arrival day that is not on the calendar, saying so in the officer\'s language, instead of rolling it over', async () => {
+    const c = await createCase({ applicant, call, stage: 'screening' });
+    const a = await signedIn(t, hr1);
+    const form = await page(a, `/cases/${c._id}/request-info`);
+    const v = versionIn(form.text, `/cases/${c._id}/request-info`);
+    // 2027-02-31 became 2027-03-03 through new Date(); the others said "in the future" or "fill in".
+    for (const dueAt of ['2027-02-31', '2026-02-30', '2026-13-01', 'next friday', '0000-01-01']) {
+      const res = await post(a, form.text, `/cases/${c._id}/request-info`, { version: v, items: 'Degree translation', dueAt });
+      expect(res.status, dueAt).to.equal(422);
+      expect(text(res.text), dueAt).to.include('Enter a valid date (YYYY-MM-DD).');
+      expect(text(res.text), dueAt).to.include(`value="${dueAt}"`);
+    }
+    expect((await Case.findById(c._id).lean())!.stage).to.equal('screening');
+    expect((await Case.findById(c._id).lean())!.outbox).to.have.length(0);
+
+    const arriving = await createCase({ applicant, call, stage: 'onboarding', stageEnteredAt: new Date(Date.now() - 20 * 86_400_000), supportTracks: [{ kind: 'work_permit', status: 'approved' }, { kind: 'visa', status: 'approved' }] as never });
+    const vi = await signedIn(t, await createUser({ role: 'hr_officer', institute: call.institute, locale: 'vi' }));
+    const url = `/cases/${arriving._id}/actions/mark_arrived`;
+    const p = await page(vi, `/cases/${arriving._id}`);
+    for (const arrivedOn of ['2026-13-01', 'tomorrow']) {
+      const res = await post(vi, p.text, url, { version: versionIn(p.text, url), arrivedOn });
+      expect(res.status, arrivedOn).to.equal(422);
+      expect(text(res.text), arrivedOn).to.include('Vui lòng nhập một ngày có thật, theo dạng YYYY-MM-DD.');
+    }
+    expect((await Case.findById(arriving._id).lean())!.stage).to.equal('onboarding');
+  });
+
   it('records arrival on the day HR gives (today by default), never in the future nor before the offer was accepted', async () => {
     const DAY = 86_400_000;
     const c = await createCase({ applicant, call, stage: 'onboarding', stageEnteredAt: new Date(Date.now() - 20 * DAY), supportTracks: [{ kind: 'work_permit', status: 'approved' }, { kind: 'visa', status: 'approved' }] as never });

@@ -357,6 +357,14 @@ describe('cases: the HR queue', () => {
     const flash = await page(a, res.headers.location);
     expect(flash.text).to.include('the others selected could not be');
 
+    // Only another institute's case: none assigned, and the page says so (it said "your institute's cases were assigned").
+    const foreignOnly = await post(a, q.text, '/cases/bulk-assign', { ids: [String(foreign._id)], assignee: String(hr2._id), back: '/cases?assignee=unassigned' });
+    expect(foreignOnly.status).to.equal(303);
+    const noneFlash = await page(a, foreignOnly.headers.location);
+    expect(noneFlash.text).to.include('None of the selected cases could be assigned');
+    expect(noneFlash.text).not.to.include('were assigned');
+    expect((await Case.findById(foreign._id).lean())!.assignee).to.equal(undefined);
+
     // An officer of another institute cannot be chosen; nothing selected is an error beside the field.
     const stranger = await createUser({ role: 'hr_officer' });
     const bad = await post(a, q.text, '/cases/bulk-assign', { ids: [String(mine[12]!._id)], assignee: String(stranger._id) });

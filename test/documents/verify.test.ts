@@ -146,6 +146,8 @@ describe('documents: verification, guard, validity, reminders', function () {
   it('refuses a rejection without a reason, a second decision, and people who may not verify', async () => {
     const noReason = await verify(h, hrToken, cvId, { decision: 'reject', reason: '  ' });
     expect(noReason.status).to.equal(422);
+    // Zero-width spaces alone would reach the applicant as a blank reason.
+    expect((await verify(h, hrToken, cvId, { decision: 'reject', reason: '\u200B\u2060\u200B' })).status).to.equal(422);
     // From the page: the case page again (422), the file's form with what to fix beside the reason
     // field and the reason as typed (it went back to the page top before, the text lost).
     const html = await h.post(`/documents/${cvId}/verify`).set('Accept', 'text/html').type('form').send({ _csrf: hrToken, decision: 'reject', reason: '   ' });
@@ -262,7 +264,10 @@ describe('documents: verification, guard, validity, reminders', function () {
       ['a criminal record certificate issued 7 months ago', async () => ({ criminal_record: await makePdf('CR'), criminal_record_issuedAt: iso(daysAgo(215)) }), /hơn 6 tháng/],
       ['a certificate issued in the future', async () => ({ criminal_record: await makePdf('CR'), criminal_record_issuedAt: iso(daysAhead(10)) }), /ở tương lai/],
       ['an expired passport', async () => ({ passport: await makePdf('P'), passport_expiresAt: iso(daysAgo(1)) }), /đã hết hạn/],
-      ['a malformed date', async () => ({ passport: await makePdf('P'), passport_expiresAt: '31/12/2030' }), /không phải là ngày hợp lệ/],
+      ['a malformed date', async () => ({ passport: await makePdf('P'), passport_expiresAt: '31/12/2030' }), /Hãy nhập ngày hết hạn của “Hộ chiếu” theo dạng YYYY-MM-DD/],
+      // Each says what is wrong: 2031-02-30 is written right but is no day; 9999-01-01 is a day, in no document's years.
+      ['a day not on the calendar', async () => ({ passport: await makePdf('P'), passport_expiresAt: '2031-02-30' }), /không có trên lịch/],
+      ['a year no document has', async () => ({ passport: await makePdf('P'), passport_expiresAt: '9999-01-01' }), /từ năm 1900 đến năm 2199/],
     ];
     for (const [name, build, message] of refusals) {
       it(`refuses ${name}`, async () => {

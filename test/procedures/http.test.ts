@@ -316,7 +316,11 @@ describe('procedures: HR changes a procedure over HTTP', () => {
       expect(text(future.text)).to.include(lang === 'en' ? 'The filing date cannot be in the future.' : 'Ngày nộp không được ở tương lai.');
       const badDate = await post(a, form.text, `/cases/${c._id}/procedures/residence_card`, { version: v, status: 'filed', filedAt: '2027-02-30' });
       expect(badDate.status).to.equal(422);
-      expect(text(badDate.text)).to.include(lang === 'en' ? 'Enter a date as YYYY-MM-DD.' : 'Nhập ngày theo dạng YYYY-MM-DD.');
+      // Written YYYY-MM-DD, so the message says the day does not exist (it said "use YYYY-MM-DD").
+      expect(text(badDate.text)).to.include(lang === 'en' ? 'There is no such day on the calendar' : 'Lịch không có ngày này');
+      const badFormat = await post(a, form.text, `/cases/${c._id}/procedures/residence_card`, { version: v, status: 'filed', filedAt: '30/01/2027' });
+      expect(badFormat.status).to.equal(422);
+      expect(text(badFormat.text)).to.include(lang === 'en' ? 'Enter the date as YYYY-MM-DD' : 'Nhập ngày theo dạng YYYY-MM-DD');
       expect(await snapshot(c)).to.deep.equal(before);
       // A good card term is recorded and tells the applicant.
       const good = await post(a, form.text, `/cases/${c._id}/procedures/residence_card`, { version: v, status: 'preparing', cardStartsAt: '2027-03-01', cardEndsAt: '2029-02-28' });

@@ -138,6 +138,10 @@ describe('admin: institutes, calls, holidays and dead e-mails', () => {
     const impossible = await submitForm(a, '/admin/holidays', { date: '2031-02-31', nameVi: 'x', nameEn: 'Impossible day' });
     expect(impossible.status).to.equal(422);
     expect(impossible.text).to.include('Impossible day');
+    expect(impossible.text).to.include('There is no such day on the calendar'); // it said "Please enter a date"
+    const blank = await submitForm(a, '/admin/holidays', { date: '', nameVi: 'x', nameEn: 'No day' });
+    expect(blank.status).to.equal(422);
+    expect(blank.text).to.include('Please enter a date.');
     expect(await Holiday.exists({ date: '2031-02-31' })).to.equal(null);
     const ok = await submitForm(a, '/admin/holidays', { date: '2032-11-24', nameVi: 'Ngày Văn hóa Việt Nam', nameEn: 'Vietnamese Culture Day' });
     expect(ok.status).to.equal(303);
