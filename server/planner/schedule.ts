@@ -131,7 +131,8 @@ export function scheduleProcedures({ case: c, calendar: cal, today, anchorOnPlan
   const tracks = new Map(neededProcedures(c).map((t) => [t.kind as ProcedureKind, t]));
   const steps = new Map<ProcedureKind, ProcedureStep>();
 
-  const place = (kind: ProcedureKind, notBefore: Date | undefined): ProcedureStep => {
+  /** `notBefore`: a day the procedure cannot be lodged before; `entry`: that day is the entry to Vietnam. */
+  const place = (kind: ProcedureKind, notBefore: Date | undefined, entry = false): ProcedureStep => {
     const t = tracks.get(kind)!;
     const rule = PROCEDURE_RULES[kind];
     const n = rule.decisionWorkingDays;
@@ -162,7 +163,11 @@ export function scheduleProcedures({ case: c, calendar: cal, today, anchorOnPlan
     });
     const prereq = prereqs.sort((a, b) => b.decisionBy!.getTime() - a.decisionBy!.getTime())[0];
     if (prereq && prereq.decisionBy! > earliest) earliest = prereq.decisionBy!;
-    if (notBefore && notBefore > earliest) earliest = notBefore;
+    let afterEntry = false;
+    if (notBefore && notBefore > earliest) {
+      earliest = notBefore;
+      afterEntry = entry;
+    }
     let reasons: Date | undefined;
     if (t.status === 'refused' && rule.refusalReasonsWorkingDays !== undefined && t.updatedAt) {
       // Decree 219/2025/ND-CP: the written reasons of a refusal come within 3 working days; the file
@@ -184,6 +189,8 @@ export function scheduleProcedures({ case: c, calendar: cal, today, anchorOnPlan
       explain = { key: 'refiled', params: { kind, reasons, filed: fileOn, days: n!, date: decisionBy } };
     } else if (prereq && !anchored && fileOn.getTime() === onOrAfterWorkingDay(cal, prereq.decisionBy!).getTime() && n !== undefined) {
       explain = { key: 'after', params: { kind, days: n, prev: prereq.kind, date: decisionBy! } };
+    } else if (afterEntry && !anchored && n !== undefined) {
+      explain = { key: 'afterEntry', params: { kind, filed: fileOn, days: n, date: decisionBy! } };
     } else if (anchored) {
       explain = { key: 'anchored', params: { kind, filed: fileOn, max: rule.fileBeforeStartDays!.max, days: n ?? 0, date: decisionBy ?? fileOn } };
     } else if (decisionBy) {
@@ -223,7 +230,14 @@ export function scheduleProcedures({ case: c, calendar: cal, today, anchorOnPlan
   start = working;
 
   // 3. The rest: the residence card after entry, housing and citizenship alongside.
-  for (const kind of PROCEDURE_KINDS) if (!BLOCKS_START.includes(kind) && tracks.has(kind)) steps.set(kind, place(kind, kind === 'residence_card' ? start : undefined));
+  // Entry is the planned arrival when that is later than the first possible day (it was placed right
+  // after the visa, months before the person comes, and the dependants' passports were asked for
+  // within days). The card is for a foreigner who has entered on an LĐ1, LĐ2 or TT visa: Law
+  // 47/2014/QH13 Art. 36(1) as amended by Law 51/2019/QH14 (Art. 1(14)); on entry the border post
+  // grants a stay of up to 12 months and the card is considered then (Art. 31(1)(a)).
+  const arrived = c.arrivedAt ? dayOf(c.arrivedAt) : undefined;
+  const entry = arrived ?? maxDate(start, plannedStart ? onOrAfterWorkingDay(cal, plannedStart) : undefined)!;
+  for (const kind of PROCEDURE_KINDS) if (!BLOCKS_START.includes(kind) && tracks.has(kind)) steps.set(kind, kind === 'residence_card' ? place(kind, entry, true) : place(kind, undefined));
 
   return { steps: PROCEDURE_KINDS.map((k) => steps.get(k)).filter((s): s is ProcedureStep => !!s), start, startExplain };
 }

@@ -67,8 +67,9 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     const row = html.slice(html.indexOf('data-window="criminal_record"'));
     expect(row).to.include('5 October 2026 – 26 March 2027');
     expect(row).to.include('issued on or after 2 October 2026: at most 6 months before the filing (Decree 219/2025/ND-CP Art. 18(4))');
-    // The passport must outlast the residence card: card decided 5 May 2027, 2 years → 5 May 2029, + 30 days.
-    expect(html.slice(html.indexOf('data-window="passport"'))).to.include('valid until 4 June 2029');
+    // The passport must outlast the residence card: lodged after entry on 1 Jun 2027, decided 8 Jun,
+    // 2 years → 8 Jun 2029, + 30 days.
+    expect(html.slice(html.indexOf('data-window="passport"'))).to.include('valid until 8 July 2029');
 
     const vi = text((await page(await signedIn(t, hrVi), `/cases/${c._id}`)).text);
     expect(vi).to.include('Dự kiến ngày bắt đầu làm việc');

@@ -131,7 +131,8 @@ describe('planner: certificate windows', () => {
   // (Decree 219/2025): 1 Jun − 60 days = Fri 2 Apr 2027 (a working day).
   // Work permit decided 10 working days later: Apr 5, 6, 7, 8, 9, 12, 13, 14, 15 (9), Fri 16 Apr is
   // the Hùng Kings holiday, Mon 19 Apr (10). Visa: Apr 20, 21, 22, 23, 26 → 26 Apr = the start.
-  // Residence card lodged 26 Apr: 27, 28, 29 (3); 30/4, 1/5, Sun 2, 3/5 off; Tue 4 (4), Wed 5 May (5).
+  // Residence card: applied for after entry, the planned arrival Tue 1 Jun (not the 26 Apr start):
+  // Jun 2 (1), 3 (2), 4 (3), Mon 7 (4), Tue 8 Jun (5) → decided 8 Jun 2027.
   const tracks = [
     { kind: 'work_permit', status: 'preparing' },
     { kind: 'visa', status: 'requested' },
@@ -178,19 +179,41 @@ describe('planner: certificate windows', () => {
   });
 
   it('passport: valid 30 days beyond the residence card (2 years from its decision unless recorded)', () => {
-    // Card decided Wed 5 May 2027 → ends 5 May 2029 (2 years, Law 47/2014 Art. 38) → passport valid to 4 Jun 2029.
-    const short = planCertificates({ case: c, documents: [{ type: 'passport', status: 'accepted', expiresAt: at('2029-06-01') }], calendar: cal, today: at('2027-01-04') });
+    // Card decided Tue 8 Jun 2027 → ends 8 Jun 2029 (2 years, Law 47/2014 Art. 38) → passport valid to 8 Jul 2029.
+    const short = planCertificates({ case: c, documents: [{ type: 'passport', status: 'accepted', expiresAt: at('2029-07-05') }], calendar: cal, today: at('2027-01-04') });
     const w = win(short, 'passport');
     expect(w.status).to.equal('open');
     expect(key(w.to)).to.equal('2027-03-26'); // before the first filing that needs it (the work permit, 2 Apr)
     expect(w.reasons.find((r) => r.key === 'passportCard')!.params).to.deep.include({ days: 30, estimated: 1 });
-    expect(key(w.reasons.find((r) => r.key === 'passportCard')!.params.date as Date)).to.equal('2029-06-04');
-    expect(win(planCertificates({ case: c, documents: [{ type: 'passport', expiresAt: at('2029-06-04') }], calendar: cal, today: at('2027-01-04') }), 'passport').status).to.equal('ok');
+    expect(key(w.reasons.find((r) => r.key === 'passportCard')!.params.date as Date)).to.equal('2029-07-08');
+    expect(win(planCertificates({ case: c, documents: [{ type: 'passport', expiresAt: at('2029-07-08') }], calendar: cal, today: at('2027-01-04') }), 'passport').status).to.equal('ok');
     // A recorded card end (31 Dec 2028) sets the date: 30 Jan 2029.
     const recorded = onboarding([...tracks.slice(0, 2), { kind: 'residence_card', status: 'requested', cardEndsAt: at('2028-12-31') }], { profile: { plannedArrival: at('2027-06-01') } });
     const r = win(planCertificates({ case: recorded, documents: [{ type: 'passport', expiresAt: at('2029-02-01') }], calendar: cal, today: at('2027-01-04') }), 'passport');
     expect(r.status).to.equal('ok');
     expect(key(r.reasons.find((x) => x.key === 'passportCard')!.params.date as Date)).to.equal('2029-01-30');
+  });
+
+  it("the residence card waits for entry: a dependant's passport is not asked for within a working day of the visa", () => {
+    // The walk-through: today Sat 5 Dec 2026, planned arrival Mon 1 Mar 2027, the work permit granted
+    // today, the visa being prepared: visa lodged Mon 7 Dec, decided Mon 14 Dec (Dec 8, 9, 10, 11, 14).
+    // The card used to be lodged 14 Dec, so the dependant's passport window was 5–7 Dec. It is applied
+    // for after entry (Law 47/2014 Art. 36(1)): lodged Mon 1 Mar 2027, the passport ready 5 working
+    // days before: Fri 26 (1), Thu 25 (2), Wed 24 (3), Tue 23 (4), Mon 22 Feb (5) → by 22 Feb 2027.
+    const walk = onboarding(
+      [
+        { kind: 'work_permit', status: 'approved', updatedAt: at('2026-12-05') },
+        { kind: 'visa', status: 'preparing', updatedAt: at('2026-12-05') },
+        { kind: 'residence_card', status: 'requested' },
+      ],
+      { profile: { plannedArrival: at('2027-03-01') }, dependants: [{ fullName: 'Emma' }] },
+    );
+    const f = forecastArrival({ case: walk, calendar: cal, today: at('2026-12-05') })!;
+    const card = f.steps.find((s) => s.kind === 'residence_card')!;
+    expect([key(card.fileOn), card.explain.key]).to.deep.equal(['2027-03-01', 'afterEntry']);
+    const w = win(planCertificates({ case: walk, documents: [], calendar: cal, today: at('2026-12-05') }), 'dependant_passport');
+    expect([key(w.from), key(w.to), w.status]).to.deep.equal(['2026-12-05', '2027-02-22', 'open']);
+    expect(w.neededBy.map((n) => [n.kind, key(n.fileOn)])).to.deep.equal([['residence_card', '2027-03-01']]);
   });
 
   it('a lodged procedure needs no more windows', () => {
