@@ -6,7 +6,7 @@ import type { DocumentType } from '../../models/constants.ts';
 import type { WorkingCalendar } from '../calendar/index.ts';
 import { PROCEDURE_RULES, type ProcedureKind } from '../procedures/rules.ts';
 import { dayOf, maxDate, onOrAfterWorkingDay, plusDays, plusMonths, scheduleProcedures, workingDaysAfter, type Explanation, type PlannerCase } from './schedule.ts';
-import { PREPARATION_WORKING_DAYS, VALIDITY_RULES, WORK_CARD_MAX_MONTHS } from './validity.ts';
+import { ACT_WORKING_DAYS, PREPARATION_WORKING_DAYS, VALIDITY_RULES, WORK_CARD_MAX_MONTHS } from './validity.ts';
 
 export interface PlannerDocument {
   type: string;
@@ -28,6 +28,10 @@ export interface CertificateWindow {
   /** `whenReady`: nothing holds the filing back; it is planned for when the papers are ready (a day that moves with today). */
   neededBy: Array<{ kind: ProcedureKind; fileOn: Date; whenReady?: boolean }>;
   reasons: Explanation[];
+  /** Working days from today to `to`, both counted when working days (open windows only). */
+  daysLeft?: number;
+  /** Open with fewer than ACT_WORKING_DAYS left: said plainly as nearly closed. */
+  closing?: boolean;
 }
 
 export interface CertificatePlanOptions {
@@ -140,6 +144,12 @@ export function planCertificates({ case: c, documents, calendar: cal, today }: C
         reasons: [...sorted.map((g) => ({ key: 'filing', params: { kind: g.kind, date: g.fileOn } })), { key: 'ready', params: { basis: rule.basis, days: PREPARATION_WORKING_DAYS } }],
       });
     }
+  }
+  for (const w of out) {
+    if (w.status !== 'open') continue;
+    w.daysLeft = cal.workingDaysBetween(today0, w.to) + (cal.isWorkingDay(today0) ? 1 : 0);
+    // A filing that waits only for the papers moves with them: it is never "nearly closed".
+    w.closing = w.daysLeft < ACT_WORKING_DAYS && !w.neededBy[0]?.whenReady;
   }
   return out.sort((a, b) => a.to.getTime() - b.to.getTime() || a.type.localeCompare(b.type));
 }

@@ -141,6 +141,40 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     clock = at('2026-10-05');
   });
 
+  it('says a window that moved replaces the one sent before, and says plainly when a window is nearly closed', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    // Sat 5 Dec 2026, arrival planned Mon 1 Mar 2027: the card is lodged on arrival, the dependant's
+    // passport ready 5 working days before, Mon 22 Feb.
+    const c = await createCase({ applicant, call, stage: 'onboarding', stageEnteredAt: at('2026-11-20'), profile: { fullName: 'Ana Lima', plannedArrival: at('2027-03-01') }, dependants: [{ fullName: 'Rui Lima', relationship: 'child', nationality: 'PT' }], supportTracks: [{ kind: 'residence_card', status: 'requested' }] });
+    clock = at('2026-12-05');
+    await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [c._id] });
+    await deliver(t, c._id);
+    const first = await t.smtp.waitForTo(applicant.email, /Time to get your dependants' passports: between 05 Dec 2026 and 22 Feb 2027/);
+    expect(first.text).not.to.include('This replaces');
+    // The arrival moves to Thu 1 Apr 2027: ready by Thu 25 Mar (Mar 31, 30, 29, 26, 25).
+    await Case.updateOne({ _id: c._id }, { $set: { 'profile.plannedArrival': at('2027-04-01') } });
+    clock = at('2026-12-07');
+    await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [c._id] });
+    await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [c._id] });
+    await deliver(t, c._id);
+    const moved = await t.smtp.waitForTo(applicant.email, /New dates: Time to get your dependants' passports: between 07 Dec 2026 and 25 Mar 2027/);
+    expect(moved.text).to.include('This replaces the window we sent on 05 Dec 2026 (05 Dec 2026 to 22 Feb 2027)');
+    expect(t.smtp.to(applicant.email).filter((m) => /dependants' passports/.test(m.subject))).to.have.length(2);
+
+    // Planned start Fri 12 Feb 2027: the work permit goes in Mon 14 Dec 2026, the criminal record is
+    // due Mon 7 Dec — one working day after Saturday 5 Dec: said as nearly closed, not as a range.
+    const other = await createUser({ role: 'applicant', locale: 'en' });
+    const soon = await createCase({ applicant: other, call, stage: 'onboarding', stageEnteredAt: at('2026-11-20'), profile: { fullName: 'Tom Berg', plannedArrival: at('2027-02-12') }, supportTracks: [{ kind: 'work_permit', status: 'preparing' }] });
+    clock = at('2026-12-05');
+    await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [soon._id] });
+    await deliver(t, soon._id);
+    const closing = await t.smtp.waitForTo(other.email, /Nearly closed: get your criminal record certificate by 07 Dec 2026/);
+    expect(closing.text).to.include('This window is nearly closed: 1 working day(s) left');
+    const checklist = text((await page(await signedIn(t, other), `/applications/${soon._id}`)).text);
+    expect(checklist).to.include('Get your criminal record certificate by 7 December 2026: this window is nearly closed (working days left: 1)');
+    clock = at('2026-10-05');
+  });
+
   it('e-mails once for a filing that waits only for its papers, though its planned day moves with today', async () => {
     const applicant = await createUser({ role: 'applicant', locale: 'en' });
     const c = await createCase({ applicant, call, stage: 'onboarding', stageEnteredAt: at('2026-10-01'), profile: { fullName: 'Ben Ito', plannedArrival: at('2027-06-01') }, supportTracks: [{ kind: 'citizenship', status: 'requested' }] });

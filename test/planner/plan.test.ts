@@ -216,6 +216,18 @@ describe('planner: certificate windows', () => {
     expect(w.neededBy.map((n) => [n.kind, key(n.fileOn)])).to.deep.equal([['residence_card', '2027-03-01']]);
   });
 
+  it('an open window with fewer than 5 working days left is marked nearly closed, with the days left', () => {
+    // Today Sat 5 Dec 2026, planned start Fri 12 Feb 2027: the work permit is lodged 60 days before,
+    // Mon 14 Dec; ready 5 working days before it: Fri 11 (1), Thu 10 (2), Wed 9 (3), Tue 8 (4), Mon 7
+    // Dec (5). Left from Saturday: Mon 7 only → 1 working day.
+    const soon = onboarding([{ kind: 'work_permit', status: 'preparing' }], { profile: { plannedArrival: at('2027-02-12') } });
+    const w = win(planCertificates({ case: soon, documents: [], calendar: cal, today: at('2026-12-05') }), 'criminal_record');
+    expect([key(w.from), key(w.to), w.status, w.daysLeft, w.closing]).to.deep.equal(['2026-12-05', '2026-12-07', 'open', 1, true]);
+    // A month earlier the same window has time enough.
+    const early = win(planCertificates({ case: soon, documents: [], calendar: cal, today: at('2026-11-05') }), 'criminal_record');
+    expect([early.status, early.closing]).to.deep.equal(['open', false]);
+  });
+
   it('a lodged procedure needs no more windows', () => {
     const filed = onboarding([{ kind: 'work_permit', status: 'filed', updatedAt: at('2027-01-04') }]);
     expect(planCertificates({ case: filed, documents: [], calendar: cal, today: at('2027-01-05') })).to.deep.equal([]);
