@@ -11,7 +11,7 @@ import type { AppContext } from '../deps.ts';
 import { DEFAULT_LOCALE, isLocale, translator } from '../i18n/index.ts';
 import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
 import { periodicService, type BackgroundService } from '../services.ts';
-import { casePlan, refreshAllForecasts } from './service.ts';
+import { casePlan, refreshAllForecasts, requiredBeforeArrival } from './service.ts';
 import { documentLabel } from './present.ts';
 
 async function pushOnce(caseId: unknown, item: OutboxItem): Promise<boolean> {
@@ -35,10 +35,11 @@ export async function runCertificateWindowReminders({ app, now, caseIds }: { app
   const cases = await Case.find({ stage: { $in: [...PLANNING_STAGES] }, ...(caseIds ? { _id: { $in: caseIds } } : {}) }, { reference: 1, applicant: 1, call: 1, stage: 1, resumeStage: 1, stageEnteredAt: 1, arrivedAt: 1, profile: 1, supportRequested: 1, supportTracks: 1, institute: 1, dependants: 1, 'outbox.key': 1, 'outbox.template': 1, 'outbox.createdAt': 1, 'outbox.data.from': 1, 'outbox.data.to': 1 }).lean();
   let sent = 0;
   // What each call's checklist lets the applicant upload: a document off the list is handed to HR.
-  const calls = await Call.find({ _id: { $in: [...new Set(cases.map((c) => String(c.call)))] } }, { 'checklist.type': 1 }).lean<Array<{ _id: unknown; checklist?: Array<{ type?: string | null }> | null }>>();
+  const calls = await Call.find({ _id: { $in: [...new Set(cases.map((c) => String(c.call)))] } }, { 'checklist.type': 1, 'checklist.phase': 1, 'checklist.required': 1 }).lean<Array<{ _id: unknown; checklist?: Array<{ type?: string | null; phase?: string | null; required?: boolean | null }> | null }>>();
   const uploadable = new Map(calls.map((call) => [String(call._id), new Set((call.checklist ?? []).map((i) => String(i.type)))]));
+  const beforeArrival = new Map(calls.map((call) => [String(call._id), requiredBeforeArrival(call.checklist)]));
   for (const c of cases) {
-    const { windows } = await casePlan({ caseDoc: c as never, now, calendar });
+    const { windows } = await casePlan({ caseDoc: c as never, now, calendar, checklist: beforeArrival.get(String(c.call)) ?? [] });
     const open = windows.filter((w) => w.status === 'open');
     if (open.length === 0) continue;
     const applicant = await User.findById(c.applicant, { email: 1, name: 1, locale: 1, disabledAt: 1 }).lean();

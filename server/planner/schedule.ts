@@ -98,12 +98,17 @@ function isKind(k: string): k is ProcedureKind {
   return (PROCEDURE_KINDS as readonly string[]).includes(k);
 }
 
-/** The procedures the case needs: its tracks (not 'not_needed'), else what the applicant asked for. */
+/**
+ * The procedures the case needs: each kind's track (unless 'not_needed'), else what the applicant
+ * asked for. Per kind, not "tracks if any": during the offer HR may start one procedure (housing)
+ * before the others have tracks, and the work permit the applicant asked for is still ahead.
+ */
 export function neededProcedures(c: PlannerCase): PlannerTrack[] {
   const tracks = (c.supportTracks ?? []).filter((t) => isKind(t.kind));
-  if (tracks.length > 0) return tracks.filter((t) => t.status !== 'not_needed');
+  const tracked = new Set(tracks.map((t) => t.kind));
   const asked = c.supportRequested ?? {};
-  return REQUESTED_FLAGS.filter(([flag]) => (asked as Record<string, unknown>)[flag] === true).map(([, kind]) => ({ kind, status: 'requested' }));
+  const requested = REQUESTED_FLAGS.filter(([flag, kind]) => !tracked.has(kind) && (asked as Record<string, unknown>)[flag] === true).map(([, kind]) => ({ kind, status: 'requested' }));
+  return [...tracks.filter((t) => t.status !== 'not_needed'), ...requested];
 }
 
 export interface ScheduleOptions {
@@ -122,6 +127,8 @@ export interface Schedule {
   /** The first working day the person may start work under these procedures. */
   start: Date;
   startExplain: Explanation[];
+  /** The day the person enters Vietnam: the later of the start and the planned arrival (or the arrival). */
+  entry: Date;
 }
 
 /** Lays the case's procedures out on the calendar (see the file comment). */
@@ -239,5 +246,5 @@ export function scheduleProcedures({ case: c, calendar: cal, today, anchorOnPlan
   const entry = arrived ?? maxDate(start, plannedStart ? onOrAfterWorkingDay(cal, plannedStart) : undefined)!;
   for (const kind of PROCEDURE_KINDS) if (!BLOCKS_START.includes(kind) && tracks.has(kind)) steps.set(kind, kind === 'residence_card' ? place(kind, entry, true) : place(kind, undefined));
 
-  return { steps: PROCEDURE_KINDS.map((k) => steps.get(k)).filter((s): s is ProcedureStep => !!s), start, startExplain };
+  return { steps: PROCEDURE_KINDS.map((k) => steps.get(k)).filter((s): s is ProcedureStep => !!s), start, startExplain, entry };
 }

@@ -175,6 +175,22 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     clock = at('2026-10-05');
   });
 
+  it("before onboarding, does not say no certificate is needed while the checklist requires two before arrival", async () => {
+    const institute = await createInstitute();
+    const strict = await createCall({ institute, checklist: [{ type: 'health_certificate', phase: 'onboarding', required: true }, { type: 'criminal_record', phase: 'onboarding', required: true }] });
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    // Only housing asked for (no work permit yet: an exempt expert's certificate is started by HR).
+    clock = at('2026-12-05');
+    const c = await createCase({ applicant, call: strict, stage: 'offer', stageEnteredAt: at('2026-12-01'), profile: { fullName: 'Lea Vogt', plannedArrival: at('2027-03-01') }, supportRequested: { workPermit: false, visa: false, residenceCard: false, housing: true, citizenship: false } });
+    const en = text((await page(await signedIn(t, applicant), `/applications/${c._id}`)).text);
+    clock = at('2026-10-05');
+    expect(en).to.include('When to get your certificates');
+    expect(en).not.to.include('No dated certificate is needed');
+    expect(en).to.include('Get your health certificate between 5 December 2026 and 22 February 2027');
+    expect(en).to.include('Get your criminal record certificate between 5 December 2026 and 22 February 2027');
+    expect(en).to.include('(arrival in Vietnam)');
+  });
+
   it('e-mails once for a filing that waits only for its papers, though its planned day moves with today', async () => {
     const applicant = await createUser({ role: 'applicant', locale: 'en' });
     const c = await createCase({ applicant, call, stage: 'onboarding', stageEnteredAt: at('2026-10-01'), profile: { fullName: 'Ben Ito', plannedArrival: at('2027-06-01') }, supportTracks: [{ kind: 'citizenship', status: 'requested' }] });

@@ -228,6 +228,31 @@ describe('planner: certificate windows', () => {
     expect([early.status, early.closing]).to.deep.equal(['open', false]);
   });
 
+  it('at the offer, a procedure HR has started does not hide the ones the applicant asked for', () => {
+    // HR opened housing during the offer; the work permit, visa and card have no track yet but were
+    // asked for: the work permit still needs the criminal record (filed 60 days before 1 Jun 2027).
+    const offer: PlannerCase = { stage: 'offer', stageEnteredAt: at('2026-11-20'), profile: { plannedArrival: at('2027-06-01') }, supportRequested: { workPermit: true, visa: true, residenceCard: true, housing: true }, supportTracks: [{ kind: 'housing', status: 'requested' }] };
+    const w = win(planCertificates({ case: offer, documents: [], calendar: cal, today: at('2026-12-05') }), 'criminal_record');
+    expect(w.neededBy.map((n) => [n.kind, key(n.fileOn)])).to.deep.equal([['work_permit', '2027-04-02']]);
+    // A track HR set to 'not needed' stays not needed, whatever was asked for.
+    const exempt = { ...offer, supportTracks: [{ kind: 'work_permit', status: 'not_needed' }] };
+    expect(planCertificates({ case: exempt, documents: [], calendar: cal, today: at('2026-12-05') }).some((x) => x.type === 'criminal_record')).to.equal(false);
+  });
+
+  it("the call's checklist before arrival gets a window when no procedure ahead asks for the certificate", () => {
+    // No procedure asked for; the checklist requires both certificates before arrival (Mon 1 Mar 2027):
+    // ready 5 working days before it, Mon 22 Feb; the criminal record issued on or after 1 Sep 2026.
+    const bare: PlannerCase = { stage: 'offer', stageEnteredAt: at('2026-11-20'), profile: { plannedArrival: at('2027-03-01') } };
+    expect(planCertificates({ case: bare, documents: [], calendar: cal, today: at('2026-12-05') })).to.deep.equal([]);
+    const list = planCertificates({ case: bare, documents: [], calendar: cal, today: at('2026-12-05'), checklist: ['signed_offer', 'health_certificate', 'criminal_record'] });
+    expect(list.map((w) => [w.type, key(w.from), key(w.to), w.status])).to.deep.equal([
+      ['criminal_record', '2026-12-05', '2027-02-22', 'open'],
+      ['health_certificate', '2026-12-05', '2027-02-22', 'open'],
+    ]);
+    expect(list[0]!.neededBy.map((n) => [n.kind, key(n.fileOn)])).to.deep.equal([['arrival', '2027-03-01']]);
+    expect(list[0]!.reasons[0]).to.deep.include({ key: 'checklist' });
+  });
+
   it('a lodged procedure needs no more windows', () => {
     const filed = onboarding([{ kind: 'work_permit', status: 'filed', updatedAt: at('2027-01-04') }]);
     expect(planCertificates({ case: filed, documents: [], calendar: cal, today: at('2027-01-05') })).to.deep.equal([]);
