@@ -6,7 +6,7 @@ import type { DocumentType } from '../../models/constants.ts';
 import type { WorkingCalendar } from '../calendar/index.ts';
 import { PROCEDURE_RULES, type ProcedureKind } from '../procedures/rules.ts';
 import { dayOf, maxDate, onOrAfterWorkingDay, plusDays, plusMonths, scheduleProcedures, workingDaysAfter, type Explanation, type PlannerCase } from './schedule.ts';
-import { PREPARATION_WORKING_DAYS, VALIDITY_RULES, WORK_CARD_MAX_MONTHS } from './validity.ts';
+import { ACT_WORKING_DAYS, PREPARATION_WORKING_DAYS, VALIDITY_RULES, WORK_CARD_MAX_MONTHS } from './validity.ts';
 
 export interface PlannerDocument {
   type: string;
@@ -18,6 +18,9 @@ export interface PlannerDocument {
 
 export type WindowStatus = 'ok' | 'upcoming' | 'open' | 'late';
 
+/** What a window serves: a procedure's filing, or (`arrival`) the call's checklist before arrival. */
+export type NeededFor = ProcedureKind | 'arrival';
+
 export interface CertificateWindow {
   type: DocumentType;
   /** First day on which a newly obtained document is early enough to still count (never before today). */
@@ -26,8 +29,12 @@ export interface CertificateWindow {
   to: Date;
   status: WindowStatus;
   /** `whenReady`: nothing holds the filing back; it is planned for when the papers are ready (a day that moves with today). */
-  neededBy: Array<{ kind: ProcedureKind; fileOn: Date; whenReady?: boolean }>;
+  neededBy: Array<{ kind: NeededFor; fileOn: Date; whenReady?: boolean }>;
   reasons: Explanation[];
+  /** Working days from today to `to`, both counted when working days (open windows only). */
+  daysLeft?: number;
+  /** Open with fewer than ACT_WORKING_DAYS left: said plainly as nearly closed. */
+  closing?: boolean;
 }
 
 export interface CertificatePlanOptions {
@@ -35,6 +42,12 @@ export interface CertificatePlanOptions {
   documents: readonly PlannerDocument[];
   calendar: WorkingCalendar;
   today: Date;
+  /**
+   * The dated documents the call's checklist requires before arrival (phases offer and onboarding).
+   * One no procedure ahead asks for still gets a window, valid on the day of entry: the page must not
+   * say "no dated certificate is needed" above a checklist that requires one.
+   */
+  checklist?: readonly string[];
 }
 
 function usable(docs: readonly PlannerDocument[], type: string): PlannerDocument[] {
@@ -46,11 +59,15 @@ function startOf(from: Date, to: Date): Date {
   return from.getTime() > to.getTime() ? to : from;
 }
 
+function filingReason(g: { kind: NeededFor; fileOn: Date }): Explanation {
+  return g.kind === 'arrival' ? { key: 'checklist', params: { date: g.fileOn } } : { key: 'filing', params: { kind: g.kind, date: g.fileOn } };
+}
+
 /** The windows, soonest first (documents no pending procedure needs are left out). */
-export function planCertificates({ case: c, documents, calendar: cal, today }: CertificatePlanOptions): CertificateWindow[] {
+export function planCertificates({ case: c, documents, calendar: cal, today, checklist = [] }: CertificatePlanOptions): CertificateWindow[] {
   const today0 = dayOf(today);
   const sched = scheduleProcedures({ case: c, calendar: cal, today, anchorOnPlannedStart: true });
-  const needs = new Map<DocumentType, Array<{ kind: ProcedureKind; fileOn: Date; whenReady?: boolean }>>();
+  const needs = new Map<DocumentType, Array<{ kind: NeededFor; fileOn: Date; whenReady?: boolean }>>();
   // A procedure nothing holds back (no window, nothing it waits for) is lodged once its papers are
   // ready, not today: planned for today, the window ended before it began and the applicant was
   // told they were late for a certificate nobody had asked them for yet. A filing day set by the law
@@ -65,6 +82,11 @@ export function planCertificates({ case: c, documents, calendar: cal, today }: C
       if (type === 'dependant_passport' && !(c.dependants?.length)) continue; // nobody comes with them
       needs.set(type, [...(needs.get(type) ?? []), s]);
     }
+  }
+  for (const type of checklist as DocumentType[]) {
+    if (needs.has(type) || !VALIDITY_RULES[type]) continue;
+    if (type === 'dependant_passport' && !(c.dependants?.length)) continue;
+    needs.set(type, [{ kind: 'arrival', fileOn: sched.entry }]);
   }
   const card = sched.steps.find((s) => s.kind === 'residence_card');
   const cardTrack = (c.supportTracks ?? []).find((t) => t.kind === 'residence_card');
@@ -95,7 +117,7 @@ export function planCertificates({ case: c, documents, calendar: cal, today }: C
           status: status(ok, from, to),
           neededBy: group,
           reasons: [
-            ...group.map((g) => ({ key: 'filing', params: { kind: g.kind, date: g.fileOn } })),
+            ...group.map(filingReason),
             { key: 'issued', params: { months: rule.months, basis: rule.basis, date: legalFrom, last } },
             { key: 'prep', params: { days: PREPARATION_WORKING_DAYS } },
           ],
@@ -125,7 +147,7 @@ export function planCertificates({ case: c, documents, calendar: cal, today }: C
         status: status(ok, today0, to),
         neededBy: sorted,
         reasons: [
-          ...sorted.map((g) => ({ key: 'filing', params: { kind: g.kind, date: g.fileOn } })),
+          ...sorted.map(filingReason),
           cardEnd ? { key: 'passportCard', params: { date: requiredUntil, cardEnd, days: rule.marginDays, basis: rule.basis, estimated: recordedEnd ? 0 : 1 } } : { key: 'passportFiling', params: { date: requiredUntil } },
         ],
       });
@@ -137,9 +159,15 @@ export function planCertificates({ case: c, documents, calendar: cal, today }: C
         to,
         status: status(have.length > 0, today0, to),
         neededBy: sorted,
-        reasons: [...sorted.map((g) => ({ key: 'filing', params: { kind: g.kind, date: g.fileOn } })), { key: 'ready', params: { basis: rule.basis, days: PREPARATION_WORKING_DAYS } }],
+        reasons: [...sorted.map(filingReason), { key: 'ready', params: { basis: rule.basis, days: PREPARATION_WORKING_DAYS } }],
       });
     }
+  }
+  for (const w of out) {
+    if (w.status !== 'open') continue;
+    w.daysLeft = cal.workingDaysBetween(today0, w.to) + (cal.isWorkingDay(today0) ? 1 : 0);
+    // A filing that waits only for the papers moves with them: it is never "nearly closed".
+    w.closing = w.daysLeft < ACT_WORKING_DAYS && !w.neededBy[0]?.whenReady;
   }
   return out.sort((a, b) => a.to.getTime() - b.to.getTime() || a.type.localeCompare(b.type));
 }

@@ -11,7 +11,7 @@ import type { AppContext } from '../deps.ts';
 import { DEFAULT_LOCALE, isLocale, translator } from '../i18n/index.ts';
 import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
 import { periodicService, type BackgroundService } from '../services.ts';
-import { casePlan, refreshAllForecasts } from './service.ts';
+import { casePlan, refreshAllForecasts, requiredBeforeArrival } from './service.ts';
 import { documentLabel } from './present.ts';
 
 async function pushOnce(caseId: unknown, item: OutboxItem): Promise<boolean> {
@@ -19,16 +19,27 @@ async function pushOnce(caseId: unknown, item: OutboxItem): Promise<boolean> {
   return res.modifiedCount === 1;
 }
 
+/** What the case's outbox keeps of a window e-mail already queued or sent. */
+interface SentWindow {
+  key: string;
+  template: string;
+  createdAt: Date;
+  data?: { from?: Date; to?: Date } | null;
+}
+
+const sameDay = (a: Date | string | undefined, b: Date) => !!a && vnDateKey(new Date(a)) === vnDateKey(b);
+
 /** One e-mail per open window (key: case, document type, first filing the window serves). */
 export async function runCertificateWindowReminders({ app, now, caseIds }: { app: Pick<AppContext, 'config' | 'logger'>; now: Date; caseIds?: unknown[] }): Promise<{ sent: number }> {
   const calendar = await loadCalendar();
-  const cases = await Case.find({ stage: { $in: [...PLANNING_STAGES] }, ...(caseIds ? { _id: { $in: caseIds } } : {}) }, { reference: 1, applicant: 1, call: 1, stage: 1, resumeStage: 1, stageEnteredAt: 1, arrivedAt: 1, profile: 1, supportRequested: 1, supportTracks: 1, institute: 1, dependants: 1 }).lean();
+  const cases = await Case.find({ stage: { $in: [...PLANNING_STAGES] }, ...(caseIds ? { _id: { $in: caseIds } } : {}) }, { reference: 1, applicant: 1, call: 1, stage: 1, resumeStage: 1, stageEnteredAt: 1, arrivedAt: 1, profile: 1, supportRequested: 1, supportTracks: 1, institute: 1, dependants: 1, 'outbox.key': 1, 'outbox.template': 1, 'outbox.createdAt': 1, 'outbox.data.from': 1, 'outbox.data.to': 1 }).lean();
   let sent = 0;
   // What each call's checklist lets the applicant upload: a document off the list is handed to HR.
-  const calls = await Call.find({ _id: { $in: [...new Set(cases.map((c) => String(c.call)))] } }, { 'checklist.type': 1 }).lean<Array<{ _id: unknown; checklist?: Array<{ type?: string | null }> | null }>>();
+  const calls = await Call.find({ _id: { $in: [...new Set(cases.map((c) => String(c.call)))] } }, { 'checklist.type': 1, 'checklist.phase': 1, 'checklist.required': 1 }).lean<Array<{ _id: unknown; checklist?: Array<{ type?: string | null; phase?: string | null; required?: boolean | null }> | null }>>();
   const uploadable = new Map(calls.map((call) => [String(call._id), new Set((call.checklist ?? []).map((i) => String(i.type)))]));
+  const beforeArrival = new Map(calls.map((call) => [String(call._id), requiredBeforeArrival(call.checklist)]));
   for (const c of cases) {
-    const { windows } = await casePlan({ caseDoc: c as never, now, calendar });
+    const { windows } = await casePlan({ caseDoc: c as never, now, calendar, checklist: beforeArrival.get(String(c.call)) ?? [] });
     const open = windows.filter((w) => w.status === 'open');
     if (open.length === 0) continue;
     const applicant = await User.findById(c.applicant, { email: 1, name: 1, locale: 1, disabledAt: 1 }).lean();
@@ -36,7 +47,22 @@ export async function runCertificateWindowReminders({ app, now, caseIds }: { app
     const locale = isLocale(applicant.locale) ? applicant.locale : DEFAULT_LOCALE;
     const t = translator(locale);
     const caseId = String(c._id);
+    const sentBefore = ((c as { outbox?: SentWindow[] }).outbox ?? []).filter((o) => o.template === 'certificate_window');
     for (const w of open) {
+      // A window is known by its document and the first filing it serves: a window whose start is
+      // "today" (already open when planned) is the same window tomorrow, and so is one whose filing
+      // waits only for the papers (its day moves with today).
+      const first = w.neededBy[0]!;
+      const prefix = outboxKey(caseId, 'certificate-window', w.type);
+      const key = outboxKey(prefix, first.whenReady ? `${first.kind}-when-ready` : vnDateKey(first.fileOn));
+      // The window we sent before for this document, if its filing has moved since: the new e-mail
+      // says it replaces that one (two e-mails with different dates and no word of which holds
+      // left the applicant to guess). The same dates again are not sent again.
+      const earlier = sentBefore
+        .filter((o) => o.key !== key && o.key.startsWith(`${prefix}.`))
+        .sort((a, b) => new Date(b.createdAt).getTime() - new Date(a.createdAt).getTime())[0];
+      const earlierData = (earlier?.data ?? {}) as { from?: Date; to?: Date };
+      if (earlier && sameDay(earlierData.from, w.from) && sameDay(earlierData.to, w.to)) continue;
       const data = {
         name: applicant.name,
         reference: c.reference,
@@ -46,12 +72,11 @@ export async function runCertificateWindowReminders({ app, now, caseIds }: { app
         procedures: [...new Set(w.neededBy.map((n) => t(`planner.kinds.${n.kind}`)))].join(', '),
         uploadable: uploadable.get(String(c.call))?.has(w.type) ?? false,
         link: `${app.config.appUrl}/applications/${caseId}#planner`,
+        // Nearly closed: said plainly, with the working days left, rather than a bare 1-day range.
+        closing: w.closing ?? false,
+        daysLeft: w.daysLeft ?? 0,
+        ...(earlier ? { replaces: { sentOn: earlier.createdAt, from: earlierData.from, to: earlierData.to } } : {}),
       };
-      // A window is known by its document and the first filing it serves: a window whose start is
-      // "today" (already open when planned) is the same window tomorrow, and so is one whose filing
-      // waits only for the papers (its day moves with today).
-      const first = w.neededBy[0]!;
-      const key = outboxKey(caseId, 'certificate-window', w.type, first.whenReady ? `${first.kind}-when-ready` : vnDateKey(first.fileOn));
       if (await pushOnce(c._id, caseEmail({ email: applicant.email, locale }, 'certificate_window', data, key, now))) sent += 1;
     }
   }

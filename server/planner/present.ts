@@ -48,6 +48,8 @@ function windowView(ctx: Context, w: CertificateWindow) {
       ? t('planner.checklist.done', { document })
       : w.status === 'late'
         ? t('planner.checklist.asap', { document, to })
+        : w.closing
+          ? t('planner.checklist.closing', { document, to, days: w.daysLeft ?? 0 })
         : from === to
           ? t('planner.checklist.by', { document, to })
           : t('planner.checklist.get', { document, from, to });

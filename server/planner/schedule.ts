@@ -98,12 +98,17 @@ function isKind(k: string): k is ProcedureKind {
   return (PROCEDURE_KINDS as readonly string[]).includes(k);
 }
 
-/** The procedures the case needs: its tracks (not 'not_needed'), else what the applicant asked for. */
+/**
+ * The procedures the case needs: each kind's track (unless 'not_needed'), else what the applicant
+ * asked for. Per kind, not "tracks if any": during the offer HR may start one procedure (housing)
+ * before the others have tracks, and the work permit the applicant asked for is still ahead.
+ */
 export function neededProcedures(c: PlannerCase): PlannerTrack[] {
   const tracks = (c.supportTracks ?? []).filter((t) => isKind(t.kind));
-  if (tracks.length > 0) return tracks.filter((t) => t.status !== 'not_needed');
+  const tracked = new Set(tracks.map((t) => t.kind));
   const asked = c.supportRequested ?? {};
-  return REQUESTED_FLAGS.filter(([flag]) => (asked as Record<string, unknown>)[flag] === true).map(([, kind]) => ({ kind, status: 'requested' }));
+  const requested = REQUESTED_FLAGS.filter(([flag, kind]) => !tracked.has(kind) && (asked as Record<string, unknown>)[flag] === true).map(([, kind]) => ({ kind, status: 'requested' }));
+  return [...tracks.filter((t) => t.status !== 'not_needed'), ...requested];
 }
 
 export interface ScheduleOptions {
@@ -122,6 +127,8 @@ export interface Schedule {
   /** The first working day the person may start work under these procedures. */
   start: Date;
   startExplain: Explanation[];
+  /** The day the person enters Vietnam: the later of the start and the planned arrival (or the arrival). */
+  entry: Date;
 }
 
 /** Lays the case's procedures out on the calendar (see the file comment). */
@@ -131,7 +138,8 @@ export function scheduleProcedures({ case: c, calendar: cal, today, anchorOnPlan
   const tracks = new Map(neededProcedures(c).map((t) => [t.kind as ProcedureKind, t]));
   const steps = new Map<ProcedureKind, ProcedureStep>();
 
-  const place = (kind: ProcedureKind, notBefore: Date | undefined): ProcedureStep => {
+  /** `notBefore`: a day the procedure cannot be lodged before; `entry`: that day is the entry to Vietnam. */
+  const place = (kind: ProcedureKind, notBefore: Date | undefined, entry = false): ProcedureStep => {
     const t = tracks.get(kind)!;
     const rule = PROCEDURE_RULES[kind];
     const n = rule.decisionWorkingDays;
@@ -162,7 +170,11 @@ export function scheduleProcedures({ case: c, calendar: cal, today, anchorOnPlan
     });
     const prereq = prereqs.sort((a, b) => b.decisionBy!.getTime() - a.decisionBy!.getTime())[0];
     if (prereq && prereq.decisionBy! > earliest) earliest = prereq.decisionBy!;
-    if (notBefore && notBefore > earliest) earliest = notBefore;
+    let afterEntry = false;
+    if (notBefore && notBefore > earliest) {
+      earliest = notBefore;
+      afterEntry = entry;
+    }
     let reasons: Date | undefined;
     if (t.status === 'refused' && rule.refusalReasonsWorkingDays !== undefined && t.updatedAt) {
       // Decree 219/2025/ND-CP: the written reasons of a refusal come within 3 working days; the file
@@ -184,6 +196,8 @@ export function scheduleProcedures({ case: c, calendar: cal, today, anchorOnPlan
       explain = { key: 'refiled', params: { kind, reasons, filed: fileOn, days: n!, date: decisionBy } };
     } else if (prereq && !anchored && fileOn.getTime() === onOrAfterWorkingDay(cal, prereq.decisionBy!).getTime() && n !== undefined) {
       explain = { key: 'after', params: { kind, days: n, prev: prereq.kind, date: decisionBy! } };
+    } else if (afterEntry && !anchored && n !== undefined) {
+      explain = { key: 'afterEntry', params: { kind, filed: fileOn, days: n, date: decisionBy! } };
     } else if (anchored) {
       explain = { key: 'anchored', params: { kind, filed: fileOn, max: rule.fileBeforeStartDays!.max, days: n ?? 0, date: decisionBy ?? fileOn } };
     } else if (decisionBy) {
@@ -223,7 +237,14 @@ export function scheduleProcedures({ case: c, calendar: cal, today, anchorOnPlan
   start = working;
 
   // 3. The rest: the residence card after entry, housing and citizenship alongside.
-  for (const kind of PROCEDURE_KINDS) if (!BLOCKS_START.includes(kind) && tracks.has(kind)) steps.set(kind, place(kind, kind === 'residence_card' ? start : undefined));
+  // Entry is the planned arrival when that is later than the first possible day (it was placed right
+  // after the visa, months before the person comes, and the dependants' passports were asked for
+  // within days). The card is for a foreigner who has entered on an LĐ1, LĐ2 or TT visa: Law
+  // 47/2014/QH13 Art. 36(1) as amended by Law 51/2019/QH14 (Art. 1(14)); on entry the border post
+  // grants a stay of up to 12 months and the card is considered then (Art. 31(1)(a)).
+  const arrived = c.arrivedAt ? dayOf(c.arrivedAt) : undefined;
+  const entry = arrived ?? maxDate(start, plannedStart ? onOrAfterWorkingDay(cal, plannedStart) : undefined)!;
+  for (const kind of PROCEDURE_KINDS) if (!BLOCKS_START.includes(kind) && tracks.has(kind)) steps.set(kind, kind === 'residence_card' ? place(kind, entry, true) : place(kind, undefined));
 
-  return { steps: PROCEDURE_KINDS.map((k) => steps.get(k)).filter((s): s is ProcedureStep => !!s), start, startExplain };
+  return { steps: PROCEDURE_KINDS.map((k) => steps.get(k)).filter((s): s is ProcedureStep => !!s), start, startExplain, entry };
 }

@@ -1,6 +1,7 @@
 // The planner on stored cases: the forecast kept on the case (`forecast`, for the queue and the
 // dashboard), recomputed after each change and by a periodic refresh (today moves, holidays are
 // edited); the full plan (forecast with its explanation, certificate windows) computed on view.
+import { Call } from '../../models/call.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { FORECAST_STAGES, PLANNING_STAGES, inStages } from '../../models/constants.ts';
 import { loadCalendar, type WorkingCalendar } from '../calendar/index.ts';
@@ -15,18 +16,37 @@ export interface CasePlan {
   windows: CertificateWindow[];
 }
 
-type StoredCase = PlannerCase & { _id: unknown; institute?: unknown };
+type StoredCase = PlannerCase & { _id: unknown; institute?: unknown; call?: unknown };
+
+interface ChecklistItem {
+  type?: string | null;
+  phase?: string | null;
+  required?: boolean | null;
+}
+
+/** The document types a call's checklist requires before arrival (at the offer or before arrival). */
+export function requiredBeforeArrival(checklist: readonly ChecklistItem[] | null | undefined): string[] {
+  return (checklist ?? []).filter((i) => i.required !== false && (i.phase === 'offer' || i.phase === 'onboarding') && i.type).map((i) => String(i.type));
+}
+
+async function checklistOf(call: unknown): Promise<string[]> {
+  const id = call && typeof call === 'object' && '_id' in call ? (call as { _id: unknown })._id : call;
+  if (!id) return [];
+  const found = await Call.findById(id, { checklist: 1 }).lean<{ checklist?: ChecklistItem[] | null }>();
+  return requiredBeforeArrival(found?.checklist);
+}
 
 const PLANNER_FIELDS = { stage: 1, resumeStage: 1, stageEnteredAt: 1, arrivedAt: 1, profile: 1, supportRequested: 1, supportTracks: 1, institute: 1, dependants: 1 } as const;
 
 /** The forecast and the certificate windows of one case, as of `now`. */
-export async function casePlan({ caseDoc, now, calendar, documents: current }: { caseDoc: CaseDoc | StoredCase; now: Date; calendar?: WorkingCalendar; documents?: PlannerDocument[] }): Promise<CasePlan> {
+export async function casePlan({ caseDoc, now, calendar, documents: current, checklist }: { caseDoc: CaseDoc | StoredCase; now: Date; calendar?: WorkingCalendar; documents?: PlannerDocument[]; checklist?: string[] }): Promise<CasePlan> {
   const c = ('toObject' in caseDoc && typeof caseDoc.toObject === 'function' ? caseDoc.toObject() : caseDoc) as StoredCase;
   const [cal, stageTimes, documents] = await Promise.all([calendar ?? loadCalendar(), stageTimesFor({ institute: c.institute }), current ?? currentDocuments([c._id])]);
   const forecast = forecastArrival({ case: c, calendar: cal, today: now, stageTimes });
   const stage = c.stage === 'on_hold' ? c.resumeStage : c.stage;
   // Certificates are planned once an offer is made, until arrival (issue 14).
-  const windows = forecast && inStages(stage, PLANNING_STAGES) ? planCertificates({ case: c, documents, calendar: cal, today: now }) : [];
+  const planning = !!forecast && inStages(stage, PLANNING_STAGES);
+  const windows = planning ? planCertificates({ case: c, documents, calendar: cal, today: now, checklist: checklist ?? (await checklistOf(c.call)) }) : [];
   return { forecast, windows };
 }
 

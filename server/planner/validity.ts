@@ -55,3 +55,10 @@ export const WORK_CARD_MAX_MONTHS = 24;
  * legalisation and a certified translation. An institute allowance, not a legal deadline.
  */
 export const PREPARATION_WORKING_DAYS = 5;
+
+/**
+ * Working days an applicant needs at least to act on a window (ask for the certificate, receive it).
+ * An open window with fewer left is told as nearly closed, never given as a bare one-day range. An
+ * institute allowance, not a legal deadline.
+ */
+export const ACT_WORKING_DAYS = 5;

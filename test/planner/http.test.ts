@@ -67,8 +67,9 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     const row = html.slice(html.indexOf('data-window="criminal_record"'));
     expect(row).to.include('5 October 2026 – 26 March 2027');
     expect(row).to.include('issued on or after 2 October 2026: at most 6 months before the filing (Decree 219/2025/ND-CP Art. 18(4))');
-    // The passport must outlast the residence card: card decided 5 May 2027, 2 years → 5 May 2029, + 30 days.
-    expect(html.slice(html.indexOf('data-window="passport"'))).to.include('valid until 4 June 2029');
+    // The passport must outlast the residence card: lodged after entry on 1 Jun 2027, decided 8 Jun,
+    // 2 years → 8 Jun 2029, + 30 days.
+    expect(html.slice(html.indexOf('data-window="passport"'))).to.include('valid until 8 July 2029');
 
     const vi = text((await page(await signedIn(t, hrVi), `/cases/${c._id}`)).text);
     expect(vi).to.include('Dự kiến ngày bắt đầu làm việc');
@@ -138,6 +139,56 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     // The health certificate window, open since 10 Aug, was not sent again on the 15th or the 17th.
     expect(t.smtp.to(applicantEn.email).filter((m) => /Time to get your health certificate/.test(m.subject))).to.have.length(1);
     clock = at('2026-10-05');
+  });
+
+  it('says a window that moved replaces the one sent before, and says plainly when a window is nearly closed', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    // Sat 5 Dec 2026, arrival planned Mon 1 Mar 2027: the card is lodged on arrival, the dependant's
+    // passport ready 5 working days before, Mon 22 Feb.
+    const c = await createCase({ applicant, call, stage: 'onboarding', stageEnteredAt: at('2026-11-20'), profile: { fullName: 'Ana Lima', plannedArrival: at('2027-03-01') }, dependants: [{ fullName: 'Rui Lima', relationship: 'child', nationality: 'PT' }], supportTracks: [{ kind: 'residence_card', status: 'requested' }] });
+    clock = at('2026-12-05');
+    await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [c._id] });
+    await deliver(t, c._id);
+    const first = await t.smtp.waitForTo(applicant.email, /Time to get your dependants' passports: between 05 Dec 2026 and 22 Feb 2027/);
+    expect(first.text).not.to.include('This replaces');
+    // The arrival moves to Thu 1 Apr 2027: ready by Thu 25 Mar (Mar 31, 30, 29, 26, 25).
+    await Case.updateOne({ _id: c._id }, { $set: { 'profile.plannedArrival': at('2027-04-01') } });
+    clock = at('2026-12-07');
+    await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [c._id] });
+    await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [c._id] });
+    await deliver(t, c._id);
+    const moved = await t.smtp.waitForTo(applicant.email, /New dates: Time to get your dependants' passports: between 07 Dec 2026 and 25 Mar 2027/);
+    expect(moved.text).to.include('This replaces the window we sent on 05 Dec 2026 (05 Dec 2026 to 22 Feb 2027)');
+    expect(t.smtp.to(applicant.email).filter((m) => /dependants' passports/.test(m.subject))).to.have.length(2);
+
+    // Planned start Fri 12 Feb 2027: the work permit goes in Mon 14 Dec 2026, the criminal record is
+    // due Mon 7 Dec — one working day after Saturday 5 Dec: said as nearly closed, not as a range.
+    const other = await createUser({ role: 'applicant', locale: 'en' });
+    const soon = await createCase({ applicant: other, call, stage: 'onboarding', stageEnteredAt: at('2026-11-20'), profile: { fullName: 'Tom Berg', plannedArrival: at('2027-02-12') }, supportTracks: [{ kind: 'work_permit', status: 'preparing' }] });
+    clock = at('2026-12-05');
+    await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [soon._id] });
+    await deliver(t, soon._id);
+    const closing = await t.smtp.waitForTo(other.email, /Nearly closed: get your criminal record certificate by 07 Dec 2026/);
+    expect(closing.text).to.include('This window is nearly closed: 1 working day(s) left');
+    const checklist = text((await page(await signedIn(t, other), `/applications/${soon._id}`)).text);
+    expect(checklist).to.include('Get your criminal record certificate by 7 December 2026: this window is nearly closed (working days left: 1)');
+    clock = at('2026-10-05');
+  });
+
+  it("before onboarding, does not say no certificate is needed while the checklist requires two before arrival", async () => {
+    const institute = await createInstitute();
+    const strict = await createCall({ institute, checklist: [{ type: 'health_certificate', phase: 'onboarding', required: true }, { type: 'criminal_record', phase: 'onboarding', required: true }] });
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    // Only housing asked for (no work permit yet: an exempt expert's certificate is started by HR).
+    clock = at('2026-12-05');
+    const c = await createCase({ applicant, call: strict, stage: 'offer', stageEnteredAt: at('2026-12-01'), profile: { fullName: 'Lea Vogt', plannedArrival: at('2027-03-01') }, supportRequested: { workPermit: false, visa: false, residenceCard: false, housing: true, citizenship: false } });
+    const en = text((await page(await signedIn(t, applicant), `/applications/${c._id}`)).text);
+    clock = at('2026-10-05');
+    expect(en).to.include('When to get your certificates');
+    expect(en).not.to.include('No dated certificate is needed');
+    expect(en).to.include('Get your health certificate between 5 December 2026 and 22 February 2027');
+    expect(en).to.include('Get your criminal record certificate between 5 December 2026 and 22 February 2027');
+    expect(en).to.include('(arrival in Vietnam)');
   });
 
   it('e-mails once for a filing that waits only for its papers, though its planned day moves with today', async () => {

@@ -131,7 +131,8 @@ describe('planner: certificate windows', () => {
   // (Decree 219/2025): 1 Jun − 60 days = Fri 2 Apr 2027 (a working day).
   // Work permit decided 10 working days later: Apr 5, 6, 7, 8, 9, 12, 13, 14, 15 (9), Fri 16 Apr is
   // the Hùng Kings holiday, Mon 19 Apr (10). Visa: Apr 20, 21, 22, 23, 26 → 26 Apr = the start.
-  // Residence card lodged 26 Apr: 27, 28, 29 (3); 30/4, 1/5, Sun 2, 3/5 off; Tue 4 (4), Wed 5 May (5).
+  // Residence card: applied for after entry, the planned arrival Tue 1 Jun (not the 26 Apr start):
+  // Jun 2 (1), 3 (2), 4 (3), Mon 7 (4), Tue 8 Jun (5) → decided 8 Jun 2027.
   const tracks = [
     { kind: 'work_permit', status: 'preparing' },
     { kind: 'visa', status: 'requested' },
@@ -178,19 +179,78 @@ describe('planner: certificate windows', () => {
   });
 
   it('passport: valid 30 days beyond the residence card (2 years from its decision unless recorded)', () => {
-    // Card decided Wed 5 May 2027 → ends 5 May 2029 (2 years, Law 47/2014 Art. 38) → passport valid to 4 Jun 2029.
-    const short = planCertificates({ case: c, documents: [{ type: 'passport', status: 'accepted', expiresAt: at('2029-06-01') }], calendar: cal, today: at('2027-01-04') });
+    // Card decided Tue 8 Jun 2027 → ends 8 Jun 2029 (2 years, Law 47/2014 Art. 38) → passport valid to 8 Jul 2029.
+    const short = planCertificates({ case: c, documents: [{ type: 'passport', status: 'accepted', expiresAt: at('2029-07-05') }], calendar: cal, today: at('2027-01-04') });
     const w = win(short, 'passport');
     expect(w.status).to.equal('open');
     expect(key(w.to)).to.equal('2027-03-26'); // before the first filing that needs it (the work permit, 2 Apr)
     expect(w.reasons.find((r) => r.key === 'passportCard')!.params).to.deep.include({ days: 30, estimated: 1 });
-    expect(key(w.reasons.find((r) => r.key === 'passportCard')!.params.date as Date)).to.equal('2029-06-04');
-    expect(win(planCertificates({ case: c, documents: [{ type: 'passport', expiresAt: at('2029-06-04') }], calendar: cal, today: at('2027-01-04') }), 'passport').status).to.equal('ok');
+    expect(key(w.reasons.find((r) => r.key === 'passportCard')!.params.date as Date)).to.equal('2029-07-08');
+    expect(win(planCertificates({ case: c, documents: [{ type: 'passport', expiresAt: at('2029-07-08') }], calendar: cal, today: at('2027-01-04') }), 'passport').status).to.equal('ok');
     // A recorded card end (31 Dec 2028) sets the date: 30 Jan 2029.
     const recorded = onboarding([...tracks.slice(0, 2), { kind: 'residence_card', status: 'requested', cardEndsAt: at('2028-12-31') }], { profile: { plannedArrival: at('2027-06-01') } });
     const r = win(planCertificates({ case: recorded, documents: [{ type: 'passport', expiresAt: at('2029-02-01') }], calendar: cal, today: at('2027-01-04') }), 'passport');
     expect(r.status).to.equal('ok');
     expect(key(r.reasons.find((x) => x.key === 'passportCard')!.params.date as Date)).to.equal('2029-01-30');
+  });
+
+  it("the residence card waits for entry: a dependant's passport is not asked for within a working day of the visa", () => {
+    // The walk-through: today Sat 5 Dec 2026, planned arrival Mon 1 Mar 2027, the work permit granted
+    // today, the visa being prepared: visa lodged Mon 7 Dec, decided Mon 14 Dec (Dec 8, 9, 10, 11, 14).
+    // The card used to be lodged 14 Dec, so the dependant's passport window was 5–7 Dec. It is applied
+    // for after entry (Law 47/2014 Art. 36(1)): lodged Mon 1 Mar 2027, the passport ready 5 working
+    // days before: Fri 26 (1), Thu 25 (2), Wed 24 (3), Tue 23 (4), Mon 22 Feb (5) → by 22 Feb 2027.
+    const walk = onboarding(
+      [
+        { kind: 'work_permit', status: 'approved', updatedAt: at('2026-12-05') },
+        { kind: 'visa', status: 'preparing', updatedAt: at('2026-12-05') },
+        { kind: 'residence_card', status: 'requested' },
+      ],
+      { profile: { plannedArrival: at('2027-03-01') }, dependants: [{ fullName: 'Emma' }] },
+    );
+    const f = forecastArrival({ case: walk, calendar: cal, today: at('2026-12-05') })!;
+    const card = f.steps.find((s) => s.kind === 'residence_card')!;
+    expect([key(card.fileOn), card.explain.key]).to.deep.equal(['2027-03-01', 'afterEntry']);
+    const w = win(planCertificates({ case: walk, documents: [], calendar: cal, today: at('2026-12-05') }), 'dependant_passport');
+    expect([key(w.from), key(w.to), w.status]).to.deep.equal(['2026-12-05', '2027-02-22', 'open']);
+    expect(w.neededBy.map((n) => [n.kind, key(n.fileOn)])).to.deep.equal([['residence_card', '2027-03-01']]);
+  });
+
+  it('an open window with fewer than 5 working days left is marked nearly closed, with the days left', () => {
+    // Today Sat 5 Dec 2026, planned start Fri 12 Feb 2027: the work permit is lodged 60 days before,
+    // Mon 14 Dec; ready 5 working days before it: Fri 11 (1), Thu 10 (2), Wed 9 (3), Tue 8 (4), Mon 7
+    // Dec (5). Left from Saturday: Mon 7 only → 1 working day.
+    const soon = onboarding([{ kind: 'work_permit', status: 'preparing' }], { profile: { plannedArrival: at('2027-02-12') } });
+    const w = win(planCertificates({ case: soon, documents: [], calendar: cal, today: at('2026-12-05') }), 'criminal_record');
+    expect([key(w.from), key(w.to), w.status, w.daysLeft, w.closing]).to.deep.equal(['2026-12-05', '2026-12-07', 'open', 1, true]);
+    // A month earlier the same window has time enough.
+    const early = win(planCertificates({ case: soon, documents: [], calendar: cal, today: at('2026-11-05') }), 'criminal_record');
+    expect([early.status, early.closing]).to.deep.equal(['open', false]);
+  });
+
+  it('at the offer, a procedure HR has started does not hide the ones the applicant asked for', () => {
+    // HR opened housing during the offer; the work permit, visa and card have no track yet but were
+    // asked for: the work permit still needs the criminal record (filed 60 days before 1 Jun 2027).
+    const offer: PlannerCase = { stage: 'offer', stageEnteredAt: at('2026-11-20'), profile: { plannedArrival: at('2027-06-01') }, supportRequested: { workPermit: true, visa: true, residenceCard: true, housing: true }, supportTracks: [{ kind: 'housing', status: 'requested' }] };
+    const w = win(planCertificates({ case: offer, documents: [], calendar: cal, today: at('2026-12-05') }), 'criminal_record');
+    expect(w.neededBy.map((n) => [n.kind, key(n.fileOn)])).to.deep.equal([['work_permit', '2027-04-02']]);
+    // A track HR set to 'not needed' stays not needed, whatever was asked for.
+    const exempt = { ...offer, supportTracks: [{ kind: 'work_permit', status: 'not_needed' }] };
+    expect(planCertificates({ case: exempt, documents: [], calendar: cal, today: at('2026-12-05') }).some((x) => x.type === 'criminal_record')).to.equal(false);
+  });
+
+  it("the call's checklist before arrival gets a window when no procedure ahead asks for the certificate", () => {
+    // No procedure asked for; the checklist requires both certificates before arrival (Mon 1 Mar 2027):
+    // ready 5 working days before it, Mon 22 Feb; the criminal record issued on or after 1 Sep 2026.
+    const bare: PlannerCase = { stage: 'offer', stageEnteredAt: at('2026-11-20'), profile: { plannedArrival: at('2027-03-01') } };
+    expect(planCertificates({ case: bare, documents: [], calendar: cal, today: at('2026-12-05') })).to.deep.equal([]);
+    const list = planCertificates({ case: bare, documents: [], calendar: cal, today: at('2026-12-05'), checklist: ['signed_offer', 'health_certificate', 'criminal_record'] });
+    expect(list.map((w) => [w.type, key(w.from), key(w.to), w.status])).to.deep.equal([
+      ['criminal_record', '2026-12-05', '2027-02-22', 'open'],
+      ['health_certificate', '2026-12-05', '2027-02-22', 'open'],
+    ]);
+    expect(list[0]!.neededBy.map((n) => [n.kind, key(n.fileOn)])).to.deep.equal([['arrival', '2027-03-01']]);
+    expect(list[0]!.reasons[0]).to.deep.include({ key: 'checklist' });
   });
 
   it('a lodged procedure needs no more windows', () => {
