@@ -23,10 +23,36 @@ export function problemMessages(ctx: Context, problems: TemplateProblem[]): stri
   const t = tOf(ctx);
   return problems.map((p) => {
     const part = t(`emailTemplates.parts.${p.part}`);
-    const unknown = /^"([^"]+)" not defined in/.exec(p.reason);
-    const reason = unknown ? t('emailTemplates.unknownVariable', { name: unknown[1] }) : p.reason === 'empty' ? t('emailTemplates.empty') : p.reason;
+    const reason = reasonText(t, p.reason);
     return p.line ? t('emailTemplates.problemAtLine', { part, line: p.line, reason }) : t('emailTemplates.problem', { part, reason });
   });
+}
+
+/** A problem's reason in the page's language (codes from server/mail/templates.ts checkTemplate). */
+function reasonText(t: ReturnType<typeof tOf>, reason: string): string {
+  const unknown = /^"([^"]+)" not defined in/.exec(reason);
+  if (unknown) return t('emailTemplates.unknownVariable', { name: unknown[1] });
+  const [code, a, b] = reason.split(':');
+  // The template's own marks are parameters: in a message's text i18next would read {{ }} as its own.
+  switch (code) {
+    case 'empty':
+      return t('emailTemplates.problems.empty');
+    case 'partials':
+      return t('emailTemplates.problems.partials', { example: '{{> …}}' });
+    case 'decorators':
+      return t('emailTemplates.problems.decorators', { example: '{{* …}}' });
+    case 'unreadable':
+      return t('emailTemplates.problems.unreadable', { open: '{{', close: '}}' });
+    case 'tooLong':
+      return t('emailTemplates.problems.tooLong', { max: a });
+    case 'unclosed':
+      return t('emailTemplates.problems.unclosed', { block: `{{#${a}}}`, end: `{{/${a}}}` });
+    case 'mismatched':
+      return t('emailTemplates.problems.mismatched', { open: `{{#${a}}}`, close: `{{/${b}}}`, end: `{{/${a}}}` });
+    default:
+      // A helper's own refusal while rendering the sample (its name is in it, e.g. "unknown helper exec").
+      return reason;
+  }
 }
 
 function variableRows(vars: Variable[]) {

@@ -198,12 +198,40 @@ function reasonOf(err: unknown): string {
   return msg.split('\n').filter(Boolean).pop()!.slice(0, 300);
 }
 
+/**
+ * What a parse error means for the person editing, as a code the page words in its language
+ * (server/email-templates/present.ts): the parser's own text ("Expecting 'OPEN_INVERSE_CHAIN',
+ * …, got 'EOF'") names the end of the file, not the block left open.
+ */
+function parseProblem(part: Part, source: string, err: unknown): TemplateProblem {
+  const message = String((err as Error)?.message ?? err);
+  const mismatch = /(\S+) doesn't match (\S+)/.exec(message);
+  if (mismatch) return { part, line: lineOf(err), reason: `mismatched:${mismatch[1]}:${mismatch[2]}` };
+  if (/got 'EOF'/.test(message)) {
+    const open = unclosedBlock(source);
+    if (open) return { part, line: open.line, reason: `unclosed:${open.name}` };
+  }
+  return { part, line: lineOf(err), reason: 'unreadable' };
+}
+
+/** The innermost block ({{#if}}, {{#each}}…) left open at the end of the source, with its line. */
+function unclosedBlock(source: string): { name: string; line: number } | undefined {
+  const open: Array<{ name: string; line: number }> = [];
+  const tag = /\{\{~?\s*([#/])\s*([A-Za-z_][\w-]*)/g;
+  for (let m = tag.exec(source); m; m = tag.exec(source)) {
+    const line = source.slice(0, m.index).split('\n').length;
+    if (m[1] === '#') open.push({ name: m[2]!, line });
+    else if (open.length && open[open.length - 1]!.name === m[2]) open.pop();
+  }
+  return open.pop();
+}
+
 /** Nodes that would reach outside the data: partials (files) and decorators. */
 function forbiddenNode(node: Node | undefined): { line?: number; what: string } | undefined {
   if (!node || typeof node !== 'object') return undefined;
   const loc = (node.loc as { start?: { line?: number } } | undefined)?.start?.line;
-  if (node.type === 'PartialStatement' || node.type === 'PartialBlockStatement') return { line: loc, what: 'partials ({{> …}}) are not allowed' };
-  if (node.type === 'Decorator' || node.type === 'DecoratorBlock') return { line: loc, what: 'decorators ({{* …}}) are not allowed' };
+  if (node.type === 'PartialStatement' || node.type === 'PartialBlockStatement') return { line: loc, what: 'partials' };
+  if (node.type === 'Decorator' || node.type === 'DecoratorBlock') return { line: loc, what: 'decorators' };
   for (const key of ['body', 'program', 'inverse']) {
     const child = node[key];
     if (Array.isArray(child)) {
@@ -241,14 +269,14 @@ export function checkTemplate(template: string, locale: Locale, parts: TemplateP
       continue;
     }
     if (source.length > LIMITS[part]) {
-      problems.push({ part, reason: `longer than ${LIMITS[part]} characters` });
+      problems.push({ part, reason: `tooLong:${LIMITS[part]}` });
       continue;
     }
     let ast: Node;
     try {
       ast = Handlebars.parse(source) as unknown as Node;
     } catch (err) {
-      problems.push({ part, line: lineOf(err), reason: reasonOf(err) });
+      problems.push(parseProblem(part, source, err));
       continue;
     }
     const bad = forbiddenNode(ast);

@@ -98,10 +98,16 @@ describe('e-mail templates: edit, version, revert, refuse what does not render',
     const res = await submitForm(admin, URL_EN, broken);
     expect(res.status).to.equal(422);
     expect(res.text).to.match(/Text, line 3: /);
+    // Said as what to do, where the block opens (the parser names the end of the text and its grammar).
+    expect(res.text).to.include('Text, line 3: the block {{#if}} opened on this line is not closed: add {{/if}} where it ends');
+    expect(res.text).to.not.include('Expecting');
     expect(res.text).to.include('never closed'); // what was typed is kept
     const vi = await submitForm(adminVi, URL_EN, broken);
     expect(vi.status).to.equal(422);
-    expect(vi.text).to.match(/Văn bản, dòng 3: /);
+    expect(vi.text).to.include('Văn bản, dòng 3: khối {{#if}} mở ở dòng này chưa được đóng: thêm {{/if}} ở chỗ khối kết thúc');
+    const crossed = await submitForm(admin, URL_EN, form({ subject: 'Crossed', text: 'a\n{{#if reference}}\n{{#each items}}x{{/if}}{{/each}}', html: '<p>x</p>', baseVersion: String(before) }));
+    expect(crossed.status).to.equal(422);
+    expect(crossed.text).to.include('{{#each}} is closed with {{/if}}: close it with {{/each}}');
     expect(await head()).to.equal(before);
     const r = await renderEmail(T, 'en', data());
     expect(r.version).to.equal(before);
