@@ -99,6 +99,11 @@ export function casesRoutes(app: AppContext): Router {
 
   // Saved filters: the current filter under a name (422 with the queue and a message when refused),
   // and deleting one. Both come back to the queue of the filter concerned.
+  // The address a refused save leaves in the address bar: opened again (a reload, a bookmark) it is the queue, not "not found".
+  router.get('/cases/filters', STAFF, (_req, res) => {
+    res.redirect(303, '/cases');
+  });
+
   router.post('/cases/filters', STAFF, async (req, res) => {
     const body = req.body as Record<string, unknown>;
     const saved = await saveFilter({ ctx: req.ctx, body });

@@ -231,6 +231,9 @@ describe('cases: the queue finds work (open first, search, saved filters)', func
     it('saves the current filter under a name, lists it above the queue, applies it in one click and deletes it', async () => {
       const q = await page(en, '/cases?q=nguyen&stage=screening&page=3&junk=1');
       expect(text(q.text)).to.include('name="query" value="/cases?q=nguyen&stage=screening"');
+      // The address a refused save leaves in the address bar opens the queue again, not "not found".
+      const reopened = await page(en, '/cases/filters');
+      expect([reopened.status, reopened.headers.location]).to.deep.equal([303, '/cases']);
       const saved = await post(en, q.text, '/cases/filters', { name: 'My screening', query: '/cases?q=nguyen&stage=screening&page=3&junk=1' });
       expect(saved.status).to.equal(303);
       expect(saved.headers.location).to.equal('/cases?q=nguyen&stage=screening');

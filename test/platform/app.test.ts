@@ -48,6 +48,11 @@ describe('platform: pipeline, headers, errors, default deny', () => {
     expect(css.status).to.equal(200);
     expect(css.headers['cache-control']).to.match(/max-age=/);
     expect(css.headers.etag).to.match(/^W\/"/);
+    // Every page names its icon, which is served (browsers asked for /favicon.ico and got a 404).
+    const home = await request(t.app).get('/').set('Accept', 'text/html');
+    expect(home.text).to.include('<link rel="icon" href="/static/img/icon.svg" type="image/svg+xml">');
+    const icon = await request(t.app).get('/static/img/icon.svg');
+    expect([icon.status, icon.headers['content-type']]).to.deep.equal([200, 'image/svg+xml']);
   });
 
   it('renders pages in Vietnamese by default and English when the browser asks', async () => {
