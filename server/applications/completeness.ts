@@ -4,6 +4,7 @@ import type { CaseFields } from '../../models/case.ts';
 import { CaseDocument } from '../../models/document.ts';
 import type { Step } from './steps.ts';
 import { criteriaFor } from './tracks.ts';
+import { validityOf, validUntil, type ValidityCase } from '../documents/validity.ts';
 
 export interface MissingPart {
   step: Step | 'documents' | 'call';
@@ -73,6 +74,29 @@ export async function missingParts(c: CaseLike, call: CallLike | null, locale: s
   }
   if (!call || call.status !== 'open' || (call.closesAt && call.closesAt.getTime() < now.getTime())) {
     out.push({ step: 'call', key: 'applications.missing.callClosed' });
+  }
+  return out;
+}
+
+/** A current document that will not do as it is. */
+export interface DocumentWarning {
+  type: string;
+  validity: 'expired' | 'too_short';
+  until: Date;
+}
+
+/**
+ * Current documents that will not do as they are: expired, or a passport that runs out before the
+ * residence card after the planned arrival does (server/documents/validity.ts, Law 47/2014/QH13
+ * Art. 38(1)). Said on the review step so the applicant can send a newer one before submitting; they
+ * do not hold the submission back (a passport can be renewed later, and HR asks for it then).
+ */
+export async function documentWarnings(c: Pick<CaseLike, '_id'> & ValidityCase, now: Date): Promise<DocumentWarning[]> {
+  const docs = await CaseDocument.find({ case: c._id as never, current: true }, { type: 1, issuedAt: 1, expiresAt: 1 }).sort({ type: 1, slot: 1 }).lean();
+  const out: DocumentWarning[] = [];
+  for (const d of docs) {
+    const validity = validityOf(d, c, now);
+    if (validity === 'expired' || validity === 'too_short') out.push({ type: d.type, validity, until: validUntil(d)! });
   }
   return out;
 }

@@ -18,7 +18,7 @@ import { CaseConflictError, conflictFrom } from '../cases/conflict.ts';
 import { peopleNames, type PeopleNames } from '../cases/people.ts';
 import { documentsChecklist } from '../cases/present.ts';
 import { setKeepDataConsent } from '../privacy/consent.ts';
-import { missingParts, type MissingPart } from './completeness.ts';
+import { documentWarnings, missingParts, type MissingPart } from './completeness.ts';
 import { parseAchievements, parseDependants, parseEligibility, parseProfile, parseSupport, type Body, type RowKind, type Step } from './steps.ts';
 import { withFields } from '../support/with-fields.ts';
 
@@ -122,7 +122,14 @@ export type ApplicationData = Awaited<ReturnType<typeof loadApplication>>;
 /** What a step page needs besides the case: the call, and (review) what is still missing. */
 export async function loadStep({ ctx, caseDoc, step, missing }: { ctx: Context; caseDoc: CaseDoc; step: Step; missing?: MissingPart[] }) {
   const call = await Call.findById(caseDoc.call, { title: 1, track: 1, status: 1, opensAt: 1, closesAt: 1, checklist: 1 }).lean();
-  return { caseDoc, call, step, missing: step === 'review' ? (missing ?? (await missingParts(caseDoc, call, ctx.locale, ctx.now))) : undefined };
+  const review = step === 'review';
+  return {
+    caseDoc,
+    call,
+    step,
+    missing: review ? (missing ?? (await missingParts(caseDoc, call, ctx.locale, ctx.now))) : undefined,
+    documentWarnings: review ? await documentWarnings(caseDoc, ctx.now) : undefined,
+  };
 }
 export type StepData = Awaited<ReturnType<typeof loadStep>>;
 

@@ -7,6 +7,7 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
+import { CaseDocument } from '../../models/document.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import type { InstituteDoc } from '../../models/institute.ts';
@@ -221,6 +222,16 @@ describe('applications: calls, apply, steps, review and submit over HTTP', () =>
     expect(missing).to.include('Answer the criterion “Holds a doctorate or equivalent”');
     expect(missing).to.include(`/applications/${c._id}/edit/dependants`);
     expect(missing).not.to.include('Full name is missing');
+    expect(review.text).to.not.include('id="document-warnings"');
+
+    // A passport that has run out is said before submitting (a link to the documents), without holding the submission back.
+    const expired = await CaseDocument.create({ case: c._id, type: 'passport', slot: 0, version: 1, current: true, storage: 'disk', storageKey: 'c'.repeat(32), originalName: 'passport.pdf', mimeType: 'application/pdf', size: 10, sha256: 'd'.repeat(64), uploadedBy: applicant._id, expiresAt: new Date(Date.now() - 5 * 86_400_000) });
+    const warned = await page(a, `/applications/${c._id}/edit/review`);
+    const warnings = text(warned.text.slice(warned.text.indexOf('id="document-warnings"'), warned.text.indexOf('</section>', warned.text.indexOf('id="document-warnings"'))));
+    expect(warnings).to.include(`href="/applications/${c._id}#documents"`);
+    expect(warnings).to.match(/Your Passport expired on \d{1,2} \w{3} \d{4}: send a valid one\. You can submit now; HR will ask for it\./);
+    expect(text(warned.text.slice(warned.text.indexOf('id="missing-parts"')))).to.not.include('Passport');
+    await CaseDocument.deleteOne({ _id: expired._id });
 
     const version = versionIn(review.text, `/applications/${c._id}/submit`);
     const refused = await post(a, review.text, `/applications/${c._id}/submit`, { version });
