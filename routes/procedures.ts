@@ -8,7 +8,9 @@ import { withoutHiddenCharacters } from '../server/support/hidden-characters.ts'
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
+import { Types } from 'mongoose';
 import { SUPPORT_STATUSES } from '../models/constants.ts';
+import { Case } from '../models/case.ts';
 import { BadRequestError, ConflictError, NotFoundError } from '../server/errors.ts';
 import { allow } from '../server/http/allow.ts';
 import { flash } from '../server/http/flash.ts';
@@ -57,6 +59,13 @@ function formFields(body: unknown): Record<string, unknown> {
   return out;
 }
 
+/** The procedure's status as stored (undefined: none yet, or no such case; the page then answers as it does). */
+async function trackStatus(caseId: string, kind: string): Promise<string | undefined> {
+  if (!Types.ObjectId.isValid(caseId)) return undefined;
+  const c = await Case.findById(caseId, { supportTracks: 1 }).lean();
+  return c?.supportTracks?.find((t) => t.kind === kind)?.status;
+}
+
 async function showProcedure(app: AppContext, req: Request, res: Response, status: number, failed?: { errors: ProcedureErrors; values: Record<string, string> }): Promise<void> {
   const model = await procedurePage({ ctx: req.ctx, caseId: String(req.params.id), kind: String(req.params.kind), ...(failed ? { failed } : {}) });
   res.status(status).render('procedures/edit', model);
@@ -72,7 +81,7 @@ export function proceduresRoutes(app: AppContext): Router {
     await showProcedure(app, req, res, 200);
   });
 
-  const save = async (req: Request, res: Response) => {
+  const save = async (req: Request, res: Response, from: 'page' | 'case' = 'page') => {
     const kind = String(req.params.kind);
     if (!isSupportKind(kind)) throw new NotFoundError();
     const id = String(req.params.id);
@@ -84,6 +93,14 @@ export function proceduresRoutes(app: AppContext): Router {
       return;
     }
     const { version, reasonsReceived, track, ...input } = form.data;
+    // Filing from the case page's quick form (status only): the legal clock runs from the filing
+    // date, and the procedure's page is where it is typed, checked against the decree's window and
+    // against the documents still missing. So it opens there with the status chosen, instead of
+    // recording today (a Saturday, in the walk-through) without a word.
+    if (from === 'case' && input.status === 'filed' && !input.filedAt && (await trackStatus(id, kind)) !== 'filed') {
+      await showProcedure(app, req, res, 422, { errors: { filedAt: 'procedures.errors.filedAtFromCase' }, values });
+      return;
+    }
     let result;
     try {
       result = await updateProcedure({ app, ctx: req.ctx, caseId: id, kind, ...input, reasonsReceived: reasonsReceived === 'yes', expectedVersion: version, ...(track ? { trackStamp: track } : {}) });
@@ -105,7 +122,7 @@ export function proceduresRoutes(app: AppContext): Router {
     res.redirect(303, `/cases/${id}#support`);
   };
   // The case page's quick form keeps its old address; the procedure's page posts to its own.
-  router.post('/cases/:id/procedures/:kind', WORKERS, save);
-  router.post('/cases/:id/support/:kind', WORKERS, save);
+  router.post('/cases/:id/procedures/:kind', WORKERS, (req, res) => save(req, res, 'page'));
+  router.post('/cases/:id/support/:kind', WORKERS, (req, res) => save(req, res, 'case'));
   return router;
 }

@@ -240,6 +240,28 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(text(form.text)).to.include('The filing date recorded is 117 days before the planned start: outside the 60 to 10 days the decree allows.');
   });
 
+  it("opens the procedure's page to file from the case page's quick form: the filing date is typed there, not taken as today", async () => {
+    clock = vn('2027-02-06'); // a Saturday
+    const c = await createCase({ applicant, call, stage: 'onboarding', assignee: hrEn._id, profile: { fullName: 'Quick Case', plannedArrival: vn('2027-06-01') } as never, supportTracks: [{ kind: 'work_permit', status: 'preparing', updatedAt: vn('2027-01-20') }] });
+    const a = await signedIn(t, hrEn);
+    const casePage = await page(a, `/cases/${c._id}`);
+    const before = await snapshot(c);
+    const quick = await post(a, casePage.text, `/cases/${c._id}/support/work_permit`, { version: versionIn(casePage.text, `/cases/${c._id}/support/work_permit`), status: 'filed', note: 'lodged by courier' });
+    expect(quick.status).to.equal(422);
+    expect(text(quick.text)).to.include('Enter the date the file was lodged: the legal deadline counts from it.');
+    expect(quick.text).to.include('>lodged by courier</textarea>');
+    expect(quick.text).to.match(/<option value="filed" selected>/);
+    expect(await snapshot(c)).to.deep.equal(before);
+    // Typed on the procedure's page, it is recorded as typed.
+    const url = `/cases/${c._id}/procedures/work_permit`;
+    expect((await post(a, quick.text, url, { version: versionIn(quick.text, url), status: 'filed', filedAt: '2027-02-05' })).status).to.equal(303);
+    const filed = (await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'work_permit')!;
+    expect([filed.status, vnDateKey(filed.filedAt!)]).to.deep.equal(['filed', '2027-02-05']);
+    // Once filed, the quick form saves a note or another status as before.
+    const again = await page(a, `/cases/${c._id}`);
+    expect((await post(a, again.text, `/cases/${c._id}/support/work_permit`, { version: versionIn(again.text, `/cases/${c._id}/support/work_permit`), status: 'filed', note: 'receipt 123' })).status).to.equal(303);
+  });
+
   it('e-mails a message alone (no status or date change) as "a message from the HR office"', async () => {
     clock = vn('2027-02-04');
     const c = await onboardingCase();
