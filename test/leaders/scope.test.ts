@@ -113,6 +113,7 @@ const INVENTORY: Record<string, Kind> = {
   'POST /applications/:id/consent': 'role',
   'GET /cases': 'list',
   'POST /cases/bulk-assign': 'role',
+  'GET /cases/filters': 'none', // a redirect to the queue (the address a refused save leaves)
   'POST /cases/filters': 'list', // a refused save shows the queue again, in the leader's scope
   'POST /cases/filters/:id/delete': 'none', // the leader's own saved filters only
   'GET /cases/:id': 'case',
