@@ -441,7 +441,8 @@ describe('cases: the case page', () => {
     const row = p.text.slice(p.text.indexOf('data-track="work_permit"'));
     expect(row.slice(0, row.indexOf('</tr>'))).to.include('badge err'); // overdue
     const v = versionIn(p.text, `/cases/${c._id}/support/work_permit`);
-    const ok = await post(a, p.text, `/cases/${c._id}/support/work_permit`, { version: v, status: 'filed', note: 'Filed at DOLISA' });
+    // Filing needs its date (the quick form alone opens the procedure's page to type it: test/procedures/http.test.ts).
+    const ok = await post(a, p.text, `/cases/${c._id}/support/work_permit`, { version: v, status: 'filed', filedAt: vnDateKey(new Date()), note: 'Filed at DOLISA' });
     expect(ok.status).to.equal(303);
     const after = (await Case.findById(c._id).lean())!;
     const track = after.supportTracks.find((s) => s.kind === 'work_permit')!;

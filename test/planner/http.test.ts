@@ -103,7 +103,8 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     expect((await Case.findById(c._id).lean())!.forecast?.likely).to.equal(undefined);
     const a = await signedIn(t, hr);
     const form = await page(a, `/cases/${c._id}`);
-    const res = await post(a, form.text, `/cases/${c._id}/support/work_permit`, { status: 'filed', version: versionIn(form.text, `/cases/${c._id}/support/work_permit`) });
+    // Filing needs its date (the quick form alone opens the procedure's page to type it: test/procedures/http.test.ts).
+    const res = await post(a, form.text, `/cases/${c._id}/support/work_permit`, { status: 'filed', filedAt: vnDateKey(clock), version: versionIn(form.text, `/cases/${c._id}/support/work_permit`) });
     expect(res.status).to.equal(303);
     const stored = (await Case.findById(c._id).lean())!.forecast!;
     // Filed today (5 Oct): decision 19 Oct, visa 26 Oct; likely/latest the planned start.
