@@ -33,13 +33,16 @@ export function dashboardRoutes(_app: AppContext): Router {
       res.render('dashboard/index', dashboardPage({ ctx, view: await dashboardView({ ctx, query: parsed.data }) }));
       return;
     }
-    // A period that ends before it starts: the dashboard without it, the dates as typed and the
-    // message beside them (a 400 page took the dashboard away). Anything else is a bad request.
+    // A period that ends before it starts, or a day not written YYYY-MM-DD (an address edited by
+    // hand): the dashboard without the period, the dates as typed and the message beside them (a 400
+    // page took the dashboard away). Anything else is a bad request.
     const withoutPeriod = dashboardQuery.safeParse({ ...req.query, from: undefined, to: undefined });
-    const typed = parsed.error.issues.every((i) => i.message === PERIOD_ERROR_KEY);
-    if (!typed || !withoutPeriod.success) throw new BadRequestError(parsed.error.issues[0]!.message);
+    const onPeriod = parsed.error.issues.every((i) => i.message === PERIOD_ERROR_KEY || i.path[0] === 'from' || i.path[0] === 'to');
+    if (!onPeriod || !withoutPeriod.success) throw new BadRequestError(parsed.error.issues[0]!.message);
+    const badDay = parsed.error.issues.some((i) => i.message !== PERIOD_ERROR_KEY);
     const page = dashboardPage({ ctx, view: await dashboardView({ ctx, query: withoutPeriod.data }) });
-    res.status(422).render('dashboard/index', { ...page, values: { ...page.values, from: String(req.query.from), to: String(req.query.to) }, periodError: tOf(ctx)(PERIOD_ERROR_KEY) });
+    const typed = (v: unknown) => (typeof v === 'string' ? v.slice(0, 40) : '');
+    res.status(422).render('dashboard/index', { ...page, values: { ...page.values, from: typed(req.query.from), to: typed(req.query.to) }, periodError: tOf(ctx)(badDay ? 'dashboard.errors.badDay' : PERIOD_ERROR_KEY) });
   });
 
   return router;

@@ -110,8 +110,14 @@ describe('leaders: access across institutes and panels', () => {
     expect(res.text).to.include('value="2026-01-01"');
     expect(res.text).to.include(`<option value="${w.call._id}" selected>`); // the other filters kept
     expect(res.text).to.include('id="f-call"');
+    // A day not written YYYY-MM-DD (an address edited by hand) is said the same way, kept as typed.
+    const badDay = await a.get('/dashboard?from=yesterday').set('Accept', 'text/html');
+    expect(badDay.status).to.equal(422);
+    expect(badDay.text).to.include('Enter the period’s days as YYYY-MM-DD');
+    expect(badDay.text).to.include('value="yesterday"');
+    expect(badDay.text).to.include('id="f-call"');
     // Anything else malformed is still a bad request.
-    expect((await a.get('/dashboard?from=yesterday').set('Accept', 'text/html')).status).to.equal(400);
+    expect((await a.get('/dashboard?call=nonsense').set('Accept', 'text/html')).status).to.equal(400);
   });
 
   it('keeps the panel page to administrators', async () => {
