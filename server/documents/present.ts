@@ -320,10 +320,10 @@ export async function uploadPage(opts: {
  * certificate: DATE_RULES), a "newer version" of what does not (a CV, a degree), which officers add
  * when an applicant sends one by e-mail.
  */
-function renewalWords(t: (k: string, p?: Record<string, unknown>) => string, type: string): { title: string; submit: string; lead: string } {
+function renewalWords(t: (k: string, p?: Record<string, unknown>) => string, type: string): { title: string; submitLabel: string; lead: string } {
   const typeLabel = t(`documents.types.${type}`);
   const k = DATE_RULES[type as keyof typeof DATE_RULES] ? 'renewal' : 'renewal.newer';
-  return { title: t(`documents.${k}.title`, { type: typeLabel }), submit: t(`documents.${k}.submit`), lead: t(`documents.${k}.lead`, { type: typeLabel }) };
+  return { title: t(`documents.${k}.title`, { type: typeLabel }), submitLabel: t(`documents.${k}.submit`), lead: t(`documents.${k}.lead`, { type: typeLabel }) };
 }
 
 /** The "upload a renewal" page of one accepted document: what it renews, the file and date inputs, and a refusal if any. */
@@ -348,11 +348,8 @@ export function renewalPage(opts: {
   const values = typedDates(opts.dates ?? {});
   const rule = DATE_RULES[type as keyof typeof DATE_RULES];
   return {
-    title: renewalWords(t, type).title,
-    submitLabel: renewalWords(t, type).submit,
-    lead: renewalWords(t, type).lead,
+    ...renewalWords(t, type),
     reference: caseDoc.reference,
-    typeLabel: t(`documents.types.${type}`),
     doc: view(doc, caseDoc, ctx.now, false),
     renewable: opts.renewable,
     action: `/documents/${String(doc._id)}/renew`,
