@@ -239,10 +239,16 @@ export async function acceptInvitation(opts: { ctx: Context; token: string; name
 
 // ---------------------------------------------------------------- enabling and disabling
 
+/**
+ * `$inc` this to end every session of the account at its next request: a session keeps the epoch
+ * it was signed in with, and server/accounts/sign-in.ts `sessionUser` drops it once they differ.
+ */
+export const END_SESSIONS = { sessionEpoch: 1 } as const;
+
 /** Disabling bumps the epoch, so the account's sessions end at their next request. */
 export async function setDisabled(opts: { ctx: Context; user: UserDoc; disabled: boolean }): Promise<UserDoc> {
   const { ctx, disabled } = opts;
-  const update = disabled ? { $set: { disabledAt: ctx.now }, $inc: { sessionEpoch: 1 } } : { $unset: { disabledAt: 1 } };
+  const update = disabled ? { $set: { disabledAt: ctx.now }, $inc: END_SESSIONS } : { $unset: { disabledAt: 1 } };
   const user = await User.findOneAndUpdate({ _id: opts.user._id }, update, { returnDocument: 'after' });
   if (!user) throw new NotFoundError();
   await recordAudit(ctx, { action: disabled ? 'user.disabled' : 'user.enabled', ...userTarget(user) });

@@ -23,6 +23,20 @@ describe('accounts: ability tables for users, calls, institutes and holidays', (
     expect(can(admin, 'user.enable', admin)).to.equal(true);
   });
 
+  it('lets an administrator change the role of other staff only: never their own, never an applicant’s', () => {
+    expect(can(admin, 'user.changeRole', hr)).to.equal(true);
+    expect(can(admin, 'user.changeRole', otherAdmin)).to.equal(true);
+    expect(can(admin, 'user.changeRole', person('leader'))).to.equal(true);
+    expect(() => authorize(admin, 'user.changeRole', admin, 'accounts.roleChange.cannotChangeSelf'))
+      .to.throw(ForbiddenError)
+      .with.property('messageKey', 'accounts.roleChange.cannotChangeSelf');
+    expect(() => authorize(admin, 'user.changeRole', applicant, 'accounts.roleChange.notStaff')).to.throw(ForbiddenError);
+    expect(can(admin, 'user.changeRole', { _id: new Types.ObjectId() })).to.equal(false);
+    expect(() => authorize(hr, 'user.changeRole', hr)).to.throw(ForbiddenError);
+    expect(() => authorize(hr, 'user.changeRole', otherAdmin)).to.throw(NotFoundError);
+    expect(can(person('leader'), 'user.changeRole', hr)).to.equal(false);
+  });
+
   it('hides other people’s accounts from non-administrators (not found), and refuses their own administration (forbidden)', () => {
     expect(() => authorize(hr, 'user.disable', applicant)).to.throw(NotFoundError);
     expect(() => authorize(applicant, 'user.resendInvitation', hr)).to.throw(NotFoundError);
