@@ -1,5 +1,6 @@
-// Administrators: the user list (filter by role and institute), inviting staff, and disabling or
-// enabling accounts (disabling ends the account's sessions).
+// Administrators: the user list (filter by role and institute), inviting staff, disabling or
+// enabling accounts (disabling ends the account's sessions), and changing a staff member's role or
+// institute with a reason (a form, then a confirmation page saying what the change will do).
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
@@ -7,13 +8,17 @@ import { ROLES, type Role } from '../models/user.ts';
 import { authorize } from '../server/policies/index.ts';
 import { allow } from '../server/http/allow.ts';
 import { flash } from '../server/http/flash.ts';
-import { keptValues, parseForm, type FieldErrorKeys } from '../server/http/forms.ts';
+import { formText, keptValues, parseForm, readForm, type FieldErrorKeys } from '../server/http/forms.ts';
+import { securityEvent } from '../server/audit/index.ts';
+import { ConflictError, ForbiddenError } from '../server/errors.ts';
+import { hasVisibleText, withoutHiddenCharacters } from '../server/support/hidden-characters.ts';
 import { email, INVALID, locale, name } from '../server/accounts/forms.ts';
 import { findUser, inviteStaff, resendInvitation, setDisabled } from '../server/accounts/service.ts';
 import { resetSecondFactor } from '../server/accounts/second-factor.ts';
 import { instituteOptions } from '../server/admin/institutes.ts';
 import { listUsers } from '../server/admin/users.ts';
-import { presentInvite, presentUsers } from '../server/admin/present.ts';
+import { changeUserRole, planRoleChange, roleChangeForm, roleChangeSubject, ROLE_CHANGE_REASON_MAX, ROLE_CHANGE_REASON_MIN, type RoleChangeFields, type RoleChangeSubject } from '../server/accounts/role-change.ts';
+import { presentInvite, presentRoleChange, presentRoleChangeConfirm, presentUsers } from '../server/admin/present.ts';
 
 const objectId = z.string().regex(/^[a-f0-9]{24}$/);
 const STAFF_ROLE_VALUES = ROLES.filter((r): r is Exclude<Role, 'applicant'> => r !== 'applicant');
@@ -25,27 +30,43 @@ const usersQuery = z.object({
   page: z.coerce.number().int().min(1).max(10_000).optional().catch(undefined),
 });
 
-const inviteBody = z
+/** A staff role, its institute (none chosen: undefined) and the HR-lead box, as the invite and role-change forms send them. */
+const staffRole = z.enum(STAFF_ROLE_VALUES, { error: 'accounts.errors.role' });
+const institute = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v : undefined))
+  .pipe(z.string().regex(/^[a-f0-9]{24}$/, 'accounts.errors.instituteRequired').optional());
+const isHrLead = z
+  .string()
+  .optional()
+  .transform((v) => v === 'yes');
+/** HR officers and leaders belong to an institute. */
+const instituteRequired = (v: { role: string; institute?: string }, ctx: z.RefinementCtx) => {
+  if ((v.role === 'hr_officer' || v.role === 'leader') && !v.institute) ctx.addIssue({ code: 'custom', path: ['institute'], message: 'accounts.errors.instituteRequired' });
+};
+
+const inviteBody = z.object({ email, name, role: staffRole, institute, isHrLead, locale }).superRefine(instituteRequired);
+
+/** The new role and institute, and why, in the administrator's words (counted in characters that show). */
+const roleChangeBody = z
   .object({
-    email,
-    name,
-    role: z.enum(STAFF_ROLE_VALUES, { error: 'accounts.errors.role' }),
-    institute: z
-      .string()
-      .trim()
-      .optional()
-      .transform((v) => (v ? v : undefined))
-      .pipe(z.string().regex(/^[a-f0-9]{24}$/, 'accounts.errors.instituteRequired').optional()),
-    isHrLead: z
-      .string()
-      .optional()
-      .transform((v) => v === 'yes'),
-    locale,
+    role: staffRole,
+    institute,
+    isHrLead,
+    reason: formText.pipe(
+      z
+        .string()
+        .refine(hasVisibleText(), 'accounts.roleChange.errors.reasonRequired')
+        .refine(hasVisibleText(ROLE_CHANGE_REASON_MIN), 'accounts.roleChange.errors.reasonTooShort')
+        .max(ROLE_CHANGE_REASON_MAX, 'accounts.roleChange.errors.reasonTooLong')
+        .refine(withoutHiddenCharacters, 'errors.hiddenCharacters'),
+    ),
   })
-  .superRefine((v, ctx) => {
-    if ((v.role === 'hr_officer' || v.role === 'leader') && !v.institute)
-      ctx.addIssue({ code: 'custom', path: ['institute'], message: 'accounts.errors.instituteRequired' });
-  });
+  .superRefine(instituteRequired) satisfies z.ZodType<RoleChangeFields>;
+/** The account's updatedAt (ms) the form was built on (hidden field): without it the form is not this page's (400). */
+const roleChangeSeen = z.object({ seen: z.string().regex(/^\d{1,15}$/).transform(Number) });
 
 const userParams = z.object({ id: z.string() });
 
@@ -119,6 +140,69 @@ export function adminUsersRoutes(app: AppContext): Router {
     const sent = await resendInvitation({ app, ctx: req.ctx, user });
     flash(req, sent ? 'success' : 'error', sent ? 'accounts.invite.sent' : 'accounts.invite.notSent');
     res.redirect(303, '/admin/users');
+  });
+
+  // ---- a staff member's role or institute: the form, the confirmation, the change
+
+  const userId = (req: Request) => userParams.parse(req.params).id;
+
+  const showRoleForm = async (req: Request, res: Response, status: number, values: Record<string, string>, errors?: FieldErrorKeys, subject?: RoleChangeSubject) => {
+    const shown = subject ?? (await roleChangeSubject({ ctx: req.ctx, userId: userId(req) }));
+    res.status(status).render('admin-users/role', presentRoleChange(req.ctx, { subject: shown, institutes: await instituteOptions(), values, errors }));
+  };
+
+  /**
+   * A change refused for what the form cannot fix (their own role, an applicant's, the last
+   * administrator: 403; the account changed since the form was built: 409) is shown on the form,
+   * with what was typed. A stale form then carries the account as it is now, so sending it again
+   * means the administrator has seen it.
+   */
+  const refusedOnForm = async (req: Request, res: Response, err: unknown): Promise<boolean> => {
+    if (!(err instanceof ForbiddenError || err instanceof ConflictError)) return false;
+    if (err instanceof ForbiddenError) securityEvent(app.logger, req, 'authz.refused', { reason: err.messageKey });
+    const subject = await roleChangeSubject({ ctx: req.ctx, userId: userId(req) });
+    const values = keptValues(req.body);
+    if (err instanceof ConflictError) values.seen = String(subject.seen);
+    await showRoleForm(req, res, err.status, values, { _form: err.messageKey }, subject);
+    return true;
+  };
+
+  router.get('/admin/users/:id/role', admin, async (req, res) => {
+    const subject = await roleChangeForm({ ctx: req.ctx, userId: userId(req) });
+    const { role, institute, isHrLead } = subject.placement;
+    await showRoleForm(req, res, 200, { role, institute: institute ?? '', isHrLead: isHrLead ? 'yes' : '', reason: '', seen: String(subject.seen) }, undefined, subject);
+  });
+
+  // Step 1: checked, and the confirmation page says what the change will do; nothing is written.
+  router.post('/admin/users/:id/role', admin, async (req, res) => {
+    const { seen } = readForm(roleChangeSeen, req.body);
+    try {
+      // "Change something" on the confirmation page: back to the form as it was filled in.
+      if ((req.body as Record<string, unknown>).edit === '1') {
+        const subject = await roleChangeForm({ ctx: req.ctx, userId: userId(req) });
+        return await showRoleForm(req, res, 200, keptValues(req.body), undefined, subject);
+      }
+      const planned = await planRoleChange({ ctx: req.ctx, userId: userId(req), seen, form: parseForm(roleChangeBody, req.body, INVALID) });
+      if (!planned.ok) return await showRoleForm(req, res, 422, keptValues(req.body), planned.errors, planned.subject);
+      res.render('admin-users/role-confirm', presentRoleChangeConfirm(req.ctx, { ...planned, institutes: await instituteOptions() }));
+    } catch (err) {
+      if (!(await refusedOnForm(req, res, err))) throw err;
+    }
+  });
+
+  // Step 2: the change, checked again (the account may have changed since the confirmation page).
+  router.post('/admin/users/:id/role/confirm', admin, async (req, res) => {
+    const { seen } = readForm(roleChangeSeen, req.body);
+    try {
+      const done = await changeUserRole({ app, ctx: req.ctx, userId: userId(req), seen, form: parseForm(roleChangeBody, req.body, INVALID) });
+      if (!done.ok) return await showRoleForm(req, res, 422, keptValues(req.body), done.errors, done.subject);
+      const params = { name: done.subject.name, count: done.plan.casesToQueue };
+      if (!done.sent) flash(req, 'error', 'accounts.roleChange.notSent', params);
+      else flash(req, 'success', done.plan.casesToQueue ? 'accounts.roleChange.doneCases' : 'accounts.roleChange.done', params);
+      res.redirect(303, '/admin/users');
+    } catch (err) {
+      if (!(await refusedOnForm(req, res, err))) throw err;
+    }
   });
 
   return router;

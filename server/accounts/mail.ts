@@ -1,5 +1,5 @@
-// Account e-mails (verification, password reset, invitation), each with a fresh one-time link, in
-// the recipient's language. They are not case e-mails, so they go straight to the mailer, not
+// Account e-mails (verification, password reset, invitation, each with a fresh one-time link; a
+// changed role or institute), in the recipient's language. They are not case e-mails, so they go straight to the mailer, not
 // through a case's outbox; a failure is logged and reported, never thrown.
 import type { AppContext } from '../deps.ts';
 import type { Context } from '../context.ts';
@@ -18,7 +18,7 @@ function localeOf(user: { locale?: string | null }): Locale {
   return isLocale(user.locale) ? user.locale : DEFAULT_LOCALE;
 }
 
-async function sendAccountMail(opts: { app: MailDeps; template: 'verify_email' | 'password_reset' | 'invitation'; to: Recipient; data: Record<string, unknown> }): Promise<boolean> {
+async function sendAccountMail(opts: { app: MailDeps; template: 'verify_email' | 'password_reset' | 'invitation' | 'role_changed'; to: Recipient; data: Record<string, unknown> }): Promise<boolean> {
   const { app, template, to } = opts;
   // The mail log keeps who was sent what and when, never the body: it holds a one-time link.
   const log = { template, to: to.email, locale: localeOf(to), at: new Date() };
@@ -105,6 +105,45 @@ export async function sendInvitationMail(opts: { app: MailDeps; ctx: Context; us
       inviterName: opts.ctx.actor?.name,
       roleName: translator(locale)(`accounts.roles.${user.role}`),
       instituteName: name ? name[locale] || name.en || name.vi : undefined,
+    },
+  });
+}
+
+/** Where a staff member stands, as the role-change e-mail names it (server/accounts/role-change.ts). */
+interface MailedPlacement {
+  role: string;
+  institute?: string;
+  isHrLead: boolean;
+}
+
+/**
+ * What an administrator (the context's actor) changed and from when, in the recipient's language:
+ * their role and institute before and now. The reason is not in it: it is written for the audit
+ * log, by and for administrators.
+ */
+export async function sendRoleChangedMail(opts: { app: MailDeps; ctx: Context; user: UserDoc; before: MailedPlacement; after: MailedPlacement }): Promise<boolean> {
+  const { user, before, after } = opts;
+  const locale = localeOf(user);
+  const t = translator(locale);
+  const ids = [before.institute, after.institute].filter((id): id is string => !!id);
+  const institutes = ids.length ? await Institute.find({ _id: { $in: ids } }, { name: 1 }).lean() : [];
+  const instituteName = (id?: string) => {
+    const name = id ? institutes.find((i) => String(i._id) === id)?.name : undefined;
+    return name ? name[locale] || name.en || name.vi || undefined : undefined;
+  };
+  const roleName = (p: MailedPlacement) => (p.isHrLead ? t('accounts.roleChange.roleWithLead', { role: t(`accounts.roles.${p.role}`) }) : t(`accounts.roles.${p.role}`));
+  return sendAccountMail({
+    app: opts.app,
+    template: 'role_changed',
+    to: user,
+    data: {
+      changedByName: opts.ctx.actor?.name,
+      changedAt: opts.ctx.now,
+      oldRoleName: roleName(before),
+      oldInstituteName: instituteName(before.institute),
+      roleName: roleName(after),
+      instituteName: instituteName(after.institute),
+      link: `${opts.app.config.appUrl}/signin`,
     },
   });
 }

@@ -12,6 +12,8 @@ import type { HolidayYear } from './holidays.ts';
 import type { adminOverview, outboxOverview } from './outbox.ts';
 import type { listCalls } from './calls.ts';
 import type { listUsers, UserFilter } from './users.ts';
+import { can } from '../policies/index.ts';
+import { ROLE_CHANGE_REASON_MAX, ROLE_CHANGE_REASON_MIN, type Placement, type RoleChangePlan, type RoleChangeSubject } from '../accounts/role-change.ts';
 import { dateFormat } from '../views/time.ts';
 import { withFields } from '../support/with-fields.ts';
 
@@ -117,6 +119,7 @@ export function presentUsers(ctx: Context, input: { listing: UserListing; filter
       totp: Boolean(u.totp?.enabledAt),
       lastSignInAt: u.lastSignInAt,
       isSelf: sameId(u._id, ctx.actor?._id),
+      canChangeRole: can(ctx.actor, 'user.changeRole', u),
     })),
     total: listing.total,
     filters: { role: filters.role ?? '', institute: filters.institute ?? '', q: filters.q ?? '' },
@@ -132,4 +135,62 @@ export function presentUsers(ctx: Context, input: { listing: UserListing; filter
 export function presentInvite(ctx: Context, input: { institutes: InstituteOption[] } & FormInput<Record<string, string>>) {
   const t = tOf(ctx);
   return { title: t('accounts.invite.title'), institutes: input.institutes, roles: STAFF_ROLES, values: input.values ?? {}, errors: translateErrors(t, input.errors) };
+}
+
+/** A role as the pages name it: "HR officer", or "HR officer (HR lead)". */
+function roleLabel(t: ReturnType<typeof tOf>, p: Placement): string {
+  const role = t(`accounts.roles.${p.role}`);
+  return p.isHrLead ? t('accounts.roleChange.roleWithLead', { role }) : role;
+}
+
+/** The form: the account as it is now, the new role, institute and HR-lead box as typed, and the reason. */
+export function presentRoleChange(ctx: Context, input: { subject: RoleChangeSubject; institutes: InstituteOption[] } & FormInput<Record<string, string>>) {
+  const t = tOf(ctx);
+  const { subject } = input;
+  const values = input.values ?? {};
+  const errors = translateErrors(t, input.errors);
+  return {
+    title: t('accounts.roleChange.title'),
+    styles: ['/static/css/cases.css'],
+    id: subject.id,
+    name: subject.name,
+    email: subject.email,
+    currentRole: roleLabel(t, subject.placement),
+    currentInstitute: input.institutes.find((i) => i.id === subject.placement.institute),
+    roles: STAFF_ROLES,
+    institutes: input.institutes,
+    // The hidden version is the account's as shown unless the form carries the one it was built on.
+    values: { ...values, seen: values.seen || String(subject.seen) },
+    errors,
+    // A refusal of the whole change (their own role, the last administrator, a stale form) is the summary's text.
+    formErrorsText: errors?._form,
+    reasonHint: t('accounts.roleChange.reasonHint', { min: ROLE_CHANGE_REASON_MIN, max: ROLE_CHANGE_REASON_MAX }),
+    reasonMax: ROLE_CHANGE_REASON_MAX,
+  };
+}
+
+/** The confirmation: before and after, the reason, the open cases going back to the queue, what else happens. */
+export function presentRoleChangeConfirm(ctx: Context, input: { subject: RoleChangeSubject; plan: RoleChangePlan; institutes: InstituteOption[]; reason: string }) {
+  const t = tOf(ctx);
+  const { subject, plan } = input;
+  const { before, after } = plan;
+  const institute = (id?: string) => input.institutes.find((i) => i.id === id);
+  let casesText: string | undefined;
+  if (plan.casesToQueue > 0) casesText = t('accounts.roleChange.casesToQueue', { count: plan.casesToQueue, name: subject.name });
+  else if (before.role === 'hr_officer') casesText = t('accounts.roleChange.noCasesToQueue', { name: subject.name });
+  return {
+    title: t('accounts.roleChange.confirmTitle'),
+    styles: ['/static/css/cases.css'],
+    id: subject.id,
+    name: subject.name,
+    email: subject.email,
+    before: { role: roleLabel(t, before), institute: institute(before.institute) },
+    after: { role: roleLabel(t, after), institute: institute(after.institute) },
+    reason: input.reason,
+    casesToQueue: plan.casesToQueue,
+    casesText,
+    mailText: t('accounts.roleChange.mailTold', { language: t(`shortlists.decide.languages.${subject.locale === 'en' ? 'en' : 'vi'}`) }),
+    // What the confirmation sends on: the change as checked, and the version of the account it was checked on.
+    fields: { role: after.role, institute: after.institute ?? '', isHrLead: after.isHrLead ? 'yes' : '', reason: input.reason, seen: String(subject.seen) },
+  };
 }

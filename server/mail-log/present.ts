@@ -6,7 +6,7 @@ import { can } from '../policies/index.ts';
 import { listTemplateNames } from '../mail/templates.ts';
 import type { MailLogEntry, MailLogFilters, ShownMessage, listMailLog } from './service.ts';
 
-const ACCOUNT_TEMPLATES: ReadonlySet<string> = new Set(['verify_email', 'password_reset', 'invitation']);
+const ACCOUNT_TEMPLATES: ReadonlySet<string> = new Set(['verify_email', 'password_reset', 'invitation', 'role_changed']);
 
 function templateLabel(t: ReturnType<typeof tOf>, template: string): string {
   return t(`workflow.templates.${template}`, { defaultValue: template });

@@ -1,0 +1,392 @@
+// An administrator changes a staff member's role or institute over real HTTP: the form, the
+// confirmation page (what the change will do, the open cases going back to the queue), the change
+// (audited, the person's sessions end, an e-mail in their language on the in-process SMTP server,
+// their cases unassigned with a history entry). Every refusal (their own role, an applicant's, the
+// last administrator, no change, a stale form, a bad reason, operator keys, no CSRF token, another
+// role) stores nothing and keeps what was typed.
+import { expect } from 'chai';
+import type { Types } from 'mongoose';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { agent, csrfFrom, type Agent } from '../support/http.ts';
+import { createInstitute, createUser, signIn, uniqueEmail } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import { User, type UserDoc } from '../../models/user.ts';
+import { Case } from '../../models/case.ts';
+import { AuditEvent } from '../../models/audit-event.ts';
+import type { InstituteDoc } from '../../models/institute.ts';
+import { systemContext } from '../../server/context.ts';
+import { changeUserRole } from '../../server/accounts/role-change.ts';
+import { ForbiddenError } from '../../server/errors.ts';
+import { isSignedIn } from './helpers.ts';
+
+const REASON = 'Moves to the leadership of the institute from March.';
+
+/** The hidden version the page's form carries. */
+function seenFrom(html: string): string {
+  const m = /name="seen" value="(\d+)"/.exec(html);
+  if (!m) throw new Error(`no version on the page: ${html.slice(0, 300)}`);
+  return m[1]!;
+}
+
+/** What a refusal must leave as it was: the account, its audit trail, and the cases assigned to it. */
+async function stored(user: { _id: Types.ObjectId }) {
+  const u = (await User.findById(user._id).lean())!;
+  return {
+    role: u.role,
+    institute: u.institute ? String(u.institute) : undefined,
+    isHrLead: u.isHrLead,
+    sessionEpoch: u.sessionEpoch,
+    updatedAt: u.updatedAt?.getTime(),
+    audits: await AuditEvent.countDocuments({ targetId: String(user._id), action: 'user.role_changed' }),
+    assigned: (await Case.find({ assignee: user._id }, { _id: 1 }).sort({ _id: 1 }).lean()).map((c) => String(c._id)),
+  };
+}
+
+describe('accounts: an administrator changes a staff member’s role or institute', function () {
+  this.timeout(60_000);
+  let t: TestApp;
+  let instA: InstituteDoc;
+  let instB: InstituteDoc;
+  let admin: UserDoc;
+  let a: Agent;
+
+  before(async () => {
+    t = await startTestApp();
+    instA = await createInstitute();
+    instB = await createInstitute();
+    admin = await createUser({ role: 'admin', name: 'Admin Nguyễn', locale: 'en' });
+    a = agent(t.app);
+    await signIn(a, admin);
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  const formUrl = (u: { _id: unknown }) => `/admin/users/${u._id}/role`;
+
+  /** Opens the form and sends it (step 1) with these fields over the page's CSRF token and version. */
+  async function review(by: Agent, user: { _id: unknown }, fields: Record<string, string>, seen?: string) {
+    const page = await by.get(formUrl(user)).set('Accept', 'text/html');
+    expect(page.status, page.text.slice(0, 300)).to.equal(200);
+    return by
+      .post(formUrl(user))
+      .type('form')
+      .set('Accept', 'text/html')
+      .send({ _csrf: csrfFrom(page.text), seen: seen ?? seenFrom(page.text), ...fields });
+  }
+
+  /** Step 2: sends the confirmation page's own form as it is. */
+  async function confirmFrom(by: Agent, user: { _id: unknown }, confirmPage: string) {
+    const form = /<form method="post" action="[^"]*\/role\/confirm"[^>]*>([\s\S]*?)<\/form>/.exec(confirmPage);
+    expect(form, 'the confirmation page has its form').to.not.equal(null);
+    const fields = Object.fromEntries([...form![1]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&')]));
+    return by.post(`${formUrl(user)}/confirm`).type('form').set('Accept', 'text/html').send(fields);
+  }
+
+  it('offers the change on the users list for staff, never for one’s own account or an applicant; the administration says so', async () => {
+    const hr = await createUser({ role: 'hr_officer', institute: instA._id, name: 'Listed HR' });
+    const applicant = await createUser({ role: 'applicant', name: 'Listed Applicant' });
+    const list = await a.get(`/admin/users?q=${encodeURIComponent('Listed ')}`).set('Accept', 'text/html');
+    expect(list.status).to.equal(200);
+    expect(list.text).to.include(`href="/admin/users/${hr._id}/role"`).and.include('Change role or institute');
+    expect(list.text).not.to.include(`href="/admin/users/${applicant._id}/role"`);
+    const mine = await a.get(`/admin/users?q=${encodeURIComponent(admin.email)}`).set('Accept', 'text/html');
+    expect(mine.text).to.include(admin.email).and.not.include(`href="/admin/users/${admin._id}/role"`);
+    const index = await a.get('/admin').set('Accept', 'text/html');
+    expect(index.text).to.include('change a staff member&#x27;s role or institute');
+  });
+
+  it('changes an HR officer into a leader of another institute: confirmation with the cases, audit, sessions ended, e-mail in Vietnamese, cases back in the queue', async () => {
+    const hr = await createUser({ role: 'hr_officer', institute: instA._id, isHrLead: true, locale: 'vi', name: 'Trần Thị Mai', email: uniqueEmail('role-hr') });
+    const colleague = await createUser({ role: 'hr_officer', institute: instA._id });
+    const call = await createCall({ institute: instA._id });
+    const applicant = await createUser({ role: 'applicant' });
+    const open1 = await createCase({ applicant, call, stage: 'screening', assignee: hr });
+    const open2 = await createCase({ applicant, call, stage: 'offer', assignee: hr });
+    const closed = await createCase({ applicant, call, stage: 'closed', assignee: hr });
+    const theirs = await createCase({ applicant, call, stage: 'screening', assignee: colleague });
+    const h = agent(t.app);
+    await signIn(h, hr);
+    expect(await isSignedIn(h)).to.equal(true);
+
+    const form = await a.get(formUrl(hr)).set('Accept', 'text/html');
+    expect(form.status).to.equal(200);
+    const current = /<dl class="inline-dl" id="current-placement">([\s\S]*?)<\/dl>/.exec(form.text)![1]!;
+    expect(current).to.include('HR officer (HR lead)').and.include(instA.code);
+    expect(form.text).to.match(/<option value="hr_officer" selected>/);
+
+    const res = await review(a, hr, { role: 'leader', institute: String(instB._id), reason: REASON });
+    expect(res.status, res.text.slice(0, 500)).to.equal(200);
+    expect(res.text).to.include('Confirm the change of role or institute');
+    const summary = /id="role-change-summary">([\s\S]*?)<\/dl>/.exec(res.text)![1]!;
+    expect(summary).to.include('HR officer (HR lead)').and.include('Institute leader').and.include(instA.code).and.include(instB.code).and.include(REASON);
+    expect(res.text).to.match(/id="cases-to-queue" data-count="2">Trần Thị Mai holds 2 open cases they could no longer work on/);
+    expect(res.text).to.include('in Vietnamese');
+    expect((await stored(hr)).role, 'the confirmation page stores nothing').to.equal('hr_officer');
+    expect((await Case.findById(open1._id).lean())!.assignee?.toString()).to.equal(String(hr._id));
+
+    const done = await confirmFrom(a, hr, res.text);
+    expect(done.status, done.text.slice(0, 500)).to.equal(303);
+    expect(done.headers.location).to.equal('/admin/users');
+    const flashed = await a.get('/admin/users').set('Accept', 'text/html');
+    expect(flashed.text).to.include('the 2 open cases they held went back to the queue');
+
+    const after = (await User.findById(hr._id).lean())!;
+    expect(after).to.include({ role: 'leader', isHrLead: false, sessionEpoch: (hr.sessionEpoch ?? 0) + 1 });
+    expect(String(after.institute)).to.equal(String(instB._id));
+
+    const audit = (await AuditEvent.findOne({ action: 'user.role_changed', targetId: String(hr._id) }).lean())!;
+    expect(String(audit.actor)).to.equal(String(admin._id));
+    expect(audit.summary).to.deep.include({
+      before: { role: 'hr_officer', institute: String(instA._id), isHrLead: true },
+      after: { role: 'leader', institute: String(instB._id), isHrLead: false },
+      reason: REASON,
+      casesToQueue: 2,
+    });
+
+    // Their session ended: the next request is signed out; signed in again, they are a leader.
+    expect(await isSignedIn(h), 'their session ended').to.equal(false);
+    const again = agent(t.app);
+    await signIn(again, hr);
+    expect((await again.get('/admin/users').set('Accept', 'text/html')).status).to.equal(403);
+    expect((await again.get(`/cases/${open1._id}`).set('Accept', 'text/html')).status, 'an HR case page of their old institute').to.be.oneOf([403, 404]);
+
+    const mail = await t.smtp.waitForTo(hr.email, /Vai trò/);
+    expect(mail.subject).to.include('Lãnh đạo viện');
+    expect(mail.text).to.include('Kính gửi Trần Thị Mai').and.include('Admin Nguyễn');
+    expect(mail.text).to.include('Trước đây: Cán bộ nhân sự (trưởng bộ phận nhân sự) tại Viện ' + instA.code);
+    expect(mail.text).to.include('Hiện nay: Lãnh đạo viện tại Viện ' + instB.code);
+    expect(mail.text).to.match(/có hiệu lực từ \S+/);
+    expect(mail.text).to.include(`${t.baseUrl}/signin`);
+    expect(mail.text, 'the reason stays internal').not.to.include(REASON);
+
+    for (const c of [open1, open2]) {
+      const stored = (await Case.findById(c._id).lean())!;
+      expect(stored.assignee, `${c.reference} unassigned`).to.equal(undefined);
+      const last = stored.history.at(-1)!;
+      expect(last).to.include({ action: 'unassign', actorRole: 'admin' });
+      expect(String(last.actor)).to.equal(String(admin._id));
+      expect(last.note).to.include('Trần Thị Mai').and.include('back in the queue');
+      expect(stored.version, 'the workflow version stays').to.equal(c.version);
+    }
+    expect(String((await Case.findById(closed._id).lean())!.assignee), 'a closed case keeps who held it').to.equal(String(hr._id));
+    expect(String((await Case.findById(theirs._id).lean())!.assignee), 'a colleague’s case is untouched').to.equal(String(colleague._id));
+  });
+
+  it('moves an HR officer to another institute: only the cases of the old institute go back to the queue; leaders have no cases to count', async () => {
+    const hr = await createUser({ role: 'hr_officer', institute: instA._id, locale: 'en' });
+    const applicant = await createUser({ role: 'applicant' });
+    const atA = await createCase({ applicant, call: await createCall({ institute: instA._id }), stage: 'screening', assignee: hr });
+    const atB = await createCase({ applicant, call: await createCall({ institute: instB._id }), stage: 'screening', assignee: hr });
+    const res = await review(a, hr, { role: 'hr_officer', institute: String(instB._id), isHrLead: 'yes', reason: 'Transferred to the other institute.' });
+    expect(res.status).to.equal(200);
+    expect(res.text).to.include('holds 1 open case they could no longer work on');
+    // "Change something" goes back to the form as filled in, and changes nothing.
+    const edit = /<form method="post" action="[^"]*\/role" class="inline-form">([\s\S]*?)<\/form>/.exec(res.text)![1]!;
+    const editFields = Object.fromEntries([...edit.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!]));
+    const back = await a.post(formUrl(hr)).type('form').set('Accept', 'text/html').send(editFields);
+    expect(back.status).to.equal(200);
+    expect(back.text).to.include('Transferred to the other institute.').and.include(`<option value="${instB._id}" selected>`).and.match(/id="f-isHrLead" name="isHrLead" value="yes" checked/);
+    expect((await User.findById(hr._id).lean())!.institute?.toString()).to.equal(String(instA._id));
+    expect((await confirmFrom(a, hr, res.text)).status).to.equal(303);
+    expect((await Case.findById(atA._id).lean())!.assignee).to.equal(undefined);
+    expect(String((await Case.findById(atB._id).lean())!.assignee)).to.equal(String(hr._id));
+    expect(await User.findById(hr._id).lean()).to.include({ role: 'hr_officer', isHrLead: true });
+    const mail = await t.smtp.waitForTo(hr.email, /role/i);
+    expect(mail.text).to.include('Now: HR officer (HR lead) at Institute ' + instB.code);
+
+    const leader = await createUser({ role: 'leader', institute: instA._id });
+    const toAdmin = await review(a, leader, { role: 'admin', institute: String(instA._id), reason: 'Joins the programme administration.' });
+    expect(toAdmin.status).to.equal(200);
+    expect(toAdmin.text).not.to.include('id="cases-to-queue"');
+    expect((await confirmFrom(a, leader, toAdmin.text)).status).to.equal(303);
+    const promoted = (await User.findById(leader._id).lean())!;
+    expect(promoted.role).to.equal('admin');
+    expect(promoted.institute, 'an administrator belongs to no institute').to.equal(undefined);
+  });
+
+  describe('refusals: a clear message, what was typed kept, nothing stored', () => {
+    it('refuses one’s own role (someone else must), in the administrator’s language', async () => {
+      const before = await stored(admin);
+      const page = await a.get('/admin/users').set('Accept', 'text/html');
+      const res = await a.post(formUrl(admin)).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(page.text), seen: String(before.updatedAt), role: 'leader', institute: String(instA._id), reason: REASON });
+      expect(res.status).to.equal(403);
+      expect(res.text).to.include('You cannot change your own role or institute: another administrator must do it.');
+      expect(res.text).to.include(REASON);
+      const empty = await a.post(formUrl(admin)).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(page.text), seen: String(before.updatedAt), role: 'leader', institute: '', reason: '' });
+      expect(empty.status, 'whose role it is comes before what was typed').to.equal(403);
+      const confirm = await a.post(`${formUrl(admin)}/confirm`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(page.text), seen: String(before.updatedAt), role: 'leader', institute: String(instA._id), reason: REASON });
+      expect(confirm.status).to.equal(403);
+      const form = await a.get(formUrl(admin)).set('Accept', 'text/html');
+      expect(form.status).to.equal(403);
+      expect(form.text).to.include('another administrator must do it');
+      expect(await stored(admin)).to.deep.equal(before);
+
+      const adminVi = await createUser({ role: 'admin', locale: 'vi' });
+      const v = agent(t.app);
+      await signIn(v, adminVi);
+      const vi = await v.get(formUrl(adminVi)).set('Accept', 'text/html');
+      expect(vi.status).to.equal(403);
+      expect(vi.text).to.include('Bạn không thể đổi vai trò hoặc viện của chính mình');
+    });
+
+    it('refuses to change an applicant’s role here', async () => {
+      const applicant = await createUser({ role: 'applicant' });
+      const before = await stored(applicant);
+      const form = await a.get(formUrl(applicant)).set('Accept', 'text/html');
+      expect(form.status).to.equal(403);
+      expect(form.text).to.include('An applicant&#x27;s role cannot be changed here');
+      const page = await a.get('/admin/users').set('Accept', 'text/html');
+      const res = await a.post(formUrl(applicant)).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(page.text), seen: String(before.updatedAt), role: 'hr_officer', institute: String(instA._id), reason: REASON });
+      expect(res.status).to.equal(403);
+      expect(res.text).to.include('An applicant&#x27;s role cannot be changed here').and.include(REASON);
+      expect(await stored(applicant)).to.deep.equal(before);
+    });
+
+    it('refuses a change to what already is, beside the role', async () => {
+      const hr = await createUser({ role: 'hr_officer', institute: instA._id, isHrLead: true });
+      const before = await stored(hr);
+      const res = await review(a, hr, { role: 'hr_officer', institute: String(instA._id), isHrLead: 'yes', reason: REASON });
+      expect(res.status).to.equal(422);
+      expect(res.text).to.include('id="f-role-error"').and.include('This is already their role and institute');
+      expect(res.text).to.include(REASON);
+      expect(await stored(hr)).to.deep.equal(before);
+    });
+
+    it('refuses a stale form (the account changed meanwhile), shows it as it is now, and keeps the reason', async () => {
+      const hr = await createUser({ role: 'hr_officer', institute: instA._id });
+      const page = await a.get(formUrl(hr)).set('Accept', 'text/html');
+      const seen = seenFrom(page.text);
+      // Another administrator makes them a leader meanwhile.
+      const other = agent(t.app);
+      await signIn(other, await createUser({ role: 'admin' }));
+      const first = await review(other, hr, { role: 'leader', institute: String(instA._id), reason: 'Promoted to the leadership.' });
+      expect((await confirmFrom(other, hr, first.text)).status).to.equal(303);
+      const before = await stored(hr);
+
+      const res = await a.post(formUrl(hr)).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(page.text), seen, role: 'admin', institute: '', reason: REASON });
+      expect(res.status).to.equal(409);
+      expect(res.text).to.include('This account was changed since you opened this form');
+      expect(res.text).to.include(REASON).and.match(/<option value="admin" selected>/);
+      expect(/id="current-placement">([\s\S]*?)<\/dl>/.exec(res.text)![1]).to.include('Institute leader');
+      expect(seenFrom(res.text), 'the form now carries the account as shown').to.equal(String(before.updatedAt));
+      expect(await stored(hr)).to.deep.equal(before);
+
+      // Stale between the confirmation page and the click: refused the same way.
+      const confirmPage = await review(a, hr, { role: 'hr_officer', institute: String(instB._id), reason: REASON });
+      expect(confirmPage.status).to.equal(200);
+      await User.updateOne({ _id: hr._id }, { $set: { name: 'Renamed meanwhile' } });
+      const late = await stored(hr);
+      const res2 = await confirmFrom(a, hr, confirmPage.text);
+      expect(res2.status).to.equal(409);
+      expect(res2.text).to.include('This account was changed since you opened this form').and.include(REASON);
+      expect(await stored(hr)).to.deep.equal(late);
+    });
+
+    it('requires a reason that shows, an institute for HR officers and leaders, and a known role', async () => {
+      const leader = await createUser({ role: 'leader', institute: instA._id });
+      const before = await stored(leader);
+      const blank = await review(a, leader, { role: 'hr_officer', institute: String(instA._id), reason: '\u200b'.repeat(12) });
+      expect(blank.status).to.equal(422);
+      expect(blank.text).to.include('id="f-reason-error"').and.include('Give the reason for this change.');
+      const short = await review(a, leader, { role: 'hr_officer', institute: String(instA._id), reason: 'ok  fine' });
+      expect(short.status).to.equal(422);
+      expect(short.text).to.include('The reason is too short').and.include('ok  fine');
+      const noInstitute = await review(a, leader, { role: 'hr_officer', institute: '', reason: REASON });
+      expect(noInstitute.status).to.equal(422);
+      expect(noInstitute.text).to.include('id="f-institute-error"').and.include(REASON);
+      const unknownInstitute = await review(a, leader, { role: 'leader', institute: 'aaaaaaaaaaaaaaaaaaaaaaaa', reason: REASON });
+      expect(unknownInstitute.status).to.equal(422);
+      expect(unknownInstitute.text).to.include('id="f-institute-error"');
+      const applicantRole = await review(a, leader, { role: 'applicant', institute: String(instA._id), reason: REASON });
+      expect(applicantRole.status).to.equal(422);
+      expect(applicantRole.text).to.include('id="f-role-error"');
+      const noVersion = await review(a, leader, { role: 'admin', reason: REASON }, '');
+      expect(noVersion.status, 'a form without its version is not this page’s').to.equal(400);
+      expect(await stored(leader)).to.deep.equal(before);
+    });
+
+    it('refuses operator and dotted field names (input guard) and a missing CSRF token', async () => {
+      const hr = await createUser({ role: 'hr_officer', institute: instA._id });
+      const before = await stored(hr);
+      const page = await a.get(formUrl(hr)).set('Accept', 'text/html');
+      const base = { _csrf: csrfFrom(page.text), seen: seenFrom(page.text), institute: String(instB._id), reason: REASON };
+      for (const extra of [{ 'role[$ne]': 'applicant', role: 'leader' }, { $set: 'x', role: 'leader' }, { 'role.x': 'admin', role: 'leader' }]) {
+        const res = await a.post(`${formUrl(hr)}/confirm`).type('form').set('Accept', 'text/html').send({ ...base, ...extra });
+        expect(res.status, JSON.stringify(extra)).to.equal(400);
+      }
+      const noCsrf = await a.post(`${formUrl(hr)}/confirm`).type('form').set('Accept', 'text/html').send({ seen: base.seen, role: 'leader', institute: String(instB._id), reason: REASON });
+      expect(noCsrf.status).to.equal(403);
+      const wrongCsrf = await a.post(`${formUrl(hr)}/confirm`).type('form').set('Accept', 'text/html').send({ ...base, _csrf: 'not-the-token', role: 'leader' });
+      expect(wrongCsrf.status).to.equal(403);
+      expect(await stored(hr)).to.deep.equal(before);
+    });
+
+    it('refuses every other role (403) on the form, the confirmation page and the change', async () => {
+      const target = await createUser({ role: 'hr_officer', institute: instA._id });
+      const before = await stored(target);
+      for (const role of ['applicant', 'hr_officer', 'leader'] as const) {
+        const u = await createUser({ role, institute: role === 'applicant' ? undefined : instA._id });
+        const x = agent(t.app);
+        await signIn(x, u);
+        expect((await x.get(formUrl(target)).set('Accept', 'text/html')).status, `${role} GET`).to.equal(403);
+        const page = await x.get('/account').set('Accept', 'text/html');
+        const body = { _csrf: csrfFrom(page.text), seen: String(before.updatedAt), role: 'admin', institute: '', reason: REASON };
+        expect((await x.post(formUrl(target)).type('form').set('Accept', 'text/html').send(body)).status, `${role} POST`).to.equal(403);
+        expect((await x.post(`${formUrl(target)}/confirm`).type('form').set('Accept', 'text/html').send(body)).status, `${role} POST confirm`).to.equal(403);
+      }
+      expect(await stored(target)).to.deep.equal(before);
+    });
+  });
+
+  describe('the last administrator who can sign in', () => {
+    // Before each test every administrator who can sign in is disabled (and enabled again after
+    // these tests), so that the two each test makes are the only ones.
+    const others: unknown[] = [];
+    beforeEach(async () => {
+      const enabled = (await User.find({ role: 'admin', disabledAt: null, passwordHash: { $exists: true } }, { _id: 1 }).lean()).map((u) => u._id);
+      await User.updateMany({ _id: { $in: enabled } }, { $set: { disabledAt: new Date() } });
+      others.push(...enabled);
+    });
+    after(async () => {
+      await User.updateMany({ _id: { $in: others } }, { $unset: { disabledAt: 1 } });
+    });
+
+    // Over HTTP an administrator acting is one who can sign in, so the rule is met only when two
+    // requests cross: these call the service as two requests authorized at the same time would.
+    const input = (seen: number) => ({ form: { ok: true as const, data: { role: 'leader' as const, institute: String(instA._id), isHrLead: false, reason: REASON } }, seen });
+    const ctxOf = (actor: UserDoc) => systemContext({ now: new Date(), locale: 'en', actor: actor.toObject() as never });
+
+    it('is never demoted: of two administrators demoting each other, the one whose change comes second is refused and nothing is stored', async () => {
+      const first = await createUser({ role: 'admin' });
+      const second = await createUser({ role: 'admin' });
+      // Both requests were authorized while both were administrators; the first one's change lands first.
+      const done = await changeUserRole({ app: t.ctx, ctx: ctxOf(first), userId: String(second._id), ...input(second.updatedAt.getTime()) });
+      expect(done.ok).to.equal(true);
+      const before = await stored(first);
+      let refused: unknown;
+      try {
+        await changeUserRole({ app: t.ctx, ctx: ctxOf(second), userId: String(first._id), ...input(first.updatedAt.getTime()) });
+      } catch (err) {
+        refused = err;
+      }
+      expect(refused).to.be.instanceOf(ForbiddenError).with.property('messageKey', 'accounts.roleChange.lastAdmin');
+      expect(await stored(first)).to.deep.equal(before);
+    });
+
+    it('stays when two administrators demote each other at the same moment', async () => {
+      const one = await createUser({ role: 'admin' });
+      const two = await createUser({ role: 'admin' });
+      const results = await Promise.allSettled([
+        changeUserRole({ app: t.ctx, ctx: ctxOf(one), userId: String(two._id), ...input(two.updatedAt.getTime()) }),
+        changeUserRole({ app: t.ctx, ctx: ctxOf(two), userId: String(one._id), ...input(one.updatedAt.getTime()) }),
+      ]);
+      const refusals = results.filter((r) => r.status === 'rejected');
+      expect(refusals.length, 'at least one is refused').to.be.at.least(1);
+      for (const r of refusals) expect((r as PromiseRejectedResult).reason).to.be.instanceOf(ForbiddenError).with.property('messageKey', 'accounts.roleChange.lastAdmin');
+      expect(await User.countDocuments({ _id: { $in: [one._id, two._id] }, role: 'admin' }), 'an administrator remains').to.be.at.least(1);
+      const audits = await AuditEvent.countDocuments({ action: 'user.role_changed', targetId: { $in: [String(one._id), String(two._id)] } });
+      expect(audits, 'only a change that stood is audited').to.equal(2 - refusals.length);
+    });
+  });
+});
