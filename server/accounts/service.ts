@@ -222,11 +222,15 @@ export async function resendInvitation(opts: { app: MailDeps; ctx: Context; user
   return sent;
 }
 
-/** The invited account a usable invitation link is for (the link is not used up), or null. */
+/**
+ * The invited account a usable invitation link is for (the link is not used up), or null. An account
+ * that already has a password (set through "forgot password", or before its links were dropped on
+ * setting one) has accepted in all but name: its invitation would set a password without the current one.
+ */
 export async function openInvitation(opts: { ctx: Context; token: string }): Promise<UserDoc | null> {
   const token = await findUsableToken({ token: opts.token, purpose: 'invitation', now: opts.ctx.now });
   const invitee = token ? await User.findById(token.user) : null;
-  return invitee && !invitee.disabledAt ? (invitee as UserDoc) : null;
+  return invitee && !invitee.disabledAt && !invitee.passwordHash ? (invitee as UserDoc) : null;
 }
 
 /** Sets the invitee's name and password (other reset links go); the address is proven by the link. */
@@ -236,7 +240,8 @@ export async function acceptInvitation(opts: { ctx: Context; token: string; name
   const token = await consumeToken({ token: opts.token, purpose: 'invitation', now: ctx.now });
   if (!token) return null;
   const user = (await User.findOneAndUpdate(
-    { _id: token.user, disabledAt: null },
+    // Only while no password is set (see openInvitation); null also matches a missing field.
+    { _id: token.user, disabledAt: null, passwordHash: null },
     { $set: { name: opts.name, passwordHash, emailVerifiedAt: ctx.now }, $inc: { sessionEpoch: 1 } },
     { returnDocument: 'after' },
   )) as UserDoc | null;

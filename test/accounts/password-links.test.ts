@@ -6,6 +6,7 @@ import { useTestApp, type TestApp } from '../support/app.ts';
 import { agent, csrfFrom } from '../support/http.ts';
 import { linkIn } from '../support/smtp.ts';
 import { createUser, signIn, TEST_PASSWORD, uniqueEmail } from '../support/factories.ts';
+import { issueToken } from '../../server/accounts/tokens.ts';
 import { User, type UserDoc } from '../../models/user.ts';
 import { postForm } from './helpers.ts';
 
@@ -127,5 +128,23 @@ describe('accounts: reset and invitation links end when the password is set or t
     expect(after.passwordHash).to.equal(invitee.passwordHash);
     expect(after.name).to.equal('Invited Person');
     expect(after.sessionEpoch).to.equal(invitee.sessionEpoch);
+  });
+
+  it('an invitation link for an account that already has a password is refused, even one still in the database', async () => {
+    // Links issued before this release, or in a race with the password being set, are still stored:
+    // the invitation itself must refuse an account that has a password.
+    const staff = await createUser({ role: 'hr_officer', name: 'Has A Password' });
+    const raw = await issueToken({ purpose: 'invitation', userId: staff._id, now: new Date() });
+    const before = (await User.findById(staff._id).lean())!;
+
+    const { page, posted, signedIn } = await useLink(`/invitations/${raw}`, { name: 'Someone Else', password: INTRUDER });
+    expectGone(page, 'GET an invitation for an account with a password');
+    expectGone(posted, 'POST an invitation for an account with a password');
+    expect(signedIn).to.equal(false);
+    const after = (await User.findById(staff._id).lean())!;
+    expect(after.passwordHash).to.equal(before.passwordHash);
+    expect(after.name).to.equal('Has A Password');
+    expect(after.sessionEpoch).to.equal(before.sessionEpoch);
+    await signIn(agent(t.app), staff);
   });
 });
