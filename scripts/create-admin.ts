@@ -14,7 +14,7 @@ import { openDatabase } from '../server/db/index.ts';
 import { User } from '../models/user.ts';
 import { isLocale } from '../server/i18n/index.ts';
 import { hashPassword, passwordProblem, PASSWORD_MIN, PASSWORD_MAX } from '../server/accounts/passwords.ts';
-import { issueToken } from '../server/accounts/tokens.ts';
+import { issueToken, revokePasswordLinks } from '../server/accounts/tokens.ts';
 import { z } from 'zod';
 
 const usage = 'usage: npm run create-admin -- --email you@example.org --name "Your Name" [--locale vi|en] [--link]';
@@ -103,6 +103,8 @@ async function main(): Promise<void> {
     if (interactive) {
       const password = await askPassword(email.data);
       await User.updateOne({ _id: user._id }, { $set: { passwordHash: await hashPassword(password), emailVerifiedAt: new Date() }, $inc: { sessionEpoch: 1 } });
+      // A link printed by an earlier run without a terminal must not set another password over this one.
+      await revokePasswordLinks({ userId: user._id });
       process.stdout.write(
         `\nAdministrator ${email.data} is ready. Sign in at ${config.appUrl}/signin;\n` +
           'you will then set up an authenticator app (TOTP) and receive recovery codes.\n',

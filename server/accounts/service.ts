@@ -10,7 +10,7 @@ import type { Locale } from '../i18n/index.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
-import { consumeToken, findUsableToken } from './tokens.ts';
+import { consumeToken, findUsableToken, revokePasswordLinks } from './tokens.ts';
 import { sendInvitationMail, sendPasswordResetMail, sendVerificationMail, type MailDeps } from './mail.ts';
 import { throttles, type ThrottleDeps } from './throttles.ts';
 import { normalizeEmail } from './forms.ts';
@@ -117,8 +117,9 @@ export async function openResetLink(opts: { ctx: Context; token: string }): Prom
 }
 
 /**
- * Uses the reset link and sets the new password. Every session of the account ends (epoch bump);
- * the address is now proven, so it also counts as verified; failed sign-ins from here are forgiven.
+ * Uses the reset link and sets the new password. Every session of the account ends (epoch bump) and
+ * its other password links go (an invitation not yet used); the address is now proven, so it also
+ * counts as verified; failed sign-ins from here are forgiven.
  */
 export async function resetPassword(opts: { app: ThrottleDeps; ctx: Context; token: string; password: string }): Promise<UserDoc | null> {
   const { ctx } = opts;
@@ -127,6 +128,7 @@ export async function resetPassword(opts: { app: ThrottleDeps; ctx: Context; tok
   if (!token) return null;
   const user = (await User.findOneAndUpdate({ _id: token.user, disabledAt: null }, { $set: { passwordHash }, $inc: { sessionEpoch: 1 } }, { returnDocument: 'after' })) as UserDoc | null;
   if (!user) return null;
+  await revokePasswordLinks({ userId: user._id });
   if (!user.emailVerifiedAt) await User.updateOne({ _id: user._id }, { $set: { emailVerifiedAt: ctx.now } });
   await throttles(opts.app).login.succeed(user.email, ctx.ip ?? 'unknown');
   await recordAudit(withActor(ctx, user), { action: 'user.password_reset', ...userTarget(user) });
@@ -135,7 +137,11 @@ export async function resetPassword(opts: { app: ThrottleDeps; ctx: Context; tok
 
 export type ChangePasswordResult = { ok: true; user: UserDoc } | { ok: false; reason: 'wrongCurrent' };
 
-/** The actor's own password, given the current one. Bumps the epoch so every other session ends; the caller re-signs this one. */
+/**
+ * The actor's own password, given the current one. Bumps the epoch so every other session ends (the
+ * caller re-signs this one) and drops unused reset and invitation links: a link mailed before, maybe
+ * to someone who read the mailbox, must not set a password over the one just chosen.
+ */
 export async function changePassword(opts: { ctx: Context; currentPassword: string; newPassword: string }): Promise<ChangePasswordResult> {
   const { ctx } = opts;
   const me = actorOf(ctx);
@@ -144,6 +150,7 @@ export async function changePassword(opts: { ctx: Context; currentPassword: stri
   const passwordHash = await hashPassword(opts.newPassword);
   const updated = await User.findOneAndUpdate({ _id: me._id }, { $set: { passwordHash }, $inc: { sessionEpoch: 1 } }, { returnDocument: 'after' });
   if (!updated) throw new NotFoundError();
+  await revokePasswordLinks({ userId: me._id });
   await recordAudit(ctx, { action: 'user.password_changed', ...userTarget(me) });
   return { ok: true, user: updated as UserDoc };
 }
@@ -215,25 +222,32 @@ export async function resendInvitation(opts: { app: MailDeps; ctx: Context; user
   return sent;
 }
 
-/** The invited account a usable invitation link is for (the link is not used up), or null. */
+/**
+ * The invited account a usable invitation link is for (the link is not used up), or null. An account
+ * that already has a password (set through "forgot password", or before its links were dropped on
+ * setting one) has accepted in all but name: its invitation would set a password without the current one.
+ */
 export async function openInvitation(opts: { ctx: Context; token: string }): Promise<UserDoc | null> {
   const token = await findUsableToken({ token: opts.token, purpose: 'invitation', now: opts.ctx.now });
   const invitee = token ? await User.findById(token.user) : null;
-  return invitee && !invitee.disabledAt ? (invitee as UserDoc) : null;
+  return invitee && !invitee.disabledAt && !invitee.passwordHash ? (invitee as UserDoc) : null;
 }
 
-/** Sets the invitee's name and password; the address is proven by the link. */
+/** Sets the invitee's name and password (other reset links go); the address is proven by the link. */
 export async function acceptInvitation(opts: { ctx: Context; token: string; name: string; password: string }): Promise<UserDoc | null> {
   const { ctx } = opts;
   const passwordHash = await hashPassword(opts.password);
   const token = await consumeToken({ token: opts.token, purpose: 'invitation', now: ctx.now });
   if (!token) return null;
   const user = (await User.findOneAndUpdate(
-    { _id: token.user, disabledAt: null },
+    // Only while no password is set (see openInvitation); null also matches a missing field.
+    { _id: token.user, disabledAt: null, passwordHash: null },
     { $set: { name: opts.name, passwordHash, emailVerifiedAt: ctx.now }, $inc: { sessionEpoch: 1 } },
     { returnDocument: 'after' },
   )) as UserDoc | null;
-  if (user) await recordAudit(withActor(ctx, user), { action: 'user.invitation_accepted', ...userTarget(user) });
+  if (!user) return null;
+  await revokePasswordLinks({ userId: user._id });
+  await recordAudit(withActor(ctx, user), { action: 'user.invitation_accepted', ...userTarget(user) });
   return user;
 }
 
@@ -245,12 +259,16 @@ export async function acceptInvitation(opts: { ctx: Context; token: string; name
  */
 export const END_SESSIONS = { sessionEpoch: 1 } as const;
 
-/** Disabling bumps the epoch, so the account's sessions end at their next request. */
+/**
+ * Disabling bumps the epoch, so the account's sessions end at their next request, and drops its
+ * unused reset and invitation links, so that enabling it again does not bring them back.
+ */
 export async function setDisabled(opts: { ctx: Context; user: UserDoc; disabled: boolean }): Promise<UserDoc> {
   const { ctx, disabled } = opts;
   const update = disabled ? { $set: { disabledAt: ctx.now }, $inc: END_SESSIONS } : { $unset: { disabledAt: 1 } };
   const user = await User.findOneAndUpdate({ _id: opts.user._id }, update, { returnDocument: 'after' });
   if (!user) throw new NotFoundError();
+  if (disabled) await revokePasswordLinks({ userId: user._id });
   await recordAudit(ctx, { action: disabled ? 'user.disabled' : 'user.enabled', ...userTarget(user) });
   return user as UserDoc;
 }

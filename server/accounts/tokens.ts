@@ -22,6 +22,20 @@ export async function issueToken(opts: { purpose: TokenPurpose; userId: Types.Ob
   return raw;
 }
 
+/**
+ * The one-time links that would set a password (reset, invitation), dropped unused whenever the
+ * password is set or the account is disabled: a link mailed before must not outlive the password it
+ * would replace, nor a disabling that an administrator may undo within its hour. E-mail verification
+ * links stay: using one signs no one in and sets no password, it only records that the address
+ * receives mail, which a new password or a disabling does not make less true.
+ */
+export const PASSWORD_LINK_PURPOSES = ['password_reset', 'invitation'] as const satisfies readonly TokenPurpose[];
+
+/** Deletes the account's unused password-setting links (PASSWORD_LINK_PURPOSES). */
+export async function revokePasswordLinks(opts: { userId: Types.ObjectId | string }): Promise<void> {
+  await Token.deleteMany({ user: opts.userId, purpose: { $in: PASSWORD_LINK_PURPOSES }, usedAt: null });
+}
+
 interface TokenLookup {
   /** The raw token from the link. */
   token: string;

@@ -19,6 +19,7 @@ import type multer from 'multer';
 import { ALLOWED_MIME, ALLOWED_TYPES_TEXT, extensionOf, typeForExtension, typeForMime, type AllowedMime } from '../documents/rules.ts';
 import { refused, UploadError } from '../documents/errors.ts';
 import { hashWhileWriting } from '../documents/hash-worker.ts';
+import { nameWithoutHiddenCharacters } from '../support/hidden-characters.ts';
 
 const SNIFF_BYTES = 4100;
 /** How often the hash thread is told how far the file is written (server/documents/hash-worker.ts). */
@@ -29,7 +30,7 @@ const MARKUP = /<\s*(?:html|script|body|head|iframe|svg|object|embed|meta|!docty
 
 export interface TempFile {
   fieldname: string;
-  /** Display text only (basename, no control characters, at most 200 characters). */
+  /** Display text only (basename, no hidden characters: nameWithoutHiddenCharacters, at most 200 characters). */
   displayName: string;
   path: string;
   size: number;
@@ -60,11 +61,8 @@ export type LimitFor = (fieldname: string) => number;
 
 /** Names are shown to people, never used as paths. A name carrying a path is refused outright. */
 export function displayName(raw: string | undefined): string {
-  const cleaned = (raw ?? '')
-    .normalize('NFC')
-    // control characters and bidirectional overrides that could disguise an extension
-    .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
-    .trim();
+  // Invisible and direction-changing characters could disguise an extension or the name itself.
+  const cleaned = nameWithoutHiddenCharacters(raw ?? '').normalize('NFC').trim();
   const base = cleaned.split(/[\\/]/).pop() ?? '';
   const name = base === '.' || base === '..' ? '' : base;
   if (name.length <= 200) return name || 'document';

@@ -18,7 +18,9 @@ export interface Colleague {
 
 export type Resolution =
   | { kind: 'one'; label: string; colleague: Colleague; index: number }
-  | { kind: 'ambiguous'; label: string; candidates: Colleague[]; index: number };
+  | { kind: 'ambiguous'; label: string; candidates: Colleague[]; index: number }
+  /** An `@` followed by an e-mail address or a word that names no one indexed; the label is only what was typed. */
+  | { kind: 'none'; label: string; index: number };
 
 /** Lower case, composed (NFC), single spaces: how names are compared. */
 export function fold(s: string): string {
@@ -65,7 +67,17 @@ export function indexColleagues(colleagues: readonly Colleague[]): Index {
   return { byEmail, byName, byWord, names };
 }
 
-/** Who each `@` of the text names, in order; an `@` that names nobody is left out. */
+/**
+ * An `@` that names no one indexed, labelled with only what was typed right after it: an e-mail
+ * address, else the first word. Undefined when neither follows it directly (`@ 5pm`, `@$where`).
+ */
+function nobody(raw: string, at: number): Resolution | undefined {
+  const typed = raw.normalize('NFC');
+  const label = EMAIL.exec(typed.toLowerCase())?.[0] ?? WORD.exec(typed)?.[0];
+  return label ? { kind: 'none', label: `@${label}`, index: at } : undefined;
+}
+
+/** Who each `@` of the text names, in order; an `@` that names no one indexed is `none` (or left out when nothing word-like follows it). */
 export function resolveMentions(text: string, index: Index): Resolution[] {
   const out: Resolution[] = [];
   for (const at of mentionStarts(text)) {
@@ -74,7 +86,8 @@ export function resolveMentions(text: string, index: Index): Resolution[] {
     const email = EMAIL.exec(rest.toLowerCase());
     if (email) {
       const c = index.byEmail.get(email[0]);
-      if (c) out.push({ kind: 'one', label: `@${email[0]}`, colleague: c, index: at });
+      const found = c ? ({ kind: 'one', label: `@${email[0]}`, colleague: c, index: at } as const) : nobody(raw, at);
+      if (found) out.push(found);
       continue;
     }
     // The longest full name the text starts with, ending at a word boundary.
@@ -87,7 +100,11 @@ export function resolveMentions(text: string, index: Index): Resolution[] {
     }
     const word = WORD.exec(rest)?.[0];
     const found = word ? index.byWord.get(word) : undefined;
-    if (!word || !found) continue;
+    if (!word || !found) {
+      const none = nobody(raw, at);
+      if (none) out.push(none);
+      continue;
+    }
     const label = `@${raw.slice(0, word.length)}`;
     out.push(found.length === 1 ? { kind: 'one', label, colleague: found[0]!, index: at } : { kind: 'ambiguous', label, candidates: found, index: at });
   }

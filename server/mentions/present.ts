@@ -1,7 +1,7 @@
 // What the writer of a note is told about its mentions (a flash message on the case page), and the
 // "mentions of you" list of the home page.
 import { tOf, type Context } from '../context.ts';
-import type { HomeMention, MentionOutcome } from './service.ts';
+import type { HomeMention, MentionOutcome, MentionRefusal } from './service.ts';
 
 export interface MentionFlash {
   kind: 'success' | 'info';
@@ -15,9 +15,12 @@ export function mentionFlash(ctx: Context, outcome: MentionOutcome | undefined |
   const t = tOf(ctx);
   const names = outcome.notified.map((n) => n.name).join(', ');
   if (outcome.refused.length === 0) return { kind: 'success', key: 'mentions.flash.notified', params: { names } };
-  const list = outcome.refused
-    .map((r) => (r.reason === 'no_access' ? t('mentions.reasons.noAccess', { name: r.names[0] }) : t('mentions.reasons.ambiguous', { label: r.label, names: r.names.join(', ') })))
-    .join('; ');
+  const reason = (r: MentionRefusal) => {
+    if (r.reason === 'no_access') return t('mentions.reasons.noAccess', { name: r.names[0] });
+    if (r.reason === 'ambiguous') return t('mentions.reasons.ambiguous', { label: r.label, names: r.names.join(', ') });
+    return t('mentions.reasons.unknown', { label: r.label });
+  };
+  const list = outcome.refused.map(reason).join('; ');
   return { kind: 'info', key: 'mentions.flash.notNotified', params: { notified: names ? t('mentions.flash.notifiedPart', { names }) : '', list } };
 }
 

@@ -3,6 +3,12 @@
 // policy, server/cases/access.ts) are notified; the writer is told who was not, and why (no access
 // to this case, or a name that fits several colleagues, in which case none of them is notified).
 //
+// Names are looked up only among the people the writer could list already: their own institute's
+// staff, the administrators, and whoever may see this case (an administrator writing looks among
+// everyone). Anyone else, such as another institute's officer, is answered exactly like a name
+// that matches no one, with only what was typed: the answer must not let a writer probe who works
+// elsewhere.
+//
 // Atomicity: prepareNoteMentions runs before the note is written and returns the outbox items,
 // which the caller pushes IN THE SAME UPDATE as the note (server/cases/commands.ts addNote): an
 // e-mail exists if and only if the note does. The home page's records (models/mention.ts) are
@@ -18,7 +24,7 @@ import { User, STAFF_ROLES } from '../../models/user.ts';
 import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
 import { mayViewCase } from '../cases/access.ts';
 import { sameId } from '../policies/index.ts';
-import { excerptAround, indexColleagues, mentionStarts, resolveMentions, type Colleague } from './parse.ts';
+import { excerptAround, fold, indexColleagues, mentionStarts, resolveMentions, type Colleague } from './parse.ts';
 
 /** Colleagues a name is looked up among (enabled staff); a bound, not a page size. */
 const MAX_COLLEAGUES = 5000;
@@ -26,8 +32,9 @@ const MAX_COLLEAGUES = 5000;
 export interface MentionRefusal {
   /** What the writer typed, e.g. "@Hoa". */
   label: string;
-  reason: 'no_access' | 'ambiguous';
-  /** The colleague without access, or the colleagues the name fits. */
+  /** `unknown`: no one the writer could list that may see the case has this name or address. */
+  reason: 'no_access' | 'ambiguous' | 'unknown';
+  /** The colleague without access, or the colleagues the name fits (none when unknown). */
   names: string[];
 }
 
@@ -55,24 +62,45 @@ export async function prepareNoteMentions(opts: PrepareNoteMentionsOptions): Pro
   const { app, ctx, caseDoc, note } = opts;
   if (mentionStarts(note.text).length === 0) return NONE;
   const author = actorOf(ctx);
-  const staff = await User.find({ role: { $in: [...STAFF_ROLES] }, disabledAt: null }, { name: 1, email: 1, role: 1, institute: 1, panelCalls: 1, locale: 1 })
+  // Besides the writer's institute and the administrators, only the case's institute and its call's
+  // panel may see the case (server/policies/case.ts); an administrator may list everyone anyway.
+  const within: Record<string, unknown> = author.role === 'admin' ? {} : { $or: [{ institute: author.institute ?? null }, { role: 'admin' }, { institute: caseDoc.institute }, { panelCalls: caseDoc.call }] };
+  const staff = await User.find({ role: { $in: [...STAFF_ROLES] }, disabledAt: null, ...within }, { name: 1, email: 1, role: 1, institute: 1, panelCalls: 1, locale: 1 })
     .limit(MAX_COLLEAGUES)
     .lean();
-  const byId = new Map(staff.map((u) => [String(u._id), u]));
-  const colleagues: Colleague[] = staff.map((u) => ({ id: String(u._id), name: u.name, email: u.email }));
+  const sees = new Map<string, boolean>();
+  const maySee = async (user: (typeof staff)[number]) => {
+    const id = String(user._id);
+    if (!sees.has(id)) sees.set(id, (await mayViewCase(user as never, caseDoc)).ok);
+    return sees.get(id)!;
+  };
+  const listable = (user: (typeof staff)[number]) => author.role === 'admin' || user.role === 'admin' || sameId(user.institute, author.institute);
+  const known = [];
+  for (const user of staff) if (listable(user) || (await maySee(user))) known.push(user);
+  const byId = new Map(known.map((u) => [String(u._id), u]));
+  const colleagues: Colleague[] = known.map((u) => ({ id: String(u._id), name: u.name, email: u.email }));
   const resolutions = resolveMentions(note.text, indexColleagues(colleagues));
 
   const refused: MentionRefusal[] = [];
+  // Once each: a colleague without access by who they are, anything else by what was typed.
+  const refusalKey = (r: MentionRefusal) => (r.reason === 'no_access' ? `no_access:${r.names[0]}` : `${r.reason}:${fold(r.label)}`);
+  const refuse = (r: MentionRefusal) => {
+    if (!refused.some((x) => refusalKey(x) === refusalKey(r))) refused.push(r);
+  };
   const chosen = new Map<string, number>(); // colleague id → where in the note
   for (const r of resolutions) {
+    if (r.kind === 'none') {
+      refuse({ label: r.label, reason: 'unknown', names: [] });
+      continue;
+    }
     if (r.kind === 'ambiguous') {
-      if (!refused.some((x) => x.label === r.label)) refused.push({ label: r.label, reason: 'ambiguous', names: r.candidates.map((c) => c.name).slice(0, 10) });
+      refuse({ label: r.label, reason: 'ambiguous', names: r.candidates.map((c) => c.name).slice(0, 10) });
       continue;
     }
     if (sameId(r.colleague.id, author._id) || chosen.has(r.colleague.id)) continue;
     const user = byId.get(r.colleague.id)!;
-    if (!(await mayViewCase(user as never, caseDoc)).ok) {
-      if (!refused.some((x) => x.reason === 'no_access' && x.names[0] === user.name)) refused.push({ label: r.label, reason: 'no_access', names: [user.name] });
+    if (!(await maySee(user))) {
+      refuse({ label: r.label, reason: 'no_access', names: [user.name] });
       continue;
     }
     chosen.set(r.colleague.id, r.index);

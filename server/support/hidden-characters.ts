@@ -16,6 +16,19 @@ export function hasHiddenCharacters(s: string): boolean {
 export const withoutHiddenCharacters = (s: string): boolean => !HIDDEN.test(s);
 
 /**
+ * What a name given by a device rather than typed (an uploaded file's, shown in lists and sent back
+ * as the download's name) keeps: no control or format character (\p{Cc}, \p{Cf}: direction marks,
+ * overrides and isolates, U+061C, the BOM, soft hyphens, zero-width characters and joiners) and no
+ * line or paragraph separator (\p{Zl}, \p{Zp}), so it reads as it is stored. Letters of every script
+ * stay. Taken out rather than refused: the applicant did not type them and cannot see them.
+ */
+const NOT_IN_NAMES = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+
+export function nameWithoutHiddenCharacters(s: string): string {
+  return s.replace(NOT_IN_NAMES, '');
+}
+
+/**
  * What a required text or a minimum length counts: the characters that show. White space, the
  * default-ignorable characters (zero-width space U+200B, word joiner U+2060, BOM, joiners, variation
  * selectors, Hangul fillers, tags) and the controls print nothing, so eleven U+200B are not a reason

@@ -107,4 +107,22 @@ describe('documents: the file name must be allowed and agree with the content', 
     expect(res.status, res.text).to.equal(201);
     expect(res.body.documents[0]).to.include({ type: 'passport', mimeType: 'application/pdf', originalName: 'PASSPORT.PDF' });
   });
+
+  it('stores the name without invisible, direction-changing or separator characters, keeping letters of every script', async () => {
+    for (const [sent, kept] of [
+      ['a\u061C\u2028\u2029\u00AD\uFEFFb.pdf', 'ab.pdf'],
+      ['Thư\u200B giới\u2060 thiệu – رسالة\u200E.pdf', 'Thư giới thiệu – رسالة.pdf'],
+    ]) {
+      const res = await post(a, caseDoc, 'application/json').attach('recommendation_letter', pdf, sent);
+      expect(res.status, res.text).to.equal(201);
+      expect(res.body.documents[0].originalName, JSON.stringify(sent)).to.equal(kept);
+      expect((await CaseDocument.findById(res.body.documents[0].id).lean())?.originalName).to.equal(kept);
+    }
+    // Nothing left that shows: the default name, which has no extension to confirm the type by.
+    const before = await stored(caseDoc);
+    const blank = await post(a, caseDoc, 'application/json').attach('recommendation_letter', pdf, '\u200B\uFEFF\u202E');
+    expect(blank.status).to.equal(415);
+    expect(blank.body.error.message).to.equal(`“document” has no file extension, so its type cannot be confirmed. ${ALLOWED_EN}`);
+    expect(await stored(caseDoc)).to.equal(before);
+  });
 });

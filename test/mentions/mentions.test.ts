@@ -1,7 +1,8 @@
 // Mentions in internal notes (issue 14): `@name` or `@e-mail` of a colleague who may see the case
 // notifies them by e-mail (received on the in-process SMTP server) and on their home page; a
 // colleague without access, or a name that fits two colleagues, notifies nobody and the writer is
-// told why, in Vietnamese and English; hostile text is only text.
+// told why, in Vietnamese and English; another institute's staff are answered like names that match
+// no one, with only what was typed; hostile text is only text.
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser, uniqueSuffix } from '../support/factories.ts';
@@ -14,12 +15,16 @@ import type { CallDoc } from '../../models/call.ts';
 import type { Agent } from '../support/http.ts';
 import { indexColleagues, resolveMentions } from '../../server/mentions/parse.ts';
 
+/** Writes the note and returns the flash the writer is shown (not the page: the note itself is on it). */
 async function writeNote(a: Agent, c: CaseDoc, note: string): Promise<string> {
   const p = await page(a, `/cases/${c._id}`);
   const res = await post(a, p.text, `/cases/${c._id}/notes`, { note });
   expect(res.status, res.text.slice(0, 300)).to.equal(303);
   // The flash is on the page the writer is sent back to.
-  return text((await page(a, `/cases/${c._id}`)).text);
+  const back = text((await page(a, `/cases/${c._id}`)).text);
+  const flash = /id="flash"[^>]*>([\s\S]*?)<\/div>/.exec(back)?.[1];
+  expect(flash, 'a flash after the note').to.be.a('string');
+  return flash!;
 }
 
 async function mentionItems(c: CaseDoc) {
@@ -106,8 +111,10 @@ describe('mentions in internal notes', () => {
     const a = await signedIn(t, writer);
     const flash = await writeNote(a, c, `@Elsewhere Officer${S} @Director Quang${S} @Nam${S} please look`);
     expect(flash).to.include('The note was added. Not notified:');
-    expect(flash).to.include(`Elsewhere Officer${S} (cannot see this case)`);
-    // A leader sees a case only once it is before the panel (server/policies/case.ts).
+    // Another institute's officer is no one the writer could list: only what was typed comes back.
+    expect(flash).to.include('@Elsewhere (no colleague by that name can see this case)');
+    expect(flash).to.not.include(`Elsewhere Officer${S}`);
+    // A leader of the writer's institute sees a case only once it is before the panel (server/policies/case.ts).
     expect(flash).to.include(`Director Quang${S} (cannot see this case)`);
     expect(flash).to.include(`@Nam${S} (fits several colleagues: `);
     expect(flash).to.include(`Lê Văn Nam${S}`);
@@ -119,11 +126,37 @@ describe('mentions in internal notes', () => {
     // Before the panel the leader is notified like anyone else, and an officer named with others.
     const atPanel = await createCase({ applicant, call, stage: 'evaluation' });
     const second = await writeNote(a, atPanel, `@Director Quang${S} @Elsewhere Officer${S}`);
-    expect(second).to.include(`Notified: Director Quang${S}. Not notified: Elsewhere Officer${S} (cannot see this case).`);
+    expect(second).to.include(`Notified: Director Quang${S}. Not notified: @Elsewhere (no colleague by that name can see this case).`);
     await deliver(t, atPanel._id);
     const mail = await t.smtp.waitForTo(leader.email, /mentioned you/);
     expect(mail.subject).to.equal(`[${atPanel.reference}] Writer Officer${S} mentioned you in a note`);
     expect(t.smtp.messages.some((m) => m.to.includes(elsewhere.email))).to.equal(false);
+  });
+
+  it('answers another institute\'s staff exactly like a name or address that matches no one, so they cannot be probed', async () => {
+    const c = await createCase({ applicant, call, stage: 'screening' });
+    const a = await signedIn(t, writer);
+    const ghostEmail = `ghost-${S.toLowerCase()}@example.test`;
+    const probe = await writeNote(a, c, `@${elsewhere.email} @Elsewhere Officer${S}`);
+    const nobody = await writeNote(a, c, `@${ghostEmail} @Ghostly Person${S}`);
+    expect(probe).to.equal(
+      'The note was added. Not notified: ' +
+        `@${elsewhere.email} (no colleague by that name can see this case); @Elsewhere (no colleague by that name can see this case).`,
+    );
+    // The same answer, word for word, once what was typed is set aside.
+    expect(probe.replace(elsewhere.email, 'X').replace('@Elsewhere', '@Y')).to.equal(nobody.replace(ghostEmail, 'X').replace('@Ghostly', '@Y'));
+    expect(await mentionItems(c)).to.have.length(0);
+
+    // Someone of another institute who may see the case (on its call's panel, once before the panel) is notified.
+    const panelist = await createUser({ role: 'leader', name: `Panel Member${S}`, panelCalls: [call._id], locale: 'en' });
+    const before = await writeNote(a, c, `@${panelist.email}`);
+    expect(before).to.equal(`The note was added. Not notified: @${panelist.email} (no colleague by that name can see this case).`);
+    const atPanel = await createCase({ applicant, call, stage: 'evaluation' });
+    expect(await writeNote(a, atPanel, `@Panel Member${S} please score`)).to.equal(`The note was added. Notified: Panel Member${S}.`);
+
+    // An administrator may list every account, so is told who cannot see the case.
+    const admin = await signedIn(t, await createUser({ role: 'admin', locale: 'en' }));
+    expect(await writeNote(admin, c, `@Elsewhere Officer${S}`)).to.include(`Not notified: Elsewhere Officer${S} (cannot see this case)`);
   });
 
   it('tells a Vietnamese writer in Vietnamese', async () => {
@@ -131,7 +164,8 @@ describe('mentions in internal notes', () => {
     const a = await signedIn(t, writerVi);
     const flash = await writeNote(a, c, `Nhờ @Nam${S} và @Elsewhere Officer${S} xem giúp`);
     expect(flash).to.include('Đã thêm ghi chú. Chưa báo được cho:');
-    expect(flash).to.include(`Elsewhere Officer${S} (không có quyền xem hồ sơ này)`);
+    expect(flash).to.include('@Elsewhere (không có đồng nghiệp nào có tên này được xem hồ sơ này)');
+    expect(flash).to.not.include(`Elsewhere Officer${S}`);
     expect(flash).to.include(`@Nam${S} (trùng với nhiều đồng nghiệp: `);
     expect(await mentionItems(c)).to.have.length(0);
   });
@@ -147,7 +181,9 @@ describe('mentions in internal notes', () => {
     expect(stored.notes.at(-1)!.text).to.equal(hostile);
     // The parser alone, on names that look like keys of an object.
     const index = indexColleagues([{ id: '1', name: '__proto__', email: 'p@example.test' }, { id: '2', name: 'constructor', email: 'c@example.test' }]);
-    expect(resolveMentions('@__proto__ @constructor @valueOf', index).map((r) => (r.kind === 'one' ? r.colleague.id : 'x'))).to.deep.equal(['1', '2']);
-    expect(resolveMentions('@toString', indexColleagues([]))).to.deep.equal([]);
+    expect(resolveMentions('@__proto__ @constructor @valueOf', index).map((r) => (r.kind === 'one' ? r.colleague.id : r.label))).to.deep.equal(['1', '2', '@valueOf']);
+    expect(resolveMentions('@toString', indexColleagues([]))).to.deep.equal([{ kind: 'none', label: '@toString', index: 0 }]);
+    // Only what was written right after the `@` is a mention.
+    expect(resolveMentions('at @ 5pm, @$where, a@b.vn', indexColleagues([]))).to.deep.equal([]);
   });
 });
