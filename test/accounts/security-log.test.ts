@@ -75,9 +75,9 @@ describe('accounts: security log', function () {
     const a = agent(app);
     await signIn(a, applicant);
     const token = await tokenOf(a);
-    const form = await a.post(`/cases/filters?_csrf=${token}`).type('form').send({ 'name[$ne]': 'x' });
+    const form = await a.post('/cases/filters').type('form').send({ _csrf: token, 'name[$ne]': 'x' });
     expect(form.status).to.equal(400);
-    const upload = await a.post(`/cases/${c._id}/documents?_csrf=${token}`).set('Accept', 'application/json').field('$where', '1').attach('cv', await makePdf('cv'), 'cv.pdf');
+    const upload = await a.post(`/cases/${c._id}/documents`).field('_csrf', token).set('Accept', 'application/json').field('$where', '1').attach('cv', await makePdf('cv'), 'cv.pdf');
     expect(upload.status).to.equal(400);
     const refused = (path: string) => events('input.refused').filter((e) => e.path === path);
     expect(refused('/cases/filters')).to.have.length(1);
