@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     );
   });
   await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
-  const client = await startClient(`http://127.0.0.1:${(web.address() as net.AddressInfo).port}/`, 'none=1', 'file', file, 3);
+  const client = await startClient(`http://127.0.0.1:${(web.address() as net.AddressInfo).port}/`, 'none=1', 'none', 'file', file, 3);
   const overHttpMs = async () => {
     const r = await client.upload();
     if (r.status !== 201) throw new Error(`bare HTTP server answered ${r.status}`);

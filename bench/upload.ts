@@ -99,12 +99,12 @@ async function main(): Promise<void> {
     await signIn(a, applicant);
     const token = await tokenOf(a);
     const cookie = cookieHeader(a);
-    const urlPath = `/cases/${c._id}/documents?_csrf=${encodeURIComponent(token)}`;
+    const urlPath = `/cases/${c._id}/documents`;
 
     // One upload from here first: the app's code paths loaded and its buffers allocated before the
     // memory baseline is taken (the client warms itself up, below).
     const url = new URL(urlPath, baseUrl).href;
-    const warm = await uploadFile(url, cookie, 'recommendation_letter', pdfFile, size);
+    const warm = await uploadFile(url, cookie, token, 'recommendation_letter', pdfFile, size);
     if (warm !== 201) throw new Error(`warm-up upload answered ${warm}`);
     (globalThis as { gc?: () => void }).gc?.();
     await new Promise((r) => setTimeout(r, 300));
@@ -119,7 +119,7 @@ async function main(): Promise<void> {
     // as long as the later ones (the client's and the app's stream code not yet optimised); the
     // figure is the steady state, as for the pages. Each timed upload (the client's own clock) is
     // followed by the direct write of the same bytes.
-    const client = await startClient(url, cookie, 'recommendation_letter', pdfFile, WARM_UPS);
+    const client = await startClient(url, cookie, token, 'recommendation_letter', pdfFile, WARM_UPS);
     let appSeconds = 0;
     let directSeconds = 0;
     for (let i = 0; i < N; i++) {

@@ -1,6 +1,7 @@
 // Documents: upload against the checklist (multipart, applicant), authorized download, and HR
-// verification. The CSRF token of a multipart upload travels in `?_csrf=` or the x-csrf-token
-// header (checked by the pipeline before multer parses anything).
+// verification. The CSRF token of a multipart upload travels in the x-csrf-token header (the page's
+// script: checked by the pipeline) or as the form's `_csrf` field before its files (checked by
+// receiveUploads as the first file part begins, before any byte of it is written: server/http/csrf.ts).
 import { hasVisibleText, withoutHiddenCharacters } from '../server/support/hidden-characters.ts';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';

@@ -5,6 +5,9 @@ import pino, { type Logger } from 'pino';
 export const redactPaths = [
   'req.headers.cookie',
   'req.headers.authorization',
+  'req.headers["x-csrf-token"]',
+  // A form's token never belongs in the address (server/http/csrf.ts), but an old page may still put it there.
+  'req.query._csrf',
   'res.headers["set-cookie"]',
   '*.password',
   '*.currentPassword',

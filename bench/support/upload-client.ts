@@ -1,19 +1,22 @@
 // The upload benchmark's client, in a process of its own (as a browser is): uploads a file W times
 // untimed (warm-up) and prints "ready"; then, for each line it reads, uploads the file once (one
-// multipart part) and prints {"seconds": …, "status": …}. Run in the app's process, its file reads
-// and socket writes were a third of the CPU the figure charged to the app.
+// multipart part, after the form's `_csrf` field) and prints {"seconds": …, "status": …}. Run in
+// the app's process, its file reads and socket writes were a third of the CPU the figure charged to
+// the app.
 //
-//   node --import tsx bench/support/upload-client.ts <url> <cookie> <field> <file> [w=0]
+//   node --import tsx bench/support/upload-client.ts <url> <cookie> <csrf> <field> <file> [w=0]
 import http from 'node:http';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { spawn } from 'node:child_process';
 
-/** Streams a multipart body (one file part) from a file; resolves with the status code. */
-export function uploadFile(url: string, cookie: string, field: string, file: string, size: number): Promise<number> {
+/** Streams a multipart body (the CSRF token, then one file part) from a file; resolves with the status code. */
+export function uploadFile(url: string, cookie: string, csrf: string, field: string, file: string, size: number): Promise<number> {
   const boundary = `----bench${Date.now()}${Math.random().toString(16).slice(2)}`;
-  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="bench.pdf"\r\nContent-Type: application/pdf\r\n\r\n`);
+  // The token before the file, as the upload form sends it: the app checks it before writing the file.
+  const token = `--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${csrf}\r\n`;
+  const head = Buffer.from(`${token}--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="bench.pdf"\r\nContent-Type: application/pdf\r\n\r\n`);
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   return new Promise((resolve, reject) => {
     const req = http.request(url, {
@@ -40,8 +43,8 @@ export interface UploadClient {
 }
 
 /** Starts this client in a process of its own; resolves once it has uploaded `warmUps` times untimed. */
-export async function startClient(url: string, cookie: string, field: string, file: string, warmUps: number): Promise<UploadClient> {
-  const child = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, url, cookie, field, file, String(warmUps)], { stdio: ['pipe', 'pipe', 'inherit'] });
+export async function startClient(url: string, cookie: string, csrf: string, field: string, file: string, warmUps: number): Promise<UploadClient> {
+  const child = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, url, cookie, csrf, field, file, String(warmUps)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async (): Promise<string> => {
     const line = await lines.next();
@@ -60,18 +63,18 @@ export async function startClient(url: string, cookie: string, field: string, fi
 }
 
 async function main(): Promise<void> {
-  const [url, cookie, field, file, w = '0'] = process.argv.slice(2);
-  if (!url || !cookie || !field || !file) throw new Error('usage: upload-client.ts <url> <cookie> <field> <file> [w=0]');
+  const [url, cookie, csrf, field, file, w = '0'] = process.argv.slice(2);
+  if (!url || !cookie || !csrf || !field || !file) throw new Error('usage: upload-client.ts <url> <cookie> <csrf> <field> <file> [w=0]');
   const size = (await stat(file)).size;
   for (let i = 0; i < Number(w); i++) {
-    const status = await uploadFile(url, cookie, field, file, size);
+    const status = await uploadFile(url, cookie, csrf, field, file, size);
     if (status !== 201) throw new Error(`warm-up upload ${i + 1} answered ${status}`);
   }
   process.stdout.write('ready\n');
   // One timed upload per line read, so the caller can do something else between two uploads.
   for await (const _line of createInterface({ input: process.stdin })) {
     const t0 = process.hrtime.bigint();
-    const status = await uploadFile(url, cookie, field, file, size);
+    const status = await uploadFile(url, cookie, csrf, field, file, size);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     process.stdout.write(`${JSON.stringify({ seconds, status })}\n`);
   }

@@ -41,6 +41,9 @@
       xhr.setRequestHeader('Accept', 'application/json');
       // The page it opens next shows the confirmation (routes/documents.ts).
       xhr.setRequestHeader('X-Requested-With', 'upload-form');
+      // The token in a header is checked before the server reads the body (server/http/csrf.ts).
+      var token = form.querySelector('input[name="_csrf"]');
+      if (token) xhr.setRequestHeader('X-CSRF-Token', token.value);
       xhr.upload.addEventListener('progress', function (e) {
         if (!e.lengthComputable) return;
         var pct = Math.min(100, Math.round((e.loaded / e.total) * 100));

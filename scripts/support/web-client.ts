@@ -63,11 +63,12 @@ export class WebClient {
     return this.send(path, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
   }
 
-  /** POSTs a multipart form (the CSRF token goes in the query, as the upload form's action does). */
+  /** POSTs a multipart form, its CSRF token first, as the upload form's hidden field is (the server checks it before reading a file). */
   postMultipart(path: string, csrf: string, form: FormData): Promise<Page> {
-    const sep = path.includes('?') ? '&' : '?';
-    form.append('_csrf', csrf);
-    return this.send(`${path}${sep}_csrf=${encodeURIComponent(csrf)}`, { method: 'POST', body: form });
+    const body = new FormData();
+    body.append('_csrf', csrf);
+    for (const [k, v] of form.entries()) body.append(k, v);
+    return this.send(path, { method: 'POST', body });
   }
 
   /** Signs in through /signin (and /signin/second-factor with a code from `totpSecret`). Throws on failure. */

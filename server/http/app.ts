@@ -8,9 +8,7 @@ import cookieParser from 'cookie-parser';
 import MongoStore from 'connect-mongo';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
-import { csrfSync } from 'csrf-sync';
 import type { AppContext, AppDeps } from '../deps.ts';
-import { CsrfError } from '../errors.ts';
 import { configurePassport } from './passport.ts';
 import { viewEngine, viewsDir } from '../views/engine.ts';
 import { renderInPieces } from '../views/pieces.ts';
@@ -22,7 +20,8 @@ import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { takeFlash } from './flash.ts';
 import { sameSiteReferrer } from './safe-next.ts';
 import { contextMiddleware } from './context.ts';
-import { attachCookieConfig, csrfTokenFromState, sessionHasContent, storeCsrfToken } from './visitor-state.ts';
+import { attachCookieConfig, sessionHasContent } from './visitor-state.ts';
+import { csrfProtection } from './csrf.ts';
 import { registerRoutes } from '../../routes/index.ts';
 import type { InFlight } from './in-flight.ts';
 import './types.ts';
@@ -219,33 +218,9 @@ export function createApp(deps: AppDeps, opts: { inFlight?: InFlight } = {}): Ex
   // their own header.
   app.use(refuseHeldInput);
 
-  // 8. CSRF on every state-changing request. Multipart bodies are parsed only by the upload
-  // route's multer, so their token travels in a header or the query string. The secret is kept in
-  // the stored session, or (no stored session: an anonymous visitor) in a signed cookie.
-  const csrf = csrfSync({
-    getTokenFromState: csrfTokenFromState,
-    storeTokenInState: storeCsrfToken,
-    getTokenFromRequest: (req) => {
-      const fromBody = (req.body as Record<string, unknown> | undefined)?._csrf;
-      if (typeof fromBody === 'string') return fromBody;
-      const fromHeader = req.get('x-csrf-token');
-      if (fromHeader) return fromHeader;
-      if (req.is('multipart/form-data') && typeof req.query._csrf === 'string') return req.query._csrf;
-      return undefined;
-    },
-  });
-  app.use((req, res, next) => {
-    res.locals.csrfToken = csrf.generateToken(req);
-    if (['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
-      next();
-      return;
-    }
-    if (!csrf.isRequestValid(req)) {
-      next(new CsrfError());
-      return;
-    }
-    next();
-  });
+  // 8. CSRF on every state-changing request: the `_csrf` field or the x-csrf-token header, never the
+  // address. An upload's multipart body is checked as its route reads it (csrf.ts).
+  app.use(csrfProtection());
 
   // 9. default deny: anonymous requests reach only the public allow-list
   app.use(authGate);

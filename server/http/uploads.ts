@@ -9,6 +9,7 @@ import type { AppContext } from '../deps.ts';
 import { AppError, BadRequestError, RateLimitedError } from '../errors.ts';
 import { hasUnsafeKey } from './input-guard.ts';
 import { securityEvent } from '../audit/index.ts';
+import { checkUploadCsrf } from './csrf.ts';
 import { refused, UploadError } from '../documents/errors.ts';
 import { MAX_FIELDS, MAX_FIELD_BYTES, MAX_FILES } from '../documents/rules.ts';
 import type { ReceivedFile } from '../documents/upload.ts';
@@ -63,9 +64,19 @@ export interface ReceiveOptions {
 /**
  * Reads the multipart body: the files as complete temporary files, the text fields into req.body.
  * Every temporary file this request started is written or removed before it returns or throws.
+ * A token sent in the body (the form's `_csrf` field, before its files) is checked as the first file
+ * part begins, before any of its bytes is written, or once the body is read (csrf.ts): CsrfError.
  */
 export async function receiveUploads(req: Request, res: Response, limits: ReceiveOptions): Promise<ReceivedFile[]> {
   const upload = multer({
+    fileFilter: (_req, _file, accept) => {
+      try {
+        checkUploadCsrf(req);
+        accept(null, true);
+      } catch (err) {
+        accept(err as Error);
+      }
+    },
     storage: new SniffingTempStorage(limits.tempDir, limits.limitFor),
     preservePath: true, // so that a name carrying a path is seen, and refused
     defParamCharset: 'utf8',
@@ -73,7 +84,11 @@ export async function receiveUploads(req: Request, res: Response, limits: Receiv
   }).any();
   try {
     await new Promise<void>((resolve, reject) => upload(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
+    // A body without a file part: its token is known only now.
+    checkUploadCsrf(req);
   } catch (err) {
+    // A body refused before its token was seen (too many fields…) is refused for the token first.
+    checkUploadCsrf(req);
     throw multerError(err, limits.largest);
   } finally {
     await settleUploads(req);

@@ -75,14 +75,37 @@ describe('accounts: security log', function () {
     const a = agent(app);
     await signIn(a, applicant);
     const token = await tokenOf(a);
-    const form = await a.post(`/cases/filters?_csrf=${token}`).type('form').send({ 'name[$ne]': 'x' });
+    const form = await a.post('/cases/filters').type('form').send({ _csrf: token, 'name[$ne]': 'x' });
     expect(form.status).to.equal(400);
-    const upload = await a.post(`/cases/${c._id}/documents?_csrf=${token}`).set('Accept', 'application/json').field('$where', '1').attach('cv', await makePdf('cv'), 'cv.pdf');
+    const upload = await a.post(`/cases/${c._id}/documents`).field('_csrf', token).set('Accept', 'application/json').field('$where', '1').attach('cv', await makePdf('cv'), 'cv.pdf');
     expect(upload.status).to.equal(400);
     const refused = (path: string) => events('input.refused').filter((e) => e.path === path);
     expect(refused('/cases/filters')).to.have.length(1);
     // The upload's fields are read after sign-in, so its line also names the user.
     expect(refused(`/cases/${c._id}/documents`)).to.have.length(1);
     expect(refused(`/cases/${c._id}/documents`)[0]).to.include({ userId: String(applicant._id), method: 'POST' });
+  });
+
+  it('logs a refused upload token as csrf.failed, and keeps an upload token in a header or an old query string out of the access log', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await createCase({ applicant, call: await createCall({ institute: await createInstitute(), checklist: [{ type: 'cv', phase: 'application', required: true }] as never }), stage: 'screening' });
+    const a = agent(app);
+    await signIn(a, applicant);
+    const token = await tokenOf(a);
+    const url = `/cases/${c._id}/documents`;
+    // The token after the file: refused as the file begins, logged like any other form's.
+    const late = await a.post(url).set('Accept', 'application/json').attach('cv', await makePdf('cv'), 'cv.pdf').field('_csrf', token);
+    expect(late.status).to.equal(403);
+    expect(events('csrf.failed').filter((e) => e.path === url)).to.have.length(1);
+    expect(events('csrf.failed').find((e) => e.path === url)).to.include({ userId: String(applicant._id), method: 'POST' });
+    // The page's script sends it in a header; a page from before this change put it in the address.
+    const script = await a.post(url).set('Accept', 'application/json').set('X-CSRF-Token', token).attach('cv', await makePdf('cv'), 'cv.pdf');
+    expect(script.status).to.equal(201);
+    const old = await a.post(`${url}?_csrf=${token}`).set('Accept', 'application/json').attach('cv', await makePdf('cv'), 'cv.pdf');
+    expect(old.status).to.equal(403);
+    const access = lines.filter((l) => (l.req as { url?: string } | undefined)?.url?.startsWith(url));
+    expect(access.map((l) => (l.res as { statusCode: number }).statusCode)).to.deep.equal([403, 201, 403]);
+    expect(access[2]!.req).to.deep.include({ url: `${url}?_csrf=[redacted]`, query: { _csrf: '[redacted]' } });
+    expect(JSON.stringify(lines)).to.not.include(token);
   });
 });

@@ -1,6 +1,7 @@
 // In a real browser (Debian's Chromium): the applicant uploads two documents at once (with the
 // progress-bar script), the HR officer rejects one with a reason, the applicant sees the reason and
-// uploads a new version, the officer accepts it, then adds a renewed CV on the applicant's behalf.
+// uploads a new version, the officer accepts it, then adds a renewed CV on the applicant's behalf
+// (a plain form). Neither upload carries its CSRF token in the address.
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -94,7 +95,12 @@ describe('documents in the browser', function () {
       await ap.setInputFiles('#f-cv', { name: 'cv.pdf', mimeType: 'application/pdf', buffer: cv });
       await ap.setInputFiles('#f-photo', { name: 'ảnh 4x6.jpg', mimeType: 'image/jpeg', buffer: photo1 });
       // The enhanced form posts with XMLHttpRequest, shows progress, then reloads the page.
+      const formToken = await ap.getAttribute('form[data-upload-form] input[name=_csrf]', 'value');
+      const sent = ap.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === `/cases/${caseDoc._id}/documents`);
       await Promise.all([ap.waitForEvent('load'), ap.click('form[data-upload-form] button[type=submit]')]);
+      // Its CSRF token goes in a header, never in the address.
+      expect(new URL((await sent).url()).search).to.equal('');
+      expect((await sent).headers()['x-csrf-token']).to.equal(formToken);
       await ap.waitForSelector('#doc-photo[data-state="uploaded"]');
       // The page it reloads says the upload worked, as after the plain form.
       expect(await ap.textContent('#flash')).to.equal('Your documents were uploaded.');
@@ -174,7 +180,10 @@ describe('documents in the browser', function () {
       const cv2 = await makePdf('CV of Lê Minh Châu, 2026');
       await hp.setInputFiles('#renewal input[type=file]', { name: 'cv-2026.pdf', mimeType: 'application/pdf', buffer: cv2 });
       await hp.screenshot({ path: path.join(screenshotsDir, 'documents-hr-renewal.png'), fullPage: true });
+      // A plain form (no script on this page): its token is its first field, not in the address.
+      const renewal = hp.waitForRequest((r) => r.method() === 'POST' && /^\/documents\/[a-f0-9]{24}\/renew$/.test(new URL(r.url()).pathname));
       await Promise.all([hp.waitForURL(`**/cases/${caseDoc._id}#documents`), hp.click('#renewal button[type=submit]')]);
+      expect(new URL((await renewal).url()).search).to.equal('');
       await hp.waitForSelector('#doc-cv .doc-renewals [data-status="pending"]');
       expect(await hp.textContent('.flash-success')).to.include('told by e-mail');
       const renewed = await CaseDocument.findOne({ case: caseDoc._id, type: 'cv', renewalOf: { $exists: true } }).lean();

@@ -47,7 +47,7 @@ describe('documents: the file name must be allowed and agree with the content', 
   });
 
   const tokens = new Map<Agent, string>();
-  const post = (who: Agent, c: CaseDoc, accept: 'application/json' | 'text/html') => who.post(`/cases/${c._id}/documents?_csrf=${tokens.get(who)}`).set('Accept', accept);
+  const post = (who: Agent, c: CaseDoc, accept: 'application/json' | 'text/html') => who.post(`/cases/${c._id}/documents`).field('_csrf', tokens.get(who)!).set('Accept', accept);
   const stored = (c: CaseDoc) => CaseDocument.countDocuments({ case: c._id });
 
   it('refuses a valid PDF named "passport" (no extension), naming the allowed types, and keeps nothing', async () => {

@@ -71,11 +71,11 @@ describe('documents: renewal history', function () {
   });
 
   const verify = (id: string, body: Record<string, string>) => h.post(`/documents/${id}/verify`).set('Accept', 'application/json').type('form').send({ _csrf: hrToken, ...body });
-  const renew = (ag: Agent, tok: string, id: string) => ag.post(`/documents/${id}/renew?_csrf=${tok}`).set('Accept', 'text/html');
+  const renew = (ag: Agent, tok: string, id: string) => ag.post(`/documents/${id}/renew`).field('_csrf', tok).set('Accept', 'text/html');
 
   it('keeps the accepted passport current while its renewal waits, then makes the accepted renewal current and keeps both', async () => {
     // An old passport, expiring soon (within the 30-day warning), accepted by HR.
-    const up = await a.post(`/cases/${caseDoc._id}/documents?_csrf=${token}`).set('Accept', 'application/json').field('passport_expiresAt', iso(daysAhead(20))).attach('passport', oldPdf, 'old-passport.pdf').attach('cv', await makePdf('CV'), 'cv.pdf');
+    const up = await a.post(`/cases/${caseDoc._id}/documents`).field('_csrf', token).set('Accept', 'application/json').field('passport_expiresAt', iso(daysAhead(20))).attach('passport', oldPdf, 'old-passport.pdf').attach('cv', await makePdf('CV'), 'cv.pdf');
     expect(up.status, up.text).to.equal(201);
     const docs = up.body.documents as Array<{ type: string; id: string }>;
     oldId = docs.find((d) => d.type === 'passport')!.id;
@@ -167,7 +167,7 @@ describe('documents: renewal history', function () {
     const av = agent(t.app);
     await signIn(av, vi);
     const tv = await tokenOf(av);
-    const up = await av.post(`/cases/${c._id}/documents?_csrf=${tv}`).set('Accept', 'application/json').field('passport_expiresAt', iso(daysAhead(20))).attach('passport', oldPdf, 'ho-chieu-cu.pdf').attach('cv', await makePdf('CV'), 'cv.pdf');
+    const up = await av.post(`/cases/${c._id}/documents`).field('_csrf', tv).set('Accept', 'application/json').field('passport_expiresAt', iso(daysAhead(20))).attach('passport', oldPdf, 'ho-chieu-cu.pdf').attach('cv', await makePdf('CV'), 'cv.pdf');
     expect(up.status, up.text).to.equal(201);
     const passportId = (up.body.documents as Array<{ type: string; id: string }>).find((d) => d.type === 'passport')!.id;
     expect((await verify(passportId, { decision: 'accept' })).status).to.equal(200);
@@ -224,7 +224,7 @@ describe('documents: renewal history', function () {
     const ag = agent(t.app);
     await signIn(ag, gone);
     const tg = await tokenOf(ag);
-    const up = await ag.post(`/cases/${c._id}/documents?_csrf=${tg}`).set('Accept', 'application/json').attach('cv', await makePdf('CV'), 'cv.pdf');
+    const up = await ag.post(`/cases/${c._id}/documents`).field('_csrf', tg).set('Accept', 'application/json').attach('cv', await makePdf('CV'), 'cv.pdf');
     expect(up.status, up.text).to.equal(201);
     const cvId = (up.body.documents as Array<{ id: string }>)[0]!.id;
     expect((await verify(cvId, { decision: 'accept' })).status).to.equal(200);
@@ -249,7 +249,7 @@ describe('documents: renewal history', function () {
     const av = agent(t.app);
     await signIn(av, vi);
     const tv = await tokenOf(av);
-    const up = await av.post(`/cases/${c._id}/documents?_csrf=${tv}`).set('Accept', 'application/json').attach('cv', await makePdf('CV'), 'cv.pdf');
+    const up = await av.post(`/cases/${c._id}/documents`).field('_csrf', tv).set('Accept', 'application/json').attach('cv', await makePdf('CV'), 'cv.pdf');
     const cvId = (up.body.documents as Array<{ id: string }>)[0]!.id;
     // Pending, not accepted: nothing to renew (409), said in Vietnamese.
     const page = await av.get(`/documents/${cvId}/renew`).set('Accept', 'text/html');
@@ -260,7 +260,7 @@ describe('documents: renewal history', function () {
     expect(text(posted.text)).to.include('Chỉ gia hạn được “');
     // Same refusal in English for the English applicant (the new passport is already current; the CV is accepted, so check a pending one).
     const c2 = await createCase({ applicant, call, stage: 'screening' });
-    const up2 = await a.post(`/cases/${c2._id}/documents?_csrf=${token}`).set('Accept', 'application/json').attach('cv', await makePdf('CV'), 'cv.pdf');
+    const up2 = await a.post(`/cases/${c2._id}/documents`).field('_csrf', token).set('Accept', 'application/json').attach('cv', await makePdf('CV'), 'cv.pdf');
     const pendingCv = (up2.body.documents as Array<{ id: string }>)[0]!.id;
     const en = await renew(a, token, pendingCv).attach('cv--0', await makePdf('CV 2'), 'cv2.pdf');
     expect(en.status).to.equal(409);

@@ -48,19 +48,19 @@ describe('documents: what one applicant can make the product keep', function () 
     expect(mine.text).to.include(`first confirm your e-mail address: open the link we sent to ${user.email}`);
     expect(mine.text).not.to.include('data-upload-form');
     const before = await filesUnder(uploadDir);
-    const refused = await a.post(`/cases/${caseId}/documents?_csrf=${token}`).set('Accept', 'application/json').attach('cv', await scan('CV'), 'cv.pdf');
+    const refused = await a.post(`/cases/${caseId}/documents`).field('_csrf', token).set('Accept', 'application/json').attach('cv', await scan('CV'), 'cv.pdf');
     expect(refused.status).to.equal(403);
     expect(refused.body.error.code).to.equal('email_unconfirmed');
     expect(refused.body.error.message).to.include(`Confirm your e-mail address first: open the link we sent to ${user.email}`);
     expect(await CaseDocument.countDocuments({ case: caseId })).to.equal(0);
     expect(await filesUnder(uploadDir)).to.deep.equal(before);
     // The plain form gets its page again, with the message.
-    const page = await a.post(`/cases/${caseId}/documents?_csrf=${token}`).attach('cv', await scan('CV'), 'cv.pdf');
+    const page = await a.post(`/cases/${caseId}/documents`).field('_csrf', token).attach('cv', await scan('CV'), 'cv.pdf');
     expect(page.status).to.equal(403);
     expect(page.text).to.include('Confirm your e-mail address first');
 
     await User.updateOne({ _id: user._id }, { $set: { emailVerifiedAt: new Date() } });
-    const ok = await a.post(`/cases/${caseId}/documents?_csrf=${token}`).set('Accept', 'application/json').attach('cv', await scan('CV'), 'cv.pdf');
+    const ok = await a.post(`/cases/${caseId}/documents`).field('_csrf', token).set('Accept', 'application/json').attach('cv', await scan('CV'), 'cv.pdf');
     expect(ok.status, ok.text).to.equal(201);
     expect((await a.get(`/applications/${caseId}`)).text).not.to.include('data-confirm-email-first');
   });
@@ -69,7 +69,7 @@ describe('documents: what one applicant can make the product keep', function () 
     const { a, token, caseId } = await applicantWithDraft();
     const keys: string[] = [];
     for (const n of [1, 2, 3]) {
-      const res = await a.post(`/cases/${caseId}/documents?_csrf=${token}`).set('Accept', 'application/json').attach('cv', await scan(`CV ${n}`), `cv-${n}.pdf`);
+      const res = await a.post(`/cases/${caseId}/documents`).field('_csrf', token).set('Accept', 'application/json').attach('cv', await scan(`CV ${n}`), `cv-${n}.pdf`);
       expect(res.status, res.text).to.equal(201);
       keys.push((await CaseDocument.findById(res.body.documents[0].id).lean())!.storageKey);
     }
@@ -86,13 +86,14 @@ describe('documents: what one applicant can make the product keep', function () 
   it('refuses files that would take an application over its quota, naming the figures, and keeps none of them', async () => {
     const { a, token, caseId } = await applicantWithDraft();
     for (const n of [1, 2]) {
-      const res = await a.post(`/cases/${caseId}/documents?_csrf=${token}`).set('Accept', 'application/json').attach('recommendation_letter', await scan(`Letter ${n}`), `letter-${n}.pdf`);
+      const res = await a.post(`/cases/${caseId}/documents`).field('_csrf', token).set('Accept', 'application/json').attach('recommendation_letter', await scan(`Letter ${n}`), `letter-${n}.pdf`);
       expect(res.status, res.text).to.equal(201);
     }
     const before = { files: await filesUnder(uploadDir), docs: await CaseDocument.countDocuments({ case: caseId }) };
     // Two more at once: 240 kB with the two held, over 0.2 MB; neither is kept.
     const refused = await a
-      .post(`/cases/${caseId}/documents?_csrf=${token}`)
+      .post(`/cases/${caseId}/documents`)
+      .field('_csrf', token)
       .set('Accept', 'application/json')
       .attach('recommendation_letter', await scan('Letter 3'), 'letter-3.pdf')
       .attach('cv', await scan('CV'), 'cv.pdf');
@@ -101,7 +102,7 @@ describe('documents: what one applicant can make the product keep', function () 
     expect(refused.body.error.message).to.include('This application already holds 0.2 MB of documents, with every earlier version; these 0.2 MB would take it over the 0.2 MB an application may hold.');
     expect({ files: await filesUnder(uploadDir), docs: await CaseDocument.countDocuments({ case: caseId }) }).to.deep.equal(before);
     // One more fits.
-    const one = await a.post(`/cases/${caseId}/documents?_csrf=${token}`).set('Accept', 'application/json').attach('cv', await scan('CV'), 'cv.pdf');
+    const one = await a.post(`/cases/${caseId}/documents`).field('_csrf', token).set('Accept', 'application/json').attach('cv', await scan('CV'), 'cv.pdf');
     expect(one.status, one.text).to.equal(201);
   });
 });

@@ -95,7 +95,7 @@ describe('documents: verification, guard, validity, reminders', function () {
     await rm(uploadDir, { recursive: true, force: true });
   });
 
-  const upload = (caseId = caseDoc._id) => a.post(`/cases/${caseId}/documents?_csrf=${token}`).set('Accept', 'application/json');
+  const upload = (caseId = caseDoc._id) => a.post(`/cases/${caseId}/documents`).field('_csrf', token).set('Accept', 'application/json');
   const verify = (ag: Agent, tok: string, id: string, body: Record<string, string>) => ag.post(`/documents/${id}/verify`).set('Accept', 'application/json').type('form').send({ _csrf: tok, ...body });
 
   let cvId: string;
@@ -336,14 +336,14 @@ describe('documents: per-user upload rate limit', function () {
     const token = await tokenOf(a);
     const pdf = await makePdf('letter');
     // The allowance is counted while the case is read, so probing other people's cases uses it up too.
-    const probe = await a.post(`/cases/${someoneElses._id}/documents?_csrf=${token}`).set('Accept', 'application/json').attach('recommendation_letter', pdf, 'l.pdf');
+    const probe = await a.post(`/cases/${someoneElses._id}/documents`).field('_csrf', token).set('Accept', 'application/json').attach('recommendation_letter', pdf, 'l.pdf');
     expect(probe.status).to.equal(404);
     expect(await CaseDocument.countDocuments({ case: someoneElses._id })).to.equal(0);
     for (let i = 0; i < 2; i++) {
-      const ok = await a.post(`/cases/${c._id}/documents?_csrf=${token}`).set('Accept', 'application/json').attach('recommendation_letter', pdf, 'l.pdf');
+      const ok = await a.post(`/cases/${c._id}/documents`).field('_csrf', token).set('Accept', 'application/json').attach('recommendation_letter', pdf, 'l.pdf');
       expect(ok.status).to.equal(201);
     }
-    const res = await a.post(`/cases/${c._id}/documents?_csrf=${token}`).set('Accept', 'application/json').attach('recommendation_letter', pdf, 'l.pdf');
+    const res = await a.post(`/cases/${c._id}/documents`).field('_csrf', token).set('Accept', 'application/json').attach('recommendation_letter', pdf, 'l.pdf');
     expect(res.status).to.equal(429);
     expect(res.body.error.message).to.match(/Too many uploads/);
     expect(Number(res.headers['retry-after'])).to.be.greaterThan(0);
@@ -353,7 +353,7 @@ describe('documents: per-user upload rate limit', function () {
     const c2 = await createCase({ applicant: other, call });
     const b = agent(t.app);
     await signIn(b, other);
-    const res2 = await b.post(`/cases/${c2._id}/documents?_csrf=${await tokenOf(b)}`).set('Accept', 'application/json').attach('recommendation_letter', pdf, 'l.pdf');
+    const res2 = await b.post(`/cases/${c2._id}/documents`).field('_csrf', await tokenOf(b)).set('Accept', 'application/json').attach('recommendation_letter', pdf, 'l.pdf');
     expect(res2.status).to.equal(201);
   });
 });
@@ -381,7 +381,7 @@ describe('documents: virus scanner hook', function () {
       const token = await tokenOf(a);
       const results = [];
       for (const [name, buf] of files) {
-        const res = await a.post(`/cases/${c._id}/documents?_csrf=${token}`).set('Accept', 'application/json').attach('cv', buf, name);
+        const res = await a.post(`/cases/${c._id}/documents`).field('_csrf', token).set('Accept', 'application/json').attach('cv', buf, name);
         results.push({ status: res.status, message: res.body.error?.message as string | undefined, docs: await CaseDocument.countDocuments({ case: c._id }), files: await filesUnder(uploadDir) });
       }
       return results;

@@ -212,7 +212,7 @@ describe('leaders: only what their calls shortlist, and what they scored (404 fo
   function caseRequests(c: CaseDoc, other: CaseDoc): Record<string, () => Promise<{ status: number }>> {
     const s = `/shortlists/${w.call._id}`;
     return {
-      'POST /cases/:id/documents': () => l.post(`/cases/${c._id}/documents?_csrf=${token}`).set('Accept', 'application/json').attach('cv', PDF, 'cv.pdf'),
+      'POST /cases/:id/documents': () => l.post(`/cases/${c._id}/documents`).field('_csrf', token).set('Accept', 'application/json').attach('cv', PDF, 'cv.pdf'),
       'GET /cases/:id': () => get(l, `/cases/${c._id}`),
       'POST /cases/:id/actions/:action': () => post(l, `/cases/${c._id}/actions/start_screening`, { version: String(c.version) }),
       'GET /shortlists/:callId/compare': () => get(l, `${s}/compare?ids=${c._id},${other._id}`),
