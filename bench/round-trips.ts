@@ -13,7 +13,9 @@ const dataDir = path.resolve(process.argv[2] ?? 'data/bench-100000');
 const accounts = JSON.parse(readFileSync(path.join(dataDir, ACCOUNTS_FILE), 'utf8')) as BenchAccounts;
 const srv = await startAppServer({ dataDir });
 try {
+  // After the start-time jobs: their reads (minutes of them at 100,000 cases) would be counted as the pages'.
   await srv.settled;
+  await srv.jobsDone;
   const targets = await benchTargets(srv.base, accounts);
   const pid = srv.child.pid!;
   const calls = () => {
