@@ -2,8 +2,9 @@
 // change is checked and shown for confirmation (planRoleChange), then checked again and written
 // (changeUserRole). Never one's own role (someone else must), never an applicant's, never the last
 // administrator who can sign in, never a change to what already is, never from a stale form. The
-// write ends the account's sessions (the new permissions apply from their next request), returns
-// the open cases they can no longer work on to the queue, is audited, and the person is e-mailed.
+// write ends the account's sessions (the new permissions apply from their next request), takes them
+// off the evaluation panels they can no longer sit on, returns the open cases they can no longer work
+// on to the queue, is audited, and the person is e-mailed.
 import { Types } from 'mongoose';
 import { actorOf, tOf, type Context } from '../context.ts';
 import { User, type Role, type UserDoc } from '../../models/user.ts';
@@ -16,6 +17,7 @@ import { recordAudit } from '../audit/index.ts';
 import type { FieldErrorKeys, FormResult } from '../http/forms.ts';
 import { END_SESSIONS, findUser } from './service.ts';
 import { sendRoleChangedMail, type MailDeps } from './mail.ts';
+import { panelSeatsLost } from '../evaluations/panel.ts';
 
 export type StaffRole = Exclude<Role, 'applicant'>;
 
@@ -60,6 +62,8 @@ export interface RoleChangePlan {
   after: Placement;
   /** Open cases assigned to them that they could no longer work on: back to the queue on confirming. */
   casesToQueue: number;
+  /** Evaluation panels they sit on that they could no longer sit on: left on confirming (their scorecards stay). */
+  panelsToLeave: number;
 }
 
 /** A change the form can fix: shown again with these errors, beside the account as it is. */
@@ -120,6 +124,9 @@ function casesLeavingThem(userId: unknown, after: Placement): Record<string, unk
   };
 }
 
+/** The calls whose panel they leave with this change (server/evaluations/panel.ts). */
+const panelsLeavingThem = (user: UserDoc, before: Placement, after: Placement) => panelSeatsLost({ panelCalls: [...(user.panelCalls ?? [])], before, after });
+
 type Checked = { ok: true; before: Placement; after: Placement; reason: string } | RoleChangeRefused;
 
 /**
@@ -145,13 +152,13 @@ async function check(ctx: Context, user: UserDoc, request: RoleChangeRequest): P
   return { ok: true, before, after, reason: input.reason };
 }
 
-/** Step 1: the change checked, with what it will do (the open cases going back to the queue); nothing is written. */
+/** Step 1: the change checked, with what it will do (the open cases going back to the queue, the panels left); nothing is written. */
 export async function planRoleChange(opts: { ctx: Context; userId: string } & RoleChangeRequest): Promise<{ ok: true; subject: RoleChangeSubject; plan: RoleChangePlan; reason: string } | RoleChangeRefused> {
   const user = await findUser({ userId: opts.userId });
   const checked = await check(opts.ctx, user, opts);
   if (!checked.ok) return checked;
-  const casesToQueue = await Case.countDocuments(casesLeavingThem(user._id, checked.after));
-  return { ok: true, subject: subjectOf(user), plan: { before: checked.before, after: checked.after, casesToQueue }, reason: checked.reason };
+  const [casesToQueue, panels] = await Promise.all([Case.countDocuments(casesLeavingThem(user._id, checked.after)), panelsLeavingThem(user, checked.before, checked.after)]);
+  return { ok: true, subject: subjectOf(user), plan: { before: checked.before, after: checked.after, casesToQueue, panelsToLeave: panels.length }, reason: checked.reason };
 }
 
 /**
@@ -166,9 +173,15 @@ export async function changeUserRole(opts: { app: MailDeps; ctx: Context; userId
   const checked = await check(ctx, user, opts);
   if (!checked.ok) return checked;
   const { before, after } = checked;
+  // The panel seats go in the same write as the new placement, so there is never a moment when
+  // they are placed elsewhere and still on the old panels (a seat opens its call's shortlist and
+  // cases whatever the institute). The seats were read with the account: a seat given since then
+  // changed its updatedAt, and the write below then changes nothing (a stale form).
+  const panelsLeft = await panelsLeavingThem(user, before, after);
+  const leavePanels = panelsLeft.length ? { $pull: { panelCalls: { $in: panelsLeft } } } : {};
   const updated = (await User.findOneAndUpdate(
     { _id: user._id, updatedAt: user.updatedAt ?? { $exists: false } },
-    { ...placementUpdate(after), $inc: END_SESSIONS },
+    { ...placementUpdate(after), ...leavePanels, $inc: END_SESSIONS },
     { returnDocument: 'after' },
   )) as UserDoc | null;
   if (!updated) throw new ConflictError('accounts.roleChange.stale');
@@ -176,7 +189,7 @@ export async function changeUserRole(opts: { app: MailDeps; ctx: Context; userId
   // one who looks last finds no administrator left and puts this account back (there is no
   // transaction to make the check and the write one). Their sessions ended: signing in again is safe.
   if (before.role === 'admin' && after.role !== 'admin' && !(await otherAdministrator(user._id))) {
-    await User.updateOne({ _id: user._id, role: after.role }, placementUpdate(before));
+    await User.updateOne({ _id: user._id, role: after.role }, { ...placementUpdate(before), ...(panelsLeft.length ? { $addToSet: { panelCalls: { $each: panelsLeft } } } : {}) });
     throw new ForbiddenError('accounts.roleChange.lastAdmin');
   }
   // The cases they can no longer open go back to the queue, unassigned, rather than refusing the
@@ -189,12 +202,12 @@ export async function changeUserRole(opts: { app: MailDeps; ctx: Context; userId
   // the two writes leaves these cases assigned; the institute's officers can still reassign them.)
   const history = { at: ctx.now, actor: actor._id, actorRole: actor.role, action: 'unassign', note: tOf(ctx)('accounts.roleChange.caseNote', { name: user.name }) };
   const unassigned = await Case.updateMany(casesLeavingThem(user._id, after), { $unset: { assignee: '' }, $push: { history } });
-  const plan: RoleChangePlan = { before, after, casesToQueue: unassigned.modifiedCount };
+  const plan: RoleChangePlan = { before, after, casesToQueue: unassigned.modifiedCount, panelsToLeave: panelsLeft.length };
   await recordAudit(ctx, {
     action: 'user.role_changed',
     targetType: 'user',
     targetId: String(user._id),
-    summary: { before, after, reason: checked.reason, casesToQueue: plan.casesToQueue },
+    summary: { before, after, reason: checked.reason, casesToQueue: plan.casesToQueue, panelsToLeave: plan.panelsToLeave, panelCallsLeft: panelsLeft.map(String) },
   });
   const sent = await sendRoleChangedMail({ app: opts.app, ctx, user: updated, before, after });
   return { ok: true, subject: subjectOf(updated), plan, sent };

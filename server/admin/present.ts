@@ -189,6 +189,8 @@ export function presentRoleChangeConfirm(ctx: Context, input: { subject: RoleCha
     reason: input.reason,
     casesToQueue: plan.casesToQueue,
     casesText,
+    panelsToLeave: plan.panelsToLeave,
+    panelsText: plan.panelsToLeave > 0 ? t('accounts.roleChange.panelsToLeave', { count: plan.panelsToLeave, name: subject.name }) : undefined,
     mailText: t('accounts.roleChange.mailTold', { language: t(`shortlists.decide.languages.${subject.locale === 'en' ? 'en' : 'vi'}`) }),
     // What the confirmation sends on: the change as checked, and the version of the account it was checked on.
     fields: { role: after.role, institute: after.institute ?? '', isHrLead: after.isHrLead ? 'yes' : '', reason: input.reason, seen: String(subject.seen) },

@@ -1,7 +1,7 @@
 // The panel of a call, named by an administrator: User.panelCalls is the one source. Panel members
 // are staff who sign in with a second factor: the institute's leaders and HR officers, or staff of
 // another institute acting as external reviewers. Never applicants.
-import type { Types } from 'mongoose';
+import { Types } from 'mongoose';
 import { Call } from '../../models/call.ts';
 import { User } from '../../models/user.ts';
 import type { Context } from '../context.ts';
@@ -10,6 +10,30 @@ import { recordAudit } from '../audit/index.ts';
 import { objectIdOr404 } from './access.ts';
 
 const PANEL_ROLES = ['leader', 'hr_officer'] as const;
+
+/** Where someone stands, as far as their panel seats are concerned. */
+interface SeatHolder {
+  role: string;
+  institute?: string;
+}
+
+/**
+ * The panel seats (calls of `panelCalls`) someone could no longer hold after their role or
+ * institute changes from `before` to `after`: every one when they stop being a leader or take a
+ * role that never sits on a panel, else, when they move, every one but the calls of their new
+ * institute. A seat does not depend on the institute (external reviewers, server/policies/shortlist.ts),
+ * so it is left here or it keeps opening the old institute's shortlists and cases. An administrator
+ * can name them again on the call's panel page. Only a seat shown to be on a call of the new
+ * institute is kept.
+ */
+export async function panelSeatsLost({ panelCalls, before, after }: { panelCalls: readonly Types.ObjectId[]; before: SeatHolder; after: SeatHolder }): Promise<Types.ObjectId[]> {
+  if (panelCalls.length === 0) return [];
+  const seated = (PANEL_ROLES as readonly string[]).includes(after.role) && !(before.role === 'leader' && after.role !== 'leader');
+  if (!seated) return [...panelCalls];
+  if ((before.institute ?? '') === (after.institute ?? '')) return [];
+  const kept = after.institute ? ((await Call.distinct('_id', { _id: { $in: [...panelCalls] }, institute: new Types.ObjectId(after.institute) })) as Types.ObjectId[]) : [];
+  return panelCalls.filter((id) => !kept.some((k) => k.equals(id)));
+}
 
 async function leanCall(callId: unknown) {
   const call = await Call.findById(objectIdOr404(callId)).lean();

@@ -1,17 +1,19 @@
 // An administrator changes a staff member's role or institute over real HTTP: the form, the
-// confirmation page (what the change will do, the open cases going back to the queue), the change
-// (audited, the person's sessions end, an e-mail in their language on the in-process SMTP server,
-// their cases unassigned with a history entry). Every refusal (their own role, an applicant's, the
+// confirmation page (what the change will do: the open cases going back to the queue, the evaluation
+// panels left), the change (audited, the person's sessions end, an e-mail in their language on the
+// in-process SMTP server, their cases unassigned with a history entry, the panel seats they could no
+// longer hold left with their scorecards kept). Every refusal (their own role, an applicant's, the
 // last administrator, no change, a stale form, a bad reason, operator keys, no CSRF token, another
 // role) stores nothing and keeps what was typed.
 import { expect } from 'chai';
 import type { Types } from 'mongoose';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { agent, csrfFrom, type Agent } from '../support/http.ts';
+import { agent, csrfFrom, submitForm, type Agent } from '../support/http.ts';
 import { createInstitute, createUser, signIn, uniqueEmail } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { User, type UserDoc } from '../../models/user.ts';
 import { Case } from '../../models/case.ts';
+import { Evaluation } from '../../models/evaluation.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
 import type { InstituteDoc } from '../../models/institute.ts';
 import { systemContext } from '../../server/context.ts';
@@ -203,6 +205,109 @@ describe('accounts: an administrator changes a staff member’s role or institut
     const promoted = (await User.findById(leader._id).lean())!;
     expect(promoted.role).to.equal('admin');
     expect(promoted.institute, 'an administrator belongs to no institute').to.equal(undefined);
+  });
+
+  describe('evaluation panels: the seats they could no longer hold are left, their scorecards stay', () => {
+    const panelUrl = (call: { _id: unknown }) => `/admin/calls/${call._id}/panel`;
+    const json = (x: Agent, url: string) => x.get(url).set('Accept', 'application/json');
+
+    // A panel seat (User.panelCalls) opens the call's shortlist, its cases before the panel (their
+    // case pages and documents too, whatever the member's institute) and scoring them: it is not
+    // tied to the institute, on purpose (external reviewers). So a seat kept after a move keeps all
+    // of that at the old institute; this shows it first, then that the change takes it away.
+    it('moves an HR officer to another institute: the old institute’s panels are left (shortlist, cases and scoring refused after), the new one’s kept, the scorecard kept', async () => {
+      const callA = await createCall({ institute: instA._id, status: 'closed' });
+      const callB = await createCall({ institute: instB._id, status: 'closed' });
+      const applicant = await createUser({ role: 'applicant' });
+      const kase = await createCase({ applicant, call: callA, stage: 'evaluation' });
+      const other = await createCase({ applicant, call: callA, stage: 'evaluation' });
+      const hr = await createUser({ role: 'hr_officer', institute: instA._id, name: 'Panel Member Mover', panelCalls: [callA._id, callB._id] });
+      const h = agent(t.app);
+      await signIn(h, hr);
+      const caseUrl = `/shortlists/${callA._id}/cases/${kase._id}`;
+      expect((await submitForm(h, caseUrl, { score_research: '4', score_fit: '5', recommendation: 'yes', comment: 'Kept as the record.' }, `${caseUrl}/evaluation`)).status).to.equal(303);
+      const score = (await Case.findById(kase._id).lean())!.score;
+      expect(score).to.be.a('number');
+      const membersOf = async (call: { _id: unknown }) => /aria-labelledby="members-h">([\s\S]*?)<\/section>/.exec((await a.get(panelUrl(call)).set('Accept', 'text/html')).text)![1]!;
+      expect(await membersOf(callA)).to.include('Panel Member Mover');
+
+      const res = await review(a, hr, { role: 'hr_officer', institute: String(instB._id), reason: 'Transferred to the other institute.' });
+      expect(res.status, res.text.slice(0, 500)).to.equal(200);
+      expect(res.text).to.match(/id="panels-to-leave" data-count="1">Panel Member Mover sits on 1 evaluation panel they could no longer serve on/);
+      expect((await User.findById(hr._id).lean())!.panelCalls.map(String), 'the confirmation page stores nothing').to.deep.equal([String(callA._id), String(callB._id)]);
+      expect((await confirmFrom(a, hr, res.text)).status).to.equal(303);
+
+      expect((await User.findById(hr._id).lean())!.panelCalls.map(String)).to.deep.equal([String(callB._id)]);
+      const audit = (await AuditEvent.findOne({ action: 'user.role_changed', targetId: String(hr._id) }).lean())!;
+      expect(audit.summary).to.deep.include({ panelsToLeave: 1, panelCallsLeft: [String(callA._id)] });
+      const sheet = (await Evaluation.findOne({ case: kase._id, member: hr._id }).lean())!;
+      expect(sheet, 'their scorecard stays the record').to.include({ recommendation: 'yes', comment: 'Kept as the record.' });
+      expect((await Case.findById(kase._id).lean())!.score, 'and still counts in the score').to.equal(score);
+      expect(await membersOf(callA), 'no longer listed on the old call’s panel').not.to.include('Panel Member Mover');
+
+      // Signed in again, as an HR officer of the new institute: nothing of the old call's panel opens.
+      const again = agent(t.app);
+      await signIn(again, hr);
+      expect((await again.get('/shortlists').set('Accept', 'text/html')).text).not.to.include(`/shortlists/${callA._id}`);
+      expect((await json(again, `/shortlists/${callA._id}`)).status, 'the old call’s shortlist').to.equal(403);
+      expect((await json(again, caseUrl)).status, 'its case on the shortlist').to.equal(403);
+      expect((await json(again, `/cases/${kase._id}`)).status, 'its case page').to.equal(404);
+      const page = await again.get('/shortlists').set('Accept', 'text/html');
+      const scoreOther = await again.post(`/shortlists/${callA._id}/cases/${other._id}/evaluation`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(page.text), score_research: '1', score_fit: '1', recommendation: 'strong_no' });
+      expect(scoreOther.status, 'scoring another of its cases').to.equal(403);
+      expect(await Evaluation.countDocuments({ case: other._id }), 'no scorecard stored').to.equal(0);
+      expect((await json(again, `/shortlists/${callB._id}`)).status, 'the new institute’s call they sit on').to.equal(200);
+    });
+
+    it('a leader who stops being one leaves every panel, another institute’s included; an HR officer made leader of their own institute keeps theirs; an administrator sits on none', async () => {
+      const callA = await createCall({ institute: instA._id, status: 'closed' });
+      const callB = await createCall({ institute: instB._id, status: 'closed' });
+      const applicant = await createUser({ role: 'applicant' });
+      const kaseB = await createCase({ applicant, call: callB, stage: 'evaluation' });
+      const leader = await createUser({ role: 'leader', institute: instA._id, name: 'Leader Stepping Down', panelCalls: [callA._id, callB._id] });
+      const l = agent(t.app);
+      await signIn(l, leader);
+      const caseUrl = `/shortlists/${callB._id}/cases/${kaseB._id}`;
+      expect((await submitForm(l, caseUrl, { score_research: '3', score_fit: '3', recommendation: 'no', comment: '' }, `${caseUrl}/evaluation`)).status, 'an external reviewer scores').to.equal(303);
+
+      const res = await review(a, leader, { role: 'hr_officer', institute: String(instA._id), reason: 'Steps down from the leadership.' });
+      expect(res.status).to.equal(200);
+      expect(res.text).to.match(/id="panels-to-leave" data-count="2">Leader Stepping Down sits on 2 evaluation panels they could no longer serve on/);
+      expect((await confirmFrom(a, leader, res.text)).status).to.equal(303);
+      expect((await User.findById(leader._id).lean())!.panelCalls).to.deep.equal([]);
+      expect((await AuditEvent.findOne({ action: 'user.role_changed', targetId: String(leader._id) }).lean())!.summary).to.deep.include({ panelsToLeave: 2 });
+      expect(await Evaluation.countDocuments({ case: kaseB._id, member: leader._id }), 'their scorecard stays').to.equal(1);
+      const again = agent(t.app);
+      await signIn(again, leader);
+      expect((await json(again, caseUrl)).status, 'the other institute’s case on the shortlist').to.equal(403);
+      expect((await json(again, `/cases/${kaseB._id}`)).status).to.equal(404);
+
+      const hr = await createUser({ role: 'hr_officer', institute: instA._id, panelCalls: [callA._id] });
+      const promoted = await review(a, hr, { role: 'leader', institute: String(instA._id), reason: 'Joins the leadership of the institute.' });
+      expect(promoted.status).to.equal(200);
+      expect(promoted.text).not.to.include('id="panels-to-leave"');
+      expect((await confirmFrom(a, hr, promoted.text)).status).to.equal(303);
+      expect((await User.findById(hr._id).lean())!.panelCalls.map(String)).to.deep.equal([String(callA._id)]);
+
+      const toAdmin = await review(a, hr, { role: 'admin', reason: 'Joins the programme administration.' });
+      expect(toAdmin.text).to.match(/id="panels-to-leave" data-count="1">/);
+      expect((await confirmFrom(a, hr, toAdmin.text)).status).to.equal(303);
+      expect((await User.findById(hr._id).lean())!.panelCalls).to.deep.equal([]);
+    });
+
+    it('a seat given between the confirmation page and the click makes the form stale: nothing changes unseen', async () => {
+      const callA = await createCall({ institute: instA._id, status: 'closed' });
+      const hr = await createUser({ role: 'hr_officer', institute: instA._id });
+      const res = await review(a, hr, { role: 'hr_officer', institute: String(instB._id), reason: 'Transferred to the other institute.' });
+      expect(res.text).not.to.include('id="panels-to-leave"');
+      expect((await submitForm(a, panelUrl(callA), { email: hr.email })).status).to.equal(303);
+      const before = await stored(hr);
+      const late = await confirmFrom(a, hr, res.text);
+      expect(late.status).to.equal(409);
+      expect(late.text).to.include('This account was changed since you opened this form');
+      expect(await stored(hr)).to.deep.equal(before);
+      expect((await User.findById(hr._id).lean())!.panelCalls.map(String)).to.deep.equal([String(callA._id)]);
+    });
   });
 
   describe('refusals: a clear message, what was typed kept, nothing stored', () => {
