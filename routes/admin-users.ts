@@ -111,8 +111,10 @@ export function adminUsersRoutes(app: AppContext): Router {
     const user = await target(req);
     // An administrator cannot lock themselves out (and so the last administrator stays).
     authorize(req.ctx.actor, 'user.disable', user, 'accounts.admin.cannotDisableSelf');
-    await setDisabled({ ctx: req.ctx, user, disabled: true });
-    flash(req, 'success', 'accounts.admin.disabled');
+    // No confirmation step: the flash says how many of their open cases went back to the queue.
+    const { casesToQueue } = await setDisabled({ ctx: req.ctx, user, disabled: true });
+    if (casesToQueue > 0) flash(req, 'success', 'accounts.admin.disabledCases', { name: user.name, count: casesToQueue });
+    else flash(req, 'success', 'accounts.admin.disabled');
     res.redirect(303, '/admin/users');
   });
 

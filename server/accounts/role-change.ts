@@ -9,8 +9,6 @@ import { Types } from 'mongoose';
 import { actorOf, tOf, type Context } from '../context.ts';
 import { User, type Role, type UserDoc } from '../../models/user.ts';
 import { Institute } from '../../models/institute.ts';
-import { Case } from '../../models/case.ts';
-import { OPEN_STAGES } from '../../models/constants.ts';
 import { ConflictError, ForbiddenError } from '../errors.ts';
 import { authorize, sameId } from '../policies/index.ts';
 import { recordAudit } from '../audit/index.ts';
@@ -18,6 +16,7 @@ import type { FieldErrorKeys, FormResult } from '../http/forms.ts';
 import { END_SESSIONS, findUser } from './service.ts';
 import { sendRoleChangedMail, type MailDeps } from './mail.ts';
 import { panelSeatsLost } from '../evaluations/panel.ts';
+import { countCasesLeaving, returnCasesToQueue, type CasesLeaving } from '../cases/commands.ts';
 
 export type StaffRole = Exclude<Role, 'applicant'>;
 
@@ -116,12 +115,8 @@ async function otherAdministrator(userId: unknown): Promise<boolean> {
  * The open cases assigned to this person that they could no longer open after the change: every
  * one unless they stay an HR officer, else those of other institutes than their new one.
  */
-function casesLeavingThem(userId: unknown, after: Placement): Record<string, unknown> {
-  return {
-    assignee: userId,
-    stage: { $in: OPEN_STAGES },
-    ...(after.role === 'hr_officer' && after.institute ? { institute: { $ne: new Types.ObjectId(after.institute) } } : {}),
-  };
+function casesLeavingThem(user: UserDoc, after: Placement): CasesLeaving {
+  return { assignee: user._id, keepInstitute: after.role === 'hr_officer' ? after.institute : undefined };
 }
 
 /** The calls whose panel they leave with this change (server/evaluations/panel.ts). */
@@ -157,7 +152,7 @@ export async function planRoleChange(opts: { ctx: Context; userId: string } & Ro
   const user = await findUser({ userId: opts.userId });
   const checked = await check(opts.ctx, user, opts);
   if (!checked.ok) return checked;
-  const [casesToQueue, panels] = await Promise.all([Case.countDocuments(casesLeavingThem(user._id, checked.after)), panelsLeavingThem(user, checked.before, checked.after)]);
+  const [casesToQueue, panels] = await Promise.all([countCasesLeaving(casesLeavingThem(user, checked.after)), panelsLeavingThem(user, checked.before, checked.after)]);
   return { ok: true, subject: subjectOf(user), plan: { before: checked.before, after: checked.after, casesToQueue, panelsToLeave: panels.length }, reason: checked.reason };
 }
 
@@ -168,7 +163,6 @@ export async function planRoleChange(opts: { ctx: Context; userId: string } & Ro
  */
 export async function changeUserRole(opts: { app: MailDeps; ctx: Context; userId: string } & RoleChangeRequest): Promise<{ ok: true; subject: RoleChangeSubject; plan: RoleChangePlan; sent: boolean } | RoleChangeRefused> {
   const { ctx } = opts;
-  const actor = actorOf(ctx);
   const user = await findUser({ userId: opts.userId });
   const checked = await check(ctx, user, opts);
   if (!checked.ok) return checked;
@@ -196,13 +190,9 @@ export async function changeUserRole(opts: { app: MailDeps; ctx: Context; userId
   // change until someone reassigns them: bulk assignment (server/cases/commands.ts bulkAssign)
   // takes cases an officer picks in one institute's queue, so refusing would send the administrator
   // there first, and a case assigned to them between that and this write would still keep an owner
-  // who cannot open it. One update carrying the same conditions as the count on the confirmation
-  // page (assignee, open stage, institute) leaves none behind; the institute's officers see them
-  // among the unassigned, and each case's history says why. (With no transaction, a crash between
-  // the two writes leaves these cases assigned; the institute's officers can still reassign them.)
-  const history = { at: ctx.now, actor: actor._id, actorRole: actor.role, action: 'unassign', note: tOf(ctx)('accounts.roleChange.caseNote', { name: user.name }) };
-  const unassigned = await Case.updateMany(casesLeavingThem(user._id, after), { $unset: { assignee: '' }, $push: { history } });
-  const plan: RoleChangePlan = { before, after, casesToQueue: unassigned.modifiedCount, panelsToLeave: panelsLeft.length };
+  // who cannot open it.
+  const casesToQueue = await returnCasesToQueue({ ctx, ...casesLeavingThem(user, after), note: tOf(ctx)('accounts.roleChange.caseNote', { name: user.name }) });
+  const plan: RoleChangePlan = { before, after, casesToQueue, panelsToLeave: panelsLeft.length };
   await recordAudit(ctx, {
     action: 'user.role_changed',
     targetType: 'user',

@@ -3,7 +3,7 @@
 // dependencies as `app` where it sends mail or counts attempts, the request's Context as `ctx`) and
 // records its own audit event; the web layer only signs sessions in and out.
 import type { Types } from 'mongoose';
-import { actorOf, withActor, type Context } from '../context.ts';
+import { actorOf, tOf, withActor, type Context } from '../context.ts';
 import { User, type Role, type UserDoc } from '../../models/user.ts';
 import { Institute } from '../../models/institute.ts';
 import type { Locale } from '../i18n/index.ts';
@@ -14,6 +14,7 @@ import { consumeToken, findUsableToken, revokePasswordLinks } from './tokens.ts'
 import { sendInvitationMail, sendPasswordResetMail, sendVerificationMail, type MailDeps } from './mail.ts';
 import { throttles, type ThrottleDeps } from './throttles.ts';
 import { normalizeEmail } from './forms.ts';
+import { returnCasesToQueue } from '../cases/commands.ts';
 
 type AccountDeps = MailDeps & ThrottleDeps;
 
@@ -260,15 +261,22 @@ export async function acceptInvitation(opts: { ctx: Context; token: string; name
 export const END_SESSIONS = { sessionEpoch: 1 } as const;
 
 /**
- * Disabling bumps the epoch, so the account's sessions end at their next request, and drops its
- * unused reset and invitation links, so that enabling it again does not bring them back.
+ * Disabling bumps the epoch, so the account's sessions end at their next request, drops its unused
+ * reset and invitation links, so that enabling it again does not bring them back, and sends the open
+ * cases assigned to it back to the queue, unassigned (as a role change does): nobody who can no
+ * longer sign in keeps a case. `casesToQueue`: how many went back (none on enabling: they are not
+ * given back).
  */
-export async function setDisabled(opts: { ctx: Context; user: UserDoc; disabled: boolean }): Promise<UserDoc> {
+export async function setDisabled(opts: { ctx: Context; user: UserDoc; disabled: boolean }): Promise<{ user: UserDoc; casesToQueue: number }> {
   const { ctx, disabled } = opts;
   const update = disabled ? { $set: { disabledAt: ctx.now }, $inc: END_SESSIONS } : { $unset: { disabledAt: 1 } };
-  const user = await User.findOneAndUpdate({ _id: opts.user._id }, update, { returnDocument: 'after' });
+  const user = (await User.findOneAndUpdate({ _id: opts.user._id }, update, { returnDocument: 'after' })) as UserDoc | null;
   if (!user) throw new NotFoundError();
   if (disabled) await revokePasswordLinks({ userId: user._id });
-  await recordAudit(ctx, { action: disabled ? 'user.disabled' : 'user.enabled', ...userTarget(user) });
-  return user as UserDoc;
+  // After the account is disabled, not before: assigning a case takes only an enabled officer
+  // (server/cases/commands.ts), so none is given to them after this runs (except an assignment that
+  // checked them just before the disabling and lands just after: no transaction makes the two one).
+  const casesToQueue = disabled ? await returnCasesToQueue({ ctx, assignee: user._id, note: tOf(ctx)('accounts.admin.disabledCaseNote', { name: user.name }) }) : 0;
+  await recordAudit(ctx, { action: disabled ? 'user.disabled' : 'user.enabled', ...userTarget(user), ...(disabled ? { summary: { casesToQueue } } : {}) });
+  return { user, casesToQueue };
 }

@@ -1,11 +1,12 @@
 // Staff work on a case that is not a stage change: internal notes, messages with the applicant
-// (an e-mail goes out through the case's outbox in the same update), assignment and bulk
-// assignment. Stage changes go through server/workflow only.
+// (an e-mail goes out through the case's outbox in the same update), assignment, bulk assignment,
+// and returning to the queue the cases of someone who can no longer work on them. Stage changes go
+// through server/workflow only.
 import { Types } from 'mongoose';
 import type { AppContext } from '../deps.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { User, type UserDoc } from '../../models/user.ts';
-import { ACTIVE_STAGES } from '../../models/constants.ts';
+import { ACTIVE_STAGES, OPEN_STAGES } from '../../models/constants.ts';
 import { actorOf, tOf, type Context } from '../context.ts';
 import { ConflictError, ForbiddenError, ValidationError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
@@ -117,4 +118,36 @@ export async function bulkAssign({ ctx, caseIds, assigneeId }: { ctx: Context; c
     summary: { assignee: String(officer._id), requested: ids.length, assigned: res.modifiedCount },
   });
   return { assigned: res.modifiedCount, skipped: ids.length - res.modifiedCount };
+}
+
+/** Whose open cases go back to the queue: every one assigned to them, or every one but `keepInstitute`'s. */
+export interface CasesLeaving {
+  assignee: Types.ObjectId;
+  /** An institute whose cases they can still work on (an HR officer moved there, or staying). */
+  keepInstitute?: string;
+}
+
+function casesLeavingFilter({ assignee, keepInstitute }: CasesLeaving): Record<string, unknown> {
+  return { assignee, stage: { $in: OPEN_STAGES }, ...(keepInstitute ? { institute: { $ne: new Types.ObjectId(keepInstitute) } } : {}) };
+}
+
+/** How many cases returnCasesToQueue would send back now (for a confirmation page: the same filter). */
+export function countCasesLeaving(who: CasesLeaving): Promise<number> {
+  return Case.countDocuments(casesLeavingFilter(who));
+}
+
+/**
+ * Sends back to the queue, unassigned, the open cases of someone who can no longer work on them
+ * (their role or institute changed, their account was disabled), so no case keeps an owner who
+ * cannot open it. One update carrying the same conditions as countCasesLeaving leaves none behind;
+ * each case's history gets an `unassign` entry saying why (`note`), the workflow version stays, and
+ * the institute's officers see them among the unassigned. Returns how many were sent back: the
+ * caller's audit event records it. (With no transaction, a crash between the caller's write and this
+ * one leaves these cases assigned; the institute's officers can still reassign them.)
+ */
+export async function returnCasesToQueue({ ctx, note, ...who }: CasesLeaving & { ctx: Context; note: string }): Promise<number> {
+  const actor = actorOf(ctx);
+  const history = { at: ctx.now, actor: actor._id, actorRole: actor.role, action: 'unassign', note };
+  const res = await Case.updateMany(casesLeavingFilter(who), { $unset: { assignee: '' }, $push: { history } });
+  return res.modifiedCount;
 }

@@ -3,7 +3,9 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { agent, csrfFrom } from '../support/http.ts';
 import { linkIn } from '../support/smtp.ts';
 import { createInstitute, createUser, signIn, totpCode, uniqueEmail } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
 import { User } from '../../models/user.ts';
+import { Case } from '../../models/case.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
 import { isSignedIn, postForm } from './helpers.ts';
 
@@ -144,6 +146,65 @@ describe('accounts: staff invitations and user administration', function () {
     expect(en.status).to.equal(303);
     await signIn(agent(t.app), victim);
     expect(await AuditEvent.countDocuments({ targetId: String(victim._id), action: { $in: ['user.disabled', 'user.enabled'] } })).to.equal(2);
+  });
+
+  it('disabling an HR officer sends their open cases back to the queue, unassigned, with a history entry; the flash says how many; audited', async () => {
+    const institute = await createInstitute();
+    const admin = await createUser({ role: 'admin', locale: 'en' });
+    const hr = await createUser({ role: 'hr_officer', institute: institute._id, name: 'Leaving Officer' });
+    const colleague = await createUser({ role: 'hr_officer', institute: institute._id });
+    const call = await createCall({ institute: institute._id });
+    const applicant = await createUser({ role: 'applicant' });
+    const open1 = await createCase({ applicant, call, stage: 'screening', assignee: hr });
+    const open2 = await createCase({ applicant, call, stage: 'onboarding', assignee: hr });
+    const closed = await createCase({ applicant, call, stage: 'closed', assignee: hr });
+    const theirs = await createCase({ applicant, call, stage: 'screening', assignee: colleague });
+
+    // Someone who may not disable it changes nothing.
+    const x = agent(t.app);
+    await signIn(x, colleague);
+    const own = await x.get('/account').set('Accept', 'text/html');
+    expect((await x.post(`/admin/users/${hr._id}/disable`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(own.text) })).status).to.equal(403);
+    expect(String((await Case.findById(open1._id).lean())!.assignee)).to.equal(String(hr._id));
+
+    const a = agent(t.app);
+    await signIn(a, admin);
+    const list = await a.get('/admin/users').set('Accept', 'text/html');
+    const res = await a.post(`/admin/users/${hr._id}/disable`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(list.text) });
+    expect(res.status).to.equal(303);
+    const flashed = await a.get('/admin/users').set('Accept', 'text/html');
+    expect(flashed.text).to.include('The account of Leaving Officer is disabled; its sessions have ended, and the 2 open cases it held went back to the queue, unassigned.');
+
+    for (const c of [open1, open2]) {
+      const stored = (await Case.findById(c._id).lean())!;
+      expect(stored.assignee, `${c.reference} unassigned`).to.equal(undefined);
+      const last = stored.history.at(-1)!;
+      expect(last).to.include({ action: 'unassign', actorRole: 'admin' });
+      expect(String(last.actor)).to.equal(String(admin._id));
+      expect(last.note).to.equal('The account of Leaving Officer was disabled by an administrator: the case is back in the queue, unassigned.');
+      expect(stored.version, 'the workflow version stays').to.equal(c.version);
+    }
+    expect(String((await Case.findById(closed._id).lean())!.assignee), 'a closed case keeps who held it').to.equal(String(hr._id));
+    expect(String((await Case.findById(theirs._id).lean())!.assignee), 'a colleague’s case is untouched').to.equal(String(colleague._id));
+    const audit = (await AuditEvent.findOne({ action: 'user.disabled', targetId: String(hr._id) }).lean())!;
+    expect(String(audit.actor)).to.equal(String(admin._id));
+    expect(audit.summary).to.deep.equal({ casesToQueue: 2 });
+
+    // Enabling does not give the cases back; disabling someone holding none says only that.
+    expect((await a.post(`/admin/users/${hr._id}/enable`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(list.text) })).status).to.equal(303);
+    expect((await Case.findById(open1._id).lean())!.assignee).to.equal(undefined);
+    const adminVi = await createUser({ role: 'admin', locale: 'vi' });
+    const v = agent(t.app);
+    await signIn(v, adminVi);
+    const viList = await v.get('/admin/users').set('Accept', 'text/html');
+    const reassigned = await createCase({ applicant, call, stage: 'screening', assignee: hr });
+    expect((await v.post(`/admin/users/${hr._id}/disable`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(viList.text) })).status).to.equal(303);
+    expect((await v.get('/admin/users').set('Accept', 'text/html')).text).to.include('và 1 hồ sơ đang mở tài khoản này phụ trách đã trở về hàng đợi');
+    expect((await Case.findById(reassigned._id).lean())!.history.at(-1)!.note).to.include('đã bị quản trị viên vô hiệu hóa');
+    const none = await createUser({ role: 'hr_officer', institute: institute._id });
+    expect((await a.post(`/admin/users/${none._id}/disable`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(list.text) })).status).to.equal(303);
+    const plain = await a.get('/admin/users').set('Accept', 'text/html');
+    expect(plain.text).to.include('The account is disabled; its sessions have ended.').and.not.include('went back to the queue');
   });
 
   it('resetting a staff member\'s second factor ends their sessions and makes them enrol again', async () => {
