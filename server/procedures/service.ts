@@ -3,7 +3,7 @@
 // status and records the office, the filing date and (residence card) the card's term; the
 // deadline follows the rules table (./rules.ts) on the holiday calendar. A change the applicant
 // should know about is written, in the same atomic update as the change itself, to the case's
-// history (structured: kind, from, to, dates) and outbox (a bilingual e-mail).
+// history (structured: kind, from, to, dates) and outbox (an e-mail in the applicant's language).
 import { refreshForecast } from '../planner/service.ts';
 import type { Types } from 'mongoose';
 import { Case, type CaseDoc } from '../../models/case.ts';
@@ -25,7 +25,7 @@ import { can } from '../policies/index.ts';
 import { findCaseFor } from '../cases/access.ts';
 import { countedDeadline, loadCalendar, vnDateKey, vnEndOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
 import { SUPPORT_TRACK_DEADLINES } from '../workflow/transitions.ts';
-import { caseEmail, outboxKey } from '../outbox/item.ts';
+import { caseEmail, outboxKey, recipientLocale, type Recipient } from '../outbox/item.ts';
 import { translator, type Locale } from '../i18n/index.ts';
 import { PROCEDURE_RULES, countedLodgingDue, waitingFor } from './rules.ts';
 import { dateFormat } from '../views/time.ts';
@@ -259,22 +259,41 @@ export function formatDay(d: Date | undefined | null, locale: Locale): string {
   return d ? dateFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', DATE_FMT).format(d) : '';
 }
 
-/** The words of a procedure change in one language (the e-mail carries both). */
+/**
+ * The words of a procedure change in one language: the applicant's, like every other e-mail
+ * (the outbox item's locale). Days are written out here, in the format the procedure pages use.
+ */
 export function procedureWords(locale: Locale, kind: SupportKind, track: TrackState, changed: ProcedureChange) {
   const t = translator(locale);
   const rule = PROCEDURE_RULES[kind];
   return {
-    kind: t(`procedures.kinds.${kind}`),
-    status: t(`procedures.statuses.${track.status}`),
+    kindLabel: t(`procedures.kinds.${kind}`),
+    statusLabel: t(`procedures.statuses.${track.status}`),
     headline: t(procedureHeadlineKey(changed), { kind: t(`procedures.kinds.${kind}`) }),
     legalBasis: rule.legalBasis[locale],
     office: track.office ?? rule.office[locale],
-    filedAt: formatDay(track.filedAt, locale),
-    dueAt: track.status === 'filed' ? formatDay(track.dueAt, locale) : '',
-    reasonsDueAt: track.status === 'refused' && !track.reasonsReceivedAt ? formatDay(track.reasonsDueAt, locale) : '',
-    cardStartsAt: formatDay(track.cardStartsAt, locale),
-    cardEndsAt: formatDay(track.cardEndsAt, locale),
+    filedOn: formatDay(track.filedAt, locale),
+    decisionDue: track.status === 'filed' ? formatDay(track.dueAt, locale) : '',
+    reasonsDue: track.status === 'refused' && !track.reasonsReceivedAt ? formatDay(track.reasonsDueAt, locale) : '',
+    cardFrom: formatDay(track.cardStartsAt, locale),
+    cardTo: formatDay(track.cardEndsAt, locale),
   };
+}
+
+/** The procedure_update e-mail to the applicant, in their language (the outbox item's locale). */
+export function procedureEmail(opts: { applicant: Recipient & { name?: string | null }; reference: string; caseId: string; kind: SupportKind; track: TrackState; change: ProcedureChange; message?: string; appUrl?: string; key: string; now: Date }) {
+  const locale = recipientLocale(opts.applicant);
+  const data = {
+    name: opts.applicant.name,
+    reference: opts.reference,
+    kind: opts.kind,
+    status: opts.track.status,
+    ...procedureWords(locale, opts.kind, opts.track, opts.change),
+    // In the words HR wrote it: shown as written, not translated.
+    message: opts.message ?? '',
+    link: `${opts.appUrl ?? ''}/applications/${opts.caseId}`,
+  };
+  return caseEmail(opts.applicant, 'procedure_update', data, opts.key, opts.now);
 }
 
 export interface UpdateProcedureOptions extends ProcedureInput {
@@ -380,19 +399,9 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   if (visible) {
     const applicant = await User.findById(caseDoc.applicant, { email: 1, name: 1, locale: 1 }).lean();
     if (applicant?.email) {
-      const base = opts.app?.config.appUrl ?? '';
-      const data = {
-        name: applicant.name,
-        reference: caseDoc.reference,
-        kind,
-        status: track.status,
-        vi: procedureWords('vi', kind, track, history.procedure),
-        en: procedureWords('en', kind, track, history.procedure),
-        // In the words HR wrote it, in one language: shown once, between the two versions' facts.
-        message: opts.message ?? '',
-        link: `${base}/applications/${String(caseDoc._id)}`,
-      };
-      outbox.push(caseEmail(applicant, 'procedure_update', data, outboxKey(String(caseDoc._id), caseDoc.version + 1, 'procedure', kind), now));
+      outbox.push(
+        procedureEmail({ applicant, reference: caseDoc.reference, caseId: String(caseDoc._id), kind, track, change: history.procedure, ...(opts.message ? { message: opts.message } : {}), appUrl: opts.app?.config.appUrl, key: outboxKey(String(caseDoc._id), caseDoc.version + 1, 'procedure', kind), now }),
+      );
     }
   }
 

@@ -1,5 +1,5 @@
 // The procedures over HTTP, on a test clock: an officer files a work permit (deadline on the
-// holiday calendar, office recorded, the applicant e-mailed in both languages and told on their
+// holiday calendar, office recorded, the applicant e-mailed in their own language and told on their
 // timeline in their language without internal codes or HR's note); every refusal in Vietnamese and
 // English (bad status, card ending before it starts, stale version, wrong role or institute,
 // `$`-keys) changes nothing; a refusal starts the written-reasons clock.
@@ -56,7 +56,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     return createCase({ applicant, call, stage: 'onboarding', assignee: hrEn._id, supportTracks: [{ kind: 'work_permit', status: 'requested', dueAt: vn('2027-02-10'), updatedAt: vn('2027-01-20') }, { kind: 'residence_card', status: 'requested', updatedAt: vn('2027-01-20') }] });
   }
 
-  it('files a work permit: legal deadline across Tết, office recorded, the applicant e-mailed in both languages and told on their timeline in Vietnamese', async () => {
+  it('files a work permit: legal deadline across Tết, office recorded, the applicant e-mailed in their language only and told on their timeline in Vietnamese', async () => {
     clock = vn('2027-02-04');
     const c = await onboardingCase();
     const a = await signedIn(t, hrEn);
@@ -83,12 +83,15 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(shown).to.include('10 working days left');
     expect(shown).to.include('Sở Nội vụ Hà Nội');
 
-    // The applicant's bilingual e-mail: Vietnamese first (their language), English below.
+    // The applicant's e-mail, in their language (Vietnamese) only, like every other e-mail.
     await deliver(t, c._id);
     const mail = await t.smtp.waitForTo(applicant.email, /Giấy phép lao động/);
-    expect(mail.subject).to.include('Work permit');
-    expect(mail.text.indexOf('hồ sơ đã được nộp')).to.be.greaterThan(-1);
-    expect(mail.text.indexOf('the file has been lodged')).to.be.greaterThan(mail.text.indexOf('hồ sơ đã được nộp'));
+    expect(mail.subject).to.equal(`[${c.reference}] Giấy phép lao động: hồ sơ đã được nộp cho cơ quan có thẩm quyền`);
+    expect(mail.text).to.include('Thủ tục: Giấy phép lao động — ');
+    expect(mail.text).to.include('Căn cứ: Nghị định 219/2025/NĐ-CP');
+    for (const english of ['Work permit', 'English', 'the file has been lodged', 'Legal basis', 'Dear ']) {
+      expect(mail.subject + mail.text + mail.html, english).not.to.include(english);
+    }
     expect(mail.text).to.include('Sở Nội vụ Hà Nội');
     expect(mail.text).not.to.include('Courier ref');
 
@@ -133,9 +136,9 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(await post(a, form.text, url, { version: versionIn(form.text, url), status: 'refused', filedAt: '2027-01-27', message: 'We will lodge it again with the signed contract.' })).to.have.property('status', 303);
     await deliver(t, c._id);
     const refusal = await t.smtp.waitForTo(applicant.email, /đã từ chối/);
-    // Reasons due Mon 15 Feb 2027 (3 working days across Tết), in both languages.
+    // Reasons due Mon 15 Feb 2027 (3 working days across Tết), in the applicant's language.
     expect(refusal.text).to.match(/phải nêu lý do bằng văn bản trước ngày 15/);
-    expect(refusal.text).to.match(/must give its reasons in writing by 15 Feb 2027/);
+    expect(refusal.text).not.to.include('must give its reasons');
     let me = await signedIn(t, applicant);
     expect(text((await page(me, `/applications/${c._id}`)).text)).to.include('phải trả lời bằng văn bản nêu rõ lý do trước ngày');
 
@@ -162,11 +165,11 @@ describe('procedures: HR changes a procedure over HTTP', () => {
 
     await deliver(t, c._id);
     const told = await t.smtp.waitForTo(applicant.email, /lý do từ chối của cơ quan/);
-    expect(told.subject).to.include("the authority's reasons for the refusal");
-    expect(told.text).to.include('The labour contract was unsigned.');
-    // In both halves of the bilingual e-mail, each under its own language's heading.
+    expect(told.subject).not.to.include("the authority's reasons for the refusal");
+    // HR's words as written, once, under the heading in the applicant's language.
     expect(told.text).to.include('Thông báo từ bộ phận nhân sự:\nThe labour contract was unsigned.');
-    expect(told.text).to.include('Message from the HR office:\nThe labour contract was unsigned.');
+    expect(told.text.split('The labour contract was unsigned.')).to.have.length(2);
+    expect(told.text).not.to.include('Message from the HR office');
     expect(told.text).not.to.include('internal');
     expect(told.html).to.include('<blockquote');
 
@@ -198,7 +201,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(await save(a, url, { status: 'not_needed' })).to.have.property('status', 303);
     await deliver(t, c._id);
     const mail = await t.smtp.waitForTo(applicant.email, /Thẻ tạm trú: không còn cần nữa/);
-    expect(mail.subject).to.include('Temporary residence card: no longer needed');
+    expect(mail.subject).not.to.include('Temporary residence card');
     const me = await signedIn(t, applicant);
     const mine = text((await page(me, `/applications/${c._id}`)).text);
     expect(mine).not.to.include('data-procedure="residence_card"');
@@ -271,8 +274,25 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(res.status).to.equal(303);
     await deliver(t, c._id);
     const mail = await t.smtp.waitForTo(applicant.email, /thông báo từ bộ phận nhân sự/);
-    expect(mail.subject).to.include('Temporary residence card: a message from the HR office');
+    expect(mail.subject).not.to.include('Temporary residence card');
     expect(mail.text).to.include('Please bring your passport to the office on Friday.');
+  });
+
+  it('e-mails an applicant who reads English in English only (subject, text and HTML)', async () => {
+    clock = vn('2027-02-04');
+    const english = await createUser({ role: 'applicant', locale: 'en', name: 'Jane Doe' });
+    const c = await createCase({ applicant: english, call, stage: 'onboarding', assignee: hrVi._id, supportTracks: [{ kind: 'housing', status: 'requested', updatedAt: vn('2027-01-20') }] });
+    const a = await signedIn(t, hrVi);
+    expect(await save(a, `/cases/${c._id}/procedures/housing`, { status: 'preparing', message: 'We are viewing two flats near the institute.' })).to.have.property('status', 303);
+    await deliver(t, c._id);
+    const mail = await t.smtp.waitForTo(english.email, /Housing/);
+    expect(mail.subject).to.equal(`[${c.reference}] Housing: the file is being prepared`);
+    expect(mail.text).to.include('Dear Jane Doe');
+    expect(mail.text).to.include("Legal basis: Institute's own service");
+    expect(mail.text).to.include('Message from the HR office:\nWe are viewing two flats near the institute.');
+    for (const vietnamese of ['Nhà ở', 'Kính gửi', 'Tiếng Việt', 'Căn cứ', 'hồ sơ']) {
+      expect(mail.subject + mail.text + mail.html, vietnamese).not.to.include(vietnamese);
+    }
   });
 
   it('refuses a filing date before the offer was made, or before the procedure it comes after was lodged (422, en and vi), keeping what was typed', async () => {
