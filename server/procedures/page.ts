@@ -10,6 +10,7 @@ import { supportOpen, type SupportKind } from '../../models/constants.ts';
 import { PROCEDURE_RULES } from './rules.ts';
 import { vnDayNumber } from '../views/time.ts';
 import { presentProcedures, type ProcedureView } from './present.ts';
+import type { ProcedureErrors } from './service.ts';
 
 function isoDay(d: Date | null | undefined): string {
   if (!d) return '';
@@ -29,7 +30,7 @@ function outsideWindow(kind: SupportKind, filedAt: Date | null | undefined, plan
   return t('procedures.rule.outsideWindow', { days, min: w.min, max: w.max });
 }
 
-export async function procedurePage(opts: { ctx: Context; caseId: string; kind: SupportKind | string; failed?: { errors: Record<string, string>; values: Record<string, string> } }) {
+export async function procedurePage(opts: { ctx: Context; caseId: string; kind: SupportKind | string; failed?: { errors: ProcedureErrors; values: Record<string, string> } }) {
   const { ctx } = opts;
   const actor = actorOf(ctx);
   const t = tOf(ctx);

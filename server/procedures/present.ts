@@ -8,7 +8,7 @@ import { tOf, type Context } from '../context.ts';
 import type { Locale } from '../i18n/index.ts';
 import type { WorkingCalendar } from '../calendar/index.ts';
 import { PROCEDURE_RULES, waitingFor } from './rules.ts';
-import { ACTIVE_SUPPORT, formatDay, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp } from './service.ts';
+import { ACTIVE_SUPPORT, formatDay, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
 
 export interface DeadlineView {
   date: Date;
@@ -106,7 +106,14 @@ export interface PresentProceduresInput {
   forApplicant: boolean;
   editable?: boolean;
   /** A refused form: the procedure it was for, its errors (i18n keys) and what was typed. */
-  failed?: { kind: string; errors: Record<string, string>; values: Record<string, string> };
+  failed?: { kind: string; errors: ProcedureErrors; values: Record<string, string> };
+}
+
+/** A form error in the reader's language; the days it names written out in that language. */
+export function errorText(t: TFunction, locale: Locale, e: ProcedureError): string {
+  if (typeof e === 'string') return t(e);
+  const params = Object.fromEntries(Object.entries(e.params).map(([k, v]) => [k, v instanceof Date ? formatDay(v, locale) : v]));
+  return t(e.key, params);
 }
 
 export function presentProcedures(input: PresentProceduresInput): ProceduresPage {
@@ -151,7 +158,7 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
         ? {
             stamp: trackStamp(s),
             statuses: SUPPORT_STATUSES.map((st) => ({ value: st, label: t(`procedures.statuses.${st}`), selected: (failed?.values.status ?? s.status) === st })),
-            ...(failed ? { error: Object.fromEntries(Object.entries(failed.errors).map(([k, v]) => [k, t(v)])), values: failed.values } : {}),
+            ...(failed ? { error: Object.fromEntries(Object.entries(failed.errors).map(([k, v]) => [k, errorText(t, locale, v)])), values: failed.values } : {}),
           }
         : {}),
     });

@@ -7,6 +7,7 @@
 // figure that could not be confirmed says so.
 import type { DocumentType } from '../../models/constants.ts';
 import { countedDeadline, vnEndOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
+import { VALIDITY_RULES, type ExpiryRule } from '../planner/validity.ts';
 
 export const PROCEDURE_KINDS = ['work_permit', 'work_permit_exemption', 'visa', 'residence_card', 'housing', 'citizenship'] as const;
 export type ProcedureKind = (typeof PROCEDURE_KINDS)[number];
@@ -154,6 +155,18 @@ export function lodgingDue(kind: ProcedureKind, target: Date, plannedStart: Date
 export function countedLodgingDue(kind: ProcedureKind, calendar: WorkingCalendar, from: Date, workingDays: number, plannedStart: Date | null | undefined): { dueAt: Date; dueCount: DueCount } {
   const dueCount = { from, workingDays };
   return { dueAt: lodgingDue(kind, countedDeadline(calendar, dueCount), plannedStart), dueCount };
+}
+
+/**
+ * The last day a residence card may run to, given the passport's expiry. Law 47/2014/QH13 Art. 38(1)
+ * as amended by Law 51/2019/QH14: "Thời hạn thẻ tạm trú được cấp ngắn hơn thời hạn còn lại của hộ
+ * chiếu ít nhất 30 ngày" (the card's term is at least 30 days shorter than the passport's remaining
+ * validity; wording checked against thetamtru.com.vn and pnvt.vn quoting the amended article). The
+ * same 30 days as the passport's validity rule (server/planner/validity.ts).
+ */
+export function cardLatestEnd(passportExpires: Date): Date {
+  const days = (VALIDITY_RULES.passport as ExpiryRule).marginDays;
+  return vnEndOfDay(new Date(passportExpires.getTime() - days * 86_400_000));
 }
 
 export function isProcedureKind(v: unknown): v is ProcedureKind {

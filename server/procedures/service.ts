@@ -27,7 +27,8 @@ import { countedDeadline, loadCalendar, vnDateKey, vnEndOfDay, type DueCount, ty
 import { SUPPORT_TRACK_DEADLINES } from '../workflow/transitions.ts';
 import { caseEmail, outboxKey, recipientLocale, type Recipient } from '../outbox/item.ts';
 import { translator, type Locale } from '../i18n/index.ts';
-import { PROCEDURE_RULES, countedLodgingDue, waitingFor } from './rules.ts';
+import { PROCEDURE_RULES, cardLatestEnd, countedLodgingDue, waitingFor } from './rules.ts';
+import { currentDocuments } from '../documents/index.ts';
 import { dateFormat } from '../views/time.ts';
 
 /** Statuses in which a procedure is still running (and can be overdue). */
@@ -108,7 +109,9 @@ export interface ProcedureInput {
   reasonsReceived?: boolean;
 }
 
-export type ProcedureErrors = Record<string, string>;
+/** Field → message key, or a key with what the message says (a date, a number). */
+export type ProcedureError = string | { key: string; params: Record<string, unknown> };
+export type ProcedureErrors = Record<string, ProcedureError>;
 
 function plain(t: unknown): TrackState {
   const o = ((t as { toObject?: () => unknown }).toObject?.() ?? t) as Record<string, unknown>;
@@ -336,6 +339,22 @@ export function filingTooEarly(kind: SupportKind, filedAt: Date, history: Histor
 }
 
 /**
+ * Why a residence card end is later than the applicant's passport allows, or undefined: checked
+ * against the accepted current passport (the latest expiry if more than one); none on file, nothing
+ * to check against.
+ */
+async function cardOutlastsPassport(caseId: unknown, cardEndsAt: Date): Promise<ProcedureError | undefined> {
+  const expiries = (await currentDocuments([caseId]))
+    .filter((d) => d.type === 'passport' && d.status === 'accepted' && d.expiresAt)
+    .map((d) => d.expiresAt!.getTime());
+  if (expiries.length === 0) return undefined;
+  const passportExpires = new Date(Math.max(...expiries));
+  const latest = cardLatestEnd(passportExpires);
+  if (vnDateKey(cardEndsAt) <= vnDateKey(latest)) return undefined;
+  return { key: 'procedures.errors.cardOutlastsPassport', params: { latest, passportExpires } };
+}
+
+/**
  * Sets one procedure. HR of the case's institute (or an administrator) only; in the support
  * stages only; against the version the officer saw. The history event, the applicant's e-mail and
  * the cleared escalation flag are written in the same update as the procedure.
@@ -360,6 +379,16 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   if (track.filedAt && !sameDay(existing?.filedAt, track.filedAt)) {
     const early = filingTooEarly(kind, track.filedAt, caseDoc.history ?? [], others);
     if (early) return { ok: false, errors: { filedAt: early }, caseDoc };
+  }
+
+  // A residence card's end newly recorded: not later than the passport allows (rules.ts
+  // cardLatestEnd, Law 47/2014/QH13 Art. 38(1)). Refused, not warned as a filing outside the work
+  // permit's window is: that filing happened as recorded, whereas the immigration office does not
+  // issue a card running later than this, so such an end is a typing error or the passport on file
+  // is not the one the card is issued on (a renewed passport is uploaded and accepted first).
+  if (kind === 'residence_card' && track.cardEndsAt && !sameDay(existing?.cardEndsAt, track.cardEndsAt)) {
+    const tooLate = await cardOutlastsPassport(caseDoc._id, track.cardEndsAt);
+    if (tooLate) return { ok: false, errors: { cardEndsAt: tooLate }, caseDoc };
   }
 
   let expectedVersion = opts.expectedVersion;

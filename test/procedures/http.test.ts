@@ -8,6 +8,7 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
+import { CaseDocument } from '../../models/document.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { seedHolidays, vnDateKey } from '../../server/calendar/index.ts';
@@ -293,6 +294,46 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     for (const vietnamese of ['Nhà ở', 'Kính gửi', 'Tiếng Việt', 'Căn cứ', 'hồ sơ']) {
       expect(mail.subject + mail.text + mail.html, vietnamese).not.to.include(vietnamese);
     }
+  });
+
+  it("refuses a residence card running later than 30 days before the accepted passport expires (en and vi), keeping what was typed; the applicant's planner gives the passport to the card, not housing", async () => {
+    // Sat 5 Dec 2026, as in the walk-through: housing asked for, the card being prepared, the
+    // accepted passport expiring 30 Jun 2028 → the card may run to 31 May 2028 at the latest.
+    clock = vn('2026-12-05');
+    const c = await createCase({ applicant, call, stage: 'onboarding', assignee: hrEn._id, profile: { fullName: 'Nguyễn Văn An', plannedArrival: vn('2027-03-01') }, supportTracks: [{ kind: 'housing', status: 'requested', updatedAt: vn('2026-11-20') }, { kind: 'residence_card', status: 'requested', updatedAt: vn('2026-11-20') }] });
+    const passport = { case: c._id, type: 'passport' as const, slot: 0, current: true, storage: 'disk' as const, originalName: 'passport.pdf', mimeType: 'application/pdf' as const, size: 10, sha256: 'a'.repeat(64), uploadedBy: applicant._id };
+    await CaseDocument.create({ ...passport, version: 1, storageKey: `p1-${c._id}`, status: 'accepted', expiresAt: vn('2028-06-30') });
+    // A renewal still waiting for HR does not count (not current, not accepted).
+    await CaseDocument.create({ ...passport, version: 2, current: false, storageKey: `p2-${c._id}`, status: 'pending', expiresAt: vn('2036-06-30') });
+    const url = `/cases/${c._id}/procedures/residence_card`;
+    const before = await snapshot(c);
+    for (const [who, says] of [
+      [hrEn, 'The card cannot run later than 31 May 2028: the passport on file expires on 30 Jun 2028'],
+      [hrVi, 'Thẻ không thể có giá trị sau ngày 31 thg 5, 2028: hộ chiếu trong hồ sơ hết hạn ngày 30 thg 6, 2028'],
+    ] as const) {
+      const a = await signedIn(t, who);
+      const res = await save(a, url, { status: 'preparing', cardStartsAt: '2026-12-10', cardEndsAt: '2028-12-01', note: 'typed note' });
+      expect(res.status).to.equal(422);
+      expect(text(res.text)).to.include(says);
+      expect(text(res.text)).to.include(who === hrEn ? 'Law 47/2014/QH13 Art. 38(1)' : 'khoản 1 Điều 38 Luật 47/2014/QH13');
+      expect(res.text).to.include('aria-describedby="f-cardEndsAt-error"');
+      for (const typed of ['value="2028-12-01"', 'value="2026-12-10"', 'typed note']) expect(res.text).to.include(typed);
+      expect(await snapshot(c)).to.deep.equal(before);
+    }
+    const a = await signedIn(t, hrEn);
+    expect((await save(a, url, { status: 'preparing', cardEndsAt: '2028-06-01' })).status, 'a day too late').to.equal(422);
+    expect((await save(a, url, { status: 'preparing', cardStartsAt: '2026-12-10', cardEndsAt: '2028-05-31' })).status, 'the last day allowed').to.equal(303);
+    expect(vnDateKey((await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'residence_card')!.cardEndsAt!)).to.equal('2028-05-31');
+
+    // A card end stored before this check (1 Dec 2028): the applicant's planner said "Late: get your
+    // passport as soon as possible (due 4 December 2026) (housing)". The passport's shortfall is the
+    // card's, whose file goes in after entry (1 Mar 2027): ready by 22 Feb 2027.
+    const stored = (await Case.findById(c._id).lean())!;
+    await Case.updateOne({ _id: c._id }, { $set: { supportTracks: stored.supportTracks.map((s) => (s.kind === 'residence_card' ? { ...s, cardEndsAt: vn('2028-12-01') } : s)) } });
+    const mine = text((await page(await signedIn(t, applicant), `/applications/${c._id}`)).text);
+    const row = /<li data-window="passport">([\s\S]*?)<\/li>/.exec(mine)![1]!;
+    expect(row).to.include('22 tháng 2, 2027').and.include('(thẻ tạm trú)');
+    expect(row).not.to.match(/Trễ|nhà ở|4 tháng 12, 2026/);
   });
 
   it('refuses a filing date before the offer was made, or before the procedure it comes after was lodged (422, en and vi), keeping what was typed', async () => {
