@@ -8,6 +8,7 @@
 import type { DocumentType } from '../../models/constants.ts';
 import { countedDeadline, vnEndOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
 import { VALIDITY_RULES, type ExpiryRule } from '../planner/validity.ts';
+import { vnDayNumber } from '../views/time.ts';
 
 export const PROCEDURE_KINDS = ['work_permit', 'work_permit_exemption', 'visa', 'residence_card', 'housing', 'citizenship'] as const;
 export type ProcedureKind = (typeof PROCEDURE_KINDS)[number];
@@ -146,6 +147,20 @@ export function lodgingDue(kind: ProcedureKind, target: Date, plannedStart: Date
   if (target.getTime() < opens.getTime()) return opens;
   if (target.getTime() > closes.getTime()) return closes;
   return target;
+}
+
+/**
+ * How far a recorded filing day is from the planned start when it lies outside the procedure's legal
+ * filing window (the work permit: 60 to 10 days before, Decree 219/2025/ND-CP, national procedure
+ * 1.014199, see fileBeforeStartDays), or undefined. A filing is a fact recorded as it happened: HR is
+ * told, at save and on the procedure's page (a typo, or the authority may return the file), not refused.
+ */
+export function filingOutsideWindow(kind: ProcedureKind, filedAt: Date | null | undefined, plannedStart: Date | null | undefined): { days: number; min: number; max: number } | undefined {
+  const w = PROCEDURE_RULES[kind].fileBeforeStartDays;
+  if (!w || !filedAt || !plannedStart) return undefined;
+  const days = vnDayNumber(plannedStart) - vnDayNumber(filedAt);
+  if (days >= w.min && days <= w.max) return undefined;
+  return { days, min: w.min, max: w.max };
 }
 
 /**

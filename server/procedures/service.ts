@@ -27,7 +27,7 @@ import { countedDeadline, loadCalendar, vnDateKey, vnEndOfDay, type DueCount, ty
 import { SUPPORT_TRACK_DEADLINES } from '../workflow/transitions.ts';
 import { caseEmail, outboxKey, recipientLocale, type Recipient } from '../outbox/item.ts';
 import { translator, type Locale } from '../i18n/index.ts';
-import { PROCEDURE_RULES, cardLatestEnd, countedLodgingDue, waitingFor } from './rules.ts';
+import { PROCEDURE_RULES, cardLatestEnd, countedLodgingDue, filingOutsideWindow, waitingFor } from './rules.ts';
 import { currentDocuments } from '../documents/index.ts';
 import { dateFormat } from '../views/time.ts';
 
@@ -313,7 +313,9 @@ export interface UpdateProcedureOptions extends ProcedureInput {
   trackStamp?: string;
 }
 
-export type UpdateProcedureResult = { ok: true; caseDoc: CaseDoc; repeated?: boolean } | { ok: false; errors: ProcedureErrors; caseDoc: CaseDoc };
+export type UpdateProcedureResult =
+  | { ok: true; caseDoc: CaseDoc; repeated?: boolean; /** Saved, and HR should know: the filing day lies outside the legal window (rules.ts filingOutsideWindow). */ outsideWindow?: { days: number; min: number; max: number } }
+  | { ok: false; errors: ProcedureErrors; caseDoc: CaseDoc };
 
 type HistoryFacts = ReadonlyArray<{ at?: Date | null; action?: string | null }>;
 
@@ -466,7 +468,9 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   });
   // A filed or decided procedure moves the likely start date; the stored forecast feeds the queue and dashboard.
   await refreshForecast({ caseId: updated._id, now, calendar });
-  return { ok: true, caseDoc: updated };
+  // Said at save, in the words the procedure's page uses, so the officer sees it when it matters.
+  const outsideWindow = filingOutsideWindow(kind, track.filedAt, caseDoc.profile?.plannedArrival);
+  return { ok: true, caseDoc: updated, ...(outsideWindow ? { outsideWindow } : {}) };
 }
 
 /** The calendar-aware view helpers need the calendar once per page. */

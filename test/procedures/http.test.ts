@@ -240,8 +240,22 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     let form = await page(a, url);
     expect(form.text).not.to.include('data-window-warning');
     expect(await post(a, form.text, url, { version: versionIn(form.text, url), status: 'filed', filedAt: '2027-02-04' })).to.have.property('status', 303);
+    // Said at once, in the flash on the page the save leads to, in the same words as the procedure's page.
+    const warning = 'The filing date recorded is 117 days before the planned start: outside the 60 to 10 days the decree allows. Check the date, or expect the authority to return the file.';
+    const flashOf = (html: string) => /<div class="flash flash-session flash-(\w+)" id="flash"[^>]*>([^<]*)<\/div>/.exec(text(html))?.slice(1);
+    expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['info', `The procedure was updated. ${warning}`]);
     form = await page(a, url);
-    expect(text(form.text)).to.include('The filing date recorded is 117 days before the planned start: outside the 60 to 10 days the decree allows.');
+    expect(text(form.text)).to.include(warning);
+    // In Vietnamese for a Vietnamese officer; once the filing lies inside the window, it is just saved.
+    const vi = await signedIn(t, hrVi);
+    form = await page(vi, url);
+    expect(await post(vi, form.text, url, { version: versionIn(form.text, url), status: 'filed', filedAt: '2027-02-03', note: 'sửa ngày' })).to.have.property('status', 303);
+    expect(flashOf((await page(vi, `/cases/${c._id}`)).text)).to.deep.equal(['info', 'Đã cập nhật thủ tục. Ngày nộp đã ghi là 118 ngày trước ngày dự kiến bắt đầu làm việc: ngoài khoảng 60 đến 10 ngày theo nghị định. Hãy kiểm tra lại ngày, hoặc hồ sơ có thể bị trả lại.']);
+    await Case.updateOne({ _id: c._id }, { $set: { 'profile.plannedArrival': vn('2027-04-04') } });
+    form = await page(a, url);
+    expect(await post(a, form.text, url, { version: versionIn(form.text, url), status: 'filed', filedAt: '2027-02-03', note: 'start moved' })).to.have.property('status', 303);
+    expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['success', 'The procedure was updated.']);
+    expect((await page(a, url)).text).not.to.include('data-window-warning');
   });
 
   it("opens the procedure's page to file from the case page's quick form: the filing date is typed there, not taken as today", async () => {
