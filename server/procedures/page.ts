@@ -30,7 +30,7 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
   const withTrack = stored ? tracks : [...tracks, { kind, status: 'not_needed' as const }];
   const page = presentProcedures({
     ctx,
-    caseDoc: { _id: caseDoc._id, version: caseDoc.version, supportTracks: withTrack as never, overdueProcedures: o.overdueProcedures as string[] },
+    caseDoc: { _id: caseDoc._id, version: caseDoc.version, supportTracks: withTrack as never, overdueProcedures: o.overdueProcedures as string[], dependants: o.dependants ?? [] },
     calendar,
     forApplicant: false,
     editable: true,
@@ -57,6 +57,7 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
     item,
     rule: {
       legalBasis: rule.legalBasis[ctx.locale],
+      ...(item.visaType ? { visaType: item.visaType } : {}),
       office: rule.office[ctx.locale],
       decision: rule.decisionWorkingDays !== undefined ? t('procedures.rule.decision', { count: rule.decisionWorkingDays }) : t('procedures.rule.noLegalDeadline'),
       reasons: rule.refusalReasonsWorkingDays !== undefined ? t('procedures.rule.reasons', { count: rule.refusalReasonsWorkingDays }) : undefined,
@@ -75,10 +76,10 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
 export async function caseProcedures(opts: { ctx: Context; caseDoc: { _id: unknown; version: number; stage: string; resumeStage?: unknown; supportTracks?: unknown; overdueProcedures?: unknown }; forApplicant: boolean; editable?: boolean; calendar?: WorkingCalendar }) {
   const calendar = opts.calendar ?? (await loadCalendar());
   const c = opts.caseDoc as { toObject?: () => Record<string, unknown> } & Record<string, unknown>;
-  const o = (c.toObject?.() ?? c) as { _id: unknown; version: number; supportTracks?: never; overdueProcedures?: string[] };
+  const o = (c.toObject?.() ?? c) as { _id: unknown; version: number; supportTracks?: never; overdueProcedures?: string[]; dependants?: unknown[] };
   return presentProcedures({
     ctx: opts.ctx,
-    caseDoc: { _id: o._id, version: o.version, supportTracks: o.supportTracks, overdueProcedures: o.overdueProcedures },
+    caseDoc: { _id: o._id, version: o.version, supportTracks: o.supportTracks, overdueProcedures: o.overdueProcedures, dependants: o.dependants ?? [] },
     calendar,
     forApplicant: opts.forApplicant,
     editable: !!opts.editable && supportOpen(opts.caseDoc),

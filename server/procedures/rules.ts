@@ -184,6 +184,30 @@ export function cardLatestEnd(passportExpires: Date): Date {
   return vnEndOfDay(new Date(passportExpires.getTime() - days * 86_400_000));
 }
 
+/**
+ * The visa symbol a case's visa is asked for under, from its work-permit track. Law 47/2014/QH13
+ * Art. 8 as amended by Law 51/2019/QH14: "LĐ1 - Cấp cho người nước ngoài làm việc tại Việt Nam có
+ * xác nhận không thuộc diện cấp giấy phép lao động" (exemption certificate); "LĐ2 - Cấp cho người
+ * nước ngoài vào lao động tại Việt Nam thuộc diện phải có giấy phép lao động" (work permit); "TT -
+ * Cấp cho người nước ngoài là vợ, chồng, con dưới 18 tuổi của người nước ngoài được cấp thị thực ký
+ * hiệu … LĐ1, LĐ2 …" (spouse and children under 18). Wording checked against secondary sources
+ * (Ủy ban Nhà nước về người Việt Nam ở nước ngoài, quehuongonline.vn; law firms' summaries of Law
+ * 51/2019); the clause numbers inside Art. 8 were not confirmed, so only the article is cited.
+ * The proof granted decides; else the one still running (a refused permit with an exemption under
+ * way is LĐ1); neither track: undefined (not known yet).
+ */
+export function visaSymbol(tracks: ReadonlyArray<{ kind: string; status: string }>): 'LĐ1' | 'LĐ2' | undefined {
+  const statusOf = (k: ProcedureKind) => tracks.find((t) => t.kind === k)?.status ?? 'not_needed';
+  const permit = statusOf('work_permit');
+  const exemption = statusOf('work_permit_exemption');
+  if (exemption === 'approved') return 'LĐ1';
+  if (permit === 'approved') return 'LĐ2';
+  const running = (s: string) => s !== 'not_needed' && s !== 'refused';
+  if (running(exemption)) return 'LĐ1';
+  if (running(permit)) return 'LĐ2';
+  return undefined;
+}
+
 export function isProcedureKind(v: unknown): v is ProcedureKind {
   return typeof v === 'string' && (PROCEDURE_KINDS as readonly string[]).includes(v);
 }

@@ -350,6 +350,25 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(row).not.to.match(/Trễ|nhà ở|4 tháng 12, 2026/);
   });
 
+  it('says which visa the case asks for on the visa page, the case page and the applicant\'s list (LĐ2 with a work permit, LĐ1 with an exemption, TT for the family), with its legal basis, en and vi', async () => {
+    clock = vn('2027-02-04');
+    const permit = await createCase({ applicant, call, stage: 'onboarding', assignee: hrEn._id, supportTracks: [{ kind: 'work_permit', status: 'preparing', updatedAt: vn('2027-01-20') }, { kind: 'visa', status: 'requested', updatedAt: vn('2027-01-20') }] });
+    const exempt = await createCase({ applicant, call, stage: 'onboarding', assignee: hrEn._id, dependants: [{ fullName: 'Emma', relationship: 'child', nationality: 'PT' }], supportTracks: [{ kind: 'work_permit_exemption', status: 'filed', filedAt: vn('2027-02-01'), updatedAt: vn('2027-02-01') }, { kind: 'visa', status: 'requested', updatedAt: vn('2027-01-20') }] } as never);
+    const en = await signedIn(t, hrEn);
+    const visaPage = text((await page(en, `/cases/${permit._id}/procedures/visa`)).text);
+    expect(visaPage).to.include('<dt>Visa type</dt><dd data-visa-type="LĐ2">LĐ2: working in Vietnam with a work permit (Law 47/2014/QH13 Art. 8, as amended by Law 51/2019/QH14)</dd>');
+    const caseRow = text((await page(en, `/cases/${exempt._id}`)).text);
+    expect(caseRow).to.include('data-visa-type="LĐ1"><strong>Visa type:</strong> LĐ1: working in Vietnam with a certificate of exemption from a work permit');
+    expect(caseRow).to.include('Spouse and children under 18 coming along: TT');
+    const vi = text((await page(await signedIn(t, hrVi), `/cases/${permit._id}/procedures/visa`)).text);
+    expect(vi).to.include('<dt>Loại thị thực</dt><dd data-visa-type="LĐ2">LĐ2: lao động tại Việt Nam thuộc diện phải có giấy phép lao động (Điều 8 Luật 47/2014/QH13, sửa đổi bởi Luật 51/2019/QH14)</dd>');
+    const mine = text((await page(await signedIn(t, applicant), `/applications/${exempt._id}`)).text);
+    expect(mine).to.include('data-visa-type="LĐ1"><strong>Loại thị thực:</strong> LĐ1: làm việc tại Việt Nam có xác nhận không thuộc diện cấp giấy phép lao động');
+    expect(mine).to.include('Vợ, chồng, con dưới 18 tuổi đi cùng: TT');
+    // Other procedures carry no visa type.
+    expect(text((await page(en, `/cases/${permit._id}/procedures/work_permit`)).text)).not.to.include('data-visa-type');
+  });
+
   it('refuses a filing date before the offer was made, or before the procedure it comes after was lodged (422, en and vi), keeping what was typed', async () => {
     clock = vn('2027-03-01');
     const c = await createCase({
