@@ -118,7 +118,8 @@ export function proceduresRoutes(app: AppContext): Router {
       await showProcedure(app, req, res, 422, { errors: result.errors, values });
       return;
     }
-    flash(req, 'success', 'procedures.flash.updated');
+    if (result.outsideWindow) flash(req, 'info', 'procedures.flash.updatedOutsideWindow', result.outsideWindow);
+    else flash(req, 'success', 'procedures.flash.updated');
     res.redirect(303, `/cases/${id}#support`);
   };
   // The case page's quick form keeps its old address; the procedure's page posts to its own.

@@ -20,8 +20,8 @@ import type { Context } from '../context.ts';
 import { recordAudit } from '../audit/index.ts';
 import { countedDeadline, forgetCalendar, isDueCount, loadCalendar, vnEndOfDay, vnStartOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
 import { PROCEDURE_RULES, lodgingDue } from '../procedures/rules.ts';
-import { deadlineDays, isSupportOverdue, procedureWords, reasonsOverdue, type TrackState } from '../procedures/service.ts';
-import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
+import { deadlineDays, isSupportOverdue, procedureEmail, reasonsOverdue, type TrackState } from '../procedures/service.ts';
+import { outboxKey, type OutboxItem } from '../outbox/item.ts';
 import { refreshForecast } from '../planner/service.ts';
 import { DAY_MS } from '../views/time.ts';
 
@@ -119,17 +119,7 @@ async function owedEmails(app: Pick<AppContext, 'config'> | undefined, c: Stored
     const track = tracks.find((t) => t.kind === m.for)!;
     const kind = track.kind;
     const change = { kind, from: track.status, to: track.status, dueMoved: true };
-    const data = {
-      name: applicant.name,
-      reference: c.reference,
-      kind,
-      status: track.status,
-      vi: procedureWords('vi', kind, track, change),
-      en: procedureWords('en', kind, track, change),
-      message: '',
-      link: `${app?.config.appUrl ?? ''}/applications/${String(c._id)}`,
-    };
-    return caseEmail(applicant, 'procedure_update', data, outboxKey(String(c._id), c.version + 1, 'procedure', kind, 'recount'), now);
+    return procedureEmail({ applicant, reference: c.reference, caseId: String(c._id), kind, track, change, appUrl: app?.config.appUrl, key: outboxKey(String(c._id), c.version + 1, 'procedure', kind, 'recount'), now });
   });
 }
 

@@ -14,7 +14,7 @@ import { Case } from '../../models/case.ts';
 import { Call } from '../../models/call.ts';
 import { User } from '../../models/user.ts';
 import type { Locale } from '../i18n/index.ts';
-import { renderEmail, type RenderResult } from '../mail/render.ts';
+import { renderEmail, withCurrentNames, type RenderResult } from '../mail/render.ts';
 import {
   builtinParts,
   checkTemplate,
@@ -158,7 +158,8 @@ export async function previewEmailTemplate(opts: { app: AppContext; ctx: Context
     if (!found) return { ok: false, problems: [], reference: opts.reference, caseNotFound: true };
     authorize(actor, 'case.view', found.caseDoc);
     // Variables the case does not carry keep their sample value, so the preview shows every part.
-    data = { ...sample, ...Object.fromEntries(Object.entries(found.data).filter(([, v]) => v !== undefined && v !== null)) };
+    // A case's e-mail stored under older names is read under today's first (server/mail/render.ts).
+    data = { ...sample, ...Object.fromEntries(Object.entries(withCurrentNames(opts.template, opts.locale, found.data)).filter(([, v]) => v !== undefined && v !== null)) };
   }
   try {
     const rendered = await renderEmail(opts.template, opts.locale, data, { parts: opts.parts });

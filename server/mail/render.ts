@@ -70,9 +70,40 @@ async function renderWith(template: string, locale: Locale, ctx: Record<string, 
   return { subject, text, html };
 }
 
+/**
+ * Data stored in the shape an older template read, given the names the template reads now. Queued
+ * and logged e-mails keep the data they were written with (the mail log renders them again).
+ * procedure_update carried both languages' words ({ vi: {…}, en: {…} }) until it was sent in the
+ * applicant's language only, with that language's words at the top level.
+ */
+const LEGACY_DATA: Record<string, (data: Record<string, unknown>, locale: Locale) => Record<string, unknown>> = {
+  procedure_update(data, locale) {
+    const w = data[locale] as Record<string, unknown> | undefined;
+    if (data.headline !== undefined || !w || typeof w !== 'object') return data;
+    return {
+      ...data,
+      kindLabel: w.kind,
+      statusLabel: w.status,
+      headline: w.headline,
+      legalBasis: w.legalBasis,
+      office: w.office,
+      filedOn: w.filedAt,
+      decisionDue: w.dueAt,
+      reasonsDue: w.reasonsDueAt,
+      cardFrom: w.cardStartsAt,
+      cardTo: w.cardEndsAt,
+    };
+  },
+};
+
+/** An e-mail's stored data under the names its template reads now (LEGACY_DATA). */
+export function withCurrentNames(template: string, locale: Locale, data: Record<string, unknown>): Record<string, unknown> {
+  return Object.hasOwn(LEGACY_DATA, template) ? LEGACY_DATA[template]!(data, locale) : data;
+}
+
 export async function renderEmail(template: string, locale: Locale, data: Record<string, unknown>, opts: RenderOptions = {}): Promise<RenderResult> {
   if (!TEMPLATE_NAME.test(template)) throw new Error(`bad e-mail template name: ${template}`);
-  const ctx = { ...data, locale };
+  const ctx = { ...withCurrentNames(template, locale, data), locale };
   if (opts.parts) return { ...(await renderWith(template, locale, ctx, { parts: opts.parts })), version: -1 };
   const edited = opts.version === undefined ? await currentOverride(template, locale) : await versionParts(template, locale, opts.version);
   if (edited) {

@@ -30,6 +30,11 @@ export function outboxKey(...parts: Array<string | number>): string {
   return parts.map((p) => String(p).replace(/[^A-Za-z0-9._-]/g, '-')).join('.');
 }
 
+/** The language a recipient is written to: theirs, else the default. */
+export function recipientLocale(to: Recipient): Locale {
+  return isLocale(to.locale) ? to.locale : DEFAULT_LOCALE;
+}
+
 /**
  * An outbox item for one e-mail. `key` must be unique per case event (e.g. caseId.version.template);
  * the dispatcher uses it as the Message-ID.
@@ -39,7 +44,7 @@ export function caseEmail(to: Recipient, template: string, data: Record<string, 
     key,
     template,
     to: to.email.toLowerCase(),
-    locale: isLocale(to.locale) ? to.locale : DEFAULT_LOCALE,
+    locale: recipientLocale(to),
     data,
     createdAt: now,
     attempts: 0,

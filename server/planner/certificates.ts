@@ -97,6 +97,9 @@ export function planCertificates({ case: c, documents, calendar: cal, today, che
     const rule = VALIDITY_RULES[type]!;
     const sorted = [...list].sort((a, b) => a.fileOn.getTime() - b.fileOn.getTime());
     const prep = (d: Date) => workingDaysAfter(cal, d, -PREPARATION_WORKING_DAYS);
+    // A filing planned for when the papers are ready moves with today: its last day is never before
+    // today (on a Saturday, five working days back from "ready" was Friday, and read as late).
+    const prepFor = (n: { fileOn: Date; whenReady?: boolean }) => (n.whenReady ? maxDate(prep(n.fileOn), today0)! : prep(n.fileOn));
     const have = usable(documents, type);
     if (rule.kind === 'issued') {
       // Group filings that one certificate can serve: issued on or after (last filing − months) and
@@ -107,7 +110,7 @@ export function planCertificates({ case: c, documents, calendar: cal, today, che
         const first = group[0]!.fileOn;
         const last = group[group.length - 1]!.fileOn;
         const legalFrom = plusMonths(last, -rule.months);
-        const to = workingDaysAfter(cal, first, -PREPARATION_WORKING_DAYS);
+        const to = prepFor(group[0]!);
         const from = startOf(maxDate(legalFrom, today0)!, to);
         const ok = have.some((d) => !!d.issuedAt && dayOf(d.issuedAt) >= legalFrom && dayOf(d.issuedAt) <= first);
         out.push({
@@ -133,26 +136,36 @@ export function planCertificates({ case: c, documents, calendar: cal, today, che
       }
       flush();
     } else if (rule.kind === 'expires') {
-      // The passport must outlast the residence card by the margin (else be valid on each filing day).
-      const last = sorted[sorted.length - 1]!.fileOn;
+      // Each filing needs the passport valid on its day; the residence card's also needs it to outlast
+      // the card's end by the margin (Law 47/2014/QH13 Art. 38(1)). That requirement is the card's:
+      // it once fell on whichever procedure came first (housing, lodged when its papers are ready),
+      // so a passport too short for the card was "late" for housing, dated the day before today.
       const recordedEnd = cardTrack?.cardEndsAt ?? cardTrack?.endsAt ?? undefined;
       const cardEnd = card ? (recordedEnd ? dayOf(recordedEnd) : plusMonths(card.decisionBy ?? sched.start, WORK_CARD_MAX_MONTHS)) : undefined;
-      const requiredUntil = cardEnd ? plusDays(cardEnd, rule.marginDays) : last;
-      const to = prep(sorted[0]!.fileOn);
-      const ok = have.some((d) => !!d.expiresAt && dayOf(d.expiresAt) >= requiredUntil);
+      const requiredFor = (n: (typeof sorted)[number]) => (n.kind === 'residence_card' && cardEnd ? plusDays(cardEnd, rule.marginDays) : dayOf(n.fileOn));
+      const expiries = have.flatMap((d) => (d.expiresAt ? [dayOf(d.expiresAt).getTime()] : []));
+      const longest = expiries.length ? Math.max(...expiries) : undefined;
+      const short = sorted.filter((n) => longest === undefined || longest < requiredFor(n).getTime());
+      const ok = short.length === 0;
+      // Held: every filing it serves; else only the filings it falls short of, the first setting the day.
+      const serves = ok ? sorted : short;
+      const to = prepFor(serves[0]!);
+      const forCard = serves.find((n) => n.kind === 'residence_card');
       out.push({
         type,
         from: startOf(today0, to),
         to,
         status: status(ok, today0, to),
-        neededBy: sorted,
+        neededBy: serves,
         reasons: [
-          ...sorted.map(filingReason),
-          cardEnd ? { key: 'passportCard', params: { date: requiredUntil, cardEnd, days: rule.marginDays, basis: rule.basis, estimated: recordedEnd ? 0 : 1 } } : { key: 'passportFiling', params: { date: requiredUntil } },
+          ...serves.map(filingReason),
+          forCard && cardEnd
+            ? { key: 'passportCard', params: { date: requiredFor(forCard), cardEnd, days: rule.marginDays, basis: rule.basis, estimated: recordedEnd ? 0 : 1 } }
+            : { key: 'passportFiling', params: { date: requiredFor(serves[serves.length - 1]!) } },
         ],
       });
     } else {
-      const to = prep(sorted[0]!.fileOn);
+      const to = prepFor(sorted[0]!);
       out.push({
         type,
         from: startOf(today0, to),

@@ -7,29 +7,16 @@ import { can } from '../policies/index.ts';
 import { findCaseFor } from '../cases/access.ts';
 import { loadCalendar, type WorkingCalendar } from '../calendar/index.ts';
 import { supportOpen, type SupportKind } from '../../models/constants.ts';
-import { PROCEDURE_RULES } from './rules.ts';
-import { vnDayNumber } from '../views/time.ts';
+import { PROCEDURE_RULES, filingOutsideWindow } from './rules.ts';
 import { presentProcedures, type ProcedureView } from './present.ts';
+import type { ProcedureErrors } from './service.ts';
 
 function isoDay(d: Date | null | undefined): string {
   if (!d) return '';
   return new Date(d.getTime() + 7 * 3_600_000).toISOString().slice(0, 10);
 }
 
-/**
- * A filing recorded outside the legal window (the work permit: 60 to 10 days before the planned
- * start, Decree 219/2025/ND-CP) is a fact HR records as it happened; the page says it is outside,
- * so the officer can check the dates (a typo) or expect the authority to return the file.
- */
-function outsideWindow(kind: SupportKind, filedAt: Date | null | undefined, plannedStart: Date | null | undefined, t: ReturnType<typeof tOf>): string | undefined {
-  const w = PROCEDURE_RULES[kind].fileBeforeStartDays;
-  if (!w || !filedAt || !plannedStart) return undefined;
-  const days = vnDayNumber(plannedStart) - vnDayNumber(filedAt);
-  if (days >= w.min && days <= w.max) return undefined;
-  return t('procedures.rule.outsideWindow', { days, min: w.min, max: w.max });
-}
-
-export async function procedurePage(opts: { ctx: Context; caseId: string; kind: SupportKind | string; failed?: { errors: Record<string, string>; values: Record<string, string> } }) {
+export async function procedurePage(opts: { ctx: Context; caseId: string; kind: SupportKind | string; failed?: { errors: ProcedureErrors; values: Record<string, string> } }) {
   const { ctx } = opts;
   const actor = actorOf(ctx);
   const t = tOf(ctx);
@@ -43,7 +30,7 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
   const withTrack = stored ? tracks : [...tracks, { kind, status: 'not_needed' as const }];
   const page = presentProcedures({
     ctx,
-    caseDoc: { _id: caseDoc._id, version: caseDoc.version, supportTracks: withTrack as never, overdueProcedures: o.overdueProcedures as string[] },
+    caseDoc: { _id: caseDoc._id, version: caseDoc.version, supportTracks: withTrack as never, overdueProcedures: o.overdueProcedures as string[], dependants: o.dependants ?? [] },
     calendar,
     forApplicant: false,
     editable: true,
@@ -70,11 +57,12 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
     item,
     rule: {
       legalBasis: rule.legalBasis[ctx.locale],
+      ...(item.visaType ? { visaType: item.visaType } : {}),
       office: rule.office[ctx.locale],
       decision: rule.decisionWorkingDays !== undefined ? t('procedures.rule.decision', { count: rule.decisionWorkingDays }) : t('procedures.rule.noLegalDeadline'),
       reasons: rule.refusalReasonsWorkingDays !== undefined ? t('procedures.rule.reasons', { count: rule.refusalReasonsWorkingDays }) : undefined,
       window: rule.fileBeforeStartDays ? t('procedures.rule.window', rule.fileBeforeStartDays) : undefined,
-      windowWarning: outsideWindow(kind, stored?.filedAt, caseDoc.profile?.plannedArrival, t),
+      windowWarning: ((miss) => (miss ? t('procedures.rule.outsideWindow', miss) : undefined))(filingOutsideWindow(kind, stored?.filedAt, caseDoc.profile?.plannedArrival)),
       documents: rule.documents.map((d) => t(`documents.types.${d}`, { defaultValue: d })),
     },
     values,
@@ -88,10 +76,10 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
 export async function caseProcedures(opts: { ctx: Context; caseDoc: { _id: unknown; version: number; stage: string; resumeStage?: unknown; supportTracks?: unknown; overdueProcedures?: unknown }; forApplicant: boolean; editable?: boolean; calendar?: WorkingCalendar }) {
   const calendar = opts.calendar ?? (await loadCalendar());
   const c = opts.caseDoc as { toObject?: () => Record<string, unknown> } & Record<string, unknown>;
-  const o = (c.toObject?.() ?? c) as { _id: unknown; version: number; supportTracks?: never; overdueProcedures?: string[] };
+  const o = (c.toObject?.() ?? c) as { _id: unknown; version: number; supportTracks?: never; overdueProcedures?: string[]; dependants?: unknown[] };
   return presentProcedures({
     ctx: opts.ctx,
-    caseDoc: { _id: o._id, version: o.version, supportTracks: o.supportTracks, overdueProcedures: o.overdueProcedures },
+    caseDoc: { _id: o._id, version: o.version, supportTracks: o.supportTracks, overdueProcedures: o.overdueProcedures, dependants: o.dependants ?? [] },
     calendar,
     forApplicant: opts.forApplicant,
     editable: !!opts.editable && supportOpen(opts.caseDoc),

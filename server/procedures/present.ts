@@ -7,8 +7,8 @@ import { SUPPORT_STATUSES, type SupportKind } from '../../models/constants.ts';
 import { tOf, type Context } from '../context.ts';
 import type { Locale } from '../i18n/index.ts';
 import type { WorkingCalendar } from '../calendar/index.ts';
-import { PROCEDURE_RULES, waitingFor } from './rules.ts';
-import { ACTIVE_SUPPORT, formatDay, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp } from './service.ts';
+import { PROCEDURE_RULES, visaSymbol, waitingFor } from './rules.ts';
+import { ACTIVE_SUPPORT, formatDay, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
 
 export interface DeadlineView {
   date: Date;
@@ -62,6 +62,8 @@ export interface ProcedureView {
   /** "waits for the work permit": not yet lodgeable, so no clock (rules.ts, waitingFor). */
   waits?: string;
   legalBasis: string;
+  /** The visa only: the symbol the case's visa is asked for under (rules.ts visaSymbol), with its basis. */
+  visaType?: { symbol?: string; text: string; family?: string };
   /** The office recorded by HR, else the competent office from the rules table. */
   office: string;
   officeRecorded: boolean;
@@ -101,12 +103,29 @@ export interface ProceduresPage {
 
 export interface PresentProceduresInput {
   ctx: Context;
-  caseDoc: { _id: unknown; version: number; supportTracks?: TrackDoc[] | null; overdueProcedures?: string[] | null };
+  caseDoc: { _id: unknown; version: number; supportTracks?: TrackDoc[] | null; overdueProcedures?: string[] | null; dependants?: unknown[] | null };
   calendar: WorkingCalendar;
   forApplicant: boolean;
   editable?: boolean;
   /** A refused form: the procedure it was for, its errors (i18n keys) and what was typed. */
-  failed?: { kind: string; errors: Record<string, string>; values: Record<string, string> };
+  failed?: { kind: string; errors: ProcedureErrors; values: Record<string, string> };
+}
+
+/** Which visa (LĐ1 or LĐ2, and TT for the family coming along), in the reader's language with its legal basis. */
+export function visaTypeView(t: TFunction, tracks: ReadonlyArray<{ kind: string; status: string }>, family: boolean): NonNullable<ProcedureView['visaType']> {
+  const symbol = visaSymbol(tracks);
+  return {
+    ...(symbol ? { symbol } : {}),
+    text: t(symbol === 'LĐ1' ? 'procedures.visaType.ld1' : symbol === 'LĐ2' ? 'procedures.visaType.ld2' : 'procedures.visaType.unknown'),
+    ...(family ? { family: t('procedures.visaType.family') } : {}),
+  };
+}
+
+/** A form error in the reader's language; the days it names written out in that language. */
+export function errorText(t: TFunction, locale: Locale, e: ProcedureError): string {
+  if (typeof e === 'string') return t(e);
+  const params = Object.fromEntries(Object.entries(e.params).map(([k, v]) => [k, v instanceof Date ? formatDay(v, locale) : v]));
+  return t(e.key, params);
 }
 
 export function presentProcedures(input: PresentProceduresInput): ProceduresPage {
@@ -131,6 +150,7 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       label: t(`procedures.kinds.${kind}`),
       ...(waits.length ? { waits: t('procedures.deadline.waitsFor', { list: waits.map((k) => t(`procedures.kinds.${k}`)).join(', ') }) } : {}),
       legalBasis: rule.legalBasis[locale],
+      ...(kind === 'visa' ? { visaType: visaTypeView(t, tracks, (caseDoc.dependants ?? []).length > 0) } : {}),
       office: s.office || rule.office[locale],
       officeRecorded: !!s.office,
       status: s.status,
@@ -151,7 +171,7 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
         ? {
             stamp: trackStamp(s),
             statuses: SUPPORT_STATUSES.map((st) => ({ value: st, label: t(`procedures.statuses.${st}`), selected: (failed?.values.status ?? s.status) === st })),
-            ...(failed ? { error: Object.fromEntries(Object.entries(failed.errors).map(([k, v]) => [k, t(v)])), values: failed.values } : {}),
+            ...(failed ? { error: Object.fromEntries(Object.entries(failed.errors).map(([k, v]) => [k, errorText(t, locale, v)])), values: failed.values } : {}),
           }
         : {}),
     });

@@ -7,6 +7,8 @@
 // figure that could not be confirmed says so.
 import type { DocumentType } from '../../models/constants.ts';
 import { countedDeadline, vnEndOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
+import { VALIDITY_RULES, type ExpiryRule } from '../planner/validity.ts';
+import { vnDayNumber } from '../views/time.ts';
 
 export const PROCEDURE_KINDS = ['work_permit', 'work_permit_exemption', 'visa', 'residence_card', 'housing', 'citizenship'] as const;
 export type ProcedureKind = (typeof PROCEDURE_KINDS)[number];
@@ -148,12 +150,62 @@ export function lodgingDue(kind: ProcedureKind, target: Date, plannedStart: Date
 }
 
 /**
+ * How far a recorded filing day is from the planned start when it lies outside the procedure's legal
+ * filing window (the work permit: 60 to 10 days before, Decree 219/2025/ND-CP, national procedure
+ * 1.014199, see fileBeforeStartDays), or undefined. A filing is a fact recorded as it happened: HR is
+ * told, at save and on the procedure's page (a typo, or the authority may return the file), not refused.
+ */
+export function filingOutsideWindow(kind: ProcedureKind, filedAt: Date | null | undefined, plannedStart: Date | null | undefined): { days: number; min: number; max: number } | undefined {
+  const w = PROCEDURE_RULES[kind].fileBeforeStartDays;
+  if (!w || !filedAt || !plannedStart) return undefined;
+  const days = vnDayNumber(plannedStart) - vnDayNumber(filedAt);
+  if (days >= w.min && days <= w.max) return undefined;
+  return { days, min: w.min, max: w.max };
+}
+
+/**
  * A procedure's lodging deadline `workingDays` after `from`, inside its filing window, with the count
  * kept beside it so a holiday added later moves it (server/cases/deadline-recount.ts).
  */
 export function countedLodgingDue(kind: ProcedureKind, calendar: WorkingCalendar, from: Date, workingDays: number, plannedStart: Date | null | undefined): { dueAt: Date; dueCount: DueCount } {
   const dueCount = { from, workingDays };
   return { dueAt: lodgingDue(kind, countedDeadline(calendar, dueCount), plannedStart), dueCount };
+}
+
+/**
+ * The last day a residence card may run to, given the passport's expiry. Law 47/2014/QH13 Art. 38(1)
+ * as amended by Law 51/2019/QH14: "Thời hạn thẻ tạm trú được cấp ngắn hơn thời hạn còn lại của hộ
+ * chiếu ít nhất 30 ngày" (the card's term is at least 30 days shorter than the passport's remaining
+ * validity; wording checked against thetamtru.com.vn and pnvt.vn quoting the amended article). The
+ * same 30 days as the passport's validity rule (server/planner/validity.ts).
+ */
+export function cardLatestEnd(passportExpires: Date): Date {
+  const days = (VALIDITY_RULES.passport as ExpiryRule).marginDays;
+  return vnEndOfDay(new Date(passportExpires.getTime() - days * 86_400_000));
+}
+
+/**
+ * The visa symbol a case's visa is asked for under, from its work-permit track. Law 47/2014/QH13
+ * Art. 8 as amended by Law 51/2019/QH14: "LĐ1 - Cấp cho người nước ngoài làm việc tại Việt Nam có
+ * xác nhận không thuộc diện cấp giấy phép lao động" (exemption certificate); "LĐ2 - Cấp cho người
+ * nước ngoài vào lao động tại Việt Nam thuộc diện phải có giấy phép lao động" (work permit); "TT -
+ * Cấp cho người nước ngoài là vợ, chồng, con dưới 18 tuổi của người nước ngoài được cấp thị thực ký
+ * hiệu … LĐ1, LĐ2 …" (spouse and children under 18). Wording checked against secondary sources
+ * (Ủy ban Nhà nước về người Việt Nam ở nước ngoài, quehuongonline.vn; law firms' summaries of Law
+ * 51/2019); the clause numbers inside Art. 8 were not confirmed, so only the article is cited.
+ * The proof granted decides; else the one still running (a refused permit with an exemption under
+ * way is LĐ1); neither track: undefined (not known yet).
+ */
+export function visaSymbol(tracks: ReadonlyArray<{ kind: string; status: string }>): 'LĐ1' | 'LĐ2' | undefined {
+  const statusOf = (k: ProcedureKind) => tracks.find((t) => t.kind === k)?.status ?? 'not_needed';
+  const permit = statusOf('work_permit');
+  const exemption = statusOf('work_permit_exemption');
+  if (exemption === 'approved') return 'LĐ1';
+  if (permit === 'approved') return 'LĐ2';
+  const running = (s: string) => s !== 'not_needed' && s !== 'refused';
+  if (running(exemption)) return 'LĐ1';
+  if (running(permit)) return 'LĐ2';
+  return undefined;
 }
 
 export function isProcedureKind(v: unknown): v is ProcedureKind {

@@ -3,7 +3,7 @@
 // status and records the office, the filing date and (residence card) the card's term; the
 // deadline follows the rules table (./rules.ts) on the holiday calendar. A change the applicant
 // should know about is written, in the same atomic update as the change itself, to the case's
-// history (structured: kind, from, to, dates) and outbox (a bilingual e-mail).
+// history (structured: kind, from, to, dates) and outbox (an e-mail in the applicant's language).
 import { refreshForecast } from '../planner/service.ts';
 import type { Types } from 'mongoose';
 import { Case, type CaseDoc } from '../../models/case.ts';
@@ -25,9 +25,10 @@ import { can } from '../policies/index.ts';
 import { findCaseFor } from '../cases/access.ts';
 import { countedDeadline, loadCalendar, vnDateKey, vnEndOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
 import { SUPPORT_TRACK_DEADLINES } from '../workflow/transitions.ts';
-import { caseEmail, outboxKey } from '../outbox/item.ts';
+import { caseEmail, outboxKey, recipientLocale, type Recipient } from '../outbox/item.ts';
 import { translator, type Locale } from '../i18n/index.ts';
-import { PROCEDURE_RULES, countedLodgingDue, waitingFor } from './rules.ts';
+import { PROCEDURE_RULES, cardLatestEnd, countedLodgingDue, filingOutsideWindow, waitingFor } from './rules.ts';
+import { currentDocuments } from '../documents/index.ts';
 import { dateFormat } from '../views/time.ts';
 
 /** Statuses in which a procedure is still running (and can be overdue). */
@@ -108,7 +109,9 @@ export interface ProcedureInput {
   reasonsReceived?: boolean;
 }
 
-export type ProcedureErrors = Record<string, string>;
+/** Field → message key, or a key with what the message says (a date, a number). */
+export type ProcedureError = string | { key: string; params: Record<string, unknown> };
+export type ProcedureErrors = Record<string, ProcedureError>;
 
 function plain(t: unknown): TrackState {
   const o = ((t as { toObject?: () => unknown }).toObject?.() ?? t) as Record<string, unknown>;
@@ -259,22 +262,41 @@ export function formatDay(d: Date | undefined | null, locale: Locale): string {
   return d ? dateFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', DATE_FMT).format(d) : '';
 }
 
-/** The words of a procedure change in one language (the e-mail carries both). */
+/**
+ * The words of a procedure change in one language: the applicant's, like every other e-mail
+ * (the outbox item's locale). Days are written out here, in the format the procedure pages use.
+ */
 export function procedureWords(locale: Locale, kind: SupportKind, track: TrackState, changed: ProcedureChange) {
   const t = translator(locale);
   const rule = PROCEDURE_RULES[kind];
   return {
-    kind: t(`procedures.kinds.${kind}`),
-    status: t(`procedures.statuses.${track.status}`),
+    kindLabel: t(`procedures.kinds.${kind}`),
+    statusLabel: t(`procedures.statuses.${track.status}`),
     headline: t(procedureHeadlineKey(changed), { kind: t(`procedures.kinds.${kind}`) }),
     legalBasis: rule.legalBasis[locale],
     office: track.office ?? rule.office[locale],
-    filedAt: formatDay(track.filedAt, locale),
-    dueAt: track.status === 'filed' ? formatDay(track.dueAt, locale) : '',
-    reasonsDueAt: track.status === 'refused' && !track.reasonsReceivedAt ? formatDay(track.reasonsDueAt, locale) : '',
-    cardStartsAt: formatDay(track.cardStartsAt, locale),
-    cardEndsAt: formatDay(track.cardEndsAt, locale),
+    filedOn: formatDay(track.filedAt, locale),
+    decisionDue: track.status === 'filed' ? formatDay(track.dueAt, locale) : '',
+    reasonsDue: track.status === 'refused' && !track.reasonsReceivedAt ? formatDay(track.reasonsDueAt, locale) : '',
+    cardFrom: formatDay(track.cardStartsAt, locale),
+    cardTo: formatDay(track.cardEndsAt, locale),
   };
+}
+
+/** The procedure_update e-mail to the applicant, in their language (the outbox item's locale). */
+export function procedureEmail(opts: { applicant: Recipient & { name?: string | null }; reference: string; caseId: string; kind: SupportKind; track: TrackState; change: ProcedureChange; message?: string; appUrl?: string; key: string; now: Date }) {
+  const locale = recipientLocale(opts.applicant);
+  const data = {
+    name: opts.applicant.name,
+    reference: opts.reference,
+    kind: opts.kind,
+    status: opts.track.status,
+    ...procedureWords(locale, opts.kind, opts.track, opts.change),
+    // In the words HR wrote it: shown as written, not translated.
+    message: opts.message ?? '',
+    link: `${opts.appUrl ?? ''}/applications/${opts.caseId}`,
+  };
+  return caseEmail(opts.applicant, 'procedure_update', data, opts.key, opts.now);
 }
 
 export interface UpdateProcedureOptions extends ProcedureInput {
@@ -291,7 +313,9 @@ export interface UpdateProcedureOptions extends ProcedureInput {
   trackStamp?: string;
 }
 
-export type UpdateProcedureResult = { ok: true; caseDoc: CaseDoc; repeated?: boolean } | { ok: false; errors: ProcedureErrors; caseDoc: CaseDoc };
+export type UpdateProcedureResult =
+  | { ok: true; caseDoc: CaseDoc; repeated?: boolean; /** Saved, and HR should know: the filing day lies outside the legal window (rules.ts filingOutsideWindow). */ outsideWindow?: { days: number; min: number; max: number } }
+  | { ok: false; errors: ProcedureErrors; caseDoc: CaseDoc };
 
 type HistoryFacts = ReadonlyArray<{ at?: Date | null; action?: string | null }>;
 
@@ -314,6 +338,22 @@ export function filingTooEarly(kind: SupportKind, filedAt: Date, history: Histor
     if (lodged.length && day < lodged.sort()[0]!) return 'procedures.errors.filedBeforePrerequisite';
   }
   return undefined;
+}
+
+/**
+ * Why a residence card end is later than the applicant's passport allows, or undefined: checked
+ * against the accepted current passport (the latest expiry if more than one); none on file, nothing
+ * to check against.
+ */
+async function cardOutlastsPassport(caseId: unknown, cardEndsAt: Date): Promise<ProcedureError | undefined> {
+  const expiries = (await currentDocuments([caseId]))
+    .filter((d) => d.type === 'passport' && d.status === 'accepted' && d.expiresAt)
+    .map((d) => d.expiresAt!.getTime());
+  if (expiries.length === 0) return undefined;
+  const passportExpires = new Date(Math.max(...expiries));
+  const latest = cardLatestEnd(passportExpires);
+  if (vnDateKey(cardEndsAt) <= vnDateKey(latest)) return undefined;
+  return { key: 'procedures.errors.cardOutlastsPassport', params: { latest, passportExpires } };
 }
 
 /**
@@ -341,6 +381,16 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   if (track.filedAt && !sameDay(existing?.filedAt, track.filedAt)) {
     const early = filingTooEarly(kind, track.filedAt, caseDoc.history ?? [], others);
     if (early) return { ok: false, errors: { filedAt: early }, caseDoc };
+  }
+
+  // A residence card's end newly recorded: not later than the passport allows (rules.ts
+  // cardLatestEnd, Law 47/2014/QH13 Art. 38(1)). Refused, not warned as a filing outside the work
+  // permit's window is: that filing happened as recorded, whereas the immigration office does not
+  // issue a card running later than this, so such an end is a typing error or the passport on file
+  // is not the one the card is issued on (a renewed passport is uploaded and accepted first).
+  if (kind === 'residence_card' && track.cardEndsAt && !sameDay(existing?.cardEndsAt, track.cardEndsAt)) {
+    const tooLate = await cardOutlastsPassport(caseDoc._id, track.cardEndsAt);
+    if (tooLate) return { ok: false, errors: { cardEndsAt: tooLate }, caseDoc };
   }
 
   let expectedVersion = opts.expectedVersion;
@@ -380,19 +430,9 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   if (visible) {
     const applicant = await User.findById(caseDoc.applicant, { email: 1, name: 1, locale: 1 }).lean();
     if (applicant?.email) {
-      const base = opts.app?.config.appUrl ?? '';
-      const data = {
-        name: applicant.name,
-        reference: caseDoc.reference,
-        kind,
-        status: track.status,
-        vi: procedureWords('vi', kind, track, history.procedure),
-        en: procedureWords('en', kind, track, history.procedure),
-        // In the words HR wrote it, in one language: shown once, between the two versions' facts.
-        message: opts.message ?? '',
-        link: `${base}/applications/${String(caseDoc._id)}`,
-      };
-      outbox.push(caseEmail(applicant, 'procedure_update', data, outboxKey(String(caseDoc._id), caseDoc.version + 1, 'procedure', kind), now));
+      outbox.push(
+        procedureEmail({ applicant, reference: caseDoc.reference, caseId: String(caseDoc._id), kind, track, change: history.procedure, ...(opts.message ? { message: opts.message } : {}), appUrl: opts.app?.config.appUrl, key: outboxKey(String(caseDoc._id), caseDoc.version + 1, 'procedure', kind), now }),
+      );
     }
   }
 
@@ -428,7 +468,9 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   });
   // A filed or decided procedure moves the likely start date; the stored forecast feeds the queue and dashboard.
   await refreshForecast({ caseId: updated._id, now, calendar });
-  return { ok: true, caseDoc: updated };
+  // Said at save, in the words the procedure's page uses, so the officer sees it when it matters.
+  const outsideWindow = filingOutsideWindow(kind, track.filedAt, caseDoc.profile?.plannedArrival);
+  return { ok: true, caseDoc: updated, ...(outsideWindow ? { outsideWindow } : {}) };
 }
 
 /** The calendar-aware view helpers need the calendar once per page. */

@@ -16,7 +16,7 @@ import { MailLog } from '../../models/mail-log.ts';
 import type { UserDoc } from '../../models/user.ts';
 import { caseEmail, dispatchOnce, messageIdFor } from '../../server/outbox/index.ts';
 import { renderEmail } from '../../server/mail/render.ts';
-import { builtinParts, listTemplateNames } from '../../server/mail/templates.ts';
+import { builtinParts, checkTemplate, listTemplateNames } from '../../server/mail/templates.ts';
 
 // One template for this file alone (other files render the built-in ones): arrived.
 const T = 'arrived';
@@ -193,6 +193,30 @@ describe('e-mail templates: edit, version, revert, refuse what does not render',
     const missing = await submitForm(admin, URL_EN, form({ op: 'preview', reference: 'TA-1999-000000', baseVersion: String(v) }));
     expect(missing.status).to.equal(422);
     expect(missing.text).to.include('No case has the reference TA-1999-000000');
+  });
+
+  it('passes every built-in template, in both languages, through the check a save makes (so each can be previewed and saved)', () => {
+    for (const name of listTemplateNames()) {
+      for (const locale of ['vi', 'en'] as const) expect(checkTemplate(name, locale, builtinParts(name, locale)), `${name} ${locale}`).to.deep.equal([]);
+    }
+  });
+
+  it("previews the procedure e-mail in the one language of the page, on sample data and on a case whose e-mail was stored in both languages' words", async () => {
+    const url = '/admin/email-templates/procedure_update/vi';
+    const parts = builtinParts('procedure_update', 'vi');
+    const sample = await submitForm(admin, url, { ...parts, op: 'preview', reference: '', baseVersion: '0' });
+    expect(sample.status).to.equal(200);
+    expect(sample.text).to.include('<span id="preview-subject">[TA-2026-000123] [headline]</span>');
+    // A procedure e-mail queued before it was written in one language: { vi: words, en: words }.
+    const old = await createCase({ applicant, call: await createCall({ institute: await createInstitute() }), stage: 'onboarding' });
+    const words = (lang: string) => ({ kind: `${lang} kind`, status: `${lang} status`, headline: `${lang} headline`, legalBasis: `${lang} basis`, office: `${lang} office`, filedAt: `${lang} filed`, dueAt: '', reasonsDueAt: '', cardStartsAt: '', cardEndsAt: '' });
+    await Case.updateOne({ _id: old._id }, { $push: { outbox: caseEmail({ email: applicant.email, locale: 'vi' }, 'procedure_update', { reference: old.reference, name: 'Lan', kind: 'visa', status: 'filed', vi: words('vi'), en: words('en'), message: '', link: 'https://x.test/a' }, `tpl.${old._id}.legacy`) } });
+    const real = await submitForm(admin, url, { ...parts, op: 'preview', reference: old.reference, baseVersion: '0' });
+    expect(real.status).to.equal(200);
+    expect(real.text).to.include(`<span id="preview-subject">[${old.reference}] vi headline</span>`);
+    const shown = /<pre class="mail-text" id="preview-text">([\s\S]*?)<\/pre>/.exec(real.text)![1]!;
+    expect(shown).to.include('Thủ tục: vi kind — vi status').and.include('Ngày nộp: vi filed').and.include('Căn cứ: vi basis');
+    expect(shown).not.to.include('en ');
   });
 
   it('is for administrators only (403 for HR, leaders and applicants, in both languages)', async () => {

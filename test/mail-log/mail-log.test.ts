@@ -177,6 +177,22 @@ describe('mail log: every e-mail with its status and message, scoped to HR offic
     expect(csp).to.include("script-src 'self'");
   });
 
+  it("shows a procedure e-mail in the recipient's language only, also one stored with both languages' words before it was written in one", async () => {
+    const words = (lang: string) => ({ kind: `${lang}-kind`, status: `${lang}-status`, headline: `${lang}-headline`, legalBasis: `${lang}-basis`, office: `${lang}-office`, filedAt: `${lang}-filed`, dueAt: `${lang}-due`, reasonsDueAt: '', cardStartsAt: '', cardEndsAt: '' });
+    const key = `ml.${caseA._id}.procedure.legacy`;
+    await queue(caseA, applicantA, 'procedure_update', { kind: 'work_permit', status: 'filed', vi: words('vi'), en: words('en'), message: '' }, key);
+    await dispatchOnce(t.ctx, { owner: 'mail-log-test', caseIds: [caseA._id] });
+    const received = t.smtp.messages.find((m) => m.messageId === messageIdFor(key))!;
+    expect(received.subject).to.equal(`[${caseA.reference}] en-headline`);
+    const entry = (await MailLog.findOne({ key }).lean())!;
+    const page = await admin.get(`/mail-log/${entry._id}`).set('Accept', 'text/html');
+    expect(page.status).to.equal(200);
+    expect(page.text).to.include(`<span id="mail-subject">[${caseA.reference}] en-headline</span>`);
+    const shown = /<pre class="mail-text" id="mail-text">([\s\S]*?)<\/pre>/.exec(page.text)![1]!;
+    expect(shown).to.include('Procedure: en-kind — en-status').and.include('Filed on: en-filed').and.include('Legal decision deadline: en-due').and.include('Legal basis: en-basis');
+    expect(shown).not.to.include('vi-').and.not.to.include('Tiếng Việt');
+  });
+
   it('limits an HR officer to their institute\'s case e-mails (list and message), never account e-mails', async () => {
     await sendPasswordResetMail({ app: t.ctx, ctx: systemContext({ now: new Date() }), user: applicantA });
     const account = await MailLog.findOne({ source: 'account', to: applicantA.email }).lean();

@@ -183,7 +183,11 @@ describe('planner: certificate windows', () => {
     const short = planCertificates({ case: c, documents: [{ type: 'passport', status: 'accepted', expiresAt: at('2029-07-05') }], calendar: cal, today: at('2027-01-04') });
     const w = win(short, 'passport');
     expect(w.status).to.equal('open');
-    expect(key(w.to)).to.equal('2027-03-26'); // before the first filing that needs it (the work permit, 2 Apr)
+    // Valid on the work permit's and the visa's filing days, it falls short of the card alone: the
+    // window is the card's, ready 5 working days before it is lodged after entry (Tue 1 Jun 2027):
+    // Mon 31 May (1), Fri 28 (2), Thu 27 (3), Wed 26 (4), Tue 25 May (5).
+    expect(key(w.to)).to.equal('2027-05-25');
+    expect(w.neededBy.map((n) => [n.kind, key(n.fileOn)])).to.deep.equal([['residence_card', '2027-06-01']]);
     expect(w.reasons.find((r) => r.key === 'passportCard')!.params).to.deep.include({ days: 30, estimated: 1 });
     expect(key(w.reasons.find((r) => r.key === 'passportCard')!.params.date as Date)).to.equal('2029-07-08');
     expect(win(planCertificates({ case: c, documents: [{ type: 'passport', expiresAt: at('2029-07-08') }], calendar: cal, today: at('2027-01-04') }), 'passport').status).to.equal('ok');
@@ -192,6 +196,29 @@ describe('planner: certificate windows', () => {
     const r = win(planCertificates({ case: recorded, documents: [{ type: 'passport', expiresAt: at('2029-02-01') }], calendar: cal, today: at('2027-01-04') }), 'passport');
     expect(r.status).to.equal('ok');
     expect(key(r.reasons.find((x) => x.key === 'passportCard')!.params.date as Date)).to.equal('2029-01-30');
+  });
+
+  it("the walk-through: a passport too short for the card's recorded end is the card's business, never housing's and never late yesterday", () => {
+    // Today Sat 5 Dec 2026; housing asked for (nothing holds it back: lodged when its papers are
+    // ready); the card's end recorded as 1 Dec 2028, the passport expiring 30 Jun 2028. The page said
+    // "Late: get your passport as soon as possible (due 4 December 2026) (housing)": the card's
+    // requirement (valid to 31 Dec 2028) fell on housing, whose last day, 5 working days back from
+    // "ready", was Friday.
+    const walk = (status: string) =>
+      onboarding([{ kind: 'housing', status: 'requested' }, { kind: 'residence_card', status, cardEndsAt: at('2028-12-01'), ...(status === 'approved' ? { updatedAt: at('2026-12-04') } : {}) }], { profile: { plannedArrival: at('2027-03-01') } });
+    const docs = [{ type: 'passport', status: 'accepted', expiresAt: at('2028-06-30') }];
+    const ahead = win(planCertificates({ case: walk('requested'), documents: docs, calendar: cal, today: at('2026-12-05') }), 'passport');
+    // The card is lodged after entry, Mon 1 Mar 2027: ready by Mon 22 Feb (Feb 26, 25, 24, 23, 22).
+    expect([ahead.status, key(ahead.from), key(ahead.to)]).to.deep.equal(['open', '2026-12-05', '2027-02-22']);
+    expect(ahead.neededBy.map((n) => n.kind)).to.deep.equal(['residence_card']);
+    expect(ahead.reasons.find((r) => r.key === 'passportCard')!.params).to.deep.include({ estimated: 0 });
+    expect(key(ahead.reasons.find((r) => r.key === 'passportCard')!.params.date as Date)).to.equal('2028-12-31');
+    // Once the card is decided, housing alone needs the passport: valid on its filing day, it is held.
+    const decided = win(planCertificates({ case: walk('approved'), documents: docs, calendar: cal, today: at('2026-12-05') }), 'passport');
+    expect([decided.status, decided.neededBy.map((n) => n.kind)]).to.deep.equal(['ok', ['housing']]);
+    // Without any passport, housing wants one when its papers are ready: from today, never before it.
+    const none = win(planCertificates({ case: walk('approved'), documents: [], calendar: cal, today: at('2026-12-05') }), 'passport');
+    expect([none.status, key(none.to)]).to.deep.equal(['open', '2026-12-05']);
   });
 
   it("the residence card waits for entry: a dependant's passport is not asked for within a working day of the visa", () => {

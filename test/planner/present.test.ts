@@ -56,4 +56,17 @@ describe('planner: page model in vi and en', () => {
     expect(en.windows.find((w) => w.type === 'criminal_record')!.line).to.equal('Get your criminal record certificate by 29 January 2027');
     expect(en.windows.find((w) => w.type === 'criminal_record')!.statusLabel).not.to.equal('Late');
   });
+
+  it('words a late window as late, never with its past last day as a deadline', () => {
+    // Planned start Fri 12 Feb 2027: the work permit is lodged 60 days before, Mon 14 Dec 2026; the
+    // criminal record was to be ready by Mon 7 Dec. Today Wed 9 Dec: late.
+    const c: PlannerCase = { stage: 'onboarding', stageEnteredAt: at('2026-11-20'), profile: { plannedArrival: at('2027-02-12') }, supportTracks: [{ kind: 'work_permit', status: 'preparing' }] };
+    const today = at('2026-12-09');
+    const plan = { forecast: undefined, windows: planCertificates({ case: c, documents: [], calendar: cal, today }) };
+    const line = (locale: 'vi' | 'en') => presentPlan(systemContext({ now: today, locale }), plan).windows.find((w) => w.type === 'criminal_record')!;
+    expect(line('en').status).to.equal('late');
+    expect(line('en').line).to.equal('Get your criminal record certificate as soon as possible: the time planned for it ended on 7 December 2026. Ask the HR office whether the filing can still wait');
+    expect(line('vi').line).to.match(/^Xin .+ càng sớm càng tốt: khoảng thời gian dự kiến đã kết thúc ngày 7 tháng 12, 2026\./);
+    for (const l of [line('en').line, line('vi').line]) expect(l).not.to.match(/due by|hạn là/);
+  });
 });

@@ -1,5 +1,5 @@
 // The procedures over HTTP, on a test clock: an officer files a work permit (deadline on the
-// holiday calendar, office recorded, the applicant e-mailed in both languages and told on their
+// holiday calendar, office recorded, the applicant e-mailed in their own language and told on their
 // timeline in their language without internal codes or HR's note); every refusal in Vietnamese and
 // English (bad status, card ending before it starts, stale version, wrong role or institute,
 // `$`-keys) changes nothing; a refusal starts the written-reasons clock.
@@ -8,6 +8,7 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
+import { CaseDocument } from '../../models/document.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { seedHolidays, vnDateKey } from '../../server/calendar/index.ts';
@@ -56,7 +57,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     return createCase({ applicant, call, stage: 'onboarding', assignee: hrEn._id, supportTracks: [{ kind: 'work_permit', status: 'requested', dueAt: vn('2027-02-10'), updatedAt: vn('2027-01-20') }, { kind: 'residence_card', status: 'requested', updatedAt: vn('2027-01-20') }] });
   }
 
-  it('files a work permit: legal deadline across Tết, office recorded, the applicant e-mailed in both languages and told on their timeline in Vietnamese', async () => {
+  it('files a work permit: legal deadline across Tết, office recorded, the applicant e-mailed in their language only and told on their timeline in Vietnamese', async () => {
     clock = vn('2027-02-04');
     const c = await onboardingCase();
     const a = await signedIn(t, hrEn);
@@ -83,12 +84,15 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(shown).to.include('10 working days left');
     expect(shown).to.include('Sở Nội vụ Hà Nội');
 
-    // The applicant's bilingual e-mail: Vietnamese first (their language), English below.
+    // The applicant's e-mail, in their language (Vietnamese) only, like every other e-mail.
     await deliver(t, c._id);
     const mail = await t.smtp.waitForTo(applicant.email, /Giấy phép lao động/);
-    expect(mail.subject).to.include('Work permit');
-    expect(mail.text.indexOf('hồ sơ đã được nộp')).to.be.greaterThan(-1);
-    expect(mail.text.indexOf('the file has been lodged')).to.be.greaterThan(mail.text.indexOf('hồ sơ đã được nộp'));
+    expect(mail.subject).to.equal(`[${c.reference}] Giấy phép lao động: hồ sơ đã được nộp cho cơ quan có thẩm quyền`);
+    expect(mail.text).to.include('Thủ tục: Giấy phép lao động — ');
+    expect(mail.text).to.include('Căn cứ: Nghị định 219/2025/NĐ-CP');
+    for (const english of ['Work permit', 'English', 'the file has been lodged', 'Legal basis', 'Dear ']) {
+      expect(mail.subject + mail.text + mail.html, english).not.to.include(english);
+    }
     expect(mail.text).to.include('Sở Nội vụ Hà Nội');
     expect(mail.text).not.to.include('Courier ref');
 
@@ -133,9 +137,9 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(await post(a, form.text, url, { version: versionIn(form.text, url), status: 'refused', filedAt: '2027-01-27', message: 'We will lodge it again with the signed contract.' })).to.have.property('status', 303);
     await deliver(t, c._id);
     const refusal = await t.smtp.waitForTo(applicant.email, /đã từ chối/);
-    // Reasons due Mon 15 Feb 2027 (3 working days across Tết), in both languages.
+    // Reasons due Mon 15 Feb 2027 (3 working days across Tết), in the applicant's language.
     expect(refusal.text).to.match(/phải nêu lý do bằng văn bản trước ngày 15/);
-    expect(refusal.text).to.match(/must give its reasons in writing by 15 Feb 2027/);
+    expect(refusal.text).not.to.include('must give its reasons');
     let me = await signedIn(t, applicant);
     expect(text((await page(me, `/applications/${c._id}`)).text)).to.include('phải trả lời bằng văn bản nêu rõ lý do trước ngày');
 
@@ -162,11 +166,11 @@ describe('procedures: HR changes a procedure over HTTP', () => {
 
     await deliver(t, c._id);
     const told = await t.smtp.waitForTo(applicant.email, /lý do từ chối của cơ quan/);
-    expect(told.subject).to.include("the authority's reasons for the refusal");
-    expect(told.text).to.include('The labour contract was unsigned.');
-    // In both halves of the bilingual e-mail, each under its own language's heading.
+    expect(told.subject).not.to.include("the authority's reasons for the refusal");
+    // HR's words as written, once, under the heading in the applicant's language.
     expect(told.text).to.include('Thông báo từ bộ phận nhân sự:\nThe labour contract was unsigned.');
-    expect(told.text).to.include('Message from the HR office:\nThe labour contract was unsigned.');
+    expect(told.text.split('The labour contract was unsigned.')).to.have.length(2);
+    expect(told.text).not.to.include('Message from the HR office');
     expect(told.text).not.to.include('internal');
     expect(told.html).to.include('<blockquote');
 
@@ -198,7 +202,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(await save(a, url, { status: 'not_needed' })).to.have.property('status', 303);
     await deliver(t, c._id);
     const mail = await t.smtp.waitForTo(applicant.email, /Thẻ tạm trú: không còn cần nữa/);
-    expect(mail.subject).to.include('Temporary residence card: no longer needed');
+    expect(mail.subject).not.to.include('Temporary residence card');
     const me = await signedIn(t, applicant);
     const mine = text((await page(me, `/applications/${c._id}`)).text);
     expect(mine).not.to.include('data-procedure="residence_card"');
@@ -236,8 +240,22 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     let form = await page(a, url);
     expect(form.text).not.to.include('data-window-warning');
     expect(await post(a, form.text, url, { version: versionIn(form.text, url), status: 'filed', filedAt: '2027-02-04' })).to.have.property('status', 303);
+    // Said at once, in the flash on the page the save leads to, in the same words as the procedure's page.
+    const warning = 'The filing date recorded is 117 days before the planned start: outside the 60 to 10 days the decree allows. Check the date, or expect the authority to return the file.';
+    const flashOf = (html: string) => /<div class="flash flash-session flash-(\w+)" id="flash"[^>]*>([^<]*)<\/div>/.exec(text(html))?.slice(1);
+    expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['info', `The procedure was updated. ${warning}`]);
     form = await page(a, url);
-    expect(text(form.text)).to.include('The filing date recorded is 117 days before the planned start: outside the 60 to 10 days the decree allows.');
+    expect(text(form.text)).to.include(warning);
+    // In Vietnamese for a Vietnamese officer; once the filing lies inside the window, it is just saved.
+    const vi = await signedIn(t, hrVi);
+    form = await page(vi, url);
+    expect(await post(vi, form.text, url, { version: versionIn(form.text, url), status: 'filed', filedAt: '2027-02-03', note: 'sửa ngày' })).to.have.property('status', 303);
+    expect(flashOf((await page(vi, `/cases/${c._id}`)).text)).to.deep.equal(['info', 'Đã cập nhật thủ tục. Ngày nộp đã ghi là 118 ngày trước ngày dự kiến bắt đầu làm việc: ngoài khoảng 60 đến 10 ngày theo nghị định. Hãy kiểm tra lại ngày, hoặc hồ sơ có thể bị trả lại.']);
+    await Case.updateOne({ _id: c._id }, { $set: { 'profile.plannedArrival': vn('2027-04-04') } });
+    form = await page(a, url);
+    expect(await post(a, form.text, url, { version: versionIn(form.text, url), status: 'filed', filedAt: '2027-02-03', note: 'start moved' })).to.have.property('status', 303);
+    expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['success', 'The procedure was updated.']);
+    expect((await page(a, url)).text).not.to.include('data-window-warning');
   });
 
   it("opens the procedure's page to file from the case page's quick form: the filing date is typed there, not taken as today", async () => {
@@ -271,8 +289,84 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(res.status).to.equal(303);
     await deliver(t, c._id);
     const mail = await t.smtp.waitForTo(applicant.email, /thông báo từ bộ phận nhân sự/);
-    expect(mail.subject).to.include('Temporary residence card: a message from the HR office');
+    expect(mail.subject).not.to.include('Temporary residence card');
     expect(mail.text).to.include('Please bring your passport to the office on Friday.');
+  });
+
+  it('e-mails an applicant who reads English in English only (subject, text and HTML)', async () => {
+    clock = vn('2027-02-04');
+    const english = await createUser({ role: 'applicant', locale: 'en', name: 'Jane Doe' });
+    const c = await createCase({ applicant: english, call, stage: 'onboarding', assignee: hrVi._id, supportTracks: [{ kind: 'housing', status: 'requested', updatedAt: vn('2027-01-20') }] });
+    const a = await signedIn(t, hrVi);
+    expect(await save(a, `/cases/${c._id}/procedures/housing`, { status: 'preparing', message: 'We are viewing two flats near the institute.' })).to.have.property('status', 303);
+    await deliver(t, c._id);
+    const mail = await t.smtp.waitForTo(english.email, /Housing/);
+    expect(mail.subject).to.equal(`[${c.reference}] Housing: the file is being prepared`);
+    expect(mail.text).to.include('Dear Jane Doe');
+    expect(mail.text).to.include("Legal basis: Institute's own service");
+    expect(mail.text).to.include('Message from the HR office:\nWe are viewing two flats near the institute.');
+    for (const vietnamese of ['Nhà ở', 'Kính gửi', 'Tiếng Việt', 'Căn cứ', 'hồ sơ']) {
+      expect(mail.subject + mail.text + mail.html, vietnamese).not.to.include(vietnamese);
+    }
+  });
+
+  it("refuses a residence card running later than 30 days before the accepted passport expires (en and vi), keeping what was typed; the applicant's planner gives the passport to the card, not housing", async () => {
+    // Sat 5 Dec 2026, as in the walk-through: housing asked for, the card being prepared, the
+    // accepted passport expiring 30 Jun 2028 → the card may run to 31 May 2028 at the latest.
+    clock = vn('2026-12-05');
+    const c = await createCase({ applicant, call, stage: 'onboarding', assignee: hrEn._id, profile: { fullName: 'Nguyễn Văn An', plannedArrival: vn('2027-03-01') }, supportTracks: [{ kind: 'housing', status: 'requested', updatedAt: vn('2026-11-20') }, { kind: 'residence_card', status: 'requested', updatedAt: vn('2026-11-20') }] });
+    const passport = { case: c._id, type: 'passport' as const, slot: 0, current: true, storage: 'disk' as const, originalName: 'passport.pdf', mimeType: 'application/pdf' as const, size: 10, sha256: 'a'.repeat(64), uploadedBy: applicant._id };
+    await CaseDocument.create({ ...passport, version: 1, storageKey: `p1-${c._id}`, status: 'accepted', expiresAt: vn('2028-06-30') });
+    // A renewal still waiting for HR does not count (not current, not accepted).
+    await CaseDocument.create({ ...passport, version: 2, current: false, storageKey: `p2-${c._id}`, status: 'pending', expiresAt: vn('2036-06-30') });
+    const url = `/cases/${c._id}/procedures/residence_card`;
+    const before = await snapshot(c);
+    for (const [who, says] of [
+      [hrEn, 'The card cannot run later than 31 May 2028: the passport on file expires on 30 Jun 2028'],
+      [hrVi, 'Thẻ không thể có giá trị sau ngày 31 thg 5, 2028: hộ chiếu trong hồ sơ hết hạn ngày 30 thg 6, 2028'],
+    ] as const) {
+      const a = await signedIn(t, who);
+      const res = await save(a, url, { status: 'preparing', cardStartsAt: '2026-12-10', cardEndsAt: '2028-12-01', note: 'typed note' });
+      expect(res.status).to.equal(422);
+      expect(text(res.text)).to.include(says);
+      expect(text(res.text)).to.include(who === hrEn ? 'Law 47/2014/QH13 Art. 38(1)' : 'khoản 1 Điều 38 Luật 47/2014/QH13');
+      expect(res.text).to.include('aria-describedby="f-cardEndsAt-error"');
+      for (const typed of ['value="2028-12-01"', 'value="2026-12-10"', 'typed note']) expect(res.text).to.include(typed);
+      expect(await snapshot(c)).to.deep.equal(before);
+    }
+    const a = await signedIn(t, hrEn);
+    expect((await save(a, url, { status: 'preparing', cardEndsAt: '2028-06-01' })).status, 'a day too late').to.equal(422);
+    expect((await save(a, url, { status: 'preparing', cardStartsAt: '2026-12-10', cardEndsAt: '2028-05-31' })).status, 'the last day allowed').to.equal(303);
+    expect(vnDateKey((await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'residence_card')!.cardEndsAt!)).to.equal('2028-05-31');
+
+    // A card end stored before this check (1 Dec 2028): the applicant's planner said "Late: get your
+    // passport as soon as possible (due 4 December 2026) (housing)". The passport's shortfall is the
+    // card's, whose file goes in after entry (1 Mar 2027): ready by 22 Feb 2027.
+    const stored = (await Case.findById(c._id).lean())!;
+    await Case.updateOne({ _id: c._id }, { $set: { supportTracks: stored.supportTracks.map((s) => (s.kind === 'residence_card' ? { ...s, cardEndsAt: vn('2028-12-01') } : s)) } });
+    const mine = text((await page(await signedIn(t, applicant), `/applications/${c._id}`)).text);
+    const row = /<li data-window="passport">([\s\S]*?)<\/li>/.exec(mine)![1]!;
+    expect(row).to.include('22 tháng 2, 2027').and.include('(thẻ tạm trú)');
+    expect(row).not.to.match(/Trễ|nhà ở|4 tháng 12, 2026/);
+  });
+
+  it('says which visa the case asks for on the visa page, the case page and the applicant\'s list (LĐ2 with a work permit, LĐ1 with an exemption, TT for the family), with its legal basis, en and vi', async () => {
+    clock = vn('2027-02-04');
+    const permit = await createCase({ applicant, call, stage: 'onboarding', assignee: hrEn._id, supportTracks: [{ kind: 'work_permit', status: 'preparing', updatedAt: vn('2027-01-20') }, { kind: 'visa', status: 'requested', updatedAt: vn('2027-01-20') }] });
+    const exempt = await createCase({ applicant, call, stage: 'onboarding', assignee: hrEn._id, dependants: [{ fullName: 'Emma', relationship: 'child', nationality: 'PT' }], supportTracks: [{ kind: 'work_permit_exemption', status: 'filed', filedAt: vn('2027-02-01'), updatedAt: vn('2027-02-01') }, { kind: 'visa', status: 'requested', updatedAt: vn('2027-01-20') }] } as never);
+    const en = await signedIn(t, hrEn);
+    const visaPage = text((await page(en, `/cases/${permit._id}/procedures/visa`)).text);
+    expect(visaPage).to.include('<dt>Visa type</dt><dd data-visa-type="LĐ2">LĐ2: working in Vietnam with a work permit (Law 47/2014/QH13 Art. 8, as amended by Law 51/2019/QH14)</dd>');
+    const caseRow = text((await page(en, `/cases/${exempt._id}`)).text);
+    expect(caseRow).to.include('data-visa-type="LĐ1"><strong>Visa type:</strong> LĐ1: working in Vietnam with a certificate of exemption from a work permit');
+    expect(caseRow).to.include('Spouse and children under 18 coming along: TT');
+    const vi = text((await page(await signedIn(t, hrVi), `/cases/${permit._id}/procedures/visa`)).text);
+    expect(vi).to.include('<dt>Loại thị thực</dt><dd data-visa-type="LĐ2">LĐ2: lao động tại Việt Nam thuộc diện phải có giấy phép lao động (Điều 8 Luật 47/2014/QH13, sửa đổi bởi Luật 51/2019/QH14)</dd>');
+    const mine = text((await page(await signedIn(t, applicant), `/applications/${exempt._id}`)).text);
+    expect(mine).to.include('data-visa-type="LĐ1"><strong>Loại thị thực:</strong> LĐ1: làm việc tại Việt Nam có xác nhận không thuộc diện cấp giấy phép lao động');
+    expect(mine).to.include('Vợ, chồng, con dưới 18 tuổi đi cùng: TT');
+    // Other procedures carry no visa type.
+    expect(text((await page(en, `/cases/${permit._id}/procedures/work_permit`)).text)).not.to.include('data-visa-type');
   });
 
   it('refuses a filing date before the offer was made, or before the procedure it comes after was lodged (422, en and vi), keeping what was typed', async () => {

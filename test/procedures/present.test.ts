@@ -9,7 +9,7 @@ import { systemContext } from '../../server/context.ts';
 import { WorkingCalendar } from '../../server/calendar/index.ts';
 import { VN_HOLIDAYS } from '../../server/calendar/holidays-vn.ts';
 import { presentProcedures } from '../../server/procedures/present.ts';
-import { lodgingDue, waitingFor } from '../../server/procedures/rules.ts';
+import { lodgingDue, visaSymbol, waitingFor } from '../../server/procedures/rules.ts';
 
 const vn = (day: string) => new Date(`${day}T03:00:00.000Z`);
 const calendar = WorkingCalendar.of(VN_HOLIDAYS);
@@ -100,5 +100,31 @@ describe('procedures: the work permit is lodged within its window (Decree 219/20
   it('leaves a procedure without a window, or a case without a planned start, at its target', () => {
     expect(lodgingDue('visa', endOfVnDay('2026-12-18'), start).toISOString()).to.equal(endOfVnDay('2026-12-18').toISOString());
     expect(lodgingDue('work_permit', endOfVnDay('2026-12-18'), undefined).toISOString()).to.equal(endOfVnDay('2026-12-18').toISOString());
+  });
+
+});
+
+describe('procedures: the visa the case asks for (Law 47/2014/QH13 Art. 8)', () => {
+  it('names the visa the case asks for: LĐ1 with the exemption certificate, LĐ2 with the work permit (Law 47/2014 Art. 8), TT for the family', () => {
+    const tr = (permit: string, exemption: string) => [{ kind: 'work_permit', status: permit }, { kind: 'work_permit_exemption', status: exemption }, { kind: 'visa', status: 'requested' }];
+    expect(visaSymbol(tr('preparing', 'not_needed'))).to.equal('LĐ2');
+    expect(visaSymbol(tr('not_needed', 'requested'))).to.equal('LĐ1');
+    // A permit refused, the exemption granted instead: LĐ1; the exemption refused, the permit running: LĐ2.
+    expect(visaSymbol(tr('refused', 'approved'))).to.equal('LĐ1');
+    expect(visaSymbol(tr('filed', 'refused'))).to.equal('LĐ2');
+    expect(visaSymbol(tr('approved', 'filed'))).to.equal('LĐ2');
+    expect(visaSymbol(tr('not_needed', 'not_needed'))).to.equal(undefined);
+    const page = (locale: 'vi' | 'en', tracks: ReturnType<typeof tr>, dependants: unknown[] = []) =>
+      presentProcedures({ ctx: systemContext({ now: vn('2027-02-01'), locale }), caseDoc: { _id: 'c', version: 1, supportTracks: tracks, dependants }, calendar, forApplicant: true }).items.find((i) => i.kind === 'visa')!.visaType!;
+    expect(page('en', tr('preparing', 'not_needed'))).to.deep.equal({ symbol: 'LĐ2', text: 'LĐ2: working in Vietnam with a work permit (Law 47/2014/QH13 Art. 8, as amended by Law 51/2019/QH14)' });
+    expect(page('vi', tr('not_needed', 'filed'), [{ fullName: 'Emma' }])).to.deep.equal({
+      symbol: 'LĐ1',
+      text: 'LĐ1: làm việc tại Việt Nam có xác nhận không thuộc diện cấp giấy phép lao động (Điều 8 Luật 47/2014/QH13, sửa đổi bởi Luật 51/2019/QH14)',
+      family: 'Vợ, chồng, con dưới 18 tuổi đi cùng: TT (cùng điều luật)',
+    });
+    expect(page('en', tr('not_needed', 'not_needed')).symbol).to.equal(undefined);
+    // Only the visa carries it.
+    const all = presentProcedures({ ctx: systemContext({ now: vn('2027-02-01'), locale: 'en' }), caseDoc: { _id: 'c', version: 1, supportTracks: tr('preparing', 'not_needed') }, calendar, forApplicant: false }).items;
+    expect(all.filter((i) => i.visaType).map((i) => i.kind)).to.deep.equal(['visa']);
   });
 });
