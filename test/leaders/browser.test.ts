@@ -88,6 +88,10 @@ describe('leaders in the browser: shortlist, compare, approve an offer, dashboar
     await page.check('form.decision-form input[name="action"][value="approve_offer"]');
     await click(page, 'form.decision-form button[type="submit"]');
     expect(await page.textContent('#f-reason-error')).to.include('Give the reason for this decision.');
+    // The summary takes the focus and links to the reason, as on the app's other forms.
+    await page.waitForSelector('#form-errors li a', { timeout: 5000 });
+    expect(await page.evaluate('document.activeElement.id')).to.equal('form-errors');
+    expect(await page.$$eval('#form-errors li a', (as) => as.map((a) => a.getAttribute('href')))).to.deep.equal(['#f-reason']);
     expect(await page.isChecked('form.decision-form input[name="action"][value="approve_offer"]')).to.equal(true);
     expect((await Case.findById(first.kase._id).lean())!.stage).to.equal('shortlisted');
 
