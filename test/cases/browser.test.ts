@@ -59,9 +59,10 @@ describe('cases in the browser: apply, screen, request information, answer, eval
     await click(hr, 'main form button[type=submit]');
   }
 
-  it('on a 375 px phone: "Saved." does not cover the page and closes from the keyboard', async () => {
+  it('on a 375 px phone: "Saved." does not cover the page and closes from the keyboard; wide tables scroll in a named region', async () => {
     const errors: string[] = [];
     const c = await createCase({ applicant: await createUser({ role: 'applicant', locale: 'vi' }), call, stage: 'onboarding', assignee: officer._id, profile: { fullName: 'Pham Minh', plannedArrival: new Date(Date.now() + 200 * 86_400_000) }, supportTracks: [{ kind: 'work_permit', status: 'requested' }, { kind: 'visa', status: 'requested' }] });
+    await Case.updateOne({ _id: c._id }, { $push: { outbox: { key: `phone-${c._id}`, template: 'submitted', to: 'a-rather-long-address@example.org', locale: 'vi', createdAt: new Date(), nextAttemptAt: new Date(), status: 'dead', attempts: 8, lastError: '550 mailbox unavailable' } } });
     const hr = await (await browser!.newContext({ locale: 'vi-VN', viewport: { width: 375, height: 812 } })).newPage();
     watch(hr, errors);
     try {
@@ -82,7 +83,21 @@ describe('cases in the browser: apply, screen, request information, answer, eval
       expect(await hr.$('#flash')).to.equal(null);
       expect(await hr.evaluate('document.activeElement.id')).to.equal('main');
 
-      await hr.screenshot({ path: path.join(screenshotsDir, 'cases-phone-375.png') });
+      // The planner's and the e-mails' tables scroll sideways inside the page, each a named region
+      // the keyboard scrolls, with a line saying so; the page itself keeps to the screen.
+      expect(await hr.evaluate('document.documentElement.scrollWidth')).to.equal(375);
+      for (const table of ['#planner', '#emails']) {
+        const wrap = hr.locator(`${table} .table-wrap`);
+        expect(await wrap.getAttribute('role'), table).to.equal('region');
+        expect(await wrap.getAttribute('tabindex'), table).to.equal('0');
+        expect(await wrap.getAttribute('aria-label'), table).to.be.a('string').and.not.equal('');
+        expect(await wrap.evaluate((el) => (el as unknown as { previousElementSibling: { className: string } }).previousElementSibling.className), table).to.equal('scroll-hint');
+        await wrap.focus();
+        await hr.keyboard.press('ArrowRight');
+        await hr.waitForTimeout(300);
+        expect(await wrap.evaluate((el) => (el as unknown as { scrollLeft: number }).scrollLeft), table).to.be.greaterThan(0);
+      }
+      await hr.locator('#emails').screenshot({ path: path.join(screenshotsDir, 'cases-phone-375-emails.png') });
       expect(errors, errors.join('\n')).to.deep.equal([]);
     } finally {
       await hr.context().close();
