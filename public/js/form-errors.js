@@ -9,6 +9,11 @@
     var escaped = window.CSS && CSS.escape ? CSS.escape(error.id) : error.id;
     return document.querySelector('[aria-describedby~="' + escaped + '"]') || document.getElementById(error.id.replace(/-error$/, ''));
   }
+  // A group (a fieldset of radios, the queue's table) is reached through its first field.
+  function focusable(el) {
+    if (/^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(el.tagName)) return el;
+    return el.querySelector('input:not([type=hidden]), select, textarea, button') || el;
+  }
   function reveal(el) {
     // A field inside a closed <details> (a decision to change) is opened first.
     for (var p = el.parentElement; p; p = p.parentElement) if (p.tagName === 'DETAILS') p.open = true;
@@ -23,7 +28,7 @@
     var link = document.createElement('a');
     link.textContent = text;
     link.href = '#' + (field && field.id ? field.id : error.id);
-    if (field && field.id) {
+    if (field) {
       link.addEventListener('click', (function (f) {
         return function (e) {
           e.preventDefault();
@@ -31,7 +36,7 @@
           f.focus();
           f.scrollIntoView({ block: 'center' });
         };
-      })(field));
+      })(focusable(field)));
     }
     var item = document.createElement('li');
     item.appendChild(link);

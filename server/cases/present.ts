@@ -218,6 +218,7 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
       // Arrival is recorded with its day (today unless HR learns of it later).
       arrivalDate: a === 'mark_arrived' ? vnDateKey(ctx.now) : undefined,
       arrivalValue: a === 'mark_arrived' ? (typeof state.values?.arrivedOn === 'string' && state.values.arrivedOn) || vnDateKey(ctx.now) : undefined,
+      reasonLabel: REASON_ACTIONS.has(a) ? t(`cases.show.reasonFor.${a}`) : undefined,
       reasonHint: REASON_ACTIONS.has(a) ? t(reasonToldToApplicant(a, c.stage) ? 'cases.show.reasonTold' : 'cases.show.reasonInternal') : undefined,
       reasonRequired: true,
       reasonMax: a === 'put_on_hold' ? HOLD_REASON_MAX : REJECT_REASON_MAX,

@@ -151,9 +151,12 @@ export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context
     reasonMin: REASON_MIN,
     reasonMax: REASON_MAX,
     decisionErrors: translateErrors(t, form.decisionErrors),
+    // Only the panel's scorecards missing: nothing to correct in the form, the decision waits.
+    decisionErrorsText: form.decisionErrors && Object.keys(form.decisionErrors).every((k) => k === 'scorecards') ? t('shortlists.decide.errors.guard') : undefined,
     decisionValues: form.decisionValues ?? {},
     styles: ['/static/css/leaders.css'],
-    scripts: [],
+    // The layout adds the summary's script for `errors` (the scorecard); the decision's are its own.
+    scripts: form.decisionErrors ? ['/static/js/form-errors.js'] : [],
   };
 }
 

@@ -47,6 +47,11 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
     message: '',
   };
   const errors = item.error;
+  const isRefused = (values as Record<string, string>).status ? (values as Record<string, string>).status === 'refused' : item.status === 'refused';
+  // The summary (views/partials/form-errors.hbs) links to each field's own error; an error with no
+  // field on this page (a tampered hidden field) is said in the summary itself.
+  const shown = new Set(['status', 'office', 'filedAt', 'message', 'note', ...(item.isResidenceCard ? ['cardStartsAt', 'cardEndsAt'] : []), ...(isRefused ? ['reasonsReceived'] : [])]);
+  const unplaced = Object.entries(errors ?? {}).filter(([k]) => !shown.has(k)).map(([, v]) => v);
   return {
     title: `${item.label} · ${caseDoc.reference}`,
     caseId: String(caseDoc._id),
@@ -67,8 +72,8 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
     },
     values,
     errors,
-    formErrors: errors ? Object.values(errors) : undefined,
-    isRefused: (values as Record<string, string>).status ? (values as Record<string, string>).status === 'refused' : item.status === 'refused',
+    formErrorsText: errors ? [t('procedures.errors.fix'), ...unplaced].join(' ') : undefined,
+    isRefused,
   };
 }
 

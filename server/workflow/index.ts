@@ -25,7 +25,7 @@ import { recordAudit } from '../audit/index.ts';
 import { countedDeadline, loadCalendar, vnDateKey, type DueCount, type WorkingCalendar as Calendar } from '../calendar/index.ts';
 import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
 import { caseConflict } from '../cases/conflict.ts';
-import { ACTIONS, PAYLOADS, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, rolesFor, type Action, type Transition } from './transitions.ts';
+import { ACTIONS, HOLD_REASON_MAX, PAYLOADS, REJECT_REASON_MAX, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, rolesFor, type Action, type Transition } from './transitions.ts';
 import { reasonToldToApplicant } from '../cases/applicant-view.ts';
 import { countedLodgingDue, waitingFor } from '../procedures/rules.ts';
 
@@ -219,13 +219,21 @@ function resumeTarget(c: CaseDoc): Stage {
 
 // ---------------------------------------------------------------------------------------------
 
-function fieldErrors(ctx: Context, issues: z.core.$ZodIssue[]): FieldErrors {
+/** A reason names its decision: the case page shows a box for each (reject, put on hold). */
+const REASON_MAX: Partial<Record<Action, number>> = { reject: REJECT_REASON_MAX, put_on_hold: HOLD_REASON_MAX };
+
+function fieldErrors(ctx: Context, action: Action, issues: z.core.$ZodIssue[]): FieldErrors {
   const t = tOf(ctx);
   const known = new Set(['required', 'tooLong', 'tooMany', 'invalidDate', 'dueInPast']);
   const out: FieldErrors = {};
   for (const i of issues) {
     const field = String(i.path[0] ?? 'form');
     if (out[field]) continue;
+    const max = REASON_MAX[action];
+    if (field === 'reason' && max && (i.message === 'required' || i.message === 'tooLong')) {
+      out[field] = t(`workflow.errors.reason.${action}.${i.message}`, { max });
+      continue;
+    }
     out[field] = i.message === 'errors.hiddenCharacters' ? t(i.message) : t(`workflow.errors.${known.has(i.message) ? i.message : 'invalid'}`);
   }
   return out;
@@ -257,7 +265,7 @@ async function guard({ ctx, caseId, action, expectedVersion, payload, asDecision
   if (row.decision && !asDecision) throw new ForbiddenError('workflow.decideOnShortlist');
 
   const parsed = (row.payload ?? PAYLOADS.note).safeParse(payload ?? {});
-  if (!parsed.success) throw new ValidationError(fieldErrors(ctx, parsed.error.issues));
+  if (!parsed.success) throw new ValidationError(fieldErrors(ctx, action, parsed.error.issues));
   const data = parsed.data as Record<string, unknown>;
   const call = await Call.findById(caseDoc.call);
   if (row.guard) {

@@ -43,6 +43,15 @@ describe('accounts in the browser', function () {
     try {
       await page.goto(`${t.baseUrl}/register`);
       expect(await page.getAttribute('html', 'lang')).to.equal('en');
+      // On a 375 px phone the privacy notice's link is under the consent's label, as wide as it,
+      // not a third column beside the box with one word a line.
+      await page.setViewportSize({ width: 375, height: 812 });
+      const label = (await page.locator('label[for="f-consent"]').boundingBox())!;
+      const notice = (await page.locator('#privacy-notice-link').boundingBox())!;
+      expect(notice.y, 'under the label').to.be.at.least(label.y + label.height - 1);
+      expect(Math.round(notice.x), 'aligned with the label').to.equal(Math.round(label.x));
+      expect(notice.height, 'on one line').to.be.below(30);
+      await page.setViewportSize({ width: 1280, height: 720 });
       await page.fill('#f-name', 'Đỗ Thu Hà');
       await page.fill('#f-email', email);
       await page.fill('#f-password', password);

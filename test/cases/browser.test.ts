@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { CHROMIUM, launchBrowser, screenshotsDir } from '../support/browser.ts';
 import { createInstitute, createUser, freshTotpCode, TEST_PASSWORD } from '../support/factories.ts';
-import { createCall } from '../support/case-factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
 import { User, type UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
@@ -49,6 +49,60 @@ describe('cases in the browser: apply, screen, request information, answer, eval
   async function click(page: Page, selector: string) {
     await Promise.all([page.waitForLoadState('load'), page.waitForNavigation(), page.click(selector)]);
   }
+
+  async function officerSignsIn(hr: Page) {
+    await hr.goto(`${t.baseUrl}/signin`);
+    await hr.fill('#f-email', officer.email);
+    await hr.fill('#f-password', TEST_PASSWORD);
+    await click(hr, 'main form button[type=submit]');
+    await hr.fill('#f-code', await freshTotpCode((await User.findById(officer._id).lean())!));
+    await click(hr, 'main form button[type=submit]');
+  }
+
+  it('on a 375 px phone: "Saved." does not cover the page and closes from the keyboard; wide tables scroll in a named region', async () => {
+    const errors: string[] = [];
+    const c = await createCase({ applicant: await createUser({ role: 'applicant', locale: 'vi' }), call, stage: 'onboarding', assignee: officer._id, profile: { fullName: 'Pham Minh', plannedArrival: new Date(Date.now() + 200 * 86_400_000) }, supportTracks: [{ kind: 'work_permit', status: 'requested' }, { kind: 'visa', status: 'requested' }] });
+    await Case.updateOne({ _id: c._id }, { $push: { outbox: { key: `phone-${c._id}`, template: 'submitted', to: 'a-rather-long-address@example.org', locale: 'vi', createdAt: new Date(), nextAttemptAt: new Date(), status: 'dead', attempts: 8, lastError: '550 mailbox unavailable' } } });
+    const hr = await (await browser!.newContext({ locale: 'vi-VN', viewport: { width: 375, height: 812 } })).newPage();
+    watch(hr, errors);
+    try {
+      await officerSignsIn(hr);
+      await hr.goto(`${t.baseUrl}/cases/${c._id}`);
+      await hr.fill('#f-note', 'Called the applicant about the visa.');
+      await click(hr, `form[action="/cases/${c._id}/notes"] button[type=submit]`);
+      // The message is where it was put, at the top: scrolled down, it covers nothing.
+      const position = (sel: string) => hr.evaluate(`getComputedStyle(document.querySelector(${JSON.stringify(sel)})).position`);
+      expect(await position('#flash')).to.equal('static');
+      // An error stays in view on a phone too (an element styled as one, to read the stylesheet).
+      await hr.evaluate(`document.querySelector('#flash').insertAdjacentHTML('afterend', '<div class="flash flash-session flash-error" id="probe"></div>')`);
+      expect(await position('#probe')).to.equal('sticky');
+      // Its close button is named, reached from the keyboard, and gives the focus to the page.
+      expect(await hr.getAttribute('#flash [data-flash-close]', 'aria-label')).to.be.a('string').and.not.equal('');
+      await hr.focus('#flash [data-flash-close]');
+      await hr.keyboard.press('Enter');
+      expect(await hr.$('#flash')).to.equal(null);
+      expect(await hr.evaluate('document.activeElement.id')).to.equal('main');
+
+      // The planner's and the e-mails' tables scroll sideways inside the page, each a named region
+      // the keyboard scrolls, with a line saying so; the page itself keeps to the screen.
+      expect(await hr.evaluate('document.documentElement.scrollWidth')).to.equal(375);
+      for (const table of ['#planner', '#emails']) {
+        const wrap = hr.locator(`${table} .table-wrap`);
+        expect(await wrap.getAttribute('role'), table).to.equal('region');
+        expect(await wrap.getAttribute('tabindex'), table).to.equal('0');
+        expect(await wrap.getAttribute('aria-label'), table).to.be.a('string').and.not.equal('');
+        expect(await wrap.evaluate((el) => (el as unknown as { previousElementSibling: { className: string } }).previousElementSibling.className), table).to.equal('scroll-hint');
+        await wrap.focus();
+        await hr.keyboard.press('ArrowRight');
+        await hr.waitForTimeout(300);
+        expect(await wrap.evaluate((el) => (el as unknown as { scrollLeft: number }).scrollLeft), table).to.be.greaterThan(0);
+      }
+      await hr.locator('#emails').screenshot({ path: path.join(screenshotsDir, 'cases-phone-375-emails.png') });
+      expect(errors, errors.join('\n')).to.deep.equal([]);
+    } finally {
+      await hr.context().close();
+    }
+  });
 
   it('carries one application from the call list to evaluation', async () => {
     const errors: string[] = [];

@@ -197,6 +197,30 @@ describe('cases: the case page', () => {
     expect(await snapshot(c)).to.deep.equal(before);
   });
 
+  for (const [locale, words] of [
+    ['en', { reject: 'Reason for rejecting', hold: 'Reason for putting on hold', rejectMissing: 'Give the reason for rejecting this application.', holdMissing: 'Give the reason for putting this case on hold.' }],
+    ['vi', { reject: 'Lý do không chọn', hold: 'Lý do tạm dừng', rejectMissing: 'Hãy ghi lý do không chọn hồ sơ này.', holdMissing: 'Hãy ghi lý do tạm dừng hồ sơ này.' }],
+  ] as const) {
+    it(`names each reason box by its decision and says which reason is missing (${locale})`, async () => {
+      const institute = await createInstitute();
+      const officer = await createUser({ role: 'hr_officer', institute, locale });
+      const c = await createCase({ applicant, call: await createCall({ institute, checklist: [] }), stage: 'screening' });
+      const a = await signedIn(t, officer);
+      const p = await page(a, `/cases/${c._id}`);
+      // The accessible name: the label's text without what is hidden from screen readers (the "*").
+      const label = (html: string, id: string) => text((html.match(new RegExp(`<label for="${id}">([\\s\\S]*?)</label>`))?.[1] ?? '').replace(/<span[^>]*aria-hidden="true">[^<]*<\/span>/g, '')).trim();
+      expect(label(p.text, 'f-reason-reject')).to.equal(words.reject);
+      expect(label(p.text, 'f-reason-put_on_hold')).to.equal(words.hold);
+      const before = await snapshot(c);
+      for (const [action, message] of [['reject', words.rejectMissing], ['put_on_hold', words.holdMissing]] as const) {
+        const res = await post(a, p.text, `/cases/${c._id}/actions/${action}`, { version: versionIn(p.text, `/cases/${c._id}/actions/${action}`), reason: '' });
+        expect(res.status).to.equal(422);
+        expect(res.text).to.match(new RegExp(`id="f-reason-${action}-error">${message}<`));
+      }
+      expect(await snapshot(c)).to.deep.equal(before);
+    });
+  }
+
   it('needs a reason to reject (422 beside the field), then rejects with it', async () => {
     const c = await createCase({ applicant, call, stage: 'screening' });
     const a = await signedIn(t, hr1);

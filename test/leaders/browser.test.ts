@@ -85,6 +85,14 @@ describe('leaders in the browser: shortlist, compare, approve an offer, dashboar
 
     // Open the first and approve the offer: without a reason the form says what to fix, nothing changes.
     await click(page, `table.compare thead a[href="/shortlists/${w.call._id}/cases/${first.kase._id}"]`);
+    // Nothing chosen, no reason: the summary takes the focus and links to both, as on the app's
+    // other forms; the link to the choice puts the focus on its first option.
+    await click(page, 'form.decision-form button[type="submit"]');
+    await page.waitForSelector('#form-errors li a', { timeout: 5000 });
+    expect(await page.evaluate('document.activeElement.id')).to.equal('form-errors');
+    expect(await page.$$eval('#form-errors li a', (as) => as.map((a) => a.getAttribute('href')))).to.deep.equal(['#f-action-error', '#f-reason']);
+    await page.click('#form-errors li a');
+    expect(await page.evaluate('document.activeElement.name')).to.equal('action');
     await page.check('form.decision-form input[name="action"][value="approve_offer"]');
     await click(page, 'form.decision-form button[type="submit"]');
     expect(await page.textContent('#f-reason-error')).to.include('Give the reason for this decision.');

@@ -199,6 +199,10 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
         const none = await review(a(), kase._id, fields);
         expect(none.status).to.equal(422);
         expect(none.text).to.include(messages.none);
+        // The shared summary (it takes the focus) links to the explanation beside the decision.
+        expect(none.text).to.include('id="form-errors"');
+        expect(none.text).to.match(/<p class="field-error" id="scorecards-error">[^<]*(No complete panel scorecard|Chưa có phiếu chấm)/);
+        expect(none.text).to.include('/static/js/form-errors.js');
         await score(kase, w.member, { research: 4 }); // fit not scored: not complete
         const partial = await review(a(), kase._id, fields);
         expect(partial.status).to.equal(422);

@@ -22,7 +22,8 @@ async function writeNote(a: Agent, c: CaseDoc, note: string): Promise<string> {
   expect(res.status, res.text.slice(0, 300)).to.equal(303);
   // The flash is on the page the writer is sent back to.
   const back = text((await page(a, `/cases/${c._id}`)).text);
-  const flash = /id="flash"[^>]*>([\s\S]*?)<\/div>/.exec(back)?.[1];
+  // The message's text ends where its close button begins (views/partials/flash.hbs).
+  const flash = /id="flash"[^>]*>([\s\S]*?)<(?:button|\/div)/.exec(back)?.[1];
   expect(flash, 'a flash after the note').to.be.a('string');
   return flash!;
 }

@@ -94,3 +94,28 @@ describe('platform: the date helper’s remembered days', () => {
     expect(offsetWrong.map((t) => new Date(t).toISOString())).to.deep.equal([]);
   });
 });
+
+// A refused form's summary ({{> form-errors}}, public/js/form-errors.js) takes the focus and links to
+// each `.field-error` that has an id: an error without one is left out of it, and a page showing
+// errors without the summary leaves the focus on the page (the procedure and decision pages did).
+describe('platform: form errors in the templates', () => {
+  const files = templates(viewsDir).filter((f) => !/[/\\](partials|layouts|errors)[/\\]/.test(f));
+
+  it('gives every error shown beside a field an id', () => {
+    const missing: string[] = [];
+    for (const file of files) {
+      for (const m of readFileSync(file, 'utf8').matchAll(/<p class="field-error"([^>]*)>([^<]*)/g)) {
+        if (/rror/.test(m[2]!) && !/\bid="/.test(m[1]!)) missing.push(`${path.relative(viewsDir, file)}: ${m[0]}`);
+      }
+    }
+    expect(missing).to.deep.equal([]);
+  });
+
+  it('shows the shared summary on every page with a form that shows errors', () => {
+    const without = files.filter((file) => {
+      const source = readFileSync(file, 'utf8');
+      return /\{\{#if [a-zA-Z]*[eE]rrors\.|error=[a-zA-Z.]*[eE]rrors\./.test(source) && !source.includes('{{> form-errors');
+    });
+    expect(without.map((f) => path.relative(viewsDir, f))).to.deep.equal([]);
+  });
+});

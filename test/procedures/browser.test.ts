@@ -89,6 +89,16 @@ describe('procedures in the browser: file, pass the deadline, escalate, approve,
       const row = hr.locator('tr[data-track="work_permit"]');
       expect(await row.textContent()).to.include('10 working days left');
       expect(await row.textContent()).to.include('25 Feb 2027');
+      // A refusal without words for the applicant is refused (422): the summary takes the focus and
+      // links to the message box, as on the app's other forms.
+      await hr.goto(`${t.baseUrl}/cases/${c._id}/procedures/work_permit`);
+      await hr.selectOption('#f-status', 'refused');
+      await click(hr, `form[action="/cases/${c._id}/procedures/work_permit"] button[type=submit]`);
+      await hr.waitForSelector('#form-errors li a', { timeout: 5000 });
+      expect(await hr.evaluate('document.activeElement.id')).to.equal('form-errors');
+      expect(await hr.$$eval('#form-errors li a', (as) => as.map((a) => a.getAttribute('href')))).to.deep.equal(['#f-message']);
+      await hr.click('#form-errors li a');
+      expect(await hr.evaluate('document.activeElement.id')).to.equal('f-message');
 
       // --- the clock passes the deadline (Thu 25 Feb); the job escalates on Mon 1 Mar
       clock = vn('2027-03-01');

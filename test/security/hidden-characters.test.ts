@@ -115,7 +115,7 @@ describe('security: hidden characters in typed texts', () => {
 
       const hold = await post(a, p.text, `/cases/${c._id}/actions/put_on_hold`, { version: versionIn(p.text, `/cases/${c._id}/actions/put_on_hold`), reason: ZWSP.repeat(11) });
       expect(hold.status).to.equal(422);
-      expect(hold.text).to.match(/id="f-reason-put_on_hold-error"[^>]*>[^<]*Please fill this in/);
+      expect(hold.text).to.match(/id="f-reason-put_on_hold-error"[^>]*>[^<]*Give the reason for putting this case on hold/);
       const reject = await post(a, p.text, `/cases/${c._id}/actions/reject`, { version: versionIn(p.text, `/cases/${c._id}/actions/reject`), reason: `${WJ} ${ZWSP}` });
       expect(reject.status).to.equal(422);
       expect((await post(a, p.text, `/cases/${c._id}/notes`, { note: ZWSP })).status).to.equal(422);
