@@ -7,7 +7,7 @@ import { User } from '../../models/user.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { sameId } from '../policies/index.ts';
 import { tOf, type Context } from '../context.ts';
-import { dateFormat } from '../views/time.ts';
+import { formatDateTime } from '../views/time.ts';
 
 /** Bookkeeping events that are not a change of the case's state (skipped when saying what happened). */
 export const QUIET_EVENTS: ReadonlySet<string> = new Set(['assign', 'unassign']);
@@ -48,10 +48,6 @@ interface CaseState {
   history?: Array<{ action: string; at: Date; actor?: unknown; actorRole?: string | null; procedure?: { kind?: string | null } | null }> | null;
 }
 
-function formatWhen(d: Date, locale: string): string {
-  return dateFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Ho_Chi_Minh' }).format(d);
-}
-
 /** The conflict for a case as it is now (already loaded with its history). */
 export async function conflictFrom(ctx: Context, c: CaseState): Promise<CaseConflictError> {
   const t = tOf(ctx);
@@ -76,7 +72,7 @@ export async function conflictFrom(ctx: Context, c: CaseState): Promise<CaseConf
   return new CaseConflictError(change, 'workflow.conflict', {
     who: mine ? t('workflow.you') : (actorName ?? t('workflow.someone')),
     action: t(`workflow.actions.${change.last.action}`, { defaultValue: change.last.action }),
-    when: formatWhen(change.last.at, ctx.locale),
+    when: formatDateTime(change.last.at, ctx.locale),
     stage,
   });
 }

@@ -74,7 +74,7 @@ export async function queueModel(opts: { ctx: Context; q: QueueQuery } & QueueSt
         overdueProcedures: late.length ? t('queue.proceduresOverdue', { kinds: late.map((k) => t(`cases.supportKinds.${k}`, { defaultValue: k })).join(', ') }) : undefined,
         activeSupportLabels: r.activeSupport.filter((k) => !late.includes(k)).map((k) => t(`cases.supportKinds.${k}`)),
         checked: ids.includes(r.id),
-        scoreText: formatScore(r.score),
+        scoreText: formatScore(r.score, ctx.locale),
       });
     }),
     scoreHiddenLabel: t('shortlists.scoreHidden'),

@@ -1,12 +1,20 @@
 // The dashboard figures as labelled tables in one language: the single shape the page's
-// accessible tables, the CSV export and the PDF are all drawn from, so they always agree.
+// accessible tables, the CSV export and the PDF are all drawn from, so they always agree. The rows
+// keep numbers and months as values (the CSV stays machine-readable); `withCells` writes them as
+// the language does for the page and the PDF ("2,5", "tháng 3/2027").
 import type { TFunction } from 'i18next';
 import type { Locale } from '../i18n/index.ts';
 import { countryName } from '../applications/countries.ts';
 import type { DashboardData } from './index.ts';
 import { withFields } from '../support/with-fields.ts';
+import { formatNumber } from '../views/numbers.ts';
+import { monthText } from '../views/time.ts';
 
-export type Cell = string | number | null;
+/** A calendar month, 'YYYY-MM' (as it is in the CSV); shown in words on the page and the PDF. */
+export interface MonthCell {
+  month: string;
+}
+export type Cell = string | number | null | MonthCell;
 
 export interface FigureTable {
   id: 'funnel' | 'timeInStage' | 'overdue' | 'byCountry' | 'byTrack' | 'byField' | 'arrivals';
@@ -91,14 +99,21 @@ export function figureTables(d: DashboardData, t: TFunction, locale: Locale): Fi
       id: 'arrivals',
       title: t('dashboard.tables.arrivals'),
       columns: [t('dashboard.cols.month'), t('dashboard.cols.arrivals')],
-      rows: d.arrivals.map((r) => [r.month, r.n]),
-      chart: { kind: 'line', labels: d.arrivals.map((r) => r.month), series: [{ label: t('dashboard.cols.arrivals'), values: d.arrivals.map((r) => r.n) }] },
+      rows: d.arrivals.map((r) => [{ month: r.month }, r.n]),
+      chart: { kind: 'line', labels: d.arrivals.map((r) => monthText(r.month, locale)), series: [{ label: t('dashboard.cols.arrivals'), values: d.arrivals.map((r) => r.n) }] },
     },
   ];
 }
 
-/** Rows as display strings (an empty figure shows a dash), for the HTML tables. */
+/** A cell as people read it in that language (an empty figure shows a dash): the HTML tables and the PDF. */
+export function cellText(c: Cell, locale: Locale): string {
+  if (c === null) return '—';
+  if (typeof c === 'number') return formatNumber(c, locale, 1);
+  if (typeof c === 'object') return monthText(c.month, locale);
+  return c;
+}
+
+/** Rows as display strings, for the HTML tables. */
 export function withCells<T extends FigureTable>(tables: T[], locale: Locale): (T & { cells: string[][] })[] {
-  const nf = new Intl.NumberFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', { maximumFractionDigits: 1 });
-  return tables.map((tb) => withFields(tb, { cells: tb.rows.map((r) => r.map((c) => (c === null ? '—' : typeof c === 'number' ? nf.format(c) : c))) }));
+  return tables.map((tb) => withFields(tb, { cells: tb.rows.map((r) => r.map((c) => cellText(c, locale))) }));
 }

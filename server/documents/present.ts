@@ -10,7 +10,8 @@ import type { AppError } from '../errors.ts';
 import { canDownloadDocument, canRenewDocument, canSeeDocumentVersions, canUploadDocument, canVerifyDocument } from '../policies/document.ts';
 import type { CaseAccessFacts } from '../policies/case.ts';
 import { DATE_RULES, isExpiredLike, validityOf, validUntil, type Validity, type ValidityCase } from './validity.ts';
-import { ACCEPT_ATTRIBUTE, ALLOWED_TYPES_TEXT, maxBytesFor, phaseOpen } from './rules.ts';
+import { ACCEPT_ATTRIBUTE, ALLOWED_TYPES_TEXT, maxBytesFor, phaseDue, phaseOpen } from './rules.ts';
+import { TERMINAL_STAGES, inStages } from '../../models/constants.ts';
 
 export { phaseOpen };
 
@@ -57,6 +58,8 @@ export interface DocumentView {
 export interface ChecklistItemView {
   type: string;
   phase: string;
+  /** The phase is due at the case's stage (server/documents/rules.ts phaseDue): only these are counted. */
+  due: boolean;
   required: boolean;
   multiple: boolean;
   maxMb: number;
@@ -186,7 +189,9 @@ export async function checklistForCase(
   }
 
   const names = staffView ? await reviewerNames(all) : new Map<string, string>();
-  const items: ChecklistItemView[] = (call.checklist ?? []).map((item) => {
+  const stage = String(caseDoc.stage ?? 'draft');
+  const ended = inStages(stage, TERMINAL_STAGES);
+  const listed: ChecklistItemView[] = (call.checklist ?? []).map((item) => {
     const docs = all.filter((d) => d.type === item.type);
     const waiting = (d: DocumentRecord) => !currentIds.has(String(d._id)) && !!d.renewalOf && d.status === 'pending';
     const current = docs.filter((d) => currentIds.has(String(d._id))).map((d) => view(d, caseDoc, now, mayVerify, names));
@@ -216,6 +221,7 @@ export async function checklistForCase(
     return {
       type: item.type,
       phase: item.phase ?? 'application',
+      due: phaseDue(item.phase ?? 'application', stage, caseDoc.resumeStage),
       required: item.required !== false,
       multiple,
       maxMb: Math.round(maxBytesFor(item, opts.defaultMaxBytes) / (1024 * 1024)),
@@ -230,7 +236,13 @@ export async function checklistForCase(
     };
   });
 
-  const count = (s: ItemState) => items.filter((i) => i.state === s).length;
+  // A later phase's items (signed offer, health certificate, criminal record) are listed as coming
+  // later while the case may still reach them, and not counted: "0/5 accepted" on a new
+  // application, not "0/8". On a case that ended they are left out unless they hold a file.
+  const hasFile = (i: ChecklistItemView) => i.current.length > 0 || i.renewals.length > 0 || i.versions.length > 0;
+  const items = listed.filter((i) => i.due || !ended || hasFile(i));
+  const counted = items.filter((i) => i.due || hasFile(i));
+  const count = (s: ItemState) => counted.filter((i) => i.state === s).length;
   return {
     caseId,
     uploadAction: `/cases/${caseId}/documents`,
@@ -243,9 +255,9 @@ export async function checklistForCase(
       rejected: count('rejected'),
       expired: count('expired'),
       tooShort: count('too_short'),
-      expiring: items.filter((i) => i.expiring).length,
+      expiring: counted.filter((i) => i.expiring).length,
       accepted: count('accepted'),
-      total: items.length,
+      total: counted.length,
     },
     accept: ACCEPT_ATTRIBUTE,
     allowedTypes: ALLOWED_TYPES_TEXT,

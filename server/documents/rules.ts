@@ -45,6 +45,17 @@ export function maxBytesFor(item: { maxMb?: number | null } | undefined, default
   return item?.maxMb ? Math.round(item.maxMb * 1024 * 1024) : defaultMaxBytes;
 }
 
+/**
+ * Whether a phase's items are due on a case at this stage: the application's always, the offer's
+ * and onboarding's once an offer is made and until the case ends (where their uploads open). Before
+ * the offer they come later; on a rejected, withdrawn or closed case they never will.
+ */
+export function phaseDue(phase: string, stage: string, resumeStage?: string | null): boolean {
+  if (phase === 'application') return true;
+  const s = stage === 'on_hold' && resumeStage ? resumeStage : stage;
+  return inStages(s, HIRING_STAGES);
+}
+
 /** Stages in which the applicant may upload a phase's items. */
 export function phaseOpen(phase: string, stage: string, resumeStage?: string | null): boolean {
   const s = stage === 'on_hold' && resumeStage ? resumeStage : stage;

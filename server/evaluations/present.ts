@@ -13,9 +13,11 @@ import { REASON_MAX, REASON_MIN, type DecisionPreview } from './decision.ts';
 import type { PanelMembers } from './panel.ts';
 import { countryName } from '../applications/countries.ts';
 import { withFields } from '../support/with-fields.ts';
+import { formatDecimal } from '../views/numbers.ts';
 
-export function formatScore(n: number | null | undefined): string {
-  return typeof n === 'number' ? n.toFixed(2) : '';
+/** A score for display, two decimals in the page's language (4,40 / 4.40); lists sort on the number itself. */
+export function formatScore(n: number | null | undefined, locale: string): string {
+  return typeof n === 'number' ? formatDecimal(n, locale, 2) : '';
 }
 
 // ---- page models of the shortlist pages (routes/shortlists.ts) ----
@@ -57,7 +59,7 @@ export function shortlistPage({ ctx, call, list, query }: { ctx: Context; call: 
     rows: list.rows.map((r) =>
       withFields(r, {
         countryName: countryName(r.country, ctx.locale),
-        scoreText: formatScore(r.score),
+        scoreText: formatScore(r.score, ctx.locale),
         stageLabel: t(`workflow.stages.${r.stage}`),
         trackLabel: t(`dashboard.tracks.${r.track}`),
         degreeLabel: r.degree ? t(`shortlists.degrees.${r.degree}`) : '',
@@ -89,10 +91,10 @@ export function comparePage({ ctx, call, columns }: { ctx: Context; call: CallDo
         kase: c,
         country: countryName(c.profile?.countryOfResidence, ctx.locale),
         nationality: countryName(c.profile?.nationality, ctx.locale),
-        score: hidden ? null : formatScore(c.score),
+        score: hidden ? null : formatScore(c.score, ctx.locale),
         hidden,
         evals,
-        means: (evals.means ?? []).map((m) => withFields(m, { meanText: m.mean === null ? '' : m.mean.toFixed(2) })),
+        means: (evals.means ?? []).map((m) => withFields(m, { meanText: formatScore(m.mean, ctx.locale) })),
         documents,
       };
     }),
@@ -133,7 +135,7 @@ export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context
     callId: String(call._id),
     country: countryName(c.profile?.countryOfResidence, ctx.locale),
     nationality: countryName(c.profile?.nationality, ctx.locale),
-    score: scoreHidden ? null : formatScore(c.score),
+    score: scoreHidden ? null : formatScore(c.score, ctx.locale),
     scoreHidden,
     evals,
     documents: view.documents,

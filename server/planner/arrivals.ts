@@ -7,7 +7,7 @@ import { FORECAST_STAGES } from '../../models/constants.ts';
 import { tOf, type Context } from '../context.ts';
 import type { DashboardFilter } from '../dashboard/index.ts';
 import { vnStartOfDay } from '../calendar/index.ts';
-import { dateFormat } from '../views/time.ts';
+import { monthText } from '../views/time.ts';
 
 const VN_OFFSET = 7 * 3_600_000;
 /** Below every date a case can hold. */
@@ -42,11 +42,10 @@ export async function forecastArrivalsByMonth({ filter: f }: { filter: Dashboard
 export function presentForecastArrivals(ctx: Context, rows: ForecastMonth[]) {
   const t = tOf(ctx);
   const max = Math.max(1, ...rows.map((r) => r.n));
-  const fmt = dateFormat(ctx.locale === 'vi' ? 'vi-VN' : 'en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' });
   return {
     title: t('planner.dashboard.title'),
     max,
     total: rows.reduce((a, b) => a + b.n, 0),
-    rows: rows.map((r) => ({ month: r.month, label: fmt.format(new Date(`${r.month}-15T00:00:00Z`)), n: r.n })),
+    rows: rows.map((r) => ({ month: r.month, label: monthText(r.month, ctx.locale), n: r.n })),
   };
 }

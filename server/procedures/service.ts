@@ -29,7 +29,7 @@ import { caseEmail, outboxKey, recipientLocale, type Recipient } from '../outbox
 import { translator, type Locale } from '../i18n/index.ts';
 import { PROCEDURE_RULES, cardLatestEnd, countedLodgingDue, filingOutsideWindow, waitingFor } from './rules.ts';
 import { currentDocuments } from '../documents/index.ts';
-import { dateFormat } from '../views/time.ts';
+import { dayText } from '../views/time.ts';
 
 /** Statuses in which a procedure is still running (and can be overdue). */
 export const ACTIVE_SUPPORT: readonly SupportStatus[] = ACTIVE_SUPPORT_STATUSES;
@@ -256,10 +256,9 @@ export function procedureHeadlineKey(c: ProcedureChange): string {
   return 'procedures.applicant.message';
 }
 
-const DATE_FMT = { day: '2-digit', month: 'short', year: 'numeric', timeZone: 'Asia/Ho_Chi_Minh' } as const;
-
+/** A day in Vietnam as the `date` helper writes it (server/views/time.ts): 05 Dec 2026 / 5/12/2026. */
 export function formatDay(d: Date | undefined | null, locale: Locale): string {
-  return d ? dateFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', DATE_FMT).format(d) : '';
+  return d ? dayText(d, locale === 'vi' ? 'vi-VN' : 'en-GB') : '';
 }
 
 /**

@@ -7,7 +7,7 @@ import { translator, type Locale } from '../i18n/index.ts';
 import { recordAudit } from '../audit/index.ts';
 import { formatDateTime } from '../views/time.ts';
 import { computeDashboard, type DashboardData } from '../dashboard/index.ts';
-import { figureTables, type FigureTable, type Cell } from '../dashboard/tables.ts';
+import { cellText, figureTables, type FigureTable, type Cell } from '../dashboard/tables.ts';
 import { resolveDashboardFilter, type FilterQuery, type ResolvedFilter } from '../dashboard/filter.ts';
 
 export interface SteeringReport {
@@ -53,6 +53,7 @@ export async function buildSteeringReport({ ctx, query, locale }: SteeringReport
 export function csvField(v: Cell): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return String(v);
+  if (typeof v === 'object') return v.month;
   let s = String(v);
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n;]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
@@ -127,7 +128,7 @@ export async function steeringPdf(r: SteeringReport): Promise<Buffer> {
       };
       drawRow(tb.columns, true);
       if (tb.rows.length === 0) drawRow([translator(r.locale)('dashboard.noData')], false);
-      for (const row of tb.rows) drawRow(row.map((c) => (c === null ? '—' : String(c))), false);
+      for (const row of tb.rows) drawRow(row.map((c) => cellText(c, r.locale)), false);
       doc.moveDown(1);
     }
     doc.end();

@@ -7,6 +7,7 @@ import type { HelperOptions, RuntimeOptions } from 'handlebars';
 import { isLocale, translate, translator, DEFAULT_LOCALE } from '../i18n/index.ts';
 import { asDate, dayText, formatDateTime, isoWithOffset } from './time.ts';
 import { eachInPieces } from './pieces.ts';
+import { formatDecimal, formatNumber } from './numbers.ts';
 
 export const viewsDir = fromRoot('views');
 
@@ -32,12 +33,20 @@ export const helpers = {
   or: (...args: unknown[]) => args.slice(0, -1).some(Boolean),
   not: (v: unknown) => !v,
   includes: (list: unknown, v: unknown) => Array.isArray(list) && list.map(String).includes(String(v)),
-  /** Date in the page's language, e.g. 22/11/2026 or 22 Nov 2026. */
+  /** Date in the page's language, e.g. 22/11/2026 (vi) or 22 Nov 2026 (en). */
   date(value: unknown, options: HelperOptions) {
     const d = asDate(value);
     return d ? dayText(d, localeOf(options) === 'vi' ? 'vi-VN' : 'en-GB') : '';
   },
-  /** Date and time in Vietnam with the zone, e.g. 03 Dec 2026, 14:05 (UTC+7). */
+  /** {{number x}}: up to 2 decimals in the page's language (2,5 / 2.5); {{number x 2}}: exactly 2 (4,40 / 4.40). */
+  number(value: unknown, ...rest: unknown[]) {
+    const options = rest.pop() as HelperOptions;
+    if (value === null || value === undefined || value === '') return '';
+    const n = Number(value);
+    if (!Number.isFinite(n)) return '';
+    return rest.length ? formatDecimal(n, localeOf(options), Number(rest[0])) : formatNumber(n, localeOf(options));
+  },
+  /** Date and time in Vietnam with the zone, e.g. 3 Dec 2026, 14:05 (UTC+7) or 3/12/2026, 14:05 (UTC+7). */
   dateTime(value: unknown, options: HelperOptions) {
     const d = asDate(value);
     return d ? formatDateTime(d, localeOf(options)) : '';

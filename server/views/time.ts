@@ -1,5 +1,11 @@
-// Times as people in Vietnam read them, always with their zone: "3 Dec 2026, 14:05 (UTC+7)" on
-// pages and reports, and ISO 8601 with the offset ("2026-12-03T14:05:00+07:00") for <time datetime>.
+// Times as people in Vietnam read them, always with their zone: "3 Dec 2026, 14:05 (UTC+7)" in
+// English and "3/12/2026, 14:05 (UTC+7)" in Vietnamese on pages, e-mails and reports, and ISO 8601
+// with the offset ("2026-12-03T14:05:00+07:00") for <time datetime>.
+//
+// Vietnamese has one form for a day everywhere, prose, e-mails and tables alike: day/month/year
+// without leading zeros ("5/12/2026"), as Vietnamese forms and letters write it. ICU's own vi-VN
+// styles mix "05 thg 12, 2026" (short) and "5 tháng 12, 2026" (long), neither of which is how a date
+// is written in Vietnamese. A month is "tháng 12/2026". English keeps ICU's en-GB forms.
 export const APP_TIME_ZONE = 'Asia/Ho_Chi_Minh';
 /** Vietnam has kept UTC+7 since 13 June 1975, 00:00 local time (IANA tz, Asia/Ho_Chi_Minh); it was UTC+8 just before, and changed several times earlier. */
 const UTC7_SINCE = Date.UTC(1975, 5, 12, 17);
@@ -58,9 +64,21 @@ export function isoWithOffset(d: Date, timeZone = APP_TIME_ZONE): string {
   return `${local}${off < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
 }
 
-/** Date and time in the page's language, with the zone: "03 Dec 2026, 14:05 (UTC+7)". */
+const VI_DAY: Intl.DateTimeFormatOptions = { day: 'numeric', month: 'numeric', year: 'numeric' };
+
+/** "5/12/2026": the day in the zone, put together from its parts (ICU's separators vary by version). */
+function viDay(d: Date, timeZone: string): string {
+  const parts = dateFormat('vi-VN', { ...VI_DAY, timeZone }).formatToParts(d);
+  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  return `${part('day')}/${part('month')}/${part('year')}`;
+}
+
+/** Date and time in the page's language, with the zone: "3 Dec 2026, 14:05 (UTC+7)", "3/12/2026, 14:05 (UTC+7)". */
 export function formatDateTime(d: Date, locale: string, timeZone = APP_TIME_ZONE): string {
-  const text = dateFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(d);
+  const text =
+    locale === 'vi'
+      ? `${timeZone === APP_TIME_ZONE ? dayText(d, 'vi-VN') : viDay(d, timeZone)}, ${dateFormat('vi-VN', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).format(d)}`
+      : dateFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(d);
   return `${text} (${zoneLabel(d, timeZone)})`;
 }
 
@@ -68,23 +86,28 @@ const DAY_FORMATS: Record<'short' | 'long', Intl.DateTimeFormatOptions> = {
   short: { day: '2-digit', month: 'short', year: 'numeric', timeZone: APP_TIME_ZONE },
   long: { day: 'numeric', month: 'long', year: 'numeric', timeZone: APP_TIME_ZONE },
 };
+
+function dayFormatted(d: Date, locale: 'vi-VN' | 'en-GB', style: 'short' | 'long'): string {
+  return locale === 'vi-VN' ? viDay(d, APP_TIME_ZONE) : dateFormat(locale, DAY_FORMATS[style]).format(d);
+}
 const DAY_TEXTS_MAX = 20_000;
 /** Texts of days already shown, by day in Vietnam, style and locale (day × 4 + style × 2 + locale). */
 const dayTexts = new Map<number, string>();
 
 /**
  * A day in Vietnam in the page's language: "03 Dec 2026" (short, the `date` helper) or "3 December
- * 2026" (long, the plan's explanations). Remembered per locale, style and day (each instant of a
- * day gives the same text), as Intl's format was 3 % of the queue page (two dates on each of 50
- * rows); instants before the zone's last change are always formatted.
+ * 2026" (long, the plan's explanations) in English, "5/12/2026" in Vietnamese (both styles).
+ * Remembered per locale, style and day (each instant of a day gives the same text), as Intl's format
+ * was 3 % of the queue page (two dates on each of 50 rows); instants before the zone's last change
+ * are always formatted.
  */
 export function dayText(d: Date, locale: 'vi-VN' | 'en-GB', style: 'short' | 'long' = 'short'): string {
   const t = d.getTime();
-  if (t < UTC7_SINCE) return dateFormat(locale, DAY_FORMATS[style]).format(d);
+  if (t < UTC7_SINCE) return dayFormatted(d, locale, style);
   const key = vnDayNumber(d) * 4 + (style === 'long' ? 2 : 0) + (locale === 'vi-VN' ? 1 : 0);
   let text = dayTexts.get(key);
   if (text === undefined) {
-    text = dateFormat(locale, DAY_FORMATS[style]).format(d);
+    text = dayFormatted(d, locale, style);
     if (dayTexts.size >= DAY_TEXTS_MAX) dayTexts.clear();
     dayTexts.set(key, text);
   }
@@ -96,4 +119,15 @@ export function asDate(value: unknown): Date | undefined {
   if (!value) return undefined;
   const d = value instanceof Date ? value : new Date(String(value));
   return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+/**
+ * A calendar month ('YYYY-MM', as the figures group them) in the page's language: "tháng 12/2026",
+ * "December 2026". Every month label of the dashboard and the planner comes from here.
+ */
+export function monthText(month: string, locale: string): string {
+  const m = /^(\d{4})-(\d{2})$/.exec(month);
+  if (!m) return month;
+  if (locale === 'vi') return `tháng ${Number(m[2])}/${m[1]}`;
+  return dateFormat('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${month}-15T00:00:00Z`));
 }

@@ -56,6 +56,14 @@ describe('cases: scores in the HR queue (hidden-scores rule)', () => {
     }
   });
 
+  it('writes the scores with a decimal comma in Vietnamese, still sorted on the numbers (highest first)', async () => {
+    const hrVi = await createUser({ role: 'hr_officer', institute: call.institute, locale: 'vi' });
+    const html = (await page(await signedIn(t, hrVi), queue(first))).text;
+    expect(scoreCell(html, first)).to.equal('3,46');
+    expect(scoreCell(html, second)).to.equal('4,20');
+    expect(html.indexOf(`data-case="${String(second._id)}"`)).to.be.lessThan(html.indexOf(`data-case="${String(first._id)}"`));
+  });
+
   it('hides the scores from a leader and a panel member who have not scored, in their language', async () => {
     for (const user of [leader, panelOfficer]) {
       const html = (await page(await signedIn(t, user), queue(first))).text;

@@ -73,8 +73,10 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
 
     const vi = text((await page(await signedIn(t, hrVi), `/cases/${c._id}`)).text);
     expect(vi).to.include('Dự kiến ngày bắt đầu làm việc');
-    expect(vi).to.match(/data-forecast="likely"><strong>1 tháng 6, 2027</);
-    expect(vi).to.include('thị thực: 5 ngày làm việc sau giấy phép lao động, dự kiến 26 tháng 10, 2026');
+    // Vietnamese dates in one form, as on every other page and e-mail: 1/6/2027, never "1 tháng 6, 2027".
+    expect(vi).to.match(/data-forecast="likely"><strong>1\/6\/2027</);
+    expect(vi).to.include('thị thực: 5 ngày làm việc sau giấy phép lao động, dự kiến 26/10/2026');
+    expect(vi).not.to.match(/\d tháng \d+, \d{4}|thg \d/);
     expect(vi).not.to.match(/planner\.[a-z]/);
     // The law cited in the page's language, never the English citation on a Vietnamese page.
     expect(vi).to.include('Nghị định 219/2025/NĐ-CP, Điều 18 khoản 4');
@@ -85,7 +87,7 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     const cVi = await onboardingCase(applicantVi);
     const vi = text((await page(await signedIn(t, applicantVi), `/applications/${cVi._id}`)).text);
     expect(vi).to.include('Khi nào cần xin giấy tờ');
-    expect(vi).to.include('Xin Phiếu lý lịch tư pháp trong khoảng từ 5 tháng 10, 2026 đến 26 tháng 3, 2027');
+    expect(vi).to.include('Xin Phiếu lý lịch tư pháp trong khoảng từ 5/10/2026 đến 26/3/2027');
     expect(vi).not.to.match(/planner\.[a-z]/);
 
     const cEn = await onboardingCase(applicantEn);

@@ -71,6 +71,16 @@ describe('planner: measured stage times, stored forecast and forecast arrivals p
     const html = text(res.text);
     expect(html).to.include('Forecast arrivals per month');
     expect(html).to.match(/data-month="2027-02"><th scope="row">February 2027<\/th><td class="num">1<\/td>/);
+
+    // In Vietnamese both month tables of the dashboard write a month the same way ("tháng 2/2027"),
+    // never "2026-04" beside "tháng 2 năm 2027".
+    const leaderVi = await createUser({ role: 'leader', institute: call.institute, locale: 'vi' });
+    const vi = (await page(await signedIn(t, leaderVi), '/dashboard')).text;
+    expect(vi).to.match(/data-month="2027-02"><th scope="row">tháng 2\/2027<\/th>/);
+    const arrivals = vi.slice(vi.indexOf('id="table-arrivals"'), vi.indexOf('</table>', vi.indexOf('id="table-arrivals"')));
+    expect(arrivals).to.match(/<th scope="row">tháng 4\/2026<\/th><td class="num">2<\/td>/);
+    expect(arrivals).not.to.match(/\d{4}-\d{2}/);
+    expect(vi).not.to.match(/tháng \d+ năm \d{4}/);
   });
 
   it('the daily refresh fills in and updates forecasts of open cases, and clears ended ones', async () => {

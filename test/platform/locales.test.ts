@@ -1,5 +1,8 @@
 import { expect } from 'chai';
-import { i18n, loadResources, translate, translator, LOCALES } from '../../server/i18n/index.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { i18n, loadResources, localesDir, translate, translator, LOCALES } from '../../server/i18n/index.ts';
+import { emailsDir } from '../../server/mail/templates.ts';
 
 function keys(obj: unknown, prefix = ''): string[] {
   if (!obj || typeof obj !== 'object') return [prefix];
@@ -21,6 +24,28 @@ describe('platform: translations', () => {
       const r = res[lng] as unknown as { calls: { tracks: Record<string, string> }; dashboard: { tracks: Record<string, string> } };
       expect(r.dashboard.tracks, lng).to.deep.equal(r.calls.tracks);
     }
+  });
+
+  // The screening stage had two Vietnamese names: "sơ tuyển" on staff pages, "sơ duyệt" in e-mails,
+  // the mail log and the applicant's next step. It is "sơ tuyển" (screening candidates) everywhere.
+  it('names the screening stage "sơ tuyển" in every Vietnamese text and e-mail template, never "sơ duyệt"', () => {
+    const files = [
+      ...readdirSync(path.join(localesDir, 'vi')).map((f) => path.join(localesDir, 'vi', f)),
+      ...readdirSync(emailsDir, { recursive: true, encoding: 'utf8' })
+        .filter((f) => /(^|[/\\.])vi\.[^/\\]*hbs$/.test(f))
+        .map((f) => path.join(emailsDir, f)),
+    ];
+    expect(files.filter((f) => f.includes(`${path.sep}emails${path.sep}`)).length, 'vi e-mail templates found').to.be.greaterThan(30);
+    const other = /s[ơo]\s+duy[ệe]t/iu;
+    const found = files.flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .normalize('NFC')
+        .split('\n')
+        .flatMap((line, i) => (other.test(line) ? [`${path.relative(process.cwd(), f)}:${i + 1}: ${line.trim()}`] : [])),
+    );
+    expect(found).to.deep.equal([]);
+    expect(translate('vi', 'workflow.stages.screening')).to.match(/sơ tuyển/i);
+    expect(translate('vi', 'cases.stages.screening')).to.match(/sơ tuyển/i);
   });
 
   it('has no empty strings', () => {

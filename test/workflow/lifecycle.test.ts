@@ -94,7 +94,7 @@ describe('workflow: one case through every stage, with an e-mail at each step', 
     expect(availableActions(c, hr)).to.include.members(['start_screening', 'put_on_hold']);
     r = await step(c, 'start_screening', hr);
     expect(r.c.stage).to.equal('screening');
-    expectApplicantMail(r.mail, r.c, /đang được sơ duyệt/);
+    expectApplicantMail(r.mail, r.c, /đang được sơ tuyển/);
     c = r.c;
 
     const dueAt = new Date(w.clock.now.getTime() + 10 * 86_400_000);
@@ -132,7 +132,7 @@ describe('workflow: one case through every stage, with an e-mail at each step', 
 
     r = await step(c, 'send_to_evaluation', hr);
     expect(r.c.stage).to.equal('evaluation');
-    expectApplicantMail(r.mail, r.c, /đã qua sơ duyệt/);
+    expectApplicantMail(r.mail, r.c, /đã qua sơ tuyển/);
     c = r.c;
 
     expect(availableActions(c, hr)).to.not.include('shortlist');
