@@ -8,6 +8,7 @@ import { User, type UserRecord } from '../../models/user.ts';
 import { actorOf, tOf, type Context } from '../context.ts';
 import type { AppError } from '../errors.ts';
 import { UploadError } from './errors.ts';
+import { formatNumber } from '../views/numbers.ts';
 import { canDownloadDocument, canRenewDocument, canSeeDocumentVersions, canUploadDocument, canVerifyDocument } from '../policies/document.ts';
 import type { CaseAccessFacts } from '../policies/case.ts';
 import { DATE_RULES, isExpiredLike, validityOf, validUntil, type Validity, type ValidityCase } from './validity.ts';
@@ -307,7 +308,10 @@ export function typedDates(dates: Record<string, unknown>): Record<string, strin
 
 /** A refused upload in the user's language, for the page or the JSON answer, with the input it is about if any. */
 export function uploadRefusal(ctx: Context, err: AppError): { status: number; code: string; message: string; field?: string } {
-  return { status: err.status, code: err.code, message: tOf(ctx)(err.messageKey, err.params) as string, field: err instanceof UploadError ? err.field : undefined };
+  // Figures (the case quota's megabytes) are written as the reader's language writes them: 0,4 in
+  // Vietnamese; a plural's count stays a number for i18next.
+  const params = Object.fromEntries(Object.entries(err.params).map(([k, v]) => [k, typeof v === 'number' && k !== 'count' ? formatNumber(v, ctx.locale, 1) : v]));
+  return { status: err.status, code: err.code, message: tOf(ctx)(err.messageKey, params) as string, field: err instanceof UploadError ? err.field : undefined };
 }
 
 const dateSuffix = (rule: 'issued' | 'expires') => (rule === 'issued' ? 'issuedAt' : 'expiresAt');

@@ -240,8 +240,8 @@ export async function storedBytes(caseId: unknown): Promise<number> {
 }
 
 const MB = 1024 * 1024;
-/** "0.4", "12": one decimal below 10 MB, where it matters. */
-const mb = (bytes: number): string => (bytes < 10 * MB ? (Math.ceil((bytes / MB) * 10) / 10).toFixed(1) : String(Math.ceil(bytes / MB)));
+/** 0.4, 12: one decimal below 10 MB, where it matters; written in the reader's language where the refusal is translated (uploadRefusal). */
+const mb = (bytes: number): number => (bytes < 10 * MB ? Math.ceil((bytes / MB) * 10) / 10 : Math.ceil(bytes / MB));
 
 /** Refuses files that would take the case over its quota (UPLOAD_CASE_QUOTA_MB). */
 export async function checkCaseQuota(app: Pick<AppContext, 'config'>, caseId: unknown, incoming: number): Promise<void> {
