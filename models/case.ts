@@ -6,7 +6,7 @@ import { summarizeHistory } from './case-summary.ts';
 import { keepSearchTerms } from './case-search-hooks.ts';
 import { keepNextDeadline } from './case-deadline.ts';
 import { watchWrites } from './watch-writes.ts';
-import { TRACKS, STAGES, SUPPORT_KINDS, SUPPORT_STATUSES, DEGREES, PRIORITIES } from './constants.ts';
+import { TRACKS, STAGES, SUPPORT_KINDS, SUPPORT_STATUSES, DEGREES, PRIORITIES, UNASSIGN_REASONS } from './constants.ts';
 
 /** A procedure's change on the case history: structured, translated by the presenters. */
 const procedureEventSchema = new Schema(
@@ -31,6 +31,19 @@ const procedureEventSchema = new Schema(
   { _id: false },
 );
 
+/**
+ * Why the system took a case from its officer (their account disabled, their role changed): a reason
+ * and the officer's name then, translated by the presenters in each reader's language. Entries
+ * written before it carry the words in `note`, in the administrator's language.
+ */
+const unassignEventSchema = new Schema(
+  {
+    reason: { type: String, enum: UNASSIGN_REASONS, required: true },
+    name: { type: String, maxlength: 200 },
+  },
+  { _id: false },
+);
+
 const historyEventSchema = new Schema(
   {
     at: { type: Date, required: true },
@@ -41,6 +54,7 @@ const historyEventSchema = new Schema(
     to: { type: String, enum: STAGES },
     note: { type: String, maxlength: 5000 },
     procedure: { type: procedureEventSchema, default: undefined },
+    unassign: { type: unassignEventSchema, default: undefined },
   },
   { _id: true },
 );

@@ -47,6 +47,10 @@ export function supportOpen(c: { stage?: unknown; resumeStage?: unknown }): bool
   return inStages(c.stage, HIRING_STAGES) || (c.stage === 'on_hold' && inStages(c.resumeStage, HIRING_STAGES));
 }
 
+/** Why a case went back to the queue unassigned (server/cases/commands.ts returnCasesToQueue), translated for each reader. */
+export const UNASSIGN_REASONS = ['account_disabled', 'role_changed'] as const;
+export type UnassignReason = (typeof UNASSIGN_REASONS)[number];
+
 export const SUPPORT_KINDS = ['work_permit', 'visa', 'residence_card', 'housing', 'citizenship', 'work_permit_exemption'] as const;
 export type SupportKind = (typeof SUPPORT_KINDS)[number];
 

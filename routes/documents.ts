@@ -63,7 +63,7 @@ function refuseUpload(logger: Logger, req: Request, res: Response, err: unknown)
   if (err instanceof RateLimitedError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
   const refusal = uploadRefusal(req.ctx, err);
   if (!wantsHtml(req)) {
-    res.status(refusal.status).json({ error: { code: refusal.code, message: refusal.message } });
+    res.status(refusal.status).json({ error: { code: refusal.code, message: refusal.message, ...(refusal.field ? { field: refusal.field } : {}) } });
     return undefined;
   }
   return refusal;
@@ -132,6 +132,7 @@ export function documentsRoutes(app: AppContext): Router {
         call,
         defaultMaxBytes: app.config.upload.maxBytes,
         message: refusal.message,
+        field: refusal.field,
         dates: body.dates,
         backUrl: backUrl(body.returnTo, caseId, ctx.actor?.role),
       });
@@ -226,7 +227,7 @@ export function documentsRoutes(app: AppContext): Router {
       if (!refusal) return;
       const typed = uploadBody.safeParse(req.body ?? {});
       const applicantEmailable = await renewalTellsApplicant(ctx, loaded.caseDoc);
-      const page = renewalPage({ ctx, ...loaded, defaultMaxBytes: app.config.upload.maxBytes, renewable: renewable(loaded.doc), applicantEmailable, message: refusal.message, dates: typed.success ? typed.data.dates : {} });
+      const page = renewalPage({ ctx, ...loaded, defaultMaxBytes: app.config.upload.maxBytes, renewable: renewable(loaded.doc), applicantEmailable, message: refusal.message, field: refusal.field, dates: typed.success ? typed.data.dates : {} });
       res.status(refusal.status).render('documents/renew', page);
     }
   });

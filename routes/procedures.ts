@@ -20,7 +20,7 @@ import { CaseConflictError, caseConflict } from '../server/cases/conflict.ts';
 import { conflictPage } from '../server/cases/present.ts';
 import { setCalendarLogger } from '../server/calendar/index.ts';
 import { isSupportKind, updateProcedure, type ProcedureErrors } from '../server/procedures/service.ts';
-import { procedurePage } from '../server/procedures/page.ts';
+import { outsideWindowMessage, procedurePage } from '../server/procedures/page.ts';
 import { calendarDayMessage } from '../server/support/calendar-day.ts';
 
 const WORKERS = allow('role.caseWorker');
@@ -118,7 +118,10 @@ export function proceduresRoutes(app: AppContext): Router {
       await showProcedure(app, req, res, 422, { errors: result.errors, values });
       return;
     }
-    if (result.outsideWindow) flash(req, 'info', 'procedures.flash.updatedOutsideWindow', result.outsideWindow);
+    if (result.outsideWindow) {
+      const m = outsideWindowMessage('procedures.flash.updatedOutsideWindow', result.outsideWindow);
+      flash(req, 'warning', m.key, m.params);
+    }
     else flash(req, 'success', 'procedures.flash.updated');
     res.redirect(303, `/cases/${id}#support`);
   };

@@ -15,13 +15,33 @@
     function say(text) {
       if (status) status.textContent = text;
     }
-    function showError(text) {
+    var marked = null;
+    // A refusal about one input (a file, the date beside it) marks it and is read out with it, as
+    // the page answering a plain form does (public/js/form-errors.js).
+    function mark(field) {
+      if (marked) {
+        marked.removeAttribute('aria-invalid');
+        var kept = (marked.getAttribute('aria-describedby') || '').split(' ').filter(function (id) { return id && id !== errorBox.id; });
+        if (kept.length) marked.setAttribute('aria-describedby', kept.join(' '));
+        else marked.removeAttribute('aria-describedby');
+        marked = null;
+      }
+      if (!field || !errorBox || !errorBox.id) return;
+      var escaped = window.CSS && CSS.escape ? CSS.escape(field) : field;
+      var input = form.querySelector('[name="' + escaped + '"]');
+      if (!input) return;
+      input.setAttribute('aria-invalid', 'true');
+      input.setAttribute('aria-describedby', ((input.getAttribute('aria-describedby') || '') + ' ' + errorBox.id).trim());
+      marked = input;
+    }
+    function showError(text, field) {
       if (progress) progress.hidden = true;
       if (errorBox) {
         errorBox.textContent = text;
         errorBox.hidden = false;
         errorBox.scrollIntoView({ block: 'nearest' });
       }
+      mark(field);
       if (button) button.disabled = false;
       busy = false;
     }
@@ -66,7 +86,8 @@
           else window.location.assign(next);
           return;
         }
-        showError((body && body.error && body.error.message) || form.dataset.msgFailed || '');
+        var error = body && body.error;
+        showError((error && error.message) || form.dataset.msgFailed || '', error && typeof error.field === 'string' ? error.field : null);
       });
       xhr.addEventListener('error', function () {
         showError(form.dataset.msgFailed || '');

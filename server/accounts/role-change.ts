@@ -6,7 +6,7 @@
 // off the evaluation panels they can no longer sit on, returns the open cases they can no longer work
 // on to the queue, is audited, and the person is e-mailed.
 import { Types } from 'mongoose';
-import { actorOf, tOf, type Context } from '../context.ts';
+import { actorOf, type Context } from '../context.ts';
 import { User, type Role, type UserDoc } from '../../models/user.ts';
 import { Institute } from '../../models/institute.ts';
 import { ConflictError, ForbiddenError } from '../errors.ts';
@@ -191,7 +191,7 @@ export async function changeUserRole(opts: { app: MailDeps; ctx: Context; userId
   // takes cases an officer picks in one institute's queue, so refusing would send the administrator
   // there first, and a case assigned to them between that and this write would still keep an owner
   // who cannot open it.
-  const casesToQueue = await returnCasesToQueue({ ctx, ...casesLeavingThem(user, after), note: tOf(ctx)('accounts.roleChange.caseNote', { name: user.name }) });
+  const casesToQueue = await returnCasesToQueue({ ctx, ...casesLeavingThem(user, after), reason: 'role_changed', name: user.name });
   const plan: RoleChangePlan = { before, after, casesToQueue, panelsToLeave: panelsLeft.length };
   await recordAudit(ctx, {
     action: 'user.role_changed',

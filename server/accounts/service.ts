@@ -3,7 +3,7 @@
 // dependencies as `app` where it sends mail or counts attempts, the request's Context as `ctx`) and
 // records its own audit event; the web layer only signs sessions in and out.
 import type { Types } from 'mongoose';
-import { actorOf, tOf, withActor, type Context } from '../context.ts';
+import { actorOf, withActor, type Context } from '../context.ts';
 import { User, type Role, type UserDoc } from '../../models/user.ts';
 import { Institute } from '../../models/institute.ts';
 import type { Locale } from '../i18n/index.ts';
@@ -276,7 +276,7 @@ export async function setDisabled(opts: { ctx: Context; user: UserDoc; disabled:
   // After the account is disabled, not before: assigning a case takes only an enabled officer
   // (server/cases/commands.ts), so none is given to them after this runs (except an assignment that
   // checked them just before the disabling and lands just after: no transaction makes the two one).
-  const casesToQueue = disabled ? await returnCasesToQueue({ ctx, assignee: user._id, note: tOf(ctx)('accounts.admin.disabledCaseNote', { name: user.name }) }) : 0;
+  const casesToQueue = disabled ? await returnCasesToQueue({ ctx, assignee: user._id, reason: 'account_disabled', name: user.name }) : 0;
   await recordAudit(ctx, { action: disabled ? 'user.disabled' : 'user.enabled', ...userTarget(user), ...(disabled ? { summary: { casesToQueue } } : {}) });
   return { user, casesToQueue };
 }

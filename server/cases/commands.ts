@@ -6,7 +6,7 @@ import { Types } from 'mongoose';
 import type { AppContext } from '../deps.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { User, type UserDoc } from '../../models/user.ts';
-import { ACTIVE_STAGES, OPEN_STAGES } from '../../models/constants.ts';
+import { ACTIVE_STAGES, OPEN_STAGES, type UnassignReason } from '../../models/constants.ts';
 import { actorOf, tOf, type Context } from '../context.ts';
 import { ConflictError, ForbiddenError, ValidationError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
@@ -140,14 +140,15 @@ export function countCasesLeaving(who: CasesLeaving): Promise<number> {
  * Sends back to the queue, unassigned, the open cases of someone who can no longer work on them
  * (their role or institute changed, their account was disabled), so no case keeps an owner who
  * cannot open it. One update carrying the same conditions as countCasesLeaving leaves none behind;
- * each case's history gets an `unassign` entry saying why (`note`), the workflow version stays, and
+ * each case's history gets an `unassign` entry saying why (`unassign`: a reason and the person's name,
+ * worded by the presenters in each reader's language), the workflow version stays, and
  * the institute's officers see them among the unassigned. Returns how many were sent back: the
  * caller's audit event records it. (With no transaction, a crash between the caller's write and this
  * one leaves these cases assigned; the institute's officers can still reassign them.)
  */
-export async function returnCasesToQueue({ ctx, note, ...who }: CasesLeaving & { ctx: Context; note: string }): Promise<number> {
+export async function returnCasesToQueue({ ctx, reason, name, ...who }: CasesLeaving & { ctx: Context; reason: UnassignReason; name: string }): Promise<number> {
   const actor = actorOf(ctx);
-  const history = { at: ctx.now, actor: actor._id, actorRole: actor.role, action: 'unassign', note };
+  const history = { at: ctx.now, actor: actor._id, actorRole: actor.role, action: 'unassign', unassign: { reason, name } };
   const res = await Case.updateMany(casesLeavingFilter(who), { $unset: { assignee: '' }, $push: { history } });
   return res.modifiedCount;
 }

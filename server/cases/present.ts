@@ -36,6 +36,13 @@ interface HistoryLike {
   to?: string | null;
   note?: string | null;
   procedure?: Parameters<typeof procedureTimelineEntry>[2] | null;
+  unassign?: { reason?: string | null; name?: string | null } | null;
+}
+
+/** The note of a history entry in the reader's language: a system-made one from its fields, else as written. */
+function noteOf(t: TFunction, h: HistoryLike): string | undefined {
+  if (h.unassign?.reason) return t(`cases.unassignReasons.${h.unassign.reason}`, { name: h.unassign.name ?? '' });
+  return h.note ?? undefined;
 }
 
 
@@ -85,13 +92,14 @@ export function timeline(
         : t(`cases.people.role_${h.actorRole ?? 'staff'}`, { defaultValue: t('cases.people.role_staff') })
       : (names.get(String(h.actor))?.name ?? t('cases.people.system'));
     const showNote = !view.forApplicant || applicantSeesNote(h, view.applicantId);
+    const note = showNote ? noteOf(t, h) : undefined;
     out.push({
       at: h.at,
       label: actionLabel(t, h.action),
       who,
       from: h.from ? stageLabel(t, h.from) : undefined,
       to: h.to ? stageLabel(t, h.to) : undefined,
-      note: showNote && h.note ? h.note : undefined,
+      note: note || undefined,
     });
   }
   return out.reverse();

@@ -4,11 +4,24 @@ import { AppError } from '../errors.ts';
 export class UploadError extends AppError {
   override readonly status: number;
   override readonly code: string;
+  /** The form input the refusal is about (a file's or its date's name), so the page can mark it. */
+  field?: string;
   constructor(status: number, code: string, messageKey: string, params: Record<string, unknown> = {}) {
     super(messageKey, params);
     this.status = status;
     this.code = code;
   }
+
+  /** Ties the refusal to an input, unless a closer one (the date beside the file) was named first. */
+  about(field: string): this {
+    this.field ??= field;
+    return this;
+  }
+}
+
+/** `err` tied to `field` when it is an upload refusal; anything else as it is. */
+export function aboutField(err: unknown, field: string): unknown {
+  return err instanceof UploadError ? err.about(field) : err;
 }
 
 export const refused = {

@@ -7,6 +7,8 @@ import { CaseDocument, type DocumentDoc, type DocumentRecord } from '../../model
 import { User, type UserRecord } from '../../models/user.ts';
 import { actorOf, tOf, type Context } from '../context.ts';
 import type { AppError } from '../errors.ts';
+import { UploadError } from './errors.ts';
+import { formatNumber } from '../views/numbers.ts';
 import { canDownloadDocument, canRenewDocument, canSeeDocumentVersions, canUploadDocument, canVerifyDocument } from '../policies/document.ts';
 import type { CaseAccessFacts } from '../policies/case.ts';
 import { DATE_RULES, isExpiredLike, validityOf, validUntil, type Validity, type ValidityCase } from './validity.ts';
@@ -45,6 +47,9 @@ export interface DocumentView {
   verifyFailed?: { error: string; reason: string };
   /** The applicant may replace this file (rejected, expired or expiring). */
   replaceField?: string;
+  /** A refused upload's message about the replacing file, or about its date. */
+  replaceError?: string;
+  replaceDateError?: string;
   /** Who accepted or rejected this version (staff views). */
   reviewedByName?: string;
   /** This version renews an earlier accepted one (renewal.ts). */
@@ -74,6 +79,9 @@ export interface ChecklistItemView {
   /** The file input name for a new file of this item, when the viewer may upload one now. */
   uploadField?: string;
   dateRule?: 'issued' | 'expires';
+  /** A refused upload's message about this item's new file, or about its date. */
+  uploadError?: string;
+  dateError?: string;
 }
 
 export interface ChecklistView {
@@ -298,9 +306,32 @@ export function typedDates(dates: Record<string, unknown>): Record<string, strin
   return out;
 }
 
-/** A refused upload in the user's language, for the page or the JSON answer. */
-export function uploadRefusal(ctx: Context, err: AppError): { status: number; code: string; message: string } {
-  return { status: err.status, code: err.code, message: tOf(ctx)(err.messageKey, err.params) as string };
+/** A refused upload in the user's language, for the page or the JSON answer, with the input it is about if any. */
+export function uploadRefusal(ctx: Context, err: AppError): { status: number; code: string; message: string; field?: string } {
+  // Figures (the case quota's megabytes) are written as the reader's language writes them: 0,4 in
+  // Vietnamese; a plural's count stays a number for i18next.
+  const params = Object.fromEntries(Object.entries(err.params).map(([k, v]) => [k, typeof v === 'number' && k !== 'count' ? formatNumber(v, ctx.locale, 1) : v]));
+  return { status: err.status, code: err.code, message: tOf(ctx)(err.messageKey, params) as string, field: err instanceof UploadError ? err.field : undefined };
+}
+
+const dateSuffix = (rule: 'issued' | 'expires') => (rule === 'issued' ? 'issuedAt' : 'expiresAt');
+
+/**
+ * Puts a refused upload's message beside the input it is about (a file, or the date beside it), as
+ * every refused form does; false when the page has no such input (the summary then says it).
+ */
+export function markUploadFailed(checklist: ChecklistView, field: string | undefined, message: string): boolean {
+  if (!field) return false;
+  for (const item of checklist.items) {
+    const rule = item.dateRule;
+    if (item.uploadField && field === item.uploadField) return !!(item.uploadError = message);
+    if (item.uploadField && rule && field === `${item.uploadField}_${dateSuffix(rule)}`) return !!(item.dateError = message);
+    for (const d of item.current) {
+      if (d.replaceField && field === d.replaceField) return !!(d.replaceError = message);
+      if (d.replaceField && rule && field === `${d.replaceField}_${dateSuffix(rule)}`) return !!(d.replaceDateError = message);
+    }
+  }
+  return false;
 }
 
 /** The upload page that answers a refused upload: the message, the checklist and what was typed. */
@@ -310,17 +341,24 @@ export async function uploadPage(opts: {
   call: PresentedCall;
   defaultMaxBytes: number;
   message: string;
+  /** The input the refusal is about (UploadError.field), if any. */
+  field?: string;
   dates: Record<string, unknown>;
   backUrl: string;
 }) {
   const { ctx, caseDoc } = opts;
+  const t = tOf(ctx);
   const checklist = await checklistForCase(caseDoc, opts.call, actorOf(ctx), { now: ctx.now, defaultMaxBytes: opts.defaultMaxBytes });
   checklist.values = typedDates(opts.dates);
+  const placed = markUploadFailed(checklist, opts.field, opts.message);
   return {
-    title: tOf(ctx)('documents.uploadPageTitle'),
+    title: t('documents.uploadPageTitle'),
     reference: caseDoc.reference,
-    // One refused file refuses the request: say that the others were not kept either.
-    uploadErrors: [opts.message, tOf(ctx)('documents.errors.nothingKept')],
+    // The shared summary ({{> form-errors}}) takes the focus and links to the marked input; a refusal
+    // about no input (the case's quota, no file chosen) is said in it. One refused file refuses the
+    // request: it says that the others were not kept either.
+    errors: { upload: opts.message },
+    formErrorsText: `${placed ? t('common.formHasErrors') : opts.message} ${t('documents.errors.nothingKept')}`,
     checklist,
     backUrl: opts.backUrl.replace(/#.*$/, ''),
   };
@@ -347,6 +385,8 @@ export function renewalPage(opts: {
   defaultMaxBytes: number;
   renewable: boolean;
   message?: string;
+  /** The input the refusal is about (UploadError.field), if any. */
+  field?: string;
   dates?: Record<string, unknown>;
   /** For staff: will the applicant be e-mailed about the renewal (false: account disabled)? */
   applicantEmailable?: boolean;
@@ -359,6 +399,10 @@ export function renewalPage(opts: {
   const item = (opts.call.checklist ?? []).find((i) => i.type === type);
   const values = typedDates(opts.dates ?? {});
   const rule = DATE_RULES[type as keyof typeof DATE_RULES];
+  const dateField = rule ? `${field}_${dateSuffix(rule)}` : undefined;
+  // Beside its input when the form is shown; otherwise (or about no input) in the summary.
+  const fileError = opts.renewable && opts.message && opts.field === field ? opts.message : undefined;
+  const dateError = opts.renewable && opts.message && dateField && opts.field === dateField ? opts.message : undefined;
   return {
     ...renewalWords(t, type),
     reference: caseDoc.reference,
@@ -367,11 +411,14 @@ export function renewalPage(opts: {
     action: `/documents/${String(doc._id)}/renew`,
     field,
     dateRule: rule,
-    dateField: rule ? `${field}_${rule === 'issued' ? 'issuedAt' : 'expiresAt'}` : undefined,
-    dateValue: rule ? values[`${field}_${rule === 'issued' ? 'issuedAt' : 'expiresAt'}`] : undefined,
+    dateField,
+    dateValue: dateField ? values[dateField] : undefined,
     accept: ACCEPT_ATTRIBUTE,
     fileHint: t('documents.fileHint', { mb: Math.round(maxBytesFor(item, opts.defaultMaxBytes) / (1024 * 1024)), types: ALLOWED_TYPES_TEXT }),
-    uploadErrors: opts.message ? [opts.message] : undefined,
+    errors: opts.message ? { upload: opts.message } : undefined,
+    formErrorsText: opts.message && !fileError && !dateError ? opts.message : undefined,
+    fileError,
+    dateError,
     // Staff upload on the applicant's behalf: the page says for whom, and leads back to the case.
     onBehalf: staff ? t(opts.applicantEmailable === false ? 'documents.renewal.onBehalfUntold' : 'documents.renewal.onBehalf', { name: caseDoc.profile?.fullName || caseDoc.reference }) : undefined,
     backUrl: staff ? `/cases/${String(caseDoc._id)}#documents` : `/applications/${String(caseDoc._id)}`,

@@ -15,7 +15,7 @@ import { User } from '../../models/user.ts';
 import { recordAudit } from '../audit/index.ts';
 import { sameId } from '../policies/ids.ts';
 import { applicantEmailable, queueDocumentEmail } from './email.ts';
-import { UploadError } from './errors.ts';
+import { aboutField, UploadError } from './errors.ts';
 import { parseFileField } from './rules.ts';
 import { scanOrRefuse } from './scan.ts';
 import { newStorageKey } from './storage.ts';
@@ -68,7 +68,7 @@ export async function renewDocument(opts: RenewDocumentOptions): Promise<{ doc: 
   let created: DocumentDoc | undefined;
   try {
     const files = opts.files.map((f) => {
-      if (f.refusal) throw f.refusal;
+      if (f.refusal) throw f.refusal.about(f.field);
       return f;
     });
     if (files.length === 0) throw new UploadError(422, 'no_files', 'documents.errors.noFiles');
@@ -80,7 +80,7 @@ export async function renewDocument(opts: RenewDocumentOptions): Promise<{ doc: 
     if (await pendingRenewal(doc.case, type, doc.slot ?? 0)) throw new UploadError(409, 'renewal_pending', 'documents.errors.renewalPending', { type: label });
     await checkCaseQuota(app, doc.case, file.size);
     const dates = typedDatesFor(type, file.field, opts.dates, now, t);
-    await scanOrRefuse(app.config.upload.clamdscanPath, file.tempPath, file.name);
+    await scanOrRefuse(app.config.upload.clamdscanPath, file.tempPath, file.name).catch((err: unknown) => Promise.reject(aboutField(err, file.field)));
 
     // The file first, its record after (a crash between leaves a file the start-up sweep removes).
     key = newStorageKey();

@@ -13,7 +13,7 @@ import { actorOf, tOf, type Context } from '../context.ts';
 import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
 import type { DocumentType } from '../../models/constants.ts';
 import { recordAudit } from '../audit/index.ts';
-import { UploadError } from './errors.ts';
+import { aboutField, UploadError } from './errors.ts';
 import { parseFileField, phaseOpen, type AllowedMime } from './rules.ts';
 import { DATE_RULES, VALID_MONTHS, addMonths, validityOf, type ValidityCase } from './validity.ts';
 import { scanOrRefuse } from './scan.ts';
@@ -95,7 +95,16 @@ export function typedDatesFor(type: DocumentType, field: string, dates: Record<s
   if (!rule) return {};
   const label = typeLabel(t, type);
   const what = t(rule === 'issued' ? 'documents.errors.issueDateWord' : 'documents.errors.expiryDateWord');
-  const d = parseDate(dates[`${field}_${rule === 'issued' ? 'issuedAt' : 'expiresAt'}`]);
+  const dateField = `${field}_${rule === 'issued' ? 'issuedAt' : 'expiresAt'}`;
+  try {
+    return checkedDate(type, rule, parseDate(dates[dateField]), now, label, what);
+  } catch (err) {
+    // The refusal is about the date typed, not the file: the page marks the date input.
+    throw aboutField(err, dateField);
+  }
+}
+
+function checkedDate(type: DocumentType, rule: 'issued' | 'expires', d: ReturnType<typeof parseDate>, now: Date, label: string, what: string): { issuedAt?: Date; expiresAt?: Date } {
   if (d === undefined) throw new UploadError(422, 'date_required', 'documents.errors.dateRequired', { what, type: label });
   if (typeof d === 'string') throw new UploadError(422, 'date_invalid', DATE_PROBLEMS[d], { what, type: label });
   if (rule === 'issued') {
@@ -121,56 +130,65 @@ export async function pendingRenewal(caseId: unknown, type: DocumentType, slot: 
 
 /** Checks one request's files against the checklist and the rules, without writing anything. */
 async function planUploads(input: CommitUploadsOptions, files: AcceptedFile[], now: Date, t: Translate): Promise<PlannedFile[]> {
-  const { caseDoc, call, dates } = input;
   if (files.length === 0) throw new UploadError(422, 'no_files', 'documents.errors.noFiles');
   const plans: PlannedFile[] = [];
   const usedSlots = new Set<string>();
   const newSlotBase = new Map<string, number>();
   for (const file of files) {
-    const field = parseFileField(file.field);
-    const item = field ? (call.checklist ?? []).find((i) => i.type === field.type) : undefined;
-    if (!field || !item) throw new UploadError(422, 'unknown_item', 'documents.errors.unknownField', { field: file.field });
-    const type = item.type as DocumentType;
-    const label = typeLabel(t, type);
-    if (!phaseOpen(item.phase ?? 'application', String(caseDoc.stage ?? 'draft'), caseDoc.resumeStage)) {
-      throw new UploadError(422, 'not_open', 'documents.errors.notOpen', { type: label });
+    try {
+      plans.push(await planUpload(input, file, now, t, usedSlots, newSlotBase));
+    } catch (err) {
+      // Whatever refuses this file is said beside its input.
+      throw aboutField(err, file.field);
     }
-    let slot: number;
-    let fresh = false;
-    if (!item.multiple) {
-      if (field.slot !== undefined && field.slot !== 0) throw new UploadError(422, 'bad_slot', 'documents.errors.badSlot', { type: label });
-      slot = 0;
-    } else if (field.slot === undefined) {
-      slot = (newSlotBase.get(type) ?? (await highestSlot(caseDoc._id, type))) + 1;
-      newSlotBase.set(type, slot);
-      fresh = true;
-    } else {
-      if (field.slot < 1) throw new UploadError(422, 'bad_slot', 'documents.errors.badSlot', { type: label });
-      slot = field.slot;
-    }
-    const slotKey = `${type}|${slot}`;
-    if (usedSlots.has(slotKey)) throw new UploadError(422, 'not_multiple', 'documents.errors.notMultiple', { type: label });
-    usedSlots.add(slotKey);
-
-    // A slot above the highest one held nothing when it was read: no version, nothing accepted, no
-    // renewal (an upload into it at the same moment is settled by the unique version index, insertVersion).
-    // Otherwise the slot's newest, current and renewing versions are read at once.
-    const [top, cur, renewal] = fresh
-      ? [null, null, null]
-      : await Promise.all([latest(caseDoc._id, type, slot), currentVersion(caseDoc._id, type, slot), pendingRenewal(caseDoc._id, type, slot)]);
-    // A numbered slot of a list must exist already (a new entry of the list is sent without a number).
-    if (item.multiple && !fresh && !top) throw new UploadError(422, 'bad_slot', 'documents.errors.badSlot', { type: label });
-    // An accepted, still valid file is settled: a new version would undo HR's decision (a newer
-    // passport or certificate goes through "upload a renewal", renewal.ts).
-    if (cur && cur.status === 'accepted' && validityOf(cur, caseDoc, now) === 'ok') {
-      throw new UploadError(409, 'already_accepted', 'documents.errors.alreadyAccepted', { type: label });
-    }
-    if (renewal) throw new UploadError(409, 'renewal_pending', 'documents.errors.renewalPending', { type: label });
-
-    const plan: PlannedFile = { file, type, slot, fresh, topVersion: top?.version ?? 0, ...typedDatesFor(type, file.field, dates, now, t) };
-    plans.push(plan);
   }
   return plans;
+}
+
+/** One file of the request, checked (the slots taken by the request's earlier files are in `usedSlots`). */
+async function planUpload(input: CommitUploadsOptions, file: AcceptedFile, now: Date, t: Translate, usedSlots: Set<string>, newSlotBase: Map<string, number>): Promise<PlannedFile> {
+  const { caseDoc, call, dates } = input;
+  const field = parseFileField(file.field);
+  const item = field ? (call.checklist ?? []).find((i) => i.type === field.type) : undefined;
+  if (!field || !item) throw new UploadError(422, 'unknown_item', 'documents.errors.unknownField', { field: file.field });
+  const type = item.type as DocumentType;
+  const label = typeLabel(t, type);
+  if (!phaseOpen(item.phase ?? 'application', String(caseDoc.stage ?? 'draft'), caseDoc.resumeStage)) {
+    throw new UploadError(422, 'not_open', 'documents.errors.notOpen', { type: label });
+  }
+  let slot: number;
+  let fresh = false;
+  if (!item.multiple) {
+    if (field.slot !== undefined && field.slot !== 0) throw new UploadError(422, 'bad_slot', 'documents.errors.badSlot', { type: label });
+    slot = 0;
+  } else if (field.slot === undefined) {
+    slot = (newSlotBase.get(type) ?? (await highestSlot(caseDoc._id, type))) + 1;
+    newSlotBase.set(type, slot);
+    fresh = true;
+  } else {
+    if (field.slot < 1) throw new UploadError(422, 'bad_slot', 'documents.errors.badSlot', { type: label });
+    slot = field.slot;
+  }
+  const slotKey = `${type}|${slot}`;
+  if (usedSlots.has(slotKey)) throw new UploadError(422, 'not_multiple', 'documents.errors.notMultiple', { type: label });
+  usedSlots.add(slotKey);
+
+  // A slot above the highest one held nothing when it was read: no version, nothing accepted, no
+  // renewal (an upload into it at the same moment is settled by the unique version index, insertVersion).
+  // Otherwise the slot's newest, current and renewing versions are read at once.
+  const [top, cur, renewal] = fresh
+    ? [null, null, null]
+    : await Promise.all([latest(caseDoc._id, type, slot), currentVersion(caseDoc._id, type, slot), pendingRenewal(caseDoc._id, type, slot)]);
+  // A numbered slot of a list must exist already (a new entry of the list is sent without a number).
+  if (item.multiple && !fresh && !top) throw new UploadError(422, 'bad_slot', 'documents.errors.badSlot', { type: label });
+  // An accepted, still valid file is settled: a new version would undo HR's decision (a newer
+  // passport or certificate goes through "upload a renewal", renewal.ts).
+  if (cur && cur.status === 'accepted' && validityOf(cur, caseDoc, now) === 'ok') {
+    throw new UploadError(409, 'already_accepted', 'documents.errors.alreadyAccepted', { type: label });
+  }
+  if (renewal) throw new UploadError(409, 'renewal_pending', 'documents.errors.renewalPending', { type: label });
+
+  return { file, type, slot, fresh, topVersion: top?.version ?? 0, ...typedDatesFor(type, file.field, dates, now, t) };
 }
 
 async function insertVersion(input: CommitUploadsOptions, p: PlannedFile, key: string, storageKind: 'disk' | 'gridfs'): Promise<DocumentDoc> {
@@ -222,8 +240,8 @@ export async function storedBytes(caseId: unknown): Promise<number> {
 }
 
 const MB = 1024 * 1024;
-/** "0.4", "12": one decimal below 10 MB, where it matters. */
-const mb = (bytes: number): string => (bytes < 10 * MB ? (Math.ceil((bytes / MB) * 10) / 10).toFixed(1) : String(Math.ceil(bytes / MB)));
+/** 0.4, 12: one decimal below 10 MB, where it matters; written in the reader's language where the refusal is translated (uploadRefusal). */
+const mb = (bytes: number): number => (bytes < 10 * MB ? Math.ceil((bytes / MB) * 10) / 10 : Math.ceil(bytes / MB));
 
 /** Refuses files that would take the case over its quota (UPLOAD_CASE_QUOTA_MB). */
 export async function checkCaseQuota(app: Pick<AppContext, 'config'>, caseId: unknown, incoming: number): Promise<void> {
@@ -271,12 +289,12 @@ export async function commitUploads(input: CommitUploadsOptions): Promise<Docume
   try {
     // A file refused for its name (server/http/upload-engine.ts) refuses the whole request, like any other file.
     const files = input.files.map((f) => {
-      if (f.refusal) throw f.refusal;
+      if (f.refusal) throw f.refusal.about(f.field);
       return f;
     });
     const plans = await planUploads(input, files, now, tOf(ctx) as Translate);
     await checkCaseQuota(app, input.caseDoc._id, plans.reduce((n, p) => n + p.file.size, 0));
-    for (const p of plans) await scanOrRefuse(app.config.upload.clamdscanPath, p.file.tempPath, p.file.name);
+    for (const p of plans) await scanOrRefuse(app.config.upload.clamdscanPath, p.file.tempPath, p.file.name).catch((err: unknown) => Promise.reject(aboutField(err, p.file.field)));
 
     for (const p of plans) {
       // The file first, its record after: a crash in between leaves a file without a record (removed

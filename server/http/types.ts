@@ -14,7 +14,7 @@ declare module 'express-session' {
     /** TOTP secret being enrolled, encrypted (server/accounts/totp-secret.ts): saved on the account only once a code from it is confirmed. */
     pendingTotpSecret?: string;
     /** Flash message shown once on the next page (an i18n key and its params). */
-    flash?: { kind: 'success' | 'error' | 'info'; key: string; params?: Record<string, unknown> };
+    flash?: { kind: 'success' | 'error' | 'info' | 'warning'; key: string; params?: Record<string, unknown> };
     /** The CSRF secret of a stored session (csrf-sync); anonymous visitors keep theirs in a signed cookie. */
     csrfToken?: string | null;
   }

@@ -17,7 +17,7 @@ import { finished, pipeline } from 'node:stream/promises';
 import type { Request } from 'express';
 import type multer from 'multer';
 import { ALLOWED_MIME, ALLOWED_TYPES_TEXT, extensionOf, typeForExtension, typeForMime, type AllowedMime } from '../documents/rules.ts';
-import { refused, UploadError } from '../documents/errors.ts';
+import { aboutField, refused, UploadError } from '../documents/errors.ts';
 import { hashWhileWriting } from '../documents/hash-worker.ts';
 import { nameWithoutHiddenCharacters } from '../support/hidden-characters.ts';
 
@@ -103,7 +103,7 @@ function track(req: Request, work: Promise<unknown>): void {
 }
 
 function refusedFile(fieldname: string, name: string, refusal: UploadError): TempFile {
-  return { fieldname, displayName: name, path: '', size: 0, sha256: '', mimeType: 'application/pdf', refusal };
+  return { fieldname, displayName: name, path: '', size: 0, sha256: '', mimeType: 'application/pdf', refusal: refusal.about(fieldname) };
 }
 
 export class SniffingTempStorage implements multer.StorageEngine {
@@ -213,7 +213,7 @@ export class SniffingTempStorage implements multer.StorageEngine {
     } catch (err) {
       // Let busboy carry on past this part, so multer can answer the request.
       if (!stream.destroyed) stream.resume();
-      throw err;
+      throw aboutField(err, file.fieldname);
     }
   }
 

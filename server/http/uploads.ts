@@ -40,7 +40,7 @@ function multerError(err: unknown, maxBytes: number): AppError {
     case 'LIMIT_FILE_COUNT':
       return refused.tooMany(MAX_FILES);
     case 'LIMIT_FILE_SIZE':
-      return refused.tooLarge(String((err as { filename?: string }).filename ?? (err as { field?: string }).field ?? ''), Math.round(maxBytes / (1024 * 1024)));
+      return refused.tooLarge(String((err as { filename?: string }).filename ?? (err as { field?: string }).field ?? ''), Math.round(maxBytes / (1024 * 1024))).about(String((err as { field?: string }).field ?? ''));
     case 'LIMIT_FIELD_VALUE':
     case 'LIMIT_FIELD_KEY':
       return new UploadError(413, 'field_too_large', 'documents.errors.fieldTooLarge');

@@ -11,7 +11,9 @@ import { isLocale, type Locale } from '../i18n/index.ts';
 
 type CookieConfig = Pick<Config, 'secureCookies' | 'sessionAbsoluteMs'>;
 
-export type Flash = { kind: 'success' | 'error' | 'info'; key: string; params?: Record<string, unknown> };
+/** A warning is saved yet needs a look (a date outside the legal window): polite like info, coloured like the page's warnings. */
+export const FLASH_KINDS = ['success', 'error', 'info', 'warning'] as const;
+export type Flash = { kind: (typeof FLASH_KINDS)[number]; key: string; params?: Record<string, unknown> };
 
 const FLASH_COOKIE = 'flash';
 const LANG_COOKIE = 'lang';
@@ -115,7 +117,7 @@ export function takeFlash(req: Request): Flash | undefined {
 function parseFlash(raw: string): Flash | undefined {
   try {
     const v = JSON.parse(raw) as Partial<Flash>;
-    if ((v.kind === 'success' || v.kind === 'error' || v.kind === 'info') && typeof v.key === 'string' && /^[A-Za-z0-9_.]{1,120}$/.test(v.key)) {
+    if ((FLASH_KINDS as readonly unknown[]).includes(v.kind) && v.kind && typeof v.key === 'string' && /^[A-Za-z0-9_.]{1,120}$/.test(v.key)) {
       const params = v.params && typeof v.params === 'object' && !Array.isArray(v.params) ? v.params : undefined;
       return { kind: v.kind, key: v.key, params };
     }

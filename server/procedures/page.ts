@@ -16,6 +16,15 @@ function isoDay(d: Date | null | undefined): string {
   return new Date(d.getTime() + 7 * 3_600_000).toISOString().slice(0, 10);
 }
 
+/**
+ * The i18n key saying how far outside the window a filing lies (`<prefix>`, `<prefix>After`,
+ * `<prefix>SameDay`): "N days before", "N days after" or "on" the planned start, never "-3 days before".
+ */
+export function outsideWindowMessage(prefix: string, miss: { days: number; min: number; max: number }): { key: string; params: { days: number; min: number; max: number } } {
+  const suffix = miss.days < 0 ? 'After' : miss.days === 0 ? 'SameDay' : '';
+  return { key: `${prefix}${suffix}`, params: { ...miss, days: Math.abs(miss.days) } };
+}
+
 export async function procedurePage(opts: { ctx: Context; caseId: string; kind: SupportKind | string; failed?: { errors: ProcedureErrors; values: Record<string, string> } }) {
   const { ctx } = opts;
   const actor = actorOf(ctx);
@@ -67,7 +76,7 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
       decision: rule.decisionWorkingDays !== undefined ? t('procedures.rule.decision', { count: rule.decisionWorkingDays }) : t('procedures.rule.noLegalDeadline'),
       reasons: rule.refusalReasonsWorkingDays !== undefined ? t('procedures.rule.reasons', { count: rule.refusalReasonsWorkingDays }) : undefined,
       window: rule.fileBeforeStartDays ? t('procedures.rule.window', rule.fileBeforeStartDays) : undefined,
-      windowWarning: ((miss) => (miss ? t('procedures.rule.outsideWindow', miss) : undefined))(filingOutsideWindow(kind, stored?.filedAt, caseDoc.profile?.plannedArrival)),
+      windowWarning: ((miss) => (miss ? ((m) => t(m.key, m.params))(outsideWindowMessage('procedures.rule.outsideWindow', miss)) : undefined))(filingOutsideWindow(kind, stored?.filedAt, caseDoc.profile?.plannedArrival)),
       documents: rule.documents.map((d) => t(`documents.types.${d}`, { defaultValue: d })),
     },
     values,

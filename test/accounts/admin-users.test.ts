@@ -8,6 +8,7 @@ import { User } from '../../models/user.ts';
 import { Case } from '../../models/case.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
 import { isSignedIn, postForm } from './helpers.ts';
+import { text } from '../applications/support.ts';
 
 describe('accounts: staff invitations and user administration', function () {
   this.timeout(30_000);
@@ -152,7 +153,7 @@ describe('accounts: staff invitations and user administration', function () {
     const institute = await createInstitute();
     const admin = await createUser({ role: 'admin', locale: 'en' });
     const hr = await createUser({ role: 'hr_officer', institute: institute._id, name: 'Leaving Officer' });
-    const colleague = await createUser({ role: 'hr_officer', institute: institute._id });
+    const colleague = await createUser({ role: 'hr_officer', institute: institute._id, locale: 'en' });
     const call = await createCall({ institute: institute._id });
     const applicant = await createUser({ role: 'applicant' });
     const open1 = await createCase({ applicant, call, stage: 'screening', assignee: hr });
@@ -181,9 +182,19 @@ describe('accounts: staff invitations and user administration', function () {
       const last = stored.history.at(-1)!;
       expect(last).to.include({ action: 'unassign', actorRole: 'admin' });
       expect(String(last.actor)).to.equal(String(admin._id));
-      expect(last.note).to.equal('The account of Leaving Officer was disabled by an administrator: the case is back in the queue, unassigned.');
+      // Stored as a reason, not in the administrator's words: each reader gets it in their language.
+      expect(last.unassign).to.deep.equal({ reason: 'account_disabled', name: 'Leaving Officer' });
+      expect(last.note).to.equal(undefined);
       expect(stored.version, 'the workflow version stays').to.equal(c.version);
     }
+    const en = agent(t.app);
+    await signIn(en, colleague);
+    expect(text((await en.get(`/cases/${open1._id}`).set('Accept', 'text/html')).text)).to.include('The account of Leaving Officer was disabled by an administrator: the case is back in the queue, unassigned.');
+    const vi = agent(t.app);
+    await signIn(vi, await createUser({ role: 'hr_officer', institute: institute._id, locale: 'vi' }));
+    const viPage = text((await vi.get(`/cases/${open1._id}`).set('Accept', 'text/html')).text);
+    expect(viPage).to.include('Tài khoản của Leaving Officer đã bị quản trị viên vô hiệu hóa: hồ sơ trở về hàng đợi, không có người phụ trách.');
+    expect(viPage).not.to.include('was disabled by an administrator');
     expect(String((await Case.findById(closed._id).lean())!.assignee), 'a closed case keeps who held it').to.equal(String(hr._id));
     expect(String((await Case.findById(theirs._id).lean())!.assignee), 'a colleague’s case is untouched').to.equal(String(colleague._id));
     const audit = (await AuditEvent.findOne({ action: 'user.disabled', targetId: String(hr._id) }).lean())!;
@@ -200,7 +211,9 @@ describe('accounts: staff invitations and user administration', function () {
     const reassigned = await createCase({ applicant, call, stage: 'screening', assignee: hr });
     expect((await v.post(`/admin/users/${hr._id}/disable`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(viList.text) })).status).to.equal(303);
     expect((await v.get('/admin/users').set('Accept', 'text/html')).text).to.include('và 1 hồ sơ đang mở tài khoản này phụ trách đã trở về hàng đợi');
-    expect((await Case.findById(reassigned._id).lean())!.history.at(-1)!.note).to.include('đã bị quản trị viên vô hiệu hóa');
+    // A Vietnamese administrator's disabling reads in English for an English reader.
+    expect((await Case.findById(reassigned._id).lean())!.history.at(-1)!.unassign).to.deep.equal({ reason: 'account_disabled', name: 'Leaving Officer' });
+    expect(text((await en.get(`/cases/${reassigned._id}`).set('Accept', 'text/html')).text)).to.include('The account of Leaving Officer was disabled by an administrator');
     const none = await createUser({ role: 'hr_officer', institute: institute._id });
     expect((await a.post(`/admin/users/${none._id}/disable`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(list.text) })).status).to.equal(303);
     const plain = await a.get('/admin/users').set('Accept', 'text/html');

@@ -264,7 +264,7 @@ describe('documents: renewal history', function () {
     const pendingCv = (up2.body.documents as Array<{ id: string }>)[0]!.id;
     const en = await renew(a, token, pendingCv).attach('cv--0', await makePdf('CV 2'), 'cv2.pdf');
     expect(en.status).to.equal(409);
-    expect(text(en.text), /id="upload-errors"[\s\S]{0,400}/.exec(en.text)?.[0]).to.include('Only an accepted, current “Curriculum vitae” can be renewed.');
+    expect(text(en.text), /id="form-errors"[\s\S]{0,400}/.exec(en.text)?.[0]).to.include('Only an accepted, current “Curriculum vitae” can be renewed.');
     // A leader may not upload a renewal (403); an officer of another institute does not see it (404).
     const leader = agent(t.app);
     await signIn(leader, await createUser({ role: 'leader', institute: call.institute as never }));

@@ -105,4 +105,24 @@ describe('documents: what one applicant can make the product keep', function () 
     const one = await a.post(`/cases/${caseId}/documents`).field('_csrf', token).set('Accept', 'application/json').attach('cv', await scan('CV'), 'cv.pdf');
     expect(one.status, one.text).to.equal(201);
   });
+
+  it('writes the quota refusal\'s figures as the reader\'s language does: 0,2 MB in Vietnamese', async () => {
+    const user = await createUser({ role: 'applicant', locale: 'vi' });
+    const kase = await createCase({ applicant: user, call, stage: 'draft' });
+    const a = agent(t.app);
+    await signIn(a, user);
+    const token = await tokenOf(a);
+    for (const n of [1, 2]) {
+      const res = await a.post(`/cases/${kase._id}/documents`).field('_csrf', token).set('Accept', 'application/json').attach('recommendation_letter', await scan(`Thư ${n}`), `thu-${n}.pdf`);
+      expect(res.status, res.text).to.equal(201);
+    }
+    const json = await a.post(`/cases/${kase._id}/documents`).field('_csrf', token).set('Accept', 'application/json').attach('recommendation_letter', await scan('Thư 3'), 'thu-3.pdf').attach('cv', await scan('CV'), 'cv.pdf');
+    expect(json.status).to.equal(413);
+    expect(json.body.error.message).to.include('Hồ sơ này đã chứa 0,2 MB giấy tờ, kể cả các phiên bản trước; thêm 0,2 MB này sẽ vượt quá 0,2 MB một hồ sơ được phép chứa.');
+    // The page answering the plain form says the same.
+    const page = await a.post(`/cases/${kase._id}/documents`).field('_csrf', token).set('Accept', 'text/html').attach('recommendation_letter', await scan('Thư 3'), 'thu-3.pdf').attach('cv', await scan('CV'), 'cv.pdf');
+    expect(page.status).to.equal(413);
+    expect(page.text).to.include('Hồ sơ này đã chứa 0,2 MB giấy tờ').and.not.include('0.2 MB');
+    expect(await CaseDocument.countDocuments({ case: kase._id })).to.equal(2);
+  });
 });

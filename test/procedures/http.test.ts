@@ -242,15 +242,27 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(await post(a, form.text, url, { version: versionIn(form.text, url), status: 'filed', filedAt: '2027-02-04' })).to.have.property('status', 303);
     // Said at once, in the flash on the page the save leads to, in the same words as the procedure's page.
     const warning = 'The filing date recorded is 117 days before the planned start: outside the 60 to 10 days the decree allows. Check the date, or expect the authority to return the file.';
-    const flashOf = (html: string) => /<div class="flash flash-session flash-(\w+)" id="flash"[^>]*>([^<]*)</.exec(text(html))?.slice(1);
-    expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['info', `The procedure was updated. ${warning}`]);
+    // The message, then its close button (views/partials/flash.hbs).
+    const flashOf = (html: string) => /<div class="flash flash-session flash-(\w+)" id="flash"[^>]*>([^<]*)<button/.exec(text(html))?.slice(1);
+    const shown = (await page(a, `/cases/${c._id}`)).text;
+    // A warning (coloured as one), read out politely: saved, not refused.
+    expect(flashOf(shown)).to.deep.equal(['warning', `The procedure was updated. ${warning}`]);
+    expect(shown).to.match(/<div class="flash flash-session flash-warning" id="flash" role="status">/);
     form = await page(a, url);
     expect(text(form.text)).to.include(warning);
     // In Vietnamese for a Vietnamese officer; once the filing lies inside the window, it is just saved.
     const vi = await signedIn(t, hrVi);
     form = await page(vi, url);
     expect(await post(vi, form.text, url, { version: versionIn(form.text, url), status: 'filed', filedAt: '2027-02-03', note: 'sửa ngày' })).to.have.property('status', 303);
-    expect(flashOf((await page(vi, `/cases/${c._id}`)).text)).to.deep.equal(['info', 'Đã cập nhật thủ tục. Ngày nộp đã ghi là 118 ngày trước ngày dự kiến bắt đầu làm việc: ngoài khoảng 60 đến 10 ngày theo nghị định. Hãy kiểm tra lại ngày, hoặc hồ sơ có thể bị trả lại.']);
+    expect(flashOf((await page(vi, `/cases/${c._id}`)).text)).to.deep.equal(['warning', 'Đã cập nhật thủ tục. Ngày nộp đã ghi là 118 ngày trước ngày dự kiến bắt đầu làm việc: ngoài khoảng 60 đến 10 ngày theo nghị định. Hãy kiểm tra lại ngày, hoặc hồ sơ có thể bị trả lại.']);
+    // Filed after the planned start: "3 days after", never "-3 days before", in either language.
+    await Case.updateOne({ _id: c._id }, { $set: { 'profile.plannedArrival': vn('2027-01-31') } });
+    form = await page(a, url);
+    expect(await post(a, form.text, url, { version: versionIn(form.text, url), status: 'filed', filedAt: '2027-02-03', note: 'late' })).to.have.property('status', 303);
+    const late = 'The filing date recorded is 3 days after the planned start: the decree allows 60 to 10 days before it. Check the date, or expect the authority to return the file.';
+    expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['warning', `The procedure was updated. ${late}`]);
+    expect(text((await page(a, url)).text)).to.include(late);
+    expect(text((await page(vi, url)).text)).to.include('Ngày nộp đã ghi là 3 ngày sau ngày dự kiến bắt đầu làm việc: nghị định cho phép nộp từ 60 đến 10 ngày trước ngày đó.');
     await Case.updateOne({ _id: c._id }, { $set: { 'profile.plannedArrival': vn('2027-04-04') } });
     form = await page(a, url);
     expect(await post(a, form.text, url, { version: versionIn(form.text, url), status: 'filed', filedAt: '2027-02-03', note: 'start moved' })).to.have.property('status', 303);
