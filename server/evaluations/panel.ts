@@ -45,7 +45,7 @@ async function leanCall(callId: unknown) {
 export async function panelOf({ callId }: { callId: unknown }) {
   const call = await leanCall(callId);
   const [members, leaders, candidates] = await Promise.all([
-    User.find({ panelCalls: call._id }, { name: 1, email: 1, role: 1, institute: 1 }).sort({ name: 1 }).lean(),
+    User.find({ panelCalls: call._id }, { name: 1, email: 1, role: 1, institute: 1, disabledAt: 1 }).sort({ name: 1 }).lean(),
     User.find({ role: 'leader', institute: call.institute, disabledAt: null }, { name: 1, email: 1 }).sort({ name: 1 }).lean(),
     User.find({ role: { $in: [...PANEL_ROLES] }, institute: call.institute, panelCalls: { $ne: call._id }, disabledAt: null }, { name: 1, email: 1, role: 1 }).sort({ name: 1 }).limit(200).lean(),
   ]);

@@ -169,7 +169,7 @@ export function panelPage({ ctx, panel, errors, values }: { ctx: Context; panel:
     title: t('shortlists.panel.title'),
     call,
     callId: String(call._id),
-    members: panel.members.map((m) => withFields(m, { id: String(m._id), external: String(m.institute ?? '') !== String(call.institute) })),
+    members: panel.members.map((m) => withFields(m, { id: String(m._id), external: String(m.institute ?? '') !== String(call.institute), disabled: Boolean(m.disabledAt) })),
     leaders: panel.leaders,
     candidates: panel.candidates.map((c) => withFields(c, { id: String(c._id) })),
     errors: translateErrors(t, errors),

@@ -186,4 +186,18 @@ describe('leaders: scorecards over HTTP and the hidden-scores rule', () => {
     expect(remove.status).to.equal(303);
     expect((await User.findById(external._id).lean())!.panelCalls).to.deep.equal([]);
   });
+
+  it('marks a disabled panel member on the panel page: still named (their scorecards stay), but unable to sign in or score', async () => {
+    const admin = agent(t.app);
+    await signIn(admin, w.admin);
+    const member = await createUser({ role: 'hr_officer', institute: w.otherInstituteId, name: 'Disabled Reviewer' });
+    await User.updateOne({ _id: member._id }, { $set: { panelCalls: [w.call._id], disabledAt: new Date() } });
+    const active = await createUser({ role: 'hr_officer', institute: w.otherInstituteId, name: 'Active Reviewer' });
+    await User.updateOne({ _id: active._id }, { $set: { panelCalls: [w.call._id] } });
+    const page = await admin.get(`/admin/calls/${w.call._id}/panel`).set('Accept', 'text/html');
+    expect(page.status).to.equal(200);
+    const row = (name: string) => new RegExp(`<tr>\\s*<td>${name}[\\s\\S]*?</tr>`).exec(page.text)?.[0] ?? '';
+    expect(row('Disabled Reviewer')).to.include('data-member-disabled');
+    expect(row('Active Reviewer')).to.include('Active Reviewer').and.not.include('data-member-disabled');
+  });
 });
