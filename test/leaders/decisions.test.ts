@@ -139,6 +139,26 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
     expect(mail.html).not.to.include('weaker than two other');
   });
 
+  it('after a rejection, lands on the shortlist (which no longer lists the candidate) with a link back to the decision (en, vi)', async () => {
+    for (const [a, link] of [[leader, 'View the decision'], [leaderVi, 'Xem quyết định']] as const) {
+      const { kase } = await applicantCase(w.call, 'evaluation', { profile: { fullName: 'Rejected Candidate' } });
+      await score(kase, w.member);
+      const { res } = await decide(a, kase._id, { action: 'reject', version: String(kase.version), reason: 'Weaker than the others on fit.' });
+      expect(res.status).to.equal(303);
+      expect(res.headers.location).to.equal(`/shortlists/${w.call._id}`);
+      const list = (await a.get(res.headers.location!).set('Accept', 'text/html')).text;
+      expect(list).not.to.include(`data-case="${kase._id}"`);
+      expect(list).to.match(/<div class="flash flash-session flash-success" id="flash" role="status">[^<]*<a href="([^"]+)" id="flash-link">([^<]+)<\/a>/);
+      const [, href, text] = /<a href="([^"]+)" id="flash-link">([^<]+)<\/a>/.exec(list)!;
+      expect(href).to.equal(caseUrl(kase._id));
+      expect(text).to.equal(link);
+      const decided = await a.get(href!).set('Accept', 'text/html');
+      expect(decided.status).to.equal(200);
+      expect(decided.text).to.match(/id="case-stage">(Rejected|Bị từ chối|[^<]+)</);
+      expect((await Case.findById(kase._id).lean())!.stage).to.equal('rejected');
+    }
+  });
+
   it('puts the scorecard before the decision, and shows the decision closed, saying why, until the panel has scored (en, vi)', async () => {
     const { kase } = await applicantCase(w.call, 'evaluation');
     const decisionInputs = (html: string) => /<fieldset class="decision-inputs" id="decision-inputs"([^>]*)>/.exec(html)?.[1];
