@@ -146,6 +146,7 @@ const INVENTORY: Record<string, Kind> = {
   'POST /admin/outbox/requeue': 'role',
   'GET /mail-log': 'role',
   'GET /mail-log/:id': 'role',
+  'GET /mail-log/:id/preview': 'role',
   'POST /mail-log/:id/requeue': 'role',
   'GET /admin/email-templates': 'role',
   'GET /admin/email-templates/:template/:locale': 'role',
