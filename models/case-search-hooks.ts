@@ -7,7 +7,7 @@
 // (server/cases/search-backfill.ts). updateMany is not used on these fields anywhere; should it be,
 // the hook refuses rather than leaving stale words.
 import type { Connection, Query, Schema, Types } from 'mongoose';
-import { caseSearchTerms, type SearchSource } from './case-search.ts';
+import { caseSearchTerms, SEARCH_TERMS_VERSION, type SearchSource } from './case-search.ts';
 
 const SOURCE_PATHS = ['reference', 'applicant', 'profile', 'profile.fullName', 'profile.nationality'] as const;
 
@@ -72,9 +72,10 @@ export function keepSearchTerms(schema: Schema): void {
       set(p: string, v: unknown): void;
       db: Connection;
     };
-    const stale = doc.isNew || doc.get('searchTerms') === undefined || SOURCE_PATHS.some((p) => doc.isModified(p));
+    const stale = doc.isNew || doc.get('searchTerms') === undefined || doc.get('searchTermsVersion') !== SEARCH_TERMS_VERSION || SOURCE_PATHS.some((p) => doc.isModified(p));
     if (!stale) return;
     const email = await applicantEmail(doc.db, doc.get('applicant'));
+    doc.set('searchTermsVersion', SEARCH_TERMS_VERSION);
     doc.set(
       'searchTerms',
       caseSearchTerms({
@@ -112,9 +113,9 @@ export function keepSearchTerms(schema: Schema): void {
     const email = await applicantEmail(model.db, base.applicant);
     const terms = caseSearchTerms(source(base, email));
     if (Object.keys(plain).length && !Object.keys(update).some((k) => k.startsWith('$'))) {
-      this.setUpdate({ ...update, searchTerms: terms });
+      this.setUpdate({ ...update, searchTerms: terms, searchTermsVersion: SEARCH_TERMS_VERSION });
     } else {
-      this.setUpdate({ ...update, $set: { ...((update.$set as Doc | undefined) ?? {}), searchTerms: terms } });
+      this.setUpdate({ ...update, $set: { ...((update.$set as Doc | undefined) ?? {}), searchTerms: terms, searchTermsVersion: SEARCH_TERMS_VERSION } });
     }
   }
 

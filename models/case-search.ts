@@ -21,13 +21,28 @@ export const MAX_QUERY_WORDS = 6;
 /** A stored or typed word is cut to this length (an index key stays small). */
 export const MAX_WORD = 40;
 
-/** The words of a text: letters and digits, normalized. */
+/**
+ * Version of the stored words' format: a case whose `searchTermsVersion` differs gets its words
+ * again from the backfill (server/cases/search-backfill.ts). 2: names with an apostrophe or hyphen
+ * are also stored written together (O'Brien → obrien).
+ */
+export const SEARCH_TERMS_VERSION = 2;
+
+// Apostrophes (' ’ ‘ ʼ) and hyphens inside a name: "O'Brien", "O’Brien", "Jean-Pierre".
+const JOINERS = /['\u2018\u2019\u02BC-]/g;
+const JOINED_NAME = /\p{L}+(?:['\u2018\u2019\u02BC-]\p{L}+)+/gu;
+
+/**
+ * The words of a text: letters and digits, normalized. A name written with an apostrophe or a
+ * hyphen gives its parts and the whole written together ("O'Brien" → o, brien, obrien), so it is
+ * found whether the apostrophe is typed, typed as another one, or left out (queryWords).
+ */
 export function searchWords(s: unknown): string[] {
   if (typeof s !== 'string' || !s) return [];
-  return normalizeSearch(s.slice(0, 400))
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter(Boolean)
-    .map((w) => w.slice(0, MAX_WORD));
+  const text = normalizeSearch(s.slice(0, 400));
+  const words = text.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  for (const name of text.match(JOINED_NAME) ?? []) words.push(name.replace(JOINERS, ''));
+  return words.map((w) => w.slice(0, MAX_WORD));
 }
 
 const displayNames = new Map<string, Intl.DisplayNames>();
@@ -76,6 +91,9 @@ export function caseSearchTerms(src: SearchSource): string[] {
 
 /** The words of what an officer typed in the search box (at most MAX_QUERY_WORDS, longest kept). */
 export function queryWords(q: string): string[] {
-  const ws = [...new Set(searchWords(q))];
+  // An apostrophe inside a typed word joins it ("o'brien", "O’Brien" → obrien: stored as such);
+  // a hyphen splits it (its parts are stored).
+  const typed = normalizeSearch(q.slice(0, 400)).replace(/(\p{L})['\u2018\u2019\u02BC](?=\p{L})/gu, '$1');
+  const ws = [...new Set(typed.split(/[^\p{L}\p{N}]+/u).filter(Boolean).map((w) => w.slice(0, MAX_WORD)))];
   return ws.length <= MAX_QUERY_WORDS ? ws : ws.sort((a, b) => b.length - a.length).slice(0, MAX_QUERY_WORDS);
 }

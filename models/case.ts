@@ -247,6 +247,8 @@ const caseSchema = new Schema(
     version: { type: Number, required: true, default: 0 },
     /** Normalized words of the reference, name, e-mail and nationality for the queue's search (models/case-search.ts); kept by the hooks below. */
     searchTerms: { type: [String], default: undefined },
+    /** The format of searchTerms (models/case-search.ts SEARCH_TERMS_VERSION); the backfill rewrites older ones. */
+    searchTermsVersion: { type: Number },
     /** Support procedure kinds past their deadline (set by the procedures' escalation); flagged in the queue. */
   },
   { timestamps: true, versionKey: false },

@@ -6,6 +6,7 @@ import type { AppContext } from '../server/deps.ts';
 import { allow } from '../server/http/allow.ts';
 import { NotFoundError } from '../server/errors.ts';
 import { flash } from '../server/http/flash.ts';
+import { sendEmailPreview } from '../server/http/email-preview.ts';
 import { findMailLogEntry, listMailLog, loggedMessage, requeueLoggedMail } from '../server/mail-log/service.ts';
 import { presentMailLog, presentMailLogEntry } from '../server/mail-log/present.ts';
 
@@ -39,6 +40,14 @@ export function mailLogRoutes(_app: AppContext): Router {
   router.get('/mail-log/:id', caseWorker, async (req, res) => {
     const entry = await findMailLogEntry({ ctx: req.ctx, id: entryId(req.params) });
     res.render('mail-log/show', presentMailLogEntry(req.ctx, { entry, message: await loggedMessage({ entry }) }));
+  });
+
+  /** The HTML part alone, for the message page's sandboxed frame (server/http/email-preview.ts). */
+  router.get('/mail-log/:id/preview', caseWorker, async (req, res) => {
+    const entry = await findMailLogEntry({ ctx: req.ctx, id: entryId(req.params) });
+    const message = await loggedMessage({ entry });
+    if (!message) throw new NotFoundError();
+    sendEmailPreview(res, message.html);
   });
 
   router.post('/mail-log/:id/requeue', caseWorker, async (req, res) => {

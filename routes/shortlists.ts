@@ -266,8 +266,12 @@ export function shortlistsRoutes(app: AppContext): Router {
       }
       throw err;
     }
-    flash(req, 'success', `shortlists.flash.decision.${action}`);
-    res.redirect(303, action === 'reject' ? `/shortlists/${call._id}` : `/shortlists/${call._id}/cases/${view.caseDoc._id}`);
+    const decided = `/shortlists/${call._id}/cases/${view.caseDoc._id}`;
+    // A rejected candidate leaves the shortlist's default view (panel stages): the message links
+    // back to the decision the leader has just taken.
+    if (action === 'reject') flash(req, 'success', 'shortlists.flash.decision.reject', undefined, { href: decided, key: 'shortlists.flash.viewDecision' });
+    else flash(req, 'success', `shortlists.flash.decision.${action}`);
+    res.redirect(303, action === 'reject' ? `/shortlists/${call._id}` : decided);
   });
 
   // ---- administrator: name the panel of a call (User.panelCalls is the one source) ----

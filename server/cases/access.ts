@@ -6,6 +6,7 @@ import { Types } from 'mongoose';
 import { Case, type CaseDoc, type CaseRecord } from '../../models/case.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import { NotFoundError } from '../errors.ts';
+import { sameId } from '../policies/ids.ts';
 import { canViewCase, caseScopeFilter, mayHaveScored, type CaseAccessFacts, type PolicyCase, type PolicyUser } from '../policies/case.ts';
 
 export interface CaseAccess {
@@ -14,8 +15,9 @@ export interface CaseAccess {
 }
 
 /** The facts about this viewer and case that the policy may need (a lookup only when they can matter). */
-export async function accessFacts(user: PolicyUser | undefined, c: PolicyCase & { _id: unknown }): Promise<CaseAccessFacts> {
+export async function accessFacts(user: PolicyUser | undefined, c: PolicyCase & { _id: unknown; decision?: { decidedBy?: unknown } | null }): Promise<CaseAccessFacts> {
   if (!user || canViewCase(user, c) || !mayHaveScored(user, c)) return {};
+  if (sameId(c.decision?.decidedBy, user._id)) return { decided: true };
   return { scored: !!(await Evaluation.exists({ case: c._id as Types.ObjectId, member: user._id as Types.ObjectId })) };
 }
 

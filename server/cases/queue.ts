@@ -482,7 +482,8 @@ export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date, known?:
   const rows: QueueRow[] = docs.map((d) => {
     const late = supportOverdue(d.supportTracks ?? [], now);
     const flag = flags.get(String(d._id));
-    const hidden = hiddenScores.has(String(d._id));
+    // A case nobody has scored has nothing to hide: its cell stays empty, as for any viewer.
+    const hidden = hiddenScores.has(String(d._id)) && typeof d.score === 'number';
     return {
       id: String(d._id),
       reference: d.reference,

@@ -78,6 +78,14 @@ export function shortlistPage({ ctx, call, list, query }: { ctx: Context; call: 
   };
 }
 
+/**
+ * Whether the page says a case's scores are hidden from the viewer: only when there are scores to
+ * hide (a scorecard in, or a combined score). With none, it says there is no score yet.
+ */
+function scoresHiddenFrom(evals: { othersHidden: boolean; canEvaluate: boolean; submittedCount: number }, score: unknown): boolean {
+  return evals.othersHidden && evals.canEvaluate && (evals.submittedCount > 0 || typeof score === 'number');
+}
+
 /** The comparison page; `columns` undefined when the selection was not 2–4 distinct cases. */
 export function comparePage({ ctx, call, columns }: { ctx: Context; call: CallDoc; columns?: ComparedCase<LeanCase>[] }) {
   const base = { title: tOfCtx(ctx)('shortlists.compareTitle'), call: call.toObject(), callId: String(call._id) };
@@ -85,7 +93,7 @@ export function comparePage({ ctx, call, columns }: { ctx: Context; call: CallDo
   return {
     ...base,
     columns: columns.map(({ kase: c, evals, documents }) => {
-      const hidden = evals.othersHidden && evals.canEvaluate;
+      const hidden = scoresHiddenFrom(evals, c.score);
       return {
         id: String(c._id),
         kase: c,
@@ -126,7 +134,7 @@ export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context
     error: errors?.[`score_${c.key}`],
   }));
   const c = view.caseDoc.toObject();
-  const scoreHidden = evals.othersHidden && evals.canEvaluate;
+  const scoreHidden = scoresHiddenFrom(evals, c.score);
   return {
     title: c.profile?.fullName || c.reference,
     call: call.toObject(),

@@ -255,6 +255,8 @@ export async function loadShortlist({ ctx, call, query: q }: LoadShortlistOption
     const own = ownSheet(byCase.get(String(c._id)));
     const visible = canSeeOthersScores(viewer, call, own, c);
     const list = byCase.get(String(c._id)) ?? [];
+    // Nothing is hidden while nobody has scored: the cell says "no score yet", not "hidden".
+    const scored = list.length > 0 || typeof c.score === 'number';
     return {
       id: String(c._id),
       rank: hiddenFrom?.(c) ? null : (page - 1) * PAGE_SIZE + i + 1,
@@ -271,7 +273,7 @@ export async function loadShortlist({ ctx, call, query: q }: LoadShortlistOption
       patents: c.pats ?? 0,
       submittedAt: c.submittedAt,
       score: visible && typeof c.score === 'number' ? c.score : null,
-      scoreHidden: !visible,
+      scoreHidden: !visible && scored,
       ownSubmitted: own,
       evaluationsCount: list.length,
       recommendations: visible ? list.map((s) => ({ member: names.get(String(s.member)) ?? '—', recommendation: s.recommendation })) : [],

@@ -13,7 +13,18 @@ type CookieConfig = Pick<Config, 'secureCookies' | 'sessionAbsoluteMs'>;
 
 /** A warning is saved yet needs a look (a date outside the legal window): polite like info, coloured like the page's warnings. */
 export const FLASH_KINDS = ['success', 'error', 'info', 'warning'] as const;
-export type Flash = { kind: (typeof FLASH_KINDS)[number]; key: string; params?: Record<string, unknown> };
+/** `link`: a page of this site the message points to (a path), with its text as an i18n key. */
+export type Flash = { kind: (typeof FLASH_KINDS)[number]; key: string; params?: Record<string, unknown>; link?: FlashLink };
+export type FlashLink = { href: string; key: string };
+
+const FLASH_KEY = /^[A-Za-z0-9_.]{1,120}$/;
+// Only a path of this site: a flash link never leads elsewhere.
+const FLASH_HREF = /^\/[A-Za-z0-9/_-]{0,300}(#[A-Za-z0-9_-]{1,60})?$/;
+
+function flashLink(v: unknown): FlashLink | undefined {
+  const l = v as Partial<FlashLink> | undefined;
+  return l && typeof l.href === 'string' && typeof l.key === 'string' && FLASH_HREF.test(l.href) && FLASH_KEY.test(l.key) ? { href: l.href, key: l.key } : undefined;
+}
 
 const FLASH_COOKIE = 'flash';
 const LANG_COOKIE = 'lang';
@@ -95,6 +106,7 @@ export function dropAnonymousCsrf(req: Request): void {
 // ---------------------------------------------------------------- flash messages
 
 export function setFlash(req: Request, flash: Flash): void {
+  if (flash.link && !flashLink(flash.link)) throw new Error(`flash link refused: ${flash.link.href}`);
   if (hasStoredSession(req)) {
     req.session.flash = flash;
     return;
@@ -117,9 +129,10 @@ export function takeFlash(req: Request): Flash | undefined {
 function parseFlash(raw: string): Flash | undefined {
   try {
     const v = JSON.parse(raw) as Partial<Flash>;
-    if ((FLASH_KINDS as readonly unknown[]).includes(v.kind) && v.kind && typeof v.key === 'string' && /^[A-Za-z0-9_.]{1,120}$/.test(v.key)) {
+    if ((FLASH_KINDS as readonly unknown[]).includes(v.kind) && v.kind && typeof v.key === 'string' && FLASH_KEY.test(v.key)) {
       const params = v.params && typeof v.params === 'object' && !Array.isArray(v.params) ? v.params : undefined;
-      return { kind: v.kind, key: v.key, params };
+      const link = flashLink(v.link);
+      return { kind: v.kind, key: v.key, params, ...(link ? { link } : {}) };
     }
   } catch {
     // signed by us, so only a bug gets here: no message

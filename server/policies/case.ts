@@ -6,7 +6,7 @@
 // evaluate (their institute's, or one whose panel they sit on) that have reached the panel, i.e.
 // `evaluation` and the main line after it (`shortlisted`, `offer`, `onboarding`, `arrived`,
 // `closed`), plus any case they scored themselves (so a case they scored stays theirs to see when it
-// is later rejected, withdrawn or put on hold). `evaluation` is included because the leader scores
+// is later rejected, withdrawn or put on hold) or decided themselves (a case they rejected). `evaluation` is included because the leader scores
 // and shortlists from there (server/workflow/transitions.ts: `shortlist` is a leader's action from
 // `evaluation`). Cases before the panel (submitted, screening, awaiting the applicant), and cases
 // rejected, withdrawn or held before it, are the HR officers' and stay hidden from leaders.
@@ -30,13 +30,16 @@ export interface PolicyCase {
 export interface CaseAccessFacts {
   /** The viewer submitted a scorecard for this case. */
   scored?: boolean;
+  /** The viewer took the case's last leader decision (a rejection takes it off the panel's stages). */
+  decided?: boolean;
 }
 
 /** Stages in which a case is before its call's panel and leaders (the ranked shortlist). */
 export const PANEL_STAGES = ['evaluation', 'shortlisted', 'offer', 'onboarding', 'arrived', 'closed'] as const;
 
 function beforeThePanel(user: PolicyUser, c: PolicyCase, facts: CaseAccessFacts): boolean {
-  return (PANEL_STAGES as readonly string[]).includes(String(c.stage ?? '')) || facts.scored === true;
+  // A leader who rejected a case keeps seeing it: their decision stays theirs to read.
+  return (PANEL_STAGES as readonly string[]).includes(String(c.stage ?? '')) || facts.scored === true || facts.decided === true;
 }
 
 export function canViewCase(user: PolicyUser | undefined, c: PolicyCase, facts: CaseAccessFacts = {}): boolean {
@@ -83,7 +86,7 @@ export function isPanelMember(user: PolicyUser | undefined, c: Pick<PolicyCase, 
  * canViewCase. `scoredCaseIds` are the cases the user submitted a scorecard for.
  */
 export function caseScopeFilter(user: PolicyUser, scoredCaseIds: readonly unknown[] = []): Record<string, unknown> {
-  const panel = { $or: [{ stage: { $in: [...PANEL_STAGES] } }, { _id: { $in: [...scoredCaseIds] } }] };
+  const panel = { $or: [{ stage: { $in: [...PANEL_STAGES] } }, { _id: { $in: [...scoredCaseIds] } }, { 'decision.decidedBy': user._id }] };
   switch (user.role) {
     case 'applicant':
       return { applicant: user._id };

@@ -76,6 +76,13 @@ describe('cases: scores in the HR queue (hidden-scores rule)', () => {
     expect(scoreCell(vi, first)).to.equal('Ẩn cho đến khi bạn chấm');
   });
 
+  it('says nothing is hidden from a leader on a case nobody has scored yet', async () => {
+    const applicant = await createUser({ role: 'applicant' });
+    const unscored = await createCase({ applicant, call, stage: 'evaluation' } as never);
+    const html = (await page(await signedIn(t, leader), `/cases?call=${String(call._id)}&sort=score&size=100`)).text;
+    expect(scoreCell(html, unscored)).to.equal('');
+  });
+
   it("shows a leader the score of each case they have scored, and only those", async () => {
     await Evaluation.create({ case: first._id, call: call._id, member: leader._id, scores: {}, recommendation: 'yes', submittedAt: new Date() });
     const html = (await page(await signedIn(t, leader), queue(first))).text;

@@ -139,6 +139,47 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
     expect(mail.html).not.to.include('weaker than two other');
   });
 
+  it('after a rejection, lands on the shortlist (which no longer lists the candidate) with a link back to the decision (en, vi)', async () => {
+    for (const [a, link] of [[leader, 'View the decision'], [leaderVi, 'Xem quyết định']] as const) {
+      const { kase } = await applicantCase(w.call, 'evaluation', { profile: { fullName: 'Rejected Candidate' } });
+      await score(kase, w.member);
+      const { res } = await decide(a, kase._id, { action: 'reject', version: String(kase.version), reason: 'Weaker than the others on fit.' });
+      expect(res.status).to.equal(303);
+      expect(res.headers.location).to.equal(`/shortlists/${w.call._id}`);
+      const list = (await a.get(res.headers.location!).set('Accept', 'text/html')).text;
+      expect(list).not.to.include(`data-case="${kase._id}"`);
+      expect(list).to.match(/<div class="flash flash-session flash-success" id="flash" role="status">[^<]*<a href="([^"]+)" id="flash-link">([^<]+)<\/a>/);
+      const [, href, text] = /<a href="([^"]+)" id="flash-link">([^<]+)<\/a>/.exec(list)!;
+      expect(href).to.equal(caseUrl(kase._id));
+      expect(text).to.equal(link);
+      const decided = await a.get(href!).set('Accept', 'text/html');
+      expect(decided.status).to.equal(200);
+      expect(decided.text).to.match(/id="case-stage">(Rejected|Bị từ chối|[^<]+)</);
+      expect((await Case.findById(kase._id).lean())!.stage).to.equal('rejected');
+    }
+  });
+
+  it('puts the scorecard before the decision, and shows the decision closed, saying why, until the panel has scored (en, vi)', async () => {
+    const { kase } = await applicantCase(w.call, 'evaluation');
+    const decisionInputs = (html: string) => /<fieldset class="decision-inputs" id="decision-inputs"([^>]*)>/.exec(html)?.[1];
+    const before = (await leader.get(caseUrl(kase._id)).set('Accept', 'text/html')).text;
+    expect(before.indexOf('id="scorecard-h"')).to.be.greaterThan(-1);
+    expect(before.indexOf('id="decision-h"')).to.be.greaterThan(before.indexOf('id="scorecard-h"'));
+    expect(decisionInputs(before)).to.equal(' disabled aria-describedby="panel-scores"');
+    expect(before).to.include('A decision needs at least one complete panel scorecard (every criterion scored); 0 so far.');
+    const vi = (await leaderVi.get(caseUrl(kase._id)).set('Accept', 'text/html')).text;
+    expect(vi).to.include('Cần ít nhất 1 phiếu chấm đầy đủ của hội đồng (chấm mọi tiêu chí) trước khi quyết định; hiện có 0.');
+    expect(decisionInputs(vi)).to.include(' disabled');
+    // A partial scorecard does not open it; a complete one does.
+    await score(kase, w.member, { research: 4 });
+    expect(decisionInputs((await leader.get(caseUrl(kase._id)).set('Accept', 'text/html')).text)).to.include(' disabled');
+    await score(kase, w.leader);
+    const after = (await leader.get(caseUrl(kase._id)).set('Accept', 'text/html')).text;
+    expect(decisionInputs(after)).to.equal('');
+    expect(after).not.to.include('A decision needs at least');
+    expect(after).to.include('Complete panel scorecards: 1');
+  });
+
   for (const [locale, a, messages] of [
     ['en', () => leader, { required: 'Give the reason for this decision.', short: 'The reason is too short', none: 'No complete panel scorecard yet', few: 'Only 1 complete panel scorecard(s)', stale: 'This case changed since you opened it', choose: 'Choose a decision.' }],
     ['vi', () => leaderVi, { required: 'Hãy ghi lý do của quyết định này.', short: 'Lý do quá ngắn', none: 'Chưa có phiếu chấm đầy đủ nào', few: 'Mới có 1 phiếu chấm đầy đủ', stale: 'Hồ sơ đã thay đổi từ khi bạn mở', choose: 'Hãy chọn một quyết định.' }],

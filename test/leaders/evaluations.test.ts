@@ -72,6 +72,51 @@ describe('leaders: scorecards over HTTP and the hidden-scores rule', () => {
     expect(adminView.text).to.include('SECRET-COMMENT');
   });
 
+  it('says "No score yet", not "Hidden until you score", while no scorecard is in (shortlist, compare, case page; en and vi)', async () => {
+    const v = await makeWorld();
+    const leader = agent(t.app);
+    await signIn(leader, v.leader);
+    const { kase: a } = await applicantCase(v.call, 'evaluation', { profile: { fullName: 'Nobody Scored' } });
+    const { kase: b } = await applicantCase(v.call, 'evaluation', { profile: { fullName: 'Also Unscored' } });
+    invalidateShortlist(v.call._id);
+    const get = async (ag: Agent, url: string) => (await ag.get(url).set('Accept', 'text/html')).text;
+    const rowOf = (html: string) => html.split(`data-case="${a._id}"`)[1]!.split('</tr>')[0]!;
+    const scoreRow = (html: string) => html.match(/<tr><th scope="row">Score<\/th>[^]*?<\/tr>/)?.[0] ?? '';
+    const caseUrl = `/shortlists/${v.call._id}/cases/${a._id}`;
+    const compareUrl = `/shortlists/${v.call._id}/compare?ids=${a._id},${b._id}`;
+
+    const list = rowOf(await get(leader, `/shortlists/${v.call._id}`));
+    expect(list).to.include('No score yet');
+    expect(list).to.include('0 scorecards submitted');
+    expect(list).not.to.include('Hidden until you score');
+    const compare = scoreRow(await get(leader, compareUrl));
+    expect(compare).to.include('No score yet');
+    expect(compare).not.to.include('Hidden until you score');
+    const casePage = await get(leader, caseUrl);
+    expect(casePage).to.match(/<dt>Score<\/dt><dd><span class="muted">No score yet<\/span><\/dd>/);
+    expect(casePage).not.to.include('Hidden until you score');
+    expect(casePage).not.to.include('id="others-hidden"');
+    expect(casePage).to.include('No other panel member has submitted a scorecard yet.');
+
+    const leaderVi = await createUser({ role: 'leader', institute: v.instituteId, locale: 'vi' });
+    const vi = agent(t.app);
+    await signIn(vi, leaderVi);
+    const listVi = rowOf(await get(vi, `/shortlists/${v.call._id}`));
+    expect(listVi).to.include('Chưa có điểm');
+    expect(listVi).not.to.include('Ẩn cho đến khi bạn chấm');
+
+    // Once another member has scored, there is something to hide from the leader who has not.
+    const member = agent(t.app);
+    await signIn(member, v.member);
+    const scored = await submitForm(member, caseUrl, { score_research: '4', score_fit: '', recommendation: 'yes', comment: '' }, `${caseUrl}/evaluation`);
+    expect(scored.status).to.equal(303);
+    expect(rowOf(await get(leader, `/shortlists/${v.call._id}`))).to.include('Hidden until you score');
+    expect(scoreRow(await get(leader, compareUrl))).to.include('Hidden until you score');
+    const after = await get(leader, caseUrl);
+    expect(after).to.include('Hidden until you score');
+    expect(after).to.include('id="others-hidden"');
+  });
+
   it('applies the minimum score only to the scores a viewer sees: a hidden score is never filtered on (that would tell it)', async () => {
     const { kase } = await applicantCase(w.call, 'evaluation');
     await Case.updateOne({ _id: kase._id }, { $set: { score: 4.3 } });

@@ -146,6 +146,7 @@ const INVENTORY: Record<string, Kind> = {
   'POST /admin/outbox/requeue': 'role',
   'GET /mail-log': 'role',
   'GET /mail-log/:id': 'role',
+  'GET /mail-log/:id/preview': 'role',
   'POST /mail-log/:id/requeue': 'role',
   'GET /admin/email-templates': 'role',
   'GET /admin/email-templates/:template/:locale': 'role',
@@ -356,7 +357,7 @@ describe('leaders: the case policy (both directions)', () => {
   it('builds a list filter with the same rule', () => {
     const f = caseScopeFilter(leader, ['case-scored']);
     expect(f).to.deep.equal({
-      $and: [{ $or: [{ institute }, { call: { $in: [] } }] }, { $or: [{ stage: { $in: [...PANEL_STAGES] } }, { _id: { $in: ['case-scored'] } }] }],
+      $and: [{ $or: [{ institute }, { call: { $in: [] } }] }, { $or: [{ stage: { $in: [...PANEL_STAGES] } }, { _id: { $in: ['case-scored'] } }, { 'decision.decidedBy': leader._id }] }],
     });
     expect(caseScopeFilter({ _id: 'u', role: 'someone' })).to.deep.equal({ _id: null });
   });

@@ -167,9 +167,26 @@ describe('mail log: every e-mail with its status and message, scoped to HR offic
     const received = t.smtp.messages.find((m) => m.messageId === messageIdFor(`ml.${caseA._id}.screening`))!;
     expect(page.text).to.include(`<span id="mail-subject">${escapeHtml(received.subject)}</span>`);
     expect(received.subject).to.include(caseA.reference);
-    // The applicant's hostile name: the HTML part escaped it once; the page escapes the whole part again into srcdoc.
-    expect(page.text).to.match(/<iframe class="mail-html" id="mail-html" sandbox="" [^>]*srcdoc="[^"]*&amp;lt;script&amp;gt;alert/);
+    // The HTML part is a document of its own in a sandboxed frame (no allow-scripts): inside the
+    // page (srcdoc) it inherited the site's policy, which refuses the e-mail's inline styles.
+    expect(page.text).to.include(`<iframe class="mail-html" id="mail-html" sandbox="" referrerpolicy="no-referrer" title="HTML (shown without scripts)" src="/mail-log/${entry._id}/preview"></iframe>`);
+    expect(page.text).not.to.include('srcdoc');
     expect(page.text).to.not.include('<script>alert');
+    const preview = await admin.get(`/mail-log/${entry._id}/preview`);
+    expect(preview.status).to.equal(200);
+    expect(preview.headers['content-type']).to.match(/^text\/html/);
+    // Its own strict policy: the e-mail's inline styles and data: images, nothing else, sandboxed.
+    const own = String(preview.headers['content-security-policy']);
+    expect(own).to.equal("default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'; sandbox");
+    expect(own).not.to.include('script-src');
+    // The applicant's hostile name stays escaped, as the HTML part has it.
+    expect(preview.text).to.include('&lt;script&gt;alert');
+    expect(preview.text).not.to.include('<script>alert');
+    expect(preview.text).to.match(/style="/);
+    // One time line: "Sent" once sent, not "Time" with the same moment beside it.
+    const facts = /<dl class="facts">([\s\S]*?)<\/dl>/.exec(page.text)![1]!;
+    expect(facts).to.include('<dt>Sent</dt>');
+    expect(facts).not.to.include('<dt>Time</dt>');
     // The text part is shown as text (escaped once by the page).
     expect(page.text).to.include('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; Lan');
     expect(received.text).to.include('<script>alert("x")</script> Lan');
