@@ -24,7 +24,7 @@ import { canonicalQuery, deleteSavedFilter, saveFilter } from '../server/cases/s
 import { addNote, assignCase, bulkAssign, postMessage } from '../server/cases/commands.ts';
 import { CaseConflictError } from '../server/cases/conflict.ts';
 import { loadCasePage, staffCase, staffCaseRecord } from '../server/cases/page.ts';
-import { defaultInfoDue, canRequestInfo } from '../server/cases/request-info.ts';
+import { applicantLocale, defaultInfoDue, canRequestInfo } from '../server/cases/request-info.ts';
 import { casePage, conflictPage, requestInfoPage, stageLabel, type FormState } from '../server/cases/present.ts';
 import { mentionFlash } from '../server/mentions/present.ts';
 
@@ -168,14 +168,14 @@ export function casesRoutes(app: AppContext): Router {
       res.redirect(303, `/cases/${String(c._id)}`);
       return;
     }
-    res.render('cases/request-info', requestInfoPage(req.ctx, c, { values: { dueAt: await defaultInfoDue({ ctx: req.ctx }) } }));
+    res.render('cases/request-info', requestInfoPage(req.ctx, c, await applicantLocale({ caseDoc: c }), { values: { dueAt: await defaultInfoDue({ ctx: req.ctx }) } }));
   });
 
   router.post('/cases/:id/request-info', WORKERS, async (req, res) => {
     const c = await caseFor(req, 'work');
     const { version, ...values } = readForm(requestInfoBody, req.body);
     const ok = await step(req, res, c, 'request_info', version, values, async (err) => {
-      res.status(422).render('cases/request-info', requestInfoPage(req.ctx, c, { errors: err.fields, values }));
+      res.status(422).render('cases/request-info', requestInfoPage(req.ctx, c, await applicantLocale({ caseDoc: c }), { errors: err.fields, values }));
     });
     if (!ok) return;
     flash(req, 'success', 'cases.flash.infoRequested');

@@ -244,9 +244,11 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
 }
 
 /** The information request form (what the applicant must provide, and by when). */
-export function requestInfoPage(ctx: Context, c: CaseDoc, state: FormState = {}) {
+export function requestInfoPage(ctx: Context, c: CaseDoc, applicantLocale: 'en' | 'vi', state: FormState = {}) {
   const t = tOf(ctx);
   return {
+    // The e-mail is in the applicant's language but the items go in as typed: say which language to write them in.
+    itemsHint: `${t('cases.requestInfo.itemsHint')} ${t('cases.requestInfo.itemsLanguage', { language: t(`shortlists.decide.languages.${applicantLocale}`) })}`,
     title: `${t('cases.requestInfo.title')} · ${c.reference}`,
     caseId: String(c._id),
     reference: c.reference,
