@@ -25,7 +25,7 @@ import { addNote, assignCase, bulkAssign, postMessage } from '../server/cases/co
 import { CaseConflictError } from '../server/cases/conflict.ts';
 import { loadCasePage, staffCase, staffCaseRecord } from '../server/cases/page.ts';
 import { applicantLocale, defaultInfoDue, canRequestInfo } from '../server/cases/request-info.ts';
-import { casePage, conflictPage, requestInfoPage, stageLabel, type FormState } from '../server/cases/present.ts';
+import { assignFlash, bulkAssignFlash, casePage, conflictPage, requestInfoPage, stageLabel, type FormState } from '../server/cases/present.ts';
 import { mentionFlash } from '../server/mentions/present.ts';
 
 const STAFF = allow('role.staff');
@@ -130,8 +130,8 @@ export function casesRoutes(app: AppContext): Router {
     try {
       const r = await bulkAssign({ ctx: req.ctx, caseIds: form.ids, assigneeId: form.assignee });
       // None assigned is not a success: the officer would believe their institute's cases were handed out.
-      if (r.assigned === 0) flash(req, 'error', 'cases.flash.bulkAssignedNone', { skipped: r.skipped });
-      else flash(req, 'success', r.skipped ? 'cases.flash.bulkAssignedSome' : 'cases.flash.bulkAssigned', { count: r.assigned, skipped: r.skipped });
+      const told = bulkAssignFlash(req.ctx, r);
+      flash(req, told.kind, told.key, told.params);
       res.redirect(303, back.startsWith('/cases') ? back : '/cases');
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
@@ -186,13 +186,13 @@ export function casesRoutes(app: AppContext): Router {
     const c = await caseFor(req, 'work');
     const { assignee } = assignBody.parse(req.body ?? {});
     try {
-      await assignCase({ ctx: req.ctx, caseDoc: c, assigneeId: assignee });
+      const told = assignFlash(req.ctx, await assignCase({ ctx: req.ctx, caseDoc: c, assigneeId: assignee }));
+      flash(req, told.kind, told.key, told.params);
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       await showCase(req, res, c, { errors: err.fields, values: { assignee } }, 422);
       return;
     }
-    flash(req, 'success', 'cases.flash.assigned');
     res.redirect(303, `/cases/${String(c._id)}`);
   });
 

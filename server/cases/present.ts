@@ -22,6 +22,7 @@ import { countryName } from '../applications/countries.ts';
 import { SUPPORT_FIELDS } from '../applications/steps.ts';
 import type { CaseConflictError } from './conflict.ts';
 import type { CasePageData } from './page.ts';
+import type { AssignOutcome, BulkAssignOutcome } from './commands.ts';
 import { procedureTimelineEntry } from '../procedures/present.ts';
 import { withFields } from '../support/with-fields.ts';
 import { applicantSeesEvent, applicantSeesNote, reasonToldToApplicant } from './applicant-view.ts';
@@ -257,6 +258,41 @@ export function requestInfoPage(ctx: Context, c: CaseDoc, applicantLocale: 'en' 
     values: state.values ?? {},
     errors: errorTexts(t, state.errors),
   };
+}
+
+/** A flash message of the case pages: its kind, key and parameters (parts already translated). */
+export interface CaseFlash {
+  kind: 'success' | 'info' | 'error';
+  key: string;
+  params: Record<string, unknown>;
+}
+
+/**
+ * What an assignment on the case page did. The assignee is not notified (no e-mail, no mention):
+ * the case shows in their queue, and the officer is told so rather than left to assume otherwise.
+ */
+export function assignFlash(ctx: Context, outcome: AssignOutcome): CaseFlash {
+  const name = outcome.assignee?.name;
+  const self = !!outcome.assignee && !!ctx.actor && sameId(outcome.assignee.id, ctx.actor._id);
+  if (!outcome.changed) return name ? { kind: 'info', key: 'cases.flash.assignUnchanged', params: { name } } : { kind: 'info', key: 'cases.flash.unassignUnchanged', params: {} };
+  if (!name) return { kind: 'success', key: 'cases.flash.unassigned', params: {} };
+  return { kind: 'success', key: self ? 'cases.flash.assignedToYou' : 'cases.flash.assignedTo', params: { name } };
+}
+
+/** What a bulk assignment did: how many cases went to whom, how many were already theirs, how many could not be, and that they are not notified. */
+export function bulkAssignFlash(ctx: Context, outcome: BulkAssignOutcome): CaseFlash {
+  const t = tOf(ctx);
+  const { assigned, already, skipped, assignee } = outcome;
+  const self = !!ctx.actor && sameId(assignee.id, ctx.actor._id);
+  const more = [
+    already ? t('cases.flash.bulkAlready', { count: already }) : '',
+    skipped ? t('cases.flash.bulkSkipped', { count: skipped }) : '',
+    assigned && !self ? t('cases.flash.bulkNotTold', { name: assignee.name }) : '',
+  ].filter(Boolean).map((p) => ` ${p}`).join('');
+  if (assigned > 0) return { kind: 'success', key: 'cases.flash.bulkAssigned', params: { count: assigned, name: self ? t('cases.flash.you') : assignee.name, more } };
+  // None assigned is not a success: the officer would believe their institute's cases were handed out.
+  if (already > 0) return { kind: 'info', key: 'cases.flash.bulkUnchanged', params: { name: self ? t('cases.flash.you') : assignee.name, more } };
+  return { kind: 'error', key: 'cases.flash.bulkAssignedNone', params: { count: skipped } };
 }
 
 export interface EmailView {

@@ -45,4 +45,53 @@ describe("cases: the HR officer's day", () => {
       expect(text(viForm.text), locale).to.include(`Ứng viên được báo bằng ${vi}: hãy viết các mục bằng ngôn ngữ đó.`);
     }
   });
+
+  it('assigns in bulk only the cases whose assignee changes, and says how many went to whom, were already theirs, or could not be (en, vi)', async () => {
+    const other = await createUser({ role: 'hr_officer', institute: call.institute, name: 'Officer Two' });
+    const stranger = await createCall({ institute: await createInstitute(), checklist: [] });
+    const applicant = await createUser({ role: 'applicant' });
+    const fresh = await Promise.all([0, 1, 2].map(() => createCase({ applicant, call, stage: 'screening' })));
+    const theirs = await Promise.all([0, 1].map(() => createCase({ applicant, call, stage: 'screening', assignee: other._id })));
+    const foreign = await createCase({ applicant, call: stranger, stage: 'screening' });
+    const historyOf = async (c: { _id: unknown }) => (await Case.findById(c._id).lean())!.history.length;
+    const theirsBefore = await Promise.all(theirs.map(historyOf));
+    const a = await signedIn(t, hr1);
+    const q = await page(a, '/cases');
+    const res = await post(a, q.text, '/cases/bulk-assign', { ids: [...fresh, ...theirs, foreign].map((c) => String(c._id)), assignee: String(other._id), back: '/cases' });
+    expect(res.status).to.equal(303);
+    const shown = text((await page(a, res.headers.location!)).text);
+    expect(shown).to.include('3 cases assigned to Officer Two. 2 were already theirs and were left as they were. 1 could not be assigned: it is not a case of your institute, or still a draft. Officer Two gets no e-mail about it: the cases show in their queue.');
+    for (const c of fresh) expect(String((await Case.findById(c._id).lean())!.assignee)).to.equal(String(other._id));
+    expect(await Promise.all(theirs.map(historyOf))).to.deep.equal(theirsBefore);
+    expect((await Case.findById(foreign._id).lean())!.assignee).to.equal(undefined);
+    // Again, in Vietnamese: nothing changes, and the page says so instead of "assigned".
+    const vi = await signedIn(t, hrVi);
+    const vq = await page(vi, '/cases');
+    const freshBefore = await Promise.all(fresh.map(historyOf));
+    const again = await post(vi, vq.text, '/cases/bulk-assign', { ids: fresh.map((c) => String(c._id)), assignee: String(other._id), back: '/cases' });
+    const viShown = text((await page(vi, again.headers.location!)).text);
+    expect(viShown).to.include('Không hồ sơ nào thay đổi: các hồ sơ đã chọn đã được giao cho Officer Two từ trước. 3 hồ sơ đã được giao cho người này từ trước và được giữ nguyên.');
+    expect(await Promise.all(fresh.map(historyOf))).to.deep.equal(freshBefore);
+  });
+
+  it('says on the case page to whom the case went, and writes nothing when it already had that officer', async () => {
+    const other = await createUser({ role: 'hr_officer', institute: call.institute, name: 'Officer Three' });
+    const c = await createCase({ applicant: await createUser({ role: 'applicant' }), call, stage: 'screening' });
+    const a = await signedIn(t, hr1);
+    const p = await page(a, `/cases/${c._id}`);
+    const first = await post(a, p.text, `/cases/${c._id}/assign`, { assignee: String(other._id) });
+    expect(first.status).to.equal(303);
+    expect(text((await page(a, first.headers.location!)).text)).to.include('The case is now assigned to Officer Three. Officer Three gets no e-mail about it: it shows in their queue.');
+    const before = (await Case.findById(c._id).lean())!;
+    const again = await post(a, p.text, `/cases/${c._id}/assign`, { assignee: String(other._id) });
+    expect(again.status).to.equal(303);
+    expect(text((await page(a, again.headers.location!)).text)).to.include('The case was already assigned to Officer Three: nothing was changed.');
+    const vi = await signedIn(t, hrVi);
+    const vp = await page(vi, `/cases/${c._id}`);
+    const viAgain = await post(vi, vp.text, `/cases/${c._id}/assign`, { assignee: String(other._id) });
+    expect(text((await page(vi, viAgain.headers.location!)).text)).to.include('Hồ sơ đã được giao cho Officer Three từ trước: không có gì thay đổi.');
+    const after = (await Case.findById(c._id).lean())!;
+    expect(after.history.length).to.equal(before.history.length);
+    expect(String(after.assignee)).to.equal(String(other._id));
+  });
 });
