@@ -15,6 +15,7 @@ import { authorize } from '../server/policies/index.ts';
 import { allow } from '../server/http/allow.ts';
 import { flash } from '../server/http/flash.ts';
 import { safeNextPath } from '../server/http/safe-next.ts';
+import { reloadTo } from '../server/http/reload.ts';
 import { caseStyles } from '../server/http/styles.ts';
 import { bodyText, formText, formVersion, readForm } from '../server/http/forms.ts';
 import { isAction, transition, type Action } from '../server/workflow/index.ts';
@@ -123,6 +124,10 @@ export function casesRoutes(app: AppContext): Router {
     const back = safeNextPath(bodyText(req.body, 'back'), '/cases');
     res.redirect(303, back.startsWith('/cases') ? canonicalQuery(back) : '/cases');
   });
+
+  // The addresses a refused form leaves in the address bar (POST-only actions): reopened, they are the queue or the case.
+  router.get('/cases/bulk-assign', STAFF, reloadTo(() => '/cases'));
+  for (const action of ['actions/:action', 'assign', 'notes', 'messages']) router.get(`/cases/:id/${action}`, STAFF, reloadTo((p) => `/cases/${p.id}`));
 
   router.post('/cases/bulk-assign', WORKERS, async (req, res) => {
     const form = bulkAssignBody.parse(req.body ?? {});

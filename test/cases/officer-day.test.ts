@@ -94,4 +94,35 @@ describe("cases: the HR officer's day", () => {
     expect(after.history.length).to.equal(before.history.length);
     expect(String(after.assignee)).to.equal(String(other._id));
   });
+
+  it('answers a reload of the address a refused step leaves (a POST-only action) with the page it belongs to, not "Not found"', async () => {
+    const c = await createCase({ applicant: await createUser({ role: 'applicant' }), call, stage: 'screening' });
+    const a = await signedIn(t, hr1);
+    const p = await page(a, `/cases/${c._id}`);
+    const refused = await post(a, p.text, `/cases/${c._id}/actions/reject`, { version: versionIn(p.text, `/cases/${c._id}/actions/reject`), reason: '' });
+    expect(refused.status).to.equal(422);
+    for (const [path, to] of [
+      [`/cases/${c._id}/actions/reject`, `/cases/${c._id}`],
+      [`/cases/${c._id}/assign`, `/cases/${c._id}`],
+      [`/cases/${c._id}/notes`, `/cases/${c._id}`],
+      [`/cases/${c._id}/messages`, `/cases/${c._id}`],
+      [`/cases/${c._id}/support/visa`, `/cases/${c._id}#support`],
+      ['/cases/bulk-assign', '/cases'],
+      ['/account/password', '/account'],
+      ['/account/second-factor/recovery-codes', '/account/second-factor'],
+    ] as const) {
+      const res = await page(a, path);
+      expect(res.status, path).to.equal(303);
+      expect(res.headers.location, path).to.equal(to);
+    }
+    const ap = await signedIn(t, await createUser({ role: 'applicant' }));
+    for (const action of ['submit', 'answer', 'offer', 'messages']) {
+      const res = await page(ap, `/applications/${c._id}/${action}`);
+      expect(res.status, action).to.equal(303);
+      expect(res.headers.location, action).to.equal(`/applications/${c._id}`);
+    }
+    // The redirect names only the page of the address: an odd id stays one path segment.
+    const odd = await page(a, '/cases/a%2F..%2Fadmin/notes');
+    expect(odd.headers.location).to.equal('/cases/a%2F..%2Fadmin');
+  });
 });
