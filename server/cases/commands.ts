@@ -134,7 +134,7 @@ export async function bulkAssign({ ctx, caseIds, assigneeId }: { ctx: Context; c
   if (actor.role === 'hr_officer' && !sameId(actor.institute, officer.institute)) throw new ValidationError({ assignee: t('cases.errors.assignee') });
   const institute = actor.role === 'admin' ? officer.institute : actor.institute;
   const history = { at: now, actor: actor._id, actorRole: actor.role, action: 'assign', note: officer.name };
-  const scope = { _id: { $in: ids }, institute, stage: { $ne: 'draft' } };
+  const scope = { _id: { $in: ids }, institute, stage: { $ne: 'draft' as const } };
   const res = await Case.updateMany({ ...scope, assignee: { $ne: officer._id } }, { $set: { assignee: officer._id }, $push: { history } });
   // Counted after the write: the officer's cases among those selected, less those this write gave them.
   const already = Math.max(0, (await Case.countDocuments({ ...scope, assignee: officer._id })) - res.modifiedCount);

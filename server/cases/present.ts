@@ -213,6 +213,9 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     canMessage: canWork && inStages(c.stage, ACTIVE_STAGES),
     actions: data.actions.map((a) => ({
       action: a,
+      // What the case still lacks for this step (the step's own rule, computed with the page): said
+      // beside the button, which stays disabled until it holds. After a refused click, the refusal's own words.
+      unmet: unmetLines(t, { ...(data.unmet[a] ?? {}), ...(state.values?.action === a ? pick(state.errors, UNMET_FIELDS) : {}) }),
       label: t(`cases.actions.${a}`),
       form: FORM_ACTIONS.has(a),
       needsReason: REASON_ACTIONS.has(a),
@@ -242,6 +245,22 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     values: state.values ?? {},
     stages: STAGES,
   };
+}
+
+/** The conditions a step's guard names (server/workflow/transitions.ts), and where on the page to see to them. */
+const UNMET_FIELDS = ['documents', 'support'] as const;
+const UNMET_LINKS: Record<(typeof UNMET_FIELDS)[number], { href: string; label: string }> = {
+  documents: { href: '#documents', label: 'cases.show.toDocuments' },
+  support: { href: '#support', label: 'cases.show.toProcedures' },
+};
+
+function pick(errors: FieldErrors | undefined, keys: readonly string[]): FieldErrors {
+  return Object.fromEntries(Object.entries(errors ?? {}).filter(([k]) => keys.includes(k)));
+}
+
+function unmetLines(t: TFunction, unmet: FieldErrors) {
+  const lines = UNMET_FIELDS.filter((f) => unmet[f]).map((f) => ({ id: `${f}-error`, text: unmet[f]!, href: UNMET_LINKS[f].href, linkLabel: t(UNMET_LINKS[f].label) }));
+  return lines.length ? { lines, describedBy: lines.map((l) => l.id).join(' ') } : undefined;
 }
 
 /** The information request form (what the applicant must provide, and by when). */

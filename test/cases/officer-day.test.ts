@@ -125,4 +125,24 @@ describe("cases: the HR officer's day", () => {
     const odd = await page(a, '/cases/a%2F..%2Fadmin/notes');
     expect(odd.headers.location).to.equal('/cases/a%2F..%2Fadmin');
   });
+
+  it('says beside "Send to evaluation" from the start what the documents still lack, and keeps the button disabled until they allow it (en, vi)', async () => {
+    const docsCall = await createCall({ institute: call.institute, checklist: [{ type: 'cv', phase: 'application', required: true }] });
+    const c = await createCase({ applicant: await createUser({ role: 'applicant' }), call: docsCall, stage: 'screening' });
+    const buttonOf = (html: string, id: unknown) => {
+      const form = html.slice(html.indexOf(`action="/cases/${String(id)}/actions/send_to_evaluation"`));
+      return form.slice(0, form.indexOf('</form>'));
+    };
+    const beside = buttonOf((await page(await signedIn(t, hr1), `/cases/${c._id}`)).text, c._id);
+    expect(beside).to.match(/data-action="send_to_evaluation" disabled aria-describedby="documents-error"/);
+    expect(text(beside)).to.include('id="documents-error">Every required application document must be accepted first; not yet: Curriculum vitae.');
+    const viBeside = buttonOf((await page(await signedIn(t, hrVi), `/cases/${c._id}`)).text, c._id);
+    expect(viBeside).to.include('disabled aria-describedby="documents-error"');
+    expect(viBeside).to.include('id="documents-error">Mọi giấy tờ bắt buộc của hồ sơ phải được chấp nhận trước; còn thiếu: Sơ yếu lý lịch khoa học (CV).');
+    // Without required documents the rule holds: the button is there to click, with nothing beside it.
+    const free = await createCase({ applicant: await createUser({ role: 'applicant' }), call, stage: 'screening' });
+    const freeBeside = buttonOf((await page(await signedIn(t, hr1), `/cases/${free._id}`)).text, free._id);
+    expect(freeBeside).to.include('data-action="send_to_evaluation">');
+    expect(freeBeside).not.to.include('documents-error');
+  });
 });
