@@ -61,6 +61,12 @@ function queryFromPath(path: string): Record<string, unknown> {
   return Object.fromEntries(u.searchParams.entries());
 }
 
+/** The e-mail a workflow step wrote to the case's outbox (its key carries the step's version), if any. */
+function stepEmail(updated: CaseDoc): { to: string } | undefined {
+  const item = (updated.outbox ?? []).find((o) => o.key.startsWith(`${String(updated._id)}.${updated.version}.`));
+  return item ? { to: item.to } : undefined;
+}
+
 /** Only what was set: the workflow's payload schemas treat an absent field and an empty one alike. */
 function filled(values: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== ''));
@@ -160,9 +166,10 @@ export function casesRoutes(app: AppContext): Router {
     const action = params.data.action;
     const updated = await step(req, res, c, action, version, payload, (err) => showCase(req, res, c, { errors: err.fields, values: { ...payload, action } }, 422));
     if (!updated) return;
-    // Says where the case is now and whether the applicant was e-mailed (the step's e-mails carry its version in their key).
-    const told = (updated.outbox ?? []).some((o) => o.key.startsWith(`${String(updated._id)}.${updated.version}.`));
-    flash(req, 'success', told ? 'cases.flash.stepDoneTold' : 'cases.flash.stepDone', { stage: stageLabel(tOf(req.ctx), updated.stage) });
+    // Says where the case is now and whether an e-mail to the applicant was written (the step's e-mails carry its version in their key):
+    // written, not delivered, so the words stay true whatever the mail server does.
+    const mail = stepEmail(updated);
+    flash(req, 'success', mail ? 'cases.flash.stepDoneTold' : 'cases.flash.stepDone', { stage: stageLabel(tOf(req.ctx), updated.stage), to: mail?.to });
     res.redirect(303, `/cases/${String(c._id)}`);
   });
 
@@ -183,7 +190,8 @@ export function casesRoutes(app: AppContext): Router {
       res.status(422).render('cases/request-info', requestInfoPage(req.ctx, c, await applicantLocale({ caseDoc: c }), { errors: err.fields, values }));
     });
     if (!ok) return;
-    flash(req, 'success', 'cases.flash.infoRequested');
+    const mail = stepEmail(ok);
+    flash(req, 'success', mail ? 'cases.flash.infoRequested' : 'cases.flash.infoRequestedNoMail', { to: mail?.to });
     res.redirect(303, `/cases/${String(c._id)}`);
   });
 
@@ -221,8 +229,8 @@ export function casesRoutes(app: AppContext): Router {
       await showCase(req, res, c, { errors: { message: form.error.issues[0]!.message }, values: { message: bodyText(req.body, 'message') } }, 422);
       return;
     }
-    await postMessage({ app, ctx: req.ctx, caseDoc: c, text: form.data.message, formKey: sentFormKey(req.body) });
-    flash(req, 'success', 'cases.flash.messageSent');
+    const sent = await postMessage({ app, ctx: req.ctx, caseDoc: c, text: form.data.message, formKey: sentFormKey(req.body) });
+    flash(req, 'success', sent.mailedTo ? 'cases.flash.messageSent' : 'cases.flash.messageSentNoMail', { to: sent.mailedTo });
     res.redirect(303, `/cases/${String(c._id)}#messages`);
   });
 

@@ -40,11 +40,12 @@ export async function addNote({ app, ctx, caseDoc, text, formKey }: { app: Pick<
  * Adds a message to the case's thread. A message from staff owes the applicant an e-mail; it is
  * pushed into the outbox in the same update as the message, so one never exists without the other.
  */
-export async function postMessage({ app, ctx, caseDoc, text, formKey }: { app: AppContext; ctx: Context; caseDoc: CaseDoc; text: string; formKey?: string }): Promise<void> {
+export async function postMessage({ app, ctx, caseDoc, text, formKey }: { app: AppContext; ctx: Context; caseDoc: CaseDoc; text: string; formKey?: string }): Promise<{ mailedTo?: string }> {
   const author = actorOf(ctx);
   const now = ctx.now;
   const fromApplicant = sameId(author._id, caseDoc.applicant);
   const messageId = new Types.ObjectId();
+  let mailedTo: string | undefined;
   const push: Record<string, unknown> = { messages: { _id: messageId, at: now, author: author._id, fromApplicant, text, ...(formKey ? { formKey } : {}) } };
   if (!fromApplicant) {
     const applicant = await User.findById(caseDoc.applicant, { email: 1, locale: 1, name: 1, disabledAt: 1 }).lean();
@@ -56,15 +57,17 @@ export async function postMessage({ app, ctx, caseDoc, text, formKey }: { app: A
         name: applicant.name,
         excerpt: text.length > 300 ? `${text.slice(0, 300)}…` : text,
       };
+      mailedTo = applicant.email;
       push.outbox = caseEmail({ email: applicant.email, locale: applicant.locale }, 'message_received', data, outboxKey(String(caseDoc._id), 'message', String(messageId)), now);
     }
   }
   // Messages are not offered on drafts (no one reads them yet) or after the case has ended.
   // The same form sent again adds nothing and owes no second e-mail.
   const res = await Case.updateOne({ _id: caseDoc._id, stage: { $in: ACTIVE_STAGES }, ...notYetAdded('messages', formKey) }, { $push: push });
-  if (res.matchedCount !== 1 && (await alreadyAdded(caseDoc._id, 'messages', formKey))) return;
+  if (res.matchedCount !== 1 && (await alreadyAdded(caseDoc._id, 'messages', formKey))) return { mailedTo };
   if (res.matchedCount !== 1) throw new ConflictError('cases.conflict.messagesClosed');
   await recordAudit(ctx, { action: 'case.message_posted', targetType: 'case', targetId: String(caseDoc._id), summary: { fromApplicant, length: text.length } });
+  return { mailedTo };
 }
 
 /** An HR officer of this institute who may be given cases, or undefined. */

@@ -145,4 +145,23 @@ describe("cases: the HR officer's day", () => {
     expect(freeBeside).to.include('data-action="send_to_evaluation">');
     expect(freeBeside).not.to.include('documents-error');
   });
+
+  it('says an e-mail is on its way, to whom, and where to follow it, rather than that the applicant was told (en, vi)', async () => {
+    const who = await createUser({ role: 'applicant', locale: 'vi' });
+    const c = await createCase({ applicant: who, call, stage: 'screening' });
+    const a = await signedIn(t, hr1);
+    const form = await page(a, `/cases/${c._id}/request-info`);
+    const due = (form.text.match(/name="dueAt" type="date" value="([0-9-]+)"/) ?? [])[1]!;
+    const asked = await post(a, form.text, `/cases/${c._id}/request-info`, { version: versionIn(form.text, `/cases/${c._id}/request-info`), items: 'Bản dịch bằng tiến sĩ', dueAt: due });
+    expect(asked.status).to.equal(303);
+    const shown = text((await page(a, asked.headers.location!)).text);
+    expect(shown).to.include(`The request is recorded and shows on the applicant's page; an e-mail to ${who.email} is on its way (see “E-mails sent on this case”).`);
+    // The e-mail is still waiting in the outbox: the words hold whatever happens to its delivery.
+    expect(shown).to.include('Waiting to be sent');
+    expect(shown).not.to.include('The request was sent to the applicant');
+    const vi = await signedIn(t, hrVi);
+    const vp = await page(vi, `/cases/${c._id}`);
+    const said = await post(vi, vp.text, `/cases/${c._id}/messages`, { message: 'Xin chào' });
+    expect(text((await page(vi, said.headers.location!)).text)).to.include(`Tin nhắn đã được lưu vào hồ sơ; một e-mail gửi tới ${who.email} đang trên đường đi (xem “E-mail đã gửi về hồ sơ này”).`);
+  });
 });
