@@ -86,13 +86,19 @@ export function timeline(
         : t(`cases.people.role_${h.actorRole ?? 'staff'}`, { defaultValue: t('cases.people.role_staff') })
       : (names.get(String(h.actor))?.name ?? t('cases.people.system'));
     const showNote = !view.forApplicant || applicantSeesNote(h, view.applicantId);
+    // An assignment's note is the assignee's name: said once, in the label ("Assigned to X"), and
+    // "Took the case" when the one who assigned is the assignee (the line already names them).
+    const assignedTo = h.action === 'assign' && h.note ? h.note : undefined;
+    const label = assignedTo ? (assignedTo === who ? t('cases.timelineText.tookCase') : t('cases.timelineText.assignedTo', { name: assignedTo })) : actionLabel(t, h.action);
+    const to = h.to ? stageLabel(t, h.to) : undefined;
     out.push({
       at: h.at,
-      label: actionLabel(t, h.action),
+      label,
       who,
       from: h.from ? stageLabel(t, h.from) : undefined,
-      to: h.to ? stageLabel(t, h.to) : undefined,
-      note: showNote && h.note ? h.note : undefined,
+      // "Submitted → Submitted", "Screening started → Screening": the stage only where the label does not already say it.
+      to: to && !label.toLocaleLowerCase().includes(to.toLocaleLowerCase()) ? to : undefined,
+      note: showNote && h.note && !assignedTo ? h.note : undefined,
     });
   }
   return out.reverse();

@@ -164,4 +164,27 @@ describe("cases: the HR officer's day", () => {
     const said = await post(vi, vp.text, `/cases/${c._id}/messages`, { message: 'Xin chào' });
     expect(text((await page(vi, said.headers.location!)).text)).to.include(`Tin nhắn đã được lưu vào hồ sơ; một e-mail gửi tới ${who.email} đang trên đường đi (xem “E-mail đã gửi về hồ sơ này”).`);
   });
+
+  it('says each thing once in the timeline: no "Screening started → Screening", and "Assigned to X" by Y, or "Took the case" (en, vi)', async () => {
+    const other = await createUser({ role: 'hr_officer', institute: call.institute, name: 'Officer Four' });
+    const c = await createCase({ applicant: await createUser({ role: 'applicant' }), call, stage: 'submitted' });
+    const a = await signedIn(t, hrVi);
+    const p = await page(a, `/cases/${c._id}`);
+    expect((await post(a, p.text, `/cases/${c._id}/actions/start_screening`, { version: versionIn(p.text, `/cases/${c._id}/actions/start_screening`) })).status).to.equal(303);
+    expect((await post(a, p.text, `/cases/${c._id}/assign`, { assignee: String(hrVi._id) })).status).to.equal(303);
+    expect((await post(a, p.text, `/cases/${c._id}/assign`, { assignee: String(other._id) })).status).to.equal(303);
+    const timelineOf = (html: string) => {
+      const at = html.indexOf('id="timeline"');
+      return text(html.slice(at, html.indexOf('</section>', at))).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    };
+    const en = timelineOf((await page(await signedIn(t, hr1), `/cases/${c._id}`)).text);
+    expect(en).to.include('Screening started ');
+    expect(en).not.to.include('Screening started → Screening');
+    expect(en).to.match(/Assigned to Officer Four [^·]*· Trần Thu Hà/);
+    expect(en).to.match(/Took the case [^·]*· Trần Thu Hà/);
+    expect(en).not.to.match(/Trần Thu Hà Trần Thu Hà/);
+    const vi = timelineOf((await page(a, `/cases/${c._id}`)).text);
+    expect(vi).to.include('Giao cho Officer Four');
+    expect(vi).to.include('Nhận hồ sơ');
+  });
 });
