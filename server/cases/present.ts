@@ -221,7 +221,7 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
       action: a,
       // What the case still lacks for this step (the step's own rule, computed with the page): said
       // beside the button, which stays disabled until it holds. After a refused click, the refusal's own words.
-      unmet: unmetLines(t, { ...(data.unmet[a] ?? {}), ...(state.values?.action === a ? pick(state.errors, UNMET_FIELDS) : {}) }),
+      unmet: unmetLines(t, data.unmet[a] ?? {}, state.values?.action === a ? pick(state.errors, UNMET_FIELDS) : {}),
       label: t(`cases.actions.${a}`),
       form: FORM_ACTIONS.has(a),
       needsReason: REASON_ACTIONS.has(a),
@@ -264,8 +264,10 @@ function pick(errors: FieldErrors | undefined, keys: readonly string[]): FieldEr
   return Object.fromEntries(Object.entries(errors ?? {}).filter(([k]) => keys.includes(k)));
 }
 
-function unmetLines(t: TFunction, unmet: FieldErrors) {
-  const lines = UNMET_FIELDS.filter((f) => unmet[f]).map((f) => ({ id: `${f}-error`, text: unmet[f]!, href: UNMET_LINKS[f].href, linkLabel: t(UNMET_LINKS[f].label) }));
+/** Before a click the line is a hint; after a refused click, the refusal (a field error the error summary links to). */
+function unmetLines(t: TFunction, unmet: FieldErrors, refused: FieldErrors) {
+  const all = { ...unmet, ...refused };
+  const lines = UNMET_FIELDS.filter((f) => all[f]).map((f) => ({ id: `${f}-error`, text: all[f]!, refused: !!refused[f], href: UNMET_LINKS[f].href, linkLabel: t(UNMET_LINKS[f].label) }));
   return lines.length ? { lines, describedBy: lines.map((l) => l.id).join(' ') } : undefined;
 }
 
