@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
 import { actorOf } from '../server/context.ts';
 import { allow } from '../server/http/allow.ts';
+import { reloadTo } from '../server/http/reload.ts';
 import { securityEvent } from '../server/audit/index.ts';
 import { flash } from '../server/http/flash.ts';
 import { keptValues, parseForm } from '../server/http/forms.ts';
@@ -33,6 +34,10 @@ export function accountRoutes(app: AppContext): Router {
 
   // Every page here is about the actor's own account.
   const signedIn = allow('role.signedIn');
+
+  // The addresses a refused form leaves in the address bar (POST-only actions): reopened, they are its page.
+  router.get('/account/password', signedIn, reloadTo(() => '/account'));
+  router.get('/account/second-factor/recovery-codes', signedIn, reloadTo(() => '/account/second-factor'));
 
   router.get('/account', signedIn, (req, res) => {
     res.render('account/index', presentAccount(req.ctx, { retentionDays }));

@@ -10,6 +10,7 @@ import type { CaseDoc } from '../models/case.ts';
 import { NotFoundError, ValidationError } from '../server/errors.ts';
 import { authorize } from '../server/policies/index.ts';
 import { allow } from '../server/http/allow.ts';
+import { reloadTo } from '../server/http/reload.ts';
 import { requireVerifiedEmail } from '../server/http/account-gate.ts';
 import { flash } from '../server/http/flash.ts';
 import { caseStyles } from '../server/http/styles.ts';
@@ -50,6 +51,8 @@ export function applicationsRoutes(app: AppContext): Router {
   const router = Router();
   router.use(['/applications'], caseStyles);
   const applicant = allow('role.applicant');
+  // The addresses a refused form leaves in the address bar (POST-only actions): reopened, they are the application.
+  for (const action of ['submit', 'answer', 'offer', 'messages']) router.get(`/applications/:id/${action}`, applicant, reloadTo((p) => `/applications/${p.id}`));
 
   /** The applicant's own case, authorized for their steps (anyone else's is "not found"). */
   async function myCase(req: Request): Promise<CaseDoc> {

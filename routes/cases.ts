@@ -15,6 +15,7 @@ import { authorize } from '../server/policies/index.ts';
 import { allow } from '../server/http/allow.ts';
 import { flash } from '../server/http/flash.ts';
 import { safeNextPath } from '../server/http/safe-next.ts';
+import { reloadTo } from '../server/http/reload.ts';
 import { caseStyles } from '../server/http/styles.ts';
 import { bodyText, formText, formVersion, readForm } from '../server/http/forms.ts';
 import { isAction, transition, type Action } from '../server/workflow/index.ts';
@@ -24,8 +25,8 @@ import { canonicalQuery, deleteSavedFilter, saveFilter } from '../server/cases/s
 import { addNote, assignCase, bulkAssign, postMessage } from '../server/cases/commands.ts';
 import { CaseConflictError } from '../server/cases/conflict.ts';
 import { loadCasePage, staffCase, staffCaseRecord } from '../server/cases/page.ts';
-import { defaultInfoDue, canRequestInfo } from '../server/cases/request-info.ts';
-import { casePage, conflictPage, requestInfoPage, stageLabel, type FormState } from '../server/cases/present.ts';
+import { applicantLocale, defaultInfoDue, canRequestInfo } from '../server/cases/request-info.ts';
+import { assignFlash, bulkAssignFlash, casePage, conflictPage, requestInfoPage, stageLabel, type FormState } from '../server/cases/present.ts';
 import { mentionFlash } from '../server/mentions/present.ts';
 
 const STAFF = allow('role.staff');
@@ -58,6 +59,12 @@ async function renderQueue(_app: AppContext, req: Request, res: Response, q: Que
 function queryFromPath(path: string): Record<string, unknown> {
   const u = new URL(path, 'http://local');
   return Object.fromEntries(u.searchParams.entries());
+}
+
+/** The e-mail a workflow step wrote to the case's outbox (its key carries the step's version), if any. */
+function stepEmail(updated: CaseDoc): { to: string } | undefined {
+  const item = (updated.outbox ?? []).find((o) => o.key.startsWith(`${String(updated._id)}.${updated.version}.`));
+  return item ? { to: item.to } : undefined;
 }
 
 /** Only what was set: the workflow's payload schemas treat an absent field and an empty one alike. */
@@ -124,14 +131,18 @@ export function casesRoutes(app: AppContext): Router {
     res.redirect(303, back.startsWith('/cases') ? canonicalQuery(back) : '/cases');
   });
 
+  // The addresses a refused form leaves in the address bar (POST-only actions): reopened, they are the queue or the case.
+  router.get('/cases/bulk-assign', STAFF, reloadTo(() => '/cases'));
+  for (const action of ['actions/:action', 'assign', 'notes', 'messages']) router.get(`/cases/:id/${action}`, STAFF, reloadTo((p) => `/cases/${p.id}`));
+
   router.post('/cases/bulk-assign', WORKERS, async (req, res) => {
     const form = bulkAssignBody.parse(req.body ?? {});
     const back = safeNextPath(form.back, '/cases');
     try {
       const r = await bulkAssign({ ctx: req.ctx, caseIds: form.ids, assigneeId: form.assignee });
       // None assigned is not a success: the officer would believe their institute's cases were handed out.
-      if (r.assigned === 0) flash(req, 'error', 'cases.flash.bulkAssignedNone', { skipped: r.skipped });
-      else flash(req, 'success', r.skipped ? 'cases.flash.bulkAssignedSome' : 'cases.flash.bulkAssigned', { count: r.assigned, skipped: r.skipped });
+      const told = bulkAssignFlash(req.ctx, r);
+      flash(req, told.kind, told.key, told.params);
       res.redirect(303, back.startsWith('/cases') ? back : '/cases');
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
@@ -155,9 +166,10 @@ export function casesRoutes(app: AppContext): Router {
     const action = params.data.action;
     const updated = await step(req, res, c, action, version, payload, (err) => showCase(req, res, c, { errors: err.fields, values: { ...payload, action } }, 422));
     if (!updated) return;
-    // Says where the case is now and whether the applicant was e-mailed (the step's e-mails carry its version in their key).
-    const told = (updated.outbox ?? []).some((o) => o.key.startsWith(`${String(updated._id)}.${updated.version}.`));
-    flash(req, 'success', told ? 'cases.flash.stepDoneTold' : 'cases.flash.stepDone', { stage: stageLabel(tOf(req.ctx), updated.stage) });
+    // Says where the case is now and whether an e-mail to the applicant was written (the step's e-mails carry its version in their key):
+    // written, not delivered, so the words stay true whatever the mail server does.
+    const mail = stepEmail(updated);
+    flash(req, 'success', mail ? 'cases.flash.stepDoneTold' : 'cases.flash.stepDone', { stage: stageLabel(tOf(req.ctx), updated.stage), to: mail?.to });
     res.redirect(303, `/cases/${String(c._id)}`);
   });
 
@@ -168,17 +180,18 @@ export function casesRoutes(app: AppContext): Router {
       res.redirect(303, `/cases/${String(c._id)}`);
       return;
     }
-    res.render('cases/request-info', requestInfoPage(req.ctx, c, { values: { dueAt: await defaultInfoDue({ ctx: req.ctx }) } }));
+    res.render('cases/request-info', requestInfoPage(req.ctx, c, await applicantLocale({ caseDoc: c }), { values: { dueAt: await defaultInfoDue({ ctx: req.ctx }) } }));
   });
 
   router.post('/cases/:id/request-info', WORKERS, async (req, res) => {
     const c = await caseFor(req, 'work');
     const { version, ...values } = readForm(requestInfoBody, req.body);
     const ok = await step(req, res, c, 'request_info', version, values, async (err) => {
-      res.status(422).render('cases/request-info', requestInfoPage(req.ctx, c, { errors: err.fields, values }));
+      res.status(422).render('cases/request-info', requestInfoPage(req.ctx, c, await applicantLocale({ caseDoc: c }), { errors: err.fields, values }));
     });
     if (!ok) return;
-    flash(req, 'success', 'cases.flash.infoRequested');
+    const mail = stepEmail(ok);
+    flash(req, 'success', mail ? 'cases.flash.infoRequested' : 'cases.flash.infoRequestedNoMail', { to: mail?.to });
     res.redirect(303, `/cases/${String(c._id)}`);
   });
 
@@ -186,13 +199,13 @@ export function casesRoutes(app: AppContext): Router {
     const c = await caseFor(req, 'work');
     const { assignee } = assignBody.parse(req.body ?? {});
     try {
-      await assignCase({ ctx: req.ctx, caseDoc: c, assigneeId: assignee });
+      const told = assignFlash(req.ctx, await assignCase({ ctx: req.ctx, caseDoc: c, assigneeId: assignee }));
+      flash(req, told.kind, told.key, told.params);
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       await showCase(req, res, c, { errors: err.fields, values: { assignee } }, 422);
       return;
     }
-    flash(req, 'success', 'cases.flash.assigned');
     res.redirect(303, `/cases/${String(c._id)}`);
   });
 
@@ -216,8 +229,8 @@ export function casesRoutes(app: AppContext): Router {
       await showCase(req, res, c, { errors: { message: form.error.issues[0]!.message }, values: { message: bodyText(req.body, 'message') } }, 422);
       return;
     }
-    await postMessage({ app, ctx: req.ctx, caseDoc: c, text: form.data.message, formKey: sentFormKey(req.body) });
-    flash(req, 'success', 'cases.flash.messageSent');
+    const sent = await postMessage({ app, ctx: req.ctx, caseDoc: c, text: form.data.message, formKey: sentFormKey(req.body) });
+    flash(req, 'success', sent.mailedTo ? 'cases.flash.messageSent' : 'cases.flash.messageSentNoMail', { to: sent.mailedTo });
     res.redirect(303, `/cases/${String(c._id)}#messages`);
   });
 

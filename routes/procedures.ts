@@ -13,6 +13,7 @@ import { SUPPORT_STATUSES } from '../models/constants.ts';
 import { Case } from '../models/case.ts';
 import { BadRequestError, ConflictError, NotFoundError } from '../server/errors.ts';
 import { allow } from '../server/http/allow.ts';
+import { reloadTo } from '../server/http/reload.ts';
 import { flash } from '../server/http/flash.ts';
 import { keptValues, parseForm } from '../server/http/forms.ts';
 import { caseStyles } from '../server/http/styles.ts';
@@ -75,6 +76,9 @@ export function proceduresRoutes(app: AppContext): Router {
   setCalendarLogger(app.logger);
   const router = Router();
   router.use(['/cases/:id/procedures', '/cases/:id/support'], caseStyles);
+
+  // The address a refused update from the case page leaves in the address bar: reopened, it is the case's procedures.
+  router.get('/cases/:id/support/:kind', WORKERS, reloadTo((p) => `/cases/${p.id}#support`));
 
   router.get('/cases/:id/procedures/:kind', WORKERS, async (req, res) => {
     if (!isSupportKind(req.params.kind)) throw new NotFoundError();

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
 import { PANEL_STAGES, RECOMMENDATIONS, TRACKS } from '../models/constants.ts';
 import { allow } from '../server/http/allow.ts';
+import { reloadTo } from '../server/http/reload.ts';
 import { authorize } from '../server/policies/index.ts';
 import { BadRequestError, ConflictError, NotFoundError, ValidationError, type FieldErrors } from '../server/errors.ts';
 import { flash } from '../server/http/flash.ts';
@@ -115,6 +116,9 @@ const removeMemberBody = z.object({ userId: z.string().regex(/^[a-f0-9]{24}$/i) 
 export function shortlistsRoutes(app: AppContext): Router {
   const router = Router();
   const staff = allow('role.staff');
+
+  // The addresses a refused form leaves in the address bar (POST-only actions): reopened, they are the decision page.
+  for (const action of ['evaluation', 'decision', 'decision/confirm']) router.get(`/shortlists/:callId/cases/:caseId/${action}`, staff, reloadTo((p) => `/shortlists/${p.callId}/cases/${p.caseId}`));
 
   router.get('/shortlists', staff, async (req, res) => {
     const { ctx } = req;

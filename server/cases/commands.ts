@@ -40,11 +40,12 @@ export async function addNote({ app, ctx, caseDoc, text, formKey }: { app: Pick<
  * Adds a message to the case's thread. A message from staff owes the applicant an e-mail; it is
  * pushed into the outbox in the same update as the message, so one never exists without the other.
  */
-export async function postMessage({ app, ctx, caseDoc, text, formKey }: { app: AppContext; ctx: Context; caseDoc: CaseDoc; text: string; formKey?: string }): Promise<void> {
+export async function postMessage({ app, ctx, caseDoc, text, formKey }: { app: AppContext; ctx: Context; caseDoc: CaseDoc; text: string; formKey?: string }): Promise<{ mailedTo?: string }> {
   const author = actorOf(ctx);
   const now = ctx.now;
   const fromApplicant = sameId(author._id, caseDoc.applicant);
   const messageId = new Types.ObjectId();
+  let mailedTo: string | undefined;
   const push: Record<string, unknown> = { messages: { _id: messageId, at: now, author: author._id, fromApplicant, text, ...(formKey ? { formKey } : {}) } };
   if (!fromApplicant) {
     const applicant = await User.findById(caseDoc.applicant, { email: 1, locale: 1, name: 1, disabledAt: 1 }).lean();
@@ -56,15 +57,17 @@ export async function postMessage({ app, ctx, caseDoc, text, formKey }: { app: A
         name: applicant.name,
         excerpt: text.length > 300 ? `${text.slice(0, 300)}…` : text,
       };
+      mailedTo = applicant.email;
       push.outbox = caseEmail({ email: applicant.email, locale: applicant.locale }, 'message_received', data, outboxKey(String(caseDoc._id), 'message', String(messageId)), now);
     }
   }
   // Messages are not offered on drafts (no one reads them yet) or after the case has ended.
   // The same form sent again adds nothing and owes no second e-mail.
   const res = await Case.updateOne({ _id: caseDoc._id, stage: { $in: ACTIVE_STAGES }, ...notYetAdded('messages', formKey) }, { $push: push });
-  if (res.matchedCount !== 1 && (await alreadyAdded(caseDoc._id, 'messages', formKey))) return;
+  if (res.matchedCount !== 1 && (await alreadyAdded(caseDoc._id, 'messages', formKey))) return { mailedTo };
   if (res.matchedCount !== 1) throw new ConflictError('cases.conflict.messagesClosed');
   await recordAudit(ctx, { action: 'case.message_posted', targetType: 'case', targetId: String(caseDoc._id), summary: { fromApplicant, length: text.length } });
+  return { mailedTo };
 }
 
 /** An HR officer of this institute who may be given cases, or undefined. */
@@ -73,8 +76,19 @@ async function assignableOfficer(id: string, institute: unknown): Promise<UserDo
   return (await User.findOne({ _id: id, role: 'hr_officer', institute: institute as never, disabledAt: null })) as UserDoc | null;
 }
 
-/** Sets or clears (empty id) the case's assignee. Appends a history event; the version stays. */
-export async function assignCase({ ctx, caseDoc, assigneeId }: { ctx: Context; caseDoc: CaseDoc; assigneeId: string }): Promise<void> {
+/** What an assignment did: who has the case now, and whether anything was written. */
+export interface AssignOutcome {
+  changed: boolean;
+  /** The officer who has the case now; undefined when it is unassigned. */
+  assignee?: { id: string; name: string };
+}
+
+/**
+ * Sets or clears (empty id) the case's assignee. Appends a history event; the version stays.
+ * Choosing the officer it already has (or clearing an unassigned case) writes nothing: no history
+ * entry, no audit event, and the answer says so.
+ */
+export async function assignCase({ ctx, caseDoc, assigneeId }: { ctx: Context; caseDoc: CaseDoc; assigneeId: string }): Promise<AssignOutcome> {
   const actor = actorOf(ctx);
   const now = ctx.now;
   const t = tOf(ctx);
@@ -83,18 +97,34 @@ export async function assignCase({ ctx, caseDoc, assigneeId }: { ctx: Context; c
     officer = await assignableOfficer(assigneeId, caseDoc.institute);
     if (!officer) throw new ValidationError({ assignee: t('cases.errors.assignee') });
   }
+  const assignee = officer ? { id: String(officer._id), name: officer.name } : undefined;
   const history = { at: now, actor: actor._id, actorRole: actor.role, action: officer ? 'assign' : 'unassign', note: officer?.name };
   const update = officer ? { $set: { assignee: officer._id }, $push: { history } } : { $unset: { assignee: '' }, $push: { history } };
-  const res = await Case.updateOne({ _id: caseDoc._id, stage: { $ne: 'draft' } }, update);
-  if (res.matchedCount !== 1) throw new ConflictError('cases.conflict.generic');
+  // Only a case whose assignee changes is written (the condition is checked by the write, not before it).
+  const unchanged = { assignee: officer ? officer._id : null };
+  const res = await Case.updateOne({ _id: caseDoc._id, stage: { $ne: 'draft' }, assignee: { $ne: unchanged.assignee } }, update);
+  if (res.matchedCount !== 1) {
+    if (await Case.exists({ _id: caseDoc._id, stage: { $ne: 'draft' }, ...unchanged })) return { changed: false, assignee };
+    throw new ConflictError('cases.conflict.generic');
+  }
   await recordAudit(ctx, { action: 'case.assign', targetType: 'case', targetId: String(caseDoc._id), summary: { assignee: officer ? String(officer._id) : null } });
+  return { changed: true, assignee };
+}
+
+/** What a bulk assignment did: cases given to the officer, cases already theirs (left as they were), cases refused. */
+export interface BulkAssignOutcome {
+  assigned: number;
+  already: number;
+  skipped: number;
+  assignee: { id: string; name: string };
 }
 
 /**
  * Assigns many cases at once. Only cases the actor may work on are touched (the filter itself
  * carries the institute), and only to an officer of the same institute; the rest are skipped.
+ * A case the officer already has is left as it was: no history entry, and it is not counted as assigned.
  */
-export async function bulkAssign({ ctx, caseIds, assigneeId }: { ctx: Context; caseIds: string[]; assigneeId: string }): Promise<{ assigned: number; skipped: number }> {
+export async function bulkAssign({ ctx, caseIds, assigneeId }: { ctx: Context; caseIds: string[]; assigneeId: string }): Promise<BulkAssignOutcome> {
   const actor = actorOf(ctx);
   const now = ctx.now;
   const t = tOf(ctx);
@@ -107,17 +137,20 @@ export async function bulkAssign({ ctx, caseIds, assigneeId }: { ctx: Context; c
   if (actor.role === 'hr_officer' && !sameId(actor.institute, officer.institute)) throw new ValidationError({ assignee: t('cases.errors.assignee') });
   const institute = actor.role === 'admin' ? officer.institute : actor.institute;
   const history = { at: now, actor: actor._id, actorRole: actor.role, action: 'assign', note: officer.name };
-  const res = await Case.updateMany(
-    { _id: { $in: ids }, institute, stage: { $ne: 'draft' } },
-    { $set: { assignee: officer._id }, $push: { history } },
-  );
-  await recordAudit(ctx, {
-    action: 'case.bulk_assign',
-    targetType: 'case',
-    targetId: ids.map(String).join(',').slice(0, 1000),
-    summary: { assignee: String(officer._id), requested: ids.length, assigned: res.modifiedCount },
-  });
-  return { assigned: res.modifiedCount, skipped: ids.length - res.modifiedCount };
+  const scope = { _id: { $in: ids }, institute, stage: { $ne: 'draft' as const } };
+  const res = await Case.updateMany({ ...scope, assignee: { $ne: officer._id } }, { $set: { assignee: officer._id }, $push: { history } });
+  // Counted after the write: the officer's cases among those selected, less those this write gave them.
+  const already = Math.max(0, (await Case.countDocuments({ ...scope, assignee: officer._id })) - res.modifiedCount);
+  const assigned = res.modifiedCount;
+  if (assigned > 0) {
+    await recordAudit(ctx, {
+      action: 'case.bulk_assign',
+      targetType: 'case',
+      targetId: ids.map(String).join(',').slice(0, 1000),
+      summary: { assignee: String(officer._id), requested: ids.length, assigned, already },
+    });
+  }
+  return { assigned, already, skipped: Math.max(0, ids.length - assigned - already), assignee: { id: String(officer._id), name: officer.name } };
 }
 
 /** Whose open cases go back to the queue: every one assigned to them, or every one but `keepInstitute`'s. */

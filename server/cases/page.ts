@@ -11,7 +11,7 @@ import type { CaseDoc, CaseRecord } from '../../models/case.ts';
 import { shownCall } from '../calls/kept.ts';
 import { can } from '../policies/index.ts';
 import type { CaseSubject } from '../policies/case.ts';
-import { availableActions, decidesNow } from '../workflow/index.ts';
+import { availableActions, decidesNow, unmetConditions } from '../workflow/index.ts';
 import { accessFacts, findCaseFor, findCaseRecordFor } from './access.ts';
 import { caseNamesAndApplicant, hrOfficers } from './people.ts';
 import { documentsChecklist } from './present.ts';
@@ -48,13 +48,16 @@ export async function loadCasePage({ ctx, caseDoc }: { ctx: Context; caseDoc: Ca
     accessFacts(viewer, c),
     caseDocumentVersions(c._id),
   ]);
-  const [checklist, plan, procedures] = await Promise.all([
+  const actions = availableActions(c, viewer);
+  const [checklist, plan, procedures, unmet] = await Promise.all([
     documentsChecklist(c, call, viewer, facts, documents),
     casePlan({ caseDoc: c, now: ctx.now, calendar, documents: currentOf(documents) }),
     caseProcedures({ ctx, caseDoc: c, forApplicant: false, editable: canWork, calendar }),
+    // What each step still lacks, by the rule the step checks: said beside its button from the start.
+    unmetConditions({ ctx, caseDoc: c, call, actions }),
   ]);
   // The e-mails sent on the case, by the mail log's rule: the institute's HR and administrators.
   const seesEmails = can(viewer, 'mail.view', { source: 'case', institute: c.institute });
-  return { caseDoc: c, call, applicant, officers, names, checklist, plan, procedures, canWork, seesEmails, actions: availableActions(c, viewer), decides: decidesNow(c, viewer) };
+  return { caseDoc: c, call, applicant, officers, names, checklist, plan, procedures, canWork, seesEmails, actions, unmet, decides: decidesNow(c, viewer) };
 }
 export type CasePageData = Awaited<ReturnType<typeof loadCasePage>>;

@@ -22,6 +22,7 @@ import { countryName } from '../applications/countries.ts';
 import { SUPPORT_FIELDS } from '../applications/steps.ts';
 import type { CaseConflictError } from './conflict.ts';
 import type { CasePageData } from './page.ts';
+import type { AssignOutcome, BulkAssignOutcome } from './commands.ts';
 import { procedureTimelineEntry } from '../procedures/present.ts';
 import { withFields } from '../support/with-fields.ts';
 import { applicantSeesEvent, applicantSeesNote, reasonToldToApplicant } from './applicant-view.ts';
@@ -92,13 +93,19 @@ export function timeline(
         : t(`cases.people.role_${h.actorRole ?? 'staff'}`, { defaultValue: t('cases.people.role_staff') })
       : (names.get(String(h.actor))?.name ?? t('cases.people.system'));
     const showNote = !view.forApplicant || applicantSeesNote(h, view.applicantId);
-    const note = showNote ? noteOf(t, h) : undefined;
+    // An assignment's note is the assignee's name: said once, in the label ("Assigned to X"), and
+    // "Took the case" when the one who assigned is the assignee (the line already names them).
+    const assignedTo = h.action === 'assign' && h.note ? h.note : undefined;
+    const label = assignedTo ? (assignedTo === who ? t('cases.timelineText.tookCase') : t('cases.timelineText.assignedTo', { name: assignedTo })) : actionLabel(t, h.action);
+    const to = h.to ? stageLabel(t, h.to) : undefined;
+    const note = showNote && !assignedTo ? noteOf(t, h) : undefined;
     out.push({
       at: h.at,
-      label: actionLabel(t, h.action),
+      label,
       who,
       from: h.from ? stageLabel(t, h.from) : undefined,
-      to: h.to ? stageLabel(t, h.to) : undefined,
+      // "Submitted → Submitted", "Screening started → Screening": the stage only where the label does not already say it.
+      to: to && !label.toLocaleLowerCase().includes(to.toLocaleLowerCase()) ? to : undefined,
       note: note || undefined,
     });
   }
@@ -220,6 +227,9 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     canMessage: canWork && inStages(c.stage, ACTIVE_STAGES),
     actions: data.actions.map((a) => ({
       action: a,
+      // What the case still lacks for this step (the step's own rule, computed with the page): said
+      // beside the button, which stays disabled until it holds. After a refused click, the refusal's own words.
+      unmet: unmetLines(t, data.unmet[a] ?? {}, state.values?.action === a ? pick(state.errors, UNMET_FIELDS) : {}),
       label: t(`cases.actions.${a}`),
       form: FORM_ACTIONS.has(a),
       needsReason: REASON_ACTIONS.has(a),
@@ -251,10 +261,30 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
   };
 }
 
+/** The conditions a step's guard names (server/workflow/transitions.ts), and where on the page to see to them. */
+const UNMET_FIELDS = ['documents', 'support'] as const;
+const UNMET_LINKS: Record<(typeof UNMET_FIELDS)[number], { href: string; label: string }> = {
+  documents: { href: '#documents', label: 'cases.show.toDocuments' },
+  support: { href: '#support', label: 'cases.show.toProcedures' },
+};
+
+function pick(errors: FieldErrors | undefined, keys: readonly string[]): FieldErrors {
+  return Object.fromEntries(Object.entries(errors ?? {}).filter(([k]) => keys.includes(k)));
+}
+
+/** Before a click the line is a hint; after a refused click, the refusal (a field error the error summary links to). */
+function unmetLines(t: TFunction, unmet: FieldErrors, refused: FieldErrors) {
+  const all = { ...unmet, ...refused };
+  const lines = UNMET_FIELDS.filter((f) => all[f]).map((f) => ({ id: `${f}-error`, text: all[f]!, refused: !!refused[f], href: UNMET_LINKS[f].href, linkLabel: t(UNMET_LINKS[f].label) }));
+  return lines.length ? { lines, describedBy: lines.map((l) => l.id).join(' ') } : undefined;
+}
+
 /** The information request form (what the applicant must provide, and by when). */
-export function requestInfoPage(ctx: Context, c: CaseDoc, state: FormState = {}) {
+export function requestInfoPage(ctx: Context, c: CaseDoc, applicantLocale: 'en' | 'vi', state: FormState = {}) {
   const t = tOf(ctx);
   return {
+    // The e-mail is in the applicant's language but the items go in as typed: say which language to write them in.
+    itemsHint: `${t('cases.requestInfo.itemsHint')} ${t('cases.requestInfo.itemsLanguage', { language: t(`shortlists.decide.languages.${applicantLocale}`) })}`,
     title: `${t('cases.requestInfo.title')} · ${c.reference}`,
     caseId: String(c._id),
     reference: c.reference,
@@ -263,6 +293,41 @@ export function requestInfoPage(ctx: Context, c: CaseDoc, state: FormState = {})
     values: state.values ?? {},
     errors: errorTexts(t, state.errors),
   };
+}
+
+/** A flash message of the case pages: its kind, key and parameters (parts already translated). */
+export interface CaseFlash {
+  kind: 'success' | 'info' | 'error';
+  key: string;
+  params: Record<string, unknown>;
+}
+
+/**
+ * What an assignment on the case page did. The assignee is not notified (no e-mail, no mention):
+ * the case shows in their queue, and the officer is told so rather than left to assume otherwise.
+ */
+export function assignFlash(ctx: Context, outcome: AssignOutcome): CaseFlash {
+  const name = outcome.assignee?.name;
+  const self = !!outcome.assignee && !!ctx.actor && sameId(outcome.assignee.id, ctx.actor._id);
+  if (!outcome.changed) return name ? { kind: 'info', key: 'cases.flash.assignUnchanged', params: { name } } : { kind: 'info', key: 'cases.flash.unassignUnchanged', params: {} };
+  if (!name) return { kind: 'success', key: 'cases.flash.unassigned', params: {} };
+  return { kind: 'success', key: self ? 'cases.flash.assignedToYou' : 'cases.flash.assignedTo', params: { name } };
+}
+
+/** What a bulk assignment did: how many cases went to whom, how many were already theirs, how many could not be, and that they are not notified. */
+export function bulkAssignFlash(ctx: Context, outcome: BulkAssignOutcome): CaseFlash {
+  const t = tOf(ctx);
+  const { assigned, already, skipped, assignee } = outcome;
+  const self = !!ctx.actor && sameId(assignee.id, ctx.actor._id);
+  const more = [
+    already ? t('cases.flash.bulkAlready', { count: already }) : '',
+    skipped ? t('cases.flash.bulkSkipped', { count: skipped }) : '',
+    assigned && !self ? t('cases.flash.bulkNotTold', { name: assignee.name }) : '',
+  ].filter(Boolean).map((p) => ` ${p}`).join('');
+  if (assigned > 0) return { kind: 'success', key: 'cases.flash.bulkAssigned', params: { count: assigned, name: self ? t('cases.flash.you') : assignee.name, more } };
+  // None assigned is not a success: the officer would believe their institute's cases were handed out.
+  if (already > 0) return { kind: 'info', key: 'cases.flash.bulkUnchanged', params: { name: self ? t('cases.flash.you') : assignee.name, more } };
+  return { kind: 'error', key: 'cases.flash.bulkAssignedNone', params: { count: skipped } };
 }
 
 export interface EmailView {

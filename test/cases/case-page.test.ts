@@ -103,14 +103,14 @@ describe('cases: the case page', () => {
     }
   });
 
-  it('says after a step where the case is now and that the applicant is told by e-mail', async () => {
+  it('says after a step where the case is now and that an e-mail to the applicant is on its way', async () => {
     const c = await createCase({ applicant, call, stage: 'submitted' });
     const a = await signedIn(t, hr1);
     const shown = await page(a, `/cases/${c._id}`);
     const res = await post(a, shown.text, `/cases/${c._id}/actions/start_screening`, { version: versionIn(shown.text, `/cases/${c._id}/actions/start_screening`) });
     expect(res.status).to.equal(303);
     const after = await page(a, res.headers.location!);
-    expect(after.text).to.include('Done: the case is now “Screening”, and the applicant is told by e-mail.');
+    expect(after.text).to.include(`Done: the case is now “Screening”. An e-mail to ${applicant.email} is on its way (see “E-mails sent on this case”).`);
   });
 
   it('lets exactly one of two officers on the same version win: one 303, the other a 409 page saying who did what', async () => {

@@ -355,13 +355,13 @@ describe('cases: the HR queue', () => {
     for (const c of targets) expect(String((await Case.findById(c._id).lean())!.assignee)).to.equal(String(hr2._id));
     expect((await Case.findById(foreign._id).lean())!.assignee).to.equal(undefined);
     const flash = await page(a, res.headers.location);
-    expect(flash.text).to.include('the others selected could not be');
+    expect(flash.text).to.include('2 cases assigned to Second Officer. 1 could not be assigned: it is not a case of your institute, or still a draft.');
 
     // Only another institute's case: none assigned, and the page says so (it said "your institute's cases were assigned").
     const foreignOnly = await post(a, q.text, '/cases/bulk-assign', { ids: [String(foreign._id)], assignee: String(hr2._id), back: '/cases?assignee=unassigned' });
     expect(foreignOnly.status).to.equal(303);
     const noneFlash = await page(a, foreignOnly.headers.location);
-    expect(noneFlash.text).to.include('None of the selected cases could be assigned');
+    expect(noneFlash.text).to.include('The selected case could not be assigned: it is not a case of your institute');
     expect(noneFlash.text).not.to.include('were assigned');
     expect((await Case.findById(foreign._id).lean())!.assignee).to.equal(undefined);
 

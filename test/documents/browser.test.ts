@@ -185,7 +185,7 @@ describe('documents in the browser', function () {
       await Promise.all([hp.waitForURL(`**/cases/${caseDoc._id}#documents`), hp.click('#renewal button[type=submit]')]);
       expect(new URL((await renewal).url()).search).to.equal('');
       await hp.waitForSelector('#doc-cv .doc-renewals [data-status="pending"]');
-      expect(await hp.textContent('.flash-success')).to.include('told by e-mail');
+      expect(await hp.textContent('.flash-success')).to.include('an e-mail telling them is on its way (see “E-mails sent on this case”)');
       const renewed = await CaseDocument.findOne({ case: caseDoc._id, type: 'cv', renewalOf: { $exists: true } }).lean();
       expect(renewed!.sha256).to.equal(sha256(cv2));
       expect(String(renewed!.uploadedBy)).to.equal(String(hr._id));

@@ -55,9 +55,11 @@ const INVENTORY: Record<string, Kind> = {
   'GET /account': 'none',
   'POST /account': 'none',
   'POST /account/password': 'none',
+  'GET /account/password': 'none', // a redirect (303) to the page of the form whose refusal left this address
   'GET /account/second-factor': 'none',
   'POST /account/second-factor': 'none',
   'POST /account/second-factor/recovery-codes': 'none',
+  'GET /account/second-factor/recovery-codes': 'none', // a redirect (303) to the page of the form whose refusal left this address
   'GET /account/export': 'none',
   'GET /account/delete': 'none',
   'POST /account/delete': 'none',
@@ -89,6 +91,9 @@ const INVENTORY: Record<string, Kind> = {
   'POST /shortlists/:callId/cases/:caseId/evaluation': 'case',
   'POST /shortlists/:callId/cases/:caseId/decision': 'case',
   'POST /shortlists/:callId/cases/:caseId/decision/confirm': 'case',
+  'GET /shortlists/:callId/cases/:caseId/evaluation': 'none', // a redirect (303) to the page of the form whose refusal left this address
+  'GET /shortlists/:callId/cases/:caseId/decision': 'none', // a redirect (303) to the page of the form whose refusal left this address
+  'GET /shortlists/:callId/cases/:caseId/decision/confirm': 'none', // a redirect (303) to the page of the form whose refusal left this address
   'GET /admin/calls/:id/panel': 'role',
   'POST /admin/calls/:id/panel': 'role',
   'POST /admin/calls/:id/panel/remove': 'role',
@@ -114,19 +119,29 @@ const INVENTORY: Record<string, Kind> = {
   'POST /applications/:id/withdraw': 'role',
   'POST /applications/:id/messages': 'role',
   'POST /applications/:id/consent': 'role',
+  'GET /applications/:id/submit': 'role', // a redirect (303) to the page of the form whose refusal left this address
+  'GET /applications/:id/answer': 'role', // a redirect (303) to the page of the form whose refusal left this address
+  'GET /applications/:id/offer': 'role', // a redirect (303) to the page of the form whose refusal left this address
+  'GET /applications/:id/messages': 'role', // a redirect (303) to the page of the form whose refusal left this address
   'GET /cases': 'list',
   'POST /cases/bulk-assign': 'role',
+  'GET /cases/bulk-assign': 'none', // a redirect (303) to the page of the form whose refusal left this address
   'GET /cases/filters': 'none', // a redirect to the queue (the address a refused save leaves)
   'POST /cases/filters': 'list', // a refused save shows the queue again, in the leader's scope
   'POST /cases/filters/:id/delete': 'none', // the leader's own saved filters only
   'GET /cases/:id': 'case',
   'POST /cases/:id/actions/:action': 'case',
+  'GET /cases/:id/actions/:action': 'none', // a redirect (303) to the page of the form whose refusal left this address
+  'GET /cases/:id/assign': 'none', // a redirect (303) to the page of the form whose refusal left this address
+  'GET /cases/:id/notes': 'none', // a redirect (303) to the page of the form whose refusal left this address
+  'GET /cases/:id/messages': 'none', // a redirect (303) to the page of the form whose refusal left this address
   'GET /cases/:id/request-info': 'role',
   'POST /cases/:id/request-info': 'role',
   'POST /cases/:id/assign': 'role',
   'POST /cases/:id/notes': 'role',
   'POST /cases/:id/messages': 'role',
   'POST /cases/:id/support/:kind': 'role',
+  'GET /cases/:id/support/:kind': 'role', // a redirect (303) to the page of the form whose refusal left this address
   'GET /cases/:id/procedures/:kind': 'role',
   'POST /cases/:id/procedures/:kind': 'role',
   'GET /admin': 'role',
