@@ -21,7 +21,7 @@ import { User } from '../models/user.ts';
 import { Call } from '../models/call.ts';
 import { Case } from '../models/case.ts';
 import { summarizeHistory } from '../models/case-summary.ts';
-import { caseSearchTerms } from '../models/case-search.ts';
+import { caseSearchTerms, SEARCH_TERMS_VERSION } from '../models/case-search.ts';
 import { nextDueAt } from '../models/case-deadline.ts';
 import { Evaluation } from '../models/evaluation.ts';
 import { Counter } from '../models/counter.ts';
@@ -50,8 +50,8 @@ export interface BenchAccounts {
   format: number;
 }
 
-/** Raised when the seeded cases change shape (2: the queue's next deadline, models/case-deadline.ts). */
-export const SEED_FORMAT = 2;
+/** Raised when the seeded cases change shape (2: the queue's next deadline, models/case-deadline.ts; 3: the search words' format version). */
+export const SEED_FORMAT = 3;
 
 const LOAD_OFFICERS_PER_INSTITUTE = 5;
 const LOAD_APPLICANTS = 25;
@@ -144,6 +144,7 @@ function makeCase(call: { _id: Types.ObjectId; institute: Types.ObjectId; track:
     reference,
     // Written by the model's hooks in the app (models/case-search-hooks.ts), which insertMany({ lean }) skips.
     searchTerms: caseSearchTerms({ reference, fullName: `Candidate ${refSeq}`, nationality }),
+    searchTermsVersion: SEARCH_TERMS_VERSION,
     applicant,
     call: call._id,
     institute: call.institute,
