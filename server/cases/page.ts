@@ -54,7 +54,7 @@ export async function loadCasePage({ ctx, caseDoc }: { ctx: Context; caseDoc: Ca
     casePlan({ caseDoc: c, now: ctx.now, calendar, documents: currentOf(documents) }),
     caseProcedures({ ctx, caseDoc: c, forApplicant: false, editable: canWork, calendar }),
     // What each step still lacks, by the rule the step checks: said beside its button from the start.
-    unmetConditions({ ctx, caseDoc: c, call, actions }),
+    unmetConditions({ ctx, caseDoc: c, call, actions, documents: currentOf(documents) }),
   ]);
   // The e-mails sent on the case, by the mail log's rule: the institute's HR and administrators.
   const seesEmails = can(viewer, 'mail.view', { source: 'case', institute: c.institute });

@@ -3,7 +3,7 @@
 import { Types } from 'mongoose';
 import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
 import type { ChecklistPhase } from '../../models/constants.ts';
-import { isExpiredLike, validityOf, type ValidityCase } from './validity.ts';
+import { isExpiredLike, validityOf, type ValidityCase, type ValidityDoc } from './validity.ts';
 
 export { validityOf, validUntil, passportRequiredUntil, DATE_RULES, type Validity } from './validity.ts';
 
@@ -62,10 +62,14 @@ export async function requiredDocumentsAccepted(caseDoc: CaseLike, call: CallLik
 }
 
 /** The required items of the phase not yet settled: missing, waiting for HR, refused, or expired. */
-export async function requiredDocumentsNotAccepted(caseDoc: CaseLike, call: CallLike, phase: ChecklistPhase | string, now: Date = new Date()): Promise<string[]> {
+/** What the required-documents check reads of each current document. */
+export type CurrentDocument = ValidityDoc & { type: string; status: string };
+
+/** `current`: the case's current documents, when the caller has read them already (the case page). */
+export async function requiredDocumentsNotAccepted(caseDoc: CaseLike, call: CallLike, phase: ChecklistPhase | string, now: Date = new Date(), current?: readonly CurrentDocument[]): Promise<string[]> {
   const items = (call.checklist ?? []).filter((i) => (i.phase ?? 'application') === phase && i.required !== false);
   if (items.length === 0) return [];
-  const docs = await currentDocuments([caseDoc._id]);
+  const docs = current ?? (await currentDocuments([caseDoc._id]));
   return items
     .filter((item) => {
       const mine = docs.filter((d) => d.type === item.type);

@@ -25,7 +25,7 @@ import { recordAudit } from '../audit/index.ts';
 import { countedDeadline, loadCalendar, vnDateKey, type DueCount, type WorkingCalendar as Calendar } from '../calendar/index.ts';
 import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
 import { caseConflict } from '../cases/conflict.ts';
-import { ACTIONS, HOLD_REASON_MAX, PAYLOADS, REJECT_REASON_MAX, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, rolesFor, type Action, type GuardFailures, type Transition } from './transitions.ts';
+import { ACTIONS, HOLD_REASON_MAX, PAYLOADS, REJECT_REASON_MAX, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, rolesFor, type Action, type GuardFailures, type GuardInput, type Transition } from './transitions.ts';
 import { reasonToldToApplicant } from '../cases/applicant-view.ts';
 import { countedLodgingDue, waitingFor } from '../procedures/rules.ts';
 
@@ -285,12 +285,12 @@ function unmetTexts(ctx: Context, unmet: GuardFailures): FieldErrors {
  * (translated as its refusal would be): the case page says it beside the button before anyone clicks.
  * Actions without a guard, or whose guard holds, are absent.
  */
-export async function unmetConditions({ ctx, caseDoc, call, actions }: { ctx: Context; caseDoc: CaseLike; call: unknown; actions: readonly Action[] }): Promise<Partial<Record<Action, FieldErrors>>> {
+export async function unmetConditions({ ctx, caseDoc, call, actions, documents }: { ctx: Context; caseDoc: CaseLike; call: unknown; actions: readonly Action[]; documents?: GuardInput['documents'] }): Promise<Partial<Record<Action, FieldErrors>>> {
   const out: Partial<Record<Action, FieldErrors>> = {};
   for (const action of actions) {
     const row = findTransition(action, caseDoc.stage as Stage);
     if (!row?.guard || row.decision) continue;
-    const unmet = await row.guard({ caseDoc: caseDoc as CaseDoc, call: call as CallDoc | null, now: ctx.now, locale: ctx.locale });
+    const unmet = await row.guard({ caseDoc: caseDoc as CaseDoc, call: call as CallDoc | null, now: ctx.now, locale: ctx.locale, documents });
     if (unmet) out[action] = unmetTexts(ctx, unmet);
   }
   return out;

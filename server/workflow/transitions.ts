@@ -9,7 +9,7 @@ import { ACTIVE_SUPPORT_STATUSES, OPEN_STAGES, type Stage } from '../../models/c
 import type { Role } from '../../models/user.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import type { CallDoc } from '../../models/call.ts';
-import { requiredDocumentsNotAccepted } from '../documents/index.ts';
+import { requiredDocumentsNotAccepted, type CurrentDocument } from '../documents/index.ts';
 import { isLocale, translator, DEFAULT_LOCALE } from '../i18n/index.ts';
 import { missingParts as applicationMissingParts } from '../applications/completeness.ts';
 
@@ -42,6 +42,8 @@ export interface GuardInput {
   now: Date;
   /** The actor's language (some messages carry text such as a criterion's label). */
   locale: string;
+  /** The case's current documents, when the caller has read them already (the case page): not read again. */
+  documents?: readonly CurrentDocument[];
 }
 
 /** Field → i18n key (with params) of each unmet condition. */
@@ -162,9 +164,9 @@ function named(locale: string, prefix: string, codes: readonly string[]): string
   return codes.map((c) => t(`${prefix}.${c}`)).join(', ');
 }
 
-const requiredApplicationDocuments: Guard = async ({ caseDoc, call, now, locale }) => {
+const requiredApplicationDocuments: Guard = async ({ caseDoc, call, now, locale, documents }) => {
   if (!call) return undefined;
-  const open = await requiredDocumentsNotAccepted(caseDoc, call, 'application', now);
+  const open = await requiredDocumentsNotAccepted(caseDoc, call, 'application', now, documents);
   if (open.length === 0) return undefined;
   // Named, so the officer knows which to check (the checklist is further down the page).
   return { documents: { key: 'workflow.missing.documents', params: { list: named(locale, 'documents.types', open) } } };
