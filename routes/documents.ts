@@ -148,6 +148,15 @@ export function documentsRoutes(app: AppContext): Router {
     await sendAttachment(req, res, file);
   });
 
+  // The address a refused decision leaves in the address bar (the case page was the POST's answer):
+  // opened again, it is the case's documents, for whoever may decide on the file; others get the
+  // same 404 or 403 as the decision itself.
+  router.get('/documents/:id/verify', async (req, res) => {
+    const loaded = await loadDocumentFor(req.ctx.actor, String(req.params.id));
+    authorize(req.ctx.actor, 'document.verify', documentSubject(loaded));
+    res.redirect(303, `/cases/${String(loaded.caseDoc._id)}#documents`);
+  });
+
   router.post('/documents/:id/verify', async (req, res) => {
     const { ctx } = req;
     const loaded = await loadDocumentFor(ctx.actor, String(req.params.id));

@@ -157,6 +157,12 @@ describe('documents: verification, guard, validity, reminders', function () {
     const typed = await h.post(`/documents/${cvId}/verify`).set('Accept', 'text/html').type('form').send({ _csrf: hrToken, decision: 'reject', reason: `Blurred\u202E scan` });
     expect(typed.status).to.equal(422);
     expect(typed.text).to.include(`Blurred\u202E scan</textarea>`);
+    // That refusal left /documents/:id/verify in the address bar: reloaded, it is the case's documents
+    // (it was "Not found"), for HR only.
+    const reload = await h.get(`/documents/${cvId}/verify`).set('Accept', 'text/html');
+    expect(reload.status).to.equal(303);
+    expect(reload.headers.location).to.equal(`/cases/${caseDoc._id}#documents`);
+    expect((await a.get(`/documents/${cvId}/verify`).set('Accept', 'text/html')).status, 'applicant').to.equal(403);
     expect((await CaseDocument.findById(cvId))!.status).to.equal('pending');
     const again = await verify(h, hrToken, passportId, { decision: 'accept' });
     expect(again.status).to.equal(409);

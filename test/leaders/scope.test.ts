@@ -80,6 +80,7 @@ const INVENTORY: Record<string, Kind> = {
   'POST /admin/users/:id/role/confirm': 'role',
   'POST /cases/:id/documents': 'case',
   'GET /documents/:id/download': 'document',
+  'GET /documents/:id/verify': 'document',
   'POST /documents/:id/verify': 'document',
   // Renewal (the applicant's): loads the document through its case, like download; leaders get 404 or 403 (test/documents/renewal.test.ts).
   'GET /documents/:id/renew': 'document',
