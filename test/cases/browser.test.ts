@@ -6,7 +6,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { CHROMIUM, launchBrowser, screenshotsDir } from '../support/browser.ts';
+import { CHROMIUM, clickAndWait, launchBrowser, screenshotsDir, staffSignsIn } from '../support/browser.ts';
 import { createInstitute, createUser, freshTotpCode, TEST_PASSWORD } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
@@ -46,18 +46,8 @@ describe('cases in the browser: apply, screen, request information, answer, eval
     page.on('pageerror', (e) => errors.push(String(e)));
   }
 
-  async function click(page: Page, selector: string) {
-    await Promise.all([page.waitForLoadState('load'), page.waitForNavigation(), page.click(selector)]);
-  }
-
-  async function officerSignsIn(hr: Page) {
-    await hr.goto(`${t.baseUrl}/signin`);
-    await hr.fill('#f-email', officer.email);
-    await hr.fill('#f-password', TEST_PASSWORD);
-    await click(hr, 'main form button[type=submit]');
-    await hr.fill('#f-code', await freshTotpCode((await User.findById(officer._id).lean())!));
-    await click(hr, 'main form button[type=submit]');
-  }
+  const click = clickAndWait;
+  const officerSignsIn = (hr: Page) => staffSignsIn(hr, t.baseUrl, officer);
 
   it('on a 375 px phone: "Saved." does not cover the page and closes from the keyboard; wide tables scroll in a named region', async () => {
     const errors: string[] = [];

@@ -8,11 +8,11 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { CHROMIUM, launchBrowser, screenshotsDir } from '../support/browser.ts';
-import { createInstitute, createUser, freshTotpCode, TEST_PASSWORD } from '../support/factories.ts';
+import { CHROMIUM, clickAndWait, launchBrowser, screenshotsDir, staffSignsIn } from '../support/browser.ts';
+import { createInstitute, createUser, TEST_PASSWORD } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
-import { User, type UserDoc } from '../../models/user.ts';
+import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { seedHolidays, vnEndOfDay } from '../../server/calendar/index.ts';
 import { runEscalations } from '../../server/procedures/escalation.ts';
@@ -52,18 +52,8 @@ describe('procedures in the browser: file, pass the deadline, escalate, approve,
     page.on('pageerror', (e) => errors.push(String(e)));
   }
 
-  async function click(page: Page, selector: string) {
-    await Promise.all([page.waitForLoadState('load'), page.waitForNavigation(), page.click(selector)]);
-  }
-
-  async function officerSignsIn(hr: Page) {
-    await hr.goto(`${t.baseUrl}/signin`);
-    await hr.fill('#f-email', officer.email);
-    await hr.fill('#f-password', TEST_PASSWORD);
-    await click(hr, 'main form button[type=submit]');
-    await hr.fill('#f-code', await freshTotpCode((await User.findById(officer._id).lean())!));
-    await click(hr, 'main form button[type=submit]');
-  }
+  const click = clickAndWait;
+  const officerSignsIn = (hr: Page) => staffSignsIn(hr, t.baseUrl, officer);
 
   it('files a work permit, escalates it past its deadline, and shows the applicant each change in Vietnamese', async () => {
     const errors: string[] = [];
