@@ -2,6 +2,11 @@
 import { expect } from 'chai';
 import type { Agent } from '../support/http.ts';
 import { csrfFrom } from '../support/http.ts';
+import { createUser } from '../support/factories.ts';
+import { createCase } from '../support/case-factories.ts';
+import { Case, type CaseDoc } from '../../models/case.ts';
+import type { CallDoc } from '../../models/call.ts';
+import type { Stage } from '../../models/constants.ts';
 
 /** Is this agent signed in? /account answers 200 only to a signed-in user. */
 export async function isSignedIn(a: Agent): Promise<boolean> {
@@ -22,4 +27,34 @@ export function sessionCookie(res: { headers: Record<string, unknown> }): string
   const raw = res.headers['set-cookie'];
   const list = Array.isArray(raw) ? (raw as string[]) : typeof raw === 'string' ? [raw] : [];
   return list.find((c) => c.startsWith('sid='))?.split(';')[0];
+}
+
+type Person = { _id: unknown };
+
+/** What an officer who leaves their post holds: two open cases (screening and `laterStage`), a closed one; and a colleague's open case. */
+export async function casesHeldBy({ call, holder, colleague, laterStage }: { call: CallDoc; holder: Person; colleague: Person; laterStage: Stage }) {
+  const applicant = await createUser({ role: 'applicant' });
+  const held = (stage: Stage, assignee: Person) => createCase({ applicant, call, stage, assignee: assignee as never });
+  return { open: [await held('screening', holder), await held(laterStage, holder)], closed: await held('closed', holder), theirs: await held('screening', colleague) };
+}
+
+/**
+ * The open cases went back to the queue, unassigned, each with one history entry by the
+ * administrator giving the reason as a code (each reader gets it in their language); the closed
+ * case and the colleague's are untouched.
+ */
+export async function expectBackInQueue(cases: { open: CaseDoc[]; closed: CaseDoc; theirs: CaseDoc }, who: { holder: Person; colleague: Person; admin: Person }, unassign: { reason: string; name: string }): Promise<void> {
+  for (const c of cases.open) {
+    const stored = (await Case.findById(c._id).lean())!;
+    expect(stored.assignee, `${c.reference} unassigned`).to.equal(undefined);
+    const last = stored.history.at(-1)!;
+    expect(last).to.include({ action: 'unassign', actorRole: 'admin' });
+    expect(String(last.actor)).to.equal(String(who.admin._id));
+    // Stored as a reason, not in the administrator's words: each reader gets it in their language.
+    expect(last.unassign).to.deep.equal(unassign);
+    expect(last.note).to.equal(undefined);
+    expect(stored.version, 'the workflow version stays').to.equal(c.version);
+  }
+  expect(String((await Case.findById(cases.closed._id).lean())!.assignee), 'a closed case keeps who held it').to.equal(String(who.holder._id));
+  expect(String((await Case.findById(cases.theirs._id).lean())!.assignee), 'a colleague’s case is untouched').to.equal(String(who.colleague._id));
 }
