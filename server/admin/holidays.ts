@@ -7,7 +7,8 @@ import { recordAudit } from '../audit/index.ts';
 import { loadCalendar, vnDateKey } from '../calendar/index.ts';
 import type { FieldErrorKeys } from '../http/forms.ts';
 import type { AppContext } from '../deps.ts';
-import { recountDeadlines, type RecountResult } from '../cases/deadline-recount.ts';
+import { MAX_RECOUNT_ATTEMPTS, dropRecount, oweRecount, runRecount, type RecountResult } from '../cases/deadline-recount.ts';
+import { DeadlineRecount } from '../../models/deadline-recount.ts';
 
 export interface HolidayYear {
   year: string;
@@ -20,15 +21,18 @@ export interface HolidayYear {
    * counted there are estimates on weekends only until an administrator enters the holidays.
    */
   coverageWarning?: { from: string; until: string; years: string[] };
+  /** Calendar changes whose deadlines are not all counted again yet (a stopped process; the job finishes them). */
+  unfinishedRecounts: Array<{ date: string; change: 'added' | 'removed'; since: Date; stuck: boolean }>;
 }
 
 /** The holidays of `year` (default: this year in Vietnam). */
 export async function holidayYear(opts: { ctx: Context; year?: string }): Promise<HolidayYear> {
   const thisYear = vnDateKey(opts.ctx.now).slice(0, 4);
   const year = opts.year ?? thisYear;
-  const [rows, stored] = await Promise.all([
+  const [rows, stored, unfinished] = await Promise.all([
     Holiday.find({ date: { $gte: `${year}-01-01`, $lte: `${year}-12-31` } }).sort({ date: 1 }).lean(),
     Holiday.aggregate<{ _id: string }>([{ $group: { _id: { $substrBytes: ['$date', 0, 4] } } }]),
+    DeadlineRecount.find({ finishedAt: { $exists: false } }).sort({ createdAt: 1 }).limit(20).lean(),
   ]);
   const calendar = await loadCalendar();
   const horizon = new Date(opts.ctx.now.getTime());
@@ -36,6 +40,7 @@ export async function holidayYear(opts: { ctx: Context; year?: string }): Promis
   const covered = calendar.coversNextMonths(opts.ctx.now, 12);
   return {
     ...(covered ? {} : { coverageWarning: { from: vnDateKey(opts.ctx.now), until: vnDateKey(horizon), years: calendar.unknownYearsIn(opts.ctx.now, horizon) } }),
+    unfinishedRecounts: unfinished.map((r) => ({ date: r.date, change: r.change, since: r.createdAt, stuck: (r.attempts ?? 0) >= MAX_RECOUNT_ATTEMPTS })),
     year,
     years: [...new Set([...stored.map((y) => y._id), thisYear, year])].sort(),
     holidays: rows.map((h) => ({ id: String(h._id), date: h.date, kind: h.kind === 'working_day' ? 'working_day' : 'day_off', name: { vi: h.name?.vi, en: h.name?.en } })),
@@ -48,14 +53,17 @@ export async function holidayYear(opts: { ctx: Context; year?: string }): Promis
  */
 export async function createHoliday(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; date: string; kind: HolidayKind; nameVi: string; nameEn: string }): Promise<({ ok: true; id: string } & RecountResult) | { ok: false; errors: FieldErrorKeys }> {
   let holiday: HolidayDoc;
+  // Owed before the calendar changes, so a stop in between leaves the recount to the job, not undone.
+  const recountId = await oweRecount({ ctx: opts.ctx, date: opts.date, change: 'added' });
   try {
     holiday = await Holiday.create({ date: opts.date, kind: opts.kind, name: { vi: opts.nameVi, en: opts.nameEn } });
   } catch (err) {
+    await dropRecount(recountId);
     if ((err as { code?: number })?.code === 11000) return { ok: false, errors: { date: 'admin.holidays.dateTaken' } };
     throw err;
   }
   await recordAudit(opts.ctx, { action: 'holiday.create', targetType: 'holiday', targetId: String(holiday._id), summary: { date: holiday.date, kind: opts.kind } });
-  const recount = await recountDeadlines({ app: opts.app, ctx: opts.ctx, date: holiday.date, change: 'added' });
+  const recount = await runRecount({ app: opts.app, ctx: opts.ctx, recountId, date: holiday.date, change: 'added' });
   return { ok: true, id: String(holiday._id), ...recount };
 }
 
@@ -68,8 +76,12 @@ export async function findHoliday(opts: { holidayId: string }): Promise<HolidayD
 /** Removes a day and moves back the open deadlines counted across it. */
 export async function deleteHoliday(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; holiday: HolidayDoc }): Promise<RecountResult> {
   const { holiday } = opts;
+  const recountId = await oweRecount({ ctx: opts.ctx, date: holiday.date, change: 'removed' });
   const res = await Holiday.deleteOne({ _id: holiday._id });
-  if (res.deletedCount !== 1) throw new NotFoundError(); // removed meanwhile (another tab)
+  if (res.deletedCount !== 1) {
+    await dropRecount(recountId);
+    throw new NotFoundError(); // removed meanwhile (another tab)
+  }
   await recordAudit(opts.ctx, { action: 'holiday.delete', targetType: 'holiday', targetId: String(holiday._id), summary: { date: holiday.date, name: holiday.name?.en } });
-  return recountDeadlines({ app: opts.app, ctx: opts.ctx, date: holiday.date, change: 'removed' });
+  return runRecount({ app: opts.app, ctx: opts.ctx, recountId, date: holiday.date, change: 'removed' });
 }

@@ -14,7 +14,7 @@ import type { listCalls } from './calls.ts';
 import type { listUsers, UserFilter } from './users.ts';
 import { can } from '../policies/index.ts';
 import { ROLE_CHANGE_REASON_MAX, ROLE_CHANGE_REASON_MIN, type Placement, type RoleChangePlan, type RoleChangeSubject } from '../accounts/role-change.ts';
-import { dateFormat } from '../views/time.ts';
+import { dateFormat, dayText, formatDateTime } from '../views/time.ts';
 import { withFields } from '../support/with-fields.ts';
 
 type FormInput<V> = { values?: V; errors?: FieldErrorKeys };
@@ -71,6 +71,11 @@ export function presentHolidays(ctx: Context, input: { calendar: HolidayYear } &
         ? t('procedures.calendar.missingYears', { years: calendar.coverageWarning.years.join(', '), from: calendar.coverageWarning.from, until: calendar.coverageWarning.until })
         : t('procedures.calendar.noUpcoming', { from: calendar.coverageWarning.from, until: calendar.coverageWarning.until })
       : undefined,
+    // A recount cut short (the process stopped): the job finishes it; one that keeps failing needs someone.
+    unfinishedRecounts: calendar.unfinishedRecounts.map((r) => ({
+      stuck: r.stuck,
+      text: t(`admin.holidays.recount.${r.stuck ? 'stuck' : 'unfinished'}.${r.change}`, { date: dayText(new Date(`${r.date}T05:00:00Z`), locale), since: formatDateTime(r.since, ctx.locale) }),
+    })),
     rows: calendar.holidays.map((h) =>
       withFields(h, { weekday: dateFormat(locale, { weekday: 'long', timeZone: 'UTC' }).format(new Date(`${h.date}T00:00:00Z`)), kindLabel: t(`admin.holidays.kinds.${h.kind}`), worked: h.kind === 'working_day' }),
     ),

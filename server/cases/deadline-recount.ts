@@ -10,13 +10,19 @@
 // wins, and the case is read again). The applicant is e-mailed (procedure_update, through the
 // outbox) when a date they were told moves: a filed procedure's decision deadline, a refusal's
 // reasons deadline.
+//
+// Durable: the change is recorded (models/deadline-recount.ts) before the calendar is written and
+// marked finished after the last case, so a recount cut short (process killed, database gone) is run
+// to its end by the background job (resumeRecounts). Running one twice is harmless: it moves only
+// what the calendar as it now is says, each case against the version read.
 import type { Types } from 'mongoose';
 import { Case } from '../../models/case.ts';
+import { DeadlineRecount } from '../../models/deadline-recount.ts';
 import { nextDueAt, type DeadlineSource } from '../../models/case-deadline.ts';
 import { User } from '../../models/user.ts';
 import { ACTIVE_SUPPORT_STATUSES, TERMINAL_STAGES, type SupportKind } from '../../models/constants.ts';
 import type { AppContext } from '../deps.ts';
-import type { Context } from '../context.ts';
+import { systemContext, type Context } from '../context.ts';
 import { recordAudit } from '../audit/index.ts';
 import { countedDeadline, forgetCalendar, isDueCount, loadCalendar, vnEndOfDay, vnStartOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
 import { PROCEDURE_RULES, lodgingDue } from '../procedures/rules.ts';
@@ -201,4 +207,59 @@ export async function recountDeadlines(opts: { app?: Pick<AppContext, 'config'>;
     }
     after = batch[batch.length - 1]!._id;
   }
+}
+
+/** A recount that failed this many times is left for an administrator (it is logged each time). */
+export const MAX_RECOUNT_ATTEMPTS = 5;
+/** A recount younger than this may still be running in the request that started it. */
+export const RECOUNT_RESUME_AFTER_MS = 2 * 60_000;
+
+/**
+ * Records a calendar change before it is made, so that its recount is owed even if the process
+ * stops before the end. Returns the record's id, for runRecount.
+ */
+export async function oweRecount(opts: { ctx: Context; date: string; change: 'added' | 'removed' }): Promise<Types.ObjectId> {
+  const actor = opts.ctx.actor as { _id?: Types.ObjectId } | undefined;
+  const doc = await DeadlineRecount.create({ date: opts.date, change: opts.change, requestedBy: actor?._id, createdAt: opts.ctx.now });
+  return doc._id;
+}
+
+/** Runs an owed recount to its end and marks it finished with its figures. */
+export async function runRecount(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; recountId: Types.ObjectId; date: string; change: 'added' | 'removed' }): Promise<RecountResult> {
+  await DeadlineRecount.updateOne({ _id: opts.recountId }, { $inc: { attempts: 1 } });
+  const result = await recountDeadlines(opts);
+  await DeadlineRecount.updateOne({ _id: opts.recountId, finishedAt: { $exists: false } }, { $set: { finishedAt: opts.ctx.now, moved: result.moved, kept: result.kept } });
+  return result;
+}
+
+/** The calendar change is not made after all (the day was taken meanwhile): nothing is owed. */
+export async function dropRecount(recountId: Types.ObjectId): Promise<void> {
+  await DeadlineRecount.deleteOne({ _id: recountId, finishedAt: { $exists: false } });
+}
+
+/**
+ * Runs to their end the recounts a stopped process left unfinished, oldest first (the calendar's
+ * changes in the order they were made). Those started less than RECOUNT_RESUME_AFTER_MS ago are left
+ * to the request running them.
+ */
+export async function resumeRecounts(app: AppContext, opts: { now?: Date } = {}): Promise<{ resumed: number; moved: number; failed: number }> {
+  const now = opts.now ?? app.now();
+  const owed = await DeadlineRecount.find({ finishedAt: { $exists: false }, createdAt: { $lte: new Date(now.getTime() - RECOUNT_RESUME_AFTER_MS) }, attempts: { $lt: MAX_RECOUNT_ATTEMPTS } })
+    .sort({ createdAt: 1 })
+    .limit(20)
+    .lean();
+  const out = { resumed: 0, moved: 0, failed: 0 };
+  for (const r of owed) {
+    const ctx = systemContext({ now });
+    try {
+      const result = await runRecount({ app, ctx, recountId: r._id, date: r.date, change: r.change });
+      out.resumed += 1;
+      out.moved += result.moved;
+      await recordAudit(ctx, { action: 'calendar.recount_resumed', targetType: 'deadline_recount', targetId: String(r._id), summary: { date: r.date, change: r.change, moved: result.moved, kept: result.kept, startedAt: r.createdAt } });
+    } catch (err) {
+      out.failed += 1;
+      app.logger.error({ err, recount: String(r._id), date: r.date }, 'deadline recount failed; it will be tried again');
+    }
+  }
+  return out;
 }

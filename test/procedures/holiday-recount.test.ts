@@ -11,6 +11,8 @@ import { csrfFrom, submitForm } from '../support/http.ts';
 import { Case } from '../../models/case.ts';
 import { Holiday } from '../../models/holiday.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
+import { DeadlineRecount } from '../../models/deadline-recount.ts';
+import { MAX_RECOUNT_ATTEMPTS, resumeRecounts } from '../../server/cases/deadline-recount.ts';
 import { loadCalendar, vnDateKey, vnEndOfDay } from '../../server/calendar/index.ts';
 import { transition } from '../../server/workflow/index.ts';
 import { actorContext } from '../workflow/context.ts';
@@ -50,6 +52,7 @@ describe('procedures: a holiday moves the deadlines counted across it', () => {
   });
   after(async () => {
     await Holiday.deleteMany({ date: { $gte: '2031-01-01', $lte: '2031-12-31' } });
+    await DeadlineRecount.deleteMany({ date: { $gte: '2031-01-01', $lte: '2031-12-31' } });
     await t?.close();
   });
 
@@ -120,5 +123,65 @@ describe('procedures: a holiday moves the deadlines counted across it', () => {
     const f = await stored(filed._id);
     expect(vnDateKey(track(f, 'visa').dueAt!)).to.equal('2031-12-11');
     expect(f.nextDueAt?.toISOString()).to.equal(endOf('2031-12-11').toISOString());
+  });
+
+  it('records each calendar change before making it and marks its recount finished with what moved', async () => {
+    const done = await DeadlineRecount.find({ date: '2031-12-09' }).sort({ createdAt: 1 }).lean();
+    expect(done.map((r) => [r.change, r.moved, r.attempts])).to.deep.equal([
+      ['added', 4, 1],
+      ['removed', 4, 1],
+    ]);
+    expect(done.every((r) => r.finishedAt && String(r.requestedBy) === String(admin._id))).to.equal(true);
+    // A day refused as taken owes nothing.
+    const a = await signedIn(t, admin);
+    await submitForm(a, '/admin/holidays', { date: '2031-11-20', nameVi: 'Lần hai', nameEn: 'Twice' });
+    expect(await DeadlineRecount.countDocuments({ date: '2031-11-20' })).to.equal(1);
+  });
+
+  it('finishes, after a restart, a recount the process was killed in the middle of, and says so on the holidays page until then', async () => {
+    // What a kill between the calendar write and the recount leaves: the day is in the calendar, the
+    // change is owed, and no case has moved yet.
+    const before = await stored(filed._id);
+    await Holiday.create({ date: '2031-12-10', kind: 'day_off', name: { vi: 'Ngày nghỉ', en: 'Cut short' } });
+    const owed = await DeadlineRecount.create({ date: '2031-12-10', change: 'added', requestedBy: admin._id, createdAt: new Date(clock.getTime() - 3 * 60_000), attempts: 1 });
+
+    const a = await signedIn(t, admin);
+    const during = text((await page(a, '/admin/holidays?year=2031')).text);
+    expect(during).to.include('The open deadlines across 10 Dec 2031');
+    expect(during).to.include('are still being counted again. This finishes by itself within a few minutes');
+
+    // A recount started less than two minutes ago is left to the request that may still be running it.
+    const young = await DeadlineRecount.create({ date: '2031-12-10', change: 'added', createdAt: clock, attempts: 1 });
+    const r = await resumeRecounts(t.ctx, { now: clock });
+    expect(r).to.deep.equal({ resumed: 1, moved: 4, failed: 0 });
+    expect((await DeadlineRecount.findById(young._id).lean())!.finishedAt).to.equal(undefined);
+    await DeadlineRecount.deleteOne({ _id: young._id });
+
+    const f = await stored(filed._id);
+    expect(vnDateKey(track(f, 'visa').dueAt!)).to.equal('2031-12-12');
+    expect(f.version).to.equal(before.version + 1);
+    const finished = (await DeadlineRecount.findById(owed._id).lean())!;
+    expect(finished.finishedAt?.toISOString()).to.equal(clock.toISOString());
+    expect([finished.moved, finished.attempts]).to.deep.equal([4, 2]);
+    const resumed = await AuditEvent.findOne({ action: 'calendar.recount_resumed', targetId: String(owed._id) }).lean();
+    expect(resumed?.summary).to.include({ date: '2031-12-10', change: 'added', moved: 4 });
+    expect(text((await page(a, '/admin/holidays?year=2031')).text)).to.not.include('still being counted');
+
+    // Run again: nothing is owed, nothing moves twice.
+    expect(await resumeRecounts(t.ctx, { now: clock })).to.deep.equal({ resumed: 0, moved: 0, failed: 0 });
+    expect((await stored(filed._id)).version).to.equal(before.version + 1);
+  });
+
+  it('stops retrying a recount that failed too often and tells the administrator, in Vietnamese too', async () => {
+    const stuck = await DeadlineRecount.create({ date: '2031-12-11', change: 'removed', createdAt: new Date(clock.getTime() - 60 * 60_000), attempts: MAX_RECOUNT_ATTEMPTS });
+    expect(await resumeRecounts(t.ctx, { now: clock })).to.deep.equal({ resumed: 0, moved: 0, failed: 0 });
+    const en = text((await page(await signedIn(t, admin), '/admin/holidays?year=2031')).text);
+    expect(en).to.include('The open deadlines across 11 Dec 2031 (removed on');
+    expect(en).to.include('could not be counted again after several tries');
+    const viAdmin = await createUser({ role: 'admin', locale: 'vi' });
+    const vi = text((await page(await signedIn(t, viAdmin), '/admin/holidays?year=2031')).text);
+    expect(vi).to.include('Các hạn đang mở tính qua ngày 11/12/2031 (xoá lúc');
+    expect(vi).to.include('chưa tính lại được sau nhiều lần thử');
+    await DeadlineRecount.deleteOne({ _id: stuck._id });
   });
 });
