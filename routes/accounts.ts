@@ -252,15 +252,15 @@ export function accountsRoutes(app: AppContext): Router {
       show(req, res, 'reset', 422, { token, errors: form.errors });
       return;
     }
-    const user = await resetPassword({ app, ctx: req.ctx, token, password: form.data.password });
-    if (!user) {
+    const done = await resetPassword({ app, ctx: req.ctx, token, password: form.data.password });
+    if (!done) {
       show(req, res, 'link-invalid', 410);
       return;
     }
-    securityEvent(logger, req, 'password.changed', { userId: String(user._id), via: 'reset' });
+    securityEvent(logger, req, 'password.changed', { userId: String(done.userId), via: 'reset', calendarFeedEnded: done.feedEnded });
     // Whoever was signed in on this browser starts afresh.
     if (req.user) await logOut(req);
-    flash(req, 'success', 'accounts.reset.done');
+    flash(req, 'success', done.feedEnded ? 'accounts.reset.doneFeedEnded' : 'accounts.reset.done');
     res.redirect(303, '/signin');
   });
 
