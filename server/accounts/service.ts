@@ -144,7 +144,7 @@ export async function resetPassword(opts: { app: ThrottleDeps; ctx: Context; tok
   if (!before) return null;
   await revokePasswordLinks({ userId: before._id });
   if (!before.emailVerifiedAt) await User.updateOne({ _id: before._id }, { $set: { emailVerifiedAt: ctx.now } });
-  await throttles(opts.app).login.succeed(before.email, ctx.ip ?? 'unknown');
+  await throttles(opts.app).login.forgive(before.email, ctx.ip ?? 'unknown');
   const feedEnded = hasFeed(before);
   await recordAudit(withActor(ctx, before), { action: 'user.password_reset', ...userTarget(before), ...(feedEnded ? { summary: { calendarFeedEnded: true } } : {}) });
   return { userId: before._id, feedEnded };
