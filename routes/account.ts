@@ -70,8 +70,9 @@ export function accountRoutes(app: AppContext): Router {
     }
     // The epoch moved on, so every other session ends; this one is re-established on a new id.
     await logIn(req, result.user);
-    securityEvent(logger, req, 'password.changed', { userId: String(user._id), via: 'account' });
-    flash(req, 'success', 'accounts.account.passwordChanged');
+    securityEvent(logger, req, 'password.changed', { userId: String(user._id), via: 'account', calendarFeedEnded: result.feedEnded });
+    if (result.feedEnded) flash(req, 'success', 'accounts.account.passwordChangedFeedEnded', undefined, { href: '/account/calendar', key: 'calendarFeed.makeAgain' });
+    else flash(req, 'success', 'accounts.account.passwordChanged');
     res.redirect(303, '/account');
   });
 

@@ -12,7 +12,7 @@ import { keptValues, parseForm } from '../server/http/forms.ts';
 import { awaitSecondFactor, endSecondFactor, logIn, logOut, pendingSecondFactor } from '../server/http/session.ts';
 import { rememberLocale } from '../server/http/visitor-state.ts';
 import { checkNewPassword, email, INVALID, locale, name, newPassword, nextPath, secondFactorCode, signInEmail, signInPassword } from '../server/accounts/forms.ts';
-import { completeSecondFactor, secondFactorUser, signIn } from '../server/accounts/sign-in.ts';
+import { completeSecondFactor, secondFactorUser, signIn, type LockScope } from '../server/accounts/sign-in.ts';
 import {
   acceptInvitation,
   openInvitation,
@@ -44,9 +44,9 @@ function show(req: Request, res: Response, page: AccountsPage, status: number, i
 }
 
 /** The lockout answer of both sign-in steps: 429 with Retry-After, on the sign-in page. */
-function showLocked(req: Request, res: Response, retryAfterSeconds: number, values: Record<string, unknown>): void {
-  res.setHeader('Retry-After', String(retryAfterSeconds));
-  show(req, res, 'signin', 429, { values, message: lockedMessage(retryAfterSeconds) });
+function showLocked(req: Request, res: Response, lock: { retryAfterSeconds: number; scope: LockScope }, values: Record<string, unknown>): void {
+  res.setHeader('Retry-After', String(lock.retryAfterSeconds));
+  show(req, res, 'signin', 429, { values, message: lockedMessage(lock.retryAfterSeconds, lock.scope) });
 }
 
 export function accountsRoutes(app: AppContext): Router {
@@ -75,8 +75,8 @@ export function accountsRoutes(app: AppContext): Router {
     const outcome = await signIn({ app, ctx: req.ctx, email: address, password: form.data.password });
     switch (outcome.kind) {
       case 'locked':
-        securityEvent(logger, req, 'sign_in.locked', { email: address });
-        showLocked(req, res, outcome.retryAfterSeconds, { email: address, next });
+        securityEvent(logger, req, 'sign_in.locked', { email: address, scope: outcome.scope });
+        showLocked(req, res, outcome, { email: address, next });
         return;
       case 'failed':
         securityEvent(logger, req, 'sign_in.failure', { email: address });
@@ -123,14 +123,14 @@ export function accountsRoutes(app: AppContext): Router {
     switch (outcome.kind) {
       case 'locked':
         endSecondFactor(req);
-        securityEvent(logger, req, 'sign_in.locked', { userId, step: 'second_factor' });
-        showLocked(req, res, outcome.retryAfterSeconds, { email: user.email });
+        securityEvent(logger, req, 'sign_in.locked', { userId, step: 'second_factor', scope: outcome.scope });
+        showLocked(req, res, outcome, { email: user.email });
         return;
       case 'wrong_code':
         securityEvent(logger, req, 'sign_in.second_factor_failure', { userId, locked: outcome.locked });
         if (outcome.locked) {
           endSecondFactor(req);
-          showLocked(req, res, outcome.retryAfterSeconds, { email: user.email });
+          showLocked(req, res, outcome, { email: user.email });
         } else {
           show(req, res, 'second-factor', 401, { values: { next }, errors: { code: 'accounts.secondFactor.wrongCode' } });
         }
@@ -252,15 +252,15 @@ export function accountsRoutes(app: AppContext): Router {
       show(req, res, 'reset', 422, { token, errors: form.errors });
       return;
     }
-    const user = await resetPassword({ app, ctx: req.ctx, token, password: form.data.password });
-    if (!user) {
+    const done = await resetPassword({ app, ctx: req.ctx, token, password: form.data.password });
+    if (!done) {
       show(req, res, 'link-invalid', 410);
       return;
     }
-    securityEvent(logger, req, 'password.changed', { userId: String(user._id), via: 'reset' });
+    securityEvent(logger, req, 'password.changed', { userId: String(done.userId), via: 'reset', calendarFeedEnded: done.feedEnded });
     // Whoever was signed in on this browser starts afresh.
     if (req.user) await logOut(req);
-    flash(req, 'success', 'accounts.reset.done');
+    flash(req, 'success', done.feedEnded ? 'accounts.reset.doneFeedEnded' : 'accounts.reset.done');
     res.redirect(303, '/signin');
   });
 

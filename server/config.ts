@@ -49,6 +49,13 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
   LOGIN_LOCKOUT_MINUTES: z.coerce.number().int().min(1).default(15),
+  /**
+   * Failed sign-ins for one e-mail from any network address within LOGIN_ACCOUNT_WINDOW_MINUTES
+   * before sign-in for that e-mail pauses for LOGIN_ACCOUNT_LOCKOUT_MINUTES (server/accounts/limiter.ts).
+   */
+  LOGIN_ACCOUNT_MAX_FAILURES: z.coerce.number().int().min(1).default(50),
+  LOGIN_ACCOUNT_WINDOW_MINUTES: z.coerce.number().int().min(1).default(60),
+  LOGIN_ACCOUNT_LOCKOUT_MINUTES: z.coerce.number().int().min(1).default(60),
   DISPATCH_INTERVAL_MS: z.coerce.number().int().min(50).default(2000),
   /** Per-stage SMTP limits (connect, greeting, idle socket), so a hung server fails an attempt. */
   SMTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
@@ -93,6 +100,8 @@ export interface Config {
   upload: { storage: 'disk' | 'gridfs'; dir: string; maxBytes: number; clamdscanPath: string | undefined; ratePerHour: number; caseQuotaBytes: number };
   logLevel: string;
   login: { maxFailures: number; lockoutMs: number };
+  /** The per-account sign-in limit, whatever the network address: failures within `windowMs` before a pause of `lockoutMs`. */
+  loginAccount: { maxFailures: number; windowMs: number; lockoutMs: number };
   registrationsPerIpHour: number;
   dispatchIntervalMs: number;
   smtpTimeoutMs: number;
@@ -139,6 +148,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // that ends sooner would let a second instance send the same e-mail while the first still sends it.
   if (e.OUTBOX_LEASE_MS < 4 * e.SMTP_TIMEOUT_MS) missing.push(`  OUTBOX_LEASE_MS: must be at least 4 × SMTP_TIMEOUT_MS (${4 * e.SMTP_TIMEOUT_MS})`);
   if (e.OUTBOX_RETRY_MAX_MS < e.OUTBOX_RETRY_BASE_MS) missing.push('  OUTBOX_RETRY_MAX_MS: must not be less than OUTBOX_RETRY_BASE_MS');
+  // The account's count looks further back than one address's lock, and one address, held back by
+  // that lock, must not reach its threshold alone: a stranger from one place cannot pause an account.
+  if (e.LOGIN_ACCOUNT_WINDOW_MINUTES < e.LOGIN_LOCKOUT_MINUTES) missing.push(`  LOGIN_ACCOUNT_WINDOW_MINUTES: must be at least LOGIN_LOCKOUT_MINUTES (${e.LOGIN_LOCKOUT_MINUTES})`);
+  const oneAddress = e.LOGIN_MAX_FAILURES * (Math.floor(e.LOGIN_ACCOUNT_WINDOW_MINUTES / e.LOGIN_LOCKOUT_MINUTES) + 1);
+  if (e.LOGIN_ACCOUNT_MAX_FAILURES <= oneAddress) {
+    missing.push(
+      `  LOGIN_ACCOUNT_MAX_FAILURES: must be more than ${oneAddress}, the failures one network address can make within LOGIN_ACCOUNT_WINDOW_MINUTES (LOGIN_MAX_FAILURES × (LOGIN_ACCOUNT_WINDOW_MINUTES ÷ LOGIN_LOCKOUT_MINUTES + 1))`,
+    );
+  }
   if (missing.length) throw new ConfigError(`Invalid configuration:\n${missing.join('\n')}`);
   const appUrl = (e.APP_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`).replace(/\/$/, '');
   const dataDir = path.resolve(e.DATA_DIR);
@@ -170,6 +188,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     logLevel: e.LOG_LEVEL,
     login: { maxFailures: e.LOGIN_MAX_FAILURES, lockoutMs: e.LOGIN_LOCKOUT_MINUTES * 60_000 },
+    loginAccount: { maxFailures: e.LOGIN_ACCOUNT_MAX_FAILURES, windowMs: e.LOGIN_ACCOUNT_WINDOW_MINUTES * 60_000, lockoutMs: e.LOGIN_ACCOUNT_LOCKOUT_MINUTES * 60_000 },
     registrationsPerIpHour: e.REGISTRATIONS_PER_IP_HOUR,
     dispatchIntervalMs: e.DISPATCH_INTERVAL_MS,
     smtpTimeoutMs: e.SMTP_TIMEOUT_MS,

@@ -9,6 +9,7 @@ import { renderEmail } from '../mail/render.ts';
 import { logAccountMail } from '../mail-log/record.ts';
 import { DEFAULT_LOCALE, isLocale, translator, type Locale } from '../i18n/index.ts';
 import { issueToken, TOKEN_TTL_MS } from './tokens.ts';
+import { FEED_ROLES } from '../calendar-feed/service.ts';
 
 export type MailDeps = Pick<AppContext, 'config' | 'logger' | 'mailer'>;
 
@@ -121,7 +122,15 @@ interface MailedPlacement {
  * their role and institute before and now. The reason is not in it: it is written for the audit
  * log, by and for administrators.
  */
-export async function sendRoleChangedMail(opts: { app: MailDeps; ctx: Context; user: UserDoc; before: MailedPlacement; after: MailedPlacement }): Promise<boolean> {
+export async function sendRoleChangedMail(opts: {
+  app: MailDeps;
+  ctx: Context;
+  user: UserDoc;
+  before: MailedPlacement;
+  after: MailedPlacement;
+  /** The change ended their calendar feed: the e-mail says to make a new one. */
+  calendarFeedEnded?: boolean;
+}): Promise<boolean> {
   const { user, before, after } = opts;
   const locale = localeOf(user);
   const t = translator(locale);
@@ -144,6 +153,9 @@ export async function sendRoleChangedMail(opts: { app: MailDeps; ctx: Context; u
       roleName: roleName(after),
       instituteName: instituteName(after.institute),
       link: `${opts.app.config.appUrl}/signin`,
+      calendarFeedEnded: opts.calendarFeedEnded === true,
+      // Only where the new role may have a feed (an administrator has none).
+      calendarLink: (FEED_ROLES as readonly string[]).includes(after.role) ? `${opts.app.config.appUrl}/account/calendar` : undefined,
     },
   });
 }

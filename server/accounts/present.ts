@@ -38,8 +38,8 @@ export type AccountsPage = keyof typeof TITLES;
 export interface AccountsPageInput {
   values?: Record<string, unknown>;
   errors?: FieldErrorKeys;
-  /** A message above the form (a key and its parameters). */
-  message?: { key: string; params?: Record<string, unknown> };
+  /** A message above the form (a key and its parameters), and a page of this site it points to. */
+  message?: { key: string; params?: Record<string, unknown>; link?: { href: string; key: string } };
   [more: string]: unknown;
 }
 
@@ -47,12 +47,24 @@ export interface AccountsPageInput {
 export function presentAccountsPage(ctx: Context, page: AccountsPage, input: AccountsPageInput = {}) {
   const t = tOf(ctx);
   const { errors, message, ...rest } = input;
-  return { title: t(TITLES[page]), ...rest, errors: translateErrors(t, errors), message: message ? t(message.key, message.params) : undefined };
+  return {
+    title: t(TITLES[page]),
+    ...rest,
+    errors: translateErrors(t, errors),
+    message: message ? t(message.key, message.params) : undefined,
+    messageLink: message?.link ? { href: message.link.href, text: t(message.link.key) } : undefined,
+  };
 }
 
-/** The lockout notice of the sign-in page. */
-export function lockedMessage(retryAfterSeconds: number) {
-  return { key: 'accounts.signin.locked', params: { minutes: Math.ceil(retryAfterSeconds / 60) } };
+/**
+ * The lockout notice of the sign-in page. An account's pause (sign-in for the e-mail from every
+ * address) says so, and points to the way in that still works: a password reset by e-mail.
+ */
+export function lockedMessage(retryAfterSeconds: number, scope: 'address' | 'account' = 'address') {
+  const params = { minutes: Math.ceil(retryAfterSeconds / 60) };
+  return scope === 'account'
+    ? { key: 'accounts.signin.accountPaused', params, link: { href: '/password/forgot', key: 'accounts.signin.resetInstead' } }
+    : { key: 'accounts.signin.locked', params };
 }
 
 // ---------------------------------------------------------------- the signed-in user's own account

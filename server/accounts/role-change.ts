@@ -2,7 +2,8 @@
 // change is checked and shown for confirmation (planRoleChange), then checked again and written
 // (changeUserRole). Never one's own role (someone else must), never an applicant's, never the last
 // administrator who can sign in, never a change to what already is, never from a stale form. The
-// write ends the account's sessions (the new permissions apply from their next request), takes them
+// write ends the account's sessions (the new permissions apply from their next request) and its
+// calendar feed (made for the old caseload; they make a new one knowingly), takes them
 // off the evaluation panels they can no longer sit on, returns the open cases they can no longer work
 // on to the queue, is audited, and the person is e-mailed.
 import { Types } from 'mongoose';
@@ -17,6 +18,7 @@ import { END_SESSIONS, findUser } from './service.ts';
 import { sendRoleChangedMail, type MailDeps } from './mail.ts';
 import { panelSeatsLost } from '../evaluations/panel.ts';
 import { countCasesLeaving, returnCasesToQueue, type CasesLeaving } from '../cases/commands.ts';
+import { END_FEED, hasFeed } from '../calendar-feed/service.ts';
 
 export type StaffRole = Exclude<Role, 'applicant'>;
 
@@ -76,10 +78,11 @@ function subjectOf(u: UserDoc): RoleChangeSubject {
   return { id: String(u._id), name: u.name, email: u.email, locale: u.locale ?? 'vi', placement: placementOf(u), seen: seenOf(u) };
 }
 
-/** The update that puts an account at a placement (an administrator has no institute). */
-function placementUpdate(p: Placement) {
+/** The update that puts an account at a placement (an administrator has no institute); `unset`: more fields to remove in the same write. */
+function placementUpdate(p: Placement, unset: Record<string, 1> = {}) {
   const $set = { role: p.role, isHrLead: p.isHrLead, ...(p.institute ? { institute: new Types.ObjectId(p.institute) } : {}) };
-  return p.institute ? { $set } : { $set, $unset: { institute: 1 as const } };
+  const $unset = { ...unset, ...(p.institute ? {} : { institute: 1 as const }) };
+  return Object.keys($unset).length ? { $set, $unset } : { $set };
 }
 
 /** The account, for a page about changing its role (administrators see every account): the form shown again after a refusal. */
@@ -175,7 +178,7 @@ export async function changeUserRole(opts: { app: MailDeps; ctx: Context; userId
   const leavePanels = panelsLeft.length ? { $pull: { panelCalls: { $in: panelsLeft } } } : {};
   const updated = (await User.findOneAndUpdate(
     { _id: user._id, updatedAt: user.updatedAt ?? { $exists: false } },
-    { ...placementUpdate(after), ...leavePanels, $inc: END_SESSIONS },
+    { ...placementUpdate(after, END_FEED), ...leavePanels, $inc: END_SESSIONS },
     { returnDocument: 'after' },
   )) as UserDoc | null;
   if (!updated) throw new ConflictError('accounts.roleChange.stale');
@@ -193,12 +196,22 @@ export async function changeUserRole(opts: { app: MailDeps; ctx: Context; userId
   // who cannot open it.
   const casesToQueue = await returnCasesToQueue({ ctx, ...casesLeavingThem(user, after), reason: 'role_changed', name: user.name });
   const plan: RoleChangePlan = { before, after, casesToQueue, panelsToLeave: panelsLeft.length };
+  // The account as read is the account the write changed (it was conditional on its updatedAt).
+  const calendarFeedEnded = hasFeed(user);
   await recordAudit(ctx, {
     action: 'user.role_changed',
     targetType: 'user',
     targetId: String(user._id),
-    summary: { before, after, reason: checked.reason, casesToQueue: plan.casesToQueue, panelsToLeave: plan.panelsToLeave, panelCallsLeft: panelsLeft.map(String) },
+    summary: {
+      before,
+      after,
+      reason: checked.reason,
+      casesToQueue: plan.casesToQueue,
+      panelsToLeave: plan.panelsToLeave,
+      panelCallsLeft: panelsLeft.map(String),
+      ...(calendarFeedEnded ? { calendarFeedEnded } : {}),
+    },
   });
-  const sent = await sendRoleChangedMail({ app: opts.app, ctx, user: updated, before, after });
+  const sent = await sendRoleChangedMail({ app: opts.app, ctx, user: updated, before, after, calendarFeedEnded });
   return { ok: true, subject: subjectOf(updated), plan, sent };
 }

@@ -15,6 +15,7 @@ import { sendInvitationMail, sendPasswordResetMail, sendVerificationMail, type M
 import { throttles, type ThrottleDeps } from './throttles.ts';
 import { normalizeEmail } from './forms.ts';
 import { returnCasesToQueue } from '../cases/commands.ts';
+import { END_FEED, hasFeed } from '../calendar-feed/service.ts';
 
 type AccountDeps = MailDeps & ThrottleDeps;
 
@@ -117,31 +118,46 @@ export async function openResetLink(opts: { ctx: Context; token: string }): Prom
   return token ? ((await User.findById(token.user)) as UserDoc | null) : null;
 }
 
+/** Whose password a reset link set, and whether that ended their calendar feed (the page says to make a new one). */
+export interface ResetDone {
+  userId: Types.ObjectId;
+  feedEnded: boolean;
+}
+
 /**
- * Uses the reset link and sets the new password. Every session of the account ends (epoch bump) and
- * its other password links go (an invitation not yet used); the address is now proven, so it also
- * counts as verified; failed sign-ins from here are forgiven.
+ * Uses the reset link and sets the new password. Every session of the account ends (epoch bump), its
+ * calendar feed ends (END_FEED, in the same write: its URL needs no session) and its other password
+ * links go (an invitation not yet used); the address is now proven, so it also counts as verified;
+ * failed sign-ins from here are forgiven, the account's own count included (server/accounts/limiter.ts).
  */
-export async function resetPassword(opts: { app: ThrottleDeps; ctx: Context; token: string; password: string }): Promise<UserDoc | null> {
+export async function resetPassword(opts: { app: ThrottleDeps; ctx: Context; token: string; password: string }): Promise<ResetDone | null> {
   const { ctx } = opts;
   const passwordHash = await hashPassword(opts.password);
   const token = await consumeToken({ token: opts.token, purpose: 'password_reset', now: ctx.now });
   if (!token) return null;
-  const user = (await User.findOneAndUpdate({ _id: token.user, disabledAt: null }, { $set: { passwordHash }, $inc: { sessionEpoch: 1 } }, { returnDocument: 'after' })) as UserDoc | null;
-  if (!user) return null;
-  await revokePasswordLinks({ userId: user._id });
-  if (!user.emailVerifiedAt) await User.updateOne({ _id: user._id }, { $set: { emailVerifiedAt: ctx.now } });
-  await throttles(opts.app).login.succeed(user.email, ctx.ip ?? 'unknown');
-  await recordAudit(withActor(ctx, user), { action: 'user.password_reset', ...userTarget(user) });
-  return user;
+  // The account as it was (its feed, its verification): what changed is known, not read again.
+  const before = (await User.findOneAndUpdate(
+    { _id: token.user, disabledAt: null },
+    { $set: { passwordHash }, $inc: END_SESSIONS, $unset: END_FEED },
+    { returnDocument: 'before' },
+  )) as UserDoc | null;
+  if (!before) return null;
+  await revokePasswordLinks({ userId: before._id });
+  if (!before.emailVerifiedAt) await User.updateOne({ _id: before._id }, { $set: { emailVerifiedAt: ctx.now } });
+  await throttles(opts.app).login.forgive(before.email, ctx.ip ?? 'unknown');
+  const feedEnded = hasFeed(before);
+  await recordAudit(withActor(ctx, before), { action: 'user.password_reset', ...userTarget(before), ...(feedEnded ? { summary: { calendarFeedEnded: true } } : {}) });
+  return { userId: before._id, feedEnded };
 }
 
-export type ChangePasswordResult = { ok: true; user: UserDoc } | { ok: false; reason: 'wrongCurrent' };
+export type ChangePasswordResult = { ok: true; user: UserDoc; feedEnded: boolean } | { ok: false; reason: 'wrongCurrent' };
 
 /**
  * The actor's own password, given the current one. Bumps the epoch so every other session ends (the
- * caller re-signs this one) and drops unused reset and invitation links: a link mailed before, maybe
- * to someone who read the mailbox, must not set a password over the one just chosen.
+ * caller re-signs this one), ends the calendar feed in the same write (its URL works without a
+ * session, so whoever may have had the account may still have it), and drops unused reset and
+ * invitation links: a link mailed before, maybe to someone who read the mailbox, must not set a
+ * password over the one just chosen. `feedEnded`: there was a feed (the page says to make a new one).
  */
 export async function changePassword(opts: { ctx: Context; currentPassword: string; newPassword: string }): Promise<ChangePasswordResult> {
   const { ctx } = opts;
@@ -149,11 +165,12 @@ export async function changePassword(opts: { ctx: Context; currentPassword: stri
   const fresh = await User.findById(me._id);
   if (!fresh || !(await verifyPassword(fresh.passwordHash, opts.currentPassword))) return { ok: false, reason: 'wrongCurrent' };
   const passwordHash = await hashPassword(opts.newPassword);
-  const updated = await User.findOneAndUpdate({ _id: me._id }, { $set: { passwordHash }, $inc: { sessionEpoch: 1 } }, { returnDocument: 'after' });
+  const updated = await User.findOneAndUpdate({ _id: me._id }, { $set: { passwordHash }, $inc: END_SESSIONS, $unset: END_FEED }, { returnDocument: 'after' });
   if (!updated) throw new NotFoundError();
   await revokePasswordLinks({ userId: me._id });
-  await recordAudit(ctx, { action: 'user.password_changed', ...userTarget(me) });
-  return { ok: true, user: updated as UserDoc };
+  const feedEnded = hasFeed(fresh); // as read for the password check: the write ends any feed, this only says so
+  await recordAudit(ctx, { action: 'user.password_changed', ...userTarget(me), ...(feedEnded ? { summary: { calendarFeedEnded: true } } : {}) });
+  return { ok: true, user: updated as UserDoc, feedEnded };
 }
 
 /** The actor's name and language. */
@@ -261,15 +278,16 @@ export async function acceptInvitation(opts: { ctx: Context; token: string; name
 export const END_SESSIONS = { sessionEpoch: 1 } as const;
 
 /**
- * Disabling bumps the epoch, so the account's sessions end at their next request, drops its unused
- * reset and invitation links, so that enabling it again does not bring them back, and sends the open
+ * Disabling bumps the epoch, so the account's sessions end at their next request, ends its calendar
+ * feed in the same write and drops its unused reset and invitation links, so that enabling it again
+ * brings none of them back (a feed is made again by its owner), and sends the open
  * cases assigned to it back to the queue, unassigned (as a role change does): nobody who can no
  * longer sign in keeps a case. `casesToQueue`: how many went back (none on enabling: they are not
  * given back).
  */
 export async function setDisabled(opts: { ctx: Context; user: UserDoc; disabled: boolean }): Promise<{ user: UserDoc; casesToQueue: number }> {
   const { ctx, disabled } = opts;
-  const update = disabled ? { $set: { disabledAt: ctx.now }, $inc: END_SESSIONS } : { $unset: { disabledAt: 1 } };
+  const update = disabled ? { $set: { disabledAt: ctx.now }, $inc: END_SESSIONS, $unset: END_FEED } : { $unset: { disabledAt: 1 } };
   const user = (await User.findOneAndUpdate({ _id: opts.user._id }, update, { returnDocument: 'after' })) as UserDoc | null;
   if (!user) throw new NotFoundError();
   if (disabled) await revokePasswordLinks({ userId: user._id });
@@ -277,6 +295,11 @@ export async function setDisabled(opts: { ctx: Context; user: UserDoc; disabled:
   // (server/cases/commands.ts), so none is given to them after this runs (except an assignment that
   // checked them just before the disabling and lands just after: no transaction makes the two one).
   const casesToQueue = disabled ? await returnCasesToQueue({ ctx, assignee: user._id, reason: 'account_disabled', name: user.name }) : 0;
-  await recordAudit(ctx, { action: disabled ? 'user.disabled' : 'user.enabled', ...userTarget(user), ...(disabled ? { summary: { casesToQueue } } : {}) });
+  const feedEnded = disabled && hasFeed(opts.user); // as the administrator's request read it
+  await recordAudit(ctx, {
+    action: disabled ? 'user.disabled' : 'user.enabled',
+    ...userTarget(user),
+    ...(disabled ? { summary: { casesToQueue, ...(feedEnded ? { calendarFeedEnded: true } : {}) } } : {}),
+  });
   return { user, casesToQueue };
 }

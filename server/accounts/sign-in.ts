@@ -11,6 +11,7 @@ import { verifyPassword } from './passwords.ts';
 import { hasSecondFactor } from './totp.ts';
 import { claimTotpCode, useRecoveryCode } from './second-factor.ts';
 import { throttles, type ThrottleDeps } from './throttles.ts';
+import type { LockState } from './limiter.ts';
 import { normalizeEmail } from './forms.ts';
 
 /** How long the second-factor step stays open after the password was accepted. */
@@ -25,22 +26,26 @@ export interface SecondFactorStep {
   at: number;
 }
 
+/** What a lock holds back (server/accounts/limiter.ts): this e-mail from this address, or from every address. */
+export type LockScope = NonNullable<LockState['scope']>;
+
 export type SignInOutcome =
-  | { kind: 'locked'; retryAfterSeconds: number }
+  | { kind: 'locked'; retryAfterSeconds: number; scope: LockScope }
   | { kind: 'failed' }
   /** Password accepted; the account is not signed in until the second factor is checked. */
   | { kind: 'second_factor'; user: UserRecord; step: SecondFactorStep }
   | { kind: 'signed_in'; user: UserRecord };
 
 export type SecondFactorOutcome =
-  | { kind: 'locked'; retryAfterSeconds: number }
-  | { kind: 'wrong_code'; locked: boolean; retryAfterSeconds: number }
+  | { kind: 'locked'; retryAfterSeconds: number; scope: LockScope }
+  | { kind: 'wrong_code'; locked: boolean; retryAfterSeconds: number; scope: LockScope }
   /** `recoveryLeft` when a recovery code was used (how many remain). */
   | { kind: 'signed_in'; user: UserRecord; recoveryLeft?: number };
 
 type SignInDeps = ThrottleDeps & Pick<AppContext, 'config'>;
 
 const ipOf = (ctx: Context) => ctx.ip ?? 'unknown';
+const scopeOf = (lock: LockState): LockScope => lock.scope ?? 'address';
 
 /** The account a stored session (or a second-factor step) names, while enabled and on the same epoch. */
 export async function sessionUser(opts: { userId: string; epoch: number }): Promise<UserRecord | null> {
@@ -60,13 +65,13 @@ export async function signIn(opts: { app: SignInDeps; ctx: Context; email: strin
   const { ctx, email } = opts;
   const limits = throttles(opts.app).login;
   const lock = await limits.check(email, ipOf(ctx));
-  if (lock.locked) return { kind: 'locked', retryAfterSeconds: lock.retryAfterSeconds };
+  if (lock.locked) return { kind: 'locked', retryAfterSeconds: lock.retryAfterSeconds, scope: scopeOf(lock) };
 
   const user = await User.findOne({ email: normalizeEmail(email) });
   const passwordOk = await verifyPassword(user?.passwordHash, opts.password);
   if (!user || !passwordOk || user.disabledAt) {
     const after = await limits.fail(email, ipOf(ctx));
-    return after.locked ? { kind: 'locked', retryAfterSeconds: after.retryAfterSeconds } : { kind: 'failed' };
+    return after.locked ? { kind: 'locked', retryAfterSeconds: after.retryAfterSeconds, scope: scopeOf(after) } : { kind: 'failed' };
   }
   if (hasSecondFactor(user)) {
     return { kind: 'second_factor', user: user as UserRecord, step: { userId: String(user._id), epoch: user.sessionEpoch ?? 0, at: ctx.now.getTime() } };
@@ -88,7 +93,7 @@ export async function completeSecondFactor(opts: { app: SignInDeps; ctx: Context
   const { app, ctx, user } = opts;
   const limits = throttles(app).login;
   const lock = await limits.check(user.email, ipOf(ctx));
-  if (lock.locked) return { kind: 'locked', retryAfterSeconds: lock.retryAfterSeconds };
+  if (lock.locked) return { kind: 'locked', retryAfterSeconds: lock.retryAfterSeconds, scope: scopeOf(lock) };
 
   const code = opts.code.replace(/\s+/g, '');
   let ok: boolean;
@@ -101,7 +106,7 @@ export async function completeSecondFactor(opts: { app: SignInDeps; ctx: Context
   }
   if (!ok) {
     const after = await limits.fail(user.email, ipOf(ctx));
-    return { kind: 'wrong_code', locked: after.locked, retryAfterSeconds: after.retryAfterSeconds };
+    return { kind: 'wrong_code', locked: after.locked, retryAfterSeconds: after.retryAfterSeconds, scope: scopeOf(after) };
   }
   await limits.succeed(user.email, ipOf(ctx));
   await markSignedIn(ctx, user);

@@ -1,7 +1,7 @@
 // The accounts' throttles, one set per app instance (their counters live in the shared database):
-// sign-in failures (also counted when a signed-in person re-types their password to delete the
-// account), e-mails sent on request (registration, verification, password reset), and new accounts
-// per network address.
+// sign-in failures, per address and per account (also counted when a signed-in person re-types their
+// password to delete the account), e-mails sent on request (registration, verification, password
+// reset), and new accounts per network address.
 import type { AppContext } from '../deps.ts';
 import { createLoginLimiter, createMailLimiter, type LoginLimiter } from './limiter.ts';
 
@@ -20,7 +20,7 @@ export function throttles(app: ThrottleDeps): Throttles {
   let t = perApp.get(app);
   if (!t) {
     t = {
-      login: createLoginLimiter(app.db.connection, app.config.login),
+      login: createLoginLimiter(app.db.connection, app.config.login, app.config.loginAccount),
       mail: createMailLimiter(app.db.connection),
       registrations: createMailLimiter(app.db.connection, { keyPrefix: 'registration_ip', points: app.config.registrationsPerIpHour }),
     };

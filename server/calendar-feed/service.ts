@@ -2,7 +2,8 @@
 // (/calendar/<token>.ics) that calendar apps fetch without a session. The token is 256 random bits,
 // shown once when it is made; only its SHA-256 is stored, and the feed is found by looking that
 // hash up, so a wrong token costs the same as any other and nothing is compared byte by byte.
-// Regenerating replaces the hash (the old URL stops at once); revoking removes it.
+// Regenerating replaces the hash (the old URL stops at once); revoking removes it. So does whatever
+// voids the trust the URL was given on (END_FEED): a new password, a disabling, a new role or institute.
 import { createHash, randomBytes } from 'node:crypto';
 import type { AppContext } from '../deps.ts';
 import { actorOf, type Context } from '../context.ts';
@@ -32,6 +33,19 @@ export function feedPath(token: string): string {
   return `/calendar/${token}.ics`;
 }
 
+/**
+ * The `$unset` that ends an account's feed, written in the same update as the change that voids it
+ * (server/accounts: a password changed or reset, an account disabled, a role or institute changed):
+ * whoever may have had the account may have copied its URL, which works without a session, so a new
+ * password must end it as it ends sessions; and the owner makes a new one knowingly after a move.
+ */
+export const END_FEED = { calendarFeed: 1 } as const;
+
+/** Whether the account, as read, has a feed (for what the change that ends it says). */
+export function hasFeed(user: { calendarFeed?: { tokenHash?: string | null } | null }): boolean {
+  return !!user.calendarFeed?.tokenHash;
+}
+
 function mayHaveFeed(user: { role: string }): boolean {
   return (FEED_ROLES as readonly string[]).includes(user.role);
 }
@@ -44,8 +58,8 @@ export interface FeedStatus {
 
 export function feedStatus(ctx: Context): FeedStatus {
   const user = actorOf(ctx);
-  const createdAt = user.calendarFeed?.tokenHash ? (user.calendarFeed.createdAt ?? undefined) : undefined;
-  return { active: !!user.calendarFeed?.tokenHash, createdAt, allowed: mayHaveFeed(user) };
+  const createdAt = hasFeed(user) ? (user.calendarFeed?.createdAt ?? undefined) : undefined;
+  return { active: hasFeed(user), createdAt, allowed: mayHaveFeed(user) };
 }
 
 /** Makes (or remakes) the actor's feed token. The plain token is returned once and never stored. */
@@ -54,7 +68,7 @@ export async function createFeedToken(opts: { ctx: Context }): Promise<{ token: 
   const user = actorOf(ctx);
   if (!mayHaveFeed(user)) throw new ForbiddenError('calendarFeed.errors.role');
   const token = randomBytes(32).toString('base64url');
-  const regenerated = !!user.calendarFeed?.tokenHash;
+  const regenerated = hasFeed(user);
   await User.updateOne({ _id: user._id }, { $set: { calendarFeed: { tokenHash: hashFeedToken(token), createdAt: ctx.now } } });
   await recordAudit(ctx, { action: regenerated ? 'calendar_feed.regenerate' : 'calendar_feed.create', targetType: 'user', targetId: String(user._id) });
   return { token, path: feedPath(token), regenerated };
@@ -69,7 +83,11 @@ export async function revokeFeedToken(opts: { ctx: Context }): Promise<{ revoked
   return { revoked: res.modifiedCount === 1 };
 }
 
-/** The owner of a feed token, if it is live: an enabled officer or leader holding that token now. */
+/**
+ * The owner of a feed token, if it is live: an enabled officer or leader holding that token now.
+ * Disabling also removes the token (END_FEED); the check of `disabledAt` and the role stays, so a
+ * feed is refused on what the account is now, whatever wrote it (and whenever that write lands).
+ */
 async function feedOwner(token: string): Promise<UserDoc | null> {
   // Hash whatever came, so a malformed token costs what a well-formed one does.
   const hash = hashFeedToken(token);

@@ -29,6 +29,16 @@ describe('accounts: presenters and forms', () => {
     expect(vi.title).to.equal(translator('vi')('accounts.register.title'));
   });
 
+  it('says an account’s pause in the page language, with the way in that still works (a reset e-mail)', () => {
+    const vi = presentAccountsPage(systemContext({ now: NOW, locale: 'vi' }), 'signin', { values: {}, message: lockedMessage(3540, 'account') });
+    expect(vi.message).to.equal(translator('vi')('accounts.signin.accountPaused', { minutes: 59 }));
+    expect(vi.message).to.include('59 phút');
+    expect(vi.messageLink).to.deep.equal({ href: '/password/forgot', text: 'Đặt lại mật khẩu qua e-mail' });
+    const address = presentAccountsPage(systemContext({ now: NOW, locale: 'en' }), 'signin', { message: lockedMessage(60, 'address') });
+    expect(address.message).to.equal(translator('en')('accounts.signin.locked', { minutes: 1 }));
+    expect(address.messageLink).to.equal(undefined);
+  });
+
   it('sends each role to its own landing page', () => {
     expect(['applicant', 'hr_officer', 'leader', 'admin', 'unknown'].map((role) => landingPath({ role }))).to.deep.equal(['/applications', '/cases', '/dashboard', '/admin', '/']);
   });

@@ -157,6 +157,7 @@ describe('accounts: an administrator changes a staff member’s role or institut
     expect(mail.text).to.match(/có hiệu lực từ \S+/);
     expect(mail.text).to.include(`${t.baseUrl}/signin`);
     expect(mail.text, 'the reason stays internal').not.to.include(REASON);
+    expect(mail.text, 'no calendar feed, nothing said of one').not.to.include('Địa chỉ lịch');
 
     await expectBackInQueue(held, { holder: hr, colleague, admin }, { reason: 'role_changed', name: 'Trần Thị Mai' });
   });
@@ -191,6 +192,39 @@ describe('accounts: an administrator changes a staff member’s role or institut
     const promoted = (await User.findById(leader._id).lean())!;
     expect(promoted.role).to.equal('admin');
     expect(promoted.institute, 'an administrator belongs to no institute').to.equal(undefined);
+  });
+
+  it('ends their calendar feed in the same write; the e-mail says so, and where to make a new one when the new role has one', async () => {
+    /** Makes the person's feed from their settings page; its path, read off the page shown once. */
+    const feedOf = async (person: UserDoc) => {
+      const p = agent(t.app);
+      await signIn(p, person);
+      const made = await submitForm(p, '/account/calendar', {});
+      expect(made.status, made.text.slice(0, 300)).to.equal(200);
+      const path = /value="https?:\/\/[^"]+(\/calendar\/[A-Za-z0-9_-]{43}\.ics)"/.exec(made.text)![1]!;
+      expect((await agent(t.app).get(path)).status).to.equal(200);
+      return path;
+    };
+    const hr = await createUser({ role: 'hr_officer', institute: instA._id, locale: 'en' });
+    const path = await feedOf(hr);
+    const res = await review(a, hr, { role: 'hr_officer', institute: String(instB._id), reason: 'Transferred with a calendar feed.' });
+    expect((await confirmFrom(a, hr, res.text)).status).to.equal(303);
+    expect((await agent(t.app).get(path)).status, 'the old address stops').to.equal(404);
+    expect((await User.findById(hr._id).lean())!.calendarFeed?.tokenHash).to.equal(undefined);
+    const audit = (await AuditEvent.findOne({ action: 'user.role_changed', targetId: String(hr._id) }).lean())!;
+    expect(audit.summary).to.deep.include({ calendarFeedEnded: true });
+    const mail = await t.smtp.waitForTo(hr.email, /role/i);
+    expect(mail.text).to.include('Your private calendar address has stopped working').and.include(`${t.baseUrl}/account/calendar`);
+    expect(mail.html).to.include(`href="${t.baseUrl}/account/calendar"`);
+
+    // An administrator has no feed: the e-mail says the old one stopped, and offers no new one.
+    const leader = await createUser({ role: 'leader', institute: instA._id, locale: 'vi' });
+    const leaderPath = await feedOf(leader);
+    const toAdmin = await review(a, leader, { role: 'admin', reason: 'Joins the programme administration.' });
+    expect((await confirmFrom(a, leader, toAdmin.text)).status).to.equal(303);
+    expect((await agent(t.app).get(leaderPath)).status).to.equal(404);
+    const vi = await t.smtp.waitForTo(leader.email, /Vai trò/);
+    expect(vi.text).to.include('Địa chỉ lịch riêng của bạn đã ngừng hoạt động').and.not.include('/account/calendar');
   });
 
   describe('evaluation panels: the seats they could no longer hold are left, their scorecards stay', () => {

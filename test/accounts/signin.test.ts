@@ -8,6 +8,7 @@ import { systemContext } from '../../server/context.ts';
 import { sessionUser } from '../../server/accounts/sign-in.ts';
 import mongoose from 'mongoose';
 import { isSignedIn, postForm, sessionCookie } from './helpers.ts';
+import { linkIn } from '../support/smtp.ts';
 
 describe('accounts: sign in, second factor, lockout', function () {
   this.timeout(30_000);
@@ -124,6 +125,96 @@ describe('accounts: sign in, second factor, lockout', function () {
     } finally {
       await short.close();
     }
+  });
+
+  describe('per account, whatever the network address', () => {
+    // Behind a proxy (TRUST_PROXY) the app reads the client's address from X-Forwarded-For; each
+    // attempt below comes from an address of its own, so neither the e-mail+IP lock nor the per-IP
+    // one ever holds it back: only the account's own count can.
+    const account = { maxFailures: 6, windowMs: 10 * 60_000, lockoutMs: 5 * 60_000 };
+    let spread: TestApp;
+    let n = 0;
+    const nextAddress = () => `198.51.100.${(n++ % 250) + 1}`;
+    before(async () => {
+      spread = await startTestApp({ smtp: t.smtp, config: { login: { maxFailures: 3, lockoutMs: 60_000 }, loginAccount: account, trustProxy: true } });
+    });
+    after(async () => {
+      await spread?.close();
+    });
+
+    /** One sign-in attempt from a fresh network address, in a fresh browser; the agent is kept to ask whether it is signed in. */
+    async function attempt(email: string, password: string, language = 'en') {
+      const a = agent(spread.app);
+      const ip = nextAddress();
+      const page = await a.get('/signin').set('Accept', 'text/html').set('Accept-Language', language).set('X-Forwarded-For', ip);
+      const res = await a
+        .post('/signin')
+        .type('form')
+        .set('Accept', 'text/html')
+        .set('Accept-Language', language)
+        .set('X-Forwarded-For', ip)
+        .send({ _csrf: csrfFrom(page.text), email, password });
+      return { res, a, message: /id="signin-message">([^<]*)</.exec(res.text)?.[1]?.trim() };
+    }
+
+    it('pauses sign-in for an e-mail tried from many addresses, even with the right password, the same for an address with no account, and says so in the user’s language', async () => {
+      const user = await createUser({ locale: 'en' });
+      const statuses: number[] = [];
+      for (let i = 0; i < account.maxFailures; i++) statuses.push((await attempt(user.email, `wrong password ${i}`)).res.status);
+      expect(statuses, 'each address fails once; the sixth failure pauses the account').to.deep.equal([401, 401, 401, 401, 401, 429]);
+
+      const right = await attempt(user.email, TEST_PASSWORD);
+      expect(right.res.status, 'the right password during the pause').to.equal(429);
+      expect(Number(right.res.headers['retry-after'])).to.be.within(account.lockoutMs / 1000 - 60, account.lockoutMs / 1000);
+      expect(right.message).to.include('sign-in for this address is paused for about 5 minute(s)').and.include('A password reset e-mail still works');
+      expect(right.res.text).to.include('<a href="/password/forgot" id="signin-message-link">Reset your password by e-mail</a>');
+      expect(right.res.text, 'what was typed is kept').to.include(`value="${user.email}"`);
+      expect(await isSignedIn(right.a)).to.equal(false);
+      expect((await User.findById(user._id).lean())?.lastSignInAt, 'nothing stored').to.equal(undefined);
+      const wrong = await attempt(user.email, 'yet another wrong password');
+      expect(wrong.res.status).to.equal(429);
+      expect(wrong.message, 'a right and a wrong password get the same answer').to.equal(right.message);
+
+      const vi = await attempt(user.email, TEST_PASSWORD, 'vi');
+      expect(vi.res.status).to.equal(429);
+      expect(vi.message).to.include('việc đăng nhập bằng địa chỉ này tạm dừng khoảng 5 phút').and.include('Bạn vẫn có thể đặt lại mật khẩu qua e-mail');
+
+      // An address with no account is paused the same way: the pause says nothing of existence.
+      const ghost = uniqueEmail('spread-ghost');
+      const ghostRuns: Array<{ status: number; message?: string }> = [];
+      for (let i = 0; i <= account.maxFailures; i++) {
+        const r = await attempt(ghost, `wrong password ${i}`);
+        ghostRuns.push({ status: r.res.status, message: r.message });
+      }
+      expect(ghostRuns.map((r) => r.status)).to.deep.equal([401, 401, 401, 401, 401, 429, 429]);
+      expect(ghostRuns.at(-1)!.message).to.equal(right.message);
+
+      // Another account is not touched.
+      const other = await createUser();
+      expect((await attempt(other.email, TEST_PASSWORD)).res.status).to.equal(303);
+    });
+
+    it('a password reset by e-mail still works during the pause, and ends it', async () => {
+      const user = await createUser({ locale: 'en' });
+      for (let i = 0; i < account.maxFailures; i++) await attempt(user.email, `wrong password ${i}`);
+      expect((await attempt(user.email, TEST_PASSWORD)).res.status).to.equal(429);
+
+      const ip = nextAddress();
+      const forgot = agent(spread.app);
+      const page = await forgot.get('/password/forgot').set('Accept', 'text/html').set('X-Forwarded-For', ip);
+      const asked = await forgot.post('/password/forgot').type('form').set('Accept', 'text/html').set('X-Forwarded-For', ip).send({ _csrf: csrfFrom(page.text), email: user.email });
+      expect(asked.status).to.equal(200);
+      const mail = await t.smtp.waitForTo(user.email, /reset/i);
+      const path = new URL(linkIn(mail.text, '/password/reset/')).pathname;
+      const form = await forgot.get(path).set('Accept', 'text/html').set('X-Forwarded-For', ip);
+      const reset = await forgot.post(path).type('form').set('Accept', 'text/html').set('X-Forwarded-For', ip).send({ _csrf: csrfFrom(form.text), password: 'harbour lantern violet 97' });
+      expect(reset.status, reset.text.slice(0, 300)).to.equal(303);
+
+      // From yet another address: the pause is over with the new password.
+      const after = await attempt(user.email, 'harbour lantern violet 97');
+      expect(after.res.status, after.res.text.slice(0, 300)).to.equal(303);
+      expect(await isSignedIn(after.a)).to.equal(true);
+    });
   });
 
   it('refuses operator injection at sign-in (form brackets and JSON) with 400 and signs nobody in', async () => {

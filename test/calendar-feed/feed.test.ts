@@ -1,15 +1,18 @@
 // The private calendar feed (issue 14): made from the account page (POST + CSRF, audit event), shown
 // once, stored only as a hash; the feed parsed by an iCalendar parser (ical.js) has the expected
 // events with stable UIDs, follows a change on the next fetch, answers 304 to its ETag, leaves out
-// what the owner may not see, and answers 404 once revoked, remade, or for a wrong token.
+// what the owner may not see, and answers 404 once revoked, remade, or for a wrong token; and once
+// its owner's password is changed or reset, or an administrator disables the account (the role
+// change is in test/accounts/role-change.test.ts).
 import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import request from 'supertest';
 import ICAL from 'ical.js';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { createInstitute, createUser } from '../support/factories.ts';
+import { createInstitute, createUser, signIn, TEST_PASSWORD } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
-import { csrfFrom } from '../support/http.ts';
+import { agent, csrfFrom, submitForm } from '../support/http.ts';
+import { linkIn } from '../support/smtp.ts';
 import { signedIn, page, post, text } from '../applications/support.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { User, type UserDoc } from '../../models/user.ts';
@@ -216,5 +219,71 @@ describe('calendar feed', () => {
       const posted = await admin.post('/account/calendar').type('form').set('Accept', 'text/html').send({ _csrf: token });
       expect(posted.status, locale).to.equal(403);
     }
+  });
+
+  describe('ends with what voids the trust it was given on, in the same write', () => {
+    const NEW_PASSWORD = 'lantern meadow quartz 58';
+    const feedHash = async (u: { _id: unknown }) => (await User.findById(u._id).lean())!.calendarFeed?.tokenHash;
+
+    it('when the owner changes their password: 404 from then on, the page says to make a new one, and the settings show none', async () => {
+      const owner = await createUser({ role: 'hr_officer', locale: 'en' });
+      const a = await signedIn(t, owner);
+      const { path } = await makeFeed(a);
+      expect((await request(t.app).get(path)).status).to.equal(200);
+
+      const changed = await submitForm(a, '/account', { currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD }, '/account/password');
+      expect(changed.status, changed.text.slice(0, 300)).to.equal(303);
+      expect((await request(t.app).get(path)).status).to.equal(404);
+      expect(await feedHash(owner)).to.equal(undefined);
+      const audit = (await AuditEvent.findOne({ action: 'user.password_changed', targetId: String(owner._id) }).lean())!;
+      expect(audit.summary).to.deep.equal({ calendarFeedEnded: true });
+
+      const next = await page(a, String(changed.headers.location));
+      expect(text(next.text)).to.include('your calendar address no longer works: make a new one if you use it.');
+      expect(next.text).to.include('<a href="/account/calendar" id="flash-link">Make a new calendar address</a>');
+      const settings = await page(a, '/account/calendar');
+      expect(settings.text).to.include('data-feed-state="none"').and.not.include('data-feed-state="active"');
+      expect(text(settings.text)).to.include('stops working when your password is changed or reset');
+    });
+
+    it('when the password is reset by e-mail: 404 from then on, and the sign-in page says so (here in Vietnamese)', async () => {
+      const owner = await createUser({ role: 'leader', locale: 'vi' });
+      const { path } = await makeFeed(await signedIn(t, owner));
+      await submitForm(agent(t.app), '/password/forgot', { email: owner.email });
+      const mail = await t.smtp.waitForTo(owner.email, /./);
+      const resetPath = new URL(linkIn(mail.text, '/password/reset/')).pathname;
+      const b = agent(t.app);
+      const done = await submitForm(b, resetPath, { password: NEW_PASSWORD });
+      expect(done.status, done.text.slice(0, 300)).to.equal(303);
+      expect((await request(t.app).get(path)).status).to.equal(404);
+      expect(await feedHash(owner)).to.equal(undefined);
+      const audit = (await AuditEvent.findOne({ action: 'user.password_reset', targetId: String(owner._id) }).lean())!;
+      expect(audit.summary).to.deep.equal({ calendarFeedEnded: true });
+      const signinPage = await b.get('/signin').set('Accept', 'text/html').set('Accept-Language', 'vi');
+      expect(text(signinPage.text)).to.include('Địa chỉ lịch của bạn không còn hoạt động');
+
+      // Signed in with the new password, the settings show no feed.
+      const again = agent(t.app);
+      await signIn(again, owner, NEW_PASSWORD);
+      expect((await page(again, '/account/calendar')).text).to.include('data-feed-state="none"');
+    });
+
+    it('when an administrator disables the account, and stays ended when it is enabled again', async () => {
+      const owner = await createUser({ role: 'hr_officer', locale: 'en' });
+      const { path } = await makeFeed(await signedIn(t, owner));
+      const admin = await signedIn(t, await createUser({ role: 'admin', locale: 'en' }));
+      const disabled = await submitForm(admin, '/admin/users', {}, `/admin/users/${owner._id}/disable`);
+      expect(disabled.status, disabled.text.slice(0, 300)).to.equal(303);
+      expect((await request(t.app).get(path)).status).to.equal(404);
+      expect(await feedHash(owner)).to.equal(undefined);
+      const audit = (await AuditEvent.findOne({ action: 'user.disabled', targetId: String(owner._id) }).lean())!;
+      expect(audit.summary).to.deep.equal({ casesToQueue: 0, calendarFeedEnded: true });
+
+      const enabled = await submitForm(admin, '/admin/users', {}, `/admin/users/${owner._id}/enable`);
+      expect(enabled.status).to.equal(303);
+      expect((await request(t.app).get(path)).status, 'enabling does not bring the old address back').to.equal(404);
+      const back = await signedIn(t, owner);
+      expect((await page(back, '/account/calendar')).text).to.include('data-feed-state="none"');
+    });
   });
 });

@@ -1,4 +1,4 @@
-// Settings validated at boot: the outbox's retry and lease settings (the drills make them short).
+// Settings validated at boot: the outbox's retry and lease settings (the drills make them short), the web processes, and the sign-in limits.
 import { expect } from 'chai';
 import { availableParallelism } from 'node:os';
 import { ConfigError, autoWebWorkers, loadConfig } from '../../server/config.ts';
@@ -44,5 +44,24 @@ describe('platform: web processes (WEB_WORKERS)', () => {
     for (const bad of ['-1', '33', 'two', '1.5', '']) {
       expect(() => loadConfig({ WEB_WORKERS: bad }), bad).to.throw(ConfigError, /WEB_WORKERS: must be auto or a whole number from 0 to 32/);
     }
+  });
+});
+
+describe('platform: sign-in limits (LOGIN_*)', () => {
+  it('defaults to a pause of an hour after 50 failures for one e-mail within an hour, from any address', () => {
+    const c = loadConfig({});
+    expect(c.login).to.deep.equal({ maxFailures: 5, lockoutMs: 15 * 60_000 });
+    expect(c.loginAccount).to.deep.equal({ maxFailures: 50, windowMs: 60 * 60_000, lockoutMs: 60 * 60_000 });
+    const mine = loadConfig({ LOGIN_ACCOUNT_MAX_FAILURES: '100', LOGIN_ACCOUNT_WINDOW_MINUTES: '120', LOGIN_ACCOUNT_LOCKOUT_MINUTES: '30' });
+    expect(mine.loginAccount).to.deep.equal({ maxFailures: 100, windowMs: 120 * 60_000, lockoutMs: 30 * 60_000 });
+  });
+
+  it('refuses an account limit that one address could reach under its own lock, a window shorter than that lock, and values that are not numbers', () => {
+    // 5 failures per 15-minute lock, over 60 minutes: up to 25 from one address.
+    expect(() => loadConfig({ LOGIN_ACCOUNT_MAX_FAILURES: '25' })).to.throw(ConfigError, /LOGIN_ACCOUNT_MAX_FAILURES: must be more than 25/);
+    expect(loadConfig({ LOGIN_ACCOUNT_MAX_FAILURES: '26' }).loginAccount.maxFailures).to.equal(26);
+    expect(() => loadConfig({ LOGIN_ACCOUNT_WINDOW_MINUTES: '10' })).to.throw(ConfigError, /LOGIN_ACCOUNT_WINDOW_MINUTES: must be at least LOGIN_LOCKOUT_MINUTES \(15\)/);
+    expect(() => loadConfig({ LOGIN_ACCOUNT_MAX_FAILURES: 'many' })).to.throw(ConfigError, /LOGIN_ACCOUNT_MAX_FAILURES/);
+    expect(() => loadConfig({ LOGIN_ACCOUNT_LOCKOUT_MINUTES: '0' })).to.throw(ConfigError, /LOGIN_ACCOUNT_LOCKOUT_MINUTES/);
   });
 });
