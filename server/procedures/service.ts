@@ -196,7 +196,7 @@ export function nextTrack(existing: TrackState | undefined, kind: SupportKind, i
   }
 
   // A refusal starts the clock for its written reasons (Decree 219/2025/ND-CP: 3 working days for a
-  // work permit, see ./rules.ts); leaving 'refused' stops it.
+  // work permit or its exemption, see ./rules.ts); leaving 'refused' stops it.
   if (input.status === 'refused') {
     if (statusChanged) {
       track.refusedAt = now;
