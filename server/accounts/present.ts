@@ -52,7 +52,7 @@ export function presentAccountsPage(ctx: Context, page: AccountsPage, input: Acc
 
 /** The lockout notice of the sign-in page. */
 export function lockedMessage(retryAfterSeconds: number) {
-  return { key: 'accounts.signin.locked', params: { minutes: Math.ceil(retryAfterSeconds / 60) } };
+  return { key: 'accounts.signin.locked', params: { count: Math.ceil(retryAfterSeconds / 60) } };
 }
 
 // ---------------------------------------------------------------- the signed-in user's own account

@@ -22,6 +22,8 @@ function explainText(ctx: Context, e: Explanation, prefix: 'explain' | 'reason')
     else if (k === 'stage' && typeof v === 'string') params[k] = t(`cases.stages.${v}`, { defaultValue: v });
     // The instrument cited, as the page's language names it (validity.ts Basis).
     else if (k === 'basis' && typeof v === 'string') params[k] = t(`planner.basis.${v}`);
+    // A measured number of days, "1 day" or "3 days" in the page's language.
+    else if ((k === 'median' || k === 'p90') && typeof v === 'number') params[k] = t('planner.dayCount', { count: v });
     else params[k] = v;
   }
   const key = e.key === 'passportCard' && e.params.estimated ? 'passportCardEstimated' : e.key;

@@ -20,9 +20,10 @@ function isoDay(d: Date | null | undefined): string {
  * The i18n key saying how far outside the window a filing lies (`<prefix>`, `<prefix>After`,
  * `<prefix>SameDay`): "N days before", "N days after" or "on" the planned start, never "-3 days before".
  */
-export function outsideWindowMessage(prefix: string, miss: { days: number; min: number; max: number }): { key: string; params: { days: number; min: number; max: number } } {
+export function outsideWindowMessage(prefix: string, miss: { days: number; min: number; max: number }): { key: string; params: { count: number; min: number; max: number } } {
   const suffix = miss.days < 0 ? 'After' : miss.days === 0 ? 'SameDay' : '';
-  return { key: `${prefix}${suffix}`, params: { ...miss, days: Math.abs(miss.days) } };
+  // `count`: "1 day before", "3 days before" (the flash nests the rule's text, which inherits it).
+  return { key: `${prefix}${suffix}`, params: { count: Math.abs(miss.days), min: miss.min, max: miss.max } };
 }
 
 export async function procedurePage(opts: { ctx: Context; caseId: string; kind: SupportKind | string; failed?: { errors: ProcedureErrors; values: Record<string, string> } }) {

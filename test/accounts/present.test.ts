@@ -22,7 +22,7 @@ describe('accounts: presenters and forms', () => {
     const page = presentAccountsPage(en, 'signin', { values: { email: 'a@example.org' }, errors: { email: 'accounts.errors.email' }, message: lockedMessage(61) });
     expect(page.title).to.equal(translator('en')('accounts.signin.title'));
     expect(page.errors!.email).to.equal(translator('en')('accounts.errors.email'));
-    expect(page.message).to.equal(translator('en')('accounts.signin.locked', { minutes: 2 }));
+    expect(page.message).to.equal(translator('en')('accounts.signin.locked', { count: 2 }));
     expect(page.values).to.deep.equal({ email: 'a@example.org' });
     const vi = presentAccountsPage(systemContext({ now: NOW, locale: 'vi' }), 'register', { errors: {} });
     expect(vi.errors).to.equal(undefined);
