@@ -8,6 +8,7 @@ import type { CertificateWindow } from './certificates.ts';
 import type { Explanation } from './schedule.ts';
 import { casePlan, type CasePlan } from './service.ts';
 import { dayText } from '../views/time.ts';
+import { cardProblemText } from '../procedures/present.ts';
 
 export function longDate(d: Date, locale: Locale): string {
   return dayText(d, locale === 'vi' ? 'vi-VN' : 'en-GB', 'long');
@@ -72,6 +73,8 @@ function windowView(ctx: Context, w: CertificateWindow) {
 export interface PlannerView {
   forecast?: { earliest: string; likely: string; latest: string; explain: string[]; computedAt?: Date | null };
   windows: ReturnType<typeof windowView>[];
+  /** What stands in the plan's way and what to do about it (a residence card the passport no longer covers). */
+  problems: string[];
 }
 
 export function presentPlan(ctx: Context, plan: CasePlan, computedAt?: Date | null): PlannerView {
@@ -87,6 +90,7 @@ export function presentPlan(ctx: Context, plan: CasePlan, computedAt?: Date | nu
         }
       : undefined,
     windows: plan.windows.map((w) => windowView(ctx, w)),
+    problems: plan.cardConflict ? [cardProblemText(tOf(ctx), ctx.locale, plan.cardConflict)] : [],
   };
 }
 

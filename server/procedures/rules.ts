@@ -6,7 +6,7 @@
 // the certificate planner read it. Every figure carries the source it was checked against; a
 // figure that could not be confirmed says so.
 import type { DocumentType } from '../../models/constants.ts';
-import { countedDeadline, vnEndOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
+import { countedDeadline, vnDateKey, vnEndOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
 import { VALIDITY_RULES, type ExpiryRule } from '../planner/validity.ts';
 import { vnDayNumber } from '../views/time.ts';
 
@@ -195,6 +195,58 @@ export function countedLodgingDue(kind: ProcedureKind, calendar: WorkingCalendar
 export function cardLatestEnd(passportExpires: Date): Date {
   const days = (VALIDITY_RULES.passport as ExpiryRule).marginDays;
   return vnEndOfDay(new Date(passportExpires.getTime() - days * 86_400_000));
+}
+
+/** A document as the card check reads it: a current version (the default) or not. */
+export interface PassportLike {
+  type: string;
+  status?: string | null;
+  current?: boolean | null;
+  expiresAt?: Date | null;
+}
+
+/**
+ * The expiry a residence card is checked against: the accepted current passport's (the latest if
+ * more than one). Undefined when none is accepted: nothing to check against yet (a new passport
+ * waiting for HR's check does not count until accepted).
+ */
+export function passportExpiryOnFile(documents: readonly PassportLike[]): Date | undefined {
+  const expiries = documents.filter((d) => d.type === 'passport' && d.status === 'accepted' && d.current !== false && d.expiresAt).map((d) => d.expiresAt!.getTime());
+  return expiries.length ? new Date(Math.max(...expiries)) : undefined;
+}
+
+export interface CardBeyondPassport {
+  cardEndsAt: Date;
+  /** The last day the card may run to with this passport (cardLatestEnd). */
+  latest: Date;
+  passportExpires: Date;
+  /** Days the card must end before the passport (Law 47/2014/QH13 Art. 38(1)). */
+  days: number;
+}
+
+/** A residence card end later than the passport on file allows (Art. 38(1), cardLatestEnd), or undefined. */
+export function cardBeyondPassport(cardEndsAt: Date | null | undefined, passportExpires: Date | undefined): CardBeyondPassport | undefined {
+  if (!cardEndsAt || !passportExpires) return undefined;
+  const latest = cardLatestEnd(passportExpires);
+  if (vnDateKey(cardEndsAt) <= vnDateKey(latest)) return undefined;
+  return { cardEndsAt, latest, passportExpires, days: (VALIDITY_RULES.passport as ExpiryRule).marginDays };
+}
+
+/**
+ * The case's residence card, recorded earlier, as the passport now on file leaves it: the rule is
+ * checked when the card's end is saved, but a passport accepted later (a renewal with an earlier
+ * expiry, an expiry corrected) can break it without anyone saving the card again. Only a card that
+ * is or will be held counts (not one refused or not needed). `issued`: granted already, so the
+ * card itself has to be applied for again; otherwise its end date (or the passport) is corrected.
+ */
+export function residenceCardConflict(
+  tracks: ReadonlyArray<{ kind: string; status: string; cardEndsAt?: Date | null }> | null | undefined,
+  documents: readonly PassportLike[],
+): (CardBeyondPassport & { issued: boolean }) | undefined {
+  const card = (tracks ?? []).find((t) => t.kind === 'residence_card');
+  if (!card || card.status === 'not_needed' || card.status === 'refused') return undefined;
+  const conflict = cardBeyondPassport(card.cardEndsAt, passportExpiryOnFile(documents));
+  return conflict ? { ...conflict, issued: card.status === 'approved' } : undefined;
 }
 
 /**
