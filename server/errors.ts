@@ -88,7 +88,9 @@ export class RateLimitedError extends AppError {
     readonly retryAfterSeconds: number,
     messageKey = 'errors.rateLimited',
   ) {
-    super(messageKey, { minutes: Math.max(1, Math.ceil(retryAfterSeconds / 60)) });
+    const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
+    // `count` picks the English plural ("1 minute", "2 minutes").
+    super(messageKey, { minutes, count: minutes });
   }
 }
 

@@ -61,7 +61,7 @@ export function presentAccountsPage(ctx: Context, page: AccountsPage, input: Acc
  * address) says so, and points to the way in that still works: a password reset by e-mail.
  */
 export function lockedMessage(retryAfterSeconds: number, scope: 'address' | 'account' = 'address') {
-  const params = { minutes: Math.ceil(retryAfterSeconds / 60) };
+  const params = { count: Math.ceil(retryAfterSeconds / 60) };
   return scope === 'account'
     ? { key: 'accounts.signin.accountPaused', params, link: { href: '/password/forgot', key: 'accounts.signin.resetInstead' } }
     : { key: 'accounts.signin.locked', params };

@@ -7,6 +7,10 @@
 // Ministry of Home Affairs announces them once the Prime Minister has decided): the authorities
 // whose deadlines are counted work on it, and so do public research institutes. Private employers
 // choose their own within the law. Administrators correct or add days on /admin/holidays.
+// Not seeded: 24 November, Vietnam Culture Day, which Politburo Resolution 80-NQ/TW (January 2026)
+// asks to become a paid day off (vietnam-aujourdhui.info, 13 Jan 2026; chaohanoi.com): not verified
+// against an enacted text (the Labour Code's Art. 112 does not list it yet); an administrator adds it
+// once the year's schedule names it.
 import type { HolidayKind } from '../../models/holiday.ts';
 
 export interface HolidaySeed {

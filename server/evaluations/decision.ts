@@ -52,7 +52,7 @@ export async function requirePanelScores({ ctx, call, caseId }: { ctx: Context; 
   if (scores.complete < scores.required) {
     const t = tOf(ctx);
     const key = scores.complete === 0 ? 'shortlists.decide.errors.noScorecards' : 'shortlists.decide.errors.tooFewScorecards';
-    throw new ValidationError({ scorecards: t(key, { complete: scores.complete, required: scores.required }) }, 'shortlists.decide.errors.guard');
+    throw new ValidationError({ scorecards: t(key, { count: scores.complete, required: scores.required }) }, 'shortlists.decide.errors.guard');
   }
   return scores;
 }

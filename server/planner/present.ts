@@ -8,6 +8,7 @@ import type { CertificateWindow } from './certificates.ts';
 import type { Explanation } from './schedule.ts';
 import { casePlan, type CasePlan } from './service.ts';
 import { dayText } from '../views/time.ts';
+import { cardProblemText } from '../procedures/present.ts';
 
 export function longDate(d: Date, locale: Locale): string {
   return dayText(d, locale === 'vi' ? 'vi-VN' : 'en-GB', 'long');
@@ -22,6 +23,8 @@ function explainText(ctx: Context, e: Explanation, prefix: 'explain' | 'reason')
     else if (k === 'stage' && typeof v === 'string') params[k] = t(`cases.stages.${v}`, { defaultValue: v });
     // The instrument cited, as the page's language names it (validity.ts Basis).
     else if (k === 'basis' && typeof v === 'string') params[k] = t(`planner.basis.${v}`);
+    // A measured number of days, "1 day" or "3 days" in the page's language.
+    else if ((k === 'median' || k === 'p90') && typeof v === 'number') params[k] = t('planner.dayCount', { count: v });
     else params[k] = v;
   }
   const key = e.key === 'passportCard' && e.params.estimated ? 'passportCardEstimated' : e.key;
@@ -70,6 +73,8 @@ function windowView(ctx: Context, w: CertificateWindow) {
 export interface PlannerView {
   forecast?: { earliest: string; likely: string; latest: string; explain: string[]; computedAt?: Date | null };
   windows: ReturnType<typeof windowView>[];
+  /** What stands in the plan's way and what to do about it (a residence card the passport no longer covers). */
+  problems: string[];
 }
 
 export function presentPlan(ctx: Context, plan: CasePlan, computedAt?: Date | null): PlannerView {
@@ -85,6 +90,7 @@ export function presentPlan(ctx: Context, plan: CasePlan, computedAt?: Date | nu
         }
       : undefined,
     windows: plan.windows.map((w) => windowView(ctx, w)),
+    problems: plan.cardConflict ? [cardProblemText(tOf(ctx), ctx.locale, plan.cardConflict)] : [],
   };
 }
 

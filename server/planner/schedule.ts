@@ -177,7 +177,8 @@ export function scheduleProcedures({ case: c, calendar: cal, today, anchorOnPlan
     }
     let reasons: Date | undefined;
     if (t.status === 'refused' && rule.refusalReasonsWorkingDays !== undefined && t.updatedAt) {
-      // Decree 219/2025/ND-CP: the written reasons of a refusal come within 3 working days; the file
+      // Decree 219/2025/ND-CP (Art. 9(3) for the exemption; rules.ts): the written reasons of a
+      // refusal come within 3 working days; the file
       // is lodged again once they are known.
       reasons = workingDaysAfter(cal, t.updatedAt, rule.refusalReasonsWorkingDays);
       if (reasons > earliest) earliest = reasons;
@@ -211,8 +212,8 @@ export function scheduleProcedures({ case: c, calendar: cal, today, anchorOnPlan
   // 1. What stands between the person and their first day: work permit or exemption, then the visa.
   for (const kind of PROCEDURE_KINDS) if (BLOCKS_START.includes(kind) && tracks.has(kind)) steps.set(kind, place(kind, undefined));
 
-  // 2. The first day of work: every blocking decision made, the work permit lodged at least the
-  // legal minimum before the start (Decree 219/2025/ND-CP), and a working day.
+  // 2. The first day of work: every blocking decision made, the work permit or its exemption lodged
+  // at least the legal minimum before the start (Decree 219/2025/ND-CP, rules.ts), and a working day.
   const startExplain: Explanation[] = [];
   let start = today0;
   let lead: Explanation | undefined;
@@ -240,8 +241,9 @@ export function scheduleProcedures({ case: c, calendar: cal, today, anchorOnPlan
   // Entry is the planned arrival when that is later than the first possible day (it was placed right
   // after the visa, months before the person comes, and the dependants' passports were asked for
   // within days). The card is for a foreigner who has entered on an LĐ1, LĐ2 or TT visa: Law
-  // 47/2014/QH13 Art. 36(1) as amended by Law 51/2019/QH14 (Art. 1(14)); on entry the border post
-  // grants a stay of up to 12 months and the card is considered then (Art. 31(1)(a)).
+  // 47/2014/QH13 Art. 36(1)(b) as amended by Law 51/2019/QH14 (Art. 1(14); lawnet.vn); on entry the
+  // border post certifies a stay (Art. 31, chứng nhận tạm trú) and the card is applied for then. Not
+  // verified against the gazette text: the 12 months' stay of Art. 31(1)(a) once cited here.
   const arrived = c.arrivedAt ? dayOf(c.arrivedAt) : undefined;
   const entry = arrived ?? maxDate(start, plannedStart ? onOrAfterWorkingDay(cal, plannedStart) : undefined)!;
   for (const kind of PROCEDURE_KINDS) if (!BLOCKS_START.includes(kind) && tracks.has(kind)) steps.set(kind, kind === 'residence_card' ? place(kind, entry, true) : place(kind, undefined));

@@ -10,10 +10,17 @@ import { planCertificates, type CertificateWindow, type PlannerDocument } from '
 import { forecastArrival, type Forecast } from './forecast.ts';
 import type { PlannerCase } from './schedule.ts';
 import { stageTimesFor } from './stage-times.ts';
+import { residenceCardConflict } from '../procedures/rules.ts';
 
 export interface CasePlan {
   forecast?: Forecast;
   windows: CertificateWindow[];
+  /**
+   * The residence card recorded earlier runs later than the passport now on file allows (rules.ts
+   * residenceCardConflict): whatever the stage, since the passport may change after the card is
+   * granted and the windows above only look at filings still ahead.
+   */
+  cardConflict?: NonNullable<ReturnType<typeof residenceCardConflict>>;
 }
 
 type StoredCase = PlannerCase & { _id: unknown; institute?: unknown; call?: unknown };
@@ -47,7 +54,8 @@ export async function casePlan({ caseDoc, now, calendar, documents: current, che
   // Certificates are planned once an offer is made, until arrival (issue 14).
   const planning = !!forecast && inStages(stage, PLANNING_STAGES);
   const windows = planning ? planCertificates({ case: c, documents, calendar: cal, today: now, checklist: checklist ?? (await checklistOf(c.call)) }) : [];
-  return { forecast, windows };
+  const cardConflict = residenceCardConflict(c.supportTracks, documents);
+  return { forecast, windows, ...(cardConflict ? { cardConflict } : {}) };
 }
 
 /**

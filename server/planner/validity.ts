@@ -34,7 +34,7 @@ export const VALIDITY_RULES: Partial<Record<DocumentType, ValidityRule>> = {
   // Decree 219/2025/ND-CP Art. 18(4): the criminal record certificate is issued no more than 6 months
   // before the file is lodged.
   criminal_record: { kind: 'issued', months: 6, basis: 'decree219_art18_4' },
-  // Law 47/2014/QH13 Art. 38(1) (as amended 2019): a temporary residence card ends at least 30 days
+  // Law 47/2014/QH13 Art. 38(1) (as restated 2019): a temporary residence card ends at least 30 days
   // before the passport does, so the passport must outlast the card's end by 30 days.
   passport: { kind: 'expires', marginDays: 30, basis: 'law47_art38_1' },
   dependant_passport: { kind: 'expires', marginDays: 30, basis: 'law47_art38_1' },
@@ -45,8 +45,9 @@ export const VALIDITY_RULES: Partial<Record<DocumentType, ValidityRule>> = {
 };
 
 /**
- * Temporary residence cards for work (LĐ1, LĐ2) last at most 2 years: Law 47/2014/QH13 Art. 38(4)
- * as amended by Law 51/2019/QH14. Used when the case does not record the card's end.
+ * Temporary residence cards for work (LĐ1, LĐ2) last at most 2 years: Law 47/2014/QH13 Art. 38(5)
+ * as restated by Law 51/2019/QH14 (clause 4 in the 2014 text; the restated article put ĐT1's 10
+ * years in clause 2: thetamtru.com.vn quoting it). Used when the case does not record the card's end.
  */
 export const WORK_CARD_MAX_MONTHS = 24;
 

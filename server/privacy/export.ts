@@ -1,4 +1,6 @@
-// "Export my data" (Law 91/2025 Art. 25: a person may obtain their data). Everything the product
+// "Export my data" (Law 91/2025/QH15 Art. 4(1)(c), (d): the data subject may access their data and
+// ask for it to be provided; dblegal.vn quoting the article. Art. 25 is recruitment's own rules,
+// server/privacy/index.ts). Everything the product
 // holds about the signed-in person, as the person may see it: no password hash, second-factor
 // secret or recovery hashes; for an applicant's cases no internal notes, staff-only fields
 // (assignee, priority, score), panel evaluations or outbox internals, and history notes only

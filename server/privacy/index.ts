@@ -1,4 +1,5 @@
-// Retention (Personal Data Protection Law 91/2025, Art. 25; DESIGN.md §8): an unsuccessful
+// Retention (Personal Data Protection Law 91/2025, Art. 25(1)(c): a candidate not recruited has
+// their data deleted unless agreed otherwise, news.laodong.vn 1637338; DESIGN.md §8): an unsuccessful
 // application (rejected or withdrawn) is erased RETENTION_DAYS after it reached that stage, unless
 // the applicant agreed to keep it (Case.keepDataConsent). What stays is an audit event with the
 // reference, the call and the dates. The applicant's account stays (they may apply again); an

@@ -25,7 +25,7 @@ export function presentPrivacyNotice(ctx: Context, input: { retentionDays: numbe
   return {
     title: t('privacy.notice.title'),
     intro: t('privacy.notice.intro'),
-    sections: sections.map((key) => ({ id: `notice-${key}`, heading: t(`privacy.notice.${key}.heading`), text: t(`privacy.notice.${key}.text`, { days: input.retentionDays }) })),
+    sections: sections.map((key) => ({ id: `notice-${key}`, heading: t(`privacy.notice.${key}.heading`), text: t(`privacy.notice.${key}.text`, { count: input.retentionDays }) })),
     lawNote: t('privacy.notice.law'),
   };
 }

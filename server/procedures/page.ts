@@ -7,7 +7,8 @@ import { can } from '../policies/index.ts';
 import { findCaseFor } from '../cases/access.ts';
 import { loadCalendar, type WorkingCalendar } from '../calendar/index.ts';
 import { supportOpen, type SupportKind } from '../../models/constants.ts';
-import { PROCEDURE_RULES, filingOutsideWindow } from './rules.ts';
+import { PROCEDURE_RULES, filingOutsideWindow, type PassportLike } from './rules.ts';
+import { currentDocuments } from '../documents/index.ts';
 import { presentProcedures, type ProcedureView } from './present.ts';
 import type { ProcedureErrors } from './service.ts';
 
@@ -20,9 +21,10 @@ function isoDay(d: Date | null | undefined): string {
  * The i18n key saying how far outside the window a filing lies (`<prefix>`, `<prefix>After`,
  * `<prefix>SameDay`): "N days before", "N days after" or "on" the planned start, never "-3 days before".
  */
-export function outsideWindowMessage(prefix: string, miss: { days: number; min: number; max: number }): { key: string; params: { days: number; min: number; max: number } } {
+export function outsideWindowMessage(prefix: string, miss: { days: number; min: number; max: number }): { key: string; params: { count: number; min: number; max: number } } {
   const suffix = miss.days < 0 ? 'After' : miss.days === 0 ? 'SameDay' : '';
-  return { key: `${prefix}${suffix}`, params: { ...miss, days: Math.abs(miss.days) } };
+  // `count`: "1 day before", "3 days before" (the flash nests the rule's text, which inherits it).
+  return { key: `${prefix}${suffix}`, params: { count: Math.abs(miss.days), min: miss.min, max: miss.max } };
 }
 
 export async function procedurePage(opts: { ctx: Context; caseId: string; kind: SupportKind | string; failed?: { errors: ProcedureErrors; values: Record<string, string> } }) {
@@ -32,7 +34,7 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
   const kind = opts.kind as SupportKind;
   const { caseDoc } = await findCaseFor(actor, opts.caseId);
   if (!(actor.role === 'admin' || can(actor, 'case.work', caseDoc))) throw new ForbiddenError('cases.errors.readOnly');
-  const calendar = await loadCalendar();
+  const [calendar, documents] = await Promise.all([loadCalendar(), currentDocuments([caseDoc._id])]);
   const o = caseDoc.toObject();
   const tracks = o.supportTracks ?? [];
   const stored = tracks.find((s) => s.kind === kind);
@@ -43,6 +45,7 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
     calendar,
     forApplicant: false,
     editable: true,
+    documents,
     ...(opts.failed ? { failed: { kind, ...opts.failed } } : {}),
   });
   const item = page.items.find((i) => i.kind === kind) as ProcedureView;
@@ -87,7 +90,7 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
 }
 
 /** The procedures of a case for its page (HR's case page, or the applicant's). */
-export async function caseProcedures(opts: { ctx: Context; caseDoc: { _id: unknown; version: number; stage: string; resumeStage?: unknown; supportTracks?: unknown; overdueProcedures?: unknown }; forApplicant: boolean; editable?: boolean; calendar?: WorkingCalendar }) {
+export async function caseProcedures(opts: { ctx: Context; caseDoc: { _id: unknown; version: number; stage: string; resumeStage?: unknown; supportTracks?: unknown; overdueProcedures?: unknown }; forApplicant: boolean; editable?: boolean; calendar?: WorkingCalendar; documents?: readonly PassportLike[] }) {
   const calendar = opts.calendar ?? (await loadCalendar());
   const c = opts.caseDoc as { toObject?: () => Record<string, unknown> } & Record<string, unknown>;
   const o = (c.toObject?.() ?? c) as { _id: unknown; version: number; supportTracks?: never; overdueProcedures?: string[]; dependants?: unknown[] };
@@ -97,5 +100,6 @@ export async function caseProcedures(opts: { ctx: Context; caseDoc: { _id: unkno
     calendar,
     forApplicant: opts.forApplicant,
     editable: !!opts.editable && supportOpen(opts.caseDoc),
+    ...(opts.documents ? { documents: opts.documents } : {}),
   });
 }

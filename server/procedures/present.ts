@@ -7,7 +7,7 @@ import { SUPPORT_STATUSES, type SupportKind } from '../../models/constants.ts';
 import { tOf, type Context } from '../context.ts';
 import type { Locale } from '../i18n/index.ts';
 import type { WorkingCalendar } from '../calendar/index.ts';
-import { PROCEDURE_RULES, visaSymbol, waitingFor } from './rules.ts';
+import { PROCEDURE_RULES, residenceCardConflict, visaSymbol, waitingFor, type CardBeyondPassport, type PassportLike } from './rules.ts';
 import { ACTIVE_SUPPORT, formatDay, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
 
 export interface DeadlineView {
@@ -79,6 +79,8 @@ export interface ProcedureView {
   isResidenceCard: boolean;
   cardStartsAt?: Date;
   cardEndsAt?: Date;
+  /** HR only: the card's recorded end breaks the passport rule now on file, and what to do about it. */
+  cardProblem?: string;
   escalated: boolean;
   /** HR's last message to the applicant about it (both sides see it). */
   message?: string;
@@ -109,6 +111,22 @@ export interface PresentProceduresInput {
   editable?: boolean;
   /** A refused form: the procedure it was for, its errors (i18n keys) and what was typed. */
   failed?: { kind: string; errors: ProcedureErrors; values: Record<string, string> };
+  /** The case's current documents: the residence card's end is checked against the passport among them. */
+  documents?: readonly PassportLike[];
+}
+
+/**
+ * A residence card that runs later than the passport now on file allows, said with what to do: a
+ * card granted is applied for again on that passport; one not yet granted has its end corrected
+ * (or a passport valid longer is accepted first). A wrongly typed end is corrected either way.
+ */
+export function cardProblemText(t: TFunction, locale: Locale, c: CardBeyondPassport & { issued: boolean }): string {
+  return t(c.issued ? 'procedures.cardProblem.issued' : 'procedures.cardProblem.pending', {
+    cardEnd: formatDay(c.cardEndsAt, locale),
+    passportExpires: formatDay(c.passportExpires, locale),
+    latest: formatDay(c.latest, locale),
+    days: c.days,
+  });
 }
 
 /** Which visa (LĐ1 or LĐ2, and TT for the family coming along), in the reader's language with its legal basis. */
@@ -135,6 +153,8 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
   const now = ctx.now;
   const tracks = (caseDoc.supportTracks ?? []) as TrackDoc[];
   const escalated = new Set((caseDoc.overdueProcedures ?? []).map(String));
+  // Checked on every view, not only when the card is saved: the passport may have changed since.
+  const cardConflict = forApplicant ? undefined : residenceCardConflict(tracks, input.documents ?? []);
   const items: ProcedureView[] = [];
   for (const s of tracks) {
     if (forApplicant && s.status === 'not_needed') continue;
@@ -145,6 +165,7 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
     const failed = input.failed?.kind === kind ? input.failed : undefined;
     const waits = s.status === 'requested' || s.status === 'preparing' ? waitingFor(kind, tracks) : [];
     const late = !forApplicant && (escalated.has(kind) || isSupportOverdue(s, now) || reasonsOverdue(s, now));
+    const cardProblem = kind === 'residence_card' && cardConflict ? cardProblemText(t, locale, cardConflict) : undefined;
     items.push({
       kind,
       label: t(`procedures.kinds.${kind}`),
@@ -155,7 +176,7 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       officeRecorded: !!s.office,
       status: s.status,
       statusLabel: t(`procedures.statuses.${s.status}`),
-      badge: s.status === 'approved' ? 'ok' : s.status === 'refused' || late ? 'err' : s.status === 'not_needed' ? 'muted' : '',
+      badge: s.status === 'refused' || late || cardProblem ? 'err' : s.status === 'approved' ? 'ok' : s.status === 'not_needed' ? 'muted' : '',
       active,
       ...(s.filedAt ? { filedAt: s.filedAt } : {}),
       ...(active && s.dueAt ? { deadline: deadlineView(t, locale, calendar, now, s.dueAt) } : {}),
@@ -164,6 +185,7 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       isResidenceCard: kind === 'residence_card',
       ...(s.cardStartsAt ? { cardStartsAt: s.cardStartsAt } : {}),
       ...(s.cardEndsAt ? { cardEndsAt: s.cardEndsAt } : {}),
+      ...(cardProblem ? { cardProblem } : {}),
       escalated: late,
       ...(s.applicantMessage ? { message: s.applicantMessage } : {}),
       ...(!forApplicant && s.note ? { note: s.note } : {}),

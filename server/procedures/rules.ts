@@ -6,7 +6,7 @@
 // the certificate planner read it. Every figure carries the source it was checked against; a
 // figure that could not be confirmed says so.
 import type { DocumentType } from '../../models/constants.ts';
-import { countedDeadline, vnEndOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
+import { countedDeadline, vnDateKey, vnEndOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
 import { VALIDITY_RULES, type ExpiryRule } from '../planner/validity.ts';
 import { vnDayNumber } from '../views/time.ts';
 
@@ -30,22 +30,26 @@ export interface ProcedureRule {
 }
 
 export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
-  // Decree 219/2025/ND-CP (7 Aug 2025, in force on signature; replaces Decrees 152/2020 and 70/2023):
+  // Decree 219/2025/ND-CP (7 Aug 2025, in force on signature; replaces Decrees 152/2020 and 70/2023:
+  // mondaq.com 1673670, i-glocal.com/en/report/251027):
   // - Art. 4: the provincial People's Committee issues, re-issues, extends and revokes work permits
-  //   and exemption certificates (it may delegate, usually to the Department of Home Affairs).
+  //   and exemption certificates (it may delegate, usually to the Department of Home Affairs)
+  //   (news.laodong.vn 1558373, quoting the article).
   // - Art. 18: the file — the employer's combined demand report and application (Form 03), a health
   //   certificate not older than 12 months, the passport, a criminal record certificate, diplomas
   //   (legalised, translated), photos. Art. 18(2): the health certificate at most 12 months old;
-  //   Art. 18(4): the criminal record certificate issued at most 6 months before filing (Lao Động,
-  //   news.laodong.vn, quoting the decree).
+  //   Art. 18(4): the criminal record certificate issued at most 6 months before filing
+  //   (news.laodong.vn 1554785, quoting the article).
   // - The decision within 10 working days of receiving a complete file; a refusal answered in
-  //   writing with its reasons within 3 working days: national administrative procedure 1.014199
-  //   (Ministry of Home Affairs Decision 886/QĐ-BNV, 11 Aug 2025, as republished by Bắc Ninh in
-  //   Decision 1513/QĐ-UBND: "03 ngày làm việc, kể từ ngày nhận đủ hồ sơ trong trường hợp không chấp
-  //   thuận nhu cầu… hoặc không cấp giấy phép lao động"); SGGP/VNA 8 Aug 2025. Art. 22 per a law
-  //   firm's summary (luatnguyen.vn); the gazette text was not found to confirm the article number.
-  // - Filing window, same procedure: "Trong thời hạn 60 ngày nhưng không ít hơn 10 ngày tính đến
-  //   ngày người lao động nước ngoài dự kiến làm việc" (article number not confirmed).
+  //   writing with its reasons within 3 working days (en.sggp.org.vn post119473, 8 Aug 2025;
+  //   national administrative procedure 1.014199, Ministry of Home Affairs Decision 886/QĐ-BNV,
+  //   11 Aug 2025, as republished by Bắc Ninh in Decision 1513/QĐ-UBND: "03 ngày làm việc, kể từ
+  //   ngày nhận đủ hồ sơ trong trường hợp không chấp thuận nhu cầu… hoặc không cấp giấy phép lao
+  //   động"). Not verified against the gazette text: the article number (Art. 22 per a law firm's
+  //   summary, luatnguyen.vn).
+  // - Filing window: "within 60 days and at least 10 days before" the planned start of work
+  //   (i-glocal.com/en/report/251027; socius.dthanhbinh.com, "10–60 days before"). Not verified
+  //   against the gazette text: the article number.
   work_permit: {
     legalBasis: {
       vi: 'Nghị định 219/2025/NĐ-CP về người lao động nước ngoài làm việc tại Việt Nam (Điều 4, 18; cấp trong 10 ngày làm việc)',
@@ -59,28 +63,35 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
   },
   // Decree 219/2025/ND-CP: the certificate that a foreign worker is not subject to a work permit
   // (experts confirmed as working in science, technology, innovation or digital transformation,
-  // among the expanded exemption cases), applied for on Form 01 of the decree's appendix, issued by
-  // the provincial People's Committee (Art. 4). National administrative procedure 1.014196 (Ministry
-  // of Home Affairs Decision 886/QĐ-BNV, 11 Aug 2025, as republished by Bắc Ninh in Decision
-  // 1513/QĐ-UBND, 22 Nov 2025): "05 ngày làm việc kể từ ngày nhận đủ hồ sơ hợp lệ … trong trường hợp
-  // cấp giấy xác nhận … 03 ngày làm việc kể từ ngày nhận đủ hồ sơ trong trường hợp không cấp giấy
-  // xác nhận" (a refusal in writing with its reasons). The decree's article was not confirmed.
+  // among the expanded exemption cases), issued by the provincial People's Committee (Art. 4).
+  // Art. 9 (procedure, news.laodong.vn 1559299 quoting it): (1) the employer lodges the file
+  // "within 60 days and no less than 10 days" before the planned start of work, the work permit's
+  // window; (3) the certificate within 5 working days of a complete file, a refusal in writing with
+  // its reasons within 3 working days. The same figures in national administrative procedure
+  // 1.014196 (Decision 886/QĐ-BNV, as republished by Bắc Ninh in Decision 1513/QĐ-UBND, 22 Nov 2025).
+  // Not verified against the gazette text: the application form's number (Form 01 in earlier notes;
+  // the certificate itself is Form 02 per the same article).
   work_permit_exemption: {
     legalBasis: {
-      vi: 'Nghị định 219/2025/NĐ-CP, giấy xác nhận không thuộc diện cấp giấy phép lao động (Mẫu số 01; Điều 4)',
-      en: 'Decree 219/2025/ND-CP, certificate of exemption from a work permit (Form 01; Art. 4)',
+      vi: 'Nghị định 219/2025/NĐ-CP, giấy xác nhận không thuộc diện cấp giấy phép lao động (Điều 4, 9; cấp trong 05 ngày làm việc)',
+      en: 'Decree 219/2025/ND-CP, certificate of exemption from a work permit (Art. 4, 9; issued within 5 working days)',
     },
     office: { vi: 'Ủy ban nhân dân cấp tỉnh (Sở Nội vụ)', en: "Provincial People's Committee (Department of Home Affairs)" },
     decisionWorkingDays: 5,
     refusalReasonsWorkingDays: 3,
+    fileBeforeStartDays: { min: 10, max: 60 },
     documents: ['passport', 'degree', 'degree_translation', 'other'],
   },
   // Law 47/2014/QH13 on entry, exit, transit and residence of foreigners in Vietnam (amended by
   // 51/2019/QH14 and 23/2023/QH15), Art. 16(3): the inviting organisation applies to the immigration
   // department, which answers within 5 working days of receiving the request ("Trong thời hạn 05
-  // ngày làm việc kể từ ngày nhận được văn bản đề nghị cấp thị thực…"). Art. 10(4)(c): a
-  // foreigner coming to work must have a work permit (visa LĐ2) or an exemption certificate (LĐ1)
-  // to be granted a visa: the visa comes after whichever of the two the case has.
+  // ngày làm việc kể từ ngày nhận được văn bản đề nghị cấp thị thực…"; kctcvn.com quoting Art. 16,
+  // lawnet.vn on Circular 31/2015/TT-BCA citing "Clause 3 Article 16"). Art. 10(4)(c): a foreigner
+  // coming to work shows the work permit to be granted a visa (the 2014 wording, "phải có giấy phép
+  // lao động theo quy định của pháp luật về lao động", found quoted); an exempt expert shows the
+  // exemption certificate instead, which the LĐ1 symbol of Art. 8 presupposes. Not verified against
+  // the gazette text: whether the 2019 amendment added the exemption certificate to point (c). The
+  // visa comes after whichever of the two the case has.
   visa: {
     legalBasis: {
       vi: 'Luật 47/2014/QH13 (sửa đổi 2019, 2023), Điều 10, khoản 3 Điều 16: trả lời trong 05 ngày làm việc',
@@ -92,11 +103,12 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
     after: [['work_permit', 'work_permit_exemption']],
   },
   // Law 47/2014/QH13, Art. 37(1): the file (request of the inviting organisation, declaration with
-  // photo, passport, proof of the Art. 36 case, e.g. the work permit); Art. 37(2)(c) (as amended by
-  // Law 51/2019): "Trong thời hạn 05 ngày làm việc kể từ ngày nhận đủ hồ sơ, cơ quan quản lý xuất
-  // nhập cảnh … xem xét cấp thẻ tạm trú". Art. 38(1): the card's term ends at least
-  // 30 days before the passport expires (so the passport must be valid 30 days beyond the card's
-  // end: server/documents/validity.ts reads the card end date recorded here).
+  // photo, passport, proof of the Art. 36 case, e.g. the work permit); Art. 37(2)(c): "Trong thời
+  // hạn 05 ngày làm việc kể từ ngày nhận đủ hồ sơ, cơ quan quản lý xuất nhập cảnh … xem xét cấp thẻ
+  // tạm trú" (the 2014 text, tiimtravel.vn; the same in summaries of the article as amended by Law
+  // 51/2019, davilaw.vn, iguide.ai). Art. 38(1) (as restated by Law 51/2019): the card's term ends
+  // at least 30 days before the passport expires (so the passport must be valid 30 days beyond the
+  // card's end: server/documents/validity.ts reads the card end date recorded here).
   residence_card: {
     legalBasis: {
       vi: 'Luật 47/2014/QH13 (sửa đổi 2019, 2023), Điều 37, 38: cấp trong 05 ngày làm việc; hộ chiếu còn hạn ít nhất 30 ngày sau thẻ',
@@ -133,8 +145,8 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
 
 /**
  * The day a file should be lodged by, from the institute's own target (`target`, a day's end): kept
- * inside the legal filing window where the procedure has one (the work permit: 60 to 10 days before
- * the planned start of work, Decree 219/2025/ND-CP; see fileBeforeStartDays). A target before the
+ * inside the legal filing window where the procedure has one (the work permit and its exemption: 60
+ * to 10 days before the planned start of work, Decree 219/2025/ND-CP; see fileBeforeStartDays). A target before the
  * window opens would go overdue (and escalate) before the file can be lodged at all; one after it
  * closes would let the legal last day pass unflagged.
  */
@@ -151,8 +163,8 @@ export function lodgingDue(kind: ProcedureKind, target: Date, plannedStart: Date
 
 /**
  * How far a recorded filing day is from the planned start when it lies outside the procedure's legal
- * filing window (the work permit: 60 to 10 days before, Decree 219/2025/ND-CP, national procedure
- * 1.014199, see fileBeforeStartDays), or undefined. A filing is a fact recorded as it happened: HR is
+ * filing window (the work permit and its exemption: 60 to 10 days before, Decree 219/2025/ND-CP,
+ * national procedures 1.014199 and 1.014196, see fileBeforeStartDays), or undefined. A filing is a fact recorded as it happened: HR is
  * told, at save and on the procedure's page (a typo, or the authority may return the file), not refused.
  */
 export function filingOutsideWindow(kind: ProcedureKind, filedAt: Date | null | undefined, plannedStart: Date | null | undefined): { days: number; min: number; max: number } | undefined {
@@ -174,14 +186,67 @@ export function countedLodgingDue(kind: ProcedureKind, calendar: WorkingCalendar
 
 /**
  * The last day a residence card may run to, given the passport's expiry. Law 47/2014/QH13 Art. 38(1)
- * as amended by Law 51/2019/QH14: "Thời hạn thẻ tạm trú được cấp ngắn hơn thời hạn còn lại của hộ
+ * as restated by Law 51/2019/QH14: "Thời hạn thẻ tạm trú được cấp ngắn hơn thời hạn còn lại của hộ
  * chiếu ít nhất 30 ngày" (the card's term is at least 30 days shorter than the passport's remaining
- * validity; wording checked against thetamtru.com.vn and pnvt.vn quoting the amended article). The
- * same 30 days as the passport's validity rule (server/planner/validity.ts).
+ * validity; wording checked against thetamtru.com.vn quoting the amended article, and pnvt.vn and
+ * eng.binhduong.gov.vn quoting the 2014 one, the same rule). The same 30 days as the passport's
+ * validity rule (server/planner/validity.ts).
  */
 export function cardLatestEnd(passportExpires: Date): Date {
   const days = (VALIDITY_RULES.passport as ExpiryRule).marginDays;
   return vnEndOfDay(new Date(passportExpires.getTime() - days * 86_400_000));
+}
+
+/** A document as the card check reads it: a current version (the default) or not. */
+export interface PassportLike {
+  type: string;
+  status?: string | null;
+  current?: boolean | null;
+  expiresAt?: Date | null;
+}
+
+/**
+ * The expiry a residence card is checked against: the accepted current passport's (the latest if
+ * more than one). Undefined when none is accepted: nothing to check against yet (a new passport
+ * waiting for HR's check does not count until accepted).
+ */
+export function passportExpiryOnFile(documents: readonly PassportLike[]): Date | undefined {
+  const expiries = documents.filter((d) => d.type === 'passport' && d.status === 'accepted' && d.current !== false && d.expiresAt).map((d) => d.expiresAt!.getTime());
+  return expiries.length ? new Date(Math.max(...expiries)) : undefined;
+}
+
+export interface CardBeyondPassport {
+  cardEndsAt: Date;
+  /** The last day the card may run to with this passport (cardLatestEnd). */
+  latest: Date;
+  passportExpires: Date;
+  /** Days the card must end before the passport (Law 47/2014/QH13 Art. 38(1)). */
+  days: number;
+}
+
+/** A residence card end later than the passport on file allows (Art. 38(1), cardLatestEnd), or undefined. */
+export function cardBeyondPassport(cardEndsAt: Date | null | undefined, passportExpires: Date | undefined): CardBeyondPassport | undefined {
+  if (!cardEndsAt || !passportExpires) return undefined;
+  const latest = cardLatestEnd(passportExpires);
+  if (vnDateKey(cardEndsAt) <= vnDateKey(latest)) return undefined;
+  return { cardEndsAt, latest, passportExpires, days: (VALIDITY_RULES.passport as ExpiryRule).marginDays };
+}
+
+/**
+ * The case's residence card, recorded earlier, as the passport now on file leaves it: the rule is
+ * checked when the card's end is saved, but a passport accepted later (a renewal with an earlier
+ * expiry, an expiry corrected) can break it without anyone saving the card again. Only a card that
+ * is or will be held counts (not one refused or not needed). `issued`: granted already, so the
+ * card itself has to be applied for again; otherwise its end date (or the passport) is corrected.
+ */
+export function residenceCardConflict(
+  tracks: ReadonlyArray<{ kind: string; status: string; cardEndsAt?: Date | null }> | null | undefined,
+  documents: readonly PassportLike[],
+): (CardBeyondPassport & { issued: boolean }) | undefined {
+  const card = (tracks ?? []).find((t) => t.kind === 'residence_card');
+  if (!card || card.status === 'not_needed' || card.status === 'refused') return undefined;
+  const conflict = cardBeyondPassport(card.cardEndsAt, passportExpiryOnFile(documents));
+  return conflict ? { ...conflict, issued: card.status === 'approved' } : undefined;
 }
 
 /**
@@ -192,7 +257,8 @@ export function cardLatestEnd(passportExpires: Date): Date {
  * Cấp cho người nước ngoài là vợ, chồng, con dưới 18 tuổi của người nước ngoài được cấp thị thực ký
  * hiệu … LĐ1, LĐ2 …" (spouse and children under 18). Wording checked against secondary sources
  * (Ủy ban Nhà nước về người Việt Nam ở nước ngoài, quehuongonline.vn; law firms' summaries of Law
- * 51/2019); the clause numbers inside Art. 8 were not confirmed, so only the article is cited.
+ * 51/2019; htlaw.vn). Not verified against the gazette text: the clause numbers inside Art. 8, so
+ * only the article is cited.
  * The proof granted decides; else the one still running (a refused permit with an exemption under
  * way is LĐ1); neither track: undefined (not known yet).
  */

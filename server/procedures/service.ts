@@ -27,7 +27,7 @@ import { countedDeadline, loadCalendar, vnDateKey, vnEndOfDay, type DueCount, ty
 import { SUPPORT_TRACK_DEADLINES } from '../workflow/transitions.ts';
 import { caseEmail, outboxKey, recipientLocale, type Recipient } from '../outbox/item.ts';
 import { translator, type Locale } from '../i18n/index.ts';
-import { PROCEDURE_RULES, cardLatestEnd, countedLodgingDue, filingOutsideWindow, waitingFor } from './rules.ts';
+import { PROCEDURE_RULES, cardBeyondPassport, countedLodgingDue, filingOutsideWindow, passportExpiryOnFile, waitingFor } from './rules.ts';
 import { currentDocuments } from '../documents/index.ts';
 import { dayText } from '../views/time.ts';
 
@@ -196,7 +196,7 @@ export function nextTrack(existing: TrackState | undefined, kind: SupportKind, i
   }
 
   // A refusal starts the clock for its written reasons (Decree 219/2025/ND-CP: 3 working days for a
-  // work permit, see ./rules.ts); leaving 'refused' stops it.
+  // work permit or its exemption, see ./rules.ts); leaving 'refused' stops it.
   if (input.status === 'refused') {
     if (statusChanged) {
       track.refusedAt = now;
@@ -345,14 +345,8 @@ export function filingTooEarly(kind: SupportKind, filedAt: Date, history: Histor
  * to check against.
  */
 async function cardOutlastsPassport(caseId: unknown, cardEndsAt: Date): Promise<ProcedureError | undefined> {
-  const expiries = (await currentDocuments([caseId]))
-    .filter((d) => d.type === 'passport' && d.status === 'accepted' && d.expiresAt)
-    .map((d) => d.expiresAt!.getTime());
-  if (expiries.length === 0) return undefined;
-  const passportExpires = new Date(Math.max(...expiries));
-  const latest = cardLatestEnd(passportExpires);
-  if (vnDateKey(cardEndsAt) <= vnDateKey(latest)) return undefined;
-  return { key: 'procedures.errors.cardOutlastsPassport', params: { latest, passportExpires } };
+  const tooLate = cardBeyondPassport(cardEndsAt, passportExpiryOnFile(await currentDocuments([caseId])));
+  return tooLate ? { key: 'procedures.errors.cardOutlastsPassport', params: { latest: tooLate.latest, passportExpires: tooLate.passportExpires } } : undefined;
 }
 
 /**

@@ -182,7 +182,9 @@ const proceduresSettled: Guard = async ({ caseDoc, locale }) => {
 /**
  * Arrival is the start of work in Vietnam: a visa to enter (Law 47/2014/QH13 Art. 10, when the case
  * needs one) and the right to work, a work permit or its exemption certificate (Labour Code 2019
- * Art. 151(1)(d), 154), must be granted first. Only procedures the case holds count (a Vietnamese
+ * Art. 151(1)(d), 154: Art. 151 is the foreign worker's conditions and Art. 154 the exemptions, as
+ * quoted by pinklaw.vn and esos.vn; not verified against the gazette text: the point (d) itself),
+ * must be granted first. Only procedures the case holds count (a Vietnamese
  * citizen or a visa-exempt expert has none to wait for).
  */
 const entryProceduresGranted: Guard = async ({ caseDoc, locale }) => {

@@ -22,7 +22,7 @@ describe('accounts: presenters and forms', () => {
     const page = presentAccountsPage(en, 'signin', { values: { email: 'a@example.org' }, errors: { email: 'accounts.errors.email' }, message: lockedMessage(61) });
     expect(page.title).to.equal(translator('en')('accounts.signin.title'));
     expect(page.errors!.email).to.equal(translator('en')('accounts.errors.email'));
-    expect(page.message).to.equal(translator('en')('accounts.signin.locked', { minutes: 2 }));
+    expect(page.message).to.equal(translator('en')('accounts.signin.locked', { count: 2 }));
     expect(page.values).to.deep.equal({ email: 'a@example.org' });
     const vi = presentAccountsPage(systemContext({ now: NOW, locale: 'vi' }), 'register', { errors: {} });
     expect(vi.errors).to.equal(undefined);
@@ -31,11 +31,12 @@ describe('accounts: presenters and forms', () => {
 
   it('says an account’s pause in the page language, with the way in that still works (a reset e-mail)', () => {
     const vi = presentAccountsPage(systemContext({ now: NOW, locale: 'vi' }), 'signin', { values: {}, message: lockedMessage(3540, 'account') });
-    expect(vi.message).to.equal(translator('vi')('accounts.signin.accountPaused', { minutes: 59 }));
+    expect(vi.message).to.equal(translator('vi')('accounts.signin.accountPaused', { count: 59 }));
     expect(vi.message).to.include('59 phút');
     expect(vi.messageLink).to.deep.equal({ href: '/password/forgot', text: 'Đặt lại mật khẩu qua e-mail' });
     const address = presentAccountsPage(systemContext({ now: NOW, locale: 'en' }), 'signin', { message: lockedMessage(60, 'address') });
-    expect(address.message).to.equal(translator('en')('accounts.signin.locked', { minutes: 1 }));
+    expect(address.message).to.equal(translator('en')('accounts.signin.locked', { count: 1 }));
+    expect(address.message).to.include('about 1 minute.');
     expect(address.messageLink).to.equal(undefined);
   });
 

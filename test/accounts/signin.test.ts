@@ -166,7 +166,7 @@ describe('accounts: sign in, second factor, lockout', function () {
       const right = await attempt(user.email, TEST_PASSWORD);
       expect(right.res.status, 'the right password during the pause').to.equal(429);
       expect(Number(right.res.headers['retry-after'])).to.be.within(account.lockoutMs / 1000 - 60, account.lockoutMs / 1000);
-      expect(right.message).to.include('sign-in for this address is paused for about 5 minute(s)').and.include('A password reset e-mail still works');
+      expect(right.message).to.include('sign-in for this address is paused for about 5 minutes.').and.include('A password reset e-mail still works');
       expect(right.res.text).to.include('<a href="/password/forgot" id="signin-message-link">Reset your password by e-mail</a>');
       expect(right.res.text, 'what was typed is kept').to.include(`value="${user.email}"`);
       expect(await isSignedIn(right.a)).to.equal(false);

@@ -172,7 +172,7 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [soon._id] });
     await deliver(t, soon._id);
     const closing = await t.smtp.waitForTo(other.email, /Nearly closed: get your criminal record certificate by 07 Dec 2026/);
-    expect(closing.text).to.include('This window is nearly closed: 1 working day(s) left');
+    expect(closing.text).to.include('This window is nearly closed: 1 working day left.');
     const checklist = text((await page(await signedIn(t, other), `/applications/${soon._id}`)).text);
     expect(checklist).to.include('Get your criminal record certificate by 7 December 2026: this window is nearly closed (working days left: 1)');
     clock = at('2026-10-05');

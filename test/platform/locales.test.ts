@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { i18n, loadResources, localesDir, translate, translator, LOCALES } from '../../server/i18n/index.ts';
 import { emailsDir } from '../../server/mail/templates.ts';
+import { comparableKeys, pluralFormsAmiss } from '../support/locale-keys.ts';
 
 function keys(obj: unknown, prefix = ''): string[] {
   if (!obj || typeof obj !== 'object') return [prefix];
@@ -12,11 +13,20 @@ function keys(obj: unknown, prefix = ''): string[] {
 describe('platform: translations', () => {
   const res = loadResources();
 
-  it('has the same keys in Vietnamese and English', () => {
-    const vi = new Set(keys(res.vi));
-    const en = new Set(keys(res.en));
+  it('has the same keys in Vietnamese and English (a plural once, whatever its forms)', () => {
+    const vi = new Set(comparableKeys(keys(res.vi)));
+    const en = new Set(comparableKeys(keys(res.en)));
     expect([...en].filter((k) => !vi.has(k)), 'missing in vi').to.deep.equal([]);
     expect([...vi].filter((k) => !en.has(k)), 'missing in en').to.deep.equal([]);
+  });
+
+  // English says "1 day", "2 days" (`_one`, `_other`); Vietnamese "1 ngày", "2 ngày" (`_other` only:
+  // i18next never looks a Vietnamese `_one` up, so a text there would be one nobody reads).
+  it('writes each plural in the forms its language has: English one and other, Vietnamese other only', () => {
+    expect(pluralFormsAmiss(keys(res.en), 'en'), 'en').to.deep.equal({});
+    expect(pluralFormsAmiss(keys(res.vi), 'vi'), 'vi').to.deep.equal({});
+    expect(Object.keys(pluralFormsAmiss(['a_one', 'a_other', 'b_other'], 'en'))).to.deep.equal(['b']);
+    expect(Object.keys(pluralFormsAmiss(['a_one', 'a_other', 'b_other'], 'vi'))).to.deep.equal(['a']);
   });
 
   it('names each track the same way wherever it is named (calls, dashboard, shortlists)', () => {
@@ -46,6 +56,15 @@ describe('platform: translations', () => {
     expect(found).to.deep.equal([]);
     expect(translate('vi', 'workflow.stages.screening')).to.match(/sơ tuyển/i);
     expect(translate('vi', 'cases.stages.screening')).to.match(/sơ tuyển/i);
+  });
+
+  // "1 working day(s) left", "2 overdue case(s)": a count is written through a plural instead.
+  it('writes no English count as "(s)", in the texts or the e-mail templates', () => {
+    const texts = keys(res.en).map((k) => [k, k.split('.').reduce<unknown>((o, p) => (o as Record<string, unknown>)?.[p], res.en)] as const);
+    expect(texts.filter(([, v]) => typeof v === 'string' && /\w\(s\)/.test(v)).map(([k]) => k)).to.deep.equal([]);
+    const templates = readdirSync(emailsDir, { recursive: true, encoding: 'utf8' }).filter((f) => /(^|[/\\.])en\.[^/\\]*hbs$/.test(f));
+    expect(templates.length, 'en e-mail templates found').to.be.greaterThan(30);
+    expect(templates.filter((f) => /\w\(s\)/.test(readFileSync(path.join(emailsDir, f), 'utf8')))).to.deep.equal([]);
   });
 
   it('has no empty strings', () => {

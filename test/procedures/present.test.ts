@@ -9,7 +9,7 @@ import { systemContext } from '../../server/context.ts';
 import { WorkingCalendar } from '../../server/calendar/index.ts';
 import { VN_HOLIDAYS } from '../../server/calendar/holidays-vn.ts';
 import { presentProcedures } from '../../server/procedures/present.ts';
-import { lodgingDue, visaSymbol, waitingFor } from '../../server/procedures/rules.ts';
+import { PROCEDURE_RULES, filingOutsideWindow, lodgingDue, visaSymbol, waitingFor } from '../../server/procedures/rules.ts';
 
 const vn = (day: string) => new Date(`${day}T03:00:00.000Z`);
 const calendar = WorkingCalendar.of(VN_HOLIDAYS);
@@ -101,7 +101,14 @@ describe('procedures: the work permit is lodged within its window (Decree 219/20
     expect(lodgingDue('visa', endOfVnDay('2026-12-18'), start).toISOString()).to.equal(endOfVnDay('2026-12-18').toISOString());
     expect(lodgingDue('work_permit', endOfVnDay('2026-12-18'), undefined).toISOString()).to.equal(endOfVnDay('2026-12-18').toISOString());
   });
-
+  // Decree 219/2025/ND-CP Art. 9(1): the exemption certificate's file is lodged in the same window.
+  it('keeps the exemption certificate inside the same window, and says when its filing lies outside it', () => {
+    expect(PROCEDURE_RULES.work_permit_exemption.fileBeforeStartDays).to.deep.equal({ min: 10, max: 60 });
+    expect(lodgingDue('work_permit_exemption', endOfVnDay('2026-12-18'), start).toISOString()).to.equal(endOfVnDay('2026-12-31').toISOString());
+    expect(lodgingDue('work_permit_exemption', endOfVnDay('2027-02-25'), start).toISOString()).to.equal(endOfVnDay('2027-02-19').toISOString());
+    expect(filingOutsideWindow('work_permit_exemption', endOfVnDay('2027-02-24'), start)).to.deep.equal({ days: 5, min: 10, max: 60 });
+    expect(filingOutsideWindow('work_permit_exemption', endOfVnDay('2027-02-01'), start)).to.equal(undefined);
+  });
 });
 
 describe('procedures: the visa the case asks for (Law 47/2014/QH13 Art. 8)', () => {

@@ -47,7 +47,8 @@ describe('workflow: e-mail templates', () => {
     const vi = await renderEmail('overdue_digest', 'vi', data);
     const en = await renderEmail('overdue_digest', 'en', data);
     expect(vi.subject).to.equal('1 hồ sơ quá hạn tại đơn vị của bạn');
-    expect(en.subject).to.equal('1 overdue case(s) in your institute');
+    expect(en.subject).to.equal('1 overdue case in your institute');
+    expect((await renderEmail('overdue_digest', 'en', { ...data, count: 2 })).subject).to.equal('2 overdue cases in your institute');
     expect(en.text).to.include('http://talent.test/cases/abc');
   });
 });

@@ -84,7 +84,7 @@ describe('workflow: daily reminders and the overdue digest', () => {
     expect(r.digests).to.equal(1);
     await dispatchOnce(w.ctx, { owner: 'test', caseIds: late.map((c) => c._id) });
     const digest = await w.smtp.waitForTo(lead.email, /overdue/);
-    expect(digest.subject).to.equal('53 overdue case(s) in your institute');
+    expect(digest.subject).to.equal('53 overdue cases in your institute');
     expect(digest.text).to.include(late[0]!.reference);
     expect(digest.text).to.include(late[49]!.reference);
     expect(digest.text).not.to.include(late[50]!.reference);
