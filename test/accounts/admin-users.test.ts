@@ -173,7 +173,7 @@ describe('accounts: staff invitations and user administration', function () {
     const flashed = await a.get('/admin/users').set('Accept', 'text/html');
     expect(flashed.text).to.include('The account of Leaving Officer is disabled; its sessions have ended, and the 2 open cases it held went back to the queue, unassigned.');
 
-    await expectBackInQueue(held, { holder: hr, colleague, admin }, { reason: 'account_disabled', name: 'Leaving Officer' });
+    await expectBackInQueue(held, { holder: hr, colleague, by: admin }, { reason: 'account_disabled', name: 'Leaving Officer' });
     const en = agent(t.app);
     await signIn(en, colleague);
     expect(text((await en.get(`/cases/${open1._id}`).set('Accept', 'text/html')).text)).to.include('The account of Leaving Officer was disabled by an administrator: the case is back in the queue, unassigned.');

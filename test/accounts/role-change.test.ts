@@ -158,7 +158,7 @@ describe('accounts: an administrator changes a staff member’s role or institut
     expect(mail.text).to.include(`${t.baseUrl}/signin`);
     expect(mail.text, 'the reason stays internal').not.to.include(REASON);
 
-    await expectBackInQueue(held, { holder: hr, colleague, admin }, { reason: 'role_changed', name: 'Trần Thị Mai' });
+    await expectBackInQueue(held, { holder: hr, colleague, by: admin }, { reason: 'role_changed', name: 'Trần Thị Mai' });
   });
 
   it('moves an HR officer to another institute: only the cases of the old institute go back to the queue; leaders have no cases to count', async () => {
