@@ -193,6 +193,29 @@ describe('accounts: an administrator changes a staff member’s role or institut
     expect(promoted.institute, 'an administrator belongs to no institute').to.equal(undefined);
   });
 
+  it('the same confirmation sent twice (a double click, at once or one after the other) changes once: one audit event, one e-mail, sessions ended once, cases returned once', async () => {
+    const hr = await createUser({ role: 'hr_officer', institute: instA._id, locale: 'en', name: 'Double Confirmed', email: uniqueEmail('role-twice') });
+    const colleague = await createUser({ role: 'hr_officer', institute: instA._id });
+    const held = await casesHeldBy({ call: await createCall({ institute: instA._id }), holder: hr, colleague, laterStage: 'evaluation' });
+    const confirmPage = await review(a, hr, { role: 'leader', institute: String(instA._id), reason: REASON });
+    expect(confirmPage.status).to.equal(200);
+
+    const both = await Promise.all([confirmFrom(a, hr, confirmPage.text), confirmFrom(a, hr, confirmPage.text)]);
+    expect(both.map((r) => r.status).sort()).to.deep.equal([303, 409]);
+    const refused = both.find((r) => r.status === 409)!;
+    expect(refused.text).to.include('This account was changed since you opened this form').and.include(REASON);
+    const after = await stored(hr);
+    expect(after).to.include({ role: 'leader', sessionEpoch: (hr.sessionEpoch ?? 0) + 1, audits: 1 });
+    await expectBackInQueue(held, { holder: hr, colleague, by: admin }, { reason: 'role_changed', name: 'Double Confirmed' });
+    // Sent again later (the page resent from the history): refused the same way, nothing written.
+    const late = await confirmFrom(a, hr, confirmPage.text);
+    expect(late.status).to.equal(409);
+    expect(await stored(hr)).to.deep.equal(after);
+    await t.smtp.waitForTo(hr.email, /role/i);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(t.smtp.messages.filter((m) => m.to.includes(hr.email)), 'one e-mail').to.have.length(1);
+  });
+
   describe('evaluation panels: the seats they could no longer hold are left, their scorecards stay', () => {
     const panelUrl = (call: { _id: unknown }) => `/admin/calls/${call._id}/panel`;
     const json = (x: Agent, url: string) => x.get(url).set('Accept', 'application/json');
