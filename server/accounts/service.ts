@@ -282,8 +282,10 @@ export async function setDisabled(opts: { ctx: Context; user: UserDoc; disabled:
   }
   if (disabled) await revokePasswordLinks({ userId: user._id });
   // After the account is disabled, not before: assigning a case takes only an enabled officer
-  // (server/cases/commands.ts), so none is given to them after this runs (except an assignment that
-  // checked them just before the disabling and lands just after: no transaction makes the two one).
+  // (server/cases/commands.ts), so none is given to them after this runs. No transaction makes the
+  // two writes one: an assignment that checked them just before the disabling and lands just after,
+  // or a crash before this line, leaves cases with them, which the repair job returns
+  // (server/cases/stranded.ts).
   const casesToQueue = disabled ? await returnCasesToQueue({ ctx, assignee: user._id, reason: 'account_disabled', name: user.name }) : 0;
   await recordAudit(ctx, { action: disabled ? 'user.disabled' : 'user.enabled', ...userTarget(user), ...(disabled ? { summary: { casesToQueue } } : {}) });
   return { user, casesToQueue };
