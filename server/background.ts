@@ -7,5 +7,5 @@ import './documents/sweep.ts';
 import './privacy/service.ts';
 import './planner/register.ts';
 import './procedures/job.ts';
-import './cases/deadline-recount-job.ts';
+import './cases/job.ts';
 export {};

@@ -193,7 +193,8 @@ export async function changeUserRole(opts: { app: MailDeps; ctx: Context; userId
   // change until someone reassigns them: bulk assignment (server/cases/commands.ts bulkAssign)
   // takes cases an officer picks in one institute's queue, so refusing would send the administrator
   // there first, and a case assigned to them between that and this write would still keep an owner
-  // who cannot open it.
+  // who cannot open it. A crash before this line leaves them assigned: the repair job returns them
+  // (server/cases/stranded.ts).
   const casesToQueue = await returnCasesToQueue({ ctx, ...casesLeavingThem(user, after), reason: 'role_changed', name: user.name });
   const plan: RoleChangePlan = { before, after, casesToQueue, panelsToLeave: panelsLeft.length };
   // The account as read is the account the write changed (it was conditional on its updatedAt).

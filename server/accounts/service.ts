@@ -283,17 +283,27 @@ export const END_SESSIONS = { sessionEpoch: 1 } as const;
  * brings none of them back (a feed is made again by its owner), and sends the open
  * cases assigned to it back to the queue, unassigned (as a role change does): nobody who can no
  * longer sign in keeps a case. `casesToQueue`: how many went back (none on enabling: they are not
- * given back).
+ * given back). An account already disabled (or enabled) is left as it is: the same form sent twice
+ * (a double click, a page sent again) writes nothing the second time, neither a later disabling time
+ * nor a second audit event, and the page says what is now true.
  */
 export async function setDisabled(opts: { ctx: Context; user: UserDoc; disabled: boolean }): Promise<{ user: UserDoc; casesToQueue: number }> {
   const { ctx, disabled } = opts;
   const update = disabled ? { $set: { disabledAt: ctx.now }, $inc: END_SESSIONS, $unset: END_FEED } : { $unset: { disabledAt: 1 } };
-  const user = (await User.findOneAndUpdate({ _id: opts.user._id }, update, { returnDocument: 'after' })) as UserDoc | null;
-  if (!user) throw new NotFoundError();
+  // Only from the other state, in the write itself: two requests at once cannot both pass a check made before it.
+  const from = disabled ? { disabledAt: null } : { disabledAt: { $ne: null } };
+  const user = (await User.findOneAndUpdate({ _id: opts.user._id, ...from }, update, { returnDocument: 'after' })) as UserDoc | null;
+  if (!user) {
+    const current = (await User.findById(opts.user._id)) as UserDoc | null;
+    if (!current) throw new NotFoundError();
+    return { user: current, casesToQueue: 0 };
+  }
   if (disabled) await revokePasswordLinks({ userId: user._id });
   // After the account is disabled, not before: assigning a case takes only an enabled officer
-  // (server/cases/commands.ts), so none is given to them after this runs (except an assignment that
-  // checked them just before the disabling and lands just after: no transaction makes the two one).
+  // (server/cases/commands.ts), so none is given to them after this runs. No transaction makes the
+  // two writes one: an assignment that checked them just before the disabling and lands just after,
+  // or a crash before this line, leaves cases with them, which the repair job returns
+  // (server/cases/stranded.ts).
   const casesToQueue = disabled ? await returnCasesToQueue({ ctx, assignee: user._id, reason: 'account_disabled', name: user.name }) : 0;
   const feedEnded = disabled && hasFeed(opts.user); // as the administrator's request read it
   await recordAudit(ctx, {

@@ -176,12 +176,13 @@ export function countCasesLeaving(who: CasesLeaving): Promise<number> {
  * each case's history gets an `unassign` entry saying why (`unassign`: a reason and the person's name,
  * worded by the presenters in each reader's language), the workflow version stays, and
  * the institute's officers see them among the unassigned. Returns how many were sent back: the
- * caller's audit event records it. (With no transaction, a crash between the caller's write and this
- * one leaves these cases assigned; the institute's officers can still reassign them.)
+ * caller's audit event records it. With no transaction, a crash between the caller's write and this
+ * one leaves these cases assigned: the repair job (server/cases/stranded.ts) then calls this with a
+ * system context (no actor: the entry is the system's, as an escalation's is).
  */
 export async function returnCasesToQueue({ ctx, reason, name, ...who }: CasesLeaving & { ctx: Context; reason: UnassignReason; name: string }): Promise<number> {
-  const actor = actorOf(ctx);
-  const history = { at: ctx.now, actor: actor._id, actorRole: actor.role, action: 'unassign', unassign: { reason, name } };
+  const by = ctx.actor ? { actor: ctx.actor._id, actorRole: ctx.actor.role } : { actorRole: 'system' };
+  const history = { at: ctx.now, ...by, action: 'unassign', unassign: { reason, name } };
   const res = await Case.updateMany(casesLeavingFilter(who), { $unset: { assignee: '' }, $push: { history } });
   return res.modifiedCount;
 }

@@ -173,7 +173,7 @@ describe('accounts: staff invitations and user administration', function () {
     const flashed = await a.get('/admin/users').set('Accept', 'text/html');
     expect(flashed.text).to.include('The account of Leaving Officer is disabled; its sessions have ended, and the 2 open cases it held went back to the queue, unassigned.');
 
-    await expectBackInQueue(held, { holder: hr, colleague, admin }, { reason: 'account_disabled', name: 'Leaving Officer' });
+    await expectBackInQueue(held, { holder: hr, colleague, by: admin }, { reason: 'account_disabled', name: 'Leaving Officer' });
     const en = agent(t.app);
     await signIn(en, colleague);
     expect(text((await en.get(`/cases/${open1._id}`).set('Accept', 'text/html')).text)).to.include('The account of Leaving Officer was disabled by an administrator: the case is back in the queue, unassigned.');
@@ -203,6 +203,37 @@ describe('accounts: staff invitations and user administration', function () {
     expect((await a.post(`/admin/users/${none._id}/disable`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(list.text) })).status).to.equal(303);
     const plain = await a.get('/admin/users').set('Accept', 'text/html');
     expect(plain.text).to.include('The account is disabled; its sessions have ended.').and.not.include('went back to the queue');
+  });
+
+  it('the same disable or enable sent twice (a double click, at once or one after the other) writes once: sessions ended once, cases returned once, one audit event', async () => {
+    const institute = await createInstitute();
+    const admin = await createUser({ role: 'admin', locale: 'en' });
+    const hr = await createUser({ role: 'hr_officer', institute: institute._id, name: 'Double Clicked' });
+    const colleague = await createUser({ role: 'hr_officer', institute: institute._id });
+    const held = await casesHeldBy({ call: await createCall({ institute: institute._id }), holder: hr, colleague, laterStage: 'evaluation' });
+    const a = agent(t.app);
+    await signIn(a, admin);
+    const list = await a.get('/admin/users').set('Accept', 'text/html');
+    const post = (action: 'disable' | 'enable') => a.post(`/admin/users/${hr._id}/${action}`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(list.text) });
+    const audits = (action: string) => AuditEvent.countDocuments({ targetId: String(hr._id), action });
+
+    const both = await Promise.all([post('disable'), post('disable')]);
+    expect(both.map((r) => r.status)).to.deep.equal([303, 303]);
+    const disabled = (await User.findById(hr._id).lean())!;
+    expect(disabled.sessionEpoch, 'sessions ended once').to.equal((hr.sessionEpoch ?? 0) + 1);
+    expect(await audits('user.disabled')).to.equal(1);
+    await expectBackInQueue(held, { holder: hr, colleague, by: admin }, { reason: 'account_disabled', name: 'Double Clicked' });
+    // Sent again later (a page resent): the page says what is true, nothing is written.
+    expect((await post('disable')).status).to.equal(303);
+    expect((await a.get('/admin/users').set('Accept', 'text/html')).text).to.include('The account is disabled; its sessions have ended.');
+    const again = (await User.findById(hr._id).lean())!;
+    expect({ at: again.disabledAt?.getTime(), epoch: again.sessionEpoch, updatedAt: again.updatedAt?.getTime() }).to.deep.equal({ at: disabled.disabledAt?.getTime(), epoch: disabled.sessionEpoch, updatedAt: disabled.updatedAt?.getTime() });
+    expect(await audits('user.disabled')).to.equal(1);
+
+    expect((await Promise.all([post('enable'), post('enable')])).map((r) => r.status)).to.deep.equal([303, 303]);
+    expect((await post('enable')).status).to.equal(303);
+    expect((await User.findById(hr._id).lean())!.disabledAt).to.equal(undefined);
+    expect(await audits('user.enabled')).to.equal(1);
   });
 
   it('resetting a staff member\'s second factor ends their sessions and makes them enrol again', async () => {

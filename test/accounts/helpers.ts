@@ -40,16 +40,23 @@ export async function casesHeldBy({ call, holder, colleague, laterStage }: { cal
 
 /**
  * The open cases went back to the queue, unassigned, each with one history entry by the
- * administrator giving the reason as a code (each reader gets it in their language); the closed
- * case and the colleague's are untouched.
+ * administrator (or by the system: the repair of what a crash left, server/cases/stranded.ts) giving
+ * the reason as a code (each reader gets it in their language); the closed case and the colleague's
+ * are untouched.
  */
-export async function expectBackInQueue(cases: { open: CaseDoc[]; closed: CaseDoc; theirs: CaseDoc }, who: { holder: Person; colleague: Person; admin: Person }, unassign: { reason: string; name: string }): Promise<void> {
+export async function expectBackInQueue(cases: { open: CaseDoc[]; closed: CaseDoc; theirs: CaseDoc }, who: { holder: Person; colleague: Person; by: Person | 'system' }, unassign: { reason: string; name: string }): Promise<void> {
   for (const c of cases.open) {
     const stored = (await Case.findById(c._id).lean())!;
     expect(stored.assignee, `${c.reference} unassigned`).to.equal(undefined);
+    expect(stored.history.filter((h) => h.action === 'unassign'), `${c.reference}: one history entry`).to.have.length(1);
     const last = stored.history.at(-1)!;
-    expect(last).to.include({ action: 'unassign', actorRole: 'admin' });
-    expect(String(last.actor)).to.equal(String(who.admin._id));
+    if (who.by === 'system') {
+      expect(last).to.include({ action: 'unassign', actorRole: 'system' });
+      expect(last.actor).to.equal(undefined);
+    } else {
+      expect(last).to.include({ action: 'unassign', actorRole: 'admin' });
+      expect(String(last.actor)).to.equal(String(who.by._id));
+    }
     // Stored as a reason, not in the administrator's words: each reader gets it in their language.
     expect(last.unassign).to.deep.equal(unassign);
     expect(last.note).to.equal(undefined);

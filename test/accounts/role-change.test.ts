@@ -159,7 +159,7 @@ describe('accounts: an administrator changes a staff member’s role or institut
     expect(mail.text, 'the reason stays internal').not.to.include(REASON);
     expect(mail.text, 'no calendar feed, nothing said of one').not.to.include('Địa chỉ lịch');
 
-    await expectBackInQueue(held, { holder: hr, colleague, admin }, { reason: 'role_changed', name: 'Trần Thị Mai' });
+    await expectBackInQueue(held, { holder: hr, colleague, by: admin }, { reason: 'role_changed', name: 'Trần Thị Mai' });
   });
 
   it('moves an HR officer to another institute: only the cases of the old institute go back to the queue; leaders have no cases to count', async () => {
@@ -225,6 +225,29 @@ describe('accounts: an administrator changes a staff member’s role or institut
     expect((await agent(t.app).get(leaderPath)).status).to.equal(404);
     const vi = await t.smtp.waitForTo(leader.email, /Vai trò/);
     expect(vi.text).to.include('Địa chỉ lịch riêng của bạn đã ngừng hoạt động').and.not.include('/account/calendar');
+  });
+
+  it('the same confirmation sent twice (a double click, at once or one after the other) changes once: one audit event, one e-mail, sessions ended once, cases returned once', async () => {
+    const hr = await createUser({ role: 'hr_officer', institute: instA._id, locale: 'en', name: 'Double Confirmed', email: uniqueEmail('role-twice') });
+    const colleague = await createUser({ role: 'hr_officer', institute: instA._id });
+    const held = await casesHeldBy({ call: await createCall({ institute: instA._id }), holder: hr, colleague, laterStage: 'evaluation' });
+    const confirmPage = await review(a, hr, { role: 'leader', institute: String(instA._id), reason: REASON });
+    expect(confirmPage.status).to.equal(200);
+
+    const both = await Promise.all([confirmFrom(a, hr, confirmPage.text), confirmFrom(a, hr, confirmPage.text)]);
+    expect(both.map((r) => r.status).sort()).to.deep.equal([303, 409]);
+    const refused = both.find((r) => r.status === 409)!;
+    expect(refused.text).to.include('This account was changed since you opened this form').and.include(REASON);
+    const after = await stored(hr);
+    expect(after).to.include({ role: 'leader', sessionEpoch: (hr.sessionEpoch ?? 0) + 1, audits: 1 });
+    await expectBackInQueue(held, { holder: hr, colleague, by: admin }, { reason: 'role_changed', name: 'Double Confirmed' });
+    // Sent again later (the page resent from the history): refused the same way, nothing written.
+    const late = await confirmFrom(a, hr, confirmPage.text);
+    expect(late.status).to.equal(409);
+    expect(await stored(hr)).to.deep.equal(after);
+    await t.smtp.waitForTo(hr.email, /role/i);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(t.smtp.messages.filter((m) => m.to.includes(hr.email)), 'one e-mail').to.have.length(1);
   });
 
   describe('evaluation panels: the seats they could no longer hold are left, their scorecards stay', () => {

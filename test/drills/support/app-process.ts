@@ -135,14 +135,21 @@ export async function until(what: string, ms: number, cond: () => Promise<boolea
   throw new Error(`drill: ${what} did not happen within ${ms} ms`);
 }
 
-/** Runs a script to completion (`node --import tsx <file> ...args`); resolves with its stdout. */
-export async function runScript(file: string, args: string[], env: Record<string, string>): Promise<string> {
+/** Runs a script until it ends (`node --import tsx <file> ...args`), however it ends: a drill's crash step kills itself. */
+export async function runScriptToEnd(file: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
+  // 'close': after the exit and the last of its output.
+  const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
+  return { code, signal, out, err };
+}
+
+/** Runs a script to completion (`node --import tsx <file> ...args`); resolves with its stdout. */
+export async function runScript(file: string, args: string[], env: Record<string, string>): Promise<string> {
+  const { code, out, err } = await runScriptToEnd(file, args, env);
   if (code !== 0) throw new Error(`${file} exited with ${code}:\n${err}\n${out}`);
   return out;
 }
@@ -150,6 +157,8 @@ export async function runScript(file: string, args: string[], env: Record<string
 /** A driver connection to the running app's embedded database (the drills check invariants with it). */
 export async function connectToAppDatabase(app: AppProcess, dataDir: string): Promise<MongoClient> {
   // The embedded database requires the credentials generated at its first start, as any client does.
+  // The line naming its port may come after /readyz answers (the log is written asynchronously).
+  await app.waitForLog(/"msg":"embedded database started"/);
   const creds = await readCredentialsFile(credentialsPath(path.join(dataDir, 'db')));
   if (!creds) throw new Error(`no database credentials under ${dataDir}`);
   const auth = `${encodeURIComponent(creds.username)}:${encodeURIComponent(creds.password)}@`;

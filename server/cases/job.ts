@@ -1,0 +1,50 @@
+// Registers the cases' background services started by main.ts: the repair of stranded cases and the
+// end of unfinished holiday recounts.
+//
+// The repair of stranded cases (stranded.ts): shortly after start, when a process killed between a role change or a disabling and the
+// return of that person's cases has just been restarted, and then every 10 minutes (a crash of
+// another instance, an assignment that crossed a disabling). Each run is a few index reads when
+// there is nothing to repair.
+import type { AppContext } from '../deps.ts';
+import { systemContext } from '../context.ts';
+import { periodicService, registerService, type BackgroundService } from '../services.ts';
+import { returnStrandedCases } from './stranded.ts';
+import { resumeRecounts } from './deadline-recount.ts';
+
+export const STRANDED_CASES_INTERVAL_MS = 10 * 60_000;
+/** After the first requests (the start-time backfills wait 5 s too), and well before anyone misses the cases. */
+export const STRANDED_CASES_FIRST_DELAY_MS = 5_000;
+
+export function strandedCasesService(app: AppContext, opts: { intervalMs?: number; firstDelayMs?: number } = {}): BackgroundService {
+  return periodicService(app, {
+    name: 'stranded-cases',
+    intervalMs: opts.intervalMs ?? STRANDED_CASES_INTERVAL_MS,
+    firstDelayMs: opts.firstDelayMs ?? STRANDED_CASES_FIRST_DELAY_MS,
+    run: async () => {
+      const r = await returnStrandedCases({ ctx: systemContext({ now: app.now() }), logger: app.logger });
+      // Something to repair means a crash or a race happened: worth a warning, with the figures.
+      if (r.cases) app.logger.warn({ holders: r.holders, cases: r.cases }, 'open cases of people who can no longer hold them returned to the queue');
+    },
+  });
+}
+
+registerService((app) => strandedCasesService(app));
+
+/**
+ * The holiday recounts a stopped process left unfinished (deadline-recount.ts resumeRecounts): every
+ * 5 minutes, first 30 s after start, so a restart after a crash puts the deadlines right within a
+ * minute of coming back.
+ */
+export const RECOUNT_RESUME_INTERVAL_MS = 5 * 60_000;
+
+registerService((app) =>
+  periodicService(app, {
+    name: 'deadline-recount-resume',
+    intervalMs: RECOUNT_RESUME_INTERVAL_MS,
+    firstDelayMs: 30_000,
+    run: async () => {
+      const r = await resumeRecounts(app);
+      if (r.resumed || r.failed) app.logger.info(r, 'unfinished deadline recounts run');
+    },
+  }),
+);
