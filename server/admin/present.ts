@@ -14,7 +14,7 @@ import type { listCalls } from './calls.ts';
 import type { listUsers, UserFilter } from './users.ts';
 import { can } from '../policies/index.ts';
 import { ROLE_CHANGE_REASON_MAX, ROLE_CHANGE_REASON_MIN, type Placement, type RoleChangePlan, type RoleChangeSubject } from '../accounts/role-change.ts';
-import { dateFormat } from '../views/time.ts';
+import { dateFormat, formatDay } from '../views/time.ts';
 import { withFields } from '../support/with-fields.ts';
 
 type FormInput<V> = { values?: V; errors?: FieldErrorKeys };
@@ -62,14 +62,15 @@ export function presentHolidays(ctx: Context, input: { calendar: HolidayYear } &
   const t = tOf(ctx);
   const locale = ctx.locale === 'vi' ? 'vi-VN' : 'en-GB';
   const { calendar } = input;
+  const warning = calendar.coverageWarning;
   return {
     title: t('admin.holidays.title'),
     year: calendar.year,
     years: calendar.years,
-    calendarWarning: calendar.coverageWarning
-      ? calendar.coverageWarning.years.length
-        ? t('procedures.calendar.missingYears', { years: calendar.coverageWarning.years.join(', '), from: calendar.coverageWarning.from, until: calendar.coverageWarning.until })
-        : t('procedures.calendar.noUpcoming', { from: calendar.coverageWarning.from, until: calendar.coverageWarning.until })
+    calendarWarning: warning
+      ? warning.years.length
+        ? t('procedures.calendar.missingYears', { years: warning.years.join(', '), from: formatDay(warning.from, ctx.locale), until: formatDay(warning.until, ctx.locale) })
+        : t('procedures.calendar.noUpcoming', { from: formatDay(warning.from, ctx.locale), until: formatDay(warning.until, ctx.locale) })
       : undefined,
     rows: calendar.holidays.map((h) =>
       withFields(h, { weekday: dateFormat(locale, { weekday: 'long', timeZone: 'UTC' }).format(new Date(`${h.date}T00:00:00Z`)), kindLabel: t(`admin.holidays.kinds.${h.kind}`), worked: h.kind === 'working_day' }),
