@@ -121,7 +121,7 @@ interface MailedPlacement {
  * their role and institute before and now. The reason is not in it: it is written for the audit
  * log, by and for administrators.
  */
-export async function sendRoleChangedMail(opts: { app: MailDeps; ctx: Context; user: UserDoc; before: MailedPlacement; after: MailedPlacement }): Promise<boolean> {
+export async function sendRoleChangedMail(opts: { app: MailDeps; ctx: Context; user: UserDoc; before: MailedPlacement; after: MailedPlacement; panelsLeft: number }): Promise<boolean> {
   const { user, before, after } = opts;
   const locale = localeOf(user);
   const t = translator(locale);
@@ -143,6 +143,8 @@ export async function sendRoleChangedMail(opts: { app: MailDeps; ctx: Context; u
       oldInstituteName: instituteName(before.institute),
       roleName: roleName(after),
       instituteName: instituteName(after.institute),
+      // The evaluation panels they were taken off (their scorecards stay): as the confirmation page and the flash say it.
+      panelsLeft: opts.panelsLeft,
       link: `${opts.app.config.appUrl}/signin`,
     },
   });

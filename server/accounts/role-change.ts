@@ -199,6 +199,6 @@ export async function changeUserRole(opts: { app: MailDeps; ctx: Context; userId
     targetId: String(user._id),
     summary: { before, after, reason: checked.reason, casesToQueue: plan.casesToQueue, panelsToLeave: plan.panelsToLeave, panelCallsLeft: panelsLeft.map(String) },
   });
-  const sent = await sendRoleChangedMail({ app: opts.app, ctx, user: updated, before, after });
+  const sent = await sendRoleChangedMail({ app: opts.app, ctx, user: updated, before, after, panelsLeft: panelsLeft.length });
   return { ok: true, subject: subjectOf(updated), plan, sent };
 }
