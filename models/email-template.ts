@@ -32,3 +32,29 @@ for (const op of ['updateOne', 'updateMany', 'findOneAndUpdate', 'replaceOne'] a
 
 export type EmailTemplateFields = InferSchemaType<typeof emailTemplateSchema>;
 export const EmailTemplate = model('EmailTemplate', emailTemplateSchema);
+
+// A draft's preview (the editor's "Preview" button): what was typed, kept so that the preview frame
+// can load the HTML part as a document of its own, under its own policy (server/http/email-preview.ts;
+// inside the page it would lose its inline styles to the site's). It holds the template text and a
+// case reference, never a rendered e-mail (the frame renders it afresh, as the case is now); only the
+// administrator who typed it reads it, and it is gone after PREVIEW_LIFETIME_MS (TTL; expiry is also
+// checked on read, as the sweep is lazy). Not a version: a preview changes no template.
+export const PREVIEW_LIFETIME_MS = 30 * 60_000;
+
+const emailTemplatePreviewSchema = new Schema(
+  {
+    owner: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+    template: { type: String, required: true, match: /^[a-z0-9_-]{1,60}$/ },
+    locale: { type: String, enum: ['vi', 'en'], required: true },
+    subject: { type: String, maxlength: 500, default: '' },
+    text: { type: String, maxlength: 100_000, default: '' },
+    html: { type: String, maxlength: 100_000, default: '' },
+    reference: { type: String, maxlength: 20 },
+    expiresAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+
+emailTemplatePreviewSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
+
+export const EmailTemplatePreview = model('EmailTemplatePreview', emailTemplatePreviewSchema);

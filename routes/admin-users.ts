@@ -18,7 +18,7 @@ import { resetSecondFactor } from '../server/accounts/second-factor.ts';
 import { instituteOptions } from '../server/admin/institutes.ts';
 import { listUsers } from '../server/admin/users.ts';
 import { changeUserRole, planRoleChange, roleChangeForm, roleChangeSubject, ROLE_CHANGE_REASON_MAX, ROLE_CHANGE_REASON_MIN, type RoleChangeFields, type RoleChangeSubject } from '../server/accounts/role-change.ts';
-import { presentInvite, presentRoleChange, presentRoleChangeConfirm, presentUsers } from '../server/admin/present.ts';
+import { presentInvite, presentRoleChange, presentRoleChangeConfirm, presentUsers, roleChangedFlash } from '../server/admin/present.ts';
 
 const objectId = z.string().regex(/^[a-f0-9]{24}$/);
 const STAFF_ROLE_VALUES = ROLES.filter((r): r is Exclude<Role, 'applicant'> => r !== 'applicant');
@@ -198,9 +198,8 @@ export function adminUsersRoutes(app: AppContext): Router {
     try {
       const done = await changeUserRole({ app, ctx: req.ctx, userId: userId(req), seen, form: parseForm(roleChangeBody, req.body, INVALID) });
       if (!done.ok) return await showRoleForm(req, res, 422, keptValues(req.body), done.errors, done.subject);
-      const params = { name: done.subject.name, count: done.plan.casesToQueue };
-      if (!done.sent) flash(req, 'error', 'accounts.roleChange.notSent', params);
-      else flash(req, 'success', done.plan.casesToQueue ? 'accounts.roleChange.doneCases' : 'accounts.roleChange.done', params);
+      const told = roleChangedFlash(done);
+      flash(req, told.kind, told.key, told.params);
       res.redirect(303, '/admin/users');
     } catch (err) {
       if (!(await refusedOnForm(req, res, err))) throw err;

@@ -1,13 +1,14 @@
 // Editable e-mail templates (administrators): the list of events, the editor of one event in one
-// language (preview on a case or on sample data, save as a new version), and reverting to an
-// earlier version or to the built-in template.
+// language (preview on a case or on sample data, save as a new version), the preview's HTML part
+// for its frame, and reverting to an earlier version or to the built-in template.
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
 import { allow } from '../server/http/allow.ts';
 import { flash } from '../server/http/flash.ts';
-import { emailTemplateEditor, listEmailTemplates, previewEmailTemplate, revertEmailTemplate, saveEmailTemplate } from '../server/email-templates/service.ts';
-import { presentTemplateEditor, presentTemplateList } from '../server/email-templates/present.ts';
+import { sendEmailPreview, sendEmailPreviewGone } from '../server/http/email-preview.ts';
+import { emailPreviewHtml, emailTemplateEditor, listEmailTemplates, previewEmailDraft, previewEmailTemplate, revertEmailTemplate, saveEmailTemplate } from '../server/email-templates/service.ts';
+import { presentTemplateEditor, presentTemplateList, previewGoneText } from '../server/email-templates/present.ts';
 import type { TemplateProblem } from '../server/mail/templates.ts';
 import type { RenderResult } from '../server/mail/render.ts';
 import { NotFoundError } from '../server/errors.ts';
@@ -27,7 +28,13 @@ const revertBody = z.object({
   toVersion: z.string().regex(/^\d{1,6}$/).transform(Number),
   baseVersion: z.string().regex(/^\d{1,6}$/).transform(Number),
 });
-const previewQuery = z.object({ reference: z.unknown().optional().transform((v) => (typeof v === 'string' && /^[A-Za-z0-9-]{1,20}$/.test(v) ? v.toUpperCase() : undefined)) });
+const referenceQuery = z.unknown().optional().transform((v) => (typeof v === 'string' && /^[A-Za-z0-9-]{1,20}$/.test(v) ? v.toUpperCase() : undefined));
+const previewQuery = z.object({ reference: referenceQuery });
+/** The preview frame's address: a kept draft (`draft`), else the text in use on a case (`reference`) or on sample data. */
+const frameQuery = z.object({
+  draft: z.unknown().optional().transform((v) => (typeof v === 'string' ? v.slice(0, 64) : undefined)),
+  reference: referenceQuery,
+});
 
 function parseParams(req: Request) {
   const p = params.safeParse(req.params);
@@ -66,14 +73,23 @@ export function emailTemplatesRoutes(app: AppContext): Router {
     const parts = { subject: body.subject, text: body.text, html: body.html };
     const values = { ...parts, reference: body.reference, baseVersion: body.baseVersion };
     if (body.op === 'preview') {
-      const out = await previewEmailTemplate({ app, ctx: req.ctx, template, locale, parts, reference: body.reference || undefined });
-      const extra: { preview?: RenderResult; problems?: TemplateProblem[]; caseNotFound?: boolean } = out.ok ? { preview: out.rendered } : { problems: out.problems, caseNotFound: out.caseNotFound };
+      const out = await previewEmailDraft({ app, ctx: req.ctx, template, locale, parts, reference: body.reference || undefined });
+      const extra: { preview?: RenderResult; previewId?: string; problems?: TemplateProblem[]; caseNotFound?: boolean } = out.ok ? { preview: out.rendered, previewId: out.previewId } : { problems: out.problems, caseNotFound: out.caseNotFound };
       return showEditor(req, res, out.ok ? 200 : 422, { values, ...extra });
     }
     const saved = await saveEmailTemplate({ app, ctx: req.ctx, template, locale, parts, baseVersion: Number(body.baseVersion) });
     if (!saved.ok) return showEditor(req, res, 422, { values, problems: saved.problems });
     flash(req, 'success', 'emailTemplates.saved', { version: saved.version });
     res.redirect(303, `/admin/email-templates/${template}/${locale}`);
+  });
+
+  /** The preview's HTML part alone, for the editor's sandboxed frame (server/http/email-preview.ts). */
+  router.get('/admin/email-templates/:template/:locale/preview', admin, async (req, res) => {
+    const { template, locale } = parseParams(req);
+    const { draft, reference } = frameQuery.parse(req.query ?? {});
+    const html = await emailPreviewHtml({ app, ctx: req.ctx, template, locale, previewId: draft, reference });
+    if (html === undefined) return sendEmailPreviewGone(res, previewGoneText(req.ctx));
+    sendEmailPreview(res, html);
   });
 
   router.post('/admin/email-templates/:template/:locale/revert', admin, async (req, res) => {

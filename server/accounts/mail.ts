@@ -128,6 +128,7 @@ export async function sendRoleChangedMail(opts: {
   user: UserDoc;
   before: MailedPlacement;
   after: MailedPlacement;
+  panelsLeft: number;
   /** The change ended their calendar feed: the e-mail says to make a new one. */
   calendarFeedEnded?: boolean;
 }): Promise<boolean> {
@@ -152,6 +153,8 @@ export async function sendRoleChangedMail(opts: {
       oldInstituteName: instituteName(before.institute),
       roleName: roleName(after),
       instituteName: instituteName(after.institute),
+      // The evaluation panels they were taken off (their scorecards stay): as the confirmation page and the flash say it.
+      panelsLeft: opts.panelsLeft,
       link: `${opts.app.config.appUrl}/signin`,
       calendarFeedEnded: opts.calendarFeedEnded === true,
       // Only where the new role may have a feed (an administrator has none).

@@ -213,6 +213,6 @@ export async function changeUserRole(opts: { app: MailDeps; ctx: Context; userId
       ...(calendarFeedEnded ? { calendarFeedEnded } : {}),
     },
   });
-  const sent = await sendRoleChangedMail({ app: opts.app, ctx, user: updated, before, after, calendarFeedEnded });
+  const sent = await sendRoleChangedMail({ app: opts.app, ctx, user: updated, before, after, panelsLeft: panelsLeft.length, calendarFeedEnded });
   return { ok: true, subject: subjectOf(updated), plan, sent };
 }

@@ -14,7 +14,7 @@ import type { listCalls } from './calls.ts';
 import type { listUsers, UserFilter } from './users.ts';
 import { can } from '../policies/index.ts';
 import { ROLE_CHANGE_REASON_MAX, ROLE_CHANGE_REASON_MIN, type Placement, type RoleChangePlan, type RoleChangeSubject } from '../accounts/role-change.ts';
-import { dateFormat, dayText, formatDateTime } from '../views/time.ts';
+import { dateFormat, formatDateTime, formatDay } from '../views/time.ts';
 import { withFields } from '../support/with-fields.ts';
 
 type FormInput<V> = { values?: V; errors?: FieldErrorKeys };
@@ -62,19 +62,20 @@ export function presentHolidays(ctx: Context, input: { calendar: HolidayYear } &
   const t = tOf(ctx);
   const locale = ctx.locale === 'vi' ? 'vi-VN' : 'en-GB';
   const { calendar } = input;
+  const warning = calendar.coverageWarning;
   return {
     title: t('admin.holidays.title'),
     year: calendar.year,
     years: calendar.years,
-    calendarWarning: calendar.coverageWarning
-      ? calendar.coverageWarning.years.length
-        ? t('procedures.calendar.missingYears', { years: calendar.coverageWarning.years.join(', '), from: calendar.coverageWarning.from, until: calendar.coverageWarning.until })
-        : t('procedures.calendar.noUpcoming', { from: calendar.coverageWarning.from, until: calendar.coverageWarning.until })
+    calendarWarning: warning
+      ? warning.years.length
+        ? t('procedures.calendar.missingYears', { years: warning.years.join(', '), from: formatDay(warning.from, ctx.locale), until: formatDay(warning.until, ctx.locale) })
+        : t('procedures.calendar.noUpcoming', { from: formatDay(warning.from, ctx.locale), until: formatDay(warning.until, ctx.locale) })
       : undefined,
     // A recount cut short (the process stopped): the job finishes it; one that keeps failing needs someone.
     unfinishedRecounts: calendar.unfinishedRecounts.map((r) => ({
       stuck: r.stuck,
-      text: t(`admin.holidays.recount.${r.stuck ? 'stuck' : 'unfinished'}.${r.change}`, { date: dayText(new Date(`${r.date}T05:00:00Z`), locale), since: formatDateTime(r.since, ctx.locale) }),
+      text: t(`admin.holidays.recount.${r.stuck ? 'stuck' : 'unfinished'}.${r.change}`, { date: formatDay(new Date(`${r.date}T05:00:00Z`), ctx.locale), since: formatDateTime(r.since, ctx.locale) }),
     })),
     rows: calendar.holidays.map((h) =>
       withFields(h, { weekday: dateFormat(locale, { weekday: 'long', timeZone: 'UTC' }).format(new Date(`${h.date}T00:00:00Z`)), kindLabel: t(`admin.holidays.kinds.${h.kind}`), worked: h.kind === 'working_day' }),
@@ -175,6 +176,19 @@ export function presentRoleChange(ctx: Context, input: { subject: RoleChangeSubj
 }
 
 /** The confirmation: before and after, the reason, the open cases going back to the queue, what else happens. */
+/**
+ * The message after a role change: what was done, the open cases sent back to the queue and the
+ * evaluation panels left (each counted, with its plural), as the confirmation page announced them;
+ * or, when the e-mail could not go, that the administrator must tell them.
+ */
+export function roleChangedFlash(done: { subject: RoleChangeSubject; plan: RoleChangePlan; sent: boolean }): { kind: 'success' | 'error'; key: string; params: Record<string, unknown> } {
+  const { casesToQueue: cases, panelsToLeave: panels } = done.plan;
+  const params = { name: done.subject.name, count: cases, panels };
+  if (!done.sent) return { kind: 'error', key: 'accounts.roleChange.notSent', params };
+  const key = cases ? (panels ? 'doneCasesPanels' : 'doneCases') : panels ? 'donePanels' : 'done';
+  return { kind: 'success', key: `accounts.roleChange.${key}`, params };
+}
+
 export function presentRoleChangeConfirm(ctx: Context, input: { subject: RoleChangeSubject; plan: RoleChangePlan; institutes: InstituteOption[]; reason: string }) {
   const t = tOf(ctx);
   const { subject, plan } = input;

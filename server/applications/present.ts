@@ -13,7 +13,7 @@ import { canEditStep, editableSteps, type ApplicationData, type ApplicationRow, 
 import { STEPS, nextStep, profileValues, eligibilityValues, rowValues, ROW_SPECS, SUPPORT_FIELDS, MAX_ROWS, type RowKind, type Step } from './steps.ts';
 import type { MissingPart } from './completeness.ts';
 import { criteriaFor } from './tracks.ts';
-import { dayText } from '../views/time.ts';
+import { formatDay } from '../views/time.ts';
 import { countryOptions, countryName } from './countries.ts';
 import { applicantDecisionReason } from '../cases/applicant-view.ts';
 
@@ -201,7 +201,7 @@ export function stepPage(ctx: Context, data: StepData, retentionDays: number, st
     case 'review': {
       view.missing = missingView(t, id, data.missing ?? []);
       view.documentWarnings = (data.documentWarnings ?? []).map((w) => ({
-        text: t(`applications.review.documentWarning.${w.validity}`, { type: t(`documents.types.${w.type}`, { defaultValue: w.type }), date: dayText(w.until, locale === 'vi' ? 'vi-VN' : 'en-GB') }),
+        text: t(`applications.review.documentWarning.${w.validity}`, { type: t(`documents.types.${w.type}`, { defaultValue: w.type }), date: formatDay(w.until, locale) }),
         href: `/applications/${id}#documents`,
       }));
       view.submitErrors = state.submitErrors;

@@ -14,7 +14,7 @@ import type { CaseAccessFacts } from '../policies/case.ts';
 import { sameId } from '../policies/index.ts';
 import { tOf, type Context } from '../context.ts';
 import { HOLD_REASON_MAX, REJECT_REASON_MAX } from '../workflow/transitions.ts';
-import { SUCCESS_STAGES, STAGES, UNSUCCESSFUL_STAGES, WAITING_STAGES, ACTIVE_STAGES, inStages } from '../../models/constants.ts';
+import { SUCCESS_STAGES, STAGES, UNSUCCESSFUL_STAGES, WAITING_STAGES, ACTIVE_STAGES, inStages, type Stage } from '../../models/constants.ts';
 import type { Action } from '../workflow/index.ts';
 import type { FieldErrors } from '../errors.ts';
 import { criteriaFor } from '../applications/tracks.ts';
@@ -53,6 +53,35 @@ export function actionLabel(t: TFunction, action: string): string {
 
 export function stageLabel(t: TFunction, stage: string | null | undefined): string {
   return stage ? t(`cases.stages.${stage}`, { defaultValue: stage }) : '';
+}
+
+/**
+ * A stage change is one event on the timeline: its label (cases.events.<action>) says what happened,
+ * and the stage it led to is shown beside it only where the label does not already say it. Per
+ * stage, the events whose label names it: "Screening started", not "Screening started → Screening"
+ * ("Bắt đầu sơ tuyển → Đang sơ tuyển"); but "Resumed → Screening", "Offer accepted → Onboarding",
+ * "Information provided → Screening", "Offer declined → Withdrawn", where the stage is news. Decided
+ * by the event and the stage, the same in every language, never by comparing the two texts.
+ */
+const STAGE_NAMED_BY: Readonly<Partial<Record<Stage, readonly string[]>>> = {
+  draft: ['create'],
+  submitted: ['submit'],
+  screening: ['start_screening'],
+  awaiting_applicant: ['request_info'],
+  evaluation: ['send_to_evaluation'],
+  shortlisted: ['shortlist'],
+  offer: ['approve_offer'],
+  arrived: ['mark_arrived'],
+  closed: ['close'],
+  rejected: ['reject'],
+  withdrawn: ['withdraw'],
+  on_hold: ['put_on_hold'],
+};
+
+/** The stage a history event led to, where its label does not already name it (STAGE_NAMED_BY). */
+function stageShownAfter(action: string, to: string | null | undefined): string | undefined {
+  if (!to) return undefined;
+  return STAGE_NAMED_BY[to as Stage]?.includes(action) ? undefined : to;
 }
 
 export interface TimelineEntry {
@@ -97,15 +126,14 @@ export function timeline(
     // "Took the case" when the one who assigned is the assignee (the line already names them).
     const assignedTo = h.action === 'assign' && h.note ? h.note : undefined;
     const label = assignedTo ? (assignedTo === who ? t('cases.timelineText.tookCase') : t('cases.timelineText.assignedTo', { name: assignedTo })) : actionLabel(t, h.action);
-    const to = h.to ? stageLabel(t, h.to) : undefined;
+    const to = stageShownAfter(h.action, h.to);
     const note = showNote && !assignedTo ? noteOf(t, h) : undefined;
     out.push({
       at: h.at,
       label,
       who,
       from: h.from ? stageLabel(t, h.from) : undefined,
-      // "Submitted → Submitted", "Screening started → Screening": the stage only where the label does not already say it.
-      to: to && !label.toLocaleLowerCase().includes(to.toLocaleLowerCase()) ? to : undefined,
+      to: to ? stageLabel(t, to) : undefined,
       note: note || undefined,
     });
   }

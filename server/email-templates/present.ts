@@ -55,8 +55,24 @@ function reasonText(t: ReturnType<typeof tOf>, reason: string): string {
   }
 }
 
+/** The preview frame's one line when its draft is gone (kept for PREVIEW_LIFETIME_MS, models/email-template.ts). */
+export function previewGoneText(ctx: Context): string {
+  return tOf(ctx)('emailTemplates.previewGone');
+}
+
 function variableRows(vars: Variable[]) {
   return vars.map((v) => ({ name: v.name, list: v.list, fields: v.fields.join(', '), example: v.list ? `{{#each ${v.name}}}…{{/each}}` : `{{${v.name}}}` }));
+}
+
+/**
+ * Where the preview frame loads the HTML part from (routes/email-templates.ts): a document of its
+ * own under its own policy, as the mail log's. In the page (srcdoc) it would take the site's policy,
+ * which refuses the inline styles every e-mail carries, and the preview would not look like the e-mail.
+ */
+function previewFrameUrl(template: string, locale: string, previewId: string | undefined, reference: string | undefined): string {
+  const base = `/admin/email-templates/${template}/${locale}/preview`;
+  if (previewId) return `${base}?draft=${previewId}`;
+  return reference ? `${base}?reference=${encodeURIComponent(reference)}` : base;
 }
 
 export function presentTemplateEditor(
@@ -66,6 +82,8 @@ export function presentTemplateEditor(
     values?: TemplateParts & { reference?: string; baseVersion?: string };
     problems?: TemplateProblem[];
     preview?: RenderResult;
+    /** The kept draft the preview frame loads (a preview of the form); none: the text in use. */
+    previewId?: string;
     caseNotFound?: boolean;
   },
 ) {
@@ -86,7 +104,7 @@ export function presentTemplateEditor(
     values,
     problems: input.problems?.length ? problemMessages(ctx, input.problems) : undefined,
     caseNotFound: input.caseNotFound,
-    preview: input.preview ? { subject: input.preview.subject, text: input.preview.text, html: input.preview.html, reference: input.values?.reference } : undefined,
+    preview: input.preview ? { subject: input.preview.subject, text: input.preview.text, frameUrl: previewFrameUrl(e.template, e.locale, input.previewId, input.values?.reference), reference: input.values?.reference } : undefined,
     variables: variableRows(e.variables),
     builtin: e.builtin,
     versions: e.versions.map((v) => ({

@@ -9,7 +9,7 @@ import { actorOf } from '../context.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { authorize } from '../policies/index.ts';
 import { recordAudit } from '../audit/index.ts';
-import { EmailTemplate } from '../../models/email-template.ts';
+import { EmailTemplate, EmailTemplatePreview, PREVIEW_LIFETIME_MS } from '../../models/email-template.ts';
 import { Case } from '../../models/case.ts';
 import { Call } from '../../models/call.ts';
 import { User } from '../../models/user.ts';
@@ -122,7 +122,7 @@ export async function revertEmailTemplate(opts: { ctx: Context; template: string
 }
 
 export type PreviewOutcome =
-  | { ok: true; rendered: RenderResult; reference?: string }
+  | { ok: true; rendered: RenderResult; reference?: string; previewId?: string }
   | { ok: false; problems: TemplateProblem[]; reference?: string; caseNotFound?: boolean };
 
 /** The data an e-mail of this event about this case would carry: its last such e-mail's data, else built from the case. */
@@ -167,4 +167,50 @@ export async function previewEmailTemplate(opts: { app: AppContext; ctx: Context
   } catch (err) {
     return { ok: false, problems: [{ part: 'html', reason: String((err as Error)?.message ?? err).slice(0, 300) }], reference: opts.reference };
   }
+}
+
+/**
+ * The editor's Preview: renders what is in the form (as previewEmailTemplate) and, when it renders,
+ * keeps the draft briefly (`previewId`) for the preview frame, which loads the HTML part from
+ * emailPreviewHtml. A preview changes no template and is not audited.
+ */
+export async function previewEmailDraft(opts: { app: AppContext; ctx: Context; template: string; locale: Locale; parts: TemplateParts; reference?: string }): Promise<PreviewOutcome> {
+  const out = await previewEmailTemplate(opts);
+  if (!out.ok) return out;
+  const kept = await EmailTemplatePreview.create({
+    owner: actorOf(opts.ctx)._id,
+    template: opts.template,
+    locale: opts.locale,
+    ...opts.parts,
+    reference: opts.reference,
+    expiresAt: new Date(opts.ctx.now.getTime() + PREVIEW_LIFETIME_MS),
+  });
+  return { ...out, previewId: String(kept._id) };
+}
+
+/**
+ * The HTML part alone, for the editor's preview frame: a draft kept by previewEmailDraft (this
+ * administrator's own, of this template and language, not expired), or else the text in use, on the
+ * case named or on sample data. Rendered afresh through the same check as the page's preview.
+ * Undefined when there is nothing to show (the draft is gone, the case no longer found).
+ */
+export async function emailPreviewHtml(opts: { app: AppContext; ctx: Context; template: string; locale: Locale; previewId?: string; reference?: string }): Promise<string | undefined> {
+  const actor = actorOf(opts.ctx);
+  authorize(actor, 'mail.editTemplates');
+  mustBeTemplate(opts.template);
+  const { template, locale } = opts;
+  let parts: TemplateParts;
+  let reference = opts.reference;
+  if (opts.previewId !== undefined) {
+    if (!/^[0-9a-f]{24}$/.test(opts.previewId)) return undefined;
+    const draft = await EmailTemplatePreview.findOne({ _id: opts.previewId, owner: actor._id, template, locale, expiresAt: { $gt: opts.ctx.now } }).lean();
+    if (!draft) return undefined;
+    parts = { subject: draft.subject ?? '', text: draft.text ?? '', html: draft.html ?? '' };
+    reference = draft.reference ?? undefined;
+  } else {
+    const head = await EmailTemplate.findOne({ template, locale }, { kind: 1, subject: 1, text: 1, html: 1 }).sort({ version: -1 }).lean();
+    parts = head && head.kind !== 'builtin' ? { subject: head.subject ?? '', text: head.text ?? '', html: head.html ?? '' } : builtinParts(template, locale);
+  }
+  const out = await previewEmailTemplate({ app: opts.app, ctx: opts.ctx, template, locale, parts, reference });
+  return out.ok ? out.rendered.html : undefined;
 }

@@ -4,6 +4,7 @@
 // data: images only; no script, no request anywhere, framed only by this site, and sandboxed even
 // if opened on its own.
 import type { Response } from 'express';
+import Handlebars from 'handlebars';
 
 export const EMAIL_PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'; sandbox";
 
@@ -11,4 +12,9 @@ export function sendEmailPreview(res: Response, html: string): void {
   res.setHeader('Content-Security-Policy', EMAIL_PREVIEW_CSP);
   res.setHeader('Cache-Control', 'no-store');
   res.type('html').send(html);
+}
+
+/** What the frame shows when there is no preview to show (e.g. a draft's preview expired): one line, 404, same policy. */
+export function sendEmailPreviewGone(res: Response, message: string): void {
+  sendEmailPreview(res.status(404), `<!doctype html><meta charset="utf-8"><p>${Handlebars.Utils.escapeExpression(message)}</p>`);
 }

@@ -156,6 +156,7 @@ const SAMPLES: Record<string, unknown> = {
   days: 7,
   workingDaysLeft: 3,
   workingDaysLate: 2,
+  panelsLeft: 2,
   stage: 'screening',
   kind: 'work_permit',
   status: 'requested',

@@ -1,24 +1,20 @@
 // Page models of the planner: the forecast with its explanation and the certificate windows, for HR
 // on the case page (views/planner/case.hbs) and for the applicant as a dated checklist
-// (views/planner/applicant.hbs). Dates are written out in the page's language.
+// (views/planner/applicant.hbs). Dates are written out in the page's language, in its one form (formatDay).
 import type { CaseDoc } from '../../models/case.ts';
 import { tOf, type Context } from '../context.ts';
 import { translator, type Locale } from '../i18n/index.ts';
 import type { CertificateWindow } from './certificates.ts';
 import type { Explanation } from './schedule.ts';
 import { casePlan, type CasePlan } from './service.ts';
-import { dayText } from '../views/time.ts';
+import { formatDay } from '../views/time.ts';
 import { cardProblemText } from '../procedures/present.ts';
-
-export function longDate(d: Date, locale: Locale): string {
-  return dayText(d, locale === 'vi' ? 'vi-VN' : 'en-GB', 'long');
-}
 
 function explainText(ctx: Context, e: Explanation, prefix: 'explain' | 'reason'): string {
   const t = tOf(ctx);
   const params: Record<string, string | number> = {};
   for (const [k, v] of Object.entries(e.params)) {
-    if (v instanceof Date) params[k] = longDate(v, ctx.locale);
+    if (v instanceof Date) params[k] = formatDay(v, ctx.locale);
     else if ((k === 'kind' || k === 'prev') && typeof v === 'string') params[k] = t(`planner.kinds.${v}`);
     else if (k === 'stage' && typeof v === 'string') params[k] = t(`cases.stages.${v}`, { defaultValue: v });
     // The instrument cited, as the page's language names it (validity.ts Basis).
@@ -44,8 +40,8 @@ function documentName(ctx: Context, type: string): string {
 function windowView(ctx: Context, w: CertificateWindow) {
   const t = tOf(ctx);
   const document = documentName(ctx, w.type);
-  const from = longDate(w.from, ctx.locale);
-  const to = longDate(w.to, ctx.locale);
+  const from = formatDay(w.from, ctx.locale);
+  const to = formatDay(w.to, ctx.locale);
   const line =
     w.status === 'ok'
       ? t('planner.checklist.done', { document })
@@ -82,9 +78,9 @@ export function presentPlan(ctx: Context, plan: CasePlan, computedAt?: Date | nu
   return {
     forecast: f
       ? {
-          earliest: longDate(f.earliest, ctx.locale),
-          likely: longDate(f.likely, ctx.locale),
-          latest: longDate(f.latest, ctx.locale),
+          earliest: formatDay(f.earliest, ctx.locale),
+          likely: formatDay(f.likely, ctx.locale),
+          latest: formatDay(f.latest, ctx.locale),
           explain: f.explain.map((e) => explainText(ctx, e, 'explain')),
           computedAt: computedAt ?? null,
         }

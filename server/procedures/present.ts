@@ -8,7 +8,8 @@ import { tOf, type Context } from '../context.ts';
 import type { Locale } from '../i18n/index.ts';
 import type { WorkingCalendar } from '../calendar/index.ts';
 import { PROCEDURE_RULES, residenceCardConflict, visaSymbol, waitingFor, type CardBeyondPassport, type PassportLike } from './rules.ts';
-import { ACTIVE_SUPPORT, formatDay, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
+import { ACTIVE_SUPPORT, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
+import { formatDay } from '../views/time.ts';
 
 export interface DeadlineView {
   date: Date;

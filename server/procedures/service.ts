@@ -29,7 +29,7 @@ import { caseEmail, outboxKey, recipientLocale, type Recipient } from '../outbox
 import { translator, type Locale } from '../i18n/index.ts';
 import { PROCEDURE_RULES, cardBeyondPassport, countedLodgingDue, filingOutsideWindow, passportExpiryOnFile, waitingFor } from './rules.ts';
 import { currentDocuments } from '../documents/index.ts';
-import { dayText } from '../views/time.ts';
+import { formatDay } from '../views/time.ts';
 
 /** Statuses in which a procedure is still running (and can be overdue). */
 export const ACTIVE_SUPPORT: readonly SupportStatus[] = ACTIVE_SUPPORT_STATUSES;
@@ -254,11 +254,6 @@ export function procedureHeadlineKey(c: ProcedureChange): string {
   if (c.dueMoved) return 'procedures.applicant.dueMoved';
   if (c.filedAt || c.cardStartsAt || c.cardEndsAt) return 'procedures.applicant.datesSet';
   return 'procedures.applicant.message';
-}
-
-/** A day in Vietnam as the `date` helper writes it (server/views/time.ts): 05 Dec 2026 / 5/12/2026. */
-export function formatDay(d: Date | undefined | null, locale: Locale): string {
-  return d ? dayText(d, locale === 'vi' ? 'vi-VN' : 'en-GB') : '';
 }
 
 /**

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import type { Context } from '../context.ts';
 import { translator, type Locale } from '../i18n/index.ts';
 import { recordAudit } from '../audit/index.ts';
-import { formatDateTime } from '../views/time.ts';
+import { formatDateTime, formatDay } from '../views/time.ts';
 import { computeDashboard, type DashboardData } from '../dashboard/index.ts';
 import { cellText, figureTables, type FigureTable, type Cell } from '../dashboard/tables.ts';
 import { resolveDashboardFilter, type FilterQuery, type ResolvedFilter } from '../dashboard/filter.ts';
@@ -13,7 +13,8 @@ import { resolveDashboardFilter, type FilterQuery, type ResolvedFilter } from '.
 export interface SteeringReport {
   locale: Locale;
   title: string;
-  meta: [string, string][];
+  /** Label, value as people read it (the page, the PDF), and where it differs, the value a machine reads (the CSV: ISO days). */
+  meta: Array<[string, string] | [string, string, string]>;
   tables: FigureTable[];
   data: DashboardData;
   resolved: ResolvedFilter;
@@ -37,10 +38,11 @@ export async function buildSteeringReport({ ctx, query, locale }: SteeringReport
   const data = await computeDashboard({ filter: resolved.filter, now });
   const t = translator(locale);
   const f = resolved.filter;
-  const meta: [string, string][] = [
+  const period = (day: (d: string | undefined) => string) => (f.from || f.to ? `${day(f.from)} – ${day(f.to)}` : t('reports.meta.allTime'));
+  const meta: SteeringReport['meta'] = [
     [t('reports.meta.institute'), resolved.instituteName ? pick(resolved.instituteName, locale) : t('dashboard.allInstitutes')],
     [t('reports.meta.call'), resolved.callTitle ? pick(resolved.callTitle, locale) : t('dashboard.allCalls')],
-    [t('reports.meta.period'), f.from || f.to ? `${f.from ?? '…'} – ${f.to ?? '…'}` : t('reports.meta.allTime')],
+    [t('reports.meta.period'), period((d) => (d ? formatDay(d, locale) : '…')), period((d) => d ?? '…')],
     [t('reports.meta.generated'), formatDateTime(now, locale)],
     [t('reports.meta.total'), String(data.total)],
   ];
@@ -62,7 +64,7 @@ export function csvField(v: Cell): string {
 /** UTF-8 with a byte-order mark (Excel then reads Vietnamese correctly), CRLF lines, one section per table separated by a blank line. */
 export function steeringCsv(r: SteeringReport): string {
   const lines: string[] = [csvField(r.title)];
-  for (const [k, v] of r.meta) lines.push([csvField(k), csvField(v)].join(','));
+  for (const [k, v, machine] of r.meta) lines.push([csvField(k), csvField(machine ?? v)].join(','));
   for (const tb of r.tables) {
     lines.push('');
     lines.push(csvField(tb.title));

@@ -5,7 +5,7 @@ import { fromRoot } from '../support/project-root.ts';
 import { ExpressHandlebars } from 'express-handlebars';
 import type { HelperOptions, RuntimeOptions } from 'handlebars';
 import { isLocale, translate, translator, DEFAULT_LOCALE } from '../i18n/index.ts';
-import { asDate, dayText, formatDateTime, isoWithOffset } from './time.ts';
+import { asDate, formatDateTime, formatDay, isoWithOffset } from './time.ts';
 import { eachInPieces } from './pieces.ts';
 import { formatDecimal, formatNumber } from './numbers.ts';
 
@@ -33,10 +33,9 @@ export const helpers = {
   or: (...args: unknown[]) => args.slice(0, -1).some(Boolean),
   not: (v: unknown) => !v,
   includes: (list: unknown, v: unknown) => Array.isArray(list) && list.map(String).includes(String(v)),
-  /** Date in the page's language, e.g. 22/11/2026 (vi) or 22 Nov 2026 (en). */
+  /** A day in the page's language, e.g. 5/12/2026 (vi) or 5 Dec 2026 (en): the one form (server/views/time.ts). */
   date(value: unknown, options: HelperOptions) {
-    const d = asDate(value);
-    return d ? dayText(d, localeOf(options) === 'vi' ? 'vi-VN' : 'en-GB') : '';
+    return formatDay(value, localeOf(options));
   },
   /** {{number x}}: up to 2 decimals in the page's language (2,5 / 2.5); {{number x 2}}: exactly 2 (4,40 / 4.40). */
   number(value: unknown, ...rest: unknown[]) {

@@ -2,10 +2,13 @@
 // English and "3/12/2026, 14:05 (UTC+7)" in Vietnamese on pages, e-mails and reports, and ISO 8601
 // with the offset ("2026-12-03T14:05:00+07:00") for <time datetime>.
 //
-// Vietnamese has one form for a day everywhere, prose, e-mails and tables alike: day/month/year
-// without leading zeros ("5/12/2026"), as Vietnamese forms and letters write it. ICU's own vi-VN
-// styles mix "05 thg 12, 2026" (short) and "5 tháng 12, 2026" (long), neither of which is how a date
-// is written in Vietnamese. A month is "tháng 12/2026". English keeps ICU's en-GB forms.
+// Each language has one form for a day everywhere, prose, e-mails and tables alike, alone or with a
+// time. Vietnamese: day/month/year without leading zeros ("5/12/2026"), as Vietnamese forms and
+// letters write it (ICU's own vi-VN styles mix "05 thg 12, 2026" and "5 tháng 12, 2026", neither of
+// which is how a date is written in Vietnamese). English: "5 Dec 2026", en-GB's day, short month and
+// year (the pages mixed "05 Dec 2026", "5 December 2026" and ISO days). A month is "tháng 12/2026" /
+// "December 2026". ISO days ("2026-12-05") are for machines only: <time datetime>, date inputs, CSV
+// and ICS. Every day a person reads comes from formatDay (or the `date` helper, which calls it).
 export const APP_TIME_ZONE = 'Asia/Ho_Chi_Minh';
 /** Vietnam has kept UTC+7 since 13 June 1975, 00:00 local time (IANA tz, Asia/Ho_Chi_Minh); it was UTC+8 just before, and changed several times earlier. */
 const UTC7_SINCE = Date.UTC(1975, 5, 12, 17);
@@ -65,6 +68,7 @@ export function isoWithOffset(d: Date, timeZone = APP_TIME_ZONE): string {
 }
 
 const VI_DAY: Intl.DateTimeFormatOptions = { day: 'numeric', month: 'numeric', year: 'numeric' };
+const EN_DAY: Intl.DateTimeFormatOptions = { day: 'numeric', month: 'short', year: 'numeric' };
 
 /** "5/12/2026": the day in the zone, put together from its parts (ICU's separators vary by version). */
 function viDay(d: Date, timeZone: string): string {
@@ -73,41 +77,34 @@ function viDay(d: Date, timeZone: string): string {
   return `${part('day')}/${part('month')}/${part('year')}`;
 }
 
-/** Date and time in the page's language, with the zone: "3 Dec 2026, 14:05 (UTC+7)", "3/12/2026, 14:05 (UTC+7)". */
+/** The day in the zone in one language's form: "5/12/2026" or "5 Dec 2026". */
+function dayFormatted(d: Date, locale: 'vi-VN' | 'en-GB', timeZone = APP_TIME_ZONE): string {
+  return locale === 'vi-VN' ? viDay(d, timeZone) : dateFormat('en-GB', { ...EN_DAY, timeZone }).format(d);
+}
+
+/** Date and time in the page's language, with the zone: "3 Dec 2026, 14:05 (UTC+7)", "3/12/2026, 14:05 (UTC+7)": the day as formatDay writes it. */
 export function formatDateTime(d: Date, locale: string, timeZone = APP_TIME_ZONE): string {
-  const text =
-    locale === 'vi'
-      ? `${timeZone === APP_TIME_ZONE ? dayText(d, 'vi-VN') : viDay(d, timeZone)}, ${dateFormat('vi-VN', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).format(d)}`
-      : dateFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(d);
-  return `${text} (${zoneLabel(d, timeZone)})`;
+  const lang = locale === 'vi' ? 'vi-VN' : 'en-GB';
+  const day = timeZone === APP_TIME_ZONE ? dayText(d, lang) : dayFormatted(d, lang, timeZone);
+  return `${day}, ${dateFormat(lang, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).format(d)} (${zoneLabel(d, timeZone)})`;
 }
 
-const DAY_FORMATS: Record<'short' | 'long', Intl.DateTimeFormatOptions> = {
-  short: { day: '2-digit', month: 'short', year: 'numeric', timeZone: APP_TIME_ZONE },
-  long: { day: 'numeric', month: 'long', year: 'numeric', timeZone: APP_TIME_ZONE },
-};
-
-function dayFormatted(d: Date, locale: 'vi-VN' | 'en-GB', style: 'short' | 'long'): string {
-  return locale === 'vi-VN' ? viDay(d, APP_TIME_ZONE) : dateFormat(locale, DAY_FORMATS[style]).format(d);
-}
 const DAY_TEXTS_MAX = 20_000;
-/** Texts of days already shown, by day in Vietnam, style and locale (day × 4 + style × 2 + locale). */
+/** Texts of days already shown, by day in Vietnam and locale (day × 2 + locale). */
 const dayTexts = new Map<number, string>();
 
 /**
- * A day in Vietnam in the page's language: "03 Dec 2026" (short, the `date` helper) or "3 December
- * 2026" (long, the plan's explanations) in English, "5/12/2026" in Vietnamese (both styles).
- * Remembered per locale, style and day (each instant of a day gives the same text), as Intl's format
- * was 3 % of the queue page (two dates on each of 50 rows); instants before the zone's last change
- * are always formatted.
+ * A day in Vietnam in one language's form: "5 Dec 2026" (en-GB), "5/12/2026" (vi-VN). Remembered per
+ * locale and day (each instant of a day gives the same text), as Intl's format was 3 % of the queue
+ * page (two dates on each of 50 rows); instants before the zone's last change are always formatted.
  */
-export function dayText(d: Date, locale: 'vi-VN' | 'en-GB', style: 'short' | 'long' = 'short'): string {
+export function dayText(d: Date, locale: 'vi-VN' | 'en-GB'): string {
   const t = d.getTime();
-  if (t < UTC7_SINCE) return dayFormatted(d, locale, style);
-  const key = vnDayNumber(d) * 4 + (style === 'long' ? 2 : 0) + (locale === 'vi-VN' ? 1 : 0);
+  if (t < UTC7_SINCE) return dayFormatted(d, locale);
+  const key = vnDayNumber(d) * 2 + (locale === 'vi-VN' ? 1 : 0);
   let text = dayTexts.get(key);
   if (text === undefined) {
-    text = dayFormatted(d, locale, style);
+    text = dayFormatted(d, locale);
     if (dayTexts.size >= DAY_TEXTS_MAX) dayTexts.clear();
     dayTexts.set(key, text);
   }
@@ -119,6 +116,17 @@ export function asDate(value: unknown): Date | undefined {
   if (!value) return undefined;
   const d = value instanceof Date ? value : new Date(String(value));
   return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+/**
+ * A day for a person to read, in the page's language ('vi' | 'en'): "5/12/2026", "5 Dec 2026". Takes
+ * an instant, or a calendar day as stored ('2026-12-05': midnight UTC, the same day in Vietnam);
+ * nothing for nothing. The `date` helper of pages and e-mails, and every presenter that writes a day
+ * into a sentence.
+ */
+export function formatDay(value: unknown, locale: string): string {
+  const d = asDate(value);
+  return d ? dayText(d, locale === 'vi' ? 'vi-VN' : 'en-GB') : '';
 }
 
 /**

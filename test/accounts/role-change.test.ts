@@ -338,6 +338,63 @@ describe('accounts: an administrator changes a staff member’s role or institut
       expect((await User.findById(hr._id).lean())!.panelCalls).to.deep.equal([]);
     });
 
+    it('says how many panels they left in the flash and in their e-mail, beside the cases sent back to the queue (en and vi, one and several)', async () => {
+      const flashOf = async (by: Agent) => /<div class="flash flash-session[^"]*" id="flash"[^>]*>([\s\S]*?)<button/.exec((await by.get('/admin/users').set('Accept', 'text/html')).text)?.[1];
+      const closed = (institute: InstituteDoc['_id']) => createCall({ institute, status: 'closed' });
+
+      // One case and one panel, an English administrator and an English officer.
+      const callA = await closed(instA._id);
+      const hr = await createUser({ role: 'hr_officer', institute: instA._id, locale: 'en', name: 'Panel And Case Holder', panelCalls: [callA._id] });
+      await createCase({ applicant: await createUser({ role: 'applicant' }), call: await createCall({ institute: instA._id }), stage: 'screening', assignee: hr });
+      const res = await review(a, hr, { role: 'hr_officer', institute: String(instB._id), reason: 'Transferred to the other institute.' });
+      expect(res.text).to.match(/id="cases-to-queue" data-count="1">/).and.match(/id="panels-to-leave" data-count="1">/);
+      expect((await confirmFrom(a, hr, res.text)).status).to.equal(303);
+      expect(await flashOf(a)).to.equal(
+        'The role or institute of Panel And Case Holder has been changed. Their sessions have ended, they have been told by e-mail, the 1 open case they held went back to the queue, unassigned, and they left the 1 evaluation panel they could no longer serve on (the scorecards they submitted stay).',
+      );
+      const mail = await t.smtp.waitForTo(hr.email, /role/i);
+      expect(mail.text).to.include('With your new role you have left 1 evaluation panel; the scorecards you submitted stay on record.');
+      expect(mail.html).to.include('<p>With your new role you have left 1 evaluation panel; the scorecards you submitted stay on record.</p>');
+
+      // Two panels and no case, a Vietnamese administrator and a Vietnamese leader.
+      const adminVi = agent(t.app);
+      await signIn(adminVi, await createUser({ role: 'admin', locale: 'vi' }));
+      const leader = await createUser({ role: 'leader', institute: instA._id, locale: 'vi', name: 'Lãnh Đạo Rời Hội Đồng', panelCalls: [(await closed(instA._id))._id, (await closed(instB._id))._id] });
+      const resVi = await review(adminVi, leader, { role: 'hr_officer', institute: String(instA._id), reason: 'Thôi giữ chức vụ lãnh đạo viện.' });
+      expect(resVi.text).to.match(/id="panels-to-leave" data-count="2">/);
+      expect((await confirmFrom(adminVi, leader, resVi.text)).status).to.equal(303);
+      expect(await flashOf(adminVi)).to.equal(
+        'Đã đổi vai trò hoặc viện của Lãnh Đạo Rời Hội Đồng. Các phiên đăng nhập của họ đã kết thúc, họ đã được thông báo qua e-mail, và họ đã rời 2 hội đồng đánh giá mà họ không còn tham gia được (các phiếu chấm họ đã nộp vẫn được giữ).',
+      );
+      const mailVi = await t.smtp.waitForTo(leader.email, /Vai trò/);
+      expect(mailVi.text).to.include('Với vai trò mới, bạn đã rời 2 hội đồng đánh giá; các phiếu chấm bạn đã nộp vẫn được lưu giữ.');
+
+      // Two panels and two cases, in English; then an e-mail that cannot go: the flash still counts both.
+      const callC = await closed(instA._id);
+      const busy = await createUser({ role: 'hr_officer', institute: instA._id, locale: 'en', name: 'Busy Reviewer', panelCalls: [callC._id, (await closed(instA._id))._id] });
+      for (let i = 0; i < 2; i++) await createCase({ applicant: await createUser({ role: 'applicant' }), call: callC, stage: 'screening', assignee: busy });
+      t.smtp.decide = (address) => (address === busy.email.toLowerCase() ? 'permfail' : undefined);
+      try {
+        const resBusy = await review(a, busy, { role: 'leader', institute: String(instB._id), reason: 'Leads the other institute from now on.' });
+        expect((await confirmFrom(a, busy, resBusy.text)).status).to.equal(303);
+      } finally {
+        t.smtp.decide = undefined;
+      }
+      expect(await flashOf(a)).to.equal(
+        'The role or institute of Busy Reviewer has been changed and their sessions have ended, but the e-mail telling them could not be sent: please tell them yourself. Open cases sent back to the queue: 2. Evaluation panels left: 2.',
+      );
+      expect((await User.findById(busy._id).lean())!.panelCalls).to.deep.equal([]);
+      // Sent, the same change reads with both plurals.
+      const second = await createUser({ role: 'hr_officer', institute: instA._id, locale: 'en', name: 'Second Reviewer', panelCalls: [callC._id, (await closed(instA._id))._id] });
+      for (let i = 0; i < 2; i++) await createCase({ applicant: await createUser({ role: 'applicant' }), call: callC, stage: 'screening', assignee: second });
+      const resSecond = await review(a, second, { role: 'leader', institute: String(instB._id), reason: 'Leads the other institute from now on.' });
+      expect((await confirmFrom(a, second, resSecond.text)).status).to.equal(303);
+      expect(await flashOf(a)).to.equal(
+        'The role or institute of Second Reviewer has been changed. Their sessions have ended, they have been told by e-mail, the 2 open cases they held went back to the queue, unassigned, and they left the 2 evaluation panels they could no longer serve on (the scorecards they submitted stay).',
+      );
+      expect((await t.smtp.waitForTo(second.email, /role/i)).text).to.include('With your new role you have left 2 evaluation panels;');
+    });
+
     it('a seat given between the confirmation page and the click makes the form stale: nothing changes unseen', async () => {
       const callA = await createCall({ institute: instA._id, status: 'closed' });
       const hr = await createUser({ role: 'hr_officer', institute: instA._id });

@@ -165,7 +165,7 @@ describe("cases: the HR officer's day", () => {
     expect(text((await page(vi, said.headers.location!)).text)).to.include(`Tin nhắn đã được lưu vào hồ sơ; một e-mail gửi tới ${who.email} đang trên đường đi (xem “E-mail đã gửi về hồ sơ này”).`);
   });
 
-  it('says each thing once in the timeline: no "Screening started → Screening", and "Assigned to X" by Y, or "Took the case" (en, vi)', async () => {
+  it('says each thing once in the timeline: no "Screening started → Screening" ("Bắt đầu sơ tuyển → Đang sơ tuyển"), and "Assigned to X" by Y, or "Took the case" (en, vi)', async () => {
     const other = await createUser({ role: 'hr_officer', institute: call.institute, name: 'Officer Four' });
     const c = await createCase({ applicant: await createUser({ role: 'applicant' }), call, stage: 'submitted' });
     const a = await signedIn(t, hrVi);
@@ -184,6 +184,8 @@ describe("cases: the HR officer's day", () => {
     expect(en).to.match(/Took the case [^·]*· Trần Thu Hà/);
     expect(en).not.to.match(/Trần Thu Hà Trần Thu Hà/);
     const vi = timelineOf((await page(a, `/cases/${c._id}`)).text);
+    expect(vi).to.include('Bắt đầu sơ tuyển ');
+    expect(vi).not.to.include('Bắt đầu sơ tuyển → Đang sơ tuyển');
     expect(vi).to.include('Giao cho Officer Four');
     expect(vi).to.include('Nhận hồ sơ');
   });

@@ -10,7 +10,8 @@ import { agent, csrfFrom, submitForm, type Agent } from '../support/http.ts';
 import { createInstitute, createUser, signIn } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
-import { EmailTemplate } from '../../models/email-template.ts';
+import { EmailTemplate, EmailTemplatePreview } from '../../models/email-template.ts';
+import { EMAIL_PREVIEW_CSP } from '../../server/http/email-preview.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
 import { MailLog } from '../../models/mail-log.ts';
 import type { UserDoc } from '../../models/user.ts';
@@ -189,10 +190,68 @@ describe('e-mail templates: edit, version, revert, refuse what does not render',
     expect(res.status).to.equal(200);
     expect(res.text).to.include(`<span id="preview-subject">Preview for Lê &lt;b&gt;Hoa&lt;/b&gt; &amp; co ${c.reference}</span>`);
     expect(res.text).to.match(/<iframe class="mail-html" id="preview-html" sandbox=""/);
-    expect(await head()).to.equal(v); // a preview stores nothing
+    expect(await head()).to.equal(v); // a preview stores no version
     const missing = await submitForm(admin, URL_EN, form({ op: 'preview', reference: 'TA-1999-000000', baseVersion: String(v) }));
     expect(missing.status).to.equal(422);
     expect(missing.text).to.include('No case has the reference TA-1999-000000');
+  });
+
+  it('shows the HTML part of the typed draft from its own address and strict policy (its inline styles kept, no script), to the administrator who typed it only', async () => {
+    const v = await head();
+    const html = '<p id="styled" style="color: rgb(200, 0, 0)">Hello {{name}}</p><script>alert(1)</script>';
+    const res = await submitForm(admin, URL_EN, form({ op: 'preview', html, reference: c.reference, baseVersion: String(v) }));
+    expect(res.status).to.equal(200);
+    // Not srcdoc: inside the page the frame would take the site's policy, which refuses inline styles.
+    expect(res.text).not.to.include('srcdoc');
+    const src = /<iframe class="mail-html" id="preview-html" sandbox="" referrerpolicy="no-referrer" title="HTML" src="([^"]+)"><\/iframe>/.exec(res.text)?.[1]?.replace(/&#x3D;/g, '=');
+    expect(src, res.text.slice(res.text.indexOf('id="preview"'), res.text.indexOf('id="preview"') + 800)).to.match(new RegExp(`^/admin/email-templates/${T}/en/preview\\?draft=[0-9a-f]{24}$`));
+    const frame = await admin.get(src!);
+    expect(frame.status).to.equal(200);
+    expect(frame.headers['content-type']).to.match(/^text\/html/);
+    expect(frame.headers['content-security-policy']).to.equal(EMAIL_PREVIEW_CSP);
+    expect(frame.headers['cache-control']).to.equal('no-store');
+    expect(frame.text).to.include('<p id="styled" style="color: rgb(200, 0, 0)">Hello Lê &lt;b&gt;Hoa&lt;/b&gt; &amp; co</p>');
+    // What is kept is the draft (the template text and the reference), rendered afresh; no version.
+    const kept = (await EmailTemplatePreview.findById(src!.split('=')[1]).lean())!;
+    expect(kept).to.include({ template: T, locale: 'en', html, reference: c.reference });
+    expect(await head()).to.equal(v);
+
+    // Another administrator: the draft is not theirs (the frame says there is nothing to show, in their language).
+    const other = await adminVi.get(src!);
+    expect(other.status).to.equal(404);
+    expect(other.headers['content-security-policy']).to.equal(EMAIL_PREVIEW_CSP);
+    expect(other.text).to.include('Bản xem trước này đã hết hạn').and.not.include('Hello');
+    // The same draft under another template or language, or a made-up id: nothing either.
+    expect((await admin.get(src!.replace(`/${T}/en/`, `/${T}/vi/`))).status).to.equal(404);
+    expect((await admin.get(src!.replace(`/${T}/en/`, '/offer_made/en/'))).status).to.equal(404);
+    expect((await admin.get(`/admin/email-templates/${T}/en/preview?draft=../../etc`)).status).to.equal(404);
+    // Expired (the sweep is lazy): gone.
+    await EmailTemplatePreview.updateOne({ _id: kept._id }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
+    const expired = await admin.get(src!);
+    expect(expired.status).to.equal(404);
+    expect(expired.text).to.include('This preview has expired: press Preview again.');
+    // Only administrators.
+    const hr = agent(t.app);
+    await signIn(hr, await createUser({ role: 'hr_officer', institute: c.institute }));
+    expect((await hr.get(src!).set('Accept', 'text/html')).status).to.equal(403);
+    // A refused draft keeps nothing.
+    const before = await EmailTemplatePreview.countDocuments({});
+    const refused = await submitForm(admin, URL_EN, form({ op: 'preview', html: '{{#if name}}open', baseVersion: String(v) }));
+    expect(refused.status).to.equal(422);
+    expect(refused.text).not.to.include('id="preview-html"');
+    expect(await EmailTemplatePreview.countDocuments({})).to.equal(before);
+  });
+
+  it('shows the HTML part of the text in use on a case named in the address from its own address too', async () => {
+    const page = await admin.get(`${URL_EN}?reference=${c.reference}`).set('Accept', 'text/html');
+    expect(page.status).to.equal(200);
+    const src = `/admin/email-templates/${T}/en/preview?reference=${c.reference}`;
+    expect(page.text).to.include(`src="${src.replace('=', '&#x3D;')}"`);
+    const frame = await admin.get(src);
+    expect(frame.status).to.equal(200);
+    expect(frame.headers['content-security-policy']).to.equal(EMAIL_PREVIEW_CSP);
+    expect(frame.text).to.include('Lê &lt;b&gt;Hoa&lt;/b&gt; &amp; co');
+    expect((await admin.get(`/admin/email-templates/${T}/en/preview?reference=TA-1999-000000`)).status).to.equal(404);
   });
 
   it('passes every built-in template, in both languages, through the check a save makes (so each can be previewed and saved)', () => {

@@ -167,6 +167,7 @@ const INVENTORY: Record<string, Kind> = {
   'GET /admin/email-templates': 'role',
   'GET /admin/email-templates/:template/:locale': 'role',
   'POST /admin/email-templates/:template/:locale': 'role',
+  'GET /admin/email-templates/:template/:locale/preview': 'role',
   'POST /admin/email-templates/:template/:locale/revert': 'role',
 };
 

@@ -59,17 +59,17 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     expect(res.status).to.equal(200);
     const html = text(res.text);
     expect(html).to.include('Arrival forecast');
-    expect(html).to.match(/data-forecast="earliest">26 October 2026</);
-    expect(html).to.match(/data-forecast="likely"><strong>1 June 2027</);
-    expect(html).to.include('visa: 5 working days after the work permit, expected 26 October 2026');
-    expect(html).to.include('work permit: filed from 5 October 2026, decision within 10 working days, expected 19 October 2026');
+    expect(html).to.match(/data-forecast="earliest">26 Oct 2026</);
+    expect(html).to.match(/data-forecast="likely"><strong>1 Jun 2027</);
+    expect(html).to.include('visa: 5 working days after the work permit, expected 26 Oct 2026');
+    expect(html).to.include('work permit: filed from 5 Oct 2026, decision within 10 working days, expected 19 Oct 2026');
     expect(html).to.include('no closed cases yet to measure');
     const row = html.slice(html.indexOf('data-window="criminal_record"'));
-    expect(row).to.include('5 October 2026 – 26 March 2027');
-    expect(row).to.include('issued on or after 2 October 2026: at most 6 months before the filing (Decree 219/2025/ND-CP Art. 18(4))');
+    expect(row).to.include('5 Oct 2026 – 26 Mar 2027');
+    expect(row).to.include('issued on or after 2 Oct 2026: at most 6 months before the filing (Decree 219/2025/ND-CP Art. 18(4))');
     // The passport must outlast the residence card: lodged after entry on 1 Jun 2027, decided 8 Jun,
     // 2 years → 8 Jun 2029, + 30 days.
-    expect(html.slice(html.indexOf('data-window="passport"'))).to.include('valid until 8 July 2029');
+    expect(html.slice(html.indexOf('data-window="passport"'))).to.include('valid until 8 Jul 2029');
 
     const vi = text((await page(await signedIn(t, hrVi), `/cases/${c._id}`)).text);
     expect(vi).to.include('Dự kiến ngày bắt đầu làm việc');
@@ -93,8 +93,8 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     const cEn = await onboardingCase(applicantEn);
     const en = text((await page(await signedIn(t, applicantEn), `/applications/${cEn._id}`)).text);
     expect(en).to.include('When to get your certificates');
-    expect(en).to.include('Get your criminal record certificate between 5 October 2026 and 26 March 2027');
-    expect(en).to.include('Get your health certificate between 5 October 2026 and 26 March 2027');
+    expect(en).to.include('Get your criminal record certificate between 5 Oct 2026 and 26 Mar 2027');
+    expect(en).to.include('Get your health certificate between 5 Oct 2026 and 26 Mar 2027');
     // Before an offer there is no checklist yet.
     const early = await createCase({ applicant: applicantEn, call, stage: 'screening' });
     expect((await page(await signedIn(t, applicantEn), `/applications/${early._id}`)).text).not.to.include('id="certificate-checklist"');
@@ -131,7 +131,7 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     await deliver(t, c._id);
     const mail = await t.smtp.waitForTo(applicantEn.email, subject);
     // Window: from 15 Aug 2026, to 5 working days before 15 Feb 2027 across Tết = 1 Feb 2027.
-    expect(mail.subject).to.include('between 15 Aug 2026 and 01 Feb 2027');
+    expect(mail.subject).to.include('between 15 Aug 2026 and 1 Feb 2027');
     expect(mail.text).to.include('/applications/');
     // This call's checklist has no criminal record: the applicant hands it to HR, not "upload it".
     expect(mail.text).to.include('hand it to the HR office');
@@ -152,7 +152,7 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     clock = at('2026-12-05');
     await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [c._id] });
     await deliver(t, c._id);
-    const first = await t.smtp.waitForTo(applicant.email, /Time to get your dependants' passports: between 05 Dec 2026 and 22 Feb 2027/);
+    const first = await t.smtp.waitForTo(applicant.email, /Time to get your dependants' passports: between 5 Dec 2026 and 22 Feb 2027/);
     expect(first.text).not.to.include('This replaces');
     // The arrival moves to Thu 1 Apr 2027: ready by Thu 25 Mar (Mar 31, 30, 29, 26, 25).
     await Case.updateOne({ _id: c._id }, { $set: { 'profile.plannedArrival': at('2027-04-01') } });
@@ -160,8 +160,8 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [c._id] });
     await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [c._id] });
     await deliver(t, c._id);
-    const moved = await t.smtp.waitForTo(applicant.email, /New dates: Time to get your dependants' passports: between 07 Dec 2026 and 25 Mar 2027/);
-    expect(moved.text).to.include('This replaces the window we sent on 05 Dec 2026 (05 Dec 2026 to 22 Feb 2027)');
+    const moved = await t.smtp.waitForTo(applicant.email, /New dates: Time to get your dependants' passports: between 7 Dec 2026 and 25 Mar 2027/);
+    expect(moved.text).to.include('This replaces the window we sent on 5 Dec 2026 (5 Dec 2026 to 22 Feb 2027)');
     expect(t.smtp.to(applicant.email).filter((m) => /dependants' passports/.test(m.subject))).to.have.length(2);
 
     // Planned start Fri 12 Feb 2027: the work permit goes in Mon 14 Dec 2026, the criminal record is
@@ -171,10 +171,10 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     clock = at('2026-12-05');
     await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [soon._id] });
     await deliver(t, soon._id);
-    const closing = await t.smtp.waitForTo(other.email, /Nearly closed: get your criminal record certificate by 07 Dec 2026/);
+    const closing = await t.smtp.waitForTo(other.email, /Nearly closed: get your criminal record certificate by 7 Dec 2026/);
     expect(closing.text).to.include('This window is nearly closed: 1 working day left.');
     const checklist = text((await page(await signedIn(t, other), `/applications/${soon._id}`)).text);
-    expect(checklist).to.include('Get your criminal record certificate by 7 December 2026: this window is nearly closed (working days left: 1)');
+    expect(checklist).to.include('Get your criminal record certificate by 7 Dec 2026: this window is nearly closed (working days left: 1)');
     clock = at('2026-10-05');
   });
 
@@ -189,8 +189,8 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     clock = at('2026-10-05');
     expect(en).to.include('When to get your certificates');
     expect(en).not.to.include('No dated certificate is needed');
-    expect(en).to.include('Get your health certificate between 5 December 2026 and 22 February 2027');
-    expect(en).to.include('Get your criminal record certificate between 5 December 2026 and 22 February 2027');
+    expect(en).to.include('Get your health certificate between 5 Dec 2026 and 22 Feb 2027');
+    expect(en).to.include('Get your criminal record certificate between 5 Dec 2026 and 22 Feb 2027');
     expect(en).to.include('(arrival in Vietnam)');
   });
 

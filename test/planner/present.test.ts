@@ -48,13 +48,13 @@ describe('planner: page model in vi and en', () => {
       expect(v.windows.map((w) => w.type)).to.include.members(['criminal_record', 'passport', 'dependant_passport']);
     }
     const en = presentPlan(systemContext({ now: today, locale: 'en' }), plan);
-    expect(en.forecast!.explain).to.include('housing: approved on 20 January 2027');
-    expect(en.forecast!.explain).to.include('work permit: filed on 29 January 2027, decision within 10 working days, expected 1 February 2027');
+    expect(en.forecast!.explain).to.include('housing: approved on 20 Jan 2027');
+    expect(en.forecast!.explain).to.include('work permit: filed on 29 Jan 2027, decision within 10 working days, expected 1 Feb 2027');
     // The 10-day lead (29 Jan + 10 = 8 Feb) does not set the day (the visa, 15 Feb, does): not shown.
     expect(en.forecast!.explain.some((l) => l.startsWith('start of work'))).to.equal(false);
     // Citizenship, nothing holding it back, is lodged once its papers are ready (5 working days from
     // today, Fri 5 Feb): the criminal record is wanted now, not "late" (it was "due by 22 January").
-    expect(en.windows.find((w) => w.type === 'criminal_record')!.line).to.equal('Get your criminal record certificate by 29 January 2027');
+    expect(en.windows.find((w) => w.type === 'criminal_record')!.line).to.equal('Get your criminal record certificate by 29 Jan 2027');
     expect(en.windows.find((w) => w.type === 'criminal_record')!.statusLabel).not.to.equal('Late');
   });
 
@@ -66,7 +66,7 @@ describe('planner: page model in vi and en', () => {
     const plan = { forecast: undefined, windows: planCertificates({ case: c, documents: [], calendar: cal, today }) };
     const line = (locale: 'vi' | 'en') => presentPlan(systemContext({ now: today, locale }), plan).windows.find((w) => w.type === 'criminal_record')!;
     expect(line('en').status).to.equal('late');
-    expect(line('en').line).to.equal('Get your criminal record certificate as soon as possible: the time planned for it ended on 7 December 2026. Ask the HR office whether the filing can still wait');
+    expect(line('en').line).to.equal('Get your criminal record certificate as soon as possible: the time planned for it ended on 7 Dec 2026. Ask the HR office whether the filing can still wait');
     expect(line('vi').line).to.match(/^Xin .+ càng sớm càng tốt: khoảng thời gian dự kiến đã kết thúc ngày 7\/12\/2026\./);
     for (const l of [line('en').line, line('vi').line]) expect(l).not.to.match(/due by|hạn là/);
   });

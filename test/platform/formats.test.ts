@@ -1,14 +1,14 @@
 // Dates, months and numbers in the page's language, through the shared helpers (server/views/time.ts,
-// server/views/numbers.ts): Vietnamese writes a day "5/12/2026" everywhere (pages, e-mails, tables,
-// the planner's sentences), a month "tháng 12/2026" and a decimal comma ("4,40"); English keeps its
-// forms. Display only: the CSV keeps numbers and months machine-readable.
+// server/views/numbers.ts): each language writes a day one way everywhere (pages, e-mails, tables,
+// the planner's sentences, beside a time): "5/12/2026" in Vietnamese, "5 Dec 2026" in English; a month
+// "tháng 12/2026" / "December 2026"; a decimal comma in Vietnamese ("4,40"). Display only: the CSV
+// keeps numbers and months machine-readable.
 import { expect } from 'chai';
 import Handlebars from 'handlebars';
 import { helpers } from '../../server/views/engine.ts';
-import { dayText, formatDateTime, monthText } from '../../server/views/time.ts';
+import { dayText, formatDateTime, formatDay, monthText } from '../../server/views/time.ts';
 import { formatDecimal, formatNumber } from '../../server/views/numbers.ts';
 import { formatScore } from '../../server/evaluations/present.ts';
-import { formatDay } from '../../server/procedures/service.ts';
 import { cellText, withCells, type FigureTable } from '../../server/dashboard/tables.ts';
 import { csvField } from '../../server/reports/index.ts';
 import { presentForecastArrivals } from '../../server/planner/arrivals.ts';
@@ -24,16 +24,19 @@ describe('platform: dates and numbers in Vietnamese and English', () => {
   hb.registerHelper(helpers as never);
   const render = (source: string, data: Record<string, unknown>) => hb.compile(source)(data);
 
-  it('writes a Vietnamese day as 5/12/2026 in every style, and leaves English as it was', () => {
+  it('writes a day one way in each language: 5/12/2026 (Vietnamese), 5 Dec 2026 (English)', () => {
     expect(dayText(at, 'vi-VN')).to.equal('5/12/2026');
-    expect(dayText(at, 'vi-VN', 'long')).to.equal('5/12/2026');
-    expect(dayText(new Date('2027-03-26T00:00:00+07:00'), 'vi-VN', 'long')).to.equal('26/3/2027');
-    expect(dayText(at, 'en-GB')).to.equal('05 Dec 2026');
-    expect(dayText(at, 'en-GB', 'long')).to.equal('5 December 2026');
+    expect(dayText(new Date('2027-03-26T00:00:00+07:00'), 'vi-VN')).to.equal('26/3/2027');
+    expect(dayText(at, 'en-GB')).to.equal('5 Dec 2026');
     // The day in Vietnam, not in UTC: 23:30 UTC on the 4th is already the 5th.
     expect(dayText(new Date('2026-12-04T23:30:00Z'), 'vi-VN')).to.equal('5/12/2026');
+    expect(dayText(new Date('2026-12-04T23:30:00Z'), 'en-GB')).to.equal('5 Dec 2026');
     expect(formatDay(at, 'vi')).to.equal('5/12/2026');
-    expect(formatDay(at, 'en')).to.equal('05 Dec 2026');
+    expect(formatDay(at, 'en')).to.equal('5 Dec 2026');
+    // A calendar day as stored ('YYYY-MM-DD', holidays, the dashboard's period): the same day.
+    expect(formatDay('2026-12-05', 'en')).to.equal('5 Dec 2026');
+    expect(formatDay('2026-12-05', 'vi')).to.equal('5/12/2026');
+    expect(formatDay(undefined, 'en')).to.equal('');
   });
 
   it('writes a date and time with the same day form and the zone', () => {
@@ -45,7 +48,7 @@ describe('platform: dates and numbers in Vietnamese and English', () => {
   it('renders the date and dateTime helpers of pages and e-mails in the page language', () => {
     const source = '{{date d}} | {{dateTime d}}';
     expect(render(source, { d: at, locale: 'vi' })).to.equal('5/12/2026 | 5/12/2026, 10:00 (UTC+7)');
-    expect(render(source, { d: at, locale: 'en' })).to.equal('05 Dec 2026 | 5 Dec 2026, 10:00 (UTC+7)');
+    expect(render(source, { d: at, locale: 'en' })).to.equal('5 Dec 2026 | 5 Dec 2026, 10:00 (UTC+7)');
     expect(render(source, { d: at, locale: 'vi' })).not.to.match(/thg|tháng/);
   });
 
@@ -54,7 +57,7 @@ describe('platform: dates and numbers in Vietnamese and English', () => {
     const vi = await renderEmail('document_expiring', 'vi', data, { parts: builtinParts('document_expiring', 'vi') });
     expect(vi.subject).to.equal('[TA-2026-000123] Hộ chiếu của bạn hết hạn ngày 5/12/2026');
     const en = await renderEmail('document_expiring', 'en', data, { parts: builtinParts('document_expiring', 'en') });
-    expect(en.subject).to.include('05 Dec 2026');
+    expect(en.subject).to.equal('[TA-2026-000123] Your Hộ chiếu expires on 5 Dec 2026');
   });
 
   it('writes a month as "tháng 3/2027" (Vietnamese) and "March 2027" (English), on the dashboard and the planner alike', () => {

@@ -92,7 +92,7 @@ describe('procedures: a residence card recorded earlier is checked again when th
     }
 
     const issuedEn =
-      "The residence card runs to 19 Feb 2029, later than the passport now on file allows: the passport expires on 31 Dec 2028, and a residence card ends at least 30 days before the passport does (Law 47/2014/QH13 Art. 38(1)), so on 01 Dec 2028 at the latest. Apply for a new card on this passport, or have a passport valid longer uploaded and accepted; if the card's end was recorded wrongly, correct it on the procedure's page.";
+      "The residence card runs to 19 Feb 2029, later than the passport now on file allows: the passport expires on 31 Dec 2028, and a residence card ends at least 30 days before the passport does (Law 47/2014/QH13 Art. 38(1)), so on 1 Dec 2028 at the latest. Apply for a new card on this passport, or have a passport valid longer uploaded and accepted; if the card's end was recorded wrongly, correct it on the procedure's page.";
 
     it('shows a granted card the newly accepted passport no longer covers on the case page, the procedure page and the planner, en and vi, until the end is corrected', async () => {
       const { c, renewed } = await cardCase('approved');

@@ -33,8 +33,8 @@ describe('procedures: presenters', () => {
       'Work permit: Preparing the file → Filed',
       'Work permit: Requested → Preparing the file',
     ]);
-    expect(lines[2]!.note).to.equal('Filed on 04 Feb 2027\ncourier 42');
-    expect(lines[0]!.note).to.equal('Card valid 01 Mar 2027 – 28 Feb 2029');
+    expect(lines[2]!.note).to.equal('Filed on 4 Feb 2027\ncourier 42');
+    expect(lines[0]!.note).to.equal('Card valid 1 Mar 2027 – 28 Feb 2029');
   });
 
   it('gives the applicant only what concerns them, in their words, without codes or HR notes', () => {
