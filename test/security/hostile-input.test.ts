@@ -324,4 +324,28 @@ describe('security: hostile keys and values on every route and form', function (
       expect(await CaseDocument.countDocuments({ case: caseId })).to.equal(before + 1);
     });
   });
+
+  describe('cookies and headers', () => {
+    it('reads a cookie only as text: one a JSON-decoding cookie parser turns into an object (j:…) is ignored, not a 500', async () => {
+      for (const cookie of ['sid=j:1', 'sid=j:{"a":1}', 'sid=j:[1]', 'csrf=j:{"a":1}', 'flash=j:{"kind":"success","key":"x"}', 'lang=j:{"__proto__":{"polluted":1}}', '__proto__=j:{"polluted":1}', 'constructor=x; toString=y']) {
+        const visitor = await agent(t.app).get('/signin').set('Accept', 'text/html').set('Cookie', cookie);
+        expect(visitor.status, cookie).to.equal(200);
+        expect(visitor.text, cookie).to.include('action="/signin"');
+      }
+      // The person's own session still counts beside a hostile cookie of another name.
+      const mine = await agents.hr.get('/account').set('Accept', 'text/html').set('Cookie', 'lang=j:{"a":1}; flash=j:[1]');
+      expect(mine.status).to.equal(200);
+      expect(mine.text).to.include('action="/signout"');
+    });
+
+    it('answers hostile Accept-Language, Referer, Accept and request-id headers with the page', async () => {
+      for (const language of ['__proto__', 'constructor;q=1, en;q=0.5', 'en;q=abc, vi;q=NaN', 'x'.repeat(8000), ',,;;', 'en;q=1e309']) {
+        expect((await agent(t.app).get('/signin').set('Accept', 'text/html').set('Accept-Language', language)).status, language.slice(0, 30)).to.equal(200);
+      }
+      for (const [header, value] of [['Referer', 'http://127.0.0.1/__proto__'], ['Referer', '%%%'], ['Accept', '__proto__'], ['X-Request-Id', '__proto__'], ['X-Requested-With', '__proto__'], ['If-None-Match', '__proto__']] as const) {
+        const res = await agents.hr.post('/cases/filters').set('Accept', 'text/html').set(header, value).type('form').send(`_csrf=${enc(tokens.hr)}&name=&query=`);
+        expect(res.status, header).to.be.below(500);
+      }
+    });
+  });
 });
