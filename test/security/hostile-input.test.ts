@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { agent, csrfFrom, type Agent } from '../support/http.ts';
-import { createInstitute, createUser, signIn } from '../support/factories.ts';
+import { createInstitute, createUser, signIn, TEST_PASSWORD } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { listRoutes } from '../support/routes.ts';
 import { makePdf } from '../documents/support.ts';
@@ -58,6 +58,9 @@ const PAYLOADS: Record<string, string> = {
   'long values': NAMES.map((f) => `${f}=${'x'.repeat(2000)}`).join('&'),
   'operators as values': NAMES.map((f) => `${f}=${enc('$where')}`).join('&'),
 };
+
+/** JSON bodies (the pipeline reads them too): each value in every field at once. */
+const JSON_VALUES = ['1e309', 'null', 'true', '[]', '["a"]', '[null, true, 1]', '-0', '12345678901234567890', '"a\\u0000b"'];
 
 /** What a path parameter can be instead of an id, a step or a name. */
 const PARAMS = ['__proto__', 'constructor', 'toString', '%24where', 'a.b', '%00', 'x'.repeat(3000), '%5Bobject%20Object%5D'];
@@ -200,7 +203,7 @@ describe('security: hostile keys and values on every route and form', function (
     return JSON.stringify({ cases, calls, institutes, users, docs, evaluations, holidays, filters, templates });
   }
 
-  it('walks every route with hostile query strings, bodies and path parameters: never a 5xx', async () => {
+  it('walks every route with hostile query strings, url-encoded and JSON bodies and path parameters: never a 5xx', async () => {
     const routes = listRoutes(t.app).filter((r) => !NOT_WALKED.has(`${r.method} ${r.path}`) && r.path !== '/healthz' && r.path !== '/readyz');
     expect(routes.length).to.be.greaterThan(100);
     const failures: string[] = [];
@@ -215,6 +218,11 @@ describe('security: hostile keys and values on every route and form', function (
             : await a.post(url).set('Accept', 'text/html').set('x-csrf-token', tokens[role]).type('form').send(`_csrf=${enc(tokens[role])}&${payload}`);
         if (res.status >= 500) failures.push(`${res.status} ${r.method} ${r.path} (${role}, ${name})`);
         expectUnpolluted(protoBefore, `${r.method} ${r.path} (${name})`);
+      }
+      for (const value of r.method === 'POST' ? JSON_VALUES : []) {
+        const json = `{"_csrf":"${tokens[role]}",${NAMES.map((n) => `"${n}":${value}`).join(',')}}`;
+        const res = await a.post(url).set('Accept', 'text/html').set('x-csrf-token', tokens[role]).set('Content-Type', 'application/json').send(json);
+        if (res.status >= 500) failures.push(`${res.status} ${r.method} ${r.path} (${role}, JSON ${value})`);
       }
       if (!r.path.includes(':')) continue;
       for (const p of PARAMS) {
@@ -322,6 +330,38 @@ describe('security: hostile keys and values on every route and form', function (
       expect(res.status, res.text.slice(0, 300)).to.equal(303);
       expect(res.headers.location).to.equal(`/applications/${caseId}#documents`);
       expect(await CaseDocument.countDocuments({ case: caseId })).to.equal(before + 1);
+    });
+  });
+
+  describe('a JSON body with text that is not Unicode (a lone surrogate, "\\ud800")', () => {
+    it('is refused (400) before any route reads it: a note is not stored with the character replaced', async () => {
+      const institute = await createInstitute();
+      const hr = await createUser({ role: 'hr_officer', institute, locale: 'en' });
+      const c = await createCase({ applicant: await createUser({ role: 'applicant' }), call: await createCall({ institute, checklist: [] }), stage: 'screening' });
+      const a = agent(t.app);
+      await signIn(a, hr);
+      const token = csrfFrom((await a.get(`/cases/${c._id}`).set('Accept', 'text/html')).text);
+      const res = await a.post(`/cases/${c._id}/notes`).set('Accept', 'text/html').set('x-csrf-token', token).set('Content-Type', 'application/json').send('{"note":"Checked the references\\ud800"}');
+      expect(res.status).to.equal(400);
+      expect(res.text).to.include('The request could not be read');
+      expect((await Case.findById(c._id).lean())!.notes).to.have.length(0);
+      // Its name too.
+      const named = await a.post(`/cases/${c._id}/notes`).set('Accept', 'text/html').set('x-csrf-token', token).set('Content-Type', 'application/json').send('{"note":"Checked","x\\udc00":"1"}');
+      expect(named.status).to.equal(400);
+      // A pair (an emoji) is text like any other.
+      const emoji = await a.post(`/cases/${c._id}/notes`).set('Accept', 'text/html').set('x-csrf-token', token).set('Content-Type', 'application/json').send('{"note":"Checked \\ud83d\\udc4d"}');
+      expect(emoji.status).to.equal(303);
+      expect((await Case.findById(c._id).lean())!.notes.map((n) => n.text)).to.deep.equal(['Checked \u{1F44D}']);
+    });
+
+    it("is refused at a staff member's sign-in (it was 'page not found' once the password was taken)", async () => {
+      const hr = await createUser({ role: 'hr_officer', locale: 'en' });
+      const a = agent(t.app);
+      const token = csrfFrom((await a.get('/signin').set('Accept', 'text/html')).text);
+      const res = await a.post('/signin').set('Accept', 'text/html').set('Content-Type', 'application/json').send(`{"_csrf":"${token}","email":"${hr.email}","password":"${TEST_PASSWORD}","next":"/cases\\ud800"}`);
+      expect(res.status).to.equal(400);
+      // Nothing was started: the second step is not waiting for a code.
+      expect((await a.get('/signin/second-factor').set('Accept', 'text/html')).headers.location).to.equal('/signin');
     });
   });
 
