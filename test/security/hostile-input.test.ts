@@ -203,6 +203,17 @@ describe('security: hostile keys and values on every route and form', function (
     return JSON.stringify({ cases, calls, institutes, users, docs, evaluations, holidays, filters, templates });
   }
 
+  /** The pages whose forms are sent, by who sends them. */
+  function formPages(): Record<Exclude<Role, 'anonymous'>, string[]> {
+    return {
+      hr: [`/cases/${ids.screening}/request-info`, `/cases/${ids.screening}`, `/cases/${ids.offer}`, `/cases/${ids.offer}/procedures/visa`, '/cases', '/mail-log', '/account/calendar', `/shortlists/${ids.call}/cases/${ids.evaluation}`],
+      applicant: [...['profile', 'eligibility', 'achievements', 'dependants', 'support', 'review'].map((s) => `/applications/${ids.draft}/edit/${s}`), `/applications/${ids.awaiting}`, `/applications/${ids.offer}`, `/applications/${ids.screening}`],
+      admin: ['/admin/institutes', `/admin/institutes/${ids.institute}`, '/admin/calls/new', `/admin/calls/${ids.call}`, '/admin/holidays', '/admin/users/invite', `/admin/users/${ids.spare}/role`, `/admin/calls/${ids.call}/panel`, '/admin/email-templates/application_submitted/en', '/admin/outbox'],
+      leader: [`/shortlists/${ids.call}/cases/${ids.evaluation}`, '/cases'],
+      self: ['/account', '/account/delete', '/account/second-factor'],
+    };
+  }
+
   it('walks every route with hostile query strings, url-encoded and JSON bodies and path parameters: never a 5xx', async () => {
     const routes = listRoutes(t.app).filter((r) => !NOT_WALKED.has(`${r.method} ${r.path}`) && r.path !== '/healthz' && r.path !== '/readyz');
     expect(routes.length).to.be.greaterThan(100);
@@ -235,13 +246,7 @@ describe('security: hostile keys and values on every route and form', function (
   });
 
   it('sends every form the pages render with hostile values in its fields: never a 5xx, and a refused form stores nothing', async () => {
-    const pages: Record<Exclude<Role, 'anonymous'>, string[]> = {
-      hr: [`/cases/${ids.screening}/request-info`, `/cases/${ids.screening}`, `/cases/${ids.offer}`, `/cases/${ids.offer}/procedures/visa`, '/cases', '/mail-log', '/account/calendar', `/shortlists/${ids.call}/cases/${ids.evaluation}`],
-      applicant: [...['profile', 'eligibility', 'achievements', 'dependants', 'support', 'review'].map((s) => `/applications/${ids.draft}/edit/${s}`), `/applications/${ids.awaiting}`, `/applications/${ids.offer}`, `/applications/${ids.screening}`],
-      admin: ['/admin/institutes', `/admin/institutes/${ids.institute}`, '/admin/calls/new', `/admin/calls/${ids.call}`, '/admin/holidays', '/admin/users/invite', `/admin/users/${ids.spare}/role`, `/admin/calls/${ids.call}/panel`, '/admin/email-templates/application_submitted/en', '/admin/outbox'],
-      leader: [`/shortlists/${ids.call}/cases/${ids.evaluation}`, '/cases'],
-      self: ['/account', '/account/delete', '/account/second-factor'],
-    };
+    const pages = formPages();
     const values: Record<string, string | string[]> = { 'a NUL byte': 'a\u0000b', '"__proto__"': '__proto__', '"constructor"': 'constructor', 'a long text': 'x'.repeat(6000), twice: ['a', 'b'] };
     const failures: string[] = [];
     const refusedButStored: string[] = [];
@@ -274,6 +279,50 @@ describe('security: hostile keys and values on every route and form', function (
     expect(sent).to.be.greaterThan(150);
     expect(failures).to.deep.equal([]);
     expect(refusedButStored).to.deep.equal([]);
+  });
+
+  it("takes only a form's own fields: names of stored fields added to each form (role, institute, applicant, assignee, stage…) reach no document", async () => {
+    const other = await createUser({ role: 'hr_officer' });
+    const otherId = String(other._id);
+    const otherInstitute = String(other.institute);
+    // Each added only where the form has no field of that name.
+    const extras: Record<string, string> = {
+      role: 'admin', isHrLead: 'yes', institute: otherInstitute, email: 'mass-assigned@example.test', applicant: otherId, call: otherId, reference: 'TA-2000-000001',
+      assignee: otherId, stage: 'closed', member: otherId, user: otherId, panelCalls: otherId, disabledAt: '2020-01-01', sessionEpoch: '99', passwordHash: 'x',
+    };
+    const marks = [otherId, otherInstitute, 'mass-assigned@example.test', 'TA-2000-000001', '"sessionEpoch":99', '"passwordHash":"x"', '2020-01-01T'];
+    /** The fields those names would reach, on the world's accounts, cases and scorecards. */
+    const owned = async () =>
+      JSON.stringify([
+        await User.find({ _id: { $in: ids.users!.split(',') } }, { role: 1, institute: 1, email: 1, isHrLead: 1, panelCalls: 1, sessionEpoch: 1, passwordHash: 1, disabledAt: 1 }).lean(),
+        await Case.find({ _id: { $in: [ids.draft, ids.screening, ids.awaiting, ids.offer, ids.evaluation] } }, { applicant: 1, call: 1, institute: 1, reference: 1, assignee: 1, stage: 1 }).lean(),
+        await Evaluation.find({ case: ids.evaluation }, { member: 1, case: 1 }).lean(),
+      ]);
+    const reached: string[] = [];
+    let sent = 0;
+    for (const [role, urls] of Object.entries(formPages()) as [Role, string[]][]) {
+      const a = agents[role];
+      for (const url of urls) {
+        const count = formsOf((await a.get(url).set('Accept', 'text/html')).text).length;
+        for (let i = 0; i < count; i++) {
+          const form = formsOf((await a.get(url).set('Accept', 'text/html')).text)[i];
+          if (!form || /\/signout$/.test(form.action)) continue;
+          const own = new Set(form.fields.map(([name]) => name));
+          const body = [...form.fields, ...Object.entries(extras).filter(([name]) => !own.has(name))].map(([name, value]) => `${enc(name)}=${enc(value)}`);
+          const res = await a.post(form.action).set('Accept', 'text/html').type('form').send(body.join('&'));
+          sent += 1;
+          expect(res.status, `${form.action}`).to.be.below(500);
+          const now = await owned();
+          for (const mark of marks) if (now.includes(mark)) reached.push(`${role} ${form.action}: ${mark}`);
+          const users = await User.find({ _id: { $in: ids.users!.split(',') } }, { role: 1 }).lean();
+          if (users.filter((u) => u.role === 'admin').length !== 1) reached.push(`${role} ${form.action}: role admin`);
+          if (await Case.exists({ _id: { $in: [ids.draft, ids.screening, ids.awaiting, ids.offer, ids.evaluation] }, stage: 'closed' })) reached.push(`${role} ${form.action}: stage closed`);
+          if (reached.length) break;
+        }
+      }
+    }
+    expect(sent).to.be.greaterThan(50);
+    expect(reached).to.deep.equal([]);
   });
 
   describe('an upload form (multipart) with bracketed field names', () => {
