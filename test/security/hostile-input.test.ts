@@ -1,9 +1,10 @@
 // Every field name, value, path parameter, cookie and header that arrives over the wire is hostile
 // data. Walked over every route of the app and every form its pages render: prototype names
 // (__proto__, constructor, toString), bracketed names (a[b]=c), repeated fields where one text is
-// expected, NUL bytes, very long values, operator-looking values. Whatever arrives: never a 5xx,
-// Object.prototype gains nothing, and a refused request leaves every stored document as it was.
-// (The named refusals, `$` and dotted keys, objects in JSON bodies, are in hostile-requests.test.ts.)
+// expected, NUL bytes, very long values, operator-looking values, JSON values of every kind. Whatever
+// arrives: never a 5xx, Object.prototype gains nothing, a refused form leaves every stored document as
+// it was, and a name the form does not have reaches no document. (The named refusals, `$` and dotted
+// keys, objects in JSON bodies, are in hostile-requests.test.ts.)
 import { writeFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
