@@ -20,7 +20,7 @@ import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { takeFlash } from './flash.ts';
 import { sameSiteReferrer } from './safe-next.ts';
 import { contextMiddleware } from './context.ts';
-import { attachCookieConfig, sessionHasContent } from './visitor-state.ts';
+import { attachCookieConfig, keepTextCookies, sessionHasContent } from './visitor-state.ts';
 import { csrfProtection } from './csrf.ts';
 import { registerRoutes } from '../../routes/index.ts';
 import type { InFlight } from './in-flight.ts';
@@ -143,6 +143,7 @@ export function createApp(deps: AppDeps, opts: { inFlight?: InFlight } = {}): Ex
   // language live in cookies (http/visitor-state.ts), so crawling public pages stores nothing.
   app.use(cookieParser(config.sessionSecret));
   app.use((req, _res, next) => {
+    keepTextCookies(req);
     attachCookieConfig(req, config);
     next();
   });

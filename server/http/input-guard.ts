@@ -20,11 +20,19 @@ function hasUnsafeKey(value: unknown, depth = 0): boolean {
 }
 
 type Scalar = string | number | boolean | null;
-const isScalar = (v: unknown): v is Scalar => v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+/**
+ * A lone UTF-16 surrogate: no text, and only a JSON body's "\ud800" can carry one (url-encoded and
+ * multipart bodies are read as UTF-8). Stored, it silently became U+FFFD; put in an address
+ * (encodeURIComponent) it threw, so a staff sign-in with such a `next` was "page not found" after
+ * the password was taken.
+ */
+const LONE_SURROGATE = /\p{Cs}/u;
+const isText = (s: string) => !LONE_SURROGATE.test(s);
+const isScalar = (v: unknown): v is Scalar => v === null || (typeof v === 'string' && isText(v)) || typeof v === 'number' || typeof v === 'boolean';
 
-/** Whether every field is a scalar or a list of scalars (what an HTML form can send). */
+/** Whether every field is a scalar or a list of scalars (what an HTML form can send), names and texts being Unicode text. */
 export function isFormShaped(body: Record<string, unknown>): boolean {
-  return Object.values(body).every((v) => isScalar(v) || (Array.isArray(v) && v.every(isScalar)));
+  return Object.entries(body).every(([k, v]) => isText(k) && (isScalar(v) || (Array.isArray(v) && v.every(isScalar))));
 }
 
 /** Why the request's input is refused, or undefined. */

@@ -47,6 +47,11 @@ function multerError(err: unknown, maxBytes: number): AppError {
     case 'LIMIT_FIELD_COUNT':
     case 'LIMIT_PART_COUNT':
       return new UploadError(413, 'too_many_fields', 'documents.errors.tooManyFields');
+    // A bracketed field name (fieldNestingDepth below), like the other names no form here sends.
+    case 'LIMIT_FIELD_NESTING':
+    case 'LIMIT_FIELD_ARRAY_INDEX':
+    case 'INVALID_FIELD_NAME':
+      return new BadRequestError('errors.unsafeInput');
     default:
       return refused.badUpload();
   }
@@ -80,7 +85,10 @@ export async function receiveUploads(req: Request, res: Response, limits: Receiv
     storage: new SniffingTempStorage(limits.tempDir, limits.limitFor),
     preservePath: true, // so that a name carrying a path is seen, and refused
     defParamCharset: 'utf8',
-    limits: { files: MAX_FILES, fileSize: limits.largest, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES, fieldNameSize: 100, parts: MAX_FILES + MAX_FIELDS },
+    // fieldNestingDepth 0: a text field's name is one name, as in the url-encoded forms. Multer would
+    // read a[b] as an object and a[99999999] as a list of that length, which the key check below
+    // then walked place by place (seconds of a blocked server for one field; a[4294967294]: minutes).
+    limits: { files: MAX_FILES, fileSize: limits.largest, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES, fieldNameSize: 100, parts: MAX_FILES + MAX_FIELDS, fieldNestingDepth: 0 },
   }).any();
   try {
     await new Promise<void>((resolve, reject) => upload(req, res, (err?: unknown) => (err ? reject(err) : resolve())));

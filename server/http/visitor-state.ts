@@ -58,6 +58,19 @@ export function sessionHasContent(req: Request): boolean {
   return !!req.session && Object.keys(req.session).some((k) => k !== 'cookie');
 }
 
+/**
+ * Keeps the cookies as the text they arrived as. cookie-parser turns a value written `j:<JSON>` into
+ * whatever that JSON is; this app sets no such cookie, and express-session reads its own as text (a
+ * `sid=j:1` from anyone was a 500 on every page). A bad signature stays `false`: it is how `carries`
+ * knows to clear the cookie.
+ */
+export function keepTextCookies(req: Request): void {
+  const plain = req.cookies as Record<string, unknown> | undefined;
+  const signed = req.signedCookies as Record<string, unknown> | undefined;
+  for (const name of Object.keys(plain ?? {})) if (typeof plain![name] !== 'string') delete plain![name];
+  for (const name of Object.keys(signed ?? {})) if (typeof signed![name] !== 'string' && signed![name] !== false) delete signed![name];
+}
+
 /** Did the request carry this cookie at all (signed, badly signed, or plain)? */
 function carries(req: Request, name: string): boolean {
   const signed = (req.signedCookies ?? {}) as Record<string, unknown>;
