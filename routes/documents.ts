@@ -63,7 +63,9 @@ function refuseUpload(logger: Logger, req: Request, res: Response, err: unknown)
   if (err instanceof RateLimitedError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
   const refusal = uploadRefusal(req.ctx, err);
   if (!wantsHtml(req)) {
-    res.status(refusal.status).json({ error: { code: refusal.code, message: refusal.message, ...(refusal.field ? { field: refusal.field } : {}) } });
+    // A refusal that took the request's other files down names them in the message, flagged `notSaved` for the script.
+    const message = refusal.notSavedText ? `${refusal.message} ${refusal.notSavedText}` : refusal.message;
+    res.status(refusal.status).json({ error: { code: refusal.code, message, ...(refusal.field ? { field: refusal.field } : {}), ...(refusal.notSavedText ? { notSaved: true } : {}) } });
     return undefined;
   }
   return refusal;

@@ -12,6 +12,12 @@
     var button = form.querySelector('button[type="submit"]');
     var busy = false;
 
+    function chosenFiles() {
+      var n = 0;
+      var inputs = form.querySelectorAll('input[type="file"]');
+      for (var i = 0; i < inputs.length; i++) n += inputs[i].files ? inputs[i].files.length : 0;
+      return n;
+    }
     function say(text) {
       if (status) status.textContent = text;
     }
@@ -87,7 +93,12 @@
           return;
         }
         var error = body && body.error;
-        showError((error && error.message) || form.dataset.msgFailed || '', error && typeof error.field === 'string' ? error.field : null);
+        var message = (error && error.message) || form.dataset.msgFailed || '';
+        // Several files chosen: one refused takes the others down too. A refusal the server could name
+        // them in (error.notSaved) says so already; one that stopped the upload midway (a disguised or
+        // oversized file) cannot, so the page says it, as the plain form's answer does.
+        if (error && !error.notSaved && chosenFiles() > 1 && form.dataset.msgNothingKept) message += ' ' + form.dataset.msgNothingKept;
+        showError(message, error && typeof error.field === 'string' ? error.field : null);
       });
       xhr.addEventListener('error', function () {
         showError(form.dataset.msgFailed || '');

@@ -6,6 +6,8 @@ export class UploadError extends AppError {
   override readonly code: string;
   /** The form input the refusal is about (a file's or its date's name), so the page can mark it. */
   field?: string;
+  /** The request's other files, which were fine but are not saved either (an upload is kept whole or not at all). */
+  notSaved?: string[];
   constructor(status: number, code: string, messageKey: string, params: Record<string, unknown> = {}) {
     super(messageKey, params);
     this.status = status;

@@ -307,11 +307,20 @@ export function typedDates(dates: Record<string, unknown>): Record<string, strin
 }
 
 /** A refused upload in the user's language, for the page or the JSON answer, with the input it is about if any. */
-export function uploadRefusal(ctx: Context, err: AppError): { status: number; code: string; message: string; field?: string } {
+export function uploadRefusal(ctx: Context, err: AppError): { status: number; code: string; message: string; field?: string; notSavedText?: string } {
   // Figures (the case quota's megabytes) are written as the reader's language writes them: 0,4 in
   // Vietnamese; a plural's count stays a number for i18next.
   const params = Object.fromEntries(Object.entries(err.params).map(([k, v]) => [k, typeof v === 'number' && k !== 'count' ? formatNumber(v, ctx.locale, 1) : v]));
-  return { status: err.status, code: err.code, message: tOf(ctx)(err.messageKey, params) as string, field: err instanceof UploadError ? err.field : undefined };
+  const t = tOf(ctx);
+  const others = err instanceof UploadError && err.notSaved?.length ? err.notSaved : undefined;
+  return {
+    status: err.status,
+    code: err.code,
+    message: t(err.messageKey, params) as string,
+    field: err instanceof UploadError ? err.field : undefined,
+    // For the page's script, which shows only the message (the page answering a plain form says it in its summary).
+    notSavedText: others ? (t('documents.errors.othersNotSaved', { count: others.length, types: others.join(', ') }) as string) : undefined,
+  };
 }
 
 const dateSuffix = (rule: 'issued' | 'expires') => (rule === 'issued' ? 'issuedAt' : 'expiresAt');

@@ -274,6 +274,15 @@ async function pruneDraftVersions(app: Pick<AppContext, 'config' | 'db'>, ctx: C
   });
 }
 
+/** What the request's files other than the refused input's (a file, or the date beside it) are, by their checklist names. */
+function otherFiles(t: Translate, files: ReceivedFile[], refusedField: string): string[] {
+  const others = files.filter((f) => f.field !== refusedField && !refusedField.startsWith(`${f.field}_`));
+  return [...new Set(others.map((f) => {
+    const parsed = parseFileField(f.field);
+    return parsed ? typeLabel(t, parsed.type) : f.field;
+  }))];
+}
+
 /**
  * Records the request's files as new document versions (the route has authorized the upload).
  * Throws UploadError (nothing kept) when a file or field breaks a rule. Temporary files are always
@@ -311,6 +320,8 @@ export async function commitUploads(input: CommitUploadsOptions): Promise<Docume
       if (c.doc) await CaseDocument.deleteOne({ _id: c.doc._id }).catch(() => undefined);
       await storage.remove(c.key).catch(() => undefined);
     }
+    // Sent with others, the refused file takes them down too: the page names them, so nobody thinks they were kept.
+    if (err instanceof UploadError && err.field && input.files.length > 1) err.notSaved = otherFiles(tOf(ctx) as Translate, input.files, err.field);
     throw err;
   } finally {
     await Promise.all(input.files.map((f) => (f.refusal || stored.has(f.tempPath) ? undefined : rm(f.tempPath, { force: true }))));

@@ -92,6 +92,16 @@ describe('documents in the browser', function () {
       await ap.goto(`${t.baseUrl}/applications/${caseDoc._id}`);
       expect(await state(ap, 'cv')).to.equal('missing');
       expect(await state(ap, 'photo')).to.equal('missing');
+      // A web page named .pdf chosen with a good photo: the upload stops at it, so the server cannot
+      // name the photo; the page says that nothing was saved, the photo included, and keeps both chosen.
+      await ap.setInputFiles('#f-cv', { name: 'cv.pdf', mimeType: 'application/pdf', buffer: Buffer.from('<!doctype html><html><body>not a CV</body></html>'.padEnd(600, ' ')) });
+      await ap.setInputFiles('#f-photo', { name: 'ảnh 4x6.jpg', mimeType: 'image/jpeg', buffer: photo1 });
+      await ap.click('form[data-upload-form] button[type=submit]');
+      const refusedText = await ap.waitForSelector('[data-upload-error]:not([hidden])').then((e) => e.textContent());
+      expect(refusedText).to.include('“cv.pdf”').and.include('Nothing from this upload was saved, the other files chosen with it included: correct this one and send again (the others are still chosen).');
+      expect(await ap.$eval('#f-photo', (el) => (el as unknown as { files: { length: number } | null }).files?.length)).to.equal(1);
+      expect(await CaseDocument.countDocuments({ case: caseDoc._id })).to.equal(0);
+      expect(apErrors.splice(0), 'the refusal is the only console error').to.deep.equal(['Failed to load resource: the server responded with a status of 415 (Unsupported Media Type)']);
       await ap.setInputFiles('#f-cv', { name: 'cv.pdf', mimeType: 'application/pdf', buffer: cv });
       await ap.setInputFiles('#f-photo', { name: 'ảnh 4x6.jpg', mimeType: 'image/jpeg', buffer: photo1 });
       // The enhanced form posts with XMLHttpRequest, shows progress, then reloads the page.

@@ -207,6 +207,12 @@ for (const kind of ['disk', 'gridfs'] as const) {
           status: 415,
           message: /is not a PDF, JPEG or PNG/,
         },
+        {
+          name: 'a good file sent with a passport without its expiry date (named: the page’s script shows only this message)',
+          send: (r) => r.attach('photo', makePng(), 'ok.png').attach('passport', pdf, 'passport.pdf'),
+          status: 422,
+          message: /expiry.* The other file of this upload \(Photo[^)]*\) was not saved either: an upload is saved only when every file in it is accepted\./,
+        },
       ];
       for (const c of cases) {
         it(`refuses ${c.name}`, async () => {
