@@ -8,7 +8,7 @@ import { tOf, type Context } from '../context.ts';
 import type { Locale } from '../i18n/index.ts';
 import type { WorkingCalendar } from '../calendar/index.ts';
 import { PROCEDURE_RULES, residenceCardConflict, visaSymbol, waitingFor, type CardBeyondPassport, type PassportLike } from './rules.ts';
-import { ACTIVE_SUPPORT, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
+import { ACTIVE_SUPPORT, dueMeaning, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
 import { formatDay } from '../views/time.ts';
 
 export interface DeadlineView {
@@ -21,6 +21,8 @@ export interface DeadlineView {
   workingDays: number;
   /** "estimated (holiday calendar not yet published for 2028)" when a year in between has no holidays. */
   estimated?: string;
+  /** What the date is (service.ts dueMeaning): "We aim to file by", "Decision expected by". */
+  label?: string;
 }
 
 /** "3 working days left", "due today", "2 working days overdue": a deadline seen from `now` on the holiday calendar. */
@@ -75,6 +77,8 @@ export interface ProcedureView {
   active: boolean;
   filedAt?: Date;
   deadline?: DeadlineView;
+  /** Filed, and the law sets no decision time (citizenship): said instead of a date to the applicant. */
+  noLegalDecision?: string;
   reasons?: DeadlineView;
   reasonsReceivedAt?: Date;
   isResidenceCard: boolean;
@@ -167,6 +171,9 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
     const waits = s.status === 'requested' || s.status === 'preparing' ? waitingFor(kind, tracks) : [];
     const late = !forApplicant && (escalated.has(kind) || isSupportOverdue(s, now) || reasonsOverdue(s, now));
     const cardProblem = kind === 'residence_card' && cardConflict ? cardProblemText(t, locale, cardConflict) : undefined;
+    const meaning = dueMeaning(kind, s.status);
+    // No legal decision time: the applicant is told so, not the institute's own follow-up date.
+    const dueShown = active && s.dueAt && !(forApplicant && meaning === 'followUp');
     items.push({
       kind,
       label: t(`procedures.kinds.${kind}`),
@@ -180,7 +187,8 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       badge: s.status === 'refused' || late || cardProblem ? 'err' : s.status === 'approved' ? 'ok' : s.status === 'not_needed' ? 'muted' : '',
       active,
       ...(s.filedAt ? { filedAt: s.filedAt } : {}),
-      ...(active && s.dueAt ? { deadline: deadlineView(t, locale, calendar, now, s.dueAt) } : {}),
+      ...(dueShown ? { deadline: { ...deadlineView(t, locale, calendar, now, s.dueAt!), ...(meaning ? { label: t(`procedures.due.${meaning}`) } : {}) } } : {}),
+      ...(meaning === 'followUp' ? { noLegalDecision: t('procedures.due.noLegalDecision') } : {}),
       ...(s.status === 'refused' && s.reasonsDueAt && !s.reasonsReceivedAt ? { reasons: deadlineView(t, locale, calendar, now, s.reasonsDueAt) } : {}),
       ...(s.reasonsReceivedAt ? { reasonsReceivedAt: s.reasonsReceivedAt } : {}),
       isResidenceCard: kind === 'residence_card',

@@ -6,6 +6,7 @@
 // history (structured: kind, from, to, dates) and outbox (an e-mail in the applicant's language).
 import { refreshForecast } from '../planner/service.ts';
 import type { Types } from 'mongoose';
+import type { TFunction } from 'i18next';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { nextDueAt } from '../../models/case-deadline.ts';
 import { User } from '../../models/user.ts';
@@ -71,6 +72,21 @@ export function reasonsOverdue(t: { status: string; reasonsDueAt?: Date | null; 
 export function deadlineDays(kind: SupportKind, status: SupportStatus): number | undefined {
   if (status === 'filed') return PROCEDURE_RULES[kind].decisionWorkingDays ?? SUPPORT_TRACK_DEADLINES[kind];
   if (status === 'requested' || status === 'preparing') return SUPPORT_TRACK_DEADLINES[kind];
+  return undefined;
+}
+
+/**
+ * What a procedure's running date means at its status: before filing, the institute's own target to
+ * lodge the file ('file'; 'arrange' for its own service, housing, where nothing is lodged); once
+ * filed, the authority's legal decision time ('decision'), or, where the law sets none (citizenship),
+ * only the institute's follow-up target ('followUp'). Read the same on both sides and in the e-mails,
+ * so a filing target is never read as the decision date.
+ */
+export type DueMeaning = 'file' | 'arrange' | 'decision' | 'followUp';
+export function dueMeaning(kind: SupportKind, status: string): DueMeaning | undefined {
+  const rule = PROCEDURE_RULES[kind];
+  if (status === 'requested' || status === 'preparing') return rule?.internal ? 'arrange' : 'file';
+  if (status === 'filed') return rule?.decisionWorkingDays !== undefined ? 'decision' : 'followUp';
   return undefined;
 }
 
@@ -270,10 +286,26 @@ export function procedureWords(locale: Locale, kind: SupportKind, track: TrackSt
     legalBasis: rule.legalBasis[locale],
     office: track.office ?? rule.office[locale],
     filedOn: formatDay(track.filedAt, locale),
-    decisionDue: track.status === 'filed' ? formatDay(track.dueAt, locale) : '',
+    ...dueWords(t, locale, kind, track),
     reasonsDue: track.status === 'refused' && !track.reasonsReceivedAt ? formatDay(track.reasonsDueAt, locale) : '',
     cardFrom: formatDay(track.cardStartsAt, locale),
     cardTo: formatDay(track.cardEndsAt, locale),
+  };
+}
+
+/**
+ * The running date of a procedure as the e-mail says it (dueMeaning): before filing the institute's
+ * target ("We aim to file by"), once filed the decision ("Decision expected by"); with no legal
+ * decision time, that is said instead of the institute's follow-up date.
+ */
+function dueWords(t: TFunction, locale: Locale, kind: SupportKind, track: TrackState): { targetLabel: string; targetDue: string; decisionDue: string; noLegalDecision: string } {
+  const meaning = dueMeaning(kind, track.status);
+  const target = (meaning === 'file' || meaning === 'arrange') && track.dueAt;
+  return {
+    targetLabel: target ? t(`procedures.due.${meaning}`) : '',
+    targetDue: target ? formatDay(track.dueAt, locale) : '',
+    decisionDue: meaning === 'decision' ? formatDay(track.dueAt, locale) : '',
+    noLegalDecision: meaning === 'followUp' ? t('procedures.due.noLegalDecision') : '',
   };
 }
 

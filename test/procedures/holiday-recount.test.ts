@@ -107,7 +107,7 @@ describe('procedures: a holiday moves the deadlines counted across it', () => {
     expect(audit).to.have.length(1);
     await deliver(t, filed._id);
     const mail = await t.smtp.waitForTo(applicant.email, /Visa: the deadline moved with a change to the public holiday calendar/);
-    expect(mail.text).to.include('Legal decision deadline: 12 Dec 2031');
+    expect(mail.text).to.include('Decision expected by: 12 Dec 2031');
   });
 
   it('moves them back when the day is removed', async () => {

@@ -89,6 +89,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     const mail = await t.smtp.waitForTo(applicant.email, /Giấy phép lao động/);
     expect(mail.subject).to.equal(`[${c.reference}] Giấy phép lao động: hồ sơ đã được nộp cho cơ quan có thẩm quyền`);
     expect(mail.text).to.include('Thủ tục: Giấy phép lao động — ');
+    expect(mail.text).to.include('Dự kiến có quyết định trước: 25/2/2027');
     expect(mail.text).to.include('Căn cứ: Nghị định 219/2025/NĐ-CP');
     for (const english of ['Work permit', 'English', 'the file has been lodged', 'Legal basis', 'Dear ']) {
       expect(mail.subject + mail.text + mail.html, english).not.to.include(english);
@@ -101,6 +102,9 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     const mine = text((await page(me, `/applications/${c._id}`)).text);
     expect(mine).to.include('Giấy phép lao động: hồ sơ đã được nộp cho cơ quan có thẩm quyền');
     expect(mine).to.include('Nộp ngày');
+    // The date is the decision's once filed, never read as the filing target.
+    expect(mine).to.include('Dự kiến có quyết định trước: 25/2/2027');
+    expect(mine).not.to.include('Dự kiến trước:');
     expect(mine).not.to.include('work_permit:');
     expect(mine).not.to.match(/requested → |→ filed|requested|preparing/);
     expect(mine).not.to.include('Courier ref');
