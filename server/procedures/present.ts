@@ -79,7 +79,11 @@ export interface ProcedureView {
   deadline?: DeadlineView;
   /** Filed, and the law sets no decision time (citizenship): said instead of a date to the applicant. */
   noLegalDecision?: string;
+  /** The applicant only: what a passed deadline means for them (who is late, that HR follows it up). */
+  lateNote?: string;
   reasons?: DeadlineView;
+  /** The applicant only: the written reasons' deadline in a sentence, with its working days (late: HR is chasing them). */
+  reasonsNote?: string;
   reasonsReceivedAt?: Date;
   isResidenceCard: boolean;
   cardStartsAt?: Date;
@@ -174,6 +178,12 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
     const meaning = dueMeaning(kind, s.status);
     // No legal decision time: the applicant is told so, not the institute's own follow-up date.
     const dueShown = active && s.dueAt && !(forApplicant && meaning === 'followUp');
+    const deadline = dueShown ? { ...deadlineView(t, locale, calendar, now, s.dueAt!), ...(meaning ? { label: t(`procedures.due.${meaning}`) } : {}) } : undefined;
+    const reasons = s.status === 'refused' && s.reasonsDueAt && !s.reasonsReceivedAt ? deadlineView(t, locale, calendar, now, s.reasonsDueAt) : undefined;
+    // HR sees a passed deadline in red and is e-mailed; the applicant is told what it means for them:
+    // once filed the authority is late, before it the institute; HR follows it up either way.
+    const lateNote = forApplicant && deadline?.overdue ? t(meaning === 'decision' ? 'procedures.late.authority' : 'procedures.late.institute') : undefined;
+    const reasonsNote = forApplicant && reasons ? t(reasons.overdue ? 'procedures.applicantReasonsOverdue' : 'procedures.applicantReasonsPending', { date: reasons.dateText, left: reasons.text }) : undefined;
     items.push({
       kind,
       label: t(`procedures.kinds.${kind}`),
@@ -187,9 +197,11 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       badge: s.status === 'refused' || late || cardProblem ? 'err' : s.status === 'approved' ? 'ok' : s.status === 'not_needed' ? 'muted' : '',
       active,
       ...(s.filedAt ? { filedAt: s.filedAt } : {}),
-      ...(dueShown ? { deadline: { ...deadlineView(t, locale, calendar, now, s.dueAt!), ...(meaning ? { label: t(`procedures.due.${meaning}`) } : {}) } } : {}),
+      ...(deadline ? { deadline } : {}),
       ...(meaning === 'followUp' ? { noLegalDecision: t('procedures.due.noLegalDecision') } : {}),
-      ...(s.status === 'refused' && s.reasonsDueAt && !s.reasonsReceivedAt ? { reasons: deadlineView(t, locale, calendar, now, s.reasonsDueAt) } : {}),
+      ...(lateNote ? { lateNote } : {}),
+      ...(reasons ? { reasons } : {}),
+      ...(reasonsNote ? { reasonsNote } : {}),
       ...(s.reasonsReceivedAt ? { reasonsReceivedAt: s.reasonsReceivedAt } : {}),
       isResidenceCard: kind === 'residence_card',
       ...(s.cardStartsAt ? { cardStartsAt: s.cardStartsAt } : {}),

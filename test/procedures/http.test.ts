@@ -110,6 +110,28 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(mine).not.to.include('Courier ref');
   });
 
+  it('shows the applicant a passed deadline as a warning saying who is late and that HR follows it up, and a late refusal reasons as chased (en, vi)', async () => {
+    clock = vn('2027-03-05'); // a Friday
+    const tracks = [
+      { kind: 'work_permit', status: 'filed', filedAt: vn('2027-02-18'), dueAt: new Date('2027-03-04T16:59:59.999Z'), updatedAt: vn('2027-02-18') },
+      { kind: 'citizenship', status: 'preparing', dueAt: new Date('2027-03-03T16:59:59.999Z'), updatedAt: vn('2027-02-18') },
+      { kind: 'work_permit_exemption', status: 'refused', filedAt: vn('2027-02-10'), refusedAt: vn('2027-02-26'), reasonsDueAt: new Date('2027-03-03T16:59:59.999Z'), updatedAt: vn('2027-02-26') },
+    ];
+    const english = await createUser({ role: 'applicant', locale: 'en' });
+    for (const [who, expected] of [
+      [english, ['Decision expected by: 4 Mar 2027 (1 working day overdue)', 'The authority has not decided within the time the law gives it. The HR office is following it up with them; there is nothing for you to do unless we ask you.', 'We aim to file by: 3 Mar 2027 (2 working days overdue)', 'We have not kept to our own target date here. The HR office is on it', "The authority's written reasons were due by 3 Mar 2027 (2 working days overdue) and have not arrived. The HR office is chasing them"]],
+      [applicant, ['Dự kiến có quyết định trước: 4/3/2027 (quá hạn 1 ngày làm việc)', 'Cơ quan có thẩm quyền chưa giải quyết trong thời hạn luật định. Bộ phận nhân sự đang theo dõi, đôn đốc; bạn không cần làm gì trừ khi chúng tôi đề nghị.', 'Dự kiến nộp hồ sơ trước: 3/3/2027 (quá hạn 2 ngày làm việc)', 'Viện chưa hoàn thành đúng mốc thời gian đã đặt ra.', 'Văn bản nêu lý do của cơ quan có thẩm quyền đến hạn ngày 3/3/2027 (quá hạn 2 ngày làm việc) nhưng chưa nhận được. Bộ phận nhân sự đang đôn đốc']],
+    ] as const) {
+      const c = await createCase({ applicant: who, call, stage: 'onboarding', assignee: hrEn._id, supportTracks: tracks });
+      const html = (await page(await signedIn(t, who), `/applications/${c._id}`)).text;
+      const shown = text(html);
+      for (const line of expected) expect(shown).to.include(line);
+      // Each passed date is set apart as a warning, not left as plain text.
+      expect(html.match(/class="small notice-warn" data-(?:deadline|reasons) data-overdue/g)).to.have.length(3);
+      expect(shown).not.to.include('must give its reasons in writing by');
+    }
+  });
+
   it('starts the 3-working-day reasons clock on a refusal, shown as its own deadline', async () => {
     clock = vn('2027-02-03');
     const c = await onboardingCase();
@@ -145,7 +167,8 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(refusal.text).to.match(/phải nêu lý do bằng văn bản trước ngày 15/);
     expect(refusal.text).not.to.include('must give its reasons');
     let me = await signedIn(t, applicant);
-    expect(text((await page(me, `/applications/${c._id}`)).text)).to.include('phải trả lời bằng văn bản nêu rõ lý do trước ngày');
+    // With its working days left, as HR sees them.
+    expect(text((await page(me, `/applications/${c._id}`)).text)).to.include('phải trả lời bằng văn bản nêu rõ lý do trước ngày 15/2/2027 (còn 3 ngày làm việc)');
 
     // Ticking "reasons received" without the reasons: refused beside the field (the box stays ticked), nothing stored.
     clock = vn('2027-02-12');
