@@ -116,7 +116,7 @@ function plainTrack(t: unknown): TrackState {
 }
 
 /** The e-mails a move owes the applicant: one per procedure whose told date moved. */
-async function owedEmails(app: Pick<AppContext, 'config'> | undefined, c: StoredCase, tracks: TrackState[], moved: Moved[], now: Date): Promise<OutboxItem[]> {
+async function owedEmails(app: Pick<AppContext, 'config'> | undefined, c: StoredCase, tracks: TrackState[], moved: Moved[], now: Date, calendar: WorkingCalendar): Promise<OutboxItem[]> {
   const told = moved.filter((m) => m.told);
   if (told.length === 0) return [];
   const applicant = await User.findById(c.applicant, { email: 1, name: 1, locale: 1, disabledAt: 1 }).lean();
@@ -125,7 +125,7 @@ async function owedEmails(app: Pick<AppContext, 'config'> | undefined, c: Stored
     const track = tracks.find((t) => t.kind === m.for)!;
     const kind = track.kind;
     const change = { kind, from: track.status, to: track.status, dueMoved: true };
-    return procedureEmail({ applicant, reference: c.reference, caseId: String(c._id), kind, track, change, appUrl: app?.config.appUrl, key: outboxKey(String(c._id), c.version + 1, 'procedure', kind, 'recount'), now });
+    return procedureEmail({ applicant, reference: c.reference, caseId: String(c._id), kind, track, change, appUrl: app?.config.appUrl, key: outboxKey(String(c._id), c.version + 1, 'procedure', kind, 'recount'), now, calendar });
   });
 }
 
@@ -146,7 +146,7 @@ async function recountOne(opts: { app?: Pick<AppContext, 'config'>; ctx: Context
     return !!t && (isSupportOverdue(t, now) || reasonsOverdue(t, now));
   });
   const stageDueAt = r.stageDueAt ?? c.stageDueAt ?? null;
-  const outbox = await owedEmails(opts.app, c, r.tracks, r.moved, now);
+  const outbox = await owedEmails(opts.app, c, r.tracks, r.moved, now, calendar);
   const res = await Case.updateOne(
     { _id: c._id, version: c.version },
     {

@@ -8,8 +8,11 @@ import { tOf, type Context } from '../context.ts';
 import type { Locale } from '../i18n/index.ts';
 import type { WorkingCalendar } from '../calendar/index.ts';
 import { PROCEDURE_RULES, residenceCardConflict, visaSymbol, waitingFor, type CardBeyondPassport, type PassportLike } from './rules.ts';
-import { ACTIVE_SUPPORT, dueMeaning, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
+import { ACTIVE_SUPPORT, deadlineLeft, dueMeaning, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
 import { formatDay } from '../views/time.ts';
+
+// Moved beside the e-mail's words (service.ts), which count them too; read from here by the queue.
+export { deadlineLeft };
 
 export interface DeadlineView {
   date: Date;
@@ -23,14 +26,6 @@ export interface DeadlineView {
   estimated?: string;
   /** What the date is (service.ts dueMeaning): "We aim to file by", "Decision expected by". */
   label?: string;
-}
-
-/** "3 working days left", "due today", "2 working days overdue": a deadline seen from `now` on the holiday calendar. */
-export function deadlineLeft(t: TFunction, calendar: WorkingCalendar, now: Date, due: Date): Pick<DeadlineView, 'date' | 'text' | 'overdue' | 'workingDays'> {
-  const n = calendar.workingDaysBetween(now, due);
-  const overdue = due.getTime() < now.getTime();
-  const text = overdue ? t('procedures.deadline.overdue', { count: Math.max(1, -n) }) : n === 0 ? t('procedures.deadline.today') : t('procedures.deadline.left', { count: n });
-  return { date: due, text, overdue, workingDays: overdue ? Math.min(-1, n) : n };
 }
 
 /** A deadline seen from `now`, counted on the holiday calendar, with its date in words and whether it is an estimate. */

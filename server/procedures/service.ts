@@ -75,6 +75,14 @@ export function deadlineDays(kind: SupportKind, status: SupportStatus): number |
   return undefined;
 }
 
+/** "3 working days left", "due today", "2 working days overdue": a deadline seen from `now` on the holiday calendar. */
+export function deadlineLeft(t: TFunction, calendar: WorkingCalendar, now: Date, due: Date): { date: Date; text: string; overdue: boolean; workingDays: number } {
+  const n = calendar.workingDaysBetween(now, due);
+  const overdue = due.getTime() < now.getTime();
+  const text = overdue ? t('procedures.deadline.overdue', { count: Math.max(1, -n) }) : n === 0 ? t('procedures.deadline.today') : t('procedures.deadline.left', { count: n });
+  return { date: due, text, overdue, workingDays: overdue ? Math.min(-1, n) : n };
+}
+
 /**
  * What a procedure's running date means at its status: before filing, the institute's own target to
  * lodge the file ('file'; 'arrange' for its own service, housing, where nothing is lodged); once
@@ -276,7 +284,7 @@ export function procedureHeadlineKey(c: ProcedureChange): string {
  * The words of a procedure change in one language: the applicant's, like every other e-mail
  * (the outbox item's locale). Days are written out here, in the format the procedure pages use.
  */
-export function procedureWords(locale: Locale, kind: SupportKind, track: TrackState, changed: ProcedureChange) {
+export function procedureWords(locale: Locale, kind: SupportKind, track: TrackState, changed: ProcedureChange, clock: EmailClock) {
   const t = translator(locale);
   const rule = PROCEDURE_RULES[kind];
   return {
@@ -286,8 +294,7 @@ export function procedureWords(locale: Locale, kind: SupportKind, track: TrackSt
     legalBasis: rule.legalBasis[locale],
     office: track.office ?? rule.office[locale],
     filedOn: formatDay(track.filedAt, locale),
-    ...dueWords(t, locale, kind, track),
-    reasonsDue: track.status === 'refused' && !track.reasonsReceivedAt ? formatDay(track.reasonsDueAt, locale) : '',
+    ...dueWords(t, locale, kind, track, clock),
     cardFrom: formatDay(track.cardStartsAt, locale),
     cardTo: formatDay(track.cardEndsAt, locale),
   };
@@ -298,26 +305,39 @@ export function procedureWords(locale: Locale, kind: SupportKind, track: TrackSt
  * target ("We aim to file by"), once filed the decision ("Decision expected by"); with no legal
  * decision time, that is said instead of the institute's follow-up date.
  */
-function dueWords(t: TFunction, locale: Locale, kind: SupportKind, track: TrackState): { targetLabel: string; targetDue: string; decisionDue: string; noLegalDecision: string } {
+function dueWords(t: TFunction, locale: Locale, kind: SupportKind, track: TrackState, clock: EmailClock) {
   const meaning = dueMeaning(kind, track.status);
   const target = (meaning === 'file' || meaning === 'arrange') && track.dueAt;
+  // Each date with its working days from now, as the pages count them.
+  const left = (due: Date | undefined) => (due ? deadlineLeft(t, clock.calendar, clock.now, due).text : '');
+  const reasonsOwed = track.status === 'refused' && !track.reasonsReceivedAt && track.reasonsDueAt;
   return {
     targetLabel: target ? t(`procedures.due.${meaning}`) : '',
     targetDue: target ? formatDay(track.dueAt, locale) : '',
+    targetLeft: target ? left(track.dueAt) : '',
     decisionDue: meaning === 'decision' ? formatDay(track.dueAt, locale) : '',
+    decisionLeft: meaning === 'decision' ? left(track.dueAt) : '',
     noLegalDecision: meaning === 'followUp' ? t('procedures.due.noLegalDecision') : '',
+    reasonsDue: reasonsOwed ? formatDay(track.reasonsDueAt, locale) : '',
+    reasonsLeft: reasonsOwed ? left(track.reasonsDueAt) : '',
   };
 }
 
+/** What the e-mail counts working days on: the holiday calendar and the moment it is written. */
+export interface EmailClock {
+  calendar: WorkingCalendar;
+  now: Date;
+}
+
 /** The procedure_update e-mail to the applicant, in their language (the outbox item's locale). */
-export function procedureEmail(opts: { applicant: Recipient & { name?: string | null }; reference: string; caseId: string; kind: SupportKind; track: TrackState; change: ProcedureChange; message?: string; appUrl?: string; key: string; now: Date }) {
+export function procedureEmail(opts: { applicant: Recipient & { name?: string | null }; reference: string; caseId: string; kind: SupportKind; track: TrackState; change: ProcedureChange; message?: string; appUrl?: string; key: string; now: Date; calendar: WorkingCalendar }) {
   const locale = recipientLocale(opts.applicant);
   const data = {
     name: opts.applicant.name,
     reference: opts.reference,
     kind: opts.kind,
     status: opts.track.status,
-    ...procedureWords(locale, opts.kind, opts.track, opts.change),
+    ...procedureWords(locale, opts.kind, opts.track, opts.change, { calendar: opts.calendar, now: opts.now }),
     // In the words HR wrote it: shown as written, not translated.
     message: opts.message ?? '',
     link: `${opts.appUrl ?? ''}/applications/${opts.caseId}`,
@@ -451,7 +471,7 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
     const applicant = await User.findById(caseDoc.applicant, { email: 1, name: 1, locale: 1 }).lean();
     if (applicant?.email) {
       outbox.push(
-        procedureEmail({ applicant, reference: caseDoc.reference, caseId: String(caseDoc._id), kind, track, change: history.procedure, ...(opts.message ? { message: opts.message } : {}), appUrl: opts.app?.config.appUrl, key: outboxKey(String(caseDoc._id), caseDoc.version + 1, 'procedure', kind), now }),
+        procedureEmail({ applicant, reference: caseDoc.reference, caseId: String(caseDoc._id), kind, track, change: history.procedure, ...(opts.message ? { message: opts.message } : {}), appUrl: opts.app?.config.appUrl, key: outboxKey(String(caseDoc._id), caseDoc.version + 1, 'procedure', kind), now, calendar }),
       );
     }
   }

@@ -89,7 +89,8 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     const mail = await t.smtp.waitForTo(applicant.email, /Giấy phép lao động/);
     expect(mail.subject).to.equal(`[${c.reference}] Giấy phép lao động: hồ sơ đã được nộp cho cơ quan có thẩm quyền`);
     expect(mail.text).to.include('Thủ tục: Giấy phép lao động — ');
-    expect(mail.text).to.include('Dự kiến có quyết định trước: 25/2/2027');
+    expect(mail.text).to.include('Dự kiến có quyết định trước: 25/2/2027 (còn 10 ngày làm việc)');
+    expect(mail.html).to.include('Dự kiến có quyết định trước: 25/2/2027 (còn 10 ngày làm việc)');
     expect(mail.text).to.include('Căn cứ: Nghị định 219/2025/NĐ-CP');
     for (const english of ['Work permit', 'English', 'the file has been lodged', 'Legal basis', 'Dear ']) {
       expect(mail.subject + mail.text + mail.html, english).not.to.include(english);
@@ -164,7 +165,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     await deliver(t, c._id);
     const refusal = await t.smtp.waitForTo(applicant.email, /đã từ chối/);
     // Reasons due Mon 15 Feb 2027 (3 working days across Tết), in the applicant's language.
-    expect(refusal.text).to.match(/phải nêu lý do bằng văn bản trước ngày 15/);
+    expect(refusal.text).to.include('phải nêu lý do bằng văn bản trước ngày 15/2/2027 (còn 3 ngày làm việc)');
     expect(refusal.text).not.to.include('must give its reasons');
     let me = await signedIn(t, applicant);
     // With its working days left, as HR sees them.
@@ -344,6 +345,8 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(mail.text).to.include('Dear Jane Doe');
     expect(mail.text).to.include("Legal basis: Institute's own service");
     expect(mail.text).to.include('Message from the HR office:\nWe are viewing two flats near the institute.');
+    // Before it is done, the institute's own target, with its working days left.
+    expect(mail.text).to.match(/\nWe aim to arrange it by: \d{1,2} [A-Z][a-z]{2} 2027 \(20 working days left\)\n/);
     for (const vietnamese of ['Nhà ở', 'Kính gửi', 'Tiếng Việt', 'Căn cứ', 'hồ sơ']) {
       expect(mail.subject + mail.text + mail.html, vietnamese).not.to.include(vietnamese);
     }
