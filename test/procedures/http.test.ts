@@ -89,6 +89,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     const mail = await t.smtp.waitForTo(applicant.email, /Giấy phép lao động/);
     expect(mail.subject).to.equal(`[${c.reference}] Giấy phép lao động: hồ sơ đã được nộp cho cơ quan có thẩm quyền`);
     expect(mail.text).to.include('Thủ tục: Giấy phép lao động — ');
+    expect(mail.raw.headers.get('content-language')).to.equal('vi');
     expect(mail.text).to.include('Dự kiến có quyết định trước: 25/2/2027 (còn 10 ngày làm việc)');
     expect(mail.html).to.include('Dự kiến có quyết định trước: 25/2/2027 (còn 10 ngày làm việc)');
     expect(mail.text).to.include('Căn cứ: Nghị định 219/2025/NĐ-CP');
@@ -343,6 +344,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     const mail = await t.smtp.waitForTo(english.email, /Housing/);
     expect(mail.subject).to.equal(`[${c.reference}] Housing: the file is being prepared`);
     expect(mail.text).to.include('Dear Jane Doe');
+    expect(mail.raw.headers.get('content-language')).to.equal('en');
     expect(mail.text).to.include("Legal basis: Institute's own service");
     expect(mail.text).to.include('Message from the HR office:\nWe are viewing two flats near the institute.');
     // Before it is done, the institute's own target, with its working days left.
