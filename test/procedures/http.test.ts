@@ -345,6 +345,9 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(mail.subject).to.equal(`[${c.reference}] Housing: the file is being prepared`);
     expect(mail.text).to.include('Dear Jane Doe');
     expect(mail.raw.headers.get('content-language')).to.equal('en');
+    // Signed with the product's one English name, as the layout and every other e-mail sign it.
+    expect(mail.text.trimEnd().endsWith('\nTalent Programme')).to.equal(true);
+    expect(mail.text + mail.html).not.to.include('Talent Attraction');
     expect(mail.text).to.include("Legal basis: Institute's own service");
     expect(mail.text).to.include('Message from the HR office:\nWe are viewing two flats near the institute.');
     // Before it is done, the institute's own target, with its working days left.
