@@ -6,7 +6,7 @@ import type { TFunction } from 'i18next';
 import { SUPPORT_STATUSES, type SupportKind } from '../../models/constants.ts';
 import { tOf, type Context } from '../context.ts';
 import type { Locale } from '../i18n/index.ts';
-import type { WorkingCalendar } from '../calendar/index.ts';
+import { vnStartOfDay, type WorkingCalendar } from '../calendar/index.ts';
 import { PROCEDURE_RULES, residenceCardConflict, visaSymbol, waitingFor, type CardBeyondPassport, type PassportLike } from './rules.ts';
 import { ACTIVE_SUPPORT, deadlineLeft, dueMeaning, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
 import { formatDay } from '../views/time.ts';
@@ -258,4 +258,29 @@ export function procedureTimelineEntry(t: TFunction, locale: Locale, p: Procedur
   if (p.reasonsDueAt) details.push(t('procedures.timeline.reasonsDue', { date: formatDay(p.reasonsDueAt, locale) }));
   // The message is HR's own words to the applicant: shown as written (both sides), not translated.
   return { label, ...(details.length ? { detail: details.join(' · ') } : {}), ...(p.message ? { message: p.message } : {}) };
+}
+
+interface RecountEvent {
+  holiday?: string | null;
+  change?: string | null;
+  moved?: ReadonlyArray<{ target?: string | null; what?: string | null; from?: Date | null; to?: Date | null; applicantVisible?: boolean | null }> | null;
+}
+
+/**
+ * The timeline entry of a holiday recount (server/cases/deadline-recount.ts), in the reader's
+ * language: one line per date moved, "Visa: deadline moved from 11 Dec 2031 to 12 Dec 2031: public
+ * holiday of 9 Dec 2031 added". The applicant reads only the dates they are shown (not the stage's).
+ */
+export function recountTimelineEntry(t: TFunction, locale: Locale, r: RecountEvent, forApplicant: boolean): { label: string; detail: string } | undefined {
+  const moved = (r.moved ?? []).filter((m) => m.from && m.to && (!forApplicant || m.applicantVisible));
+  if (!r.holiday || moved.length === 0) return undefined;
+  const day = formatDay(vnStartOfDay(r.holiday), locale);
+  const key = r.change === 'removed' ? 'procedures.recount.lineRemoved' : 'procedures.recount.lineAdded';
+  const what = (m: (typeof moved)[number]) => {
+    if (m.target === 'stage') return t('procedures.recount.stage');
+    const kind = t(`procedures.kinds.${m.target}`);
+    return m.what === 'reasons' ? t('procedures.recount.reasons', { kind }) : kind;
+  };
+  const lines = moved.map((m) => t(key, { what: what(m), from: formatDay(m.from!, locale), to: formatDay(m.to!, locale), day }));
+  return { label: t('procedures.recount.label'), detail: lines.join('\n') };
 }

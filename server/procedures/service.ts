@@ -24,7 +24,7 @@ import { ConflictError, ForbiddenError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import { can } from '../policies/index.ts';
 import { findCaseFor } from '../cases/access.ts';
-import { countedDeadline, loadCalendar, vnDateKey, vnEndOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
+import { countedDeadline, loadCalendar, vnDateKey, vnEndOfDay, vnStartOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
 import { SUPPORT_TRACK_DEADLINES } from '../workflow/transitions.ts';
 import { caseEmail, outboxKey, recipientLocale, type Recipient } from '../outbox/item.ts';
 import { translator, type Locale } from '../i18n/index.ts';
@@ -269,6 +269,20 @@ export interface ProcedureChange {
   cardEndsAt?: Date | null;
   /** A deadline the applicant was told moved with the holiday calendar (server/cases/deadline-recount.ts). */
   dueMoved?: boolean | null;
+  /** That move: the old date, the new one, and the public holiday ('YYYY-MM-DD') added or removed. */
+  moved?: HolidayMove | null;
+}
+
+export interface HolidayMove {
+  from: Date;
+  to: Date;
+  holiday: string;
+  change: 'added' | 'removed';
+}
+
+/** "The date moved from 11 Dec 2031 to 12 Dec 2031: the public holiday of 9 Dec 2031 was added to the calendar". */
+export function holidayMoveText(t: TFunction, locale: Locale, m: HolidayMove): string {
+  return t(m.change === 'added' ? 'procedures.recount.movedAdded' : 'procedures.recount.movedRemoved', { from: formatDay(m.from, locale), to: formatDay(m.to, locale), day: formatDay(vnStartOfDay(m.holiday), locale) });
 }
 
 export function procedureHeadlineKey(c: ProcedureChange): string {
@@ -291,6 +305,7 @@ export function procedureWords(locale: Locale, kind: SupportKind, track: TrackSt
     kindLabel: t(`procedures.kinds.${kind}`),
     statusLabel: t(`procedures.statuses.${track.status}`),
     headline: t(procedureHeadlineKey(changed), { kind: t(`procedures.kinds.${kind}`) }),
+    movedText: changed.moved ? holidayMoveText(t, locale, changed.moved) : '',
     legalBasis: rule.legalBasis[locale],
     office: track.office ?? rule.office[locale],
     filedOn: formatDay(track.filedAt, locale),
