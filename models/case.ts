@@ -44,6 +44,32 @@ const unassignEventSchema = new Schema(
   { _id: false },
 );
 
+/**
+ * Deadlines a change of the holiday calendar moved (server/cases/deadline-recount.ts): the day, added
+ * or removed, and each date's old and new value, translated by the presenters in each reader's
+ * language. `target`: 'stage' or a procedure's kind; `what`: its running date or a refusal's reasons.
+ */
+const recountEventSchema = new Schema(
+  {
+    holiday: { type: String, required: true },
+    change: { type: String, enum: ['added', 'removed'], required: true },
+    moved: [
+      new Schema(
+        {
+          target: { type: String, required: true },
+          what: { type: String, enum: ['due', 'reasons'], required: true },
+          from: { type: Date, required: true },
+          to: { type: Date, required: true },
+          /** A date the applicant is shown (a procedure's, not the stage's internal one). */
+          applicantVisible: { type: Boolean, default: false },
+        },
+        { _id: false },
+      ),
+    ],
+  },
+  { _id: false },
+);
+
 const historyEventSchema = new Schema(
   {
     at: { type: Date, required: true },
@@ -55,6 +81,7 @@ const historyEventSchema = new Schema(
     note: { type: String, maxlength: 5000 },
     procedure: { type: procedureEventSchema, default: undefined },
     unassign: { type: unassignEventSchema, default: undefined },
+    recount: { type: recountEventSchema, default: undefined },
   },
   { _id: true },
 );

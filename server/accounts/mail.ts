@@ -27,7 +27,7 @@ async function sendAccountMail(opts: { app: MailDeps; template: 'verify_email' |
   try {
     const rendered = await renderEmail(template, localeOf(to), { name: to.name, ...opts.data });
     subject = rendered.subject;
-    await app.mailer.send({ to: to.email, subject: rendered.subject, text: rendered.text, html: rendered.html });
+    await app.mailer.send({ to: to.email, subject: rendered.subject, text: rendered.text, html: rendered.html, language: localeOf(to) });
     await logAccountMail(app.logger, { ...log, ok: true, subject, templateVersion: rendered.version });
     return true;
   } catch (err) {

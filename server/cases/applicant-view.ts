@@ -10,11 +10,14 @@ export interface ToldEvent {
   to?: string | null;
   actor?: unknown;
   procedure?: { kind?: string | null; applicantVisible?: boolean | null } | null;
+  recount?: { moved?: ReadonlyArray<{ applicantVisible?: boolean | null }> | null } | null;
 }
 
 /** The applicant sees a change of stage (not staff bookkeeping), and a procedure's step HR marked for them. */
 export function applicantSeesEvent(h: ToldEvent): boolean {
   if (h.procedure?.kind) return h.procedure.applicantVisible === true;
+  // A holiday change that moved a date they are shown (a procedure's; the stage's is HR's).
+  if (h.recount) return (h.recount.moved ?? []).some((m) => m.applicantVisible === true);
   return !!h.to && !QUIET_EVENTS.has(h.action);
 }
 

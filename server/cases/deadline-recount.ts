@@ -26,7 +26,7 @@ import { systemContext, type Context } from '../context.ts';
 import { recordAudit } from '../audit/index.ts';
 import { countedDeadline, forgetCalendar, isDueCount, loadCalendar, vnEndOfDay, vnStartOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
 import { PROCEDURE_RULES, lodgingDue } from '../procedures/rules.ts';
-import { deadlineDays, isSupportOverdue, procedureEmail, reasonsOverdue, type TrackState } from '../procedures/service.ts';
+import { deadlineDays, dueMeaning, isSupportOverdue, procedureEmail, reasonsOverdue, type TrackState } from '../procedures/service.ts';
 import { outboxKey, type OutboxItem } from '../outbox/item.ts';
 import { refreshForecast } from '../planner/service.ts';
 import { DAY_MS } from '../views/time.ts';
@@ -55,10 +55,14 @@ const FIELDS = { reference: 1, applicant: 1, stage: 1, version: 1, stageDueAt: 1
 
 interface Moved {
   for: string;
+  /** The procedure's running date, or a refusal's written reasons. */
+  what: 'due' | 'reasons';
   from: Date;
   to: Date;
   /** The applicant was told this date (a filed procedure's decision, a refusal's reasons). */
   told: boolean;
+  /** The applicant sees this date on their page (a procedure's, but not citizenship's follow-up date). */
+  shown: boolean;
 }
 
 /** A procedure's count: the one kept, else (filed) its filing date and the authority's working days. */
@@ -78,7 +82,7 @@ export function recountCase(c: StoredCase, calendar: WorkingCalendar, since: Dat
       const at = countedDeadline(calendar, c.stageDueCount);
       if (at.getTime() !== c.stageDueAt.getTime()) {
         stageDueAt = at;
-        moved.push({ for: 'stage', from: c.stageDueAt, to: at, told: false });
+        moved.push({ for: 'stage', what: 'due', from: c.stageDueAt, to: at, told: false, shown: false });
       }
     } else kept += 1;
   }
@@ -94,14 +98,14 @@ export function recountCase(c: StoredCase, calendar: WorkingCalendar, since: Dat
       // Before filing the target stays inside the filing window, as when it was first counted.
       const at = t.status === 'filed' ? counted : lodgingDue(t.kind, counted, c.profile?.plannedArrival);
       if (at.getTime() === t.dueAt.getTime()) return t;
-      moved.push({ for: t.kind, from: t.dueAt, to: at, told: t.status === 'filed' });
+      moved.push({ for: t.kind, what: 'due', from: t.dueAt, to: at, told: t.status === 'filed', shown: dueMeaning(t.kind, t.status) !== 'followUp' });
       return { ...t, dueAt: at, dueCount: count };
     }
     const n = PROCEDURE_RULES[t.kind as SupportKind]?.refusalReasonsWorkingDays;
     if (t.status === 'refused' && t.refusedAt && !t.reasonsReceivedAt && t.reasonsDueAt && t.reasonsDueAt >= since && n !== undefined) {
       const at = vnEndOfDay(calendar.addWorkingDays(t.refusedAt, n));
       if (at.getTime() === t.reasonsDueAt.getTime()) return t;
-      moved.push({ for: t.kind, from: t.reasonsDueAt, to: at, told: true });
+      moved.push({ for: t.kind, what: 'reasons', from: t.reasonsDueAt, to: at, told: true, shown: true });
       return { ...t, reasonsDueAt: at };
     }
     return t;
@@ -116,7 +120,7 @@ function plainTrack(t: unknown): TrackState {
 }
 
 /** The e-mails a move owes the applicant: one per procedure whose told date moved. */
-async function owedEmails(app: Pick<AppContext, 'config'> | undefined, c: StoredCase, tracks: TrackState[], moved: Moved[], now: Date): Promise<OutboxItem[]> {
+async function owedEmails(app: Pick<AppContext, 'config'> | undefined, c: StoredCase, tracks: TrackState[], moved: Moved[], now: Date, calendar: WorkingCalendar, holiday: { day: string; change: 'added' | 'removed' }): Promise<OutboxItem[]> {
   const told = moved.filter((m) => m.told);
   if (told.length === 0) return [];
   const applicant = await User.findById(c.applicant, { email: 1, name: 1, locale: 1, disabledAt: 1 }).lean();
@@ -124,8 +128,9 @@ async function owedEmails(app: Pick<AppContext, 'config'> | undefined, c: Stored
   return told.map((m) => {
     const track = tracks.find((t) => t.kind === m.for)!;
     const kind = track.kind;
-    const change = { kind, from: track.status, to: track.status, dueMoved: true };
-    return procedureEmail({ applicant, reference: c.reference, caseId: String(c._id), kind, track, change, appUrl: app?.config.appUrl, key: outboxKey(String(c._id), c.version + 1, 'procedure', kind, 'recount'), now });
+    // The old date, the new one and why, in the applicant's language (service.ts procedureWords).
+    const change = { kind, from: track.status, to: track.status, dueMoved: true, moved: { from: m.from, to: m.to, holiday: holiday.day, change: holiday.change } };
+    return procedureEmail({ applicant, reference: c.reference, caseId: String(c._id), kind, track, change, appUrl: app?.config.appUrl, key: outboxKey(String(c._id), c.version + 1, 'procedure', kind, 'recount'), now, calendar });
   });
 }
 
@@ -146,7 +151,14 @@ async function recountOne(opts: { app?: Pick<AppContext, 'config'>; ctx: Context
     return !!t && (isSupportOverdue(t, now) || reasonsOverdue(t, now));
   });
   const stageDueAt = r.stageDueAt ?? c.stageDueAt ?? null;
-  const outbox = await owedEmails(opts.app, c, r.tracks, r.moved, now);
+  const outbox = await owedEmails(opts.app, c, r.tracks, r.moved, now, calendar, { day: opts.date, change: opts.change });
+  // On the case's history, for HR and (the dates they see) the applicant, read in each one's language.
+  const history = {
+    at: now,
+    ...(ctx.actor ? { actor: ctx.actor._id, actorRole: ctx.actor.role } : { actorRole: 'system' }),
+    action: 'deadlines_recount',
+    recount: { holiday: opts.date, change: opts.change, moved: r.moved.map((m) => ({ target: m.for, what: m.what, from: m.from, to: m.to, applicantVisible: m.shown })) },
+  };
   const res = await Case.updateOne(
     { _id: c._id, version: c.version },
     {
@@ -157,7 +169,7 @@ async function recountOne(opts: { app?: Pick<AppContext, 'config'>; ctx: Context
         nextDueAt: nextDueAt({ stage: c.stage, stageDueAt, supportTracks: r.tracks as DeadlineSource['supportTracks'] }),
       },
       $inc: { version: 1 },
-      ...(outbox.length ? { $push: { outbox: { $each: outbox } } } : {}),
+      $push: { history, ...(outbox.length ? { outbox: { $each: outbox } } : {}) },
     },
   );
   if (res.matchedCount !== 1) return false;

@@ -23,7 +23,7 @@ import { SUPPORT_FIELDS } from '../applications/steps.ts';
 import type { CaseConflictError } from './conflict.ts';
 import type { CasePageData } from './page.ts';
 import type { AssignOutcome, BulkAssignOutcome } from './commands.ts';
-import { procedureTimelineEntry } from '../procedures/present.ts';
+import { procedureTimelineEntry, recountTimelineEntry } from '../procedures/present.ts';
 import { withFields } from '../support/with-fields.ts';
 import { applicantSeesEvent, applicantSeesNote, reasonToldToApplicant } from './applicant-view.ts';
 
@@ -38,6 +38,7 @@ interface HistoryLike {
   note?: string | null;
   procedure?: Parameters<typeof procedureTimelineEntry>[2] | null;
   unassign?: { reason?: string | null; name?: string | null } | null;
+  recount?: Parameters<typeof recountTimelineEntry>[2] | null;
 }
 
 /** The note of a history entry in the reader's language: a system-made one from its fields, else as written. */
@@ -112,6 +113,12 @@ export function timeline(
       const who = view.forApplicant ? t('cases.people.hr') : (names.get(String(h.actor))?.name ?? t('cases.people.system'));
       const message = entry.message && (view.forApplicant ? entry.message : t('procedures.timeline.toApplicant', { message: entry.message }));
       out.push({ at: h.at, label: entry.label, who, note: [entry.detail, message, view.forApplicant ? undefined : h.note].filter(Boolean).join('\n') || undefined });
+      continue;
+    }
+    // Deadlines a holiday change moved: translated from their dates (server/procedures/present.ts).
+    if (h.recount?.holiday) {
+      const entry = recountTimelineEntry(t, view.locale, h.recount, view.forApplicant);
+      if (entry) out.push({ at: h.at, label: entry.label, who: t('cases.people.system'), note: entry.detail });
       continue;
     }
     if (view.forApplicant && !applicantSeesEvent(h)) continue;

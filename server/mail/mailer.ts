@@ -4,6 +4,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
+import type { Locale } from '../i18n/index.ts';
 
 export interface OutgoingMail {
   to: string;
@@ -13,6 +14,13 @@ export interface OutgoingMail {
   /** Stable per logical message (the idempotency key), so a retry is recognisably the same e-mail. */
   messageId?: string;
   headers?: Record<string, string>;
+  /** The language it is written in: sent as Content-Language, so mail clients read it (aloud, or offering a translation) as that language. */
+  language: Locale;
+}
+
+/** The message's own headers, with its language. */
+function headersOf(mail: OutgoingMail): Record<string, string> {
+  return { ...mail.headers, 'Content-Language': mail.language };
 }
 
 export interface SentMail {
@@ -53,7 +61,7 @@ export function createMailer(opts: MailerOptions): Mailer {
       kind: 'smtp',
       async send(mail) {
         const messageId = normalizeMessageId(mail.messageId, opts.from);
-        const info = await transport.sendMail({ from: opts.from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html, messageId, headers: mail.headers });
+        const info = await transport.sendMail({ from: opts.from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html, messageId, headers: headersOf(mail) });
         return { messageId: info.messageId ?? messageId };
       },
       async close() {
@@ -66,7 +74,7 @@ export function createMailer(opts: MailerOptions): Mailer {
     kind: 'file',
     async send(mail) {
       const messageId = normalizeMessageId(mail.messageId, opts.from);
-      const info = await transport.sendMail({ from: opts.from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html, messageId, headers: mail.headers });
+      const info = await transport.sendMail({ from: opts.from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html, messageId, headers: headersOf(mail) });
       await mkdir(opts.mailDir, { recursive: true });
       const base = `${new Date().toISOString().replace(/[:.]/g, '-')}-${messageId.replace(/[^A-Za-z0-9._-]/g, '').slice(0, 80)}`;
       const file = path.join(opts.mailDir, `${base}.eml`);

@@ -170,9 +170,10 @@ export async function dispatchOnce(ctx: AppContext, opts: DispatchOptions): Prom
         at: now,
         ...o,
       });
+    const language = isLocale(item.locale) ? item.locale : DEFAULT_LOCALE;
     let rendered;
     try {
-      rendered = await renderEmail(item.template, isLocale(item.locale) ? item.locale : DEFAULT_LOCALE, item.data);
+      rendered = await renderEmail(item.template, language, item.data);
       if (rendered.fellBack) ctx.logger.error({ key: item.key, template: item.template, error: rendered.fellBack }, 'outbox: the edited template failed on this e-mail; the built-in one was sent');
     } catch (err) {
       // A template that cannot render will not render on a retry either.
@@ -186,7 +187,7 @@ export async function dispatchOnce(ctx: AppContext, opts: DispatchOptions): Prom
     const messageId = messageIdFor(item.key);
     const shown = { subject: rendered.subject, templateVersion: rendered.version };
     try {
-      const sent = await ctx.mailer.send({ to: item.to, subject: rendered.subject, text: rendered.text, html: rendered.html, messageId });
+      const sent = await ctx.mailer.send({ to: item.to, subject: rendered.subject, text: rendered.text, html: rendered.html, messageId, language });
       const sentAt = opts.now ?? ctx.now();
       await log({ ...shown, status: 'sent', sentAt, messageId: sent.messageId || messageId });
       await record(item, { status: 'sent', attempts, lastAttemptAt: now, sentAt, messageId: sent.messageId || messageId });

@@ -6,10 +6,13 @@ import type { TFunction } from 'i18next';
 import { SUPPORT_STATUSES, type SupportKind } from '../../models/constants.ts';
 import { tOf, type Context } from '../context.ts';
 import type { Locale } from '../i18n/index.ts';
-import type { WorkingCalendar } from '../calendar/index.ts';
+import { vnStartOfDay, type WorkingCalendar } from '../calendar/index.ts';
 import { PROCEDURE_RULES, residenceCardConflict, visaSymbol, waitingFor, type CardBeyondPassport, type PassportLike } from './rules.ts';
-import { ACTIVE_SUPPORT, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
+import { ACTIVE_SUPPORT, deadlineLeft, dueMeaning, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
 import { formatDay } from '../views/time.ts';
+
+// Moved beside the e-mail's words (service.ts), which count them too; read from here by the queue.
+export { deadlineLeft };
 
 export interface DeadlineView {
   date: Date;
@@ -21,14 +24,8 @@ export interface DeadlineView {
   workingDays: number;
   /** "estimated (holiday calendar not yet published for 2028)" when a year in between has no holidays. */
   estimated?: string;
-}
-
-/** "3 working days left", "due today", "2 working days overdue": a deadline seen from `now` on the holiday calendar. */
-export function deadlineLeft(t: TFunction, calendar: WorkingCalendar, now: Date, due: Date): Pick<DeadlineView, 'date' | 'text' | 'overdue' | 'workingDays'> {
-  const n = calendar.workingDaysBetween(now, due);
-  const overdue = due.getTime() < now.getTime();
-  const text = overdue ? t('procedures.deadline.overdue', { count: Math.max(1, -n) }) : n === 0 ? t('procedures.deadline.today') : t('procedures.deadline.left', { count: n });
-  return { date: due, text, overdue, workingDays: overdue ? Math.min(-1, n) : n };
+  /** What the date is (service.ts dueMeaning): "We aim to file by", "Decision expected by". */
+  label?: string;
 }
 
 /** A deadline seen from `now`, counted on the holiday calendar, with its date in words and whether it is an estimate. */
@@ -75,7 +72,13 @@ export interface ProcedureView {
   active: boolean;
   filedAt?: Date;
   deadline?: DeadlineView;
+  /** Filed, and the law sets no decision time (citizenship): said instead of a date to the applicant. */
+  noLegalDecision?: string;
+  /** The applicant only: what a passed deadline means for them (who is late, that HR follows it up). */
+  lateNote?: string;
   reasons?: DeadlineView;
+  /** The applicant only: the written reasons' deadline in a sentence, with its working days (late: HR is chasing them). */
+  reasonsNote?: string;
   reasonsReceivedAt?: Date;
   isResidenceCard: boolean;
   cardStartsAt?: Date;
@@ -167,6 +170,15 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
     const waits = s.status === 'requested' || s.status === 'preparing' ? waitingFor(kind, tracks) : [];
     const late = !forApplicant && (escalated.has(kind) || isSupportOverdue(s, now) || reasonsOverdue(s, now));
     const cardProblem = kind === 'residence_card' && cardConflict ? cardProblemText(t, locale, cardConflict) : undefined;
+    const meaning = dueMeaning(kind, s.status);
+    // No legal decision time: the applicant is told so, not the institute's own follow-up date.
+    const dueShown = active && s.dueAt && !(forApplicant && meaning === 'followUp');
+    const deadline = dueShown ? { ...deadlineView(t, locale, calendar, now, s.dueAt!), ...(meaning ? { label: t(`procedures.due.${meaning}`) } : {}) } : undefined;
+    const reasons = s.status === 'refused' && s.reasonsDueAt && !s.reasonsReceivedAt ? deadlineView(t, locale, calendar, now, s.reasonsDueAt) : undefined;
+    // HR sees a passed deadline in red and is e-mailed; the applicant is told what it means for them:
+    // once filed the authority is late, before it the institute; HR follows it up either way.
+    const lateNote = forApplicant && deadline?.overdue ? t(meaning === 'decision' ? 'procedures.late.authority' : 'procedures.late.institute') : undefined;
+    const reasonsNote = forApplicant && reasons ? t(reasons.overdue ? 'procedures.applicantReasonsOverdue' : 'procedures.applicantReasonsPending', { date: reasons.dateText, left: reasons.text }) : undefined;
     items.push({
       kind,
       label: t(`procedures.kinds.${kind}`),
@@ -180,8 +192,11 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       badge: s.status === 'refused' || late || cardProblem ? 'err' : s.status === 'approved' ? 'ok' : s.status === 'not_needed' ? 'muted' : '',
       active,
       ...(s.filedAt ? { filedAt: s.filedAt } : {}),
-      ...(active && s.dueAt ? { deadline: deadlineView(t, locale, calendar, now, s.dueAt) } : {}),
-      ...(s.status === 'refused' && s.reasonsDueAt && !s.reasonsReceivedAt ? { reasons: deadlineView(t, locale, calendar, now, s.reasonsDueAt) } : {}),
+      ...(deadline ? { deadline } : {}),
+      ...(meaning === 'followUp' ? { noLegalDecision: t('procedures.due.noLegalDecision') } : {}),
+      ...(lateNote ? { lateNote } : {}),
+      ...(reasons ? { reasons } : {}),
+      ...(reasonsNote ? { reasonsNote } : {}),
       ...(s.reasonsReceivedAt ? { reasonsReceivedAt: s.reasonsReceivedAt } : {}),
       isResidenceCard: kind === 'residence_card',
       ...(s.cardStartsAt ? { cardStartsAt: s.cardStartsAt } : {}),
@@ -243,4 +258,29 @@ export function procedureTimelineEntry(t: TFunction, locale: Locale, p: Procedur
   if (p.reasonsDueAt) details.push(t('procedures.timeline.reasonsDue', { date: formatDay(p.reasonsDueAt, locale) }));
   // The message is HR's own words to the applicant: shown as written (both sides), not translated.
   return { label, ...(details.length ? { detail: details.join(' · ') } : {}), ...(p.message ? { message: p.message } : {}) };
+}
+
+interface RecountEvent {
+  holiday?: string | null;
+  change?: string | null;
+  moved?: ReadonlyArray<{ target?: string | null; what?: string | null; from?: Date | null; to?: Date | null; applicantVisible?: boolean | null }> | null;
+}
+
+/**
+ * The timeline entry of a holiday recount (server/cases/deadline-recount.ts), in the reader's
+ * language: one line per date moved, "Visa: deadline moved from 11 Dec 2031 to 12 Dec 2031: public
+ * holiday of 9 Dec 2031 added". The applicant reads only the dates they are shown (not the stage's).
+ */
+export function recountTimelineEntry(t: TFunction, locale: Locale, r: RecountEvent, forApplicant: boolean): { label: string; detail: string } | undefined {
+  const moved = (r.moved ?? []).filter((m) => m.from && m.to && (!forApplicant || m.applicantVisible));
+  if (!r.holiday || moved.length === 0) return undefined;
+  const day = formatDay(vnStartOfDay(r.holiday), locale);
+  const key = r.change === 'removed' ? 'procedures.recount.lineRemoved' : 'procedures.recount.lineAdded';
+  const what = (m: (typeof moved)[number]) => {
+    if (m.target === 'stage') return t('procedures.recount.stage');
+    const kind = t(`procedures.kinds.${m.target}`);
+    return m.what === 'reasons' ? t('procedures.recount.reasons', { kind }) : kind;
+  };
+  const lines = moved.map((m) => t(key, { what: what(m), from: formatDay(m.from!, locale), to: formatDay(m.to!, locale), day }));
+  return { label: t('procedures.recount.label'), detail: lines.join('\n') };
 }

@@ -6,6 +6,7 @@
 // history (structured: kind, from, to, dates) and outbox (an e-mail in the applicant's language).
 import { refreshForecast } from '../planner/service.ts';
 import type { Types } from 'mongoose';
+import type { TFunction } from 'i18next';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { nextDueAt } from '../../models/case-deadline.ts';
 import { User } from '../../models/user.ts';
@@ -23,7 +24,7 @@ import { ConflictError, ForbiddenError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import { can } from '../policies/index.ts';
 import { findCaseFor } from '../cases/access.ts';
-import { countedDeadline, loadCalendar, vnDateKey, vnEndOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
+import { countedDeadline, loadCalendar, vnDateKey, vnEndOfDay, vnStartOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
 import { SUPPORT_TRACK_DEADLINES } from '../workflow/transitions.ts';
 import { caseEmail, outboxKey, recipientLocale, type Recipient } from '../outbox/item.ts';
 import { translator, type Locale } from '../i18n/index.ts';
@@ -71,6 +72,29 @@ export function reasonsOverdue(t: { status: string; reasonsDueAt?: Date | null; 
 export function deadlineDays(kind: SupportKind, status: SupportStatus): number | undefined {
   if (status === 'filed') return PROCEDURE_RULES[kind].decisionWorkingDays ?? SUPPORT_TRACK_DEADLINES[kind];
   if (status === 'requested' || status === 'preparing') return SUPPORT_TRACK_DEADLINES[kind];
+  return undefined;
+}
+
+/** "3 working days left", "due today", "2 working days overdue": a deadline seen from `now` on the holiday calendar. */
+export function deadlineLeft(t: TFunction, calendar: WorkingCalendar, now: Date, due: Date): { date: Date; text: string; overdue: boolean; workingDays: number } {
+  const n = calendar.workingDaysBetween(now, due);
+  const overdue = due.getTime() < now.getTime();
+  const text = overdue ? t('procedures.deadline.overdue', { count: Math.max(1, -n) }) : n === 0 ? t('procedures.deadline.today') : t('procedures.deadline.left', { count: n });
+  return { date: due, text, overdue, workingDays: overdue ? Math.min(-1, n) : n };
+}
+
+/**
+ * What a procedure's running date means at its status: before filing, the institute's own target to
+ * lodge the file ('file'; 'arrange' for its own service, housing, where nothing is lodged); once
+ * filed, the authority's legal decision time ('decision'), or, where the law sets none (citizenship),
+ * only the institute's follow-up target ('followUp'). Read the same on both sides and in the e-mails,
+ * so a filing target is never read as the decision date.
+ */
+export type DueMeaning = 'file' | 'arrange' | 'decision' | 'followUp';
+export function dueMeaning(kind: SupportKind, status: string): DueMeaning | undefined {
+  const rule = PROCEDURE_RULES[kind];
+  if (status === 'requested' || status === 'preparing') return rule?.internal ? 'arrange' : 'file';
+  if (status === 'filed') return rule?.decisionWorkingDays !== undefined ? 'decision' : 'followUp';
   return undefined;
 }
 
@@ -245,6 +269,20 @@ export interface ProcedureChange {
   cardEndsAt?: Date | null;
   /** A deadline the applicant was told moved with the holiday calendar (server/cases/deadline-recount.ts). */
   dueMoved?: boolean | null;
+  /** That move: the old date, the new one, and the public holiday ('YYYY-MM-DD') added or removed. */
+  moved?: HolidayMove | null;
+}
+
+export interface HolidayMove {
+  from: Date;
+  to: Date;
+  holiday: string;
+  change: 'added' | 'removed';
+}
+
+/** "The date moved from 11 Dec 2031 to 12 Dec 2031: the public holiday of 9 Dec 2031 was added to the calendar". */
+export function holidayMoveText(t: TFunction, locale: Locale, m: HolidayMove): string {
+  return t(m.change === 'added' ? 'procedures.recount.movedAdded' : 'procedures.recount.movedRemoved', { from: formatDay(m.from, locale), to: formatDay(m.to, locale), day: formatDay(vnStartOfDay(m.holiday), locale) });
 }
 
 export function procedureHeadlineKey(c: ProcedureChange): string {
@@ -260,32 +298,61 @@ export function procedureHeadlineKey(c: ProcedureChange): string {
  * The words of a procedure change in one language: the applicant's, like every other e-mail
  * (the outbox item's locale). Days are written out here, in the format the procedure pages use.
  */
-export function procedureWords(locale: Locale, kind: SupportKind, track: TrackState, changed: ProcedureChange) {
+export function procedureWords(locale: Locale, kind: SupportKind, track: TrackState, changed: ProcedureChange, clock: EmailClock) {
   const t = translator(locale);
   const rule = PROCEDURE_RULES[kind];
   return {
     kindLabel: t(`procedures.kinds.${kind}`),
     statusLabel: t(`procedures.statuses.${track.status}`),
     headline: t(procedureHeadlineKey(changed), { kind: t(`procedures.kinds.${kind}`) }),
+    movedText: changed.moved ? holidayMoveText(t, locale, changed.moved) : '',
     legalBasis: rule.legalBasis[locale],
     office: track.office ?? rule.office[locale],
     filedOn: formatDay(track.filedAt, locale),
-    decisionDue: track.status === 'filed' ? formatDay(track.dueAt, locale) : '',
-    reasonsDue: track.status === 'refused' && !track.reasonsReceivedAt ? formatDay(track.reasonsDueAt, locale) : '',
+    ...dueWords(t, locale, kind, track, clock),
     cardFrom: formatDay(track.cardStartsAt, locale),
     cardTo: formatDay(track.cardEndsAt, locale),
   };
 }
 
+/**
+ * The running date of a procedure as the e-mail says it (dueMeaning): before filing the institute's
+ * target ("We aim to file by"), once filed the decision ("Decision expected by"); with no legal
+ * decision time, that is said instead of the institute's follow-up date.
+ */
+function dueWords(t: TFunction, locale: Locale, kind: SupportKind, track: TrackState, clock: EmailClock) {
+  const meaning = dueMeaning(kind, track.status);
+  const target = (meaning === 'file' || meaning === 'arrange') && track.dueAt;
+  // Each date with its working days from now, as the pages count them.
+  const left = (due: Date | undefined) => (due ? deadlineLeft(t, clock.calendar, clock.now, due).text : '');
+  const reasonsOwed = track.status === 'refused' && !track.reasonsReceivedAt && track.reasonsDueAt;
+  return {
+    targetLabel: target ? t(`procedures.due.${meaning}`) : '',
+    targetDue: target ? formatDay(track.dueAt, locale) : '',
+    targetLeft: target ? left(track.dueAt) : '',
+    decisionDue: meaning === 'decision' ? formatDay(track.dueAt, locale) : '',
+    decisionLeft: meaning === 'decision' ? left(track.dueAt) : '',
+    noLegalDecision: meaning === 'followUp' ? t('procedures.due.noLegalDecision') : '',
+    reasonsDue: reasonsOwed ? formatDay(track.reasonsDueAt, locale) : '',
+    reasonsLeft: reasonsOwed ? left(track.reasonsDueAt) : '',
+  };
+}
+
+/** What the e-mail counts working days on: the holiday calendar and the moment it is written. */
+export interface EmailClock {
+  calendar: WorkingCalendar;
+  now: Date;
+}
+
 /** The procedure_update e-mail to the applicant, in their language (the outbox item's locale). */
-export function procedureEmail(opts: { applicant: Recipient & { name?: string | null }; reference: string; caseId: string; kind: SupportKind; track: TrackState; change: ProcedureChange; message?: string; appUrl?: string; key: string; now: Date }) {
+export function procedureEmail(opts: { applicant: Recipient & { name?: string | null }; reference: string; caseId: string; kind: SupportKind; track: TrackState; change: ProcedureChange; message?: string; appUrl?: string; key: string; now: Date; calendar: WorkingCalendar }) {
   const locale = recipientLocale(opts.applicant);
   const data = {
     name: opts.applicant.name,
     reference: opts.reference,
     kind: opts.kind,
     status: opts.track.status,
-    ...procedureWords(locale, opts.kind, opts.track, opts.change),
+    ...procedureWords(locale, opts.kind, opts.track, opts.change, { calendar: opts.calendar, now: opts.now }),
     // In the words HR wrote it: shown as written, not translated.
     message: opts.message ?? '',
     link: `${opts.appUrl ?? ''}/applications/${opts.caseId}`,
@@ -419,7 +486,7 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
     const applicant = await User.findById(caseDoc.applicant, { email: 1, name: 1, locale: 1 }).lean();
     if (applicant?.email) {
       outbox.push(
-        procedureEmail({ applicant, reference: caseDoc.reference, caseId: String(caseDoc._id), kind, track, change: history.procedure, ...(opts.message ? { message: opts.message } : {}), appUrl: opts.app?.config.appUrl, key: outboxKey(String(caseDoc._id), caseDoc.version + 1, 'procedure', kind), now }),
+        procedureEmail({ applicant, reference: caseDoc.reference, caseId: String(caseDoc._id), kind, track, change: history.procedure, ...(opts.message ? { message: opts.message } : {}), appUrl: opts.app?.config.appUrl, key: outboxKey(String(caseDoc._id), caseDoc.version + 1, 'procedure', kind), now, calendar }),
       );
     }
   }

@@ -40,6 +40,7 @@ describe('accounts: registration and e-mail verification', function () {
     expect(user?.consents?.[0]).to.include({ purpose: 'recruitment', granted: true });
 
     const mail = await t.smtp.waitForTo(email, /confirm/i);
+    expect(mail.raw.headers.get('content-language')).to.equal('en');
     expect(mail.html).to.include('/verify-email/');
     const link = linkIn(mail.text, '/verify-email/');
     const raw = link.split('/verify-email/')[1]!;
@@ -64,6 +65,8 @@ describe('accounts: registration and e-mail verification', function () {
     const mail = await t.smtp.waitForTo(email);
     expect(mail.subject).to.equal('Xác nhận địa chỉ e-mail của bạn');
     expect(mail.text).to.include('Kính gửi Trần Thị Bình');
+    // Its language is said in the header too, for mail clients (and screen readers) to read it as such.
+    expect(mail.raw.headers.get('content-language')).to.equal('vi');
   });
 
   it('lets an unverified applicant sign in, shows the notice, and hides it once verified', async () => {

@@ -206,7 +206,7 @@ describe('mail log: every e-mail with its status and message, scoped to HR offic
     expect(page.status).to.equal(200);
     expect(page.text).to.include(`<span id="mail-subject">[${caseA.reference}] en-headline</span>`);
     const shown = /<pre class="mail-text" id="mail-text">([\s\S]*?)<\/pre>/.exec(page.text)![1]!;
-    expect(shown).to.include('Procedure: en-kind — en-status').and.include('Filed on: en-filed').and.include('Legal decision deadline: en-due').and.include('Legal basis: en-basis');
+    expect(shown).to.include('Procedure: en-kind — en-status').and.include('Filed on: en-filed').and.include('Decision expected by: en-due').and.include('Legal basis: en-basis');
     expect(shown).not.to.include('vi-').and.not.to.include('Tiếng Việt');
   });
 

@@ -103,8 +103,9 @@ describe('procedures: escalation of overdue procedures', () => {
     expect(await runEscalations(t.ctx, { caseIds: [c._id] })).to.deep.equal({ escalated: 1, emails: 2 });
     expect(await runEscalations(t.ctx, { caseIds: [c._id] })).to.deep.equal({ escalated: 0, emails: 0 });
     await deliver(t, c._id);
-    expect((await t.smtp.waitForTo(a.email, /Overdue: Work permit/)).text).to.include('written reasons');
-    expect((await t.smtp.waitForTo(b.email, /Quá hạn/)).text).to.include('lý do từ chối');
+    // With the working days they are late, as the deadline's own escalation says them.
+    expect((await t.smtp.waitForTo(a.email, /Overdue: Work permit/)).text).to.include("The authority's written reasons for the refusal were due on 15 Feb 2027 — 1 working day overdue.");
+    expect((await t.smtp.waitForTo(b.email, /Quá hạn/)).text).to.include('lý do từ chối bằng văn bản là 15/2/2027 — quá hạn 1 ngày làm việc.');
   });
 
   it('reaches every overdue case: cases already escalated do not use up a run\'s cap (they did when only the first matches were read)', async () => {

@@ -19,6 +19,8 @@ import { actorContext } from '../workflow/context.ts';
 import { signedIn, page, text, deliver } from '../applications/support.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CaseDoc } from '../../models/case.ts';
+import { timeline } from '../../server/cases/present.ts';
+import { translator } from '../../server/i18n/index.ts';
 
 /** 10:00 in Vietnam on that day. */
 const vn = (day: string) => new Date(`${day}T03:00:00.000Z`);
@@ -107,7 +109,44 @@ describe('procedures: a holiday moves the deadlines counted across it', () => {
     expect(audit).to.have.length(1);
     await deliver(t, filed._id);
     const mail = await t.smtp.waitForTo(applicant.email, /Visa: the deadline moved with a change to the public holiday calendar/);
-    expect(mail.text).to.include('Legal decision deadline: 12 Dec 2031');
+    expect(mail.text).to.include('Decision expected by: 12 Dec 2031');
+    // The old date, the new one and why.
+    expect(mail.text).to.include('The date moved from 11 Dec 2031 to 12 Dec 2031: the public holiday of 9 Dec 2031 was added to the calendar.');
+    expect(mail.html).to.include('The date moved from 11 Dec 2031 to 12 Dec 2031: the public holiday of 9 Dec 2031 was added to the calendar.');
+  });
+
+  it('writes each recount that moved something on the case history, structured, read by HR and the applicant in their language', async () => {
+    const f = await stored(filed._id);
+    const entries = f.history.filter((h) => h.action === 'deadlines_recount');
+    expect(entries).to.have.length(1);
+    const r = entries[0]!.recount!;
+    expect([r.holiday, r.change]).to.deep.equal(['2031-12-09', 'added']);
+    expect(r.moved.map((m) => [m.target, m.what, vnDateKey(m.from), vnDateKey(m.to), m.applicantVisible])).to.deep.equal([
+      ['visa', 'due', '2031-12-11', '2031-12-12', true],
+      ['work_permit_exemption', 'reasons', '2031-12-11', '2031-12-12', true],
+    ]);
+    const visa = 'Visa: deadline moved from 11 Dec 2031 to 12 Dec 2031: public holiday of 9 Dec 2031 added';
+    const reasons = 'Certificate of exemption from a work permit, written reasons of the refusal: deadline moved from 11 Dec 2031 to 12 Dec 2031: public holiday of 9 Dec 2031 added';
+    const hr = text((await page(await signedIn(t, admin), `/cases/${filed._id}`)).text);
+    expect(hr).to.include('Deadlines moved with the public holiday calendar');
+    expect(hr).to.include(visa).and.include(reasons);
+    const mine = text((await page(await signedIn(t, applicant), `/applications/${filed._id}`)).text);
+    expect(mine).to.include('Deadlines moved with the public holiday calendar');
+    expect(mine).to.include(visa).and.include(reasons);
+    // The stage's date is HR's: the applicant reads only the dates they are shown.
+    const a = await stored(accepted._id);
+    const stageMove = a.history.find((h) => h.action === 'deadlines_recount')!.recount!;
+    expect(stageMove.moved.map((m) => [m.target, m.applicantVisible])).to.deep.equal([
+      ['stage', false],
+      ['work_permit', true],
+    ]);
+    const theirs = text((await page(await signedIn(t, applicant), `/applications/${accepted._id}`)).text);
+    expect(theirs).to.include('Work permit: deadline moved from 15 Dec 2031 to 16 Dec 2031: public holiday of 9 Dec 2031 added');
+    expect(theirs).not.to.include('Stage deadline');
+    expect(text((await page(await signedIn(t, admin), `/cases/${accepted._id}`)).text)).to.match(/Stage deadline: deadline moved from \d+ [A-Z][a-z]+ 20\d\d to \d+ [A-Z][a-z]+ 20\d\d: public holiday of 9 Dec 2031 added/);
+    // In Vietnamese, from the same stored entry.
+    const vi = timeline(f.history as never, new Map(), translator('vi'), { applicantId: applicant._id, forApplicant: true, locale: 'vi' }).find((l) => l.label === 'Thời hạn thay đổi theo lịch nghỉ lễ');
+    expect(vi?.note).to.include('Thị thực: thời hạn chuyển từ 11/12/2031 sang 12/12/2031: thêm ngày nghỉ lễ 9/12/2031');
   });
 
   it('moves them back when the day is removed', async () => {

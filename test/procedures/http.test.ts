@@ -89,6 +89,9 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     const mail = await t.smtp.waitForTo(applicant.email, /Giấy phép lao động/);
     expect(mail.subject).to.equal(`[${c.reference}] Giấy phép lao động: hồ sơ đã được nộp cho cơ quan có thẩm quyền`);
     expect(mail.text).to.include('Thủ tục: Giấy phép lao động — ');
+    expect(mail.raw.headers.get('content-language')).to.equal('vi');
+    expect(mail.text).to.include('Dự kiến có quyết định trước: 25/2/2027 (còn 10 ngày làm việc)');
+    expect(mail.html).to.include('Dự kiến có quyết định trước: 25/2/2027 (còn 10 ngày làm việc)');
     expect(mail.text).to.include('Căn cứ: Nghị định 219/2025/NĐ-CP');
     for (const english of ['Work permit', 'English', 'the file has been lodged', 'Legal basis', 'Dear ']) {
       expect(mail.subject + mail.text + mail.html, english).not.to.include(english);
@@ -101,9 +104,34 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     const mine = text((await page(me, `/applications/${c._id}`)).text);
     expect(mine).to.include('Giấy phép lao động: hồ sơ đã được nộp cho cơ quan có thẩm quyền');
     expect(mine).to.include('Nộp ngày');
+    // The date is the decision's once filed, never read as the filing target.
+    expect(mine).to.include('Dự kiến có quyết định trước: 25/2/2027');
+    expect(mine).not.to.include('Dự kiến trước:');
     expect(mine).not.to.include('work_permit:');
     expect(mine).not.to.match(/requested → |→ filed|requested|preparing/);
     expect(mine).not.to.include('Courier ref');
+  });
+
+  it('shows the applicant a passed deadline as a warning saying who is late and that HR follows it up, and a late refusal reasons as chased (en, vi)', async () => {
+    clock = vn('2027-03-05'); // a Friday
+    const tracks = [
+      { kind: 'work_permit', status: 'filed', filedAt: vn('2027-02-18'), dueAt: new Date('2027-03-04T16:59:59.999Z'), updatedAt: vn('2027-02-18') },
+      { kind: 'citizenship', status: 'preparing', dueAt: new Date('2027-03-03T16:59:59.999Z'), updatedAt: vn('2027-02-18') },
+      { kind: 'work_permit_exemption', status: 'refused', filedAt: vn('2027-02-10'), refusedAt: vn('2027-02-26'), reasonsDueAt: new Date('2027-03-03T16:59:59.999Z'), updatedAt: vn('2027-02-26') },
+    ];
+    const english = await createUser({ role: 'applicant', locale: 'en' });
+    for (const [who, expected] of [
+      [english, ['Decision expected by: 4 Mar 2027 (1 working day overdue)', 'The authority has not decided within the time the law gives it. The HR office is following it up with them; there is nothing for you to do unless we ask you.', 'We aim to file by: 3 Mar 2027 (2 working days overdue)', 'We have not kept to our own target date here. The HR office is on it', "The authority's written reasons were due by 3 Mar 2027 (2 working days overdue) and have not arrived. The HR office is chasing them"]],
+      [applicant, ['Dự kiến có quyết định trước: 4/3/2027 (quá hạn 1 ngày làm việc)', 'Cơ quan có thẩm quyền chưa giải quyết trong thời hạn luật định. Bộ phận nhân sự đang theo dõi, đôn đốc; bạn không cần làm gì trừ khi chúng tôi đề nghị.', 'Dự kiến nộp hồ sơ trước: 3/3/2027 (quá hạn 2 ngày làm việc)', 'Viện chưa hoàn thành đúng mốc thời gian đã đặt ra.', 'Văn bản nêu lý do của cơ quan có thẩm quyền đến hạn ngày 3/3/2027 (quá hạn 2 ngày làm việc) nhưng chưa nhận được. Bộ phận nhân sự đang đôn đốc']],
+    ] as const) {
+      const c = await createCase({ applicant: who, call, stage: 'onboarding', assignee: hrEn._id, supportTracks: tracks });
+      const html = (await page(await signedIn(t, who), `/applications/${c._id}`)).text;
+      const shown = text(html);
+      for (const line of expected) expect(shown).to.include(line);
+      // Each passed date is set apart as a warning, not left as plain text.
+      expect(html.match(/class="small notice-warn" data-(?:deadline|reasons) data-overdue/g)).to.have.length(3);
+      expect(shown).not.to.include('must give its reasons in writing by');
+    }
   });
 
   it('starts the 3-working-day reasons clock on a refusal, shown as its own deadline', async () => {
@@ -138,10 +166,11 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     await deliver(t, c._id);
     const refusal = await t.smtp.waitForTo(applicant.email, /đã từ chối/);
     // Reasons due Mon 15 Feb 2027 (3 working days across Tết), in the applicant's language.
-    expect(refusal.text).to.match(/phải nêu lý do bằng văn bản trước ngày 15/);
+    expect(refusal.text).to.include('phải nêu lý do bằng văn bản trước ngày 15/2/2027 (còn 3 ngày làm việc)');
     expect(refusal.text).not.to.include('must give its reasons');
     let me = await signedIn(t, applicant);
-    expect(text((await page(me, `/applications/${c._id}`)).text)).to.include('phải trả lời bằng văn bản nêu rõ lý do trước ngày');
+    // With its working days left, as HR sees them.
+    expect(text((await page(me, `/applications/${c._id}`)).text)).to.include('phải trả lời bằng văn bản nêu rõ lý do trước ngày 15/2/2027 (còn 3 ngày làm việc)');
 
     // Ticking "reasons received" without the reasons: refused beside the field (the box stays ticked), nothing stored.
     clock = vn('2027-02-12');
@@ -315,8 +344,14 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     const mail = await t.smtp.waitForTo(english.email, /Housing/);
     expect(mail.subject).to.equal(`[${c.reference}] Housing: the file is being prepared`);
     expect(mail.text).to.include('Dear Jane Doe');
+    expect(mail.raw.headers.get('content-language')).to.equal('en');
+    // Signed with the product's one English name, as the layout and every other e-mail sign it.
+    expect(mail.text.trimEnd().endsWith('\nTalent Programme')).to.equal(true);
+    expect(mail.text + mail.html).not.to.include('Talent Attraction');
     expect(mail.text).to.include("Legal basis: Institute's own service");
     expect(mail.text).to.include('Message from the HR office:\nWe are viewing two flats near the institute.');
+    // Before it is done, the institute's own target, with its working days left.
+    expect(mail.text).to.match(/\nWe aim to arrange it by: \d{1,2} [A-Z][a-z]{2} 2027 \(20 working days left\)\n/);
     for (const vietnamese of ['Nhà ở', 'Kính gửi', 'Tiếng Việt', 'Căn cứ', 'hồ sơ']) {
       expect(mail.subject + mail.text + mail.html, vietnamese).not.to.include(vietnamese);
     }

@@ -73,6 +73,44 @@ describe('procedures: presenters', () => {
   });
 });
 
+describe('procedures: what the date of a procedure is, before and after filing', () => {
+  const items = (locale: 'vi' | 'en', forApplicant: boolean) =>
+    presentProcedures({
+      ctx: systemContext({ now: vn('2027-03-01'), locale }),
+      caseDoc: {
+        _id: 'c',
+        version: 1,
+        supportTracks: [
+          { kind: 'work_permit', status: 'preparing', dueAt: new Date('2027-03-10T16:59:59.999Z') },
+          { kind: 'visa', status: 'filed', filedAt: vn('2027-03-01'), dueAt: new Date('2027-03-08T16:59:59.999Z') },
+          { kind: 'housing', status: 'requested', dueAt: new Date('2027-03-29T16:59:59.999Z') },
+          { kind: 'citizenship', status: 'filed', filedAt: vn('2027-02-01'), dueAt: new Date('2027-05-10T16:59:59.999Z') },
+        ],
+      },
+      calendar,
+      forApplicant,
+    }).items;
+
+  it('labels the filing target "We aim to file by" and a filed procedure "Decision expected by", on both sides, en and vi', () => {
+    for (const forApplicant of [true, false]) {
+      const en = items('en', forApplicant);
+      expect(en.slice(0, 3).map((i) => i.deadline?.label)).to.deep.equal(['We aim to file by', 'Decision expected by', 'We aim to arrange it by']);
+      const vi = items('vi', forApplicant);
+      expect(vi.slice(0, 3).map((i) => i.deadline?.label)).to.deep.equal(['Dự kiến nộp hồ sơ trước', 'Dự kiến có quyết định trước', 'Dự kiến sắp xếp xong trước']);
+    }
+  });
+
+  it('says a filed citizenship has no legal decision time: no date to the applicant, the follow-up date to HR', () => {
+    const mine = items('en', true)[3]!;
+    expect(mine.deadline).to.equal(undefined);
+    expect(mine.noLegalDecision).to.match(/^The law sets no time limit for this decision/);
+    expect(items('vi', true)[3]!.noLegalDecision).to.match(/^Luật không quy định thời hạn giải quyết/);
+    const hr = items('en', false)[3]!;
+    expect(hr.deadline?.label).to.equal('Our follow-up date (the law sets no decision time)');
+    expect(hr.deadline?.dateText).to.equal('10 May 2027');
+  });
+});
+
 describe('procedures: what a procedure waits for (Law 47/2014 Art. 10(4)(c), 37(1))', () => {
   const tracks = (o: Record<string, string>) => Object.entries(o).map(([kind, status]) => ({ kind, status }));
   it('takes the work permit or its exemption as the visa\'s proof: either one granted will do', () => {
