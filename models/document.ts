@@ -30,6 +30,11 @@ const documentSchema = new Schema(
     /** When the applicant was reminded that this file is about to expire (sent once). */
     expiryReminderSentAt: { type: Date },
     /**
+     * When the applicant was told this passport is not valid long enough for the residence card
+     * (server/documents/reminders.ts): sent once per file, whatever later moves the card's end.
+     */
+    tooShortNoticeSentAt: { type: Date },
+    /**
      * A renewal (new passport, new certificate) of this accepted version (server/documents/renewal.ts):
      * it is not current while HR checks it; accepted, it becomes the current version and the one it
      * renews stays in the history with its dates and who checked it.

@@ -1,5 +1,5 @@
 // The e-mails the documents feature owes an applicant about one of their documents (rejected,
-// expiring, a renewal HR added for them), queued in the case outbox in the applicant's language.
+// expiring, a passport not valid long enough, a renewal HR added for them), queued in the case outbox in the applicant's language.
 // The case version is left alone: a queued e-mail must not make an officer's open form stale.
 import { Case } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
@@ -12,7 +12,7 @@ export interface DocumentEmailOptions {
   applicant: UserDoc | null;
   caseDoc: { _id: unknown; reference: string };
   doc: { _id: unknown; type: string; originalName: string };
-  template: 'document_rejected' | 'document_accepted' | 'document_expiring' | 'document_renewal_added';
+  template: 'document_rejected' | 'document_accepted' | 'document_expiring' | 'document_too_short' | 'document_renewal_added';
   data: Record<string, unknown>;
   now: Date;
   /** Set where the same document can owe the same e-mail twice (a decision changed and changed back). */

@@ -1,6 +1,6 @@
-// Registers the document expiry reminder job with the background services (server/services.ts).
-// It runs shortly after start and then every 6 hours; each reminder is sent once (claimed per
-// document), so running more often than daily never repeats an e-mail.
+// Registers the document reminder job (documents expiring, passports not valid long enough) with
+// the background services (server/services.ts). It runs shortly after start and then every 6 hours;
+// each e-mail is sent once (claimed per document), so running more often than daily never repeats one.
 import { periodicService, registerService } from '../services.ts';
 import { runDocumentExpiryReminders } from './reminders.ts';
 

@@ -160,6 +160,10 @@ const SAMPLES: Record<string, unknown> = {
   stage: 'screening',
   kind: 'work_permit',
   status: 'requested',
+  // Days named "…On"/"…Until" (a document's expiry, the date a passport must reach): real dates,
+  // so a preview shows them.
+  expiresOn: new Date('2027-06-30T03:00:00Z'),
+  requiredUntil: new Date('2028-10-31T03:00:00Z'),
 };
 
 /** Sample data with every variable present, used to check an edit (and to preview without a case). */

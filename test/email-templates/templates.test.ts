@@ -55,11 +55,13 @@ describe('e-mail templates: edit, version, revert, refuse what does not render',
     const page = await admin.get('/admin/email-templates').set('Accept', 'text/html');
     expect(page.status).to.equal(200);
     const names = listTemplateNames();
-    expect(names).to.include.members(['screening_started', 'offer_made', 'password_reset', T]);
+    expect(names).to.include.members(['screening_started', 'offer_made', 'password_reset', 'document_too_short', T]);
     for (const n of names) {
       expect(page.text).to.include(`href="/admin/email-templates/${n}/vi"`);
       expect(page.text).to.include(`href="/admin/email-templates/${n}/en"`);
     }
+    // Each under its name in the page's language (the passport notice of server/documents/reminders.ts).
+    expect(page.text).to.match(/data-template="document_too_short">\s*<td>Passport not valid long enough<br>/);
   });
 
   it('shows the editor with the text in use and the variables of the event', async () => {
