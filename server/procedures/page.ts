@@ -11,6 +11,7 @@ import { PROCEDURE_RULES, filingOutsideWindow, type PassportLike } from './rules
 import { currentDocuments } from '../documents/index.ts';
 import { presentProcedures, type ProcedureView } from './present.ts';
 import type { ProcedureErrors } from './service.ts';
+import { formatDay } from '../views/time.ts';
 
 function isoDay(d: Date | null | undefined): string {
   if (!d) return '';
@@ -52,7 +53,9 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
   const rule = PROCEDURE_RULES[kind];
   const values = opts.failed?.values ?? {
     office: stored?.office ?? '',
-    filedAt: isoDay(stored?.filedAt),
+    // The date of the filing under way, to correct; empty otherwise: a new filing (after a refusal
+    // too) is lodged on a day of its own, which HR types (service.ts isNewFiling).
+    filedAt: stored?.status === 'filed' ? isoDay(stored.filedAt) : '',
     cardStartsAt: isoDay(stored?.cardStartsAt),
     cardEndsAt: isoDay(stored?.cardEndsAt),
     note: '',
@@ -83,6 +86,8 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
       documents: rule.documents.map((d) => t(`documents.types.${d}`, { defaultValue: d })),
     },
     values,
+    // The filing recorded, when the field is empty for a new one: it stays in the case's history.
+    filedAtHint: stored?.status === 'filed' ? undefined : stored?.filedAt ? t('procedures.fields.earlierFiling', { date: formatDay(stored.filedAt, ctx.locale) }) : t('procedures.fields.filedAtNew'),
     errors,
     formErrorsText: errors ? [t('procedures.errors.fix'), ...unplaced].join(' ') : undefined,
     isRefused,

@@ -194,6 +194,59 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(later.applicantMessage).to.equal(undefined);
   });
 
+  it('asks a work permit lodged again after its refusal for the new filing\'s own date (empty, required, not before the refusal), counts the deadline from it and keeps the first filing in the history', async () => {
+    clock = vn('2027-02-03');
+    const c = await onboardingCase();
+    let a = await signedIn(t, hrEn);
+    const url = `/cases/${c._id}/procedures/work_permit`;
+    expect(await save(a, url, { status: 'refused', filedAt: '2027-01-27', message: 'Refused: we will lodge it again with the signed contract.' })).to.have.property('status', 303);
+
+    // Two weeks on, the reasons are in and the file goes in again.
+    clock = vn('2027-02-16');
+    a = await signedIn(t, hrEn);
+    const form = await page(a, url);
+    // The date field is empty (not the first filing's 27 Jan), and says where that one went.
+    expect(form.text).to.match(/id="f-filedAt" name="filedAt" type="date" value=""/);
+    expect(text(form.text)).to.include("The earlier filing, on 27 Jan 2027, stays in the case's history.");
+    const before = await snapshot(c);
+    const refile = { status: 'filed', reasonsReceived: 'yes', message: 'The contract was unsigned; we lodged a signed copy.', note: 'second filing' };
+    const noDate = await post(a, form.text, url, { version: versionIn(form.text, url), ...refile, filedAt: '' });
+    expect(noDate.status).to.equal(422);
+    expect(text(noDate.text)).to.include('Enter the date the file was lodged: the legal deadline counts from it');
+    expect(noDate.text).to.include('aria-describedby="f-filedAt-error"');
+    expect(noDate.text).to.include('>The contract was unsigned; we lodged a signed copy.</textarea>');
+    // The first filing's date, typed back: before the refusal (3 Feb), in either language.
+    const oldDate = await post(a, form.text, url, { version: versionIn(form.text, url), ...refile, filedAt: '2027-01-27' });
+    expect(oldDate.status).to.equal(422);
+    expect(text(oldDate.text)).to.include('The filing date is before the refusal of 3 Feb 2027');
+    expect(oldDate.text).to.include('value="2027-01-27"');
+    const vi = await signedIn(t, hrVi);
+    const viForm = await page(vi, url);
+    const viOld = await post(vi, viForm.text, url, { version: versionIn(viForm.text, url), ...refile, filedAt: '2027-01-27' });
+    expect(viOld.status).to.equal(422);
+    expect(text(viOld.text)).to.include('Ngày nộp sớm hơn ngày bị từ chối (3/2/2027)');
+    // From the case page's quick form: sent to the procedure's page for the date, as for a first filing.
+    const casePage = await page(a, `/cases/${c._id}`);
+    const quick = await post(a, casePage.text, `/cases/${c._id}/support/work_permit`, { version: versionIn(casePage.text, `/cases/${c._id}/support/work_permit`), status: 'filed' });
+    expect(quick.status).to.equal(422);
+    expect(quick.text).to.match(/id="f-filedAt" name="filedAt" type="date" value=""/);
+    expect(await snapshot(c)).to.deep.equal(before);
+
+    expect((await post(a, form.text, url, { version: versionIn(form.text, url), ...refile, filedAt: '2027-02-16' })).status).to.equal(303);
+    const after = (await Case.findById(c._id).lean())!;
+    const wp = after.supportTracks.find((s) => s.kind === 'work_permit')!;
+    expect([wp.status, vnDateKey(wp.filedAt!), vnDateKey(wp.dueAt!)]).to.deep.equal(['filed', '2027-02-16', '2027-03-02']); // 10 working days from 16 Feb
+    const filings = after.history.filter((e) => e.procedure?.kind === 'work_permit' && e.procedure.filedAt).map((e) => [e.procedure!.to, vnDateKey(e.procedure!.filedAt!)]);
+    expect(filings).to.deep.equal([['refused', '2027-01-27'], ['filed', '2027-02-16']]);
+    // The applicant is told the decision is due 2 March, not a day already past.
+    await deliver(t, c._id);
+    const mail = await t.smtp.waitForTo(applicant.email, new RegExp(`${c.reference}.*hồ sơ đã được nộp`));
+    expect(mail.text).to.include('Ngày nộp: 16/2/2027');
+    expect(mail.text).to.include('Thời hạn giải quyết theo luật: 2/3/2027');
+    // Once filed, the field holds the filing under way, to correct.
+    expect((await page(a, url)).text).to.match(/id="f-filedAt" name="filedAt" type="date" value="2027-02-16"/);
+  });
+
   it('tells the applicant when a procedure they were told had started is no longer needed (it leaves their list)', async () => {
     clock = vn('2027-02-04');
     const c = await onboardingCase();
