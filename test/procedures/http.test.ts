@@ -585,8 +585,8 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     });
     const a = await signedIn(t, hrEn);
     const shown = text((await page(a, `/cases/${c._id}`)).text);
-    expect(shown).to.include('waits for Work permit');
-    expect(shown).to.include('waits for Work permit, Visa');
+    expect(shown).to.include('waits for the work permit<');
+    expect(shown).to.include('waits for the work permit and the visa');
 
     const before = await snapshot(c);
     const visaForm = await page(a, `/cases/${c._id}/procedures/visa`);

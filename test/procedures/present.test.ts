@@ -87,6 +87,18 @@ describe('procedures: what a procedure waits for (Law 47/2014 Art. 10(4)(c), 37(
     expect(waitingFor('residence_card', tracks({ work_permit: 'refused', work_permit_exemption: 'approved', visa: 'approved' }))).to.deep.equal([]);
     expect(waitingFor('residence_card', tracks({ work_permit: 'preparing', visa: 'requested' }))).to.deep.equal(['work_permit', 'visa']);
   });
+  it('says "either … or …" where any one will do and "… and …" where each is needed, on HR\'s page and the applicant\'s, en and vi', () => {
+    const waits = (locale: 'vi' | 'en', o: Record<string, string>, kind: string, forApplicant = false) =>
+      presentProcedures({ ctx: systemContext({ now: vn('2027-02-01'), locale }), caseDoc: { _id: 'c', version: 1, supportTracks: tracks(o) }, calendar, forApplicant }).items.find((i) => i.kind === kind)!.waits;
+    const both = { work_permit: 'preparing', work_permit_exemption: 'requested', visa: 'requested', residence_card: 'requested' };
+    expect(waits('en', both, 'visa')).to.equal('waits for either the work permit or the certificate of exemption from a work permit');
+    expect(waits('en', both, 'visa', true)).to.equal('waits for either the work permit or the certificate of exemption from a work permit');
+    expect(waits('vi', both, 'visa')).to.equal('chờ giấy phép lao động hoặc giấy xác nhận không thuộc diện cấp giấy phép lao động');
+    expect(waits('en', both, 'residence_card')).to.equal('waits for the visa and either the work permit or the certificate of exemption from a work permit');
+    expect(waits('en', { work_permit: 'filed', visa: 'requested', residence_card: 'requested' }, 'residence_card')).to.equal('waits for the work permit and the visa');
+    expect(waits('vi', { work_permit: 'filed', visa: 'requested', residence_card: 'requested' }, 'residence_card')).to.equal('chờ giấy phép lao động và thị thực');
+    expect(waits('en', { work_permit: 'approved', visa: 'requested' }, 'visa')).to.equal(undefined);
+  });
 });
 
 describe('procedures: the work permit is lodged within its window (Decree 219/2025/ND-CP: 60 to 10 days before the start)', () => {
