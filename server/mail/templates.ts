@@ -160,6 +160,8 @@ const SAMPLES: Record<string, unknown> = {
   stage: 'screening',
   kind: 'work_permit',
   status: 'requested',
+  // A procedure with its own deadline (offer_accepted): one that waits for another shows no date.
+  waits: '',
 };
 
 /** Sample data with every variable present, used to check an edit (and to preview without a case). */

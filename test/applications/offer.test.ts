@@ -68,7 +68,24 @@ describe('applications: decisions, offer and timeline', () => {
     expect(staff.text).to.include('data-track="work_permit"');
     expect(staff.text).to.include(`action="/cases/${c._id}/support/visa"`);
     await deliver(t, c._id);
-    await t.smtp.waitForTo(applicant.email, new RegExp(after.reference));
+    // A procedure that waits for another says so, as the pages do: never a bare "due".
+    const mail = await t.smtp.waitForTo(applicant.email, new RegExp(after.reference));
+    expect(mail.text).to.match(/- Work permit: due \d{1,2} \w{3} \d{4}\n/);
+    expect(mail.text).to.include('- Visa: waits for the work permit\n');
+    expect(mail.text).to.include('- Temporary residence card: waits for the work permit and the visa\n');
+    expect(mail.html).to.include('<li>Visa: waits for the work permit</li>');
+    expect(mail.text + mail.html).not.to.match(/due\s*(<|\n)/);
+
+    const vi = await createUser({ role: 'applicant', locale: 'vi' });
+    const mine = await createCase({ applicant: vi, call, stage: 'offer' });
+    const v = await signedIn(t, vi);
+    const offer = await page(v, `/applications/${mine._id}`);
+    expect((await post(v, offer.text, `/applications/${mine._id}/offer`, { version: versionIn(offer.text, `/applications/${mine._id}/offer`), decision: 'accept' })).status).to.equal(303);
+    await deliver(t, mine._id);
+    const viMail = await t.smtp.waitForTo(vi.email, new RegExp(mine.reference));
+    expect(viMail.text).to.include('- Thị thực: chờ giấy phép lao động\n');
+    expect(viMail.text).to.include('- Thẻ tạm trú: chờ giấy phép lao động và thị thực\n');
+    expect(viMail.text + viMail.html).not.to.match(/hạn\s*(<|\n)/);
   });
 
   it('lets the applicant decline an offer', async () => {
