@@ -130,12 +130,18 @@ export function cardProblemText(t: TFunction, locale: Locale, c: CardBeyondPassp
   });
 }
 
-/** Which visa (LĐ1 or LĐ2, and TT for the family coming along), in the reader's language with its legal basis. */
-export function visaTypeView(t: TFunction, tracks: ReadonlyArray<{ kind: string; status: string }>, family: boolean): NonNullable<ProcedureView['visaType']> {
+/**
+ * Which visa (LĐ1 or LĐ2, and TT for the family coming along), in the reader's language with its
+ * legal basis. Not known yet, HR is told to start the permit or the exemption; the applicant, who
+ * starts no procedure, what the HR office does next (lodges the permit again after a refusal).
+ */
+export function visaTypeView(t: TFunction, tracks: ReadonlyArray<{ kind: string; status: string }>, family: boolean, forApplicant = false): NonNullable<ProcedureView['visaType']> {
   const symbol = visaSymbol(tracks);
+  const refused = tracks.some((p) => (p.kind === 'work_permit' || p.kind === 'work_permit_exemption') && p.status === 'refused');
+  const unknown = !forApplicant ? 'procedures.visaType.unknown' : refused ? 'procedures.visaType.unknownApplicantRefused' : 'procedures.visaType.unknownApplicant';
   return {
     ...(symbol ? { symbol } : {}),
-    text: t(symbol === 'LĐ1' ? 'procedures.visaType.ld1' : symbol === 'LĐ2' ? 'procedures.visaType.ld2' : 'procedures.visaType.unknown'),
+    text: t(symbol === 'LĐ1' ? 'procedures.visaType.ld1' : symbol === 'LĐ2' ? 'procedures.visaType.ld2' : unknown),
     ...(family ? { family: t('procedures.visaType.family') } : {}),
   };
 }
@@ -191,7 +197,7 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       label: t(`procedures.kinds.${kind}`),
       ...(waits ? { waits } : {}),
       legalBasis: rule.legalBasis[locale],
-      ...(kind === 'visa' ? { visaType: visaTypeView(t, tracks, (caseDoc.dependants ?? []).length > 0) } : {}),
+      ...(kind === 'visa' ? { visaType: visaTypeView(t, tracks, (caseDoc.dependants ?? []).length > 0, forApplicant) } : {}),
       office: s.office || rule.office[locale],
       officeRecorded: !!s.office,
       status: s.status,
