@@ -21,7 +21,7 @@ import { CaseConflictError, caseConflict } from '../server/cases/conflict.ts';
 import { conflictPage } from '../server/cases/present.ts';
 import { setCalendarLogger } from '../server/calendar/index.ts';
 import { isNewFiling, isSupportKind, updateProcedure, type ProcedureErrors } from '../server/procedures/service.ts';
-import { outsideWindowMessage, procedurePage } from '../server/procedures/page.ts';
+import { procedurePage, savedWarnings } from '../server/procedures/page.ts';
 import { calendarDayMessage } from '../server/support/calendar-day.ts';
 
 const WORKERS = allow('role.caseWorker');
@@ -122,10 +122,8 @@ export function proceduresRoutes(app: AppContext): Router {
       await showProcedure(app, req, res, 422, { errors: result.errors, values });
       return;
     }
-    if (result.outsideWindow) {
-      const m = outsideWindowMessage('procedures.flash.updatedOutsideWindow', result.outsideWindow);
-      flash(req, 'warning', m.key, m.params);
-    }
+    const warnings = savedWarnings(req.ctx, result);
+    if (warnings.length) flash(req, 'warning', 'procedures.flash.updatedWithWarnings', { warnings: warnings.join(' ') });
     else flash(req, 'success', 'procedures.flash.updated');
     res.redirect(303, `/cases/${id}#support`);
   };

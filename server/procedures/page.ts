@@ -28,6 +28,18 @@ export function outsideWindowMessage(prefix: string, miss: { days: number; min: 
   return { key: `${prefix}${suffix}`, params: { count: Math.abs(miss.days), min: miss.min, max: miss.max } };
 }
 
+/**
+ * What HR should know of a filing date just set, in their language (the flash after the save): outside
+ * the decree's window, on a day no authority receives a file. Empty when there is nothing to say.
+ */
+export function savedWarnings(ctx: Context, saved: { outsideWindow?: { days: number; min: number; max: number }; filedOnDayOff?: Date }): string[] {
+  const t = tOf(ctx);
+  const out: string[] = [];
+  if (saved.outsideWindow) ((m) => out.push(t(m.key, m.params)))(outsideWindowMessage('procedures.rule.outsideWindow', saved.outsideWindow));
+  if (saved.filedOnDayOff) out.push(t('procedures.rule.filedOnDayOff', { date: formatDay(saved.filedOnDayOff, ctx.locale) }));
+  return out;
+}
+
 export async function procedurePage(opts: { ctx: Context; caseId: string; kind: SupportKind | string; failed?: { errors: ProcedureErrors; values: Record<string, string> } }) {
   const { ctx } = opts;
   const actor = actorOf(ctx);
@@ -82,6 +94,7 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
       decision: rule.decisionWorkingDays !== undefined ? t('procedures.rule.decision', { count: rule.decisionWorkingDays }) : t('procedures.rule.noLegalDeadline'),
       reasons: rule.refusalReasonsWorkingDays !== undefined ? t('procedures.rule.reasons', { count: rule.refusalReasonsWorkingDays }) : undefined,
       window: rule.fileBeforeStartDays ? t('procedures.rule.window', rule.fileBeforeStartDays) : undefined,
+      dayOffWarning: stored?.filedAt && !rule.internal && !calendar.isWorkingDay(stored.filedAt) ? t('procedures.rule.filedOnDayOff', { date: formatDay(stored.filedAt, ctx.locale) }) : undefined,
       windowWarning: ((miss) => (miss ? ((m) => t(m.key, m.params))(outsideWindowMessage('procedures.rule.outsideWindow', miss)) : undefined))(filingOutsideWindow(kind, stored?.filedAt, caseDoc.profile?.plannedArrival)),
       documents: rule.documents.map((d) => t(`documents.types.${d}`, { defaultValue: d })),
     },

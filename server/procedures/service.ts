@@ -322,7 +322,15 @@ export interface UpdateProcedureOptions extends ProcedureInput {
 }
 
 export type UpdateProcedureResult =
-  | { ok: true; caseDoc: CaseDoc; repeated?: boolean; /** Saved, and HR should know: the filing day lies outside the legal window (rules.ts filingOutsideWindow). */ outsideWindow?: { days: number; min: number; max: number } }
+  | {
+      ok: true;
+      caseDoc: CaseDoc;
+      repeated?: boolean;
+      /** Saved, and HR should know: the filing day set lies outside the legal window (rules.ts filingOutsideWindow). */
+      outsideWindow?: { days: number; min: number; max: number };
+      /** Saved, and HR should know: the filing day set is a weekend day or a public holiday, when no authority receives a file. */
+      filedOnDayOff?: Date;
+    }
   | { ok: false; errors: ProcedureErrors; caseDoc: CaseDoc };
 
 type HistoryFacts = ReadonlyArray<{ at?: Date | null; action?: string | null; procedure?: { kind?: string | null; from?: string | null; to?: string | null } | null }>;
@@ -486,9 +494,12 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   });
   // A filed or decided procedure moves the likely start date; the stored forecast feeds the queue and dashboard.
   await refreshForecast({ caseId: updated._id, now, calendar });
-  // Said at save, in the words the procedure's page uses, so the officer sees it when it matters.
-  const outsideWindow = filingOutsideWindow(kind, track.filedAt, caseDoc.profile?.plannedArrival);
-  return { ok: true, caseDoc: updated, ...(outsideWindow ? { outsideWindow } : {}) };
+  // Said at save when the filing date is set or changed (not on a grant or the reasons' receipt), in
+  // the words the procedure's page uses, so the officer sees it when it matters. Warned, not refused:
+  // a filing is a fact recorded as it happened, and a typo is corrected on the page.
+  const outsideWindow = filingDateSet ? filingOutsideWindow(kind, track.filedAt, caseDoc.profile?.plannedArrival) : undefined;
+  const filedOnDayOff = filingDateSet && !PROCEDURE_RULES[kind].internal && !calendar.isWorkingDay(track.filedAt!) ? track.filedAt : undefined;
+  return { ok: true, caseDoc: updated, ...(outsideWindow ? { outsideWindow } : {}), ...(filedOnDayOff ? { filedOnDayOff } : {}) };
 }
 
 /** The calendar-aware view helpers need the calendar once per page. */
