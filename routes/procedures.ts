@@ -20,8 +20,8 @@ import { caseStyles } from '../server/http/styles.ts';
 import { CaseConflictError, caseConflict } from '../server/cases/conflict.ts';
 import { conflictPage } from '../server/cases/present.ts';
 import { setCalendarLogger } from '../server/calendar/index.ts';
-import { isSupportKind, updateProcedure, type ProcedureErrors } from '../server/procedures/service.ts';
-import { outsideWindowMessage, procedurePage } from '../server/procedures/page.ts';
+import { isNewFiling, isSupportKind, updateProcedure, type ProcedureErrors } from '../server/procedures/service.ts';
+import { procedurePage, savedWarnings } from '../server/procedures/page.ts';
 import { calendarDayMessage } from '../server/support/calendar-day.ts';
 
 const WORKERS = allow('role.caseWorker');
@@ -99,9 +99,9 @@ export function proceduresRoutes(app: AppContext): Router {
     const { version, reasonsReceived, track, ...input } = form.data;
     // Filing from the case page's quick form (status only): the legal clock runs from the filing
     // date, and the procedure's page is where it is typed, checked against the decree's window and
-    // against the documents still missing. So it opens there with the status chosen, instead of
-    // recording today (a Saturday, in the walk-through) without a word.
-    if (from === 'case' && input.status === 'filed' && !input.filedAt && (await trackStatus(id, kind)) !== 'filed') {
+    // against the documents still missing. So a new filing (the service's rule: the first, or one
+    // after a refusal) opens there with the status chosen and the date to type.
+    if (from === 'case' && !input.filedAt && isNewFiling(await trackStatus(id, kind), input.status)) {
       await showProcedure(app, req, res, 422, { errors: { filedAt: 'procedures.errors.filedAtFromCase' }, values });
       return;
     }
@@ -122,10 +122,8 @@ export function proceduresRoutes(app: AppContext): Router {
       await showProcedure(app, req, res, 422, { errors: result.errors, values });
       return;
     }
-    if (result.outsideWindow) {
-      const m = outsideWindowMessage('procedures.flash.updatedOutsideWindow', result.outsideWindow);
-      flash(req, 'warning', m.key, m.params);
-    }
+    const warnings = savedWarnings(req.ctx, result);
+    if (warnings.length) flash(req, 'warning', 'procedures.flash.updatedWithWarnings', { warnings: warnings.join(' ') });
     else flash(req, 'success', 'procedures.flash.updated');
     res.redirect(303, `/cases/${id}#support`);
   };

@@ -5,7 +5,7 @@ import { presentPlan } from '../planner/present.ts';
 import type { TFunction } from 'i18next';
 import { tOf, type Context } from '../context.ts';
 import type { CaseDoc } from '../../models/case.ts';
-import { ACTIVE_STAGES, DEGREES, inStages } from '../../models/constants.ts';
+import { ACTIVE_STAGES, ACTIVE_SUPPORT_STATUSES, DEGREES, inStages } from '../../models/constants.ts';
 import type { FieldErrors } from '../errors.ts';
 import { errorTexts, messagesView, stageBadge, stageLabel, timeline, type FormState } from '../cases/present.ts';
 import type { ChecklistView } from '../documents/present.ts';
@@ -16,6 +16,7 @@ import { criteriaFor } from './tracks.ts';
 import { formatDay } from '../views/time.ts';
 import { countryOptions, countryName } from './countries.ts';
 import { applicantDecisionReason } from '../cases/applicant-view.ts';
+import { listText } from '../procedures/present.ts';
 
 export function applicationsList(ctx: Context, rows: ApplicationRow[]) {
   const t = tOf(ctx);
@@ -41,6 +42,21 @@ function resendNeeded(t: ReturnType<typeof tOf>, checklist: unknown): string | u
   return t('applications.show.next.resend', { count: items.length, list: items.map((i) => t(`documents.types.${i.type}`)).join(', ') });
 }
 
+/**
+ * What the stage means for the applicant. Once the offer is accepted it names the procedures under
+ * way now, read from the case's procedures (not the ones asked for at the start: one set Not needed
+ * or refused since is no longer "being prepared"), and those refused, whose next step HR says below.
+ */
+export function nextStepText(t: TFunction, stage: string, tracks: ReadonlyArray<{ kind: string; status: string }>): string | undefined {
+  if (stage !== 'onboarding' && stage !== 'arrived') return t(`applications.show.next.${stage}`, { defaultValue: '' }) || undefined;
+  const names = (statuses: readonly string[]) => tracks.filter((p) => statuses.includes(p.status)).map((p) => t(`procedures.inSentence.${p.kind}`));
+  const list = (items: string[]) => listText(t, items, 'and');
+  const running = names(ACTIVE_SUPPORT_STATUSES);
+  const refused = names(['refused']);
+  const base = running.length ? t(`applications.show.next.${stage}`, { list: list(running) }) : t(`applications.show.next.${stage}None`);
+  return refused.length ? `${base} ${t('applications.show.next.refused', { list: list(refused) })}` : base;
+}
+
 export function applicationPage(ctx: Context, data: ApplicationData, retentionDays: number, state: FormState = {}) {
   const t = tOf(ctx);
   const { caseDoc, call, names, checklist, actions } = data;
@@ -53,7 +69,7 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
     stage: caseDoc.stage,
     stageLabel: stageLabel(t, caseDoc.stage),
     // What the stage means for the applicant and what comes next (the timeline says only what happened).
-    nextStep: caseDoc.stage === 'draft' ? undefined : t(`applications.show.next.${caseDoc.stage}`, { defaultValue: '' }) || undefined,
+    nextStep: caseDoc.stage === 'draft' ? undefined : nextStepText(t, caseDoc.stage, caseDoc.supportTracks ?? []),
     // What the applicant must do first, before the stage's general words: a document HR sent back
     // (rejected, expired, not valid long enough) waits for a new version from them.
     nextAction: resendNeeded(t, checklist),

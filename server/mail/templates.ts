@@ -164,6 +164,8 @@ const SAMPLES: Record<string, unknown> = {
   // so a preview shows them.
   expiresOn: new Date('2027-06-30T03:00:00Z'),
   requiredUntil: new Date('2028-10-31T03:00:00Z'),
+  // A procedure with its own deadline (offer_accepted): one that waits for another shows no date.
+  waits: '',
 };
 
 /** Sample data with every variable present, used to check an edit (and to preview without a case). */

@@ -11,6 +11,7 @@ import { PROCEDURE_RULES, filingOutsideWindow, type PassportLike } from './rules
 import { currentDocuments } from '../documents/index.ts';
 import { presentProcedures, type ProcedureView } from './present.ts';
 import type { ProcedureErrors } from './service.ts';
+import { formatDay } from '../views/time.ts';
 
 function isoDay(d: Date | null | undefined): string {
   if (!d) return '';
@@ -25,6 +26,18 @@ export function outsideWindowMessage(prefix: string, miss: { days: number; min: 
   const suffix = miss.days < 0 ? 'After' : miss.days === 0 ? 'SameDay' : '';
   // `count`: "1 day before", "3 days before" (the flash nests the rule's text, which inherits it).
   return { key: `${prefix}${suffix}`, params: { count: Math.abs(miss.days), min: miss.min, max: miss.max } };
+}
+
+/**
+ * What HR should know of a filing date just set, in their language (the flash after the save): outside
+ * the decree's window, on a day no authority receives a file. Empty when there is nothing to say.
+ */
+export function savedWarnings(ctx: Context, saved: { outsideWindow?: { days: number; min: number; max: number }; filedOnDayOff?: Date }): string[] {
+  const t = tOf(ctx);
+  const out: string[] = [];
+  if (saved.outsideWindow) ((m) => out.push(t(m.key, m.params)))(outsideWindowMessage('procedures.rule.outsideWindow', saved.outsideWindow));
+  if (saved.filedOnDayOff) out.push(t('procedures.rule.filedOnDayOff', { date: formatDay(saved.filedOnDayOff, ctx.locale) }));
+  return out;
 }
 
 export async function procedurePage(opts: { ctx: Context; caseId: string; kind: SupportKind | string; failed?: { errors: ProcedureErrors; values: Record<string, string> } }) {
@@ -52,7 +65,9 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
   const rule = PROCEDURE_RULES[kind];
   const values = opts.failed?.values ?? {
     office: stored?.office ?? '',
-    filedAt: isoDay(stored?.filedAt),
+    // The date of the filing under way, to correct; empty otherwise: a new filing (after a refusal
+    // too) is lodged on a day of its own, which HR types (service.ts isNewFiling).
+    filedAt: stored?.status === 'filed' ? isoDay(stored.filedAt) : '',
     cardStartsAt: isoDay(stored?.cardStartsAt),
     cardEndsAt: isoDay(stored?.cardEndsAt),
     note: '',
@@ -79,10 +94,13 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
       decision: rule.decisionWorkingDays !== undefined ? t('procedures.rule.decision', { count: rule.decisionWorkingDays }) : t('procedures.rule.noLegalDeadline'),
       reasons: rule.refusalReasonsWorkingDays !== undefined ? t('procedures.rule.reasons', { count: rule.refusalReasonsWorkingDays }) : undefined,
       window: rule.fileBeforeStartDays ? t('procedures.rule.window', rule.fileBeforeStartDays) : undefined,
+      dayOffWarning: stored?.filedAt && !rule.internal && !calendar.isWorkingDay(stored.filedAt) ? t('procedures.rule.filedOnDayOff', { date: formatDay(stored.filedAt, ctx.locale) }) : undefined,
       windowWarning: ((miss) => (miss ? ((m) => t(m.key, m.params))(outsideWindowMessage('procedures.rule.outsideWindow', miss)) : undefined))(filingOutsideWindow(kind, stored?.filedAt, caseDoc.profile?.plannedArrival)),
       documents: rule.documents.map((d) => t(`documents.types.${d}`, { defaultValue: d })),
     },
     values,
+    // The filing recorded, when the field is empty for a new one: it stays in the case's history.
+    filedAtHint: stored?.status === 'filed' ? undefined : stored?.filedAt ? t('procedures.fields.earlierFiling', { date: formatDay(stored.filedAt, ctx.locale) }) : t('procedures.fields.filedAtNew'),
     errors,
     formErrorsText: errors ? [t('procedures.errors.fix'), ...unplaced].join(' ') : undefined,
     isRefused,

@@ -7,7 +7,7 @@ import { SUPPORT_STATUSES, type SupportKind } from '../../models/constants.ts';
 import { tOf, type Context } from '../context.ts';
 import type { Locale } from '../i18n/index.ts';
 import { vnStartOfDay, type WorkingCalendar } from '../calendar/index.ts';
-import { PROCEDURE_RULES, residenceCardConflict, visaSymbol, waitingFor, type CardBeyondPassport, type PassportLike } from './rules.ts';
+import { PROCEDURE_RULES, residenceCardConflict, visaSymbol, waitingGroups, type CardBeyondPassport, type PassportLike } from './rules.ts';
 import { ACTIVE_SUPPORT, deadlineLeft, dueMeaning, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
 import { formatDay } from '../views/time.ts';
 
@@ -133,14 +133,39 @@ export function cardProblemText(t: TFunction, locale: Locale, c: CardBeyondPassp
   });
 }
 
-/** Which visa (LĐ1 or LĐ2, and TT for the family coming along), in the reader's language with its legal basis. */
-export function visaTypeView(t: TFunction, tracks: ReadonlyArray<{ kind: string; status: string }>, family: boolean): NonNullable<ProcedureView['visaType']> {
+/**
+ * Which visa (LĐ1 or LĐ2, and TT for the family coming along), in the reader's language with its
+ * legal basis. Not known yet, HR is told to start the permit or the exemption; the applicant, who
+ * starts no procedure, what the HR office does next (lodges the permit again after a refusal).
+ */
+export function visaTypeView(t: TFunction, tracks: ReadonlyArray<{ kind: string; status: string }>, family: boolean, forApplicant = false): NonNullable<ProcedureView['visaType']> {
   const symbol = visaSymbol(tracks);
+  const refused = tracks.some((p) => (p.kind === 'work_permit' || p.kind === 'work_permit_exemption') && p.status === 'refused');
+  const unknown = !forApplicant ? 'procedures.visaType.unknown' : refused ? 'procedures.visaType.unknownApplicantRefused' : 'procedures.visaType.unknownApplicant';
   return {
     ...(symbol ? { symbol } : {}),
-    text: t(symbol === 'LĐ1' ? 'procedures.visaType.ld1' : symbol === 'LĐ2' ? 'procedures.visaType.ld2' : 'procedures.visaType.unknown'),
+    text: t(symbol === 'LĐ1' ? 'procedures.visaType.ld1' : symbol === 'LĐ2' ? 'procedures.visaType.ld2' : unknown),
     ...(family ? { family: t('procedures.visaType.family') } : {}),
   };
+}
+
+/** "a", "a and b", "a, b and c" (`join`: procedures.list.and) or "either a or b" (procedures.list.either). */
+export function listText(t: TFunction, items: readonly string[], join: 'and' | 'either'): string {
+  if (items.length <= 1) return items[0] ?? '';
+  return t(`procedures.list.${join}`, { list: items.slice(0, -1).join(', '), last: items.at(-1) });
+}
+
+/**
+ * "waits for either the work permit or the certificate of exemption", "waits for the work permit
+ * and the visa": what a procedure waits for (rules.ts waitingGroups) in the reader's language, or
+ * undefined when it waits for nothing. One sentence for HR's pages, the applicant's and e-mails.
+ */
+export function waitingText(t: TFunction, kind: SupportKind, tracks: ReadonlyArray<{ kind: string; status: string }>): string | undefined {
+  // A single procedure first: "the visa and either the work permit or the exemption" reads one way only.
+  const groups = waitingGroups(kind, tracks).sort((a, b) => Number(a.length > 1) - Number(b.length > 1));
+  if (!groups.length) return undefined;
+  const list = listText(t, groups.map((g) => listText(t, g.map((k) => t(`procedures.inSentence.${k}`)), 'either')), 'and');
+  return t('procedures.deadline.waitsFor', { list });
 }
 
 /** A form error in the reader's language; the days it names written out in that language. */
@@ -167,7 +192,7 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
     if (!rule) continue;
     const active = (ACTIVE_SUPPORT as readonly string[]).includes(s.status);
     const failed = input.failed?.kind === kind ? input.failed : undefined;
-    const waits = s.status === 'requested' || s.status === 'preparing' ? waitingFor(kind, tracks) : [];
+    const waits = s.status === 'requested' || s.status === 'preparing' ? waitingText(t, kind, tracks) : undefined;
     const late = !forApplicant && (escalated.has(kind) || isSupportOverdue(s, now) || reasonsOverdue(s, now));
     const cardProblem = kind === 'residence_card' && cardConflict ? cardProblemText(t, locale, cardConflict) : undefined;
     const meaning = dueMeaning(kind, s.status);
@@ -182,9 +207,9 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
     items.push({
       kind,
       label: t(`procedures.kinds.${kind}`),
-      ...(waits.length ? { waits: t('procedures.deadline.waitsFor', { list: waits.map((k) => t(`procedures.kinds.${k}`)).join(', ') }) } : {}),
+      ...(waits ? { waits } : {}),
       legalBasis: rule.legalBasis[locale],
-      ...(kind === 'visa' ? { visaType: visaTypeView(t, tracks, (caseDoc.dependants ?? []).length > 0) } : {}),
+      ...(kind === 'visa' ? { visaType: visaTypeView(t, tracks, (caseDoc.dependants ?? []).length > 0, forApplicant) } : {}),
       office: s.office || rule.office[locale],
       officeRecorded: !!s.office,
       status: s.status,

@@ -285,14 +285,23 @@ export function isProcedureKind(v: unknown): v is ProcedureKind {
  * the visa and the permit, Art. 37(1)), so it has no clock running and cannot be marked filed.
  */
 export function waitingFor(kind: ProcedureKind, tracks: ReadonlyArray<{ kind: string; status: string }>): ProcedureKind[] {
+  return waitingGroups(kind, tracks).flat();
+}
+
+/**
+ * waitingFor, group by group: each group is waited for until any one of its members is granted
+ * (the visa: the work permit or the exemption, either will do), and every group is (the residence
+ * card: that proof and the visa). Said "either … or …" within a group, "… and …" between them.
+ */
+export function waitingGroups(kind: ProcedureKind, tracks: ReadonlyArray<{ kind: string; status: string }>): ProcedureKind[][] {
   const statusOf = (k: ProcedureKind) => tracks.find((t) => t.kind === k)?.status ?? 'not_needed';
-  const waits: ProcedureKind[] = [];
+  const waits: ProcedureKind[][] = [];
   for (const group of PROCEDURE_RULES[kind].after ?? []) {
     // Either proof will do: a work permit refused and its exemption granted lets the visa go ahead.
     const needed = group.filter((k) => statusOf(k) !== 'not_needed');
     if (needed.length === 0 || needed.some((k) => statusOf(k) === 'approved')) continue;
     const running = needed.filter((k) => statusOf(k) !== 'refused');
-    waits.push(...(running.length ? running : needed));
+    waits.push(running.length ? running : needed);
   }
   return waits;
 }

@@ -125,7 +125,7 @@ export interface ProcedureInput {
   message?: string;
   /** undefined: keep; '' : clear. */
   office?: string;
-  /** undefined: keep (or today when the file is lodged now); null: clear. */
+  /** The filing's day. Required by a new filing (isNewFiling) and while filed; otherwise undefined or null keep the one recorded. */
   filedAt?: Date | null;
   cardStartsAt?: Date | null;
   cardEndsAt?: Date | null;
@@ -150,6 +150,15 @@ function sameDay(a: Date | undefined, b: Date | undefined): boolean {
 }
 
 /**
+ * Whether a change lodges a file anew: the status becomes filed from any other (the first filing, or
+ * one after a refusal or a withdrawn file). Such a filing needs its own date, typed by HR: the case
+ * page's quick form sends HR to the procedure's page for it, and the page asks for it empty.
+ */
+export function isNewFiling(from: string | undefined, to: string): boolean {
+  return to === 'filed' && (from ?? 'not_needed') !== 'filed';
+}
+
+/**
  * The procedure after the change: deadlines restarted where a status starts a clock (a request,
  * a file lodged, a refusal), kept where the clock goes on ('preparing' keeps the request's).
  * Pure, so the HTTP tests and the unit tests see the same arithmetic.
@@ -170,12 +179,17 @@ export function nextTrack(existing: TrackState | undefined, kind: SupportKind, i
   if (input.message) track.applicantMessage = input.message;
   else if (statusChanged) delete track.applicantMessage;
 
-  // Filing date: given by HR, or today when the file is lodged now; never in the future.
-  if (input.filedAt !== undefined) {
+  // Filing date: typed by HR, never in the future. A new filing (the status becomes filed, after a
+  // refusal too) has its own: the date of an earlier one would count the legal deadline from it, already
+  // past. An empty field keeps the date of the filing recorded (the page shows it empty when not filed).
+  if (isNewFiling(before.status, input.status)) {
     if (input.filedAt) track.filedAt = input.filedAt;
-    else delete track.filedAt;
-  }
-  if (input.status === 'filed' && !track.filedAt) track.filedAt = vnEndOfDay(now);
+    else {
+      delete track.filedAt;
+      errors.filedAt = 'procedures.errors.filedAtRequired';
+    }
+  } else if (input.filedAt) track.filedAt = input.filedAt;
+  else if (input.filedAt === null && input.status === 'filed') errors.filedAt = 'procedures.errors.filedAtRequired';
   if (track.filedAt && vnDateKey(track.filedAt) > vnDateKey(now)) errors.filedAt = 'procedures.errors.filedInFuture';
 
   // The residence card's term (Law 47/2014/QH13 Art. 38): the end must come after the start.
@@ -206,8 +220,8 @@ export function nextTrack(existing: TrackState | undefined, kind: SupportKind, i
     delete track.dueAt;
     delete track.dueCount;
   } else if (input.status === 'filed') {
-    if (statusChanged || !sameDay(before.filedAt, track.filedAt) || !track.dueAt) {
-      track.dueCount = { from: track.filedAt!, workingDays: days! };
+    if (track.filedAt && (statusChanged || !sameDay(before.filedAt, track.filedAt) || !track.dueAt)) {
+      track.dueCount = { from: track.filedAt, workingDays: days! };
       track.dueAt = countedDeadline(calendar, track.dueCount);
     }
   } else if (input.status === 'requested') {
@@ -375,10 +389,28 @@ export interface UpdateProcedureOptions extends ProcedureInput {
 }
 
 export type UpdateProcedureResult =
-  | { ok: true; caseDoc: CaseDoc; repeated?: boolean; /** Saved, and HR should know: the filing day lies outside the legal window (rules.ts filingOutsideWindow). */ outsideWindow?: { days: number; min: number; max: number } }
+  | {
+      ok: true;
+      caseDoc: CaseDoc;
+      repeated?: boolean;
+      /** Saved, and HR should know: the filing day set lies outside the legal window (rules.ts filingOutsideWindow). */
+      outsideWindow?: { days: number; min: number; max: number };
+      /** Saved, and HR should know: the filing day set is a weekend day or a public holiday, when no authority receives a file. */
+      filedOnDayOff?: Date;
+    }
   | { ok: false; errors: ProcedureErrors; caseDoc: CaseDoc };
 
-type HistoryFacts = ReadonlyArray<{ at?: Date | null; action?: string | null }>;
+type HistoryFacts = ReadonlyArray<{ at?: Date | null; action?: string | null; procedure?: { kind?: string | null; from?: string | null; to?: string | null } | null }>;
+
+/**
+ * The day the procedure was last refused, or undefined: from the case's history (a refusal stays
+ * there after the track moves on), else the track's own record of it.
+ */
+export function lastRefusal(kind: SupportKind, history: HistoryFacts, track?: Pick<TrackState, 'refusedAt'>): Date | undefined {
+  const days = history.filter((e) => e.at && e.procedure?.kind === kind && e.procedure.to === 'refused' && e.procedure.from !== 'refused').map((e) => e.at!);
+  if (track?.refusedAt) days.push(track.refusedAt);
+  return days.length ? new Date(Math.max(...days.map((d) => d.getTime()))) : undefined;
+}
 
 /**
  * Why a filing date is earlier than the procedure could have been lodged, or undefined: before the
@@ -431,11 +463,16 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   const waits = waitingFor(kind, others);
   const { track, errors } = nextTrack(existing, kind, opts, now, calendar, waits, caseDoc.profile?.plannedArrival);
   if (errors) return { ok: false, errors, caseDoc };
+  const newFiling = isNewFiling(existing?.status, track.status);
   // A filing date newly recorded: not before the procedure could be lodged (its clock, and the date
   // the applicant is e-mailed, are counted from it).
-  if (track.filedAt && !sameDay(existing?.filedAt, track.filedAt)) {
-    const early = filingTooEarly(kind, track.filedAt, caseDoc.history ?? [], others);
+  const filingDateSet = !!track.filedAt && (newFiling || !sameDay(existing?.filedAt, track.filedAt));
+  if (filingDateSet) {
+    const early = filingTooEarly(kind, track.filedAt!, caseDoc.history ?? [], others);
     if (early) return { ok: false, errors: { filedAt: early }, caseDoc };
+    // Lodged again after a refusal: on or after it (the earlier filing's date is the usual slip).
+    const refused = newFiling ? lastRefusal(kind, caseDoc.history ?? [], existing) : undefined;
+    if (refused && vnDateKey(track.filedAt!) < vnDateKey(refused)) return { ok: false, errors: { filedAt: { key: 'procedures.errors.filedBeforeRefusal', params: { refusedOn: refused } } }, caseDoc };
   }
 
   // A residence card's end newly recorded: not later than the passport allows (rules.ts
@@ -471,7 +508,8 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
       kind,
       from,
       to: track.status,
-      ...(track.filedAt && !sameDay(existing?.filedAt, track.filedAt) ? { filedAt: track.filedAt } : {}),
+      // Each filing's day stays in the history, the first one's after a new filing replaced it on the track.
+      ...(filingDateSet ? { filedAt: track.filedAt } : {}),
       ...(track.cardStartsAt && !sameDay(existing?.cardStartsAt, track.cardStartsAt) ? { cardStartsAt: track.cardStartsAt } : {}),
       ...(track.cardEndsAt && !sameDay(existing?.cardEndsAt, track.cardEndsAt) ? { cardEndsAt: track.cardEndsAt } : {}),
       ...(track.reasonsDueAt && statusChanged ? { reasonsDueAt: track.reasonsDueAt } : {}),
@@ -523,9 +561,12 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   });
   // A filed or decided procedure moves the likely start date; the stored forecast feeds the queue and dashboard.
   await refreshForecast({ caseId: updated._id, now, calendar });
-  // Said at save, in the words the procedure's page uses, so the officer sees it when it matters.
-  const outsideWindow = filingOutsideWindow(kind, track.filedAt, caseDoc.profile?.plannedArrival);
-  return { ok: true, caseDoc: updated, ...(outsideWindow ? { outsideWindow } : {}) };
+  // Said at save when the filing date is set or changed (not on a grant or the reasons' receipt), in
+  // the words the procedure's page uses, so the officer sees it when it matters. Warned, not refused:
+  // a filing is a fact recorded as it happened, and a typo is corrected on the page.
+  const outsideWindow = filingDateSet ? filingOutsideWindow(kind, track.filedAt, caseDoc.profile?.plannedArrival) : undefined;
+  const filedOnDayOff = filingDateSet && !PROCEDURE_RULES[kind].internal && !calendar.isWorkingDay(track.filedAt!) ? track.filedAt : undefined;
+  return { ok: true, caseDoc: updated, ...(outsideWindow ? { outsideWindow } : {}), ...(filedOnDayOff ? { filedOnDayOff } : {}) };
 }
 
 /** The calendar-aware view helpers need the calendar once per page. */

@@ -23,7 +23,9 @@ import { BadRequestError, ForbiddenError, NotFoundError, ValidationError, type F
 import { can, sameId } from '../policies/index.ts';
 import { recordAudit } from '../audit/index.ts';
 import { countedDeadline, loadCalendar, vnDateKey, type DueCount, type WorkingCalendar as Calendar } from '../calendar/index.ts';
-import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
+import { caseEmail, outboxKey, recipientLocale, type OutboxItem } from '../outbox/item.ts';
+import { translator, type Locale } from '../i18n/index.ts';
+import { waitingText } from '../procedures/present.ts';
 import { caseConflict } from '../cases/conflict.ts';
 import { ACTIONS, HOLD_REASON_MAX, PAYLOADS, REJECT_REASON_MAX, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, rolesFor, type Action, type GuardFailures, type GuardInput, type Transition } from './transitions.ts';
 import { reasonToldToApplicant } from '../cases/applicant-view.ts';
@@ -111,8 +113,8 @@ interface ActionRule {
   note?: (f: StepFacts) => string | undefined;
   /** The new stage's due date when the action chooses it (default: the row's working days): a typed date, or a count of working days. */
   dueAt?: (f: StepFacts) => Date | DueCount | undefined;
-  /** What the e-mail says beyond the common facts. */
-  mail?: (f: StepFacts, set: Record<string, unknown>) => Record<string, unknown>;
+  /** What the e-mail says beyond the common facts, in the recipient's language where it writes words. */
+  mail?: (f: StepFacts, set: Record<string, unknown>, locale: Locale) => Record<string, unknown>;
 }
 
 function supportTracksFor(c: CaseDoc, now: Date, calendar: Calendar) {
@@ -177,7 +179,12 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
   approve_offer: { set: ({ payload, now, actor }) => ({ decision: { reason: noteOf(payload), decidedBy: actor._id, decidedAt: now } }) },
   accept_offer: {
     set: ({ caseDoc, now, calendar }) => ({ supportTracks: supportTracksFor(caseDoc, now, calendar) }),
-    mail: (_f, set) => ({ supportTracks: (set.supportTracks as Array<{ status: string }>).filter((s) => s.status === 'requested') }),
+    // A procedure that waits for another has no deadline yet: it says what it waits for, as the pages do.
+    mail: (_f, set, locale) => {
+      const tracks = set.supportTracks as Array<{ kind: SupportKind; status: string }>;
+      const t = translator(locale);
+      return { supportTracks: tracks.filter((s) => s.status === 'requested').map((s) => ({ ...s, ...((w) => (w ? { waits: w } : {}))(waitingText(t, s.kind, tracks)) })) };
+    },
   },
   mark_arrived: {
     // Recorded as it happened: not in the future, not before the offer was accepted (onboarding began).
@@ -304,7 +311,7 @@ interface Step {
   set: Record<string, unknown>;
   unset: string[];
   note?: string;
-  mail: Record<string, unknown>;
+  mail: (locale: Locale) => Record<string, unknown>;
 }
 
 /** Apply: the new stage, its deadline and the action's own changes (ACTION_RULES). */
@@ -324,7 +331,7 @@ async function apply(ctx: Context, actor: Actor, { caseDoc, row, payload }: Guar
   const dueCount = due instanceof Date ? undefined : due;
   const dueAt = due instanceof Date ? due : due && countedDeadline(facts.calendar, due);
   const set = rule.set?.(facts) ?? {};
-  return { from, to, dueAt, dueCount, set, unset: [...(rule.unset ?? [])], note: rule.note ? rule.note(facts) : noteOf(payload), mail: rule.mail?.(facts, set) ?? {} };
+  return { from, to, dueAt, dueCount, set, unset: [...(rule.unset ?? [])], note: rule.note ? rule.note(facts) : noteOf(payload), mail: (locale) => rule.mail?.(facts, set, locale) ?? {} };
 }
 
 /** The e-mail this step owes (keyed by case and new version, so a retry is the same message). */
@@ -345,7 +352,7 @@ async function owedEmail(app: AppContext, now: Date, { caseDoc, row, call }: Gua
     from: step.from,
     to: step.to,
     dueAt: step.dueAt,
-    ...step.mail,
+    ...step.mail(recipientLocale(recipient)),
   };
   return [caseEmail({ email: recipient.email, locale: recipient.locale }, row.template, data, outboxKey(String(caseDoc._id), caseDoc.version + 1, row.template), now)];
 }

@@ -68,7 +68,24 @@ describe('applications: decisions, offer and timeline', () => {
     expect(staff.text).to.include('data-track="work_permit"');
     expect(staff.text).to.include(`action="/cases/${c._id}/support/visa"`);
     await deliver(t, c._id);
-    await t.smtp.waitForTo(applicant.email, new RegExp(after.reference));
+    // A procedure that waits for another says so, as the pages do: never a bare "due".
+    const mail = await t.smtp.waitForTo(applicant.email, new RegExp(after.reference));
+    expect(mail.text).to.match(/- Work permit: due \d{1,2} \w{3} \d{4}\n/);
+    expect(mail.text).to.include('- Visa: waits for the work permit\n');
+    expect(mail.text).to.include('- Temporary residence card: waits for the work permit and the visa\n');
+    expect(mail.html).to.include('<li>Visa: waits for the work permit</li>');
+    expect(mail.text + mail.html).not.to.match(/due\s*(<|\n)/);
+
+    const vi = await createUser({ role: 'applicant', locale: 'vi' });
+    const mine = await createCase({ applicant: vi, call, stage: 'offer' });
+    const v = await signedIn(t, vi);
+    const offer = await page(v, `/applications/${mine._id}`);
+    expect((await post(v, offer.text, `/applications/${mine._id}/offer`, { version: versionIn(offer.text, `/applications/${mine._id}/offer`), decision: 'accept' })).status).to.equal(303);
+    await deliver(t, mine._id);
+    const viMail = await t.smtp.waitForTo(vi.email, new RegExp(mine.reference));
+    expect(viMail.text).to.include('- Thị thực: chờ giấy phép lao động\n');
+    expect(viMail.text).to.include('- Thẻ tạm trú: chờ giấy phép lao động và thị thực\n');
+    expect(viMail.text + viMail.html).not.to.match(/hạn\s*(<|\n)/);
   });
 
   it('lets the applicant decline an offer', async () => {
@@ -87,7 +104,7 @@ describe('applications: decisions, offer and timeline', () => {
       screening: 'HR is checking your application and documents',
       evaluation: "with the institute's evaluation panel",
       shortlisted: 'You are on the shortlist',
-      onboarding: 'preparing your work permit, visa and other procedures',
+      onboarding: 'No procedure is under way for you at the moment',
       withdrawn: 'You withdrew this application',
     };
     for (const [stage, words] of Object.entries(expected)) {
@@ -99,6 +116,29 @@ describe('applications: decisions, offer and timeline', () => {
     const vi = await createUser({ role: 'applicant', locale: 'vi' });
     const c = await createCase({ applicant: vi, call, stage: 'evaluation' });
     expect(text((await page(await signedIn(t, vi), `/applications/${c._id}`)).text)).to.include('hội đồng đánh giá của viện chấm điểm');
+  });
+
+  it("says what happens now from the procedures as they are, not as asked for at the start: one refused or not needed is no longer 'being prepared', in the applicant's language", async () => {
+    const panelOf = (html: string) => text(html.slice(html.indexOf('id="next-step"'), html.indexOf('</section>', html.indexOf('id="next-step"'))));
+    const tracks = (o: Record<string, string>) => Object.entries(o).map(([kind, status]) => ({ kind, status }));
+    const a = await signedIn(t, applicant);
+    const running = await createCase({ applicant, call, stage: 'onboarding', supportTracks: tracks({ work_permit: 'filed', visa: 'requested', residence_card: 'requested', housing: 'not_needed' }) });
+    expect(panelOf((await page(a, `/applications/${running._id}`)).text)).to.include('The institute is handling the work permit, the visa and the temporary residence card for you');
+    // The work permit refused, housing no longer needed: neither is said to be in hand.
+    const refused = await createCase({ applicant, call, stage: 'onboarding', supportTracks: tracks({ work_permit: 'refused', visa: 'requested', housing: 'not_needed' }) });
+    const panel = panelOf((await page(a, `/applications/${refused._id}`)).text);
+    expect(panel).to.include('The institute is handling the visa for you');
+    expect(panel).to.include('Not granted: the work permit. The HR office says below what happens next.');
+    expect(panel).not.to.match(/preparing your work permit|housing/i);
+    const none = await createCase({ applicant, call, stage: 'onboarding', supportTracks: tracks({ work_permit: 'not_needed', housing: 'not_needed' }) });
+    expect(panelOf((await page(a, `/applications/${none._id}`)).text)).to.include('No procedure is under way for you at the moment');
+    const arrived = await createCase({ applicant, call, stage: 'arrived', supportTracks: tracks({ work_permit: 'approved', residence_card: 'filed' }) });
+    expect(panelOf((await page(a, `/applications/${arrived._id}`)).text)).to.include('The procedures still open (the temporary residence card) are followed below.');
+    const vi = await createUser({ role: 'applicant', locale: 'vi' });
+    const mine = await createCase({ applicant: vi, call, stage: 'onboarding', supportTracks: tracks({ work_permit: 'refused', work_permit_exemption: 'preparing', visa: 'requested' }) });
+    const viPanel = panelOf((await page(await signedIn(t, vi), `/applications/${mine._id}`)).text);
+    expect(viPanel).to.include('Viện đang thực hiện giấy xác nhận không thuộc diện cấp giấy phép lao động và thị thực cho bạn');
+    expect(viPanel).to.include('Không được cấp: giấy phép lao động.');
   });
 
   it('shows the applicant stage changes without staff names or internal notes', async () => {

@@ -13,7 +13,7 @@ import { runReminders } from '../../server/reminders/index.ts';
 import { dispatchOnce } from '../../server/outbox/index.ts';
 import { translator } from '../../server/i18n/index.ts';
 import { lockedMessage } from '../../server/accounts/present.ts';
-import { outsideWindowMessage } from '../../server/procedures/page.ts';
+import { outsideWindowMessage, savedWarnings } from '../../server/procedures/page.ts';
 import { systemContext } from '../../server/context.ts';
 import { presentPlan } from '../../server/planner/present.ts';
 import type { UserDoc } from '../../models/user.ts';
@@ -103,11 +103,11 @@ describe('cases: counts in English plurals (1 and 2) and in Vietnamese', () => {
     expect(en('shortlists.decide.errors.tooFewScorecards', { count: 1, required: 2 })).to.match(/^Only 1 complete panel scorecard: at least 2 needed/);
     expect(en('shortlists.decide.errors.tooFewScorecards', { count: 2, required: 3 })).to.match(/^Only 2 complete panel scorecards: at least 3 needed/);
     // A filing a day before (or after) the planned start, and the flash that nests that sentence.
-    const before1 = outsideWindowMessage('procedures.flash.updatedOutsideWindow', { days: 1, min: 10, max: 60 });
-    expect(en(before1.key, before1.params)).to.equal('The procedure was updated. The filing date recorded is 1 day before the planned start: outside the 60 to 10 days the decree allows. Check the date, or expect the authority to return the file.');
+    const before1 = (locale: 'en' | 'vi') => savedWarnings(systemContext({ now: new Date(), locale }), { outsideWindow: { days: 1, min: 10, max: 60 } }).join(' ');
+    expect(en('procedures.flash.updatedWithWarnings', { warnings: before1('en') })).to.equal('The procedure was updated. The filing date recorded is 1 day before the planned start: outside the 60 to 10 days the decree allows. Check the date, or expect the authority to return the file.');
     const after2 = outsideWindowMessage('procedures.rule.outsideWindow', { days: -2, min: 10, max: 60 });
     expect(en(after2.key, after2.params)).to.match(/^The filing date recorded is 2 days after the planned start/);
-    expect(vi(before1.key, before1.params)).to.include('1 ngày trước ngày dự kiến');
+    expect(before1('vi')).to.include('1 ngày trước ngày dự kiến');
     // Retention, the documents accepted, the achievements, the candidates, the applications.
     expect(en('privacy.consent.hint', { count: 1 })).to.include('deleted 1 day after');
     expect(en('privacy.consent.hint', { count: 2 })).to.include('deleted 2 days after');

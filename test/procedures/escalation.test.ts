@@ -46,7 +46,7 @@ describe('procedures: escalation of overdue procedures', () => {
   it('e-mails the officer and the HR lead once, flags the case once, and clears the flag on a status change', async () => {
     clock = vn('2027-02-04');
     const c = await createCase({ applicant, call, stage: 'onboarding', assignee: officer._id, supportTracks: [{ kind: 'work_permit', status: 'requested', dueAt: vnEndOfDay(vn('2027-02-20')) }] });
-    const r = await updateProcedure({ app: t.ctx, ctx: systemContext({ now: clock, actor: officer }), caseId: String(c._id), kind: 'work_permit', status: 'filed', office: 'Sở Nội vụ', expectedVersion: c.version });
+    const r = await updateProcedure({ app: t.ctx, ctx: systemContext({ now: clock, actor: officer }), caseId: String(c._id), kind: 'work_permit', status: 'filed', filedAt: vnEndOfDay(clock), office: 'Sở Nội vụ', expectedVersion: c.version });
     expect(r.ok).to.equal(true);
     // Due Thu 25 Feb 2027 (10 working days after 4 Feb across Tết). On the 25th: not yet.
     clock = vn('2027-02-25');

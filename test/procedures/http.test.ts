@@ -223,6 +223,59 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(later.applicantMessage).to.equal(undefined);
   });
 
+  it('asks a work permit lodged again after its refusal for the new filing\'s own date (empty, required, not before the refusal), counts the deadline from it and keeps the first filing in the history', async () => {
+    clock = vn('2027-02-03');
+    const c = await onboardingCase();
+    let a = await signedIn(t, hrEn);
+    const url = `/cases/${c._id}/procedures/work_permit`;
+    expect(await save(a, url, { status: 'refused', filedAt: '2027-01-27', message: 'Refused: we will lodge it again with the signed contract.' })).to.have.property('status', 303);
+
+    // Two weeks on, the reasons are in and the file goes in again.
+    clock = vn('2027-02-16');
+    a = await signedIn(t, hrEn);
+    const form = await page(a, url);
+    // The date field is empty (not the first filing's 27 Jan), and says where that one went.
+    expect(form.text).to.match(/id="f-filedAt" name="filedAt" type="date" value=""/);
+    expect(text(form.text)).to.include("The earlier filing, on 27 Jan 2027, stays in the case's history.");
+    const before = await snapshot(c);
+    const refile = { status: 'filed', reasonsReceived: 'yes', message: 'The contract was unsigned; we lodged a signed copy.', note: 'second filing' };
+    const noDate = await post(a, form.text, url, { version: versionIn(form.text, url), ...refile, filedAt: '' });
+    expect(noDate.status).to.equal(422);
+    expect(text(noDate.text)).to.include('Enter the date the file was lodged: the legal deadline counts from it');
+    expect(noDate.text).to.include('aria-describedby="f-filedAt-error"');
+    expect(noDate.text).to.include('>The contract was unsigned; we lodged a signed copy.</textarea>');
+    // The first filing's date, typed back: before the refusal (3 Feb), in either language.
+    const oldDate = await post(a, form.text, url, { version: versionIn(form.text, url), ...refile, filedAt: '2027-01-27' });
+    expect(oldDate.status).to.equal(422);
+    expect(text(oldDate.text)).to.include('The filing date is before the refusal of 3 Feb 2027');
+    expect(oldDate.text).to.include('value="2027-01-27"');
+    const vi = await signedIn(t, hrVi);
+    const viForm = await page(vi, url);
+    const viOld = await post(vi, viForm.text, url, { version: versionIn(viForm.text, url), ...refile, filedAt: '2027-01-27' });
+    expect(viOld.status).to.equal(422);
+    expect(text(viOld.text)).to.include('Ngày nộp sớm hơn ngày bị từ chối (3/2/2027)');
+    // From the case page's quick form: sent to the procedure's page for the date, as for a first filing.
+    const casePage = await page(a, `/cases/${c._id}`);
+    const quick = await post(a, casePage.text, `/cases/${c._id}/support/work_permit`, { version: versionIn(casePage.text, `/cases/${c._id}/support/work_permit`), status: 'filed' });
+    expect(quick.status).to.equal(422);
+    expect(quick.text).to.match(/id="f-filedAt" name="filedAt" type="date" value=""/);
+    expect(await snapshot(c)).to.deep.equal(before);
+
+    expect((await post(a, form.text, url, { version: versionIn(form.text, url), ...refile, filedAt: '2027-02-16' })).status).to.equal(303);
+    const after = (await Case.findById(c._id).lean())!;
+    const wp = after.supportTracks.find((s) => s.kind === 'work_permit')!;
+    expect([wp.status, vnDateKey(wp.filedAt!), vnDateKey(wp.dueAt!)]).to.deep.equal(['filed', '2027-02-16', '2027-03-02']); // 10 working days from 16 Feb
+    const filings = after.history.filter((e) => e.procedure?.kind === 'work_permit' && e.procedure.filedAt).map((e) => [e.procedure!.to, vnDateKey(e.procedure!.filedAt!)]);
+    expect(filings).to.deep.equal([['refused', '2027-01-27'], ['filed', '2027-02-16']]);
+    // The applicant is told the decision is due 2 March, not a day already past.
+    await deliver(t, c._id);
+    const mail = await t.smtp.waitForTo(applicant.email, new RegExp(`${c.reference}.*hồ sơ đã được nộp`));
+    expect(mail.text).to.include('Ngày nộp: 16/2/2027');
+    expect(mail.text).to.include('Dự kiến có quyết định trước: 2/3/2027');
+    // Once filed, the field holds the filing under way, to correct.
+    expect((await page(a, url)).text).to.match(/id="f-filedAt" name="filedAt" type="date" value="2027-02-16"/);
+  });
+
   it('tells the applicant when a procedure they were told had started is no longer needed (it leaves their list)', async () => {
     clock = vn('2027-02-04');
     const c = await onboardingCase();
@@ -287,16 +340,59 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     // Filed after the planned start: "3 days after", never "-3 days before", in either language.
     await Case.updateOne({ _id: c._id }, { $set: { 'profile.plannedArrival': vn('2027-01-31') } });
     form = await page(a, url);
-    expect(await post(a, form.text, url, { version: versionIn(form.text, url), status: 'filed', filedAt: '2027-02-03', note: 'late' })).to.have.property('status', 303);
-    const late = 'The filing date recorded is 3 days after the planned start: the decree allows 60 to 10 days before it. Check the date, or expect the authority to return the file.';
+    expect(await post(a, form.text, url, { version: versionIn(form.text, url), status: 'filed', filedAt: '2027-02-02', note: 'late' })).to.have.property('status', 303);
+    const late = 'The filing date recorded is 2 days after the planned start: the decree allows 60 to 10 days before it. Check the date, or expect the authority to return the file.';
     expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['warning', `The procedure was updated. ${late}`]);
     expect(text((await page(a, url)).text)).to.include(late);
-    expect(text((await page(vi, url)).text)).to.include('Ngày nộp đã ghi là 3 ngày sau ngày dự kiến bắt đầu làm việc: nghị định cho phép nộp từ 60 đến 10 ngày trước ngày đó.');
+    // A save that leaves the filing date as it was (a note) is not warned again; the page still says it.
+    form = await page(a, url);
+    expect(await post(a, form.text, url, { version: versionIn(form.text, url), status: 'filed', filedAt: '2027-02-02', note: 'courier receipt' })).to.have.property('status', 303);
+    expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['success', 'The procedure was updated.']);
+    expect(text((await page(a, url)).text)).to.include(late);
+    expect(text((await page(vi, url)).text)).to.include('Ngày nộp đã ghi là 2 ngày sau ngày dự kiến bắt đầu làm việc: nghị định cho phép nộp từ 60 đến 10 ngày trước ngày đó.');
     await Case.updateOne({ _id: c._id }, { $set: { 'profile.plannedArrival': vn('2027-04-04') } });
     form = await page(a, url);
     expect(await post(a, form.text, url, { version: versionIn(form.text, url), status: 'filed', filedAt: '2027-02-03', note: 'start moved' })).to.have.property('status', 303);
     expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['success', 'The procedure was updated.']);
     expect((await page(a, url)).text).not.to.include('data-window-warning');
+  });
+
+  it('warns when a filing date is set or changed, not on a refusal, its reasons or a grant; and of a filing date on a weekend or a public holiday (saved, not refused, en and vi)', async () => {
+    clock = vn('2027-02-12');
+    const c = await createCase({ applicant, call, stage: 'onboarding', assignee: hrEn._id, profile: { fullName: 'Day Off Case', plannedArrival: vn('2027-06-01') } as never, supportTracks: [{ kind: 'work_permit', status: 'preparing', updatedAt: vn('2027-01-20') }] });
+    const flashOf = (html: string) => /<div class="flash flash-session flash-(\w+)" id="flash"[^>]*>([^<]*)<button/.exec(text(html))?.slice(1);
+    let a = await signedIn(t, hrEn);
+    const url = `/cases/${c._id}/procedures/work_permit`;
+    // Monday 8 Feb 2027, inside Tết: a public holiday, and outside the decree's window as well.
+    expect(await save(a, url, { status: 'filed', filedAt: '2027-02-08' })).to.have.property('status', 303);
+    const dayOff = 'The filing date recorded, 8 Feb 2027, is a Saturday, a Sunday or a public holiday: the authorities do not receive files then. Check the date.';
+    const [kind, said] = flashOf((await page(a, `/cases/${c._id}`)).text)!;
+    expect(kind).to.equal('warning');
+    expect(said).to.match(/^The procedure was updated\. The filing date recorded is 113 days before the planned start: outside the 60 to 10 days the decree allows\./);
+    expect(said).to.include(dayOff);
+    expect(vnDateKey((await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'work_permit')!.filedAt!)).to.equal('2027-02-08');
+    expect(text((await page(a, url)).text)).to.match(/data-day-off-warning>The filing date recorded, 8 Feb 2027, is a Saturday/);
+    // The refusal and its reasons leave the date as it is: no warning with them.
+    expect(await save(a, url, { status: 'refused', message: 'Refused; we lodge it again.' })).to.have.property('status', 303);
+    expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['success', 'The procedure was updated.']);
+    clock = vn('2027-02-15');
+    a = await signedIn(t, hrEn);
+    expect(await save(a, url, { status: 'refused', reasonsReceived: 'yes', message: 'The contract was unsigned.' })).to.have.property('status', 303);
+    expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['success', 'The procedure was updated.']);
+    // Lodged again on Saturday 13 Feb, in Vietnamese: the new date is warned about.
+    const vi = await signedIn(t, hrVi);
+    expect(await save(vi, url, { status: 'filed', filedAt: '2027-02-13' })).to.have.property('status', 303);
+    expect(flashOf((await page(vi, `/cases/${c._id}`)).text)![1]).to.include('Ngày nộp đã ghi, 13/2/2027, là thứ Bảy, Chủ nhật hoặc ngày nghỉ lễ: cơ quan có thẩm quyền không tiếp nhận hồ sơ vào ngày đó. Hãy kiểm tra lại ngày.');
+    // Granted: no warning.
+    clock = vn('2027-02-22');
+    a = await signedIn(t, hrEn);
+    expect(await save(a, url, { status: 'approved' })).to.have.property('status', 303);
+    expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['success', 'The procedure was updated.']);
+    // A working day inside the window: nothing to say.
+    const ok = await createCase({ applicant, call, stage: 'onboarding', assignee: hrEn._id, profile: { fullName: 'Working Day Case', plannedArrival: vn('2027-04-01') } as never, supportTracks: [{ kind: 'work_permit', status: 'preparing', updatedAt: vn('2027-01-20') }] });
+    expect(await save(a, `/cases/${ok._id}/procedures/work_permit`, { status: 'filed', filedAt: '2027-02-22' })).to.have.property('status', 303);
+    expect(flashOf((await page(a, `/cases/${ok._id}`)).text)).to.deep.equal(['success', 'The procedure was updated.']);
+    expect((await page(a, `/cases/${ok._id}/procedures/work_permit`)).text).not.to.include('data-day-off-warning');
   });
 
   it("opens the procedure's page to file from the case page's quick form: the filing date is typed there, not taken as today", async () => {
@@ -567,8 +663,8 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     });
     const a = await signedIn(t, hrEn);
     const shown = text((await page(a, `/cases/${c._id}`)).text);
-    expect(shown).to.include('waits for Work permit');
-    expect(shown).to.include('waits for Work permit, Visa');
+    expect(shown).to.include('waits for the work permit<');
+    expect(shown).to.include('waits for the work permit and the visa');
 
     const before = await snapshot(c);
     const visaForm = await page(a, `/cases/${c._id}/procedures/visa`);

@@ -125,6 +125,18 @@ describe('procedures: what a procedure waits for (Law 47/2014 Art. 10(4)(c), 37(
     expect(waitingFor('residence_card', tracks({ work_permit: 'refused', work_permit_exemption: 'approved', visa: 'approved' }))).to.deep.equal([]);
     expect(waitingFor('residence_card', tracks({ work_permit: 'preparing', visa: 'requested' }))).to.deep.equal(['work_permit', 'visa']);
   });
+  it('says "either … or …" where any one will do and "… and …" where each is needed, on HR\'s page and the applicant\'s, en and vi', () => {
+    const waits = (locale: 'vi' | 'en', o: Record<string, string>, kind: string, forApplicant = false) =>
+      presentProcedures({ ctx: systemContext({ now: vn('2027-02-01'), locale }), caseDoc: { _id: 'c', version: 1, supportTracks: tracks(o) }, calendar, forApplicant }).items.find((i) => i.kind === kind)!.waits;
+    const both = { work_permit: 'preparing', work_permit_exemption: 'requested', visa: 'requested', residence_card: 'requested' };
+    expect(waits('en', both, 'visa')).to.equal('waits for either the work permit or the certificate of exemption from a work permit');
+    expect(waits('en', both, 'visa', true)).to.equal('waits for either the work permit or the certificate of exemption from a work permit');
+    expect(waits('vi', both, 'visa')).to.equal('chờ giấy phép lao động hoặc giấy xác nhận không thuộc diện cấp giấy phép lao động');
+    expect(waits('en', both, 'residence_card')).to.equal('waits for the visa and either the work permit or the certificate of exemption from a work permit');
+    expect(waits('en', { work_permit: 'filed', visa: 'requested', residence_card: 'requested' }, 'residence_card')).to.equal('waits for the work permit and the visa');
+    expect(waits('vi', { work_permit: 'filed', visa: 'requested', residence_card: 'requested' }, 'residence_card')).to.equal('chờ giấy phép lao động và thị thực');
+    expect(waits('en', { work_permit: 'approved', visa: 'requested' }, 'visa')).to.equal(undefined);
+  });
 });
 
 describe('procedures: the work permit is lodged within its window (Decree 219/2025/ND-CP: 60 to 10 days before the start)', () => {
@@ -168,6 +180,23 @@ describe('procedures: the visa the case asks for (Law 47/2014/QH13 Art. 8)', () 
       family: 'Vợ, chồng, con dưới 18 tuổi đi cùng: TT (cùng điều luật)',
     });
     expect(page('en', tr('not_needed', 'not_needed')).symbol).to.equal(undefined);
+  });
+
+  it("tells the applicant, while the visa type is not known, what the HR office does next (they start no procedure), and HR what to start, en and vi", () => {
+    const tr = (permit: string, exemption: string) => [{ kind: 'work_permit', status: permit }, { kind: 'work_permit_exemption', status: exemption }, { kind: 'visa', status: 'requested' }];
+    const text = (locale: 'vi' | 'en', tracks: ReturnType<typeof tr>, forApplicant: boolean) =>
+      presentProcedures({ ctx: systemContext({ now: vn('2027-02-01'), locale }), caseDoc: { _id: 'c', version: 1, supportTracks: tracks }, calendar, forApplicant }).items.find((i) => i.kind === 'visa')!.visaType!.text;
+    // After the work permit's refusal, nothing else running.
+    const viMine = text('vi', tr('refused', 'not_needed'), true);
+    expect(viMine).to.include('sau khi bị từ chối, bộ phận nhân sự sẽ nộp lại hồ sơ hoặc đề nghị cấp giấy còn lại, và thị thực của bạn theo giấy được cấp');
+    expect(viMine).not.to.include('hãy bắt đầu');
+    expect(text('en', tr('refused', 'not_needed'), true)).to.match(/: after the refusal, the HR office lodges the file again or applies for the other one, and your visa follows the one granted\.$/);
+    expect(text('en', tr('not_needed', 'not_needed'), true)).to.match(/: the HR office applies for one of the two first, and your visa follows the one granted\.$/);
+    for (const [locale, says] of [['en', /start one of the two/], ['vi', /hãy bắt đầu một trong hai thủ tục này/]] as const) {
+      const mine = text(locale, tr('refused', 'not_needed'), true);
+      expect(mine).not.to.match(says);
+      expect(text(locale, tr('refused', 'not_needed'), false)).to.match(says);
+    }
     // Only the visa carries it.
     const all = presentProcedures({ ctx: systemContext({ now: vn('2027-02-01'), locale: 'en' }), caseDoc: { _id: 'c', version: 1, supportTracks: tr('preparing', 'not_needed') }, calendar, forApplicant: false }).items;
     expect(all.filter((i) => i.visaType).map((i) => i.kind)).to.deep.equal(['visa']);
