@@ -19,12 +19,13 @@ import { sendRoleChangedMail, type MailDeps } from './mail.ts';
 import { panelSeatsLost } from '../evaluations/panel.ts';
 import { countCasesLeaving, returnCasesToQueue, type CasesLeaving } from '../cases/commands.ts';
 import { END_FEED, hasFeed } from '../calendar-feed/service.ts';
+import { DECISION_REASON_MAX, DECISION_REASON_MIN } from './forms.ts';
 
 export type StaffRole = Exclude<Role, 'applicant'>;
 
-/** The reason in the administrator's words, counted in characters that show (as a leader's decision). */
-export const ROLE_CHANGE_REASON_MIN = 10;
-export const ROLE_CHANGE_REASON_MAX = 2000;
+/** The reason in the administrator's words (forms.ts decisionReason). */
+export const ROLE_CHANGE_REASON_MIN = DECISION_REASON_MIN;
+export const ROLE_CHANGE_REASON_MAX = DECISION_REASON_MAX;
 
 /** Where a staff member stands: role, institute (HR officers and leaders only), HR lead of it. */
 export interface Placement {
@@ -71,7 +72,8 @@ export interface RoleChangePlan {
 export type RoleChangeRefused = { ok: false; subject: RoleChangeSubject; errors: FieldErrorKeys };
 
 const placementOf = (u: UserDoc): Placement => ({ role: u.role, institute: u.institute ? String(u.institute) : undefined, isHrLead: !!u.isHrLead });
-const seenOf = (u: UserDoc): number => (u.updatedAt instanceof Date ? u.updatedAt.getTime() : 0);
+/** The version a form about the account carries (its updatedAt in ms): any write to the account makes it stale. */
+export const seenOf = (u: UserDoc): number => (u.updatedAt instanceof Date ? u.updatedAt.getTime() : 0);
 const samePlacement = (a: Placement, b: Placement) => a.role === b.role && (a.institute ?? '') === (b.institute ?? '') && a.isHrLead === b.isHrLead;
 
 function subjectOf(u: UserDoc): RoleChangeSubject {
@@ -110,7 +112,7 @@ export async function roleChangeForm(opts: { ctx: Context; userId: string }): Pr
  * accepted)? An administrator still invited is not counted: their link may expire, and only an
  * administrator can send a new one.
  */
-async function otherAdministrator(userId: unknown): Promise<boolean> {
+export async function otherAdministrator(userId: unknown): Promise<boolean> {
   return !!(await User.exists({ _id: { $ne: userId }, role: 'admin', disabledAt: null, passwordHash: { $exists: true } }));
 }
 

@@ -56,7 +56,7 @@ describe('drill: SIGKILL between a staff change and the return of their cases', 
       expect(r.out).to.include('about to write the cases: cases.updateMany');
     };
     await crash({ action: 'move', admin: moving.admin.email, user: moving.hr.email, toInstituteOf: staying.hr.email, reason: 'Moves to the third institute in the drill.' });
-    await crash({ action: 'disable', admin: moving.admin.email, user: leaving.hr.email });
+    await crash({ action: 'disable', admin: moving.admin.email, user: leaving.hr.email, reason: 'Left the institute in the drill.' });
 
     const port = await freePort();
     const boot = async () => {

@@ -71,6 +71,7 @@ const INVENTORY: Record<string, Kind> = {
   'GET /admin/users': 'role',
   'GET /admin/users/invite': 'role',
   'POST /admin/users/invite': 'role',
+  'GET /admin/users/:id/disable': 'role',
   'POST /admin/users/:id/disable': 'role',
   'POST /admin/users/:id/enable': 'role',
   'POST /admin/users/:id/reset-second-factor': 'role',

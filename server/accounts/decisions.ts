@@ -1,0 +1,173 @@
+// An administrator's decisions about someone's account besides its role (server/accounts/role-change.ts):
+// disabling it. It is taken on a page that says what it will do, with a reason in the
+// administrator's words (the role change's rules: forms.ts decisionReason), and written only on the
+// account as that page showed it (its updatedAt, as the role change: any write to the account
+// since, another administrator's or the person's own sign-in, makes the form stale). It is audited
+// with its reason, and the person is e-mailed in their language (without the reason: mail.ts).
+import type { Context } from '../context.ts';
+import { actorOf } from '../context.ts';
+import { User, type UserDoc } from '../../models/user.ts';
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
+import { authorize } from '../policies/index.ts';
+import { recordAudit } from '../audit/index.ts';
+import type { FieldErrorKeys, FormResult } from '../http/forms.ts';
+import { END_SESSIONS, findUser } from './service.ts';
+import { otherAdministrator, seenOf } from './role-change.ts';
+import { revokePasswordLinks } from './tokens.ts';
+import { sendAccountDisabledMail, type MailDeps } from './mail.ts';
+import { countCasesLeaving, returnCasesToQueue } from '../cases/commands.ts';
+import { END_FEED, hasFeed } from '../calendar-feed/service.ts';
+
+export type AccountDecision = 'disable';
+
+/** Who may take it (the policy's verb) and, refused for their own account, the message saying so. */
+const RULES: Record<AccountDecision, { ability: 'user.disable' | 'user.enable' | 'user.resetSecondFactor'; self?: string; already: string }> = {
+  disable: { ability: 'user.disable', self: 'accounts.admin.cannotDisableSelf', already: 'accounts.disable.already' },
+};
+
+/** The account as a decision's page shows it. */
+export interface DecisionSubject {
+  id: string;
+  name: string;
+  email: string;
+  locale: string;
+  role: string;
+  disabledAt?: Date;
+  seen: number;
+}
+
+/** What the decision will do, counted on the account as it is now. */
+export interface DecisionEffects {
+  /** Open cases assigned to them that go back to the queue. */
+  casesToQueue: number;
+  /** They have a calendar feed, which ends. */
+  calendarFeedEnds: boolean;
+}
+
+export interface DecisionPage {
+  decision: AccountDecision;
+  subject: DecisionSubject;
+  effects: DecisionEffects;
+  /** What the decision would do is already so (disabled already): the page says it, and offers nothing to confirm. */
+  already: boolean;
+}
+
+/** What was sent: the reason as the form's schema read it, and the version of the account the page was built on. */
+export interface DecisionRequest {
+  form: FormResult<{ reason: string }>;
+  seen: number;
+}
+
+/** A decision the form can fix (the reason): shown again with these errors, beside the account as it is. */
+export type DecisionRefused = { ok: false; page: DecisionPage; errors: FieldErrorKeys };
+
+function subjectOf(u: UserDoc): DecisionSubject {
+  return { id: String(u._id), name: u.name, email: u.email, locale: u.locale ?? 'vi', role: u.role, disabledAt: u.disabledAt ?? undefined, seen: seenOf(u) };
+}
+
+function isAlready(decision: AccountDecision, u: UserDoc): boolean {
+  switch (decision) {
+    case 'disable':
+      return !!u.disabledAt;
+  }
+}
+
+async function pageOf(decision: AccountDecision, user: UserDoc): Promise<DecisionPage> {
+  const already = isAlready(decision, user);
+  const effects: DecisionEffects = { casesToQueue: 0, calendarFeedEnds: false };
+  if (!already && decision === 'disable') {
+    effects.casesToQueue = await countCasesLeaving({ assignee: user._id });
+    effects.calendarFeedEnds = hasFeed(user);
+  }
+  return { decision, subject: subjectOf(user), effects, already };
+}
+
+/** Refused with the reason in words: one's own account. */
+function authorizeDecision(ctx: Context, decision: AccountDecision, user: UserDoc): void {
+  const { ability, self } = RULES[decision];
+  if (self) authorize(actorOf(ctx), ability, user, self);
+  else authorize(actorOf(ctx), ability, user);
+}
+
+/** The decision's page (its form and what it will do): only when the actor may take it. */
+export async function openDecision(opts: { ctx: Context; decision: AccountDecision; userId: string }): Promise<DecisionPage> {
+  const user = await findUser({ userId: opts.userId });
+  authorizeDecision(opts.ctx, opts.decision, user);
+  return pageOf(opts.decision, user);
+}
+
+/** The page as it is now, for a refused form shown again (administrators see every account). */
+export async function decisionPage(opts: { ctx: Context; decision: AccountDecision; userId: string }): Promise<DecisionPage> {
+  const user = await findUser({ userId: opts.userId });
+  authorize(actorOf(opts.ctx), 'user.view', user);
+  return pageOf(opts.decision, user);
+}
+
+/**
+ * Every rule, on the account as read now, in the order an administrator would fix them: whose
+ * account it is, already so, a stale form (thrown: the form cannot fix them), then the reason, then
+ * the last administrator (thrown).
+ */
+async function check(ctx: Context, decision: AccountDecision, user: UserDoc, request: DecisionRequest): Promise<{ ok: true; reason: string } | DecisionRefused> {
+  authorizeDecision(ctx, decision, user);
+  // Before the version: the same form sent twice (a double click) says what is now true.
+  if (isAlready(decision, user)) throw new ConflictError(RULES[decision].already);
+  if (seenOf(user) !== request.seen) throw new ConflictError('accounts.decision.stale');
+  if (!request.form.ok) return { ok: false, page: await pageOf(decision, user), errors: request.form.errors };
+  if (decision === 'disable' && user.role === 'admin' && !(await otherAdministrator(user._id))) throw new ForbiddenError('accounts.disable.lastAdmin');
+  return { ok: true, reason: request.form.data.reason };
+}
+
+/** Why a conditional write matched nothing: the decision was taken meanwhile, or the account changed. */
+async function conflictNow(decision: AccountDecision, userId: unknown): Promise<ConflictError> {
+  const current = (await User.findById(userId)) as UserDoc | null;
+  if (!current) throw new NotFoundError();
+  return new ConflictError(isAlready(decision, current) ? RULES[decision].already : 'accounts.decision.stale');
+}
+
+/**
+ * Disables the account, with the administrator's reason, if it is still as the page showed it. The
+ * write bumps the epoch (the sessions end at their next request) and ends the calendar feed; then
+ * the unused reset and invitation links go, so that enabling it again brings none of them back (a
+ * feed is made again by its owner), and the open cases assigned to it go back to the queue,
+ * unassigned (as a role change does): nobody who can no longer sign in keeps a case. Audited with
+ * the reason, and the person is told by e-mail (`sent`: whether it went).
+ */
+export async function disableAccount(
+  opts: { app: MailDeps; ctx: Context; userId: string } & DecisionRequest,
+): Promise<{ ok: true; subject: DecisionSubject; casesToQueue: number; sent: boolean } | DecisionRefused> {
+  const { ctx } = opts;
+  const user = await findUser({ userId: opts.userId });
+  const checked = await check(ctx, 'disable', user, opts);
+  if (!checked.ok) return checked;
+  // Only from the state and the version the page showed, in the write itself: two requests at once
+  // cannot both pass a check made before it.
+  const updated = (await User.findOneAndUpdate(
+    { _id: user._id, disabledAt: null, updatedAt: user.updatedAt ?? { $exists: false } },
+    { $set: { disabledAt: ctx.now }, $inc: END_SESSIONS, $unset: END_FEED },
+    { returnDocument: 'after' },
+  )) as UserDoc | null;
+  if (!updated) throw await conflictNow('disable', user._id);
+  // Two administrators disabling each other at the same moment both passed the check; the one who
+  // looks last finds no administrator left and enables this account again (as a role change does).
+  if (user.role === 'admin' && !(await otherAdministrator(user._id))) {
+    await User.updateOne({ _id: user._id, disabledAt: ctx.now }, { $unset: { disabledAt: 1 } });
+    throw new ForbiddenError('accounts.disable.lastAdmin');
+  }
+  const passwordLinksRevoked = await revokePasswordLinks({ userId: user._id });
+  // After the account is disabled, not before: assigning a case takes only an enabled officer
+  // (server/cases/commands.ts), so none is given to them after this runs. No transaction makes the
+  // two writes one: an assignment that checked them just before the disabling and lands just after,
+  // or a crash before this line, leaves cases with them, which the repair job returns
+  // (server/cases/stranded.ts).
+  const casesToQueue = await returnCasesToQueue({ ctx, assignee: user._id, reason: 'account_disabled', name: user.name });
+  const calendarFeedEnded = hasFeed(user); // as read: the write was conditional on its version
+  await recordAudit(ctx, {
+    action: 'user.disabled',
+    targetType: 'user',
+    targetId: String(user._id),
+    summary: { reason: checked.reason, casesToQueue, ...(calendarFeedEnded ? { calendarFeedEnded } : {}), ...(passwordLinksRevoked ? { passwordLinksRevoked } : {}) },
+  });
+  const sent = await sendAccountDisabledMail({ app: opts.app, ctx, user: updated, calendarFeedEnded });
+  return { ok: true, subject: subjectOf(updated), casesToQueue, sent };
+}

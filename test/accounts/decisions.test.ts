@@ -1,0 +1,292 @@
+// An administrator's decisions about an account over real HTTP, each taken on a page that says what
+// it will do, with a reason: disabling (the sessions end, the open cases go back to the queue, the
+// calendar feed ends, unused reset and invitation links go; audited with the reason; the person is
+// e-mailed in their language, on the in-process SMTP server, whom to contact and not the reason).
+// Every refusal (no reason, one's own account, the last administrator who can sign in, already so, a
+// stale form) keeps what was typed and stores nothing.
+import { expect } from 'chai';
+import request from 'supertest';
+import type { Types } from 'mongoose';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { agent, csrfFrom, type Agent } from '../support/http.ts';
+import { createInstitute, createUser, signIn } from '../support/factories.ts';
+import { createCall } from '../support/case-factories.ts';
+import { User, type UserDoc } from '../../models/user.ts';
+import { Case } from '../../models/case.ts';
+import { Token } from '../../models/token.ts';
+import { AuditEvent } from '../../models/audit-event.ts';
+import { systemContext } from '../../server/context.ts';
+import { createFeedToken } from '../../server/calendar-feed/service.ts';
+import { issueToken } from '../../server/accounts/tokens.ts';
+import { disableAccount } from '../../server/accounts/decisions.ts';
+import { ForbiddenError } from '../../server/errors.ts';
+import { text } from '../applications/support.ts';
+import { casesHeldBy, decide, expectBackInQueue, isSignedIn, seenFrom } from './helpers.ts';
+
+const REASON = 'Left the institute at the end of the contract.';
+const CONTACT = 'talent-admin@example.org';
+
+/** What a refusal must leave as it was: the account, its audit trail, its cases, its links. */
+async function stored(user: { _id: Types.ObjectId }) {
+  const u = (await User.findById(user._id).lean())!;
+  return {
+    disabledAt: u.disabledAt?.getTime(),
+    sessionEpoch: u.sessionEpoch,
+    updatedAt: u.updatedAt?.getTime(),
+    feed: u.calendarFeed?.tokenHash,
+    audits: await AuditEvent.countDocuments({ targetId: String(user._id), action: { $regex: /^user\./ } }),
+    assigned: (await Case.find({ assignee: user._id }, { _id: 1 }).sort({ _id: 1 }).lean()).map((c) => String(c._id)),
+    links: await Token.countDocuments({ user: user._id, usedAt: null }),
+  };
+}
+
+const pageUrl = (u: { _id: unknown }, decision: string) => `/admin/users/${String(u._id)}/${decision}`;
+
+/** Sends a decision's form (as its page would) with exactly these fields besides the CSRF token. */
+async function send(a: Agent, u: { _id: unknown }, decision: string, fields: Record<string, string>) {
+  const list = await a.get('/admin/users').set('Accept', 'text/html');
+  return a.post(pageUrl(u, decision)).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(list.text), ...fields });
+}
+
+describe('accounts: an administrator’s decisions about an account, each with a reason', function () {
+  this.timeout(60_000);
+  let t: TestApp;
+  let admin: UserDoc;
+  let a: Agent;
+
+  before(async () => {
+    t = await startTestApp();
+    admin = await createUser({ role: 'admin', name: 'Admin Lê', locale: 'en' });
+    a = agent(t.app);
+    await signIn(a, admin);
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  describe('disabling', () => {
+    it('the list links to a page saying what disabling will do (sessions, the open cases counted, the calendar feed, the links, the e-mail, the audit); the page stores nothing', async () => {
+      const institute = await createInstitute();
+      const hr = await createUser({ role: 'hr_officer', institute: institute._id, name: 'Phan Văn Đức', locale: 'vi' });
+      const colleague = await createUser({ role: 'hr_officer', institute: institute._id });
+      await casesHeldBy({ call: await createCall({ institute: institute._id }), holder: hr, colleague, laterStage: 'offer' });
+      await createFeedToken({ ctx: systemContext({ now: new Date(), actor: hr.toObject() as never }) });
+      const before = await stored(hr);
+
+      const list = await a.get(`/admin/users?q=${encodeURIComponent(hr.email)}`).set('Accept', 'text/html');
+      expect(list.text).to.include(`href="${pageUrl(hr, 'disable')}"`);
+      expect(list.text, 'no longer a button that disables at once').not.to.include(`action="${pageUrl(hr, 'disable')}"`);
+      const page = await a.get(pageUrl(hr, 'disable')).set('Accept', 'text/html');
+      expect(page.status).to.equal(200);
+      const shown = text(page.text);
+      expect(shown).to.include('Disable an account').and.include('Phan Văn Đức').and.include(hr.email);
+      expect(page.text).to.match(/id="cases-to-queue" data-count="2">Phan Văn Đức holds 2 open cases: they go back to the queue/);
+      expect(page.text).to.include('id="sessions-end"').and.include('id="feed-ends"').and.include('id="links-revoked"');
+      expect(shown).to.include(`in Vietnamese, that their account is disabled and to write to Admin Lê, ${admin.email} with any question. The reason is not in the e-mail.`);
+      expect(page.text).to.include('name="reason"').and.include(`name="seen" value="${before.updatedAt}"`);
+      expect(await stored(hr), 'the page stores nothing').to.deep.equal(before);
+
+      // Someone holding no case and without a feed: the page says so, and nothing about a feed.
+      const applicant = await createUser({ role: 'applicant' });
+      const other = await a.get(pageUrl(applicant, 'disable')).set('Accept', 'text/html');
+      expect(other.text).not.to.include('id="cases-to-queue"').and.not.include('id="feed-ends"');
+      const idle = await createUser({ role: 'hr_officer', institute: institute._id, name: 'Idle Officer' });
+      expect((await a.get(pageUrl(idle, 'disable')).set('Accept', 'text/html')).text).to.match(/id="cases-to-queue" data-count="0">Idle Officer holds no open case\./);
+
+      // In the administrator's language.
+      const v = agent(t.app);
+      await signIn(v, await createUser({ role: 'admin', locale: 'vi' }));
+      const vi = text((await v.get(pageUrl(hr, 'disable')).set('Accept', 'text/html')).text);
+      expect(vi).to.include('Vô hiệu hóa tài khoản').and.include('Phan Văn Đức đang phụ trách 2 hồ sơ đang mở').and.include('Lý do không có trong e-mail.');
+    });
+
+    it('disables with the reason: audited with it, sessions and feed end, unused links go, the cases go back to the queue, an e-mail in their language with whom to contact and not the reason', async () => {
+      const institute = await createInstitute();
+      const hr = await createUser({ role: 'hr_officer', institute: institute._id, name: 'Trần Thị Hoa', locale: 'vi' });
+      const colleague = await createUser({ role: 'hr_officer', institute: institute._id });
+      const held = await casesHeldBy({ call: await createCall({ institute: institute._id }), holder: hr, colleague, laterStage: 'evaluation' });
+      const feed = await createFeedToken({ ctx: systemContext({ now: new Date(), actor: hr.toObject() as never }) });
+      await issueToken({ purpose: 'password_reset', userId: hr._id, now: new Date() });
+      const h = agent(t.app);
+      await signIn(h, hr);
+
+      const res = await decide(a, hr, 'disable', REASON);
+      expect(res.status, res.text.slice(0, 500)).to.equal(303);
+      expect(res.headers.location).to.equal('/admin/users');
+      expect(text((await a.get('/admin/users').set('Accept', 'text/html')).text)).to.include(
+        'The account of Trần Thị Hoa is disabled: its sessions have ended, they have been told by e-mail, and the 2 open cases it held went back to the queue, unassigned.',
+      );
+
+      const after = (await User.findById(hr._id).lean())!;
+      expect(after.disabledAt).to.be.instanceOf(Date);
+      expect(after.sessionEpoch).to.equal((hr.sessionEpoch ?? 0) + 1);
+      expect(after.calendarFeed?.tokenHash).to.equal(undefined);
+      expect((await request(t.app).get(feed.path)).status, 'the feed’s address stops').to.equal(404);
+      expect(await Token.countDocuments({ user: hr._id, purpose: { $in: ['password_reset', 'invitation'] }, usedAt: null })).to.equal(0);
+      expect(await isSignedIn(h), 'their session ended').to.equal(false);
+      await expectBackInQueue(held, { holder: hr, colleague, by: admin }, { reason: 'account_disabled', name: 'Trần Thị Hoa' });
+
+      const audit = (await AuditEvent.findOne({ action: 'user.disabled', targetId: String(hr._id) }).lean())!;
+      expect(String(audit.actor)).to.equal(String(admin._id));
+      expect(audit.summary).to.deep.equal({ reason: REASON, casesToQueue: 2, calendarFeedEnded: true, passwordLinksRevoked: 1 });
+
+      const mail = await t.smtp.waitForTo(hr.email, /vô hiệu hóa/);
+      expect(mail.subject).to.equal('Tài khoản của bạn trong Chương trình Thu hút Nhân tài đã bị vô hiệu hóa');
+      expect(mail.text).to.include('Kính gửi Trần Thị Hoa').and.include('Quản trị viên Admin Lê đã vô hiệu hóa tài khoản của bạn');
+      expect(mail.text).to.include('Địa chỉ lịch riêng của bạn đã ngừng hoạt động.');
+      expect(mail.text, 'whom to contact: the administrator who decided, when none is configured').to.include(`vui lòng viết thư tới Admin Lê, ${admin.email}.`);
+      expect(mail.html).to.include(`href="mailto:${admin.email}"`);
+      expect(mail.text + mail.html, 'the reason stays internal').not.to.include(REASON);
+    });
+
+    describe('refusals: a clear message, what was typed kept, nothing stored', () => {
+      it('requires a reason that shows, of at least 10 characters', async () => {
+        const hr = await createUser({ role: 'hr_officer' });
+        const before = await stored(hr);
+        const blank = await decide(a, hr, 'disable', '\u200b'.repeat(12));
+        expect(blank.status).to.equal(422);
+        expect(blank.text).to.include('id="f-reason-error"').and.include('Give the reason for this decision.');
+        expect(blank.text, 'the page still says what will happen').to.include('id="sessions-end"');
+        const short = await decide(a, hr, 'disable', 'too short');
+        expect(short.status).to.equal(422);
+        expect(short.text).to.include('The reason is too short').and.include('too short</textarea>');
+        const hidden = await decide(a, hr, 'disable', 'Left \u202Eunexpectedly today');
+        expect(hidden.status).to.equal(422);
+        expect(await stored(hr)).to.deep.equal(before);
+      });
+
+      it('refuses one’s own account, with the message and the reason kept', async () => {
+        const before = await stored(admin);
+        const page = await a.get(pageUrl(admin, 'disable')).set('Accept', 'text/html');
+        expect(page.status).to.equal(403);
+        expect(page.text).to.include('You cannot disable your own account.');
+        const res = await send(a, admin, 'disable', { seen: String(before.updatedAt), reason: REASON });
+        expect(res.status).to.equal(403);
+        expect(res.text).to.include('You cannot disable your own account.').and.include(REASON);
+        expect(await stored(admin)).to.deep.equal(before);
+      });
+
+      it('says an account is already disabled: on its page (nothing to confirm), and refuses the form again (409) with the reason kept', async () => {
+        const hr = await createUser({ role: 'hr_officer', disabled: true, name: 'Already Gone' });
+        const before = await stored(hr);
+        const page = await a.get(pageUrl(hr, 'disable')).set('Accept', 'text/html');
+        expect(page.status).to.equal(200);
+        expect(text(page.text)).to.match(/id="decision-already">The account of Already Gone is already disabled \(since [^)]+\)\): there is nothing to confirm\./);
+        expect(page.text).not.to.include('id="decision-effects"').and.not.include('type="submit" class="button danger"');
+        const res = await send(a, hr, 'disable', { seen: String(before.updatedAt), reason: REASON });
+        expect(res.status).to.equal(409);
+        expect(res.text).to.include('This account is already disabled: nothing was changed.').and.include(REASON);
+        expect(await stored(hr)).to.deep.equal(before);
+      });
+
+      it('refuses a stale form (the account changed since the page was built), shows it as it is now with the reason kept; sent again, it is done', async () => {
+        const institute = await createInstitute();
+        const hr = await createUser({ role: 'hr_officer', institute: institute._id, name: 'Changing Officer' });
+        const page = await a.get(pageUrl(hr, 'disable')).set('Accept', 'text/html');
+        // Meanwhile a case is given to them, and the account changes (they sign in).
+        const colleague = await createUser({ role: 'hr_officer', institute: institute._id });
+        await casesHeldBy({ call: await createCall({ institute: institute._id }), holder: hr, colleague, laterStage: 'offer' });
+        await signIn(agent(t.app), hr);
+        const before = await stored(hr);
+        const res = await a.post(pageUrl(hr, 'disable')).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(page.text), seen: seenFrom(page.text), reason: REASON });
+        expect(res.status).to.equal(409);
+        expect(res.text).to.include('This account was changed since you opened this page').and.include(REASON);
+        expect(res.text, 'what will happen, as it is now').to.match(/id="cases-to-queue" data-count="2">/);
+        expect(seenFrom(res.text), 'the form now carries the account as shown').to.equal(String(before.updatedAt));
+        expect(await stored(hr)).to.deep.equal(before);
+
+        const again = await a.post(pageUrl(hr, 'disable')).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(res.text), seen: seenFrom(res.text), reason: REASON });
+        expect(again.status).to.equal(303);
+        expect((await User.findById(hr._id).lean())!.disabledAt).to.be.instanceOf(Date);
+      });
+
+      it('refuses a form without its version (400), without a CSRF token (403), and every other role (403)', async () => {
+        const hr = await createUser({ role: 'hr_officer' });
+        const before = await stored(hr);
+        expect((await send(a, hr, 'disable', { reason: REASON })).status).to.equal(400);
+        const noCsrf = await a.post(pageUrl(hr, 'disable')).type('form').set('Accept', 'text/html').send({ seen: String(before.updatedAt), reason: REASON });
+        expect(noCsrf.status).to.equal(403);
+        for (const role of ['applicant', 'hr_officer', 'leader'] as const) {
+          const x = agent(t.app);
+          await signIn(x, await createUser({ role }));
+          expect((await x.get(pageUrl(hr, 'disable')).set('Accept', 'text/html')).status, `${role} GET`).to.equal(403);
+          const own = await x.get('/account').set('Accept', 'text/html');
+          const res = await x.post(pageUrl(hr, 'disable')).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(own.text), seen: String(before.updatedAt), reason: REASON });
+          expect(res.status, `${role} POST`).to.equal(403);
+        }
+        expect(await stored(hr)).to.deep.equal(before);
+      });
+
+      describe('the last administrator who can sign in', () => {
+        // Every other administrator who can sign in is disabled for these tests (and enabled again
+        // after), so that the two each test makes are the only ones. Over HTTP the acting
+        // administrator is one who can sign in, so the rule is met only when two requests cross:
+        // these call the service as two requests authorized at the same time would.
+        const others: unknown[] = [];
+        beforeEach(async () => {
+          const enabled = (await User.find({ role: 'admin', disabledAt: null, passwordHash: { $exists: true } }, { _id: 1 }).lean()).map((u) => u._id);
+          await User.updateMany({ _id: { $in: enabled } }, { $set: { disabledAt: new Date() } });
+          others.push(...enabled);
+        });
+        after(async () => {
+          await User.updateMany({ _id: { $in: others } }, { $unset: { disabledAt: 1 } });
+        });
+        const ctxOf = (actor: UserDoc) => systemContext({ now: new Date(), locale: 'en', actor: actor.toObject() as never });
+        const input = (u: UserDoc) => ({ userId: String(u._id), seen: u.updatedAt.getTime(), form: { ok: true as const, data: { reason: REASON } } });
+
+        it('is never disabled: of two administrators disabling each other, the one whose request comes second is refused and nothing is stored', async () => {
+          const first = await createUser({ role: 'admin' });
+          const second = await createUser({ role: 'admin' });
+          expect((await disableAccount({ app: t.ctx, ctx: ctxOf(first), ...input(second) })).ok).to.equal(true);
+          const before = await stored(first);
+          let refused: unknown;
+          try {
+            await disableAccount({ app: t.ctx, ctx: ctxOf(second), ...input(first) });
+          } catch (err) {
+            refused = err;
+          }
+          expect(refused).to.be.instanceOf(ForbiddenError).with.property('messageKey', 'accounts.disable.lastAdmin');
+          expect(await stored(first)).to.deep.equal(before);
+        });
+
+        it('stays when two administrators disable each other at the same moment', async () => {
+          const one = await createUser({ role: 'admin' });
+          const two = await createUser({ role: 'admin' });
+          const results = await Promise.allSettled([
+            disableAccount({ app: t.ctx, ctx: ctxOf(one), ...input(two) }),
+            disableAccount({ app: t.ctx, ctx: ctxOf(two), ...input(one) }),
+          ]);
+          const refusals = results.filter((r) => r.status === 'rejected');
+          expect(refusals.length, 'at least one is refused').to.be.at.least(1);
+          for (const r of refusals) expect((r as PromiseRejectedResult).reason).to.be.instanceOf(ForbiddenError).with.property('messageKey', 'accounts.disable.lastAdmin');
+          expect(await User.countDocuments({ _id: { $in: [one._id, two._id] }, disabledAt: null }), 'an administrator who can sign in remains').to.be.at.least(1);
+          const audits = await AuditEvent.countDocuments({ action: 'user.disabled', targetId: { $in: [String(one._id), String(two._id)] } });
+          expect(audits, 'only a disabling that stood is audited').to.equal(2 - refusals.length);
+        });
+      });
+    });
+  });
+
+  describe('with a contact address configured (ADMIN_CONTACT_EMAIL)', () => {
+    let c: TestApp;
+    before(async () => {
+      c = await startTestApp({ env: { ADMIN_CONTACT_EMAIL: CONTACT } });
+    });
+    after(async () => {
+      await c?.close();
+    });
+
+    it('the page and the e-mail name it instead of the administrator', async () => {
+      const person = await createUser({ role: 'applicant', name: 'Jane Doe', locale: 'en' });
+      const x = agent(c.app);
+      await signIn(x, await createUser({ role: 'admin', name: 'Other Admin' }));
+      const page = text((await x.get(pageUrl(person, 'disable')).set('Accept', 'text/html')).text);
+      expect(page).to.include(`in English, that their account is disabled and to write to ${CONTACT} with any question.`);
+      expect((await decide(x, person, 'disable', REASON)).status).to.equal(303);
+      const mail = await c.smtp.waitForTo(person.email, /disabled/);
+      expect(mail.subject).to.equal('Your account in the Talent Programme has been disabled');
+      expect(mail.text).to.include('Dear Jane Doe').and.include('Other Admin, an administrator, has disabled your account');
+      expect(mail.text).to.include(`please write to ${CONTACT}.`).and.not.include(REASON);
+    });
+  });
+});
