@@ -1,8 +1,8 @@
 // An administrator's decisions about someone's account besides its role (server/accounts/role-change.ts):
-// disabling it. It is taken on a page that says what it will do, with a reason in the
-// administrator's words (the role change's rules: forms.ts decisionReason), and written only on the
-// account as that page showed it (its updatedAt, as the role change: any write to the account
-// since, another administrator's or the person's own sign-in, makes the form stale). It is audited
+// disabling it, enabling it again. Each is taken on a page that says what it will do, with a reason
+// in the administrator's words (the role change's rules: forms.ts decisionReason), and written only
+// on the account as that page showed it (its updatedAt, as the role change: any write to the account
+// since, another administrator's or the person's own sign-in, makes the form stale). Each is audited
 // with its reason, and the person is e-mailed in their language (without the reason: mail.ts).
 import type { Context } from '../context.ts';
 import { actorOf } from '../context.ts';
@@ -14,15 +14,16 @@ import type { FieldErrorKeys, FormResult } from '../http/forms.ts';
 import { END_SESSIONS, findUser } from './service.ts';
 import { otherAdministrator, seenOf } from './role-change.ts';
 import { revokePasswordLinks } from './tokens.ts';
-import { sendAccountDisabledMail, type MailDeps } from './mail.ts';
+import { sendAccountDisabledMail, sendAccountEnabledMail, type MailDeps } from './mail.ts';
 import { countCasesLeaving, returnCasesToQueue } from '../cases/commands.ts';
 import { END_FEED, hasFeed } from '../calendar-feed/service.ts';
 
-export type AccountDecision = 'disable';
+export type AccountDecision = 'disable' | 'enable';
 
 /** Who may take it (the policy's verb) and, refused for their own account, the message saying so. */
 const RULES: Record<AccountDecision, { ability: 'user.disable' | 'user.enable' | 'user.resetSecondFactor'; self?: string; already: string }> = {
   disable: { ability: 'user.disable', self: 'accounts.admin.cannotDisableSelf', already: 'accounts.disable.already' },
+  enable: { ability: 'user.enable', already: 'accounts.enable.already' },
 };
 
 /** The account as a decision's page shows it. */
@@ -33,6 +34,8 @@ export interface DecisionSubject {
   locale: string;
   role: string;
   disabledAt?: Date;
+  /** Invited, never accepted (no password): enabled again, they need a new invitation. */
+  invited: boolean;
   seen: number;
 }
 
@@ -62,13 +65,15 @@ export interface DecisionRequest {
 export type DecisionRefused = { ok: false; page: DecisionPage; errors: FieldErrorKeys };
 
 function subjectOf(u: UserDoc): DecisionSubject {
-  return { id: String(u._id), name: u.name, email: u.email, locale: u.locale ?? 'vi', role: u.role, disabledAt: u.disabledAt ?? undefined, seen: seenOf(u) };
+  return { id: String(u._id), name: u.name, email: u.email, locale: u.locale ?? 'vi', role: u.role, disabledAt: u.disabledAt ?? undefined, invited: !u.passwordHash, seen: seenOf(u) };
 }
 
 function isAlready(decision: AccountDecision, u: UserDoc): boolean {
   switch (decision) {
     case 'disable':
       return !!u.disabledAt;
+    case 'enable':
+      return !u.disabledAt;
   }
 }
 
@@ -170,4 +175,26 @@ export async function disableAccount(
   });
   const sent = await sendAccountDisabledMail({ app: opts.app, ctx, user: updated, calendarFeedEnded });
   return { ok: true, subject: subjectOf(updated), casesToQueue, sent };
+}
+
+/**
+ * Enables the account again, with the administrator's reason, if it is still as the page showed
+ * it. What disabling ended stays ended (the sessions, the feed, the links, the cases given back to
+ * the queue): they sign in again with their password (and second factor), or, never having accepted
+ * their invitation, need a new one. Audited with the reason, and the person is told by e-mail.
+ */
+export async function enableAccount(opts: { app: MailDeps; ctx: Context; userId: string } & DecisionRequest): Promise<{ ok: true; subject: DecisionSubject; sent: boolean } | DecisionRefused> {
+  const { ctx } = opts;
+  const user = await findUser({ userId: opts.userId });
+  const checked = await check(ctx, 'enable', user, opts);
+  if (!checked.ok) return checked;
+  const updated = (await User.findOneAndUpdate(
+    { _id: user._id, disabledAt: { $ne: null }, updatedAt: user.updatedAt ?? { $exists: false } },
+    { $unset: { disabledAt: 1 } },
+    { returnDocument: 'after' },
+  )) as UserDoc | null;
+  if (!updated) throw await conflictNow('enable', user._id);
+  await recordAudit(ctx, { action: 'user.enabled', targetType: 'user', targetId: String(user._id), summary: { reason: checked.reason } });
+  const sent = await sendAccountEnabledMail({ app: opts.app, ctx, user: updated });
+  return { ok: true, subject: subjectOf(updated), sent };
 }

@@ -20,7 +20,7 @@ function localeOf(user: { locale?: string | null }): Locale {
 }
 
 /** The account e-mails (views/emails/<template>); the mail log lists them as such (server/mail-log/present.ts). */
-export const ACCOUNT_TEMPLATES = ['verify_email', 'password_reset', 'invitation', 'role_changed', 'account_disabled'] as const;
+export const ACCOUNT_TEMPLATES = ['verify_email', 'password_reset', 'invitation', 'role_changed', 'account_disabled', 'account_enabled'] as const;
 type AccountTemplate = (typeof ACCOUNT_TEMPLATES)[number];
 
 async function sendAccountMail(opts: { app: MailDeps; template: AccountTemplate; to: Recipient; data: Record<string, unknown> }): Promise<boolean> {
@@ -194,6 +194,27 @@ export async function sendAccountDisabledMail(opts: { app: MailDeps; ctx: Contex
       decidedByName: opts.ctx.actor?.name,
       decidedAt: opts.ctx.now,
       calendarFeedEnded: opts.calendarFeedEnded,
+      contactEmail: contact.email,
+      contactName: contact.name,
+    },
+  });
+}
+
+/**
+ * An administrator enabled the account again: they can sign in (or, invited and never signed in,
+ * need a new invitation: the old link went with the disabling). Without the reason, as above.
+ */
+export async function sendAccountEnabledMail(opts: { app: MailDeps; ctx: Context; user: UserDoc }): Promise<boolean> {
+  const contact = accountContact(opts.app, opts.ctx);
+  return sendAccountMail({
+    app: opts.app,
+    template: 'account_enabled',
+    to: opts.user,
+    data: {
+      decidedByName: opts.ctx.actor?.name,
+      decidedAt: opts.ctx.now,
+      invited: !opts.user.passwordHash,
+      link: `${opts.app.config.appUrl}/signin`,
       contactEmail: contact.email,
       contactName: contact.name,
     },

@@ -219,7 +219,7 @@ export function presentRoleChangeConfirm(ctx: Context, input: { subject: RoleCha
 }
 
 /** Where each decision's page is, under /admin/users/:id/. */
-export const DECISION_PATHS: Record<AccountDecision, string> = { disable: 'disable' };
+export const DECISION_PATHS: Record<AccountDecision, string> = { disable: 'disable', enable: 'enable' };
 
 /**
  * A decision about an account (accounts.<decision>.*): the account, what the decision will do (or
@@ -243,6 +243,10 @@ export function presentAccountDecision(ctx: Context, input: { page: DecisionPage
     else if (subject.role === 'hr_officer') lines.push({ id: 'cases-to-queue', count: 0, text: t('accounts.disable.noCasesToQueue', { name }) });
     if (effects.calendarFeedEnds) lines.push({ id: 'feed-ends', text: t('accounts.disable.feedEnds') });
     lines.push({ id: 'links-revoked', text: t('accounts.disable.linksRevoked') });
+  }
+  if (page.decision === 'enable') {
+    lines.push({ id: 'can-sign-in', text: t(subject.invited ? 'accounts.enable.newInvitation' : 'accounts.enable.canSignIn', { name }) });
+    lines.push({ id: 'not-given-back', text: t('accounts.enable.notGivenBack') });
   }
   lines.push({ id: 'mail-told', text: t(`${key}.mailTold`, { language, contact }) });
   lines.push({ id: 'audited', text: t('accounts.decision.audited') });

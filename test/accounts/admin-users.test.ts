@@ -137,7 +137,6 @@ describe('accounts: staff invitations and user administration', function () {
     await signIn(v, victim);
     expect(await isSignedIn(v)).to.equal(true);
 
-    const list = await a.get('/admin/users').set('Accept', 'text/html');
     const res = await decide(a, victim, 'disable', REASON);
     expect(res.status).to.equal(303);
     expect(await isSignedIn(v), 'their session ended').to.equal(false);
@@ -147,7 +146,7 @@ describe('accounts: staff invitations and user administration', function () {
     const self = await a.get(`/admin/users/${admin._id}/disable`).set('Accept', 'text/html');
     expect(self.status, 'an admin cannot disable themselves').to.equal(403);
 
-    const en = await a.post(`/admin/users/${victim._id}/enable`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(list.text) });
+    const en = await decide(a, victim, 'enable', 'Came back to the programme after a break.');
     expect(en.status).to.equal(303);
     await signIn(agent(t.app), victim);
     expect(await AuditEvent.countDocuments({ targetId: String(victim._id), action: { $in: ['user.disabled', 'user.enabled'] } })).to.equal(2);
@@ -171,7 +170,6 @@ describe('accounts: staff invitations and user administration', function () {
 
     const a = agent(t.app);
     await signIn(a, admin);
-    const list = await a.get('/admin/users').set('Accept', 'text/html');
     const res = await decide(a, hr, 'disable', REASON);
     expect(res.status).to.equal(303);
     const flashed = await a.get('/admin/users').set('Accept', 'text/html');
@@ -191,7 +189,7 @@ describe('accounts: staff invitations and user administration', function () {
     expect(audit.summary).to.deep.equal({ reason: REASON, casesToQueue: 2 });
 
     // Enabling does not give the cases back; disabling someone holding none says only that.
-    expect((await a.post(`/admin/users/${hr._id}/enable`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(list.text) })).status).to.equal(303);
+    expect((await decide(a, hr, 'enable', 'Came back to the institute after a leave.')).status).to.equal(303);
     expect((await Case.findById(open1._id).lean())!.assignee).to.equal(undefined);
     const adminVi = await createUser({ role: 'admin', locale: 'vi' });
     const v = agent(t.app);
@@ -237,15 +235,17 @@ describe('accounts: staff invitations and user administration', function () {
     expect(await audits('user.disabled')).to.equal(1);
   });
 
-  it('the same enable sent twice writes once', async () => {
+  it('the same enable sent twice writes once; the second says it is already enabled', async () => {
     const admin = await createUser({ role: 'admin', locale: 'en' });
     const hr = await createUser({ role: 'hr_officer', disabled: true });
     const a = agent(t.app);
     await signIn(a, admin);
-    const list = await a.get('/admin/users').set('Accept', 'text/html');
-    const post = () => a.post(`/admin/users/${hr._id}/enable`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(list.text) });
-    expect((await Promise.all([post(), post()])).map((r) => r.status)).to.deep.equal([303, 303]);
-    expect((await post()).status).to.equal(303);
+    const page = await a.get(`/admin/users/${hr._id}/enable`).set('Accept', 'text/html');
+    const post = () => a.post(`/admin/users/${hr._id}/enable`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(page.text), seen: seenFrom(page.text), reason: REASON });
+    expect((await Promise.all([post(), post()])).map((r) => r.status).sort()).to.deep.equal([303, 409]);
+    const later = await post();
+    expect(later.status).to.equal(409);
+    expect(later.text).to.include('This account is already enabled: nothing was changed.').and.include(REASON);
     expect((await User.findById(hr._id).lean())!.disabledAt).to.equal(undefined);
     expect(await AuditEvent.countDocuments({ targetId: String(hr._id), action: 'user.enabled' })).to.equal(1);
   });

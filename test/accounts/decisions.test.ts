@@ -1,7 +1,8 @@
 // An administrator's decisions about an account over real HTTP, each taken on a page that says what
 // it will do, with a reason: disabling (the sessions end, the open cases go back to the queue, the
-// calendar feed ends, unused reset and invitation links go; audited with the reason; the person is
-// e-mailed in their language, on the in-process SMTP server, whom to contact and not the reason).
+// calendar feed ends, unused reset and invitation links go) and enabling again (they can sign in;
+// nothing the disabling ended comes back). Each is audited with the reason; the person is e-mailed
+// in their language, on the in-process SMTP server, whom to contact and not the reason.
 // Every refusal (no reason, one's own account, the last administrator who can sign in, already so, a
 // stale form) keeps what was typed and stores nothing.
 import { expect } from 'chai';
@@ -264,6 +265,73 @@ describe('accounts: an administrator’s decisions about an account, each with a
           expect(audits, 'only a disabling that stood is audited').to.equal(2 - refusals.length);
         });
       });
+    });
+  });
+
+  describe('enabling again', () => {
+    it('the page says what enabling will do; enabled with the reason: audited with it, they can sign in, an e-mail in their language that they can, not the reason', async () => {
+      const person = await createUser({ role: 'leader', name: 'Back Again', locale: 'en' });
+      expect((await decide(a, person, 'disable', REASON)).status).to.equal(303);
+      await t.smtp.waitForTo(person.email, /disabled/);
+      const list = await a.get(`/admin/users?q=${encodeURIComponent(person.email)}`).set('Accept', 'text/html');
+      expect(list.text).to.include(`href="${pageUrl(person, 'enable')}"`).and.not.include(`action="${pageUrl(person, 'enable')}"`);
+      const page = await a.get(pageUrl(person, 'enable')).set('Accept', 'text/html');
+      expect(page.status).to.equal(200);
+      const shown = text(page.text);
+      expect(shown).to.include('Enable an account again').and.include('Back Again can sign in again with their password');
+      expect(shown).to.include('the open cases that went back to the queue are not given back');
+      expect(shown).to.include(`in English, that their account is enabled again and to write to Admin Lê, ${admin.email} with any question.`);
+
+      const why = 'The leave of absence has ended.';
+      const res = await decide(a, person, 'enable', why);
+      expect(res.status, res.text.slice(0, 500)).to.equal(303);
+      expect(text((await a.get('/admin/users').set('Accept', 'text/html')).text)).to.include('The account of Back Again is enabled again and they have been told by e-mail.');
+      expect((await User.findById(person._id).lean())!.disabledAt).to.equal(undefined);
+      const audit = (await AuditEvent.findOne({ action: 'user.enabled', targetId: String(person._id) }).lean())!;
+      expect(String(audit.actor)).to.equal(String(admin._id));
+      expect(audit.summary).to.deep.equal({ reason: why });
+      await signIn(agent(t.app), person);
+
+      const mail = await t.smtp.waitForTo(person.email, /enabled again/);
+      expect(mail.subject).to.equal('Your account in the Talent Programme is enabled again');
+      expect(mail.text).to.include('Admin Lê, an administrator, has enabled your account').and.include('You can sign in again').and.include(`${t.baseUrl}/signin`);
+      expect(mail.text).to.include(`please write to Admin Lê, ${admin.email}.`);
+      expect(mail.text + mail.html).not.to.include(why);
+    });
+
+    it('someone who never accepted their invitation: the page and the e-mail say a new invitation is needed', async () => {
+      const invitee = await createUser({ role: 'hr_officer', name: 'Nguyễn Mời', locale: 'vi', disabled: true });
+      await User.updateOne({ _id: invitee._id }, { $unset: { passwordHash: 1 } });
+      const page = text((await a.get(pageUrl(invitee, 'enable')).set('Accept', 'text/html')).text);
+      expect(page).to.include('Nguyễn Mời never accepted their invitation').and.include('send them a new invitation from the user list');
+      expect((await decide(a, invitee, 'enable', REASON)).status).to.equal(303);
+      const mail = await t.smtp.waitForTo(invitee.email, /kích hoạt lại/);
+      expect(mail.text).to.include('Bạn chưa đặt mật khẩu').and.not.include('/signin');
+    });
+
+    it('refuses no reason (422), an account already enabled (its page says so; 409 with the reason kept) and a stale form (409), storing nothing', async () => {
+      const off = await createUser({ role: 'applicant', disabled: true });
+      const before = await stored(off);
+      const blank = await decide(a, off, 'enable', '   ');
+      expect(blank.status).to.equal(422);
+      expect(blank.text).to.include('Give the reason for this decision.');
+      const page = await a.get(pageUrl(off, 'enable')).set('Accept', 'text/html');
+      await User.updateOne({ _id: off._id }, { $set: { name: 'Renamed meanwhile' } });
+      const late = await a.post(pageUrl(off, 'enable')).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(page.text), seen: seenFrom(page.text), reason: REASON });
+      expect(late.status).to.equal(409);
+      expect(late.text).to.include('This account was changed since you opened this page').and.include(REASON).and.include('Renamed meanwhile');
+      expect({ ...(await stored(off)), updatedAt: 0 }).to.deep.equal({ ...before, updatedAt: 0 });
+
+      const on = await createUser({ role: 'applicant', name: 'Never Off' });
+      const onBefore = await stored(on);
+      const shown = await a.get(pageUrl(on, 'enable')).set('Accept', 'text/html');
+      expect(shown.status).to.equal(200);
+      expect(text(shown.text)).to.include('The account of Never Off is enabled: there is nothing to confirm.');
+      const res = await send(a, on, 'enable', { seen: String(onBefore.updatedAt), reason: REASON });
+      expect(res.status).to.equal(409);
+      expect(res.text).to.include('This account is already enabled: nothing was changed.').and.include(REASON);
+      expect(await stored(on)).to.deep.equal(onBefore);
+      await signIn(agent(t.app), on);
     });
   });
 

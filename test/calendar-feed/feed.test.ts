@@ -280,7 +280,7 @@ describe('calendar feed', () => {
       const audit = (await AuditEvent.findOne({ action: 'user.disabled', targetId: String(owner._id) }).lean())!;
       expect(audit.summary).to.deep.equal({ reason: 'Left the institute for another post.', casesToQueue: 0, calendarFeedEnded: true });
 
-      const enabled = await submitForm(admin, '/admin/users', {}, `/admin/users/${owner._id}/enable`);
+      const enabled = await decide(admin, owner, 'enable', 'Back at the institute after a leave.');
       expect(enabled.status).to.equal(303);
       expect((await request(t.app).get(path)).status, 'enabling does not bring the old address back').to.equal(404);
       const back = await signedIn(t, owner);

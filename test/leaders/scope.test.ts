@@ -73,6 +73,7 @@ const INVENTORY: Record<string, Kind> = {
   'POST /admin/users/invite': 'role',
   'GET /admin/users/:id/disable': 'role',
   'POST /admin/users/:id/disable': 'role',
+  'GET /admin/users/:id/enable': 'role',
   'POST /admin/users/:id/enable': 'role',
   'POST /admin/users/:id/reset-second-factor': 'role',
   'POST /admin/users/:id/resend-invitation': 'role',
