@@ -1,5 +1,6 @@
-// Administrators: the user list (filter by role and institute), inviting staff, disabling an account
-// or enabling it again (each on a page saying what it will do, with a reason), and changing a staff member's role
+// Administrators: the user list (filter by role and institute), inviting staff, disabling an account,
+// enabling it again or resetting its second factor (each on a page saying what it will do, with a
+// reason), and changing a staff member's role
 // or institute with a reason (a form, then a confirmation page saying what the change will do).
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
@@ -13,11 +14,10 @@ import { securityEvent } from '../server/audit/index.ts';
 import { ConflictError, ForbiddenError } from '../server/errors.ts';
 import { decisionReason, email, INVALID, locale, name } from '../server/accounts/forms.ts';
 import { findUser, inviteStaff, resendInvitation } from '../server/accounts/service.ts';
-import { resetSecondFactor } from '../server/accounts/second-factor.ts';
 import { instituteOptions } from '../server/admin/institutes.ts';
 import { listUsers } from '../server/admin/users.ts';
 import { changeUserRole, planRoleChange, roleChangeForm, roleChangeSubject, type RoleChangeFields, type RoleChangeSubject } from '../server/accounts/role-change.ts';
-import { decisionPage, disableAccount, enableAccount, openDecision, type AccountDecision, type DecisionPage } from '../server/accounts/decisions.ts';
+import { decisionPage, disableAccount, enableAccount, openDecision, resetSecondFactor, type AccountDecision, type DecisionPage } from '../server/accounts/decisions.ts';
 import { accountContact } from '../server/accounts/mail.ts';
 import { presentAccountDecision, presentInvite, presentRoleChange, presentRoleChangeConfirm, presentUsers, roleChangedFlash } from '../server/admin/present.ts';
 
@@ -62,7 +62,7 @@ const roleChangeBody = z
 /** The account's updatedAt (ms) the form was built on (hidden field): without it the form is not this page's (400). */
 const accountSeen = z.object({ seen: z.string().regex(/^\d{1,15}$/).transform(Number) });
 
-/** Why, in the administrator's words: a disabling, an enabling (the role change's rules). */
+/** Why, in the administrator's words: a disabling, an enabling, a second factor reset (the role change's rules). */
 const decisionBody = z.object({ reason: decisionReason('accounts.decision.errors') });
 
 const userParams = z.object({ id: z.string() });
@@ -105,7 +105,8 @@ export function adminUsersRoutes(app: AppContext): Router {
   const userId = (req: Request) => userParams.parse(req.params).id;
   const target = (req: Request) => findUser({ userId: userId(req) });
 
-  // ---- a decision about an account (disabling, enabling): its page says what it will do and asks why
+  // ---- a decision about an account (disabling, enabling, resetting the second factor): its page
+  // says what it will do and asks why
 
   const showDecision = async (req: Request, res: Response, status: number, page: DecisionPage, values: Record<string, string>, errors?: FieldErrorKeys) => {
     res.status(status).render('admin-users/decision', presentAccountDecision(req.ctx, { page, contact: accountContact(app, req.ctx), values, errors }));
@@ -164,13 +165,23 @@ export function adminUsersRoutes(app: AppContext): Router {
   });
 
   // For a staff member who lost both their authenticator and their recovery codes: the second
-  // factor is removed, their sessions end, and they must enrol again right after their password.
+  // factor is removed, their sessions and calendar feed end, and they must enrol again right after
+  // their password.
+  router.get('/admin/users/:id/reset-second-factor', admin, async (req, res) => {
+    const page = await openDecision({ ctx: req.ctx, decision: 'resetSecondFactor', userId: userId(req) });
+    await showDecision(req, res, 200, page, { reason: '', seen: String(page.subject.seen) });
+  });
+
   router.post('/admin/users/:id/reset-second-factor', admin, async (req, res) => {
-    const user = await target(req);
-    authorize(req.ctx.actor, 'user.resetSecondFactor', user, 'accounts.admin.cannotResetSelf');
-    await resetSecondFactor({ ctx: req.ctx, user });
-    flash(req, 'success', 'accounts.admin.secondFactorReset');
-    res.redirect(303, '/admin/users');
+    const { seen } = readForm(accountSeen, req.body);
+    try {
+      const done = await resetSecondFactor({ app, ctx: req.ctx, userId: userId(req), seen, form: parseForm(decisionBody, req.body, INVALID) });
+      if (!done.ok) return await showDecision(req, res, 422, done.page, keptValues(req.body), done.errors);
+      flash(req, done.sent ? 'success' : 'error', done.sent ? 'accounts.resetSecondFactor.done' : 'accounts.resetSecondFactor.notSent', { name: done.subject.name });
+      res.redirect(303, '/admin/users');
+    } catch (err) {
+      if (!(await refusedDecision(req, res, 'resetSecondFactor', err))) throw err;
+    }
   });
 
   router.post('/admin/users/:id/resend-invitation', admin, async (req, res) => {

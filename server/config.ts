@@ -37,7 +37,7 @@ const schema = z.object({
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional(),
   MAIL_FROM: z.string().default('Talent Programme <no-reply@talent.local>'),
   /**
-   * Where someone whose account an administrator disabled or enabled again is told to write
+   * Where someone whose account an administrator disabled, enabled again or reset the second factor of is told to write
    * (server/accounts/mail.ts accountContact); unset: the administrator who decided.
    */
   ADMIN_CONTACT_EMAIL: z.email('must be an e-mail address').optional(),

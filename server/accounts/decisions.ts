@@ -1,5 +1,5 @@
 // An administrator's decisions about someone's account besides its role (server/accounts/role-change.ts):
-// disabling it, enabling it again. Each is taken on a page that says what it will do, with a reason
+// disabling it, enabling it again, resetting its second factor. Each is taken on a page that says what it will do, with a reason
 // in the administrator's words (the role change's rules: forms.ts decisionReason), and written only
 // on the account as that page showed it (its updatedAt, as the role change: any write to the account
 // since, another administrator's or the person's own sign-in, makes the form stale). Each is audited
@@ -14,16 +14,18 @@ import type { FieldErrorKeys, FormResult } from '../http/forms.ts';
 import { END_SESSIONS, findUser } from './service.ts';
 import { otherAdministrator, seenOf } from './role-change.ts';
 import { revokePasswordLinks } from './tokens.ts';
-import { sendAccountDisabledMail, sendAccountEnabledMail, type MailDeps } from './mail.ts';
+import { sendAccountDisabledMail, sendAccountEnabledMail, sendSecondFactorResetMail, type MailDeps } from './mail.ts';
+import { hasSecondFactor } from './totp.ts';
 import { countCasesLeaving, returnCasesToQueue } from '../cases/commands.ts';
 import { END_FEED, hasFeed } from '../calendar-feed/service.ts';
 
-export type AccountDecision = 'disable' | 'enable';
+export type AccountDecision = 'disable' | 'enable' | 'resetSecondFactor';
 
 /** Who may take it (the policy's verb) and, refused for their own account, the message saying so. */
 const RULES: Record<AccountDecision, { ability: 'user.disable' | 'user.enable' | 'user.resetSecondFactor'; self?: string; already: string }> = {
   disable: { ability: 'user.disable', self: 'accounts.admin.cannotDisableSelf', already: 'accounts.disable.already' },
   enable: { ability: 'user.enable', already: 'accounts.enable.already' },
+  resetSecondFactor: { ability: 'user.resetSecondFactor', self: 'accounts.admin.cannotResetSelf', already: 'accounts.resetSecondFactor.already' },
 };
 
 /** The account as a decision's page shows it. */
@@ -74,16 +76,16 @@ function isAlready(decision: AccountDecision, u: UserDoc): boolean {
       return !!u.disabledAt;
     case 'enable':
       return !u.disabledAt;
+    case 'resetSecondFactor':
+      return !hasSecondFactor(u);
   }
 }
 
 async function pageOf(decision: AccountDecision, user: UserDoc): Promise<DecisionPage> {
   const already = isAlready(decision, user);
   const effects: DecisionEffects = { casesToQueue: 0, calendarFeedEnds: false };
-  if (!already && decision === 'disable') {
-    effects.casesToQueue = await countCasesLeaving({ assignee: user._id });
-    effects.calendarFeedEnds = hasFeed(user);
-  }
+  if (!already && decision === 'disable') effects.casesToQueue = await countCasesLeaving({ assignee: user._id });
+  if (!already && decision !== 'enable') effects.calendarFeedEnds = hasFeed(user);
   return { decision, subject: subjectOf(user), effects, already };
 }
 
@@ -196,5 +198,35 @@ export async function enableAccount(opts: { app: MailDeps; ctx: Context; userId:
   if (!updated) throw await conflictNow('enable', user._id);
   await recordAudit(ctx, { action: 'user.enabled', targetType: 'user', targetId: String(user._id), summary: { reason: checked.reason } });
   const sent = await sendAccountEnabledMail({ app: opts.app, ctx, user: updated });
+  return { ok: true, subject: subjectOf(updated), sent };
+}
+
+/**
+ * Removes the account's second factor (for someone who lost both their authenticator and their
+ * recovery codes), with the administrator's reason, if the account is still as the page showed it.
+ * The same write ends their sessions and their calendar feed, as a password reset does: whoever
+ * asked for this may not be the owner (the feed's URL works without a session, and the e-mail
+ * telling the owner is how they would find out). At their next sign-in, after the password, they
+ * must enrol again. Audited with the reason, and the person is told by e-mail.
+ */
+export async function resetSecondFactor(opts: { app: MailDeps; ctx: Context; userId: string } & DecisionRequest): Promise<{ ok: true; subject: DecisionSubject; sent: boolean } | DecisionRefused> {
+  const { ctx } = opts;
+  const user = await findUser({ userId: opts.userId });
+  const checked = await check(ctx, 'resetSecondFactor', user, opts);
+  if (!checked.ok) return checked;
+  const updated = (await User.findOneAndUpdate(
+    { _id: user._id, updatedAt: user.updatedAt ?? { $exists: false } },
+    { $unset: { totp: 1, ...END_FEED }, $inc: END_SESSIONS },
+    { returnDocument: 'after' },
+  )) as UserDoc | null;
+  if (!updated) throw await conflictNow('resetSecondFactor', user._id);
+  const calendarFeedEnded = hasFeed(user);
+  await recordAudit(ctx, {
+    action: 'user.second_factor_reset',
+    targetType: 'user',
+    targetId: String(user._id),
+    summary: { reason: checked.reason, ...(calendarFeedEnded ? { calendarFeedEnded } : {}) },
+  });
+  const sent = await sendSecondFactorResetMail({ app: opts.app, ctx, user: updated, calendarFeedEnded });
   return { ok: true, subject: subjectOf(updated), sent };
 }

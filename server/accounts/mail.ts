@@ -20,7 +20,7 @@ function localeOf(user: { locale?: string | null }): Locale {
 }
 
 /** The account e-mails (views/emails/<template>); the mail log lists them as such (server/mail-log/present.ts). */
-export const ACCOUNT_TEMPLATES = ['verify_email', 'password_reset', 'invitation', 'role_changed', 'account_disabled', 'account_enabled'] as const;
+export const ACCOUNT_TEMPLATES = ['verify_email', 'password_reset', 'invitation', 'role_changed', 'account_disabled', 'account_enabled', 'second_factor_reset'] as const;
 type AccountTemplate = (typeof ACCOUNT_TEMPLATES)[number];
 
 async function sendAccountMail(opts: { app: MailDeps; template: AccountTemplate; to: Recipient; data: Record<string, unknown> }): Promise<boolean> {
@@ -215,6 +215,30 @@ export async function sendAccountEnabledMail(opts: { app: MailDeps; ctx: Context
       decidedAt: opts.ctx.now,
       invited: !opts.user.passwordHash,
       link: `${opts.app.config.appUrl}/signin`,
+      contactEmail: contact.email,
+      contactName: contact.name,
+    },
+  });
+}
+
+/**
+ * An administrator reset the account's second factor: they set up an authenticator again after
+ * their password, their sessions ended, and (if they had one) their calendar address stopped. If
+ * they did not ask for it, whoever did may be trying to take the account: the e-mail says whom to
+ * tell at once. Without the reason, as above.
+ */
+export async function sendSecondFactorResetMail(opts: { app: MailDeps; ctx: Context; user: UserDoc; calendarFeedEnded: boolean }): Promise<boolean> {
+  const contact = accountContact(opts.app, opts.ctx);
+  return sendAccountMail({
+    app: opts.app,
+    template: 'second_factor_reset',
+    to: opts.user,
+    data: {
+      decidedByName: opts.ctx.actor?.name,
+      decidedAt: opts.ctx.now,
+      link: `${opts.app.config.appUrl}/signin`,
+      calendarFeedEnded: opts.calendarFeedEnded,
+      calendarLink: (FEED_ROLES as readonly string[]).includes(opts.user.role) ? `${opts.app.config.appUrl}/account/calendar` : undefined,
       contactEmail: contact.email,
       contactName: contact.name,
     },

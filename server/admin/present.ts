@@ -219,7 +219,7 @@ export function presentRoleChangeConfirm(ctx: Context, input: { subject: RoleCha
 }
 
 /** Where each decision's page is, under /admin/users/:id/. */
-export const DECISION_PATHS: Record<AccountDecision, string> = { disable: 'disable', enable: 'enable' };
+export const DECISION_PATHS: Record<AccountDecision, string> = { disable: 'disable', enable: 'enable', resetSecondFactor: 'reset-second-factor' };
 
 /**
  * A decision about an account (accounts.<decision>.*): the account, what the decision will do (or
@@ -248,6 +248,11 @@ export function presentAccountDecision(ctx: Context, input: { page: DecisionPage
     lines.push({ id: 'can-sign-in', text: t(subject.invited ? 'accounts.enable.newInvitation' : 'accounts.enable.canSignIn', { name }) });
     lines.push({ id: 'not-given-back', text: t('accounts.enable.notGivenBack') });
   }
+  if (page.decision === 'resetSecondFactor') {
+    lines.push({ id: 'factor-removed', text: t('accounts.resetSecondFactor.factorRemoved') });
+    lines.push({ id: 'sessions-end', text: t('accounts.resetSecondFactor.sessionsEnd') });
+    if (effects.calendarFeedEnds) lines.push({ id: 'feed-ends', text: t('accounts.resetSecondFactor.feedEnds') });
+  }
   lines.push({ id: 'mail-told', text: t(`${key}.mailTold`, { language, contact }) });
   lines.push({ id: 'audited', text: t('accounts.decision.audited') });
   return {
@@ -269,6 +274,6 @@ export function presentAccountDecision(ctx: Context, input: { page: DecisionPage
     reasonHint: t('accounts.decision.reasonHint', { min: DECISION_REASON_MIN, max: DECISION_REASON_MAX }),
     reasonMax: DECISION_REASON_MAX,
     submitLabel: t(`${key}.confirm`),
-    danger: page.decision === 'disable',
+    danger: page.decision !== 'enable',
   };
 }

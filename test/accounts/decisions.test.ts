@@ -1,7 +1,8 @@
 // An administrator's decisions about an account over real HTTP, each taken on a page that says what
 // it will do, with a reason: disabling (the sessions end, the open cases go back to the queue, the
-// calendar feed ends, unused reset and invitation links go) and enabling again (they can sign in;
-// nothing the disabling ended comes back). Each is audited with the reason; the person is e-mailed
+// calendar feed ends, unused reset and invitation links go), enabling again (they can sign in;
+// nothing the disabling ended comes back) and resetting the second factor (the sessions and the
+// calendar feed end, as after a password reset; they enrol again). Each is audited with the reason; the person is e-mailed
 // in their language, on the in-process SMTP server, whom to contact and not the reason.
 // Every refusal (no reason, one's own account, the last administrator who can sign in, already so, a
 // stale form) keeps what was typed and stores nothing.
@@ -10,7 +11,7 @@ import request from 'supertest';
 import type { Types } from 'mongoose';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { agent, csrfFrom, type Agent } from '../support/http.ts';
-import { createInstitute, createUser, signIn } from '../support/factories.ts';
+import { createInstitute, createUser, signIn, TEST_PASSWORD } from '../support/factories.ts';
 import { createCall } from '../support/case-factories.ts';
 import { User, type UserDoc } from '../../models/user.ts';
 import { Case } from '../../models/case.ts';
@@ -22,7 +23,7 @@ import { issueToken } from '../../server/accounts/tokens.ts';
 import { disableAccount } from '../../server/accounts/decisions.ts';
 import { ForbiddenError } from '../../server/errors.ts';
 import { text } from '../applications/support.ts';
-import { casesHeldBy, decide, expectBackInQueue, isSignedIn, seenFrom } from './helpers.ts';
+import { casesHeldBy, decide, expectBackInQueue, isSignedIn, postForm, seenFrom } from './helpers.ts';
 
 const REASON = 'Left the institute at the end of the contract.';
 const CONTACT = 'talent-admin@example.org';
@@ -332,6 +333,76 @@ describe('accounts: an administrator’s decisions about an account, each with a
       expect(res.text).to.include('This account is already enabled: nothing was changed.').and.include(REASON);
       expect(await stored(on)).to.deep.equal(onBefore);
       await signIn(agent(t.app), on);
+    });
+  });
+
+  describe('resetting the second factor', () => {
+    it('the page says what the reset will do; reset with the reason: audited with it, the factor gone, sessions and calendar feed ended, an e-mail saying whom to tell if they did not ask, not the reason', async () => {
+      const hr = await createUser({ role: 'hr_officer', name: 'Lost Phone', locale: 'en' });
+      const feed = await createFeedToken({ ctx: systemContext({ now: new Date(), actor: hr.toObject() as never }) });
+      const h = agent(t.app);
+      await signIn(h, hr);
+      const list = await a.get(`/admin/users?q=${encodeURIComponent(hr.email)}`).set('Accept', 'text/html');
+      expect(list.text).to.include(`href="${pageUrl(hr, 'reset-second-factor')}"`).and.not.include(`action="${pageUrl(hr, 'reset-second-factor')}"`);
+      const page = await a.get(pageUrl(hr, 'reset-second-factor')).set('Accept', 'text/html');
+      expect(page.status).to.equal(200);
+      expect(page.text).to.include('id="factor-removed"').and.include('id="sessions-end"').and.include('id="feed-ends"');
+      expect(text(page.text)).to.include('Reset a second factor').and.include(`if they did not ask for it, to write to Admin Lê, ${admin.email} at once.`);
+
+      const why = 'Lost the phone and the printed recovery codes.';
+      const res = await decide(a, hr, 'reset-second-factor', why);
+      expect(res.status, res.text.slice(0, 500)).to.equal(303);
+      expect(text((await a.get('/admin/users').set('Accept', 'text/html')).text)).to.include('The second factor of Lost Phone is reset: their sessions have ended');
+      const after = (await User.findById(hr._id).lean())!;
+      expect(after.totp?.secret).to.equal(undefined);
+      expect(after.sessionEpoch).to.equal((hr.sessionEpoch ?? 0) + 1);
+      expect(after.calendarFeed?.tokenHash, 'the feed ends in the same write, as after a password reset').to.equal(undefined);
+      expect((await request(t.app).get(feed.path)).status).to.equal(404);
+      expect(await isSignedIn(h)).to.equal(false);
+      const audit = (await AuditEvent.findOne({ action: 'user.second_factor_reset', targetId: String(hr._id) }).lean())!;
+      expect(String(audit.actor)).to.equal(String(admin._id));
+      expect(audit.summary).to.deep.equal({ reason: why, calendarFeedEnded: true });
+
+      const mail = await t.smtp.waitForTo(hr.email, /second factor/);
+      expect(mail.text).to.include('Admin Lê, an administrator, has reset the second factor of your account');
+      expect(mail.text).to.include('Your private calendar address has stopped working').and.include(`${t.baseUrl}/account/calendar`);
+      expect(mail.text).to.include(`If you did not ask for this, someone may be trying to use your account: write at once to Admin Lê, ${admin.email}.`);
+      expect(mail.text + mail.html).not.to.include(why);
+
+      // After the password, straight to enrolment.
+      const again = agent(t.app);
+      expect((await postForm(again, '/signin', '/signin', { email: hr.email, password: TEST_PASSWORD })).status).to.equal(303);
+      expect((await again.get('/cases').set('Accept', 'text/html')).headers.location).to.equal('/account/second-factor');
+    });
+
+    it('refuses one’s own, an account without a second factor (its page says so), no reason and a stale form, with the reason kept and nothing stored', async () => {
+      const mine = await stored(admin);
+      expect((await a.get(pageUrl(admin, 'reset-second-factor')).set('Accept', 'text/html')).status).to.equal(403);
+      const self = await send(a, admin, 'reset-second-factor', { seen: String(mine.updatedAt), reason: REASON });
+      expect(self.status).to.equal(403);
+      expect(self.text).to.include('Change your own second factor under My account.').and.include(REASON);
+      expect(await stored(admin)).to.deep.equal(mine);
+
+      const none = await createUser({ role: 'applicant', name: 'No Factor' });
+      const noneBefore = await stored(none);
+      expect(text((await a.get(pageUrl(none, 'reset-second-factor')).set('Accept', 'text/html')).text)).to.include('No Factor has no second factor to reset');
+      const refused = await send(a, none, 'reset-second-factor', { seen: String(noneBefore.updatedAt), reason: REASON });
+      expect(refused.status).to.equal(409);
+      expect(refused.text).to.include('This account has no second factor to reset: nothing was changed.').and.include(REASON);
+      expect(await stored(none)).to.deep.equal(noneBefore);
+
+      const hr = await createUser({ role: 'hr_officer' });
+      const short = await decide(a, hr, 'reset-second-factor', 'lost it');
+      expect(short.status).to.equal(422);
+      expect(short.text).to.include('The reason is too short').and.include('lost it</textarea>');
+      const page = await a.get(pageUrl(hr, 'reset-second-factor')).set('Accept', 'text/html');
+      await signIn(agent(t.app), hr);
+      const before = await stored(hr);
+      const late = await a.post(pageUrl(hr, 'reset-second-factor')).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(page.text), seen: seenFrom(page.text), reason: REASON });
+      expect(late.status).to.equal(409);
+      expect(late.text).to.include('This account was changed since you opened this page').and.include(REASON);
+      expect(await stored(hr)).to.deep.equal(before);
+      expect((await User.findById(hr._id).lean())!.totp?.secret).to.be.a('string');
     });
   });
 

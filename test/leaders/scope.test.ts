@@ -75,6 +75,7 @@ const INVENTORY: Record<string, Kind> = {
   'POST /admin/users/:id/disable': 'role',
   'GET /admin/users/:id/enable': 'role',
   'POST /admin/users/:id/enable': 'role',
+  'GET /admin/users/:id/reset-second-factor': 'role',
   'POST /admin/users/:id/reset-second-factor': 'role',
   'POST /admin/users/:id/resend-invitation': 'role',
   'GET /admin/users/:id/role': 'role',
