@@ -3,13 +3,15 @@
 // in the administrator's words (the role change's rules: forms.ts decisionReason), and written only
 // on the account as that page showed it (its updatedAt, as the role change: any write to the account
 // since, another administrator's or the person's own sign-in, makes the form stale). Each is audited
-// with its reason, and the person is e-mailed in their language (without the reason: mail.ts).
+// with its reason, the event written with the account (pending-audit.ts) so that no crash leaves the
+// decision unaudited, and the person is e-mailed in their language (without the reason: mail.ts).
 import type { Context } from '../context.ts';
 import { actorOf } from '../context.ts';
 import { User, type UserDoc } from '../../models/user.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { authorize } from '../policies/index.ts';
-import { recordAudit } from '../audit/index.ts';
+import { pendingAudit } from '../audit/index.ts';
+import { settleAccountAudit } from './pending-audit.ts';
 import type { FieldErrorKeys, FormResult } from '../http/forms.ts';
 import { END_SESSIONS, findUser } from './service.ts';
 import { otherAdministrator, seenOf } from './role-change.ts';
@@ -147,18 +149,21 @@ export async function disableAccount(
   const user = await findUser({ userId: opts.userId });
   const checked = await check(ctx, 'disable', user, opts);
   if (!checked.ok) return checked;
+  const calendarFeedEnded = hasFeed(user); // as read: the write is conditional on its version
+  const audit = pendingAudit(ctx, { action: 'user.disabled', summary: { reason: checked.reason, ...(calendarFeedEnded ? { calendarFeedEnded } : {}) } });
   // Only from the state and the version the page showed, in the write itself: two requests at once
-  // cannot both pass a check made before it.
+  // cannot both pass a check made before it. The audit event goes in the same write.
   const updated = (await User.findOneAndUpdate(
     { _id: user._id, disabledAt: null, updatedAt: user.updatedAt ?? { $exists: false } },
-    { $set: { disabledAt: ctx.now }, $inc: END_SESSIONS, $unset: END_FEED },
+    { $set: { disabledAt: ctx.now, pendingAudit: audit }, $inc: END_SESSIONS, $unset: END_FEED },
     { returnDocument: 'after' },
   )) as UserDoc | null;
   if (!updated) throw await conflictNow('disable', user._id);
   // Two administrators disabling each other at the same moment both passed the check; the one who
-  // looks last finds no administrator left and enables this account again (as a role change does).
+  // looks last finds no administrator left and enables this account again (as a role change does),
+  // with no event to record.
   if (user.role === 'admin' && !(await otherAdministrator(user._id))) {
-    await User.updateOne({ _id: user._id, disabledAt: ctx.now }, { $unset: { disabledAt: 1 } });
+    await User.updateOne({ _id: user._id, 'pendingAudit.eventId': audit.eventId }, { $unset: { disabledAt: 1, pendingAudit: 1 } });
     throw new ForbiddenError('accounts.disable.lastAdmin');
   }
   const passwordLinksRevoked = await revokePasswordLinks({ userId: user._id });
@@ -166,15 +171,9 @@ export async function disableAccount(
   // (server/cases/commands.ts), so none is given to them after this runs. No transaction makes the
   // two writes one: an assignment that checked them just before the disabling and lands just after,
   // or a crash before this line, leaves cases with them, which the repair job returns
-  // (server/cases/stranded.ts).
+  // (server/cases/stranded.ts); the disabling's event is then recorded by pending-audit.ts.
   const casesToQueue = await returnCasesToQueue({ ctx, assignee: user._id, reason: 'account_disabled', name: user.name });
-  const calendarFeedEnded = hasFeed(user); // as read: the write was conditional on its version
-  await recordAudit(ctx, {
-    action: 'user.disabled',
-    targetType: 'user',
-    targetId: String(user._id),
-    summary: { reason: checked.reason, casesToQueue, ...(calendarFeedEnded ? { calendarFeedEnded } : {}), ...(passwordLinksRevoked ? { passwordLinksRevoked } : {}) },
-  });
+  await settleAccountAudit({ userId: user._id, pending: audit, more: { casesToQueue, ...(passwordLinksRevoked ? { passwordLinksRevoked } : {}) } });
   const sent = await sendAccountDisabledMail({ app: opts.app, ctx, user: updated, calendarFeedEnded });
   return { ok: true, subject: subjectOf(updated), casesToQueue, sent };
 }
@@ -190,13 +189,14 @@ export async function enableAccount(opts: { app: MailDeps; ctx: Context; userId:
   const user = await findUser({ userId: opts.userId });
   const checked = await check(ctx, 'enable', user, opts);
   if (!checked.ok) return checked;
+  const audit = pendingAudit(ctx, { action: 'user.enabled', summary: { reason: checked.reason } });
   const updated = (await User.findOneAndUpdate(
     { _id: user._id, disabledAt: { $ne: null }, updatedAt: user.updatedAt ?? { $exists: false } },
-    { $unset: { disabledAt: 1 } },
+    { $unset: { disabledAt: 1 }, $set: { pendingAudit: audit } },
     { returnDocument: 'after' },
   )) as UserDoc | null;
   if (!updated) throw await conflictNow('enable', user._id);
-  await recordAudit(ctx, { action: 'user.enabled', targetType: 'user', targetId: String(user._id), summary: { reason: checked.reason } });
+  await settleAccountAudit({ userId: user._id, pending: audit });
   const sent = await sendAccountEnabledMail({ app: opts.app, ctx, user: updated });
   return { ok: true, subject: subjectOf(updated), sent };
 }
@@ -214,19 +214,15 @@ export async function resetSecondFactor(opts: { app: MailDeps; ctx: Context; use
   const user = await findUser({ userId: opts.userId });
   const checked = await check(ctx, 'resetSecondFactor', user, opts);
   if (!checked.ok) return checked;
+  const calendarFeedEnded = hasFeed(user);
+  const audit = pendingAudit(ctx, { action: 'user.second_factor_reset', summary: { reason: checked.reason, ...(calendarFeedEnded ? { calendarFeedEnded } : {}) } });
   const updated = (await User.findOneAndUpdate(
     { _id: user._id, updatedAt: user.updatedAt ?? { $exists: false } },
-    { $unset: { totp: 1, ...END_FEED }, $inc: END_SESSIONS },
+    { $unset: { totp: 1, ...END_FEED }, $set: { pendingAudit: audit }, $inc: END_SESSIONS },
     { returnDocument: 'after' },
   )) as UserDoc | null;
   if (!updated) throw await conflictNow('resetSecondFactor', user._id);
-  const calendarFeedEnded = hasFeed(user);
-  await recordAudit(ctx, {
-    action: 'user.second_factor_reset',
-    targetType: 'user',
-    targetId: String(user._id),
-    summary: { reason: checked.reason, ...(calendarFeedEnded ? { calendarFeedEnded } : {}) },
-  });
+  await settleAccountAudit({ userId: user._id, pending: audit });
   const sent = await sendSecondFactorResetMail({ app: opts.app, ctx, user: updated, calendarFeedEnded });
   return { ok: true, subject: subjectOf(updated), sent };
 }
