@@ -15,6 +15,27 @@ const consentSchema = new Schema(
   { _id: false },
 );
 
+/**
+ * The audit event of an administrator's decision about the account (a role change, a disabling, …),
+ * set in the same write as the decision and removed once the event is recorded
+ * (server/accounts/pending-audit.ts): with no transaction, a process that dies between the two would
+ * otherwise leave the change unaudited. `eventId` becomes the event's _id, so it is recorded once.
+ */
+const pendingAuditSchema = new Schema(
+  {
+    eventId: { type: Schema.Types.ObjectId, required: true },
+    action: { type: String, required: true },
+    actor: { type: Schema.Types.ObjectId, ref: 'User' },
+    actorRole: { type: String },
+    ip: { type: String },
+    requestId: { type: String },
+    /** The real time of the write (as AuditEvent.at). */
+    at: { type: Date, required: true },
+    summary: { type: Schema.Types.Mixed },
+  },
+  { _id: false },
+);
+
 const userSchema = new Schema(
   {
     email: { type: String, required: true, unique: true, lowercase: true, trim: true, maxlength: 254 },
@@ -45,6 +66,7 @@ const userSchema = new Schema(
       tokenHash: { type: String, match: /^[a-f0-9]{64}$/ },
       createdAt: { type: Date },
     },
+    pendingAudit: { type: pendingAuditSchema },
   },
   { timestamps: true },
 );
@@ -52,6 +74,8 @@ const userSchema = new Schema(
 userSchema.index({ role: 1, institute: 1 });
 // The feed URL is answered by looking its token's hash up (never by comparing secrets one by one).
 userSchema.index({ 'calendarFeed.tokenHash': 1 }, { sparse: true });
+// The repair of unrecorded decisions looks for the few accounts with one, never through every account.
+userSchema.index({ 'pendingAudit.at': 1 }, { sparse: true });
 
 export type UserFields = InferSchemaType<typeof userSchema>;
 export type UserDoc = HydratedDocument<UserFields>;

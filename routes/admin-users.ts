@@ -1,6 +1,7 @@
-// Administrators: the user list (filter by role and institute), inviting staff, disabling or
-// enabling accounts (disabling ends the account's sessions), and changing a staff member's role or
-// institute with a reason (a form, then a confirmation page saying what the change will do).
+// Administrators: the user list (filter by role and institute), inviting staff, disabling an account,
+// enabling it again or resetting its second factor (each on a page saying what it will do, with a
+// reason), and changing a staff member's role
+// or institute with a reason (a form, then a confirmation page saying what the change will do).
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
@@ -8,17 +9,17 @@ import { ROLES, type Role } from '../models/user.ts';
 import { authorize } from '../server/policies/index.ts';
 import { allow } from '../server/http/allow.ts';
 import { flash } from '../server/http/flash.ts';
-import { formText, keptValues, parseForm, readForm, type FieldErrorKeys } from '../server/http/forms.ts';
+import { keptValues, parseForm, readForm, type FieldErrorKeys } from '../server/http/forms.ts';
 import { securityEvent } from '../server/audit/index.ts';
 import { ConflictError, ForbiddenError } from '../server/errors.ts';
-import { hasVisibleText, withoutHiddenCharacters } from '../server/support/hidden-characters.ts';
-import { email, INVALID, locale, name } from '../server/accounts/forms.ts';
-import { findUser, inviteStaff, resendInvitation, setDisabled } from '../server/accounts/service.ts';
-import { resetSecondFactor } from '../server/accounts/second-factor.ts';
+import { decisionReason, email, INVALID, locale, name } from '../server/accounts/forms.ts';
+import { findUser, inviteStaff, resendInvitation } from '../server/accounts/service.ts';
 import { instituteOptions } from '../server/admin/institutes.ts';
 import { listUsers } from '../server/admin/users.ts';
-import { changeUserRole, planRoleChange, roleChangeForm, roleChangeSubject, ROLE_CHANGE_REASON_MAX, ROLE_CHANGE_REASON_MIN, type RoleChangeFields, type RoleChangeSubject } from '../server/accounts/role-change.ts';
-import { presentInvite, presentRoleChange, presentRoleChangeConfirm, presentUsers, roleChangedFlash } from '../server/admin/present.ts';
+import { changeUserRole, planRoleChange, roleChangeForm, roleChangeSubject, type RoleChangeFields, type RoleChangeSubject } from '../server/accounts/role-change.ts';
+import { decisionPage, disableAccount, enableAccount, openDecision, resetSecondFactor, type AccountDecision, type DecisionPage } from '../server/accounts/decisions.ts';
+import { accountContact } from '../server/accounts/mail.ts';
+import { presentAccountDecision, presentInvite, presentRoleChange, presentRoleChangeConfirm, presentUsers, roleChangedFlash } from '../server/admin/present.ts';
 
 const objectId = z.string().regex(/^[a-f0-9]{24}$/);
 const STAFF_ROLE_VALUES = ROLES.filter((r): r is Exclude<Role, 'applicant'> => r !== 'applicant');
@@ -55,18 +56,14 @@ const roleChangeBody = z
     role: staffRole,
     institute,
     isHrLead,
-    reason: formText.pipe(
-      z
-        .string()
-        .refine(hasVisibleText(), 'accounts.roleChange.errors.reasonRequired')
-        .refine(hasVisibleText(ROLE_CHANGE_REASON_MIN), 'accounts.roleChange.errors.reasonTooShort')
-        .max(ROLE_CHANGE_REASON_MAX, 'accounts.roleChange.errors.reasonTooLong')
-        .refine(withoutHiddenCharacters, 'errors.hiddenCharacters'),
-    ),
+    reason: decisionReason('accounts.roleChange.errors'),
   })
   .superRefine(instituteRequired) satisfies z.ZodType<RoleChangeFields>;
 /** The account's updatedAt (ms) the form was built on (hidden field): without it the form is not this page's (400). */
-const roleChangeSeen = z.object({ seen: z.string().regex(/^\d{1,15}$/).transform(Number) });
+const accountSeen = z.object({ seen: z.string().regex(/^\d{1,15}$/).transform(Number) });
+
+/** Why, in the administrator's words: a disabling, an enabling, a second factor reset (the role change's rules). */
+const decisionBody = z.object({ reason: decisionReason('accounts.decision.errors') });
 
 const userParams = z.object({ id: z.string() });
 
@@ -105,35 +102,86 @@ export function adminUsersRoutes(app: AppContext): Router {
   });
 
   /** The account named in the path (404 when there is none). */
-  const target = (req: Request) => findUser({ userId: userParams.parse(req.params).id });
+  const userId = (req: Request) => userParams.parse(req.params).id;
+  const target = (req: Request) => findUser({ userId: userId(req) });
+
+  // ---- a decision about an account (disabling, enabling, resetting the second factor): its page
+  // says what it will do and asks why
+
+  const showDecision = async (req: Request, res: Response, status: number, page: DecisionPage, values: Record<string, string>, errors?: FieldErrorKeys) => {
+    res.status(status).render('admin-users/decision', presentAccountDecision(req.ctx, { page, contact: accountContact(app, req.ctx), values, errors }));
+  };
+
+  /**
+   * A decision refused for what the form cannot fix (their own account, the last administrator:
+   * 403; already taken, or the account changed since the page was built: 409) is shown on its page,
+   * with what was typed. A stale form then carries the account as it is now, so sending it again
+   * means the administrator has seen it.
+   */
+  const refusedDecision = async (req: Request, res: Response, decision: AccountDecision, err: unknown): Promise<boolean> => {
+    if (!(err instanceof ForbiddenError || err instanceof ConflictError)) return false;
+    if (err instanceof ForbiddenError) securityEvent(app.logger, req, 'authz.refused', { reason: err.messageKey });
+    const page = await decisionPage({ ctx: req.ctx, decision, userId: userId(req) });
+    const values = keptValues(req.body);
+    if (err instanceof ConflictError) values.seen = String(page.subject.seen);
+    await showDecision(req, res, err.status, page, values, { _form: err.messageKey });
+    return true;
+  };
+
+  router.get('/admin/users/:id/disable', admin, async (req, res) => {
+    const page = await openDecision({ ctx: req.ctx, decision: 'disable', userId: userId(req) });
+    await showDecision(req, res, 200, page, { reason: '', seen: String(page.subject.seen) });
+  });
 
   router.post('/admin/users/:id/disable', admin, async (req, res) => {
-    const user = await target(req);
-    // An administrator cannot lock themselves out (and so the last administrator stays).
-    authorize(req.ctx.actor, 'user.disable', user, 'accounts.admin.cannotDisableSelf');
-    // No confirmation step: the flash says how many of their open cases went back to the queue.
-    const { casesToQueue } = await setDisabled({ ctx: req.ctx, user, disabled: true });
-    if (casesToQueue > 0) flash(req, 'success', 'accounts.admin.disabledCases', { name: user.name, count: casesToQueue });
-    else flash(req, 'success', 'accounts.admin.disabled');
-    res.redirect(303, '/admin/users');
+    const { seen } = readForm(accountSeen, req.body);
+    try {
+      const done = await disableAccount({ app, ctx: req.ctx, userId: userId(req), seen, form: parseForm(decisionBody, req.body, INVALID) });
+      if (!done.ok) return await showDecision(req, res, 422, done.page, keptValues(req.body), done.errors);
+      const params = { name: done.subject.name, count: done.casesToQueue };
+      if (!done.sent) flash(req, 'error', 'accounts.disable.notSent', params);
+      else flash(req, 'success', done.casesToQueue ? 'accounts.disable.doneCases' : 'accounts.disable.done', params);
+      res.redirect(303, '/admin/users');
+    } catch (err) {
+      if (!(await refusedDecision(req, res, 'disable', err))) throw err;
+    }
+  });
+
+  router.get('/admin/users/:id/enable', admin, async (req, res) => {
+    const page = await openDecision({ ctx: req.ctx, decision: 'enable', userId: userId(req) });
+    await showDecision(req, res, 200, page, { reason: '', seen: String(page.subject.seen) });
   });
 
   router.post('/admin/users/:id/enable', admin, async (req, res) => {
-    const user = await target(req);
-    authorize(req.ctx.actor, 'user.enable', user);
-    await setDisabled({ ctx: req.ctx, user, disabled: false });
-    flash(req, 'success', 'accounts.admin.enabled');
-    res.redirect(303, '/admin/users');
+    const { seen } = readForm(accountSeen, req.body);
+    try {
+      const done = await enableAccount({ app, ctx: req.ctx, userId: userId(req), seen, form: parseForm(decisionBody, req.body, INVALID) });
+      if (!done.ok) return await showDecision(req, res, 422, done.page, keptValues(req.body), done.errors);
+      flash(req, done.sent ? 'success' : 'error', done.sent ? 'accounts.enable.done' : 'accounts.enable.notSent', { name: done.subject.name });
+      res.redirect(303, '/admin/users');
+    } catch (err) {
+      if (!(await refusedDecision(req, res, 'enable', err))) throw err;
+    }
   });
 
   // For a staff member who lost both their authenticator and their recovery codes: the second
-  // factor is removed, their sessions end, and they must enrol again right after their password.
+  // factor is removed, their sessions and calendar feed end, and they must enrol again right after
+  // their password.
+  router.get('/admin/users/:id/reset-second-factor', admin, async (req, res) => {
+    const page = await openDecision({ ctx: req.ctx, decision: 'resetSecondFactor', userId: userId(req) });
+    await showDecision(req, res, 200, page, { reason: '', seen: String(page.subject.seen) });
+  });
+
   router.post('/admin/users/:id/reset-second-factor', admin, async (req, res) => {
-    const user = await target(req);
-    authorize(req.ctx.actor, 'user.resetSecondFactor', user, 'accounts.admin.cannotResetSelf');
-    await resetSecondFactor({ ctx: req.ctx, user });
-    flash(req, 'success', 'accounts.admin.secondFactorReset');
-    res.redirect(303, '/admin/users');
+    const { seen } = readForm(accountSeen, req.body);
+    try {
+      const done = await resetSecondFactor({ app, ctx: req.ctx, userId: userId(req), seen, form: parseForm(decisionBody, req.body, INVALID) });
+      if (!done.ok) return await showDecision(req, res, 422, done.page, keptValues(req.body), done.errors);
+      flash(req, done.sent ? 'success' : 'error', done.sent ? 'accounts.resetSecondFactor.done' : 'accounts.resetSecondFactor.notSent', { name: done.subject.name });
+      res.redirect(303, '/admin/users');
+    } catch (err) {
+      if (!(await refusedDecision(req, res, 'resetSecondFactor', err))) throw err;
+    }
   });
 
   router.post('/admin/users/:id/resend-invitation', admin, async (req, res) => {
@@ -145,8 +193,6 @@ export function adminUsersRoutes(app: AppContext): Router {
   });
 
   // ---- a staff member's role or institute: the form, the confirmation, the change
-
-  const userId = (req: Request) => userParams.parse(req.params).id;
 
   const showRoleForm = async (req: Request, res: Response, status: number, values: Record<string, string>, errors?: FieldErrorKeys, subject?: RoleChangeSubject) => {
     const shown = subject ?? (await roleChangeSubject({ ctx: req.ctx, userId: userId(req) }));
@@ -177,7 +223,7 @@ export function adminUsersRoutes(app: AppContext): Router {
 
   // Step 1: checked, and the confirmation page says what the change will do; nothing is written.
   router.post('/admin/users/:id/role', admin, async (req, res) => {
-    const { seen } = readForm(roleChangeSeen, req.body);
+    const { seen } = readForm(accountSeen, req.body);
     try {
       // "Change something" on the confirmation page: back to the form as it was filled in.
       if ((req.body as Record<string, unknown>).edit === '1') {
@@ -194,7 +240,7 @@ export function adminUsersRoutes(app: AppContext): Router {
 
   // Step 2: the change, checked again (the account may have changed since the confirmation page).
   router.post('/admin/users/:id/role/confirm', admin, async (req, res) => {
-    const { seen } = readForm(roleChangeSeen, req.body);
+    const { seen } = readForm(accountSeen, req.body);
     try {
       const done = await changeUserRole({ app, ctx: req.ctx, userId: userId(req), seen, form: parseForm(roleChangeBody, req.body, INVALID) });
       if (!done.ok) return await showRoleForm(req, res, 422, keptValues(req.body), done.errors, done.subject);

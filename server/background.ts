@@ -8,4 +8,5 @@ import './privacy/service.ts';
 import './planner/register.ts';
 import './procedures/job.ts';
 import './cases/job.ts';
+import './accounts/job.ts';
 export {};

@@ -36,6 +36,11 @@ const schema = z.object({
   TRUST_PROXY: z.string().default('false'),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional(),
   MAIL_FROM: z.string().default('Talent Programme <no-reply@talent.local>'),
+  /**
+   * Where someone whose account an administrator disabled, enabled again or reset the second factor of is told to write
+   * (server/accounts/mail.ts accountContact); unset: the administrator who decided.
+   */
+  ADMIN_CONTACT_EMAIL: z.email('must be an e-mail address').optional(),
   UPLOAD_STORAGE: z.enum(['disk', 'gridfs']).default('disk'),
   UPLOAD_DIR: z.string().default('uploads'),
   UPLOAD_MAX_MB: z.coerce.number().positive().default(20),
@@ -96,6 +101,8 @@ export interface Config {
   secureCookies: boolean;
   smtpUrl: string | undefined;
   mailFrom: string;
+  /** The address account e-mails give for questions about an administrator's decision (none: the deciding administrator's). */
+  adminContactEmail: string | undefined;
   mailDir: string;
   upload: { storage: 'disk' | 'gridfs'; dir: string; maxBytes: number; clamdscanPath: string | undefined; ratePerHour: number; caseQuotaBytes: number };
   logLevel: string;
@@ -177,6 +184,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secureCookies: e.SECURE_COOKIES ?? appUrl.startsWith('https://'),
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    adminContactEmail: e.ADMIN_CONTACT_EMAIL,
     mailDir: path.join(dataDir, 'mail'),
     upload: {
       storage: e.UPLOAD_STORAGE,

@@ -2,6 +2,8 @@
 // i18n keys; the presenters translate them.
 import { z } from 'zod';
 import { LOCALES } from '../i18n/index.ts';
+import { formText } from '../http/forms.ts';
+import { hasVisibleText, withoutHiddenCharacters } from '../support/hidden-characters.ts';
 import { passwordProblem, PASSWORD_MAX } from './passwords.ts';
 
 /** What parseForm answers for a message zod words itself. */
@@ -54,6 +56,26 @@ export function checkNewPassword<T extends Record<string, unknown>>(field: keyof
     const problem = passwordProblem(pw, typeof address === 'string' ? address : undefined);
     if (problem) ctx.addIssue({ code: 'custom', path: [field], message: `accounts.errors.password.${problem}` });
   };
+}
+
+/**
+ * An administrator's reason for a decision about someone's account (a role change, a disabling, an
+ * enabling, a second factor reset), in their own words: counted in characters that show, as a
+ * leader's decision is. `errors`: where the decision's messages are (`<errors>.reasonRequired`,
+ * `.reasonTooShort`, `.reasonTooLong`).
+ */
+export const DECISION_REASON_MIN = 10;
+export const DECISION_REASON_MAX = 2000;
+
+export function decisionReason(errors: string) {
+  return formText.pipe(
+    z
+      .string()
+      .refine(hasVisibleText(), `${errors}.reasonRequired`)
+      .refine(hasVisibleText(DECISION_REASON_MIN), `${errors}.reasonTooShort`)
+      .max(DECISION_REASON_MAX, `${errors}.reasonTooLong`)
+      .refine(withoutHiddenCharacters, 'errors.hiddenCharacters'),
+  );
 }
 
 export function normalizeEmail(address: string): string {

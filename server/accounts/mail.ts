@@ -1,5 +1,5 @@
 // Account e-mails (verification, password reset, invitation, each with a fresh one-time link; a
-// changed role or institute), in the recipient's language. They are not case e-mails, so they go straight to the mailer, not
+// changed role or institute; an administrator's decision about the account), in the recipient's language. They are not case e-mails, so they go straight to the mailer, not
 // through a case's outbox; a failure is logged and reported, never thrown.
 import type { AppContext } from '../deps.ts';
 import type { Context } from '../context.ts';
@@ -19,7 +19,11 @@ function localeOf(user: { locale?: string | null }): Locale {
   return isLocale(user.locale) ? user.locale : DEFAULT_LOCALE;
 }
 
-async function sendAccountMail(opts: { app: MailDeps; template: 'verify_email' | 'password_reset' | 'invitation' | 'role_changed'; to: Recipient; data: Record<string, unknown> }): Promise<boolean> {
+/** The account e-mails (views/emails/<template>); the mail log lists them as such (server/mail-log/present.ts). */
+export const ACCOUNT_TEMPLATES = ['verify_email', 'password_reset', 'invitation', 'role_changed', 'account_disabled', 'account_enabled', 'second_factor_reset'] as const;
+type AccountTemplate = (typeof ACCOUNT_TEMPLATES)[number];
+
+async function sendAccountMail(opts: { app: MailDeps; template: AccountTemplate; to: Recipient; data: Record<string, unknown> }): Promise<boolean> {
   const { app, template, to } = opts;
   // The mail log keeps who was sent what and when, never the body: it holds a one-time link.
   const log = { template, to: to.email, locale: localeOf(to), at: new Date() };
@@ -159,6 +163,84 @@ export async function sendRoleChangedMail(opts: {
       calendarFeedEnded: opts.calendarFeedEnded === true,
       // Only where the new role may have a feed (an administrator has none).
       calendarLink: (FEED_ROLES as readonly string[]).includes(after.role) ? `${opts.app.config.appUrl}/account/calendar` : undefined,
+    },
+  });
+}
+
+/**
+ * Whom the person is told to write to about an administrator's decision on their account: the
+ * address configured for it (ADMIN_CONTACT_EMAIL), else the administrator who decided (named in
+ * the e-mail anyway, and the one who can answer for it). Not the institute: an institute has no
+ * contact address of its own (models/institute.ts), and only an administrator can undo the decision.
+ */
+export function accountContact(app: Pick<AppContext, 'config'>, ctx: Context): { email?: string; name?: string } {
+  if (app.config.adminContactEmail) return { email: app.config.adminContactEmail };
+  return { email: ctx.actor?.email, name: ctx.actor?.name };
+}
+
+/**
+ * An administrator (the context's actor) disabled the account: from when, what stopped, whom to
+ * write to. The reason is not in it, on purpose: it is written for the audit log, by and for
+ * administrators, and may quote internal notes or what a colleague reported; the person asks the
+ * contact, who can say what may be said.
+ */
+export async function sendAccountDisabledMail(opts: { app: MailDeps; ctx: Context; user: UserDoc; calendarFeedEnded: boolean }): Promise<boolean> {
+  const contact = accountContact(opts.app, opts.ctx);
+  return sendAccountMail({
+    app: opts.app,
+    template: 'account_disabled',
+    to: opts.user,
+    data: {
+      decidedByName: opts.ctx.actor?.name,
+      decidedAt: opts.ctx.now,
+      calendarFeedEnded: opts.calendarFeedEnded,
+      contactEmail: contact.email,
+      contactName: contact.name,
+    },
+  });
+}
+
+/**
+ * An administrator enabled the account again: they can sign in (or, invited and never signed in,
+ * need a new invitation: the old link went with the disabling). Without the reason, as above.
+ */
+export async function sendAccountEnabledMail(opts: { app: MailDeps; ctx: Context; user: UserDoc }): Promise<boolean> {
+  const contact = accountContact(opts.app, opts.ctx);
+  return sendAccountMail({
+    app: opts.app,
+    template: 'account_enabled',
+    to: opts.user,
+    data: {
+      decidedByName: opts.ctx.actor?.name,
+      decidedAt: opts.ctx.now,
+      invited: !opts.user.passwordHash,
+      link: `${opts.app.config.appUrl}/signin`,
+      contactEmail: contact.email,
+      contactName: contact.name,
+    },
+  });
+}
+
+/**
+ * An administrator reset the account's second factor: they set up an authenticator again after
+ * their password, their sessions ended, and (if they had one) their calendar address stopped. If
+ * they did not ask for it, whoever did may be trying to take the account: the e-mail says whom to
+ * tell at once. Without the reason, as above.
+ */
+export async function sendSecondFactorResetMail(opts: { app: MailDeps; ctx: Context; user: UserDoc; calendarFeedEnded: boolean }): Promise<boolean> {
+  const contact = accountContact(opts.app, opts.ctx);
+  return sendAccountMail({
+    app: opts.app,
+    template: 'second_factor_reset',
+    to: opts.user,
+    data: {
+      decidedByName: opts.ctx.actor?.name,
+      decidedAt: opts.ctx.now,
+      link: `${opts.app.config.appUrl}/signin`,
+      calendarFeedEnded: opts.calendarFeedEnded,
+      calendarLink: (FEED_ROLES as readonly string[]).includes(opts.user.role) ? `${opts.app.config.appUrl}/account/calendar` : undefined,
+      contactEmail: contact.email,
+      contactName: contact.name,
     },
   });
 }

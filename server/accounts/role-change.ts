@@ -3,28 +3,31 @@
 // (changeUserRole). Never one's own role (someone else must), never an applicant's, never the last
 // administrator who can sign in, never a change to what already is, never from a stale form. The
 // write ends the account's sessions (the new permissions apply from their next request) and its
-// calendar feed (made for the old caseload; they make a new one knowingly), takes them
-// off the evaluation panels they can no longer sit on, returns the open cases they can no longer work
-// on to the queue, is audited, and the person is e-mailed.
+// calendar feed (made for the old caseload; they make a new one knowingly), takes them off the
+// evaluation panels they can no longer sit on and carries the change's audit event with its reason
+// (recorded once the rest is done: pending-audit.ts); then the open cases they can no longer work on
+// go back to the queue, and the person is e-mailed.
 import { Types } from 'mongoose';
 import { actorOf, type Context } from '../context.ts';
 import { User, type Role, type UserDoc } from '../../models/user.ts';
 import { Institute } from '../../models/institute.ts';
 import { ConflictError, ForbiddenError } from '../errors.ts';
 import { authorize, sameId } from '../policies/index.ts';
-import { recordAudit } from '../audit/index.ts';
+import { pendingAudit } from '../audit/index.ts';
+import { settleAccountAudit } from './pending-audit.ts';
 import type { FieldErrorKeys, FormResult } from '../http/forms.ts';
 import { END_SESSIONS, findUser } from './service.ts';
 import { sendRoleChangedMail, type MailDeps } from './mail.ts';
 import { panelSeatsLost } from '../evaluations/panel.ts';
 import { countCasesLeaving, returnCasesToQueue, type CasesLeaving } from '../cases/commands.ts';
 import { END_FEED, hasFeed } from '../calendar-feed/service.ts';
+import { DECISION_REASON_MAX, DECISION_REASON_MIN } from './forms.ts';
 
 export type StaffRole = Exclude<Role, 'applicant'>;
 
-/** The reason in the administrator's words, counted in characters that show (as a leader's decision). */
-export const ROLE_CHANGE_REASON_MIN = 10;
-export const ROLE_CHANGE_REASON_MAX = 2000;
+/** The reason in the administrator's words (forms.ts decisionReason). */
+export const ROLE_CHANGE_REASON_MIN = DECISION_REASON_MIN;
+export const ROLE_CHANGE_REASON_MAX = DECISION_REASON_MAX;
 
 /** Where a staff member stands: role, institute (HR officers and leaders only), HR lead of it. */
 export interface Placement {
@@ -71,7 +74,8 @@ export interface RoleChangePlan {
 export type RoleChangeRefused = { ok: false; subject: RoleChangeSubject; errors: FieldErrorKeys };
 
 const placementOf = (u: UserDoc): Placement => ({ role: u.role, institute: u.institute ? String(u.institute) : undefined, isHrLead: !!u.isHrLead });
-const seenOf = (u: UserDoc): number => (u.updatedAt instanceof Date ? u.updatedAt.getTime() : 0);
+/** The version a form about the account carries (its updatedAt in ms): any write to the account makes it stale. */
+export const seenOf = (u: UserDoc): number => (u.updatedAt instanceof Date ? u.updatedAt.getTime() : 0);
 const samePlacement = (a: Placement, b: Placement) => a.role === b.role && (a.institute ?? '') === (b.institute ?? '') && a.isHrLead === b.isHrLead;
 
 function subjectOf(u: UserDoc): RoleChangeSubject {
@@ -110,7 +114,7 @@ export async function roleChangeForm(opts: { ctx: Context; userId: string }): Pr
  * accepted)? An administrator still invited is not counted: their link may expire, and only an
  * administrator can send a new one.
  */
-async function otherAdministrator(userId: unknown): Promise<boolean> {
+export async function otherAdministrator(userId: unknown): Promise<boolean> {
   return !!(await User.exists({ _id: { $ne: userId }, role: 'admin', disabledAt: null, passwordHash: { $exists: true } }));
 }
 
@@ -176,17 +180,27 @@ export async function changeUserRole(opts: { app: MailDeps; ctx: Context; userId
   // changed its updatedAt, and the write below then changes nothing (a stale form).
   const panelsLeft = await panelsLeavingThem(user, before, after);
   const leavePanels = panelsLeft.length ? { $pull: { panelCalls: { $in: panelsLeft } } } : {};
+  // The account as read is the account the write changes (it is conditional on its updatedAt).
+  const calendarFeedEnded = hasFeed(user);
+  // The audit event, with the reason and what changed, goes in the same write (pending-audit.ts):
+  // a process that dies before it is recorded below leaves it for the repair, not an unaudited change.
+  const audit = pendingAudit(ctx, {
+    action: 'user.role_changed',
+    summary: { before, after, reason: checked.reason, panelsToLeave: panelsLeft.length, panelCallsLeft: panelsLeft.map(String), ...(calendarFeedEnded ? { calendarFeedEnded } : {}) },
+  });
+  const placed = placementUpdate(after, END_FEED);
   const updated = (await User.findOneAndUpdate(
     { _id: user._id, updatedAt: user.updatedAt ?? { $exists: false } },
-    { ...placementUpdate(after, END_FEED), ...leavePanels, $inc: END_SESSIONS },
+    { ...placed, $set: { ...placed.$set, pendingAudit: audit }, ...leavePanels, $inc: END_SESSIONS },
     { returnDocument: 'after' },
   )) as UserDoc | null;
   if (!updated) throw new ConflictError('accounts.roleChange.stale');
   // Two administrators demoting each other at the same moment both passed the check above; the
   // one who looks last finds no administrator left and puts this account back (there is no
-  // transaction to make the check and the write one). Their sessions ended: signing in again is safe.
+  // transaction to make the check and the write one), with no event to record. Their sessions
+  // ended: signing in again is safe.
   if (before.role === 'admin' && after.role !== 'admin' && !(await otherAdministrator(user._id))) {
-    await User.updateOne({ _id: user._id, role: after.role }, { ...placementUpdate(before), ...(panelsLeft.length ? { $addToSet: { panelCalls: { $each: panelsLeft } } } : {}) });
+    await User.updateOne({ _id: user._id, role: after.role }, { ...placementUpdate(before, { pendingAudit: 1 }), ...(panelsLeft.length ? { $addToSet: { panelCalls: { $each: panelsLeft } } } : {}) });
     throw new ForbiddenError('accounts.roleChange.lastAdmin');
   }
   // The cases they can no longer open go back to the queue, unassigned, rather than refusing the
@@ -194,25 +208,10 @@ export async function changeUserRole(opts: { app: MailDeps; ctx: Context; userId
   // takes cases an officer picks in one institute's queue, so refusing would send the administrator
   // there first, and a case assigned to them between that and this write would still keep an owner
   // who cannot open it. A crash before this line leaves them assigned: the repair job returns them
-  // (server/cases/stranded.ts).
+  // (server/cases/stranded.ts), and the other one records the change's event (pending-audit.ts).
   const casesToQueue = await returnCasesToQueue({ ctx, ...casesLeavingThem(user, after), reason: 'role_changed', name: user.name });
   const plan: RoleChangePlan = { before, after, casesToQueue, panelsToLeave: panelsLeft.length };
-  // The account as read is the account the write changed (it was conditional on its updatedAt).
-  const calendarFeedEnded = hasFeed(user);
-  await recordAudit(ctx, {
-    action: 'user.role_changed',
-    targetType: 'user',
-    targetId: String(user._id),
-    summary: {
-      before,
-      after,
-      reason: checked.reason,
-      casesToQueue: plan.casesToQueue,
-      panelsToLeave: plan.panelsToLeave,
-      panelCallsLeft: panelsLeft.map(String),
-      ...(calendarFeedEnded ? { calendarFeedEnded } : {}),
-    },
-  });
+  await settleAccountAudit({ userId: user._id, pending: audit, more: { casesToQueue } });
   const sent = await sendRoleChangedMail({ app: opts.app, ctx, user: updated, before, after, panelsLeft: panelsLeft.length, calendarFeedEnded });
   return { ok: true, subject: subjectOf(updated), plan, sent };
 }

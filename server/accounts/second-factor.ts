@@ -1,9 +1,9 @@
 // The TOTP second factor: enrolling it (a code from the new secret confirms it), single-use
-// recovery codes, accepting a code at most once, and an administrator's reset for someone who lost
-// both their authenticator and their codes. Each write records its audit event.
+// recovery codes, accepting a code at most once (an administrator's reset for someone who lost both
+// their authenticator and their codes: decisions.ts). Each write records its audit event.
 import type { AppContext } from '../deps.ts';
 import { actorOf, type Context } from '../context.ts';
-import { User, type UserDoc } from '../../models/user.ts';
+import { User } from '../../models/user.ts';
 import { ConflictError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import { checkTotp, findRecoveryCode, hasSecondFactor, hashRecoveryCode, newRecoveryCodes, totpStep } from './totp.ts';
@@ -73,11 +73,4 @@ export async function claimTotpCode(opts: { app: KeyDeps; user: { _id: unknown; 
     { $set: { 'totp.lastUsedStep': step } },
   );
   return res.modifiedCount === 1;
-}
-
-/** Removes the account's second factor and ends its sessions: it must enrol again right after its password. */
-export async function resetSecondFactor(opts: { ctx: Context; user: UserDoc }): Promise<void> {
-  const { ctx, user } = opts;
-  await User.updateOne({ _id: user._id }, { $unset: { totp: 1 }, $inc: { sessionEpoch: 1 } });
-  await recordAudit(ctx, { action: 'user.second_factor_reset', targetType: 'user', targetId: String(user._id) });
 }

@@ -1,7 +1,8 @@
 // Account commands: registration and e-mail verification, password reset and change, the profile,
-// staff invitations, and disabling or enabling accounts. Each takes one options object (the app's
-// dependencies as `app` where it sends mail or counts attempts, the request's Context as `ctx`) and
-// records its own audit event; the web layer only signs sessions in and out.
+// and staff invitations (an administrator's decisions about an account are in decisions.ts and
+// role-change.ts). Each takes one options object (the app's dependencies as `app` where it sends
+// mail or counts attempts, the request's Context as `ctx`) and records its own audit event; the web
+// layer only signs sessions in and out.
 import type { Types } from 'mongoose';
 import { actorOf, withActor, type Context } from '../context.ts';
 import { User, type Role, type UserDoc } from '../../models/user.ts';
@@ -14,7 +15,6 @@ import { consumeToken, findUsableToken, revokePasswordLinks } from './tokens.ts'
 import { sendInvitationMail, sendPasswordResetMail, sendVerificationMail, type MailDeps } from './mail.ts';
 import { throttles, type ThrottleDeps } from './throttles.ts';
 import { normalizeEmail } from './forms.ts';
-import { returnCasesToQueue } from '../cases/commands.ts';
 import { END_FEED, hasFeed } from '../calendar-feed/service.ts';
 
 type AccountDeps = MailDeps & ThrottleDeps;
@@ -269,47 +269,10 @@ export async function acceptInvitation(opts: { ctx: Context; token: string; name
   return user;
 }
 
-// ---------------------------------------------------------------- enabling and disabling
+// ---------------------------------------------------------------- sessions
 
 /**
  * `$inc` this to end every session of the account at its next request: a session keeps the epoch
  * it was signed in with, and server/accounts/sign-in.ts `sessionUser` drops it once they differ.
  */
 export const END_SESSIONS = { sessionEpoch: 1 } as const;
-
-/**
- * Disabling bumps the epoch, so the account's sessions end at their next request, ends its calendar
- * feed in the same write and drops its unused reset and invitation links, so that enabling it again
- * brings none of them back (a feed is made again by its owner), and sends the open
- * cases assigned to it back to the queue, unassigned (as a role change does): nobody who can no
- * longer sign in keeps a case. `casesToQueue`: how many went back (none on enabling: they are not
- * given back). An account already disabled (or enabled) is left as it is: the same form sent twice
- * (a double click, a page sent again) writes nothing the second time, neither a later disabling time
- * nor a second audit event, and the page says what is now true.
- */
-export async function setDisabled(opts: { ctx: Context; user: UserDoc; disabled: boolean }): Promise<{ user: UserDoc; casesToQueue: number }> {
-  const { ctx, disabled } = opts;
-  const update = disabled ? { $set: { disabledAt: ctx.now }, $inc: END_SESSIONS, $unset: END_FEED } : { $unset: { disabledAt: 1 } };
-  // Only from the other state, in the write itself: two requests at once cannot both pass a check made before it.
-  const from = disabled ? { disabledAt: null } : { disabledAt: { $ne: null } };
-  const user = (await User.findOneAndUpdate({ _id: opts.user._id, ...from }, update, { returnDocument: 'after' })) as UserDoc | null;
-  if (!user) {
-    const current = (await User.findById(opts.user._id)) as UserDoc | null;
-    if (!current) throw new NotFoundError();
-    return { user: current, casesToQueue: 0 };
-  }
-  if (disabled) await revokePasswordLinks({ userId: user._id });
-  // After the account is disabled, not before: assigning a case takes only an enabled officer
-  // (server/cases/commands.ts), so none is given to them after this runs. No transaction makes the
-  // two writes one: an assignment that checked them just before the disabling and lands just after,
-  // or a crash before this line, leaves cases with them, which the repair job returns
-  // (server/cases/stranded.ts).
-  const casesToQueue = disabled ? await returnCasesToQueue({ ctx, assignee: user._id, reason: 'account_disabled', name: user.name }) : 0;
-  const feedEnded = disabled && hasFeed(opts.user); // as the administrator's request read it
-  await recordAudit(ctx, {
-    action: disabled ? 'user.disabled' : 'user.enabled',
-    ...userTarget(user),
-    ...(disabled ? { summary: { casesToQueue, ...(feedEnded ? { calendarFeedEnded: true } : {}) } } : {}),
-  });
-  return { user, casesToQueue };
-}

@@ -31,9 +31,10 @@ export async function issueToken(opts: { purpose: TokenPurpose; userId: Types.Ob
  */
 export const PASSWORD_LINK_PURPOSES = ['password_reset', 'invitation'] as const satisfies readonly TokenPurpose[];
 
-/** Deletes the account's unused password-setting links (PASSWORD_LINK_PURPOSES). */
-export async function revokePasswordLinks(opts: { userId: Types.ObjectId | string }): Promise<void> {
-  await Token.deleteMany({ user: opts.userId, purpose: { $in: PASSWORD_LINK_PURPOSES }, usedAt: null });
+/** Deletes the account's unused password-setting links (PASSWORD_LINK_PURPOSES); answers how many went. */
+export async function revokePasswordLinks(opts: { userId: Types.ObjectId | string }): Promise<number> {
+  const res = await Token.deleteMany({ user: opts.userId, purpose: { $in: PASSWORD_LINK_PURPOSES }, usedAt: null });
+  return res.deletedCount;
 }
 
 interface TokenLookup {

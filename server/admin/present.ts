@@ -14,6 +14,8 @@ import type { listCalls } from './calls.ts';
 import type { listUsers, UserFilter } from './users.ts';
 import { can } from '../policies/index.ts';
 import { ROLE_CHANGE_REASON_MAX, ROLE_CHANGE_REASON_MIN, type Placement, type RoleChangePlan, type RoleChangeSubject } from '../accounts/role-change.ts';
+import type { AccountDecision, DecisionPage } from '../accounts/decisions.ts';
+import { DECISION_REASON_MAX, DECISION_REASON_MIN } from '../accounts/forms.ts';
 import { dateFormat, formatDateTime, formatDay } from '../views/time.ts';
 import { withFields } from '../support/with-fields.ts';
 
@@ -213,5 +215,65 @@ export function presentRoleChangeConfirm(ctx: Context, input: { subject: RoleCha
     mailText: t('accounts.roleChange.mailTold', { language: t(`shortlists.decide.languages.${subject.locale === 'en' ? 'en' : 'vi'}`) }),
     // What the confirmation sends on: the change as checked, and the version of the account it was checked on.
     fields: { role: after.role, institute: after.institute ?? '', isHrLead: after.isHrLead ? 'yes' : '', reason: input.reason, seen: String(subject.seen) },
+  };
+}
+
+/** Where each decision's page is, under /admin/users/:id/. */
+export const DECISION_PATHS: Record<AccountDecision, string> = { disable: 'disable', enable: 'enable', resetSecondFactor: 'reset-second-factor' };
+
+/**
+ * A decision about an account (accounts.<decision>.*): the account, what the decision will do (or
+ * that it is already so, with nothing to confirm), the reason as typed, and whom the e-mail tells
+ * the person to write to.
+ */
+export function presentAccountDecision(ctx: Context, input: { page: DecisionPage; contact: { email?: string; name?: string } } & FormInput<Record<string, string>>) {
+  const t = tOf(ctx);
+  const { page } = input;
+  const { subject, effects } = page;
+  const key = `accounts.${page.decision}`;
+  const values = input.values ?? {};
+  const errors = translateErrors(t, input.errors);
+  const name = subject.name;
+  const language = t(`shortlists.decide.languages.${subject.locale === 'en' ? 'en' : 'vi'}`);
+  const contact = [input.contact.name, input.contact.email].filter(Boolean).join(', ');
+  const lines: Array<{ id: string; text: string; count?: number }> = [];
+  if (page.decision === 'disable') {
+    lines.push({ id: 'sessions-end', text: t('accounts.disable.sessionsEnd') });
+    if (effects.casesToQueue > 0) lines.push({ id: 'cases-to-queue', count: effects.casesToQueue, text: t('accounts.disable.casesToQueue', { count: effects.casesToQueue, name }) });
+    else if (subject.role === 'hr_officer') lines.push({ id: 'cases-to-queue', count: 0, text: t('accounts.disable.noCasesToQueue', { name }) });
+    if (effects.calendarFeedEnds) lines.push({ id: 'feed-ends', text: t('accounts.disable.feedEnds') });
+    lines.push({ id: 'links-revoked', text: t('accounts.disable.linksRevoked') });
+  }
+  if (page.decision === 'enable') {
+    lines.push({ id: 'can-sign-in', text: t(subject.invited ? 'accounts.enable.newInvitation' : 'accounts.enable.canSignIn', { name }) });
+    lines.push({ id: 'not-given-back', text: t('accounts.enable.notGivenBack') });
+  }
+  if (page.decision === 'resetSecondFactor') {
+    lines.push({ id: 'factor-removed', text: t('accounts.resetSecondFactor.factorRemoved') });
+    lines.push({ id: 'sessions-end', text: t('accounts.resetSecondFactor.sessionsEnd') });
+    if (effects.calendarFeedEnds) lines.push({ id: 'feed-ends', text: t('accounts.resetSecondFactor.feedEnds') });
+  }
+  lines.push({ id: 'mail-told', text: t(`${key}.mailTold`, { language, contact }) });
+  lines.push({ id: 'audited', text: t('accounts.decision.audited') });
+  return {
+    title: t(`${key}.title`),
+    decision: page.decision,
+    id: subject.id,
+    name,
+    email: subject.email,
+    role: t(`accounts.roles.${subject.role}`),
+    action: `/admin/users/${subject.id}/${DECISION_PATHS[page.decision]}`,
+    lead: t(`${key}.lead`),
+    effects: page.already ? [] : lines,
+    alreadyText: page.already ? t(`${key}.alreadyPage`, { name, date: subject.disabledAt ? formatDateTime(subject.disabledAt, ctx.locale) : '' }) : undefined,
+    // The hidden version is the account's as shown unless the form carries the one it was built on.
+    values: { ...values, seen: values.seen || String(subject.seen) },
+    errors,
+    // A refusal of the whole decision (their own account, already so, a stale form) is the summary's text.
+    formErrorsText: errors?._form,
+    reasonHint: t('accounts.decision.reasonHint', { min: DECISION_REASON_MIN, max: DECISION_REASON_MAX }),
+    reasonMax: DECISION_REASON_MAX,
+    submitLabel: t(`${key}.confirm`),
+    danger: page.decision !== 'enable',
   };
 }

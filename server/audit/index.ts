@@ -1,5 +1,6 @@
 // Two records of what happened: AuditEvent documents (every state change, never updated) and
 // security log lines (sign-in, lockout, refused access, CSRF) with time, user, IP and request id.
+import { Types } from 'mongoose';
 import type { Logger } from '../logger.ts';
 import type { Context } from '../context.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
@@ -52,6 +53,62 @@ export async function recordAudit(source: AuditSource, input: AuditInput): Promi
     ip: ctx.ip,
     requestId: ctx.requestId,
   });
+}
+
+/**
+ * An audit event captured now (who, from where, when) to be recorded later: written into the
+ * document a change writes, in the same update, so that a process dying before the event is
+ * recorded leaves it to be recorded by a repair (server/accounts/pending-audit.ts). `eventId` is the
+ * event's _id: recording it twice stores it once.
+ */
+export interface PendingAudit {
+  eventId: Types.ObjectId;
+  action: string;
+  actor?: unknown;
+  actorRole?: string;
+  ip?: string;
+  requestId?: string;
+  at: Date;
+  summary?: Record<string, unknown>;
+}
+
+export function pendingAudit(source: AuditSource, input: { action: string; summary?: Record<string, unknown> }): PendingAudit {
+  const ctx = requestContext(source);
+  return {
+    eventId: new Types.ObjectId(),
+    action: input.action,
+    actor: ctx.actor,
+    actorRole: ctx.actorRole,
+    ip: ctx.ip,
+    requestId: ctx.requestId,
+    at: new Date(), // the real time of the write, as recordAudit's
+    summary: input.summary,
+  };
+}
+
+/**
+ * Records a pending event about this target, with `more` added to its summary (what was known only
+ * after the write). False when it was recorded already (the repair, or a request that died after
+ * recording it and before clearing it): the first one stands.
+ */
+export async function recordPendingAudit(event: PendingAudit, target: { targetType: string; targetId: string }, more: Record<string, unknown> = {}): Promise<boolean> {
+  try {
+    await AuditEvent.create({
+      _id: event.eventId,
+      at: event.at,
+      actor: event.actor as never,
+      actorRole: event.actorRole,
+      action: event.action,
+      ...target,
+      summary: { ...event.summary, ...more },
+      ip: event.ip,
+      requestId: event.requestId,
+    });
+    return true;
+  } catch (err) {
+    if ((err as { code?: number }).code === 11000) return false;
+    throw err;
+  }
 }
 
 export type SecurityEventName =

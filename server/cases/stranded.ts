@@ -1,8 +1,9 @@
 // Open cases left assigned to someone who can no longer work on them go back to the queue. A role
-// change (server/accounts/role-change.ts) and a disabling (server/accounts/service.ts setDisabled)
-// write the account, then return its cases with returnCasesToQueue in a second write: with no
-// transaction, a process killed between the two leaves the cases with an owner who cannot open them,
-// and nobody else sees them as unassigned. This repair works from what is stored, not from a record
+// change (server/accounts/role-change.ts) and a disabling (server/accounts/decisions.ts) write the
+// account, then return its cases with returnCasesToQueue in a second write: with no transaction, a
+// process killed between the two leaves the cases with an owner who cannot open them, and nobody
+// else sees them as unassigned (the change's own audit event, written with the account, is recorded
+// by server/accounts/pending-audit.ts). This repair works from what is stored, not from a record
 // of unfinished work, so it also catches an assignment that crossed a disabling: every open case
 // whose assignee is not an enabled HR officer of the case's institute (the rule assignableOfficer in
 // commands.ts applies when a case is given) is returned through returnCasesToQueue itself, with the

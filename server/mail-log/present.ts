@@ -5,8 +5,9 @@ import { tOf } from '../context.ts';
 import { can } from '../policies/index.ts';
 import { listTemplateNames } from '../mail/templates.ts';
 import type { MailLogEntry, MailLogFilters, ShownMessage, listMailLog } from './service.ts';
+import { ACCOUNT_TEMPLATES as ACCOUNT_TEMPLATE_NAMES } from '../accounts/mail.ts';
 
-const ACCOUNT_TEMPLATES: ReadonlySet<string> = new Set(['verify_email', 'password_reset', 'invitation', 'role_changed']);
+const ACCOUNT_TEMPLATES: ReadonlySet<string> = new Set(ACCOUNT_TEMPLATE_NAMES);
 
 function templateLabel(t: ReturnType<typeof tOf>, template: string): string {
   return t(`workflow.templates.${template}`, { defaultValue: template });

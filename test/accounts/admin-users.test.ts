@@ -7,7 +7,9 @@ import { createCall, createCase } from '../support/case-factories.ts';
 import { User } from '../../models/user.ts';
 import { Case } from '../../models/case.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
-import { casesHeldBy, expectBackInQueue, isSignedIn, postForm } from './helpers.ts';
+import { casesHeldBy, decide, expectBackInQueue, isSignedIn, postForm, seenFrom } from './helpers.ts';
+
+const REASON = 'Left the programme at the end of the contract.';
 import { text } from '../applications/support.ts';
 
 describe('accounts: staff invitations and user administration', function () {
@@ -119,8 +121,10 @@ describe('accounts: staff invitations and user administration', function () {
         .set('Accept', 'text/html')
         .send({ _csrf: csrfFrom(page.text), email: uniqueEmail('x'), name: 'X', role: 'admin', locale: 'en' });
       expect(invite.status, `${role} POST /admin/users/invite`).to.equal(403);
-      const disable = await a.post(`/admin/users/${u._id}/disable`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(page.text) });
+      expect((await a.get(`/admin/users/${u._id}/disable`).set('Accept', 'text/html')).status, `${role} GET disable`).to.equal(403);
+      const disable = await a.post(`/admin/users/${u._id}/disable`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(page.text), seen: String(u.updatedAt.getTime()), reason: REASON });
       expect(disable.status).to.equal(403);
+      expect((await User.findById(u._id).lean())!.disabledAt).to.equal(undefined);
     }
   });
 
@@ -133,17 +137,16 @@ describe('accounts: staff invitations and user administration', function () {
     await signIn(v, victim);
     expect(await isSignedIn(v)).to.equal(true);
 
-    const list = await a.get('/admin/users').set('Accept', 'text/html');
-    const res = await a.post(`/admin/users/${victim._id}/disable`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(list.text) });
+    const res = await decide(a, victim, 'disable', REASON);
     expect(res.status).to.equal(303);
     expect(await isSignedIn(v), 'their session ended').to.equal(false);
     const again = await postForm(agent(t.app), '/signin', '/signin', { email: victim.email, password: 'Test-password for factories 2024' });
     expect(again.status).to.equal(401);
 
-    const self = await a.post(`/admin/users/${admin._id}/disable`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(list.text) });
+    const self = await a.get(`/admin/users/${admin._id}/disable`).set('Accept', 'text/html');
     expect(self.status, 'an admin cannot disable themselves').to.equal(403);
 
-    const en = await a.post(`/admin/users/${victim._id}/enable`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(list.text) });
+    const en = await decide(a, victim, 'enable', 'Came back to the programme after a break.');
     expect(en.status).to.equal(303);
     await signIn(agent(t.app), victim);
     expect(await AuditEvent.countDocuments({ targetId: String(victim._id), action: { $in: ['user.disabled', 'user.enabled'] } })).to.equal(2);
@@ -167,11 +170,10 @@ describe('accounts: staff invitations and user administration', function () {
 
     const a = agent(t.app);
     await signIn(a, admin);
-    const list = await a.get('/admin/users').set('Accept', 'text/html');
-    const res = await a.post(`/admin/users/${hr._id}/disable`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(list.text) });
+    const res = await decide(a, hr, 'disable', REASON);
     expect(res.status).to.equal(303);
     const flashed = await a.get('/admin/users').set('Accept', 'text/html');
-    expect(flashed.text).to.include('The account of Leaving Officer is disabled; its sessions have ended, and the 2 open cases it held went back to the queue, unassigned.');
+    expect(flashed.text).to.include('The account of Leaving Officer is disabled: its sessions have ended, they have been told by e-mail, and the 2 open cases it held went back to the queue, unassigned.');
 
     await expectBackInQueue(held, { holder: hr, colleague, by: admin }, { reason: 'account_disabled', name: 'Leaving Officer' });
     const en = agent(t.app);
@@ -184,28 +186,27 @@ describe('accounts: staff invitations and user administration', function () {
     expect(viPage).not.to.include('was disabled by an administrator');
     const audit = (await AuditEvent.findOne({ action: 'user.disabled', targetId: String(hr._id) }).lean())!;
     expect(String(audit.actor)).to.equal(String(admin._id));
-    expect(audit.summary).to.deep.equal({ casesToQueue: 2 });
+    expect(audit.summary).to.deep.equal({ reason: REASON, casesToQueue: 2 });
 
     // Enabling does not give the cases back; disabling someone holding none says only that.
-    expect((await a.post(`/admin/users/${hr._id}/enable`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(list.text) })).status).to.equal(303);
+    expect((await decide(a, hr, 'enable', 'Came back to the institute after a leave.')).status).to.equal(303);
     expect((await Case.findById(open1._id).lean())!.assignee).to.equal(undefined);
     const adminVi = await createUser({ role: 'admin', locale: 'vi' });
     const v = agent(t.app);
     await signIn(v, adminVi);
-    const viList = await v.get('/admin/users').set('Accept', 'text/html');
     const reassigned = await createCase({ applicant: await createUser({ role: 'applicant' }), call, stage: 'screening', assignee: hr });
-    expect((await v.post(`/admin/users/${hr._id}/disable`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(viList.text) })).status).to.equal(303);
+    expect((await decide(v, hr, 'disable', 'Rời viện theo quyết định của lãnh đạo.')).status).to.equal(303);
     expect((await v.get('/admin/users').set('Accept', 'text/html')).text).to.include('và 1 hồ sơ đang mở tài khoản này phụ trách đã trở về hàng đợi');
     // A Vietnamese administrator's disabling reads in English for an English reader.
     expect((await Case.findById(reassigned._id).lean())!.history.at(-1)!.unassign).to.deep.equal({ reason: 'account_disabled', name: 'Leaving Officer' });
     expect(text((await en.get(`/cases/${reassigned._id}`).set('Accept', 'text/html')).text)).to.include('The account of Leaving Officer was disabled by an administrator');
-    const none = await createUser({ role: 'hr_officer', institute: institute._id });
-    expect((await a.post(`/admin/users/${none._id}/disable`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(list.text) })).status).to.equal(303);
+    const none = await createUser({ role: 'hr_officer', institute: institute._id, name: 'Holds Nothing' });
+    expect((await decide(a, none, 'disable', REASON)).status).to.equal(303);
     const plain = await a.get('/admin/users').set('Accept', 'text/html');
-    expect(plain.text).to.include('The account is disabled; its sessions have ended.').and.not.include('went back to the queue');
+    expect(plain.text).to.include('The account of Holds Nothing is disabled: its sessions have ended and they have been told by e-mail.').and.not.include('went back to the queue');
   });
 
-  it('the same disable or enable sent twice (a double click, at once or one after the other) writes once: sessions ended once, cases returned once, one audit event', async () => {
+  it('the same disable sent twice (a double click, at once or one after the other) writes once: sessions ended once, cases returned once, one audit event; the second says it is already disabled', async () => {
     const institute = await createInstitute();
     const admin = await createUser({ role: 'admin', locale: 'en' });
     const hr = await createUser({ role: 'hr_officer', institute: institute._id, name: 'Double Clicked' });
@@ -213,27 +214,40 @@ describe('accounts: staff invitations and user administration', function () {
     const held = await casesHeldBy({ call: await createCall({ institute: institute._id }), holder: hr, colleague, laterStage: 'evaluation' });
     const a = agent(t.app);
     await signIn(a, admin);
-    const list = await a.get('/admin/users').set('Accept', 'text/html');
-    const post = (action: 'disable' | 'enable') => a.post(`/admin/users/${hr._id}/${action}`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(list.text) });
+    const page = await a.get(`/admin/users/${hr._id}/disable`).set('Accept', 'text/html');
+    const form = { _csrf: csrfFrom(page.text), seen: seenFrom(page.text), reason: REASON };
+    const post = () => a.post(`/admin/users/${hr._id}/disable`).type('form').set('Accept', 'text/html').send(form);
     const audits = (action: string) => AuditEvent.countDocuments({ targetId: String(hr._id), action });
 
-    const both = await Promise.all([post('disable'), post('disable')]);
-    expect(both.map((r) => r.status)).to.deep.equal([303, 303]);
+    const both = await Promise.all([post(), post()]);
+    expect(both.map((r) => r.status).sort()).to.deep.equal([303, 409]);
+    expect(both.find((r) => r.status === 409)!.text).to.include('This account is already disabled: nothing was changed.').and.include(REASON);
     const disabled = (await User.findById(hr._id).lean())!;
     expect(disabled.sessionEpoch, 'sessions ended once').to.equal((hr.sessionEpoch ?? 0) + 1);
     expect(await audits('user.disabled')).to.equal(1);
     await expectBackInQueue(held, { holder: hr, colleague, by: admin }, { reason: 'account_disabled', name: 'Double Clicked' });
     // Sent again later (a page resent): the page says what is true, nothing is written.
-    expect((await post('disable')).status).to.equal(303);
-    expect((await a.get('/admin/users').set('Accept', 'text/html')).text).to.include('The account is disabled; its sessions have ended.');
+    const later = await post();
+    expect(later.status).to.equal(409);
+    expect(later.text).to.include('This account is already disabled: nothing was changed.').and.include('id="decision-already"').and.not.include('Disable the account</button>');
     const again = (await User.findById(hr._id).lean())!;
     expect({ at: again.disabledAt?.getTime(), epoch: again.sessionEpoch, updatedAt: again.updatedAt?.getTime() }).to.deep.equal({ at: disabled.disabledAt?.getTime(), epoch: disabled.sessionEpoch, updatedAt: disabled.updatedAt?.getTime() });
     expect(await audits('user.disabled')).to.equal(1);
+  });
 
-    expect((await Promise.all([post('enable'), post('enable')])).map((r) => r.status)).to.deep.equal([303, 303]);
-    expect((await post('enable')).status).to.equal(303);
+  it('the same enable sent twice writes once; the second says it is already enabled', async () => {
+    const admin = await createUser({ role: 'admin', locale: 'en' });
+    const hr = await createUser({ role: 'hr_officer', disabled: true });
+    const a = agent(t.app);
+    await signIn(a, admin);
+    const page = await a.get(`/admin/users/${hr._id}/enable`).set('Accept', 'text/html');
+    const post = () => a.post(`/admin/users/${hr._id}/enable`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(page.text), seen: seenFrom(page.text), reason: REASON });
+    expect((await Promise.all([post(), post()])).map((r) => r.status).sort()).to.deep.equal([303, 409]);
+    const later = await post();
+    expect(later.status).to.equal(409);
+    expect(later.text).to.include('This account is already enabled: nothing was changed.').and.include(REASON);
     expect((await User.findById(hr._id).lean())!.disabledAt).to.equal(undefined);
-    expect(await audits('user.enabled')).to.equal(1);
+    expect(await AuditEvent.countDocuments({ targetId: String(hr._id), action: 'user.enabled' })).to.equal(1);
   });
 
   it('resetting a staff member\'s second factor ends their sessions and makes them enrol again', async () => {
@@ -247,7 +261,7 @@ describe('accounts: staff invitations and user administration', function () {
 
     const list = await a.get('/admin/users').set('Accept', 'text/html');
     expect(list.text).to.include(`/admin/users/${hr._id}/reset-second-factor`);
-    const res = await a.post(`/admin/users/${hr._id}/reset-second-factor`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(list.text) });
+    const res = await decide(a, hr, 'reset-second-factor', 'Lost the phone and the recovery codes.');
     expect(res.status).to.equal(303);
     expect(await isSignedIn(h), 'their session ended').to.equal(false);
     const stored = (await User.findById(hr._id).lean())!;
@@ -262,7 +276,7 @@ describe('accounts: staff invitations and user administration', function () {
     expect(cases.status).to.equal(303);
     expect(cases.headers.location).to.equal('/account/second-factor');
 
-    const self = await a.post(`/admin/users/${admin._id}/reset-second-factor`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(list.text) });
+    const self = await a.get(`/admin/users/${admin._id}/reset-second-factor`).set('Accept', 'text/html');
     expect(self.status, 'not their own').to.equal(403);
   });
 

@@ -1,14 +1,18 @@
 // In a real browser (Debian's Chromium): register, open the verification link from the e-mail that
-// arrived on the in-process SMTP server, sign in, switch language, sign out.
+// arrived on the in-process SMTP server, sign in, switch language, sign out; and an administrator
+// disables an HR officer from the user list, through the page that says what it will do, with a reason.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { CHROMIUM, launchBrowser, screenshotsDir } from '../support/browser.ts';
+import { CHROMIUM, clickAndWait, launchBrowser, screenshotsDir, staffSignsIn } from '../support/browser.ts';
 import { linkIn } from '../support/smtp.ts';
-import { uniqueEmail } from '../support/factories.ts';
+import { createInstitute, createUser, uniqueEmail } from '../support/factories.ts';
+import { createCall } from '../support/case-factories.ts';
 import { User } from '../../models/user.ts';
+import { AuditEvent } from '../../models/audit-event.ts';
+import { casesHeldBy } from './helpers.ts';
 
 describe('accounts in the browser', function () {
   this.timeout(60_000);
@@ -91,6 +95,55 @@ describe('accounts in the browser', function () {
       expect(missing.filter((p) => p.startsWith('/static/')), 'every stylesheet and script exists').to.deep.equal([]);
     } catch (err) {
       await page.screenshot({ path: path.join(screenshotsDir, 'accounts-browser-failure.png'), fullPage: true }).catch(() => {});
+      throw err;
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('an administrator disables an HR officer: the list’s link, the page saying what will happen, a reason too short refused and kept, then given', async () => {
+    const institute = await createInstitute();
+    const admin = await createUser({ role: 'admin', locale: 'en', name: 'Browser Admin' });
+    const hr = await createUser({ role: 'hr_officer', institute: institute._id, locale: 'vi', name: 'Võ Thị Lan' });
+    const colleague = await createUser({ role: 'hr_officer', institute: institute._id });
+    await casesHeldBy({ call: await createCall({ institute: institute._id }), holder: hr, colleague, laterStage: 'offer' });
+    const context = await browser!.newContext({ locale: 'en-GB' });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      // A refused form answers 422, which the browser reports as a failed resource: not an error of ours.
+      if (m.type() === 'error' && !/status of (404|422)/.test(m.text())) errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const reason = 'Left the institute at the end of her contract.';
+    try {
+      await staffSignsIn(page, t.baseUrl, admin);
+      await page.goto(`${t.baseUrl}/admin/users?q=${encodeURIComponent(hr.email)}`);
+      await clickAndWait(page, `tr[data-user-id="${hr._id}"] a[href$="/disable"]`);
+      expect(new URL(page.url()).pathname).to.equal(`/admin/users/${hr._id}/disable`);
+      expect(await page.textContent('h1')).to.equal('Disable an account');
+      expect(await page.getAttribute('#cases-to-queue', 'data-count')).to.equal('2');
+      expect(await page.textContent('#mail-told')).to.include('in Vietnamese').and.include(admin.email);
+
+      await page.fill('#f-reason', 'too short');
+      await clickAndWait(page, '#decision-form button[type=submit]');
+      expect(await page.textContent('#f-reason-error')).to.include('The reason is too short');
+      expect(await page.inputValue('#f-reason'), 'what was typed is kept').to.equal('too short');
+      // The summary takes the focus and links to the field (public/js/form-errors.js).
+      expect(await page.evaluate('document.activeElement.id')).to.equal('form-errors');
+      expect((await User.findById(hr._id).lean())!.disabledAt, 'nothing stored').to.equal(undefined);
+
+      await page.fill('#f-reason', reason);
+      await clickAndWait(page, '#decision-form button[type=submit]');
+      expect(new URL(page.url()).pathname).to.equal('/admin/users');
+      expect(await page.textContent('.flash')).to.include('The account of Võ Thị Lan is disabled').and.include('the 2 open cases it held went back to the queue');
+      await page.screenshot({ path: path.join(screenshotsDir, 'accounts-disable-done.png'), fullPage: true });
+      expect((await User.findById(hr._id).lean())!.disabledAt).to.be.instanceOf(Date);
+      expect((await AuditEvent.findOne({ action: 'user.disabled', targetId: String(hr._id) }).lean())!.summary).to.deep.include({ reason, casesToQueue: 2 });
+      await t.smtp.waitForTo(hr.email, /vô hiệu hóa/);
+      expect(errors, 'no console errors (e.g. CSP violations)').to.deep.equal([]);
+    } catch (err) {
+      await page.screenshot({ path: path.join(screenshotsDir, 'accounts-disable-failure.png'), fullPage: true }).catch(() => {});
       throw err;
     } finally {
       await context.close();

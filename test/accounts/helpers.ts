@@ -23,6 +23,24 @@ export async function postForm(a: Agent, pageUrl: string, action: string, form: 
   return a.post(action).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(page.text), ...form });
 }
 
+/** The hidden version of the account a page's form carries (a role change, a decision about the account). */
+export function seenFrom(html: string): string {
+  const m = /name="seen" value="(\d+)"/.exec(html);
+  if (!m) throw new Error(`no version on the page: ${html.slice(0, 300)}`);
+  return m[1]!;
+}
+
+/**
+ * Opens the page of an administrator's decision about the account (`disable`, …) and sends its form
+ * with this reason, over the page's CSRF token and version (`fields` adds or replaces fields).
+ */
+export async function decide(a: Agent, user: { _id: unknown }, decision: string, reason: string, fields: Record<string, string> = {}) {
+  const url = `/admin/users/${String(user._id)}/${decision}`;
+  const page = await a.get(url).set('Accept', 'text/html');
+  expect(page.status, `GET ${url}: ${page.text.slice(0, 300)}`).to.equal(200);
+  return a.post(url).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(page.text), seen: seenFrom(page.text), reason, ...fields });
+}
+
 export function sessionCookie(res: { headers: Record<string, unknown> }): string | undefined {
   const raw = res.headers['set-cookie'];
   const list = Array.isArray(raw) ? (raw as string[]) : typeof raw === 'string' ? [raw] : [];

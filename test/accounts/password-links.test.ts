@@ -8,7 +8,7 @@ import { linkIn } from '../support/smtp.ts';
 import { createUser, signIn, TEST_PASSWORD, uniqueEmail } from '../support/factories.ts';
 import { issueToken } from '../../server/accounts/tokens.ts';
 import { User, type UserDoc } from '../../models/user.ts';
-import { postForm } from './helpers.ts';
+import { decide, postForm } from './helpers.ts';
 
 const CHOSEN = 'violet harbour kettle 42';
 const INTRUDER = 'intruder chosen phrase 99';
@@ -84,11 +84,10 @@ describe('accounts: reset and invitation links end when the password is set or t
     const adminUser = await createUser({ role: 'admin' });
     const admin = agent(t.app);
     await signIn(admin, adminUser);
-    const list = await admin.get('/admin/users').set('Accept', 'text/html');
-    for (const step of ['disable', 'enable']) {
-      const res = await admin.post(`/admin/users/${user._id}/${step}`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(list.text) });
-      expect(res.status, step).to.equal(303);
-    }
+    const disabled = await decide(admin, user, 'disable', 'Asked to close the account for now.');
+    expect(disabled.status, 'disable').to.equal(303);
+    const enabled = await decide(admin, user, 'enable', 'Asked to open the account again.');
+    expect(enabled.status, 'enable').to.equal(303);
     const hash = await storedHash(user);
 
     const { page, posted, signedIn } = await useLink(path, { password: INTRUDER });

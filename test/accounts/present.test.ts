@@ -9,10 +9,11 @@ import type { UserDoc } from '../../models/user.ts';
 import { keptValues, parseForm, translateErrors } from '../../server/http/forms.ts';
 import { translator } from '../../server/i18n/index.ts';
 import { landingPath, lockedMessage, presentAccountsPage } from '../../server/accounts/present.ts';
-import { presentCallForm, presentUsers } from '../../server/admin/present.ts';
+import { presentAccountDecision, presentCallForm, presentUsers } from '../../server/admin/present.ts';
+import type { DecisionPage } from '../../server/accounts/decisions.ts';
 import { emptyCallValues, validateCall } from '../../server/admin/call-form.ts';
 import { isCalendarDay } from '../../server/support/calendar-day.ts';
-import { INVALID, email } from '../../server/accounts/forms.ts';
+import { INVALID, decisionReason, email } from '../../server/accounts/forms.ts';
 
 const NOW = new Date('2026-05-04T03:00:00Z');
 
@@ -96,5 +97,36 @@ describe('accounts: presenters and forms', () => {
     expect(page.errors!.institute).to.equal(t('admin.errors.required'));
     expect(page.action).to.equal('/admin/calls/new');
     expect(page.scorecardRows).to.equal(1);
+  });
+
+  it('words a decision’s page in the page language: what it will do, or that it is already so; the form’s version kept; the reason read by the role change’s rules', () => {
+    const subject = { id: 'a'.repeat(24), name: 'Lê Văn Tâm', email: 'tam@example.org', locale: 'en', role: 'hr_officer', invited: false, seen: 1_700_000_000_000 };
+    const page: DecisionPage = { decision: 'disable', subject, effects: { casesToQueue: 1, calendarFeedEnds: false }, already: false };
+    const contact = { email: 'admin@example.org', name: 'Admin' };
+    const vi = presentAccountDecision(systemContext({ now: NOW, locale: 'vi' }), { page, contact, values: { reason: 'Lý do đủ dài để ghi lại.' } });
+    const t = translator('vi');
+    expect(vi.title).to.equal(t('accounts.disable.title'));
+    expect(vi.action).to.equal(`/admin/users/${subject.id}/disable`);
+    expect(vi.effects.map((e) => e.id)).to.deep.equal(['sessions-end', 'cases-to-queue', 'links-revoked', 'mail-told', 'audited']);
+    expect(vi.effects[1]!.text).to.equal(t('accounts.disable.casesToQueue', { count: 1, name: 'Lê Văn Tâm' }));
+    expect(vi.effects[3]!.text).to.include('bằng tiếng Anh').and.include('Admin, admin@example.org');
+    expect(vi.values).to.deep.equal({ reason: 'Lý do đủ dài để ghi lại.', seen: String(subject.seen) });
+    expect(vi.alreadyText).to.equal(undefined);
+    expect(vi.danger).to.equal(true);
+
+    const done = presentAccountDecision(systemContext({ now: NOW, locale: 'en' }), { page: { ...page, subject: { ...subject, disabledAt: NOW }, already: true }, contact, errors: { _form: 'accounts.disable.already' } });
+    expect(done.effects).to.deep.equal([]);
+    expect(done.alreadyText).to.match(/^The account of Lê Văn Tâm is already disabled \(since .*2026.*\): there is nothing to confirm\.$/);
+    expect(done.formErrorsText).to.equal(translator('en')('accounts.disable.already'));
+    const enable = presentAccountDecision(systemContext({ now: NOW, locale: 'en' }), { page: { ...page, decision: 'enable', subject: { ...subject, invited: true } }, contact: { email: 'x@example.org' } });
+    expect(enable.action).to.equal(`/admin/users/${subject.id}/enable`);
+    expect(enable.effects[0]).to.deep.equal({ id: 'can-sign-in', text: translator('en')('accounts.enable.newInvitation', { name: 'Lê Văn Tâm' }) });
+    expect(enable.danger).to.equal(false);
+
+    const reason = z.object({ reason: decisionReason('accounts.decision.errors') });
+    expect(parseForm(reason, { reason: '  ' })).to.deep.equal({ ok: false, errors: { reason: 'accounts.decision.errors.reasonRequired' } });
+    expect(parseForm(reason, { reason: '\u200b'.repeat(20) + 'short' })).to.deep.equal({ ok: false, errors: { reason: 'accounts.decision.errors.reasonTooShort' } });
+    expect(parseForm(reason, { reason: 'x'.repeat(2001) })).to.deep.equal({ ok: false, errors: { reason: 'accounts.decision.errors.reasonTooLong' } });
+    expect(parseForm(reason, { reason: '  Tenletters  ' })).to.deep.equal({ ok: true, data: { reason: 'Tenletters' } });
   });
 });

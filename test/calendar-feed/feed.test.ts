@@ -18,6 +18,7 @@ import { Case, type CaseDoc } from '../../models/case.ts';
 import { User, type UserDoc } from '../../models/user.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
 import type { Agent } from '../support/http.ts';
+import { decide } from '../accounts/helpers.ts';
 
 interface ParsedEvent {
   uid: string;
@@ -272,14 +273,14 @@ describe('calendar feed', () => {
       const owner = await createUser({ role: 'hr_officer', locale: 'en' });
       const { path } = await makeFeed(await signedIn(t, owner));
       const admin = await signedIn(t, await createUser({ role: 'admin', locale: 'en' }));
-      const disabled = await submitForm(admin, '/admin/users', {}, `/admin/users/${owner._id}/disable`);
+      const disabled = await decide(admin, owner, 'disable', 'Left the institute for another post.');
       expect(disabled.status, disabled.text.slice(0, 300)).to.equal(303);
       expect((await request(t.app).get(path)).status).to.equal(404);
       expect(await feedHash(owner)).to.equal(undefined);
       const audit = (await AuditEvent.findOne({ action: 'user.disabled', targetId: String(owner._id) }).lean())!;
-      expect(audit.summary).to.deep.equal({ casesToQueue: 0, calendarFeedEnded: true });
+      expect(audit.summary).to.deep.equal({ reason: 'Left the institute for another post.', casesToQueue: 0, calendarFeedEnded: true });
 
-      const enabled = await submitForm(admin, '/admin/users', {}, `/admin/users/${owner._id}/enable`);
+      const enabled = await decide(admin, owner, 'enable', 'Back at the institute after a leave.');
       expect(enabled.status).to.equal(303);
       expect((await request(t.app).get(path)).status, 'enabling does not bring the old address back').to.equal(404);
       const back = await signedIn(t, owner);

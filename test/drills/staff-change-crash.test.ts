@@ -10,8 +10,9 @@
 //     the reason and the officer's name, stage, version and earlier history as they were;
 //   - left the case of an officer who may keep it alone;
 //   - recorded one audit event per officer whose cases went back;
-// and a second start changes nothing more. (The change's own audit event, written after the cases,
-// dies with the process: the repair's event says what it did, not why the account changed.)
+//   - recorded each change's own audit event (who, what changed, the administrator's reason), which
+//     the account's write carried (server/accounts/pending-audit.ts), and cleared it from the account;
+// and a second start changes nothing more.
 import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +25,8 @@ import type { StaffChange } from './support/staff-change.ts';
 
 const REPAIRED = /\{[^\n]*"msg":"open cases of people who can no longer hold them returned to the queue"\}/;
 const FIRST_RUN = /\{[^\n]*"service":"stranded-cases"[^\n]*"msg":"background run finished"\}/;
+const AUDITED = /\{[^\n]*"msg":"account decisions left unaudited by a stopped process recorded"\}/;
+const AUDITS_FIRST_RUN = /\{[^\n]*"service":"pending-account-audits"[^\n]*"msg":"background run finished"\}/;
 
 describe('drill: SIGKILL between a staff change and the return of their cases', function () {
   this.timeout(300_000);
@@ -55,8 +58,10 @@ describe('drill: SIGKILL between a staff change and the return of their cases', 
       expect(r.signal, `the ${change.action} step was killed (exit ${r.code}):\n${r.err}\n${r.out}`).to.equal('SIGKILL');
       expect(r.out).to.include('about to write the cases: cases.updateMany');
     };
-    await crash({ action: 'move', admin: moving.admin.email, user: moving.hr.email, toInstituteOf: staying.hr.email, reason: 'Moves to the third institute in the drill.' });
-    await crash({ action: 'disable', admin: moving.admin.email, user: leaving.hr.email });
+    const MOVE_REASON = 'Moves to the third institute in the drill.';
+    const DISABLE_REASON = 'Left the institute in the drill.';
+    await crash({ action: 'move', admin: moving.admin.email, user: moving.hr.email, toInstituteOf: staying.hr.email, reason: MOVE_REASON });
+    await crash({ action: 'disable', admin: moving.admin.email, user: leaving.hr.email, reason: DISABLE_REASON });
 
     const port = await freePort();
     const boot = async () => {
@@ -107,17 +112,36 @@ describe('drill: SIGKILL between a staff change and the return of their cases', 
     expect(await returnedAudit(moved)).to.deep.equal([{ reason: 'role_changed', casesToQueue: 3, keptInstitute: String(stayer.institute) }]);
     expect(await returnedAudit(disabled)).to.deep.equal([{ reason: 'account_disabled', casesToQueue: 2 }]);
 
+    // Each change's own event, carried by the account's write, recorded after the restart.
+    const recorded = JSON.parse(await app!.waitForLog(AUDITED, 60_000)) as { recorded: number };
+    expect(recorded.recorded, 'both changes’ events').to.equal(2);
+    const admin = (await users.findOne({ email: moving.admin.email }))!;
+    const decisionAudits = async (u: Document, action: string) => audits.find({ action, targetId: String(u._id) }).toArray();
+    const [roleChanged, ...moreRoleChanges] = await decisionAudits(moved, 'user.role_changed');
+    expect(moreRoleChanges).to.have.length(0);
+    expect(String(roleChanged!.actor)).to.equal(String(admin._id));
+    expect(roleChanged!.summary).to.deep.include({ reason: MOVE_REASON, recordedByRepair: true, panelsToLeave: 0 });
+    const oldInstitute = (await cases.findOne({ _id: casesOf(moving)[0] }))!.institute;
+    expect(roleChanged!.summary.before).to.deep.include({ role: 'hr_officer', institute: String(oldInstitute) });
+    expect(roleChanged!.summary.after).to.deep.include({ role: 'hr_officer', institute: String(stayer.institute) });
+    const disabledAudits = await decisionAudits(disabled, 'user.disabled');
+    expect(disabledAudits.map((a) => a.summary)).to.deep.equal([{ reason: DISABLE_REASON, recordedByRepair: true }]);
+    expect(String(disabledAudits[0]!.actor)).to.equal(String(admin._id));
+    for (const email of [moving.hr.email, leaving.hr.email]) expect((await person(email)).pendingAudit, `${email}: the event is cleared`).to.equal(undefined);
+
     // A second start (the repair runs again at start) changes nothing.
     // Through the connection of the app running now (each start has its own).
     const snapshot = async () => ({
       cases: (await db!.db().collection('cases').find({ _id: { $in: [...casesOf(moving), ...casesOf(leaving), ...casesOf(staying)] } }).sort({ _id: 1 }).toArray()).map((c) => ({ assignee: c.assignee ? String(c.assignee) : undefined, history: c.history.length, version: c.version })),
-      audits: await db!.db().collection('auditevents').countDocuments({ action: 'user.cases_returned_to_queue' }),
+      audits: await db!.db().collection('auditevents').countDocuments({ action: { $in: ['user.cases_returned_to_queue', 'user.role_changed', 'user.disabled'] } }),
     });
     const before = await snapshot();
     expect(await app!.stop()).to.equal(0);
     await boot();
     await app!.waitForLog(FIRST_RUN, 60_000);
+    await app!.waitForLog(AUDITS_FIRST_RUN, 60_000);
     expect(app!.output()).not.to.match(REPAIRED);
+    expect(app!.output()).not.to.match(AUDITED);
     expect(await snapshot()).to.deep.equal(before);
     expect(await app!.stop()).to.equal(0);
   });

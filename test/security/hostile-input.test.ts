@@ -209,7 +209,7 @@ describe('security: hostile keys and values on every route and form', function (
     return {
       hr: [`/cases/${ids.screening}/request-info`, `/cases/${ids.screening}`, `/cases/${ids.offer}`, `/cases/${ids.offer}/procedures/visa`, '/cases', '/mail-log', '/account/calendar', `/shortlists/${ids.call}/cases/${ids.evaluation}`],
       applicant: [...['profile', 'eligibility', 'achievements', 'dependants', 'support', 'review'].map((s) => `/applications/${ids.draft}/edit/${s}`), `/applications/${ids.awaiting}`, `/applications/${ids.offer}`, `/applications/${ids.screening}`],
-      admin: ['/admin/institutes', `/admin/institutes/${ids.institute}`, '/admin/calls/new', `/admin/calls/${ids.call}`, '/admin/holidays?year=2031', '/admin/users/invite', `/admin/users/${ids.spare}/role`, `/admin/calls/${ids.call}/panel`, '/admin/email-templates/application_submitted/en', '/admin/outbox'],
+      admin: ['/admin/institutes', `/admin/institutes/${ids.institute}`, '/admin/calls/new', `/admin/calls/${ids.call}`, '/admin/holidays?year=2031', '/admin/users/invite', `/admin/users/${ids.spare}/role`, `/admin/users/${ids.spare}/reset-second-factor`, `/admin/users/${ids.spare}/disable`, `/admin/calls/${ids.call}/panel`, '/admin/email-templates/application_submitted/en', '/admin/outbox'],
       leader: [`/shortlists/${ids.call}/cases/${ids.evaluation}`, '/cases'],
       self: ['/account', '/account/delete', '/account/second-factor'],
     };

@@ -1,6 +1,6 @@
 // A drill's crash step, run as its own process on the drill's data folder while the app is stopped:
 // an administrator changes a staff member's role or institute (changeUserRole) or disables them
-// (setDisabled) through the real services, and the process SIGKILLs itself (its embedded database
+// (disableAccount) through the real services, and the process SIGKILLs itself (its embedded database
 // with it) the moment the first write to the cases is issued, that is right after the account's
 // write was acknowledged and before their open cases go back to the queue. The kill point is a
 // listener on Mongoose's 'operation-start' event, emitted before a command is sent: the app itself
@@ -16,11 +16,11 @@ import { createMailer } from '../../../server/mail/mailer.ts';
 import { systemContext } from '../../../server/context.ts';
 import { User, type UserDoc } from '../../../models/user.ts';
 import { changeUserRole } from '../../../server/accounts/role-change.ts';
-import { setDisabled } from '../../../server/accounts/service.ts';
+import { disableAccount } from '../../../server/accounts/decisions.ts';
 
 export type StaffChange =
   | { action: 'move'; admin: string; user: string; toInstituteOf: string; reason: string }
-  | { action: 'disable'; admin: string; user: string };
+  | { action: 'disable'; admin: string; user: string; reason: string };
 
 const WRITES = new Set(['updateOne', 'updateMany', 'findOneAndUpdate', 'bulkWrite', 'insertOne', 'insertMany', 'replaceOne', 'deleteOne', 'deleteMany']);
 
@@ -38,13 +38,15 @@ async function main(): Promise<void> {
     process.kill(process.pid, 'SIGKILL');
   });
   const ctx = systemContext({ now: new Date(), locale: 'en', actor: admin.toObject() as never });
+  const mailer = createMailer({ smtpUrl: config.smtpUrl, mailDir: config.mailDir, from: config.mailFrom, timeoutMs: 5000 });
+  const app = { config, logger, mailer };
+  const seen = user.updatedAt.getTime();
   if (spec.action === 'disable') {
-    await setDisabled({ ctx, user, disabled: true });
+    await disableAccount({ app, ctx, userId: String(user._id), form: { ok: true, data: { reason: spec.reason } }, seen });
   } else {
     const to = await byEmail(spec.toInstituteOf);
-    const mailer = createMailer({ smtpUrl: config.smtpUrl, mailDir: config.mailDir, from: config.mailFrom, timeoutMs: 5000 });
     const form = { ok: true as const, data: { role: 'hr_officer' as const, institute: String(to.institute), isHrLead: false, reason: spec.reason } };
-    await changeUserRole({ app: { config, logger, mailer }, ctx, userId: String(user._id), form, seen: user.updatedAt.getTime() });
+    await changeUserRole({ app, ctx, userId: String(user._id), form, seen });
   }
   process.stdout.write('the change finished without writing the cases\n');
   await db.close();

@@ -1,0 +1,55 @@
+// An administrator's decision about an account (a role change, a disabling, an enabling, a second
+// factor reset) is audited with its reason, but the account's write and the audit event are two
+// writes with no transaction between them, and a role change or a disabling returns the person's
+// cases in between. So the event, with the reason and what changed, is part of the account's own
+// write (`pendingAudit`, captured with pendingAudit() from server/audit); settleAccountAudit records
+// it once the rest is done and clears it. A process that dies before that leaves the event on the
+// account, and recordPendingAccountAudits (a background job, first run soon after start) records it
+// as it was captured (with `recordedByRepair`: what only the request would have added is missing,
+// such as the count of cases the repair of stranded cases returned and audits itself).
+import type { Types } from 'mongoose';
+import { User } from '../../models/user.ts';
+import { recordPendingAudit, type PendingAudit } from '../audit/index.ts';
+import type { Logger } from '../logger.ts';
+
+/**
+ * How long a decision's request may take between the account's write and its audit event before
+ * the repair takes the event as left behind: milliseconds in practice (the cases' update and one
+ * insert), so ten seconds is far beyond a request still running on another instance.
+ */
+export const PENDING_AUDIT_GRACE_MS = 10_000;
+
+/** Records the decision's event with what was learnt after the write (`more`), then clears it from the account. */
+export async function settleAccountAudit(opts: { userId: Types.ObjectId; pending: PendingAudit; more?: Record<string, unknown> }): Promise<void> {
+  await recordPendingAudit(opts.pending, { targetType: 'user', targetId: String(opts.userId) }, opts.more);
+  // Clearing is bookkeeping, not a change of the account: a form built on its version stays good.
+  await User.updateOne({ _id: opts.userId, 'pendingAudit.eventId': opts.pending.eventId }, { $unset: { pendingAudit: 1 } }, { timestamps: false });
+}
+
+export interface PendingAuditRepair {
+  /** Events recorded by the repair. */
+  recorded: number;
+  /** Events already recorded (the process died between recording and clearing): only cleared. */
+  cleared: number;
+}
+
+/**
+ * Records the decisions left unaudited by a process that stopped after the account's write (older
+ * than `olderThanMs`, so a request still running elsewhere finishes its own), and clears them. Safe
+ * twice or on two instances at once: an event is stored under its own id, once.
+ */
+export async function recordPendingAccountAudits(opts: { olderThanMs?: number; logger?: Logger } = {}): Promise<PendingAuditRepair> {
+  const cutoff = new Date(Date.now() - (opts.olderThanMs ?? PENDING_AUDIT_GRACE_MS));
+  const left = await User.find({ 'pendingAudit.at': { $lt: cutoff } }, { pendingAudit: 1 }).lean();
+  const result: PendingAuditRepair = { recorded: 0, cleared: 0 };
+  for (const u of left) {
+    const pending = u.pendingAudit as unknown as PendingAudit | undefined;
+    if (!pending) continue;
+    const recorded = await recordPendingAudit(pending, { targetType: 'user', targetId: String(u._id) }, { recordedByRepair: true });
+    await User.updateOne({ _id: u._id, 'pendingAudit.eventId': pending.eventId }, { $unset: { pendingAudit: 1 } }, { timestamps: false });
+    if (recorded) result.recorded += 1;
+    else result.cleared += 1;
+  }
+  if (result.recorded) opts.logger?.warn({ ...result }, 'account decisions left unaudited by a stopped process recorded');
+  return result;
+}

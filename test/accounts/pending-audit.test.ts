@@ -1,0 +1,124 @@
+// A decision about an account carries its audit event in the account's own write
+// (server/accounts/pending-audit.ts), so a process that dies before the event is recorded leaves it
+// on the account for the repair, never an unaudited change. Here, without HTTP: the state such a
+// crash leaves is built with the same pieces the services use (the event captured from the
+// request's context, set in the account's update) and the repair run on it; and every decision,
+// finished, leaves no event behind and exactly one recorded. (The real crash, a child process
+// SIGKILLed right after the account's write: test/drills/staff-change-crash.test.ts.)
+import { expect } from 'chai';
+import { Types } from 'mongoose';
+import { useTestApp, type TestApp } from '../support/app.ts';
+import { createInstitute, createUser } from '../support/factories.ts';
+import { createCall } from '../support/case-factories.ts';
+import { User, type UserDoc } from '../../models/user.ts';
+import { AuditEvent } from '../../models/audit-event.ts';
+import type { Context } from '../../server/context.ts';
+import { systemContext } from '../../server/context.ts';
+import { pendingAudit } from '../../server/audit/index.ts';
+import { PENDING_AUDIT_GRACE_MS, recordPendingAccountAudits, settleAccountAudit } from '../../server/accounts/pending-audit.ts';
+import { changeUserRole } from '../../server/accounts/role-change.ts';
+import { disableAccount, enableAccount, resetSecondFactor } from '../../server/accounts/decisions.ts';
+import { casesHeldBy } from './helpers.ts';
+
+const REASON = 'Moved to the other institute in March.';
+
+describe('accounts: a decision’s audit event is written with the account, so no crash leaves it unaudited', function () {
+  this.timeout(30_000);
+  let t!: TestApp;
+  useTestApp((app) => (t = app));
+
+  /** A request's context, as the web layer builds it. */
+  const requestOf = (actor: UserDoc): Context => ({ ...systemContext({ now: new Date(), locale: 'en', actor: actor.toObject() as never }), ip: '203.0.113.7', requestId: `req-${new Types.ObjectId()}` });
+
+  /** What a process killed right after a disabling's account write leaves: the account disabled, its event on it. */
+  async function crashedDisabling(ctx: Context, user: UserDoc, agoMs: number) {
+    const event = pendingAudit(ctx, { action: 'user.disabled', summary: { reason: REASON } });
+    event.at = new Date(Date.now() - agoMs);
+    await User.updateOne({ _id: user._id }, { $set: { disabledAt: ctx.now, pendingAudit: event }, $inc: { sessionEpoch: 1 } });
+    return event;
+  }
+
+  it('records an event a stopped process left, as it was captured (who, from where, when, the reason), clears it without changing the account’s version, and only once', async () => {
+    const admin = await createUser({ role: 'admin' });
+    const hr = await createUser({ role: 'hr_officer' });
+    const ctx = requestOf(admin);
+    const event = await crashedDisabling(ctx, hr, PENDING_AUDIT_GRACE_MS + 60_000);
+    const version = (await User.findById(hr._id).lean())!.updatedAt!.getTime();
+    expect(await AuditEvent.countDocuments({ targetId: String(hr._id) }), 'unaudited after the crash').to.equal(0);
+
+    const repaired = await recordPendingAccountAudits();
+    expect(repaired.recorded).to.be.at.least(1);
+    const audits = await AuditEvent.find({ targetId: String(hr._id) }).lean();
+    expect(audits).to.have.length(1);
+    const [audit] = audits;
+    expect(String(audit!._id)).to.equal(String(event.eventId));
+    expect(audit).to.deep.include({ action: 'user.disabled', targetType: 'user', actorRole: 'admin', ip: '203.0.113.7', requestId: ctx.requestId });
+    expect(String(audit!.actor)).to.equal(String(admin._id));
+    expect(audit!.at.getTime(), 'the time of the account’s write').to.equal(event.at.getTime());
+    expect(audit!.summary).to.deep.equal({ reason: REASON, recordedByRepair: true });
+    const after = (await User.findById(hr._id).lean())!;
+    expect(after.pendingAudit).to.equal(undefined);
+    expect(after.disabledAt, 'the decision stays').to.be.instanceOf(Date);
+    expect(after.updatedAt!.getTime(), 'clearing it is not a change of the account').to.equal(version);
+
+    await recordPendingAccountAudits();
+    expect(await AuditEvent.countDocuments({ targetId: String(hr._id) }), 'a second run records nothing more').to.equal(1);
+  });
+
+  it('leaves alone an event younger than the grace (a request still finishing elsewhere), and only clears one already recorded', async () => {
+    const admin = await createUser({ role: 'admin' });
+    const running = await createUser({ role: 'applicant' });
+    await crashedDisabling(requestOf(admin), running, 0);
+    await recordPendingAccountAudits();
+    expect((await User.findById(running._id).lean())!.pendingAudit, 'left to its request').to.not.equal(undefined);
+    expect(await AuditEvent.countDocuments({ targetId: String(running._id) })).to.equal(0);
+    await recordPendingAccountAudits({ olderThanMs: 0 });
+    expect(await AuditEvent.countDocuments({ targetId: String(running._id) })).to.equal(1);
+
+    // Died after recording the event and before clearing it: cleared, not recorded twice.
+    const other = await createUser({ role: 'applicant' });
+    const event = await crashedDisabling(requestOf(admin), other, PENDING_AUDIT_GRACE_MS + 1_000);
+    await AuditEvent.create({ _id: event.eventId, at: event.at, action: event.action, targetType: 'user', targetId: String(other._id), summary: event.summary });
+    const repaired = await recordPendingAccountAudits();
+    expect(repaired.cleared).to.be.at.least(1);
+    expect((await User.findById(other._id).lean())!.pendingAudit).to.equal(undefined);
+    const audits = await AuditEvent.find({ targetId: String(other._id) }).lean();
+    expect(audits.map((a) => a.summary)).to.deep.equal([{ reason: REASON }]);
+  });
+
+  it('a request that finds its event already recorded by the repair keeps the first one', async () => {
+    const admin = await createUser({ role: 'admin' });
+    const person = await createUser({ role: 'applicant' });
+    const event = await crashedDisabling(requestOf(admin), person, PENDING_AUDIT_GRACE_MS + 1_000);
+    await recordPendingAccountAudits();
+    await settleAccountAudit({ userId: person._id, pending: event, more: { casesToQueue: 0 } });
+    expect((await AuditEvent.find({ targetId: String(person._id) }).lean()).map((a) => a.summary)).to.deep.equal([{ reason: REASON, recordedByRepair: true }]);
+  });
+
+  it('every decision, finished, leaves no event on the account and exactly one recorded, with its reason', async () => {
+    const admin = await createUser({ role: 'admin' });
+    const ctx = requestOf(admin);
+    const instA = await createInstitute();
+    const instB = await createInstitute();
+    const hr = await createUser({ role: 'hr_officer', institute: instA._id });
+    const colleague = await createUser({ role: 'hr_officer', institute: instA._id });
+    await casesHeldBy({ call: await createCall({ institute: instA._id }), holder: hr, colleague, laterStage: 'offer' });
+    const fresh = async () => (await User.findById(hr._id))! as UserDoc;
+    const form = (reason: string) => ({ ok: true as const, data: { reason } });
+
+    const moved = await changeUserRole({ app: t.ctx, ctx, userId: String(hr._id), seen: (await fresh()).updatedAt.getTime(), form: { ok: true, data: { role: 'hr_officer', institute: String(instB._id), isHrLead: false, reason: REASON } } });
+    expect(moved.ok).to.equal(true);
+    const steps: Array<[string, () => Promise<{ ok: boolean }>]> = [
+      ['user.second_factor_reset', async () => resetSecondFactor({ app: t.ctx, ctx, userId: String(hr._id), seen: (await fresh()).updatedAt.getTime(), form: form('Lost the phone and the codes.') })],
+      ['user.disabled', async () => disableAccount({ app: t.ctx, ctx, userId: String(hr._id), seen: (await fresh()).updatedAt.getTime(), form: form('Left the programme for now.') })],
+      ['user.enabled', async () => enableAccount({ app: t.ctx, ctx, userId: String(hr._id), seen: (await fresh()).updatedAt.getTime(), form: form('Back in the programme again.') })],
+    ];
+    for (const [, step] of steps) expect((await step()).ok).to.equal(true);
+    expect((await User.findById(hr._id).lean())!.pendingAudit).to.equal(undefined);
+    const audits = await AuditEvent.find({ targetId: String(hr._id) }).sort({ at: 1 }).lean();
+    expect(audits.map((a) => a.action)).to.deep.equal(['user.role_changed', ...steps.map(([action]) => action)]);
+    expect(audits.map((a) => (a.summary as { reason: string }).reason)).to.deep.equal([REASON, 'Lost the phone and the codes.', 'Left the programme for now.', 'Back in the programme again.']);
+    expect(audits[0]!.summary).to.deep.include({ casesToQueue: 2 }).and.not.have.property('recordedByRepair');
+    expect(audits.every((a) => a.ip === '203.0.113.7' && a.requestId === ctx.requestId)).to.equal(true);
+  });
+});
