@@ -179,68 +179,43 @@ export function accountContact(app: Pick<AppContext, 'config'>, ctx: Context): {
 }
 
 /**
- * An administrator (the context's actor) disabled the account: from when, what stopped, whom to
- * write to. The reason is not in it, on purpose: it is written for the audit log, by and for
- * administrators, and may quote internal notes or what a colleague reported; the person asks the
- * contact, who can say what may be said.
+ * An administrator's decision about the account, e-mailed to its owner: who decided, when, and whom
+ * to write to, with what the template adds. The reason is never in it, on purpose: it is written for
+ * the audit log, by and for administrators, and may quote internal notes or what a colleague
+ * reported; the person asks the contact, who can say what may be said.
  */
-export async function sendAccountDisabledMail(opts: { app: MailDeps; ctx: Context; user: UserDoc; calendarFeedEnded: boolean }): Promise<boolean> {
+function sendAccountDecisionMail(opts: { app: MailDeps; ctx: Context; user: UserDoc }, template: 'account_disabled' | 'account_enabled' | 'second_factor_reset', data: Record<string, unknown>): Promise<boolean> {
   const contact = accountContact(opts.app, opts.ctx);
   return sendAccountMail({
     app: opts.app,
-    template: 'account_disabled',
+    template,
     to: opts.user,
-    data: {
-      decidedByName: opts.ctx.actor?.name,
-      decidedAt: opts.ctx.now,
-      calendarFeedEnded: opts.calendarFeedEnded,
-      contactEmail: contact.email,
-      contactName: contact.name,
-    },
+    data: { decidedByName: opts.ctx.actor?.name, decidedAt: opts.ctx.now, contactEmail: contact.email, contactName: contact.name, ...data },
   });
 }
 
-/**
- * An administrator enabled the account again: they can sign in (or, invited and never signed in,
- * need a new invitation: the old link went with the disabling). Without the reason, as above.
- */
-export async function sendAccountEnabledMail(opts: { app: MailDeps; ctx: Context; user: UserDoc }): Promise<boolean> {
-  const contact = accountContact(opts.app, opts.ctx);
-  return sendAccountMail({
-    app: opts.app,
-    template: 'account_enabled',
-    to: opts.user,
-    data: {
-      decidedByName: opts.ctx.actor?.name,
-      decidedAt: opts.ctx.now,
-      invited: !opts.user.passwordHash,
-      link: `${opts.app.config.appUrl}/signin`,
-      contactEmail: contact.email,
-      contactName: contact.name,
-    },
-  });
+/** The account was disabled: from when, and what stopped with it. */
+export function sendAccountDisabledMail(opts: { app: MailDeps; ctx: Context; user: UserDoc; calendarFeedEnded: boolean }): Promise<boolean> {
+  return sendAccountDecisionMail(opts, 'account_disabled', { calendarFeedEnded: opts.calendarFeedEnded });
 }
 
 /**
- * An administrator reset the account's second factor: they set up an authenticator again after
- * their password, their sessions ended, and (if they had one) their calendar address stopped. If
- * they did not ask for it, whoever did may be trying to take the account: the e-mail says whom to
- * tell at once. Without the reason, as above.
+ * The account was enabled again: they can sign in (or, invited and never signed in, need a new
+ * invitation: the old link went with the disabling).
  */
-export async function sendSecondFactorResetMail(opts: { app: MailDeps; ctx: Context; user: UserDoc; calendarFeedEnded: boolean }): Promise<boolean> {
-  const contact = accountContact(opts.app, opts.ctx);
-  return sendAccountMail({
-    app: opts.app,
-    template: 'second_factor_reset',
-    to: opts.user,
-    data: {
-      decidedByName: opts.ctx.actor?.name,
-      decidedAt: opts.ctx.now,
-      link: `${opts.app.config.appUrl}/signin`,
-      calendarFeedEnded: opts.calendarFeedEnded,
-      calendarLink: (FEED_ROLES as readonly string[]).includes(opts.user.role) ? `${opts.app.config.appUrl}/account/calendar` : undefined,
-      contactEmail: contact.email,
-      contactName: contact.name,
-    },
+export function sendAccountEnabledMail(opts: { app: MailDeps; ctx: Context; user: UserDoc }): Promise<boolean> {
+  return sendAccountDecisionMail(opts, 'account_enabled', { invited: !opts.user.passwordHash, link: `${opts.app.config.appUrl}/signin` });
+}
+
+/**
+ * The account's second factor was reset: they set up an authenticator again after their password,
+ * their sessions ended, and (if they had one) their calendar address stopped. If they did not ask
+ * for it, whoever did may be trying to take the account: the e-mail says whom to tell at once.
+ */
+export function sendSecondFactorResetMail(opts: { app: MailDeps; ctx: Context; user: UserDoc; calendarFeedEnded: boolean }): Promise<boolean> {
+  return sendAccountDecisionMail(opts, 'second_factor_reset', {
+    link: `${opts.app.config.appUrl}/signin`,
+    calendarFeedEnded: opts.calendarFeedEnded,
+    calendarLink: (FEED_ROLES as readonly string[]).includes(opts.user.role) ? `${opts.app.config.appUrl}/account/calendar` : undefined,
   });
 }

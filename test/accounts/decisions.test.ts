@@ -23,7 +23,7 @@ import { issueToken } from '../../server/accounts/tokens.ts';
 import { disableAccount } from '../../server/accounts/decisions.ts';
 import { ForbiddenError } from '../../server/errors.ts';
 import { text } from '../applications/support.ts';
-import { casesHeldBy, decide, expectBackInQueue, isSignedIn, postForm, seenFrom } from './helpers.ts';
+import { casesHeldBy, decide, expectBackInQueue, isSignedIn, onlyEachTestsAdministrators, postForm, seenFrom } from './helpers.ts';
 
 const REASON = 'Left the institute at the end of the contract.';
 const CONTACT = 'talent-admin@example.org';
@@ -224,15 +224,7 @@ describe('accounts: an administrator’s decisions about an account, each with a
         // after), so that the two each test makes are the only ones. Over HTTP the acting
         // administrator is one who can sign in, so the rule is met only when two requests cross:
         // these call the service as two requests authorized at the same time would.
-        const others: unknown[] = [];
-        beforeEach(async () => {
-          const enabled = (await User.find({ role: 'admin', disabledAt: null, passwordHash: { $exists: true } }, { _id: 1 }).lean()).map((u) => u._id);
-          await User.updateMany({ _id: { $in: enabled } }, { $set: { disabledAt: new Date() } });
-          others.push(...enabled);
-        });
-        after(async () => {
-          await User.updateMany({ _id: { $in: others } }, { $unset: { disabledAt: 1 } });
-        });
+        onlyEachTestsAdministrators();
         const ctxOf = (actor: UserDoc) => systemContext({ now: new Date(), locale: 'en', actor: actor.toObject() as never });
         const input = (u: UserDoc) => ({ userId: String(u._id), seen: u.updatedAt.getTime(), form: { ok: true as const, data: { reason: REASON } } });
 

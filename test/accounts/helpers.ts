@@ -7,6 +7,7 @@ import { createCase } from '../support/case-factories.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import type { CallDoc } from '../../models/call.ts';
 import type { Stage } from '../../models/constants.ts';
+import { User } from '../../models/user.ts';
 
 /** Is this agent signed in? /account answers 200 only to a signed-in user. */
 export async function isSignedIn(a: Agent): Promise<boolean> {
@@ -82,4 +83,21 @@ export async function expectBackInQueue(cases: { open: CaseDoc[]; closed: CaseDo
   }
   expect(String((await Case.findById(cases.closed._id).lean())!.assignee), 'a closed case keeps who held it').to.equal(String(who.holder._id));
   expect(String((await Case.findById(cases.theirs._id).lean())!.assignee), 'a colleague’s case is untouched').to.equal(String(who.colleague._id));
+}
+
+/**
+ * For tests of "the last administrator who can sign in" (call inside their describe): before each
+ * test every administrator who can sign in is disabled, and all are enabled again after the block,
+ * so the administrators each test makes are the only ones.
+ */
+export function onlyEachTestsAdministrators(): void {
+  const others: unknown[] = [];
+  beforeEach(async () => {
+    const enabled = (await User.find({ role: 'admin', disabledAt: null, passwordHash: { $exists: true } }, { _id: 1 }).lean()).map((u) => u._id);
+    await User.updateMany({ _id: { $in: enabled } }, { $set: { disabledAt: new Date() } });
+    others.push(...enabled);
+  });
+  after(async () => {
+    await User.updateMany({ _id: { $in: others } }, { $unset: { disabledAt: 1 } });
+  });
 }

@@ -19,7 +19,7 @@ import type { InstituteDoc } from '../../models/institute.ts';
 import { systemContext } from '../../server/context.ts';
 import { changeUserRole } from '../../server/accounts/role-change.ts';
 import { ForbiddenError } from '../../server/errors.ts';
-import { casesHeldBy, expectBackInQueue, isSignedIn } from './helpers.ts';
+import { casesHeldBy, expectBackInQueue, isSignedIn, onlyEachTestsAdministrators } from './helpers.ts';
 
 const REASON = 'Moves to the leadership of the institute from March.';
 
@@ -547,15 +547,7 @@ describe('accounts: an administrator changes a staff member’s role or institut
   describe('the last administrator who can sign in', () => {
     // Before each test every administrator who can sign in is disabled (and enabled again after
     // these tests), so that the two each test makes are the only ones.
-    const others: unknown[] = [];
-    beforeEach(async () => {
-      const enabled = (await User.find({ role: 'admin', disabledAt: null, passwordHash: { $exists: true } }, { _id: 1 }).lean()).map((u) => u._id);
-      await User.updateMany({ _id: { $in: enabled } }, { $set: { disabledAt: new Date() } });
-      others.push(...enabled);
-    });
-    after(async () => {
-      await User.updateMany({ _id: { $in: others } }, { $unset: { disabledAt: 1 } });
-    });
+    onlyEachTestsAdministrators();
 
     // Over HTTP an administrator acting is one who can sign in, so the rule is met only when two
     // requests cross: these call the service as two requests authorized at the same time would.
