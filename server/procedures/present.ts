@@ -29,6 +29,9 @@ export interface DeadlineView {
 }
 
 /** A deadline seen from `now`, counted on the holiday calendar, with its date in words and whether it is an estimate. */
+/** The statuses a filing date belongs to: lodged, then granted or refused on it. */
+const FILING_STATUSES = new Set(['filed', 'approved', 'refused']);
+
 export function deadlineView(t: TFunction, locale: Locale, calendar: WorkingCalendar, now: Date, due: Date): DeadlineView {
   const unknown = calendar.unknownYearsIn(now, due);
   return {
@@ -216,7 +219,8 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       statusLabel: t(`procedures.statuses.${s.status}`),
       badge: s.status === 'refused' || late || cardProblem ? 'err' : s.status === 'approved' ? 'ok' : s.status === 'not_needed' ? 'muted' : '',
       active,
-      ...(s.filedAt ? { filedAt: s.filedAt } : {}),
+      // The filing under way or decided; one set back to preparing keeps an earlier filing's date, which the history shows.
+      ...(s.filedAt && FILING_STATUSES.has(s.status) ? { filedAt: s.filedAt } : {}),
       ...(deadline ? { deadline } : {}),
       ...(meaning === 'followUp' ? { noLegalDecision: t('procedures.due.noLegalDecision') } : {}),
       ...(lateNote ? { lateNote } : {}),

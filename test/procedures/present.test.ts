@@ -202,3 +202,11 @@ describe('procedures: the visa the case asks for (Law 47/2014/QH13 Art. 8)', () 
     expect(all.filter((i) => i.visaType).map((i) => i.kind)).to.deep.equal(['visa']);
   });
 });
+
+describe('procedures: the filing date shown belongs to the filing under way or decided', () => {
+  it('hides an earlier filing\'s date once the procedure is set back to preparing (the history keeps it)', () => {
+    const shown = (status: string) =>
+      presentProcedures({ ctx: systemContext({ now: vn('2027-03-01'), locale: 'en' }), caseDoc: { _id: 'c', version: 1, supportTracks: [{ kind: 'work_permit', status, filedAt: vn('2027-02-04') }] }, calendar, forApplicant: true }).items.find((i) => i.kind === 'work_permit')!.filedAt;
+    expect(['filed', 'approved', 'refused', 'preparing', 'requested'].map((s) => !!shown(s))).to.deep.equal([true, true, true, false, false]);
+  });
+});
