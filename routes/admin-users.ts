@@ -9,6 +9,7 @@ import { ROLES, type Role } from '../models/user.ts';
 import { authorize } from '../server/policies/index.ts';
 import { allow } from '../server/http/allow.ts';
 import { flash } from '../server/http/flash.ts';
+import type { Flash } from '../server/http/visitor-state.ts';
 import { keptValues, parseForm, readForm, type FieldErrorKeys } from '../server/http/forms.ts';
 import { securityEvent } from '../server/audit/index.ts';
 import { ConflictError, ForbiddenError } from '../server/errors.ts';
@@ -128,61 +129,51 @@ export function adminUsersRoutes(app: AppContext): Router {
     return true;
   };
 
-  router.get('/admin/users/:id/disable', admin, async (req, res) => {
-    const page = await openDecision({ ctx: req.ctx, decision: 'disable', userId: userId(req) });
-    await showDecision(req, res, 200, page, { reason: '', seen: String(page.subject.seen) });
-  });
+  /**
+   * The three decisions, each a page (GET) and its form (POST), alike but for the service that takes
+   * it and the message after. The second factor's reset is for a staff member who lost both their
+   * authenticator and their recovery codes: their sessions and calendar feed end, and they enrol
+   * again right after their password.
+   */
+  type Taken = { subject: { name: string }; sent: boolean; casesToQueue?: number };
+  const decisions: Array<{ decision: AccountDecision; path: string; take: typeof enableAccount | typeof disableAccount; done: (d: Taken) => [Flash['kind'], string, Record<string, unknown>] }> = [
+    {
+      decision: 'disable',
+      path: 'disable',
+      take: disableAccount,
+      done: (d) => {
+        const params = { name: d.subject.name, count: d.casesToQueue ?? 0 };
+        if (!d.sent) return ['error', 'accounts.disable.notSent', params];
+        return ['success', d.casesToQueue ? 'accounts.disable.doneCases' : 'accounts.disable.done', params];
+      },
+    },
+    { decision: 'enable', path: 'enable', take: enableAccount, done: (d) => (d.sent ? ['success', 'accounts.enable.done', { name: d.subject.name }] : ['error', 'accounts.enable.notSent', { name: d.subject.name }]) },
+    {
+      decision: 'resetSecondFactor',
+      path: 'reset-second-factor',
+      take: resetSecondFactor,
+      done: (d) => (d.sent ? ['success', 'accounts.resetSecondFactor.done', { name: d.subject.name }] : ['error', 'accounts.resetSecondFactor.notSent', { name: d.subject.name }]),
+    },
+  ];
+  for (const { decision, path, take, done: message } of decisions) {
+    router.get(`/admin/users/:id/${path}`, admin, async (req, res) => {
+      const page = await openDecision({ ctx: req.ctx, decision, userId: userId(req) });
+      await showDecision(req, res, 200, page, { reason: '', seen: String(page.subject.seen) });
+    });
 
-  router.post('/admin/users/:id/disable', admin, async (req, res) => {
-    const { seen } = readForm(accountSeen, req.body);
-    try {
-      const done = await disableAccount({ app, ctx: req.ctx, userId: userId(req), seen, form: parseForm(decisionBody, req.body, INVALID) });
-      if (!done.ok) return await showDecision(req, res, 422, done.page, keptValues(req.body), done.errors);
-      const params = { name: done.subject.name, count: done.casesToQueue };
-      if (!done.sent) flash(req, 'error', 'accounts.disable.notSent', params);
-      else flash(req, 'success', done.casesToQueue ? 'accounts.disable.doneCases' : 'accounts.disable.done', params);
-      res.redirect(303, '/admin/users');
-    } catch (err) {
-      if (!(await refusedDecision(req, res, 'disable', err))) throw err;
-    }
-  });
-
-  router.get('/admin/users/:id/enable', admin, async (req, res) => {
-    const page = await openDecision({ ctx: req.ctx, decision: 'enable', userId: userId(req) });
-    await showDecision(req, res, 200, page, { reason: '', seen: String(page.subject.seen) });
-  });
-
-  router.post('/admin/users/:id/enable', admin, async (req, res) => {
-    const { seen } = readForm(accountSeen, req.body);
-    try {
-      const done = await enableAccount({ app, ctx: req.ctx, userId: userId(req), seen, form: parseForm(decisionBody, req.body, INVALID) });
-      if (!done.ok) return await showDecision(req, res, 422, done.page, keptValues(req.body), done.errors);
-      flash(req, done.sent ? 'success' : 'error', done.sent ? 'accounts.enable.done' : 'accounts.enable.notSent', { name: done.subject.name });
-      res.redirect(303, '/admin/users');
-    } catch (err) {
-      if (!(await refusedDecision(req, res, 'enable', err))) throw err;
-    }
-  });
-
-  // For a staff member who lost both their authenticator and their recovery codes: the second
-  // factor is removed, their sessions and calendar feed end, and they must enrol again right after
-  // their password.
-  router.get('/admin/users/:id/reset-second-factor', admin, async (req, res) => {
-    const page = await openDecision({ ctx: req.ctx, decision: 'resetSecondFactor', userId: userId(req) });
-    await showDecision(req, res, 200, page, { reason: '', seen: String(page.subject.seen) });
-  });
-
-  router.post('/admin/users/:id/reset-second-factor', admin, async (req, res) => {
-    const { seen } = readForm(accountSeen, req.body);
-    try {
-      const done = await resetSecondFactor({ app, ctx: req.ctx, userId: userId(req), seen, form: parseForm(decisionBody, req.body, INVALID) });
-      if (!done.ok) return await showDecision(req, res, 422, done.page, keptValues(req.body), done.errors);
-      flash(req, done.sent ? 'success' : 'error', done.sent ? 'accounts.resetSecondFactor.done' : 'accounts.resetSecondFactor.notSent', { name: done.subject.name });
-      res.redirect(303, '/admin/users');
-    } catch (err) {
-      if (!(await refusedDecision(req, res, 'resetSecondFactor', err))) throw err;
-    }
-  });
+    router.post(`/admin/users/:id/${path}`, admin, async (req, res) => {
+      const { seen } = readForm(accountSeen, req.body);
+      try {
+        const done = await take({ app, ctx: req.ctx, userId: userId(req), seen, form: parseForm(decisionBody, req.body, INVALID) });
+        if (!done.ok) return await showDecision(req, res, 422, done.page, keptValues(req.body), done.errors);
+        const [kind, key, params] = message(done);
+        flash(req, kind, key, params);
+        res.redirect(303, '/admin/users');
+      } catch (err) {
+        if (!(await refusedDecision(req, res, decision, err))) throw err;
+      }
+    });
+  }
 
   router.post('/admin/users/:id/resend-invitation', admin, async (req, res) => {
     const user = await target(req);
