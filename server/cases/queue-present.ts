@@ -13,7 +13,7 @@ import { stageLabel } from './present.ts';
 import { withFields } from '../support/with-fields.ts';
 import { formatScore } from '../evaluations/present.ts';
 import { loadCalendar } from '../calendar/index.ts';
-import { deadlineLeft } from '../procedures/present.ts';
+import { deadlineLeft } from '../procedures/service.ts';
 
 /** The row's late procedures, each once: escalated by the job, or past their deadline already. */
 function lateKinds(r: Pick<QueueRow, 'overdueProcedures' | 'supportOverdue'>): string[] {

@@ -11,9 +11,6 @@ import { PROCEDURE_RULES, residenceCardConflict, visaSymbol, waitingGroups, type
 import { ACTIVE_SUPPORT, deadlineLeft, dueMeaning, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
 import { formatDay } from '../views/time.ts';
 
-// Moved beside the e-mail's words (service.ts), which count them too; read from here by the queue.
-export { deadlineLeft };
-
 export interface DeadlineView {
   date: Date;
   dateText: string;
