@@ -68,20 +68,29 @@ export function inFlightRequests(): InFlight {
 }
 
 /**
- * Stops serving: no new connections, idle ones closed, then waits for the handlers still running
- * (10 s for connections, 10 s for handlers, then closes what is left). The database stays open.
+ * Stops serving: no new connections, idle ones closed, then waits (10 s at most) for the handlers
+ * still running. Once none runs, every connection left carries no request: a keep-alive one whose
+ * last response is still leaving (closed by closeIdleConnections as it finishes), or one that never
+ * carried a request, which closeIdleConnections leaves open: a browser's preconnected socket held
+ * shutdown for its keep-alive or headers timeout (6 s, up to 60 s). Those are closed after a short
+ * grace. The database stays open.
  */
-export async function stopServing(server: Server, inFlight: InFlight, logger: Logger): Promise<void> {
-  const force = setTimeout(() => {
-    logger.warn('in-flight requests did not finish in 10 s; closing connections');
-    server.closeAllConnections();
-  }, 10_000);
-  force.unref();
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
+export async function stopServing(server: Server, inFlight: InFlight, logger: Logger, opts: { handlersMs?: number; lingerMs?: number } = {}): Promise<void> {
+  let closed = false;
+  const allClosed = new Promise<void>((resolve) => {
+    server.close(() => {
+      closed = true;
+      resolve();
+    });
   });
-  clearTimeout(force);
+  server.closeIdleConnections();
   // A client that hung up has no connection left, but its handler may still be writing.
-  if (!(await inFlight.drained(10_000))) logger.warn({ requests: inFlight.count() }, 'handlers still running after 10 s; closing the database under them');
+  if (!(await inFlight.drained(opts.handlersMs ?? 10_000))) logger.warn({ requests: inFlight.count() }, 'handlers still running after 10 s; closing their connections and the database under them');
+  const lingerUntil = Date.now() + (opts.lingerMs ?? 1_000);
+  while (!closed && Date.now() < lingerUntil) {
+    server.closeIdleConnections();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  if (!closed) server.closeAllConnections();
+  await allClosed;
 }

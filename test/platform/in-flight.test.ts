@@ -5,7 +5,9 @@ import { expect } from 'chai';
 import express from 'express';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { inFlightRequests } from '../../server/http/in-flight.ts';
+import net from 'node:net';
+import { inFlightRequests, stopServing } from '../../server/http/in-flight.ts';
+import { createLogger } from '../../server/logger.ts';
 
 describe('platform: requests in flight at shutdown', () => {
   it('counts a request whose client hung up until its handler ends the response', async () => {
@@ -66,5 +68,50 @@ describe('platform: requests in flight at shutdown', () => {
     await fetch(`http://127.0.0.1:${port}/cut`).then((r) => r.text()).catch(() => 'cut');
     expect(inFlight.count()).to.equal(0);
     await new Promise((r) => server.close(r));
+  });
+});
+
+describe('platform: stopping the server', () => {
+  it('closes a connection that never carried a request (a browser preconnect) instead of waiting for its timeout', async () => {
+    const inFlight = inFlightRequests();
+    const app = express();
+    app.use(inFlight.middleware);
+    app.get('/', (_req, res) => res.send('ok'));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const { port } = server.address() as AddressInfo;
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    const clientSawClose = new Promise<void>((r) => socket.once('close', () => r()));
+    const started = Date.now();
+    await stopServing(server, inFlight, createLogger('silent'), { lingerMs: 200 });
+    await clientSawClose;
+    // Node's closeIdleConnections alone left it open until the headers timeout (60 s).
+    expect(Date.now() - started).to.be.below(3_000);
+  });
+
+  it('lets a response that is still being written finish before its connection closes', async () => {
+    const inFlight = inFlightRequests();
+    let started: () => void = () => {};
+    const handlerStarted = new Promise<void>((r) => (started = r));
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const body = 'x'.repeat(2_000_000);
+    const app = express();
+    app.use(inFlight.middleware);
+    app.get('/big', async (_req, res) => {
+      started();
+      await gate;
+      res.send(body);
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const { port } = server.address() as AddressInfo;
+    const answer = fetch(`http://127.0.0.1:${port}/big`).then((r) => r.text());
+    await handlerStarted;
+    const stopped = stopServing(server, inFlight, createLogger('silent'), { lingerMs: 2_000 });
+    release();
+    expect((await answer).length, 'the whole body arrives').to.equal(body.length);
+    await stopped;
   });
 });
