@@ -1,7 +1,12 @@
 // Every workflow e-mail exists in Vietnamese and English (subject, text, HTML), renders with the
-// case reference and link, and the two languages differ.
+// case reference and link, and the two languages differ. The built-in templates (version 0), not
+// the version in use: that one is read from the database (an administrator's edit, which another
+// test file may have saved), and this file, with no database of its own, waited for a connection
+// nobody made when run alone.
 import { expect } from 'chai';
-import { renderEmail } from '../../server/mail/render.ts';
+import { renderEmail as render } from '../../server/mail/render.ts';
+
+const renderEmail = (template: string, locale: 'vi' | 'en', data: Record<string, unknown>) => render(template, locale, data, { version: 0 });
 import { WORKFLOW_TEMPLATES } from '../../server/workflow/index.ts';
 
 describe('workflow: e-mail templates', () => {
