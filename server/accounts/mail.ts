@@ -203,18 +203,18 @@ export async function roleChangedMail(opts: {
   };
   const roleName = (p: MailedPlacement) => (p.isHrLead ? t('accounts.roleChange.roleWithLead', { role: t(`accounts.roles.${p.role}`) }) : t(`accounts.roles.${p.role}`));
   return composed(opts, 'role_changed', {
-      changedByName: opts.ctx.actor?.name,
-      changedAt: opts.ctx.now,
-      oldRoleName: roleName(before),
-      oldInstituteName: instituteName(before.institute),
-      roleName: roleName(after),
-      instituteName: instituteName(after.institute),
-      // The evaluation panels they were taken off (their scorecards stay): as the confirmation page and the flash say it.
-      panelsLeft: opts.panelsLeft,
-      link: `${opts.app.config.appUrl}/signin`,
-      calendarFeedEnded: opts.calendarFeedEnded === true,
-      // Only where the new role may have a feed (an administrator has none).
-      calendarLink: (FEED_ROLES as readonly string[]).includes(after.role) ? `${opts.app.config.appUrl}/account/calendar` : undefined,
+    changedByName: opts.ctx.actor?.name,
+    changedAt: opts.ctx.now,
+    oldRoleName: roleName(before),
+    oldInstituteName: instituteName(before.institute),
+    roleName: roleName(after),
+    instituteName: instituteName(after.institute),
+    // The evaluation panels they were taken off (their scorecards stay): as the confirmation page and the flash say it.
+    panelsLeft: opts.panelsLeft,
+    link: `${opts.app.config.appUrl}/signin`,
+    calendarFeedEnded: opts.calendarFeedEnded === true,
+    // Only where the new role may have a feed (an administrator has none).
+    calendarLink: (FEED_ROLES as readonly string[]).includes(after.role) ? `${opts.app.config.appUrl}/account/calendar` : undefined,
   });
 }
 
