@@ -75,6 +75,16 @@ describe('accounts: a link in an e-mail opens in the e-mail’s language', funct
     expect(pageLang(page.text), 'their stored choice').to.equal('en');
   });
 
+  it('the language switcher on a page opened from an e-mail goes back to it in the language chosen', async () => {
+    const a = agent(t.app);
+    const page = await a.get('/signin?lang=vi&next=%2Faccount#form').set('Accept', 'text/html').set('Accept-Language', 'en');
+    expect(pageLang(page.text)).to.equal('vi');
+    const res = await a.post('/lang').type('form').send({ _csrf: csrfFrom(page.text), lang: 'en', next: '/signin?lang=vi&next=%2Faccount#form' });
+    expect(res.status).to.equal(303);
+    expect(res.headers.location).to.equal('/signin?next=%2Faccount#form');
+    expect(pageLang((await a.get(res.headers.location).set('Accept', 'text/html')).text)).to.equal('en');
+  });
+
   it('ignores anything but a language we have (unknown, repeated, or not a string)', async () => {
     for (const query of ['lang=fr', 'lang=VI', 'lang=vi&lang=en', 'lang[]=vi', 'lang[x]=en', `lang=${'v'.repeat(3000)}`]) {
       const page = await agent(t.app).get(`/signin?${query}`).set('Accept', 'text/html').set('Accept-Language', 'en');
