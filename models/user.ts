@@ -31,9 +31,31 @@ const pendingAuditSchema = new Schema(
     requestId: { type: String },
     /** The real time of the write (as AuditEvent.at). */
     at: { type: Date, required: true },
+    /** The decision's time by the app's clock: the repair's grace counts from it (absent on events written before it existed). */
+    decidedAt: { type: Date },
     summary: { type: Schema.Types.Mixed },
   },
   { _id: false },
+);
+
+/**
+ * The e-mail telling the person of an administrator's decision about their account, written in the
+ * decision's own update and removed once sent (server/accounts/mail.ts sendPendingAccountMail): a
+ * process that dies in between leaves it to the repair (server/accounts/pending-audit.ts), not unsent.
+ */
+const pendingMailSchema = new Schema(
+  {
+    key: { type: String, required: true },
+    template: { type: String, required: true },
+    to: { type: String, required: true },
+    name: { type: String, required: true },
+    locale: { type: String, enum: LOCALES, required: true },
+    data: { type: Schema.Types.Mixed },
+    /** The decision's time by the app's clock. */
+    at: { type: Date, required: true },
+    leaseUntil: { type: Date },
+  },
+  { _id: false, minimize: false },
 );
 
 const userSchema = new Schema(
@@ -67,6 +89,7 @@ const userSchema = new Schema(
       createdAt: { type: Date },
     },
     pendingAudit: { type: pendingAuditSchema },
+    pendingMail: { type: pendingMailSchema },
   },
   { timestamps: true },
 );
@@ -76,6 +99,8 @@ userSchema.index({ role: 1, institute: 1 });
 userSchema.index({ 'calendarFeed.tokenHash': 1 }, { sparse: true });
 // The repair of unrecorded decisions looks for the few accounts with one, never through every account.
 userSchema.index({ 'pendingAudit.at': 1 }, { sparse: true });
+userSchema.index({ 'pendingAudit.decidedAt': 1 }, { sparse: true });
+userSchema.index({ 'pendingMail.at': 1 }, { sparse: true });
 
 export type UserFields = InferSchemaType<typeof userSchema>;
 export type UserDoc = HydratedDocument<UserFields>;

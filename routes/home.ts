@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
 import { LOCALES } from '../server/i18n/index.ts';
-import { safeNextPath } from '../server/http/safe-next.ts';
+import { safeNextPath, withoutLinkLanguage } from '../server/http/safe-next.ts';
 import { rememberLocale } from '../server/http/visitor-state.ts';
 import { mentionsOfActor } from '../server/mentions/service.ts';
 import { presentHomeMentions } from '../server/mentions/present.ts';
@@ -26,7 +26,7 @@ export function homeRoutes(_app: AppContext): Router {
       rememberLocale(req, lang);
       await chooseLanguage({ ctx: req.ctx, locale: lang });
     }
-    res.redirect(303, safeNextPath(next, '/'));
+    res.redirect(303, withoutLinkLanguage(safeNextPath(next, '/')));
   });
 
   return router;

@@ -4,7 +4,8 @@
 // on the account as that page showed it (its updatedAt, as the role change: any write to the account
 // since, another administrator's or the person's own sign-in, makes the form stale). Each is audited
 // with its reason, the event written with the account (pending-audit.ts) so that no crash leaves the
-// decision unaudited, and the person is e-mailed in their language (without the reason: mail.ts).
+// decision unaudited, and the person is e-mailed in their language (without the reason: mail.ts),
+// the e-mail too written with the account and sent after, so that no crash leaves it unsent.
 import type { Context } from '../context.ts';
 import { actorOf } from '../context.ts';
 import { User, type UserDoc } from '../../models/user.ts';
@@ -16,7 +17,7 @@ import type { FieldErrorKeys, FormResult } from '../http/forms.ts';
 import { END_SESSIONS, findUser } from './service.ts';
 import { otherAdministrator, seenOf } from './role-change.ts';
 import { revokePasswordLinks } from './tokens.ts';
-import { sendAccountDisabledMail, sendAccountEnabledMail, sendSecondFactorResetMail, type MailDeps } from './mail.ts';
+import { accountDisabledMail, accountEnabledMail, secondFactorResetMail, sendPendingAccountMail, type MailDeps } from './mail.ts';
 import { hasSecondFactor } from './totp.ts';
 import { countCasesLeaving, returnCasesToQueue } from '../cases/commands.ts';
 import { END_FEED, hasFeed } from '../calendar-feed/service.ts';
@@ -151,11 +152,12 @@ export async function disableAccount(
   if (!checked.ok) return checked;
   const calendarFeedEnded = hasFeed(user); // as read: the write is conditional on its version
   const audit = pendingAudit(ctx, { action: 'user.disabled', summary: { reason: checked.reason, ...(calendarFeedEnded ? { calendarFeedEnded } : {}) } });
+  const mail = accountDisabledMail({ app: opts.app, ctx, user, calendarFeedEnded });
   // Only from the state and the version the page showed, in the write itself: two requests at once
-  // cannot both pass a check made before it. The audit event goes in the same write.
+  // cannot both pass a check made before it. The audit event and the e-mail go in the same write.
   const updated = (await User.findOneAndUpdate(
     { _id: user._id, disabledAt: null, updatedAt: user.updatedAt ?? { $exists: false } },
-    { $set: { disabledAt: ctx.now, pendingAudit: audit }, $inc: END_SESSIONS, $unset: END_FEED },
+    { $set: { disabledAt: ctx.now, pendingAudit: audit, pendingMail: mail }, $inc: END_SESSIONS, $unset: END_FEED },
     { returnDocument: 'after' },
   )) as UserDoc | null;
   if (!updated) throw await conflictNow('disable', user._id);
@@ -163,7 +165,7 @@ export async function disableAccount(
   // looks last finds no administrator left and enables this account again (as a role change does),
   // with no event to record.
   if (user.role === 'admin' && !(await otherAdministrator(user._id))) {
-    await User.updateOne({ _id: user._id, 'pendingAudit.eventId': audit.eventId }, { $unset: { disabledAt: 1, pendingAudit: 1 } });
+    await User.updateOne({ _id: user._id, 'pendingAudit.eventId': audit.eventId }, { $unset: { disabledAt: 1, pendingAudit: 1, pendingMail: 1 } });
     throw new ForbiddenError('accounts.disable.lastAdmin');
   }
   const passwordLinksRevoked = await revokePasswordLinks({ userId: user._id });
@@ -174,7 +176,7 @@ export async function disableAccount(
   // (server/cases/stranded.ts); the disabling's event is then recorded by pending-audit.ts.
   const casesToQueue = await returnCasesToQueue({ ctx, assignee: user._id, reason: 'account_disabled', name: user.name });
   await settleAccountAudit({ userId: user._id, pending: audit, more: { casesToQueue, ...(passwordLinksRevoked ? { passwordLinksRevoked } : {}) } });
-  const sent = await sendAccountDisabledMail({ app: opts.app, ctx, user: updated, calendarFeedEnded });
+  const sent = await sendPendingAccountMail({ app: opts.app, userId: user._id, mail, now: ctx.now });
   return { ok: true, subject: subjectOf(updated), casesToQueue, sent };
 }
 
@@ -190,14 +192,15 @@ export async function enableAccount(opts: { app: MailDeps; ctx: Context; userId:
   const checked = await check(ctx, 'enable', user, opts);
   if (!checked.ok) return checked;
   const audit = pendingAudit(ctx, { action: 'user.enabled', summary: { reason: checked.reason } });
+  const mail = accountEnabledMail({ app: opts.app, ctx, user });
   const updated = (await User.findOneAndUpdate(
     { _id: user._id, disabledAt: { $ne: null }, updatedAt: user.updatedAt ?? { $exists: false } },
-    { $unset: { disabledAt: 1 }, $set: { pendingAudit: audit } },
+    { $unset: { disabledAt: 1 }, $set: { pendingAudit: audit, pendingMail: mail } },
     { returnDocument: 'after' },
   )) as UserDoc | null;
   if (!updated) throw await conflictNow('enable', user._id);
   await settleAccountAudit({ userId: user._id, pending: audit });
-  const sent = await sendAccountEnabledMail({ app: opts.app, ctx, user: updated });
+  const sent = await sendPendingAccountMail({ app: opts.app, userId: user._id, mail, now: ctx.now });
   return { ok: true, subject: subjectOf(updated), sent };
 }
 
@@ -216,13 +219,14 @@ export async function resetSecondFactor(opts: { app: MailDeps; ctx: Context; use
   if (!checked.ok) return checked;
   const calendarFeedEnded = hasFeed(user);
   const audit = pendingAudit(ctx, { action: 'user.second_factor_reset', summary: { reason: checked.reason, ...(calendarFeedEnded ? { calendarFeedEnded } : {}) } });
+  const mail = secondFactorResetMail({ app: opts.app, ctx, user, calendarFeedEnded });
   const updated = (await User.findOneAndUpdate(
     { _id: user._id, updatedAt: user.updatedAt ?? { $exists: false } },
-    { $unset: { totp: 1, ...END_FEED }, $set: { pendingAudit: audit }, $inc: END_SESSIONS },
+    { $unset: { totp: 1, ...END_FEED }, $set: { pendingAudit: audit, pendingMail: mail }, $inc: END_SESSIONS },
     { returnDocument: 'after' },
   )) as UserDoc | null;
   if (!updated) throw await conflictNow('resetSecondFactor', user._id);
   await settleAccountAudit({ userId: user._id, pending: audit });
-  const sent = await sendSecondFactorResetMail({ app: opts.app, ctx, user: updated, calendarFeedEnded });
+  const sent = await sendPendingAccountMail({ app: opts.app, userId: user._id, mail, now: ctx.now });
   return { ok: true, subject: subjectOf(updated), sent };
 }

@@ -1,13 +1,19 @@
 // Account e-mails (verification, password reset, invitation, each with a fresh one-time link; a
 // changed role or institute; an administrator's decision about the account), in the recipient's language. They are not case e-mails, so they go straight to the mailer, not
-// through a case's outbox; a failure is logged and reported, never thrown.
+// through a case's outbox; a failure is logged and reported, never thrown. An administrator's
+// decision's e-mail is composed with the decision and kept on the account, written in the decision's
+// own update (`pendingMail`), until it is sent: a process that dies in between leaves it to the
+// repair (pending-audit.ts), which sends it once, under the same Message-ID.
 import type { AppContext } from '../deps.ts';
 import type { Context } from '../context.ts';
 import type { UserDoc } from '../../models/user.ts';
+import { Types } from 'mongoose';
 import { Institute } from '../../models/institute.ts';
 import { renderEmail } from '../mail/render.ts';
 import { logAccountMail } from '../mail-log/record.ts';
 import { DEFAULT_LOCALE, isLocale, translator, type Locale } from '../i18n/index.ts';
+import { messageIdFor, outboxKey } from '../outbox/item.ts';
+import { User } from '../../models/user.ts';
 import { issueToken, TOKEN_TTL_MS } from './tokens.ts';
 import { FEED_ROLES } from '../calendar-feed/service.ts';
 
@@ -23,7 +29,7 @@ function localeOf(user: { locale?: string | null }): Locale {
 export const ACCOUNT_TEMPLATES = ['verify_email', 'password_reset', 'invitation', 'role_changed', 'account_disabled', 'account_enabled', 'second_factor_reset'] as const;
 type AccountTemplate = (typeof ACCOUNT_TEMPLATES)[number];
 
-async function sendAccountMail(opts: { app: MailDeps; template: AccountTemplate; to: Recipient; data: Record<string, unknown> }): Promise<boolean> {
+async function sendAccountMail(opts: { app: MailDeps; template: AccountTemplate; to: Recipient; data: Record<string, unknown>; messageId?: string }): Promise<boolean> {
   const { app, template, to } = opts;
   // The mail log keeps who was sent what and when, never the body: it holds a one-time link.
   const log = { template, to: to.email, locale: localeOf(to), at: new Date() };
@@ -31,7 +37,7 @@ async function sendAccountMail(opts: { app: MailDeps; template: AccountTemplate;
   try {
     const rendered = await renderEmail(template, localeOf(to), { name: to.name, ...opts.data });
     subject = rendered.subject;
-    await app.mailer.send({ to: to.email, subject: rendered.subject, text: rendered.text, html: rendered.html, language: localeOf(to) });
+    await app.mailer.send({ to: to.email, subject: rendered.subject, text: rendered.text, html: rendered.html, language: localeOf(to), messageId: opts.messageId });
     await logAccountMail(app.logger, { ...log, ok: true, subject, templateVersion: rendered.version });
     return true;
   } catch (err) {
@@ -121,13 +127,63 @@ interface MailedPlacement {
   isHrLead: boolean;
 }
 
+/** An administrator's decision's e-mail as composed with it, kept on the account until sent (models/user.ts pendingMail). */
+export interface PendingAccountMail {
+  /** Its idempotency key: the Message-ID it is sent with, every time (messageIdFor). */
+  key: string;
+  template: DecisionTemplate;
+  to: string;
+  name: string;
+  locale: Locale;
+  data: Record<string, unknown>;
+  /** When the decision was taken, by the app's clock: the repair leaves it to its request for a grace. */
+  at: Date;
+  /** Someone is sending it until then (the request, or the repair after it): no one else does meanwhile. */
+  leaseUntil?: Date | null;
+}
+
+type DecisionTemplate = 'role_changed' | 'account_disabled' | 'account_enabled' | 'second_factor_reset';
+
+/**
+ * How long a sender keeps the e-mail to itself: far more than one SMTP exchange (the mailer's timeout
+ * is seconds), so only a sender that died lets it go to the next one.
+ */
+export const PENDING_MAIL_LEASE_MS = 120_000;
+
+function composed(opts: { ctx: Context; user: UserDoc }, template: DecisionTemplate, data: Record<string, unknown>): PendingAccountMail {
+  const { user } = opts;
+  // Only these e-mails are kept: they hold no one-time link (the others' links are secrets the database keeps only hashed).
+  return { key: outboxKey('account', String(user._id), template, new Types.ObjectId().toHexString()), template, to: user.email, name: user.name, locale: localeOf(user), data, at: opts.ctx.now };
+}
+
+/**
+ * Sends an e-mail kept on the account (`userId`) if no one else is sending it, then removes it,
+ * sent or not (a failure is logged and in the mail log, as for every account e-mail). True when
+ * it went, or when another sender holds it (the repair, once the grace has passed). A process that
+ * dies after the SMTP server took it and before removing it leaves it to be sent again when the
+ * lease ends, with the same Message-ID, as the case outbox does. None of these writes is a change
+ * of the account: a form built on its version stays good.
+ */
+export async function sendPendingAccountMail(opts: { app: MailDeps; userId: unknown; mail: PendingAccountMail; now: Date }): Promise<boolean> {
+  const { app, mail, now } = opts;
+  const claimed = await User.updateOne(
+    { _id: opts.userId, 'pendingMail.key': mail.key, $or: [{ 'pendingMail.leaseUntil': null }, { 'pendingMail.leaseUntil': { $lte: now } }] },
+    { $set: { 'pendingMail.leaseUntil': new Date(now.getTime() + PENDING_MAIL_LEASE_MS) } },
+    { timestamps: false },
+  );
+  if (claimed.modifiedCount !== 1) return true;
+  const sent = await sendAccountMail({ app, template: mail.template, to: { email: mail.to, name: mail.name, locale: mail.locale }, data: mail.data, messageId: messageIdFor(mail.key) });
+  await User.updateOne({ _id: opts.userId, 'pendingMail.key': mail.key }, { $unset: { pendingMail: 1 } }, { timestamps: false });
+  return sent;
+}
+
 /**
  * What an administrator (the context's actor) changed and from when, in the recipient's language:
  * their role and institute before and now. The reason is not in it: it is written for the audit
  * log, by and for administrators.
  */
-export async function sendRoleChangedMail(opts: {
-  app: MailDeps;
+export async function roleChangedMail(opts: {
+  app: Pick<AppContext, 'config'>;
   ctx: Context;
   user: UserDoc;
   before: MailedPlacement;
@@ -135,7 +191,7 @@ export async function sendRoleChangedMail(opts: {
   panelsLeft: number;
   /** The change ended their calendar feed: the e-mail says to make a new one. */
   calendarFeedEnded?: boolean;
-}): Promise<boolean> {
+}): Promise<PendingAccountMail> {
   const { user, before, after } = opts;
   const locale = localeOf(user);
   const t = translator(locale);
@@ -146,24 +202,19 @@ export async function sendRoleChangedMail(opts: {
     return name ? name[locale] || name.en || name.vi || undefined : undefined;
   };
   const roleName = (p: MailedPlacement) => (p.isHrLead ? t('accounts.roleChange.roleWithLead', { role: t(`accounts.roles.${p.role}`) }) : t(`accounts.roles.${p.role}`));
-  return sendAccountMail({
-    app: opts.app,
-    template: 'role_changed',
-    to: user,
-    data: {
-      changedByName: opts.ctx.actor?.name,
-      changedAt: opts.ctx.now,
-      oldRoleName: roleName(before),
-      oldInstituteName: instituteName(before.institute),
-      roleName: roleName(after),
-      instituteName: instituteName(after.institute),
-      // The evaluation panels they were taken off (their scorecards stay): as the confirmation page and the flash say it.
-      panelsLeft: opts.panelsLeft,
-      link: `${opts.app.config.appUrl}/signin`,
-      calendarFeedEnded: opts.calendarFeedEnded === true,
-      // Only where the new role may have a feed (an administrator has none).
-      calendarLink: (FEED_ROLES as readonly string[]).includes(after.role) ? `${opts.app.config.appUrl}/account/calendar` : undefined,
-    },
+  return composed(opts, 'role_changed', {
+    changedByName: opts.ctx.actor?.name,
+    changedAt: opts.ctx.now,
+    oldRoleName: roleName(before),
+    oldInstituteName: instituteName(before.institute),
+    roleName: roleName(after),
+    instituteName: instituteName(after.institute),
+    // The evaluation panels they were taken off (their scorecards stay): as the confirmation page and the flash say it.
+    panelsLeft: opts.panelsLeft,
+    link: `${opts.app.config.appUrl}/signin`,
+    calendarFeedEnded: opts.calendarFeedEnded === true,
+    // Only where the new role may have a feed (an administrator has none).
+    calendarLink: (FEED_ROLES as readonly string[]).includes(after.role) ? `${opts.app.config.appUrl}/account/calendar` : undefined,
   });
 }
 
@@ -184,27 +235,22 @@ export function accountContact(app: Pick<AppContext, 'config'>, ctx: Context): {
  * the audit log, by and for administrators, and may quote internal notes or what a colleague
  * reported; the person asks the contact, who can say what may be said.
  */
-function sendAccountDecisionMail(opts: { app: MailDeps; ctx: Context; user: UserDoc }, template: 'account_disabled' | 'account_enabled' | 'second_factor_reset', data: Record<string, unknown>): Promise<boolean> {
+function accountDecisionMail(opts: { app: Pick<AppContext, 'config'>; ctx: Context; user: UserDoc }, template: 'account_disabled' | 'account_enabled' | 'second_factor_reset', data: Record<string, unknown>): PendingAccountMail {
   const contact = accountContact(opts.app, opts.ctx);
-  return sendAccountMail({
-    app: opts.app,
-    template,
-    to: opts.user,
-    data: { decidedByName: opts.ctx.actor?.name, decidedAt: opts.ctx.now, contactEmail: contact.email, contactName: contact.name, ...data },
-  });
+  return composed(opts, template, { decidedByName: opts.ctx.actor?.name, decidedAt: opts.ctx.now, contactEmail: contact.email, contactName: contact.name, ...data });
 }
 
 /** The account was disabled: from when, and what stopped with it. */
-export function sendAccountDisabledMail(opts: { app: MailDeps; ctx: Context; user: UserDoc; calendarFeedEnded: boolean }): Promise<boolean> {
-  return sendAccountDecisionMail(opts, 'account_disabled', { calendarFeedEnded: opts.calendarFeedEnded });
+export function accountDisabledMail(opts: { app: Pick<AppContext, 'config'>; ctx: Context; user: UserDoc; calendarFeedEnded: boolean }): PendingAccountMail {
+  return accountDecisionMail(opts, 'account_disabled', { calendarFeedEnded: opts.calendarFeedEnded });
 }
 
 /**
  * The account was enabled again: they can sign in (or, invited and never signed in, need a new
  * invitation: the old link went with the disabling).
  */
-export function sendAccountEnabledMail(opts: { app: MailDeps; ctx: Context; user: UserDoc }): Promise<boolean> {
-  return sendAccountDecisionMail(opts, 'account_enabled', { invited: !opts.user.passwordHash, link: `${opts.app.config.appUrl}/signin` });
+export function accountEnabledMail(opts: { app: Pick<AppContext, 'config'>; ctx: Context; user: UserDoc }): PendingAccountMail {
+  return accountDecisionMail(opts, 'account_enabled', { invited: !opts.user.passwordHash, link: `${opts.app.config.appUrl}/signin` });
 }
 
 /**
@@ -212,8 +258,8 @@ export function sendAccountEnabledMail(opts: { app: MailDeps; ctx: Context; user
  * their sessions ended, and (if they had one) their calendar address stopped. If they did not ask
  * for it, whoever did may be trying to take the account: the e-mail says whom to tell at once.
  */
-export function sendSecondFactorResetMail(opts: { app: MailDeps; ctx: Context; user: UserDoc; calendarFeedEnded: boolean }): Promise<boolean> {
-  return sendAccountDecisionMail(opts, 'second_factor_reset', {
+export function secondFactorResetMail(opts: { app: Pick<AppContext, 'config'>; ctx: Context; user: UserDoc; calendarFeedEnded: boolean }): PendingAccountMail {
+  return accountDecisionMail(opts, 'second_factor_reset', {
     link: `${opts.app.config.appUrl}/signin`,
     calendarFeedEnded: opts.calendarFeedEnded,
     calendarLink: (FEED_ROLES as readonly string[]).includes(opts.user.role) ? `${opts.app.config.appUrl}/account/calendar` : undefined,

@@ -6,11 +6,15 @@
 // it once the rest is done and clears it. A process that dies before that leaves the event on the
 // account, and recordPendingAccountAudits (a background job, first run soon after start) records it
 // as it was captured (with `recordedByRepair`: what only the request would have added is missing,
-// such as the count of cases the repair of stranded cases returned and audits itself).
+// such as the count of cases the repair of stranded cases returned and audits itself). The e-mail
+// telling the person is kept on the account the same way (`pendingMail`, mail.ts), and the repair
+// sends one left behind (sendPendingAccountMails). The grace is counted on the app's clock (its
+// `now`, a test's when set) from the decision's time on that clock.
 import type { Types } from 'mongoose';
 import { User } from '../../models/user.ts';
 import { recordPendingAudit, type PendingAudit } from '../audit/index.ts';
 import type { Logger } from '../logger.ts';
+import { sendPendingAccountMail, type MailDeps, type PendingAccountMail } from './mail.ts';
 
 /**
  * How long a decision's request may take between the account's write and its audit event before
@@ -38,9 +42,10 @@ export interface PendingAuditRepair {
  * than `olderThanMs`, so a request still running elsewhere finishes its own), and clears them. Safe
  * twice or on two instances at once: an event is stored under its own id, once.
  */
-export async function recordPendingAccountAudits(opts: { olderThanMs?: number; logger?: Logger } = {}): Promise<PendingAuditRepair> {
-  const cutoff = new Date(Date.now() - (opts.olderThanMs ?? PENDING_AUDIT_GRACE_MS));
-  const left = await User.find({ 'pendingAudit.at': { $lt: cutoff } }, { pendingAudit: 1 }).lean();
+export async function recordPendingAccountAudits(opts: { now: Date; olderThanMs?: number; logger?: Logger }): Promise<PendingAuditRepair> {
+  const cutoff = new Date(opts.now.getTime() - (opts.olderThanMs ?? PENDING_AUDIT_GRACE_MS));
+  // An event written before decidedAt existed has only its real time: the same in production.
+  const left = await User.find({ $or: [{ 'pendingAudit.decidedAt': { $lt: cutoff } }, { 'pendingAudit.decidedAt': null, 'pendingAudit.at': { $lt: cutoff } }] }, { pendingAudit: 1 }).lean();
   const result: PendingAuditRepair = { recorded: 0, cleared: 0 };
   for (const u of left) {
     const pending = u.pendingAudit as unknown as PendingAudit | undefined;
@@ -52,4 +57,22 @@ export async function recordPendingAccountAudits(opts: { olderThanMs?: number; l
   }
   if (result.recorded) opts.logger?.warn({ ...result }, 'account decisions left unaudited by a stopped process recorded');
   return result;
+}
+
+/**
+ * Sends the decisions' e-mails left unsent by a process that stopped after the account's write
+ * (older than `olderThanMs` on the app's clock, so a request still running sends its own). Each is
+ * claimed before it is sent (sendPendingAccountMail), so two runs at once, or a run and a slow
+ * request, send it once. Returns how many went.
+ */
+export async function sendPendingAccountMails(opts: { app: MailDeps; now: Date; olderThanMs?: number }): Promise<number> {
+  const cutoff = new Date(opts.now.getTime() - (opts.olderThanMs ?? PENDING_AUDIT_GRACE_MS));
+  const left = await User.find({ 'pendingMail.at': { $lt: cutoff } }, { pendingMail: 1 }).lean();
+  let sent = 0;
+  for (const u of left) {
+    const mail = u.pendingMail as unknown as PendingAccountMail | undefined;
+    if (mail && (await sendPendingAccountMail({ app: opts.app, userId: u._id, mail, now: opts.now }))) sent += 1;
+  }
+  if (sent) opts.app.logger.warn({ sent }, 'account decision e-mails left unsent by a stopped process sent');
+  return sent;
 }

@@ -17,7 +17,7 @@ import { pendingAudit } from '../audit/index.ts';
 import { settleAccountAudit } from './pending-audit.ts';
 import type { FieldErrorKeys, FormResult } from '../http/forms.ts';
 import { END_SESSIONS, findUser } from './service.ts';
-import { sendRoleChangedMail, type MailDeps } from './mail.ts';
+import { roleChangedMail, sendPendingAccountMail, type MailDeps } from './mail.ts';
 import { panelSeatsLost } from '../evaluations/panel.ts';
 import { countCasesLeaving, returnCasesToQueue, type CasesLeaving } from '../cases/commands.ts';
 import { END_FEED, hasFeed } from '../calendar-feed/service.ts';
@@ -188,10 +188,12 @@ export async function changeUserRole(opts: { app: MailDeps; ctx: Context; userId
     action: 'user.role_changed',
     summary: { before, after, reason: checked.reason, panelsToLeave: panelsLeft.length, panelCallsLeft: panelsLeft.map(String), ...(calendarFeedEnded ? { calendarFeedEnded } : {}) },
   });
+  // The e-mail telling them, too, so that a crash leaves it to the repair, not unsent.
+  const mail = await roleChangedMail({ app: opts.app, ctx, user, before, after, panelsLeft: panelsLeft.length, calendarFeedEnded });
   const placed = placementUpdate(after, END_FEED);
   const updated = (await User.findOneAndUpdate(
     { _id: user._id, updatedAt: user.updatedAt ?? { $exists: false } },
-    { ...placed, $set: { ...placed.$set, pendingAudit: audit }, ...leavePanels, $inc: END_SESSIONS },
+    { ...placed, $set: { ...placed.$set, pendingAudit: audit, pendingMail: mail }, ...leavePanels, $inc: END_SESSIONS },
     { returnDocument: 'after' },
   )) as UserDoc | null;
   if (!updated) throw new ConflictError('accounts.roleChange.stale');
@@ -200,7 +202,7 @@ export async function changeUserRole(opts: { app: MailDeps; ctx: Context; userId
   // transaction to make the check and the write one), with no event to record. Their sessions
   // ended: signing in again is safe.
   if (before.role === 'admin' && after.role !== 'admin' && !(await otherAdministrator(user._id))) {
-    await User.updateOne({ _id: user._id, role: after.role }, { ...placementUpdate(before, { pendingAudit: 1 }), ...(panelsLeft.length ? { $addToSet: { panelCalls: { $each: panelsLeft } } } : {}) });
+    await User.updateOne({ _id: user._id, role: after.role }, { ...placementUpdate(before, { pendingAudit: 1, pendingMail: 1 }), ...(panelsLeft.length ? { $addToSet: { panelCalls: { $each: panelsLeft } } } : {}) });
     throw new ForbiddenError('accounts.roleChange.lastAdmin');
   }
   // The cases they can no longer open go back to the queue, unassigned, rather than refusing the
@@ -212,6 +214,6 @@ export async function changeUserRole(opts: { app: MailDeps; ctx: Context; userId
   const casesToQueue = await returnCasesToQueue({ ctx, ...casesLeavingThem(user, after), reason: 'role_changed', name: user.name });
   const plan: RoleChangePlan = { before, after, casesToQueue, panelsToLeave: panelsLeft.length };
   await settleAccountAudit({ userId: user._id, pending: audit, more: { casesToQueue } });
-  const sent = await sendRoleChangedMail({ app: opts.app, ctx, user: updated, before, after, panelsLeft: panelsLeft.length, calendarFeedEnded });
+  const sent = await sendPendingAccountMail({ app: opts.app, userId: user._id, mail, now: ctx.now });
   return { ok: true, subject: subjectOf(updated), plan, sent };
 }

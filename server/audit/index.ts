@@ -69,6 +69,11 @@ export interface PendingAudit {
   ip?: string;
   requestId?: string;
   at: Date;
+  /**
+   * When the decision was taken by the app's clock (the context's `now`): what the repair's grace is
+   * measured from, on the same clock as the repair's own `now` (a test's clock, when it is set).
+   */
+  decidedAt?: Date;
   summary?: Record<string, unknown>;
 }
 
@@ -82,6 +87,7 @@ export function pendingAudit(source: AuditSource, input: { action: string; summa
     ip: ctx.ip,
     requestId: ctx.requestId,
     at: new Date(), // the real time of the write, as recordAudit's
+    decidedAt: ctx.now ?? new Date(),
     summary: input.summary,
   };
 }

@@ -96,6 +96,38 @@ const LEGACY_DATA: Record<string, (data: Record<string, unknown>, locale: Locale
   },
 };
 
+/**
+ * A link to the app carrying the e-mail's language (`lang`, read by server/http/locale.ts): opened
+ * signed out, the sign-in page it leads to is in the e-mail's language, not the browser's. Before
+ * the #fragment; a link that names a language already keeps it.
+ */
+export function linkInLanguage(url: string, locale: Locale): string {
+  const hash = url.indexOf('#');
+  const base = hash < 0 ? url : url.slice(0, hash);
+  const fragment = hash < 0 ? '' : url.slice(hash);
+  if (/[?&]lang=/.test(base)) return url;
+  return `${base}${base.includes('?') ? '&' : '?'}lang=${locale}${fragment}`;
+}
+
+const LINK_NAME = /^link$|Link$/;
+const isLink = (name: string, v: unknown): v is string => LINK_NAME.test(name) && typeof v === 'string' && /^https?:\/\//i.test(v);
+
+/**
+ * Every link of an e-mail's data (`link`, `…Link`, and those of a list's rows: the digests' cases)
+ * in the e-mail's language: in one place, so that every e-mail, a queued one and an edited
+ * template's included, carries it.
+ */
+function linksInLanguage(data: Record<string, unknown>, locale: Locale): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...data };
+  for (const [name, v] of Object.entries(data)) {
+    if (isLink(name, v)) out[name] = linkInLanguage(v, locale);
+    else if (Array.isArray(v)) {
+      out[name] = v.map((row: unknown) => (row && typeof row === 'object' && Object.getPrototypeOf(row) === Object.prototype ? linksInLanguage(row as Record<string, unknown>, locale) : row));
+    }
+  }
+  return out;
+}
+
 /** An e-mail's stored data under the names its template reads now (LEGACY_DATA). */
 export function withCurrentNames(template: string, locale: Locale, data: Record<string, unknown>): Record<string, unknown> {
   return Object.hasOwn(LEGACY_DATA, template) ? LEGACY_DATA[template]!(data, locale) : data;
@@ -103,7 +135,7 @@ export function withCurrentNames(template: string, locale: Locale, data: Record<
 
 export async function renderEmail(template: string, locale: Locale, data: Record<string, unknown>, opts: RenderOptions = {}): Promise<RenderResult> {
   if (!TEMPLATE_NAME.test(template)) throw new Error(`bad e-mail template name: ${template}`);
-  const ctx = { ...withCurrentNames(template, locale, data), locale };
+  const ctx = { ...linksInLanguage(withCurrentNames(template, locale, data), locale), locale };
   if (opts.parts) return { ...(await renderWith(template, locale, ctx, { parts: opts.parts })), version: -1 };
   const edited = opts.version === undefined ? await currentOverride(template, locale) : await versionParts(template, locale, opts.version);
   if (edited) {

@@ -15,7 +15,8 @@ import { AuditEvent } from '../../models/audit-event.ts';
 import type { Context } from '../../server/context.ts';
 import { systemContext } from '../../server/context.ts';
 import { pendingAudit } from '../../server/audit/index.ts';
-import { PENDING_AUDIT_GRACE_MS, recordPendingAccountAudits, settleAccountAudit } from '../../server/accounts/pending-audit.ts';
+import { PENDING_AUDIT_GRACE_MS, recordPendingAccountAudits, sendPendingAccountMails, settleAccountAudit } from '../../server/accounts/pending-audit.ts';
+import { accountDisabledMail, PENDING_MAIL_LEASE_MS, sendPendingAccountMail } from '../../server/accounts/mail.ts';
 import { changeUserRole } from '../../server/accounts/role-change.ts';
 import { disableAccount, enableAccount, resetSecondFactor } from '../../server/accounts/decisions.ts';
 import { casesHeldBy } from './helpers.ts';
@@ -34,6 +35,7 @@ describe('accounts: a decision’s audit event is written with the account, so n
   async function crashedDisabling(ctx: Context, user: UserDoc, agoMs: number) {
     const event = pendingAudit(ctx, { action: 'user.disabled', summary: { reason: REASON } });
     event.at = new Date(Date.now() - agoMs);
+    event.decidedAt = new Date(ctx.now.getTime() - agoMs);
     await User.updateOne({ _id: user._id }, { $set: { disabledAt: ctx.now, pendingAudit: event }, $inc: { sessionEpoch: 1 } });
     return event;
   }
@@ -46,7 +48,7 @@ describe('accounts: a decision’s audit event is written with the account, so n
     const version = (await User.findById(hr._id).lean())!.updatedAt!.getTime();
     expect(await AuditEvent.countDocuments({ targetId: String(hr._id) }), 'unaudited after the crash').to.equal(0);
 
-    const repaired = await recordPendingAccountAudits();
+    const repaired = await recordPendingAccountAudits({ now: new Date() });
     expect(repaired.recorded).to.be.at.least(1);
     const audits = await AuditEvent.find({ targetId: String(hr._id) }).lean();
     expect(audits).to.have.length(1);
@@ -61,7 +63,7 @@ describe('accounts: a decision’s audit event is written with the account, so n
     expect(after.disabledAt, 'the decision stays').to.be.instanceOf(Date);
     expect(after.updatedAt!.getTime(), 'clearing it is not a change of the account').to.equal(version);
 
-    await recordPendingAccountAudits();
+    await recordPendingAccountAudits({ now: new Date() });
     expect(await AuditEvent.countDocuments({ targetId: String(hr._id) }), 'a second run records nothing more').to.equal(1);
   });
 
@@ -69,17 +71,17 @@ describe('accounts: a decision’s audit event is written with the account, so n
     const admin = await createUser({ role: 'admin' });
     const running = await createUser({ role: 'applicant' });
     await crashedDisabling(requestOf(admin), running, 0);
-    await recordPendingAccountAudits();
+    await recordPendingAccountAudits({ now: new Date() });
     expect((await User.findById(running._id).lean())!.pendingAudit, 'left to its request').to.not.equal(undefined);
     expect(await AuditEvent.countDocuments({ targetId: String(running._id) })).to.equal(0);
-    await recordPendingAccountAudits({ olderThanMs: 0 });
+    await recordPendingAccountAudits({ now: new Date(), olderThanMs: 0 });
     expect(await AuditEvent.countDocuments({ targetId: String(running._id) })).to.equal(1);
 
     // Died after recording the event and before clearing it: cleared, not recorded twice.
     const other = await createUser({ role: 'applicant' });
     const event = await crashedDisabling(requestOf(admin), other, PENDING_AUDIT_GRACE_MS + 1_000);
     await AuditEvent.create({ _id: event.eventId, at: event.at, action: event.action, targetType: 'user', targetId: String(other._id), summary: event.summary });
-    const repaired = await recordPendingAccountAudits();
+    const repaired = await recordPendingAccountAudits({ now: new Date() });
     expect(repaired.cleared).to.be.at.least(1);
     expect((await User.findById(other._id).lean())!.pendingAudit).to.equal(undefined);
     const audits = await AuditEvent.find({ targetId: String(other._id) }).lean();
@@ -90,7 +92,7 @@ describe('accounts: a decision’s audit event is written with the account, so n
     const admin = await createUser({ role: 'admin' });
     const person = await createUser({ role: 'applicant' });
     const event = await crashedDisabling(requestOf(admin), person, PENDING_AUDIT_GRACE_MS + 1_000);
-    await recordPendingAccountAudits();
+    await recordPendingAccountAudits({ now: new Date() });
     await settleAccountAudit({ userId: person._id, pending: event, more: { casesToQueue: 0 } });
     expect((await AuditEvent.find({ targetId: String(person._id) }).lean()).map((a) => a.summary)).to.deep.equal([{ reason: REASON, recordedByRepair: true }]);
   });
@@ -120,5 +122,82 @@ describe('accounts: a decision’s audit event is written with the account, so n
     expect(audits.map((a) => (a.summary as { reason: string }).reason)).to.deep.equal([REASON, 'Lost the phone and the codes.', 'Left the programme for now.', 'Back in the programme again.']);
     expect(audits[0]!.summary).to.deep.include({ casesToQueue: 2 }).and.not.have.property('recordedByRepair');
     expect(audits.every((a) => a.ip === '203.0.113.7' && a.requestId === ctx.requestId)).to.equal(true);
+  });
+
+  it('counts the grace on the app’s clock: a decision taken under a set clock is left to its request until that clock has passed the grace', async () => {
+    const admin = await createUser({ role: 'admin' });
+    const person = await createUser({ role: 'applicant' });
+    const decidedAt = new Date('2026-03-02T02:00:00Z');
+    const ctx: Context = { ...requestOf(admin), now: decidedAt };
+    await crashedDisabling(ctx, person, 0);
+    await recordPendingAccountAudits({ now: new Date(decidedAt.getTime() + 5_000) });
+    expect(await AuditEvent.countDocuments({ targetId: String(person._id) }), 'within the grace by the app’s clock').to.equal(0);
+    await recordPendingAccountAudits({ now: new Date(decidedAt.getTime() + PENDING_AUDIT_GRACE_MS + 1_000) });
+    expect(await AuditEvent.countDocuments({ targetId: String(person._id) }), 'past it').to.equal(1);
+  });
+
+  /** What a process killed right after a disabling's account write leaves: the account disabled, its event and its e-mail on it. */
+  async function crashedDisablingWithMail(ctx: Context, user: UserDoc) {
+    const event = pendingAudit(ctx, { action: 'user.disabled', summary: { reason: REASON } });
+    const mail = accountDisabledMail({ app: t.ctx, ctx, user, calendarFeedEnded: false });
+    await User.updateOne({ _id: user._id }, { $set: { disabledAt: ctx.now, pendingAudit: event, pendingMail: mail }, $inc: { sessionEpoch: 1 } });
+    return mail;
+  }
+
+  it('sends the e-mail a stopped process left on the account once, after the grace, in their language, with the Message-ID it was composed with', async () => {
+    const admin = await createUser({ role: 'admin' });
+    const person = await createUser({ role: 'applicant', locale: 'en' });
+    const ctx = requestOf(admin);
+    const mail = await crashedDisablingWithMail(ctx, person);
+    const version = (await User.findById(person._id).lean())!.updatedAt!.getTime();
+
+    await sendPendingAccountMails({ app: t.ctx, now: ctx.now });
+    expect(t.smtp.to(person.email), 'left to its request within the grace').to.have.length(0);
+
+    const later = new Date(ctx.now.getTime() + PENDING_AUDIT_GRACE_MS + 1_000);
+    expect(await sendPendingAccountMails({ app: t.ctx, now: later })).to.be.at.least(1);
+    const received = await t.smtp.waitForTo(person.email, /disabled/);
+    expect(received.messageId).to.equal(`<${mail.key}@talent.local>`);
+    expect(received.text).to.include(admin.name).and.not.include(REASON);
+    const after = (await User.findById(person._id).lean())!;
+    expect(after.pendingMail, 'removed once sent').to.equal(undefined);
+    expect(after.updatedAt!.getTime(), 'not a change of the account').to.equal(version);
+
+    await sendPendingAccountMails({ app: t.ctx, now: new Date(later.getTime() + PENDING_MAIL_LEASE_MS) });
+    // The request that wrote it, finishing late, finds it gone.
+    await sendPendingAccountMail({ app: t.ctx, userId: person._id, mail, now: later });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(t.smtp.to(person.email), 'sent once').to.have.length(1);
+  });
+
+  it('a sender holding the e-mail keeps it from another until its lease ends (a process that died mid-send: sent again, same Message-ID)', async () => {
+    const admin = await createUser({ role: 'admin' });
+    const person = await createUser({ role: 'applicant', locale: 'vi' });
+    const ctx = requestOf(admin);
+    const mail = await crashedDisablingWithMail(ctx, person);
+    // A sender claimed it and died before removing it.
+    await User.updateOne({ _id: person._id }, { $set: { 'pendingMail.leaseUntil': new Date(ctx.now.getTime() + PENDING_MAIL_LEASE_MS) } }, { timestamps: false });
+    const later = new Date(ctx.now.getTime() + PENDING_AUDIT_GRACE_MS + 1_000);
+    await sendPendingAccountMails({ app: t.ctx, now: later });
+    expect(t.smtp.to(person.email), 'the lease holds').to.have.length(0);
+    await sendPendingAccountMails({ app: t.ctx, now: new Date(ctx.now.getTime() + PENDING_MAIL_LEASE_MS + 1) });
+    const received = await t.smtp.waitForTo(person.email, /vô hiệu hóa/);
+    expect(received.messageId).to.equal(`<${mail.key}@talent.local>`);
+    expect((await User.findById(person._id).lean())!.pendingMail).to.equal(undefined);
+  });
+
+  it('every decision, finished, leaves no e-mail on the account and sends exactly one', async () => {
+    const admin = await createUser({ role: 'admin' });
+    const person = await createUser({ role: 'hr_officer', institute: (await createInstitute())._id, locale: 'en' });
+    const ctx = requestOf(admin);
+    const seen = async () => (await User.findById(person._id))!.updatedAt.getTime();
+    const form = (reason: string) => ({ ok: true as const, data: { reason } });
+    expect((await disableAccount({ app: t.ctx, ctx, userId: String(person._id), seen: await seen(), form: form('Left the programme for now.') })).ok).to.equal(true);
+    expect((await enableAccount({ app: t.ctx, ctx, userId: String(person._id), seen: await seen(), form: form('Back in the programme again.') })).ok).to.equal(true);
+    await t.smtp.waitForTo(person.email, /enabled again/);
+    expect((await User.findById(person._id).lean())!.pendingMail).to.equal(undefined);
+    await sendPendingAccountMails({ app: t.ctx, now: new Date(Date.now() + PENDING_MAIL_LEASE_MS * 2) });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(t.smtp.to(person.email).map((m) => m.subject.match(/disabled|enabled again/)?.[0])).to.deep.equal(['disabled', 'enabled again']);
   });
 });

@@ -43,7 +43,9 @@ describe('accounts: registration and e-mail verification', function () {
     expect(mail.raw.headers.get('content-language')).to.equal('en');
     expect(mail.html).to.include('/verify-email/');
     const link = linkIn(mail.text, '/verify-email/');
-    const raw = link.split('/verify-email/')[1]!;
+    // The e-mail's language goes with the link (server/mail/render.ts), after the token.
+    expect(new URL(link).searchParams.get('lang')).to.equal('en');
+    const raw = new URL(link).pathname.split('/verify-email/')[1]!;
     const stored = await Token.findOne({ user: user!._id, purpose: 'verify_email' }).lean();
     expect(stored?.tokenHash).to.equal(sha256(raw));
     expect(JSON.stringify(stored)).not.to.include(raw);

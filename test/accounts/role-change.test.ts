@@ -214,8 +214,8 @@ describe('accounts: an administrator changes a staff member’s role or institut
     const audit = (await AuditEvent.findOne({ action: 'user.role_changed', targetId: String(hr._id) }).lean())!;
     expect(audit.summary).to.deep.include({ calendarFeedEnded: true });
     const mail = await t.smtp.waitForTo(hr.email, /role/i);
-    expect(mail.text).to.include('Your private calendar address has stopped working').and.include(`${t.baseUrl}/account/calendar`);
-    expect(mail.html).to.include(`href="${t.baseUrl}/account/calendar"`);
+    expect(mail.text).to.include('Your private calendar address has stopped working').and.include(`${t.baseUrl}/account/calendar?lang=en`);
+    expect(mail.html).to.include(`href="${t.baseUrl}/account/calendar?lang&#x3D;en"`); // Handlebars escapes '='
 
     // An administrator has no feed: the e-mail says the old one stopped, and offers no new one.
     const leader = await createUser({ role: 'leader', institute: instA._id, locale: 'vi' });

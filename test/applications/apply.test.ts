@@ -270,7 +270,7 @@ describe('applications: calls, apply, steps, review and submit over HTTP', () =>
     await deliver(t, c._id);
     const mail = await t.smtp.waitForTo(applicant.email, /received/i);
     expect(mail.subject).to.include(after.reference);
-    expect(linkIn(mail.text, `/applications/${c._id}`)).to.equal(`${t.baseUrl}/applications/${c._id}`);
+    expect(linkIn(mail.text, `/applications/${c._id}`)).to.equal(`${t.baseUrl}/applications/${c._id}?lang=en`); // in the e-mail's language
 
     // The same form sent again (a double click) changes nothing and lands on the same success as the first.
     const again = await post(a, review.text, `/applications/${c._id}/submit`, { version });

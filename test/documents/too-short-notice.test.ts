@@ -86,8 +86,8 @@ describe('documents: the applicant is told when a passport is not valid long eno
     expect(mail.subject).to.equal(`[${c.reference}] Your Passport must be valid until ${required}`);
     expect(mail.text).to.include(`(passport.pdf) is valid until ${expires}. That is not long enough for your residence card: the card must end at least 30 days before the passport does, so the passport must be valid until at least ${required}.`);
     expect(mail.text).to.include(`Please upload a renewed passport, valid until ${required} or later, on your application page.`);
-    expect(mail.text).to.include(`${t.baseUrl}/applications/${c._id}#doc-passport`);
-    expect(mail.html).to.include(`href="${t.baseUrl}/applications/${c._id}#doc-passport"`);
+    expect(mail.text).to.include(`${t.baseUrl}/applications/${c._id}?lang=en#doc-passport`);
+    expect(mail.html).to.include(`href="${t.baseUrl}/applications/${c._id}?lang&#x3D;en#doc-passport"`); // in the e-mail's language; Handlebars escapes '='
     // Plain words, no legal references.
     expect(mail.text).not.to.match(/Law|Art\.|47\/2014/);
   });
@@ -104,7 +104,7 @@ describe('documents: the applicant is told when a passport is not valid long eno
     expect(mail.subject).to.equal(`[${c.reference}] Hộ chiếu của bạn cần còn hiệu lực đến ngày ${required}`);
     expect(mail.text).to.include(`(passport.pdf) của bạn có hiệu lực đến ngày ${expires}. Thời hạn này không đủ cho thẻ tạm trú của bạn: thẻ tạm trú phải hết hạn trước hộ chiếu ít nhất 30 ngày, vì vậy hộ chiếu cần còn hiệu lực đến ít nhất ngày ${required}.`);
     expect(mail.text).to.include('Vui lòng tải lên hộ chiếu đã gia hạn');
-    expect(mail.text).to.include(`${t.baseUrl}/applications/${c._id}#doc-passport`);
+    expect(mail.text).to.include(`${t.baseUrl}/applications/${c._id}?lang=vi#doc-passport`);
   });
 
   it('sends it once across two runs, and once when two runs go at the same time', async () => {

@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ObjectId, type Document, type MongoClient } from 'mongodb';
 import { freePort } from '../../scripts/support/free-port.ts';
+import { startTestSmtp, type TestSmtp } from '../support/smtp.ts';
 import { connectToAppDatabase, drillEnv, runScript, runScriptToEnd, startApp, waitReady, type AppProcess } from './support/app-process.ts';
 import type { Seeded } from './support/seed.ts';
 import type { StaffChange } from './support/staff-change.ts';
@@ -26,6 +27,7 @@ import type { StaffChange } from './support/staff-change.ts';
 const REPAIRED = /\{[^\n]*"msg":"open cases of people who can no longer hold them returned to the queue"\}/;
 const FIRST_RUN = /\{[^\n]*"service":"stranded-cases"[^\n]*"msg":"background run finished"\}/;
 const AUDITED = /\{[^\n]*"msg":"account decisions left unaudited by a stopped process recorded"\}/;
+const MAILED = /\{[^\n]*"msg":"account decision e-mails left unsent by a stopped process sent"\}/;
 const AUDITS_FIRST_RUN = /\{[^\n]*"service":"pending-account-audits"[^\n]*"msg":"background run finished"\}/;
 
 describe('drill: SIGKILL between a staff change and the return of their cases', function () {
@@ -33,19 +35,22 @@ describe('drill: SIGKILL between a staff change and the return of their cases', 
   let dataDir: string;
   let app: AppProcess | undefined;
   let db: MongoClient | undefined;
+  let smtp: TestSmtp | undefined;
 
-  before(() => {
+  before(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'talent-drill-staff-'));
+    smtp = await startTestSmtp();
   });
 
   after(async () => {
     await db?.close().catch(() => undefined);
     await app?.kill9();
+    await smtp?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('returns the cases of an officer moved and of one disabled after a crash right after the account write, once', async () => {
-    const env = drillEnv(dataDir, { DISPATCH_INTERVAL_MS: '60000' });
+    const env = drillEnv(dataDir, { DISPATCH_INTERVAL_MS: '60000', SMTP_URL: smtp!.url });
     const seed = async (applicants: number, stage: 'screening' | 'submitted') => JSON.parse((await runScript('test/drills/support/seed.ts', [JSON.stringify({ applicants, stage })], env)).trim().split('\n').pop()!) as Seeded;
     // Three institutes, each with an HR officer holding its cases: the first one moves to the third
     // institute, the second one is disabled, the third keeps their case.
@@ -129,6 +134,19 @@ describe('drill: SIGKILL between a staff change and the return of their cases', 
     expect(String(disabledAudits[0]!.actor)).to.equal(String(admin._id));
     for (const email of [moving.hr.email, leaving.hr.email]) expect((await person(email)).pendingAudit, `${email}: the event is cleared`).to.equal(undefined);
 
+    // Each change's e-mail, carried by the account's write, sent once after the restart: its
+    // Message-ID names the account and the template (server/accounts/mail.ts).
+    const mailed = JSON.parse(await app!.waitForLog(MAILED, 60_000)) as { sent: number };
+    expect(mailed.sent, 'both changes’ e-mails').to.equal(2);
+    const decisionMails = () => ({
+      moved: smtp!.to(moving.hr.email).filter((m) => m.messageId.includes(`.${String(moved._id)}.role_changed.`)).map((m) => m.messageId),
+      disabled: smtp!.to(leaving.hr.email).filter((m) => m.messageId.includes(`.${String(disabled._id)}.account_disabled.`)).map((m) => m.messageId),
+    });
+    const sentOnce = decisionMails();
+    expect(sentOnce.moved, 'the role change’s e-mail, once').to.have.length(1);
+    expect(sentOnce.disabled, 'the disabling’s e-mail, once').to.have.length(1);
+    for (const email of [moving.hr.email, leaving.hr.email]) expect((await person(email)).pendingMail, `${email}: the e-mail is cleared`).to.equal(undefined);
+
     // A second start (the repair runs again at start) changes nothing.
     // Through the connection of the app running now (each start has its own).
     const snapshot = async () => ({
@@ -142,7 +160,9 @@ describe('drill: SIGKILL between a staff change and the return of their cases', 
     await app!.waitForLog(AUDITS_FIRST_RUN, 60_000);
     expect(app!.output()).not.to.match(REPAIRED);
     expect(app!.output()).not.to.match(AUDITED);
+    expect(app!.output()).not.to.match(MAILED);
     expect(await snapshot()).to.deep.equal(before);
+    expect(decisionMails(), 'nothing sent twice').to.deep.equal(sentOnce);
     expect(await app!.stop()).to.equal(0);
   });
 });

@@ -80,7 +80,7 @@ describe('mentions in internal notes', () => {
     const mail = await t.smtp.waitForTo(hoa.email, /nhắc đến bạn/);
     expect(mail.subject).to.equal(`[${c.reference}] Writer Officer${S} đã nhắc đến bạn trong một ghi chú`);
     expect(mail.text).to.include('could you call the referee');
-    expect(mail.text).to.include(`${t.baseUrl}/cases/${c._id}#notes`);
+    expect(mail.text).to.include(`${t.baseUrl}/cases/${c._id}?lang=vi#notes`); // in the e-mail's language (server/mail/render.ts)
 
     // Her home page: newest first, case reference, who, excerpt, link.
     const later = await createCase({ applicant, call, stage: 'screening' });
