@@ -52,6 +52,8 @@ const unassignEventSchema = new Schema(
 const recountEventSchema = new Schema(
   {
     holiday: { type: String, required: true },
+    /** The holiday's name as the administrator typed it, in each language: each reader reads their own. */
+    name: { vi: { type: String, maxlength: 200 }, en: { type: String, maxlength: 200 } },
     change: { type: String, enum: ['added', 'removed'], required: true },
     moved: [
       new Schema(

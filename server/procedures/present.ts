@@ -6,9 +6,9 @@ import type { TFunction } from 'i18next';
 import { SUPPORT_STATUSES, type SupportKind } from '../../models/constants.ts';
 import { tOf, type Context } from '../context.ts';
 import type { Locale } from '../i18n/index.ts';
-import { vnStartOfDay, type WorkingCalendar } from '../calendar/index.ts';
+import type { WorkingCalendar } from '../calendar/index.ts';
 import { PROCEDURE_RULES, residenceCardConflict, visaSymbol, waitingGroups, type CardBeyondPassport, type PassportLike } from './rules.ts';
-import { ACTIVE_SUPPORT, deadlineLeft, dueMeaning, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
+import { ACTIVE_SUPPORT, deadlineLeft, holidayDayText, type HolidayName, dueMeaning, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
 import { formatDay } from '../views/time.ts';
 
 export interface DeadlineView {
@@ -288,6 +288,7 @@ export function procedureTimelineEntry(t: TFunction, locale: Locale, p: Procedur
 
 interface RecountEvent {
   holiday?: string | null;
+  name?: HolidayName | null;
   change?: string | null;
   moved?: ReadonlyArray<{ target?: string | null; what?: string | null; from?: Date | null; to?: Date | null; applicantVisible?: boolean | null }> | null;
 }
@@ -300,7 +301,7 @@ interface RecountEvent {
 export function recountTimelineEntry(t: TFunction, locale: Locale, r: RecountEvent, forApplicant: boolean): { label: string; detail: string } | undefined {
   const moved = (r.moved ?? []).filter((m) => m.from && m.to && (!forApplicant || m.applicantVisible));
   if (!r.holiday || moved.length === 0) return undefined;
-  const day = formatDay(vnStartOfDay(r.holiday), locale);
+  const day = holidayDayText(t, locale, r.holiday, r.name);
   const key = r.change === 'removed' ? 'procedures.recount.lineRemoved' : 'procedures.recount.lineAdded';
   const what = (m: (typeof moved)[number]) => {
     if (m.target === 'stage') return t('procedures.recount.stage');

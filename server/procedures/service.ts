@@ -292,11 +292,22 @@ export interface HolidayMove {
   to: Date;
   holiday: string;
   change: 'added' | 'removed';
+  /** The holiday's name as the administrator typed it, in each language. */
+  name?: HolidayName | null;
 }
 
-/** "The date moved from 11 Dec 2031 to 12 Dec 2031: the public holiday of 9 Dec 2031 was added to the calendar". */
+export type HolidayName = { vi?: string | null; en?: string | null };
+
+/** "1 Jan 2027 (New Year's Day)": the day, with its name in the reader's language (the other's if only that one was typed). */
+export function holidayDayText(t: TFunction, locale: Locale, holiday: string, name?: HolidayName | null): string {
+  const day = formatDay(vnStartOfDay(holiday), locale);
+  const named = name?.[locale] || name?.[locale === 'vi' ? 'en' : 'vi'];
+  return named ? t('procedures.recount.dayNamed', { day, name: named }) : day;
+}
+
+/** "The date moved from 11 Dec 2031 to 12 Dec 2031: the public holiday of 9 Dec 2031 (…) was added to the calendar". */
 export function holidayMoveText(t: TFunction, locale: Locale, m: HolidayMove): string {
-  return t(m.change === 'added' ? 'procedures.recount.movedAdded' : 'procedures.recount.movedRemoved', { from: formatDay(m.from, locale), to: formatDay(m.to, locale), day: formatDay(vnStartOfDay(m.holiday), locale) });
+  return t(m.change === 'added' ? 'procedures.recount.movedAdded' : 'procedures.recount.movedRemoved', { from: formatDay(m.from, locale), to: formatDay(m.to, locale), day: holidayDayText(t, locale, m.holiday, m.name) });
 }
 
 export function procedureHeadlineKey(c: ProcedureChange): string {
