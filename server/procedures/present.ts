@@ -47,6 +47,7 @@ interface TrackDoc {
   applicantMessage?: string | null;
   office?: string | null;
   filedAt?: Date | null;
+  decidedAt?: Date | null;
   refusedAt?: Date | null;
   reasonsDueAt?: Date | null;
   reasonsReceivedAt?: Date | null;
@@ -71,6 +72,8 @@ export interface ProcedureView {
   badge: string;
   active: boolean;
   filedAt?: Date;
+  /** The day the authority (or the institute, for its own service) decided, as HR typed it. */
+  decidedAt?: Date;
   deadline?: DeadlineView;
   /** Filed, and the law sets no decision time (citizenship): said instead of a date to the applicant. */
   noLegalDecision?: string;
@@ -218,6 +221,7 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       active,
       // The filing under way or decided; one set back to preparing keeps an earlier filing's date, which the history shows.
       ...(s.filedAt && FILING_STATUSES.has(s.status) ? { filedAt: s.filedAt } : {}),
+      ...(s.decidedAt && (s.status === 'approved' || s.status === 'refused') ? { decidedAt: s.decidedAt } : {}),
       ...(deadline ? { deadline } : {}),
       ...(meaning === 'followUp' ? { noLegalDecision: t('procedures.due.noLegalDecision') } : {}),
       ...(lateNote ? { lateNote } : {}),
@@ -256,6 +260,9 @@ interface ProcedureEvent {
   from?: string | null;
   to?: string | null;
   filedAt?: Date | null;
+  decidedAt?: Date | null;
+  targetFrom?: Date | null;
+  targetTo?: Date | null;
   cardStartsAt?: Date | null;
   cardEndsAt?: Date | null;
   reasonsDueAt?: Date | null;
@@ -280,6 +287,8 @@ export function procedureTimelineEntry(t: TFunction, locale: Locale, p: Procedur
       : t(procedureHeadlineKey(p), { kind });
   const details: string[] = [];
   if (p.filedAt) details.push(t('procedures.timeline.filedAt', { date: formatDay(p.filedAt, locale) }));
+  if (p.decidedAt) details.push(t('procedures.timeline.decidedAt', { date: formatDay(p.decidedAt, locale) }));
+  if (p.targetFrom && p.targetTo) details.push(t('procedures.timeline.targetMoved', { from: formatDay(p.targetFrom, locale), to: formatDay(p.targetTo, locale) }));
   if (p.cardStartsAt || p.cardEndsAt) details.push(t('procedures.timeline.card', { start: formatDay(p.cardStartsAt, locale) || '…', end: formatDay(p.cardEndsAt, locale) || '…' }));
   if (p.reasonsDueAt) details.push(t('procedures.timeline.reasonsDue', { date: formatDay(p.reasonsDueAt, locale) }));
   // The message is HR's own words to the applicant: shown as written (both sides), not translated.
