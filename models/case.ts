@@ -16,6 +16,11 @@ const procedureEventSchema = new Schema(
     to: { type: String, enum: SUPPORT_STATUSES },
     /** The dates set by this change, shown to the applicant. */
     filedAt: { type: Date },
+    /** The day the authority granted or refused, as HR typed it. */
+    decidedAt: { type: Date },
+    /** The institute's target before filing, moved by HR: the date the applicant had been told, and the new one. */
+    targetFrom: { type: Date },
+    targetTo: { type: Date },
     cardStartsAt: { type: Date },
     cardEndsAt: { type: Date },
     reasonsDueAt: { type: Date },
@@ -52,6 +57,8 @@ const unassignEventSchema = new Schema(
 const recountEventSchema = new Schema(
   {
     holiday: { type: String, required: true },
+    /** The holiday's name as the administrator typed it, in each language: each reader reads their own. */
+    name: { vi: { type: String, maxlength: 200 }, en: { type: String, maxlength: 200 } },
     change: { type: String, enum: ['added', 'removed'], required: true },
     moved: [
       new Schema(
@@ -133,7 +140,9 @@ const supportTrackSchema = new Schema(
     office: { type: String, maxlength: 200 },
     /** The day the complete file was lodged: the authority's clock starts here. */
     filedAt: { type: Date },
-    /** A refusal: when it was received, and the legal deadline for its written reasons. */
+    /** A grant or a refusal: the day the authority decided, as HR typed it (the written reasons are owed from it). */
+    decidedAt: { type: Date },
+    /** A refusal: the day it was decided (decidedAt, else when HR recorded it), and the legal deadline for its written reasons. */
     refusedAt: { type: Date },
     reasonsDueAt: { type: Date },
     reasonsReceivedAt: { type: Date },

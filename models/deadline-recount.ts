@@ -12,6 +12,8 @@ const deadlineRecountSchema = new Schema(
     /** The calendar day changed, 'YYYY-MM-DD' in Vietnam. */
     date: { type: String, required: true, match: /^\d{4}-\d{2}-\d{2}$/ },
     change: { type: String, enum: RECOUNT_CHANGES, required: true },
+    /** The holiday's name as the administrator typed it, in each language (absent on recounts owed before it was kept). */
+    name: { vi: { type: String, maxlength: 200 }, en: { type: String, maxlength: 200 } },
     requestedBy: { type: Schema.Types.ObjectId, ref: 'User' },
     /** By the app's clock (not timestamps): the job compares it with the same clock. */
     createdAt: { type: Date, required: true },

@@ -44,13 +44,15 @@ const procedureBody = z.object({
   message: z.string().trim().max(2000, 'procedures.errors.tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters').optional(),
   office: z.string().trim().max(200, 'procedures.errors.tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters').optional(),
   filedAt: dateField,
+  decidedAt: dateField,
+  targetAt: dateField,
   cardStartsAt: dateField,
   cardEndsAt: dateField,
   reasonsReceived: z.literal('yes', 'procedures.errors.invalid').optional(),
   track: z.string().regex(/^(none|\d{1,15})$/, 'procedures.errors.invalid').optional(),
   version: z.string().regex(/^\d{1,9}$/, 'procedures.errors.version').transform(Number),
 });
-const FIELDS = ['status', 'note', 'message', 'office', 'filedAt', 'cardStartsAt', 'cardEndsAt', 'reasonsReceived', 'track', 'version'] as const;
+const FIELDS = ['status', 'note', 'message', 'office', 'filedAt', 'decidedAt', 'targetAt', 'cardStartsAt', 'cardEndsAt', 'reasonsReceived', 'track', 'version'] as const;
 
 /** Only the form's own fields, each as the one string it should be (a repeated field is refused). */
 function formFields(body: unknown): Record<string, unknown> {

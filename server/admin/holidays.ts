@@ -54,7 +54,8 @@ export async function holidayYear(opts: { ctx: Context; year?: string }): Promis
 export async function createHoliday(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; date: string; kind: HolidayKind; nameVi: string; nameEn: string }): Promise<({ ok: true; id: string } & RecountResult) | { ok: false; errors: FieldErrorKeys }> {
   let holiday: HolidayDoc;
   // Owed before the calendar changes, so a stop in between leaves the recount to the job, not undone.
-  const recountId = await oweRecount({ ctx: opts.ctx, date: opts.date, change: 'added' });
+  const name = { vi: opts.nameVi, en: opts.nameEn };
+  const recountId = await oweRecount({ ctx: opts.ctx, date: opts.date, change: 'added', name });
   try {
     holiday = await Holiday.create({ date: opts.date, kind: opts.kind, name: { vi: opts.nameVi, en: opts.nameEn } });
   } catch (err) {
@@ -63,7 +64,7 @@ export async function createHoliday(opts: { app?: Pick<AppContext, 'config'>; ct
     throw err;
   }
   await recordAudit(opts.ctx, { action: 'holiday.create', targetType: 'holiday', targetId: String(holiday._id), summary: { date: holiday.date, kind: opts.kind } });
-  const recount = await runRecount({ app: opts.app, ctx: opts.ctx, recountId, date: holiday.date, change: 'added' });
+  const recount = await runRecount({ app: opts.app, ctx: opts.ctx, recountId, date: holiday.date, change: 'added', name });
   return { ok: true, id: String(holiday._id), ...recount };
 }
 
@@ -76,12 +77,14 @@ export async function findHoliday(opts: { holidayId: string }): Promise<HolidayD
 /** Removes a day and moves back the open deadlines counted across it. */
 export async function deleteHoliday(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; holiday: HolidayDoc }): Promise<RecountResult> {
   const { holiday } = opts;
-  const recountId = await oweRecount({ ctx: opts.ctx, date: holiday.date, change: 'removed' });
+  // Its name as typed, kept with the recount: the day is gone from the calendar once it runs.
+  const name = { vi: holiday.name?.vi, en: holiday.name?.en };
+  const recountId = await oweRecount({ ctx: opts.ctx, date: holiday.date, change: 'removed', name });
   const res = await Holiday.deleteOne({ _id: holiday._id });
   if (res.deletedCount !== 1) {
     await dropRecount(recountId);
     throw new NotFoundError(); // removed meanwhile (another tab)
   }
   await recordAudit(opts.ctx, { action: 'holiday.delete', targetType: 'holiday', targetId: String(holiday._id), summary: { date: holiday.date, name: holiday.name?.en } });
-  return runRecount({ app: opts.app, ctx: opts.ctx, recountId, date: holiday.date, change: 'removed' });
+  return runRecount({ app: opts.app, ctx: opts.ctx, recountId, date: holiday.date, change: 'removed', name });
 }

@@ -26,7 +26,7 @@ import { systemContext, type Context } from '../context.ts';
 import { recordAudit } from '../audit/index.ts';
 import { countedDeadline, forgetCalendar, isDueCount, loadCalendar, vnEndOfDay, vnStartOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
 import { PROCEDURE_RULES, lodgingDue } from '../procedures/rules.ts';
-import { deadlineDays, dueMeaning, isSupportOverdue, procedureEmail, reasonsOverdue, type TrackState } from '../procedures/service.ts';
+import { deadlineDays, dueMeaning, isSupportOverdue, procedureEmail, reasonsOverdue, type HolidayName, type TrackState } from '../procedures/service.ts';
 import { outboxKey, type OutboxItem } from '../outbox/item.ts';
 import { refreshForecast } from '../planner/service.ts';
 import { DAY_MS } from '../views/time.ts';
@@ -120,7 +120,7 @@ function plainTrack(t: unknown): TrackState {
 }
 
 /** The e-mails a move owes the applicant: one per procedure whose told date moved. */
-async function owedEmails(app: Pick<AppContext, 'config'> | undefined, c: StoredCase, tracks: TrackState[], moved: Moved[], now: Date, calendar: WorkingCalendar, holiday: { day: string; change: 'added' | 'removed' }): Promise<OutboxItem[]> {
+async function owedEmails(app: Pick<AppContext, 'config'> | undefined, c: StoredCase, tracks: TrackState[], moved: Moved[], now: Date, calendar: WorkingCalendar, holiday: { day: string; change: 'added' | 'removed'; name?: HolidayName }): Promise<OutboxItem[]> {
   const told = moved.filter((m) => m.told);
   if (told.length === 0) return [];
   const applicant = await User.findById(c.applicant, { email: 1, name: 1, locale: 1, disabledAt: 1 }).lean();
@@ -129,13 +129,13 @@ async function owedEmails(app: Pick<AppContext, 'config'> | undefined, c: Stored
     const track = tracks.find((t) => t.kind === m.for)!;
     const kind = track.kind;
     // The old date, the new one and why, in the applicant's language (service.ts procedureWords).
-    const change = { kind, from: track.status, to: track.status, dueMoved: true, moved: { from: m.from, to: m.to, holiday: holiday.day, change: holiday.change } };
+    const change = { kind, from: track.status, to: track.status, dueMoved: true, moved: { from: m.from, to: m.to, holiday: holiday.day, change: holiday.change, ...(holiday.name ? { name: holiday.name } : {}) } };
     return procedureEmail({ applicant, reference: c.reference, caseId: String(c._id), kind, track, change, appUrl: app?.config.appUrl, key: outboxKey(String(c._id), c.version + 1, 'procedure', kind, 'recount'), now, calendar });
   });
 }
 
 /** Counts one case again and writes what moved against the version read; false when it changed meanwhile. */
-async function recountOne(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; date: string; change: 'added' | 'removed' }, c: StoredCase, calendar: WorkingCalendar, since: Date, total: RecountResult): Promise<boolean> {
+async function recountOne(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; date: string; change: 'added' | 'removed'; name?: HolidayName }, c: StoredCase, calendar: WorkingCalendar, since: Date, total: RecountResult): Promise<boolean> {
   const { ctx } = opts;
   const now = ctx.now;
   const r = recountCase({ ...c, supportTracks: (c.supportTracks ?? []).map(plainTrack) }, calendar, since);
@@ -151,13 +151,13 @@ async function recountOne(opts: { app?: Pick<AppContext, 'config'>; ctx: Context
     return !!t && (isSupportOverdue(t, now) || reasonsOverdue(t, now));
   });
   const stageDueAt = r.stageDueAt ?? c.stageDueAt ?? null;
-  const outbox = await owedEmails(opts.app, c, r.tracks, r.moved, now, calendar, { day: opts.date, change: opts.change });
+  const outbox = await owedEmails(opts.app, c, r.tracks, r.moved, now, calendar, { day: opts.date, change: opts.change, ...(opts.name ? { name: opts.name } : {}) });
   // On the case's history, for HR and (the dates they see) the applicant, read in each one's language.
   const history = {
     at: now,
     ...(ctx.actor ? { actor: ctx.actor._id, actorRole: ctx.actor.role } : { actorRole: 'system' }),
     action: 'deadlines_recount',
-    recount: { holiday: opts.date, change: opts.change, moved: r.moved.map((m) => ({ target: m.for, what: m.what, from: m.from, to: m.to, applicantVisible: m.shown })) },
+    recount: { holiday: opts.date, ...(opts.name ? { name: opts.name } : {}), change: opts.change, moved: r.moved.map((m) => ({ target: m.for, what: m.what, from: m.from, to: m.to, applicantVisible: m.shown })) },
   };
   const res = await Case.updateOne(
     { _id: c._id, version: c.version },
@@ -189,7 +189,7 @@ async function recountOne(opts: { app?: Pick<AppContext, 'config'>; ctx: Context
  * Counts again, on the calendar as it is now, the open deadlines a change of `date` ('YYYY-MM-DD')
  * can move. Called by the service that changed the calendar, after its write.
  */
-export async function recountDeadlines(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; date: string; change: 'added' | 'removed'; batchSize?: number }): Promise<RecountResult> {
+export async function recountDeadlines(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; date: string; change: 'added' | 'removed'; name?: HolidayName; batchSize?: number }): Promise<RecountResult> {
   forgetCalendar(); // the write just made, whatever another process kept
   const calendar = await loadCalendar();
   const since = vnStartOfDay(opts.date);
@@ -230,14 +230,14 @@ export const RECOUNT_RESUME_AFTER_MS = 2 * 60_000;
  * Records a calendar change before it is made, so that its recount is owed even if the process
  * stops before the end. Returns the record's id, for runRecount.
  */
-export async function oweRecount(opts: { ctx: Context; date: string; change: 'added' | 'removed' }): Promise<Types.ObjectId> {
+export async function oweRecount(opts: { ctx: Context; date: string; change: 'added' | 'removed'; name?: HolidayName }): Promise<Types.ObjectId> {
   const actor = opts.ctx.actor as { _id?: Types.ObjectId } | undefined;
-  const doc = await DeadlineRecount.create({ date: opts.date, change: opts.change, requestedBy: actor?._id, createdAt: opts.ctx.now });
+  const doc = await DeadlineRecount.create({ date: opts.date, change: opts.change, ...(opts.name ? { name: opts.name } : {}), requestedBy: actor?._id, createdAt: opts.ctx.now });
   return doc._id;
 }
 
 /** Runs an owed recount to its end and marks it finished with its figures. */
-export async function runRecount(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; recountId: Types.ObjectId; date: string; change: 'added' | 'removed' }): Promise<RecountResult> {
+export async function runRecount(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; recountId: Types.ObjectId; date: string; change: 'added' | 'removed'; name?: HolidayName }): Promise<RecountResult> {
   await DeadlineRecount.updateOne({ _id: opts.recountId }, { $inc: { attempts: 1 } });
   const result = await recountDeadlines(opts);
   await DeadlineRecount.updateOne({ _id: opts.recountId, finishedAt: { $exists: false } }, { $set: { finishedAt: opts.ctx.now, moved: result.moved, kept: result.kept } });
@@ -264,7 +264,7 @@ export async function resumeRecounts(app: AppContext, opts: { now?: Date } = {})
   for (const r of owed) {
     const ctx = systemContext({ now });
     try {
-      const result = await runRecount({ app, ctx, recountId: r._id, date: r.date, change: r.change });
+      const result = await runRecount({ app, ctx, recountId: r._id, date: r.date, change: r.change, ...(r.name?.vi || r.name?.en ? { name: { vi: r.name.vi, en: r.name.en } } : {}) });
       out.resumed += 1;
       out.moved += result.moved;
       await recordAudit(ctx, { action: 'calendar.recount_resumed', targetType: 'deadline_recount', targetId: String(r._id), summary: { date: r.date, change: r.change, moved: result.moved, kept: result.kept, startedAt: r.createdAt } });

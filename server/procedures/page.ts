@@ -63,21 +63,30 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
   });
   const item = page.items.find((i) => i.kind === kind) as ProcedureView;
   const rule = PROCEDURE_RULES[kind];
-  const values = opts.failed?.values ?? {
+  // A refused form shows what was typed over what is stored: the case page's quick form sends only
+  // the status, and the office recorded must not come back empty (and be cleared on the next save).
+  const values = {
     office: stored?.office ?? '',
     // The date of the filing under way, to correct; empty otherwise: a new filing (after a refusal
     // too) is lodged on a day of its own, which HR types (service.ts isNewFiling).
     filedAt: stored?.status === 'filed' ? isoDay(stored.filedAt) : '',
+    // The decision recorded, to correct; empty for a new one, so HR types the authority's day (not today).
+    decidedAt: stored?.status === 'approved' || stored?.status === 'refused' ? isoDay(stored.decidedAt) : '',
+    // The target the applicant was told, before filing: a different day moves it (and tells them).
+    targetAt: stored?.status === 'requested' || stored?.status === 'preparing' ? isoDay(stored.dueAt) : '',
     cardStartsAt: isoDay(stored?.cardStartsAt),
     cardEndsAt: isoDay(stored?.cardEndsAt),
     note: '',
     message: '',
+    ...opts.failed?.values,
   };
   const errors = item.error;
+  // The target before filing: while the procedure is not lodged (or was being moved when the form failed).
+  const showTarget = !stored || ['not_needed', 'requested', 'preparing'].includes(stored.status) || !!(values as Record<string, string>).targetAt;
   const isRefused = (values as Record<string, string>).status ? (values as Record<string, string>).status === 'refused' : item.status === 'refused';
   // The summary (views/partials/form-errors.hbs) links to each field's own error; an error with no
   // field on this page (a tampered hidden field) is said in the summary itself.
-  const shown = new Set(['status', 'office', 'filedAt', 'message', 'note', ...(item.isResidenceCard ? ['cardStartsAt', 'cardEndsAt'] : []), ...(isRefused ? ['reasonsReceived'] : [])]);
+  const shown = new Set(['status', 'office', 'filedAt', 'decidedAt', ...(showTarget ? ['targetAt'] : []), 'message', 'note', ...(item.isResidenceCard ? ['cardStartsAt', 'cardEndsAt'] : []), ...(isRefused ? ['reasonsReceived'] : [])]);
   const unplaced = Object.entries(errors ?? {}).filter(([k]) => !shown.has(k)).map(([, v]) => v);
   return {
     title: `${item.label} · ${caseDoc.reference}`,
@@ -104,6 +113,9 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
     errors,
     formErrorsText: errors ? [t('procedures.errors.fix'), ...unplaced].join(' ') : undefined,
     isRefused,
+    showTarget,
+    targetLabel: t(rule.internal ? 'procedures.due.arrange' : 'procedures.due.file'),
+    decidedAtHint: t(rule.internal ? 'procedures.fields.decidedAtInternal' : 'procedures.fields.decidedAtHint'),
   };
 }
 

@@ -6,9 +6,9 @@ import type { TFunction } from 'i18next';
 import { SUPPORT_STATUSES, type SupportKind } from '../../models/constants.ts';
 import { tOf, type Context } from '../context.ts';
 import type { Locale } from '../i18n/index.ts';
-import { vnStartOfDay, type WorkingCalendar } from '../calendar/index.ts';
+import type { WorkingCalendar } from '../calendar/index.ts';
 import { PROCEDURE_RULES, residenceCardConflict, visaSymbol, waitingGroups, type CardBeyondPassport, type PassportLike } from './rules.ts';
-import { ACTIVE_SUPPORT, deadlineLeft, dueMeaning, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
+import { ACTIVE_SUPPORT, deadlineLeft, holidayDayText, type HolidayName, dueMeaning, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
 import { formatDay } from '../views/time.ts';
 
 export interface DeadlineView {
@@ -47,6 +47,7 @@ interface TrackDoc {
   applicantMessage?: string | null;
   office?: string | null;
   filedAt?: Date | null;
+  decidedAt?: Date | null;
   refusedAt?: Date | null;
   reasonsDueAt?: Date | null;
   reasonsReceivedAt?: Date | null;
@@ -71,6 +72,8 @@ export interface ProcedureView {
   badge: string;
   active: boolean;
   filedAt?: Date;
+  /** The day the authority (or the institute, for its own service) decided, as HR typed it. */
+  decidedAt?: Date;
   deadline?: DeadlineView;
   /** Filed, and the law sets no decision time (citizenship): said instead of a date to the applicant. */
   noLegalDecision?: string;
@@ -218,6 +221,7 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       active,
       // The filing under way or decided; one set back to preparing keeps an earlier filing's date, which the history shows.
       ...(s.filedAt && FILING_STATUSES.has(s.status) ? { filedAt: s.filedAt } : {}),
+      ...(s.decidedAt && (s.status === 'approved' || s.status === 'refused') ? { decidedAt: s.decidedAt } : {}),
       ...(deadline ? { deadline } : {}),
       ...(meaning === 'followUp' ? { noLegalDecision: t('procedures.due.noLegalDecision') } : {}),
       ...(lateNote ? { lateNote } : {}),
@@ -256,6 +260,9 @@ interface ProcedureEvent {
   from?: string | null;
   to?: string | null;
   filedAt?: Date | null;
+  decidedAt?: Date | null;
+  targetFrom?: Date | null;
+  targetTo?: Date | null;
   cardStartsAt?: Date | null;
   cardEndsAt?: Date | null;
   reasonsDueAt?: Date | null;
@@ -280,6 +287,8 @@ export function procedureTimelineEntry(t: TFunction, locale: Locale, p: Procedur
       : t(procedureHeadlineKey(p), { kind });
   const details: string[] = [];
   if (p.filedAt) details.push(t('procedures.timeline.filedAt', { date: formatDay(p.filedAt, locale) }));
+  if (p.decidedAt) details.push(t('procedures.timeline.decidedAt', { date: formatDay(p.decidedAt, locale) }));
+  if (p.targetFrom && p.targetTo) details.push(t('procedures.timeline.targetMoved', { from: formatDay(p.targetFrom, locale), to: formatDay(p.targetTo, locale) }));
   if (p.cardStartsAt || p.cardEndsAt) details.push(t('procedures.timeline.card', { start: formatDay(p.cardStartsAt, locale) || '…', end: formatDay(p.cardEndsAt, locale) || '…' }));
   if (p.reasonsDueAt) details.push(t('procedures.timeline.reasonsDue', { date: formatDay(p.reasonsDueAt, locale) }));
   // The message is HR's own words to the applicant: shown as written (both sides), not translated.
@@ -288,6 +297,7 @@ export function procedureTimelineEntry(t: TFunction, locale: Locale, p: Procedur
 
 interface RecountEvent {
   holiday?: string | null;
+  name?: HolidayName | null;
   change?: string | null;
   moved?: ReadonlyArray<{ target?: string | null; what?: string | null; from?: Date | null; to?: Date | null; applicantVisible?: boolean | null }> | null;
 }
@@ -300,7 +310,7 @@ interface RecountEvent {
 export function recountTimelineEntry(t: TFunction, locale: Locale, r: RecountEvent, forApplicant: boolean): { label: string; detail: string } | undefined {
   const moved = (r.moved ?? []).filter((m) => m.from && m.to && (!forApplicant || m.applicantVisible));
   if (!r.holiday || moved.length === 0) return undefined;
-  const day = formatDay(vnStartOfDay(r.holiday), locale);
+  const day = holidayDayText(t, locale, r.holiday, r.name);
   const key = r.change === 'removed' ? 'procedures.recount.lineRemoved' : 'procedures.recount.lineAdded';
   const what = (m: (typeof moved)[number]) => {
     if (m.target === 'stage') return t('procedures.recount.stage');

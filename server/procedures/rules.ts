@@ -47,6 +47,11 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
   //   ngày nhận đủ hồ sơ trong trường hợp không chấp thuận nhu cầu… hoặc không cấp giấy phép lao
   //   động"). Not verified against the gazette text: the article number (Art. 22 per a law firm's
   //   summary, luatnguyen.vn).
+  //   Counted from the day the authority decided (service.ts nextTrack, decidedAt as HR types it).
+  //   Doubtful, not settled against the gazette text: ata-legal.com (Decree 219 summary) and the
+  //   Bắc Ninh wording above read the 3 working days as the time to refuse, counted from receipt of
+  //   the complete file ("kể từ ngày nhận đủ hồ sơ"), not as a time for reasons after the decision;
+  //   en.sggp.org.vn and visaverge.com read them as a written reply after the refusal.
   // - Filing window: "within 60 days and at least 10 days before" the planned start of work
   //   (i-glocal.com/en/report/251027; socius.dthanhbinh.com, "10–60 days before"). Not verified
   //   against the gazette text: the article number.

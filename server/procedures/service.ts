@@ -28,7 +28,7 @@ import { countedDeadline, loadCalendar, vnDateKey, vnEndOfDay, vnStartOfDay, typ
 import { SUPPORT_TRACK_DEADLINES } from '../workflow/transitions.ts';
 import { caseEmail, outboxKey, recipientLocale, type Recipient } from '../outbox/item.ts';
 import { translator, type Locale } from '../i18n/index.ts';
-import { PROCEDURE_RULES, cardBeyondPassport, countedLodgingDue, filingOutsideWindow, passportExpiryOnFile, waitingFor } from './rules.ts';
+import { PROCEDURE_RULES, cardBeyondPassport, countedLodgingDue, filingOutsideWindow, lodgingDue, passportExpiryOnFile, waitingFor } from './rules.ts';
 import { currentDocuments } from '../documents/index.ts';
 import { formatDay } from '../views/time.ts';
 
@@ -109,6 +109,8 @@ export interface TrackState {
   applicantMessage?: string;
   office?: string;
   filedAt?: Date;
+  /** The day the authority granted or refused the file (typed by HR; absent on decisions recorded before it was asked). */
+  decidedAt?: Date;
   refusedAt?: Date;
   reasonsDueAt?: Date;
   reasonsReceivedAt?: Date;
@@ -127,6 +129,10 @@ export interface ProcedureInput {
   office?: string;
   /** The filing's day. Required by a new filing (isNewFiling) and while filed; otherwise undefined or null keep the one recorded. */
   filedAt?: Date | null;
+  /** The day the authority decided (a grant or a refusal): required with a new decision of an authority (decisionDateRequired). */
+  decidedAt?: Date | null;
+  /** The institute's own target before filing ("We aim to file by"), typed by HR: a day other than the one stored replaces it. */
+  targetAt?: Date | null;
   cardStartsAt?: Date | null;
   cardEndsAt?: Date | null;
   /** HR received the written reasons of a refusal (stops the reasons clock). */
@@ -192,6 +198,20 @@ export function nextTrack(existing: TrackState | undefined, kind: SupportKind, i
   else if (input.filedAt === null && input.status === 'filed') errors.filedAt = 'procedures.errors.filedAtRequired';
   if (track.filedAt && vnDateKey(track.filedAt) > vnDateKey(now)) errors.filedAt = 'procedures.errors.filedInFuture';
 
+  // The authority's decision day, typed by HR: the written reasons of a refusal are owed from it, not
+  // from when HR recorded it (below). Asked empty with each new grant or refusal of a file lodged with
+  // an authority; never in the future nor before the filing. The institute's own service (housing)
+  // may give one, and is not asked: it decides the day HR records it.
+  if (input.status === 'approved' || input.status === 'refused') {
+    if (input.decidedAt) track.decidedAt = input.decidedAt;
+    else if (statusChanged) {
+      delete track.decidedAt;
+      if (!PROCEDURE_RULES[kind].internal) errors.decidedAt = 'procedures.errors.decidedAtRequired';
+    }
+    if (track.decidedAt && vnDateKey(track.decidedAt) > vnDateKey(now)) errors.decidedAt = 'procedures.errors.decidedInFuture';
+    else if (track.decidedAt && track.filedAt && vnDateKey(track.decidedAt) < vnDateKey(track.filedAt)) errors.decidedAt = { key: 'procedures.errors.decidedBeforeFiling', params: { filedOn: track.filedAt } };
+  } else delete track.decidedAt;
+
   // The residence card's term (Law 47/2014/QH13 Art. 38): the end must come after the start.
   if (kind === 'residence_card') {
     if (input.cardStartsAt !== undefined) {
@@ -233,14 +253,32 @@ export function nextTrack(existing: TrackState | undefined, kind: SupportKind, i
     delete track.dueCount;
   }
 
+  // The institute's own target before filing, moved by HR: a day other than the one the form showed
+  // replaces the counted one and keeps its date across holiday changes (typed by hand: no count,
+  // server/cases/deadline-recount.ts). Not in the past, inside the filing window (lodgingDue), and
+  // none while the procedure waits for another (no clock runs then).
+  if (input.targetAt && (input.status === 'requested' || input.status === 'preparing') && !sameDay(input.targetAt, before.dueAt)) {
+    const typed = vnEndOfDay(input.targetAt);
+    const inWindow = lodgingDue(kind, typed, plannedStart);
+    if (waits.length > 0) errors.targetAt = 'procedures.errors.targetWhileWaiting';
+    else if (vnDateKey(typed) < vnDateKey(now)) errors.targetAt = 'procedures.errors.targetInPast';
+    else if (inWindow.getTime() !== typed.getTime()) errors.targetAt = { key: 'procedures.errors.targetOutsideWindow', params: { date: inWindow } };
+    else {
+      track.dueAt = typed;
+      delete track.dueCount;
+    }
+  }
+
   // A refusal starts the clock for its written reasons (Decree 219/2025/ND-CP: 3 working days for a
-  // work permit or its exemption, see ./rules.ts); leaving 'refused' stops it.
+  // work permit or its exemption, see ./rules.ts), from the day the authority refused (decidedAt;
+  // the day HR records it where none was typed: housing has no such clock); leaving 'refused' stops it.
   if (input.status === 'refused') {
-    if (statusChanged) {
-      track.refusedAt = now;
+    if (statusChanged || !sameDay(before.decidedAt, track.decidedAt)) {
+      const refusedOn = track.decidedAt ?? now;
+      track.refusedAt = refusedOn;
       const n = PROCEDURE_RULES[kind].refusalReasonsWorkingDays;
-      if (n !== undefined) track.reasonsDueAt = vnEndOfDay(calendar.addWorkingDays(now, n));
-      delete track.reasonsReceivedAt;
+      if (n !== undefined) track.reasonsDueAt = vnEndOfDay(calendar.addWorkingDays(refusedOn, n));
+      if (statusChanged) delete track.reasonsReceivedAt;
     }
     if (input.reasonsReceived && !track.reasonsReceivedAt) {
       track.reasonsReceivedAt = now;
@@ -264,12 +302,19 @@ export function applicantShouldKnow(before: TrackState | undefined, after: Track
   if (statusChanged && visible(after.status)) return true;
   // A procedure they were told had started, stopped: their list drops it, so they are told why it went.
   if (after.status === 'not_needed') return statusChanged && visible(before?.status);
+  if (targetMoved(before, after) || (!!after.decidedAt && !sameDay(before?.decidedAt, after.decidedAt))) return true;
   return (!!after.filedAt && !sameDay(before?.filedAt, after.filedAt)) || (!!after.cardStartsAt && !sameDay(before?.cardStartsAt, after.cardStartsAt)) || (!!after.cardEndsAt && !sameDay(before?.cardEndsAt, after.cardEndsAt));
+}
+
+/** The target before filing moved (typed by HR), the procedure still before filing: the applicant was told the earlier one. */
+export function targetMoved(before: TrackState | undefined, after: TrackState): boolean {
+  const beforeFiling = (s: string | undefined) => s === 'requested' || s === 'preparing';
+  return beforeFiling(before?.status) && beforeFiling(after.status) && !!before?.dueAt && !!after.dueAt && !sameDay(before.dueAt, after.dueAt);
 }
 
 function sameState(a: TrackState | undefined, b: TrackState): boolean {
   if (!a) return false;
-  return a.status === b.status && (a.office ?? '') === (b.office ?? '') && (a.applicantMessage ?? '') === (b.applicantMessage ?? '') && sameDay(a.filedAt, b.filedAt) && sameDay(a.cardStartsAt, b.cardStartsAt) && sameDay(a.cardEndsAt, b.cardEndsAt);
+  return a.status === b.status && sameDay(a.dueAt, b.dueAt) && sameDay(a.decidedAt, b.decidedAt) && (a.office ?? '') === (b.office ?? '') && (a.applicantMessage ?? '') === (b.applicantMessage ?? '') && sameDay(a.filedAt, b.filedAt) && sameDay(a.cardStartsAt, b.cardStartsAt) && sameDay(a.cardEndsAt, b.cardEndsAt);
 }
 
 /** What a change told the applicant about: its headline follows the most important part. */
@@ -279,6 +324,10 @@ export interface ProcedureChange {
   to?: string | null;
   reasonsReceived?: boolean | null;
   filedAt?: Date | null;
+  decidedAt?: Date | null;
+  /** The target before filing HR moved: the one the applicant was told, and the new one. */
+  targetFrom?: Date | null;
+  targetTo?: Date | null;
   cardStartsAt?: Date | null;
   cardEndsAt?: Date | null;
   /** A deadline the applicant was told moved with the holiday calendar (server/cases/deadline-recount.ts). */
@@ -292,11 +341,22 @@ export interface HolidayMove {
   to: Date;
   holiday: string;
   change: 'added' | 'removed';
+  /** The holiday's name as the administrator typed it, in each language. */
+  name?: HolidayName | null;
 }
 
-/** "The date moved from 11 Dec 2031 to 12 Dec 2031: the public holiday of 9 Dec 2031 was added to the calendar". */
+export type HolidayName = { vi?: string | null; en?: string | null };
+
+/** "1 Jan 2027 (New Year's Day)": the day, with its name in the reader's language (the other's if only that one was typed). */
+export function holidayDayText(t: TFunction, locale: Locale, holiday: string, name?: HolidayName | null): string {
+  const day = formatDay(vnStartOfDay(holiday), locale);
+  const named = name?.[locale] || name?.[locale === 'vi' ? 'en' : 'vi'];
+  return named ? t('procedures.recount.dayNamed', { day, name: named }) : day;
+}
+
+/** "The date moved from 11 Dec 2031 to 12 Dec 2031: the public holiday of 9 Dec 2031 (…) was added to the calendar". */
 export function holidayMoveText(t: TFunction, locale: Locale, m: HolidayMove): string {
-  return t(m.change === 'added' ? 'procedures.recount.movedAdded' : 'procedures.recount.movedRemoved', { from: formatDay(m.from, locale), to: formatDay(m.to, locale), day: formatDay(vnStartOfDay(m.holiday), locale) });
+  return t(m.change === 'added' ? 'procedures.recount.movedAdded' : 'procedures.recount.movedRemoved', { from: formatDay(m.from, locale), to: formatDay(m.to, locale), day: holidayDayText(t, locale, m.holiday, m.name) });
 }
 
 export function procedureHeadlineKey(c: ProcedureChange): string {
@@ -304,6 +364,8 @@ export function procedureHeadlineKey(c: ProcedureChange): string {
   if ((c.from ?? 'not_needed') !== c.to) return c.to === 'approved' && c.kind && PROCEDURE_RULES[c.kind as SupportKind]?.internal ? 'procedures.applicant.arranged' : `procedures.applicant.${c.to ?? 'not_needed'}`;
   if (c.reasonsReceived) return 'procedures.applicant.reasonsReceived';
   if (c.dueMoved) return 'procedures.applicant.dueMoved';
+  if (c.targetTo) return 'procedures.applicant.targetMoved';
+  if (c.decidedAt) return 'procedures.applicant.decidedOn';
   if (c.filedAt || c.cardStartsAt || c.cardEndsAt) return 'procedures.applicant.datesSet';
   return 'procedures.applicant.message';
 }
@@ -319,10 +381,11 @@ export function procedureWords(locale: Locale, kind: SupportKind, track: TrackSt
     kindLabel: t(`procedures.kinds.${kind}`),
     statusLabel: t(`procedures.statuses.${track.status}`),
     headline: t(procedureHeadlineKey(changed), { kind: t(`procedures.kinds.${kind}`) }),
-    movedText: changed.moved ? holidayMoveText(t, locale, changed.moved) : '',
+    movedText: changed.moved ? holidayMoveText(t, locale, changed.moved) : changed.targetFrom && changed.targetTo ? t('procedures.targetMovedText', { from: formatDay(changed.targetFrom, locale), to: formatDay(changed.targetTo, locale) }) : '',
     legalBasis: rule.legalBasis[locale],
     office: track.office ?? rule.office[locale],
     filedOn: formatDay(track.filedAt, locale),
+    decidedOn: formatDay(track.decidedAt, locale),
     ...dueWords(t, locale, kind, track, clock),
     cardFrom: formatDay(track.cardStartsAt, locale),
     cardTo: formatDay(track.cardEndsAt, locale),
@@ -400,14 +463,15 @@ export type UpdateProcedureResult =
     }
   | { ok: false; errors: ProcedureErrors; caseDoc: CaseDoc };
 
-type HistoryFacts = ReadonlyArray<{ at?: Date | null; action?: string | null; procedure?: { kind?: string | null; from?: string | null; to?: string | null } | null }>;
+type HistoryFacts = ReadonlyArray<{ at?: Date | null; action?: string | null; procedure?: { kind?: string | null; from?: string | null; to?: string | null; decidedAt?: Date | null } | null }>;
 
 /**
  * The day the procedure was last refused, or undefined: from the case's history (a refusal stays
- * there after the track moves on), else the track's own record of it.
+ * there after the track moves on; the authority's decision day where HR typed it, else the day it
+ * was recorded), else the track's own record of it.
  */
 export function lastRefusal(kind: SupportKind, history: HistoryFacts, track?: Pick<TrackState, 'refusedAt'>): Date | undefined {
-  const days = history.filter((e) => e.at && e.procedure?.kind === kind && e.procedure.to === 'refused' && e.procedure.from !== 'refused').map((e) => e.at!);
+  const days = history.filter((e) => e.at && e.procedure?.kind === kind && e.procedure.to === 'refused' && e.procedure.from !== 'refused').map((e) => e.procedure!.decidedAt ?? e.at!);
   if (track?.refusedAt) days.push(track.refusedAt);
   return days.length ? new Date(Math.max(...days.map((d) => d.getTime()))) : undefined;
 }
@@ -417,8 +481,8 @@ export function lastRefusal(kind: SupportKind, history: HistoryFacts, track?: Pi
  * offer was made (procedures open with the offer: server/procedures supportOpen), or before
  * the procedure it comes after was itself lodged (a visa after the work permit or its exemption,
  * Law 47/2014/QH13 Art. 10(4)(c); the residence card after the visa, Art. 37(1)). The grant's own
- * date is not stored (only when HR recorded it, which may be days later), so the bound is the
- * granted procedure's filing: never later than the truth. A case without the offer in its history
+ * date (decidedAt) is missing on grants recorded before HR typed it, so the bound is the granted
+ * procedure's filing: never later than the truth. A case without the offer in its history
  * (imported) is not held to the first rule.
  */
 export function filingTooEarly(kind: SupportKind, filedAt: Date, history: HistoryFacts, tracks: ReadonlyArray<Pick<TrackState, 'kind' | 'status' | 'filedAt'>>): string | undefined {
@@ -510,6 +574,8 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
       to: track.status,
       // Each filing's day stays in the history, the first one's after a new filing replaced it on the track.
       ...(filingDateSet ? { filedAt: track.filedAt } : {}),
+      ...(track.decidedAt && !sameDay(existing?.decidedAt, track.decidedAt) ? { decidedAt: track.decidedAt } : {}),
+      ...(targetMoved(existing, track) ? { targetFrom: existing!.dueAt, targetTo: track.dueAt } : {}),
       ...(track.cardStartsAt && !sameDay(existing?.cardStartsAt, track.cardStartsAt) ? { cardStartsAt: track.cardStartsAt } : {}),
       ...(track.cardEndsAt && !sameDay(existing?.cardEndsAt, track.cardEndsAt) ? { cardEndsAt: track.cardEndsAt } : {}),
       ...(track.reasonsDueAt && statusChanged ? { reasonsDueAt: track.reasonsDueAt } : {}),

@@ -146,7 +146,7 @@ describe('cases: the next deadline, stage or procedure', () => {
       clock = vn('2027-03-10');
       const b = await signedIn(t, hr); // nine days on: a new session
       const again = await page(b, url);
-      expect((await post(b, again.text, url, { version: versionIn(again.text, url), status: 'approved', office: 'Sở Nội vụ Hà Nội', filedAt: '2027-03-01', message: 'Granted; collect it at the office.' })).status).to.equal(303);
+      expect((await post(b, again.text, url, { version: versionIn(again.text, url), status: 'approved', office: 'Sở Nội vụ Hà Nội', filedAt: '2027-03-01', decidedAt: '2027-03-10', message: 'Granted; collect it at the office.' })).status).to.equal(303);
       const granted = await stored(c._id);
       const card = granted.supportTracks.find((s) => s.kind === 'residence_card')!;
       expect(card.dueAt, 'the residence card clock started').to.be.instanceOf(Date);

@@ -83,6 +83,7 @@ describe('procedures in the browser: file, pass the deadline, escalate, approve,
       // links to the message box, as on the app's other forms.
       await hr.goto(`${t.baseUrl}/cases/${c._id}/procedures/work_permit`);
       await hr.selectOption('#f-status', 'refused');
+      await hr.fill('#f-decidedAt', '2027-02-04');
       await click(hr, `form[action="/cases/${c._id}/procedures/work_permit"] button[type=submit]`);
       await hr.waitForSelector('#form-errors li a', { timeout: 5000 });
       expect(await hr.evaluate('document.activeElement.id')).to.equal('form-errors');
@@ -114,6 +115,11 @@ describe('procedures in the browser: file, pass the deadline, escalate, approve,
       // --- the permit is granted
       await hr.selectOption('#s-work_permit', 'approved');
       await click(hr, `form[action="/cases/${c._id}/support/work_permit"] button[type=submit]`);
+      // The quick form opens the procedure's page, the status kept, for the day the authority decided.
+      await hr.waitForSelector('#f-decidedAt[aria-invalid="true"]', { timeout: 5000 });
+      expect(await hr.inputValue('#f-status')).to.equal('approved');
+      await hr.fill('#f-decidedAt', '2027-03-01');
+      await click(hr, `form[action="/cases/${c._id}/procedures/work_permit"] button[type=submit]`);
       expect(await hr.locator('tr[data-track="work_permit"] .badge').first().textContent()).to.equal('Approved');
       // Granted reads green (the app's ok colour), not the same blue as every other status.
       expect(await hr.evaluate(`getComputedStyle(document.querySelector('tr[data-track="work_permit"] .badge')).color`)).to.equal('rgb(30, 126, 52)');

@@ -82,7 +82,7 @@ describe('procedures: escalation of overdue procedures', () => {
     expect(mine.join('|')).not.to.include('quá hạn');
 
     // The officer records the decision: the flag goes.
-    const approved = await updateProcedure({ app: t.ctx, ctx: systemContext({ now: clock, actor: officer }), caseId: String(c._id), kind: 'work_permit', status: 'approved', expectedVersion: again.version });
+    const approved = await updateProcedure({ app: t.ctx, ctx: systemContext({ now: clock, actor: officer }), caseId: String(c._id), kind: 'work_permit', status: 'approved', decidedAt: vnEndOfDay(clock), expectedVersion: again.version });
     expect(approved.ok).to.equal(true);
     expect((await Case.findById(c._id).lean())!.overdueProcedures).to.deep.equal([]);
   });
@@ -94,7 +94,7 @@ describe('procedures: escalation of overdue procedures', () => {
     const otherCall = await createCall({ institute, checklist: [] });
     clock = vn('2027-02-03');
     const c = await createCase({ applicant, call: otherCall, stage: 'onboarding', supportTracks: [{ kind: 'work_permit', status: 'filed', dueAt: vnEndOfDay(vn('2027-02-20')), filedAt: vn('2027-01-20') }] });
-    const r = await updateProcedure({ app: t.ctx, ctx: systemContext({ now: clock, actor: a }), caseId: String(c._id), kind: 'work_permit', status: 'refused', message: 'The Department refused the permit; we will lodge it again once its reasons arrive.', expectedVersion: c.version });
+    const r = await updateProcedure({ app: t.ctx, ctx: systemContext({ now: clock, actor: a }), caseId: String(c._id), kind: 'work_permit', status: 'refused', decidedAt: vnEndOfDay(clock), message: 'The Department refused the permit; we will lodge it again once its reasons arrive.', expectedVersion: c.version });
     expect(r.ok).to.equal(true);
     // Reasons due Mon 15 Feb 2027; on Tue 16 they are late.
     clock = vn('2027-02-15');

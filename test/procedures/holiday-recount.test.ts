@@ -111,8 +111,8 @@ describe('procedures: a holiday moves the deadlines counted across it', () => {
     const mail = await t.smtp.waitForTo(applicant.email, /Visa: the deadline moved with a change to the public holiday calendar/);
     expect(mail.text).to.include('Decision expected by: 12 Dec 2031');
     // The old date, the new one and why.
-    expect(mail.text).to.include('The date moved from 11 Dec 2031 to 12 Dec 2031: the public holiday of 9 Dec 2031 was added to the calendar.');
-    expect(mail.html).to.include('The date moved from 11 Dec 2031 to 12 Dec 2031: the public holiday of 9 Dec 2031 was added to the calendar.');
+    expect(mail.text).to.include('The date moved from 11 Dec 2031 to 12 Dec 2031: the public holiday of 9 Dec 2031 (Extra day off) was added to the calendar.');
+    expect(mail.html).to.include('The date moved from 11 Dec 2031 to 12 Dec 2031: the public holiday of 9 Dec 2031 (Extra day off) was added to the calendar.');
   });
 
   it('writes each recount that moved something on the case history, structured, read by HR and the applicant in their language', async () => {
@@ -121,12 +121,14 @@ describe('procedures: a holiday moves the deadlines counted across it', () => {
     expect(entries).to.have.length(1);
     const r = entries[0]!.recount!;
     expect([r.holiday, r.change]).to.deep.equal(['2031-12-09', 'added']);
+    // The holiday's name as the administrator typed it, each language kept: each reader reads their own.
+    expect(r.name).to.deep.equal({ vi: 'Ngày nghỉ thêm', en: 'Extra day off' });
     expect(r.moved.map((m) => [m.target, m.what, vnDateKey(m.from), vnDateKey(m.to), m.applicantVisible])).to.deep.equal([
       ['visa', 'due', '2031-12-11', '2031-12-12', true],
       ['work_permit_exemption', 'reasons', '2031-12-11', '2031-12-12', true],
     ]);
-    const visa = 'Visa: deadline moved from 11 Dec 2031 to 12 Dec 2031: public holiday of 9 Dec 2031 added';
-    const reasons = 'Certificate of exemption from a work permit, written reasons of the refusal: deadline moved from 11 Dec 2031 to 12 Dec 2031: public holiday of 9 Dec 2031 added';
+    const visa = 'Visa: deadline moved from 11 Dec 2031 to 12 Dec 2031: public holiday of 9 Dec 2031 (Extra day off) added';
+    const reasons = 'Certificate of exemption from a work permit, written reasons of the refusal: deadline moved from 11 Dec 2031 to 12 Dec 2031: public holiday of 9 Dec 2031 (Extra day off) added';
     const hr = text((await page(await signedIn(t, admin), `/cases/${filed._id}`)).text);
     expect(hr).to.include('Deadlines moved with the public holiday calendar');
     expect(hr).to.include(visa).and.include(reasons);
@@ -141,12 +143,12 @@ describe('procedures: a holiday moves the deadlines counted across it', () => {
       ['work_permit', true],
     ]);
     const theirs = text((await page(await signedIn(t, applicant), `/applications/${accepted._id}`)).text);
-    expect(theirs).to.include('Work permit: deadline moved from 15 Dec 2031 to 16 Dec 2031: public holiday of 9 Dec 2031 added');
+    expect(theirs).to.include('Work permit: deadline moved from 15 Dec 2031 to 16 Dec 2031: public holiday of 9 Dec 2031 (Extra day off) added');
     expect(theirs).not.to.include('Stage deadline');
-    expect(text((await page(await signedIn(t, admin), `/cases/${accepted._id}`)).text)).to.match(/Stage deadline: deadline moved from \d+ [A-Z][a-z]+ 20\d\d to \d+ [A-Z][a-z]+ 20\d\d: public holiday of 9 Dec 2031 added/);
+    expect(text((await page(await signedIn(t, admin), `/cases/${accepted._id}`)).text)).to.match(/Stage deadline: deadline moved from \d+ [A-Z][a-z]+ 20\d\d to \d+ [A-Z][a-z]+ 20\d\d: public holiday of 9 Dec 2031 \(Extra day off\) added/);
     // In Vietnamese, from the same stored entry.
     const vi = timeline(f.history as never, new Map(), translator('vi'), { applicantId: applicant._id, forApplicant: true, locale: 'vi' }).find((l) => l.label === 'Thời hạn thay đổi theo lịch nghỉ lễ');
-    expect(vi?.note).to.include('Thị thực: thời hạn chuyển từ 11/12/2031 sang 12/12/2031: thêm ngày nghỉ lễ 9/12/2031');
+    expect(vi?.note).to.include('Thị thực: thời hạn chuyển từ 11/12/2031 sang 12/12/2031: thêm ngày nghỉ lễ 9/12/2031 (Ngày nghỉ thêm)');
   });
 
   it('moves them back when the day is removed', async () => {
@@ -162,6 +164,13 @@ describe('procedures: a holiday moves the deadlines counted across it', () => {
     const f = await stored(filed._id);
     expect(vnDateKey(track(f, 'visa').dueAt!)).to.equal('2031-12-11');
     expect(f.nextDueAt?.toISOString()).to.equal(endOf('2031-12-11').toISOString());
+    // The day is gone from the calendar, not its name: kept with the recount, read on the timeline and in the e-mail.
+    const back = f.history.filter((h) => h.action === 'deadlines_recount').at(-1)!.recount!;
+    expect([back.change, back.name]).to.deep.equal(['removed', { vi: 'Ngày nghỉ thêm', en: 'Extra day off' }]);
+    expect(text((await page(await signedIn(t, applicant), `/applications/${filed._id}`)).text)).to.include('Visa: deadline moved from 12 Dec 2031 to 11 Dec 2031: public holiday of 9 Dec 2031 (Extra day off) removed');
+    await deliver(t, filed._id);
+    const mail = await t.smtp.waitFor((m) => m.to.includes(applicant.email.toLowerCase()) && m.text.includes('The date moved from 12 Dec 2031 to 11 Dec 2031'));
+    expect(mail.text).to.include('The date moved from 12 Dec 2031 to 11 Dec 2031: the public holiday of 9 Dec 2031 (Extra day off) was removed from the calendar.');
   });
 
   it('records each calendar change before making it and marks its recount finished with what moved', async () => {
@@ -182,7 +191,7 @@ describe('procedures: a holiday moves the deadlines counted across it', () => {
     // change is owed, and no case has moved yet.
     const before = await stored(filed._id);
     await Holiday.create({ date: '2031-12-10', kind: 'day_off', name: { vi: 'Ngày nghỉ', en: 'Cut short' } });
-    const owed = await DeadlineRecount.create({ date: '2031-12-10', change: 'added', requestedBy: admin._id, createdAt: new Date(clock.getTime() - 3 * 60_000), attempts: 1 });
+    const owed = await DeadlineRecount.create({ date: '2031-12-10', change: 'added', name: { vi: 'Ngày nghỉ', en: 'Cut short' }, requestedBy: admin._id, createdAt: new Date(clock.getTime() - 3 * 60_000), attempts: 1 });
 
     const a = await signedIn(t, admin);
     const during = text((await page(a, '/admin/holidays?year=2031')).text);
@@ -199,6 +208,8 @@ describe('procedures: a holiday moves the deadlines counted across it', () => {
     const f = await stored(filed._id);
     expect(vnDateKey(track(f, 'visa').dueAt!)).to.equal('2031-12-12');
     expect(f.version).to.equal(before.version + 1);
+    // The name owed with the change reaches the timeline the resumed recount writes.
+    expect(f.history.at(-1)!.recount!.name).to.deep.equal({ vi: 'Ngày nghỉ', en: 'Cut short' });
     const finished = (await DeadlineRecount.findById(owed._id).lean())!;
     expect(finished.finishedAt?.toISOString()).to.equal(clock.toISOString());
     expect([finished.moved, finished.attempts]).to.deep.equal([4, 2]);

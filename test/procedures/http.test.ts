@@ -138,7 +138,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     clock = vn('2027-02-03');
     const c = await onboardingCase();
     const a = await signedIn(t, hrVi);
-    const res = await save(a, `/cases/${c._id}/procedures/work_permit`, { status: 'refused', filedAt: '2027-01-27', message: 'Giấy phép bị từ chối; chúng tôi sẽ nộp lại khi có lý do.' });
+    const res = await save(a, `/cases/${c._id}/procedures/work_permit`, { status: 'refused', filedAt: '2027-01-27', decidedAt: '2027-02-03', message: 'Giấy phép bị từ chối; chúng tôi sẽ nộp lại khi có lý do.' });
     expect(res.status).to.equal(303);
     const wp = (await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'work_permit')!;
     expect(vnDateKey(wp.reasonsDueAt!)).to.equal('2027-02-15'); // Thu 4 (1), Tết 5–11, Fri 12 (2), Mon 15 (3)
@@ -162,7 +162,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(silent.status).to.equal(422);
     expect(text(silent.text)).to.include('Tell the applicant what the refusal means and what happens next');
     expect(await snapshot(c)).to.deep.equal(untouched);
-    expect(await post(a, form.text, url, { version: versionIn(form.text, url), status: 'refused', filedAt: '2027-01-27', message: 'We will lodge it again with the signed contract.' })).to.have.property('status', 303);
+    expect(await post(a, form.text, url, { version: versionIn(form.text, url), status: 'refused', filedAt: '2027-01-27', decidedAt: '2027-02-03', message: 'We will lodge it again with the signed contract.' })).to.have.property('status', 303);
     await deliver(t, c._id);
     const refusal = await t.smtp.waitForTo(applicant.email, /đã từ chối/);
     // Reasons due Mon 15 Feb 2027 (3 working days across Tết), in the applicant's language.
@@ -228,7 +228,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     const c = await onboardingCase();
     let a = await signedIn(t, hrEn);
     const url = `/cases/${c._id}/procedures/work_permit`;
-    expect(await save(a, url, { status: 'refused', filedAt: '2027-01-27', message: 'Refused: we will lodge it again with the signed contract.' })).to.have.property('status', 303);
+    expect(await save(a, url, { status: 'refused', filedAt: '2027-01-27', decidedAt: '2027-02-03', message: 'Refused: we will lodge it again with the signed contract.' })).to.have.property('status', 303);
 
     // Two weeks on, the reasons are in and the file goes in again.
     clock = vn('2027-02-16');
@@ -373,7 +373,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(vnDateKey((await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'work_permit')!.filedAt!)).to.equal('2027-02-08');
     expect(text((await page(a, url)).text)).to.match(/data-day-off-warning>The filing date recorded, 8 Feb 2027, is a Saturday/);
     // The refusal and its reasons leave the date as it is: no warning with them.
-    expect(await save(a, url, { status: 'refused', message: 'Refused; we lodge it again.' })).to.have.property('status', 303);
+    expect(await save(a, url, { status: 'refused', decidedAt: '2027-02-12', message: 'Refused; we lodge it again.' })).to.have.property('status', 303);
     expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['success', 'The procedure was updated.']);
     clock = vn('2027-02-15');
     a = await signedIn(t, hrEn);
@@ -386,7 +386,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     // Granted: no warning.
     clock = vn('2027-02-22');
     a = await signedIn(t, hrEn);
-    expect(await save(a, url, { status: 'approved' })).to.have.property('status', 303);
+    expect(await save(a, url, { status: 'approved', decidedAt: '2027-02-22' })).to.have.property('status', 303);
     expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['success', 'The procedure was updated.']);
     // A working day inside the window: nothing to say.
     const ok = await createCase({ applicant, call, stage: 'onboarding', assignee: hrEn._id, profile: { fullName: 'Working Day Case', plannedArrival: vn('2027-04-01') } as never, supportTracks: [{ kind: 'work_permit', status: 'preparing', updatedAt: vn('2027-01-20') }] });
@@ -674,7 +674,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(await snapshot(c)).to.deep.equal(before);
 
     const wpForm = await page(a, `/cases/${c._id}/procedures/work_permit`);
-    const granted = await post(a, wpForm.text, `/cases/${c._id}/procedures/work_permit`, { version: versionIn(wpForm.text, `/cases/${c._id}/procedures/work_permit`), status: 'approved' });
+    const granted = await post(a, wpForm.text, `/cases/${c._id}/procedures/work_permit`, { version: versionIn(wpForm.text, `/cases/${c._id}/procedures/work_permit`), status: 'approved', decidedAt: '2027-03-01' });
     expect(granted.status).to.equal(303);
     const after = (await Case.findById(c._id).lean())!;
     const visa = after.supportTracks.find((s) => s.kind === 'visa')!;
