@@ -164,13 +164,14 @@ export interface PresentProceduresInput {
 }
 
 /** The requests of a procedure in the reader's words: open ones first, soonest due first; the applicant does not see those closed. */
-export function askViews(t: TFunction, locale: Locale, calendar: WorkingCalendar, now: Date, kind: string, track: TrackDoc, forApplicant: boolean, documents: ReadonlyArray<{ type: string; createdAt?: Date | null }>): AskView[] {
+export function askViews(t: TFunction, locale: Locale, calendar: WorkingCalendar, now: Date, kind: string, track: TrackDoc, forApplicant: boolean, documents: ReadonlyArray<{ type: string; status?: string | null; createdAt?: Date | null }>): AskView[] {
   const views: AskView[] = [];
   for (const a of track.asks ?? []) {
     const open = !a.receivedAt;
     if (forApplicant && !open) continue;
     const due = deadlineView(t, locale, calendar, now, a.dueAt);
-    const uploads = a.documentType ? documents.filter((d) => d.type === a.documentType && d.createdAt && d.createdAt.getTime() >= a.askedAt.getTime()).map((d) => d.createdAt!.getTime()) : [];
+    // The slot answered: a file of the type asked for, uploaded since, or waiting for HR's check.
+    const uploads = a.documentType ? documents.filter((d) => d.type === a.documentType && d.createdAt && (d.status === 'pending' || d.createdAt.getTime() >= a.askedAt.getTime())).map((d) => d.createdAt!.getTime()) : [];
     views.push({
       id: String(a._id),
       kind,
