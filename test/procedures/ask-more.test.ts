@@ -18,6 +18,9 @@ import type { CallDoc } from '../../models/call.ts';
 import { seedHolidays, vnDateKey } from '../../server/calendar/index.ts';
 import { signedIn, page, post, versionIn, deliver, text } from '../applications/support.ts';
 import { makePdf, tokenOf } from '../documents/support.ts';
+import { existsSync } from 'node:fs';
+import { CHROMIUM, clickAndWait, launchBrowser, screenshotsDir } from '../support/browser.ts';
+import { TEST_PASSWORD } from '../support/factories.ts';
 
 /** 10:00 in Vietnam on that day. */
 const vn = (day: string) => new Date(`${day}T03:00:00.000Z`);
@@ -365,5 +368,35 @@ describe('procedures: more is asked of the applicant', function () {
     const mine = text((await page(me, `/applications/${c._id}`)).text);
     expect(mine).to.include('The date has passed: please send it as soon as you can');
     expect(mine).to.include('2 working days overdue');
+  });
+
+  it('shows the applicant the request at 375 px without sideways scrolling, and takes their "done" in the browser', async function () {
+    if (!existsSync(CHROMIUM)) this.skip();
+    clock = vn('2027-03-01');
+    const c = await filedCase();
+    const hr = await signedIn(t, hrEn);
+    expect((await ask(hr, c, { askText: 'Please send a certified translation of your PhD diploma, with the translator’s stamp on every page.', askDueAt: '2027-03-10', askDocument: 'degree_translation', askStopClock: 'yes' })).status).to.equal(303);
+    const browser = await launchBrowser();
+    try {
+      const ap = await (await browser.newContext({ locale: 'en-GB', viewport: { width: 375, height: 812 } })).newPage();
+      const errors: string[] = [];
+      ap.on('pageerror', (e) => errors.push(String(e)));
+      await ap.goto(`${t.baseUrl}/signin`);
+      await ap.fill('#f-email', applicant.email);
+      await ap.fill('#f-password', TEST_PASSWORD);
+      await clickAndWait(ap, 'main form button[type=submit]');
+      await ap.goto(`${t.baseUrl}/applications/${c._id}`);
+      const panel = (await ap.textContent('#asks'))!;
+      expect(panel).to.include('translator’s stamp');
+      expect(panel).to.include('7 working days left');
+      expect(await ap.evaluate('document.documentElement.scrollWidth')).to.equal(375);
+      await ap.screenshot({ path: path.join(screenshotsDir, 'procedures-ask-applicant-375.png'), fullPage: false });
+      await ap.fill('#asks textarea[name="reply"]', 'Posted today by courier.');
+      await clickAndWait(ap, '#asks button[type=submit]');
+      expect((await ap.textContent('#asks'))!).to.include('You told the HR office it is done');
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await browser.close();
+    }
   });
 });
