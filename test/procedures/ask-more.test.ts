@@ -319,6 +319,9 @@ describe('procedures: more is asked of the applicant', function () {
     const before = await snapshot(c);
     const stale = await post(hr, form.text, action, { ...fields, askText: 'Something else.' });
     expect(stale.status).to.equal(409);
+    // Said in words: who did what, never an internal code.
+    expect(text(stale.text)).to.include('More asked of the applicant: Work permit');
+    expect(stale.text).not.to.match(/support_ask|procedure_ask/);
     expect(await snapshot(c)).to.deep.equal(before);
   });
 
