@@ -16,7 +16,7 @@ export interface DeadlineSource {
   /** A closed, rejected or withdrawn case has nothing due, whatever its procedures still say. */
   stage?: string | null;
   stageDueAt?: Date | null;
-  supportTracks?: ReadonlyArray<{ kind: string; status: string; dueAt?: Date | null }> | null;
+  supportTracks?: ReadonlyArray<{ kind: string; status: string; dueAt?: Date | null; asks?: ReadonlyArray<{ dueAt?: Date | null; receivedAt?: Date | null }> | null }> | null;
 }
 
 export interface NextDeadline {
@@ -32,8 +32,11 @@ export function nextDeadline(c: DeadlineSource): NextDeadline | null {
   if (c.stage && (TERMINAL_STAGES as readonly string[]).includes(c.stage)) return null;
   let next: NextDeadline | null = isDate(c.stageDueAt) ? { at: c.stageDueAt, for: 'stage' } : null;
   for (const t of c.supportTracks ?? []) {
-    if (!(ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(t.status) || !isDate(t.dueAt)) continue;
-    if (!next || t.dueAt.getTime() < next.at.getTime()) next = { at: t.dueAt, for: t.kind };
+    if (!(ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(t.status)) continue;
+    // What the applicant was asked for within the procedure (server/procedures/asks.ts) is due too,
+    // until HR records it received: the queue shows it, and its passing, under the procedure's name.
+    const dates = [t.dueAt, ...(t.asks ?? []).filter((a) => !a.receivedAt).map((a) => a.dueAt)].filter(isDate);
+    for (const at of dates) if (!next || at.getTime() < next.at.getTime()) next = { at, for: t.kind };
   }
   return next;
 }

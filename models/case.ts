@@ -6,7 +6,7 @@ import { summarizeHistory } from './case-summary.ts';
 import { keepSearchTerms } from './case-search-hooks.ts';
 import { keepNextDeadline } from './case-deadline.ts';
 import { watchWrites } from './watch-writes.ts';
-import { TRACKS, STAGES, SUPPORT_KINDS, SUPPORT_STATUSES, DEGREES, PRIORITIES, UNASSIGN_REASONS } from './constants.ts';
+import { TRACKS, STAGES, SUPPORT_KINDS, SUPPORT_STATUSES, DEGREES, PRIORITIES, UNASSIGN_REASONS, DOCUMENT_TYPES } from './constants.ts';
 
 /** A procedure's change on the case history: structured, translated by the presenters. */
 const procedureEventSchema = new Schema(
@@ -30,6 +30,15 @@ const procedureEventSchema = new Schema(
     reasonsReceived: { type: Boolean },
     /** 'due' | 'reasons' on an escalation event. */
     escalated: { type: String },
+    /** A request to the applicant ("more is asked", server/procedures/asks.ts): 'asked', 'replied' or 'received'. */
+    ask: { type: String, enum: ['asked', 'replied', 'received'] },
+    askText: { type: String, maxlength: 2000 },
+    askDueAt: { type: Date },
+    askDocument: { type: String, enum: DOCUMENT_TYPES },
+    /** The authority's clock stopped with this request, or (received) counted again from its day. */
+    clockStopped: { type: Boolean },
+    /** The running date set by this change (a decision clock counted again when the file is complete). */
+    dueAt: { type: Date },
     /** Whether the applicant sees this event on their timeline. */
     applicantVisible: { type: Boolean, default: false },
   },
@@ -123,6 +132,32 @@ const messageSchema = new Schema(
  */
 const dueCountSchema = new Schema({ from: { type: Date, required: true }, workingDays: { type: Number, required: true } }, { _id: false });
 
+/**
+ * "More is asked" of the applicant within a procedure (server/procedures/asks.ts): what, in HR's words,
+ * by when, optionally a document of the checklist, and whether the authority's decision clock stopped
+ * with it. Open until HR records it received; the applicant's "done" (or an upload of the document
+ * asked for) tells HR it may be.
+ */
+const procedureAskSchema = new Schema(
+  {
+    text: { type: String, required: true, maxlength: 2000 },
+    askedAt: { type: Date, required: true },
+    askedBy: { type: Schema.Types.ObjectId, ref: 'User' },
+    /** The applicant's due date (a day's end), counted in working days. */
+    dueAt: { type: Date, required: true },
+    documentType: { type: String, enum: DOCUMENT_TYPES },
+    stopsClock: { type: Boolean, default: false },
+    /** The decision date when the clock stopped (kept for the history; the clock counts again from receipt). */
+    stoppedDueAt: { type: Date },
+    repliedAt: { type: Date },
+    reply: { type: String, maxlength: 2000 },
+    /** The day HR recorded what was asked as received (the clock counts again from it). */
+    receivedAt: { type: Date },
+    receivedBy: { type: Schema.Types.ObjectId, ref: 'User' },
+  },
+  { _id: true },
+);
+
 const supportTrackSchema = new Schema(
   {
     kind: { type: String, enum: SUPPORT_KINDS, required: true },
@@ -151,6 +186,8 @@ const supportTrackSchema = new Schema(
     cardEndsAt: { type: Date },
     /** Escalations already sent, one key per deadline ("due:<iso>" or "reasons:<iso>"). */
     escalations: { type: [String], default: undefined },
+    /** What was asked of the applicant within this procedure, oldest first. */
+    asks: { type: [procedureAskSchema], default: undefined },
   },
   { _id: false },
 );

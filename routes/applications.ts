@@ -36,6 +36,10 @@ import { isStep, nextStep, type Step } from '../server/applications/steps.ts';
 import type { MissingPart } from '../server/applications/completeness.ts';
 import { availableActions } from '../server/workflow/index.ts';
 import { isTicked } from '../server/privacy/consent.ts';
+import { askReply } from '../server/procedures/asks.ts';
+import { isSupportKind } from '../server/procedures/service.ts';
+import { ConflictError } from '../server/errors.ts';
+import { caseConflict } from '../server/cases/conflict.ts';
 
 const caseParams = z.object({ id: z.string() });
 const stepParams = z.object({ id: z.string(), step: z.string().refine(isStep) }).transform((p) => ({ id: p.id, step: p.step as Step }));
@@ -45,6 +49,12 @@ const submitBody = z.object({ version: formVersion, keepDataConsent: z.unknown()
 const answerBody = z.object({ version: formVersion, answer: formText });
 const offerBody = z.object({ version: formVersion, decision: z.enum(['accept', 'decline'], { error: 'applications.errors.choice' }) });
 const versionBody = z.object({ version: formVersion });
+/** The applicant's "done" to a request within a procedure (server/procedures/asks.ts), with a few words if they like. */
+const askDoneBody = z.object({
+  version: formVersion,
+  track: z.string().regex(/^(none|\d{1,15})$/).optional().catch(undefined),
+  reply: z.string('procedures.errors.invalid').trim().max(2000, 'applications.errors.tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters').optional(),
+});
 const messageBody = z.object({ text: formText.pipe(z.string().refine(hasVisibleText(), 'applications.errors.messageRequired').max(5000, 'applications.errors.tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters')) });
 
 export function applicationsRoutes(app: AppContext): Router {
@@ -158,6 +168,40 @@ export function applicationsRoutes(app: AppContext): Router {
     flash(req, 'success', 'applications.flash.answered');
     res.redirect(303, `/applications/${String(caseDoc._id)}`);
   });
+
+  // The applicant says what HR asked for within a procedure is done; HR records it received.
+  router.post('/applications/:id/procedures/:kind/asks/:askId/done', applicant, async (req, res) => {
+    const caseDoc = await myCase(req);
+    const kind = String(req.params.kind);
+    const askId = String(req.params.askId);
+    if (!isSupportKind(kind) || !/^[a-f0-9]{24}$/.test(askId)) throw new NotFoundError();
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const version = readForm(versionBody, body).version;
+    const form = askDoneBody.safeParse({ version: body.version, track: body.track, reply: body.reply });
+    if (!form.success) {
+      const issue = form.error.issues.find((i) => i.path[0] === 'reply') ?? form.error.issues[0]!;
+      await showApplication(req, res, caseDoc, { errors: { reply: issue.message }, values: { reply: typeof body.reply === 'string' ? body.reply : '', askId } }, 422);
+      return;
+    }
+    const back = `/applications/${String(caseDoc._id)}`;
+    try {
+      const { track, reply } = form.data;
+      const done = await askReply({ ctx: req.ctx, caseId: caseDoc._id, kind, askId, ...(reply ? { reply } : {}), expectedVersion: version, ...(track ? { trackStamp: track } : {}) });
+      if (!done.ok) {
+        await showApplication(req, res, caseDoc, { errors: done.errors as Record<string, string>, values: { reply: reply ?? '', askId } }, 422);
+        return;
+      }
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      const found = err instanceof CaseConflictError ? err : await caseConflict({ ctx: req.ctx, caseId: caseDoc._id });
+      if (!(found instanceof CaseConflictError)) throw found;
+      res.status(409).render('cases/conflict', conflictPage(req.ctx, found, back, req.body));
+      return;
+    }
+    flash(req, 'success', 'procedures.ask.flash.replied');
+    res.redirect(303, `${back}#asks`);
+  });
+  router.get('/applications/:id/procedures/:kind/asks/:askId/done', applicant, reloadTo((p) => `/applications/${p.id}#asks`));
 
   router.post('/applications/:id/offer', applicant, async (req, res) => {
     const caseDoc = await myCase(req);

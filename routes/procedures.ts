@@ -9,7 +9,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
 import { Types } from 'mongoose';
-import { SUPPORT_STATUSES } from '../models/constants.ts';
+import { DOCUMENT_TYPES, SUPPORT_STATUSES } from '../models/constants.ts';
 import { Case } from '../models/case.ts';
 import { BadRequestError, ConflictError, NotFoundError } from '../server/errors.ts';
 import { allow } from '../server/http/allow.ts';
@@ -20,8 +20,9 @@ import { caseStyles } from '../server/http/styles.ts';
 import { CaseConflictError, caseConflict } from '../server/cases/conflict.ts';
 import { conflictPage } from '../server/cases/present.ts';
 import { setCalendarLogger } from '../server/calendar/index.ts';
-import { isNewFiling, isSupportKind, updateProcedure, type ProcedureErrors } from '../server/procedures/service.ts';
-import { procedurePage, savedWarnings } from '../server/procedures/page.ts';
+import { isNewFiling, isSupportKind, updateProcedure } from '../server/procedures/service.ts';
+import { procedurePage, savedWarnings, type FailedForm } from '../server/procedures/page.ts';
+import { askMore, askReceived, type AskResult } from '../server/procedures/asks.ts';
 import { calendarDayMessage } from '../server/support/calendar-day.ts';
 
 const WORKERS = allow('role.caseWorker');
@@ -55,12 +56,31 @@ const procedureBody = z.object({
 const FIELDS = ['status', 'note', 'message', 'office', 'filedAt', 'decidedAt', 'targetAt', 'cardStartsAt', 'cardEndsAt', 'reasonsReceived', 'track', 'version'] as const;
 
 /** Only the form's own fields, each as the one string it should be (a repeated field is refused). */
-function formFields(body: unknown): Record<string, unknown> {
+function formFields(body: unknown, fields: readonly string[] = FIELDS): Record<string, unknown> {
   const src = (body ?? {}) as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const f of FIELDS) if (Object.prototype.hasOwnProperty.call(src, f)) out[f] = src[f];
+  for (const f of fields) if (Object.prototype.hasOwnProperty.call(src, f)) out[f] = src[f];
   return out;
 }
+
+const trackField = z.string().regex(/^(none|\d{1,15})$/, 'procedures.errors.invalid').optional();
+const versionField = z.string().regex(/^\d{1,9}$/, 'procedures.errors.version').transform(Number);
+
+/** "More is asked" (server/procedures/asks.ts): what, by when, which document slot, whether the authority's clock stops. */
+const askBody = z.object({
+  askText: z.string('procedures.ask.errors.textRequired').trim().min(1, 'procedures.ask.errors.textRequired').max(2000, 'procedures.errors.tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters'),
+  askDueAt: dateField,
+  askDocument: z.union([z.literal(''), z.enum(DOCUMENT_TYPES)], 'procedures.ask.errors.documentType').optional(),
+  askStopClock: z.literal('yes', 'procedures.errors.invalid').optional(),
+  track: trackField,
+  version: versionField,
+});
+const ASK_FIELDS = ['askText', 'askDueAt', 'askDocument', 'askStopClock', 'track', 'version'] as const;
+
+const receivedBody = z.object({ receivedOn: dateField, track: trackField, version: versionField });
+const RECEIVED_FIELDS = ['receivedOn', 'track', 'version'] as const;
+/** A request's id as stored (an ObjectId); anything else is no request of this case. */
+const ASK_ID = /^[a-f0-9]{24}$/;
 
 /** The procedure's status as stored (undefined: none yet, or no such case; the page then answers as it does). */
 async function trackStatus(caseId: string, kind: string): Promise<string | undefined> {
@@ -69,7 +89,7 @@ async function trackStatus(caseId: string, kind: string): Promise<string | undef
   return c?.supportTracks?.find((t) => t.kind === kind)?.status;
 }
 
-async function showProcedure(app: AppContext, req: Request, res: Response, status: number, failed?: { errors: ProcedureErrors; values: Record<string, string> }): Promise<void> {
+async function showProcedure(app: AppContext, req: Request, res: Response, status: number, failed?: FailedForm): Promise<void> {
   const model = await procedurePage({ ctx: req.ctx, caseId: String(req.params.id), kind: String(req.params.kind), ...(failed ? { failed } : {}) });
   res.status(status).render('procedures/edit', model);
 }
@@ -113,9 +133,7 @@ export function proceduresRoutes(app: AppContext): Router {
     } catch (err) {
       if (err instanceof ConflictError) {
         // The conflict is described once (server/cases/conflict.ts): who changed what since the form was loaded.
-        const conflict = err instanceof CaseConflictError ? err : await caseConflict({ ctx: req.ctx, caseId: id });
-        if (!(conflict instanceof CaseConflictError)) throw conflict;
-        res.status(409).render('cases/conflict', conflictPage(req.ctx, conflict, `/cases/${id}#support`, req.body));
+        await conflict(req, res, err, id, `/cases/${id}#support`);
         return;
       }
       throw err;
@@ -129,6 +147,79 @@ export function proceduresRoutes(app: AppContext): Router {
     else flash(req, 'success', 'procedures.flash.updated');
     res.redirect(303, `/cases/${id}#support`);
   };
+  /** A stale form: the 409 page saying who changed what since it was loaded (server/cases/conflict.ts). */
+  async function conflict(req: Request, res: Response, err: ConflictError, id: string, back: string): Promise<void> {
+    const found = err instanceof CaseConflictError ? err : await caseConflict({ ctx: req.ctx, caseId: id });
+    if (!(found instanceof CaseConflictError)) throw found;
+    res.status(409).render('cases/conflict', conflictPage(req.ctx, found, back, req.body));
+  }
+
+  /** Runs a request's service; a stale form is answered with the 409 page (undefined returned). */
+  async function attempt(req: Request, res: Response, id: string, back: string, run: () => Promise<AskResult>): Promise<AskResult | undefined> {
+    try {
+      return await run();
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      await conflict(req, res, err, id, back);
+      return undefined;
+    }
+  }
+
+  // HR asks the applicant for more within the procedure.
+  router.post('/cases/:id/procedures/:kind/asks', WORKERS, async (req, res) => {
+    const kind = String(req.params.kind);
+    if (!isSupportKind(kind)) throw new NotFoundError();
+    const id = String(req.params.id);
+    const fields = formFields(req.body, ASK_FIELDS);
+    const values = keptValues(fields);
+    const form = parseForm(askBody, fields, 'procedures.errors.invalid');
+    if (!form.ok) {
+      if (form.errors.version) throw new BadRequestError('cases.errors.version');
+      await showProcedure(app, req, res, 422, { form: 'ask', errors: form.errors, values });
+      return;
+    }
+    const { version, track, askText, askDueAt, askDocument, askStopClock } = form.data;
+    const back = `/cases/${id}/procedures/${kind}`;
+    const result = await attempt(req, res, id, back, () =>
+      askMore({ app, ctx: req.ctx, caseId: id, kind, text: askText, dueAt: askDueAt ?? null, ...(askDocument ? { documentType: askDocument } : {}), stopClock: askStopClock === 'yes', expectedVersion: version, ...(track ? { trackStamp: track } : {}) }),
+    );
+    if (!result) return;
+    if (!result.ok) {
+      await showProcedure(app, req, res, 422, { form: 'ask', errors: result.errors, values });
+      return;
+    }
+    flash(req, 'success', result.mailedTo ? 'procedures.ask.flash.asked' : 'procedures.ask.flash.askedNoMail', { to: result.mailedTo });
+    res.redirect(303, `${back}#asks`);
+  });
+
+  // HR records what was asked as received: a stopped decision clock counts again from that day.
+  router.post('/cases/:id/procedures/:kind/asks/:askId/received', WORKERS, async (req, res) => {
+    const kind = String(req.params.kind);
+    const askId = String(req.params.askId);
+    if (!isSupportKind(kind) || !ASK_ID.test(askId)) throw new NotFoundError();
+    const id = String(req.params.id);
+    const fields = formFields(req.body, RECEIVED_FIELDS);
+    const values = keptValues(fields);
+    const form = parseForm(receivedBody, fields, 'procedures.errors.invalid');
+    if (!form.ok) {
+      if (form.errors.version) throw new BadRequestError('cases.errors.version');
+      await showProcedure(app, req, res, 422, { form: 'received', askId, errors: form.errors, values });
+      return;
+    }
+    const back = `/cases/${id}/procedures/${kind}`;
+    const { version, track, receivedOn } = form.data;
+    const result = await attempt(req, res, id, back, () => askReceived({ app, ctx: req.ctx, caseId: id, kind, askId, receivedOn: receivedOn ?? null, expectedVersion: version, ...(track ? { trackStamp: track } : {}) }));
+    if (!result) return;
+    if (!result.ok) {
+      await showProcedure(app, req, res, 422, { form: 'received', askId, errors: result.errors, values });
+      return;
+    }
+    flash(req, 'success', result.repeated ? 'procedures.ask.flash.alreadyReceived' : result.mailedTo ? 'procedures.ask.flash.received' : 'procedures.ask.flash.receivedNoMail', { to: result.mailedTo });
+    res.redirect(303, `${back}#asks`);
+  });
+  // The addresses a refused request form leaves in the address bar: reopened, they are the procedure's page.
+  router.get(['/cases/:id/procedures/:kind/asks', '/cases/:id/procedures/:kind/asks/:askId/received'], WORKERS, reloadTo((p) => `/cases/${p.id}/procedures/${p.kind}`));
+
   // The case page's quick form keeps its old address; the procedure's page posts to its own.
   router.post('/cases/:id/procedures/:kind', WORKERS, (req, res) => save(req, res, 'page'));
   router.post('/cases/:id/support/:kind', WORKERS, (req, res) => save(req, res, 'case'));

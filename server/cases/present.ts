@@ -110,7 +110,8 @@ export function timeline(
     if (h.procedure?.kind) {
       const entry = procedureTimelineEntry(t, view.locale, h.procedure, view.forApplicant);
       if (!entry) continue;
-      const who = view.forApplicant ? t('cases.people.hr') : (names.get(String(h.actor))?.name ?? t('cases.people.system'));
+      // The applicant's own "done" to a request (server/procedures/asks.ts) is theirs, not the HR office's.
+      const who = view.forApplicant ? t(h.procedure.ask === 'replied' ? 'cases.people.you' : 'cases.people.hr') : (names.get(String(h.actor))?.name ?? t('cases.people.system'));
       const message = entry.message && (view.forApplicant ? entry.message : t('procedures.timeline.toApplicant', { message: entry.message }));
       out.push({ at: h.at, label: entry.label, who, note: [entry.detail, message, view.forApplicant ? undefined : h.note].filter(Boolean).join('\n') || undefined });
       continue;

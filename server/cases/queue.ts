@@ -10,6 +10,7 @@ import { User, type UserDoc, type UserRecord } from '../../models/user.ts';
 import { OPEN_STAGES, STAGES, SUPPORT_KINDS, TRACKS, inStages } from '../../models/constants.ts';
 import { queryWords } from '../../models/case-search.ts';
 import { nextDeadline, type NextDeadline } from '../../models/case-deadline.ts';
+import { asksOverdue } from '../procedures/asks.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import { caseScopeFilter } from '../policies/case.ts';
 import { canSeeOthersScores, canEvaluateCall } from '../policies/shortlist.ts';
@@ -162,6 +163,11 @@ export function searchConditions(q: string | undefined, leading?: string): Recor
     .map((w) => ({ searchTerms: { $regex: startsWith(w) } }));
 }
 
+/** A running procedure with a request to the applicant past its date and not received (server/procedures/asks.ts). */
+function askOverdueCondition(now: Date): Record<string, unknown> {
+  return { supportTracks: { $elemMatch: { status: { $in: ACTIVE_SUPPORT }, asks: { $elemMatch: { receivedAt: null, dueAt: { $lt: now } } } } } };
+}
+
 /** `scope` is the user's case scope (server/cases/access.ts caseScopeFor); without it, the policy's filter without scored cases. */
 export function queueFilter(user: UserDoc, q: QueueQuery, now: Date, scope: Record<string, unknown> = caseScopeFilter(user), leadingWord?: string, institutes?: Types.ObjectId[]): Record<string, unknown> {
   const and: Record<string, unknown>[] = [];
@@ -173,12 +179,13 @@ export function queueFilter(user: UserDoc, q: QueueQuery, now: Date, scope: Reco
   else if (q.assignee) and.push({ assignee: new Types.ObjectId(q.assignee) });
   if (q.support) and.push({ supportTracks: { $elemMatch: { kind: q.support, status: { $in: ACTIVE_SUPPORT } } } });
   // The rows the badges flag: escalated by the job, or past their deadline since its last run.
-  if (q.procedures) and.push({ $or: [{ 'overdueProcedures.0': { $exists: true } }, { supportTracks: { $elemMatch: { status: { $in: ACTIVE_SUPPORT }, dueAt: { $lt: now } } } }] });
+  if (q.procedures) and.push({ $or: [{ 'overdueProcedures.0': { $exists: true } }, { supportTracks: { $elemMatch: { status: { $in: ACTIVE_SUPPORT }, dueAt: { $lt: now } } } }, askOverdueCondition(now)] });
   if (q.overdue) {
     and.push({
       $or: [
         { stageDueAt: { $lt: now } },
         { supportTracks: { $elemMatch: { status: { $in: ACTIVE_SUPPORT }, dueAt: { $lt: now } } } },
+        askOverdueCondition(now),
         { 'overdueProcedures.0': { $exists: true } },
       ],
     });
@@ -228,6 +235,9 @@ const ROW_PROJECTION = {
   'supportTracks.status': 1,
   'supportTracks.dueAt': 1,
   'supportTracks.cardEndsAt': 1,
+  // A request to the applicant is due too (server/procedures/asks.ts): its date, and whether it was received.
+  'supportTracks.asks.dueAt': 1,
+  'supportTracks.asks.receivedAt': 1,
   overdueProcedures: 1,
   'forecast.likely': 1,
   // Whether the applicant wrote last (a message waiting for an answer); never the texts.
@@ -288,7 +298,7 @@ interface LeanRow {
   assignee?: Types.ObjectId | null;
   score?: number | null;
   profile?: { fullName?: string | null; nationality?: string | null; plannedArrival?: Date | null } | null;
-  supportTracks?: Array<{ kind: string; status: string; dueAt?: Date | null; cardEndsAt?: Date | null }>;
+  supportTracks?: Array<{ kind: string; status: string; dueAt?: Date | null; cardEndsAt?: Date | null; asks?: Array<{ dueAt: Date; receivedAt?: Date | null }> | null }>;
   overdueProcedures?: string[] | null;
   forecast?: { likely?: Date | null } | null;
   messages?: Array<{ fromApplicant?: boolean | null }> | null;
@@ -480,7 +490,8 @@ export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date, known?:
   for (const c of calls) callTitle.set(String(c._id), c.title);
 
   const rows: QueueRow[] = docs.map((d) => {
-    const late = supportOverdue(d.supportTracks ?? [], now);
+    // A procedure past its deadline, or with a request to the applicant past its date, is flagged alike.
+    const late = [...new Set([...supportOverdue(d.supportTracks ?? [], now), ...asksOverdue(d.supportTracks ?? [], now)])];
     const flag = flags.get(String(d._id));
     // A case nobody has scored has nothing to hide: its cell stays empty, as for any viewer.
     const hidden = hiddenScores.has(String(d._id)) && typeof d.score === 'number';

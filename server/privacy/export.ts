@@ -74,7 +74,14 @@ async function applicantCases(user: UserRecord) {
       dependants: stripIds(c.dependants),
       supportRequested: c.supportRequested ?? {},
       // The kind, status and deadline are shown to the applicant; the officer's working note is not.
-      supportTracks: (c.supportTracks ?? []).map((s) => ({ kind: s.kind, status: s.status, dueAt: s.dueAt, updatedAt: s.updatedAt })),
+      // What HR asked of them within a procedure and their reply are theirs too (server/procedures/asks.ts).
+      supportTracks: (c.supportTracks ?? []).map((s) => ({
+        kind: s.kind,
+        status: s.status,
+        dueAt: s.dueAt,
+        updatedAt: s.updatedAt,
+        ...(s.asks?.length ? { asks: s.asks.map((a) => ({ text: a.text, askedAt: a.askedAt, dueAt: a.dueAt, documentType: a.documentType, repliedAt: a.repliedAt, reply: a.reply, receivedAt: a.receivedAt })) } : {}),
+      })),
       infoRequest: c.infoRequest?.requestedAt
         ? { items: c.infoRequest.items, requestedAt: c.infoRequest.requestedAt, dueAt: c.infoRequest.dueAt, answer: c.infoRequest.answer, answeredAt: c.infoRequest.answeredAt }
         : undefined,

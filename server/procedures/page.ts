@@ -7,9 +7,10 @@ import { can } from '../policies/index.ts';
 import { findCaseFor } from '../cases/access.ts';
 import { loadCalendar, type WorkingCalendar } from '../calendar/index.ts';
 import { supportOpen, type SupportKind } from '../../models/constants.ts';
-import { PROCEDURE_RULES, filingOutsideWindow, type PassportLike } from './rules.ts';
+import { PROCEDURE_RULES, clockCanStop, filingOutsideWindow, type PassportLike } from './rules.ts';
+import { askableDocuments, defaultAskDue } from './asks.ts';
 import { currentDocuments } from '../documents/index.ts';
-import { presentProcedures, type ProcedureView } from './present.ts';
+import { errorText, presentProcedures, type ProcedureView } from './present.ts';
 import type { ProcedureErrors } from './service.ts';
 import { formatDay } from '../views/time.ts';
 
@@ -40,7 +41,16 @@ export function savedWarnings(ctx: Context, saved: { outsideWindow?: { days: num
   return out;
 }
 
-export async function procedurePage(opts: { ctx: Context; caseId: string; kind: SupportKind | string; failed?: { errors: ProcedureErrors; values: Record<string, string> } }) {
+/** A refused form of the procedure's page: which one (the status form, the request form, or "received" on a request), its errors and what was typed. */
+export interface FailedForm {
+  form?: 'status' | 'ask' | 'received';
+  /** The request a "received" form was for. */
+  askId?: string;
+  errors: ProcedureErrors;
+  values: Record<string, string>;
+}
+
+export async function procedurePage(opts: { ctx: Context; caseId: string; kind: SupportKind | string; failed?: FailedForm }) {
   const { ctx } = opts;
   const actor = actorOf(ctx);
   const t = tOf(ctx);
@@ -52,6 +62,7 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
   const tracks = o.supportTracks ?? [];
   const stored = tracks.find((s) => s.kind === kind);
   const withTrack = stored ? tracks : [...tracks, { kind, status: 'not_needed' as const }];
+  const statusFailed = opts.failed && (opts.failed.form ?? 'status') === 'status' ? opts.failed : undefined;
   const page = presentProcedures({
     ctx,
     caseDoc: { _id: caseDoc._id, version: caseDoc.version, supportTracks: withTrack as never, overdueProcedures: o.overdueProcedures as string[], dependants: o.dependants ?? [] },
@@ -59,7 +70,7 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
     forApplicant: false,
     editable: true,
     documents,
-    ...(opts.failed ? { failed: { kind, ...opts.failed } } : {}),
+    ...(statusFailed ? { failed: { kind, errors: statusFailed.errors, values: statusFailed.values } } : {}),
   });
   const item = page.items.find((i) => i.kind === kind) as ProcedureView;
   const rule = PROCEDURE_RULES[kind];
@@ -78,11 +89,12 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
     cardEndsAt: isoDay(stored?.cardEndsAt),
     note: '',
     message: '',
-    ...opts.failed?.values,
+    ...statusFailed?.values,
   };
   const errors = item.error;
   // The target before filing: while the procedure is not lodged (or was being moved when the form failed).
   const showTarget = !stored || ['not_needed', 'requested', 'preparing'].includes(stored.status) || !!(values as Record<string, string>).targetAt;
+  const ask = await askForm(ctx, caseDoc.call, kind, item, calendar, opts.failed);
   const isRefused = (values as Record<string, string>).status ? (values as Record<string, string>).status === 'refused' : item.status === 'refused';
   // The summary (views/partials/form-errors.hbs) links to each field's own error; an error with no
   // field on this page (a tampered hidden field) is said in the summary itself.
@@ -110,12 +122,41 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
     values,
     // The filing recorded, when the field is empty for a new one: it stays in the case's history.
     filedAtHint: stored?.status === 'filed' ? undefined : stored?.filedAt ? t('procedures.fields.earlierFiling', { date: formatDay(stored.filedAt, ctx.locale) }) : t('procedures.fields.filedAtNew'),
-    errors,
-    formErrorsText: errors ? [t('procedures.errors.fix'), ...unplaced].join(' ') : undefined,
+    // The summary above the forms shows for a refused request form too (its errors are beside its fields).
+    errors: errors ?? (ask.errorsText ? {} : undefined),
+    ask,
+    formErrorsText: errors ? [t('procedures.errors.fix'), ...unplaced].join(' ') : ask.errorsText,
     isRefused,
     showTarget,
     targetLabel: t(rule.internal ? 'procedures.due.arrange' : 'procedures.due.file'),
     decidedAtHint: t(rule.internal ? 'procedures.fields.decidedAtInternal' : 'procedures.fields.decidedAtHint'),
+  };
+}
+
+/**
+ * The request form of a procedure's page ("more is asked", ./asks.ts) and the "received" form of
+ * each open request: defaults (the rules table's working days, the clock stopped where one runs and
+ * may stop), the checklist's document types, and a refused form's errors with what was typed.
+ */
+async function askForm(ctx: Context, callId: unknown, kind: SupportKind, item: ProcedureView, calendar: WorkingCalendar, failed: FailedForm | undefined) {
+  const t = tOf(ctx);
+  const mine = failed?.form === 'ask' ? failed : undefined;
+  const canStop = clockCanStop(kind, item.status);
+  const values = mine?.values ?? { askText: '', askDueAt: defaultAskDue(kind, calendar, ctx.now), askDocument: '', askStopClock: canStop ? 'yes' : '' };
+  const errors = mine ? Object.fromEntries(Object.entries(mine.errors).map(([k, v]) => [k, errorText(t, ctx.locale, v)])) : undefined;
+  const types = await askableDocuments(callId);
+  const received = failed?.form === 'received' ? failed : undefined;
+  const receivedErrors = received ? Object.fromEntries(Object.entries(received.errors).map(([k, v]) => [k, errorText(t, ctx.locale, v)])) : undefined;
+  const asks = item.asks.map((a) => (received && received.askId === a.id ? { ...a, failed: { errors: receivedErrors, values: received.values } } : a));
+  return {
+    // A request is made while the procedure runs (requested, preparing, filed).
+    open: item.active,
+    canStop,
+    values,
+    errors,
+    documents: [{ value: '', label: t('procedures.ask.noDocument'), selected: !values.askDocument }, ...types.map((d) => ({ value: d, label: t(`documents.types.${d}`), selected: values.askDocument === d }))],
+    asks,
+    errorsText: mine || received ? t('procedures.errors.fix') : undefined,
   };
 }
 
@@ -124,12 +165,17 @@ export async function caseProcedures(opts: { ctx: Context; caseDoc: { _id: unkno
   const calendar = opts.calendar ?? (await loadCalendar());
   const c = opts.caseDoc as { toObject?: () => Record<string, unknown> } & Record<string, unknown>;
   const o = (c.toObject?.() ?? c) as { _id: unknown; version: number; supportTracks?: never; overdueProcedures?: string[]; dependants?: unknown[] };
+  // A request naming a document is answered by an upload into its slot: the page says so (the
+  // applicant's page reads the documents only then; HR's case page has them already).
+  const tracks = (o.supportTracks ?? []) as Array<{ asks?: Array<{ documentType?: string; receivedAt?: Date }> }>;
+  const slotAsked = tracks.some((tr) => (tr.asks ?? []).some((a) => a.documentType && !a.receivedAt));
+  const documents = opts.documents ?? (slotAsked ? await currentDocuments([o._id]) : undefined);
   return presentProcedures({
     ctx: opts.ctx,
     caseDoc: { _id: o._id, version: o.version, supportTracks: o.supportTracks, overdueProcedures: o.overdueProcedures, dependants: o.dependants ?? [] },
     calendar,
     forApplicant: opts.forApplicant,
     editable: !!opts.editable && supportOpen(opts.caseDoc),
-    ...(opts.documents ? { documents: opts.documents } : {}),
+    ...(documents ? { documents } : {}),
   });
 }

@@ -8,7 +8,7 @@ import { tOf, type Context } from '../context.ts';
 import type { Locale } from '../i18n/index.ts';
 import type { WorkingCalendar } from '../calendar/index.ts';
 import { PROCEDURE_RULES, residenceCardConflict, visaSymbol, waitingGroups, type CardBeyondPassport, type PassportLike } from './rules.ts';
-import { ACTIVE_SUPPORT, deadlineLeft, holidayDayText, type HolidayName, dueMeaning, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
+import { ACTIVE_SUPPORT, clockStopped, deadlineLeft, holidayDayText, type HolidayName, dueMeaning, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
 import { formatDay } from '../views/time.ts';
 
 export interface DeadlineView {
@@ -53,6 +53,44 @@ interface TrackDoc {
   reasonsReceivedAt?: Date | null;
   cardStartsAt?: Date | null;
   cardEndsAt?: Date | null;
+  asks?: ReadonlyArray<AskDoc> | null;
+}
+
+interface AskDoc {
+  _id?: unknown;
+  text: string;
+  askedAt: Date;
+  dueAt: Date;
+  documentType?: string | null;
+  stopsClock?: boolean | null;
+  repliedAt?: Date | null;
+  reply?: string | null;
+  receivedAt?: Date | null;
+}
+
+/** A request to the applicant within a procedure (./asks.ts), as both sides read it. */
+export interface AskView {
+  id: string;
+  kind: string;
+  kindLabel: string;
+  /** In HR's words, as typed. */
+  text: string;
+  askedAt: Date;
+  /** The applicant's due date with its working days left (or overdue). */
+  due: DeadlineView;
+  open: boolean;
+  documentType?: string;
+  documentLabel?: string;
+  /** A file of the type asked for uploaded since the request (the checklist's slot answered): HR may record it received. */
+  uploadedAt?: Date;
+  stopsClock: boolean;
+  repliedAt?: Date;
+  reply?: string;
+  receivedAt?: Date;
+  /** The applicant only: a passed date, said as a warning with what to do. */
+  lateNote?: string;
+  /** The procedure's state the form is built for (service.ts trackStamp). */
+  stamp: string;
 }
 
 export interface ProcedureView {
@@ -98,6 +136,10 @@ export interface ProcedureView {
   statuses?: Array<{ value: string; label: string; selected: boolean }>;
   error?: Record<string, string>;
   values?: Record<string, string>;
+  /** Requests to the applicant: the open ones, then those received (HR only). */
+  asks: AskView[];
+  /** The decision clock stopped until what was asked is received (./asks.ts). */
+  clockStopped?: string;
 }
 
 export interface ProceduresPage {
@@ -108,6 +150,8 @@ export interface ProceduresPage {
   /** The procedures not started yet that HR may start (e.g. the exemption certificate). */
   startable: Array<{ value: string; label: string }>;
   forApplicant: boolean;
+  /** Every open request to the applicant, soonest first (the applicant's page shows them at the top). */
+  openAsks: AskView[];
 }
 
 export interface PresentProceduresInput {
@@ -118,8 +162,38 @@ export interface PresentProceduresInput {
   editable?: boolean;
   /** A refused form: the procedure it was for, its errors (i18n keys) and what was typed. */
   failed?: { kind: string; errors: ProcedureErrors; values: Record<string, string> };
-  /** The case's current documents: the residence card's end is checked against the passport among them. */
-  documents?: readonly PassportLike[];
+  /** The case's current documents: the residence card's end is checked against the passport among them, a request's slot against its uploads. */
+  documents?: ReadonlyArray<PassportLike & { createdAt?: Date | null }>;
+}
+
+/** The requests of a procedure in the reader's words: open ones first, soonest due first; the applicant does not see those closed. */
+export function askViews(t: TFunction, locale: Locale, calendar: WorkingCalendar, now: Date, kind: string, track: TrackDoc, forApplicant: boolean, documents: ReadonlyArray<{ type: string; status?: string | null; createdAt?: Date | null }>): AskView[] {
+  const views: AskView[] = [];
+  for (const a of track.asks ?? []) {
+    const open = !a.receivedAt;
+    if (forApplicant && !open) continue;
+    const due = deadlineView(t, locale, calendar, now, a.dueAt);
+    // The slot answered: a file of the type asked for, uploaded since, or waiting for HR's check.
+    const uploads = a.documentType ? documents.filter((d) => d.type === a.documentType && d.createdAt && (d.status === 'pending' || d.createdAt.getTime() >= a.askedAt.getTime())).map((d) => d.createdAt!.getTime()) : [];
+    views.push({
+      id: String(a._id),
+      kind,
+      kindLabel: t(`procedures.kinds.${kind}`),
+      text: a.text,
+      askedAt: a.askedAt,
+      due,
+      open,
+      ...(a.documentType ? { documentType: a.documentType, documentLabel: t(`documents.types.${a.documentType}`) } : {}),
+      ...(uploads.length ? { uploadedAt: new Date(Math.max(...uploads)) } : {}),
+      stopsClock: !!a.stopsClock,
+      ...(a.repliedAt ? { repliedAt: a.repliedAt } : {}),
+      ...(a.reply ? { reply: a.reply } : {}),
+      ...(a.receivedAt ? { receivedAt: a.receivedAt } : {}),
+      ...(forApplicant && open && due.overdue ? { lateNote: t(a.repliedAt ? 'procedures.ask.lateReplied' : 'procedures.ask.late') } : {}),
+      stamp: trackStamp(track),
+    });
+  }
+  return views.sort((x, y) => Number(!x.open) - Number(!y.open) || (x.open ? x.due.date.getTime() - y.due.date.getTime() : 0));
 }
 
 /**
@@ -197,6 +271,8 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
     const failed = input.failed?.kind === kind ? input.failed : undefined;
     const waits = s.status === 'requested' || s.status === 'preparing' ? waitingText(t, kind, tracks) : undefined;
     const late = !forApplicant && (escalated.has(kind) || isSupportOverdue(s, now) || reasonsOverdue(s, now));
+    const asks = askViews(t, locale, calendar, now, kind, s, forApplicant, input.documents ?? []);
+    const askLate = asks.some((a) => a.open && a.due.overdue);
     const cardProblem = kind === 'residence_card' && cardConflict ? cardProblemText(t, locale, cardConflict) : undefined;
     const meaning = dueMeaning(kind, s.status);
     // No legal decision time: the applicant is told so, not the institute's own follow-up date.
@@ -217,7 +293,7 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       officeRecorded: !!s.office,
       status: s.status,
       statusLabel: t(`procedures.statuses.${s.status}`),
-      badge: s.status === 'refused' || late || cardProblem ? 'err' : s.status === 'approved' ? 'ok' : s.status === 'not_needed' ? 'muted' : '',
+      badge: s.status === 'refused' || late || askLate || cardProblem ? 'err' : s.status === 'approved' ? 'ok' : s.status === 'not_needed' ? 'muted' : '',
       active,
       // The filing under way or decided; one set back to preparing keeps an earlier filing's date, which the history shows.
       ...(s.filedAt && FILING_STATUSES.has(s.status) ? { filedAt: s.filedAt } : {}),
@@ -233,6 +309,8 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       ...(s.cardEndsAt ? { cardEndsAt: s.cardEndsAt } : {}),
       ...(cardProblem ? { cardProblem } : {}),
       escalated: late,
+      asks,
+      ...(clockStopped(s as never) ? { clockStopped: t(forApplicant ? 'procedures.ask.clockStoppedApplicant' : 'procedures.ask.clockStopped') } : {}),
       ...(s.applicantMessage ? { message: s.applicantMessage } : {}),
       ...(!forApplicant && s.note ? { note: s.note } : {}),
       ...(!forApplicant
@@ -252,7 +330,12 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
     version: caseDoc.version,
     startable: forApplicant ? [] : (Object.keys(PROCEDURE_RULES) as SupportKind[]).filter((k) => !present.has(k)).map((k) => ({ value: k, label: t(`procedures.kinds.${k}`) })),
     forApplicant,
+    openAsks: items.flatMap((i) => (active(i.status) ? i.asks.filter((a) => a.open) : [])).sort((x, y) => x.due.date.getTime() - y.due.date.getTime()),
   };
+}
+
+function active(status: string): boolean {
+  return (ACTIVE_SUPPORT as readonly string[]).includes(status);
 }
 
 interface ProcedureEvent {
@@ -270,6 +353,12 @@ interface ProcedureEvent {
   message?: string | null;
   escalated?: string | null;
   applicantVisible?: boolean | null;
+  ask?: string | null;
+  askText?: string | null;
+  askDueAt?: Date | null;
+  askDocument?: string | null;
+  clockStopped?: boolean | null;
+  dueAt?: Date | null;
 }
 
 /**
@@ -280,6 +369,16 @@ export function procedureTimelineEntry(t: TFunction, locale: Locale, p: Procedur
   if (forApplicant && !p.applicantVisible) return undefined;
   const kind = t(`procedures.kinds.${p.kind}`);
   if (p.escalated) return { label: t('procedures.timeline.escalated', { kind }) };
+  // A request to the applicant (./asks.ts): what was asked (HR's words), by when, and the clock.
+  if (p.ask) {
+    const details: string[] = [];
+    if (p.askText) details.push(t('procedures.ask.timeline.what', { text: p.askText }));
+    if (p.askDueAt) details.push(t('procedures.ask.timeline.due', { date: formatDay(p.askDueAt, locale) }));
+    if (p.askDocument) details.push(t('procedures.ask.timeline.document', { type: t(`documents.types.${p.askDocument}`) }));
+    if (p.ask === 'asked' && p.clockStopped) details.push(t('procedures.ask.timeline.clockStopped'));
+    if (p.ask === 'received' && p.dueAt) details.push(t('procedures.ask.timeline.clockRestarted', { date: formatDay(p.dueAt, locale) }));
+    return { label: t(`procedures.ask.timeline.${p.ask}`, { kind }), detail: details.join('\n') };
+  }
   const statusChanged = p.from !== p.to;
   const label =
     statusChanged && !forApplicant

@@ -149,6 +149,41 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
 };
 
 /**
+ * "More is asked" of the applicant within a procedure (server/procedures/asks.ts).
+ *
+ * The applicant's due date: the institute's own choice, no law sets it; the working days offered by
+ * default (HR may choose another day). Kept per procedure: a document from abroad (a criminal record
+ * certificate, a legalised degree) takes longer than a photo or a corrected form.
+ */
+export const ASK_WORKING_DAYS: Record<ProcedureKind, number> = {
+  work_permit: 10,
+  work_permit_exemption: 10,
+  visa: 5,
+  residence_card: 5,
+  housing: 5,
+  citizenship: 15,
+};
+/** The latest due date HR may give, in calendar days (as the screening's information request: a longer wait is a hold). */
+export const ASK_MAX_DAYS = 90;
+
+/**
+ * Whether an authority's decision clock stops while the file is completed. Decree 219/2025/ND-CP
+ * counts the work permit's 10 working days (and the exemption certificate's 5, Art. 9(3)) "from
+ * receiving a complete file" ("kể từ ngày nhận đủ hồ sơ": national procedures 1.014199 and 1.014196,
+ * Decision 886/QĐ-BNV; en.sggp.org.vn post119473; visaverge.com on the decree: "review a complete
+ * dossier and decide within 10 working days"); Law 47/2014/QH13 Art. 37(2)(c) counts the residence
+ * card's 5 the same way ("kể từ ngày nhận đủ hồ sơ"). So a file the authority finds incomplete has
+ * no decision clock until the missing part is received, and the full time counts again from that
+ * day. NOT verified against the gazette text: a clause of the decree saying in so many words that
+ * a supplement request suspends the time (searched, not found), nor whether an authority that asks
+ * for a mere clarification keeps its clock running. So stopping the clock is HR's choice on each
+ * request (offered only where a decision time runs: a filed procedure with one), not automatic.
+ */
+export function clockCanStop(kind: ProcedureKind, status: string): boolean {
+  return status === 'filed' && PROCEDURE_RULES[kind].decisionWorkingDays !== undefined;
+}
+
+/**
  * The day a file should be lodged by, from the institute's own target (`target`, a day's end): kept
  * inside the legal filing window where the procedure has one (the work permit and its exemption: 60
  * to 10 days before the planned start of work, Decree 219/2025/ND-CP; see fileBeforeStartDays). A target before the

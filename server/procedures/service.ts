@@ -117,6 +117,30 @@ export interface TrackState {
   cardStartsAt?: Date;
   cardEndsAt?: Date;
   escalations?: string[];
+  /** What was asked of the applicant within the procedure (./asks.ts). */
+  asks?: AskState[];
+}
+
+/** One request to the applicant (models/case.ts procedureAskSchema). */
+export interface AskState {
+  _id?: Types.ObjectId;
+  text: string;
+  askedAt: Date;
+  askedBy?: Types.ObjectId;
+  dueAt: Date;
+  documentType?: string;
+  stopsClock?: boolean;
+  stoppedDueAt?: Date;
+  repliedAt?: Date;
+  reply?: string;
+  receivedAt?: Date;
+  receivedBy?: Types.ObjectId;
+}
+
+/** The decision clock is stopped: a request made for the filing under way that stopped it is not received yet (./asks.ts). */
+export function clockStopped(t: Pick<TrackState, 'status' | 'asks' | 'filedAt'> | undefined): boolean {
+  const filed = t?.filedAt ? vnDateKey(t.filedAt) : '';
+  return t?.status === 'filed' && (t.asks ?? []).some((a) => a.stopsClock && !a.receivedAt && vnDateKey(a.askedAt) >= filed);
 }
 
 export interface ProcedureInput {
@@ -143,7 +167,7 @@ export interface ProcedureInput {
 export type ProcedureError = string | { key: string; params: Record<string, unknown> };
 export type ProcedureErrors = Record<string, ProcedureError>;
 
-function plain(t: unknown): TrackState {
+export function plain(t: unknown): TrackState {
   const o = ((t as { toObject?: () => unknown }).toObject?.() ?? t) as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) if (v !== undefined && v !== null) out[k] = v;
@@ -240,7 +264,12 @@ export function nextTrack(existing: TrackState | undefined, kind: SupportKind, i
     delete track.dueAt;
     delete track.dueCount;
   } else if (input.status === 'filed') {
-    if (track.filedAt && (statusChanged || !sameDay(before.filedAt, track.filedAt) || !track.dueAt)) {
+    // Stopped while the applicant completes the file (./asks.ts): it counts again from the day HR
+    // records the missing part received, not from a save of the page meanwhile.
+    if (!statusChanged && clockStopped(before)) {
+      delete track.dueAt;
+      delete track.dueCount;
+    } else if (track.filedAt && (statusChanged || !sameDay(before.filedAt, track.filedAt) || !track.dueAt)) {
       track.dueCount = { from: track.filedAt, workingDays: days! };
       track.dueAt = countedDeadline(calendar, track.dueCount);
     }

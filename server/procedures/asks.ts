@@ -1,0 +1,320 @@
+// "More is asked" within a support procedure: HR asks the applicant for something (a missing paper,
+// a translation, a corrected form) with a due date, optionally a document of the checklist, and,
+// for a filed procedure, whether the authority's decision clock stops until the file is complete
+// (rules.ts clockCanStop). The applicant is e-mailed and sees the request on their page; they say
+// it is done (or upload the document); HR records it received, and a stopped clock counts again
+// from that day on the working-day calendar. Each step is written in one atomic update with its
+// history event and e-mail (outbox), against the version the form was built for, and audited.
+import { Types } from 'mongoose';
+import { Case, type CaseDoc } from '../../models/case.ts';
+import { Call } from '../../models/call.ts';
+import { User } from '../../models/user.ts';
+import { nextDueAt } from '../../models/case-deadline.ts';
+import { ACTIVE_SUPPORT_STATUSES, DOCUMENT_TYPES, supportOpen, type SupportKind } from '../../models/constants.ts';
+import type { AppContext } from '../deps.ts';
+import { actorOf, type Context } from '../context.ts';
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
+import { recordAudit } from '../audit/index.ts';
+import { authorize, can } from '../policies/index.ts';
+import { findCaseFor } from '../cases/access.ts';
+import { countedDeadline, loadCalendar, vnDateKey, type WorkingCalendar } from '../calendar/index.ts';
+import { caseEmail, outboxKey, recipientLocale } from '../outbox/item.ts';
+import { translator, type Locale } from '../i18n/index.ts';
+import { formatDay } from '../views/time.ts';
+import { currentDocuments, validityOf } from '../documents/index.ts';
+import { ASK_MAX_DAYS, ASK_WORKING_DAYS, PROCEDURE_RULES, clockCanStop } from './rules.ts';
+import { clockStopped, deadlineLeft, plain, trackStamp, type AskState, type ProcedureErrors, type TrackState } from './service.ts';
+
+export type AskResult = { ok: true; caseDoc: CaseDoc; repeated?: boolean; mailedTo?: string } | { ok: false; errors: ProcedureErrors; caseDoc: CaseDoc };
+
+interface Versioned {
+  /** The case version the form was built for. */
+  expectedVersion: number;
+  /** The procedure as the form saw it (service.ts trackStamp): another part of the case changed meanwhile is no conflict. */
+  trackStamp?: string;
+}
+
+/** The applicant's default due date ('YYYY-MM-DD' in Vietnam): the rules table's working days from today. */
+export function defaultAskDue(kind: SupportKind, calendar: WorkingCalendar, now: Date): string {
+  return vnDateKey(calendar.addWorkingDays(now, ASK_WORKING_DAYS[kind]));
+}
+
+/** The document types a request may name: the call's checklist (the applicant uploads into its slot). */
+export async function askableDocuments(callId: unknown): Promise<string[]> {
+  const call = await Call.findById(callId, { checklist: 1 }).lean();
+  const listed = new Set((call?.checklist ?? []).map((i) => i.type));
+  return DOCUMENT_TYPES.filter((d) => listed.has(d));
+}
+
+/** Whether a request is past its due date and still open. */
+export function askOverdue(a: { dueAt: Date; receivedAt?: Date | null }, now: Date): boolean {
+  return !a.receivedAt && a.dueAt.getTime() < now.getTime();
+}
+
+/** The kinds of active procedures with a request to the applicant past its date (the queue flags them). */
+export function asksOverdue(tracks: ReadonlyArray<{ kind: string; status: string; asks?: ReadonlyArray<{ dueAt: Date; receivedAt?: Date | null }> | null }>, now: Date): string[] {
+  return tracks.filter((t) => (ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(t.status) && (t.asks ?? []).some((a) => a.dueAt && askOverdue(a, now))).map((t) => t.kind);
+}
+
+/** The case, checked for HR's work on its procedures (as updateProcedure does). */
+async function workableCase(ctx: Context, caseId: string | Types.ObjectId): Promise<CaseDoc> {
+  const actor = actorOf(ctx);
+  const { caseDoc } = await findCaseFor(actor, caseId);
+  if (!(actor.role === 'admin' || can(actor, 'case.work', caseDoc))) throw new ForbiddenError('cases.errors.readOnly');
+  return caseDoc;
+}
+
+/** The version to write against: the form's, or the case's now when only other parts of it changed; a stale form is a conflict. */
+function versionFor(caseDoc: CaseDoc, raw: unknown, opts: Versioned): number {
+  if (caseDoc.version === opts.expectedVersion) return opts.expectedVersion;
+  if (opts.trackStamp !== undefined && opts.trackStamp === trackStamp(raw as { updatedAt?: Date })) return caseDoc.version;
+  throw new ConflictError('cases.conflict.generic');
+}
+
+/** Writes the procedure's new state with its history event, e-mail and flags, in one update matched on the version. */
+async function writeTrack(caseDoc: CaseDoc, version: number, kind: SupportKind, track: TrackState, history: Record<string, unknown>, outbox: unknown[], clearOverdue: boolean): Promise<CaseDoc> {
+  const tracks = (caseDoc.supportTracks ?? []).map((t) => (t.kind === kind ? track : plain(t)));
+  const overdue = ((caseDoc.overdueProcedures ?? []) as string[]).filter((k) => !(clearOverdue && k === kind));
+  const updated = await Case.findOneAndUpdate(
+    { _id: caseDoc._id, version, stage: caseDoc.stage },
+    {
+      $set: { supportTracks: tracks, overdueProcedures: overdue, nextDueAt: nextDueAt({ stage: caseDoc.stage, stageDueAt: caseDoc.stageDueAt, supportTracks: tracks }) },
+      $inc: { version: 1 },
+      $push: { history, ...(outbox.length ? { outbox: { $each: outbox } } : {}) },
+    },
+    { returnDocument: 'after' },
+  );
+  if (!updated) throw new ConflictError('cases.conflict.generic');
+  return updated;
+}
+
+/** The words of an ask e-mail in the applicant's language (the outbox item's locale). */
+function askWords(locale: Locale, kind: SupportKind, ask: AskState, calendar: WorkingCalendar, now: Date) {
+  const t = translator(locale);
+  return {
+    kindLabel: t(`procedures.kinds.${kind}`),
+    // In HR's words, as typed: shown as written, not translated.
+    askText: ask.text,
+    dueOn: formatDay(ask.dueAt, locale),
+    dueLeft: deadlineLeft(t, calendar, now, ask.dueAt).text,
+    documentLabel: ask.documentType ? t(`documents.types.${ask.documentType}`) : '',
+  };
+}
+
+export interface AskMoreOptions extends Versioned {
+  app?: Pick<AppContext, 'config'>;
+  ctx: Context;
+  caseId: string | Types.ObjectId;
+  kind: SupportKind;
+  /** What is asked, in HR's words (shown and e-mailed to the applicant as typed). */
+  text: string;
+  /** The applicant's due day (its end in Vietnam), or null when the field was left empty. */
+  dueAt: Date | null;
+  documentType?: string;
+  /** Stop the authority's decision clock until HR records it received (a filed procedure with a decision time only). */
+  stopClock: boolean;
+}
+
+/** HR asks the applicant for more within a procedure: a reason-bearing decision, audited, on the history, e-mailed. */
+export async function askMore(opts: AskMoreOptions): Promise<AskResult> {
+  const { ctx, kind } = opts;
+  const actor = actorOf(ctx);
+  const now = ctx.now;
+  const caseDoc = await workableCase(ctx, opts.caseId);
+  if (!supportOpen(caseDoc)) return { ok: false, errors: { askText: 'procedures.errors.notNow' }, caseDoc };
+  const raw = (caseDoc.supportTracks ?? []).find((t) => t.kind === kind);
+  const existing = raw ? plain(raw) : undefined;
+  if (!existing || !(ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(existing.status)) return { ok: false, errors: { askText: 'procedures.ask.errors.notActive' }, caseDoc };
+
+  const calendar = await loadCalendar();
+  const errors: ProcedureErrors = {};
+  const due = opts.dueAt;
+  if (!due) errors.askDueAt = 'procedures.ask.errors.dueRequired';
+  else if (vnDateKey(due) < vnDateKey(now)) errors.askDueAt = 'procedures.ask.errors.dueInPast';
+  else if (due.getTime() - now.getTime() > ASK_MAX_DAYS * 86_400_000) errors.askDueAt = { key: 'procedures.ask.errors.dueTooFar', params: { days: ASK_MAX_DAYS } };
+  else if (!calendar.isWorkingDay(due)) errors.askDueAt = 'procedures.ask.errors.dueNotWorkingDay';
+  if (opts.documentType) {
+    if (!(await askableDocuments(caseDoc.call)).includes(opts.documentType)) errors.askDocument = 'procedures.ask.errors.documentType';
+    else {
+      // A file accepted and still valid takes no new version (server/documents/upload.ts): the slot
+      // could not be answered. HR changes that decision first (with its reason), or asks without a slot.
+      const settled = (await currentDocuments([caseDoc._id])).some((d) => d.type === opts.documentType && d.status === 'accepted' && validityOf(d, caseDoc, now) === 'ok');
+      if (settled) errors.askDocument = 'procedures.ask.errors.documentSettled';
+    }
+  }
+  if (opts.stopClock && !clockCanStop(kind, existing.status)) errors.askStopClock = 'procedures.ask.errors.clockCannotStop';
+  if (Object.keys(errors).length) return { ok: false, errors, caseDoc };
+
+  // The same form sent twice: the request is there already, as asked.
+  const last = existing.asks?.at(-1);
+  if (caseDoc.version !== opts.expectedVersion && last && last.text === opts.text && vnDateKey(last.dueAt) === vnDateKey(due!) && (last.documentType ?? '') === (opts.documentType ?? '') && String(last.askedBy) === String(actor._id)) {
+    return { ok: true, caseDoc, repeated: true };
+  }
+  const version = versionFor(caseDoc, raw, opts);
+
+  const ask: AskState = {
+    _id: new Types.ObjectId(),
+    text: opts.text,
+    askedAt: now,
+    askedBy: actor._id as Types.ObjectId,
+    dueAt: due!,
+    ...(opts.documentType ? { documentType: opts.documentType } : {}),
+    stopsClock: opts.stopClock,
+  };
+  const track: TrackState = { ...existing, asks: [...(existing.asks ?? []), ask], updatedAt: now };
+  if (opts.stopClock) {
+    // The decision time counts from a complete file (rules.ts clockCanStop): none runs until it is.
+    if (existing.dueAt) ask.stoppedDueAt = existing.dueAt;
+    delete track.dueAt;
+    delete track.dueCount;
+  }
+  const history = {
+    at: now,
+    actor: actor._id,
+    actorRole: actor.role,
+    action: 'support_ask',
+    procedure: { kind, from: existing.status, to: existing.status, ask: 'asked', askText: ask.text, askDueAt: ask.dueAt, ...(ask.documentType ? { askDocument: ask.documentType } : {}), clockStopped: opts.stopClock, applicantVisible: true },
+  };
+  const applicant = await User.findById(caseDoc.applicant, { email: 1, name: 1, locale: 1 }).lean();
+  const outbox = [];
+  if (applicant?.email) {
+    const locale = recipientLocale(applicant);
+    const t = translator(locale);
+    const data = {
+      name: applicant.name,
+      reference: caseDoc.reference,
+      kind,
+      ...askWords(locale, kind, ask, calendar, now),
+      clockStopped: opts.stopClock ? t('procedures.ask.mail.clockStopped') : '',
+      link: `${opts.app?.config.appUrl ?? ''}/applications/${String(caseDoc._id)}`,
+    };
+    outbox.push(caseEmail(applicant, 'procedure_ask', data, outboxKey(String(caseDoc._id), caseDoc.version + 1, 'ask', kind), now));
+  }
+  // A stopped clock cannot be late: the escalation flag of its passed date goes with it.
+  const updated = await writeTrack(caseDoc, version, kind, track, history, outbox, opts.stopClock);
+  await recordAudit(ctx, {
+    action: 'case.procedure_ask',
+    targetType: 'case',
+    targetId: String(caseDoc._id),
+    summary: { kind, ask: String(ask._id), dueAt: vnDateKey(ask.dueAt), documentType: ask.documentType, stopsClock: opts.stopClock, version: updated.version, notified: outbox.length > 0 },
+  });
+  return { ok: true, caseDoc: updated, ...(applicant?.email ? { mailedTo: applicant.email } : {}) };
+}
+
+/** The request and its procedure, or not found (a hostile or stale id). */
+function findAsk(caseDoc: CaseDoc, kind: SupportKind, askId: string) {
+  const raw = (caseDoc.supportTracks ?? []).find((t) => t.kind === kind);
+  const track = raw ? plain(raw) : undefined;
+  const index = (track?.asks ?? []).findIndex((a) => String(a._id) === askId);
+  if (!raw || !track || index < 0) throw new NotFoundError();
+  return { raw, track, index, ask: track.asks![index]! };
+}
+
+export interface AskReceivedOptions extends Versioned {
+  app?: Pick<AppContext, 'config'>;
+  ctx: Context;
+  caseId: string | Types.ObjectId;
+  kind: SupportKind;
+  askId: string;
+  /** The day it was received; null: today. */
+  receivedOn: Date | null;
+}
+
+/**
+ * HR records what was asked as received. A decision clock the request stopped counts again, the
+ * procedure's full decision time from that day (rules.ts clockCanStop: "from receiving a complete
+ * file"), once no other request that stopped it is still open; the applicant is told the new date.
+ */
+export async function askReceived(opts: AskReceivedOptions): Promise<AskResult> {
+  const { ctx, kind } = opts;
+  const actor = actorOf(ctx);
+  const now = ctx.now;
+  const caseDoc = await workableCase(ctx, opts.caseId);
+  const { raw, track: existing, index, ask } = findAsk(caseDoc, kind, opts.askId);
+  // Recorded already (the same click twice, or a colleague): nothing more to do.
+  if (ask.receivedAt) return { ok: true, caseDoc, repeated: true };
+  if (!supportOpen(caseDoc)) return { ok: false, errors: { receivedOn: 'procedures.errors.notNow' }, caseDoc };
+  const on = opts.receivedOn ?? now;
+  if (vnDateKey(on) > vnDateKey(now)) return { ok: false, errors: { receivedOn: 'procedures.ask.errors.receivedInFuture' }, caseDoc };
+  if (vnDateKey(on) < vnDateKey(ask.askedAt)) return { ok: false, errors: { receivedOn: { key: 'procedures.ask.errors.receivedBeforeAsked', params: { askedOn: ask.askedAt } } }, caseDoc };
+  const version = versionFor(caseDoc, raw, opts);
+
+  const calendar = await loadCalendar();
+  const wasStopped = clockStopped(existing);
+  const asks = existing.asks!.map((a, i) => (i === index ? { ...a, receivedAt: on, receivedBy: actor._id as Types.ObjectId } : a));
+  const track: TrackState = { ...existing, asks, updatedAt: now };
+  const restarted = wasStopped && !clockStopped(track);
+  if (restarted) {
+    track.dueCount = { from: on, workingDays: PROCEDURE_RULES[kind].decisionWorkingDays! };
+    track.dueAt = countedDeadline(calendar, track.dueCount);
+  }
+  const history = {
+    at: now,
+    actor: actor._id,
+    actorRole: actor.role,
+    action: 'support_ask_received',
+    procedure: { kind, from: existing.status, to: existing.status, ask: 'received', askText: ask.text, clockStopped: !!ask.stopsClock, ...(restarted ? { dueAt: track.dueAt } : {}), applicantVisible: true },
+  };
+  const applicant = await User.findById(caseDoc.applicant, { email: 1, name: 1, locale: 1 }).lean();
+  const outbox = [];
+  if (applicant?.email) {
+    const locale = recipientLocale(applicant);
+    const t = translator(locale);
+    const data = {
+      name: applicant.name,
+      reference: caseDoc.reference,
+      kind,
+      kindLabel: t(`procedures.kinds.${kind}`),
+      askText: ask.text,
+      receivedOn: formatDay(on, locale),
+      decisionDue: restarted ? formatDay(track.dueAt, locale) : '',
+      decisionLeft: restarted ? deadlineLeft(t, calendar, now, track.dueAt!).text : '',
+      stillStopped: wasStopped && !restarted ? t('procedures.ask.mail.stillStopped') : '',
+      link: `${opts.app?.config.appUrl ?? ''}/applications/${String(caseDoc._id)}`,
+    };
+    outbox.push(caseEmail(applicant, 'procedure_ask_received', data, outboxKey(String(caseDoc._id), caseDoc.version + 1, 'askReceived', kind), now));
+  }
+  const updated = await writeTrack(caseDoc, version, kind, track, history, outbox, false);
+  await recordAudit(ctx, {
+    action: 'case.procedure_ask_received',
+    targetType: 'case',
+    targetId: String(caseDoc._id),
+    summary: { kind, ask: opts.askId, receivedOn: vnDateKey(on), restarted, dueAt: restarted ? vnDateKey(track.dueAt!) : undefined, version: updated.version, notified: outbox.length > 0 },
+  });
+  return { ok: true, caseDoc: updated, ...(applicant?.email ? { mailedTo: applicant.email } : {}) };
+}
+
+export interface AskReplyOptions extends Versioned {
+  ctx: Context;
+  caseId: string | Types.ObjectId;
+  kind: SupportKind;
+  askId: string;
+  /** The applicant's few words with it (optional). */
+  reply?: string;
+}
+
+/** The applicant says what was asked is done (sent, uploaded, posted): HR sees it and records it received. */
+export async function askReply(opts: AskReplyOptions): Promise<AskResult> {
+  const { ctx, kind } = opts;
+  const actor = actorOf(ctx);
+  const now = ctx.now;
+  const { caseDoc } = await findCaseFor(actor, opts.caseId);
+  authorize(actor, 'case.apply', caseDoc);
+  const { raw, track: existing, index, ask } = findAsk(caseDoc, kind, opts.askId);
+  if (ask.repliedAt || ask.receivedAt) return { ok: true, caseDoc, repeated: true };
+  if (!supportOpen(caseDoc)) return { ok: false, errors: { reply: 'procedures.errors.notNow' }, caseDoc };
+  const version = versionFor(caseDoc, raw, opts);
+  const asks = existing.asks!.map((a, i) => (i === index ? { ...a, repliedAt: now, ...(opts.reply ? { reply: opts.reply } : {}) } : a));
+  const track: TrackState = { ...existing, asks, updatedAt: now };
+  const history = {
+    at: now,
+    actor: actor._id,
+    actorRole: actor.role,
+    action: 'support_ask_replied',
+    ...(opts.reply ? { note: opts.reply } : {}),
+    procedure: { kind, from: existing.status, to: existing.status, ask: 'replied', askText: ask.text, applicantVisible: true },
+  };
+  const updated = await writeTrack(caseDoc, version, kind, track, history, [], false);
+  await recordAudit(ctx, { action: 'case.procedure_ask_replied', targetType: 'case', targetId: String(caseDoc._id), summary: { kind, ask: opts.askId, version: updated.version } });
+  return { ok: true, caseDoc: updated };
+}
