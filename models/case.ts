@@ -86,6 +86,15 @@ const recountEventSchema = new Schema(
   { _id: false },
 );
 
+/** An offer acceptance HR recorded from outside the portal: how it came and the day it was received. */
+const receivedEventSchema = new Schema(
+  {
+    via: { type: String, enum: ['email', 'post'], required: true },
+    on: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
 const historyEventSchema = new Schema(
   {
     at: { type: Date, required: true },
@@ -98,6 +107,7 @@ const historyEventSchema = new Schema(
     procedure: { type: procedureEventSchema, default: undefined },
     unassign: { type: unassignEventSchema, default: undefined },
     recount: { type: recountEventSchema, default: undefined },
+    received: { type: receivedEventSchema, default: undefined },
   },
   { _id: true },
 );

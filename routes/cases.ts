@@ -25,7 +25,7 @@ import { canonicalQuery, deleteSavedFilter, saveFilter } from '../server/cases/s
 import { addNote, assignCase, bulkAssign, postMessage } from '../server/cases/commands.ts';
 import { CaseConflictError } from '../server/cases/conflict.ts';
 import { loadCasePage, staffCase, staffCaseRecord } from '../server/cases/page.ts';
-import { applicantLocale, defaultInfoDue, canRequestInfo } from '../server/cases/request-info.ts';
+import { applicantLocale, defaultInfoDue, canRequestInfo, canExtendInfo, extendInfoRequest } from '../server/cases/request-info.ts';
 import { assignFlash, bulkAssignFlash, casePage, conflictPage, requestInfoPage, stageLabel, type FormState } from '../server/cases/present.ts';
 import { mentionFlash } from '../server/mentions/present.ts';
 
@@ -35,8 +35,9 @@ const WORKERS = allow('role.caseWorker');
 const caseParams = z.object({ id: z.string() });
 const actionParams = z.object({ id: z.string(), action: z.string().refine(isAction) }).transform((p) => ({ id: p.id, action: p.action as Action }));
 /** A workflow step from the case page: the version, and what the step's own form carries (the workflow checks it). */
-const actionBody = z.object({ version: formVersion, reason: formText, note: formText, items: formText, dueAt: formText, arrivedOn: formText });
+const actionBody = z.object({ version: formVersion, reason: formText, note: formText, items: formText, dueAt: formText, arrivedOn: formText, receivedVia: formText, receivedOn: formText });
 const requestInfoBody = z.object({ version: formVersion, items: formText, dueAt: formText });
+const extendInfoBody = z.object({ version: formVersion, extendDueAt: formText, extendReason: formText });
 const assignBody = z.object({ assignee: formText });
 const bulkAssignBody = z.object({
   back: formText,
@@ -133,7 +134,7 @@ export function casesRoutes(app: AppContext): Router {
 
   // The addresses a refused form leaves in the address bar (POST-only actions): reopened, they are the queue or the case.
   router.get('/cases/bulk-assign', STAFF, reloadTo(() => '/cases'));
-  for (const action of ['actions/:action', 'assign', 'notes', 'messages']) router.get(`/cases/:id/${action}`, STAFF, reloadTo((p) => `/cases/${p.id}`));
+  for (const action of ['actions/:action', 'assign', 'notes', 'messages', 'request-info/extend']) router.get(`/cases/:id/${action}`, STAFF, reloadTo((p) => `/cases/${p.id}`));
 
   router.post('/cases/bulk-assign', WORKERS, async (req, res) => {
     const form = bulkAssignBody.parse(req.body ?? {});
@@ -193,6 +194,26 @@ export function casesRoutes(app: AppContext): Router {
     const mail = stepEmail(ok);
     flash(req, 'success', mail ? 'cases.flash.infoRequested' : 'cases.flash.infoRequestedNoMail', { to: mail?.to });
     res.redirect(303, `/cases/${String(c._id)}`);
+  });
+
+  // A later date for the open request: the stage stays; the applicant is e-mailed the new date.
+  router.post('/cases/:id/request-info/extend', WORKERS, async (req, res) => {
+    const c = await caseFor(req, 'work');
+    if (!canExtendInfo({ ctx: req.ctx, caseDoc: c })) {
+      flash(req, 'info', 'cases.flash.notNow');
+      res.redirect(303, `/cases/${String(c._id)}`);
+      return;
+    }
+    const { version, ...values } = readForm(extendInfoBody, req.body);
+    try {
+      const { mailedTo } = await extendInfoRequest({ app, ctx: req.ctx, caseDoc: c, version, form: values });
+      flash(req, 'success', mailedTo ? 'cases.flash.infoExtended' : 'cases.flash.infoExtendedNoMail', { to: mailedTo });
+      res.redirect(303, `/cases/${String(c._id)}#info-request`);
+    } catch (err) {
+      if (err instanceof CaseConflictError) res.status(409).render('cases/conflict', conflictPage(req.ctx, err, `/cases/${String(c._id)}`, req.body));
+      else if (err instanceof ValidationError) await showCase(req, res, c, { errors: err.fields, values: { ...values, action: 'extend_info' } }, 422);
+      else throw err;
+    }
   });
 
   router.post('/cases/:id/assign', WORKERS, async (req, res) => {

@@ -58,6 +58,6 @@ export async function loadCasePage({ ctx, caseDoc }: { ctx: Context; caseDoc: Ca
   ]);
   // The e-mails sent on the case, by the mail log's rule: the institute's HR and administrators.
   const seesEmails = can(viewer, 'mail.view', { source: 'case', institute: c.institute });
-  return { caseDoc: c, call, applicant, officers, names, checklist, plan, procedures, canWork, seesEmails, actions, unmet, decides: decidesNow(c, viewer) };
+  return { calendar, caseDoc: c, call, applicant, officers, names, checklist, plan, procedures, canWork, seesEmails, actions, unmet, decides: decidesNow(c, viewer) };
 }
 export type CasePageData = Awaited<ReturnType<typeof loadCasePage>>;

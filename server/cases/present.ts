@@ -3,6 +3,7 @@
 // tracks, e-mail log, stage badge). Documents in, plain page models out (Handlebars refuses
 // Mongoose getters), translated through tOf(ctx).
 import { vnDateKey } from '../calendar/index.ts';
+import { formatDay } from '../views/time.ts';
 import { presentPlan } from '../planner/present.ts';
 import type { TFunction } from 'i18next';
 import type { Locale } from '../i18n/index.ts';
@@ -13,7 +14,8 @@ import { checklistForCase } from '../documents/present.ts';
 import type { CaseAccessFacts } from '../policies/case.ts';
 import { sameId } from '../policies/index.ts';
 import { tOf, type Context } from '../context.ts';
-import { HOLD_REASON_MAX, REJECT_REASON_MAX } from '../workflow/transitions.ts';
+import { HOLD_REASON_MAX, RECEIVED_VIA, REJECT_REASON_MAX } from '../workflow/transitions.ts';
+import { nextStep, requestLeft } from './next-step.ts';
 import { SUCCESS_STAGES, STAGES, UNSUCCESSFUL_STAGES, WAITING_STAGES, ACTIVE_STAGES, inStages, type Stage } from '../../models/constants.ts';
 import type { Action } from '../workflow/index.ts';
 import type { FieldErrors } from '../errors.ts';
@@ -39,11 +41,14 @@ interface HistoryLike {
   procedure?: Parameters<typeof procedureTimelineEntry>[2] | null;
   unassign?: { reason?: string | null; name?: string | null } | null;
   recount?: Parameters<typeof recountTimelineEntry>[2] | null;
+  received?: { via?: string | null; on?: Date | null } | null;
 }
 
 /** The note of a history entry in the reader's language: a system-made one from its fields, else as written. */
-function noteOf(t: TFunction, h: HistoryLike): string | undefined {
+function noteOf(t: TFunction, h: HistoryLike, locale: Locale): string | undefined {
   if (h.unassign?.reason) return t(`cases.unassignReasons.${h.unassign.reason}`, { name: h.unassign.name ?? '' });
+  // An acceptance HR recorded: how and when it came, then HR's note.
+  if (h.received?.via && h.received.on) return [t(`cases.nextStep.received.${h.received.via}`, { date: formatDay(h.received.on, locale) }), h.note].filter(Boolean).join('\n');
   return h.note ?? undefined;
 }
 
@@ -135,7 +140,7 @@ export function timeline(
     const assignedTo = h.action === 'assign' && h.note ? h.note : undefined;
     const label = assignedTo ? (assignedTo === who ? t('cases.timelineText.tookCase') : t('cases.timelineText.assignedTo', { name: assignedTo })) : actionLabel(t, h.action);
     const to = stageShownAfter(h.action, h.to);
-    const note = showNote && !assignedTo ? noteOf(t, h) : undefined;
+    const note = showNote && !assignedTo ? noteOf(t, h, view.locale) : undefined;
     out.push({
       at: h.at,
       label,
@@ -158,7 +163,7 @@ export interface ConflictView {
 
 /** The 409 page: what the conflict carries (who changed the case, how, when, where it is now), and a way back. */
 /** The free-text fields a stale form may carry, in the order the conflict page shows them. */
-const KEPT_FIELDS = ['answer', 'items', 'reason', 'message', 'note', 'office'] as const;
+const KEPT_FIELDS = ['answer', 'items', 'reason', 'extendReason', 'message', 'note', 'office'] as const;
 
 /**
  * What the person typed in a form that was not applied: shown on the conflict page to copy, so
@@ -212,6 +217,12 @@ export interface FormState {
   values?: Record<string, unknown>;
 }
 
+/**
+ * Actions with their own form elsewhere on the page, not among the buttons: ending the information
+ * request (its panel) and recording an acceptance received by e-mail or post (under the next step).
+ */
+const PLACED_ACTIONS: ReadonlySet<Action> = new Set(['answered_outside', 'record_acceptance']);
+
 /** Actions that need more than a click: their own form, or a reason. */
 const FORM_ACTIONS: ReadonlySet<Action> = new Set(['request_info']);
 const REASON_ACTIONS: ReadonlySet<Action> = new Set(['reject', 'put_on_hold']);
@@ -261,7 +272,12 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     notes: [...(c.notes ?? [])].reverse().map((n) => ({ at: n.at, text: n.text, who: names.get(String(n.author))?.name ?? '' })),
     messages: messagesView(c.messages ?? [], names, t, false),
     canMessage: canWork && inStages(c.stage, ACTIVE_STAGES),
-    actions: data.actions.map((a) => ({
+    nextStep: nextStep(t, locale, data.calendar, now, c, { recordAcceptance: data.actions.includes('record_acceptance') }),
+    requestLeft: requestLeft(t, data.calendar, now, c),
+    // The open request's two endings besides the applicant's answer, and the offer's acceptance by post or e-mail.
+    requestForms: data.actions.includes('answered_outside') ? requestForms(state, errorTexts(t, state.errors) ?? {}) : undefined,
+    recordAcceptance: data.actions.includes('record_acceptance') ? acceptanceForm(t, now, state, errorTexts(t, state.errors) ?? {}) : undefined,
+    actions: data.actions.filter((a) => !PLACED_ACTIONS.has(a)).map((a) => ({
       action: a,
       // What the case still lacks for this step (the step's own rule, computed with the page): said
       // beside the button, which stays disabled until it holds. After a refused click, the refusal's own words.
@@ -294,6 +310,33 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     ...(state.errors && Object.keys(state.errors).every((k) => k === 'documents' || k === 'support') ? { formErrorsText: t('cases.show.stepNotYet') } : {}),
     values: state.values ?? {},
     stages: STAGES,
+  };
+}
+
+/** The forms of an open request: a later date, or its end (answered outside the portal), each kept as typed when refused. */
+function requestForms(state: FormState, errors: FieldErrors) {
+  const v = state.values ?? {};
+  const extend = v.action === 'extend_info';
+  const outside = v.action === 'answered_outside';
+  return {
+    extend: { open: extend, dueAt: extend ? v.extendDueAt : undefined, reason: extend ? v.extendReason : undefined, errors: extend ? errors : {} },
+    outside: { open: outside, reason: outside ? v.reason : undefined, error: outside ? errors.reason : undefined },
+    reasonMax: HOLD_REASON_MAX,
+  };
+}
+
+/** Recording an acceptance received by e-mail or post: how, the day (today unless given), a note. */
+function acceptanceForm(t: TFunction, now: Date, state: FormState, errors: FieldErrors) {
+  const v = state.values ?? {};
+  const mine = v.action === 'record_acceptance';
+  return {
+    open: mine,
+    via: RECEIVED_VIA.map((value) => ({ value, label: t(`cases.nextStep.via.${value}`), checked: mine && v.receivedVia === value })),
+    today: vnDateKey(now),
+    receivedOn: mine && typeof v.receivedOn === 'string' ? v.receivedOn : vnDateKey(now),
+    reason: mine ? v.reason : undefined,
+    errors: mine ? errors : {},
+    reasonMax: HOLD_REASON_MAX,
   };
 }
 

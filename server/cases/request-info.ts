@@ -1,15 +1,32 @@
-// The information request form of the case page: whether it is open now, and the due date it offers.
+// The information request of the case page: whether it is open now, the due date it offers, and a
+// later date for an open request. The extension changes the date, not the stage (the workflow table
+// writes stages): one update checked against the version the officer saw, with the applicant's e-mail
+// in the case's outbox and the history event, then the audit event.
 import type { Context } from '../context.ts';
-import type { CaseDoc } from '../../models/case.ts';
-import { availableActions } from '../workflow/index.ts';
+import { actorOf, tOf } from '../context.ts';
+import type { AppContext } from '../deps.ts';
+import { Case, type CaseDoc } from '../../models/case.ts';
+import { nextDueAt } from '../../models/case-deadline.ts';
+import { ACTION_RULES, availableActions } from '../workflow/index.ts';
+import { PAYLOADS } from '../workflow/transitions.ts';
 import { loadCalendar, vnDateKey } from '../calendar/index.ts';
 import { User } from '../../models/user.ts';
+import { ValidationError, type FieldErrors } from '../errors.ts';
+import { caseEmail, outboxKey } from '../outbox/item.ts';
+import { recordAudit } from '../audit/index.ts';
+import { caseConflict } from './conflict.ts';
+import { Call } from '../../models/call.ts';
 
 /** Working days the applicant is given to answer, unless HR chooses another date. */
 export const INFO_REQUEST_DAYS = 10;
 
-export function canRequestInfo({ ctx, caseDoc }: { ctx: Context; caseDoc: CaseDoc }): boolean {
+export function canRequestInfo({ ctx, caseDoc }: { ctx: Context; caseDoc: Pick<CaseDoc, 'applicant' | 'institute' | 'call' | 'stage'> }): boolean {
   return availableActions(caseDoc, ctx.actor).includes('request_info');
+}
+
+/** Who may end an open request (answered outside the portal) may also give it a later date. */
+export function canExtendInfo({ ctx, caseDoc }: { ctx: Context; caseDoc: Pick<CaseDoc, 'applicant' | 'institute' | 'call' | 'stage'> }): boolean {
+  return availableActions(caseDoc, ctx.actor).includes('answered_outside');
 }
 
 /** The default answer-by date ('YYYY-MM-DD' in Vietnam), INFO_REQUEST_DAYS working days from now. */
@@ -21,4 +38,80 @@ export async function defaultInfoDue({ ctx }: { ctx: Context }): Promise<string>
 export async function applicantLocale({ caseDoc }: { caseDoc: Pick<CaseDoc, 'applicant'> }): Promise<'en' | 'vi'> {
   const applicant = await User.findById(caseDoc.applicant, { locale: 1 }).lean();
   return applicant?.locale === 'en' ? 'en' : 'vi';
+}
+
+/** The extension form's fields (named apart from the other forms of the case page, which share its error summary). */
+export const EXTEND_FIELDS = { dueAt: 'extendDueAt', reason: 'extendReason' } as const;
+
+/**
+ * Gives an open request a later answer date, with HR's reason (kept on the case's history, not sent):
+ * the same rules as a new request's date (a working day, at least 2 working days ahead, within 3 months:
+ * ACTION_RULES.request_info), and later than the date it replaces. The applicant is e-mailed the new
+ * date in their language. A stale form (the case changed since the page was built) is a conflict.
+ */
+export async function extendInfoRequest({ app, ctx, caseDoc, version, form }: { app: Pick<AppContext, 'config'>; ctx: Context; caseDoc: CaseDoc; version: number; form: { extendDueAt: string; extendReason: string } }): Promise<{ caseDoc: CaseDoc; mailedTo?: string }> {
+  const actor = actorOf(ctx);
+  const t = tOf(ctx);
+  if (caseDoc.version !== version || caseDoc.stage !== 'awaiting_applicant') throw await caseConflict({ ctx, caseId: caseDoc._id });
+  const parsed = PAYLOADS.extend_info.safeParse({ dueAt: form.extendDueAt || undefined, reason: form.extendReason });
+  if (!parsed.success) {
+    const out: FieldErrors = {};
+    for (const i of parsed.error.issues) {
+      const field = EXTEND_FIELDS[String(i.path[0]) as keyof typeof EXTEND_FIELDS] ?? 'form';
+      if (out[field]) continue;
+      out[field] = i.message === 'errors.hiddenCharacters' ? t(i.message) : field === EXTEND_FIELDS.reason ? t(`cases.requestInfo.errors.reason.${i.message === 'tooLong' ? 'tooLong' : 'required'}`) : t(`workflow.errors.${i.message === 'required' ? 'required' : 'invalidDate'}`);
+    }
+    throw new ValidationError(out);
+  }
+  const { dueAt, reason } = parsed.data;
+  const now = ctx.now;
+  const calendar = await loadCalendar();
+  const previous = caseDoc.infoRequest?.dueAt ?? undefined;
+  const invalid = ACTION_RULES.request_info!.check!({ caseDoc, actor, now, from: 'awaiting_applicant', payload: { dueAt }, calendar });
+  if (invalid?.dueAt) throw new ValidationError({ [EXTEND_FIELDS.dueAt]: t(invalid.dueAt) });
+  if (previous && vnDateKey(dueAt) <= vnDateKey(previous)) throw new ValidationError({ [EXTEND_FIELDS.dueAt]: t('cases.requestInfo.errors.notLater') });
+
+  const applicant = await User.findById(caseDoc.applicant, { email: 1, locale: 1, name: 1, disabledAt: 1 }).lean();
+  const call = await Call.findById(caseDoc.call, { title: 1 }).lean();
+  const mail =
+    applicant && !applicant.disabledAt
+      ? caseEmail(
+          { email: applicant.email, locale: applicant.locale },
+          'info_extended',
+          {
+            reference: caseDoc.reference,
+            caseId: String(caseDoc._id),
+            link: `${app.config.appUrl}/applications/${String(caseDoc._id)}`,
+            name: applicant.name,
+            applicantName: caseDoc.profile?.fullName ?? '',
+            callTitle: call ? { vi: call.title?.vi, en: call.title?.en } : undefined,
+            items: caseDoc.infoRequest?.items ?? [],
+            dueAt,
+            previousDueAt: previous,
+          },
+          outboxKey(String(caseDoc._id), caseDoc.version + 1, 'info_extended'),
+          now,
+        )
+      : undefined;
+  // The request's date is the stage's deadline (as the request set it): a typed date, no count to recount.
+  const history = { at: now, actor: actor._id, actorRole: actor.role, action: 'extend_info', note: reason };
+  const updated = await Case.findOneAndUpdate(
+    { _id: caseDoc._id, stage: 'awaiting_applicant', version: caseDoc.version },
+    {
+      $set: { 'infoRequest.dueAt': dueAt, stageDueAt: dueAt, nextDueAt: nextDueAt({ stage: caseDoc.stage, stageDueAt: dueAt, supportTracks: caseDoc.supportTracks }) },
+      $unset: { stageDueCount: '' },
+      $inc: { version: 1 },
+      $push: { history, ...(mail ? { outbox: mail } : {}) },
+    },
+    { returnDocument: 'after' },
+  );
+  if (!updated) throw await caseConflict({ ctx, caseId: caseDoc._id });
+  await recordAudit(ctx, {
+    at: now,
+    action: 'case.info_extended',
+    targetType: 'case',
+    targetId: String(caseDoc._id),
+    summary: { from: previous ? vnDateKey(previous) : null, to: vnDateKey(dueAt), version: updated.version, reference: caseDoc.reference },
+  });
+  return { caseDoc: updated, mailedTo: mail ? applicant!.email : undefined };
 }

@@ -113,6 +113,8 @@ interface ActionRule {
   note?: (f: StepFacts) => string | undefined;
   /** The new stage's due date when the action chooses it (default: the row's working days): a typed date, or a count of working days. */
   dueAt?: (f: StepFacts) => Date | DueCount | undefined;
+  /** Facts the history event and the audit event carry beyond the note (how an acceptance came, and when). */
+  event?: (f: StepFacts) => Record<string, unknown>;
   /** What the e-mail says beyond the common facts, in the recipient's language where it writes words. */
   mail?: (f: StepFacts, set: Record<string, unknown>, locale: Locale) => Record<string, unknown>;
 }
@@ -144,6 +146,17 @@ export const INFO_REQUEST_MIN_WORKING_DAYS = 2;
  * deadline that can ever pass. A longer wait (a document from abroad) is a hold, with its reason.
  */
 export const INFO_REQUEST_MAX_DAYS = 90;
+
+/** The offer accepted: the support procedures the applicant asked for start. */
+const ACCEPTANCE: ActionRule = {
+  set: ({ caseDoc, now, calendar }) => ({ supportTracks: supportTracksFor(caseDoc, now, calendar) }),
+  // A procedure that waits for another has no deadline yet: it says what it waits for, as the pages do.
+  mail: (_f, set, locale) => {
+    const tracks = set.supportTracks as Array<{ kind: SupportKind; status: string }>;
+    const t = translator(locale);
+    return { supportTracks: tracks.filter((s) => s.status === 'requested').map((s) => ({ ...s, ...((w) => (w ? { waits: w } : {}))(waitingText(t, s.kind, tracks)) })) };
+  },
+};
 
 export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
   submit: { set: ({ now }) => ({ submittedAt: now }) },
@@ -177,14 +190,24 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
     mail: ({ payload, from }) => (reasonToldToApplicant('reject', from) ? { reason: payload.reason } : {}),
   },
   approve_offer: { set: ({ payload, now, actor }) => ({ decision: { reason: noteOf(payload), decidedBy: actor._id, decidedAt: now } }) },
-  accept_offer: {
-    set: ({ caseDoc, now, calendar }) => ({ supportTracks: supportTracksFor(caseDoc, now, calendar) }),
-    // A procedure that waits for another has no deadline yet: it says what it waits for, as the pages do.
-    mail: (_f, set, locale) => {
-      const tracks = set.supportTracks as Array<{ kind: SupportKind; status: string }>;
-      const t = translator(locale);
-      return { supportTracks: tracks.filter((s) => s.status === 'requested').map((s) => ({ ...s, ...((w) => (w ? { waits: w } : {}))(waitingText(t, s.kind, tracks)) })) };
+  accept_offer: ACCEPTANCE,
+  // The same acceptance, received by e-mail or post: recorded as it happened (not a future day, not
+  // before the offer was made), with how it came; the applicant gets the portal acceptance's e-mail.
+  record_acceptance: {
+    ...ACCEPTANCE,
+    check: ({ payload, now, caseDoc }) => {
+      const on = payload.receivedOn as Date;
+      if (vnDateKey(on) > vnDateKey(now)) return { receivedOn: 'workflow.errors.receivedInFuture' };
+      if (caseDoc.stageEnteredAt && vnDateKey(on) < vnDateKey(caseDoc.stageEnteredAt)) return { receivedOn: 'workflow.errors.receivedBeforeOffer' };
+      return undefined;
     },
+    note: ({ payload }) => String(payload.reason),
+    event: ({ payload }) => ({ received: { via: payload.receivedVia, on: payload.receivedOn } }),
+  },
+  // The request ends without an answer on the portal: the answer HR got stays its note, the request's items kept.
+  answered_outside: {
+    set: ({ now }) => ({ 'infoRequest.answeredAt': now }),
+    note: ({ payload }) => String(payload.reason),
   },
   mark_arrived: {
     // Recorded as it happened: not in the future, not before the offer was accepted (onboarding began).
@@ -227,7 +250,7 @@ function resumeTarget(c: CaseDoc): Stage {
 // ---------------------------------------------------------------------------------------------
 
 /** A reason names its decision: the case page shows a box for each (reject, put on hold). */
-const REASON_MAX: Partial<Record<Action, number>> = { reject: REJECT_REASON_MAX, put_on_hold: HOLD_REASON_MAX };
+const REASON_MAX: Partial<Record<Action, number>> = { reject: REJECT_REASON_MAX, put_on_hold: HOLD_REASON_MAX, answered_outside: HOLD_REASON_MAX };
 
 function fieldErrors(ctx: Context, action: Action, issues: z.core.$ZodIssue[]): FieldErrors {
   const t = tOf(ctx);
@@ -311,6 +334,7 @@ interface Step {
   set: Record<string, unknown>;
   unset: string[];
   note?: string;
+  event: Record<string, unknown>;
   mail: (locale: Locale) => Record<string, unknown>;
 }
 
@@ -331,7 +355,7 @@ async function apply(ctx: Context, actor: Actor, { caseDoc, row, payload }: Guar
   const dueCount = due instanceof Date ? undefined : due;
   const dueAt = due instanceof Date ? due : due && countedDeadline(facts.calendar, due);
   const set = rule.set?.(facts) ?? {};
-  return { from, to, dueAt, dueCount, set, unset: [...(rule.unset ?? [])], note: rule.note ? rule.note(facts) : noteOf(payload), mail: (locale) => rule.mail?.(facts, set, locale) ?? {} };
+  return { from, to, dueAt, dueCount, set, unset: [...(rule.unset ?? [])], note: rule.note ? rule.note(facts) : noteOf(payload), event: rule.event?.(facts) ?? {}, mail: (locale) => rule.mail?.(facts, set, locale) ?? {} };
 }
 
 /** The e-mail this step owes (keyed by case and new version, so a retry is the same message). */
@@ -374,7 +398,7 @@ async function record(opts: TransitionOptions, actor: Actor, guarded: Guarded, s
   else unset.stageDueCount = '';
   // The queue's next deadline moves with the stage's (and with the procedures an accepted offer opens).
   set.nextDueAt = nextDueAt({ stage: step.to, stageDueAt: step.dueAt ?? null, supportTracks: (set.supportTracks as DeadlineSource['supportTracks']) ?? caseDoc.supportTracks });
-  const history = { at: now, actor: actor._id, actorRole: actor.role, action: row.action, from: step.from, to: step.to, note: step.note };
+  const history = { at: now, actor: actor._id, actorRole: actor.role, action: row.action, from: step.from, to: step.to, note: step.note, ...step.event };
   const updated = await Case.findOneAndUpdate(
     { _id: caseDoc._id, stage: step.from, version: caseDoc.version },
     { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}), $inc: { version: 1 }, $push: { history, ...(outbox.length ? { outbox: { $each: outbox } } : {}) } },
@@ -386,7 +410,7 @@ async function record(opts: TransitionOptions, actor: Actor, guarded: Guarded, s
     action: 'case.transition',
     targetType: 'case',
     targetId: String(caseDoc._id),
-    summary: { action: row.action, from: step.from, to: step.to, version: updated.version, reference: caseDoc.reference },
+    summary: { action: row.action, from: step.from, to: step.to, version: updated.version, reference: caseDoc.reference, ...step.event },
   });
   return updated;
 }

@@ -18,11 +18,13 @@ export const ACTIONS = [
   'start_screening',
   'request_info',
   'answer_info',
+  'answered_outside',
   'send_to_evaluation',
   'shortlist',
   'approve_offer',
   'reject',
   'accept_offer',
+  'record_acceptance',
   'decline_offer',
   'mark_arrived',
   'close',
@@ -97,6 +99,8 @@ export const SUPPORT_TRACK_DEADLINES = {
 } as const;
 
 const HIDDEN = 'errors.hiddenCharacters';
+/** How an acceptance reached HR outside the portal (record_acceptance). */
+export const RECEIVED_VIA = ['email', 'post'] as const;
 /** The longest reasons, as the case page's fields allow them. */
 export const REJECT_REASON_MAX = 5000;
 export const HOLD_REASON_MAX = 2000;
@@ -136,6 +140,16 @@ export const PAYLOADS = {
   reject: z.object({ reason: requiredText(REJECT_REASON_MAX) }),
   // Every decision has a reason: the applicant is told why their case waits (the e-mail and their page).
   put_on_hold: z.object({ reason: requiredText(HOLD_REASON_MAX) }),
+  // A later answer date for an open request (server/cases/request-info.ts: not a change of stage), and why.
+  extend_info: z.object({ dueAt: dateInput, reason: requiredText(HOLD_REASON_MAX) }),
+  // The applicant answered outside the portal (e-mail, post, in person): HR says how, in its own words.
+  answered_outside: z.object({ reason: requiredText(HOLD_REASON_MAX) }),
+  // An acceptance sent by e-mail or post: how it came, the day it was received, and a note of it.
+  record_acceptance: z.object({
+    receivedVia: z.enum(RECEIVED_VIA, { error: 'required' }),
+    receivedOn: dateInput,
+    reason: requiredText(HOLD_REASON_MAX),
+  }),
   // The day the expert arrived and started work, as HR learns it (today unless given).
   mark_arrived: z.object({ arrivedOn: dateInput.optional() }),
   note: noteOnly,
@@ -206,6 +220,8 @@ export const TRANSITIONS: readonly Transition[] = [
   { action: 'start_screening', from: ['submitted'], to: 'screening', roles: HR, template: 'screening_started', deadline: { workingDays: STAGE_DEADLINES.screening! } },
   { action: 'request_info', from: ['screening'], to: 'awaiting_applicant', roles: HR, template: 'info_requested', payload: PAYLOADS.request_info },
   { action: 'answer_info', from: ['awaiting_applicant'], to: 'screening', roles: APPLICANT, template: 'info_answered', notify: 'assignee', deadline: { workingDays: STAGE_DEADLINES.screening! }, payload: PAYLOADS.answer_info },
+  // The applicant answered by e-mail or post: HR ends the request with a note of it, back to screening.
+  { action: 'answered_outside', from: ['awaiting_applicant'], to: 'screening', roles: HR, template: 'info_answered_outside', deadline: { workingDays: STAGE_DEADLINES.screening! }, payload: PAYLOADS.answered_outside },
   { action: 'send_to_evaluation', from: ['screening'], to: 'evaluation', roles: HR, guard: requiredApplicationDocuments, template: 'sent_to_evaluation', deadline: { workingDays: STAGE_DEADLINES.evaluation! } },
   { action: 'shortlist', from: ['evaluation'], to: 'shortlisted', roles: LEADER, template: 'shortlisted', deadline: { workingDays: STAGE_DEADLINES.shortlisted! }, decision: true },
   { action: 'approve_offer', from: ['shortlisted'], to: 'offer', roles: LEADER, template: 'offer_made', deadline: { workingDays: STAGE_DEADLINES.offer! }, decision: true },
@@ -213,6 +229,8 @@ export const TRANSITIONS: readonly Transition[] = [
   { action: 'reject', from: ['screening', 'awaiting_applicant'], to: 'rejected', roles: HR, template: 'rejected', payload: PAYLOADS.reject },
   { action: 'reject', from: ['evaluation', 'shortlisted'], to: 'rejected', roles: LEADER, template: 'rejected', payload: PAYLOADS.reject, decision: true },
   { action: 'accept_offer', from: ['offer'], to: 'onboarding', roles: APPLICANT, template: 'offer_accepted', deadline: { workingDays: STAGE_DEADLINES.onboarding! } },
+  // The applicant accepted by e-mail or post: HR records it (how, the day received) and the same e-mail goes out.
+  { action: 'record_acceptance', from: ['offer'], to: 'onboarding', roles: HR, template: 'offer_accepted', deadline: { workingDays: STAGE_DEADLINES.onboarding! }, payload: PAYLOADS.record_acceptance },
   { action: 'decline_offer', from: ['offer'], to: 'withdrawn', roles: APPLICANT, template: 'offer_declined' },
   { action: 'mark_arrived', from: ['onboarding'], to: 'arrived', roles: HR, template: 'arrived', guard: entryProceduresGranted, deadline: { workingDays: STAGE_DEADLINES.arrived! }, payload: PAYLOADS.mark_arrived },
   { action: 'close', from: ['arrived'], to: 'closed', roles: HR, template: 'closed', guard: proceduresSettled },

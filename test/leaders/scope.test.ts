@@ -141,6 +141,8 @@ const INVENTORY: Record<string, Kind> = {
   'GET /cases/:id/messages': 'none', // a redirect (303) to the page of the form whose refusal left this address
   'GET /cases/:id/request-info': 'role',
   'POST /cases/:id/request-info': 'role',
+  'POST /cases/:id/request-info/extend': 'role',
+  'GET /cases/:id/request-info/extend': 'none', // a redirect (303) to the page of the form whose refusal left this address
   'POST /cases/:id/assign': 'role',
   'POST /cases/:id/notes': 'role',
   'POST /cases/:id/messages': 'role',
