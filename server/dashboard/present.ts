@@ -28,7 +28,14 @@ export function dashboardPage({ ctx, view }: { ctx: Context; view: DashboardView
     pdfUrl: `/reports/steering.pdf${query ? `?${query}` : ''}`,
     isAdmin: ctx.actor?.role === 'admin',
     forecastArrivals: view.forecastArrivals ? presentForecastArrivals(ctx, view.forecastArrivals) : undefined,
-    decisions: view.decisions.map((d) => withFields(d, { decisionLabel: t(`shortlists.decide.actions.${d.decision}`, { defaultValue: d.decision }) })),
+    decisions: view.decisions.map((d) =>
+      withFields(d, {
+        decisionLabel: t(`shortlists.decide.actions.${d.decision}`, { defaultValue: t(`cases.actions.${d.decision}`, { defaultValue: d.decision }) }),
+        roleLabel: d.role ? t(`dashboard.decisions.roles.${d.role}`, { defaultValue: '' }) : '',
+        // A leader's decision opens on the shortlist; HR's (at screening, on hold, at the end) on the case.
+        href: d.role === 'hr_officer' ? `/cases/${d.caseId}` : d.callId ? `/shortlists/${d.callId}/cases/${d.caseId}` : undefined,
+      }),
+    ),
     styles: ['/static/css/leaders.css'],
     scripts: ['/vendor/chart.js', '/static/js/dashboard.js'],
   };
