@@ -18,7 +18,7 @@ import { safeNextPath } from '../server/http/safe-next.ts';
 import { reloadTo } from '../server/http/reload.ts';
 import { caseStyles } from '../server/http/styles.ts';
 import { bodyText, formText, formVersion, readForm } from '../server/http/forms.ts';
-import { isAction, needsConfirmation, transition, type Action } from '../server/workflow/index.ts';
+import { isAction, isConfirmedAction, needsConfirmation, transition, type Action } from '../server/workflow/index.ts';
 import { previewHrDecision, takeHrDecision } from '../server/cases/decision.ts';
 import { parseQueueQuery, type QueueQuery } from '../server/cases/queue.ts';
 import { queueModel } from '../server/cases/queue-present.ts';
@@ -202,8 +202,9 @@ export function casesRoutes(app: AppContext): Router {
   /** Step 2 of a decision that ends or pauses the case: taken once (a second click lands on the same result). */
   router.post('/cases/:id/actions/:action/confirm', STAFF, async (req, res) => {
     const { c, action, version, payload } = await actionRequest(req);
-    // Only a step that has a confirmation page is confirmed (a hand-made POST for another is refused).
-    if (!needsConfirmation(action, c.stage) && !(c.version === version + 1 && c.history?.at(-1)?.action === action)) throw new BadRequestError('workflow.notAllowedNow');
+    // Only a step that has a confirmation page is confirmed (a hand-made POST for a routine one is
+    // refused); whether it is allowed at the case's stage and version now is the workflow's to say (409 when stale).
+    if (!isConfirmedAction(action)) throw new BadRequestError('workflow.notAllowedNow');
     try {
       const done = await takeHrDecision({ app, ctx: req.ctx, caseDoc: c, action, version, payload });
       if (done.caseDoc) stepDone(req, res, c, done.caseDoc);

@@ -32,7 +32,7 @@ import { ACTIONS, HOLD_REASON_MAX, PAYLOADS, REJECT_REASON_MAX, STAGE_DEADLINES,
 import { reasonToldToApplicant } from '../cases/applicant-view.ts';
 import { countedLodgingDue, waitingFor } from '../procedures/rules.ts';
 
-export { ACTIONS, TRANSITIONS, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, isAction, needsConfirmation, WORKFLOW_TEMPLATES } from './transitions.ts';
+export { ACTIONS, TRANSITIONS, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, isAction, isConfirmedAction, needsConfirmation, WORKFLOW_TEMPLATES } from './transitions.ts';
 export type { Action, Transition, Guard, GuardFailures } from './transitions.ts';
 
 /** 'TA-YYYY-NNNNNN': a per-year sequence (year in Vietnam) from the counters collection. */

@@ -243,5 +243,10 @@ export function needsConfirmation(action: Action, stage: string): boolean {
   return !!findTransition(action, stage as Stage)?.confirm;
 }
 
+/** Whether `action` has a confirmation page at some stage: its confirming POST is the step's (its stage and version are the workflow's to check). */
+export function isConfirmedAction(action: Action): boolean {
+  return TRANSITIONS.some((t) => t.action === action && t.confirm);
+}
+
 /** Every e-mail template the table can send (each needs vi/en subject, text and html files). */
 export const WORKFLOW_TEMPLATES: readonly string[] = [...new Set(TRANSITIONS.map((t) => t.template).filter((t): t is string => !!t))];
