@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
 import { tOf } from '../server/context.ts';
 import type { CaseDoc, CaseRecord } from '../models/case.ts';
-import { NotFoundError, ValidationError, type FieldErrors } from '../server/errors.ts';
+import { BadRequestError, NotFoundError, ValidationError, type FieldErrors } from '../server/errors.ts';
 import { authorize } from '../server/policies/index.ts';
 import { allow } from '../server/http/allow.ts';
 import { flash } from '../server/http/flash.ts';
@@ -18,7 +18,8 @@ import { safeNextPath } from '../server/http/safe-next.ts';
 import { reloadTo } from '../server/http/reload.ts';
 import { caseStyles } from '../server/http/styles.ts';
 import { bodyText, formText, formVersion, readForm } from '../server/http/forms.ts';
-import { isAction, transition, type Action } from '../server/workflow/index.ts';
+import { isAction, isConfirmedAction, needsConfirmation, transition, type Action } from '../server/workflow/index.ts';
+import { previewHrDecision, takeHrDecision } from '../server/cases/decision.ts';
 import { parseQueueQuery, type QueueQuery } from '../server/cases/queue.ts';
 import { queueModel } from '../server/cases/queue-present.ts';
 import { canonicalQuery, deleteSavedFilter, saveFilter } from '../server/cases/saved-filters.ts';
@@ -26,7 +27,7 @@ import { addNote, assignCase, bulkAssign, postMessage } from '../server/cases/co
 import { CaseConflictError } from '../server/cases/conflict.ts';
 import { loadCasePage, staffCase, staffCaseRecord } from '../server/cases/page.ts';
 import { applicantLocale, defaultInfoDue, canRequestInfo, canExtendInfo, extendInfoRequest } from '../server/cases/request-info.ts';
-import { assignFlash, bulkAssignFlash, casePage, conflictPage, requestInfoPage, stageLabel, type FormState } from '../server/cases/present.ts';
+import { assignFlash, bulkAssignFlash, casePage, confirmDecisionPage, conflictPage, requestInfoPage, stageLabel, type FormState } from '../server/cases/present.ts';
 import { mentionFlash } from '../server/mentions/present.ts';
 
 const STAFF = allow('role.staff');
@@ -134,7 +135,7 @@ export function casesRoutes(app: AppContext): Router {
 
   // The addresses a refused form leaves in the address bar (POST-only actions): reopened, they are the queue or the case.
   router.get('/cases/bulk-assign', STAFF, reloadTo(() => '/cases'));
-  for (const action of ['actions/:action', 'assign', 'notes', 'messages', 'request-info/extend']) router.get(`/cases/:id/${action}`, STAFF, reloadTo((p) => `/cases/${p.id}`));
+  for (const action of ['actions/:action', 'actions/:action/confirm', 'assign', 'notes', 'messages', 'request-info/extend']) router.get(`/cases/:id/${action}`, STAFF, reloadTo((p) => `/cases/${p.id}`));
 
   router.post('/cases/bulk-assign', WORKERS, async (req, res) => {
     const form = bulkAssignBody.parse(req.body ?? {});
@@ -158,20 +159,65 @@ export function casesRoutes(app: AppContext): Router {
     await showCase(req, res, caseRecord);
   });
 
-  router.post('/cases/:id/actions/:action', STAFF, async (req, res) => {
+  /** The step a form asks for: the case (if this staff member may see it), the action, the version and what its form carries. */
+  async function actionRequest(req: Request) {
     const c = await caseFor(req, 'view');
     const params = actionParams.safeParse(req.params);
     if (!params.success) throw new NotFoundError();
     const { version, ...fields } = readForm(actionBody, req.body);
-    const payload = filled(fields);
-    const action = params.data.action;
-    const updated = await step(req, res, c, action, version, payload, (err) => showCase(req, res, c, { errors: err.fields, values: { ...payload, action } }, 422));
-    if (!updated) return;
-    // Says where the case is now and whether an e-mail to the applicant was written (the step's e-mails carry its version in their key):
-    // written, not delivered, so the words stay true whatever the mail server does.
+    return { c, action: params.data.action, version, payload: filled(fields) };
+  }
+
+  /** Where the case is now, and whether the step wrote an e-mail to the applicant. */
+  function stepDone(req: Request, res: Response, c: CaseDoc, updated: CaseDoc): void {
+    // The step's e-mails carry its version in their key: written, not delivered, so the words stay true whatever the mail server does.
     const mail = stepEmail(updated);
     flash(req, 'success', mail ? 'cases.flash.stepDoneTold' : 'cases.flash.stepDone', { stage: stageLabel(tOf(req.ctx), updated.stage), to: mail?.to });
     res.redirect(303, `/cases/${String(c._id)}`);
+  }
+
+  router.post('/cases/:id/actions/:action', STAFF, async (req, res) => {
+    const { c, action, version, payload } = await actionRequest(req);
+    const invalid = (err: ValidationError) => showCase(req, res, c, { errors: err.fields, values: { ...payload, action } }, 422);
+    if (needsConfirmation(action, c.stage)) {
+      // "Cancel" on the confirmation page: the case again, the reason as typed, nothing done.
+      if (bodyText(req.body, 'edit') === '1') {
+        await showCase(req, res, c, { values: { ...payload, action } });
+        return;
+      }
+      // A decision that ends or pauses the case: checked as it will be taken, then shown before it is (step 2: …/confirm).
+      try {
+        const preview = await previewHrDecision({ app, ctx: req.ctx, caseDoc: c, action, version, payload });
+        res.render('cases/confirm', confirmDecisionPage(req.ctx, preview, action, typeof payload.reason === 'string' ? payload.reason : ''));
+      } catch (err) {
+        if (err instanceof CaseConflictError) res.status(409).render('cases/conflict', conflictPage(req.ctx, err, `/cases/${String(c._id)}`, req.body));
+        else if (err instanceof ValidationError) await invalid(err);
+        else throw err;
+      }
+      return;
+    }
+    const updated = await step(req, res, c, action, version, payload, invalid);
+    if (updated) stepDone(req, res, c, updated);
+  });
+
+  /** Step 2 of a decision that ends or pauses the case: taken once (a second click lands on the same result). */
+  router.post('/cases/:id/actions/:action/confirm', STAFF, async (req, res) => {
+    const { c, action, version, payload } = await actionRequest(req);
+    // Only a step that has a confirmation page is confirmed (a hand-made POST for a routine one is
+    // refused); whether it is allowed at the case's stage and version now is the workflow's to say (409 when stale).
+    if (!isConfirmedAction(action)) throw new BadRequestError('workflow.notAllowedNow');
+    try {
+      const done = await takeHrDecision({ app, ctx: req.ctx, caseDoc: c, action, version, payload });
+      if (done.caseDoc) stepDone(req, res, c, done.caseDoc);
+      else {
+        flash(req, 'info', 'cases.flash.alreadyDone', { stage: stageLabel(tOf(req.ctx), done.stage) });
+        res.redirect(303, `/cases/${String(c._id)}`);
+      }
+    } catch (err) {
+      if (err instanceof CaseConflictError) res.status(409).render('cases/conflict', conflictPage(req.ctx, err, `/cases/${String(c._id)}`, req.body));
+      else if (err instanceof ValidationError) await showCase(req, res, c, { errors: err.fields, values: { ...payload, action } }, 422);
+      else throw err;
+    }
   });
 
   router.get('/cases/:id/request-info', WORKERS, async (req, res) => {

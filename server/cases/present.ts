@@ -24,6 +24,7 @@ import { countryName } from '../applications/countries.ts';
 import { SUPPORT_FIELDS } from '../applications/steps.ts';
 import type { CaseConflictError } from './conflict.ts';
 import type { CasePageData } from './page.ts';
+import type { HrDecisionPreview } from './decision.ts';
 import type { AssignOutcome, BulkAssignOutcome } from './commands.ts';
 import { procedureTimelineEntry, recountTimelineEntry } from '../procedures/present.ts';
 import { withFields } from '../support/with-fields.ts';
@@ -226,7 +227,9 @@ const PLACED_ACTIONS: ReadonlySet<Action> = new Set(['answered_outside', 'record
 /** Actions that need more than a click: their own form, or a reason. */
 const FORM_ACTIONS: ReadonlySet<Action> = new Set(['request_info']);
 const REASON_ACTIONS: ReadonlySet<Action> = new Set(['reject', 'put_on_hold']);
-const DANGER_ACTIONS: ReadonlySet<Action> = new Set(['reject', 'put_on_hold']);
+// Only what cannot be undone is red: a hold is resumed, so it does not look like a rejection beside it.
+const DANGER_ACTIONS: ReadonlySet<Action> = new Set(['reject']);
+const CAUTION_ACTIONS: ReadonlySet<Action> = new Set(['put_on_hold', 'close']);
 
 /** The staff's case page: profile, eligibility, actions, assignment, support, notes, messages, documents, e-mails. */
 export function casePage(ctx: Context, data: CasePageData, state: FormState = {}) {
@@ -293,6 +296,7 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
       reasonRequired: true,
       reasonMax: a === 'put_on_hold' ? HOLD_REASON_MAX : REJECT_REASON_MAX,
       danger: DANGER_ACTIONS.has(a),
+      caution: CAUTION_ACTIONS.has(a),
       href: a === 'request_info' ? `/cases/${id}/request-info` : undefined,
     })),
     canWork,
@@ -356,6 +360,40 @@ function unmetLines(t: TFunction, unmet: FieldErrors, refused: FieldErrors) {
   const all = { ...unmet, ...refused };
   const lines = UNMET_FIELDS.filter((f) => all[f]).map((f) => ({ id: `${f}-error`, text: all[f]!, refused: !!refused[f], href: UNMET_LINKS[f].href, linkLabel: t(UNMET_LINKS[f].label) }));
   return lines.length ? { lines, describedBy: lines.map((l) => l.id).join(' ') } : undefined;
+}
+
+/**
+ * The confirmation page of an HR decision (server/cases/decision.ts): the new stage, what it means,
+ * what the applicant can still do, an information request they may still answer, the e-mail as it
+ * will be sent, the reason (and whether the applicant is told it), and the two forms: confirm, or
+ * back to the case with the reason as typed.
+ */
+export function confirmDecisionPage(ctx: Context, preview: HrDecisionPreview, action: Action, reason: string) {
+  const t = tOf(ctx);
+  const c = preview.caseDoc;
+  const id = String(c._id);
+  return {
+    title: t(`cases.confirm.title.${action}`),
+    caseId: id,
+    reference: c.reference,
+    fullName: c.profile?.fullName,
+    action,
+    version: c.version,
+    fromStage: stageLabel(t, preview.from),
+    toStage: stageLabel(t, preview.to),
+    happens: t(`cases.confirm.happens.${action}`, { stage: stageLabel(t, preview.to), from: stageLabel(t, preview.from), days: preview.retentionDays }),
+    next: t(`cases.confirm.next.${action}`),
+    openRequest: preview.openRequest
+      ? t('cases.confirm.openRequest', { date: formatDay(preview.openRequest.dueAt, ctx.locale), count: preview.openRequest.workingDays })
+      : undefined,
+    reason,
+    hasReason: REASON_ACTIONS.has(action),
+    reasonLabel: REASON_ACTIONS.has(action) ? t(`cases.show.reasonFor.${action}`) : undefined,
+    reasonHint: REASON_ACTIONS.has(action) ? t(reasonToldToApplicant(action, preview.from) ? 'cases.show.reasonTold' : 'cases.show.reasonInternal') : undefined,
+    preview: preview.email ? { ...preview.email, language: t(`shortlists.decide.languages.${preview.email.locale}`) } : undefined,
+    confirmLabel: t(`cases.confirm.button.${action}`),
+    danger: DANGER_ACTIONS.has(action),
+  };
 }
 
 /** The information request form (what the applicant must provide, and by when). */

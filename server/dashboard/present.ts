@@ -17,6 +17,7 @@ export function dashboardPage({ ctx, view }: { ctx: Context; view: DashboardView
   const { data, resolved } = view;
   const tables = withCells(figureTables(data, t, ctx.locale), ctx.locale);
   const query = filterParams(resolved.values).toString();
+  const hrViewer = ctx.actor?.role === 'hr_officer' || ctx.actor?.role === 'admin';
   return {
     title: t('dashboard.title'),
     data,
@@ -28,7 +29,15 @@ export function dashboardPage({ ctx, view }: { ctx: Context; view: DashboardView
     pdfUrl: `/reports/steering.pdf${query ? `?${query}` : ''}`,
     isAdmin: ctx.actor?.role === 'admin',
     forecastArrivals: view.forecastArrivals ? presentForecastArrivals(ctx, view.forecastArrivals) : undefined,
-    decisions: view.decisions.map((d) => withFields(d, { decisionLabel: t(`shortlists.decide.actions.${d.decision}`, { defaultValue: d.decision }) })),
+    decisions: view.decisions.map((d) =>
+      withFields(d, {
+        decisionLabel: t(`shortlists.decide.actions.${d.decision}`, { defaultValue: t(`cases.actions.${d.decision}`, { defaultValue: d.decision }) }),
+        roleLabel: d.role ? t(`dashboard.decisions.roles.${d.role}`, { defaultValue: '' }) : '',
+        // A leader's decision opens on the shortlist; HR's (at screening, on hold, at the end) on the
+        // case page, for HR and administrators (a leader does not see a case rejected at screening: no dead link).
+        href: d.role === 'hr_officer' ? (hrViewer ? `/cases/${d.caseId}` : undefined) : d.callId ? `/shortlists/${d.callId}/cases/${d.caseId}` : undefined,
+      }),
+    ),
     styles: ['/static/css/leaders.css'],
     scripts: ['/vendor/chart.js', '/static/js/dashboard.js'],
   };

@@ -25,13 +25,14 @@ import { recordAudit } from '../audit/index.ts';
 import { countedDeadline, loadCalendar, vnDateKey, type DueCount, type WorkingCalendar as Calendar } from '../calendar/index.ts';
 import { caseEmail, outboxKey, recipientLocale, type OutboxItem } from '../outbox/item.ts';
 import { translator, type Locale } from '../i18n/index.ts';
+import { renderEmail } from '../mail/render.ts';
 import { waitingText } from '../procedures/present.ts';
 import { caseConflict } from '../cases/conflict.ts';
 import { ACTIONS, HOLD_REASON_MAX, PAYLOADS, REJECT_REASON_MAX, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, rolesFor, type Action, type GuardFailures, type GuardInput, type Transition } from './transitions.ts';
 import { reasonToldToApplicant } from '../cases/applicant-view.ts';
 import { countedLodgingDue, waitingFor } from '../procedures/rules.ts';
 
-export { ACTIONS, TRANSITIONS, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, isAction, WORKFLOW_TEMPLATES } from './transitions.ts';
+export { ACTIONS, TRANSITIONS, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, isAction, isConfirmedAction, needsConfirmation, WORKFLOW_TEMPLATES } from './transitions.ts';
 export type { Action, Transition, Guard, GuardFailures } from './transitions.ts';
 
 /** 'TA-YYYY-NNNNNN': a per-year sequence (year in Vietnam) from the counters collection. */
@@ -424,4 +425,31 @@ export async function transition(opts: TransitionOptions): Promise<CaseDoc> {
   // The arrival forecast follows every change of stage (best effort: it never fails the step).
   await refreshForecast({ caseId: updated._id, now: opts.ctx.now });
   return updated;
+}
+
+/** What a step would do, checked as `transition` checks it but not taken (a confirmation page). */
+export interface StepPreview {
+  caseDoc: CaseDoc;
+  from: Stage;
+  to: Stage;
+  /** The e-mail the step would write, rendered as the outbox will send it; none when the step sends none. */
+  email?: { template: string; to: string; locale: Locale; subject: string; text: string };
+}
+
+/**
+ * The step as `transition` would take it, without taking it: the same guard (who, which version,
+ * the input, the row's rule) and the same e-mail data, so the page shows exactly what will be
+ * sent. Nothing is written.
+ */
+export async function previewTransition(opts: TransitionOptions): Promise<StepPreview> {
+  const actor = actorOf(opts.ctx);
+  const guarded = await guard(opts, actor);
+  const step = await apply(opts.ctx, actor, guarded);
+  const [item] = await owedEmail(opts.app, opts.ctx.now, guarded, step);
+  let email: StepPreview['email'];
+  if (item) {
+    const mail = await renderEmail(item.template, item.locale, item.data);
+    email = { template: item.template, to: item.to, locale: item.locale, subject: mail.subject, text: mail.text.trim() };
+  }
+  return { caseDoc: guarded.caseDoc, from: step.from, to: step.to, email };
 }

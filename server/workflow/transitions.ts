@@ -74,6 +74,13 @@ export interface Transition {
    * The workflow refuses it as a bare action (the case page's buttons, a hand-made POST).
    */
   decision?: true;
+  /**
+   * HR's decisions that end or pause a case (reject, put on hold, close): the case page first shows
+   * what will happen (the new stage, the applicant's e-mail as it will be sent, what they can do
+   * next) and takes the step only once confirmed (routes/cases.ts …/confirm). Routine forward moves
+   * stay one click.
+   */
+  confirm?: true;
 }
 
 /** Working-day deadlines per stage; also used when a case resumes from hold. */
@@ -226,15 +233,15 @@ export const TRANSITIONS: readonly Transition[] = [
   { action: 'shortlist', from: ['evaluation'], to: 'shortlisted', roles: LEADER, template: 'shortlisted', deadline: { workingDays: STAGE_DEADLINES.shortlisted! }, decision: true },
   { action: 'approve_offer', from: ['shortlisted'], to: 'offer', roles: LEADER, template: 'offer_made', deadline: { workingDays: STAGE_DEADLINES.offer! }, decision: true },
   // Also while waiting for the applicant: a request left unanswered past its date must not be a dead end.
-  { action: 'reject', from: ['screening', 'awaiting_applicant'], to: 'rejected', roles: HR, template: 'rejected', payload: PAYLOADS.reject },
+  { action: 'reject', from: ['screening', 'awaiting_applicant'], to: 'rejected', roles: HR, template: 'rejected', payload: PAYLOADS.reject, confirm: true },
   { action: 'reject', from: ['evaluation', 'shortlisted'], to: 'rejected', roles: LEADER, template: 'rejected', payload: PAYLOADS.reject, decision: true },
   { action: 'accept_offer', from: ['offer'], to: 'onboarding', roles: APPLICANT, template: 'offer_accepted', deadline: { workingDays: STAGE_DEADLINES.onboarding! } },
   // The applicant accepted by e-mail or post: HR records it (how, the day received) and the same e-mail goes out.
   { action: 'record_acceptance', from: ['offer'], to: 'onboarding', roles: HR, template: 'offer_accepted', deadline: { workingDays: STAGE_DEADLINES.onboarding! }, payload: PAYLOADS.record_acceptance },
   { action: 'decline_offer', from: ['offer'], to: 'withdrawn', roles: APPLICANT, template: 'offer_declined' },
   { action: 'mark_arrived', from: ['onboarding'], to: 'arrived', roles: HR, template: 'arrived', guard: entryProceduresGranted, deadline: { workingDays: STAGE_DEADLINES.arrived! }, payload: PAYLOADS.mark_arrived },
-  { action: 'close', from: ['arrived'], to: 'closed', roles: HR, template: 'closed', guard: proceduresSettled },
-  { action: 'put_on_hold', from: OPEN_STAGES.filter((s) => s !== 'draft' && s !== 'on_hold'), to: 'on_hold', roles: HR, template: 'on_hold', payload: PAYLOADS.put_on_hold },
+  { action: 'close', from: ['arrived'], to: 'closed', roles: HR, template: 'closed', guard: proceduresSettled, confirm: true },
+  { action: 'put_on_hold', from: OPEN_STAGES.filter((s) => s !== 'draft' && s !== 'on_hold'), to: 'on_hold', roles: HR, template: 'on_hold', payload: PAYLOADS.put_on_hold, confirm: true },
   { action: 'resume', from: ['on_hold'], to: 'resume', roles: HR, template: 'resumed' },
   { action: 'withdraw', from: OPEN_STAGES, to: 'withdrawn', roles: APPLICANT, template: 'withdrawn' },
 ];
@@ -247,6 +254,16 @@ export function rolesFor(t: Transition): readonly Role[] {
 /** The row for an action from a stage, if the table has one. */
 export function findTransition(action: Action, from: Stage): Transition | undefined {
   return TRANSITIONS.find((t) => t.action === action && t.from.includes(from));
+}
+
+/** Whether `action` from `stage` is taken only after its confirmation page (Transition.confirm). */
+export function needsConfirmation(action: Action, stage: string): boolean {
+  return !!findTransition(action, stage as Stage)?.confirm;
+}
+
+/** Whether `action` has a confirmation page at some stage: its confirming POST is the step's (its stage and version are the workflow's to check). */
+export function isConfirmedAction(action: Action): boolean {
+  return TRANSITIONS.some((t) => t.action === action && t.confirm);
 }
 
 /** Every e-mail template the table can send (each needs vi/en subject, text and html files). */

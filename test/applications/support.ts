@@ -47,3 +47,17 @@ export function expectTranslated(html: string, where: string): void {
   const keys = body.match(/\b(?:calls|applications|cases|documents|workflow|common)\.[a-z][A-Za-z_]*(?:\.[A-Za-z_]+)*/g) ?? [];
   expect(keys, `untranslated keys on ${where}`).to.deep.equal([]);
 }
+
+/**
+ * An HR decision that ends or pauses a case (reject, put on hold, close) in its two steps: the
+ * form from the case page `fromHtml`, its confirmation page (200), then the confirm form as that
+ * page sends it. Answers both responses.
+ */
+export async function postConfirmed(a: Agent, fromHtml: string, caseId: unknown, action: string, form: Record<string, string>) {
+  const shown = await post(a, fromHtml, `/cases/${String(caseId)}/actions/${action}`, form);
+  expect(shown.status, `the confirmation page of ${action}: ${shown.status}`).to.equal(200);
+  const url = `/cases/${String(caseId)}/actions/${action}/confirm`;
+  const reason = /name="reason" value="([^"]*)"/.exec(shown.text.slice(shown.text.indexOf(`action="${url}"`)))?.[1];
+  const confirmed = await post(a, shown.text, url, { version: versionIn(shown.text, url), ...(reason !== undefined ? { reason: text(reason) } : {}) });
+  return { shown, confirmed };
+}

@@ -49,6 +49,38 @@ describe('cases in the browser: apply, screen, request information, answer, eval
   const click = clickAndWait;
   const officerSignsIn = (hr: Page) => staffSignsIn(hr, t.baseUrl, officer);
 
+  it('rejects in two steps: the confirmation page warns of the open request and shows the e-mail; Cancel keeps the reason; confirming rejects', async () => {
+    const errors: string[] = [];
+    const due = (await loadCalendar()).addWorkingDays(new Date(), 8);
+    const c = await createCase({ applicant: await createUser({ role: 'applicant', locale: 'vi' }), call, stage: 'awaiting_applicant', assignee: officer._id, infoRequest: { items: ['Passport scan'], dueAt: due, requestedAt: new Date() } });
+    const hr = await (await browser!.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } })).newPage();
+    watch(hr, errors);
+    try {
+      await officerSignsIn(hr);
+      await hr.goto(`${t.baseUrl}/cases/${c._id}`);
+      const reason = 'The doctorate is outside the field of this call.';
+      await hr.fill('#f-reason-reject', reason);
+      await click(hr, 'button[data-action="reject"]');
+      expect(await hr.textContent('h1')).to.equal('Reject the application?');
+      expect(await hr.textContent('#open-request-warning')).to.match(/^The applicant has until \d{1,2} \w{3} \d{4} \(\d+ working days?\) to answer/);
+      expect(await hr.textContent('#preview-subject')).to.include('Kết quả xét hồ sơ');
+      expect(await hr.textContent('#preview-text')).to.include(`Lý do: ${reason}`);
+      expect((await Case.findById(c._id).lean())!.stage).to.equal('awaiting_applicant');
+      await hr.screenshot({ path: path.join(screenshotsDir, 'cases-reject-confirm.png'), fullPage: true });
+      // Cancel: back on the case, the reason still typed.
+      await click(hr, '#cancel-step');
+      expect(await hr.inputValue('#f-reason-reject')).to.equal(reason);
+      await click(hr, 'button[data-action="reject"]');
+      await click(hr, '#confirm-step');
+      expect(await hr.textContent('#stage')).to.equal('Rejected');
+      expect((await Case.findById(c._id).lean())!.outbox).to.have.length(1);
+      expect(errors, errors.join('\n')).to.deep.equal([]);
+    } catch (err) {
+      await hr.screenshot({ path: path.join(screenshotsDir, 'cases-reject-confirm-failure.png'), fullPage: true }).catch(() => {});
+      throw err;
+    }
+  });
+
   it('on a 375 px phone: "Saved." does not cover the page and closes from the keyboard; wide tables scroll in a named region', async () => {
     const errors: string[] = [];
     const c = await createCase({ applicant: await createUser({ role: 'applicant', locale: 'vi' }), call, stage: 'onboarding', assignee: officer._id, profile: { fullName: 'Pham Minh', plannedArrival: new Date(Date.now() + 200 * 86_400_000) }, supportTracks: [{ kind: 'work_permit', status: 'requested' }, { kind: 'visa', status: 'requested' }] });

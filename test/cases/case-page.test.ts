@@ -12,7 +12,7 @@ import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { loadCalendar, seedHolidays, vnDateKey } from '../../server/calendar/index.ts';
 import { linkIn } from '../support/smtp.ts';
-import { signedIn, page, post, versionIn, deliver, text, expectTranslated } from '../applications/support.ts';
+import { signedIn, page, post, postConfirmed, versionIn, deliver, text, expectTranslated } from '../applications/support.ts';
 import { emailsView } from '../../server/cases/present.ts';
 import { translator } from '../../server/i18n/index.ts';
 
@@ -122,7 +122,8 @@ describe('cases: the case page', () => {
     const v = versionIn(p1.text, `/cases/${c._id}/actions/start_screening`);
     const [r1, r2] = await Promise.all([
       post(a1, p1.text, `/cases/${c._id}/actions/start_screening`, { version: v }),
-      post(a2, p2.text, `/cases/${c._id}/actions/put_on_hold`, { version: v, reason: 'Waiting for budget' }),
+      // The hold's confirming click (its second step), on the same version.
+      post(a2, p2.text, `/cases/${c._id}/actions/put_on_hold/confirm`, { version: v, reason: 'Waiting for budget' }),
     ]);
     const statuses = [r1.status, r2.status].sort();
     expect(statuses).to.deep.equal([303, 409]);
@@ -230,7 +231,7 @@ describe('cases: the case page', () => {
     expect(bad.status).to.equal(422);
     expect(bad.text).to.match(/id="f-reason-reject-error"/);
     expect((await snapshot(c)).stage).to.equal('screening');
-    const ok = await post(a, p.text, `/cases/${c._id}/actions/reject`, { version: v, reason: 'Outside the call field' });
+    const { confirmed: ok } = await postConfirmed(a, p.text, c._id, 'reject', { version: v, reason: 'Outside the call field' });
     expect(ok.status).to.equal(303);
     const after = (await Case.findById(c._id).lean())!;
     expect(after.stage).to.equal('rejected');
@@ -259,7 +260,7 @@ describe('cases: the case page', () => {
     const a = await signedIn(t, hr1);
     const p = await page(a, `/cases/${c._id}`);
     expect(p.text).to.include(`action="/cases/${c._id}/actions/reject"`);
-    const res = await post(a, p.text, `/cases/${c._id}/actions/reject`, { version: versionIn(p.text, `/cases/${c._id}/actions/reject`), reason: 'No answer to the request of 3 November.' });
+    const { confirmed: res } = await postConfirmed(a, p.text, c._id, 'reject', { version: versionIn(p.text, `/cases/${c._id}/actions/reject`), reason: 'No answer to the request of 3 November.' });
     expect(res.status).to.equal(303);
     expect((await Case.findById(c._id).lean())!.stage).to.equal('rejected');
     const mine = text((await page(await signedIn(t, applicant), `/applications/${c._id}`)).text);
@@ -344,7 +345,7 @@ describe('cases: the case page', () => {
     expect(bare.status).to.equal(422);
     expect(bare.text).to.match(/id="f-reason-put_on_hold-error"/);
     expect((await snapshot(c)).stage).to.equal('screening');
-    expect((await post(a, p.text, `/cases/${c._id}/actions/put_on_hold`, { version: String(c.version), reason: 'Waiting for the 2027 budget decision' })).status).to.equal(303);
+    expect((await postConfirmed(a, p.text, c._id, 'put_on_hold', { version: String(c.version), reason: 'Waiting for the 2027 budget decision' })).confirmed.status).to.equal(303);
     const mine = await page(await signedIn(t, applicant), `/applications/${c._id}`);
     expect(text(mine.text)).to.include('Waiting for the 2027 budget decision');
   });

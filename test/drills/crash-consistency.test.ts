@@ -128,7 +128,8 @@ describe('drill: crash consistency, app SIGKILLed during bursts of transitions a
           return;
         }
         const action = page.text.includes('data-action="resume"') ? 'resume' : 'put_on_hold';
-        const r = await hr.postForm(`/cases/${caseId}/actions/${action}`, csrf, { version: hiddenValue(page.text, 'version') ?? '', reason: 'drill' });
+        // A hold is taken by its confirming POST (the first one only shows the confirmation page).
+        const r = await hr.postForm(`/cases/${caseId}/actions/${action}${action === 'put_on_hold' ? '/confirm' : ''}`, csrf, { version: hiddenValue(page.text, 'version') ?? '', reason: 'drill' });
         if (r.status === 303) tally.transitions += 1;
         else if (r.status === 409) tally.refused += 1; // a stale form: another request moved the case first
         else throw new Error(`${action} answered ${r.status}: ${/<title>([^<]*)/.exec(r.text)?.[1] ?? r.text.slice(0, 200)}`);

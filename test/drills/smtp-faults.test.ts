@@ -122,8 +122,8 @@ describe('drill: outbox under SMTP faults, app SIGKILLed with retries pending', 
       const page = await hr.get(`/cases/${caseId}`);
       expect(page.status, `GET /cases/${caseId}`).to.equal(200);
       const version = Number(hiddenValue(page.text, 'version'));
-      // Putting a case on hold needs a reason (the applicant is told it).
-      const r = await hr.postForm(`/cases/${caseId}/actions/${action}`, csrfIn(page.text), { version: String(version), ...(action === 'put_on_hold' ? { reason: 'Waiting for the budget decision.' } : {}) });
+      // Putting a case on hold needs a reason (the applicant is told it), and is taken by its confirming POST.
+      const r = await hr.postForm(`/cases/${caseId}/actions/${action}${action === 'put_on_hold' ? '/confirm' : ''}`, csrfIn(page.text), { version: String(version), ...(action === 'put_on_hold' ? { reason: 'Waiting for the budget decision.' } : {}) });
       expect(r.status, `${action} on ${caseId}: ${r.text.slice(0, 300)}`).to.equal(303);
       expected.push({ key: `${caseId}.${version + 1}.${template}`, caseId, to: emailOf.get(caseId)!, phase });
     }

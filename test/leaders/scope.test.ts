@@ -136,6 +136,8 @@ const INVENTORY: Record<string, Kind> = {
   'GET /cases/:id': 'case',
   'POST /cases/:id/actions/:action': 'case',
   'GET /cases/:id/actions/:action': 'none', // a redirect (303) to the page of the form whose refusal left this address
+  'POST /cases/:id/actions/:action/confirm': 'case',
+  'GET /cases/:id/actions/:action/confirm': 'none', // the same redirect, for the confirmation page's form
   'GET /cases/:id/assign': 'none', // a redirect (303) to the page of the form whose refusal left this address
   'GET /cases/:id/notes': 'none', // a redirect (303) to the page of the form whose refusal left this address
   'GET /cases/:id/messages': 'none', // a redirect (303) to the page of the form whose refusal left this address
@@ -238,6 +240,7 @@ describe('leaders: only what their calls shortlist, and what they scored (404 fo
       'POST /cases/:id/documents': () => l.post(`/cases/${c._id}/documents`).field('_csrf', token).set('Accept', 'application/json').attach('cv', PDF, 'cv.pdf'),
       'GET /cases/:id': () => get(l, `/cases/${c._id}`),
       'POST /cases/:id/actions/:action': () => post(l, `/cases/${c._id}/actions/start_screening`, { version: String(c.version) }),
+      'POST /cases/:id/actions/:action/confirm': () => post(l, `/cases/${c._id}/actions/put_on_hold/confirm`, { version: String(c.version), reason: 'Budget review.' }),
       'GET /shortlists/:callId/compare': () => get(l, `${s}/compare?ids=${c._id},${other._id}`),
       'GET /shortlists/:callId/cases/:caseId': () => get(l, `${s}/cases/${c._id}`),
       'POST /shortlists/:callId/cases/:caseId/evaluation': () => post(l, `${s}/cases/${c._id}/evaluation`, { score_research: '3', score_fit: '3', recommendation: 'yes' }),
