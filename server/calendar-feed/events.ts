@@ -15,6 +15,7 @@ export interface FeedCase {
   infoRequest?: { dueAt?: Date | null; requestedAt?: Date | null; answeredAt?: Date | null } | null;
   supportTracks?: Array<{ kind: string; status: string; dueAt?: Date | null }> | null;
   profile?: { plannedArrival?: Date | null } | null;
+  arrivedAt?: Date | null;
 }
 
 export interface FeedEvent {
@@ -52,7 +53,9 @@ export function feedEvents(c: FeedCase, t: TFunction, appUrl: string, fallbackSt
     const status = t(`cases.supportStatuses.${tr.status}`, { defaultValue: tr.status });
     out.push({ kind: 'support', uid: uid('support', tr.kind), day: vnDateKey(tr.dueAt), summary: summary(t('calendarFeed.events.support', { kind, status })), url, stamp });
   }
-  if (c.profile?.plannedArrival) {
+  // Once the person has arrived the plan is history: the arrival is recorded, nothing is due.
+  const arrived = !!c.arrivedAt || c.stage === 'arrived' || c.stage === 'closed';
+  if (c.profile?.plannedArrival && !arrived) {
     out.push({ kind: 'arrival', uid: uid('arrival'), day: vnDateKey(c.profile.plannedArrival), summary: summary(t('calendarFeed.events.arrival')), url, stamp });
   }
   return out;

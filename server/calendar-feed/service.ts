@@ -109,7 +109,7 @@ export async function renderFeed(opts: { app: Pick<AppContext, 'config'>; ctx: C
   const scope = await caseScopeFor(owner);
   const cases = (await Case.find(
     { $and: [scope, { stage: { $in: FEED_STAGES } }] },
-    { reference: 1, stage: 1, stageDueAt: 1, updatedAt: 1, infoRequest: 1, supportTracks: 1, 'profile.plannedArrival': 1 },
+    { reference: 1, stage: 1, stageDueAt: 1, updatedAt: 1, infoRequest: 1, supportTracks: 1, 'profile.plannedArrival': 1, arrivedAt: 1 },
   )
     .sort({ _id: 1 })
     .limit(MAX_CASES)

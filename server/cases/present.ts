@@ -288,9 +288,10 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
       label: t(`cases.actions.${a}`),
       form: FORM_ACTIONS.has(a),
       needsReason: REASON_ACTIONS.has(a),
-      // Arrival is recorded with its day (today unless HR learns of it later).
+      // Arrival is recorded with the day HR picks (no later than today): not prefilled, so nobody
+      // confirms "today" without reading it; what was typed comes back with an error.
       arrivalDate: a === 'mark_arrived' ? vnDateKey(ctx.now) : undefined,
-      arrivalValue: a === 'mark_arrived' ? (typeof state.values?.arrivedOn === 'string' && state.values.arrivedOn) || vnDateKey(ctx.now) : undefined,
+      arrivalValue: a === 'mark_arrived' && typeof state.values?.arrivedOn === 'string' ? state.values.arrivedOn : undefined,
       reasonLabel: REASON_ACTIONS.has(a) ? t(`cases.show.reasonFor.${a}`) : undefined,
       reasonHint: REASON_ACTIONS.has(a) ? t(reasonToldToApplicant(a, c.stage) ? 'cases.show.reasonTold' : 'cases.show.reasonInternal') : undefined,
       reasonRequired: true,

@@ -9,8 +9,8 @@
 //  - Period (from/to, whole days in Vietnam time, both inclusive): cases counted by stage, country,
 //    track and field are those SUBMITTED in the period; arrivals are counted by arrival date; time
 //    in stage counts the stays that ENDED in the period. Overdue support tracks are as of now.
-//  - Funnel: cases that ever reached each stage of the main line (`reached`), and how many
-//    are in each stage now.
+//  - Funnel: cases that ever reached each stage (`reached`: the main line and the side stages
+//    alike, awaiting the applicant, on hold, rejected, withdrawn), and how many are in each stage now.
 //  - Time in stage: for each completed stay in a stage (entered by one history event, left by the
 //    next), its length in days, measured in whole hours; median and 90th percentile by the
 //    nearest-rank method.
@@ -39,7 +39,7 @@ export interface DashboardData {
   generatedAt: Date;
   filter: { institute?: string; call?: string; from?: string; to?: string };
   total: number;
-  stages: { stage: Stage; now: number; reached: number | null }[];
+  stages: { stage: Stage; now: number; reached: number }[];
   timeInStage: { stage: Stage; stays: number; medianDays: number | null; p90Days: number | null }[];
   overdue: { kind: string; open: number; overdue: number }[];
   byCountry: { key: string; n: number }[];
@@ -141,7 +141,9 @@ export async function computeDashboard({ filter: f, now }: { filter: DashboardFi
   const stageRows = STAGES.filter((s) => s !== 'draft').map((stage) => ({
     stage,
     now: nowBy.get(stage) ?? 0,
-    reached: inStages(stage, FUNNEL_STAGES) ? (reachedBy.get(stage) ?? 0) : null,
+    // Every stage from the same counts (each case carries the stages it reached): a side stage's "—"
+    // read as "none" although cases went through it.
+    reached: reachedBy.get(stage) ?? 0,
   }));
   const hist = new Map<string, { h: number; n: number }[]>();
   for (const r of facets.stays ?? []) {

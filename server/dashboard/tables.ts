@@ -9,6 +9,7 @@ import type { DashboardData } from './index.ts';
 import { withFields } from '../support/with-fields.ts';
 import { formatNumber } from '../views/numbers.ts';
 import { monthText } from '../views/time.ts';
+import { FUNNEL_STAGES, inStages } from '../../models/constants.ts';
 
 /** A calendar month, 'YYYY-MM' (as it is in the CSV); shown in words on the page and the PDF. */
 export interface MonthCell {
@@ -29,7 +30,8 @@ export function figureTables(d: DashboardData, t: TFunction, locale: Locale): Fi
   const stage = (s: string) => t(`workflow.stages.${s}`, { defaultValue: s });
   const other = (k: string) => (k === '*other' ? t('dashboard.other') : k === '' ? t('dashboard.unknown') : k);
   const funnel = d.stages;
-  const funnelMain = funnel.filter((r) => r.reached !== null);
+  // The chart draws the main line only (a funnel); the table counts every stage.
+  const funnelMain = funnel.filter((r) => inStages(r.stage, FUNNEL_STAGES));
   const tis = d.timeInStage;
   return [
     {
@@ -41,7 +43,7 @@ export function figureTables(d: DashboardData, t: TFunction, locale: Locale): Fi
         kind: 'bar',
         labels: funnelMain.map((r) => stage(r.stage)),
         series: [
-          { label: t('dashboard.cols.reached'), values: funnelMain.map((r) => r.reached ?? 0) },
+          { label: t('dashboard.cols.reached'), values: funnelMain.map((r) => r.reached) },
           { label: t('dashboard.cols.now'), values: funnelMain.map((r) => r.now) },
         ],
       },

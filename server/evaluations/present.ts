@@ -52,6 +52,8 @@ export function shortlistPage({ ctx, call, list, query }: { ctx: Context; call: 
   };
   return {
     title: t('shortlists.callTitle'),
+    // The shortlist's own styles (scores, recommendation badges, the phone's cards) were never loaded on it.
+    styles: ['/static/css/leaders.css'],
     call: call.toObject(),
     callId: String(call._id),
     canEvaluate: can(ctx.actor, 'shortlist.evaluate', call),

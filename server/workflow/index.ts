@@ -219,7 +219,7 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
       if (caseDoc.stageEnteredAt && vnDateKey(on) < vnDateKey(caseDoc.stageEnteredAt)) return { arrivedOn: 'workflow.errors.arrivedBeforeOnboarding' };
       return undefined;
     },
-    set: ({ payload, now }) => ({ arrivedAt: (payload.arrivedOn as Date | undefined) ?? now }),
+    set: ({ payload }) => ({ arrivedAt: payload.arrivedOn as Date }),
   },
   put_on_hold: {
     set: ({ from }) => ({ resumeStage: from }),
@@ -263,6 +263,10 @@ function fieldErrors(ctx: Context, action: Action, issues: z.core.$ZodIssue[]): 
     const max = REASON_MAX[action];
     if (field === 'reason' && max && (i.message === 'required' || i.message === 'tooLong')) {
       out[field] = t(`workflow.errors.reason.${action}.${i.message}`, { max });
+      continue;
+    }
+    if (field === 'arrivedOn' && i.message === 'required') {
+      out[field] = t('workflow.errors.arrivedOnRequired');
       continue;
     }
     out[field] = i.message === 'errors.hiddenCharacters' ? t(i.message) : t(`workflow.errors.${known.has(i.message) ? i.message : 'invalid'}`);

@@ -157,8 +157,9 @@ export const PAYLOADS = {
     receivedOn: dateInput,
     reason: requiredText(HOLD_REASON_MAX),
   }),
-  // The day the expert arrived and started work, as HR learns it (today unless given).
-  mark_arrived: z.object({ arrivedOn: dateInput.optional() }),
+  // The day the expert arrived and started work, as HR learns it: always given, never assumed to be
+  // today (a prefilled today was confirmed without reading, and the browser showed it as 12/05/2026).
+  mark_arrived: z.object({ arrivedOn: dateInput }),
   note: noteOnly,
 };
 

@@ -67,6 +67,8 @@ describe('calendar feed', () => {
   let offer: CaseDoc;
   let asked: CaseDoc;
   let elsewhere: CaseDoc;
+  let arrived: CaseDoc;
+  let arrivedEarly: CaseDoc;
   const day = (s: string) => new Date(`${s}T03:00:00.000Z`); // 10:00 in Vietnam
 
   before(async () => {
@@ -97,6 +99,10 @@ describe('calendar feed', () => {
         { kind: 'housing', status: 'not_needed' },
       ],
     });
+    // Arrived: the stage's own deadline stays, the planned arrival is history (walk finding #12).
+    arrived = await createCase({ applicant, call, stage: 'arrived', stageDueAt: day('2027-01-18'), arrivedAt: day('2026-12-05'), profile: { plannedArrival: day('2027-03-01') } });
+    // Arrival recorded while the case still waits on the stage change (arrivedAt alone is enough).
+    arrivedEarly = await createCase({ applicant, call, stage: 'onboarding', arrivedAt: day('2026-12-04'), profile: { plannedArrival: day('2027-03-02') } });
     elsewhere = await createCase({ applicant, call: otherCall, stage: 'screening', stageDueAt: day('2027-01-13') });
     await createCase({ applicant, call, stage: 'rejected', stageDueAt: day('2027-01-14') });
   });
@@ -146,6 +152,10 @@ describe('calendar feed', () => {
     // Only the deadlines above: an approved procedure, another institute's case and an ended case are not in it.
     expect(events.filter((e) => e.uid.includes(String(offer._id))).map((e) => e.uid).sort()).to.deep.equal([uid(offer, 'arrival'), uid(offer, 'support', 'work_permit')].sort());
     expect(res.text).not.to.include(String(elsewhere._id));
+    // Once arrived, no "Planned arrival": the arrived case keeps only its stage deadline.
+    expect(events.filter((e) => e.uid.includes(String(arrived._id))).map((e) => e.uid)).to.deep.equal([uid(arrived, 'stage', 'arrived')]);
+    expect(events.filter((e) => e.uid.includes(String(arrivedEarly._id)))).to.deep.equal([]);
+    expect(events.filter((e) => e.uid.endsWith('.arrival@talent.local')).map((e) => e.uid)).to.deep.equal([uid(offer, 'arrival')]);
     expect(res.text).not.to.include(elsewhere.reference);
     expect(res.text).not.to.include('Secret Name');
 
@@ -169,7 +179,9 @@ describe('calendar feed', () => {
     const { path } = await makeFeed(a);
     const events = parseFeed((await request(t.app).get(path)).text);
     const cases = new Set(events.map((e) => e.uid.split('.')[1]));
-    expect([...cases]).to.deep.equal([String(offer._id)]);
+    // The arrived case is there with its stage deadline only (no planned arrival).
+    expect([...cases].sort()).to.deep.equal([String(offer._id), String(arrived._id)].sort());
+    expect(events.filter((e) => e.uid.endsWith('.arrival@talent.local')).map((e) => e.uid.split('.')[1])).to.deep.equal([String(offer._id)]);
     expect(events.find((e) => e.uid.endsWith('arrival@talent.local'))!.summary).to.include('Ngày dự kiến đến');
   });
 

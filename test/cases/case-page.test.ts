@@ -415,15 +415,21 @@ describe('cases: the case page', () => {
     expect((await Case.findById(arriving._id).lean())!.stage).to.equal('onboarding');
   });
 
-  it('records arrival on the day HR gives (today by default), never in the future nor before the offer was accepted', async () => {
+  it('records arrival on the day HR gives (never prefilled, required), never in the future nor before the offer was accepted', async () => {
     const DAY = 86_400_000;
     const c = await createCase({ applicant, call, stage: 'onboarding', stageEnteredAt: new Date(Date.now() - 20 * DAY), supportTracks: [{ kind: 'work_permit', status: 'approved' }, { kind: 'visa', status: 'approved' }] as never });
     const a = await signedIn(t, hr1);
     const url = `/cases/${c._id}/actions/mark_arrived`;
     const p = await page(a, `/cases/${c._id}`);
     const today = vnDateKey(new Date());
-    expect(p.text).to.include(`name="arrivedOn" type="date" value="${today}"`);
+    // Not prefilled with today: HR picks the day (walk finding #13); the latest allowed is today.
+    expect(p.text).to.include(`name="arrivedOn" type="date" value="" required`);
+    expect(p.text).to.include(`max="${today}"`);
     const version = versionIn(p.text, url);
+    const blank = await post(a, p.text, url, { version, arrivedOn: '' });
+    expect(blank.status).to.equal(422);
+    expect(text(blank.text)).to.include('Enter the day the expert arrived and started work.');
+    expect((await Case.findById(c._id).lean())!.arrivedAt).to.equal(undefined);
     for (const [day, message] of [
       [vnDateKey(new Date(Date.now() + 2 * DAY)), 'The arrival date cannot be in the future.'],
       [vnDateKey(new Date(Date.now() - 30 * DAY)), 'The arrival date cannot be before the offer was accepted.'],

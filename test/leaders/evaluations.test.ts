@@ -158,7 +158,7 @@ describe('leaders: scorecards over HTTP and the hidden-scores rule', () => {
     for (const k of [hidden, seen, low]) await Evaluation.create({ case: k._id, call: v.call._id, member: v.member._id, scores: { research: 4 }, recommendation: 'yes', submittedAt: new Date() });
     for (const k of [seen, low]) await Evaluation.create({ case: k._id, call: v.call._id, member: v.leader._id, scores: { research: 4 }, recommendation: 'yes', submittedAt: new Date() });
     invalidateShortlist(v.call._id);
-    const order = (html: string) => [...html.matchAll(/<tr data-case="([a-f0-9]{24})">\s*<td>[^]*?<\/td>\s*<td>([^]*?)<\/td>/g)].map((m) => [m[1], m[2]!.includes('—') ? '—' : m[2]!.trim()]);
+    const order = (html: string) => [...html.matchAll(/<tr data-case="([a-f0-9]{24})">\s*<td[^>]*>[^]*?<\/td>\s*<td[^>]*>([^]*?)<\/td>/g)].map((m) => [m[1], m[2]!.includes('—') ? '—' : m[2]!.trim()]);
     const list = (await leader.get(`/shortlists/${v.call._id}`).set('Accept', 'text/html')).text;
     expect(order(list)).to.deep.equal([
       [String(seen._id), '1'],

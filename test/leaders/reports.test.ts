@@ -21,7 +21,7 @@ function history(applicant: unknown, steps: [Stage, string][]) {
 /**
  * The seeded set (one institute; period 2026-01-01 to 2026-03-31):
  *  A arrived (DE, expert, Physics) · B onboarding (JP, expert, Chemistry; work permit overdue, visa open)
- *  C rejected (DE, researcher, Physics) · D in evaluation, submitted in May (outside the period) · E a draft.
+ *  C rejected after a day awaiting the applicant (DE, researcher, Physics) · D in evaluation, submitted in May (outside the period) · E a draft.
  */
 async function seed(inst: InstituteDoc): Promise<CallDoc> {
   const call = await createCall({ institute: inst._id, track: 'expert', status: 'closed' });
@@ -46,7 +46,8 @@ async function seed(inst: InstituteDoc): Promise<CallDoc> {
       { kind: 'housing', status: 'approved', dueAt: d('2026-02-01') },
     ],
   });
-  await mk(call2, 'rejected', 'DE', 'Physics', [['submitted', '2026-02-01'], ['screening', '2026-02-03'], ['rejected', '2026-02-08']]);
+  // C waited a day for the applicant's answer before its rejection: both side stages count as reached.
+  await mk(call2, 'rejected', 'DE', 'Physics', [['submitted', '2026-02-01'], ['screening', '2026-02-03'], ['awaiting_applicant', '2026-02-04'], ['screening', '2026-02-05'], ['rejected', '2026-02-08']]);
   await mk(call2, 'evaluation', undefined, 'Physics', [['submitted', '2026-05-01'], ['screening', '2026-05-02'], ['evaluation', '2026-05-06']]);
   const applicant = await createUser({ role: 'applicant' });
   await createCase({ applicant: applicant._id, call, stage: 'draft' });
@@ -101,21 +102,22 @@ describe('leaders: dashboard figures and the steering report', () => {
       'Stage,Now in stage,Reached stage',
       'Submitted,0,3',
       'Screening,0,3',
-      'Awaiting applicant,0,',
+      'Awaiting applicant,0,1',
       'Evaluation,0,2',
       'Shortlisted,0,2',
       'Offer,0,2',
       'Onboarding,1,2',
       'Arrived,1,1',
       'Closed,0,0',
-      'Rejected,1,',
-      'Withdrawn,0,',
-      'On hold,0,',
+      'Rejected,1,1',
+      'Withdrawn,0,0',
+      'On hold,0,0',
       '',
       'Time in each stage (days)',
       'Stage,Completed stays,Median (days),90th percentile (days)',
       'Submitted,3,2,2',
-      'Screening,3,4,5',
+      'Screening,4,3,4',
+      'Awaiting applicant,1,1,1',
       'Evaluation,2,10,10',
       'Shortlisted,2,1,2',
       'Offer,2,5,5',
@@ -219,6 +221,10 @@ describe('leaders: dashboard figures and the steering report', () => {
     expect(dash.text).not.to.match(/<script(?![^>]*\bsrc=)[^>]*>/);
     expect(dash.text).to.include('data-charts="');
     expect(dash.text).to.match(/<th scope="row">Germany<\/th><td class="num">2<\/td>/);
+    // The side stages say how many cases went through them, not "—".
+    expect(dash.text).to.match(/<th scope="row">Awaiting applicant<\/th><td class="num">0<\/td><td class="num">1<\/td>/);
+    expect(dash.text).to.match(/<th scope="row">Rejected<\/th><td class="num">1<\/td><td class="num">1<\/td>/);
+    expect(dash.text).to.match(/<th scope="row">On hold<\/th><td class="num">0<\/td><td class="num">0<\/td>/);
     const js = await leader.get('/vendor/chart.js');
     expect(js.status).to.equal(200);
     expect(js.headers['content-type']).to.match(/javascript/);

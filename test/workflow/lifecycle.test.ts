@@ -167,12 +167,14 @@ describe('workflow: one case through every stage, with an e-mail at each step', 
     c = r.c;
 
     // Not arrived before the visa and the work permit are granted (the residence card comes after entry).
-    const tooSoon = await transition({ app: w.ctx, ctx: actorContext(w.ctx, hr), caseId: c._id, action: 'mark_arrived', expectedVersion: c.version }).catch((e: unknown) => e);
+    // HR gives the day of arrival (the form no longer prefills today).
+    const arrivedOn = () => vnDateKey(new Date(w.clock.now.getTime() + 3_600_000));
+    const tooSoon = await transition({ app: w.ctx, ctx: actorContext(w.ctx, hr), caseId: c._id, action: 'mark_arrived', expectedVersion: c.version, payload: { arrivedOn: arrivedOn() } }).catch((e: unknown) => e);
     expect(tooSoon).to.be.instanceOf(ValidationError);
     expect((tooSoon as ValidationError).fields.support).to.match(/Work permit, Visa\. An expert enters on a visa/);
     expect((await Case.findById(c._id).lean())!.stage).to.equal('onboarding');
     await Case.updateOne({ _id: c._id }, { $set: { 'supportTracks.$[t].status': 'approved' } }, { arrayFilters: [{ 't.kind': { $in: ['work_permit', 'visa'] } }] });
-    r = await step(c, 'mark_arrived', hr);
+    r = await step(c, 'mark_arrived', hr, { arrivedOn: arrivedOn() });
     expect(r.c.stage).to.equal('arrived');
     expect(r.c.arrivedAt).to.be.instanceOf(Date);
     expectApplicantMail(r.mail, r.c, /Chào mừng bạn đến Việt Nam/);
