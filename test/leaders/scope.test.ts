@@ -152,6 +152,12 @@ const INVENTORY: Record<string, Kind> = {
   'GET /cases/:id/support/:kind': 'role', // a redirect (303) to the page of the form whose refusal left this address
   'GET /cases/:id/procedures/:kind': 'role',
   'POST /cases/:id/procedures/:kind': 'role',
+  'POST /cases/:id/procedures/:kind/asks': 'role',
+  'GET /cases/:id/procedures/:kind/asks': 'role', // a redirect (303) to the page of the form whose refusal left this address
+  'POST /cases/:id/procedures/:kind/asks/:askId/received': 'role',
+  'GET /cases/:id/procedures/:kind/asks/:askId/received': 'role', // a redirect (303), as above
+  'POST /applications/:id/procedures/:kind/asks/:askId/done': 'role',
+  'GET /applications/:id/procedures/:kind/asks/:askId/done': 'role', // a redirect (303), as above
   'GET /admin': 'role',
   'GET /admin/institutes': 'role',
   'POST /admin/institutes': 'role',
