@@ -215,6 +215,12 @@ async function checkInvariants(client: MongoClient, caseIds: string[], uploadDir
       const c = caseById.get(String(a.targetId));
       const ok = c && ((c.history ?? []) as HistoryEvent[]).some((h) => h.at.getTime() === (a.at as Date).getTime() && h.action === s.action && h.from === s.from && h.to === s.to);
       if (!ok) out.push(`audit ${String(a._id)}: transition ${String(s.action)} of case ${String(a.targetId)} has no history event`);
+    } else if (a.action === 'case.decision') {
+      // HR's hold is a decision too (server/cases/decision.ts): recorded after its transition, for the dashboard.
+      const c = caseById.get(String(a.targetId));
+      const at = s.decidedAt instanceof Date ? s.decidedAt.getTime() : NaN;
+      const ok = c && ((c.history ?? []) as HistoryEvent[]).some((h) => h.at.getTime() === at && h.action === s.decision && h.to === s.to);
+      if (!ok) out.push(`audit ${String(a._id)}: decision ${String(s.decision)} of case ${String(a.targetId)} has no history event`);
     } else if (a.action === 'case.note_added') {
       const left = notesLeft.get(String(a.targetId));
       const i = left ? left.indexOf(Number(s.length)) : -1;
