@@ -88,6 +88,12 @@ export const PRIORITIES = ['low', 'normal', 'high'] as const;
 export const ACTIVE_SUPPORT_STATUSES = ['requested', 'preparing', 'filed'] as const satisfies readonly SupportStatus[];
 /** An offer made, not yet arrived: the certificate planner tells the applicant when to obtain each certificate. */
 export const PLANNING_STAGES = ['offer', 'onboarding'] as const satisfies readonly Stage[];
+/**
+ * The applicant is e-mailed the certificate windows only once they have accepted the offer: the
+ * criminal record, health certificate and certified translations cost money and expire, and an
+ * offer may still be declined. At `offer` HR sees the plan and the applicant's page says "if you accept".
+ */
+export const CERTIFICATE_MAIL_STAGES = ['onboarding'] as const satisfies readonly Stage[];
 /** Submitted and not yet arrived nor ended: the arrival forecast is still ahead. */
 export const FORECAST_STAGES = OPEN_STAGES.filter((s) => s !== 'draft' && s !== 'arrived') as readonly Stage[];
 /** Submitted and not ended: the applicant and the staff exchange messages on these. */

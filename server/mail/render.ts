@@ -77,6 +77,13 @@ async function renderWith(template: string, locale: Locale, ctx: Record<string, 
  * applicant's language only, with that language's words at the top level.
  */
 const LEGACY_DATA: Record<string, (data: Record<string, unknown>, locale: Locale) => Record<string, unknown>> = {
+  // One window per e-mail until the digest (server/planner/jobs.ts): that window becomes the list's one row.
+  certificate_window(data) {
+    if (Array.isArray(data.windows) || typeof data.documentType !== 'string') return data;
+    const name = data.documentType;
+    const row = { document: name, label: name.charAt(0).toUpperCase() + name.slice(1), from: data.from, to: data.to, procedures: data.procedures, uploadable: data.uploadable, closing: data.closing, daysLeft: data.daysLeft, ...(data.replaces ? { replaces: data.replaces } : {}) };
+    return { ...data, documents: name, windows: [row], replaced: !!data.replaces };
+  },
   procedure_update(data, locale) {
     const w = data[locale] as Record<string, unknown> | undefined;
     if (data.headline !== undefined || !w || typeof w !== 'object') return data;

@@ -76,6 +76,9 @@ export function planCertificates({ case: c, documents, calendar: cal, today, che
   const readyBy = workingDaysAfter(cal, today0, PREPARATION_WORKING_DAYS);
   for (const step of sched.steps) {
     if (step.filed || !step.fileOn) continue; // lodged already: its papers are with the authority
+    // The institute's own service (housing) is lodged with no authority: it sets no day by which a
+    // certificate must be valid ("housing lodged on …", "Needed for: housing" misled HR).
+    if (PROCEDURE_RULES[step.kind].internal) continue;
     const s = step.fileOn.getTime() <= atOnce ? { kind: step.kind, fileOn: readyBy, whenReady: true } : { kind: step.kind, fileOn: step.fileOn };
     for (const type of PROCEDURE_RULES[s.kind].documents) {
       if (!VALIDITY_RULES[type]) continue;

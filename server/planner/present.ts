@@ -33,18 +33,20 @@ export function documentLabel(locale: Locale, type: string): string {
   return locale === 'en' && !/^[A-Z]{2}/.test(name) ? name.charAt(0).toLowerCase() + name.slice(1) : name;
 }
 
-function documentName(ctx: Context, type: string): string {
-  return documentLabel(ctx.locale, type);
+/** A document's name standing alone (a row header, the start of a line): as the Documents list writes it. */
+export function documentTitle(locale: Locale, type: string): string {
+  return translator(locale)(`documents.types.${type}`);
 }
 
 function windowView(ctx: Context, w: CertificateWindow) {
   const t = tOf(ctx);
-  const document = documentName(ctx, w.type);
+  const document = documentLabel(ctx.locale, w.type);
+  const label = documentTitle(ctx.locale, w.type);
   const from = formatDay(w.from, ctx.locale);
   const to = formatDay(w.to, ctx.locale);
   const line =
     w.status === 'ok'
-      ? t('planner.checklist.done', { document })
+      ? t('planner.checklist.done', { document: label })
       : w.status === 'late'
         ? t('planner.checklist.asap', { document, to })
         : w.closing
@@ -55,6 +57,7 @@ function windowView(ctx: Context, w: CertificateWindow) {
   return {
     type: w.type,
     document,
+    label,
     from,
     to,
     status: w.status,
@@ -71,6 +74,8 @@ export interface PlannerView {
   windows: ReturnType<typeof windowView>[];
   /** What stands in the plan's way and what to do about it (a residence card the passport no longer covers). */
   problems: string[];
+  /** The offer is not accepted yet: the applicant's checklist says the dates hold only if they accept. */
+  ifAccepted: boolean;
 }
 
 export function presentPlan(ctx: Context, plan: CasePlan, computedAt?: Date | null): PlannerView {
@@ -87,6 +92,7 @@ export function presentPlan(ctx: Context, plan: CasePlan, computedAt?: Date | nu
       : undefined,
     windows: plan.windows.map((w) => windowView(ctx, w)),
     problems: plan.cardConflict ? [cardProblemText(tOf(ctx), ctx.locale, plan.cardConflict)] : [],
+    ifAccepted: plan.ifAccepted === true && plan.windows.length > 0,
   };
 }
 

@@ -21,6 +21,8 @@ export interface CasePlan {
    * granted and the windows above only look at filings still ahead.
    */
   cardConflict?: NonNullable<ReturnType<typeof residenceCardConflict>>;
+  /** The offer is not accepted yet: the windows hold only if it is (nothing is e-mailed before: CERTIFICATE_MAIL_STAGES). */
+  ifAccepted?: boolean;
 }
 
 type StoredCase = PlannerCase & { _id: unknown; institute?: unknown; call?: unknown };
@@ -55,7 +57,7 @@ export async function casePlan({ caseDoc, now, calendar, documents: current, che
   const planning = !!forecast && inStages(stage, PLANNING_STAGES);
   const windows = planning ? planCertificates({ case: c, documents, calendar: cal, today: now, checklist: checklist ?? (await checklistOf(c.call)) }) : [];
   const cardConflict = residenceCardConflict(c.supportTracks, documents);
-  return { forecast, windows, ...(cardConflict ? { cardConflict } : {}) };
+  return { forecast, windows, ifAccepted: stage === 'offer', ...(cardConflict ? { cardConflict } : {}) };
 }
 
 /**

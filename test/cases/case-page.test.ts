@@ -324,7 +324,7 @@ describe('cases: the case page', () => {
     // Named as the mail log names it; an e-mail of the certificate planner too (never its code).
     expect(emails.text.slice(emails.text.indexOf('id="emails"'))).to.include('New message');
     const planned = emailsView([{ template: 'certificate_window', to: 'a@example.org', status: 'sent' }], translator('en'));
-    expect(planned[0]!.label).to.equal('Time to obtain a certificate');
+    expect(planned[0]!.label).to.equal('Certificates to obtain now');
   });
 
   it('says beside each reason whether the applicant is told it, and tells them why their case is on hold', async () => {

@@ -1,6 +1,6 @@
 // The planner in the app: the forecast and the certificate windows on the HR case page and the
-// applicant's dated checklist (vi and en), the forecast stored after a change, and the e-mail sent
-// once when a certificate window opens (real outbox, in-process SMTP).
+// applicant's dated checklist (vi and en), the forecast stored after a change, and the e-mail listing
+// the certificate windows opened, once the offer is accepted, each window once (real outbox, in-process SMTP).
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
@@ -10,6 +10,11 @@ import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { seedHolidays, vnDateKey, vnStartOfDay } from '../../server/calendar/index.ts';
 import { runCertificateWindowReminders } from '../../server/planner/jobs.ts';
+import { casePlan } from '../../server/planner/service.ts';
+import { renderEmail } from '../../server/mail/render.ts';
+import { transition } from '../../server/workflow/index.ts';
+import { translator } from '../../server/i18n/index.ts';
+import { actorContext } from '../workflow/context.ts';
 import { signedIn, page, post, versionIn, deliver, text } from '../applications/support.ts';
 
 /** 10:00 in Vietnam on that day. */
@@ -70,6 +75,10 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     // The passport must outlast the residence card: lodged after entry on 1 Jun 2027, decided 8 Jun,
     // 2 years → 8 Jun 2029, + 30 days.
     expect(html.slice(html.indexOf('data-window="passport"'))).to.include('valid until 8 Jul 2029');
+    // Row headers name the document as the Documents list does, capitalised.
+    expect(html).to.include('<th scope="row">Criminal record certificate</th>');
+    expect(html).to.include('<th scope="row">Passport</th>');
+    expect(html).not.to.match(/<th scope="row">[a-z]/);
 
     const vi = text((await page(await signedIn(t, hrVi), `/cases/${c._id}`)).text);
     expect(vi).to.include('Dự kiến ngày bắt đầu làm việc');
@@ -114,24 +123,30 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     expect(stored.computedAt!.getTime()).to.equal(clock.getTime());
   });
 
-  it('e-mails the applicant once when a window opens', async () => {
+  /** The windows listed in the case's certificate e-mails, in the order queued. */
+  const mailedWindows = async (caseId: unknown) =>
+    (await Case.findById(caseId).lean())!.outbox.filter((o) => o.template === 'certificate_window').map((o) => ((o.data as { windows: Array<{ key: string; type: string }> }).windows));
+
+  it('e-mails the applicant once when a window opens, in one e-mail listing the windows opened', async () => {
     // Planned start 16 Apr 2027 → work permit lodged Mon 15 Feb 2027 → criminal record from 15 Aug 2026.
     clock = at('2026-08-10');
     const c = await createCase({ applicant: applicantEn, call, stage: 'onboarding', stageEnteredAt: at('2026-08-01'), profile: { fullName: 'Anna Schmidt', plannedArrival: at('2027-04-16') }, supportTracks: [{ kind: 'work_permit', status: 'preparing' }] });
     const subject = /Time to get your criminal record certificate/;
-    // 10 Aug: the criminal record window has not opened (the health certificate one has).
+    // 10 Aug: the criminal record window has not opened; the others the work permit needs have, and
+    // go in one e-mail.
     await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [c._id] });
-    const before = (await Case.findById(c._id).lean())!.outbox.map((o) => o.key);
-    expect(before.some((k) => k.includes('criminal_record'))).to.equal(false);
-    expect(before.some((k) => k.includes('health_certificate'))).to.equal(true);
-    // Sat 15 Aug, the day it opens: the job runs twice, one e-mail.
+    const before = await mailedWindows(c._id);
+    expect(before).to.have.length(1);
+    expect(before[0]!.map((w) => w.type)).to.include('health_certificate').and.not.include('criminal_record');
+    // Sat 15 Aug, the day it opens: the job runs twice, one e-mail, with only the new window.
     clock = at('2026-08-15');
     await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [c._id] });
     await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [c._id] });
     await deliver(t, c._id);
     const mail = await t.smtp.waitForTo(applicantEn.email, subject);
+    expect((await mailedWindows(c._id)).map((ws) => ws.map((w) => w.type))[1]).to.deep.equal(['criminal_record']);
     // Window: from 15 Aug 2026, to 5 working days before 15 Feb 2027 across Tết = 1 Feb 2027.
-    expect(mail.subject).to.include('between 15 Aug 2026 and 1 Feb 2027');
+    expect(mail.text).to.match(/- Criminal record certificate: between 15 Aug 2026 and 1 Feb 2027 \(\d+ working days left\)\. Needed for: work permit\./);
     expect(mail.text).to.include('/applications/');
     // This call's checklist has no criminal record: the applicant hands it to HR, not "upload it".
     expect(mail.text).to.include('hand it to the HR office');
@@ -139,8 +154,58 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     await runCertificateWindowReminders({ app: t.ctx, now: at('2026-08-17'), caseIds: [c._id] });
     await deliver(t, c._id);
     expect(t.smtp.to(applicantEn.email).filter((m) => subject.test(m.subject))).to.have.length(1);
-    // The health certificate window, open since 10 Aug, was not sent again on the 15th or the 17th.
-    expect(t.smtp.to(applicantEn.email).filter((m) => /Time to get your health certificate/.test(m.subject))).to.have.length(1);
+    // The windows open since 10 Aug were not sent again on the 15th or the 17th: two e-mails in all.
+    expect(await mailedWindows(c._id)).to.have.length(2);
+    expect(t.smtp.to(applicantEn.email).filter((m) => m.subject.includes(c.reference) && /Time to get your/.test(m.subject))).to.have.length(2);
+    clock = at('2026-10-05');
+  });
+
+  it('e-mails nothing while the offer is open (HR sees the plan, the applicant reads "if you accept"); once accepted, one e-mail lists every open window, and a rerun sends nothing', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en', name: 'Mia Holm' });
+    clock = at('2026-12-05');
+    const c = await createCase({ applicant, call, stage: 'offer', stageEnteredAt: at('2026-12-01'), profile: { fullName: 'Mia Holm', plannedArrival: at('2027-06-01') }, supportRequested: { workPermit: true, visa: true, residenceCard: true, housing: false, citizenship: false } });
+    expect((await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [c._id] })).sent).to.equal(0);
+    expect(await mailedWindows(c._id)).to.deep.equal([]);
+    const hrPage = text((await page(await signedIn(t, hr), `/cases/${c._id}`)).text);
+    expect(hrPage).to.include('data-window="criminal_record"');
+    expect(hrPage).to.include('Not yet e-mailed to the applicant: the windows are sent once the offer is accepted, in one e-mail.');
+    const mine = text((await page(await signedIn(t, applicant), `/applications/${c._id}`)).text);
+    expect(mine).to.include('These dates apply if you accept the offer.');
+    expect(mine).to.include('id="certificate-checklist"');
+
+    const accepted = await transition({ app: t.ctx, ctx: actorContext(t.ctx, applicant), caseId: c._id, action: 'accept_offer', expectedVersion: c.version });
+    expect(accepted.stage).to.equal('onboarding');
+    const after = text((await page(await signedIn(t, applicant), `/applications/${c._id}`)).text);
+    expect(after).not.to.include('if you accept the offer');
+    const { windows } = await casePlan({ caseDoc: (await Case.findById(c._id))!, now: clock });
+    const open = windows.filter((w) => w.status === 'open').map((w) => w.type);
+    expect(open).to.include.members(['criminal_record', 'health_certificate', 'passport']);
+
+    expect((await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [c._id] })).sent).to.equal(1);
+    // A second process running the same day, and the next day's run, queue nothing more.
+    expect((await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [c._id] })).sent).to.equal(0);
+    expect((await runCertificateWindowReminders({ app: t.ctx, now: at('2026-12-07'), caseIds: [c._id] })).sent).to.equal(0);
+    await deliver(t, c._id);
+    const mail = await t.smtp.waitForTo(applicant.email, /Time to get your/);
+    expect((await mailedWindows(c._id)).map((ws) => ws.map((w) => w.type))).to.deep.equal([open]);
+    for (const type of open) expect(mail.text, type).to.match(new RegExp(`^- ${translator('en')(`documents.types.${type}`).replace(/[()]/g, '\\$&')}: between \\d+ \\w+ \\d{4} and \\d+ \\w+ \\d{4} \\(\\d+ working days? left\\)`, 'm'));
+    expect(mail.subject).to.include('criminal record certificate').and.include('health certificate');
+    expect(mail.html).to.include('<li><strong>Criminal record certificate</strong>');
+    await deliver(t, c._id);
+    expect(t.smtp.to(applicant.email).filter((m) => /Time to get your/.test(m.subject))).to.have.length(1);
+    clock = at('2026-10-05');
+  });
+
+  it('writes the certificate e-mail in the applicant\'s language', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'vi', name: 'Lê Văn Cường' });
+    clock = at('2026-12-05');
+    const c = await createCase({ applicant, call, stage: 'onboarding', stageEnteredAt: at('2026-12-01'), profile: { fullName: 'Lê Văn Cường', plannedArrival: at('2027-06-01') }, supportTracks: [{ kind: 'work_permit', status: 'preparing' }] });
+    await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [c._id] });
+    await deliver(t, c._id);
+    const mail = await t.smtp.waitForTo(applicant.email, /Đến lúc xin/);
+    expect(mail.subject).to.include('Phiếu lý lịch tư pháp').and.include(' và ');
+    expect(mail.text).to.match(/- Phiếu lý lịch tư pháp: trong khoảng từ 5\/12\/2026 đến \d+\/\d+\/2027 \(còn \d+ ngày làm việc\)\. Cần cho: giấy phép lao động\./);
+    expect(mail.text).not.to.match(/Time to|working day|planner\./);
     clock = at('2026-10-05');
   });
 
@@ -152,7 +217,8 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     clock = at('2026-12-05');
     await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [c._id] });
     await deliver(t, c._id);
-    const first = await t.smtp.waitForTo(applicant.email, /Time to get your dependants' passports: between 5 Dec 2026 and 22 Feb 2027/);
+    const first = await t.smtp.waitForTo(applicant.email, /Time to get your .*dependants' passports/);
+    expect(first.text).to.include("- Dependants' passports: between 5 Dec 2026 and 22 Feb 2027");
     expect(first.text).not.to.include('This replaces');
     // The arrival moves to Thu 1 Apr 2027: ready by Thu 25 Mar (Mar 31, 30, 29, 26, 25).
     await Case.updateOne({ _id: c._id }, { $set: { 'profile.plannedArrival': at('2027-04-01') } });
@@ -160,7 +226,8 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [c._id] });
     await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [c._id] });
     await deliver(t, c._id);
-    const moved = await t.smtp.waitForTo(applicant.email, /New dates: Time to get your dependants' passports: between 7 Dec 2026 and 25 Mar 2027/);
+    const moved = await t.smtp.waitForTo(applicant.email, /New dates: Time to get your .*dependants' passports/);
+    expect(moved.text).to.include("- Dependants' passports: between 7 Dec 2026 and 25 Mar 2027");
     expect(moved.text).to.include('This replaces the window we sent on 5 Dec 2026 (5 Dec 2026 to 22 Feb 2027)');
     expect(t.smtp.to(applicant.email).filter((m) => /dependants' passports/.test(m.subject))).to.have.length(2);
 
@@ -171,8 +238,8 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     clock = at('2026-12-05');
     await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [soon._id] });
     await deliver(t, soon._id);
-    const closing = await t.smtp.waitForTo(other.email, /Nearly closed: get your criminal record certificate by 7 Dec 2026/);
-    expect(closing.text).to.include('This window is nearly closed: 1 working day left.');
+    const closing = await t.smtp.waitForTo(other.email, /Nearly closed: Time to get your .*criminal record certificate/);
+    expect(closing.text).to.include('- Criminal record certificate: by 7 Dec 2026. This window is nearly closed: 1 working day left.');
     const checklist = text((await page(await signedIn(t, other), `/applications/${soon._id}`)).text);
     expect(checklist).to.include('Get your criminal record certificate by 7 Dec 2026: this window is nearly closed (working days left: 1)');
     clock = at('2026-10-05');
@@ -194,11 +261,33 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     expect(en).to.include('(arrival in Vietnam)');
   });
 
+  it('renders a one-window e-mail queued before the digest as a list of one (the mail log renders it again)', async () => {
+    const old = { name: 'Anna Schmidt', reference: 'TA-2026-000001', documentType: 'criminal record certificate', from: at('2026-08-15'), to: at('2027-02-01'), procedures: 'work permit', uploadable: false, closing: false, daysLeft: 80, link: `${t.baseUrl}/applications/x` };
+    const out = await renderEmail('certificate_window', 'en', old);
+    expect(out.subject).to.equal('[TA-2026-000001] Time to get your criminal record certificate');
+    expect(out.text).to.include('- Criminal record certificate: between 15 Aug 2026 and 1 Feb 2027 (80 working days left). Needed for: work permit.');
+  });
+
+  it('leaves housing (the institute\'s own service, lodged nowhere) out of what the certificates are needed for', async () => {
+    clock = at('2026-12-05');
+    const c = await createCase({ applicant: applicantEn, call, stage: 'onboarding', stageEnteredAt: at('2026-11-20'), profile: { fullName: 'Anna Schmidt', plannedArrival: at('2027-06-01') }, supportTracks: [{ kind: 'housing', status: 'requested' }, { kind: 'work_permit', status: 'preparing' }] });
+    const html = text((await page(await signedIn(t, hr), `/cases/${c._id}`)).text);
+    clock = at('2026-10-05');
+    const table = html.slice(html.indexOf('id="certificate-windows"'), html.indexOf('</table>', html.indexOf('id="certificate-windows"')));
+    const passport = table.slice(table.indexOf('data-window="passport"'));
+    expect(passport.slice(0, passport.indexOf('</tr>'))).to.include('work permit lodged on');
+    expect(table).not.to.match(/housing/i);
+    // Housing alone asks for no certificate.
+    const only = await createCase({ applicant: applicantEn, call, stage: 'onboarding', stageEnteredAt: at('2026-11-20'), profile: { fullName: 'Anna Schmidt', plannedArrival: at('2027-06-01') }, supportRequested: { workPermit: false, visa: false, residenceCard: false, housing: true, citizenship: false }, supportTracks: [{ kind: 'housing', status: 'requested' }] });
+    const alone = text((await page(await signedIn(t, hr), `/cases/${only._id}`)).text);
+    expect(alone).to.include('No dated certificate is needed for the procedures still ahead.');
+  });
+
   it('e-mails once for a filing that waits only for its papers, though its planned day moves with today', async () => {
     const applicant = await createUser({ role: 'applicant', locale: 'en' });
     const c = await createCase({ applicant, call, stage: 'onboarding', stageEnteredAt: at('2026-10-01'), profile: { fullName: 'Ben Ito', plannedArrival: at('2027-06-01') }, supportTracks: [{ kind: 'citizenship', status: 'requested' }] });
     for (const day of ['2026-10-05', '2026-10-06', '2026-10-07']) await runCertificateWindowReminders({ app: t.ctx, now: at(day), caseIds: [c._id] });
-    const keys = (await Case.findById(c._id).lean())!.outbox.map((o) => o.key).filter((k) => k.includes('criminal_record'));
+    const keys = (await mailedWindows(c._id)).flat().map((w) => w.key).filter((k) => k.includes('criminal_record'));
     expect(keys).to.have.length(1);
     expect(keys[0]).to.include('citizenship-when-ready');
   });

@@ -165,7 +165,7 @@ describe('platform: one English form for a day on pages and in e-mails', functio
     let seen = 0;
     for (const name of listTemplateNames()) {
       const data = withDays(sampleData(name, t.baseUrl), '') as Record<string, unknown>;
-      if (name === 'certificate_window') data.replaces = { sentOn: day, from: day, to: day };
+      if (name === 'certificate_window') (data.windows as Array<Record<string, unknown>>)[0]!.replaces = { sentOn: day, from: day, to: day };
       const out = await renderEmail(name, 'en', data, { parts: builtinParts(name, 'en') });
       const days = [...(out.subject.match(DAY_LIKE) ?? []), ...(out.text.match(DAY_LIKE) ?? []), ...daysIn(out.html)];
       seen += days.length;
