@@ -1,6 +1,7 @@
-// A case's next deadline: the soonest of its stage's deadline and the deadlines of the procedures
-// under way (work permit, visa, ...). Stored as `nextDueAt` so the HR queue's "soonest deadline
-// first" reads one index range ({ institute, nextDueAt, _id }) instead of sorting every case.
+// A case's next deadline: the soonest of its stage's deadline, the deadlines of the procedures under
+// way (work permit, visa, ...) and the written reasons still owed for a refusal. Stored as
+// `nextDueAt` so the HR queue's "soonest deadline first" reads one index range
+// ({ institute, nextDueAt, _id }) instead of sorting every case.
 //
 // A case closed, rejected or withdrawn has none: its procedures are no longer worked.
 // Kept in step where the deadlines are written: the workflow's transition and the procedure update
@@ -8,7 +9,8 @@
 // the model get it on validate; any other findOneAndUpdate / updateOne / updateMany that touches
 // `stage`, `stageDueAt` or `supportTracks` without setting it (a script, a test) has it worked out
 // again right after. Cases
-// stored before the field existed are caught up at start (server/cases/deadline-backfill.ts).
+// stored before the field existed, or before a refusal's written reasons counted in it, are caught
+// up at start (server/cases/deadline-backfill.ts).
 import type { Query, Schema, Types } from 'mongoose';
 import { ACTIVE_SUPPORT_STATUSES, TERMINAL_STAGES } from './constants.ts';
 
@@ -16,22 +18,42 @@ export interface DeadlineSource {
   /** A closed, rejected or withdrawn case has nothing due, whatever its procedures still say. */
   stage?: string | null;
   stageDueAt?: Date | null;
-  supportTracks?: ReadonlyArray<{ kind: string; status: string; dueAt?: Date | null; asks?: ReadonlyArray<{ dueAt?: Date | null; receivedAt?: Date | null }> | null }> | null;
+  supportTracks?: ReadonlyArray<ReasonsSource & { kind: string; dueAt?: Date | null; asks?: ReadonlyArray<{ dueAt?: Date | null; receivedAt?: Date | null }> | null }> | null;
+}
+
+/** What says whether a refusal's written reasons are owed. */
+export interface ReasonsSource {
+  status: string;
+  reasonsDueAt?: Date | null;
+  reasonsReceivedAt?: Date | null;
 }
 
 export interface NextDeadline {
   at: Date;
   /** 'stage', or the procedure's kind (work_permit, visa, ...). */
   for: string;
+  /** The authority's written reasons of the procedure's refusal (absent: its own deadline, or the stage's). */
+  what?: 'reasons';
 }
 
 const isDate = (v: unknown): v is Date => v instanceof Date && !Number.isNaN(v.getTime());
+
+/**
+ * The day a refused procedure's written reasons are due, while they are owed (not yet received):
+ * the refused procedure's one deadline (server/procedures/service.ts nextTrack counts it).
+ */
+export function reasonsDueOf(t: ReasonsSource): Date | undefined {
+  return t.status === 'refused' && isDate(t.reasonsDueAt) && !t.reasonsReceivedAt ? t.reasonsDueAt : undefined;
+}
 
 /** The soonest deadline, or null when nothing is due. The stage wins a tie (it is what the row shows first). */
 export function nextDeadline(c: DeadlineSource): NextDeadline | null {
   if (c.stage && (TERMINAL_STAGES as readonly string[]).includes(c.stage)) return null;
   let next: NextDeadline | null = isDate(c.stageDueAt) ? { at: c.stageDueAt, for: 'stage' } : null;
   for (const t of c.supportTracks ?? []) {
+    // A refusal is open work until HR settles it; while its written reasons are owed, they are due.
+    const reasons = reasonsDueOf(t);
+    if (reasons && (!next || reasons.getTime() < next.at.getTime())) next = { at: reasons, for: t.kind, what: 'reasons' };
     if (!(ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(t.status)) continue;
     // What the applicant was asked for within the procedure (server/procedures/asks.ts) is due too,
     // until HR records it received: the queue shows it, and its passing, under the procedure's name.

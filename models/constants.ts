@@ -86,6 +86,14 @@ export type Recommendation = (typeof RECOMMENDATIONS)[number];
 export const PRIORITIES = ['low', 'normal', 'high'] as const;
 /** Support procedures still under way (their documents must stay valid; overdue when past their due date). */
 export const ACTIVE_SUPPORT_STATUSES = ['requested', 'preparing', 'filed'] as const satisfies readonly SupportStatus[];
+/**
+ * Procedures that are HR's open work until settled: those under way, and one refused until HR
+ * lodges it again (a new filing) or records it not needed (or the case ends). While a refusal's
+ * written reasons are owed their date is its deadline (models/case-deadline.ts); once received it
+ * waits, without one, for HR to decide what next. Counted as open (queue, calendar feed, dashboard);
+ * not "active": no filing's clock runs on it (isSupportOverdue, nextTrack, the planner).
+ */
+export const OPEN_SUPPORT_STATUSES = [...ACTIVE_SUPPORT_STATUSES, 'refused'] as const satisfies readonly SupportStatus[];
 /** An offer made, not yet arrived: the certificate planner tells the applicant when to obtain each certificate. */
 export const PLANNING_STAGES = ['offer', 'onboarding'] as const satisfies readonly Stage[];
 /**

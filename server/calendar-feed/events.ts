@@ -4,6 +4,7 @@
 // calendar app that fetches the feed again moves the event instead of adding a second one.
 import type { TFunction } from 'i18next';
 import { ACTIVE_SUPPORT_STATUSES, inStages } from '../../models/constants.ts';
+import { reasonsDueOf } from '../../models/case-deadline.ts';
 import { vnDateKey } from '../calendar/index.ts';
 
 export interface FeedCase {
@@ -13,7 +14,7 @@ export interface FeedCase {
   stageDueAt?: Date | null;
   updatedAt?: Date | null;
   infoRequest?: { dueAt?: Date | null; requestedAt?: Date | null; answeredAt?: Date | null } | null;
-  supportTracks?: Array<{ kind: string; status: string; dueAt?: Date | null }> | null;
+  supportTracks?: Array<{ kind: string; status: string; dueAt?: Date | null; reasonsDueAt?: Date | null; reasonsReceivedAt?: Date | null }> | null;
   profile?: { plannedArrival?: Date | null } | null;
   arrivedAt?: Date | null;
 }
@@ -27,7 +28,7 @@ export interface FeedEvent {
   url: string;
   /** When the case last changed: DTSTAMP (RFC 5545 §3.8.7.2: without METHOD, the last revision in the store). */
   stamp: Date;
-  kind: 'stage' | 'info_request' | 'support' | 'arrival';
+  kind: 'stage' | 'info_request' | 'support' | 'reasons' | 'arrival';
 }
 
 export const UID_DOMAIN = 'talent.local';
@@ -48,6 +49,13 @@ export function feedEvents(c: FeedCase, t: TFunction, appUrl: string, fallbackSt
     out.push({ kind: 'info_request', uid: uid('info', String(info.requestedAt.getTime())), day: vnDateKey(info.dueAt), summary: summary(t('calendarFeed.events.infoRequest')), url, stamp });
   }
   for (const tr of c.supportTracks ?? []) {
+    // A refused procedure stays HR's work: its written reasons are due until received. The UID names
+    // the procedure, not the day, so a holiday recount moves the event.
+    const reasons = reasonsDueOf(tr);
+    if (reasons) {
+      const kind = t(`cases.supportKinds.${tr.kind}`, { defaultValue: tr.kind });
+      out.push({ kind: 'reasons', uid: uid('reasons', tr.kind), day: vnDateKey(reasons), summary: summary(t('calendarFeed.events.reasons', { kind })), url, stamp });
+    }
     if (!tr.dueAt || !inStages(tr.status, ACTIVE_SUPPORT_STATUSES)) continue;
     const kind = t(`cases.supportKinds.${tr.kind}`, { defaultValue: tr.kind });
     const status = t(`cases.supportStatuses.${tr.status}`, { defaultValue: tr.status });

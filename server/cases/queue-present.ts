@@ -20,6 +20,12 @@ function lateKinds(r: Pick<QueueRow, 'overdueProcedures' | 'supportOverdue'>): s
   return [...new Set([...r.overdueProcedures, ...r.supportOverdue])];
 }
 
+/** What a procedure's deadline on the row is for: the procedure, or a refusal's written reasons. */
+function dueFor(t: ReturnType<typeof tOf>, due: NonNullable<QueueRow['nextDue']>): string {
+  const kind = t(`cases.supportKinds.${due.for}`, { defaultValue: due.for });
+  return due.what === 'reasons' ? t('queue.reasonsDue', { kind }) : kind;
+}
+
 /** The badge colour of a stage: ended badly, ended or hired well, waiting off the main line, or plain. */
 export function stageBadge(stage: string): string {
   if (inStages(stage, UNSUCCESSFUL_STAGES)) return 'err';
@@ -61,18 +67,21 @@ export async function queueModel(opts: { ctx: Context; q: QueueQuery } & QueueSt
     maxSearch: MAX_SEARCH,
     rows: page.rows.map((r) => {
       const late = lateKinds(r);
+      const refused = r.refusedSupport.filter((k) => !late.includes(k)).map((k) => t(`cases.supportKinds.${k}`));
       return withFields(r, {
         stageLabel: stageLabel(t, r.stage),
         badge: stageBadge(r.stage),
         trackLabel: t(`calls.tracks.${r.track}`),
         // The deadline the row is sorted by, what it is for when not the stage's, and the working days left.
         due: r.nextDue ? deadlineLeft(t, calendar, ctx.now, r.nextDue.at) : undefined,
-        dueForLabel: r.nextDue && r.nextDue.for !== 'stage' ? t(`cases.supportKinds.${r.nextDue.for}`, { defaultValue: r.nextDue.for }) : undefined,
+        dueForLabel: r.nextDue && r.nextDue.for !== 'stage' ? dueFor(t, r.nextDue) : undefined,
         // Each procedure once: the late ones (escalated or past their deadline) in one red badge,
         // "Overdue: Work permit, Visa" (a badge each made a 50-row page of late cases 10 % heavier
         // than the rest of it), the others plain, under way.
         overdueProcedures: late.length ? t('queue.proceduresOverdue', { kinds: late.map((k) => t(`cases.supportKinds.${k}`, { defaultValue: k })).join(', ') }) : undefined,
         activeSupportLabels: r.activeSupport.filter((k) => !late.includes(k)).map((k) => t(`cases.supportKinds.${k}`)),
+        // Refused and not settled: HR decides what next (lodge it again, or not needed); a late one is in the red badge.
+        refusedSupport: refused.length ? t('queue.proceduresRefused', { kinds: refused.join(', ') }) : undefined,
         checked: ids.includes(r.id),
         scoreText: formatScore(r.score, ctx.locale),
       });

@@ -7,7 +7,7 @@ import { Case, onCaseWrite } from '../../models/case.ts';
 import { Call, onCallWrite } from '../../models/call.ts';
 import { Institute } from '../../models/institute.ts';
 import { User, type UserDoc, type UserRecord } from '../../models/user.ts';
-import { OPEN_STAGES, STAGES, SUPPORT_KINDS, TRACKS, inStages } from '../../models/constants.ts';
+import { OPEN_STAGES, OPEN_SUPPORT_STATUSES, STAGES, SUPPORT_KINDS, TRACKS, inStages } from '../../models/constants.ts';
 import { queryWords } from '../../models/case-search.ts';
 import { nextDeadline, type NextDeadline } from '../../models/case-deadline.ts';
 import { asksOverdue } from '../procedures/asks.ts';
@@ -18,7 +18,7 @@ import { caseScopeFor } from './access.ts';
 import { hrOfficers } from './people.ts';
 import { KeptReads } from '../support/kept-reads.ts';
 import { documentFlags } from '../documents/index.ts';
-import { ACTIVE_SUPPORT, supportOverdue } from '../procedures/service.ts';
+import { ACTIVE_SUPPORT, reasonsOverdue, reasonsOverdueCondition, supportOverdue } from '../procedures/service.ts';
 
 export const SORTS = ['due', 'arrival', 'submitted', 'reference', 'score'] as const;
 export const PAGE_SIZES = [25, 50, 100] as const;
@@ -177,15 +177,18 @@ export function queueFilter(user: UserDoc, q: QueueQuery, now: Date, scope: Reco
   if (q.assignee === 'me') and.push({ assignee: user._id });
   else if (q.assignee === 'unassigned') and.push({ assignee: null });
   else if (q.assignee) and.push({ assignee: new Types.ObjectId(q.assignee) });
-  if (q.support) and.push({ supportTracks: { $elemMatch: { kind: q.support, status: { $in: ACTIVE_SUPPORT } } } });
-  // The rows the badges flag: escalated by the job, or past their deadline since its last run.
-  if (q.procedures) and.push({ $or: [{ 'overdueProcedures.0': { $exists: true } }, { supportTracks: { $elemMatch: { status: { $in: ACTIVE_SUPPORT }, dueAt: { $lt: now } } } }, askOverdueCondition(now)] });
+  // The cases where that procedure is HR's open work: under way, or refused and not yet settled.
+  if (q.support) and.push({ supportTracks: { $elemMatch: { kind: q.support, status: { $in: OPEN_SUPPORT_STATUSES } } } });
+  // The rows the badges flag: escalated by the job, or past their deadline (a refusal's written
+  // reasons included) since its last run.
+  if (q.procedures) and.push({ $or: [{ 'overdueProcedures.0': { $exists: true } }, { supportTracks: { $elemMatch: { status: { $in: ACTIVE_SUPPORT }, dueAt: { $lt: now } } } }, askOverdueCondition(now), reasonsOverdueCondition(now)] });
   if (q.overdue) {
     and.push({
       $or: [
         { stageDueAt: { $lt: now } },
         { supportTracks: { $elemMatch: { status: { $in: ACTIVE_SUPPORT }, dueAt: { $lt: now } } } },
         askOverdueCondition(now),
+        reasonsOverdueCondition(now),
         { 'overdueProcedures.0': { $exists: true } },
       ],
     });
@@ -235,6 +238,9 @@ const ROW_PROJECTION = {
   'supportTracks.status': 1,
   'supportTracks.dueAt': 1,
   'supportTracks.cardEndsAt': 1,
+  // A refusal's written reasons are due until received (models/case-deadline.ts).
+  'supportTracks.reasonsDueAt': 1,
+  'supportTracks.reasonsReceivedAt': 1,
   // A request to the applicant is due too (server/procedures/asks.ts): its date, and whether it was received.
   'supportTracks.asks.dueAt': 1,
   'supportTracks.asks.receivedAt': 1,
@@ -268,6 +274,8 @@ export interface QueueRow {
   stageOverdue: boolean;
   supportOverdue: string[];
   activeSupport: string[];
+  /** Procedures refused and not yet settled (lodged again or set not needed): HR decides what next. */
+  refusedSupport: string[];
   /** Support procedure kinds past their deadline (the escalation's flag on the case). */
   overdueProcedures: string[];
   docs?: { expired: number; expiring: number; pending: number; tooShort: number };
@@ -298,7 +306,7 @@ interface LeanRow {
   assignee?: Types.ObjectId | null;
   score?: number | null;
   profile?: { fullName?: string | null; nationality?: string | null; plannedArrival?: Date | null } | null;
-  supportTracks?: Array<{ kind: string; status: string; dueAt?: Date | null; cardEndsAt?: Date | null; asks?: Array<{ dueAt: Date; receivedAt?: Date | null }> | null }>;
+  supportTracks?: Array<{ kind: string; status: string; dueAt?: Date | null; cardEndsAt?: Date | null; reasonsDueAt?: Date | null; reasonsReceivedAt?: Date | null; asks?: Array<{ dueAt: Date; receivedAt?: Date | null }> | null }>;
   overdueProcedures?: string[] | null;
   forecast?: { likely?: Date | null } | null;
   messages?: Array<{ fromApplicant?: boolean | null }> | null;
@@ -490,8 +498,10 @@ export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date, known?:
   for (const c of calls) callTitle.set(String(c._id), c.title);
 
   const rows: QueueRow[] = docs.map((d) => {
-    // A procedure past its deadline, or with a request to the applicant past its date, is flagged alike.
-    const late = [...new Set([...supportOverdue(d.supportTracks ?? [], now), ...asksOverdue(d.supportTracks ?? [], now)])];
+    // A procedure past its deadline, with a request to the applicant past its date, or refused with
+    // its written reasons late, is flagged alike.
+    const tracks = d.supportTracks ?? [];
+    const late = [...new Set([...supportOverdue(tracks, now), ...asksOverdue(tracks, now), ...tracks.filter((s) => reasonsOverdue(s, now)).map((s) => s.kind)])];
     const flag = flags.get(String(d._id));
     // A case nobody has scored has nothing to hide: its cell stays empty, as for any viewer.
     const hidden = hiddenScores.has(String(d._id)) && typeof d.score === 'number';
@@ -514,7 +524,8 @@ export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date, known?:
       stageOverdue: !!d.stageDueAt && d.stageDueAt.getTime() < now.getTime(),
       supportOverdue: late,
       overdueProcedures: (d.overdueProcedures ?? []).filter((k) => typeof k === 'string'),
-      activeSupport: (d.supportTracks ?? []).filter((s) => ACTIVE_SUPPORT.includes(s.status as never)).map((s) => s.kind),
+      activeSupport: tracks.filter((s) => ACTIVE_SUPPORT.includes(s.status as never)).map((s) => s.kind),
+      refusedSupport: tracks.filter((s) => s.status === 'refused').map((s) => s.kind),
       docs: flag && (flag.expired || flag.expiring || flag.pending || flag.tooShort) ? flag : undefined,
       messageWaiting: d.messages?.at(-1)?.fromApplicant === true,
     };

@@ -17,7 +17,7 @@
 //  - Country: country of residence (else nationality).
 import { Types, type PipelineStage } from 'mongoose';
 import { Case } from '../../models/case.ts';
-import { ACTIVE_SUPPORT_STATUSES, FUNNEL_STAGES, HIRING_STAGES, STAGES, TRACKS, SUPPORT_KINDS, inStages, type Stage } from '../../models/constants.ts';
+import { ACTIVE_SUPPORT_STATUSES, OPEN_SUPPORT_STATUSES, FUNNEL_STAGES, HIRING_STAGES, STAGES, TRACKS, SUPPORT_KINDS, inStages, type Stage } from '../../models/constants.ts';
 import type { Context } from '../context.ts';
 import { resolveDashboardFilter, type FilterQuery, type ResolvedFilter } from './filter.ts';
 import { forecastArrivalsByMonth, type ForecastMonth } from '../planner/arrivals.ts';
@@ -112,13 +112,14 @@ export async function computeDashboard({ filter: f, now }: { filter: DashboardFi
       ...(period ? [{ $match: { 'stays.leftAt': period } } as PipelineStage.Match] : []),
       { $group: { _id: { s: '$stays.stage', h: '$stays.hours' }, n: { $sum: 1 } } },
     ]),
-    // Open and overdue support tracks as two plain counts (simple $group stages run natively in the
-    // embedded database; a $cond inside the accumulator would not).
+    // Open and overdue support tracks as plain counts (simple $group stages run natively in the
+    // embedded database; a $cond inside the accumulator would not). Open: under way, or refused and
+    // not yet settled (models/constants.ts OPEN_SUPPORT_STATUSES).
     openTracks: await agg<{ _id: string; n: number }>([
       { $match: { stage: { $in: [...HIRING_STAGES] } } },
       { $project: { supportTracks: 1 } },
       { $unwind: '$supportTracks' },
-      { $match: { 'supportTracks.status': { $in: [...ACTIVE_SUPPORT_STATUSES] } } },
+      { $match: { 'supportTracks.status': { $in: [...OPEN_SUPPORT_STATUSES] } } },
       { $group: { _id: '$supportTracks.kind', n: { $sum: 1 } } },
     ]),
     lateTracks: await agg<{ _id: string; n: number }>([
@@ -126,6 +127,14 @@ export async function computeDashboard({ filter: f, now }: { filter: DashboardFi
       { $project: { supportTracks: 1 } },
       { $unwind: '$supportTracks' },
       { $match: { 'supportTracks.status': { $in: [...ACTIVE_SUPPORT_STATUSES] }, 'supportTracks.dueAt': { $lt: now } } },
+      { $group: { _id: '$supportTracks.kind', n: { $sum: 1 } } },
+    ]),
+    // Overdue too: a refusal whose written reasons are late (never also late above: it has no dueAt clock).
+    lateReasons: await agg<{ _id: string; n: number }>([
+      { $match: { stage: { $in: [...HIRING_STAGES] } } },
+      { $project: { supportTracks: 1 } },
+      { $unwind: '$supportTracks' },
+      { $match: { 'supportTracks.status': 'refused', 'supportTracks.reasonsDueAt': { $lt: now }, 'supportTracks.reasonsReceivedAt': null } },
       { $group: { _id: '$supportTracks.kind', n: { $sum: 1 } } },
     ]),
     arrivals: await agg<{ _id: { y: number; m: number }; n: number }>([
@@ -158,7 +167,8 @@ export async function computeDashboard({ filter: f, now }: { filter: DashboardFi
       const h = hist.get(stage) ?? [];
       return { stage, stays: h.reduce((a, b) => a + b.n, 0), medianDays: days(percentileFromHistogram(h, 0.5)), p90Days: days(percentileFromHistogram(h, 0.9)) };
     });
-  const lateBy = new Map((facets.lateTracks ?? []).map((r) => [r._id, r.n]));
+  const lateBy = new Map<string, number>();
+  for (const r of [...(facets.lateTracks ?? []), ...(facets.lateReasons ?? [])]) lateBy.set(r._id, (lateBy.get(r._id) ?? 0) + r.n);
   const overdueBy = new Map((facets.openTracks ?? []).map((r) => [r._id, { _id: r._id, open: r.n, overdue: lateBy.get(r._id) ?? 0 }]));
   return {
     generatedAt: now,

@@ -17,7 +17,7 @@ import { translator, isLocale, DEFAULT_LOCALE } from '../i18n/index.ts';
 import type { Types } from 'mongoose';
 import { systemContext, type Context } from '../context.ts';
 import { recordAudit } from '../audit/index.ts';
-import { isSupportOverdue, reasonsOverdue, type TrackState } from './service.ts';
+import { isSupportOverdue, reasonsOverdue, reasonsOverdueCondition, type TrackState } from './service.ts';
 
 export interface EscalationResult {
   escalated: number;
@@ -44,7 +44,7 @@ export async function runEscalations(app: AppContext, opts: { now?: Date; caseId
     stage: { $in: SUPPORT_STAGES },
     $or: [
       { supportTracks: { $elemMatch: { status: { $in: ACTIVE_SUPPORT_STATUSES }, dueAt: { $lt: now } } } },
-      { supportTracks: { $elemMatch: { status: 'refused', reasonsDueAt: { $lt: now }, reasonsReceivedAt: null } } },
+      reasonsOverdueCondition(now),
     ],
   };
   if (opts.caseIds) filter._id = { $in: opts.caseIds };

@@ -64,6 +64,11 @@ export function reasonsOverdue(t: { status: string; reasonsDueAt?: Date | null; 
   return t.status === 'refused' && !!t.reasonsDueAt && !t.reasonsReceivedAt && t.reasonsDueAt.getTime() < now.getTime();
 }
 
+/** The same as a query: a case with a refused procedure whose written reasons are still owed and late. */
+export function reasonsOverdueCondition(now: Date): Record<string, unknown> {
+  return { supportTracks: { $elemMatch: { status: 'refused', reasonsDueAt: { $lt: now }, reasonsReceivedAt: null } } };
+}
+
 /**
  * Working days the procedure's status gives: once filed, the authority's legal decision time
  * (rules table); before that, and for procedures without a legal deadline (housing, citizenship),
@@ -634,7 +639,8 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
       }
     }
   }
-  const overdue = ((caseDoc.overdueProcedures ?? []) as string[]).filter((k) => !(statusChanged && k === kind));
+  // The escalation's flag goes with the deadline it was for: a new status, or a refusal's written reasons received.
+  const overdue = ((caseDoc.overdueProcedures ?? []) as string[]).filter((k) => !((statusChanged || reasonsReceived) && k === kind));
   // The whole list is rewritten (no positional update): the version match guarantees it is the list
   // the officer saw, and it behaves the same on every MongoDB-compatible server.
   const updated = await Case.findOneAndUpdate(

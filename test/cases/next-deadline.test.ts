@@ -59,6 +59,16 @@ describe('cases: the next deadline, stage or procedure', () => {
       expect(nextDeadline({ stageDueAt: vn('2027-03-10'), supportTracks: tracks })!.for).to.equal('stage');
     });
 
+    it('counts a refusal’s written reasons while owed, and nothing of a refusal once they are received', () => {
+      const stage = vn('2027-03-20');
+      const refused = { kind: 'work_permit', status: 'refused', reasonsDueAt: vn('2027-03-04') };
+      expect(nextDeadline({ stageDueAt: stage, supportTracks: [refused, { kind: 'visa', status: 'requested', dueAt: vn('2027-03-10') }] })).to.deep.equal({ at: vn('2027-03-04'), for: 'work_permit', what: 'reasons' });
+      expect(nextDeadline({ stageDueAt: stage, supportTracks: [{ ...refused, reasonsReceivedAt: vn('2027-03-02') }] })).to.deep.equal({ at: stage, for: 'stage' });
+      // Left over on a procedure no longer refused (lodged again): not a deadline.
+      expect(nextDeadline({ stageDueAt: stage, supportTracks: [{ ...refused, status: 'filed' }] })).to.deep.equal({ at: stage, for: 'stage' });
+      expect(nextDeadline({ stage: 'closed', supportTracks: [refused] })).to.equal(null);
+    });
+
     it('tells the updates that leave it behind from those that set it or touch nothing it comes from', () => {
       expect(updateLeavesNextDueStale({ $set: { stageDueAt: new Date() } })).to.equal(true);
       expect(updateLeavesNextDueStale({ $unset: { stageDueAt: '' } })).to.equal(true);
