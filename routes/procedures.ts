@@ -9,7 +9,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
 import { Types } from 'mongoose';
-import { DOCUMENT_TYPES, SUPPORT_STATUSES } from '../models/constants.ts';
+import { DOCUMENT_TYPES, SUPPORT_STATUSES, type SupportKind } from '../models/constants.ts';
 import { Case } from '../models/case.ts';
 import { BadRequestError, ConflictError, NotFoundError } from '../server/errors.ts';
 import { allow } from '../server/http/allow.ts';
@@ -21,9 +21,10 @@ import { CaseConflictError, caseConflict } from '../server/cases/conflict.ts';
 import { conflictPage } from '../server/cases/present.ts';
 import { setCalendarLogger } from '../server/calendar/index.ts';
 import { isNewFiling, isSupportKind, updateProcedure } from '../server/procedures/service.ts';
-import { procedurePage, savedWarnings, type FailedForm } from '../server/procedures/page.ts';
+import { procedurePage, savedWarnings, sentFields, type FailedForm } from '../server/procedures/page.ts';
 import { askMore, askReceived, type AskResult } from '../server/procedures/asks.ts';
 import { calendarDayMessage } from '../server/support/calendar-day.ts';
+import { PROCEDURE_RULES } from '../server/procedures/rules.ts';
 
 const WORKERS = allow('role.caseWorker');
 
@@ -124,7 +125,11 @@ export function proceduresRoutes(app: AppContext): Router {
     // against the documents still missing. So a new filing (the service's rule: the first, or one
     // after a refusal) opens there with the status chosen and the date to type.
     if (from === 'case' && !input.filedAt && isNewFiling(await trackStatus(id, kind), input.status)) {
-      await showProcedure(app, req, res, 422, { errors: { filedAt: 'procedures.errors.filedAtFromCase' }, values });
+      // Worded for what the procedure is: the decree's window only where there is one (rules.ts), no
+      // law at all for the institute's own service (housing).
+      const rule = PROCEDURE_RULES[kind];
+      const key = rule.internal ? 'procedures.errors.filedAtFromCaseInternal' : rule.fileBeforeStartDays ? 'procedures.errors.filedAtFromCase' : 'procedures.errors.filedAtFromCaseNoWindow';
+      await showProcedure(app, req, res, 422, { errors: { filedAt: key }, values });
       return;
     }
     let result;
@@ -133,7 +138,7 @@ export function proceduresRoutes(app: AppContext): Router {
     } catch (err) {
       if (err instanceof ConflictError) {
         // The conflict is described once (server/cases/conflict.ts): who changed what since the form was loaded.
-        await conflict(req, res, err, id, `/cases/${id}#support`);
+        await conflict(req, res, err, id, `/cases/${id}#support`, kind, values);
         return;
       }
       throw err;
@@ -148,19 +153,20 @@ export function proceduresRoutes(app: AppContext): Router {
     res.redirect(303, `/cases/${id}#support`);
   };
   /** A stale form: the 409 page saying who changed what since it was loaded (server/cases/conflict.ts). */
-  async function conflict(req: Request, res: Response, err: ConflictError, id: string, back: string): Promise<void> {
+  async function conflict(req: Request, res: Response, err: ConflictError, id: string, back: string, kind: SupportKind, values: Record<string, string>): Promise<void> {
     const found = err instanceof CaseConflictError ? err : await caseConflict({ ctx: req.ctx, caseId: id });
     if (!(found instanceof CaseConflictError)) throw found;
-    res.status(409).render('cases/conflict', conflictPage(req.ctx, found, back, req.body));
+    // Every field the form sent, labelled (not only the texts): the status, office and dates chosen too.
+    res.status(409).render('cases/conflict', conflictPage(req.ctx, found, back, req.body, sentFields(req.ctx, kind, values)));
   }
 
   /** Runs a request's service; a stale form is answered with the 409 page (undefined returned). */
-  async function attempt(req: Request, res: Response, id: string, back: string, run: () => Promise<AskResult>): Promise<AskResult | undefined> {
+  async function attempt(req: Request, res: Response, id: string, back: string, kind: SupportKind, values: Record<string, string>, run: () => Promise<AskResult>): Promise<AskResult | undefined> {
     try {
       return await run();
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
-      await conflict(req, res, err, id, back);
+      await conflict(req, res, err, id, back, kind, values);
       return undefined;
     }
   }
@@ -180,7 +186,7 @@ export function proceduresRoutes(app: AppContext): Router {
     }
     const { version, track, askText, askDueAt, askDocument, askStopClock } = form.data;
     const back = `/cases/${id}/procedures/${kind}`;
-    const result = await attempt(req, res, id, back, () =>
+    const result = await attempt(req, res, id, back, kind, values, () =>
       askMore({ app, ctx: req.ctx, caseId: id, kind, text: askText, dueAt: askDueAt ?? null, ...(askDocument ? { documentType: askDocument } : {}), stopClock: askStopClock === 'yes', expectedVersion: version, ...(track ? { trackStamp: track } : {}) }),
     );
     if (!result) return;
@@ -208,7 +214,7 @@ export function proceduresRoutes(app: AppContext): Router {
     }
     const back = `/cases/${id}/procedures/${kind}`;
     const { version, track, receivedOn } = form.data;
-    const result = await attempt(req, res, id, back, () => askReceived({ app, ctx: req.ctx, caseId: id, kind, askId, receivedOn: receivedOn ?? null, expectedVersion: version, ...(track ? { trackStamp: track } : {}) }));
+    const result = await attempt(req, res, id, back, kind, values, () => askReceived({ app, ctx: req.ctx, caseId: id, kind, askId, receivedOn: receivedOn ?? null, expectedVersion: version, ...(track ? { trackStamp: track } : {}) }));
     if (!result) return;
     if (!result.ok) {
       await showProcedure(app, req, res, 422, { form: 'received', askId, errors: result.errors, values });

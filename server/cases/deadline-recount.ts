@@ -25,7 +25,7 @@ import type { AppContext } from '../deps.ts';
 import { systemContext, type Context } from '../context.ts';
 import { recordAudit } from '../audit/index.ts';
 import { countedDeadline, forgetCalendar, isDueCount, loadCalendar, vnEndOfDay, vnStartOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
-import { PROCEDURE_RULES, lodgingDue } from '../procedures/rules.ts';
+import { PROCEDURE_RULES, lodgingTarget } from '../procedures/rules.ts';
 import { deadlineDays, dueMeaning, isSupportOverdue, procedureEmail, reasonsOverdue, type HolidayName, type TrackState } from '../procedures/service.ts';
 import { outboxKey, type OutboxItem } from '../outbox/item.ts';
 import { refreshForecast } from '../planner/service.ts';
@@ -95,8 +95,8 @@ export function recountCase(c: StoredCase, calendar: WorkingCalendar, since: Dat
         return t;
       }
       const counted = countedDeadline(calendar, count);
-      // Before filing the target stays inside the filing window, as when it was first counted.
-      const at = t.status === 'filed' ? counted : lodgingDue(t.kind, counted, c.profile?.plannedArrival);
+      // Before filing the target is made a deadline inside the filing window, as when it was first counted.
+      const at = t.status === 'filed' ? counted : lodgingTarget(t.kind as SupportKind, calendar, count.from, counted, c.profile?.plannedArrival);
       if (at.getTime() === t.dueAt.getTime()) return t;
       moved.push({ for: t.kind, what: 'due', from: t.dueAt, to: at, told: t.status === 'filed', shown: dueMeaning(t.kind, t.status) !== 'followUp' });
       return { ...t, dueAt: at, dueCount: count };
@@ -130,7 +130,7 @@ async function owedEmails(app: Pick<AppContext, 'config'> | undefined, c: Stored
     const kind = track.kind;
     // The old date, the new one and why, in the applicant's language (service.ts procedureWords).
     const change = { kind, from: track.status, to: track.status, dueMoved: true, moved: { from: m.from, to: m.to, holiday: holiday.day, change: holiday.change, ...(holiday.name ? { name: holiday.name } : {}) } };
-    return procedureEmail({ applicant, reference: c.reference, caseId: String(c._id), kind, track, change, appUrl: app?.config.appUrl, key: outboxKey(String(c._id), c.version + 1, 'procedure', kind, 'recount'), now, calendar });
+    return procedureEmail({ applicant, reference: c.reference, caseId: String(c._id), kind, track, change, appUrl: app?.config.appUrl, key: outboxKey(String(c._id), c.version + 1, 'procedure', kind, 'recount'), now, calendar, plannedStart: c.profile?.plannedArrival });
   });
 }
 

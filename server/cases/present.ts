@@ -183,7 +183,12 @@ export function keptTexts(t: TFunction, body: unknown): Array<{ field: string; l
   return out;
 }
 
-export function conflictPage(ctx: Context, err: CaseConflictError, backUrl: string, body?: unknown) {
+/**
+ * The 409 page. `sent`: every field of the form, labelled by the feature that knows them (a
+ * procedure's status, office and dates): the short ones listed, the long texts in boxes to copy;
+ * without it, the texts typed (keptTexts).
+ */
+export function conflictPage(ctx: Context, err: CaseConflictError, backUrl: string, body?: unknown, sent?: ReadonlyArray<{ field: string; label: string; text: string; long?: boolean }>) {
   const t = tOf(ctx);
   const { change } = err;
   const last = change.last;
@@ -195,6 +200,7 @@ export function conflictPage(ctx: Context, err: CaseConflictError, backUrl: stri
     action: last ? `${actionLabel(t, last.action)}${last.procedure ? `: ${t(`cases.supportKinds.${last.procedure}`, { defaultValue: last.procedure })}` : ''}` : undefined,
     when: last?.at,
   };
+  if (sent) return { title: t('cases.conflict.title'), conflict, backUrl, sent: sent.filter((f) => !f.long), kept: sent.filter((f) => f.long) };
   return { title: t('cases.conflict.title'), conflict, backUrl, kept: keptTexts(t, body) };
 }
 

@@ -6,13 +6,14 @@ import { ForbiddenError } from '../errors.ts';
 import { can } from '../policies/index.ts';
 import { findCaseFor } from '../cases/access.ts';
 import { loadCalendar, type WorkingCalendar } from '../calendar/index.ts';
-import { supportOpen, type SupportKind } from '../../models/constants.ts';
+import { DOCUMENT_TYPES, SUPPORT_STATUSES, supportOpen, type SupportKind } from '../../models/constants.ts';
 import { PROCEDURE_RULES, clockCanStop, filingOutsideWindow, type PassportLike } from './rules.ts';
 import { askableDocuments, defaultAskDue } from './asks.ts';
 import { currentDocuments } from '../documents/index.ts';
-import { errorText, presentProcedures, type ProcedureView } from './present.ts';
+import { errorText, presentProcedures, windowView, type ProcedureView } from './present.ts';
 import type { ProcedureErrors } from './service.ts';
 import { formatDay } from '../views/time.ts';
+import { calendarDayMessage } from '../support/calendar-day.ts';
 
 function isoDay(d: Date | null | undefined): string {
   if (!d) return '';
@@ -70,6 +71,7 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
     forApplicant: false,
     editable: true,
     documents,
+    plannedStart: caseDoc.profile?.plannedArrival,
     ...(statusFailed ? { failed: { kind, errors: statusFailed.errors, values: statusFailed.values } } : {}),
   });
   const item = page.items.find((i) => i.kind === kind) as ProcedureView;
@@ -115,6 +117,9 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
       decision: rule.decisionWorkingDays !== undefined ? t('procedures.rule.decision', { count: rule.decisionWorkingDays }) : t('procedures.rule.noLegalDeadline'),
       reasons: rule.refusalReasonsWorkingDays !== undefined ? t('procedures.rule.reasons', { count: rule.refusalReasonsWorkingDays }) : undefined,
       window: rule.fileBeforeStartDays ? t('procedures.rule.window', rule.fileBeforeStartDays) : undefined,
+      // The same window as two dates for this case, whatever the status (a filing recorded is checked against it).
+      windowDates: windowView(t, ctx.locale, calendar, ctx.now, kind, caseDoc.profile?.plannedArrival, false),
+      windowNoStart: rule.fileBeforeStartDays && !caseDoc.profile?.plannedArrival ? t('procedures.window.noStart') : undefined,
       dayOffWarning: stored?.filedAt && !rule.internal && !calendar.isWorkingDay(stored.filedAt) ? t('procedures.rule.filedOnDayOff', { date: formatDay(stored.filedAt, ctx.locale) }) : undefined,
       windowWarning: ((miss) => (miss ? ((m) => t(m.key, m.params))(outsideWindowMessage('procedures.rule.outsideWindow', miss)) : undefined))(filingOutsideWindow(kind, stored?.filedAt, caseDoc.profile?.plannedArrival)),
       documents: rule.documents.map((d) => t(`documents.types.${d}`, { defaultValue: d })),
@@ -164,7 +169,7 @@ async function askForm(ctx: Context, callId: unknown, kind: SupportKind, item: P
 export async function caseProcedures(opts: { ctx: Context; caseDoc: { _id: unknown; version: number; stage: string; resumeStage?: unknown; supportTracks?: unknown; overdueProcedures?: unknown }; forApplicant: boolean; editable?: boolean; calendar?: WorkingCalendar; documents?: readonly PassportLike[] }) {
   const calendar = opts.calendar ?? (await loadCalendar());
   const c = opts.caseDoc as { toObject?: () => Record<string, unknown> } & Record<string, unknown>;
-  const o = (c.toObject?.() ?? c) as { _id: unknown; version: number; supportTracks?: never; overdueProcedures?: string[]; dependants?: unknown[] };
+  const o = (c.toObject?.() ?? c) as { _id: unknown; version: number; supportTracks?: never; overdueProcedures?: string[]; dependants?: unknown[]; profile?: { plannedArrival?: Date | null } | null };
   // A request naming a document is answered by an upload into its slot: the page says so (the
   // applicant's page reads the documents only then; HR's case page has them already).
   const tracks = (o.supportTracks ?? []) as Array<{ asks?: Array<{ documentType?: string; receivedAt?: Date }> }>;
@@ -175,7 +180,54 @@ export async function caseProcedures(opts: { ctx: Context; caseDoc: { _id: unkno
     caseDoc: { _id: o._id, version: o.version, supportTracks: o.supportTracks, overdueProcedures: o.overdueProcedures, dependants: o.dependants ?? [] },
     calendar,
     forApplicant: opts.forApplicant,
+    plannedStart: o.profile?.plannedArrival,
     editable: !!opts.editable && supportOpen(opts.caseDoc),
     ...(documents ? { documents } : {}),
   });
+}
+
+/** One field of a form that was not applied, as the conflict page lists it: labelled, a date in the reader's format. */
+export interface SentField {
+  field: string;
+  label: string;
+  text: string;
+  /** A text typed at length (a message, a note): shown in a box to copy. */
+  long?: boolean;
+}
+
+/**
+ * Every field a procedure's form sent (the status form, the request form, "received"), labelled in
+ * the reader's language, for the 409 page: HR sees the status, office, dates and texts they chose and
+ * can enter them again on the procedure as it now is. Only the forms' own fields, in the form's
+ * order; a value no form offers (tampered) is shown as typed, never looked up as a key.
+ */
+export function sentFields(ctx: Context, kind: SupportKind, values: Record<string, string>): SentField[] {
+  const t = tOf(ctx);
+  const rule = PROCEDURE_RULES[kind];
+  const day = (v: string) => (calendarDayMessage(v) === undefined && /^\d{4}-\d{2}-\d{2}$/.test(v) ? formatDay(new Date(`${v}T16:59:59.999Z`), ctx.locale) : v);
+  const oneOf = (list: readonly string[], v: string, key: (v: string) => string) => (list.includes(v) ? t(key(v)) : v);
+  const fields: Array<[string, string, (v: string) => string, boolean?]> = [
+    ['status', t('procedures.fields.status'), (v) => oneOf(SUPPORT_STATUSES, v, (s) => `procedures.statuses.${s}`)],
+    ['office', t('procedures.fields.officeFiled'), (v) => v],
+    ['targetAt', t(rule.internal ? 'procedures.due.arrange' : 'procedures.due.file'), day],
+    ['filedAt', t('procedures.fields.filedAt'), day],
+    ['decidedAt', t('procedures.fields.decidedAt'), day],
+    ['cardStartsAt', t('procedures.fields.cardStartsAt'), day],
+    ['cardEndsAt', t('procedures.fields.cardEndsAt'), day],
+    ['reasonsReceived', t('procedures.fields.reasonsReceived'), (v) => (v === 'yes' ? t('cases.conflict.yes') : v)],
+    ['message', t('procedures.fields.message'), (v) => v, true],
+    ['note', t('procedures.fields.noteInternal'), (v) => v, true],
+    ['askText', t('procedures.ask.text'), (v) => v, true],
+    ['askDueAt', t('procedures.ask.due'), day],
+    ['askDocument', t('procedures.ask.documentField'), (v) => oneOf(DOCUMENT_TYPES, v, (d) => `documents.types.${d}`)],
+    ['askStopClock', t('procedures.ask.stopClock'), (v) => (v === 'yes' ? t('cases.conflict.yes') : v)],
+    ['receivedOn', t('procedures.ask.receivedOnField'), day],
+  ];
+  const out: SentField[] = [];
+  for (const [field, label, show, long] of fields) {
+    const v = (Object.hasOwn(values, field) ? values[field] : '')?.trim() ?? '';
+    if (!v) continue;
+    out.push({ field, label, text: show(v).slice(0, 20_000), ...(long ? { long } : {}) });
+  }
+  return out;
 }

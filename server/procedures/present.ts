@@ -8,8 +8,10 @@ import { tOf, type Context } from '../context.ts';
 import type { Locale } from '../i18n/index.ts';
 import type { WorkingCalendar } from '../calendar/index.ts';
 import { PROCEDURE_RULES, residenceCardConflict, visaSymbol, waitingGroups, type CardBeyondPassport, type PassportLike } from './rules.ts';
-import { ACTIVE_SUPPORT, clockStopped, deadlineLeft, holidayDayText, type HolidayName, dueMeaning, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
+import { ACTIVE_SUPPORT, clockStopped, deadlineLeft, windowView, type WindowView, holidayDayText, type HolidayName, dueMeaning, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
 import { formatDay } from '../views/time.ts';
+
+export { windowView, type WindowView };
 
 export interface DeadlineView {
   date: Date;
@@ -134,8 +136,14 @@ export interface ProcedureView {
   /** HR only: this procedure's state as the form saw it (service.ts trackStamp). */
   stamp?: string;
   statuses?: Array<{ value: string; label: string; selected: boolean }>;
+  /** HR only: the statuses the case page's row can save with a status and a note (rowStatuses). */
+  rowStatuses?: Array<{ value: string; label: string; selected: boolean }>;
+  /** HR only: the link to the procedure's page for what the row cannot save (a filing, a decision, a refusal). */
+  recordLabel?: string;
   error?: Record<string, string>;
   values?: Record<string, string>;
+  /** Before filing, where the law sets one: the legal filing window as two dates (windowView). */
+  window?: WindowView;
   /** Requests to the applicant: the open ones, then those received (HR only). */
   asks: AskView[];
   /** The decision clock stopped until what was asked is received (./asks.ts). */
@@ -162,6 +170,8 @@ export interface PresentProceduresInput {
   editable?: boolean;
   /** A refused form: the procedure it was for, its errors (i18n keys) and what was typed. */
   failed?: { kind: string; errors: ProcedureErrors; values: Record<string, string> };
+  /** The planned start of work (the case's planned arrival): the filing window is counted back from it. */
+  plannedStart?: Date | null;
   /** The case's current documents: the residence card's end is checked against the passport among them, a request's slot against its uploads. */
   documents?: ReadonlyArray<PassportLike & { createdAt?: Date | null }>;
 }
@@ -278,6 +288,8 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
     // No legal decision time: the applicant is told so, not the institute's own follow-up date.
     const dueShown = active && s.dueAt && !(forApplicant && meaning === 'followUp');
     const deadline = dueShown ? { ...deadlineView(t, locale, calendar, now, s.dueAt!), ...(meaning ? { label: t(`procedures.due.${meaning}`) } : {}) } : undefined;
+    // Before filing, the window the law allows, beside the institute's target (a day inside it).
+    const window = s.status === 'requested' || s.status === 'preparing' ? windowView(t, locale, calendar, now, kind, input.plannedStart, forApplicant) : undefined;
     const reasons = s.status === 'refused' && s.reasonsDueAt && !s.reasonsReceivedAt ? deadlineView(t, locale, calendar, now, s.reasonsDueAt) : undefined;
     // HR sees a passed deadline in red and is e-mailed; the applicant is told what it means for them:
     // once filed the authority is late, before it the institute; HR follows it up either way.
@@ -299,6 +311,7 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       ...(s.filedAt && FILING_STATUSES.has(s.status) ? { filedAt: s.filedAt } : {}),
       ...(s.decidedAt && (s.status === 'approved' || s.status === 'refused') ? { decidedAt: s.decidedAt } : {}),
       ...(deadline ? { deadline } : {}),
+      ...(window ? { window } : {}),
       ...(meaning === 'followUp' ? { noLegalDecision: t('procedures.due.noLegalDecision') } : {}),
       ...(lateNote ? { lateNote } : {}),
       ...(reasons ? { reasons } : {}),
@@ -317,6 +330,8 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
         ? {
             stamp: trackStamp(s),
             statuses: SUPPORT_STATUSES.map((st) => ({ value: st, label: t(`procedures.statuses.${st}`), selected: (failed?.values.status ?? s.status) === st })),
+            rowStatuses: rowStatuses(kind, s.status).map((st) => ({ value: st, label: t(`procedures.statuses.${st}`), selected: s.status === st })),
+            recordLabel: t(rule.internal ? 'procedures.row.recordDecision' : 'procedures.row.recordFiling'),
             ...(failed ? { error: Object.fromEntries(Object.entries(failed.errors).map(([k, v]) => [k, errorText(t, locale, v)])), values: failed.values } : {}),
           }
         : {}),
@@ -332,6 +347,18 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
     forApplicant,
     openAsks: items.flatMap((i) => (active(i.status) ? i.asks.filter((a) => a.open) : [])).sort((x, y) => x.due.date.getTime() - y.due.date.getTime()),
   };
+}
+
+/**
+ * The statuses the case page's row (a status and an internal note, nothing else) can save: those
+ * that need no date nor message, and the status the procedure has (a note on it). A new filing needs
+ * its date, an authority's grant or refusal its day, any refusal a message to the applicant
+ * (service.ts nextTrack): recorded on the procedure's page. The institute's own service (housing) is
+ * granted without a date (the day HR records it).
+ */
+export function rowStatuses(kind: SupportKind, current: string): string[] {
+  const savable = new Set<string>(['not_needed', 'requested', 'preparing', current, ...(PROCEDURE_RULES[kind].internal ? ['approved'] : [])]);
+  return SUPPORT_STATUSES.filter((st) => savable.has(st));
 }
 
 function active(status: string): boolean {

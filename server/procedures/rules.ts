@@ -184,18 +184,15 @@ export function clockCanStop(kind: ProcedureKind, status: string): boolean {
 }
 
 /**
- * The day a file should be lodged by, from the institute's own target (`target`, a day's end): kept
- * inside the legal filing window where the procedure has one (the work permit and its exemption: 60
- * to 10 days before the planned start of work, Decree 219/2025/ND-CP; see fileBeforeStartDays). A target before the
- * window opens would go overdue (and escalate) before the file can be lodged at all; one after it
- * closes would let the legal last day pass unflagged.
+ * The nearest day inside the legal filing window to `target` (a day's end), or `target` where there
+ * is no window: how a target HR types is checked (service.ts nextTrack refuses one outside, naming
+ * this day). A target before the window opens would go overdue (and escalate) before the file can be
+ * lodged at all; one after it closes would let the legal last day pass unflagged.
  */
 export function lodgingDue(kind: ProcedureKind, target: Date, plannedStart: Date | null | undefined): Date {
-  const w = PROCEDURE_RULES[kind].fileBeforeStartDays;
-  if (!w || !plannedStart) return target;
-  const DAY = 86_400_000;
-  const opens = vnEndOfDay(new Date(plannedStart.getTime() - w.max * DAY));
-  const closes = vnEndOfDay(new Date(plannedStart.getTime() - w.min * DAY));
+  const w = filingWindow(kind, plannedStart);
+  if (!w) return target;
+  const { opens, closes } = w;
   if (target.getTime() < opens.getTime()) return opens;
   if (target.getTime() > closes.getTime()) return closes;
   return target;
@@ -216,12 +213,54 @@ export function filingOutsideWindow(kind: ProcedureKind, filedAt: Date | null | 
 }
 
 /**
- * A procedure's lodging deadline `workingDays` after `from`, inside its filing window, with the count
- * kept beside it so a holiday added later moves it (server/cases/deadline-recount.ts).
+ * The legal filing window for a planned start of work: the first and the last day a file may be
+ * lodged (each as its day's end), or undefined where the procedure has none or the start is not
+ * known. Decree 219/2025/ND-CP: "within 60 days and at least 10 days before" the planned start (the
+ * work permit and its exemption, Art. 9(1) for the exemption as quoted by news.laodong.vn 1559299;
+ * the work permit's article number not verified against the gazette text; socius.dthanhbinh.com:
+ * "Submit … 10–60 days before the intended start date"). Shown as two dates ("File between … and
+ * …"): the first day is when filing becomes allowed, never a deadline.
+ */
+export function filingWindow(kind: ProcedureKind, plannedStart: Date | null | undefined): { opens: Date; closes: Date } | undefined {
+  const w = PROCEDURE_RULES[kind].fileBeforeStartDays;
+  if (!w || !plannedStart) return undefined;
+  const DAY = 86_400_000;
+  return { opens: vnEndOfDay(new Date(plannedStart.getTime() - w.max * DAY)), closes: vnEndOfDay(new Date(plannedStart.getTime() - w.min * DAY)) };
+}
+
+/**
+ * Working days the default filing target keeps before the window's last day. The institute's own
+ * choice, no law sets it: a file the one-stop counter hands back as incomplete (a missing
+ * translation, a certificate too old, Decree 219/2025/ND-CP Art. 18) can then be completed and
+ * lodged again inside the window, and the last day itself may be a weekend day, when no file is
+ * received. HR may move the target anywhere inside the window (service.ts nextTrack, targetAt).
+ */
+export const LODGING_MARGIN_WORKING_DAYS = 5;
+
+/**
+ * The institute's default day to lodge a file by: the day `workingDays` after `from` counted on the
+ * calendar (`counted`), made a real deadline inside the legal window where there is one. The window
+ * opening is when filing becomes allowed, not a deadline: a counted day before it (or after the
+ * margin) becomes the window's last day less LODGING_MARGIN_WORKING_DAYS; where that day has already
+ * passed when counting (a late offer), or falls before the window opens, the window's last day.
+ */
+export function lodgingTarget(kind: ProcedureKind, calendar: WorkingCalendar, from: Date, counted: Date, plannedStart: Date | null | undefined): Date {
+  const w = filingWindow(kind, plannedStart);
+  if (!w) return counted;
+  let latest = vnEndOfDay(calendar.addWorkingDays(w.closes, -LODGING_MARGIN_WORKING_DAYS));
+  if (latest.getTime() < w.opens.getTime() || latest.getTime() < vnEndOfDay(from).getTime()) latest = w.closes;
+  if (counted.getTime() < w.opens.getTime()) return latest;
+  return counted.getTime() < latest.getTime() ? counted : latest;
+}
+
+/**
+ * A procedure's lodging deadline `workingDays` after `from`, made a deadline inside its filing
+ * window (lodgingTarget), with the count kept beside it so a holiday added later moves it
+ * (server/cases/deadline-recount.ts counts it again the same way).
  */
 export function countedLodgingDue(kind: ProcedureKind, calendar: WorkingCalendar, from: Date, workingDays: number, plannedStart: Date | null | undefined): { dueAt: Date; dueCount: DueCount } {
   const dueCount = { from, workingDays };
-  return { dueAt: lodgingDue(kind, countedDeadline(calendar, dueCount), plannedStart), dueCount };
+  return { dueAt: lodgingTarget(kind, calendar, from, countedDeadline(calendar, dueCount), plannedStart), dueCount };
 }
 
 /**

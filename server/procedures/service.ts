@@ -28,7 +28,7 @@ import { countedDeadline, loadCalendar, vnDateKey, vnEndOfDay, vnStartOfDay, typ
 import { SUPPORT_TRACK_DEADLINES } from '../workflow/transitions.ts';
 import { caseEmail, outboxKey, recipientLocale, type Recipient } from '../outbox/item.ts';
 import { translator, type Locale } from '../i18n/index.ts';
-import { PROCEDURE_RULES, cardBeyondPassport, countedLodgingDue, filingOutsideWindow, lodgingDue, passportExpiryOnFile, waitingFor } from './rules.ts';
+import { PROCEDURE_RULES, cardBeyondPassport, countedLodgingDue, filingOutsideWindow, filingWindow, lodgingDue, passportExpiryOnFile, waitingFor } from './rules.ts';
 import { currentDocuments } from '../documents/index.ts';
 import { formatDay } from '../views/time.ts';
 
@@ -86,6 +86,45 @@ export function deadlineLeft(t: TFunction, calendar: WorkingCalendar, now: Date,
   const overdue = due.getTime() < now.getTime();
   const text = overdue ? t('procedures.deadline.overdue', { count: Math.max(1, -n) }) : n === 0 ? t('procedures.deadline.today') : t('procedures.deadline.left', { count: n });
   return { date: due, text, overdue, workingDays: overdue ? Math.min(-1, n) : n };
+}
+
+/** The legal filing window as two dates (rules.ts filingWindow), with the working days until it opens and until it closes. */
+export interface WindowView {
+  opens: Date;
+  closes: Date;
+  /** "File between 31 Dec 2026 and 19 Feb 2027" (HR), or the applicant's sentence. */
+  text: string;
+  /** "opens in 19 working days · closes in 53 working days", "closes today", "closed 2 working days ago". */
+  left: string;
+  closed: boolean;
+}
+
+/**
+ * The filing window of a procedure for the planned start, seen from `now`: undefined where the
+ * procedure has none (only the work permit and its exemption, Decree 219/2025/ND-CP) or the start
+ * is not known. Its first day is when filing becomes allowed: said as "opens", never as a deadline.
+ */
+export function windowView(t: TFunction, locale: Locale, calendar: WorkingCalendar, now: Date, kind: SupportKind, plannedStart: Date | null | undefined, forApplicant: boolean): WindowView | undefined {
+  const w = filingWindow(kind, plannedStart);
+  if (!w) return undefined;
+  const today = vnDateKey(now);
+  const parts: string[] = [];
+  if (vnDateKey(w.opens) > today) {
+    const n = calendar.workingDaysBetween(now, w.opens);
+    // Opening on a weekend right after today: no working day in between to count.
+    parts.push(n > 0 ? t('procedures.window.opensIn', { count: n }) : t('procedures.window.opensOn', { date: formatDay(w.opens, locale) }));
+  }
+  const closed = vnDateKey(w.closes) < today;
+  const toClose = calendar.workingDaysBetween(now, w.closes);
+  if (closed) parts.push(t('procedures.window.closed', { count: Math.max(1, -toClose) }));
+  else parts.push(vnDateKey(w.closes) === today ? t('procedures.window.closesToday') : t('procedures.window.closesIn', { count: Math.max(1, toClose) }));
+  return {
+    opens: w.opens,
+    closes: w.closes,
+    text: t(forApplicant ? 'procedures.window.betweenApplicant' : 'procedures.window.between', { opens: formatDay(w.opens, locale), closes: formatDay(w.closes, locale) }),
+    left: parts.join(' · '),
+    closed,
+  };
 }
 
 /**
@@ -433,6 +472,8 @@ export function procedureWords(locale: Locale, kind: SupportKind, track: TrackSt
  */
 function dueWords(t: TFunction, locale: Locale, kind: SupportKind, track: TrackState, clock: EmailClock) {
   const meaning = dueMeaning(kind, track.status);
+  // Before filing, the window the law allows as two dates beside the target (a day inside it).
+  const window = meaning === 'file' ? windowView(t, locale, clock.calendar, clock.now, kind, clock.plannedStart, true) : undefined;
   const target = (meaning === 'file' || meaning === 'arrange') && track.dueAt;
   // Each date with its working days from now, as the pages count them.
   const left = (due: Date | undefined) => (due ? deadlineLeft(t, clock.calendar, clock.now, due).text : '');
@@ -441,6 +482,7 @@ function dueWords(t: TFunction, locale: Locale, kind: SupportKind, track: TrackS
     targetLabel: target ? t(`procedures.due.${meaning}`) : '',
     targetDue: target ? formatDay(track.dueAt, locale) : '',
     targetLeft: target ? left(track.dueAt) : '',
+    filingWindow: window ? t('procedures.window.email', { between: window.text, left: window.left }) : '',
     decisionDue: meaning === 'decision' ? formatDay(track.dueAt, locale) : '',
     decisionLeft: meaning === 'decision' ? left(track.dueAt) : '',
     noLegalDecision: meaning === 'followUp' ? t('procedures.due.noLegalDecision') : '',
@@ -453,17 +495,19 @@ function dueWords(t: TFunction, locale: Locale, kind: SupportKind, track: TrackS
 export interface EmailClock {
   calendar: WorkingCalendar;
   now: Date;
+  /** The case's planned start of work: the filing window is counted back from it. */
+  plannedStart?: Date | null;
 }
 
 /** The procedure_update e-mail to the applicant, in their language (the outbox item's locale). */
-export function procedureEmail(opts: { applicant: Recipient & { name?: string | null }; reference: string; caseId: string; kind: SupportKind; track: TrackState; change: ProcedureChange; message?: string; appUrl?: string; key: string; now: Date; calendar: WorkingCalendar }) {
+export function procedureEmail(opts: { applicant: Recipient & { name?: string | null }; reference: string; caseId: string; kind: SupportKind; track: TrackState; change: ProcedureChange; message?: string; appUrl?: string; key: string; now: Date; calendar: WorkingCalendar; plannedStart?: Date | null }) {
   const locale = recipientLocale(opts.applicant);
   const data = {
     name: opts.applicant.name,
     reference: opts.reference,
     kind: opts.kind,
     status: opts.track.status,
-    ...procedureWords(locale, opts.kind, opts.track, opts.change, { calendar: opts.calendar, now: opts.now }),
+    ...procedureWords(locale, opts.kind, opts.track, opts.change, { calendar: opts.calendar, now: opts.now, plannedStart: opts.plannedStart }),
     // In the words HR wrote it: shown as written, not translated.
     message: opts.message ?? '',
     link: `${opts.appUrl ?? ''}/applications/${opts.caseId}`,
@@ -624,7 +668,7 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
     const applicant = await User.findById(caseDoc.applicant, { email: 1, name: 1, locale: 1 }).lean();
     if (applicant?.email) {
       outbox.push(
-        procedureEmail({ applicant, reference: caseDoc.reference, caseId: String(caseDoc._id), kind, track, change: history.procedure, ...(opts.message ? { message: opts.message } : {}), appUrl: opts.app?.config.appUrl, key: outboxKey(String(caseDoc._id), caseDoc.version + 1, 'procedure', kind), now, calendar }),
+        procedureEmail({ applicant, reference: caseDoc.reference, caseId: String(caseDoc._id), kind, track, change: history.procedure, ...(opts.message ? { message: opts.message } : {}), appUrl: opts.app?.config.appUrl, key: outboxKey(String(caseDoc._id), caseDoc.version + 1, 'procedure', kind), now, calendar, plannedStart: caseDoc.profile?.plannedArrival }),
       );
     }
   }

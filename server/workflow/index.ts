@@ -26,7 +26,8 @@ import { countedDeadline, loadCalendar, vnDateKey, type DueCount, type WorkingCa
 import { caseEmail, outboxKey, recipientLocale, type OutboxItem } from '../outbox/item.ts';
 import { translator, type Locale } from '../i18n/index.ts';
 import { renderEmail } from '../mail/render.ts';
-import { waitingText } from '../procedures/present.ts';
+import { waitingText, windowView } from '../procedures/present.ts';
+import { dueMeaning } from '../procedures/service.ts';
 import { caseConflict } from '../cases/conflict.ts';
 import { ACTIONS, HOLD_REASON_MAX, PAYLOADS, REJECT_REASON_MAX, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, rolesFor, type Action, type GuardFailures, type GuardInput, type Transition } from './transitions.ts';
 import { reasonToldToApplicant } from '../cases/applicant-view.ts';
@@ -152,10 +153,16 @@ export const INFO_REQUEST_MAX_DAYS = 90;
 const ACCEPTANCE: ActionRule = {
   set: ({ caseDoc, now, calendar }) => ({ supportTracks: supportTracksFor(caseDoc, now, calendar) }),
   // A procedure that waits for another has no deadline yet: it says what it waits for, as the pages do.
-  mail: (_f, set, locale) => {
+  // A date is said for what it is ("We aim to file by"), with the legal filing window as two dates
+  // where the law sets one (the work permit: its first day is when filing becomes allowed, not a deadline).
+  mail: ({ caseDoc, now, calendar }, set, locale) => {
     const tracks = set.supportTracks as Array<{ kind: SupportKind; status: string }>;
     const t = translator(locale);
-    return { supportTracks: tracks.filter((s) => s.status === 'requested').map((s) => ({ ...s, ...((w) => (w ? { waits: w } : {}))(waitingText(t, s.kind, tracks)) })) };
+    const words = (kind: SupportKind) => {
+      const win = windowView(t, locale, calendar, now, kind, caseDoc.profile?.plannedArrival, true);
+      return { dueLabel: t(`procedures.due.${dueMeaning(kind, 'requested')}`), ...(win ? { window: t('procedures.window.email', { between: win.text, left: win.left }) } : {}) };
+    };
+    return { supportTracks: tracks.filter((s) => s.status === 'requested').map((s) => ({ ...s, ...words(s.kind), ...((w) => (w ? { waits: w } : {}))(waitingText(t, s.kind, tracks)) })) };
   },
 };
 

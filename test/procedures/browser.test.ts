@@ -112,12 +112,11 @@ describe('procedures in the browser: file, pass the deadline, escalate, approve,
       expect(await hr.locator('tr[data-track="work_permit"] [data-deadline]').textContent()).to.equal('2 working days overdue');
       await hr.screenshot({ path: path.join(screenshotsDir, 'procedures-overdue.png'), fullPage: true });
 
-      // --- the permit is granted
-      await hr.selectOption('#s-work_permit', 'approved');
-      await click(hr, `form[action="/cases/${c._id}/support/work_permit"] button[type=submit]`);
-      // The quick form opens the procedure's page, the status kept, for the day the authority decided.
-      await hr.waitForSelector('#f-decidedAt[aria-invalid="true"]', { timeout: 5000 });
-      expect(await hr.inputValue('#f-status')).to.equal('approved');
+      // --- the permit is granted: the row offers only what it can save (a grant needs the day the
+      // authority decided), and links to the procedure's page for the decision.
+      expect(await hr.locator('#s-work_permit option').allTextContents()).to.deep.equal(['Not needed', 'Requested', 'Preparing the file', 'Filed']);
+      await click(hr, 'tr[data-track="work_permit"] a[data-record]');
+      await hr.selectOption('#f-status', 'approved');
       await hr.fill('#f-decidedAt', '2027-03-01');
       await click(hr, `form[action="/cases/${c._id}/procedures/work_permit"] button[type=submit]`);
       expect(await hr.locator('tr[data-track="work_permit"] .badge').first().textContent()).to.equal('Approved');

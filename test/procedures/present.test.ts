@@ -9,7 +9,7 @@ import { systemContext } from '../../server/context.ts';
 import { WorkingCalendar } from '../../server/calendar/index.ts';
 import { VN_HOLIDAYS } from '../../server/calendar/holidays-vn.ts';
 import { presentProcedures } from '../../server/procedures/present.ts';
-import { PROCEDURE_RULES, filingOutsideWindow, lodgingDue, visaSymbol, waitingFor } from '../../server/procedures/rules.ts';
+import { PROCEDURE_RULES, filingOutsideWindow, filingWindow, lodgingDue, lodgingTarget, visaSymbol, waitingFor } from '../../server/procedures/rules.ts';
 
 const vn = (day: string) => new Date(`${day}T03:00:00.000Z`);
 const calendar = WorkingCalendar.of(VN_HOLIDAYS);
@@ -150,6 +150,24 @@ describe('procedures: the work permit is lodged within its window (Decree 219/20
   it('leaves a procedure without a window, or a case without a planned start, at its target', () => {
     expect(lodgingDue('visa', endOfVnDay('2026-12-18'), start).toISOString()).to.equal(endOfVnDay('2026-12-18').toISOString());
     expect(lodgingDue('work_permit', endOfVnDay('2026-12-18'), undefined).toISOString()).to.equal(endOfVnDay('2026-12-18').toISOString());
+  });
+  // The default target is a deadline: never the day the window opens (when filing becomes allowed).
+  it('makes the default target a real deadline inside the window: 5 working days before it closes, an earlier counted day inside it kept, the last day on a late offer', () => {
+    expect(filingWindow('work_permit', start)).to.deep.equal({ opens: endOfVnDay('2026-12-31'), closes: endOfVnDay('2027-02-19') });
+    expect(filingWindow('visa', start)).to.equal(undefined);
+    const from = new Date('2026-12-05T03:00:00Z');
+    // Counted before the window opens: 19 Feb less 5 working days (Tết 2027: 5–11 Feb) is 12 Feb.
+    expect(lodgingTarget('work_permit', calendar, from, endOfVnDay('2026-12-18'), start).toISOString()).to.equal(endOfVnDay('2027-02-12').toISOString());
+    // Counted inside the window and before the margin: kept (the institute's own, earlier, target).
+    expect(lodgingTarget('work_permit', calendar, from, endOfVnDay('2027-01-15'), start).toISOString()).to.equal(endOfVnDay('2027-01-15').toISOString());
+    // Counted after the margin or after the window closes: the margin's day.
+    expect(lodgingTarget('work_permit_exemption', calendar, from, endOfVnDay('2027-02-25'), start).toISOString()).to.equal(endOfVnDay('2027-02-12').toISOString());
+    // An offer accepted after the margin's day: the window's last day.
+    const late = new Date('2027-02-15T03:00:00Z');
+    expect(lodgingTarget('work_permit', calendar, late, endOfVnDay('2027-03-01'), start).toISOString()).to.equal(endOfVnDay('2027-02-19').toISOString());
+    // No window, no planned start: the counted day.
+    expect(lodgingTarget('visa', calendar, from, endOfVnDay('2026-12-18'), start).toISOString()).to.equal(endOfVnDay('2026-12-18').toISOString());
+    expect(lodgingTarget('work_permit', calendar, from, endOfVnDay('2026-12-18'), null).toISOString()).to.equal(endOfVnDay('2026-12-18').toISOString());
   });
   // Decree 219/2025/ND-CP Art. 9(1): the exemption certificate's file is lodged in the same window.
   it('keeps the exemption certificate inside the same window, and says when its filing lies outside it', () => {
