@@ -103,6 +103,7 @@ export function presentTemplateEditor(
     edited: e.edited,
     values,
     problems: input.problems?.length ? problemMessages(ctx, input.problems) : undefined,
+    misfit: e.misfit.length ? problemMessages(ctx, e.misfit) : undefined,
     caseNotFound: input.caseNotFound,
     preview: input.preview ? { subject: input.preview.subject, text: input.preview.text, frameUrl: previewFrameUrl(e.template, e.locale, input.previewId, input.values?.reference), reference: input.values?.reference } : undefined,
     variables: variableRows(e.variables),

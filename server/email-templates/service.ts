@@ -14,7 +14,7 @@ import { Case } from '../../models/case.ts';
 import { Call } from '../../models/call.ts';
 import { User } from '../../models/user.ts';
 import type { Locale } from '../i18n/index.ts';
-import { renderEmail, withCurrentNames, type RenderResult } from '../mail/render.ts';
+import { editMisfit, renderEmail, withCurrentNames, type RenderResult } from '../mail/render.ts';
 import {
   builtinParts,
   checkTemplate,
@@ -66,6 +66,8 @@ export async function emailTemplateEditor(opts: { ctx: Context; template: string
     builtin,
     versions,
     variables: templateVariables(template),
+    /** An edit in use that no longer fits the e-mail's data (the built-in one is sent until it is fixed: server/mail/render.ts). */
+    misfit: head && head.kind !== 'builtin' ? editMisfit(template, locale, { ...inUse, version: head.version }) : [],
   };
 }
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import Handlebars from 'handlebars';
 import { viewsDir, helpers } from '../views/engine.ts';
 import type { Locale } from '../i18n/index.ts';
-import { currentOverride, KNOWN_HELPERS, TEMPLATE_NAME, versionParts, type Part, type TemplateParts } from './templates.ts';
+import { checkTemplate, currentOverride, KNOWN_HELPERS, sampleData, TEMPLATE_NAME, versionParts, type Part, type TemplateParts, type TemplateProblem } from './templates.ts';
 
 const hb = Handlebars.create();
 for (const [name, fn] of Object.entries(helpers)) hb.registerHelper(name, fn as Handlebars.HelperDelegate);
@@ -135,6 +135,23 @@ function linksInLanguage(data: Record<string, unknown>, locale: Locale): Record<
   return out;
 }
 
+const misfits = new Map<string, TemplateProblem[]>();
+
+/**
+ * What an edited version gets wrong against the e-mail's data as the built-in template now reads it
+ * (the same strict check as a save, on sample data): nothing when it fits. Once per version.
+ */
+export function editMisfit(template: string, locale: Locale, edited: TemplateParts & { version: number }): TemplateProblem[] {
+  const key = `${template}:${locale}:${edited.version}`;
+  let found = misfits.get(key);
+  if (!found) {
+    found = checkTemplate(template, locale, edited, sampleData(template));
+    if (misfits.size > 500) misfits.clear();
+    misfits.set(key, found);
+  }
+  return found;
+}
+
 /** An e-mail's stored data under the names its template reads now (LEGACY_DATA). */
 export function withCurrentNames(template: string, locale: Locale, data: Record<string, unknown>): Record<string, unknown> {
   return Object.hasOwn(LEGACY_DATA, template) ? LEGACY_DATA[template]!(data, locale) : data;
@@ -145,6 +162,13 @@ export async function renderEmail(template: string, locale: Locale, data: Record
   const ctx = { ...linksInLanguage(withCurrentNames(template, locale, data), locale), locale };
   if (opts.parts) return { ...(await renderWith(template, locale, ctx, { parts: opts.parts })), version: -1 };
   const edited = opts.version === undefined ? await currentOverride(template, locale) : await versionParts(template, locale, opts.version);
+  // An edit saved against an earlier form of the e-mail's data (a variable renamed or turned into a
+  // list since) would send with gaps, as rendering is not strict: the built-in one is sent instead.
+  // A named version (the mail log showing what was sent) renders as it was.
+  const misfit = edited && opts.version === undefined ? editMisfit(template, locale, edited)[0] : undefined;
+  if (edited && misfit) {
+    return { ...(await renderWith(template, locale, ctx, {})), version: 0, fellBack: `the edited version ${edited.version} no longer fits this e-mail's data (${misfit.part}: ${misfit.reason})`.slice(0, 300) };
+  }
   if (edited) {
     try {
       return { ...(await renderWith(template, locale, ctx, { parts: edited, cacheKey: `${template}:${locale}:${edited.version}` })), version: edited.version };

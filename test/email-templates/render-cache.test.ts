@@ -67,4 +67,19 @@ describe('e-mail templates: the render path caches the edited versions', () => {
     // An earlier version can still be rendered by number (the mail log shows what was sent).
     expect((await renderEmail(T, 'vi', data, { version: 1 })).subject).to.equal('V1 TA-2026-000777');
   });
+
+  it('sends the built-in template when an edit no longer fits the data (a variable the e-mail no longer has), and renders it by number as it was', async () => {
+    // Saved when the e-mail had a `certificate` field (the certificate planner now sends a list of windows).
+    await save(5, { subject: 'Giấy tờ {{certificate}} {{reference}}', text: 'Chào {{name}}: {{certificate}}', html: '<p>{{certificate}}</p>' });
+    invalidateOverrides();
+    const r = await renderEmail(T, 'vi', data);
+    expect(r.version).to.equal(0);
+    expect(r.fellBack).to.match(/no longer fits/);
+    expect(r.fellBack).to.include('certificate');
+    expect(r.subject).to.equal(builtinParts(T, 'vi').subject.replace('{{reference}}', data.reference).trim());
+    // The mail log asks for the version that was sent: as it was.
+    expect((await renderEmail(T, 'vi', data, { version: 5 })).subject).to.equal('Giấy tờ TA-2026-000777'); // the subject's spaces collapse
+    const fits = await renderEmail(T, 'en', data);
+    expect(fits.fellBack).to.equal(undefined);
+  });
 });

@@ -17,7 +17,7 @@ import { MailLog } from '../../models/mail-log.ts';
 import type { UserDoc } from '../../models/user.ts';
 import { caseEmail, dispatchOnce, messageIdFor } from '../../server/outbox/index.ts';
 import { renderEmail } from '../../server/mail/render.ts';
-import { builtinParts, checkTemplate, listTemplateNames } from '../../server/mail/templates.ts';
+import { builtinParts, checkTemplate, invalidateOverrides, listTemplateNames } from '../../server/mail/templates.ts';
 
 // One template for this file alone (other files render the built-in ones): arrived.
 const T = 'arrived';
@@ -278,6 +278,27 @@ describe('e-mail templates: edit, version, revert, refuse what does not render',
     const shown = /<pre class="mail-text" id="preview-text">([\s\S]*?)<\/pre>/.exec(real.text)![1]!;
     expect(shown).to.include('Thủ tục: vi kind — vi status').and.include('Ngày nộp: vi filed').and.include('Căn cứ: vi basis');
     expect(shown).not.to.include('en ');
+  });
+
+  it('says on the editor when the edit in use no longer fits the e-mail (saved before its data changed), and the built-in one is what goes out', async () => {
+    const version = (await head()) + 1;
+    // As if saved when the e-mail carried an `arrivalDate` the template no longer gets.
+    await EmailTemplate.create({ template: T, locale: 'en', version, kind: 'edit', subject: 'Old edit {{arrivalDate}}', text: 'Hello {{name}}, {{arrivalDate}}', html: '<p>{{arrivalDate}}</p>', savedBy: applicant._id, savedAt: new Date() });
+    invalidateOverrides();
+    try {
+      const page = await admin.get(URL_EN).set('Accept', 'text/html');
+      expect(page.status).to.equal(200);
+      const box = /<div class="flash flash-error" role="alert" id="template-misfit">([\s\S]*?)<\/div>/.exec(page.text)?.[1] ?? '';
+      expect(box).to.include('no longer fits').and.include('arrivalDate');
+      const sent = await renderEmail(T, 'en', data());
+      expect(sent.version).to.equal(0);
+      expect(sent.subject).to.not.include('Old edit');
+      const vi = await adminVi.get(URL_EN).set('Accept', 'text/html');
+      expect(vi.text).to.include('không còn khớp');
+    } finally {
+      await EmailTemplate.deleteOne({ template: T, locale: 'en', version });
+      invalidateOverrides();
+    }
   });
 
   it('is for administrators only (403 for HR, leaders and applicants, in both languages)', async () => {
