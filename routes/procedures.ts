@@ -20,7 +20,10 @@ import { caseStyles } from '../server/http/styles.ts';
 import { CaseConflictError, caseConflict } from '../server/cases/conflict.ts';
 import { conflictPage } from '../server/cases/present.ts';
 import { setCalendarLogger } from '../server/calendar/index.ts';
-import { isNewFiling, isSupportKind, updateProcedure } from '../server/procedures/service.ts';
+import { isNewFiling, isSupportKind, trackStamp, updateProcedure } from '../server/procedures/service.ts';
+import { actorOf } from '../server/context.ts';
+import { findCaseFor } from '../server/cases/access.ts';
+import { can } from '../server/policies/index.ts';
 import { procedurePage, savedWarnings, sentFields, type FailedForm } from '../server/procedures/page.ts';
 import { askMore, askReceived, type AskResult } from '../server/procedures/asks.ts';
 import { calendarDayMessage } from '../server/support/calendar-day.ts';
@@ -91,6 +94,13 @@ async function trackStatus(caseId: string, kind: string): Promise<string | undef
 }
 
 async function showProcedure(app: AppContext, req: Request, res: Response, status: number, failed?: FailedForm): Promise<void> {
+  if (failed) {
+    const stale = await refusedButStale(req, String(req.params.kind) as SupportKind, failed.values);
+    if (stale) {
+      res.status(409).render('cases/conflict', conflictPage(req.ctx, stale, `/cases/${String(req.params.id)}/procedures/${String(req.params.kind)}`, req.body, sentFields(req.ctx, String(req.params.kind) as SupportKind, failed.values)));
+      return;
+    }
+  }
   const model = await procedurePage({ ctx: req.ctx, caseId: String(req.params.id), kind: String(req.params.kind), ...(failed ? { failed } : {}) });
   res.status(status).render('procedures/edit', model);
 }
@@ -230,4 +240,22 @@ export function proceduresRoutes(app: AppContext): Router {
   router.post('/cases/:id/procedures/:kind', WORKERS, (req, res) => save(req, res, 'page'));
   router.post('/cases/:id/support/:kind', WORKERS, (req, res) => save(req, res, 'case'));
   return router;
+}
+
+/**
+ * A refused form that was stale too: its procedure changed since the form was loaded (the case's
+ * version and the procedure's stamp both differ from what the form carries). Shown again with its
+ * errors, the page would carry today's version, so its next save would go through over the
+ * colleague's change unseen (a status replaced, the applicant e-mailed): the 409 page says what
+ * changed instead. Read as the page reads the case (who may see and work on it).
+ */
+async function refusedButStale(req: Request, kind: SupportKind, values: Record<string, string>): Promise<CaseConflictError | undefined> {
+  if (!/^\d{1,9}$/.test(values.version ?? '') || !isSupportKind(kind)) return undefined;
+  const actor = actorOf(req.ctx);
+  const { caseDoc } = await findCaseFor(actor, String(req.params.id));
+  if (!(actor.role === 'admin' || can(actor, 'case.work', caseDoc))) return undefined;
+  if (caseDoc.version === Number(values.version)) return undefined;
+  if (values.track && values.track === trackStamp((caseDoc.supportTracks ?? []).find((t) => t.kind === kind))) return undefined;
+  const found = await caseConflict({ ctx: req.ctx, caseId: caseDoc._id });
+  return found instanceof CaseConflictError ? found : undefined;
 }

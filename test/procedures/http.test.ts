@@ -314,6 +314,28 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect((await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'residence_card')!.status).to.equal('preparing');
   });
 
+  it('answers a refused form that is also stale with the 409 page, so its next save cannot go over a colleague\'s change unseen', async () => {
+    clock = vn('2027-02-04');
+    const c = await onboardingCase();
+    const a = await signedIn(t, hrEn);
+    const wpUrl = `/cases/${c._id}/procedures/work_permit`;
+    const stampIn = (html: string) => /name="track" value="(none|\d+)"/.exec(html)![1]!;
+    const tabA = await page(a, wpUrl);
+    const tabB = await page(a, wpUrl);
+    // Tab B: a colleague's change to this procedure.
+    expect(await post(a, tabB.text, wpUrl, { version: versionIn(tabB.text, wpUrl), track: stampIn(tabB.text), status: 'preparing', message: 'We are preparing your file.' })).to.have.property('status', 303);
+    // Tab A, loaded before it: filed without a date (refused) — the 409 page, not the form with today's version.
+    const refused = await post(a, tabA.text, wpUrl, { version: versionIn(tabA.text, wpUrl), track: stampIn(tabA.text), status: 'filed', message: 'Lodged.' });
+    expect(refused.status).to.equal(409);
+    expect(refused.text).to.match(/<textarea id="kept-message"[^>]*readonly>Lodged.<\/textarea>/);
+    // Refused but not stale: the form again, with its errors (422).
+    const fresh = await page(a, wpUrl);
+    const again = await post(a, fresh.text, wpUrl, { version: versionIn(fresh.text, wpUrl), track: stampIn(fresh.text), status: 'filed', message: 'Lodged.' });
+    expect(again.status).to.equal(422);
+    const wp = (await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'work_permit')!;
+    expect(wp).to.include({ status: 'preparing', applicantMessage: 'We are preparing your file.' });
+  });
+
   it('says on the work permit\'s page when the filing date recorded is outside its legal window (60 to 10 days before the start)', async () => {
     clock = vn('2027-02-04');
     const c = await createCase({ applicant, call, stage: 'onboarding', assignee: hrEn._id, profile: { fullName: 'Window Case', plannedArrival: vn('2027-06-01') } as never, supportTracks: [{ kind: 'work_permit', status: 'requested', updatedAt: vn('2027-01-20') }] });
