@@ -45,6 +45,7 @@ describe('platform: one English form for a day on pages and in e-mails', functio
   let admin: UserDoc;
   let applicant: UserDoc;
   let c: CaseDoc;
+  let addedHoliday = false;
 
   before(async () => {
     t = await startTestApp({ now: () => clock });
@@ -79,9 +80,12 @@ describe('platform: one English form for a day on pages and in e-mails', functio
       messages: [{ at: at('2026-09-22'), author: hr._id, fromApplicant: false, text: 'A message' }],
     });
     await CaseDocument.create({ case: c._id, type: 'passport', slot: 0, version: 1, current: true, storage: 'disk', storageKey: 'd'.repeat(32), originalName: 'passport.pdf', mimeType: 'application/pdf', size: 10, sha256: 'e'.repeat(64), uploadedBy: applicant._id, status: 'accepted', issuedAt: at('2020-01-10'), expiresAt: at('2027-12-31') });
-    await Holiday.updateOne({ date: '2026-12-31' }, { $setOnInsert: { date: '2026-12-31', kind: 'day_off', name: { vi: 'Ngày thử', en: 'Test day' } } }, { upsert: true });
+    // Only for this file: a day off it adds, not the seed's, is removed after it (later files count working days across it).
+    const added = await Holiday.updateOne({ date: '2026-12-31' }, { $setOnInsert: { date: '2026-12-31', kind: 'day_off', name: { vi: 'Ngày thử', en: 'Test day' } } }, { upsert: true });
+    addedHoliday = added.upsertedCount > 0;
   });
   after(async () => {
+    if (addedHoliday) await Holiday.deleteOne({ date: '2026-12-31', 'name.en': 'Test day' });
     await t?.close();
   });
 
