@@ -10,7 +10,7 @@ import { User, type UserDoc, type UserRecord } from '../../models/user.ts';
 import { OPEN_STAGES, OPEN_SUPPORT_STATUSES, STAGES, SUPPORT_KINDS, TRACKS, inStages } from '../../models/constants.ts';
 import { queryWords } from '../../models/case-search.ts';
 import { nextDeadline, type NextDeadline } from '../../models/case-deadline.ts';
-import { asksOverdue } from '../procedures/asks.ts';
+import { asksAnswered, asksOverdue } from '../procedures/asks.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import { caseScopeFilter } from '../policies/case.ts';
 import { canSeeOthersScores, canEvaluateCall } from '../policies/shortlist.ts';
@@ -244,6 +244,8 @@ const ROW_PROJECTION = {
   // A request to the applicant is due too (server/procedures/asks.ts): its date, and whether it was received.
   'supportTracks.asks.dueAt': 1,
   'supportTracks.asks.receivedAt': 1,
+  // ...and whether the applicant said it is done (the row's "Applicant answered" badge).
+  'supportTracks.asks.repliedAt': 1,
   overdueProcedures: 1,
   'forecast.likely': 1,
   // Whether the applicant wrote last (a message waiting for an answer); never the texts.
@@ -281,6 +283,8 @@ export interface QueueRow {
   docs?: { expired: number; expiring: number; pending: number; tooShort: number };
   /** The applicant wrote last: their message waits for an answer. */
   messageWaiting: boolean;
+  /** Procedures where the applicant answered a request HR has not recorded received (server/procedures/asks.ts). */
+  askAnswered: string[];
 }
 
 export interface QueuePage {
@@ -306,7 +310,7 @@ interface LeanRow {
   assignee?: Types.ObjectId | null;
   score?: number | null;
   profile?: { fullName?: string | null; nationality?: string | null; plannedArrival?: Date | null } | null;
-  supportTracks?: Array<{ kind: string; status: string; dueAt?: Date | null; cardEndsAt?: Date | null; reasonsDueAt?: Date | null; reasonsReceivedAt?: Date | null; asks?: Array<{ dueAt: Date; receivedAt?: Date | null }> | null }>;
+  supportTracks?: Array<{ kind: string; status: string; dueAt?: Date | null; cardEndsAt?: Date | null; reasonsDueAt?: Date | null; reasonsReceivedAt?: Date | null; asks?: Array<{ dueAt: Date; receivedAt?: Date | null; repliedAt?: Date | null }> | null }>;
   overdueProcedures?: string[] | null;
   forecast?: { likely?: Date | null } | null;
   messages?: Array<{ fromApplicant?: boolean | null }> | null;
@@ -528,6 +532,7 @@ export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date, known?:
       refusedSupport: tracks.filter((s) => s.status === 'refused').map((s) => s.kind),
       docs: flag && (flag.expired || flag.expiring || flag.pending || flag.tooShort) ? flag : undefined,
       messageWaiting: d.messages?.at(-1)?.fromApplicant === true,
+      askAnswered: asksAnswered(tracks),
     };
   });
   return { rows, total, capped, page, pages, hasNext, size: q.size };
