@@ -56,13 +56,32 @@ export function asksOverdue(tracks: ReadonlyArray<{ kind: string; status: string
   return tracks.filter((t) => (ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(t.status) && (t.asks ?? []).some((a) => a.dueAt && askOverdue(a, now))).map((t) => t.kind);
 }
 
+type AnswerableAsk = { askedAt?: Date | null; documentType?: string | null; repliedAt?: Date | null; receivedAt?: Date | null };
+type Upload = { type: string; status?: string | null; createdAt?: Date | null };
+
+/**
+ * When the applicant answered an open request: said it is done (askReply), or uploaded into its
+ * slot, a file waiting for HR's check or uploaded since it was asked (as the procedure's page reads it, present.ts askViews).
+ */
+export function askAnsweredAt(a: AnswerableAsk, uploads: readonly Upload[]): Date | undefined {
+  if (a.receivedAt) return undefined;
+  const answers = uploads.filter((d) => a.documentType && d.type === a.documentType && d.createdAt && (d.status === 'pending' || (a.askedAt && d.createdAt >= a.askedAt)));
+  const times = [a.repliedAt?.getTime(), ...answers.map((d) => d.createdAt!.getTime())].filter((x): x is number => typeof x === 'number');
+  return times.length ? new Date(Math.max(...times)) : undefined;
+}
+
+/** Whether an open request may be answered by an upload (the caller reads the case's documents only then). */
+export function askWaitsForUpload(a: AnswerableAsk): boolean {
+  return !a.receivedAt && !a.repliedAt && !!a.documentType;
+}
+
 /**
  * The kinds of active procedures where the applicant answered a request HR has not yet recorded
- * received: they said it is done (askReply). HR sees it where it works daily (the queue's row, the
- * home page), not only on the procedure's page.
+ * received (`uploads`: the case's current documents, when it has a request for one). HR sees it
+ * where it works daily (the queue's row, the home page), not only on the procedure's page.
  */
-export function asksAnswered(tracks: ReadonlyArray<{ kind: string; status: string; asks?: ReadonlyArray<{ repliedAt?: Date | null; receivedAt?: Date | null }> | null }>): string[] {
-  return tracks.filter((t) => (ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(t.status) && (t.asks ?? []).some((a) => a.repliedAt && !a.receivedAt)).map((t) => t.kind);
+export function asksAnswered(tracks: ReadonlyArray<{ kind: string; status: string; asks?: ReadonlyArray<AnswerableAsk> | null }>, uploads: readonly Upload[] = []): string[] {
+  return tracks.filter((t) => (ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(t.status) && (t.asks ?? []).some((a) => askAnsweredAt(a, uploads))).map((t) => t.kind);
 }
 
 /** The case, checked for HR's work on its procedures (as updateProcedure does). */

@@ -170,6 +170,10 @@ describe('procedures: more is asked of the applicant', function () {
     expect(up.status, up.text.slice(0, 300)).to.equal(303);
     const hrPage = text((await page(hr, pageUrl(c))).text);
     expect(hrPage).to.match(/Degree translations \(certified\) uploaded on .+: check it, then record it received\./);
+    // The upload answers the request: the queue's row and HR's home page say so already.
+    const rowNow = (html: string) => html.slice(html.indexOf(`data-case="${c._id}"`), html.indexOf('</tr>', html.indexOf(`data-case="${c._id}"`)));
+    expect(rowNow((await page(hr, '/cases?assignee=me')).text)).to.include('data-flag="ask-answered">Applicant answered: Work permit<');
+    expect((await page(hr, '/')).text).to.include(`data-answer-case="${c._id}"`);
 
     // "Done", sent twice (a double click): one reply.
     const mineNow = await page(me, `/applications/${c._id}`);
