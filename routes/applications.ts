@@ -186,7 +186,7 @@ export function applicationsRoutes(app: AppContext): Router {
     const back = `/applications/${String(caseDoc._id)}`;
     try {
       const { track, reply } = form.data;
-      const done = await askReply({ ctx: req.ctx, caseId: caseDoc._id, kind, askId, ...(reply ? { reply } : {}), expectedVersion: version, ...(track ? { trackStamp: track } : {}) });
+      const done = await askReply({ app, ctx: req.ctx, caseId: caseDoc._id, kind, askId, ...(reply ? { reply } : {}), expectedVersion: version, ...(track ? { trackStamp: track } : {}) });
       if (!done.ok) {
         await showApplication(req, res, caseDoc, { errors: done.errors as Record<string, string>, values: { reply: reply ?? '', askId } }, 422);
         return;

@@ -36,7 +36,7 @@ const WORKERS = allow('role.caseWorker');
 const caseParams = z.object({ id: z.string() });
 const actionParams = z.object({ id: z.string(), action: z.string().refine(isAction) }).transform((p) => ({ id: p.id, action: p.action as Action }));
 /** A workflow step from the case page: the version, and what the step's own form carries (the workflow checks it). */
-const actionBody = z.object({ version: formVersion, reason: formText, note: formText, items: formText, dueAt: formText, arrivedOn: formText, receivedVia: formText, receivedOn: formText });
+const actionBody = z.object({ version: formVersion, reason: formText, note: formText, items: formText, dueAt: formText, arrivedOn: formText, reviewBy: formText, receivedVia: formText, receivedOn: formText });
 const requestInfoBody = z.object({ version: formVersion, items: formText, dueAt: formText });
 const extendInfoBody = z.object({ version: formVersion, extendDueAt: formText, extendReason: formText });
 const assignBody = z.object({ assignee: formText });

@@ -8,7 +8,8 @@ import { rememberLocale } from '../server/http/visitor-state.ts';
 import { mentionsOfActor } from '../server/mentions/service.ts';
 import { presentHomeMentions } from '../server/mentions/present.ts';
 import { tOf } from '../server/context.ts';
-import { chooseLanguage } from '../server/home/service.ts';
+import { answersToCheck, chooseLanguage } from '../server/home/service.ts';
+import { formatDateTime } from '../server/views/time.ts';
 
 const langBody = z.object({ lang: z.enum(LOCALES).optional().catch(undefined), next: z.unknown().optional() });
 
@@ -16,7 +17,13 @@ export function homeRoutes(_app: AppContext): Router {
   const router = Router();
 
   router.get('/', async (req, res) => {
-    res.render('home/index', { title: tOf(req.ctx)('common.appName'), mentions: presentHomeMentions(req.ctx, await mentionsOfActor({ ctx: req.ctx })) });
+    const t = tOf(req.ctx);
+    const answers = (await answersToCheck({ ctx: req.ctx })).map((a) => ({
+      ...a,
+      text: t('home.answered.item', { kind: t(`procedures.kinds.${a.kind}`), when: formatDateTime(a.repliedAt, req.ctx.locale) }),
+      link: `/cases/${a.caseId}/procedures/${a.kind}#asks`,
+    }));
+    res.render('home/index', { title: t('common.appName'), mentions: presentHomeMentions(req.ctx, await mentionsOfActor({ ctx: req.ctx })), answers });
   });
 
   // The language switcher is a plain form, so it works without JavaScript.

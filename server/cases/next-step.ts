@@ -33,7 +33,8 @@ export const NEXT_STEPS: Readonly<Record<Stage, NextStepRow>> = {
   closed: { who: 'nobody', since: true },
   rejected: { who: 'nobody', since: true },
   withdrawn: { who: 'nobody', since: true },
-  on_hold: { who: 'hr', since: true, where: '#actions' },
+  // Due by its review date when the hold has one (older holds have none).
+  on_hold: { who: 'hr', since: true, due: 'stage', where: '#actions' },
 };
 
 export interface NextStepCase {
@@ -63,7 +64,9 @@ export function nextStep(t: TFunction, locale: string, calendar: WorkingCalendar
   if (!row) return undefined;
   const dueAt = row.due === 'request' ? (c.infoRequest?.dueAt ?? c.stageDueAt) : row.due === 'stage' ? c.stageDueAt : undefined;
   const left = dueAt ? deadlineLeft(t, calendar, now, dueAt) : undefined;
-  const what = t(`cases.nextStep.lines.${c.stage}`, {
+  // A hold with a review date says when HR looks at it again (the date follows); an older one has none.
+  const line = c.stage === 'on_hold' && dueAt ? 'on_holdReview' : c.stage;
+  const what = t(`cases.nextStep.lines.${line}`, {
     since: c.stageEnteredAt ? formatDay(c.stageEnteredAt, locale) : '',
     resumeStage: t(`cases.stages.${c.resumeStage ?? 'screening'}`),
   });

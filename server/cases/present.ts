@@ -14,7 +14,7 @@ import { checklistForCase } from '../documents/present.ts';
 import type { CaseAccessFacts } from '../policies/case.ts';
 import { sameId } from '../policies/index.ts';
 import { tOf, type Context } from '../context.ts';
-import { HOLD_REASON_MAX, RECEIVED_VIA, REJECT_REASON_MAX } from '../workflow/transitions.ts';
+import { HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, RECEIVED_VIA, REJECT_REASON_MAX } from '../workflow/transitions.ts';
 import { nextStep, requestLeft } from './next-step.ts';
 import { SUCCESS_STAGES, STAGES, UNSUCCESSFUL_STAGES, WAITING_STAGES, ACTIVE_STAGES, inStages, type Stage } from '../../models/constants.ts';
 import type { Action } from '../workflow/index.ts';
@@ -298,6 +298,8 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
       // confirms "today" without reading it; what was typed comes back with an error.
       arrivalDate: a === 'mark_arrived' ? vnDateKey(ctx.now) : undefined,
       arrivalValue: a === 'mark_arrived' && typeof state.values?.arrivedOn === 'string' ? state.values.arrivedOn : undefined,
+      // A hold says when HR looks at it again (its deadline): a later day than today, kept as typed when refused.
+      review: a === 'put_on_hold' ? { min: vnDateKey(new Date(now.getTime() + 86_400_000)), hint: t('cases.show.reviewByHint', { days: HOLD_REVIEW_MAX_DAYS }), value: state.values?.action === a && typeof state.values.reviewBy === 'string' ? state.values.reviewBy : undefined, error: state.values?.action === a ? errorTexts(t, state.errors)?.reviewBy : undefined } : undefined,
       reasonLabel: REASON_ACTIONS.has(a) ? t(`cases.show.reasonFor.${a}`) : undefined,
       reasonHint: REASON_ACTIONS.has(a) ? t(reasonToldToApplicant(a, c.stage) ? 'cases.show.reasonTold' : 'cases.show.reasonInternal') : undefined,
       reasonRequired: true,
@@ -388,7 +390,9 @@ export function confirmDecisionPage(ctx: Context, preview: HrDecisionPreview, ac
     version: c.version,
     fromStage: stageLabel(t, preview.from),
     toStage: stageLabel(t, preview.to),
-    happens: t(`cases.confirm.happens.${action}`, { stage: stageLabel(t, preview.to), from: stageLabel(t, preview.from), days: preview.retentionDays }),
+    happens: t(`cases.confirm.happens.${action}`, { stage: stageLabel(t, preview.to), from: stageLabel(t, preview.from), days: preview.retentionDays, reviewBy: preview.dueAt ? formatDay(preview.dueAt, ctx.locale) : '' }),
+    // A hold's review date, as the step will store it ('YYYY-MM-DD' in Vietnam), carried by both forms.
+    reviewBy: action === 'put_on_hold' && preview.dueAt ? { value: vnDateKey(preview.dueAt), text: formatDay(preview.dueAt, ctx.locale) } : undefined,
     next: t(`cases.confirm.next.${action}`),
     openRequest: preview.openRequest
       ? t('cases.confirm.openRequest', { date: formatDay(preview.openRequest.dueAt, ctx.locale), count: preview.openRequest.workingDays })

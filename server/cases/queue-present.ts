@@ -79,6 +79,8 @@ export async function queueModel(opts: { ctx: Context; q: QueueQuery } & QueueSt
         // "Overdue: Work permit, Visa" (a badge each made a 50-row page of late cases 10 % heavier
         // than the rest of it), the others plain, under way.
         overdueProcedures: late.length ? t('queue.proceduresOverdue', { kinds: late.map((k) => t(`cases.supportKinds.${k}`, { defaultValue: k })).join(', ') }) : undefined,
+        // "Applicant answered: Work permit": what they said is done waits for HR to record it received.
+        askAnsweredLabels: r.askAnswered.map((k) => t('queue.askAnswered', { kind: t(`procedures.kinds.${k}`) })),
         activeSupportLabels: r.activeSupport.filter((k) => !late.includes(k)).map((k) => t(`cases.supportKinds.${k}`)),
         // Refused and not settled: HR decides what next (lodge it again, or not needed); a late one is in the red badge.
         refusedSupport: refused.length ? t('queue.proceduresRefused', { kinds: refused.join(', ') }) : undefined,

@@ -10,7 +10,8 @@ import { User, type UserDoc, type UserRecord } from '../../models/user.ts';
 import { OPEN_STAGES, OPEN_SUPPORT_STATUSES, STAGES, SUPPORT_KINDS, TRACKS, inStages } from '../../models/constants.ts';
 import { queryWords } from '../../models/case-search.ts';
 import { nextDeadline, type NextDeadline } from '../../models/case-deadline.ts';
-import { asksOverdue } from '../procedures/asks.ts';
+import { askWaitsForUpload, asksAnswered, asksOverdue } from '../procedures/asks.ts';
+import { currentDocuments } from '../documents/index.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import { caseScopeFilter } from '../policies/case.ts';
 import { canSeeOthersScores, canEvaluateCall } from '../policies/shortlist.ts';
@@ -244,6 +245,11 @@ const ROW_PROJECTION = {
   // A request to the applicant is due too (server/procedures/asks.ts): its date, and whether it was received.
   'supportTracks.asks.dueAt': 1,
   'supportTracks.asks.receivedAt': 1,
+  // ...and whether the applicant said it is done (the row's "Applicant answered" badge).
+  'supportTracks.asks.repliedAt': 1,
+  // ...or uploaded into the slot it names since it was asked.
+  'supportTracks.asks.documentType': 1,
+  'supportTracks.asks.askedAt': 1,
   overdueProcedures: 1,
   'forecast.likely': 1,
   // Whether the applicant wrote last (a message waiting for an answer); never the texts.
@@ -281,6 +287,8 @@ export interface QueueRow {
   docs?: { expired: number; expiring: number; pending: number; tooShort: number };
   /** The applicant wrote last: their message waits for an answer. */
   messageWaiting: boolean;
+  /** Procedures where the applicant answered a request HR has not recorded received (server/procedures/asks.ts). */
+  askAnswered: string[];
 }
 
 export interface QueuePage {
@@ -306,7 +314,7 @@ interface LeanRow {
   assignee?: Types.ObjectId | null;
   score?: number | null;
   profile?: { fullName?: string | null; nationality?: string | null; plannedArrival?: Date | null } | null;
-  supportTracks?: Array<{ kind: string; status: string; dueAt?: Date | null; cardEndsAt?: Date | null; reasonsDueAt?: Date | null; reasonsReceivedAt?: Date | null; asks?: Array<{ dueAt: Date; receivedAt?: Date | null }> | null }>;
+  supportTracks?: Array<{ kind: string; status: string; dueAt?: Date | null; cardEndsAt?: Date | null; reasonsDueAt?: Date | null; reasonsReceivedAt?: Date | null; asks?: Array<{ dueAt: Date; receivedAt?: Date | null; repliedAt?: Date | null; documentType?: string | null; askedAt?: Date | null }> | null }>;
   overdueProcedures?: string[] | null;
   forecast?: { likely?: Date | null } | null;
   messages?: Array<{ fromApplicant?: boolean | null }> | null;
@@ -486,12 +494,17 @@ export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date, known?:
   // The hidden-scores rule (server/policies/shortlist.ts): a leader or panel member sees a case's
   // combined score only once their own scorecard for it is in, here as on the shortlist.
   const scoring = docs.filter((d) => canEvaluateCall(user, { _id: d.call, institute: d.institute }));
-  const [assignees, calls, flags, ownSheets] = await Promise.all([
+  // Documents are read only for the rows with a request naming a slot (one query for the page).
+  const slotAsked = docs.filter((d) => (d.supportTracks ?? []).some((s) => (s.asks ?? []).some(askWaitsForUpload))).map((d) => d._id);
+  const [assignees, calls, flags, ownSheets, uploads] = await Promise.all([
     assigneeIds.length ? User.find({ _id: { $in: assigneeIds } }, { name: 1 }).lean() : Promise.resolve([]),
     callIds.length ? Call.find({ _id: { $in: callIds } }, { title: 1 }).lean() : Promise.resolve([]),
     docs.length ? documentFlags(docs, now) : Promise.resolve(new Map<string, { expired: number; expiring: number; pending: number; tooShort: number }>()),
     scoring.length ? Evaluation.distinct('case', { member: user._id, case: { $in: scoring.map((d) => d._id) } }) : Promise.resolve([]),
+    currentDocuments(slotAsked),
   ]);
+  const uploadsOf = new Map<string, Array<{ type: string; createdAt?: Date | null }>>();
+  for (const u of uploads) uploadsOf.set(String(u.case), [...(uploadsOf.get(String(u.case)) ?? []), u]);
   const own = new Set((ownSheets as Types.ObjectId[]).map(String));
   const hiddenScores = new Set(scoring.filter((d) => !canSeeOthersScores(user, { _id: d.call, institute: d.institute }, own.has(String(d._id)), d)).map((d) => String(d._id)));
   for (const u of assignees) assigneeName.set(String(u._id), u.name);
@@ -528,6 +541,7 @@ export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date, known?:
       refusedSupport: tracks.filter((s) => s.status === 'refused').map((s) => s.kind),
       docs: flag && (flag.expired || flag.expiring || flag.pending || flag.tooShort) ? flag : undefined,
       messageWaiting: d.messages?.at(-1)?.fromApplicant === true,
+      askAnswered: asksAnswered(tracks, uploadsOf.get(String(d._id))),
     };
   });
   return { rows, total, capped, page, pages, hasNext, size: q.size };

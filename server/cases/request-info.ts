@@ -68,7 +68,8 @@ export async function extendInfoRequest({ app, ctx, caseDoc, version, form }: { 
   const calendar = await loadCalendar();
   const previous = caseDoc.infoRequest?.dueAt ?? undefined;
   const invalid = ACTION_RULES.request_info!.check!({ caseDoc, actor, now, from: 'awaiting_applicant', payload: { dueAt }, calendar });
-  if (invalid?.dueAt) throw new ValidationError({ [EXTEND_FIELDS.dueAt]: t(invalid.dueAt) });
+  const due = invalid?.dueAt;
+  if (due) throw new ValidationError({ [EXTEND_FIELDS.dueAt]: typeof due === 'string' ? t(due) : t(due.key, due.params ?? {}) });
   if (previous && vnDateKey(dueAt) <= vnDateKey(previous)) throw new ValidationError({ [EXTEND_FIELDS.dueAt]: t('cases.requestInfo.errors.notLater') });
 
   const applicant = await User.findById(caseDoc.applicant, { email: 1, locale: 1, name: 1, disabledAt: 1 }).lean();

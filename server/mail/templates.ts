@@ -152,6 +152,7 @@ const SAMPLES: Record<string, unknown> = {
   contactName: 'Trần Văn Minh',
   contactEmail: 'admin@talent.example',
   reason: 'The position has been filled.',
+  reviewBy: '15 Jan 2027',
   documentType: 'passport',
   fileName: 'passport.pdf',
   hours: 24,

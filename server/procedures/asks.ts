@@ -56,6 +56,34 @@ export function asksOverdue(tracks: ReadonlyArray<{ kind: string; status: string
   return tracks.filter((t) => (ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(t.status) && (t.asks ?? []).some((a) => a.dueAt && askOverdue(a, now))).map((t) => t.kind);
 }
 
+type AnswerableAsk = { askedAt?: Date | null; documentType?: string | null; repliedAt?: Date | null; receivedAt?: Date | null };
+type Upload = { type: string; status?: string | null; createdAt?: Date | null };
+
+/**
+ * When the applicant answered an open request: said it is done (askReply), or uploaded into its
+ * slot, a file waiting for HR's check or uploaded since it was asked (as the procedure's page reads it, present.ts askViews).
+ */
+export function askAnsweredAt(a: AnswerableAsk, uploads: readonly Upload[]): Date | undefined {
+  if (a.receivedAt) return undefined;
+  const answers = uploads.filter((d) => a.documentType && d.type === a.documentType && d.createdAt && (d.status === 'pending' || (a.askedAt && d.createdAt >= a.askedAt)));
+  const times = [a.repliedAt?.getTime(), ...answers.map((d) => d.createdAt!.getTime())].filter((x): x is number => typeof x === 'number');
+  return times.length ? new Date(Math.max(...times)) : undefined;
+}
+
+/** Whether an open request may be answered by an upload (the caller reads the case's documents only then). */
+export function askWaitsForUpload(a: AnswerableAsk): boolean {
+  return !a.receivedAt && !a.repliedAt && !!a.documentType;
+}
+
+/**
+ * The kinds of active procedures where the applicant answered a request HR has not yet recorded
+ * received (`uploads`: the case's current documents, when it has a request for one). HR sees it
+ * where it works daily (the queue's row, the home page), not only on the procedure's page.
+ */
+export function asksAnswered(tracks: ReadonlyArray<{ kind: string; status: string; asks?: ReadonlyArray<AnswerableAsk> | null }>, uploads: readonly Upload[] = []): string[] {
+  return tracks.filter((t) => (ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(t.status) && (t.asks ?? []).some((a) => askAnsweredAt(a, uploads))).map((t) => t.kind);
+}
+
 /** The case, checked for HR's work on its procedures (as updateProcedure does). */
 async function workableCase(ctx: Context, caseId: string | Types.ObjectId): Promise<CaseDoc> {
   const actor = actorOf(ctx);
@@ -285,6 +313,7 @@ export async function askReceived(opts: AskReceivedOptions): Promise<AskResult> 
 }
 
 export interface AskReplyOptions extends Versioned {
+  app?: Pick<AppContext, 'config'>;
   ctx: Context;
   caseId: string | Types.ObjectId;
   kind: SupportKind;
@@ -314,7 +343,26 @@ export async function askReply(opts: AskReplyOptions): Promise<AskResult> {
     ...(opts.reply ? { note: opts.reply } : {}),
     procedure: { kind, from: existing.status, to: existing.status, ask: 'replied', askText: ask.text, applicantVisible: true },
   };
-  const updated = await writeTrack(caseDoc, version, kind, track, history, [], false);
-  await recordAudit(ctx, { action: 'case.procedure_ask_replied', targetType: 'case', targetId: String(caseDoc._id), summary: { kind, ask: opts.askId, version: updated.version } });
-  return { ok: true, caseDoc: updated };
+  // The assigned officer is e-mailed, as for the applicant's answer to an information request
+  // (server/workflow answer_info, notify 'assignee'): in their language, once per request (the key
+  // names it; a second "done" on it is `repeated` above and writes nothing).
+  const officer = caseDoc.assignee ? await User.findOne({ _id: caseDoc.assignee, disabledAt: null }, { email: 1, name: 1, locale: 1 }).lean() : null;
+  const outbox = [];
+  if (officer?.email) {
+    const t = translator(recipientLocale(officer));
+    const data = {
+      name: officer.name,
+      reference: caseDoc.reference,
+      applicantName: caseDoc.profile?.fullName ?? '',
+      kind,
+      kindLabel: t(`procedures.kinds.${kind}`),
+      askText: ask.text,
+      reply: opts.reply ?? '',
+      link: `${opts.app?.config.appUrl ?? ''}/cases/${String(caseDoc._id)}/procedures/${kind}#asks`,
+    };
+    outbox.push(caseEmail(officer, 'procedure_ask_replied', data, outboxKey(String(caseDoc._id), 'askReplied', opts.askId), now));
+  }
+  const updated = await writeTrack(caseDoc, version, kind, track, history, outbox, false);
+  await recordAudit(ctx, { action: 'case.procedure_ask_replied', targetType: 'case', targetId: String(caseDoc._id), summary: { kind, ask: opts.askId, version: updated.version, notified: outbox.length > 0 } });
+  return { ok: true, caseDoc: updated, ...(officer?.email ? { mailedTo: officer.email } : {}) };
 }

@@ -25,11 +25,12 @@ import { recordAudit } from '../audit/index.ts';
 import { countedDeadline, loadCalendar, vnDateKey, type DueCount, type WorkingCalendar as Calendar } from '../calendar/index.ts';
 import { caseEmail, outboxKey, recipientLocale, type OutboxItem } from '../outbox/item.ts';
 import { translator, type Locale } from '../i18n/index.ts';
+import { formatDay } from '../views/time.ts';
 import { renderEmail } from '../mail/render.ts';
 import { waitingText, windowView } from '../procedures/present.ts';
 import { dueMeaning } from '../procedures/service.ts';
 import { caseConflict } from '../cases/conflict.ts';
-import { ACTIONS, HOLD_REASON_MAX, PAYLOADS, REJECT_REASON_MAX, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, rolesFor, type Action, type GuardFailures, type GuardInput, type Transition } from './transitions.ts';
+import { ACTIONS, HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, PAYLOADS, REJECT_REASON_MAX, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, rolesFor, type Action, type GuardFailures, type GuardInput, type Transition } from './transitions.ts';
 import { reasonToldToApplicant } from '../cases/applicant-view.ts';
 import { countedLodgingDue, waitingFor } from '../procedures/rules.ts';
 
@@ -107,8 +108,8 @@ interface StepFacts {
 }
 
 interface ActionRule {
-  /** Refuses what the schema cannot know (a date relative to now): field → error key. */
-  check?: (f: StepFacts) => FieldErrors | undefined;
+  /** Refuses what the schema cannot know (a date relative to now): field → error key (with its params). */
+  check?: (f: StepFacts) => GuardFailures | undefined;
   set?: (f: StepFacts) => Record<string, unknown>;
   unset?: readonly string[];
   /** The history event's note (default: the payload's `note`). */
@@ -229,9 +230,21 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
     set: ({ payload }) => ({ arrivedAt: payload.arrivedOn as Date }),
   },
   put_on_hold: {
+    // The review date is a day HR commits to: after today (a hold reviewed today is no hold), a
+    // working day (the office is open to look at it), within HOLD_REVIEW_MAX_DAYS.
+    check: ({ payload, now, calendar }) => {
+      const review = payload.reviewBy as Date;
+      if (vnDateKey(review) <= vnDateKey(now)) return { reviewBy: 'workflow.errors.reviewByPast' };
+      if (review.getTime() - now.getTime() > HOLD_REVIEW_MAX_DAYS * 86_400_000) return { reviewBy: { key: 'workflow.errors.reviewByTooFar', params: { days: HOLD_REVIEW_MAX_DAYS } } };
+      if (!calendar.isWorkingDay(review)) return { reviewBy: 'workflow.errors.reviewByNotWorkingDay' };
+      return undefined;
+    },
     set: ({ from }) => ({ resumeStage: from }),
     note: ({ payload }) => (typeof payload.reason === 'string' ? payload.reason : undefined),
-    mail: ({ payload }) => (payload.reason ? { reason: payload.reason } : {}),
+    // The hold's deadline is the review date as typed (not counted: a holiday added later does not move it).
+    dueAt: ({ payload }) => payload.reviewBy as Date,
+    // The applicant is told the day it will be looked at again (not that it resumes then: HR decides).
+    mail: ({ payload }, _set, locale) => ({ ...(payload.reason ? { reason: payload.reason } : {}), reviewBy: formatDay(payload.reviewBy as Date, locale) }),
   },
   resume: {
     unset: ['resumeStage'],
@@ -274,6 +287,10 @@ function fieldErrors(ctx: Context, action: Action, issues: z.core.$ZodIssue[]): 
     }
     if (field === 'arrivedOn' && i.message === 'required') {
       out[field] = t('workflow.errors.arrivedOnRequired');
+      continue;
+    }
+    if (field === 'reviewBy' && i.message === 'required') {
+      out[field] = t('workflow.errors.reviewByRequired');
       continue;
     }
     out[field] = i.message === 'errors.hiddenCharacters' ? t(i.message) : t(`workflow.errors.${known.has(i.message) ? i.message : 'invalid'}`);
@@ -357,10 +374,7 @@ async function apply(ctx: Context, actor: Actor, { caseDoc, row, payload }: Guar
   const facts: StepFacts = { caseDoc, actor, now, from, payload, calendar: await loadCalendar() };
   const rule = ACTION_RULES[row.action] ?? {};
   const invalid = rule.check?.(facts);
-  if (invalid) {
-    const t = tOf(ctx);
-    throw new ValidationError(Object.fromEntries(Object.entries(invalid).map(([k, key]) => [k, t(key)])));
-  }
+  if (invalid) throw new ValidationError(unmetTexts(ctx, invalid));
   const to = row.to === 'resume' ? resumeTarget(caseDoc) : row.to;
   const due = rule.dueAt ? rule.dueAt(facts) : row.deadline ? { from: now, workingDays: row.deadline.workingDays } : undefined;
   // A counted deadline keeps its count, so a holiday added later moves it; a typed date does not move.
@@ -443,6 +457,8 @@ export interface StepPreview {
   caseDoc: CaseDoc;
   from: Stage;
   to: Stage;
+  /** The new stage's deadline (a hold's review date). */
+  dueAt?: Date;
   /** The e-mail the step would write, rendered as the outbox will send it; none when the step sends none. */
   email?: { template: string; to: string; locale: Locale; subject: string; text: string };
 }
@@ -462,5 +478,5 @@ export async function previewTransition(opts: TransitionOptions): Promise<StepPr
     const mail = await renderEmail(item.template, item.locale, item.data);
     email = { template: item.template, to: item.to, locale: item.locale, subject: mail.subject, text: mail.text.trim() };
   }
-  return { caseDoc: guarded.caseDoc, from: step.from, to: step.to, email };
+  return { caseDoc: guarded.caseDoc, from: step.from, to: step.to, dueAt: step.dueAt, email };
 }

@@ -111,6 +111,13 @@ export const RECEIVED_VIA = ['email', 'post'] as const;
 /** The longest reasons, as the case page's fields allow them. */
 export const REJECT_REASON_MAX = 5000;
 export const HOLD_REASON_MAX = 2000;
+/**
+ * The latest review date a hold may be given, in calendar days. No law sets how long an
+ * institute may pause its own recruitment case: this is the product's rule (about six months,
+ * one budget or project cycle), so that every hold comes back to an officer at least twice a
+ * year; a longer wait is a new review date when this one comes (or a rejection, with its reason).
+ */
+export const HOLD_REVIEW_MAX_DAYS = 180;
 const optionalText = (max: number) =>
   z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().max(max).refine(withoutHiddenCharacters, HIDDEN).optional());
 // Required means something shows: a reason of zero-width spaces would reach the applicant blank.
@@ -146,7 +153,8 @@ export const PAYLOADS = {
   answer_info: z.object({ answer: requiredText(10_000) }),
   reject: z.object({ reason: requiredText(REJECT_REASON_MAX) }),
   // Every decision has a reason: the applicant is told why their case waits (the e-mail and their page).
-  put_on_hold: z.object({ reason: requiredText(HOLD_REASON_MAX) }),
+  // ...and the day HR will look at it again: the on-hold stage's deadline (the queue shows it, and its passing).
+  put_on_hold: z.object({ reason: requiredText(HOLD_REASON_MAX), reviewBy: dateInput }),
   // A later answer date for an open request (server/cases/request-info.ts: not a change of stage), and why.
   extend_info: z.object({ dueAt: dateInput, reason: requiredText(HOLD_REASON_MAX) }),
   // The applicant answered outside the portal (e-mail, post, in person): HR says how, in its own words.

@@ -6,6 +6,7 @@ import { agent, csrfFrom, type Agent } from '../support/http.ts';
 import { signIn } from '../support/factories.ts';
 import type { UserDoc } from '../../models/user.ts';
 import { dispatchOnce } from '../../server/outbox/index.ts';
+export { holdReviewDay } from '../support/hold.ts';
 
 export async function signedIn(t: TestApp, user: UserDoc): Promise<Agent> {
   const a = agent(t.app);
@@ -57,7 +58,10 @@ export async function postConfirmed(a: Agent, fromHtml: string, caseId: unknown,
   const shown = await post(a, fromHtml, `/cases/${String(caseId)}/actions/${action}`, form);
   expect(shown.status, `the confirmation page of ${action}: ${shown.status}`).to.equal(200);
   const url = `/cases/${String(caseId)}/actions/${action}/confirm`;
-  const reason = /name="reason" value="([^"]*)"/.exec(shown.text.slice(shown.text.indexOf(`action="${url}"`)))?.[1];
-  const confirmed = await post(a, shown.text, url, { version: versionIn(shown.text, url), ...(reason !== undefined ? { reason: text(reason) } : {}) });
+  const confirmForm = shown.text.slice(shown.text.indexOf(`action="${url}"`));
+  const reason = /name="reason" value="([^"]*)"/.exec(confirmForm)?.[1];
+  // A hold's review date travels with its reason.
+  const reviewBy = /name="reviewBy" value="([^"]*)"/.exec(confirmForm.slice(0, confirmForm.indexOf('</form>')))?.[1];
+  const confirmed = await post(a, shown.text, url, { version: versionIn(shown.text, url), ...(reason !== undefined ? { reason: text(reason) } : {}), ...(reviewBy !== undefined ? { reviewBy } : {}) });
   return { shown, confirmed };
 }

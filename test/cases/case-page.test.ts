@@ -12,7 +12,7 @@ import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { loadCalendar, seedHolidays, vnDateKey } from '../../server/calendar/index.ts';
 import { linkIn } from '../support/smtp.ts';
-import { signedIn, page, post, postConfirmed, versionIn, deliver, text, expectTranslated } from '../applications/support.ts';
+import { signedIn, page, post, postConfirmed, versionIn, deliver, text, expectTranslated, holdReviewDay } from '../applications/support.ts';
 import { emailsView } from '../../server/cases/present.ts';
 import { translator } from '../../server/i18n/index.ts';
 
@@ -123,7 +123,7 @@ describe('cases: the case page', () => {
     const [r1, r2] = await Promise.all([
       post(a1, p1.text, `/cases/${c._id}/actions/start_screening`, { version: v }),
       // The hold's confirming click (its second step), on the same version.
-      post(a2, p2.text, `/cases/${c._id}/actions/put_on_hold/confirm`, { version: v, reason: 'Waiting for budget' }),
+      post(a2, p2.text, `/cases/${c._id}/actions/put_on_hold/confirm`, { version: v, reason: 'Waiting for budget', reviewBy: holdReviewDay() }),
     ]);
     const statuses = [r1.status, r2.status].sort();
     expect(statuses).to.deep.equal([303, 409]);
@@ -345,7 +345,7 @@ describe('cases: the case page', () => {
     expect(bare.status).to.equal(422);
     expect(bare.text).to.match(/id="f-reason-put_on_hold-error"/);
     expect((await snapshot(c)).stage).to.equal('screening');
-    expect((await postConfirmed(a, p.text, c._id, 'put_on_hold', { version: String(c.version), reason: 'Waiting for the 2027 budget decision' })).confirmed.status).to.equal(303);
+    expect((await postConfirmed(a, p.text, c._id, 'put_on_hold', { version: String(c.version), reason: 'Waiting for the 2027 budget decision', reviewBy: holdReviewDay() })).confirmed.status).to.equal(303);
     const mine = await page(await signedIn(t, applicant), `/applications/${c._id}`);
     expect(text(mine.text)).to.include('Waiting for the 2027 budget decision');
   });

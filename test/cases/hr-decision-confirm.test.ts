@@ -14,7 +14,7 @@ import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { loadCalendar, seedHolidays } from '../../server/calendar/index.ts';
 import { formatDay } from '../../server/views/time.ts';
-import { signedIn, page, post, postConfirmed, versionIn, deliver, text } from '../applications/support.ts';
+import { signedIn, page, post, postConfirmed, versionIn, deliver, text, holdReviewDay } from '../applications/support.ts';
 
 async function snapshot(c: { _id: unknown }) {
   const s = (await Case.findById(c._id).lean())!;
@@ -144,14 +144,16 @@ describe('cases: HR decisions that end or pause a case are confirmed first', () 
     const p = await page(a, `/cases/${c._id}`);
     const url = `/cases/${c._id}/actions/put_on_hold`;
     expect((await post(a, p.text, url, { version: versionIn(p.text, url), reason: '  ' })).status).to.equal(422);
-    const shown = await post(a, p.text, url, { version: versionIn(p.text, url), reason: "Waiting for the institute's 2027 budget." });
+    const reviewBy = holdReviewDay();
+    const shown = await post(a, p.text, url, { version: versionIn(p.text, url), reason: "Waiting for the institute's 2027 budget.", reviewBy });
     expect(shown.status).to.equal(200);
     expect(text(shown.text)).to.include('Put the case on hold?');
-    expect(text(shown.text)).to.include('It can be resumed at any time: it then goes back to “Screening”.');
+    expect(text(shown.text)).to.include("It can be resumed at any time: it then goes back to “Screening” with that stage's own deadline.");
     expect(shown.text).not.to.match(/class="button danger" id="confirm-step"/);
-    const cancelled = await post(a, shown.text, url, { version: versionIn(shown.text, url), reason: "Waiting for the institute's 2027 budget.", edit: '1' });
+    const cancelled = await post(a, shown.text, url, { version: versionIn(shown.text, url), reason: "Waiting for the institute's 2027 budget.", reviewBy, edit: '1' });
     expect(cancelled.status).to.equal(200);
     expect(cancelled.text).to.match(/id="f-reason-put_on_hold"[^>]*>Waiting for the institute&#x27;s 2027 budget\.<\/textarea>/);
+    expect(cancelled.text).to.match(new RegExp(`id="f-reviewBy" name="reviewBy" type="date" value="${reviewBy}"`));
     expect((await snapshot(c)).stage).to.equal('screening');
     // On the case page, hold does not look like reject.
     expect(p.text).to.match(/class="button caution" data-action="put_on_hold"/);
@@ -170,7 +172,7 @@ describe('cases: HR decisions that end or pause a case are confirmed first', () 
     const hr2 = await createUser({ role: 'hr_officer', institute: call.institute, name: 'Officer Two' });
     const b = await signedIn(t, hr2);
     const bp = await page(b, `/cases/${c._id}`);
-    expect((await postConfirmed(b, bp.text, c._id, 'put_on_hold', { version: versionIn(bp.text, `/cases/${c._id}/actions/put_on_hold`), reason: 'Budget review.' })).confirmed.status).to.equal(303);
+    expect((await postConfirmed(b, bp.text, c._id, 'put_on_hold', { version: versionIn(bp.text, `/cases/${c._id}/actions/put_on_hold`), reason: 'Budget review.', reviewBy: holdReviewDay() })).confirmed.status).to.equal(303);
     const before = await snapshot(c);
     const stale = await post(a, shown.text, `${url}/confirm`, { version: versionIn(shown.text, `${url}/confirm`), reason: 'Outside the field.' });
     expect(stale.status).to.equal(409);

@@ -18,6 +18,7 @@ import { seedHolidays, vnDateKey } from '../../server/calendar/index.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { signedIn, page, post, versionIn } from '../applications/support.ts';
+import { holdReviewDay } from '../support/hold.ts';
 
 /** 10:00 in Vietnam on that day. */
 const vn = (day: string) => new Date(`${day}T03:00:00.000Z`);
@@ -174,11 +175,12 @@ describe('cases: the next deadline, stage or procedure', () => {
       const wp = onboarding.supportTracks.find((s) => s.kind === 'work_permit')!;
       expect(onboarding.nextDueAt!.getTime()).to.equal(Math.min(wp.dueAt!.getTime(), onboarding.stageDueAt!.getTime()));
 
-      const writes = await caseWrites(() => transition({ app: t.ctx, ctx: actorContext(t.ctx, hr), caseId: c._id, action: 'put_on_hold', expectedVersion: accepted.version, payload: { reason: 'The lab is not ready yet.' } }));
+      const writes = await caseWrites(() => transition({ app: t.ctx, ctx: actorContext(t.ctx, hr), caseId: c._id, action: 'put_on_hold', expectedVersion: accepted.version, payload: { reason: 'The lab is not ready yet.', reviewBy: holdReviewDay(clock) } }));
       expect(writes.filter((w) => w === 'bulkWrite'), 'no catch-up write').to.deep.equal([]);
       const held = await stored(c._id);
-      expect(held.stageDueAt).to.equal(undefined);
-      expect(held.nextDueAt!.toISOString()).to.equal(wp.dueAt!.toISOString());
+      // The hold's deadline is its review date (the end of that day in Vietnam); the next deadline the sooner of it and the permit's.
+      expect(vnDateKey(held.stageDueAt!)).to.equal(holdReviewDay(clock));
+      expect(held.nextDueAt!.getTime()).to.equal(Math.min(wp.dueAt!.getTime(), held.stageDueAt!.getTime()));
     });
 
     it('is written at start for cases stored before it existed, once', async () => {

@@ -12,6 +12,7 @@
 //   - no stored file and no temporary upload file is left without a record.
 // Timings come from a seeded PRNG: a failing run prints its seed; DRILL_SEED=<seed> replays it.
 import { expect } from 'chai';
+import { holdReviewDay } from '../support/hold.ts';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -129,7 +130,7 @@ describe('drill: crash consistency, app SIGKILLed during bursts of transitions a
         }
         const action = page.text.includes('data-action="resume"') ? 'resume' : 'put_on_hold';
         // A hold is taken by its confirming POST (the first one only shows the confirmation page).
-        const r = await hr.postForm(`/cases/${caseId}/actions/${action}${action === 'put_on_hold' ? '/confirm' : ''}`, csrf, { version: hiddenValue(page.text, 'version') ?? '', reason: 'drill' });
+        const r = await hr.postForm(`/cases/${caseId}/actions/${action}${action === 'put_on_hold' ? '/confirm' : ''}`, csrf, { version: hiddenValue(page.text, 'version') ?? '', reason: 'drill', reviewBy: holdReviewDay() });
         if (r.status === 303) tally.transitions += 1;
         else if (r.status === 409) tally.refused += 1; // a stale form: another request moved the case first
         else throw new Error(`${action} answered ${r.status}: ${/<title>([^<]*)/.exec(r.text)?.[1] ?? r.text.slice(0, 200)}`);

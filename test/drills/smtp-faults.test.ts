@@ -20,6 +20,7 @@ import { startTestSmtp, type SmtpMode, type TestSmtp } from '../support/smtp.ts'
 import { freePort } from '../../scripts/support/free-port.ts';
 import { WebClient, csrfIn, hiddenValue } from '../../scripts/support/web-client.ts';
 import { messageIdFor } from '../../server/outbox/item.ts';
+import { holdReviewDay } from '../support/hold.ts';
 import { connectToAppDatabase, drillEnv, runScript, startApp, until, waitReady, type AppProcess } from './support/app-process.ts';
 import type { Seeded } from './support/seed.ts';
 
@@ -123,7 +124,7 @@ describe('drill: outbox under SMTP faults, app SIGKILLed with retries pending', 
       expect(page.status, `GET /cases/${caseId}`).to.equal(200);
       const version = Number(hiddenValue(page.text, 'version'));
       // Putting a case on hold needs a reason (the applicant is told it), and is taken by its confirming POST.
-      const r = await hr.postForm(`/cases/${caseId}/actions/${action}${action === 'put_on_hold' ? '/confirm' : ''}`, csrfIn(page.text), { version: String(version), ...(action === 'put_on_hold' ? { reason: 'Waiting for the budget decision.' } : {}) });
+      const r = await hr.postForm(`/cases/${caseId}/actions/${action}${action === 'put_on_hold' ? '/confirm' : ''}`, csrfIn(page.text), { version: String(version), ...(action === 'put_on_hold' ? { reason: 'Waiting for the budget decision.', reviewBy: holdReviewDay() } : {}) });
       expect(r.status, `${action} on ${caseId}: ${r.text.slice(0, 300)}`).to.equal(303);
       expected.push({ key: `${caseId}.${version + 1}.${template}`, caseId, to: emailOf.get(caseId)!, phase });
     }

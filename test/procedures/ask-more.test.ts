@@ -170,6 +170,10 @@ describe('procedures: more is asked of the applicant', function () {
     expect(up.status, up.text.slice(0, 300)).to.equal(303);
     const hrPage = text((await page(hr, pageUrl(c))).text);
     expect(hrPage).to.match(/Degree translations \(certified\) uploaded on .+: check it, then record it received\./);
+    // The upload answers the request: the queue's row and HR's home page say so already.
+    const rowNow = (html: string) => html.slice(html.indexOf(`data-case="${c._id}"`), html.indexOf('</tr>', html.indexOf(`data-case="${c._id}"`)));
+    expect(rowNow((await page(hr, '/cases?assignee=me')).text)).to.include('data-flag="ask-answered">Applicant answered: Work permit<');
+    expect((await page(hr, '/')).text).to.include(`data-answer-case="${c._id}"`);
 
     // "Done", sent twice (a double click): one reply.
     const mineNow = await page(me, `/applications/${c._id}`);
@@ -182,6 +186,26 @@ describe('procedures: more is asked of the applicant', function () {
     stored = (await Case.findById(c._id).lean())!;
     expect(stored.supportTracks.find((s) => s.kind === 'work_permit')!.asks![0]!.reply).to.equal('Uploaded today.');
     expect(text((await page(hr, pageUrl(c))).text)).to.include('Uploaded today.');
+
+    // HR hears of it where it works daily: a badge on the queue's row, a line on the home page.
+    const row = (html: string) => html.slice(html.indexOf(`data-case="${c._id}"`), html.indexOf('</tr>', html.indexOf(`data-case="${c._id}"`)));
+    expect(row((await page(hr, '/cases?assignee=me')).text)).to.include('<span class="badge todo" data-flag="ask-answered">Applicant answered: Work permit</span>');
+    const home = await page(hr, '/');
+    expect(home.text).to.include(`data-answer-case="${c._id}"`);
+    expect(text(home.text)).to.match(/Work permit: answered 1 Mar 2027/);
+    expect(home.text).to.include(`href="${pageUrl(c)}#asks"`);
+    // The assigned officer is e-mailed once (the double click wrote one item), in their language, on the SMTP server.
+    stored = (await Case.findById(c._id).lean())!;
+    expect(stored.outbox.filter((o) => o.template === 'procedure_ask_replied').map((o) => o.to)).to.deep.equal([hrEn.email]);
+    await deliver(t, c._id);
+    const heard = await t.smtp.waitForTo(hrEn.email, /says what was asked is done/);
+    expect(heard.subject).to.equal(`[${c.reference}] Work permit: the applicant says what was asked is done`);
+    expect(heard.text).to.include('For the Work permit of');
+    expect(heard.text).to.include('Please send a certified translation of your PhD diploma.');
+    expect(heard.text).to.include('Their words: Uploaded today.');
+    expect(heard.text).to.match(new RegExp(`/cases/${c._id}/procedures/work_permit([?]lang=en)?#asks`));
+    await deliver(t, c._id);
+    expect(t.smtp.messages.filter((m) => m.to.includes(hrEn.email) && /says what was asked is done/.test(m.subject))).to.have.length(1);
 
     // Two days later HR records it received (today): 10 working days from Wed 3 Mar is Wed 17 Mar.
     clock = vn('2027-03-03');
@@ -200,6 +224,10 @@ describe('procedures: more is asked of the applicant', function () {
     expect(vnDateKey(stored.nextDueAt!)).to.equal('2027-03-17');
     expect(stored.history.at(-1)!.procedure).to.deep.include({ ask: 'received', clockStopped: true });
     expect(vnDateKey(stored.history.at(-1)!.procedure!.dueAt!)).to.equal('2027-03-17');
+
+    // Recorded received: the badge and the home page's line are gone.
+    expect((await page(hr2, '/cases?assignee=me')).text).not.to.include('data-flag="ask-answered"');
+    expect((await page(hr2, '/')).text).not.to.include(`data-answer-case="${c._id}"`);
 
     // The same click again: told it was recorded already, nothing written.
     const settled = await snapshot(c);

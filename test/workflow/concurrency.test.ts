@@ -2,6 +2,7 @@
 // wins, a stale form is refused with a message saying what happened, and a wrong role or someone
 // else's case changes nothing.
 import { expect } from 'chai';
+import { holdReviewDay } from '../support/hold.ts';
 import { loadCalendar, vnDateKey } from '../../server/calendar/index.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
@@ -51,7 +52,7 @@ describe('workflow: concurrency, stale forms and authorization', () => {
     const c = await createCase({ applicant, call, stage: 'submitted' });
     const results = await Promise.allSettled([
       transition({ app: w.ctx, ctx: actorContext(w.ctx, hr1), caseId: c._id, action: 'start_screening', expectedVersion: c.version }),
-      transition({ app: w.ctx, ctx: actorContext(w.ctx, hr2), caseId: c._id, action: 'put_on_hold', expectedVersion: c.version, payload: { reason: 'x' } }),
+      transition({ app: w.ctx, ctx: actorContext(w.ctx, hr2), caseId: c._id, action: 'put_on_hold', expectedVersion: c.version, payload: { reason: 'x', reviewBy: holdReviewDay(w.clock.now) } }),
     ]);
     const won = results.filter((r) => r.status === 'fulfilled');
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -91,7 +92,7 @@ describe('workflow: concurrency, stale forms and authorization', () => {
 
   it('refuses a stale form (an older version) even when the action would still be possible', async () => {
     const c = await createCase({ applicant, call, stage: 'screening' });
-    const moved = await transition({ app: w.ctx, ctx: actorContext(w.ctx, hr1), caseId: c._id, action: 'put_on_hold', expectedVersion: c.version, payload: { reason: 'Waiting for the budget decision.' } });
+    const moved = await transition({ app: w.ctx, ctx: actorContext(w.ctx, hr1), caseId: c._id, action: 'put_on_hold', expectedVersion: c.version, payload: { reason: 'Waiting for the budget decision.', reviewBy: holdReviewDay(w.clock.now) } });
     await transition({ app: w.ctx, ctx: actorContext(w.ctx, hr1), caseId: c._id, action: 'resume', expectedVersion: moved.version });
     const before = await snapshot(c);
     // hr2 still has the page from before the hold: same stage, older version.

@@ -2,6 +2,7 @@
 // e-mail that arrived on the in-process SMTP server (recipient, subject in the recipient's
 // language, the case link and reference).
 import { expect } from 'chai';
+import { holdReviewDay } from '../support/hold.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
@@ -116,12 +117,15 @@ describe('workflow: one case through every stage, with an e-mail at each step', 
     expect(r.mail!.text).to.include(`${APP_URL}/cases/${c._id}`);
     c = r.c;
 
-    r = await step(c, 'put_on_hold', hr, { reason: 'Waiting for the budget decision' });
+    r = await step(c, 'put_on_hold', hr, { reason: 'Waiting for the budget decision', reviewBy: holdReviewDay(w.clock.now) });
     expect(r.c.stage).to.equal('on_hold');
     expect(r.c.resumeStage).to.equal('screening');
-    expect(r.c.stageDueAt).to.equal(undefined);
+    // The hold's deadline is its review date; the applicant is told it (a Vietnamese reader: 5/12/2026).
+    expect(vnDateKey(r.c.stageDueAt!)).to.equal(holdReviewDay(w.clock.now));
     expectApplicantMail(r.mail, r.c, /tạm dừng/);
     expect(r.mail!.text).to.include('Waiting for the budget decision');
+    const [y, m, d] = holdReviewDay(w.clock.now).split('-').map(Number);
+    expect(r.mail!.text).to.include(`Chúng tôi sẽ xem xét lại hồ sơ chậm nhất vào ngày ${d}/${m}/${y}.`);
     c = r.c;
 
     r = await step(c, 'resume', hr);
