@@ -95,6 +95,15 @@ const receivedEventSchema = new Schema(
   { _id: false },
 );
 
+/** An information request's answer date moved (extend_info): the dates, said in each reader's language. */
+const extensionEventSchema = new Schema(
+  {
+    from: { type: Date },
+    to: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
 const historyEventSchema = new Schema(
   {
     at: { type: Date, required: true },
@@ -108,6 +117,7 @@ const historyEventSchema = new Schema(
     unassign: { type: unassignEventSchema, default: undefined },
     recount: { type: recountEventSchema, default: undefined },
     received: { type: receivedEventSchema, default: undefined },
+    extension: { type: extensionEventSchema, default: undefined },
   },
   { _id: true },
 );

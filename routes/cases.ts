@@ -9,6 +9,7 @@ import { sentFormKey } from '../server/http/form-key.ts';
 import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
 import { tOf } from '../server/context.ts';
+import { formatDay } from '../server/views/time.ts';
 import type { CaseDoc, CaseRecord } from '../models/case.ts';
 import { BadRequestError, NotFoundError, ValidationError, type FieldErrors } from '../server/errors.ts';
 import { authorize } from '../server/policies/index.ts';
@@ -27,7 +28,7 @@ import { addNote, assignCase, bulkAssign, postMessage } from '../server/cases/co
 import { CaseConflictError } from '../server/cases/conflict.ts';
 import { loadCasePage, staffCase, staffCaseRecord } from '../server/cases/page.ts';
 import { applicantLocale, defaultInfoDue, canRequestInfo, canExtendInfo, extendInfoRequest } from '../server/cases/request-info.ts';
-import { assignFlash, bulkAssignFlash, casePage, confirmDecisionPage, conflictPage, requestInfoPage, stageLabel, type FormState } from '../server/cases/present.ts';
+import { assignFlash, bulkAssignFlash, casePage, confirmDecisionPage, conflictPage, extendSentFields, requestInfoPage, stageLabel, type FormState } from '../server/cases/present.ts';
 import { mentionFlash } from '../server/mentions/present.ts';
 
 const STAFF = allow('role.staff');
@@ -252,11 +253,13 @@ export function casesRoutes(app: AppContext): Router {
     }
     const { version, ...values } = readForm(extendInfoBody, req.body);
     try {
-      const { mailedTo } = await extendInfoRequest({ app, ctx: req.ctx, caseDoc: c, version, form: values });
-      flash(req, 'success', mailedTo ? 'cases.flash.infoExtended' : 'cases.flash.infoExtendedNoMail', { to: mailedTo });
+      const { mailedTo, repeated } = await extendInfoRequest({ app, ctx: req.ctx, caseDoc: c, version, form: values });
+      if (repeated) flash(req, 'info', 'cases.flash.infoExtendedAlready', { date: formatDay(c.infoRequest?.dueAt, req.ctx.locale) });
+      else flash(req, 'success', mailedTo ? 'cases.flash.infoExtended' : 'cases.flash.infoExtendedNoMail', { to: mailedTo });
       res.redirect(303, `/cases/${String(c._id)}#info-request`);
     } catch (err) {
-      if (err instanceof CaseConflictError) res.status(409).render('cases/conflict', conflictPage(req.ctx, err, `/cases/${String(c._id)}`, req.body));
+      // A really stale form: what it sent (the date too, not only the reason), nothing of it saved.
+      if (err instanceof CaseConflictError) res.status(409).render('cases/conflict', { ...conflictPage(req.ctx, err, `/cases/${String(c._id)}`, req.body, extendSentFields(req.ctx, values)), sentLead: tOf(req.ctx)('cases.conflict.sentLeadCase') });
       else if (err instanceof ValidationError) await showCase(req, res, c, { errors: err.fields, values: { ...values, action: 'extend_info' } }, 422);
       else throw err;
     }

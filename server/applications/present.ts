@@ -76,6 +76,7 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
     version: caseDoc.version,
     timeline: timeline(caseDoc.history ?? [], names, t, { applicantId: caseDoc.applicant, forApplicant: true, locale: ctx.locale }),
     infoRequest: caseDoc.stage === 'awaiting_applicant' ? caseDoc.toObject().infoRequest : undefined,
+    infoLeft: data.infoLeft,
     canAnswer: actions.includes('answer_info'),
     canAcceptOffer: actions.includes('accept_offer'),
     canDeclineOffer: actions.includes('decline_offer'),

@@ -5,7 +5,9 @@ import { caseProcedures } from '../procedures/page.ts';
 import { casePlan } from '../planner/service.ts';
 import { Types } from 'mongoose';
 import type { AppContext } from '../deps.ts';
-import { actorOf, type Context } from '../context.ts';
+import { actorOf, tOf, type Context } from '../context.ts';
+import { loadCalendar } from '../calendar/index.ts';
+import { deadlineLeft } from '../procedures/service.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { Call, type CallDoc } from '../../models/call.ts';
 import type { UserDoc, UserRecord } from '../../models/user.ts';
@@ -115,7 +117,10 @@ export async function loadApplication({ ctx, caseDoc }: { ctx: Context; caseDoc:
   const call = await shownCall(caseDoc.call);
   const [names, checklist, plan] = await Promise.all([peopleNames((caseDoc.messages ?? []).map((m) => m.author)), documentsChecklist(caseDoc, call, viewer), casePlan({ caseDoc, now: ctx.now })]);
   const procedures = await caseProcedures({ ctx, caseDoc, forApplicant: true });
-  return { caseDoc, call, names: names as PeopleNames, checklist, plan, procedures, actions: availableActions(caseDoc, viewer) };
+  // The open request's date with its working days left, as a procedure's ask shows them.
+  const due = caseDoc.stage === 'awaiting_applicant' ? caseDoc.infoRequest?.dueAt : undefined;
+  const infoLeft = due ? deadlineLeft(tOf(ctx), await loadCalendar(), ctx.now, due).text : undefined;
+  return { caseDoc, call, names: names as PeopleNames, checklist, plan, procedures, infoLeft, actions: availableActions(caseDoc, viewer) };
 }
 export type ApplicationData = Awaited<ReturnType<typeof loadApplication>>;
 

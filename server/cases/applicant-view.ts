@@ -11,6 +11,7 @@ export interface ToldEvent {
   actor?: unknown;
   procedure?: { kind?: string | null; applicantVisible?: boolean | null } | null;
   recount?: { moved?: ReadonlyArray<{ applicantVisible?: boolean | null }> | null } | null;
+  extension?: { to?: Date | null } | null;
 }
 
 /** The applicant sees a change of stage (not staff bookkeeping), and a procedure's step HR marked for them. */
@@ -18,6 +19,8 @@ export function applicantSeesEvent(h: ToldEvent): boolean {
   if (h.procedure?.kind) return h.procedure.applicantVisible === true;
   // A holiday change that moved a date they are shown (a procedure's; the stage's is HR's).
   if (h.recount) return (h.recount.moved ?? []).some((m) => m.applicantVisible === true);
+  // Their answer date moved (extend_info): the dates are theirs, HR's reason for it is not (applicantSeesNote).
+  if (h.extension?.to) return true;
   return !!h.to && !QUIET_EVENTS.has(h.action);
 }
 

@@ -6,6 +6,7 @@ import type { Stage } from '../../models/constants.ts';
 import type { WorkingCalendar } from '../calendar/index.ts';
 import { deadlineLeft } from '../procedures/service.ts';
 import { formatDay } from '../views/time.ts';
+import { nextDeadline, reasonsDueOf, type DeadlineSource, type NextDeadline } from '../../models/case-deadline.ts';
 
 type Who = 'applicant' | 'hr' | 'panel' | 'leader' | 'nobody';
 /** Where the step is done: a part of this page, or the call's shortlist (the panel's and the leader's page). */
@@ -13,8 +14,12 @@ type Where = '#actions' | '#documents' | '#info-request' | '#record-acceptance' 
 
 interface NextStepRow {
   who: Who;
-  /** Which date the step is due by: the stage's deadline, or the information request's own date. */
-  due?: 'stage' | 'request';
+  /**
+   * Which date the step is due by: the stage's deadline, the information request's own date, or the
+   * case's next deadline (models/case-deadline.ts nextDeadline, the date the queue sorts and shows:
+   * the stage's, a procedure's, a refusal's written reasons), said with what it is for.
+   */
+  due?: 'stage' | 'request' | 'case';
   /** Say since when the case has been where it is (a hold, an ended case). */
   since?: true;
   where?: Where;
@@ -28,8 +33,8 @@ export const NEXT_STEPS: Readonly<Record<Stage, NextStepRow>> = {
   evaluation: { who: 'panel', due: 'stage', where: 'shortlist' },
   shortlisted: { who: 'leader', due: 'stage', where: 'shortlist' },
   offer: { who: 'applicant', due: 'stage', where: '#record-acceptance' },
-  onboarding: { who: 'hr', due: 'stage', where: '#support' },
-  arrived: { who: 'hr', due: 'stage', where: '#support' },
+  onboarding: { who: 'hr', due: 'case', where: '#support' },
+  arrived: { who: 'hr', due: 'case', where: '#support' },
   closed: { who: 'nobody', since: true },
   rejected: { who: 'nobody', since: true },
   withdrawn: { who: 'nobody', since: true },
@@ -45,6 +50,7 @@ export interface NextStepCase {
   stageEnteredAt?: Date | null;
   resumeStage?: string | null;
   infoRequest?: { dueAt?: Date | null; answeredAt?: Date | null } | null;
+  supportTracks?: DeadlineSource['supportTracks'];
 }
 
 export interface NextStepView {
@@ -62,15 +68,23 @@ export interface NextStepView {
 export function nextStep(t: TFunction, locale: string, calendar: WorkingCalendar, now: Date, c: NextStepCase, here: { recordAcceptance: boolean }): NextStepView | undefined {
   const row = NEXT_STEPS[c.stage as Stage];
   if (!row) return undefined;
-  const dueAt = row.due === 'request' ? (c.infoRequest?.dueAt ?? c.stageDueAt) : row.due === 'stage' ? c.stageDueAt : undefined;
+  const next = row.due === 'case' ? nextDeadline(c) : undefined;
+  const dueAt = row.due === 'request' ? (c.infoRequest?.dueAt ?? c.stageDueAt) : row.due === 'stage' ? c.stageDueAt : next?.at;
   const left = dueAt ? deadlineLeft(t, calendar, now, dueAt) : undefined;
+  const refused = row.due === 'case' ? refusedLine(t, c, next) : undefined;
   // A hold with a review date says when HR looks at it again (the date follows); an older one has none.
   const line = c.stage === 'on_hold' && dueAt ? 'on_holdReview' : c.stage;
-  const what = t(`cases.nextStep.lines.${line}`, {
-    since: c.stageEnteredAt ? formatDay(c.stageEnteredAt, locale) : '',
-    resumeStage: t(`cases.stages.${c.resumeStage ?? 'screening'}`),
-  });
-  const by = left ? ` ${t('cases.nextStep.by', { date: formatDay(left.date, locale), left: left.text })}` : '';
+  const what =
+    refused?.text ??
+    t(`cases.nextStep.lines.${line}`, {
+      since: c.stageEnteredAt ? formatDay(c.stageEnteredAt, locale) : '',
+      resumeStage: t(`cases.stages.${c.resumeStage ?? 'screening'}`),
+    });
+  // The date belongs to the line's own step (the stage's; the refusal's written reasons it names),
+  // or it is another deadline of the case, named: "; next deadline: Visa by …".
+  const own = !next || next.for === 'stage' ? !refused : refused?.datesIt === true;
+  const dateText = left ? { date: formatDay(left.date, locale), left: left.text } : undefined;
+  const by = !dateText ? '' : own ? ` ${t('cases.nextStep.by', dateText)}` : next?.for === 'stage' ? t('cases.nextStep.nextStage', dateText) : t('cases.nextStep.next', { ...dateText, what: deadlineFor(t, next!) });
   const where = row.where === '#record-acceptance' && !here.recordAcceptance ? undefined : row.where;
   const href = where === 'shortlist' ? (c.call ? `/shortlists/${String(c.call)}` : undefined) : where;
   return {
@@ -79,6 +93,27 @@ export function nextStep(t: TFunction, locale: string, calendar: WorkingCalendar
     overdue: !!left?.overdue,
     ...(href ? { href, linkLabel: t(`cases.nextStep.where.${where === 'shortlist' ? 'shortlist' : where!.slice(1)}`) } : {}),
   };
+}
+
+/** What a deadline of the case is for, as the queue's row says it ("Work permit: written reasons of the refusal"). */
+function deadlineFor(t: TFunction, due: NextDeadline): string {
+  const kind = t(`cases.supportKinds.${due.for}`, { defaultValue: due.for });
+  return due.what === 'reasons' ? t('queue.reasonsDue', { kind }) : kind;
+}
+
+/**
+ * A refused procedure is HR's next step, as the queue's row has it: while the authority's written
+ * reasons are owed, HR records them (by their date); once in, HR decides what next: file again or
+ * mark it not needed (models/case-deadline.ts reasonsDueOf, the queue's "decide what next" badge).
+ * `datesIt`: the case's next deadline is these reasons, so the line's date is theirs.
+ */
+function refusedLine(t: TFunction, c: NextStepCase, next: NextDeadline | null | undefined): { text: string; datesIt: boolean } | undefined {
+  const refused = (c.supportTracks ?? []).filter((s) => s.status === 'refused');
+  if (!refused.length) return undefined;
+  const names = (list: typeof refused) => list.map((s) => t(`cases.supportKinds.${s.kind}`, { defaultValue: s.kind })).join(', ');
+  const owed = refused.filter((s) => reasonsDueOf(s));
+  if (owed.length) return { text: t('cases.nextStep.refused.reasons', { kinds: names(owed) }), datesIt: next?.what === 'reasons' && owed.some((s) => s.kind === next.for) };
+  return { text: t('cases.nextStep.refused.decide', { kinds: names(refused) }), datesIt: false };
 }
 
 /** The open request's date as the page shows it: "3 working days left", "2 working days overdue". */

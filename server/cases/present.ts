@@ -14,7 +14,7 @@ import { checklistForCase } from '../documents/present.ts';
 import type { CaseAccessFacts } from '../policies/case.ts';
 import { sameId } from '../policies/index.ts';
 import { tOf, type Context } from '../context.ts';
-import { HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, RECEIVED_VIA, REJECT_REASON_MAX } from '../workflow/transitions.ts';
+import { HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, PAYLOADS, RECEIVED_VIA, REJECT_REASON_MAX } from '../workflow/transitions.ts';
 import { nextStep, requestLeft } from './next-step.ts';
 import { SUCCESS_STAGES, STAGES, UNSUCCESSFUL_STAGES, WAITING_STAGES, ACTIVE_STAGES, inStages, type Stage } from '../../models/constants.ts';
 import type { Action } from '../workflow/index.ts';
@@ -43,6 +43,13 @@ interface HistoryLike {
   unassign?: { reason?: string | null; name?: string | null } | null;
   recount?: Parameters<typeof recountTimelineEntry>[2] | null;
   received?: { via?: string | null; on?: Date | null } | null;
+  extension?: { from?: Date | null; to?: Date | null } | null;
+}
+
+/** "New answer date: 5 Jan 2027 (it was 18 Dec 2026)." in the reader's language. */
+function extensionText(t: TFunction, e: { from?: Date | null; to?: Date | null }, locale: Locale): string {
+  const to = formatDay(e.to, locale);
+  return e.from ? t('cases.timelineText.extended', { to, from: formatDay(e.from, locale) }) : t('cases.timelineText.extendedTo', { to });
 }
 
 /** The note of a history entry in the reader's language: a system-made one from its fields, else as written. */
@@ -141,7 +148,10 @@ export function timeline(
     const assignedTo = h.action === 'assign' && h.note ? h.note : undefined;
     const label = assignedTo ? (assignedTo === who ? t('cases.timelineText.tookCase') : t('cases.timelineText.assignedTo', { name: assignedTo })) : actionLabel(t, h.action);
     const to = stageShownAfter(h.action, h.to);
-    const note = showNote && !assignedTo ? noteOf(t, h, view.locale) : undefined;
+    // An answer date moved: the dates for every reader, HR's reason after them for staff only.
+    const extension = h.extension?.to ? extensionText(t, h.extension, view.locale) : undefined;
+    const written = showNote && !assignedTo ? noteOf(t, h, view.locale) : undefined;
+    const note = [extension, written].filter(Boolean).join('\n');
     out.push({
       at: h.at,
       label,
@@ -202,6 +212,20 @@ export function conflictPage(ctx: Context, err: CaseConflictError, backUrl: stri
   };
   if (sent) return { title: t('cases.conflict.title'), conflict, backUrl, sent: sent.filter((f) => !f.long), kept: sent.filter((f) => f.long) };
   return { title: t('cases.conflict.title'), conflict, backUrl, kept: keptTexts(t, body) };
+}
+
+/**
+ * What a stale "Extend the date" form sent, for its conflict page: the date (as the reader reads
+ * dates, or as typed when it is none) and the reason (kept to copy).
+ */
+export function extendSentFields(ctx: Context, values: { extendDueAt?: string; extendReason?: string }): Array<{ field: string; label: string; text: string; long?: boolean }> {
+  const t = tOf(ctx);
+  const typed = (values.extendDueAt ?? '').trim();
+  const due = PAYLOADS.extend_info.shape.dueAt.safeParse(typed);
+  const out: Array<{ field: string; label: string; text: string; long?: boolean }> = [];
+  if (typed) out.push({ field: 'extendDueAt', label: t('cases.requestInfo.newDate'), text: due.success ? formatDay(due.data, ctx.locale) : typed.slice(0, 100) });
+  if (values.extendReason?.trim()) out.push({ field: 'extendReason', label: t('cases.requestInfo.extendReason'), text: values.extendReason, long: true });
+  return out;
 }
 
 /** The badge class of a stage: good, ended without a hire, or waiting on someone. */

@@ -16,6 +16,8 @@ import { caseEmail, outboxKey } from '../outbox/item.ts';
 import { recordAudit } from '../audit/index.ts';
 import { caseConflict } from './conflict.ts';
 import { Call } from '../../models/call.ts';
+import { translator } from '../i18n/index.ts';
+import { deadlineLeft } from '../procedures/service.ts';
 
 /** Working days the applicant is given to answer, unless HR chooses another date. */
 export const INFO_REQUEST_DAYS = 10;
@@ -40,6 +42,19 @@ export async function applicantLocale({ caseDoc }: { caseDoc: Pick<CaseDoc, 'app
   return applicant?.locale === 'en' ? 'en' : 'vi';
 }
 
+/**
+ * A double submit (a double click, the form sent from two tabs): this officer's last extension of
+ * the open request set exactly this date, and it still holds. Done, without a second write or
+ * e-mail, as the procedure saves and the confirm pages answer a repeat. Another officer's, or
+ * another date, is a conflict: what they saw has changed.
+ */
+function alreadyExtended(c: CaseDoc, actorId: unknown, dueAt: Date): boolean {
+  const current = c.infoRequest?.dueAt;
+  const last = c.history?.findLast((h) => h.action === 'extend_info');
+  if (c.stage !== 'awaiting_applicant' || !current || !last?.extension?.to || String(last.actor) !== String(actorId)) return false;
+  return vnDateKey(current) === vnDateKey(dueAt) && vnDateKey(last.extension.to) === vnDateKey(current);
+}
+
 /** The extension form's fields (named apart from the other forms of the case page, which share its error summary). */
 export const EXTEND_FIELDS = { dueAt: 'extendDueAt', reason: 'extendReason' } as const;
 
@@ -47,13 +62,17 @@ export const EXTEND_FIELDS = { dueAt: 'extendDueAt', reason: 'extendReason' } as
  * Gives an open request a later answer date, with HR's reason (kept on the case's history, not sent):
  * the same rules as a new request's date (a working day, at least 2 working days ahead, within 3 months:
  * ACTION_RULES.request_info), and later than the date it replaces. The applicant is e-mailed the new
- * date in their language. A stale form (the case changed since the page was built) is a conflict.
+ * date in their language. A stale form (the case changed since the page was built) is a conflict,
+ * unless it is this officer's own repeat of the date already set (alreadyExtended).
  */
-export async function extendInfoRequest({ app, ctx, caseDoc, version, form }: { app: Pick<AppContext, 'config'>; ctx: Context; caseDoc: CaseDoc; version: number; form: { extendDueAt: string; extendReason: string } }): Promise<{ caseDoc: CaseDoc; mailedTo?: string }> {
+export async function extendInfoRequest({ app, ctx, caseDoc, version, form }: { app: Pick<AppContext, 'config'>; ctx: Context; caseDoc: CaseDoc; version: number; form: { extendDueAt: string; extendReason: string } }): Promise<{ caseDoc: CaseDoc; mailedTo?: string; repeated?: true }> {
   const actor = actorOf(ctx);
   const t = tOf(ctx);
-  if (caseDoc.version !== version || caseDoc.stage !== 'awaiting_applicant') throw await caseConflict({ ctx, caseId: caseDoc._id });
   const parsed = PAYLOADS.extend_info.safeParse({ dueAt: form.extendDueAt || undefined, reason: form.extendReason });
+  if (caseDoc.version !== version || caseDoc.stage !== 'awaiting_applicant') {
+    if (parsed.success && alreadyExtended(caseDoc, actor._id, parsed.data.dueAt)) return { caseDoc, repeated: true };
+    throw await caseConflict({ ctx, caseId: caseDoc._id });
+  }
   if (!parsed.success) {
     const out: FieldErrors = {};
     for (const i of parsed.error.issues) {
@@ -88,6 +107,8 @@ export async function extendInfoRequest({ app, ctx, caseDoc, version, form }: { 
             callTitle: call ? { vi: call.title?.vi, en: call.title?.en } : undefined,
             items: caseDoc.infoRequest?.items ?? [],
             dueAt,
+            // The working days left, counted now in the applicant's language, as a procedure's ask says them.
+            dueLeft: deadlineLeft(translator(applicant.locale === 'en' ? 'en' : 'vi'), calendar, now, dueAt).text,
             previousDueAt: previous,
           },
           outboxKey(String(caseDoc._id), caseDoc.version + 1, 'info_extended'),
@@ -95,7 +116,8 @@ export async function extendInfoRequest({ app, ctx, caseDoc, version, form }: { 
         )
       : undefined;
   // The request's date is the stage's deadline (as the request set it): a typed date, no count to recount.
-  const history = { at: now, actor: actor._id, actorRole: actor.role, action: 'extend_info', note: reason };
+  // The dates are kept as dates: the timelines say them in each reader's language (the applicant's too; HR's reason stays HR's).
+  const history = { at: now, actor: actor._id, actorRole: actor.role, action: 'extend_info', note: reason, extension: { ...(previous ? { from: previous } : {}), to: dueAt } };
   const updated = await Case.findOneAndUpdate(
     { _id: caseDoc._id, stage: 'awaiting_applicant', version: caseDoc.version },
     {
@@ -106,7 +128,12 @@ export async function extendInfoRequest({ app, ctx, caseDoc, version, form }: { 
     },
     { returnDocument: 'after' },
   );
-  if (!updated) throw await caseConflict({ ctx, caseId: caseDoc._id });
+  if (!updated) {
+    // The twin of this request (sent at the same moment) got there first with the same date.
+    const fresh = await Case.findById(caseDoc._id);
+    if (fresh && alreadyExtended(fresh, actor._id, dueAt)) return { caseDoc: fresh, repeated: true };
+    throw await caseConflict({ ctx, caseId: caseDoc._id });
+  }
   await recordAudit(ctx, {
     at: now,
     action: 'case.info_extended',

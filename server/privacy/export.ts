@@ -96,6 +96,7 @@ async function applicantCases(user: UserRecord) {
           from: h.from ?? undefined,
           to: h.to ?? undefined,
           procedure: h.procedure?.kind ? { kind: h.procedure.kind, from: h.procedure.from ?? undefined, to: h.procedure.to ?? undefined } : undefined,
+          extension: h.extension?.to ? { from: h.extension.from ?? undefined, to: h.extension.to } : undefined,
           by: own(h.actor) ? 'you' : h.actor ? 'staff' : 'system',
           note: h.note && applicantSeesNote(h, user._id) ? h.note : undefined,
         })),

@@ -22,13 +22,13 @@ import { SUPPORT_KINDS, type Stage, type SupportKind } from '../../models/consta
 import { BadRequestError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../errors.ts';
 import { can, sameId } from '../policies/index.ts';
 import { recordAudit } from '../audit/index.ts';
-import { countedDeadline, loadCalendar, vnDateKey, type DueCount, type WorkingCalendar as Calendar } from '../calendar/index.ts';
+import { countedDeadline, loadCalendar, vnDateKey, vnEndOfDay, type DueCount, type WorkingCalendar as Calendar } from '../calendar/index.ts';
 import { caseEmail, outboxKey, recipientLocale, type OutboxItem } from '../outbox/item.ts';
 import { translator, type Locale } from '../i18n/index.ts';
 import { formatDay } from '../views/time.ts';
 import { renderEmail } from '../mail/render.ts';
 import { waitingText, windowView } from '../procedures/present.ts';
-import { dueMeaning } from '../procedures/service.ts';
+import { deadlineLeft, dueMeaning } from '../procedures/service.ts';
 import { caseConflict } from '../cases/conflict.ts';
 import { ACTIONS, HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, PAYLOADS, REJECT_REASON_MAX, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, rolesFor, type Action, type GuardFailures, type GuardInput, type Transition } from './transitions.ts';
 import { reasonToldToApplicant } from '../cases/applicant-view.ts';
@@ -150,9 +150,28 @@ export const INFO_REQUEST_MIN_WORKING_DAYS = 2;
  */
 export const INFO_REQUEST_MAX_DAYS = 90;
 
+/**
+ * The onboarding stage's deadline (HR gets the procedures through and records the arrival): the later
+ * of the fixed count (STAGE_DEADLINES.onboarding working days) and the planned start day. The stage
+ * ends with the arrival, so it is not due before the day the expert is planned to start: the
+ * procedures' own targets run up to it (the work permit's filing window closes shortly before it),
+ * and a fixed 40 working days showed a case overdue weeks before its start while every procedure
+ * was on schedule. A planned start sooner than the count (or none, or already past) keeps the count:
+ * the procedures take their own time whatever start was hoped for, and a stage due on its first day
+ * would only be overdue. The planned start is a typed day, so the date does not move with holidays.
+ */
+export function onboardingDue(c: Pick<CaseDoc, 'profile'>, now: Date, calendar: Calendar): Date | DueCount {
+  const count: DueCount = { from: now, workingDays: STAGE_DEADLINES.onboarding! };
+  const planned = c.profile?.plannedArrival;
+  if (!(planned instanceof Date) || Number.isNaN(planned.getTime())) return count;
+  const start = vnEndOfDay(planned);
+  return start.getTime() > countedDeadline(calendar, count).getTime() ? start : count;
+}
+
 /** The offer accepted: the support procedures the applicant asked for start. */
 const ACCEPTANCE: ActionRule = {
   set: ({ caseDoc, now, calendar }) => ({ supportTracks: supportTracksFor(caseDoc, now, calendar) }),
+  dueAt: ({ caseDoc, now, calendar }) => onboardingDue(caseDoc, now, calendar),
   // A procedure that waits for another has no deadline yet: it says what it waits for, as the pages do.
   // A date is said for what it is ("We aim to file by"), with the legal filing window as two dates
   // where the law sets one (the work permit: its first day is when filing becomes allowed, not a deadline).
@@ -186,7 +205,8 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
     set: ({ payload, now, actor }) => ({ infoRequest: { items: payload.items, dueAt: payload.dueAt, requestedAt: now, requestedBy: actor._id } }),
     note: ({ payload }) => (payload.items as string[]).join('\n'),
     dueAt: ({ payload }) => payload.dueAt as Date,
-    mail: ({ payload }) => ({ items: payload.items }),
+    // The working days left, counted now in the applicant's language, as a procedure's ask says them.
+    mail: ({ payload, now, calendar }, _set, locale) => ({ items: payload.items, dueLeft: deadlineLeft(translator(locale), calendar, now, payload.dueAt as Date).text }),
   },
   answer_info: {
     set: ({ payload, now }) => ({ 'infoRequest.answer': payload.answer, 'infoRequest.answeredAt': now }),
@@ -254,6 +274,7 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
       // Its date passed during the hold, it stays the deadline: the case shows overdue (HR may remind,
       // hold or reject), rather than coming back with no deadline at all.
       if (to === 'awaiting_applicant' && caseDoc.infoRequest?.dueAt) return caseDoc.infoRequest.dueAt;
+      if (to === 'onboarding') return onboardingDue(caseDoc, now, calendar);
       const days = STAGE_DEADLINES[to];
       return days === undefined ? undefined : { from: now, workingDays: days };
     },

@@ -90,6 +90,7 @@ export const STAGE_DEADLINES: Partial<Record<Stage, number>> = {
   evaluation: 15,
   shortlisted: 10,
   offer: 10,
+  // The least: the planned start day when later (server/workflow/index.ts onboardingDue).
   onboarding: 40,
   arrived: 10,
 };

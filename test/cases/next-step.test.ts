@@ -23,6 +23,11 @@ function nextLine(html: string): string {
   return text(m![1]!.replace(/<[^>]+>/g, '')).replace(/\s+/g, ' ').trim();
 }
 
+/** A page's text without its tags, spaces collapsed. */
+function plainText(html: string): string {
+  return text(html.replace(/<[^>]+>/g, '')).replace(/\s+/g, ' ');
+}
+
 describe('cases: the next step and the open information request', () => {
   let t: TestApp;
   let hr: UserDoc;
@@ -87,6 +92,31 @@ describe('cases: the next step and the open information request', () => {
     expect(nextLine(l.text)).to.include('The leader decides the offer');
     expectTranslated(o.text, 'the case page at offer (en)');
     expectTranslated((await page(vi, `/cases/${held._id}`)).text, 'the case page on hold (vi)');
+  });
+
+  it('at onboarding gives the case\'s next deadline and what it is for, and names a refused procedure: its written reasons while owed, then "decide what next" (en and vi)', async () => {
+    const [en, vi] = [await signedIn(t, hr), await signedIn(t, hrVi)];
+    const stageDue = calendar.addWorkingDays(new Date(), 40);
+    const wpDue = nine();
+    // A procedure's target before the stage's date: the line gives it, named, as the queue's row does.
+    const running = await createCase({ applicant, call, stage: 'onboarding', stageDueAt: stageDue, supportTracks: [{ kind: 'work_permit', status: 'requested', dueAt: wpDue, updatedAt: new Date() }] });
+    expect(nextLine((await page(en, `/cases/${running._id}`)).text)).to.equal(`Next: HR. HR runs the support procedures and records the arrival; next deadline: Work permit by ${formatDay(wpDue, 'en')} (9 working days left). the procedures →`);
+    expect(nextLine((await page(vi, `/cases/${running._id}`)).text)).to.include(`; hạn gần nhất: Giấy phép lao động trước ngày ${formatDay(wpDue, 'vi')} (còn 9 ngày làm việc)`);
+    // Nothing sooner than the stage: its date, as before.
+    const plain = await createCase({ applicant, call, stage: 'onboarding', stageDueAt: wpDue, supportTracks: [] });
+    expect(nextLine((await page(en, `/cases/${plain._id}`)).text)).to.equal(`Next: HR. HR runs the support procedures and records the arrival by ${formatDay(wpDue, 'en')} (9 working days left). the procedures →`);
+
+    // Refused, written reasons owed: the line says so with their date, the case's next deadline (as the queue's).
+    const reasonsDue = calendar.addWorkingDays(new Date(), 3);
+    const refused = await createCase({ applicant, call, stage: 'onboarding', stageDueAt: stageDue, supportTracks: [{ kind: 'work_permit', status: 'refused', decidedAt: new Date(), reasonsDueAt: reasonsDue, updatedAt: new Date() }] });
+    const stored = (await Case.findById(refused._id).lean())!;
+    expect(stored.nextDueAt!.getTime()).to.equal(reasonsDue.getTime());
+    expect(nextLine((await page(en, `/cases/${refused._id}`)).text)).to.equal(`Next: HR. Work permit refused: HR records the authority's written reasons of the refusal by ${formatDay(reasonsDue, 'en')} (3 working days left). the procedures →`);
+    expect(nextLine((await page(vi, `/cases/${refused._id}`)).text)).to.include(`Giấy phép lao động bị từ chối: cán bộ nhân sự ghi nhận văn bản nêu lý do từ chối của cơ quan có thẩm quyền trước ngày ${formatDay(reasonsDue, 'vi')} (còn 3 ngày làm việc)`);
+    // The reasons in: HR decides what next; the date is the case's next one, said for what it is.
+    await Case.updateOne({ _id: refused._id, 'supportTracks.kind': 'work_permit' }, { $set: { 'supportTracks.$.reasonsReceivedAt': new Date() } });
+    expect(nextLine((await page(en, `/cases/${refused._id}`)).text)).to.equal(`Next: HR. Work permit refused: HR decides what next: file again or mark not needed; the stage is due by ${formatDay(stageDue, 'en')} (40 working days left). the procedures →`);
+    expect(nextLine((await page(vi, `/cases/${refused._id}`)).text)).to.include('Giấy phép lao động bị từ chối: cán bộ nhân sự quyết định bước tiếp theo: nộp lại hoặc đánh dấu không cần; hạn của bước này là ngày');
   });
 
   it('records an offer accepted by e-mail: onboarding, audited, the applicant gets the acceptance e-mail; a future date is refused and kept', async () => {
@@ -191,13 +221,93 @@ describe('cases: the next step and the open information request', () => {
     await deliver(t, c._id);
     const mail = await t.smtp.waitForTo(applicant.email, /Gia hạn/);
     expect(mail.subject).to.include(formatDay(later, 'vi'));
-    expect(mail.text).to.include(`hạn mới là ngày ${formatDay(later, 'vi')}`);
+    // With its working days, as a procedure's ask gives them.
+    expect(mail.text).to.include(`hạn mới là ngày ${formatDay(later, 'vi')}, còn 15 ngày làm việc (hạn cũ là ngày ${formatDay(first, 'vi')})`);
+    expect(mail.html).to.include('còn 15 ngày làm việc');
     expect(mail.text).to.include('Certified degree translation');
     expect(mail.text).not.to.include('Translator delayed');
-    // The same form sent again: the conflict page, the date moved once.
-    const again = await post(a, p.text, action, { version: v, extendDueAt: vnDateKey(calendar.addWorkingDays(new Date(), 20)), extendReason: 'Translator delayed' });
+    // A stale form with another date: the conflict page, listing the date it sent and the reason; the date moved once.
+    const other = calendar.addWorkingDays(new Date(), 20);
+    const again = await post(a, p.text, action, { version: v, extendDueAt: vnDateKey(other), extendReason: 'Translator delayed again' });
     expect(again.status).to.equal(409);
+    expect(again.text).to.include(`<dd data-sent="extendDueAt">${formatDay(other, 'en')}</dd>`);
+    expect(again.text).to.include('New answer date');
+    expect(again.text).to.include('Translator delayed again');
+    expect(text(again.text)).to.include('Open the case again, check what changed');
     expect(vnDateKey((await Case.findById(c._id).lean())!.infoRequest!.dueAt!)).to.equal(vnDateKey(later));
+  });
+
+  it('takes a double submit of the same date by the same officer once: "already done", no second write or e-mail; another officer gets the conflict page', async () => {
+    const c = await awaiting(applicantEn, nine());
+    const a = await signedIn(t, hr);
+    const p = await page(a, `/cases/${c._id}`);
+    const action = `/cases/${c._id}/request-info/extend`;
+    const v = versionIn(p.text, action);
+    const later = calendar.addWorkingDays(new Date(), 15);
+    const form = { version: v, extendDueAt: vnDateKey(later), extendReason: 'Waiting for the notary' };
+    // Sent together (a double click): one applies, the other finds it done.
+    const [one, two] = await Promise.all([post(a, p.text, action, form), post(a, p.text, action, form)]);
+    expect([one.status, two.status]).to.deep.equal([303, 303]);
+    await page(a, `/cases/${c._id}`);
+    // Sent again afterwards (the back button, a third click): said done, with the date.
+    expect((await post(a, p.text, action, form)).status).to.equal(303);
+    const shown = text((await page(a, `/cases/${c._id}`)).text);
+    expect(shown).to.include(`Already done: the answer date is ${formatDay(later, 'en')}. Nothing more was changed and no second e-mail was written.`);
+    expect(shown).not.to.include('This case was changed meanwhile');
+    const after = (await Case.findById(c._id).lean())!;
+    expect(after.version).to.equal(c.version + 1);
+    expect(after.history.filter((h) => h.action === 'extend_info')).to.have.length(1);
+    expect(after.outbox.filter((o) => o.template === 'info_extended')).to.have.length(1);
+    await deliver(t, c._id);
+    await t.smtp.waitForTo(applicantEn.email, /More time to answer/);
+    expect(t.smtp.to(applicantEn.email).filter((m) => /More time to answer/.test(m.subject) && m.text.includes(formatDay(later, 'en')))).to.have.length(1);
+    // The same date from another officer's stale page is not theirs to have done: the conflict page.
+    const b = await signedIn(t, hrVi);
+    const bPage = await page(b, `/cases/${c._id}`);
+    const stale = await post(b, bPage.text, action, { ...form, version: String(c.version) });
+    expect(stale.status).to.equal(409);
+    expect(stale.text).to.include(`<dd data-sent="extendDueAt">${formatDay(later, 'vi')}</dd>`);
+    expect((await Case.findById(c._id).lean())!.version).to.equal(c.version + 1);
+  });
+
+  it('gives the request\'s working days in its e-mail and on the applicant\'s page, and the applicant\'s timeline records the date moved (not HR\'s reason), en and vi', async () => {
+    const a = await signedIn(t, hr);
+    // The request from screening: the e-mail gives the working days left.
+    const screening = await createCase({ applicant: applicantEn, call, stage: 'screening', stageDueAt: nine() });
+    const due = calendar.addWorkingDays(new Date(), 8);
+    const form = await page(a, `/cases/${screening._id}/request-info`);
+    const sent = await post(a, form.text, `/cases/${screening._id}/request-info`, { version: versionIn(form.text, `/cases/${screening._id}/request-info`), items: 'Certified copy of the PhD diploma', dueAt: vnDateKey(due) });
+    expect(sent.status).to.equal(303);
+    await deliver(t, screening._id);
+    const mail = await t.smtp.waitFor((m) => m.to.includes(applicantEn.email) && m.text.includes('Certified copy of the PhD diploma'));
+    expect(mail.text).to.include(`Please answer by ${formatDay(due, 'en')} (8 working days left).`);
+    expect(mail.html).to.include('(8 working days left)');
+    const app = await signedIn(t, applicantEn);
+    expect(plainText((await page(app, `/applications/${screening._id}`)).text)).to.include(`Answer by ${formatDay(due, 'en')} (8 working days left).`);
+
+    // Extended: the applicant's timeline says the new date and the old one, in their language; HR's reason stays HR's.
+    const p = await page(a, `/cases/${screening._id}`);
+    const action = `/cases/${screening._id}/request-info/extend`;
+    const later = calendar.addWorkingDays(new Date(), 12);
+    expect((await post(a, p.text, action, { version: versionIn(p.text, action), extendDueAt: vnDateKey(later), extendReason: 'Notary closed for the holidays' })).status).to.equal(303);
+    const mine = plainText((await page(app, `/applications/${screening._id}`)).text);
+    expect(mine).to.include('Answer date extended');
+    expect(mine).to.include(`New answer date: ${formatDay(later, 'en')} (it was ${formatDay(due, 'en')}).`);
+    expect(mine).to.include(`Answer by ${formatDay(later, 'en')} (12 working days left).`);
+    expect(mine).not.to.include('Notary closed for the holidays');
+    const viApp = await signedIn(t, applicant);
+    const viCase = await awaiting(applicant, nine());
+    const vp = await page(a, `/cases/${viCase._id}`);
+    const vAction = `/cases/${viCase._id}/request-info/extend`;
+    expect((await post(a, vp.text, vAction, { version: versionIn(vp.text, vAction), extendDueAt: vnDateKey(later), extendReason: 'Notary closed' })).status).to.equal(303);
+    const vi = plainText((await page(viApp, `/applications/${viCase._id}`)).text);
+    expect(vi).to.include(`Hạn trả lời mới: ngày ${formatDay(later, 'vi')} (hạn cũ là ngày ${formatDay(nine(), 'vi')}).`);
+    expect(vi).to.include('còn 12 ngày làm việc');
+    expect(vi).not.to.include('Notary closed');
+    // HR's timeline: the dates, then the reason.
+    const hrShown = plainText((await page(a, `/cases/${screening._id}`)).text);
+    expect(hrShown).to.include(`New answer date: ${formatDay(later, 'en')} (it was ${formatDay(due, 'en')}).`);
+    expect(hrShown).to.include('Notary closed for the holidays');
   });
 
   it('ends the request answered outside the portal: back to screening, audited, the applicant told; a reason is required', async () => {
