@@ -17,7 +17,10 @@
     return label;
   }
   function update(wrap) {
-    var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+    // A table laid out as cards on a phone (its box set to overflow-x: visible, public/css/cases.css)
+    // does not scroll, even where a card's content measures wider: no hint, no region.
+    var overflow = getComputedStyle(wrap).overflowX;
+    var scrolls = (overflow === 'auto' || overflow === 'scroll') && wrap.scrollWidth > wrap.clientWidth + 1;
     if (scrolls === wrap.classList.contains('scrolls')) return;
     wrap.classList.toggle('scrolls', scrolls);
     var note = wrap.previousElementSibling && wrap.previousElementSibling.classList.contains('scroll-hint') ? wrap.previousElementSibling : null;

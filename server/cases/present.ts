@@ -140,7 +140,10 @@ export function timeline(
     const who = view.forApplicant
       ? own
         ? t('cases.people.you')
-        : t(`cases.people.role_${h.actorRole ?? 'staff'}`, { defaultValue: t('cases.people.role_staff') })
+        : // The HR office, as on the rest of the applicant's pages and their procedure events above (not "HR officer").
+          h.actorRole === 'hr_officer'
+          ? t('cases.people.hr')
+          : t(`cases.people.role_${h.actorRole ?? 'staff'}`, { defaultValue: t('cases.people.role_staff') })
       : (names.get(String(h.actor))?.name ?? t('cases.people.system'));
     const showNote = !view.forApplicant || applicantSeesNote(h, view.applicantId);
     // An assignment's note is the assignee's name: said once, in the label ("Assigned to X"), and

@@ -97,6 +97,8 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
   // The target before filing: while the procedure is not lodged (or was being moved when the form failed).
   const showTarget = !stored || ['not_needed', 'requested', 'preparing'].includes(stored.status) || !!(values as Record<string, string>).targetAt;
   const ask = await askForm(ctx, caseDoc.call, kind, item, calendar, opts.failed);
+  // Lodged with the authority (filed, then granted or refused): not before, nor for a new filing being prepared.
+  const lodged = !!stored && ['filed', 'approved', 'refused'].includes(stored.status);
   const isRefused = (values as Record<string, string>).status ? (values as Record<string, string>).status === 'refused' : item.status === 'refused';
   // The summary (views/partials/form-errors.hbs) links to each field's own error; an error with no
   // field on this page (a tampered hidden field) is said in the summary itself.
@@ -118,9 +120,12 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
       reasons: rule.refusalReasonsWorkingDays !== undefined ? t('procedures.rule.reasons', { count: rule.refusalReasonsWorkingDays }) : undefined,
       window: rule.fileBeforeStartDays ? t('procedures.rule.window', rule.fileBeforeStartDays) : undefined,
       // The same window as two dates for this case, whatever the status (a filing recorded is checked against it).
-      windowDates: windowView(t, ctx.locale, calendar, ctx.now, kind, caseDoc.profile?.plannedArrival, false),
+      // Once lodged, the window is history: the day it was lodged, not a countdown to a window already used.
+      windowDates: ((w) => (w && lodged && stored?.filedAt ? { ...w, left: t('procedures.window.lodgedOn', { date: formatDay(stored.filedAt, ctx.locale) }) } : w))(windowView(t, ctx.locale, calendar, ctx.now, kind, caseDoc.profile?.plannedArrival, false)),
       windowNoStart: rule.fileBeforeStartDays && !caseDoc.profile?.plannedArrival ? t('procedures.window.noStart') : undefined,
       dayOffWarning: stored?.filedAt && !rule.internal && !calendar.isWorkingDay(stored.filedAt) ? t('procedures.rule.filedOnDayOff', { date: formatDay(stored.filedAt, ctx.locale) }) : undefined,
+      // The authority decides on a working day too: a weekend or holiday decision date is likely mistyped.
+      decidedDayOffWarning: lodged && stored?.decidedAt && !rule.internal && !calendar.isWorkingDay(stored.decidedAt) ? t('procedures.rule.decidedOnDayOff', { date: formatDay(stored.decidedAt, ctx.locale) }) : undefined,
       windowWarning: ((miss) => (miss ? ((m) => t(m.key, m.params))(outsideWindowMessage('procedures.rule.outsideWindow', miss)) : undefined))(filingOutsideWindow(kind, stored?.filedAt, caseDoc.profile?.plannedArrival)),
       documents: rule.documents.map((d) => t(`documents.types.${d}`, { defaultValue: d })),
     },

@@ -274,7 +274,8 @@ export function nextTrack(existing: TrackState | undefined, kind: SupportKind, i
     if (input.decidedAt) track.decidedAt = input.decidedAt;
     else if (statusChanged) {
       delete track.decidedAt;
-      if (!PROCEDURE_RULES[kind].internal) errors.decidedAt = 'procedures.errors.decidedAtRequired';
+      // The refusal's message says why the day matters (its written reasons count from it); a grant's does not.
+      if (!PROCEDURE_RULES[kind].internal) errors.decidedAt = input.status === 'refused' ? 'procedures.errors.decidedAtRequired' : 'procedures.errors.decidedAtRequiredGrant';
     }
     if (track.decidedAt && vnDateKey(track.decidedAt) > vnDateKey(now)) errors.decidedAt = 'procedures.errors.decidedInFuture';
     else if (track.decidedAt && track.filedAt && vnDateKey(track.decidedAt) < vnDateKey(track.filedAt)) errors.decidedAt = { key: 'procedures.errors.decidedBeforeFiling', params: { filedOn: track.filedAt } };

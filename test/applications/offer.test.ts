@@ -153,7 +153,9 @@ describe('applications: decisions, offer and timeline', () => {
     const mine = await page(a, `/applications/${c._id}`);
     const timeline = mine.text.slice(mine.text.indexOf('id="timeline"'), mine.text.indexOf('id="messages"'));
     expect(timeline).to.include('Screening started');
-    expect(timeline).to.include('HR officer');
+    // The HR office, as on the rest of the applicant's pages (and their procedure events), never "HR officer".
+    expect(timeline).to.include('HR office');
+    expect(timeline).not.to.include('HR officer');
     expect(mine.text).not.to.include('Officer Hidden');
     expect(mine.text).not.to.include('salary band');
     expect(timeline).not.to.include('Assigned');

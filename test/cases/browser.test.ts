@@ -120,6 +120,19 @@ describe('cases in the browser: apply, screen, request information, answer, eval
         expect(await wrap.evaluate((el) => (el as unknown as { scrollLeft: number }).scrollLeft), table).to.be.greaterThan(0);
       }
       await hr.locator('#emails').screenshot({ path: path.join(screenshotsDir, 'cases-phone-375-emails.png') });
+      // The queue's rows are cards on a phone: nothing scrolls sideways, so no "drag the table" line and no scroll region.
+      await hr.goto(`${t.baseUrl}/cases`);
+      await hr.waitForSelector('#queue tbody tr');
+      const queueWrap = hr.locator('.table-wrap:has(> table.queue)');
+      expect(await queueWrap.getAttribute('role')).to.equal(null);
+      expect(await hr.$$eval('.scroll-hint', (n) => n.length)).to.equal(0);
+      expect(await hr.evaluate('document.documentElement.scrollWidth')).to.equal(375);
+      // Even a card whose content measures wider than the screen (a long badge that does not wrap, as
+      // on the walk's seeded queue) makes no scroll hint: a card layout does not scroll.
+      await hr.evaluate(`{ const b = document.createElement('span'); b.className = 'badge'; b.textContent = 'wide'; b.style.display = 'inline-block'; b.style.width = '520px'; document.querySelector('#queue tbody td.cell-flags').append(b); window.dispatchEvent(new Event('resize')); }`);
+      await hr.waitForTimeout(300);
+      expect(await hr.$$eval('.scroll-hint', (n) => n.length)).to.equal(0);
+      expect(await queueWrap.getAttribute('role')).to.equal(null);
       expect(errors, errors.join('\n')).to.deep.equal([]);
     } finally {
       await hr.context().close();

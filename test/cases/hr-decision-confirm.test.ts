@@ -3,8 +3,10 @@
 // as it will be sent, what they can do next, an information request still running); confirming
 // takes the step once (a second or simultaneous click: one effect, one e-mail on the SMTP server);
 // a stale form is the 409 page; another institute's officer is refused; Cancel keeps the reason;
-// the leaders' dashboard lists the rejection with its reason and who decided.
+// the leaders' dashboard lists the rejection with its reason and who decided, leaves the routine
+// close out, and lists the rejections and holds taken before they were audited as decisions.
 import { expect } from 'chai';
+import { Types } from 'mongoose';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
@@ -15,6 +17,9 @@ import type { CallDoc } from '../../models/call.ts';
 import { loadCalendar, seedHolidays } from '../../server/calendar/index.ts';
 import { formatDay } from '../../server/views/time.ts';
 import { signedIn, page, post, postConfirmed, versionIn, deliver, text, holdReviewDay } from '../applications/support.ts';
+import { transition } from '../../server/workflow/index.ts';
+import { recentDecisions } from '../../server/dashboard/decisions.ts';
+import { actorContext } from '../workflow/context.ts';
 
 async function snapshot(c: { _id: unknown }) {
   const s = (await Case.findById(c._id).lean())!;
@@ -236,5 +241,44 @@ describe('cases: HR decisions that end or pause a case are confirmed first', () 
       expect(text(row)).to.include('(HR officer)');
       expect(text(row)).to.include('Reject');
     }
+  });
+  it("leaves HR's closes out of Recent decisions, and lists the rejections and holds taken before they were audited as decisions (their reason from the history), each once", async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const a = await signedIn(t, hr);
+    // A close: the routine end once arrived, no reason asked: not a decision a leader reads.
+    const arrived = await createCase({ applicant, call, stage: 'arrived', supportTracks: [] });
+    const ap = await page(a, `/cases/${arrived._id}`);
+    expect((await postConfirmed(a, ap.text, arrived._id, 'close', { version: versionIn(ap.text, `/cases/${arrived._id}/actions/close`) })).confirmed.status).to.equal(303);
+    expect(await AuditEvent.countDocuments({ targetId: String(arrived._id), action: 'case.decision' })).to.equal(1);
+    // Before today's change: the workflow step alone, audited as 'case.transition' only.
+    const rejected = await createCase({ applicant, call, stage: 'screening' });
+    const held = await createCase({ applicant, call, stage: 'evaluation' });
+    const ctx = actorContext(t.ctx, hr);
+    await transition({ app: t.ctx, ctx, caseId: rejected._id, action: 'reject', expectedVersion: rejected.version, payload: { reason: 'Earlier: no doctorate yet.' } });
+    await transition({ app: t.ctx, ctx: actorContext(t.ctx, hr), caseId: held._id, action: 'put_on_hold', expectedVersion: held.version, payload: { reason: 'Earlier: budget decision pending.' } });
+    expect(await AuditEvent.countDocuments({ targetId: { $in: [String(rejected._id), String(held._id)] }, action: 'case.decision' })).to.equal(0);
+    // And one taken today, audited both ways: listed once.
+    const today = await createCase({ applicant, call, stage: 'screening' });
+    const tp = await page(a, `/cases/${today._id}`);
+    await postConfirmed(a, tp.text, today._id, 'reject', { version: versionIn(tp.text, `/cases/${today._id}/actions/reject`), reason: 'Today: outside the field.' });
+
+    const dash = await page(await signedIn(t, leader), '/dashboard');
+    const table = /id="recent-decisions">([\s\S]*?)<\/section>/.exec(dash.text)![1]!;
+    const rowOf = (ref: string) => table.slice(table.lastIndexOf('<tr>', table.indexOf(ref)), table.indexOf('</tr>', table.indexOf(ref)));
+    expect(table).not.to.include(arrived.reference);
+    expect(table).not.to.include('Close the case');
+    expect(text(rowOf(rejected.reference))).to.include('Earlier: no doctorate yet.');
+    expect(text(rowOf(rejected.reference))).to.include('Reject');
+    expect(text(rowOf(rejected.reference))).to.include('Officer One');
+    expect(text(rowOf(held.reference))).to.include('Earlier: budget decision pending.');
+    expect(table.split(today.reference)).to.have.length(2);
+    expect(text(rowOf(today.reference))).to.include('Today: outside the field.');
+    // Each card line is labelled for the phone layout.
+    expect(rowOf(rejected.reference)).to.include('data-label="Reason"');
+    // Scoped: another institute's dashboard does not list them.
+    const elsewhere = await recentDecisions({ filter: { institute: String(new Types.ObjectId()) } as never });
+    expect(elsewhere.map((d) => d.reference)).not.to.include.members([rejected.reference, held.reference, today.reference]);
+    const here = await recentDecisions({ filter: { institute: String(call.institute) } as never });
+    expect(here.filter((d) => d.reference === rejected.reference)).to.have.length(1);
   });
 });

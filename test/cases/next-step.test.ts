@@ -72,17 +72,23 @@ describe('cases: the next step and the open information request', () => {
     const closed = await createCase({ applicant, call, stage: 'rejected', stageEnteredAt: new Date('2026-11-20T03:00:00Z') });
 
     const s = await page(en, `/cases/${shortlisted._id}`);
-    expect(nextLine(s.text)).to.equal(`Next: the leader. The leader decides the offer by ${formatDay(due, 'en')} (9 working days left). the shortlist →`);
+    expect(nextLine(s.text)).to.equal(`Next: the leader. The leader decides the offer by ${formatDay(due, 'en')} (9 working days left). Go to the shortlist →`);
     expect(s.text).to.include(`href="/shortlists/${call._id}" id="next-step-link"`);
-    expect(nextLine((await page(vi, `/cases/${shortlisted._id}`)).text)).to.equal(`Bước tiếp theo: lãnh đạo. Lãnh đạo quyết định lời mời làm việc trước ngày ${formatDay(due, 'vi')} (còn 9 ngày làm việc). danh sách rút gọn →`);
+    expect(nextLine((await page(vi, `/cases/${shortlisted._id}`)).text)).to.equal(`Bước tiếp theo: lãnh đạo. Lãnh đạo quyết định lời mời làm việc trước ngày ${formatDay(due, 'vi')} (còn 9 ngày làm việc). Đến danh sách rút gọn →`);
 
     const o = await page(en, `/cases/${offer._id}`);
-    expect(nextLine(o.text)).to.equal(`Next: the applicant. The applicant must accept the offer by ${formatDay(due, 'en')} (9 working days left). accepted by e-mail or post? →`);
+    expect(nextLine(o.text)).to.equal(`Next: the applicant. The applicant must accept the offer by ${formatDay(due, 'en')} (9 working days left). Accepted by e-mail or post? →`);
     expect(o.text).to.include('id="record-acceptance"');
     expect(nextLine((await page(vi, `/cases/${offer._id}`)).text)).to.include(`Ứng viên phải chấp nhận lời mời trước ngày ${formatDay(due, 'vi')} (còn 9 ngày làm việc)`);
 
-    expect(nextLine((await page(en, `/cases/${held._id}`)).text)).to.equal('Next: HR. On hold since 20 Nov 2026; HR decides when to resume, and Resume returns it to “Offer”. the actions →');
-    expect(nextLine((await page(vi, `/cases/${held._id}`)).text)).to.include('Tạm dừng từ ngày 20/11/2026; cán bộ nhân sự quyết định khi nào tiếp tục, và Tiếp tục đưa hồ sơ về “Đã mời làm việc”');
+    // The line sits in the actions panel, the Resume button just below it: no link to the panel itself.
+    const heldEn = await page(en, `/cases/${held._id}`);
+    expect(nextLine(heldEn.text)).to.equal('Next: HR. On hold since 20 Nov 2026; HR decides when to resume, and the Resume button returns it to “Offer”.');
+    expect(heldEn.text).not.to.include('id="next-step-link"');
+    const heldVi = await page(vi, `/cases/${held._id}`);
+    expect(nextLine(heldVi.text)).to.equal('Bước tiếp theo: cán bộ nhân sự. Tạm dừng từ ngày 20/11/2026; cán bộ nhân sự quyết định khi nào tiếp tục, và nút “Tiếp tục xử lý” đưa hồ sơ về “Đã mời làm việc”.');
+    expect(heldVi.text).to.include('>Tiếp tục xử lý<');
+    expect(heldVi.text).not.to.include('id="next-step-link"');
     expect(nextLine((await page(en, `/cases/${screening._id}`)).text)).to.include(`HR checks the documents, then sends the case to evaluation, requests information or rejects it by ${formatDay(due, 'en')} (9 working days left)`);
     expect(nextLine((await page(en, `/cases/${late._id}`)).text)).to.include(`(${lateBy} working day${lateBy === 1 ? '' : 's'} overdue)`);
     expect(nextLine((await page(vi, `/cases/${late._id}`)).text)).to.include(`(quá hạn ${lateBy} ngày làm việc)`);

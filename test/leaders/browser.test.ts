@@ -137,6 +137,18 @@ describe('leaders in the browser: shortlist, compare, approve an offer, dashboar
     const file = path.join(screenshotsDir, 'leaders-dashboard.png');
     await page.screenshot({ path: file, fullPage: true });
     expect(existsSync(file)).to.equal(true);
+    // On a 375 px phone the recent decisions are labelled cards, the reason the card's width (it was
+    // a one-word column), and nothing scrolls sideways.
+    await page.setViewportSize({ width: 375, height: 812 });
+    await page.reload();
+    const css = (sel: string, prop: string, pseudo = '') => page.evaluate(`getComputedStyle(document.querySelector(${JSON.stringify(sel)}), ${JSON.stringify(pseudo || null)}).${prop}`);
+    expect(await css('#recent-decisions table.decisions tbody tr', 'display')).to.equal('block');
+    expect(await css('#recent-decisions table.decisions tbody tr td.decision-reason', 'content', '::before')).to.equal('"Reason: "');
+    const reasonCell = page.locator('#recent-decisions table.decisions tbody tr td.decision-reason').first();
+    expect((await reasonCell.boundingBox())!.width).to.be.greaterThan(250);
+    expect(await page.$$eval('#recent-decisions .scroll-hint', (n) => n.length)).to.equal(0);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).to.equal(375);
+    await page.locator('#recent-decisions').screenshot({ path: path.join(screenshotsDir, 'leaders-dashboard-decisions-375.png') });
     expect(errors, errors.join('\n')).to.deep.equal([]);
   });
 });

@@ -138,6 +138,37 @@ describe('procedures: the filing window as two dates, the case row, the conflict
     expect(text(mail.html)).to.include('<li>By law, the file can be lodged between 31 Dec 2026 and 19 Feb 2027 (opens in 19 working days · closes in 49 working days)</li>');
   });
 
+  it("once lodged, says the day it was lodged, not a countdown; a grant without its date asks for the grant's day; a decision dated on a day off is warned (en, vi)", async () => {
+    clock = vn('2027-01-12');
+    const c = await onboarding(applicantEn, [{ kind: 'work_permit', status: 'filed', filedAt: vn('2027-01-04'), dueAt: vnEndOfDay(vn('2027-01-18')), updatedAt: vn('2027-01-04') }]);
+    const a = await signedIn(t, hrEn);
+    const url = `/cases/${c._id}/procedures/work_permit`;
+    let form = await page(a, url);
+    expect(text(form.text)).to.include('<strong data-window>File between 31 Dec 2026 and 19 Feb 2027</strong> · <span data-window-left>lodged on 4 Jan 2027</span>');
+    expect(text(form.text)).not.to.match(/data-window-left>[^<]*(opens|closes)/);
+    expect(text((await page(await signedIn(t, hrVi), url)).text)).to.include('<span data-window-left>đã nộp ngày 4/1/2027</span>');
+    // A grant with no date: the message is about the grant's day, not a refusal's reasons.
+    const bare = await post(a, form.text, url, { version: versionIn(form.text, url), status: 'approved' });
+    expect(bare.status).to.equal(422);
+    expect(text(bare.text)).to.include('Enter the day the authority granted the file, as on its decision.');
+    expect(/id="f-decidedAt-error"[^>]*>([^<]*)</.exec(bare.text)?.[1]).to.equal('Enter the day the authority granted the file, as on its decision.');
+    expect((await Case.findById(c._id).lean())!.supportTracks![0]!.status).to.equal('filed');
+    const refusal = await post(a, form.text, url, { version: versionIn(form.text, url), status: 'refused' });
+    expect(text(refusal.text)).to.include("a refusal's written reasons are owed from it");
+    // Saturday 9 Jan 2027: saved (the decision says what it says) and warned, as a filing date on a day off is.
+    form = await page(a, url);
+    expect(form.text).not.to.include('data-decided-day-off-warning');
+    expect((await post(a, form.text, url, { version: versionIn(form.text, url), status: 'approved', decidedAt: '2027-01-09' })).status).to.equal(303);
+    const granted = text((await page(a, url)).text);
+    expect(granted).to.include('The decision date recorded, 9 Jan 2027, is a Saturday, a Sunday or a public holiday');
+    expect(granted).to.include('<span data-window-left>lodged on 4 Jan 2027</span>');
+    expect(text((await page(await signedIn(t, hrVi), url)).text)).to.include('Ngày quyết định đã ghi, 9/1/2027, là thứ Bảy, Chủ nhật hoặc ngày nghỉ lễ');
+    // A working day: no warning.
+    form = await page(a, url);
+    expect((await post(a, form.text, url, { version: versionIn(form.text, url), status: 'approved', decidedAt: '2027-01-11' })).status).to.equal(303);
+    expect((await page(a, url)).text).not.to.include('data-decided-day-off-warning');
+  });
+
   it("offers in the case page's row only the statuses it can save and a link for the rest; housing's errors name no decree; the note is internal (en, vi)", async () => {
     clock = vn('2026-12-05');
     const c = await onboarding(applicantVi, [
