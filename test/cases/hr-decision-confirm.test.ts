@@ -255,7 +255,7 @@ describe('cases: HR decisions that end or pause a case are confirmed first', () 
     const held = await createCase({ applicant, call, stage: 'evaluation' });
     const ctx = actorContext(t.ctx, hr);
     await transition({ app: t.ctx, ctx, caseId: rejected._id, action: 'reject', expectedVersion: rejected.version, payload: { reason: 'Earlier: no doctorate yet.' } });
-    await transition({ app: t.ctx, ctx: actorContext(t.ctx, hr), caseId: held._id, action: 'put_on_hold', expectedVersion: held.version, payload: { reason: 'Earlier: budget decision pending.' } });
+    await transition({ app: t.ctx, ctx: actorContext(t.ctx, hr), caseId: held._id, action: 'put_on_hold', expectedVersion: held.version, payload: { reason: 'Earlier: budget decision pending.', reviewBy: holdReviewDay() } });
     expect(await AuditEvent.countDocuments({ targetId: { $in: [String(rejected._id), String(held._id)] }, action: 'case.decision' })).to.equal(0);
     // And one taken today, audited both ways: listed once.
     const today = await createCase({ applicant, call, stage: 'screening' });
