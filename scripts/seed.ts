@@ -130,7 +130,7 @@ async function main(): Promise<void> {
       closed: [['submit', 'applicant'], ['start_screening', 'hr'], ['send_to_evaluation', 'hr'], ['shortlist', 'leader'], ['approve_offer', 'leader'], ['accept_offer', 'applicant'], ['mark_arrived', 'hr', { arrivedOn: new Date() }], ['close', 'hr']],
       rejected: [['submit', 'applicant'], ['start_screening', 'hr'], ['reject', 'hr', { reason: 'The call requires at least five years of post-doctoral research.' }]],
       withdrawn: [['submit', 'applicant'], ['withdraw', 'applicant']],
-      on_hold: [['submit', 'applicant'], ['start_screening', 'hr'], ['put_on_hold', 'hr', { reason: 'Waiting for the 2026 budget decision.' }]],
+      on_hold: [['submit', 'applicant'], ['start_screening', 'hr'], ['put_on_hold', 'hr', { reason: 'Waiting for the 2026 budget decision.', reviewBy: 'DUE' }]],
     };
     const names: Record<Stage, [string, string, string]> = {
       draft: ['Nguyễn Minh Khoa', 'DE', 'vi'],
@@ -197,7 +197,8 @@ async function main(): Promise<void> {
         if (action === 'mark_arrived' || action === 'close') await Case.updateOne({ _id: c._id }, { $set: { supportTracks: (c.supportTracks ?? []).map((s) => ({ ...(s as { toObject(): object }).toObject(), ...(s.status === 'not_needed' ? {} : { status: 'approved', dueAt: undefined, filedAt: new Date(Date.now() - 86_400_000) }) })) } });
         if (action === 'send_to_evaluation') await CaseDocument.updateMany({ case: c._id, status: 'pending' }, { $set: { status: 'accepted', reviewedBy: hr._id, reviewedAt: new Date() } });
         const actor = who === 'applicant' ? owner : who === 'hr' ? hr : leader;
-        const p = payload?.dueAt === 'DUE' ? { ...payload, dueAt: await workingDayDeadline(new Date(), 10) } : payload;
+        // 'DUE': a working day ahead, counted now (a request's answer date, a hold's review date).
+        const p = payload?.dueAt === 'DUE' ? { ...payload, dueAt: await workingDayDeadline(new Date(), 10) } : payload?.reviewBy === 'DUE' ? { ...payload, reviewBy: await workingDayDeadline(new Date(), 20) } : payload;
         const actx = systemContext({ now: new Date(), actor, locale: actor.locale === 'en' ? 'en' : 'vi' });
         if (who === 'leader') {
           // As a leader decides: the panel's scorecard first, then the decision page's step with a reason.
