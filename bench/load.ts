@@ -25,6 +25,7 @@ import { seedIfNeeded } from './support/seed.ts';
 import { rssMb, runBenchmark, startAppServer, stopAppServer } from './support/app-server.ts';
 import { prng } from '../scripts/support/prng.ts';
 import { WebClient, csrfIn, hiddenValue, type Page } from '../scripts/support/web-client.ts';
+import { holdReviewDay } from '../test/support/hold.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -140,7 +141,9 @@ async function officer(stats: Stats, c: WebClient, rand: () => number): Promise<
     if (!page) continue;
     const csrf = csrfIn(page.text);
     const action = page.text.includes('data-action="resume"') ? 'resume' : page.text.includes('data-action="put_on_hold"') ? 'put_on_hold' : undefined;
-    if (action) await stats.time('officer: transition (hold / resume)', 303, () => c.postForm(`/cases/${caseId}/actions/${action}`, csrf, { version: hiddenValue(page.text, 'version') ?? '', reason: 'Load benchmark' }));
+    // A hold is taken by its confirming POST, with its review date (the first POST only shows the confirmation page).
+    const hold = action === 'put_on_hold';
+    if (action) await stats.time('officer: transition (hold / resume)', 303, () => c.postForm(`/cases/${caseId}/actions/${action}${hold ? '/confirm' : ''}`, csrf, { version: hiddenValue(page.text, 'version') ?? '', reason: 'Load benchmark', ...(hold ? { reviewBy: holdReviewDay() } : {}) }));
     await stats.time('officer: add a note', 303, () => c.postForm(`/cases/${caseId}/notes`, csrf, { note: `Note ${n} from the load benchmark.` }));
     if (thinkMs) await new Promise((r) => setTimeout(r, thinkMs));
   }
