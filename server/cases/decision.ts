@@ -71,14 +71,25 @@ export async function takeHrDecision({ app, ctx, caseDoc, action, version, paylo
     }
     throw err;
   }
+  await recordDecision(ctx, updated, action, typeof payload.reason === 'string' ? payload.reason.trim() : '');
+  invalidateDashboard(updated.institute);
+  return { caseDoc: updated, stage: updated.stage as Stage, repeated: false };
+}
+
+/**
+ * A decision about a person, audited with who decided and why for the dashboard's "Recent decisions"
+ * (server/dashboard/decisions.ts): the leader's (server/evaluations/case.ts) and HR's alike, after the
+ * step it took (its history entry's moment, stages and the case version it made).
+ */
+export async function recordDecision(ctx: Context, updated: CaseDoc, decision: string, reason: string): Promise<void> {
   const last = updated.history?.at(-1);
   await recordAudit(ctx, {
     action: 'case.decision',
     targetType: 'case',
     targetId: String(updated._id),
     summary: {
-      decision: action,
-      reason: typeof payload.reason === 'string' ? payload.reason.trim() : '',
+      decision,
+      reason,
       decidedAt: last?.at,
       reference: updated.reference,
       institute: String(updated.institute),
@@ -88,6 +99,4 @@ export async function takeHrDecision({ app, ctx, caseDoc, action, version, paylo
       version: updated.version,
     },
   });
-  invalidateDashboard(updated.institute);
-  return { caseDoc: updated, stage: updated.stage as Stage, repeated: false };
 }

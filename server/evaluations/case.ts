@@ -8,7 +8,7 @@ import type { AppContext } from '../deps.ts';
 import { actorOf, type Context } from '../context.ts';
 import { transition, availableActions } from '../workflow/index.ts';
 import { invalidateDashboard } from '../dashboard/index.ts';
-import { recordAudit } from '../audit/index.ts';
+import { recordDecision } from '../cases/decision.ts';
 import { ConflictError } from '../errors.ts';
 import { panelScores, requirePanelScores, type PanelScores } from './decision.ts';
 import { evaluationsForViewer, type CaseEvaluations } from './index.ts';
@@ -107,13 +107,7 @@ export async function decideCase(opts: DecideCaseOptions): Promise<DecisionOutco
     }
     throw err;
   }
-  const last = updated.history?.at(-1);
-  await recordAudit(ctx, {
-    action: 'case.decision',
-    targetType: 'case',
-    targetId: String(updated._id),
-    summary: { decision: action, reason, decidedAt: last?.at, reference: updated.reference, institute: String(call.institute), call: String(call._id), from: last?.from, to: updated.stage, version: updated.version },
-  });
+  await recordDecision(ctx, updated, action, reason);
   invalidateShortlist(call._id);
   invalidateDashboard(call.institute);
   return { caseDoc: updated, repeated: false };

@@ -11,7 +11,6 @@ import { Call } from '../../models/call.ts';
 import { User } from '../../models/user.ts';
 import { nextDueAt } from '../../models/case-deadline.ts';
 import { ACTIVE_SUPPORT_STATUSES, DOCUMENT_TYPES, supportOpen, type SupportKind } from '../../models/constants.ts';
-import type { AppContext } from '../deps.ts';
 import { actorOf, type Context } from '../context.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
@@ -23,7 +22,7 @@ import { translator, type Locale } from '../i18n/index.ts';
 import { formatDay } from '../views/time.ts';
 import { currentDocuments, validityOf } from '../documents/index.ts';
 import { ASK_MAX_DAYS, ASK_WORKING_DAYS, PROCEDURE_RULES, clockCanStop } from './rules.ts';
-import { clockStopped, deadlineLeft, plain, trackStamp, type AskState, type ProcedureErrors, type TrackState } from './service.ts';
+import { clockStopped, deadlineLeft, plain, trackStamp, type AskState, type ProcedureErrors, type ProcedureTarget, type TrackState } from './service.ts';
 
 export type AskResult = { ok: true; caseDoc: CaseDoc; repeated?: boolean; mailedTo?: string } | { ok: false; errors: ProcedureErrors; caseDoc: CaseDoc };
 
@@ -129,11 +128,7 @@ function askWords(locale: Locale, kind: SupportKind, ask: AskState, calendar: Wo
   };
 }
 
-export interface AskMoreOptions extends Versioned {
-  app?: Pick<AppContext, 'config'>;
-  ctx: Context;
-  caseId: string | Types.ObjectId;
-  kind: SupportKind;
+export interface AskMoreOptions extends Versioned, ProcedureTarget {
   /** What is asked, in HR's words (shown and e-mailed to the applicant as typed). */
   text: string;
   /** The applicant's due day (its end in Vietnam), or null when the field was left empty. */
@@ -238,11 +233,7 @@ function findAsk(caseDoc: CaseDoc, kind: SupportKind, askId: string) {
   return { raw, track, index, ask: track.asks![index]! };
 }
 
-export interface AskReceivedOptions extends Versioned {
-  app?: Pick<AppContext, 'config'>;
-  ctx: Context;
-  caseId: string | Types.ObjectId;
-  kind: SupportKind;
+export interface AskReceivedOptions extends Versioned, ProcedureTarget {
   askId: string;
   /** The day it was received; null: today. */
   receivedOn: Date | null;
@@ -312,11 +303,7 @@ export async function askReceived(opts: AskReceivedOptions): Promise<AskResult> 
   return { ok: true, caseDoc: updated, ...(applicant?.email ? { mailedTo: applicant.email } : {}) };
 }
 
-export interface AskReplyOptions extends Versioned {
-  app?: Pick<AppContext, 'config'>;
-  ctx: Context;
-  caseId: string | Types.ObjectId;
-  kind: SupportKind;
+export interface AskReplyOptions extends Versioned, ProcedureTarget {
   askId: string;
   /** The applicant's few words with it (optional). */
   reply?: string;

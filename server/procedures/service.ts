@@ -516,11 +516,15 @@ export function procedureEmail(opts: { applicant: Recipient & { name?: string | 
   return caseEmail(opts.applicant, 'procedure_update', data, opts.key, opts.now);
 }
 
-export interface UpdateProcedureOptions extends ProcedureInput {
+/** The procedure a command acts on, and what it needs to do it (every procedure command's options). */
+export interface ProcedureTarget {
   app?: Pick<AppContext, 'config'>;
   ctx: Context;
   caseId: string | Types.ObjectId;
   kind: SupportKind;
+}
+
+export interface UpdateProcedureOptions extends ProcedureInput, ProcedureTarget {
   /** The case version the form was built for: a stale form changes nothing (409). */
   expectedVersion: number;
   /**
