@@ -5,6 +5,10 @@ import type { Types } from 'mongoose';
 import { Case } from '../../models/case.ts';
 import { nextDueAt, type DeadlineSource } from '../../models/case-deadline.ts';
 import { TERMINAL_STAGES } from '../../models/constants.ts';
+import { Counter } from '../../models/counter.ts';
+
+/** The mark that the refusal reasons' backfill has run on this database. */
+export const REFUSAL_BACKFILL = 'backfill:refusal-reasons-deadline';
 
 export async function backfillNextDeadlines(batchSize = 1000): Promise<number> {
   let done = 0;
@@ -23,9 +27,12 @@ export async function backfillNextDeadlines(batchSize = 1000): Promise<number> {
  * A refusal's written reasons, while owed, became a deadline of the case after cases had stored
  * their next deadline without it: the open cases holding such a refusal have it worked out again,
  * written only where it differs (so a second start writes nothing) and only on the version read.
- * Few cases hold one; reading them is one pass over the open cases, in the background after start.
+ * Few cases hold one, but finding them is a pass over the open cases (no index covers the
+ * refusal): done once, then marked done (a counter named for it), so later starts skip it; a start
+ * killed midway finds no mark and does it again (it writes only what differs).
  */
 async function backfillRefusalReasons(batchSize: number): Promise<number> {
+  if (await Counter.exists({ _id: REFUSAL_BACKFILL })) return 0;
   const filter = { stage: { $nin: [...TERMINAL_STAGES] }, supportTracks: { $elemMatch: { status: 'refused', reasonsDueAt: { $ne: null }, reasonsReceivedAt: null } } };
   const cursor = Case.find(filter, { stage: 1, stageDueAt: 1, supportTracks: 1, nextDueAt: 1, version: 1 })
     .lean<Array<DeadlineSource & { _id: Types.ObjectId; nextDueAt?: Date | null; version: number }>>()
@@ -48,5 +55,6 @@ async function backfillRefusalReasons(batchSize: number): Promise<number> {
   } finally {
     await cursor.close();
   }
+  await Counter.updateOne({ _id: REFUSAL_BACKFILL }, { $setOnInsert: { seq: 1 } }, { upsert: true });
   return done;
 }

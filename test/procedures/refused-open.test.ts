@@ -16,7 +16,8 @@ import type { InstituteDoc } from '../../models/institute.ts';
 import { seedHolidays, vnDateKey, vnEndOfDay } from '../../server/calendar/index.ts';
 import { feedEvents, type FeedCase } from '../../server/calendar-feed/events.ts';
 import { clearDashboardCache, computeDashboard } from '../../server/dashboard/index.ts';
-import { backfillNextDeadlines } from '../../server/cases/deadline-backfill.ts';
+import { REFUSAL_BACKFILL, backfillNextDeadlines } from '../../server/cases/deadline-backfill.ts';
+import { Counter } from '../../models/counter.ts';
 import { runEscalations } from '../../server/procedures/escalation.ts';
 import { translator } from '../../server/i18n/index.ts';
 import { signedIn, page, post, versionIn } from '../applications/support.ts';
@@ -192,9 +193,14 @@ describe('procedures: a refused procedure stays open work until settled', () => 
     await save(a, c, { status: 'refused', decidedAt: '2026-12-07', message: 'Refused by the Department.' });
     // As stored before: the next deadline without the reasons (the stage's), written around the model.
     await Case.collection.updateOne({ _id: c._id }, { $set: { nextDueAt: vn('2027-01-29') } });
+    // A database this backfill has not run on yet.
+    await Counter.deleteOne({ _id: REFUSAL_BACKFILL });
     expect(await backfillNextDeadlines()).to.be.at.least(1);
     const fixed = (await Case.findById(c._id, { nextDueAt: 1 }).lean())!;
     expect(vnDateKey(fixed.nextDueAt!)).to.equal('2026-12-10');
+    expect(await backfillNextDeadlines()).to.equal(0);
+    // Marked done: a later start does not read the open cases for it again.
+    await Case.collection.updateOne({ _id: c._id }, { $set: { nextDueAt: vn('2027-01-29') } });
     expect(await backfillNextDeadlines()).to.equal(0);
   });
 });
