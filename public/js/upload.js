@@ -52,9 +52,41 @@
       busy = false;
     }
 
+    // A file over its item's limit, or empty, is refused by the server only once every byte has
+    // arrived (minutes of mobile data for a large scan): the browser says so when it is chosen and
+    // does not send it. The limits are the server's own (data-max-bytes); the server still checks.
+    function refusal() {
+      var inputs = form.querySelectorAll('input[type="file"]');
+      for (var i = 0; i < inputs.length; i++) {
+        var input = inputs[i];
+        var max = Number(input.getAttribute('data-max-bytes')) || 0;
+        var files = input.files || [];
+        for (var j = 0; j < files.length; j++) {
+          var f = files[j];
+          if (f.size === 0 && form.dataset.msgEmpty) return { text: form.dataset.msgEmpty.replace('{name}', f.name), field: input.name };
+          if (max && f.size > max && input.dataset.msgTooLarge) return { text: input.dataset.msgTooLarge.replace('{name}', f.name), field: input.name };
+        }
+      }
+      return null;
+    }
+    form.addEventListener('change', function (event) {
+      if (!event.target || event.target.type !== 'file' || busy) return;
+      var r = refusal();
+      if (r) showError(r.text, r.field);
+      else if (errorBox && marked) {
+        errorBox.hidden = true;
+        mark(null);
+      }
+    });
+
     form.addEventListener('submit', function (event) {
       event.preventDefault();
       if (busy) return;
+      var refused = refusal();
+      if (refused) {
+        showError(refused.text, refused.field);
+        return;
+      }
       busy = true;
       if (errorBox) errorBox.hidden = true;
       if (button) button.disabled = true;

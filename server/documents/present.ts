@@ -68,6 +68,7 @@ export interface ChecklistItemView {
   required: boolean;
   multiple: boolean;
   maxMb: number;
+  maxBytes: number;
   note?: { vi?: string; en?: string };
   state: ItemState;
   expiring: boolean;
@@ -233,6 +234,8 @@ export async function checklistForCase(
       required: item.required !== false,
       multiple,
       maxMb: Math.round(maxBytesFor(item, opts.defaultMaxBytes) / (1024 * 1024)),
+      // The exact limit the server applies, for the browser to check before sending (public/js/upload.js).
+      maxBytes: maxBytesFor(item, opts.defaultMaxBytes),
       note: item.note && (item.note.vi || item.note.en) ? { vi: item.note.vi ?? undefined, en: item.note.en ?? undefined } : undefined,
       state,
       expiring: current.some((d) => d.validity === 'expiring'),

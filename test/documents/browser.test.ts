@@ -222,4 +222,48 @@ describe('documents in the browser', function () {
       await hrCtx.close();
     }
   });
+
+  it('a file over its item\'s limit, or empty, is refused in the browser when chosen: nothing is sent', async () => {
+    const smallCall = await createCall({ institute: call.institute as never, checklist: [{ type: 'cv', phase: 'application', required: true, maxMb: 1 }] as never });
+    const own = await createUser({ role: 'applicant', locale: 'vi', name: 'Trần Thị Bình' });
+    const c = await createCase({ applicant: own, call: smallCall, stage: 'screening' });
+    const ctx = await browser!.newContext({ locale: 'vi-VN', viewport: { width: 375, height: 800 } });
+    const ap = await ctx.newPage();
+    const errors = watch(ap);
+    const posts: string[] = [];
+    ap.on('request', (r) => {
+      if (r.method() === 'POST') posts.push(new URL(r.url()).pathname);
+    });
+    try {
+      await signInPage(ap, own);
+      await ap.goto(`${t.baseUrl}/applications/${c._id}`);
+      posts.length = 0; // the sign-in's
+      expect(await ap.getAttribute('#f-cv', 'data-max-bytes')).to.equal(String(1024 * 1024));
+      // 1 MB and one byte: the message comes as soon as it is chosen, in the page's language.
+      const big = Buffer.concat([await makePdf('A large scan'), Buffer.alloc(1024 * 1024)]);
+      await ap.setInputFiles('#f-cv', { name: 'bản scan.pdf', mimeType: 'application/pdf', buffer: big });
+      const shown = await ap.waitForSelector('[data-upload-error]:not([hidden])').then((e) => e.textContent());
+      expect(shown).to.equal('“bản scan.pdf” lớn hơn 1 MB.');
+      expect(await ap.getAttribute('#f-cv', 'aria-invalid')).to.equal('true');
+      // Sending anyway does not send it.
+      await ap.click('form[data-upload-form] button[type=submit]');
+      await ap.waitForTimeout(300);
+      expect(posts, 'no upload request').to.deep.equal([]);
+      expect(await ap.isEnabled('form[data-upload-form] button[type=submit]')).to.equal(true);
+      await ap.setInputFiles('#f-cv', { name: 'rỗng.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(0) });
+      expect(await ap.textContent('[data-upload-error]')).to.equal('“rỗng.pdf” là tệp rỗng.');
+      // A file within the limit clears the message and goes up.
+      const fine = await makePdf('CV within the limit');
+      await ap.setInputFiles('#f-cv', { name: 'cv.pdf', mimeType: 'application/pdf', buffer: fine });
+      expect(await ap.isHidden('[data-upload-error]')).to.equal(true);
+      expect(await ap.getAttribute('#f-cv', 'aria-invalid')).to.equal(null);
+      await Promise.all([ap.waitForEvent('load'), ap.click('form[data-upload-form] button[type=submit]')]);
+      await ap.waitForSelector('#doc-cv[data-state="uploaded"]');
+      expect(posts).to.deep.equal([`/cases/${c._id}/documents`]);
+      expect((await CaseDocument.find({ case: c._id }).lean()).map((d) => d.sha256)).to.deep.equal([sha256(fine)]);
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await ctx.close();
+    }
+  });
 });
