@@ -4,7 +4,7 @@ import type { CaseFields } from '../../models/case.ts';
 import { CaseDocument } from '../../models/document.ts';
 import type { Step } from './steps.ts';
 import { criteriaFor } from './tracks.ts';
-import { validityOf, validUntil, type ValidityCase } from '../documents/validity.ts';
+import { validityOf, validityWords, validUntil, type ValidityCase } from '../documents/validity.ts';
 
 export interface MissingPart {
   step: Step | 'documents' | 'call';
@@ -83,6 +83,10 @@ export interface DocumentWarning {
   type: string;
   validity: 'expired' | 'too_short';
   until: Date;
+  /** A short passport: applications.review.documentWarning.<key>, with until when it must be valid. */
+  key: string;
+  required?: Date;
+  from?: Date;
 }
 
 /**
@@ -96,7 +100,9 @@ export async function documentWarnings(c: Pick<CaseLike, '_id'> & ValidityCase, 
   const out: DocumentWarning[] = [];
   for (const d of docs) {
     const validity = validityOf(d, c, now);
-    if (validity === 'expired' || validity === 'too_short') out.push({ type: d.type, validity, until: validUntil(d)! });
+    if (validity !== 'expired' && validity !== 'too_short') continue;
+    const words = validityWords(d, c, now, validity);
+    out.push({ type: d.type, validity, until: validUntil(d)!, key: words.key, required: words.required, from: words.from });
   }
   return out;
 }

@@ -218,7 +218,7 @@ export function stepPage(ctx: Context, data: StepData, retentionDays: number, st
     case 'review': {
       view.missing = missingView(t, id, data.missing ?? []);
       view.documentWarnings = (data.documentWarnings ?? []).map((w) => ({
-        text: t(`applications.review.documentWarning.${w.validity}`, { type: t(`documents.types.${w.type}`, { defaultValue: w.type }), date: formatDay(w.until, locale) }),
+        text: t(`applications.review.documentWarning.${w.key}`, { type: t(`documents.types.${w.type}`, { defaultValue: w.type }), date: formatDay(w.until, locale), required: w.required ? formatDay(w.required, locale) : '', from: w.from ? formatDay(w.from, locale) : '' }),
         href: `/applications/${id}#documents`,
       }));
       view.submitErrors = state.submitErrors;

@@ -11,7 +11,7 @@ import { UploadError } from './errors.ts';
 import { formatNumber } from '../views/numbers.ts';
 import { canDownloadDocument, canRenewDocument, canSeeDocumentVersions, canUploadDocument, canVerifyDocument } from '../policies/document.ts';
 import type { CaseAccessFacts } from '../policies/case.ts';
-import { DATE_RULES, isExpiredLike, validityOf, validUntil, type Validity, type ValidityCase } from './validity.ts';
+import { DATE_RULES, isExpiredLike, validityOf, validityWords, validUntil, type Validity, type ValidityCase } from './validity.ts';
 import { ACCEPT_ATTRIBUTE, ALLOWED_TYPES_TEXT, maxBytesFor, phaseDue, phaseOpen } from './rules.ts';
 import { TERMINAL_STAGES, inStages } from '../../models/constants.ts';
 
@@ -38,6 +38,10 @@ export interface DocumentView {
   expiresAt?: Date;
   validUntil?: Date;
   validity: Validity;
+  /** documents.validity.<validityKey>: a short passport says until when it must be valid, and why. */
+  validityKey: string;
+  requiredUntil?: Date;
+  requiredFrom?: Date;
   downloadUrl: string;
   verifyUrl: string;
   /** Accept/reject forms are shown for this file. */
@@ -117,6 +121,7 @@ export interface PresentedCall {
 
 function view(d: DocumentRecord, c: PresentedCase, now: Date, canVerify: boolean, names: Map<string, string> = new Map()): DocumentView {
   const validity = validityOf(d, c, now);
+  const words = validityWords(d, c, now, validity);
   return {
     id: String(d._id),
     type: d.type,
@@ -135,6 +140,9 @@ function view(d: DocumentRecord, c: PresentedCase, now: Date, canVerify: boolean
     expiresAt: d.expiresAt ?? undefined,
     validUntil: validUntil(d),
     validity,
+    validityKey: words.key,
+    requiredUntil: words.required,
+    requiredFrom: words.from,
     downloadUrl: `/documents/${String(d._id)}/download`,
     verifyUrl: `/documents/${String(d._id)}/verify`,
     canVerify: canVerify && d.status === 'pending' && (d.current || !!d.renewalOf),

@@ -59,10 +59,29 @@ function residenceCardEnd(c: ValidityCase | undefined): Date | undefined {
   return track?.cardEndsAt ?? track?.validUntil ?? undefined;
 }
 
+/**
+ * Until when a passport must be valid, and why: 30 days beyond the residence card's end when the case
+ * records it ('card'), else beyond a work card's longest term counted from the planned arrival, or
+ * from today without one ('stay'). The page says which, so an applicant who asked for no card is not
+ * told about one.
+ */
+export function passportRequirement(c: ValidityCase | undefined, now: Date): { until: Date; basis: 'card' | 'stay'; from?: Date } {
+  const card = residenceCardEnd(c);
+  if (card) return { until: new Date(card.getTime() + PASSPORT_MARGIN_DAYS * DAY), basis: 'card' };
+  const from = c?.profile?.plannedArrival ?? now;
+  return { until: new Date(addMonths(from, WORK_CARD_MAX_MONTHS).getTime() + PASSPORT_MARGIN_DAYS * DAY), basis: 'stay', from };
+}
+
 /** A passport must be valid until this date: card end (else planned arrival + a work card's 2 years) + 30 days. */
 export function passportRequiredUntil(c: ValidityCase | undefined, now: Date): Date {
-  const base = residenceCardEnd(c) ?? addMonths(c?.profile?.plannedArrival ?? now, WORK_CARD_MAX_MONTHS);
-  return new Date(base.getTime() + PASSPORT_MARGIN_DAYS * DAY);
+  return passportRequirement(c, now).until;
+}
+
+/** The locale key and parameters that say a document's validity (documents.validity.*), naming what a short passport falls short of. */
+export function validityWords(doc: ValidityDoc, c: ValidityCase | undefined, now: Date, validity: Validity): { key: string; required?: Date; from?: Date } {
+  if (validity !== 'too_short') return { key: validity };
+  const need = passportRequirement(c, now);
+  return { key: `too_short_${need.basis}`, required: need.until, from: need.from };
 }
 
 export function validityOf(doc: ValidityDoc, c: ValidityCase | undefined, now: Date): Validity {

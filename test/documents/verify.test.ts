@@ -21,7 +21,7 @@ import { transition } from '../../server/workflow/index.ts';
 import { documentFlags, requiredDocumentsAccepted } from '../../server/documents/index.ts';
 import { checklistForCase } from '../../server/documents/present.ts';
 import { runDocumentExpiryReminders } from '../../server/documents/reminders.ts';
-import { passportRequiredUntil, validityOf } from '../../server/documents/validity.ts';
+import { passportRequiredUntil, validityOf, validityWords } from '../../server/documents/validity.ts';
 import { filesUnder, makePdf, makePng, tokenOf } from './support.ts';
 
 const DAY = 86_400_000;
@@ -47,6 +47,17 @@ describe('documents: validity windows (pure rules)', () => {
     expect(validityOf({ type: 'passport', expiresAt: new Date('2026-05-01') }, c, now)).to.equal('expired');
     const withCard = { ...c, residenceCardEndsAt: new Date('2031-01-01') };
     expect(validityOf({ type: 'passport', expiresAt: new Date('2030-01-01') }, withCard, now)).to.equal('too_short');
+  });
+  it('says until when a short passport must be valid, and why: the card when the case records one, else the stay from the planned arrival', () => {
+    const c = { profile: { plannedArrival: new Date('2026-09-01') } };
+    const short = { type: 'passport', expiresAt: new Date('2028-09-15') };
+    const stay = validityWords(short, c, now, 'too_short');
+    expect(stay.key).to.equal('too_short_stay');
+    expect([iso(stay.required!), iso(stay.from!)]).to.deep.equal(['2028-10-01', '2026-09-01']);
+    const card = validityWords({ type: 'passport', expiresAt: new Date('2030-01-01') }, { ...c, residenceCardEndsAt: new Date('2031-01-01') }, now, 'too_short');
+    expect(card).to.deep.include({ key: 'too_short_card', from: undefined });
+    expect(iso(card.required!)).to.equal('2031-01-31');
+    expect(validityWords(short, c, now, 'expired')).to.deep.equal({ key: 'expired' });
   });
 });
 
@@ -305,6 +316,10 @@ describe('documents: verification, guard, validity, reminders', function () {
       const view = await checklistForCase(onboarding, call, hr);
       expect(view.items.find((i) => i.type === 'passport')!.state).to.equal('too_short');
       expect(view.items.find((i) => i.type === 'passport')!.current[0]!.validity).to.equal('too_short');
+      // The page names the date it must reach, not a residence card the case may not have.
+      const page = await h.get(`/cases/${onboarding._id}`);
+      const line = page.text.match(/<span class="doc-valid validity-too_short"[^>]*>([^<]*)<\/span>/)?.[1];
+      expect(line).to.match(/^Valid only until \d{1,2} [A-Z][a-z]{2} \d{4}: it must be valid until \d{1,2} [A-Z][a-z]{2} \d{4} \(a work permit&#x27;s longest term, 2 years from /);
       expect(view.items.find((i) => i.type === 'health_certificate')!.expiring).to.equal(true);
       expect(view.counts).to.include({ expired: 0, tooShort: 1, expiring: 1 });
     });
