@@ -21,6 +21,8 @@ const procedureEventSchema = new Schema(
     /** The institute's target before filing, moved by HR: the date the applicant had been told, and the new one. */
     targetFrom: { type: Date },
     targetTo: { type: Date },
+    /** The target moved because the institute's default changed (server/procedures/target-backfill.ts), not by HR. */
+    defaultChanged: { type: Boolean },
     cardStartsAt: { type: Date },
     cardEndsAt: { type: Date },
     reasonsDueAt: { type: Date },

@@ -14,7 +14,7 @@ import { startWebWorkers, type WebWorkerSetup } from './web-workers.ts';
 
 /** The app's modules, loaded while the embedded database reads its data on its own thread. */
 async function loadApp() {
-  const [mailer, services, user, calendar, summaries, searchTerms, deadlines] = await Promise.all([
+  const [mailer, services, user, calendar, summaries, searchTerms, deadlines, targets] = await Promise.all([
     import('./mail/mailer.ts'),
     import('./services.ts'),
     import('../models/user.ts'),
@@ -22,6 +22,7 @@ async function loadApp() {
     import('./dashboard/backfill.ts'),
     import('./cases/search-backfill.ts'),
     import('./cases/deadline-backfill.ts'),
+    import('./procedures/target-backfill.ts'),
     import('./background.ts'),
   ]);
   return {
@@ -32,6 +33,7 @@ async function loadApp() {
     backfillCaseSummaries: summaries.backfillCaseSummaries,
     backfillSearchTerms: searchTerms.backfillSearchTerms,
     backfillNextDeadlines: deadlines.backfillNextDeadlines,
+    backfillLodgingTargets: targets.backfillLodgingTargets,
   };
 }
 
@@ -80,7 +82,7 @@ async function main(): Promise<void> {
     await workers?.stop(5_000);
     throw err;
   }
-  const { createMailer, startServices, User, seedHolidays, backfillCaseSummaries, backfillSearchTerms, backfillNextDeadlines } = await loading;
+  const { createMailer, startServices, User, seedHolidays, backfillCaseSummaries, backfillSearchTerms, backfillNextDeadlines, backfillLodgingTargets } = await loading;
   // Secrets stored in plain text by an earlier version (or a bulk import) are encrypted before anything reads them.
   const keyring = keyringFor(config);
   for (const r of await sealPlainSecrets(db.connection.db!, keyring)) {
@@ -133,6 +135,11 @@ async function main(): Promise<void> {
     void backfillNextDeadlines().then(
       (n) => n && logger.info({ cases: n }, 'queue next deadlines written'),
       (err: unknown) => logger.error({ err }, 'queue next deadlines: backfill failed'),
+    );
+    // Once per database (a counter marks it): work-permit targets still on the old default (the window's opening day).
+    void backfillLodgingTargets({ app: deps }).then(
+      (n) => n && logger.info({ cases: n }, 'work-permit filing targets moved to the new default'),
+      (err: unknown) => logger.error({ err }, 'work-permit filing targets: backfill failed'),
     );
   }, BACKFILL_DELAY_MS);
   backfills.unref();

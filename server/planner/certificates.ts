@@ -1,7 +1,7 @@
 // Certificate planner: for each dated document the procedures still ahead need, the window in which
 // the applicant should obtain it so that it is valid on the day each of those procedures is lodged
-// (validity rules: server/planner/validity.ts; filing days: server/planner/schedule.ts, anchored on
-// the planned start so a work permit is not assumed lodged earlier than the law allows).
+// (validity rules: server/planner/validity.ts; filing days: server/planner/schedule.ts, the work
+// permit's on its target inside the legal window, the date the case shows, not the window's first day).
 import type { DocumentType } from '../../models/constants.ts';
 import type { WorkingCalendar } from '../calendar/index.ts';
 import { PROCEDURE_RULES, type ProcedureKind } from '../procedures/rules.ts';

@@ -2,7 +2,8 @@
 // when its authority must decide, from the legal rules (server/procedures/rules.ts). Pure: the same
 // inputs give the same dates, so the forecast, the certificate windows and the tests agree.
 import { vnDateKey, vnStartOfDay, vnStartOfDayOf, type WorkingCalendar } from '../calendar/index.ts';
-import { PROCEDURE_KINDS, PROCEDURE_RULES, type ProcedureKind } from '../procedures/rules.ts';
+import { PROCEDURE_KINDS, PROCEDURE_RULES, countedLodgingDue, type ProcedureKind } from '../procedures/rules.ts';
+import { SUPPORT_TRACK_DEADLINES } from '../workflow/transitions.ts';
 
 const DAY = 86_400_000;
 
@@ -74,6 +75,27 @@ export function maxDate(...ds: Array<Date | undefined>): Date | undefined {
   return out;
 }
 
+/** The day itself if it is a working day, else the working day before it (a file due by a Sunday goes in on the Friday). */
+export function onOrBeforeWorkingDay(cal: WorkingCalendar, d: Date): Date {
+  let x = dayOf(d);
+  for (let i = 0; i < 400 && !cal.isWorkingDay(x); i++) x = new Date(x.getTime() - DAY);
+  return x;
+}
+
+/**
+ * The day the institute aims to lodge a procedure with a legal filing window by (the work permit and
+ * its exemption, Decree 219/2025/ND-CP: rules.ts filingWindow), as the case shows it: the target
+ * stored on the procedure before filing (counted, or typed by HR), else the default it gets when
+ * requested today (rules.ts countedLodgingDue: the window's last day less the institute's margin,
+ * SUPPORT_TRACK_DEADLINES being the working days a request counts). Undefined without a window or a
+ * planned start.
+ */
+export function filingTarget(kind: ProcedureKind, track: Pick<PlannerTrack, 'status' | 'dueAt'>, cal: WorkingCalendar, today: Date, plannedStart: Date | null | undefined): Date | undefined {
+  if (!PROCEDURE_RULES[kind].fileBeforeStartDays || !plannedStart) return undefined;
+  if ((track.status === 'requested' || track.status === 'preparing') && track.dueAt) return track.dueAt;
+  return countedLodgingDue(kind, cal, today, SUPPORT_TRACK_DEADLINES[kind], plannedStart).dueAt;
+}
+
 /** The day itself if it is a working day, else the next working day. */
 export function onOrAfterWorkingDay(cal: WorkingCalendar, d: Date): Date {
   let x = dayOf(d);
@@ -116,8 +138,10 @@ export interface ScheduleOptions {
   calendar: WorkingCalendar;
   today: Date;
   /**
-   * Lodge the work permit no earlier than the law allows before the planned start (the certificate
-   * planner: that is when the file will really go in). Off for the earliest-date forecast.
+   * Lodge the work permit (and its exemption) on the procedure's target (filingTarget: inside the
+   * legal window before the planned start, the date the case shows as "We aim to file by"), for the
+   * certificate planner: that is when the file is planned to go in, so a certificate obtained for it
+   * is still valid then. Off for the earliest-date forecast.
    */
   anchorOnPlannedStart?: boolean;
 }
@@ -183,11 +207,16 @@ export function scheduleProcedures({ case: c, calendar: cal, today, anchorOnPlan
       reasons = workingDaysAfter(cal, t.updatedAt, rule.refusalReasonsWorkingDays);
       if (reasons > earliest) earliest = reasons;
     }
+    // On the procedure's target, not the window's first day: the certificates' "get it by" dates
+    // then line up with the target on the case (a file lodged on the first day needs them weeks
+    // earlier, and a criminal record issued for that day may be too old by the target). Never before
+    // the day it can be lodged (today, a prerequisite decided, a refusal's reasons received).
     let anchored = false;
-    if (anchorOnPlannedStart && rule.fileBeforeStartDays && plannedStart) {
-      const from = plusDays(plannedStart, -rule.fileBeforeStartDays.max);
-      if (from > earliest) {
-        earliest = from;
+    const target = anchorOnPlannedStart ? filingTarget(kind, t, cal, today, c.profile?.plannedArrival) : undefined;
+    if (target) {
+      const on = onOrBeforeWorkingDay(cal, target);
+      if (on > earliest) {
+        earliest = on;
         anchored = true;
       }
     }
@@ -200,7 +229,7 @@ export function scheduleProcedures({ case: c, calendar: cal, today, anchorOnPlan
     } else if (afterEntry && !anchored && n !== undefined) {
       explain = { key: 'afterEntry', params: { kind, filed: fileOn, days: n, date: decisionBy! } };
     } else if (anchored) {
-      explain = { key: 'anchored', params: { kind, filed: fileOn, max: rule.fileBeforeStartDays!.max, days: n ?? 0, date: decisionBy ?? fileOn } };
+      explain = { key: 'target', params: { kind, filed: fileOn, days: n ?? 0, date: decisionBy ?? fileOn } };
     } else if (decisionBy) {
       explain = { key: 'fileFrom', params: { kind, filed: fileOn, days: n!, date: decisionBy } };
     } else {

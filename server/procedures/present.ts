@@ -7,7 +7,7 @@ import { SUPPORT_STATUSES, type SupportKind } from '../../models/constants.ts';
 import { tOf, type Context } from '../context.ts';
 import type { Locale } from '../i18n/index.ts';
 import type { WorkingCalendar } from '../calendar/index.ts';
-import { PROCEDURE_RULES, residenceCardConflict, visaSymbol, waitingGroups, type CardBeyondPassport, type PassportLike } from './rules.ts';
+import { LODGING_MARGIN_WORKING_DAYS, PROCEDURE_RULES, residenceCardConflict, visaSymbol, waitingGroups, type CardBeyondPassport, type PassportLike } from './rules.ts';
 import { ACTIVE_SUPPORT, clockStopped, deadlineLeft, windowView, type WindowView, holidayDayText, type HolidayName, dueMeaning, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
 import { formatDay } from '../views/time.ts';
 
@@ -373,6 +373,7 @@ interface ProcedureEvent {
   decidedAt?: Date | null;
   targetFrom?: Date | null;
   targetTo?: Date | null;
+  defaultChanged?: boolean | null;
   cardStartsAt?: Date | null;
   cardEndsAt?: Date | null;
   reasonsDueAt?: Date | null;
@@ -415,6 +416,8 @@ export function procedureTimelineEntry(t: TFunction, locale: Locale, p: Procedur
   if (p.filedAt) details.push(t('procedures.timeline.filedAt', { date: formatDay(p.filedAt, locale) }));
   if (p.decidedAt) details.push(t('procedures.timeline.decidedAt', { date: formatDay(p.decidedAt, locale) }));
   if (p.targetFrom && p.targetTo) details.push(t('procedures.timeline.targetMoved', { from: formatDay(p.targetFrom, locale), to: formatDay(p.targetTo, locale) }));
+  // Moved by the system when the institute's default changed (./target-backfill.ts): said why.
+  if (p.targetFrom && p.targetTo && p.defaultChanged) details.push(t('procedures.timeline.defaultChanged', { days: LODGING_MARGIN_WORKING_DAYS }));
   if (p.cardStartsAt || p.cardEndsAt) details.push(t('procedures.timeline.card', { start: formatDay(p.cardStartsAt, locale) || '…', end: formatDay(p.cardEndsAt, locale) || '…' }));
   if (p.reasonsDueAt) details.push(t('procedures.timeline.reasonsDue', { date: formatDay(p.reasonsDueAt, locale) }));
   // The message is HR's own words to the applicant: shown as written (both sides), not translated.

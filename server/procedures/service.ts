@@ -28,7 +28,7 @@ import { countedDeadline, loadCalendar, vnDateKey, vnEndOfDay, vnStartOfDay, typ
 import { SUPPORT_TRACK_DEADLINES } from '../workflow/transitions.ts';
 import { caseEmail, outboxKey, recipientLocale, type Recipient } from '../outbox/item.ts';
 import { translator, type Locale } from '../i18n/index.ts';
-import { PROCEDURE_RULES, cardBeyondPassport, countedLodgingDue, filingOutsideWindow, filingWindow, lodgingDue, passportExpiryOnFile, waitingFor } from './rules.ts';
+import { LODGING_MARGIN_WORKING_DAYS, PROCEDURE_RULES, cardBeyondPassport, countedLodgingDue, filingOutsideWindow, filingWindow, lodgingDue, passportExpiryOnFile, waitingFor } from './rules.ts';
 import { currentDocuments } from '../documents/index.ts';
 import { formatDay } from '../views/time.ts';
 
@@ -402,6 +402,8 @@ export interface ProcedureChange {
   /** The target before filing HR moved: the one the applicant was told, and the new one. */
   targetFrom?: Date | null;
   targetTo?: Date | null;
+  /** That move was the institute's default changing (./target-backfill.ts), not HR's choice: the e-mail says so. */
+  defaultChanged?: boolean | null;
   cardStartsAt?: Date | null;
   cardEndsAt?: Date | null;
   /** A deadline the applicant was told moved with the holiday calendar (server/cases/deadline-recount.ts). */
@@ -455,7 +457,11 @@ export function procedureWords(locale: Locale, kind: SupportKind, track: TrackSt
     kindLabel: t(`procedures.kinds.${kind}`),
     statusLabel: t(`procedures.statuses.${track.status}`),
     headline: t(procedureHeadlineKey(changed), { kind: t(`procedures.kinds.${kind}`) }),
-    movedText: changed.moved ? holidayMoveText(t, locale, changed.moved) : changed.targetFrom && changed.targetTo ? t('procedures.targetMovedText', { from: formatDay(changed.targetFrom, locale), to: formatDay(changed.targetTo, locale) }) : '',
+    movedText: changed.moved
+      ? holidayMoveText(t, locale, changed.moved)
+      : changed.targetFrom && changed.targetTo
+        ? t(changed.defaultChanged ? 'procedures.targetDefaultText' : 'procedures.targetMovedText', { from: formatDay(changed.targetFrom, locale), to: formatDay(changed.targetTo, locale), days: LODGING_MARGIN_WORKING_DAYS })
+        : '',
     legalBasis: rule.legalBasis[locale],
     office: track.office ?? rule.office[locale],
     filedOn: formatDay(track.filedAt, locale),

@@ -8,7 +8,7 @@ import { createCall, createCase } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
-import { seedHolidays, vnDateKey, vnStartOfDay } from '../../server/calendar/index.ts';
+import { seedHolidays, vnDateKey, vnEndOfDay, vnStartOfDay } from '../../server/calendar/index.ts';
 import { runCertificateWindowReminders } from '../../server/planner/jobs.ts';
 import { casePlan } from '../../server/planner/service.ts';
 import { renderEmail } from '../../server/mail/render.ts';
@@ -19,6 +19,8 @@ import { signedIn, page, post, versionIn, deliver, text } from '../applications/
 
 /** 10:00 in Vietnam on that day. */
 const at = (key: string) => new Date(vnStartOfDay(key).getTime() + 10 * 3_600_000);
+/** A procedure's stored target: the end of that day in Vietnam. */
+const endOf = (key: string) => vnEndOfDay(vnStartOfDay(key));
 
 describe('planner: the case page, the applicant checklist and the window e-mail', () => {
   let t: TestApp;
@@ -33,11 +35,12 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
   // Earliest (everything lodged now): work permit 5 Oct + 10 working days = Mon 19 Oct (Oct 6–9,
   // 12–16, 19; no holiday in October 2026), visa + 5 = Oct 20, 21, 22, 23, 26 → Mon 26 Oct 2026.
   // Likely and latest: the planned start, 1 June 2027 (no closed cases in this new institute).
-  // Criminal record: the work permit is lodged 60 days before 1 June = Fri 2 Apr 2027, so issued on or
-  // after 2 Oct 2026 (≤ 6 months) — today is later: from 5 Oct 2026; ready 5 working days before
-  // 2 Apr = Fri 26 Mar 2027.
+  // Criminal record: the work permit is planned for its target, the window's last day (Sat 22 May
+  // 2027, 10 days before 1 June) less 5 working days = Mon 17 May 2027 (stored on the procedure as
+  // it was counted), so issued on or after 17 Nov 2026 (≤ 6 months): from 17 Nov 2026; ready 5
+  // working days before 17 May = Mon 10 May 2027 (May 14, 13, 12, 11, 10).
   const tracks = [
-    { kind: 'work_permit', status: 'preparing', updatedAt: at('2026-10-01') },
+    { kind: 'work_permit', status: 'preparing', updatedAt: at('2026-10-01'), dueAt: endOf('2027-05-17') },
     { kind: 'visa', status: 'requested', updatedAt: at('2026-10-01') },
     { kind: 'residence_card', status: 'requested', updatedAt: at('2026-10-01') },
   ];
@@ -70,11 +73,14 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     expect(html).to.include('work permit: filed from 5 Oct 2026, decision within 10 working days, expected 19 Oct 2026');
     expect(html).to.include('no closed cases yet to measure');
     const row = html.slice(html.indexOf('data-window="criminal_record"'));
-    expect(row).to.include('5 Oct 2026 – 26 Mar 2027');
-    expect(row).to.include('issued on or after 2 Oct 2026: at most 6 months before the filing (Decree 219/2025/ND-CP Art. 18(4))');
-    // The passport must outlast the residence card: lodged after entry on 1 Jun 2027, decided 8 Jun,
-    // 2 years → 8 Jun 2029, + 30 days.
-    expect(html.slice(html.indexOf('data-window="passport"'))).to.include('valid until 8 Jul 2029');
+    expect(row).to.include('17 Nov 2026 – 10 May 2027');
+    expect(row).to.include('work permit lodged on 17 May 2027');
+    expect(row).to.include('issued on or after 17 Nov 2026: at most 6 months before the filing (Decree 219/2025/ND-CP Art. 18(4))');
+    // The passport must outlast the residence card. The work permit lodged 17 May is decided Mon 31
+    // May (10 working days), the visa Mon 7 Jun (Jun 1, 2, 3, 4, 7): entry then, later than the
+    // planned 1 Jun; the card lodged 7 Jun is decided Mon 14 Jun (Jun 8, 9, 10, 11, 14), 2 years →
+    // 14 Jun 2029, + 30 days.
+    expect(html.slice(html.indexOf('data-window="passport"'))).to.include('valid until 14 Jul 2029');
     // Row headers name the document as the Documents list does, capitalised.
     expect(html).to.include('<th scope="row">Criminal record certificate</th>');
     expect(html).to.include('<th scope="row">Passport</th>');
@@ -96,14 +102,14 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     const cVi = await onboardingCase(applicantVi);
     const vi = text((await page(await signedIn(t, applicantVi), `/applications/${cVi._id}`)).text);
     expect(vi).to.include('Khi nào cần xin giấy tờ');
-    expect(vi).to.include('Xin Phiếu lý lịch tư pháp trong khoảng từ 5/10/2026 đến 26/3/2027');
+    expect(vi).to.include('Xin Phiếu lý lịch tư pháp trong khoảng từ 17/11/2026 đến 10/5/2027');
     expect(vi).not.to.match(/planner\.[a-z]/);
 
     const cEn = await onboardingCase(applicantEn);
     const en = text((await page(await signedIn(t, applicantEn), `/applications/${cEn._id}`)).text);
     expect(en).to.include('When to get your certificates');
-    expect(en).to.include('Get your criminal record certificate between 5 Oct 2026 and 26 Mar 2027');
-    expect(en).to.include('Get your health certificate between 5 Oct 2026 and 26 Mar 2027');
+    expect(en).to.include('Get your criminal record certificate between 17 Nov 2026 and 10 May 2027');
+    expect(en).to.include('Get your health certificate between 5 Oct 2026 and 10 May 2027');
     // Before an offer there is no checklist yet.
     const early = await createCase({ applicant: applicantEn, call, stage: 'screening' });
     expect((await page(await signedIn(t, applicantEn), `/applications/${early._id}`)).text).not.to.include('id="certificate-checklist"');
@@ -128,9 +134,10 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     (await Case.findById(caseId).lean())!.outbox.filter((o) => o.template === 'certificate_window').map((o) => ((o.data as { windows: Array<{ key: string; type: string }> }).windows));
 
   it('e-mails the applicant once when a window opens, in one e-mail listing the windows opened', async () => {
-    // Planned start 16 Apr 2027 → work permit lodged Mon 15 Feb 2027 → criminal record from 15 Aug 2026.
+    // Planned start 16 Apr 2027; HR aims to lodge the work permit on the window's first day, Mon 15 Feb
+    // 2027 (the target stored) → criminal record from 15 Aug 2026.
     clock = at('2026-08-10');
-    const c = await createCase({ applicant: applicantEn, call, stage: 'onboarding', stageEnteredAt: at('2026-08-01'), profile: { fullName: 'Anna Schmidt', plannedArrival: at('2027-04-16') }, supportTracks: [{ kind: 'work_permit', status: 'preparing' }] });
+    const c = await createCase({ applicant: applicantEn, call, stage: 'onboarding', stageEnteredAt: at('2026-08-01'), profile: { fullName: 'Anna Schmidt', plannedArrival: at('2027-04-16') }, supportTracks: [{ kind: 'work_permit', status: 'preparing', dueAt: endOf('2027-02-15') }] });
     const subject = /Time to get your criminal record certificate/;
     // 10 Aug: the criminal record window has not opened; the others the work permit needs have, and
     // go in one e-mail.
@@ -211,30 +218,37 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
 
   it('says a window that moved replaces the one sent before, and says plainly when a window is nearly closed', async () => {
     const applicant = await createUser({ role: 'applicant', locale: 'en' });
-    // Sat 5 Dec 2026, arrival planned Mon 1 Mar 2027: the card is lodged on arrival, the dependant's
-    // passport ready 5 working days before, Mon 22 Feb.
+    // Sat 5 Dec 2026, arrival planned Mon 1 Mar 2027; the work permit and visa asked for (the
+    // factory's support flags), no track yet: the work permit is planned for the target it will get,
+    // the window's last day (Fri 19 Feb) less 5 working days, Fri 12 Feb (Feb 18, 17, 16, 15, 12;
+    // Tết 5–11 Feb); decided Fri 26 Feb (Feb 15–19, 22–26), the visa Fri 5 Mar (Mar 1–5): entry then,
+    // later than the planned arrival. The card is lodged on entry, the dependant's passport ready 5
+    // working days before, Fri 26 Feb (Mar 4, 3, 2, 1, Feb 26).
     const c = await createCase({ applicant, call, stage: 'onboarding', stageEnteredAt: at('2026-11-20'), profile: { fullName: 'Ana Lima', plannedArrival: at('2027-03-01') }, dependants: [{ fullName: 'Rui Lima', relationship: 'child', nationality: 'PT' }], supportTracks: [{ kind: 'residence_card', status: 'requested' }] });
     clock = at('2026-12-05');
     await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [c._id] });
     await deliver(t, c._id);
     const first = await t.smtp.waitForTo(applicant.email, /Time to get your .*dependants' passports/);
-    expect(first.text).to.include("- Dependants' passports: between 5 Dec 2026 and 22 Feb 2027");
+    expect(first.text).to.include("- Dependants' passports: between 5 Dec 2026 and 26 Feb 2027");
     expect(first.text).not.to.include('This replaces');
-    // The arrival moves to Thu 1 Apr 2027: ready by Thu 25 Mar (Mar 31, 30, 29, 26, 25).
+    // The arrival moves to Thu 1 Apr 2027: the window closes Mon 22 Mar, the work permit's target is
+    // Mon 15 Mar (Mar 19, 18, 17, 16, 15), decided Mon 29 Mar (Mar 16–19, 22–26, 29), the visa Mon 5
+    // Apr (Mar 30, 31, Apr 1, 2, 5): entry then, the passport ready by Mon 29 Mar (Apr 2, 1, Mar 31, 30, 29).
     await Case.updateOne({ _id: c._id }, { $set: { 'profile.plannedArrival': at('2027-04-01') } });
     clock = at('2026-12-07');
     await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [c._id] });
     await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [c._id] });
     await deliver(t, c._id);
     const moved = await t.smtp.waitForTo(applicant.email, /New dates: Time to get your .*dependants' passports/);
-    expect(moved.text).to.include("- Dependants' passports: between 7 Dec 2026 and 25 Mar 2027");
-    expect(moved.text).to.include('This replaces the window we sent on 5 Dec 2026 (5 Dec 2026 to 22 Feb 2027)');
+    expect(moved.text).to.include("- Dependants' passports: between 7 Dec 2026 and 29 Mar 2027");
+    expect(moved.text).to.include('This replaces the window we sent on 5 Dec 2026 (5 Dec 2026 to 26 Feb 2027)');
     expect(t.smtp.to(applicant.email).filter((m) => /dependants' passports/.test(m.subject))).to.have.length(2);
 
-    // Planned start Fri 12 Feb 2027: the work permit goes in Mon 14 Dec 2026, the criminal record is
-    // due Mon 7 Dec — one working day after Saturday 5 Dec: said as nearly closed, not as a range.
+    // Planned start Fri 12 Feb 2027: the work permit's target is Mon 14 Dec 2026 (the window's first
+    // day, stored), the criminal record is due Mon 7 Dec — one working day after Saturday 5 Dec: said
+    // as nearly closed, not as a range.
     const other = await createUser({ role: 'applicant', locale: 'en' });
-    const soon = await createCase({ applicant: other, call, stage: 'onboarding', stageEnteredAt: at('2026-11-20'), profile: { fullName: 'Tom Berg', plannedArrival: at('2027-02-12') }, supportTracks: [{ kind: 'work_permit', status: 'preparing' }] });
+    const soon = await createCase({ applicant: other, call, stage: 'onboarding', stageEnteredAt: at('2026-11-20'), profile: { fullName: 'Tom Berg', plannedArrival: at('2027-02-12') }, supportTracks: [{ kind: 'work_permit', status: 'preparing', dueAt: endOf('2026-12-14') }] });
     clock = at('2026-12-05');
     await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [soon._id] });
     await deliver(t, soon._id);

@@ -1,16 +1,18 @@
 // The schedule, the arrival forecast and the certificate windows on the real 2026–2027 holiday
 // calendar, each expected date worked out by hand below (the days skipped are named).
 import { expect } from 'chai';
-import { WorkingCalendar, vnDateKey, vnStartOfDay } from '../../server/calendar/index.ts';
+import { WorkingCalendar, vnDateKey, vnEndOfDay, vnStartOfDay } from '../../server/calendar/index.ts';
 import { VN_HOLIDAYS } from '../../server/calendar/holidays-vn.ts';
 import { forecastArrival } from '../../server/planner/forecast.ts';
 import { planCertificates } from '../../server/planner/certificates.ts';
-import type { PlannerCase } from '../../server/planner/schedule.ts';
+import { scheduleProcedures, type PlannerCase } from '../../server/planner/schedule.ts';
 
 const cal = WorkingCalendar.of(VN_HOLIDAYS);
 /** 10:00 in Vietnam on that day. */
 const at = (key: string) => new Date(vnStartOfDay(key).getTime() + 10 * 3_600_000);
 const key = (d: Date | undefined) => (d ? vnDateKey(d) : undefined);
+/** A stored target: the end of that day in Vietnam, as the procedures store it. */
+const endOf = (k: string) => vnEndOfDay(vnStartOfDay(k));
 
 function onboarding(tracks: PlannerCase['supportTracks'], extra: Partial<PlannerCase> = {}): PlannerCase {
   return { stage: 'onboarding', stageEnteredAt: at('2027-01-17'), supportTracks: tracks, ...extra };
@@ -127,14 +129,17 @@ describe('planner: arrival forecast on the holiday calendar', () => {
 });
 
 describe('planner: certificate windows', () => {
-  // Planned start Tue 1 Jun 2027: the work permit is lodged no more than 60 days before it
-  // (Decree 219/2025): 1 Jun − 60 days = Fri 2 Apr 2027 (a working day).
-  // Work permit decided 10 working days later: Apr 5, 6, 7, 8, 9, 12, 13, 14, 15 (9), Fri 16 Apr is
-  // the Hùng Kings holiday, Mon 19 Apr (10). Visa: Apr 20, 21, 22, 23, 26 → 26 Apr = the start.
-  // Residence card: applied for after entry, the planned arrival Tue 1 Jun (not the 26 Apr start):
-  // Jun 2 (1), 3 (2), 4 (3), Mon 7 (4), Tue 8 Jun (5) → decided 8 Jun 2027.
+  // Planned start Tue 1 Jun 2027: the work permit's window (Decree 219/2025: 60 to 10 days before it)
+  // is Fri 2 Apr – Sat 22 May 2027. Its target, as the case stores it: the window's last day less 5
+  // working days (rules.ts lodgingTarget): Fri 21 (1), Thu 20 (2), Wed 19 (3), Tue 18 (4), Mon 17 May
+  // (5) → Mon 17 May 2027. The certificates are planned for that day, the date the case shows (the
+  // window's first day, 2 Apr, was planned before: certificates asked for six weeks early).
+  // Work permit decided 10 working days later: May 18, 19, 20, 21, 24, 25, 26, 27, 28 (9), Mon 31 May
+  // (10). Visa: Jun 1, 2, 3, 4, Mon 7 Jun (5) → the start, Mon 7 Jun, and entry then (later than the
+  // planned 1 Jun). Residence card: applied for after entry: Jun 8 (1), 9 (2), 10 (3), 11 (4), Mon 14
+  // Jun (5) → decided 14 Jun 2027.
   const tracks = [
-    { kind: 'work_permit', status: 'preparing' },
+    { kind: 'work_permit', status: 'preparing', dueAt: endOf('2027-05-17') },
     { kind: 'visa', status: 'requested' },
     { kind: 'residence_card', status: 'requested' },
   ];
@@ -142,55 +147,80 @@ describe('planner: certificate windows', () => {
   const win = (list: ReturnType<typeof planCertificates>, type: string) => list.find((w) => w.type === type)!;
 
   it('criminal record: issued at most 6 months before the work permit filing, ready 5 working days before it', () => {
-    // Filing Fri 2 Apr 2027 → issued on or after 2 Oct 2026. Ready 5 working days before the filing:
-    // Thu 1 Apr (1), Wed 31 Mar (2), Tue 30 (3), Mon 29 (4), Fri 26 Mar (5) → by 26 Mar.
+    // Filing on the target, Mon 17 May 2027 → issued on or after 17 Nov 2026. Ready 5 working days
+    // before the filing: Fri 14 May (1), Thu 13 (2), Wed 12 (3), Tue 11 (4), Mon 10 May (5) → by 10 May.
     const list = planCertificates({ case: c, documents: [{ type: 'criminal_record', status: 'accepted', issuedAt: at('2026-09-15') }], calendar: cal, today: at('2026-09-01') });
     const w = win(list, 'criminal_record');
-    expect([key(w.from), key(w.to), w.status]).to.deep.equal(['2026-10-02', '2027-03-26', 'upcoming']);
-    expect(w.neededBy.map((n) => [n.kind, key(n.fileOn)])).to.deep.equal([['work_permit', '2027-04-02']]);
-    // One issued 15 Sep 2026 is too old for a 2 Apr filing (more than 6 months); on 2 Oct the window opens.
-    expect(win(planCertificates({ case: c, documents: [], calendar: cal, today: at('2026-10-02') }), 'criminal_record').status).to.equal('open');
-    // After 26 Mar it is late.
-    const late = win(planCertificates({ case: c, documents: [], calendar: cal, today: at('2027-03-29') }), 'criminal_record');
+    expect([key(w.from), key(w.to), w.status]).to.deep.equal(['2026-11-17', '2027-05-10', 'upcoming']);
+    expect(w.neededBy.map((n) => [n.kind, key(n.fileOn)])).to.deep.equal([['work_permit', '2027-05-17']]);
+    // One issued 15 Sep 2026 is too old for a 17 May filing (more than 6 months); on 17 Nov the window opens.
+    expect(win(planCertificates({ case: c, documents: [], calendar: cal, today: at('2026-11-17') }), 'criminal_record').status).to.equal('open');
+    // After 10 May it is late.
+    const late = win(planCertificates({ case: c, documents: [], calendar: cal, today: at('2027-05-11') }), 'criminal_record');
     expect(late.status).to.equal('late');
-    // It never reads as ending before it starts ("29 Mar – 26 Mar"): the one day it ended.
-    expect([key(late.from), key(late.to)]).to.deep.equal(['2027-03-26', '2027-03-26']);
-    // One issued 5 Oct 2026 counts.
-    expect(win(planCertificates({ case: c, documents: [{ type: 'criminal_record', status: 'pending', issuedAt: at('2026-10-05') }], calendar: cal, today: at('2027-01-10') }), 'criminal_record').status).to.equal('ok');
+    // It never reads as ending before it starts ("11 May – 10 May"): the one day it ended.
+    expect([key(late.from), key(late.to)]).to.deep.equal(['2027-05-10', '2027-05-10']);
+    // One issued 20 Nov 2026 counts; one issued 5 Oct 2026 (enough for the window's first day, 2 Apr) does not.
+    expect(win(planCertificates({ case: c, documents: [{ type: 'criminal_record', status: 'pending', issuedAt: at('2026-11-20') }], calendar: cal, today: at('2027-01-10') }), 'criminal_record').status).to.equal('ok');
+    expect(win(planCertificates({ case: c, documents: [{ type: 'criminal_record', status: 'pending', issuedAt: at('2026-10-05') }], calendar: cal, today: at('2027-01-10') }), 'criminal_record').status).to.equal('open');
   });
 
   it('health certificate: 12 months before the filing; a rejected one does not count', () => {
-    // Filing 2 Apr 2027 → issued on or after 2 Apr 2026; today 1 Sep 2026 is later, so from = today.
-    const ok = planCertificates({ case: c, documents: [{ type: 'health_certificate', status: 'accepted', issuedAt: at('2026-05-10') }], calendar: cal, today: at('2026-09-01') });
+    // Filing 17 May 2027 → issued on or after 17 May 2026; today 1 Sep 2026 is later, so from = today.
+    const ok = planCertificates({ case: c, documents: [{ type: 'health_certificate', status: 'accepted', issuedAt: at('2026-06-10') }], calendar: cal, today: at('2026-09-01') });
     expect(win(ok, 'health_certificate').status).to.equal('ok');
-    const rejected = planCertificates({ case: c, documents: [{ type: 'health_certificate', status: 'rejected', issuedAt: at('2026-05-10') }], calendar: cal, today: at('2026-09-01') });
-    expect([key(win(rejected, 'health_certificate').from), key(win(rejected, 'health_certificate').to), win(rejected, 'health_certificate').status]).to.deep.equal(['2026-09-01', '2027-03-26', 'open']);
-    const old = planCertificates({ case: c, documents: [{ type: 'health_certificate', issuedAt: at('2026-03-31') }], calendar: cal, today: at('2026-09-01') });
+    const rejected = planCertificates({ case: c, documents: [{ type: 'health_certificate', status: 'rejected', issuedAt: at('2026-06-10') }], calendar: cal, today: at('2026-09-01') });
+    expect([key(win(rejected, 'health_certificate').from), key(win(rejected, 'health_certificate').to), win(rejected, 'health_certificate').status]).to.deep.equal(['2026-09-01', '2027-05-10', 'open']);
+    // Issued 10 May 2026: more than 12 months before the 17 May 2027 filing.
+    const old = planCertificates({ case: c, documents: [{ type: 'health_certificate', issuedAt: at('2026-05-10') }], calendar: cal, today: at('2026-09-01') });
     expect(win(old, 'health_certificate').status).to.equal('open');
   });
 
   it('the ready-by day crosses Tết 2027: a filing on Mon 15 Feb must be prepared by Mon 1 Feb', () => {
-    // Planned start Fri 16 Apr 2027 → 60 days earlier is Mon 15 Feb (Feb 2027 has 28 days).
+    // Planned start Fri 16 Apr 2027 → 60 days earlier is Mon 15 Feb (Feb 2027 has 28 days), the
+    // window's first day, where HR moved the target (stored on the track, no count).
     // 5 working days before 15 Feb: Fri 12 (1); Thu 11 – Mon 8, Sun 7, Sat 6, Fri 5 (Tết) skipped;
     // Thu 4 (2), Wed 3 (3), Tue 2 (4), Mon 1 Feb (5). Criminal record from 15 Aug 2026.
-    const c2 = onboarding([{ kind: 'work_permit', status: 'preparing' }], { profile: { plannedArrival: at('2027-04-16') } });
+    const c2 = onboarding([{ kind: 'work_permit', status: 'preparing', dueAt: endOf('2027-02-15') }], { profile: { plannedArrival: at('2027-04-16') } });
     const w = win(planCertificates({ case: c2, documents: [], calendar: cal, today: at('2026-07-01') }), 'criminal_record');
     expect([key(w.neededBy[0]!.fileOn), key(w.from), key(w.to), w.status]).to.deep.equal(['2027-02-15', '2026-08-15', '2027-02-01', 'upcoming']);
+    // With no target stored, the default: the window closes Tue 6 Apr; less 5 working days: Mon 5 Apr
+    // (1), Fri 2 (2), Thu 1 (3), Wed 31 Mar (4), Tue 30 Mar (5) → filed 30 Mar, ready by Tue 23 Mar
+    // (Mar 29, 26, 25, 24, 23), the criminal record from 30 Sep 2026.
+    const d = onboarding([{ kind: 'work_permit', status: 'preparing' }], { profile: { plannedArrival: at('2027-04-16') } });
+    const dw = win(planCertificates({ case: d, documents: [], calendar: cal, today: at('2026-07-01') }), 'criminal_record');
+    expect([key(dw.neededBy[0]!.fileOn), key(dw.from), key(dw.to), dw.status]).to.deep.equal(['2027-03-30', '2026-09-30', '2027-03-23', 'upcoming']);
+  });
+
+  it("plans the work permit's filing on the procedure's target: the stored one, else the default it gets when requested", () => {
+    const sched = (tr: PlannerCase['supportTracks'], today: string) => scheduleProcedures({ case: onboarding(tr, { profile: { plannedArrival: at('2027-06-01') } }), calendar: cal, today: at(today), anchorOnPlannedStart: true }).steps[0]!;
+    // Stored (counted or typed by HR): that day, explained as the target.
+    const typed = sched([{ kind: 'work_permit', status: 'requested', dueAt: endOf('2027-04-20') }], '2026-12-05');
+    expect([key(typed.fileOn), typed.explain.key]).to.deep.equal(['2027-04-20', 'target']);
+    // None stored (the offer): requested today, Sat 5 Dec 2026, it counts 10 working days to Fri 18
+    // Dec, before the window opens (2 Apr): the window's last day less 5 working days, Mon 17 May.
+    expect(key(sched([{ kind: 'work_permit', status: 'requested' }], '2026-12-05').fileOn)).to.equal('2027-05-17');
+    // The same for the exemption certificate, which has the same window (Decree 219/2025 Art. 9(1)).
+    expect(key(sched([{ kind: 'work_permit_exemption', status: 'preparing', dueAt: endOf('2027-05-04') }], '2026-12-05').fileOn)).to.equal('2027-05-04');
+    // A target on a day off is lodged the working day before: Sun 16 May → Fri 14 May.
+    expect(key(sched([{ kind: 'work_permit', status: 'requested', dueAt: endOf('2027-05-16') }], '2026-12-05').fileOn)).to.equal('2027-05-14');
+    // A target already passed (the file is late) is planned for today, never in the past.
+    expect(key(sched([{ kind: 'work_permit', status: 'preparing', dueAt: endOf('2027-04-05') }], '2027-04-07').fileOn)).to.equal('2027-04-07');
   });
 
   it('passport: valid 30 days beyond the residence card (2 years from its decision unless recorded)', () => {
-    // Card decided Tue 8 Jun 2027 → ends 8 Jun 2029 (2 years, Law 47/2014 Art. 38) → passport valid to 8 Jul 2029.
+    // Card decided Mon 14 Jun 2027 → ends 14 Jun 2029 (2 years, Law 47/2014 Art. 38) → passport valid to 14 Jul 2029.
     const short = planCertificates({ case: c, documents: [{ type: 'passport', status: 'accepted', expiresAt: at('2029-07-05') }], calendar: cal, today: at('2027-01-04') });
     const w = win(short, 'passport');
     expect(w.status).to.equal('open');
     // Valid on the work permit's and the visa's filing days, it falls short of the card alone: the
-    // window is the card's, ready 5 working days before it is lodged after entry (Tue 1 Jun 2027):
-    // Mon 31 May (1), Fri 28 (2), Thu 27 (3), Wed 26 (4), Tue 25 May (5).
-    expect(key(w.to)).to.equal('2027-05-25');
-    expect(w.neededBy.map((n) => [n.kind, key(n.fileOn)])).to.deep.equal([['residence_card', '2027-06-01']]);
+    // window is the card's, ready 5 working days before it is lodged after entry (Mon 7 Jun 2027):
+    // Fri 4 Jun (1), Thu 3 (2), Wed 2 (3), Tue 1 (4), Mon 31 May (5).
+    expect(key(w.to)).to.equal('2027-05-31');
+    expect(w.neededBy.map((n) => [n.kind, key(n.fileOn)])).to.deep.equal([['residence_card', '2027-06-07']]);
     expect(w.reasons.find((r) => r.key === 'passportCard')!.params).to.deep.include({ days: 30, estimated: 1 });
-    expect(key(w.reasons.find((r) => r.key === 'passportCard')!.params.date as Date)).to.equal('2029-07-08');
-    expect(win(planCertificates({ case: c, documents: [{ type: 'passport', expiresAt: at('2029-07-08') }], calendar: cal, today: at('2027-01-04') }), 'passport').status).to.equal('ok');
+    expect(key(w.reasons.find((r) => r.key === 'passportCard')!.params.date as Date)).to.equal('2029-07-14');
+    expect(win(planCertificates({ case: c, documents: [{ type: 'passport', expiresAt: at('2029-07-14') }], calendar: cal, today: at('2027-01-04') }), 'passport').status).to.equal('ok');
     // A recorded card end (31 Dec 2028) sets the date: 30 Jan 2029.
     const recorded = onboarding([...tracks.slice(0, 2), { kind: 'residence_card', status: 'requested', cardEndsAt: at('2028-12-31') }], { profile: { plannedArrival: at('2027-06-01') } });
     const r = win(planCertificates({ case: recorded, documents: [{ type: 'passport', expiresAt: at('2029-02-01') }], calendar: cal, today: at('2027-01-04') }), 'passport');
@@ -241,10 +271,11 @@ describe('planner: certificate windows', () => {
   });
 
   it('an open window with fewer than 5 working days left is marked nearly closed, with the days left', () => {
-    // Today Sat 5 Dec 2026, planned start Fri 12 Feb 2027: the work permit is lodged 60 days before,
-    // Mon 14 Dec; ready 5 working days before it: Fri 11 (1), Thu 10 (2), Wed 9 (3), Tue 8 (4), Mon 7
-    // Dec (5). Left from Saturday: Mon 7 only → 1 working day.
-    const soon = onboarding([{ kind: 'work_permit', status: 'preparing' }], { profile: { plannedArrival: at('2027-02-12') } });
+    // Today Sat 5 Dec 2026, planned start Fri 12 Feb 2027: HR aims to lodge the work permit on the
+    // window's first day, 60 days before, Mon 14 Dec (the target stored); ready 5 working days before
+    // it: Fri 11 (1), Thu 10 (2), Wed 9 (3), Tue 8 (4), Mon 7 Dec (5). Left from Saturday: Mon 7 only
+    // → 1 working day.
+    const soon = onboarding([{ kind: 'work_permit', status: 'preparing', dueAt: endOf('2026-12-14') }], { profile: { plannedArrival: at('2027-02-12') } });
     const w = win(planCertificates({ case: soon, documents: [], calendar: cal, today: at('2026-12-05') }), 'criminal_record');
     expect([key(w.from), key(w.to), w.status, w.daysLeft, w.closing]).to.deep.equal(['2026-12-05', '2026-12-07', 'open', 1, true]);
     // A month earlier the same window has time enough.
@@ -254,10 +285,11 @@ describe('planner: certificate windows', () => {
 
   it('at the offer, a procedure HR has started does not hide the ones the applicant asked for', () => {
     // HR opened housing during the offer; the work permit, visa and card have no track yet but were
-    // asked for: the work permit still needs the criminal record (filed 60 days before 1 Jun 2027).
+    // asked for: the work permit still needs the criminal record, planned for the target it will get
+    // (the window's last day, Sat 22 May 2027, less 5 working days: Mon 17 May).
     const offer: PlannerCase = { stage: 'offer', stageEnteredAt: at('2026-11-20'), profile: { plannedArrival: at('2027-06-01') }, supportRequested: { workPermit: true, visa: true, residenceCard: true, housing: true }, supportTracks: [{ kind: 'housing', status: 'requested' }] };
     const w = win(planCertificates({ case: offer, documents: [], calendar: cal, today: at('2026-12-05') }), 'criminal_record');
-    expect(w.neededBy.map((n) => [n.kind, key(n.fileOn)])).to.deep.equal([['work_permit', '2027-04-02']]);
+    expect(w.neededBy.map((n) => [n.kind, key(n.fileOn)])).to.deep.equal([['work_permit', '2027-05-17']]);
     // A track HR set to 'not needed' stays not needed, whatever was asked for.
     const exempt = { ...offer, supportTracks: [{ kind: 'work_permit', status: 'not_needed' }] };
     expect(planCertificates({ case: exempt, documents: [], calendar: cal, today: at('2026-12-05') }).some((x) => x.type === 'criminal_record')).to.equal(false);

@@ -2,7 +2,7 @@
 // dates are written out, and the vi and en locale files carry the same keys.
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { WorkingCalendar, vnStartOfDay } from '../../server/calendar/index.ts';
+import { WorkingCalendar, vnEndOfDay, vnStartOfDay } from '../../server/calendar/index.ts';
 import { VN_HOLIDAYS } from '../../server/calendar/holidays-vn.ts';
 import { systemContext } from '../../server/context.ts';
 import { forecastArrival } from '../../server/planner/forecast.ts';
@@ -59,9 +59,10 @@ describe('planner: page model in vi and en', () => {
   });
 
   it('words a late window as late, never with its past last day as a deadline', () => {
-    // Planned start Fri 12 Feb 2027: the work permit is lodged 60 days before, Mon 14 Dec 2026; the
-    // criminal record was to be ready by Mon 7 Dec. Today Wed 9 Dec: late.
-    const c: PlannerCase = { stage: 'onboarding', stageEnteredAt: at('2026-11-20'), profile: { plannedArrival: at('2027-02-12') }, supportTracks: [{ kind: 'work_permit', status: 'preparing' }] };
+    // Planned start Fri 12 Feb 2027: HR aims to lodge the work permit on the window's first day, 60
+    // days before, Mon 14 Dec 2026 (the target stored on the procedure); the criminal record was to
+    // be ready by Mon 7 Dec. Today Wed 9 Dec: late.
+    const c: PlannerCase = { stage: 'onboarding', stageEnteredAt: at('2026-11-20'), profile: { plannedArrival: at('2027-02-12') }, supportTracks: [{ kind: 'work_permit', status: 'preparing', dueAt: vnEndOfDay(vnStartOfDay('2026-12-14')) }] };
     const today = at('2026-12-09');
     const plan = { forecast: undefined, windows: planCertificates({ case: c, documents: [], calendar: cal, today }) };
     const line = (locale: 'vi' | 'en') => presentPlan(systemContext({ now: today, locale }), plan).windows.find((w) => w.type === 'criminal_record')!;
