@@ -44,12 +44,20 @@ interface HistoryLike {
   recount?: Parameters<typeof recountTimelineEntry>[2] | null;
   received?: { via?: string | null; on?: Date | null } | null;
   extension?: { from?: Date | null; to?: Date | null } | null;
+  plannedStart?: { from?: Date | null; to?: Date | null; dueFrom?: Date | null; dueTo?: Date | null } | null;
 }
 
 /** "New answer date: 5 Jan 2027 (it was 18 Dec 2026)." in the reader's language. */
 function extensionText(t: TFunction, e: { from?: Date | null; to?: Date | null }, locale: Locale): string {
   const to = formatDay(e.to, locale);
   return e.from ? t('cases.timelineText.extended', { to, from: formatDay(e.from, locale) }) : t('cases.timelineText.extendedTo', { to });
+}
+
+/** "Planned start: 1 Apr 2027 (it was 1 Mar 2027).", then onboarding's deadline when it moved with it. */
+function plannedStartText(t: TFunction, p: NonNullable<HistoryLike['plannedStart']>, locale: Locale): string {
+  const to = formatDay(p.to, locale);
+  const start = p.from ? t('cases.timelineText.plannedStart', { to, from: formatDay(p.from, locale) }) : t('cases.timelineText.plannedStartTo', { to });
+  return p.dueTo && p.dueFrom ? `${start}\n${t('cases.timelineText.onboardingDue', { to: formatDay(p.dueTo, locale), from: formatDay(p.dueFrom, locale) })}` : start;
 }
 
 /** The note of a history entry in the reader's language: a system-made one from its fields, else as written. */
@@ -152,7 +160,7 @@ export function timeline(
     const label = assignedTo ? (assignedTo === who ? t('cases.timelineText.tookCase') : t('cases.timelineText.assignedTo', { name: assignedTo })) : actionLabel(t, h.action);
     const to = stageShownAfter(h.action, h.to);
     // An answer date moved: the dates for every reader, HR's reason after them for staff only.
-    const extension = h.extension?.to ? extensionText(t, h.extension, view.locale) : undefined;
+    const extension = h.extension?.to ? extensionText(t, h.extension, view.locale) : h.plannedStart?.to ? plannedStartText(t, h.plannedStart, view.locale) : undefined;
     const written = showNote && !assignedTo ? noteOf(t, h, view.locale) : undefined;
     const note = [extension, written].filter(Boolean).join('\n');
     out.push({
