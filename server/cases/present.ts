@@ -3,6 +3,8 @@
 // tracks, e-mail log, stage badge). Documents in, plain page models out (Handlebars refuses
 // Mongoose getters), translated through tOf(ctx).
 import { vnDateKey } from '../calendar/index.ts';
+import { canChangePlannedStart, PLANNED_START_FIELDS } from './planned-start.ts';
+import { isCalendarDay } from '../support/calendar-day.ts';
 import { formatDay } from '../views/time.ts';
 import { presentPlan } from '../planner/present.ts';
 import type { TFunction } from 'i18next';
@@ -239,6 +241,16 @@ export function extendSentFields(ctx: Context, values: { extendDueAt?: string; e
   return out;
 }
 
+/** What a stale planned-start form sent, for the conflict page (nothing of it saved). */
+export function plannedStartSentFields(ctx: Context, values: { plannedStart?: string; plannedStartReason?: string }): Array<{ field: string; label: string; text: string; long?: boolean }> {
+  const t = tOf(ctx);
+  const typed = (values.plannedStart ?? '').trim();
+  const out: Array<{ field: string; label: string; text: string; long?: boolean }> = [];
+  if (typed) out.push({ field: PLANNED_START_FIELDS.day, label: t('cases.plannedStart.day'), text: isCalendarDay(typed) ? formatDay(new Date(`${typed}T00:00:00.000Z`), ctx.locale) : typed.slice(0, 100) });
+  if (values.plannedStartReason?.trim()) out.push({ field: PLANNED_START_FIELDS.reason, label: t('cases.plannedStart.reason'), text: values.plannedStartReason, long: true });
+  return out;
+}
+
 /** The badge class of a stage: good, ended without a hire, or waiting on someone. */
 export function stageBadge(stage: string): string {
   if (inStages(stage, SUCCESS_STAGES)) return 'ok';
@@ -321,6 +333,7 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     // The open request's two endings besides the applicant's answer, and the offer's acceptance by post or e-mail.
     requestForms: data.actions.includes('answered_outside') ? requestForms(state, errorTexts(t, state.errors) ?? {}) : undefined,
     recordAcceptance: data.actions.includes('record_acceptance') ? acceptanceForm(t, now, state, errorTexts(t, state.errors) ?? {}) : undefined,
+    plannedStartForm: canWork && canChangePlannedStart(c) ? plannedStartForm(now, state, errorTexts(t, state.errors) ?? {}) : undefined,
     actions: data.actions.filter((a) => !PLACED_ACTIONS.has(a)).map((a) => ({
       action: a,
       // What the case still lacks for this step (the step's own rule, computed with the page): said
@@ -371,6 +384,13 @@ function requestForms(state: FormState, errors: FieldErrors) {
     outside: { open: outside, reason: outside ? v.reason : undefined, error: outside ? errors.reason : undefined },
     reasonMax: HOLD_REASON_MAX,
   };
+}
+
+/** Moving the planned start (server/cases/planned-start.ts), kept as typed when refused. */
+function plannedStartForm(now: Date, state: FormState, errors: FieldErrors) {
+  const v = state.values ?? {};
+  const mine = v.action === 'plan_start';
+  return { open: mine, day: mine ? v[PLANNED_START_FIELDS.day] : undefined, reason: mine ? v[PLANNED_START_FIELDS.reason] : undefined, errors: mine ? errors : {}, min: vnDateKey(now), reasonMax: HOLD_REASON_MAX };
 }
 
 /** Recording an acceptance received by e-mail or post: how, the day (today unless given), a note. */
