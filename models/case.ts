@@ -106,6 +106,20 @@ const extensionEventSchema = new Schema(
   { _id: false },
 );
 
+/**
+ * HR moved the planned start of work (server/cases/planned-start.ts): the days, and the onboarding
+ * stage's deadline as it was and became when the case was in onboarding (it follows the start).
+ */
+const plannedStartEventSchema = new Schema(
+  {
+    from: { type: Date },
+    to: { type: Date, required: true },
+    dueFrom: { type: Date },
+    dueTo: { type: Date },
+  },
+  { _id: false },
+);
+
 const historyEventSchema = new Schema(
   {
     at: { type: Date, required: true },
@@ -120,6 +134,7 @@ const historyEventSchema = new Schema(
     recount: { type: recountEventSchema, default: undefined },
     received: { type: receivedEventSchema, default: undefined },
     extension: { type: extensionEventSchema, default: undefined },
+    plannedStart: { type: plannedStartEventSchema, default: undefined },
   },
   { _id: true },
 );

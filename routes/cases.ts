@@ -28,7 +28,8 @@ import { addNote, assignCase, bulkAssign, postMessage } from '../server/cases/co
 import { CaseConflictError } from '../server/cases/conflict.ts';
 import { loadCasePage, staffCase, staffCaseRecord } from '../server/cases/page.ts';
 import { applicantLocale, defaultInfoDue, canRequestInfo, canExtendInfo, extendInfoRequest } from '../server/cases/request-info.ts';
-import { assignFlash, bulkAssignFlash, casePage, confirmDecisionPage, conflictPage, extendSentFields, requestInfoPage, stageLabel, type FormState } from '../server/cases/present.ts';
+import { changePlannedStart } from '../server/cases/planned-start.ts';
+import { assignFlash, bulkAssignFlash, casePage, confirmDecisionPage, conflictPage, extendSentFields, plannedStartSentFields, requestInfoPage, stageLabel, type FormState } from '../server/cases/present.ts';
 import { mentionFlash } from '../server/mentions/present.ts';
 
 const STAFF = allow('role.staff');
@@ -40,6 +41,7 @@ const actionParams = z.object({ id: z.string(), action: z.string().refine(isActi
 const actionBody = z.object({ version: formVersion, reason: formText, note: formText, items: formText, dueAt: formText, arrivedOn: formText, reviewBy: formText, receivedVia: formText, receivedOn: formText });
 const requestInfoBody = z.object({ version: formVersion, items: formText, dueAt: formText });
 const extendInfoBody = z.object({ version: formVersion, extendDueAt: formText, extendReason: formText });
+const plannedStartBody = z.object({ version: formVersion, plannedStart: formText, plannedStartReason: formText });
 const assignBody = z.object({ assignee: formText });
 const bulkAssignBody = z.object({
   back: formText,
@@ -136,7 +138,7 @@ export function casesRoutes(app: AppContext): Router {
 
   // The addresses a refused form leaves in the address bar (POST-only actions): reopened, they are the queue or the case.
   router.get('/cases/bulk-assign', STAFF, reloadTo(() => '/cases'));
-  for (const action of ['actions/:action', 'actions/:action/confirm', 'assign', 'notes', 'messages', 'request-info/extend']) router.get(`/cases/:id/${action}`, STAFF, reloadTo((p) => `/cases/${p.id}`));
+  for (const action of ['actions/:action', 'actions/:action/confirm', 'assign', 'notes', 'messages', 'request-info/extend', 'planned-start']) router.get(`/cases/:id/${action}`, STAFF, reloadTo((p) => `/cases/${p.id}`));
 
   router.post('/cases/bulk-assign', WORKERS, async (req, res) => {
     const form = bulkAssignBody.parse(req.body ?? {});
@@ -261,6 +263,24 @@ export function casesRoutes(app: AppContext): Router {
       // A really stale form: what it sent (the date too, not only the reason), nothing of it saved.
       if (err instanceof CaseConflictError) res.status(409).render('cases/conflict', { ...conflictPage(req.ctx, err, `/cases/${String(c._id)}`, req.body, extendSentFields(req.ctx, values)), sentLead: tOf(req.ctx)('cases.conflict.sentLeadCase') });
       else if (err instanceof ValidationError) await showCase(req, res, c, { errors: err.fields, values: { ...values, action: 'extend_info' } }, 422);
+      else throw err;
+    }
+  });
+
+  // A new planned start of work (the expert's word): onboarding's deadline follows it; no e-mail.
+  router.post('/cases/:id/planned-start', WORKERS, async (req, res) => {
+    const c = await caseFor(req, 'work');
+    const { version, ...values } = readForm(plannedStartBody, req.body);
+    try {
+      const { caseDoc, unchanged } = await changePlannedStart({ ctx: req.ctx, caseDoc: c, version, form: values });
+      const date = formatDay(caseDoc.profile?.plannedArrival, req.ctx.locale);
+      if (unchanged) flash(req, 'info', 'cases.flash.plannedStartAlready', { date });
+      else if (caseDoc.stage === 'onboarding') flash(req, 'success', 'cases.flash.plannedStartChangedDue', { date, due: formatDay(caseDoc.stageDueAt, req.ctx.locale) });
+      else flash(req, 'success', 'cases.flash.plannedStartChanged', { date });
+      res.redirect(303, `/cases/${String(c._id)}#profile`);
+    } catch (err) {
+      if (err instanceof CaseConflictError) res.status(409).render('cases/conflict', { ...conflictPage(req.ctx, err, `/cases/${String(c._id)}`, req.body, plannedStartSentFields(req.ctx, values)), sentLead: tOf(req.ctx)('cases.conflict.sentLeadCase') });
+      else if (err instanceof ValidationError) await showCase(req, res, c, { errors: err.fields, values: { ...values, action: 'plan_start' } }, 422);
       else throw err;
     }
   });

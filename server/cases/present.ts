@@ -3,6 +3,8 @@
 // tracks, e-mail log, stage badge). Documents in, plain page models out (Handlebars refuses
 // Mongoose getters), translated through tOf(ctx).
 import { vnDateKey } from '../calendar/index.ts';
+import { canChangePlannedStart, PLANNED_START_FIELDS } from './planned-start.ts';
+import { isCalendarDay } from '../support/calendar-day.ts';
 import { formatDay } from '../views/time.ts';
 import { presentPlan } from '../planner/present.ts';
 import type { TFunction } from 'i18next';
@@ -44,12 +46,20 @@ interface HistoryLike {
   recount?: Parameters<typeof recountTimelineEntry>[2] | null;
   received?: { via?: string | null; on?: Date | null } | null;
   extension?: { from?: Date | null; to?: Date | null } | null;
+  plannedStart?: { from?: Date | null; to?: Date | null; dueFrom?: Date | null; dueTo?: Date | null } | null;
 }
 
 /** "New answer date: 5 Jan 2027 (it was 18 Dec 2026)." in the reader's language. */
 function extensionText(t: TFunction, e: { from?: Date | null; to?: Date | null }, locale: Locale): string {
   const to = formatDay(e.to, locale);
   return e.from ? t('cases.timelineText.extended', { to, from: formatDay(e.from, locale) }) : t('cases.timelineText.extendedTo', { to });
+}
+
+/** "Planned start: 1 Apr 2027 (it was 1 Mar 2027).", then onboarding's deadline when it moved with it. */
+function plannedStartText(t: TFunction, p: NonNullable<HistoryLike['plannedStart']>, locale: Locale): string {
+  const to = formatDay(p.to, locale);
+  const start = p.from ? t('cases.timelineText.plannedStart', { to, from: formatDay(p.from, locale) }) : t('cases.timelineText.plannedStartTo', { to });
+  return p.dueTo && p.dueFrom ? `${start}\n${t('cases.timelineText.onboardingDue', { to: formatDay(p.dueTo, locale), from: formatDay(p.dueFrom, locale) })}` : start;
 }
 
 /** The note of a history entry in the reader's language: a system-made one from its fields, else as written. */
@@ -152,7 +162,7 @@ export function timeline(
     const label = assignedTo ? (assignedTo === who ? t('cases.timelineText.tookCase') : t('cases.timelineText.assignedTo', { name: assignedTo })) : actionLabel(t, h.action);
     const to = stageShownAfter(h.action, h.to);
     // An answer date moved: the dates for every reader, HR's reason after them for staff only.
-    const extension = h.extension?.to ? extensionText(t, h.extension, view.locale) : undefined;
+    const extension = h.extension?.to ? extensionText(t, h.extension, view.locale) : h.plannedStart?.to ? plannedStartText(t, h.plannedStart, view.locale) : undefined;
     const written = showNote && !assignedTo ? noteOf(t, h, view.locale) : undefined;
     const note = [extension, written].filter(Boolean).join('\n');
     out.push({
@@ -228,6 +238,16 @@ export function extendSentFields(ctx: Context, values: { extendDueAt?: string; e
   const out: Array<{ field: string; label: string; text: string; long?: boolean }> = [];
   if (typed) out.push({ field: 'extendDueAt', label: t('cases.requestInfo.newDate'), text: due.success ? formatDay(due.data, ctx.locale) : typed.slice(0, 100) });
   if (values.extendReason?.trim()) out.push({ field: 'extendReason', label: t('cases.requestInfo.extendReason'), text: values.extendReason, long: true });
+  return out;
+}
+
+/** What a stale planned-start form sent, for the conflict page (nothing of it saved). */
+export function plannedStartSentFields(ctx: Context, values: { plannedStart?: string; plannedStartReason?: string }): Array<{ field: string; label: string; text: string; long?: boolean }> {
+  const t = tOf(ctx);
+  const typed = (values.plannedStart ?? '').trim();
+  const out: Array<{ field: string; label: string; text: string; long?: boolean }> = [];
+  if (typed) out.push({ field: PLANNED_START_FIELDS.day, label: t('cases.plannedStart.day'), text: isCalendarDay(typed) ? formatDay(new Date(`${typed}T00:00:00.000Z`), ctx.locale) : typed.slice(0, 100) });
+  if (values.plannedStartReason?.trim()) out.push({ field: PLANNED_START_FIELDS.reason, label: t('cases.plannedStart.reason'), text: values.plannedStartReason, long: true });
   return out;
 }
 
@@ -313,6 +333,7 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     // The open request's two endings besides the applicant's answer, and the offer's acceptance by post or e-mail.
     requestForms: data.actions.includes('answered_outside') ? requestForms(state, errorTexts(t, state.errors) ?? {}) : undefined,
     recordAcceptance: data.actions.includes('record_acceptance') ? acceptanceForm(t, now, state, errorTexts(t, state.errors) ?? {}) : undefined,
+    plannedStartForm: canWork && canChangePlannedStart(c) ? plannedStartForm(now, state, errorTexts(t, state.errors) ?? {}) : undefined,
     actions: data.actions.filter((a) => !PLACED_ACTIONS.has(a)).map((a) => ({
       action: a,
       // What the case still lacks for this step (the step's own rule, computed with the page): said
@@ -363,6 +384,13 @@ function requestForms(state: FormState, errors: FieldErrors) {
     outside: { open: outside, reason: outside ? v.reason : undefined, error: outside ? errors.reason : undefined },
     reasonMax: HOLD_REASON_MAX,
   };
+}
+
+/** Moving the planned start (server/cases/planned-start.ts), kept as typed when refused. */
+function plannedStartForm(now: Date, state: FormState, errors: FieldErrors) {
+  const v = state.values ?? {};
+  const mine = v.action === 'plan_start';
+  return { open: mine, day: mine ? v[PLANNED_START_FIELDS.day] : undefined, reason: mine ? v[PLANNED_START_FIELDS.reason] : undefined, errors: mine ? errors : {}, min: vnDateKey(now), reasonMax: HOLD_REASON_MAX };
 }
 
 /** Recording an acceptance received by e-mail or post: how, the day (today unless given), a note. */

@@ -145,6 +145,8 @@ const INVENTORY: Record<string, Kind> = {
   'POST /cases/:id/request-info': 'role',
   'POST /cases/:id/request-info/extend': 'role',
   'GET /cases/:id/request-info/extend': 'none', // a redirect (303) to the page of the form whose refusal left this address
+  'POST /cases/:id/planned-start': 'role',
+  'GET /cases/:id/planned-start': 'none', // a redirect (303) to the page of the form whose refusal left this address
   'POST /cases/:id/assign': 'role',
   'POST /cases/:id/notes': 'role',
   'POST /cases/:id/messages': 'role',

@@ -55,5 +55,26 @@ describe('workflow: e-mail templates', () => {
     expect(en.subject).to.equal('1 overdue case in your institute');
     expect((await renderEmail('overdue_digest', 'en', { ...data, count: 2 })).subject).to.equal('2 overdue cases in your institute');
     expect(en.text).to.include('http://talent.test/cases/abc?lang=en');
+    // No hold past its review date: no holds heading.
+    expect(en.text).not.to.include('Holds past their review date');
+    expect(vi.text).not.to.include('tạm dừng');
+  });
+
+  it('lists holds past their review date under their own heading (who put them on hold, the date, the working days past), and only them when no other case is late', async () => {
+    const holds = [{ reference: 'TA-2026-000077', applicantName: 'Anna Berg', heldByName: 'Officer Minh', reviewDate: new Date('2026-03-10T16:59:59.999Z'), workingDaysLate: 3, link: 'http://talent.test/cases/held' }];
+    const both = await renderEmail('overdue_digest', 'en', { ...data, count: 2, holds, holdsMore: 0 });
+    expect(both.text).to.include('These cases are past their working-day deadline:\n- TA-2026-000042');
+    expect(both.text).to.include('Holds past their review date:\n- TA-2026-000077 Anna Berg, put on hold by Officer Minh: review by 10 Mar 2026 (3 working days overdue) http://talent.test/cases/held?lang=en');
+    expect(both.html).to.include('<a href="http://talent.test/cases/held?lang&#x3D;en">TA-2026-000077</a> Anna Berg, put on hold by Officer Minh: review by 10 Mar 2026 (3 working days overdue)');
+    const vi = await renderEmail('overdue_digest', 'vi', { ...data, count: 2, holds, holdsMore: 2 });
+    expect(vi.text).to.include('Hồ sơ tạm dừng đã quá ngày xem xét lại:\n- TA-2026-000077 Anna Berg, tạm dừng bởi Officer Minh: xem xét lại trước 10/3/2026 (trễ 3 ngày làm việc)');
+    expect(vi.text).to.include('… và 2 hồ sơ khác.');
+    // Only holds late: the heading of late stages is not shown over an empty list.
+    const onlyHolds = await renderEmail('overdue_digest', 'en', { ...data, count: 1, cases: [], more: 0, holds, holdsMore: 0 });
+    expect(onlyHolds.subject).to.equal('1 overdue case in your institute');
+    expect(onlyHolds.text).not.to.include('working-day deadline');
+    expect(onlyHolds.html).not.to.include('working-day deadline');
+    expect(onlyHolds.text).to.include('TA-2026-000077');
+    expect(onlyHolds.text).not.to.match(/\{\{|\[object Object\]|undefined|\n\n\n/);
   });
 });

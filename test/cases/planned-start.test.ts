@@ -1,0 +1,85 @@
+// HR moves the planned start of work from the case page (server/cases/planned-start.ts): in
+// onboarding the stage's deadline follows it, the timeline says both days and the moved deadline;
+// a bad day or a missing reason is refused beside the fields in the officer's language, keeping what
+// was typed; a stale form is a conflict page; nothing is e-mailed.
+import { expect } from 'chai';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { createInstitute, createUser } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import { Case } from '../../models/case.ts';
+import type { UserDoc } from '../../models/user.ts';
+import type { CallDoc } from '../../models/call.ts';
+import { seedHolidays, vnDateKey } from '../../server/calendar/index.ts';
+import { signedIn, page, post, versionIn, text } from '../applications/support.ts';
+
+/** 10:00 in Vietnam on that day. */
+const vn = (day: string) => new Date(`${day}T03:00:00.000Z`);
+const words = (html: string) => text(html.replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ');
+
+describe('cases: HR moves the planned start from the case page', function () {
+  this.timeout(60_000);
+  let t: TestApp;
+  const clock = vn('2027-03-01');
+  let hr: UserDoc;
+  let hrVi: UserDoc;
+  let call: CallDoc;
+
+  before(async () => {
+    t = await startTestApp({ now: () => clock });
+    await seedHolidays();
+    const institute = await createInstitute();
+    hr = await createUser({ role: 'hr_officer', institute, name: 'Officer One', locale: 'en' });
+    hrVi = await createUser({ role: 'hr_officer', institute, name: 'Cán bộ Hà', locale: 'vi' });
+    call = await createCall({ institute, checklist: [] });
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  const url = (c: { _id: unknown }) => `/cases/${c._id}/planned-start`;
+
+  it('in onboarding: the later day becomes the deadline, the timeline and the flash say so, no e-mail', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await createCase({ applicant, call, stage: 'onboarding', assignee: hr._id, stageEnteredAt: vn('2027-02-15'), stageDueAt: vn('2027-04-12'), stageDueCount: { from: vn('2027-02-15'), workingDays: 40 } });
+    const a = await signedIn(t, hr);
+    const p = await page(a, `/cases/${c._id}`);
+    expect(p.text).to.include('id="change-planned-start"');
+    const res = await post(a, p.text, url(c), { version: versionIn(p.text, url(c)), plannedStart: '2027-06-01', plannedStartReason: 'The expert starts in June.' });
+    expect(res.status).to.equal(303);
+    const stored = (await Case.findById(c._id).lean())!;
+    expect(vnDateKey(stored.stageDueAt!)).to.equal('2027-06-01');
+    expect(stored.outbox).to.have.length(0);
+    const after = words((await page(a, `/cases/${c._id}`)).text);
+    expect(after).to.include('Planned start changed to 1 Jun 2027; onboarding is now due 1 Jun 2027.');
+    expect(after).to.include('Planned start: 1 Jun 2027.');
+    expect(after).to.include('Onboarding due: 1 Jun 2027 (it was 12 Apr 2027).');
+    expect(after).to.include('The expert starts in June.');
+  });
+
+  for (const [who, says] of [
+    ['en', { past: 'The planned start cannot be before today.', reason: 'Give the reason for the change.' }],
+    ['vi', { past: 'Ngày dự kiến bắt đầu không được trước ngày hôm nay.', reason: 'Vui lòng nêu lý do thay đổi.' }],
+  ] as const) {
+    it(`refuses a past day and a missing reason beside the fields, keeping what was typed (${who}); a stale form is a conflict; nothing written`, async () => {
+      const applicant = await createUser({ role: 'applicant', locale: 'en' });
+      const c = await createCase({ applicant, call, stage: 'onboarding', stageEnteredAt: vn('2027-02-15'), stageDueAt: vn('2027-04-12') });
+      const a = await signedIn(t, who === 'en' ? hr : hrVi);
+      const p = await page(a, `/cases/${c._id}`);
+      const version = versionIn(p.text, url(c));
+      const bad = await post(a, p.text, url(c), { version, plannedStart: '2027-02-01', plannedStartReason: '' });
+      expect(bad.status).to.equal(422);
+      expect(bad.text).to.include(says.past).and.include(says.reason);
+      expect(bad.text).to.match(/name="plannedStart" type="date" value="2027-02-01"/);
+      expect(bad.text).to.match(/<details id="change-planned-start" open>/);
+      // Someone else changes the case meanwhile: the form's version is stale.
+      await Case.updateOne({ _id: c._id }, { $inc: { version: 1 } });
+      const stale = await post(a, p.text, url(c), { version, plannedStart: '2027-06-01', plannedStartReason: 'Later.' });
+      expect(stale.status).to.equal(409);
+      expect(stale.text).to.include('Later.');
+      const stored = (await Case.findById(c._id).lean())!;
+      expect(stored.version).to.equal(c.version + 1);
+      expect(stored.profile?.plannedArrival ?? undefined).to.equal(undefined);
+      expect(vnDateKey(stored.stageDueAt!)).to.equal('2027-04-12');
+    });
+  }
+});
