@@ -13,11 +13,12 @@ import { flash } from '../server/http/flash.ts';
 import { findCall, findComparedCases, findShortlistCase, objectIdOr404 } from '../server/evaluations/access.ts';
 import { submitEvaluation, type EvaluationInput } from '../server/evaluations/index.ts';
 import { loadShortlist, shortlistCalls, SHORTLIST_SORTS } from '../server/evaluations/shortlist.ts';
-import { compareCases, decideCase, shortlistCase, DECISIONS } from '../server/evaluations/case.ts';
+import { compareCases, decideCase, previewDecision, shortlistCase, DECISIONS } from '../server/evaluations/case.ts';
 import { addPanelMember, panelOf, removePanelMember } from '../server/evaluations/panel.ts';
 import { comparePage, confirmDecisionPage, panelPage, shortlistCasePage, shortlistIndexPage, shortlistPage, type CaseFormState } from '../server/evaluations/present.ts';
-import { previewDecision, requirePanelScores, REASON_MAX, REASON_MIN } from '../server/evaluations/decision.ts';
+import { REASON_MAX, REASON_MIN } from '../server/evaluations/decision.ts';
 import { formVersion } from '../server/http/forms.ts';
+import type { StepPreview } from '../server/workflow/index.ts';
 
 /** A query parameter given twice (an array) is ignored, as if absent. */
 const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
@@ -214,6 +215,11 @@ export function shortlistsRoutes(app: AppContext): Router {
     res.status(status).render('shortlists/case', shortlistCasePage({ ctx: d.ctx, call: d.call, view, form: { ...(decisionErrors ? { decisionErrors } : {}), decisionValues: d.typed } }));
   }
 
+  /** Changed since the form was read (at either step): the case as it is now, the reason kept. */
+  async function showStaleDecision(req: Request, res: Response, d: DecisionRequest): Promise<void> {
+    showDecisionForm(res, d, 409, STALE_DECISION, await shortlistCase({ ctx: d.ctx, call: d.call, caseDoc: await findShortlistCase(d.ctx.actor, d.call, req.params.caseId) }));
+  }
+
   /** Step 1: the reason is checked and the guard run; the confirmation page shows what the candidate will be told. */
   router.post('/shortlists/:callId/cases/:caseId/decision', allow('role.leaderOrAdmin'), async (req, res) => {
     const d = await decisionRequest(req);
@@ -230,21 +236,26 @@ export function shortlistsRoutes(app: AppContext): Router {
       showDecisionForm(res, d, 200);
       return;
     }
+    let preview: StepPreview;
     try {
       const errors: FieldErrors = reason.success ? {} : fieldErrors(reason.error);
       if (!d.action) errors.action = 'shortlists.decide.errors.actionRequired';
       if (!reason.success || !d.action) throw new ValidationError(errors);
-      await requirePanelScores({ ctx, call, caseId: view.caseDoc._id });
+      // Checked as the confirmation will be (panel scores, the workflow's guard); its e-mail as it will be sent.
+      preview = await previewDecision({ app, ctx, call, caseId: view.caseDoc._id, action: d.action, version: d.version, reason: reason.data.reason });
     } catch (err) {
       if (err instanceof ValidationError) {
         showDecisionForm(res, d, 422, err.fields);
         return;
       }
+      // Changed since its version was checked above.
+      if (err instanceof ConflictError) {
+        await showStaleDecision(req, res, d);
+        return;
+      }
       throw err;
     }
-    const action = d.action!;
-    const preview = await previewDecision({ app, ctx, call, caseDoc: view.caseDoc, action });
-    res.render('shortlists/confirm', confirmDecisionPage({ ctx, call, caseDoc: view.caseDoc, action, reason: reason.data!.reason, preview }));
+    res.render('shortlists/confirm', confirmDecisionPage({ ctx, call, caseDoc: view.caseDoc, action: d.action!, reason: reason.data!.reason, preview }));
   });
 
   /** Step 2: the confirmed decision is taken (once: a second click lands on the same result). */
@@ -264,8 +275,8 @@ export function shortlistsRoutes(app: AppContext): Router {
         return;
       }
       if (err instanceof ConflictError) {
-        // Changed between the confirmation page and the click: the case as it is now, the reason kept.
-        showDecisionForm(res, d, 409, STALE_DECISION, await shortlistCase({ ctx, call, caseDoc: await findShortlistCase(ctx.actor, call, req.params.caseId) }));
+        // Changed between the confirmation page and the click.
+        await showStaleDecision(req, res, d);
         return;
       }
       throw err;

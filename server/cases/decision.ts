@@ -83,20 +83,34 @@ export async function takeHrDecision({ app, ctx, caseDoc, action, version, paylo
  */
 export async function recordDecision(ctx: Context, updated: CaseDoc, decision: string, reason: string): Promise<void> {
   const last = updated.history?.at(-1);
-  await recordAudit(ctx, {
-    action: 'case.decision',
-    targetType: 'case',
-    targetId: String(updated._id),
-    summary: {
-      decision,
-      reason,
-      decidedAt: last?.at,
-      reference: updated.reference,
-      institute: String(updated.institute),
-      call: String(updated.call),
-      from: last?.from,
-      to: updated.stage,
-      version: updated.version,
-    },
-  });
+  const summary: DecisionSummary = {
+    decision,
+    reason,
+    decidedAt: last?.at,
+    reference: updated.reference,
+    institute: String(updated.institute),
+    call: String(updated.call),
+    from: last?.from,
+    to: updated.stage,
+    version: updated.version,
+  };
+  await recordAudit(ctx, { action: 'case.decision', targetType: 'case', targetId: String(updated._id), summary });
 }
+
+/**
+ * What a 'case.decision' audit event carries: written by recordDecision, read by the dashboard
+ * (server/dashboard/decisions.ts). A type, not an interface, so it is the audit's plain record.
+ */
+export type DecisionSummary = {
+  decision: string;
+  reason: string;
+  /** The step's history moment (the audit event's own `at` is when it was recorded). */
+  decidedAt?: Date;
+  reference?: string;
+  institute: string;
+  call: string;
+  from?: string | null;
+  to?: string | null;
+  /** The case version the step made: one decision per version. */
+  version?: number;
+};

@@ -20,6 +20,7 @@ import { AuditEvent } from '../../models/audit-event.ts';
 import { Case } from '../../models/case.ts';
 import { User } from '../../models/user.ts';
 import type { DashboardFilter } from './index.ts';
+import type { DecisionSummary } from '../cases/decision.ts';
 
 export interface RecentDecision {
   at: Date;
@@ -38,16 +39,6 @@ export const RECENT_DECISIONS = 10;
 /** HR's steps that were decisions before they were audited as such (the workflow rows marked `confirm`, less close). */
 const EARLIER_HR_DECISIONS = ['reject', 'put_on_hold'];
 
-interface DecisionSummary {
-  decision?: string;
-  reason?: string;
-  decidedAt?: Date | string;
-  reference?: string;
-  institute?: string;
-  call?: string;
-  version?: number;
-}
-
 interface TransitionSummary {
   action?: string;
   reference?: string;
@@ -63,7 +54,7 @@ export async function recentDecisions({ filter, limit = RECENT_DECISIONS }: { fi
   if (filter.call) query['summary.call'] = String(filter.call);
   const events = await AuditEvent.find(query, { at: 1, actor: 1, actorRole: 1, targetId: 1, summary: 1 }).sort({ at: -1 }).limit(limit).lean();
   const rows: Row[] = events.map((e) => {
-    const s = (e.summary ?? {}) as DecisionSummary;
+    const s = (e.summary ?? {}) as Partial<DecisionSummary>;
     return {
       at: s.decidedAt ? new Date(s.decidedAt) : e.at,
       caseId: e.targetId ?? '',
@@ -96,7 +87,7 @@ async function earlierHrDecisions({ filter, limit, notBefore }: { filter: Pick<D
   const caseIds = [...new Set(steps.map((e) => e.targetId).filter((id): id is string => !!id))];
   // Those with their own decision event are listed from it (or left out by the filter with it).
   const decided = new Set(
-    (await AuditEvent.find({ targetType: 'case', targetId: { $in: caseIds }, action: 'case.decision' }, { targetId: 1, summary: 1 }).lean()).map((e) => `${e.targetId}:${(e.summary as DecisionSummary | undefined)?.version}`),
+    (await AuditEvent.find({ targetType: 'case', targetId: { $in: caseIds }, action: 'case.decision' }, { targetId: 1, summary: 1 }).lean()).map((e) => `${e.targetId}:${(e.summary as Partial<DecisionSummary> | undefined)?.version}`),
   );
   const caseQuery: Record<string, unknown> = { _id: { $in: caseIds } };
   if (filter.institute) caseQuery.institute = String(filter.institute);

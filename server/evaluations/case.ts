@@ -6,7 +6,7 @@ import type { CallDoc } from '../../models/call.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import type { AppContext } from '../deps.ts';
 import { actorOf, type Context } from '../context.ts';
-import { transition, availableActions } from '../workflow/index.ts';
+import { transition, availableActions, previewTransition, type StepPreview, type TransitionOptions } from '../workflow/index.ts';
 import { invalidateDashboard } from '../dashboard/index.ts';
 import { recordDecision } from '../cases/decision.ts';
 import { ConflictError } from '../errors.ts';
@@ -81,25 +81,36 @@ async function sameDecisionAlreadyTaken(opts: DecideCaseOptions): Promise<CaseDo
 }
 
 /**
+ * The workflow step a leader's decision is, for its preview and its taking alike (so the confirmation
+ * page's e-mail is built from the same data as the one sent): the reason is a rejection's reason,
+ * otherwise the history note.
+ */
+function decisionStep({ app, ctx, caseId, action, version, reason }: DecideCaseOptions): TransitionOptions {
+  return { app, ctx, caseId, action, expectedVersion: version, payload: action === 'reject' ? { reason } : { note: reason }, asDecision: true };
+}
+
+/**
+ * The confirmation page's step 1: the decision checked as decideCase checks it (the panel's scores,
+ * then the workflow's guard) and what it will do, the candidate's e-mail rendered as the outbox will
+ * send it (previewTransition; never the internal reason). Nothing is written.
+ */
+export async function previewDecision(opts: DecideCaseOptions): Promise<StepPreview> {
+  await requirePanelScores({ ctx: opts.ctx, call: opts.call, caseId: opts.caseId });
+  return previewTransition(decisionStep(opts));
+}
+
+/**
  * A leader's decision: the panel's scores first (nothing changes without them), then the workflow
  * transition with the reason as its history note, the decision's audit event carrying the reason,
  * and the call's shortlist and the dashboard show it at once. The candidate's e-mail is the
  * transition's template, which never carries the reason.
  */
 export async function decideCase(opts: DecideCaseOptions): Promise<DecisionOutcome> {
-  const { app, ctx, call, action, reason } = opts;
+  const { ctx, call, action, reason } = opts;
   await requirePanelScores({ ctx, call, caseId: opts.caseId });
   let updated: CaseDoc;
   try {
-    updated = await transition({
-      app,
-      ctx,
-      caseId: opts.caseId,
-      action,
-      expectedVersion: opts.version,
-      payload: action === 'reject' ? { reason } : { note: reason },
-      asDecision: true,
-    });
+    updated = await transition(decisionStep(opts));
   } catch (err) {
     if (err instanceof ConflictError) {
       const done = await sameDecisionAlreadyTaken(opts);

@@ -9,7 +9,8 @@ import { EVALUATION_STAGE } from './index.ts';
 import { SHORTLIST_SORTS, type Shortlist, type ShortlistCallRow, type ShortlistQuery } from './shortlist.ts';
 import type { ComparedCase, Decision, ShortlistCase } from './case.ts';
 import type { CaseDoc } from '../../models/case.ts';
-import { REASON_MAX, REASON_MIN, type DecisionPreview } from './decision.ts';
+import { REASON_MAX, REASON_MIN } from './decision.ts';
+import type { StepPreview } from '../workflow/index.ts';
 import type { PanelMembers } from './panel.ts';
 import { countryName } from '../applications/countries.ts';
 import { withFields } from '../support/with-fields.ts';
@@ -188,7 +189,7 @@ export function panelPage({ ctx, panel, errors, values }: { ctx: Context; panel:
 }
 
 /** The confirmation step: what the candidate will be told (the rendered e-mail) and what stays internal. */
-export function confirmDecisionPage({ ctx, call, caseDoc, action, reason, preview }: { ctx: Context; call: CallDoc; caseDoc: CaseDoc; action: Decision; reason: string; preview?: DecisionPreview }) {
+export function confirmDecisionPage({ ctx, call, caseDoc, action, reason, preview }: { ctx: Context; call: CallDoc; caseDoc: CaseDoc; action: Decision; reason: string; preview: StepPreview }) {
   const t = tOfCtx(ctx);
   const c = caseDoc.toObject();
   return {
@@ -202,8 +203,8 @@ export function confirmDecisionPage({ ctx, call, caseDoc, action, reason, previe
     danger: action === 'reject',
     reason,
     version: c.version,
-    preview: preview ? { ...preview, language: t(`shortlists.decide.languages.${preview.locale}`) } : undefined,
-    toStage: preview ? t(`workflow.stages.${preview.toStage}`) : undefined,
+    preview: preview.email ? { ...preview.email, language: t(`shortlists.decide.languages.${preview.email.locale}`) } : undefined,
+    toStage: t(`workflow.stages.${preview.to}`),
     styles: ['/static/css/leaders.css'],
   };
 }

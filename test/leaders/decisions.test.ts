@@ -139,6 +139,29 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
     expect(mail.html).not.to.include('weaker than two other');
   });
 
+  it('shows on the confirmation page exactly the e-mail a shortlist and an offer then send (English), with the new stage', async () => {
+    const { applicant, kase } = await applicantCase(w.call, 'evaluation');
+    await score(kase, w.member);
+    let version = kase.version;
+    for (const [action, stage] of [['shortlist', 'Shortlisted'], ['approve_offer', 'Offer']] as const) {
+      const reason = `Internal: the panel's view on ${action}, not for the candidate.`;
+      const page = await review(leader, kase._id, { action, version: String(version), reason });
+      expect(page.status, page.text.slice(0, 600)).to.equal(200);
+      expect(decodeHtml(page.text)).to.include(`new stage: ${stage}`);
+      const subject = decodeHtml(/id="preview-subject">([^<]*)</.exec(page.text)![1]!);
+      const text = decodeHtml(/id="preview-text" lang="en">([\s\S]*?)<\/pre>/.exec(page.text)![1]!);
+      expect(subject).to.include(kase.reference);
+      expect(text).not.to.include(reason);
+      const res = await confirm(leader, page.text, kase._id);
+      expect(res.status).to.equal(303);
+      await dispatchOnce(t.ctx, { owner: 'leaders-test', caseIds: [kase._id] });
+      const mail = await t.smtp.waitFor((m) => m.to.includes(applicant.email.toLowerCase()) && m.subject === subject);
+      expect(mail.text!.trim()).to.equal(text.trim());
+      version = (await Case.findById(kase._id).lean())!.version;
+    }
+    expect(t.smtp.to(applicant.email)).to.have.length(2);
+  });
+
   it('after a rejection, lands on the shortlist (which no longer lists the candidate) with a link back to the decision (en, vi)', async () => {
     for (const [a, link] of [[leader, 'View the decision'], [leaderVi, 'Xem quyết định']] as const) {
       const { kase } = await applicantCase(w.call, 'evaluation', { profile: { fullName: 'Rejected Candidate' } });

@@ -5,28 +5,17 @@
 // and the institute's target before filing ("We aim to file by") moved by HR, which e-mails the
 // applicant the old and the new date once, and nothing on an unchanged resubmit.
 import { expect } from 'chai';
-import { startTestApp, type TestApp } from '../support/app.ts';
-import { createInstitute, createUser } from '../support/factories.ts';
-import { createCall, createCase } from '../support/case-factories.ts';
+import type { TestApp } from '../support/app.ts';
+import { createUser } from '../support/factories.ts';
+import { createCase } from '../support/case-factories.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
-import { loadCalendar, seedHolidays, vnDateKey, vnEndOfDay } from '../../server/calendar/index.ts';
+import { loadCalendar, vnDateKey, vnEndOfDay } from '../../server/calendar/index.ts';
 import { signedIn, page, post, versionIn, deliver, text } from '../applications/support.ts';
+import { procedureWorld, save, snapshot, vn } from './support.ts';
 
-/** 10:00 in Vietnam on that day. */
-const vn = (day: string) => new Date(`${day}T03:00:00.000Z`);
 const endOf = (day: string) => vnEndOfDay(vn(day));
-
-async function save(a: Parameters<typeof page>[0], url: string, fields: Record<string, string>) {
-  const form = await page(a, url);
-  return post(a, form.text, url, { version: versionIn(form.text, url), ...fields });
-}
-
-async function snapshot(c: { _id: unknown }) {
-  const s = (await Case.findById(c._id).lean())!;
-  return { version: s.version, tracks: JSON.stringify(s.supportTracks), history: s.history.length, outbox: s.outbox.length };
-}
 
 describe('procedures: the dates HR types (the decision, the target before filing)', () => {
   let t: TestApp;
@@ -38,14 +27,9 @@ describe('procedures: the dates HR types (the decision, the target before filing
   let call: CallDoc;
 
   before(async () => {
-    t = await startTestApp({ now: () => clock });
-    await seedHolidays();
-    const institute = await createInstitute();
-    hrEn = await createUser({ role: 'hr_officer', institute, name: 'Officer English', locale: 'en' });
-    hrVi = await createUser({ role: 'hr_officer', institute, name: 'Cán bộ Việt', locale: 'vi' });
+    ({ t, hrEn, hrVi, call } = await procedureWorld(() => clock));
     applicantVi = await createUser({ role: 'applicant', locale: 'vi', name: 'Trần Thị Bình' });
     applicantEn = await createUser({ role: 'applicant', locale: 'en', name: 'Anna Schmidt' });
-    call = await createCall({ institute, checklist: [] });
   });
   after(async () => {
     await t?.close();

@@ -6,19 +6,18 @@
 // stale procedure form's 409 page lists every field sent, labelled.
 // Today is Saturday 5 Dec 2026; the planned start 1 Mar 2027: the window is 31 Dec 2026 – 19 Feb 2027.
 import { expect } from 'chai';
-import { startTestApp, type TestApp } from '../support/app.ts';
-import { createInstitute, createUser } from '../support/factories.ts';
-import { createCall, createCase } from '../support/case-factories.ts';
+import type { TestApp } from '../support/app.ts';
+import { createUser } from '../support/factories.ts';
+import { createCase } from '../support/case-factories.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
-import { seedHolidays, vnDateKey, vnEndOfDay } from '../../server/calendar/index.ts';
+import { vnDateKey, vnEndOfDay } from '../../server/calendar/index.ts';
 import { transition } from '../../server/workflow/index.ts';
 import { actorContext } from '../workflow/context.ts';
 import { signedIn, page, post, versionIn, deliver, text } from '../applications/support.ts';
+import { procedureWorld, vn } from './support.ts';
 
-/** 10:00 in Vietnam on that day. */
-const vn = (day: string) => new Date(`${day}T03:00:00.000Z`);
 const START = vn('2027-03-01');
 const NO_SUPPORT = { workPermit: false, visa: false, residenceCard: false, housing: false, citizenship: false, family: false };
 
@@ -40,14 +39,9 @@ describe('procedures: the filing window as two dates, the case row, the conflict
   let call: CallDoc;
 
   before(async () => {
-    t = await startTestApp({ now: () => clock });
-    await seedHolidays();
-    const institute = await createInstitute();
-    hrEn = await createUser({ role: 'hr_officer', institute, name: 'Officer English', locale: 'en' });
-    hrVi = await createUser({ role: 'hr_officer', institute, name: 'Cán bộ Việt', locale: 'vi' });
+    ({ t, hrEn, hrVi, call } = await procedureWorld(() => clock));
     applicantVi = await createUser({ role: 'applicant', locale: 'vi', name: 'Nguyễn Văn An' });
     applicantEn = await createUser({ role: 'applicant', locale: 'en', name: 'Anna Schmidt' });
-    call = await createCall({ institute, checklist: [] });
   });
   after(async () => {
     await t?.close();

@@ -4,29 +4,18 @@
 // English (bad status, card ending before it starts, stale version, wrong role or institute,
 // `$`-keys) changes nothing; a refusal starts the written-reasons clock.
 import { expect } from 'chai';
-import { startTestApp, type TestApp } from '../support/app.ts';
-import { createInstitute, createUser } from '../support/factories.ts';
-import { createCall, createCase } from '../support/case-factories.ts';
+import type { TestApp } from '../support/app.ts';
+import { createUser } from '../support/factories.ts';
+import { createCase } from '../support/case-factories.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { CaseDocument } from '../../models/document.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
-import { seedHolidays, vnDateKey } from '../../server/calendar/index.ts';
+import type { InstituteDoc } from '../../models/institute.ts';
+import { vnDateKey } from '../../server/calendar/index.ts';
 import { signedIn, page, post, versionIn, deliver, text } from '../applications/support.ts';
+import { procedureWorld, save, snapshot, vn } from './support.ts';
 
-/** 10:00 in Vietnam on that day. */
-const vn = (day: string) => new Date(`${day}T03:00:00.000Z`);
-
-/** Loads a procedure's page and sends its form with the version it shows (a fresh form, not a stale one). */
-async function save(a: Parameters<typeof page>[0], url: string, fields: Record<string, string>) {
-  const form = await page(a, url);
-  return post(a, form.text, url, { version: versionIn(form.text, url), ...fields });
-}
-
-async function snapshot(c: { _id: unknown }) {
-  const s = (await Case.findById(c._id).lean())!;
-  return { version: s.version, tracks: JSON.stringify(s.supportTracks), history: s.history.length, outbox: s.outbox.length };
-}
 
 describe('procedures: HR changes a procedure over HTTP', () => {
   let t: TestApp;
@@ -39,15 +28,11 @@ describe('procedures: HR changes a procedure over HTTP', () => {
   let call: CallDoc;
 
   before(async () => {
-    t = await startTestApp({ now: () => clock });
-    await seedHolidays();
-    const institute = await createInstitute();
-    hrEn = await createUser({ role: 'hr_officer', institute, name: 'Officer English', locale: 'en' });
-    hrVi = await createUser({ role: 'hr_officer', institute, name: 'Cán bộ Việt', locale: 'vi' });
+    let institute: InstituteDoc;
+    ({ t, institute, hrEn, hrVi, call } = await procedureWorld(() => clock));
     leader = await createUser({ role: 'leader', institute });
     otherHr = await createUser({ role: 'hr_officer', name: 'Elsewhere' });
     applicant = await createUser({ role: 'applicant', locale: 'vi', name: 'Nguyễn Văn An' });
-    call = await createCall({ institute, checklist: [] });
   });
   after(async () => {
     await t?.close();

@@ -1,0 +1,46 @@
+// What the procedure tests over HTTP share: the app on a test clock with the holiday calendar, an
+// institute with an English- and a Vietnamese-speaking HR officer and a call without a checklist,
+// and the helpers that save a procedure's form and take a case's snapshot.
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { createInstitute, createUser } from '../support/factories.ts';
+import { createCall } from '../support/case-factories.ts';
+import { Case } from '../../models/case.ts';
+import type { InstituteDoc } from '../../models/institute.ts';
+import type { UserDoc } from '../../models/user.ts';
+import type { CallDoc } from '../../models/call.ts';
+import { seedHolidays } from '../../server/calendar/index.ts';
+import { page, post, versionIn } from '../applications/support.ts';
+
+/** 10:00 in Vietnam on that day. */
+export const vn = (day: string) => new Date(`${day}T03:00:00.000Z`);
+
+export interface ProcedureWorld {
+  t: TestApp;
+  institute: InstituteDoc;
+  hrEn: UserDoc;
+  hrVi: UserDoc;
+  call: CallDoc;
+}
+
+/** The app on `now` with the holidays seeded, an institute, its HR officers (en, vi) and a call without a checklist. */
+export async function procedureWorld(now: () => Date): Promise<ProcedureWorld> {
+  const t = await startTestApp({ now });
+  await seedHolidays();
+  const institute = await createInstitute();
+  const hrEn = await createUser({ role: 'hr_officer', institute, name: 'Officer English', locale: 'en' });
+  const hrVi = await createUser({ role: 'hr_officer', institute, name: 'Cán bộ Việt', locale: 'vi' });
+  const call = await createCall({ institute, checklist: [] });
+  return { t, institute, hrEn, hrVi, call };
+}
+
+/** Loads a procedure's page and sends its form with the version it shows (a fresh form, not a stale one). */
+export async function save(a: Parameters<typeof page>[0], url: string, fields: Record<string, string>) {
+  const form = await page(a, url);
+  return post(a, form.text, url, { version: versionIn(form.text, url), ...fields });
+}
+
+/** What a refused or repeated request must leave as it was. */
+export async function snapshot(c: { _id: unknown }) {
+  const s = (await Case.findById(c._id).lean())!;
+  return { version: s.version, tracks: JSON.stringify(s.supportTracks), history: s.history.length, outbox: s.outbox.length };
+}
