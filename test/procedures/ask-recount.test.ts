@@ -2,7 +2,8 @@
 // server/procedures/asks.ts) moves its due date by the same count of working days from the day it
 // was asked, as it moves the procedures' deadlines (server/cases/deadline-recount.ts): the applicant
 // gets one e-mail per case and recount, in their language, naming the new dates; the case's timeline
-// names the holiday; a request already answered ("done") or recorded received keeps its date.
+// names the holiday; a request already answered ("done", a file uploaded into its slot) or recorded
+// received keeps its date.
 // March 2033: a year no other test enters holidays in.
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -15,6 +16,7 @@ import { DeadlineRecount } from '../../models/deadline-recount.ts';
 import { vnDateKey } from '../../server/calendar/index.ts';
 import type { UserDoc } from '../../models/user.ts';
 import { signedIn, page, post, versionIn, deliver, text } from '../applications/support.ts';
+import { makePdf } from '../documents/support.ts';
 
 /** 10:00 in Vietnam on that day. */
 const vn = (day: string) => new Date(`${day}T03:00:00.000Z`);
@@ -47,7 +49,7 @@ describe('procedures: a holiday moves the due date of what is asked of the appli
     hr = await createUser({ role: 'hr_officer', institute, locale: 'en' });
     applicant = await createUser({ role: 'applicant', locale: 'en', name: 'Anna Berg' });
     applicantVi = await createUser({ role: 'applicant', locale: 'vi', name: 'Nguyễn Văn An' });
-    const call = await createCall({ institute, checklist: [{ type: 'cv', phase: 'application', required: true }] });
+    const call = await createCall({ institute, checklist: [{ type: 'cv', phase: 'application', required: true }, { type: 'degree_translation', phase: 'onboarding', required: false }] });
     const tracks = () => [
       { kind: 'work_permit', status: 'preparing', updatedAt: vn('2033-02-20') },
       { kind: 'residence_card', status: 'requested', updatedAt: vn('2033-02-20') },
@@ -63,12 +65,12 @@ describe('procedures: a holiday moves the due date of what is asked of the appli
   });
 
   /** HR asks through the procedure's page, as shown. */
-  async function ask(c: CaseDoc, kind: string, askText: string, askDueAt: string) {
+  async function ask(c: CaseDoc, kind: string, askText: string, askDueAt: string, askDocument = '') {
     const a = await signedIn(t, hr);
     const url = `/cases/${c._id}/procedures/${kind}`;
     const form = await page(a, url);
     const action = `${url}/asks`;
-    const res = await post(a, form.text, action, { version: versionIn(form.text, action), track: stampIn(form.text, action), askText, askDueAt });
+    const res = await post(a, form.text, action, { version: versionIn(form.text, action), track: stampIn(form.text, action), askText, askDueAt, askDocument });
     expect(res.status, res.text.slice(0, 300)).to.equal(303);
   }
 
@@ -79,6 +81,7 @@ describe('procedures: a holiday moves the due date of what is asked of the appli
     await ask(answered, 'work_permit', 'Bản sao hộ chiếu.', '2033-03-10');
     await ask(answered, 'residence_card', 'Ảnh 2×3.', '2033-03-10');
     await ask(received, 'work_permit', 'A form.', '2033-03-10');
+    await ask(received, 'residence_card', 'The translation.', '2033-03-10', 'degree_translation');
     const wp = asksOf(await stored(two._id), 'work_permit')[0]!;
     expect(wp.dueCount?.workingDays).to.equal(7);
     expect(wp.dueCount?.from.toISOString()).to.equal(clock.toISOString());
@@ -95,6 +98,12 @@ describe('procedures: a holiday moves the due date of what is asked of the appli
     const recUrl = `${pageUrl}/asks/${recId}/received`;
     const hrForm = await page(h, pageUrl);
     expect((await post(h, hrForm.text, recUrl, { version: versionIn(hrForm.text, recUrl), track: stampIn(hrForm.text, recUrl), receivedOn: '' })).status).to.equal(303);
+
+    // The applicant answers the other one by uploading into the slot it names.
+    const up = await signedIn(t, applicant);
+    const token = csrfFrom((await page(up, `/applications/${received._id}`)).text);
+    const sent = await up.post(`/cases/${received._id}/documents`).field('_csrf', token).set('Accept', 'text/html').attach('degree_translation', await makePdf('T'), { filename: 't.pdf', contentType: 'application/pdf' });
+    expect(sent.status, sent.text.slice(0, 300)).to.equal(303);
 
     const before = { two: await stored(two._id), answered: await stored(answered._id), received: await stored(received._id) };
     const a = await signedIn(t, admin);
@@ -113,7 +122,8 @@ describe('procedures: a holiday moves the due date of what is asked of the appli
     expect(vnDateKey(asksOf(b, 'work_permit')[0]!.dueAt), 'answered "done"').to.equal('2033-03-10');
     expect(vnDateKey(asksOf(b, 'residence_card')[0]!.dueAt)).to.equal('2033-03-11');
     const r = await stored(received._id);
-    expect(r.version, 'a request received moves nothing').to.equal(before.received.version);
+    expect(r.version, 'a request received, or answered by an upload, moves nothing').to.equal(before.received.version);
+    expect(vnDateKey(asksOf(r, 'residence_card')[0]!.dueAt)).to.equal('2033-03-10');
 
     // On the timeline, naming the holiday, for HR and the applicant.
     const event = c.history.at(-1)!;
