@@ -75,7 +75,8 @@ const recountEventSchema = new Schema(
       new Schema(
         {
           target: { type: String, required: true },
-          what: { type: String, enum: ['due', 'reasons'], required: true },
+          /** 'ask': the due date of a request to the applicant within the procedure (server/procedures/asks.ts). */
+          what: { type: String, enum: ['due', 'reasons', 'ask'], required: true },
           from: { type: Date, required: true },
           to: { type: Date, required: true },
           /** A date the applicant is shown (a procedure's, not the stage's internal one). */
@@ -182,12 +183,16 @@ const procedureAskSchema = new Schema(
     askedBy: { type: Schema.Types.ObjectId, ref: 'User' },
     /** The applicant's due date (a day's end), counted in working days. */
     dueAt: { type: Date, required: true },
+    /** How dueAt counts (the working days from askedAt to it): a holiday added or removed moves it (absent on requests stored before it was kept). */
+    dueCount: { type: dueCountSchema },
     documentType: { type: String, enum: DOCUMENT_TYPES },
     stopsClock: { type: Boolean, default: false },
     /** The decision date when the clock stopped (kept for the history; the clock counts again from receipt). */
     stoppedDueAt: { type: Date },
     repliedAt: { type: Date },
     reply: { type: String, maxlength: 2000 },
+    /** When the assigned officer was e-mailed of a file uploaded into the slot asked for (once per request). */
+    uploadToldAt: { type: Date },
     /** The day HR recorded what was asked as received (the clock counts again from it). */
     receivedAt: { type: Date },
     receivedBy: { type: Schema.Types.ObjectId, ref: 'User' },

@@ -27,6 +27,7 @@ import { loadCasePage } from '../server/cases/page.ts';
 import { casePage as casePageView } from '../server/cases/present.ts';
 import { tOf } from '../server/context.ts';
 import { renewable, renewalTellsApplicant, renewDocument } from '../server/documents/renewal.ts';
+import { tellOfficerOfUploads } from '../server/procedures/asks.ts';
 
 /** A date typed beside a file: `<file field>_issuedAt` or `<file field>_expiresAt` (its rule is the service's). */
 const DATE_FIELD = /^[a-z_]{1,40}(?:--\d{1,3})?_(?:issuedAt|expiresAt)$/;
@@ -113,6 +114,9 @@ export function documentsRoutes(app: AppContext): Router {
       const files = await receiveUploads(req, res, { tempDir, ...uploadLimits(call.checklist, app.config.upload.maxBytes) });
       const body = uploadBody.parse(req.body ?? {});
       const docs = await commitUploads({ app, ctx, caseDoc, call, files, dates: body.dates });
+      // A file answering a request of a procedure tells the officer. The files are kept whatever
+      // happens to that e-mail: its failure is logged (the queue's row and home page still show it).
+      await tellOfficerOfUploads({ app, ctx, caseId: caseDoc._id, documents: docs }).catch((err: unknown) => req.log?.error({ err, case: caseId }, 'upload answering a request: officer not e-mailed'));
       const next = backUrl(body.returnTo, caseId, ctx.actor?.role);
       if (!wantsHtml(req)) {
         // The page's own script goes to `redirect` next: the confirmation waits there for it.

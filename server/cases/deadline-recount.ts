@@ -1,7 +1,8 @@
 // When an administrator adds or removes a day of the holiday calendar, the open deadlines counted in
 // working days across it are counted again on the new calendar: a stage's deadline and a procedure's
 // (its lodging target, the authority's decision time from the filing date, a refusal's written
-// reasons). A date typed by hand (an information request's) keeps its date, and so does a deadline
+// reasons, the due date of a request to the applicant still open). A date typed by hand (an
+// information request's) keeps its date, and so does a deadline
 // stored before its count was kept (only a filed procedure's can be counted again from its filing
 // date): those are counted for the administrator, who is told they did not move.
 //
@@ -9,7 +10,9 @@
 // order; each case is written on its own against the version read (an officer's change meanwhile
 // wins, and the case is read again). The applicant is e-mailed (procedure_update, through the
 // outbox) when a date they were told moves: a filed procedure's decision deadline, a refusal's
-// reasons deadline.
+// reasons deadline; and once per case and recount (procedure_asks_moved) for every request of theirs
+// whose due date moved. A request answered (said done, a file uploaded into its slot) or recorded
+// received, or within a procedure no longer under way, keeps its date.
 //
 // Durable: the change is recorded (models/deadline-recount.ts) before the calendar is written and
 // marked finished after the last case, so a recount cut short (process killed, database gone) is run
@@ -26,10 +29,15 @@ import { systemContext, type Context } from '../context.ts';
 import { recordAudit } from '../audit/index.ts';
 import { countedDeadline, forgetCalendar, isDueCount, loadCalendar, vnEndOfDay, vnStartOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
 import { PROCEDURE_RULES, lodgingTarget } from '../procedures/rules.ts';
-import { deadlineDays, dueMeaning, isSupportOverdue, procedureEmail, reasonsOverdue, type HolidayName, type TrackState } from '../procedures/service.ts';
-import { outboxKey, type OutboxItem } from '../outbox/item.ts';
+import { deadlineDays, deadlineLeft, dueMeaning, holidayDayText, isSupportOverdue, procedureEmail, reasonsOverdue, type HolidayName, type TrackState } from '../procedures/service.ts';
+import { askAnsweredAt, askWaitsForUpload } from '../procedures/asks.ts';
+import { currentDocuments } from '../documents/index.ts';
+import { caseEmail, outboxKey, recipientLocale, type OutboxItem } from '../outbox/item.ts';
+import { translator } from '../i18n/index.ts';
 import { refreshForecast } from '../planner/service.ts';
-import { DAY_MS } from '../views/time.ts';
+import { DAY_MS, formatDay } from '../views/time.ts';
+
+type Upload = Parameters<typeof askAnsweredAt>[1][number];
 
 export interface RecountResult {
   /** Deadlines that moved (a case's stage deadline and each procedure's count one each). */
@@ -55,8 +63,10 @@ const FIELDS = { reference: 1, applicant: 1, stage: 1, version: 1, stageDueAt: 1
 
 interface Moved {
   for: string;
-  /** The procedure's running date, or a refusal's written reasons. */
-  what: 'due' | 'reasons';
+  /** The procedure's running date, a refusal's written reasons, or a request to the applicant's due date. */
+  what: 'due' | 'reasons' | 'ask';
+  /** The request's words (what: 'ask'), for the applicant's e-mail. */
+  askText?: string;
   from: Date;
   to: Date;
   /** The applicant was told this date (a filed procedure's decision, a refusal's reasons). */
@@ -72,8 +82,32 @@ function trackCount(t: TrackState): DueCount | undefined {
   return days === undefined ? undefined : { from: t.filedAt!, workingDays: days };
 }
 
+/**
+ * The requests to the applicant still open within an active procedure, counted again: each keeps
+ * its working days from the day it was asked (asks.ts askMore). One answered (`uploads`: the case's
+ * current documents, for a file uploaded into its slot) keeps its date: it waits for HR, not them.
+ */
+function recountAsks(t: TrackState, calendar: WorkingCalendar, since: Date, uploads: readonly Upload[], moved: Moved[]): { track: TrackState; kept: number } {
+  if (!(ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(t.status) || !t.asks?.length) return { track: t, kept: 0 };
+  let kept = 0;
+  let changed = false;
+  const asks = t.asks.map((a) => {
+    if (!a.dueAt || a.dueAt < since || a.receivedAt || askAnsweredAt(a, uploads)) return a;
+    if (!isDueCount(a.dueCount)) {
+      kept += 1;
+      return a;
+    }
+    const at = countedDeadline(calendar, a.dueCount);
+    if (at.getTime() === a.dueAt.getTime()) return a;
+    moved.push({ for: t.kind, what: 'ask', askText: a.text, from: a.dueAt, to: at, told: false, shown: true });
+    changed = true;
+    return { ...a, dueAt: at };
+  });
+  return { track: changed ? { ...t, asks } : t, kept };
+}
+
 /** What the case's deadlines are on `calendar`, for those on or after `since`. Pure. */
-export function recountCase(c: StoredCase, calendar: WorkingCalendar, since: Date): { stageDueAt?: Date; tracks: TrackState[]; moved: Moved[]; kept: number } {
+export function recountCase(c: StoredCase, calendar: WorkingCalendar, since: Date, uploads: readonly Upload[] = []): { stageDueAt?: Date; tracks: TrackState[]; moved: Moved[]; kept: number } {
   const moved: Moved[] = [];
   let kept = 0;
   let stageDueAt: Date | undefined;
@@ -86,7 +120,7 @@ export function recountCase(c: StoredCase, calendar: WorkingCalendar, since: Dat
       }
     } else kept += 1;
   }
-  const tracks = (c.supportTracks ?? []).map((t) => {
+  const trackDates = (t: TrackState): TrackState => {
     const active = (ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(t.status);
     if (active && t.dueAt && t.dueAt >= since) {
       const count = trackCount(t);
@@ -109,6 +143,11 @@ export function recountCase(c: StoredCase, calendar: WorkingCalendar, since: Dat
       return { ...t, reasonsDueAt: at };
     }
     return t;
+  };
+  const tracks = (c.supportTracks ?? []).map((t) => {
+    const r = recountAsks(trackDates(t), calendar, since, uploads, moved);
+    kept += r.kept;
+    return r.track;
   });
   return { ...(stageDueAt ? { stageDueAt } : {}), tracks, moved, kept };
 }
@@ -134,16 +173,53 @@ async function owedEmails(app: Pick<AppContext, 'config'> | undefined, c: Stored
   });
 }
 
+/**
+ * The one e-mail a recount owes the applicant for their requests whose due date moved (however
+ * many, in one case): each request's words, old and new date and why, in their language. The key
+ * names the case, the recount's day and change and the case's version it is written with: one
+ * e-mail per case and recount, and a recount run again (resumeRecounts) moves nothing and owes none.
+ */
+async function owedAskEmail(app: Pick<AppContext, 'config'> | undefined, c: StoredCase, moved: Moved[], now: Date, calendar: WorkingCalendar, holiday: { day: string; change: 'added' | 'removed'; name?: HolidayName }): Promise<OutboxItem[]> {
+  const asks = moved.filter((m) => m.what === 'ask');
+  if (asks.length === 0) return [];
+  const applicant = await User.findById(c.applicant, { email: 1, name: 1, locale: 1, disabledAt: 1 }).lean();
+  if (!applicant?.email || applicant.disabledAt) return [];
+  const locale = recipientLocale(applicant);
+  const t = translator(locale);
+  const data = {
+    name: applicant.name,
+    reference: c.reference,
+    // The day (and its name) in the reader's language: "9 Dec 2031 (Extra day off)".
+    holidayDay: holidayDayText(t, locale, holiday.day, holiday.name),
+    added: holiday.change === 'added',
+    asks: asks.map((m) => ({
+      kindLabel: t(`procedures.kinds.${m.for}`),
+      // In HR's words, as typed.
+      askText: m.askText ?? '',
+      from: formatDay(m.from, locale),
+      dueOn: formatDay(m.to, locale),
+      dueLeft: deadlineLeft(t, calendar, now, m.to).text,
+    })),
+    firstDueOn: formatDay(asks.map((m) => m.to).sort((a, b) => a.getTime() - b.getTime())[0]!, locale),
+    link: `${app?.config.appUrl ?? ''}/applications/${String(c._id)}#asks`,
+  };
+  return [caseEmail(applicant, 'procedure_asks_moved', data, outboxKey(String(c._id), c.version + 1, 'asksMoved', holiday.day, holiday.change), now)];
+}
+
 /** Counts one case again and writes what moved against the version read; false when it changed meanwhile. */
 async function recountOne(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; date: string; change: 'added' | 'removed'; name?: HolidayName }, c: StoredCase, calendar: WorkingCalendar, since: Date, total: RecountResult): Promise<boolean> {
   const { ctx } = opts;
   const now = ctx.now;
-  const r = recountCase({ ...c, supportTracks: (c.supportTracks ?? []).map(plainTrack) }, calendar, since);
+  const supportTracks = (c.supportTracks ?? []).map(plainTrack);
+  // A request for a file is answered by an upload into its slot: the case's documents, read only then.
+  const uploads = supportTracks.some((t) => t.asks?.some((a) => askWaitsForUpload(a))) ? await currentDocuments([c._id]) : [];
+  const r = recountCase({ ...c, supportTracks }, calendar, since, uploads);
   if (r.moved.length === 0) {
     total.kept += r.kept;
     return true;
   }
-  const movedKinds = new Set(r.moved.map((m) => m.for));
+  // (A request's date is no procedure's deadline: it leaves the escalation flags alone.)
+  const movedKinds = new Set(r.moved.filter((m) => m.what !== 'ask').map((m) => m.for));
   // A procedure no longer late leaves the escalated list (a new deadline is escalated afresh when it passes).
   const overdue = (c.overdueProcedures ?? []).filter((k) => {
     if (!movedKinds.has(k)) return true;
@@ -151,7 +227,8 @@ async function recountOne(opts: { app?: Pick<AppContext, 'config'>; ctx: Context
     return !!t && (isSupportOverdue(t, now) || reasonsOverdue(t, now));
   });
   const stageDueAt = r.stageDueAt ?? c.stageDueAt ?? null;
-  const outbox = await owedEmails(opts.app, c, r.tracks, r.moved, now, calendar, { day: opts.date, change: opts.change, ...(opts.name ? { name: opts.name } : {}) });
+  const holiday = { day: opts.date, change: opts.change, ...(opts.name ? { name: opts.name } : {}) };
+  const outbox = [...(await owedEmails(opts.app, c, r.tracks, r.moved, now, calendar, holiday)), ...(await owedAskEmail(opts.app, c, r.moved, now, calendar, holiday))];
   // On the case's history, for HR and (the dates they see) the applicant, read in each one's language.
   const history = {
     at: now,
@@ -201,6 +278,8 @@ export async function recountDeadlines(opts: { app?: Pick<AppContext, 'config'>;
       { stageDueAt: { $gte: since } },
       { supportTracks: { $elemMatch: { status: { $in: [...ACTIVE_SUPPORT_STATUSES] }, dueAt: { $gte: since } } } },
       { supportTracks: { $elemMatch: { status: 'refused', reasonsDueAt: { $gte: since }, refusedAt: { $lte: dayEnd } } } },
+      // A request to the applicant not yet recorded received, in a procedure under way.
+      { supportTracks: { $elemMatch: { status: { $in: [...ACTIVE_SUPPORT_STATUSES] }, asks: { $elemMatch: { dueAt: { $gte: since }, receivedAt: null } } } } },
     ],
   };
   const total: RecountResult = { moved: 0, kept: 0 };

@@ -17,7 +17,8 @@ import { recordAudit } from '../audit/index.ts';
 import { authorize, can } from '../policies/index.ts';
 import { findCaseFor } from '../cases/access.ts';
 import { countedDeadline, loadCalendar, vnDateKey, type WorkingCalendar } from '../calendar/index.ts';
-import { caseEmail, outboxKey, recipientLocale } from '../outbox/item.ts';
+import { caseEmail, outboxKey, recipientLocale, type OutboxItem } from '../outbox/item.ts';
+import type { AppContext } from '../deps.ts';
 import { translator, type Locale } from '../i18n/index.ts';
 import { formatDay } from '../views/time.ts';
 import { currentDocuments, validityOf } from '../documents/index.ts';
@@ -175,12 +176,17 @@ export async function askMore(opts: AskMoreOptions): Promise<AskResult> {
   }
   const version = versionFor(caseDoc, raw, opts);
 
+  // The day chosen, kept as the working days from today to it: a holiday added or removed in
+  // between moves it as it moves the procedure's own deadlines (server/cases/deadline-recount.ts).
+  // Kept only when it gives that day back (it does for any working day on or after today).
+  const dueCount = { from: now, workingDays: calendar.workingDaysBetween(now, due!) };
   const ask: AskState = {
     _id: new Types.ObjectId(),
     text: opts.text,
     askedAt: now,
     askedBy: actor._id as Types.ObjectId,
     dueAt: due!,
+    ...(countedDeadline(calendar, dueCount).getTime() === due!.getTime() ? { dueCount } : {}),
     ...(opts.documentType ? { documentType: opts.documentType } : {}),
     stopsClock: opts.stopClock,
   };
@@ -333,23 +339,88 @@ export async function askReply(opts: AskReplyOptions): Promise<AskResult> {
   // The assigned officer is e-mailed, as for the applicant's answer to an information request
   // (server/workflow answer_info, notify 'assignee'): in their language, once per request (the key
   // names it; a second "done" on it is `repeated` above and writes nothing).
-  const officer = caseDoc.assignee ? await User.findOne({ _id: caseDoc.assignee, disabledAt: null }, { email: 1, name: 1, locale: 1 }).lean() : null;
-  const outbox = [];
-  if (officer?.email) {
-    const t = translator(recipientLocale(officer));
-    const data = {
-      name: officer.name,
-      reference: caseDoc.reference,
-      applicantName: caseDoc.profile?.fullName ?? '',
-      kind,
-      kindLabel: t(`procedures.kinds.${kind}`),
-      askText: ask.text,
-      reply: opts.reply ?? '',
-      link: `${opts.app?.config.appUrl ?? ''}/cases/${String(caseDoc._id)}/procedures/${kind}#asks`,
-    };
-    outbox.push(caseEmail(officer, 'procedure_ask_replied', data, outboxKey(String(caseDoc._id), 'askReplied', opts.askId), now));
-  }
+  const told = await officerAnswerEmail(opts.app, caseDoc, kind, ask, { reply: opts.reply ?? '' }, now);
+  const outbox = told ? [told.item] : [];
   const updated = await writeTrack(caseDoc, version, kind, track, history, outbox, false);
   await recordAudit(ctx, { action: 'case.procedure_ask_replied', targetType: 'case', targetId: String(caseDoc._id), summary: { kind, ask: opts.askId, version: updated.version, notified: outbox.length > 0 } });
-  return { ok: true, caseDoc: updated, ...(officer?.email ? { mailedTo: officer.email } : {}) };
+  return { ok: true, caseDoc: updated, ...(told ? { mailedTo: told.to } : {}) };
+}
+
+/**
+ * The e-mail telling the case's assigned officer (active) that the applicant answered a request:
+ * said it is done, with their words, or uploaded into the slot asked for. One template for both
+ * (procedure_ask_replied), in the officer's language; undefined when no officer can be told. The
+ * key names the request and the way it was answered, so each is one e-mail (one Message-ID).
+ */
+async function officerAnswerEmail(app: Pick<AppContext, 'config'> | undefined, caseDoc: Pick<CaseDoc, '_id' | 'assignee' | 'reference' | 'profile'>, kind: SupportKind, ask: AskState, answer: { reply: string } | { uploaded: string }, now: Date): Promise<{ item: OutboxItem; to: string } | undefined> {
+  const officer = caseDoc.assignee ? await User.findOne({ _id: caseDoc.assignee, disabledAt: null }, { email: 1, name: 1, locale: 1 }).lean() : null;
+  if (!officer?.email) return undefined;
+  const t = translator(recipientLocale(officer));
+  const uploaded = 'uploaded' in answer;
+  const data = {
+    name: officer.name,
+    reference: caseDoc.reference,
+    applicantName: caseDoc.profile?.fullName ?? '',
+    kind,
+    kindLabel: t(`procedures.kinds.${kind}`),
+    askText: ask.text,
+    reply: uploaded ? '' : answer.reply,
+    // The checklist's name of the slot, in the officer's language.
+    uploaded: uploaded ? t(`documents.types.${answer.uploaded}`) : '',
+    link: `${app?.config.appUrl ?? ''}/cases/${String(caseDoc._id)}/procedures/${kind}#asks`,
+  };
+  const key = outboxKey(String(caseDoc._id), uploaded ? 'askUploaded' : 'askReplied', String(ask._id));
+  return { item: caseEmail(officer, 'procedure_ask_replied', data, key, now), to: officer.email };
+}
+
+/**
+ * The applicant uploaded files (server/documents/upload.ts commitUploads): each open request of an
+ * active procedure naming one of their slots is answered, and the assigned officer is e-mailed, as
+ * for "done" (officerAnswerEmail). Once per request: the first upload into the slot since it was
+ * asked tells them and is marked on the request (uploadToldAt, in the same version-matched update as
+ * the e-mail); a double submit, a retry or a later version of the file sends nothing more (the
+ * procedure's page, the queue's row and the home page show the newest). The applicant's "done" with
+ * their words is its own e-mail, before or after. No officer assigned: nothing is written (the
+ * queue's row and the home page still show the answer).
+ */
+export async function tellOfficerOfUploads(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; caseId: unknown; documents: ReadonlyArray<{ type: string }> }): Promise<{ told: number }> {
+  const { ctx } = opts;
+  const now = ctx.now;
+  if (ctx.actor?.role !== 'applicant' || opts.documents.length === 0) return { told: 0 };
+  // Just uploaded, so after every request on the case now (as askAnsweredAt reads a file waiting for HR's check).
+  const uploaded = new Set(opts.documents.map((d) => d.type));
+  // A write of the officer's between our read and our update: read the case again (a few tries).
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const caseDoc = await Case.findById(opts.caseId);
+    if (!caseDoc || !supportOpen(caseDoc)) return { told: 0 };
+    const answered: Array<{ kind: SupportKind; ask: AskState }> = [];
+    const tracks = (caseDoc.supportTracks ?? []).map((raw) => {
+      const track = plain(raw);
+      if (!(ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(track.status) || !track.asks?.length) return track;
+      const asks = track.asks.map((a) => {
+        if (!a.documentType || !uploaded.has(a.documentType) || a.receivedAt || a.uploadToldAt) return a;
+        answered.push({ kind: track.kind as SupportKind, ask: a });
+        return { ...a, uploadToldAt: now };
+      });
+      return { ...track, asks };
+    });
+    if (answered.length === 0) return { told: 0 };
+    const outbox: OutboxItem[] = [];
+    for (const { kind, ask } of answered) {
+      const told = await officerAnswerEmail(opts.app, caseDoc, kind, ask, { uploaded: ask.documentType! }, now);
+      if (told) outbox.push(told.item);
+    }
+    if (outbox.length === 0) return { told: 0 };
+    const updated = await Case.findOneAndUpdate(
+      { _id: caseDoc._id, version: caseDoc.version, stage: caseDoc.stage },
+      { $set: { supportTracks: tracks }, $inc: { version: 1 }, $push: { outbox: { $each: outbox } } },
+      { returnDocument: 'after' },
+    );
+    if (!updated) continue;
+    for (const { kind, ask } of answered) {
+      await recordAudit(ctx, { action: 'case.procedure_ask_uploaded', targetType: 'case', targetId: String(caseDoc._id), summary: { kind, ask: String(ask._id), documentType: ask.documentType, version: updated.version, notified: true } });
+    }
+    return { told: outbox.length };
+  }
+  return { told: 0 };
 }

@@ -444,6 +444,7 @@ export function recountTimelineEntry(t: TFunction, locale: Locale, r: RecountEve
   const what = (m: (typeof moved)[number]) => {
     if (m.target === 'stage') return t('procedures.recount.stage');
     const kind = t(`procedures.kinds.${m.target}`);
+    if (m.what === 'ask') return t('procedures.recount.ask', { kind });
     return m.what === 'reasons' ? t('procedures.recount.reasons', { kind }) : kind;
   };
   const lines = moved.map((m) => t(key, { what: what(m), from: formatDay(m.from!, locale), to: formatDay(m.to!, locale), day }));

@@ -172,11 +172,15 @@ export interface AskState {
   askedAt: Date;
   askedBy?: Types.ObjectId;
   dueAt: Date;
+  /** How dueAt counts, for a holiday recount (server/cases/deadline-recount.ts). */
+  dueCount?: DueCount;
   documentType?: string;
   stopsClock?: boolean;
   stoppedDueAt?: Date;
   repliedAt?: Date;
   reply?: string;
+  /** The officer was e-mailed of an upload answering it (./asks.ts tellOfficerOfUploads). */
+  uploadToldAt?: Date;
   receivedAt?: Date;
   receivedBy?: Types.ObjectId;
 }

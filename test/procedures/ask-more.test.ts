@@ -77,12 +77,12 @@ describe('procedures: more is asked of the applicant', function () {
   });
 
   /** A work permit lodged on Thu 25 Feb 2027: its 10 working days end on Thu 11 Mar. A residence card still requested. */
-  async function filedCase(who: UserDoc = applicant): Promise<CaseDoc> {
+  async function filedCase(who: UserDoc = applicant, officer: UserDoc | null = hrEn): Promise<CaseDoc> {
     return createCase({
       applicant: who,
       call,
       stage: 'onboarding',
-      assignee: hrEn._id,
+      ...(officer ? { assignee: officer._id } : {}),
       supportTracks: [
         { kind: 'work_permit', status: 'filed', filedAt: vn('2027-02-25'), dueAt: endOf('2027-03-11'), dueCount: { from: vn('2027-02-25'), workingDays: 10 }, updatedAt: vn('2027-02-25') },
         { kind: 'residence_card', status: 'requested', updatedAt: vn('2027-02-20') },
@@ -174,6 +174,21 @@ describe('procedures: more is asked of the applicant', function () {
     const rowNow = (html: string) => html.slice(html.indexOf(`data-case="${c._id}"`), html.indexOf('</tr>', html.indexOf(`data-case="${c._id}"`)));
     expect(rowNow((await page(hr, '/cases?assignee=me')).text)).to.include('data-flag="ask-answered">Applicant answered: Work permit<');
     expect((await page(hr, '/')).text).to.include(`data-answer-case="${c._id}"`);
+    // …and the assigned officer is e-mailed of it, once, in their language, on the SMTP server.
+    const officerItems = async () => (await Case.findById(c._id).lean())!.outbox.filter((o) => o.template === 'procedure_ask_replied').map((o) => `${o.to} ${o.key}`);
+    expect(await officerItems()).to.deep.equal([`${hrEn.email} ${c._id}.askUploaded.${a0._id}`]);
+    await deliver(t, c._id);
+    const uploadedMail = await t.smtp.waitForTo(hrEn.email, /uploaded what was asked/);
+    expect(uploadedMail.subject).to.equal(`[${c.reference}] Work permit: the applicant uploaded what was asked (Degree translations (certified))`);
+    expect(uploadedMail.text).to.include('the applicant uploaded a file as "Degree translations (certified)" for what you asked:');
+    expect(uploadedMail.text).to.include('Please send a certified translation of your PhD diploma.');
+    expect(uploadedMail.text).to.match(new RegExp(`/cases/${c._id}/procedures/work_permit([?]lang=en)?#asks`));
+    // The same file sent again (a double submit: a second version of the slot): no second e-mail.
+    const again2 = await me.post(`/cases/${c._id}/documents`).field('_csrf', token).set('Accept', 'text/html').attach('degree_translation', pdf, { filename: 'translation.pdf', contentType: 'application/pdf' });
+    expect(again2.status, again2.text.slice(0, 300)).to.equal(303);
+    expect(await officerItems()).to.have.length(1);
+    await deliver(t, c._id);
+    expect(t.smtp.messages.filter((m) => m.to.includes(hrEn.email) && /uploaded what was asked/.test(m.subject))).to.have.length(1);
 
     // "Done", sent twice (a double click): one reply.
     const mineNow = await page(me, `/applications/${c._id}`);
@@ -196,7 +211,8 @@ describe('procedures: more is asked of the applicant', function () {
     expect(home.text).to.include(`href="${pageUrl(c)}#asks"`);
     // The assigned officer is e-mailed once (the double click wrote one item), in their language, on the SMTP server.
     stored = (await Case.findById(c._id).lean())!;
-    expect(stored.outbox.filter((o) => o.template === 'procedure_ask_replied').map((o) => o.to)).to.deep.equal([hrEn.email]);
+    // ("Done" is its own answer, with the applicant's words: one e-mail of its own, after the upload's.)
+    expect(await officerItems()).to.deep.equal([`${hrEn.email} ${c._id}.askUploaded.${a0._id}`, `${hrEn.email} ${c._id}.askReplied.${a0._id}`]);
     await deliver(t, c._id);
     const heard = await t.smtp.waitForTo(hrEn.email, /says what was asked is done/);
     expect(heard.subject).to.equal(`[${c.reference}] Work permit: the applicant says what was asked is done`);
@@ -246,6 +262,56 @@ describe('procedures: more is asked of the applicant', function () {
     expect(later).not.to.include('What the HR office needs from you');
     expect(later).to.include('Decision expected by: 17 Mar 2027');
     expect(later).to.include('Work permit: what was asked was received');
+  });
+
+  it('e-mails the assigned officer once, in their language, when the applicant answers by uploading (a double submit, a later version: no more), not for a file no request names', async () => {
+    clock = vn('2027-03-01');
+    const c = await filedCase(applicant, hrVi);
+    const hr = await signedIn(t, hrVi);
+    expect((await ask(hr, c, { askText: 'Bản dịch bằng tiến sĩ có công chứng.', askDueAt: '2027-03-10', askDocument: 'degree_translation' })).status).to.equal(303);
+    const askId = String((await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'work_permit')!.asks![0]!._id);
+    const officerItems = async () => (await Case.findById(c._id).lean())!.outbox.filter((o) => o.template === 'procedure_ask_replied');
+
+    // A file of another slot answers nothing.
+    const me = await signedIn(t, applicant);
+    const token = await tokenOf(me);
+    const cv = await me.post(`/cases/${c._id}/documents`).field('_csrf', token).set('Accept', 'text/html').attach('cv', await makePdf('CV'), { filename: 'cv.pdf', contentType: 'application/pdf' });
+    expect(cv.status, cv.text.slice(0, 300)).to.equal(303);
+    expect(await officerItems()).to.have.length(0);
+
+    // Two uploads of the slot at once (a double submit): one e-mail, one audit, the request marked.
+    const pdf = await makePdf('Bản dịch');
+    const send = () => me.post(`/cases/${c._id}/documents`).field('_csrf', token).set('Accept', 'text/html').attach('degree_translation', pdf, { filename: 'ban-dich.pdf', contentType: 'application/pdf' });
+    const both = await Promise.all([send(), send()]);
+    expect(both.map((r) => r.status)).to.deep.equal([303, 303]);
+    const items = await officerItems();
+    expect(items.map((o) => [o.to, o.key, o.locale])).to.deep.equal([[hrVi.email, `${c._id}.askUploaded.${askId}`, 'vi']]);
+    expect(await AuditEvent.countDocuments({ action: 'case.procedure_ask_uploaded', targetId: String(c._id) })).to.equal(1);
+    const stored = (await Case.findById(c._id).lean())!;
+    expect(stored.supportTracks.find((s) => s.kind === 'work_permit')!.asks![0]!.uploadToldAt).to.be.instanceOf(Date);
+    await deliver(t, c._id);
+    const mail = await t.smtp.waitForTo(hrVi.email, /tải lên tài liệu được yêu cầu/);
+    expect(mail.subject).to.equal(`[${c.reference}] Giấy phép lao động: ứng viên đã tải lên tài liệu được yêu cầu (Bản dịch văn bằng (có chứng thực))`);
+    expect(mail.text).to.include('Bản dịch bằng tiến sĩ có công chứng.');
+    expect(mail.text).to.include(`/cases/${c._id}/procedures/work_permit`);
+    expect(mail.raw.headers.get('content-language')).to.equal('vi');
+
+    // A later version of the file (the applicant corrects it): shown to HR, not e-mailed again.
+    const later = await send();
+    expect(later.status).to.equal(303);
+    expect(await officerItems()).to.have.length(1);
+  });
+
+  it('writes nothing when no officer is assigned to be told of an upload (the queue still shows it)', async () => {
+    clock = vn('2027-03-01');
+    const c = await filedCase(applicant, null);
+    const hr = await signedIn(t, hrEn);
+    expect((await ask(hr, c, { askText: 'The translation.', askDueAt: '2027-03-10', askDocument: 'degree_translation' })).status).to.equal(303);
+    const before = await snapshot(c);
+    const me = await signedIn(t, applicant);
+    const up = await me.post(`/cases/${c._id}/documents`).field('_csrf', await tokenOf(me)).set('Accept', 'text/html').attach('degree_translation', await makePdf('T'), { filename: 't.pdf', contentType: 'application/pdf' });
+    expect(up.status).to.equal(303);
+    expect(await snapshot(c)).to.deep.equal(before);
   });
 
   it('e-mails a Vietnamese applicant in Vietnamese, and a request without a stopped clock leaves the deadline as it was', async () => {
