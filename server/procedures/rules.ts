@@ -238,17 +238,36 @@ export function filingWindow(kind: ProcedureKind, plannedStart: Date | null | un
 export const LODGING_MARGIN_WORKING_DAYS = 5;
 
 /**
+ * Working days from lodging this procedure until the expert can enter to start work: its own
+ * decision time and that of the visa, which waits for it (Law 47/2014/QH13 Art. 10(4)(c), `after`
+ * above; both times cited with decisionWorkingDays). The residence card comes after entry and is
+ * not counted.
+ */
+export function leadToEntryWorkingDays(kind: ProcedureKind): number {
+  const own = PROCEDURE_RULES[kind].decisionWorkingDays ?? 0;
+  const visaWaits = (PROCEDURE_RULES.visa.after ?? []).some((group) => group.includes(kind));
+  return own + (visaWaits ? (PROCEDURE_RULES.visa.decisionWorkingDays ?? 0) : 0);
+}
+
+/**
  * The institute's default day to lodge a file by: the day `workingDays` after `from` counted on the
  * calendar (`counted`), made a real deadline inside the legal window where there is one. The window
- * opening is when filing becomes allowed, not a deadline: a counted day before it (or after the
- * margin) becomes the window's last day less LODGING_MARGIN_WORKING_DAYS; where that day has already
- * passed when counting (a late offer), or falls before the window opens, the window's last day.
+ * opening is when filing becomes allowed, not a deadline. The latest default is the day that still
+ * leaves, before the planned start, the decision and the visa after it (leadToEntryWorkingDays) and
+ * LODGING_MARGIN_WORKING_DAYS for a file handed back: with the window's last day less the margin
+ * instead (17 days before the start), the permit's 10 working days and the visa's 5 ended after the
+ * start, and the planner showed entry late. Never before the window opens; where that day has passed
+ * when counting (a late offer), the window's last day less the margin, else the last day itself.
+ * A counted day before the window opens, or after the latest, becomes the latest.
  */
 export function lodgingTarget(kind: ProcedureKind, calendar: WorkingCalendar, from: Date, counted: Date, plannedStart: Date | null | undefined): Date {
   const w = filingWindow(kind, plannedStart);
-  if (!w) return counted;
-  let latest = vnEndOfDay(calendar.addWorkingDays(w.closes, -LODGING_MARGIN_WORKING_DAYS));
-  if (latest.getTime() < w.opens.getTime() || latest.getTime() < vnEndOfDay(from).getTime()) latest = w.closes;
+  if (!w || !plannedStart) return counted;
+  const margin = vnEndOfDay(calendar.addWorkingDays(w.closes, -LODGING_MARGIN_WORKING_DAYS));
+  const ready = vnEndOfDay(calendar.addWorkingDays(vnEndOfDay(plannedStart), -(leadToEntryWorkingDays(kind) + LODGING_MARGIN_WORKING_DAYS)));
+  const aim = new Date(Math.max(w.opens.getTime(), Math.min(ready.getTime(), margin.getTime())));
+  const today = vnEndOfDay(from).getTime();
+  const latest = [aim, margin, w.closes].find((d) => d.getTime() >= w.opens.getTime() && d.getTime() >= today) ?? w.closes;
   if (counted.getTime() < w.opens.getTime()) return latest;
   return counted.getTime() < latest.getTime() ? counted : latest;
 }

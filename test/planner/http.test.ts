@@ -220,28 +220,28 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     const applicant = await createUser({ role: 'applicant', locale: 'en' });
     // Sat 5 Dec 2026, arrival planned Mon 1 Mar 2027; the work permit and visa asked for (the
     // factory's support flags), no track yet: the work permit is planned for the target it will get,
-    // the window's last day (Fri 19 Feb) less 5 working days, Fri 12 Feb (Feb 18, 17, 16, 15, 12;
-    // Tết 5–11 Feb); decided Fri 26 Feb (Feb 15–19, 22–26), the visa Fri 5 Mar (Mar 1–5): entry then,
-    // later than the planned arrival. The card is lodged on entry, the dependant's passport ready 5
-    // working days before, Fri 26 Feb (Mar 4, 3, 2, 1, Feb 26).
+    // 20 working days before the start (the permit's 10, the visa's 5, a margin of 5; Tết 5–11 Feb):
+    // Mon 25 Jan; decided Mon 15 Feb (Jan 26–29, Feb 1–4, 12, 15), the visa Mon 22 Feb (Feb 16–19,
+    // 22): entry on the planned arrival. The card is lodged on entry, the dependant's passport ready 5
+    // working days before, Mon 22 Feb (Feb 26, 25, 24, 23, 22).
     const c = await createCase({ applicant, call, stage: 'onboarding', stageEnteredAt: at('2026-11-20'), profile: { fullName: 'Ana Lima', plannedArrival: at('2027-03-01') }, dependants: [{ fullName: 'Rui Lima', relationship: 'child', nationality: 'PT' }], supportTracks: [{ kind: 'residence_card', status: 'requested' }] });
     clock = at('2026-12-05');
     await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [c._id] });
     await deliver(t, c._id);
     const first = await t.smtp.waitForTo(applicant.email, /Time to get your .*dependants' passports/);
-    expect(first.text).to.include("- Dependants' passports: between 5 Dec 2026 and 26 Feb 2027");
+    expect(first.text).to.include("- Dependants' passports: between 5 Dec 2026 and 22 Feb 2027");
     expect(first.text).not.to.include('This replaces');
-    // The arrival moves to Thu 1 Apr 2027: the window closes Mon 22 Mar, the work permit's target is
-    // Mon 15 Mar (Mar 19, 18, 17, 16, 15), decided Mon 29 Mar (Mar 16–19, 22–26, 29), the visa Mon 5
-    // Apr (Mar 30, 31, Apr 1, 2, 5): entry then, the passport ready by Mon 29 Mar (Apr 2, 1, Mar 31, 30, 29).
+    // The arrival moves to Thu 1 Apr 2027: the work permit's target is 20 working days before it,
+    // Thu 4 Mar (Mar 31 … 5, 4), decided Thu 18 Mar, the visa Thu 25 Mar: entry on the planned
+    // arrival, the passport ready by Thu 25 Mar (Mar 31, 30, 29, 26, 25).
     await Case.updateOne({ _id: c._id }, { $set: { 'profile.plannedArrival': at('2027-04-01') } });
     clock = at('2026-12-07');
     await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [c._id] });
     await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [c._id] });
     await deliver(t, c._id);
     const moved = await t.smtp.waitForTo(applicant.email, /New dates: Time to get your .*dependants' passports/);
-    expect(moved.text).to.include("- Dependants' passports: between 7 Dec 2026 and 29 Mar 2027");
-    expect(moved.text).to.include('This replaces the window we sent on 5 Dec 2026 (5 Dec 2026 to 26 Feb 2027)');
+    expect(moved.text).to.include("- Dependants' passports: between 7 Dec 2026 and 25 Mar 2027");
+    expect(moved.text).to.include('This replaces the window we sent on 5 Dec 2026 (5 Dec 2026 to 22 Feb 2027)');
     expect(t.smtp.to(applicant.email).filter((m) => /dependants' passports/.test(m.subject))).to.have.length(2);
 
     // Planned start Fri 12 Feb 2027: the work permit's target is Mon 14 Dec 2026 (the window's first

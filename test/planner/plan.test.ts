@@ -184,12 +184,13 @@ describe('planner: certificate windows', () => {
     const c2 = onboarding([{ kind: 'work_permit', status: 'preparing', dueAt: endOf('2027-02-15') }], { profile: { plannedArrival: at('2027-04-16') } });
     const w = win(planCertificates({ case: c2, documents: [], calendar: cal, today: at('2026-07-01') }), 'criminal_record');
     expect([key(w.neededBy[0]!.fileOn), key(w.from), key(w.to), w.status]).to.deep.equal(['2027-02-15', '2026-08-15', '2027-02-01', 'upcoming']);
-    // With no target stored, the default: the window closes Tue 6 Apr; less 5 working days: Mon 5 Apr
-    // (1), Fri 2 (2), Thu 1 (3), Wed 31 Mar (4), Tue 30 Mar (5) → filed 30 Mar, ready by Tue 23 Mar
-    // (Mar 29, 26, 25, 24, 23), the criminal record from 30 Sep 2026.
+    // With no target stored, the default: 20 working days before the start (the permit's 10, the
+    // visa's 5, a margin of 5: rules.ts lodgingTarget): Apr 15 (1), 14, 13, 12, 9 (5), 8, 7, 6, 5,
+    // 2 (10), 1, Mar 31, 30, 29, 26 (15), 25, 24, 23, 22, Fri 19 Mar (20) → filed 19 Mar, ready by
+    // Fri 12 Mar (Mar 18, 17, 16, 15, 12), the criminal record from 19 Sep 2026.
     const d = onboarding([{ kind: 'work_permit', status: 'preparing' }], { profile: { plannedArrival: at('2027-04-16') } });
     const dw = win(planCertificates({ case: d, documents: [], calendar: cal, today: at('2026-07-01') }), 'criminal_record');
-    expect([key(dw.neededBy[0]!.fileOn), key(dw.from), key(dw.to), dw.status]).to.deep.equal(['2027-03-30', '2026-09-30', '2027-03-23', 'upcoming']);
+    expect([key(dw.neededBy[0]!.fileOn), key(dw.from), key(dw.to), dw.status]).to.deep.equal(['2027-03-19', '2026-09-19', '2027-03-12', 'upcoming']);
   });
 
   it("plans the work permit's filing on the procedure's target: the stored one, else the default it gets when requested", () => {
@@ -198,8 +199,9 @@ describe('planner: certificate windows', () => {
     const typed = sched([{ kind: 'work_permit', status: 'requested', dueAt: endOf('2027-04-20') }], '2026-12-05');
     expect([key(typed.fileOn), typed.explain.key]).to.deep.equal(['2027-04-20', 'target']);
     // None stored (the offer): requested today, Sat 5 Dec 2026, it counts 10 working days to Fri 18
-    // Dec, before the window opens (2 Apr): the window's last day less 5 working days, Mon 17 May.
-    expect(key(sched([{ kind: 'work_permit', status: 'requested' }], '2026-12-05').fileOn)).to.equal('2027-05-17');
+    // Dec, before the window opens (2 Apr): 20 working days before the start of Tue 1 Jun (the
+    // permit's 10, the visa's 5, a margin of 5), Tue 4 May.
+    expect(key(sched([{ kind: 'work_permit', status: 'requested' }], '2026-12-05').fileOn)).to.equal('2027-05-04');
     // The same for the exemption certificate, which has the same window (Decree 219/2025 Art. 9(1)).
     expect(key(sched([{ kind: 'work_permit_exemption', status: 'preparing', dueAt: endOf('2027-05-04') }], '2026-12-05').fileOn)).to.equal('2027-05-04');
     // A target on a day off is lodged the working day before: Sun 16 May → Fri 14 May.
@@ -286,10 +288,10 @@ describe('planner: certificate windows', () => {
   it('at the offer, a procedure HR has started does not hide the ones the applicant asked for', () => {
     // HR opened housing during the offer; the work permit, visa and card have no track yet but were
     // asked for: the work permit still needs the criminal record, planned for the target it will get
-    // (the window's last day, Sat 22 May 2027, less 5 working days: Mon 17 May).
+    // (20 working days before the start of Tue 1 Jun 2027: Tue 4 May).
     const offer: PlannerCase = { stage: 'offer', stageEnteredAt: at('2026-11-20'), profile: { plannedArrival: at('2027-06-01') }, supportRequested: { workPermit: true, visa: true, residenceCard: true, housing: true }, supportTracks: [{ kind: 'housing', status: 'requested' }] };
     const w = win(planCertificates({ case: offer, documents: [], calendar: cal, today: at('2026-12-05') }), 'criminal_record');
-    expect(w.neededBy.map((n) => [n.kind, key(n.fileOn)])).to.deep.equal([['work_permit', '2027-05-17']]);
+    expect(w.neededBy.map((n) => [n.kind, key(n.fileOn)])).to.deep.equal([['work_permit', '2027-05-04']]);
     // A track HR set to 'not needed' stays not needed, whatever was asked for.
     const exempt = { ...offer, supportTracks: [{ kind: 'work_permit', status: 'not_needed' }] };
     expect(planCertificates({ case: exempt, documents: [], calendar: cal, today: at('2026-12-05') }).some((x) => x.type === 'criminal_record')).to.equal(false);

@@ -50,19 +50,21 @@ describe('procedures: the filing window as two dates, the case row, the conflict
   const onboarding = (applicant: UserDoc, tracks: unknown[]): Promise<CaseDoc> =>
     createCase({ applicant, call, stage: 'onboarding', assignee: hrEn._id, profile: { fullName: 'Window Case', plannedArrival: START } as never, supportTracks: tracks as never });
 
-  it('accepting the offer targets a day inside the window (5 working days before it closes) and e-mails the applicant both dates with working days (vi, en)', async () => {
+  it('accepting the offer targets a day inside the window that leaves the permit, the visa and 5 working days before the start, and e-mails the applicant both dates with working days (vi, en)', async () => {
     clock = vn('2026-12-05');
     const expected = {
-      vi: 'Giấy phép lao động: Dự kiến nộp hồ sơ trước 12/2/2027. Theo quy định, hồ sơ được nộp trong khoảng từ 31/12/2026 đến 19/2/2027 (còn 19 ngày làm việc nữa mới được nộp · còn 49 ngày làm việc đến hạn cuối)',
-      en: 'Work permit: We aim to file by 12 Feb 2027. By law, the file can be lodged between 31 Dec 2026 and 19 Feb 2027 (opens in 19 working days · closes in 49 working days)',
+      vi: 'Giấy phép lao động: Dự kiến nộp hồ sơ trước 25/1/2027. Theo quy định, hồ sơ được nộp trong khoảng từ 31/12/2026 đến 19/2/2027 (còn 19 ngày làm việc nữa mới được nộp · còn 49 ngày làm việc đến hạn cuối)',
+      en: 'Work permit: We aim to file by 25 Jan 2027. By law, the file can be lodged between 31 Dec 2026 and 19 Feb 2027 (opens in 19 working days · closes in 49 working days)',
     };
     for (const applicant of [applicantVi, applicantEn]) {
       const offer = await createCase({ applicant, call, stage: 'offer', stageDueAt: vn('2026-12-18'), profile: { fullName: 'Offer Case', plannedArrival: START } as never, supportRequested: { ...NO_SUPPORT, workPermit: true } });
       const accepted = await transition({ app: t.ctx, ctx: actorContext(t.ctx, applicant), caseId: offer._id, action: 'accept_offer', expectedVersion: offer.version });
       const wp = accepted.supportTracks.find((s) => s.kind === 'work_permit')!;
       // Counted, 10 working days from today would be 18 Dec, before the window opens: the target is
-      // the window's last day less 5 working days (Tết 2027 off), a real deadline inside the window.
-      expect(vnDateKey(wp.dueAt!)).to.equal('2027-02-12');
+      // the day 20 working days before the start of 1 Mar 2027 (the permit's 10, the visa's 5 and a
+      // margin of 5; Tết 2027 off), a real deadline inside the window. The window's last day less 5
+      // working days (12 Feb) would leave the permit and the visa to end after the start.
+      expect(vnDateKey(wp.dueAt!)).to.equal('2027-01-25');
       await deliver(t, offer._id);
       const lang = applicant.locale as 'vi' | 'en';
       const mail = await t.smtp.waitForTo(applicant.email, lang === 'vi' ? /Chào mừng/ : /Welcome/);

@@ -492,13 +492,14 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     // A card end stored before this check (1 Dec 2028): the applicant's planner said "Late: get your
     // passport as soon as possible (due 4 December 2026) (housing)". The passport's shortfall is the
     // card's, whose file goes in after entry: the work permit asked for (no track yet) is planned for
-    // its target, 12 Feb 2027 (the window's last day, 19 Feb, less 5 working days), decided 26 Feb,
-    // the visa 5 Mar: entry then, later than the planned 1 Mar; ready by Fri 26 Feb 2027 (Mar 4, 3, 2, 1, Feb 26).
+    // its target, 25 Jan 2027 (20 working days before the start: the permit's 10, the visa's 5, a
+    // margin of 5), decided 15 Feb, the visa 22 Feb: entry on the planned 1 Mar; ready by Mon 22 Feb
+    // 2027 (Feb 26, 25, 24, 23, 22).
     const stored = (await Case.findById(c._id).lean())!;
     await Case.updateOne({ _id: c._id }, { $set: { supportTracks: stored.supportTracks.map((s) => (s.kind === 'residence_card' ? { ...s, cardEndsAt: vn('2028-12-01') } : s)) } });
     const mine = text((await page(await signedIn(t, applicant), `/applications/${c._id}`)).text);
     const row = /<li data-window="passport">([\s\S]*?)<\/li>/.exec(mine)![1]!;
-    expect(row).to.include('26/2/2027').and.include('(thẻ tạm trú)');
+    expect(row).to.include('22/2/2027').and.include('(thẻ tạm trú)');
     expect(row).not.to.match(/Trễ|nhà ở|4\/12\/2026/);
   });
 

@@ -9,7 +9,7 @@ import { systemContext } from '../../server/context.ts';
 import { WorkingCalendar } from '../../server/calendar/index.ts';
 import { VN_HOLIDAYS } from '../../server/calendar/holidays-vn.ts';
 import { presentProcedures } from '../../server/procedures/present.ts';
-import { PROCEDURE_RULES, filingOutsideWindow, filingWindow, lodgingDue, lodgingTarget, visaSymbol, waitingFor } from '../../server/procedures/rules.ts';
+import { PROCEDURE_RULES, filingOutsideWindow, filingWindow, leadToEntryWorkingDays, lodgingDue, lodgingTarget, visaSymbol, waitingFor } from '../../server/procedures/rules.ts';
 
 const vn = (day: string) => new Date(`${day}T03:00:00.000Z`);
 const calendar = WorkingCalendar.of(VN_HOLIDAYS);
@@ -152,17 +152,23 @@ describe('procedures: the work permit is lodged within its window (Decree 219/20
     expect(lodgingDue('work_permit', endOfVnDay('2026-12-18'), undefined).toISOString()).to.equal(endOfVnDay('2026-12-18').toISOString());
   });
   // The default target is a deadline: never the day the window opens (when filing becomes allowed).
-  it('makes the default target a real deadline inside the window: 5 working days before it closes, an earlier counted day inside it kept, the last day on a late offer', () => {
+  it('makes the default target a real deadline inside the window that leaves the decision and the visa before the start, an earlier counted day inside it kept, later days on a late offer', () => {
     expect(filingWindow('work_permit', start)).to.deep.equal({ opens: endOfVnDay('2026-12-31'), closes: endOfVnDay('2027-02-19') });
     expect(filingWindow('visa', start)).to.equal(undefined);
     const from = new Date('2026-12-05T03:00:00Z');
-    // Counted before the window opens: 19 Feb less 5 working days (Tết 2027: 5–11 Feb) is 12 Feb.
-    expect(lodgingTarget('work_permit', calendar, from, endOfVnDay('2026-12-18'), start).toISOString()).to.equal(endOfVnDay('2027-02-12').toISOString());
-    // Counted inside the window and before the margin: kept (the institute's own, earlier, target).
+    expect(leadToEntryWorkingDays('work_permit')).to.equal(15); // 10 for the permit, then 5 for the visa
+    expect(leadToEntryWorkingDays('work_permit_exemption')).to.equal(10); // 5, then the visa's 5
+    // Counted before the window opens: 20 working days before the start of Mon 1 Mar 2027 (the
+    // permit's 10, the visa's 5, a margin of 5; Tết 2027: 5–11 Feb): Mon 25 Jan. The window's last
+    // day less 5 working days, 12 Feb, would leave the decision and the visa to end after the start.
+    expect(lodgingTarget('work_permit', calendar, from, endOfVnDay('2026-12-18'), start).toISOString()).to.equal(endOfVnDay('2027-01-25').toISOString());
+    // Counted inside the window and before that day: kept (the institute's own, earlier, target).
     expect(lodgingTarget('work_permit', calendar, from, endOfVnDay('2027-01-15'), start).toISOString()).to.equal(endOfVnDay('2027-01-15').toISOString());
-    // Counted after the margin or after the window closes: the margin's day.
-    expect(lodgingTarget('work_permit_exemption', calendar, from, endOfVnDay('2027-02-25'), start).toISOString()).to.equal(endOfVnDay('2027-02-12').toISOString());
-    // An offer accepted after the margin's day: the window's last day.
+    // Counted after it or after the window closes: that day (the exemption's: 15 working days before, Mon 1 Feb).
+    expect(lodgingTarget('work_permit', calendar, from, endOfVnDay('2027-02-25'), start).toISOString()).to.equal(endOfVnDay('2027-01-25').toISOString());
+    expect(lodgingTarget('work_permit_exemption', calendar, from, endOfVnDay('2027-02-25'), start).toISOString()).to.equal(endOfVnDay('2027-02-01').toISOString());
+    // An offer accepted after that day: the window's last day less 5 working days, 12 Feb; after that too, the last day.
+    expect(lodgingTarget('work_permit', calendar, new Date('2027-01-27T03:00:00Z'), endOfVnDay('2027-02-25'), start).toISOString()).to.equal(endOfVnDay('2027-02-12').toISOString());
     const late = new Date('2027-02-15T03:00:00Z');
     expect(lodgingTarget('work_permit', calendar, late, endOfVnDay('2027-03-01'), start).toISOString()).to.equal(endOfVnDay('2027-02-19').toISOString());
     // No window, no planned start: the counted day.

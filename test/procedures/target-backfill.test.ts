@@ -35,8 +35,10 @@ describe('procedures: work-permit targets on the old default move to the new one
   let current: CaseDoc;
 
   // Planned start Tue 1 Jun 2027: the window (Decree 219/2025/ND-CP, 60 to 10 days before) opens Fri
-  // 2 Apr 2027, the old default target, and closes Sat 22 May; the new default is the last day less 5
-  // working days: Fri 21 (1), Thu 20 (2), Wed 19 (3), Tue 18 (4), Mon 17 May (5) → Mon 17 May 2027.
+  // 2 Apr 2027, the old default target, and closes Sat 22 May; the new default is 20 working days
+  // before the start (the permit's 10, the visa's 5, a margin of 5: rules.ts lodgingTarget): Mon 31
+  // May (1) … Mon 17 (11) … Mon 10 (16), Fri 7 (17), Thu 6 (18), Wed 5 (19), Tue 4 May (20) → 4 May 2027
+  // (earlier than the window's last day less 5 working days, Mon 17 May).
   const profile = (name: string) => ({ fullName: name, plannedArrival: at('2027-06-01') });
 
   before(async () => {
@@ -98,7 +100,7 @@ describe('procedures: work-permit targets on the old default move to the new one
       stage: 'onboarding',
       assignee: hr._id,
       profile: profile('Ada Current'),
-      supportTracks: [{ kind: 'work_permit', status: 'requested', dueAt: endOf('2027-05-17'), dueCount: { from: at('2026-11-20'), workingDays: 10 }, updatedAt: at('2026-11-20') }],
+      supportTracks: [{ kind: 'work_permit', status: 'requested', dueAt: endOf('2027-05-04'), dueCount: { from: at('2026-11-20'), workingDays: 10 }, updatedAt: at('2026-11-20') }],
     });
   });
   after(async () => {
@@ -113,17 +115,17 @@ describe('procedures: work-permit targets on the old default move to the new one
     expect(await backfillLodgingTargets({ app: t.ctx, now: clock })).to.be.at.least(2);
 
     const a = await stored(told);
-    expect(vnDateKey(permit(a).dueAt!)).to.equal('2027-05-17');
+    expect(vnDateKey(permit(a).dueAt!)).to.equal('2027-05-04');
     // Its count is kept, so a holiday recount finds the same day (server/cases/deadline-recount.ts).
     expect(permit(a).dueCount).to.deep.include({ workingDays: 10 });
     expect(permit(a).dueCount!.from.toISOString()).to.equal(at('2026-11-20').toISOString());
     expect(a.version).to.equal(told.version + 1);
-    expect(a.nextDueAt!.toISOString()).to.equal(endOf('2027-05-17').toISOString());
+    expect(a.nextDueAt!.toISOString()).to.equal(endOf('2027-05-04').toISOString());
     const event = a.history.at(-1)!;
     expect(event.action).to.equal('support_update');
     expect(event.actorRole).to.equal('system');
     expect(event.procedure).to.deep.include({ kind: 'work_permit', from: 'requested', to: 'requested', defaultChanged: true, applicantVisible: true });
-    expect([vnDateKey(event.procedure!.targetFrom!), vnDateKey(event.procedure!.targetTo!)]).to.deep.equal(['2027-04-02', '2027-05-17']);
+    expect([vnDateKey(event.procedure!.targetFrom!), vnDateKey(event.procedure!.targetTo!)]).to.deep.equal(['2027-04-02', '2027-05-04']);
     expect(a.outbox.map((o) => o.key)).to.deep.equal(['accepted-before', `${String(told._id)}.procedure.work_permit.target-default`]);
 
     const b = await stored(typed);
@@ -133,7 +135,7 @@ describe('procedures: work-permit targets on the old default move to the new one
     // No count: counted as if requested today, Sat 5 Dec (10 working days: 18 Dec, before the window
     // opens), the same new default; the count is now kept.
     const c = await stored(uncounted);
-    expect(vnDateKey(permit(c).dueAt!)).to.equal('2027-05-17');
+    expect(vnDateKey(permit(c).dueAt!)).to.equal('2027-05-04');
     expect(permit(c).dueCount!.from.toISOString()).to.equal(clock.toISOString());
     expect(c.outbox, 'never e-mailed the old date: nothing to correct').to.deep.equal([]);
     expect(c.history.at(-1)!.procedure).to.deep.include({ defaultChanged: true, applicantVisible: true });
@@ -163,8 +165,8 @@ describe('procedures: work-permit targets on the old default move to the new one
     await deliver(t, told._id);
     await deliver(t, told._id);
     const mail = await t.smtp.waitForTo(applicant.email, /Work permit: our target date moved/);
-    expect(mail.text).to.include('Our target date moved from 2 Apr 2027 to 17 May 2027: the institute now aims to file 5 working days before the last day the law allows');
-    expect(mail.text).to.include('We aim to file by: 17 May 2027');
+    expect(mail.text).to.include('Our target date moved from 2 Apr 2027 to 4 May 2027: the institute now aims to file early enough for the decision, and then the visa, to come before your planned start');
+    expect(mail.text).to.include('We aim to file by: 4 May 2027');
     expect(mail.text).to.include('By law, the file can be lodged between 2 Apr 2027 and 22 May 2027');
     expect(t.smtp.to(applicant.email).filter((m) => /our target date moved/.test(m.subject))).to.have.length(1);
     expect(t.smtp.to(applicantVi.email)).to.have.length(0);
@@ -172,10 +174,10 @@ describe('procedures: work-permit targets on the old default move to the new one
 
   it("says on the timeline, in each reader's language, that the target moved and why", async () => {
     const hrPage = text((await page(await signedIn(t, hr), `/cases/${told._id}`)).text);
-    expect(hrPage).to.include('Target moved from 2 Apr 2027 to 17 May 2027');
-    expect(hrPage).to.include("The institute's default target changed: the window's last day less 5 working days");
+    expect(hrPage).to.include('Target moved from 2 Apr 2027 to 4 May 2027');
+    expect(hrPage).to.include("The institute's default target changed: early enough for the decision, and the visa after it, before the planned start, with 5 working days to spare");
     const vi = text((await page(await signedIn(t, applicantVi), `/applications/${uncounted._id}`)).text);
-    expect(vi).to.include('Mốc dự kiến chuyển từ 2/4/2027 sang 17/5/2027');
+    expect(vi).to.include('Mốc dự kiến chuyển từ 2/4/2027 sang 4/5/2027');
     expect(vi).to.include('Mốc mặc định của viện thay đổi');
   });
 
@@ -185,7 +187,7 @@ describe('procedures: work-permit targets on the old default move to the new one
       const w = windows.find((x) => x.type === 'criminal_record')!;
       return w.neededBy.map((n) => [n.kind, vnDateKey(n.fileOn)]);
     };
-    expect(await fileOn(told)).to.deep.equal([['work_permit', '2027-05-17']]);
+    expect(await fileOn(told)).to.deep.equal([['work_permit', '2027-05-04']]);
     expect(await fileOn(typed)).to.deep.equal([['work_permit', '2027-04-02']]);
   });
 });
