@@ -31,7 +31,8 @@ import {
   type ApplicantAction,
   type StepInput,
 } from '../server/applications/service.ts';
-import { applicationPage, applicationsList, stepPage, withdrawPage } from '../server/applications/present.ts';
+import { applicationPage, applicationsList, offerConfirmPage, stepPage, withdrawPage } from '../server/applications/present.ts';
+import { OFFER_ACTION, answerOffer, isOfferAnswer, type OfferAnswer } from '../server/applications/offer.ts';
 import { isStep, nextStep, type Step } from '../server/applications/steps.ts';
 import type { MissingPart } from '../server/applications/completeness.ts';
 import { availableActions } from '../server/workflow/index.ts';
@@ -47,7 +48,7 @@ const stepParams = z.object({ id: z.string(), step: z.string().refine(isStep) })
 const stepBody = z.record(z.string(), z.unknown());
 const submitBody = z.object({ version: formVersion, keepDataConsent: z.unknown().optional().transform(isTicked) });
 const answerBody = z.object({ version: formVersion, answer: formText });
-const offerBody = z.object({ version: formVersion, decision: z.enum(['accept', 'decline'], { error: 'applications.errors.choice' }) });
+const offerBody = z.object({ decision: z.enum(['accept', 'decline'], { error: 'applications.errors.choice' }) });
 const versionBody = z.object({ version: formVersion });
 /** The applicant's "done" to a request within a procedure (server/procedures/asks.ts), with a few words if they like. */
 const askDoneBody = z.object({
@@ -203,15 +204,52 @@ export function applicationsRoutes(app: AppContext): Router {
   });
   router.get('/applications/:id/procedures/:kind/asks/:askId/done', applicant, reloadTo((p) => `/applications/${p.id}#asks`));
 
+  // Answering the offer is confirmed first, as a withdrawal: the panel links to the answer's page,
+  // whose form takes the step (server/applications/offer.ts).
+  async function showOfferConfirm(req: Request, res: Response, caseDoc: CaseDoc, answer: OfferAnswer, state: FormState = {}, status = 200): Promise<void> {
+    if (!availableActions(caseDoc, req.ctx.actor).includes(OFFER_ACTION[answer])) {
+      flash(req, 'info', 'applications.flash.offerClosed');
+      res.redirect(303, `/applications/${String(caseDoc._id)}`);
+      return;
+    }
+    res.status(status).render('applications/offer-confirm', offerConfirmPage(req.ctx, await loadApplication({ ctx: req.ctx, caseDoc }), answer, state));
+  }
+
+  // The one-tap form of earlier pages (a page left open, a hand-made POST): its answer's confirmation, nothing taken.
   router.post('/applications/:id/offer', applicant, async (req, res) => {
     const caseDoc = await myCase(req);
-    const version = readForm(versionBody, req.body).version;
     const choice = offerBody.safeParse(req.body);
     if (!choice.success) throw new ValidationError({ decision: res.locals.t('applications.errors.choice') });
-    const accept = choice.data.decision === 'accept';
-    if (!(await act(req, res, caseDoc, accept ? 'accept_offer' : 'decline_offer', version, undefined))) return;
-    flash(req, 'success', accept ? 'applications.flash.offerAccepted' : 'applications.flash.offerDeclined');
-    res.redirect(303, `/applications/${String(caseDoc._id)}`);
+    await showOfferConfirm(req, res, caseDoc, choice.data.decision);
+  });
+
+  router.get('/applications/:id/offer/:answer', applicant, async (req, res) => {
+    const caseDoc = await myCase(req);
+    const answer = req.params.answer;
+    if (!isOfferAnswer(answer)) throw new NotFoundError();
+    await showOfferConfirm(req, res, caseDoc, answer);
+  });
+
+  router.post('/applications/:id/offer/:answer', applicant, async (req, res) => {
+    const caseDoc = await myCase(req);
+    const answer = req.params.answer;
+    if (!isOfferAnswer(answer)) throw new NotFoundError();
+    const { version } = readForm(versionBody, req.body);
+    // Read as typed (a non-text value is no reason); the workflow checks its length and characters.
+    const typed = (req.body as Record<string, unknown> | undefined)?.reason;
+    const reason = answer === 'decline' && typeof typed === 'string' ? typed : undefined;
+    const back = `/applications/${String(caseDoc._id)}`;
+    try {
+      await answerOffer({ app, ctx: req.ctx, caseDoc, answer, expectedVersion: version, reason });
+    } catch (err) {
+      if (err instanceof CaseConflictError) res.status(409).render('cases/conflict', conflictPage(req.ctx, err, back, req.body));
+      else if (err instanceof ValidationError) await showOfferConfirm(req, res, caseDoc, answer, { errors: err.fields, values: { reason } }, 422);
+      else throw err;
+      return;
+    }
+    // Taken now, or by the same confirmation sent twice: either way the answer is recorded once.
+    flash(req, 'success', answer === 'accept' ? 'applications.flash.offerAccepted' : 'applications.flash.offerDeclined');
+    res.redirect(303, back);
   });
 
   router.get('/applications/:id/withdraw', applicant, async (req, res) => {

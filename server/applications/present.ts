@@ -17,6 +17,8 @@ import { formatDay } from '../views/time.ts';
 import { countryOptions, countryName } from './countries.ts';
 import { applicantDecisionReason } from '../cases/applicant-view.ts';
 import { listText } from '../procedures/present.ts';
+import { DECLINE_REASON_MAX } from '../workflow/index.ts';
+import type { OfferAnswer } from './offer.ts';
 
 export function applicationsList(ctx: Context, rows: ApplicationRow[]) {
   const t = tOf(ctx);
@@ -77,6 +79,8 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
     timeline: timeline(caseDoc.history ?? [], names, t, { applicantId: caseDoc.applicant, forApplicant: true, locale: ctx.locale }),
     infoRequest: caseDoc.stage === 'awaiting_applicant' ? caseDoc.toObject().infoRequest : undefined,
     infoLeft: data.infoLeft,
+    offerDueAt: data.offerDueAt,
+    offerLeft: data.offerLeft,
     canAnswer: actions.includes('answer_info'),
     canAcceptOffer: actions.includes('accept_offer'),
     canDeclineOffer: actions.includes('decline_offer'),
@@ -98,6 +102,32 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
 
 export function withdrawPage(ctx: Context, { caseDoc, call }: ApplicationData) {
   return { title: tOf(ctx)('applications.withdraw.title'), caseId: String(caseDoc._id), reference: caseDoc.reference, callTitle: call?.title, version: caseDoc.version };
+}
+
+/**
+ * The confirmation of an answer to the offer: what follows in plain words (accept: the support
+ * procedures asked for start and HR's next steps; decline: the application ends for good, HR reads
+ * the decision and the optional reason), the answer-by date, and the form that takes the step.
+ */
+export function offerConfirmPage(ctx: Context, { caseDoc, call, offerDueAt, offerLeft }: ApplicationData, answer: OfferAnswer, state: FormState = {}) {
+  const t = tOf(ctx);
+  const decline = answer === 'decline';
+  return {
+    title: t(`applications.offer.confirm.${answer}.title`),
+    caseId: String(caseDoc._id),
+    reference: caseDoc.reference,
+    callTitle: call?.title,
+    version: caseDoc.version,
+    answer,
+    decline,
+    offerDueAt,
+    offerLeft,
+    // The procedures the acceptance starts: those asked for in the application (family support is not one).
+    support: decline ? [] : SUPPORT_FIELDS.filter((f) => f !== 'family' && caseDoc.supportRequested?.[f]).map((f) => t(`applications.support.${f}`)),
+    reasonMax: DECLINE_REASON_MAX,
+    errors: errorTexts(t, state.errors),
+    values: state.values ?? {},
+  };
 }
 
 function stepNav(t: TFunction, caseDoc: CaseDoc, current: Step) {

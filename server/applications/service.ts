@@ -120,7 +120,10 @@ export async function loadApplication({ ctx, caseDoc }: { ctx: Context; caseDoc:
   // The open request's date with its working days left, as a procedure's ask shows them.
   const due = caseDoc.stage === 'awaiting_applicant' ? caseDoc.infoRequest?.dueAt : undefined;
   const infoLeft = due ? deadlineLeft(tOf(ctx), await loadCalendar(), ctx.now, due).text : undefined;
-  return { caseDoc, call, names: names as PeopleNames, checklist, plan, procedures, infoLeft, actions: availableActions(caseDoc, viewer) };
+  // The offer's answer-by date (the offer stage's deadline, STAGE_DEADLINES.offer), said the same way.
+  const offerDueAt = caseDoc.stage === 'offer' ? (caseDoc.stageDueAt ?? undefined) : undefined;
+  const offerLeft = offerDueAt ? deadlineLeft(tOf(ctx), await loadCalendar(), ctx.now, offerDueAt).text : undefined;
+  return { caseDoc, call, names: names as PeopleNames, checklist, plan, procedures, infoLeft, offerDueAt, offerLeft, actions: availableActions(caseDoc, viewer) };
 }
 export type ApplicationData = Awaited<ReturnType<typeof loadApplication>>;
 

@@ -24,7 +24,7 @@ import type { FieldErrors } from '../errors.ts';
 import { criteriaFor } from '../applications/tracks.ts';
 import { countryName } from '../applications/countries.ts';
 import { SUPPORT_FIELDS } from '../applications/steps.ts';
-import type { CaseConflictError } from './conflict.ts';
+import { QUIET_EVENTS, type CaseConflictError } from './conflict.ts';
 import type { CasePageData } from './page.ts';
 import type { HrDecisionPreview } from './decision.ts';
 import type { AssignOutcome, BulkAssignOutcome } from './commands.ts';
@@ -70,6 +70,12 @@ function noteOf(t: TFunction, h: HistoryLike, locale: Locale): string | undefine
   return h.note ?? undefined;
 }
 
+
+/** The applicant's decline of the offer, the case's last step when it ended that way. */
+function declinedOffer(history: ReadonlyArray<{ action: string; at: Date; note?: string | null }>): { at: Date; reason?: string } | undefined {
+  const last = history.findLast((h) => !QUIET_EVENTS.has(h.action));
+  return last?.action === 'decline_offer' ? { at: last.at, reason: last.note ?? undefined } : undefined;
+}
 
 export function actionLabel(t: TFunction, action: string): string {
   return t(`cases.events.${action}`, { defaultValue: action });
@@ -324,6 +330,8 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     supportRequested: SUPPORT_FIELDS.filter((f) => c.supportRequested?.[f]).map((f) => t(`applications.support.${f}`)),
     infoRequest: c.infoRequest?.requestedAt ? c.infoRequest : undefined,
     decision: c.decision?.decidedAt ? c.decision : undefined,
+    // The applicant declined the offer: when, and their reason if they gave one (the history note).
+    offerDeclined: c.stage === 'withdrawn' ? declinedOffer(c.history ?? []) : undefined,
     timeline: timeline(c.history ?? [], names, t, { applicantId: c.applicant, forApplicant: false, locale }),
     notes: [...(c.notes ?? [])].reverse().map((n) => ({ at: n.at, text: n.text, who: names.get(String(n.author))?.name ?? '' })),
     messages: messagesView(c.messages ?? [], names, t, false),

@@ -30,11 +30,11 @@ import { renderEmail } from '../mail/render.ts';
 import { waitingText, windowView } from '../procedures/present.ts';
 import { deadlineLeft, dueMeaning } from '../procedures/service.ts';
 import { caseConflict } from '../cases/conflict.ts';
-import { ACTIONS, HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, PAYLOADS, REJECT_REASON_MAX, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, rolesFor, type Action, type GuardFailures, type GuardInput, type Transition } from './transitions.ts';
+import { ACTIONS, DECLINE_REASON_MAX, HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, PAYLOADS, REJECT_REASON_MAX, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, rolesFor, type Action, type GuardFailures, type GuardInput, type Transition } from './transitions.ts';
 import { reasonToldToApplicant } from '../cases/applicant-view.ts';
 import { countedLodgingDue, waitingFor } from '../procedures/rules.ts';
 
-export { ACTIONS, TRANSITIONS, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, isAction, isConfirmedAction, needsConfirmation, WORKFLOW_TEMPLATES } from './transitions.ts';
+export { ACTIONS, DECLINE_REASON_MAX, TRANSITIONS, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, isAction, isConfirmedAction, needsConfirmation, WORKFLOW_TEMPLATES } from './transitions.ts';
 export type { Action, Transition, Guard, GuardFailures } from './transitions.ts';
 
 /** 'TA-YYYY-NNNNNN': a per-year sequence (year in Vietnam) from the counters collection. */
@@ -118,8 +118,8 @@ interface ActionRule {
   dueAt?: (f: StepFacts) => Date | DueCount | undefined;
   /** Facts the history event and the audit event carry beyond the note (how an acceptance came, and when). */
   event?: (f: StepFacts) => Record<string, unknown>;
-  /** What the e-mail says beyond the common facts, in the recipient's language where it writes words. */
-  mail?: (f: StepFacts, set: Record<string, unknown>, locale: Locale) => Record<string, unknown>;
+  /** What the e-mail says beyond the common facts, in the recipient's language where it writes words (`dueAt`: the new stage's deadline). */
+  mail?: (f: StepFacts, set: Record<string, unknown>, locale: Locale, dueAt: Date | undefined) => Record<string, unknown>;
 }
 
 function supportTracksFor(c: CaseDoc, now: Date, calendar: Calendar) {
@@ -218,8 +218,14 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
     // Only a reason the applicant is told goes into the e-mail's data (the template checks again).
     mail: ({ payload, from }) => (reasonToldToApplicant('reject', from) ? { reason: payload.reason } : {}),
   },
-  approve_offer: { set: ({ payload, now, actor }) => ({ decision: { reason: noteOf(payload), decidedBy: actor._id, decidedAt: now } }) },
+  approve_offer: {
+    set: ({ payload, now, actor }) => ({ decision: { reason: noteOf(payload), decidedBy: actor._id, decidedAt: now } }),
+    // The answer-by date (the offer stage's deadline) with its working days left, as the information request's e-mail says its date.
+    mail: ({ now, calendar }, _set, locale, dueAt) => (dueAt ? { dueLeft: deadlineLeft(translator(locale), calendar, now, dueAt).text } : {}),
+  },
   accept_offer: ACCEPTANCE,
+  // The applicant's own reason, when they gave one: the history note HR reads on the case page.
+  decline_offer: { note: ({ payload }) => (typeof payload.reason === 'string' ? payload.reason : undefined) },
   // The same acceptance, received by e-mail or post: recorded as it happened (not a future day, not
   // before the offer was made), with how it came; the applicant gets the portal acceptance's e-mail.
   record_acceptance: {
@@ -292,7 +298,7 @@ function resumeTarget(c: CaseDoc): Stage {
 // ---------------------------------------------------------------------------------------------
 
 /** A reason names its decision: the case page shows a box for each (reject, put on hold). */
-const REASON_MAX: Partial<Record<Action, number>> = { reject: REJECT_REASON_MAX, put_on_hold: HOLD_REASON_MAX, answered_outside: HOLD_REASON_MAX };
+const REASON_MAX: Partial<Record<Action, number>> = { reject: REJECT_REASON_MAX, put_on_hold: HOLD_REASON_MAX, answered_outside: HOLD_REASON_MAX, decline_offer: DECLINE_REASON_MAX };
 
 function fieldErrors(ctx: Context, action: Action, issues: z.core.$ZodIssue[]): FieldErrors {
   const t = tOf(ctx);
@@ -402,7 +408,7 @@ async function apply(ctx: Context, actor: Actor, { caseDoc, row, payload }: Guar
   const dueCount = due instanceof Date ? undefined : due;
   const dueAt = due instanceof Date ? due : due && countedDeadline(facts.calendar, due);
   const set = rule.set?.(facts) ?? {};
-  return { from, to, dueAt, dueCount, set, unset: [...(rule.unset ?? [])], note: rule.note ? rule.note(facts) : noteOf(payload), event: rule.event?.(facts) ?? {}, mail: (locale) => rule.mail?.(facts, set, locale) ?? {} };
+  return { from, to, dueAt, dueCount, set, unset: [...(rule.unset ?? [])], note: rule.note ? rule.note(facts) : noteOf(payload), event: rule.event?.(facts) ?? {}, mail: (locale) => rule.mail?.(facts, set, locale, dueAt) ?? {} };
 }
 
 /** The e-mail this step owes (keyed by case and new version, so a retry is the same message). */

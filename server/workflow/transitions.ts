@@ -89,6 +89,11 @@ export const STAGE_DEADLINES: Partial<Record<Stage, number>> = {
   screening: 10,
   evaluation: 15,
   shortlisted: 10,
+  // The applicant's answer-by date for an offer (shown on their page and in the offer e-mail). No
+  // law sets it: the Civil Code 2015 lets the offeror set the period for a reply (Art. 386 cl. 2,
+  // Art. 394, as quoted by secondary sources; not checked against the gazette text) and silence is
+  // no acceptance (Art. 393 cl. 2). 10 working days is the institute's own rule; a late answer is
+  // still taken (the stage is then overdue for HR to follow up).
   offer: 10,
   // The least: the planned start day when later (server/workflow/index.ts onboardingDue).
   onboarding: 40,
@@ -112,6 +117,8 @@ export const RECEIVED_VIA = ['email', 'post'] as const;
 /** The longest reasons, as the case page's fields allow them. */
 export const REJECT_REASON_MAX = 5000;
 export const HOLD_REASON_MAX = 2000;
+/** The applicant's optional reason for declining an offer (kept as the history note, shown to HR). */
+export const DECLINE_REASON_MAX = 2000;
 /**
  * The latest review date a hold may be given, in calendar days. No law sets how long an
  * institute may pause its own recruitment case: this is the product's rule (about six months,
@@ -152,6 +159,11 @@ const dateInput = z.preprocess(
 export const PAYLOADS = {
   request_info: z.object({ items: infoItems, dueAt: dateInput, note: optionalText(2000) }),
   answer_info: z.object({ answer: requiredText(10_000) }),
+  // Optional: a box with nothing that shows (blank, zero-width spaces) is no reason, not an error;
+  // direction overrides and control characters are refused, as elsewhere.
+  decline_offer: z.object({
+    reason: z.preprocess((v) => (typeof v === 'string' && !hasVisibleText()(v) ? undefined : v), z.string({ error: 'invalid' }).trim().max(DECLINE_REASON_MAX, 'tooLong').refine(withoutHiddenCharacters, HIDDEN).optional()),
+  }),
   reject: z.object({ reason: requiredText(REJECT_REASON_MAX) }),
   // Every decision has a reason: the applicant is told why their case waits (the e-mail and their page).
   // ...and the day HR will look at it again: the on-hold stage's deadline (the queue shows it, and its passing).
@@ -248,7 +260,7 @@ export const TRANSITIONS: readonly Transition[] = [
   { action: 'accept_offer', from: ['offer'], to: 'onboarding', roles: APPLICANT, template: 'offer_accepted', deadline: { workingDays: STAGE_DEADLINES.onboarding! } },
   // The applicant accepted by e-mail or post: HR records it (how, the day received) and the same e-mail goes out.
   { action: 'record_acceptance', from: ['offer'], to: 'onboarding', roles: HR, template: 'offer_accepted', deadline: { workingDays: STAGE_DEADLINES.onboarding! }, payload: PAYLOADS.record_acceptance },
-  { action: 'decline_offer', from: ['offer'], to: 'withdrawn', roles: APPLICANT, template: 'offer_declined' },
+  { action: 'decline_offer', from: ['offer'], to: 'withdrawn', roles: APPLICANT, template: 'offer_declined', payload: PAYLOADS.decline_offer },
   { action: 'mark_arrived', from: ['onboarding'], to: 'arrived', roles: HR, template: 'arrived', guard: entryProceduresGranted, deadline: { workingDays: STAGE_DEADLINES.arrived! }, payload: PAYLOADS.mark_arrived },
   { action: 'close', from: ['arrived'], to: 'closed', roles: HR, template: 'closed', guard: proceduresSettled, confirm: true },
   { action: 'put_on_hold', from: OPEN_STAGES.filter((s) => s !== 'draft' && s !== 'on_hold'), to: 'on_hold', roles: HR, template: 'on_hold', payload: PAYLOADS.put_on_hold, confirm: true },

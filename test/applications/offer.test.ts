@@ -55,9 +55,11 @@ describe('applications: decisions, offer and timeline', () => {
     const c = await createCase({ applicant, call, stage: 'offer' });
     const a = await signedIn(t, applicant);
     const p = await page(a, `/applications/${c._id}`);
-    expect(p.text).to.include('name="decision" value="accept"');
-    expect(p.text).to.include('name="decision" value="decline"');
-    const res = await post(a, p.text, `/applications/${c._id}/offer`, { version: versionIn(p.text, `/applications/${c._id}/offer`), decision: 'accept' });
+    // Each answer opens its confirmation (test/applications/offer-answer.test.ts): the accept's page takes the step.
+    expect(p.text).to.include(`href="/applications/${c._id}/offer/accept"`);
+    expect(p.text).to.include(`href="/applications/${c._id}/offer/decline"`);
+    const confirm = await page(a, `/applications/${c._id}/offer/accept`);
+    const res = await post(a, confirm.text, `/applications/${c._id}/offer/accept`, { version: versionIn(confirm.text, `/applications/${c._id}/offer/accept`) });
     expect(res.status).to.equal(303);
     const after = (await Case.findById(c._id).lean())!;
     expect(after.stage).to.equal('onboarding');
@@ -80,8 +82,8 @@ describe('applications: decisions, offer and timeline', () => {
     const vi = await createUser({ role: 'applicant', locale: 'vi' });
     const mine = await createCase({ applicant: vi, call, stage: 'offer' });
     const v = await signedIn(t, vi);
-    const offer = await page(v, `/applications/${mine._id}`);
-    expect((await post(v, offer.text, `/applications/${mine._id}/offer`, { version: versionIn(offer.text, `/applications/${mine._id}/offer`), decision: 'accept' })).status).to.equal(303);
+    const offer = await page(v, `/applications/${mine._id}/offer/accept`);
+    expect((await post(v, offer.text, `/applications/${mine._id}/offer/accept`, { version: versionIn(offer.text, `/applications/${mine._id}/offer/accept`) })).status).to.equal(303);
     await deliver(t, mine._id);
     const viMail = await t.smtp.waitForTo(vi.email, new RegExp(mine.reference));
     expect(viMail.text).to.include('- Thị thực: chờ giấy phép lao động\n');
@@ -92,8 +94,8 @@ describe('applications: decisions, offer and timeline', () => {
   it('lets the applicant decline an offer', async () => {
     const c = await createCase({ applicant, call, stage: 'offer' });
     const a = await signedIn(t, applicant);
-    const p = await page(a, `/applications/${c._id}`);
-    const res = await post(a, p.text, `/applications/${c._id}/offer`, { version: versionIn(p.text, `/applications/${c._id}/offer`), decision: 'decline' });
+    const p = await page(a, `/applications/${c._id}/offer/decline`);
+    const res = await post(a, p.text, `/applications/${c._id}/offer/decline`, { version: versionIn(p.text, `/applications/${c._id}/offer/decline`) });
     expect(res.status).to.equal(303);
     expect((await Case.findById(c._id).lean())!.stage).to.equal('withdrawn');
   });

@@ -118,7 +118,9 @@ const INVENTORY: Record<string, Kind> = {
   'POST /applications/:id/edit/:step': 'role',
   'POST /applications/:id/submit': 'role',
   'POST /applications/:id/answer': 'role',
-  'POST /applications/:id/offer': 'role',
+  'POST /applications/:id/offer': 'role', // the one-tap form of earlier pages: its answer's confirmation page, nothing taken
+  'GET /applications/:id/offer/:answer': 'role',
+  'POST /applications/:id/offer/:answer': 'role',
   'GET /applications/:id/withdraw': 'role',
   'POST /applications/:id/withdraw': 'role',
   'POST /applications/:id/messages': 'role',
