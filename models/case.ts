@@ -329,6 +329,8 @@ const caseSchema = new Schema(
       requestedBy: { type: Schema.Types.ObjectId, ref: 'User' },
       answer: { type: String, maxlength: 10_000 },
       answeredAt: { type: Date },
+      /** The case's version the answer was sent from (a second identical send from that page is the same answer). */
+      answeredVersion: { type: Number },
     },
     decision: {
       reason: { type: String, maxlength: 5000 },

@@ -14,11 +14,12 @@ import { reloadTo } from '../server/http/reload.ts';
 import { requireVerifiedEmail } from '../server/http/account-gate.ts';
 import { flash } from '../server/http/flash.ts';
 import { caseStyles } from '../server/http/styles.ts';
-import { formText, formVersion, readForm } from '../server/http/forms.ts';
+import { formText, formVersion, issueKey, readForm } from '../server/http/forms.ts';
 import { CaseConflictError } from '../server/cases/conflict.ts';
 import { conflictPage, type FormState } from '../server/cases/present.ts';
 import { postMessage } from '../server/cases/commands.ts';
 import {
+  answerInfoRequest,
   applicantAction,
   canEditStep,
   editableSteps,
@@ -165,7 +166,15 @@ export function applicationsRoutes(app: AppContext): Router {
       await showApplication(req, res, caseDoc, { errors: { answer: 'applications.errors.answerRequired' }, values: { answer } }, 422);
       return;
     }
-    if (!(await act(req, res, caseDoc, 'answer_info', version, { answer }, { answer }))) return;
+    try {
+      await answerInfoRequest({ app, ctx: req.ctx, caseDoc, expectedVersion: version, answer });
+    } catch (err) {
+      if (err instanceof CaseConflictError) res.status(409).render('cases/conflict', conflictPage(req.ctx, err, `/applications/${String(caseDoc._id)}`, req.body));
+      else if (err instanceof ValidationError) await showApplication(req, res, caseDoc, { errors: err.fields, values: { answer } }, 422);
+      else throw err;
+      return;
+    }
+    // Recorded now, or by the same tap sent twice: either way the answer is in.
     flash(req, 'success', 'applications.flash.answered');
     res.redirect(303, `/applications/${String(caseDoc._id)}`);
   });
@@ -181,7 +190,7 @@ export function applicationsRoutes(app: AppContext): Router {
     const form = askDoneBody.safeParse({ version: body.version, track: body.track, reply: body.reply });
     if (!form.success) {
       const issue = form.error.issues.find((i) => i.path[0] === 'reply') ?? form.error.issues[0]!;
-      await showApplication(req, res, caseDoc, { errors: { reply: issue.message }, values: { reply: typeof body.reply === 'string' ? body.reply : '', askId } }, 422);
+      await showApplication(req, res, caseDoc, { errors: { reply: issueKey(issue, 'procedures.errors.invalid') }, values: { reply: typeof body.reply === 'string' ? body.reply : '', askId } }, 422);
       return;
     }
     const back = `/applications/${String(caseDoc._id)}`;
@@ -275,7 +284,7 @@ export function applicationsRoutes(app: AppContext): Router {
     authorize(req.ctx.actor, 'case.message', caseDoc);
     const form = messageBody.safeParse(req.body);
     if (!form.success) {
-      await showApplication(req, res, caseDoc, { errors: { text: form.error.issues[0]!.message }, values: { text: formText.parse((req.body as Record<string, unknown>)?.text) } }, 422);
+      await showApplication(req, res, caseDoc, { errors: { text: issueKey(form.error.issues[0]!) }, values: { text: formText.parse((req.body as Record<string, unknown>)?.text) } }, 422);
       return;
     }
     await postMessage({ app, ctx: req.ctx, caseDoc, text: form.data.text, formKey: sentFormKey(req.body) });

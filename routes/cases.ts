@@ -18,7 +18,7 @@ import { flash } from '../server/http/flash.ts';
 import { safeNextPath } from '../server/http/safe-next.ts';
 import { reloadTo } from '../server/http/reload.ts';
 import { caseStyles } from '../server/http/styles.ts';
-import { bodyText, formText, formVersion, readForm } from '../server/http/forms.ts';
+import { bodyText, formText, formVersion, issueKey, readForm } from '../server/http/forms.ts';
 import { isAction, isConfirmedAction, needsConfirmation, transition, type Action } from '../server/workflow/index.ts';
 import { previewHrDecision, takeHrDecision } from '../server/cases/decision.ts';
 import { parseQueueQuery, type QueueQuery } from '../server/cases/queue.ts';
@@ -303,7 +303,7 @@ export function casesRoutes(app: AppContext): Router {
     const c = await caseFor(req, 'work');
     const form = noteBody.safeParse(req.body ?? {});
     if (!form.success) {
-      await showCase(req, res, c, { errors: { note: form.error.issues[0]!.message }, values: { note: bodyText(req.body, 'note') } }, 422);
+      await showCase(req, res, c, { errors: { note: issueKey(form.error.issues[0]!) }, values: { note: bodyText(req.body, 'note') } }, 422);
       return;
     }
     const mentioned = mentionFlash(req.ctx, await addNote({ app, ctx: req.ctx, caseDoc: c, text: form.data.note, formKey: sentFormKey(req.body) }));
@@ -316,7 +316,7 @@ export function casesRoutes(app: AppContext): Router {
     authorize(req.ctx.actor, 'case.message', c, 'cases.errors.readOnly');
     const form = messageBody.safeParse(req.body ?? {});
     if (!form.success) {
-      await showCase(req, res, c, { errors: { message: form.error.issues[0]!.message }, values: { message: bodyText(req.body, 'message') } }, 422);
+      await showCase(req, res, c, { errors: { message: issueKey(form.error.issues[0]!) }, values: { message: bodyText(req.body, 'message') } }, 422);
       return;
     }
     const sent = await postMessage({ app, ctx: req.ctx, caseDoc: c, text: form.data.message, formKey: sentFormKey(req.body) });

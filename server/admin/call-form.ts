@@ -8,6 +8,7 @@ import { TRACKS, DOCUMENT_TYPES, CHECKLIST_PHASES } from '../../models/constants
 import type { CallDoc } from '../../models/call.ts';
 import { vnDateKey, vnEndOfDay, vnStartOfDay } from '../calendar/index.ts';
 import { isCalendarDay } from '../support/calendar-day.ts';
+import { withLimit } from '../http/forms.ts';
 
 const MAX_ROWS = 40;
 
@@ -148,7 +149,7 @@ export function validateCall(v: CallFormValues, instituteIds: string[]): { data?
   if (!main.success) {
     for (const i of main.error.issues) {
       const k = String(i.path[0]);
-      errors[k] ??= i.message === 'minScorecards' ? 'admin.calls.errors.minScorecards' : i.message === 'hidden' ? 'errors.hiddenCharacters' : `admin.errors.${['required', 'tooLong', 'date'].includes(i.message) ? i.message : 'invalid'}`;
+      errors[k] ??= i.message === 'minScorecards' ? 'admin.calls.errors.minScorecards' : i.message === 'hidden' ? 'errors.hiddenCharacters' : i.code === 'too_big' ? withLimit('admin.errors.tooLong', Number(i.maximum)) : `admin.errors.${['required', 'tooLong', 'date'].includes(i.message) ? i.message : 'invalid'}`;
     }
   }
   if (!errors.opensAt && !errors.closesAt && v.closesAt < v.opensAt) errors.closesAt = 'admin.calls.errors.closesBeforeOpens';

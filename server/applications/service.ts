@@ -228,3 +228,29 @@ export type ApplicantAction = Extract<Action, 'answer_info' | 'accept_offer' | '
 export async function applicantAction(opts: { app: AppContext; ctx: Context; caseDoc: CaseDoc; action: ApplicantAction; expectedVersion: number; payload?: Record<string, unknown> }): Promise<CaseDoc> {
   return transition({ app: opts.app, ctx: opts.ctx, caseId: opts.caseDoc._id, action: opts.action, expectedVersion: opts.expectedVersion, payload: opts.payload });
 }
+
+/**
+ * The applicant's answer to an information request. The same answer sent again from the same page
+ * (a double tap, a resend over a slow network) finds it recorded from that version: it is the same
+ * answer (`repeated`), not a conflict, and nothing is written or e-mailed twice. A different text
+ * on that stale page is still a conflict (CaseConflictError): it was not sent.
+ */
+export async function answerInfoRequest(opts: { app: AppContext; ctx: Context; caseDoc: CaseDoc; expectedVersion: number; answer: string }): Promise<{ repeated: boolean }> {
+  if (sameAnswer(opts.caseDoc, opts.expectedVersion, opts.answer)) return { repeated: true };
+  try {
+    await transition({ app: opts.app, ctx: opts.ctx, caseId: opts.caseDoc._id, action: 'answer_info', expectedVersion: opts.expectedVersion, payload: { answer: opts.answer } });
+    return { repeated: false };
+  } catch (err) {
+    // Both sends raced: the other one recorded it between this one's read and its write.
+    if (err instanceof CaseConflictError) {
+      const now = await Case.findById(opts.caseDoc._id, { infoRequest: 1 }).lean();
+      if (now && sameAnswer(now, opts.expectedVersion, opts.answer)) return { repeated: true };
+    }
+    throw err;
+  }
+}
+
+function sameAnswer(c: Pick<CaseDoc, 'infoRequest'>, version: number, answer: string): boolean {
+  const r = c.infoRequest;
+  return !!r?.answeredAt && r.answeredVersion === version && r.answer === answer.trim();
+}

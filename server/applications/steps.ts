@@ -3,10 +3,11 @@
 // only; what is still missing is listed on the review step (completeness.ts), so a draft can be
 // saved half-done at any time.
 import { hasHiddenCharacters } from '../support/hidden-characters.ts';
-import { CALENDAR_DAY_MESSAGES, calendarDayProblem } from '../support/calendar-day.ts';
+import { calendarDayProblem } from '../support/calendar-day.ts';
 import { z } from 'zod';
 import { DEGREES } from '../../models/constants.ts';
 import type { FieldErrors } from '../errors.ts';
+import { keyWith, withLimit } from '../http/forms.ts';
 import { COUNTRY_CODES } from './countries.ts';
 import { criteriaFor } from './tracks.ts';
 
@@ -60,22 +61,28 @@ type Check = (s: string, now: Date) => string | undefined;
 const maxLen =
   (n: number): Check =>
   (s) =>
-    s.length > n ? 'applications.errors.tooLong' : undefined;
+    s.length > n ? withLimit('applications.errors.tooLong', n) : undefined;
 
 /** A name on one line: control and format characters (NUL, bidirectional overrides) would hide or reorder what staff read. */
 const plainName: Check = (s) => (/[\p{Cc}\p{Cf}]/u.test(s) ? 'applications.errors.characters' : undefined);
 
-/** Not written YYYY-MM-DD, or no such day (2026-02-30); the years each field takes are its own rule. */
+/**
+ * Not written as a date input sends it, or no such day (2026-02-30); the years each field takes are
+ * their own rule. A date input cannot show a value that is not a day (it comes back empty), so the
+ * message quotes what was typed.
+ */
 function dayError(s: string): string | undefined {
   const problem = calendarDayProblem(s);
-  return problem === 'format' ? 'applications.errors.date' : problem === 'noSuchDay' ? CALENDAR_DAY_MESSAGES.noSuchDay : undefined;
+  return problem === 'format' || problem === 'noSuchDay' ? notADay(s) : undefined;
 }
+
+const notADay = (s: string) => keyWith('applications.errors.date', { value: s.slice(0, 40) });
 
 // Each message names the rule that failed: 1800-01-01 is in the past, but before 1900.
 const pastDate: Check = (s, now) => {
   if (!s) return undefined;
   const d = dayError(s) ?? parseDate(s);
-  if (typeof d === 'string' || !d) return d ?? 'applications.errors.date';
+  if (typeof d === 'string' || !d) return d ?? notADay(s);
   if (d.getUTCFullYear() < 1900) return 'applications.errors.dateOfBirthYear';
   if (d.getTime() >= now.getTime()) return 'applications.errors.dateOfBirth';
   return undefined;
@@ -84,7 +91,7 @@ const pastDate: Check = (s, now) => {
 const futureDate: Check = (s, now) => {
   if (!s) return undefined;
   const d = dayError(s) ?? parseDate(s);
-  if (typeof d === 'string' || !d) return d ?? 'applications.errors.date';
+  if (typeof d === 'string' || !d) return d ?? notADay(s);
   if (d.getTime() < now.getTime() - 86_400_000) return 'applications.errors.futureDate';
   if (d.getUTCFullYear() > now.getUTCFullYear() + 10) return 'applications.errors.futureTooFar';
   return undefined;
@@ -181,7 +188,7 @@ export function parseEligibility(body: Body, track: string): StepResult {
     values[`met_${c.key}`] = met;
     values[`evidence_${c.key}`] = evidence;
     if (met && met !== 'yes' && met !== 'no') errors[`met_${c.key}`] = 'applications.errors.choice';
-    if (evidence.length > 2000) errors[`evidence_${c.key}`] = 'applications.errors.tooLong';
+    if (evidence.length > 2000) errors[`evidence_${c.key}`] = withLimit('applications.errors.tooLong', 2000);
     else if (hasHiddenCharacters(evidence)) errors[`evidence_${c.key}`] = 'errors.hiddenCharacters';
     if (met === 'yes' || met === 'no') rows.push({ key: c.key, met: met === 'yes', ...(evidence ? { evidence } : {}) });
   }

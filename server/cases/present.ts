@@ -21,6 +21,7 @@ import { nextStep, requestLeft } from './next-step.ts';
 import { SUCCESS_STAGES, STAGES, UNSUCCESSFUL_STAGES, WAITING_STAGES, ACTIVE_STAGES, inStages, type Stage } from '../../models/constants.ts';
 import type { Action } from '../workflow/index.ts';
 import type { FieldErrors } from '../errors.ts';
+import { fieldErrorText } from '../http/forms.ts';
 import { criteriaFor } from '../applications/tracks.ts';
 import { countryName } from '../applications/countries.ts';
 import { SUPPORT_FIELDS } from '../applications/steps.ts';
@@ -268,7 +269,7 @@ export function stageBadge(stage: string): string {
 /** Field errors to show: i18n keys are translated, texts a service already worded are kept. */
 export function errorTexts(t: TFunction, errors: FieldErrors | undefined): FieldErrors | undefined {
   if (!errors || Object.keys(errors).length === 0) return undefined;
-  return Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, v.includes('.') && !v.includes(' ') ? t(v) : v]));
+  return Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, fieldErrorText(t, v)]));
 }
 
 /** A form shown again: what was typed and what to fix. */

@@ -78,7 +78,7 @@ export async function extendInfoRequest({ app, ctx, caseDoc, version, form }: { 
     for (const i of parsed.error.issues) {
       const field = EXTEND_FIELDS[String(i.path[0]) as keyof typeof EXTEND_FIELDS] ?? 'form';
       if (out[field]) continue;
-      out[field] = i.message === 'errors.hiddenCharacters' ? t(i.message) : field === EXTEND_FIELDS.reason ? t(`cases.requestInfo.errors.reason.${i.message === 'tooLong' ? 'tooLong' : 'required'}`) : t(`workflow.errors.${i.message === 'required' ? 'required' : 'invalidDate'}`);
+      out[field] = i.message === 'errors.hiddenCharacters' ? t(i.message) : field === EXTEND_FIELDS.reason ? t(`cases.requestInfo.errors.reason.${i.message === 'tooLong' ? 'tooLong' : 'required'}`, i.code === 'too_big' ? { max: Number(i.maximum) } : {}) : t(`workflow.errors.${i.message === 'required' ? 'required' : 'invalidDate'}`);
     }
     throw new ValidationError(out);
   }

@@ -19,7 +19,9 @@ import {
 import { securityEvent } from '../audit/index.ts';
 import { translator, isLocale, DEFAULT_LOCALE } from '../i18n/index.ts';
 import { wantsHtml } from './wants-html.ts';
-import { sameSiteReferrer } from './safe-next.ts';
+import { safeNextPath, sameSiteReferrer } from './safe-next.ts';
+import { typedTexts } from './forms.ts';
+import { isPublic } from './public-routes.ts';
 
 export const notFoundHandler: RequestHandler = (_req, _res, next) => next(new NotFoundError());
 
@@ -93,6 +95,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.redirect(303, `/signin?next=${encodeURIComponent(req.originalUrl)}`);
       return;
     }
+    if (appErr instanceof CsrfError) {
+      res.status(status).render('errors/expired', expiredPage(req, t, locale));
+      return;
+    }
     res.status(status).render('errors/error', {
       title: t(`errors.titles.${status}`, { defaultValue: t('errors.titles.default') }),
       status,
@@ -103,5 +109,38 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       locale,
       backUrl: sameSiteReferrer(req.get('referer'), req.get('host')),
     });
+  };
+}
+
+/** The fields whose label the expired page knows; any other text is shown under a generic label. */
+const TYPED_LABELS = new Set(['answer', 'text', 'message', 'reply', 'note', 'reason', 'items', 'extendReason', 'office', 'askText', 'fullName']);
+
+/**
+ * The refused form's page (an ended session, or a token from an older page): nothing was applied
+ * (CSRF is not relaxed), but what the person typed is shown back to copy, with a way to sign in
+ * again that returns to the page the form was on (a same-site path only).
+ */
+function expiredPage(req: Parameters<ErrorRequestHandler>[1], t: (k: string, o?: Record<string, unknown>) => string, locale: string) {
+  // Signed out on a page only a signed-in person can send: the session ended (idle, or its lifetime).
+  // Otherwise (signed in, or a public form such as registration) the page was older than the token.
+  const sessionEnded = !req.user && !isPublic(req.method, req.path);
+  const from = safeNextPath(sameSiteReferrer(req.get('referer'), req.get('host')), '');
+  const kept = typedTexts(req.body).map(({ field, text }) => ({
+    field,
+    text,
+    label: TYPED_LABELS.has(field) ? t(`errors.expired.fields.${field}`) : t('errors.expired.fields.other'),
+  }));
+  return {
+    title: t(sessionEnded ? 'errors.expired.titleSession' : 'errors.expired.titleForm'),
+    status: 403,
+    message: t(sessionEnded ? 'errors.expired.leadSession' : 'errors.expired.leadForm'),
+    code: 'csrf_failed',
+    requestId: String(req.id ?? ''),
+    locale,
+    sessionEnded,
+    kept,
+    // Back to the form's page: reloaded, it has a fresh token; signed out, sign-in returns there.
+    reloadUrl: from || '/',
+    signInUrl: `/signin${from ? `?next=${encodeURIComponent(from)}` : ''}`,
   };
 }

@@ -12,6 +12,40 @@ export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: FieldEr
 /** An i18n key ('feature.errors.required'), as opposed to one of zod's own English messages. */
 const MESSAGE_KEY = /^[a-z][A-Za-z]*\.[A-Za-z0-9_.]+$/;
 
+/**
+ * A field's error that says the limit ("At most 5,000 characters"): its key with the maximum, in
+ * the one string a field's error is until the page's presenter translates it (fieldErrorText).
+ */
+export function withLimit(key: string, max: number): string {
+  return keyWith(key, { max });
+}
+
+/** A field's error key with the values its message names (the text typed, a limit), until it is translated (fieldErrorText). */
+export function keyWith(key: string, params: Record<string, string | number>): string {
+  return `${key}|${JSON.stringify(params)}`;
+}
+
+/** A field's error in the reader's language: a key (with its values: keyWith), or a text a service already worded. */
+export function fieldErrorText(t: TFunction, value: string): string {
+  const bar = value.indexOf('|');
+  if (bar > 0 && MESSAGE_KEY.test(value.slice(0, bar))) {
+    try {
+      const params = JSON.parse(value.slice(bar + 1)) as unknown;
+      if (params && typeof params === 'object' && !Array.isArray(params)) return t(value.slice(0, bar), params as Record<string, unknown>);
+    } catch {
+      // not one of ours: shown as it is
+    }
+  }
+  return MESSAGE_KEY.test(value) ? t(value) : value;
+}
+
+/** The message key of one of a schema's issues (`fallback` for zod's own): a text too long carries its maximum. */
+export function issueKey(issue: z.core.$ZodIssue, fallback = 'errors.validation'): string {
+  if (!MESSAGE_KEY.test(issue.message)) return fallback;
+  if (issue.code === 'too_big' && issue.origin === 'string') return withLimit(issue.message, Number(issue.maximum));
+  return issue.message;
+}
+
 /** Validates a body; on failure, the first message key per field (`fallback` for zod's own messages). */
 export function parseForm<S extends z.ZodType>(schema: S, body: unknown, fallback = 'errors.validation'): FormResult<z.output<S>> {
   const r = schema.safeParse(body ?? {});
@@ -19,7 +53,7 @@ export function parseForm<S extends z.ZodType>(schema: S, body: unknown, fallbac
   const errors: FieldErrorKeys = {};
   for (const issue of r.error.issues) {
     const field = String(issue.path[0] ?? '_form');
-    errors[field] ??= MESSAGE_KEY.test(issue.message) ? issue.message : fallback;
+    errors[field] ??= issueKey(issue, fallback);
   }
   return { ok: false, errors };
 }
@@ -34,10 +68,32 @@ export function keptValues(body: unknown, ...omit: string[]): Record<string, str
   return out;
 }
 
+/** Fields never shown back: secrets, and the form's own bookkeeping (not something a person typed). */
+const NOT_TYPED = /password|passwd|secret|token|csrf|otp|totp|code|recovery|^_|^(version|go|next|lang|decision|track|askId|formKey)$/i;
+/** Field names as the app's forms write them; anything else (hostile or unknown shape) is not shown. */
+const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+
+/**
+ * The free texts a form carried, to show back when it cannot be applied (an expired session, a
+ * stale token), so that a long answer typed on a phone is not lost: only named text fields, never
+ * secrets or bookkeeping fields, at most `maxFields` of them, each cut to `maxChars`. Escaped by the view.
+ */
+export function typedTexts(body: unknown, maxFields = 30, maxChars = 20_000): Array<{ field: string; text: string }> {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return [];
+  const out: Array<{ field: string; text: string }> = [];
+  for (const [field, v] of Object.entries(body as Record<string, unknown>)) {
+    if (out.length >= maxFields) break;
+    if (!FIELD_NAME.test(field) || NOT_TYPED.test(field)) continue;
+    const text = (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').join('\n') : typeof v === 'string' ? v : '').trim();
+    if (text) out.push({ field, text: text.slice(0, maxChars) });
+  }
+  return out;
+}
+
 /** Form errors (field → message key) in the page's language; undefined when there are none. */
 export function translateErrors(t: TFunction, errors: FieldErrorKeys | undefined): Record<string, string> | undefined {
   if (!errors || Object.keys(errors).length === 0) return undefined;
-  return Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, t(v)]));
+  return Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, fieldErrorText(t, v)]));
 }
 
 /** One trimmed text from a url-encoded field ('' when absent; a repeated name gives its first value). */
@@ -55,7 +111,8 @@ export const formVersion = z.preprocess((v) => (typeof v === 'string' && /^\d{1,
  */
 export function readForm<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const r = parseForm(schema, body, 'errors.badRequest');
-  if (!r.ok) throw new BadRequestError(Object.values(r.errors)[0]);
+  // The key alone: a bad request says what was wrong, not a limit (withLimit).
+  if (!r.ok) throw new BadRequestError(Object.values(r.errors)[0]!.split('|')[0]);
   return r.data;
 }
 

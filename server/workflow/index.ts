@@ -209,7 +209,14 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
     mail: ({ payload, now, calendar }, _set, locale) => ({ items: payload.items, dueLeft: deadlineLeft(translator(locale), calendar, now, payload.dueAt as Date).text }),
   },
   answer_info: {
-    set: ({ payload, now }) => ({ 'infoRequest.answer': payload.answer, 'infoRequest.answeredAt': now }),
+    // The version the answer consumed: the same answer sent again from that page (a double tap) is
+    // recognised as already recorded (routes/applications.ts), not shown as a conflict.
+    set: ({ payload, now, caseDoc }) => ({ 'infoRequest.answer': payload.answer, 'infoRequest.answeredAt': now, 'infoRequest.answeredVersion': caseDoc.version }),
+    // The applicant's receipt says when screening is due, with the working days left (as the request's e-mail says its date).
+    mail: ({ now, calendar }, _set, locale) => {
+      const due = countedDeadline(calendar, { from: now, workingDays: STAGE_DEADLINES.screening! });
+      return { dueLeft: deadlineLeft(translator(locale), calendar, now, due).text };
+    },
     note: ({ payload }) => String(payload.answer).slice(0, 5000),
   },
   reject: {
@@ -320,7 +327,8 @@ function fieldErrors(ctx: Context, action: Action, issues: z.core.$ZodIssue[]): 
       out[field] = t('workflow.errors.reviewByRequired');
       continue;
     }
-    out[field] = i.message === 'errors.hiddenCharacters' ? t(i.message) : t(`workflow.errors.${known.has(i.message) ? i.message : 'invalid'}`);
+    // A text too long says its limit ("at most 5,000 characters").
+    out[field] = i.message === 'errors.hiddenCharacters' ? t(i.message) : t(`workflow.errors.${known.has(i.message) ? i.message : 'invalid'}`, i.code === 'too_big' ? { max: Number(i.maximum) } : {});
   }
   return out;
 }
@@ -431,7 +439,16 @@ async function owedEmail(app: AppContext, now: Date, { caseDoc, row, call }: Gua
     dueAt: step.dueAt,
     ...step.mail(recipientLocale(recipient)),
   };
-  return [caseEmail({ email: recipient.email, locale: recipient.locale }, row.template, data, outboxKey(String(caseDoc._id), caseDoc.version + 1, row.template), now)];
+  const items = [caseEmail({ email: recipient.email, locale: recipient.locale }, row.template, data, outboxKey(String(caseDoc._id), caseDoc.version + 1, row.template), now)];
+  // The applicant's receipt when the step told the assignee (their answer arrived; screening resumes, due on …).
+  if (toAssignee && row.receipt) {
+    const applicant = await User.findById(caseDoc.applicant);
+    if (applicant && !applicant.disabledAt) {
+      const receipt = { ...data, link: `${base}/applications/${caseDoc._id}`, name: applicant.name, ...step.mail(recipientLocale(applicant)) };
+      items.push(caseEmail({ email: applicant.email, locale: applicant.locale }, row.receipt, receipt, outboxKey(String(caseDoc._id), caseDoc.version + 1, row.receipt), now));
+    }
+  }
+  return items;
 }
 
 /** Record: stage, history, derived figures and outbox in one update; then the audit event of the same moment. */

@@ -65,6 +65,8 @@ export interface Transition {
   /** E-mail template (views/emails/<template>/); sent to the applicant unless `notify` says otherwise. */
   template?: string;
   notify?: 'applicant' | 'assignee';
+  /** A second e-mail, to the applicant, when `notify` tells the assignee: a receipt of what they sent (views/emails/<receipt>/). */
+  receipt?: string;
   /** Deadline the new stage starts, in working days (request_info takes its due date from the form). */
   deadline?: { workingDays: number };
   payload?: z.ZodType<Record<string, unknown>>;
@@ -248,7 +250,7 @@ export const TRANSITIONS: readonly Transition[] = [
   { action: 'submit', from: ['draft'], to: 'submitted', roles: APPLICANT, guard: applicationComplete, template: 'application_submitted', deadline: { workingDays: STAGE_DEADLINES.submitted! } },
   { action: 'start_screening', from: ['submitted'], to: 'screening', roles: HR, template: 'screening_started', deadline: { workingDays: STAGE_DEADLINES.screening! } },
   { action: 'request_info', from: ['screening'], to: 'awaiting_applicant', roles: HR, template: 'info_requested', payload: PAYLOADS.request_info },
-  { action: 'answer_info', from: ['awaiting_applicant'], to: 'screening', roles: APPLICANT, template: 'info_answered', notify: 'assignee', deadline: { workingDays: STAGE_DEADLINES.screening! }, payload: PAYLOADS.answer_info },
+  { action: 'answer_info', from: ['awaiting_applicant'], to: 'screening', roles: APPLICANT, template: 'info_answered', notify: 'assignee', receipt: 'info_answer_received', deadline: { workingDays: STAGE_DEADLINES.screening! }, payload: PAYLOADS.answer_info },
   // The applicant answered by e-mail or post: HR ends the request with a note of it, back to screening.
   { action: 'answered_outside', from: ['awaiting_applicant'], to: 'screening', roles: HR, template: 'info_answered_outside', deadline: { workingDays: STAGE_DEADLINES.screening! }, payload: PAYLOADS.answered_outside },
   { action: 'send_to_evaluation', from: ['screening'], to: 'evaluation', roles: HR, guard: requiredApplicationDocuments, template: 'sent_to_evaluation', deadline: { workingDays: STAGE_DEADLINES.evaluation! } },
@@ -289,4 +291,4 @@ export function isConfirmedAction(action: Action): boolean {
 }
 
 /** Every e-mail template the table can send (each needs vi/en subject, text and html files). */
-export const WORKFLOW_TEMPLATES: readonly string[] = [...new Set(TRANSITIONS.map((t) => t.template).filter((t): t is string => !!t))];
+export const WORKFLOW_TEMPLATES: readonly string[] = [...new Set(TRANSITIONS.flatMap((t) => [t.template, t.receipt]).filter((t): t is string => !!t))];

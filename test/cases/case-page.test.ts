@@ -397,7 +397,7 @@ describe('cases: the case page', () => {
     for (const dueAt of ['2027-02-31', '2026-02-30', '2026-13-01', 'next friday', '0000-01-01']) {
       const res = await post(a, form.text, `/cases/${c._id}/request-info`, { version: v, items: 'Degree translation', dueAt });
       expect(res.status, dueAt).to.equal(422);
-      expect(text(res.text), dueAt).to.include('Enter a valid date (YYYY-MM-DD).');
+      expect(text(res.text), dueAt).to.include('This is not a date: choose the day in the calendar.');
       expect(text(res.text), dueAt).to.include(`value="${dueAt}"`);
     }
     expect((await Case.findById(c._id).lean())!.stage).to.equal('screening');
@@ -410,7 +410,7 @@ describe('cases: the case page', () => {
     for (const arrivedOn of ['2026-13-01', 'tomorrow']) {
       const res = await post(vi, p.text, url, { version: versionIn(p.text, url), arrivedOn });
       expect(res.status, arrivedOn).to.equal(422);
-      expect(text(res.text), arrivedOn).to.include('Vui lòng nhập một ngày có thật, theo dạng YYYY-MM-DD.');
+      expect(text(res.text), arrivedOn).to.include('Đây không phải là một ngày: hãy chọn ngày trên lịch.');
     }
     expect((await Case.findById(arriving._id).lean())!.stage).to.equal('onboarding');
   });

@@ -121,7 +121,7 @@ describe('cases: a hold has a review date', function () {
         past: 'The review date must be a later day than today.',
         far: 'Choose a review date within 180 days. A longer hold gets a new review date when this one comes.',
         weekend: 'Choose a working day: this date is a weekend day or a public holiday.',
-        invalid: 'Enter a valid date (YYYY-MM-DD).',
+        invalid: 'This is not a date: choose the day in the calendar.',
       },
     ],
     [

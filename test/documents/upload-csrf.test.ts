@@ -21,7 +21,9 @@ import type { CallDoc } from '../../models/call.ts';
 import { filesUnder, gridFsCounts, makePdf, tokenOf } from './support.ts';
 
 const CSRF_EN = 'This form has expired or was sent from another page. Please reload the page and send it again.';
-const CSRF_VI = 'Biểu mẫu đã hết hạn hoặc được gửi từ một trang khác. Vui lòng tải lại trang và gửi lại.';
+// The page (signed in, a token from an older page) says so in its title (server/http/error-handler.ts expiredPage).
+const CSRF_PAGE_EN = 'This page was open too long';
+const CSRF_PAGE_VI = 'Trang này đã mở quá lâu';
 
 for (const kind of ['disk', 'gridfs'] as const) {
   describe(`documents: the CSRF token of an upload (${kind} storage)`, function () {
@@ -149,7 +151,7 @@ for (const kind of ['disk', 'gridfs'] as const) {
     it('answers a plain form (no JavaScript) with the 403 page in the user\'s language, at an address without a token', async () => {
       const en = await a.post(`/cases/${caseDoc._id}/documents`).set('Accept', 'text/html').field('_csrf', otherToken).attach('cv', pdf, 'cv.pdf');
       expect(en.status).to.equal(403);
-      expect(en.text).to.include(CSRF_EN);
+      expect(en.text).to.include(CSRF_PAGE_EN);
 
       const viApplicant = await createUser({ role: 'applicant', locale: 'vi' });
       const viCase = await createCase({ applicant: viApplicant, call, stage: 'screening' });
@@ -157,7 +159,7 @@ for (const kind of ['disk', 'gridfs'] as const) {
       await signIn(vi, viApplicant);
       const { res, seen, before, after } = await watched(() => vi.post(`/cases/${viCase._id}/documents`).set('Accept', 'text/html').attach('cv', pdf, 'cv.pdf').field('_csrf', token), viCase);
       expect(res.status).to.equal(403);
-      expect(res.text).to.include(CSRF_VI);
+      expect(res.text).to.include(CSRF_PAGE_VI);
       expect(seen).to.deep.equal([]);
       expect(after).to.deep.equal(before);
     });
@@ -193,7 +195,7 @@ for (const kind of ['disk', 'gridfs'] as const) {
       const renew = (send: (r: request.Test) => request.Test) => watched(() => send(a.post(`/documents/${id}/renew`).set('Accept', 'text/html')), c);
       const late = await renew((r) => r.field('passport--0_expiresAt', '2050-01-01').attach('passport--0', pdf, 'new.pdf').field('_csrf', token));
       expect(late.res.status).to.equal(403);
-      expect(late.res.text).to.include(CSRF_EN);
+      expect(late.res.text).to.include(CSRF_PAGE_EN);
       expect(late.seen).to.deep.equal([]);
       expect(late.after).to.deep.equal(late.before);
       const ok = await renew((r) => r.field('_csrf', token).field('passport--0_expiresAt', '2050-01-01').attach('passport--0', pdf, 'new.pdf'));

@@ -113,7 +113,7 @@ describe('leaders: access across institutes and panels', () => {
     // A day not written YYYY-MM-DD (an address edited by hand) is said the same way, kept as typed.
     const badDay = await a.get('/dashboard?from=yesterday').set('Accept', 'text/html');
     expect(badDay.status).to.equal(422);
-    expect(badDay.text).to.include('Enter the period’s days as YYYY-MM-DD');
+    expect(badDay.text).to.include('The period’s days are not dates: choose them in the calendar');
     expect(badDay.text).to.include('value="yesterday"');
     expect(badDay.text).to.include('id="f-call"');
     // Anything else malformed is still a bad request.

@@ -589,7 +589,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
       expect(text(badDate.text)).to.include(lang === 'en' ? 'There is no such day on the calendar' : 'Lịch không có ngày này');
       const badFormat = await post(a, form.text, `/cases/${c._id}/procedures/residence_card`, { version: v, status: 'filed', filedAt: '30/01/2027' });
       expect(badFormat.status).to.equal(422);
-      expect(text(badFormat.text)).to.include(lang === 'en' ? 'Enter the date as YYYY-MM-DD' : 'Nhập ngày theo dạng YYYY-MM-DD');
+      expect(text(badFormat.text)).to.include(lang === 'en' ? 'This is not a date: choose the day in the calendar' : 'Đây không phải là một ngày: hãy chọn ngày trên lịch');
       expect(await snapshot(c)).to.deep.equal(before);
       // A good card term is recorded and tells the applicant.
       const good = await post(a, form.text, `/cases/${c._id}/procedures/residence_card`, { version: v, status: 'preparing', cardStartsAt: '2027-03-01', cardEndsAt: '2029-02-28' });
