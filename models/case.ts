@@ -23,6 +23,8 @@ const procedureEventSchema = new Schema(
     targetTo: { type: Date },
     /** The target moved because the institute's default changed (server/procedures/target-backfill.ts), not by HR. */
     defaultChanged: { type: Boolean },
+    /** The target moved with the planned start of work HR changed to this day (server/cases/planned-start.ts). */
+    startMovedTo: { type: Date },
     cardStartsAt: { type: Date },
     cardEndsAt: { type: Date },
     reasonsDueAt: { type: Date },

@@ -10,7 +10,10 @@ import { actorOf, tOf, type Context } from '../context.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { nextDueAt } from '../../models/case-deadline.ts';
 import { FORECAST_STAGES } from '../../models/constants.ts';
-import { countedDeadline, loadCalendar, vnDateKey, type DueCount } from '../calendar/index.ts';
+import { countedDeadline, isDueCount, loadCalendar, vnDateKey, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
+import { filingWindow, lodgingTarget } from '../procedures/rules.ts';
+import { isSupportOverdue, plain, type TrackState } from '../procedures/service.ts';
+import type { SupportKind } from '../../models/constants.ts';
 import { onboardingDue } from '../workflow/index.ts';
 import { HOLD_REASON_MAX } from '../workflow/transitions.ts';
 import { calendarDayProblem } from '../support/calendar-day.ts';
@@ -53,6 +56,25 @@ async function onboardingDeadline(caseDoc: CaseDoc, planned: Date, now: Date): P
   return due instanceof Date ? { at: due } : { at: countedDeadline(calendar, due), count: due };
 }
 
+/**
+ * The procedures with a filing window before the start (the work permit, its exemption: rules.ts
+ * filingWindow) whose target the institute counted, before filing, counted again for the new start
+ * (rules.ts lodgingTarget, as the holiday recount does). A target HR typed keeps no count
+ * (service.ts nextTrack) and stays where HR put it: the procedure's page warns when a filing day
+ * falls outside the new window. Pure.
+ */
+export function targetsForStart(tracks: readonly TrackState[], calendar: WorkingCalendar, start: Date): { tracks: TrackState[]; moved: Array<{ kind: SupportKind; from: Date; to: Date }> } {
+  const moved: Array<{ kind: SupportKind; from: Date; to: Date }> = [];
+  const next = tracks.map((t) => {
+    if ((t.status !== 'requested' && t.status !== 'preparing') || !t.dueAt || !isDueCount(t.dueCount) || !filingWindow(t.kind, start)) return t;
+    const to = lodgingTarget(t.kind, calendar, t.dueCount.from, countedDeadline(calendar, t.dueCount), start);
+    if (to.getTime() === t.dueAt.getTime()) return t;
+    moved.push({ kind: t.kind, from: t.dueAt, to });
+    return { ...t, dueAt: to };
+  });
+  return { tracks: next, moved };
+}
+
 export interface PlannedStartResult {
   caseDoc: CaseDoc;
   /** The day was already the planned start: nothing written (a double submit). */
@@ -90,13 +112,28 @@ export async function changePlannedStart({ ctx, caseDoc, version, form }: { ctx:
     set.stageDueAt = due.at;
     if (due.count) set.stageDueCount = due.count;
     else unset.stageDueCount = '';
-    set.nextDueAt = nextDueAt({ stage: caseDoc.stage, stageDueAt: due.at, supportTracks: caseDoc.supportTracks });
   }
+  // The filing targets the institute counted follow the start (HR's own stay), each on the timeline
+  // the applicant sees, since their page shows the target and the window.
+  const calendar = await loadCalendar();
+  const targets = targetsForStart((caseDoc.supportTracks ?? []).map(plain), calendar, day);
+  if (targets.moved.length) {
+    set.supportTracks = targets.tracks;
+    const movedKinds = new Set<string>(targets.moved.map((m) => m.kind));
+    set.overdueProcedures = (caseDoc.overdueProcedures ?? []).filter((k) => !movedKinds.has(k) || isSupportOverdue(targets.tracks.find((t) => t.kind === k) ?? { kind: k as SupportKind, status: 'not_needed' }, now));
+  }
+  if (due || targets.moved.length) set.nextDueAt = nextDueAt({ stage: caseDoc.stage, stageDueAt: due?.at ?? caseDoc.stageDueAt ?? null, supportTracks: targets.tracks as never });
   const moved = due && caseDoc.stageDueAt?.getTime() !== due.at.getTime() ? { ...(caseDoc.stageDueAt ? { dueFrom: caseDoc.stageDueAt } : {}), dueTo: due.at } : {};
-  const history = { at: now, actor: actor._id, actorRole: actor.role, action: 'plan_start', note: reason.data, plannedStart: { ...(previous ? { from: previous } : {}), to: day, ...moved } };
+  const history = [
+    { at: now, actor: actor._id, actorRole: actor.role, action: 'plan_start', note: reason.data, plannedStart: { ...(previous ? { from: previous } : {}), to: day, ...moved } },
+    ...targets.moved.map((m) => {
+      const status = targets.tracks.find((t) => t.kind === m.kind)!.status;
+      return { at: now, actor: actor._id, actorRole: actor.role, action: 'support_update', procedure: { kind: m.kind, from: status, to: status, targetFrom: m.from, targetTo: m.to, startMovedTo: day, applicantVisible: true } };
+    }),
+  ];
   const updated = await Case.findOneAndUpdate(
     { _id: caseDoc._id, stage: caseDoc.stage, version: caseDoc.version },
-    { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}), $inc: { version: 1 }, $push: { history } },
+    { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}), $inc: { version: 1 }, $push: { history: { $each: history } } },
     { returnDocument: 'after' },
   );
   if (!updated) throw await caseConflict({ ctx, caseId: caseDoc._id });
@@ -105,7 +142,7 @@ export async function changePlannedStart({ ctx, caseDoc, version, form }: { ctx:
     action: 'case.planned_start_changed',
     targetType: 'case',
     targetId: String(caseDoc._id),
-    summary: { from: previous ? vnDateKey(previous) : null, to: vnDateKey(day), ...(due ? { stageDueAt: due.at.toISOString() } : {}), version: updated.version, reference: caseDoc.reference },
+    summary: { from: previous ? vnDateKey(previous) : null, to: vnDateKey(day), ...(due ? { stageDueAt: due.at.toISOString() } : {}), ...(targets.moved.length ? { targets: targets.moved.map((m) => ({ kind: m.kind, from: vnDateKey(m.from), to: vnDateKey(m.to) })) } : {}), version: updated.version, reference: caseDoc.reference },
   });
   // The forecast of the arrival reads the planned start (best effort: it never fails the change).
   await refreshForecast({ caseId: updated._id, now });

@@ -374,6 +374,7 @@ interface ProcedureEvent {
   targetFrom?: Date | null;
   targetTo?: Date | null;
   defaultChanged?: boolean | null;
+  startMovedTo?: Date | null;
   cardStartsAt?: Date | null;
   cardEndsAt?: Date | null;
   reasonsDueAt?: Date | null;
@@ -418,6 +419,8 @@ export function procedureTimelineEntry(t: TFunction, locale: Locale, p: Procedur
   if (p.targetFrom && p.targetTo) details.push(t('procedures.timeline.targetMoved', { from: formatDay(p.targetFrom, locale), to: formatDay(p.targetTo, locale) }));
   // Moved by the system when the institute's default changed (./target-backfill.ts): said why.
   if (p.targetFrom && p.targetTo && p.defaultChanged) details.push(t('procedures.timeline.defaultChanged', { days: LODGING_MARGIN_WORKING_DAYS }));
+  // Moved with the planned start of work (server/cases/planned-start.ts): said why.
+  if (p.targetFrom && p.targetTo && p.startMovedTo) details.push(t('procedures.timeline.startMoved', { date: formatDay(p.startMovedTo, locale) }));
   if (p.cardStartsAt || p.cardEndsAt) details.push(t('procedures.timeline.card', { start: formatDay(p.cardStartsAt, locale) || '…', end: formatDay(p.cardEndsAt, locale) || '…' }));
   if (p.reasonsDueAt) details.push(t('procedures.timeline.reasonsDue', { date: formatDay(p.reasonsDueAt, locale) }));
   // The message is HR's own words to the applicant: shown as written (both sides), not translated.

@@ -12,7 +12,7 @@ import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { seedHolidays } from '../../server/calendar/index.ts';
 import { transition } from '../../server/workflow/index.ts';
-import { previewDecision } from '../../server/evaluations/decision.ts';
+import { previewTransition } from '../../server/workflow/index.ts';
 import { actorContext } from '../workflow/context.ts';
 import { signedIn, page, post, versionIn, deliver, text } from './support.ts';
 
@@ -69,10 +69,10 @@ describe('applications: answering an offer, confirmed, with its answer-by date',
 
   it("still renders the leader's preview of the offer e-mail, with the answer-by date", async () => {
     const c = await createCase({ applicant, call, stage: 'shortlisted' });
-    const preview = await previewDecision({ app: t.ctx, ctx: actorContext(t.ctx, leader), call, caseDoc: c, action: 'approve_offer' });
-    expect(preview?.text).to.include('We are pleased to offer you the position');
-    // The preview builds its own data (server/evaluations/decision.ts): the date, without the count of days.
-    expect(preview?.text).to.match(/Please answer by 21 Dec 2026( \(10 working days left\))?\./);
+    // The leader's confirmation page previews the step as the workflow takes it (server/evaluations/case.ts previewDecision).
+    const preview = await previewTransition({ app: t.ctx, ctx: actorContext(t.ctx, leader), caseId: c._id, action: 'approve_offer', expectedVersion: c.version, payload: { note: '' }, asDecision: true });
+    expect(preview.email?.text).to.include('We are pleased to offer you the position');
+    expect(preview.email?.text).to.include('Please answer by 21 Dec 2026 (10 working days left).');
   });
 
   it('accepts only through the confirmation page: the one-tap form now shows it and changes nothing; confirmed, onboarding starts once', async () => {

@@ -56,6 +56,37 @@ describe('cases: HR moves the planned start from the case page', function () {
     expect(after).to.include('The expert starts in June.');
   });
 
+  it("moves the work permit's counted target with the start (shown to the applicant, why said), and leaves a target HR typed", async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    // Planned start Tue 1 Jun 2027: the counted target is 20 working days before it (rules.ts
+    // lodgingTarget: the permit's 10, the visa's 5, a margin of 5), Tue 4 May. Moved to Thu 1 Jul:
+    // Jun 30 (1) … Jun 17 (10) … Jun 10 (15), 9, 8, 7, 4, Thu 3 Jun (20), inside the new window (2 May – 21 Jun).
+    const counted = { kind: 'work_permit', status: 'requested', dueAt: new Date('2027-05-04T16:59:59.999Z'), dueCount: { from: vn('2027-02-15'), workingDays: 10 }, updatedAt: vn('2027-02-15') };
+    const c = await createCase({ applicant, call, stage: 'onboarding', assignee: hr._id, stageEnteredAt: vn('2027-02-15'), profile: { fullName: 'Start Mover', plannedArrival: new Date('2027-06-01T00:00:00Z') } as never, supportTracks: [counted, { kind: 'visa', status: 'requested', updatedAt: vn('2027-02-15') }] as never });
+    const typed = await createCase({ applicant, call, stage: 'onboarding', assignee: hr._id, stageEnteredAt: vn('2027-02-15'), profile: { fullName: 'Typed Target', plannedArrival: new Date('2027-06-01T00:00:00Z') } as never, supportTracks: [{ kind: 'work_permit', status: 'preparing', dueAt: new Date('2027-04-20T16:59:59.999Z'), updatedAt: vn('2027-02-15') }] as never });
+    const a = await signedIn(t, hr);
+    for (const k of [c, typed]) {
+      const p = await page(a, `/cases/${k._id}`);
+      expect((await post(a, p.text, url(k), { version: versionIn(p.text, url(k)), plannedStart: '2027-07-01', plannedStartReason: 'The expert starts in July.' })).status).to.equal(303);
+    }
+    const stored = (await Case.findById(c._id).lean())!;
+    const permit = stored.supportTracks.find((s) => s.kind === 'work_permit')!;
+    expect(vnDateKey(permit.dueAt!)).to.equal('2027-06-03');
+    expect(permit.dueCount).to.deep.include({ workingDays: 10 });
+    expect(stored.nextDueAt!.getTime()).to.be.at.most(permit.dueAt!.getTime());
+    expect(stored.outbox).to.have.length(0);
+    const event = stored.history.at(-1)!;
+    expect(event).to.include({ action: 'support_update' });
+    expect(event.procedure).to.deep.include({ kind: 'work_permit', applicantVisible: true });
+    // The applicant's timeline says the target moved and why.
+    const mine = words((await page(await signedIn(t, applicant), `/applications/${c._id}`)).text);
+    expect(mine).to.include('Target moved from 4 May 2027 to 3 Jun 2027');
+    expect(mine).to.include('The planned start of work moved to 1 Jul 2027: the filing window and the target follow it');
+    const kept = (await Case.findById(typed._id).lean())!;
+    expect(vnDateKey(kept.supportTracks.find((s) => s.kind === 'work_permit')!.dueAt!)).to.equal('2027-04-20');
+    expect(kept.history.at(-1)!.action).to.equal('plan_start');
+  });
+
   for (const [who, says] of [
     ['en', { past: 'The planned start cannot be before today.', reason: 'Give the reason for the change.' }],
     ['vi', { past: 'Ngày dự kiến bắt đầu không được trước ngày hôm nay.', reason: 'Vui lòng nêu lý do thay đổi.' }],
