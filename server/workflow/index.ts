@@ -118,9 +118,16 @@ interface ActionRule {
   dueAt?: (f: StepFacts) => Date | DueCount | undefined;
   /** Facts the history event and the audit event carry beyond the note (how an acceptance came, and when). */
   event?: (f: StepFacts) => Record<string, unknown>;
-  /** What the e-mail says beyond the common facts, in the recipient's language where it writes words. */
-  mail?: (f: StepFacts, set: Record<string, unknown>, locale: Locale) => Record<string, unknown>;
+  /** What the e-mail says beyond the common facts, in the recipient's language where it writes words; `dueAt`: the new stage's deadline. */
+  mail?: (f: StepFacts, set: Record<string, unknown>, locale: Locale, dueAt: Date | undefined) => Record<string, unknown>;
 }
+
+/**
+ * The new stage's deadline as the working days left, counted now in the recipient's language: the
+ * applicant is told by when HR acts next ("by 12 Dec 2026 (5 working days left)"), as an information
+ * request tells them by when to answer. The date itself is the e-mail's `dueAt`.
+ */
+const stageDueLeft: ActionRule['mail'] = ({ now, calendar }, _set, locale, dueAt) => (dueAt ? { dueLeft: deadlineLeft(translator(locale), calendar, now, dueAt).text } : {});
 
 function supportTracksFor(c: CaseDoc, now: Date, calendar: Calendar) {
   const wanted: Record<SupportKind, boolean> = {
@@ -187,7 +194,8 @@ const ACCEPTANCE: ActionRule = {
 };
 
 export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
-  submit: { set: ({ now }) => ({ submittedAt: now }) },
+  submit: { set: ({ now }) => ({ submittedAt: now }), mail: stageDueLeft },
+  start_screening: { mail: stageDueLeft },
   request_info: {
     // A date the applicant can act on: in the future, a working day (the HR office answers them that
     // day), and at least INFO_REQUEST_MIN_WORKING_DAYS ahead (a request due tomorrow, a Sunday, was taken).
@@ -402,7 +410,7 @@ async function apply(ctx: Context, actor: Actor, { caseDoc, row, payload }: Guar
   const dueCount = due instanceof Date ? undefined : due;
   const dueAt = due instanceof Date ? due : due && countedDeadline(facts.calendar, due);
   const set = rule.set?.(facts) ?? {};
-  return { from, to, dueAt, dueCount, set, unset: [...(rule.unset ?? [])], note: rule.note ? rule.note(facts) : noteOf(payload), event: rule.event?.(facts) ?? {}, mail: (locale) => rule.mail?.(facts, set, locale) ?? {} };
+  return { from, to, dueAt, dueCount, set, unset: [...(rule.unset ?? [])], note: rule.note ? rule.note(facts) : noteOf(payload), event: rule.event?.(facts) ?? {}, mail: (locale) => rule.mail?.(facts, set, locale, dueAt) ?? {} };
 }
 
 /** The e-mail this step owes (keyed by case and new version, so a retry is the same message). */
