@@ -118,6 +118,11 @@ describe('applications: by when HR acts next (e-mails and the application page)'
       const c = await createCase({ applicant, call, stage, stageDueAt: at('2026-12-20') });
       expect((await page(a, `/applications/${c._id}`)).text, stage).not.to.include('id="hr-by"');
     }
+    // A hold says the review date HR gave it (the same table's row: HR acts by the stage's date).
+    clock = at('2026-12-07');
+    const held = await createCase({ applicant, call, stage: 'on_hold', resumeStage: 'screening', stageDueAt: new Date(vnStartOfDay('2026-12-15').getTime() + 86_400_000 - 1) });
+    const b = await signedIn(t, applicant);
+    expect(panelOf((await page(b, `/applications/${held._id}`)).text)).to.include('HR will look at your application again by 15 Dec 2026 (6 working days left).');
   });
 
   it("lets the template editor's fit check accept an edit using the date and its working days, and an older edit without them", () => {
