@@ -59,6 +59,17 @@ export function nextStepText(t: TFunction, stage: string, tracks: ReadonlyArray<
   return refused.length ? `${base} ${t('applications.show.next.refused', { list: list(refused) })}` : base;
 }
 
+/**
+ * By when HR acts next, where HR does (submitted, screening, a hold's review): the stage's date as a
+ * target, or, once it has passed, that it is taking longer than planned (not "overdue" at the applicant).
+ */
+function hrByText(t: TFunction, locale: string, stage: string, left: ApplicationData['hrLeft']): string | undefined {
+  if (!left) return undefined;
+  const params = { date: formatDay(left.date, locale), left: left.text };
+  if (left.overdue) return t('applications.show.next.hrLate', params);
+  return t(`applications.show.next.hrBy.${stage}`, { ...params, defaultValue: '' }) || undefined;
+}
+
 export function applicationPage(ctx: Context, data: ApplicationData, retentionDays: number, state: FormState = {}) {
   const t = tOf(ctx);
   const { caseDoc, call, names, checklist, actions } = data;
@@ -75,6 +86,7 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
     // What the applicant must do first, before the stage's general words: a document HR sent back
     // (rejected, expired, not valid long enough) waits for a new version from them.
     nextAction: resendNeeded(t, checklist),
+    hrBy: hrByText(t, ctx.locale, caseDoc.stage, data.hrLeft),
     version: caseDoc.version,
     timeline: timeline(caseDoc.history ?? [], names, t, { applicantId: caseDoc.applicant, forApplicant: true, locale: ctx.locale }),
     infoRequest: caseDoc.stage === 'awaiting_applicant' ? caseDoc.toObject().infoRequest : undefined,
@@ -92,7 +104,7 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
     canMessage: inStages(caseDoc.stage, ACTIVE_STAGES),
     checklist,
     procedures: data.procedures,
-    planner: presentPlan(ctx, data.plan, caseDoc.forecast?.computedAt),
+    planner: presentPlan(ctx, data.plan, caseDoc.forecast?.computedAt, { forApplicant: true }),
     keepDataConsent: caseDoc.keepDataConsent === true,
     retentionDays,
     errors: errorTexts(t, state.errors),

@@ -18,6 +18,7 @@ import { recordAudit } from '../audit/index.ts';
 import { transition, nextCaseReference, availableActions, type Action } from '../workflow/index.ts';
 import { CaseConflictError, conflictFrom } from '../cases/conflict.ts';
 import { peopleNames, type PeopleNames } from '../cases/people.ts';
+import { hrDueForApplicant } from '../cases/next-step.ts';
 import { documentsChecklist } from '../cases/present.ts';
 import { setKeepDataConsent } from '../privacy/consent.ts';
 import { documentWarnings, missingParts, type MissingPart } from './completeness.ts';
@@ -119,11 +120,15 @@ export async function loadApplication({ ctx, caseDoc }: { ctx: Context; caseDoc:
   const procedures = await caseProcedures({ ctx, caseDoc, forApplicant: true });
   // The open request's date with its working days left, as a procedure's ask shows them.
   const due = caseDoc.stage === 'awaiting_applicant' ? caseDoc.infoRequest?.dueAt : undefined;
-  const infoLeft = due ? deadlineLeft(tOf(ctx), await loadCalendar(), ctx.now, due).text : undefined;
+  // By when HR acts next, where HR does (server/cases/next-step.ts): the stage's date, with its working days.
+  const hrDue = hrDueForApplicant(caseDoc);
   // The offer's answer-by date (the offer stage's deadline, STAGE_DEADLINES.offer), said the same way.
   const offerDueAt = caseDoc.stage === 'offer' ? (caseDoc.stageDueAt ?? undefined) : undefined;
-  const offerLeft = offerDueAt ? deadlineLeft(tOf(ctx), await loadCalendar(), ctx.now, offerDueAt).text : undefined;
-  return { caseDoc, call, names: names as PeopleNames, checklist, plan, procedures, infoLeft, offerDueAt, offerLeft, actions: availableActions(caseDoc, viewer) };
+  const calendar = due || hrDue || offerDueAt ? await loadCalendar() : undefined;
+  const infoLeft = due && calendar ? deadlineLeft(tOf(ctx), calendar, ctx.now, due).text : undefined;
+  const hrLeft = hrDue && calendar ? deadlineLeft(tOf(ctx), calendar, ctx.now, hrDue) : undefined;
+  const offerLeft = offerDueAt && calendar ? deadlineLeft(tOf(ctx), calendar, ctx.now, offerDueAt).text : undefined;
+  return { caseDoc, call, names: names as PeopleNames, checklist, plan, procedures, infoLeft, hrLeft, offerDueAt, offerLeft, actions: availableActions(caseDoc, viewer) };
 }
 export type ApplicationData = Awaited<ReturnType<typeof loadApplication>>;
 

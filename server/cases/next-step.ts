@@ -42,6 +42,16 @@ export const NEXT_STEPS: Readonly<Record<Stage, NextStepRow>> = {
   on_hold: { who: 'hr', since: true, due: 'stage', where: '#actions' },
 };
 
+/**
+ * The day by which HR acts next, for the applicant's page: where this table has HR acting by the
+ * stage's date (submitted, screening, screening again after an answer, a hold's review date). The
+ * same rows as the staff's line, so both pages name the same date.
+ */
+export function hrDueForApplicant(c: { stage: string; stageDueAt?: Date | null }): Date | undefined {
+  const row = NEXT_STEPS[c.stage as Stage];
+  return row?.who === 'hr' && row.due === 'stage' && c.stageDueAt ? c.stageDueAt : undefined;
+}
+
 export interface NextStepCase {
   _id: unknown;
   stage: string;

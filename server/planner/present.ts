@@ -38,7 +38,12 @@ export function documentTitle(locale: Locale, type: string): string {
   return translator(locale)(`documents.types.${type}`);
 }
 
-function windowView(ctx: Context, w: CertificateWindow) {
+/**
+ * `conditional`: the applicant's checklist before the offer is accepted. The text above it says not
+ * to obtain anything before deciding, so a row to act on reads "Once you accept", never "Now" (nor
+ * "Late": nothing is late for a paper nobody has asked for yet); a certificate already valid stays so.
+ */
+function windowView(ctx: Context, w: CertificateWindow, conditional = false) {
   const t = tOf(ctx);
   const document = documentLabel(ctx.locale, w.type);
   const label = documentTitle(ctx.locale, w.type);
@@ -61,8 +66,8 @@ function windowView(ctx: Context, w: CertificateWindow) {
     from,
     to,
     status: w.status,
-    statusLabel: t(`planner.statuses.${w.status}`),
-    badge: w.status === 'ok' ? 'ok' : w.status === 'late' ? 'err' : w.status === 'open' ? 'warn' : '',
+    statusLabel: t(`planner.statuses.${conditional && w.status !== 'ok' ? 'ifAccepted' : w.status}`),
+    badge: w.status === 'ok' ? 'ok' : conditional ? '' : w.status === 'late' ? 'err' : w.status === 'open' ? 'warn' : '',
     neededFor: [...new Set(w.neededBy.map((n) => t(`planner.kinds.${n.kind}`)))].join(', '),
     line,
     reasons: w.reasons.map((r) => explainText(ctx, r, 'reason')),
@@ -78,8 +83,10 @@ export interface PlannerView {
   ifAccepted: boolean;
 }
 
-export function presentPlan(ctx: Context, plan: CasePlan, computedAt?: Date | null): PlannerView {
+/** `forApplicant`: the applicant's checklist (its rows conditional before acceptance); HR's table keeps the windows' own status. */
+export function presentPlan(ctx: Context, plan: CasePlan, computedAt?: Date | null, opts: { forApplicant?: boolean } = {}): PlannerView {
   const f = plan.forecast;
+  const conditional = plan.ifAccepted === true && opts.forApplicant === true;
   return {
     forecast: f
       ? {
@@ -90,7 +97,7 @@ export function presentPlan(ctx: Context, plan: CasePlan, computedAt?: Date | nu
           computedAt: computedAt ?? null,
         }
       : undefined,
-    windows: plan.windows.map((w) => windowView(ctx, w)),
+    windows: plan.windows.map((w) => windowView(ctx, w, conditional)),
     problems: plan.cardConflict ? [cardProblemText(tOf(ctx), ctx.locale, plan.cardConflict)] : [],
     ifAccepted: plan.ifAccepted === true && plan.windows.length > 0,
   };

@@ -122,6 +122,13 @@ interface ActionRule {
   mail?: (f: StepFacts, set: Record<string, unknown>, locale: Locale, dueAt: Date | undefined) => Record<string, unknown>;
 }
 
+/**
+ * The new stage's deadline as the working days left, counted now in the recipient's language: the
+ * applicant is told by when HR acts next ("by 12 Dec 2026 (5 working days left)"), as an information
+ * request tells them by when to answer. The date itself is the e-mail's `dueAt`.
+ */
+const stageDueLeft: ActionRule['mail'] = ({ now, calendar }, _set, locale, dueAt) => (dueAt ? { dueLeft: deadlineLeft(translator(locale), calendar, now, dueAt).text } : {});
+
 function supportTracksFor(c: CaseDoc, now: Date, calendar: Calendar) {
   const wanted: Record<SupportKind, boolean> = {
     work_permit: !!c.supportRequested?.workPermit,
@@ -187,7 +194,8 @@ const ACCEPTANCE: ActionRule = {
 };
 
 export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
-  submit: { set: ({ now }) => ({ submittedAt: now }) },
+  submit: { set: ({ now }) => ({ submittedAt: now }), mail: stageDueLeft },
+  start_screening: { mail: stageDueLeft },
   request_info: {
     // A date the applicant can act on: in the future, a working day (the HR office answers them that
     // day), and at least INFO_REQUEST_MIN_WORKING_DAYS ahead (a request due tomorrow, a Sunday, was taken).
@@ -228,7 +236,7 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
   approve_offer: {
     set: ({ payload, now, actor }) => ({ decision: { reason: noteOf(payload), decidedBy: actor._id, decidedAt: now } }),
     // The answer-by date (the offer stage's deadline) with its working days left, as the information request's e-mail says its date.
-    mail: ({ now, calendar }, _set, locale, dueAt) => (dueAt ? { dueLeft: deadlineLeft(translator(locale), calendar, now, dueAt).text } : {}),
+    mail: stageDueLeft,
   },
   accept_offer: ACCEPTANCE,
   // The applicant's own reason, when they gave one: the history note HR reads on the case page.

@@ -85,7 +85,13 @@ export interface Transition {
   confirm?: true;
 }
 
-/** Working-day deadlines per stage; also used when a case resumes from hold. */
+/**
+ * Working-day deadlines per stage; also used when a case resumes from hold. These are the
+ * institute's own service targets, not time limits set by law: no instrument we could find
+ * (Decree 249/2025/ND-CP sets the selection procedure for experts, not day counts per stage; not
+ * confirmed against its full text) fixes them. So the applicant is told them as targets HR works to
+ * (application_submitted and screening_started e-mails, the application page), never as a promise.
+ */
 export const STAGE_DEADLINES: Partial<Record<Stage, number>> = {
   submitted: 5,
   screening: 10,

@@ -59,6 +59,9 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     await t?.close();
   });
 
+  /** The applicant's certificate rows. */
+  const checklistOf = (html: string) => html.slice(html.indexOf('id="certificate-checklist"'), html.indexOf('</ul>', html.indexOf('id="certificate-checklist"')));
+
   const onboardingCase = (applicant: UserDoc) => createCase({ applicant, call, stage: 'onboarding', stageEnteredAt: at('2026-09-20'), profile: { fullName: applicant.name, plannedArrival: at('2027-06-01') }, supportTracks: tracks });
 
   it('shows HR the forecast with its explanation and the certificate windows (en and vi)', async () => {
@@ -179,11 +182,25 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     const mine = text((await page(await signedIn(t, applicant), `/applications/${c._id}`)).text);
     expect(mine).to.include('These dates apply if you accept the offer.');
     expect(mine).to.include('id="certificate-checklist"');
+    // Told not to obtain anything before deciding, the rows read as conditional, never "Now".
+    const rows = checklistOf(mine);
+    expect(rows).to.match(/<li data-window="criminal_record"><span class="badge ">Once you accept<\/span> Get your criminal record certificate between /);
+    expect(rows).not.to.match(/>(Now|Late)</);
+    // HR's table keeps each window's own status.
+    expect(hrPage.slice(hrPage.indexOf('id="certificate-windows"'))).to.include('>Now<');
+    const vi = await createUser({ role: 'applicant', locale: 'vi', name: 'Lê Văn Cường' });
+    const cVi = await createCase({ applicant: vi, call, stage: 'offer', stageEnteredAt: at('2026-12-01'), profile: { fullName: 'Lê Văn Cường', plannedArrival: at('2027-06-01') }, supportRequested: { workPermit: true, visa: true, residenceCard: true, housing: false, citizenship: false } });
+    const rowsVi = checklistOf(text((await page(await signedIn(t, vi), `/applications/${cVi._id}`)).text));
+    expect(rowsVi).to.match(/<li data-window="criminal_record"><span class="badge ">Khi bạn đã chấp nhận<\/span> Xin Phiếu lý lịch tư pháp trong khoảng từ /);
+    expect(rowsVi).not.to.match(/>(Bây giờ|Trễ)</);
 
     const accepted = await transition({ app: t.ctx, ctx: actorContext(t.ctx, applicant), caseId: c._id, action: 'accept_offer', expectedVersion: c.version });
     expect(accepted.stage).to.equal('onboarding');
     const after = text((await page(await signedIn(t, applicant), `/applications/${c._id}`)).text);
     expect(after).not.to.include('if you accept the offer');
+    // Accepted: the windows are the applicant's to act on now.
+    expect(checklistOf(after)).to.match(/<li data-window="criminal_record"><span class="badge warn">Now<\/span> Get your criminal record certificate between /);
+    expect(checklistOf(after)).not.to.include('Once you accept');
     const { windows } = await casePlan({ caseDoc: (await Case.findById(c._id))!, now: clock });
     const open = windows.filter((w) => w.status === 'open').map((w) => w.type);
     expect(open).to.include.members(['criminal_record', 'health_certificate', 'passport']);
