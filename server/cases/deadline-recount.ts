@@ -196,7 +196,7 @@ async function owedAskEmail(app: Pick<AppContext, 'config'> | undefined, c: Stor
       kindLabel: t(`procedures.kinds.${m.for}`),
       // In HR's words, as typed.
       askText: m.askText ?? '',
-      from: formatDay(m.from, locale),
+      wasOn: formatDay(m.from, locale),
       dueOn: formatDay(m.to, locale),
       dueLeft: deadlineLeft(t, calendar, now, m.to).text,
     })),
