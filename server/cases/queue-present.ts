@@ -6,7 +6,7 @@ import { FUNNEL_STAGES, HIRING_STAGES, SUPPORT_KINDS, TERMINAL_STAGES, TRACKS, U
 import { MAX_SAVED_FILTERS } from '../../models/saved-filter.ts';
 import { actorOf, tOf, type Context } from '../context.ts';
 import { can } from '../policies/index.ts';
-import type { FieldErrorKeys } from '../http/forms.ts';
+import { fieldErrorText, type FieldErrorKeys } from '../http/forms.ts';
 import { COUNT_CAP, MAX_SEARCH, PAGE_SIZES, QUEUE_STAGES, SORTS, countQueue, loadQueue, queueHref, queueOptions, type QueueQuery, type QueueRow } from './queue.ts';
 import { listSavedFilters } from './saved-filters.ts';
 import { stageLabel } from './present.ts';
@@ -56,7 +56,7 @@ export async function queueModel(opts: { ctx: Context; q: QueueQuery } & QueueSt
   const values = opts.values ?? {};
   // Message keys are translated; a message a service already worded (bulk assignment) is kept.
   const errors = opts.errors && Object.keys(opts.errors).length
-    ? Object.fromEntries(Object.entries(opts.errors).map(([k, v]) => [k, /^[a-z][A-Za-z]*\.[A-Za-z0-9_.]+$/.test(v) ? t(v) : v]))
+    ? Object.fromEntries(Object.entries(opts.errors).map(([k, v]) => [k, fieldErrorText(t, v)]))
     : undefined;
   const ids = Array.isArray(values.ids) ? (values.ids as unknown[]).map(String) : [];
   return {

@@ -15,6 +15,7 @@ import type { PanelMembers } from './panel.ts';
 import { countryName } from '../applications/countries.ts';
 import { withFields } from '../support/with-fields.ts';
 import { formatDecimal } from '../views/numbers.ts';
+import { fieldErrorText } from '../support/field-errors.ts';
 
 /** A score for display, two decimals in the page's language (4,40 / 4.40); lists sort on the number itself. */
 export function formatScore(n: number | null | undefined, locale: string): string {
@@ -28,7 +29,7 @@ type T = (k: string, o?: Record<string, unknown>) => string;
 /** Field errors are i18n keys until here; shown in the page's language. */
 export function translateErrors(t: T, fields: Record<string, string> | undefined): Record<string, string> | undefined {
   if (!fields) return undefined;
-  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, /^[a-z]+\.[A-Za-z.]+$/.test(v) ? t(v) : v]));
+  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, fieldErrorText(t as never, v)]));
 }
 
 function tOfCtx(ctx: Context): T {

@@ -1,6 +1,7 @@
 // Work-permit (and exemption) filing targets stored under the earlier default. Until the default
-// became the window's last day less LODGING_MARGIN_WORKING_DAYS (rules.ts lodgingTarget), a counted
-// target before the window opened was set to the window's OPENING day (rules.ts lodgingDue), and
+// became a day inside the window that leaves the decision and the visa before the start (rules.ts
+// lodgingTarget, which this backfill calls: whatever the default is now), a counted target before
+// the window opened was set to the window's OPENING day (rules.ts lodgingDue), and
 // such a target only moves when HR types another or a holiday recount touches it. Once per database
 // (a counter marks it done), at start: a target still on the old default is moved to the new one,
 // recorded on the case's timeline and in the audit, and the applicant is e-mailed the old and the

@@ -126,7 +126,7 @@ describe('accounts: presenters and forms', () => {
     const reason = z.object({ reason: decisionReason('accounts.decision.errors') });
     expect(parseForm(reason, { reason: '  ' })).to.deep.equal({ ok: false, errors: { reason: 'accounts.decision.errors.reasonRequired' } });
     expect(parseForm(reason, { reason: '\u200b'.repeat(20) + 'short' })).to.deep.equal({ ok: false, errors: { reason: 'accounts.decision.errors.reasonTooShort' } });
-    expect(parseForm(reason, { reason: 'x'.repeat(2001) })).to.deep.equal({ ok: false, errors: { reason: 'accounts.decision.errors.reasonTooLong' } });
+    expect(parseForm(reason, { reason: 'x'.repeat(2001) })).to.deep.equal({ ok: false, errors: { reason: 'accounts.decision.errors.reasonTooLong|{"max":2000}' } });
     expect(parseForm(reason, { reason: '  Tenletters  ' })).to.deep.equal({ ok: true, data: { reason: 'Tenletters' } });
   });
 });

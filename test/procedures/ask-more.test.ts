@@ -391,7 +391,7 @@ describe('procedures: more is asked of the applicant', function () {
     const long = 'x'.repeat(2001);
     const r = await post(me, mine.text, doneUrl, { version: versionIn(mine.text, doneUrl), reply: long });
     expect(r.status).to.equal(422);
-    expect(text(r.text)).to.include('This text is too long.');
+    expect(text(r.text)).to.include('This text is too long: at most 2,000 characters.');
     expect(r.text).to.include(`${long}</textarea>`);
     expect(await snapshot(c)).to.deep.equal(asked);
   });
