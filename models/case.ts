@@ -123,6 +123,16 @@ const plannedStartEventSchema = new Schema(
   { _id: false },
 );
 
+/** HR attached or changed the offer's terms or letter (server/cases/offer-terms.ts): what changed, and whether the applicant was e-mailed. */
+const offerTermsEventSchema = new Schema(
+  {
+    letter: { type: Boolean, default: false },
+    terms: { type: Boolean, default: false },
+    told: { type: Boolean, default: false },
+  },
+  { _id: false },
+);
+
 const historyEventSchema = new Schema(
   {
     at: { type: Date, required: true },
@@ -138,6 +148,7 @@ const historyEventSchema = new Schema(
     received: { type: receivedEventSchema, default: undefined },
     extension: { type: extensionEventSchema, default: undefined },
     plannedStart: { type: plannedStartEventSchema, default: undefined },
+    offerTerms: { type: offerTermsEventSchema, default: undefined },
   },
   { _id: true },
 );
@@ -333,6 +344,19 @@ const caseSchema = new Schema(
       answeredAt: { type: Date },
       /** The case's version the answer was sent from (a second identical send from that page is the same answer). */
       answeredVersion: { type: Number },
+    },
+    /**
+     * What the offer is (server/cases/offer-terms.ts): HR's short summary of the terms, free text as
+     * the letter words them, and the letter itself (a stored document of type offer_letter).
+     */
+    offerTerms: {
+      position: { type: String, maxlength: 200 },
+      start: { type: String, maxlength: 200 },
+      salary: { type: String, maxlength: 200 },
+      contractLength: { type: String, maxlength: 200 },
+      letter: { type: Schema.Types.ObjectId, ref: 'Document' },
+      updatedAt: { type: Date },
+      updatedBy: { type: Schema.Types.ObjectId, ref: 'User' },
     },
     decision: {
       reason: { type: String, maxlength: 5000 },

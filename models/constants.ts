@@ -73,6 +73,22 @@ export const DOCUMENT_TYPES = [
 ] as const;
 export type DocumentType = (typeof DOCUMENT_TYPES)[number];
 
+/**
+ * The offer letter HR attaches to the case (server/cases/offer-terms.ts): a stored file like the
+ * checklist's, but HR's, never an item of a call's checklist (the applicant signs it and sends it
+ * back as `signed_offer`).
+ */
+export const OFFER_LETTER_TYPE = 'offer_letter';
+/** Every type a stored file may have: the checklist's, and the offer letter. */
+export const STORED_DOCUMENT_TYPES = [...DOCUMENT_TYPES, OFFER_LETTER_TYPE] as const;
+/**
+ * When HR may attach or change the offer's terms and letter: once the case is shortlisted (awaiting
+ * the leader's decision, so the letter goes out with the offer_made e-mail) and while the applicant
+ * has not answered (offer). Not after: the accepted letter is what the applicant signed, and
+ * changing it then would change an agreement already made.
+ */
+export const OFFER_TERMS_STAGES = ['shortlisted', 'offer'] as const satisfies readonly Stage[];
+
 /** When in the case a checklist item must be provided (and accepted before the case moves on). */
 export const CHECKLIST_PHASES = ['application', 'offer', 'onboarding'] as const;
 export type ChecklistPhase = (typeof CHECKLIST_PHASES)[number];

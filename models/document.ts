@@ -2,12 +2,12 @@
 // versions stay (current: false) so staff can see what was sent before. The current version of a
 // renewed document is the newest accepted one (a renewal waiting for HR is not current yet).
 import mongoose, { Schema, model, type InferSchemaType, type HydratedDocument, type Types } from 'mongoose';
-import { DOCUMENT_TYPES } from './constants.ts';
+import { STORED_DOCUMENT_TYPES } from './constants.ts';
 
 const documentSchema = new Schema(
   {
     case: { type: Schema.Types.ObjectId, ref: 'Case', required: true },
-    type: { type: String, enum: DOCUMENT_TYPES, required: true },
+    type: { type: String, enum: STORED_DOCUMENT_TYPES, required: true },
     /** Which file of a multi-file item (e.g. the 2nd recommendation letter); 0 for single items. */
     slot: { type: Number, default: 0 },
     version: { type: Number, required: true, min: 1 },

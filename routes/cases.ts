@@ -4,6 +4,7 @@
 // authorize the verb, parse the form (schemas below), call one service, render the presenter's page.
 // Stage changes go through the workflow with the version the page was built for.
 import { hasVisibleText, withoutHiddenCharacters } from '../server/support/hidden-characters.ts';
+import { rm } from 'node:fs/promises';
 import { Router, type Request, type Response } from 'express';
 import { sentFormKey } from '../server/http/form-key.ts';
 import { z } from 'zod';
@@ -11,7 +12,7 @@ import type { AppContext } from '../server/deps.ts';
 import { tOf } from '../server/context.ts';
 import { formatDay } from '../server/views/time.ts';
 import type { CaseDoc, CaseRecord } from '../models/case.ts';
-import { BadRequestError, NotFoundError, ValidationError, type FieldErrors } from '../server/errors.ts';
+import { AppError, BadRequestError, NotFoundError, RateLimitedError, ValidationError, type FieldErrors } from '../server/errors.ts';
 import { authorize } from '../server/policies/index.ts';
 import { allow } from '../server/http/allow.ts';
 import { flash } from '../server/http/flash.ts';
@@ -29,7 +30,13 @@ import { CaseConflictError } from '../server/cases/conflict.ts';
 import { loadCasePage, staffCase, staffCaseRecord } from '../server/cases/page.ts';
 import { applicantLocale, defaultInfoDue, canRequestInfo, canExtendInfo, extendInfoRequest } from '../server/cases/request-info.ts';
 import { changePlannedStart } from '../server/cases/planned-start.ts';
-import { assignFlash, bulkAssignFlash, casePage, confirmDecisionPage, conflictPage, extendSentFields, plannedStartSentFields, requestInfoPage, stageLabel, type FormState } from '../server/cases/present.ts';
+import { changeOfferTerms, OFFER_LETTER_FIELD } from '../server/cases/offer-terms.ts';
+import { receiveUploads, uploadRateLimit } from '../server/http/uploads.ts';
+import { refused, UploadError } from '../server/documents/errors.ts';
+import { uploadTempDir } from '../server/documents/storage.ts';
+import { uploadRefusal } from '../server/documents/present.ts';
+import type { ReceivedFile } from '../server/documents/upload.ts';
+import { assignFlash, bulkAssignFlash, casePage, confirmDecisionPage, conflictPage, extendSentFields, offerTermsSentFields, plannedStartSentFields, requestInfoPage, stageLabel, type FormState } from '../server/cases/present.ts';
 import { mentionFlash } from '../server/mentions/present.ts';
 
 const STAFF = allow('role.staff');
@@ -42,6 +49,9 @@ const actionBody = z.object({ version: formVersion, reason: formText, note: form
 const requestInfoBody = z.object({ version: formVersion, items: formText, dueAt: formText });
 const extendInfoBody = z.object({ version: formVersion, extendDueAt: formText, extendReason: formText });
 const plannedStartBody = z.object({ version: formVersion, plannedStart: formText, plannedStartReason: formText });
+/** The offer's terms (the letter is the multipart body's file): any other field sent is ignored. */
+const offerTermsBody = z.object({ version: formVersion, offerPosition: formText, offerStart: formText, offerSalary: formText, offerContractLength: formText });
+const offerTermsTyped = offerTermsBody.omit({ version: true });
 const assignBody = z.object({ assignee: formText });
 const bulkAssignBody = z.object({
   back: formText,
@@ -138,7 +148,7 @@ export function casesRoutes(app: AppContext): Router {
 
   // The addresses a refused form leaves in the address bar (POST-only actions): reopened, they are the queue or the case.
   router.get('/cases/bulk-assign', STAFF, reloadTo(() => '/cases'));
-  for (const action of ['actions/:action', 'actions/:action/confirm', 'assign', 'notes', 'messages', 'request-info/extend', 'planned-start']) router.get(`/cases/:id/${action}`, STAFF, reloadTo((p) => `/cases/${p.id}`));
+  for (const action of ['actions/:action', 'actions/:action/confirm', 'assign', 'notes', 'messages', 'request-info/extend', 'planned-start', 'offer-terms']) router.get(`/cases/:id/${action}`, STAFF, reloadTo((p) => `/cases/${p.id}`));
 
   router.post('/cases/bulk-assign', WORKERS, async (req, res) => {
     const form = bulkAssignBody.parse(req.body ?? {});
@@ -282,6 +292,48 @@ export function casesRoutes(app: AppContext): Router {
       if (err instanceof CaseConflictError) res.status(409).render('cases/conflict', { ...conflictPage(req.ctx, err, `/cases/${String(c._id)}`, req.body, plannedStartSentFields(req.ctx, values)), sentLead: tOf(req.ctx)('cases.conflict.sentLeadCase') });
       else if (err instanceof ValidationError) await showCase(req, res, c, { errors: err.fields, values: { ...values, action: 'plan_start' } }, 422);
       else throw err;
+    }
+  });
+
+  // The offer's terms and letter (multipart: the letter is a PDF, read through the documents' upload
+  // machinery, server/http/uploads.ts). At `offer` the applicant is e-mailed once per change.
+  const limitUploads = uploadRateLimit(app);
+  const tempDir = uploadTempDir(app.config);
+  router.post('/cases/:id/offer-terms', WORKERS, async (req, res) => {
+    const { caseDoc: c, subject } = await staffCase({ ctx: req.ctx, caseId: caseParams.parse(req.params).id });
+    authorize(req.ctx.actor, 'case.work', subject, 'cases.errors.readOnly');
+    authorize(req.ctx.actor, 'document.attachOffer', subject, 'cases.offerTerms.errors.notNow');
+    const maxBytes = app.config.upload.maxBytes;
+    // Only the letter's input takes a file: any other file field is refused before a byte of it is kept.
+    const limitFor = (field: string): number => {
+      if (field !== OFFER_LETTER_FIELD) throw refused.unknownField(field);
+      return maxBytes;
+    };
+    let files: ReceivedFile[] = [];
+    try {
+      await limitUploads(req);
+      files = await receiveUploads(req, res, { tempDir, limitFor, largest: maxBytes });
+      const { version, ...values } = readForm(offerTermsBody, req.body);
+      const { caseDoc, unchanged, mailedTo } = await changeOfferTerms({ app, ctx: req.ctx, caseDoc: c, version, form: values, files });
+      if (unchanged) flash(req, 'info', 'cases.flash.offerTermsAlready');
+      else flash(req, 'success', mailedTo ? 'cases.flash.offerTermsTold' : caseDoc.stage === 'offer' ? 'cases.flash.offerTermsNoMail' : 'cases.flash.offerTermsSaved', { to: mailedTo });
+      res.redirect(303, `/cases/${String(c._id)}#offer-terms`);
+    } catch (err) {
+      // A form refused before the service took its file (a bad version field): the temporary file goes too.
+      await Promise.all(files.map((f) => (f.refusal ? undefined : rm(f.tempPath, { force: true }))));
+      // What multer read before a refusal (the text fields come before the file): the page gives it back.
+      const typed = offerTermsTyped.safeParse(req.body ?? {});
+      const values = typed.success ? typed.data : {};
+      if (err instanceof CaseConflictError) {
+        res.status(409).render('cases/conflict', { ...conflictPage(req.ctx, err, `/cases/${String(c._id)}`, req.body, offerTermsSentFields(req.ctx, values, files.find((f) => !f.refusal)?.name)), sentLead: tOf(req.ctx)('cases.conflict.sentLeadCase') });
+      } else if (err instanceof ValidationError) {
+        await showCase(req, res, c, { errors: err.fields, values: { ...values, action: 'offer_terms' } }, 422);
+      } else if (err instanceof UploadError || (err instanceof AppError && err.status < 500 && err.status !== 401 && err.status !== 403 && !(err instanceof BadRequestError))) {
+        // A refused file (not a PDF, too large, rate limit): said beside the file input, nothing stored, the terms as typed.
+        const refusal = uploadRefusal(req.ctx, err as AppError);
+        if (err instanceof RateLimitedError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+        await showCase(req, res, c, { errors: { [OFFER_LETTER_FIELD]: refusal.message }, values: { ...values, action: 'offer_terms' } }, refusal.status);
+      } else throw err;
     }
   });
 

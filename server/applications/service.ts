@@ -12,7 +12,8 @@ import { Case, type CaseDoc } from '../../models/case.ts';
 import { Call, type CallDoc } from '../../models/call.ts';
 import type { UserDoc, UserRecord } from '../../models/user.ts';
 import { shownCall } from '../calls/kept.ts';
-import { TERMINAL_STAGES, type Stage } from '../../models/constants.ts';
+import { PLANNING_STAGES, TERMINAL_STAGES, inStages, type Stage } from '../../models/constants.ts';
+import { OFFER_TERM_KEYS } from '../cases/offer-terms.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import { transition, nextCaseReference, availableActions, type Action } from '../workflow/index.ts';
@@ -112,6 +113,21 @@ export async function listApplications({ ctx }: { ctx: Context }) {
 }
 export type ApplicationRow = Awaited<ReturnType<typeof listApplications>>[number];
 
+/**
+ * The offer's terms and letter as the applicant sees them (server/cases/offer-terms.ts): once the
+ * offer is made, while they answer it and while they prepare their arrival (the signed letter is an
+ * item of their checklist then). A letter HR prepared before the leader's decision is not theirs yet.
+ */
+function offerForApplicant(caseDoc: CaseDoc) {
+  const o = caseDoc.offerTerms;
+  const stage = caseDoc.stage === 'on_hold' ? caseDoc.resumeStage : caseDoc.stage;
+  if (!o || !(o.letter || o.position) || !(caseDoc.reached ?? []).includes('offer') || !inStages(stage ?? 'draft', PLANNING_STAGES)) return undefined;
+  return {
+    terms: OFFER_TERM_KEYS.map((k) => ({ key: k, text: o[k] ?? '' })),
+    letterUrl: o.letter ? `/documents/${String(o.letter)}/download` : undefined,
+  };
+}
+
 /** What the application page shows: the case, its call, who wrote the messages, the documents, the actions open now. */
 export async function loadApplication({ ctx, caseDoc }: { ctx: Context; caseDoc: CaseDoc }) {
   const viewer = actorOf(ctx);
@@ -128,7 +144,7 @@ export async function loadApplication({ ctx, caseDoc }: { ctx: Context; caseDoc:
   const infoLeft = due && calendar ? deadlineLeft(tOf(ctx), calendar, ctx.now, due).text : undefined;
   const hrLeft = hrDue && calendar ? deadlineLeft(tOf(ctx), calendar, ctx.now, hrDue) : undefined;
   const offerLeft = offerDueAt && calendar ? deadlineLeft(tOf(ctx), calendar, ctx.now, offerDueAt).text : undefined;
-  return { caseDoc, call, names: names as PeopleNames, checklist, plan, procedures, infoLeft, hrLeft, offerDueAt, offerLeft, actions: availableActions(caseDoc, viewer) };
+  return { caseDoc, call, names: names as PeopleNames, checklist, plan, procedures, infoLeft, hrLeft, offerDueAt, offerLeft, offer: offerForApplicant(caseDoc), actions: availableActions(caseDoc, viewer) };
 }
 export type ApplicationData = Awaited<ReturnType<typeof loadApplication>>;
 

@@ -12,6 +12,7 @@ export interface ToldEvent {
   procedure?: { kind?: string | null; applicantVisible?: boolean | null } | null;
   recount?: { moved?: ReadonlyArray<{ applicantVisible?: boolean | null }> | null } | null;
   extension?: { to?: Date | null } | null;
+  offerTerms?: { told?: boolean | null } | null;
 }
 
 /** The applicant sees a change of stage (not staff bookkeeping), and a procedure's step HR marked for them. */
@@ -21,6 +22,8 @@ export function applicantSeesEvent(h: ToldEvent): boolean {
   if (h.recount) return (h.recount.moved ?? []).some((m) => m.applicantVisible === true);
   // Their answer date moved (extend_info): the dates are theirs, HR's reason for it is not (applicantSeesNote).
   if (h.extension?.to) return true;
+  // The offer's letter or terms changed once the offer was theirs (they were e-mailed); one HR prepared before is not an event of theirs.
+  if (h.offerTerms) return h.offerTerms.told === true;
   return !!h.to && !QUIET_EVENTS.has(h.action);
 }
 

@@ -58,6 +58,8 @@ export async function loadCasePage({ ctx, caseDoc }: { ctx: Context; caseDoc: Ca
   ]);
   // The e-mails sent on the case, by the mail log's rule: the institute's HR and administrators.
   const seesEmails = can(viewer, 'mail.view', { source: 'case', institute: c.institute });
-  return { calendar, caseDoc: c, call, applicant, officers, names, checklist, plan, procedures, canWork, seesEmails, actions, unmet, decides: decidesNow(c, viewer) };
+  // The offer's terms and letter (server/cases/offer-terms.ts): HR of the institute, while the offer is prepared or waits.
+  const canAttachOffer = can(viewer, 'document.attachOffer', { applicant: c.applicant, institute: c.institute, call: c.call, stage: c.stage });
+  return { calendar, caseDoc: c, call, applicant, officers, names, checklist, plan, procedures, canWork, seesEmails, canAttachOffer, actions, unmet, decides: decidesNow(c, viewer) };
 }
 export type CasePageData = Awaited<ReturnType<typeof loadCasePage>>;

@@ -4,6 +4,7 @@
 // Mongoose getters), translated through tOf(ctx).
 import { vnDateKey } from '../calendar/index.ts';
 import { canChangePlannedStart, PLANNED_START_FIELDS } from './planned-start.ts';
+import { OFFER_LETTER_FIELD, OFFER_TERM_FIELDS, OFFER_TERM_KEYS, OFFER_TERM_MAX, type OfferTermKey, type OfferTermsForm } from './offer-terms.ts';
 import { isCalendarDay } from '../support/calendar-day.ts';
 import { formatDay } from '../views/time.ts';
 import { presentPlan } from '../planner/present.ts';
@@ -48,6 +49,12 @@ interface HistoryLike {
   received?: { via?: string | null; on?: Date | null } | null;
   extension?: { from?: Date | null; to?: Date | null } | null;
   plannedStart?: { from?: Date | null; to?: Date | null; dueFrom?: Date | null; dueTo?: Date | null } | null;
+  offerTerms?: { letter?: boolean | null; terms?: boolean | null; told?: boolean | null } | null;
+}
+
+/** "New offer letter. Terms changed." (and, for staff, whether the applicant was e-mailed). */
+function offerTermsText(t: TFunction, o: NonNullable<HistoryLike['offerTerms']>, forApplicant: boolean): string {
+  return [o.letter ? t('cases.timelineText.offerLetter') : undefined, o.terms ? t('cases.timelineText.offerTermsChanged') : undefined, !forApplicant && o.told ? t('cases.timelineText.offerTold') : undefined].filter(Boolean).join(' ');
 }
 
 /** "New answer date: 5 Jan 2027 (it was 18 Dec 2026)." in the reader's language. */
@@ -169,7 +176,7 @@ export function timeline(
     const label = assignedTo ? (assignedTo === who ? t('cases.timelineText.tookCase') : t('cases.timelineText.assignedTo', { name: assignedTo })) : actionLabel(t, h.action);
     const to = stageShownAfter(h.action, h.to);
     // An answer date moved: the dates for every reader, HR's reason after them for staff only.
-    const extension = h.extension?.to ? extensionText(t, h.extension, view.locale) : h.plannedStart?.to ? plannedStartText(t, h.plannedStart, view.locale) : undefined;
+    const extension = h.extension?.to ? extensionText(t, h.extension, view.locale) : h.plannedStart?.to ? plannedStartText(t, h.plannedStart, view.locale) : h.offerTerms ? offerTermsText(t, h.offerTerms, view.forApplicant) : undefined;
     const written = showNote && !assignedTo ? noteOf(t, h, view.locale) : undefined;
     const note = [extension, written].filter(Boolean).join('\n');
     out.push({
@@ -258,6 +265,18 @@ export function plannedStartSentFields(ctx: Context, values: { plannedStart?: st
   return out;
 }
 
+/** What a stale offer-terms form sent, for the conflict page (nothing of it saved; a file sent with it is not kept either). */
+export function offerTermsSentFields(ctx: Context, values: Partial<OfferTermsForm>, fileName?: string): Array<{ field: string; label: string; text: string; long?: boolean }> {
+  const t = tOf(ctx);
+  const out: Array<{ field: string; label: string; text: string; long?: boolean }> = [];
+  for (const k of OFFER_TERM_KEYS) {
+    const typed = (values[OFFER_TERM_FIELDS[k]] ?? '').trim();
+    if (typed) out.push({ field: OFFER_TERM_FIELDS[k], label: t(`cases.offerTerms.${k}`), text: typed.slice(0, 1000) });
+  }
+  if (fileName) out.push({ field: OFFER_LETTER_FIELD, label: t('cases.offerTerms.letter'), text: t('cases.offerTerms.letterNotKept', { name: fileName.slice(0, 255) }) });
+  return out;
+}
+
 /** The badge class of a stage: good, ended without a hire, or waiting on someone. */
 export function stageBadge(stage: string): string {
   if (inStages(stage, SUCCESS_STAGES)) return 'ok';
@@ -343,6 +362,7 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     requestForms: data.actions.includes('answered_outside') ? requestForms(state, errorTexts(t, state.errors) ?? {}) : undefined,
     recordAcceptance: data.actions.includes('record_acceptance') ? acceptanceForm(t, now, state, errorTexts(t, state.errors) ?? {}) : undefined,
     plannedStartForm: canWork && canChangePlannedStart(c) ? plannedStartForm(now, state, errorTexts(t, state.errors) ?? {}) : undefined,
+    offerTerms: offerTermsView(t, c, data.canAttachOffer, state, errorTexts(t, state.errors) ?? {}),
     actions: data.actions.filter((a) => !PLACED_ACTIONS.has(a)).map((a) => ({
       action: a,
       // What the case still lacks for this step (the step's own rule, computed with the page): said
@@ -400,6 +420,33 @@ function plannedStartForm(now: Date, state: FormState, errors: FieldErrors) {
   const v = state.values ?? {};
   const mine = v.action === 'plan_start';
   return { open: mine, day: mine ? v[PLANNED_START_FIELDS.day] : undefined, reason: mine ? v[PLANNED_START_FIELDS.reason] : undefined, errors: mine ? errors : {}, min: vnDateKey(now), reasonMax: HOLD_REASON_MAX };
+}
+
+/**
+ * The offer's terms and letter on the case page: what is attached, and HR's form while the offer
+ * is prepared or waits (server/cases/offer-terms.ts), kept as typed when refused.
+ */
+function offerTermsView(t: TFunction, c: CasePageData['caseDoc'], canAttach: boolean, state: FormState, errors: FieldErrors) {
+  const o = c.offerTerms;
+  const has = !!(o?.letter || o?.position);
+  if (!has && !canAttach) return undefined;
+  const v = state.values ?? {};
+  const mine = v.action === 'offer_terms';
+  const typed = (k: OfferTermKey) => (mine && typeof v[OFFER_TERM_FIELDS[k]] === 'string' ? String(v[OFFER_TERM_FIELDS[k]]) : (o?.[k] ?? ''));
+  return {
+    terms: has ? OFFER_TERM_KEYS.filter((k) => o?.[k]).map((k) => ({ label: t(`cases.offerTerms.${k}`), text: o![k] })) : [],
+    letterUrl: o?.letter ? `/documents/${String(o.letter)}/download` : undefined,
+    form: canAttach
+      ? {
+          open: mine || !has,
+          fields: OFFER_TERM_KEYS.map((k) => ({ name: OFFER_TERM_FIELDS[k], label: t(`cases.offerTerms.${k}`), hint: t(`cases.offerTerms.hints.${k}`), value: typed(k), error: mine ? errors[OFFER_TERM_FIELDS[k]] : undefined, required: k === 'position' })),
+          letterField: OFFER_LETTER_FIELD,
+          letterError: mine ? errors[OFFER_LETTER_FIELD] : undefined,
+          max: OFFER_TERM_MAX,
+          toldHint: t(c.stage === 'offer' ? 'cases.offerTerms.toldNow' : 'cases.offerTerms.toldWithOffer'),
+        }
+      : undefined,
+  };
 }
 
 /** Recording an acceptance received by e-mail or post: how, the day (today unless given), a note. */

@@ -67,6 +67,8 @@ export interface DocumentView {
 export interface ChecklistItemView {
   type: string;
   phase: string;
+  /** What the applicant does for this item, where the product gives them what to send (the offer letter to sign). */
+  guideKey?: string;
   /** The phase is due at the case's stage (server/documents/rules.ts phaseDue): only these are counted. */
   due: boolean;
   required: boolean;
@@ -245,6 +247,8 @@ export async function checklistForCase(
       // The exact limit the server applies, for the browser to check before sending (public/js/upload.js).
       maxBytes: maxBytesFor(item, opts.defaultMaxBytes),
       note: item.note && (item.note.vi || item.note.en) ? { vi: item.note.vi ?? undefined, en: item.note.en ?? undefined } : undefined,
+      // The letter they sign is on their offer panel (server/cases/offer-terms.ts), above the checklist.
+      guideKey: item.type === 'signed_offer' && viewer.role === 'applicant' ? 'documents.guides.signed_offer' : undefined,
       state,
       expiring: current.some((d) => d.validity === 'expiring'),
       current,

@@ -1,7 +1,7 @@
 // Who may upload, verify and download case documents (fails closed, like server/policies/case.ts).
 import { canViewCase, canWorkCase, type CaseAccessFacts, type PolicyCase, type PolicyUser } from './case.ts';
 import { sameId } from './ids.ts';
-import { TERMINAL_STAGES, inStages } from '../../models/constants.ts';
+import { OFFER_LETTER_TYPE, OFFER_TERMS_STAGES, TERMINAL_STAGES, inStages } from '../../models/constants.ts';
 
 interface StagedCase extends PolicyCase {
   stage?: string | null;
@@ -42,7 +42,30 @@ export function canSeeDocumentVersions(user: PolicyUser | undefined, c: PolicyCa
   return !!user && user.role !== 'applicant' && canViewCase(user, c, facts);
 }
 
-export type DocumentSubject = StagedCase & { facts?: CaseAccessFacts };
+/**
+ * HR of the case's institute (and administrators) attach the offer's terms and letter while the
+ * offer is being made or waits for the applicant's answer (OFFER_TERMS_STAGES says why those).
+ */
+export function canAttachOfferLetter(user: PolicyUser | undefined, c: StagedCase): boolean {
+  return canVerifyDocument(user, c) && inStages(c.stage ?? 'draft', OFFER_TERMS_STAGES);
+}
+
+/**
+ * The offer letter is the applicant's once the offer is made (the case reached `offer`): a letter
+ * HR prepared while the leader still decides is not theirs yet. Staff who see the case see it.
+ */
+function mayReadType(user: PolicyUser, c: DocumentSubject): boolean {
+  if (c.documentType !== OFFER_LETTER_TYPE || user.role !== 'applicant') return true;
+  return c.offerMade === true;
+}
+
+export type DocumentSubject = StagedCase & {
+  facts?: CaseAccessFacts;
+  /** The document's type, when the subject is one document (the offer letter has its own rule). */
+  documentType?: string;
+  /** The case has reached the offer stage (models/case.ts `reached`). */
+  offerMade?: boolean;
+};
 
 /** Documents are judged by their case: seeing one needs seeing the case (else "not found"). */
 export const documentAbilities = {
@@ -50,6 +73,7 @@ export const documentAbilities = {
   upload: (user: PolicyUser, c: DocumentSubject) => canUploadDocument(user, c),
   renew: (user: PolicyUser, c: DocumentSubject) => canRenewDocument(user, c),
   verify: (user: PolicyUser, c: DocumentSubject) => canVerifyDocument(user, c),
-  download: (user: PolicyUser, c: DocumentSubject) => canDownloadDocument(user, c, c.facts ?? {}),
+  download: (user: PolicyUser, c: DocumentSubject) => canDownloadDocument(user, c, c.facts ?? {}) && mayReadType(user, c),
+  attachOffer: (user: PolicyUser, c: DocumentSubject) => canAttachOfferLetter(user, c),
   versions: (user: PolicyUser, c: DocumentSubject) => canSeeDocumentVersions(user, c, c.facts ?? {}),
 } as const;

@@ -235,8 +235,9 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
   },
   approve_offer: {
     set: ({ payload, now, actor }) => ({ decision: { reason: noteOf(payload), decidedBy: actor._id, decidedAt: now } }),
-    // The answer-by date (the offer stage's deadline) with its working days left, as the information request's e-mail says its date.
-    mail: stageDueLeft,
+    // The answer-by date (the offer stage's deadline) with its working days left, as the information
+    // request's e-mail says its date; and, when HR attached the letter already, that it is on their page.
+    mail: (f, set, locale, dueAt) => ({ ...stageDueLeft(f, set, locale, dueAt), hasLetter: !!f.caseDoc.offerTerms?.letter }),
   },
   accept_offer: ACCEPTANCE,
   // The applicant's own reason, when they gave one: the history note HR reads on the case page.

@@ -79,7 +79,7 @@ describe('cases: the next step and the open information request', () => {
     const o = await page(en, `/cases/${offer._id}`);
     expect(nextLine(o.text)).to.equal(`Next: the applicant. The applicant must accept the offer by ${formatDay(due, 'en')} (9 working days left). Accepted by e-mail or post? →`);
     expect(o.text).to.include('id="record-acceptance"');
-    expect(nextLine((await page(vi, `/cases/${offer._id}`)).text)).to.include(`Ứng viên phải chấp nhận lời mời trước ngày ${formatDay(due, 'vi')} (còn 9 ngày làm việc)`);
+    expect(nextLine((await page(vi, `/cases/${offer._id}`)).text)).to.include(`Ứng viên phải chấp nhận lời mời làm việc trước ngày ${formatDay(due, 'vi')} (còn 9 ngày làm việc)`);
 
     // The line sits in the actions panel, the Resume button just below it: no link to the panel itself.
     const heldEn = await page(en, `/cases/${held._id}`);

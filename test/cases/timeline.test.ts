@@ -62,8 +62,8 @@ describe('cases: the timeline says a stage change once, in English and Vietnames
       'Tiếp tục → Đang sơ tuyển',
       'Chuyển đánh giá',
       'Đưa vào danh sách rút gọn',
-      'Phê duyệt lời mời',
-      'Chấp nhận lời mời → Đang tiếp nhận',
+      'Phê duyệt lời mời làm việc',
+      'Chấp nhận lời mời làm việc → Đang tiếp nhận',
       'Xác nhận đã đến',
       'Đóng hồ sơ',
     ]);
@@ -73,6 +73,6 @@ describe('cases: the timeline says a stage change once, in English and Vietnames
     const ends = [event('reject', 'screening', 'rejected'), event('withdraw', 'screening', 'withdrawn', applicantId, 'applicant'), event('decline_offer', 'offer', 'withdrawn', applicantId, 'applicant')];
     const shown = (locale: 'en' | 'vi') => timeline(ends as never, names, translator(locale), { applicantId, forApplicant: true, locale }).reverse().map((e) => (e.to ? `${e.label} → ${e.to}` : e.label));
     expect(shown('en')).to.deep.equal(['Rejected', 'Withdrawn', 'Offer declined → Withdrawn']);
-    expect(shown('vi')).to.deep.equal(['Không chọn', 'Rút hồ sơ', 'Từ chối lời mời → Đã rút']);
+    expect(shown('vi')).to.deep.equal(['Không chọn', 'Rút hồ sơ', 'Từ chối lời mời làm việc → Đã rút']);
   });
 });

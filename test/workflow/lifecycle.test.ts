@@ -150,7 +150,7 @@ describe('workflow: one case through every stage, with an e-mail at each step', 
     r = await step(c, 'approve_offer', leader);
     expect(r.c.stage).to.equal('offer');
     expect(String(r.c.decision?.decidedBy)).to.equal(String(leader._id));
-    expectApplicantMail(r.mail, r.c, /đề nghị tuyển dụng/);
+    expectApplicantMail(r.mail, r.c, /lời mời làm việc/);
     c = r.c;
 
     expect(availableActions(c, applicant)).to.deep.equal(['accept_offer', 'decline_offer', 'withdraw']);
@@ -166,7 +166,7 @@ describe('workflow: one case through every stage, with an e-mail at each step', 
     // The visa and the residence card cannot be lodged before the work permit is granted: no clock yet.
     expect(tracks.visa!.dueAt).to.equal(undefined);
     expect(tracks.residence_card!.dueAt).to.equal(undefined);
-    expectApplicantMail(r.mail, r.c, /chấp nhận đề nghị/);
+    expectApplicantMail(r.mail, r.c, /chấp nhận lời mời làm việc/);
     expect(r.mail!.text).to.include('Giấy phép lao động');
     c = r.c;
 
@@ -236,7 +236,7 @@ describe('workflow: one case through every stage, with an e-mail at each step', 
     c = await createCase({ applicant, call, stage: 'offer' });
     r = await step(c, 'decline_offer', applicant);
     expect(r.c.stage).to.equal('withdrawn');
-    expectApplicantMail(r.mail, r.c, /từ chối đề nghị/);
+    expectApplicantMail(r.mail, r.c, /từ chối lời mời làm việc/);
 
     // Withdrawn while awaiting evaluation.
     c = await createCase({ applicant, call, stage: 'evaluation' });

@@ -1,0 +1,198 @@
+// The offer's content: HR's short summary of the terms (position, start, salary, contract length:
+// free text, as the letter words them) and the offer letter itself (a PDF the applicant signs and
+// sends back as the checklist's `signed_offer`). Attached while the offer is prepared or waits for
+// the answer (OFFER_TERMS_STAGES, models/constants.ts). The letter is stored like any document
+// (the same storage, scan and temporary files: server/documents), as a version of its own type.
+// One case update checked against the version the officer saw, with the history event and, at
+// `offer`, the applicant's e-mail in the outbox (once per change: its key is the new version); then
+// the audit event. A letter stored before a refused update is removed again.
+import { rm } from 'node:fs/promises';
+import type { Types } from 'mongoose';
+import { z } from 'zod';
+import type { AppContext } from '../deps.ts';
+import { actorOf, tOf, type Context } from '../context.ts';
+import { Case, type CaseDoc } from '../../models/case.ts';
+import { Call } from '../../models/call.ts';
+import { User } from '../../models/user.ts';
+import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
+import { OFFER_LETTER_TYPE, OFFER_TERMS_STAGES, inStages } from '../../models/constants.ts';
+import { ValidationError, type FieldErrors } from '../errors.ts';
+import { hasVisibleText, withoutHiddenCharacters } from '../support/hidden-characters.ts';
+import { recordAudit } from '../audit/index.ts';
+import { caseEmail, outboxKey } from '../outbox/item.ts';
+import { translator } from '../i18n/index.ts';
+import { loadCalendar } from '../calendar/index.ts';
+import { deadlineLeft } from '../procedures/service.ts';
+import { aboutField, refused, UploadError } from '../documents/errors.ts';
+import { scanOrRefuse } from '../documents/scan.ts';
+import { newStorageKey } from '../documents/storage.ts';
+import { documentStores } from '../documents/stores.ts';
+import type { ReceivedFile } from '../documents/upload.ts';
+import { caseConflict } from './conflict.ts';
+
+/** The form's text fields (named apart from the case page's other forms, which share its error summary). */
+export const OFFER_TERM_FIELDS = { position: 'offerPosition', start: 'offerStart', salary: 'offerSalary', contractLength: 'offerContractLength' } as const;
+export type OfferTermKey = keyof typeof OFFER_TERM_FIELDS;
+export const OFFER_TERM_KEYS = Object.keys(OFFER_TERM_FIELDS) as OfferTermKey[];
+/** The letter's file input: the only file field the form's upload takes. */
+export const OFFER_LETTER_FIELD = 'offer_letter';
+/** A summary, not the letter: one line each (the letter holds the full terms). */
+export const OFFER_TERM_MAX = 200;
+
+export type OfferTermsForm = Record<(typeof OFFER_TERM_FIELDS)[OfferTermKey], string>;
+
+export function canChangeOfferTerms(caseDoc: Pick<CaseDoc, 'stage'>): boolean {
+  return inStages(caseDoc.stage, OFFER_TERMS_STAGES);
+}
+
+const optionalTerm = z.string().trim().max(OFFER_TERM_MAX, 'tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters');
+const termsSchema = z.object({
+  position: z.string().trim().refine(hasVisibleText(), 'required').max(OFFER_TERM_MAX, 'tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters'),
+  start: optionalTerm,
+  salary: optionalTerm,
+  contractLength: optionalTerm,
+});
+type Terms = z.infer<typeof termsSchema>;
+
+/** The terms as typed, or the field errors in the officer's language. */
+function readTerms(ctx: Context, form: Partial<OfferTermsForm>): Terms {
+  const t = tOf(ctx);
+  const parsed = termsSchema.safeParse(Object.fromEntries(OFFER_TERM_KEYS.map((k) => [k, form[OFFER_TERM_FIELDS[k]] ?? ''])));
+  if (parsed.success) return parsed.data;
+  const errors: FieldErrors = {};
+  for (const i of parsed.error.issues) {
+    const field = OFFER_TERM_FIELDS[String(i.path[0]) as OfferTermKey];
+    if (!field || errors[field]) continue;
+    errors[field] = i.message === 'errors.hiddenCharacters' ? t(i.message) : i.message === 'tooLong' ? t('cases.offerTerms.errors.tooLong', { max: OFFER_TERM_MAX }) : t('cases.offerTerms.errors.positionRequired');
+  }
+  throw new ValidationError(errors);
+}
+
+const sameTerms = (a: Terms, b: Partial<Record<OfferTermKey, string | null>> | null | undefined) => OFFER_TERM_KEYS.every((k) => a[k] === (b?.[k] ?? ''));
+
+export interface OfferTermsResult {
+  caseDoc: CaseDoc;
+  /** Nothing new (the same terms, no file): nothing written (a double submit). */
+  unchanged?: true;
+  /** The applicant's address when an e-mail was written to the outbox. */
+  mailedTo?: string;
+}
+
+/** The one file the form may carry: a PDF (a scan of a letter is a PDF too), refused beside the input otherwise. */
+function letterFile(files: ReceivedFile[]): Extract<ReceivedFile, { tempPath: string }> | undefined {
+  const accepted = files.map((f) => {
+    if (f.refusal) throw f.refusal.about(f.field);
+    if (f.field !== OFFER_LETTER_FIELD) throw refused.unknownField(f.field);
+    return f;
+  });
+  if (accepted.length > 1) throw refused.tooMany(1).about(OFFER_LETTER_FIELD);
+  const file = accepted[0];
+  if (file && file.mimeType !== 'application/pdf') throw new UploadError(415, 'offer_not_pdf', 'cases.offerTerms.errors.notPdf', { name: file.name }).about(OFFER_LETTER_FIELD);
+  return file;
+}
+
+/**
+ * Sets the offer's terms, and its letter when a file came with them. Refusals: ValidationError
+ * (the terms, beside their fields), UploadError (the file: nothing stored), a conflict when the case
+ * changed since the form was built or left the stages where the offer is prepared. Temporary files
+ * are gone when this returns.
+ */
+export async function changeOfferTerms(opts: { app: Pick<AppContext, 'config' | 'db'>; ctx: Context; caseDoc: CaseDoc; version: number; form: Partial<OfferTermsForm>; files: ReceivedFile[] }): Promise<OfferTermsResult> {
+  const { app, ctx, caseDoc } = opts;
+  const actor = actorOf(ctx);
+  const now = ctx.now;
+  const storage = documentStores(app).current;
+  let key: string | undefined;
+  let created: DocumentDoc | undefined;
+  try {
+    const terms = readTerms(ctx, opts.form);
+    const file = letterFile(opts.files);
+    const before = caseDoc.offerTerms;
+    if (!file && sameTerms(terms, before)) return { caseDoc, unchanged: true };
+    if (caseDoc.version !== opts.version || !canChangeOfferTerms(caseDoc)) throw await caseConflict({ ctx, caseId: caseDoc._id });
+
+    if (file) {
+      await scanOrRefuse(app.config.upload.clamdscanPath, file.tempPath, file.name).catch((err: unknown) => Promise.reject(aboutField(err, OFFER_LETTER_FIELD)));
+      // The file first, its record after (a crash between leaves a file the start-up sweep removes).
+      key = newStorageKey();
+      await storage.put(file.tempPath, key, { contentType: file.mimeType, sha256: file.sha256 });
+      const top = await CaseDocument.findOne({ case: caseDoc._id, type: OFFER_LETTER_TYPE, slot: 0 }).sort({ version: -1 });
+      // HR's own letter: nothing for HR to check, so it never waits in the queue's "to check" count.
+      created = await CaseDocument.create({
+        case: caseDoc._id as Types.ObjectId,
+        type: OFFER_LETTER_TYPE,
+        slot: 0,
+        version: (top?.version ?? 0) + 1,
+        current: true,
+        storage: storage.kind,
+        storageKey: key,
+        originalName: file.name,
+        mimeType: file.mimeType,
+        size: file.size,
+        sha256: file.sha256,
+        uploadedBy: actor._id,
+        status: 'accepted',
+        reviewedBy: actor._id,
+        reviewedAt: now,
+      });
+    }
+
+    const termsChanged = !sameTerms(terms, before);
+    // Told only once the offer is made: at `shortlisted` the letter waits for the leader's decision,
+    // and the offer_made e-mail says it is on their page.
+    const applicant = caseDoc.stage === 'offer' ? await User.findById(caseDoc.applicant, { email: 1, locale: 1, name: 1, disabledAt: 1 }).lean() : null;
+    let mail;
+    if (applicant && !applicant.disabledAt) {
+      const call = await Call.findById(caseDoc.call, { title: 1 }).lean();
+      const dueAt = caseDoc.stageDueAt ?? undefined;
+      const calendar = dueAt ? await loadCalendar() : undefined;
+      mail = caseEmail(
+        { email: applicant.email, locale: applicant.locale },
+        'offer_letter_ready',
+        {
+          reference: caseDoc.reference,
+          caseId: String(caseDoc._id),
+          link: `${app.config.appUrl}/applications/${String(caseDoc._id)}#offer`,
+          name: applicant.name,
+          applicantName: caseDoc.profile?.fullName ?? '',
+          callTitle: call ? { vi: call.title?.vi, en: call.title?.en } : undefined,
+          // "Changed" once a letter or terms were already on their page; "ready" the first time.
+          isChanged: !!(before?.letter || before?.position),
+          hasLetter: !!(created || before?.letter),
+          dueAt,
+          // The working days left, counted now in the applicant's language, as the offer_made e-mail says them.
+          dueLeft: dueAt && calendar ? deadlineLeft(translator(applicant.locale === 'en' ? 'en' : 'vi'), calendar, now, dueAt).text : undefined,
+        },
+        outboxKey(String(caseDoc._id), caseDoc.version + 1, 'offer_letter_ready'),
+        now,
+      );
+    }
+    const history = { at: now, actor: actor._id, actorRole: actor.role, action: 'offer_terms', offerTerms: { letter: !!created, terms: termsChanged, told: !!mail } };
+    const updated = await Case.findOneAndUpdate(
+      { _id: caseDoc._id, stage: caseDoc.stage, version: caseDoc.version },
+      {
+        $set: { offerTerms: { ...terms, letter: created?._id ?? before?.letter ?? undefined, updatedAt: now, updatedBy: actor._id } },
+        $inc: { version: 1 },
+        $push: { history, ...(mail ? { outbox: mail } : {}) },
+      },
+      { returnDocument: 'after' },
+    );
+    if (!updated) throw await caseConflict({ ctx, caseId: caseDoc._id });
+    if (created) await CaseDocument.updateMany({ case: caseDoc._id, type: OFFER_LETTER_TYPE, current: true, version: { $lt: created.version } }, { $set: { current: false } });
+    await recordAudit(ctx, {
+      at: now,
+      action: 'case.offer_terms_changed',
+      targetType: 'case',
+      targetId: String(caseDoc._id),
+      summary: { terms: termsChanged, ...(created ? { letter: { document: String(created._id), version: created.version, size: created.size, sha256: created.sha256, storage: created.storage } } : {}), told: !!mail, version: updated.version, reference: caseDoc.reference },
+    });
+    return { caseDoc: updated, mailedTo: mail ? applicant!.email : undefined };
+  } catch (err) {
+    // Record before file, as the documents' own upload does.
+    if (created) await CaseDocument.deleteOne({ _id: created._id }).catch(() => undefined);
+    if (key) await storage.remove(key).catch(() => undefined);
+    throw err;
+  } finally {
+    await Promise.all(opts.files.map((f) => (f.refusal ? undefined : rm(f.tempPath, { force: true }))));
+  }
+}

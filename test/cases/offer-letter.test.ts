@@ -1,0 +1,245 @@
+// The offer has content (server/cases/offer-terms.ts): HR attaches the terms and the letter (a real
+// multipart upload, stored on disk through the documents' storage) while the offer is prepared or
+// waits; the applicant sees the terms, downloads the exact bytes of their own letter (no one else's,
+// and not before the offer is made), and is e-mailed once per change in their language with the
+// answer-by date; the offer e-mail says the letter is on their page. A renamed .exe, a stale form and
+// hostile field names change nothing. Real database, real SMTP, the real pages and forms.
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'chai';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { agent, type Agent } from '../support/http.ts';
+import { createInstitute, createUser, signIn } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import { Case, type CaseDoc } from '../../models/case.ts';
+import { CaseDocument } from '../../models/document.ts';
+import { AuditEvent } from '../../models/audit-event.ts';
+import type { UserDoc } from '../../models/user.ts';
+import type { CallDoc } from '../../models/call.ts';
+import { seedHolidays } from '../../server/calendar/index.ts';
+import { transition } from '../../server/workflow/index.ts';
+import { actorContext } from '../workflow/context.ts';
+import { deliver, page, text, versionIn } from '../applications/support.ts';
+import { download, filesUnder, makePdf, sha256, tokenOf } from '../documents/support.ts';
+
+const words = (html: string) => text(html.replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ');
+
+describe('cases: the offer letter and its terms', function () {
+  this.timeout(60_000);
+  let t: TestApp;
+  let uploadDir: string;
+  let hr: UserDoc;
+  let otherHr: UserDoc;
+  let leader: UserDoc;
+  let call: CallDoc;
+  let letter: Buffer;
+  // Monday 7 Dec 2026, 09:00 in Vietnam: an offer made now is due Monday 21 Dec (10 working days).
+  const clock = new Date('2026-12-07T02:00:00Z');
+
+  before(async () => {
+    uploadDir = path.resolve(`data/test/uploads-offer-${process.pid}`);
+    await rm(uploadDir, { recursive: true, force: true });
+    t = await startTestApp({ now: () => clock, env: { UPLOAD_STORAGE: 'disk', UPLOAD_DIR: uploadDir, UPLOAD_RATE_PER_HOUR: '1000' } });
+    await seedHolidays();
+    const institute = await createInstitute();
+    hr = await createUser({ role: 'hr_officer', institute, locale: 'en' });
+    otherHr = await createUser({ role: 'hr_officer', locale: 'en' });
+    leader = await createUser({ role: 'leader', institute });
+    call = await createCall({ institute, checklist: [{ type: 'signed_offer', phase: 'offer', required: true }] as never });
+    letter = await makePdf('Offer letter: Senior researcher, 45,000,000 VND a month');
+  });
+  after(async () => {
+    await t?.close();
+    await rm(uploadDir, { recursive: true, force: true });
+  });
+
+  async function signedIn(user: UserDoc): Promise<Agent> {
+    const a = agent(t.app);
+    await signIn(a, user);
+    return a;
+  }
+
+  const url = (c: { _id: unknown }) => `/cases/${String(c._id)}/offer-terms`;
+  const terms = { offerPosition: 'Senior researcher, materials laboratory', offerStart: '1 Mar 2027', offerSalary: '45,000,000 VND', offerContractLength: '2 years, renewable' };
+
+  /** The form as the case page sends it: token, version and terms first, then the file. */
+  async function send(a: Agent, c: { _id: unknown }, fields: Record<string, string>, file?: { buf: Buffer; name: string }) {
+    const p = await page(a, `/cases/${String(c._id)}`);
+    let req = a.post(url(c)).set('Accept', 'text/html').field('_csrf', await tokenOf(a)).field('version', versionIn(p.text, url(c)));
+    for (const [k, v] of Object.entries(fields)) req = req.field(k, v);
+    if (file) req = req.attach('offer_letter', file.buf, file.name);
+    return req;
+  }
+
+  async function offered(applicant: UserDoc): Promise<CaseDoc> {
+    const c = await createCase({ applicant, call, stage: 'shortlisted', assignee: hr });
+    return transition({ app: t.ctx, ctx: actorContext(t.ctx, leader), caseId: c._id, action: 'approve_offer', expectedVersion: c.version, payload: { note: 'Ranked first.' }, asDecision: true });
+  }
+
+  async function stored() {
+    return { files: (await filesUnder(uploadDir)).filter((f) => !f.startsWith('.tmp')).length, docs: await CaseDocument.countDocuments({ type: 'offer_letter' }) };
+  }
+
+  it('at the offer: HR attaches terms and a PDF (on disk, byte for byte); the applicant sees them, downloads the exact bytes, is e-mailed once with the answer-by date', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await offered(applicant);
+    await deliver(t, c._id);
+    const h = await signedIn(hr);
+    const before = await stored();
+    const res = await send(h, c, terms, { buf: letter, name: 'offer-letter.pdf' });
+    expect(res.status, res.text.slice(0, 500)).to.equal(303);
+
+    const after = (await Case.findById(c._id).lean())!;
+    expect(after.offerTerms).to.deep.include({ position: terms.offerPosition, start: terms.offerStart, salary: terms.offerSalary, contractLength: terms.offerContractLength });
+    const doc = (await CaseDocument.findById(after.offerTerms!.letter).lean())!;
+    expect(doc).to.deep.include({ type: 'offer_letter', status: 'accepted', current: true, storage: 'disk', originalName: 'offer-letter.pdf', size: letter.length, sha256: sha256(letter) });
+    expect(await stored()).to.deep.equal({ files: before.files + 1, docs: before.docs + 1 });
+    expect(after.history.at(-1)).to.deep.include({ action: 'offer_terms' });
+    expect(after.history.at(-1)!.offerTerms).to.deep.include({ letter: true, terms: true, told: true });
+    expect(await AuditEvent.countDocuments({ action: 'case.offer_terms_changed', targetId: String(c._id) })).to.equal(1);
+
+    // The same form again (a double click): nothing new, no second e-mail.
+    const again = await send(h, c, terms);
+    expect(again.status).to.equal(303);
+    const once = (await Case.findById(c._id).lean())!;
+    expect(once.version).to.equal(after.version);
+    expect(once.outbox.filter((o) => o.template === 'offer_letter_ready')).to.have.length(1);
+
+    await deliver(t, c._id);
+    const mail = await t.smtp.waitForTo(applicant.email, /offer letter is ready/);
+    expect(mail.text).to.include('sign the letter and upload the signed copy there');
+    expect(mail.text).to.include('Please accept or decline the offer by 21 Dec 2026 (10 working days left).');
+    expect(t.smtp.to(applicant.email).filter((m) => /offer letter is ready|offer has changed/.test(m.subject))).to.have.length(1);
+
+    const a = await signedIn(applicant);
+    const mine = await page(a, `/applications/${c._id}`);
+    const panel = words(mine.text.slice(mine.text.indexOf('id="offer"'), mine.text.indexOf('</section>', mine.text.indexOf('id="offer"'))));
+    expect(panel).to.include('Position Senior researcher, materials laboratory');
+    expect(panel).to.include('Gross monthly salary 45,000,000 VND');
+    expect(panel).to.include('Contract length 2 years, renewable');
+    expect(mine.text).to.include(`href="/documents/${String(doc._id)}/download" id="offer-letter"`);
+    expect(words(mine.text)).to.include('Sign the offer letter above and upload it here.');
+    const got = await download(a, `/documents/${String(doc._id)}/download`);
+    expect(got.status).to.equal(200);
+    expect(sha256(got.body as Buffer)).to.equal(sha256(letter));
+
+    // Nobody else's: another applicant, and HR of another institute, are told it does not exist.
+    const other = await signedIn(await createUser({ role: 'applicant', locale: 'en' }));
+    expect((await download(other, `/documents/${String(doc._id)}/download`)).status).to.equal(404);
+    expect((await download(await signedIn(otherHr), `/documents/${String(doc._id)}/download`)).status).to.equal(404);
+    // Nor may that HR attach one to this case.
+    const stranger = await signedIn(otherHr);
+    const r = await stranger.post(url(c)).set('Accept', 'text/html').field('_csrf', await tokenOf(stranger)).field('version', String(once.version)).field('offerPosition', 'x');
+    expect(r.status).to.equal(404);
+  });
+
+  it('in Vietnamese: a changed letter is e-mailed once in the applicant’s language, with the date and working days', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'vi' });
+    const c = await offered(applicant);
+    await deliver(t, c._id);
+    const h = await signedIn(hr);
+    expect((await send(h, c, terms, { buf: letter, name: 'thu-moi.pdf' })).status).to.equal(303);
+    const changed = await makePdf('Offer letter, version 2');
+    expect((await send(h, c, { ...terms, offerSalary: '50,000,000 VND' }, { buf: changed, name: 'thu-moi-2.pdf' })).status).to.equal(303);
+    await deliver(t, c._id);
+    const ready = await t.smtp.waitForTo(applicant.email, /Thư mời làm việc của bạn đã sẵn sàng/);
+    expect(ready.text).to.include('trước ngày 21/12/2026 (còn 10 ngày làm việc)');
+    const change = await t.smtp.waitForTo(applicant.email, /Lời mời làm việc của bạn đã thay đổi/);
+    expect(change.text).to.include('Viện đã thay đổi lời mời làm việc của bạn');
+    expect(t.smtp.to(applicant.email).filter((m) => /Thư mời làm việc|Lời mời làm việc/.test(m.subject))).to.have.length(2);
+    // The new letter is the one they download; the first stays in the history.
+    const now = (await Case.findById(c._id).lean())!;
+    const a = await signedIn(applicant);
+    expect(sha256((await download(a, `/documents/${String(now.offerTerms!.letter)}/download`)).body as Buffer)).to.equal(sha256(changed));
+    expect(await CaseDocument.countDocuments({ case: c._id, type: 'offer_letter', current: true })).to.equal(1);
+    expect(words((await page(a, `/applications/${c._id}`)).text)).to.include('Ký thư mời làm việc ở trên và tải lên tại đây.');
+  });
+
+  it('prepared while the leader decides: not the applicant’s until the offer; the offer e-mail then says the letter is on their page', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await createCase({ applicant, call, stage: 'shortlisted', assignee: hr });
+    const h = await signedIn(hr);
+    expect((await send(h, c, terms, { buf: letter, name: 'offer.pdf' })).status).to.equal(303);
+    const prepared = (await Case.findById(c._id).lean())!;
+    expect(prepared.outbox).to.have.length(0);
+    const a = await signedIn(applicant);
+    expect((await download(a, `/documents/${String(prepared.offerTerms!.letter)}/download`)).status).to.equal(403);
+    expect((await page(a, `/applications/${c._id}`)).text).not.to.include('id="offer-letter"');
+
+    await transition({ app: t.ctx, ctx: actorContext(t.ctx, leader), caseId: c._id, action: 'approve_offer', expectedVersion: prepared.version, payload: { note: 'Ranked first.' }, asDecision: true });
+    await deliver(t, c._id);
+    const mail = await t.smtp.waitForTo(applicant.email, /You have an offer/);
+    expect(mail.text).to.include('Your offer letter and its terms are on that page');
+    expect((await download(a, `/documents/${String(prepared.offerTerms!.letter)}/download`)).status).to.equal(200);
+  });
+
+  it('refuses a renamed .exe with a clear message beside the file, keeps the typed terms, stores nothing', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await offered(applicant);
+    const h = await signedIn(hr);
+    const before = await stored();
+    const v0 = (await Case.findById(c._id).lean())!.version;
+    const exe = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(62), Buffer.from('PE\0\0'), Buffer.alloc(400, 0x90)]);
+    const res = await send(h, c, { ...terms, offerPosition: 'Typed – keep me' }, { buf: exe, name: 'letter.pdf' });
+    expect(res.status).to.equal(415);
+    expect(text(res.text)).to.include('“letter.pdf” is not a PDF, JPEG or PNG file');
+    expect(res.text).to.match(/id="f-offer_letter-error"/);
+    expect(text(res.text)).to.include('value="Typed – keep me"');
+    expect(await stored()).to.deep.equal(before);
+    const after = (await Case.findById(c._id).lean())!;
+    expect(after.version).to.equal(v0);
+    expect(after.offerTerms?.position).to.equal(undefined);
+    expect((await filesUnder(uploadDir)).some((f) => f.startsWith('.tmp')), 'no temporary file left').to.equal(false);
+
+    // A PNG is a real image, but not a letter: refused in the officer's words.
+    const { makePng } = await import('../documents/support.ts');
+    const png = await send(h, c, terms, { buf: makePng(), name: 'letter.png' });
+    expect(png.status).to.equal(415);
+    expect(text(png.text)).to.include('“letter.png” is not a PDF: attach the offer letter as a PDF file.');
+    expect(await stored()).to.deep.equal(before);
+  });
+
+  it('a stale form is a conflict page showing what was typed; nothing of it is stored', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await offered(applicant);
+    const h = await signedIn(hr);
+    const p = await page(h, `/cases/${c._id}`);
+    const staleVersion = versionIn(p.text, url(c));
+    // Someone else changes the case meanwhile.
+    expect((await send(h, c, terms)).status).to.equal(303);
+    const before = await stored();
+    const v1 = (await Case.findById(c._id).lean())!.version;
+    const res = await h.post(url(c)).set('Accept', 'text/html').field('_csrf', await tokenOf(h)).field('version', staleVersion).field('offerPosition', 'Principal investigator').field('offerSalary', 'As agreed in the call').attach('offer_letter', letter, 'late.pdf');
+    expect(res.status).to.equal(409);
+    const shown = words(res.text);
+    expect(shown).to.include('Principal investigator');
+    expect(shown).to.include('As agreed in the call');
+    expect(shown).to.include('late.pdf (not saved: choose it again)');
+    const after = (await Case.findById(c._id).lean())!;
+    expect(after.version).to.equal(v1);
+    expect(after.offerTerms?.position).to.equal(terms.offerPosition);
+    expect(await stored()).to.deep.equal(before);
+  });
+
+  it('ignores field names the form does not have, refuses operator and prototype names (400), and bounds the texts', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await offered(applicant);
+    const h = await signedIn(hr);
+    const res = await send(h, c, { ...terms, stage: 'closed', applicant: String(hr._id), letter: String(c._id), 'offerTerms': 'x' });
+    expect(res.status).to.equal(303);
+    const after = (await Case.findById(c._id).lean())!;
+    expect(after.stage).to.equal('offer');
+    expect(String(after.applicant)).to.equal(String(applicant._id));
+    expect(after.offerTerms?.letter).to.equal(undefined);
+    expect(after.offerTerms?.position).to.equal(terms.offerPosition);
+    for (const field of ['$set', 'constructor', '__proto__']) {
+      const r = await send(h, c, { ...terms, offerPosition: 'Other', [field]: '1' });
+      expect(r.status, field).to.equal(400);
+      expect(text(r.text)).to.include('field names that are not allowed');
+    }
+    const long = await send(h, c, { ...terms, offerPosition: 'p'.repeat(201) });
+    expect(long.status).to.equal(422);
+    expect(words(long.text)).to.include('At most 200 characters: the full terms belong in the letter.');
+    expect((await Case.findById(c._id).lean())!.offerTerms?.position).to.equal(terms.offerPosition);
+  });
+});
