@@ -149,6 +149,8 @@ const INVENTORY: Record<string, Kind> = {
   'GET /cases/:id/request-info/extend': 'none', // a redirect (303) to the page of the form whose refusal left this address
   'POST /cases/:id/planned-start': 'role',
   'GET /cases/:id/planned-start': 'none', // a redirect (303) to the page of the form whose refusal left this address
+  'POST /cases/:id/offer-terms': 'role',
+  'GET /cases/:id/offer-terms': 'none', // a redirect (303) to the page of the form whose refusal left this address
   'POST /cases/:id/assign': 'role',
   'POST /cases/:id/notes': 'role',
   'POST /cases/:id/messages': 'role',
