@@ -104,6 +104,7 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
     canMessage: inStages(caseDoc.stage, ACTIVE_STAGES),
     checklist,
     procedures: data.procedures,
+    contact: data.contact,
     planner: presentPlan(ctx, data.plan, caseDoc.forecast?.computedAt, { forApplicant: true }),
     keepDataConsent: caseDoc.keepDataConsent === true,
     retentionDays,

@@ -24,6 +24,7 @@ import { setKeepDataConsent } from '../privacy/consent.ts';
 import { documentWarnings, missingParts, type MissingPart } from './completeness.ts';
 import { parseAchievements, parseDependants, parseEligibility, parseProfile, parseSupport, type Body, type RowKind, type Step } from './steps.ts';
 import { withFields } from '../support/with-fields.ts';
+import { contactBox } from '../institutes/contact.ts';
 
 /** Stages in which the applicant may still change their application, and the steps open then. */
 const EDITABLE: Partial<Record<Stage, readonly Step[]>> = {
@@ -117,7 +118,7 @@ export async function loadApplication({ ctx, caseDoc }: { ctx: Context; caseDoc:
   const viewer = actorOf(ctx);
   const call = await shownCall(caseDoc.call);
   const [names, checklist, plan] = await Promise.all([peopleNames((caseDoc.messages ?? []).map((m) => m.author)), documentsChecklist(caseDoc, call, viewer), casePlan({ caseDoc, now: ctx.now })]);
-  const procedures = await caseProcedures({ ctx, caseDoc, forApplicant: true });
+  const [procedures, contact] = await Promise.all([caseProcedures({ ctx, caseDoc, forApplicant: true }), contactBox(caseDoc.institute)]);
   // The open request's date with its working days left, as a procedure's ask shows them.
   const due = caseDoc.stage === 'awaiting_applicant' ? caseDoc.infoRequest?.dueAt : undefined;
   // By when HR acts next, where HR does (server/cases/next-step.ts): the stage's date, with its working days.
@@ -128,7 +129,7 @@ export async function loadApplication({ ctx, caseDoc }: { ctx: Context; caseDoc:
   const infoLeft = due && calendar ? deadlineLeft(tOf(ctx), calendar, ctx.now, due).text : undefined;
   const hrLeft = hrDue && calendar ? deadlineLeft(tOf(ctx), calendar, ctx.now, hrDue) : undefined;
   const offerLeft = offerDueAt && calendar ? deadlineLeft(tOf(ctx), calendar, ctx.now, offerDueAt).text : undefined;
-  return { caseDoc, call, names: names as PeopleNames, checklist, plan, procedures, infoLeft, hrLeft, offerDueAt, offerLeft, actions: availableActions(caseDoc, viewer) };
+  return { caseDoc, call, names: names as PeopleNames, checklist, plan, procedures, infoLeft, hrLeft, offerDueAt, offerLeft, contact, actions: availableActions(caseDoc, viewer) };
 }
 export type ApplicationData = Awaited<ReturnType<typeof loadApplication>>;
 

@@ -33,6 +33,7 @@ import { caseConflict } from '../cases/conflict.ts';
 import { ACTIONS, DECLINE_REASON_MAX, HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, PAYLOADS, REJECT_REASON_MAX, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, rolesFor, type Action, type GuardFailures, type GuardInput, type Transition } from './transitions.ts';
 import { reasonToldToApplicant } from '../cases/applicant-view.ts';
 import { countedLodgingDue, waitingFor } from '../procedures/rules.ts';
+import { hrContactFor, sendToLine, type HrContact } from '../institutes/contact.ts';
 
 export { ACTIONS, DECLINE_REASON_MAX, TRANSITIONS, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, isAction, isConfirmedAction, needsConfirmation, WORKFLOW_TEMPLATES } from './transitions.ts';
 export type { Action, Transition, Guard, GuardFailures } from './transitions.ts';
@@ -105,6 +106,8 @@ interface StepFacts {
   from: Stage;
   payload: Record<string, unknown>;
   calendar: Calendar;
+  /** The institute's HR office, read only for a rule that tells the applicant where to send papers (`contact`). */
+  contact?: HrContact;
 }
 
 interface ActionRule {
@@ -120,6 +123,8 @@ interface ActionRule {
   event?: (f: StepFacts) => Record<string, unknown>;
   /** What the e-mail says beyond the common facts, in the recipient's language where it writes words (`dueAt`: the new stage's deadline). */
   mail?: (f: StepFacts, set: Record<string, unknown>, locale: Locale, dueAt: Date | undefined) => Record<string, unknown>;
+  /** Its e-mail says where papers go: the institute's HR contact is read into the facts. */
+  contact?: true;
 }
 
 /**
@@ -213,8 +218,14 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
     set: ({ payload, now, actor }) => ({ infoRequest: { items: payload.items, dueAt: payload.dueAt, requestedAt: now, requestedBy: actor._id } }),
     note: ({ payload }) => (payload.items as string[]).join('\n'),
     dueAt: ({ payload }) => payload.dueAt as Date,
-    // The working days left, counted now in the applicant's language, as a procedure's ask says them.
-    mail: ({ payload, now, calendar }, _set, locale) => ({ items: payload.items, dueLeft: deadlineLeft(translator(locale), calendar, now, payload.dueAt as Date).text }),
+    // The working days left, counted now in the applicant's language, as a procedure's ask says them;
+    // where to send papers (the HR office's contact, when the institute has one).
+    contact: true,
+    mail: ({ payload, now, calendar, contact }, _set, locale) => ({
+      items: payload.items,
+      dueLeft: deadlineLeft(translator(locale), calendar, now, payload.dueAt as Date).text,
+      sendTo: sendToLine(translator(locale), contact),
+    }),
   },
   answer_info: {
     // The version the answer consumed: the same answer sent again from that page (a double tap) is
@@ -414,8 +425,8 @@ interface Step {
 async function apply(ctx: Context, actor: Actor, { caseDoc, row, payload }: Guarded): Promise<Step> {
   const now = ctx.now;
   const from = caseDoc.stage as Stage;
-  const facts: StepFacts = { caseDoc, actor, now, from, payload, calendar: await loadCalendar() };
   const rule = ACTION_RULES[row.action] ?? {};
+  const facts: StepFacts = { caseDoc, actor, now, from, payload, calendar: await loadCalendar(), ...(rule.contact ? { contact: await hrContactFor(caseDoc.institute) } : {}) };
   const invalid = rule.check?.(facts);
   if (invalid) throw new ValidationError(unmetTexts(ctx, invalid));
   const to = row.to === 'resume' ? resumeTarget(caseDoc) : row.to;
