@@ -241,10 +241,11 @@ export async function applicantAction(opts: { app: AppContext; ctx: Context; cas
  * answer (`repeated`), not a conflict, and nothing is written or e-mailed twice. A different text
  * on that stale page is still a conflict (CaseConflictError): it was not sent.
  */
-export async function answerInfoRequest(opts: { app: AppContext; ctx: Context; caseDoc: CaseDoc; expectedVersion: number; answer: string }): Promise<{ repeated: boolean }> {
+export async function answerInfoRequest(opts: { app: AppContext; ctx: Context; caseDoc: CaseDoc; expectedVersion: number; answer: string; documents?: string[] }): Promise<{ repeated: boolean }> {
   if (sameAnswer(opts.caseDoc, opts.expectedVersion, opts.answer)) return { repeated: true };
   try {
-    await transition({ app: opts.app, ctx: opts.ctx, caseId: opts.caseDoc._id, action: 'answer_info', expectedVersion: opts.expectedVersion, payload: { answer: opts.answer } });
+    // documents: the files just uploaded with it (server/applications/answer.ts), named on the request for HR.
+    await transition({ app: opts.app, ctx: opts.ctx, caseId: opts.caseDoc._id, action: 'answer_info', expectedVersion: opts.expectedVersion, payload: { answer: opts.answer, ...(opts.documents?.length ? { documents: opts.documents } : {}) } });
     return { repeated: false };
   } catch (err) {
     // Both sends raced: the other one recorded it between this one's read and its write.

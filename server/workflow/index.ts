@@ -215,7 +215,7 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
       if (near && calendar.workingDaysBetween(now, due) < INFO_REQUEST_MIN_WORKING_DAYS) return { dueAt: 'workflow.errors.dueTooSoon' };
       return undefined;
     },
-    set: ({ payload, now, actor }) => ({ infoRequest: { items: payload.items, dueAt: payload.dueAt, requestedAt: now, requestedBy: actor._id } }),
+    set: ({ payload, now, actor }) => ({ infoRequest: { items: payload.items, dueAt: payload.dueAt, requestedAt: now, requestedBy: actor._id, ...(payload.documentType ? { documentType: payload.documentType } : {}) } }),
     note: ({ payload }) => (payload.items as string[]).join('\n'),
     dueAt: ({ payload }) => payload.dueAt as Date,
     // The working days left, counted now in the applicant's language, as a procedure's ask says them;
@@ -225,12 +225,19 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
       items: payload.items,
       dueLeft: deadlineLeft(translator(locale), calendar, now, payload.dueAt as Date).text,
       sendTo: sendToLine(translator(locale), contact),
+      // The paper that has an upload place beside the answer, by its name in the applicant's language.
+      documentLabel: payload.documentType ? translator(locale)(`documents.types.${String(payload.documentType)}`) : '',
     }),
   },
   answer_info: {
     // The version the answer consumed: the same answer sent again from that page (a double tap) is
     // recognised as already recorded (routes/applications.ts), not shown as a conflict.
-    set: ({ payload, now, caseDoc }) => ({ 'infoRequest.answer': payload.answer, 'infoRequest.answeredAt': now, 'infoRequest.answeredVersion': caseDoc.version }),
+    set: ({ payload, now, caseDoc }) => ({
+      'infoRequest.answer': payload.answer,
+      'infoRequest.answeredAt': now,
+      'infoRequest.answeredVersion': caseDoc.version,
+      ...(Array.isArray(payload.documents) && payload.documents.length ? { 'infoRequest.answerDocuments': payload.documents.map((id) => new mongoose.Types.ObjectId(String(id))) } : {}),
+    }),
     // The applicant's receipt says when screening is due, with the working days left (as the request's e-mail says its date).
     mail: ({ now, calendar }, _set, locale) => {
       const due = countedDeadline(calendar, { from: now, workingDays: STAGE_DEADLINES.screening! });
