@@ -239,9 +239,13 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
       ...(Array.isArray(payload.documents) && payload.documents.length ? { 'infoRequest.answerDocuments': payload.documents.map((id) => new mongoose.Types.ObjectId(String(id))) } : {}),
     }),
     // The applicant's receipt says when screening is due, with the working days left (as the request's e-mail says its date).
-    mail: ({ now, calendar }, _set, locale) => {
+    // The officer's e-mail says a file came with it (server/applications/answer.ts), of the paper the request named.
+    mail: ({ now, calendar, payload, caseDoc }, _set, locale) => {
+      const t = translator(locale);
       const due = countedDeadline(calendar, { from: now, workingDays: STAGE_DEADLINES.screening! });
-      return { dueLeft: deadlineLeft(translator(locale), calendar, now, due).text };
+      const files = Array.isArray(payload.documents) ? payload.documents.length : 0;
+      const type = caseDoc.infoRequest?.documentType;
+      return { dueLeft: deadlineLeft(t, calendar, now, due).text, answerFiles: files && type ? t('cases.requestInfo.answerFiles', { count: files, type: t(`documents.types.${type}`) }) : '' };
     },
     note: ({ payload }) => String(payload.answer).slice(0, 5000),
   },

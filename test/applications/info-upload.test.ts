@@ -92,6 +92,8 @@ describe('information request: a paper uploaded with the answer', function () {
   it('takes the answer with its file: stored in the case documents and on disk, shown to HR with the answer', async () => {
     const applicant = await createUser({ role: 'applicant', locale: 'en' });
     const c = await ask(applicant, 'degree_translation');
+    // The officer assigned is e-mailed the answer, with the file named.
+    await Case.updateOne({ _id: c._id }, { $set: { assignee: hr._id } });
     const ap = await signedIn(t, applicant);
     const mine = await page(ap, `/applications/${c._id}`);
     expect(mine.text).to.include(`<form method="post" action="/applications/${c._id}/answer" enctype="multipart/form-data">`);
@@ -118,6 +120,9 @@ describe('information request: a paper uploaded with the answer', function () {
     expect(box).to.include('Upload asked for: Degree translations (certified)');
     expect(box).to.include('Here is the certified translation.');
     expect(box).to.include(`<a href="/documents/${doc._id}/download">translation.pdf</a>`);
+    await deliver(t, c._id);
+    const told = await t.smtp.waitFor((m) => m.to.includes(hr.email.toLowerCase()) && m.text.includes(c.reference) && m.text.includes('has answered your request'));
+    expect(told.text).to.include("With the answer: 1 file (Degree translations (certified)), in the case's documents.");
   });
 
   it('still takes a text answer without a file', async () => {
