@@ -344,6 +344,10 @@ const caseSchema = new Schema(
       answeredAt: { type: Date },
       /** The case's version the answer was sent from (a second identical send from that page is the same answer). */
       answeredVersion: { type: Number },
+      /** A paper HR asked for with an upload place: the applicant's answer form offers a file of this type (server/cases/request-info.ts). */
+      documentType: { type: String, enum: DOCUMENT_TYPES },
+      /** The files uploaded with the answer (in the case's documents), shown to HR beside it. */
+      answerDocuments: { type: [{ type: Schema.Types.ObjectId, ref: 'CaseDocument' }], default: undefined },
     },
     /**
      * What the offer is (server/cases/offer-terms.ts): HR's short summary of the terms, free text as

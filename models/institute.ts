@@ -7,6 +7,17 @@ const instituteSchema = new Schema(
       vi: { type: String, required: true, trim: true, maxlength: 300 },
       en: { type: String, required: true, trim: true, maxlength: 300 },
     },
+    /**
+     * How an applicant reaches the institute's HR office and where papers asked outside the upload
+     * list go (the applicant's page, the e-mails asking for them): each part optional, as typed.
+     * The limits are HR_CONTACT_LIMITS (server/admin/institutes.ts), checked by the admin form.
+     */
+    hrContact: {
+      email: { type: String, trim: true, lowercase: true, maxlength: 254 },
+      phone: { type: String, trim: true, maxlength: 40 },
+      address: { type: String, trim: true, maxlength: 500 },
+      hours: { type: String, trim: true, maxlength: 200 },
+    },
   },
   { timestamps: true },
 );

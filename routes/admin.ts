@@ -11,7 +11,7 @@ import { allow } from '../server/http/allow.ts';
 import { flash } from '../server/http/flash.ts';
 import { parseForm, type FieldErrorKeys } from '../server/http/forms.ts';
 import { calendarDayMessage, isCalendarDay } from '../server/support/calendar-day.ts';
-import { createInstitute, findInstitute, instituteOptions, listInstitutes, updateInstitute } from '../server/admin/institutes.ts';
+import { createInstitute, findInstitute, hrContactValues, HR_CONTACT_LIMITS, instituteOptions, listInstitutes, updateInstitute } from '../server/admin/institutes.ts';
 import { listCalls, saveCall } from '../server/admin/calls.ts';
 import { findCall } from '../server/calls/service.ts';
 import { addRow, callToValues, emptyCallValues, valuesFromBody, type CallFormValues } from '../server/admin/call-form.ts';
@@ -31,11 +31,21 @@ import {
 const text = z.unknown().optional().transform((v) => (typeof v === 'string' ? v.trim() : ''));
 const INVALID = 'admin.errors.invalid';
 
-const instituteFields = z.object({ code: text, nameVi: text, nameEn: text });
+const instituteFields = z.object({ code: text, nameVi: text, nameEn: text, hrEmail: text, hrPhone: text, hrAddress: text, hrHours: text });
+/** An optional part of the HR contact: blank clears it; else bounded and free of hidden characters. */
+const contactPart = (max: number) => z.string().max(max, 'admin.errors.tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters');
 const instituteBody = z.object({
   code: z.string().toUpperCase().regex(/^[A-Z0-9-]{2,20}$/, 'admin.errors.code'),
   nameVi: z.string().min(1, 'admin.errors.required').max(300, 'admin.errors.tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters'),
   nameEn: z.string().min(1, 'admin.errors.required').max(300, 'admin.errors.tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters'),
+  // Kept as typed but lower-cased, as accounts keep addresses; written into e-mails, so an address only.
+  hrEmail: contactPart(HR_CONTACT_LIMITS.hrEmail)
+    .transform((v) => v.toLowerCase())
+    .refine((v) => v === '' || z.email().safeParse(v).success, 'admin.institutes.errors.email'),
+  // Digits with the usual separators (+84 24 3756 4321, (024) 3756-4321, ext. not included): at least 6 digits.
+  hrPhone: contactPart(HR_CONTACT_LIMITS.hrPhone).refine((v) => v === '' || (/^\+?[0-9 ().\-/]+$/.test(v) && (v.match(/[0-9]/g) ?? []).length >= 6), 'admin.institutes.errors.phone'),
+  hrAddress: contactPart(HR_CONTACT_LIMITS.hrAddress),
+  hrHours: contactPart(HR_CONTACT_LIMITS.hrHours),
 });
 
 const holidayFields = z.object({ date: text, kind: text, nameVi: text, nameEn: text });
@@ -90,7 +100,7 @@ export function adminRoutes(app: AppContext): Router {
 
   router.get('/admin/institutes/:id', admin, async (req, res) => {
     const institute = await findInstitute({ instituteId: idParams.parse(req.params).id });
-    const values = { code: institute.code, nameVi: institute.name?.vi, nameEn: institute.name?.en };
+    const values = { code: institute.code, nameVi: institute.name?.vi, nameEn: institute.name?.en, ...hrContactValues(institute) };
     res.render('admin/institute-edit', presentInstituteEdit(req.ctx, { id: String(institute._id), values }));
   });
 

@@ -7,7 +7,14 @@ import { sentFormKey } from '../server/http/form-key.ts';
 import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
 import type { CaseDoc } from '../models/case.ts';
-import { NotFoundError, ValidationError } from '../server/errors.ts';
+import { AppError, NotFoundError, RateLimitedError, ValidationError } from '../server/errors.ts';
+import { receiveUploads, uploadRateLimit } from '../server/http/uploads.ts';
+import { UploadError } from '../server/documents/errors.ts';
+import { uploadLimits } from '../server/documents/rules.ts';
+import { uploadTempDir } from '../server/documents/storage.ts';
+import { uploadRefusal } from '../server/documents/present.ts';
+import type { ReceivedFile } from '../server/documents/upload.ts';
+import { answerChecklist, answerWithFiles, discard } from '../server/applications/answer.ts';
 import { authorize } from '../server/policies/index.ts';
 import { allow } from '../server/http/allow.ts';
 import { reloadTo } from '../server/http/reload.ts';
@@ -19,7 +26,6 @@ import { CaseConflictError } from '../server/cases/conflict.ts';
 import { conflictPage, type FormState } from '../server/cases/present.ts';
 import { postMessage } from '../server/cases/commands.ts';
 import {
-  answerInfoRequest,
   applicantAction,
   canEditStep,
   editableSteps,
@@ -49,6 +55,8 @@ const stepParams = z.object({ id: z.string(), step: z.string().refine(isStep) })
 const stepBody = z.record(z.string(), z.unknown());
 const submitBody = z.object({ version: formVersion, keepDataConsent: z.unknown().optional().transform(isTicked) });
 const answerBody = z.object({ version: formVersion, answer: formText });
+/** A date typed beside the answer's file (`<type>_issuedAt`, `<type>_expiresAt`), as on the upload form. */
+const DATE_FIELD = /^[a-z_]{1,40}_(?:issuedAt|expiresAt)$/;
 const offerBody = z.object({ decision: z.enum(['accept', 'decline'], { error: 'applications.errors.choice' }) });
 const versionBody = z.object({ version: formVersion });
 /** The applicant's "done" to a request within a procedure (server/procedures/asks.ts), with a few words if they like. */
@@ -63,6 +71,8 @@ export function applicationsRoutes(app: AppContext): Router {
   const router = Router();
   router.use(['/applications'], caseStyles);
   const applicant = allow('role.applicant');
+  const limitUploads = uploadRateLimit(app);
+  const tempDir = uploadTempDir(app.config);
   // The addresses a refused form leaves in the address bar (POST-only actions): reopened, they are the application.
   for (const action of ['submit', 'answer', 'offer', 'messages']) router.get(`/applications/:id/${action}`, applicant, reloadTo((p) => `/applications/${p.id}`));
 
@@ -159,19 +169,42 @@ export function applicationsRoutes(app: AppContext): Router {
     res.redirect(303, back);
   });
 
+  // The answer to an information request: its text, and, when the request names a paper, the file
+  // beside it (a multipart form, its CSRF token read with the body as on the documents' upload route).
   router.post('/applications/:id/answer', applicant, async (req, res) => {
     const caseDoc = await myCase(req);
+    let files: ReceivedFile[] = [];
+    /** A refused file (or too many uploads this hour): said beside the file input, the text kept, nothing stored. */
+    const refusedUpload = async (err: unknown) => {
+      if (!(err instanceof UploadError || (err instanceof AppError && err.status !== 401 && err.status !== 403 && err.status < 500))) throw err;
+      if (err instanceof RateLimitedError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+      const refusal = uploadRefusal(req.ctx, err);
+      const typed = typeof req.body?.answer === 'string' ? req.body.answer : '';
+      await showApplication(req, res, caseDoc, { errors: { [refusal.field ?? 'answerFile']: refusal.message }, values: { answer: typed } }, refusal.status);
+    };
+    if (req.is('multipart/form-data')) {
+      try {
+        await limitUploads(req);
+        // The form's one upload place: a file under any other name (or with no paper asked) is refused before a byte is kept.
+        files = await receiveUploads(req, res, { tempDir, ...uploadLimits(await answerChecklist(caseDoc), app.config.upload.maxBytes) });
+      } catch (err) {
+        await refusedUpload(err);
+        return;
+      }
+    }
     const { version, answer } = readForm(answerBody, req.body);
     if (!answer) {
+      await discard(files);
       await showApplication(req, res, caseDoc, { errors: { answer: 'applications.errors.answerRequired' }, values: { answer } }, 422);
       return;
     }
     try {
-      await answerInfoRequest({ app, ctx: req.ctx, caseDoc, expectedVersion: version, answer });
+      const dates = Object.fromEntries(Object.entries((req.body ?? {}) as Record<string, unknown>).filter(([k]) => DATE_FIELD.test(k)));
+      await answerWithFiles({ app, ctx: req.ctx, caseDoc, expectedVersion: version, answer, files, dates });
     } catch (err) {
       if (err instanceof CaseConflictError) res.status(409).render('cases/conflict', conflictPage(req.ctx, err, `/applications/${String(caseDoc._id)}`, req.body));
       else if (err instanceof ValidationError) await showApplication(req, res, caseDoc, { errors: err.fields, values: { answer } }, 422);
-      else throw err;
+      else await refusedUpload(err);
       return;
     }
     // Recorded now, or by the same tap sent twice: either way the answer is in.

@@ -28,7 +28,7 @@ import { canonicalQuery, deleteSavedFilter, saveFilter } from '../server/cases/s
 import { addNote, assignCase, bulkAssign, postMessage } from '../server/cases/commands.ts';
 import { CaseConflictError } from '../server/cases/conflict.ts';
 import { loadCasePage, staffCase, staffCaseRecord } from '../server/cases/page.ts';
-import { applicantLocale, defaultInfoDue, canRequestInfo, canExtendInfo, extendInfoRequest } from '../server/cases/request-info.ts';
+import { applicantLocale, defaultInfoDue, canRequestInfo, canExtendInfo, extendInfoRequest, requestableDocuments } from '../server/cases/request-info.ts';
 import { changePlannedStart } from '../server/cases/planned-start.ts';
 import { changeOfferTerms, OFFER_LETTER_FIELD } from '../server/cases/offer-terms.ts';
 import { receiveUploads, uploadRateLimit } from '../server/http/uploads.ts';
@@ -46,7 +46,7 @@ const caseParams = z.object({ id: z.string() });
 const actionParams = z.object({ id: z.string(), action: z.string().refine(isAction) }).transform((p) => ({ id: p.id, action: p.action as Action }));
 /** A workflow step from the case page: the version, and what the step's own form carries (the workflow checks it). */
 const actionBody = z.object({ version: formVersion, reason: formText, note: formText, items: formText, dueAt: formText, arrivedOn: formText, reviewBy: formText, receivedVia: formText, receivedOn: formText });
-const requestInfoBody = z.object({ version: formVersion, items: formText, dueAt: formText });
+const requestInfoBody = z.object({ version: formVersion, items: formText, dueAt: formText, documentType: formText });
 const extendInfoBody = z.object({ version: formVersion, extendDueAt: formText, extendReason: formText });
 const plannedStartBody = z.object({ version: formVersion, plannedStart: formText, plannedStartReason: formText });
 /** The offer's terms (the letter is the multipart body's file): any other field sent is ignored. */
@@ -240,14 +240,14 @@ export function casesRoutes(app: AppContext): Router {
       res.redirect(303, `/cases/${String(c._id)}`);
       return;
     }
-    res.render('cases/request-info', requestInfoPage(req.ctx, c, await applicantLocale({ caseDoc: c }), { values: { dueAt: await defaultInfoDue({ ctx: req.ctx }) } }));
+    res.render('cases/request-info', requestInfoPage(req.ctx, c, await applicantLocale({ caseDoc: c }), await requestableDocuments(c.call), { values: { dueAt: await defaultInfoDue({ ctx: req.ctx }) } }));
   });
 
   router.post('/cases/:id/request-info', WORKERS, async (req, res) => {
     const c = await caseFor(req, 'work');
     const { version, ...values } = readForm(requestInfoBody, req.body);
     const ok = await step(req, res, c, 'request_info', version, values, async (err) => {
-      res.status(422).render('cases/request-info', requestInfoPage(req.ctx, c, await applicantLocale({ caseDoc: c }), { errors: err.fields, values }));
+      res.status(422).render('cases/request-info', requestInfoPage(req.ctx, c, await applicantLocale({ caseDoc: c }), await requestableDocuments(c.call), { errors: err.fields, values }));
     });
     if (!ok) return;
     const mail = stepEmail(ok);

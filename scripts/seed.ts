@@ -53,6 +53,11 @@ async function main(): Promise<void> {
     const inst = async (code: string, vi: string, en: string) =>
       (await Institute.findOne({ code })) ?? Institute.create({ code, name: { vi, en } });
     const ims = await inst('VAST-IMS', 'Viện Khoa học Vật liệu', 'Institute of Materials Science');
+    // Its HR office as applicants are told it (demo values: example.vn address, a made-up number); an existing one is kept.
+    if (!ims.hrContact?.email) {
+      ims.set('hrContact', { email: 'nhansu@ims.example.vn', phone: '+84 24 3000 0000', address: 'Phòng Tổ chức – Hành chính\n18 Hoàng Quốc Việt, Cầu Giấy, Hà Nội', hours: 'Thứ Hai–Thứ Sáu / Mon–Fri 8:00–11:30, 13:30–17:00' });
+      await ims.save();
+    }
     const ai = await inst('HUST-AI', 'Viện Trí tuệ Nhân tạo', 'Institute for Artificial Intelligence');
 
     // Calls

@@ -11,6 +11,26 @@ export interface InstituteInput {
   code: string;
   nameVi: string;
   nameEn: string;
+  /** The HR office's contact: '' clears a part. */
+  hrEmail: string;
+  hrPhone: string;
+  hrAddress: string;
+  hrHours: string;
+}
+
+/** The bounds of the HR contact's parts (the admin form checks them; the model keeps the same). */
+export const HR_CONTACT_LIMITS = { hrEmail: 254, hrPhone: 40, hrAddress: 500, hrHours: 200 } as const;
+
+/** The HR office's contact as stored: only the parts given. */
+export function hrContactOf(input: Pick<InstituteInput, 'hrEmail' | 'hrPhone' | 'hrAddress' | 'hrHours'>) {
+  const parts = { email: input.hrEmail, phone: input.hrPhone, address: input.hrAddress, hours: input.hrHours };
+  return Object.fromEntries(Object.entries(parts).filter(([, v]) => v !== '')) as { email?: string; phone?: string; address?: string; hours?: string };
+}
+
+/** The contact as the edit form shows it. */
+export function hrContactValues(institute: Pick<InstituteDoc, 'hrContact'>): Pick<InstituteInput, 'hrEmail' | 'hrPhone' | 'hrAddress' | 'hrHours'> {
+  const c = institute.hrContact;
+  return { hrEmail: c?.email ?? '', hrPhone: c?.phone ?? '', hrAddress: c?.address ?? '', hrHours: c?.hours ?? '' };
 }
 
 /** A form's save: done, or the fields to show again with their message keys. */
@@ -46,7 +66,7 @@ export async function findInstitute(opts: { instituteId: string }): Promise<Inst
 
 export async function createInstitute(opts: { ctx: Context } & InstituteInput): Promise<SaveResult> {
   try {
-    const institute = await Institute.create({ code: opts.code, name: { vi: opts.nameVi, en: opts.nameEn } });
+    const institute = await Institute.create({ code: opts.code, name: { vi: opts.nameVi, en: opts.nameEn }, hrContact: hrContactOf(opts) });
     await recordAudit(opts.ctx, { action: 'institute.create', targetType: 'institute', targetId: String(institute._id), summary: { code: institute.code } });
     return { ok: true, id: String(institute._id) };
   } catch (err) {
@@ -58,14 +78,16 @@ export async function createInstitute(opts: { ctx: Context } & InstituteInput): 
 export async function updateInstitute(opts: { ctx: Context; institute: InstituteDoc } & InstituteInput): Promise<SaveResult> {
   const { institute } = opts;
   const id = String(institute._id);
-  const before = { code: institute.code, name: { vi: institute.name?.vi, en: institute.name?.en } };
+  const before = { code: institute.code, name: { vi: institute.name?.vi, en: institute.name?.en }, hrContact: hrContactOf(hrContactValues(institute)) };
+  const hrContact = hrContactOf(opts);
   try {
-    const res = await Institute.updateOne({ _id: institute._id }, { $set: { code: opts.code, name: { vi: opts.nameVi, en: opts.nameEn } } });
+    // The contact is replaced whole: a part left blank is cleared, not kept from before.
+    const res = await Institute.updateOne({ _id: institute._id }, { $set: { code: opts.code, name: { vi: opts.nameVi, en: opts.nameEn }, hrContact } });
     if (res.matchedCount === 0) throw new NotFoundError();
   } catch (err) {
     if (isDuplicateKey(err)) return CODE_TAKEN;
     throw err;
   }
-  await recordAudit(opts.ctx, { action: 'institute.update', targetType: 'institute', targetId: id, summary: { before, after: { code: opts.code } } });
+  await recordAudit(opts.ctx, { action: 'institute.update', targetType: 'institute', targetId: id, summary: { before, after: { code: opts.code, hrContact } } });
   return { ok: true, id };
 }

@@ -19,6 +19,10 @@ import { applicantDecisionReason } from '../cases/applicant-view.ts';
 import { listText } from '../procedures/present.ts';
 import { DECLINE_REASON_MAX } from '../workflow/index.ts';
 import type { OfferAnswer } from './offer.ts';
+import { askedDocument } from './answer.ts';
+import { DATE_RULES } from '../documents/validity.ts';
+import type { DocumentType } from '../../models/constants.ts';
+import { fieldErrorText } from '../http/forms.ts';
 
 export function applicationsList(ctx: Context, rows: ApplicationRow[]) {
   const t = tOf(ctx);
@@ -70,6 +74,26 @@ function hrByText(t: TFunction, locale: string, stage: string, left: Application
   return t(`applications.show.next.hrBy.${stage}`, { ...params, defaultValue: '' }) || undefined;
 }
 
+/**
+ * The file input beside the answer, when HR's request names a paper (server/applications/answer.ts):
+ * its field is the document type, as on the upload form, with the date its rule needs typed beside it.
+ */
+function answerUploadView(t: TFunction, caseDoc: ApplicationData['caseDoc'], state: FormState) {
+  const type = askedDocument(caseDoc);
+  if (!type) return undefined;
+  const rule = DATE_RULES[type as DocumentType];
+  const dateField = rule ? `${type}_${rule === 'issued' ? 'issuedAt' : 'expiresAt'}` : undefined;
+  const errors = state.errors ?? {};
+  return {
+    field: type,
+    label: t('applications.info.file', { type: t(`documents.types.${type}`) }),
+    error: errors[type] ? fieldErrorText(t, errors[type]) : undefined,
+    ...(dateField
+      ? { dateField, dateLabel: t(rule === 'issued' ? 'applications.info.issuedAt' : 'applications.info.expiresAt'), dateValue: String(state.values?.[dateField] ?? ''), dateError: errors[dateField] ? fieldErrorText(t, errors[dateField]) : undefined }
+      : {}),
+  };
+}
+
 export function applicationPage(ctx: Context, data: ApplicationData, retentionDays: number, state: FormState = {}) {
   const t = tOf(ctx);
   const { caseDoc, call, names, checklist, actions } = data;
@@ -96,6 +120,7 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
     // What is offered, HR's words; a term HR left blank is the letter's ("As in the letter").
     offer: data.offer ? { letterUrl: data.offer.letterUrl, terms: data.offer.terms.map((o) => ({ label: t(`applications.offer.terms.${o.key}`), text: o.text || t('applications.offer.asInLetter') })) } : undefined,
     canAnswer: actions.includes('answer_info'),
+    answerUpload: answerUploadView(t, caseDoc, state),
     canAcceptOffer: actions.includes('accept_offer'),
     canDeclineOffer: actions.includes('decline_offer'),
     canWithdraw: actions.includes('withdraw'),
@@ -106,6 +131,7 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
     canMessage: inStages(caseDoc.stage, ACTIVE_STAGES),
     checklist,
     procedures: data.procedures,
+    contact: data.contact,
     planner: presentPlan(ctx, data.plan, caseDoc.forecast?.computedAt, { forApplicant: true }),
     keepDataConsent: caseDoc.keepDataConsent === true,
     retentionDays,

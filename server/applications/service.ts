@@ -25,6 +25,7 @@ import { setKeepDataConsent } from '../privacy/consent.ts';
 import { documentWarnings, missingParts, type MissingPart } from './completeness.ts';
 import { parseAchievements, parseDependants, parseEligibility, parseProfile, parseSupport, type Body, type RowKind, type Step } from './steps.ts';
 import { withFields } from '../support/with-fields.ts';
+import { contactBox } from '../institutes/contact.ts';
 
 /** Stages in which the applicant may still change their application, and the steps open then. */
 const EDITABLE: Partial<Record<Stage, readonly Step[]>> = {
@@ -133,7 +134,7 @@ export async function loadApplication({ ctx, caseDoc }: { ctx: Context; caseDoc:
   const viewer = actorOf(ctx);
   const call = await shownCall(caseDoc.call);
   const [names, checklist, plan] = await Promise.all([peopleNames((caseDoc.messages ?? []).map((m) => m.author)), documentsChecklist(caseDoc, call, viewer), casePlan({ caseDoc, now: ctx.now })]);
-  const procedures = await caseProcedures({ ctx, caseDoc, forApplicant: true });
+  const [procedures, contact] = await Promise.all([caseProcedures({ ctx, caseDoc, forApplicant: true }), contactBox(caseDoc.institute)]);
   // The open request's date with its working days left, as a procedure's ask shows them.
   const due = caseDoc.stage === 'awaiting_applicant' ? caseDoc.infoRequest?.dueAt : undefined;
   // By when HR acts next, where HR does (server/cases/next-step.ts): the stage's date, with its working days.
@@ -144,7 +145,7 @@ export async function loadApplication({ ctx, caseDoc }: { ctx: Context; caseDoc:
   const infoLeft = due && calendar ? deadlineLeft(tOf(ctx), calendar, ctx.now, due).text : undefined;
   const hrLeft = hrDue && calendar ? deadlineLeft(tOf(ctx), calendar, ctx.now, hrDue) : undefined;
   const offerLeft = offerDueAt && calendar ? deadlineLeft(tOf(ctx), calendar, ctx.now, offerDueAt).text : undefined;
-  return { caseDoc, call, names: names as PeopleNames, checklist, plan, procedures, infoLeft, hrLeft, offerDueAt, offerLeft, offer: offerForApplicant(caseDoc), actions: availableActions(caseDoc, viewer) };
+  return { caseDoc, call, names: names as PeopleNames, checklist, plan, procedures, infoLeft, hrLeft, offerDueAt, offerLeft, offer: offerForApplicant(caseDoc), contact, actions: availableActions(caseDoc, viewer) };
 }
 export type ApplicationData = Awaited<ReturnType<typeof loadApplication>>;
 
@@ -256,10 +257,11 @@ export async function applicantAction(opts: { app: AppContext; ctx: Context; cas
  * answer (`repeated`), not a conflict, and nothing is written or e-mailed twice. A different text
  * on that stale page is still a conflict (CaseConflictError): it was not sent.
  */
-export async function answerInfoRequest(opts: { app: AppContext; ctx: Context; caseDoc: CaseDoc; expectedVersion: number; answer: string }): Promise<{ repeated: boolean }> {
+export async function answerInfoRequest(opts: { app: AppContext; ctx: Context; caseDoc: CaseDoc; expectedVersion: number; answer: string; documents?: string[] }): Promise<{ repeated: boolean }> {
   if (sameAnswer(opts.caseDoc, opts.expectedVersion, opts.answer)) return { repeated: true };
   try {
-    await transition({ app: opts.app, ctx: opts.ctx, caseId: opts.caseDoc._id, action: 'answer_info', expectedVersion: opts.expectedVersion, payload: { answer: opts.answer } });
+    // documents: the files just uploaded with it (server/applications/answer.ts), named on the request for HR.
+    await transition({ app: opts.app, ctx: opts.ctx, caseId: opts.caseDoc._id, action: 'answer_info', expectedVersion: opts.expectedVersion, payload: { answer: opts.answer, ...(opts.documents?.length ? { documents: opts.documents } : {}) } });
     return { repeated: false };
   } catch (err) {
     // Both sends raced: the other one recorded it between this one's read and its write.

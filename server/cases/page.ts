@@ -6,6 +6,7 @@ import { casePlan } from '../planner/service.ts';
 import { loadCalendar } from '../calendar/index.ts';
 import { caseDocumentVersions } from '../documents/present.ts';
 import { currentOf } from '../documents/index.ts';
+import { canDownloadDocument } from '../policies/document.ts';
 import type { Context } from '../context.ts';
 import type { CaseDoc, CaseRecord } from '../../models/case.ts';
 import { shownCall } from '../calls/kept.ts';
@@ -60,6 +61,9 @@ export async function loadCasePage({ ctx, caseDoc }: { ctx: Context; caseDoc: Ca
   const seesEmails = can(viewer, 'mail.view', { source: 'case', institute: c.institute });
   // The offer's terms and letter (server/cases/offer-terms.ts): HR of the institute, while the offer is prepared or waits.
   const canAttachOffer = can(viewer, 'document.attachOffer', { applicant: c.applicant, institute: c.institute, call: c.call, stage: c.stage });
-  return { calendar, caseDoc: c, call, applicant, officers, names, checklist, plan, procedures, canWork, seesEmails, canAttachOffer, actions, unmet, decides: decidesNow(c, viewer) };
+  // The files the applicant sent with their answer to an information request, shown beside the answer.
+  const answered = new Set((c.infoRequest?.answerDocuments ?? []).map(String));
+  const answerFiles = answered.size && canDownloadDocument(viewer, c, facts) ? documents.filter((d) => answered.has(String(d._id))).map((d) => ({ id: String(d._id), type: d.type, name: d.originalName, at: d.createdAt })) : [];
+  return { calendar, caseDoc: c, call, applicant, officers, names, checklist, plan, procedures, canWork, seesEmails, canAttachOffer, actions, unmet, decides: decidesNow(c, viewer), answerFiles };
 }
 export type CasePageData = Awaited<ReturnType<typeof loadCasePage>>;

@@ -349,6 +349,9 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     dependants: (c.dependants ?? []).map((d) => withFields(d, { relationshipLabel: d.relationship ? t(`applications.relationships.${d.relationship}`) : '', nationalityName: countryName(d.nationality, locale) })),
     supportRequested: SUPPORT_FIELDS.filter((f) => c.supportRequested?.[f]).map((f) => t(`applications.support.${f}`)),
     infoRequest: c.infoRequest?.requestedAt ? c.infoRequest : undefined,
+    // The paper the request gave an upload place to, and the files sent with the answer.
+    infoDocumentLabel: c.infoRequest?.requestedAt && c.infoRequest.documentType ? t(`documents.types.${c.infoRequest.documentType}`) : undefined,
+    answerFiles: data.answerFiles.map((f) => withFields(f, { label: t(`documents.types.${f.type}`) })),
     decision: c.decision?.decidedAt ? c.decision : undefined,
     // The applicant declined the offer: when, and their reason if they gave one (the history note).
     offerDeclined: c.stage === 'withdrawn' ? declinedOffer(c.history ?? []) : undefined,
@@ -519,9 +522,17 @@ export function confirmDecisionPage(ctx: Context, preview: HrDecisionPreview, ac
 }
 
 /** The information request form (what the applicant must provide, and by when). */
-export function requestInfoPage(ctx: Context, c: CaseDoc, applicantLocale: 'en' | 'vi', state: FormState = {}) {
+export function requestInfoPage(ctx: Context, c: CaseDoc, applicantLocale: 'en' | 'vi', documents: { checklist: string[]; other: string[] }, state: FormState = {}) {
   const t = tOf(ctx);
+  const chosen = String(state.values?.documentType ?? '');
+  const option = (d: string) => ({ value: d, label: t(`documents.types.${d}`), selected: chosen === d });
   return {
+    // An upload place beside the answer: none, a slot of the checklist, or another kind of paper.
+    documentNone: { selected: !chosen },
+    documentGroups: [
+      { label: t('cases.requestInfo.documentChecklist'), options: documents.checklist.map(option) },
+      { label: t('cases.requestInfo.documentOther'), options: documents.other.map(option) },
+    ].filter((g) => g.options.length > 0),
     // The e-mail is in the applicant's language but the items go in as typed: say which language to write them in.
     itemsHint: `${t('cases.requestInfo.itemsHint')} ${t('cases.requestInfo.itemsLanguage', { language: t(`shortlists.decide.languages.${applicantLocale}`) })}`,
     title: `${t('cases.requestInfo.title')} · ${c.reference}`,

@@ -8,7 +8,7 @@ import type { AppContext } from '../deps.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { nextDueAt } from '../../models/case-deadline.ts';
 import { ACTION_RULES, availableActions } from '../workflow/index.ts';
-import { PAYLOADS } from '../workflow/transitions.ts';
+import { PAYLOADS, REQUESTABLE_DOCUMENTS } from '../workflow/transitions.ts';
 import { loadCalendar, vnDateKey } from '../calendar/index.ts';
 import { User } from '../../models/user.ts';
 import { ValidationError, type FieldErrors } from '../errors.ts';
@@ -29,6 +29,17 @@ export function canRequestInfo({ ctx, caseDoc }: { ctx: Context; caseDoc: Pick<C
 /** Who may end an open request (answered outside the portal) may also give it a later date. */
 export function canExtendInfo({ ctx, caseDoc }: { ctx: Context; caseDoc: Pick<CaseDoc, 'applicant' | 'institute' | 'call' | 'stage'> }): boolean {
   return availableActions(caseDoc, ctx.actor).includes('answered_outside');
+}
+
+/**
+ * The papers a request may give an upload place to, for its form: the call's checklist first (the
+ * applicant knows those slots), then the general document types (a translation, a photo that the
+ * checklist does not list), as a procedure's request names a slot (server/procedures/asks.ts).
+ */
+export async function requestableDocuments(callId: unknown): Promise<{ checklist: string[]; other: string[] }> {
+  const call = await Call.findById(callId, { checklist: 1 }).lean();
+  const listed = new Set((call?.checklist ?? []).map((i) => String(i.type)));
+  return { checklist: REQUESTABLE_DOCUMENTS.filter((d) => listed.has(d)), other: REQUESTABLE_DOCUMENTS.filter((d) => !listed.has(d)) };
 }
 
 /** The default answer-by date ('YYYY-MM-DD' in Vietnam), INFO_REQUEST_DAYS working days from now. */

@@ -19,7 +19,7 @@ import { csrfTokenFromState, storeCsrfToken } from './visitor-state.ts';
  * The routes that read their multipart body with receiveUploads (uploads.ts), which checks the
  * token: exactly those (test/platform/route-inventory.test.ts), as any other would go unchecked.
  */
-const UPLOAD_ROUTES: readonly RegExp[] = [/^\/cases\/[^/]+\/documents$/, /^\/documents\/[^/]+\/renew$/, /^\/cases\/[^/]+\/offer-terms$/];
+const UPLOAD_ROUTES: readonly RegExp[] = [/^\/cases\/[^/]+\/documents$/, /^\/documents\/[^/]+\/renew$/, /^\/cases\/[^/]+\/offer-terms$/, /^\/applications\/[^/]+\/answer$/];
 
 export function isUploadRoute(method: string, path: string): boolean {
   return method === 'POST' && UPLOAD_ROUTES.some((route) => route.test(path));

@@ -11,6 +11,7 @@ import { loadCalendar, vnDateKey } from '../calendar/index.ts';
 import type { AppContext } from '../deps.ts';
 import { DEFAULT_LOCALE, isLocale, translator } from '../i18n/index.ts';
 import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
+import { hrContactFor, sendToLine } from '../institutes/contact.ts';
 import { periodicService, type BackgroundService } from '../services.ts';
 import { casePlan, refreshAllForecasts, requiredBeforeArrival } from './service.ts';
 import { documentLabel, documentTitle } from './present.ts';
@@ -121,6 +122,8 @@ export async function runCertificateWindowReminders({ app, now, caseIds }: { app
       closing: rows.some((r) => r.closing),
       replaced: rows.some((r) => 'replaces' in r),
       link: `${app.config.appUrl}/applications/${caseId}#planner`,
+      // A paper handed to the HR office (not on the upload list) says where it goes, when the institute has a contact.
+      sendTo: rows.some((r) => !r.uploadable) ? sendToLine(t, await hrContactFor(c.institute)) : '',
     };
     const key = outboxKey(caseId, 'certificate-windows', vnDateKey(now));
     if (await pushOnce(c._id, caseEmail({ email: applicant.email, locale }, TEMPLATE, data, key, now))) sent += 1;

@@ -22,6 +22,7 @@ import type { AppContext } from '../deps.ts';
 import { translator, type Locale } from '../i18n/index.ts';
 import { formatDay } from '../views/time.ts';
 import { currentDocuments, validityOf } from '../documents/index.ts';
+import { hrContactFor, sendToLine } from '../institutes/contact.ts';
 import { ASK_MAX_DAYS, ASK_WORKING_DAYS, PROCEDURE_RULES, clockCanStop } from './rules.ts';
 import { clockStopped, deadlineLeft, plain, trackStamp, type AskState, type ProcedureErrors, type ProcedureTarget, type TrackState } from './service.ts';
 
@@ -215,6 +216,8 @@ export async function askMore(opts: AskMoreOptions): Promise<AskResult> {
       kind,
       ...askWords(locale, kind, ask, calendar, now),
       clockStopped: opts.stopClock ? t('procedures.ask.mail.clockStopped') : '',
+      // A paper asked may go by post or by hand: where to (the institute's HR office), when it has a contact.
+      sendTo: sendToLine(t, await hrContactFor(caseDoc.institute)),
       link: `${opts.app?.config.appUrl ?? ''}/applications/${String(caseDoc._id)}`,
     };
     outbox.push(caseEmail(applicant, 'procedure_ask', data, outboxKey(String(caseDoc._id), caseDoc.version + 1, 'ask', kind), now));

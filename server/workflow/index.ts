@@ -33,6 +33,7 @@ import { caseConflict } from '../cases/conflict.ts';
 import { ACTIONS, DECLINE_REASON_MAX, HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, PAYLOADS, REJECT_REASON_MAX, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, rolesFor, type Action, type GuardFailures, type GuardInput, type Transition } from './transitions.ts';
 import { reasonToldToApplicant } from '../cases/applicant-view.ts';
 import { countedLodgingDue, waitingFor } from '../procedures/rules.ts';
+import { hrContactFor, sendToLine, type HrContact } from '../institutes/contact.ts';
 
 export { ACTIONS, DECLINE_REASON_MAX, TRANSITIONS, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, isAction, isConfirmedAction, needsConfirmation, WORKFLOW_TEMPLATES } from './transitions.ts';
 export type { Action, Transition, Guard, GuardFailures } from './transitions.ts';
@@ -105,6 +106,8 @@ interface StepFacts {
   from: Stage;
   payload: Record<string, unknown>;
   calendar: Calendar;
+  /** The institute's HR office, read only for a rule that tells the applicant where to send papers (`contact`). */
+  contact?: HrContact;
 }
 
 interface ActionRule {
@@ -120,6 +123,8 @@ interface ActionRule {
   event?: (f: StepFacts) => Record<string, unknown>;
   /** What the e-mail says beyond the common facts, in the recipient's language where it writes words (`dueAt`: the new stage's deadline). */
   mail?: (f: StepFacts, set: Record<string, unknown>, locale: Locale, dueAt: Date | undefined) => Record<string, unknown>;
+  /** Its e-mail says where papers go: the institute's HR contact is read into the facts. */
+  contact?: true;
 }
 
 /**
@@ -210,20 +215,37 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
       if (near && calendar.workingDaysBetween(now, due) < INFO_REQUEST_MIN_WORKING_DAYS) return { dueAt: 'workflow.errors.dueTooSoon' };
       return undefined;
     },
-    set: ({ payload, now, actor }) => ({ infoRequest: { items: payload.items, dueAt: payload.dueAt, requestedAt: now, requestedBy: actor._id } }),
+    set: ({ payload, now, actor }) => ({ infoRequest: { items: payload.items, dueAt: payload.dueAt, requestedAt: now, requestedBy: actor._id, ...(payload.documentType ? { documentType: payload.documentType } : {}) } }),
     note: ({ payload }) => (payload.items as string[]).join('\n'),
     dueAt: ({ payload }) => payload.dueAt as Date,
-    // The working days left, counted now in the applicant's language, as a procedure's ask says them.
-    mail: ({ payload, now, calendar }, _set, locale) => ({ items: payload.items, dueLeft: deadlineLeft(translator(locale), calendar, now, payload.dueAt as Date).text }),
+    // The working days left, counted now in the applicant's language, as a procedure's ask says them;
+    // where to send papers (the HR office's contact, when the institute has one).
+    contact: true,
+    mail: ({ payload, now, calendar, contact }, _set, locale) => ({
+      items: payload.items,
+      dueLeft: deadlineLeft(translator(locale), calendar, now, payload.dueAt as Date).text,
+      sendTo: sendToLine(translator(locale), contact),
+      // The paper that has an upload place beside the answer, by its name in the applicant's language.
+      documentLabel: payload.documentType ? translator(locale)(`documents.types.${String(payload.documentType)}`) : '',
+    }),
   },
   answer_info: {
     // The version the answer consumed: the same answer sent again from that page (a double tap) is
     // recognised as already recorded (routes/applications.ts), not shown as a conflict.
-    set: ({ payload, now, caseDoc }) => ({ 'infoRequest.answer': payload.answer, 'infoRequest.answeredAt': now, 'infoRequest.answeredVersion': caseDoc.version }),
+    set: ({ payload, now, caseDoc }) => ({
+      'infoRequest.answer': payload.answer,
+      'infoRequest.answeredAt': now,
+      'infoRequest.answeredVersion': caseDoc.version,
+      ...(Array.isArray(payload.documents) && payload.documents.length ? { 'infoRequest.answerDocuments': payload.documents.map((id) => new mongoose.Types.ObjectId(String(id))) } : {}),
+    }),
     // The applicant's receipt says when screening is due, with the working days left (as the request's e-mail says its date).
-    mail: ({ now, calendar }, _set, locale) => {
+    // The officer's e-mail says a file came with it (server/applications/answer.ts), of the paper the request named.
+    mail: ({ now, calendar, payload, caseDoc }, _set, locale) => {
+      const t = translator(locale);
       const due = countedDeadline(calendar, { from: now, workingDays: STAGE_DEADLINES.screening! });
-      return { dueLeft: deadlineLeft(translator(locale), calendar, now, due).text };
+      const files = Array.isArray(payload.documents) ? payload.documents.length : 0;
+      const type = caseDoc.infoRequest?.documentType;
+      return { dueLeft: deadlineLeft(t, calendar, now, due).text, answerFiles: files && type ? t('cases.requestInfo.answerFiles', { count: files, type: t(`documents.types.${type}`) }) : '' };
     },
     note: ({ payload }) => String(payload.answer).slice(0, 5000),
   },
@@ -415,8 +437,8 @@ interface Step {
 async function apply(ctx: Context, actor: Actor, { caseDoc, row, payload }: Guarded): Promise<Step> {
   const now = ctx.now;
   const from = caseDoc.stage as Stage;
-  const facts: StepFacts = { caseDoc, actor, now, from, payload, calendar: await loadCalendar() };
   const rule = ACTION_RULES[row.action] ?? {};
+  const facts: StepFacts = { caseDoc, actor, now, from, payload, calendar: await loadCalendar(), ...(rule.contact ? { contact: await hrContactFor(caseDoc.institute) } : {}) };
   const invalid = rule.check?.(facts);
   if (invalid) throw new ValidationError(unmetTexts(ctx, invalid));
   const to = row.to === 'resume' ? resumeTarget(caseDoc) : row.to;

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { hasVisibleText, withoutHiddenCharacters } from '../support/hidden-characters.ts';
 import { isCalendarDay } from '../support/calendar-day.ts';
-import { ACTIVE_SUPPORT_STATUSES, OPEN_STAGES, type Stage } from '../../models/constants.ts';
+import { ACTIVE_SUPPORT_STATUSES, DOCUMENT_TYPES, OPEN_STAGES, type Stage } from '../../models/constants.ts';
 import type { Role } from '../../models/user.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import type { CallDoc } from '../../models/call.ts';
@@ -164,9 +164,17 @@ const dateInput = z.preprocess(
   z.date({ error: (issue) => (issue.input === undefined ? 'required' : 'invalidDate') }).refine((d) => !Number.isNaN(d.getTime()), 'invalidDate'),
 );
 
+/**
+ * The papers an information request may give an upload place to: every document type but the signed
+ * offer (the offer's own step takes it). The call's checklist ones first on the form (request-info.ts).
+ */
+export const REQUESTABLE_DOCUMENTS = DOCUMENT_TYPES.filter((d) => d !== 'signed_offer');
+
 export const PAYLOADS = {
-  request_info: z.object({ items: infoItems, dueAt: dateInput, note: optionalText(2000) }),
-  answer_info: z.object({ answer: requiredText(10_000) }),
+  // documentType: optional, '' for none; one the form did not offer is 'invalid'.
+  request_info: z.object({ items: infoItems, dueAt: dateInput, note: optionalText(2000), documentType: z.preprocess((v) => (v === '' ? undefined : v), z.enum(REQUESTABLE_DOCUMENTS, { error: 'invalid' }).optional()) }),
+  // documents: the ids of the files just uploaded with the answer (the route's, never the form's).
+  answer_info: z.object({ answer: requiredText(10_000), documents: z.array(z.string().regex(/^[a-f0-9]{24}$/)).max(10).optional() }),
   // Optional: a box with nothing that shows (blank, zero-width spaces) is no reason, not an error;
   // direction overrides and control characters are refused, as elsewhere.
   decline_offer: z.object({

@@ -117,7 +117,7 @@ describe('platform: every route authorizes', () => {
     // A route on the list that did not read its body would never check its token; one that reads a
     // body but is not on the list refuses every upload form (its token is not readable before).
     const { reading, deferring } = uploadRoutes(routerStack(t.app));
-    expect(reading).to.deep.equal(['POST /cases/:id/documents', 'POST /cases/:id/offer-terms', 'POST /documents/:id/renew']);
+    expect(reading).to.deep.equal(['POST /applications/:id/answer', 'POST /cases/:id/documents', 'POST /cases/:id/offer-terms', 'POST /documents/:id/renew']);
     expect(deferring).to.deep.equal(reading);
   });
 });

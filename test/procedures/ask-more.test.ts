@@ -11,6 +11,7 @@ import { rm } from 'node:fs/promises';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
+import { Institute } from '../../models/institute.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
 import type { UserDoc } from '../../models/user.ts';
@@ -314,8 +315,10 @@ describe('procedures: more is asked of the applicant', function () {
     expect(await snapshot(c)).to.deep.equal(before);
   });
 
-  it('e-mails a Vietnamese applicant in Vietnamese, and a request without a stopped clock leaves the deadline as it was', async () => {
+  it('e-mails a Vietnamese applicant in Vietnamese, with where to send the paper, and a request without a stopped clock leaves the deadline as it was', async () => {
     clock = vn('2027-03-01');
+    // The institute's HR contact (set by an administrator): the e-mail says where the paper goes.
+    await Institute.updateOne({ _id: call.institute }, { $set: { hrContact: { address: 'Phòng Tổ chức, 18 Hoàng Quốc Việt', email: 'hr@ims.example.vn' } } });
     const c = await filedCase(applicantVi);
     const hr = await signedIn(t, hrVi);
     const res = await ask(hr, c, { askText: 'Vui lòng ký lại đơn đề nghị.', askDueAt: '2027-03-05', askDocument: '' });
@@ -329,6 +332,8 @@ describe('procedures: more is asked of the applicant', function () {
     expect(mail.text).to.include('Hạn: 5/3/2027 (còn 4 ngày làm việc)');
     expect(mail.raw.headers.get('content-language')).to.equal('vi');
     expect(mail.text).not.to.include('tạm dừng');
+    expect(mail.text).to.include('Gửi tới: Phòng Tổ chức, 18 Hoàng Quốc Việt · hr@ims.example.vn.');
+    await Institute.updateOne({ _id: call.institute }, { $unset: { hrContact: '' } });
   });
 
   it('refuses bad input in the officer’s language, keeps what was typed and writes nothing', async () => {
