@@ -12,21 +12,24 @@ export interface HrContact {
   hours?: string;
 }
 
-/** The contact of a case's institute, or undefined when it has none (nothing to say). */
-export async function hrContactFor(instituteId: unknown): Promise<HrContact | undefined> {
-  if (!instituteId) return undefined;
-  const institute = await Institute.findById(instituteId, { hrContact: 1 }).lean();
-  const c = institute?.hrContact;
+/** The parts of a stored contact that are filled in, or undefined when none is (nothing to say). */
+function contactOf(stored: Partial<Record<keyof HrContact, string | null>> | null | undefined): HrContact | undefined {
   const contact: HrContact = {};
-  for (const k of ['email', 'phone', 'address', 'hours'] as const) if (c?.[k]) contact[k] = c[k]!;
+  for (const k of ['email', 'phone', 'address', 'hours'] as const) if (stored?.[k]) contact[k] = stored[k]!;
   return Object.keys(contact).length ? contact : undefined;
 }
 
-/** The "Contact HR" box of the applicant's page: the institute's name and its HR office, or undefined with no contact. */
+/** The contact of a case's institute, or undefined when it has none (nothing to say). */
+export async function hrContactFor(instituteId: unknown): Promise<HrContact | undefined> {
+  if (!instituteId) return undefined;
+  return contactOf((await Institute.findById(instituteId, { hrContact: 1 }).lean())?.hrContact);
+}
+
+/** The "Contact HR" box of the applicant's page: the institute's name and its HR office (one read), or undefined with no contact. */
 export async function contactBox(instituteId: unknown): Promise<(HrContact & { institute: { vi?: string; en?: string } }) | undefined> {
   if (!instituteId) return undefined;
   const institute = await Institute.findById(instituteId, { name: 1, hrContact: 1 }).lean();
-  const contact = await hrContactFor(instituteId);
+  const contact = contactOf(institute?.hrContact);
   return contact && institute ? { ...contact, institute: { vi: institute.name?.vi, en: institute.name?.en } } : undefined;
 }
 
