@@ -25,7 +25,7 @@ import { loadCalendar } from '../calendar/index.ts';
 import { deadlineLeft } from '../procedures/service.ts';
 import { aboutField, refused, UploadError } from '../documents/errors.ts';
 import { scanOrRefuse } from '../documents/scan.ts';
-import { newStorageKey } from '../documents/storage.ts';
+import { storeNextVersion } from '../documents/versions.ts';
 import { documentStores } from '../documents/stores.ts';
 import type { ReceivedFile } from '../documents/upload.ts';
 import { caseConflict } from './conflict.ts';
@@ -102,7 +102,6 @@ export async function changeOfferTerms(opts: { app: Pick<AppContext, 'config' | 
   const actor = actorOf(ctx);
   const now = ctx.now;
   const storage = documentStores(app).current;
-  let key: string | undefined;
   let created: DocumentDoc | undefined;
   try {
     const terms = readTerms(ctx, opts.form);
@@ -113,28 +112,8 @@ export async function changeOfferTerms(opts: { app: Pick<AppContext, 'config' | 
 
     if (file) {
       await scanOrRefuse(app.config.upload.clamdscanPath, file.tempPath, file.name).catch((err: unknown) => Promise.reject(aboutField(err, OFFER_LETTER_FIELD)));
-      // The file first, its record after (a crash between leaves a file the start-up sweep removes).
-      key = newStorageKey();
-      await storage.put(file.tempPath, key, { contentType: file.mimeType, sha256: file.sha256 });
-      const top = await CaseDocument.findOne({ case: caseDoc._id, type: OFFER_LETTER_TYPE, slot: 0 }).sort({ version: -1 });
       // HR's own letter: nothing for HR to check, so it never waits in the queue's "to check" count.
-      created = await CaseDocument.create({
-        case: caseDoc._id as Types.ObjectId,
-        type: OFFER_LETTER_TYPE,
-        slot: 0,
-        version: (top?.version ?? 0) + 1,
-        current: true,
-        storage: storage.kind,
-        storageKey: key,
-        originalName: file.name,
-        mimeType: file.mimeType,
-        size: file.size,
-        sha256: file.sha256,
-        uploadedBy: actor._id,
-        status: 'accepted',
-        reviewedBy: actor._id,
-        reviewedAt: now,
-      });
+      created = await storeNextVersion(storage, file, { case: caseDoc._id as Types.ObjectId, type: OFFER_LETTER_TYPE, slot: 0, current: true, uploadedBy: actor._id, status: 'accepted', reviewedBy: actor._id, reviewedAt: now });
     }
 
     const termsChanged = !sameTerms(terms, before);
@@ -189,8 +168,10 @@ export async function changeOfferTerms(opts: { app: Pick<AppContext, 'config' | 
     return { caseDoc: updated, mailedTo: mail ? applicant!.email : undefined };
   } catch (err) {
     // Record before file, as the documents' own upload does.
-    if (created) await CaseDocument.deleteOne({ _id: created._id }).catch(() => undefined);
-    if (key) await storage.remove(key).catch(() => undefined);
+    if (created) {
+      await CaseDocument.deleteOne({ _id: created._id }).catch(() => undefined);
+      await storage.remove(created.storageKey).catch(() => undefined);
+    }
     throw err;
   } finally {
     await Promise.all(opts.files.map((f) => (f.refusal ? undefined : rm(f.tempPath, { force: true }))));

@@ -18,7 +18,7 @@ import { applicantEmailable, queueDocumentEmail } from './email.ts';
 import { aboutField, UploadError } from './errors.ts';
 import { parseFileField } from './rules.ts';
 import { scanOrRefuse } from './scan.ts';
-import { newStorageKey } from './storage.ts';
+import { storeNextVersion } from './versions.ts';
 import { documentStores } from './stores.ts';
 import { checkCaseQuota, pendingRenewal, typedDatesFor, type ReceivedFile, type Translate } from './upload.ts';
 
@@ -64,7 +64,6 @@ export async function renewDocument(opts: RenewDocumentOptions): Promise<{ doc: 
   const type = doc.type as DocumentType;
   const label = t(`documents.types.${type}`);
   const storage = documentStores(app).current;
-  let key: string | undefined;
   let created: DocumentDoc | undefined;
   try {
     const files = opts.files.map((f) => {
@@ -82,33 +81,15 @@ export async function renewDocument(opts: RenewDocumentOptions): Promise<{ doc: 
     const dates = typedDatesFor(type, file.field, opts.dates, now, t);
     await scanOrRefuse(app.config.upload.clamdscanPath, file.tempPath, file.name).catch((err: unknown) => Promise.reject(aboutField(err, file.field)));
 
-    // The file first, its record after (a crash between leaves a file the start-up sweep removes).
-    key = newStorageKey();
-    await storage.put(file.tempPath, key, { contentType: file.mimeType, sha256: file.sha256 });
-    const top = await CaseDocument.findOne({ case: doc.case, type, slot: doc.slot ?? 0 }).sort({ version: -1 });
-    created = await CaseDocument.create({
-      case: doc.case as Types.ObjectId,
-      type,
-      slot: doc.slot ?? 0,
-      version: (top?.version ?? doc.version) + 1,
-      current: false,
-      renewalOf: doc._id,
-      storage: storage.kind,
-      storageKey: key,
-      originalName: file.name,
-      mimeType: file.mimeType,
-      size: file.size,
-      sha256: file.sha256,
-      uploadedBy: actorOf(ctx)._id,
-      status: 'pending',
-      ...dates,
-    });
+    created = await storeNextVersion(storage, file, { case: doc.case as Types.ObjectId, type, slot: doc.slot ?? 0, current: false, renewalOf: doc._id, uploadedBy: actorOf(ctx)._id, status: 'pending', ...dates });
     // Two renewals at once: the later one gives way (one renewal waits for HR at a time).
     const waiting = await CaseDocument.countDocuments({ case: doc.case, type, slot: doc.slot ?? 0, current: false, status: 'pending', renewalOf: { $exists: true } });
     if (waiting > 1) throw new UploadError(409, 'renewal_pending', 'documents.errors.renewalPending', { type: label });
   } catch (err) {
-    if (created) await CaseDocument.deleteOne({ _id: created._id }).catch(() => undefined);
-    if (key) await storage.remove(key).catch(() => undefined);
+    if (created) {
+      await CaseDocument.deleteOne({ _id: created._id }).catch(() => undefined);
+      await storage.remove(created.storageKey).catch(() => undefined);
+    }
     // The unique (case, type, slot, version) index answered a simultaneous upload.
     if ((err as { code?: number }).code === 11000) throw new UploadError(409, 'renewal_pending', 'documents.errors.renewalPending', { type: label });
     throw err;
