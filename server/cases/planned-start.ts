@@ -49,8 +49,7 @@ function readDay(typed: string, now: Date): Date | string {
  * acceptance, or the resume into onboarding: what onboardingDue was given then, stageEnteredAt),
  * so that moving the start back later gives the same 40 working days the acceptance gave.
  */
-async function onboardingDeadline(caseDoc: CaseDoc, planned: Date, now: Date): Promise<{ at: Date; count?: DueCount }> {
-  const calendar = await loadCalendar();
+function onboardingDeadline(caseDoc: CaseDoc, planned: Date, now: Date, calendar: WorkingCalendar): { at: Date; count?: DueCount } {
   const from = caseDoc.stageDueCount?.from ?? caseDoc.stageEnteredAt ?? now;
   const due = onboardingDue({ profile: { plannedArrival: planned } as CaseDoc['profile'] }, from, calendar);
   return due instanceof Date ? { at: due } : { at: countedDeadline(calendar, due), count: due };
@@ -106,16 +105,16 @@ export async function changePlannedStart({ ctx, caseDoc, version, form }: { ctx:
   // Only onboarding's deadline reads the planned start; a hold that resumes into onboarding reads it then.
   const set: Record<string, unknown> = { 'profile.plannedArrival': day };
   const unset: Record<string, ''> = {};
+  const calendar = await loadCalendar();
   let due: { at: Date; count?: DueCount } | undefined;
   if (caseDoc.stage === 'onboarding') {
-    due = await onboardingDeadline(caseDoc, day, now);
+    due = onboardingDeadline(caseDoc, day, now, calendar);
     set.stageDueAt = due.at;
     if (due.count) set.stageDueCount = due.count;
     else unset.stageDueCount = '';
   }
   // The filing targets the institute counted follow the start (HR's own stay), each on the timeline
   // the applicant sees, since their page shows the target and the window.
-  const calendar = await loadCalendar();
   const targets = targetsForStart((caseDoc.supportTracks ?? []).map(plain), calendar, day);
   if (targets.moved.length) {
     set.supportTracks = targets.tracks;

@@ -74,6 +74,13 @@ export async function runCertificateWindowReminders({ app, now, caseIds }: { app
   const calls = await Call.find({ _id: { $in: [...new Set(cases.map((c) => String(c.call)))] } }, { 'checklist.type': 1, 'checklist.phase': 1, 'checklist.required': 1 }).lean<Array<{ _id: unknown; checklist?: Array<{ type?: string | null; phase?: string | null; required?: boolean | null }> | null }>>();
   const uploadable = new Map(calls.map((call) => [String(call._id), new Set((call.checklist ?? []).map((i) => String(i.type)))]));
   const beforeArrival = new Map(calls.map((call) => [String(call._id), requiredBeforeArrival(call.checklist)]));
+  // Each institute's HR contact read once per run, not once per e-mail.
+  const contacts = new Map<string, ReturnType<typeof hrContactFor>>();
+  const contactOf = (institute: unknown) => {
+    const id = String(institute);
+    if (!contacts.has(id)) contacts.set(id, hrContactFor(institute));
+    return contacts.get(id)!;
+  };
   for (const c of cases) {
     const { windows } = await casePlan({ caseDoc: c as never, now, calendar, checklist: beforeArrival.get(String(c.call)) ?? [] });
     const open = windows.filter((w) => w.status === 'open');
@@ -123,7 +130,7 @@ export async function runCertificateWindowReminders({ app, now, caseIds }: { app
       replaced: rows.some((r) => 'replaces' in r),
       link: `${app.config.appUrl}/applications/${caseId}#planner`,
       // A paper handed to the HR office (not on the upload list) says where it goes, when the institute has a contact.
-      sendTo: rows.some((r) => !r.uploadable) ? sendToLine(t, await hrContactFor(c.institute)) : '',
+      sendTo: rows.some((r) => !r.uploadable) ? sendToLine(t, await contactOf(c.institute)) : '',
     };
     const key = outboxKey(caseId, 'certificate-windows', vnDateKey(now));
     if (await pushOnce(c._id, caseEmail({ email: applicant.email, locale }, TEMPLATE, data, key, now))) sent += 1;
