@@ -67,9 +67,12 @@ export type DocumentSubject = StagedCase & {
   offerMade?: boolean;
 };
 
-/** Documents are judged by their case: seeing one needs seeing the case (else "not found"). */
+/**
+ * Documents are judged by their case: seeing one needs seeing the case (else "not found"). A letter
+ * not yet the applicant's is "not found" too: a 403 would tell them HR has prepared their offer.
+ */
 export const documentAbilities = {
-  view: (user: PolicyUser, c: DocumentSubject) => canDownloadDocument(user, c, c.facts ?? {}),
+  view: (user: PolicyUser, c: DocumentSubject) => canDownloadDocument(user, c, c.facts ?? {}) && mayReadType(user, c),
   upload: (user: PolicyUser, c: DocumentSubject) => canUploadDocument(user, c),
   renew: (user: PolicyUser, c: DocumentSubject) => canRenewDocument(user, c),
   verify: (user: PolicyUser, c: DocumentSubject) => canVerifyDocument(user, c),

@@ -163,7 +163,8 @@ describe('cases: the offer letter and its terms', function () {
     const prepared = (await Case.findById(c._id).lean())!;
     expect(prepared.outbox).to.have.length(0);
     const a = await signedIn(applicant);
-    expect((await download(a, `/documents/${String(prepared.offerTerms!.letter)}/download`)).status).to.equal(403);
+    // "Not found", as any document not theirs: a 403 would say HR has prepared their offer.
+    expect((await download(a, `/documents/${String(prepared.offerTerms!.letter)}/download`)).status).to.equal(404);
     expect((await page(a, `/applications/${c._id}`)).text).not.to.include('id="offer-letter"');
 
     await transition({ app: t.ctx, ctx: actorContext(t.ctx, leader), caseId: c._id, action: 'approve_offer', expectedVersion: prepared.version, payload: { note: 'Ranked first.' }, asDecision: true });
