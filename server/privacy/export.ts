@@ -15,6 +15,7 @@ import { actorOf, type Context } from '../context.ts';
 import { sameId } from '../policies/index.ts';
 import { recordAudit } from '../audit/index.ts';
 import { applicantDecisionReason, applicantSeesEvent, applicantSeesNote } from '../cases/applicant-view.ts';
+import { OFFER_LETTER_TYPE } from '../../models/constants.ts';
 
 export const EXPORT_FORMAT = 'talent-programme/personal-data-export';
 export const EXPORT_VERSION = 1;
@@ -58,6 +59,10 @@ async function applicantCases(user: UserRecord) {
   const docs = await CaseDocument.find({ case: { $in: ids } }).sort({ type: 1, slot: 1, version: 1 }).lean();
   return cases.map((c) => {
     const own = (actor: unknown) => sameId(actor, user._id);
+    // The offer's terms and letter are the applicant's once the offer is made, as on their page and
+    // at the download (server/policies/document.ts): one HR prepared while the leader decides is not.
+    const offerMade = (c.reached ?? []).includes('offer');
+    const o = c.offerTerms;
     return {
       reference: c.reference,
       call: callById.get(String(c.call)) ?? { id: String(c.call) },
@@ -100,9 +105,10 @@ async function applicantCases(user: UserRecord) {
           by: own(h.actor) ? 'you' : h.actor ? 'staff' : 'system',
           note: h.note && applicantSeesNote(h, user._id) ? h.note : undefined,
         })),
+      offerTerms: offerMade && o && (o.position || o.letter) ? { position: o.position, start: o.start, salary: o.salary, contractLength: o.contractLength, updatedAt: o.updatedAt } : undefined,
       messages: (c.messages ?? []).map((m) => ({ at: m.at, from: m.fromApplicant ? 'you' : 'staff', text: m.text })),
       documents: docs
-        .filter((d) => String(d.case) === String(c._id))
+        .filter((d) => String(d.case) === String(c._id) && (offerMade || d.type !== OFFER_LETTER_TYPE))
         .map((d) => ({
           type: d.type,
           slot: d.slot,
