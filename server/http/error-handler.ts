@@ -116,6 +116,25 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 const TYPED_LABELS = new Set(['answer', 'text', 'message', 'reply', 'note', 'reason', 'items', 'extendReason', 'office', 'askText', 'fullName']);
 
 /**
+ * Whether the refused form came from one of this site's own pages. A page on another site can post
+ * a form here with texts of its choosing; shown back under this site's name they would be its words
+ * (a phishing line), so they are not. Browsers say where a form came from (Sec-Fetch-Site, Origin);
+ * a client saying neither (an older browser) is taken at its word, as its own form.
+ */
+function fromOwnPage(req: Parameters<ErrorRequestHandler>[1]): boolean {
+  const site = req.get('sec-fetch-site');
+  if (site && site !== 'same-origin' && site !== 'none') return false;
+  const origin = req.get('origin');
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === req.get('host');
+  } catch {
+    // "null" (a sandboxed or privacy-sensitive context) or garbage: not one of our pages.
+    return false;
+  }
+}
+
+/**
  * The refused form's page (an ended session, or a token from an older page): nothing was applied
  * (CSRF is not relaxed), but what the person typed is shown back to copy, with a way to sign in
  * again that returns to the page the form was on (a same-site path only).
@@ -125,7 +144,7 @@ function expiredPage(req: Parameters<ErrorRequestHandler>[1], t: (k: string, o?:
   // Otherwise (signed in, or a public form such as registration) the page was older than the token.
   const sessionEnded = !req.user && !isPublic(req.method, req.path);
   const from = safeNextPath(sameSiteReferrer(req.get('referer'), req.get('host')), '');
-  const kept = typedTexts(req.body).map(({ field, text }) => ({
+  const kept = (fromOwnPage(req) ? typedTexts(req.body) : []).map(({ field, text }) => ({
     field,
     text,
     label: TYPED_LABELS.has(field) ? t(`errors.expired.fields.${field}`) : t('errors.expired.fields.other'),

@@ -43,8 +43,12 @@ export function keptValues(body: unknown, ...omit: string[]): Record<string, str
   return out;
 }
 
-/** Fields never shown back: secrets, and the form's own bookkeeping (not something a person typed). */
-const NOT_TYPED = /password|passwd|secret|token|csrf|otp|totp|code|recovery|^_|^(version|go|next|lang|decision|track|askId|formKey)$/i;
+/**
+ * Fields never shown back: secrets, and the form's own bookkeeping (hidden inputs: ids, keys, where
+ * to go back, list sizes), which nobody typed and which would only show internals.
+ */
+const NOT_TYPED =
+  /password|passwd|secret|token|csrf|otp|totp|code|recovery|^_|rows$|^(version|go|next|lang|decision|track|askId|formKey|key|ids?|userId|caseId|back|returnTo|from|query|action|edit|seen|sort|baseVersion|toVersion)$/i;
 /** Field names as the app's forms write them; anything else (hostile or unknown shape) is not shown. */
 const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 
@@ -53,14 +57,18 @@ const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
  * stale token), so that a long answer typed on a phone is not lost: only named text fields, never
  * secrets or bookkeeping fields, at most `maxFields` of them, each cut to `maxChars`. Escaped by the view.
  */
-export function typedTexts(body: unknown, maxFields = 30, maxChars = 20_000): Array<{ field: string; text: string }> {
+export function typedTexts(body: unknown, maxFields = 30, maxChars = 20_000, maxTotal = 50_000): Array<{ field: string; text: string }> {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return [];
   const out: Array<{ field: string; text: string }> = [];
+  // The whole page is bounded too (30 fields of 20,000 characters made a 600 kB error page).
+  let left = maxTotal;
   for (const [field, v] of Object.entries(body as Record<string, unknown>)) {
-    if (out.length >= maxFields) break;
+    if (out.length >= maxFields || left <= 0) break;
     if (!FIELD_NAME.test(field) || NOT_TYPED.test(field)) continue;
-    const text = (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').join('\n') : typeof v === 'string' ? v : '').trim();
-    if (text) out.push({ field, text: text.slice(0, maxChars) });
+    const text = (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').join('\n') : typeof v === 'string' ? v : '').trim().slice(0, Math.min(maxChars, left));
+    if (!text) continue;
+    out.push({ field, text });
+    left -= text.length;
   }
   return out;
 }
