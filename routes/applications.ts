@@ -14,7 +14,7 @@ import { uploadLimits } from '../server/documents/rules.ts';
 import { uploadTempDir } from '../server/documents/storage.ts';
 import { uploadRefusal } from '../server/documents/present.ts';
 import type { ReceivedFile } from '../server/documents/upload.ts';
-import { answerChecklist, answerWithFiles, discard } from '../server/applications/answer.ts';
+import { answerChecklist, answerWithFiles, askedDocument, discard } from '../server/applications/answer.ts';
 import { authorize } from '../server/policies/index.ts';
 import { allow } from '../server/http/allow.ts';
 import { reloadTo } from '../server/http/reload.ts';
@@ -180,7 +180,9 @@ export function applicationsRoutes(app: AppContext): Router {
       if (err instanceof RateLimitedError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
       const refusal = uploadRefusal(req.ctx, err);
       const typed = typeof req.body?.answer === 'string' ? req.body.answer : '';
-      await showApplication(req, res, caseDoc, { errors: { [refusal.field ?? 'answerFile']: refusal.message }, values: { answer: typed } }, refusal.status);
+      // Beside the file input, or (a refusal of the whole form: field names not allowed, too many
+      // uploads) beside the file input the form has, else the answer: never under a name no input shows.
+      await showApplication(req, res, caseDoc, { errors: { [refusal.field ?? askedDocument(caseDoc) ?? 'answer']: refusal.message }, values: { answer: typed } }, refusal.status);
     };
     if (req.is('multipart/form-data')) {
       try {
