@@ -352,6 +352,9 @@ const caseSchema = new Schema(
     /**
      * What the offer is (server/cases/offer-terms.ts): HR's short summary of the terms, free text as
      * the letter words them, and the letter itself (a stored document of type offer_letter).
+     * Personal data (the salary) in plain text, as the rest of the application: the app seals
+     * secrets only (server/crypto/sealed-fields.ts says why); the applicant's export has it once
+     * the offer is made.
      */
     offerTerms: {
       position: { type: String, maxlength: 200 },

@@ -17,6 +17,16 @@ export interface SealedField {
 /** Second-factor secrets of staff (and of applicants who enabled one). Recovery codes and e-mailed tokens are stored as hashes. */
 export const TOTP_SECRET: SealedField = { collection: 'users', path: 'totp.secret', field: 'user.totp.secret' };
 
+/**
+ * Only secrets are sealed (DESIGN.md §8, README "Security": personal data in applications is "not
+ * encrypted by the app", the database being protected by disk encryption and access control).
+ * Reviewed and left in plain text on that rule: the offer's terms (cases.offerTerms, the salary
+ * included), an offer's decline reason (a history note), information-request answers
+ * (cases.infoRequest.answer) and the institute's HR office contact (institutes.hrContact, an
+ * office's public address, not a person's). None is a credential, and the applicant's export, HR's
+ * pages and the retention erasure read them as they read the rest of the case. Sealing one is
+ * adding it here (its `field` binds it to its document) and opening it where it is read.
+ */
 export const SEALED_FIELDS: readonly SealedField[] = [TOTP_SECRET];
 
 export function ownerOf(field: SealedField, id: unknown): SecretOwner {
