@@ -6,10 +6,10 @@ import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { clickAndWait, screenshotsDir, staffSignsIn, useBrowser } from '../support/browser.ts';
-import { createInstitute, createUser, freshTotpCode, TEST_PASSWORD } from '../support/factories.ts';
+import { createInstitute, createUser, TEST_PASSWORD } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
-import { User, type UserDoc } from '../../models/user.ts';
+import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { loadCalendar, seedHolidays, vnDateKey } from '../../server/calendar/index.ts';
 
@@ -192,13 +192,7 @@ describe('cases in the browser: apply, screen, request information, answer, eval
       expect((await Case.findById(c._id).lean())!.stage).to.equal('submitted');
 
       // --- officer: sign in with the second factor, find the case in the queue, start screening
-      await hr.goto(`${t.baseUrl}/signin`);
-      await hr.fill('#f-email', officer.email);
-      await hr.fill('#f-password', TEST_PASSWORD);
-      await click(hr, 'main form button[type=submit]');
-      expect(new URL(hr.url()).pathname).to.equal('/signin/second-factor');
-      await hr.fill('#f-code', await freshTotpCode((await User.findById(officer._id).lean())!));
-      await click(hr, 'main form button[type=submit]');
+      await officerSignsIn(hr);
       await hr.goto(`${t.baseUrl}/cases?assignee=unassigned`);
       await click(hr, `a[href="/cases/${c._id}"]`);
       expect(await hr.textContent('h1')).to.include('Pham Van Minh');

@@ -6,11 +6,11 @@
 import path from 'node:path';
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { clickAndWait, screenshotsDir, useBrowser } from '../support/browser.ts';
+import { clickAndWait, screenshotsDir, staffSignsIn, useBrowser } from '../support/browser.ts';
 import { agent, csrfFrom } from '../support/http.ts';
-import { createInstitute, createUser, freshTotpCode, signIn, TEST_PASSWORD } from '../support/factories.ts';
+import { createInstitute, createUser, signIn } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
-import { User, type UserDoc } from '../../models/user.ts';
+import type { UserDoc } from '../../models/user.ts';
 import { EmailTemplate } from '../../models/email-template.ts';
 import { MailLog } from '../../models/mail-log.ts';
 import type { CaseDoc } from '../../models/case.ts';
@@ -58,13 +58,7 @@ describe('e-mail templates in the browser: edit, preview on a case, save, receiv
       if (r.status() === 404 && !r.url().endsWith('/favicon.ico')) errors.push(`404 ${r.url()}`);
     });
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`${t.baseUrl}/signin`);
-    await page.fill('#f-email', adminUser.email);
-    await page.fill('#f-password', TEST_PASSWORD);
-    await click(page, 'main form button[type=submit]');
-    expect(new URL(page.url()).pathname).to.equal('/signin/second-factor');
-    await page.fill('#f-code', await freshTotpCode((await User.findById(adminUser._id).lean())!));
-    await click(page, 'main form button[type=submit]');
+    await staffSignsIn(page, t.baseUrl, adminUser);
 
     await page.goto(`${t.baseUrl}/admin/email-templates`);
     await click(page, `tr[data-template="${T}"] a[href="/admin/email-templates/${T}/en"]`);

@@ -2,6 +2,7 @@
 // useBrowser() in its describe and asks it for pages or contexts; it launches, skips and closes.
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { expect } from 'chai';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { User } from '../../models/user.ts';
 import { freshTotpCode, TEST_PASSWORD } from './factories.ts';
@@ -67,6 +68,7 @@ export async function staffSignsIn(page: Page, baseUrl: string, user: { _id: unk
   await page.fill('#f-email', user.email);
   await page.fill('#f-password', TEST_PASSWORD);
   await clickAndWait(page, 'main form button[type=submit]');
+  expect(new URL(page.url()).pathname, 'the second factor is asked after the password').to.equal('/signin/second-factor');
   await page.fill('#f-code', await freshTotpCode((await User.findById(user._id).lean())!));
   await clickAndWait(page, 'main form button[type=submit]');
 }
