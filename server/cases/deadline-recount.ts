@@ -31,6 +31,7 @@ import { countedDeadline, forgetCalendar, isDueCount, loadCalendar, vnEndOfDay, 
 import { PROCEDURE_RULES, lodgingTarget } from '../procedures/rules.ts';
 import { deadlineDays, deadlineLeft, dueMeaning, holidayDayText, isSupportOverdue, procedureEmail, reasonsOverdue, type HolidayName, type TrackState } from '../procedures/service.ts';
 import { askAnsweredAt, askWaitsForUpload } from '../procedures/asks.ts';
+import { DEADLINE_JOB_FIELDS, type DeadlineJobCase } from '../procedures/deadline-job-case.ts';
 import { currentDocuments } from '../documents/index.ts';
 import { caseEmail, outboxKey, recipientLocale, type OutboxItem } from '../outbox/item.ts';
 import { translator } from '../i18n/index.ts';
@@ -46,20 +47,10 @@ export interface RecountResult {
   kept: number;
 }
 
-interface StoredCase {
-  _id: Types.ObjectId;
-  reference: string;
-  applicant: Types.ObjectId;
-  stage: string;
-  version: number;
-  stageDueAt?: Date | null;
-  stageDueCount?: DueCount | null;
-  supportTracks?: TrackState[] | null;
-  overdueProcedures?: string[] | null;
-  profile?: { plannedArrival?: Date | null } | null;
-}
+/** With the stage deadline's count, to count it again. */
+type StoredCase = DeadlineJobCase & { stageDueCount?: DueCount | null };
 
-const FIELDS = { reference: 1, applicant: 1, stage: 1, version: 1, stageDueAt: 1, stageDueCount: 1, supportTracks: 1, overdueProcedures: 1, 'profile.plannedArrival': 1 } as const;
+const FIELDS = { ...DEADLINE_JOB_FIELDS, stageDueCount: 1 } as const;
 
 interface Moved {
   for: string;

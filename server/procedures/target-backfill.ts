@@ -13,7 +13,6 @@
 // counted one always has it, except targets stored before counts were kept (a23417f–6384e2b):
 // those are told apart by the timeline, where every target HR moved is a support_update event with
 // targetTo (a232206). No count and such an event: HR's, left alone.
-import type { Types } from 'mongoose';
 import { Case } from '../../models/case.ts';
 import { Counter } from '../../models/counter.ts';
 import { nextDueAt, type DeadlineSource } from '../../models/case-deadline.ts';
@@ -26,6 +25,7 @@ import { countedDeadline, isDueCount, loadCalendar, vnDateKey, type DueCount, ty
 import { outboxKey, type OutboxItem } from '../outbox/item.ts';
 import { refreshForecast } from '../planner/service.ts';
 import { formatDay } from '../views/time.ts';
+import { DEADLINE_JOB_FIELDS, type DeadlineJobCase } from './deadline-job-case.ts';
 import { filingWindow, lodgingTarget } from './rules.ts';
 import { deadlineDays, isSupportOverdue, plain, procedureEmail, type ProcedureChange, type TrackState } from './service.ts';
 
@@ -47,21 +47,10 @@ interface OutboxLike {
   data?: unknown;
 }
 
-interface StoredCase {
-  _id: Types.ObjectId;
-  reference: string;
-  applicant: Types.ObjectId;
-  stage: string;
-  version: number;
-  stageDueAt?: Date | null;
-  supportTracks?: unknown[] | null;
-  overdueProcedures?: string[] | null;
-  profile?: { plannedArrival?: Date | null } | null;
-  history?: HistoryLike[] | null;
-  outbox?: OutboxLike[] | null;
-}
+/** With what tells HR's targets apart (the timeline) and whether the applicant was told one (the outbox). */
+type StoredCase = DeadlineJobCase & { history?: HistoryLike[] | null; outbox?: OutboxLike[] | null };
 
-const FIELDS = { reference: 1, applicant: 1, stage: 1, version: 1, stageDueAt: 1, supportTracks: 1, overdueProcedures: 1, 'profile.plannedArrival': 1, 'history.action': 1, 'history.procedure.kind': 1, 'history.procedure.targetTo': 1, outbox: 1 } as const;
+const FIELDS = { ...DEADLINE_JOB_FIELDS, 'history.action': 1, 'history.procedure.kind': 1, 'history.procedure.targetTo': 1, outbox: 1 } as const;
 
 /** HR typed this procedure's target at some point (the timeline's record of it: service.ts updateProcedure). */
 function handMoved(history: readonly HistoryLike[], kind: string): boolean {

@@ -1,12 +1,10 @@
 // In a real browser (Debian's Chromium): register, open the verification link from the e-mail that
 // arrived on the in-process SMTP server, sign in, switch language, sign out; and an administrator
 // disables an HR officer from the user list, through the page that says what it will do, with a reason.
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { CHROMIUM, clickAndWait, launchBrowser, screenshotsDir, staffSignsIn } from '../support/browser.ts';
+import { clickAndWait, screenshotsDir, staffSignsIn, useBrowser } from '../support/browser.ts';
 import { linkIn } from '../support/smtp.ts';
 import { createInstitute, createUser, uniqueEmail } from '../support/factories.ts';
 import { createCall } from '../support/case-factories.ts';
@@ -17,21 +15,17 @@ import { casesHeldBy } from './helpers.ts';
 describe('accounts in the browser', function () {
   this.timeout(60_000);
   let t: TestApp;
-  let browser: Browser | undefined;
+  const browser = useBrowser();
 
-  before(async function () {
-    if (!existsSync(CHROMIUM)) this.skip();
+  before(async () => {
     t = await startTestApp();
-    browser = await launchBrowser();
   });
   after(async () => {
-    await browser?.close();
     await t?.close();
   });
 
   it('register → verify by e-mail → sign in → switch language → sign out', async () => {
-    const context = await browser!.newContext({ locale: 'en-GB' });
-    const page = await context.newPage();
+    const page = await browser.page({ locale: 'en-GB' });
     // CSP violations and script errors show up as console errors; a missing page (404) is not one
     // (the landing page after sign-in belongs to another feature), so those are listed separately.
     const errors: string[] = [];
@@ -96,8 +90,6 @@ describe('accounts in the browser', function () {
     } catch (err) {
       await page.screenshot({ path: path.join(screenshotsDir, 'accounts-browser-failure.png'), fullPage: true }).catch(() => {});
       throw err;
-    } finally {
-      await context.close();
     }
   });
 
@@ -107,8 +99,7 @@ describe('accounts in the browser', function () {
     const hr = await createUser({ role: 'hr_officer', institute: institute._id, locale: 'vi', name: 'Võ Thị Lan' });
     const colleague = await createUser({ role: 'hr_officer', institute: institute._id });
     await casesHeldBy({ call: await createCall({ institute: institute._id }), holder: hr, colleague, laterStage: 'offer' });
-    const context = await browser!.newContext({ locale: 'en-GB' });
-    const page = await context.newPage();
+    const page = await browser.page({ locale: 'en-GB' });
     const errors: string[] = [];
     page.on('console', (m) => {
       // A refused form answers 422, which the browser reports as a failed resource: not an error of ours.
@@ -145,8 +136,6 @@ describe('accounts in the browser', function () {
     } catch (err) {
       await page.screenshot({ path: path.join(screenshotsDir, 'accounts-disable-failure.png'), fullPage: true }).catch(() => {});
       throw err;
-    } finally {
-      await context.close();
     }
   });
 });

@@ -1,12 +1,10 @@
 // In a real browser (Debian's Chromium) on a phone-sized screen, with JavaScript off (plain forms):
 // the offer's two answers are apart, one above the other, the decline styled as the destructive one;
 // declining goes through its confirmation page with a reason, once.
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { CHROMIUM, launchBrowser, screenshotsDir } from '../support/browser.ts';
+import { clickAndWait, screenshotsDir, useBrowser } from '../support/browser.ts';
 import { createInstitute, createUser, TEST_PASSWORD } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
@@ -16,29 +14,24 @@ import type { CaseDoc } from '../../models/case.ts';
 describe('applications in the browser: answering an offer on a phone, without JavaScript', function () {
   this.timeout(90_000);
   let t: TestApp;
-  let browser: Browser | undefined;
+  const browser = useBrowser();
   let applicant: UserDoc;
   let c: CaseDoc;
 
-  before(async function () {
-    if (!existsSync(CHROMIUM)) this.skip();
+  before(async () => {
     t = await startTestApp();
     const institute = await createInstitute();
     applicant = await createUser({ role: 'applicant', locale: 'en' });
     c = await createCase({ applicant, call: await createCall({ institute, checklist: [] }), stage: 'offer' });
-    browser = await launchBrowser();
   });
   after(async () => {
-    await browser?.close();
     await t?.close();
   });
 
-  async function click(page: Page, selector: string) {
-    await Promise.all([page.waitForLoadState('load'), page.waitForNavigation(), page.click(selector)]);
-  }
+  const click = clickAndWait;
 
   it('shows the answers apart at 375 px and declines through the confirmation page, once', async () => {
-    const page = await (await browser!.newContext({ locale: 'en-GB', viewport: { width: 375, height: 800 }, hasTouch: true, isMobile: true, javaScriptEnabled: false })).newPage();
+    const page = await browser.page({ locale: 'en-GB', viewport: { width: 375, height: 800 }, hasTouch: true, isMobile: true, javaScriptEnabled: false });
     await page.goto(`${t.baseUrl}/signin`);
     await page.fill('#f-email', applicant.email);
     await page.fill('#f-password', TEST_PASSWORD);

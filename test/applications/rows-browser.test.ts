@@ -1,10 +1,8 @@
 // In a real browser (Debian's Chromium): the achievements step adds and removes publication rows in
 // the page (public/js/rows.js, same-origin under the CSP), and what is saved is exactly the rows left.
-import { existsSync } from 'node:fs';
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { CHROMIUM, launchBrowser } from '../support/browser.ts';
+import { clickAndWait, useBrowser } from '../support/browser.ts';
 import { createInstitute, createUser, TEST_PASSWORD } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
@@ -14,30 +12,25 @@ import type { CaseDoc } from '../../models/case.ts';
 describe('applications in the browser: rows added and removed in the page', function () {
   this.timeout(90_000);
   let t: TestApp;
-  let browser: Browser | undefined;
+  const browser = useBrowser();
   let applicant: UserDoc;
   let c: CaseDoc;
 
-  before(async function () {
-    if (!existsSync(CHROMIUM)) this.skip();
+  before(async () => {
     t = await startTestApp();
     const institute = await createInstitute();
     applicant = await createUser({ role: 'applicant', locale: 'en' });
     c = await createCase({ applicant, call: await createCall({ institute, checklist: [] }) });
-    browser = await launchBrowser();
   });
   after(async () => {
-    await browser?.close();
     await t?.close();
   });
 
-  async function click(page: Page, selector: string) {
-    await Promise.all([page.waitForLoadState('load'), page.waitForNavigation(), page.click(selector)]);
-  }
+  const click = clickAndWait;
 
   it('adds rows beyond the blank ones, removes one, renumbers, and saves what is left', async () => {
     const errors: string[] = [];
-    const page = await (await browser!.newContext({ locale: 'en-GB' })).newPage();
+    const page = await browser.page({ locale: 'en-GB' });
     page.on('pageerror', (e) => errors.push(String(e)));
     page.on('console', (m) => {
       // A missing favicon is not this test's concern; a script refused by the CSP or failing is.

@@ -2,11 +2,9 @@
 // (public/js/submit-once.js, loaded on every page under the CSP), the page lands on the success
 // message, and a named submit button still sends its own value (the button is disabled only after
 // the form's data is taken).
-import { existsSync } from 'node:fs';
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { CHROMIUM, launchBrowser } from '../support/browser.ts';
+import { useBrowser } from '../support/browser.ts';
 import { createInstitute, createUser, TEST_PASSWORD } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
@@ -14,15 +12,12 @@ import { Case } from '../../models/case.ts';
 describe('forms in the browser: one submit per form', function () {
   this.timeout(90_000);
   let t: TestApp;
-  let browser: Browser | undefined;
+  const browser = useBrowser();
 
-  before(async function () {
-    if (!existsSync(CHROMIUM)) this.skip();
+  before(async () => {
     t = await startTestApp();
-    browser = await launchBrowser();
   });
   after(async () => {
-    await browser?.close();
     await t?.close();
   });
 
@@ -38,7 +33,7 @@ describe('forms in the browser: one submit per form', function () {
       infoRequest: { items: ['Certified translation of your PhD diploma'], dueAt: new Date(Date.now() + 14 * 86_400_000), requestedAt: new Date(), requestedBy: hr._id },
     });
     const errors: string[] = [];
-    const page = await (await browser!.newContext({ locale: 'en-GB' })).newPage();
+    const page = await browser.page({ locale: 'en-GB' });
     page.on('pageerror', (e) => errors.push(String(e)));
     page.on('console', (m) => {
       if (m.type() === 'error' && !/status of 404/.test(m.text())) errors.push(m.text());

@@ -1,29 +1,27 @@
 // In a real browser (Debian's Chromium): the applicant finds a call, applies (signing in on the
 // way), fills the steps and submits; the officer signs in with a second factor, starts screening
 // and requests information; the applicant answers; the officer sends the case to evaluation.
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { CHROMIUM, clickAndWait, launchBrowser, screenshotsDir, staffSignsIn } from '../support/browser.ts';
-import { createInstitute, createUser, freshTotpCode, TEST_PASSWORD } from '../support/factories.ts';
+import { clickAndWait, screenshotsDir, staffSignsIn, useBrowser } from '../support/browser.ts';
+import { createInstitute, createUser, TEST_PASSWORD } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
-import { User, type UserDoc } from '../../models/user.ts';
+import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { loadCalendar, seedHolidays, vnDateKey } from '../../server/calendar/index.ts';
 
 describe('cases in the browser: apply, screen, request information, answer, evaluate', function () {
   this.timeout(120_000);
   let t: TestApp;
-  let browser: Browser | undefined;
+  const browser = useBrowser();
   let officer: UserDoc;
   let applicant: UserDoc;
   let call: CallDoc;
 
-  before(async function () {
-    if (!existsSync(CHROMIUM)) this.skip();
+  before(async () => {
     t = await startTestApp();
     await seedHolidays();
     const institute = await createInstitute();
@@ -31,10 +29,8 @@ describe('cases in the browser: apply, screen, request information, answer, eval
     applicant = await createUser({ role: 'applicant', locale: 'en', name: 'Pham Minh' });
     // No required documents, so screening can move on to evaluation without uploads.
     call = await createCall({ institute, checklist: [], track: 'expert', title: { vi: 'Chuyên gia vật liệu', en: 'Materials expert' } });
-    browser = await launchBrowser();
   });
   after(async () => {
-    await browser?.close();
     await t?.close();
   });
 
@@ -53,7 +49,7 @@ describe('cases in the browser: apply, screen, request information, answer, eval
     const errors: string[] = [];
     const due = (await loadCalendar()).addWorkingDays(new Date(), 8);
     const c = await createCase({ applicant: await createUser({ role: 'applicant', locale: 'vi' }), call, stage: 'awaiting_applicant', assignee: officer._id, infoRequest: { items: ['Passport scan'], dueAt: due, requestedAt: new Date() } });
-    const hr = await (await browser!.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } })).newPage();
+    const hr = await browser.page({ locale: 'en-GB', viewport: { width: 1280, height: 900 } });
     watch(hr, errors);
     try {
       await officerSignsIn(hr);
@@ -85,64 +81,60 @@ describe('cases in the browser: apply, screen, request information, answer, eval
     const errors: string[] = [];
     const c = await createCase({ applicant: await createUser({ role: 'applicant', locale: 'vi' }), call, stage: 'onboarding', assignee: officer._id, profile: { fullName: 'Pham Minh', plannedArrival: new Date(Date.now() + 200 * 86_400_000) }, supportTracks: [{ kind: 'work_permit', status: 'requested' }, { kind: 'visa', status: 'requested' }] });
     await Case.updateOne({ _id: c._id }, { $push: { outbox: { key: `phone-${c._id}`, template: 'submitted', to: 'a-rather-long-address@example.org', locale: 'vi', createdAt: new Date(), nextAttemptAt: new Date(), status: 'dead', attempts: 8, lastError: '550 mailbox unavailable' } } });
-    const hr = await (await browser!.newContext({ locale: 'vi-VN', viewport: { width: 375, height: 812 } })).newPage();
+    const hr = await browser.page({ locale: 'vi-VN', viewport: { width: 375, height: 812 } });
     watch(hr, errors);
-    try {
-      await officerSignsIn(hr);
-      await hr.goto(`${t.baseUrl}/cases/${c._id}`);
-      await hr.fill('#f-note', 'Called the applicant about the visa.');
-      await click(hr, `form[action="/cases/${c._id}/notes"] button[type=submit]`);
-      // The message is where it was put, at the top: scrolled down, it covers nothing.
-      const position = (sel: string) => hr.evaluate(`getComputedStyle(document.querySelector(${JSON.stringify(sel)})).position`);
-      expect(await position('#flash')).to.equal('static');
-      // An error stays in view on a phone too (an element styled as one, to read the stylesheet).
-      await hr.evaluate(`document.querySelector('#flash').insertAdjacentHTML('afterend', '<div class="flash flash-session flash-error" id="probe"></div>')`);
-      expect(await position('#probe')).to.equal('sticky');
-      // Its close button is named, reached from the keyboard, and gives the focus to the page.
-      expect(await hr.getAttribute('#flash [data-flash-close]', 'aria-label')).to.be.a('string').and.not.equal('');
-      await hr.focus('#flash [data-flash-close]');
-      await hr.keyboard.press('Enter');
-      expect(await hr.$('#flash')).to.equal(null);
-      expect(await hr.evaluate('document.activeElement.id')).to.equal('main');
+    await officerSignsIn(hr);
+    await hr.goto(`${t.baseUrl}/cases/${c._id}`);
+    await hr.fill('#f-note', 'Called the applicant about the visa.');
+    await click(hr, `form[action="/cases/${c._id}/notes"] button[type=submit]`);
+    // The message is where it was put, at the top: scrolled down, it covers nothing.
+    const position = (sel: string) => hr.evaluate(`getComputedStyle(document.querySelector(${JSON.stringify(sel)})).position`);
+    expect(await position('#flash')).to.equal('static');
+    // An error stays in view on a phone too (an element styled as one, to read the stylesheet).
+    await hr.evaluate(`document.querySelector('#flash').insertAdjacentHTML('afterend', '<div class="flash flash-session flash-error" id="probe"></div>')`);
+    expect(await position('#probe')).to.equal('sticky');
+    // Its close button is named, reached from the keyboard, and gives the focus to the page.
+    expect(await hr.getAttribute('#flash [data-flash-close]', 'aria-label')).to.be.a('string').and.not.equal('');
+    await hr.focus('#flash [data-flash-close]');
+    await hr.keyboard.press('Enter');
+    expect(await hr.$('#flash')).to.equal(null);
+    expect(await hr.evaluate('document.activeElement.id')).to.equal('main');
 
-      // The planner's and the e-mails' tables scroll sideways inside the page, each a named region
-      // the keyboard scrolls, with a line saying so; the page itself keeps to the screen.
-      expect(await hr.evaluate('document.documentElement.scrollWidth')).to.equal(375);
-      for (const table of ['#planner', '#emails']) {
-        const wrap = hr.locator(`${table} .table-wrap`);
-        expect(await wrap.getAttribute('role'), table).to.equal('region');
-        expect(await wrap.getAttribute('tabindex'), table).to.equal('0');
-        expect(await wrap.getAttribute('aria-label'), table).to.be.a('string').and.not.equal('');
-        expect(await wrap.evaluate((el) => (el as unknown as { previousElementSibling: { className: string } }).previousElementSibling.className), table).to.equal('scroll-hint');
-        await wrap.focus();
-        await hr.keyboard.press('ArrowRight');
-        await hr.waitForTimeout(300);
-        expect(await wrap.evaluate((el) => (el as unknown as { scrollLeft: number }).scrollLeft), table).to.be.greaterThan(0);
-      }
-      await hr.locator('#emails').screenshot({ path: path.join(screenshotsDir, 'cases-phone-375-emails.png') });
-      // The queue's rows are cards on a phone: nothing scrolls sideways, so no "drag the table" line and no scroll region.
-      await hr.goto(`${t.baseUrl}/cases`);
-      await hr.waitForSelector('#queue tbody tr');
-      const queueWrap = hr.locator('.table-wrap:has(> table.queue)');
-      expect(await queueWrap.getAttribute('role')).to.equal(null);
-      expect(await hr.$$eval('.scroll-hint', (n) => n.length)).to.equal(0);
-      expect(await hr.evaluate('document.documentElement.scrollWidth')).to.equal(375);
-      // Even a card whose content measures wider than the screen (a long badge that does not wrap, as
-      // on the walk's seeded queue) makes no scroll hint: a card layout does not scroll.
-      await hr.evaluate(`{ const b = document.createElement('span'); b.className = 'badge'; b.textContent = 'wide'; b.style.display = 'inline-block'; b.style.width = '520px'; document.querySelector('#queue tbody td.cell-flags').append(b); window.dispatchEvent(new Event('resize')); }`);
+    // The planner's and the e-mails' tables scroll sideways inside the page, each a named region
+    // the keyboard scrolls, with a line saying so; the page itself keeps to the screen.
+    expect(await hr.evaluate('document.documentElement.scrollWidth')).to.equal(375);
+    for (const table of ['#planner', '#emails']) {
+      const wrap = hr.locator(`${table} .table-wrap`);
+      expect(await wrap.getAttribute('role'), table).to.equal('region');
+      expect(await wrap.getAttribute('tabindex'), table).to.equal('0');
+      expect(await wrap.getAttribute('aria-label'), table).to.be.a('string').and.not.equal('');
+      expect(await wrap.evaluate((el) => (el as unknown as { previousElementSibling: { className: string } }).previousElementSibling.className), table).to.equal('scroll-hint');
+      await wrap.focus();
+      await hr.keyboard.press('ArrowRight');
       await hr.waitForTimeout(300);
-      expect(await hr.$$eval('.scroll-hint', (n) => n.length)).to.equal(0);
-      expect(await queueWrap.getAttribute('role')).to.equal(null);
-      expect(errors, errors.join('\n')).to.deep.equal([]);
-    } finally {
-      await hr.context().close();
+      expect(await wrap.evaluate((el) => (el as unknown as { scrollLeft: number }).scrollLeft), table).to.be.greaterThan(0);
     }
+    await hr.locator('#emails').screenshot({ path: path.join(screenshotsDir, 'cases-phone-375-emails.png') });
+    // The queue's rows are cards on a phone: nothing scrolls sideways, so no "drag the table" line and no scroll region.
+    await hr.goto(`${t.baseUrl}/cases`);
+    await hr.waitForSelector('#queue tbody tr');
+    const queueWrap = hr.locator('.table-wrap:has(> table.queue)');
+    expect(await queueWrap.getAttribute('role')).to.equal(null);
+    expect(await hr.$$eval('.scroll-hint', (n) => n.length)).to.equal(0);
+    expect(await hr.evaluate('document.documentElement.scrollWidth')).to.equal(375);
+    // Even a card whose content measures wider than the screen (a long badge that does not wrap, as
+    // on the walk's seeded queue) makes no scroll hint: a card layout does not scroll.
+    await hr.evaluate(`{ const b = document.createElement('span'); b.className = 'badge'; b.textContent = 'wide'; b.style.display = 'inline-block'; b.style.width = '520px'; document.querySelector('#queue tbody td.cell-flags').append(b); window.dispatchEvent(new Event('resize')); }`);
+    await hr.waitForTimeout(300);
+    expect(await hr.$$eval('.scroll-hint', (n) => n.length)).to.equal(0);
+    expect(await queueWrap.getAttribute('role')).to.equal(null);
+    expect(errors, errors.join('\n')).to.deep.equal([]);
   });
 
   it('carries one application from the call list to evaluation', async () => {
     const errors: string[] = [];
-    const ap = await (await browser!.newContext({ locale: 'en-GB' })).newPage();
-    const hr = await (await browser!.newContext({ locale: 'en-GB' })).newPage();
+    const ap = await browser.page({ locale: 'en-GB' });
+    const hr = await browser.page({ locale: 'en-GB' });
     watch(ap, errors);
     watch(hr, errors);
     try {
@@ -200,13 +192,7 @@ describe('cases in the browser: apply, screen, request information, answer, eval
       expect((await Case.findById(c._id).lean())!.stage).to.equal('submitted');
 
       // --- officer: sign in with the second factor, find the case in the queue, start screening
-      await hr.goto(`${t.baseUrl}/signin`);
-      await hr.fill('#f-email', officer.email);
-      await hr.fill('#f-password', TEST_PASSWORD);
-      await click(hr, 'main form button[type=submit]');
-      expect(new URL(hr.url()).pathname).to.equal('/signin/second-factor');
-      await hr.fill('#f-code', await freshTotpCode((await User.findById(officer._id).lean())!));
-      await click(hr, 'main form button[type=submit]');
+      await officerSignsIn(hr);
       await hr.goto(`${t.baseUrl}/cases?assignee=unassigned`);
       await click(hr, `a[href="/cases/${c._id}"]`);
       expect(await hr.textContent('h1')).to.include('Pham Van Minh');

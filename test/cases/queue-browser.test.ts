@@ -1,12 +1,11 @@
 // The queue in a real browser (Debian's Chromium): an officer finds a case by part of a name typed
 // without its diacritics, and on a 390 px wide phone every row keeps its stage, deadline and
 // assignee visible inside the viewport (no horizontal scrolling).
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { CHROMIUM, launchBrowser, screenshotsDir } from '../support/browser.ts';
+import { screenshotsDir, useBrowser } from '../support/browser.ts';
 import { createInstitute, createUser, freshTotpCode, TEST_PASSWORD } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { User, type UserDoc } from '../../models/user.ts';
@@ -17,13 +16,12 @@ const DAY = 86_400_000;
 describe('the queue in the browser: search without diacritics, and a phone layout', function () {
   this.timeout(120_000);
   let t: TestApp;
-  let browser: Browser | undefined;
+  const browser = useBrowser();
   let officer: UserDoc;
   let target: CaseDoc;
   const others: CaseDoc[] = [];
 
-  before(async function () {
-    if (!existsSync(CHROMIUM)) this.skip();
+  before(async () => {
     t = await startTestApp();
     const institute = await createInstitute();
     officer = await createUser({ role: 'hr_officer', institute, name: 'Officer Queue Browser' });
@@ -46,10 +44,8 @@ describe('the queue in the browser: search without diacritics, and a phone layou
         }),
       );
     }
-    browser = await launchBrowser();
   });
   after(async () => {
-    await browser?.close();
     await t?.close();
   });
 
@@ -63,8 +59,7 @@ describe('the queue in the browser: search without diacritics, and a phone layou
   }
 
   it('finds a case by part of a name with diacritics typed without them', async () => {
-    const context = await browser!.newContext({ locale: 'en-GB' });
-    const page = await context.newPage();
+    const page = await browser.page({ locale: 'en-GB' });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     try {
@@ -89,14 +84,11 @@ describe('the queue in the browser: search without diacritics, and a phone layou
     } catch (err) {
       await page.screenshot({ path: path.join(screenshotsDir, 'queue-search-failure.png'), fullPage: true }).catch(() => {});
       throw err;
-    } finally {
-      await context.close();
     }
   });
 
   it('keeps stage, deadline and assignee of every row visible on a 390 px phone', async () => {
-    const context = await browser!.newContext({ locale: 'vi-VN', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
-    const page = await context.newPage();
+    const page = await browser.page({ locale: 'vi-VN', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     try {
       await signInOfficer(page);
       await page.goto(`${t.baseUrl}/cases`);
@@ -127,8 +119,6 @@ describe('the queue in the browser: search without diacritics, and a phone layou
     } catch (err) {
       await page.screenshot({ path: path.join(screenshotsDir, 'queue-phone-failure.png'), fullPage: true }).catch(() => {});
       throw err;
-    } finally {
-      await context.close();
     }
   });
 });

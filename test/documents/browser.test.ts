@@ -2,13 +2,12 @@
 // progress-bar script), the HR officer rejects one with a reason, the applicant sees the reason and
 // uploads a new version, the officer accepts it, then adds a renewed CV on the applicant's behalf
 // (a plain form). Neither upload carries its CSRF token in the address.
-import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { CHROMIUM, launchBrowser, screenshotsDir } from '../support/browser.ts';
+import { screenshotsDir, useBrowser } from '../support/browser.ts';
 import { createInstitute, createUser, freshTotpCode, TEST_PASSWORD } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { CaseDocument } from '../../models/document.ts';
@@ -21,18 +20,16 @@ import { makeJpeg, makePdf, sha256 } from './support.ts';
 describe('documents in the browser', function () {
   this.timeout(90_000);
   let t: TestApp;
-  let browser: Browser | undefined;
+  const browser = useBrowser();
   let uploadDir: string;
   let applicant: UserDoc;
   let hr: UserDoc;
   let call: CallDoc;
   let caseDoc: CaseDoc;
 
-  before(async function () {
-    if (!existsSync(CHROMIUM)) this.skip();
+  before(async () => {
     uploadDir = path.resolve(`data/test/uploads-browser-${process.pid}`);
     t = await startTestApp({ env: { UPLOAD_DIR: uploadDir, UPLOAD_RATE_PER_HOUR: '1000' } });
-    browser = await launchBrowser();
     const institute = await createInstitute();
     call = await createCall({
       institute,
@@ -46,7 +43,6 @@ describe('documents in the browser', function () {
     caseDoc = await createCase({ applicant, call, stage: 'screening' });
   });
   after(async () => {
-    await browser?.close();
     await t?.close();
     if (uploadDir) await rm(uploadDir, { recursive: true, force: true });
   });
@@ -78,10 +74,8 @@ describe('documents in the browser', function () {
   const state = (page: Page, type: string) => page.getAttribute(`#doc-${type}`, 'data-state');
 
   it('upload two → reject one with a reason → the applicant re-uploads → the officer accepts', async () => {
-    const applicantCtx = await browser!.newContext({ locale: 'en-GB' });
-    const hrCtx = await browser!.newContext({ locale: 'en-GB' });
-    const ap = await applicantCtx.newPage();
-    const hp = await hrCtx.newPage();
+    const ap = await browser.page({ locale: 'en-GB' });
+    const hp = await browser.page({ locale: 'en-GB' });
     const apErrors = watch(ap);
     const hpErrors = watch(hp);
     const cv = await makePdf('CV of Lê Minh Châu');
@@ -178,7 +172,7 @@ describe('documents in the browser', function () {
 
       // The officer's download link gives the exact bytes, as an attachment.
       const href = await hp.getAttribute('#doc-photo .doc-file .doc-download', 'href');
-      const dl = await hrCtx.request.get(`${t.baseUrl}${href}`);
+      const dl = await hp.context().request.get(`${t.baseUrl}${href}`);
       expect(dl.status()).to.equal(200);
       expect(dl.headers()['content-disposition']).to.match(/^attachment;/);
       expect(sha256(await dl.body())).to.equal(sha256(photo2));
@@ -217,9 +211,6 @@ describe('documents in the browser', function () {
       await ap.screenshot({ path: path.join(screenshotsDir, 'documents-failure-applicant.png'), fullPage: true }).catch(() => undefined);
       await hp.screenshot({ path: path.join(screenshotsDir, 'documents-failure-hr.png'), fullPage: true }).catch(() => undefined);
       throw err;
-    } finally {
-      await applicantCtx.close();
-      await hrCtx.close();
     }
   });
 
@@ -227,43 +218,38 @@ describe('documents in the browser', function () {
     const smallCall = await createCall({ institute: call.institute as never, checklist: [{ type: 'cv', phase: 'application', required: true, maxMb: 1 }] as never });
     const own = await createUser({ role: 'applicant', locale: 'vi', name: 'Trần Thị Bình' });
     const c = await createCase({ applicant: own, call: smallCall, stage: 'screening' });
-    const ctx = await browser!.newContext({ locale: 'vi-VN', viewport: { width: 375, height: 800 } });
-    const ap = await ctx.newPage();
+    const ap = await browser.page({ locale: 'vi-VN', viewport: { width: 375, height: 800 } });
     const errors = watch(ap);
     const posts: string[] = [];
     ap.on('request', (r) => {
       if (r.method() === 'POST') posts.push(new URL(r.url()).pathname);
     });
-    try {
-      await signInPage(ap, own);
-      await ap.goto(`${t.baseUrl}/applications/${c._id}`);
-      posts.length = 0; // the sign-in's
-      expect(await ap.getAttribute('#f-cv', 'data-max-bytes')).to.equal(String(1024 * 1024));
-      // 1 MB and one byte: the message comes as soon as it is chosen, in the page's language.
-      const big = Buffer.concat([await makePdf('A large scan'), Buffer.alloc(1024 * 1024)]);
-      await ap.setInputFiles('#f-cv', { name: 'bản scan.pdf', mimeType: 'application/pdf', buffer: big });
-      const shown = await ap.waitForSelector('[data-upload-error]:not([hidden])').then((e) => e.textContent());
-      expect(shown).to.equal('“bản scan.pdf” lớn hơn 1 MB.');
-      expect(await ap.getAttribute('#f-cv', 'aria-invalid')).to.equal('true');
-      // Sending anyway does not send it.
-      await ap.click('form[data-upload-form] button[type=submit]');
-      await ap.waitForTimeout(300);
-      expect(posts, 'no upload request').to.deep.equal([]);
-      expect(await ap.isEnabled('form[data-upload-form] button[type=submit]')).to.equal(true);
-      await ap.setInputFiles('#f-cv', { name: 'rỗng.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(0) });
-      expect(await ap.textContent('[data-upload-error]')).to.equal('“rỗng.pdf” là tệp rỗng.');
-      // A file within the limit clears the message and goes up.
-      const fine = await makePdf('CV within the limit');
-      await ap.setInputFiles('#f-cv', { name: 'cv.pdf', mimeType: 'application/pdf', buffer: fine });
-      expect(await ap.isHidden('[data-upload-error]')).to.equal(true);
-      expect(await ap.getAttribute('#f-cv', 'aria-invalid')).to.equal(null);
-      await Promise.all([ap.waitForEvent('load'), ap.click('form[data-upload-form] button[type=submit]')]);
-      await ap.waitForSelector('#doc-cv[data-state="uploaded"]');
-      expect(posts).to.deep.equal([`/cases/${c._id}/documents`]);
-      expect((await CaseDocument.find({ case: c._id }).lean()).map((d) => d.sha256)).to.deep.equal([sha256(fine)]);
-      expect(errors).to.deep.equal([]);
-    } finally {
-      await ctx.close();
-    }
+    await signInPage(ap, own);
+    await ap.goto(`${t.baseUrl}/applications/${c._id}`);
+    posts.length = 0; // the sign-in's
+    expect(await ap.getAttribute('#f-cv', 'data-max-bytes')).to.equal(String(1024 * 1024));
+    // 1 MB and one byte: the message comes as soon as it is chosen, in the page's language.
+    const big = Buffer.concat([await makePdf('A large scan'), Buffer.alloc(1024 * 1024)]);
+    await ap.setInputFiles('#f-cv', { name: 'bản scan.pdf', mimeType: 'application/pdf', buffer: big });
+    const shown = await ap.waitForSelector('[data-upload-error]:not([hidden])').then((e) => e.textContent());
+    expect(shown).to.equal('“bản scan.pdf” lớn hơn 1 MB.');
+    expect(await ap.getAttribute('#f-cv', 'aria-invalid')).to.equal('true');
+    // Sending anyway does not send it.
+    await ap.click('form[data-upload-form] button[type=submit]');
+    await ap.waitForTimeout(300);
+    expect(posts, 'no upload request').to.deep.equal([]);
+    expect(await ap.isEnabled('form[data-upload-form] button[type=submit]')).to.equal(true);
+    await ap.setInputFiles('#f-cv', { name: 'rỗng.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(0) });
+    expect(await ap.textContent('[data-upload-error]')).to.equal('“rỗng.pdf” là tệp rỗng.');
+    // A file within the limit clears the message and goes up.
+    const fine = await makePdf('CV within the limit');
+    await ap.setInputFiles('#f-cv', { name: 'cv.pdf', mimeType: 'application/pdf', buffer: fine });
+    expect(await ap.isHidden('[data-upload-error]')).to.equal(true);
+    expect(await ap.getAttribute('#f-cv', 'aria-invalid')).to.equal(null);
+    await Promise.all([ap.waitForEvent('load'), ap.click('form[data-upload-form] button[type=submit]')]);
+    await ap.waitForSelector('#doc-cv[data-state="uploaded"]');
+    expect(posts).to.deep.equal([`/cases/${c._id}/documents`]);
+    expect((await CaseDocument.find({ case: c._id }).lean()).map((d) => d.sha256)).to.deep.equal([sha256(fine)]);
+    expect(errors).to.deep.equal([]);
   });
 });

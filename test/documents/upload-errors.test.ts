@@ -2,14 +2,13 @@
 // at the top, which takes the focus and links to the file or date input the refusal is about, that
 // input marked (aria-invalid, aria-describedby its error beside it). On the upload page answering
 // a plain form, on the renewal page, and (in the browser) on the enhanced form's own answer.
-import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { agent, type Agent } from '../support/http.ts';
-import { CHROMIUM, launchBrowser } from '../support/browser.ts';
+import { useBrowser } from '../support/browser.ts';
 import { createInstitute, createUser, signIn, TEST_PASSWORD } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { CaseDocument } from '../../models/document.ts';
@@ -89,15 +88,10 @@ describe('documents: a refused upload marks its input and the summary links to i
   });
 
   describe('in the browser', () => {
-    let browser: Browser | undefined;
-    before(async function () {
-      if (!existsSync(CHROMIUM)) this.skip();
-      browser = await launchBrowser();
-    });
-    after(async () => browser?.close());
+    const browser = useBrowser();
 
     async function signedIn(): Promise<Page> {
-      const page = await (await browser!.newContext({ locale: 'en-GB' })).newPage();
+      const page = await browser.page({ locale: 'en-GB' });
       await page.goto(`${t.baseUrl}/signin`);
       await page.fill('#f-email', applicant.email);
       await page.fill('#f-password', TEST_PASSWORD);
@@ -112,50 +106,42 @@ describe('documents: a refused upload marks its input and the summary links to i
       const id = (up.body.documents as Array<{ id: string }>)[0]!.id;
       await CaseDocument.updateOne({ _id: id }, { $set: { status: 'accepted' } });
       const page = await signedIn();
-      try {
-        await page.goto(`${t.baseUrl}/documents/${id}/renew`);
-        await page.setInputFiles('#f-passport--0', { name: 'new.pdf', mimeType: 'application/pdf', buffer: await makePdf('New passport') });
-        // The date is required in the page; the browser's own check is left out to reach the server's.
-        await page.$eval('#f-passport--0_expiresAt', (el) => el.removeAttribute('required'));
-        await Promise.all([page.waitForURL('**/renew'), page.click('#renewal button[type=submit]')]);
-        await page.waitForFunction('document.activeElement && document.activeElement.id === "form-errors"');
-        const link = await page.$eval('#form-errors li a', (el) => [el.getAttribute('href'), el.textContent]);
-        expect(link).to.deep.equal(['#f-passport--0_expiresAt', 'Enter the expiry date of “Passport”.']);
-        await page.click('#form-errors li a');
-        expect(await page.evaluate('document.activeElement && document.activeElement.id')).to.equal('f-passport--0_expiresAt');
-        expect(await CaseDocument.countDocuments({ case: c._id })).to.equal(1);
-      } finally {
-        await page.context().close();
-      }
+      await page.goto(`${t.baseUrl}/documents/${id}/renew`);
+      await page.setInputFiles('#f-passport--0', { name: 'new.pdf', mimeType: 'application/pdf', buffer: await makePdf('New passport') });
+      // The date is required in the page; the browser's own check is left out to reach the server's.
+      await page.$eval('#f-passport--0_expiresAt', (el) => el.removeAttribute('required'));
+      await Promise.all([page.waitForURL('**/renew'), page.click('#renewal button[type=submit]')]);
+      await page.waitForFunction('document.activeElement && document.activeElement.id === "form-errors"');
+      const link = await page.$eval('#form-errors li a', (el) => [el.getAttribute('href'), el.textContent]);
+      expect(link).to.deep.equal(['#f-passport--0_expiresAt', 'Enter the expiry date of “Passport”.']);
+      await page.click('#form-errors li a');
+      expect(await page.evaluate('document.activeElement && document.activeElement.id')).to.equal('f-passport--0_expiresAt');
+      expect(await CaseDocument.countDocuments({ case: c._id })).to.equal(1);
     });
 
     it('on the upload page answering the plain form, and on the enhanced form’s own answer', async () => {
       const c = await createCase({ applicant, call, stage: 'screening' });
       const page = await signedIn();
-      try {
-        // Without the progress script the plain form is posted and answered by the upload page.
-        await page.route('**/static/js/upload.js', (r) => r.abort());
-        await page.goto(`${t.baseUrl}/applications/${c._id}`);
-        await page.setInputFiles('#f-passport', { name: 'passport.pdf', mimeType: 'application/pdf', buffer: await makePdf('Passport') });
-        await Promise.all([page.waitForURL(`**/cases/${c._id}/documents`), page.click('form[data-upload-form] button[type=submit]')]);
-        await page.waitForFunction('document.activeElement && document.activeElement.id === "form-errors"');
-        expect(await page.$eval('#form-errors li a', (el) => el.getAttribute('href'))).to.equal('#f-passport_expiresAt');
-        await page.click('#form-errors li a');
-        expect(await page.evaluate('document.activeElement && document.activeElement.id')).to.equal('f-passport_expiresAt');
+      // Without the progress script the plain form is posted and answered by the upload page.
+      await page.route('**/static/js/upload.js', (r) => r.abort());
+      await page.goto(`${t.baseUrl}/applications/${c._id}`);
+      await page.setInputFiles('#f-passport', { name: 'passport.pdf', mimeType: 'application/pdf', buffer: await makePdf('Passport') });
+      await Promise.all([page.waitForURL(`**/cases/${c._id}/documents`), page.click('form[data-upload-form] button[type=submit]')]);
+      await page.waitForFunction('document.activeElement && document.activeElement.id === "form-errors"');
+      expect(await page.$eval('#form-errors li a', (el) => el.getAttribute('href'))).to.equal('#f-passport_expiresAt');
+      await page.click('#form-errors li a');
+      expect(await page.evaluate('document.activeElement && document.activeElement.id')).to.equal('f-passport_expiresAt');
 
-        // With it, the script shows the refusal itself and marks the same input.
-        await page.unroute('**/static/js/upload.js');
-        await page.goto(`${t.baseUrl}/applications/${c._id}`);
-        await page.setInputFiles('#f-passport', { name: 'passport.pdf', mimeType: 'application/pdf', buffer: await makePdf('Passport') });
-        await page.click('form[data-upload-form] button[type=submit]');
-        await page.waitForSelector('[data-upload-error]:not([hidden])');
-        expect(await page.textContent('[data-upload-error]')).to.equal('Enter the expiry date of “Passport”.');
-        expect(await page.getAttribute('#f-passport_expiresAt', 'aria-invalid')).to.equal('true');
-        expect(await page.getAttribute('#f-passport_expiresAt', 'aria-describedby')).to.equal('upload-error');
-        expect(await CaseDocument.countDocuments({ case: c._id })).to.equal(0);
-      } finally {
-        await page.context().close();
-      }
+      // With it, the script shows the refusal itself and marks the same input.
+      await page.unroute('**/static/js/upload.js');
+      await page.goto(`${t.baseUrl}/applications/${c._id}`);
+      await page.setInputFiles('#f-passport', { name: 'passport.pdf', mimeType: 'application/pdf', buffer: await makePdf('Passport') });
+      await page.click('form[data-upload-form] button[type=submit]');
+      await page.waitForSelector('[data-upload-error]:not([hidden])');
+      expect(await page.textContent('[data-upload-error]')).to.equal('Enter the expiry date of “Passport”.');
+      expect(await page.getAttribute('#f-passport_expiresAt', 'aria-invalid')).to.equal('true');
+      expect(await page.getAttribute('#f-passport_expiresAt', 'aria-describedby')).to.equal('upload-error');
+      expect(await CaseDocument.countDocuments({ case: c._id })).to.equal(0);
     });
   });
 });

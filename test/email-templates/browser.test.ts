@@ -3,16 +3,14 @@
 // case (by reference), the HTML part styled as the e-mail will be, saves it; an HR officer then starts screening that case over HTTP, the
 // dispatcher runs, and the edited e-mail arrives on the in-process SMTP server. The mail log shows
 // it, with the edited version.
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { CHROMIUM, launchBrowser, screenshotsDir } from '../support/browser.ts';
+import { clickAndWait, screenshotsDir, staffSignsIn, useBrowser } from '../support/browser.ts';
 import { agent, csrfFrom } from '../support/http.ts';
-import { createInstitute, createUser, freshTotpCode, signIn, TEST_PASSWORD } from '../support/factories.ts';
+import { createInstitute, createUser, signIn } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
-import { User, type UserDoc } from '../../models/user.ts';
+import type { UserDoc } from '../../models/user.ts';
 import { EmailTemplate } from '../../models/email-template.ts';
 import { MailLog } from '../../models/mail-log.ts';
 import type { CaseDoc } from '../../models/case.ts';
@@ -24,37 +22,32 @@ const T = 'screening_started';
 describe('e-mail templates in the browser: edit, preview on a case, save, receive the edited e-mail', function () {
   this.timeout(120_000);
   let t: TestApp;
-  let browser: Browser | undefined;
+  const browser = useBrowser();
   let adminUser: UserDoc;
   let officer: UserDoc;
   let applicant: UserDoc;
   let c: CaseDoc;
 
-  before(async function () {
-    if (!existsSync(CHROMIUM)) this.skip();
+  before(async () => {
     t = await startTestApp();
     const institute = await createInstitute();
     adminUser = await createUser({ role: 'admin', locale: 'en', name: 'Admin Browser' });
     officer = await createUser({ role: 'hr_officer', institute, locale: 'en' });
     applicant = await createUser({ role: 'applicant', locale: 'en', name: 'Đặng Thu Hà' });
     c = await createCase({ applicant, call: await createCall({ institute, checklist: [] }), stage: 'submitted' });
-    browser = await launchBrowser();
   });
   after(async () => {
-    await browser?.close();
     // Back to the built-in template for any later test file in this process.
     await EmailTemplate.deleteMany({ template: T, savedBy: adminUser?._id });
     invalidateOverrides();
     await t?.close();
   });
 
-  async function click(page: Page, selector: string) {
-    await Promise.all([page.waitForLoadState('load'), page.waitForNavigation(), page.click(selector)]);
-  }
+  const click = clickAndWait;
 
   it('sends the edited e-mail after the administrator saved it', async () => {
     const errors: string[] = [];
-    const page = await (await browser!.newContext({ locale: 'en-GB' })).newPage();
+    const page = await browser.page({ locale: 'en-GB' });
     page.on('console', (m) => {
       // The preview frame is a document of its own with its own policy: the e-mail's inline styles
       // are not refused there (a refusal is a console error and fails the test).
@@ -65,46 +58,36 @@ describe('e-mail templates in the browser: edit, preview on a case, save, receiv
       if (r.status() === 404 && !r.url().endsWith('/favicon.ico')) errors.push(`404 ${r.url()}`);
     });
     page.on('pageerror', (e) => errors.push(String(e)));
-    try {
-      await page.goto(`${t.baseUrl}/signin`);
-      await page.fill('#f-email', adminUser.email);
-      await page.fill('#f-password', TEST_PASSWORD);
-      await click(page, 'main form button[type=submit]');
-      expect(new URL(page.url()).pathname).to.equal('/signin/second-factor');
-      await page.fill('#f-code', await freshTotpCode((await User.findById(adminUser._id).lean())!));
-      await click(page, 'main form button[type=submit]');
+    await staffSignsIn(page, t.baseUrl, adminUser);
 
-      await page.goto(`${t.baseUrl}/admin/email-templates`);
-      await click(page, `tr[data-template="${T}"] a[href="/admin/email-templates/${T}/en"]`);
-      expect(await page.inputValue('#f-subject')).to.include('{{reference}}');
+    await page.goto(`${t.baseUrl}/admin/email-templates`);
+    await click(page, `tr[data-template="${T}"] a[href="/admin/email-templates/${T}/en"]`);
+    expect(await page.inputValue('#f-subject')).to.include('{{reference}}');
 
-      await page.fill('#f-subject', '[{{reference}}] Edited: we are reading your file, {{name}}');
-      await page.fill('#f-text', 'Dear {{name}},\n\nEDITED TEXT: screening of {{reference}} has begun.\n{{link}}\n');
-      const html = await page.inputValue('#f-html');
-      await page.fill('#f-html', `<p id="styled" style="color: rgb(200, 0, 0); font-weight: 700">Styled for {{name}}</p>\n${html}`);
-      await page.fill('#f-reference', c.reference);
-      await click(page, '#preview-button');
-      expect(await page.textContent('#preview-subject')).to.equal(`[${c.reference}] Edited: we are reading your file, Đặng Thu Hà`);
-      expect(await page.textContent('#preview-text')).to.include(`EDITED TEXT: screening of ${c.reference} has begun.`);
-      // The HTML part in its sandboxed frame, loaded from its own address: styled as the e-mail is.
-      const frame = page.frameLocator('#preview-html');
-      expect(await frame.locator('body').textContent()).to.include('Đặng Thu Hà');
-      const styled = frame.locator('#styled');
-      expect(await styled.textContent()).to.equal('Styled for Đặng Thu Hà');
-      const computed = await styled.evaluate((el) => {
-        const s = (globalThis as unknown as { getComputedStyle(e: unknown): { color: string; fontWeight: string } }).getComputedStyle(el);
-        return [s.color, s.fontWeight];
-      });
-      expect(computed).to.deep.equal(['rgb(200, 0, 0)', '700']);
-      // What was typed is still in the form; saving stores it.
-      expect(await page.inputValue('#f-subject')).to.include('Edited:');
-      await click(page, '#save-button');
-      expect(await page.textContent('.flash')).to.include('Saved as version');
-      expect(await page.textContent('#versions')).to.include('Admin Browser');
-      await page.screenshot({ path: path.join(screenshotsDir, 'email-template-saved.png'), fullPage: true });
-    } finally {
-      await page.context().close();
-    }
+    await page.fill('#f-subject', '[{{reference}}] Edited: we are reading your file, {{name}}');
+    await page.fill('#f-text', 'Dear {{name}},\n\nEDITED TEXT: screening of {{reference}} has begun.\n{{link}}\n');
+    const html = await page.inputValue('#f-html');
+    await page.fill('#f-html', `<p id="styled" style="color: rgb(200, 0, 0); font-weight: 700">Styled for {{name}}</p>\n${html}`);
+    await page.fill('#f-reference', c.reference);
+    await click(page, '#preview-button');
+    expect(await page.textContent('#preview-subject')).to.equal(`[${c.reference}] Edited: we are reading your file, Đặng Thu Hà`);
+    expect(await page.textContent('#preview-text')).to.include(`EDITED TEXT: screening of ${c.reference} has begun.`);
+    // The HTML part in its sandboxed frame, loaded from its own address: styled as the e-mail is.
+    const frame = page.frameLocator('#preview-html');
+    expect(await frame.locator('body').textContent()).to.include('Đặng Thu Hà');
+    const styled = frame.locator('#styled');
+    expect(await styled.textContent()).to.equal('Styled for Đặng Thu Hà');
+    const computed = await styled.evaluate((el) => {
+      const s = (globalThis as unknown as { getComputedStyle(e: unknown): { color: string; fontWeight: string } }).getComputedStyle(el);
+      return [s.color, s.fontWeight];
+    });
+    expect(computed).to.deep.equal(['rgb(200, 0, 0)', '700']);
+    // What was typed is still in the form; saving stores it.
+    expect(await page.inputValue('#f-subject')).to.include('Edited:');
+    await click(page, '#save-button');
+    expect(await page.textContent('.flash')).to.include('Saved as version');
+    expect(await page.textContent('#versions')).to.include('Admin Browser');
+    await page.screenshot({ path: path.join(screenshotsDir, 'email-template-saved.png'), fullPage: true });
     expect(errors, errors.join('\n')).to.deep.equal([]);
 
     // HR starts screening over HTTP; the dispatcher sends what the case owes.

@@ -5,9 +5,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { CHROMIUM, launchBrowser, screenshotsDir } from '../support/browser.ts';
+import { screenshotsDir, useBrowser } from '../support/browser.ts';
 import { freshTotpCode, TEST_PASSWORD } from '../support/factories.ts';
 import { dispatchOnce } from '../../server/outbox/index.ts';
 import { clearDashboardCache } from '../../server/dashboard/index.ts';
@@ -20,18 +20,15 @@ import { makeWorld, applicantCase, type World } from './context.ts';
 describe('leaders in the browser: shortlist, compare, approve an offer, dashboard', function () {
   this.timeout(120_000);
   let t: TestApp;
-  let browser: Browser | undefined;
+  const browser = useBrowser();
   let w: World;
 
-  before(async function () {
-    if (!existsSync(CHROMIUM)) this.skip();
+  before(async () => {
     t = await startTestApp();
     clearDashboardCache();
     w = await makeWorld();
-    browser = await launchBrowser();
   });
   after(async () => {
-    await browser?.close();
     await t?.close();
   });
 
@@ -51,7 +48,7 @@ describe('leaders in the browser: shortlist, compare, approve an offer, dashboar
       await Case.updateOne({ _id: c._id }, { $set: { stage: 'shortlisted' } });
     }
     const errors: string[] = [];
-    const page = await (await browser!.newContext({ locale: 'en-GB' })).newPage();
+    const page = await browser.page({ locale: 'en-GB' });
     page.on('console', (m) => {
       // 422 is the reason-less decision form coming back with its message, on purpose.
       if (m.type() === 'error' && !/status of (404|422)/.test(m.text())) errors.push(m.text());

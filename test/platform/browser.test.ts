@@ -5,12 +5,11 @@
 // sign-out button the size and baseline of the links and the page's heading clear of the header;
 // a date input echoes the chosen day in the product's form ("5 Dec 2026", "5/12/2026"), and the
 // arrival date is not prefilled.
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { CHROMIUM, launchBrowser, screenshotsDir, staffSignsIn } from '../support/browser.ts';
+import { screenshotsDir, staffSignsIn, useBrowser } from '../support/browser.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
@@ -44,15 +43,14 @@ async function noSidewaysScroll(page: Page): Promise<void> {
 describe('layout in the browser: phone tables, the header, date echoes', function () {
   this.timeout(180_000);
   let t: TestApp;
-  let browser: Browser | undefined;
+  const browser = useBrowser();
   let officer: UserDoc;
   let leader: UserDoc;
   let admin: UserDoc;
   let call: CallDoc;
   let arriving: CaseDoc;
 
-  before(async function () {
-    if (!existsSync(CHROMIUM)) this.skip();
+  before(async () => {
     t = await startTestApp();
     const institute = await createInstitute();
     call = await createCall({ institute, status: 'closed', checklist: [] });
@@ -74,15 +72,13 @@ describe('layout in the browser: phone tables, the header, date echoes', functio
     t.smtp.decide = undefined;
     const newcomer = await createUser({ role: 'applicant', locale: 'en' });
     arriving = await createCase({ applicant: newcomer, call, stage: 'onboarding', stageEnteredAt: new Date(Date.now() - 20 * 86_400_000), supportTracks: [{ kind: 'work_permit', status: 'approved' }, { kind: 'visa', status: 'approved' }] as never });
-    browser = await launchBrowser();
   });
   after(async () => {
-    await browser?.close();
     await t?.close();
   });
 
   async function as(user: UserDoc, viewport: { width: number; height: number }, fn: (page: Page, ctx: BrowserContext) => Promise<void>, shot: string): Promise<void> {
-    const context = await browser!.newContext({ locale: 'en-US', viewport });
+    const context = await browser.context({ locale: 'en-US', viewport });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
@@ -93,8 +89,6 @@ describe('layout in the browser: phone tables, the header, date echoes', functio
     } catch (err) {
       await page.screenshot({ path: path.join(screenshotsDir, `${shot}-failure.png`), fullPage: true }).catch(() => {});
       throw err;
-    } finally {
-      await context.close();
     }
   }
 

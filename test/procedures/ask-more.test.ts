@@ -8,29 +8,22 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import { rm } from 'node:fs/promises';
-import { startTestApp, type TestApp } from '../support/app.ts';
-import { createInstitute, createUser } from '../support/factories.ts';
-import { createCall, createCase } from '../support/case-factories.ts';
+import type { TestApp } from '../support/app.ts';
+import { createUser } from '../support/factories.ts';
+import { createCase } from '../support/case-factories.ts';
 import { Institute } from '../../models/institute.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
-import { seedHolidays, vnDateKey } from '../../server/calendar/index.ts';
+import { vnDateKey } from '../../server/calendar/index.ts';
 import { signedIn, page, post, versionIn, deliver, text } from '../applications/support.ts';
 import { makePdf, tokenOf } from '../documents/support.ts';
-import { existsSync } from 'node:fs';
-import { CHROMIUM, clickAndWait, launchBrowser, screenshotsDir } from '../support/browser.ts';
+import { clickAndWait, screenshotsDir, useBrowser } from '../support/browser.ts';
 import { TEST_PASSWORD } from '../support/factories.ts';
+import { procedureWorld, snapshot, vn } from './support.ts';
 
-/** 10:00 in Vietnam on that day. */
-const vn = (day: string) => new Date(`${day}T03:00:00.000Z`);
 const endOf = (day: string) => new Date(`${day}T16:59:59.999Z`);
-
-async function snapshot(c: { _id: unknown }) {
-  const s = (await Case.findById(c._id).lean())!;
-  return { version: s.version, tracks: JSON.stringify(s.supportTracks), history: s.history.length, outbox: s.outbox.length };
-}
 
 /** The hidden `track` stamp of the form posting to `action`. */
 function stampIn(html: string, action: string): string {
@@ -54,23 +47,18 @@ describe('procedures: more is asked of the applicant', function () {
 
   before(async () => {
     await rm(uploadDir, { recursive: true, force: true });
-    t = await startTestApp({ now: () => clock, env: { UPLOAD_DIR: uploadDir, UPLOAD_RATE_PER_HOUR: '1000' } });
-    await seedHolidays();
-    const institute = await createInstitute();
-    hrEn = await createUser({ role: 'hr_officer', institute, name: 'Officer English', locale: 'en' });
-    hrVi = await createUser({ role: 'hr_officer', institute, name: 'Cán bộ Việt', locale: 'vi' });
-    otherHr = await createUser({ role: 'hr_officer', name: 'Elsewhere', locale: 'en' });
-    applicant = await createUser({ role: 'applicant', locale: 'en', name: 'Anna Berg' });
-    applicantVi = await createUser({ role: 'applicant', locale: 'vi', name: 'Nguyễn Văn An' });
-    stranger = await createUser({ role: 'applicant', locale: 'en', name: 'Someone Else' });
-    call = await createCall({
-      institute,
+    ({ t, hrEn, hrVi, call } = await procedureWorld(() => clock, {
+      env: { UPLOAD_DIR: uploadDir, UPLOAD_RATE_PER_HOUR: '1000' },
       checklist: [
         { type: 'cv', phase: 'application', required: true },
         { type: 'passport', phase: 'application', required: true },
         { type: 'degree_translation', phase: 'onboarding', required: false },
       ],
-    });
+    }));
+    otherHr = await createUser({ role: 'hr_officer', name: 'Elsewhere', locale: 'en' });
+    applicant = await createUser({ role: 'applicant', locale: 'en', name: 'Anna Berg' });
+    applicantVi = await createUser({ role: 'applicant', locale: 'vi', name: 'Nguyễn Văn An' });
+    stranger = await createUser({ role: 'applicant', locale: 'en', name: 'Someone Else' });
   });
   after(async () => {
     await t?.close();
@@ -472,15 +460,15 @@ describe('procedures: more is asked of the applicant', function () {
     expect(mine).to.include('2 working days overdue');
   });
 
-  it('shows the applicant the request at 375 px without sideways scrolling, and takes their "done" in the browser', async function () {
-    if (!existsSync(CHROMIUM)) this.skip();
-    clock = vn('2027-03-01');
-    const c = await filedCase();
-    const hr = await signedIn(t, hrEn);
-    expect((await ask(hr, c, { askText: 'Please send a certified translation of your PhD diploma, with the translator’s stamp on every page.', askDueAt: '2027-03-10', askDocument: 'degree_translation', askStopClock: 'yes' })).status).to.equal(303);
-    const browser = await launchBrowser();
-    try {
-      const ap = await (await browser.newContext({ locale: 'en-GB', viewport: { width: 375, height: 812 } })).newPage();
+  describe('in the browser', () => {
+    const browser = useBrowser();
+
+    it('shows the applicant the request at 375 px without sideways scrolling, and takes their "done" in the browser', async () => {
+      clock = vn('2027-03-01');
+      const c = await filedCase();
+      const hr = await signedIn(t, hrEn);
+      expect((await ask(hr, c, { askText: 'Please send a certified translation of your PhD diploma, with the translator’s stamp on every page.', askDueAt: '2027-03-10', askDocument: 'degree_translation', askStopClock: 'yes' })).status).to.equal(303);
+      const ap = await browser.page({ locale: 'en-GB', viewport: { width: 375, height: 812 } });
       const errors: string[] = [];
       ap.on('pageerror', (e) => errors.push(String(e)));
       await ap.goto(`${t.baseUrl}/signin`);
@@ -497,8 +485,6 @@ describe('procedures: more is asked of the applicant', function () {
       await clickAndWait(ap, '#asks button[type=submit]');
       expect((await ap.textContent('#asks'))!).to.include('You told the HR office it is done');
       expect(errors).to.deep.equal([]);
-    } finally {
-      await browser.close();
-    }
+    });
   });
 });

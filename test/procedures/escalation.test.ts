@@ -4,21 +4,21 @@
 // (one escalation per procedure per deadline); a status change clears the flag; a late refusal
 // reasons clock escalates on its own; an institute without HR lead has all its HR officers told.
 import { expect } from 'chai';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import type { TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
-import { seedHolidays, vnEndOfDay } from '../../server/calendar/index.ts';
+import type { InstituteDoc } from '../../models/institute.ts';
+import { vnEndOfDay } from '../../server/calendar/index.ts';
 import { runEscalations } from '../../server/procedures/escalation.ts';
 import { updateProcedure } from '../../server/procedures/service.ts';
 import { systemContext } from '../../server/context.ts';
 import { timeline } from '../../server/cases/present.ts';
 import { translator } from '../../server/i18n/index.ts';
 import { deliver } from '../applications/support.ts';
-
-const vn = (day: string) => new Date(`${day}T03:00:00.000Z`);
+import { procedureWorld, vn } from './support.ts';
 
 describe('procedures: escalation of overdue procedures', () => {
   let t: TestApp;
@@ -30,14 +30,11 @@ describe('procedures: escalation of overdue procedures', () => {
   let call: CallDoc;
 
   before(async () => {
-    t = await startTestApp({ now: () => clock });
-    await seedHolidays();
-    const institute = await createInstitute();
-    officer = await createUser({ role: 'hr_officer', institute, name: 'Officer Assigned', locale: 'en' });
-    lead = await createUser({ role: 'hr_officer', institute, name: 'Trưởng phòng', locale: 'vi', isHrLead: true });
+    // The English-speaking officer is assigned; the Vietnamese-speaking one is the HR lead.
+    let institute: InstituteDoc;
+    ({ t, institute, hrEn: officer, hrVi: lead, call } = await procedureWorld(() => clock, { viLead: true }));
     plainHr = await createUser({ role: 'hr_officer', institute, name: 'Not the lead' });
     applicant = await createUser({ role: 'applicant', locale: 'vi' });
-    call = await createCall({ institute, checklist: [] });
   });
   after(async () => {
     await t?.close();
@@ -71,7 +68,7 @@ describe('procedures: escalation of overdue procedures', () => {
     expect(toOfficer.text).to.include('2 working days overdue');
     expect(toOfficer.text).to.include('Sở Nội vụ');
     const toLead = await t.smtp.waitForTo(lead.email, /Quá hạn: Giấy phép lao động/);
-    expect(toLead.text).to.include('Officer Assigned');
+    expect(toLead.text).to.include('Officer English');
     expect(t.smtp.to(plainHr.email).filter((m) => /Overdue|Quá hạn/.test(m.subject))).to.have.length(0);
 
     // The applicant never sees the escalation on their timeline; staff do.

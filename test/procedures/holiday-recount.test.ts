@@ -4,9 +4,9 @@
 // hand, a day outside every window and a closed case move nothing; the administrator is told how
 // many moved and how many kept their date. December 2031: a year no other test enters holidays in.
 import { expect } from 'chai';
-import { startTestApp, type TestApp } from '../support/app.ts';
-import { createInstitute, createUser } from '../support/factories.ts';
-import { createCall, createCase } from '../support/case-factories.ts';
+import type { TestApp } from '../support/app.ts';
+import { createUser } from '../support/factories.ts';
+import { createCase } from '../support/case-factories.ts';
 import { csrfFrom, submitForm } from '../support/http.ts';
 import { Case } from '../../models/case.ts';
 import { Holiday } from '../../models/holiday.ts';
@@ -19,11 +19,11 @@ import { actorContext } from '../workflow/context.ts';
 import { signedIn, page, text, deliver } from '../applications/support.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CaseDoc } from '../../models/case.ts';
+import type { CallDoc } from '../../models/call.ts';
 import { timeline } from '../../server/cases/present.ts';
 import { translator } from '../../server/i18n/index.ts';
+import { procedureWorld, vn } from './support.ts';
 
-/** 10:00 in Vietnam on that day. */
-const vn = (day: string) => new Date(`${day}T03:00:00.000Z`);
 const endOf = (day: string) => vnEndOfDay(vn(day));
 
 describe('procedures: a holiday moves the deadlines counted across it', () => {
@@ -38,11 +38,11 @@ describe('procedures: a holiday moves the deadlines counted across it', () => {
   const track = (c: { supportTracks: Array<{ kind: string }> }, kind: string) => c.supportTracks.find((s) => s.kind === kind) as { dueAt?: Date; reasonsDueAt?: Date; dueCount?: { from: Date; workingDays: number } };
 
   before(async () => {
-    t = await startTestApp({ now: () => clock });
+    // The world seeds the holidays of 2026 and 2027 only: December 2031 stays this file's own.
+    let call: CallDoc;
+    ({ t, call } = await procedureWorld(() => clock));
     admin = await createUser({ role: 'admin', locale: 'en' });
-    const institute = await createInstitute();
     applicant = await createUser({ role: 'applicant', locale: 'en' });
-    const call = await createCall({ institute, checklist: [] });
     const offer = await createCase({ applicant, call, stage: 'offer', stageDueAt: vn('2031-12-05'), supportRequested: { workPermit: true, visa: true, residenceCard: false, housing: false, citizenship: false, family: false } });
     accepted = await transition({ app: t.ctx, ctx: actorContext(t.ctx, applicant), caseId: offer._id, action: 'accept_offer', expectedVersion: offer.version });
     const tracks = [

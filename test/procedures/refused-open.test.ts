@@ -6,24 +6,22 @@
 // Once the reasons are received it is still listed as refused, with no deadline; lodged again or
 // set not needed, it leaves those lists. Cases stored before all this get their deadline at start.
 import { expect } from 'chai';
-import { startTestApp, type TestApp } from '../support/app.ts';
-import { createInstitute, createUser } from '../support/factories.ts';
+import type { TestApp } from '../support/app.ts';
+import { createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import type { InstituteDoc } from '../../models/institute.ts';
-import { seedHolidays, vnDateKey, vnEndOfDay } from '../../server/calendar/index.ts';
+import { vnDateKey, vnEndOfDay } from '../../server/calendar/index.ts';
 import { feedEvents, type FeedCase } from '../../server/calendar-feed/events.ts';
 import { clearDashboardCache, computeDashboard } from '../../server/dashboard/index.ts';
 import { REFUSAL_BACKFILL, backfillNextDeadlines } from '../../server/cases/deadline-backfill.ts';
 import { Counter } from '../../models/counter.ts';
 import { runEscalations } from '../../server/procedures/escalation.ts';
 import { translator } from '../../server/i18n/index.ts';
-import { signedIn, page, post, versionIn } from '../applications/support.ts';
-
-/** 10:00 in Vietnam on that day. */
-const vn = (day: string) => new Date(`${day}T03:00:00.000Z`);
+import { signedIn, page } from '../applications/support.ts';
+import { procedureWorld, save, vn } from './support.ts';
 
 describe('procedures: a refused procedure stays open work until settled', () => {
   let t: TestApp;
@@ -35,13 +33,8 @@ describe('procedures: a refused procedure stays open work until settled', () => 
   let call: CallDoc;
 
   before(async () => {
-    t = await startTestApp({ now: () => clock });
-    await seedHolidays();
-    institute = await createInstitute();
-    hr = await createUser({ role: 'hr_officer', institute, name: 'Refusal Officer', locale: 'en' });
-    hrVi = await createUser({ role: 'hr_officer', institute, name: 'Cán bộ Từ chối', locale: 'vi' });
+    ({ t, institute, hrEn: hr, hrVi, call } = await procedureWorld(() => clock));
     applicant = await createUser({ role: 'applicant', locale: 'en' });
-    call = await createCall({ institute, checklist: [] });
   });
   after(async () => {
     await t?.close();
@@ -62,10 +55,9 @@ describe('procedures: a refused procedure stays open work until settled', () => 
     });
   }
 
-  async function save(a: Awaited<ReturnType<typeof signedIn>>, c: { _id: unknown }, fields: Record<string, string>) {
-    const url = `/cases/${String(c._id)}/procedures/work_permit`;
-    const form = await page(a, url);
-    const res = await post(a, form.text, url, { version: versionIn(form.text, url), ...fields });
+  /** Saves the case's work permit from its fresh form, and expects it saved. */
+  async function saveWorkPermit(a: Awaited<ReturnType<typeof signedIn>>, c: { _id: unknown }, fields: Record<string, string>) {
+    const res = await save(a, `/cases/${String(c._id)}/procedures/work_permit`, fields);
     expect(res.status, res.text.slice(0, 500)).to.equal(303);
   }
 
@@ -93,7 +85,7 @@ describe('procedures: a refused procedure stays open work until settled', () => 
     const after = await createCase({ applicant, call, stage: 'screening', stageDueAt: vn('2026-12-11') });
     const a = await signedIn(t, hr);
     // The Department refused on Monday 7 Dec 2026: its reasons are owed within 3 working days, by Thu 10 Dec.
-    await save(a, refused, { status: 'refused', decidedAt: '2026-12-07', message: 'The work permit was refused; we will file again once the reasons arrive.' });
+    await saveWorkPermit(a, refused, { status: 'refused', decidedAt: '2026-12-07', message: 'The work permit was refused; we will file again once the reasons arrive.' });
     const stored = (await Case.findById(refused._id).lean())!;
     const wp = stored.supportTracks.find((s) => s.kind === 'work_permit')!;
     expect(vnDateKey(wp.reasonsDueAt!)).to.equal('2026-12-10');
@@ -125,7 +117,7 @@ describe('procedures: a refused procedure stays open work until settled', () => 
     const own = await createCall({ institute, checklist: [] });
     const c = await filedCase(own);
     const a = await signedIn(t, hr);
-    await save(a, c, { status: 'refused', decidedAt: '2026-12-07', message: 'Refused by the Department.' });
+    await saveWorkPermit(a, c, { status: 'refused', decidedAt: '2026-12-07', message: 'Refused by the Department.' });
 
     // Fri 11 Dec: one working day late, before the escalation job has run.
     clock = vn('2026-12-11');
@@ -145,7 +137,7 @@ describe('procedures: a refused procedure stays open work until settled', () => 
     // The job escalates it (the row's flag); the reasons then arrive: the flag and the deadline go,
     // the procedure is still refused and open, waiting for HR to decide what next.
     expect((await runEscalations(t.ctx, { caseIds: [c._id] })).escalated).to.equal(1);
-    await save(b, c, { status: 'refused', decidedAt: '2026-12-07', reasonsReceived: 'yes', message: 'The Department says the degree translation was not certified.' });
+    await saveWorkPermit(b, c, { status: 'refused', decidedAt: '2026-12-07', reasonsReceived: 'yes', message: 'The Department says the degree translation was not certified.' });
     const received = (await Case.findById(c._id).lean())!;
     expect(received.overdueProcedures).to.deep.equal([]);
     expect(received.nextDueAt!.toISOString(), 'the stage deadline again').to.equal(vn('2027-01-29').toISOString());
@@ -165,13 +157,13 @@ describe('procedures: a refused procedure stays open work until settled', () => 
     const refiled = await filedCase();
     const dropped = await filedCase();
     const a = await signedIn(t, hr);
-    for (const c of [refiled, dropped]) await save(a, c, { status: 'refused', decidedAt: '2026-12-07', message: 'Refused by the Department.' });
+    for (const c of [refiled, dropped]) await saveWorkPermit(a, c, { status: 'refused', decidedAt: '2026-12-07', message: 'Refused by the Department.' });
     clock = vn('2026-12-14');
     const b = await signedIn(t, hr);
     expect(await refs(b, 'overdue=1')).to.include.members([String(refiled._id), String(dropped._id)]);
 
-    await save(b, refiled, { status: 'filed', filedAt: '2026-12-14', office: 'Sở Nội vụ Hà Nội' });
-    await save(b, dropped, { status: 'not_needed', note: 'The expert now comes under an exemption.' });
+    await saveWorkPermit(b, refiled, { status: 'filed', filedAt: '2026-12-14', office: 'Sở Nội vụ Hà Nội' });
+    await saveWorkPermit(b, dropped, { status: 'not_needed', note: 'The expert now comes under an exemption.' });
     const html = (await page(b, '/cases?size=100')).text;
     // Lodged again: the new filing's own clock (10 working days from 14 Dec), under way.
     const refiledRow = rowText(html, refiled);
@@ -190,7 +182,7 @@ describe('procedures: a refused procedure stays open work until settled', () => 
     clock = vn('2026-12-07');
     const c = await filedCase();
     const a = await signedIn(t, hr);
-    await save(a, c, { status: 'refused', decidedAt: '2026-12-07', message: 'Refused by the Department.' });
+    await saveWorkPermit(a, c, { status: 'refused', decidedAt: '2026-12-07', message: 'Refused by the Department.' });
     // As stored before: the next deadline without the reasons (the stage's), written around the model.
     await Case.collection.updateOne({ _id: c._id }, { $set: { nextDueAt: vn('2027-01-29') } });
     // A database this backfill has not run on yet.

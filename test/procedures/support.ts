@@ -1,5 +1,5 @@
 // What the procedure tests over HTTP share: the app on a test clock with the holiday calendar, an
-// institute with an English- and a Vietnamese-speaking HR officer and a call without a checklist,
+// institute with an English- and a Vietnamese-speaking HR officer (the latter its HR lead if asked) and a call,
 // and the helpers that save a procedure's form and take a case's snapshot.
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
@@ -22,14 +22,23 @@ export interface ProcedureWorld {
   call: CallDoc;
 }
 
-/** The app on `now` with the holidays seeded, an institute, its HR officers (en, vi) and a call without a checklist. */
-export async function procedureWorld(now: () => Date): Promise<ProcedureWorld> {
-  const t = await startTestApp({ now });
+export interface ProcedureWorldOptions {
+  /** The app's environment (an upload directory, say). */
+  env?: Record<string, string>;
+  /** The call's document checklist; none by default. */
+  checklist?: Parameters<typeof createCall>[0]['checklist'];
+  /** Makes the Vietnamese-speaking officer the institute's HR lead (escalations go to the lead). */
+  viLead?: boolean;
+}
+
+/** The app on `now` with the holidays seeded, an institute, its HR officers (en, vi) and a call (without a checklist unless given one). */
+export async function procedureWorld(now: () => Date, opts: ProcedureWorldOptions = {}): Promise<ProcedureWorld> {
+  const t = await startTestApp({ now, env: opts.env });
   await seedHolidays();
   const institute = await createInstitute();
   const hrEn = await createUser({ role: 'hr_officer', institute, name: 'Officer English', locale: 'en' });
-  const hrVi = await createUser({ role: 'hr_officer', institute, name: 'Cán bộ Việt', locale: 'vi' });
-  const call = await createCall({ institute, checklist: [] });
+  const hrVi = await createUser({ role: 'hr_officer', institute, name: 'Cán bộ Việt', locale: 'vi', isHrLead: opts.viLead });
+  const call = await createCall({ institute, checklist: opts.checklist ?? [] });
   return { t, institute, hrEn, hrVi, call };
 }
 
