@@ -93,6 +93,8 @@ describe('applications: the answer to an offer, seen by HR and the leaders (reas
     expect(row).to.include('Anna Berg');
     expect(row).to.include('(Applicant)');
     expect(row).not.to.include('<script>');
+    // Listed once: its decision event, not again from its transition's (the older declines' way in).
+    expect(section(dash, 'recent-decisions').split(`>${c.reference}<`)).to.have.length(2);
     expect(await AuditEvent.countDocuments({ action: 'case.decision', targetId: String(c._id), 'summary.decision': 'decline_offer' })).to.equal(1);
 
     // The officer's e-mail, in their language, with the reason; the applicant's own e-mail as before.
