@@ -133,6 +133,18 @@ const offerTermsEventSchema = new Schema(
   { _id: false },
 );
 
+/**
+ * The applicant answered the offer after its answer-by date (accepted all the same: the institute
+ * decides): the date it was due and the working days after it (0: on a day off just after).
+ */
+const lateAnswerEventSchema = new Schema(
+  {
+    dueAt: { type: Date, required: true },
+    workingDays: { type: Number, required: true, min: 0 },
+  },
+  { _id: false },
+);
+
 const historyEventSchema = new Schema(
   {
     at: { type: Date, required: true },
@@ -149,6 +161,7 @@ const historyEventSchema = new Schema(
     extension: { type: extensionEventSchema, default: undefined },
     plannedStart: { type: plannedStartEventSchema, default: undefined },
     offerTerms: { type: offerTermsEventSchema, default: undefined },
+    late: { type: lateAnswerEventSchema, default: undefined },
   },
   { _id: true },
 );

@@ -93,6 +93,8 @@ export async function recordDecision(ctx: Context, updated: CaseDoc, decision: s
     from: last?.from,
     to: updated.stage,
     version: updated.version,
+    // An applicant's answer after the offer's answer-by date (server/applications/late-answer.ts).
+    ...(last?.late?.dueAt ? { late: { dueAt: last.late.dueAt, workingDays: last.late.workingDays } } : {}),
   };
   await recordAudit(ctx, { action: 'case.decision', targetType: 'case', targetId: String(updated._id), summary });
 }
@@ -113,4 +115,6 @@ export type DecisionSummary = {
   to?: string | null;
   /** The case version the step made: one decision per version. */
   version?: number;
+  /** The applicant's answer came after the offer's answer-by date: that date and the working days after it. */
+  late?: { dueAt: Date; workingDays: number };
 };

@@ -1,5 +1,5 @@
 // The offer's content: HR's short summary of the terms (position, start, salary, contract length:
-// free text, as the letter words them) and the offer letter itself (a PDF the applicant signs and
+// free text, as the letter words them) and the offer letter itself (a PDF, or a JPEG or PNG scan, the applicant signs and
 // sends back as the checklist's `signed_offer`). Attached while the offer is prepared or waits for
 // the answer (OFFER_TERMS_STAGES, models/constants.ts). The letter is stored like any document
 // (the same storage, scan and temporary files: server/documents), as a version of its own type.
@@ -23,7 +23,7 @@ import { caseEmail, outboxKey } from '../outbox/item.ts';
 import { translator } from '../i18n/index.ts';
 import { loadCalendar } from '../calendar/index.ts';
 import { deadlineLeft } from '../procedures/service.ts';
-import { aboutField, refused, UploadError } from '../documents/errors.ts';
+import { aboutField, refused } from '../documents/errors.ts';
 import { scanOrRefuse } from '../documents/scan.ts';
 import { storeNextVersion } from '../documents/versions.ts';
 import { documentStores } from '../documents/stores.ts';
@@ -78,7 +78,12 @@ export interface OfferTermsResult {
   mailedTo?: string;
 }
 
-/** The one file the form may carry: a PDF (a scan of a letter is a PDF too), refused beside the input otherwise. */
+/**
+ * The one file the form may carry, refused beside the input otherwise: a PDF, or a JPEG or PNG for
+ * a letter that is only a scan. Its type is what its bytes are (the upload engine's magic-byte
+ * check, server/http/upload-engine.ts, as for every document: a renamed .exe or a PNG named .jpg is
+ * refused there, before anything is stored), and it is served back with that type.
+ */
 function letterFile(files: ReceivedFile[]): Extract<ReceivedFile, { tempPath: string }> | undefined {
   const accepted = files.map((f) => {
     if (f.refusal) throw f.refusal.about(f.field);
@@ -86,9 +91,7 @@ function letterFile(files: ReceivedFile[]): Extract<ReceivedFile, { tempPath: st
     return f;
   });
   if (accepted.length > 1) throw refused.tooMany(1).about(OFFER_LETTER_FIELD);
-  const file = accepted[0];
-  if (file && file.mimeType !== 'application/pdf') throw new UploadError(415, 'offer_not_pdf', 'cases.offerTerms.errors.notPdf', { name: file.name }).about(OFFER_LETTER_FIELD);
-  return file;
+  return accepted[0];
 }
 
 /**

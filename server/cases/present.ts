@@ -7,6 +7,7 @@ import { canChangePlannedStart, PLANNED_START_FIELDS } from './planned-start.ts'
 import { OFFER_LETTER_FIELD, OFFER_TERM_FIELDS, OFFER_TERM_KEYS, OFFER_TERM_MAX, type OfferTermKey, type OfferTermsForm } from './offer-terms.ts';
 import { isCalendarDay } from '../support/calendar-day.ts';
 import { formatDay } from '../views/time.ts';
+import { lateAnswerText } from '../applications/late-answer.ts';
 import { presentPlan } from '../planner/present.ts';
 import type { TFunction } from 'i18next';
 import type { Locale } from '../i18n/index.ts';
@@ -50,6 +51,7 @@ interface HistoryLike {
   extension?: { from?: Date | null; to?: Date | null } | null;
   plannedStart?: { from?: Date | null; to?: Date | null; dueFrom?: Date | null; dueTo?: Date | null } | null;
   offerTerms?: { letter?: boolean | null; terms?: boolean | null; told?: boolean | null } | null;
+  late?: { dueAt?: Date | null; workingDays?: number | null } | null;
 }
 
 /** "New offer letter. Terms changed." (and, for staff, whether the applicant was e-mailed). */
@@ -79,10 +81,31 @@ function noteOf(t: TFunction, h: HistoryLike, locale: Locale): string | undefine
 }
 
 
+type LateLike = { dueAt?: Date | null; workingDays?: number | null } | null | undefined;
+
 /** The applicant's decline of the offer, the case's last step when it ended that way. */
-function declinedOffer(history: ReadonlyArray<{ action: string; at: Date; note?: string | null }>): { at: Date; reason?: string } | undefined {
+function declinedOffer(history: ReadonlyArray<{ action: string; at: Date; note?: string | null; late?: LateLike }>): { at: Date; reason?: string; late?: LateLike } | undefined {
   const last = history.findLast((h) => !QUIET_EVENTS.has(h.action));
-  return last?.action === 'decline_offer' ? { at: last.at, reason: last.note ?? undefined } : undefined;
+  return last?.action === 'decline_offer' ? { at: last.at, reason: last.note ?? undefined, late: last.late } : undefined;
+}
+
+/**
+ * The applicant's answer to the offer in the reader's language, for the case page: "Declined by the
+ * applicant on 9 Dec 2026: <reason>" (or "no reason given"), or a late acceptance; and, when it came
+ * after the answer-by date, by how many working days. An acceptance in time says nothing new (the
+ * stage says it).
+ */
+function offerAnswerView(t: TFunction, locale: Locale, c: Pick<CaseDoc, 'stage'> & { history?: ReadonlyArray<HistoryLike & { late?: LateLike }> | null }) {
+  const history = c.history ?? [];
+  const declined = c.stage === 'withdrawn' ? declinedOffer(history) : undefined;
+  const late = (l: LateLike) => (l?.dueAt ? t('cases.offerAnswer.lateMark', { text: lateAnswerText(t, locale, l) }) : undefined);
+  if (declined) {
+    const date = formatDay(declined.at, locale);
+    return { declined: true, at: declined.at, text: declined.reason ? t('cases.offerAnswer.declined', { date, reason: declined.reason }) : t('cases.offerAnswer.declinedNoReason', { date }), late: late(declined.late) };
+  }
+  const accepted = history.findLast((h) => h.action === 'accept_offer');
+  if (accepted?.late?.dueAt) return { declined: false, at: accepted.at, text: t('cases.offerAnswer.accepted', { date: formatDay(accepted.at, locale) }), late: late(accepted.late) };
+  return undefined;
 }
 
 export function actionLabel(t: TFunction, action: string): string {
@@ -178,7 +201,9 @@ export function timeline(
     // An answer date moved: the dates for every reader, HR's reason after them for staff only.
     const extension = h.extension?.to ? extensionText(t, h.extension, view.locale) : h.plannedStart?.to ? plannedStartText(t, h.plannedStart, view.locale) : h.offerTerms ? offerTermsText(t, h.offerTerms, view.forApplicant) : undefined;
     const written = showNote && !assignedTo ? noteOf(t, h, view.locale) : undefined;
-    const note = [extension, written].filter(Boolean).join('\n');
+    // An answer to the offer after its answer-by date: marked for staff (the institute decides what it means).
+    const late = !view.forApplicant && h.late?.dueAt ? t('cases.offerAnswer.lateMark', { text: lateAnswerText(t, view.locale, h.late) }) : undefined;
+    const note = [extension, written, late].filter(Boolean).join('\n');
     out.push({
       at: h.at,
       label,
@@ -353,8 +378,8 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     infoDocumentLabel: c.infoRequest?.requestedAt && c.infoRequest.documentType ? t(`documents.types.${c.infoRequest.documentType}`) : undefined,
     answerFiles: data.answerFiles.map((f) => withFields(f, { label: t(`documents.types.${f.type}`) })),
     decision: c.decision?.decidedAt ? c.decision : undefined,
-    // The applicant declined the offer: when, and their reason if they gave one (the history note).
-    offerDeclined: c.stage === 'withdrawn' ? declinedOffer(c.history ?? []) : undefined,
+    // The applicant declined the offer (when, and their reason if they gave one: the history note), or accepted it late.
+    offerAnswer: offerAnswerView(t, locale, c),
     timeline: timeline(c.history ?? [], names, t, { applicantId: c.applicant, forApplicant: false, locale }),
     notes: [...(c.notes ?? [])].reverse().map((n) => ({ at: n.at, text: n.text, who: names.get(String(n.author))?.name ?? '' })),
     messages: messagesView(c.messages ?? [], names, t, false),

@@ -30,14 +30,20 @@ export interface RecentDecision {
   decision: string;
   reason: string;
   who: string;
-  /** The role the decider acted in (hr_officer, leader, admin): the page says who decided. */
+  /** The role the decider acted in (hr_officer, leader, admin; applicant for their decline of the offer): the page says who decided. */
   role: string;
+  /** An applicant's answer after the offer's answer-by date: that date and the working days after it. */
+  late?: { dueAt: Date; workingDays: number };
 }
 
 export const RECENT_DECISIONS = 10;
 
-/** HR's steps that were decisions before they were audited as such (the workflow rows marked `confirm`, less close). */
-const EARLIER_HR_DECISIONS = ['reject', 'put_on_hold'];
+/**
+ * HR's steps that were decisions before they were audited as such (the workflow rows marked
+ * `confirm`, less close); and the applicant's declines of an offer before those were (their reason
+ * is the history note as well).
+ */
+const EARLIER_HR_DECISIONS = ['reject', 'put_on_hold', 'decline_offer'];
 
 interface TransitionSummary {
   action?: string;
@@ -64,6 +70,7 @@ export async function recentDecisions({ filter, limit = RECENT_DECISIONS }: { fi
       reason: s.reason ?? '',
       actor: e.actor,
       role: e.actorRole ?? '',
+      ...(s.late?.dueAt ? { late: { dueAt: new Date(s.late.dueAt), workingDays: Number(s.late.workingDays) || 0 } } : {}),
     };
   });
   const full = events.length >= limit ? events.at(-1)!.at : undefined;
@@ -109,6 +116,7 @@ async function earlierHrDecisions({ filter, limit, notBefore }: { filter: Pick<D
       reason: step?.note ?? '',
       actor: e.actor,
       role: e.actorRole ?? '',
+      ...(step?.late?.dueAt ? { late: { dueAt: step.late.dueAt, workingDays: step.late.workingDays } } : {}),
     });
   }
   return rows;

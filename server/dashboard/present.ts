@@ -6,6 +6,8 @@ import type { ResolvedFilter } from './filter.ts';
 import { figureTables, withCells } from './tables.ts';
 import { presentForecastArrivals } from '../planner/arrivals.ts';
 import { withFields } from '../support/with-fields.ts';
+import { formatDay } from '../views/time.ts';
+import { lateAnswerText } from '../applications/late-answer.ts';
 
 /** The filters that are set, as query parameters (the dashboard and the report link to each other with them). */
 export function filterParams(values: ResolvedFilter['values']): URLSearchParams {
@@ -29,15 +31,23 @@ export function dashboardPage({ ctx, view }: { ctx: Context; view: DashboardView
     pdfUrl: `/reports/steering.pdf${query ? `?${query}` : ''}`,
     isAdmin: ctx.actor?.role === 'admin',
     forecastArrivals: view.forecastArrivals ? presentForecastArrivals(ctx, view.forecastArrivals) : undefined,
-    decisions: view.decisions.map((d) =>
-      withFields(d, {
-        decisionLabel: t(`shortlists.decide.actions.${d.decision}`, { defaultValue: t(`cases.actions.${d.decision}`, { defaultValue: d.decision }) }),
+    decisions: view.decisions.map((d) => {
+      const declined = d.decision === 'decline_offer';
+      const date = formatDay(d.at, ctx.locale);
+      return withFields(d, {
+        // The applicant's decline says what happened ("Offer declined"), not the button they pressed.
+        decisionLabel: declined ? t('cases.events.decline_offer') : t(`shortlists.decide.actions.${d.decision}`, { defaultValue: t(`cases.actions.${d.decision}`, { defaultValue: d.decision }) }),
+        // "Declined by the applicant on 9 Dec 2026: <reason>" (or "no reason given"), in the reader's language.
+        reason: declined ? (d.reason ? t('cases.offerAnswer.declined', { date, reason: d.reason }) : t('cases.offerAnswer.declinedNoReason', { date })) : d.reason,
+        lateText: d.late ? t('cases.offerAnswer.lateMark', { text: lateAnswerText(t, ctx.locale, d.late) }) : '',
         roleLabel: d.role ? t(`dashboard.decisions.roles.${d.role}`, { defaultValue: '' }) : '',
         // A leader's decision opens on the shortlist; HR's (at screening, on hold, at the end) on the
-        // case page, for HR and administrators (a leader does not see a case rejected at screening: no dead link).
-        href: d.role === 'hr_officer' ? (hrViewer ? `/cases/${d.caseId}` : undefined) : d.callId ? `/shortlists/${d.callId}/cases/${d.caseId}` : undefined,
-      }),
-    ),
+        // case page, for HR and administrators (a leader does not see a case rejected at screening: no
+        // dead link); an applicant's decline on the case page for HR, on the shortlist (where the
+        // offer was decided) for a leader.
+        href: (d.role === 'hr_officer' || declined) && hrViewer ? `/cases/${d.caseId}` : d.role !== 'hr_officer' && d.callId ? `/shortlists/${d.callId}/cases/${d.caseId}` : undefined,
+      });
+    }),
     styles: ['/static/css/leaders.css'],
     scripts: ['/vendor/chart.js', '/static/js/dashboard.js'],
   };

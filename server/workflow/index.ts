@@ -34,6 +34,7 @@ import { ACTIONS, DECLINE_REASON_MAX, HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, PAY
 import { reasonToldToApplicant } from '../cases/applicant-view.ts';
 import { countedLodgingDue, waitingFor } from '../procedures/rules.ts';
 import { hrContactFor, sendToLine, type HrContact } from '../institutes/contact.ts';
+import { lateAnswer, lateAnswerText, type LateAnswer } from '../applications/late-answer.ts';
 
 export { ACTIONS, DECLINE_REASON_MAX, TRANSITIONS, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, isAction, isConfirmedAction, needsConfirmation, WORKFLOW_TEMPLATES } from './transitions.ts';
 export type { Action, Transition, Guard, GuardFailures } from './transitions.ts';
@@ -198,6 +199,18 @@ const ACCEPTANCE: ActionRule = {
   },
 };
 
+/** An answer after the offer's answer-by date (the stage's deadline): when it was due and the working days after it. */
+const lateEvent: ActionRule['event'] = ({ caseDoc, calendar, now }) => {
+  const late = caseDoc.stage === 'offer' ? lateAnswer(calendar, caseDoc.stageDueAt, now) : undefined;
+  return late ? { late } : {};
+};
+
+/** The officer's e-mail says whether the answer came late, in the officer's language ("answered 2 working days after …"). */
+function offerAnswerMail(f: StepFacts, locale: Locale, accepted: boolean): Record<string, unknown> {
+  const late = lateEvent!(f).late as LateAnswer | undefined;
+  return { accepted, lateText: late ? lateAnswerText(translator(locale), locale, late) : '' };
+}
+
 export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
   submit: { set: ({ now }) => ({ submittedAt: now }), mail: stageDueLeft },
   start_screening: { mail: stageDueLeft },
@@ -261,9 +274,15 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
     // request's e-mail says its date; and, when HR attached the letter already, that it is on their page.
     mail: (f, set, locale, dueAt) => ({ ...stageDueLeft(f, set, locale, dueAt), hasLetter: !!f.caseDoc.offerTerms?.letter }),
   },
-  accept_offer: ACCEPTANCE,
-  // The applicant's own reason, when they gave one: the history note HR reads on the case page.
-  decline_offer: { note: ({ payload }) => (typeof payload.reason === 'string' ? payload.reason : undefined) },
+  // The applicant's answer, late or not (a late one is taken: the institute decides what it means),
+  // marked late in its history event and in the officer's e-mail (offer_answered).
+  accept_offer: { ...ACCEPTANCE, event: lateEvent, mail: (f, set, locale, dueAt) => ({ ...ACCEPTANCE.mail!(f, set, locale, dueAt), ...offerAnswerMail(f, locale, true) }) },
+  // The applicant's own reason, when they gave one: the history note HR reads on the case page and in its e-mail.
+  decline_offer: {
+    note: ({ payload }) => (typeof payload.reason === 'string' ? payload.reason : undefined),
+    event: lateEvent,
+    mail: (f, _set, locale) => ({ ...(typeof f.payload.reason === 'string' ? { reason: f.payload.reason } : {}), ...offerAnswerMail(f, locale, false) }),
+  },
   // The same acceptance, received by e-mail or post: recorded as it happened (not a future day, not
   // before the offer was made), with how it came; the applicant gets the portal acceptance's e-mail.
   record_acceptance: {
@@ -471,6 +490,14 @@ async function owedEmail(app: AppContext, now: Date, { caseDoc, row, call }: Gua
     ...step.mail(recipientLocale(recipient)),
   };
   const items = [caseEmail({ email: recipient.email, locale: recipient.locale }, row.template, data, outboxKey(String(caseDoc._id), caseDoc.version + 1, row.template), now)];
+  // The officer of the case told what the applicant did (their answer to the offer), in the officer's language.
+  if (!toAssignee && row.assigneeNotice && caseDoc.assignee) {
+    const officer = await User.findById(caseDoc.assignee);
+    if (officer && !officer.disabledAt) {
+      const notice = { ...data, link: `${base}/cases/${caseDoc._id}`, name: officer.name, ...step.mail(recipientLocale(officer)) };
+      items.push(caseEmail({ email: officer.email, locale: officer.locale }, row.assigneeNotice, notice, outboxKey(String(caseDoc._id), caseDoc.version + 1, row.assigneeNotice), now));
+    }
+  }
   // The applicant's receipt when the step told the assignee (their answer arrived; screening resumes, due on …).
   if (toAssignee && row.receipt) {
     const applicant = await User.findById(caseDoc.applicant);

@@ -67,6 +67,8 @@ export interface Transition {
   notify?: 'applicant' | 'assignee';
   /** A second e-mail, to the applicant, when `notify` tells the assignee: a receipt of what they sent (views/emails/<receipt>/). */
   receipt?: string;
+  /** A second e-mail, to the case's assigned officer, when the applicant is the one `template` tells: what the applicant did (views/emails/<assigneeNotice>/). */
+  assigneeNotice?: string;
   /** Deadline the new stage starts, in working days (request_info takes its due date from the form). */
   deadline?: { workingDays: number };
   payload?: z.ZodType<Record<string, unknown>>;
@@ -273,10 +275,10 @@ export const TRANSITIONS: readonly Transition[] = [
   // Also while waiting for the applicant: a request left unanswered past its date must not be a dead end.
   { action: 'reject', from: ['screening', 'awaiting_applicant'], to: 'rejected', roles: HR, template: 'rejected', payload: PAYLOADS.reject, confirm: true },
   { action: 'reject', from: ['evaluation', 'shortlisted'], to: 'rejected', roles: LEADER, template: 'rejected', payload: PAYLOADS.reject, decision: true },
-  { action: 'accept_offer', from: ['offer'], to: 'onboarding', roles: APPLICANT, template: 'offer_accepted', deadline: { workingDays: STAGE_DEADLINES.onboarding! } },
+  { action: 'accept_offer', from: ['offer'], to: 'onboarding', roles: APPLICANT, template: 'offer_accepted', assigneeNotice: 'offer_answered', deadline: { workingDays: STAGE_DEADLINES.onboarding! } },
   // The applicant accepted by e-mail or post: HR records it (how, the day received) and the same e-mail goes out.
   { action: 'record_acceptance', from: ['offer'], to: 'onboarding', roles: HR, template: 'offer_accepted', deadline: { workingDays: STAGE_DEADLINES.onboarding! }, payload: PAYLOADS.record_acceptance },
-  { action: 'decline_offer', from: ['offer'], to: 'withdrawn', roles: APPLICANT, template: 'offer_declined', payload: PAYLOADS.decline_offer },
+  { action: 'decline_offer', from: ['offer'], to: 'withdrawn', roles: APPLICANT, template: 'offer_declined', assigneeNotice: 'offer_answered', payload: PAYLOADS.decline_offer },
   { action: 'mark_arrived', from: ['onboarding'], to: 'arrived', roles: HR, template: 'arrived', guard: entryProceduresGranted, deadline: { workingDays: STAGE_DEADLINES.arrived! }, payload: PAYLOADS.mark_arrived },
   { action: 'close', from: ['arrived'], to: 'closed', roles: HR, template: 'closed', guard: proceduresSettled, confirm: true },
   { action: 'put_on_hold', from: OPEN_STAGES.filter((s) => s !== 'draft' && s !== 'on_hold'), to: 'on_hold', roles: HR, template: 'on_hold', payload: PAYLOADS.put_on_hold, confirm: true },
@@ -305,4 +307,4 @@ export function isConfirmedAction(action: Action): boolean {
 }
 
 /** Every e-mail template the table can send (each needs vi/en subject, text and html files). */
-export const WORKFLOW_TEMPLATES: readonly string[] = [...new Set(TRANSITIONS.flatMap((t) => [t.template, t.receipt]).filter((t): t is string => !!t))];
+export const WORKFLOW_TEMPLATES: readonly string[] = [...new Set(TRANSITIONS.flatMap((t) => [t.template, t.receipt, t.assigneeNotice]).filter((t): t is string => !!t))];

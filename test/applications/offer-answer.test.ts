@@ -149,14 +149,16 @@ describe('applications: answering an offer, confirmed, with its answer-by date',
     const staff = text((await page(await signedIn(t, hr), `/cases/${c._id}`)).text);
     const panel = staff.slice(staff.indexOf('id="offer-declined"'), staff.indexOf('</section>', staff.indexOf('id="offer-declined"')));
     expect(panel).to.include('The applicant declined the offer');
-    expect(panel).to.include(reason);
+    expect(panel).to.include(`Declined by the applicant on 7 Dec 2026: ${reason}`);
 
-    // One e-mail, to whom the workflow sends it (the applicant, in their language); none to HR.
+    // One e-mail to the applicant, in their language; and one to the officer of the case, with the reason.
     await deliver(t, c._id);
     const mail = await t.smtp.waitForTo(applicant.email, new RegExp(`\\[${c.reference}\\] Offer declined`));
     expect(mail.text).to.include('We have recorded that you declined our offer');
     expect(t.smtp.to(applicant.email).filter((m) => m.subject.includes(c.reference) && m.subject.includes('Offer declined'))).to.have.length(1);
-    expect(t.smtp.to(hr.email).filter((m) => m.subject.includes(c.reference))).to.have.length(0);
+    const toHr = t.smtp.to(hr.email).filter((m) => m.subject.includes(c.reference));
+    expect(toHr.map((m) => m.subject)).to.deep.equal([`[${c.reference}] The applicant declined the offer`]);
+    expect(toHr[0]!.text).to.include(`Their reason: ${reason}`);
   });
 
   it('declines without a reason too; HR is told none was given', async () => {
@@ -169,7 +171,7 @@ describe('applications: answering an offer, confirmed, with its answer-by date',
     const after = (await Case.findById(c._id).lean())!;
     expect(after.stage).to.equal('withdrawn');
     expect(after.history.at(-1)!.note).to.equal(undefined);
-    expect(text((await page(await signedIn(t, hr), `/cases/${c._id}`)).text)).to.include('They gave no reason.');
+    expect(text((await page(await signedIn(t, hr), `/cases/${c._id}`)).text)).to.include('Declined by the applicant on 7 Dec 2026: no reason given');
   });
 
   it('refuses a reason too long or of hidden characters on the confirmation page, keeping what was typed; nothing changes', async () => {

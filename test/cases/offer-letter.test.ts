@@ -192,12 +192,53 @@ describe('cases: the offer letter and its terms', function () {
     expect(after.offerTerms?.position).to.equal(undefined);
     expect((await filesUnder(uploadDir)).some((f) => f.startsWith('.tmp')), 'no temporary file left').to.equal(false);
 
-    // A PNG is a real image, but not a letter: refused in the officer's words.
-    const { makePng } = await import('../documents/support.ts');
-    const png = await send(h, c, terms, { buf: makePng(), name: 'letter.png' });
-    expect(png.status).to.equal(415);
-    expect(text(png.text)).to.include('“letter.png” is not a PDF: attach the offer letter as a PDF file.');
+    // Renamed to look like a scan: refused by its bytes all the same.
+    const asJpeg = await send(h, c, terms, { buf: exe, name: 'scan.jpg' });
+    expect(asJpeg.status).to.equal(415);
+    expect(text(asJpeg.text)).to.include('“scan.jpg” is not a PDF, JPEG or PNG file');
     expect(await stored()).to.deep.equal(before);
+    // A real PNG named .jpg: its bytes and its name disagree, refused too.
+    const { makePng } = await import('../documents/support.ts');
+    const png = await send(h, c, terms, { buf: makePng(), name: 'scan.jpg' });
+    expect(png.status).to.equal(415);
+    expect(png.text).to.match(/id="f-offer_letter-error"/);
+    expect(text(png.text)).to.include('“scan.jpg” is named as a JPEG file but its content is PNG.');
+    expect(await stored()).to.deep.equal(before);
+    expect((await Case.findById(c._id).lean())!.version).to.equal(v0);
+  });
+
+  it('takes a letter that is only a scan, as JPEG or PNG (on disk, byte for byte); the applicant downloads it with its type and a safe file name', async () => {
+    const { makeJpeg, makePng } = await import('../documents/support.ts');
+    const applicant = await createUser({ role: 'applicant', locale: 'vi' });
+    const c = await offered(applicant);
+    const h = await signedIn(hr);
+    const scan = makeJpeg();
+    const before = await stored();
+    const name = 'Thư mời "ký"; bản quét.jpg';
+    const res = await send(h, c, terms, { buf: scan, name });
+    expect(res.status, res.text.slice(0, 500)).to.equal(303);
+    expect(await stored()).to.deep.equal({ files: before.files + 1, docs: before.docs + 1 });
+    const doc = (await CaseDocument.findById((await Case.findById(c._id).lean())!.offerTerms!.letter).lean())!;
+    expect(doc).to.deep.include({ type: 'offer_letter', mimeType: 'image/jpeg', storage: 'disk', originalName: name, size: scan.length, sha256: sha256(scan) });
+
+    const a = await signedIn(applicant);
+    expect(words((await page(a, `/applications/${c._id}`)).text)).to.include('Tải thư mời làm việc');
+    const got = await download(a, `/documents/${String(doc._id)}/download`);
+    expect(got.status).to.equal(200);
+    expect(got.headers['content-type']).to.equal('image/jpeg');
+    expect(got.headers['x-content-type-options']).to.equal('nosniff');
+    // The quote and semicolon cannot end the header's value; the name itself travels encoded.
+    expect(got.headers['content-disposition']).to.equal(`attachment; filename="Thu_ mo__i _ky___ ba_n que_t.jpg"; filename*=UTF-8''${encodeURIComponent(name)}`);
+    expect(sha256(got.body as Buffer)).to.equal(sha256(scan));
+
+    // A PNG scan replaces it, served as a PNG.
+    const png = makePng();
+    expect((await send(h, c, terms, { buf: png, name: 'scan.png' })).status).to.equal(303);
+    const now = (await Case.findById(c._id).lean())!;
+    const second = await download(a, `/documents/${String(now.offerTerms!.letter)}/download`);
+    expect(second.headers['content-type']).to.equal('image/png');
+    expect(second.headers['content-disposition']).to.match(/^attachment; filename="scan\.png"/);
+    expect(sha256(second.body as Buffer)).to.equal(sha256(png));
   });
 
   it('a stale form is a conflict page showing what was typed; nothing of it is stored', async () => {
