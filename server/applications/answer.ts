@@ -2,14 +2,17 @@
 // infoRequest.documentType): the form offers a file of that kind beside the text. The file goes
 // through the documents' own upload path (checked, scanned, stored, audited: server/documents/upload.ts)
 // into the case's documents, and the answer names it for HR. The text is checked before any file is
-// kept, and a refused file keeps nothing, so the answer is recorded with its file or not at all.
+// kept, and a refused file keeps nothing, so the answer is recorded with its file or not at all: a
+// file stored for an answer that then loses the case's version race is taken back (withdrawUploads).
 import { rm } from 'node:fs/promises';
+import type { Types } from 'mongoose';
 import type { AppContext } from '../deps.ts';
 import type { Context } from '../context.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import { Call } from '../../models/call.ts';
 import { PAYLOADS } from '../workflow/transitions.ts';
-import { commitUploads, requireConfirmedEmail, type ReceivedFile } from '../documents/upload.ts';
+import { commitUploads, requireConfirmedEmail, withdrawUploads, type ReceivedFile } from '../documents/upload.ts';
+import { CaseConflictError } from '../cases/conflict.ts';
 import type { PresentedCall } from '../documents/present.ts';
 import { answerInfoRequest } from './service.ts';
 
@@ -56,7 +59,20 @@ export async function answerWithFiles(opts: { app: AppContext; ctx: Context; cas
   requireConfirmedEmail(ctx);
   const checklist = await answerChecklist(caseDoc);
   // Throws an UploadError (nothing kept) for a disguised, empty or too large file.
-  const docs = await commitUploads({ app, ctx, caseDoc, call: { checklist }, files, dates: opts.dates });
-  const done = await answerInfoRequest({ ...opts, documents: docs.map((d) => String(d._id)) });
+  const superseded: Types.ObjectId[] = [];
+  const docs = await commitUploads({ app, ctx, caseDoc, call: { checklist }, files, dates: opts.dates, superseded });
+  // The case changed between the form's read and the answer's write (409), or the same answer sent
+  // twice was recorded first with its own files: these files are named by no answer, so they go.
+  let done: { repeated: boolean };
+  try {
+    done = await answerInfoRequest({ ...opts, documents: docs.map((d) => String(d._id)) });
+  } catch (err) {
+    await withdrawUploads(app, ctx, docs, superseded, err instanceof CaseConflictError ? 'answer_conflict' : 'answer_refused');
+    throw err;
+  }
+  if (done.repeated) {
+    await withdrawUploads(app, ctx, docs, superseded, 'answer_repeated');
+    return { ...done, documents: 0 };
+  }
   return { ...done, documents: docs.length };
 }

@@ -8,10 +8,9 @@
 //
 // Bounded: only cases with a deadline on or after the changed day are read, a page at a time in _id
 // order; each case is written on its own against the version read (an officer's change meanwhile
-// wins, and the case is read again). The applicant is e-mailed (procedure_update, through the
-// outbox) when a date they were told moves: a filed procedure's decision deadline, a refusal's
-// reasons deadline; and once per case and recount (procedure_asks_moved) for every request of theirs
-// whose due date moved. A request answered (said done, a file uploaded into its slot) or recorded
+// wins, and the case is read again). The applicant is e-mailed once per case and recount, through
+// the outbox (owedEmail), when a date they were told moves (a filed procedure's decision deadline,
+// a refusal's reasons deadline) or the due date of a request of theirs moves. A request answered (said done, a file uploaded into its slot) or recorded
 // received, or within a procedure no longer under way, keeps its date.
 //
 // Durable: the change is recorded (models/deadline-recount.ts) before the calendar is written and
@@ -149,52 +148,64 @@ function plainTrack(t: unknown): TrackState {
   return out as unknown as TrackState;
 }
 
-/** The e-mails a move owes the applicant: one per procedure whose told date moved. */
-async function owedEmails(app: Pick<AppContext, 'config'> | undefined, c: StoredCase, tracks: TrackState[], moved: Moved[], now: Date, calendar: WorkingCalendar, holiday: { day: string; change: 'added' | 'removed'; name?: HolidayName }): Promise<OutboxItem[]> {
+type HolidayChange = { day: string; change: 'added' | 'removed'; name?: HolidayName };
+
+/**
+ * The one e-mail a recount owes the applicant for a case, however many of their dates moved (each
+ * outbox key names the case, the recount's day and change and the version the move is written
+ * with, so a recount run again, which moves nothing, owes none): a procedure's date they were told
+ * (a filed procedure's decision, a refusal's reasons) and the due dates of their open requests.
+ * One kind alone keeps its own e-mail and wording, which administrators may have edited: a single
+ * procedure's date, procedure_update (its office, legal basis and other dates); requests only,
+ * procedure_asks_moved. Anything more is one procedure_dates_moved listing every date, rather
+ * than one e-mail per procedure plus one for the requests from a single calendar change.
+ */
+async function owedEmail(app: Pick<AppContext, 'config'> | undefined, c: StoredCase, tracks: TrackState[], moved: Moved[], now: Date, calendar: WorkingCalendar, holiday: HolidayChange): Promise<OutboxItem[]> {
   const told = moved.filter((m) => m.told);
-  if (told.length === 0) return [];
+  const asks = moved.filter((m) => m.what === 'ask');
+  if (told.length === 0 && asks.length === 0) return [];
   const applicant = await User.findById(c.applicant, { email: 1, name: 1, locale: 1, disabledAt: 1 }).lean();
   if (!applicant?.email || applicant.disabledAt) return [];
-  return told.map((m) => {
+  const caseId = String(c._id);
+  if (told.length === 1 && asks.length === 0) {
+    const m = told[0]!;
     const track = tracks.find((t) => t.kind === m.for)!;
     const kind = track.kind;
     // The old date, the new one and why, in the applicant's language (service.ts procedureWords).
     const change = { kind, from: track.status, to: track.status, dueMoved: true, moved: { from: m.from, to: m.to, holiday: holiday.day, change: holiday.change, ...(holiday.name ? { name: holiday.name } : {}) } };
-    return procedureEmail({ applicant, reference: c.reference, caseId: String(c._id), kind, track, change, appUrl: app?.config.appUrl, key: outboxKey(String(c._id), c.version + 1, 'procedure', kind, 'recount'), now, calendar, plannedStart: c.profile?.plannedArrival });
-  });
-}
-
-/**
- * The one e-mail a recount owes the applicant for their requests whose due date moved (however
- * many, in one case): each request's words, old and new date and why, in their language. The key
- * names the case, the recount's day and change and the case's version it is written with: one
- * e-mail per case and recount, and a recount run again (resumeRecounts) moves nothing and owes none.
- */
-async function owedAskEmail(app: Pick<AppContext, 'config'> | undefined, c: StoredCase, moved: Moved[], now: Date, calendar: WorkingCalendar, holiday: { day: string; change: 'added' | 'removed'; name?: HolidayName }): Promise<OutboxItem[]> {
-  const asks = moved.filter((m) => m.what === 'ask');
-  if (asks.length === 0) return [];
-  const applicant = await User.findById(c.applicant, { email: 1, name: 1, locale: 1, disabledAt: 1 }).lean();
-  if (!applicant?.email || applicant.disabledAt) return [];
+    return [procedureEmail({ applicant, reference: c.reference, caseId, kind, track, change, appUrl: app?.config.appUrl, key: outboxKey(caseId, c.version + 1, 'procedure', kind, 'recount'), now, calendar, plannedStart: c.profile?.plannedArrival })];
+  }
   const locale = recipientLocale(applicant);
   const t = translator(locale);
-  const data = {
+  const firstDueOn = formatDay([...told, ...asks].map((m) => m.to).sort((a, b) => a.getTime() - b.getTime())[0]!, locale);
+  const common = {
     name: applicant.name,
     reference: c.reference,
     // The day (and its name) in the reader's language: "9 Dec 2031 (Extra day off)".
     holidayDay: holidayDayText(t, locale, holiday.day, holiday.name),
     added: holiday.change === 'added',
-    asks: asks.map((m) => ({
-      kindLabel: t(`procedures.kinds.${m.for}`),
-      // In HR's words, as typed.
-      askText: m.askText ?? '',
-      wasOn: formatDay(m.from, locale),
-      dueOn: formatDay(m.to, locale),
-      dueLeft: deadlineLeft(t, calendar, now, m.to).text,
-    })),
-    firstDueOn: formatDay(asks.map((m) => m.to).sort((a, b) => a.getTime() - b.getTime())[0]!, locale),
-    link: `${app?.config.appUrl ?? ''}/applications/${String(c._id)}#asks`,
+    firstDueOn,
   };
-  return [caseEmail(applicant, 'procedure_asks_moved', data, outboxKey(String(c._id), c.version + 1, 'asksMoved', holiday.day, holiday.change), now)];
+  // Each date: the request's words as HR typed them, its old and new day and the working days left.
+  const row = (m: Moved, dueLabel: string) => ({
+    kindLabel: t(`procedures.kinds.${m.for}`),
+    askText: m.askText ?? '',
+    dueLabel,
+    wasOn: formatDay(m.from, locale),
+    dueOn: formatDay(m.to, locale),
+    dueLeft: deadlineLeft(t, calendar, now, m.to).text,
+  });
+  if (told.length === 0) {
+    const data = { ...common, asks: asks.map((m) => row(m, '')), link: `${app?.config.appUrl ?? ''}/applications/${caseId}#asks` };
+    return [caseEmail(applicant, 'procedure_asks_moved', data, outboxKey(caseId, c.version + 1, 'asksMoved', holiday.day, holiday.change), now)];
+  }
+  const dates = [
+    // A told date is a filed procedure's decision (dueMeaning 'decision') or a refusal's written reasons.
+    ...told.map((m) => row(m, t(m.what === 'reasons' ? 'procedures.recount.emailReasons' : `procedures.due.${dueMeaning(m.for as SupportKind, tracks.find((x) => x.kind === m.for)?.status ?? 'filed') ?? 'decision'}`))),
+    ...asks.map((m) => row(m, t('procedures.recount.emailAsk'))),
+  ];
+  const data = { ...common, count: dates.length, dates, link: `${app?.config.appUrl ?? ''}/applications/${caseId}` };
+  return [caseEmail(applicant, 'procedure_dates_moved', data, outboxKey(caseId, c.version + 1, 'datesMoved', holiday.day, holiday.change), now)];
 }
 
 /** Counts one case again and writes what moved against the version read; false when it changed meanwhile. */
@@ -219,7 +230,7 @@ async function recountOne(opts: { app?: Pick<AppContext, 'config'>; ctx: Context
   });
   const stageDueAt = r.stageDueAt ?? c.stageDueAt ?? null;
   const holiday = { day: opts.date, change: opts.change, ...(opts.name ? { name: opts.name } : {}) };
-  const outbox = [...(await owedEmails(opts.app, c, r.tracks, r.moved, now, calendar, holiday)), ...(await owedAskEmail(opts.app, c, r.moved, now, calendar, holiday))];
+  const outbox = await owedEmail(opts.app, c, r.tracks, r.moved, now, calendar, holiday);
   // On the case's history, for HR and (the dates they see) the applicant, read in each one's language.
   const history = {
     at: now,

@@ -55,6 +55,8 @@ export interface CommitUploadsOptions {
   files: ReceivedFile[];
   /** What was typed beside the files, by field name (`<file field>_issuedAt`, `…_expiresAt`), as sent. */
   dates: Record<string, unknown>;
+  /** Filled with the older versions the upload made not current: withdrawUploads makes them current again. */
+  superseded?: Types.ObjectId[];
 }
 
 export type Translate = (k: string, p?: Record<string, unknown>) => string;
@@ -274,6 +276,30 @@ async function pruneDraftVersions(app: Pick<AppContext, 'config' | 'db'>, ctx: C
   });
 }
 
+/**
+ * Takes back what commitUploads stored for a write that then did not happen (an answer that lost the
+ * case's version race, or was recorded meanwhile by the same answer sent twice): each record and its
+ * stored file (disk or GridFS, the store it names) go, and the versions it had made not current are
+ * current again, so the case's documents are as they were. Record before file, as commitUploads
+ * undoes a failed upload: a stop in between leaves a file without a record, which the sweep removes.
+ */
+export async function withdrawUploads(app: Pick<AppContext, 'config' | 'db'>, ctx: Context, docs: readonly DocumentDoc[], superseded: readonly Types.ObjectId[], reason: string): Promise<void> {
+  const stores = documentStores(app);
+  for (const doc of docs) {
+    await CaseDocument.deleteOne({ _id: doc._id });
+    await stores.of(doc.storage).remove(doc.storageKey).catch(() => undefined);
+  }
+  if (superseded.length) await CaseDocument.updateMany({ _id: { $in: [...superseded] } }, { $set: { current: true } });
+  for (const doc of docs) {
+    await recordAudit(ctx, {
+      action: 'document.upload_withdrawn',
+      targetType: 'document',
+      targetId: String(doc._id),
+      summary: { case: String(doc.case), type: doc.type, slot: doc.slot, version: doc.version, size: doc.size, sha256: doc.sha256, storage: doc.storage, reason },
+    });
+  }
+}
+
 /** What the request's files other than the refused input's (a file, or the date beside it) are, by their checklist names. */
 function otherFiles(t: Translate, files: ReceivedFile[], refusedField: string): string[] {
   const others = files.filter((f) => f.field !== refusedField && !refusedField.startsWith(`${f.field}_`));
@@ -330,7 +356,12 @@ export async function commitUploads(input: CommitUploadsOptions): Promise<Docume
   const docs = created.map((c) => c.doc!);
   for (const doc of docs) {
     // Independent writes: the older versions stop being current while the upload is audited.
-    const older = CaseDocument.updateMany({ case: doc.case, type: doc.type, slot: doc.slot, current: true, version: { $lt: doc.version } }, { $set: { current: false } });
+    const superseded = input.superseded;
+    const older = (async () => {
+      const filter = { case: doc.case, type: doc.type, slot: doc.slot, current: true, version: { $lt: doc.version } };
+      if (superseded) superseded.push(...(await CaseDocument.find(filter, { _id: 1 }).lean()).map((d) => d._id as Types.ObjectId));
+      await CaseDocument.updateMany(filter, { $set: { current: false } });
+    })();
     const audited = recordAudit(ctx, {
       action: 'document.upload',
       targetType: 'document',

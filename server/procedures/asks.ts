@@ -425,5 +425,38 @@ export async function tellOfficerOfUploads(opts: { app?: Pick<AppContext, 'confi
     }
     return { told: outbox.length };
   }
-  return { told: 0 };
+  return queueOfficerUploadEmails(opts.app, ctx, opts.caseId, uploaded);
+}
+
+/**
+ * The case kept changing under the version-matched write (tellOfficerOfUploads' tries): the e-mail is
+ * still owed, so each request's e-mail goes into the outbox with its mark alone, written only while
+ * that request is still open, not yet told, in a procedure under way, and the item not yet queued
+ * (its key). Nothing else of the case is written, so the officer's change meanwhile is kept.
+ */
+async function queueOfficerUploadEmails(app: Pick<AppContext, 'config'> | undefined, ctx: Context, caseId: unknown, uploaded: ReadonlySet<string>): Promise<{ told: number }> {
+  const now = ctx.now;
+  const caseDoc = await Case.findById(caseId);
+  if (!caseDoc || !supportOpen(caseDoc)) return { told: 0 };
+  let told = 0;
+  for (const raw of caseDoc.supportTracks ?? []) {
+    const track = plain(raw);
+    if (!(ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(track.status)) continue;
+    for (const ask of track.asks ?? []) {
+      if (!ask.documentType || !uploaded.has(ask.documentType) || ask.receivedAt || ask.uploadToldAt) continue;
+      const kind = track.kind as SupportKind;
+      const email = await officerAnswerEmail(app, caseDoc, kind, ask, { uploaded: ask.documentType }, now);
+      if (!email) continue;
+      const open = { _id: ask._id, uploadToldAt: null, receivedAt: null };
+      const updated = await Case.findOneAndUpdate(
+        { _id: caseDoc._id, stage: caseDoc.stage, 'outbox.key': { $ne: email.item.key }, supportTracks: { $elemMatch: { kind, status: { $in: [...ACTIVE_SUPPORT_STATUSES] }, asks: { $elemMatch: open } } } },
+        { $set: { 'supportTracks.$[t].asks.$[a].uploadToldAt': now }, $inc: { version: 1 }, $push: { outbox: email.item } },
+        { returnDocument: 'after', arrayFilters: [{ 't.kind': kind }, { 'a._id': ask._id }] },
+      );
+      if (!updated) continue;
+      told += 1;
+      await recordAudit(ctx, { action: 'case.procedure_ask_uploaded', targetType: 'case', targetId: String(caseDoc._id), summary: { kind, ask: String(ask._id), documentType: ask.documentType, version: updated.version, notified: true, afterRetries: true } });
+    }
+  }
+  return { told };
 }

@@ -99,7 +99,8 @@ describe('procedures: a holiday moves the deadlines counted across it', () => {
     expect(vnDateKey(track(f, 'work_permit_exemption').reasonsDueAt!)).to.equal('2031-12-12');
     expect(f.nextDueAt?.toISOString()).to.equal(endOf('2031-12-12').toISOString());
     expect(f.stageDueAt?.toISOString(), 'a date typed by hand keeps its date').to.equal(endOf('2031-12-19').toISOString());
-    expect(f.outbox.map((o) => o.template)).to.deep.equal(['procedure_update', 'procedure_update']);
+    // Two dates the applicant was told (the visa's decision, the refusal's reasons): one e-mail listing both.
+    expect(f.outbox.map((o) => o.template)).to.deep.equal(['procedure_dates_moved']);
 
     const z = await stored(closed._id);
     expect(z.version).to.equal(closed.version);
@@ -108,11 +109,12 @@ describe('procedures: a holiday moves the deadlines counted across it', () => {
     const audit = await AuditEvent.find({ action: 'case.deadlines_recount', targetId: String(filed._id) }).lean();
     expect(audit).to.have.length(1);
     await deliver(t, filed._id);
-    const mail = await t.smtp.waitForTo(applicant.email, /Visa: the deadline moved with a change to the public holiday calendar/);
-    expect(mail.text).to.include('Decision expected by: 12 Dec 2031');
+    const mail = await t.smtp.waitForTo(applicant.email, /New dates in your procedures: 2 moved with the public holiday calendar/);
     // The old date, the new one and why.
-    expect(mail.text).to.include('The date moved from 11 Dec 2031 to 12 Dec 2031: the public holiday of 9 Dec 2031 (Extra day off) was added to the calendar.');
-    expect(mail.html).to.include('The date moved from 11 Dec 2031 to 12 Dec 2031: the public holiday of 9 Dec 2031 (Extra day off) was added to the calendar.');
+    expect(mail.text).to.include('The public holiday of 9 Dec 2031 (Extra day off) was added to the calendar.');
+    expect(mail.text).to.include('- Visa\n  Decision expected by: 12 Dec 2031 (');
+    expect(mail.text).to.include('it was 11 Dec 2031.');
+    expect(mail.html).to.include('Decision expected by: 12 Dec 2031');
   });
 
   it('writes each recount that moved something on the case history, structured, read by HR and the applicant in their language', async () => {
@@ -169,8 +171,9 @@ describe('procedures: a holiday moves the deadlines counted across it', () => {
     expect([back.change, back.name]).to.deep.equal(['removed', { vi: 'Ngày nghỉ thêm', en: 'Extra day off' }]);
     expect(text((await page(await signedIn(t, applicant), `/applications/${filed._id}`)).text)).to.include('Visa: deadline moved from 12 Dec 2031 to 11 Dec 2031: public holiday of 9 Dec 2031 (Extra day off) removed');
     await deliver(t, filed._id);
-    const mail = await t.smtp.waitFor((m) => m.to.includes(applicant.email.toLowerCase()) && m.text.includes('The date moved from 12 Dec 2031 to 11 Dec 2031'));
-    expect(mail.text).to.include('The date moved from 12 Dec 2031 to 11 Dec 2031: the public holiday of 9 Dec 2031 (Extra day off) was removed from the calendar.');
+    const mail = await t.smtp.waitFor((m) => m.to.includes(applicant.email.toLowerCase()) && m.text.includes('was removed from the calendar'));
+    expect(mail.text).to.include('The public holiday of 9 Dec 2031 (Extra day off) was removed from the calendar.');
+    expect(mail.text).to.include('Decision expected by: 11 Dec 2031 (').and.include('it was 12 Dec 2031.');
   });
 
   it('records each calendar change before making it and marks its recount finished with what moved', async () => {
