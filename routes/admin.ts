@@ -111,7 +111,7 @@ export function adminRoutes(app: AppContext): Router {
 
   router.get('/admin/institutes/:id', admin, async (req, res) => {
     const institute = await findInstitute({ instituteId: idParams.parse(req.params).id });
-    const values = { code: institute.code, nameVi: institute.name?.vi, nameEn: institute.name?.en, ...hrContactValues(institute) };
+    const values = { code: institute.code, nameVi: institute.name?.vi, nameEn: institute.name?.en, ...hrContactValues(institute.toObject()) };
     res.render('admin/institute-edit', presentInstituteEdit(req.ctx, { id: String(institute._id), values }));
   });
 

@@ -95,8 +95,9 @@ export function callToValues(c: CallDoc): CallFormValues {
     descriptionEn: c.description?.en ?? '',
     track: c.track,
     // A call stored before the field had two languages: the one string in both boxes (as the backfill stores it).
-    fieldVi: bothLanguages(c.field).vi,
-    fieldEn: bothLanguages(c.field).en,
+    // (get: a document's nested path hides a stored string behind an object of blanks.)
+    fieldVi: bothLanguages(c.get('field')).vi,
+    fieldEn: bothLanguages(c.get('field')).en,
     opensAt: vnDateKey(c.opensAt),
     closesAt: vnDateKey(c.closesAt),
     status: c.status,

@@ -34,7 +34,10 @@ export function hrContactOf(input: ContactInput) {
   return { ...(input.hrEmail ? { email: input.hrEmail } : {}), ...(input.hrPhone ? { phone: input.hrPhone } : {}), ...(address ? { address } : {}), ...(hours ? { hours } : {}) };
 }
 
-/** The contact as the edit form shows it (an address or hours stored as one string, before they had two languages: in both boxes). */
+/**
+ * The contact as the edit form shows it (an address or hours stored as one string, before they had
+ * two languages: in both boxes). Given a plain object (toObject): a document's nested path hides such a string.
+ */
 export function hrContactValues(institute: { hrContact?: { email?: string | null; phone?: string | null; address?: unknown; hours?: unknown } | null }): ContactInput {
   const c = institute.hrContact;
   const address = bothLanguages(c?.address);
@@ -87,7 +90,7 @@ export async function createInstitute(opts: { ctx: Context } & InstituteInput): 
 export async function updateInstitute(opts: { ctx: Context; institute: InstituteDoc } & InstituteInput): Promise<SaveResult> {
   const { institute } = opts;
   const id = String(institute._id);
-  const before = { code: institute.code, name: { vi: institute.name?.vi, en: institute.name?.en }, hrContact: hrContactOf(hrContactValues(institute)) };
+  const before = { code: institute.code, name: { vi: institute.name?.vi, en: institute.name?.en }, hrContact: hrContactOf(hrContactValues(institute.toObject())) };
   const hrContact = hrContactOf(opts);
   try {
     // The contact is replaced whole: a part left blank is cleared, not kept from before.

@@ -82,8 +82,9 @@ export async function startApplication({ ctx, callId }: { ctx: Context; callId: 
         institute: call.institute,
         track: call.track,
         stageEnteredAt: now,
-        // The applicant's own field from here on (they may change it): the call's, in the language they read it in.
-        profile: { fullName: applicant.name, field: textIn(call.field, ctx.locale) },
+        // The applicant's own field from here on (they may change it): the call's, in the language they read it in
+        // (get: a document's nested path hides a string stored before the backfill behind an object of blanks).
+        profile: { fullName: applicant.name, field: textIn(call.get('field'), ctx.locale) },
         history: [{ at: now, actor: applicant._id, actorRole: 'applicant', action: 'create', to: 'draft' }],
         version: 0,
       },

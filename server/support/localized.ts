@@ -11,9 +11,14 @@ export interface LocalizedText {
   en?: string | null;
 }
 
+/** A string stored where {vi, en} goes: a hydrated document's nested path gives it as a String object. */
+function isOneString(value: unknown): value is string | String {
+  return typeof value === 'string' || value instanceof String;
+}
+
 /** The text in `locale`, else in the other language; '' when there is none. */
 export function textIn(value: unknown, locale: Locale): string {
-  if (typeof value === 'string') return value;
+  if (isOneString(value)) return String(value);
   if (!value || typeof value !== 'object') return '';
   const v = value as LocalizedText;
   const own = locale === 'vi' ? v.vi : v.en;
@@ -23,7 +28,7 @@ export function textIn(value: unknown, locale: Locale): string {
 
 /** Both languages as stored ({vi, en}, '' for a blank one); a plain string is both. */
 export function bothLanguages(value: unknown): { vi: string; en: string } {
-  if (typeof value === 'string') return { vi: value, en: value };
+  if (isOneString(value)) return { vi: String(value), en: String(value) };
   const v = (value && typeof value === 'object' ? value : {}) as LocalizedText;
   return { vi: typeof v.vi === 'string' ? v.vi : '', en: typeof v.en === 'string' ? v.en : '' };
 }
