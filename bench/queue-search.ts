@@ -88,7 +88,7 @@ async function main(): Promise<void> {
   const calls = await Call.insertMany(
     institutes.flatMap((inst, i) =>
       Array.from({ length: 4 }, (_, j) => ({
-        institute: inst._id, code: `Q${i}-${j}`, title: { vi: `Đợt ${i}-${j}`, en: `Call ${i}-${j}` }, track: 'expert', field: 'Physics',
+        institute: inst._id, code: `Q${i}-${j}`, title: { vi: `Đợt ${i}-${j}`, en: `Call ${i}-${j}` }, track: 'expert', field: { vi: 'Vật lý', en: 'Physics' },
         opensAt: new Date(Date.now() - 400 * DAY), closesAt: new Date(Date.now() - 30 * DAY), status: 'closed', checklist: [], scorecard: [],
       })),
     ),

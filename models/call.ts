@@ -37,7 +37,12 @@ const callSchema = new Schema(
     title: localizedText(true, 300),
     description: localizedText(false, 10_000),
     track: { type: String, enum: TRACKS, required: true },
-    field: { type: String, required: true, trim: true, maxlength: 200 },
+    /**
+     * The research field in both languages; at least one is given (the form and the check below),
+     * the other shown from it (server/support/localized.ts). A call stored before, with one string,
+     * reads as that string until server/calls/bilingual-backfill.ts turns it into {vi, en}.
+     */
+    field: localizedText(false, 200),
     opensAt: { type: Date, required: true },
     closesAt: { type: Date, required: true },
     status: { type: String, enum: ['draft', 'open', 'closed'], default: 'draft', index: true },
@@ -50,6 +55,11 @@ const callSchema = new Schema(
 );
 
 callSchema.index({ status: 1, closesAt: 1 });
+
+// A call without a field in either language (the form refuses it; this keeps code that creates calls honest).
+callSchema.pre('validate', function () {
+  if (!this.field?.vi && !this.field?.en) this.invalidate('field', 'A field in Vietnamese or English is required', this.field);
+});
 
 export type CallFields = InferSchemaType<typeof callSchema>;
 export type CallDoc = HydratedDocument<CallFields>;

@@ -11,12 +11,21 @@ const instituteSchema = new Schema(
      * How an applicant reaches the institute's HR office and where papers asked outside the upload
      * list go (the applicant's page, the e-mails asking for them): each part optional, as typed.
      * The limits are HR_CONTACT_LIMITS (server/admin/institutes.ts), checked by the admin form.
+     * The address and the hours are in both languages (each may be given in one only: the other is
+     * shown from it); one stored before as a string reads as that string until
+     * server/calls/bilingual-backfill.ts turns it into {vi, en}.
      */
     hrContact: {
       email: { type: String, trim: true, lowercase: true, maxlength: 254 },
       phone: { type: String, trim: true, maxlength: 40 },
-      address: { type: String, trim: true, maxlength: 500 },
-      hours: { type: String, trim: true, maxlength: 200 },
+      address: {
+        vi: { type: String, trim: true, maxlength: 500 },
+        en: { type: String, trim: true, maxlength: 500 },
+      },
+      hours: {
+        vi: { type: String, trim: true, maxlength: 200 },
+        en: { type: String, trim: true, maxlength: 200 },
+      },
     },
   },
   { timestamps: true },

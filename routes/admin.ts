@@ -9,7 +9,7 @@ import type { AppContext } from '../server/deps.ts';
 import { authorize } from '../server/policies/index.ts';
 import { allow } from '../server/http/allow.ts';
 import { flash } from '../server/http/flash.ts';
-import { parseForm, type FieldErrorKeys } from '../server/http/forms.ts';
+import { bodyRefusals, parseForm, type FieldErrorKeys } from '../server/http/forms.ts';
 import { calendarDayMessage, isCalendarDay } from '../server/support/calendar-day.ts';
 import { createInstitute, findInstitute, hrContactValues, HR_CONTACT_LIMITS, instituteOptions, listInstitutes, updateInstitute } from '../server/admin/institutes.ts';
 import { listCalls, saveCall } from '../server/admin/calls.ts';
@@ -28,10 +28,12 @@ import {
 } from '../server/admin/present.ts';
 
 /** What a form field is given when absent or not text: nothing (so the values shown again are plain strings). */
-const text = z.unknown().optional().transform((v) => (typeof v === 'string' ? v.trim() : ''));
+const text = z.unknown().optional().transform((v) => (typeof v === 'string' ? v.trim() : Array.isArray(v) && typeof v[0] === 'string' ? v[0].trim() : ''));
 const INVALID = 'admin.errors.invalid';
 
-const instituteFields = z.object({ code: text, nameVi: text, nameEn: text, hrEmail: text, hrPhone: text, hrAddress: text, hrHours: text });
+const INSTITUTE_FIELDS = ['code', 'nameVi', 'nameEn', 'hrEmail', 'hrPhone', 'hrAddressVi', 'hrAddressEn', 'hrHoursVi', 'hrHoursEn'] as const;
+/** What was typed, to show again (a name sent several times: its first value, refused by bodyRefusals). */
+const instituteFields = z.object(Object.fromEntries(INSTITUTE_FIELDS.map((k) => [k, text])) as Record<(typeof INSTITUTE_FIELDS)[number], typeof text>);
 /** An optional part of the HR contact: blank clears it; else bounded and free of hidden characters. */
 const contactPart = (max: number) => z.string().max(max, 'admin.errors.tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters');
 const instituteBody = z.object({
@@ -44,9 +46,19 @@ const instituteBody = z.object({
     .refine((v) => v === '' || z.email().safeParse(v).success, 'admin.institutes.errors.email'),
   // Digits with the usual separators (+84 24 3756 4321, (024) 3756-4321, ext. not included): at least 6 digits.
   hrPhone: contactPart(HR_CONTACT_LIMITS.hrPhone).refine((v) => v === '' || (/^\+?[0-9 ().\-/]+$/.test(v) && (v.match(/[0-9]/g) ?? []).length >= 6), 'admin.institutes.errors.phone'),
-  hrAddress: contactPart(HR_CONTACT_LIMITS.hrAddress),
-  hrHours: contactPart(HR_CONTACT_LIMITS.hrHours),
+  // Each language optional: the applicant reads their own, else the other (server/support/localized.ts).
+  hrAddressVi: contactPart(HR_CONTACT_LIMITS.hrAddressVi),
+  hrAddressEn: contactPart(HR_CONTACT_LIMITS.hrAddressEn),
+  hrHoursVi: contactPart(HR_CONTACT_LIMITS.hrHoursVi),
+  hrHoursEn: contactPart(HR_CONTACT_LIMITS.hrHoursEn),
 });
+
+/** The institute form read and checked: the body's own refusals (bodyRefusals) before its values'. */
+function parseInstituteForm(body: unknown) {
+  const values = instituteFields.parse(body);
+  const refused = bodyRefusals(body, INSTITUTE_FIELDS);
+  return { values, form: refused ? ({ ok: false, errors: refused } as const) : parseForm(instituteBody, values, INVALID) };
+}
 
 const holidayFields = z.object({ date: text, kind: text, nameVi: text, nameEn: text });
 const holidayBody = z
@@ -90,8 +102,7 @@ export function adminRoutes(app: AppContext): Router {
 
   router.post('/admin/institutes', admin, async (req, res) => {
     authorize(req.ctx.actor, 'institute.create');
-    const values = instituteFields.parse(req.body);
-    const form = parseForm(instituteBody, values, INVALID);
+    const { values, form } = parseInstituteForm(req.body);
     const saved = form.ok ? await createInstitute({ ctx: req.ctx, ...form.data }) : form;
     if (!saved.ok) return showInstitutes(req, res, 422, values, saved.errors);
     flash(req, 'success', 'admin.created');
@@ -100,15 +111,14 @@ export function adminRoutes(app: AppContext): Router {
 
   router.get('/admin/institutes/:id', admin, async (req, res) => {
     const institute = await findInstitute({ instituteId: idParams.parse(req.params).id });
-    const values = { code: institute.code, nameVi: institute.name?.vi, nameEn: institute.name?.en, ...hrContactValues(institute) };
+    const values = { code: institute.code, nameVi: institute.name?.vi, nameEn: institute.name?.en, ...hrContactValues(institute.toObject()) };
     res.render('admin/institute-edit', presentInstituteEdit(req.ctx, { id: String(institute._id), values }));
   });
 
   router.post('/admin/institutes/:id', admin, async (req, res) => {
     const institute = await findInstitute({ instituteId: idParams.parse(req.params).id });
     authorize(req.ctx.actor, 'institute.update', institute);
-    const values = instituteFields.parse(req.body);
-    const form = parseForm(instituteBody, values, INVALID);
+    const { values, form } = parseInstituteForm(req.body);
     const saved = form.ok ? await updateInstitute({ ctx: req.ctx, institute, ...form.data }) : form;
     if (!saved.ok) {
       res.status(422).render('admin/institute-edit', presentInstituteEdit(req.ctx, { id: String(institute._id), values, errors: saved.errors }));

@@ -207,7 +207,8 @@ export async function seedBench(opts: { cases: number; log?: (s: string) => void
         code: `B${i}-${j}`,
         title: { vi: `Đợt tuyển ${i}-${j}`, en: `Call ${i}-${j}` },
         track: TRACKS[(i + j) % TRACKS.length],
-        field: FIELDS[(i * 3 + j) % FIELDS.length],
+        // The bench's fields in English only: the Vietnamese pages show them from it (server/support/localized.ts).
+        field: { en: FIELDS[(i * 3 + j) % FIELDS.length] },
         opensAt: new Date(end - 600 * DAY),
         closesAt: new Date(end - 30 * DAY),
         status: 'closed',

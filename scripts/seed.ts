@@ -31,6 +31,7 @@ import { submitEvaluation } from '../server/evaluations/index.ts';
 import { decideCase, type Decision } from '../server/evaluations/case.ts';
 import { DiskStorage, createStorage, newStorageKey, uploadTempDir } from '../server/documents/storage.ts';
 import { criteriaFor } from '../server/applications/tracks.ts';
+import { textIn } from '../server/support/localized.ts';
 
 export const DEMO_PASSWORD = 'Demo-Talent-Programme-2026';
 const DOMAIN = 'demo.talent.local';
@@ -55,14 +56,19 @@ async function main(): Promise<void> {
     const ims = await inst('VAST-IMS', 'Viện Khoa học Vật liệu', 'Institute of Materials Science');
     // Its HR office as applicants are told it (demo values: example.vn address, a made-up number); an existing one is kept.
     if (!ims.hrContact?.email) {
-      ims.set('hrContact', { email: 'nhansu@ims.example.vn', phone: '+84 24 3000 0000', address: 'Phòng Tổ chức – Hành chính\n18 Hoàng Quốc Việt, Cầu Giấy, Hà Nội', hours: 'Thứ Hai–Thứ Sáu / Mon–Fri 8:00–11:30, 13:30–17:00' });
+      ims.set('hrContact', {
+        email: 'nhansu@ims.example.vn',
+        phone: '+84 24 3000 0000',
+        address: { vi: 'Phòng Tổ chức – Hành chính\n18 Hoàng Quốc Việt, Cầu Giấy, Hà Nội', en: 'Personnel and Administration Office\n18 Hoang Quoc Viet, Cau Giay, Hanoi' },
+        hours: { vi: 'Thứ Hai–Thứ Sáu 8:00–11:30, 13:30–17:00', en: 'Mon–Fri 8:00–11:30, 13:30–17:00' },
+      });
       await ims.save();
     }
     const ai = await inst('HUST-AI', 'Viện Trí tuệ Nhân tạo', 'Institute for Artificial Intelligence');
 
     // Calls
     const year = new Date().getUTCFullYear();
-    const callSpec = async (code: string, institute: typeof ims, track: CallDoc['track'], title: { vi: string; en: string }, field: string) =>
+    const callSpec = async (code: string, institute: typeof ims, track: CallDoc['track'], title: { vi: string; en: string }, field: { vi: string; en: string }) =>
       (await Call.findOne({ code })) ??
       Call.create({
         code,
@@ -93,8 +99,8 @@ async function main(): Promise<void> {
           { key: 'fit', label: { vi: 'Phù hợp với định hướng của viện', en: 'Fit with the institute' }, weight: 30 },
         ],
       });
-    const call1 = await callSpec('IMS-2026-01', ims, 'expert', { vi: 'Chuyên gia vật liệu bán dẫn', en: 'Semiconductor materials expert' }, 'Materials science');
-    const call2 = await callSpec('AI-2026-01', ai, 'chief_engineer', { vi: 'Kỹ sư trưởng Chương trình AI quốc gia', en: 'Chief engineer, national AI programme' }, 'Artificial intelligence');
+    const call1 = await callSpec('IMS-2026-01', ims, 'expert', { vi: 'Chuyên gia vật liệu bán dẫn', en: 'Semiconductor materials expert' }, { vi: 'Khoa học vật liệu', en: 'Materials science' });
+    const call2 = await callSpec('AI-2026-01', ai, 'chief_engineer', { vi: 'Kỹ sư trưởng Chương trình AI quốc gia', en: 'Chief engineer, national AI programme' }, { vi: 'Trí tuệ nhân tạo', en: 'Artificial intelligence' });
 
     // Accounts: one hash per account (a fresh salt each), secrets encrypted and bound to the account.
     const account = async (email: string, name: string, role: Role, extra: Record<string, unknown> = {}): Promise<UserDoc> => {
@@ -179,7 +185,7 @@ async function main(): Promise<void> {
           currentPosition: 'Senior researcher',
           currentEmployer: 'University research centre',
           highestDegree: 'phd',
-          field: call1.field,
+          field: textIn(call1.field, locale === 'en' ? 'en' : 'vi'),
           plannedArrival: new Date(Date.UTC(year + 1, 2, 1)),
         },
         eligibility: criteriaFor(call1.track).map((c) => ({ key: c.key, met: true, evidence: 'See the CV and the list of publications.' })),

@@ -14,7 +14,7 @@ import { startWebWorkers, type WebWorkerSetup } from './web-workers.ts';
 
 /** The app's modules, loaded while the embedded database reads its data on its own thread. */
 async function loadApp() {
-  const [mailer, services, user, calendar, summaries, searchTerms, deadlines, targets] = await Promise.all([
+  const [mailer, services, user, calendar, summaries, searchTerms, deadlines, targets, bilingual] = await Promise.all([
     import('./mail/mailer.ts'),
     import('./services.ts'),
     import('../models/user.ts'),
@@ -23,6 +23,7 @@ async function loadApp() {
     import('./cases/search-backfill.ts'),
     import('./cases/deadline-backfill.ts'),
     import('./procedures/target-backfill.ts'),
+    import('./calls/bilingual-backfill.ts'),
     import('./background.ts'),
   ]);
   return {
@@ -34,6 +35,7 @@ async function loadApp() {
     backfillSearchTerms: searchTerms.backfillSearchTerms,
     backfillNextDeadlines: deadlines.backfillNextDeadlines,
     backfillLodgingTargets: targets.backfillLodgingTargets,
+    backfillBilingualTexts: bilingual.backfillBilingualTexts,
   };
 }
 
@@ -82,7 +84,7 @@ async function main(): Promise<void> {
     await workers?.stop(5_000);
     throw err;
   }
-  const { createMailer, startServices, User, seedHolidays, backfillCaseSummaries, backfillSearchTerms, backfillNextDeadlines, backfillLodgingTargets } = await loading;
+  const { createMailer, startServices, User, seedHolidays, backfillCaseSummaries, backfillSearchTerms, backfillNextDeadlines, backfillLodgingTargets, backfillBilingualTexts } = await loading;
   // Secrets stored in plain text by an earlier version (or a bulk import) are encrypted before anything reads them.
   const keyring = keyringFor(config);
   for (const r of await sealPlainSecrets(db.connection.db!, keyring)) {
@@ -140,6 +142,11 @@ async function main(): Promise<void> {
     void backfillLodgingTargets({ app: deps }).then(
       (n) => n && logger.info({ cases: n }, 'work-permit filing targets moved to the new default'),
       (err: unknown) => logger.error({ err }, 'work-permit filing targets: backfill failed'),
+    );
+    // Once per database (a counter marks it): calls' fields and HR offices' address and hours stored as one string become {vi, en}.
+    void backfillBilingualTexts().then(
+      (n) => n && logger.info({ documents: n }, 'one-language texts stored in both languages'),
+      (err: unknown) => logger.error({ err }, 'one-language texts: backfill failed'),
     );
   }, BACKFILL_DELAY_MS);
   backfills.unref();

@@ -8,7 +8,8 @@ import { TRACKS, DOCUMENT_TYPES, CHECKLIST_PHASES } from '../../models/constants
 import type { CallDoc } from '../../models/call.ts';
 import { vnDateKey, vnEndOfDay, vnStartOfDay } from '../calendar/index.ts';
 import { isCalendarDay } from '../support/calendar-day.ts';
-import { withLimit } from '../http/forms.ts';
+import { bodyRefusals, firstText, withLimit, type FieldErrorKeys } from '../http/forms.ts';
+import { bothLanguages, storedText } from '../support/localized.ts';
 
 const MAX_ROWS = 40;
 
@@ -37,7 +38,9 @@ export interface CallFormValues {
   descriptionVi: string;
   descriptionEn: string;
   track: string;
-  field: string;
+  /** The research field in each language: at least one is required (server/support/localized.ts says why the other may stay blank). */
+  fieldVi: string;
+  fieldEn: string;
   opensAt: string;
   closesAt: string;
   status: string;
@@ -45,6 +48,8 @@ export interface CallFormValues {
   minScorecards: string;
   checklist: ChecklistRowValues[];
   scorecard: CriterionRowValues[];
+  /** What was wrong with the body itself (a name sent twice, a name no form of ours writes), found while reading it. */
+  refused?: FieldErrorKeys;
 }
 
 export interface CallData {
@@ -53,7 +58,7 @@ export interface CallData {
   title: { vi: string; en: string };
   description: { vi: string; en: string };
   track: (typeof TRACKS)[number];
-  field: string;
+  field: { vi?: string; en?: string };
   opensAt: Date;
   closesAt: Date;
   status: 'draft' | 'open' | 'closed';
@@ -73,7 +78,7 @@ export const CALL_STATUSES = ['draft', 'open', 'closed'] as const;
 /** A new call's form, opening today (in Vietnam). */
 export function emptyCallValues(today: Date): CallFormValues {
   return {
-    code: '', institute: '', titleVi: '', titleEn: '', descriptionVi: '', descriptionEn: '', track: 'expert', field: '',
+    code: '', institute: '', titleVi: '', titleEn: '', descriptionVi: '', descriptionEn: '', track: 'expert', fieldVi: '', fieldEn: '',
     opensAt: vnDateKey(today), closesAt: '', status: 'draft', minScorecards: '1',
     checklist: [{ type: 'cv', phase: 'application', required: true, maxMb: '', multiple: false }, { type: 'passport', phase: 'application', required: true, maxMb: '', multiple: false }],
     scorecard: [{ key: '', labelVi: '', labelEn: '', weight: '' }],
@@ -89,7 +94,10 @@ export function callToValues(c: CallDoc): CallFormValues {
     descriptionVi: c.description?.vi ?? '',
     descriptionEn: c.description?.en ?? '',
     track: c.track,
-    field: c.field,
+    // A call stored before the field had two languages: the one string in both boxes (as the backfill stores it).
+    // (get: a document's nested path hides a stored string behind an object of blanks.)
+    fieldVi: bothLanguages(c.get('field')).vi,
+    fieldEn: bothLanguages(c.get('field')).en,
     opensAt: vnDateKey(c.opensAt),
     closesAt: vnDateKey(c.closesAt),
     status: c.status,
@@ -98,6 +106,9 @@ export function callToValues(c: CallDoc): CallFormValues {
     scorecard: c.scorecard.map((s) => ({ key: s.key, labelVi: s.label?.vi ?? '', labelEn: s.label?.en ?? '', weight: String(s.weight) })),
   };
 }
+
+/** The form's single texts (the rows are read by their numbered names). */
+const MAIN_TEXTS = ['code', 'institute', 'titleVi', 'titleEn', 'descriptionVi', 'descriptionEn', 'track', 'fieldVi', 'fieldEn', 'opensAt', 'closesAt', 'status', 'minScorecards'] as const;
 
 /** Reads the posted form back into values (rows kept in order, including empty ones). */
 export function valuesFromBody(body: Record<string, unknown>): CallFormValues {
@@ -111,11 +122,12 @@ export function valuesFromBody(body: Record<string, unknown>): CallFormValues {
   for (let i = 0; i < nSc; i++) {
     scorecard.push({ key: str(body[`sc_key_${i}`]), labelVi: str(body[`sc_labelVi_${i}`]), labelEn: str(body[`sc_labelEn_${i}`]), weight: str(body[`sc_weight_${i}`]) });
   }
-  return {
-    code: str(body.code), institute: str(body.institute), titleVi: str(body.titleVi), titleEn: str(body.titleEn),
-    descriptionVi: str(body.descriptionVi), descriptionEn: str(body.descriptionEn), track: str(body.track), field: str(body.field),
-    opensAt: str(body.opensAt), closesAt: str(body.closesAt), status: str(body.status), minScorecards: str(body.minScorecards), checklist, scorecard,
-  };
+  // The form's own texts, each sent once: a name sent several times (fieldVi=a&fieldVi=b) is
+  // refused beside its box, which keeps the first value; a name none of our forms writes
+  // (field[$gt], field[__proto__]) is refused above the form. Nothing is saved either way.
+  const main = Object.fromEntries(MAIN_TEXTS.map((name) => [name, firstText(body, name)])) as Record<(typeof MAIN_TEXTS)[number], string>;
+  const refused = bodyRefusals(body, MAIN_TEXTS);
+  return { ...main, checklist, scorecard, ...(refused ? { refused } : {}) };
 }
 
 
@@ -138,7 +150,8 @@ export function validateCall(v: CallFormValues, instituteIds: string[]): { data?
       descriptionVi: z.string().max(10_000, 'tooLong').refine(withoutHiddenCharacters, 'hidden'),
       descriptionEn: z.string().max(10_000, 'tooLong').refine(withoutHiddenCharacters, 'hidden'),
       track: z.enum(TRACKS, { error: 'required' }),
-      field: z.string().min(1, 'required').max(200, 'tooLong').refine(withoutHiddenCharacters, 'hidden'),
+      fieldVi: z.string().max(200, 'tooLong').refine(withoutHiddenCharacters, 'hidden'),
+      fieldEn: z.string().max(200, 'tooLong').refine(withoutHiddenCharacters, 'hidden'),
       opensAt: z.string().refine(isCalendarDay, 'date'),
       closesAt: z.string().refine(isCalendarDay, 'date'),
       status: z.enum(CALL_STATUSES, { error: 'required' }),
@@ -152,6 +165,9 @@ export function validateCall(v: CallFormValues, instituteIds: string[]): { data?
       errors[k] ??= i.message === 'minScorecards' ? 'admin.calls.errors.minScorecards' : i.message === 'hidden' ? 'errors.hiddenCharacters' : i.code === 'too_big' ? withLimit('admin.errors.tooLong', Number(i.maximum)) : `admin.errors.${['required', 'tooLong', 'date'].includes(i.message) ? i.message : 'invalid'}`;
     }
   }
+  // One language is enough (the other is shown from it); neither is not.
+  if (!v.fieldVi && !v.fieldEn) errors.fieldVi ??= 'admin.calls.errors.fieldOneLanguage';
+  for (const [k, message] of Object.entries(v.refused ?? {})) errors[k] = message;
   if (!errors.opensAt && !errors.closesAt && v.closesAt < v.opensAt) errors.closesAt = 'admin.calls.errors.closesBeforeOpens';
 
   const checklist: CallData['checklist'] = [];
@@ -199,7 +215,7 @@ export function validateCall(v: CallFormValues, instituteIds: string[]): { data?
       title: { vi: v.titleVi, en: v.titleEn },
       description: { vi: v.descriptionVi, en: v.descriptionEn },
       track: v.track as CallData['track'],
-      field: v.field,
+      field: storedText(v.fieldVi, v.fieldEn)!,
       opensAt: vnStartOfDay(v.opensAt),
       closesAt: vnEndOfDay(vnStartOfDay(v.closesAt)),
       status: v.status as CallData['status'],

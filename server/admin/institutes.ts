@@ -6,6 +6,7 @@ import { NotFoundError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import type { FieldErrorKeys } from '../http/forms.ts';
 import { withFields } from '../support/with-fields.ts';
+import { bothLanguages, storedText } from '../support/localized.ts';
 
 export interface InstituteInput {
   code: string;
@@ -14,23 +15,34 @@ export interface InstituteInput {
   /** The HR office's contact: '' clears a part. */
   hrEmail: string;
   hrPhone: string;
-  hrAddress: string;
-  hrHours: string;
+  /** The address and the hours in each language: either may be blank (the applicant then reads the other). */
+  hrAddressVi: string;
+  hrAddressEn: string;
+  hrHoursVi: string;
+  hrHoursEn: string;
 }
+
+type ContactInput = Pick<InstituteInput, 'hrEmail' | 'hrPhone' | 'hrAddressVi' | 'hrAddressEn' | 'hrHoursVi' | 'hrHoursEn'>;
 
 /** The bounds of the HR contact's parts (the admin form checks them; the model keeps the same). */
-export const HR_CONTACT_LIMITS = { hrEmail: 254, hrPhone: 40, hrAddress: 500, hrHours: 200 } as const;
+export const HR_CONTACT_LIMITS = { hrEmail: 254, hrPhone: 40, hrAddressVi: 500, hrAddressEn: 500, hrHoursVi: 200, hrHoursEn: 200 } as const;
 
-/** The HR office's contact as stored: only the parts given. */
-export function hrContactOf(input: Pick<InstituteInput, 'hrEmail' | 'hrPhone' | 'hrAddress' | 'hrHours'>) {
-  const parts = { email: input.hrEmail, phone: input.hrPhone, address: input.hrAddress, hours: input.hrHours };
-  return Object.fromEntries(Object.entries(parts).filter(([, v]) => v !== '')) as { email?: string; phone?: string; address?: string; hours?: string };
+/** The HR office's contact as stored: only the parts given (an address or hours in one language only is stored so). */
+export function hrContactOf(input: ContactInput) {
+  const address = storedText(input.hrAddressVi, input.hrAddressEn);
+  const hours = storedText(input.hrHoursVi, input.hrHoursEn);
+  return { ...(input.hrEmail ? { email: input.hrEmail } : {}), ...(input.hrPhone ? { phone: input.hrPhone } : {}), ...(address ? { address } : {}), ...(hours ? { hours } : {}) };
 }
 
-/** The contact as the edit form shows it. */
-export function hrContactValues(institute: Pick<InstituteDoc, 'hrContact'>): Pick<InstituteInput, 'hrEmail' | 'hrPhone' | 'hrAddress' | 'hrHours'> {
+/**
+ * The contact as the edit form shows it (an address or hours stored as one string, before they had
+ * two languages: in both boxes). Given a plain object (toObject): a document's nested path hides such a string.
+ */
+export function hrContactValues(institute: { hrContact?: { email?: string | null; phone?: string | null; address?: unknown; hours?: unknown } | null }): ContactInput {
   const c = institute.hrContact;
-  return { hrEmail: c?.email ?? '', hrPhone: c?.phone ?? '', hrAddress: c?.address ?? '', hrHours: c?.hours ?? '' };
+  const address = bothLanguages(c?.address);
+  const hours = bothLanguages(c?.hours);
+  return { hrEmail: c?.email ?? '', hrPhone: c?.phone ?? '', hrAddressVi: address.vi, hrAddressEn: address.en, hrHoursVi: hours.vi, hrHoursEn: hours.en };
 }
 
 /** A form's save: done, or the fields to show again with their message keys. */
@@ -78,7 +90,7 @@ export async function createInstitute(opts: { ctx: Context } & InstituteInput): 
 export async function updateInstitute(opts: { ctx: Context; institute: InstituteDoc } & InstituteInput): Promise<SaveResult> {
   const { institute } = opts;
   const id = String(institute._id);
-  const before = { code: institute.code, name: { vi: institute.name?.vi, en: institute.name?.en }, hrContact: hrContactOf(hrContactValues(institute)) };
+  const before = { code: institute.code, name: { vi: institute.name?.vi, en: institute.name?.en }, hrContact: hrContactOf(hrContactValues(institute.toObject())) };
   const hrContact = hrContactOf(opts);
   try {
     // The contact is replaced whole: a part left blank is cleared, not kept from before.

@@ -27,12 +27,15 @@ export function presentAdminIndex(ctx: Context, overview: Awaited<ReturnType<typ
 
 export function presentInstitutes(ctx: Context, input: { rows: Array<InstituteOption & { calls: number }> } & FormInput<Record<string, string>>) {
   const t = tOf(ctx);
-  return { title: t('admin.institutes.title'), rows: input.rows, values: input.values ?? {}, errors: translateErrors(t, input.errors) };
+  const errors = translateErrors(t, input.errors);
+  // A refusal of the whole form (a field name no form of ours writes) is the summary's text.
+  return { title: t('admin.institutes.title'), rows: input.rows, values: input.values ?? {}, errors, formErrorsText: errors?._form };
 }
 
 export function presentInstituteEdit(ctx: Context, input: { id: string } & FormInput<Record<string, string | undefined>>) {
   const t = tOf(ctx);
-  return { title: t('admin.institutes.edit'), id: input.id, values: input.values ?? {}, errors: translateErrors(t, input.errors) };
+  const errors = translateErrors(t, input.errors);
+  return { title: t('admin.institutes.edit'), id: input.id, values: input.values ?? {}, errors, formErrorsText: errors?._form };
 }
 
 export function presentCalls(ctx: Context, rows: Awaited<ReturnType<typeof listCalls>>) {
@@ -50,6 +53,8 @@ export function presentCallForm(ctx: Context, input: { id?: string; values: Call
     action: id ? `/admin/calls/${id}` : '/admin/calls/new',
     values: { ...values, checklist: values.checklist.map(rowError), scorecard: values.scorecard.map(rowError) },
     errors: translateErrors(t, input.errors),
+    // A refusal of the whole form (a field name no form of ours writes) is the summary's text.
+    formErrorsText: input.errors?._form ? translateErrors(t, { _form: input.errors._form })!._form : undefined,
     institutes: input.institutes,
     tracks: TRACKS,
     documentTypes: DOCUMENT_TYPES,

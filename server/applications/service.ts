@@ -26,6 +26,7 @@ import { documentWarnings, missingParts, type MissingPart } from './completeness
 import { parseAchievements, parseDependants, parseEligibility, parseProfile, parseSupport, type Body, type RowKind, type Step } from './steps.ts';
 import { withFields } from '../support/with-fields.ts';
 import { contactBox } from '../institutes/contact.ts';
+import { textIn } from '../support/localized.ts';
 
 /** Stages in which the applicant may still change their application, and the steps open then. */
 const EDITABLE: Partial<Record<Stage, readonly Step[]>> = {
@@ -81,7 +82,9 @@ export async function startApplication({ ctx, callId }: { ctx: Context; callId: 
         institute: call.institute,
         track: call.track,
         stageEnteredAt: now,
-        profile: { fullName: applicant.name, field: call.field },
+        // The applicant's own field from here on (they may change it): the call's, in the language they read it in
+        // (get: a document's nested path hides a string stored before the backfill behind an object of blanks).
+        profile: { fullName: applicant.name, field: textIn(call.get('field'), ctx.locale) },
         history: [{ at: now, actor: applicant._id, actorRole: 'applicant', action: 'create', to: 'draft' }],
         version: 0,
       },

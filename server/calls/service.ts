@@ -9,6 +9,7 @@ import { NotFoundError } from '../errors.ts';
 import { isPublished } from '../policies/call.ts';
 import { existingApplication, isCallOpen } from '../applications/service.ts';
 import { withFields } from '../support/with-fields.ts';
+import { textIn } from '../support/localized.ts';
 
 /** A call by id, whatever its status (its policy decides who may see it); NotFoundError otherwise. */
 export async function findCall(opts: { callId: string }): Promise<CallDoc> {
@@ -23,7 +24,10 @@ export async function listOpenCalls(opts: { ctx: Context; track?: Track; field?:
   const open = { status: 'open', opensAt: { $lte: now }, closesAt: { $gte: now } };
   const filter: Record<string, unknown> = { ...open };
   if (opts.track) filter.track = opts.track;
-  if (opts.field) filter.field = opts.field;
+  // The field as the filter lists it, in the reader's language, or the other when the call has only
+  // that one (textIn); a link shared from a page in the other language still finds it. A string is
+  // a call stored before the field had two languages (until the backfill has run).
+  if (opts.field) filter.$or = [{ 'field.vi': opts.field }, { 'field.en': opts.field }, { field: opts.field }];
   const [calls, fieldRows] = await Promise.all([
     Call.find(filter as never, { title: 1, track: 1, field: 1, closesAt: 1, institute: 1 }).sort({ closesAt: 1 }).limit(200).lean(),
     Call.find(open as never, { field: 1 }).limit(1000).lean(),
@@ -32,7 +36,7 @@ export async function listOpenCalls(opts: { ctx: Context; track?: Track; field?:
   const instituteName = new Map(institutes.map((i) => [String(i._id), i.name]));
   return {
     calls: calls.map((c) => withFields(c, { id: String(c._id), instituteName: instituteName.get(String(c.institute)) })),
-    fields: [...new Set(fieldRows.map((r) => r.field))].sort((a, b) => a.localeCompare(b)),
+    fields: [...new Set(fieldRows.map((r) => textIn(r.field, opts.ctx.locale)).filter(Boolean))].sort((a, b) => a.localeCompare(b, opts.ctx.locale)),
   };
 }
 

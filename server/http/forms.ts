@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { BadRequestError } from '../errors.ts';
 import type { TFunction } from 'i18next';
-import { MESSAGE_KEY, fieldErrorText, withLimit } from '../support/field-errors.ts';
+import { MESSAGE_KEY, fieldErrorText, keyWith, withLimit } from '../support/field-errors.ts';
 
 // The field-error strings (a key with the values its message names) have no HTTP in them: services
 // and presenters build and read them too.
@@ -71,6 +71,43 @@ export function typedTexts(body: unknown, maxFields = 30, maxChars = 20_000, max
     left -= text.length;
   }
   return out;
+}
+
+/** A name our forms write (letters, digits, _ and -); `field[$gt]`, `field[__proto__]` or `a.b` are not. */
+const FORM_FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+
+/**
+ * The first field name of a url-encoded body that none of our forms writes (a crafted request:
+ * `field[$gt]`, `field[__proto__]`), cut to 60 characters; undefined when every name is ours. The
+ * body parser keeps such names as plain keys, so they would only be ignored: refused instead, so
+ * that whoever sent them learns that nothing was saved.
+ */
+export function unexpectedFieldName(body: unknown): string | undefined {
+  if (!body || typeof body !== 'object') return undefined;
+  const odd = Object.keys(body).find((k) => !FORM_FIELD_NAME.test(k));
+  return odd === undefined ? undefined : odd.slice(0, 60);
+}
+
+/**
+ * What is wrong with a url-encoded body itself, before its values are read: a name no form of ours
+ * writes (unexpectedFieldName, above the form: '_form') and any of `names` sent several times
+ * (fieldVi=a&fieldVi=b: errors.oneValue beside its box). Undefined when nothing is.
+ */
+export function bodyRefusals(body: unknown, names: readonly string[]): FieldErrorKeys | undefined {
+  if (!body || typeof body !== 'object') return undefined;
+  const out: FieldErrorKeys = {};
+  const b = body as Record<string, unknown>;
+  for (const name of names) if (Object.hasOwn(b, name) && Array.isArray(b[name])) out[name] = 'errors.oneValue';
+  const odd = unexpectedFieldName(body);
+  if (odd !== undefined) out._form = keyWith('errors.unexpectedField', { name: odd });
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** One text of a url-encoded body, trimmed; a name sent several times gives its first value (bodyRefusals refuses it). */
+export function firstText(body: Record<string, unknown>, name: string): string {
+  const v = Object.hasOwn(body, name) ? body[name] : undefined;
+  const s = Array.isArray(v) ? v[0] : v;
+  return typeof s === 'string' ? s.trim() : '';
 }
 
 /** Form errors (field → message key) in the page's language; undefined when there are none. */

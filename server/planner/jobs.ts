@@ -130,7 +130,7 @@ export async function runCertificateWindowReminders({ app, now, caseIds }: { app
       replaced: rows.some((r) => 'replaces' in r),
       link: `${app.config.appUrl}/applications/${caseId}#planner`,
       // A paper handed to the HR office (not on the upload list) says where it goes, when the institute has a contact.
-      sendTo: rows.some((r) => !r.uploadable) ? sendToLine(t, await contactOf(c.institute)) : '',
+      sendTo: rows.some((r) => !r.uploadable) ? sendToLine(t, await contactOf(c.institute), locale) : '',
     };
     const key = outboxKey(caseId, 'certificate-windows', vnDateKey(now));
     if (await pushOnce(c._id, caseEmail({ email: applicant.email, locale }, TEMPLATE, data, key, now))) sent += 1;

@@ -217,7 +217,7 @@ export async function askMore(opts: AskMoreOptions): Promise<AskResult> {
       ...askWords(locale, kind, ask, calendar, now),
       clockStopped: opts.stopClock ? t('procedures.ask.mail.clockStopped') : '',
       // A paper asked may go by post or by hand: where to (the institute's HR office), when it has a contact.
-      sendTo: sendToLine(t, await hrContactFor(caseDoc.institute)),
+      sendTo: sendToLine(t, await hrContactFor(caseDoc.institute), locale),
       link: `${opts.app?.config.appUrl ?? ''}/applications/${String(caseDoc._id)}`,
     };
     outbox.push(caseEmail(applicant, 'procedure_ask', data, outboxKey(String(caseDoc._id), caseDoc.version + 1, 'ask', kind), now));

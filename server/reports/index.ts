@@ -44,6 +44,8 @@ export async function buildSteeringReport({ ctx, query, locale }: SteeringReport
     [t('reports.meta.call'), resolved.callTitle ? pick(resolved.callTitle, locale) : t('dashboard.allCalls')],
     [t('reports.meta.period'), period((d) => (d ? formatDay(d, locale) : '…')), period((d) => d ?? '…')],
     [t('reports.meta.generated'), formatDateTime(now, locale)],
+    // Said in the file: texts kept in two languages (institutes, calls) are given in this one, or the other where it is blank.
+    [t('reports.meta.language'), t('reports.meta.languageName')],
     [t('reports.meta.total'), String(data.total)],
   ];
   return { locale, title: t('reports.title'), meta, tables: figureTables(data, t, locale), data, resolved };

@@ -237,7 +237,7 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
     mail: ({ payload, now, calendar, contact }, _set, locale) => ({
       items: payload.items,
       dueLeft: deadlineLeft(translator(locale), calendar, now, payload.dueAt as Date).text,
-      sendTo: sendToLine(translator(locale), contact),
+      sendTo: sendToLine(translator(locale), contact, locale),
       // The paper that has an upload place beside the answer, by its name in the applicant's language.
       documentLabel: payload.documentType ? translator(locale)(`documents.types.${String(payload.documentType)}`) : '',
     }),

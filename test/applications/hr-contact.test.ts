@@ -15,7 +15,10 @@ import { editMisfit } from '../../server/mail/render.ts';
 import { builtinParts } from '../../server/mail/templates.ts';
 import { signedIn, page, post, versionIn, deliver, text } from './support.ts';
 
-const CONTACT = { hrEmail: 'HR@ims.example.vn', hrPhone: '+84 24 3756 4321', hrAddress: '18 Hoàng Quốc Việt\nCầu Giấy, Hà Nội', hrHours: 'Mon–Fri 8:00–11:30' };
+const CONTACT = { hrEmail: 'HR@ims.example.vn', hrPhone: '+84 24 3756 4321', hrAddressVi: '18 Hoàng Quốc Việt\nCầu Giấy, Hà Nội', hrAddressEn: '18 Hoang Quoc Viet\nCau Giay, Hanoi', hrHoursVi: 'Thứ Hai–Thứ Sáu 8:00–11:30', hrHoursEn: 'Mon–Fri 8:00–11:30' };
+/** The contact as stored, each text in both languages. */
+const STORED = { email: 'hr@ims.example.vn', phone: '+84 24 3756 4321', address: { vi: '18 Hoàng Quốc Việt\nCầu Giấy, Hà Nội', en: '18 Hoang Quoc Viet\nCau Giay, Hanoi' }, hours: { vi: 'Thứ Hai–Thứ Sáu 8:00–11:30', en: 'Mon–Fri 8:00–11:30' } };
+const WHERE_EN = '18 Hoang Quoc Viet, Cau Giay, Hanoi · hr@ims.example.vn · +84 24 3756 4321';
 const WHERE = '18 Hoàng Quốc Việt, Cầu Giấy, Hà Nội · hr@ims.example.vn · +84 24 3756 4321';
 
 describe('institutes: the HR contact the applicant is told', function () {
@@ -46,12 +49,12 @@ describe('institutes: the HR contact the applicant is told', function () {
       const url = `/admin/institutes/${institute._id}`;
       const form = await page(a, url);
       expect(form.text).to.include(words.hidden);
-      const bad = await post(a, form.text, url, { ...editForm(institute), hrEmail: 'hr at ims', hrPhone: '12', hrAddress: 'Phòng 3\u202E01', hrHours: 'Mon–Fri' });
+      const bad = await post(a, form.text, url, { ...editForm(institute), hrEmail: 'hr at ims', hrPhone: '12', hrAddressVi: 'Phòng 3\u202E01', hrHoursEn: 'Mon–Fri' });
       expect(bad.status).to.equal(422);
       const shown = text(bad.text);
       expect(shown).to.include(words.email);
       expect(shown).to.include(words.phone);
-      expect(bad.text).to.match(/id="f-hrAddress-error"/);
+      expect(bad.text).to.match(/id="f-hrAddressVi-error"/);
       expect(bad.text).to.include('value="hr at ims"');
       expect(bad.text).to.include('value="12"');
       expect(bad.text).to.include('value="Mon–Fri"');
@@ -64,35 +67,38 @@ describe('institutes: the HR contact the applicant is told', function () {
     const url = `/admin/institutes/${institute._id}`;
     const set = await post(a, (await page(a, url)).text, url, { ...editForm(institute), ...CONTACT });
     expect(set.status).to.equal(303);
-    expect((await Institute.findById(institute._id).lean())!.hrContact).to.deep.include({ email: 'hr@ims.example.vn', phone: '+84 24 3756 4321', address: '18 Hoàng Quốc Việt\nCầu Giấy, Hà Nội', hours: 'Mon–Fri 8:00–11:30' });
+    expect((await Institute.findById(institute._id).lean())!.hrContact).to.deep.include(STORED);
     const again = await page(a, url);
     expect(again.text).to.include('value="hr@ims.example.vn"');
     expect(again.text).to.include('18 Hoàng Quốc Việt\nCầu Giấy, Hà Nội</textarea>');
+    expect(again.text).to.include('18 Hoang Quoc Viet\nCau Giay, Hanoi</textarea>');
 
-    const cleared = await post(a, again.text, url, { ...editForm(institute), hrEmail: '', hrPhone: '', hrAddress: '', hrHours: '' });
+    const cleared = await post(a, again.text, url, { ...editForm(institute), hrEmail: '', hrPhone: '', hrAddressVi: '', hrAddressEn: '', hrHoursVi: '', hrHoursEn: '' });
     expect(cleared.status).to.equal(303);
     const stored = (await Institute.findById(institute._id).lean())!.hrContact ?? {};
     expect(Object.values(stored).filter(Boolean)).to.deep.equal([]);
     const audits = await AuditEvent.find({ action: 'institute.update', targetId: String(institute._id) }).sort({ at: 1 }).lean();
     expect(audits.map((e) => (e.summary as { after: { hrContact?: object } }).after.hrContact ?? {})).to.deep.equal([
-      { email: 'hr@ims.example.vn', phone: '+84 24 3756 4321', address: '18 Hoàng Quốc Việt\nCầu Giấy, Hà Nội', hours: 'Mon–Fri 8:00–11:30' },
+      STORED,
       {},
     ]);
     // A new institute may be created with its contact at once.
-    const created = await post(a, (await page(a, '/admin/institutes')).text, '/admin/institutes', { code: 'HRC-NEW', nameVi: 'Viện Mới', nameEn: 'New Institute', ...CONTACT, hrHours: '' });
+    const created = await post(a, (await page(a, '/admin/institutes')).text, '/admin/institutes', { code: 'HRC-NEW', nameVi: 'Viện Mới', nameEn: 'New Institute', ...CONTACT, hrHoursVi: '' });
     expect(created.status).to.equal(303);
-    expect((await Institute.findOne({ code: 'HRC-NEW' }).lean())!.hrContact).to.deep.include({ email: 'hr@ims.example.vn', phone: '+84 24 3756 4321' });
+    // Hours in English only: stored so (the Vietnamese reader is shown the English).
+    expect((await Institute.findOne({ code: 'HRC-NEW' }).lean())!.hrContact).to.deep.include({ email: 'hr@ims.example.vn', phone: '+84 24 3756 4321', hours: { en: 'Mon–Fri 8:00–11:30' } });
   });
 
   describe('what the applicant is told', () => {
     let withContact: InstituteDoc;
     before(async () => {
-      withContact = await createInstitute({ hrContact: { email: 'hr@ims.example.vn', phone: '+84 24 3756 4321', address: '18 Hoàng Quốc Việt\nCầu Giấy, Hà Nội', hours: 'Mon–Fri 8:00–11:30' } });
+      withContact = await createInstitute({ hrContact: STORED });
     });
 
     it('shows a "Contact HR" box on the application page (en, vi), and none without a contact', async () => {
       const call = await createCall({ institute: withContact, checklist: [] });
       for (const [locale, title, hoursLabel] of [['en', 'Contact HR', 'Office hours'], ['vi', 'Liên hệ bộ phận nhân sự', 'Giờ làm việc']] as const) {
+        const other = locale === 'en' ? 'vi' : 'en';
         const applicant = await createUser({ role: 'applicant', locale });
         const c = await createCase({ applicant, call, stage: 'screening' });
         const res = await page(await signedIn(t, applicant), `/applications/${c._id}`);
@@ -101,8 +107,12 @@ describe('institutes: the HR contact the applicant is told', function () {
         expect(box).to.include(withContact.name![locale]);
         expect(box).to.include('<a href="mailto:hr@ims.example.vn">hr@ims.example.vn</a>');
         expect(box).to.include('+84 24 3756 4321');
-        expect(box).to.include('18 Hoàng Quốc Việt\nCầu Giấy, Hà Nội');
-        expect(box).to.include(hoursLabel);
+        // The address and the hours in the reader's language only.
+        expect(box).to.include(STORED.address[locale]);
+        expect(box).not.to.include(STORED.address[other]);
+        expect(box).to.include(`${hoursLabel}`);
+        expect(box).to.include(STORED.hours[locale]);
+        expect(box).not.to.include(STORED.hours[other]);
       }
       const plain = await createCall({ institute: await createInstitute(), checklist: [] });
       const applicant = await createUser({ role: 'applicant', locale: 'en' });
@@ -115,8 +125,8 @@ describe('institutes: the HR contact the applicant is told', function () {
       const hr = await createUser({ role: 'hr_officer', institute: withContact, locale: 'en' });
       const due = vnDateKey((await loadCalendar()).addWorkingDays(new Date(), 10));
       for (const [locale, line, subject] of [
-        ['en', `Send it to: ${WHERE}. Office hours: Mon–Fri 8:00–11:30.`, /More information needed/],
-        ['vi', `Gửi tới: ${WHERE}. Giờ làm việc: Mon–Fri 8:00–11:30.`, /Cần bổ sung thông tin/],
+        ['en', `Send it to: ${WHERE_EN}. Office hours: Mon–Fri 8:00–11:30.`, /More information needed/],
+        ['vi', `Gửi tới: ${WHERE}. Giờ làm việc: Thứ Hai–Thứ Sáu 8:00–11:30.`, /Cần bổ sung thông tin/],
       ] as const) {
         const applicant = await createUser({ role: 'applicant', locale });
         const c = await createCase({ applicant, call, stage: 'screening' });
@@ -155,7 +165,7 @@ describe('institutes: the HR contact the applicant is told', function () {
         const mail = await t.smtp.waitForTo(applicant.email, /Đến lúc xin/);
         expect(mail.text).to.include('vui lòng gửi cho bộ phận nhân sự (giấy tờ này không có trong danh sách tải lên của hồ sơ)');
         expect(mail.text).to.include(`bộ phận nhân sự sẽ nộp hồ sơ.\n\nGửi tới: ${WHERE}.`);
-        expect(mail.text).to.match(/Giờ làm việc: Mon–Fri 8:00–11:30\.\n\nMã hồ sơ/);
+        expect(mail.text).to.match(/Giờ làm việc: Thứ Hai–Thứ Sáu 8:00–11:30\.\n\nMã hồ sơ/);
         expect(mail.html).to.include('Gửi tới: 18 Hoàng Quốc Việt');
       } finally {
         clock = undefined;

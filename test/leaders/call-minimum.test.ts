@@ -27,7 +27,7 @@ describe('leaders: the call minimum of complete scorecards (admin call form)', (
     const institute = await createInstitute();
     return {
       institute: String(institute._id), code: `M-${uniqueSuffix()}`.slice(0, 40), titleVi: 'Chuyên gia', titleEn: 'Expert', descriptionVi: '', descriptionEn: '',
-      track: 'expert', field: 'Physics', opensAt: '2026-03-01', closesAt: '2026-04-30', status: 'open',
+      track: 'expert', fieldVi: 'Vật lý', fieldEn: 'Physics', opensAt: '2026-03-01', closesAt: '2026-04-30', status: 'open',
       checklistRows: '0', scorecardRows: '1', sc_key_0: 'research', sc_labelVi_0: 'Nghiên cứu', sc_labelEn_0: 'Research', sc_weight_0: '100', op: 'save',
     };
   }
@@ -69,7 +69,7 @@ describe('leaders: the call minimum of complete scorecards (admin call form)', (
   });
 
   it('validates without HTTP: 1 to 20 accepted, the rest a field error', () => {
-    const values = { ...emptyCallValues(new Date()), institute: 'i', titleVi: 'x', titleEn: 'x', field: 'f', closesAt: '2026-12-31', opensAt: '2026-01-01' };
+    const values = { ...emptyCallValues(new Date()), institute: 'i', titleVi: 'x', titleEn: 'x', fieldEn: 'f', closesAt: '2026-12-31', opensAt: '2026-01-01' };
     expect(validateCall({ ...values, minScorecards: '20' }, ['i']).data?.minScorecards).to.equal(20);
     expect(validateCall({ ...values, minScorecards: '1' }, ['i']).data?.minScorecards).to.equal(1);
     expect(validateCall({ ...values, minScorecards: '21' }, ['i']).errors.minScorecards).to.equal('admin.calls.errors.minScorecards');

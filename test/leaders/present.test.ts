@@ -14,7 +14,7 @@ import { translator } from '../../server/i18n/index.ts';
 
 describe('leaders: page models', () => {
   const institute = new Types.ObjectId();
-  const call = new Call({ institute, title: { vi: 'Đợt 1', en: 'Round 1' }, track: 'researcher', field: 'Physics', scorecard: [] });
+  const call = new Call({ institute, title: { vi: 'Đợt 1', en: 'Round 1' }, track: 'researcher', field: { vi: 'Vật lý', en: 'Physics' }, scorecard: [] });
   const as = (role: string, inst?: Types.ObjectId) => systemContext({ now: new Date('2026-03-01T00:00:00Z'), locale: 'en', actor: { _id: new Types.ObjectId(), role, institute: inst, panelCalls: [] } as unknown as UserDoc });
 
   it('pages the shortlist with its filters kept, and offers scoring to evaluators only', () => {

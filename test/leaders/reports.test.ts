@@ -96,6 +96,7 @@ describe('leaders: dashboard figures and the steering report', () => {
       'Call,All calls',
       'Period,2026-01-01 – 2026-03-31',
       'Generated,"1 Jun 2026, 07:00 (UTC+7)"',
+      'Language,English',
       'Submitted applications,3',
       '',
       'Cases per stage',

@@ -91,7 +91,7 @@ describe('security: hidden characters in typed texts', () => {
   });
 
   it("refuses them in a call's title, field and description", () => {
-    const v = { ...emptyCallValues(new Date('2027-01-01T00:00:00Z')), titleVi: 'Chuyên gia', titleEn: `Expert ${RLO}`, descriptionEn: 'Text\u0000', field: 'Physics' };
+    const v = { ...emptyCallValues(new Date('2027-01-01T00:00:00Z')), titleVi: 'Chuyên gia', titleEn: `Expert ${RLO}`, descriptionEn: 'Text\u0000', fieldVi: 'Vật lý', fieldEn: 'Physics' };
     const { errors } = validateCall(v, []);
     expect(errors.titleEn).to.equal('errors.hiddenCharacters');
     expect(errors.descriptionEn).to.equal('errors.hiddenCharacters');

@@ -6,6 +6,7 @@ import { Case, type CaseDoc } from '../../models/case.ts';
 import type { Stage, Track } from '../../models/constants.ts';
 import { nextCaseReference } from '../../server/workflow/index.ts';
 import { criteriaFor } from '../../server/applications/tracks.ts';
+import { textIn } from '../../server/support/localized.ts';
 
 let n = 0;
 
@@ -16,8 +17,10 @@ function idOf(v: IdLike): Types.ObjectId {
   return v instanceof Types.ObjectId ? v : v._id;
 }
 
-export interface CallOverrides extends Partial<Omit<CallFields, 'institute' | 'checklist' | 'scorecard'>> {
+export interface CallOverrides extends Partial<Omit<CallFields, 'institute' | 'checklist' | 'scorecard' | 'field'>> {
   institute: IdLike;
+  /** The research field: one string is the same in both languages (as the backfill stores an old one). */
+  field?: string | { vi?: string; en?: string };
   checklist?: Array<{ type: string; phase?: string; required?: boolean; maxMb?: number; multiple?: boolean }>;
   scorecard?: Array<{ key: string; label: { vi: string; en: string }; weight: number }>;
   status?: 'draft' | 'open' | 'closed';
@@ -27,13 +30,13 @@ export interface CallOverrides extends Partial<Omit<CallFields, 'institute' | 'c
 export async function createCall(over: CallOverrides): Promise<CallDoc> {
   n += 1;
   const now = Date.now();
-  const { institute, ...rest } = over;
+  const { institute, field, ...rest } = over;
   return Call.create({
     code: `CALL-${n}`,
     title: { vi: `Đợt tuyển thử nghiệm ${n}`, en: `Test call ${n}` },
     description: { vi: 'Mô tả đợt tuyển.', en: 'Call description.' },
     track: 'expert',
-    field: 'Materials science',
+    field: { vi: 'Materials science', en: 'Materials science' },
     opensAt: new Date(now - 30 * 86_400_000),
     closesAt: new Date(now + 60 * 86_400_000),
     status: 'open',
@@ -46,6 +49,7 @@ export async function createCall(over: CallOverrides): Promise<CallDoc> {
       { key: 'fit', label: { vi: 'Phù hợp', en: 'Fit' }, weight: 40 },
     ],
     ...rest,
+    ...(field !== undefined ? { field: typeof field === 'string' ? { vi: field, en: field } : field } : {}),
     institute: idOf(institute),
   });
 }
@@ -78,7 +82,7 @@ export async function createCase(over: CaseOverrides): Promise<CaseDoc> {
       currentPosition: 'Senior researcher',
       currentEmployer: 'Max Planck Institute',
       highestDegree: 'phd',
-      field: call.field,
+      field: textIn(call.field, 'en'),
     },
     eligibility: criteriaFor(call.track).map((c) => ({ key: c.key, met: true, evidence: 'Shown in the CV' })),
     supportRequested: { workPermit: true, visa: true, residenceCard: true, housing: false, citizenship: false, family: false },

@@ -73,7 +73,7 @@ describe('admin: institutes, calls, holidays and dead e-mails', () => {
     const institute = await createInstitute();
     const base = {
       institute: String(institute._id), code: 'C-1', titleVi: 'Chuyên gia vật liệu', titleEn: 'Materials expert', descriptionVi: 'Mô tả', descriptionEn: 'Description',
-      track: 'expert', field: 'Materials', opensAt: '2026-03-01', closesAt: '2026-04-30', status: 'open',
+      track: 'expert', fieldVi: 'Vật liệu', fieldEn: 'Materials', opensAt: '2026-03-01', closesAt: '2026-04-30', status: 'open',
       checklistRows: '2', cl_type_0: 'cv', cl_phase_0: 'application', cl_required_0: 'on', cl_maxMb_0: '10', cl_type_1: 'passport', cl_phase_1: 'application', cl_required_1: 'on',
       scorecardRows: '1', sc_key_0: 'research', sc_labelVi_0: 'Nghiên cứu', sc_labelEn_0: 'Research', sc_weight_0: '70',
     };
