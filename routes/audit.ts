@@ -13,10 +13,10 @@ export function auditRoutes(_app: AppContext): Router {
     const parsed = auditQueryFields.safeParse(req.query ?? {});
     // A parameter given twice: shown as empty, with the general message.
     const values = parsed.success ? parsed.data : { actor: '', action: '', reference: '', from: '', to: '', before: '' };
-    const checked = parsed.success ? checkAuditFilters(values) : { ok: false as const, errors: {} };
+    const checked = parsed.success ? checkAuditFilters(values) : { ok: false as const, errors: { _form: 'audit.errors.badFilter' } };
     const { before: _before, ...shown } = values;
     if (!checked.ok) {
-      res.status(422).render('admin/audit', presentAuditLog(req.ctx, { values: shown, errors: checked.errors, invalid: true }));
+      res.status(422).render('admin/audit', presentAuditLog(req.ctx, { values: shown, errors: checked.errors }));
       return;
     }
     const listing = await listAuditLog({ ctx: req.ctx, filters: checked.filters });

@@ -81,7 +81,7 @@ function row(t: T, e: AuditRow, names: AuditNames) {
 
 export function presentAuditLog(
   ctx: Context,
-  input: { listing?: Awaited<ReturnType<typeof listAuditLog>>; names?: AuditNames; filters?: AuditFilters; values: AuditQueryValues; errors?: FieldErrorKeys; invalid?: boolean },
+  input: { listing?: Awaited<ReturnType<typeof listAuditLog>>; names?: AuditNames; filters?: AuditFilters; values: AuditQueryValues; errors?: FieldErrorKeys },
 ) {
   const t = tOf(ctx);
   const { listing, names } = input;
@@ -97,7 +97,8 @@ export function presentAuditLog(
     title: t('audit.title'),
     values: input.values,
     errors,
-    errorSummary: input.invalid ? t('audit.errors.badFilter') : undefined,
+    // The summary above the form (partials/form-errors), each field's own message beside it.
+    formErrorsText: errors ? t('audit.errors.badFilter') : undefined,
     actions: AUDIT_ACTIONS.map((a) => ({ value: a, label: t(`audit.actions.${a}`), selected: a === input.values.action })).sort((a, b) => a.label.localeCompare(b.label, ctx.locale)),
     rows: listing && names ? listing.rows.map((e) => row(t, e, names)) : [],
     listed: !!listing,
