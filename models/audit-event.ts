@@ -16,9 +16,11 @@ const auditEventSchema = new Schema(
   { versionKey: false },
 );
 
-auditEventSchema.index({ targetType: 1, targetId: 1, at: -1 });
-auditEventSchema.index({ actor: 1, at: -1 });
-auditEventSchema.index({ action: 1, at: -1 });
+auditEventSchema.index({ targetType: 1, targetId: 1, at: -1, _id: -1 });
+auditEventSchema.index({ actor: 1, at: -1, _id: -1 });
+auditEventSchema.index({ action: 1, at: -1, _id: -1 });
+// The audit log page (server/audit/log.ts) sorts by (at, _id) newest first: each index ends so, for paging by cursor; unfiltered or by period alone:
+auditEventSchema.index({ at: -1, _id: -1 });
 
 function refuse(): never {
   throw new Error('AuditEvent is append-only');

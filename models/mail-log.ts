@@ -3,8 +3,8 @@
 // by server/accounts/mail.ts after the mailer answered). The list pages read only this collection,
 // through its indexes, so they never unwind the outbox of every case (100,000 cases and more).
 // The message body is not copied here: a case e-mail is rendered again from its outbox item's data
-// with the template version it was sent with (server/mail-log); an account e-mail carries a
-// one-time link and its body is deliberately not kept.
+// with the template version it was sent with (server/mail-log); an account e-mail keeps the data it
+// was rendered from only when it holds no one-time link (server/accounts/mail.ts).
 import { Schema, model, type InferSchemaType } from 'mongoose';
 
 const mailLogSchema = new Schema(
@@ -30,6 +30,11 @@ const mailLogSchema = new Schema(
     subject: { type: String, maxlength: 1000 },
     /** The edited template version it was rendered with; 0 = the built-in files. */
     templateVersion: { type: Number, default: 0 },
+    /**
+     * What an account e-mail was rendered from, for the kinds that hold no one-time link or token
+     * (server/accounts/mail.ts KEPT_ACCOUNT_TEMPLATES): the mail log renders it again as sent.
+     */
+    data: { type: Schema.Types.Mixed },
   },
   { versionKey: false },
 );

@@ -82,6 +82,13 @@ export function accountsRoutes(app: AppContext): Router {
         securityEvent(logger, req, 'sign_in.failure', { email: address });
         show(req, res, 'signin', 401, { values: { email: address, next }, message: { key: 'accounts.signin.failed' } });
         return;
+      case 'disabled': {
+        securityEvent(logger, req, 'sign_in.failure', { email: address, disabled: true });
+        const { email: contactEmail, name: contactName } = outcome.contact;
+        const key = contactEmail ? (contactName ? 'accounts.signin.disabledNamed' : 'accounts.signin.disabled') : 'accounts.signin.disabledNoContact';
+        show(req, res, 'signin', 403, { values: { email: address, next }, message: { key, params: { contactEmail, contactName } } });
+        return;
+      }
       case 'second_factor':
         await awaitSecondFactor(req, outcome.step);
         res.redirect(303, `/signin/second-factor${next ? `?next=${encodeURIComponent(next)}` : ''}`);

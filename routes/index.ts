@@ -20,6 +20,7 @@ import { privacyRoutes } from './privacy.ts';
 import { calendarFeedRoutes } from './calendar-feed.ts';
 import { mailLogRoutes } from './mail-log.ts';
 import { emailTemplatesRoutes } from './email-templates.ts';
+import { auditRoutes } from './audit.ts';
 
 /** In this order: the first router whose path matches answers. */
 const FEATURES = [
@@ -40,6 +41,7 @@ const FEATURES = [
   calendarFeedRoutes,
   mailLogRoutes,
   emailTemplatesRoutes,
+  auditRoutes,
 ];
 
 export function registerRoutes(server: Express, app: AppContext): void {

@@ -14,6 +14,7 @@ import { logAccountMail } from '../mail-log/record.ts';
 import { DEFAULT_LOCALE, isLocale, translator, type Locale } from '../i18n/index.ts';
 import { messageIdFor, outboxKey } from '../outbox/item.ts';
 import { User } from '../../models/user.ts';
+import { AuditEvent } from '../../models/audit-event.ts';
 import { issueToken, TOKEN_TTL_MS } from './tokens.ts';
 import { FEED_ROLES } from '../calendar-feed/service.ts';
 
@@ -26,16 +27,26 @@ function localeOf(user: { locale?: string | null }): Locale {
 }
 
 /** The account e-mails (views/emails/<template>); the mail log lists them as such (server/mail-log/present.ts). */
-export const ACCOUNT_TEMPLATES = ['verify_email', 'password_reset', 'invitation', 'role_changed', 'account_disabled', 'account_enabled', 'second_factor_reset'] as const;
+export const ACCOUNT_TEMPLATES = ['verify_email', 'password_reset', 'invitation', 'role_changed', 'account_disabled', 'account_enabled', 'second_factor_reset', 'account_disabled_reset'] as const;
 type AccountTemplate = (typeof ACCOUNT_TEMPLATES)[number];
+
+/**
+ * The account e-mails whose content the mail log keeps (and shows): those with no one-time link or
+ * token. Kept: role_changed, account_disabled, account_enabled and second_factor_reset (their only
+ * links are the sign-in and calendar pages, open to anyone) and account_disabled_reset (a disabled
+ * account's "forgot password": no link at all). Not kept: verify_email, password_reset and
+ * invitation, whose links are secrets the database keeps only hashed (server/accounts/tokens.ts).
+ */
+export const KEPT_ACCOUNT_TEMPLATES: ReadonlySet<string> = new Set<AccountTemplate>(['role_changed', 'account_disabled', 'account_enabled', 'second_factor_reset', 'account_disabled_reset']);
 
 async function sendAccountMail(opts: { app: MailDeps; template: AccountTemplate; to: Recipient; data: Record<string, unknown>; messageId?: string }): Promise<boolean> {
   const { app, template, to } = opts;
-  // The mail log keeps who was sent what and when, never the body: it holds a one-time link.
-  const log = { template, to: to.email, locale: localeOf(to), at: new Date() };
+  // The mail log keeps who was sent what and when; what it was rendered from only when that holds no one-time link.
+  const data = { name: to.name, ...opts.data };
+  const log = { template, to: to.email, locale: localeOf(to), at: new Date(), data: KEPT_ACCOUNT_TEMPLATES.has(template) ? data : undefined };
   let subject: string | undefined;
   try {
-    const rendered = await renderEmail(template, localeOf(to), { name: to.name, ...opts.data });
+    const rendered = await renderEmail(template, localeOf(to), data);
     subject = rendered.subject;
     await app.mailer.send({ to: to.email, subject: rendered.subject, text: rendered.text, html: rendered.html, language: localeOf(to), messageId: opts.messageId });
     await logAccountMail(app.logger, { ...log, ok: true, subject, templateVersion: rendered.version });
@@ -264,4 +275,28 @@ export function secondFactorResetMail(opts: { app: Pick<AppContext, 'config'>; c
     calendarFeedEnded: opts.calendarFeedEnded,
     calendarLink: (FEED_ROLES as readonly string[]).includes(opts.user.role) ? `${opts.app.config.appUrl}/account/calendar` : undefined,
   });
+}
+
+/**
+ * Whom a disabled account's owner is told to write to when they come back (sign-in with the right
+ * password, "forgot password"): the same contact as the account_disabled e-mail named, the address
+ * configured for it (ADMIN_CONTACT_EMAIL), else the administrator who disabled the account (from the
+ * audit event of the decision), while that administrator's own account is enabled. Empty otherwise:
+ * the texts then say "an administrator of the programme".
+ */
+export async function disabledAccountContact(app: Pick<AppContext, 'config'>, userId: unknown): Promise<{ email?: string; name?: string }> {
+  if (app.config.adminContactEmail) return { email: app.config.adminContactEmail };
+  const decision = await AuditEvent.findOne({ targetType: 'user', targetId: String(userId), action: 'user.disabled' }, { actor: 1 }).sort({ at: -1 }).lean();
+  const admin = decision?.actor ? await User.findById(decision.actor, { email: 1, name: 1, role: 1, disabledAt: 1 }).lean() : null;
+  return admin && admin.role === 'admin' && !admin.disabledAt ? { email: admin.email, name: admin.name } : {};
+}
+
+/**
+ * "Forgot password" for a disabled account: no link (a reset would not let them in), but what they
+ * need instead: the account is disabled, since when, and whom to write to. Sent after the answer,
+ * as a reset e-mail is, so the page and its timing are the same for every address.
+ */
+export async function sendDisabledAccountMail(opts: { app: MailDeps; user: UserDoc }): Promise<boolean> {
+  const contact = await disabledAccountContact(opts.app, opts.user._id);
+  return sendAccountMail({ app: opts.app, template: 'account_disabled_reset', to: opts.user, data: { disabledAt: opts.user.disabledAt, contactEmail: contact.email, contactName: contact.name } });
 }

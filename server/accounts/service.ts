@@ -12,7 +12,7 @@ import { ConflictError, NotFoundError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { consumeToken, findUsableToken, revokePasswordLinks } from './tokens.ts';
-import { sendInvitationMail, sendPasswordResetMail, sendVerificationMail, type MailDeps } from './mail.ts';
+import { sendDisabledAccountMail, sendInvitationMail, sendPasswordResetMail, sendVerificationMail, type MailDeps } from './mail.ts';
 import { throttles, type ThrottleDeps } from './throttles.ts';
 import { normalizeEmail } from './forms.ts';
 import { END_FEED, hasFeed } from '../calendar-feed/service.ts';
@@ -104,12 +104,17 @@ export async function verifyEmail(opts: { ctx: Context; token: string }): Promis
 
 // ---------------------------------------------------------------- password reset and change
 
-/** E-mails a reset link when an enabled account has this address; the page answers the same regardless. */
+/**
+ * E-mails a reset link when an enabled account has this address, and a disabled account's owner
+ * whom to write to instead (no link); the page answers the same regardless.
+ */
 export async function requestPasswordReset(opts: { app: AccountDeps; ctx: Context; email: string }): Promise<MailRequestResult> {
   const email = normalizeEmail(opts.email);
   if (!(await throttles(opts.app).mail.allow(`reset:${email}`))) return { rateLimited: true };
   const user = await User.findOne({ email }, ACCOUNT_MAIL_FIELDS).lean<UserDoc>();
-  return { rateLimited: false, mail: user && !user.disabledAt ? () => sendPasswordResetMail({ app: opts.app, ctx: opts.ctx, user: user as UserDoc }) : undefined };
+  if (!user) return { rateLimited: false };
+  if (user.disabledAt) return { rateLimited: false, mail: () => sendDisabledAccountMail({ app: opts.app, user: user as UserDoc }) };
+  return { rateLimited: false, mail: () => sendPasswordResetMail({ app: opts.app, ctx: opts.ctx, user: user as UserDoc }) };
 }
 
 /** The account a usable reset link is for (the link is not used up), or null. */

@@ -13,6 +13,7 @@ import { claimTotpCode, useRecoveryCode } from './second-factor.ts';
 import { throttles, type ThrottleDeps } from './throttles.ts';
 import type { LockState } from './limiter.ts';
 import { normalizeEmail } from './forms.ts';
+import { disabledAccountContact } from './mail.ts';
 
 /** How long the second-factor step stays open after the password was accepted. */
 export const SECOND_FACTOR_WINDOW_MS = 10 * 60_000;
@@ -32,6 +33,8 @@ export type LockScope = NonNullable<LockState['scope']>;
 export type SignInOutcome =
   | { kind: 'locked'; retryAfterSeconds: number; scope: LockScope }
   | { kind: 'failed' }
+  /** The right password for a disabled account: it may be told so, and whom to write to (nothing leaks: the password was right). */
+  | { kind: 'disabled'; contact: { email?: string; name?: string } }
   /** Password accepted; the account is not signed in until the second factor is checked. */
   | { kind: 'second_factor'; user: UserRecord; step: SecondFactorStep }
   | { kind: 'signed_in'; user: UserRecord };
@@ -70,8 +73,12 @@ export async function signIn(opts: { app: SignInDeps; ctx: Context; email: strin
   const user = await User.findOne({ email: normalizeEmail(email) });
   const passwordOk = await verifyPassword(user?.passwordHash, opts.password);
   if (!user || !passwordOk || user.disabledAt) {
+    // A disabled account counts against the throttle as a failure, right password or not: the same
+    // path for all three, so only someone holding the password learns more than "not correct".
     const after = await limits.fail(email, ipOf(ctx));
-    return after.locked ? { kind: 'locked', retryAfterSeconds: after.retryAfterSeconds, scope: scopeOf(after) } : { kind: 'failed' };
+    if (after.locked) return { kind: 'locked', retryAfterSeconds: after.retryAfterSeconds, scope: scopeOf(after) };
+    if (user && passwordOk && user.disabledAt) return { kind: 'disabled', contact: await disabledAccountContact(opts.app, user._id) };
+    return { kind: 'failed' };
   }
   if (hasSecondFactor(user)) {
     return { kind: 'second_factor', user: user as UserRecord, step: { userId: String(user._id), epoch: user.sessionEpoch ?? 0, at: ctx.now.getTime() } };

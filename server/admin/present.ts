@@ -241,7 +241,7 @@ export function presentAccountDecision(ctx: Context, input: { page: DecisionPage
   const name = subject.name;
   const language = t(`shortlists.decide.languages.${subject.locale === 'en' ? 'en' : 'vi'}`);
   const contact = [input.contact.name, input.contact.email].filter(Boolean).join(', ');
-  const lines: Array<{ id: string; text: string; count?: number }> = [];
+  const lines: Array<{ id: string; text: string; count?: number; link?: { href: string; text: string } }> = [];
   if (page.decision === 'disable') {
     lines.push({ id: 'sessions-end', text: t('accounts.disable.sessionsEnd') });
     if (effects.casesToQueue > 0) lines.push({ id: 'cases-to-queue', count: effects.casesToQueue, text: t('accounts.disable.casesToQueue', { count: effects.casesToQueue, name }) });
@@ -259,7 +259,7 @@ export function presentAccountDecision(ctx: Context, input: { page: DecisionPage
     if (effects.calendarFeedEnds) lines.push({ id: 'feed-ends', text: t('accounts.resetSecondFactor.feedEnds') });
   }
   lines.push({ id: 'mail-told', text: t(`${key}.mailTold`, { language, contact }) });
-  lines.push({ id: 'audited', text: t('accounts.decision.audited') });
+  lines.push({ id: 'audited', text: t('accounts.decision.audited'), link: { href: '/admin/audit', text: t('audit.link') } });
   return {
     title: t(`${key}.title`),
     decision: page.decision,

@@ -65,6 +65,8 @@ export interface AccountMailOutcome {
   subject?: string;
   error?: string;
   templateVersion?: number;
+  /** What it was rendered from: only for an e-mail with no one-time link or token (server/accounts/mail.ts). */
+  data?: Record<string, unknown>;
 }
 
 export async function logAccountMail(logger: Pick<Logger, 'error'>, o: AccountMailOutcome): Promise<void> {
@@ -83,6 +85,7 @@ export async function logAccountMail(logger: Pick<Logger, 'error'>, o: AccountMa
       lastError: o.error?.slice(0, 1000),
       subject: o.subject?.slice(0, 1000),
       templateVersion: o.templateVersion ?? 0,
+      data: o.data,
     });
   } catch (err) {
     logger.error({ err, template: o.template }, 'mail log: could not record an account e-mail');

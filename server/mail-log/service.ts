@@ -14,6 +14,7 @@ import { requeueDead } from '../outbox/index.ts';
 import { renderEmail } from '../mail/render.ts';
 import { isLocale, DEFAULT_LOCALE } from '../i18n/index.ts';
 import { logRequeued } from './record.ts';
+import { KEPT_ACCOUNT_TEMPLATES } from '../accounts/mail.ts';
 
 export const PAGE_SIZE = 50;
 
@@ -93,11 +94,13 @@ export interface ShownMessage {
 
 /**
  * The message as it was sent: a case e-mail rendered again from its outbox item's data with the
- * template version recorded when it was sent (versions never change). Undefined for an account
- * e-mail (its one-time link is not kept) or when the case or its item is gone (erased).
+ * template version recorded when it was sent (versions never change); an account e-mail likewise from
+ * the data kept with its log entry. Undefined for an account e-mail with a one-time link (its data is
+ * not kept: server/accounts/mail.ts KEPT_ACCOUNT_TEMPLATES) or when the case or its item is gone (erased).
  */
 export async function loggedMessage(opts: { entry: MailLogEntry }): Promise<ShownMessage | undefined> {
   const { entry } = opts;
+  if (entry.source === 'account') return accountMessage(entry);
   if (entry.source !== 'case' || !entry.case) return undefined;
   const c = await Case.findById(entry.case, { outbox: 1 }).lean();
   const item = c?.outbox.find((i) => i.key === entry.key);
@@ -105,6 +108,17 @@ export async function loggedMessage(opts: { entry: MailLogEntry }): Promise<Show
   const locale = isLocale(item.locale) ? item.locale : DEFAULT_LOCALE;
   try {
     const r = await renderEmail(item.template, locale, (item.data ?? {}) as Record<string, unknown>, { version: entry.templateVersion ?? 0 });
+    return { subject: r.subject, text: r.text, html: r.html, version: r.version };
+  } catch {
+    return undefined;
+  }
+}
+
+async function accountMessage(entry: MailLogEntry): Promise<ShownMessage | undefined> {
+  if (!KEPT_ACCOUNT_TEMPLATES.has(entry.template) || !entry.data || typeof entry.data !== 'object') return undefined;
+  const locale = isLocale(entry.locale) ? entry.locale : DEFAULT_LOCALE;
+  try {
+    const r = await renderEmail(entry.template, locale, entry.data as Record<string, unknown>, { version: entry.templateVersion ?? 0 });
     return { subject: r.subject, text: r.text, html: r.html, version: r.version };
   } catch {
     return undefined;

@@ -15,6 +15,7 @@ import { instituteAbilities } from './institute.ts';
 import { holidayAbilities } from './holiday.ts';
 import { mailAbilities } from './mail.ts';
 import { savedFilterAbilities } from './saved-filter.ts';
+import { auditAbilities } from './audit.ts';
 
 export { sameId } from './ids.ts';
 export type { PolicyUser } from './case.ts';
@@ -32,6 +33,7 @@ const ABILITIES = {
   holiday: holidayAbilities,
   mail: mailAbilities,
   savedFilter: savedFilterAbilities,
+  audit: auditAbilities,
 } as const;
 
 type Tables = typeof ABILITIES;

@@ -179,6 +179,7 @@ const INVENTORY: Record<string, Kind> = {
   'POST /admin/holidays/:id/delete': 'role',
   'GET /admin/outbox': 'role',
   'POST /admin/outbox/requeue': 'role',
+  'GET /admin/audit': 'role',
   'GET /mail-log': 'role',
   'GET /mail-log/:id': 'role',
   'GET /mail-log/:id/preview': 'role',
