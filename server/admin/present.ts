@@ -119,6 +119,7 @@ export function presentHolidayConfirm(ctx: Context, input: { plan: HolidayPlan; 
   const name = (ctx.locale === 'vi' ? plan.name.vi : plan.name.en) || plan.name.en || plan.name.vi || '';
   const weekday = dateFormat(ctx.locale === 'vi' ? 'vi-VN' : 'en-GB', { weekday: 'long', timeZone: 'UTC' });
   const suggested = plan.weekend?.suggested;
+  const errors = translateErrors(t, input.errors);
   return {
     title: t(`admin.holidays.confirm.title.${plan.change}`, { date: day }),
     change: plan.change,
@@ -144,7 +145,9 @@ export function presentHolidayConfirm(ctx: Context, input: { plan: HolidayPlan; 
     reasonHint: t('admin.holidays.confirm.reasonHint', { min: DECISION_REASON_MIN, max: DECISION_REASON_MAX }),
     reasonMax: DECISION_REASON_MAX,
     values: input.values ?? {},
-    errors: translateErrors(t, input.errors),
+    errors,
+    // The plan changed since the page was shown: said above the lists, not as a field's error.
+    formErrorsText: errors?._form,
   };
 }
 
