@@ -18,6 +18,7 @@ import type { UserDoc } from '../../models/user.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { procedureWorld, vn } from './support.ts';
+import { screenshotsDir, staffSignsIn, useBrowser } from '../support/browser.ts';
 
 const endOf = (day: string) => vnEndOfDay(vn(day));
 
@@ -202,5 +203,42 @@ describe('admin: a holiday change is confirmed on a page that says what it moves
     expect(res.status).to.equal(303);
     expect(text((await page(a, res.headers.location!)).text)).to.include('Deadlines moved: 0.');
     expect((await stored()).version).to.equal(before);
+  });
+});
+
+describe('admin: the holiday confirmation at 375 px', function () {
+  this.timeout(60_000);
+  const browser = useBrowser();
+  let t: TestApp;
+  let admin: UserDoc;
+  const clock = vn('2035-06-04'); // a Monday
+
+  before(async () => {
+    let call: CallDoc;
+    ({ t, call } = await procedureWorld(() => clock));
+    admin = await createUser({ role: 'admin', locale: 'vi' });
+    const applicant = await createUser({ role: 'applicant', locale: 'vi', name: 'Nguyễn Thị Phương Hoa Trần Lê' });
+    const track = { kind: 'visa', status: 'filed', filedAt: vn('2035-06-04'), dueAt: endOf('2035-06-11'), dueCount: { from: vn('2035-06-04'), workingDays: 5 }, office: 'Immigration', updatedAt: vn('2035-06-04') };
+    for (let i = 0; i < 3; i += 1) await createCase({ applicant, call, stage: 'onboarding', stageDueAt: endOf('2035-06-29'), supportTracks: [track] });
+  });
+  after(async () => {
+    await Holiday.deleteMany({ date: { $gte: '2035-01-01', $lte: '2035-12-31' } });
+    await t?.close();
+  });
+
+  it('fits the screen in Vietnamese: the lists are stacked rows, nothing scrolls sideways', async () => {
+    const p = await browser.page({ locale: 'vi-VN', viewport: { width: 375, height: 800 } });
+    await staffSignsIn(p, t.baseUrl, admin);
+    await p.goto(`${t.baseUrl}/admin/holidays/add?${new URLSearchParams({ date: '2035-06-06', kind: 'day_off', nameVi: 'Ngày nghỉ thử', nameEn: 'Test day' })}`);
+    expect(await p.locator('#holiday-moved tbody tr').count()).to.equal(3);
+    expect(await p.locator('#holiday-kept tbody tr').count()).to.equal(3);
+    expect(await p.evaluate('document.documentElement.scrollWidth')).to.equal(375);
+    // Each row is a card: its cells are one above the other, each with its label.
+    const cells = (await p.evaluate(`[...document.querySelectorAll('#holiday-moved tbody tr:first-child td')].map((td) => Math.round(td.getBoundingClientRect().left))`)) as number[];
+    expect(cells).to.have.length(6);
+    expect(new Set(cells).size).to.equal(1);
+    await p.screenshot({ path: `${screenshotsDir}/holiday-confirm-vi-375.png`, fullPage: true });
+    await p.goto(`${t.baseUrl}/admin/holidays?year=2035`);
+    expect(await p.locator('form.filters button').innerText()).to.equal('Xem năm');
   });
 });
