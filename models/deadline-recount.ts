@@ -22,6 +22,27 @@ const deadlineRecountSchema = new Schema(
     attempts: { type: Number, default: 0 },
     moved: { type: Number },
     kept: { type: Number },
+    /** Cases whose applicant was owed an e-mail (queued in the case's outbox). */
+    notified: { type: Number },
+    /** The administrator's words on why the day changed (also in the audit log). */
+    reason: { type: String, maxlength: 2000 },
+    /** What moved, for the result page; bounded (MAX_RECOUNT_ITEMS), the counts stay whole. */
+    items: {
+      type: [
+        {
+          _id: false,
+          caseId: { type: Schema.Types.ObjectId, ref: 'Case', required: true },
+          reference: { type: String, required: true },
+          applicant: { type: Schema.Types.ObjectId, ref: 'User' },
+          for: { type: String, required: true },
+          what: { type: String, required: true },
+          askText: { type: String },
+          from: { type: Date, required: true },
+          to: { type: Date, required: true },
+        },
+      ],
+      default: undefined,
+    },
   },
   { versionKey: false },
 );

@@ -15,13 +15,16 @@ import { createInstitute, findInstitute, hrContactValues, HR_CONTACT_LIMITS, ins
 import { listCalls, saveCall } from '../server/admin/calls.ts';
 import { findCall } from '../server/calls/service.ts';
 import { addRow, callToValues, emptyCallValues, valuesFromBody, type CallFormValues } from '../server/admin/call-form.ts';
-import { createHoliday, deleteHoliday, findHoliday, holidayYear } from '../server/admin/holidays.ts';
+import { createHoliday, deleteHoliday, findHoliday, holidayOn, holidayToRemove, holidayYear, planHolidayChange, planRemoval, recountResult, type HolidayPlan } from '../server/admin/holidays.ts';
+import { decisionReason } from '../server/accounts/forms.ts';
 import { adminOverview, outboxOverview, requeueEmail } from '../server/admin/outbox.ts';
 import {
   presentAdminIndex,
   presentCallForm,
   presentCalls,
+  presentHolidayConfirm,
   presentHolidays,
+  presentRecountResult,
   presentInstituteEdit,
   presentInstitutes,
   presentOutbox,
@@ -75,6 +78,9 @@ const holidayBody = z
   })
   // A make-up working day replaces a Saturday or Sunday: a weekday is a working day already.
   .refine((b) => b.kind !== 'working_day' || !isCalendarDay(b.date) || [0, 6].includes(new Date(`${b.date}T00:00:00Z`).getUTCDay()), { path: ['kind'], message: 'admin.holidays.workingDayWeekday' });
+/** The confirmation of a calendar change: why (audited), and the plan the page showed. */
+const holidayReason = z.object({ reason: decisionReason('admin.holidays.confirm.errors') });
+const confirmFields = z.object({ reason: text, seen: text.pipe(z.string().max(64)).catch('') });
 const holidaysQuery = z.object({ year: z.string().regex(/^\d{4}$/).optional().catch(undefined) });
 
 /** The call form's button: "add a row" re-renders, "save" validates and stores (the rows are read by valuesFromBody). */
@@ -180,22 +186,77 @@ export function adminRoutes(app: AppContext): Router {
     await showHolidays(req, res);
   });
 
+  // Adding or removing a day moves open legal deadlines: each goes through a page (GET) that lists,
+  // from a dry run of the recount, what would move and what keeps its date, and asks why; its form
+  // (POST) confirms. The add form only checks the day and leads to that page.
+  const showHolidayConfirm = async (req: Request, res: Response, status: number, plan: HolidayPlan, action: string, values: Record<string, string>, errors?: FieldErrorKeys) => {
+    res.status(status).render('admin/holiday-confirm', presentHolidayConfirm(req.ctx, { plan, action, values, errors }));
+  };
+  /** The add form's day, checked; a day already in the calendar is said on the form. */
+  const dayToAdd = async (values: z.infer<typeof holidayFields>) => {
+    const form = parseForm(holidayBody, values, INVALID);
+    if (form.ok && (await holidayOn(form.data.date))) return { ok: false as const, errors: { date: 'admin.holidays.dateTaken' } };
+    return form;
+  };
+
   router.post('/admin/holidays', admin, async (req, res) => {
     authorize(req.ctx.actor, 'holiday.create');
     const values = holidayFields.parse(req.body);
+    const form = await dayToAdd(values);
+    if (!form.ok) return showHolidays(req, res, 422, values, form.errors);
+    res.redirect(303, `/admin/holidays/add?${new URLSearchParams(form.data).toString()}`);
+  });
+
+  router.get('/admin/holidays/add', admin, async (req, res) => {
+    authorize(req.ctx.actor, 'holiday.create');
+    const values = holidayFields.parse(req.query);
+    const form = await dayToAdd(values);
+    if (!form.ok) return showHolidays(req, res, 422, values, form.errors);
+    const plan = await planHolidayChange({ ctx: req.ctx, change: 'added', date: form.data.date, kind: form.data.kind, name: { vi: form.data.nameVi, en: form.data.nameEn } });
+    await showHolidayConfirm(req, res, 200, plan, '/admin/holidays/add', { ...values, reason: '', seen: plan.seen });
+  });
+
+  router.post('/admin/holidays/add', admin, async (req, res) => {
+    authorize(req.ctx.actor, 'holiday.create');
+    const values = holidayFields.parse(req.body);
     const form = parseForm(holidayBody, values, INVALID);
-    const saved = form.ok ? await createHoliday({ app, ctx: req.ctx, ...form.data }) : form;
-    if (!saved.ok) return showHolidays(req, res, 422, values, saved.errors);
-    flash(req, 'success', 'admin.holidays.added', { moved: saved.moved, kept: saved.kept });
-    res.redirect(303, `/admin/holidays?year=${values.date.slice(0, 4)}`);
+    if (!form.ok) return showHolidays(req, res, 422, values, form.errors);
+    const { reason: typed, seen } = confirmFields.parse(req.body);
+    const kept = { ...values, reason: typed, seen };
+    const why = parseForm(holidayReason, { reason: typed }, INVALID);
+    if (!why.ok) {
+      const plan = await planHolidayChange({ ctx: req.ctx, change: 'added', date: form.data.date, kind: form.data.kind, name: { vi: form.data.nameVi, en: form.data.nameEn } });
+      return showHolidayConfirm(req, res, 422, plan, '/admin/holidays/add', kept, why.errors);
+    }
+    const done = await createHoliday({ app, ctx: req.ctx, ...form.data, reason: why.data.reason, seen });
+    if (!done.ok) return showHolidayConfirm(req, res, 409, done.stale, '/admin/holidays/add', { ...kept, seen: done.stale.seen }, { _form: 'admin.holidays.confirm.changed' });
+    flash(req, 'success', 'admin.holidays.added', { moved: done.moved, kept: done.kept });
+    res.redirect(303, `/admin/holidays/recounts/${done.recountId}`);
+  });
+
+  router.get('/admin/holidays/:id/delete', admin, async (req, res) => {
+    const holiday = await findHoliday({ holidayId: idParams.parse(req.params).id });
+    authorize(req.ctx.actor, 'holiday.delete', holiday);
+    const plan = await planRemoval({ ctx: req.ctx, holiday });
+    await showHolidayConfirm(req, res, 200, plan, `/admin/holidays/${String(holiday._id)}/delete`, { reason: '', seen: plan.seen });
   });
 
   router.post('/admin/holidays/:id/delete', admin, async (req, res) => {
-    const holiday = await findHoliday({ holidayId: idParams.parse(req.params).id });
+    // Gone already (a second click, another tab): the conflict page, not a second recount.
+    const holiday = await holidayToRemove({ holidayId: idParams.parse(req.params).id });
     authorize(req.ctx.actor, 'holiday.delete', holiday);
-    const recount = await deleteHoliday({ app, ctx: req.ctx, holiday });
-    flash(req, 'success', 'admin.holidays.removed', { moved: recount.moved, kept: recount.kept });
-    res.redirect(303, `/admin/holidays?year=${holiday.date.slice(0, 4)}`);
+    const holidayId = String(holiday._id);
+    const { reason: typed, seen } = confirmFields.parse(req.body);
+    const why = parseForm(holidayReason, { reason: typed }, INVALID);
+    if (!why.ok) return showHolidayConfirm(req, res, 422, await planRemoval({ ctx: req.ctx, holiday }), `/admin/holidays/${holidayId}/delete`, { reason: typed, seen }, why.errors);
+    const done = await deleteHoliday({ app, ctx: req.ctx, holiday, reason: why.data.reason, seen });
+    if (!done.ok) return showHolidayConfirm(req, res, 409, done.stale, `/admin/holidays/${holidayId}/delete`, { reason: typed, seen: done.stale.seen }, { _form: 'admin.holidays.confirm.changed' });
+    flash(req, 'success', 'admin.holidays.removed', { moved: done.moved, kept: done.kept });
+    res.redirect(303, `/admin/holidays/recounts/${done.recountId}`);
+  });
+
+  router.get('/admin/holidays/recounts/:id', admin, async (req, res) => {
+    res.render('admin/holiday-recount', presentRecountResult(req.ctx, await recountResult({ recountId: idParams.parse(req.params).id })));
   });
 
   // --- E-mail delivery --------------------------------------------------------------------

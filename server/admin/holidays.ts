@@ -2,12 +2,13 @@
 // exchange for a weekday off, a year at a time. Stored as 'YYYY-MM-DD' days in Vietnam, one per date.
 import type { Context } from '../context.ts';
 import { Holiday, type HolidayDoc, type HolidayKind } from '../../models/holiday.ts';
-import { NotFoundError } from '../errors.ts';
+import { createHash } from 'node:crypto';
+import { ConflictError, NotFoundError } from '../errors.ts';
+import { User } from '../../models/user.ts';
 import { recordAudit } from '../audit/index.ts';
-import { loadCalendar, vnDateKey } from '../calendar/index.ts';
-import type { FieldErrorKeys } from '../http/forms.ts';
+import { WorkingCalendar, loadCalendar, vnDateKey, vnStartOfDay } from '../calendar/index.ts';
 import type { AppContext } from '../deps.ts';
-import { MAX_RECOUNT_ATTEMPTS, dropRecount, oweRecount, runRecount, type RecountResult } from '../cases/deadline-recount.ts';
+import { MAX_RECOUNT_ATTEMPTS, dropRecount, oweRecount, planRecount, runRecount, type PlannedCase, type RecountResult } from '../cases/deadline-recount.ts';
 import { DeadlineRecount } from '../../models/deadline-recount.ts';
 
 export interface HolidayYear {
@@ -47,25 +48,105 @@ export async function holidayYear(opts: { ctx: Context; year?: string }): Promis
   };
 }
 
+/** A deadline of the dry run or of the recount's result, as the administrator is shown it. */
+export interface HolidayPlanRow {
+  caseId: string;
+  reference: string;
+  applicantName: string;
+  for: string;
+  what: 'due' | 'reasons' | 'ask';
+  askText?: string;
+  /** Moved: its day before and after; kept: its day (`to` only). */
+  from?: Date;
+  to: Date;
+}
+
+/** What adding or removing a day would do, computed by the recount's own rules (planRecount) without writing. */
+export interface HolidayPlan {
+  change: 'added' | 'removed';
+  date: string;
+  kind: HolidayKind;
+  name: { vi?: string; en?: string };
+  moved: HolidayPlanRow[];
+  kept: HolidayPlanRow[];
+  /** Cases whose applicant would be e-mailed (a date they were told, or a request of theirs, moves). */
+  toEmail: number;
+  /** A day off on a Saturday or Sunday: the next working day, for the compensatory day off. */
+  weekend?: { suggested: string };
+  /** The calendar as it would be, for the working days left. */
+  calendar: WorkingCalendar;
+  /** What the page showed, sent back with the confirmation: a different plan then is shown again (409). */
+  seen: string;
+}
+
+const isWeekend = (date: string) => [0, 6].includes(new Date(`${date}T00:00:00Z`).getUTCDay());
+
 /**
- * Adds a day and moves the open deadlines counted across it (server/cases/deadline-recount.ts): what
- * moved and what kept its date is returned for the administrator to be told.
+ * The dry run of a calendar change: the open deadlines it would move (to which day) and those on or
+ * after the day that keep theirs, on the calendar as it would be after it.
  */
-export async function createHoliday(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; date: string; kind: HolidayKind; nameVi: string; nameEn: string }): Promise<({ ok: true; id: string } & RecountResult) | { ok: false; errors: FieldErrorKeys }> {
+export async function planHolidayChange(opts: { ctx: Context; change: 'added' | 'removed'; date: string; kind: HolidayKind; name: { vi?: string; en?: string } }): Promise<HolidayPlan> {
+  const rows = await Holiday.find({}, { date: 1, kind: 1 }).lean();
+  const calendar = WorkingCalendar.of(opts.change === 'added' ? [...rows, { date: opts.date, kind: opts.kind }] : rows.filter((r) => r.date !== opts.date));
+  const planned = await planRecount({ date: opts.date, calendar });
+  const users = await User.find({ _id: { $in: [...new Set(planned.map((p) => String(p.applicant)))] } }, { name: 1 }).lean();
+  const names = new Map(users.map((u) => [String(u._id), u.name]));
+  const base = (p: PlannedCase) => ({ caseId: String(p.caseId), reference: p.reference, applicantName: names.get(String(p.applicant)) ?? '' });
+  const moved = planned.flatMap((p) => p.moved.map((m) => ({ ...base(p), for: m.for, what: m.what, ...(m.askText ? { askText: m.askText } : {}), from: m.from, to: m.to })));
+  const kept = planned.flatMap((p) => p.kept.map((k) => ({ ...base(p), for: k.for, what: k.what, ...(k.askText ? { askText: k.askText } : {}), to: k.at })));
+  const toEmail = planned.filter((p) => p.moved.some((m) => m.told || m.what === 'ask')).length;
+  // Labour Code 2019 (45/2019/QH14) Art. 111(3): a weekly rest day that falls on a public holiday of
+  // Art. 112(1) is made up on the next working day (checked with the search tool, lawnet.vn's text).
+  const current = await loadCalendar();
+  const suggested = opts.change === 'added' && opts.kind === 'day_off' && isWeekend(opts.date) ? vnDateKey(current.addWorkingDays(vnStartOfDay(opts.date), 1)) : undefined;
+  const fingerprint = JSON.stringify([opts.change, opts.date, opts.kind, moved.map((m) => [m.caseId, m.for, m.what, m.from.getTime(), m.to.getTime()]), kept.map((k) => [k.caseId, k.for, k.what, k.to.getTime()])]);
+  return {
+    change: opts.change,
+    date: opts.date,
+    kind: opts.kind,
+    name: opts.name,
+    moved,
+    kept,
+    toEmail,
+    ...(suggested ? { weekend: { suggested } } : {}),
+    calendar,
+    seen: createHash('sha256').update(fingerprint).digest('hex').slice(0, 32),
+  };
+}
+
+/** The outcome of a confirmed change: done (with its recount), or the plan changed since it was shown. */
+export type HolidayChangeResult = ({ ok: true; recountId: string } & RecountResult) | { ok: false; stale: HolidayPlan };
+
+/**
+ * Adds a day the administrator confirmed on its plan (`seen`), with their reason, and moves the
+ * open deadlines counted across it (server/cases/deadline-recount.ts re-reads each case and writes
+ * against its version, so what is applied is the calendar and the cases as they are then). A plan
+ * that changed meanwhile is returned to be shown again; a day already added (a second click) is a
+ * conflict, so a double confirmation has one effect.
+ */
+export async function createHoliday(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; date: string; kind: HolidayKind; nameVi: string; nameEn: string; reason: string; seen: string }): Promise<HolidayChangeResult> {
+  const name = { vi: opts.nameVi, en: opts.nameEn };
+  if (await Holiday.exists({ date: opts.date })) throw new ConflictError('admin.holidays.alreadyAdded');
+  const plan = await planHolidayChange({ ctx: opts.ctx, change: 'added', date: opts.date, kind: opts.kind, name });
+  if (plan.seen !== opts.seen) return { ok: false, stale: plan };
   let holiday: HolidayDoc;
   // Owed before the calendar changes, so a stop in between leaves the recount to the job, not undone.
-  const name = { vi: opts.nameVi, en: opts.nameEn };
-  const recountId = await oweRecount({ ctx: opts.ctx, date: opts.date, change: 'added', name });
+  const recountId = await oweRecount({ ctx: opts.ctx, date: opts.date, change: 'added', name, reason: opts.reason });
   try {
-    holiday = await Holiday.create({ date: opts.date, kind: opts.kind, name: { vi: opts.nameVi, en: opts.nameEn } });
+    holiday = await Holiday.create({ date: opts.date, kind: opts.kind, name });
   } catch (err) {
     await dropRecount(recountId);
-    if ((err as { code?: number })?.code === 11000) return { ok: false, errors: { date: 'admin.holidays.dateTaken' } };
+    if ((err as { code?: number })?.code === 11000) throw new ConflictError('admin.holidays.alreadyAdded');
     throw err;
   }
-  await recordAudit(opts.ctx, { action: 'holiday.create', targetType: 'holiday', targetId: String(holiday._id), summary: { date: holiday.date, kind: opts.kind } });
+  await recordAudit(opts.ctx, { action: 'holiday.create', targetType: 'holiday', targetId: String(holiday._id), summary: { date: holiday.date, kind: opts.kind, name, reason: opts.reason, moved: plan.moved.length, kept: plan.kept.length, toEmail: plan.toEmail } });
   const recount = await runRecount({ app: opts.app, ctx: opts.ctx, recountId, date: holiday.date, change: 'added', name });
-  return { ok: true, id: String(holiday._id), ...recount };
+  return { ok: true, recountId: String(recountId), ...recount };
+}
+
+/** Whether a day is in the calendar already. */
+export async function holidayOn(date: string): Promise<boolean> {
+  return !!(await Holiday.exists({ date }));
 }
 
 export async function findHoliday(opts: { holidayId: string }): Promise<HolidayDoc> {
@@ -74,17 +155,48 @@ export async function findHoliday(opts: { holidayId: string }): Promise<HolidayD
   return holiday;
 }
 
-/** Removes a day and moves back the open deadlines counted across it. */
-export async function deleteHoliday(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; holiday: HolidayDoc }): Promise<RecountResult> {
+/** The day a confirmed removal names; one no longer there (removed by a first click) is a conflict. */
+export async function holidayToRemove(opts: { holidayId: string }): Promise<HolidayDoc> {
+  const holiday = /^[a-f0-9]{24}$/.test(opts.holidayId) ? await Holiday.findById(opts.holidayId) : null;
+  if (!holiday) throw new ConflictError('admin.holidays.alreadyRemoved');
+  return holiday;
+}
+
+/** The plan of removing a stored day. */
+export function planRemoval(opts: { ctx: Context; holiday: HolidayDoc }): Promise<HolidayPlan> {
   const { holiday } = opts;
+  return planHolidayChange({ ctx: opts.ctx, change: 'removed', date: holiday.date, kind: holiday.kind === 'working_day' ? 'working_day' : 'day_off', name: { vi: holiday.name?.vi, en: holiday.name?.en } });
+}
+
+/**
+ * Removes a day the administrator confirmed on its plan, with their reason, and moves back the open
+ * deadlines counted across it. Removed meanwhile (a second click, another tab): a conflict.
+ */
+export async function deleteHoliday(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; holiday: HolidayDoc; reason: string; seen: string }): Promise<HolidayChangeResult & { date: string }> {
+  const { holiday } = opts;
+  const plan = await planRemoval({ ctx: opts.ctx, holiday });
+  if (plan.seen !== opts.seen) return { ok: false, stale: plan, date: holiday.date };
   // Its name as typed, kept with the recount: the day is gone from the calendar once it runs.
   const name = { vi: holiday.name?.vi, en: holiday.name?.en };
-  const recountId = await oweRecount({ ctx: opts.ctx, date: holiday.date, change: 'removed', name });
+  const recountId = await oweRecount({ ctx: opts.ctx, date: holiday.date, change: 'removed', name, reason: opts.reason });
   const res = await Holiday.deleteOne({ _id: holiday._id });
   if (res.deletedCount !== 1) {
     await dropRecount(recountId);
-    throw new NotFoundError(); // removed meanwhile (another tab)
+    throw new ConflictError('admin.holidays.alreadyRemoved'); // removed meanwhile (another tab)
   }
-  await recordAudit(opts.ctx, { action: 'holiday.delete', targetType: 'holiday', targetId: String(holiday._id), summary: { date: holiday.date, name: holiday.name?.en } });
-  return runRecount({ app: opts.app, ctx: opts.ctx, recountId, date: holiday.date, change: 'removed', name });
+  await recordAudit(opts.ctx, { action: 'holiday.delete', targetType: 'holiday', targetId: String(holiday._id), summary: { date: holiday.date, kind: holiday.kind, name, reason: opts.reason, moved: plan.moved.length, kept: plan.kept.length, toEmail: plan.toEmail } });
+  const recount = await runRecount({ app: opts.app, ctx: opts.ctx, recountId, date: holiday.date, change: 'removed', name });
+  return { ok: true, recountId: String(recountId), date: holiday.date, ...recount };
 }
+
+/** A finished (or running) recount with what moved, for the page the administrator lands on after confirming. */
+export async function recountResult(opts: { recountId: string }) {
+  const r = /^[a-f0-9]{24}$/.test(opts.recountId) ? await DeadlineRecount.findById(opts.recountId).lean() : null;
+  if (!r) throw new NotFoundError();
+  const items = r.items ?? [];
+  const users = await User.find({ _id: { $in: [...new Set(items.map((i) => String(i.applicant)))] } }, { name: 1 }).lean();
+  const names = new Map(users.map((u) => [String(u._id), u.name]));
+  const rows: HolidayPlanRow[] = items.map((i) => ({ caseId: String(i.caseId), reference: i.reference, applicantName: names.get(String(i.applicant)) ?? '', for: i.for, what: i.what as HolidayPlanRow['what'], ...(i.askText ? { askText: i.askText } : {}), from: i.from, to: i.to }));
+  return { date: r.date, change: r.change, name: { vi: r.name?.vi, en: r.name?.en }, reason: r.reason ?? '', finished: !!r.finishedAt, moved: r.moved ?? 0, kept: r.kept ?? 0, notified: r.notified ?? 0, rows, calendar: await loadCalendar() };
+}
+export type RecountResultPage = Awaited<ReturnType<typeof recountResult>>;

@@ -8,7 +8,9 @@ import { sameId } from '../policies/index.ts';
 import { translateErrors, type FieldErrorKeys } from '../http/forms.ts';
 import { CALL_STATUSES, type CallFormValues } from './call-form.ts';
 import type { InstituteOption } from './institutes.ts';
-import type { HolidayYear } from './holidays.ts';
+import type { HolidayPlan, HolidayPlanRow, HolidayYear, RecountResultPage } from './holidays.ts';
+import { deadlineLeft } from '../procedures/service.ts';
+import type { WorkingCalendar } from '../calendar/index.ts';
 import type { adminOverview, outboxOverview } from './outbox.ts';
 import type { listCalls } from './calls.ts';
 import type { listUsers, UserFilter } from './users.ts';
@@ -90,6 +92,84 @@ export function presentHolidays(ctx: Context, input: { calendar: HolidayYear } &
     kinds: HOLIDAY_KINDS.map((k) => ({ value: k, label: t(`admin.holidays.kinds.${k}`), checked: (input.values?.kind || 'day_off') === k })),
     values: input.values ?? {},
     errors: translateErrors(t, input.errors),
+  };
+}
+
+/** A 'YYYY-MM-DD' calendar day as the page's language writes dates (noon UTC: the same day in Vietnam). */
+const calendarDay = (date: string, locale: Context['locale']) => formatDay(new Date(`${date}T05:00:00Z`), locale);
+
+/** A deadline of a holiday's plan or recount: its case, applicant, what it is, its days and the working days left. */
+function holidayRows(ctx: Context, rows: HolidayPlanRow[], calendar: WorkingCalendar) {
+  const t = tOf(ctx);
+  return rows.map((r) => {
+    const kind = r.for === 'stage' ? t('admin.holidays.confirm.stage') : t(`procedures.kinds.${r.for}`);
+    const what = r.what === 'reasons' ? t('admin.holidays.confirm.reasons', { kind }) : r.what === 'ask' ? t('admin.holidays.confirm.ask', { kind, text: r.askText ?? '' }) : kind;
+    return {
+      caseId: r.caseId,
+      reference: r.reference,
+      applicantName: r.applicantName,
+      what,
+      from: r.from ? formatDay(r.from, ctx.locale) : '',
+      to: formatDay(r.to, ctx.locale),
+      left: deadlineLeft(t, calendar, ctx.now, r.to).text,
+    };
+  });
+}
+
+/** The confirmation of adding or removing a day: what moves, what keeps its date, the weekend warning and the reason. */
+export function presentHolidayConfirm(ctx: Context, input: { plan: HolidayPlan; action: string } & FormInput<Record<string, string>>) {
+  const t = tOf(ctx);
+  const { plan } = input;
+  const day = calendarDay(plan.date, ctx.locale);
+  const name = (ctx.locale === 'vi' ? plan.name.vi : plan.name.en) || plan.name.en || plan.name.vi || '';
+  const weekday = dateFormat(ctx.locale === 'vi' ? 'vi-VN' : 'en-GB', { weekday: 'long', timeZone: 'UTC' });
+  const suggested = plan.weekend?.suggested;
+  const errors = translateErrors(t, input.errors);
+  return {
+    title: t(`admin.holidays.confirm.title.${plan.change}`, { date: day }),
+    change: plan.change,
+    lead: t(`admin.holidays.confirm.lead.${plan.change}.${plan.kind}`, { date: day, weekday: weekday.format(new Date(`${plan.date}T00:00:00Z`)), name }),
+    movedCount: plan.moved.length,
+    keptCount: plan.kept.length,
+    movedTitle: t('admin.holidays.confirm.movedTitle', { count: plan.moved.length }),
+    keptTitle: t('admin.holidays.confirm.keptTitle', { count: plan.kept.length }),
+    moved: holidayRows(ctx, plan.moved, plan.calendar),
+    kept: holidayRows(ctx, plan.kept, plan.calendar),
+    emailText: t('admin.holidays.confirm.email', { count: plan.toEmail }),
+    // Labour Code 2019 Art. 111(3): the compensatory day off is the next working day.
+    weekend: suggested
+      ? {
+          text: t('admin.holidays.confirm.weekend', { date: day, weekday: weekday.format(new Date(`${plan.date}T00:00:00Z`)), suggested: calendarDay(suggested, ctx.locale), suggestedWeekday: weekday.format(new Date(`${suggested}T00:00:00Z`)) }),
+          switchLabel: t('admin.holidays.confirm.switch', { suggested: calendarDay(suggested, ctx.locale) }),
+          switchHref: `/admin/holidays/add?${new URLSearchParams({ date: suggested, kind: 'day_off', nameVi: plan.name.vi ?? '', nameEn: plan.name.en ?? '' }).toString()}`,
+        }
+      : undefined,
+    submitLabel: t(`admin.holidays.confirm.submit.${plan.change}`, { date: day }),
+    action: input.action,
+    year: plan.date.slice(0, 4),
+    reasonHint: t('admin.holidays.confirm.reasonHint', { min: DECISION_REASON_MIN, max: DECISION_REASON_MAX }),
+    reasonMax: DECISION_REASON_MAX,
+    values: input.values ?? {},
+    errors,
+    // The plan changed since the page was shown: said above the lists, not as a field's error.
+    formErrorsText: errors?._form,
+  };
+}
+
+/** After a confirmed change: what moved, and that the applicants concerned are e-mailed. */
+export function presentRecountResult(ctx: Context, r: RecountResultPage) {
+  const t = tOf(ctx);
+  const day = calendarDay(r.date, ctx.locale);
+  const listed = r.rows.length;
+  return {
+    title: t(`admin.holidays.result.title.${r.change}`, { date: day }),
+    name: (ctx.locale === 'vi' ? r.name.vi : r.name.en) || r.name.en || r.name.vi || '',
+    reason: r.reason,
+    summary: r.finished ? t('admin.holidays.result.summary', { moved: r.moved, kept: r.kept }) : t('admin.holidays.result.running'),
+    emailed: t('admin.holidays.result.emailed', { count: r.notified }),
+    rows: holidayRows(ctx, r.rows, r.calendar),
+    more: r.moved > listed ? t('admin.holidays.result.more', { count: r.moved - listed }) : '',
+    year: r.date.slice(0, 4),
   };
 }
 

@@ -44,6 +44,30 @@ export interface RecountResult {
   moved: number;
   /** Open deadlines on or after the day that keep their date: typed by hand, or stored without their count. */
   kept: number;
+  /** Cases whose applicant is owed an e-mail about a date of theirs that moved (queued in the outbox). */
+  notified?: number;
+  /** What moved, case by case, for the administrator's result page (models/deadline-recount.ts). */
+  items?: RecountItem[];
+}
+
+/** A deadline that moved, as the administrator is shown it. */
+export interface RecountItem {
+  caseId: Types.ObjectId;
+  reference: string;
+  applicant: Types.ObjectId;
+  for: string;
+  what: 'due' | 'reasons' | 'ask';
+  askText?: string;
+  from: Date;
+  to: Date;
+}
+
+/** An open deadline on or after the day that keeps its date: its date was typed, or stored without its count. */
+export interface Kept {
+  for: string;
+  what: 'due' | 'ask';
+  at: Date;
+  askText?: string;
 }
 
 /** With the stage deadline's count, to count it again. */
@@ -51,7 +75,7 @@ type StoredCase = DeadlineJobCase & { stageDueCount?: DueCount | null };
 
 const FIELDS = { ...DEADLINE_JOB_FIELDS, stageDueCount: 1 } as const;
 
-interface Moved {
+export interface Moved {
   for: string;
   /** The procedure's running date, a refusal's written reasons, or a request to the applicant's due date. */
   what: 'due' | 'reasons' | 'ask';
@@ -77,14 +101,13 @@ function trackCount(t: TrackState): DueCount | undefined {
  * its working days from the day it was asked (asks.ts askMore). One answered (`uploads`: the case's
  * current documents, for a file uploaded into its slot) keeps its date: it waits for HR, not them.
  */
-function recountAsks(t: TrackState, calendar: WorkingCalendar, since: Date, uploads: readonly Upload[], moved: Moved[]): { track: TrackState; kept: number } {
-  if (!(ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(t.status) || !t.asks?.length) return { track: t, kept: 0 };
-  let kept = 0;
+function recountAsks(t: TrackState, calendar: WorkingCalendar, since: Date, uploads: readonly Upload[], moved: Moved[], kept: Kept[]): TrackState {
+  if (!(ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(t.status) || !t.asks?.length) return t;
   let changed = false;
   const asks = t.asks.map((a) => {
     if (!a.dueAt || a.dueAt < since || a.receivedAt || askAnsweredAt(a, uploads)) return a;
     if (!isDueCount(a.dueCount)) {
-      kept += 1;
+      kept.push({ for: t.kind, what: 'ask', at: a.dueAt, askText: a.text });
       return a;
     }
     const at = countedDeadline(calendar, a.dueCount);
@@ -93,13 +116,13 @@ function recountAsks(t: TrackState, calendar: WorkingCalendar, since: Date, uplo
     changed = true;
     return { ...a, dueAt: at };
   });
-  return { track: changed ? { ...t, asks } : t, kept };
+  return changed ? { ...t, asks } : t;
 }
 
 /** What the case's deadlines are on `calendar`, for those on or after `since`. Pure. */
-export function recountCase(c: StoredCase, calendar: WorkingCalendar, since: Date, uploads: readonly Upload[] = []): { stageDueAt?: Date; tracks: TrackState[]; moved: Moved[]; kept: number } {
+export function recountCase(c: StoredCase, calendar: WorkingCalendar, since: Date, uploads: readonly Upload[] = []): { stageDueAt?: Date; tracks: TrackState[]; moved: Moved[]; kept: Kept[] } {
   const moved: Moved[] = [];
-  let kept = 0;
+  const kept: Kept[] = [];
   let stageDueAt: Date | undefined;
   if (c.stageDueAt && c.stageDueAt >= since) {
     if (isDueCount(c.stageDueCount)) {
@@ -108,14 +131,14 @@ export function recountCase(c: StoredCase, calendar: WorkingCalendar, since: Dat
         stageDueAt = at;
         moved.push({ for: 'stage', what: 'due', from: c.stageDueAt, to: at, told: false, shown: false });
       }
-    } else kept += 1;
+    } else kept.push({ for: 'stage', what: 'due', at: c.stageDueAt });
   }
   const trackDates = (t: TrackState): TrackState => {
     const active = (ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(t.status);
     if (active && t.dueAt && t.dueAt >= since) {
       const count = trackCount(t);
       if (!count) {
-        kept += 1;
+        kept.push({ for: t.kind, what: 'due', at: t.dueAt });
         return t;
       }
       const counted = countedDeadline(calendar, count);
@@ -134,11 +157,7 @@ export function recountCase(c: StoredCase, calendar: WorkingCalendar, since: Dat
     }
     return t;
   };
-  const tracks = (c.supportTracks ?? []).map((t) => {
-    const r = recountAsks(trackDates(t), calendar, since, uploads, moved);
-    kept += r.kept;
-    return r.track;
-  });
+  const tracks = (c.supportTracks ?? []).map((t) => recountAsks(trackDates(t), calendar, since, uploads, moved, kept));
   return { ...(stageDueAt ? { stageDueAt } : {}), tracks, moved, kept };
 }
 
@@ -212,12 +231,9 @@ async function owedEmail(app: Pick<AppContext, 'config'> | undefined, c: StoredC
 async function recountOne(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; date: string; change: 'added' | 'removed'; name?: HolidayName }, c: StoredCase, calendar: WorkingCalendar, since: Date, total: RecountResult): Promise<boolean> {
   const { ctx } = opts;
   const now = ctx.now;
-  const supportTracks = (c.supportTracks ?? []).map(plainTrack);
-  // A request for a file is answered by an upload into its slot: the case's documents, read only then.
-  const uploads = supportTracks.some((t) => t.asks?.some((a) => askWaitsForUpload(a))) ? await currentDocuments([c._id]) : [];
-  const r = recountCase({ ...c, supportTracks }, calendar, since, uploads);
+  const r = await recountStored(c, calendar, since);
   if (r.moved.length === 0) {
-    total.kept += r.kept;
+    total.kept += r.kept.length;
     return true;
   }
   // (A request's date is no procedure's deadline: it leaves the escalation flags alone.)
@@ -253,7 +269,10 @@ async function recountOne(opts: { app?: Pick<AppContext, 'config'>; ctx: Context
   );
   if (res.matchedCount !== 1) return false;
   total.moved += r.moved.length;
-  total.kept += r.kept;
+  total.kept += r.kept.length;
+  if (outbox.length) total.notified = (total.notified ?? 0) + 1;
+  // Kept for the administrator's result page, bounded (the counts stay whole).
+  for (const m of r.moved) if ((total.items ??= []).length < MAX_RECOUNT_ITEMS) total.items.push({ caseId: c._id, reference: c.reference, applicant: c.applicant, for: m.for, what: m.what, ...(m.askText ? { askText: m.askText } : {}), from: m.from, to: m.to });
   await recordAudit(ctx, {
     action: 'case.deadlines_recount',
     targetType: 'case',
@@ -264,14 +283,20 @@ async function recountOne(opts: { app?: Pick<AppContext, 'config'>; ctx: Context
   return true;
 }
 
-/**
- * Counts again, on the calendar as it is now, the open deadlines a change of `date` ('YYYY-MM-DD')
- * can move. Called by the service that changed the calendar, after its write.
- */
-export async function recountDeadlines(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; date: string; change: 'added' | 'removed'; name?: HolidayName; batchSize?: number }): Promise<RecountResult> {
-  forgetCalendar(); // the write just made, whatever another process kept
-  const calendar = await loadCalendar();
-  const since = vnStartOfDay(opts.date);
+/** The moved deadlines a recount keeps for its result page; more are counted, not listed. */
+export const MAX_RECOUNT_ITEMS = 1000;
+
+/** A stored case counted again on `calendar` (pure but for reading its documents when a request waits for a file). */
+async function recountStored(c: StoredCase, calendar: WorkingCalendar, since: Date): Promise<ReturnType<typeof recountCase> & { supportTracks: TrackState[] }> {
+  const supportTracks = (c.supportTracks ?? []).map(plainTrack);
+  // A request for a file is answered by an upload into its slot: the case's documents, read only then.
+  const uploads = supportTracks.some((t) => t.asks?.some((a) => askWaitsForUpload(a))) ? await currentDocuments([c._id]) : [];
+  return { ...recountCase({ ...c, supportTracks }, calendar, since, uploads), supportTracks };
+}
+
+/** The open cases with a deadline a change of `date` can move, a page at a time in _id order. */
+async function* casesAcross(date: string, batchSize: number): AsyncGenerator<StoredCase> {
+  const since = vnStartOfDay(date);
   const dayEnd = new Date(since.getTime() + DAY_MS - 1);
   // A deadline counted across the day ends on or after it; the rest cannot move.
   const filter = {
@@ -284,22 +309,57 @@ export async function recountDeadlines(opts: { app?: Pick<AppContext, 'config'>;
       { supportTracks: { $elemMatch: { status: { $in: [...ACTIVE_SUPPORT_STATUSES] }, asks: { $elemMatch: { dueAt: { $gte: since }, receivedAt: null } } } } },
     ],
   };
-  const total: RecountResult = { moved: 0, kept: 0 };
-  const batchSize = opts.batchSize ?? 200;
   let after: Types.ObjectId | undefined;
   for (;;) {
     const batch = await Case.find(after ? { ...filter, _id: { $gt: after } } : filter, FIELDS).sort({ _id: 1 }).limit(batchSize).lean<StoredCase[]>();
-    if (batch.length === 0) return total;
-    for (const c of batch) {
-      let current: StoredCase | null = c;
-      // An officer's write between the read and ours: read the case again (a few tries, then it is left as it is).
-      for (let attempt = 0; current && attempt < 3; attempt += 1) {
-        if (await recountOne(opts, current, calendar, since, total)) break;
-        current = await Case.findOne({ _id: c._id, stage: { $nin: [...TERMINAL_STAGES] } }, FIELDS).lean<StoredCase>();
-      }
-    }
+    if (batch.length === 0) return;
+    yield* batch;
     after = batch[batch.length - 1]!._id;
   }
+}
+
+/** A case as a dry run finds it: what would move, what keeps its date. */
+export interface PlannedCase {
+  caseId: Types.ObjectId;
+  reference: string;
+  applicant: Types.ObjectId;
+  moved: Moved[];
+  kept: Kept[];
+}
+
+/**
+ * The dry run of recountDeadlines: what a change of `date` would move on `calendar` (the calendar as
+ * it would be after the change), by the same rules, writing nothing. The administrator confirms
+ * the change on it; the recount then counts each case again as it is at its write.
+ */
+export async function planRecount(opts: { date: string; calendar: WorkingCalendar; batchSize?: number }): Promise<PlannedCase[]> {
+  const since = vnStartOfDay(opts.date);
+  const out: PlannedCase[] = [];
+  for await (const c of casesAcross(opts.date, opts.batchSize ?? 200)) {
+    const r = await recountStored(c, opts.calendar, since);
+    if (r.moved.length || r.kept.length) out.push({ caseId: c._id, reference: c.reference, applicant: c.applicant, moved: r.moved, kept: r.kept });
+  }
+  return out;
+}
+
+/**
+ * Counts again, on the calendar as it is now, the open deadlines a change of `date` ('YYYY-MM-DD')
+ * can move. Called by the service that changed the calendar, after its write.
+ */
+export async function recountDeadlines(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; date: string; change: 'added' | 'removed'; name?: HolidayName; batchSize?: number }): Promise<RecountResult> {
+  forgetCalendar(); // the write just made, whatever another process kept
+  const calendar = await loadCalendar();
+  const since = vnStartOfDay(opts.date);
+  const total: RecountResult = { moved: 0, kept: 0, notified: 0, items: [] };
+  for await (const c of casesAcross(opts.date, opts.batchSize ?? 200)) {
+    let current: StoredCase | null = c;
+    // An officer's write between the read and ours: read the case again (a few tries, then it is left as it is).
+    for (let attempt = 0; current && attempt < 3; attempt += 1) {
+      if (await recountOne(opts, current, calendar, since, total)) break;
+      current = await Case.findOne({ _id: c._id, stage: { $nin: [...TERMINAL_STAGES] } }, FIELDS).lean<StoredCase>();
+    }
+  }
+  return total;
 }
 
 /** A recount that failed this many times is left for an administrator (it is logged each time). */
@@ -311,9 +371,9 @@ export const RECOUNT_RESUME_AFTER_MS = 2 * 60_000;
  * Records a calendar change before it is made, so that its recount is owed even if the process
  * stops before the end. Returns the record's id, for runRecount.
  */
-export async function oweRecount(opts: { ctx: Context; date: string; change: 'added' | 'removed'; name?: HolidayName }): Promise<Types.ObjectId> {
+export async function oweRecount(opts: { ctx: Context; date: string; change: 'added' | 'removed'; name?: HolidayName; reason?: string }): Promise<Types.ObjectId> {
   const actor = opts.ctx.actor as { _id?: Types.ObjectId } | undefined;
-  const doc = await DeadlineRecount.create({ date: opts.date, change: opts.change, ...(opts.name ? { name: opts.name } : {}), requestedBy: actor?._id, createdAt: opts.ctx.now });
+  const doc = await DeadlineRecount.create({ date: opts.date, change: opts.change, ...(opts.name ? { name: opts.name } : {}), ...(opts.reason ? { reason: opts.reason } : {}), requestedBy: actor?._id, createdAt: opts.ctx.now });
   return doc._id;
 }
 
@@ -321,7 +381,7 @@ export async function oweRecount(opts: { ctx: Context; date: string; change: 'ad
 export async function runRecount(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; recountId: Types.ObjectId; date: string; change: 'added' | 'removed'; name?: HolidayName }): Promise<RecountResult> {
   await DeadlineRecount.updateOne({ _id: opts.recountId }, { $inc: { attempts: 1 } });
   const result = await recountDeadlines(opts);
-  await DeadlineRecount.updateOne({ _id: opts.recountId, finishedAt: { $exists: false } }, { $set: { finishedAt: opts.ctx.now, moved: result.moved, kept: result.kept } });
+  await DeadlineRecount.updateOne({ _id: opts.recountId, finishedAt: { $exists: false } }, { $set: { finishedAt: opts.ctx.now, moved: result.moved, kept: result.kept, notified: result.notified ?? 0, items: result.items ?? [] } });
   return result;
 }
 

@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
-import { csrfFrom, submitForm } from '../support/http.ts';
+import { addHoliday, csrfFrom, removeHoliday } from '../support/http.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { Holiday } from '../../models/holiday.ts';
 import { DeadlineRecount } from '../../models/deadline-recount.ts';
@@ -107,7 +107,7 @@ describe('procedures: a holiday moves the due date of what is asked of the appli
 
     const before = { two: await stored(two._id), answered: await stored(answered._id), received: await stored(received._id) };
     const a = await signedIn(t, admin);
-    const res = await submitForm(a, '/admin/holidays', { date: '2033-03-08', nameVi: 'Ngày nghỉ thử', nameEn: 'Ask test day' });
+    const res = await addHoliday(a, { date: '2033-03-08', nameVi: 'Ngày nghỉ thử', nameEn: 'Ask test day' });
     expect(res.status).to.equal(303);
     expect(text((await page(a, '/admin/holidays?year=2033')).text)).to.include('Open deadlines counted in working days across this day moved: 3.');
 
@@ -156,9 +156,8 @@ describe('procedures: a holiday moves the due date of what is asked of the appli
 
   it('moves them back when the day is removed, with one more e-mail', async () => {
     const a = await signedIn(t, admin);
-    const listed = await page(a, '/admin/holidays?year=2033');
     const h = await Holiday.findOne({ date: '2033-03-08' }).lean();
-    const res = await a.post(`/admin/holidays/${h!._id}/delete`).type('form').send({ _csrf: csrfFrom(listed.text) });
+    const res = await removeHoliday(a, String(h!._id));
     expect(res.status).to.equal(303);
     const c = await stored(two._id);
     expect(vnDateKey(asksOf(c, 'work_permit')[0]!.dueAt)).to.equal('2033-03-10');

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import type { TestApp } from '../support/app.ts';
 import { createUser } from '../support/factories.ts';
 import { createCase } from '../support/case-factories.ts';
-import { csrfFrom, submitForm } from '../support/http.ts';
+import { addHoliday, removeHoliday } from '../support/http.ts';
 import { Case } from '../../models/case.ts';
 import { Holiday } from '../../models/holiday.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
@@ -70,7 +70,7 @@ describe('procedures: a holiday moves the deadlines counted across it', () => {
   it('moves nothing for a day outside every window', async () => {
     const before = await Promise.all([accepted, filed, closed].map((c) => stored(c._id)));
     const a = await signedIn(t, admin);
-    const res = await submitForm(a, '/admin/holidays', { date: '2031-11-20', nameVi: 'Ngày thử', nameEn: 'Test day before' });
+    const res = await addHoliday(a, { date: '2031-11-20', nameVi: 'Ngày thử', nameEn: 'Test day before' });
     expect(res.status).to.equal(303);
     const shown = text((await page(a, '/admin/holidays?year=2031')).text);
     expect(shown).to.include('Open deadlines counted in working days across this day moved: 0.');
@@ -84,7 +84,7 @@ describe('procedures: a holiday moves the deadlines counted across it', () => {
   it('moves a procedure, the stage and the queue by one working day for a day inside, tells the admin and the applicant, and leaves closed cases and typed dates', async () => {
     const wasStage = (await stored(accepted._id)).stageDueAt!;
     const a = await signedIn(t, admin);
-    const res = await submitForm(a, '/admin/holidays', { date: '2031-12-09', nameVi: 'Ngày nghỉ thêm', nameEn: 'Extra day off' });
+    const res = await addHoliday(a, { date: '2031-12-09', nameVi: 'Ngày nghỉ thêm', nameEn: 'Extra day off' });
     expect(res.status).to.equal(303);
     const shown = text((await page(a, '/admin/holidays?year=2031')).text);
     expect(shown).to.match(/across this day moved: 4\. Deadlines on or after it that keep their date \(typed by hand, or set before deadlines kept their count\): [1-9]\d*\./);
@@ -155,9 +155,8 @@ describe('procedures: a holiday moves the deadlines counted across it', () => {
 
   it('moves them back when the day is removed', async () => {
     const a = await signedIn(t, admin);
-    const listed = await page(a, '/admin/holidays?year=2031');
     const h = await Holiday.findOne({ date: '2031-12-09' }).lean();
-    const res = await a.post(`/admin/holidays/${h!._id}/delete`).type('form').send({ _csrf: csrfFrom(listed.text) });
+    const res = await removeHoliday(a, String(h!._id));
     expect(res.status).to.equal(303);
     expect(text((await page(a, '/admin/holidays?year=2031')).text)).to.include('Removed. Open deadlines counted in working days across this day moved: 4.');
     const c = await stored(accepted._id);
@@ -185,7 +184,7 @@ describe('procedures: a holiday moves the deadlines counted across it', () => {
     expect(done.every((r) => r.finishedAt && String(r.requestedBy) === String(admin._id))).to.equal(true);
     // A day refused as taken owes nothing.
     const a = await signedIn(t, admin);
-    await submitForm(a, '/admin/holidays', { date: '2031-11-20', nameVi: 'Lần hai', nameEn: 'Twice' });
+    expect((await addHoliday(a, { date: '2031-11-20', nameVi: 'Lần hai', nameEn: 'Twice' })).status).to.equal(422);
     expect(await DeadlineRecount.countDocuments({ date: '2031-11-20' })).to.equal(1);
   });
 

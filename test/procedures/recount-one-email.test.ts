@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
-import { submitForm } from '../support/http.ts';
+import { addHoliday } from '../support/http.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { Holiday } from '../../models/holiday.ts';
 import { DeadlineRecount } from '../../models/deadline-recount.ts';
@@ -62,7 +62,7 @@ describe('procedures: one e-mail per case for a holiday recount that moves a pro
 
   it('queues one e-mail listing both dates, in the applicant language, with one timeline line per date', async () => {
     const a = await signedIn(t, admin);
-    const res = await submitForm(a, '/admin/holidays', { date: '2034-03-06', nameVi: 'Ngày nghỉ gộp', nameEn: 'Merged test day' });
+    const res = await addHoliday(a, { date: '2034-03-06', nameVi: 'Ngày nghỉ gộp', nameEn: 'Merged test day' });
     expect(res.status).to.equal(303);
 
     const c = await stored(en._id);

@@ -21,3 +21,31 @@ export async function submitForm(a: Agent, pageUrl: string, form: Record<string,
   const token = csrfFrom(page.text);
   return a.post(action).type('form').set('Accept', 'text/html').send({ _csrf: token, ...form });
 }
+
+/** The plan a holiday confirmation page showed (its hidden `seen` field). */
+export function seenFrom(html: string): string {
+  const m = /name="seen" value="([^"]*)"/.exec(html);
+  if (!m) throw new Error('no seen field on the page');
+  return m[1]!;
+}
+
+/**
+ * Adds a day as an administrator does: the form, then its confirmation page (what would move),
+ * then the confirmation with a reason. Returns the form's answer when it is refused, else the confirmation's.
+ */
+export async function addHoliday(a: Agent, values: Record<string, string>, reason = 'Decision of the Prime Minister on this year’s holidays') {
+  const form = await submitForm(a, '/admin/holidays', values);
+  if (form.status !== 303) return form;
+  const confirm = await a.get(form.headers.location!).set('Accept', 'text/html');
+  return a
+    .post('/admin/holidays/add')
+    .type('form')
+    .set('Accept', 'text/html')
+    .send({ _csrf: csrfFrom(confirm.text), seen: seenFrom(confirm.text), kind: '', ...values, reason });
+}
+
+/** Removes a day through its confirmation page, with a reason. */
+export async function removeHoliday(a: Agent, holidayId: string, reason = 'Entered by mistake, the decree names another day') {
+  const confirm = await a.get(`/admin/holidays/${holidayId}/delete`).set('Accept', 'text/html');
+  return a.post(`/admin/holidays/${holidayId}/delete`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(confirm.text), seen: seenFrom(confirm.text), reason });
+}

@@ -3,7 +3,7 @@
 // holidays, and requeueing a dead e-mail.
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { agent, csrfFrom, submitForm, type Agent } from '../support/http.ts';
+import { addHoliday, agent, csrfFrom, removeHoliday, submitForm, type Agent } from '../support/http.ts';
 import { createInstitute, createUser, signIn, uniqueSuffix } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Institute } from '../../models/institute.ts';
@@ -143,7 +143,7 @@ describe('admin: institutes, calls, holidays and dead e-mails', () => {
     expect(blank.status).to.equal(422);
     expect(blank.text).to.include('Please enter a date.');
     expect(await Holiday.exists({ date: '2031-02-31' })).to.equal(null);
-    const ok = await submitForm(a, '/admin/holidays', { date: '2032-11-24', nameVi: 'Ngày Văn hóa Việt Nam', nameEn: 'Vietnamese Culture Day' });
+    const ok = await addHoliday(a, { date: '2032-11-24', nameVi: 'Ngày Văn hóa Việt Nam', nameEn: 'Vietnamese Culture Day' });
     expect(ok.status).to.equal(303);
     const h = await Holiday.findOne({ date: '2032-11-24' }).lean();
     expect(h?.name?.en).to.equal('Vietnamese Culture Day');
@@ -153,14 +153,14 @@ describe('admin: institutes, calls, holidays and dead e-mails', () => {
     expect(weekday.status).to.equal(422);
     expect(weekday.text).to.match(/id="f-kind-error"[^>]*>A make-up working day is a Saturday or Sunday/);
     expect(weekday.text).to.include('Worked Tuesday');
-    const saturday = await submitForm(a, '/admin/holidays', { date: '2032-11-20', kind: 'working_day', nameVi: 'Làm bù', nameEn: 'Worked Saturday' });
+    const saturday = await addHoliday(a, { date: '2032-11-20', kind: 'working_day', nameVi: 'Làm bù', nameEn: 'Worked Saturday' });
     expect(saturday.status).to.equal(303);
     expect((await Holiday.findOne({ date: '2032-11-20' }).lean())?.kind).to.equal('working_day');
     const listed = await a.get('/admin/holidays?year=2032').set('Accept', 'text/html');
     expect(listed.text).to.include('Make-up working day');
     expect(await isWorkingDay(new Date('2032-11-20T03:00:00Z'))).to.equal(true);
     await Holiday.deleteOne({ date: '2032-11-20' });
-    const removed = await a.post(`/admin/holidays/${h!._id}/delete`).type('form').send({ _csrf: csrfFrom(listed.text) });
+    const removed = await removeHoliday(a, String(h!._id));
     expect(removed.status).to.equal(303);
     expect(await Holiday.exists({ date: '2032-11-24' })).to.equal(null);
   });
