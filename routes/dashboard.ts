@@ -1,13 +1,14 @@
 // The leaders' and HR dashboard, and the charting library served from this origin (CSP 'self').
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
 import { allow } from '../server/http/allow.ts';
-import { BadRequestError } from '../server/errors.ts';
+import { answersItsOwnQuery } from '../server/http/input-guard.ts';
+import type { FilterRead } from '../server/http/filter-query.ts';
 import { dashboardView } from '../server/dashboard/index.ts';
-import { filterQueryFields, PERIOD_ERROR, PERIOD_ERROR_KEY, validPeriod } from '../server/dashboard/filter.ts';
+import { filterQueryFields, PERIOD_ERROR, readDashboardFilters, validPeriod, type FilterQuery } from '../server/dashboard/filter.ts';
 import { dashboardPage } from '../server/dashboard/present.ts';
 import { tOf } from '../server/context.ts';
 
@@ -17,8 +18,29 @@ const chartJsFile = path.join(path.dirname(require.resolve('chart.js')), 'chart.
 
 const dashboardQuery = z.object(filterQueryFields).refine(validPeriod, PERIOD_ERROR);
 
+/**
+ * The dashboard with the filters as read. A filter that cannot be read (a period that ends before it
+ * starts, a day not YYYY-MM-DD, a list or an object where one value goes: an address edited by hand)
+ * is said beside its field, as typed, with the rest applied (422): a 400 page took the dashboard away.
+ * The steering report's downloads answer bad filters with this page too (its form is here).
+ */
+export async function renderDashboard(req: Request, res: Response, read: FilterRead<FilterQuery>): Promise<void> {
+  const { ctx } = req;
+  const page = dashboardPage({ ctx, view: await dashboardView({ ctx, query: read.data }) });
+  if (!read.errors) {
+    res.render('dashboard/index', page);
+    return;
+  }
+  const t = tOf(ctx);
+  const errors = Object.fromEntries(Object.entries(read.errors).map(([k, key]) => [k, t(key)]));
+  // Only administrators have the institute field: anyone else is told above the form.
+  if (!page.isAdmin && errors.institute) errors.form ??= errors.institute;
+  res.status(422).render('dashboard/index', { ...page, values: { ...page.values, ...read.typed, institute: page.isAdmin ? read.typed.institute : '' }, errors });
+}
+
 export function dashboardRoutes(_app: AppContext): Router {
   const router = Router();
+  answersItsOwnQuery(/^\/dashboard\/?$/);
 
   // Behind sign-in like the pages that use it; cached by the browser for a day.
   router.get('/vendor/chart.js', allow('role.staff'), (_req, res) => {
@@ -27,22 +49,7 @@ export function dashboardRoutes(_app: AppContext): Router {
   });
 
   router.get('/dashboard', allow('dashboard.view'), async (req, res) => {
-    const { ctx } = req;
-    const parsed = dashboardQuery.safeParse(req.query);
-    if (parsed.success) {
-      res.render('dashboard/index', dashboardPage({ ctx, view: await dashboardView({ ctx, query: parsed.data }) }));
-      return;
-    }
-    // A period that ends before it starts, or a day not written YYYY-MM-DD (an address edited by
-    // hand): the dashboard without the period, the dates as typed and the message beside them (a 400
-    // page took the dashboard away). Anything else is a bad request.
-    const withoutPeriod = dashboardQuery.safeParse({ ...req.query, from: undefined, to: undefined });
-    const onPeriod = parsed.error.issues.every((i) => i.message === PERIOD_ERROR_KEY || i.path[0] === 'from' || i.path[0] === 'to');
-    if (!onPeriod || !withoutPeriod.success) throw new BadRequestError(parsed.error.issues[0]!.message);
-    const badDay = parsed.error.issues.some((i) => i.message !== PERIOD_ERROR_KEY);
-    const page = dashboardPage({ ctx, view: await dashboardView({ ctx, query: withoutPeriod.data }) });
-    const typed = (v: unknown) => (typeof v === 'string' ? v.slice(0, 40) : '');
-    res.status(422).render('dashboard/index', { ...page, values: { ...page.values, from: typed(req.query.from), to: typed(req.query.to) }, periodError: tOf(ctx)(badDay ? 'dashboard.errors.badDay' : PERIOD_ERROR_KEY) });
+    await renderDashboard(req, res, readDashboardFilters(dashboardQuery, req.query));
   });
 
   return router;
