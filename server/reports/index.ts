@@ -1,6 +1,7 @@
 // The steering-committee report: the dashboard's figures for a period, as labelled tables in one
 // language, exported as CSV (Excel-friendly) and PDF (with a font that has Vietnamese glyphs).
 import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { Context } from '../context.ts';
 import { translator, type Locale } from '../i18n/index.ts';
@@ -81,9 +82,50 @@ const fontDir = path.join(path.dirname(require.resolve('dejavu-fonts-ttf/package
 export const REPORT_FONT = path.join(fontDir, 'DejaVuSans.ttf');
 export const REPORT_FONT_BOLD = path.join(fontDir, 'DejaVuSans-Bold.ttf');
 
+/**
+ * PDFKit, its fonts' bytes read once and each parsed once per process. PDFKit parses a registered
+ * font again for every document (fontkit.create: its tables, then each glyph it draws decoded
+ * anew), and most of the Vietnamese report's text is beyond Latin-1: that was most of its time
+ * (bench/report-pdf.ts). PDFKit takes a font only as a path or bytes, and fontkit's exports cannot
+ * be redefined, so PDFKit is given, through the module cache before it first loads, a fontkit whose
+ * `create` keeps the font parsed from these two Buffers (held here, never handed out): any other
+ * bytes are parsed as before. A fontkit font is safe to share: each document takes its own subset,
+ * and a layout runs synchronously to its end. Should PDFKit be loaded before (a test's fixtures),
+ * it keeps its own fontkit: the report is as right, only slower.
+ */
+let pdfEngine: Promise<{ PDFDocument: typeof import('pdfkit'); body: Buffer; bold: Buffer }> | undefined;
+export function loadPdfEngine() {
+  pdfEngine ??= (async () => {
+    const [body, bold] = await Promise.all([readFile(REPORT_FONT), readFile(REPORT_FONT_BOLD)]);
+    const fromPdfkit = createRequire(require.resolve('pdfkit'));
+    const fontkitPath = fromPdfkit.resolve('fontkit');
+    const fontkit = fromPdfkit('fontkit') as { create: (buf: Uint8Array, family?: string | null) => unknown };
+    const cached = fromPdfkit.cache[fontkitPath];
+    if (cached && cached.exports === fontkit) {
+      const parsed = new Map<Uint8Array, unknown>();
+      cached.exports = Object.create(fontkit, {
+        create: {
+          enumerable: true,
+          value: (buf: Uint8Array, family?: string | null) => {
+            if (family || (buf !== body && buf !== bold)) return fontkit.create(buf, family);
+            if (!parsed.has(buf)) parsed.set(buf, fontkit.create(buf));
+            return parsed.get(buf);
+          },
+        },
+      });
+    }
+    // Loaded on first use: PDFKit and its fonts cost ~0.7 s at start for a report opened weekly.
+    const { default: PDFDocument } = await import('pdfkit');
+    return { PDFDocument, body, bold };
+  })().catch((err: unknown) => {
+    pdfEngine = undefined;
+    throw err;
+  });
+  return pdfEngine;
+}
+
 export async function steeringPdf(r: SteeringReport): Promise<Buffer> {
-  // Loaded on first use: PDFKit and its fonts cost ~0.2 s at start for a report opened weekly.
-  const { default: PDFDocument } = await import('pdfkit');
+  const { PDFDocument, body, bold } = await loadPdfEngine();
   return new Promise((resolve, reject) => {
     const doc = new PDFDocument({ size: 'A4', margin: 48, info: { Title: r.title, Creator: 'Talent Programme' }, lang: r.locale === 'vi' ? 'vi-VN' : 'en-GB' } as PDFKit.PDFDocumentOptions);
     const chunks: Buffer[] = [];
@@ -91,8 +133,8 @@ export async function steeringPdf(r: SteeringReport): Promise<Buffer> {
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
     // Helvetica, PDFKit's default, has no Vietnamese glyphs: DejaVu Sans is embedded (subset).
-    doc.registerFont('body', REPORT_FONT);
-    doc.registerFont('bold', REPORT_FONT_BOLD);
+    doc.registerFont('body', body);
+    doc.registerFont('bold', bold);
     const left = doc.page.margins.left;
     const width = doc.page.width - doc.page.margins.left - doc.page.margins.right;
     const bottom = () => doc.page.height - doc.page.margins.bottom;
