@@ -7,7 +7,7 @@ import { answersItsOwnQuery } from '../server/http/input-guard.ts';
 import { isLocale, LOCALES, translator } from '../server/i18n/index.ts';
 import { filterQueryFields, PERIOD_ERROR, readDashboardFilters, validPeriod } from '../server/dashboard/filter.ts';
 import { renderDashboard } from './dashboard.ts';
-import { buildSteeringReport, exportSteeringReport } from '../server/reports/index.ts';
+import { buildSteeringReport, exportSteeringReport, REPORT_FORMATS } from '../server/reports/index.ts';
 import { steeringPage } from '../server/reports/present.ts';
 
 /** The dashboard's filters, and the report's language (anything else than vi/en: the page's). */
@@ -47,7 +47,7 @@ export function reportsRoutes(_app: AppContext): Router {
     res.render('reports/steering', steeringPage({ report: await buildSteeringReport({ ctx, query, locale }) }));
   });
 
-  for (const format of ['csv', 'pdf'] as const) {
+  for (const format of REPORT_FORMATS) {
     router.get(`/reports/steering.${format}`, viewers, async (req, res) => {
       const { ctx } = req;
       const read = await readReportQuery(req, res);

@@ -29,6 +29,7 @@ export function dashboardPage({ ctx, view }: { ctx: Context; view: DashboardView
     reportUrl: `/reports/steering${query ? `?${query}` : ''}`,
     csvUrl: `/reports/steering.csv${query ? `?${query}` : ''}`,
     pdfUrl: `/reports/steering.pdf${query ? `?${query}` : ''}`,
+    xlsxUrl: `/reports/steering.xlsx${query ? `?${query}` : ''}`,
     isAdmin: ctx.actor?.role === 'admin',
     forecastArrivals: view.forecastArrivals ? presentForecastArrivals(ctx, view.forecastArrivals) : undefined,
     decisions: view.decisions.map((d) => {

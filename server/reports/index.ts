@@ -179,12 +179,76 @@ export async function steeringPdf(r: SteeringReport): Promise<Buffer> {
   });
 }
 
+// ---- XLSX ----
+
+/** Vietnam's offset: Excel has no time zones, so the generation time is written as Vietnam's wall clock, its format naming the zone. */
+const VN_OFFSET_MS = 7 * 3600 * 1000;
+const ymdDate = (ymd: string) => new Date(`${ymd}T00:00:00Z`);
+/** Cell formats in the report's language (the CSV's ISO days are for machines; these are for people). */
+const XLSX_FORMATS = {
+  en: { day: 'd mmm yyyy', month: 'mmm yyyy', dateTime: 'd mmm yyyy hh:mm "(UTC+7)"' },
+  vi: { day: 'd/m/yyyy', month: 'm/yyyy', dateTime: 'd/m/yyyy hh:mm "(UTC+7)"' },
+} as const;
+
+/**
+ * The report as an Excel workbook: the CSV's layout on one sheet, numbers as numbers, days, months
+ * and the generation time as dates, headers in the report's language. A CSV opened in Excel on a
+ * Vietnamese Windows (list separator ";", decimal mark ",") lands in one column; a workbook opens
+ * the same everywhere. Text cells starting with = + - @ are written as text, never as formulas.
+ */
+export async function steeringXlsx(r: SteeringReport): Promise<Buffer> {
+  // Loaded on first use, as PDFKit.
+  const { default: ExcelJS } = await import('exceljs');
+  const fmt = XLSX_FORMATS[r.locale];
+  const wb = new ExcelJS.Workbook();
+  wb.creator = 'Talent Programme';
+  wb.created = r.data.generatedAt;
+  const ws = wb.addWorksheet(translator(r.locale)('reports.sheet'));
+  ws.getColumn(1).width = 48;
+  for (let c = 2; c <= 6; c++) ws.getColumn(c).width = 18;
+  const title = ws.addRow([r.title]);
+  title.font = { bold: true, size: 14 };
+  const f = r.resolved.filter;
+  const t = translator(r.locale);
+  for (const [label, human] of r.meta) {
+    // The period, the generation time and the total as dates and a number; the rest as the page says it.
+    if (label === t('reports.meta.period') && (f.from || f.to)) {
+      const row = ws.addRow([label, f.from ? ymdDate(f.from) : '…', f.to ? ymdDate(f.to) : '…']);
+      for (const c of [2, 3]) row.getCell(c).numFmt = fmt.day;
+    } else if (label === t('reports.meta.generated')) {
+      ws.addRow([label, new Date(r.data.generatedAt.getTime() + VN_OFFSET_MS)]).getCell(2).numFmt = fmt.dateTime;
+    } else if (label === t('reports.meta.total')) {
+      ws.addRow([label, r.data.total]);
+    } else ws.addRow([label, human]);
+  }
+  for (const tb of r.tables) {
+    ws.addRow([]);
+    ws.addRow([tb.title]).font = { bold: true, size: 12 };
+    ws.addRow(tb.columns).font = { bold: true };
+    for (const cells of tb.rows) {
+      const row = ws.addRow(cells.map((c) => (c === null ? null : typeof c === 'object' ? ymdDate(`${c.month}-01`) : c)));
+      cells.forEach((c, i) => {
+        if (c !== null && typeof c === 'object') row.getCell(i + 1).numFmt = fmt.month;
+      });
+    }
+  }
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
 /** File name for downloads, e.g. steering-report-2026-01-01_2026-06-30-vi.csv */
-export function reportFileName(r: SteeringReport, ext: 'csv' | 'pdf'): string {
+export function reportFileName(r: SteeringReport, ext: ReportFormat): string {
   const f = r.resolved.filter;
   const period = f.from || f.to ? `-${f.from ?? 'start'}_${f.to ?? 'today'}` : '';
   return `steering-report${period}-${r.locale}.${ext}`;
 }
+
+export const REPORT_FORMATS = ['csv', 'pdf', 'xlsx'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+const CONTENT_TYPES: Record<ReportFormat, string> = {
+  csv: 'text/csv; charset=utf-8',
+  pdf: 'application/pdf',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};
 
 export interface ReportFile {
   body: Buffer;
@@ -193,9 +257,9 @@ export interface ReportFile {
 }
 
 /** The report as a file to download; who exported what (personal figures leave the system) is audited. */
-export async function exportSteeringReport(opts: SteeringReportOptions & { format: 'csv' | 'pdf' }): Promise<ReportFile> {
+export async function exportSteeringReport(opts: SteeringReportOptions & { format: ReportFormat }): Promise<ReportFile> {
   const r = await buildSteeringReport(opts);
-  const body = opts.format === 'csv' ? Buffer.from(steeringCsv(r), 'utf8') : await steeringPdf(r);
+  const body = opts.format === 'csv' ? Buffer.from(steeringCsv(r), 'utf8') : opts.format === 'pdf' ? await steeringPdf(r) : await steeringXlsx(r);
   await recordAudit(opts.ctx, { action: 'report.export', targetType: 'report', targetId: 'steering', summary: { format: opts.format, ...r.resolved.values } });
-  return { body, contentType: opts.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/pdf', fileName: reportFileName(r, opts.format) };
+  return { body, contentType: CONTENT_TYPES[opts.format], fileName: reportFileName(r, opts.format) };
 }
