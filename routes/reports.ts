@@ -6,7 +6,8 @@ import { allow } from '../server/http/allow.ts';
 import { answersItsOwnQuery } from '../server/http/input-guard.ts';
 import { isLocale, LOCALES, translator } from '../server/i18n/index.ts';
 import { filterQueryFields, PERIOD_ERROR, readDashboardFilters, validPeriod } from '../server/dashboard/filter.ts';
-import { renderDashboard } from './dashboard.ts';
+import { dashboardView } from '../server/dashboard/index.ts';
+import { dashboardFilterPage } from '../server/dashboard/present.ts';
 import { buildSteeringReport, exportSteeringReport, REPORT_FORMATS } from '../server/reports/index.ts';
 import { steeringPage } from '../server/reports/present.ts';
 
@@ -23,7 +24,9 @@ const reportQuery = z
 async function readReportQuery(req: Request, res: Response) {
   const read = readDashboardFilters(reportQuery, req.query);
   if (read.errors) {
-    await renderDashboard(req, res, read);
+    const { ctx } = req;
+    const { status, page } = dashboardFilterPage({ ctx, view: await dashboardView({ ctx, query: read.data }), read });
+    res.status(status).render('dashboard/index', page);
     return undefined;
   }
   const { lang, ...query } = read.data;

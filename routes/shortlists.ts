@@ -19,7 +19,7 @@ import { addPanelMember, panelOf, removePanelMember } from '../server/evaluation
 import { comparePage, confirmDecisionPage, panelPage, shortlistCasePage, shortlistIndexPage, shortlistPage, type CaseFormState } from '../server/evaluations/present.ts';
 import { REASON_MAX, REASON_MIN } from '../server/evaluations/decision.ts';
 import { formVersion } from '../server/http/forms.ts';
-import { readFilters } from '../server/http/filter-query.ts';
+import { readFilters } from '../server/support/filter-query.ts';
 import { tOf } from '../server/context.ts';
 import type { StepPreview } from '../server/workflow/index.ts';
 

@@ -7,7 +7,7 @@ import { Institute } from '../../models/institute.ts';
 import { actorOf, type Context } from '../context.ts';
 import { ForbiddenError, NotFoundError } from '../errors.ts';
 import { dashboardInstitute } from '../policies/dashboard.ts';
-import { readFilters, type FilterRead } from '../http/filter-query.ts';
+import { readFilters, type FilterRead } from '../support/filter-query.ts';
 import type { DashboardFilter } from './index.ts';
 
 const BAD_FILTER = { error: 'dashboard.errors.badFilter' };

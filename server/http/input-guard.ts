@@ -36,7 +36,7 @@ export function isFormShaped(body: Record<string, unknown>): boolean {
 }
 
 /**
- * Filter pages (GET) that read their query with readFilters (server/http/filter-query.ts), which
+ * Filter pages (GET) that read their query with readFilters (server/support/filter-query.ts), which
  * takes only its own plain names and says an operator or bracketed name above the page's filter
  * form (422): `?minScore[$gt]=` there keeps the page and its form instead of a bare 400 page.
  */
