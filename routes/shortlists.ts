@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
 import { PANEL_STAGES, RECOMMENDATIONS, TRACKS } from '../models/constants.ts';
 import { allow } from '../server/http/allow.ts';
+import { answersItsOwnQuery } from '../server/http/input-guard.ts';
 import { reloadTo } from '../server/http/reload.ts';
 import { authorize } from '../server/policies/index.ts';
 import { BadRequestError, ConflictError, NotFoundError, ValidationError, type FieldErrors } from '../server/errors.ts';
@@ -18,6 +19,8 @@ import { addPanelMember, panelOf, removePanelMember } from '../server/evaluation
 import { comparePage, confirmDecisionPage, panelPage, shortlistCasePage, shortlistIndexPage, shortlistPage, type CaseFormState } from '../server/evaluations/present.ts';
 import { REASON_MAX, REASON_MIN } from '../server/evaluations/decision.ts';
 import { formVersion } from '../server/http/forms.ts';
+import { readFilters } from '../server/support/filter-query.ts';
+import { tOf } from '../server/context.ts';
 import type { StepPreview } from '../server/workflow/index.ts';
 
 /** A query parameter given twice (an array) is ignored, as if absent. */
@@ -32,6 +35,8 @@ const shortlistQuery = z.object({
   sort: param(z.union([z.literal(''), z.enum(SHORTLIST_SORTS)])),
   page: param(z.coerce.number().int().min(1).max(10_000)),
 });
+
+const SHORTLIST_FILTERS = Object.keys(shortlistQuery.shape);
 
 /** `?ids=a,b&ids=c`: two to four distinct case ids. */
 const compareQuery = z.object({
@@ -116,6 +121,7 @@ const removeMemberBody = z.object({ userId: z.string().regex(/^[a-f0-9]{24}$/i) 
 
 export function shortlistsRoutes(app: AppContext): Router {
   const router = Router();
+  answersItsOwnQuery(/^\/shortlists\/[^/]+\/?$/);
   const staff = allow('role.staff');
 
   // The addresses a refused form leaves in the address bar (POST-only actions): reopened, they are the decision page.
@@ -130,10 +136,18 @@ export function shortlistsRoutes(app: AppContext): Router {
     const { ctx } = req;
     const call = await findCall(req.params.callId);
     authorize(ctx.actor, 'shortlist.open', call, 'shortlists.errors.notYourCall');
-    const parsed = shortlistQuery.safeParse(req.query);
-    if (!parsed.success) throw new BadRequestError('shortlists.errors.badFilter');
-    const list = await loadShortlist({ ctx, call, query: parsed.data });
-    res.render('shortlists/call', shortlistPage({ ctx, call, list, query: parsed.data }));
+    // A filter that cannot be read (an address edited by hand): the list with the others applied,
+    // it as typed and what to fix beside it (422), not a bare 400 page that lost every filter.
+    const read = readFilters(shortlistQuery, req.query, { fields: SHORTLIST_FILTERS, formError: 'shortlists.errors.badFilter' });
+    const list = await loadShortlist({ ctx, call, query: read.data });
+    const page = shortlistPage({ ctx, call, list, query: read.data });
+    if (!read.errors) {
+      res.render('shortlists/call', page);
+      return;
+    }
+    const t = tOf(ctx);
+    const errors = Object.fromEntries(Object.entries(read.errors).map(([k, key]) => [k, t(k === 'form' ? key : `shortlists.errors.filter.${k}`)]));
+    res.status(422).render('shortlists/call', { ...page, q: { ...page.q, ...read.typed }, errors });
   });
 
   router.get('/shortlists/:callId/compare', staff, async (req, res) => {

@@ -7,12 +7,14 @@ import { Institute } from '../../models/institute.ts';
 import { actorOf, type Context } from '../context.ts';
 import { ForbiddenError, NotFoundError } from '../errors.ts';
 import { dashboardInstitute } from '../policies/dashboard.ts';
+import { readFilters, type FilterRead } from '../support/filter-query.ts';
 import type { DashboardFilter } from './index.ts';
 
 const BAD_FILTER = { error: 'dashboard.errors.badFilter' };
+const BAD_DAY = { error: 'dashboard.errors.badDay' };
 /** A query parameter given twice (an array) is ignored, as if absent. */
 const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
-const ymd = z.union([z.literal('', BAD_FILTER), z.string(BAD_FILTER).regex(/^\d{4}-\d{2}-\d{2}$/, BAD_FILTER).refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), BAD_FILTER)], BAD_FILTER);
+const ymd = z.union([z.literal('', BAD_DAY), z.string(BAD_DAY).regex(/^\d{4}-\d{2}-\d{2}$/, BAD_DAY).refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), BAD_DAY)], BAD_DAY);
 const id = z.union([z.literal('', BAD_FILTER), z.string(BAD_FILTER).regex(/^[a-f0-9]{24}$/i, BAD_FILTER)], BAD_FILTER);
 
 /**
@@ -25,6 +27,7 @@ export const filterQueryFields = {
   to: z.preprocess(text, ymd.optional()),
   institute: z.preprocess(text, id.optional()),
 };
+export const FILTER_FIELDS = ['call', 'from', 'to', 'institute'] as const;
 export type FilterQuery = { call?: string; from?: string; to?: string; institute?: string };
 
 export function validPeriod(q: FilterQuery): boolean {
@@ -33,6 +36,14 @@ export function validPeriod(q: FilterQuery): boolean {
 /** The message of a period that ends before it starts (zod rewrites PERIOD_ERROR's own fields: compare with this). */
 export const PERIOD_ERROR_KEY = 'dashboard.errors.badPeriod';
 export const PERIOD_ERROR = { message: PERIOD_ERROR_KEY };
+
+/**
+ * The dashboard's filters read from a query by `schema` (filterQueryFields, maybe with more): a
+ * filter that cannot be read is left out and said beside its field (a wrong period: beside its end).
+ */
+export function readDashboardFilters<T extends FilterQuery>(schema: z.ZodType<T>, query: Record<string, unknown>): FilterRead<T> {
+  return readFilters(schema, query, { fields: FILTER_FIELDS, cross: ['from', 'to'], formError: BAD_FILTER.error });
+}
 
 type Localized = { vi?: string | null; en?: string | null } | null | undefined;
 

@@ -2,7 +2,8 @@
 // links to the steering report with the same filters.
 import { tOf, type Context } from '../context.ts';
 import type { DashboardView } from './index.ts';
-import type { ResolvedFilter } from './filter.ts';
+import type { FilterQuery, ResolvedFilter } from './filter.ts';
+import type { FilterRead } from '../support/filter-query.ts';
 import { figureTables, withCells } from './tables.ts';
 import { presentForecastArrivals } from '../planner/arrivals.ts';
 import { withFields } from '../support/with-fields.ts';
@@ -29,6 +30,7 @@ export function dashboardPage({ ctx, view }: { ctx: Context; view: DashboardView
     reportUrl: `/reports/steering${query ? `?${query}` : ''}`,
     csvUrl: `/reports/steering.csv${query ? `?${query}` : ''}`,
     pdfUrl: `/reports/steering.pdf${query ? `?${query}` : ''}`,
+    xlsxUrl: `/reports/steering.xlsx${query ? `?${query}` : ''}`,
     isAdmin: ctx.actor?.role === 'admin',
     forecastArrivals: view.forecastArrivals ? presentForecastArrivals(ctx, view.forecastArrivals) : undefined,
     decisions: view.decisions.map((d) => {
@@ -51,4 +53,21 @@ export function dashboardPage({ ctx, view }: { ctx: Context; view: DashboardView
     styles: ['/static/css/leaders.css'],
     scripts: ['/vendor/chart.js', '/static/js/dashboard.js'],
   };
+}
+
+/**
+ * The dashboard for its filters as read. A filter that cannot be read (a period that ends before it
+ * starts, a day not YYYY-MM-DD, a list or an operator where one value goes: an address edited by
+ * hand) is said beside its field in the page's language, as typed, with the rest applied (422): a
+ * 400 page took the dashboard away. The steering report answers bad filters with this page too (its
+ * filter form is here), its downloads included.
+ */
+export function dashboardFilterPage({ ctx, view, read }: { ctx: Context; view: DashboardView; read: FilterRead<FilterQuery> }) {
+  const page = dashboardPage({ ctx, view });
+  if (!read.errors) return { status: 200, page };
+  const t = tOf(ctx);
+  const errors = Object.fromEntries(Object.entries(read.errors).map(([k, key]) => [k, t(key)]));
+  // Only administrators have the institute field: anyone else is told above the form.
+  if (!page.isAdmin && errors.institute) errors.form ??= errors.institute;
+  return { status: 422, page: { ...page, values: { ...page.values, ...read.typed, institute: page.isAdmin ? read.typed.institute : '' }, errors } };
 }

@@ -35,13 +35,26 @@ export function isFormShaped(body: Record<string, unknown>): boolean {
   return Object.entries(body).every(([k, v]) => isText(k) && (isScalar(v) || (Array.isArray(v) && v.every(isScalar))));
 }
 
+/**
+ * Filter pages (GET) that read their query with readFilters (server/support/filter-query.ts), which
+ * takes only its own plain names and says an operator or bracketed name above the page's filter
+ * form (422): `?minScore[$gt]=` there keeps the page and its form instead of a bare 400 page.
+ */
+const ownQueryPaths: RegExp[] = [];
+export function answersItsOwnQuery(path: RegExp): void {
+  if (!ownQueryPaths.some((p) => String(p) === String(path))) ownQueryPaths.push(path);
+}
+function answersOwnQuery(req: Parameters<RequestHandler>[0]): boolean {
+  return (req.method === 'GET' || req.method === 'HEAD') && ownQueryPaths.some((p) => p.test(req.path));
+}
+
 /** Why the request's input is refused, or undefined. */
 function refusal(req: Parameters<RequestHandler>[0]): BadRequestError | undefined {
   // Routes read fields of a plain object: no body (or one in a type not parsed here) is an empty
   // form; a JSON array or scalar is refused.
   if (req.body === undefined || req.body === null) req.body = {};
   else if (typeof req.body !== 'object' || Array.isArray(req.body)) return new BadRequestError('errors.badRequest');
-  if (hasUnsafeKey(req.body) || hasUnsafeKey(req.query)) return new BadRequestError('errors.unsafeInput');
+  if (hasUnsafeKey(req.body) || (hasUnsafeKey(req.query) && !answersOwnQuery(req))) return new BadRequestError('errors.unsafeInput');
   if (!isFormShaped(req.body as Record<string, unknown>)) return new BadRequestError('errors.badRequest');
   return undefined;
 }

@@ -1,6 +1,7 @@
 // The steering-committee report: the dashboard's figures for a period, as labelled tables in one
 // language, exported as CSV (Excel-friendly) and PDF (with a font that has Vietnamese glyphs).
 import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { Context } from '../context.ts';
 import { translator, type Locale } from '../i18n/index.ts';
@@ -83,9 +84,50 @@ const fontDir = path.join(path.dirname(require.resolve('dejavu-fonts-ttf/package
 export const REPORT_FONT = path.join(fontDir, 'DejaVuSans.ttf');
 export const REPORT_FONT_BOLD = path.join(fontDir, 'DejaVuSans-Bold.ttf');
 
+/**
+ * PDFKit, its fonts' bytes read once and each parsed once per process. PDFKit parses a registered
+ * font again for every document (fontkit.create: its tables, then each glyph it draws decoded
+ * anew), and most of the Vietnamese report's text is beyond Latin-1: that was most of its time
+ * (bench/report-pdf.ts). PDFKit takes a font only as a path or bytes, and fontkit's exports cannot
+ * be redefined, so PDFKit is given, through the module cache before it first loads, a fontkit whose
+ * `create` keeps the font parsed from these two Buffers (held here, never handed out): any other
+ * bytes are parsed as before. A fontkit font is safe to share: each document takes its own subset,
+ * and a layout runs synchronously to its end. Should PDFKit be loaded before (a test's fixtures),
+ * it keeps its own fontkit: the report is as right, only slower.
+ */
+let pdfEngine: Promise<{ PDFDocument: typeof import('pdfkit'); body: Buffer; bold: Buffer }> | undefined;
+export function loadPdfEngine() {
+  pdfEngine ??= (async () => {
+    const [body, bold] = await Promise.all([readFile(REPORT_FONT), readFile(REPORT_FONT_BOLD)]);
+    const fromPdfkit = createRequire(require.resolve('pdfkit'));
+    const fontkitPath = fromPdfkit.resolve('fontkit');
+    const fontkit = fromPdfkit('fontkit') as { create: (buf: Uint8Array, family?: string | null) => unknown };
+    const cached = fromPdfkit.cache[fontkitPath];
+    if (cached && cached.exports === fontkit) {
+      const parsed = new Map<Uint8Array, unknown>();
+      cached.exports = Object.create(fontkit, {
+        create: {
+          enumerable: true,
+          value: (buf: Uint8Array, family?: string | null) => {
+            if (family || (buf !== body && buf !== bold)) return fontkit.create(buf, family);
+            if (!parsed.has(buf)) parsed.set(buf, fontkit.create(buf));
+            return parsed.get(buf);
+          },
+        },
+      });
+    }
+    // Loaded on first use: PDFKit and its fonts cost ~0.7 s at start for a report opened weekly.
+    const { default: PDFDocument } = await import('pdfkit');
+    return { PDFDocument, body, bold };
+  })().catch((err: unknown) => {
+    pdfEngine = undefined;
+    throw err;
+  });
+  return pdfEngine;
+}
+
 export async function steeringPdf(r: SteeringReport): Promise<Buffer> {
-  // Loaded on first use: PDFKit and its fonts cost ~0.2 s at start for a report opened weekly.
-  const { default: PDFDocument } = await import('pdfkit');
+  const { PDFDocument, body, bold } = await loadPdfEngine();
   return new Promise((resolve, reject) => {
     const doc = new PDFDocument({ size: 'A4', margin: 48, info: { Title: r.title, Creator: 'Talent Programme' }, lang: r.locale === 'vi' ? 'vi-VN' : 'en-GB' } as PDFKit.PDFDocumentOptions);
     const chunks: Buffer[] = [];
@@ -93,8 +135,8 @@ export async function steeringPdf(r: SteeringReport): Promise<Buffer> {
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
     // Helvetica, PDFKit's default, has no Vietnamese glyphs: DejaVu Sans is embedded (subset).
-    doc.registerFont('body', REPORT_FONT);
-    doc.registerFont('bold', REPORT_FONT_BOLD);
+    doc.registerFont('body', body);
+    doc.registerFont('bold', bold);
     const left = doc.page.margins.left;
     const width = doc.page.width - doc.page.margins.left - doc.page.margins.right;
     const bottom = () => doc.page.height - doc.page.margins.bottom;
@@ -139,12 +181,76 @@ export async function steeringPdf(r: SteeringReport): Promise<Buffer> {
   });
 }
 
+// ---- XLSX ----
+
+/** Vietnam's offset: Excel has no time zones, so the generation time is written as Vietnam's wall clock, its format naming the zone. */
+const VN_OFFSET_MS = 7 * 3600 * 1000;
+const ymdDate = (ymd: string) => new Date(`${ymd}T00:00:00Z`);
+/** Cell formats in the report's language (the CSV's ISO days are for machines; these are for people). */
+const XLSX_FORMATS = {
+  en: { day: 'd mmm yyyy', month: 'mmm yyyy', dateTime: 'd mmm yyyy hh:mm "(UTC+7)"' },
+  vi: { day: 'd/m/yyyy', month: 'm/yyyy', dateTime: 'd/m/yyyy hh:mm "(UTC+7)"' },
+} as const;
+
+/**
+ * The report as an Excel workbook: the CSV's layout on one sheet, numbers as numbers, days, months
+ * and the generation time as dates, headers in the report's language. A CSV opened in Excel on a
+ * Vietnamese Windows (list separator ";", decimal mark ",") lands in one column; a workbook opens
+ * the same everywhere. Text cells starting with = + - @ are written as text, never as formulas.
+ */
+export async function steeringXlsx(r: SteeringReport): Promise<Buffer> {
+  // Loaded on first use, as PDFKit.
+  const { default: ExcelJS } = await import('exceljs');
+  const fmt = XLSX_FORMATS[r.locale];
+  const wb = new ExcelJS.Workbook();
+  wb.creator = 'Talent Programme';
+  wb.created = r.data.generatedAt;
+  const ws = wb.addWorksheet(translator(r.locale)('reports.sheet'));
+  ws.getColumn(1).width = 48;
+  for (let c = 2; c <= 6; c++) ws.getColumn(c).width = 18;
+  const title = ws.addRow([r.title]);
+  title.font = { bold: true, size: 14 };
+  const f = r.resolved.filter;
+  const t = translator(r.locale);
+  for (const [label, human] of r.meta) {
+    // The period, the generation time and the total as dates and a number; the rest as the page says it.
+    if (label === t('reports.meta.period') && (f.from || f.to)) {
+      const row = ws.addRow([label, f.from ? ymdDate(f.from) : '…', f.to ? ymdDate(f.to) : '…']);
+      for (const c of [2, 3]) row.getCell(c).numFmt = fmt.day;
+    } else if (label === t('reports.meta.generated')) {
+      ws.addRow([label, new Date(r.data.generatedAt.getTime() + VN_OFFSET_MS)]).getCell(2).numFmt = fmt.dateTime;
+    } else if (label === t('reports.meta.total')) {
+      ws.addRow([label, r.data.total]);
+    } else ws.addRow([label, human]);
+  }
+  for (const tb of r.tables) {
+    ws.addRow([]);
+    ws.addRow([tb.title]).font = { bold: true, size: 12 };
+    ws.addRow(tb.columns).font = { bold: true };
+    for (const cells of tb.rows) {
+      const row = ws.addRow(cells.map((c) => (c === null ? null : typeof c === 'object' ? ymdDate(`${c.month}-01`) : c)));
+      cells.forEach((c, i) => {
+        if (c !== null && typeof c === 'object') row.getCell(i + 1).numFmt = fmt.month;
+      });
+    }
+  }
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
 /** File name for downloads, e.g. steering-report-2026-01-01_2026-06-30-vi.csv */
-export function reportFileName(r: SteeringReport, ext: 'csv' | 'pdf'): string {
+export function reportFileName(r: SteeringReport, ext: ReportFormat): string {
   const f = r.resolved.filter;
   const period = f.from || f.to ? `-${f.from ?? 'start'}_${f.to ?? 'today'}` : '';
   return `steering-report${period}-${r.locale}.${ext}`;
 }
+
+export const REPORT_FORMATS = ['csv', 'pdf', 'xlsx'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+const CONTENT_TYPES: Record<ReportFormat, string> = {
+  csv: 'text/csv; charset=utf-8',
+  pdf: 'application/pdf',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};
 
 export interface ReportFile {
   body: Buffer;
@@ -153,9 +259,9 @@ export interface ReportFile {
 }
 
 /** The report as a file to download; who exported what (personal figures leave the system) is audited. */
-export async function exportSteeringReport(opts: SteeringReportOptions & { format: 'csv' | 'pdf' }): Promise<ReportFile> {
+export async function exportSteeringReport(opts: SteeringReportOptions & { format: ReportFormat }): Promise<ReportFile> {
   const r = await buildSteeringReport(opts);
-  const body = opts.format === 'csv' ? Buffer.from(steeringCsv(r), 'utf8') : await steeringPdf(r);
+  const body = opts.format === 'csv' ? Buffer.from(steeringCsv(r), 'utf8') : opts.format === 'pdf' ? await steeringPdf(r) : await steeringXlsx(r);
   await recordAudit(opts.ctx, { action: 'report.export', targetType: 'report', targetId: 'steering', summary: { format: opts.format, ...r.resolved.values } });
-  return { body, contentType: opts.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/pdf', fileName: reportFileName(r, opts.format) };
+  return { body, contentType: CONTENT_TYPES[opts.format], fileName: reportFileName(r, opts.format) };
 }

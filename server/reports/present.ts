@@ -19,6 +19,7 @@ export function steeringPage({ report: r }: { report: SteeringReport }) {
     reportLocale: locale,
     csvUrl: `/reports/steering.csv${qs(locale)}`,
     pdfUrl: `/reports/steering.pdf${qs(locale)}`,
+    xlsxUrl: `/reports/steering.xlsx${qs(locale)}`,
     otherLangUrl: `/reports/steering${qs(locale === 'vi' ? 'en' : 'vi')}`,
     dashboardUrl: `/dashboard${query.toString() ? `?${query}` : ''}`,
     styles: ['/static/css/leaders.css'],

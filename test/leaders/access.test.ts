@@ -116,8 +116,8 @@ describe('leaders: access across institutes and panels', () => {
     expect(badDay.text).to.include('The period’s days are not dates: choose them in the calendar');
     expect(badDay.text).to.include('value="yesterday"');
     expect(badDay.text).to.include('id="f-call"');
-    // Anything else malformed is still a bad request.
-    expect((await a.get('/dashboard?call=nonsense').set('Accept', 'text/html')).status).to.equal(400);
+    // A call id that cannot be read is said beside the call (test/leaders/bad-filters.test.ts).
+    expect((await a.get('/dashboard?call=nonsense').set('Accept', 'text/html')).status).to.equal(422);
   });
 
   it('keeps the panel page to administrators', async () => {

@@ -1,6 +1,6 @@
 // The dashboard and report filters as the routes read them (server/dashboard/filter.ts): every
-// unreadable filter is refused with the one "bad filter" message (a key the page translates), a
-// period that ends before it starts with its own, and a parameter given twice is ignored.
+// unreadable id is refused with the one "bad filter" message (a key the page translates), a day
+// with "bad day", a period that ends before it starts with its own, and a parameter given twice is ignored.
 import { expect } from 'chai';
 import { z } from 'zod';
 import { filterQueryFields, PERIOD_ERROR, validPeriod } from '../../server/dashboard/filter.ts';
@@ -13,9 +13,15 @@ function messages(query: Record<string, unknown>): string[] {
 }
 
 describe('leaders: dashboard and report filters', () => {
-  it('refuses unreadable dates and ids with the bad-filter key', () => {
-    for (const q of [{ from: 'bad' }, { to: '2026-1-1' }, { from: '2026-13-45' }, { call: 'zz' }, { institute: 'x'.repeat(24) }, { call: '$ne' }]) {
+  it('refuses unreadable ids with the bad-filter key', () => {
+    for (const q of [{ call: 'zz' }, { institute: 'x'.repeat(24) }, { call: '$ne' }]) {
       expect(messages(q), JSON.stringify(q)).to.deep.equal(['dashboard.errors.badFilter']);
+    }
+  });
+
+  it('refuses days not written YYYY-MM-DD with the bad-day key', () => {
+    for (const q of [{ from: 'bad' }, { to: '2026-1-1' }, { from: '2026-13-45' }]) {
+      expect(messages(q), JSON.stringify(q)).to.deep.equal(['dashboard.errors.badDay']);
     }
   });
 

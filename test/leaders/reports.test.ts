@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { translator } from '../../server/i18n/index.ts';
+import { csvField } from '../../server/reports/index.ts';
 import { pdfTextPieces } from './pdf-text.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { agent, type Agent } from '../support/http.ts';
@@ -168,6 +169,59 @@ describe('leaders: dashboard figures and the steering report', () => {
     expect(text).to.include('Số hồ sơ đã nộp,2'); // the call has A and B (C and D are in the other call)
     expect(text).to.include('Giấy phép lao động,1,1');
     expect(text).to.include('Nhật Bản,1');
+  });
+
+  it('exports an Excel workbook: numbers as numbers, the period, months and generation time as dates, headers in the report language', async () => {
+    const { default: ExcelJS } = await import('exceljs');
+    const read = async (url: string) => {
+      const res = await leader.get(url).buffer(true).parse((r, cb) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
+      expect(res.status).to.equal(200);
+      expect(res.headers['content-type']).to.equal('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load(res.body as Buffer as unknown as ArrayBuffer);
+      return { res, ws: wb.worksheets[0]! };
+    };
+    const vi = await read('/reports/steering.xlsx?from=2026-01-01&to=2026-03-31&lang=vi');
+    expect(vi.res.headers['content-disposition']).to.equal('attachment; filename="steering-report-2026-01-01_2026-03-31-vi.xlsx"');
+    const { ws } = vi;
+    const t = translator('vi');
+    expect(ws.name).to.equal('Báo cáo');
+    expect(ws.getCell('A1').value).to.equal('Thu hút nhân tài: báo cáo tiến độ gửi Ban Chỉ đạo');
+    const rowOf = (label: string) => ws.getColumn(1).values.findIndex((v) => v === label);
+    const period = ws.getRow(rowOf(t('reports.meta.period')));
+    expect(period.getCell(2).value).to.deep.equal(new Date('2026-01-01T00:00:00Z'));
+    expect(period.getCell(3).value).to.deep.equal(new Date('2026-03-31T00:00:00Z'));
+    expect(period.getCell(2).numFmt).to.equal('d/m/yyyy');
+    const generated = ws.getRow(rowOf(t('reports.meta.generated'))).getCell(2);
+    expect(generated.value).to.deep.equal(new Date('2026-06-01T07:00:00Z')); // 1 Jun 2026 07:00 in Vietnam
+    expect(generated.numFmt).to.include('(UTC+7)');
+    expect(ws.getRow(rowOf(t('reports.meta.total'))).getCell(2).value).to.equal(3);
+    // The stage table: its header in Vietnamese, its figures numbers.
+    const header = ws.getRow(rowOf(t('dashboard.tables.funnel')) + 1);
+    expect(header.getCell(1).value).to.equal(t('dashboard.cols.stage'));
+    const submitted = ws.getRow(rowOf(t('workflow.stages.submitted')));
+    expect(submitted.getCell(2).value).to.equal(0);
+    expect(submitted.getCell(3).value).to.equal(3);
+    expect(ws.getRow(rowOf(t('workflow.stages.arrived'))).getCell(2).type).to.equal(ExcelJS.ValueType.Number);
+    // The arrivals' month is a date shown as a month.
+    const month = ws.getRow(rowOf(t('dashboard.tables.arrivals')) + 2).getCell(1);
+    expect(month.value).to.deep.equal(new Date('2026-03-01T00:00:00Z'));
+    expect(month.numFmt).to.equal('m/yyyy');
+    const en = await read('/reports/steering.xlsx?lang=en');
+    expect(en.ws.getCell('A1').value).to.equal('Talent attraction: progress report to the steering committee');
+    expect(en.ws.getRow(en.ws.getColumn(1).values.findIndex((v) => v === 'Generated')).getCell(2).numFmt).to.equal('d mmm yyyy hh:mm "(UTC+7)"');
+  });
+
+  it('guards CSV cells against formulas and quotes separators (RFC 4180)', () => {
+    expect(csvField('=HYPERLINK("x")')).to.equal(`"'=HYPERLINK(""x"")"`);
+    for (const s of ['+1', '-1', '@SUM(A1)']) expect(csvField(s)).to.equal(`'${s}`);
+    expect(csvField('a,b')).to.equal('"a,b"');
+    expect(csvField('a\nb')).to.equal('"a\nb"');
+    expect(csvField(-2)).to.equal('-2'); // a number is a number
   });
 
   it('renders a PDF that embeds DejaVu Sans for the Vietnamese text', async () => {

@@ -106,6 +106,7 @@ const INVENTORY: Record<string, Kind> = {
   'GET /reports/steering': 'list',
   'GET /reports/steering.csv': 'list',
   'GET /reports/steering.pdf': 'list',
+  'GET /reports/steering.xlsx': 'list',
   'GET /calls': 'none',
   'GET /calls/:id': 'none',
   'GET /privacy': 'none',
