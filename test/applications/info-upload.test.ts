@@ -96,7 +96,7 @@ describe('information request: a paper uploaded with the answer', function () {
     await Case.updateOne({ _id: c._id }, { $set: { assignee: hr._id } });
     const ap = await signedIn(t, applicant);
     const mine = await page(ap, `/applications/${c._id}`);
-    expect(mine.text).to.include(`<form method="post" action="/applications/${c._id}/answer" enctype="multipart/form-data">`);
+    expect(mine.text).to.include(`<form method="post" action="/applications/${c._id}/answer" enctype="multipart/form-data" novalidate>`);
     expect(mine.text).to.match(/<input id="f-answer-file" type="file" name="degree_translation"/);
     expect(text(mine.text)).to.include('Upload: Degree translations (certified) (optional)');
 
@@ -139,7 +139,7 @@ describe('information request: a paper uploaded with the answer', function () {
     // A request naming no paper: the plain form, as before.
     const plain = await ask(applicant, '');
     const mine = await page(ap, `/applications/${plain._id}`);
-    expect(mine.text).to.include(`<form method="post" action="/applications/${plain._id}/answer">`);
+    expect(mine.text).to.include(`<form method="post" action="/applications/${plain._id}/answer" novalidate>`);
     expect(mine.text).not.to.include('id="f-answer-file"');
     const done = await post(ap, mine.text, `/applications/${plain._id}/answer`, { version: versionIn(mine.text, `/applications/${plain._id}/answer`), answer: 'Sent by post.' });
     expect(done.status).to.equal(303);
