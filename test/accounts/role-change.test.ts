@@ -224,7 +224,7 @@ describe('accounts: an administrator changes a staff member’s role or institut
     expect((await confirmFrom(a, leader, toAdmin.text)).status).to.equal(303);
     expect((await agent(t.app).get(leaderPath)).status).to.equal(404);
     const vi = await t.smtp.waitForTo(leader.email, /Vai trò/);
-    expect(vi.text).to.include('Địa chỉ lịch riêng của bạn đã ngừng hoạt động').and.not.include('/account/calendar');
+    expect(vi.text).to.include('Địa chỉ lịch riêng của Anh/Chị đã ngừng hoạt động').and.not.include('/account/calendar');
   });
 
   it('the same confirmation sent twice (a double click, at once or one after the other) changes once: one audit event, one e-mail, sessions ended once, cases returned once', async () => {
@@ -367,7 +367,7 @@ describe('accounts: an administrator changes a staff member’s role or institut
         'Đã đổi vai trò hoặc viện của Lãnh Đạo Rời Hội Đồng. Các phiên đăng nhập của họ đã kết thúc, họ đã được thông báo qua e-mail, và họ đã rời 2 hội đồng đánh giá mà họ không còn tham gia được (các phiếu chấm họ đã nộp vẫn được giữ).',
       );
       const mailVi = await t.smtp.waitForTo(leader.email, /Vai trò/);
-      expect(mailVi.text).to.include('Với vai trò mới, bạn đã rời 2 hội đồng đánh giá; các phiếu chấm bạn đã nộp vẫn được lưu giữ.');
+      expect(mailVi.text).to.include('Với vai trò mới, Anh/Chị đã rời 2 hội đồng đánh giá; các phiếu chấm Anh/Chị đã nộp vẫn được lưu giữ.');
 
       // Two panels and two cases, in English; then an e-mail that cannot go: the flash still counts both.
       const callC = await closed(instA._id);

@@ -78,7 +78,7 @@ describe('information request: a paper uploaded with the answer', function () {
 
     for (const [locale, line] of [
       ['en', 'Upload it as "Degree translations (certified)" with your answer on your application page.'],
-      ['vi', 'Hãy tải lên mục "'],
+      ['vi', 'Vui lòng tải lên mục "'],
     ] as const) {
       const applicant = await createUser({ role: 'applicant', locale });
       const asked = await ask(applicant, 'degree_translation');

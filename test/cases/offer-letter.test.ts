@@ -142,10 +142,10 @@ describe('cases: the offer letter and its terms', function () {
     const changed = await makePdf('Offer letter, version 2');
     expect((await send(h, c, { ...terms, offerSalary: '50,000,000 VND' }, { buf: changed, name: 'thu-moi-2.pdf' })).status).to.equal(303);
     await deliver(t, c._id);
-    const ready = await t.smtp.waitForTo(applicant.email, /Thư mời làm việc của bạn đã sẵn sàng/);
+    const ready = await t.smtp.waitForTo(applicant.email, /Thư mời làm việc của Ông\/Bà đã sẵn sàng/);
     expect(ready.text).to.include('trước ngày 21/12/2026 (còn 10 ngày làm việc)');
-    const change = await t.smtp.waitForTo(applicant.email, /Lời mời làm việc của bạn đã thay đổi/);
-    expect(change.text).to.include('Viện đã thay đổi lời mời làm việc của bạn');
+    const change = await t.smtp.waitForTo(applicant.email, /Lời mời làm việc của Ông\/Bà đã thay đổi/);
+    expect(change.text).to.include('Viện đã thay đổi lời mời làm việc của Ông/Bà');
     expect(t.smtp.to(applicant.email).filter((m) => /Thư mời làm việc|Lời mời làm việc/.test(m.subject))).to.have.length(2);
     // The new letter is the one they download; the first stays in the history.
     const now = (await Case.findById(c._id).lean())!;

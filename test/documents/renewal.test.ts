@@ -205,7 +205,7 @@ describe('documents: renewal history', function () {
     // The applicant is told, in Vietnamese, on the real SMTP server: who added what, valid until when.
     await dispatchOnce(t.ctx, { owner: 'test' });
     const mail = await t.smtp.waitForTo(vi.email, /Bộ phận nhân sự đã thêm Hộ chiếu gia hạn/);
-    expect(mail.text).to.include('đã thay bạn tải lên');
+    expect(mail.text).to.include('đã thay Ông/Bà tải lên');
     expect(mail.subject).to.include(c.reference);
     expect(mail.text).to.include('Checking Officer');
     expect(mail.text).to.include('ho-chieu-moi.pdf');

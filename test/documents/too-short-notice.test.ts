@@ -101,8 +101,8 @@ describe('documents: the applicant is told when a passport is not valid long eno
     const required = formatDay(passportRequiredUntil(stored, new Date()), 'vi');
     expect(required).to.match(/^\d{1,2}\/\d{1,2}\/\d{4}$/);
     const mail = await t.smtp.waitForTo(applicant.email, /cần còn hiệu lực đến ngày/);
-    expect(mail.subject).to.equal(`[${c.reference}] Hộ chiếu của bạn cần còn hiệu lực đến ngày ${required}`);
-    expect(mail.text).to.include(`(passport.pdf) của bạn có hiệu lực đến ngày ${expires}. Thời hạn này không đủ cho thẻ tạm trú của bạn: thẻ tạm trú phải hết hạn trước hộ chiếu ít nhất 30 ngày, vì vậy hộ chiếu cần còn hiệu lực đến ít nhất ngày ${required}.`);
+    expect(mail.subject).to.equal(`[${c.reference}] Hộ chiếu của Ông/Bà cần còn hiệu lực đến ngày ${required}`);
+    expect(mail.text).to.include(`(passport.pdf) của Ông/Bà có hiệu lực đến ngày ${expires}. Thời hạn này không đủ cho thẻ tạm trú của Ông/Bà: thẻ tạm trú phải hết hạn trước hộ chiếu ít nhất 30 ngày, vì vậy hộ chiếu cần còn hiệu lực đến ít nhất ngày ${required}.`);
     expect(mail.text).to.include('Vui lòng tải lên hộ chiếu đã gia hạn');
     expect(mail.text).to.include(`${t.baseUrl}/applications/${c._id}?lang=vi#doc-passport`);
   });

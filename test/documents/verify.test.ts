@@ -237,7 +237,7 @@ describe('documents: verification, guard, validity, reminders', function () {
     await dispatchOnce(t.ctx, { owner: 'test' });
     const accepted = await t.smtp.waitForTo(applicant.email, /Giấy tờ được chấp nhận sau khi xem lại/);
     expect(accepted.text).to.include('cv-second.pdf');
-    expect(accepted.text).to.include('bạn không cần gửi phiên bản mới');
+    expect(accepted.text).to.include('Ông/Bà không cần gửi phiên bản mới');
     expect(accepted.text).to.include('Từ bộ phận nhân sự: Trang 2 nằm ở cuối tệp');
     const view = await checklistForCase(second, call, applicant);
     const cv = view.items.find((i) => i.type === 'cv')!;
@@ -330,7 +330,7 @@ describe('documents: verification, guard, validity, reminders', function () {
       const second = await runDocumentExpiryReminders(t.ctx, new Date());
       expect(second.sent).to.equal(0);
       await dispatchOnce(t.ctx, { owner: 'test' });
-      const mail = await t.smtp.waitForTo(applicant.email, /Giấy chứng nhận sức khỏe của bạn hết hạn/);
+      const mail = await t.smtp.waitForTo(applicant.email, /Giấy chứng nhận sức khỏe của Ông\/Bà hết hạn/);
       expect(mail.text).to.include('thủ tục hỗ trợ');
       expect(mail.text).to.include(`/applications/${onboarding._id}`);
     });

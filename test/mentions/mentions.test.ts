@@ -77,8 +77,8 @@ describe('mentions in internal notes', () => {
     expect(items[0]!.key).to.include(String(note._id));
 
     await deliver(t, c._id);
-    const mail = await t.smtp.waitForTo(hoa.email, /nhắc đến bạn/);
-    expect(mail.subject).to.equal(`[${c.reference}] Writer Officer${S} đã nhắc đến bạn trong một ghi chú`);
+    const mail = await t.smtp.waitForTo(hoa.email, /nhắc đến Anh\/Chị/);
+    expect(mail.subject).to.equal(`[${c.reference}] Writer Officer${S} đã nhắc đến Anh/Chị trong một ghi chú`);
     expect(mail.text).to.include('could you call the referee');
     expect(mail.text).to.include(`${t.baseUrl}/cases/${c._id}?lang=vi#notes`); // in the e-mail's language (server/mail/render.ts)
 

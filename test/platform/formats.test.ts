@@ -55,7 +55,7 @@ describe('platform: dates and numbers in Vietnamese and English', () => {
   it('puts the Vietnamese day form in e-mail subjects', async () => {
     const data = { reference: 'TA-2026-000123', documentType: 'Hộ chiếu', expiresOn: at, name: 'Lan', link: 'https://x.test/a' };
     const vi = await renderEmail('document_expiring', 'vi', data, { parts: builtinParts('document_expiring', 'vi') });
-    expect(vi.subject).to.equal('[TA-2026-000123] Hộ chiếu của bạn hết hạn ngày 5/12/2026');
+    expect(vi.subject).to.equal('[TA-2026-000123] Hộ chiếu của Ông/Bà hết hạn ngày 5/12/2026');
     const en = await renderEmail('document_expiring', 'en', data, { parts: builtinParts('document_expiring', 'en') });
     expect(en.subject).to.equal('[TA-2026-000123] Your Hộ chiếu expires on 5 Dec 2026');
   });

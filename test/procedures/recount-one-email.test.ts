@@ -86,8 +86,8 @@ describe('procedures: one e-mail per case for a holiday recount that moves a pro
     expect(mail.text).to.include('- Visa\n  Decision expected by: 9 Mar 2034 (5 working days left); it was 8 Mar 2034.');
     expect(mail.text).to.include('- Work permit: Your signed contract.\n  Due by: 13 Mar 2034 (7 working days left); it was 10 Mar 2034.');
     expect(mail.html).to.include('Decision expected by: 9 Mar 2034 (5 working days left)').and.include('Your signed contract.');
-    const viMail = await t.smtp.waitForTo(applicantVi.email, /Thời hạn mới trong thủ tục của bạn/);
-    expect(viMail.subject).to.equal(`[${vi.reference}] Thời hạn mới trong thủ tục của bạn: 2 thời hạn thay đổi theo lịch nghỉ lễ, sớm nhất là 9/3/2034`);
+    const viMail = await t.smtp.waitForTo(applicantVi.email, /Thời hạn mới trong thủ tục của Ông\/Bà/);
+    expect(viMail.subject).to.equal(`[${vi.reference}] Thời hạn mới trong thủ tục của Ông/Bà: 2 thời hạn thay đổi theo lịch nghỉ lễ, sớm nhất là 9/3/2034`);
     expect(viMail.text).to.include('Ngày nghỉ lễ 6/3/2034 (Ngày nghỉ gộp) đã được thêm vào lịch.');
     expect(viMail.text).to.include('- Thị thực\n  Dự kiến có quyết định trước: 9/3/2034 (còn 5 ngày làm việc); trước đây là 8/3/2034.');
     expect(viMail.text).to.include('Hợp đồng đã ký.').and.include('Hạn: 13/3/2034 (còn 7 ngày làm việc); trước đây là 10/3/2034.');

@@ -8,6 +8,11 @@ import { renderEmail as render } from '../../server/mail/render.ts';
 
 const renderEmail = (template: string, locale: 'vi' | 'en', data: Record<string, unknown>) => render(template, locale, data, { version: 0 });
 import { WORKFLOW_TEMPLATES } from '../../server/workflow/index.ts';
+import { builtinParts, listTemplateNames, sampleData } from '../../server/mail/templates.ts';
+import { procedureWords, type TrackState } from '../../server/procedures/service.ts';
+import { translator } from '../../server/i18n/index.ts';
+import { WorkingCalendar } from '../../server/calendar/index.ts';
+import { VN_HOLIDAYS } from '../../server/calendar/holidays-vn.ts';
 
 describe('workflow: e-mail templates', () => {
   const data = {
@@ -51,7 +56,7 @@ describe('workflow: e-mail templates', () => {
   it('renders the overdue digest in both languages', async () => {
     const vi = await renderEmail('overdue_digest', 'vi', data);
     const en = await renderEmail('overdue_digest', 'en', data);
-    expect(vi.subject).to.equal('1 hồ sơ quá hạn tại đơn vị của bạn');
+    expect(vi.subject).to.equal('1 hồ sơ quá hạn tại đơn vị của Anh/Chị');
     expect(en.subject).to.equal('1 overdue case in your institute');
     expect((await renderEmail('overdue_digest', 'en', { ...data, count: 2 })).subject).to.equal('2 overdue cases in your institute');
     expect(en.text).to.include('http://talent.test/cases/abc?lang=en');
@@ -76,5 +81,46 @@ describe('workflow: e-mail templates', () => {
     expect(onlyHolds.html).not.to.include('working-day deadline');
     expect(onlyHolds.text).to.include('TA-2026-000077');
     expect(onlyHolds.text).not.to.match(/\{\{|\[object Object\]|undefined|\n\n\n/);
+  });
+
+  // A research institute writes to scientists formally ("Ông/Bà"), to its own staff as colleagues
+  // ("Anh/Chị"); "bạn" (a consumer app's "you") stays on the pages only.
+  describe('Vietnamese e-mails address the reader formally', () => {
+    const STAFF_ONLY = new Set(['case_due_soon', 'invitation', 'note_mention', 'role_changed', 'overdue_digest', 'info_answered', 'offer_answered', 'procedure_ask_replied', 'procedure_escalation']);
+    const BAN = /(?<!\p{L})bạn(?!\p{L})/iu;
+
+    it('says "Ông/Bà" to applicants and "Anh/Chị" to staff in every built-in template, never "bạn"', () => {
+      const names = listTemplateNames();
+      expect(names.length).to.be.greaterThan(40);
+      for (const name of names) {
+        const all = Object.values(builtinParts(name, 'vi')).join('\n');
+        expect(all, name).not.to.match(BAN);
+        if (STAFF_ONLY.has(name)) expect(all, name).not.to.include('Ông/Bà');
+        else expect(all, name).not.to.include('Anh/Chị');
+      }
+      expect(builtinParts('verify_email', 'vi').text).to.include('Cảm ơn Ông/Bà đã đăng ký');
+      expect(builtinParts('note_mention', 'vi').subject).to.include('đã nhắc đến Anh/Chị');
+    });
+
+    it('renders every Vietnamese e-mail, its layout and the words put into it, without "bạn"', async () => {
+      for (const name of listTemplateNames()) {
+        const m = await renderEmail(name, 'vi', sampleData(name));
+        expect(`${m.subject}\n${m.text}\n${m.html}`, name).not.to.match(BAN);
+      }
+      const digest = await renderEmail('overdue_digest', 'vi', { ...data, count: 3 });
+      expect(digest.subject).to.equal('3 hồ sơ quá hạn tại đơn vị của Anh/Chị');
+      const roles = await renderEmail('role_changed', 'vi', { ...sampleData('role_changed'), panelsLeft: 2 });
+      expect(roles.text).to.include('Với vai trò mới, Anh/Chị đã rời 2 hội đồng đánh giá; các phiếu chấm Anh/Chị đã nộp vẫn được lưu giữ.');
+    });
+
+    it('heads a started procedure "cho Ông/Bà" in the e-mail, while the applicant\'s page keeps "cho bạn"', () => {
+      const track = { kind: 'visa', status: 'requested' } as unknown as TrackState;
+      const clock = { calendar: WorkingCalendar.of(VN_HOLIDAYS), now: new Date('2027-03-01T03:00:00Z') };
+      const vi = procedureWords('vi', 'visa', track, { from: 'not_needed', to: 'requested' }, clock);
+      expect(vi.headline).to.match(/: viện đã bắt đầu thủ tục này cho Ông\/Bà$/);
+      const en = procedureWords('en', 'visa', track, { from: 'not_needed', to: 'requested' }, clock);
+      expect(en.headline).to.match(/: the institute has started this procedure for you$/);
+      expect(translator('vi')('procedures.applicant.requested', { kind: 'Thị thực' })).to.equal('Thị thực: viện đã bắt đầu thủ tục này cho bạn');
+    });
   });
 });

@@ -59,7 +59,7 @@ describe('workflow: daily reminders and the overdue digest', () => {
     // The hold past its review date (1 Feb) counts as the queue's overdue filter counts it, and is
     // listed under its own heading, not among the stages late on their working-day deadline. (This
     // test used to assert the digest left holds out entirely: written when a hold had no review date.)
-    expect(digest.subject).to.equal('3 hồ sơ quá hạn tại đơn vị của bạn');
+    expect(digest.subject).to.equal('3 hồ sơ quá hạn tại đơn vị của Anh/Chị');
     const [lateSection, holdSection] = digest.text.split('Hồ sơ tạm dừng đã quá ngày xem xét lại:');
     expect(lateSection).to.include(late1.reference);
     expect(lateSection).to.include(late2.reference);
