@@ -33,7 +33,11 @@ const criterionSchema = new Schema(
 const callSchema = new Schema(
   {
     institute: { type: Schema.Types.ObjectId, ref: 'Institute', required: true, index: true },
-    code: { type: String, trim: true, maxlength: 40 },
+    /**
+     * Optional; unique across institutes (the index below). The form holds it to CALL_CODE (A–Z,
+     * 0–9, "-", as institute codes); not matched here, so a call stored before the rule still saves.
+     */
+    code: { type: String, trim: true, uppercase: true, maxlength: 40 },
     title: localizedText(true, 300),
     description: localizedText(false, 10_000),
     track: { type: String, enum: TRACKS, required: true },
@@ -55,6 +59,11 @@ const callSchema = new Schema(
 );
 
 callSchema.index({ status: 1, closesAt: 1 });
+// One call per code, across institutes: the code is shown alone (the shortlists list, case
+// references, exports) to leaders and external reviewers who see calls of several institutes.
+// Partial: calls without a code are many. A database already holding duplicates cannot build it:
+// start-up goes on (server/db/index.ts) and the calls page names them (server/admin/calls.ts).
+callSchema.index({ code: 1 }, { name: 'code_unique', unique: true, partialFilterExpression: { code: { $gt: '' } } });
 
 // A call without a field in either language (the form refuses it; this keeps code that creates calls honest).
 callSchema.pre('validate', function () {

@@ -12,7 +12,7 @@ import { flash } from '../server/http/flash.ts';
 import { bodyRefusals, parseForm, type FieldErrorKeys } from '../server/http/forms.ts';
 import { calendarDayMessage, isCalendarDay } from '../server/support/calendar-day.ts';
 import { createInstitute, findInstitute, hrContactValues, HR_CONTACT_LIMITS, instituteOptions, listInstitutes, updateInstitute } from '../server/admin/institutes.ts';
-import { listCalls, saveCall } from '../server/admin/calls.ts';
+import { callCodeProblems, callPanel, fieldOptions, listCalls, saveCall } from '../server/admin/calls.ts';
 import { findCall } from '../server/calls/service.ts';
 import { addRow, callToValues, emptyCallValues, valuesFromBody, type CallFormValues } from '../server/admin/call-form.ts';
 import { createHoliday, deleteHoliday, findHoliday, holidayOn, holidayToRemove, holidayYear, planHolidayChange, planRemoval, recountResult, type HolidayPlan } from '../server/admin/holidays.ts';
@@ -135,8 +135,11 @@ export function adminRoutes(app: AppContext): Router {
   });
 
   // --- Calls ------------------------------------------------------------------------------
-  const showCallForm = async (req: Request, res: Response, input: { id?: string; values: CallFormValues; errors?: FieldErrorKeys; status?: number }) => {
-    res.status(input.status ?? 200).render('admin/call-form', presentCallForm(req.ctx, { ...input, institutes: await instituteOptions() }));
+  const showCallForm = async (req: Request, res: Response, input: { id?: string; values: CallFormValues; errors?: FieldErrorKeys; status?: number; call?: Awaited<ReturnType<typeof findCall>> }) => {
+    const { call, ...form } = input;
+    const [institutes, fields, panel] = await Promise.all([instituteOptions(), fieldOptions(), call ? callPanel(call) : undefined]);
+    const defaultMb = Math.round(app.config.upload.maxBytes / (1024 * 1024));
+    res.status(input.status ?? 200).render('admin/call-form', presentCallForm(req.ctx, { ...form, institutes, defaultMb, fieldOptions: fields, panel }));
   };
 
   /** Shared by create and edit: "add row" re-renders, "save" validates and stores. */
@@ -152,7 +155,8 @@ export function adminRoutes(app: AppContext): Router {
   };
 
   router.get('/admin/calls', admin, async (req, res) => {
-    res.render('admin/calls', presentCalls(req.ctx, await listCalls()));
+    const [rows, codeProblems] = await Promise.all([listCalls(), callCodeProblems()]);
+    res.render('admin/calls', presentCalls(req.ctx, { rows, codeProblems }));
   });
 
   router.get('/admin/calls/new', admin, async (req, res) => {
@@ -166,7 +170,7 @@ export function adminRoutes(app: AppContext): Router {
 
   router.get('/admin/calls/:id', admin, async (req, res) => {
     const call = await findCall({ callId: idParams.parse(req.params).id });
-    await showCallForm(req, res, { id: String(call._id), values: callToValues(call) });
+    await showCallForm(req, res, { id: String(call._id), values: callToValues(call), call });
   });
 
   router.post('/admin/calls/:id', admin, async (req, res) => {

@@ -12,6 +12,10 @@ import { bodyRefusals, firstText, withLimit, type FieldErrorKeys } from '../http
 import { bothLanguages, storedText } from '../support/localized.ts';
 
 const MAX_ROWS = 40;
+/** A call's code: the institute code's alphabet (models/institute.ts), longer; upper-cased before the check. */
+export const CALL_CODE = /^[A-Z0-9-]{2,40}$/;
+/** A document's own size limit, in whole MB (models/call.ts, checklistItemSchema.maxMb). */
+export const MAX_MB = { min: 1, max: 200 } as const;
 
 export interface ChecklistRowValues {
   type: string;
@@ -19,7 +23,10 @@ export interface ChecklistRowValues {
   required: boolean;
   maxMb: string;
   multiple: boolean;
+  /** The document or its phase (shown under the document's select). */
   error?: string;
+  /** The size limit (shown under its own input, the row's selects being right). */
+  maxMbError?: string;
 }
 
 export interface CriterionRowValues {
@@ -126,6 +133,8 @@ export function valuesFromBody(body: Record<string, unknown>): CallFormValues {
   // refused beside its box, which keeps the first value; a name none of our forms writes
   // (field[$gt], field[__proto__]) is refused above the form. Nothing is saved either way.
   const main = Object.fromEntries(MAIN_TEXTS.map((name) => [name, firstText(body, name)])) as Record<(typeof MAIN_TEXTS)[number], string>;
+  // Stored upper-case (as institute codes): shown back as it will be stored.
+  main.code = main.code.toUpperCase();
   const refused = bodyRefusals(body, MAIN_TEXTS);
   return { ...main, checklist, scorecard, ...(refused ? { refused } : {}) };
 }
@@ -143,7 +152,7 @@ export function validateCall(v: CallFormValues, instituteIds: string[]): { data?
   const errors: Record<string, string> = {};
   const main = z
     .object({
-      code: z.string().max(40, 'tooLong'),
+      code: z.string().refine((x) => x === '' || CALL_CODE.test(x), 'callCode'),
       institute: z.string().refine((x) => instituteIds.includes(x), 'required'),
       titleVi: z.string().min(1, 'required').max(300, 'tooLong').refine(withoutHiddenCharacters, 'hidden'),
       titleEn: z.string().min(1, 'required').max(300, 'tooLong').refine(withoutHiddenCharacters, 'hidden'),
@@ -162,7 +171,7 @@ export function validateCall(v: CallFormValues, instituteIds: string[]): { data?
   if (!main.success) {
     for (const i of main.error.issues) {
       const k = String(i.path[0]);
-      errors[k] ??= i.message === 'minScorecards' ? 'admin.calls.errors.minScorecards' : i.message === 'hidden' ? 'errors.hiddenCharacters' : i.code === 'too_big' ? withLimit('admin.errors.tooLong', Number(i.maximum)) : `admin.errors.${['required', 'tooLong', 'date'].includes(i.message) ? i.message : 'invalid'}`;
+      errors[k] ??= i.message === 'callCode' ? 'admin.calls.errors.code' : i.message === 'minScorecards' ? 'admin.calls.errors.minScorecards' : i.message === 'hidden' ? 'errors.hiddenCharacters' : i.code === 'too_big' ? withLimit('admin.errors.tooLong', Number(i.maximum)) : `admin.errors.${['required', 'tooLong', 'date'].includes(i.message) ? i.message : 'invalid'}`;
     }
   }
   // One language is enough (the other is shown from it); neither is not.
@@ -176,14 +185,18 @@ export function validateCall(v: CallFormValues, instituteIds: string[]): { data?
     if (!row.type) return;
     let err: string | undefined;
     const maxMb = row.maxMb === '' ? undefined : Number(row.maxMb);
+    // Digits only: "2.5", "1e2" or "-5" are refused with the rule, not read as something else.
+    if (row.maxMb !== '' && !(/^\d{1,3}$/.test(row.maxMb) && maxMb! >= MAX_MB.min && maxMb! <= MAX_MB.max)) {
+      row.maxMbError = 'admin.calls.errors.maxMb';
+      errors[`cl_maxMb_${i}`] = row.maxMbError;
+    }
     if (!(DOCUMENT_TYPES as readonly string[]).includes(row.type) || !(CHECKLIST_PHASES as readonly string[]).includes(row.phase)) err = 'admin.errors.invalid';
-    else if (maxMb !== undefined && !(Number.isInteger(maxMb) && maxMb >= 1 && maxMb <= 200)) err = 'admin.errors.number';
     else if (seenTypes.has(`${row.type}|${row.phase}`)) err = 'admin.calls.errors.duplicateType';
     seenTypes.add(`${row.type}|${row.phase}`);
     if (err) {
       row.error = err;
       errors[`cl_type_${i}`] = err;
-    } else checklist.push({ type: row.type, phase: row.phase, required: row.required, ...(maxMb ? { maxMb } : {}), multiple: row.multiple });
+    } else if (!row.maxMbError) checklist.push({ type: row.type, phase: row.phase, required: row.required, ...(maxMb ? { maxMb } : {}), multiple: row.multiple });
   });
 
   const scorecard: CallData['scorecard'] = [];

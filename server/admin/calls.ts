@@ -6,7 +6,9 @@ import { Case } from '../../models/case.ts';
 import { Institute } from '../../models/institute.ts';
 import { NotFoundError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
-import { validateCall, type CallFormValues } from './call-form.ts';
+import { CALL_CODE, validateCall, type CallFormValues } from './call-form.ts';
+import { panelSizes } from '../evaluations/panel.ts';
+import { bothLanguages } from '../support/localized.ts';
 import type { SaveResult } from './institutes.ts';
 import { withFields } from '../support/with-fields.ts';
 
@@ -18,8 +20,66 @@ export async function listCalls() {
   ]);
   const code = new Map(institutes.map((i) => [String(i._id), i.code]));
   const cases = new Map(counts.map((c) => [String(c._id), c.n]));
-  return calls.map((c) => withFields(c, { id: String(c._id), instituteCode: code.get(String(c.institute)) ?? '', cases: cases.get(String(c._id)) ?? 0 }));
+  const panels = await panelSizes(calls);
+  return calls.map((c) => {
+    const panelSize = panels.get(String(c._id)) ?? 0;
+    const minScorecards = c.minScorecards ?? 1;
+    return withFields(c, { id: String(c._id), instituteCode: code.get(String(c.institute)) ?? '', cases: cases.get(String(c._id)) ?? 0, panelSize, minScorecards, panelShort: panelSize < minScorecards });
+  });
 }
+
+/** The panel of one call against the complete scorecards it asks for (the form warns when short). */
+export async function callPanel(call: CallDoc): Promise<{ size: number; min: number }> {
+  const sizes = await panelSizes([{ _id: call._id, institute: call.institute }]);
+  return { size: sizes.get(String(call._id)) ?? 0, min: call.minScorecards ?? 1 };
+}
+
+/** The research fields calls already use, per language, for the form to offer (near-duplicates split the public filter). */
+export async function fieldOptions(): Promise<{ vi: string[]; en: string[] }> {
+  const calls = await Call.find({}, { field: 1 }).lean();
+  const vi = new Set<string>();
+  const en = new Set<string>();
+  for (const c of calls) {
+    const f = bothLanguages(c.field as unknown);
+    if (f.vi) vi.add(f.vi);
+    if (f.en) en.add(f.en);
+  }
+  return { vi: [...vi].sort((a, b) => a.localeCompare(b, 'vi')), en: [...en].sort((a, b) => a.localeCompare(b, 'en')) };
+}
+
+export interface CallCodeProblems {
+  /** Codes held by several calls (stored before codes were unique). */
+  duplicates: Array<{ code: string; calls: Array<{ id: string; title: { vi?: string; en?: string } }> }>;
+  /** Calls whose code does not follow CALL_CODE (stored before the rule); saving their form asks for a new one. */
+  malformed: Array<{ id: string; code: string }>;
+}
+
+/**
+ * Codes the rules refuse, in calls stored before them. While duplicates remain the unique index
+ * cannot be built (start-up logs it and goes on, server/db/index.ts); once they are gone, this
+ * builds it, so the administrator's renaming is enough, with no restart.
+ */
+export async function callCodeProblems(): Promise<CallCodeProblems> {
+  const [groups, coded] = await Promise.all([
+    Call.aggregate<{ _id: string; calls: Array<{ _id: unknown; title: { vi?: string; en?: string } }> }>([
+      { $match: { code: { $gt: '' } } },
+      { $group: { _id: '$code', n: { $sum: 1 }, calls: { $push: { _id: '$_id', title: '$title' } } } },
+      { $match: { n: { $gt: 1 } } },
+      { $sort: { _id: 1 } },
+    ]),
+    Call.find({ code: { $gt: '' } }, { code: 1 }).lean(),
+  ]);
+  const duplicates = groups.map((g) => ({ code: g._id, calls: g.calls.map((c) => ({ id: String(c._id), title: c.title ?? {} })) }));
+  const malformed = coded.filter((c) => !CALL_CODE.test(c.code ?? '')).map((c) => ({ id: String(c._id), code: c.code ?? '' }));
+  if (duplicates.length === 0 && !(await Call.collection.indexExists('code_unique').catch(() => true))) {
+    await Call.createIndexes().catch(() => undefined); // a duplicate saved meanwhile: the next visit tries again
+  }
+  return { duplicates, malformed };
+}
+
+/** The field message for a code already taken (found first, or by the unique index in a race). */
+const CODE_TAKEN: SaveResult = { ok: false, errors: { code: 'admin.calls.errors.codeTaken' } };
+const isDuplicateCode = (err: unknown) => (err as { code?: number })?.code === 11000;
 
 /**
  * Validates the form's values and stores them: a new call, or `call` changed. On errors, the
@@ -30,14 +90,28 @@ export async function saveCall(opts: { ctx: Context; call?: CallDoc; values: Cal
   const instituteIds = (await Institute.find({}, { _id: 1 }).lean()).map((i) => String(i._id));
   const { data, errors } = validateCall(opts.values, instituteIds);
   if (!data) return { ok: false, errors };
+  // Asked first for the usual case; the unique index answers a race (and a database without the index yet).
+  if (data.code && (await Call.exists({ code: data.code, ...(call ? { _id: { $ne: call._id } } : {}) }))) return CODE_TAKEN;
   if (call) {
     const id = String(call._id);
-    const res = await Call.updateOne({ _id: call._id }, { $set: data, ...(data.code ? {} : { $unset: { code: '' } }) }, { runValidators: true });
+    let res;
+    try {
+      res = await Call.updateOne({ _id: call._id }, { $set: data, ...(data.code ? {} : { $unset: { code: '' } }) }, { runValidators: true });
+    } catch (err) {
+      if (isDuplicateCode(err)) return CODE_TAKEN;
+      throw err;
+    }
     if (res.matchedCount === 0) throw new NotFoundError();
     await recordAudit(ctx, { action: 'call.update', targetType: 'call', targetId: id, summary: { status: data.status, checklist: data.checklist.length, scorecard: data.scorecard.length } });
     return { ok: true, id };
   }
-  const created = await Call.create(data);
+  let created;
+  try {
+    created = await Call.create(data);
+  } catch (err) {
+    if (isDuplicateCode(err)) return CODE_TAKEN;
+    throw err;
+  }
   const id = String(created._id);
   await recordAudit(ctx, { action: 'call.create', targetType: 'call', targetId: id, summary: { status: data.status, institute: data.institute } });
   return { ok: true, id };

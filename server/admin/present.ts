@@ -5,14 +5,14 @@ import { tOf, type Context } from '../context.ts';
 import { TRACKS, DOCUMENT_TYPES, CHECKLIST_PHASES } from '../../models/constants.ts';
 import { ROLES, STAFF_ROLES } from '../../models/user.ts';
 import { sameId } from '../policies/index.ts';
-import { translateErrors, type FieldErrorKeys } from '../http/forms.ts';
-import { CALL_STATUSES, type CallFormValues } from './call-form.ts';
+import { keyWith, translateErrors, type FieldErrorKeys } from '../http/forms.ts';
+import { CALL_STATUSES, MAX_MB, type CallFormValues } from './call-form.ts';
 import type { InstituteOption } from './institutes.ts';
 import type { HolidayPlan, HolidayPlanRow, HolidayYear, RecountResultPage } from './holidays.ts';
 import { deadlineLeft } from '../procedures/service.ts';
 import type { WorkingCalendar } from '../calendar/index.ts';
 import type { adminOverview, outboxOverview } from './outbox.ts';
-import type { listCalls } from './calls.ts';
+import type { listCalls, CallCodeProblems } from './calls.ts';
 import type { listUsers, UserFilter } from './users.ts';
 import { can } from '../policies/index.ts';
 import { ROLE_CHANGE_REASON_MAX, ROLE_CHANGE_REASON_MIN, type Placement, type RoleChangePlan, type RoleChangeSubject } from '../accounts/role-change.ts';
@@ -40,23 +40,63 @@ export function presentInstituteEdit(ctx: Context, input: { id: string } & FormI
   return { title: t('admin.institutes.edit'), id: input.id, values: input.values ?? {}, errors, formErrorsText: errors?._form };
 }
 
-export function presentCalls(ctx: Context, rows: Awaited<ReturnType<typeof listCalls>>) {
-  return { title: tOf(ctx)('admin.calls.title'), rows };
+export function presentCalls(ctx: Context, input: { rows: Awaited<ReturnType<typeof listCalls>>; codeProblems: CallCodeProblems }) {
+  const t = tOf(ctx);
+  const { duplicates, malformed } = input.codeProblems;
+  return {
+    title: t('admin.calls.title'),
+    rows: input.rows.map((r) => withFields(r, { panelWarning: r.panelShort ? t('admin.calls.panelShortList', { count: r.panelSize, min: r.minScorecards }) : undefined })),
+    // Calls stored before codes were checked: the administrator renames them (the unique index waits for it).
+    duplicateCodes: duplicates.map((d) => ({ code: d.code, calls: d.calls })),
+    malformedCodes: malformed,
+  };
+}
+
+/** A weight's share of the scorecard's total, in the page's language ("78%"); none while the weights cannot be added up. */
+export function weightShares(locale: string, weights: string[]): Array<string | undefined> {
+  const numbers = weights.map((w) => (w === '' ? Number.NaN : Number(w)));
+  const valid = numbers.filter((n) => Number.isFinite(n) && n >= 0 && n <= 100);
+  const total = valid.reduce((a, b) => a + b, 0);
+  if (total <= 0 || valid.length !== numbers.filter((_, i) => weights[i] !== '').length) return weights.map(() => undefined);
+  const pct = percentFormat(locale);
+  return numbers.map((n) => (Number.isFinite(n) ? pct.format(n / total) : undefined));
+}
+
+const percentFormat = (locale: string) => new Intl.NumberFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', { style: 'percent', maximumFractionDigits: 0 });
+
+export interface CallFormExtras {
+  /** UPLOAD_MAX_MB: a document without its own limit has this one. */
+  defaultMb: number;
+  /** The research fields other calls use, in each language (the boxes offer them). */
+  fieldOptions?: { vi: string[]; en: string[] };
+  /** Fewer people on the panel than the complete scorecards the call asks for. */
+  panel?: { size: number; min: number };
 }
 
 /** The call form, new (no id) or editing; its rows' errors shown beside them. */
-export function presentCallForm(ctx: Context, input: { id?: string; values: CallFormValues; errors?: FieldErrorKeys; institutes: InstituteOption[] }) {
+export function presentCallForm(ctx: Context, input: { id?: string; values: CallFormValues; errors?: FieldErrorKeys; institutes: InstituteOption[] } & CallFormExtras) {
   const t = tOf(ctx);
-  const { id, values } = input;
-  const rowError = <R extends { error?: string }>(row: R): R => (row.error ? { ...row, error: t(row.error) } : row);
+  const { id, values, defaultMb } = input;
+  // The size rule names the default limit, which only configuration knows.
+  const sizeRule = keyWith('admin.calls.errors.maxMb', { min: MAX_MB.min, max: MAX_MB.max, mb: defaultMb });
+  const withRule = (key: string | undefined) => (key === 'admin.calls.errors.maxMb' ? sizeRule : key);
+  const errorKeys = input.errors ? Object.fromEntries(Object.entries(input.errors).map(([k, v]) => [k, withRule(v)!])) : undefined;
+  const shares = weightShares(ctx.locale, values.scorecard.map((r) => r.weight));
   return {
     title: t(id ? 'admin.calls.edit' : 'admin.calls.new'),
     id,
     action: id ? `/admin/calls/${id}` : '/admin/calls/new',
-    values: { ...values, checklist: values.checklist.map(rowError), scorecard: values.scorecard.map(rowError) },
-    errors: translateErrors(t, input.errors),
+    values: {
+      ...values,
+      checklist: values.checklist.map((row) => ({ ...row, error: row.error ? t(row.error) : undefined, maxMbError: row.maxMbError ? translateErrors(t, { e: withRule(row.maxMbError)! })!.e : undefined })),
+      scorecard: values.scorecard.map((row, i) => ({ ...row, error: row.error ? t(row.error) : undefined, share: shares[i] })),
+    },
+    errors: translateErrors(t, errorKeys),
     // A refusal of the whole form (a field name no form of ours writes) is the summary's text.
     formErrorsText: input.errors?._form ? translateErrors(t, { _form: input.errors._form })!._form : undefined,
+    maxMbHint: t('admin.calls.maxMbHint', { min: MAX_MB.min, max: MAX_MB.max, mb: defaultMb }),
+    fieldOptions: input.fieldOptions ?? { vi: [], en: [] },
+    panelWarning: input.panel && input.panel.size < input.panel.min ? t('admin.calls.panelShort', { count: input.panel.size, min: input.panel.min }) : undefined,
     institutes: input.institutes,
     tracks: TRACKS,
     documentTypes: DOCUMENT_TYPES,
@@ -64,6 +104,7 @@ export function presentCallForm(ctx: Context, input: { id?: string; values: Call
     statuses: CALL_STATUSES,
     checklistRows: values.checklist.length,
     scorecardRows: values.scorecard.length,
+    scripts: ['/static/js/weights.js'],
   };
 }
 

@@ -44,11 +44,14 @@ async function leanCall(callId: unknown) {
 /** The call, its named members, its institute's leaders (always evaluators) and who could be added. */
 export async function panelOf({ callId }: { callId: unknown }) {
   const call = await leanCall(callId);
-  const [members, leaders, candidates] = await Promise.all([
+  const [named, leaders, candidates] = await Promise.all([
     User.find({ panelCalls: call._id }, { name: 1, email: 1, role: 1, institute: 1, disabledAt: 1 }).sort({ name: 1 }).lean(),
     User.find({ role: 'leader', institute: call.institute, disabledAt: null }, { name: 1, email: 1 }).sort({ name: 1 }).lean(),
-    User.find({ role: { $in: [...PANEL_ROLES] }, institute: call.institute, panelCalls: { $ne: call._id }, disabledAt: null }, { name: 1, email: 1, role: 1 }).sort({ name: 1 }).limit(200).lean(),
+    // Not the institute's leaders: they are on the panel already (naming one listed them twice).
+    User.find({ role: 'hr_officer', institute: call.institute, panelCalls: { $ne: call._id }, disabledAt: null }, { name: 1, email: 1, role: 1 }).sort({ name: 1 }).limit(200).lean(),
   ]);
+  // A leader named before that was refused shows once, among the leaders.
+  const members = named.filter((m) => !leaders.some((l) => l._id.equals(m._id)));
   return { call, members, leaders, candidates };
 }
 
@@ -60,6 +63,8 @@ export async function addPanelMember({ ctx, callId, email, userId }: { ctx: Cont
   if (!email && !userId) throw new ValidationError({ email: 'shortlists.panel.errors.email' });
   const member = await User.findOne(userId ? { _id: userId } : { email });
   if (!member || !(PANEL_ROLES as readonly string[]).includes(member.role) || member.disabledAt) throw new ValidationError({ email: 'shortlists.panel.errors.notStaff' });
+  // The institute's leaders sit on every panel of its calls: nothing to add, and nothing written.
+  if (member.role === 'leader' && String(member.institute ?? '') === String(call.institute)) throw new ValidationError({ email: 'shortlists.panel.errors.alwaysOnPanel' });
   await User.updateOne({ _id: member._id }, { $addToSet: { panelCalls: call._id } });
   await recordAudit(ctx, { action: 'panel.add', targetType: 'call', targetId: String(call._id), summary: { member: String(member._id), email: member.email } });
 }
@@ -70,4 +75,24 @@ export async function removePanelMember({ ctx, callId, userId }: { ctx: Context;
   if (!member) throw new NotFoundError();
   await User.updateOne({ _id: member._id }, { $pull: { panelCalls: call._id } });
   await recordAudit(ctx, { action: 'panel.remove', targetType: 'call', targetId: String(call._id), summary: { member: String(member._id), email: member.email } });
+}
+
+/**
+ * How many people can score each call's cases: its institute's leaders (always on the panel, see
+ * panelOf) and the staff named to it (User.panelCalls), each counted once, disabled accounts not.
+ * A call asking more complete scorecards (Call.minScorecards) than this waits for ever.
+ */
+export async function panelSizes(calls: ReadonlyArray<{ _id: Types.ObjectId; institute: Types.ObjectId }>): Promise<Map<string, number>> {
+  if (calls.length === 0) return new Map();
+  const [leaders, named] = await Promise.all([
+    User.find({ role: 'leader', institute: { $in: calls.map((c) => c.institute) }, disabledAt: null }, { institute: 1 }).lean(),
+    User.find({ role: { $in: [...PANEL_ROLES] }, panelCalls: { $in: calls.map((c) => c._id) }, disabledAt: null }, { panelCalls: 1 }).lean(),
+  ]);
+  const sizes = new Map<string, number>();
+  for (const call of calls) {
+    const people = new Set(leaders.filter((l) => String(l.institute) === String(call.institute)).map((l) => String(l._id)));
+    for (const m of named) if (m.panelCalls?.some((id) => id.equals(call._id))) people.add(String(m._id));
+    sizes.set(String(call._id), people.size);
+  }
+  return sizes;
 }

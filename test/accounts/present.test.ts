@@ -91,7 +91,7 @@ describe('accounts: presenters and forms', () => {
     const { data, errors } = validateCall(values, []);
     expect(data).to.equal(undefined);
     expect(errors.sc_key_0).to.equal('admin.errors.key');
-    const page = presentCallForm(systemContext({ now: NOW, locale: 'en' }), { values, errors, institutes: [] });
+    const page = presentCallForm(systemContext({ now: NOW, locale: 'en' }), { values, errors, institutes: [], defaultMb: 20 });
     const t = translator('en');
     expect(page.values.scorecard[0]).to.include({ key: 'Bad Key', error: t('admin.errors.key') });
     expect(page.errors!.institute).to.equal(t('admin.errors.required'));
