@@ -30,7 +30,7 @@ describe('calls and HR contacts in both languages', function () {
 
   const callForm = (over: Record<string, string | string[]> = {}) => ({
     institute: String(institute._id), code: '', titleVi: 'Chuyên gia quang học', titleEn: 'Optics expert', descriptionVi: '', descriptionEn: '',
-    track: 'expert', fieldVi: 'Quang học lượng tử', fieldEn: 'Quantum optics', opensAt: '2026-01-01', closesAt: '2099-12-31', status: 'open',
+    track: 'expert', fieldVi: 'Đo lường lượng tử', fieldEn: 'Quantum metrology', opensAt: '2026-01-01', closesAt: '2099-12-31', status: 'open',
     checklistRows: '0', scorecardRows: '0', op: 'save', ...over,
   });
 
@@ -39,8 +39,8 @@ describe('calls and HR contacts in both languages', function () {
     const res = await post(a, (await page(a, '/admin/calls/new')).text, '/admin/calls/new', callForm());
     expect(res.status, res.text.slice(0, 500)).to.equal(303);
     const call = (await Call.findOne({ 'title.en': 'Optics expert' }).lean())!;
-    expect(call.field).to.deep.equal({ vi: 'Quang học lượng tử', en: 'Quantum optics' });
-    for (const [lang, own, other] of [['en', 'Quantum optics', 'Quang học lượng tử'], ['vi', 'Quang học lượng tử', 'Quantum optics']] as const) {
+    expect(call.field).to.deep.equal({ vi: 'Đo lường lượng tử', en: 'Quantum metrology' });
+    for (const [lang, own, other] of [['en', 'Quantum metrology', 'Đo lường lượng tử'], ['vi', 'Đo lường lượng tử', 'Quantum metrology']] as const) {
       const shown = text((await visit(t, `/calls/${call._id}`, lang)).text);
       expect(shown, lang).to.include(`<dd>${own}</dd>`);
       expect(shown, lang).not.to.include(other);

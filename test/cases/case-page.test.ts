@@ -371,7 +371,7 @@ describe('cases: the case page', () => {
     const c = await createCase({ applicant, call, stage: 'screening' });
     const a = await signedIn(t, hr1);
     const p = await page(a, `/cases/${c._id}`);
-    const keyOf = (action: string) => new RegExp(`action="${action}">[\\s\\S]*?name="formKey" value="([a-f0-9]{32})"`).exec(p.text)![1]!;
+    const keyOf = (action: string) => new RegExp(`action="${action}"[^>]*>[\\s\\S]*?name="formKey" value="([a-f0-9]{32})"`).exec(p.text)![1]!;
     const noteKey = keyOf(`/cases/${c._id}/notes`);
     const messageKey = keyOf(`/cases/${c._id}/messages`);
     expect(noteKey).not.to.equal(messageKey);
@@ -384,7 +384,7 @@ describe('cases: the case page', () => {
     expect(after.outbox.filter((o) => o.template === 'message_received')).to.have.length(1);
     // A new page renders a new key: the same words sent again on purpose are a second message.
     const again = await page(a, `/cases/${c._id}`);
-    expect((await post(a, again.text, `/cases/${c._id}/messages`, { message: 'Please send the diploma scan', formKey: new RegExp(`action="/cases/${c._id}/messages">[\\s\\S]*?name="formKey" value="([a-f0-9]{32})"`).exec(again.text)![1]! })).status).to.equal(303);
+    expect((await post(a, again.text, `/cases/${c._id}/messages`, { message: 'Please send the diploma scan', formKey: new RegExp(`action="/cases/${c._id}/messages"[^>]*>[\\s\\S]*?name="formKey" value="([a-f0-9]{32})"`).exec(again.text)![1]! })).status).to.equal(303);
     expect((await Case.findById(c._id).lean())!.messages).to.have.length(2);
   });
 

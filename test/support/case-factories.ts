@@ -32,7 +32,8 @@ export async function createCall(over: CallOverrides): Promise<CallDoc> {
   const now = Date.now();
   const { institute, field, ...rest } = over;
   return Call.create({
-    code: `CALL-${n}`,
+    // The process id too: a drill's seed runs in its own process on the same database, and codes are unique.
+    code: `CALL-${process.pid}-${n}`,
     title: { vi: `Đợt tuyển thử nghiệm ${n}`, en: `Test call ${n}` },
     description: { vi: 'Mô tả đợt tuyển.', en: 'Call description.' },
     track: 'expert',
