@@ -199,11 +199,13 @@ const ACCEPTANCE: ActionRule = {
   },
 };
 
-/** An answer after the offer's answer-by date (the stage's deadline): when it was due and the working days after it. */
-const lateEvent: ActionRule['event'] = ({ caseDoc, calendar, now }) => {
-  const late = caseDoc.stage === 'offer' ? lateAnswer(calendar, caseDoc.stageDueAt, now) : undefined;
+/** An answer given at `answeredAt` after the offer's answer-by date (the stage's deadline): when it was due and the working days after it. */
+function lateAt({ caseDoc, calendar }: StepFacts, answeredAt: Date): { late?: LateAnswer } {
+  const late = caseDoc.stage === 'offer' ? lateAnswer(calendar, caseDoc.stageDueAt, answeredAt) : undefined;
   return late ? { late } : {};
-};
+}
+/** The applicant's own answer, late as of now. */
+const lateEvent: ActionRule['event'] = (f) => lateAt(f, f.now);
 
 /** The officer's e-mail says whether the answer came late, in the officer's language ("answered 2 working days after …"). */
 function offerAnswerMail(f: StepFacts, locale: Locale, accepted: boolean): Record<string, unknown> {
@@ -284,7 +286,7 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
     mail: (f, _set, locale) => ({ ...(typeof f.payload.reason === 'string' ? { reason: f.payload.reason } : {}), ...offerAnswerMail(f, locale, false) }),
   },
   // The same acceptance, received by e-mail or post: recorded as it happened (not a future day, not
-  // before the offer was made), with how it came; the applicant gets the portal acceptance's e-mail.
+  // before the offer was made), with how it came, and marked late as the portal's; the applicant gets the portal acceptance's e-mail.
   record_acceptance: {
     ...ACCEPTANCE,
     check: ({ payload, now, caseDoc }) => {
@@ -294,7 +296,9 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
       return undefined;
     },
     note: ({ payload }) => String(payload.reason),
-    event: ({ payload }) => ({ received: { via: payload.receivedVia, on: payload.receivedOn } }),
+    // Late as the applicant's own answer would be, counted at the day HR received it (the form's;
+    // today when it has none): HR's delay in recording it is not the applicant's.
+    event: (f) => ({ received: { via: f.payload.receivedVia, on: f.payload.receivedOn }, ...lateAt(f, f.payload.receivedOn instanceof Date ? f.payload.receivedOn : f.now) }),
   },
   // The request ends without an answer on the portal: the answer HR got stays its note, the request's items kept.
   answered_outside: {
