@@ -19,7 +19,10 @@ const data: DashboardData = {
   overdue: ['work_permit', 'work_permit_exemption', 'visa', 'trc', 'housing', 'citizenship'].map((kind, i) => ({ kind, open: 20 + i, overdue: i })),
   byCountry: ['DE', 'JP', 'US', 'FR', 'KR', 'GB', 'AU', 'CA', 'SG', 'IN', 'CN', 'RU'].map((key, i) => ({ key, n: 60 - i * 4 })),
   byTrack: TRACKS.map((key, i) => ({ key, n: 100 - i * 10 })),
-  byField: ['Vật lý', 'Hoá học', 'Sinh học', 'Khoa học máy tính', 'Toán học', 'Kỹ thuật điện', 'Y sinh'].map((key, i) => ({ key, n: 50 - i * 5 })),
+  byField: {
+    vi: ['Vật lý', 'Hoá học', 'Sinh học', 'Khoa học máy tính', 'Toán học', 'Kỹ thuật điện', 'Y sinh'].map((key, i) => ({ key, n: 50 - i * 5 })),
+    en: ['Physics', 'Chemistry', 'Biology', 'Computer science', 'Mathematics', 'Electrical engineering', 'Biomedicine'].map((key, i) => ({ key, n: 50 - i * 5 })),
+  },
   arrivals: Array.from({ length: 12 }, (_, i) => ({ month: `2026-${String(i + 1).padStart(2, '0')}`, n: i % 4 })),
 };
 

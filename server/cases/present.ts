@@ -103,8 +103,10 @@ function offerAnswerView(t: TFunction, locale: Locale, c: Pick<CaseDoc, 'stage'>
     const date = formatDay(declined.at, locale);
     return { declined: true, at: declined.at, text: declined.reason ? t('cases.offerAnswer.declined', { date, reason: declined.reason }) : t('cases.offerAnswer.declinedNoReason', { date }), late: late(declined.late) };
   }
-  const accepted = history.findLast((h) => h.action === 'accept_offer');
-  if (accepted?.late?.dueAt) return { declined: false, at: accepted.at, text: t('cases.offerAnswer.accepted', { date: formatDay(accepted.at, locale) }), late: late(accepted.late) };
+  // Given on the portal, or received by e-mail or post and recorded by HR (then dated the day it was received).
+  const accepted = history.findLast((h) => h.action === 'accept_offer' || h.action === 'record_acceptance');
+  const acceptedOn = accepted?.received?.on ?? accepted?.at;
+  if (accepted?.late?.dueAt && acceptedOn) return { declined: false, at: acceptedOn, text: t('cases.offerAnswer.accepted', { date: formatDay(acceptedOn, locale) }), late: late(accepted.late) };
   return undefined;
 }
 

@@ -15,8 +15,14 @@
 //    next), its length in days, measured in whole hours; median and 90th percentile by the
 //    nearest-rank method.
 //  - Country: country of residence (else nationality).
+//  - Field: the research field of the case's call, in the reader's language. Not the applicant's
+//    own typed field: a new application pre-fills it in the page's language, so one field would
+//    count as two ("Vật lý" / "Physics"), and free text splits on spelling besides.
 import { Types, type PipelineStage } from 'mongoose';
 import { Case } from '../../models/case.ts';
+import { Call } from '../../models/call.ts';
+import { LOCALES, type Locale } from '../i18n/index.ts';
+import { textIn } from '../support/localized.ts';
 import { ACTIVE_SUPPORT_STATUSES, OPEN_SUPPORT_STATUSES, FUNNEL_STAGES, HIRING_STAGES, STAGES, TRACKS, SUPPORT_KINDS, inStages, type Stage } from '../../models/constants.ts';
 import type { Context } from '../context.ts';
 import { resolveDashboardFilter, type FilterQuery, type ResolvedFilter } from './filter.ts';
@@ -44,7 +50,8 @@ export interface DashboardData {
   overdue: { kind: string; open: number; overdue: number }[];
   byCountry: { key: string; n: number }[];
   byTrack: { key: string; n: number }[];
-  byField: { key: string; n: number }[];
+  /** Per language: the calls' fields as read in it (two calls may share a field in one language only). */
+  byField: Record<Locale, { key: string; n: number }[]>;
   arrivals: { month: string; n: number }[];
 }
 
@@ -83,6 +90,22 @@ function top(rows: { _id: unknown; n: number }[], limit: number): { key: string;
   return [...head, { key: '*other', n: rest }];
 }
 
+/** Cases per call summed by the calls' research fields, in each language (a call gone or without a field: unknown ''). */
+async function fieldsOfCalls(byCall: { _id: Types.ObjectId | null; n: number }[]): Promise<Record<Locale, { key: string; n: number }[]>> {
+  const ids = byCall.map((r) => r._id).filter((id): id is Types.ObjectId => id !== null);
+  const calls = ids.length ? await Call.find({ _id: { $in: ids } }, { field: 1 }).lean<Array<{ _id: Types.ObjectId; field?: unknown }>>().exec() : [];
+  const fieldOf = new Map(calls.map((c) => [String(c._id), c.field]));
+  const inLocale = (locale: Locale) => {
+    const sums = new Map<string, number>();
+    for (const r of byCall) {
+      const key = textIn(fieldOf.get(String(r._id)), locale).trim();
+      sums.set(key, (sums.get(key) ?? 0) + r.n);
+    }
+    return top([...sums].map(([_id, n]) => ({ _id, n })), 12);
+  };
+  return Object.fromEntries(LOCALES.map((l) => [l, inLocale(l)])) as Record<Locale, { key: string; n: number }[]>;
+}
+
 /** The figures, computed now (reports and exports always use fresh ones). */
 export async function computeDashboard({ filter: f, now }: { filter: DashboardFilter; now: Date }): Promise<DashboardData> {
   const base: Record<string, unknown> = { stage: { $ne: 'draft' } };
@@ -99,7 +122,8 @@ export async function computeDashboard({ filter: f, now }: { filter: DashboardFi
     byStage: await agg<{ _id: string; n: number }>([...submittedMatch, { $group: { _id: '$stage', n: { $sum: 1 } } }]),
     byCountry: await agg<{ _id: string | null; n: number }>([...submittedMatch, { $group: { _id: { $ifNull: ['$profile.countryOfResidence', '$profile.nationality'] }, n: { $sum: 1 } } }]),
     byTrack: await agg<{ _id: string; n: number }>([...submittedMatch, { $group: { _id: '$track', n: { $sum: 1 } } }]),
-    byField: await agg<{ _id: string | null; n: number }>([...submittedMatch, { $group: { _id: '$profile.field', n: { $sum: 1 } } }]),
+    // Counted per call, then named from the calls (below): one read of the calls counted, however many cases.
+    byCall: await agg<{ _id: Types.ObjectId | null; n: number }>([...submittedMatch, { $group: { _id: '$call', n: { $sum: 1 } } }]),
     reached: await agg<{ _id: string; n: number }>([
       ...submittedMatch,
       { $project: { reached: 1 } },
@@ -145,6 +169,8 @@ export async function computeDashboard({ filter: f, now }: { filter: DashboardFi
     ]),
   };
 
+  const byField = await fieldsOfCalls(facets.byCall ?? []);
+
   const nowBy = new Map((facets.byStage ?? []).map((r) => [r._id, r.n]));
   const reachedBy = new Map((facets.reached ?? []).map((r) => [r._id, r.n]));
   const stageRows = STAGES.filter((s) => s !== 'draft').map((stage) => ({
@@ -179,7 +205,7 @@ export async function computeDashboard({ filter: f, now }: { filter: DashboardFi
     overdue: SUPPORT_KINDS.map((kind) => ({ kind, open: overdueBy.get(kind)?.open ?? 0, overdue: overdueBy.get(kind)?.overdue ?? 0 })),
     byCountry: top(facets.byCountry ?? [], 15),
     byTrack: TRACKS.map((t) => ({ key: t as string, n: (facets.byTrack ?? []).find((r) => r._id === t)?.n ?? 0 })),
-    byField: top(facets.byField ?? [], 12),
+    byField,
     arrivals: (facets.arrivals ?? []).map((r) => ({ month: `${r._id.y}-${String(r._id.m).padStart(2, '0')}`, n: r.n })).sort((a, b) => a.month.localeCompare(b.month)),
   };
 }

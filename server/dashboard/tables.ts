@@ -33,6 +33,7 @@ export function figureTables(d: DashboardData, t: TFunction, locale: Locale): Fi
   // The chart draws the main line only (a funnel); the table counts every stage.
   const funnelMain = funnel.filter((r) => inStages(r.stage, FUNNEL_STAGES));
   const tis = d.timeInStage;
+  const byField = d.byField[locale];
   return [
     {
       id: 'funnel',
@@ -94,8 +95,8 @@ export function figureTables(d: DashboardData, t: TFunction, locale: Locale): Fi
       id: 'byField',
       title: t('dashboard.tables.byField'),
       columns: [t('dashboard.cols.field'), t('dashboard.cols.cases')],
-      rows: d.byField.map((r) => [other(r.key), r.n]),
-      chart: { kind: 'bar', labels: d.byField.map((r) => other(r.key)), series: [{ label: t('dashboard.cols.cases'), values: d.byField.map((r) => r.n) }] },
+      rows: byField.map((r) => [other(r.key), r.n]),
+      chart: { kind: 'bar', labels: byField.map((r) => other(r.key)), series: [{ label: t('dashboard.cols.cases'), values: byField.map((r) => r.n) }] },
     },
     {
       id: 'arrivals',

@@ -91,8 +91,8 @@ export const REPORT_FONT_BOLD = path.join(fontDir, 'DejaVuSans-Bold.ttf');
  * (bench/report-pdf.ts). PDFKit takes a font only as a path or bytes, and fontkit's exports cannot
  * be redefined, so PDFKit is given, through the module cache before it first loads, a fontkit whose
  * `create` keeps the font parsed from these two Buffers (held here, never handed out): any other
- * bytes are parsed as before. A fontkit font is safe to share: each document takes its own subset,
- * and a layout runs synchronously to its end. Should PDFKit be loaded before (a test's fixtures),
+ * bytes are parsed as before. A fontkit font's tables are safe to share: each document takes its
+ * own subset and glyphs (below), and a layout runs synchronously to its end. Should PDFKit be loaded before (a test's fixtures),
  * it keeps its own fontkit: the report is as right, only slower.
  */
 let pdfEngine: Promise<{ PDFDocument: typeof import('pdfkit'); body: Buffer; bold: Buffer }> | undefined;
@@ -111,7 +111,11 @@ export function loadPdfEngine() {
           value: (buf: Uint8Array, family?: string | null) => {
             if (family || (buf !== body && buf !== bold)) return fontkit.create(buf, family);
             if (!parsed.has(buf)) parsed.set(buf, fontkit.create(buf));
-            return parsed.get(buf);
+            // Each document gets its own glyphs (and layout engine, cached on first use) over the
+            // shared tables: a glyph keeps the characters it was first laid out from, which PDFKit
+            // writes as its text, and one first made for a Vietnamese report's 'ệ' has none, so
+            // the next English report's 'e' could not be copied or searched.
+            return Object.create(parsed.get(buf) as object, { _glyphs: { value: {}, writable: true } });
           },
         },
       });

@@ -199,11 +199,13 @@ const ACCEPTANCE: ActionRule = {
   },
 };
 
-/** An answer after the offer's answer-by date (the stage's deadline): when it was due and the working days after it. */
-const lateEvent: ActionRule['event'] = ({ caseDoc, calendar, now }) => {
-  const late = caseDoc.stage === 'offer' ? lateAnswer(calendar, caseDoc.stageDueAt, now) : undefined;
+/** An answer given at `answeredAt` after the offer's answer-by date (the stage's deadline): when it was due and the working days after it. */
+function lateAt({ caseDoc, calendar }: StepFacts, answeredAt: Date): { late?: LateAnswer } {
+  const late = caseDoc.stage === 'offer' ? lateAnswer(calendar, caseDoc.stageDueAt, answeredAt) : undefined;
   return late ? { late } : {};
-};
+}
+/** The applicant's own answer, late as of now. */
+const lateEvent: ActionRule['event'] = (f) => lateAt(f, f.now);
 
 /** The officer's e-mail says whether the answer came late, in the officer's language ("answered 2 working days after …"). */
 function offerAnswerMail(f: StepFacts, locale: Locale, accepted: boolean): Record<string, unknown> {
@@ -284,7 +286,7 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
     mail: (f, _set, locale) => ({ ...(typeof f.payload.reason === 'string' ? { reason: f.payload.reason } : {}), ...offerAnswerMail(f, locale, false) }),
   },
   // The same acceptance, received by e-mail or post: recorded as it happened (not a future day, not
-  // before the offer was made), with how it came; the applicant gets the portal acceptance's e-mail.
+  // before the offer was made), with how it came, and marked late as the portal's; the applicant gets the portal acceptance's e-mail.
   record_acceptance: {
     ...ACCEPTANCE,
     check: ({ payload, now, caseDoc }) => {
@@ -294,7 +296,9 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
       return undefined;
     },
     note: ({ payload }) => String(payload.reason),
-    event: ({ payload }) => ({ received: { via: payload.receivedVia, on: payload.receivedOn } }),
+    // Late as the applicant's own answer would be, counted at the day HR received it (the form's;
+    // today when it has none): HR's delay in recording it is not the applicant's.
+    event: (f) => ({ received: { via: f.payload.receivedVia, on: f.payload.receivedOn }, ...lateAt(f, f.payload.receivedOn instanceof Date ? f.payload.receivedOn : f.now) }),
   },
   // The request ends without an answer on the portal: the answer HR got stays its note, the request's items kept.
   answered_outside: {
@@ -469,6 +473,26 @@ async function apply(ctx: Context, actor: Actor, { caseDoc, row, payload }: Guar
   return { from, to, dueAt, dueCount, set, unset: [...(rule.unset ?? [])], note: rule.note ? rule.note(facts) : noteOf(payload), event: rule.event?.(facts) ?? {}, mail: (locale) => rule.mail?.(facts, set, locale, dueAt) ?? {} };
 }
 
+/**
+ * Who hears of what the applicant did: the case's officer; with none (or one disabled), the
+ * institute's HR lead(s), as the overdue digest does (server/reminders); with no lead, its HR
+ * officers, so an answer to an offer never goes unseen by HR.
+ */
+async function officersToTell(caseDoc: CaseDoc): Promise<{ officers: OfficerToTell[]; fallback: boolean }> {
+  const fields = { name: 1, email: 1, locale: 1, disabledAt: 1 };
+  const assignee = caseDoc.assignee ? await User.findById(caseDoc.assignee, fields).lean<OfficerToTell & { disabledAt?: Date | null }>() : null;
+  if (assignee && !assignee.disabledAt) return { officers: [assignee], fallback: false };
+  const staff = { role: 'hr_officer' as const, institute: caseDoc.institute, disabledAt: null };
+  const leads = await User.find({ ...staff, isHrLead: true }, fields).sort({ _id: 1 }).lean<OfficerToTell[]>();
+  return { officers: leads.length ? leads : await User.find(staff, fields).sort({ _id: 1 }).lean<OfficerToTell[]>(), fallback: true };
+}
+interface OfficerToTell {
+  _id: unknown;
+  name: string;
+  email: string;
+  locale?: string | null;
+}
+
 /** The e-mail this step owes (keyed by case and new version, so a retry is the same message). */
 async function owedEmail(app: AppContext, now: Date, { caseDoc, row, call }: Guarded, step: Step): Promise<OutboxItem[]> {
   if (!row.template) return [];
@@ -490,12 +514,14 @@ async function owedEmail(app: AppContext, now: Date, { caseDoc, row, call }: Gua
     ...step.mail(recipientLocale(recipient)),
   };
   const items = [caseEmail({ email: recipient.email, locale: recipient.locale }, row.template, data, outboxKey(String(caseDoc._id), caseDoc.version + 1, row.template), now)];
-  // The officer of the case told what the applicant did (their answer to the offer), in the officer's language.
-  if (!toAssignee && row.assigneeNotice && caseDoc.assignee) {
-    const officer = await User.findById(caseDoc.assignee);
-    if (officer && !officer.disabledAt) {
+  // HR told what the applicant did (their answer to the offer), each officer in their own language.
+  if (!toAssignee && row.assigneeNotice) {
+    const { officers, fallback } = await officersToTell(caseDoc);
+    for (const officer of officers) {
       const notice = { ...data, link: `${base}/cases/${caseDoc._id}`, name: officer.name, ...step.mail(recipientLocale(officer)) };
-      items.push(caseEmail({ email: officer.email, locale: officer.locale }, row.assigneeNotice, notice, outboxKey(String(caseDoc._id), caseDoc.version + 1, row.assigneeNotice), now));
+      // The assignee's key as before; a fallback recipient's names them too, so each is its own message.
+      const key = fallback ? outboxKey(String(caseDoc._id), caseDoc.version + 1, row.assigneeNotice, String(officer._id)) : outboxKey(String(caseDoc._id), caseDoc.version + 1, row.assigneeNotice);
+      items.push(caseEmail({ email: officer.email, locale: officer.locale }, row.assigneeNotice, notice, key, now));
     }
   }
   // The applicant's receipt when the step told the assignee (their answer arrived; screening resumes, due on …).

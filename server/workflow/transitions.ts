@@ -67,7 +67,7 @@ export interface Transition {
   notify?: 'applicant' | 'assignee';
   /** A second e-mail, to the applicant, when `notify` tells the assignee: a receipt of what they sent (views/emails/<receipt>/). */
   receipt?: string;
-  /** A second e-mail, to the case's assigned officer, when the applicant is the one `template` tells: what the applicant did (views/emails/<assigneeNotice>/). */
+  /** A second e-mail, to the case's assigned officer (with none: the HR lead, else the HR officers, server/workflow/index.ts officersToTell), when the applicant is the one `template` tells: what the applicant did (views/emails/<assigneeNotice>/). */
   assigneeNotice?: string;
   /** Deadline the new stage starts, in working days (request_info takes its due date from the form). */
   deadline?: { workingDays: number };

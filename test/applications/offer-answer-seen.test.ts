@@ -184,6 +184,43 @@ describe('applications: the answer to an offer, seen by HR and the leaders (reas
     expect(viMail.text).to.include('Muộn: trả lời muộn 1 ngày làm việc so với hạn trả lời (21/12/2026).');
   });
 
+  it('an acceptance HR records from e-mail or post is marked late by the day it was received, not the day it was recorded', async () => {
+    const record = async (c: CaseDoc, receivedOn: string) => {
+      const h = await signedIn(t, hr);
+      const url = `/cases/${c._id}/actions/record_acceptance`;
+      const hrPage = await page(h, `/cases/${c._id}`);
+      const res = await post(h, hrPage.text, url, { version: versionIn(hrPage.text, url), receivedVia: 'email', receivedOn, reason: 'Signed letter attached to her e-mail.' });
+      expect(res.status).to.equal(303);
+      return (await Case.findById(c._id).lean())!;
+    };
+    // Received Wednesday 23 Dec (2 working days late), recorded Monday 28 Dec (5 working days after the 21st).
+    const late = await offered(await createUser({ role: 'applicant', locale: 'en' }), hr);
+    clock = new Date('2026-12-28T03:00:00Z');
+    const after = await record(late, '2026-12-23');
+    expect(after.stage).to.equal('onboarding');
+    expect(after.history.at(-1)!.action).to.equal('record_acceptance');
+    expect(after.history.at(-1)!.late).to.deep.include({ workingDays: 2 });
+    const mark = 'Late: answered 2 working days after the answer-by date (21 Dec 2026). The answer was recorded all the same; the institute decides what it means.';
+    const staff = text((await page(await signedIn(t, hr), `/cases/${late._id}`)).text);
+    const panel = section(staff, 'offer-accepted');
+    expect(panel).to.include('Accepted by the applicant on 23 Dec 2026');
+    expect(panel).to.include(mark);
+    expect(section(staff, 'timeline')).to.include(mark);
+    const viStaff = text((await page(await signedIn(t, viHr), `/cases/${late._id}`)).text);
+    expect(section(viStaff, 'timeline')).to.include('Muộn: trả lời muộn 2 ngày làm việc so với hạn trả lời (21/12/2026).');
+
+    // Received on the answer-by date itself, recorded two days later: in time, nothing marked.
+    clock = offerDay;
+    const onTime = await offered(await createUser({ role: 'applicant', locale: 'en' }), hr);
+    clock = new Date('2026-12-23T03:00:00Z');
+    const kept = await record(onTime, '2026-12-21');
+    expect(kept.stage).to.equal('onboarding');
+    expect(kept.history.at(-1)!.late ?? undefined).to.equal(undefined);
+    const inTime = text((await page(await signedIn(t, hr), `/cases/${onTime._id}`)).text);
+    expect(inTime).not.to.include('id="offer-accepted"');
+    expect(inTime).not.to.include('after the answer-by date');
+  });
+
   it('an answer in time, including on the answer-by date itself, is not late; one on the day off after it is, with no working day counted', () => {
     const calendar = WorkingCalendar.of([]);
     const due = new Date('2026-12-18T16:59:59.999Z'); // end of Friday 18 Dec in Vietnam

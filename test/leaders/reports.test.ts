@@ -9,7 +9,7 @@ import { createCall, createCase } from '../support/case-factories.ts';
 import type { InstituteDoc } from '../../models/institute.ts';
 import type { CallDoc } from '../../models/call.ts';
 import type { Stage } from '../../models/constants.ts';
-import { percentileFromHistogram, clearDashboardCache } from '../../server/dashboard/index.ts';
+import { percentileFromHistogram, clearDashboardCache, computeDashboard } from '../../server/dashboard/index.ts';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 const d = (s: string) => new Date(`${s}T00:00:00Z`);
@@ -21,12 +21,14 @@ function history(applicant: unknown, steps: [Stage, string][]) {
 
 /**
  * The seeded set (one institute; period 2026-01-01 to 2026-03-31):
- *  A arrived (DE, expert, Physics) · B onboarding (JP, expert, Chemistry; work permit overdue, visa open)
- *  C rejected after a day awaiting the applicant (DE, researcher, Physics) · D in evaluation, submitted in May (outside the period) · E a draft.
+ *  A arrived (DE, expert) · B onboarding (JP, expert; work permit overdue, visa open)
+ *  C rejected after a day awaiting the applicant (DE, researcher) · D in evaluation, submitted in May (outside the period) · E a draft.
+ * Fields are the calls' (A, B: Physics; C, D: Chemistry); the applicants typed theirs in either
+ * language, or something else, which the figures do not read.
  */
 async function seed(inst: InstituteDoc): Promise<CallDoc> {
-  const call = await createCall({ institute: inst._id, track: 'expert', status: 'closed' });
-  const call2 = await createCall({ institute: inst._id, track: 'researcher', status: 'closed' });
+  const call = await createCall({ institute: inst._id, track: 'expert', status: 'closed', field: { vi: 'Vật lý', en: 'Physics' } });
+  const call2 = await createCall({ institute: inst._id, track: 'researcher', status: 'closed', field: { vi: 'Hoá học', en: 'Chemistry' } });
   const mk = async (c: CallDoc, stage: Stage, country: string | undefined, field: string, steps: [Stage, string][], over: Record<string, unknown> = {}) => {
     const applicant = await createUser({ role: 'applicant' });
     return createCase({
@@ -40,7 +42,7 @@ async function seed(inst: InstituteDoc): Promise<CallDoc> {
     });
   };
   await mk(call, 'arrived', 'DE', 'Physics', [['submitted', '2026-01-10'], ['screening', '2026-01-12'], ['evaluation', '2026-01-15'], ['shortlisted', '2026-01-25'], ['offer', '2026-01-27'], ['onboarding', '2026-02-01'], ['arrived', '2026-03-01']], { arrivedAt: new Date('2026-03-01T03:00:00Z') });
-  await mk(call, 'onboarding', 'JP', 'Chemistry', [['submitted', '2026-01-20'], ['screening', '2026-01-21'], ['evaluation', '2026-01-25'], ['shortlisted', '2026-02-04'], ['offer', '2026-02-05'], ['onboarding', '2026-02-10']], {
+  await mk(call, 'onboarding', 'JP', 'Vật lý', [['submitted', '2026-01-20'], ['screening', '2026-01-21'], ['evaluation', '2026-01-25'], ['shortlisted', '2026-02-04'], ['offer', '2026-02-05'], ['onboarding', '2026-02-10']], {
     supportTracks: [
       { kind: 'work_permit', status: 'requested', dueAt: d('2026-02-20') },
       { kind: 'visa', status: 'filed', dueAt: d('2026-12-01') },
@@ -48,8 +50,8 @@ async function seed(inst: InstituteDoc): Promise<CallDoc> {
     ],
   });
   // C waited a day for the applicant's answer before its rejection: both side stages count as reached.
-  await mk(call2, 'rejected', 'DE', 'Physics', [['submitted', '2026-02-01'], ['screening', '2026-02-03'], ['awaiting_applicant', '2026-02-04'], ['screening', '2026-02-05'], ['rejected', '2026-02-08']]);
-  await mk(call2, 'evaluation', undefined, 'Physics', [['submitted', '2026-05-01'], ['screening', '2026-05-02'], ['evaluation', '2026-05-06']]);
+  await mk(call2, 'rejected', 'DE', 'Materials chemistry', [['submitted', '2026-02-01'], ['screening', '2026-02-03'], ['awaiting_applicant', '2026-02-04'], ['screening', '2026-02-05'], ['rejected', '2026-02-08']]);
+  await mk(call2, 'evaluation', undefined, 'Hoá học', [['submitted', '2026-05-01'], ['screening', '2026-05-02'], ['evaluation', '2026-05-06']]);
   const applicant = await createUser({ role: 'applicant' });
   await createCase({ applicant: applicant._id, call, stage: 'draft' });
   return call;
@@ -169,6 +171,21 @@ describe('leaders: dashboard figures and the steering report', () => {
     expect(text).to.include('Số hồ sơ đã nộp,2'); // the call has A and B (C and D are in the other call)
     expect(text).to.include('Giấy phép lao động,1,1');
     expect(text).to.include('Nhật Bản,1');
+    expect(text).to.include('Hồ sơ theo lĩnh vực\r\nLĩnh vực,Số hồ sơ\r\nVật lý,2\r\n\r\n'); // the call's field in Vietnamese, whatever A and B typed
+  });
+
+  it('groups by the call field as the reader reads it: calls sharing a field in one language count together there', async () => {
+    const other = await createInstitute();
+    const c1 = await createCall({ institute: other._id, field: { vi: 'Vật lý', en: 'Physics' } });
+    const c2 = await createCall({ institute: other._id, field: { vi: 'Vật lý', en: 'Applied physics' } });
+    const c3 = await createCall({ institute: other._id, field: { en: 'Physics' } }); // no Vietnamese: read in English there
+    for (const [c, typed] of [[c1, 'Physics'], [c2, 'Vật lý ứng dụng'], [c2, 'Applied physics'], [c3, 'physics']] as const) {
+      const applicant = await createUser({ role: 'applicant' });
+      await createCase({ applicant: applicant._id, call: c, stage: 'screening', profile: { fullName: 'X', nationality: 'VN', highestDegree: 'phd', field: typed }, submittedAt: d('2026-02-01') });
+    }
+    const data = await computeDashboard({ filter: { institute: other._id }, now: NOW });
+    expect(data.byField.vi).to.deep.equal([{ key: 'Vật lý', n: 3 }, { key: 'Physics', n: 1 }]);
+    expect(data.byField.en).to.deep.equal([{ key: 'Applied physics', n: 2 }, { key: 'Physics', n: 2 }]);
   });
 
   it('exports an Excel workbook: numbers as numbers, the period, months and generation time as dates, headers in the report language', async () => {
