@@ -85,43 +85,16 @@ export const REPORT_FONT = path.join(fontDir, 'DejaVuSans.ttf');
 export const REPORT_FONT_BOLD = path.join(fontDir, 'DejaVuSans-Bold.ttf');
 
 /**
- * PDFKit, its fonts' bytes read once and each parsed once per process. PDFKit parses a registered
- * font again for every document (fontkit.create: its tables, then each glyph it draws decoded
- * anew), and most of the Vietnamese report's text is beyond Latin-1: that was most of its time
- * (bench/report-pdf.ts). PDFKit takes a font only as a path or bytes, and fontkit's exports cannot
- * be redefined, so PDFKit is given, through the module cache before it first loads, a fontkit whose
- * `create` keeps the font parsed from these two Buffers (held here, never handed out): any other
- * bytes are parsed as before. A fontkit font's tables are safe to share: each document takes its
- * own subset and glyphs (below), and a layout runs synchronously to its end. Should PDFKit be loaded before (a test's fixtures),
- * it keeps its own fontkit: the report is as right, only slower.
+ * PDFKit and its fonts' bytes, read once per process, on first use (PDFKit and the fonts cost
+ * ~0.2–0.7 s to load, for a report opened weekly). PDFKit parses the registered bytes again for each
+ * document; sharing one parsed fontkit font between documents was tried and dropped: a glyph keeps
+ * the characters it was first laid out from, so a Vietnamese report's glyphs broke the next English
+ * report's text layer, and the fix needed fontkit's private fields (bench/report-pdf.ts measures it).
  */
 let pdfEngine: Promise<{ PDFDocument: typeof import('pdfkit'); body: Buffer; bold: Buffer }> | undefined;
 export function loadPdfEngine() {
   pdfEngine ??= (async () => {
-    const [body, bold] = await Promise.all([readFile(REPORT_FONT), readFile(REPORT_FONT_BOLD)]);
-    const fromPdfkit = createRequire(require.resolve('pdfkit'));
-    const fontkitPath = fromPdfkit.resolve('fontkit');
-    const fontkit = fromPdfkit('fontkit') as { create: (buf: Uint8Array, family?: string | null) => unknown };
-    const cached = fromPdfkit.cache[fontkitPath];
-    if (cached && cached.exports === fontkit) {
-      const parsed = new Map<Uint8Array, unknown>();
-      cached.exports = Object.create(fontkit, {
-        create: {
-          enumerable: true,
-          value: (buf: Uint8Array, family?: string | null) => {
-            if (family || (buf !== body && buf !== bold)) return fontkit.create(buf, family);
-            if (!parsed.has(buf)) parsed.set(buf, fontkit.create(buf));
-            // Each document gets its own glyphs (and layout engine, cached on first use) over the
-            // shared tables: a glyph keeps the characters it was first laid out from, which PDFKit
-            // writes as its text, and one first made for a Vietnamese report's 'ệ' has none, so
-            // the next English report's 'e' could not be copied or searched.
-            return Object.create(parsed.get(buf) as object, { _glyphs: { value: {}, writable: true } });
-          },
-        },
-      });
-    }
-    // Loaded on first use: PDFKit and its fonts cost ~0.7 s at start for a report opened weekly.
-    const { default: PDFDocument } = await import('pdfkit');
+    const [body, bold, { default: PDFDocument }] = await Promise.all([readFile(REPORT_FONT), readFile(REPORT_FONT_BOLD), import('pdfkit')]);
     return { PDFDocument, body, bold };
   })().catch((err: unknown) => {
     pdfEngine = undefined;
