@@ -24,7 +24,7 @@ const endOf = (day: string) => vnEndOfDay(vn(day));
 
 /** The rows of a deadlines table on the page, each as its cells' text. */
 function rows(html: string, id: string): string[][] {
-  const table = new RegExp(`<table class="stacked" id="${id}">([\\s\\S]*?)</table>`).exec(html)?.[1] ?? '';
+  const table = new RegExp(`<table class="stack" id="${id}">([\\s\\S]*?)</table>`).exec(html)?.[1] ?? '';
   return [...table.matchAll(/<tr data-case[^>]*>([\s\S]*?)<\/tr>/g)].map((m) => [...m[1]!.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((c) => text(c[1]!.replace(/<[^>]+>/g, '').trim())));
 }
 
