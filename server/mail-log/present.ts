@@ -54,9 +54,9 @@ export function presentMailLog(ctx: Context, input: { listing: Awaited<ReturnTyp
     isAdmin: ctx.actor?.role === 'admin',
     rows: listing.rows.map((e) => row(ctx, t, e)),
     values,
-    // Account e-mails (sign-up check, password reset, invitation) are not in the mail log: not offered as a filter.
+    // Account e-mails are listed to administrators only (server/mail-log/service.ts): offered as a filter to them alone.
     templates: listTemplateNames()
-      .filter((name) => !ACCOUNT_TEMPLATES.has(name))
+      .filter((name) => ctx.actor?.role === 'admin' || !ACCOUNT_TEMPLATES.has(name))
       .map((name) => ({ name, label: templateLabel(t, name), selected: name === input.filters.template })),
     statuses: (['pending', 'sent', 'dead'] as const).map((s) => ({ value: s, label: t(`mailLog.status.${s}`), selected: s === input.filters.status })),
     nextUrl: listing.next ? query({ before: listing.next }) : undefined,
