@@ -89,12 +89,14 @@ export async function planHolidayChange(opts: { ctx: Context; change: 'added' | 
   const rows = await Holiday.find({}, { date: 1, kind: 1 }).lean();
   const calendar = WorkingCalendar.of(opts.change === 'added' ? [...rows, { date: opts.date, kind: opts.kind }] : rows.filter((r) => r.date !== opts.date));
   const planned = await planRecount({ date: opts.date, calendar });
-  const users = await User.find({ _id: { $in: [...new Set(planned.map((p) => String(p.applicant)))] } }, { name: 1 }).lean();
+  const users = await User.find({ _id: { $in: [...new Set(planned.map((p) => String(p.applicant)))] } }, { name: 1, email: 1, disabledAt: 1 }).lean();
   const names = new Map(users.map((u) => [String(u._id), u.name]));
+  // The recount e-mails an applicant with an address whose account is not disabled (deadline-recount.ts owedEmail).
+  const reachable = new Set(users.filter((u) => u.email && !u.disabledAt).map((u) => String(u._id)));
   const base = (p: PlannedCase) => ({ caseId: String(p.caseId), reference: p.reference, applicantName: names.get(String(p.applicant)) ?? '' });
   const moved = planned.flatMap((p) => p.moved.map((m) => ({ ...base(p), for: m.for, what: m.what, ...(m.askText ? { askText: m.askText } : {}), from: m.from, to: m.to })));
   const kept = planned.flatMap((p) => p.kept.map((k) => ({ ...base(p), for: k.for, what: k.what, ...(k.askText ? { askText: k.askText } : {}), to: k.at })));
-  const toEmail = planned.filter((p) => p.moved.some((m) => m.told || m.what === 'ask')).length;
+  const toEmail = planned.filter((p) => reachable.has(String(p.applicant)) && p.moved.some((m) => m.told || m.what === 'ask')).length;
   // Labour Code 2019 (45/2019/QH14) Art. 111(3): a weekly rest day that falls on a public holiday of
   // Art. 112(1) is made up on the next working day (checked with the search tool, lawnet.vn's text).
   const current = await loadCalendar();

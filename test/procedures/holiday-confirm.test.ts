@@ -13,6 +13,9 @@ import { Holiday } from '../../models/holiday.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
 import { DeadlineRecount } from '../../models/deadline-recount.ts';
 import { vnEndOfDay } from '../../server/calendar/index.ts';
+import { planHolidayChange } from '../../server/admin/holidays.ts';
+import { systemContext } from '../../server/context.ts';
+import { Call } from '../../models/call.ts';
 import { signedIn, page, text, deliver } from '../applications/support.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CaseDoc } from '../../models/case.ts';
@@ -64,6 +67,21 @@ describe('admin: a holiday change is confirmed on a page that says what it moves
     await Holiday.deleteMany({ date: { $gte: '2035-01-01', $lte: '2035-12-31' } });
     await DeadlineRecount.deleteMany({ date: { $gte: '2035-01-01', $lte: '2035-12-31' } });
     await t?.close();
+  });
+
+  it('counts as e-mailed only applicants the recount e-mails: not one whose account is disabled', async () => {
+    const disabled = await createUser({ role: 'applicant', locale: 'en', name: 'Disabled Applicant' });
+    await disabled.updateOne({ disabledAt: vn('2036-01-05') });
+    const call = (await Call.findById(c.call))!;
+    await createCase({
+      applicant: disabled,
+      call,
+      stage: 'onboarding',
+      supportTracks: [{ kind: 'visa', status: 'filed', filedAt: vn('2036-03-05'), dueAt: endOf('2036-03-12'), dueCount: { from: vn('2036-03-05'), workingDays: 5 }, office: 'Immigration', updatedAt: vn('2036-03-05') }],
+    });
+    const plan = await planHolidayChange({ ctx: systemContext({ now: vn('2036-03-01') }), change: 'added', date: '2036-03-07', kind: 'day_off', name: { en: 'Test day off' } });
+    expect(plan.moved.map((m) => m.applicantName)).to.deep.equal(['Disabled Applicant']);
+    expect(plan.toEmail, 'a disabled account is not e-mailed by the recount').to.equal(0);
   });
 
   it('lists, before anything changes, the deadlines that would move and those that keep their date', async () => {
