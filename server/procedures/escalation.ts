@@ -17,6 +17,7 @@ import { translator, isLocale, DEFAULT_LOCALE } from '../i18n/index.ts';
 import type { Types } from 'mongoose';
 import { systemContext, type Context } from '../context.ts';
 import { recordAudit } from '../audit/index.ts';
+import { hrLeadsElseOfficers } from '../institutes/hr-staff.ts';
 import { isSupportOverdue, reasonsOverdue, reasonsOverdueCondition, type TrackState } from './service.ts';
 
 export interface EscalationResult {
@@ -60,7 +61,7 @@ export async function runEscalations(app: AppContext, opts: { now?: Date; caseId
     const staffOf = (institute: Types.ObjectId | null | undefined) => {
       const k = String(institute);
       let p = staff.get(k);
-      if (!p) staff.set(k, (p = instituteStaff(institute)));
+      if (!p) staff.set(k, (p = hrLeadsElseOfficers(institute)));
       return p;
     };
     let handled = 0;
@@ -79,11 +80,6 @@ type EscalationCase = { _id: Types.ObjectId; reference: string; stage: string; s
 
 type Recipient = { _id: unknown; email: string; name: string; locale?: string | null };
 
-/** The institute's HR leads, else (none named) its HR officers: who is told besides the assignee. */
-async function instituteStaff(institute: Types.ObjectId | null | undefined): Promise<Recipient[]> {
-  const leads = await User.find({ role: 'hr_officer', institute, isHrLead: true, disabledAt: null }, { email: 1, name: 1, locale: 1 }).lean();
-  return leads.length > 0 ? leads : User.find({ role: 'hr_officer', institute, disabledAt: null }, { email: 1, name: 1, locale: 1 }).limit(50).lean();
-}
 
 /** Escalates one case's procedures not yet escalated; true when it wrote something. */
 async function escalateCase(app: AppContext, ctx: Context, c: EscalationCase, now: Date, calendar: WorkingCalendar, staffOf: (institute: Types.ObjectId | null | undefined) => Promise<Recipient[]>, result: EscalationResult): Promise<boolean> {

@@ -17,6 +17,7 @@ import { afterTransition, summarizeHistory } from '../../models/case-summary.ts'
 import { nextDueAt, type DeadlineSource } from '../../models/case-deadline.ts';
 import { Call, type CallDoc } from '../../models/call.ts';
 import { User, type UserDoc } from '../../models/user.ts';
+import { hrLeadsElseOfficers, type HrRecipient } from '../institutes/hr-staff.ts';
 import { nextSequence } from '../../models/counter.ts';
 import { SUPPORT_KINDS, type Stage, type SupportKind } from '../../models/constants.ts';
 import { BadRequestError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../errors.ts';
@@ -478,19 +479,10 @@ async function apply(ctx: Context, actor: Actor, { caseDoc, row, payload }: Guar
  * institute's HR lead(s), as the overdue digest does (server/reminders); with no lead, its HR
  * officers, so an answer to an offer never goes unseen by HR.
  */
-async function officersToTell(caseDoc: CaseDoc): Promise<{ officers: OfficerToTell[]; fallback: boolean }> {
-  const fields = { name: 1, email: 1, locale: 1, disabledAt: 1 };
-  const assignee = caseDoc.assignee ? await User.findById(caseDoc.assignee, fields).lean<OfficerToTell & { disabledAt?: Date | null }>() : null;
+async function officersToTell(caseDoc: CaseDoc): Promise<{ officers: HrRecipient[]; fallback: boolean }> {
+  const assignee = caseDoc.assignee ? await User.findById(caseDoc.assignee, { name: 1, email: 1, locale: 1, disabledAt: 1 }).lean<HrRecipient & { disabledAt?: Date | null }>() : null;
   if (assignee && !assignee.disabledAt) return { officers: [assignee], fallback: false };
-  const staff = { role: 'hr_officer' as const, institute: caseDoc.institute, disabledAt: null };
-  const leads = await User.find({ ...staff, isHrLead: true }, fields).sort({ _id: 1 }).lean<OfficerToTell[]>();
-  return { officers: leads.length ? leads : await User.find(staff, fields).sort({ _id: 1 }).lean<OfficerToTell[]>(), fallback: true };
-}
-interface OfficerToTell {
-  _id: unknown;
-  name: string;
-  email: string;
-  locale?: string | null;
+  return { officers: await hrLeadsElseOfficers(caseDoc.institute), fallback: true };
 }
 
 /** The e-mail this step owes (keyed by case and new version, so a retry is the same message). */
