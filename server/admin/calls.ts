@@ -60,16 +60,11 @@ export interface CallCodeProblems {
  * builds it, so the administrator's renaming is enough, with no restart.
  */
 export async function callCodeProblems(): Promise<CallCodeProblems> {
-  const [groups, coded] = await Promise.all([
-    Call.aggregate<{ _id: string; calls: Array<{ _id: unknown; title: { vi?: string; en?: string } }> }>([
-      { $match: { code: { $gt: '' } } },
-      { $group: { _id: '$code', n: { $sum: 1 }, calls: { $push: { _id: '$_id', title: '$title' } } } },
-      { $match: { n: { $gt: 1 } } },
-      { $sort: { _id: 1 } },
-    ]),
-    Call.find({ code: { $gt: '' } }, { code: 1 }).lean(),
-  ]);
-  const duplicates = groups.map((g) => ({ code: g._id, calls: g.calls.map((c) => ({ id: String(c._id), title: c.title ?? {} })) }));
+  // One read of the coded calls (an institute has tens to hundreds), grouped here.
+  const coded = await Call.find({ code: { $gt: '' } }, { code: 1, title: 1 }).sort({ code: 1, _id: 1 }).lean();
+  const byCode = new Map<string, typeof coded>();
+  for (const c of coded) byCode.set(c.code!, [...(byCode.get(c.code!) ?? []), c]);
+  const duplicates = [...byCode].filter(([, calls]) => calls.length > 1).map(([code, calls]) => ({ code, calls: calls.map((c) => ({ id: String(c._id), title: c.title ?? {} })) }));
   const malformed = coded.filter((c) => !CALL_CODE.test(c.code ?? '')).map((c) => ({ id: String(c._id), code: c.code ?? '' }));
   if (duplicates.length === 0 && !(await Call.collection.indexExists('code_unique').catch(() => true))) {
     await Call.createIndexes().catch(() => undefined); // a duplicate saved meanwhile: the next visit tries again
