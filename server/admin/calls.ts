@@ -56,8 +56,8 @@ export interface CallCodeProblems {
 
 /**
  * Codes the rules refuse, in calls stored before them. While duplicates remain the unique index
- * cannot be built (start-up logs it and goes on, server/db/index.ts); once they are gone, this
- * builds it, so the administrator's renaming is enough, with no restart.
+ * cannot be built (start-up logs it and goes on, server/db/index.ts); the save that renames the last
+ * one builds it (saveCall), so the administrator's renaming is enough, with no restart.
  */
 export async function callCodeProblems(): Promise<CallCodeProblems> {
   // One read of the coded calls (an institute has tens to hundreds), grouped here.
@@ -66,10 +66,17 @@ export async function callCodeProblems(): Promise<CallCodeProblems> {
   for (const c of coded) byCode.set(c.code!, [...(byCode.get(c.code!) ?? []), c]);
   const duplicates = [...byCode].filter(([, calls]) => calls.length > 1).map(([code, calls]) => ({ code, calls: calls.map((c) => ({ id: String(c._id), title: c.title ?? {} })) }));
   const malformed = coded.filter((c) => !CALL_CODE.test(c.code ?? '')).map((c) => ({ id: String(c._id), code: c.code ?? '' }));
-  if (duplicates.length === 0 && !(await Call.collection.indexExists('code_unique').catch(() => true))) {
-    await Call.createIndexes().catch(() => undefined); // a duplicate saved meanwhile: the next visit tries again
-  }
   return { duplicates, malformed };
+}
+
+/**
+ * The unique code index, built by the save that renames the last duplicate (start-up skips it while
+ * duplicates stored before it remain): a no-op once it exists; while duplicates remain it fails and
+ * a later save tries again.
+ */
+async function buildCodeIndexIfMissing(): Promise<void> {
+  if (await Call.collection.indexExists('code_unique').catch(() => true)) return;
+  await Call.createIndexes().catch(() => undefined);
 }
 
 /** The field message for a code already taken (found first, or by the unique index in a race). */
@@ -97,6 +104,7 @@ export async function saveCall(opts: { ctx: Context; call?: CallDoc; values: Cal
       throw err;
     }
     if (res.matchedCount === 0) throw new NotFoundError();
+    await buildCodeIndexIfMissing();
     await recordAudit(ctx, { action: 'call.update', targetType: 'call', targetId: id, summary: { status: data.status, checklist: data.checklist.length, scorecard: data.scorecard.length } });
     return { ok: true, id };
   }

@@ -126,7 +126,7 @@ describe('opening a call: codes, size rule, weights, panel size, field suggestio
       expect(shown).to.include('data-malformed-codes').and.include('old code/1');
       expect(shown).to.include(locale === 'en' ? 'Some calls share a code' : 'Một số đợt tuyển trùng mã');
     }
-    // Renamed through the form: the next visit of the list builds the index; a new duplicate is refused.
+    // Renamed through the form: the save that removes the last duplicate builds the index; a new duplicate is refused.
     expect((await submit('en', `/admin/calls/${b._id}`, form({ code: `${code}-B` }))).status).to.equal(303);
     expect((await submit('en', `/admin/calls/${bad._id}`, form({ code: `${code}-C` }))).status).to.equal(303);
     const list = await page(admins.en!, '/admin/calls');
