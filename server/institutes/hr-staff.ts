@@ -14,6 +14,9 @@ export interface HrRecipient {
 const MAX_OFFICERS = 50;
 
 export async function hrLeadsElseOfficers(institute: Types.ObjectId | null | undefined): Promise<HrRecipient[]> {
+  // No institute: nobody. `{ institute: null }` would match every officer not placed in one, who
+  // would then read another institute's case (a case always has one; this keeps it so if not).
+  if (!institute) return [];
   const staff = { role: 'hr_officer' as const, institute, disabledAt: null };
   const fields = { email: 1, name: 1, locale: 1 };
   const leads = await User.find({ ...staff, isHrLead: true }, fields).sort({ _id: 1 }).lean<HrRecipient[]>();
