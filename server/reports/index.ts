@@ -54,13 +54,17 @@ export async function buildSteeringReport({ ctx, query, locale }: SteeringReport
 
 // ---- CSV ----
 
-/** One CSV field: quoted when needed (RFC 4180); text that a spreadsheet would run as a formula is prefixed with '. */
+/**
+ * One CSV field: quoted when needed (RFC 4180); text that a spreadsheet would run as a formula is
+ * prefixed with '. So is such text after a ";" or a line break inside the field: a spreadsheet
+ * whose list separator is ";" (Vietnamese Windows) reads quotes only at a cell's start, so it
+ * splits `Call,"Physics;=cmd|…"` at the ";" and would run the second part as a cell of its own.
+ */
 export function csvField(v: Cell): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return String(v);
   if (typeof v === 'object') return v.month;
-  let s = String(v);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  const s = String(v).replace(/(^|[;\r\n])(?=[=+\-@\t\r])/g, "$1'");
   return /[",\r\n;]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -13,8 +13,37 @@ import { User } from '../../models/user.ts';
 import { DeadlineRecount } from '../../models/deadline-recount.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
 import { clearDashboardCache } from '../../server/dashboard/index.ts';
+import { csvField } from '../../server/reports/index.ts';
 import { hrLeadsElseOfficers } from '../../server/institutes/hr-staff.ts';
 
+/** How a spreadsheet set to read ";" as its list separator (Vietnamese Windows) splits a CSV line: quotes count only at a field's start. */
+function semicolonCells(line: string): string[] {
+  const cells: string[] = [];
+  let i = 0;
+  while (i <= line.length) {
+    if (line[i] === '"') {
+      let s = '';
+      i++;
+      while (i < line.length) {
+        if (line[i] === '"' && line[i + 1] === '"') (s += '"'), (i += 2);
+        else if (line[i] === '"') {
+          i++;
+          break;
+        } else s += line[i++];
+      }
+      const end = line.indexOf(';', i);
+      s += end < 0 ? line.slice(i) : line.slice(i, end);
+      cells.push(s);
+      i = end < 0 ? line.length + 1 : end + 1;
+    } else {
+      const end = line.indexOf(';', i);
+      cells.push(end < 0 ? line.slice(i) : line.slice(i, end));
+      i = end < 0 ? line.length + 1 : end + 1;
+    }
+  }
+  return cells;
+}
+const FORMULA = /^[=+\-@\t\r]/;
 
 describe('security: audit log, holiday confirmations, steering report files', function () {
   this.timeout(90_000);
@@ -130,6 +159,33 @@ describe('security: audit log, holiday confirmations, steering report files', fu
   });
 
   describe('steering report files with hostile names', () => {
+    // What an administrator could type as a call's title and field: a formula after a separator a
+    // spreadsheet reading ";" splits on, and a new line (quoted in RFC 4180, not there).
+    const title = 'Physics;=cmd|\' /C calc\'!A0';
+    const field = 'Optics\n@SUM(1+1)*cmd|\' /C calc\'!A0';
+
+    it('CSV: no cell a ";"-reading spreadsheet splits out starts as a formula', async () => {
+      const inst = await createInstitute({ name: { vi: 'Viện;+1+1', en: 'Institute;-2+3' } });
+      const call = await createCall({ institute: inst._id, title: { vi: title, en: title }, field: { vi: field, en: field } });
+      await createCase({ applicant: await createUser({ role: 'applicant' }), call, stage: 'screening', submittedAt: new Date(), profile: { fullName: 'X', nationality: 'VN', highestDegree: 'phd', field: 'x' } });
+      clearDashboardCache();
+      const res = await admin.get(`/reports/steering.csv?institute=${String(inst._id)}&call=${String(call._id)}&lang=en`);
+      expect(res.status).to.equal(200);
+      const text = res.text.replace(/^\uFEFF/, '');
+      expect(text).to.include('Physics;');
+      expect(text).to.include('Institute;');
+      // Read as RFC 4180 (quoted new lines kept) by a "," spreadsheet, and line by line by a ";" one.
+      for (const line of text.split(/\r\n|\n|\r/)) for (const cell of semicolonCells(line)) expect(cell, line).not.to.match(FORMULA);
+    });
+
+    it('CSV fields: a formula after ";" or a line break is defused as at the start; plain text kept', () => {
+      expect(csvField('a;=1+1')).to.equal(`"a;'=1+1"`);
+      expect(csvField('a\n+1')).to.equal(`"a\n'+1"`);
+      expect(csvField('a\r\n-1')).to.equal(`"a\r\n'-1"`);
+      expect(csvField('Vật lý; hoá học')).to.equal('"Vật lý; hoá học"');
+      expect(csvField('2-3 years')).to.equal('2-3 years');
+    });
+
     it('Excel: every hostile text is a text cell, never a formula or a link', async () => {
       const { default: ExcelJS } = await import('exceljs');
       const inst = await createInstitute({ name: { vi: '=HYPERLINK("http://evil.test","x")', en: '=HYPERLINK("http://evil.test","x")' } });
