@@ -207,6 +207,36 @@ describe('cases: the offer letter and its terms', function () {
     expect((await Case.findById(c._id).lean())!.version).to.equal(v0);
   });
 
+  it('refuses markup dressed as a scan (SVG or HTML named .png, a PNG with markup in its first KB); one with markup further in is only ever an attachment', async () => {
+    const { makePng } = await import('../documents/support.ts');
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await offered(applicant);
+    const h = await signedIn(hr);
+    const before = await stored();
+    const png = makePng();
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(document.cookie)"/>');
+    const html = Buffer.from('<!doctype html><html><script>alert(document.cookie)</script></html>');
+    // The PNG's signature and header chunk, then markup a browser sniffing the bytes would run.
+    const polyglot = Buffer.concat([png.subarray(0, 33), Buffer.from('<html><script>alert(1)</script></html>'), png.subarray(33)]);
+    for (const [buf, name] of [[svg, 'scan.png'], [svg, 'scan.svg'], [html, 'scan.png'], [polyglot, 'scan.png']] as const) {
+      const res = await send(h, c, terms, { buf, name });
+      expect(res.status, name).to.equal(415);
+      expect(res.text).to.match(/id="f-offer_letter-error"/);
+      expect(await stored()).to.deep.equal(before);
+    }
+    // Markup past the first KB is not sniffed by browsers as a page; the letter is still sent as a
+    // download the browser never renders (attachment, nosniff, a sandbox with nothing allowed).
+    const late = Buffer.concat([png, Buffer.alloc(2048), Buffer.from('<html><script>alert(1)</script></html>')]);
+    expect((await send(h, c, terms, { buf: late, name: 'scan.png' })).status).to.equal(303);
+    const a = await signedIn(applicant);
+    const got = await download(a, `/documents/${String((await Case.findById(c._id).lean())!.offerTerms!.letter)}/download`);
+    expect(got.status).to.equal(200);
+    expect(got.headers['content-type']).to.equal('image/png');
+    expect(got.headers['content-disposition']).to.match(/^attachment;/);
+    expect(got.headers['x-content-type-options']).to.equal('nosniff');
+    expect(got.headers['content-security-policy']).to.equal("default-src 'none'; sandbox");
+  });
+
   it('takes a letter that is only a scan, as JPEG or PNG (on disk, byte for byte); the applicant downloads it with its type and a safe file name', async () => {
     const { makeJpeg, makePng } = await import('../documents/support.ts');
     const applicant = await createUser({ role: 'applicant', locale: 'vi' });
