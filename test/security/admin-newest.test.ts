@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { Types } from 'mongoose';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { agent, csrfFrom, type Agent } from '../support/http.ts';
+import { agent, csrfFrom, seenFrom, type Agent } from '../support/http.ts';
 import { createInstitute, createUser, signIn } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Holiday } from '../../models/holiday.ts';
@@ -142,6 +142,28 @@ describe('security: audit log, holiday confirmations, steering report files', fu
       expect(await holidays()).to.equal(before.holidays);
       expect(await recounts()).to.equal(before.recounts);
       await Holiday.deleteOne({ _id: holiday._id });
+    });
+
+    it('a confirmation sent twice at once (a double click, two tabs) has one effect, for an added day and a removed one', async () => {
+      const day = { date: '2033-09-05', kind: 'day_off', nameVi: 'Ngày nghỉ bù', nameEn: 'Make-up day off' };
+      const recounts = () => DeadlineRecount.countDocuments({ date: day.date });
+      const confirm = await admin.get(`/admin/holidays/add?${new URLSearchParams(day).toString()}`).set('Accept', 'text/html');
+      expect(confirm.status).to.equal(200);
+      const form = { _csrf: csrfFrom(confirm.text), seen: seenFrom(confirm.text), ...day, reason: 'Decision of the Prime Minister on make-up days' };
+      const added = await Promise.all([0, 1].map(() => admin.post('/admin/holidays/add').type('form').set('Accept', 'text/html').send(form)));
+      expect(added.map((r) => r.status).sort()).to.deep.equal([303, 409]);
+      expect(await Holiday.countDocuments({ date: day.date })).to.equal(1);
+      expect(await recounts()).to.equal(1);
+      expect(await AuditEvent.countDocuments({ action: 'holiday.create', 'summary.date': day.date })).to.equal(1);
+
+      const holiday = (await Holiday.findOne({ date: day.date }).lean())!;
+      const page = await admin.get(`/admin/holidays/${String(holiday._id)}/delete`).set('Accept', 'text/html');
+      const del = { _csrf: csrfFrom(page.text), seen: seenFrom(page.text), reason: 'Entered by mistake, the decree names another day' };
+      const removed = await Promise.all([0, 1].map(() => admin.post(`/admin/holidays/${String(holiday._id)}/delete`).type('form').set('Accept', 'text/html').send(del)));
+      expect(removed.map((r) => r.status).sort()).to.deep.equal([303, 409]);
+      expect(await Holiday.countDocuments({ date: day.date })).to.equal(0);
+      expect(await recounts()).to.equal(2);
+      expect(await AuditEvent.countDocuments({ action: 'holiday.delete', 'summary.date': day.date })).to.equal(1);
     });
 
     it('answer hostile ids and dates with not found or what to fix, never a server error', async () => {
