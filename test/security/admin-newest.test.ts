@@ -200,6 +200,18 @@ describe('security: audit log, holiday confirmations, steering report files', fu
       for (const line of text.split(/\r\n|\n|\r/)) for (const cell of semicolonCells(line)) expect(cell, line).not.to.match(FORMULA);
     });
 
+    it('reads hostile filter names and values as filters it cannot read (422) or ignores them, never a server error, for each format', async () => {
+      const queries = ['__proto__[x]=1', 'constructor[prototype][x]=1', 'call[$ne]=', 'institute=constructor', 'institute=__proto__', 'lang=__proto__', 'lang=toString', 'from[$gt]=', 'hasOwnProperty=1', 'toString=1', `from=${'9'.repeat(3000)}`, 'call=000000000000000000000000'];
+      for (const format of ['', '.csv', '.xlsx', '.pdf']) {
+        for (const q of queries) {
+          const res = await leader.get(`/reports/steering${format}?${q}`).set('Accept', 'text/html');
+          expect(res.status, `${format} ${q}`).to.be.oneOf([200, 400, 404, 422]);
+          expect(({} as Record<string, unknown>).x).to.equal(undefined);
+          if (res.status === 200 && format) expect(res.headers['content-disposition'], q).to.match(/^attachment; filename="steering-report-(en|vi)\.(csv|xlsx|pdf)"$/);
+        }
+      }
+    });
+
     it('CSV fields: a formula after ";" or a line break is defused as at the start; plain text kept', () => {
       expect(csvField('a;=1+1')).to.equal(`"a;'=1+1"`);
       expect(csvField('a\n+1')).to.equal(`"a\n'+1"`);
