@@ -1,7 +1,7 @@
 // The audit log page (administrators): AuditEvent documents newest first, filtered by who (an
 // account's e-mail), what (an action), which case (its reference) and when (days in Vietnam), paged
 // by a cursor (time and id of the last row shown), never by skipping rows. Each filter is one
-// indexed query (models/audit-event.ts): by actor, by action, by target, or by time alone; 100,000
+// indexed query (models/audit-event.ts): by actor, by action, by case (events about its documents too), or by time alone; 100,000
 // events and more stay one index walk of a page (test/audit/audit-log.test.ts times it).
 import mongoose from 'mongoose';
 import { z } from 'zod';
@@ -107,8 +107,8 @@ export async function listAuditLog(opts: { ctx: Context; filters: AuditFilters }
   if (f.reference) {
     const found = await Case.findOne({ reference: f.reference }, { _id: 1 }).lean();
     if (!found) return { ...NOTHING, first: !f.before };
-    query.targetType = 'case';
-    query.targetId = String(found._id);
+    // Every event about the case, its documents' too: `case` is stored on each when written.
+    query.case = found._id;
   }
   if (f.action) query.action = f.action;
   const at: Record<string, Date> = {};
