@@ -9,6 +9,9 @@ const auditEventSchema = new Schema(
     action: { type: String, required: true }, // e.g. 'user.sign_in', 'case.transition', 'document.download'
     targetType: { type: String },
     targetId: { type: String },
+    // The case the event is about, whatever its subject (the case itself, or one of its documents):
+    // what the audit log's case filter reads (server/audit/index.ts caseOfEvent sets it).
+    case: { type: Schema.Types.ObjectId, ref: 'Case' },
     summary: { type: Schema.Types.Mixed }, // small before/after summary, never secrets
     ip: { type: String },
     requestId: { type: String },
@@ -18,6 +21,7 @@ const auditEventSchema = new Schema(
 
 auditEventSchema.index({ targetType: 1, targetId: 1, at: -1, _id: -1 });
 auditEventSchema.index({ actor: 1, at: -1, _id: -1 });
+auditEventSchema.index({ case: 1, at: -1, _id: -1 });
 auditEventSchema.index({ action: 1, at: -1, _id: -1 });
 // The audit log page (server/audit/log.ts) sorts by (at, _id) newest first: each index ends so, for paging by cursor; unfiltered or by period alone:
 auditEventSchema.index({ at: -1, _id: -1 });

@@ -2,6 +2,9 @@ import { Schema, model, type InferSchemaType, type HydratedDocument, type Types 
 import { TRACKS, DOCUMENT_TYPES, CHECKLIST_PHASES } from './constants.ts';
 import { watchWrites } from './watch-writes.ts';
 
+/** A call's code: the institute code's alphabet (models/institute.ts), longer; upper-cased before the check. */
+export const CALL_CODE = /^[A-Z0-9-]{2,40}$/;
+
 const localizedText = (required: boolean, maxlength: number) => ({
   vi: { type: String, required, trim: true, maxlength },
   en: { type: String, required, trim: true, maxlength },
@@ -34,10 +37,26 @@ const callSchema = new Schema(
   {
     institute: { type: Schema.Types.ObjectId, ref: 'Institute', required: true, index: true },
     /**
-     * Optional; unique across institutes (the index below). The form holds it to CALL_CODE (A–Z,
-     * 0–9, "-", as institute codes); not matched here, so a call stored before the rule still saves.
+     * Optional; unique across institutes (the index below). A new or changed code follows CALL_CODE
+     * (the form says so in the user's language first); a call stored before the rule with another
+     * code still saves while its code is left as it is.
      */
-    code: { type: String, trim: true, uppercase: true, maxlength: 40 },
+    code: {
+      type: String,
+      trim: true,
+      uppercase: true,
+      maxlength: 40,
+      validate: {
+        validator(this: unknown, v: unknown) {
+          if (v === undefined || v === null || v === '') return true;
+          // A document: only a code it brings or changes. An update (runValidators): the code it sets.
+          const doc = this as { isNew?: boolean; isModified?: (path: string) => boolean };
+          if (typeof doc?.isModified === 'function' && !doc.isNew && !doc.isModified('code')) return true;
+          return typeof v === 'string' && CALL_CODE.test(v);
+        },
+        message: 'A call code is 2 to 40 of A–Z, 0–9 and "-"',
+      },
+    },
     title: localizedText(true, 300),
     description: localizedText(false, 10_000),
     track: { type: String, enum: TRACKS, required: true },

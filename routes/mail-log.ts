@@ -9,6 +9,7 @@ import { flash } from '../server/http/flash.ts';
 import { sendEmailPreview } from '../server/http/email-preview.ts';
 import { findMailLogEntry, listMailLog, loggedMessage, requeueLoggedMail } from '../server/mail-log/service.ts';
 import { presentMailLog, presentMailLogEntry } from '../server/mail-log/present.ts';
+import { PAGE_CURSOR } from '../server/support/cursor-page.ts';
 
 /** Anything not matching is dropped (a filter never fails the page): strings only, bounded. */
 const optional = (re: RegExp) => z.unknown().optional().transform((v) => (typeof v === 'string' && re.test(v.trim()) ? v.trim() : undefined));
@@ -17,7 +18,7 @@ const logQuery = z.object({
   reference: optional(/^[A-Za-z0-9-]{1,20}$/),
   template: optional(/^[a-z0-9_-]{1,60}$/),
   status: z.unknown().optional().transform((v) => (v === 'pending' || v === 'sent' || v === 'dead' ? v : undefined)),
-  before: optional(/^\d{1,15}_[0-9a-f]{24}$/),
+  before: optional(PAGE_CURSOR),
 });
 /** The entry id of the path; one longer than any entry's does not exist (404, as an unknown id). */
 function entryId(params: Record<string, unknown>): string {

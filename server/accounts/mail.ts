@@ -13,17 +13,27 @@ import { renderEmail } from '../mail/render.ts';
 import { logAccountMail } from '../mail-log/record.ts';
 import { DEFAULT_LOCALE, isLocale, translator, type Locale } from '../i18n/index.ts';
 import { messageIdFor, outboxKey } from '../outbox/item.ts';
-import { User } from '../../models/user.ts';
+import { User, isStaff } from '../../models/user.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
 import { issueToken, TOKEN_TTL_MS } from './tokens.ts';
 import { FEED_ROLES } from '../calendar-feed/service.ts';
 
 export type MailDeps = Pick<AppContext, 'config' | 'logger' | 'mailer'>;
 
-type Recipient = { email: string; name: string; locale?: string | null };
+type Recipient = { email: string; name: string; locale?: string | null; role?: string | null };
 
 function localeOf(user: { locale?: string | null }): Locale {
   return isLocale(user.locale) ? user.locale : DEFAULT_LOCALE;
+}
+
+/**
+ * How an account e-mail calls its reader (`{{you}}` in the templates): in Vietnamese, applicants
+ * (scientists) formally "Ông/Bà"; staff "Anh/Chị", as the workflow e-mails to staff do. E-mails
+ * composed before the variable existed said "Ông/Bà" to everyone (server/mail/render.ts LEGACY_DATA).
+ */
+export function youFor(role: string | null | undefined, locale: Locale): string {
+  if (locale !== 'vi') return 'you';
+  return isStaff(role ? { role } : undefined) ? 'Anh/Chị' : 'Ông/Bà';
 }
 
 /** The account e-mails (views/emails/<template>); the mail log lists them as such (server/mail-log/present.ts). */
@@ -42,7 +52,7 @@ export const KEPT_ACCOUNT_TEMPLATES: ReadonlySet<string> = new Set<AccountTempla
 async function sendAccountMail(opts: { app: MailDeps; template: AccountTemplate; to: Recipient; data: Record<string, unknown>; messageId?: string }): Promise<boolean> {
   const { app, template, to } = opts;
   // The mail log keeps who was sent what and when; what it was rendered from only when that holds no one-time link.
-  const data = { name: to.name, ...opts.data };
+  const data = { name: to.name, ...(to.role ? { you: youFor(to.role, localeOf(to)) } : {}), ...opts.data };
   const log = { template, to: to.email, locale: localeOf(to), at: new Date(), data: KEPT_ACCOUNT_TEMPLATES.has(template) ? data : undefined };
   let subject: string | undefined;
   try {
@@ -164,7 +174,7 @@ export const PENDING_MAIL_LEASE_MS = 120_000;
 function composed(opts: { ctx: Context; user: UserDoc }, template: DecisionTemplate, data: Record<string, unknown>): PendingAccountMail {
   const { user } = opts;
   // Only these e-mails are kept: they hold no one-time link (the others' links are secrets the database keeps only hashed).
-  return { key: outboxKey('account', String(user._id), template, new Types.ObjectId().toHexString()), template, to: user.email, name: user.name, locale: localeOf(user), data, at: opts.ctx.now };
+  return { key: outboxKey('account', String(user._id), template, new Types.ObjectId().toHexString()), template, to: user.email, name: user.name, locale: localeOf(user), data: { you: youFor(user.role, localeOf(user)), ...data }, at: opts.ctx.now };
 }
 
 /**

@@ -32,7 +32,7 @@ export interface MailRequestResult {
 }
 
 /** What an account e-mail on request needs of the account, read lean: hydrating the whole account only when it exists was time the answer would show. */
-const ACCOUNT_MAIL_FIELDS = { email: 1, name: 1, locale: 1, emailVerifiedAt: 1, disabledAt: 1, passwordHash: 1 } as const;
+const ACCOUNT_MAIL_FIELDS = { email: 1, name: 1, locale: 1, emailVerifiedAt: 1, disabledAt: 1, passwordHash: 1, role: 1 } as const;
 
 const userTarget = (user: { _id: unknown }) => ({ targetType: 'user', targetId: String(user._id) });
 

@@ -5,15 +5,15 @@
 import { withoutHiddenCharacters } from '../support/hidden-characters.ts';
 import { z } from 'zod';
 import { TRACKS, DOCUMENT_TYPES, CHECKLIST_PHASES } from '../../models/constants.ts';
-import type { CallDoc } from '../../models/call.ts';
+import { CALL_CODE, type CallDoc } from '../../models/call.ts';
 import { vnDateKey, vnEndOfDay, vnStartOfDay } from '../calendar/index.ts';
 import { isCalendarDay } from '../support/calendar-day.ts';
 import { bodyRefusals, firstText, withLimit, type FieldErrorKeys } from '../http/forms.ts';
 import { bothLanguages, storedText } from '../support/localized.ts';
 
 const MAX_ROWS = 40;
-/** A call's code: the institute code's alphabet (models/institute.ts), longer; upper-cased before the check. */
-export const CALL_CODE = /^[A-Z0-9-]{2,40}$/;
+/** A call's code (models/call.ts holds the rule for every write). */
+export { CALL_CODE };
 /** A document's own size limit, in whole MB (models/call.ts, checklistItemSchema.maxMb). */
 export const MAX_MB = { min: 1, max: 200 } as const;
 

@@ -40,9 +40,24 @@ export function requestContext(source: AuditSource) {
   };
 }
 
+const OBJECT_ID = /^[0-9a-f]{24}$/;
+
+/**
+ * The case an event is about: the case itself when it is the subject ('Case' in a few older
+ * writers), else the case its summary names (every document event records `summary.case`).
+ * Stored on the event as `case` so the audit log's case filter is one index walk; the backfill of
+ * older events (server/audit/backfill-case.ts) reads the same rule.
+ */
+export function caseOfEvent(e: { targetType?: string | null; targetId?: string | null; summary?: unknown }): Types.ObjectId | undefined {
+  if ((e.targetType === 'case' || e.targetType === 'Case') && e.targetId && OBJECT_ID.test(e.targetId)) return new Types.ObjectId(e.targetId);
+  const named = (e.summary as { case?: unknown } | undefined)?.case;
+  return typeof named === 'string' && OBJECT_ID.test(named) ? new Types.ObjectId(named) : undefined;
+}
+
 export async function recordAudit(source: AuditSource, input: AuditInput): Promise<void> {
   const ctx = requestContext(source);
   await AuditEvent.create({
+    case: caseOfEvent(input),
     at: input.at ?? new Date(), // the real time of the write, even under a test clock (audit order is the order of writes)
     actor: (input.actorId ?? ctx.actor) as never,
     actorRole: input.actorRole ?? ctx.actorRole,
@@ -106,6 +121,7 @@ export async function recordPendingAudit(event: PendingAudit, target: { targetTy
       actorRole: event.actorRole,
       action: event.action,
       ...target,
+      case: caseOfEvent({ ...target, summary: event.summary }),
       summary: { ...event.summary, ...more },
       ip: event.ip,
       requestId: event.requestId,

@@ -15,6 +15,7 @@ import { renderEmail } from '../mail/render.ts';
 import { isLocale, DEFAULT_LOCALE } from '../i18n/index.ts';
 import { logRequeued } from './record.ts';
 import { KEPT_ACCOUNT_TEMPLATES } from '../accounts/mail.ts';
+import { cursorPage, NEWEST_FIRST } from '../support/cursor-page.ts';
 
 export const PAGE_SIZE = 50;
 
@@ -28,12 +29,6 @@ export interface MailLogFilters {
 }
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-function parseCursor(before: string | undefined): { at: Date; id: mongoose.Types.ObjectId } | undefined {
-  const m = /^(\d{1,15})_([0-9a-f]{24})$/.exec(before ?? '');
-  if (!m) return undefined;
-  return { at: new Date(Number(m[1])), id: new mongoose.Types.ObjectId(m[2]) };
-}
 
 export type MailLogRow = Awaited<ReturnType<typeof listMailLog>>['rows'][number];
 
@@ -56,17 +51,14 @@ export async function listMailLog(opts: { ctx: Context; filters: MailLogFilters 
   }
   if (f.template) and.push({ template: f.template });
   if (f.status) and.push({ status: f.status });
-  const cursor = parseCursor(f.before);
-  if (cursor) and.push({ $or: [{ at: { $lt: cursor.at } }, { at: cursor.at, _id: { $lt: cursor.id } }] });
-  const filter = and.length ? { $and: and } : {};
-  const found = await MailLog.find(filter as never)
-    .sort({ at: -1, _id: -1 })
-    .limit(PAGE_SIZE + 1)
-    .lean();
-  const rows = found.slice(0, PAGE_SIZE);
-  const last = rows[rows.length - 1];
-  const next = found.length > PAGE_SIZE && last ? `${last.at.getTime()}_${String(last._id)}` : undefined;
-  return { rows, next, first: !cursor };
+  return cursorPage({
+    before: f.before,
+    size: PAGE_SIZE,
+    read: (olderThan, limit) => {
+      if (olderThan) and.push(olderThan);
+      return MailLog.find((and.length ? { $and: and } : {}) as never).sort(NEWEST_FIRST).limit(limit).lean();
+    },
+  });
 }
 
 async function loadEntry(id: string) {

@@ -77,6 +77,8 @@ async function renderWith(template: string, locale: Locale, ctx: Record<string, 
  * applicant's language only, with that language's words at the top level.
  */
 const LEGACY_DATA: Record<string, (data: Record<string, unknown>, locale: Locale) => Record<string, unknown>> = {
+  // Account e-mails composed or kept (the mail log) before they named their reader by role said "Ông/Bà" to everyone.
+  ...Object.fromEntries(['verify_email', 'password_reset', 'account_disabled', 'account_enabled', 'second_factor_reset', 'account_disabled_reset'].map((t) => [t, (data: Record<string, unknown>, locale: Locale) => (data.you !== undefined ? data : { ...data, you: locale === 'vi' ? 'Ông/Bà' : 'you' })])),
   // One window per e-mail until the digest (server/planner/jobs.ts): that window becomes the list's one row.
   certificate_window(data) {
     if (Array.isArray(data.windows) || typeof data.documentType !== 'string') return data;

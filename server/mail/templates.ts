@@ -139,6 +139,7 @@ export function templateVariables(template: string): Variable[] {
 
 const SAMPLES: Record<string, unknown> = {
   name: 'Nguyễn Thị Lan',
+  you: 'Ông/Bà',
   applicantName: 'Nguyễn Thị Lan',
   reference: 'TA-2026-000123',
   callTitle: { vi: 'Chuyên gia vật liệu', en: 'Materials expert' },

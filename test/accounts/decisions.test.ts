@@ -133,9 +133,9 @@ describe('accounts: an administrator’s decisions about an account, each with a
       expect(audit.summary).to.deep.equal({ reason: REASON, casesToQueue: 2, calendarFeedEnded: true, passwordLinksRevoked: 1 });
 
       const mail = await t.smtp.waitForTo(hr.email, /vô hiệu hóa/);
-      expect(mail.subject).to.equal('Tài khoản của Ông/Bà trong Chương trình Thu hút Nhân tài đã bị vô hiệu hóa');
-      expect(mail.text).to.include('Kính gửi Trần Thị Hoa').and.include('Quản trị viên Admin Lê đã vô hiệu hóa tài khoản của Ông/Bà');
-      expect(mail.text).to.include('Địa chỉ lịch riêng của Ông/Bà đã ngừng hoạt động.');
+      expect(mail.subject).to.equal('Tài khoản của Anh/Chị trong Chương trình Thu hút Nhân tài đã bị vô hiệu hóa');
+      expect(mail.text).to.include('Kính gửi Trần Thị Hoa').and.include('Quản trị viên Admin Lê đã vô hiệu hóa tài khoản của Anh/Chị');
+      expect(mail.text).to.include('Địa chỉ lịch riêng của Anh/Chị đã ngừng hoạt động.');
       expect(mail.text, 'whom to contact: the administrator who decided, when none is configured').to.include(`vui lòng viết thư tới Admin Lê, ${admin.email}.`);
       expect(mail.html).to.include(`href="mailto:${admin.email}"`);
       expect(mail.text + mail.html, 'the reason stays internal').not.to.include(REASON);
@@ -299,7 +299,7 @@ describe('accounts: an administrator’s decisions about an account, each with a
       expect(page).to.include('Nguyễn Mời never accepted their invitation').and.include('send them a new invitation from the user list');
       expect((await decide(a, invitee, 'enable', REASON)).status).to.equal(303);
       const mail = await t.smtp.waitForTo(invitee.email, /kích hoạt lại/);
-      expect(mail.text).to.include('Ông/Bà chưa đặt mật khẩu').and.not.include('/signin');
+      expect(mail.text).to.include('Anh/Chị chưa đặt mật khẩu').and.not.include('/signin');
     });
 
     it('refuses no reason (422), an account already enabled (its page says so; 409 with the reason kept) and a stale form (409), storing nothing', async () => {

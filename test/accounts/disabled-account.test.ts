@@ -89,7 +89,7 @@ describe('accounts: a disabled staff member is told so, only with the right pass
     // The same page as for an address with no account (only the address typed differs).
     expect(asked.text.replaceAll(hrVi.email, 'X')).to.equal(other.text.replaceAll('nobody-else@example.test', 'X'));
     const mail = await t.smtp.waitForTo(hrVi.email, /đang bị vô hiệu hóa/);
-    expect(mail.text).to.include('Tài khoản của Ông/Bà đang bị vô hiệu hóa');
+    expect(mail.text).to.include('Tài khoản của Anh/Chị đang bị vô hiệu hóa');
     expect(mail.text).to.include(`Admin Phạm, ${adminUser.email}`);
     expect(mail.text).not.to.match(/password\/reset\//);
     expect(mail.html).not.to.match(/password\/reset\//);
@@ -101,7 +101,7 @@ describe('accounts: a disabled staff member is told so, only with the right pass
     const shown = await admin.get(`/mail-log/${disabled!._id}`).set('Accept', 'text/html');
     expect(shown.status).to.equal(200);
     expect(shown.text).to.include('id="mail-text"');
-    expect(shown.text).to.include('đã vô hiệu hóa tài khoản của Ông/Bà');
+    expect(shown.text).to.include('đã vô hiệu hóa tài khoản của Anh/Chị');
     expect(shown.text).to.include(adminUser.email);
     expect(shown.text).not.to.include('id="mail-not-kept"');
 

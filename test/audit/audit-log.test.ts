@@ -15,6 +15,9 @@ import type { CaseDoc } from '../../models/case.ts';
 import { AUDIT_PAGE_SIZE, listAuditLog } from '../../server/audit/log.ts';
 import { systemContext } from '../../server/context.ts';
 import { decide } from '../accounts/helpers.ts';
+import { CaseDocument } from '../../models/document.ts';
+import { verifyDocument } from '../../server/documents/verify.ts';
+import { backfillAuditCase } from '../../server/audit/backfill-case.ts';
 
 const ids = (html: string) => [...html.matchAll(/<tr data-id="([0-9a-f]{24})" data-action="([^"]*)">/g)].map((m) => m[1]!);
 
@@ -59,8 +62,8 @@ describe('audit log: administrators read who did what, when, on what and why', f
     // Events in a window of their own (10–12 Mar 2031), as the services write them.
     const at = (minutes: number) => new Date(base + minutes * 60_000);
     await AuditEvent.create([
-      { at: at(0), actor: officer._id, actorRole: 'hr_officer', action: 'case.transition', targetType: 'case', targetId: String(caseA._id), summary: { action: 'start_screening', from: 'submitted', to: 'screening' } },
-      { at: at(60), actor: officer._id, actorRole: 'hr_officer', action: 'case.note_added', targetType: 'case', targetId: String(caseA._id), summary: {} },
+      { at: at(0), actor: officer._id, actorRole: 'hr_officer', action: 'case.transition', targetType: 'case', targetId: String(caseA._id), case: caseA._id, summary: { action: 'start_screening', from: 'submitted', to: 'screening' } },
+      { at: at(60), actor: officer._id, actorRole: 'hr_officer', action: 'case.note_added', targetType: 'case', targetId: String(caseA._id), case: caseA._id, summary: {} },
       // A reason still sealed (as server/crypto/secrets.ts writes it): never shown as ciphertext.
       { at: at(24 * 60), actor: adminUser._id, actorRole: 'admin', action: 'user.enabled', targetType: 'user', targetId: String(target._id), summary: { reason: 'v1:abcdefgh:abcdefghijklmnop:abcdefghijklmnopqrstuv:Zm9v' } },
       // An action the app does not know, with markup in it: shown by its code, escaped.
@@ -121,6 +124,27 @@ describe('audit log: administrators read who did what, when, on what and why', f
     expect(nobody.text).to.include('No event matches these filters.');
   });
 
+  it('finds by case reference the events about its documents too, and older events once backfilled', async () => {
+    const other = await createCase({ applicant: await createUser({ role: 'applicant' }), call: await createCall({ institute: await createInstitute() }), stage: 'submitted' });
+    const doc = await CaseDocument.create({ case: other._id, type: 'cv', slot: 0, version: 1, current: true, storage: 'disk', storageKey: 'c'.repeat(32), originalName: 'cv.pdf', mimeType: 'application/pdf', size: 10, sha256: 'd'.repeat(64), uploadedBy: officer._id });
+    // A real rejection, as the case page's form records it: its subject is the document.
+    await verifyDocument({ app: t.ctx, ctx: systemContext({ now: new Date(), actor: officer as never }), doc, caseDoc: other, decision: 'reject', reason: 'The scan is cut off.' });
+    // Events written before events carried their case: one about the case, one about a document.
+    const old = await AuditEvent.collection.insertMany([
+      { _id: new Types.ObjectId(), at: new Date(Date.now() - 60_000), action: 'case.note_added', targetType: 'case', targetId: String(other._id), summary: {} },
+      { _id: new Types.ObjectId(), at: new Date(Date.now() - 120_000), action: 'document.download', targetType: 'document', targetId: String(doc._id), summary: { case: String(other._id), type: 'cv', version: 1 } },
+    ]);
+    const listed = async () => [...(await admin.get(`/admin/audit?reference=${other.reference}`).set('Accept', 'text/html')).text.matchAll(/data-action="([^"]*)"/g)].map((m) => m[1]);
+    expect(await listed()).to.deep.equal(['document.verify']);
+    // (Other tests' older events in this database are stamped too: at least these two.)
+    expect((await backfillAuditCase()).stamped).to.be.at.least(2);
+    expect(await listed()).to.deep.equal(['document.verify', 'case.note_added', 'document.download']);
+    // Nothing recorded changed but the case stamped on them; a second run finds nothing to do.
+    const after = await AuditEvent.find({ _id: { $in: Object.values(old.insertedIds) } }).sort({ at: -1 }).lean();
+    expect(after.map((e) => [e.action, e.targetType, String(e.case)])).to.deep.equal([['case.note_added', 'case', String(other._id)], ['document.download', 'document', String(other._id)]]);
+    expect((await backfillAuditCase()).stamped).to.equal(0);
+  });
+
   it('answers filters it cannot read with 422, the form as typed and what to fix, in the page language', async () => {
     const bad = await admin.get('/admin/audit?actor=not-an-address&reference=TA-1&action=nope&from=2031-02-30&to=2031-01-01').set('Accept', 'text/html');
     expect(bad.status).to.equal(422);
@@ -157,7 +181,7 @@ describe('audit log: administrators read who did what, when, on what and why', f
     const actions = ['case.note_added', 'document.download', 'case.transition', 'user.profile_updated'];
     const batch = 10_000;
     for (let b = 0; b < 100_000; b += batch) {
-      const docs = Array.from({ length: batch }, (_, i) => ({ _id: new Types.ObjectId(), at: new Date(start + (b + i) * 300_000), actor: officer._id, actorRole: 'hr_officer', action: actions[(b + i) % 4], targetType: 'case', targetId: String(caseA._id) }));
+      const docs = Array.from({ length: batch }, (_, i) => ({ _id: new Types.ObjectId(), at: new Date(start + (b + i) * 300_000), actor: officer._id, actorRole: 'hr_officer', action: actions[(b + i) % 4], targetType: 'case', targetId: String(caseA._id), case: caseA._id }));
       await AuditEvent.collection.insertMany(docs, { ordered: false });
     }
     const ctx = systemContext({ now: new Date(), actor: adminUser as never });

@@ -80,6 +80,37 @@ describe('opening a call: codes, size rule, weights, panel size, field suggestio
     });
   }
 
+  it('the model itself holds a new or changed code to the rule, whatever the path; an old code left as it is still saves', async () => {
+    const spec = (await createCall({ institute: institute._id })).toObject();
+    const { _id: _x, code: _c, createdAt: _a, updatedAt: _u, ...fields } = spec as typeof spec & { createdAt?: Date; updatedAt?: Date };
+    const refusedCode = async (write: Promise<unknown>) => {
+      const err = await write.then(() => undefined, (e: unknown) => e as { name?: string; errors?: Record<string, unknown> });
+      expect(err?.name, 'refused').to.equal('ValidationError');
+      expect(Object.keys(err?.errors ?? {})).to.deep.equal(['code']);
+    };
+    // New: created with a bad code (code that does not go through the form).
+    await refusedCode(Call.create({ ...fields, code: 'ims 2027/01' }));
+    await refusedCode(Call.insertMany([{ ...fields, code: 'X' }]));
+    expect(await Call.countDocuments({ code: { $in: ['IMS 2027/01', 'X'] } })).to.equal(0);
+    const good = await Call.create({ ...fields, code: `new-${uniqueSuffix()}` });
+    expect(good.code).to.match(/^NEW-/);
+    // Changed: on a document, and by an update that runs the validators.
+    good.code = 'bad code';
+    await refusedCode(good.save());
+    await refusedCode(Call.updateOne({ _id: good._id }, { $set: { code: 'a/b' } }, { runValidators: true }).exec());
+    expect((await Call.findById(good._id).lean())!.code).to.match(/^NEW-/);
+    // Stored before the rule: another field changed saves, the code kept as it was.
+    await Call.collection.updateOne({ _id: good._id }, { $set: { code: 'OLD CODE/2' } });
+    const old = (await Call.findById(good._id))!;
+    old.minScorecards = 2;
+    await old.save();
+    const stored = (await Call.findById(good._id).lean())!;
+    expect([stored.code, stored.minScorecards]).to.deep.equal(['OLD CODE/2', 2]);
+    // Given a code that follows the rule, it saves (and the calls list has no bad code left from this test).
+    old.code = `RENAMED-${uniqueSuffix()}`;
+    await old.save();
+  });
+
   it('gives the same message, not a 500, when two saves race for one code (the unique index decides)', async () => {
     const code = `RACE-${uniqueSuffix()}`.toUpperCase();
     const ctx = systemContext({ now: new Date(), locale: 'en' });
