@@ -14,7 +14,7 @@ import { startWebWorkers, type WebWorkerSetup } from './web-workers.ts';
 
 /** The app's modules, loaded while the embedded database reads its data on its own thread. */
 async function loadApp() {
-  const [mailer, services, user, calendar, summaries, searchTerms, deadlines, targets, bilingual] = await Promise.all([
+  const [mailer, services, user, calendar, summaries, searchTerms, deadlines, targets, bilingual, auditCase] = await Promise.all([
     import('./mail/mailer.ts'),
     import('./services.ts'),
     import('../models/user.ts'),
@@ -24,6 +24,7 @@ async function loadApp() {
     import('./cases/deadline-backfill.ts'),
     import('./procedures/target-backfill.ts'),
     import('./calls/bilingual-backfill.ts'),
+    import('./audit/backfill-case.ts'),
     import('./background.ts'),
   ]);
   return {
@@ -36,6 +37,7 @@ async function loadApp() {
     backfillNextDeadlines: deadlines.backfillNextDeadlines,
     backfillLodgingTargets: targets.backfillLodgingTargets,
     backfillBilingualTexts: bilingual.backfillBilingualTexts,
+    backfillAuditCase: auditCase.backfillAuditCase,
   };
 }
 
@@ -84,7 +86,7 @@ async function main(): Promise<void> {
     await workers?.stop(5_000);
     throw err;
   }
-  const { createMailer, startServices, User, seedHolidays, backfillCaseSummaries, backfillSearchTerms, backfillNextDeadlines, backfillLodgingTargets, backfillBilingualTexts } = await loading;
+  const { createMailer, startServices, User, seedHolidays, backfillCaseSummaries, backfillSearchTerms, backfillNextDeadlines, backfillLodgingTargets, backfillBilingualTexts, backfillAuditCase } = await loading;
   // Secrets stored in plain text by an earlier version (or a bulk import) are encrypted before anything reads them.
   const keyring = keyringFor(config);
   for (const r of await sealPlainSecrets(db.connection.db!, keyring)) {
@@ -147,6 +149,11 @@ async function main(): Promise<void> {
     void backfillBilingualTexts().then(
       (n) => n && logger.info({ documents: n }, 'one-language texts stored in both languages'),
       (err: unknown) => logger.error({ err }, 'one-language texts: backfill failed'),
+    );
+    // Once per database (a counter marks it): audit events recorded before events carried their case.
+    void backfillAuditCase().then(
+      (r) => r.stamped && logger.info({ events: r.stamped }, 'audit events stamped with their case'),
+      (err: unknown) => logger.error({ err }, 'audit events\' case: backfill failed'),
     );
   }, BACKFILL_DELAY_MS);
   backfills.unref();

@@ -1,9 +1,15 @@
 // Stamps `case` on audit events written before events carried it (the audit log's case filter
 // reads only that field): the case is taken from the event's own fields by the rule new events are
-// written with (caseOfEvent). Run once after upgrading: scripts/backfill-audit-case.ts.
+// written with (caseOfEvent). Once per database (a counter marks it), a few seconds after start
+// (server/main.ts); scripts/backfill-audit-case.ts runs it by hand. A start killed midway finds no
+// mark and goes on over what is left (each write is conditional on the field still missing).
 import type { AnyBulkWriteOperation } from 'mongodb';
 import { AuditEvent } from '../../models/audit-event.ts';
+import { Counter } from '../../models/counter.ts';
 import { caseOfEvent } from './index.ts';
+
+/** The mark that the backfill has run on this database. */
+export const AUDIT_CASE_BACKFILL = 'backfill:audit-case';
 
 /**
  * Through the driver's collection on purpose: the model refuses every update (append-only). This
@@ -11,6 +17,7 @@ import { caseOfEvent } from './index.ts';
  * again finds nothing to do.
  */
 export async function backfillAuditCase(opts: { batchSize?: number } = {}): Promise<{ stamped: number }> {
+  if (await Counter.exists({ _id: AUDIT_CASE_BACKFILL })) return { stamped: 0 };
   const batchSize = opts.batchSize ?? 1000;
   const cursor = AuditEvent.collection.find(
     { case: { $exists: false }, $or: [{ targetType: { $in: ['case', 'Case'] } }, { 'summary.case': { $exists: true } }] },
@@ -31,5 +38,6 @@ export async function backfillAuditCase(opts: { batchSize?: number } = {}): Prom
     if (ops.length >= batchSize) await flush();
   }
   await flush();
+  await Counter.updateOne({ _id: AUDIT_CASE_BACKFILL }, { $setOnInsert: { seq: 1 } }, { upsert: true });
   return { stamped };
 }

@@ -17,7 +17,8 @@ import { systemContext } from '../../server/context.ts';
 import { decide } from '../accounts/helpers.ts';
 import { CaseDocument } from '../../models/document.ts';
 import { verifyDocument } from '../../server/documents/verify.ts';
-import { backfillAuditCase } from '../../server/audit/backfill-case.ts';
+import { AUDIT_CASE_BACKFILL, backfillAuditCase } from '../../server/audit/backfill-case.ts';
+import { Counter } from '../../models/counter.ts';
 
 const ids = (html: string) => [...html.matchAll(/<tr data-id="([0-9a-f]{24})" data-action="([^"]*)">/g)].map((m) => m[1]!);
 
@@ -142,6 +143,10 @@ describe('audit log: administrators read who did what, when, on what and why', f
     // Nothing recorded changed but the case stamped on them; a second run finds nothing to do.
     const after = await AuditEvent.find({ _id: { $in: Object.values(old.insertedIds) } }).sort({ at: -1 }).lean();
     expect(after.map((e) => [e.action, e.targetType, String(e.case)])).to.deep.equal([['case.note_added', 'case', String(other._id)], ['document.download', 'document', String(other._id)]]);
+    // Marked done for this database: a start does not scan again. Without the mark (a start killed
+    // before writing it), a run finds nothing left to stamp.
+    expect(await Counter.exists({ _id: AUDIT_CASE_BACKFILL })).to.not.equal(null);
+    await Counter.deleteOne({ _id: AUDIT_CASE_BACKFILL });
     expect((await backfillAuditCase()).stamped).to.equal(0);
   });
 
