@@ -13,7 +13,6 @@ import { claimTotpCode, useRecoveryCode } from './second-factor.ts';
 import { throttles, type ThrottleDeps } from './throttles.ts';
 import type { LockState } from './limiter.ts';
 import { normalizeEmail } from './forms.ts';
-import { disabledAccountContact } from './mail.ts';
 
 /** How long the second-factor step stays open after the password was accepted. */
 export const SECOND_FACTOR_WINDOW_MS = 10 * 60_000;
@@ -77,7 +76,10 @@ export async function signIn(opts: { app: SignInDeps; ctx: Context; email: strin
     // path for all three, so only someone holding the password learns more than "not correct".
     const after = await limits.fail(email, ipOf(ctx));
     if (after.locked) return { kind: 'locked', retryAfterSeconds: after.retryAfterSeconds, scope: scopeOf(after) };
-    if (user && passwordOk && user.disabledAt) return { kind: 'disabled', contact: await disabledAccountContact(opts.app, user._id) };
+    // The page names only the configured contact (ADMIN_CONTACT_EMAIL): whoever types the password
+    // may not be the owner (an account is disabled when it was taken), and an administrator's own
+    // name and address are for the owner's mailbox (the account_disabled e-mails), not for them.
+    if (user && passwordOk && user.disabledAt) return { kind: 'disabled', contact: opts.app.config.adminContactEmail ? { email: opts.app.config.adminContactEmail } : {} };
     return { kind: 'failed' };
   }
   if (hasSecondFactor(user)) {
