@@ -84,9 +84,9 @@ export function accountsRoutes(app: AppContext): Router {
         return;
       case 'disabled': {
         securityEvent(logger, req, 'sign_in.failure', { email: address, disabled: true });
-        const { email: contactEmail, name: contactName } = outcome.contact;
-        const key = contactEmail ? (contactName ? 'accounts.signin.disabledNamed' : 'accounts.signin.disabled') : 'accounts.signin.disabledNoContact';
-        show(req, res, 'signin', 403, { values: { email: address, next }, message: { key, params: { contactEmail, contactName } } });
+        const { contactEmail } = outcome;
+        const key = contactEmail ? 'accounts.signin.disabled' : 'accounts.signin.disabledNoContact';
+        show(req, res, 'signin', 403, { values: { email: address, next }, message: { key, params: { contactEmail } } });
         return;
       }
       case 'second_factor':

@@ -33,7 +33,7 @@ export type SignInOutcome =
   | { kind: 'locked'; retryAfterSeconds: number; scope: LockScope }
   | { kind: 'failed' }
   /** The right password for a disabled account: it may be told so, and whom to write to (nothing leaks: the password was right). */
-  | { kind: 'disabled'; contact: { email?: string; name?: string } }
+  | { kind: 'disabled'; contactEmail?: string }
   /** Password accepted; the account is not signed in until the second factor is checked. */
   | { kind: 'second_factor'; user: UserRecord; step: SecondFactorStep }
   | { kind: 'signed_in'; user: UserRecord };
@@ -79,7 +79,7 @@ export async function signIn(opts: { app: SignInDeps; ctx: Context; email: strin
     // The page names only the configured contact (ADMIN_CONTACT_EMAIL): whoever types the password
     // may not be the owner (an account is disabled when it was taken), and an administrator's own
     // name and address are for the owner's mailbox (the account_disabled e-mails), not for them.
-    if (user && passwordOk && user.disabledAt) return { kind: 'disabled', contact: opts.app.config.adminContactEmail ? { email: opts.app.config.adminContactEmail } : {} };
+    if (user && passwordOk && user.disabledAt) return { kind: 'disabled', contactEmail: opts.app.config.adminContactEmail };
     return { kind: 'failed' };
   }
   if (hasSecondFactor(user)) {
