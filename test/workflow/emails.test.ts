@@ -98,7 +98,8 @@ describe('workflow: e-mail templates', () => {
         if (STAFF_ONLY.has(name)) expect(all, name).not.to.include('Ông/Bà');
         else expect(all, name).not.to.include('Anh/Chị');
       }
-      expect(builtinParts('verify_email', 'vi').text).to.include('Cảm ơn Ông/Bà đã đăng ký');
+      // Account e-mails name their reader by role ({{you}}: server/accounts/mail.ts youFor).
+      expect(builtinParts('verify_email', 'vi').text).to.include('Cảm ơn {{you}} đã đăng ký');
       expect(builtinParts('note_mention', 'vi').subject).to.include('đã nhắc đến Anh/Chị');
     });
 
@@ -107,6 +108,7 @@ describe('workflow: e-mail templates', () => {
         const m = await renderEmail(name, 'vi', sampleData(name));
         expect(`${m.subject}\n${m.text}\n${m.html}`, name).not.to.match(BAN);
       }
+      expect((await renderEmail('verify_email', 'vi', sampleData('verify_email'))).text).to.include('Cảm ơn Ông/Bà đã đăng ký');
       const digest = await renderEmail('overdue_digest', 'vi', { ...data, count: 3 });
       expect(digest.subject).to.equal('3 hồ sơ quá hạn tại đơn vị của Anh/Chị');
       const roles = await renderEmail('role_changed', 'vi', { ...sampleData('role_changed'), panelsLeft: 2 });
