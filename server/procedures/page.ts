@@ -177,8 +177,8 @@ export async function caseProcedures(opts: { ctx: Context; caseDoc: { _id: unkno
   const o = (c.toObject?.() ?? c) as { _id: unknown; version: number; supportTracks?: never; overdueProcedures?: string[]; dependants?: unknown[]; profile?: { plannedArrival?: Date | null } | null };
   // A request naming a document is answered by an upload into its slot: the page says so (the
   // applicant's page reads the documents only then; HR's case page has them already).
-  const tracks = (o.supportTracks ?? []) as Array<{ asks?: Array<{ documentType?: string; receivedAt?: Date }> }>;
-  const slotAsked = tracks.some((tr) => (tr.asks ?? []).some((a) => a.documentType && !a.receivedAt));
+  const tracks = (o.supportTracks ?? []) as Array<{ asks?: Array<{ documentType?: string; receivedAt?: Date; closedAt?: Date }> }>;
+  const slotAsked = tracks.some((tr) => (tr.asks ?? []).some((a) => a.documentType && !a.receivedAt && !a.closedAt));
   const documents = opts.documents ?? (slotAsked ? await currentDocuments([o._id]) : undefined);
   return presentProcedures({
     ctx: opts.ctx,
