@@ -18,7 +18,7 @@ export interface DeadlineSource {
   /** A closed, rejected or withdrawn case has nothing due, whatever its procedures still say. */
   stage?: string | null;
   stageDueAt?: Date | null;
-  supportTracks?: ReadonlyArray<ReasonsSource & { kind: string; dueAt?: Date | null; asks?: ReadonlyArray<{ dueAt?: Date | null; receivedAt?: Date | null }> | null }> | null;
+  supportTracks?: ReadonlyArray<ReasonsSource & { kind: string; dueAt?: Date | null; asks?: ReadonlyArray<{ dueAt?: Date | null; receivedAt?: Date | null; closedAt?: Date | null }> | null }> | null;
 }
 
 /** What says whether a refusal's written reasons are owed. */
@@ -57,7 +57,7 @@ export function nextDeadline(c: DeadlineSource): NextDeadline | null {
     if (!(ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(t.status)) continue;
     // What the applicant was asked for within the procedure (server/procedures/asks.ts) is due too,
     // until HR records it received: the queue shows it, and its passing, under the procedure's name.
-    const dates = [t.dueAt, ...(t.asks ?? []).filter((a) => !a.receivedAt).map((a) => a.dueAt)].filter(isDate);
+    const dates = [t.dueAt, ...(t.asks ?? []).filter((a) => !a.receivedAt && !a.closedAt).map((a) => a.dueAt)].filter(isDate);
     for (const at of dates) if (!next || at.getTime() < next.at.getTime()) next = { at, for: t.kind };
   }
   return next;

@@ -43,6 +43,8 @@ const procedureEventSchema = new Schema(
     clockStopped: { type: Boolean },
     /** The running date set by this change (a decision clock counted again when the file is complete). */
     dueAt: { type: Date },
+    /** The requests to the applicant this change closed (a final status), in HR's words as asked. */
+    asksClosed: { type: [String], default: undefined },
     /** Whether the applicant sees this event on their timeline. */
     applicantVisible: { type: Boolean, default: false },
   },
@@ -222,6 +224,13 @@ const procedureAskSchema = new Schema(
     /** The day HR recorded what was asked as received (the clock counts again from it). */
     receivedAt: { type: Date },
     receivedBy: { type: Schema.Types.ObjectId, ref: 'User' },
+    /**
+     * Closed, not received: the procedure reached a final status (granted, refused, not needed) while
+     * the request was open, so nothing is owed any more (server/procedures/service.ts closeOpenAsks).
+     */
+    closedAt: { type: Date },
+    /** The status that closed it. */
+    closedWith: { type: String, enum: SUPPORT_STATUSES },
   },
   { _id: true },
 );

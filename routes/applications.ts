@@ -236,6 +236,11 @@ export function applicationsRoutes(app: AppContext): Router {
         await showApplication(req, res, caseDoc, { errors: done.errors as Record<string, string>, values: { reply: reply ?? '', askId } }, 422);
         return;
       }
+      if (done.closed) {
+        flash(req, 'info', 'procedures.ask.flash.closed');
+        res.redirect(303, back);
+        return;
+      }
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
       const found = err instanceof CaseConflictError ? err : await caseConflict({ ctx: req.ctx, caseId: caseDoc._id });

@@ -230,7 +230,8 @@ export function proceduresRoutes(app: AppContext): Router {
       await showProcedure(app, req, res, 422, { form: 'received', askId, errors: result.errors, values });
       return;
     }
-    flash(req, 'success', result.repeated ? 'procedures.ask.flash.alreadyReceived' : result.mailedTo ? 'procedures.ask.flash.received' : 'procedures.ask.flash.receivedNoMail', { to: result.mailedTo });
+    if (result.closed) flash(req, 'info', 'procedures.ask.flash.closed');
+    else flash(req, 'success', result.repeated ? 'procedures.ask.flash.alreadyReceived' : result.mailedTo ? 'procedures.ask.flash.received' : 'procedures.ask.flash.receivedNoMail', { to: result.mailedTo });
     res.redirect(303, `${back}#asks`);
   });
   // The addresses a refused request form leaves in the address bar: reopened, they are the procedure's page.

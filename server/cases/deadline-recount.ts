@@ -28,7 +28,7 @@ import { systemContext, type Context } from '../context.ts';
 import { recordAudit } from '../audit/index.ts';
 import { countedDeadline, forgetCalendar, isDueCount, loadCalendar, vnEndOfDay, vnStartOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
 import { PROCEDURE_RULES, lodgingTarget } from '../procedures/rules.ts';
-import { deadlineDays, deadlineLeft, dueMeaning, holidayDayText, isSupportOverdue, procedureEmail, reasonsOverdue, type HolidayName, type TrackState } from '../procedures/service.ts';
+import { askOpen, deadlineDays, deadlineLeft, dueMeaning, holidayDayText, isSupportOverdue, procedureEmail, reasonsOverdue, type HolidayName, type TrackState } from '../procedures/service.ts';
 import { askAnsweredAt, askWaitsForUpload } from '../procedures/asks.ts';
 import { DEADLINE_JOB_FIELDS, type DeadlineJobCase } from '../procedures/deadline-job-case.ts';
 import { currentDocuments } from '../documents/index.ts';
@@ -105,7 +105,7 @@ function recountAsks(t: TrackState, calendar: WorkingCalendar, since: Date, uplo
   if (!(ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(t.status) || !t.asks?.length) return t;
   let changed = false;
   const asks = t.asks.map((a) => {
-    if (!a.dueAt || a.dueAt < since || a.receivedAt || askAnsweredAt(a, uploads)) return a;
+    if (!a.dueAt || a.dueAt < since || !askOpen(a) || askAnsweredAt(a, uploads)) return a;
     if (!isDueCount(a.dueCount)) {
       kept.push({ for: t.kind, what: 'ask', at: a.dueAt, askText: a.text });
       return a;
@@ -306,7 +306,7 @@ async function* casesAcross(date: string, batchSize: number): AsyncGenerator<Sto
       { supportTracks: { $elemMatch: { status: { $in: [...ACTIVE_SUPPORT_STATUSES] }, dueAt: { $gte: since } } } },
       { supportTracks: { $elemMatch: { status: 'refused', reasonsDueAt: { $gte: since }, refusedAt: { $lte: dayEnd } } } },
       // A request to the applicant not yet recorded received, in a procedure under way.
-      { supportTracks: { $elemMatch: { status: { $in: [...ACTIVE_SUPPORT_STATUSES] }, asks: { $elemMatch: { dueAt: { $gte: since }, receivedAt: null } } } } },
+      { supportTracks: { $elemMatch: { status: { $in: [...ACTIVE_SUPPORT_STATUSES] }, asks: { $elemMatch: { dueAt: { $gte: since }, receivedAt: null, closedAt: null } } } } },
     ],
   };
   let after: Types.ObjectId | undefined;

@@ -166,7 +166,7 @@ export function searchConditions(q: string | undefined, leading?: string): Recor
 
 /** A running procedure with a request to the applicant past its date and not received (server/procedures/asks.ts). */
 function askOverdueCondition(now: Date): Record<string, unknown> {
-  return { supportTracks: { $elemMatch: { status: { $in: ACTIVE_SUPPORT }, asks: { $elemMatch: { receivedAt: null, dueAt: { $lt: now } } } } } };
+  return { supportTracks: { $elemMatch: { status: { $in: ACTIVE_SUPPORT }, asks: { $elemMatch: { receivedAt: null, closedAt: null, dueAt: { $lt: now } } } } } };
 }
 
 /** `scope` is the user's case scope (server/cases/access.ts caseScopeFor); without it, the policy's filter without scored cases. */
@@ -245,6 +245,7 @@ const ROW_PROJECTION = {
   // A request to the applicant is due too (server/procedures/asks.ts): its date, and whether it was received.
   'supportTracks.asks.dueAt': 1,
   'supportTracks.asks.receivedAt': 1,
+  'supportTracks.asks.closedAt': 1,
   // ...and whether the applicant said it is done (the row's "Applicant answered" badge).
   'supportTracks.asks.repliedAt': 1,
   // ...or uploaded into the slot it names since it was asked.
@@ -314,7 +315,7 @@ interface LeanRow {
   assignee?: Types.ObjectId | null;
   score?: number | null;
   profile?: { fullName?: string | null; nationality?: string | null; plannedArrival?: Date | null } | null;
-  supportTracks?: Array<{ kind: string; status: string; dueAt?: Date | null; cardEndsAt?: Date | null; reasonsDueAt?: Date | null; reasonsReceivedAt?: Date | null; asks?: Array<{ dueAt: Date; receivedAt?: Date | null; repliedAt?: Date | null; documentType?: string | null; askedAt?: Date | null }> | null }>;
+  supportTracks?: Array<{ kind: string; status: string; dueAt?: Date | null; cardEndsAt?: Date | null; reasonsDueAt?: Date | null; reasonsReceivedAt?: Date | null; asks?: Array<{ dueAt: Date; receivedAt?: Date | null; closedAt?: Date | null; repliedAt?: Date | null; documentType?: string | null; askedAt?: Date | null }> | null }>;
   overdueProcedures?: string[] | null;
   forecast?: { likely?: Date | null } | null;
   messages?: Array<{ fromApplicant?: boolean | null }> | null;

@@ -6,6 +6,9 @@ import type { UserDoc } from '../../models/user.ts';
 import type { AppContext } from '../deps.ts';
 import { DEFAULT_LOCALE, isLocale, translator } from '../i18n/index.ts';
 import { caseEmail, outboxKey } from '../outbox/item.ts';
+import type { WorkingCalendar } from '../calendar/index.ts';
+import { deadlineLeft } from '../procedures/service.ts';
+import { formatDay } from '../views/time.ts';
 
 export interface DocumentEmailOptions {
   app: Pick<AppContext, 'config'>;
@@ -17,6 +20,8 @@ export interface DocumentEmailOptions {
   now: Date;
   /** Set where the same document can owe the same e-mail twice (a decision changed and changed back). */
   eventKey?: string;
+  /** The day a new version is needed by (verify.ts reuploadBy): written with its working days left, in the applicant's words. */
+  dueBy?: { at: Date; calendar: WorkingCalendar };
 }
 
 /** Can the applicant be e-mailed about their documents (an account that exists and is not disabled)? */
@@ -40,6 +45,7 @@ export async function queueDocumentEmail(input: DocumentEmailOptions): Promise<b
       documentType: translator(locale)(`documents.types.${doc.type}`),
       fileName: doc.originalName,
       link: `${app.config.appUrl}/applications/${caseId}#doc-${doc.type}`,
+      ...(input.dueBy ? { dueOn: formatDay(input.dueBy.at, locale), dueLeft: deadlineLeft(translator(locale), input.dueBy.calendar, now, input.dueBy.at).text } : {}),
       ...input.data,
     },
     input.eventKey ? outboxKey(caseId, template, String(doc._id), input.eventKey) : outboxKey(caseId, template, String(doc._id)),

@@ -8,6 +8,9 @@ import type { AppContext } from '../deps.ts';
 import { actorOf, type Context } from '../context.ts';
 import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
 import type { CaseDoc } from '../../models/case.ts';
+import { ACTIVE_SUPPORT_STATUSES } from '../../models/constants.ts';
+import { loadCalendar } from '../calendar/index.ts';
+import { askOpen } from '../procedures/service.ts';
 import { User } from '../../models/user.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
@@ -27,6 +30,26 @@ export type VerifyDocumentOptions = {
   /** The status the officer saw; the decision applies only if it is still that (a stale form is a conflict). */
   from?: ReviewedFrom;
 } & VerifyDecision;
+
+/**
+ * The day a rejected file's new version is needed by, as the applicant was told elsewhere: the
+ * request that names its slot (HR's request for information, or an open request within a running
+ * procedure: server/procedures/asks.ts; the earliest), else the screening's deadline the case runs
+ * against (the application's documents are checked before evaluation). None when that day has
+ * passed (the e-mail asks for it without a date) or at another stage (no deadline of the applicant's).
+ */
+export function reuploadBy(caseDoc: Pick<CaseDoc, 'stage' | 'stageDueAt' | 'infoRequest' | 'supportTracks'>, type: string, now: Date): Date | undefined {
+  const asked: Date[] = [];
+  const info = caseDoc.infoRequest;
+  if (caseDoc.stage === 'awaiting_applicant' && info?.documentType === type && info.dueAt && !info.answeredAt) asked.push(info.dueAt);
+  for (const t of caseDoc.supportTracks ?? []) {
+    if (!(ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(t.status)) continue;
+    for (const a of t.asks ?? []) if (a.documentType === type && askOpen(a) && a.dueAt) asked.push(a.dueAt);
+  }
+  const stage = caseDoc.stage === 'screening' || caseDoc.stage === 'awaiting_applicant' ? caseDoc.stageDueAt : undefined;
+  const due = asked.length ? new Date(Math.min(...asked.map((d) => d.getTime()))) : (stage ?? undefined);
+  return due && due.getTime() >= now.getTime() ? due : undefined;
+}
 
 /** Records the decision on a file still pending, or changes one (`from`); ConflictError when its status is no longer the one the form was built for (stale form, double submit). */
 export async function verifyDocument(opts: VerifyDocumentOptions): Promise<{ doc: DocumentDoc; decision: 'accept' | 'reject' }> {
@@ -56,7 +79,8 @@ export async function verifyDocument(opts: VerifyDocumentOptions): Promise<{ doc
 
   if (decision === 'reject' || changing) {
     const applicant = await User.findById(caseDoc.applicant);
-    await queueDocumentEmail({ app, applicant, caseDoc, doc, template: decision === 'reject' ? 'document_rejected' : 'document_accepted', data: { version: doc.version, reason, ...(changing ? { changed: true } : {}) }, now, ...(changing ? { eventKey: String(now.getTime()) } : {}) });
+    const due = decision === 'reject' ? reuploadBy(caseDoc, doc.type, now) : undefined;
+    await queueDocumentEmail({ app, applicant, caseDoc, doc, template: decision === 'reject' ? 'document_rejected' : 'document_accepted', data: { version: doc.version, reason, ...(changing ? { changed: true } : {}) }, now, ...(changing ? { eventKey: String(now.getTime()) } : {}), ...(due ? { dueBy: { at: due, calendar: await loadCalendar() } } : {}) });
   }
   await recordAudit(ctx, {
     action: 'document.verify',

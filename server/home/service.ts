@@ -33,10 +33,10 @@ export async function answersToCheck({ ctx }: { ctx: Context }): Promise<HomeAns
   const actor = ctx.actor;
   if (!actor || (actor.role !== 'hr_officer' && actor.role !== 'admin')) return [];
   // Said done, or naming a slot (answered if uploaded into since: the documents are read for those only).
-  const open = { status: { $in: [...ACTIVE_SUPPORT_STATUSES] }, asks: { $elemMatch: { receivedAt: null, $or: [{ repliedAt: { $ne: null } }, { documentType: { $exists: true, $ne: null } }] } } };
-  const cases = await Case.find({ assignee: actor._id, stage: { $in: [...OPEN_STAGES] }, supportTracks: { $elemMatch: open } }, { reference: 1, 'profile.fullName': 1, 'supportTracks.kind': 1, 'supportTracks.status': 1, 'supportTracks.asks.repliedAt': 1, 'supportTracks.asks.receivedAt': 1, 'supportTracks.asks.documentType': 1, 'supportTracks.asks.askedAt': 1 })
+  const open = { status: { $in: [...ACTIVE_SUPPORT_STATUSES] }, asks: { $elemMatch: { receivedAt: null, closedAt: null, $or: [{ repliedAt: { $ne: null } }, { documentType: { $exists: true, $ne: null } }] } } };
+  const cases = await Case.find({ assignee: actor._id, stage: { $in: [...OPEN_STAGES] }, supportTracks: { $elemMatch: open } }, { reference: 1, 'profile.fullName': 1, 'supportTracks.kind': 1, 'supportTracks.status': 1, 'supportTracks.asks.repliedAt': 1, 'supportTracks.asks.receivedAt': 1, 'supportTracks.asks.closedAt': 1, 'supportTracks.asks.documentType': 1, 'supportTracks.asks.askedAt': 1 })
     .limit(MAX_ANSWERS)
-    .lean<Array<{ _id: unknown; reference: string; profile?: { fullName?: string | null } | null; supportTracks?: Array<{ kind: string; status: string; asks?: Array<{ repliedAt?: Date | null; receivedAt?: Date | null; documentType?: string | null; askedAt?: Date | null }> | null }> | null }>>();
+    .lean<Array<{ _id: unknown; reference: string; profile?: { fullName?: string | null } | null; supportTracks?: Array<{ kind: string; status: string; asks?: Array<{ repliedAt?: Date | null; receivedAt?: Date | null; closedAt?: Date | null; documentType?: string | null; askedAt?: Date | null }> | null }> | null }>>();
   const uploads = await currentDocuments(cases.filter((c) => (c.supportTracks ?? []).some((t) => (t.asks ?? []).some(askWaitsForUpload))).map((c) => c._id));
   const out: HomeAnswer[] = [];
   for (const c of cases) {

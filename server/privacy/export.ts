@@ -85,7 +85,7 @@ async function applicantCases(user: UserRecord) {
         status: s.status,
         dueAt: s.dueAt,
         updatedAt: s.updatedAt,
-        ...(s.asks?.length ? { asks: s.asks.map((a) => ({ text: a.text, askedAt: a.askedAt, dueAt: a.dueAt, documentType: a.documentType, repliedAt: a.repliedAt, reply: a.reply, receivedAt: a.receivedAt })) } : {}),
+        ...(s.asks?.length ? { asks: s.asks.map((a) => ({ text: a.text, askedAt: a.askedAt, dueAt: a.dueAt, documentType: a.documentType, repliedAt: a.repliedAt, reply: a.reply, receivedAt: a.receivedAt, closedAt: a.closedAt })) } : {}),
       })),
       infoRequest: c.infoRequest?.requestedAt
         ? { items: c.infoRequest.items, requestedAt: c.infoRequest.requestedAt, dueAt: c.infoRequest.dueAt, answer: c.infoRequest.answer, answeredAt: c.infoRequest.answeredAt }

@@ -24,9 +24,9 @@ import { formatDay } from '../views/time.ts';
 import { currentDocuments, validityOf } from '../documents/index.ts';
 import { hrContactFor, sendToLine } from '../institutes/contact.ts';
 import { ASK_MAX_DAYS, ASK_WORKING_DAYS, PROCEDURE_RULES, clockCanStop } from './rules.ts';
-import { clockStopped, deadlineLeft, plain, trackStamp, type AskState, type ProcedureErrors, type ProcedureTarget, type TrackState } from './service.ts';
+import { askOpen, clockStopped, deadlineLeft, plain, trackStamp, type AskState, type ProcedureErrors, type ProcedureTarget, type TrackState } from './service.ts';
 
-export type AskResult = { ok: true; caseDoc: CaseDoc; repeated?: boolean; mailedTo?: string } | { ok: false; errors: ProcedureErrors; caseDoc: CaseDoc };
+export type AskResult = { ok: true; caseDoc: CaseDoc; repeated?: boolean; closed?: boolean; mailedTo?: string } | { ok: false; errors: ProcedureErrors; caseDoc: CaseDoc };
 
 interface Versioned {
   /** The case version the form was built for. */
@@ -48,16 +48,16 @@ export async function askableDocuments(callId: unknown): Promise<string[]> {
 }
 
 /** Whether a request is past its due date and still open. */
-export function askOverdue(a: { dueAt: Date; receivedAt?: Date | null }, now: Date): boolean {
-  return !a.receivedAt && a.dueAt.getTime() < now.getTime();
+export function askOverdue(a: { dueAt: Date; receivedAt?: Date | null; closedAt?: Date | null }, now: Date): boolean {
+  return askOpen(a) && a.dueAt.getTime() < now.getTime();
 }
 
 /** The kinds of active procedures with a request to the applicant past its date (the queue flags them). */
-export function asksOverdue(tracks: ReadonlyArray<{ kind: string; status: string; asks?: ReadonlyArray<{ dueAt: Date; receivedAt?: Date | null }> | null }>, now: Date): string[] {
+export function asksOverdue(tracks: ReadonlyArray<{ kind: string; status: string; asks?: ReadonlyArray<{ dueAt: Date; receivedAt?: Date | null; closedAt?: Date | null }> | null }>, now: Date): string[] {
   return tracks.filter((t) => (ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(t.status) && (t.asks ?? []).some((a) => a.dueAt && askOverdue(a, now))).map((t) => t.kind);
 }
 
-type AnswerableAsk = { askedAt?: Date | null; documentType?: string | null; repliedAt?: Date | null; receivedAt?: Date | null };
+type AnswerableAsk = { askedAt?: Date | null; documentType?: string | null; repliedAt?: Date | null; receivedAt?: Date | null; closedAt?: Date | null };
 type Upload = { type: string; status?: string | null; createdAt?: Date | null };
 
 /**
@@ -65,7 +65,7 @@ type Upload = { type: string; status?: string | null; createdAt?: Date | null };
  * slot, a file waiting for HR's check or uploaded since it was asked (as the procedure's page reads it, present.ts askViews).
  */
 export function askAnsweredAt(a: AnswerableAsk, uploads: readonly Upload[]): Date | undefined {
-  if (a.receivedAt) return undefined;
+  if (!askOpen(a)) return undefined;
   const answers = uploads.filter((d) => a.documentType && d.type === a.documentType && d.createdAt && (d.status === 'pending' || (a.askedAt && d.createdAt >= a.askedAt)));
   const times = [a.repliedAt?.getTime(), ...answers.map((d) => d.createdAt!.getTime())].filter((x): x is number => typeof x === 'number');
   return times.length ? new Date(Math.max(...times)) : undefined;
@@ -73,7 +73,7 @@ export function askAnsweredAt(a: AnswerableAsk, uploads: readonly Upload[]): Dat
 
 /** Whether an open request may be answered by an upload (the caller reads the case's documents only then). */
 export function askWaitsForUpload(a: AnswerableAsk): boolean {
-  return !a.receivedAt && !a.repliedAt && !!a.documentType;
+  return askOpen(a) && !a.repliedAt && !!a.documentType;
 }
 
 /**
@@ -261,6 +261,8 @@ export async function askReceived(opts: AskReceivedOptions): Promise<AskResult> 
   const { raw, track: existing, index, ask } = findAsk(caseDoc, kind, opts.askId);
   // Recorded already (the same click twice, or a colleague): nothing more to do.
   if (ask.receivedAt) return { ok: true, caseDoc, repeated: true };
+  // Closed by the procedure's decision (service.ts closeOpenAsks): nothing is owed, nothing to receive.
+  if (ask.closedAt) return { ok: true, caseDoc, repeated: true, closed: true };
   if (!supportOpen(caseDoc)) return { ok: false, errors: { receivedOn: 'procedures.errors.notNow' }, caseDoc };
   const on = opts.receivedOn ?? now;
   if (vnDateKey(on) > vnDateKey(now)) return { ok: false, errors: { receivedOn: 'procedures.ask.errors.receivedInFuture' }, caseDoc };
@@ -327,6 +329,8 @@ export async function askReply(opts: AskReplyOptions): Promise<AskResult> {
   authorize(actor, 'case.apply', caseDoc);
   const { raw, track: existing, index, ask } = findAsk(caseDoc, kind, opts.askId);
   if (ask.repliedAt || ask.receivedAt) return { ok: true, caseDoc, repeated: true };
+  // Closed by the procedure's decision (a page opened before it): nothing is owed, nothing written.
+  if (ask.closedAt) return { ok: true, caseDoc, repeated: true, closed: true };
   if (!supportOpen(caseDoc)) return { ok: false, errors: { reply: 'procedures.errors.notNow' }, caseDoc };
   const version = versionFor(caseDoc, raw, opts);
   const asks = existing.asks!.map((a, i) => (i === index ? { ...a, repliedAt: now, ...(opts.reply ? { reply: opts.reply } : {}) } : a));
@@ -401,7 +405,7 @@ export async function tellOfficerOfUploads(opts: { app?: Pick<AppContext, 'confi
       const track = plain(raw);
       if (!(ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(track.status) || !track.asks?.length) return track;
       const asks = track.asks.map((a) => {
-        if (!a.documentType || !uploaded.has(a.documentType) || a.receivedAt || a.uploadToldAt) return a;
+        if (!a.documentType || !uploaded.has(a.documentType) || !askOpen(a) || a.uploadToldAt) return a;
         answered.push({ kind: track.kind as SupportKind, ask: a });
         return { ...a, uploadToldAt: now };
       });
@@ -443,11 +447,11 @@ async function queueOfficerUploadEmails(app: Pick<AppContext, 'config'> | undefi
     const track = plain(raw);
     if (!(ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(track.status)) continue;
     for (const ask of track.asks ?? []) {
-      if (!ask.documentType || !uploaded.has(ask.documentType) || ask.receivedAt || ask.uploadToldAt) continue;
+      if (!ask.documentType || !uploaded.has(ask.documentType) || !askOpen(ask) || ask.uploadToldAt) continue;
       const kind = track.kind as SupportKind;
       const email = await officerAnswerEmail(app, caseDoc, kind, ask, { uploaded: ask.documentType }, now);
       if (!email) continue;
-      const open = { _id: ask._id, uploadToldAt: null, receivedAt: null };
+      const open = { _id: ask._id, uploadToldAt: null, receivedAt: null, closedAt: null };
       const updated = await Case.findOneAndUpdate(
         { _id: caseDoc._id, stage: caseDoc.stage, 'outbox.key': { $ne: email.item.key }, supportTracks: { $elemMatch: { kind, status: { $in: [...ACTIVE_SUPPORT_STATUSES] }, asks: { $elemMatch: open } } } },
         { $set: { 'supportTracks.$[t].asks.$[a].uploadToldAt': now }, $inc: { version: 1 }, $push: { outbox: email.item } },

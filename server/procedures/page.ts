@@ -14,6 +14,7 @@ import { errorText, presentProcedures, windowView, type ProcedureView } from './
 import type { ProcedureErrors } from './service.ts';
 import { formatDay } from '../views/time.ts';
 import { calendarDayMessage } from '../support/calendar-day.ts';
+import { User } from '../../models/user.ts';
 
 function isoDay(d: Date | null | undefined): string {
   if (!d) return '';
@@ -58,7 +59,10 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
   const kind = opts.kind as SupportKind;
   const { caseDoc } = await findCaseFor(actor, opts.caseId);
   if (!(actor.role === 'admin' || can(actor, 'case.work', caseDoc))) throw new ForbiddenError('cases.errors.readOnly');
-  const [calendar, documents] = await Promise.all([loadCalendar(), currentDocuments([caseDoc._id])]);
+  const [calendar, documents, applicant] = await Promise.all([loadCalendar(), currentDocuments([caseDoc._id]), User.findById(caseDoc.applicant, { locale: 1 }).lean()]);
+  // What the applicant reads their e-mails in (Vietnamese by default), said beside each text sent to
+  // them as written, in the case page's words (its message form), so HR writes in that language.
+  const inTheirLanguage = t('cases.show.messageHint', { language: t(`shortlists.decide.languages.${applicant?.locale === 'en' ? 'en' : 'vi'}`) });
   const o = caseDoc.toObject();
   const tracks = o.supportTracks ?? [];
   const stored = tracks.find((s) => s.kind === kind);
@@ -109,6 +113,8 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
     caseId: String(caseDoc._id),
     reference: caseDoc.reference,
     fullName: caseDoc.profile?.fullName ?? '',
+    messageHint: `${t('procedures.fields.messageHint')} ${inTheirLanguage}`,
+    askTextHint: `${t('procedures.ask.textHint')} ${inTheirLanguage}`,
     version: caseDoc.version,
     kind,
     item,
@@ -177,8 +183,8 @@ export async function caseProcedures(opts: { ctx: Context; caseDoc: { _id: unkno
   const o = (c.toObject?.() ?? c) as { _id: unknown; version: number; supportTracks?: never; overdueProcedures?: string[]; dependants?: unknown[]; profile?: { plannedArrival?: Date | null } | null };
   // A request naming a document is answered by an upload into its slot: the page says so (the
   // applicant's page reads the documents only then; HR's case page has them already).
-  const tracks = (o.supportTracks ?? []) as Array<{ asks?: Array<{ documentType?: string; receivedAt?: Date }> }>;
-  const slotAsked = tracks.some((tr) => (tr.asks ?? []).some((a) => a.documentType && !a.receivedAt));
+  const tracks = (o.supportTracks ?? []) as Array<{ asks?: Array<{ documentType?: string; receivedAt?: Date; closedAt?: Date }> }>;
+  const slotAsked = tracks.some((tr) => (tr.asks ?? []).some((a) => a.documentType && !a.receivedAt && !a.closedAt));
   const documents = opts.documents ?? (slotAsked ? await currentDocuments([o._id]) : undefined);
   return presentProcedures({
     ctx: opts.ctx,

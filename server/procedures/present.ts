@@ -8,7 +8,7 @@ import { tOf, type Context } from '../context.ts';
 import type { Locale } from '../i18n/index.ts';
 import type { WorkingCalendar } from '../calendar/index.ts';
 import { LODGING_MARGIN_WORKING_DAYS, PROCEDURE_RULES, residenceCardConflict, visaSymbol, waitingGroups, type CardBeyondPassport, type PassportLike } from './rules.ts';
-import { ACTIVE_SUPPORT, clockStopped, deadlineLeft, windowView, type WindowView, holidayDayText, type HolidayName, dueMeaning, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
+import { ACTIVE_SUPPORT, askOpen, clockStopped, deadlineLeft, windowView, type WindowView, holidayDayText, type HolidayName, dueMeaning, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
 import { formatDay } from '../views/time.ts';
 
 export { windowView, type WindowView };
@@ -68,6 +68,8 @@ interface AskDoc {
   repliedAt?: Date | null;
   reply?: string | null;
   receivedAt?: Date | null;
+  closedAt?: Date | null;
+  closedWith?: string | null;
 }
 
 /** A request to the applicant within a procedure (./asks.ts), as both sides read it. */
@@ -89,6 +91,8 @@ export interface AskView {
   repliedAt?: Date;
   reply?: string;
   receivedAt?: Date;
+  /** Closed by the procedure's decision (service.ts closeOpenAsks): "No longer needed: closed on … when …". */
+  closedText?: string;
   /** The applicant only: a passed date, said as a warning with what to do. */
   lateNote?: string;
   /** The procedure's state the form is built for (service.ts trackStamp). */
@@ -180,7 +184,7 @@ export interface PresentProceduresInput {
 export function askViews(t: TFunction, locale: Locale, calendar: WorkingCalendar, now: Date, kind: string, track: TrackDoc, forApplicant: boolean, documents: ReadonlyArray<{ type: string; status?: string | null; createdAt?: Date | null }>): AskView[] {
   const views: AskView[] = [];
   for (const a of track.asks ?? []) {
-    const open = !a.receivedAt;
+    const open = askOpen(a);
     if (forApplicant && !open) continue;
     const due = deadlineView(t, locale, calendar, now, a.dueAt);
     // The slot answered: a file of the type asked for, uploaded since, or waiting for HR's check.
@@ -199,6 +203,7 @@ export function askViews(t: TFunction, locale: Locale, calendar: WorkingCalendar
       ...(a.repliedAt ? { repliedAt: a.repliedAt } : {}),
       ...(a.reply ? { reply: a.reply } : {}),
       ...(a.receivedAt ? { receivedAt: a.receivedAt } : {}),
+      ...(a.closedAt && !a.receivedAt ? { closedText: t('procedures.ask.closedOn', { date: formatDay(a.closedAt, locale), status: t(`procedures.statuses.${a.closedWith ?? 'not_needed'}`) }) } : {}),
       ...(forApplicant && open && due.overdue ? { lateNote: t(a.repliedAt ? 'procedures.ask.lateReplied' : 'procedures.ask.late') } : {}),
       stamp: trackStamp(track),
     });
@@ -388,6 +393,7 @@ interface ProcedureEvent {
   askDocument?: string | null;
   clockStopped?: boolean | null;
   dueAt?: Date | null;
+  asksClosed?: ReadonlyArray<string> | null;
 }
 
 /**
@@ -423,6 +429,8 @@ export function procedureTimelineEntry(t: TFunction, locale: Locale, p: Procedur
   if (p.targetFrom && p.targetTo && p.startMovedTo) details.push(t('procedures.timeline.startMoved', { date: formatDay(p.startMovedTo, locale) }));
   if (p.cardStartsAt || p.cardEndsAt) details.push(t('procedures.timeline.card', { start: formatDay(p.cardStartsAt, locale) || '…', end: formatDay(p.cardEndsAt, locale) || '…' }));
   if (p.reasonsDueAt) details.push(t('procedures.timeline.reasonsDue', { date: formatDay(p.reasonsDueAt, locale) }));
+  // Requests the decision closed (service.ts closeOpenAsks), in HR's words as asked.
+  for (const text of p.asksClosed ?? []) details.push(t('procedures.ask.timeline.closed', { text }));
   // The message is HR's own words to the applicant: shown as written (both sides), not translated.
   return { label, ...(details.length ? { detail: details.join(' · ') } : {}), ...(p.message ? { message: p.message } : {}) };
 }

@@ -183,12 +183,39 @@ export interface AskState {
   uploadToldAt?: Date;
   receivedAt?: Date;
   receivedBy?: Types.ObjectId;
+  /** Closed by the procedure's final status (closeOpenAsks): nothing owed any more. */
+  closedAt?: Date;
+  closedWith?: SupportStatus;
+}
+
+/** A request still owed: neither received nor closed by the procedure's decision. */
+export function askOpen(a: { receivedAt?: Date | null; closedAt?: Date | null }): boolean {
+  return !a.receivedAt && !a.closedAt;
+}
+
+/**
+ * The requests still open when the procedure reaches a final status (granted, refused, not
+ * needed), closed by it: the applicant's page stops listing them once the procedure stops running,
+ * so HR's page, the queue, the reminders and the escalations stop counting them too, and the
+ * applicant is told with the decision that they are no longer needed. A procedure lodged again
+ * later asks anew.
+ */
+export function closeOpenAsks(track: TrackState, now: Date): AskState[] {
+  if ((ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(track.status) || !track.asks?.some(askOpen)) return [];
+  const closed: AskState[] = [];
+  track.asks = track.asks.map((a) => {
+    if (!askOpen(a)) return a;
+    const c = { ...a, closedAt: now, closedWith: track.status };
+    closed.push(c);
+    return c;
+  });
+  return closed;
 }
 
 /** The decision clock is stopped: a request made for the filing under way that stopped it is not received yet (./asks.ts). */
 export function clockStopped(t: Pick<TrackState, 'status' | 'asks' | 'filedAt'> | undefined): boolean {
   const filed = t?.filedAt ? vnDateKey(t.filedAt) : '';
-  return t?.status === 'filed' && (t.asks ?? []).some((a) => a.stopsClock && !a.receivedAt && vnDateKey(a.askedAt) >= filed);
+  return t?.status === 'filed' && (t.asks ?? []).some((a) => a.stopsClock && askOpen(a) && vnDateKey(a.askedAt) >= filed);
 }
 
 export interface ProcedureInput {
@@ -514,8 +541,9 @@ export interface EmailClock {
 }
 
 /** The procedure_update e-mail to the applicant, in their language (the outbox item's locale). */
-export function procedureEmail(opts: { applicant: Recipient & { name?: string | null }; reference: string; caseId: string; kind: SupportKind; track: TrackState; change: ProcedureChange; message?: string; appUrl?: string; key: string; now: Date; calendar: WorkingCalendar; plannedStart?: Date | null }) {
+export function procedureEmail(opts: { applicant: Recipient & { name?: string | null }; reference: string; caseId: string; kind: SupportKind; track: TrackState; change: ProcedureChange; asksClosed?: readonly AskState[]; message?: string; appUrl?: string; key: string; now: Date; calendar: WorkingCalendar; plannedStart?: Date | null }) {
   const locale = recipientLocale(opts.applicant);
+  const closed = opts.asksClosed ?? [];
   const data = {
     name: opts.applicant.name,
     reference: opts.reference,
@@ -524,6 +552,9 @@ export function procedureEmail(opts: { applicant: Recipient & { name?: string | 
     ...procedureWords(locale, opts.kind, opts.track, opts.change, { calendar: opts.calendar, now: opts.now, plannedStart: opts.plannedStart }),
     // In the words HR wrote it: shown as written, not translated.
     message: opts.message ?? '',
+    // What was asked of them and is not needed any more (closeOpenAsks), in HR's words as asked.
+    asksClosedLine: closed.length ? translator(locale)('procedures.ask.mail.closed', { count: closed.length }) : '',
+    asksClosed: closed.map((a) => ({ text: a.text, dueOn: formatDay(a.dueAt, locale) })),
     link: `${opts.appUrl ?? ''}/applications/${opts.caseId}`,
   };
   return caseEmail(opts.applicant, 'procedure_update', data, opts.key, opts.now);
@@ -656,7 +687,9 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
 
   const from = existing?.status ?? 'not_needed';
   const statusChanged = from !== track.status;
-  const visible = applicantShouldKnow(existing, track, opts.message);
+  // Closed by this decision: told to the applicant with it (they were e-mailed each request).
+  const asksClosed = closeOpenAsks(track, now);
+  const visible = applicantShouldKnow(existing, track, opts.message) || asksClosed.length > 0;
   const reasonsReceived = !!track.reasonsReceivedAt && !existing?.reasonsReceivedAt;
   const history = {
     at: now,
@@ -677,6 +710,7 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
       ...(track.reasonsDueAt && statusChanged ? { reasonsDueAt: track.reasonsDueAt } : {}),
       ...(opts.message ? { message: opts.message } : {}),
       ...(reasonsReceived ? { reasonsReceived: true } : {}),
+      ...(asksClosed.length ? { asksClosed: asksClosed.map((a) => a.text) } : {}),
       applicantVisible: visible,
     },
   };
@@ -686,7 +720,7 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
     const applicant = await User.findById(caseDoc.applicant, { email: 1, name: 1, locale: 1 }).lean();
     if (applicant?.email) {
       outbox.push(
-        procedureEmail({ applicant, reference: caseDoc.reference, caseId: String(caseDoc._id), kind, track, change: history.procedure, ...(opts.message ? { message: opts.message } : {}), appUrl: opts.app?.config.appUrl, key: outboxKey(String(caseDoc._id), caseDoc.version + 1, 'procedure', kind), now, calendar, plannedStart: caseDoc.profile?.plannedArrival }),
+        procedureEmail({ applicant, reference: caseDoc.reference, caseId: String(caseDoc._id), kind, track, change: history.procedure, asksClosed, ...(opts.message ? { message: opts.message } : {}), appUrl: opts.app?.config.appUrl, key: outboxKey(String(caseDoc._id), caseDoc.version + 1, 'procedure', kind), now, calendar, plannedStart: caseDoc.profile?.plannedArrival }),
       );
     }
   }
@@ -720,7 +754,7 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
     action: 'case.support_update',
     targetType: 'case',
     targetId: String(caseDoc._id),
-    summary: { kind, from, to: track.status, version: updated.version, office: track.office, notified: visible },
+    summary: { kind, from, to: track.status, version: updated.version, office: track.office, notified: visible, ...(asksClosed.length ? { asksClosed: asksClosed.map((a) => String(a._id)) } : {}) },
   });
   // A filed or decided procedure moves the likely start date; the stored forecast feeds the queue and dashboard.
   await refreshForecast({ caseId: updated._id, now, calendar });

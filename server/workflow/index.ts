@@ -346,6 +346,17 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
       const days = STAGE_DEADLINES[to];
       return days === undefined ? undefined : { from: now, workingDays: days };
     },
+    // The applicant is told where the case is back and by when, as the on-hold e-mail told them the review date.
+    mail: ({ caseDoc, now, calendar }, _set, locale, dueAt) => {
+      const t = translator(locale);
+      const to = resumeTarget(caseDoc);
+      // Whose date it is: the applicant's answer (a request, the offer), else the HR office's own target.
+      const dueKey = to === 'awaiting_applicant' ? 'workflow.resumed.dueApplicant' : to === 'offer' ? 'workflow.resumed.dueOffer' : 'workflow.resumed.dueHr';
+      return {
+        stageLine: t('workflow.resumed.back', { stage: t(`workflow.stages.${to}`) }),
+        dueLine: dueAt ? t(dueKey, { date: formatDay(dueAt, locale), left: deadlineLeft(t, calendar, now, dueAt).text }) : '',
+      };
+    },
   },
 };
 

@@ -111,6 +111,12 @@ describe('cases: a hold has a review date', function () {
     expect(vnDateKey(back.stageDueAt!)).to.equal('2027-03-30');
     expect(vnDateKey(back.nextDueAt!)).to.equal('2027-03-30');
     expect((await page(a, '/cases?overdue=1')).text).not.to.include(`data-case="${c._id}"`);
+    // The applicant is told where the case is back and by when (walk 26 #9), on the SMTP server.
+    await deliver(t, c._id);
+    const resumedMail = await t.smtp.waitForTo(applicant.email, /Your application continues/);
+    expect(resumedMail.text).to.include('It is back at the stage “Screening”.');
+    expect(resumedMail.text).to.include('We aim to finish this stage by 30 Mar 2027 (10 working days left): a target our HR office works to, not a time limit set by law.');
+    expect(resumedMail.html).to.include('<p data-due><strong>We aim to finish this stage by 30 Mar 2027 (10 working days left)');
   });
 
   for (const [locale, says] of [
@@ -177,5 +183,19 @@ describe('cases: a hold has a review date', function () {
     const back = (await Case.findById(c._id).lean())!;
     expect(back.stage).to.equal('evaluation');
     expect(vnDateKey(back.stageDueAt!)).to.equal('2027-03-22'); // evaluation's 15 working days
+  });
+
+  it('resumed to wait on the applicant: the Vietnamese e-mail names the stage and the request\'s own answer date', async () => {
+    clock = vn('2027-03-01');
+    const applicant = await createUser({ role: 'applicant', locale: 'vi', name: 'Trần Thị Bình' });
+    const c = await createCase({ applicant, call, stage: 'on_hold', resumeStage: 'awaiting_applicant', assignee: hr._id, stageDueAt: vn('2027-03-05'), infoRequest: { items: ['Bản sao bằng tiến sĩ'], dueAt: vn('2027-03-10'), requestedAt: vn('2027-02-20') } });
+    const a = await signedIn(t, hr);
+    const cp = await page(a, `/cases/${c._id}`);
+    expect((await post(a, cp.text, `/cases/${c._id}/actions/resume`, { version: versionIn(cp.text, `/cases/${c._id}/actions/resume`) })).status).to.equal(303);
+    await deliver(t, c._id);
+    const mail = await t.smtp.waitForTo(applicant.email, /được tiếp tục/);
+    expect(mail.text).to.include('Hồ sơ đã trở lại bước “Chờ ứng viên bổ sung”.');
+    expect(mail.text).to.include('Vui lòng trả lời yêu cầu bổ sung thông tin trước ngày 10/3/2027 (còn 7 ngày làm việc).');
+    expect(mail.text).not.to.include('Mar');
   });
 });
