@@ -14,7 +14,7 @@ import { flash } from '../server/http/flash.ts';
 import { findCall, findComparedCases, findShortlistCase, objectIdOr404 } from '../server/evaluations/access.ts';
 import { submitEvaluation, type EvaluationInput } from '../server/evaluations/index.ts';
 import { loadShortlist, shortlistCalls, SHORTLIST_SORTS } from '../server/evaluations/shortlist.ts';
-import { compareCases, decideCase, previewDecision, shortlistCase, DECISIONS } from '../server/evaluations/case.ts';
+import { compareCases, decideCase, decidedMeanwhile, previewDecision, shortlistCase, DECISIONS, type ShortlistCase } from '../server/evaluations/case.ts';
 import { addPanelMember, panelOf, removePanelMember } from '../server/evaluations/panel.ts';
 import { comparePage, confirmDecisionPage, panelPage, shortlistCasePage, shortlistIndexPage, shortlistPage, type CaseFormState } from '../server/evaluations/present.ts';
 import { REASON_MAX, REASON_MIN } from '../server/evaluations/decision.ts';
@@ -225,13 +225,17 @@ export function shortlistsRoutes(app: AppContext): Router {
   type DecisionRequest = Awaited<ReturnType<typeof decisionRequest>>;
 
   /** The case's page again with the decision form as typed and, when given, what to fix; `view`: the case as read now. */
-  function showDecisionForm(res: Response, d: DecisionRequest, status: number, decisionErrors?: FieldErrors, view = d.view): void {
-    res.status(status).render('shortlists/case', shortlistCasePage({ ctx: d.ctx, call: d.call, view, form: { ...(decisionErrors ? { decisionErrors } : {}), decisionValues: d.typed } }));
+  function showDecisionForm(res: Response, d: DecisionRequest, status: number, decisionErrors?: FieldErrors, view = d.view, stale?: CaseFormState['stale']): void {
+    res.status(status).render('shortlists/case', shortlistCasePage({ ctx: d.ctx, call: d.call, view, form: { ...(decisionErrors ? { decisionErrors } : {}), decisionValues: d.typed, ...(stale ? { stale } : {}) } }));
   }
 
-  /** Changed since the form was read (at either step): the case as it is now, the reason kept. */
-  async function showStaleDecision(req: Request, res: Response, d: DecisionRequest): Promise<void> {
-    showDecisionForm(res, d, 409, STALE_DECISION, await shortlistCase({ ctx: d.ctx, call: d.call, caseDoc: await findShortlistCase(d.ctx.actor, d.call, req.params.caseId) }));
+  /**
+   * Changed since the form was read (at either step): the case as it is now, who changed it, how and
+   * when, and the reason as typed (in the form when a decision is still open, else to copy).
+   */
+  async function showStaleDecision(req: Request, res: Response, d: DecisionRequest, view?: ShortlistCase): Promise<void> {
+    const now = view ?? (await shortlistCase({ ctx: d.ctx, call: d.call, caseDoc: await findShortlistCase(d.ctx.actor, d.call, req.params.caseId) }));
+    showDecisionForm(res, d, 409, STALE_DECISION, now, { meanwhile: await decidedMeanwhile(now.caseDoc, d.version) });
   }
 
   /** Step 1: the reason is checked and the guard run; the confirmation page shows what the candidate will be told. */
@@ -241,7 +245,7 @@ export function shortlistsRoutes(app: AppContext): Router {
     // A stale form: the case as it is now, with the reason as typed and why nothing was done (the
     // generic error page lost the reason and offered only the home page).
     if (view.caseDoc.version !== d.version) {
-      showDecisionForm(res, d, 409, STALE_DECISION);
+      await showStaleDecision(req, res, d, view);
       return;
     }
     if (d.action && !view.decisions.includes(d.action)) throw new BadRequestError('workflow.notAllowedNow');

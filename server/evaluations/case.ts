@@ -4,6 +4,8 @@
 import type { Types } from 'mongoose';
 import type { CallDoc } from '../../models/call.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
+import { AuditEvent } from '../../models/audit-event.ts';
+import { User } from '../../models/user.ts';
 import type { AppContext } from '../deps.ts';
 import { actorOf, type Context } from '../context.ts';
 import { transition, availableActions, previewTransition, type StepPreview, type TransitionOptions } from '../workflow/index.ts';
@@ -122,4 +124,36 @@ export async function decideCase(opts: DecideCaseOptions): Promise<DecisionOutco
   invalidateShortlist(call._id);
   invalidateDashboard(call.institute);
   return { caseDoc: updated, repeated: false };
+}
+
+/** What changed a case after the version a decision form was built for: who, what and when. */
+export interface DecidedMeanwhile {
+  /** A decision's audit event, or only the case's newest history step (not proved to be the change). */
+  kind: 'decision' | 'change';
+  decision: string;
+  at: Date;
+  who: string;
+  role: string;
+}
+
+/**
+ * The newest decision taken on the case after `version` (its 'case.decision' audit event, as the
+ * dashboard reads them: server/cases/decision.ts recordDecision); else the case's newest history
+ * step (a change that was not a decision: a hold lifted, a document checked). Undefined when
+ * neither is found. For the stale-decision page: the leader learns who moved the case and how.
+ */
+export async function decidedMeanwhile(caseDoc: CaseDoc, version: number): Promise<DecidedMeanwhile | undefined> {
+  const event = await AuditEvent.findOne({ action: 'case.decision', targetId: String(caseDoc._id), 'summary.version': { $gt: version } }, { at: 1, actor: 1, actorRole: 1, summary: 1 })
+    .sort({ at: -1 })
+    .lean();
+  const summary = (event?.summary ?? {}) as { decision?: string; decidedAt?: Date };
+  const last = caseDoc.history?.at(-1);
+  const found = event
+    ? { kind: 'decision' as const, decision: summary.decision ?? '', at: summary.decidedAt ? new Date(summary.decidedAt) : event.at, actor: event.actor, role: event.actorRole ?? '' }
+    : last
+      ? { kind: 'change' as const, decision: last.action, at: last.at, actor: last.actor, role: last.actorRole ?? '' }
+      : undefined;
+  if (!found) return undefined;
+  const user = found.actor ? await User.findById(found.actor, { name: 1 }).lean() : null;
+  return { kind: found.kind, decision: found.decision, at: found.at, who: user?.name ?? '', role: found.role };
 }

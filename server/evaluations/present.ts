@@ -7,7 +7,8 @@ import { tOf, type Context } from '../context.ts';
 import { can } from '../policies/index.ts';
 import { EVALUATION_STAGE } from './index.ts';
 import { SHORTLIST_SORTS, type Shortlist, type ShortlistCallRow, type ShortlistQuery } from './shortlist.ts';
-import type { ComparedCase, Decision, ShortlistCase } from './case.ts';
+import type { ComparedCase, Decision, DecidedMeanwhile, ShortlistCase } from './case.ts';
+import { formatDateTime } from '../views/time.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import { REASON_MAX, REASON_MIN } from './decision.ts';
 import type { StepPreview } from '../workflow/index.ts';
@@ -121,6 +122,25 @@ export interface CaseFormState {
   /** Decision errors (i18n keys) and what was typed. */
   decisionErrors?: Record<string, string>;
   decisionValues?: Record<string, unknown>;
+  /** The form was stale: the case was changed meanwhile (by whom, how, when, when known). */
+  stale?: { meanwhile?: DecidedMeanwhile };
+}
+
+/**
+ * A stale decision's explanation: who changed the case meanwhile, how and when ("Minh Leader
+ * (Leader) took the decision Approve the offer on 6 Dec 2026, 09:12"), and the reason the leader
+ * typed, kept to copy when no decision is left to take with it.
+ */
+function stalePanel(t: T, locale: string, stale: NonNullable<CaseFormState['stale']>, reason: unknown, decisionsLeft: boolean) {
+  const m = stale.meanwhile;
+  const label = (d: string) => t(`shortlists.decide.actions.${d}`, { defaultValue: t(`cases.actions.${d}`, { defaultValue: t(`cases.events.${d}`, { defaultValue: d }) }) });
+  const role = m?.role ? t(`dashboard.decisions.roles.${m.role}`, { defaultValue: '' }) : '';
+  const who = m ? (m.who ? (role ? `${m.who} (${role})` : m.who) : role || t('shortlists.decide.meanwhile.someone')) : '';
+  return {
+    message: m ? t(`shortlists.decide.meanwhile.${m.kind === 'decision' ? 'decided' : 'changed'}`, { who, decision: label(m.decision), date: formatDateTime(m.at, locale) }) : t('shortlists.decide.errors.stale'),
+    // The form below keeps it when a decision is still open; otherwise it is shown to copy.
+    reason: !decisionsLeft && typeof reason === 'string' && reason.trim() ? reason : '',
+  };
 }
 
 export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context; call: CallDoc; view: ShortlistCase; form?: CaseFormState }) {
@@ -168,6 +188,7 @@ export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context
     // Only the panel's scorecards missing: nothing to correct in the form, the decision waits.
     decisionErrorsText: form.decisionErrors && Object.keys(form.decisionErrors).every((k) => k === 'scorecards') ? t('shortlists.decide.errors.guard') : undefined,
     decisionValues: form.decisionValues ?? {},
+    stale: form.stale ? stalePanel(t, ctx.locale, form.stale, form.decisionValues?.reason, decisions.length > 0) : undefined,
     styles: ['/static/css/leaders.css'],
     // The layout adds the summary's script for `errors` (the scorecard); the decision's are its own.
     scripts: form.decisionErrors ? ['/static/js/form-errors.js'] : [],

@@ -333,6 +333,53 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
     });
   }
 
+  it('says who decided meanwhile, what and when, and keeps the reason typed to copy, when another leader decided first (en, vi)', async () => {
+    const { applicant, kase } = await applicantCase(w.call, 'shortlisted');
+    await score(kase, w.member);
+    const reason = 'Internal: the other candidate fits the lab better.';
+    // Leader 1 opens the rejection's confirmation; leader 2 approves the offer meanwhile.
+    const page = await review(leader, kase._id, { action: 'reject', version: String(kase.version), reason });
+    expect(page.status).to.equal(200);
+    expect((await decide(leaderVi, kase._id, { action: 'approve_offer', version: String(kase.version), reason: 'Best candidate, the panel agrees.' })).res.status).to.equal(303);
+    const res = await confirm(leader, page.text, kase._id);
+    expect(res.status).to.equal(409);
+    const panel = decodeHtml(/<div class="decision-stale" id="decision-stale" role="alert">([\s\S]*?)<\/div>/.exec(res.text)![1]!);
+    expect(panel).to.include('Trần Quyết Định (Leader) took the decision “Approve the offer” on ');
+    expect(panel).to.match(/on \d{1,2} [A-Z][a-z]{2} \d{4}/);
+    // No decision is left: the reason is shown read-only, to copy; the link reopens the case as it is.
+    expect(res.text).to.include('No decision is available to you at this stage.');
+    expect(panel).to.match(/<textarea id="stale-reason" readonly rows="4">Internal: the other candidate fits the lab better.<\/textarea>/);
+    expect(res.text).to.include(`<a href="${caseUrl(kase._id)}" id="decision-stale-link">See the case as it is now</a>`);
+    const c = (await Case.findById(kase._id).lean())!;
+    expect(c.stage).to.equal('offer');
+    expect(c.decision?.reason).to.equal('Best candidate, the panel agrees.');
+    // The first step with the old version says the same (Vietnamese page).
+    const vi = await review(leaderVi, kase._id, { action: 'reject', version: String(kase.version), reason: 'Lý do viết trước khi tải lại trang.' });
+    expect(vi.status).to.equal(409);
+    const viPanel = decodeHtml(/<div class="decision-stale" id="decision-stale" role="alert">([\s\S]*?)<\/div>/.exec(vi.text)![1]!);
+    expect(viPanel).to.include('Trần Quyết Định (Lãnh đạo) đã quyết định “');
+    expect(viPanel).to.match(/lúc \d{1,2}\/\d{1,2}\/\d{4}/);
+    expect(viPanel).to.include('Lý do viết trước khi tải lại trang.');
+    expect(viPanel).to.include('Xem hồ sơ như hiện tại');
+    // Only the one decision's e-mail.
+    await dispatchOnce(t.ctx, { owner: 'leaders-test', caseIds: [kase._id] });
+    await t.smtp.waitForTo(applicant.email, /offer/i);
+    expect(t.smtp.to(applicant.email)).to.have.length(1);
+  });
+
+  it('says what changed when the stale form still has a decision to take, the reason kept in the form', async () => {
+    const { kase } = await applicantCase(w.call, 'evaluation');
+    await score(kase, w.member);
+    const page = await review(leader, kase._id, { action: 'reject', version: String(kase.version), reason: 'Internal: weaker on fit than the others.' });
+    expect((await decide(leaderVi, kase._id, { action: 'shortlist', version: String(kase.version), reason: 'Strong plan, worth an interview.' })).res.status).to.equal(303);
+    const res = await confirm(leader, page.text, kase._id);
+    expect(res.status).to.equal(409);
+    expect(decodeHtml(res.text)).to.include('Trần Quyết Định (Leader) took the decision “Shortlist”');
+    expect(res.text).not.to.include('id="stale-reason"');
+    expect(res.text).to.match(/<textarea[^>]*name="reason"[^>]*>Internal: weaker on fit than the others.<\/textarea>/);
+    expect(res.text).to.include('value="approve_offer"');
+  });
+
   it('takes a double-clicked confirmation once: one transition, one e-mail, both clicks land on the result', async () => {
     const { applicant, kase } = await applicantCase(w.call, 'evaluation');
     await score(kase, w.member);
