@@ -9,6 +9,7 @@ import { EVALUATION_STAGE } from './index.ts';
 import { SHORTLIST_SORTS, type Shortlist, type ShortlistCallRow, type ShortlistQuery } from './shortlist.ts';
 import type { ComparedCase, Decision, DecidedMeanwhile, ShortlistCase } from './case.ts';
 import { formatDateTime } from '../views/time.ts';
+import { TOLD_REASON_MAX } from '../workflow/transitions.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import { REASON_MAX, REASON_MIN } from './decision.ts';
 import type { StepPreview } from '../workflow/index.ts';
@@ -211,10 +212,14 @@ export function panelPage({ ctx, panel, errors, values }: { ctx: Context; panel:
 }
 
 /** The confirmation step: what the candidate will be told (the rendered e-mail) and what stays internal. */
-export function confirmDecisionPage({ ctx, call, caseDoc, action, reason, preview }: { ctx: Context; call: CallDoc; caseDoc: CaseDoc; action: Decision; reason: string; preview: StepPreview }) {
+export function confirmDecisionPage({ ctx, call, caseDoc, action, reason, preview, told }: { ctx: Context; call: CallDoc; caseDoc: CaseDoc; action: Decision; reason: string; preview: StepPreview; told?: { value: string; error?: string } }) {
   const t = tOfCtx(ctx);
   const c = caseDoc.toObject();
+  const language = preview.email ? t(`shortlists.decide.languages.${preview.email.locale}`) : '';
   return {
+    // A rejection: what the candidate is told, editable (in their language: the e-mail's).
+    told: told ? { value: told.value, error: told.error ? t(told.error, { max: TOLD_REASON_MAX }) : undefined, errors: told.error ? { toldReason: t(told.error, { max: TOLD_REASON_MAX }) } : undefined, hint: t('shortlists.decide.told.hint', { language }), max: TOLD_REASON_MAX } : undefined,
+    scripts: told?.error ? ['/static/js/form-errors.js'] : [],
     title: t('shortlists.decide.confirmTitle', { decision: t(`shortlists.decide.actions.${action}`) }),
     callId: String(call._id),
     caseId: String(c._id),
@@ -225,7 +230,7 @@ export function confirmDecisionPage({ ctx, call, caseDoc, action, reason, previe
     danger: action === 'reject',
     reason,
     version: c.version,
-    preview: preview.email ? { ...preview.email, language: t(`shortlists.decide.languages.${preview.email.locale}`) } : undefined,
+    preview: preview.email ? { ...preview.email, language } : undefined,
     toStage: t(`workflow.stages.${preview.to}`),
     styles: ['/static/css/leaders.css'],
   };
