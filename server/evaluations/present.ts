@@ -132,7 +132,8 @@ export interface CaseFormState {
  * (Leader) took the decision Approve the offer on 6 Dec 2026, 09:12"), and the reason the leader
  * typed, kept to copy when no decision is left to take with it.
  */
-function stalePanel(t: T, locale: string, stale: NonNullable<CaseFormState['stale']>, reason: unknown, decisionsLeft: boolean) {
+function stalePanel(t: T, locale: string, stale: NonNullable<CaseFormState['stale']>, typed: Record<string, unknown>, decisionsLeft: boolean) {
+  const kept = (v: unknown) => (!decisionsLeft && typeof v === 'string' && v.trim() ? v : '');
   const m = stale.meanwhile;
   const label = (d: string) => t(`shortlists.decide.actions.${d}`, { defaultValue: t(`cases.actions.${d}`, { defaultValue: t(`cases.events.${d}`, { defaultValue: d }) }) });
   const role = m?.role ? t(`dashboard.decisions.roles.${m.role}`, { defaultValue: '' }) : '';
@@ -140,7 +141,9 @@ function stalePanel(t: T, locale: string, stale: NonNullable<CaseFormState['stal
   return {
     message: m ? t(`shortlists.decide.meanwhile.${m.kind === 'decision' ? 'decided' : 'changed'}`, { who, decision: label(m.decision), date: formatDateTime(m.at, locale) }) : t('shortlists.decide.errors.stale'),
     // The form below keeps it when a decision is still open; otherwise it is shown to copy.
-    reason: !decisionsLeft && typeof reason === 'string' && reason.trim() ? reason : '',
+    reason: kept(typed.reason),
+    // A rejection's words for the candidate, as edited on the confirmation page.
+    told: kept(typed.toldReason),
   };
 }
 
@@ -189,7 +192,7 @@ export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context
     // Only the panel's scorecards missing: nothing to correct in the form, the decision waits.
     decisionErrorsText: form.decisionErrors && Object.keys(form.decisionErrors).every((k) => k === 'scorecards') ? t('shortlists.decide.errors.guard') : undefined,
     decisionValues: form.decisionValues ?? {},
-    stale: form.stale ? stalePanel(t, ctx.locale, form.stale, form.decisionValues?.reason, decisions.length > 0) : undefined,
+    stale: form.stale ? stalePanel(t, ctx.locale, form.stale, form.decisionValues ?? {}, decisions.length > 0) : undefined,
     styles: ['/static/css/leaders.css'],
     // The layout adds the summary's script for `errors` (the scorecard); the decision's are its own.
     scripts: form.decisionErrors ? ['/static/js/form-errors.js'] : [],

@@ -432,6 +432,8 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
     // No decision is left: the reason is shown read-only, to copy; the link reopens the case as it is.
     expect(res.text).to.include('No decision is available to you at this stage.');
     expect(panel).to.match(/<textarea id="stale-reason" readonly rows="4">Internal: the other candidate fits the lab better.<\/textarea>/);
+    // The words for the candidate, as the confirmation page had them, kept too (not sent).
+    expect(panel).to.match(/<textarea id="stale-told" readonly rows="4">The selection panel has carefully compared your application/);
     expect(res.text).to.include(`<a href="${caseUrl(kase._id)}" id="decision-stale-link">See the case as it is now</a>`);
     const c = (await Case.findById(kase._id).lean())!;
     expect(c.stage).to.equal('offer');
