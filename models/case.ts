@@ -389,6 +389,8 @@ const caseSchema = new Schema(
     },
     decision: {
       reason: { type: String, maxlength: 5000 },
+      /** A leader's rejection after the panel: what the candidate is told (the reason above stays internal). */
+      toldReason: { type: String, maxlength: 2000 },
       decidedBy: { type: Schema.Types.ObjectId, ref: 'User' },
       decidedAt: { type: Date },
     },

@@ -14,10 +14,11 @@ import { flash } from '../server/http/flash.ts';
 import { findCall, findComparedCases, findShortlistCase, objectIdOr404 } from '../server/evaluations/access.ts';
 import { submitEvaluation, type EvaluationInput } from '../server/evaluations/index.ts';
 import { loadShortlist, shortlistCalls, SHORTLIST_SORTS } from '../server/evaluations/shortlist.ts';
-import { compareCases, decideCase, previewDecision, shortlistCase, DECISIONS } from '../server/evaluations/case.ts';
+import { compareCases, decideCase, decidedMeanwhile, previewDecision, shortlistCase, toldReasonDefault, DECISIONS, type ShortlistCase } from '../server/evaluations/case.ts';
 import { addPanelMember, panelOf, removePanelMember } from '../server/evaluations/panel.ts';
 import { comparePage, confirmDecisionPage, panelPage, shortlistCasePage, shortlistIndexPage, shortlistPage, type CaseFormState } from '../server/evaluations/present.ts';
 import { REASON_MAX, REASON_MIN } from '../server/evaluations/decision.ts';
+import { TOLD_REASON_MAX } from '../server/workflow/transitions.ts';
 import { formVersion } from '../server/http/forms.ts';
 import { readFilters } from '../server/support/filter-query.ts';
 import { tOf } from '../server/context.ts';
@@ -110,6 +111,16 @@ const decisionReason = z.object({
     .refine(hasVisibleText(), { error: 'shortlists.decide.errors.reasonRequired' })
     .refine(hasVisibleText(REASON_MIN), { error: 'shortlists.decide.errors.reasonTooShort' })
     .max(REASON_MAX, { error: 'shortlists.decide.errors.reasonTooLong' })
+    .refine(withoutHiddenCharacters, 'errors.hiddenCharacters'),
+});
+
+/** What a rejected candidate is told (the confirmation page's field, prefilled), required. */
+const toldReasonBody = z.object({
+  toldReason: z
+    .string({ error: 'shortlists.decide.errors.toldRequired' })
+    .trim()
+    .refine(hasVisibleText(), { error: 'shortlists.decide.errors.toldRequired' })
+    .max(TOLD_REASON_MAX, { error: 'shortlists.decide.errors.toldTooLong' })
     .refine(withoutHiddenCharacters, 'errors.hiddenCharacters'),
 });
 
@@ -215,7 +226,7 @@ export function shortlistsRoutes(app: AppContext): Router {
     if (!target.success) throw new BadRequestError('shortlists.errors.badDecision');
     const caseDoc = await findShortlistCase(ctx.actor, call, req.params.caseId);
     const view = await shortlistCase({ ctx, call, caseDoc });
-    const typed = { action: target.data.action ?? '', reason: typeof body.reason === 'string' ? body.reason : '' };
+    const typed = { action: target.data.action ?? '', reason: typeof body.reason === 'string' ? body.reason : '', ...(typeof body.toldReason === 'string' ? { toldReason: body.toldReason } : {}) };
     const { action, version } = target.data;
     return { ctx, call, caseDoc, view, typed, action, version };
   }
@@ -225,23 +236,27 @@ export function shortlistsRoutes(app: AppContext): Router {
   type DecisionRequest = Awaited<ReturnType<typeof decisionRequest>>;
 
   /** The case's page again with the decision form as typed and, when given, what to fix; `view`: the case as read now. */
-  function showDecisionForm(res: Response, d: DecisionRequest, status: number, decisionErrors?: FieldErrors, view = d.view): void {
-    res.status(status).render('shortlists/case', shortlistCasePage({ ctx: d.ctx, call: d.call, view, form: { ...(decisionErrors ? { decisionErrors } : {}), decisionValues: d.typed } }));
+  function showDecisionForm(res: Response, d: DecisionRequest, status: number, decisionErrors?: FieldErrors, view = d.view, stale?: CaseFormState['stale']): void {
+    res.status(status).render('shortlists/case', shortlistCasePage({ ctx: d.ctx, call: d.call, view, form: { ...(decisionErrors ? { decisionErrors } : {}), decisionValues: d.typed, ...(stale ? { stale } : {}) } }));
   }
 
-  /** Changed since the form was read (at either step): the case as it is now, the reason kept. */
-  async function showStaleDecision(req: Request, res: Response, d: DecisionRequest): Promise<void> {
-    showDecisionForm(res, d, 409, STALE_DECISION, await shortlistCase({ ctx: d.ctx, call: d.call, caseDoc: await findShortlistCase(d.ctx.actor, d.call, req.params.caseId) }));
+  /**
+   * Changed since the form was read (at either step): the case as it is now, who changed it, how and
+   * when, and the reason as typed (in the form when a decision is still open, else to copy).
+   */
+  async function showStaleDecision(req: Request, res: Response, d: DecisionRequest, view?: ShortlistCase): Promise<void> {
+    const now = view ?? (await shortlistCase({ ctx: d.ctx, call: d.call, caseDoc: await findShortlistCase(d.ctx.actor, d.call, req.params.caseId) }));
+    showDecisionForm(res, d, 409, STALE_DECISION, now, { meanwhile: await decidedMeanwhile(now.caseDoc, d.version) });
   }
 
   /** Step 1: the reason is checked and the guard run; the confirmation page shows what the candidate will be told. */
   router.post('/shortlists/:callId/cases/:caseId/decision', allow('role.leaderOrAdmin'), async (req, res) => {
     const d = await decisionRequest(req);
-    const { ctx, call, view } = d;
+    const { view } = d;
     // A stale form: the case as it is now, with the reason as typed and why nothing was done (the
     // generic error page lost the reason and offered only the home page).
     if (view.caseDoc.version !== d.version) {
-      showDecisionForm(res, d, 409, STALE_DECISION);
+      await showStaleDecision(req, res, d, view);
       return;
     }
     if (d.action && !view.decisions.includes(d.action)) throw new BadRequestError('workflow.notAllowedNow');
@@ -250,27 +265,45 @@ export function shortlistsRoutes(app: AppContext): Router {
       showDecisionForm(res, d, 200);
       return;
     }
+    const errors: FieldErrors = reason.success ? {} : fieldErrors(reason.error);
+    if (!d.action) errors.action = 'shortlists.decide.errors.actionRequired';
+    if (!reason.success || !d.action) {
+      showDecisionForm(res, d, 422, errors);
+      return;
+    }
+    // A rejection's words for the candidate: the courteous default in their language at first, then as the leader edits them.
+    const told = d.action === 'reject' ? (d.typed.toldReason ?? (await toldReasonDefault(view.caseDoc))) : undefined;
+    await showConfirmation(req, res, d, reason.data.reason, told);
+  });
+
+  /**
+   * The confirmation page: the decision checked as it will be taken (panel scores, the workflow's
+   * guard) and the candidate's e-mail as it will be sent; a rejection's told reason editable beside
+   * it (422 with what to fix when it is missing or too long: the e-mail then shows the default).
+   */
+  async function showConfirmation(req: Request, res: Response, d: DecisionRequest, reason: string, told: string | undefined): Promise<void> {
+    const { ctx, call, view } = d;
+    const action = d.action!;
+    const toldChecked = told === undefined ? undefined : toldReasonBody.safeParse({ toldReason: told });
+    const toldError = toldChecked && !toldChecked.success ? fieldErrors(toldChecked.error).toldReason : undefined;
     let preview: StepPreview;
     try {
-      const errors: FieldErrors = reason.success ? {} : fieldErrors(reason.error);
-      if (!d.action) errors.action = 'shortlists.decide.errors.actionRequired';
-      if (!reason.success || !d.action) throw new ValidationError(errors);
-      // Checked as the confirmation will be (panel scores, the workflow's guard); its e-mail as it will be sent.
-      preview = await previewDecision({ app, ctx, call, caseId: view.caseDoc._id, action: d.action, version: d.version, reason: reason.data.reason });
+      const toldReason = toldChecked ? (toldChecked.success ? toldChecked.data.toldReason : await toldReasonDefault(view.caseDoc)) : undefined;
+      preview = await previewDecision({ app, ctx, call, caseId: view.caseDoc._id, action, version: d.version, reason, toldReason });
     } catch (err) {
       if (err instanceof ValidationError) {
         showDecisionForm(res, d, 422, err.fields);
         return;
       }
-      // Changed since its version was checked above.
+      // Changed since its version was checked.
       if (err instanceof ConflictError) {
         await showStaleDecision(req, res, d);
         return;
       }
       throw err;
     }
-    res.render('shortlists/confirm', confirmDecisionPage({ ctx, call, caseDoc: view.caseDoc, action: d.action!, reason: reason.data!.reason, preview }));
-  });
+    res.status(toldError ? 422 : 200).render('shortlists/confirm', confirmDecisionPage({ ctx, call, caseDoc: view.caseDoc, action, reason, preview, told: told === undefined ? undefined : { value: told, error: toldError } }));
+  }
 
   /** Step 2: the confirmed decision is taken (once: a second click lands on the same result). */
   router.post('/shortlists/:callId/cases/:caseId/decision/confirm', allow('role.leaderOrAdmin'), async (req, res) => {
@@ -282,7 +315,17 @@ export function shortlistsRoutes(app: AppContext): Router {
     try {
       const reason = decisionReason.safeParse(d.typed);
       if (!reason.success) throw new ValidationError(fieldErrors(reason.error));
-      await decideCase({ app, ctx, call, caseId: view.caseDoc._id, action, version: d.version, reason: reason.data.reason });
+      let toldReason: string | undefined;
+      if (action === 'reject') {
+        const told = toldReasonBody.safeParse(d.typed);
+        // The confirmation page again, the words as typed and what to fix beside them.
+        if (!told.success) {
+          await showConfirmation(req, res, d, reason.data.reason, d.typed.toldReason ?? '');
+          return;
+        }
+        toldReason = told.data.toldReason;
+      }
+      await decideCase({ app, ctx, call, caseId: view.caseDoc._id, action, version: d.version, reason: reason.data.reason, toldReason });
     } catch (err) {
       if (err instanceof ValidationError) {
         showDecisionForm(res, d, 422, err.fields);

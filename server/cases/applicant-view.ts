@@ -46,9 +46,13 @@ export function applicantSeesNote(h: ToldEvent, applicantId: unknown): boolean {
   return sameId(h.actor, applicantId) || reasonToldToApplicant(h.action, h.from);
 }
 
-/** The reason for a rejection the applicant is told: HR's at screening; a leader's after the panel is internal. */
-export function applicantDecisionReason(c: { stage?: string | null; history?: ToldEvent[] | null; decision?: { reason?: string | null } | null }): string | undefined {
+/**
+ * The reason for a rejection the applicant is told: HR's at screening; after the panel, what the
+ * leader wrote for the candidate (decision.toldReason), never the leader's own reason (internal).
+ */
+export function applicantDecisionReason(c: { stage?: string | null; history?: ToldEvent[] | null; decision?: { reason?: string | null; toldReason?: string | null } | null }): string | undefined {
   if (c.stage !== 'rejected') return undefined;
   const rejection = c.history?.findLast((h) => h.action === 'reject');
-  return rejection && reasonToldToApplicant('reject', rejection.from) ? (c.decision?.reason ?? undefined) : undefined;
+  if (!rejection) return undefined;
+  return (reasonToldToApplicant('reject', rejection.from) ? c.decision?.reason : c.decision?.toldReason) ?? undefined;
 }

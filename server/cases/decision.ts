@@ -81,11 +81,12 @@ export async function takeHrDecision({ app, ctx, caseDoc, action, version, paylo
  * (server/dashboard/decisions.ts): the leader's (server/evaluations/case.ts) and HR's alike, after the
  * step it took (its history entry's moment, stages and the case version it made).
  */
-export async function recordDecision(ctx: Context, updated: CaseDoc, decision: string, reason: string): Promise<void> {
+export async function recordDecision(ctx: Context, updated: CaseDoc, decision: string, reason: string, toldReason?: string): Promise<void> {
   const last = updated.history?.at(-1);
   const summary: DecisionSummary = {
     decision,
     reason,
+    ...(toldReason ? { toldReason } : {}),
     decidedAt: last?.at,
     reference: updated.reference,
     institute: String(updated.institute),
@@ -106,6 +107,8 @@ export async function recordDecision(ctx: Context, updated: CaseDoc, decision: s
 export type DecisionSummary = {
   decision: string;
   reason: string;
+  /** A leader's rejection after the panel: what the candidate was told (the reason stays internal). */
+  toldReason?: string;
   /** The step's history moment (the audit event's own `at` is when it was recorded). */
   decidedAt?: Date;
   reference?: string;

@@ -4,12 +4,16 @@
 import type { Types } from 'mongoose';
 import type { CallDoc } from '../../models/call.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
+import { AuditEvent } from '../../models/audit-event.ts';
+import { User } from '../../models/user.ts';
 import type { AppContext } from '../deps.ts';
 import { actorOf, type Context } from '../context.ts';
 import { transition, availableActions, previewTransition, type StepPreview, type TransitionOptions } from '../workflow/index.ts';
 import { invalidateDashboard } from '../dashboard/index.ts';
 import { recordDecision } from '../cases/decision.ts';
 import { ConflictError } from '../errors.ts';
+import { translator } from '../i18n/index.ts';
+import { recipientLocale } from '../outbox/item.ts';
 import { panelScores, requirePanelScores, type PanelScores } from './decision.ts';
 import { evaluationsForViewer, type CaseEvaluations } from './index.ts';
 import { documentCompleteness, invalidateShortlist } from './shortlist.ts';
@@ -60,6 +64,8 @@ export interface DecideCaseOptions {
   version: number;
   /** The leader's reason (already checked by the form): the history note, the audit and the dashboard. */
   reason: string;
+  /** A rejection's: what the candidate is told (their e-mail and page), checked by the form. */
+  toldReason?: string;
 }
 
 export interface DecisionOutcome {
@@ -85,8 +91,8 @@ async function sameDecisionAlreadyTaken(opts: DecideCaseOptions): Promise<CaseDo
  * page's e-mail is built from the same data as the one sent): the reason is a rejection's reason,
  * otherwise the history note.
  */
-function decisionStep({ app, ctx, caseId, action, version, reason }: DecideCaseOptions): TransitionOptions {
-  return { app, ctx, caseId, action, expectedVersion: version, payload: action === 'reject' ? { reason } : { note: reason }, asDecision: true };
+function decisionStep({ app, ctx, caseId, action, version, reason, toldReason }: DecideCaseOptions): TransitionOptions {
+  return { app, ctx, caseId, action, expectedVersion: version, payload: action === 'reject' ? { reason, toldReason } : { note: reason }, asDecision: true };
 }
 
 /**
@@ -101,9 +107,9 @@ export async function previewDecision(opts: DecideCaseOptions): Promise<StepPrev
 
 /**
  * A leader's decision: the panel's scores first (nothing changes without them), then the workflow
- * transition with the reason as its history note, the decision's audit event carrying the reason,
- * and the call's shortlist and the dashboard show it at once. The candidate's e-mail is the
- * transition's template, which never carries the reason.
+ * transition with the reason as its history note, the decision's audit event carrying the reason
+ * (and a rejection's told reason), and the call's shortlist and the dashboard show it at once. The
+ * candidate's e-mail is the transition's template: a rejection's told reason, never the reason.
  */
 export async function decideCase(opts: DecideCaseOptions): Promise<DecisionOutcome> {
   const { ctx, call, action, reason } = opts;
@@ -118,8 +124,50 @@ export async function decideCase(opts: DecideCaseOptions): Promise<DecisionOutco
     }
     throw err;
   }
-  await recordDecision(ctx, updated, action, reason);
+  await recordDecision(ctx, updated, action, reason, opts.toldReason);
   invalidateShortlist(call._id);
   invalidateDashboard(call.institute);
   return { caseDoc: updated, repeated: false };
+}
+
+/** What changed a case after the version a decision form was built for: who, what and when. */
+export interface DecidedMeanwhile {
+  /** A decision's audit event, or only the case's newest history step (not proved to be the change). */
+  kind: 'decision' | 'change';
+  decision: string;
+  at: Date;
+  who: string;
+  role: string;
+}
+
+/**
+ * The newest decision taken on the case after `version` (its 'case.decision' audit event, as the
+ * dashboard reads them: server/cases/decision.ts recordDecision); else the case's newest history
+ * step (a change that was not a decision: a hold lifted, a document checked). Undefined when
+ * neither is found. For the stale-decision page: the leader learns who moved the case and how.
+ */
+export async function decidedMeanwhile(caseDoc: CaseDoc, version: number): Promise<DecidedMeanwhile | undefined> {
+  const event = await AuditEvent.findOne({ action: 'case.decision', targetId: String(caseDoc._id), 'summary.version': { $gt: version } }, { at: 1, actor: 1, actorRole: 1, summary: 1 })
+    .sort({ at: -1 })
+    .lean();
+  const summary = (event?.summary ?? {}) as { decision?: string; decidedAt?: Date };
+  const last = caseDoc.history?.at(-1);
+  const found = event
+    ? { kind: 'decision' as const, decision: summary.decision ?? '', at: summary.decidedAt ? new Date(summary.decidedAt) : event.at, actor: event.actor, role: event.actorRole ?? '' }
+    : last
+      ? { kind: 'change' as const, decision: last.action, at: last.at, actor: last.actor, role: last.actorRole ?? '' }
+      : undefined;
+  if (!found) return undefined;
+  const user = found.actor ? await User.findById(found.actor, { name: 1 }).lean() : null;
+  return { kind: found.kind, decision: found.decision, at: found.at, who: user?.name ?? '', role: found.role };
+}
+
+/**
+ * What a rejected candidate is told unless the leader writes otherwise: a courteous default in the
+ * candidate's language (the one their e-mail is written in), for the confirmation page to prefill.
+ */
+export async function toldReasonDefault(caseDoc: CaseDoc): Promise<string> {
+  const applicant = await User.findById(caseDoc.applicant, { locale: 1, email: 1 }).lean();
+  const locale = applicant ? recipientLocale(applicant) : 'vi';
+  return translator(locale)('shortlists.decide.told.default');
 }

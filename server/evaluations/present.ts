@@ -7,7 +7,9 @@ import { tOf, type Context } from '../context.ts';
 import { can } from '../policies/index.ts';
 import { EVALUATION_STAGE } from './index.ts';
 import { SHORTLIST_SORTS, type Shortlist, type ShortlistCallRow, type ShortlistQuery } from './shortlist.ts';
-import type { ComparedCase, Decision, ShortlistCase } from './case.ts';
+import type { ComparedCase, Decision, DecidedMeanwhile, ShortlistCase } from './case.ts';
+import { formatDateTime } from '../views/time.ts';
+import { TOLD_REASON_MAX } from '../workflow/transitions.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import { REASON_MAX, REASON_MIN } from './decision.ts';
 import type { StepPreview } from '../workflow/index.ts';
@@ -121,6 +123,28 @@ export interface CaseFormState {
   /** Decision errors (i18n keys) and what was typed. */
   decisionErrors?: Record<string, string>;
   decisionValues?: Record<string, unknown>;
+  /** The form was stale: the case was changed meanwhile (by whom, how, when, when known). */
+  stale?: { meanwhile?: DecidedMeanwhile };
+}
+
+/**
+ * A stale decision's explanation: who changed the case meanwhile, how and when ("Minh Leader
+ * (Leader) took the decision Approve the offer on 6 Dec 2026, 09:12"), and the reason the leader
+ * typed, kept to copy when no decision is left to take with it.
+ */
+function stalePanel(t: T, locale: string, stale: NonNullable<CaseFormState['stale']>, typed: Record<string, unknown>, decisionsLeft: boolean) {
+  const kept = (v: unknown) => (!decisionsLeft && typeof v === 'string' && v.trim() ? v : '');
+  const m = stale.meanwhile;
+  const label = (d: string) => t(`shortlists.decide.actions.${d}`, { defaultValue: t(`cases.actions.${d}`, { defaultValue: t(`cases.events.${d}`, { defaultValue: d }) }) });
+  const role = m?.role ? t(`dashboard.decisions.roles.${m.role}`, { defaultValue: '' }) : '';
+  const who = m ? (m.who ? (role ? `${m.who} (${role})` : m.who) : role || t('shortlists.decide.meanwhile.someone')) : '';
+  return {
+    message: m ? t(`shortlists.decide.meanwhile.${m.kind === 'decision' ? 'decided' : 'changed'}`, { who, decision: label(m.decision), date: formatDateTime(m.at, locale) }) : t('shortlists.decide.errors.stale'),
+    // The form below keeps it when a decision is still open; otherwise it is shown to copy.
+    reason: kept(typed.reason),
+    // A rejection's words for the candidate, as edited on the confirmation page.
+    told: kept(typed.toldReason),
+  };
 }
 
 export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context; call: CallDoc; view: ShortlistCase; form?: CaseFormState }) {
@@ -168,6 +192,7 @@ export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context
     // Only the panel's scorecards missing: nothing to correct in the form, the decision waits.
     decisionErrorsText: form.decisionErrors && Object.keys(form.decisionErrors).every((k) => k === 'scorecards') ? t('shortlists.decide.errors.guard') : undefined,
     decisionValues: form.decisionValues ?? {},
+    stale: form.stale ? stalePanel(t, ctx.locale, form.stale, form.decisionValues ?? {}, decisions.length > 0) : undefined,
     styles: ['/static/css/leaders.css'],
     // The layout adds the summary's script for `errors` (the scorecard); the decision's are its own.
     scripts: form.decisionErrors ? ['/static/js/form-errors.js'] : [],
@@ -190,10 +215,14 @@ export function panelPage({ ctx, panel, errors, values }: { ctx: Context; panel:
 }
 
 /** The confirmation step: what the candidate will be told (the rendered e-mail) and what stays internal. */
-export function confirmDecisionPage({ ctx, call, caseDoc, action, reason, preview }: { ctx: Context; call: CallDoc; caseDoc: CaseDoc; action: Decision; reason: string; preview: StepPreview }) {
+export function confirmDecisionPage({ ctx, call, caseDoc, action, reason, preview, told }: { ctx: Context; call: CallDoc; caseDoc: CaseDoc; action: Decision; reason: string; preview: StepPreview; told?: { value: string; error?: string } }) {
   const t = tOfCtx(ctx);
   const c = caseDoc.toObject();
+  const language = preview.email ? t(`shortlists.decide.languages.${preview.email.locale}`) : '';
   return {
+    // A rejection: what the candidate is told, editable (in their language: the e-mail's).
+    told: told ? { value: told.value, error: told.error ? t(told.error, { max: TOLD_REASON_MAX }) : undefined, errors: told.error ? { toldReason: t(told.error, { max: TOLD_REASON_MAX }) } : undefined, hint: t('shortlists.decide.told.hint', { language }), max: TOLD_REASON_MAX } : undefined,
+    scripts: told?.error ? ['/static/js/form-errors.js'] : [],
     title: t('shortlists.decide.confirmTitle', { decision: t(`shortlists.decide.actions.${action}`) }),
     callId: String(call._id),
     caseId: String(c._id),
@@ -204,7 +233,7 @@ export function confirmDecisionPage({ ctx, call, caseDoc, action, reason, previe
     danger: action === 'reject',
     reason,
     version: c.version,
-    preview: preview.email ? { ...preview.email, language: t(`shortlists.decide.languages.${preview.email.locale}`) } : undefined,
+    preview: preview.email ? { ...preview.email, language } : undefined,
     toStage: t(`workflow.stages.${preview.to}`),
     styles: ['/static/css/leaders.css'],
   };

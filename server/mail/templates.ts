@@ -153,6 +153,7 @@ const SAMPLES: Record<string, unknown> = {
   contactName: 'Trần Văn Minh',
   contactEmail: 'admin@talent.example',
   reason: 'The position has been filled.',
+  toldReason: 'The selection panel has chosen candidates whose research is closer to the position.',
   reviewBy: '15 Jan 2027',
   documentType: 'passport',
   fileName: 'passport.pdf',

@@ -1,9 +1,13 @@
-// The leaders' dashboard figure of forecast arrivals: open cases (offer made or before, not yet
-// arrived) counted by the month of their likely start (stored `forecast.likely`, Vietnam time),
-// in the dashboard's scope (institute, call; the period filters the likely date).
+// The leaders' dashboard figure of forecast arrivals, by the month of each case's likely start
+// (stored `forecast.likely`, Vietnam time), in the dashboard's scope (institute, call; the period
+// filters the likely date). Two figures, never added together: the likely arrivals are the cases
+// with an offer made or accepted (PLANNING_STAGES: offer, onboarding), the ones a leader plans
+// housing and budget for; every earlier open case (submitted, screening, evaluation, shortlisted,
+// on hold...) has a forecast too (the queue shows it) but is only "in the pipeline": most of them
+// will not come.
 import type { PipelineStage } from 'mongoose';
 import { Case } from '../../models/case.ts';
-import { FORECAST_STAGES } from '../../models/constants.ts';
+import { FORECAST_STAGES, PLANNING_STAGES, inStages } from '../../models/constants.ts';
 import { tOf, type Context } from '../context.ts';
 import type { DashboardFilter } from '../dashboard/index.ts';
 import { vnStartOfDay } from '../calendar/index.ts';
@@ -15,12 +19,15 @@ const ANY_DATE = new Date(-8.64e15);
 
 export interface ForecastMonth {
   month: string;
+  /** Likely arrivals: an offer made or accepted (offer, onboarding). */
   n: number;
+  /** Earlier open cases whose likely start falls in the month: not arrivals yet. */
+  pipeline: number;
 }
 
 export async function forecastArrivalsByMonth({ filter: f }: { filter: DashboardFilter }): Promise<ForecastMonth[]> {
   // A date range, never `$ne: null`: { institute, forecast.likely } then reads only the cases that
-  // have a forecast (offer and onboarding), not every case of the institute's open stages.
+  // have a forecast (submitted and not yet arrived), not every case of the institute.
   const likely: Record<string, Date> = { $gte: f.from ? vnStartOfDay(f.from) : ANY_DATE };
   if (f.to) likely.$lt = new Date(vnStartOfDay(f.to).getTime() + 86_400_000);
   const match: Record<string, unknown> = { 'forecast.likely': likely };
@@ -31,11 +38,20 @@ export async function forecastArrivalsByMonth({ filter: f }: { filter: Dashboard
     // two), and { institute, forecast.likely } reads only the cases that have a forecast.
     { $match: match },
     { $match: { stage: { $in: [...FORECAST_STAGES] } } },
-    { $project: { d: { $add: ['$forecast.likely', VN_OFFSET] } } },
-    { $group: { _id: { y: { $year: '$d' }, m: { $month: '$d' } }, n: { $sum: 1 } } },
+    { $project: { d: { $add: ['$forecast.likely', VN_OFFSET] }, stage: 1 } },
+    // By stage too (a plain $group, native in the embedded database; a $cond in the accumulator is not): split below.
+    { $group: { _id: { y: { $year: '$d' }, m: { $month: '$d' }, s: '$stage' }, n: { $sum: 1 } } },
   ];
-  const rows = await Case.aggregate<{ _id: { y: number; m: number }; n: number }>(stages);
-  return rows.map((r) => ({ month: `${r._id.y}-${String(r._id.m).padStart(2, '0')}`, n: r.n })).sort((a, b) => a.month.localeCompare(b.month));
+  const rows = await Case.aggregate<{ _id: { y: number; m: number; s: string }; n: number }>(stages);
+  const months = new Map<string, ForecastMonth>();
+  for (const r of rows) {
+    const month = `${r._id.y}-${String(r._id.m).padStart(2, '0')}`;
+    const row = months.get(month) ?? { month, n: 0, pipeline: 0 };
+    if (inStages(r._id.s, PLANNING_STAGES)) row.n += r.n;
+    else row.pipeline += r.n;
+    months.set(month, row);
+  }
+  return [...months.values()].sort((a, b) => a.month.localeCompare(b.month));
 }
 
 /** Rows with the month in words and a bar (a <meter>: no inline style under the CSP). */
@@ -46,6 +62,7 @@ export function presentForecastArrivals(ctx: Context, rows: ForecastMonth[]) {
     title: t('planner.dashboard.title'),
     max,
     total: rows.reduce((a, b) => a + b.n, 0),
-    rows: rows.map((r) => ({ month: r.month, label: monthText(r.month, ctx.locale), n: r.n })),
+    pipelineTotal: rows.reduce((a, b) => a + b.pipeline, 0),
+    rows: rows.map((r) => ({ month: r.month, label: monthText(r.month, ctx.locale), n: r.n, pipeline: r.pipeline })),
   };
 }

@@ -266,10 +266,11 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
     note: ({ payload }) => String(payload.answer).slice(0, 5000),
   },
   reject: {
-    set: ({ payload, now, actor }) => ({ decision: { reason: payload.reason, decidedBy: actor._id, decidedAt: now } }),
+    set: ({ payload, now, actor }) => ({ decision: { reason: payload.reason, decidedBy: actor._id, decidedAt: now, ...(typeof payload.toldReason === 'string' ? { toldReason: payload.toldReason } : {}) } }),
     note: ({ payload }) => String(payload.reason),
-    // Only a reason the applicant is told goes into the e-mail's data (the template checks again).
-    mail: ({ payload, from }) => (reasonToldToApplicant('reject', from) ? { reason: payload.reason } : {}),
+    // Only a reason the applicant is told goes into the e-mail's data (the template checks again):
+    // HR's at screening; after the panel, what the leader wrote for the candidate, never their reason.
+    mail: ({ payload, from }) => (reasonToldToApplicant('reject', from) ? { reason: payload.reason } : typeof payload.toldReason === 'string' ? { toldReason: payload.toldReason } : {}),
   },
   approve_offer: {
     set: ({ payload, now, actor }) => ({ decision: { reason: noteOf(payload), decidedBy: actor._id, decidedAt: now } }),

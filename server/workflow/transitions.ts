@@ -127,6 +127,8 @@ export const RECEIVED_VIA = ['email', 'post'] as const;
 /** The longest reasons, as the case page's fields allow them. */
 export const REJECT_REASON_MAX = 5000;
 export const HOLD_REASON_MAX = 2000;
+/** What a candidate rejected after the panel is told (a few courteous sentences, shown in their e-mail). */
+export const TOLD_REASON_MAX = 2000;
 /** The applicant's optional reason for declining an offer (kept as the history note, shown to HR). */
 export const DECLINE_REASON_MAX = 2000;
 /**
@@ -183,6 +185,9 @@ export const PAYLOADS = {
     reason: z.preprocess((v) => (typeof v === 'string' && !hasVisibleText()(v) ? undefined : v), z.string({ error: 'invalid' }).trim().max(DECLINE_REASON_MAX, 'tooLong').refine(withoutHiddenCharacters, HIDDEN).optional()),
   }),
   reject: z.object({ reason: requiredText(REJECT_REASON_MAX) }),
+  // A leader's rejection after the panel: the reason stays internal; the candidate is told
+  // `toldReason`, in words the leader checked on the confirmation page (the e-mail and their page).
+  rejectAfterPanel: z.object({ reason: requiredText(REJECT_REASON_MAX), toldReason: requiredText(TOLD_REASON_MAX) }),
   // Every decision has a reason: the applicant is told why their case waits (the e-mail and their page).
   // ...and the day HR will look at it again: the on-hold stage's deadline (the queue shows it, and its passing).
   put_on_hold: z.object({ reason: requiredText(HOLD_REASON_MAX), reviewBy: dateInput }),
@@ -274,7 +279,7 @@ export const TRANSITIONS: readonly Transition[] = [
   { action: 'approve_offer', from: ['shortlisted'], to: 'offer', roles: LEADER, template: 'offer_made', deadline: { workingDays: STAGE_DEADLINES.offer! }, decision: true },
   // Also while waiting for the applicant: a request left unanswered past its date must not be a dead end.
   { action: 'reject', from: ['screening', 'awaiting_applicant'], to: 'rejected', roles: HR, template: 'rejected', payload: PAYLOADS.reject, confirm: true },
-  { action: 'reject', from: ['evaluation', 'shortlisted'], to: 'rejected', roles: LEADER, template: 'rejected', payload: PAYLOADS.reject, decision: true },
+  { action: 'reject', from: ['evaluation', 'shortlisted'], to: 'rejected', roles: LEADER, template: 'rejected', payload: PAYLOADS.rejectAfterPanel, decision: true },
   { action: 'accept_offer', from: ['offer'], to: 'onboarding', roles: APPLICANT, template: 'offer_accepted', assigneeNotice: 'offer_answered', deadline: { workingDays: STAGE_DEADLINES.onboarding! } },
   // The applicant accepted by e-mail or post: HR records it (how, the day received) and the same e-mail goes out.
   { action: 'record_acceptance', from: ['offer'], to: 'onboarding', roles: HR, template: 'offer_accepted', deadline: { workingDays: STAGE_DEADLINES.onboarding! }, payload: PAYLOADS.record_acceptance },

@@ -48,6 +48,8 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
     expect(form, 'confirmation form').to.not.equal(null);
     const fields: Record<string, string> = {};
     for (const m of form![0].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[m[1]!] = decodeHtml(m[2]!);
+    // A rejection's words for the candidate, prefilled and editable.
+    for (const m of form![0].matchAll(/<textarea id="[^"]+" name="([^"]+)"[^>]*>([\s\S]*?)<\/textarea>/g)) fields[m[1]!] = decodeHtml(m[2]!);
     expect(form![1]).to.equal(`${caseUrl(caseId)}/decision/confirm`);
     return a.post(form![1]!).type('form').set('Accept', 'text/html').send(fields);
   }
@@ -137,6 +139,87 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
     expect(mail.text!.trim()).to.equal(text.trim());
     expect(mail.text).not.to.include(reason);
     expect(mail.html).not.to.include('weaker than two other');
+  });
+
+  it("asks a rejection for what the candidate is told (prefilled in their language, editable, in the e-mail preview), stores, audits and sends it, never the internal reason", async () => {
+    const { applicant, kase } = await applicantCase(w.call, 'evaluation', {}, 'vi');
+    await score(kase, w.member);
+    const reason = 'Internal: weakest publication record of the shortlist.';
+    const page = await review(leader, kase._id, { action: 'reject', version: String(kase.version), reason });
+    expect(page.status).to.equal(200);
+    // The field, prefilled with the courteous default in the candidate's language (vi), the hint naming it.
+    const field = decodeHtml(/<textarea id="f-toldReason" name="toldReason"[^>]*>([\s\S]*?)<\/textarea>/.exec(page.text)![1]!);
+    expect(field).to.include('Hội đồng tuyển chọn đã xem xét kỹ hồ sơ của Ông/Bà');
+    expect(page.text).to.include('What the candidate will be told');
+    expect(page.text).to.include('in Vietnamese (the candidate&#x27;s language)');
+    const preview = (html: string) => decodeHtml(/id="preview-text" lang="vi">([\s\S]*?)<\/pre>/.exec(html)![1]!);
+    expect(preview(page.text)).to.include(field);
+    expect(preview(page.text)).not.to.include(reason);
+    // Edited, and shown in the e-mail before it is sent.
+    const told = 'Hội đồng đánh giá cao hồ sơ của Ông/Bà nhưng đã chọn ứng viên có kinh nghiệm gần hơn với đề tài.';
+    const refreshed = await leader.post(`${caseUrl(kase._id)}/decision`).type('form').set('Accept', 'text/html')
+      .send({ _csrf: csrfFrom(page.text), action: 'reject', version: String(kase.version), reason, toldReason: told, refresh: '1' });
+    expect(refreshed.status).to.equal(200);
+    expect(preview(refreshed.text)).to.include(told);
+    expect(preview(refreshed.text)).not.to.include('Hội đồng tuyển chọn đã xem xét kỹ');
+    expect((await Case.findById(kase._id).lean())!.stage).to.equal('evaluation');
+
+    const res = await confirm(leader, refreshed.text, kase._id);
+    expect(res.status).to.equal(303);
+    const c = (await Case.findById(kase._id).lean())!;
+    expect(c.stage).to.equal('rejected');
+    expect(c.decision).to.include({ reason, toldReason: told });
+    const audit = (await AuditEvent.findOne({ targetId: String(kase._id), action: 'case.decision' }).lean())!;
+    expect(audit.summary).to.include({ decision: 'reject', reason, toldReason: told });
+    // The e-mail, through the real SMTP server: the told words, never the internal reason.
+    await dispatchOnce(t.ctx, { owner: 'leaders-test', caseIds: [kase._id] });
+    const mail = await t.smtp.waitForTo(applicant.email, /Kết quả xét hồ sơ/);
+    expect(mail.text).to.include('Thông báo của Hội đồng tuyển chọn:');
+    expect(mail.text).to.include(told);
+    expect(mail.text).to.include('Ông/Bà');
+    expect(mail.html).to.include(told);
+    expect(mail.text).not.to.include('weakest publication');
+    expect(mail.html).not.to.include('weakest publication');
+    expect(mail.text!.trim()).to.equal(preview(refreshed.text).trim());
+    // The applicant's page shows the told words, not the reason.
+    const own = agent(t.app);
+    await signIn(own, applicant);
+    const ownPage = decodeHtml((await own.get(`/applications/${kase._id}`).set('Accept', 'text/html')).text);
+    expect(ownPage).to.include(told);
+    expect(ownPage).not.to.include('weakest publication');
+  });
+
+  it('prefills an English candidate\'s words in English, and refuses a rejection without them (422 on the confirmation page, nothing done)', async () => {
+    const { applicant, kase } = await applicantCase(w.call, 'evaluation');
+    await score(kase, w.member);
+    const reason = 'Internal: outside the priorities of the lab this year.';
+    const page = await review(leaderVi, kase._id, { action: 'reject', version: String(kase.version), reason });
+    expect(page.status).to.equal(200);
+    const field = decodeHtml(/<textarea id="f-toldReason" name="toldReason"[^>]*>([\s\S]*?)<\/textarea>/.exec(page.text)![1]!);
+    expect(field).to.include('The selection panel has carefully compared your application');
+    expect(page.text).to.include('Nội dung thông báo cho ứng viên');
+    expect(page.text).to.include('bằng tiếng Anh');
+    const form = { _csrf: csrfFrom(page.text), action: 'reject', version: String(kase.version), reason };
+    for (const toldReason of ['', '   ']) {
+      const res = await leaderVi.post(`${caseUrl(kase._id)}/decision/confirm`).type('form').set('Accept', 'text/html').send({ ...form, toldReason });
+      expect(res.status).to.equal(422);
+      expect(res.text).to.include('id="f-toldReason-error"');
+      expect(res.text).to.include('Hãy ghi nội dung thông báo cho ứng viên');
+      // Still the confirmation page, the internal reason kept.
+      expect(res.text).to.include('id="confirm-form"');
+      expect(decodeHtml(res.text)).to.include(reason);
+    }
+    const missing = await leaderVi.post(`${caseUrl(kase._id)}/decision/confirm`).type('form').set('Accept', 'text/html').send(form);
+    expect(missing.status).to.equal(422);
+    const long = await leaderVi.post(`${caseUrl(kase._id)}/decision`).type('form').set('Accept', 'text/html').send({ ...form, toldReason: 'x'.repeat(2001), refresh: '1' });
+    expect(long.status).to.equal(422);
+    expect(long.text).to.include('tối đa 2000 ký tự');
+    expect(long.text).to.include('x'.repeat(2001));
+    const c = (await Case.findById(kase._id).lean())!;
+    expect(c.stage).to.equal('evaluation');
+    expect(c.outbox ?? []).to.have.length(0);
+    expect(await AuditEvent.countDocuments({ targetId: String(kase._id), action: 'case.decision' })).to.equal(0);
+    expect(t.smtp.to(applicant.email)).to.have.length(0);
   });
 
   it('shows on the confirmation page exactly the e-mail a shortlist and an offer then send (English), with the new stage', async () => {
@@ -332,6 +415,55 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
       });
     });
   }
+
+  it('says who decided meanwhile, what and when, and keeps the reason typed to copy, when another leader decided first (en, vi)', async () => {
+    const { applicant, kase } = await applicantCase(w.call, 'shortlisted');
+    await score(kase, w.member);
+    const reason = 'Internal: the other candidate fits the lab better.';
+    // Leader 1 opens the rejection's confirmation; leader 2 approves the offer meanwhile.
+    const page = await review(leader, kase._id, { action: 'reject', version: String(kase.version), reason });
+    expect(page.status).to.equal(200);
+    expect((await decide(leaderVi, kase._id, { action: 'approve_offer', version: String(kase.version), reason: 'Best candidate, the panel agrees.' })).res.status).to.equal(303);
+    const res = await confirm(leader, page.text, kase._id);
+    expect(res.status).to.equal(409);
+    const panel = decodeHtml(/<div class="decision-stale" id="decision-stale" role="alert">([\s\S]*?)<\/div>/.exec(res.text)![1]!);
+    expect(panel).to.include('Trần Quyết Định (Leader) took the decision “Approve the offer” on ');
+    expect(panel).to.match(/on \d{1,2} [A-Z][a-z]{2} \d{4}/);
+    // No decision is left: the reason is shown read-only, to copy; the link reopens the case as it is.
+    expect(res.text).to.include('No decision is available to you at this stage.');
+    expect(panel).to.match(/<textarea id="stale-reason" readonly rows="4">Internal: the other candidate fits the lab better.<\/textarea>/);
+    // The words for the candidate, as the confirmation page had them, kept too (not sent).
+    expect(panel).to.match(/<textarea id="stale-told" readonly rows="4">The selection panel has carefully compared your application/);
+    expect(res.text).to.include(`<a href="${caseUrl(kase._id)}" id="decision-stale-link">See the case as it is now</a>`);
+    const c = (await Case.findById(kase._id).lean())!;
+    expect(c.stage).to.equal('offer');
+    expect(c.decision?.reason).to.equal('Best candidate, the panel agrees.');
+    // The first step with the old version says the same (Vietnamese page).
+    const vi = await review(leaderVi, kase._id, { action: 'reject', version: String(kase.version), reason: 'Lý do viết trước khi tải lại trang.' });
+    expect(vi.status).to.equal(409);
+    const viPanel = decodeHtml(/<div class="decision-stale" id="decision-stale" role="alert">([\s\S]*?)<\/div>/.exec(vi.text)![1]!);
+    expect(viPanel).to.include('Trần Quyết Định (Lãnh đạo) đã quyết định “');
+    expect(viPanel).to.match(/lúc \d{1,2}\/\d{1,2}\/\d{4}/);
+    expect(viPanel).to.include('Lý do viết trước khi tải lại trang.');
+    expect(viPanel).to.include('Xem hồ sơ như hiện tại');
+    // Only the one decision's e-mail.
+    await dispatchOnce(t.ctx, { owner: 'leaders-test', caseIds: [kase._id] });
+    await t.smtp.waitForTo(applicant.email, /offer/i);
+    expect(t.smtp.to(applicant.email)).to.have.length(1);
+  });
+
+  it('says what changed when the stale form still has a decision to take, the reason kept in the form', async () => {
+    const { kase } = await applicantCase(w.call, 'evaluation');
+    await score(kase, w.member);
+    const page = await review(leader, kase._id, { action: 'reject', version: String(kase.version), reason: 'Internal: weaker on fit than the others.' });
+    expect((await decide(leaderVi, kase._id, { action: 'shortlist', version: String(kase.version), reason: 'Strong plan, worth an interview.' })).res.status).to.equal(303);
+    const res = await confirm(leader, page.text, kase._id);
+    expect(res.status).to.equal(409);
+    expect(decodeHtml(res.text)).to.include('Trần Quyết Định (Leader) took the decision “Shortlist”');
+    expect(res.text).not.to.include('id="stale-reason"');
+    expect(res.text).to.match(/<textarea[^>]*name="reason"[^>]*>Internal: weaker on fit than the others.<\/textarea>/);
+    expect(res.text).to.include('value="approve_offer"');
+  });
 
   it('takes a double-clicked confirmation once: one transition, one e-mail, both clicks land on the result', async () => {
     const { applicant, kase } = await applicantCase(w.call, 'evaluation');

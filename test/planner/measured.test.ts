@@ -65,7 +65,7 @@ describe('planner: measured stage times, stored forecast and forecast arrivals p
     const f = (await Case.findById(c._id).lean())!.forecast!;
     expect([vnDateKey(f.earliest!), vnDateKey(f.likely!), vnDateKey(f.latest!)]).to.deep.equal(['2027-01-27', '2027-02-16', '2027-03-18']);
 
-    expect(await forecastArrivalsByMonth({ filter: { institute: call.institute } })).to.deep.equal([{ month: '2027-02', n: 1 }]);
+    expect(await forecastArrivalsByMonth({ filter: { institute: call.institute } })).to.deep.equal([{ month: '2027-02', n: 1, pipeline: 0 }]);
     const res = await page(await signedIn(t, leader), '/dashboard');
     expect(res.status).to.equal(200);
     const html = text(res.text);
@@ -99,8 +99,38 @@ describe('planner: measured stage times, stored forecast and forecast arrivals p
     await refreshAllForecasts({ now: new Date(today.getTime() + 3_600_000) });
     expect((await Case.findById(open._id).lean())!.forecast!.computedAt!.getTime()).to.equal(today.getTime());
     // Withdrawn cases are not open: the refresh leaves them, and the dashboard does not count them.
-    expect(await forecastArrivalsByMonth({ filter: { institute: call.institute } })).to.deep.equal([{ month: '2027-02', n: 1 }, { month: '2027-03', n: 1 }]);
+    expect(await forecastArrivalsByMonth({ filter: { institute: call.institute } })).to.deep.equal([{ month: '2027-02', n: 1, pipeline: 0 }, { month: '2027-03', n: 1, pipeline: 0 }]);
     await refreshForecast({ caseId: ended._id, now: today });
     expect((await Case.findById(ended._id).lean())!.forecast?.likely).to.equal(undefined);
+  });
+
+  it('counts as likely arrivals only offers made or accepted; earlier open cases are a separate "in the pipeline" figure (en, vi)', async () => {
+    const institute = await createInstitute();
+    const own = await createCall({ institute, checklist: [] });
+    const june = at('2027-06-15');
+    const july = at('2027-07-12');
+    const forecast = (d: Date) => ({ earliest: d, likely: d, latest: d, computedAt: today });
+    const applicant = await createUser({ role: 'applicant' });
+    // June: one offer and one onboarding (likely arrivals), and five earlier open cases (the walk's
+    // "8 in March" counted these as arrivals); July: only a shortlisted case.
+    for (const stage of ['offer', 'onboarding'] as const) await createCase({ applicant, call: own, stage, forecast: forecast(june) });
+    for (const stage of ['submitted', 'screening', 'awaiting_applicant', 'evaluation', 'on_hold'] as const) await createCase({ applicant, call: own, stage, forecast: forecast(june), ...(stage === 'on_hold' ? { resumeStage: 'screening' } : {}) });
+    await createCase({ applicant, call: own, stage: 'shortlisted', forecast: forecast(july) });
+    // Arrived, ended: neither.
+    await createCase({ applicant, call: own, stage: 'arrived', forecast: forecast(june), arrivedAt: june });
+    await createCase({ applicant, call: own, stage: 'rejected', forecast: forecast(june) });
+    expect(await forecastArrivalsByMonth({ filter: { institute: own.institute } })).to.deep.equal([
+      { month: '2027-06', n: 2, pipeline: 5 },
+      { month: '2027-07', n: 0, pipeline: 1 },
+    ]);
+    const rowOf = (html: string, month: string) => new RegExp(`<tr data-month="${month}">([\\s\\S]*?)</tr>`).exec(html.slice(html.indexOf('id="table-forecast-arrivals"')))![1]!;
+    const en = text((await page(await signedIn(t, await createUser({ role: 'leader', institute, locale: 'en' })), '/dashboard')).text);
+    expect(en).to.include('In the pipeline (before an offer)');
+    expect(en).to.include('Likely arrivals: candidates with an offer made or accepted (Offer, Onboarding)');
+    expect(rowOf(en, '2027-06')).to.match(/<th scope="row">June 2027<\/th><td class="num">2<\/td><td><meter min="0" max="2" value="2">2<\/meter><\/td><td class="num muted">5<\/td>/);
+    expect(rowOf(en, '2027-07')).to.match(/<td class="num">0<\/td>.*<td class="num muted">1<\/td>/s);
+    const vi = text((await page(await signedIn(t, await createUser({ role: 'leader', institute, locale: 'vi' })), '/dashboard')).text);
+    expect(vi).to.include('Đang trong quy trình (chưa có lời mời)');
+    expect(rowOf(vi, '2027-06')).to.match(/<th scope="row">tháng 6\/2027<\/th><td class="num">2<\/td>.*<td class="num muted">5<\/td>/s);
   });
 });

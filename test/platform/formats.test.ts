@@ -64,7 +64,7 @@ describe('platform: dates and numbers in Vietnamese and English', () => {
     expect(monthText('2027-03', 'vi')).to.equal('tháng 3/2027');
     expect(monthText('2026-12', 'vi')).to.equal('tháng 12/2026');
     expect(monthText('2027-03', 'en')).to.equal('March 2027');
-    const rows = [{ month: '2027-03', n: 2 }];
+    const rows = [{ month: '2027-03', n: 2, pipeline: 0 }];
     expect(presentForecastArrivals(systemContext({ now: at, locale: 'vi' }), rows).rows[0]!.label).to.equal('tháng 3/2027');
     expect(presentForecastArrivals(systemContext({ now: at, locale: 'en' }), rows).rows[0]!.label).to.equal('March 2027');
     expect(cellText({ month: '2027-03' }, 'vi')).to.equal('tháng 3/2027');

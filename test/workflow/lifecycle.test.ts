@@ -229,8 +229,22 @@ describe('workflow: one case through every stage, with an e-mail at each step', 
 
     // Rejected at evaluation by the leader.
     c = await createCase({ applicant, call, stage: 'evaluation' });
-    r = await step(c, 'reject', leader, { reason: 'Another candidate fits better.' });
+    r = await step(c, 'reject', leader, { reason: 'Another candidate fits better.', toldReason: 'The panel chose profiles closer to the position.' });
     expect(r.c.stage).to.equal('rejected');
+    expect(r.c.decision?.toldReason).to.equal('The panel chose profiles closer to the position.');
+    // Only the words for the candidate reach them; the leader's reason stays internal.
+    expect(r.mail!.text).to.include('The panel chose profiles closer to the position.');
+    expect(r.mail!.text).not.to.include('Another candidate fits better.');
+    // Without words for the candidate, the leader's rejection is refused (nothing changes).
+    const untold = await createCase({ applicant, call, stage: 'evaluation' });
+    let refused: unknown;
+    try {
+      await step(untold, 'reject', leader, { reason: 'Another candidate fits better.' });
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).to.be.instanceOf(ValidationError);
+    expect((await Case.findById(untold._id).lean())!.stage).to.equal('evaluation');
 
     // Declined offer.
     c = await createCase({ applicant, call, stage: 'offer' });
