@@ -131,6 +131,8 @@ const offerTermsEventSchema = new Schema(
     letter: { type: Boolean, default: false },
     terms: { type: Boolean, default: false },
     told: { type: Boolean, default: false },
+    /** The answer-by date counted again from this change: the offer became complete after it was made. */
+    answerBy: { type: Date },
   },
   { _id: false },
 );

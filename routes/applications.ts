@@ -42,7 +42,7 @@ import { applicationPage, applicationsList, offerConfirmPage, stepPage, withdraw
 import { OFFER_ACTION, answerOffer, isOfferAnswer, type OfferAnswer } from '../server/applications/offer.ts';
 import { isStep, nextStep, type Step } from '../server/applications/steps.ts';
 import type { MissingPart } from '../server/applications/completeness.ts';
-import { availableActions } from '../server/workflow/index.ts';
+import { availableActions, offerReady } from '../server/workflow/index.ts';
 import { isTicked } from '../server/privacy/consent.ts';
 import { askReply } from '../server/procedures/asks.ts';
 import { isSupportKind } from '../server/procedures/service.ts';
@@ -259,6 +259,14 @@ export function applicationsRoutes(app: AppContext): Router {
     if (!availableActions(caseDoc, req.ctx.actor).includes(OFFER_ACTION[answer])) {
       flash(req, 'info', 'applications.flash.offerClosed');
       res.redirect(303, `/applications/${String(caseDoc._id)}`);
+      return;
+    }
+    // Nothing to accept before HR attached the offer's terms and letter (offerReady): their page says so,
+    // with the workflow's refusal when it was tried (a page left open, a hand-made POST).
+    if (answer === 'accept' && !offerReady(caseDoc)) {
+      if (state.errors) return showApplication(req, res, caseDoc, { errors: state.errors }, status);
+      flash(req, 'info', 'applications.flash.offerNotReady');
+      res.redirect(303, `/applications/${String(caseDoc._id)}#offer`);
       return;
     }
     res.status(status).render('applications/offer-confirm', offerConfirmPage(req.ctx, await loadApplication({ ctx: req.ctx, caseDoc }), answer, state));

@@ -20,7 +20,7 @@ import { safeNextPath } from '../server/http/safe-next.ts';
 import { reloadTo } from '../server/http/reload.ts';
 import { caseStyles } from '../server/http/styles.ts';
 import { bodyText, formText, formVersion, issueKey, readForm } from '../server/http/forms.ts';
-import { isAction, isConfirmedAction, needsConfirmation, transition, type Action } from '../server/workflow/index.ts';
+import { isAction, isConfirmedAction, needsConfirmation, offerReady, transition, type Action } from '../server/workflow/index.ts';
 import { previewHrDecision, takeHrDecision } from '../server/cases/decision.ts';
 import { parseQueueQuery, type QueueQuery } from '../server/cases/queue.ts';
 import { queueModel } from '../server/cases/queue-present.ts';
@@ -316,7 +316,8 @@ export function casesRoutes(app: AppContext): Router {
       const { version, ...values } = readForm(offerTermsBody, req.body);
       const { caseDoc, unchanged, mailedTo } = await changeOfferTerms({ app, ctx: req.ctx, caseDoc: c, version, form: values, files });
       if (unchanged) flash(req, 'info', 'cases.flash.offerTermsAlready');
-      else flash(req, 'success', mailedTo ? 'cases.flash.offerTermsTold' : caseDoc.stage === 'offer' ? 'cases.flash.offerTermsNoMail' : 'cases.flash.offerTermsSaved', { to: mailedTo });
+      // At `offer`, an offer still without its position or letter is not e-mailed yet (server/cases/offer-terms.ts).
+      else flash(req, 'success', mailedTo ? 'cases.flash.offerTermsTold' : caseDoc.stage !== 'offer' ? 'cases.flash.offerTermsSaved' : offerReady(caseDoc) ? 'cases.flash.offerTermsNoMail' : 'cases.flash.offerTermsIncomplete', { to: mailedTo });
       res.redirect(303, `/cases/${String(c._id)}#offer-terms`);
     } catch (err) {
       // A form refused before the service took its file (a bad version field): the temporary file goes too.

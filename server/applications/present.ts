@@ -17,7 +17,7 @@ import { formatDay } from '../views/time.ts';
 import { countryOptions, countryName } from './countries.ts';
 import { applicantDecisionReason } from '../cases/applicant-view.ts';
 import { listText } from '../procedures/present.ts';
-import { DECLINE_REASON_MAX } from '../workflow/index.ts';
+import { DECLINE_REASON_MAX, offerReady } from '../workflow/index.ts';
 import type { OfferAnswer } from './offer.ts';
 import { askedDocument } from './answer.ts';
 import { DATE_RULES } from '../documents/validity.ts';
@@ -106,7 +106,7 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
     stage: caseDoc.stage,
     stageLabel: stageLabel(t, caseDoc.stage),
     // What the stage means for the applicant and what comes next (the timeline says only what happened).
-    nextStep: caseDoc.stage === 'draft' ? undefined : nextStepText(t, caseDoc.stage, caseDoc.supportTracks ?? []),
+    nextStep: caseDoc.stage === 'draft' ? undefined : caseDoc.stage === 'offer' && !offerReady(caseDoc) ? t('applications.show.next.offerPending') : nextStepText(t, caseDoc.stage, caseDoc.supportTracks ?? []),
     // What the applicant must do first, before the stage's general words: a document HR sent back
     // (rejected, expired, not valid long enough) waits for a new version from them.
     nextAction: resendNeeded(t, checklist),
@@ -122,6 +122,8 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
     canAnswer: actions.includes('answer_info'),
     answerUpload: answerUploadView(t, caseDoc, state),
     canAcceptOffer: actions.includes('accept_offer'),
+    // Made, but its terms or letter not attached yet: nothing to accept (the workflow refuses it), said so.
+    offerPending: actions.includes('accept_offer') && !offerReady(caseDoc),
     canDeclineOffer: actions.includes('decline_offer'),
     canWithdraw: actions.includes('withdraw'),
     isDraft: caseDoc.stage === 'draft',
@@ -136,6 +138,8 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
     keepDataConsent: caseDoc.keepDataConsent === true,
     retentionDays,
     errors: errorTexts(t, state.errors),
+    // An acceptance refused by the workflow (the offer's terms not attached yet): its reason, above the page.
+    formErrorsText: errorTexts(t, state.errors)?.offer,
     values: state.values ?? {},
   };
 }

@@ -6,11 +6,12 @@ import type { Stage } from '../../models/constants.ts';
 import type { WorkingCalendar } from '../calendar/index.ts';
 import { deadlineLeft } from '../procedures/service.ts';
 import { formatDay } from '../views/time.ts';
+import { offerReady } from '../workflow/transitions.ts';
 import { nextDeadline, reasonsDueOf, type DeadlineSource, type NextDeadline } from '../../models/case-deadline.ts';
 
 type Who = 'applicant' | 'hr' | 'panel' | 'leader' | 'nobody';
 /** Where the step is done: a part of this page, or the call's shortlist (the panel's and the leader's page). */
-type Where = '#actions' | '#documents' | '#info-request' | '#record-acceptance' | '#support' | 'shortlist';
+type Where = '#actions' | '#documents' | '#info-request' | '#record-acceptance' | '#offer-terms' | '#support' | 'shortlist';
 
 interface NextStepRow {
   who: Who;
@@ -43,6 +44,12 @@ export const NEXT_STEPS: Readonly<Record<Stage, NextStepRow>> = {
 };
 
 /**
+ * An offer made before HR attached its terms and letter: HR attaches them first, by the stage's date
+ * (the applicant cannot accept it until then: offerReady, server/workflow/transitions.ts).
+ */
+const OFFER_PENDING: NextStepRow = { who: 'hr', due: 'stage', where: '#offer-terms' };
+
+/**
  * The day by which HR acts next, for the applicant's page: where this table has HR acting by the
  * stage's date (submitted, screening, screening again after an answer, a hold's review date). The
  * same rows as the staff's line, so both pages name the same date.
@@ -61,6 +68,7 @@ export interface NextStepCase {
   resumeStage?: string | null;
   infoRequest?: { dueAt?: Date | null; answeredAt?: Date | null } | null;
   supportTracks?: DeadlineSource['supportTracks'];
+  offerTerms?: { position?: string | null; letter?: unknown } | null;
 }
 
 export interface NextStepView {
@@ -75,15 +83,16 @@ export interface NextStepView {
  * The line for the case's stage. `here`: the parts of the page the viewer can use (a link to a form
  * they do not have is left out, the line still says who acts).
  */
-export function nextStep(t: TFunction, locale: string, calendar: WorkingCalendar, now: Date, c: NextStepCase, here: { recordAcceptance: boolean }): NextStepView | undefined {
-  const row = NEXT_STEPS[c.stage as Stage];
+export function nextStep(t: TFunction, locale: string, calendar: WorkingCalendar, now: Date, c: NextStepCase, here: { recordAcceptance: boolean; offerTerms?: boolean }): NextStepView | undefined {
+  const pending = c.stage === 'offer' && !offerReady(c);
+  const row = pending ? OFFER_PENDING : NEXT_STEPS[c.stage as Stage];
   if (!row) return undefined;
   const next = row.due === 'case' ? nextDeadline(c) : undefined;
   const dueAt = row.due === 'request' ? (c.infoRequest?.dueAt ?? c.stageDueAt) : row.due === 'stage' ? c.stageDueAt : next?.at;
   const left = dueAt ? deadlineLeft(t, calendar, now, dueAt) : undefined;
   const refused = row.due === 'case' ? refusedLine(t, c, next) : undefined;
   // A hold with a review date says when HR looks at it again (the date follows); an older one has none.
-  const line = c.stage === 'on_hold' && dueAt ? 'on_holdReview' : c.stage;
+  const line = c.stage === 'on_hold' && dueAt ? 'on_holdReview' : pending ? 'offerPending' : c.stage;
   const what =
     refused?.text ??
     t(`cases.nextStep.lines.${line}`, {
@@ -95,7 +104,7 @@ export function nextStep(t: TFunction, locale: string, calendar: WorkingCalendar
   const own = !next || next.for === 'stage' ? !refused : refused?.datesIt === true;
   const dateText = left ? { date: formatDay(left.date, locale), left: left.text } : undefined;
   const by = !dateText ? '' : own ? ` ${t('cases.nextStep.by', dateText)}` : next?.for === 'stage' ? t('cases.nextStep.nextStage', dateText) : t('cases.nextStep.next', { ...dateText, what: deadlineFor(t, next!) });
-  const where = row.where === '#record-acceptance' && !here.recordAcceptance ? undefined : row.where;
+  const where = (row.where === '#record-acceptance' && !here.recordAcceptance) || (row.where === '#offer-terms' && here.offerTerms === false) ? undefined : row.where;
   const href = where === 'shortlist' ? (c.call ? `/shortlists/${String(c.call)}` : undefined) : where;
   return {
     who: t(`cases.nextStep.who.${row.who}`),

@@ -21,7 +21,8 @@ import { hasVisibleText, withoutHiddenCharacters } from '../support/hidden-chara
 import { recordAudit } from '../audit/index.ts';
 import { caseEmail, outboxKey } from '../outbox/item.ts';
 import { translator } from '../i18n/index.ts';
-import { loadCalendar } from '../calendar/index.ts';
+import { countedDeadline, loadCalendar } from '../calendar/index.ts';
+import { STAGE_DEADLINES, offerReady } from '../workflow/transitions.ts';
 import { deadlineLeft } from '../procedures/service.ts';
 import { aboutField, refused } from '../documents/errors.ts';
 import { scanOrRefuse } from '../documents/scan.ts';
@@ -120,14 +121,23 @@ export async function changeOfferTerms(opts: { app: Pick<AppContext, 'config' | 
     }
 
     const termsChanged = !sameTerms(terms, before);
-    // Told only once the offer is made: at `shortlisted` the letter waits for the leader's decision,
-    // and the offer_made e-mail says it is on their page.
-    const applicant = caseDoc.stage === 'offer' ? await User.findById(caseDoc.applicant, { email: 1, locale: 1, name: 1, disabledAt: 1 }).lean() : null;
+    // The applicant may accept only a complete offer, its terms and its letter (offerReady,
+    // server/workflow/transitions.ts). Told only once the offer is made (at `shortlisted` the letter
+    // waits for the leader's decision, and the offer_made e-mail says it is on their page) and only
+    // once it is complete: half an offer is not worth an e-mail, and they could not accept it yet.
+    const wasReady = offerReady({ offerTerms: before });
+    const ready = offerReady({ offerTerms: { position: terms.position, letter: created?._id ?? before?.letter } });
+    const applicant = caseDoc.stage === 'offer' && ready ? await User.findById(caseDoc.applicant, { email: 1, locale: 1, name: 1, disabledAt: 1 }).lean() : null;
+    // The answer-by date counts from the day the applicant can read what they answer: an offer made
+    // before its terms gets its full answer period (STAGE_DEADLINES.offer) once complete, never less.
+    const calendar = caseDoc.stage === 'offer' && (ready || caseDoc.stageDueAt) ? await loadCalendar() : undefined;
+    const fullPeriod = caseDoc.stage === 'offer' && ready && !wasReady && calendar ? { from: now, workingDays: STAGE_DEADLINES.offer! } : undefined;
+    const moved = fullPeriod && calendar ? countedDeadline(calendar, fullPeriod) : undefined;
+    const later = moved && (!caseDoc.stageDueAt || moved.getTime() > caseDoc.stageDueAt.getTime()) ? moved : undefined;
     let mail;
     if (applicant && !applicant.disabledAt) {
       const call = await Call.findById(caseDoc.call, { title: 1 }).lean();
-      const dueAt = caseDoc.stageDueAt ?? undefined;
-      const calendar = dueAt ? await loadCalendar() : undefined;
+      const dueAt = later ?? caseDoc.stageDueAt ?? undefined;
       mail = caseEmail(
         { email: applicant.email, locale: applicant.locale },
         'offer_letter_ready',
@@ -138,9 +148,9 @@ export async function changeOfferTerms(opts: { app: Pick<AppContext, 'config' | 
           name: applicant.name,
           applicantName: caseDoc.profile?.fullName ?? '',
           callTitle: call ? { vi: call.title?.vi, en: call.title?.en } : undefined,
-          // "Changed" once a letter or terms were already on their page; "ready" the first time.
-          isChanged: !!(before?.letter || before?.position),
-          hasLetter: !!(created || before?.letter),
+          // "Changed" once the complete offer was already on their page; "ready" the first time.
+          isChanged: wasReady,
+          hasLetter: true,
           dueAt,
           // The working days left, counted now in the applicant's language, as the offer_made e-mail says them.
           dueLeft: dueAt && calendar ? deadlineLeft(translator(applicant.locale === 'en' ? 'en' : 'vi'), calendar, now, dueAt).text : undefined,
@@ -149,11 +159,11 @@ export async function changeOfferTerms(opts: { app: Pick<AppContext, 'config' | 
         now,
       );
     }
-    const history = { at: now, actor: actor._id, actorRole: actor.role, action: 'offer_terms', offerTerms: { letter: !!created, terms: termsChanged, told: !!mail } };
+    const history = { at: now, actor: actor._id, actorRole: actor.role, action: 'offer_terms', offerTerms: { letter: !!created, terms: termsChanged, told: !!mail, ...(later ? { answerBy: later } : {}) } };
     const updated = await Case.findOneAndUpdate(
       { _id: caseDoc._id, stage: caseDoc.stage, version: caseDoc.version },
       {
-        $set: { offerTerms: { ...terms, letter: created?._id ?? before?.letter ?? undefined, updatedAt: now, updatedBy: actor._id } },
+        $set: { offerTerms: { ...terms, letter: created?._id ?? before?.letter ?? undefined, updatedAt: now, updatedBy: actor._id }, ...(later ? { stageDueAt: later, stageDueCount: fullPeriod } : {}) },
         $inc: { version: 1 },
         $push: { history, ...(mail ? { outbox: mail } : {}) },
       },
@@ -166,7 +176,7 @@ export async function changeOfferTerms(opts: { app: Pick<AppContext, 'config' | 
       action: 'case.offer_terms_changed',
       targetType: 'case',
       targetId: String(caseDoc._id),
-      summary: { terms: termsChanged, ...(created ? { letter: { document: String(created._id), version: created.version, size: created.size, sha256: created.sha256, storage: created.storage } } : {}), told: !!mail, version: updated.version, reference: caseDoc.reference },
+      summary: { terms: termsChanged, ...(later ? { answerBy: later.toISOString() } : {}), ...(created ? { letter: { document: String(created._id), version: created.version, size: created.size, sha256: created.sha256, storage: created.storage } } : {}), told: !!mail, version: updated.version, reference: caseDoc.reference },
     });
     return { caseDoc: updated, mailedTo: mail ? applicant!.email : undefined };
   } catch (err) {

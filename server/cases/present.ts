@@ -18,7 +18,7 @@ import { checklistForCase } from '../documents/present.ts';
 import type { CaseAccessFacts } from '../policies/case.ts';
 import { sameId } from '../policies/index.ts';
 import { tOf, type Context } from '../context.ts';
-import { HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, PAYLOADS, RECEIVED_VIA, REJECT_REASON_MAX } from '../workflow/transitions.ts';
+import { HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, PAYLOADS, RECEIVED_VIA, REJECT_REASON_MAX, offerReady } from '../workflow/transitions.ts';
 import { nextStep, requestLeft } from './next-step.ts';
 import { SUCCESS_STAGES, STAGES, UNSUCCESSFUL_STAGES, WAITING_STAGES, ACTIVE_STAGES, inStages, type Stage } from '../../models/constants.ts';
 import type { Action } from '../workflow/index.ts';
@@ -386,11 +386,12 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     notes: [...(c.notes ?? [])].reverse().map((n) => ({ at: n.at, text: n.text, who: names.get(String(n.author))?.name ?? '' })),
     messages: messagesView(c.messages ?? [], names, t, false),
     canMessage: canWork && inStages(c.stage, ACTIVE_STAGES),
-    nextStep: nextStep(t, locale, data.calendar, now, c, { recordAcceptance: data.actions.includes('record_acceptance') }),
+    nextStep: nextStep(t, locale, data.calendar, now, c, { recordAcceptance: data.actions.includes('record_acceptance'), offerTerms: data.canAttachOffer }),
     requestLeft: requestLeft(t, data.calendar, now, c),
     // The open request's two endings besides the applicant's answer, and the offer's acceptance by post or e-mail.
     requestForms: data.actions.includes('answered_outside') ? requestForms(state, errorTexts(t, state.errors) ?? {}) : undefined,
-    recordAcceptance: data.actions.includes('record_acceptance') ? acceptanceForm(t, now, state, errorTexts(t, state.errors) ?? {}) : undefined,
+    // Only for an offer that can be accepted (its terms and letter attached: offerReady); a refused one shows its reason.
+    recordAcceptance: data.actions.includes('record_acceptance') && (offerReady(c) || state.values?.action === 'record_acceptance') ? acceptanceForm(t, now, state, errorTexts(t, state.errors) ?? {}) : undefined,
     plannedStartForm: canWork && canChangePlannedStart(c) ? plannedStartForm(now, state, errorTexts(t, state.errors) ?? {}) : undefined,
     offerTerms: offerTermsView(t, c, data.canAttachOffer, state, errorTexts(t, state.errors) ?? {}),
     actions: data.actions.filter((a) => !PLACED_ACTIONS.has(a)).map((a) => ({

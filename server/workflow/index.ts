@@ -31,13 +31,13 @@ import { renderEmail } from '../mail/render.ts';
 import { waitingText, windowView } from '../procedures/present.ts';
 import { deadlineLeft, dueMeaning } from '../procedures/service.ts';
 import { caseConflict } from '../cases/conflict.ts';
-import { ACTIONS, DECLINE_REASON_MAX, HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, PAYLOADS, REJECT_REASON_MAX, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, rolesFor, type Action, type GuardFailures, type GuardInput, type Transition } from './transitions.ts';
+import { ACTIONS, DECLINE_REASON_MAX, HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, PAYLOADS, REJECT_REASON_MAX, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, offerReady, rolesFor, type Action, type GuardFailures, type GuardInput, type Transition } from './transitions.ts';
 import { reasonToldToApplicant } from '../cases/applicant-view.ts';
 import { countedLodgingDue, waitingFor } from '../procedures/rules.ts';
 import { hrContactFor, sendToLine, type HrContact } from '../institutes/contact.ts';
 import { lateAnswer, lateAnswerText, type LateAnswer } from '../applications/late-answer.ts';
 
-export { ACTIONS, DECLINE_REASON_MAX, TRANSITIONS, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, isAction, isConfirmedAction, needsConfirmation, WORKFLOW_TEMPLATES } from './transitions.ts';
+export { ACTIONS, DECLINE_REASON_MAX, TRANSITIONS, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, isAction, isConfirmedAction, needsConfirmation, offerReady, WORKFLOW_TEMPLATES } from './transitions.ts';
 export type { Action, Transition, Guard, GuardFailures } from './transitions.ts';
 
 /** 'TA-YYYY-NNNNNN': a per-year sequence (year in Vietnam) from the counters collection. */
@@ -276,7 +276,9 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
     set: ({ payload, now, actor }) => ({ decision: { reason: noteOf(payload), decidedBy: actor._id, decidedAt: now } }),
     // The answer-by date (the offer stage's deadline) with its working days left, as the information
     // request's e-mail says its date; and, when HR attached the letter already, that it is on their page.
-    mail: (f, set, locale, dueAt) => ({ ...stageDueLeft(f, set, locale, dueAt), hasLetter: !!f.caseDoc.offerTerms?.letter }),
+    // An offer approved before its terms and letter are attached cannot be accepted yet (offerReady):
+    // the e-mail says they are being prepared and comes again with them (server/cases/offer-terms.ts).
+    mail: (f, set, locale, dueAt) => ({ ...stageDueLeft(f, set, locale, dueAt), hasLetter: !!f.caseDoc.offerTerms?.letter, termsPending: !offerReady(f.caseDoc) }),
   },
   // The applicant's answer, late or not (a late one is taken: the institute decides what it means),
   // marked late in its history event and in the officer's e-mail (offer_answered).

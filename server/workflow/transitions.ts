@@ -263,6 +263,21 @@ const entryProceduresGranted: Guard = async ({ caseDoc, locale }) => {
   return { support: { key: 'workflow.missing.entry', params: { list: named(locale, 'procedures.kinds', missing) } } };
 };
 
+/**
+ * An offer says what is accepted: HR's summary of its terms (the position at least) and the letter
+ * itself (server/cases/offer-terms.ts), the paper the applicant signs and sends back. The leader's
+ * approval may come before HR has attached them (the letter is often drafted once the offer is
+ * decided), so the applicant is asked to accept only once both are on their page: the contract they
+ * sign must state the job and workplace, its term and the salary (Labour Code 2019 Art. 21(1)(c), (d),
+ * (đ), as quoted by a bilingual copy of the code; not checked against the gazette text), and an
+ * acceptance given before they could read them would be of nothing. Declining needs neither.
+ */
+export function offerReady(c: { offerTerms?: { position?: string | null; letter?: unknown } | null }): boolean {
+  return !!(c.offerTerms?.position && c.offerTerms.letter);
+}
+
+const offerTermsAttached: Guard = async ({ caseDoc }) => (offerReady(caseDoc) ? undefined : { offer: 'workflow.missing.offerTerms' });
+
 const HR: Role[] = ['hr_officer'];
 const LEADER: Role[] = ['leader'];
 const APPLICANT: Role[] = ['applicant'];
@@ -280,9 +295,9 @@ export const TRANSITIONS: readonly Transition[] = [
   // Also while waiting for the applicant: a request left unanswered past its date must not be a dead end.
   { action: 'reject', from: ['screening', 'awaiting_applicant'], to: 'rejected', roles: HR, template: 'rejected', payload: PAYLOADS.reject, confirm: true },
   { action: 'reject', from: ['evaluation', 'shortlisted'], to: 'rejected', roles: LEADER, template: 'rejected', payload: PAYLOADS.rejectAfterPanel, decision: true },
-  { action: 'accept_offer', from: ['offer'], to: 'onboarding', roles: APPLICANT, template: 'offer_accepted', assigneeNotice: 'offer_answered', deadline: { workingDays: STAGE_DEADLINES.onboarding! } },
+  { action: 'accept_offer', from: ['offer'], to: 'onboarding', roles: APPLICANT, guard: offerTermsAttached, template: 'offer_accepted', assigneeNotice: 'offer_answered', deadline: { workingDays: STAGE_DEADLINES.onboarding! } },
   // The applicant accepted by e-mail or post: HR records it (how, the day received) and the same e-mail goes out.
-  { action: 'record_acceptance', from: ['offer'], to: 'onboarding', roles: HR, template: 'offer_accepted', deadline: { workingDays: STAGE_DEADLINES.onboarding! }, payload: PAYLOADS.record_acceptance },
+  { action: 'record_acceptance', from: ['offer'], to: 'onboarding', roles: HR, guard: offerTermsAttached, template: 'offer_accepted', deadline: { workingDays: STAGE_DEADLINES.onboarding! }, payload: PAYLOADS.record_acceptance },
   { action: 'decline_offer', from: ['offer'], to: 'withdrawn', roles: APPLICANT, template: 'offer_declined', assigneeNotice: 'offer_answered', payload: PAYLOADS.decline_offer },
   { action: 'mark_arrived', from: ['onboarding'], to: 'arrived', roles: HR, template: 'arrived', guard: entryProceduresGranted, deadline: { workingDays: STAGE_DEADLINES.arrived! }, payload: PAYLOADS.mark_arrived },
   { action: 'close', from: ['arrived'], to: 'closed', roles: HR, template: 'closed', guard: proceduresSettled, confirm: true },

@@ -4,6 +4,7 @@
 // the working days counted on the working calendar, on the case page, its timeline and that e-mail.
 // Real database, real in-process SMTP, the real pages and forms with their CSRF tokens.
 import { expect } from 'chai';
+import { Types } from 'mongoose';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
@@ -47,7 +48,8 @@ describe('applications: the answer to an offer, seen by HR and the leaders (reas
   });
 
   async function offered(who: UserDoc, officer: UserDoc): Promise<CaseDoc> {
-    const c = await createCase({ applicant: who, call, stage: 'shortlisted', assignee: officer });
+    // Its terms and letter attached while it was prepared (an acceptance needs them).
+    const c = await createCase({ applicant: who, call, stage: 'shortlisted', assignee: officer, offerTerms: { position: 'Senior researcher', letter: new Types.ObjectId() } });
     const made = await transition({ app: t.ctx, ctx: actorContext(t.ctx, leader), caseId: c._id, action: 'approve_offer', expectedVersion: c.version, payload: { note: 'Ranked first.' }, asDecision: true });
     await deliver(t, c._id);
     return made;

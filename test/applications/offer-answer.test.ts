@@ -4,6 +4,7 @@
 // the conflict page; the offer's answer-by date shows on the applicant's page and in the offer e-mail.
 // Real database, real in-process SMTP, the real pages and forms with their CSRF tokens.
 import { expect } from 'chai';
+import { Types } from 'mongoose';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
@@ -42,7 +43,8 @@ describe('applications: answering an offer, confirmed, with its answer-by date',
 
   /** A case the leader has just made an offer on, as the workflow does it (its deadline and its e-mail owed). */
   async function offered(who: UserDoc): Promise<CaseDoc> {
-    const c = await createCase({ applicant: who, call, stage: 'shortlisted', assignee: hr });
+    // Its terms and letter attached while it was prepared (an acceptance needs them: test/applications/offer-not-ready.test.ts).
+    const c = await createCase({ applicant: who, call, stage: 'shortlisted', assignee: hr, offerTerms: { position: 'Senior researcher', letter: new Types.ObjectId() } });
     return transition({ app: t.ctx, ctx: actorContext(t.ctx, leader), caseId: c._id, action: 'approve_offer', expectedVersion: c.version, payload: { note: 'The panel ranked this candidate first.' }, asDecision: true });
   }
 
@@ -68,7 +70,7 @@ describe('applications: answering an offer, confirmed, with its answer-by date',
   });
 
   it("still renders the leader's preview of the offer e-mail, with the answer-by date", async () => {
-    const c = await createCase({ applicant, call, stage: 'shortlisted' });
+    const c = await createCase({ applicant, call, stage: 'shortlisted', offerTerms: { position: 'Senior researcher', letter: new Types.ObjectId() } });
     // The leader's confirmation page previews the step as the workflow takes it (server/evaluations/case.ts previewDecision).
     const preview = await previewTransition({ app: t.ctx, ctx: actorContext(t.ctx, leader), caseId: c._id, action: 'approve_offer', expectedVersion: c.version, payload: { note: '' }, asDecision: true });
     expect(preview.email?.text).to.include('We are pleased to offer you the position');

@@ -22,6 +22,7 @@ describe('applications in the browser: answering an offer on a phone, without Ja
     t = await startTestApp();
     const institute = await createInstitute();
     applicant = await createUser({ role: 'applicant', locale: 'en' });
+    // Made with its terms and letter (the factory's): the panel also has the letter's download link, hence .offer-actions below.
     c = await createCase({ applicant, call: await createCall({ institute, checklist: [] }), stage: 'offer' });
   });
   after(async () => {
@@ -38,12 +39,12 @@ describe('applications in the browser: answering an offer on a phone, without Ja
     await click(page, 'main form button[type=submit]');
     await page.goto(`${t.baseUrl}/applications/${c._id}`);
 
-    const accept = (await page.locator('#offer a.button:not(.danger)').boundingBox())!;
+    const accept = (await page.locator('#offer .offer-actions a.button:not(.danger)').boundingBox())!;
     const decline = (await page.locator('#offer a.button.danger').boundingBox())!;
     // One above the other, with room between them: no tap lands on the wrong one.
     expect(decline.y, 'the decline below the accept').to.be.greaterThan(accept.y + accept.height + 15);
     const background = (sel: string) => page.evaluate(`getComputedStyle(document.querySelector(${JSON.stringify(sel)})).backgroundColor`);
-    expect(await background('#offer a.button.danger'), 'the decline styled as destructive').not.to.equal(await background('#offer a.button:not(.danger)'));
+    expect(await background('#offer a.button.danger'), 'the decline styled as destructive').not.to.equal(await background('#offer .offer-actions a.button:not(.danger)'));
     expect(await page.evaluate('document.documentElement.scrollWidth')).to.equal(375);
     await page.screenshot({ path: path.join(screenshotsDir, 'offer-panel-375.png'), fullPage: false, clip: { x: 0, y: Math.max(0, accept.y - 200), width: 375, height: 400 } });
 

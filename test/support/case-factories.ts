@@ -64,7 +64,11 @@ export interface CaseOverrides {
   [field: string]: unknown;
 }
 
-/** A complete application (every required field and criterion) in the given stage (default 'draft'). */
+/**
+ * A complete application (every required field and criterion) in the given stage (default 'draft').
+ * A case made at `offer` has its offer's terms and letter attached (an acceptance needs them: the
+ * workflow's offerReady), unless the test gives `offerTerms` (null: none yet).
+ */
 export async function createCase(over: CaseOverrides): Promise<CaseDoc> {
   const { applicant, call, stage = 'draft', assignee, ...rest } = over;
   const now = new Date();
@@ -89,6 +93,7 @@ export async function createCase(over: CaseOverrides): Promise<CaseDoc> {
     supportRequested: { workPermit: true, visa: true, residenceCard: true, housing: false, citizenship: false, family: false },
     history: [{ at: now, actor: idOf(applicant), actorRole: 'applicant', action: 'create', to: 'draft' }],
     ...(stage !== 'draft' ? { submittedAt: now } : {}),
+    ...(stage === 'offer' ? { offerTerms: { position: 'Senior researcher', letter: new Types.ObjectId(), updatedAt: now } } : {}),
     ...rest,
     stage,
     applicant: idOf(applicant),

@@ -2,6 +2,7 @@
 // e-mail that arrived on the in-process SMTP server (recipient, subject in the recipient's
 // language, the case link and reference).
 import { expect } from 'chai';
+import { Types } from 'mongoose';
 import { holdReviewDay } from '../support/hold.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
@@ -147,6 +148,9 @@ describe('workflow: one case through every stage, with an e-mail at each step', 
     expectApplicantMail(r.mail, r.c, /danh sách rút gọn/);
     c = r.c;
 
+    // HR attached the offer's terms and letter while it was prepared (server/cases/offer-terms.ts,
+    // test/applications/offer.test.ts): an acceptance needs them (test/applications/offer-not-ready.test.ts).
+    c = (await Case.findByIdAndUpdate(c._id, { $set: { offerTerms: { position: 'Senior researcher', letter: new Types.ObjectId() } } }, { returnDocument: 'after' }))!;
     r = await step(c, 'approve_offer', leader);
     expect(r.c.stage).to.equal('offer');
     expect(String(r.c.decision?.decidedBy)).to.equal(String(leader._id));
