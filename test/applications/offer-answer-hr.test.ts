@@ -2,6 +2,7 @@
 // lead(s), else its HR officers, each in their own language, one outbox item (own key) each.
 // Real database, real in-process SMTP, the applicant's real confirmation form.
 import { expect } from 'chai';
+import { Types } from 'mongoose';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
@@ -27,7 +28,8 @@ describe('applications: the answer to an offer reaches HR without an assigned of
   async function offered(institute: InstituteDoc, applicant: UserDoc): Promise<CaseDoc> {
     const leader = await createUser({ role: 'leader', institute });
     const call = await createCall({ institute, checklist: [] });
-    const c = await createCase({ applicant, call, stage: 'shortlisted' });
+    // HR prepared the offer's terms and letter beforehand (an acceptance needs them: offerTermsAttached).
+    const c = await createCase({ applicant, call, stage: 'shortlisted', offerTerms: { position: 'Senior researcher', letter: new Types.ObjectId(), updatedAt: new Date() } });
     const made = await transition({ app: t.ctx, ctx: actorContext(t.ctx, leader), caseId: c._id, action: 'approve_offer', expectedVersion: c.version, payload: { note: 'Ranked first.' }, asDecision: true });
     await deliver(t, c._id);
     return made;
