@@ -21,7 +21,7 @@ import { User, type Role, type UserDoc } from '../models/user.ts';
 import { Call, type CallDoc } from '../models/call.ts';
 import { Case } from '../models/case.ts';
 import { CaseDocument } from '../models/document.ts';
-import type { Stage } from '../models/constants.ts';
+import { OFFER_LETTER_TYPE, type STORED_DOCUMENT_TYPES, type Stage } from '../models/constants.ts';
 import { hashPassword } from '../server/accounts/passwords.ts';
 import { newTotpSecret, totpNow } from '../server/accounts/totp.ts';
 import { openTotpSecret, sealTotpSecret } from '../server/accounts/totp-secret.ts';
@@ -203,6 +203,7 @@ async function main(): Promise<void> {
       for (const [action, who, payload] of routes[stage]) {
         // The applicant uploads the required documents before submitting; HR accepts them before evaluation.
         if (action === 'submit') await storeDocuments(c._id, call1, owner);
+        if (action === 'approve_offer') await prepareOffer(c._id);
         // Procedures are granted before arrival (its guard: the visa and the right to work) and settled
         // before a case is closed (the close guard): recorded as granted, filed the day before.
         if (action === 'mark_arrived' || action === 'close') await Case.updateOne({ _id: c._id }, { $set: { supportTracks: (c.supportTracks ?? []).map((s) => ({ ...(s as { toObject(): object }).toObject(), ...(s.status === 'not_needed' ? {} : { status: 'approved', dueAt: undefined, filedAt: new Date(Date.now() - 86_400_000) }) })) } });
@@ -229,37 +230,48 @@ async function main(): Promise<void> {
       await chmod(dir, 0o700);
     }
 
-    async function storeDocuments(caseId: Types.ObjectId, call: CallDoc, owner: UserDoc): Promise<void> {
+    /** One demo PDF stored as a document of the case, as an upload stores it. */
+    async function storeDemoPdf(caseId: Types.ObjectId, type: (typeof STORED_DOCUMENT_TYPES)[number], by: UserDoc, extra: Record<string, unknown> = {}) {
       const tmpDir = uploadTempDir(config!);
       await privateDir(config.upload.dir);
       await privateDir(tmpDir);
+      const key = newStorageKey();
+      const tmp = path.join(tmpDir, key);
+      // 0600 whatever the umask; the disk store moves it (rename keeps the mode) into its shard folder.
+      await writeFile(tmp, DEMO_PDF, { mode: 0o600 });
+      await chmod(tmp, 0o600);
+      if (storage instanceof DiskStorage) await privateDir(path.dirname(storage.pathOf(key)));
+      const sha256 = createHash('sha256').update(DEMO_PDF).digest('hex');
+      await storage.put(tmp, key, { contentType: 'application/pdf', sha256 });
+      return CaseDocument.create({
+        case: caseId,
+        type,
+        slot: 0,
+        version: 1,
+        current: true,
+        storage: storage.kind,
+        storageKey: key,
+        originalName: `${type}.pdf`,
+        mimeType: 'application/pdf',
+        size: DEMO_PDF.length,
+        sha256,
+        uploadedBy: by._id,
+        status: 'pending',
+        ...extra,
+      });
+    }
+
+    async function storeDocuments(caseId: Types.ObjectId, call: CallDoc, owner: UserDoc): Promise<void> {
       for (const item of call.checklist.filter((i) => i.phase === 'application' && i.required)) {
         if (await CaseDocument.exists({ case: caseId, type: item.type })) continue;
-        const key = newStorageKey();
-        const tmp = path.join(tmpDir, key);
-        // 0600 whatever the umask; the disk store moves it (rename keeps the mode) into its shard folder.
-        await writeFile(tmp, DEMO_PDF, { mode: 0o600 });
-        await chmod(tmp, 0o600);
-        if (storage instanceof DiskStorage) await privateDir(path.dirname(storage.pathOf(key)));
-        const sha256 = createHash('sha256').update(DEMO_PDF).digest('hex');
-        await storage.put(tmp, key, { contentType: 'application/pdf', sha256 });
-        await CaseDocument.create({
-          case: caseId,
-          type: item.type,
-          slot: 0,
-          version: 1,
-          current: true,
-          storage: storage.kind,
-          storageKey: key,
-          originalName: `${item.type}.pdf`,
-          mimeType: 'application/pdf',
-          size: DEMO_PDF.length,
-          sha256,
-          uploadedBy: owner._id,
-          status: 'pending',
-          ...(item.type === 'passport' ? { issuedAt: new Date(Date.UTC(year - 2, 0, 15)), expiresAt: new Date(Date.UTC(year + 8, 0, 14)) } : {}),
-        });
+        await storeDemoPdf(caseId, item.type, owner, item.type === 'passport' ? { issuedAt: new Date(Date.UTC(year - 2, 0, 15)), expiresAt: new Date(Date.UTC(year + 8, 0, 14)) } : {});
       }
+    }
+
+    /** HR prepares the offer (its terms and letter) before the leaders decide: an acceptance needs both. */
+    async function prepareOffer(caseId: Types.ObjectId): Promise<void> {
+      const letter = await storeDemoPdf(caseId, OFFER_LETTER_TYPE, hr, { status: 'accepted', reviewedBy: hr._id, reviewedAt: new Date() });
+      await Case.updateOne({ _id: caseId }, { $set: { offerTerms: { position: 'Principal researcher, semiconductor lab', start: '1 March', salary: 'As in the letter', contractLength: '3 years', letter: letter._id, updatedAt: new Date(), updatedBy: hr._id } } });
     }
 
     // The demo's staff need their authenticator secret: shown here once (it is stored encrypted).

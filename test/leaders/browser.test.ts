@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
+import { Types } from 'mongoose';
 import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { screenshotsDir, useBrowser } from '../support/browser.ts';
@@ -47,6 +48,8 @@ describe('leaders in the browser: shortlist, compare, approve an offer, dashboar
       await submitEvaluation({ ctx: systemContext({ now: new Date(), actor: w.member }), caseId: String(c._id), callId: String(w.call._id), input: { scores: { research, fit: 4 }, recommendation: 'yes', comment: '' } });
       await Case.updateOne({ _id: c._id }, { $set: { stage: 'shortlisted' } });
     }
+    // HR prepared the first candidate's offer (terms and letter): the approval's e-mail then asks for an answer by a date.
+    await Case.updateOne({ _id: first.kase._id }, { $set: { offerTerms: { position: 'Senior researcher', letter: new Types.ObjectId(), updatedAt: new Date() } } });
     const errors: string[] = [];
     const page = await browser.page({ locale: 'en-GB' });
     page.on('console', (m) => {
