@@ -7,7 +7,7 @@ import { MAX_SAVED_FILTERS } from '../../models/saved-filter.ts';
 import { actorOf, tOf, type Context } from '../context.ts';
 import { can } from '../policies/index.ts';
 import { fieldErrorText, type FieldErrorKeys } from '../http/forms.ts';
-import { COUNT_CAP, MAX_SEARCH, PAGE_SIZES, QUEUE_STAGES, SORTS, countQueue, loadQueue, queueHref, queueOptions, type QueueQuery, type QueueRow } from './queue.ts';
+import { COUNT_CAP, DUE_SOON_DAYS, MAX_SEARCH, PAGE_SIZES, QUEUE_STAGES, SORTS, countQueue, loadQueue, queueHref, queueOptions, type QueueQuery, type QueueRow } from './queue.ts';
 import { listSavedFilters } from './saved-filters.ts';
 import { stageLabel } from './present.ts';
 import { withFields } from '../support/with-fields.ts';
@@ -65,6 +65,7 @@ export async function queueModel(opts: { ctx: Context; q: QueueQuery } & QueueSt
     here,
     search: q.q ?? '',
     maxSearch: MAX_SEARCH,
+    dueSoonDays: DUE_SOON_DAYS,
     rows: page.rows.map((r) => {
       const late = lateKinds(r);
       const refused = r.refusedSupport.filter((k) => !late.includes(k)).map((k) => t(`cases.supportKinds.${k}`));
