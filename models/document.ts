@@ -47,6 +47,8 @@ const documentSchema = new Schema(
 documentSchema.index({ case: 1, type: 1, slot: 1, version: -1 }, { unique: true });
 documentSchema.index({ case: 1, current: 1 });
 documentSchema.index({ expiresAt: 1 }, { sparse: true });
+// The documents waiting for HR's check, across cases (the queue's and the home page's "to check").
+documentSchema.index({ status: 1, current: 1, case: 1 });
 // The start-up sweep asks which stored keys have a record (server/documents/sweep.ts).
 documentSchema.index({ storageKey: 1 });
 

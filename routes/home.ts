@@ -7,9 +7,25 @@ import { safeNextPath, withoutLinkLanguage } from '../server/http/safe-next.ts';
 import { rememberLocale } from '../server/http/visitor-state.ts';
 import { mentionsOfActor } from '../server/mentions/service.ts';
 import { presentHomeMentions } from '../server/mentions/present.ts';
-import { tOf } from '../server/context.ts';
+import { tOf, type Context } from '../server/context.ts';
+import { isStaff, type UserDoc } from '../models/user.ts';
+import { leaderDecisions, officerWork } from '../server/home/work.ts';
+import { DUE_SOON_DAYS } from '../server/cases/queue.ts';
 import { answersToCheck, chooseLanguage } from '../server/home/service.ts';
 import { formatDateTime } from '../server/views/time.ts';
+
+/** The staff home's counts (server/home/work.ts), worded: an officer's queue, a leader's decisions. */
+async function staffWork(ctx: Context, actor: UserDoc) {
+  const t = tOf(ctx);
+  const officer = actor.role === 'hr_officer' || actor.role === 'admin';
+  const [counts, decisions] = await Promise.all([officer ? officerWork(actor, ctx.now) : [], leaderDecisions(actor)]);
+  return {
+    counts: counts.map((c) => ({ ...c, label: t(`home.work.${c.key}`, { count: c.n, days: DUE_SOON_DAYS }), figure: c.capped ? t('home.work.more', { count: c.n }) : String(c.n) })),
+    decisions: decisions.map((d) => ({ ...d, label: t(`home.work.${d.stage === 'evaluation' ? 'inEvaluation' : 'shortlisted'}`, { count: d.n }) })),
+    officer,
+    leader: actor.role === 'leader',
+  };
+}
 
 const langBody = z.object({ lang: z.enum(LOCALES).optional().catch(undefined), next: z.unknown().optional() });
 
@@ -23,7 +39,11 @@ export function homeRoutes(_app: AppContext): Router {
       text: t('home.answered.item', { kind: t(`procedures.kinds.${a.kind}`), when: formatDateTime(a.repliedAt, req.ctx.locale) }),
       link: `/cases/${a.caseId}/procedures/${a.kind}#asks`,
     }));
-    res.render('home/index', { title: t('common.appName'), mentions: presentHomeMentions(req.ctx, await mentionsOfActor({ ctx: req.ctx })), answers });
+    const mentions = presentHomeMentions(req.ctx, await mentionsOfActor({ ctx: req.ctx }));
+    const actor = req.ctx.actor as UserDoc | undefined;
+    // Staff get their day's work; applicants and visitors the landing page.
+    const work = actor && isStaff(actor) ? await staffWork(req.ctx, actor) : undefined;
+    res.render('home/index', { title: t('common.appName'), mentions, answers, work });
   });
 
   // The language switcher is a plain form, so it works without JavaScript.

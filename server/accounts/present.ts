@@ -5,15 +5,18 @@ import { isStaff, type UserRecord } from '../../models/user.ts';
 import { translateErrors, type FieldErrorKeys } from '../http/forms.ts';
 import { hasSecondFactor, totpQrDataUrl } from './totp.ts';
 
-/** Where each role lands after signing in. */
+/**
+ * Where each role lands after signing in. HR officers and leaders land on the home page: their day's
+ * work as counts linking to the queue or shortlists, and the mentions of them, which no other page
+ * lists (landing on the queue or dashboard, they never saw it). The queue is one click from there.
+ */
 export function landingPath(user: { role: string }): string {
   switch (user.role) {
     case 'applicant':
       return '/applications';
     case 'hr_officer':
-      return '/cases';
     case 'leader':
-      return '/dashboard';
+      return '/';
     case 'admin':
       return '/admin';
     default:

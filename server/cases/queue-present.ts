@@ -7,7 +7,7 @@ import { MAX_SAVED_FILTERS } from '../../models/saved-filter.ts';
 import { actorOf, tOf, type Context } from '../context.ts';
 import { can } from '../policies/index.ts';
 import { fieldErrorText, type FieldErrorKeys } from '../http/forms.ts';
-import { COUNT_CAP, MAX_SEARCH, PAGE_SIZES, QUEUE_STAGES, SORTS, countQueue, loadQueue, queueHref, queueOptions, type QueueQuery, type QueueRow } from './queue.ts';
+import { COUNT_CAP, DUE_SOON_DAYS, MAX_SEARCH, PAGE_SIZES, QUEUE_STAGES, SORTS, countQueue, loadQueue, queueHref, queueOptions, type QueueQuery, type QueueRow } from './queue.ts';
 import { listSavedFilters } from './saved-filters.ts';
 import { stageLabel } from './present.ts';
 import { withFields } from '../support/with-fields.ts';
@@ -58,6 +58,8 @@ export async function queueModel(opts: { ctx: Context; q: QueueQuery } & QueueSt
   const errors = opts.errors && Object.keys(opts.errors).length
     ? Object.fromEntries(Object.entries(opts.errors).map(([k, v]) => [k, fieldErrorText(t, v)]))
     : undefined;
+  // The filters set besides the search (which stays outside the fold): the fold opens and says how many.
+  const activeFilters = [q.stage, q.call, q.assignee, q.track, q.support, q.overdue, q.procedures, q.soon, q.documents, q.closed].filter(Boolean).length;
   const ids = Array.isArray(values.ids) ? (values.ids as unknown[]).map(String) : [];
   return {
     title: t('cases.queue.title'),
@@ -65,6 +67,9 @@ export async function queueModel(opts: { ctx: Context; q: QueueQuery } & QueueSt
     here,
     search: q.q ?? '',
     maxSearch: MAX_SEARCH,
+    dueSoonDays: DUE_SOON_DAYS,
+    activeFilters,
+    filtersSummary: activeFilters ? t('queue.filtersActive', { count: activeFilters }) : t('queue.filtersNone'),
     rows: page.rows.map((r) => {
       const late = lateKinds(r);
       const refused = r.refusedSupport.filter((k) => !late.includes(k)).map((k) => t(`cases.supportKinds.${k}`));

@@ -13,6 +13,7 @@ import { nextDeadline, type NextDeadline } from '../../models/case-deadline.ts';
 import { askWaitsForUpload, asksAnswered, asksOverdue } from '../procedures/asks.ts';
 import { currentDocuments } from '../documents/index.ts';
 import { Evaluation } from '../../models/evaluation.ts';
+import { CaseDocument } from '../../models/document.ts';
 import { caseScopeFilter } from '../policies/case.ts';
 import { canSeeOthersScores, canEvaluateCall } from '../policies/shortlist.ts';
 import { caseScopeFor } from './access.ts';
@@ -29,6 +30,8 @@ export const QUEUE_STAGES = STAGES.filter((s) => s !== 'draft');
 export const OPEN_QUEUE_STAGES = QUEUE_STAGES.filter((s) => inStages(s, OPEN_STAGES));
 /** Longest search text read from the query string (longer is cut, not refused). */
 export const MAX_SEARCH = 100;
+/** "Deadline soon": the next deadline within this many days from now (a week of work ahead). */
+export const DUE_SOON_DAYS = 7;
 
 const objectId = z.string().refine((s) => Types.ObjectId.isValid(s));
 const optional = <T extends z.ZodTypeAny>(schema: T) =>
@@ -45,6 +48,10 @@ const querySchema = z.object({
   closed: optional(z.enum(['1'])),
   /** Only cases with a support procedure past its deadline (escalated, `overdueProcedures`, or not yet). */
   procedures: optional(z.enum(['1'])),
+  /** Only cases whose next deadline (the stage's or a procedure's) falls within DUE_SOON_DAYS. */
+  soon: optional(z.enum(['1'])),
+  /** Only cases with an uploaded document waiting for HR's check. */
+  documents: optional(z.enum(['1'])),
   q: optional(z.string().transform((s) => s.slice(0, MAX_SEARCH).trim())),
   sort: optional(z.enum(SORTS)),
   size: optional(z.coerce.number().pipe(z.union([z.literal(25), z.literal(50), z.literal(100)]))),
@@ -60,6 +67,8 @@ export interface QueueQuery {
   overdue?: '1';
   closed?: '1';
   procedures?: '1';
+  soon?: '1';
+  documents?: '1';
   /** The search text as typed (trimmed, at most MAX_SEARCH characters). */
   q?: string;
   sort: (typeof SORTS)[number];
@@ -79,6 +88,8 @@ export function parseQueueQuery(q: Record<string, unknown>): QueueQuery {
     overdue: p.overdue,
     closed: p.closed,
     procedures: p.procedures,
+    soon: p.soon,
+    documents: p.documents,
     q: p.q || undefined,
     sort: p.sort ?? 'due',
     size: p.size ?? 25,
@@ -183,6 +194,8 @@ export function queueFilter(user: UserDoc, q: QueueQuery, now: Date, scope: Reco
   // The rows the badges flag: escalated by the job, or past their deadline (a refusal's written
   // reasons included) since its last run.
   if (q.procedures) and.push({ $or: [{ 'overdueProcedures.0': { $exists: true } }, { supportTracks: { $elemMatch: { status: { $in: ACTIVE_SUPPORT }, dueAt: { $lt: now } } } }, askOverdueCondition(now), reasonsOverdueCondition(now)] });
+  // The range of { institute, nextDueAt, _id } the default queue reads already: cheap at any size.
+  if (q.soon) and.push({ nextDueAt: { $gte: now, $lt: new Date(now.getTime() + DUE_SOON_DAYS * 86_400_000) } });
   if (q.overdue) {
     and.push({
       $or: [
@@ -466,12 +479,22 @@ export async function leadingSearchWord(user: UserDoc, q: string | undefined, in
   return counts[best]! < SEARCH_PROBE ? words[best] : undefined;
 }
 
+/**
+ * The cases with a current document waiting for HR's check (the row's "documents to check" badge),
+ * read from { status, current, case } of the documents: only the waiting ones, never the accepted
+ * mass. Documents carry no institute: the queue's scope still decides which of these the user sees.
+ */
+async function casesWithDocumentsToCheck(): Promise<Types.ObjectId[]> {
+  return (await CaseDocument.distinct('case', { status: 'pending', current: true })) as Types.ObjectId[];
+}
+
 /** The filter of the queue `q` for this user: their scope, and a search's institutes and leading word. */
 async function userQueueFilter(user: UserDoc, q: QueueQuery, now: Date): Promise<{ filter: Record<string, unknown>; searching: boolean }> {
   const searching = searchConditions(q.q).length > 0;
   const reachable = searching ? searchInstitutes(user) : undefined;
-  const [scope, institutes, leading] = await Promise.all([queueScope(user), reachable, reachable?.then((ids) => leadingSearchWord(user, q.q, ids))]);
-  return { filter: queueFilter(user, q, now, scope, leading, institutes), searching };
+  const [scope, institutes, leading, toCheck] = await Promise.all([queueScope(user), reachable, reachable?.then((ids) => leadingSearchWord(user, q.q, ids)), q.documents ? casesWithDocumentsToCheck() : undefined]);
+  const filter = queueFilter(user, q, now, scope, leading, institutes);
+  return { filter: toCheck ? simplifyScope({ $and: [filter, { _id: { $in: toCheck } }] }) : filter, searching };
 }
 
 /** How many cases the queue `q` holds for this user, up to COUNT_CAP + 1, without reading them. */
@@ -575,7 +598,7 @@ export async function queueOptions(user: UserRecord): Promise<QueueOptions> {
 }
 
 /** The query string's keys, in the order links write them. */
-export const QUERY_KEYS = ['q', 'stage', 'call', 'assignee', 'track', 'support', 'overdue', 'procedures', 'closed', 'sort', 'size', 'page'] as const;
+export const QUERY_KEYS = ['q', 'stage', 'call', 'assignee', 'track', 'support', 'overdue', 'procedures', 'soon', 'documents', 'closed', 'sort', 'size', 'page'] as const;
 
 /** The query string for the same queue with some parameters changed (pagination, sorting links). */
 export function queueHref(q: QueueQuery, change: Partial<Record<keyof QueueQuery, string | number | undefined>>): string {

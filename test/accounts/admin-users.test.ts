@@ -87,7 +87,7 @@ describe('accounts: staff invitations and user administration', function () {
     expect(fresh?.emailVerifiedAt).to.be.instanceOf(Date);
     const c = agent(t.app);
     const landing = await signIn(c, fresh!, 'granite meadow pilot 7');
-    expect(landing).to.equal('/cases');
+    expect(landing).to.equal('/');
   });
 
   it('lists users with role and institute filters', async () => {

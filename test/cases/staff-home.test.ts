@@ -1,0 +1,122 @@
+// The staff home page (walk 26 #10): an HR officer's day's work as counts linking to the queue's
+// filters, a leader's shortlists awaiting a decision, the mentions; other institutes' cases never
+// counted; applicants and visitors keep the landing page.
+import { expect } from 'chai';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { createInstitute, createUser } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import { CaseDocument } from '../../models/document.ts';
+import { forgetKeptReads } from '../../server/support/kept-reads.ts';
+import type { UserDoc } from '../../models/user.ts';
+import type { CallDoc } from '../../models/call.ts';
+import { signedIn, page, text as decoded } from '../applications/support.ts';
+import { agent } from 'supertest';
+
+const DAY = 86_400_000;
+
+/** The page's words: tags dropped, entities decoded, spaces collapsed. */
+const text = (html: string) => decoded(html.replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ');
+
+/** The figure and the link of the home page's count `key`. */
+function countOf(html: string, key: string): { figure: string; href: string } {
+  const m = html.match(new RegExp(`<li data-work="${key}"><a href="([^"]+)"><strong class="work-figure">([^<]+)</strong>`));
+  expect(m, `count ${key}`).to.not.equal(null);
+  return { href: decoded(m![1]!), figure: m![2]! };
+}
+
+describe('home: the staff home page is their day of work', () => {
+  let t: TestApp;
+  let hr: UserDoc;
+  let hrVi: UserDoc;
+  let leader: UserDoc;
+  let call: CallDoc;
+
+  before(async () => {
+    t = await startTestApp();
+    const institute = await createInstitute();
+    const other = await createInstitute();
+    hr = await createUser({ role: 'hr_officer', institute, name: 'Officer Home' });
+    hrVi = await createUser({ role: 'hr_officer', institute, name: 'Lê Thị Hoa', locale: 'vi' });
+    leader = await createUser({ role: 'leader', institute, name: 'Leader Home' });
+    call = await createCall({ institute, checklist: [] });
+    const foreignCall = await createCall({ institute: other, checklist: [] });
+    const applicant = await createUser({ role: 'applicant' });
+    const now = Date.now();
+    for (const c of [call, foreignCall]) {
+      // Two cases past their stage's deadline, one closed case past it (not open work).
+      await createCase({ applicant, call: c, stage: 'screening', stageDueAt: new Date(now - 2 * DAY) });
+      await createCase({ applicant, call: c, stage: 'submitted', stageDueAt: new Date(now - DAY) });
+      await createCase({ applicant, call: c, stage: 'rejected', stageDueAt: new Date(now - DAY) });
+      // Due in three days (counted as soon), and in twenty (not).
+      await createCase({ applicant, call: c, stage: 'screening', stageDueAt: new Date(now + 3 * DAY) });
+      await createCase({ applicant, call: c, stage: 'screening', stageDueAt: new Date(now + 20 * DAY) });
+      // A procedure escalated by the overdue job (also an overdue case).
+      await createCase({ applicant, call: c, stage: 'onboarding', overdueProcedures: ['work_permit'] });
+      // A document waiting for the check, and one already accepted.
+      const waiting = await createCase({ applicant, call: c, stage: 'screening' });
+      const checked = await createCase({ applicant, call: c, stage: 'screening' });
+      for (const [k, status] of [[waiting, 'pending'], [checked, 'accepted']] as const) {
+        await CaseDocument.create({ case: k._id, type: 'cv', slot: 0, version: 1, current: true, status, storage: 'disk', storageKey: 'a'.repeat(32), originalName: 'cv.pdf', mimeType: 'application/pdf', size: 10, sha256: 'b'.repeat(64), uploadedBy: applicant._id });
+      }
+      // Before the leader: two in evaluation, one shortlisted.
+      await createCase({ applicant, call: c, stage: 'evaluation' });
+      await createCase({ applicant, call: c, stage: 'evaluation' });
+      await createCase({ applicant, call: c, stage: 'shortlisted' });
+    }
+    forgetKeptReads();
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  it("shows an HR officer counts of their institute's open work, each linking to the queue that lists exactly those cases (en)", async () => {
+    const a = await signedIn(t, hr);
+    const home = await page(a, '/');
+    expect(home.status).to.equal(200);
+    const words = text(home.text);
+    expect(words).to.include('Your work today');
+    expect(words).not.to.include('Bring your research to Vietnam');
+    const expected = { overdue: ['3', '/cases?overdue=1', 'overdue cases'], soon: ['1', '/cases?soon=1', 'case with a deadline in the next 7 days'], documents: ['1', '/cases?documents=1', 'case with documents to check'], procedures: ['1', '/cases?procedures=1', 'case with an overdue support procedure'] } as const;
+    for (const [key, [figure, href, label]] of Object.entries(expected)) {
+      const got = countOf(home.text, key);
+      expect(got, key).to.deep.equal({ figure, href });
+      expect(words, key).to.include(`${figure} ${label}`);
+      // The queue behind the link lists the same cases, all of this institute.
+      const queue = await page(a, got.href);
+      expect(queue.status, key).to.equal(200);
+      expect((queue.text.match(/<tr data-case="/g) ?? []).length, key).to.equal(Number(figure));
+    }
+    expect(countOf(home.text, 'answers')).to.deep.equal({ figure: '0', href: '#answers' });
+    expect(home.text).to.include('id="mentions"');
+    expect(home.text).to.include('id="answers"');
+  });
+
+  it('says it in Vietnamese to a Vietnamese officer', async () => {
+    const words = text((await page(await signedIn(t, hrVi), '/')).text);
+    expect(words).to.include('Công việc hôm nay');
+    expect(words).to.include('3 hồ sơ quá hạn');
+    expect(words).to.include('1 hồ sơ có thời hạn trong 7 ngày tới');
+    expect(words).to.include('1 hồ sơ có tài liệu chờ kiểm tra');
+    expect(words).not.to.include('Đưa nghiên cứu của bạn về Việt Nam');
+  });
+
+  it("shows a leader how many of their institute's cases wait for their decision, linking to the shortlists", async () => {
+    const home = await page(await signedIn(t, leader), '/');
+    expect(home.status).to.equal(200);
+    expect(home.text).not.to.include('data-work="overdue"');
+    const words = text(home.text);
+    expect(words).to.include('2 cases in evaluation (shortlist or reject)');
+    expect(words).to.include('1 shortlisted case (offer or reject)');
+    expect(home.text).to.include('<li data-decisions="shortlisted"><a href="/shortlists">');
+    expect(home.text).to.include('id="mentions"');
+  });
+
+  it('keeps the landing page for applicants and visitors', async () => {
+    const applicant = await createUser({ role: 'applicant' });
+    for (const res of [await page(await signedIn(t, applicant), '/'), await agent(t.app).get('/').set('Accept', 'text/html')]) {
+      expect(res.status).to.equal(200);
+      expect(text(res.text)).to.match(/Bring your research to Vietnam|Đưa nghiên cứu của bạn về Việt Nam/);
+      expect(res.text).not.to.include('data-work=');
+    }
+  });
+});
