@@ -93,11 +93,12 @@ const recountEventSchema = new Schema(
   { _id: false },
 );
 
-/** An offer acceptance HR recorded from outside the portal: how it came and the day it was received. */
+/** An answer to the offer HR recorded from outside the portal: how it came, the day it was received (and HR's note of a decline: its history note is the applicant's reason). */
 const receivedEventSchema = new Schema(
   {
     via: { type: String, enum: ['email', 'post'], required: true },
     on: { type: Date, required: true },
+    note: { type: String, maxlength: 2000 },
   },
   { _id: false },
 );

@@ -18,7 +18,7 @@ import { checklistForCase } from '../documents/present.ts';
 import type { CaseAccessFacts } from '../policies/case.ts';
 import { sameId } from '../policies/index.ts';
 import { tOf, type Context } from '../context.ts';
-import { HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, PAYLOADS, RECEIVED_VIA, REJECT_REASON_MAX, offerReady } from '../workflow/transitions.ts';
+import { DECLINE_ACTIONS, DECLINE_REASON_MAX, HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, PAYLOADS, RECEIVED_VIA, REJECT_REASON_MAX, offerReady } from '../workflow/transitions.ts';
 import { nextStep, requestLeft } from './next-step.ts';
 import { SUCCESS_STAGES, STAGES, UNSUCCESSFUL_STAGES, WAITING_STAGES, ACTIVE_STAGES, inStages, type Stage } from '../../models/constants.ts';
 import type { Action } from '../workflow/index.ts';
@@ -47,7 +47,7 @@ interface HistoryLike {
   procedure?: Parameters<typeof procedureTimelineEntry>[2] | null;
   unassign?: { reason?: string | null; name?: string | null } | null;
   recount?: Parameters<typeof recountTimelineEntry>[2] | null;
-  received?: { via?: string | null; on?: Date | null } | null;
+  received?: { via?: string | null; on?: Date | null; note?: string | null } | null;
   extension?: { from?: Date | null; to?: Date | null } | null;
   plannedStart?: { from?: Date | null; to?: Date | null; dueFrom?: Date | null; dueTo?: Date | null } | null;
   offerTerms?: { letter?: boolean | null; terms?: boolean | null; told?: boolean | null } | null;
@@ -75,18 +75,21 @@ function plannedStartText(t: TFunction, p: NonNullable<HistoryLike['plannedStart
 /** The note of a history entry in the reader's language: a system-made one from its fields, else as written. */
 function noteOf(t: TFunction, h: HistoryLike, locale: Locale): string | undefined {
   if (h.unassign?.reason) return t(`cases.unassignReasons.${h.unassign.reason}`, { name: h.unassign.name ?? '' });
-  // An acceptance HR recorded: how and when it came, then HR's note.
-  if (h.received?.via && h.received.on) return [t(`cases.nextStep.received.${h.received.via}`, { date: formatDay(h.received.on, locale) }), h.note].filter(Boolean).join('\n');
+  // An answer HR recorded: how and when it came, then HR's note (a decline's is kept beside the applicant's reason, its note).
+  if (h.received?.via && h.received.on) {
+    const reason = h.action === 'record_decline' ? (h.note ? t('cases.nextStep.decline.theirReason', { reason: h.note }) : t('cases.nextStep.decline.noReason')) : h.note;
+    return [t(`cases.nextStep.received.${h.received.via}`, { date: formatDay(h.received.on, locale) }), h.received.note, reason].filter(Boolean).join('\n');
+  }
   return h.note ?? undefined;
 }
 
 
 type LateLike = { dueAt?: Date | null; workingDays?: number | null } | null | undefined;
 
-/** The applicant's decline of the offer, the case's last step when it ended that way. */
-function declinedOffer(history: ReadonlyArray<{ action: string; at: Date; note?: string | null; late?: LateLike }>): { at: Date; reason?: string; late?: LateLike } | undefined {
+/** The applicant's decline of the offer, the case's last step when it ended that way: on the portal, or received by e-mail or post (dated the day it came). */
+function declinedOffer(history: ReadonlyArray<{ action: string; at: Date; note?: string | null; late?: LateLike; received?: { on?: Date | null } | null }>): { at: Date; reason?: string; late?: LateLike } | undefined {
   const last = history.findLast((h) => !QUIET_EVENTS.has(h.action));
-  return last?.action === 'decline_offer' ? { at: last.at, reason: last.note ?? undefined, late: last.late } : undefined;
+  return last && DECLINE_ACTIONS.has(last.action) ? { at: last.received?.on ?? last.at, reason: last.note ?? undefined, late: last.late } : undefined;
 }
 
 /**
@@ -328,7 +331,7 @@ export interface FormState {
  * Actions with their own form elsewhere on the page, not among the buttons: ending the information
  * request (its panel) and recording an acceptance received by e-mail or post (under the next step).
  */
-const PLACED_ACTIONS: ReadonlySet<Action> = new Set(['answered_outside', 'record_acceptance']);
+const PLACED_ACTIONS: ReadonlySet<Action> = new Set(['answered_outside', 'record_acceptance', 'record_decline']);
 
 /** Actions that need more than a click: their own form, or a reason. */
 const FORM_ACTIONS: ReadonlySet<Action> = new Set(['request_info']);
@@ -392,6 +395,8 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     requestForms: data.actions.includes('answered_outside') ? requestForms(state, errorTexts(t, state.errors) ?? {}) : undefined,
     // Only for an offer that can be accepted (its terms and letter attached: offerReady); a refused one shows its reason.
     recordAcceptance: data.actions.includes('record_acceptance') && (offerReady(c) || state.values?.action === 'record_acceptance') ? acceptanceForm(t, now, state, errorTexts(t, state.errors) ?? {}) : undefined,
+    // A decline needs no terms: it may come before they are attached.
+    recordDecline: data.actions.includes('record_decline') ? declineForm(t, now, state, errorTexts(t, state.errors) ?? {}) : undefined,
     plannedStartForm: canWork && canChangePlannedStart(c) ? plannedStartForm(now, state, errorTexts(t, state.errors) ?? {}) : undefined,
     offerTerms: offerTermsView(t, c, data.canAttachOffer, state, errorTexts(t, state.errors) ?? {}),
     actions: data.actions.filter((a) => !PLACED_ACTIONS.has(a)).map((a) => ({
@@ -495,6 +500,27 @@ function acceptanceForm(t: TFunction, now: Date, state: FormState, errors: Field
   };
 }
 
+/** The fields of a decline received by e-mail or post, as its form sends them. */
+const RECEIVED_FIELDS = ['receivedVia', 'receivedOn', 'note', 'reason'] as const;
+
+/** Recording a decline received by e-mail or post: how, the day, HR's note and the applicant's reason; kept as typed when refused or brought back from its confirmation page. */
+function declineForm(t: TFunction, now: Date, state: FormState, errors: FieldErrors) {
+  const v = state.values ?? {};
+  const mine = v.action === 'record_decline';
+  const typed = (k: string) => (mine && typeof v[k] === 'string' ? String(v[k]) : undefined);
+  return {
+    open: mine,
+    via: RECEIVED_VIA.map((value) => ({ value, label: t(`cases.nextStep.via.${value}`), checked: mine && v.receivedVia === value })),
+    today: vnDateKey(now),
+    receivedOn: typed('receivedOn') ?? vnDateKey(now),
+    note: typed('note'),
+    reason: typed('reason'),
+    errors: mine ? errors : {},
+    noteMax: HOLD_REASON_MAX,
+    reasonMax: DECLINE_REASON_MAX,
+  };
+}
+
 /** The conditions a step's guard names (server/workflow/transitions.ts), and where on the page to see to them. */
 const UNMET_FIELDS = ['documents', 'support'] as const;
 const UNMET_LINKS: Record<(typeof UNMET_FIELDS)[number], { href: string; label: string }> = {
@@ -519,11 +545,23 @@ function unmetLines(t: TFunction, unmet: FieldErrors, refused: FieldErrors) {
  * will be sent, the reason (and whether the applicant is told it), and the two forms: confirm, or
  * back to the case with the reason as typed.
  */
-export function confirmDecisionPage(ctx: Context, preview: HrDecisionPreview, action: Action, reason: string) {
+export function confirmDecisionPage(ctx: Context, preview: HrDecisionPreview, action: Action, reason: string, payload: Record<string, unknown> = {}) {
   const t = tOf(ctx);
   const c = preview.caseDoc;
   const id = String(c._id);
+  // A decline received by e-mail or post: what HR recorded, said back, and carried as typed by both forms (the step checks it again).
+  const carried = action === 'record_decline' ? RECEIVED_FIELDS.map((name) => ({ name, value: typeof payload[name] === 'string' ? String(payload[name]) : '' })) : [];
+  const received =
+    action === 'record_decline' && typeof payload.receivedVia === 'string' && isCalendarDay(String(payload.receivedOn))
+      ? {
+          line: t(`cases.nextStep.received.${payload.receivedVia}`, { date: formatDay(new Date(`${String(payload.receivedOn)}T05:00:00Z`), ctx.locale) }),
+          note: payload.note,
+          reason: typeof payload.reason === 'string' && payload.reason.trim() ? t('cases.nextStep.decline.theirReason', { reason: payload.reason.trim() }) : t('cases.nextStep.decline.noReason'),
+        }
+      : undefined;
   return {
+    carried,
+    received,
     title: t(`cases.confirm.title.${action}`),
     caseId: id,
     reference: c.reference,

@@ -208,6 +208,19 @@ function lateAt({ caseDoc, calendar }: StepFacts, answeredAt: Date): { late?: La
 /** The applicant's own answer, late as of now. */
 const lateEvent: ActionRule['event'] = (f) => lateAt(f, f.now);
 
+/** An answer received by e-mail or post is recorded as it happened: not on a future day, not before the offer was made. */
+const receivedCheck: ActionRule['check'] = ({ payload, now, caseDoc }) => {
+  const on = payload.receivedOn as Date;
+  if (vnDateKey(on) > vnDateKey(now)) return { receivedOn: 'workflow.errors.receivedInFuture' };
+  if (caseDoc.stageEnteredAt && vnDateKey(on) < vnDateKey(caseDoc.stageEnteredAt)) return { receivedOn: 'workflow.errors.receivedBeforeOffer' };
+  return undefined;
+};
+/**
+ * Late as the applicant's own answer would be, counted at the day HR received it (the form's; today
+ * when it has none): HR's delay in recording it is not the applicant's.
+ */
+const receivedLate = (f: StepFacts) => lateAt(f, f.payload.receivedOn instanceof Date ? f.payload.receivedOn : f.now);
+
 /** The officer's e-mail says whether the answer came late, in the officer's language ("answered 2 working days after …"). */
 function offerAnswerMail(f: StepFacts, locale: Locale, accepted: boolean): Record<string, unknown> {
   const late = lateEvent!(f).late as LateAnswer | undefined;
@@ -293,16 +306,22 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
   // before the offer was made), with how it came, and marked late as the portal's; the applicant gets the portal acceptance's e-mail.
   record_acceptance: {
     ...ACCEPTANCE,
-    check: ({ payload, now, caseDoc }) => {
-      const on = payload.receivedOn as Date;
-      if (vnDateKey(on) > vnDateKey(now)) return { receivedOn: 'workflow.errors.receivedInFuture' };
-      if (caseDoc.stageEnteredAt && vnDateKey(on) < vnDateKey(caseDoc.stageEnteredAt)) return { receivedOn: 'workflow.errors.receivedBeforeOffer' };
-      return undefined;
-    },
+    check: receivedCheck,
     note: ({ payload }) => String(payload.reason),
-    // Late as the applicant's own answer would be, counted at the day HR received it (the form's;
-    // today when it has none): HR's delay in recording it is not the applicant's.
-    event: (f) => ({ received: { via: f.payload.receivedVia, on: f.payload.receivedOn }, ...lateAt(f, f.payload.receivedOn instanceof Date ? f.payload.receivedOn : f.now) }),
+    event: (f) => ({ received: { via: f.payload.receivedVia, on: f.payload.receivedOn }, ...receivedLate(f) }),
+  },
+  // The same decline, received by e-mail or post, checked and marked late as an acceptance received so.
+  // The applicant's reason is the history note, as the portal's decline keeps it (the case page, the
+  // leaders' recent decisions read it there); HR's own note of what came goes with how and when.
+  // Their e-mail is the portal decline's, saying what HR recorded.
+  record_decline: {
+    check: receivedCheck,
+    note: ({ payload }) => (typeof payload.reason === 'string' ? payload.reason : undefined),
+    event: (f) => ({ received: { via: f.payload.receivedVia, on: f.payload.receivedOn, note: f.payload.note }, ...receivedLate(f) }),
+    mail: ({ payload }, _set, locale) => ({
+      received: translator(locale)(`workflow.declineReceived.${String(payload.receivedVia)}`, { date: formatDay(payload.receivedOn as Date, locale) }),
+      ...(typeof payload.reason === 'string' ? { reason: payload.reason } : {}),
+    }),
   },
   // The request ends without an answer on the portal: the answer HR got stays its note, the request's items kept.
   answered_outside: {
@@ -374,7 +393,7 @@ function resumeTarget(c: CaseDoc): Stage {
 // ---------------------------------------------------------------------------------------------
 
 /** A reason names its decision: the case page shows a box for each (reject, put on hold). */
-const REASON_MAX: Partial<Record<Action, number>> = { reject: REJECT_REASON_MAX, put_on_hold: HOLD_REASON_MAX, answered_outside: HOLD_REASON_MAX, decline_offer: DECLINE_REASON_MAX };
+const REASON_MAX: Partial<Record<Action, number>> = { reject: REJECT_REASON_MAX, put_on_hold: HOLD_REASON_MAX, answered_outside: HOLD_REASON_MAX, decline_offer: DECLINE_REASON_MAX, record_decline: DECLINE_REASON_MAX };
 
 function fieldErrors(ctx: Context, action: Action, issues: z.core.$ZodIssue[]): FieldErrors {
   const t = tOf(ctx);
@@ -390,6 +409,10 @@ function fieldErrors(ctx: Context, action: Action, issues: z.core.$ZodIssue[]): 
     }
     if (field === 'arrivedOn' && i.message === 'required') {
       out[field] = t('workflow.errors.arrivedOnRequired');
+      continue;
+    }
+    if (field === 'note' && action === 'record_decline' && i.message === 'required') {
+      out[field] = t('workflow.errors.declineNoteRequired');
       continue;
     }
     if (field === 'reviewBy' && i.message === 'required') {
