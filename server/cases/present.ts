@@ -14,7 +14,8 @@ import type { Locale } from '../i18n/index.ts';
 import type { UserRecord } from '../../models/user.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import type { DocumentRecord } from '../../models/document.ts';
-import { checklistForCase } from '../documents/present.ts';
+import { checklistForCase, type ChecklistView } from '../documents/present.ts';
+import { signedOfferOwed } from '../documents/index.ts';
 import type { CaseAccessFacts } from '../policies/case.ts';
 import { sameId } from '../policies/index.ts';
 import { tOf, type Context } from '../context.ts';
@@ -389,7 +390,7 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     notes: [...(c.notes ?? [])].reverse().map((n) => ({ at: n.at, text: n.text, who: names.get(String(n.author))?.name ?? '' })),
     messages: messagesView(c.messages ?? [], names, t, false),
     canMessage: canWork && inStages(c.stage, ACTIVE_STAGES),
-    nextStep: nextStep(t, locale, data.calendar, now, c, { recordAcceptance: data.actions.includes('record_acceptance'), offerTerms: data.canAttachOffer }),
+    nextStep: nextStep(t, locale, data.calendar, now, c, { recordAcceptance: data.actions.includes('record_acceptance'), offerTerms: data.canAttachOffer, signedOffer: signedOfferOwed((checklist as ChecklistView | undefined)?.items) }),
     requestLeft: requestLeft(t, data.calendar, now, c),
     // The open request's two endings besides the applicant's answer, and the offer's acceptance by post or e-mail.
     requestForms: data.actions.includes('answered_outside') ? requestForms(state, errorTexts(t, state.errors) ?? {}) : undefined,

@@ -36,6 +36,7 @@ import { reasonToldToApplicant } from '../cases/applicant-view.ts';
 import { countedLodgingDue, waitingFor } from '../procedures/rules.ts';
 import { hrContactFor, sendToLine, type HrContact } from '../institutes/contact.ts';
 import { lateAnswer, lateAnswerText, type LateAnswer } from '../applications/late-answer.ts';
+import { signedOfferAsked } from '../documents/index.ts';
 
 export { ACTIONS, DECLINE_REASON_MAX, TRANSITIONS, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, isAction, isConfirmedAction, needsConfirmation, offerReady, WORKFLOW_TEMPLATES } from './transitions.ts';
 export type { Action, Transition, Guard, GuardFailures } from './transitions.ts';
@@ -110,6 +111,8 @@ interface StepFacts {
   calendar: Calendar;
   /** The institute's HR office, read only for a rule that tells the applicant where to send papers (`contact`). */
   contact?: HrContact;
+  /** The call asks for the signed offer and none is accepted yet, read only for a rule that asks for it (`signedOffer`). */
+  signedOfferAsked?: boolean;
 }
 
 interface ActionRule {
@@ -127,6 +130,8 @@ interface ActionRule {
   mail?: (f: StepFacts, set: Record<string, unknown>, locale: Locale, dueAt: Date | undefined) => Record<string, unknown>;
   /** Its e-mail says where papers go: the institute's HR contact is read into the facts. */
   contact?: true;
+  /** Its e-mail asks for the signed offer when the call wants it and it is not in: read into the facts. */
+  signedOffer?: true;
 }
 
 /**
@@ -184,19 +189,22 @@ export function onboardingDue(c: Pick<CaseDoc, 'profile'>, now: Date, calendar: 
 
 /** The offer accepted: the support procedures the applicant asked for start. */
 const ACCEPTANCE: ActionRule = {
+  // The applicant is asked to sign the offer letter and upload it, when the call's checklist wants it back.
+  signedOffer: true,
   set: ({ caseDoc, now, calendar }) => ({ supportTracks: supportTracksFor(caseDoc, now, calendar) }),
   dueAt: ({ caseDoc, now, calendar }) => onboardingDue(caseDoc, now, calendar),
   // A procedure that waits for another has no deadline yet: it says what it waits for, as the pages do.
   // A date is said for what it is ("We aim to file by"), with the legal filing window as two dates
   // where the law sets one (the work permit: its first day is when filing becomes allowed, not a deadline).
-  mail: ({ caseDoc, now, calendar }, set, locale) => {
+  mail: (f, set, locale) => {
+    const { caseDoc, now, calendar } = f;
     const tracks = set.supportTracks as Array<{ kind: SupportKind; status: string }>;
     const t = translator(locale);
     const words = (kind: SupportKind) => {
       const win = windowView(t, locale, calendar, now, kind, caseDoc.profile?.plannedArrival, true);
       return { dueLabel: t(`procedures.due.${dueMeaning(kind, 'requested')}`), ...(win ? { window: t('procedures.window.email', { between: win.text, left: win.left }) } : {}) };
     };
-    return { supportTracks: tracks.filter((s) => s.status === 'requested').map((s) => ({ ...s, ...words(s.kind), ...((w) => (w ? { waits: w } : {}))(waitingText(t, s.kind, tracks)) })) };
+    return { signedOfferAsked: f.signedOfferAsked === true, supportTracks: tracks.filter((s) => s.status === 'requested').map((s) => ({ ...s, ...words(s.kind), ...((w) => (w ? { waits: w } : {}))(waitingText(t, s.kind, tracks)) })) };
   },
 };
 
@@ -495,11 +503,20 @@ interface Step {
 }
 
 /** Apply: the new stage, its deadline and the action's own changes (ACTION_RULES). */
-async function apply(ctx: Context, actor: Actor, { caseDoc, row, payload }: Guarded): Promise<Step> {
+async function apply(ctx: Context, actor: Actor, { caseDoc, row, payload, call }: Guarded): Promise<Step> {
   const now = ctx.now;
   const from = caseDoc.stage as Stage;
   const rule = ACTION_RULES[row.action] ?? {};
-  const facts: StepFacts = { caseDoc, actor, now, from, payload, calendar: await loadCalendar(), ...(rule.contact ? { contact: await hrContactFor(caseDoc.institute) } : {}) };
+  const facts: StepFacts = {
+    caseDoc,
+    actor,
+    now,
+    from,
+    payload,
+    calendar: await loadCalendar(),
+    ...(rule.contact ? { contact: await hrContactFor(caseDoc.institute) } : {}),
+    ...(rule.signedOffer ? { signedOfferAsked: await signedOfferAsked(caseDoc, call, now) } : {}),
+  };
   const invalid = rule.check?.(facts);
   if (invalid) throw new ValidationError(unmetTexts(ctx, invalid));
   const to = row.to === 'resume' ? resumeTarget(caseDoc) : row.to;
