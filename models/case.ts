@@ -383,7 +383,10 @@ const caseSchema = new Schema(
      */
     offerTerms: {
       position: { type: String, maxlength: 200 },
+      /** Free text, as typed before the planned start became a date (kept and shown as typed until a date is given). */
       start: { type: String, maxlength: 200 },
+      /** The planned start of work the offer states: a day ('YYYY-MM-DD' at 00:00 UTC, as the case's planned start). */
+      startOn: { type: Date },
       salary: { type: String, maxlength: 200 },
       contractLength: { type: String, maxlength: 200 },
       letter: { type: Schema.Types.ObjectId, ref: 'Document' },

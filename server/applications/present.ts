@@ -125,7 +125,7 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
     offerDueAt: data.offerDueAt,
     offerLeft: data.offerLeft,
     // What is offered, HR's words; a term HR left blank is the letter's ("As in the letter").
-    offer: data.offer ? { letterUrl: data.offer.letterUrl, terms: data.offer.terms.map((o) => ({ label: t(`applications.offer.terms.${o.key}`), text: o.text || t('applications.offer.asInLetter') })) } : undefined,
+    offer: data.offer ? { letterUrl: data.offer.letterUrl, terms: data.offer.terms.map((o) => ({ label: t(`applications.offer.terms.${o.key}`), text: (o.on ? formatDay(o.on, ctx.locale) : o.text) || t('applications.offer.asInLetter') })) } : undefined,
     canAnswer: actions.includes('answer_info'),
     answerUpload: answerUploadView(t, caseDoc, state),
     canAcceptOffer: actions.includes('accept_offer'),

@@ -399,7 +399,7 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     // A decline needs no terms: it may come before they are attached.
     recordDecline: data.actions.includes('record_decline') ? declineForm(t, now, state, errorTexts(t, state.errors) ?? {}) : undefined,
     plannedStartForm: canWork && canChangePlannedStart(c) ? plannedStartForm(now, state, errorTexts(t, state.errors) ?? {}) : undefined,
-    offerTerms: offerTermsView(t, c, data.canAttachOffer, state, errorTexts(t, state.errors) ?? {}),
+    offerTerms: offerTermsView(t, locale, c, data.canAttachOffer, state, errorTexts(t, state.errors) ?? {}),
     actions: data.actions.filter((a) => !PLACED_ACTIONS.has(a)).map((a) => ({
       action: a,
       // What the case still lacks for this step (the step's own rule, computed with the page): said
@@ -463,20 +463,24 @@ function plannedStartForm(now: Date, state: FormState, errors: FieldErrors) {
  * The offer's terms and letter on the case page: what is attached, and HR's form while the offer
  * is prepared or waits (server/cases/offer-terms.ts), kept as typed when refused.
  */
-function offerTermsView(t: TFunction, c: CasePageData['caseDoc'], canAttach: boolean, state: FormState, errors: FieldErrors) {
+function offerTermsView(t: TFunction, locale: Locale, c: CasePageData['caseDoc'], canAttach: boolean, state: FormState, errors: FieldErrors) {
   const o = c.offerTerms;
   const has = !!(o?.letter || o?.position);
   if (!has && !canAttach) return undefined;
   const v = state.values ?? {};
   const mine = v.action === 'offer_terms';
-  const typed = (k: OfferTermKey) => (mine && typeof v[OFFER_TERM_FIELDS[k]] === 'string' ? String(v[OFFER_TERM_FIELDS[k]]) : (o?.[k] ?? ''));
+  // The planned start is a day (its date input takes 'YYYY-MM-DD'); an old free-text one is shown as typed and named in the hint.
+  const stored = (k: OfferTermKey) => (k === 'start' ? (o?.startOn ? o.startOn.toISOString().slice(0, 10) : '') : (o?.[k] ?? ''));
+  const typed = (k: OfferTermKey) => (mine && typeof v[OFFER_TERM_FIELDS[k]] === 'string' ? String(v[OFFER_TERM_FIELDS[k]]) : stored(k));
+  const oldStart = !o?.startOn && o?.start ? o.start : undefined;
+  const hint = (k: OfferTermKey) => [t(`cases.offerTerms.hints.${k}`), k === 'start' && oldStart ? t('cases.offerTerms.startWas', { text: oldStart }) : undefined].filter(Boolean).join(' ');
   return {
-    terms: has ? OFFER_TERM_KEYS.filter((k) => o?.[k]).map((k) => ({ label: t(`cases.offerTerms.${k}`), text: o![k] })) : [],
+    terms: has ? OFFER_TERM_KEYS.map((k) => ({ label: t(`cases.offerTerms.${k}`), text: offerTermText(o!, k, locale) })).filter((x) => x.text) : [],
     letterUrl: o?.letter ? `/documents/${String(o.letter)}/download` : undefined,
     form: canAttach
       ? {
           open: mine || !has,
-          fields: OFFER_TERM_KEYS.map((k) => ({ name: OFFER_TERM_FIELDS[k], label: t(`cases.offerTerms.${k}`), hint: t(`cases.offerTerms.hints.${k}`), value: typed(k), error: mine ? errors[OFFER_TERM_FIELDS[k]] : undefined, required: k === 'position' })),
+          fields: OFFER_TERM_KEYS.map((k) => ({ name: OFFER_TERM_FIELDS[k], label: t(`cases.offerTerms.${k}`), hint: hint(k), type: k === 'start' ? 'date' : undefined, value: typed(k), error: mine ? errors[OFFER_TERM_FIELDS[k]] : undefined, required: k === 'position' })),
           letterField: OFFER_LETTER_FIELD,
           letterError: mine ? errors[OFFER_LETTER_FIELD] : undefined,
           max: OFFER_TERM_MAX,
@@ -484,6 +488,12 @@ function offerTermsView(t: TFunction, c: CasePageData['caseDoc'], canAttach: boo
         }
       : undefined,
   };
+}
+
+/** A term as shown: the planned start as a day in the reader's form (an old free-text one as typed), the rest as HR wrote them. */
+export function offerTermText(o: { start?: string | null; startOn?: Date | null } & Partial<Record<OfferTermKey, string | null>>, k: OfferTermKey, locale: string): string {
+  if (k === 'start') return o.startOn ? formatDay(o.startOn, locale) : (o.start ?? '');
+  return o[k] ?? '';
 }
 
 /** Recording an acceptance received by e-mail or post: how, the day (today unless given), a note. */
