@@ -172,6 +172,8 @@ const SAMPLES: Record<string, unknown> = {
   requiredUntil: new Date('2028-10-31T03:00:00Z'),
   // A procedure with its own deadline (offer_accepted): one that waits for another shows no date.
   waits: '',
+  // The offer as usually made, with its terms (offer_made): its preview shows the answer-by date.
+  termsPending: false,
 };
 
 /** Sample data with every variable present, used to check an edit (and to preview without a case). */
