@@ -93,11 +93,12 @@ const recountEventSchema = new Schema(
   { _id: false },
 );
 
-/** An offer acceptance HR recorded from outside the portal: how it came and the day it was received. */
+/** An answer to the offer HR recorded from outside the portal: how it came, the day it was received (and HR's note of a decline: its history note is the applicant's reason). */
 const receivedEventSchema = new Schema(
   {
     via: { type: String, enum: ['email', 'post'], required: true },
     on: { type: Date, required: true },
+    note: { type: String, maxlength: 2000 },
   },
   { _id: false },
 );
@@ -382,7 +383,10 @@ const caseSchema = new Schema(
      */
     offerTerms: {
       position: { type: String, maxlength: 200 },
+      /** Free text, as typed before the planned start became a date (kept and shown as typed until a date is given). */
       start: { type: String, maxlength: 200 },
+      /** The planned start of work the offer states: a day ('YYYY-MM-DD' at 00:00 UTC, as the case's planned start). */
+      startOn: { type: Date },
       salary: { type: String, maxlength: 200 },
       contractLength: { type: String, maxlength: 200 },
       letter: { type: Schema.Types.ObjectId, ref: 'Document' },

@@ -201,7 +201,7 @@ export function casesRoutes(app: AppContext): Router {
       // A decision that ends or pauses the case: checked as it will be taken, then shown before it is (step 2: …/confirm).
       try {
         const preview = await previewHrDecision({ app, ctx: req.ctx, caseDoc: c, action, version, payload });
-        res.render('cases/confirm', confirmDecisionPage(req.ctx, preview, action, typeof payload.reason === 'string' ? payload.reason : ''));
+        res.render('cases/confirm', confirmDecisionPage(req.ctx, preview, action, typeof payload.reason === 'string' ? payload.reason : '', payload));
       } catch (err) {
         if (err instanceof CaseConflictError) res.status(409).render('cases/conflict', conflictPage(req.ctx, err, `/cases/${String(c._id)}`, req.body));
         else if (err instanceof ValidationError) await invalid(err);

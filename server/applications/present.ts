@@ -9,6 +9,7 @@ import { ACTIVE_STAGES, ACTIVE_SUPPORT_STATUSES, DEGREES, inStages } from '../..
 import type { FieldErrors } from '../errors.ts';
 import { errorTexts, messagesView, stageBadge, stageLabel, timeline, type FormState } from '../cases/present.ts';
 import type { ChecklistView } from '../documents/present.ts';
+import { signedOfferOwed } from '../documents/index.ts';
 import { canEditStep, editableSteps, type ApplicationData, type ApplicationRow, type StepData, type StepInput } from './service.ts';
 import { STEPS, nextStep, profileValues, eligibilityValues, rowValues, ROW_SPECS, SUPPORT_FIELDS, MAX_ROWS, type RowKind, type Step } from './steps.ts';
 import type { MissingPart } from './completeness.ts';
@@ -46,6 +47,12 @@ function resendNeeded(t: ReturnType<typeof tOf>, checklist: unknown): string | u
   const items = ((checklist as ChecklistView | undefined)?.items ?? []).filter((i) => (i.state === 'rejected' || i.state === 'expired' || i.state === 'too_short') && (i.uploadField || i.current.some((d) => d.replaceField)));
   if (items.length === 0) return undefined;
   return t('applications.show.next.resend', { count: items.length, list: items.map((i) => t(`documents.types.${i.type}`)).join(', ') });
+}
+
+/** Once the offer is accepted, the signed offer or contract the call asks back, while none is uploaded (one sent back is resendNeeded's). */
+function signedOfferAsk(t: ReturnType<typeof tOf>, stage: string, checklist: unknown): string | undefined {
+  if (stage !== 'onboarding' && stage !== 'arrived') return undefined;
+  return signedOfferOwed((checklist as ChecklistView | undefined)?.items) === 'missing' ? t('applications.show.next.signedOffer') : undefined;
 }
 
 /**
@@ -109,7 +116,7 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
     nextStep: caseDoc.stage === 'draft' ? undefined : caseDoc.stage === 'offer' && !offerReady(caseDoc) ? t('applications.show.next.offerPending') : nextStepText(t, caseDoc.stage, caseDoc.supportTracks ?? []),
     // What the applicant must do first, before the stage's general words: a document HR sent back
     // (rejected, expired, not valid long enough) waits for a new version from them.
-    nextAction: resendNeeded(t, checklist),
+    nextAction: resendNeeded(t, checklist) ?? signedOfferAsk(t, caseDoc.stage, checklist),
     hrBy: hrByText(t, ctx.locale, caseDoc.stage, data.hrLeft),
     version: caseDoc.version,
     timeline: timeline(caseDoc.history ?? [], names, t, { applicantId: caseDoc.applicant, forApplicant: true, locale: ctx.locale }),
@@ -118,7 +125,7 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
     offerDueAt: data.offerDueAt,
     offerLeft: data.offerLeft,
     // What is offered, HR's words; a term HR left blank is the letter's ("As in the letter").
-    offer: data.offer ? { letterUrl: data.offer.letterUrl, terms: data.offer.terms.map((o) => ({ label: t(`applications.offer.terms.${o.key}`), text: o.text || t('applications.offer.asInLetter') })) } : undefined,
+    offer: data.offer ? { letterUrl: data.offer.letterUrl, terms: data.offer.terms.map((o) => ({ label: t(`applications.offer.terms.${o.key}`), text: (o.on ? formatDay(o.on, ctx.locale) : o.text) || t('applications.offer.asInLetter') })) } : undefined,
     canAnswer: actions.includes('answer_info'),
     answerUpload: answerUploadView(t, caseDoc, state),
     canAcceptOffer: actions.includes('accept_offer'),

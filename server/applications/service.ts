@@ -127,7 +127,7 @@ function offerForApplicant(caseDoc: CaseDoc) {
   const stage = caseDoc.stage === 'on_hold' ? caseDoc.resumeStage : caseDoc.stage;
   if (!o || !(o.letter || o.position) || !(caseDoc.reached ?? []).includes('offer') || !inStages(stage ?? 'draft', PLANNING_STAGES)) return undefined;
   return {
-    terms: OFFER_TERM_KEYS.map((k) => ({ key: k, text: o[k] ?? '' })),
+    terms: OFFER_TERM_KEYS.map((k) => ({ key: k, text: o[k] ?? '', ...(k === 'start' && o.startOn ? { on: o.startOn } : {}) })),
     letterUrl: o.letter ? `/documents/${String(o.letter)}/download` : undefined,
   };
 }

@@ -96,6 +96,8 @@ export async function recordDecision(ctx: Context, updated: CaseDoc, decision: s
     version: updated.version,
     // An applicant's answer after the offer's answer-by date (server/applications/late-answer.ts).
     ...(last?.late?.dueAt ? { late: { dueAt: last.late.dueAt, workingDays: last.late.workingDays } } : {}),
+    // A decline received by e-mail or post (record_decline): the day it came, the day the applicant is said to have declined.
+    ...(last?.received?.on ? { receivedOn: last.received.on } : {}),
   };
   await recordAudit(ctx, { action: 'case.decision', targetType: 'case', targetId: String(updated._id), summary });
 }
@@ -120,4 +122,6 @@ export type DecisionSummary = {
   version?: number;
   /** The applicant's answer came after the offer's answer-by date: that date and the working days after it. */
   late?: { dueAt: Date; workingDays: number };
+  /** An answer received by e-mail or post: the day HR received it. */
+  receivedOn?: Date;
 };

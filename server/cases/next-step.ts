@@ -7,6 +7,7 @@ import type { WorkingCalendar } from '../calendar/index.ts';
 import { deadlineLeft } from '../procedures/service.ts';
 import { formatDay } from '../views/time.ts';
 import { offerReady } from '../workflow/transitions.ts';
+import type { SignedOfferOwed } from '../documents/index.ts';
 import { nextDeadline, reasonsDueOf, type DeadlineSource, type NextDeadline } from '../../models/case-deadline.ts';
 
 type Who = 'applicant' | 'hr' | 'panel' | 'leader' | 'nobody';
@@ -49,6 +50,9 @@ export const NEXT_STEPS: Readonly<Record<Stage, NextStepRow>> = {
  */
 const OFFER_PENDING: NextStepRow = { who: 'hr', due: 'stage', where: '#offer-terms' };
 
+/** Where HR's line names a signed offer not yet accepted: once the offer is accepted. */
+const SIGNED_OFFER_STAGES: ReadonlySet<string> = new Set<Stage>(['onboarding', 'arrived']);
+
 /**
  * The day by which HR acts next, for the applicant's page: where this table has HR acting by the
  * stage's date (submitted, screening, screening again after an answer, a hold's review date). The
@@ -83,7 +87,14 @@ export interface NextStepView {
  * The line for the case's stage. `here`: the parts of the page the viewer can use (a link to a form
  * they do not have is left out, the line still says who acts).
  */
-export function nextStep(t: TFunction, locale: string, calendar: WorkingCalendar, now: Date, c: NextStepCase, here: { recordAcceptance: boolean; offerTerms?: boolean }): NextStepView | undefined {
+export function nextStep(
+  t: TFunction,
+  locale: string,
+  calendar: WorkingCalendar,
+  now: Date,
+  c: NextStepCase,
+  here: { recordAcceptance: boolean; offerTerms?: boolean; signedOffer?: SignedOfferOwed },
+): NextStepView | undefined {
   const pending = c.stage === 'offer' && !offerReady(c);
   const row = pending ? OFFER_PENDING : NEXT_STEPS[c.stage as Stage];
   if (!row) return undefined;
@@ -104,11 +115,14 @@ export function nextStep(t: TFunction, locale: string, calendar: WorkingCalendar
   const own = !next || next.for === 'stage' ? !refused : refused?.datesIt === true;
   const dateText = left ? { date: formatDay(left.date, locale), left: left.text } : undefined;
   const by = !dateText ? '' : own ? ` ${t('cases.nextStep.by', dateText)}` : next?.for === 'stage' ? t('cases.nextStep.nextStage', dateText) : t('cases.nextStep.next', { ...dateText, what: deadlineFor(t, next!) });
-  const where = (row.where === '#record-acceptance' && !here.recordAcceptance) || (row.where === '#offer-terms' && here.offerTerms === false) ? undefined : row.where;
+  // After the acceptance, the signed offer or contract the call asks back comes first while it is not accepted (walk 26 #3).
+  const signed = SIGNED_OFFER_STAGES.has(c.stage) && here.signedOffer ? t(`cases.nextStep.signedOffer.${here.signedOffer === 'missing' || here.signedOffer === 'uploaded' ? here.signedOffer : 'resend'}`) : undefined;
+  const rowWhere = signed ? '#documents' : row.where;
+  const where = (rowWhere === '#record-acceptance' && !here.recordAcceptance) || (rowWhere === '#offer-terms' && here.offerTerms === false) ? undefined : rowWhere;
   const href = where === 'shortlist' ? (c.call ? `/shortlists/${String(c.call)}` : undefined) : where;
   return {
     who: t(`cases.nextStep.who.${row.who}`),
-    text: `${what}${by}.`,
+    text: `${signed ? `${signed} ` : ''}${what}${by}.`,
     overdue: !!left?.overdue,
     ...(href ? { href, linkLabel: t(`cases.nextStep.where.${where === 'shortlist' ? 'shortlist' : where!.slice(1)}`) } : {}),
   };

@@ -18,6 +18,7 @@ import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
 import { OFFER_LETTER_TYPE, OFFER_TERMS_STAGES, inStages } from '../../models/constants.ts';
 import { ValidationError, type FieldErrors } from '../errors.ts';
 import { hasVisibleText, withoutHiddenCharacters } from '../support/hidden-characters.ts';
+import { isCalendarDay } from '../support/calendar-day.ts';
 import { recordAudit } from '../audit/index.ts';
 import { caseEmail, outboxKey } from '../outbox/item.ts';
 import { translator } from '../i18n/index.ts';
@@ -47,9 +48,19 @@ export function canChangeOfferTerms(caseDoc: Pick<CaseDoc, 'stage'>): boolean {
 }
 
 const optionalTerm = z.string().trim().max(OFFER_TERM_MAX, 'tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters');
+/**
+ * The planned start is a day (walk 26 #13: free text showed "2027-03-01" raw beside the case's own
+ * planned start in each language's form): 'YYYY-MM-DD' from the date input, stored as that day at
+ * 00:00 UTC as the case's planned start is (server/cases/planned-start.ts); empty for none.
+ */
+const startDay = z
+  .string()
+  .trim()
+  .refine((v) => v === '' || isCalendarDay(v), 'invalidDate')
+  .transform((v) => (v === '' ? undefined : new Date(`${v}T00:00:00.000Z`)));
 const termsSchema = z.object({
   position: z.string().trim().refine(hasVisibleText(), 'required').max(OFFER_TERM_MAX, 'tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters'),
-  start: optionalTerm,
+  start: startDay,
   salary: optionalTerm,
   contractLength: optionalTerm,
 });
@@ -64,12 +75,14 @@ function readTerms(ctx: Context, form: Partial<OfferTermsForm>): Terms {
   for (const i of parsed.error.issues) {
     const field = OFFER_TERM_FIELDS[String(i.path[0]) as OfferTermKey];
     if (!field || errors[field]) continue;
-    errors[field] = i.message === 'errors.hiddenCharacters' ? t(i.message) : i.message === 'tooLong' ? t('cases.offerTerms.errors.tooLong', { max: OFFER_TERM_MAX }) : t('cases.offerTerms.errors.positionRequired');
+    errors[field] = i.message === 'errors.hiddenCharacters' ? t(i.message) : i.message === 'invalidDate' ? t('cases.offerTerms.errors.startDate') : i.message === 'tooLong' ? t('cases.offerTerms.errors.tooLong', { max: OFFER_TERM_MAX }) : t('cases.offerTerms.errors.positionRequired');
   }
   throw new ValidationError(errors);
 }
 
-const sameTerms = (a: Terms, b: Partial<Record<OfferTermKey, string | null>> | null | undefined) => OFFER_TERM_KEYS.every((k) => a[k] === (b?.[k] ?? ''));
+type StoredTerms = Partial<Record<Exclude<OfferTermKey, 'start'>, string | null>> & { startOn?: Date | null };
+/** The same terms as stored (an old free-text start is kept when no day is given: not a change). */
+const sameTerms = (a: Terms, b: StoredTerms | null | undefined) => (['position', 'salary', 'contractLength'] as const).every((k) => a[k] === (b?.[k] ?? '')) && a.start?.getTime() === (b?.startOn ?? undefined)?.getTime();
 
 export interface OfferTermsResult {
   caseDoc: CaseDoc;
@@ -163,7 +176,8 @@ export async function changeOfferTerms(opts: { app: Pick<AppContext, 'config' | 
     const updated = await Case.findOneAndUpdate(
       { _id: caseDoc._id, stage: caseDoc.stage, version: caseDoc.version },
       {
-        $set: { offerTerms: { ...terms, letter: created?._id ?? before?.letter ?? undefined, updatedAt: now, updatedBy: actor._id }, ...(later ? { stageDueAt: later, stageDueCount: fullPeriod } : {}) },
+        // A day given replaces an old free-text start; without one that text stays as typed (HR cannot retype it in a date input).
+        $set: { offerTerms: { position: terms.position, salary: terms.salary, contractLength: terms.contractLength, ...(terms.start ? { startOn: terms.start } : { start: before?.start ?? undefined }), letter: created?._id ?? before?.letter ?? undefined, updatedAt: now, updatedBy: actor._id }, ...(later ? { stageDueAt: later, stageDueCount: fullPeriod } : {}) },
         $inc: { version: 1 },
         $push: { history, ...(mail ? { outbox: mail } : {}) },
       },

@@ -14,11 +14,12 @@ import type { Locale } from '../i18n/index.ts';
 import type { UserRecord } from '../../models/user.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import type { DocumentRecord } from '../../models/document.ts';
-import { checklistForCase } from '../documents/present.ts';
+import { checklistForCase, type ChecklistView } from '../documents/present.ts';
+import { signedOfferOwed } from '../documents/index.ts';
 import type { CaseAccessFacts } from '../policies/case.ts';
 import { sameId } from '../policies/index.ts';
 import { tOf, type Context } from '../context.ts';
-import { HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, PAYLOADS, RECEIVED_VIA, REJECT_REASON_MAX, offerReady } from '../workflow/transitions.ts';
+import { DECLINE_ACTIONS, DECLINE_REASON_MAX, HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, PAYLOADS, RECEIVED_VIA, REJECT_REASON_MAX, offerReady } from '../workflow/transitions.ts';
 import { nextStep, requestLeft } from './next-step.ts';
 import { SUCCESS_STAGES, STAGES, UNSUCCESSFUL_STAGES, WAITING_STAGES, ACTIVE_STAGES, inStages, type Stage } from '../../models/constants.ts';
 import type { Action } from '../workflow/index.ts';
@@ -47,7 +48,7 @@ interface HistoryLike {
   procedure?: Parameters<typeof procedureTimelineEntry>[2] | null;
   unassign?: { reason?: string | null; name?: string | null } | null;
   recount?: Parameters<typeof recountTimelineEntry>[2] | null;
-  received?: { via?: string | null; on?: Date | null } | null;
+  received?: { via?: string | null; on?: Date | null; note?: string | null } | null;
   extension?: { from?: Date | null; to?: Date | null } | null;
   plannedStart?: { from?: Date | null; to?: Date | null; dueFrom?: Date | null; dueTo?: Date | null } | null;
   offerTerms?: { letter?: boolean | null; terms?: boolean | null; told?: boolean | null } | null;
@@ -75,18 +76,21 @@ function plannedStartText(t: TFunction, p: NonNullable<HistoryLike['plannedStart
 /** The note of a history entry in the reader's language: a system-made one from its fields, else as written. */
 function noteOf(t: TFunction, h: HistoryLike, locale: Locale): string | undefined {
   if (h.unassign?.reason) return t(`cases.unassignReasons.${h.unassign.reason}`, { name: h.unassign.name ?? '' });
-  // An acceptance HR recorded: how and when it came, then HR's note.
-  if (h.received?.via && h.received.on) return [t(`cases.nextStep.received.${h.received.via}`, { date: formatDay(h.received.on, locale) }), h.note].filter(Boolean).join('\n');
+  // An answer HR recorded: how and when it came, then HR's note (a decline's is kept beside the applicant's reason, its note).
+  if (h.received?.via && h.received.on) {
+    const reason = h.action === 'record_decline' ? (h.note ? t('cases.nextStep.decline.theirReason', { reason: h.note }) : t('cases.nextStep.decline.noReason')) : h.note;
+    return [t(`cases.nextStep.received.${h.received.via}`, { date: formatDay(h.received.on, locale) }), h.received.note, reason].filter(Boolean).join('\n');
+  }
   return h.note ?? undefined;
 }
 
 
 type LateLike = { dueAt?: Date | null; workingDays?: number | null } | null | undefined;
 
-/** The applicant's decline of the offer, the case's last step when it ended that way. */
-function declinedOffer(history: ReadonlyArray<{ action: string; at: Date; note?: string | null; late?: LateLike }>): { at: Date; reason?: string; late?: LateLike } | undefined {
+/** The applicant's decline of the offer, the case's last step when it ended that way: on the portal, or received by e-mail or post (dated the day it came). */
+function declinedOffer(history: ReadonlyArray<{ action: string; at: Date; note?: string | null; late?: LateLike; received?: { on?: Date | null } | null }>): { at: Date; reason?: string; late?: LateLike } | undefined {
   const last = history.findLast((h) => !QUIET_EVENTS.has(h.action));
-  return last?.action === 'decline_offer' ? { at: last.at, reason: last.note ?? undefined, late: last.late } : undefined;
+  return last && DECLINE_ACTIONS.has(last.action) ? { at: last.received?.on ?? last.at, reason: last.note ?? undefined, late: last.late } : undefined;
 }
 
 /**
@@ -328,7 +332,7 @@ export interface FormState {
  * Actions with their own form elsewhere on the page, not among the buttons: ending the information
  * request (its panel) and recording an acceptance received by e-mail or post (under the next step).
  */
-const PLACED_ACTIONS: ReadonlySet<Action> = new Set(['answered_outside', 'record_acceptance']);
+const PLACED_ACTIONS: ReadonlySet<Action> = new Set(['answered_outside', 'record_acceptance', 'record_decline']);
 
 /** Actions that need more than a click: their own form, or a reason. */
 const FORM_ACTIONS: ReadonlySet<Action> = new Set(['request_info']);
@@ -386,14 +390,16 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     notes: [...(c.notes ?? [])].reverse().map((n) => ({ at: n.at, text: n.text, who: names.get(String(n.author))?.name ?? '' })),
     messages: messagesView(c.messages ?? [], names, t, false),
     canMessage: canWork && inStages(c.stage, ACTIVE_STAGES),
-    nextStep: nextStep(t, locale, data.calendar, now, c, { recordAcceptance: data.actions.includes('record_acceptance'), offerTerms: data.canAttachOffer }),
+    nextStep: nextStep(t, locale, data.calendar, now, c, { recordAcceptance: data.actions.includes('record_acceptance'), offerTerms: data.canAttachOffer, signedOffer: signedOfferOwed((checklist as ChecklistView | undefined)?.items) }),
     requestLeft: requestLeft(t, data.calendar, now, c),
     // The open request's two endings besides the applicant's answer, and the offer's acceptance by post or e-mail.
     requestForms: data.actions.includes('answered_outside') ? requestForms(state, errorTexts(t, state.errors) ?? {}) : undefined,
     // Only for an offer that can be accepted (its terms and letter attached: offerReady); a refused one shows its reason.
     recordAcceptance: data.actions.includes('record_acceptance') && (offerReady(c) || state.values?.action === 'record_acceptance') ? acceptanceForm(t, now, state, errorTexts(t, state.errors) ?? {}) : undefined,
+    // A decline needs no terms: it may come before they are attached.
+    recordDecline: data.actions.includes('record_decline') ? declineForm(t, now, state, errorTexts(t, state.errors) ?? {}) : undefined,
     plannedStartForm: canWork && canChangePlannedStart(c) ? plannedStartForm(now, state, errorTexts(t, state.errors) ?? {}) : undefined,
-    offerTerms: offerTermsView(t, c, data.canAttachOffer, state, errorTexts(t, state.errors) ?? {}),
+    offerTerms: offerTermsView(t, locale, c, data.canAttachOffer, state, errorTexts(t, state.errors) ?? {}),
     actions: data.actions.filter((a) => !PLACED_ACTIONS.has(a)).map((a) => ({
       action: a,
       // What the case still lacks for this step (the step's own rule, computed with the page): said
@@ -457,20 +463,24 @@ function plannedStartForm(now: Date, state: FormState, errors: FieldErrors) {
  * The offer's terms and letter on the case page: what is attached, and HR's form while the offer
  * is prepared or waits (server/cases/offer-terms.ts), kept as typed when refused.
  */
-function offerTermsView(t: TFunction, c: CasePageData['caseDoc'], canAttach: boolean, state: FormState, errors: FieldErrors) {
+function offerTermsView(t: TFunction, locale: Locale, c: CasePageData['caseDoc'], canAttach: boolean, state: FormState, errors: FieldErrors) {
   const o = c.offerTerms;
   const has = !!(o?.letter || o?.position);
   if (!has && !canAttach) return undefined;
   const v = state.values ?? {};
   const mine = v.action === 'offer_terms';
-  const typed = (k: OfferTermKey) => (mine && typeof v[OFFER_TERM_FIELDS[k]] === 'string' ? String(v[OFFER_TERM_FIELDS[k]]) : (o?.[k] ?? ''));
+  // The planned start is a day (its date input takes 'YYYY-MM-DD'); an old free-text one is shown as typed and named in the hint.
+  const stored = (k: OfferTermKey) => (k === 'start' ? (o?.startOn ? o.startOn.toISOString().slice(0, 10) : '') : (o?.[k] ?? ''));
+  const typed = (k: OfferTermKey) => (mine && typeof v[OFFER_TERM_FIELDS[k]] === 'string' ? String(v[OFFER_TERM_FIELDS[k]]) : stored(k));
+  const oldStart = !o?.startOn && o?.start ? o.start : undefined;
+  const hint = (k: OfferTermKey) => [t(`cases.offerTerms.hints.${k}`), k === 'start' && oldStart ? t('cases.offerTerms.startWas', { text: oldStart }) : undefined].filter(Boolean).join(' ');
   return {
-    terms: has ? OFFER_TERM_KEYS.filter((k) => o?.[k]).map((k) => ({ label: t(`cases.offerTerms.${k}`), text: o![k] })) : [],
+    terms: has ? OFFER_TERM_KEYS.map((k) => ({ label: t(`cases.offerTerms.${k}`), text: offerTermText(o!, k, locale) })).filter((x) => x.text) : [],
     letterUrl: o?.letter ? `/documents/${String(o.letter)}/download` : undefined,
     form: canAttach
       ? {
           open: mine || !has,
-          fields: OFFER_TERM_KEYS.map((k) => ({ name: OFFER_TERM_FIELDS[k], label: t(`cases.offerTerms.${k}`), hint: t(`cases.offerTerms.hints.${k}`), value: typed(k), error: mine ? errors[OFFER_TERM_FIELDS[k]] : undefined, required: k === 'position' })),
+          fields: OFFER_TERM_KEYS.map((k) => ({ name: OFFER_TERM_FIELDS[k], label: t(`cases.offerTerms.${k}`), hint: hint(k), type: k === 'start' ? 'date' : undefined, value: typed(k), error: mine ? errors[OFFER_TERM_FIELDS[k]] : undefined, required: k === 'position' })),
           letterField: OFFER_LETTER_FIELD,
           letterError: mine ? errors[OFFER_LETTER_FIELD] : undefined,
           max: OFFER_TERM_MAX,
@@ -478,6 +488,12 @@ function offerTermsView(t: TFunction, c: CasePageData['caseDoc'], canAttach: boo
         }
       : undefined,
   };
+}
+
+/** A term as shown: the planned start as a day in the reader's form (an old free-text one as typed), the rest as HR wrote them. */
+export function offerTermText(o: { start?: string | null; startOn?: Date | null } & Partial<Record<OfferTermKey, string | null>>, k: OfferTermKey, locale: string): string {
+  if (k === 'start') return o.startOn ? formatDay(o.startOn, locale) : (o.start ?? '');
+  return o[k] ?? '';
 }
 
 /** Recording an acceptance received by e-mail or post: how, the day (today unless given), a note. */
@@ -492,6 +508,27 @@ function acceptanceForm(t: TFunction, now: Date, state: FormState, errors: Field
     reason: mine ? v.reason : undefined,
     errors: mine ? errors : {},
     reasonMax: HOLD_REASON_MAX,
+  };
+}
+
+/** The fields of a decline received by e-mail or post, as its form sends them. */
+const RECEIVED_FIELDS = ['receivedVia', 'receivedOn', 'note', 'reason'] as const;
+
+/** Recording a decline received by e-mail or post: how, the day, HR's note and the applicant's reason; kept as typed when refused or brought back from its confirmation page. */
+function declineForm(t: TFunction, now: Date, state: FormState, errors: FieldErrors) {
+  const v = state.values ?? {};
+  const mine = v.action === 'record_decline';
+  const typed = (k: string) => (mine && typeof v[k] === 'string' ? String(v[k]) : undefined);
+  return {
+    open: mine,
+    via: RECEIVED_VIA.map((value) => ({ value, label: t(`cases.nextStep.via.${value}`), checked: mine && v.receivedVia === value })),
+    today: vnDateKey(now),
+    receivedOn: typed('receivedOn') ?? vnDateKey(now),
+    note: typed('note'),
+    reason: typed('reason'),
+    errors: mine ? errors : {},
+    noteMax: HOLD_REASON_MAX,
+    reasonMax: DECLINE_REASON_MAX,
   };
 }
 
@@ -519,11 +556,23 @@ function unmetLines(t: TFunction, unmet: FieldErrors, refused: FieldErrors) {
  * will be sent, the reason (and whether the applicant is told it), and the two forms: confirm, or
  * back to the case with the reason as typed.
  */
-export function confirmDecisionPage(ctx: Context, preview: HrDecisionPreview, action: Action, reason: string) {
+export function confirmDecisionPage(ctx: Context, preview: HrDecisionPreview, action: Action, reason: string, payload: Record<string, unknown> = {}) {
   const t = tOf(ctx);
   const c = preview.caseDoc;
   const id = String(c._id);
+  // A decline received by e-mail or post: what HR recorded, said back, and carried as typed by both forms (the step checks it again).
+  const carried = action === 'record_decline' ? RECEIVED_FIELDS.map((name) => ({ name, value: typeof payload[name] === 'string' ? String(payload[name]) : '' })) : [];
+  const received =
+    action === 'record_decline' && typeof payload.receivedVia === 'string' && isCalendarDay(String(payload.receivedOn))
+      ? {
+          line: t(`cases.nextStep.received.${payload.receivedVia}`, { date: formatDay(new Date(`${String(payload.receivedOn)}T05:00:00Z`), ctx.locale) }),
+          note: payload.note,
+          reason: typeof payload.reason === 'string' && payload.reason.trim() ? t('cases.nextStep.decline.theirReason', { reason: payload.reason.trim() }) : t('cases.nextStep.decline.noReason'),
+        }
+      : undefined;
   return {
+    carried,
+    received,
     title: t(`cases.confirm.title.${action}`),
     caseId: id,
     reference: c.reference,

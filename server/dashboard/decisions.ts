@@ -34,6 +34,8 @@ export interface RecentDecision {
   role: string;
   /** An applicant's answer after the offer's answer-by date: that date and the working days after it. */
   late?: { dueAt: Date; workingDays: number };
+  /** A decline HR recorded from e-mail or post: the day it was received (the day the applicant declined). */
+  receivedOn?: Date;
 }
 
 export const RECENT_DECISIONS = 10;
@@ -71,6 +73,7 @@ export async function recentDecisions({ filter, limit = RECENT_DECISIONS }: { fi
       actor: e.actor,
       role: e.actorRole ?? '',
       ...(s.late?.dueAt ? { late: { dueAt: new Date(s.late.dueAt), workingDays: Number(s.late.workingDays) || 0 } } : {}),
+      ...(s.receivedOn ? { receivedOn: new Date(s.receivedOn) } : {}),
     };
   });
   const full = events.length >= limit ? events.at(-1)!.at : undefined;

@@ -9,6 +9,7 @@ import { presentForecastArrivals } from '../planner/arrivals.ts';
 import { withFields } from '../support/with-fields.ts';
 import { formatDay } from '../views/time.ts';
 import { lateAnswerText } from '../applications/late-answer.ts';
+import { DECLINE_ACTIONS } from '../workflow/transitions.ts';
 
 /** The filters that are set, as query parameters (the dashboard and the report link to each other with them). */
 export function filterParams(values: ResolvedFilter['values']): URLSearchParams {
@@ -34,8 +35,9 @@ export function dashboardPage({ ctx, view }: { ctx: Context; view: DashboardView
     isAdmin: ctx.actor?.role === 'admin',
     forecastArrivals: view.forecastArrivals ? presentForecastArrivals(ctx, view.forecastArrivals) : undefined,
     decisions: view.decisions.map((d) => {
-      const declined = d.decision === 'decline_offer';
-      const date = formatDay(d.at, ctx.locale);
+      // On the portal or received by e-mail or post (HR recorded it: dated the day it came), it reads the same.
+      const declined = DECLINE_ACTIONS.has(d.decision);
+      const date = formatDay(d.receivedOn ?? d.at, ctx.locale);
       return withFields(d, {
         // The applicant's decline says what happened ("Offer declined"), not the button they pressed.
         decisionLabel: declined ? t('cases.events.decline_offer') : t(`shortlists.decide.actions.${d.decision}`, { defaultValue: t(`cases.actions.${d.decision}`, { defaultValue: d.decision }) }),
@@ -47,7 +49,7 @@ export function dashboardPage({ ctx, view }: { ctx: Context; view: DashboardView
         // case page, for HR and administrators (a leader does not see a case rejected at screening: no
         // dead link); an applicant's decline on the case page for HR, on the shortlist (where the
         // offer was decided) for a leader.
-        href: (d.role === 'hr_officer' || declined) && hrViewer ? `/cases/${d.caseId}` : d.role !== 'hr_officer' && d.callId ? `/shortlists/${d.callId}/cases/${d.caseId}` : undefined,
+        href: (d.role === 'hr_officer' || declined) && hrViewer ? `/cases/${d.caseId}` : (d.role !== 'hr_officer' || declined) && d.callId ? `/shortlists/${d.callId}/cases/${d.caseId}` : undefined,
       });
     }),
     styles: ['/static/css/leaders.css'],

@@ -121,3 +121,25 @@ export async function documentFlags(cases: ReadonlyArray<ValidityCase & { _id: u
   }
   return out;
 }
+
+/**
+ * The signed offer or contract (the offer letter the applicant signs and sends back, walk 26 #3):
+ * asked for once the offer is accepted when the call's checklist lists it as required. Its state
+ * while it is not accepted: 'missing' (the applicant is asked for it), 'uploaded' (HR checks it), or
+ * sent back ('rejected', 'expired', 'too_short': a new one is awaited). The checklist gives no date
+ * for it (an item has no due date), so none is said; nothing blocks arrival on it (HR chases it).
+ */
+export type SignedOfferOwed = 'missing' | 'uploaded' | 'rejected' | 'expired' | 'too_short';
+
+/** From a case's checklist as its pages show it (server/documents/present.ts checklistForCase). */
+export function signedOfferOwed(items: ReadonlyArray<{ type: string; required: boolean; state: string }> | undefined): SignedOfferOwed | undefined {
+  const item = items?.find((i) => i.type === 'signed_offer' && i.required);
+  return item && item.state !== 'accepted' ? (item.state as SignedOfferOwed) : undefined;
+}
+
+/** Whether the call asks for the signed offer and the case has none accepted yet (the offer_accepted e-mail asks for it). */
+export async function signedOfferAsked(caseDoc: CaseLike, call: CallLike | null | undefined, now: Date): Promise<boolean> {
+  const item = call?.checklist?.find((i) => i.type === 'signed_offer' && i.required !== false);
+  if (!item) return false;
+  return (await requiredDocumentsNotAccepted(caseDoc, call!, item.phase ?? 'application', now)).includes('signed_offer');
+}

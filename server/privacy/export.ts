@@ -105,7 +105,7 @@ async function applicantCases(user: UserRecord) {
           by: own(h.actor) ? 'you' : h.actor ? 'staff' : 'system',
           note: h.note && applicantSeesNote(h, user._id) ? h.note : undefined,
         })),
-      offerTerms: offerMade && o && (o.position || o.letter) ? { position: o.position, start: o.start, salary: o.salary, contractLength: o.contractLength, updatedAt: o.updatedAt } : undefined,
+      offerTerms: offerMade && o && (o.position || o.letter) ? { position: o.position, start: o.start, startOn: o.startOn, salary: o.salary, contractLength: o.contractLength, updatedAt: o.updatedAt } : undefined,
       messages: (c.messages ?? []).map((m) => ({ at: m.at, from: m.fromApplicant ? 'you' : 'staff', text: m.text })),
       documents: docs
         .filter((d) => String(d.case) === String(c._id) && (offerMade || d.type !== OFFER_LETTER_TYPE))

@@ -36,6 +36,7 @@ import { reasonToldToApplicant } from '../cases/applicant-view.ts';
 import { countedLodgingDue, waitingFor } from '../procedures/rules.ts';
 import { hrContactFor, sendToLine, type HrContact } from '../institutes/contact.ts';
 import { lateAnswer, lateAnswerText, type LateAnswer } from '../applications/late-answer.ts';
+import { signedOfferAsked } from '../documents/index.ts';
 
 export { ACTIONS, DECLINE_REASON_MAX, TRANSITIONS, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, isAction, isConfirmedAction, needsConfirmation, offerReady, WORKFLOW_TEMPLATES } from './transitions.ts';
 export type { Action, Transition, Guard, GuardFailures } from './transitions.ts';
@@ -110,6 +111,8 @@ interface StepFacts {
   calendar: Calendar;
   /** The institute's HR office, read only for a rule that tells the applicant where to send papers (`contact`). */
   contact?: HrContact;
+  /** The call asks for the signed offer and none is accepted yet, read only for a rule that asks for it (`signedOffer`). */
+  signedOfferAsked?: boolean;
 }
 
 interface ActionRule {
@@ -127,6 +130,8 @@ interface ActionRule {
   mail?: (f: StepFacts, set: Record<string, unknown>, locale: Locale, dueAt: Date | undefined) => Record<string, unknown>;
   /** Its e-mail says where papers go: the institute's HR contact is read into the facts. */
   contact?: true;
+  /** Its e-mail asks for the signed offer when the call wants it and it is not in: read into the facts. */
+  signedOffer?: true;
 }
 
 /**
@@ -184,19 +189,22 @@ export function onboardingDue(c: Pick<CaseDoc, 'profile'>, now: Date, calendar: 
 
 /** The offer accepted: the support procedures the applicant asked for start. */
 const ACCEPTANCE: ActionRule = {
+  // The applicant is asked to sign the offer letter and upload it, when the call's checklist wants it back.
+  signedOffer: true,
   set: ({ caseDoc, now, calendar }) => ({ supportTracks: supportTracksFor(caseDoc, now, calendar) }),
   dueAt: ({ caseDoc, now, calendar }) => onboardingDue(caseDoc, now, calendar),
   // A procedure that waits for another has no deadline yet: it says what it waits for, as the pages do.
   // A date is said for what it is ("We aim to file by"), with the legal filing window as two dates
   // where the law sets one (the work permit: its first day is when filing becomes allowed, not a deadline).
-  mail: ({ caseDoc, now, calendar }, set, locale) => {
+  mail: (f, set, locale) => {
+    const { caseDoc, now, calendar } = f;
     const tracks = set.supportTracks as Array<{ kind: SupportKind; status: string }>;
     const t = translator(locale);
     const words = (kind: SupportKind) => {
       const win = windowView(t, locale, calendar, now, kind, caseDoc.profile?.plannedArrival, true);
       return { dueLabel: t(`procedures.due.${dueMeaning(kind, 'requested')}`), ...(win ? { window: t('procedures.window.email', { between: win.text, left: win.left }) } : {}) };
     };
-    return { supportTracks: tracks.filter((s) => s.status === 'requested').map((s) => ({ ...s, ...words(s.kind), ...((w) => (w ? { waits: w } : {}))(waitingText(t, s.kind, tracks)) })) };
+    return { signedOfferAsked: f.signedOfferAsked === true, supportTracks: tracks.filter((s) => s.status === 'requested').map((s) => ({ ...s, ...words(s.kind), ...((w) => (w ? { waits: w } : {}))(waitingText(t, s.kind, tracks)) })) };
   },
 };
 
@@ -207,6 +215,19 @@ function lateAt({ caseDoc, calendar }: StepFacts, answeredAt: Date): { late?: La
 }
 /** The applicant's own answer, late as of now. */
 const lateEvent: ActionRule['event'] = (f) => lateAt(f, f.now);
+
+/** An answer received by e-mail or post is recorded as it happened: not on a future day, not before the offer was made. */
+const receivedCheck: ActionRule['check'] = ({ payload, now, caseDoc }) => {
+  const on = payload.receivedOn as Date;
+  if (vnDateKey(on) > vnDateKey(now)) return { receivedOn: 'workflow.errors.receivedInFuture' };
+  if (caseDoc.stageEnteredAt && vnDateKey(on) < vnDateKey(caseDoc.stageEnteredAt)) return { receivedOn: 'workflow.errors.receivedBeforeOffer' };
+  return undefined;
+};
+/**
+ * Late as the applicant's own answer would be, counted at the day HR received it (the form's; today
+ * when it has none): HR's delay in recording it is not the applicant's.
+ */
+const receivedLate = (f: StepFacts) => lateAt(f, f.payload.receivedOn instanceof Date ? f.payload.receivedOn : f.now);
 
 /** The officer's e-mail says whether the answer came late, in the officer's language ("answered 2 working days after …"). */
 function offerAnswerMail(f: StepFacts, locale: Locale, accepted: boolean): Record<string, unknown> {
@@ -293,16 +314,22 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
   // before the offer was made), with how it came, and marked late as the portal's; the applicant gets the portal acceptance's e-mail.
   record_acceptance: {
     ...ACCEPTANCE,
-    check: ({ payload, now, caseDoc }) => {
-      const on = payload.receivedOn as Date;
-      if (vnDateKey(on) > vnDateKey(now)) return { receivedOn: 'workflow.errors.receivedInFuture' };
-      if (caseDoc.stageEnteredAt && vnDateKey(on) < vnDateKey(caseDoc.stageEnteredAt)) return { receivedOn: 'workflow.errors.receivedBeforeOffer' };
-      return undefined;
-    },
+    check: receivedCheck,
     note: ({ payload }) => String(payload.reason),
-    // Late as the applicant's own answer would be, counted at the day HR received it (the form's;
-    // today when it has none): HR's delay in recording it is not the applicant's.
-    event: (f) => ({ received: { via: f.payload.receivedVia, on: f.payload.receivedOn }, ...lateAt(f, f.payload.receivedOn instanceof Date ? f.payload.receivedOn : f.now) }),
+    event: (f) => ({ received: { via: f.payload.receivedVia, on: f.payload.receivedOn }, ...receivedLate(f) }),
+  },
+  // The same decline, received by e-mail or post, checked and marked late as an acceptance received so.
+  // The applicant's reason is the history note, as the portal's decline keeps it (the case page, the
+  // leaders' recent decisions read it there); HR's own note of what came goes with how and when.
+  // Their e-mail is the portal decline's, saying what HR recorded.
+  record_decline: {
+    check: receivedCheck,
+    note: ({ payload }) => (typeof payload.reason === 'string' ? payload.reason : undefined),
+    event: (f) => ({ received: { via: f.payload.receivedVia, on: f.payload.receivedOn, note: f.payload.note }, ...receivedLate(f) }),
+    mail: ({ payload }, _set, locale) => ({
+      received: translator(locale)(`workflow.declineReceived.${String(payload.receivedVia)}`, { date: formatDay(payload.receivedOn as Date, locale) }),
+      ...(typeof payload.reason === 'string' ? { reason: payload.reason } : {}),
+    }),
   },
   // The request ends without an answer on the portal: the answer HR got stays its note, the request's items kept.
   answered_outside: {
@@ -374,7 +401,7 @@ function resumeTarget(c: CaseDoc): Stage {
 // ---------------------------------------------------------------------------------------------
 
 /** A reason names its decision: the case page shows a box for each (reject, put on hold). */
-const REASON_MAX: Partial<Record<Action, number>> = { reject: REJECT_REASON_MAX, put_on_hold: HOLD_REASON_MAX, answered_outside: HOLD_REASON_MAX, decline_offer: DECLINE_REASON_MAX };
+const REASON_MAX: Partial<Record<Action, number>> = { reject: REJECT_REASON_MAX, put_on_hold: HOLD_REASON_MAX, answered_outside: HOLD_REASON_MAX, decline_offer: DECLINE_REASON_MAX, record_decline: DECLINE_REASON_MAX };
 
 function fieldErrors(ctx: Context, action: Action, issues: z.core.$ZodIssue[]): FieldErrors {
   const t = tOf(ctx);
@@ -390,6 +417,10 @@ function fieldErrors(ctx: Context, action: Action, issues: z.core.$ZodIssue[]): 
     }
     if (field === 'arrivedOn' && i.message === 'required') {
       out[field] = t('workflow.errors.arrivedOnRequired');
+      continue;
+    }
+    if (field === 'note' && action === 'record_decline' && i.message === 'required') {
+      out[field] = t('workflow.errors.declineNoteRequired');
       continue;
     }
     if (field === 'reviewBy' && i.message === 'required') {
@@ -472,11 +503,20 @@ interface Step {
 }
 
 /** Apply: the new stage, its deadline and the action's own changes (ACTION_RULES). */
-async function apply(ctx: Context, actor: Actor, { caseDoc, row, payload }: Guarded): Promise<Step> {
+async function apply(ctx: Context, actor: Actor, { caseDoc, row, payload, call }: Guarded): Promise<Step> {
   const now = ctx.now;
   const from = caseDoc.stage as Stage;
   const rule = ACTION_RULES[row.action] ?? {};
-  const facts: StepFacts = { caseDoc, actor, now, from, payload, calendar: await loadCalendar(), ...(rule.contact ? { contact: await hrContactFor(caseDoc.institute) } : {}) };
+  const facts: StepFacts = {
+    caseDoc,
+    actor,
+    now,
+    from,
+    payload,
+    calendar: await loadCalendar(),
+    ...(rule.contact ? { contact: await hrContactFor(caseDoc.institute) } : {}),
+    ...(rule.signedOffer ? { signedOfferAsked: await signedOfferAsked(caseDoc, call, now) } : {}),
+  };
   const invalid = rule.check?.(facts);
   if (invalid) throw new ValidationError(unmetTexts(ctx, invalid));
   const to = row.to === 'resume' ? resumeTarget(caseDoc) : row.to;

@@ -26,6 +26,7 @@ export const ACTIONS = [
   'accept_offer',
   'record_acceptance',
   'decline_offer',
+  'record_decline',
   'mark_arrived',
   'close',
   'put_on_hold',
@@ -33,6 +34,9 @@ export const ACTIONS = [
   'withdraw',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
+
+/** The offer declined: by the applicant on the portal, or received by e-mail or post and recorded by HR. Both end the case the same way and read alike (the case page, the leaders' recent decisions). */
+export const DECLINE_ACTIONS: ReadonlySet<string> = new Set<Action>(['decline_offer', 'record_decline']);
 
 export function isAction(v: unknown): v is Action {
   return typeof v === 'string' && (ACTIONS as readonly string[]).includes(v);
@@ -122,7 +126,7 @@ export const SUPPORT_TRACK_DEADLINES = {
 } as const;
 
 const HIDDEN = 'errors.hiddenCharacters';
-/** How an acceptance reached HR outside the portal (record_acceptance). */
+/** How an answer to the offer reached HR outside the portal (record_acceptance, record_decline). */
 export const RECEIVED_VIA = ['email', 'post'] as const;
 /** The longest reasons, as the case page's fields allow them. */
 export const REJECT_REASON_MAX = 5000;
@@ -168,6 +172,10 @@ const dateInput = z.preprocess(
   z.date({ error: (issue) => (issue.input === undefined ? 'required' : 'invalidDate') }).refine((d) => !Number.isNaN(d.getTime()), 'invalidDate'),
 );
 
+// The applicant's reason for declining, optional: a box with nothing that shows (blank, zero-width
+// spaces) is no reason, not an error; direction overrides and control characters are refused, as elsewhere.
+const declineReason = z.preprocess((v) => (typeof v === 'string' && !hasVisibleText()(v) ? undefined : v), z.string({ error: 'invalid' }).trim().max(DECLINE_REASON_MAX, 'tooLong').refine(withoutHiddenCharacters, HIDDEN).optional());
+
 /**
  * The papers an information request may give an upload place to: every document type but the signed
  * offer (the offer's own step takes it). The call's checklist ones first on the form (request-info.ts).
@@ -179,11 +187,7 @@ export const PAYLOADS = {
   request_info: z.object({ items: infoItems, dueAt: dateInput, note: optionalText(2000), documentType: z.preprocess((v) => (v === '' ? undefined : v), z.enum(REQUESTABLE_DOCUMENTS, { error: 'invalid' }).optional()) }),
   // documents: the ids of the files just uploaded with the answer (the route's, never the form's).
   answer_info: z.object({ answer: requiredText(10_000), documents: z.array(z.string().regex(/^[a-f0-9]{24}$/)).max(10).optional() }),
-  // Optional: a box with nothing that shows (blank, zero-width spaces) is no reason, not an error;
-  // direction overrides and control characters are refused, as elsewhere.
-  decline_offer: z.object({
-    reason: z.preprocess((v) => (typeof v === 'string' && !hasVisibleText()(v) ? undefined : v), z.string({ error: 'invalid' }).trim().max(DECLINE_REASON_MAX, 'tooLong').refine(withoutHiddenCharacters, HIDDEN).optional()),
-  }),
+  decline_offer: z.object({ reason: declineReason }),
   reject: z.object({ reason: requiredText(REJECT_REASON_MAX) }),
   // A leader's rejection after the panel: the reason stays internal; the candidate is told
   // `toldReason`, in words the leader checked on the confirmation page (the e-mail and their page).
@@ -200,6 +204,14 @@ export const PAYLOADS = {
     receivedVia: z.enum(RECEIVED_VIA, { error: 'required' }),
     receivedOn: dateInput,
     reason: requiredText(HOLD_REASON_MAX),
+  }),
+  // A decline sent by e-mail or post: how it came, the day it was received, HR's note of it, and the
+  // applicant's own reason when they gave one (kept where the portal's decline keeps it: the history note).
+  record_decline: z.object({
+    receivedVia: z.enum(RECEIVED_VIA, { error: 'required' }),
+    receivedOn: dateInput,
+    note: requiredText(HOLD_REASON_MAX),
+    reason: declineReason,
   }),
   // The day the expert arrived and started work, as HR learns it: always given, never assumed to be
   // today (a prefilled today was confirmed without reading, and the browser showed it as 12/05/2026).
@@ -299,6 +311,9 @@ export const TRANSITIONS: readonly Transition[] = [
   // The applicant accepted by e-mail or post: HR records it (how, the day received) and the same e-mail goes out.
   { action: 'record_acceptance', from: ['offer'], to: 'onboarding', roles: HR, guard: offerTermsAttached, template: 'offer_accepted', deadline: { workingDays: STAGE_DEADLINES.onboarding! }, payload: PAYLOADS.record_acceptance },
   { action: 'decline_offer', from: ['offer'], to: 'withdrawn', roles: APPLICANT, template: 'offer_declined', assigneeNotice: 'offer_answered', payload: PAYLOADS.decline_offer },
+  // The applicant declined by e-mail or post: HR records it (how, the day received, their reason) and the
+  // portal decline's e-mail confirms it to them. It ends the case, so it is confirmed first, as HR's other endings.
+  { action: 'record_decline', from: ['offer'], to: 'withdrawn', roles: HR, template: 'offer_declined', payload: PAYLOADS.record_decline, confirm: true },
   { action: 'mark_arrived', from: ['onboarding'], to: 'arrived', roles: HR, template: 'arrived', guard: entryProceduresGranted, deadline: { workingDays: STAGE_DEADLINES.arrived! }, payload: PAYLOADS.mark_arrived },
   { action: 'close', from: ['arrived'], to: 'closed', roles: HR, template: 'closed', guard: proceduresSettled, confirm: true },
   { action: 'put_on_hold', from: OPEN_STAGES.filter((s) => s !== 'draft' && s !== 'on_hold'), to: 'on_hold', roles: HR, template: 'on_hold', payload: PAYLOADS.put_on_hold, confirm: true },

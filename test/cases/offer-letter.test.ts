@@ -60,7 +60,7 @@ describe('cases: the offer letter and its terms', function () {
   }
 
   const url = (c: { _id: unknown }) => `/cases/${String(c._id)}/offer-terms`;
-  const terms = { offerPosition: 'Senior researcher, materials laboratory', offerStart: '1 Mar 2027', offerSalary: '45,000,000 VND', offerContractLength: '2 years, renewable' };
+  const terms = { offerPosition: 'Senior researcher, materials laboratory', offerStart: '2027-03-01', offerSalary: '45,000,000 VND', offerContractLength: '2 years, renewable' };
 
   /** The form as the case page sends it: token, version and terms first, then the file. */
   async function send(a: Agent, c: { _id: unknown }, fields: Record<string, string>, file?: { buf: Buffer; name: string }) {
@@ -80,6 +80,36 @@ describe('cases: the offer letter and its terms', function () {
     return { files: (await filesUnder(uploadDir)).filter((f) => !f.startsWith('.tmp')).length, docs: await CaseDocument.countDocuments({ type: 'offer_letter' }) };
   }
 
+  it('takes the planned start as a day, shown in each language\'s form to HR and the applicant; a non-date is refused (422, kept); an old free-text one stays as typed', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const hrVi = await createUser({ role: 'hr_officer', institute: hr.institute, locale: 'vi' });
+    const c = await offered(applicant);
+    const h = await signedIn(hr);
+    const bad = await send(h, c, { ...terms, offerStart: '1 Mar 2027' });
+    expect(bad.status).to.equal(422);
+    expect(words(bad.text)).to.include('This is not a date: choose the day in the calendar.');
+    expect(bad.text).to.include('value="1 Mar 2027"');
+    expect(bad.text).to.include('value="45,000,000 VND"');
+    expect((await Case.findById(c._id).lean())!.offerTerms?.position).to.equal(undefined);
+
+    expect((await send(h, c, terms, { buf: letter, name: 'offer-letter.pdf' })).status).to.equal(303);
+    const hrPage = (await page(h, `/cases/${c._id}`)).text;
+    expect(hrPage).to.include('<dt>Planned start</dt><dd>1 Mar 2027</dd>');
+    expect(hrPage).to.match(/name="offerStart" type="date" value="2027-03-01"/);
+    expect((await page(await signedIn(hrVi), `/cases/${c._id}`)).text).to.include('<dt>Ngày dự kiến bắt đầu</dt><dd>1/3/2027</dd>');
+    expect(words((await page(await signedIn(applicant), `/applications/${c._id}`)).text)).to.include('Planned start 1 Mar 2027');
+
+    // An offer saved before the start was a day: its words shown as typed, named in the hint, kept when other terms change.
+    await Case.updateOne({ _id: c._id }, { $set: { 'offerTerms.start': 'within 3 months of acceptance' }, $unset: { 'offerTerms.startOn': 1 } });
+    const old = (await page(h, `/cases/${c._id}`)).text;
+    expect(old).to.include('<dt>Planned start</dt><dd>within 3 months of acceptance</dd>');
+    expect(words(old)).to.include('Before, typed as text: “within 3 months of acceptance” (kept until a day is chosen).');
+    expect((await send(h, c, { ...terms, offerStart: '', offerSalary: '46,000,000 VND' })).status).to.equal(303);
+    const kept = (await Case.findById(c._id).lean())!.offerTerms;
+    expect(kept).to.deep.include({ start: 'within 3 months of acceptance', salary: '46,000,000 VND' });
+    expect(kept?.startOn).to.equal(undefined);
+  });
+
   it('at the offer: HR attaches terms and a PDF (on disk, byte for byte); the applicant sees them, downloads the exact bytes, is e-mailed once with the answer-by date', async () => {
     const applicant = await createUser({ role: 'applicant', locale: 'en' });
     const c = await offered(applicant);
@@ -90,7 +120,9 @@ describe('cases: the offer letter and its terms', function () {
     expect(res.status, res.text.slice(0, 500)).to.equal(303);
 
     const after = (await Case.findById(c._id).lean())!;
-    expect(after.offerTerms).to.deep.include({ position: terms.offerPosition, start: terms.offerStart, salary: terms.offerSalary, contractLength: terms.offerContractLength });
+    expect(after.offerTerms).to.deep.include({ position: terms.offerPosition, salary: terms.offerSalary, contractLength: terms.offerContractLength });
+    // The planned start is a day (walk 26 #13), stored as the case's planned start is.
+    expect(after.offerTerms?.startOn?.toISOString()).to.equal('2027-03-01T00:00:00.000Z');
     const doc = (await CaseDocument.findById(after.offerTerms!.letter).lean())!;
     expect(doc).to.deep.include({ type: 'offer_letter', status: 'accepted', current: true, storage: 'disk', originalName: 'offer-letter.pdf', size: letter.length, sha256: sha256(letter) });
     expect(await stored()).to.deep.equal({ files: before.files + 1, docs: before.docs + 1 });

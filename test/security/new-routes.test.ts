@@ -212,9 +212,11 @@ describe('security: the newest routes (offer terms and letter, offer answers, pl
         expect(({} as Record<string, unknown>).polluted, name).to.equal(undefined);
       }
       expect(await snapshot(offer)).to.deep.equal(before);
-      const res = await sendTerms(h, offer, offer.version, undefined, [['offerStart', '1 March 2027'], ['offerStart', '1 April 2027']]);
+      const res = await sendTerms(h, offer, offer.version, undefined, [['offerStart', '2027-03-01'], ['offerStart', '2027-04-01']]);
       expect(res.status).to.equal(303);
-      expect((await Case.findById(offer._id).lean())!.offerTerms).to.deep.include({ start: '1 March 2027', salary: '45,000,000 VND' });
+      const saved = (await Case.findById(offer._id).lean())!.offerTerms;
+      expect(saved).to.deep.include({ salary: '45,000,000 VND' });
+      expect(saved?.startOn?.toISOString()).to.equal('2027-03-01T00:00:00.000Z');
     });
   });
 
