@@ -271,7 +271,7 @@ async function main(): Promise<void> {
     /** HR prepares the offer (its terms and letter) before the leaders decide: an acceptance needs both. */
     async function prepareOffer(caseId: Types.ObjectId): Promise<void> {
       const letter = await storeDemoPdf(caseId, OFFER_LETTER_TYPE, hr, { status: 'accepted', reviewedBy: hr._id, reviewedAt: new Date() });
-      await Case.updateOne({ _id: caseId }, { $set: { offerTerms: { position: 'Principal researcher, semiconductor lab', start: '1 March', salary: 'As in the letter', contractLength: '3 years', letter: letter._id, updatedAt: new Date(), updatedBy: hr._id } } });
+      await Case.updateOne({ _id: caseId }, { $set: { offerTerms: { position: 'Principal researcher, semiconductor lab', startOn: new Date(Date.UTC(year + 1, 2, 1)), salary: 'As in the letter', contractLength: '3 years', letter: letter._id, updatedAt: new Date(), updatedBy: hr._id } } });
     }
 
     // The demo's staff need their authenticator secret: shown here once (it is stored encrypted).
