@@ -77,7 +77,7 @@ describe('cases: the next step and the open information request', () => {
     expect(nextLine((await page(vi, `/cases/${shortlisted._id}`)).text)).to.equal(`Bước tiếp theo: lãnh đạo. Lãnh đạo quyết định lời mời làm việc trước ngày ${formatDay(due, 'vi')} (còn 9 ngày làm việc). Đến danh sách rút gọn →`);
 
     const o = await page(en, `/cases/${offer._id}`);
-    expect(nextLine(o.text)).to.equal(`Next: the applicant. The applicant must accept the offer by ${formatDay(due, 'en')} (9 working days left). Accepted by e-mail or post? →`);
+    expect(nextLine(o.text)).to.equal(`Next: the applicant. The applicant must accept the offer by ${formatDay(due, 'en')} (9 working days left). Answered by e-mail or post? →`);
     expect(o.text).to.include('id="record-acceptance"');
     expect(nextLine((await page(vi, `/cases/${offer._id}`)).text)).to.include(`Ứng viên phải chấp nhận lời mời làm việc trước ngày ${formatDay(due, 'vi')} (còn 9 ngày làm việc)`);
 
