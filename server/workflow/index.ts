@@ -231,8 +231,14 @@ const receivedLate = (f: StepFacts) => lateAt(f, f.payload.receivedOn instanceof
 
 /** The officer's e-mail says whether the answer came late, in the officer's language ("answered 2 working days after …"). */
 function offerAnswerMail(f: StepFacts, locale: Locale, accepted: boolean): Record<string, unknown> {
-  const late = lateEvent!(f).late as LateAnswer | undefined;
+  // An answer HR recorded is late by the day it was received (receivedLate), as its history event says.
+  const late = (f.payload.receivedVia ? receivedLate(f) : lateEvent!(f)).late as LateAnswer | undefined;
   return { accepted, lateText: late ? lateAnswerText(translator(locale), locale, late) : '' };
+}
+
+/** How an answer HR recorded reached it, for the officer's notice ("It came by post on 5 Dec 2026."). */
+function receivedLine(f: StepFacts, locale: Locale): Record<string, unknown> {
+  return { receivedLine: translator(locale)(`workflow.offerReceived.${String(f.payload.receivedVia)}`, { date: formatDay(f.payload.receivedOn as Date, locale) }) };
 }
 
 export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
@@ -317,6 +323,8 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
     check: receivedCheck,
     note: ({ payload }) => String(payload.reason),
     event: (f) => ({ received: { via: f.payload.receivedVia, on: f.payload.receivedOn }, ...receivedLate(f) }),
+    // The assigned officer's notice when another officer recorded it (offer_answered): how and when it came.
+    mail: (f, set, locale, dueAt) => ({ ...ACCEPTANCE.mail!(f, set, locale, dueAt), ...offerAnswerMail(f, locale, true), ...receivedLine(f, locale) }),
   },
   // The same decline, received by e-mail or post, checked and marked late as an acceptance received so.
   // The applicant's reason is the history note, as the portal's decline keeps it (the case page, the
@@ -326,9 +334,11 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
     check: receivedCheck,
     note: ({ payload }) => (typeof payload.reason === 'string' ? payload.reason : undefined),
     event: (f) => ({ received: { via: f.payload.receivedVia, on: f.payload.receivedOn, note: f.payload.note }, ...receivedLate(f) }),
-    mail: ({ payload }, _set, locale) => ({
-      received: translator(locale)(`workflow.declineReceived.${String(payload.receivedVia)}`, { date: formatDay(payload.receivedOn as Date, locale) }),
-      ...(typeof payload.reason === 'string' ? { reason: payload.reason } : {}),
+    mail: (f, _set, locale) => ({
+      received: translator(locale)(`workflow.declineReceived.${String(f.payload.receivedVia)}`, { date: formatDay(f.payload.receivedOn as Date, locale) }),
+      ...(typeof f.payload.reason === 'string' ? { reason: f.payload.reason } : {}),
+      ...offerAnswerMail(f, locale, false),
+      ...receivedLine(f, locale),
     }),
   },
   // The request ends without an answer on the portal: the answer HR got stays its note, the request's items kept.
@@ -539,8 +549,18 @@ async function officersToTell(caseDoc: CaseDoc): Promise<{ officers: HrRecipient
   return { officers: await hrLeadsElseOfficers(caseDoc.institute), fallback: true };
 }
 
+/**
+ * An answer HR recorded (from e-mail or post) is news only to the case's officer when another officer
+ * recorded it: the one who recorded it knows. No fallback to the HR lead: HR has it already.
+ */
+async function otherAssignee(caseDoc: CaseDoc, actor: Actor): Promise<{ officers: HrRecipient[]; fallback: boolean }> {
+  if (!caseDoc.assignee || sameId(caseDoc.assignee, actor._id)) return { officers: [], fallback: false };
+  const assignee = await User.findById(caseDoc.assignee, { name: 1, email: 1, locale: 1, disabledAt: 1 }).lean<HrRecipient & { disabledAt?: Date | null }>();
+  return { officers: assignee && !assignee.disabledAt ? [assignee] : [], fallback: false };
+}
+
 /** The e-mail this step owes (keyed by case and new version, so a retry is the same message). */
-async function owedEmail(app: AppContext, now: Date, { caseDoc, row, call }: Guarded, step: Step): Promise<OutboxItem[]> {
+async function owedEmail(app: AppContext, now: Date, { caseDoc, row, call }: Guarded, step: Step, actor: Actor): Promise<OutboxItem[]> {
   if (!row.template) return [];
   const toAssignee = row.notify === 'assignee';
   const recipient = toAssignee ? (caseDoc.assignee ? await User.findById(caseDoc.assignee) : null) : await User.findById(caseDoc.applicant);
@@ -562,9 +582,11 @@ async function owedEmail(app: AppContext, now: Date, { caseDoc, row, call }: Gua
   const items = [caseEmail({ email: recipient.email, locale: recipient.locale }, row.template, data, outboxKey(String(caseDoc._id), caseDoc.version + 1, row.template), now)];
   // HR told what the applicant did (their answer to the offer), each officer in their own language.
   if (!toAssignee && row.assigneeNotice) {
-    const { officers, fallback } = await officersToTell(caseDoc);
+    const { officers, fallback } = row.roles.includes('applicant') ? await officersToTell(caseDoc) : await otherAssignee(caseDoc, actor);
+    // HR's own record of it names who recorded it (the assignee did not, or there would be no notice).
+    const recorder = row.roles.includes('applicant') ? null : await User.findById(actor._id, { name: 1 }).lean<{ name?: string }>();
     for (const officer of officers) {
-      const notice = { ...data, link: `${base}/cases/${caseDoc._id}`, name: officer.name, ...step.mail(recipientLocale(officer)) };
+      const notice = { ...data, link: `${base}/cases/${caseDoc._id}`, name: officer.name, ...step.mail(recipientLocale(officer)), ...(recorder ? { recordedBy: recorder.name ?? '' } : {}) };
       // The assignee's key as before; a fallback recipient's names them too, so each is its own message.
       const key = fallback ? outboxKey(String(caseDoc._id), caseDoc.version + 1, row.assigneeNotice, String(officer._id)) : outboxKey(String(caseDoc._id), caseDoc.version + 1, row.assigneeNotice);
       items.push(caseEmail({ email: officer.email, locale: officer.locale }, row.assigneeNotice, notice, key, now));
@@ -586,7 +608,7 @@ async function record(opts: TransitionOptions, actor: Actor, guarded: Guarded, s
   const { ctx } = opts;
   const { caseDoc, row } = guarded;
   const now = ctx.now;
-  const outbox = await owedEmail(opts.app, now, guarded, step);
+  const outbox = await owedEmail(opts.app, now, guarded, step, actor);
   // The dashboard's derived figures move in the same update (from the history when a case has none yet).
   const prior = caseDoc.reached?.length ? { reached: [...caseDoc.reached], stays: [...(caseDoc.stays ?? [])] } : summarizeHistory(caseDoc.history ?? [], step.from);
   const summary = afterTransition(prior, step.from, caseDoc.stageEnteredAt, step.to, now);
@@ -646,7 +668,7 @@ export async function previewTransition(opts: TransitionOptions): Promise<StepPr
   const actor = actorOf(opts.ctx);
   const guarded = await guard(opts, actor);
   const step = await apply(opts.ctx, actor, guarded);
-  const [item] = await owedEmail(opts.app, opts.ctx.now, guarded, step);
+  const [item] = await owedEmail(opts.app, opts.ctx.now, guarded, step, actor);
   let email: StepPreview['email'];
   if (item) {
     const mail = await renderEmail(item.template, item.locale, item.data);

@@ -71,7 +71,12 @@ export interface Transition {
   notify?: 'applicant' | 'assignee';
   /** A second e-mail, to the applicant, when `notify` tells the assignee: a receipt of what they sent (views/emails/<receipt>/). */
   receipt?: string;
-  /** A second e-mail, to the case's assigned officer (with none: the HR lead, else the HR officers, server/workflow/index.ts officersToTell), when the applicant is the one `template` tells: what the applicant did (views/emails/<assigneeNotice>/). */
+  /**
+   * A second e-mail, to the case's assigned officer, when the applicant is the one `template` tells:
+   * what the applicant did (views/emails/<assigneeNotice>/). An applicant's own step: with no officer,
+   * the HR lead, else the HR officers (server/workflow/index.ts officersToTell). HR's step (an answer
+   * recorded from e-mail or post): only the assigned officer, and only when someone else recorded it.
+   */
   assigneeNotice?: string;
   /** Deadline the new stage starts, in working days (request_info takes its due date from the form). */
   deadline?: { workingDays: number };
@@ -309,11 +314,11 @@ export const TRANSITIONS: readonly Transition[] = [
   { action: 'reject', from: ['evaluation', 'shortlisted'], to: 'rejected', roles: LEADER, template: 'rejected', payload: PAYLOADS.rejectAfterPanel, decision: true },
   { action: 'accept_offer', from: ['offer'], to: 'onboarding', roles: APPLICANT, guard: offerTermsAttached, template: 'offer_accepted', assigneeNotice: 'offer_answered', deadline: { workingDays: STAGE_DEADLINES.onboarding! } },
   // The applicant accepted by e-mail or post: HR records it (how, the day received) and the same e-mail goes out.
-  { action: 'record_acceptance', from: ['offer'], to: 'onboarding', roles: HR, guard: offerTermsAttached, template: 'offer_accepted', deadline: { workingDays: STAGE_DEADLINES.onboarding! }, payload: PAYLOADS.record_acceptance },
+  { action: 'record_acceptance', from: ['offer'], to: 'onboarding', roles: HR, guard: offerTermsAttached, template: 'offer_accepted', assigneeNotice: 'offer_answered', deadline: { workingDays: STAGE_DEADLINES.onboarding! }, payload: PAYLOADS.record_acceptance },
   { action: 'decline_offer', from: ['offer'], to: 'withdrawn', roles: APPLICANT, template: 'offer_declined', assigneeNotice: 'offer_answered', payload: PAYLOADS.decline_offer },
   // The applicant declined by e-mail or post: HR records it (how, the day received, their reason) and the
   // portal decline's e-mail confirms it to them. It ends the case, so it is confirmed first, as HR's other endings.
-  { action: 'record_decline', from: ['offer'], to: 'withdrawn', roles: HR, template: 'offer_declined', payload: PAYLOADS.record_decline, confirm: true },
+  { action: 'record_decline', from: ['offer'], to: 'withdrawn', roles: HR, template: 'offer_declined', assigneeNotice: 'offer_answered', payload: PAYLOADS.record_decline, confirm: true },
   { action: 'mark_arrived', from: ['onboarding'], to: 'arrived', roles: HR, template: 'arrived', guard: entryProceduresGranted, deadline: { workingDays: STAGE_DEADLINES.arrived! }, payload: PAYLOADS.mark_arrived },
   { action: 'close', from: ['arrived'], to: 'closed', roles: HR, template: 'closed', guard: proceduresSettled, confirm: true },
   { action: 'put_on_hold', from: OPEN_STAGES.filter((s) => s !== 'draft' && s !== 'on_hold'), to: 'on_hold', roles: HR, template: 'on_hold', payload: PAYLOADS.put_on_hold, confirm: true },

@@ -1,5 +1,6 @@
 // The applicant's answer to an offer reaches HR when the case has no officer: the institute's HR
 // lead(s), else its HR officers, each in their own language, one outbox item (own key) each.
+// And an answer HR records from e-mail or post reaches the case's officer when another officer recorded it.
 // Real database, real in-process SMTP, the applicant's real confirmation form.
 import { expect } from 'chai';
 import { Types } from 'mongoose';
@@ -12,6 +13,8 @@ import type { InstituteDoc } from '../../models/institute.ts';
 import { transition } from '../../server/workflow/index.ts';
 import { actorContext } from '../workflow/context.ts';
 import { signedIn, page, post, versionIn, deliver } from './support.ts';
+import { vnDateKey } from '../../server/calendar/index.ts';
+import { formatDay } from '../../server/views/time.ts';
 
 describe('applications: the answer to an offer reaches HR without an assigned officer', function () {
   this.timeout(60_000);
@@ -96,5 +99,71 @@ describe('applications: the answer to an offer reaches HR without an assigned of
     const notices = await noticesOf(c);
     expect(notices.map((n) => n.to)).to.deep.equal([assignee.email]);
     expect(notices[0]!.key).to.equal(`${c._id}.${c.version + 1}.offer_answered`);
+  });
+
+  /** HR records, over HTTP, an acceptance that came by e-mail today. */
+  async function recordAcceptance(who: UserDoc, c: CaseDoc) {
+    const h = await signedIn(t, who);
+    const url = `/cases/${c._id}/actions/record_acceptance`;
+    const shown = await page(h, `/cases/${c._id}`);
+    const res = await post(h, shown.text, url, { version: versionIn(shown.text, url), receivedVia: 'email', receivedOn: vnDateKey(new Date()), reason: 'Accepted by e-mail.' });
+    expect(res.status).to.equal(303);
+  }
+
+  it('an answer HR records: the assigned officer who recorded it gets no notice (nor the HR lead)', async () => {
+    const institute = await createInstitute();
+    const lead = await createUser({ role: 'hr_officer', institute, isHrLead: true });
+    const assignee = await createUser({ role: 'hr_officer', institute });
+    const applicant = await createUser({ role: 'applicant' });
+    const c = await offered(institute, applicant);
+    await Case.updateOne({ _id: c._id }, { $set: { assignee: assignee._id } });
+    await recordAcceptance(assignee, c);
+    const after = (await Case.findById(c._id).lean())!;
+    expect(after.stage).to.equal('onboarding');
+    expect(await noticesOf(c)).to.have.length(0);
+    await deliver(t, c._id);
+    await t.smtp.waitForTo(applicant.email, new RegExp(`\\[${c.reference}\\] Welcome: offer accepted`));
+    for (const hr of [assignee, lead]) expect(t.smtp.to(hr.email).filter((m) => m.subject.includes(c.reference))).to.have.length(0);
+  });
+
+  it('an answer HR records: recorded by another officer, the assigned one is told (who recorded it, how and when it came), in their language', async () => {
+    const institute = await createInstitute();
+    const lead = await createUser({ role: 'hr_officer', institute, isHrLead: true });
+    const assignee = await createUser({ role: 'hr_officer', institute, locale: 'vi', name: 'Cán bộ Phụ trách' });
+    const colleague = await createUser({ role: 'hr_officer', institute, locale: 'en', name: 'Colleague Ba' });
+    const applicant = await createUser({ role: 'applicant', locale: 'en', name: 'Anna Weber' });
+    const c = await offered(institute, applicant);
+    await Case.updateOne({ _id: c._id }, { $set: { assignee: assignee._id } });
+    await recordAcceptance(colleague, c);
+    const notices = await noticesOf(c);
+    expect(notices.map((n) => n.to)).to.deep.equal([assignee.email]);
+    expect(notices[0]!.key).to.equal(`${c._id}.${c.version + 1}.offer_answered`);
+    await deliver(t, c._id);
+    const mail = await t.smtp.waitForTo(assignee.email, new RegExp(`\\[${c.reference}\\] Ứng viên đã chấp nhận lời mời làm việc`));
+    expect(mail.text).to.include('Kính gửi Cán bộ Phụ trách,');
+    expect(mail.text).to.match(/Ứng viên .* đã chấp nhận lời mời làm việc/);
+    expect(mail.text).to.include(`Do Colleague Ba ghi nhận. Câu trả lời nhận qua e-mail ngày ${formatDay(new Date(), 'vi')}.`);
+    expect(mail.text).not.to.include('Muộn');
+    expect((await noticesOf(c)).map((n) => n.status)).to.deep.equal(['sent']);
+    for (const hr of [colleague, lead]) expect(t.smtp.to(hr.email).filter((m) => m.subject.includes(c.reference))).to.have.length(0);
+  });
+
+  it('a decline HR records from the post, by another officer: the assigned officer is told, with the applicant’s reason', async () => {
+    const institute = await createInstitute();
+    const assignee = await createUser({ role: 'hr_officer', institute, locale: 'en', name: 'Officer Assigned' });
+    const colleague = await createUser({ role: 'hr_officer', institute, name: 'Colleague Ba' });
+    const applicant = await createUser({ role: 'applicant', locale: 'vi', name: 'Trần Văn B' });
+    const c = await offered(institute, applicant);
+    await Case.updateOne({ _id: c._id }, { $set: { assignee: assignee._id } });
+    const fresh = (await Case.findById(c._id))!;
+    await transition({ app: t.ctx, ctx: actorContext(t.ctx, colleague), caseId: c._id, action: 'record_decline', expectedVersion: fresh.version, payload: { receivedVia: 'post', receivedOn: vnDateKey(new Date()), note: 'Letter received.', reason: 'Family reasons' } });
+    await deliver(t, c._id);
+    const mail = await t.smtp.waitForTo(assignee.email, new RegExp(`\\[${c.reference}\\] The applicant declined the offer`));
+    expect(mail.text).to.match(/The applicant .* declined the offer/);
+    expect(mail.text).to.include('Their reason: Family reasons');
+    expect(mail.text).to.include(`Recorded by Colleague Ba. It came by post on ${formatDay(new Date(), 'en')}.`);
+    // The applicant's own confirmation, as before.
+    await t.smtp.waitForTo(applicant.email, new RegExp(`\\[${c.reference}\\]`));
+    expect(t.smtp.to(colleague.email).filter((m) => m.subject.includes(c.reference))).to.have.length(0);
   });
 });
