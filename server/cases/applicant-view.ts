@@ -30,11 +30,12 @@ export function applicantSeesEvent(h: ToldEvent): boolean {
 /**
  * Whether what staff write with a step (`from` the case's stage) is told to the applicant, by its
  * e-mail and on their page: what HR asks for, why the case is on hold, and HR's reason for
- * rejecting the application at screening (or while waiting for their answer). A leader's reason
+ * rejecting the application at screening (or while waiting for their answer), HR's note on resuming
+ * a case from hold. A leader's reason
  * after the panel stays internal.
  */
 export function reasonToldToApplicant(action: string, from: string | null | undefined): boolean {
-  return action === 'request_info' || action === 'put_on_hold' || (action === 'reject' && (from === 'screening' || from === 'awaiting_applicant'));
+  return action === 'request_info' || action === 'put_on_hold' || action === 'resume' || (action === 'reject' && (from === 'screening' || from === 'awaiting_applicant'));
 }
 
 /**

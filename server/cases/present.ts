@@ -336,7 +336,12 @@ const PLACED_ACTIONS: ReadonlySet<Action> = new Set(['answered_outside', 'record
 
 /** Actions that need more than a click: their own form, or a reason. */
 const FORM_ACTIONS: ReadonlySet<Action> = new Set(['request_info']);
-const REASON_ACTIONS: ReadonlySet<Action> = new Set(['reject', 'put_on_hold']);
+// A resume's note to the applicant is optional: the hold's reason already said why the case waited.
+const REASON_ACTIONS: ReadonlyMap<Action, { reasonRequired: boolean }> = new Map<Action, { reasonRequired: boolean }>([
+  ['reject', { reasonRequired: true }],
+  ['put_on_hold', { reasonRequired: true }],
+  ['resume', { reasonRequired: false }],
+]);
 // Only what cannot be undone is red: a hold is resumed, so it does not look like a rejection beside it.
 const DANGER_ACTIONS: ReadonlySet<Action> = new Set(['reject']);
 const CAUTION_ACTIONS: ReadonlySet<Action> = new Set(['put_on_hold', 'close']);
@@ -416,8 +421,8 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
       review: a === 'put_on_hold' ? { min: vnDateKey(new Date(now.getTime() + 86_400_000)), hint: t('cases.show.reviewByHint', { days: HOLD_REVIEW_MAX_DAYS }), value: state.values?.action === a && typeof state.values.reviewBy === 'string' ? state.values.reviewBy : undefined, error: state.values?.action === a ? errorTexts(t, state.errors)?.reviewBy : undefined } : undefined,
       reasonLabel: REASON_ACTIONS.has(a) ? t(`cases.show.reasonFor.${a}`) : undefined,
       reasonHint: REASON_ACTIONS.has(a) ? t(reasonToldToApplicant(a, c.stage) ? 'cases.show.reasonTold' : 'cases.show.reasonInternal') : undefined,
-      reasonRequired: true,
-      reasonMax: a === 'put_on_hold' ? HOLD_REASON_MAX : REJECT_REASON_MAX,
+      reasonRequired: REASON_ACTIONS.get(a)?.reasonRequired ?? true,
+      reasonMax: a === 'reject' ? REJECT_REASON_MAX : HOLD_REASON_MAX,
       danger: DANGER_ACTIONS.has(a),
       caution: CAUTION_ACTIONS.has(a),
       href: a === 'request_info' ? `/cases/${id}/request-info` : undefined,

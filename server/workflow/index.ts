@@ -376,6 +376,8 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
   },
   resume: {
     unset: ['resumeStage'],
+    // HR's optional note to the applicant: the history note (their page shows it) and their e-mail.
+    note: ({ payload }) => (typeof payload.reason === 'string' ? payload.reason : undefined),
     // Back to waiting on the applicant: the information request's own date holds.
     dueAt: ({ caseDoc, now, calendar }) => {
       const to = resumeTarget(caseDoc);
@@ -387,12 +389,13 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
       return days === undefined ? undefined : { from: now, workingDays: days };
     },
     // The applicant is told where the case is back and by when, as the on-hold e-mail told them the review date.
-    mail: ({ caseDoc, now, calendar }, _set, locale, dueAt) => {
+    mail: ({ caseDoc, now, calendar, payload }, _set, locale, dueAt) => {
       const t = translator(locale);
       const to = resumeTarget(caseDoc);
       // Whose date it is: the applicant's answer (a request, the offer), else the HR office's own target.
       const dueKey = to === 'awaiting_applicant' ? 'workflow.resumed.dueApplicant' : to === 'offer' ? 'workflow.resumed.dueOffer' : 'workflow.resumed.dueHr';
       return {
+        ...(typeof payload.reason === 'string' ? { reason: payload.reason } : {}),
         stageLine: t('workflow.resumed.back', { stage: t(`workflow.stages.${to}`) }),
         dueLine: dueAt ? t(dueKey, { date: formatDay(dueAt, locale), left: deadlineLeft(t, calendar, now, dueAt).text }) : '',
       };
@@ -411,7 +414,7 @@ function resumeTarget(c: CaseDoc): Stage {
 // ---------------------------------------------------------------------------------------------
 
 /** A reason names its decision: the case page shows a box for each (reject, put on hold). */
-const REASON_MAX: Partial<Record<Action, number>> = { reject: REJECT_REASON_MAX, put_on_hold: HOLD_REASON_MAX, answered_outside: HOLD_REASON_MAX, decline_offer: DECLINE_REASON_MAX, record_decline: DECLINE_REASON_MAX };
+const REASON_MAX: Partial<Record<Action, number>> = { reject: REJECT_REASON_MAX, put_on_hold: HOLD_REASON_MAX, answered_outside: HOLD_REASON_MAX, decline_offer: DECLINE_REASON_MAX, record_decline: DECLINE_REASON_MAX, resume: HOLD_REASON_MAX };
 
 function fieldErrors(ctx: Context, action: Action, issues: z.core.$ZodIssue[]): FieldErrors {
   const t = tOf(ctx);

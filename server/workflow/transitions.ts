@@ -179,7 +179,8 @@ const dateInput = z.preprocess(
 
 // The applicant's reason for declining, optional: a box with nothing that shows (blank, zero-width
 // spaces) is no reason, not an error; direction overrides and control characters are refused, as elsewhere.
-const declineReason = z.preprocess((v) => (typeof v === 'string' && !hasVisibleText()(v) ? undefined : v), z.string({ error: 'invalid' }).trim().max(DECLINE_REASON_MAX, 'tooLong').refine(withoutHiddenCharacters, HIDDEN).optional());
+const optionalReason = (max: number) => z.preprocess((v) => (typeof v === 'string' && !hasVisibleText()(v) ? undefined : v), z.string({ error: 'invalid' }).trim().max(max, 'tooLong').refine(withoutHiddenCharacters, HIDDEN).optional());
+const declineReason = optionalReason(DECLINE_REASON_MAX);
 
 /**
  * The papers an information request may give an upload place to: every document type but the signed
@@ -200,6 +201,9 @@ export const PAYLOADS = {
   // Every decision has a reason: the applicant is told why their case waits (the e-mail and their page).
   // ...and the day HR will look at it again: the on-hold stage's deadline (the queue shows it, and its passing).
   put_on_hold: z.object({ reason: requiredText(HOLD_REASON_MAX), reviewBy: dateInput }),
+  // Resuming needs no reason (the hold's reason said why it waited); HR may add a note for the
+  // applicant, shown in their e-mail and on their page. Blank is no note, as a decline's reason.
+  resume: z.object({ reason: optionalReason(HOLD_REASON_MAX) }),
   // A later answer date for an open request (server/cases/request-info.ts: not a change of stage), and why.
   extend_info: z.object({ dueAt: dateInput, reason: requiredText(HOLD_REASON_MAX) }),
   // The applicant answered outside the portal (e-mail, post, in person): HR says how, in its own words.
@@ -322,7 +326,7 @@ export const TRANSITIONS: readonly Transition[] = [
   { action: 'mark_arrived', from: ['onboarding'], to: 'arrived', roles: HR, template: 'arrived', guard: entryProceduresGranted, deadline: { workingDays: STAGE_DEADLINES.arrived! }, payload: PAYLOADS.mark_arrived },
   { action: 'close', from: ['arrived'], to: 'closed', roles: HR, template: 'closed', guard: proceduresSettled, confirm: true },
   { action: 'put_on_hold', from: OPEN_STAGES.filter((s) => s !== 'draft' && s !== 'on_hold'), to: 'on_hold', roles: HR, template: 'on_hold', payload: PAYLOADS.put_on_hold, confirm: true },
-  { action: 'resume', from: ['on_hold'], to: 'resume', roles: HR, template: 'resumed' },
+  { action: 'resume', from: ['on_hold'], to: 'resume', roles: HR, template: 'resumed', payload: PAYLOADS.resume },
   { action: 'withdraw', from: OPEN_STAGES, to: 'withdrawn', roles: APPLICANT, template: 'withdrawn' },
 ];
 

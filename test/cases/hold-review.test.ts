@@ -198,4 +198,49 @@ describe('cases: a hold has a review date', function () {
     expect(mail.text).to.include('Vui lòng trả lời yêu cầu bổ sung thông tin trước ngày 10/3/2027 (còn 7 ngày làm việc).');
     expect(mail.text).not.to.include('Mar');
   });
+
+  it('resume takes an optional note to the applicant: shown in their e-mail when given (vi, "Ông/Bà"), absent without (en); too long is refused with it kept', async () => {
+    clock = vn('2027-03-01');
+    const resumeUrl = (c: CaseDoc) => `/cases/${c._id}/actions/resume`;
+    const a = await signedIn(t, hr);
+
+    // Without a note (a blank box): the e-mail as before, no note line.
+    const en = await createUser({ role: 'applicant', locale: 'en', name: 'No Note' });
+    const c1 = await createCase({ applicant: en, call, stage: 'on_hold', resumeStage: 'screening', assignee: hr._id, stageDueAt: vn('2027-03-05') });
+    const p1 = await page(a, `/cases/${c1._id}`);
+    expect(words(p1.text)).to.include('Note to the applicant (optional)');
+    expect((await post(a, p1.text, resumeUrl(c1), { version: versionIn(p1.text, resumeUrl(c1)), reason: '  ' })).status).to.equal(303);
+    expect((await Case.findById(c1._id).lean())!.history.at(-1)!.note).to.equal(undefined);
+    await deliver(t, c1._id);
+    const plain = await t.smtp.waitForTo(en.email, /Your application continues/);
+    expect(plain.text).not.to.include('A note from HR');
+    expect(plain.html).not.to.include('data-note');
+
+    // Too long: refused in the officer's language, the note kept as typed, nothing changes.
+    const vi = await createUser({ role: 'applicant', locale: 'vi', name: 'Có Ghi Chú' });
+    const c2 = await createCase({ applicant: vi, call, stage: 'on_hold', resumeStage: 'screening', assignee: hr._id, stageDueAt: vn('2027-03-05') });
+    const p2 = await page(a, `/cases/${c2._id}`);
+    const before = await snapshot(c2);
+    const long = 'x'.repeat(2001);
+    const bad = await post(a, p2.text, resumeUrl(c2), { version: versionIn(p2.text, resumeUrl(c2)), reason: long });
+    expect(bad.status).to.equal(422);
+    expect(words(bad.text)).to.include('The note to the applicant is too long (at most 2000 characters).');
+    expect(bad.text).to.include(`>${long}</textarea>`);
+    expect(await snapshot(c2)).to.deep.equal(before);
+
+    // With a note: the history keeps it, the Vietnamese e-mail shows it (escaped in HTML).
+    const note = 'Kinh phí đã được phê duyệt <b>lại</b>.';
+    expect((await post(a, p2.text, resumeUrl(c2), { version: versionIn(p2.text, resumeUrl(c2)), reason: note })).status).to.equal(303);
+    const after = (await Case.findById(c2._id).lean())!;
+    expect(after.stage).to.equal('screening');
+    expect(after.history.at(-1)!.note).to.equal(note);
+    await deliver(t, c2._id);
+    const mail = await t.smtp.waitForTo(vi.email, /Hồ sơ của Ông\/Bà được tiếp tục/);
+    expect(mail.text).to.include(`Ghi chú của bộ phận nhân sự gửi Ông/Bà: ${note}`);
+    expect(mail.html).to.include('Kinh phí đã được phê duyệt &lt;b&gt;lại&lt;/b&gt;.');
+    expect(mail.html).not.to.include('<b>lại</b>');
+    // Their page shows it too (the resumed event's note, as a hold's reason).
+    const own = await page(await signedIn(t, vi), `/applications/${c2._id}`);
+    expect(own.text).to.include('Kinh phí đã được phê duyệt &lt;b&gt;lại&lt;/b&gt;.');
+  });
 });
