@@ -114,6 +114,12 @@ const decisionReason = z.object({
     .refine(withoutHiddenCharacters, 'errors.hiddenCharacters'),
 });
 
+/** The same words, whatever line endings the browser sent (a textarea's CRLF, a hidden field's LF) and the spaces around them. */
+function sameWords(a: string, b: string): boolean {
+  const words = (s: string) => s.replace(/\r\n?/g, '\n').trim();
+  return words(a) === words(b);
+}
+
 /** What a rejected candidate is told (the confirmation page's field, prefilled), required. */
 const toldReasonBody = z.object({
   toldReason: z
@@ -281,14 +287,16 @@ export function shortlistsRoutes(app: AppContext): Router {
    * guard) and the candidate's e-mail as it will be sent; a rejection's told reason editable beside
    * it (422 with what to fix when it is missing or too long: the e-mail then shows the default).
    */
-  async function showConfirmation(req: Request, res: Response, d: DecisionRequest, reason: string, told: string | undefined): Promise<void> {
+  async function showConfirmation(req: Request, res: Response, d: DecisionRequest, reason: string, told: string | undefined, changed = false): Promise<void> {
     const { ctx, call, view } = d;
     const action = d.action!;
     const toldChecked = told === undefined ? undefined : toldReasonBody.safeParse({ toldReason: told });
     const toldError = toldChecked && !toldChecked.success ? fieldErrors(toldChecked.error).toldReason : undefined;
     let preview: StepPreview;
+    // The words the preview shows (the form carries them back: the confirm step takes only those).
+    let toldReason: string | undefined;
     try {
-      const toldReason = toldChecked ? (toldChecked.success ? toldChecked.data.toldReason : await toldReasonDefault(view.caseDoc)) : undefined;
+      toldReason = toldChecked ? (toldChecked.success ? toldChecked.data.toldReason : await toldReasonDefault(view.caseDoc)) : undefined;
       preview = await previewDecision({ app, ctx, call, caseId: view.caseDoc._id, action, version: d.version, reason, toldReason });
     } catch (err) {
       if (err instanceof ValidationError) {
@@ -302,7 +310,8 @@ export function shortlistsRoutes(app: AppContext): Router {
       }
       throw err;
     }
-    res.status(toldError ? 422 : 200).render('shortlists/confirm', confirmDecisionPage({ ctx, call, caseDoc: view.caseDoc, action, reason, preview, told: told === undefined ? undefined : { value: told, error: toldError } }));
+    const status = toldError ? 422 : changed ? 409 : 200;
+    res.status(status).render('shortlists/confirm', confirmDecisionPage({ ctx, call, caseDoc: view.caseDoc, action, reason, preview, told: told === undefined ? undefined : { value: told, error: toldError, previewed: toldReason ?? '', changed } }));
   }
 
   /** Step 2: the confirmed decision is taken (once: a second click lands on the same result). */
@@ -321,6 +330,13 @@ export function shortlistsRoutes(app: AppContext): Router {
         // The confirmation page again, the words as typed and what to fix beside them.
         if (!told.success) {
           await showConfirmation(req, res, d, reason.data.reason, d.typed.toldReason ?? '');
+          return;
+        }
+        // Only the words the leader saw in the e-mail preview are sent: edited after it was drawn
+        // (no script on the page to redraw it as they typed), the page again with the preview redrawn.
+        const previewed = (req.body as Record<string, unknown>).previewedToldReason;
+        if (typeof previewed !== 'string' || !sameWords(previewed, told.data.toldReason)) {
+          await showConfirmation(req, res, d, reason.data.reason, told.data.toldReason, true);
           return;
         }
         toldReason = told.data.toldReason;

@@ -215,14 +215,21 @@ export function panelPage({ ctx, panel, errors, values }: { ctx: Context; panel:
 }
 
 /** The confirmation step: what the candidate will be told (the rendered e-mail) and what stays internal. */
-export function confirmDecisionPage({ ctx, call, caseDoc, action, reason, preview, told }: { ctx: Context; call: CallDoc; caseDoc: CaseDoc; action: Decision; reason: string; preview: StepPreview; told?: { value: string; error?: string } }) {
+/** The preview's text around the told words, so the page's script can redraw just them (none when they are not in it). */
+function previewParts(text: string, told: string): { before: string; told: string; after: string } | undefined {
+  const at = told ? text.indexOf(told) : -1;
+  return at < 0 ? undefined : { before: text.slice(0, at), told, after: text.slice(at + told.length) };
+}
+
+export function confirmDecisionPage({ ctx, call, caseDoc, action, reason, preview, told }: { ctx: Context; call: CallDoc; caseDoc: CaseDoc; action: Decision; reason: string; preview: StepPreview; told?: { value: string; error?: string; previewed?: string; changed?: boolean } }) {
   const t = tOfCtx(ctx);
   const c = caseDoc.toObject();
   const language = preview.email ? t(`shortlists.decide.languages.${preview.email.locale}`) : '';
   return {
     // A rejection: what the candidate is told, editable (in their language: the e-mail's).
-    told: told ? { value: told.value, error: told.error ? t(told.error, { max: TOLD_REASON_MAX }) : undefined, errors: told.error ? { toldReason: t(told.error, { max: TOLD_REASON_MAX }) } : undefined, hint: t('shortlists.decide.told.hint', { language }), max: TOLD_REASON_MAX } : undefined,
-    scripts: told?.error ? ['/static/js/form-errors.js'] : [],
+    told: told ? { previewed: told.previewed ?? '', changed: told.changed ? t('shortlists.decide.told.changed') : undefined, value: told.value, error: told.error ? t(told.error, { max: TOLD_REASON_MAX }) : undefined, errors: told.error ? { toldReason: t(told.error, { max: TOLD_REASON_MAX }) } : undefined, hint: t('shortlists.decide.told.hint', { language }), max: TOLD_REASON_MAX } : undefined,
+    // The preview's told words follow the field as the leader types (public/js/told-preview.js).
+    scripts: [...(told?.error ? ['/static/js/form-errors.js'] : []), ...(told ? ['/static/js/told-preview.js'] : [])],
     title: t('shortlists.decide.confirmTitle', { decision: t(`shortlists.decide.actions.${action}`) }),
     callId: String(call._id),
     caseId: String(c._id),
@@ -233,7 +240,7 @@ export function confirmDecisionPage({ ctx, call, caseDoc, action, reason, previe
     danger: action === 'reject',
     reason,
     version: c.version,
-    preview: preview.email ? { ...preview.email, language } : undefined,
+    preview: preview.email ? { ...preview.email, language, parts: told?.previewed ? previewParts(preview.email.text, told.previewed) : undefined } : undefined,
     toStage: t(`workflow.stages.${preview.to}`),
     styles: ['/static/css/leaders.css'],
   };

@@ -106,7 +106,8 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
     const page = await review(leader, kase._id, { action: 'reject', version: String(kase.version), reason });
     expect(page.status).to.equal(200);
     const subject = decodeHtml(/id="preview-subject">([^<]*)</.exec(page.text)![1]!);
-    const text = decodeHtml(/id="preview-text" lang="vi">([\s\S]*?)<\/pre>/.exec(page.text)![1]!);
+    // The pre's text (a rejection's told words sit in a span the page's script redraws).
+    const text = decodeHtml(/id="preview-text" lang="vi">([\s\S]*?)<\/pre>/.exec(page.text)![1]!.replace(/<\/?span[^>]*>/g, ''));
     expect(subject).to.include('Kết quả xét hồ sơ');
     expect(text).to.include(kase.reference);
     expect(text).not.to.include(reason);
@@ -152,7 +153,7 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
     expect(field).to.include('Hội đồng tuyển chọn đã xem xét kỹ hồ sơ của Ông/Bà');
     expect(page.text).to.include('What the candidate will be told');
     expect(page.text).to.include('in Vietnamese (the candidate&#x27;s language)');
-    const preview = (html: string) => decodeHtml(/id="preview-text" lang="vi">([\s\S]*?)<\/pre>/.exec(html)![1]!);
+    const preview = (html: string) => decodeHtml(/id="preview-text" lang="vi">([\s\S]*?)<\/pre>/.exec(html)![1]!.replace(/<\/?span[^>]*>/g, ''));
     expect(preview(page.text)).to.include(field);
     expect(preview(page.text)).not.to.include(reason);
     // Edited, and shown in the e-mail before it is sent.
@@ -187,6 +188,47 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
     const ownPage = decodeHtml((await own.get(`/applications/${kase._id}`).set('Accept', 'text/html')).text);
     expect(ownPage).to.include(told);
     expect(ownPage).not.to.include('weakest publication');
+  });
+
+  it('sends only the words the e-mail preview showed: edited without redrawing it, the confirm is refused (409) with the preview redrawn; confirmed again, those words go', async () => {
+    const { applicant, kase } = await applicantCase(w.call, 'evaluation');
+    await score(kase, w.member);
+    const reason = 'Internal: the panel preferred a closer research profile.';
+    const page = await review(leader, kase._id, { action: 'reject', version: String(kase.version), reason });
+    expect(page.status).to.equal(200);
+    const preview = (html: string) => decodeHtml(/id="preview-text" lang="en">([\s\S]*?)<\/pre>/.exec(html)![1]!.replace(/<\/?span[^>]*>/g, ''));
+    // The told words sit in their own span, for the page's script to redraw as they are typed.
+    expect(page.text).to.match(/<span id="preview-told">The selection panel has carefully compared your application/);
+    expect(page.text).to.include('<script src="/static/js/told-preview.js" defer></script>');
+    const hidden = (html: string) => decodeHtml(/<input type="hidden" name="previewedToldReason" value="([^"]*)">/.exec(html)![1]!);
+    expect(hidden(page.text)).to.include('The selection panel has carefully compared your application');
+
+    // The leader edits the words and confirms without "Show it in the e-mail" (no script ran).
+    const edited = 'Thank you for your application. The panel chose a candidate whose work is closer to the project\'s topic.';
+    const form = { _csrf: csrfFrom(page.text), action: 'reject', version: String(kase.version), reason, previewedToldReason: hidden(page.text) };
+    const refused = await leader.post(`${caseUrl(kase._id)}/decision/confirm`).type('form').set('Accept', 'text/html').send({ ...form, toldReason: `${edited}\r\n` });
+    expect(refused.status).to.equal(409);
+    expect(decodeHtml(refused.text)).to.include('The words for the candidate changed after the e-mail was shown. The e-mail now shows them: read it, then confirm again.');
+    expect(preview(refused.text)).to.include(edited);
+    expect(preview(refused.text)).not.to.include('The selection panel has carefully compared');
+    expect(hidden(refused.text)).to.equal(edited);
+    // A hand-made confirm without what was previewed is refused the same way.
+    const { previewedToldReason: _unused, ...bare } = form;
+    expect((await leader.post(`${caseUrl(kase._id)}/decision/confirm`).type('form').set('Accept', 'text/html').send({ ...bare, toldReason: edited })).status).to.equal(409);
+    let c = (await Case.findById(kase._id).lean())!;
+    expect(c.stage).to.equal('evaluation');
+    expect(c.outbox ?? []).to.have.length(0);
+    expect(await AuditEvent.countDocuments({ targetId: String(kase._id), action: 'case.decision' })).to.equal(0);
+
+    // Confirmed from the redrawn page: the words it showed are stored and sent, as previewed.
+    const res = await confirm(leader, refused.text, kase._id);
+    expect(res.status).to.equal(303);
+    c = (await Case.findById(kase._id).lean())!;
+    expect(c.stage).to.equal('rejected');
+    expect(c.decision).to.include({ toldReason: edited });
+    await dispatchOnce(t.ctx, { owner: 'leaders-test', caseIds: [kase._id] });
+    const mail = await t.smtp.waitForTo(applicant.email, /\]/);
+    expect(mail.text!.trim()).to.equal(preview(refused.text).trim());
   });
 
   it('prefills an English candidate\'s words in English, and refuses a rejection without them (422 on the confirmation page, nothing done)', async () => {
