@@ -2,6 +2,7 @@
 // shortlist, compares two candidates side by side, scores one and approves the offer; the
 // applicant receives the offer e-mail (outbox dispatch + in-process SMTP); a screenshot of the
 // dashboard with its charts is saved under test-results/.
+// A rejection's confirmation page redraws the e-mail preview as the words for the candidate are typed.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -153,5 +154,45 @@ describe('leaders in the browser: shortlist, compare, approve an offer, dashboar
     expect(await page.evaluate('document.documentElement.scrollWidth')).to.equal(375);
     await page.locator('#recent-decisions').screenshot({ path: path.join(screenshotsDir, 'leaders-dashboard-decisions-375.png') });
     expect(errors, errors.join('\n')).to.deep.equal([]);
+  });
+
+  it('a rejection: the e-mail preview follows the words for the candidate as they are typed, and those words are sent', async () => {
+    const { applicant, kase } = await applicantCase(w.call, 'evaluation', { profile: { fullName: 'Phạm Minh Đức', countryOfResidence: 'VN', nationality: 'VN', highestDegree: 'phd', field: 'Chemistry' } });
+    await submitEvaluation({ ctx: systemContext({ now: new Date(), actor: w.member }), caseId: String(kase._id), callId: String(w.call._id), input: { scores: { research: 2, fit: 2 }, recommendation: 'no', comment: '' } });
+    const errors: string[] = [];
+    const page = await browser.page({ locale: 'en-GB' });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    await page.goto(`${t.baseUrl}/signin`);
+    await page.fill('input[name="email"]', w.leader.email);
+    await page.fill('input[name="password"]', TEST_PASSWORD);
+    await click(page, 'form[action="/signin"] button[type="submit"]');
+    if (page.url().includes('/signin/second-factor')) {
+      await page.fill('input[name="code"]', await freshTotpCode((await User.findById(w.leader._id).lean())!));
+      await click(page, 'form[action="/signin/second-factor"] button[type="submit"]');
+    }
+    await page.goto(`${t.baseUrl}/shortlists/${w.call._id}/cases/${kase._id}`);
+    await page.check('form.decision-form input[name="action"][value="reject"]');
+    await page.fill('#f-reason', 'Internal: the weakest research record among the candidates.');
+    await click(page, 'form.decision-form button[type="submit"]');
+    expect(await page.textContent('#preview-told')).to.include('The selection panel has carefully compared your application');
+
+    // Typed, not "Show it in the e-mail": the preview shows the new words at once.
+    const edited = 'Thank you for applying. The panel chose a candidate whose work is closer to the project.';
+    await page.fill('#confirm-form textarea[name="toldReason"]', edited);
+    expect(await page.textContent('#preview-told')).to.equal(edited);
+    const told = (await page.textContent('#preview-text'))!;
+    expect(told).not.to.include('carefully compared');
+    await click(page, '#confirm-decision');
+    expect(page.url()).to.match(new RegExp(`/shortlists/${w.call._id}$`));
+    const c = (await Case.findById(kase._id).lean())!;
+    expect(c.stage).to.equal('rejected');
+    expect(c.decision?.toldReason).to.equal(edited);
+    await dispatchOnce(t.ctx, { owner: 'leaders-browser', caseIds: [kase._id] });
+    const mail = await t.smtp.waitForTo(applicant.email, new RegExp(kase.reference));
+    expect(mail.text!.trim()).to.equal(told.trim());
+    expect(errors).to.deep.equal([]);
   });
 });
