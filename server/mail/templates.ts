@@ -150,6 +150,7 @@ const SAMPLES: Record<string, unknown> = {
   oldInstituteName: 'Institute of Physics',
   changedByName: 'Trần Văn Minh',
   decidedByName: 'Trần Văn Minh',
+  recordedBy: 'Trần Văn Minh',
   contactName: 'Trần Văn Minh',
   contactEmail: 'admin@talent.example',
   reason: 'The position has been filled.',
