@@ -34,15 +34,16 @@ export function homeRoutes(_app: AppContext): Router {
 
   router.get('/', async (req, res) => {
     const t = tOf(req.ctx);
-    const answers = (await answersToCheck({ ctx: req.ctx })).map((a) => ({
+    const actor = req.ctx.actor as UserDoc | undefined;
+    // The page's three reads at once: answers waiting, mentions, and (staff) the day's work;
+    // applicants and visitors get the landing page.
+    const [answered, mentioned, work] = await Promise.all([answersToCheck({ ctx: req.ctx }), mentionsOfActor({ ctx: req.ctx }), actor && isStaff(actor) ? staffWork(req.ctx, actor) : undefined]);
+    const answers = answered.map((a) => ({
       ...a,
       text: t('home.answered.item', { kind: t(`procedures.kinds.${a.kind}`), when: formatDateTime(a.repliedAt, req.ctx.locale) }),
       link: `/cases/${a.caseId}/procedures/${a.kind}#asks`,
     }));
-    const mentions = presentHomeMentions(req.ctx, await mentionsOfActor({ ctx: req.ctx }));
-    const actor = req.ctx.actor as UserDoc | undefined;
-    // Staff get their day's work; applicants and visitors the landing page.
-    const work = actor && isStaff(actor) ? await staffWork(req.ctx, actor) : undefined;
+    const mentions = presentHomeMentions(req.ctx, mentioned);
     res.render('home/index', { title: t('common.appName'), mentions, answers, work });
   });
 

@@ -58,5 +58,7 @@ export interface DecisionCount {
  */
 export async function leaderDecisions(user: UserDoc): Promise<DecisionCount[]> {
   if (user.role !== 'leader' || !user.institute) return [];
-  return Promise.all(DECISION_STAGES.map(async (stage) => ({ stage, n: await Case.countDocuments({ institute: user.institute, stage }) })));
+  // Kept like the officer's counts (per institute: every leader of it sees the same figures).
+  return keptDecisions.get(String(user.institute), () => Promise.all(DECISION_STAGES.map(async (stage) => ({ stage, n: await Case.countDocuments({ institute: user.institute, stage }) }))));
 }
+const keptDecisions = new KeptReads<DecisionCount[]>(5_000, { forgetOn: onCaseWrite });
