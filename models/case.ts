@@ -113,8 +113,9 @@ const extensionEventSchema = new Schema(
 );
 
 /**
- * HR moved the planned start of work (server/cases/planned-start.ts): the days, and the onboarding
- * stage's deadline as it was and became when the case was in onboarding (it follows the start).
+ * The planned start of work moved (server/cases/planned-start-moves.ts): by HR (server/cases/planned-start.ts),
+ * with the onboarding stage's deadline as it was and became when the case was in onboarding (it
+ * follows the start); or to the day of the offer the applicant accepted (`source: 'offer'`).
  */
 const plannedStartEventSchema = new Schema(
   {
@@ -122,6 +123,8 @@ const plannedStartEventSchema = new Schema(
     to: { type: Date, required: true },
     dueFrom: { type: Date },
     dueTo: { type: Date },
+    /** Absent for HR's change (all earlier events are HR's). */
+    source: { type: String, enum: ['offer'] },
   },
   { _id: false },
 );

@@ -3,8 +3,9 @@
 // expert writes that they start a month later, and HR records it. In onboarding the stage's deadline
 // follows it as it did at the acceptance (server/workflow onboardingDue), counted from the same start,
 // not from today. One update checked against the version the officer saw, with the history event;
-// then the audit event and the arrival forecast. No e-mail: the onboarding deadline is HR's, and the
-// applicant is the one who told HR the new day.
+// then the audit event and the arrival forecast (both as an accepted offer's day records them:
+// ./planned-start-moves.ts). No e-mail: the onboarding deadline is HR's, and the applicant is the one
+// who told HR the new day.
 import { z } from 'zod';
 import { actorOf, tOf, type Context } from '../context.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
@@ -19,7 +20,7 @@ import { HOLD_REASON_MAX } from '../workflow/transitions.ts';
 import { calendarDayProblem } from '../support/calendar-day.ts';
 import { hasVisibleText, withoutHiddenCharacters } from '../support/hidden-characters.ts';
 import { ValidationError, type FieldErrors } from '../errors.ts';
-import { recordAudit } from '../audit/index.ts';
+import { auditPlannedStart, plannedStartEvent } from './planned-start-moves.ts';
 import { refreshForecast } from '../planner/service.ts';
 import { caseConflict } from './conflict.ts';
 
@@ -122,9 +123,10 @@ export async function changePlannedStart({ ctx, caseDoc, version, form }: { ctx:
     set.overdueProcedures = (caseDoc.overdueProcedures ?? []).filter((k) => !movedKinds.has(k) || isSupportOverdue(targets.tracks.find((t) => t.kind === k) ?? { kind: k as SupportKind, status: 'not_needed' }, now));
   }
   if (due || targets.moved.length) set.nextDueAt = nextDueAt({ stage: caseDoc.stage, stageDueAt: due?.at ?? caseDoc.stageDueAt ?? null, supportTracks: targets.tracks as never });
-  const moved = due && caseDoc.stageDueAt?.getTime() !== due.at.getTime() ? { ...(caseDoc.stageDueAt ? { dueFrom: caseDoc.stageDueAt } : {}), dueTo: due.at } : {};
+  const move = { ...(previous ? { from: previous } : {}), to: day };
+  const dueMoved = due && caseDoc.stageDueAt?.getTime() !== due.at.getTime() ? { ...(caseDoc.stageDueAt ? { from: caseDoc.stageDueAt } : {}), to: due.at } : undefined;
   const history = [
-    { at: now, actor: actor._id, actorRole: actor.role, action: 'plan_start', note: reason.data, plannedStart: { ...(previous ? { from: previous } : {}), to: day, ...moved } },
+    plannedStartEvent({ at: now, actor, move, due: dueMoved, note: reason.data }),
     ...targets.moved.map((m) => {
       const status = targets.tracks.find((t) => t.kind === m.kind)!.status;
       return { at: now, actor: actor._id, actorRole: actor.role, action: 'support_update', procedure: { kind: m.kind, from: status, to: status, targetFrom: m.from, targetTo: m.to, startMovedTo: day, applicantVisible: true } };
@@ -136,12 +138,13 @@ export async function changePlannedStart({ ctx, caseDoc, version, form }: { ctx:
     { returnDocument: 'after' },
   );
   if (!updated) throw await caseConflict({ ctx, caseId: caseDoc._id });
-  await recordAudit(ctx, {
+  await auditPlannedStart(ctx, {
     at: now,
-    action: 'case.planned_start_changed',
-    targetType: 'case',
-    targetId: String(caseDoc._id),
-    summary: { from: previous ? vnDateKey(previous) : null, to: vnDateKey(day), ...(due ? { stageDueAt: due.at.toISOString() } : {}), ...(targets.moved.length ? { targets: targets.moved.map((m) => ({ kind: m.kind, from: vnDateKey(m.from), to: vnDateKey(m.to) })) } : {}), version: updated.version, reference: caseDoc.reference },
+    caseDoc,
+    move,
+    version: updated.version,
+    source: 'hr',
+    extra: { ...(due ? { stageDueAt: due.at.toISOString() } : {}), ...(targets.moved.length ? { targets: targets.moved.map((m) => ({ kind: m.kind, from: vnDateKey(m.from), to: vnDateKey(m.to) })) } : {}) },
   });
   // The forecast of the arrival reads the planned start (best effort: it never fails the change).
   await refreshForecast({ caseId: updated._id, now });

@@ -175,6 +175,10 @@ const SAMPLES: Record<string, unknown> = {
   waits: '',
   // An offer made with its terms and letter attached (offer_made): the answer-by date shows.
   termsPending: false,
+  // An accepted offer whose day replaced the applicant's planned start (offer_accepted).
+  plannedStart: new Date('2027-04-01T00:00:00Z'),
+  plannedStartWas: new Date('2027-03-01T00:00:00Z'),
+  startFromOffer: true,
 };
 
 /** Sample data with every variable present, used to check an edit (and to preview without a case). */

@@ -37,6 +37,7 @@ import { countedLodgingDue, waitingFor } from '../procedures/rules.ts';
 import { hrContactFor, sendToLine, type HrContact } from '../institutes/contact.ts';
 import { lateAnswer, lateAnswerText, type LateAnswer } from '../applications/late-answer.ts';
 import { signedOfferAsked } from '../documents/index.ts';
+import { auditPlannedStart, offerStartMove, plannedStartEvent, type StartMove } from '../cases/planned-start-moves.ts';
 
 export { ACTIONS, DECLINE_REASON_MAX, TRANSITIONS, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, isAction, isConfirmedAction, needsConfirmation, offerReady, WORKFLOW_TEMPLATES } from './transitions.ts';
 export type { Action, Transition, Guard, GuardFailures } from './transitions.ts';
@@ -113,6 +114,8 @@ interface StepFacts {
   contact?: HrContact;
   /** The call asks for the signed offer and none is accepted yet, read only for a rule that asks for it (`signedOffer`). */
   signedOfferAsked?: boolean;
+  /** The planned start the step moves to the offer's day, read only for a rule that does (`offerStart`). */
+  startMove?: StartMove;
 }
 
 interface ActionRule {
@@ -132,7 +135,12 @@ interface ActionRule {
   contact?: true;
   /** Its e-mail asks for the signed offer when the call wants it and it is not in: read into the facts. */
   signedOffer?: true;
+  /** The offer's day becomes the planned start (server/cases/planned-start-moves.ts offerStartMove): read into the facts. */
+  offerStart?: true;
 }
+
+/** The planned start of work the step works with: the one it moves to, else the case's. */
+const plannedStartOf = (f: StepFacts): Date | undefined => f.startMove?.to ?? f.caseDoc.profile?.plannedArrival ?? undefined;
 
 /**
  * The new stage's deadline as the working days left, counted now in the recipient's language: the
@@ -141,7 +149,7 @@ interface ActionRule {
  */
 const stageDueLeft: ActionRule['mail'] = ({ now, calendar }, _set, locale, dueAt) => (dueAt ? { dueLeft: deadlineLeft(translator(locale), calendar, now, dueAt).text } : {});
 
-function supportTracksFor(c: CaseDoc, now: Date, calendar: Calendar) {
+function supportTracksFor(c: CaseDoc, now: Date, calendar: Calendar, plannedStart: Date | undefined) {
   const wanted: Record<SupportKind, boolean> = {
     work_permit: !!c.supportRequested?.workPermit,
     visa: !!c.supportRequested?.visa,
@@ -156,7 +164,7 @@ function supportTracksFor(c: CaseDoc, now: Date, calendar: Calendar) {
   // clock until that one is granted (server/procedures/rules.ts, waitingFor).
   return tracks.map(({ kind, status }) =>
     status === 'requested'
-      ? { kind, status, ...(waitingFor(kind, tracks).length ? {} : countedLodgingDue(kind, calendar, now, SUPPORT_TRACK_DEADLINES[kind], c.profile?.plannedArrival)), updatedAt: now }
+      ? { kind, status, ...(waitingFor(kind, tracks).length ? {} : countedLodgingDue(kind, calendar, now, SUPPORT_TRACK_DEADLINES[kind], plannedStart)), updatedAt: now }
       : { kind, status, updatedAt: now },
   );
 }
@@ -187,24 +195,36 @@ export function onboardingDue(c: Pick<CaseDoc, 'profile'>, now: Date, calendar: 
   return start.getTime() > countedDeadline(calendar, count).getTime() ? start : count;
 }
 
-/** The offer accepted: the support procedures the applicant asked for start. */
+/**
+ * The offer accepted: the support procedures the applicant asked for start. The offer's day, when it
+ * names one other than the case's, becomes the planned start (what was accepted is the plan), in the
+ * same update and recorded as HR's move of it is (server/cases/planned-start-moves.ts): the onboarding
+ * deadline, the procedures' targets and windows, the e-mail and the forecast all read that day.
+ */
 const ACCEPTANCE: ActionRule = {
   // The applicant is asked to sign the offer letter and upload it, when the call's checklist wants it back.
   signedOffer: true,
-  set: ({ caseDoc, now, calendar }) => ({ supportTracks: supportTracksFor(caseDoc, now, calendar) }),
-  dueAt: ({ caseDoc, now, calendar }) => onboardingDue(caseDoc, now, calendar),
+  offerStart: true,
+  set: (f) => ({ supportTracks: supportTracksFor(f.caseDoc, f.now, f.calendar, plannedStartOf(f)), ...(f.startMove ? { 'profile.plannedArrival': f.startMove.to } : {}) }),
+  dueAt: (f) => onboardingDue({ profile: { plannedArrival: plannedStartOf(f) } as CaseDoc['profile'] }, f.now, f.calendar),
   // A procedure that waits for another has no deadline yet: it says what it waits for, as the pages do.
   // A date is said for what it is ("We aim to file by"), with the legal filing window as two dates
   // where the law sets one (the work permit: its first day is when filing becomes allowed, not a deadline).
+  // The planned start is said as it now stands, and, when the offer's day replaced theirs, the day they had given.
   mail: (f, set, locale) => {
-    const { caseDoc, now, calendar } = f;
+    const { now, calendar } = f;
     const tracks = set.supportTracks as Array<{ kind: SupportKind; status: string }>;
     const t = translator(locale);
+    const start = plannedStartOf(f);
     const words = (kind: SupportKind) => {
-      const win = windowView(t, locale, calendar, now, kind, caseDoc.profile?.plannedArrival, true);
+      const win = windowView(t, locale, calendar, now, kind, start, true);
       return { dueLabel: t(`procedures.due.${dueMeaning(kind, 'requested')}`), ...(win ? { window: t('procedures.window.email', { between: win.text, left: win.left }) } : {}) };
     };
-    return { signedOfferAsked: f.signedOfferAsked === true, supportTracks: tracks.filter((s) => s.status === 'requested').map((s) => ({ ...s, ...words(s.kind), ...((w) => (w ? { waits: w } : {}))(waitingText(t, s.kind, tracks)) })) };
+    return {
+      ...(start ? { plannedStart: start, startFromOffer: !!f.startMove, ...(f.startMove?.from ? { plannedStartWas: f.startMove.from } : {}) } : {}),
+      signedOfferAsked: f.signedOfferAsked === true,
+      supportTracks: tracks.filter((s) => s.status === 'requested').map((s) => ({ ...s, ...words(s.kind), ...((w) => (w ? { waits: w } : {}))(waitingText(t, s.kind, tracks)) })),
+    };
   },
 };
 
@@ -513,6 +533,8 @@ interface Step {
   note?: string;
   event: Record<string, unknown>;
   mail: (locale: Locale) => Record<string, unknown>;
+  /** The planned start the step moves (an acceptance's offer day): its own history and audit events. */
+  startMove?: StartMove;
 }
 
 /** Apply: the new stage, its deadline and the action's own changes (ACTION_RULES). */
@@ -529,6 +551,7 @@ async function apply(ctx: Context, actor: Actor, { caseDoc, row, payload, call }
     calendar: await loadCalendar(),
     ...(rule.contact ? { contact: await hrContactFor(caseDoc.institute) } : {}),
     ...(rule.signedOffer ? { signedOfferAsked: await signedOfferAsked(caseDoc, call, now) } : {}),
+    ...(rule.offerStart ? ((m) => (m ? { startMove: m } : {}))(offerStartMove(caseDoc, now)) : {}),
   };
   const invalid = rule.check?.(facts);
   if (invalid) throw new ValidationError(unmetTexts(ctx, invalid));
@@ -538,7 +561,7 @@ async function apply(ctx: Context, actor: Actor, { caseDoc, row, payload, call }
   const dueCount = due instanceof Date ? undefined : due;
   const dueAt = due instanceof Date ? due : due && countedDeadline(facts.calendar, due);
   const set = rule.set?.(facts) ?? {};
-  return { from, to, dueAt, dueCount, set, unset: [...(rule.unset ?? [])], note: rule.note ? rule.note(facts) : noteOf(payload), event: rule.event?.(facts) ?? {}, mail: (locale) => rule.mail?.(facts, set, locale, dueAt) ?? {} };
+  return { from, to, dueAt, dueCount, set, unset: [...(rule.unset ?? [])], note: rule.note ? rule.note(facts) : noteOf(payload), event: rule.event?.(facts) ?? {}, mail: (locale) => rule.mail?.(facts, set, locale, dueAt) ?? {}, ...(facts.startMove ? { startMove: facts.startMove } : {}) };
 }
 
 /**
@@ -624,9 +647,12 @@ async function record(opts: TransitionOptions, actor: Actor, guarded: Guarded, s
   // The queue's next deadline moves with the stage's (and with the procedures an accepted offer opens).
   set.nextDueAt = nextDueAt({ stage: step.to, stageDueAt: step.dueAt ?? null, supportTracks: (set.supportTracks as DeadlineSource['supportTracks']) ?? caseDoc.supportTracks });
   const history = { at: now, actor: actor._id, actorRole: actor.role, action: row.action, from: step.from, to: step.to, note: step.note, ...step.event };
+  // A move of the planned start goes before the step's own event: the step stays the case's last
+  // event, which a double submit and the conflict page read.
+  const events = [...(step.startMove ? [plannedStartEvent({ at: now, actor, move: step.startMove, source: 'offer' })] : []), history];
   const updated = await Case.findOneAndUpdate(
     { _id: caseDoc._id, stage: step.from, version: caseDoc.version },
-    { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}), $inc: { version: 1 }, $push: { history, ...(outbox.length ? { outbox: { $each: outbox } } : {}) } },
+    { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}), $inc: { version: 1 }, $push: { history: { $each: events }, ...(outbox.length ? { outbox: { $each: outbox } } : {}) } },
     { returnDocument: 'after' },
   );
   if (!updated) throw await caseConflict({ ctx, caseId: caseDoc._id });
@@ -637,6 +663,7 @@ async function record(opts: TransitionOptions, actor: Actor, guarded: Guarded, s
     targetId: String(caseDoc._id),
     summary: { action: row.action, from: step.from, to: step.to, version: updated.version, reference: caseDoc.reference, ...step.event },
   });
+  if (step.startMove) await auditPlannedStart(ctx, { at: now, caseDoc, move: step.startMove, version: updated.version, source: 'offer', extra: step.dueAt ? { stageDueAt: step.dueAt.toISOString() } : {} });
   return updated;
 }
 
