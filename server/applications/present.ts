@@ -20,6 +20,7 @@ import { applicantDecisionReason } from '../cases/applicant-view.ts';
 import { listText } from '../procedures/present.ts';
 import { DECLINE_REASON_MAX, offerReady } from '../workflow/index.ts';
 import type { OfferAnswer } from './offer.ts';
+import { offerStartMove } from '../cases/planned-start-moves.ts';
 import { askedDocument } from './answer.ts';
 import { DATE_RULES } from '../documents/validity.ts';
 import type { DocumentType } from '../../models/constants.ts';
@@ -173,12 +174,21 @@ export function offerConfirmPage(ctx: Context, { caseDoc, call, offerDueAt, offe
     decline,
     offerDueAt,
     offerLeft,
+    // The planned start of work the acceptance leaves: the offer's day when it names another (server/workflow ACCEPTANCE), else theirs.
+    start: decline ? undefined : acceptedStartText(t, caseDoc, ctx.now, ctx.locale),
     // The procedures the acceptance starts: those asked for in the application (family support is not one).
     support: decline ? [] : SUPPORT_FIELDS.filter((f) => f !== 'family' && caseDoc.supportRequested?.[f]).map((f) => t(`applications.support.${f}`)),
     reasonMax: DECLINE_REASON_MAX,
     errors: errorTexts(t, state.errors),
     values: state.values ?? {},
   };
+}
+
+function acceptedStartText(t: TFunction, caseDoc: CaseDoc, now: Date, locale: string): string | undefined {
+  const move = offerStartMove(caseDoc, now);
+  if (move) return move.from ? t('applications.offer.confirm.accept.startMoves', { date: formatDay(move.to, locale), from: formatDay(move.from, locale) }) : t('applications.offer.confirm.accept.startMovesTo', { date: formatDay(move.to, locale) });
+  const planned = caseDoc.profile?.plannedArrival;
+  return planned ? t('applications.offer.confirm.accept.startStays', { date: formatDay(planned, locale) }) : undefined;
 }
 
 function stepNav(t: TFunction, caseDoc: CaseDoc, current: Step) {

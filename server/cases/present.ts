@@ -4,7 +4,8 @@
 // Mongoose getters), translated through tOf(ctx).
 import { vnDateKey } from '../calendar/index.ts';
 import { canChangePlannedStart, PLANNED_START_FIELDS } from './planned-start.ts';
-import { OFFER_LETTER_FIELD, OFFER_TERM_FIELDS, OFFER_TERM_KEYS, OFFER_TERM_MAX, type OfferTermKey, type OfferTermsForm } from './offer-terms.ts';
+import { startSource } from './planned-start-moves.ts';
+import { OFFER_LETTER_FIELD, OFFER_TERM_FIELDS, OFFER_TERM_KEYS, OFFER_TERM_MAX, canChangeOfferTerms, type OfferTermKey, type OfferTermsForm } from './offer-terms.ts';
 import { isCalendarDay } from '../support/calendar-day.ts';
 import { formatDay } from '../views/time.ts';
 import { lateAnswerText } from '../applications/late-answer.ts';
@@ -50,7 +51,7 @@ interface HistoryLike {
   recount?: Parameters<typeof recountTimelineEntry>[2] | null;
   received?: { via?: string | null; on?: Date | null; note?: string | null } | null;
   extension?: { from?: Date | null; to?: Date | null } | null;
-  plannedStart?: { from?: Date | null; to?: Date | null; dueFrom?: Date | null; dueTo?: Date | null } | null;
+  plannedStart?: { from?: Date | null; to?: Date | null; dueFrom?: Date | null; dueTo?: Date | null; source?: string | null } | null;
   offerTerms?: { letter?: boolean | null; terms?: boolean | null; told?: boolean | null } | null;
   late?: { dueAt?: Date | null; workingDays?: number | null } | null;
 }
@@ -66,10 +67,14 @@ function extensionText(t: TFunction, e: { from?: Date | null; to?: Date | null }
   return e.from ? t('cases.timelineText.extended', { to, from: formatDay(e.from, locale) }) : t('cases.timelineText.extendedTo', { to });
 }
 
-/** "Planned start: 1 Apr 2027 (it was 1 Mar 2027).", then onboarding's deadline when it moved with it. */
+/**
+ * "Planned start: 1 Apr 2027 (it was 1 Mar 2027).", said as the accepted offer's day when it came
+ * from the offer; then onboarding's deadline when it moved with it.
+ */
 function plannedStartText(t: TFunction, p: NonNullable<HistoryLike['plannedStart']>, locale: Locale): string {
   const to = formatDay(p.to, locale);
-  const start = p.from ? t('cases.timelineText.plannedStart', { to, from: formatDay(p.from, locale) }) : t('cases.timelineText.plannedStartTo', { to });
+  const key = p.source === 'offer' ? 'cases.timelineText.plannedStartOffer' : 'cases.timelineText.plannedStart';
+  const start = p.from ? t(key, { to, from: formatDay(p.from, locale) }) : t(`${key}To`, { to });
   return p.dueTo && p.dueFrom ? `${start}\n${t('cases.timelineText.onboardingDue', { to: formatDay(p.dueTo, locale), from: formatDay(p.dueFrom, locale) })}` : start;
 }
 
@@ -376,6 +381,8 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
       residenceName: countryName(p.countryOfResidence, locale),
       degreeLabel: p.highestDegree ? t(`applications.degrees.${String(p.highestDegree)}`) : '',
       overseas: p.overseasVietnamese === true ? t('common.yes') : p.overseasVietnamese === false ? t('common.no') : '',
+      // One planned start, and where it came from: the application, the accepted offer, or HR's change (on which day).
+      plannedStartSource: ((s) => (s ? t(`cases.plannedStart.source.${s.source}`, { date: formatDay(s.at, locale) }) : undefined))(startSource(c)),
     },
     eligibility: criteriaFor(c.track).map((crit) => {
       const e = eligibility.get(crit.key);
@@ -474,13 +481,27 @@ function offerTermsView(t: TFunction, locale: Locale, c: CasePageData['caseDoc']
   if (!has && !canAttach) return undefined;
   const v = state.values ?? {};
   const mine = v.action === 'offer_terms';
-  // The planned start is a day (its date input takes 'YYYY-MM-DD'); an old free-text one is shown as typed and named in the hint.
-  const stored = (k: OfferTermKey) => (k === 'start' ? (o?.startOn ? o.startOn.toISOString().slice(0, 10) : '') : (o?.[k] ?? ''));
-  const typed = (k: OfferTermKey) => (mine && typeof v[OFFER_TERM_FIELDS[k]] === 'string' ? String(v[OFFER_TERM_FIELDS[k]]) : stored(k));
+  const dayKey = (d: Date) => d.toISOString().slice(0, 10);
   const oldStart = !o?.startOn && o?.start ? o.start : undefined;
-  const hint = (k: OfferTermKey) => [t(`cases.offerTerms.hints.${k}`), k === 'start' && oldStart ? t('cases.offerTerms.startWas', { text: oldStart }) : undefined].filter(Boolean).join(' ');
+  // The case's planned start beside the offer's (the accepted offer's day becomes it: server/workflow
+  // ACCEPTANCE): where it came from when the two differ, so HR never reads two days unexplained.
+  const planned = c.profile?.plannedArrival ?? undefined;
+  const offerDay = o?.startOn ? dayKey(o.startOn) : undefined;
+  const differs = !!planned && dayKey(planned) !== offerDay;
+  const source = startSource(c);
+  const onCase = planned && source ? t('cases.offerTerms.startOnCase', { date: formatDay(planned, locale), source: t(`cases.plannedStart.source.${source.source}`, { date: formatDay(source.at, locale) }) }) : undefined;
+  // An offer with no day yet starts from the case's planned start (not over an old free-text one: saving would replace it unseen).
+  const prefilled = !offerDay && !oldStart && planned ? dayKey(planned) : undefined;
+  // The planned start is a day (its date input takes 'YYYY-MM-DD'); an old free-text one is shown as typed and named in the hint.
+  const stored = (k: OfferTermKey) => (k === 'start' ? (offerDay ?? prefilled ?? '') : (o?.[k] ?? ''));
+  const typed = (k: OfferTermKey) => (mine && typeof v[OFFER_TERM_FIELDS[k]] === 'string' ? String(v[OFFER_TERM_FIELDS[k]]) : stored(k));
+  const startHint = [prefilled ? t('cases.offerTerms.startPrefilled') : differs ? onCase : undefined, t('cases.offerTerms.startReplaces'), oldStart ? t('cases.offerTerms.startWas', { text: oldStart }) : undefined];
+  const hint = (k: OfferTermKey) => [t(`cases.offerTerms.hints.${k}`), ...(k === 'start' ? startHint : [])].filter(Boolean).join(' ');
+  // The offer's start as shown, with the case's own when it says another day: before the answer, that
+  // the offer's replaces it; after, the day the case now plans (HR may have moved it since).
+  const startNote = has && differs && (offerDay || oldStart) ? [onCase, offerDay && canChangeOfferTerms(c) ? t('cases.offerTerms.startReplaces') : undefined].filter(Boolean).join(' ') : undefined;
   return {
-    terms: has ? OFFER_TERM_KEYS.map((k) => ({ label: t(`cases.offerTerms.${k}`), text: offerTermText(o!, k, locale) })).filter((x) => x.text) : [],
+    terms: has ? OFFER_TERM_KEYS.map((k) => ({ label: t(`cases.offerTerms.${k}`), text: offerTermText(o!, k, locale), ...(k === 'start' && startNote ? { note: startNote } : {}) })).filter((x) => x.text) : [],
     letterUrl: o?.letter ? `/documents/${String(o.letter)}/download` : undefined,
     form: canAttach
       ? {
