@@ -1,6 +1,7 @@
 // The HR queue: filters, sorting and pagination over the cases the user may see. One query for the
 // page, one count, and one batched lookup each for assignees, calls and document flags: the cost
 // of a page does not grow with its rows (no per-row queries).
+import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import { z } from 'zod';
 import { Case, onCaseWrite } from '../../models/case.ts';
@@ -345,7 +346,16 @@ export const CAPPED_COUNT_TTL_MS = 10_000;
 /** Filters whose count was above COUNT_CAP, with when that stops being reused (insertion order = age). */
 const cappedCounts = new Map<string, number>();
 
-const filterKey = (filter: Record<string, unknown>) => JSON.stringify(filter, (_k, v: unknown) => (v instanceof RegExp ? `/${v.source}/${v.flags}` : v));
+/**
+ * The kept counts' key: a digest of the filter, not its text. A "documents to check" filter names
+ * every case with a waiting document, in every institute (casesWithDocumentsToCheck): kept as text, each
+ * key held thousands of ids, up to 1,000 such keys (keptCounts, cappedCounts) until a case write,
+ * so an officer varying a search over `documents=1` grew the process by hundreds of megabytes.
+ */
+export function countKey(filter: Record<string, unknown>): string {
+  const text = JSON.stringify(filter, (_k, v: unknown) => (v instanceof RegExp ? `/${v.source}/${v.flags}` : v));
+  return createHash('sha256').update(text).digest('base64url');
+}
 
 /**
  * Counts under the cap, kept 5 s per filter and forgotten on any write through the Case model here
@@ -360,7 +370,7 @@ const keptCounts = new KeptReads<number>(5_000, { forgetOn: onCaseWrite });
  * first 501 was a third of the default queue's database time, for a figure that does not change.
  */
 async function countCapped(filter: Record<string, unknown>, now: Date): Promise<number> {
-  const key = filterKey(filter);
+  const key = countKey(filter);
   const until = cappedCounts.get(key);
   if (until !== undefined && until > now.getTime()) return COUNT_CAP + 1;
   const n = await keptCounts.get(key, () => Case.countDocuments(filter).limit(COUNT_CAP + 1).exec());

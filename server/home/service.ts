@@ -34,7 +34,10 @@ export async function answersToCheck({ ctx }: { ctx: Context }): Promise<HomeAns
   if (!actor || (actor.role !== 'hr_officer' && actor.role !== 'admin')) return [];
   // Said done, or naming a slot (answered if uploaded into since: the documents are read for those only).
   const open = { status: { $in: [...ACTIVE_SUPPORT_STATUSES] }, asks: { $elemMatch: { receivedAt: null, closedAt: null, $or: [{ repliedAt: { $ne: null } }, { documentType: { $exists: true, $ne: null } }] } } };
-  const cases = await Case.find({ assignee: actor._id, stage: { $in: [...OPEN_STAGES] }, supportTracks: { $elemMatch: open } }, { reference: 1, 'profile.fullName': 1, 'supportTracks.kind': 1, 'supportTracks.status': 1, 'supportTracks.asks.repliedAt': 1, 'supportTracks.asks.receivedAt': 1, 'supportTracks.asks.closedAt': 1, 'supportTracks.asks.documentType': 1, 'supportTracks.asks.askedAt': 1 })
+  // Within their institute too: a case of another is never theirs to see, even while still assigned
+  // to them (a role change that stopped before returning their cases to the queue, server/cases/stranded.ts).
+  const within = actor.role === 'hr_officer' ? { institute: actor.institute ?? null } : {};
+  const cases = await Case.find({ assignee: actor._id, ...within, stage: { $in: [...OPEN_STAGES] }, supportTracks: { $elemMatch: open } }, { reference: 1, 'profile.fullName': 1, 'supportTracks.kind': 1, 'supportTracks.status': 1, 'supportTracks.asks.repliedAt': 1, 'supportTracks.asks.receivedAt': 1, 'supportTracks.asks.closedAt': 1, 'supportTracks.asks.documentType': 1, 'supportTracks.asks.askedAt': 1 })
     .limit(MAX_ANSWERS)
     .lean<Array<{ _id: unknown; reference: string; profile?: { fullName?: string | null } | null; supportTracks?: Array<{ kind: string; status: string; asks?: Array<{ repliedAt?: Date | null; receivedAt?: Date | null; closedAt?: Date | null; documentType?: string | null; askedAt?: Date | null }> | null }> | null }>>();
   const uploads = await currentDocuments(cases.filter((c) => (c.supportTracks ?? []).some((t) => (t.asks ?? []).some(askWaitsForUpload))).map((c) => c._id));

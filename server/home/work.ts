@@ -30,7 +30,7 @@ export async function officerWork(user: UserDoc, now: Date): Promise<WorkCount[]
   // the "soon" and "overdue" filters hold the moment, so the queue's kept counts never match them
   // again, and the "documents" filter reads every waiting document's case first (the benchmark's
   // signed-in home page went from 402 to 34 requests/s at 100,000 cases with four fresh counts each).
-  return keptWork.get(`${String(user._id)}:${user.role}:${String(user.institute ?? '')}`, () =>
+  return keptWork.get(workKey(user), () =>
     Promise.all(
       OFFICER_COUNTS.map(async ({ key, params }) => {
         const q = parseQueueQuery(params);
@@ -41,6 +41,16 @@ export async function officerWork(user: UserDoc, now: Date): Promise<WorkCount[]
   );
 }
 const keptWork = new KeptReads<WorkCount[]>(5_000, { forgetOn: onCaseWrite });
+
+/**
+ * Whose counts these are: the person, and everything their queue's scope reads (server/policies/case.ts
+ * caseScopeFilter): role, institute and panel seats. A seat given or taken (the call's panel page)
+ * ends no session, so without the seats the counts of the old scope were shown for 5 s more.
+ */
+function workKey(user: UserDoc): string {
+  const seats = (user.panelCalls ?? []).map(String).sort().join(',');
+  return `${String(user._id)}:${user.role}:${String(user.institute ?? '')}:${seats}`;
+}
 
 /** Stages where the case waits for the leader: shortlist or reject (evaluation), offer or reject (shortlisted). */
 const DECISION_STAGES = ['evaluation', 'shortlisted'] as const;
