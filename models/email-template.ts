@@ -10,12 +10,32 @@ const emailTemplateSchema = new Schema(
     locale: { type: String, enum: ['vi', 'en'], required: true },
     /** 1, 2, 3, …: the unique index on (template, locale, version) refuses a stale or double save. */
     version: { type: Number, required: true, min: 1 },
-    /** edit: typed by an administrator; revert: copied from `revertedFrom`; builtin: back to the files. */
-    kind: { type: String, enum: ['edit', 'revert', 'builtin'], required: true },
+    /** edit: typed by an administrator; revert: copied from `revertedFrom`; builtin: back to the files;
+     * kept: the version before it, kept as it is after its built-in template changed (reviewed). */
+    kind: { type: String, enum: ['edit', 'revert', 'builtin', 'kept'], required: true },
     subject: { type: String, maxlength: 500, default: '' },
     text: { type: String, maxlength: 100_000, default: '' },
     html: { type: String, maxlength: 100_000, default: '' },
     revertedFrom: { type: Number },
+    /**
+     * The built-in template (same event and language) this text was written against: its hash
+     * (server/mail/templates.ts builtinHash) and its text, so that when a release changes the
+     * built-in one the editor can show what changed. Absent on versions saved before it was kept:
+     * made from an unknown older built-in template. A revert carries its source's; `kept`, the
+     * built-in template it was reviewed against.
+     */
+    base: {
+      type: new Schema(
+        {
+          hash: { type: String, required: true, match: /^[0-9a-f]{64}$/ },
+          subject: { type: String, maxlength: 500, default: '' },
+          text: { type: String, maxlength: 100_000, default: '' },
+          html: { type: String, maxlength: 100_000, default: '' },
+        },
+        { _id: false },
+      ),
+      default: undefined,
+    },
     savedBy: { type: Schema.Types.ObjectId, ref: 'User', required: true },
     savedByName: { type: String, maxlength: 200 },
     savedAt: { type: Date, required: true },

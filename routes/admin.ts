@@ -18,6 +18,7 @@ import { addRow, callToValues, emptyCallValues, valuesFromBody, type CallFormVal
 import { createHoliday, deleteHoliday, findHoliday, holidayOn, holidayToRemove, holidayYear, planHolidayChange, planRemoval, recountResult, type HolidayPlan } from '../server/admin/holidays.ts';
 import { decisionReason } from '../server/accounts/forms.ts';
 import { adminOverview, outboxOverview, requeueEmail } from '../server/admin/outbox.ts';
+import { countEditsToReview } from '../server/email-templates/service.ts';
 import {
   presentAdminIndex,
   presentCallForm,
@@ -94,7 +95,8 @@ export function adminRoutes(app: AppContext): Router {
   const admin = allow('role.admin');
 
   router.get('/admin', admin, async (req, res) => {
-    res.render('admin/index', presentAdminIndex(req.ctx, await adminOverview()));
+    const [overview, templatesToReview] = await Promise.all([adminOverview(), countEditsToReview({ ctx: req.ctx })]);
+    res.render('admin/index', presentAdminIndex(req.ctx, { ...overview, templatesToReview }));
   });
 
   // --- Institutes -------------------------------------------------------------------------

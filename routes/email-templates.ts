@@ -1,15 +1,16 @@
 // Editable e-mail templates (administrators): the list of events, the editor of one event in one
 // language (preview on a case or on sample data, save as a new version), the preview's HTML part
-// for its frame, and reverting to an earlier version or to the built-in template.
+// for its frame, reverting to an earlier version or to the built-in template, and keeping an edit
+// as it is once reviewed against a built-in template that changed after it.
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
 import { allow } from '../server/http/allow.ts';
 import { flash } from '../server/http/flash.ts';
 import { sendEmailPreview, sendEmailPreviewGone } from '../server/http/email-preview.ts';
-import { emailPreviewHtml, emailTemplateEditor, listEmailTemplates, previewEmailDraft, previewEmailTemplate, revertEmailTemplate, saveEmailTemplate } from '../server/email-templates/service.ts';
+import { emailPreviewHtml, emailTemplateEditor, keepEmailTemplate, listEmailTemplates, previewEmailDraft, previewEmailTemplate, revertEmailTemplate, saveEmailTemplate } from '../server/email-templates/service.ts';
 import { presentTemplateEditor, presentTemplateList, previewGoneText } from '../server/email-templates/present.ts';
-import type { TemplateProblem } from '../server/mail/templates.ts';
+import { isTemplateName, type TemplateProblem } from '../server/mail/templates.ts';
 import type { RenderResult } from '../server/mail/render.ts';
 import { NotFoundError } from '../server/errors.ts';
 
@@ -28,6 +29,10 @@ const revertBody = z.object({
   toVersion: z.string().regex(/^\d{1,6}$/).transform(Number),
   baseVersion: z.string().regex(/^\d{1,6}$/).transform(Number),
 });
+const keepBody = z.object({
+  baseVersion: z.string().regex(/^\d{1,6}$/).transform(Number),
+  seen: z.string().regex(/^[0-9a-f]{64}$/),
+});
 const referenceQuery = z.unknown().optional().transform((v) => (typeof v === 'string' && /^[A-Za-z0-9-]{1,20}$/.test(v) ? v.toUpperCase() : undefined));
 const previewQuery = z.object({ reference: referenceQuery });
 /** The preview frame's address: a kept draft (`draft`), else the text in use on a case (`reference`) or on sample data. */
@@ -36,9 +41,10 @@ const frameQuery = z.object({
   reference: referenceQuery,
 });
 
+/** An event's folder and a language, else 404 before anything else is read (`constructor`, `__proto__`, a name with no folder). */
 function parseParams(req: Request) {
   const p = params.safeParse(req.params);
-  if (!p.success) throw new NotFoundError();
+  if (!p.success || !isTemplateName(p.data.template)) throw new NotFoundError();
   return p.data;
 }
 
@@ -102,6 +108,22 @@ export function emailTemplatesRoutes(app: AppContext): Router {
     const version = await revertEmailTemplate({ ctx: req.ctx, template, locale, ...body.data });
     flash(req, 'success', 'emailTemplates.reverted', { version });
     res.redirect(303, `/admin/email-templates/${template}/${locale}`);
+  });
+
+  /** "Keep my edit" after the built-in template changed: reviewed, no longer flagged (a new version). */
+  router.post('/admin/email-templates/:template/:locale/keep', admin, async (req, res) => {
+    const { template, locale } = parseParams(req);
+    const here = `/admin/email-templates/${template}/${locale}`;
+    const body = keepBody.safeParse(req.body ?? {});
+    if (!body.success) {
+      flash(req, 'error', 'emailTemplates.badKeep');
+      return res.redirect(303, here);
+    }
+    const out = await keepEmailTemplate({ ctx: req.ctx, template, locale, baseVersion: body.data.baseVersion, seenHash: body.data.seen });
+    if (out === 'kept') flash(req, 'success', 'emailTemplates.kept');
+    else if (out === 'unchanged') flash(req, 'info', 'emailTemplates.keptAlready');
+    else flash(req, 'error', 'emailTemplates.keepMisfit');
+    res.redirect(303, here);
   });
 
   return router;

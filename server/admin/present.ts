@@ -23,7 +23,8 @@ import { withFields } from '../support/with-fields.ts';
 
 type FormInput<V> = { values?: V; errors?: FieldErrorKeys };
 
-export function presentAdminIndex(ctx: Context, overview: Awaited<ReturnType<typeof adminOverview>>) {
+/** `templatesToReview`: edited e-mail templates whose built-in template changed after them (server/email-templates/service.ts). */
+export function presentAdminIndex(ctx: Context, overview: Awaited<ReturnType<typeof adminOverview>> & { templatesToReview: number }) {
   return { title: tOf(ctx)('admin.title'), ...overview };
 }
 

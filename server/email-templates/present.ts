@@ -3,7 +3,8 @@
 // language, the preview, the variables and the versions.
 import type { Context } from '../context.ts';
 import { tOf } from '../context.ts';
-import type { TemplateParts, TemplateProblem, Variable } from '../mail/templates.ts';
+import { missingEssentials, PARTS, type TemplateParts, type TemplateProblem, type Variable } from '../mail/templates.ts';
+import { lineDiff, withContext } from '../support/line-diff.ts';
 import type { RenderResult } from '../mail/render.ts';
 import type { emailTemplateEditor, listEmailTemplates } from './service.ts';
 import { withFields } from '../support/with-fields.ts';
@@ -16,6 +17,7 @@ export function presentTemplateList(ctx: Context, rows: Awaited<ReturnType<typeo
     title: t('emailTemplates.title'),
     styles: ['/static/css/mail.css'],
     rows: rows.map((r) => withFields(r, { label: label(t, r.name) })),
+    toReview: rows.reduce((n, r) => n + r.locales.filter((l) => l.drifted).length, 0),
   };
 }
 
@@ -47,12 +49,19 @@ function reasonText(t: ReturnType<typeof tOf>, reason: string): string {
       return t('emailTemplates.problems.tooLong', { max: a });
     case 'unclosed':
       return t('emailTemplates.problems.unclosed', { block: `{{#${a}}}`, end: `{{/${a}}}` });
+    case 'essential':
+      return t('emailTemplates.problems.essential', { variable: `{{${a}}}` });
     case 'mismatched':
       return t('emailTemplates.problems.mismatched', { open: `{{#${a}}}`, close: `{{/${b}}}`, end: `{{/${a}}}` });
     default:
       // A helper's own refusal while rendering the sample (its name is in it, e.g. "unknown helper exec").
       return reason;
   }
+}
+
+function essentialMessages(ctx: Context, template: string, parts: TemplateParts | undefined): string[] | undefined {
+  const missing = parts ? missingEssentials(template, parts) : [];
+  return missing.length ? problemMessages(ctx, missing) : undefined;
 }
 
 /** The preview frame's one line when its draft is gone (kept for PREVIEW_LIFETIME_MS, models/email-template.ts). */
@@ -73,6 +82,36 @@ function previewFrameUrl(template: string, locale: string, previewId: string | u
   const base = `/admin/email-templates/${template}/${locale}/preview`;
   if (previewId) return `${base}?draft=${previewId}`;
   return reference ? `${base}?reference=${encodeURIComponent(reference)}` : base;
+}
+
+const DIFF_SIGN = { same: ' ', removed: '−', added: '+' } as const;
+/** Unchanged lines shown around each change of the built-in template. */
+const DIFF_CONTEXT = 2;
+
+function diffRows(t: ReturnType<typeof tOf>, before: string, after: string) {
+  return withContext(lineDiff(before, after), DIFF_CONTEXT).map((r) =>
+    r.op === 'skipped' ? { op: r.op, sign: '⋯', line: t('emailTemplates.drift.skipped', { count: r.count }) } : { op: r.op, sign: DIFF_SIGN[r.op], line: r.line },
+  );
+}
+
+/**
+ * The built-in template's change since the edit in use was written: what changed, part by part,
+ * when the one it was written against is known; else the edit beside the built-in one as it is now.
+ */
+function presentDrift(t: ReturnType<typeof tOf>, e: Awaited<ReturnType<typeof emailTemplateEditor>>) {
+  if (!e.drift.changed) return undefined;
+  const old = e.drift.old;
+  return {
+    known: !!old,
+    seen: e.builtinHash,
+    diffs: old
+      ? PARTS.filter((p) => old[p] !== e.builtin[p]).map((p) => ({
+          part: t(`emailTemplates.parts.${p}`),
+          lines: diffRows(t, old[p], e.builtin[p]),
+        }))
+      : undefined,
+    sides: old ? undefined : PARTS.map((p) => ({ part: t(`emailTemplates.parts.${p}`), edit: e.inUse[p], builtin: e.builtin[p] })),
+  };
 }
 
 export function presentTemplateEditor(
@@ -104,6 +143,10 @@ export function presentTemplateEditor(
     values,
     problems: input.problems?.length ? problemMessages(ctx, input.problems) : undefined,
     misfit: e.misfit.length ? problemMessages(ctx, e.misfit) : undefined,
+    drift: presentDrift(t, e),
+    // What the form holds (typed, or the edit in use) leaves out what the e-mail must carry: said, not refused.
+    // (Not beside a refusal: text that does not parse would seem to leave out everything.)
+    essentials: input.problems?.length ? undefined : essentialMessages(ctx, e.template, input.values ?? (e.edited ? e.inUse : undefined)),
     caseNotFound: input.caseNotFound,
     preview: input.preview ? { subject: input.preview.subject, text: input.preview.text, frameUrl: previewFrameUrl(e.template, e.locale, input.previewId, input.values?.reference), reference: input.values?.reference } : undefined,
     variables: variableRows(e.variables),

@@ -3,24 +3,29 @@
 // checkTemplate: parse, known helpers only, no partials, renders in strict mode on sample data);
 // a refused edit stores nothing and the template in use stays as it was. Reverting writes a new
 // version too (a copy of an earlier one, or "back to built-in"), so the history is never rewritten.
+// Each version remembers the built-in template it was written from (`base`): when a release changes
+// that one, the edit is flagged until the administrator keeps it (a new version), changes it or goes
+// back to the built-in template.
 import type { AppContext } from '../deps.ts';
 import type { Context } from '../context.ts';
 import { actorOf } from '../context.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { authorize } from '../policies/index.ts';
 import { recordAudit } from '../audit/index.ts';
-import { EmailTemplate, EmailTemplatePreview, PREVIEW_LIFETIME_MS } from '../../models/email-template.ts';
+import { EmailTemplate, EmailTemplatePreview, PREVIEW_LIFETIME_MS, type EmailTemplateFields } from '../../models/email-template.ts';
 import { Case } from '../../models/case.ts';
 import { Call } from '../../models/call.ts';
 import { User } from '../../models/user.ts';
 import type { Locale } from '../i18n/index.ts';
 import { editMisfit, renderEmail, withCurrentNames, type RenderResult } from '../mail/render.ts';
 import {
+  builtinHash,
   builtinParts,
   checkTemplate,
   invalidateOverrides,
   isTemplateName,
   listTemplateNames,
+  missingEssentials,
   sampleData,
   templateVariables,
   type TemplateParts,
@@ -31,20 +36,71 @@ function mustBeTemplate(template: string): void {
   if (!isTemplateName(template)) throw new NotFoundError();
 }
 
-/** Every template with, per language, its version in use (0 = built-in) and when it was saved. */
+type TemplateRow = EmailTemplateFields & { _id: unknown };
+
+/**
+ * Has the built-in template changed since this edit was written against it? `old`: the built-in
+ * text it was written against, when known (versions saved before it was kept are from an unknown
+ * older one). Nothing for the built-in template itself.
+ */
+export type Drift = { changed: false } | { changed: true; old?: TemplateParts };
+
+function driftOf(template: string, locale: Locale, row: Pick<TemplateRow, 'kind' | 'base'> | undefined): Drift {
+  if (!row || row.kind === 'builtin') return { changed: false };
+  const base = row.base;
+  if (base?.hash === builtinHash(template, locale)) return { changed: false };
+  return { changed: true, old: base ? { subject: base.subject ?? '', text: base.text ?? '', html: base.html ?? '' } : undefined };
+}
+
+/** The built-in template an edit saved now is written against (stored with it). */
+function currentBase(template: string, locale: Locale) {
+  return { hash: builtinHash(template, locale), ...builtinParts(template, locale) };
+}
+
+const partsOf = (row: Pick<TemplateRow, 'subject' | 'text' | 'html'>): TemplateParts => ({ subject: row.subject ?? '', text: row.text ?? '', html: row.html ?? '' });
+
+/** The newest version of every template and language that has one (an edit or back to the built-in one), with its text. */
+async function headVersions(): Promise<Map<string, TemplateRow>> {
+  // The collection is small (administrators' saves): the newest of each, then the text of those.
+  const all = await EmailTemplate.find({}, { template: 1, locale: 1, version: 1 }).sort({ template: 1, locale: 1, version: -1 }).lean();
+  const ids: unknown[] = [];
+  const seen = new Set<string>();
+  for (const r of all) {
+    const k = `${r.template}:${r.locale}`;
+    if (!seen.has(k)) ids.push(r._id);
+    seen.add(k);
+  }
+  const heads = ids.length ? await EmailTemplate.find({ _id: { $in: ids } }).lean() : [];
+  return new Map(heads.map((r) => [`${r.template}:${r.locale}`, r as TemplateRow]));
+}
+
+/**
+ * Every template with, per language, its version in use (0 = built-in), when it was saved, whether
+ * the built-in template changed after the edit (to review), and whether the edit needs care (no
+ * longer fits the e-mail's data, or leaves out what the e-mail must carry).
+ */
 export async function listEmailTemplates(opts: { ctx: Context }) {
   authorize(actorOf(opts.ctx), 'mail.editTemplates');
   const names = listTemplateNames();
-  const latest = await EmailTemplate.find({}, { template: 1, locale: 1, version: 1, kind: 1, savedAt: 1, savedByName: 1 }).sort({ template: 1, locale: 1, version: -1 }).lean();
-  const current = new Map<string, (typeof latest)[number]>();
-  for (const r of latest) if (!current.has(`${r.template}:${r.locale}`)) current.set(`${r.template}:${r.locale}`, r);
+  const heads = await headVersions();
   return names.map((name) => ({
     name,
     locales: (['vi', 'en'] as const).map((locale) => {
-      const r = current.get(`${name}:${locale}`);
-      return { locale, edited: !!r && r.kind !== 'builtin', version: r?.version ?? 0, savedAt: r?.savedAt, savedByName: r?.savedByName };
+      const r = heads.get(`${name}:${locale}`);
+      const edited = !!r && r.kind !== 'builtin';
+      const needsCare = edited && (editMisfit(name, locale, { ...partsOf(r), version: r.version }).length > 0 || missingEssentials(name, partsOf(r)).length > 0);
+      return { locale, edited, version: r?.version ?? 0, savedAt: r?.savedAt, savedByName: r?.savedByName, drifted: driftOf(name, locale, r).changed, needsCare };
     }),
   }));
+}
+
+/** How many edits in use were written against a built-in template that has changed since (the administration page's badge). */
+export async function countEditsToReview(opts: { ctx: Context }): Promise<number> {
+  authorize(actorOf(opts.ctx), 'mail.editTemplates');
+  const names = new Set(listTemplateNames());
+  let n = 0;
+  for (const r of (await headVersions()).values()) if (names.has(r.template) && driftOf(r.template, r.locale as Locale, r).changed) n++;
+  return n;
 }
 
 /** The editor's data: the text in use, the built-in text, the history, the variables. */
@@ -55,19 +111,23 @@ export async function emailTemplateEditor(opts: { ctx: Context; template: string
   const versions = await EmailTemplate.find({ template, locale }).sort({ version: -1 }).limit(100).lean();
   const builtin = builtinParts(template, locale);
   const head = versions[0];
-  const inUse: TemplateParts = head && head.kind !== 'builtin' ? { subject: head.subject ?? '', text: head.text ?? '', html: head.html ?? '' } : builtin;
+  const edited = !!head && head.kind !== 'builtin';
+  const inUse: TemplateParts = edited ? partsOf(head) : builtin;
   return {
     template,
     locale,
     /** The version the form is based on (a save must name it: a stale one is a conflict). */
     version: head?.version ?? 0,
-    edited: !!head && head.kind !== 'builtin',
+    edited,
     inUse,
     builtin,
+    /** The built-in template as the page shows it (keeping an edit names it: a newer one is a conflict). */
+    builtinHash: builtinHash(template, locale),
+    drift: driftOf(template, locale, head),
     versions,
     variables: templateVariables(template),
     /** An edit in use that no longer fits the e-mail's data (the built-in one is sent until it is fixed: server/mail/render.ts). */
-    misfit: head && head.kind !== 'builtin' ? editMisfit(template, locale, { ...inUse, version: head.version }) : [],
+    misfit: edited ? editMisfit(template, locale, { ...inUse, version: head.version }) : [],
   };
 }
 
@@ -101,7 +161,7 @@ export async function saveEmailTemplate(opts: { app: AppContext; ctx: Context; t
     template: opts.template,
     locale: opts.locale,
     baseVersion: opts.baseVersion,
-    row: { kind: 'edit', ...opts.parts },
+    row: { kind: 'edit', ...opts.parts, base: currentBase(opts.template, opts.locale) },
     action: 'email_template.save',
     summary: { subject: opts.parts.subject.slice(0, 200) },
   });
@@ -118,9 +178,38 @@ export async function revertEmailTemplate(opts: { ctx: Context; template: string
   else {
     const from = await EmailTemplate.findOne({ template, locale, version: toVersion }).lean();
     if (!from) throw new NotFoundError();
-    row = from.kind === 'builtin' ? { kind: 'builtin', revertedFrom: toVersion } : { kind: 'revert', revertedFrom: toVersion, subject: from.subject, text: from.text, html: from.html };
+    // A copy is written against what its source was (an edit of an older built-in template stays one).
+    row = from.kind === 'builtin' ? { kind: 'builtin', revertedFrom: toVersion } : { kind: 'revert', revertedFrom: toVersion, subject: from.subject, text: from.text, html: from.html, base: from.base };
   }
   return nextVersion({ ctx: opts.ctx, template, locale, baseVersion: opts.baseVersion, row, action: 'email_template.revert', summary: { to: toVersion } });
+}
+
+export type KeepOutcome = 'kept' | 'unchanged' | 'misfit';
+
+/**
+ * "Keep my edit": the edit in use, reviewed against the built-in template as it is now, is a new
+ * version (a copy, written against today's built-in one), so it is no longer flagged. `seenHash`:
+ * the built-in template the administrator was shown (another one since is a conflict). An edit that
+ * no longer fits the e-mail's data is not sent (server/mail/render.ts), so it must be corrected instead.
+ */
+export async function keepEmailTemplate(opts: { ctx: Context; template: string; locale: Locale; baseVersion: number; seenHash: string }): Promise<KeepOutcome> {
+  authorize(actorOf(opts.ctx), 'mail.editTemplates');
+  mustBeTemplate(opts.template);
+  const { template, locale } = opts;
+  const head = await EmailTemplate.findOne({ template, locale }).sort({ version: -1 }).lean();
+  if (!head || head.kind === 'builtin' || head.version !== opts.baseVersion || opts.seenHash !== builtinHash(template, locale)) throw new ConflictError('emailTemplates.conflict');
+  if (!driftOf(template, locale, head).changed) return 'unchanged';
+  if (editMisfit(template, locale, { ...partsOf(head), version: head.version }).length) return 'misfit';
+  await nextVersion({
+    ctx: opts.ctx,
+    template,
+    locale,
+    baseVersion: head.version,
+    row: { kind: 'kept', revertedFrom: head.version, ...partsOf(head), base: currentBase(template, locale) },
+    action: 'email_template.keep',
+    summary: { from: head.version, builtinWas: head.base?.hash?.slice(0, 12) ?? null },
+  });
+  return 'kept';
 }
 
 export type PreviewOutcome =

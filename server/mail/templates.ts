@@ -2,6 +2,7 @@
 // views/emails that holds the six files, read from the disk, so a feature adding a folder adds an
 // editable template), the built-in text, the variables each uses, sample data, the check an edit
 // must pass, and the current edited version of each (cached; the dispatcher asks for it per e-mail).
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
@@ -43,6 +44,24 @@ export function builtinParts(template: string, locale: Locale): TemplateParts {
   if (!TEMPLATE_NAME.test(template)) throw new Error(`bad e-mail template name: ${template}`);
   const read = (p: Part) => readFileSync(path.join(emailsDir, template, `${locale}.${p}.hbs`), 'utf8');
   return { subject: read('subject'), text: read('text'), html: read('html') };
+}
+
+const hashes = new Map<string, string>();
+
+/**
+ * What identifies a built-in template's text (all three parts): stored with an edit (its `base`),
+ * so that an edit made before a release changed the built-in one can be told apart. The files do
+ * not change while the app runs, so once per template and language.
+ */
+export function builtinHash(template: string, locale: Locale): string {
+  const key = `${template}:${locale}`;
+  let hash = hashes.get(key);
+  if (!hash) {
+    const p = builtinParts(template, locale);
+    hash = createHash('sha256').update(JSON.stringify([p.subject, p.text, p.html])).digest('hex');
+    hashes.set(key, hash);
+  }
+  return hash;
 }
 
 // --- Variables -----------------------------------------------------------------------------
@@ -135,6 +154,49 @@ export function templateVariables(template: string): Variable[] {
   out.push({ name: 'locale', list: false, fields: [] });
   variablesCache.set(template, out);
   return out;
+}
+
+/** The variables a template's text uses at the top level (not a list item's fields). */
+export function usedVariables(source: string): Set<string> {
+  const scope = new Map<string, Set<string> | null>();
+  try {
+    collect(Handlebars.parse(source) as unknown as Node, scope, null);
+  } catch {
+    // unreadable: the check reports it
+  }
+  return new Set(scope.keys());
+}
+
+/**
+ * What an e-mail must tell its reader, by event: an edit leaving one of these out of its text or its
+ * HTML part (each is the whole e-mail for some readers) is said on the editor. Mostly a date the
+ * applicant must act by; each is one the built-in template uses (test/email-templates checks it).
+ */
+export const ESSENTIAL_VARIABLES: Readonly<Record<string, readonly string[]>> = {
+  // The answer-by date, and that no answer is due while HR prepares the terms (server/workflow/index.ts).
+  offer_made: ['dueAt', 'termsPending'],
+  offer_letter_ready: ['dueAt'],
+  // By when a rejected document must be replaced.
+  document_rejected: ['dueOn'],
+  // The stage's new due date after a hold.
+  resumed: ['dueLine'],
+  // What is asked and by when.
+  info_requested: ['items', 'dueAt'],
+  info_extended: ['dueAt'],
+  procedure_ask: ['dueOn'],
+  // The date the passport must still be valid on.
+  document_too_short: ['requiredUntil'],
+};
+
+/** An edit's parts (text and HTML) that leave out a variable the event's e-mail must carry. */
+export function missingEssentials(template: string, parts: TemplateParts): TemplateProblem[] {
+  const essential = Object.hasOwn(ESSENTIAL_VARIABLES, template) ? ESSENTIAL_VARIABLES[template]! : [];
+  const problems: TemplateProblem[] = [];
+  for (const part of ['text', 'html'] as const) {
+    const used = usedVariables(parts[part]);
+    for (const name of essential) if (!used.has(name)) problems.push({ part, reason: `essential:${name}` });
+  }
+  return problems;
 }
 
 const SAMPLES: Record<string, unknown> = {

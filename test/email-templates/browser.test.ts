@@ -2,7 +2,8 @@
 // "screening started" e-mail in English, changes its subject, text and HTML, previews it on a real
 // case (by reference), the HTML part styled as the e-mail will be, saves it; an HR officer then starts screening that case over HTTP, the
 // dispatcher runs, and the edited e-mail arrives on the in-process SMTP server. The mail log shows
-// it, with the edited version.
+// it, with the edited version. An edit whose built-in template changed after it is found from the
+// administration page, reviewed beside what changed, and kept, at 375 px.
 import path from 'node:path';
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -15,7 +16,7 @@ import { EmailTemplate } from '../../models/email-template.ts';
 import { MailLog } from '../../models/mail-log.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import { dispatchOnce } from '../../server/outbox/index.ts';
-import { invalidateOverrides } from '../../server/mail/templates.ts';
+import { builtinHash, builtinParts, invalidateOverrides } from '../../server/mail/templates.ts';
 
 const T = 'screening_started';
 
@@ -105,5 +106,41 @@ describe('e-mail templates in the browser: edit, preview on a case, save, receiv
     const logged = (await MailLog.findOne({ case: c._id, template: T }).lean())!;
     expect(logged.status).to.equal('sent');
     expect(logged.templateVersion).to.be.greaterThan(0);
+  });
+
+  it('leads the administrator from the administration page to an edit whose built-in template changed, shows what changed, and keeps it (375 px)', async () => {
+    const R = 'offer_letter_ready';
+    const now = builtinParts(R, 'en');
+    // As a release finds it: written against a built-in template that had no "Please answer by" line.
+    const old = { ...now, text: now.text.replace(/^.*\{\{date dueAt\}\}.*\n/m, '') };
+    expect(old.text).to.not.equal(now.text);
+    const base = { hash: 'f'.repeat(64), ...old };
+    await EmailTemplate.create({ template: R, locale: 'en', version: 1, kind: 'edit', ...now, subject: 'Your letter {{reference}}', base, savedBy: adminUser._id, savedByName: 'Admin Browser', savedAt: new Date() });
+    invalidateOverrides();
+    try {
+      const errors: string[] = [];
+      const page = await browser.page({ locale: 'en-GB', viewport: { width: 375, height: 800 } });
+      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await staffSignsIn(page, t.baseUrl, adminUser);
+      await page.goto(`${t.baseUrl}/admin`);
+      await click(page, '#templates-to-review a');
+      await click(page, `tr[data-template="${R}"] a[data-drift]`);
+      expect(new URL(page.url()).pathname).to.equal(`/admin/email-templates/${R}/en`);
+      expect(await page.textContent('#template-drift h2')).to.equal('The built-in template changed after your edit');
+      expect(await page.locator('#template-drift .diff-added').allTextContents()).to.satisfy((lines: string[]) => lines.some((l) => l.includes('{{date dueAt}}')));
+      expect(await page.evaluate('document.documentElement.scrollWidth')).to.equal(375);
+      await page.screenshot({ path: path.join(screenshotsDir, 'email-template-drift.png'), fullPage: true });
+      await click(page, '#keep-edit button');
+      expect(await page.textContent('.flash')).to.include('Your edit is kept as a new version');
+      expect(await page.locator('#template-drift').count()).to.equal(0);
+      const kept = (await EmailTemplate.findOne({ template: R, locale: 'en' }).sort({ version: -1 }).lean())!;
+      expect(kept).to.include({ version: 2, kind: 'kept', subject: 'Your letter {{reference}}' });
+      expect(kept.base?.hash).to.equal(builtinHash(R, 'en'));
+      expect(errors, errors.join('\n')).to.deep.equal([]);
+    } finally {
+      await EmailTemplate.deleteMany({ template: R });
+      invalidateOverrides();
+    }
   });
 });

@@ -194,6 +194,7 @@ const INVENTORY: Record<string, Kind> = {
   'POST /admin/email-templates/:template/:locale': 'role',
   'GET /admin/email-templates/:template/:locale/preview': 'role',
   'POST /admin/email-templates/:template/:locale/revert': 'role',
+  'POST /admin/email-templates/:template/:locale/keep': 'role',
 };
 
 describe('leaders: only what their calls shortlist, and what they scored (404 for the rest)', function () {
