@@ -84,7 +84,7 @@ describe('workflow: e-mail templates', () => {
   });
 
   // A research institute writes to scientists formally ("Ông/Bà"), to its own staff as colleagues
-  // ("Anh/Chị"); "bạn" (a consumer app's "you") stays on the pages only.
+  // ("Anh/Chị"); never "bạn" (a consumer app's "you"), in its e-mails as on its pages.
   describe('Vietnamese e-mails address the reader formally', () => {
     const STAFF_ONLY = new Set(['case_due_soon', 'invitation', 'note_mention', 'role_changed', 'overdue_digest', 'info_answered', 'offer_answered', 'procedure_ask_replied', 'procedure_escalation']);
     const BAN = /(?<!\p{L})bạn(?!\p{L})/iu;
@@ -115,14 +115,14 @@ describe('workflow: e-mail templates', () => {
       expect(roles.text).to.include('Với vai trò mới, Anh/Chị đã rời 2 hội đồng đánh giá; các phiếu chấm Anh/Chị đã nộp vẫn được lưu giữ.');
     });
 
-    it('heads a started procedure "cho Ông/Bà" in the e-mail, while the applicant\'s page keeps "cho bạn"', () => {
+    it('heads a started procedure "cho Ông/Bà", in the e-mail as on the applicant\'s page', () => {
       const track = { kind: 'visa', status: 'requested' } as unknown as TrackState;
       const clock = { calendar: WorkingCalendar.of(VN_HOLIDAYS), now: new Date('2027-03-01T03:00:00Z') };
       const vi = procedureWords('vi', 'visa', track, { from: 'not_needed', to: 'requested' }, clock);
-      expect(vi.headline).to.match(/: viện đã bắt đầu thủ tục này cho Ông\/Bà$/);
+      expect(vi.headline).to.equal('Thị thực: viện đã bắt đầu thủ tục này cho Ông/Bà');
+      expect(translator('vi')('procedures.applicant.requested', { kind: 'Thị thực' })).to.equal(vi.headline);
       const en = procedureWords('en', 'visa', track, { from: 'not_needed', to: 'requested' }, clock);
       expect(en.headline).to.match(/: the institute has started this procedure for you$/);
-      expect(translator('vi')('procedures.applicant.requested', { kind: 'Thị thực' })).to.equal('Thị thực: viện đã bắt đầu thủ tục này cho bạn');
     });
   });
 });
