@@ -98,6 +98,9 @@ describe('home: the staff home page is their day of work', () => {
     expect(words).to.include('1 hồ sơ có thời hạn trong 7 ngày tới');
     expect(words).to.include('1 hồ sơ có tài liệu chờ kiểm tra');
     expect(words).not.to.include('Đưa nghiên cứu về Việt Nam');
+    // Staff are "Anh/Chị", as in the e-mails to them (never "bạn", nor the applicants' "Ông/Bà").
+    expect(words).to.include('Hàng đợi của Anh/Chị').and.include('Ghi chú nhắc đến Anh/Chị');
+    expect(words).not.to.include('Ông/Bà');
   });
 
   it("shows a leader how many of their institute's cases wait for their decision, linking to the shortlists", async () => {
