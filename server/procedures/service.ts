@@ -484,13 +484,11 @@ export function procedureHeadlineKey(c: ProcedureChange): string {
 export function procedureWords(locale: Locale, kind: SupportKind, track: TrackState, changed: ProcedureChange, clock: EmailClock) {
   const t = translator(locale);
   const rule = PROCEDURE_RULES[kind];
-  // The one headline naming the reader has its own e-mail words: Vietnamese e-mails say "Ông/Bà",
-  // the applicant's pages "bạn".
-  const headlineKey = procedureHeadlineKey(changed);
+  // The headline the applicant's timeline shows (both say "Ông/Bà" in Vietnamese).
   return {
     kindLabel: t(`procedures.kinds.${kind}`),
     statusLabel: t(`procedures.statuses.${track.status}`),
-    headline: t(headlineKey === 'procedures.applicant.requested' ? 'procedures.email.requested' : headlineKey, { kind: t(`procedures.kinds.${kind}`) }),
+    headline: t(procedureHeadlineKey(changed), { kind: t(`procedures.kinds.${kind}`) }),
     movedText: changed.moved
       ? holidayMoveText(t, locale, changed.moved)
       : changed.targetFrom && changed.targetTo

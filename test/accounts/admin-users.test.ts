@@ -143,7 +143,7 @@ describe('accounts: staff invitations and user administration', function () {
     const again = await postForm(agent(t.app), '/signin', '/signin', { email: victim.email, password: 'Test-password for factories 2024' });
     // The right password is told the account is disabled (test/accounts/disabled-account.test.ts), and still not signed in.
     expect(again.status).to.equal(403);
-    expect(again.text).to.include('Tài khoản của bạn đã bị vô hiệu hóa');
+    expect(again.text).to.include('Tài khoản này đã bị vô hiệu hóa');
     expect(await isSignedIn(v)).to.equal(false);
 
     const self = await a.get(`/admin/users/${admin._id}/disable`).set('Accept', 'text/html');

@@ -45,7 +45,7 @@ describe('accounts: a disabled staff member is told so, only with the right pass
   it('tells the right password that the account is disabled and whom to write to, in Vietnamese', async () => {
     const res = await signInAs('vi', hrVi.email, TEST_PASSWORD);
     expect(res.status).to.equal(403);
-    expect(res.text).to.include('Tài khoản của bạn đã bị vô hiệu hóa nên không thể đăng nhập.');
+    expect(res.text).to.include('Tài khoản này đã bị vô hiệu hóa nên không thể đăng nhập.');
     // No ADMIN_CONTACT_EMAIL here: the page names nobody (whoever holds the password may not be the
     // owner); the e-mails to the owner's mailbox name the administrator who disabled it.
     expect(res.text).not.to.include(adminUser.email);

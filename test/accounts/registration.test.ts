@@ -207,7 +207,7 @@ describe('accounts: new accounts per network address', function () {
     expect(refused.status).to.equal(429);
     expect(refused.headers['retry-after']).to.equal('3600');
     expect(refused.text).to.include('id="register-message"');
-    expect(refused.text).to.match(/Too many accounts were created from your network|Đã có quá nhiều tài khoản được tạo từ mạng của bạn/);
+    expect(refused.text).to.match(/Too many accounts were created from your network|Đã có quá nhiều tài khoản được tạo từ mạng này/);
     expect(refused.text).to.include('value="Trần Thị Ba"');
     expect(refused.text).not.to.include(GOOD_PASSWORD);
     expect(await User.countDocuments({ email })).to.equal(0);

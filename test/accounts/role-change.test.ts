@@ -432,7 +432,7 @@ describe('accounts: an administrator changes a staff member’s role or institut
       await signIn(v, adminVi);
       const vi = await v.get(formUrl(adminVi)).set('Accept', 'text/html');
       expect(vi.status).to.equal(403);
-      expect(vi.text).to.include('Bạn không thể đổi vai trò hoặc viện của chính mình');
+      expect(vi.text).to.include('Không thể đổi vai trò hoặc viện của chính mình');
     });
 
     it('refuses to change an applicant’s role here', async () => {

@@ -177,7 +177,7 @@ describe('accounts: sign in, second factor, lockout', function () {
 
       const vi = await attempt(user.email, TEST_PASSWORD, 'vi');
       expect(vi.res.status).to.equal(429);
-      expect(vi.message).to.include('việc đăng nhập bằng địa chỉ này tạm dừng khoảng 5 phút').and.include('Bạn vẫn có thể đặt lại mật khẩu qua e-mail');
+      expect(vi.message).to.include('việc đăng nhập bằng địa chỉ này tạm dừng khoảng 5 phút').and.include('Vẫn có thể đặt lại mật khẩu qua e-mail');
 
       // An address with no account is paused the same way: the pause says nothing of existence.
       const ghost = uniqueEmail('spread-ghost');

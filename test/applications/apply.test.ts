@@ -353,7 +353,7 @@ describe('applications: calls, apply, steps, review and submit over HTTP', () =>
     const answer = 'Tôi đã gửi bản sao có chứng thực qua bưu điện hôm thứ Hai.\nMã vận đơn: VN123456789.';
     const stale = await post(a, show.text, `/applications/${c._id}/answer`, { version, answer });
     expect(stale.status).to.equal(409);
-    expect(text(stale.text)).to.include('Nội dung bạn đã viết');
+    expect(text(stale.text)).to.include('Nội dung đã viết');
     expect(stale.text).to.match(/<textarea id="kept-answer"[^>]*readonly>Tôi đã gửi bản sao có chứng thực qua bưu điện hôm thứ Hai.\nMã vận đơn: VN123456789.<\/textarea>/);
     expect((await Case.findById(c._id).lean())!.infoRequest?.answer ?? null).to.equal(null);
   });

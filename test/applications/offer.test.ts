@@ -140,7 +140,7 @@ describe('applications: decisions, offer and timeline', () => {
     const vi = await createUser({ role: 'applicant', locale: 'vi' });
     const mine = await createCase({ applicant: vi, call, stage: 'onboarding', supportTracks: tracks({ work_permit: 'refused', work_permit_exemption: 'preparing', visa: 'requested' }) });
     const viPanel = panelOf((await page(await signedIn(t, vi), `/applications/${mine._id}`)).text);
-    expect(viPanel).to.include('Viện đang thực hiện giấy xác nhận không thuộc diện cấp giấy phép lao động và thị thực cho bạn');
+    expect(viPanel).to.include('Viện đang thực hiện giấy xác nhận không thuộc diện cấp giấy phép lao động và thị thực: tiến độ ở bên dưới');
     expect(viPanel).to.include('Không được cấp: giấy phép lao động.');
   });
 

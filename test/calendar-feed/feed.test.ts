@@ -273,7 +273,7 @@ describe('calendar feed', () => {
       const audit = (await AuditEvent.findOne({ action: 'user.password_reset', targetId: String(owner._id) }).lean())!;
       expect(audit.summary).to.deep.equal({ calendarFeedEnded: true });
       const signinPage = await b.get('/signin').set('Accept', 'text/html').set('Accept-Language', 'vi');
-      expect(text(signinPage.text)).to.include('Địa chỉ lịch của bạn không còn hoạt động');
+      expect(text(signinPage.text)).to.include('Địa chỉ lịch của Anh/Chị không còn hoạt động');
 
       // Signed in with the new password, the settings show no feed.
       const again = agent(t.app);

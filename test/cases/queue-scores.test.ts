@@ -73,7 +73,7 @@ describe('cases: scores in the HR queue (hidden-scores rule)', () => {
       expect(html).not.to.include('4.2');
     }
     const vi = (await page(await signedIn(t, leaderVi), queue(first))).text;
-    expect(scoreCell(vi, first)).to.equal('Ẩn cho đến khi bạn chấm');
+    expect(scoreCell(vi, first)).to.equal('Ẩn cho đến khi Anh/Chị chấm');
   });
 
   it('says nothing is hidden from a leader on a case nobody has scored yet', async () => {

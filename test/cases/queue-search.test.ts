@@ -312,7 +312,7 @@ describe('cases: the queue finds work (open first, search, saved filters)', func
       expect((await post(vi, pVi, '/cases/filters', { name: 'Hồ sơ gấp', query: '' })).status).to.equal(303);
       const dupVi = await post(vi, pVi, '/cases/filters', { name: 'HỒ SƠ GẤP', query: '' });
       expect(dupVi.status).to.equal(422);
-      expect(text(dupVi.text)).to.include('Bạn đã có một bộ lọc trùng tên này: hãy chọn tên khác.');
+      expect(text(dupVi.text)).to.include('Đã có một bộ lọc trùng tên này: hãy chọn tên khác.');
       const empty = await post(en, pEn, '/cases/filters', { name: '   ', query: '' });
       expect(empty.status).to.equal(422);
       expect(text(empty.text)).to.include('Give the filter a name');
@@ -361,7 +361,7 @@ describe('cases: the queue finds work (open first, search, saved filters)', func
       const v = await signedIn(t, viOfficer);
       const overVi = await post(v, (await page(v, '/cases')).text, '/cases/filters', { name: 'Thêm', query: '' });
       expect(overVi.status).to.equal(422);
-      expect(text(overVi.text)).to.include('Bạn đã có 20 bộ lọc: hãy xóa một bộ lọc trước khi lưu bộ lọc mới.');
+      expect(text(overVi.text)).to.include('Đã lưu 20 bộ lọc: hãy xóa một bộ lọc trước khi lưu bộ lọc mới.');
     });
 
     it('refuses applicants', async () => {

@@ -97,7 +97,10 @@ describe('home: the staff home page is their day of work', () => {
     expect(words).to.include('3 hồ sơ quá hạn');
     expect(words).to.include('1 hồ sơ có thời hạn trong 7 ngày tới');
     expect(words).to.include('1 hồ sơ có tài liệu chờ kiểm tra');
-    expect(words).not.to.include('Đưa nghiên cứu của bạn về Việt Nam');
+    expect(words).not.to.include('Đưa nghiên cứu về Việt Nam');
+    // Staff are "Anh/Chị", as in the e-mails to them (never "bạn", nor the applicants' "Ông/Bà").
+    expect(words).to.include('Hàng đợi của Anh/Chị').and.include('Ghi chú nhắc đến Anh/Chị');
+    expect(words).not.to.include('Ông/Bà');
   });
 
   it("shows a leader how many of their institute's cases wait for their decision, linking to the shortlists", async () => {
@@ -115,7 +118,7 @@ describe('home: the staff home page is their day of work', () => {
     const applicant = await createUser({ role: 'applicant' });
     for (const res of [await page(await signedIn(t, applicant), '/'), await agent(t.app).get('/').set('Accept', 'text/html')]) {
       expect(res.status).to.equal(200);
-      expect(text(res.text)).to.match(/Bring your research to Vietnam|Đưa nghiên cứu của bạn về Việt Nam/);
+      expect(text(res.text)).to.match(/Bring your research to Vietnam|Đưa nghiên cứu về Việt Nam/);
       expect(res.text).not.to.include('data-work=');
     }
   });

@@ -304,7 +304,7 @@ describe('e-mail templates: edit, version, revert, refuse what does not render',
   it('is for administrators only (403 for HR, leaders and applicants, in both languages)', async () => {
     for (const [role, locale, text] of [
       ['hr_officer', 'en', 'You do not have access to this page.'],
-      ['leader', 'vi', 'Bạn không có quyền truy cập trang này.'],
+      ['leader', 'vi', 'Tài khoản đang dùng không có quyền truy cập trang này.'],
       ['applicant', 'en', 'You do not have access to this page.'],
     ] as const) {
       const a = agent(t.app);

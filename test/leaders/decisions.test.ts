@@ -330,7 +330,7 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
 
   for (const [locale, a, messages] of [
     ['en', () => leader, { required: 'Give the reason for this decision.', short: 'The reason is too short', none: 'No complete panel scorecard yet', few: 'Only 1 complete panel scorecard: at least', stale: 'This case changed since you opened it', choose: 'Choose a decision.' }],
-    ['vi', () => leaderVi, { required: 'Hãy ghi lý do của quyết định này.', short: 'Lý do quá ngắn', none: 'Chưa có phiếu chấm đầy đủ nào', few: 'Mới có 1 phiếu chấm đầy đủ', stale: 'Hồ sơ đã thay đổi từ khi bạn mở', choose: 'Hãy chọn một quyết định.' }],
+    ['vi', () => leaderVi, { required: 'Hãy ghi lý do của quyết định này.', short: 'Lý do quá ngắn', none: 'Chưa có phiếu chấm đầy đủ nào', few: 'Mới có 1 phiếu chấm đầy đủ', stale: 'Hồ sơ đã thay đổi từ khi Anh/Chị mở trang', choose: 'Hãy chọn một quyết định.' }],
   ] as const) {
     describe(`refusals (${locale}): nothing changes, nothing is sent`, () => {
       async function unchanged(kase: CaseDoc) {

@@ -103,7 +103,7 @@ describe('leaders: scorecards over HTTP and the hidden-scores rule', () => {
     await signIn(vi, leaderVi);
     const listVi = rowOf(await get(vi, `/shortlists/${v.call._id}`));
     expect(listVi).to.include('Chưa có điểm');
-    expect(listVi).not.to.include('Ẩn cho đến khi bạn chấm');
+    expect(listVi).not.to.include('Ẩn cho đến khi Anh/Chị chấm');
 
     // Once another member has scored, there is something to hide from the leader who has not.
     const member = agent(t.app);

@@ -282,9 +282,9 @@ describe('mail log: every e-mail with its status and message, scoped to HR offic
   it('refuses applicants and leaders, in Vietnamese and in English', async () => {
     for (const [role, locale, text] of [
       ['applicant', 'en', 'You do not have access to this page.'],
-      ['applicant', 'vi', 'Bạn không có quyền truy cập trang này.'],
+      ['applicant', 'vi', 'Tài khoản đang dùng không có quyền truy cập trang này.'],
       ['leader', 'en', 'You do not have access to this page.'],
-      ['leader', 'vi', 'Bạn không có quyền truy cập trang này.'],
+      ['leader', 'vi', 'Tài khoản đang dùng không có quyền truy cập trang này.'],
     ] as const) {
       const a = agent(t.app);
       await signIn(a, await createUser({ role, locale }));

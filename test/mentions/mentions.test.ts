@@ -89,8 +89,8 @@ describe('mentions in internal notes', () => {
     const home = await page(h, '/');
     expect(home.status).to.equal(200);
     const body = text(home.text);
-    expect(body).to.include('Ghi chú nhắc đến bạn');
-    expect(body).to.include(`Writer Officer${S} đã nhắc đến bạn`);
+    expect(body).to.include('Ghi chú nhắc đến Anh/Chị');
+    expect(body).to.include(`Writer Officer${S} đã nhắc đến Anh/Chị`);
     expect(body).to.include('could you call the referee');
     expect(home.text).to.include(`href="/cases/${c._id}#notes"`);
     expect(body.indexOf(later.reference)).to.be.greaterThan(-1);

@@ -191,7 +191,7 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     const vi = await createUser({ role: 'applicant', locale: 'vi', name: 'Lê Văn Cường' });
     const cVi = await createCase({ applicant: vi, call, stage: 'offer', stageEnteredAt: at('2026-12-01'), profile: { fullName: 'Lê Văn Cường', plannedArrival: at('2027-06-01') }, supportRequested: { workPermit: true, visa: true, residenceCard: true, housing: false, citizenship: false } });
     const rowsVi = checklistOf(text((await page(await signedIn(t, vi), `/applications/${cVi._id}`)).text));
-    expect(rowsVi).to.match(/<li data-window="criminal_record"><span class="badge ">Khi bạn đã chấp nhận<\/span> Xin Phiếu lý lịch tư pháp trong khoảng từ /);
+    expect(rowsVi).to.match(/<li data-window="criminal_record"><span class="badge ">Khi đã chấp nhận<\/span> Xin Phiếu lý lịch tư pháp trong khoảng từ /);
     expect(rowsVi).not.to.match(/>(Bây giờ|Trễ)</);
 
     const accepted = await transition({ app: t.ctx, ctx: actorContext(t.ctx, applicant), caseId: c._id, action: 'accept_offer', expectedVersion: c.version });

@@ -17,7 +17,7 @@ describe('privacy: the privacy notice', function () {
   });
 
   for (const [lang, title, rights, days] of [
-    ['vi', 'Thông báo về quyền riêng tư', 'Quyền của bạn', 'Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15'],
+    ['vi', 'Thông báo về quyền riêng tư', 'Quyền của Ông/Bà', 'Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15'],
     ['en', 'Privacy notice', 'Your rights', 'Law No. 91/2025/QH15 on Personal Data Protection'],
   ] as const) {
     it(`is readable without signing in, in ${lang}, with the retention period of this installation`, async () => {

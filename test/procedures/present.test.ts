@@ -212,7 +212,7 @@ describe('procedures: the visa the case asks for (Law 47/2014/QH13 Art. 8)', () 
       presentProcedures({ ctx: systemContext({ now: vn('2027-02-01'), locale }), caseDoc: { _id: 'c', version: 1, supportTracks: tracks }, calendar, forApplicant }).items.find((i) => i.kind === 'visa')!.visaType!.text;
     // After the work permit's refusal, nothing else running.
     const viMine = text('vi', tr('refused', 'not_needed'), true);
-    expect(viMine).to.include('sau khi bị từ chối, bộ phận nhân sự sẽ nộp lại hồ sơ hoặc đề nghị cấp giấy còn lại, và thị thực của bạn theo giấy được cấp');
+    expect(viMine).to.include('sau khi bị từ chối, bộ phận nhân sự sẽ nộp lại hồ sơ hoặc đề nghị cấp giấy còn lại, và thị thực của Ông/Bà theo giấy được cấp');
     expect(viMine).not.to.include('hãy bắt đầu');
     expect(text('en', tr('refused', 'not_needed'), true)).to.match(/: after the refusal, the HR office lodges the file again or applies for the other one, and your visa follows the one granted\.$/);
     expect(text('en', tr('not_needed', 'not_needed'), true)).to.match(/: the HR office applies for one of the two first, and your visa follows the one granted\.$/);

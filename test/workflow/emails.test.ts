@@ -10,7 +10,7 @@ const renderEmail = (template: string, locale: 'vi' | 'en', data: Record<string,
 import { WORKFLOW_TEMPLATES } from '../../server/workflow/index.ts';
 import { builtinParts, listTemplateNames, sampleData } from '../../server/mail/templates.ts';
 import { procedureWords, type TrackState } from '../../server/procedures/service.ts';
-import { translator } from '../../server/i18n/index.ts';
+import { loadResources, translator } from '../../server/i18n/index.ts';
 import { WorkingCalendar } from '../../server/calendar/index.ts';
 import { VN_HOLIDAYS } from '../../server/calendar/holidays-vn.ts';
 
@@ -84,10 +84,11 @@ describe('workflow: e-mail templates', () => {
   });
 
   // A research institute writes to scientists formally ("Ông/Bà"), to its own staff as colleagues
-  // ("Anh/Chị"); "bạn" (a consumer app's "you") stays on the pages only.
+  // ("Anh/Chị"); never "bạn" (a consumer app's "you"), in its e-mails as on its pages.
+  const BAN = /(?<!\p{L})bạn(?!\p{L})/iu;
+
   describe('Vietnamese e-mails address the reader formally', () => {
     const STAFF_ONLY = new Set(['case_due_soon', 'invitation', 'note_mention', 'role_changed', 'overdue_digest', 'info_answered', 'offer_answered', 'procedure_ask_replied', 'procedure_escalation']);
-    const BAN = /(?<!\p{L})bạn(?!\p{L})/iu;
 
     it('says "Ông/Bà" to applicants and "Anh/Chị" to staff in every built-in template, never "bạn"', () => {
       const names = listTemplateNames();
@@ -115,14 +116,45 @@ describe('workflow: e-mail templates', () => {
       expect(roles.text).to.include('Với vai trò mới, Anh/Chị đã rời 2 hội đồng đánh giá; các phiếu chấm Anh/Chị đã nộp vẫn được lưu giữ.');
     });
 
-    it('heads a started procedure "cho Ông/Bà" in the e-mail, while the applicant\'s page keeps "cho bạn"', () => {
+    it('heads a started procedure "cho Ông/Bà", in the e-mail as on the applicant\'s page', () => {
       const track = { kind: 'visa', status: 'requested' } as unknown as TrackState;
       const clock = { calendar: WorkingCalendar.of(VN_HOLIDAYS), now: new Date('2027-03-01T03:00:00Z') };
       const vi = procedureWords('vi', 'visa', track, { from: 'not_needed', to: 'requested' }, clock);
-      expect(vi.headline).to.match(/: viện đã bắt đầu thủ tục này cho Ông\/Bà$/);
+      expect(vi.headline).to.equal('Thị thực: viện đã bắt đầu thủ tục này cho Ông/Bà');
+      expect(translator('vi')('procedures.applicant.requested', { kind: 'Thị thực' })).to.equal(vi.headline);
       const en = procedureWords('en', 'visa', track, { from: 'not_needed', to: 'requested' }, clock);
       expect(en.headline).to.match(/: the institute has started this procedure for you$/);
-      expect(translator('vi')('procedures.applicant.requested', { kind: 'Thị thực' })).to.equal('Thị thực: viện đã bắt đầu thủ tục này cho bạn');
+    });
+  });
+
+  // The pages speak as the e-mails do: "Ông/Bà" where only applicants read, "Anh/Chị" where only
+  // staff do, and no pronoun at all where anyone may (sign-in, errors, the 409 page, timelines).
+  describe('Vietnamese pages address the reader formally', () => {
+    // "bạn" as part of another word, were one ever needed ("bạn bè" friends, "bạn đời" spouse).
+    const NOT_THE_PRONOUN = /(?<!\p{L})bạn (?:bè|đời)(?!\p{L})/giu;
+    const strings = (node: unknown, key: string): Array<[string, string]> =>
+      typeof node === 'string' ? [[key, node]] : node && typeof node === 'object' ? Object.entries(node).flatMap(([k, v]) => strings(v, `${key}.${k}`)) : [];
+    const vi = Object.entries(loadResources().vi).flatMap(([ns, tree]) => strings(tree, ns));
+
+    it('never says "bạn" in any Vietnamese string', () => {
+      expect(vi.length).to.be.greaterThan(2000);
+      const offending = vi.filter(([, text]) => BAN.test(text.replace(NOT_THE_PRONOUN, ''))).map(([key]) => key);
+      expect(offending).to.deep.equal([]);
+      expect('Bạn đã chấp nhận'.replace(NOT_THE_PRONOUN, '')).to.match(BAN);
+      expect('gia đình, bạn bè'.replace(NOT_THE_PRONOUN, '')).not.to.match(BAN);
+    });
+
+    it('says "Anh/Chị" only to staff and "Ông/Bà" only to applicants, where a page has one reader', () => {
+      const t = translator('vi');
+      for (const ns of ['mentions', 'queue', 'calendarFeed', 'mailLog']) expect(vi.filter(([key, text]) => key.startsWith(`${ns}.`) && text.includes('Ông/Bà')).map(([key]) => key), ns).to.deep.equal([]);
+      for (const ns of ['applications', 'calls', 'planner', 'privacy']) expect(vi.filter(([key, text]) => key.startsWith(`${ns}.`) && text.includes('Anh/Chị')).map(([key]) => key), ns).to.deep.equal([]);
+      // The applicant's timeline names them as the e-mails do; the staff home calls its reader "Anh/Chị".
+      expect(t('cases.people.you')).to.equal('Ông/Bà');
+      expect(t('mentions.home.by', { name: 'Lan' })).to.equal('Lan đã nhắc đến Anh/Chị');
+      expect(t('applications.flash.offerAccepted')).to.equal('Ông/Bà đã chấp nhận lời mời làm việc. Xin chào mừng Ông/Bà!');
+      // Read by anyone: no pronoun.
+      expect(t('errors.forbidden')).not.to.match(/Ông\/Bà|Anh\/Chị/);
+      expect(t('accounts.signin.disabled', { contactEmail: 'a@b.vn' })).to.match(/^Tài khoản này đã bị vô hiệu hóa/);
     });
   });
 });
