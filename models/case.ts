@@ -305,8 +305,11 @@ const caseSchema = new Schema(
     reference: { type: String, required: true, unique: true, match: /^TA-\d{4}-\d{6}$/ },
     applicant: { type: Schema.Types.ObjectId, ref: 'User', required: true, index: true },
     call: { type: Schema.Types.ObjectId, ref: 'Call', required: true },
-    /** Copied from the call so staff policies and queues filter without a join. */
-    institute: { type: Schema.Types.ObjectId, ref: 'Institute', required: true },
+    /**
+     * Copied from the call so staff policies and queues filter without a join. Never changed (not
+     * even when an administrator moves the call): the case's documents carry it too (models/document.ts).
+     */
+    institute: { type: Schema.Types.ObjectId, ref: 'Institute', required: true, immutable: true },
     track: { type: String, enum: TRACKS, required: true },
     stage: { type: String, enum: STAGES, required: true, default: 'draft' },
     /** Where an on_hold case returns to. */

@@ -14,7 +14,7 @@ import { startWebWorkers, type WebWorkerSetup } from './web-workers.ts';
 
 /** The app's modules, loaded while the embedded database reads its data on its own thread. */
 async function loadApp() {
-  const [mailer, services, user, calendar, summaries, searchTerms, deadlines, targets, bilingual, auditCase] = await Promise.all([
+  const [mailer, services, user, calendar, summaries, searchTerms, deadlines, targets, bilingual, auditCase, documentInstitutes] = await Promise.all([
     import('./mail/mailer.ts'),
     import('./services.ts'),
     import('../models/user.ts'),
@@ -25,6 +25,7 @@ async function loadApp() {
     import('./procedures/target-backfill.ts'),
     import('./calls/bilingual-backfill.ts'),
     import('./audit/backfill-case.ts'),
+    import('./documents/institute-backfill.ts'),
     import('./background.ts'),
   ]);
   return {
@@ -38,6 +39,7 @@ async function loadApp() {
     backfillLodgingTargets: targets.backfillLodgingTargets,
     backfillBilingualTexts: bilingual.backfillBilingualTexts,
     backfillAuditCase: auditCase.backfillAuditCase,
+    backfillDocumentInstitutes: documentInstitutes.backfillDocumentInstitutes,
   };
 }
 
@@ -86,7 +88,7 @@ async function main(): Promise<void> {
     await workers?.stop(5_000);
     throw err;
   }
-  const { createMailer, startServices, User, seedHolidays, backfillCaseSummaries, backfillSearchTerms, backfillNextDeadlines, backfillLodgingTargets, backfillBilingualTexts, backfillAuditCase } = await loading;
+  const { createMailer, startServices, User, seedHolidays, backfillCaseSummaries, backfillSearchTerms, backfillNextDeadlines, backfillLodgingTargets, backfillBilingualTexts, backfillAuditCase, backfillDocumentInstitutes } = await loading;
   // Secrets stored in plain text by an earlier version (or a bulk import) are encrypted before anything reads them.
   const keyring = keyringFor(config);
   for (const r of await sealPlainSecrets(db.connection.db!, keyring)) {
@@ -154,6 +156,11 @@ async function main(): Promise<void> {
     void backfillAuditCase().then(
       (r) => r.stamped && logger.info({ events: r.stamped }, 'audit events stamped with their case'),
       (err: unknown) => logger.error({ err }, 'audit events\' case: backfill failed'),
+    );
+    // Once per database (a counter marks it): documents stored before documents carried their case's institute.
+    void backfillDocumentInstitutes().then(
+      (r) => r.stamped && logger.info({ documents: r.stamped }, 'documents stamped with their institute'),
+      (err: unknown) => logger.error({ err }, 'documents\' institute: backfill failed'),
     );
   }, BACKFILL_DELAY_MS);
   backfills.unref();

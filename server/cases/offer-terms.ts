@@ -130,7 +130,7 @@ export async function changeOfferTerms(opts: { app: Pick<AppContext, 'config' | 
     if (file) {
       await scanOrRefuse(app.config.upload.clamdscanPath, file.tempPath, file.name).catch((err: unknown) => Promise.reject(aboutField(err, OFFER_LETTER_FIELD)));
       // HR's own letter: nothing for HR to check, so it never waits in the queue's "to check" count.
-      created = await storeNextVersion(storage, file, { case: caseDoc._id as Types.ObjectId, type: OFFER_LETTER_TYPE, slot: 0, current: true, uploadedBy: actor._id, status: 'accepted', reviewedBy: actor._id, reviewedAt: now });
+      created = await storeNextVersion(storage, file, { case: caseDoc._id as Types.ObjectId, institute: caseDoc.institute, type: OFFER_LETTER_TYPE, slot: 0, current: true, uploadedBy: actor._id, status: 'accepted', reviewedBy: actor._id, reviewedAt: now });
     }
 
     const termsChanged = !sameTerms(terms, before);

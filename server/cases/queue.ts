@@ -21,6 +21,7 @@ import { caseScopeFor } from './access.ts';
 import { hrOfficers } from './people.ts';
 import { KeptReads } from '../support/kept-reads.ts';
 import { documentFlags } from '../documents/index.ts';
+import { documentInstitutesStamped } from '../documents/institute-backfill.ts';
 import { ACTIVE_SUPPORT, reasonsOverdue, reasonsOverdueCondition, supportOverdue } from '../procedures/service.ts';
 
 export const SORTS = ['due', 'arrival', 'submitted', 'reference', 'score'] as const;
@@ -444,7 +445,7 @@ const SEARCH_PROBE = 1000;
 const keptWordCounts = new KeptReads<number>(60_000, { maxKeys: 5_000 });
 
 /**
- * The institutes a search reads, as a condition on `institute` that the planner (MongoDB's and the
+ * The institutes a search reads (and the documents to check: casesWithDocumentsToCheck), as a condition on `institute` that the planner (MongoDB's and the
  * embedded server's) turns into one range of { institute, searchTerms } per institute: there is no
  * index over the search words alone (its ~9 entries a case held ~80 MB of the embedded database's
  * heap at 100,000 cases). The user's own institute; an officer or leader who also sits on panels of
@@ -490,19 +491,33 @@ export async function leadingSearchWord(user: UserDoc, q: string | undefined, in
 }
 
 /**
- * The cases with a current document waiting for HR's check (the row's "documents to check" badge),
- * read from { status, current, case } of the documents: only the waiting ones, never the accepted
- * mass. Documents carry no institute: the queue's scope still decides which of these the user sees.
+ * The cases with a current document waiting for HR's check (the row's "documents to check" badge)
+ * in the user's institutes (searchInstitutes: their own, their panels' calls'; every institute for
+ * an administrator), read from { institute, status, current, case } of the documents: only the
+ * waiting ones of those institutes, never the accepted mass nor another institute's work. The
+ * queue's scope still decides which of these the user sees. Until the start-time backfill has
+ * stamped the documents stored before they carried their institute, those are read too (a scan;
+ * `null` in the `$in` would make the embedded server's planner scan every time).
  */
-async function casesWithDocumentsToCheck(): Promise<Types.ObjectId[]> {
-  return (await CaseDocument.distinct('case', { status: 'pending', current: true })) as Types.ObjectId[];
+async function casesWithDocumentsToCheck(institutes: Types.ObjectId[]): Promise<Types.ObjectId[]> {
+  const waiting = { status: 'pending', current: true } as const;
+  const [stamped, unstamped] = await Promise.all([
+    institutes.length ? CaseDocument.distinct('case', { ...withinInstitutes(institutes), ...waiting }) : [],
+    documentInstitutesStamped().then((done) => (done ? [] : CaseDocument.distinct('case', { institute: null, ...waiting }))),
+  ]);
+  return [...(stamped as Types.ObjectId[]), ...(unstamped as Types.ObjectId[])];
 }
 
 /** The filter of the queue `q` for this user: their scope, and a search's institutes and leading word. */
 async function userQueueFilter(user: UserDoc, q: QueueQuery, now: Date): Promise<{ filter: Record<string, unknown>; searching: boolean }> {
   const searching = searchConditions(q.q).length > 0;
-  const reachable = searching ? searchInstitutes(user) : undefined;
-  const [scope, institutes, leading, toCheck] = await Promise.all([queueScope(user), reachable, reachable?.then((ids) => leadingSearchWord(user, q.q, ids)), q.documents ? casesWithDocumentsToCheck() : undefined]);
+  const reachable = searching || q.documents ? searchInstitutes(user) : undefined;
+  const [scope, institutes, leading, toCheck] = await Promise.all([
+    queueScope(user),
+    searching ? reachable : undefined,
+    searching ? reachable!.then((ids) => leadingSearchWord(user, q.q, ids)) : undefined,
+    q.documents ? reachable!.then(casesWithDocumentsToCheck) : undefined,
+  ]);
   const filter = queueFilter(user, q, now, scope, leading, institutes);
   return { filter: toCheck ? simplifyScope({ $and: [filter, { _id: { $in: toCheck } }] }) : filter, searching };
 }
