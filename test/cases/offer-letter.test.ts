@@ -175,7 +175,7 @@ describe('cases: the offer letter and its terms', function () {
     expect((await send(h, c, { ...terms, offerSalary: '50,000,000 VND' }, { buf: changed, name: 'thu-moi-2.pdf' })).status).to.equal(303);
     await deliver(t, c._id);
     const ready = await t.smtp.waitForTo(applicant.email, /Thư mời làm việc của Ông\/Bà đã sẵn sàng/);
-    expect(ready.text).to.include('trước ngày 21/12/2026 (còn 10 ngày làm việc)');
+    expect(ready.text).to.include('chậm nhất ngày 21/12/2026 (còn 10 ngày làm việc)');
     const change = await t.smtp.waitForTo(applicant.email, /Lời mời làm việc của Ông\/Bà đã thay đổi/);
     expect(change.text).to.include('Viện đã thay đổi lời mời làm việc của Ông/Bà');
     expect(t.smtp.to(applicant.email).filter((m) => /Thư mời làm việc|Lời mời làm việc/.test(m.subject))).to.have.length(2);
