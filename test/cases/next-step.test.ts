@@ -118,7 +118,7 @@ describe('cases: the next step and the open information request', () => {
     const stored = (await Case.findById(refused._id).lean())!;
     expect(stored.nextDueAt!.getTime()).to.equal(reasonsDue.getTime());
     expect(nextLine((await page(en, `/cases/${refused._id}`)).text)).to.equal(`Next: HR. Work permit refused: HR records the authority's written reasons of the refusal by ${formatDay(reasonsDue, 'en')} (3 working days left). Go to the procedures →`);
-    expect(nextLine((await page(vi, `/cases/${refused._id}`)).text)).to.include(`Giấy phép lao động bị từ chối: cán bộ nhân sự ghi nhận văn bản nêu lý do từ chối của cơ quan có thẩm quyền trước ngày ${formatDay(reasonsDue, 'vi')} (còn 3 ngày làm việc)`);
+    expect(nextLine((await page(vi, `/cases/${refused._id}`)).text)).to.include(`Giấy phép lao động bị từ chối: cán bộ nhân sự ghi nhận văn bản nêu lý do từ chối của cơ quan có thẩm quyền chậm nhất ngày ${formatDay(reasonsDue, 'vi')} (còn 3 ngày làm việc)`);
     // The reasons in: HR decides what next; the date is the case's next one, said for what it is.
     await Case.updateOne({ _id: refused._id, 'supportTracks.kind': 'work_permit' }, { $set: { 'supportTracks.$.reasonsReceivedAt': new Date() } });
     expect(nextLine((await page(en, `/cases/${refused._id}`)).text)).to.equal(`Next: HR. Work permit refused: HR decides what next: file again or mark not needed; the stage is due by ${formatDay(stageDue, 'en')} (40 working days left). Go to the procedures →`);
