@@ -153,6 +153,15 @@ const lateAnswerEventSchema = new Schema(
   { _id: false },
 );
 
+/** The files sent with an answer to a request for information (server/applications/answer.ts): how many, of which paper. */
+const answerFilesEventSchema = new Schema(
+  {
+    count: { type: Number, required: true, min: 1 },
+    type: { type: String, required: true, maxlength: 40 },
+  },
+  { _id: false },
+);
+
 const historyEventSchema = new Schema(
   {
     at: { type: Date, required: true },
@@ -170,6 +179,7 @@ const historyEventSchema = new Schema(
     plannedStart: { type: plannedStartEventSchema, default: undefined },
     offerTerms: { type: offerTermsEventSchema, default: undefined },
     late: { type: lateAnswerEventSchema, default: undefined },
+    answerFiles: { type: answerFilesEventSchema, default: undefined },
   },
   { _id: true },
 );

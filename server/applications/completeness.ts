@@ -62,15 +62,22 @@ export function missingDataParts(c: CaseLike, locale: string): MissingPart[] {
   return out;
 }
 
-/** Everything missing, including the call being closed and required documents not uploaded. */
-export async function missingParts(c: CaseLike, call: CallLike | null, locale: string, now: Date): Promise<MissingPart[]> {
+/**
+ * Everything missing, including the call being closed, required documents not uploaded, and a
+ * document that has run out: the application is not complete with it (HR's first check would send
+ * it back), so it is replaced before submitting, not asked for right after (walk: the review step
+ * said "complete" and the page asked for a new passport once submitted).
+ */
+export async function missingParts(c: CaseLike & ValidityCase, call: CallLike | null, locale: string, now: Date): Promise<MissingPart[]> {
   const out = missingDataParts(c, locale);
   const required = (call?.checklist ?? []).filter((i) => (i.phase ?? 'application') === 'application' && i.required !== false);
-  if (required.length > 0) {
-    const present = new Set((await CaseDocument.find({ case: c._id as never, current: true }, { type: 1 }).lean()).map((d) => d.type));
-    for (const item of required) {
-      if (!present.has(item.type as never)) out.push({ step: 'documents', key: 'applications.missing.document', params: { type: item.type } });
-    }
+  const current = await CaseDocument.find({ case: c._id as never, current: true }, { type: 1, issuedAt: 1, expiresAt: 1 }).sort({ type: 1, slot: 1 }).lean();
+  const present = new Set(current.map((d) => d.type));
+  for (const item of required) {
+    if (!present.has(item.type as never)) out.push({ step: 'documents', key: 'applications.missing.document', params: { type: item.type } });
+  }
+  for (const d of current) {
+    if (validityOf(d, c, now) === 'expired') out.push({ step: 'documents', key: 'applications.missing.documentExpired', params: { type: d.type, date: validUntil(d) } });
   }
   if (!call || call.status !== 'open' || (call.closesAt && call.closesAt.getTime() < now.getTime())) {
     out.push({ step: 'call', key: 'applications.missing.callClosed' });
@@ -90,17 +97,18 @@ export interface DocumentWarning {
 }
 
 /**
- * Current documents that will not do as they are: expired, or a passport that runs out before the
- * residence card after the planned arrival does (server/documents/validity.ts, Law 47/2014/QH13
- * Art. 38(1)). Said on the review step so the applicant can send a newer one before submitting; they
- * do not hold the submission back (a passport can be renewed later, and HR asks for it then).
+ * Current documents valid today but not long enough: a passport that runs out before the residence
+ * card after the planned arrival does (server/documents/validity.ts, Law 47/2014/QH13 Art. 38(1)).
+ * Said on the review step so the applicant can send a newer one before submitting; they do not hold
+ * the submission back (renewing a passport takes months; HR asks for it before the card is filed).
+ * An expired document is missingParts' (it does hold the submission back).
  */
 export async function documentWarnings(c: Pick<CaseLike, '_id'> & ValidityCase, now: Date): Promise<DocumentWarning[]> {
   const docs = await CaseDocument.find({ case: c._id as never, current: true }, { type: 1, issuedAt: 1, expiresAt: 1 }).sort({ type: 1, slot: 1 }).lean();
   const out: DocumentWarning[] = [];
   for (const d of docs) {
     const validity = validityOf(d, c, now);
-    if (validity !== 'expired' && validity !== 'too_short') continue;
+    if (validity !== 'too_short') continue;
     const words = validityWords(d, c, now, validity);
     out.push({ type: d.type, validity, until: validUntil(d)!, key: words.key, required: words.required, from: words.from });
   }

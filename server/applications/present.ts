@@ -8,7 +8,7 @@ import type { CaseDoc } from '../../models/case.ts';
 import { ACTIVE_STAGES, ACTIVE_SUPPORT_STATUSES, DEGREES, inStages } from '../../models/constants.ts';
 import type { FieldErrors } from '../errors.ts';
 import { errorTexts, messagesView, stageBadge, stageLabel, timeline, type FormState } from '../cases/present.ts';
-import type { ChecklistView } from '../documents/present.ts';
+import { resendItems, type ChecklistView } from '../documents/present.ts';
 import { signedOfferOwed } from '../documents/index.ts';
 import { canEditStep, editableSteps, type ApplicationData, type ApplicationRow, type StepData, type StepInput } from './service.ts';
 import { STEPS, nextStep, profileValues, eligibilityValues, rowValues, ROW_SPECS, SUPPORT_FIELDS, MAX_ROWS, type RowKind, type Step } from './steps.ts';
@@ -44,10 +44,12 @@ export function applicationsList(ctx: Context, rows: ApplicationRow[]) {
   };
 }
 
-function resendNeeded(t: ReturnType<typeof tOf>, checklist: unknown): string | undefined {
-  const items = ((checklist as ChecklistView | undefined)?.items ?? []).filter((i) => (i.state === 'rejected' || i.state === 'expired' || i.state === 'too_short') && (i.uploadField || i.current.some((d) => d.replaceField)));
+/** The to-do for what was sent back, with the day it is needed by as its e-mail gave it (verify.ts reuploadBy), when there is one. */
+function resendNeeded(t: ReturnType<typeof tOf>, locale: string, checklist: unknown, by: ApplicationData['resendBy']): string | undefined {
+  const items = resendItems(checklist);
   if (items.length === 0) return undefined;
-  return t('applications.show.next.resend', { count: items.length, list: items.map((i) => t(`documents.types.${i.type}`)).join(', ') });
+  const list = items.map((i) => t(`documents.types.${i.type}`)).join(', ');
+  return by ? t('applications.show.next.resendBy', { count: items.length, list, date: formatDay(by.date, locale), left: by.left }) : t('applications.show.next.resend', { count: items.length, list });
 }
 
 /** Once the offer is accepted, the signed offer or contract the call asks back, while none is uploaded (one sent back is resendNeeded's). */
@@ -117,7 +119,7 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
     nextStep: caseDoc.stage === 'draft' ? undefined : caseDoc.stage === 'offer' && !offerReady(caseDoc) ? t('applications.show.next.offerPending') : nextStepText(t, caseDoc.stage, caseDoc.supportTracks ?? []),
     // What the applicant must do first, before the stage's general words: a document HR sent back
     // (rejected, expired, not valid long enough) waits for a new version from them.
-    nextAction: resendNeeded(t, checklist) ?? signedOfferAsk(t, caseDoc.stage, checklist),
+    nextAction: resendNeeded(t, ctx.locale, checklist, data.resendBy) ?? signedOfferAsk(t, caseDoc.stage, checklist),
     hrBy: hrByText(t, ctx.locale, caseDoc.stage, data.hrLeft),
     version: caseDoc.version,
     timeline: timeline(caseDoc.history ?? [], names, t, { applicantId: caseDoc.applicant, forApplicant: true, locale: ctx.locale }),
@@ -125,8 +127,9 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
     infoLeft: data.infoLeft,
     offerDueAt: data.offerDueAt,
     offerLeft: data.offerLeft,
-    // What is offered, HR's words; a term HR left blank is the letter's ("As in the letter").
-    offer: data.offer ? { letterUrl: data.offer.letterUrl, terms: data.offer.terms.map((o) => ({ label: t(`applications.offer.terms.${o.key}`), text: (o.on ? formatDay(o.on, ctx.locale) : o.text) || t('applications.offer.asInLetter') })) } : undefined,
+    // What is offered, HR's words; a term HR left blank is the letter's ("As in the letter"), or, while
+    // there is no letter yet, still being prepared (there is no letter to read it in).
+    offer: data.offer ? { letterUrl: data.offer.letterUrl, terms: data.offer.terms.map((o) => ({ label: t(`applications.offer.terms.${o.key}`), text: (o.on ? formatDay(o.on, ctx.locale) : o.text) || t(data.offer!.letterUrl ? 'applications.offer.asInLetter' : 'applications.offer.termPreparing') })) } : undefined,
     canAnswer: actions.includes('answer_info'),
     answerUpload: answerUploadView(t, caseDoc, state),
     canAcceptOffer: actions.includes('accept_offer'),
@@ -213,11 +216,11 @@ function rowsView(kind: RowKind, rows: Record<string, string>[], errors: FieldEr
   });
 }
 
-function missingView(t: TFunction, caseId: string, parts: MissingPart[]) {
+function missingView(t: TFunction, locale: string, caseId: string, parts: MissingPart[]) {
   return parts.map((p) => {
     let text: string;
     if (p.step === 'profile') text = t('applications.missing.field', { field: t(p.key) });
-    else if (p.step === 'documents') text = t(p.key, { type: t(`documents.types.${String(p.params?.type)}`, { defaultValue: String(p.params?.type) }) });
+    else if (p.step === 'documents') text = t(p.key, { type: t(`documents.types.${String(p.params?.type)}`, { defaultValue: String(p.params?.type) }), date: p.params?.date instanceof Date ? formatDay(p.params.date, locale) : '' });
     else text = t(p.key, p.params ?? {});
     let href: string | undefined;
     if (p.step === 'documents') href = `/applications/${caseId}#documents`;
@@ -307,7 +310,7 @@ export function stepPage(ctx: Context, data: StepData, retentionDays: number, st
       break;
     }
     case 'review': {
-      view.missing = missingView(t, id, data.missing ?? []);
+      view.missing = missingView(t, locale, id, data.missing ?? []);
       view.documentWarnings = (data.documentWarnings ?? []).map((w) => ({
         text: t(`applications.review.documentWarning.${w.key}`, { type: t(`documents.types.${w.type}`, { defaultValue: w.type }), date: formatDay(w.until, locale), required: w.required ? formatDay(w.required, locale) : '', from: w.from ? formatDay(w.from, locale) : '' }),
         href: `/applications/${id}#documents`,

@@ -21,6 +21,8 @@ import { CaseConflictError, conflictFrom } from '../cases/conflict.ts';
 import { peopleNames, type PeopleNames } from '../cases/people.ts';
 import { hrDueForApplicant } from '../cases/next-step.ts';
 import { documentsChecklist } from '../cases/present.ts';
+import { reuploadBy } from '../documents/verify.ts';
+import { resendItems } from '../documents/present.ts';
 import { setKeepDataConsent } from '../privacy/consent.ts';
 import { documentWarnings, missingParts, type MissingPart } from './completeness.ts';
 import { parseAchievements, parseDependants, parseEligibility, parseProfile, parseSupport, type Body, type RowKind, type Step } from './steps.ts';
@@ -144,11 +146,15 @@ export async function loadApplication({ ctx, caseDoc }: { ctx: Context; caseDoc:
   const hrDue = hrDueForApplicant(caseDoc);
   // The offer's answer-by date (the offer stage's deadline, STAGE_DEADLINES.offer), said the same way.
   const offerDueAt = caseDoc.stage === 'offer' ? (caseDoc.stageDueAt ?? undefined) : undefined;
-  const calendar = due || hrDue || offerDueAt ? await loadCalendar() : undefined;
+  // A document sent back is needed by the day its e-mail said (server/documents/verify.ts reuploadBy): the to-do says it too.
+  const resendDays = resendItems(checklist).flatMap((i) => reuploadBy(caseDoc, i.type, ctx.now) ?? []);
+  const resendDue = resendDays.length ? new Date(Math.min(...resendDays.map((d) => d.getTime()))) : undefined;
+  const calendar = due || hrDue || offerDueAt || resendDue ? await loadCalendar() : undefined;
   const infoLeft = due && calendar ? deadlineLeft(tOf(ctx), calendar, ctx.now, due).text : undefined;
   const hrLeft = hrDue && calendar ? deadlineLeft(tOf(ctx), calendar, ctx.now, hrDue) : undefined;
   const offerLeft = offerDueAt && calendar ? deadlineLeft(tOf(ctx), calendar, ctx.now, offerDueAt).text : undefined;
-  return { caseDoc, call, names: names as PeopleNames, checklist, plan, procedures, infoLeft, hrLeft, offerDueAt, offerLeft, offer: offerForApplicant(caseDoc), contact, actions: availableActions(caseDoc, viewer) };
+  const resendBy = resendDue && calendar ? { date: resendDue, left: deadlineLeft(tOf(ctx), calendar, ctx.now, resendDue).text } : undefined;
+  return { caseDoc, call, names: names as PeopleNames, checklist, plan, procedures, infoLeft, hrLeft, offerDueAt, offerLeft, resendBy, offer: offerForApplicant(caseDoc), contact, actions: availableActions(caseDoc, viewer) };
 }
 export type ApplicationData = Awaited<ReturnType<typeof loadApplication>>;
 

@@ -54,6 +54,7 @@ interface HistoryLike {
   plannedStart?: { from?: Date | null; to?: Date | null; dueFrom?: Date | null; dueTo?: Date | null; source?: string | null } | null;
   offerTerms?: { letter?: boolean | null; terms?: boolean | null; told?: boolean | null } | null;
   late?: { dueAt?: Date | null; workingDays?: number | null } | null;
+  answerFiles?: { count?: number | null; type?: string | null } | null;
 }
 
 /** "New offer letter. Terms changed." (and, for staff, whether the applicant was e-mailed). */
@@ -214,7 +215,9 @@ export function timeline(
     const written = showNote && !assignedTo ? noteOf(t, h, view.locale) : undefined;
     // An answer to the offer after its answer-by date: marked for staff (the institute decides what it means).
     const late = !view.forApplicant && h.late?.dueAt ? t('cases.offerAnswer.lateMark', { text: lateAnswerText(t, view.locale, h.late) }) : undefined;
-    const note = [extension, written, late].filter(Boolean).join('\n');
+    // Files sent with an answer: where they went (the documents list, where HR checks them).
+    const files = h.answerFiles?.count && h.answerFiles.type ? t('cases.timelineText.answerFiles', { count: h.answerFiles.count, type: t(`documents.types.${h.answerFiles.type}`) }) : undefined;
+    const note = [extension, written, files, late].filter(Boolean).join('\n');
     out.push({
       at: h.at,
       label,

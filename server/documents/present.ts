@@ -13,7 +13,7 @@ import { canDownloadDocument, canRenewDocument, canSeeDocumentVersions, canUploa
 import type { CaseAccessFacts } from '../policies/case.ts';
 import { DATE_RULES, isExpiredLike, validityOf, validityWords, validUntil, type Validity, type ValidityCase } from './validity.ts';
 import { ACCEPT_ATTRIBUTE, ALLOWED_TYPES_TEXT, maxBytesFor, phaseDue, phaseOpen } from './rules.ts';
-import { TERMINAL_STAGES, inStages } from '../../models/constants.ts';
+import { OFFER_LETTER_TYPE, TERMINAL_STAGES, inStages } from '../../models/constants.ts';
 
 export { phaseOpen };
 
@@ -67,6 +67,8 @@ export interface DocumentView {
 export interface ChecklistItemView {
   type: string;
   phase: string;
+  /** A paper off the checklist, sent with an answer to a request for information (phase `answer`). */
+  answered?: boolean;
   /** What the applicant does for this item, where the product gives them what to send (the offer letter to sign). */
   guideKey?: string;
   /** The phase is due at the case's stage (server/documents/rules.ts phaseDue): only these are counted. */
@@ -210,7 +212,11 @@ export async function checklistForCase(
   const names = staffView ? await reviewerNames(all) : new Map<string, string>();
   const stage = String(caseDoc.stage ?? 'draft');
   const ended = inStages(stage, TERMINAL_STAGES);
-  const listed: ChecklistItemView[] = (call.checklist ?? []).map((item) => {
+  type Item = NonNullable<PresentedCall['checklist']>[number];
+  // `answered`: a paper the call's checklist does not list, sent with an answer to HR's request for
+  // information (server/applications/answer.ts): listed with the others, checked by HR as any file,
+  // but not uploaded (nor renewed) here: it has no slot of the checklist to go to.
+  const itemView = (item: Item, answered = false): ChecklistItemView => {
     const docs = all.filter((d) => d.type === item.type);
     const waiting = (d: DocumentRecord) => !currentIds.has(String(d._id)) && !!d.renewalOf && d.status === 'pending';
     const current = docs.filter((d) => currentIds.has(String(d._id))).map((d) => view(d, caseDoc, now, mayVerify, names));
@@ -218,7 +224,7 @@ export async function checklistForCase(
     const versions = staffView ? docs.filter((d) => !currentIds.has(String(d._id)) && !waiting(d)).map((d) => view(d, caseDoc, now, false, names)) : [];
     // An accepted current file takes a renewal (a newer passport or certificate) unless one already
     // waits: from the applicant, or from HR on their behalf.
-    if (mayRenew) {
+    if (mayRenew && !answered) {
       for (const d of current) {
         if (d.status === 'accepted' && !renewals.some((r) => r.slot === d.slot)) {
           d.renewUrl = `/documents/${d.id}/renew`;
@@ -227,7 +233,7 @@ export async function checklistForCase(
       }
     }
     const state = stateOf(current);
-    const open = mayUpload && phaseOpen(item.phase ?? 'application', String(caseDoc.stage ?? 'draft'), caseDoc.resumeStage);
+    const open = !answered && mayUpload && phaseOpen(item.phase ?? 'application', String(caseDoc.stage ?? 'draft'), caseDoc.resumeStage);
     const multiple = item.multiple === true;
     // In a multi-file item each file is replaced through its own input; a single item has one input.
     if (open && multiple) {
@@ -240,15 +246,17 @@ export async function checklistForCase(
     return {
       type: item.type,
       phase: item.phase ?? 'application',
-      due: phaseDue(item.phase ?? 'application', stage, caseDoc.resumeStage),
+      due: answered || phaseDue(item.phase ?? 'application', stage, caseDoc.resumeStage),
       required: item.required !== false,
       multiple,
       maxMb: Math.round(maxBytesFor(item, opts.defaultMaxBytes) / (1024 * 1024)),
       // The exact limit the server applies, for the browser to check before sending (public/js/upload.js).
       maxBytes: maxBytesFor(item, opts.defaultMaxBytes),
       note: item.note && (item.note.vi || item.note.en) ? { vi: item.note.vi ?? undefined, en: item.note.en ?? undefined } : undefined,
-      // The letter they sign is on their offer panel (server/cases/offer-terms.ts), above the checklist.
-      guideKey: item.type === 'signed_offer' && viewer.role === 'applicant' ? 'documents.guides.signed_offer' : undefined,
+      // The letter they sign is on their offer panel (server/cases/offer-terms.ts), above the checklist:
+      // said while a signed copy is awaited, not once one is sent (HR checks it) or accepted.
+      guideKey: item.type === 'signed_offer' && viewer.role === 'applicant' && uploadField && state !== 'uploaded' ? 'documents.guides.signed_offer' : undefined,
+      ...(answered ? { answered: true } : {}),
       state,
       expiring: current.some((d) => d.validity === 'expiring'),
       current,
@@ -257,7 +265,14 @@ export async function checklistForCase(
       uploadField,
       dateRule: DATE_RULES[item.type as keyof typeof DATE_RULES],
     };
-  });
+  };
+  const checklistTypes = new Set((call.checklist ?? []).map((i) => i.type));
+  // The papers sent with answers to HR's requests that the checklist does not list (the offer letter is HR's own).
+  const answeredTypes = [...new Set(all.filter((d) => !checklistTypes.has(d.type) && d.type !== OFFER_LETTER_TYPE).map((d) => d.type))];
+  const listed: ChecklistItemView[] = [
+    ...(call.checklist ?? []).map((item) => itemView(item)),
+    ...answeredTypes.map((type) => itemView({ type, phase: 'answer', required: false, multiple: true }, true)),
+  ];
 
   // A later phase's items (signed offer, health certificate, criminal record) are listed as coming
   // later while the case may still reach them, and not counted: "0/5 accepted" on a new
@@ -285,6 +300,11 @@ export async function checklistForCase(
     accept: ACCEPT_ATTRIBUTE,
     allowedTypes: ALLOWED_TYPES_TEXT,
   };
+}
+
+/** The checklist's items sent back (rejected, expired, not valid long enough) that the viewer can replace now. */
+export function resendItems(checklist: unknown): ChecklistItemView[] {
+  return ((checklist as ChecklistView | undefined)?.items ?? []).filter((i) => (i.state === 'rejected' || i.state === 'expired' || i.state === 'too_short') && (i.uploadField || i.current.some((d) => d.replaceField)));
 }
 
 /** Marks the file whose decision was refused, so the checklist shows its form again as it was sent. */

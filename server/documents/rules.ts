@@ -1,6 +1,6 @@
 // Upload limits shared by the upload route, the storage engine and the checklist view.
 import path from 'node:path';
-import { HIRING_STAGES, TERMINAL_STAGES, inStages } from '../../models/constants.ts';
+import { TERMINAL_STAGES, inStages } from '../../models/constants.ts';
 import { refused } from './errors.ts';
 
 /**
@@ -46,21 +46,36 @@ export function maxBytesFor(item: { maxMb?: number | null } | undefined, default
 }
 
 /**
+ * The stages in which a later phase's items are asked for: once the applicant has accepted the
+ * offer (onboarding) until arrival. Not while the offer waits for an answer: the signed offer is
+ * the letter signed after accepting it (before that there may be no letter at all, and HR once
+ * accepted a "signed offer" sent before any offer existed), and the health certificate and criminal
+ * record cost money and run out (Decree 219/2025/ND-CP Art. 18(2) and 18(4): 12 and 6 months,
+ * server/planner/validity.ts): the applicant's page advises not to obtain them before deciding
+ * (planner.checklist.ifAccepted).
+ */
+const AFTER_ACCEPTANCE = ['onboarding', 'arrived'] as const;
+
+/** The stage a case counts as (on hold: the stage it returns to). */
+function effectiveStage(stage: string, resumeStage?: string | null): string {
+  return stage === 'on_hold' && resumeStage ? resumeStage : stage;
+}
+
+/**
  * Whether a phase's items are due on a case at this stage: the application's always, the offer's
- * and onboarding's once an offer is made and until the case ends (where their uploads open). Before
- * the offer they come later; on a rejected, withdrawn or closed case they never will.
+ * and onboarding's once the offer is accepted (AFTER_ACCEPTANCE, where their uploads open). Before
+ * that they come later; on a rejected, withdrawn or closed case they never will.
  */
 export function phaseDue(phase: string, stage: string, resumeStage?: string | null): boolean {
   if (phase === 'application') return true;
-  const s = stage === 'on_hold' && resumeStage ? resumeStage : stage;
-  return inStages(s, HIRING_STAGES);
+  return inStages(effectiveStage(stage, resumeStage), AFTER_ACCEPTANCE);
 }
 
 /** Stages in which the applicant may upload a phase's items. */
 export function phaseOpen(phase: string, stage: string, resumeStage?: string | null): boolean {
-  const s = stage === 'on_hold' && resumeStage ? resumeStage : stage;
+  const s = effectiveStage(stage, resumeStage);
   if (phase === 'application') return !inStages(s, TERMINAL_STAGES);
-  return inStages(s, HIRING_STAGES);
+  return inStages(s, AFTER_ACCEPTANCE);
 }
 
 /** A file field is `<type>` (a new file) or `<type>--<slot>` (a new version of one file of a multi-file item). */

@@ -16,7 +16,8 @@ export interface PlannerDocument {
   expiresAt?: Date | null;
 }
 
-export type WindowStatus = 'ok' | 'upcoming' | 'open' | 'late';
+/** `checking`: a file that would do is uploaded and waits for HR's check (not valid until HR accepts it). */
+export type WindowStatus = 'ok' | 'checking' | 'upcoming' | 'open' | 'late';
 
 /** What a window serves: a procedure's filing, or (`arrival`) the call's checklist before arrival. */
 export type NeededFor = ProcedureKind | 'arrival';
@@ -50,8 +51,9 @@ export interface CertificatePlanOptions {
   checklist?: readonly string[];
 }
 
-function usable(docs: readonly PlannerDocument[], type: string): PlannerDocument[] {
-  return docs.filter((d) => d.type === type && d.current !== false && d.status !== 'rejected');
+/** The current files of a type that count: accepted by HR, or (`withPending`) also those still waiting for HR's check. */
+function usable(docs: readonly PlannerDocument[], type: string, withPending = false): PlannerDocument[] {
+  return docs.filter((d) => d.type === type && d.current !== false && (d.status === 'accepted' || (withPending && d.status !== 'rejected')));
 }
 
 /** A window never starts after it ends: one whose end has passed (late, or already held) reads as that one day. */
@@ -94,7 +96,8 @@ export function planCertificates({ case: c, documents, calendar: cal, today, che
   const card = sched.steps.find((s) => s.kind === 'residence_card');
   const cardTrack = (c.supportTracks ?? []).find((t) => t.kind === 'residence_card');
   const out: CertificateWindow[] = [];
-  const status = (ok: boolean, from: Date, to: Date): WindowStatus => (ok ? 'ok' : today0 < from ? 'upcoming' : today0 <= to ? 'open' : 'late');
+  // Held only once HR accepted the file: one still waiting for HR's check reads as such, not "Valid".
+  const status = (held: { ok: boolean; checking: boolean }, from: Date, to: Date): WindowStatus => (held.ok ? 'ok' : held.checking ? 'checking' : today0 < from ? 'upcoming' : today0 <= to ? 'open' : 'late');
 
   for (const [type, list] of needs) {
     const rule = VALIDITY_RULES[type]!;
@@ -104,6 +107,9 @@ export function planCertificates({ case: c, documents, calendar: cal, today, che
     // today (on a Saturday, five working days back from "ready" was Friday, and read as late).
     const prepFor = (n: { fileOn: Date; whenReady?: boolean }) => (n.whenReady ? maxDate(prep(n.fileOn), today0)! : prep(n.fileOn));
     const have = usable(documents, type);
+    const sent = usable(documents, type, true);
+    // Whether the accepted files do, and whether the files sent (accepted or waiting for HR) would.
+    const held = (does: (list: PlannerDocument[]) => boolean) => ({ ok: does(have), checking: does(sent) });
     if (rule.kind === 'issued') {
       // Group filings that one certificate can serve: issued on or after (last filing − months) and
       // ready (prepared) before the first filing.
@@ -115,12 +121,12 @@ export function planCertificates({ case: c, documents, calendar: cal, today, che
         const legalFrom = plusMonths(last, -rule.months);
         const to = prepFor(group[0]!);
         const from = startOf(maxDate(legalFrom, today0)!, to);
-        const ok = have.some((d) => !!d.issuedAt && dayOf(d.issuedAt) >= legalFrom && dayOf(d.issuedAt) <= first);
+        const holds = held((list) => list.some((d) => !!d.issuedAt && dayOf(d.issuedAt) >= legalFrom && dayOf(d.issuedAt) <= first));
         out.push({
           type,
           from,
           to,
-          status: status(ok, from, to),
+          status: status(holds, from, to),
           neededBy: group,
           reasons: [
             ...group.map(filingReason),
@@ -146,10 +152,14 @@ export function planCertificates({ case: c, documents, calendar: cal, today, che
       const recordedEnd = cardTrack?.cardEndsAt ?? cardTrack?.endsAt ?? undefined;
       const cardEnd = card ? (recordedEnd ? dayOf(recordedEnd) : plusMonths(card.decisionBy ?? sched.start, WORK_CARD_MAX_MONTHS)) : undefined;
       const requiredFor = (n: (typeof sorted)[number]) => (n.kind === 'residence_card' && cardEnd ? plusDays(cardEnd, rule.marginDays) : dayOf(n.fileOn));
-      const expiries = have.flatMap((d) => (d.expiresAt ? [dayOf(d.expiresAt).getTime()] : []));
-      const longest = expiries.length ? Math.max(...expiries) : undefined;
-      const short = sorted.filter((n) => longest === undefined || longest < requiredFor(n).getTime());
+      const shortOf = (list: PlannerDocument[]) => {
+        const expiries = list.flatMap((d) => (d.expiresAt ? [dayOf(d.expiresAt).getTime()] : []));
+        const longest = expiries.length ? Math.max(...expiries) : undefined;
+        return sorted.filter((n) => longest === undefined || longest < requiredFor(n).getTime());
+      };
+      const short = shortOf(have);
       const ok = short.length === 0;
+      const checking = !ok && shortOf(sent).length === 0;
       // Held: every filing it serves; else only the filings it falls short of, the first setting the day.
       const serves = ok ? sorted : short;
       const to = prepFor(serves[0]!);
@@ -158,7 +168,7 @@ export function planCertificates({ case: c, documents, calendar: cal, today, che
         type,
         from: startOf(today0, to),
         to,
-        status: status(ok, today0, to),
+        status: status({ ok, checking }, today0, to),
         neededBy: serves,
         reasons: [
           ...serves.map(filingReason),
@@ -173,7 +183,7 @@ export function planCertificates({ case: c, documents, calendar: cal, today, che
         type,
         from: startOf(today0, to),
         to,
-        status: status(have.length > 0, today0, to),
+        status: status({ ok: have.length > 0, checking: sent.length > 0 }, today0, to),
         neededBy: sorted,
         reasons: [...sorted.map(filingReason), { key: 'ready', params: { basis: rule.basis, days: PREPARATION_WORKING_DAYS } }],
       });

@@ -52,6 +52,8 @@ function windowView(ctx: Context, w: CertificateWindow, conditional = false) {
   const line =
     w.status === 'ok'
       ? t('planner.checklist.done', { document: label })
+      : w.status === 'checking'
+        ? t('planner.checklist.checking', { document: label })
       : w.status === 'late'
         ? t('planner.checklist.asap', { document, to })
         : w.closing
@@ -66,7 +68,8 @@ function windowView(ctx: Context, w: CertificateWindow, conditional = false) {
     from,
     to,
     status: w.status,
-    statusLabel: t(`planner.statuses.${conditional && w.status !== 'ok' ? 'ifAccepted' : w.status}`),
+    // A file sent and waiting for HR's check is said as such before the offer is accepted too.
+    statusLabel: t(`planner.statuses.${conditional && w.status !== 'ok' && w.status !== 'checking' ? 'ifAccepted' : w.status}`),
     badge: w.status === 'ok' ? 'ok' : conditional ? '' : w.status === 'late' ? 'err' : w.status === 'open' ? 'warn' : '',
     neededFor: [...new Set(w.neededBy.map((n) => t(`planner.kinds.${n.kind}`)))].join(', '),
     line,
@@ -81,6 +84,11 @@ export interface PlannerView {
   problems: string[];
   /** The offer is not accepted yet: the applicant's checklist says the dates hold only if they accept. */
   ifAccepted: boolean;
+  /**
+   * No offer yet: certificates are not planned (server/planner/service.ts casePlan), so the panel says
+   * they will be once an offer is made, not that none is needed while the checklist lists some.
+   */
+  beforeOffer: boolean;
 }
 
 /** `forApplicant`: the applicant's checklist (its rows conditional before acceptance); HR's table keeps the windows' own status. */
@@ -100,6 +108,7 @@ export function presentPlan(ctx: Context, plan: CasePlan, computedAt?: Date | nu
     windows: plan.windows.map((w) => windowView(ctx, w, conditional)),
     problems: plan.cardConflict ? [cardProblemText(tOf(ctx), ctx.locale, plan.cardConflict)] : [],
     ifAccepted: plan.ifAccepted === true && plan.windows.length > 0,
+    beforeOffer: !!f && plan.planning !== true,
   };
 }
 

@@ -23,6 +23,8 @@ export interface CasePlan {
   cardConflict?: NonNullable<ReturnType<typeof residenceCardConflict>>;
   /** The offer is not accepted yet: the windows hold only if it is (nothing is e-mailed before: CERTIFICATE_MAIL_STAGES). */
   ifAccepted?: boolean;
+  /** Certificates are planned at this stage (an offer made, until arrival): before it, `windows` is empty for that reason. */
+  planning?: boolean;
 }
 
 type StoredCase = PlannerCase & { _id: unknown; institute?: unknown; call?: unknown };
@@ -57,7 +59,7 @@ export async function casePlan({ caseDoc, now, calendar, documents: current, che
   const planning = !!forecast && inStages(stage, PLANNING_STAGES);
   const windows = planning ? planCertificates({ case: c, documents, calendar: cal, today: now, checklist: checklist ?? (await checklistOf(c.call)) }) : [];
   const cardConflict = residenceCardConflict(c.supportTracks, documents);
-  return { forecast, windows, ifAccepted: stage === 'offer', ...(cardConflict ? { cardConflict } : {}) };
+  return { forecast, windows, ifAccepted: stage === 'offer', planning, ...(cardConflict ? { cardConflict } : {}) };
 }
 
 /**

@@ -311,6 +311,12 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
       return { dueLeft: deadlineLeft(t, calendar, now, due).text, answerFiles: files && type ? t('cases.requestInfo.answerFiles', { count: files, type: t(`documents.types.${type}`) }) : '' };
     },
     note: ({ payload }) => String(payload.answer).slice(0, 5000),
+    // The files that came with it: the timelines say so (the documents list shows them, for HR to check).
+    event: ({ payload, caseDoc }) => {
+      const files = Array.isArray(payload.documents) ? payload.documents.length : 0;
+      const type = caseDoc.infoRequest?.documentType;
+      return files && type ? { answerFiles: { count: files, type } } : {};
+    },
   },
   reject: {
     set: ({ payload, now, actor }) => ({ decision: { reason: payload.reason, decidedBy: actor._id, decidedAt: now, ...(typeof payload.toldReason === 'string' ? { toldReason: payload.toldReason } : {}) } }),

@@ -224,14 +224,27 @@ describe('applications: calls, apply, steps, review and submit over HTTP', () =>
     expect(missing).not.to.include('Full name is missing');
     expect(review.text).to.not.include('id="document-warnings"');
 
-    // A passport that has run out is said before submitting (a link to the documents), without holding the submission back.
-    const expired = await CaseDocument.create({ case: c._id, type: 'passport', slot: 0, version: 1, current: true, storage: 'disk', storageKey: 'c'.repeat(32), originalName: 'passport.pdf', mimeType: 'application/pdf', size: 10, sha256: 'd'.repeat(64), uploadedBy: applicant._id, expiresAt: new Date(Date.now() - 5 * 86_400_000) });
+    // A passport that has run out is one of the things to fix before submitting (a link to the documents):
+    // HR's first check would send it back, so it is not left to be asked for right after.
+    const passport = (expiresAt: Date) => CaseDocument.create({ case: c._id, type: 'passport', slot: 0, version: 1, current: true, storage: 'disk', storageKey: 'c'.repeat(32), originalName: 'passport.pdf', mimeType: 'application/pdf', size: 10, sha256: 'd'.repeat(64), uploadedBy: applicant._id, expiresAt });
+    const expired = await passport(new Date(Date.now() - 5 * 86_400_000));
     const warned = await page(a, `/applications/${c._id}/edit/review`);
-    const warnings = text(warned.text.slice(warned.text.indexOf('id="document-warnings"'), warned.text.indexOf('</section>', warned.text.indexOf('id="document-warnings"'))));
-    expect(warnings).to.include(`href="/applications/${c._id}#documents"`);
-    expect(warnings).to.match(/Your Passport expired on \d{1,2} \w{3} \d{4}: send a valid one\. You can submit now; HR will ask for it\./);
-    expect(text(warned.text.slice(warned.text.indexOf('id="missing-parts"')))).to.not.include('Passport');
+    const listed = warned.text.slice(warned.text.indexOf('id="missing-parts"'), warned.text.indexOf('</ul>', warned.text.indexOf('id="missing-parts"')));
+    expect(text(listed)).to.match(/<a href="\/applications\/[0-9a-f]{24}#documents">Your Passport expired on \d{1,2} \w{3} \d{4}: upload a valid one<\/a>/);
+    expect(warned.text).to.not.include('id="document-warnings"');
+    const withExpired = await post(a, warned.text, `/applications/${c._id}/submit`, { version: versionIn(warned.text, `/applications/${c._id}/submit`) });
+    expect(withExpired.status).to.equal(422);
+    expect(text(withExpired.text)).to.match(/Your Passport expired on \d{1,2} \w{3} \d{4}: upload a valid one/);
     await CaseDocument.deleteOne({ _id: expired._id });
+    // One valid today but not long enough (a work card's 2 years and 30 days after the planned start)
+    // is said as a document to send again, without holding the submission back (a renewal takes months).
+    const short = await passport(new Date(Date.now() + 400 * 86_400_000));
+    const shortPage = await page(a, `/applications/${c._id}/edit/review`);
+    const warnings = text(shortPage.text.slice(shortPage.text.indexOf('id="document-warnings"'), shortPage.text.indexOf('</section>', shortPage.text.indexOf('id="document-warnings"'))));
+    expect(warnings).to.include(`href="/applications/${c._id}#documents"`);
+    expect(warnings).to.match(/Your Passport is valid only until \d{1,2} \w{3} \d{4}; it must be valid until/);
+    expect(text(shortPage.text.slice(shortPage.text.indexOf('id="missing-parts"')))).to.not.include('Passport');
+    await CaseDocument.deleteOne({ _id: short._id });
 
     const version = versionIn(review.text, `/applications/${c._id}/submit`);
     const refused = await post(a, review.text, `/applications/${c._id}/submit`, { version });
@@ -256,8 +269,16 @@ describe('applications: calls, apply, steps, review and submit over HTTP', () =>
     expect(badDep.text).to.include('value="Minh Tran"');
     expect((await post(a, dp.text, depUrl, { dep_rows: '3', dep_0_fullName: 'Minh Tran', dep_0_relationship: 'child', dep_0_dateOfBirth: '2015-02-01', dep_0_nationality: 'DE' })).status).to.equal(303);
 
+    // Complete, with a passport too short for the stay: it can be submitted, but the page does not call it complete above the warning.
+    const short = await CaseDocument.create({ case: c._id, type: 'passport', slot: 0, version: 1, current: true, storage: 'disk', storageKey: 'e'.repeat(32), originalName: 'passport.pdf', mimeType: 'application/pdf', size: 10, sha256: 'd'.repeat(64), uploadedBy: applicant._id, expiresAt: new Date(Date.now() + 400 * 86_400_000) });
+    const warned = await page(a, `/applications/${c._id}/edit/review`);
+    expect(warned.text).not.to.include('id="missing-parts"');
+    expect(text(warned.text)).to.match(/id="review-complete">\s*(<!--[^>]*-->\s*)?<p>Your application can be submitted\. Before you do, look at the documents to send again above/);
+    await CaseDocument.deleteOne({ _id: short._id });
+
     const review = await page(a, `/applications/${c._id}/edit/review`);
     expect(review.text).not.to.include('id="missing-parts"');
+    expect(text(review.text)).to.include('Your application is complete and can be submitted.');
     const version = versionIn(review.text, `/applications/${c._id}/submit`);
     const res = await post(a, review.text, `/applications/${c._id}/submit`, { version });
     expect(res.status).to.equal(303);

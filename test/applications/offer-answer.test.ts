@@ -62,11 +62,11 @@ describe('applications: answering an offer, confirmed, with its answer-by date',
 
     const vi = await offered(viApplicant);
     const viPanel = offerPanel((await page(await signedIn(t, viApplicant), `/applications/${vi._id}`)).text);
-    expect(viPanel).to.include('Vui lòng trả lời trước ngày <strong>21/12/2026</strong> · <span id="offer-left">còn 10 ngày làm việc</span>');
+    expect(viPanel).to.include('Vui lòng trả lời chậm nhất ngày <strong>21/12/2026</strong> · <span id="offer-left">còn 10 ngày làm việc</span>');
     expect(viPanel).to.include('Chấp nhận lời mời làm việc…');
     await deliver(t, vi._id);
     const viMail = await t.smtp.waitForTo(viApplicant.email, new RegExp(`\\[${vi.reference}\\]`));
-    expect(viMail.text).to.include('Vui lòng trả lời trước ngày 21/12/2026 (còn 10 ngày làm việc).\n');
+    expect(viMail.text).to.include('Vui lòng trả lời chậm nhất ngày 21/12/2026 (còn 10 ngày làm việc).\n');
   });
 
   it("still renders the leader's preview of the offer e-mail, with the answer-by date", async () => {

@@ -170,7 +170,7 @@ describe('applications: an offer without its terms and letter cannot be accepted
         expect(mail.subject).to.include('Your offer letter is ready');
         expect(mail.text).to.include('Please accept or decline the offer by 24 Dec 2026 (10 working days left).');
       } else {
-        expect(mail.text).to.include('Vui lòng chấp nhận hoặc từ chối lời mời làm việc trước ngày 24/12/2026 (còn 10 ngày làm việc).');
+        expect(mail.text).to.include('Vui lòng chấp nhận hoặc từ chối lời mời làm việc chậm nhất ngày 24/12/2026 (còn 10 ngày làm việc).');
       }
 
       // Now the applicant can accept, on the page's own link and form.

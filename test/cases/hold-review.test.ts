@@ -195,7 +195,7 @@ describe('cases: a hold has a review date', function () {
     await deliver(t, c._id);
     const mail = await t.smtp.waitForTo(applicant.email, /được tiếp tục/);
     expect(mail.text).to.include('Hồ sơ đã trở lại bước “Chờ ứng viên bổ sung”.');
-    expect(mail.text).to.include('Vui lòng trả lời yêu cầu bổ sung thông tin trước ngày 10/3/2027 (còn 7 ngày làm việc).');
+    expect(mail.text).to.include('Vui lòng trả lời yêu cầu bổ sung thông tin chậm nhất ngày 10/3/2027 (còn 7 ngày làm việc).');
     expect(mail.text).not.to.include('Mar');
   });
 

@@ -74,12 +74,12 @@ describe('cases: the next step and the open information request', () => {
     const s = await page(en, `/cases/${shortlisted._id}`);
     expect(nextLine(s.text)).to.equal(`Next: the leader. The leader decides the offer by ${formatDay(due, 'en')} (9 working days left). Go to the shortlist →`);
     expect(s.text).to.include(`href="/shortlists/${call._id}" id="next-step-link"`);
-    expect(nextLine((await page(vi, `/cases/${shortlisted._id}`)).text)).to.equal(`Bước tiếp theo: lãnh đạo. Lãnh đạo quyết định lời mời làm việc trước ngày ${formatDay(due, 'vi')} (còn 9 ngày làm việc). Đến danh sách rút gọn →`);
+    expect(nextLine((await page(vi, `/cases/${shortlisted._id}`)).text)).to.equal(`Bước tiếp theo: lãnh đạo. Lãnh đạo quyết định lời mời làm việc chậm nhất ngày ${formatDay(due, 'vi')} (còn 9 ngày làm việc). Đến danh sách rút gọn →`);
 
     const o = await page(en, `/cases/${offer._id}`);
     expect(nextLine(o.text)).to.equal(`Next: the applicant. The applicant must accept the offer by ${formatDay(due, 'en')} (9 working days left). Answered by e-mail or post? →`);
     expect(o.text).to.include('id="record-acceptance"');
-    expect(nextLine((await page(vi, `/cases/${offer._id}`)).text)).to.include(`Ứng viên phải chấp nhận lời mời làm việc trước ngày ${formatDay(due, 'vi')} (còn 9 ngày làm việc)`);
+    expect(nextLine((await page(vi, `/cases/${offer._id}`)).text)).to.include(`Ứng viên phải chấp nhận lời mời làm việc chậm nhất ngày ${formatDay(due, 'vi')} (còn 9 ngày làm việc)`);
 
     // The line sits in the actions panel, the Resume button just below it: no link to the panel itself.
     const heldEn = await page(en, `/cases/${held._id}`);
@@ -107,7 +107,7 @@ describe('cases: the next step and the open information request', () => {
     // A procedure's target before the stage's date: the line gives it, named, as the queue's row does.
     const running = await createCase({ applicant, call, stage: 'onboarding', stageDueAt: stageDue, supportTracks: [{ kind: 'work_permit', status: 'requested', dueAt: wpDue, updatedAt: new Date() }] });
     expect(nextLine((await page(en, `/cases/${running._id}`)).text)).to.equal(`Next: HR. HR runs the support procedures and records the arrival; next deadline: Work permit by ${formatDay(wpDue, 'en')} (9 working days left). Go to the procedures →`);
-    expect(nextLine((await page(vi, `/cases/${running._id}`)).text)).to.include(`; hạn gần nhất: Giấy phép lao động trước ngày ${formatDay(wpDue, 'vi')} (còn 9 ngày làm việc)`);
+    expect(nextLine((await page(vi, `/cases/${running._id}`)).text)).to.include(`; hạn gần nhất: Giấy phép lao động chậm nhất ngày ${formatDay(wpDue, 'vi')} (còn 9 ngày làm việc)`);
     // Nothing sooner than the stage: its date, as before.
     const plain = await createCase({ applicant, call, stage: 'onboarding', stageDueAt: wpDue, supportTracks: [] });
     expect(nextLine((await page(en, `/cases/${plain._id}`)).text)).to.equal(`Next: HR. HR runs the support procedures and records the arrival by ${formatDay(wpDue, 'en')} (9 working days left). Go to the procedures →`);
@@ -118,7 +118,7 @@ describe('cases: the next step and the open information request', () => {
     const stored = (await Case.findById(refused._id).lean())!;
     expect(stored.nextDueAt!.getTime()).to.equal(reasonsDue.getTime());
     expect(nextLine((await page(en, `/cases/${refused._id}`)).text)).to.equal(`Next: HR. Work permit refused: HR records the authority's written reasons of the refusal by ${formatDay(reasonsDue, 'en')} (3 working days left). Go to the procedures →`);
-    expect(nextLine((await page(vi, `/cases/${refused._id}`)).text)).to.include(`Giấy phép lao động bị từ chối: cán bộ nhân sự ghi nhận văn bản nêu lý do từ chối của cơ quan có thẩm quyền trước ngày ${formatDay(reasonsDue, 'vi')} (còn 3 ngày làm việc)`);
+    expect(nextLine((await page(vi, `/cases/${refused._id}`)).text)).to.include(`Giấy phép lao động bị từ chối: cán bộ nhân sự ghi nhận văn bản nêu lý do từ chối của cơ quan có thẩm quyền chậm nhất ngày ${formatDay(reasonsDue, 'vi')} (còn 3 ngày làm việc)`);
     // The reasons in: HR decides what next; the date is the case's next one, said for what it is.
     await Case.updateOne({ _id: refused._id, 'supportTracks.kind': 'work_permit' }, { $set: { 'supportTracks.$.reasonsReceivedAt': new Date() } });
     expect(nextLine((await page(en, `/cases/${refused._id}`)).text)).to.equal(`Next: HR. Work permit refused: HR decides what next: file again or mark not needed; the stage is due by ${formatDay(stageDue, 'en')} (40 working days left). Go to the procedures →`);

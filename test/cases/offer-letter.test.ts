@@ -150,7 +150,9 @@ describe('cases: the offer letter and its terms', function () {
     expect(panel).to.include('Gross monthly salary 45,000,000 VND');
     expect(panel).to.include('Contract length 2 years, renewable');
     expect(mine.text).to.include(`href="/documents/${String(doc._id)}/download" id="offer-letter"`);
-    expect(words(mine.text)).to.include('Sign the offer letter above and upload it here.');
+    // Signed once accepted (its upload opens then): the page says so, not "upload it here" before an answer.
+    expect(words(mine.text)).to.include('Read the letter before you answer. Once you accept, sign it and upload the signed copy');
+    expect(words(mine.text)).not.to.include('Sign the offer letter above and upload it here.');
     const got = await download(a, `/documents/${String(doc._id)}/download`);
     expect(got.status).to.equal(200);
     expect(sha256(got.body as Buffer)).to.equal(sha256(letter));
@@ -175,7 +177,7 @@ describe('cases: the offer letter and its terms', function () {
     expect((await send(h, c, { ...terms, offerSalary: '50,000,000 VND' }, { buf: changed, name: 'thu-moi-2.pdf' })).status).to.equal(303);
     await deliver(t, c._id);
     const ready = await t.smtp.waitForTo(applicant.email, /Thư mời làm việc của Ông\/Bà đã sẵn sàng/);
-    expect(ready.text).to.include('trước ngày 21/12/2026 (còn 10 ngày làm việc)');
+    expect(ready.text).to.include('chậm nhất ngày 21/12/2026 (còn 10 ngày làm việc)');
     const change = await t.smtp.waitForTo(applicant.email, /Lời mời làm việc của Ông\/Bà đã thay đổi/);
     expect(change.text).to.include('Viện đã thay đổi lời mời làm việc của Ông/Bà');
     expect(t.smtp.to(applicant.email).filter((m) => /Thư mời làm việc|Lời mời làm việc/.test(m.subject))).to.have.length(2);
@@ -184,7 +186,9 @@ describe('cases: the offer letter and its terms', function () {
     const a = await signedIn(applicant);
     expect(sha256((await download(a, `/documents/${String(now.offerTerms!.letter)}/download`)).body as Buffer)).to.equal(sha256(changed));
     expect(await CaseDocument.countDocuments({ case: c._id, type: 'offer_letter', current: true })).to.equal(1);
-    expect(words((await page(a, `/applications/${c._id}`)).text)).to.include('Ký thư mời làm việc ở trên và tải lên tại đây.');
+    const viPage = words((await page(a, `/applications/${c._id}`)).text);
+    expect(viPage).to.include('Sau khi chấp nhận, Ông/Bà ký thư và tải bản đã ký lên');
+    expect(viPage).not.to.include('Ký thư mời làm việc ở trên và tải lên tại đây.');
   });
 
   it('prepared while the leader decides: not the applicant’s until the offer; the offer e-mail then says the letter is on their page', async () => {

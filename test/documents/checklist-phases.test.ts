@@ -1,5 +1,5 @@
 // The document counter and slots follow the case's phase (server/documents/rules.ts phaseDue): the
-// signed offer letter, health certificate and criminal record come after the offer, so a new
+// signed offer letter, health certificate and criminal record come once the offer is accepted, so a new
 // application counts only its own documents ("0/5", not "0/8"); a rejected, withdrawn or closed case
 // no longer lists slots it will never need. The same on the applicant's page and the officer's.
 import { expect } from 'chai';
@@ -91,16 +91,25 @@ describe('documents: the counter and the slots follow the case phase', function 
     }
   });
 
-  it('counts every document once an offer is made', async () => {
+  it('counts every document once the offer is accepted, not while it waits for an answer', async () => {
     const c = await caseWith('onboarding', ['cv', 'degree', 'photo']);
     for (const [user, url] of both(c)) {
       const { summary, slots } = await checklistOn(user, url);
       expect(summary, user.role).to.equal('Đã chấp nhận 3/8 giấy tờ');
       expect(slots, user.role).to.deep.include({ signed_offer: false, health_certificate: false, criminal_record: false });
     }
-    // On hold from the offer stage, the offer's documents are still due.
+    // The offer made, not answered: the signed copy and the certificates come after acceptance.
+    const open = await caseWith('offer', ['cv', 'degree', 'photo']);
+    for (const [user, url] of both(open)) {
+      const { summary, slots } = await checklistOn(user, url);
+      expect(summary, user.role).to.equal('Đã chấp nhận 3/5 giấy tờ');
+      expect(slots, user.role).to.deep.include({ signed_offer: true, health_certificate: true, criminal_record: true });
+    }
+    // On hold: by the stage it resumes.
     const held = await caseWith('on_hold', ['cv'], { resumeStage: 'offer' });
-    expect((await checklistOn(hr, `/cases/${String(held._id)}`)).summary).to.equal('Đã chấp nhận 1/8 giấy tờ');
+    expect((await checklistOn(hr, `/cases/${String(held._id)}`)).summary).to.equal('Đã chấp nhận 1/5 giấy tờ');
+    const heldAfter = await caseWith('on_hold', ['cv'], { resumeStage: 'onboarding' });
+    expect((await checklistOn(hr, `/cases/${String(heldAfter._id)}`)).summary).to.equal('Đã chấp nhận 1/8 giấy tờ');
   });
 
   for (const stage of ['rejected', 'withdrawn', 'closed'] as const) {

@@ -69,13 +69,19 @@ describe('documents: the ability table and the upload rules', () => {
     expect(() => authorize(applicant, 'document.upload', kase('draft'))).not.to.throw();
   });
 
-  it('opens application items until the case ends, later phases from the offer on (held cases by the stage they resume)', () => {
+  it('opens application items until the case ends, later phases once the offer is accepted (held cases by the stage they resume)', () => {
     expect(phaseOpen('application', 'screening')).to.equal(true);
     expect(phaseOpen('application', 'withdrawn')).to.equal(false);
     expect(phaseOpen('offer', 'shortlisted')).to.equal(false);
+    // The offer made but not answered: nothing signed yet, no certificate to obtain before deciding.
+    expect(phaseOpen('offer', 'offer')).to.equal(false);
+    expect(phaseOpen('onboarding', 'offer')).to.equal(false);
     expect(phaseOpen('offer', 'onboarding')).to.equal(true);
-    expect(phaseOpen('onboarding', 'on_hold', 'offer')).to.equal(true);
+    expect(phaseOpen('onboarding', 'arrived')).to.equal(true);
+    expect(phaseOpen('onboarding', 'on_hold', 'offer')).to.equal(false);
+    expect(phaseOpen('onboarding', 'on_hold', 'onboarding')).to.equal(true);
     expect(phaseOpen('onboarding', 'on_hold')).to.equal(false);
+    expect(phaseOpen('offer', 'closed')).to.equal(false);
   });
 
   it('gives each file field its item\'s byte limit, refuses a field that names no item, and takes the largest as the ceiling', () => {

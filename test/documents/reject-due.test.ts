@@ -61,8 +61,8 @@ describe('documents: the rejection e-mail gives the date a new version is needed
     const c = await createCase({ applicant, call, stage: 'screening', assignee: hr._id, stageDueAt: endOf('2026-12-18') });
     const mail = await uploadAndReject(applicant, c, 'cv', /Giấy tờ chưa được chấp nhận/);
     // Tue 8 – Fri 18 Dec 2026: 9 working days.
-    expect(mail.text).to.include('Vui lòng tải lên phiên bản mới trên trang hồ sơ của Ông/Bà trước ngày 18/12/2026 (còn 9 ngày làm việc).');
-    expect(mail.html).to.include('trước ngày <strong>18/12/2026</strong> (còn 9 ngày làm việc)');
+    expect(mail.text).to.include('Vui lòng tải lên phiên bản mới trên trang hồ sơ của Ông/Bà chậm nhất ngày 18/12/2026 (còn 9 ngày làm việc).');
+    expect(mail.html).to.include('chậm nhất ngày <strong>18/12/2026</strong> (còn 9 ngày làm việc)');
     expect(mail.text).not.to.include('Dec');
   });
 
@@ -89,9 +89,9 @@ describe('documents: the rejection e-mail gives the date a new version is needed
     expect(mail.html).to.include('by <strong>15 Dec 2026</strong> (6 working days left)');
   });
 
-  it('no deadline of the applicant\'s (the offer stage): no date, the sentence as before', async () => {
+  it('no deadline of the applicant\'s (onboarding, where the before-arrival papers open): no date, the sentence as before', async () => {
     const applicant = await createUser({ role: 'applicant', locale: 'en', name: 'Carl Olsen' });
-    const c = await createCase({ applicant, call, stage: 'offer', assignee: hr._id, stageDueAt: endOf('2026-12-18') });
+    const c = await createCase({ applicant, call, stage: 'onboarding', assignee: hr._id, stageDueAt: endOf('2026-12-18') });
     const mail = await uploadAndReject(applicant, c, 'degree_translation', /Document not accepted/);
     expect(mail.text).to.include('Please upload a new version on your application page.');
     expect(mail.text).not.to.include('working days');

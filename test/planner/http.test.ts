@@ -69,7 +69,8 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     const res = await page(await signedIn(t, hr), `/cases/${c._id}`);
     expect(res.status).to.equal(200);
     const html = text(res.text);
-    expect(html).to.include('Arrival forecast');
+    // The forecast is of the first day of work, and says so in both languages.
+    expect(html).to.include('Start of work forecast');
     expect(html).to.match(/data-forecast="earliest">26 Oct 2026</);
     expect(html).to.match(/data-forecast="likely"><strong>1 Jun 2027</);
     expect(html).to.include('visa: 5 working days after the work permit, expected 26 Oct 2026');

@@ -160,8 +160,10 @@ describe('planner: certificate windows', () => {
     expect(late.status).to.equal('late');
     // It never reads as ending before it starts ("11 May – 10 May"): the one day it ended.
     expect([key(late.from), key(late.to)]).to.deep.equal(['2027-05-10', '2027-05-10']);
-    // One issued 20 Nov 2026 counts; one issued 5 Oct 2026 (enough for the window's first day, 2 Apr) does not.
-    expect(win(planCertificates({ case: c, documents: [{ type: 'criminal_record', status: 'pending', issuedAt: at('2026-11-20') }], calendar: cal, today: at('2027-01-10') }), 'criminal_record').status).to.equal('ok');
+    // One issued 20 Nov 2026 counts once HR accepted it (before: it waits for HR's check, not "Valid");
+    // one issued 5 Oct 2026 (enough for the window's first day, 2 Apr) does not.
+    expect(win(planCertificates({ case: c, documents: [{ type: 'criminal_record', status: 'accepted', issuedAt: at('2026-11-20') }], calendar: cal, today: at('2027-01-10') }), 'criminal_record').status).to.equal('ok');
+    expect(win(planCertificates({ case: c, documents: [{ type: 'criminal_record', status: 'pending', issuedAt: at('2026-11-20') }], calendar: cal, today: at('2027-01-10') }), 'criminal_record').status).to.equal('checking');
     expect(win(planCertificates({ case: c, documents: [{ type: 'criminal_record', status: 'pending', issuedAt: at('2026-10-05') }], calendar: cal, today: at('2027-01-10') }), 'criminal_record').status).to.equal('open');
   });
 
@@ -222,10 +224,10 @@ describe('planner: certificate windows', () => {
     expect(w.neededBy.map((n) => [n.kind, key(n.fileOn)])).to.deep.equal([['residence_card', '2027-06-07']]);
     expect(w.reasons.find((r) => r.key === 'passportCard')!.params).to.deep.include({ days: 30, estimated: 1 });
     expect(key(w.reasons.find((r) => r.key === 'passportCard')!.params.date as Date)).to.equal('2029-07-14');
-    expect(win(planCertificates({ case: c, documents: [{ type: 'passport', expiresAt: at('2029-07-14') }], calendar: cal, today: at('2027-01-04') }), 'passport').status).to.equal('ok');
+    expect(win(planCertificates({ case: c, documents: [{ type: 'passport', status: 'accepted', expiresAt: at('2029-07-14') }], calendar: cal, today: at('2027-01-04') }), 'passport').status).to.equal('ok');
     // A recorded card end (31 Dec 2028) sets the date: 30 Jan 2029.
     const recorded = onboarding([...tracks.slice(0, 2), { kind: 'residence_card', status: 'requested', cardEndsAt: at('2028-12-31') }], { profile: { plannedArrival: at('2027-06-01') } });
-    const r = win(planCertificates({ case: recorded, documents: [{ type: 'passport', expiresAt: at('2029-02-01') }], calendar: cal, today: at('2027-01-04') }), 'passport');
+    const r = win(planCertificates({ case: recorded, documents: [{ type: 'passport', status: 'accepted', expiresAt: at('2029-02-01') }], calendar: cal, today: at('2027-01-04') }), 'passport');
     expect(r.status).to.equal('ok');
     expect(key(r.reasons.find((x) => x.key === 'passportCard')!.params.date as Date)).to.equal('2029-01-30');
   });

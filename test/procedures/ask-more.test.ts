@@ -316,7 +316,7 @@ describe('procedures: more is asked of the applicant', function () {
     expect(wp.asks![0]!.stopsClock).to.equal(false);
     await deliver(t, c._id);
     const mail = await t.smtp.waitForTo(applicantVi.email, /cần Ông\/Bà bổ sung/);
-    expect(mail.subject).to.equal(`[${c.reference}] Giấy phép lao động: cần Ông/Bà bổ sung trước ngày 5/3/2027`);
+    expect(mail.subject).to.equal(`[${c.reference}] Giấy phép lao động: cần Ông/Bà bổ sung chậm nhất ngày 5/3/2027`);
     expect(mail.text).to.include('Hạn: 5/3/2027 (còn 4 ngày làm việc)');
     expect(mail.raw.headers.get('content-language')).to.equal('vi');
     expect(mail.text).not.to.include('tạm dừng');

@@ -74,7 +74,7 @@ describe('procedures: the dates HR types (the decision, the target before filing
     await deliver(t, c._id);
     const mail = await t.smtp.waitForTo(applicantVi.email, /đã từ chối/);
     expect(mail.text).to.include('Ngày quyết định: 3/2/2027');
-    expect(mail.text).to.include('phải nêu lý do bằng văn bản trước ngày 15/2/2027');
+    expect(mail.text).to.include('phải nêu lý do bằng văn bản chậm nhất ngày 15/2/2027');
     expect(mail.html).to.include('<li>Ngày quyết định: 3/2/2027</li>');
     expect(mail.text).not.to.include('Decided on');
 

@@ -151,11 +151,11 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     await deliver(t, c._id);
     const refusal = await t.smtp.waitForTo(applicant.email, /đã từ chối/);
     // Reasons due Mon 15 Feb 2027 (3 working days across Tết), in the applicant's language.
-    expect(refusal.text).to.include('phải nêu lý do bằng văn bản trước ngày 15/2/2027 (còn 3 ngày làm việc)');
+    expect(refusal.text).to.include('phải nêu lý do bằng văn bản chậm nhất ngày 15/2/2027 (còn 3 ngày làm việc)');
     expect(refusal.text).not.to.include('must give its reasons');
     let me = await signedIn(t, applicant);
     // With its working days left, as HR sees them.
-    expect(text((await page(me, `/applications/${c._id}`)).text)).to.include('phải trả lời bằng văn bản nêu rõ lý do trước ngày 15/2/2027 (còn 3 ngày làm việc)');
+    expect(text((await page(me, `/applications/${c._id}`)).text)).to.include('phải trả lời bằng văn bản nêu rõ lý do chậm nhất ngày 15/2/2027 (còn 3 ngày làm việc)');
 
     // Ticking "reasons received" without the reasons: refused beside the field (the box stays ticked), nothing stored.
     clock = vn('2027-02-12');
@@ -193,7 +193,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     const mine = text((await page(me, `/applications/${c._id}`)).text);
     expect(mine).to.include('<div class="small prewrap" data-message><strong>Từ bộ phận nhân sự:</strong> The labour contract was unsigned.\nWe will lodge');
     expect(mine).to.include('Giấy phép lao động: lý do từ chối của cơ quan có thẩm quyền');
-    expect(mine).not.to.include('phải trả lời bằng văn bản nêu rõ lý do trước ngày');
+    expect(mine).not.to.include('phải trả lời bằng văn bản nêu rõ lý do chậm nhất ngày');
     expect(mine).not.to.include('Called the Department');
     // HR sees what the applicant was told, beside their own note.
     const hr = text((await page(a, `/cases/${c._id}`)).text);
