@@ -31,6 +31,8 @@ export interface DispatchOptions {
   limit?: number;
   /** Only these cases (tests that share a database with other test files). */
   caseIds?: unknown[];
+  /** True once the dispatcher is asked to stop: a sent e-mail's record is then tried no more (see recordSent). */
+  stopping?: () => boolean;
 }
 
 export const OUTBOX_DEFAULTS = {
@@ -149,10 +151,11 @@ async function record(item: ClaimedItem, set: Record<string, unknown>, releaseLe
  * Records a sent e-mail, trying again while the database does not answer (paused, failing over),
  * until the claim's lease (`until`, by the real clock) ends: given up sooner, the lease would run
  * out and the e-mail be sent a second time once the database is back
- * (test/drills/database-pause.test.ts). The mail log's row, written before the first try and
- * perhaps lost with it, is written again once recorded.
+ * (test/drills/database-pause.test.ts). A stop request ends the tries too: a shutdown does not wait
+ * out a lease (a supervisor would kill it first). The mail log's row, written before the first try
+ * and perhaps lost with it, is written again once recorded.
  */
-async function recordSent(ctx: AppContext, item: ClaimedItem, set: Record<string, unknown>, until: number, logAgain: () => Promise<void>): Promise<void> {
+async function recordSent(ctx: AppContext, item: ClaimedItem, set: Record<string, unknown>, until: number, stopping: () => boolean, logAgain: () => Promise<void>): Promise<void> {
   for (let tries = 1; ; tries++) {
     try {
       await record(item, set);
@@ -162,7 +165,7 @@ async function recordSent(ctx: AppContext, item: ClaimedItem, set: Record<string
       }
       return;
     } catch (err) {
-      if (Date.now() >= until) {
+      if (Date.now() >= until || stopping()) {
         ctx.logger.error({ err, key: item.key }, 'outbox: e-mail sent but not recorded before its lease ended; it will be sent again with the same Message-ID');
         throw err;
       }
@@ -238,7 +241,7 @@ export async function dispatchOnce(ctx: AppContext, opts: DispatchOptions): Prom
     const sentAt = opts.now ?? ctx.now();
     const outcome = { ...shown, status: 'sent' as const, sentAt, messageId: sent.messageId || messageId };
     await log(outcome);
-    await recordSent(ctx, item, { status: 'sent', attempts, lastAttemptAt: now, sentAt, messageId: outcome.messageId }, claimedAt + o.leaseMs, () => log(outcome));
+    await recordSent(ctx, item, { status: 'sent', attempts, lastAttemptAt: now, sentAt, messageId: outcome.messageId }, claimedAt + o.leaseMs, opts.stopping ?? (() => false), () => log(outcome));
     result.sent += 1;
   }
   return result;
@@ -327,7 +330,7 @@ export function dispatcherService(ctx: AppContext, options: Partial<DispatchOpti
   let running: Promise<unknown> | undefined;
   let stopped = true;
   const tick = () => {
-    running = dispatchOnce(ctx, { ...opts, owner })
+    running = dispatchOnce(ctx, { ...opts, owner, stopping: () => stopped })
       .catch((err: unknown) => ctx.logger.error({ err }, 'outbox: dispatch run failed'))
       .finally(() => {
         running = undefined;
