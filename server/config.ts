@@ -20,6 +20,16 @@ const schema = z.object({
   APP_URL: z.string().url().optional(),
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
   DATA_DIR: z.string().default('data'),
+  /**
+   * The driver's limits (server/db databaseOptions), so a database that stops answering (paused,
+   * hung, cut off without a reset) turns pages into 503s within seconds instead of minutes.
+   */
+  DB_SERVER_SELECTION_TIMEOUT_MS: z.coerce.number().int().min(500).default(10_000),
+  DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(500).default(10_000),
+  // The driver refuses a heartbeat under 500 ms.
+  DB_HEARTBEAT_MS: z.coerce.number().int().min(500).default(10_000),
+  /** An operation waiting longer than this for its reply fails (0: no limit). */
+  DB_SOCKET_TIMEOUT_MS: z.coerce.number().int().min(0).default(60_000),
   EMBEDDED_DB_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /**
    * Web processes (server/web-workers.ts): `auto` (autoWebWorkers below), or a number; 0 = the
@@ -92,6 +102,8 @@ export interface Config {
   mongodbUri: string | undefined;
   dataDir: string;
   embeddedDbPort: number;
+  /** The database driver's timeouts (server/db databaseOptions). */
+  db: { serverSelectionTimeoutMs: number; connectTimeoutMs: number; heartbeatMs: number; socketTimeoutMs: number };
   /** Web processes beside the one that holds the database and runs the background jobs (0: it serves too). */
   webWorkers: number;
   sessionSecret: string;
@@ -154,6 +166,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // One SMTP attempt can take a connect, a greeting and idle waits of SMTP_TIMEOUT_MS each; a lease
   // that ends sooner would let a second instance send the same e-mail while the first still sends it.
   if (e.OUTBOX_LEASE_MS < 4 * e.SMTP_TIMEOUT_MS) missing.push(`  OUTBOX_LEASE_MS: must be at least 4 × SMTP_TIMEOUT_MS (${4 * e.SMTP_TIMEOUT_MS})`);
+  // An operation's limit under the time the monitor takes to notice a hung server would fail slow
+  // but healthy operations first; 0 leaves it to the monitor alone.
+  if (e.DB_SOCKET_TIMEOUT_MS !== 0 && e.DB_SOCKET_TIMEOUT_MS < e.DB_HEARTBEAT_MS + e.DB_CONNECT_TIMEOUT_MS) {
+    missing.push(`  DB_SOCKET_TIMEOUT_MS: must be 0 (no limit) or at least DB_HEARTBEAT_MS + DB_CONNECT_TIMEOUT_MS (${e.DB_HEARTBEAT_MS + e.DB_CONNECT_TIMEOUT_MS})`);
+  }
   if (e.OUTBOX_RETRY_MAX_MS < e.OUTBOX_RETRY_BASE_MS) missing.push('  OUTBOX_RETRY_MAX_MS: must not be less than OUTBOX_RETRY_BASE_MS');
   // The account's count looks further back than one address's lock, and one address, held back by
   // that lock, must not reach its threshold alone: a stranger from one place cannot pause an account.
@@ -175,6 +192,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mongodbUri: e.MONGODB_URI,
     dataDir,
     embeddedDbPort: e.EMBEDDED_DB_PORT,
+    db: { serverSelectionTimeoutMs: e.DB_SERVER_SELECTION_TIMEOUT_MS, connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS, heartbeatMs: e.DB_HEARTBEAT_MS, socketTimeoutMs: e.DB_SOCKET_TIMEOUT_MS },
     webWorkers: e.WEB_WORKERS === 'auto' ? autoWebWorkers(availableParallelism(), Boolean(e.MONGODB_URI)) : e.WEB_WORKERS,
     // Development without a secret still needs a stable-per-process one; production refuses above.
     sessionSecret: e.SESSION_SECRET ?? `dev-only-secret-${process.pid}-change-me-in-production`,

@@ -219,7 +219,7 @@ export async function runWebWorker(): Promise<void> {
   const setup = await setupReceived;
   const config = { ...loadConfigOrExit(), sessionSecret: setup.sessionSecret };
   const logger = createLogger(config.logLevel).child({ web: cluster.worker?.id });
-  const db = await connectDatabase(setup.dbUri, { embedded: setup.embedded });
+  const db = await connectDatabase(setup.dbUri, { embedded: setup.embedded, timeouts: config.db });
   const mailer = createMailer({ smtpUrl: config.smtpUrl, mailDir: config.mailDir, from: config.mailFrom, timeoutMs: config.smtpTimeoutMs });
   const inFlight = inFlightRequests();
   const app = createApp({ config, logger, db, mailer, now: () => new Date() }, { inFlight });

@@ -4,7 +4,7 @@
 // requires authentication: its first start writes a generated user and password to
 // DATA_DIR/db/credentials.json (mode 0600), which the app reads to connect.
 import path from 'node:path';
-import mongoose, { type Connection } from 'mongoose';
+import mongoose, { type ConnectOptions, type Connection } from 'mongoose';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 
@@ -22,6 +22,23 @@ export interface Database {
   /** The embedded server only: writes a snapshot and starts a new journal (bulk loads end with it). */
   compact?(): Promise<{ before: number; after: number }>;
   close(): Promise<void>;
+}
+
+/**
+ * The driver's timeouts. A database that stops answering without closing its connections (paused,
+ * hung, a network that drops packets) is noticed by the driver's monitor within a heartbeat and a
+ * connect timeout; it then fails the operations in flight (network errors, answered 503 by
+ * server/http/error-handler.ts), and later ones wait one server selection. The driver's own
+ * defaults (a 30 s connect timeout, no socket timeout) held pages for ~42 s
+ * (test/drills/database-pause.test.ts).
+ */
+export function databaseOptions(db: Config['db']): ConnectOptions {
+  return {
+    serverSelectionTimeoutMS: db.serverSelectionTimeoutMs,
+    connectTimeoutMS: db.connectTimeoutMs,
+    heartbeatFrequencyMS: db.heartbeatMs,
+    socketTimeoutMS: db.socketTimeoutMs,
+  };
 }
 
 /**
@@ -61,7 +78,7 @@ export async function openDatabase(config: Config, logger: Logger, opts: { model
     uri = server.uri('talent', credentials);
     logger.info({ dbPath, credentialsFile: server.credentialsFile, port: server.port }, 'embedded database started');
   }
-  await mongoose.connect(uri, { serverSelectionTimeoutMS: 10_000 });
+  await mongoose.connect(uri, databaseOptions(config.db));
   await opts.modelsLoaded;
   await syncIndexes(logger);
   return databaseOf(mongoose.connection, uri, { embedded: Boolean(stopEmbedded), compact, stopEmbedded });
@@ -94,10 +111,10 @@ export async function syncIndexes(logger: Pick<Logger, 'warn'>): Promise<string[
  * same server, and neither builds indexes (the opening process synced them) nor creates
  * collections, so several processes starting together do not repeat that work.
  */
-export async function connectDatabase(uri: string, opts: { embedded: boolean }): Promise<Database> {
+export async function connectDatabase(uri: string, opts: { embedded: boolean; timeouts: Config['db'] }): Promise<Database> {
   mongoose.set('autoIndex', false);
   mongoose.set('autoCreate', false);
-  await mongoose.connect(uri, { serverSelectionTimeoutMS: 10_000 });
+  await mongoose.connect(uri, databaseOptions(opts.timeouts));
   return databaseOf(mongoose.connection, uri, { embedded: opts.embedded });
 }
 

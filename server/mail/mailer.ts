@@ -4,6 +4,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
+import { parseConnectionUrl } from 'nodemailer/lib/shared/index.js';
 import type { Locale } from '../i18n/index.ts';
 
 export interface OutgoingMail {
@@ -52,11 +53,15 @@ function normalizeMessageId(id: string | undefined, from: string): string {
 export function createMailer(opts: MailerOptions): Mailer {
   const timeout = opts.timeoutMs ?? 15_000;
   if (opts.smtpUrl) {
-    const transport: Transporter = nodemailer.createTransport(opts.smtpUrl, {
+    // The limits go with the URL's own options: createTransport(url, second) takes `second` as the
+    // messages' defaults, so given that way they were ignored and nodemailer's own applied (a server
+    // that never greets held each attempt 30 s, one that stalls mid-DATA 10 minutes: test/drills/smtp-hang.test.ts).
+    const transport: Transporter = nodemailer.createTransport({
+      ...parseConnectionUrl(opts.smtpUrl),
       connectionTimeout: timeout,
       greetingTimeout: timeout,
       socketTimeout: timeout,
-    } as never);
+    });
     return {
       kind: 'smtp',
       async send(mail) {

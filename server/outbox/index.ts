@@ -31,6 +31,8 @@ export interface DispatchOptions {
   limit?: number;
   /** Only these cases (tests that share a database with other test files). */
   caseIds?: unknown[];
+  /** True once the dispatcher is asked to stop: a sent e-mail's record is then tried no more (see recordSent). */
+  stopping?: () => boolean;
 }
 
 export const OUTBOX_DEFAULTS = {
@@ -145,6 +147,34 @@ async function record(item: ClaimedItem, set: Record<string, unknown>, releaseLe
   return res.modifiedCount === 1;
 }
 
+/**
+ * Records a sent e-mail, trying again while the database does not answer (paused, failing over),
+ * until the claim's lease (`until`, by the real clock) ends: given up sooner, the lease would run
+ * out and the e-mail be sent a second time once the database is back
+ * (test/drills/database-pause.test.ts). A stop request ends the tries too: a shutdown does not wait
+ * out a lease (a supervisor would kill it first). The mail log's row, written before the first try
+ * and perhaps lost with it, is written again once recorded.
+ */
+async function recordSent(ctx: AppContext, item: ClaimedItem, set: Record<string, unknown>, until: number, stopping: () => boolean, logAgain: () => Promise<void>): Promise<void> {
+  for (let tries = 1; ; tries++) {
+    try {
+      await record(item, set);
+      if (tries > 1) {
+        await logAgain();
+        ctx.logger.info({ key: item.key, tries }, 'outbox: sent e-mail recorded once the database answered');
+      }
+      return;
+    } catch (err) {
+      if (Date.now() >= until || stopping()) {
+        ctx.logger.error({ err, key: item.key }, 'outbox: e-mail sent but not recorded before its lease ended; it will be sent again with the same Message-ID');
+        throw err;
+      }
+      ctx.logger.warn({ err, key: item.key, tries }, 'outbox: e-mail sent but not recorded yet (database not answering); trying again');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
 /** Sends every due item once (up to `limit`), one claim at a time. */
 export async function dispatchOnce(ctx: AppContext, opts: DispatchOptions): Promise<DispatchResult> {
   const o = { ...OUTBOX_DEFAULTS, ...opts };
@@ -152,6 +182,7 @@ export async function dispatchOnce(ctx: AppContext, opts: DispatchOptions): Prom
   for (let i = 0; i < o.limit; i++) {
     const now = opts.now ?? ctx.now();
     const token = `${o.owner}#${randomUUID()}`;
+    const claimedAt = Date.now();
     const item = await claimOne(token, now, o.leaseMs, opts.caseIds);
     if (!item) break;
     const attempts = item.attempts + 1;
@@ -186,12 +217,9 @@ export async function dispatchOnce(ctx: AppContext, opts: DispatchOptions): Prom
     }
     const messageId = messageIdFor(item.key);
     const shown = { subject: rendered.subject, templateVersion: rendered.version };
+    let sent: { messageId: string };
     try {
-      const sent = await ctx.mailer.send({ to: item.to, subject: rendered.subject, text: rendered.text, html: rendered.html, messageId, language });
-      const sentAt = opts.now ?? ctx.now();
-      await log({ ...shown, status: 'sent', sentAt, messageId: sent.messageId || messageId });
-      await record(item, { status: 'sent', attempts, lastAttemptAt: now, sentAt, messageId: sent.messageId || messageId });
-      result.sent += 1;
+      sent = await ctx.mailer.send({ to: item.to, subject: rendered.subject, text: rendered.text, html: rendered.html, messageId, language });
     } catch (err) {
       const kind = classifySmtpError(err);
       const lastError = describe(err);
@@ -207,7 +235,14 @@ export async function dispatchOnce(ctx: AppContext, opts: DispatchOptions): Prom
         ctx.logger.info({ key: item.key, attempts, nextAttemptAt, lastError }, 'outbox: e-mail will be retried');
         result.retried += 1;
       }
+      continue;
     }
+    // Sent: from here a failure is the database's, never the e-mail's (it must not count as a failed send).
+    const sentAt = opts.now ?? ctx.now();
+    const outcome = { ...shown, status: 'sent' as const, sentAt, messageId: sent.messageId || messageId };
+    await log(outcome);
+    await recordSent(ctx, item, { status: 'sent', attempts, lastAttemptAt: now, sentAt, messageId: outcome.messageId }, claimedAt + o.leaseMs, opts.stopping ?? (() => false), () => log(outcome));
+    result.sent += 1;
   }
   return result;
 }
@@ -295,7 +330,7 @@ export function dispatcherService(ctx: AppContext, options: Partial<DispatchOpti
   let running: Promise<unknown> | undefined;
   let stopped = true;
   const tick = () => {
-    running = dispatchOnce(ctx, { ...opts, owner })
+    running = dispatchOnce(ctx, { ...opts, owner, stopping: () => stopped })
       .catch((err: unknown) => ctx.logger.error({ err }, 'outbox: dispatch run failed'))
       .finally(() => {
         running = undefined;

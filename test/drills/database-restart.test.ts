@@ -10,35 +10,15 @@
 //     without signing in, the note HR sends again is stored once, and the one sent during the
 //     outage was never stored.
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MongoClient, ObjectId } from 'mongodb';
 import { freePort } from '../../scripts/support/free-port.ts';
 import { WebClient, csrfIn } from '../../scripts/support/web-client.ts';
-import { credentialsPath, readCredentialsFile } from '../../embedded-mongo/src/auth/credentials-file.ts';
-import { drillEnv, root, runScript, startApp, until, waitReady, type AppProcess } from './support/app-process.ts';
+import { drillEnv, runScript, startApp, until, waitReady, type AppProcess } from './support/app-process.ts';
+import { databaseUri, startDatabase, type DatabaseProcess } from './support/database-process.ts';
 import type { Seeded } from './support/seed.ts';
-
-interface DatabaseProcess {
-  child: ChildProcess;
-  exited: Promise<number | null>;
-}
-
-/** `npm run db` on `dbPath` and `port`, resolved once it listens. */
-async function startDatabase(dbPath: string, port: number): Promise<DatabaseProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'embedded-mongo/src/cli.ts', '--port', String(port), '--dbpath', dbPath], { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  await until('the database listening', 60_000, () => {
-    if (child.exitCode !== null) throw new Error(`the database exited (${child.exitCode}):\n${out}`);
-    return out.includes('embedded-mongo listening on');
-  });
-  return { child, exited };
-}
 
 describe('drill: the database SIGKILLed under the app, then restarted', function () {
   this.timeout(240_000);
@@ -55,9 +35,7 @@ describe('drill: the database SIGKILLed under the app, then restarted', function
     dbPath = path.join(dataDir, 'external-db');
     dbPort = await freePort();
     database = await startDatabase(dbPath, dbPort);
-    const creds = await readCredentialsFile(credentialsPath(dbPath));
-    if (!creds) throw new Error('no credentials file');
-    uri = `mongodb://${encodeURIComponent(creds.username)}:${encodeURIComponent(creds.password)}@127.0.0.1:${dbPort}/talent?authSource=${creds.authSource}`;
+    uri = await databaseUri(dbPath, dbPort);
   });
 
   after(async () => {

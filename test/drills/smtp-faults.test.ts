@@ -60,15 +60,17 @@ describe('drill: outbox under SMTP faults, app SIGKILLed with retries pending', 
     env = drillEnv(dataDir, {
       SMTP_URL: smtp.url,
       // Fast retries so the drill takes seconds: a run every 50 ms, backoff 100 ms doubling to 1 s,
-      // and a lease (what a SIGKILLed send leaves behind) of 2 s. The phases switch on signals (every
+      // and a lease (what a SIGKILLed send leaves behind) of 8 s. The phases switch on signals (every
       // e-mail refused twice, everything settled), never on time, so no e-mail may run out of
       // attempts while the drill waits for a signal: with the default 8 attempts a phase-A e-mail
       // died with 451 after 4.5 s whenever HR's six actions took longer on a loaded machine. 1,000
       // attempts at 1 s are far beyond the drill's timeout; the only e-mail that must die is the
       // one the server refuses with a 5xx (permanent, whatever the attempts left).
+      // SMTP limits of 2 s (a loaded machine parsing a message must not time an accepted one out
+      // into a second delivery), so a lease of 8 s (at least four of them).
       DISPATCH_INTERVAL_MS: '50',
-      SMTP_TIMEOUT_MS: '500',
-      OUTBOX_LEASE_MS: '2000',
+      SMTP_TIMEOUT_MS: '2000',
+      OUTBOX_LEASE_MS: '8000',
       OUTBOX_RETRY_BASE_MS: '100',
       OUTBOX_RETRY_MAX_MS: '1000',
       OUTBOX_MAX_ATTEMPTS: '1000',

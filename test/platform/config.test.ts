@@ -1,4 +1,4 @@
-// Settings validated at boot: the outbox's retry and lease settings (the drills make them short), the web processes, and the sign-in limits.
+// Settings validated at boot: the outbox's retry and lease settings (the drills make them short), the database driver's timeouts, the web processes, and the sign-in limits.
 import { expect } from 'chai';
 import { availableParallelism } from 'node:os';
 import { ConfigError, autoWebWorkers, loadConfig } from '../../server/config.ts';
@@ -23,6 +23,23 @@ describe('platform: outbox and SMTP settings', () => {
   it('refuses a backoff cap below its base, and values that are not numbers', () => {
     expect(() => loadConfig({ OUTBOX_RETRY_BASE_MS: '5000', OUTBOX_RETRY_MAX_MS: '1000' })).to.throw(ConfigError, /OUTBOX_RETRY_MAX_MS/);
     expect(() => loadConfig({ OUTBOX_RETRY_BASE_MS: 'soon' })).to.throw(ConfigError, /OUTBOX_RETRY_BASE_MS/);
+  });
+});
+
+describe('platform: database driver timeouts', () => {
+  it('defaults to 10 s server selection, connect timeout and heartbeat, and a 60 s limit per operation', () => {
+    expect(loadConfig({}).db).to.deep.equal({ serverSelectionTimeoutMs: 10_000, connectTimeoutMs: 10_000, heartbeatMs: 10_000, socketTimeoutMs: 60_000 });
+  });
+
+  it('takes shorter values from the environment, and 0 for no limit per operation', () => {
+    const c = loadConfig({ DB_SERVER_SELECTION_TIMEOUT_MS: '3000', DB_CONNECT_TIMEOUT_MS: '2000', DB_HEARTBEAT_MS: '1000', DB_SOCKET_TIMEOUT_MS: '0' });
+    expect(c.db).to.deep.equal({ serverSelectionTimeoutMs: 3000, connectTimeoutMs: 2000, heartbeatMs: 1000, socketTimeoutMs: 0 });
+  });
+
+  it('refuses a heartbeat under the driver’s 500 ms, values that are not numbers, and a per-operation limit the monitor would not beat', () => {
+    expect(() => loadConfig({ DB_HEARTBEAT_MS: '100' })).to.throw(ConfigError, /DB_HEARTBEAT_MS/);
+    expect(() => loadConfig({ DB_CONNECT_TIMEOUT_MS: 'soon' })).to.throw(ConfigError, /DB_CONNECT_TIMEOUT_MS/);
+    expect(() => loadConfig({ DB_SOCKET_TIMEOUT_MS: '15000' })).to.throw(ConfigError, /DB_SOCKET_TIMEOUT_MS: must be 0 \(no limit\) or at least DB_HEARTBEAT_MS \+ DB_CONNECT_TIMEOUT_MS \(20000\)/);
   });
 });
 

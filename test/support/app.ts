@@ -96,7 +96,8 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     opts.config,
   );
   const logger = createLogger(config.logLevel);
-  const mailer = createMailer({ smtpUrl: config.smtpUrl, mailDir: config.mailDir, from: config.mailFrom, timeoutMs: 5000 });
+  // Long: tests hold the SMTP server (smtp.held) across slow requests; the limits hold since the mailer passes them (test/platform/mailer.test.ts).
+  const mailer = createMailer({ smtpUrl: config.smtpUrl, mailDir: config.mailDir, from: config.mailFrom, timeoutMs: 30_000 });
   const app = createApp({ config, logger, db, mailer, now: opts.now });
   server.on('request', app);
   const ctx: AppContext = { config, logger, db, mailer, now: opts.now ?? (() => new Date()) };

@@ -25,6 +25,10 @@ export class TestSmtp {
   attempts = 0;
   /** While set, every RCPT TO waits for it before being answered (a slow mail server). */
   held?: Promise<void>;
+  /** Messages whose DATA, once fully received, is never answered when this says so (a server hung mid-DATA); not delivered. */
+  hangAfterData?: (to: string[]) => boolean;
+  /** DATA stages left unanswered by hangAfterData. */
+  hungData = 0;
   private server: SMTPServer;
   private waiters: Array<{ pred: (m: ReceivedMail) => boolean; resolve: (m: ReceivedMail) => void }> = [];
   port = 0;
@@ -45,6 +49,10 @@ export class TestSmtp {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
+          if (this.hangAfterData?.(session.envelope.rcptTo.map((r) => r.address.toLowerCase()))) {
+            this.hungData += 1;
+            return;
+          }
           if (this.mode !== 'accept') {
             this.answer(session, cb);
             return;

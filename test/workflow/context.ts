@@ -38,7 +38,8 @@ export async function workflowContext(start = new Date('2026-03-02T02:00:00Z')):
     DATA_DIR: 'data/test',
   });
   const logger = createLogger(config.logLevel);
-  const mailer = createMailer({ smtpUrl: config.smtpUrl, mailDir: config.mailDir, from: config.mailFrom, timeoutMs: 3000 });
+  // Long: tests hold the SMTP server (smtp.held) across slow requests; the limits hold since the mailer passes them (test/platform/mailer.test.ts).
+  const mailer = createMailer({ smtpUrl: config.smtpUrl, mailDir: config.mailDir, from: config.mailFrom, timeoutMs: 30_000 });
   const clock = { now: start };
   const ctx: AppContext = { config, logger, db, mailer, now: () => clock.now };
   return {
