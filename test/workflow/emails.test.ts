@@ -103,6 +103,20 @@ describe('workflow: e-mail templates', () => {
       expect(builtinParts('note_mention', 'vi').subject).to.include('đã nhắc đến Anh/Chị');
     });
 
+    it('greets by title and name ("Kính gửi Ông/Bà …", staff "Kính gửi Anh/Chị …", account e-mails by role), in English "Dear …"', async () => {
+      for (const name of listTemplateNames()) {
+        const vi = builtinParts(name, 'vi');
+        const title = STAFF_ONLY.has(name) ? 'Anh/Chị' : vi.text.includes('{{you}}') ? '{{you}}' : 'Ông/Bà';
+        expect(vi.text.split('\n')[0], name).to.equal(`Kính gửi ${title} {{name}},`);
+        expect(vi.html, name).to.include(`<p>Kính gửi ${title} {{name}},</p>`);
+        expect(builtinParts(name, 'en').text.split('\n')[0], name).to.equal('Dear {{name}},');
+      }
+      const rendered = await renderEmail('screening_started', 'vi', { ...data, name: 'Trần Văn Bình' });
+      expect(rendered.text).to.match(/^Kính gửi Ông\/Bà Trần Văn Bình,\n/);
+      expect((await renderEmail('screening_started', 'en', { ...data, name: 'Trần Văn Bình' })).text).to.match(/^Dear Trần Văn Bình,\n/);
+      expect((await renderEmail('info_answered', 'vi', { ...data, name: 'Lê Thị Hoa' })).text).to.match(/^Kính gửi Anh\/Chị Lê Thị Hoa,\n/);
+    });
+
     it('renders every Vietnamese e-mail, its layout and the words put into it, without "bạn"', async () => {
       for (const name of listTemplateNames()) {
         const m = await renderEmail(name, 'vi', sampleData(name));
