@@ -342,8 +342,10 @@ export function applicationsRoutes(app: AppContext): Router {
       await showApplication(req, res, caseDoc, { errors: { text: issueKey(form.error.issues[0]!) }, values: { text: formText.parse((req.body as Record<string, unknown>)?.text) } }, 422);
       return;
     }
-    await postMessage({ app, ctx: req.ctx, caseDoc, text: form.data.text, formKey: sentFormKey(req.body) });
-    flash(req, 'success', 'applications.flash.messageSent');
+    const { toldTo } = await postMessage({ app, ctx: req.ctx, caseDoc, text: form.data.text, formKey: sentFormKey(req.body) });
+    // Where the message went, so the applicant knows someone will read it (there is no set reply time).
+    if (toldTo === 'nobody') flash(req, 'warning', 'applications.flash.messageSentNobody');
+    else flash(req, 'success', toldTo === 'hrOffice' ? 'applications.flash.messageSentHrOffice' : 'applications.flash.messageSent');
     res.redirect(303, `/applications/${String(caseDoc._id)}#messages`);
   });
 

@@ -86,7 +86,7 @@ describe('workflow: e-mail templates', () => {
   // A research institute writes to scientists formally ("Ông/Bà"), to its own staff as colleagues
   // ("Anh/Chị"); "bạn" (a consumer app's "you") stays on the pages only.
   describe('Vietnamese e-mails address the reader formally', () => {
-    const STAFF_ONLY = new Set(['case_due_soon', 'invitation', 'note_mention', 'role_changed', 'overdue_digest', 'info_answered', 'offer_answered', 'procedure_ask_replied', 'procedure_escalation']);
+    const STAFF_ONLY = new Set(['applicant_message', 'case_due_soon', 'invitation', 'note_mention', 'role_changed', 'overdue_digest', 'info_answered', 'offer_answered', 'procedure_ask_replied', 'procedure_escalation']);
     const BAN = /(?<!\p{L})bạn(?!\p{L})/iu;
 
     it('says "Ông/Bà" to applicants and "Anh/Chị" to staff in every built-in template, never "bạn"', () => {
