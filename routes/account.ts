@@ -11,6 +11,7 @@ import { flash } from '../server/http/flash.ts';
 import { keptValues, parseForm } from '../server/http/forms.ts';
 import { endEnrolment, enrolmentSecret, enrolmentSecretOrNew, logIn } from '../server/http/session.ts';
 import { rememberLocale } from '../server/http/visitor-state.ts';
+import { followAccountLanguage } from '../server/http/locale.ts';
 import { checkNewPassword, INVALID, locale, name, newPassword, password, totpCode } from '../server/accounts/forms.ts';
 import { changePassword, updateProfile } from '../server/accounts/service.ts';
 import { enrolSecondFactor, regenerateRecoveryCodes } from '../server/accounts/second-factor.ts';
@@ -51,6 +52,8 @@ export function accountRoutes(app: AppContext): Router {
     }
     await updateProfile({ ctx: req.ctx, ...form.data });
     rememberLocale(req, form.data.locale);
+    // The language saved is the pages' too from now on (a switcher's choice in this session gives way to it).
+    followAccountLanguage(req);
     flash(req, 'success', 'accounts.account.saved');
     res.redirect(303, '/account');
   });

@@ -64,6 +64,8 @@ const askDoneBody = z.object({
   version: formVersion,
   track: z.string().regex(/^(none|\d{1,15})$/).optional().catch(undefined),
   reply: z.string('procedures.errors.invalid').trim().max(2000, 'applications.errors.tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters').optional(),
+  // Confirmed on the page askReply showed when the paper asked for was not uploaded.
+  withoutUpload: z.unknown().optional().transform(isTicked),
 });
 const messageBody = z.object({ text: formText.pipe(z.string().refine(hasVisibleText(), 'applications.errors.messageRequired').max(5000, 'applications.errors.tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters')) });
 
@@ -222,7 +224,7 @@ export function applicationsRoutes(app: AppContext): Router {
     if (!isSupportKind(kind) || !/^[a-f0-9]{24}$/.test(askId)) throw new NotFoundError();
     const body = (req.body ?? {}) as Record<string, unknown>;
     const version = readForm(versionBody, body).version;
-    const form = askDoneBody.safeParse({ version: body.version, track: body.track, reply: body.reply });
+    const form = askDoneBody.safeParse({ version: body.version, track: body.track, reply: body.reply, withoutUpload: body.withoutUpload });
     if (!form.success) {
       const issue = form.error.issues.find((i) => i.path[0] === 'reply') ?? form.error.issues[0]!;
       await showApplication(req, res, caseDoc, { errors: { reply: issueKey(issue, 'procedures.errors.invalid') }, values: { reply: typeof body.reply === 'string' ? body.reply : '', askId } }, 422);
@@ -230,8 +232,13 @@ export function applicationsRoutes(app: AppContext): Router {
     }
     const back = `/applications/${String(caseDoc._id)}`;
     try {
-      const { track, reply } = form.data;
-      const done = await askReply({ app, ctx: req.ctx, caseId: caseDoc._id, kind, askId, ...(reply ? { reply } : {}), expectedVersion: version, ...(track ? { trackStamp: track } : {}) });
+      const { track, reply, withoutUpload } = form.data;
+      const done = await askReply({ app, ctx: req.ctx, caseId: caseDoc._id, kind, askId, ...(reply ? { reply } : {}), withoutUpload, expectedVersion: version, ...(track ? { trackStamp: track } : {}) });
+      // The paper asked for is not uploaded: the page asks first (upload it, or say done all the same), keeping their words.
+      if (!done.ok && done.notUploaded) {
+        await showApplication(req, res, caseDoc, { values: { reply: reply ?? '', askId, notUploaded: true } });
+        return;
+      }
       if (!done.ok) {
         await showApplication(req, res, caseDoc, { errors: done.errors as Record<string, string>, values: { reply: reply ?? '', askId } }, 422);
         return;
@@ -335,8 +342,10 @@ export function applicationsRoutes(app: AppContext): Router {
       await showApplication(req, res, caseDoc, { errors: { text: issueKey(form.error.issues[0]!) }, values: { text: formText.parse((req.body as Record<string, unknown>)?.text) } }, 422);
       return;
     }
-    await postMessage({ app, ctx: req.ctx, caseDoc, text: form.data.text, formKey: sentFormKey(req.body) });
-    flash(req, 'success', 'applications.flash.messageSent');
+    const { toldTo } = await postMessage({ app, ctx: req.ctx, caseDoc, text: form.data.text, formKey: sentFormKey(req.body) });
+    // Where the message went, so the applicant knows someone will read it (there is no set reply time).
+    if (toldTo === 'nobody') flash(req, 'warning', 'applications.flash.messageSentNobody');
+    else flash(req, 'success', toldTo === 'hrOffice' ? 'applications.flash.messageSentHrOffice' : 'applications.flash.messageSent');
     res.redirect(303, `/applications/${String(caseDoc._id)}#messages`);
   });
 

@@ -2,16 +2,17 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
-import { LOCALES } from '../server/i18n/index.ts';
+import { LOCALES, translator } from '../server/i18n/index.ts';
 import { safeNextPath, withoutLinkLanguage } from '../server/http/safe-next.ts';
-import { rememberLocale } from '../server/http/visitor-state.ts';
+import { choosePageLanguage } from '../server/http/locale.ts';
+import { flash } from '../server/http/flash.ts';
 import { mentionsOfActor } from '../server/mentions/service.ts';
 import { presentHomeMentions } from '../server/mentions/present.ts';
 import { tOf, type Context } from '../server/context.ts';
 import { isStaff, type UserDoc } from '../models/user.ts';
 import { leaderDecisions, officerWork } from '../server/home/work.ts';
 import { DUE_SOON_DAYS } from '../server/cases/queue.ts';
-import { answersToCheck, chooseLanguage } from '../server/home/service.ts';
+import { answersToCheck } from '../server/home/service.ts';
 import { formatDateTime } from '../server/views/time.ts';
 
 /** The staff home's counts (server/home/work.ts), worded: an officer's queue, a leader's decisions. */
@@ -51,8 +52,9 @@ export function homeRoutes(_app: AppContext): Router {
   router.post('/lang', async (req, res) => {
     const { lang, next } = langBody.parse(req.body ?? {});
     if (lang) {
-      rememberLocale(req, lang);
-      await chooseLanguage({ ctx: req.ctx, locale: lang });
+      // The pages only; the account's (e-mail) language stays, and the signed-in user is told so.
+      const { differsFromAccount } = choosePageLanguage(req, lang);
+      if (differsFromAccount) flash(req, 'info', 'home.lang.pagesOnly', { emailLanguage: translator(lang)(`home.lang.names.${differsFromAccount}`) }, { href: '/account', key: 'home.lang.changeOnAccount' });
     }
     res.redirect(303, withoutLinkLanguage(safeNextPath(next, '/')));
   });

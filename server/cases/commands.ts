@@ -1,5 +1,5 @@
 // Staff work on a case that is not a stage change: internal notes, messages with the applicant
-// (an e-mail goes out through the case's outbox in the same update), assignment, bulk assignment,
+// (an e-mail goes out through the case's outbox in the same update, to the applicant or to HR), assignment, bulk assignment,
 // and returning to the queue the cases of someone who can no longer work on them. Stage changes go
 // through server/workflow only.
 import { Types } from 'mongoose';
@@ -13,6 +13,7 @@ import { recordAudit } from '../audit/index.ts';
 import { caseEmail, outboxKey } from '../outbox/item.ts';
 import { sameId } from '../policies/index.ts';
 import { prepareNoteMentions, type MentionOutcome } from '../mentions/service.ts';
+import { officersToTell } from '../institutes/hr-staff.ts';
 
 /** The condition that adds a form's entry to `list` once (server/http/form-key.ts); none without a key. */
 function notYetAdded(list: 'notes' | 'messages', formKey: string | undefined): Record<string, unknown> {
@@ -36,38 +37,61 @@ export async function addNote({ app, ctx, caseDoc, text, formKey }: { app: Pick<
   return mentions.outcome;
 }
 
+/** Who in HR an applicant's message was e-mailed to: the case's officer, the HR office (lead(s), else officers: no officer has the case), or no one (none to tell). */
+export type MessageToldTo = 'officer' | 'hrOffice' | 'nobody';
+
+const excerptOf = (text: string) => (text.length > 300 ? `${text.slice(0, 300)}…` : text);
+
 /**
- * Adds a message to the case's thread. A message from staff owes the applicant an e-mail; it is
- * pushed into the outbox in the same update as the message, so one never exists without the other.
+ * Adds a message to the case's thread. A message from staff owes the applicant an e-mail; one from
+ * the applicant owes HR one: the case's officer, else the HR lead(s), else the HR officers
+ * (officersToTell), so what the applicant writes reaches someone (there is no inbox HR watches).
+ * The e-mails are pushed into the outbox in the same update as the message, so one never exists
+ * without the other; each key names the message (and a fallback reader): one e-mail per message.
  */
-export async function postMessage({ app, ctx, caseDoc, text, formKey }: { app: AppContext; ctx: Context; caseDoc: CaseDoc; text: string; formKey?: string }): Promise<{ mailedTo?: string }> {
+export async function postMessage({ app, ctx, caseDoc, text, formKey }: { app: AppContext; ctx: Context; caseDoc: CaseDoc; text: string; formKey?: string }): Promise<{ mailedTo?: string; toldTo?: MessageToldTo }> {
   const author = actorOf(ctx);
   const now = ctx.now;
   const fromApplicant = sameId(author._id, caseDoc.applicant);
   const messageId = new Types.ObjectId();
+  const caseId = String(caseDoc._id);
   let mailedTo: string | undefined;
+  let toldTo: MessageToldTo | undefined;
   const push: Record<string, unknown> = { messages: { _id: messageId, at: now, author: author._id, fromApplicant, text, ...(formKey ? { formKey } : {}) } };
   if (!fromApplicant) {
     const applicant = await User.findById(caseDoc.applicant, { email: 1, locale: 1, name: 1, disabledAt: 1 }).lean();
     if (applicant && !applicant.disabledAt) {
       const data = {
         reference: caseDoc.reference,
-        caseId: String(caseDoc._id),
-        link: `${app.config.appUrl}/applications/${String(caseDoc._id)}#messages`,
+        caseId,
+        link: `${app.config.appUrl}/applications/${caseId}#messages`,
         name: applicant.name,
-        excerpt: text.length > 300 ? `${text.slice(0, 300)}…` : text,
+        excerpt: excerptOf(text),
       };
       mailedTo = applicant.email;
-      push.outbox = caseEmail({ email: applicant.email, locale: applicant.locale }, 'message_received', data, outboxKey(String(caseDoc._id), 'message', String(messageId)), now);
+      push.outbox = caseEmail({ email: applicant.email, locale: applicant.locale }, 'message_received', data, outboxKey(caseId, 'message', String(messageId)), now);
     }
+  } else {
+    const { officers, fallback } = await officersToTell(caseDoc);
+    const items = officers.map((officer) =>
+      caseEmail(
+        officer,
+        'applicant_message',
+        { reference: caseDoc.reference, caseId, link: `${app.config.appUrl}/cases/${caseId}#messages`, name: officer.name, applicantName: caseDoc.profile?.fullName ?? '', excerpt: excerptOf(text), ...(fallback ? { unassigned: true } : {}) },
+        outboxKey(caseId, 'message', String(messageId), ...(fallback ? [String(officer._id)] : [])),
+        now,
+      ),
+    );
+    if (items.length) push.outbox = { $each: items };
+    toldTo = items.length === 0 ? 'nobody' : fallback ? 'hrOffice' : 'officer';
   }
   // Messages are not offered on drafts (no one reads them yet) or after the case has ended.
   // The same form sent again adds nothing and owes no second e-mail.
   const res = await Case.updateOne({ _id: caseDoc._id, stage: { $in: ACTIVE_STAGES }, ...notYetAdded('messages', formKey) }, { $push: push });
-  if (res.matchedCount !== 1 && (await alreadyAdded(caseDoc._id, 'messages', formKey))) return { mailedTo };
+  if (res.matchedCount !== 1 && (await alreadyAdded(caseDoc._id, 'messages', formKey))) return { mailedTo, toldTo };
   if (res.matchedCount !== 1) throw new ConflictError('cases.conflict.messagesClosed');
-  await recordAudit(ctx, { action: 'case.message_posted', targetType: 'case', targetId: String(caseDoc._id), summary: { fromApplicant, length: text.length } });
-  return { mailedTo };
+  await recordAudit(ctx, { action: 'case.message_posted', targetType: 'case', targetId: String(caseDoc._id), summary: { fromApplicant, length: text.length, ...(toldTo ? { toldTo } : {}) } });
+  return { mailedTo, toldTo };
 }
 
 /** An HR officer of this institute who may be given cases, or undefined. */

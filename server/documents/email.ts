@@ -9,6 +9,7 @@ import { caseEmail, outboxKey } from '../outbox/item.ts';
 import type { WorkingCalendar } from '../calendar/index.ts';
 import { deadlineLeft } from '../procedures/service.ts';
 import { formatDay } from '../views/time.ts';
+import { questionsLine, type HrContact } from '../institutes/contact.ts';
 
 export interface DocumentEmailOptions {
   app: Pick<AppContext, 'config'>;
@@ -22,6 +23,8 @@ export interface DocumentEmailOptions {
   eventKey?: string;
   /** The day a new version is needed by (verify.ts reuploadBy): written with its working days left, in the applicant's words. */
   dueBy?: { at: Date; calendar: WorkingCalendar };
+  /** The institute's HR office, for an e-mail that tells of a decision (a rejection): who to ask about it (`contactHr`). */
+  contact?: HrContact;
 }
 
 /** Can the applicant be e-mailed about their documents (an account that exists and is not disabled)? */
@@ -45,6 +48,7 @@ export async function queueDocumentEmail(input: DocumentEmailOptions): Promise<b
       documentType: translator(locale)(`documents.types.${doc.type}`),
       fileName: doc.originalName,
       link: `${app.config.appUrl}/applications/${caseId}#doc-${doc.type}`,
+      ...(input.contact ? { contactHr: questionsLine(translator(locale), input.contact, locale) } : {}),
       ...(input.dueBy ? { dueOn: formatDay(input.dueBy.at, locale), dueLeft: deadlineLeft(translator(locale), input.dueBy.calendar, now, input.dueBy.at).text } : {}),
       ...input.data,
     },

@@ -15,6 +15,7 @@ import { User } from '../../models/user.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import { queueDocumentEmail } from './email.ts';
+import { hrContactFor } from '../institutes/contact.ts';
 
 export type VerifyDecision = { decision: 'accept'; reason?: string } | { decision: 'reject'; reason: string };
 
@@ -80,7 +81,9 @@ export async function verifyDocument(opts: VerifyDocumentOptions): Promise<{ doc
   if (decision === 'reject' || changing) {
     const applicant = await User.findById(caseDoc.applicant);
     const due = decision === 'reject' ? reuploadBy(caseDoc, doc.type, now) : undefined;
-    await queueDocumentEmail({ app, applicant, caseDoc, doc, template: decision === 'reject' ? 'document_rejected' : 'document_accepted', data: { version: doc.version, reason, ...(changing ? { changed: true } : {}) }, now, ...(changing ? { eventKey: String(now.getTime()) } : {}), ...(due ? { dueBy: { at: due, calendar: await loadCalendar() } } : {}) });
+    // A rejection says whom to ask about it, as an information request and a procedure's request do.
+    const contact = decision === 'reject' ? await hrContactFor(caseDoc.institute) : undefined;
+    await queueDocumentEmail({ app, applicant, caseDoc, doc, ...(contact ? { contact } : {}), template: decision === 'reject' ? 'document_rejected' : 'document_accepted', data: { version: doc.version, reason, ...(changing ? { changed: true } : {}) }, now, ...(changing ? { eventKey: String(now.getTime()) } : {}), ...(due ? { dueBy: { at: due, calendar: await loadCalendar() } } : {}) });
   }
   await recordAudit(ctx, {
     action: 'document.verify',

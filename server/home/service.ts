@@ -1,16 +1,10 @@
-// The home page's lists for staff (the applicants' answers to check) and the language switcher: a signed-in user's choice is kept on their account too (e-mails and the
-// next sign-in use it); a visitor's only in a cookie (server/http/visitor-state.ts).
-import { User } from '../../models/user.ts';
+// The home page's lists for staff (the applicants' answers to check). The language switcher is
+// server/http/locale.ts choosePageLanguage: it changes the pages only, never the account's language.
 import { Case } from '../../models/case.ts';
 import { ACTIVE_SUPPORT_STATUSES, OPEN_STAGES } from '../../models/constants.ts';
 import { currentDocuments } from '../documents/index.ts';
 import { askAnsweredAt, askWaitsForUpload } from '../procedures/asks.ts';
 import type { Context } from '../context.ts';
-import type { Locale } from '../i18n/index.ts';
-
-export async function chooseLanguage({ ctx, locale }: { ctx: Context; locale: Locale }): Promise<void> {
-  if (ctx.actor) await User.updateOne({ _id: ctx.actor._id }, { $set: { locale } });
-}
 
 /** An answer of the applicant to a procedure's request (said done, or uploaded into its slot), waiting for HR to record it received. */
 export interface HomeAnswer {

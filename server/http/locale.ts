@@ -1,4 +1,5 @@
-// Chooses the page language: the signed-in user's choice, else the language of the e-mail whose
+// Chooses the page language: for a signed-in user, the switcher's choice in this session, else
+// their account's language (the one their e-mails are written in); else the language of the e-mail whose
 // link was opened (its `lang` parameter: server/mail/render.ts adds it to every link in an e-mail),
 // else the visitor's (the switcher's cookie, see visitor-state.ts), else the browser's
 // Accept-Language, else Vietnamese. An e-mail's language is remembered as the switcher's choice
@@ -15,6 +16,8 @@ function localeFromLink(req: Parameters<RequestHandler>[0]): Locale | undefined 
 }
 
 export function resolveLocale(req: Parameters<RequestHandler>[0]): Locale {
+  const fromSession = req.user ? req.session?.pageLocale : undefined;
+  if (isLocale(fromSession)) return fromSession;
   const fromUser = req.user?.locale;
   if (isLocale(fromUser)) return fromUser;
   const fromLink = localeFromLink(req);
@@ -35,3 +38,29 @@ export const localeMiddleware: RequestHandler = (req, res, next) => {
   res.setHeader('Content-Language', locale);
   next();
 };
+
+/**
+ * The language switcher: the pages' language, and only that. Signed in, it is kept for this session
+ * (a new sign-in starts in the account's language again); the account's language, the one its
+ * e-mails are written in, changes only on the account page, where it is said so. A staff member
+ * looking at the English pages once, or an applicant on a borrowed computer, kept getting every
+ * later e-mail in that language without being told. Answers whether the pages now differ from the
+ * account's language (the caller then says the e-mails stay in it). The visitor's cookie is set too,
+ * so the pages stay in that language after signing out.
+ */
+export function choosePageLanguage(req: Parameters<RequestHandler>[0], locale: Locale): { differsFromAccount?: Locale } {
+  rememberLocale(req, locale);
+  const account = req.user?.locale;
+  if (!req.user || !req.session) return {};
+  if (!isLocale(account) || account === locale) {
+    delete req.session.pageLocale;
+    return {};
+  }
+  req.session.pageLocale = locale;
+  return { differsFromAccount: account };
+}
+
+/** The account's language was saved (the account page): the pages follow it again in this session. */
+export function followAccountLanguage(req: Parameters<RequestHandler>[0]): void {
+  if (req.session) delete req.session.pageLocale;
+}

@@ -17,6 +17,8 @@ declare module 'express-session' {
     flash?: { kind: 'success' | 'error' | 'info' | 'warning'; key: string; params?: Record<string, unknown> };
     /** The CSRF secret of a stored session (csrf-sync); anonymous visitors keep theirs in a signed cookie. */
     csrfToken?: string | null;
+    /** The pages' language chosen with the switcher while signed in (server/http/locale.ts): this session only; the account's language (e-mails) stays. */
+    pageLocale?: string;
   }
 }
 

@@ -57,9 +57,21 @@ export async function contactBox(instituteId: unknown): Promise<(HrContact & { i
  * address, an e-mail nor a phone is known, so a template's {{#if sendTo}} says nothing rather than an empty line.
  */
 export function sendToLine(t: Translate, contact: HrContact | undefined, locale: Locale): string {
+  return contactLine(t, contact, locale, 'applications.contact.sendTo');
+}
+
+/**
+ * The same office as a line of an e-mail that tells of a decision (a document not accepted): "Questions
+ * about this decision? Ask the HR office: <address> · <e-mail> · <phone>", with its hours; '' with none.
+ */
+export function questionsLine(t: Translate, contact: HrContact | undefined, locale: Locale): string {
+  return contactLine(t, contact, locale, 'applications.contact.questions');
+}
+
+function contactLine(t: Translate, contact: HrContact | undefined, locale: Locale, key: string): string {
   const address = textIn(contact?.address, locale).replace(/\s*\n\s*/g, ', ');
   const hours = textIn(contact?.hours, locale);
   const where = [address, contact?.email, contact?.phone].filter((p): p is string => !!p);
   if (!where.length) return '';
-  return t('applications.contact.sendTo', { where: where.join(' · ') }) + (hours ? ` ${t('applications.contact.sendToHours', { hours })}` : '');
+  return t(key, { where: where.join(' · ') }) + (hours ? ` ${t('applications.contact.sendToHours', { hours })}` : '');
 }

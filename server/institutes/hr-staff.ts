@@ -1,5 +1,6 @@
 // Who in an institute's HR office is told of a case when no officer is assigned (or besides the
-// assignee): its HR leads, else (none named) its HR officers; enabled accounts only.
+// assignee): its HR leads, else (none named) its HR officers; enabled accounts only. And who hears
+// of what an applicant did or wrote (officersToTell): the case's officer, else those.
 import type { Types } from 'mongoose';
 import { User } from '../../models/user.ts';
 
@@ -21,4 +22,17 @@ export async function hrLeadsElseOfficers(institute: Types.ObjectId | null | und
   const fields = { email: 1, name: 1, locale: 1 };
   const leads = await User.find({ ...staff, isHrLead: true }, fields).sort({ _id: 1 }).lean<HrRecipient[]>();
   return leads.length > 0 ? leads : User.find(staff, fields).sort({ _id: 1 }).limit(MAX_OFFICERS).lean<HrRecipient[]>();
+}
+
+/**
+ * Who hears of what the applicant did or wrote (an answer to an offer or to a request, a message):
+ * the case's officer; with none (or one disabled), the institute's HR lead(s), as the overdue digest
+ * does (server/reminders); with no lead, its HR officers (at most MAX_OFFICERS), so nothing an
+ * applicant sends goes unseen by HR. `fallback`: they were not the case's officer (each e-mail's key
+ * then names its recipient, and the e-mail says no officer has the case).
+ */
+export async function officersToTell(caseDoc: { assignee?: Types.ObjectId | null; institute?: Types.ObjectId | null }): Promise<{ officers: HrRecipient[]; fallback: boolean }> {
+  const assignee = caseDoc.assignee ? await User.findOne({ _id: caseDoc.assignee, disabledAt: null }, { name: 1, email: 1, locale: 1 }).lean<HrRecipient>() : null;
+  if (assignee?.email) return { officers: [assignee], fallback: false };
+  return { officers: await hrLeadsElseOfficers(caseDoc.institute), fallback: true };
 }

@@ -241,6 +241,14 @@ const SAMPLES: Record<string, unknown> = {
   plannedStart: new Date('2027-04-01T00:00:00Z'),
   plannedStartWas: new Date('2027-03-01T00:00:00Z'),
   startFromOffer: true,
+  // A message's first words (message_received, applicant_message).
+  excerpt: 'Could you tell me when the selection panel meets?',
+  // The institute's HR office as a rejection names it (document_rejected).
+  contactHr: 'Questions about this decision? Ask the HR office: 18 Hoang Quoc Viet, Hanoi · hr@ims.example.vn.',
+  // A request said done without its paper uploaded (procedure_ask_replied).
+  notUploaded: 'Passport',
+  // Sent to the HR office because no officer has the case (info_answered, procedure_ask_replied, applicant_message).
+  unassigned: true,
 };
 
 /** Sample data with every variable present, used to check an edit (and to preview without a case). */

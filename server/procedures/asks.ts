@@ -9,6 +9,7 @@ import { Types } from 'mongoose';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { Call } from '../../models/call.ts';
 import { User } from '../../models/user.ts';
+import { officersToTell } from '../institutes/hr-staff.ts';
 import { nextDueAt } from '../../models/case-deadline.ts';
 import { ACTIVE_SUPPORT_STATUSES, DOCUMENT_TYPES, supportOpen, type SupportKind } from '../../models/constants.ts';
 import { actorOf, type Context } from '../context.ts';
@@ -24,9 +25,12 @@ import { formatDay } from '../views/time.ts';
 import { currentDocuments, validityOf } from '../documents/index.ts';
 import { hrContactFor, sendToLine } from '../institutes/contact.ts';
 import { ASK_MAX_DAYS, ASK_WORKING_DAYS, PROCEDURE_RULES, clockCanStop } from './rules.ts';
-import { askOpen, clockStopped, deadlineLeft, plain, trackStamp, type AskState, type ProcedureErrors, type ProcedureTarget, type TrackState } from './service.ts';
+import { answeredByApplicant, askOpen, clockStopped, deadlineLeft, plain, trackStamp, type AskState, type ProcedureErrors, type ProcedureTarget, type TrackState } from './service.ts';
 
-export type AskResult = { ok: true; caseDoc: CaseDoc; repeated?: boolean; closed?: boolean; mailedTo?: string } | { ok: false; errors: ProcedureErrors; caseDoc: CaseDoc };
+export type AskResult =
+  | { ok: true; caseDoc: CaseDoc; repeated?: boolean; closed?: boolean; mailedTo?: string }
+  /** `notUploaded`: the slot the request names has no file since it was asked; "done" waits for the applicant's confirmation (askReply). */
+  | { ok: false; errors: ProcedureErrors; caseDoc: CaseDoc; notUploaded?: string };
 
 interface Versioned {
   /** The case version the form was built for. */
@@ -318,6 +322,8 @@ export interface AskReplyOptions extends Versioned, ProcedureTarget {
   askId: string;
   /** The applicant's few words with it (optional). */
   reply?: string;
+  /** The applicant confirmed "done" though the document the request names was not uploaded (sent by post, handed in). */
+  withoutUpload?: boolean;
 }
 
 /** The applicant says what was asked is done (sent, uploaded, posted): HR sees it and records it received. */
@@ -332,6 +338,12 @@ export async function askReply(opts: AskReplyOptions): Promise<AskResult> {
   // Closed by the procedure's decision (a page opened before it): nothing is owed, nothing written.
   if (ask.closedAt) return { ok: true, caseDoc, repeated: true, closed: true };
   if (!supportOpen(caseDoc)) return { ok: false, errors: { reply: 'procedures.errors.notNow' }, caseDoc };
+  // A request naming a paper of the checklist with no file in its slot since it was asked: "done"
+  // is most likely a slip (the upload is a separate form above). The applicant is asked first, with
+  // the way to the upload; they may still confirm (the paper went by post or by hand).
+  if (ask.documentType && !opts.withoutUpload && !answeredByApplicant(ask, await currentDocuments([caseDoc._id]))) {
+    return { ok: false, errors: {}, caseDoc, notUploaded: ask.documentType };
+  }
   const version = versionFor(caseDoc, raw, opts);
   const asks = existing.asks!.map((a, i) => (i === index ? { ...a, repliedAt: now, ...(opts.reply ? { reply: opts.reply } : {}) } : a));
   const track: TrackState = { ...existing, asks, updatedAt: now };
@@ -343,52 +355,59 @@ export async function askReply(opts: AskReplyOptions): Promise<AskResult> {
     ...(opts.reply ? { note: opts.reply } : {}),
     procedure: { kind, from: existing.status, to: existing.status, ask: 'replied', askText: ask.text, applicantVisible: true },
   };
-  // The assigned officer is e-mailed, as for the applicant's answer to an information request
-  // (server/workflow answer_info, notify 'assignee'): in their language, once per request (the key
-  // names it; a second "done" on it is `repeated` above and writes nothing).
-  const told = await officerAnswerEmail(opts.app, caseDoc, kind, ask, { reply: opts.reply ?? '' }, now);
-  const outbox = told ? [told.item] : [];
+  // The assigned officer (else the HR lead(s), else the HR officers) is e-mailed, as for the
+  // applicant's answer to an information request (server/workflow answer_info, notify 'assignee'): in
+  // their language, once per request (the key names it; a second "done" on it is `repeated` above).
+  const told = await officerAnswerEmail(opts.app, caseDoc, kind, ask, { reply: opts.reply ?? '', ...(opts.withoutUpload && ask.documentType ? { withoutUpload: true } : {}) }, now);
+  const outbox = told.items;
   const updated = await writeTrack(caseDoc, version, kind, track, history, outbox, false);
-  await recordAudit(ctx, { action: 'case.procedure_ask_replied', targetType: 'case', targetId: String(caseDoc._id), summary: { kind, ask: opts.askId, version: updated.version, notified: outbox.length > 0 } });
-  return { ok: true, caseDoc: updated, ...(told ? { mailedTo: told.to } : {}) };
+  await recordAudit(ctx, { action: 'case.procedure_ask_replied', targetType: 'case', targetId: String(caseDoc._id), summary: { kind, ask: opts.askId, version: updated.version, notified: outbox.length > 0, ...(opts.withoutUpload && ask.documentType ? { withoutUpload: true } : {}) } });
+  return { ok: true, caseDoc: updated, ...(told.to.length ? { mailedTo: told.to.join(', ') } : {}) };
 }
 
 /**
- * The e-mail telling the case's assigned officer (active) that the applicant answered a request:
- * said it is done, with their words, or uploaded into the slot asked for. One template for both
- * (procedure_ask_replied), in the officer's language; undefined when no officer can be told. The
- * key names the request and the way it was answered, so each is one e-mail (one Message-ID).
+ * The e-mails telling HR that the applicant answered a request: said it is done, with their words
+ * (and, confirmed so, that no file went into the slot it names), or uploaded into that slot. To the
+ * case's officer, else the HR lead(s), else the HR officers (officersToTell): an answer on a case
+ * with no officer reached no one. One template for both (procedure_ask_replied), in each reader's
+ * language. The key names the request and the way it was answered (and a fallback reader), so each
+ * is one e-mail (one Message-ID).
  */
-async function officerAnswerEmail(app: Pick<AppContext, 'config'> | undefined, caseDoc: Pick<CaseDoc, '_id' | 'assignee' | 'reference' | 'profile'>, kind: SupportKind, ask: AskState, answer: { reply: string } | { uploaded: string }, now: Date): Promise<{ item: OutboxItem; to: string } | undefined> {
-  const officer = caseDoc.assignee ? await User.findOne({ _id: caseDoc.assignee, disabledAt: null }, { email: 1, name: 1, locale: 1 }).lean() : null;
-  if (!officer?.email) return undefined;
-  const t = translator(recipientLocale(officer));
+async function officerAnswerEmail(app: Pick<AppContext, 'config'> | undefined, caseDoc: Pick<CaseDoc, '_id' | 'assignee' | 'institute' | 'reference' | 'profile'>, kind: SupportKind, ask: AskState, answer: { reply: string; withoutUpload?: true } | { uploaded: string }, now: Date): Promise<{ items: OutboxItem[]; to: string[] }> {
+  const { officers, fallback } = await officersToTell(caseDoc);
   const uploaded = 'uploaded' in answer;
-  const data = {
-    name: officer.name,
-    reference: caseDoc.reference,
-    applicantName: caseDoc.profile?.fullName ?? '',
-    kind,
-    kindLabel: t(`procedures.kinds.${kind}`),
-    askText: ask.text,
-    reply: uploaded ? '' : answer.reply,
-    // The checklist's name of the slot, in the officer's language.
-    uploaded: uploaded ? t(`documents.types.${answer.uploaded}`) : '',
-    link: `${app?.config.appUrl ?? ''}/cases/${String(caseDoc._id)}/procedures/${kind}#asks`,
-  };
-  const key = outboxKey(String(caseDoc._id), uploaded ? 'askUploaded' : 'askReplied', String(ask._id));
-  return { item: caseEmail(officer, 'procedure_ask_replied', data, key, now), to: officer.email };
+  const items = officers.map((officer) => {
+    const t = translator(recipientLocale(officer));
+    const data = {
+      name: officer.name,
+      reference: caseDoc.reference,
+      applicantName: caseDoc.profile?.fullName ?? '',
+      kind,
+      kindLabel: t(`procedures.kinds.${kind}`),
+      askText: ask.text,
+      reply: uploaded ? '' : answer.reply,
+      // The checklist's name of the slot, in the officer's language.
+      uploaded: uploaded ? t(`documents.types.${answer.uploaded}`) : '',
+      // Said done without a file in the slot asked for (the applicant confirmed it: by post, by hand).
+      notUploaded: !uploaded && answer.withoutUpload && ask.documentType ? t(`documents.types.${ask.documentType}`) : '',
+      ...(fallback ? { unassigned: true } : {}),
+      link: `${app?.config.appUrl ?? ''}/cases/${String(caseDoc._id)}/procedures/${kind}#asks`,
+    };
+    const key = outboxKey(String(caseDoc._id), uploaded ? 'askUploaded' : 'askReplied', String(ask._id), ...(fallback ? [String(officer._id)] : []));
+    return caseEmail(officer, 'procedure_ask_replied', data, key, now);
+  });
+  return { items, to: officers.map((o) => o.email) };
 }
 
 /**
  * The applicant uploaded files (server/documents/upload.ts commitUploads): each open request of an
- * active procedure naming one of their slots is answered, and the assigned officer is e-mailed, as
- * for "done" (officerAnswerEmail). Once per request: the first upload into the slot since it was
+ * active procedure naming one of their slots is answered, and the assigned officer (else the HR
+ * lead(s), else the HR officers) is e-mailed, as for "done" (officerAnswerEmail). Once per request: the first upload into the slot since it was
  * asked tells them and is marked on the request (uploadToldAt, in the same version-matched update as
  * the e-mail); a double submit, a retry or a later version of the file sends nothing more (the
  * procedure's page, the queue's row and the home page show the newest). The applicant's "done" with
- * their words is its own e-mail, before or after. No officer assigned: nothing is written (the
- * queue's row and the home page still show the answer).
+ * their words is its own e-mail, before or after. No one in HR to tell (an institute with no
+ * officer): nothing is written (the queue's row still shows the answer). `told`: e-mails written.
  */
 export async function tellOfficerOfUploads(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; caseId: unknown; documents: ReadonlyArray<{ type: string }> }): Promise<{ told: number }> {
   const { ctx } = opts;
@@ -414,8 +433,7 @@ export async function tellOfficerOfUploads(opts: { app?: Pick<AppContext, 'confi
     if (answered.length === 0) return { told: 0 };
     const outbox: OutboxItem[] = [];
     for (const { kind, ask } of answered) {
-      const told = await officerAnswerEmail(opts.app, caseDoc, kind, ask, { uploaded: ask.documentType! }, now);
-      if (told) outbox.push(told.item);
+      outbox.push(...(await officerAnswerEmail(opts.app, caseDoc, kind, ask, { uploaded: ask.documentType! }, now)).items);
     }
     if (outbox.length === 0) return { told: 0 };
     const updated = await Case.findOneAndUpdate(
@@ -449,16 +467,16 @@ async function queueOfficerUploadEmails(app: Pick<AppContext, 'config'> | undefi
     for (const ask of track.asks ?? []) {
       if (!ask.documentType || !uploaded.has(ask.documentType) || !askOpen(ask) || ask.uploadToldAt) continue;
       const kind = track.kind as SupportKind;
-      const email = await officerAnswerEmail(app, caseDoc, kind, ask, { uploaded: ask.documentType }, now);
-      if (!email) continue;
+      const { items } = await officerAnswerEmail(app, caseDoc, kind, ask, { uploaded: ask.documentType }, now);
+      if (!items.length) continue;
       const open = { _id: ask._id, uploadToldAt: null, receivedAt: null, closedAt: null };
       const updated = await Case.findOneAndUpdate(
-        { _id: caseDoc._id, stage: caseDoc.stage, 'outbox.key': { $ne: email.item.key }, supportTracks: { $elemMatch: { kind, status: { $in: [...ACTIVE_SUPPORT_STATUSES] }, asks: { $elemMatch: open } } } },
-        { $set: { 'supportTracks.$[t].asks.$[a].uploadToldAt': now }, $inc: { version: 1 }, $push: { outbox: email.item } },
+        { _id: caseDoc._id, stage: caseDoc.stage, 'outbox.key': { $nin: items.map((i) => i.key) }, supportTracks: { $elemMatch: { kind, status: { $in: [...ACTIVE_SUPPORT_STATUSES] }, asks: { $elemMatch: open } } } },
+        { $set: { 'supportTracks.$[t].asks.$[a].uploadToldAt': now }, $inc: { version: 1 }, $push: { outbox: { $each: items } } },
         { returnDocument: 'after', arrayFilters: [{ 't.kind': kind }, { 'a._id': ask._id }] },
       );
       if (!updated) continue;
-      told += 1;
+      told += items.length;
       await recordAudit(ctx, { action: 'case.procedure_ask_uploaded', targetType: 'case', targetId: String(caseDoc._id), summary: { kind, ask: String(ask._id), documentType: ask.documentType, version: updated.version, notified: true, afterRetries: true } });
     }
   }

@@ -212,6 +212,17 @@ export function closeOpenAsks(track: TrackState, now: Date): AskState[] {
   return closed;
 }
 
+type Upload = { type: string; status?: string | null; createdAt?: Date | null };
+
+/**
+ * Whether the applicant answered a request: said it is done, or uploaded into the slot it names (a
+ * file waiting for HR's check, or one uploaded since it was asked: as their page reads it).
+ */
+export function answeredByApplicant(a: Pick<AskState, 'askedAt' | 'documentType' | 'repliedAt' | 'uploadToldAt'>, uploads: readonly Upload[]): boolean {
+  if (a.repliedAt || a.uploadToldAt) return true;
+  return !!a.documentType && uploads.some((d) => d.type === a.documentType && !!d.createdAt && (d.status === 'pending' || (!!a.askedAt && d.createdAt >= a.askedAt)));
+}
+
 /** The decision clock is stopped: a request made for the filing under way that stopped it is not received yet (./asks.ts). */
 export function clockStopped(t: Pick<TrackState, 'status' | 'asks' | 'filedAt'> | undefined): boolean {
   const filed = t?.filedAt ? vnDateKey(t.filedAt) : '';
@@ -687,7 +698,11 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   const statusChanged = from !== track.status;
   // Closed by this decision: told to the applicant with it (they were e-mailed each request).
   const asksClosed = closeOpenAsks(track, now);
-  const visible = applicantShouldKnow(existing, track, opts.message) || asksClosed.length > 0;
+  // The applicant is told only of those they had not answered: one they said done (or uploaded the
+  // paper for) is not "no longer needed" to them, it was done.
+  const slots = asksClosed.some((a) => a.documentType && !a.repliedAt && !a.uploadToldAt) ? await currentDocuments([caseDoc._id]) : [];
+  const asksClosedUnanswered = asksClosed.filter((a) => !answeredByApplicant(a, slots));
+  const visible = applicantShouldKnow(existing, track, opts.message) || asksClosedUnanswered.length > 0;
   const reasonsReceived = !!track.reasonsReceivedAt && !existing?.reasonsReceivedAt;
   const history = {
     at: now,
@@ -718,7 +733,7 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
     const applicant = await User.findById(caseDoc.applicant, { email: 1, name: 1, locale: 1 }).lean();
     if (applicant?.email) {
       outbox.push(
-        procedureEmail({ applicant, reference: caseDoc.reference, caseId: String(caseDoc._id), kind, track, change: history.procedure, asksClosed, ...(opts.message ? { message: opts.message } : {}), appUrl: opts.app?.config.appUrl, key: outboxKey(String(caseDoc._id), caseDoc.version + 1, 'procedure', kind), now, calendar, plannedStart: caseDoc.profile?.plannedArrival }),
+        procedureEmail({ applicant, reference: caseDoc.reference, caseId: String(caseDoc._id), kind, track, change: history.procedure, asksClosed: asksClosedUnanswered, ...(opts.message ? { message: opts.message } : {}), appUrl: opts.app?.config.appUrl, key: outboxKey(String(caseDoc._id), caseDoc.version + 1, 'procedure', kind), now, calendar, plannedStart: caseDoc.profile?.plannedArrival }),
       );
     }
   }

@@ -17,7 +17,7 @@ import { afterTransition, summarizeHistory } from '../../models/case-summary.ts'
 import { nextDueAt, type DeadlineSource } from '../../models/case-deadline.ts';
 import { Call, type CallDoc } from '../../models/call.ts';
 import { User, type UserDoc } from '../../models/user.ts';
-import { hrLeadsElseOfficers, type HrRecipient } from '../institutes/hr-staff.ts';
+import { officersToTell, type HrRecipient } from '../institutes/hr-staff.ts';
 import { nextSequence } from '../../models/counter.ts';
 import { SUPPORT_KINDS, type Stage, type SupportKind } from '../../models/constants.ts';
 import { BadRequestError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../errors.ts';
@@ -571,17 +571,6 @@ async function apply(ctx: Context, actor: Actor, { caseDoc, row, payload, call }
 }
 
 /**
- * Who hears of what the applicant did: the case's officer; with none (or one disabled), the
- * institute's HR lead(s), as the overdue digest does (server/reminders); with no lead, its HR
- * officers, so an answer to an offer never goes unseen by HR.
- */
-async function officersToTell(caseDoc: CaseDoc): Promise<{ officers: HrRecipient[]; fallback: boolean }> {
-  const assignee = caseDoc.assignee ? await User.findById(caseDoc.assignee, { name: 1, email: 1, locale: 1, disabledAt: 1 }).lean<HrRecipient & { disabledAt?: Date | null }>() : null;
-  if (assignee && !assignee.disabledAt) return { officers: [assignee], fallback: false };
-  return { officers: await hrLeadsElseOfficers(caseDoc.institute), fallback: true };
-}
-
-/**
  * An answer HR recorded (from e-mail or post) is news only to the case's officer when another officer
  * recorded it: the one who recorded it knows. No fallback to the HR lead: HR has it already.
  */
@@ -591,45 +580,59 @@ async function otherAssignee(caseDoc: CaseDoc, actor: Actor): Promise<{ officers
   return { officers: assignee && !assignee.disabledAt ? [assignee] : [], fallback: false };
 }
 
-/** The e-mail this step owes (keyed by case and new version, so a retry is the same message). */
+/**
+ * The e-mails this step owes (keyed by case and new version, so a retry is the same message). A step
+ * that tells HR (`notify: 'assignee'`, the applicant's answer to an information request) goes to the
+ * case's officer, else to the HR lead(s), else the HR officers (officersToTell): with no officer on
+ * the case the answer was e-mailed to no one, and the applicant's receipt was not written either.
+ */
 async function owedEmail(app: AppContext, now: Date, { caseDoc, row, call }: Guarded, step: Step, actor: Actor): Promise<OutboxItem[]> {
   if (!row.template) return [];
-  const toAssignee = row.notify === 'assignee';
-  const recipient = toAssignee ? (caseDoc.assignee ? await User.findById(caseDoc.assignee) : null) : await User.findById(caseDoc.applicant);
-  if (!recipient || recipient.disabledAt) return [];
   const base = app.config.appUrl;
-  const data: Record<string, unknown> = {
+  const id = String(caseDoc._id);
+  const common: Record<string, unknown> = {
     reference: caseDoc.reference,
-    caseId: String(caseDoc._id),
-    link: toAssignee ? `${base}/cases/${caseDoc._id}` : `${base}/applications/${caseDoc._id}`,
-    name: recipient.name,
+    caseId: id,
     applicantName: caseDoc.profile?.fullName ?? '',
     callTitle: call ? { vi: call.title?.vi, en: call.title?.en } : undefined,
     action: row.action,
     from: step.from,
     to: step.to,
     dueAt: step.dueAt,
-    ...step.mail(recipientLocale(recipient)),
   };
-  const items = [caseEmail({ email: recipient.email, locale: recipient.locale }, row.template, data, outboxKey(String(caseDoc._id), caseDoc.version + 1, row.template), now)];
+  const items: OutboxItem[] = [];
+  if (row.notify === 'assignee') {
+    const { officers, fallback } = await officersToTell(caseDoc);
+    for (const officer of officers) {
+      const data = { ...common, link: `${base}/cases/${id}`, name: officer.name, ...(fallback ? { unassigned: true } : {}), ...step.mail(recipientLocale(officer)) };
+      // The assignee's key as before; a fallback recipient's names them too, so each is its own message.
+      const key = fallback ? outboxKey(id, caseDoc.version + 1, row.template, String(officer._id)) : outboxKey(id, caseDoc.version + 1, row.template);
+      items.push(caseEmail({ email: officer.email, locale: officer.locale }, row.template, data, key, now));
+    }
+    // The applicant's receipt (their answer arrived; screening resumes, due on …), whoever HR is.
+    if (row.receipt) {
+      const applicant = await User.findById(caseDoc.applicant);
+      if (applicant && !applicant.disabledAt) {
+        const receipt = { ...common, link: `${base}/applications/${id}`, name: applicant.name, ...step.mail(recipientLocale(applicant)) };
+        items.push(caseEmail({ email: applicant.email, locale: applicant.locale }, row.receipt, receipt, outboxKey(id, caseDoc.version + 1, row.receipt), now));
+      }
+    }
+    return items;
+  }
+  const recipient = await User.findById(caseDoc.applicant);
+  if (!recipient || recipient.disabledAt) return [];
+  const data: Record<string, unknown> = { ...common, link: `${base}/applications/${id}`, name: recipient.name, ...step.mail(recipientLocale(recipient)) };
+  items.push(caseEmail({ email: recipient.email, locale: recipient.locale }, row.template, data, outboxKey(id, caseDoc.version + 1, row.template), now));
   // HR told what the applicant did (their answer to the offer), each officer in their own language.
-  if (!toAssignee && row.assigneeNotice) {
+  if (row.assigneeNotice) {
     const { officers, fallback } = row.roles.includes('applicant') ? await officersToTell(caseDoc) : await otherAssignee(caseDoc, actor);
     // HR's own record of it names who recorded it (the assignee did not, or there would be no notice).
     const recorder = row.roles.includes('applicant') ? null : await User.findById(actor._id, { name: 1 }).lean<{ name?: string }>();
     for (const officer of officers) {
-      const notice = { ...data, link: `${base}/cases/${caseDoc._id}`, name: officer.name, ...step.mail(recipientLocale(officer)), ...(recorder ? { recordedBy: recorder.name ?? '' } : {}) };
+      const notice = { ...data, link: `${base}/cases/${id}`, name: officer.name, ...step.mail(recipientLocale(officer)), ...(recorder ? { recordedBy: recorder.name ?? '' } : {}) };
       // The assignee's key as before; a fallback recipient's names them too, so each is its own message.
-      const key = fallback ? outboxKey(String(caseDoc._id), caseDoc.version + 1, row.assigneeNotice, String(officer._id)) : outboxKey(String(caseDoc._id), caseDoc.version + 1, row.assigneeNotice);
+      const key = fallback ? outboxKey(id, caseDoc.version + 1, row.assigneeNotice, String(officer._id)) : outboxKey(id, caseDoc.version + 1, row.assigneeNotice);
       items.push(caseEmail({ email: officer.email, locale: officer.locale }, row.assigneeNotice, notice, key, now));
-    }
-  }
-  // The applicant's receipt when the step told the assignee (their answer arrived; screening resumes, due on …).
-  if (toAssignee && row.receipt) {
-    const applicant = await User.findById(caseDoc.applicant);
-    if (applicant && !applicant.disabledAt) {
-      const receipt = { ...data, link: `${base}/applications/${caseDoc._id}`, name: applicant.name, ...step.mail(recipientLocale(applicant)) };
-      items.push(caseEmail({ email: applicant.email, locale: applicant.locale }, row.receipt, receipt, outboxKey(String(caseDoc._id), caseDoc.version + 1, row.receipt), now));
     }
   }
   return items;

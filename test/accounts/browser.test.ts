@@ -1,5 +1,5 @@
 // In a real browser (Debian's Chromium): register, open the verification link from the e-mail that
-// arrived on the in-process SMTP server, sign in, switch language, sign out; and an administrator
+// arrived on the in-process SMTP server, sign in, switch the pages' language, sign out; and an administrator
 // disables an HR officer from the user list, through the page that says what it will do, with a reason.
 import path from 'node:path';
 import { expect } from 'chai';
@@ -77,7 +77,10 @@ describe('accounts in the browser', function () {
       await page.waitForSelector('html[lang="vi"]', { state: 'attached' });
       expect(page.url()).to.equal(`${t.baseUrl}/account`);
       expect(await page.textContent('h1')).to.equal('Tài khoản của tôi');
-      expect((await User.findOne({ email }).lean())?.locale).to.equal('vi');
+      // The pages only: the account keeps English for its e-mails, and the page says so, with the way to change it.
+      expect((await User.findOne({ email }).lean())?.locale).to.equal('en');
+      expect(await page.textContent('.flash')).to.include('E-mail vẫn được gửi cho bạn bằng tiếng Anh.');
+      expect(await page.getAttribute('#flash-link', 'href')).to.equal('/account');
       await page.screenshot({ path: path.join(screenshotsDir, 'accounts-account-vi.png'), fullPage: true });
 
       await Promise.all([page.waitForURL(`${t.baseUrl}/`), page.click('form[action="/signout"] button')]);

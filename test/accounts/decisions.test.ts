@@ -134,7 +134,7 @@ describe('accounts: an administrator’s decisions about an account, each with a
 
       const mail = await t.smtp.waitForTo(hr.email, /vô hiệu hóa/);
       expect(mail.subject).to.equal('Tài khoản của Anh/Chị trong Chương trình Thu hút Nhân tài đã bị vô hiệu hóa');
-      expect(mail.text).to.include('Kính gửi Trần Thị Hoa').and.include('Quản trị viên Admin Lê đã vô hiệu hóa tài khoản của Anh/Chị');
+      expect(mail.text).to.include('Kính gửi Anh/Chị Trần Thị Hoa').and.include('Quản trị viên Admin Lê đã vô hiệu hóa tài khoản của Anh/Chị');
       expect(mail.text).to.include('Địa chỉ lịch riêng của Anh/Chị đã ngừng hoạt động.');
       expect(mail.text, 'whom to contact: the administrator who decided, when none is configured').to.include(`vui lòng viết thư tới Admin Lê, ${admin.email}.`);
       expect(mail.html).to.include(`href="mailto:${admin.email}"`);

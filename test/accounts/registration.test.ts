@@ -66,7 +66,7 @@ describe('accounts: registration and e-mail verification', function () {
     await postForm(agent(t.app), '/register', '/register', { name: 'Trần Thị Bình', email, password: GOOD_PASSWORD, locale: 'vi', consent: 'yes' });
     const mail = await t.smtp.waitForTo(email);
     expect(mail.subject).to.equal('Xác nhận địa chỉ e-mail của Ông/Bà');
-    expect(mail.text).to.include('Kính gửi Trần Thị Bình');
+    expect(mail.text).to.include('Kính gửi Ông/Bà Trần Thị Bình');
     // Its language is said in the header too, for mail clients (and screen readers) to read it as such.
     expect(mail.raw.headers.get('content-language')).to.equal('vi');
   });

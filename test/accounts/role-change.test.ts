@@ -151,7 +151,7 @@ describe('accounts: an administrator changes a staff member’s role or institut
 
     const mail = await t.smtp.waitForTo(hr.email, /Vai trò/);
     expect(mail.subject).to.include('Lãnh đạo viện');
-    expect(mail.text).to.include('Kính gửi Trần Thị Mai').and.include('Admin Nguyễn');
+    expect(mail.text).to.include('Kính gửi Anh/Chị Trần Thị Mai').and.include('Admin Nguyễn');
     expect(mail.text).to.include('Trước đây: Cán bộ nhân sự (trưởng bộ phận nhân sự) tại Viện ' + instA.code);
     expect(mail.text).to.include('Hiện nay: Lãnh đạo viện tại Viện ' + instB.code);
     expect(mail.text).to.match(/có hiệu lực từ \S+/);

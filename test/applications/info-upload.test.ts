@@ -121,7 +121,7 @@ describe('information request: a paper uploaded with the answer', function () {
     expect(box).to.include('Here is the certified translation.');
     expect(box).to.include(`<a href="/documents/${doc._id}/download">translation.pdf</a>`);
     await deliver(t, c._id);
-    const told = await t.smtp.waitFor((m) => m.to.includes(hr.email.toLowerCase()) && m.text.includes(c.reference) && m.text.includes('has answered your request'));
+    const told = await t.smtp.waitFor((m) => m.to.includes(hr.email.toLowerCase()) && m.text.includes(c.reference) && m.text.includes('has answered the request'));
     expect(told.text).to.include("With the answer: 1 file (Degree translations (certified)), in the case's documents.");
   });
 

@@ -61,7 +61,7 @@ describe('applications: the answer to an offer reaches HR without an assigned of
     expect(notices.map((n) => n.to)).to.deep.equal([lead.email]);
     await deliver(t, c._id);
     const mail = await t.smtp.waitForTo(lead.email, new RegExp(`\\[${c.reference}\\] Ứng viên đã chấp nhận lời mời làm việc`));
-    expect(mail.text).to.include('Kính gửi Trưởng nhóm,');
+    expect(mail.text).to.include('Kính gửi Anh/Chị Trưởng nhóm,');
     expect((await noticesOf(c)).map((n) => n.status)).to.deep.equal(['sent']);
     expect(t.smtp.to(officer.email).filter((m) => m.subject.includes(c.reference))).to.have.length(0);
   });
@@ -83,7 +83,7 @@ describe('applications: the answer to an offer reaches HR without an assigned of
     const enMail = await t.smtp.waitForTo(en.email, new RegExp(`\\[${c.reference}\\] The applicant declined the offer`));
     expect(enMail.text).to.include('Dear Officer One,');
     const viMail = await t.smtp.waitForTo(vi.email, new RegExp(`\\[${c.reference}\\] Ứng viên đã từ chối lời mời làm việc`));
-    expect(viMail.text).to.include('Kính gửi Cán bộ Hai,');
+    expect(viMail.text).to.include('Kính gửi Anh/Chị Cán bộ Hai,');
     expect((await noticesOf(c)).map((n) => n.status)).to.deep.equal(['sent', 'sent']);
     for (const other of [gone, elsewhere]) expect(t.smtp.to(other.email).filter((m) => m.subject.includes(c.reference))).to.have.length(0);
   });
@@ -140,7 +140,7 @@ describe('applications: the answer to an offer reaches HR without an assigned of
     expect(notices[0]!.key).to.equal(`${c._id}.${c.version + 1}.offer_answered`);
     await deliver(t, c._id);
     const mail = await t.smtp.waitForTo(assignee.email, new RegExp(`\\[${c.reference}\\] Ứng viên đã chấp nhận lời mời làm việc`));
-    expect(mail.text).to.include('Kính gửi Cán bộ Phụ trách,');
+    expect(mail.text).to.include('Kính gửi Anh/Chị Cán bộ Phụ trách,');
     expect(mail.text).to.match(/Ứng viên .* đã chấp nhận lời mời làm việc/);
     expect(mail.text).to.include(`Do Colleague Ba ghi nhận. Câu trả lời nhận qua e-mail ngày ${formatDay(new Date(), 'vi')}.`);
     expect(mail.text).not.to.include('Muộn');

@@ -14,6 +14,7 @@ import type { CaseDoc } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { vnEndOfDay } from '../../server/calendar/index.ts';
+import { Institute } from '../../models/institute.ts';
 import { signedIn, deliver } from '../applications/support.ts';
 import { procedureWorld, vn } from '../procedures/support.ts';
 import { makePdf, tokenOf } from './support.ts';
@@ -95,5 +96,24 @@ describe('documents: the rejection e-mail gives the date a new version is needed
     const mail = await uploadAndReject(applicant, c, 'degree_translation', /Document not accepted/);
     expect(mail.text).to.include('Please upload a new version on your application page.');
     expect(mail.text).not.to.include('working days');
+    // No HR contact kept for the institute: no line naming one.
+    expect(mail.text).not.to.include('HR office');
+  });
+
+  it('names the HR office to ask about the decision, as the request e-mails do (its address, e-mail, phone and hours, in the applicant\'s language)', async () => {
+    await Institute.updateOne({ _id: call.institute }, { $set: { hrContact: { address: { vi: 'Phòng Tổ chức, 18 Hoàng Quốc Việt\nHà Nội', en: 'HR office, 18 Hoang Quoc Viet\nHanoi' }, email: 'hr@ims.example.vn', phone: '+84 24 3756 0000', hours: { vi: 'Thứ Hai – Thứ Sáu, 8:00–17:00', en: 'Mon–Fri, 8:00–17:00' } } } });
+    try {
+      const vi = await createUser({ role: 'applicant', locale: 'vi', name: 'Lê Văn Cường' });
+      const viCase = await createCase({ applicant: vi, call, stage: 'screening', assignee: hr._id, stageDueAt: endOf('2026-12-18') });
+      const viMail = await uploadAndReject(vi, viCase, 'cv', /Giấy tờ chưa được chấp nhận/);
+      expect(viMail.text).to.include('Câu hỏi về quyết định này xin gửi bộ phận nhân sự: Phòng Tổ chức, 18 Hoàng Quốc Việt, Hà Nội · hr@ims.example.vn · +84 24 3756 0000. Giờ làm việc: Thứ Hai – Thứ Sáu, 8:00–17:00.');
+      expect(viMail.html).to.include('<p>Câu hỏi về quyết định này xin gửi bộ phận nhân sự: Phòng Tổ chức, 18 Hoàng Quốc Việt, Hà Nội · hr@ims.example.vn');
+      const en = await createUser({ role: 'applicant', locale: 'en', name: 'Dana Price' });
+      const enCase = await createCase({ applicant: en, call, stage: 'screening', assignee: hr._id, stageDueAt: endOf('2026-12-18') });
+      const enMail = await uploadAndReject(en, enCase, 'cv', /Document not accepted/);
+      expect(enMail.text).to.include('Questions about this decision? Ask the HR office: HR office, 18 Hoang Quoc Viet, Hanoi · hr@ims.example.vn · +84 24 3756 0000. Office hours: Mon–Fri, 8:00–17:00.\n\nCase reference:');
+    } finally {
+      await Institute.updateOne({ _id: call.institute }, { $unset: { hrContact: '' } });
+    }
   });
 });

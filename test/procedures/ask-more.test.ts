@@ -291,16 +291,17 @@ describe('procedures: more is asked of the applicant', function () {
     expect(await officerItems()).to.have.length(1);
   });
 
-  it('writes nothing when no officer is assigned to be told of an upload (the queue still shows it)', async () => {
+  it('with no officer on the case, tells the HR office of an upload (no lead named: each officer of the institute, not another institute\'s)', async () => {
     clock = vn('2027-03-01');
     const c = await filedCase(applicant, null);
     const hr = await signedIn(t, hrEn);
     expect((await ask(hr, c, { askText: 'The translation.', askDueAt: '2027-03-10', askDocument: 'degree_translation' })).status).to.equal(303);
-    const before = await snapshot(c);
     const me = await signedIn(t, applicant);
     const up = await me.post(`/cases/${c._id}/documents`).field('_csrf', await tokenOf(me)).set('Accept', 'text/html').attach('degree_translation', await makePdf('T'), { filename: 't.pdf', contentType: 'application/pdf' });
     expect(up.status).to.equal(303);
-    expect(await snapshot(c)).to.deep.equal(before);
+    const told = (await Case.findById(c._id).lean())!.outbox.filter((o) => o.template === 'procedure_ask_replied');
+    expect(told.map((o) => o.to).sort()).to.deep.equal([hrEn.email, hrVi.email].sort());
+    expect(told.map((o) => o.to)).not.to.include(otherHr.email);
   });
 
   it('e-mails a Vietnamese applicant in Vietnamese, with where to send the paper, and a request without a stopped clock leaves the deadline as it was', async () => {
@@ -482,6 +483,12 @@ describe('procedures: more is asked of the applicant', function () {
       expect(await ap.evaluate('document.documentElement.scrollWidth')).to.equal(375);
       await ap.screenshot({ path: path.join(screenshotsDir, 'procedures-ask-applicant-375.png'), fullPage: false });
       await ap.fill('#asks textarea[name="reply"]', 'Posted today by courier.');
+      await clickAndWait(ap, '#asks button[type=submit]');
+      // The translation asked for is not uploaded: the page asks first, the words kept; confirmed, it is taken.
+      expect((await ap.textContent('[data-ask-not-uploaded]'))!).to.include('You have not uploaded the Degree translations (certified)');
+      expect(await ap.inputValue('#asks textarea[name="reply"]')).to.equal('Posted today by courier.');
+      await ap.screenshot({ path: path.join(screenshotsDir, 'procedures-ask-not-uploaded-375.png'), fullPage: false });
+      expect(await ap.evaluate('document.documentElement.scrollWidth')).to.equal(375);
       await clickAndWait(ap, '#asks button[type=submit]');
       expect((await ap.textContent('#asks'))!).to.include('You told the HR office it is done');
       expect(errors).to.deep.equal([]);

@@ -88,7 +88,7 @@ describe('workflow: e-mail templates', () => {
   const BAN = /(?<!\p{L})bạn(?!\p{L})/iu;
 
   describe('Vietnamese e-mails address the reader formally', () => {
-    const STAFF_ONLY = new Set(['case_due_soon', 'invitation', 'note_mention', 'role_changed', 'overdue_digest', 'info_answered', 'offer_answered', 'procedure_ask_replied', 'procedure_escalation']);
+    const STAFF_ONLY = new Set(['applicant_message', 'case_due_soon', 'invitation', 'note_mention', 'role_changed', 'overdue_digest', 'info_answered', 'offer_answered', 'procedure_ask_replied', 'procedure_escalation']);
 
     it('says "Ông/Bà" to applicants and "Anh/Chị" to staff in every built-in template, never "bạn"', () => {
       const names = listTemplateNames();
@@ -102,6 +102,20 @@ describe('workflow: e-mail templates', () => {
       // Account e-mails name their reader by role ({{you}}: server/accounts/mail.ts youFor).
       expect(builtinParts('verify_email', 'vi').text).to.include('Cảm ơn {{you}} đã đăng ký');
       expect(builtinParts('note_mention', 'vi').subject).to.include('đã nhắc đến Anh/Chị');
+    });
+
+    it('greets by title and name ("Kính gửi Ông/Bà …", staff "Kính gửi Anh/Chị …", account e-mails by role), in English "Dear …"', async () => {
+      for (const name of listTemplateNames()) {
+        const vi = builtinParts(name, 'vi');
+        const title = STAFF_ONLY.has(name) ? 'Anh/Chị' : vi.text.includes('{{you}}') ? '{{you}}' : 'Ông/Bà';
+        expect(vi.text.split('\n')[0], name).to.equal(`Kính gửi ${title} {{name}},`);
+        expect(vi.html, name).to.include(`<p>Kính gửi ${title} {{name}},</p>`);
+        expect(builtinParts(name, 'en').text.split('\n')[0], name).to.equal('Dear {{name}},');
+      }
+      const rendered = await renderEmail('screening_started', 'vi', { ...data, name: 'Trần Văn Bình' });
+      expect(rendered.text).to.match(/^Kính gửi Ông\/Bà Trần Văn Bình,\n/);
+      expect((await renderEmail('screening_started', 'en', { ...data, name: 'Trần Văn Bình' })).text).to.match(/^Dear Trần Văn Bình,\n/);
+      expect((await renderEmail('info_answered', 'vi', { ...data, name: 'Lê Thị Hoa' })).text).to.match(/^Kính gửi Anh\/Chị Lê Thị Hoa,\n/);
     });
 
     it('renders every Vietnamese e-mail, its layout and the words put into it, without "bạn"', async () => {
