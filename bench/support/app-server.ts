@@ -34,7 +34,7 @@ export interface AppServer {
 }
 
 /** Background jobs whose first run follows every start (server/services.ts logs 'background run finished'). */
-export const START_JOBS = ['planner', 'reminders', 'document-expiry-reminders', 'procedure-escalation', 'retention', 'stranded-cases', 'deadline-recount-resume', 'pending-account-audits'] as const;
+export const START_JOBS = ['planner', 'reminders', 'document-expiry-reminders', 'procedure-escalation', 'retention', 'stranded-cases', 'deadline-recount-resume', 'pending-account-audits', 'dashboard-figures'] as const;
 
 /**
  * Starts the app on `dataDir` (uploads under it) and resolves once /readyz answers 200. `root`: the
