@@ -41,7 +41,7 @@ export const START_JOBS = ['planner', 'reminders', 'document-expiry-reminders', 
  * checkout to run (another worktree, for an A/B comparison); `nodeArgs`: flags for its node
  * (by default those of its `npm start`).
  */
-export async function startAppServer(opts: { dataDir: string; env?: Record<string, string | undefined>; cpuProfDir?: string; readyTimeoutMs?: number; root?: string; nodeArgs?: string[] }): Promise<AppServer> {
+export async function startAppServer(opts: { dataDir: string; env?: Record<string, string | undefined>; cpuProfDir?: string; readyTimeoutMs?: number; root?: string; nodeArgs?: string[]; jobs?: readonly string[] }): Promise<AppServer> {
   const port = await freePort();
   const env: Record<string, string | undefined> = {
     ...process.env,
@@ -68,7 +68,7 @@ export async function startAppServer(opts: { dataDir: string; env?: Record<strin
   // The app logs JSON lines to stdout: watched for the idle-time build's end, otherwise discarded.
   let resolveJobs: (ms: number) => void = () => {};
   const jobsDone = new Promise<number>((resolve) => (resolveJobs = resolve));
-  const pendingJobs = new Set<string>(START_JOBS);
+  const pendingJobs = new Set<string>(opts.jobs ?? START_JOBS); // `jobs`: an older checkout has fewer
   const settled = new Promise<number>((resolve) => {
     let tail = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -227,6 +227,8 @@ export interface LoadRow {
   p50: number;
   p95: number;
   p99: number;
+  /** The slowest response. */
+  max: number;
   /** Non-200 answers, errors and timeouts. */
   bad: number;
 }
@@ -250,6 +252,7 @@ export async function autocannonLoad(opts: { name: string; base: string; url: st
     p50: percentile(times, 0.5),
     p95: percentile(times, 0.95),
     p99: percentile(times, 0.99),
+    max: times.at(-1) ?? NaN,
     bad: bad + result.errors + result.timeouts,
   };
 }
