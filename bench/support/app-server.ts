@@ -68,16 +68,23 @@ export async function startAppServer(opts: { dataDir: string; env?: Record<strin
   // The app logs JSON lines to stdout: watched for the idle-time build's end, otherwise discarded.
   let resolveJobs: (ms: number) => void = () => {};
   const jobsDone = new Promise<number>((resolve) => (resolveJobs = resolve));
-  const pendingJobs = new Set<string>(opts.jobs ?? START_JOBS); // `jobs`: an older checkout has fewer
+  // Of the jobs wanted, those the checkout started ('service started': an older checkout has fewer,
+  // and every one is started before any runs).
+  const wanted = new Set<string>(opts.jobs ?? START_JOBS);
+  const started = new Set<string>();
+  const finished = new Set<string>();
   const settled = new Promise<number>((resolve) => {
     let tail = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       tail = (tail + chunk.toString('utf8')).slice(-4096);
       if (tail.includes('documents decoded and indexes built')) resolve(performance.now() - t0);
       for (const line of tail.split('\n')) {
-        if (!line.includes('background run finished')) continue;
         const m = /"service":"([^"]+)"/.exec(line);
-        if (m && pendingJobs.delete(m[1]!) && pendingJobs.size === 0) resolveJobs(performance.now() - t0);
+        if (!m || !wanted.has(m[1]!)) continue;
+        if (line.includes('service started')) started.add(m[1]!);
+        if (!line.includes('background run finished')) continue;
+        finished.add(m[1]!);
+        if ([...started].every((n) => finished.has(n))) resolveJobs(performance.now() - t0);
       }
       // Keep only an unfinished last line.
       tail = tail.slice(tail.lastIndexOf('\n') + 1);

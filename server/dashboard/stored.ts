@@ -26,6 +26,7 @@ export const VIEWED_MS = 60 * 60_000;
 const VIEW_MARK_MS = 5 * 60_000;
 /** A process re-reads the stored figures after this. */
 const MEMO_MS = 5_000;
+const MEMO_KEYS = 500;
 /** One computation's hold on its figures; a process that died while computing frees them after it. */
 const LEASE_MS = 5 * 60_000;
 /** How long a page waits for figures computed on demand. */
@@ -141,6 +142,8 @@ export async function readFigures({ filter: f, now, waitMs = WAIT_MS }: { filter
   let kept = memo.get(key);
   if (!kept || t - kept.readAt >= MEMO_MS) {
     kept = { doc: await readDoc(key), readAt: t };
+    // Many filters tried in a row (a period typed day by day) leave many keys: keep the recent ones.
+    if (memo.size >= MEMO_KEYS) for (const [k, v] of memo) if (t - v.readAt >= MEMO_MS) memo.delete(k);
     memo.set(key, kept);
   }
   const doc = kept.doc;
