@@ -10,7 +10,7 @@
 // 3. Runs autocannon (10 connections) against each target in turn with the signed-in cookie and
 //    prints p50/p95/p99 (exact, from every response time) and each target's p95 relative to the
 //    bare page. Target: p95 ≤ 150 ms for the dashboard and the 2,000-case shortlist.
-// The dashboard page serves figures shared for a minute (server/dashboard); the uncached
+// The dashboard page serves stored figures, computed in the background (server/dashboard/stored.ts); the uncached
 // computation is measured separately on /reports/steering, which always computes fresh.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
     const admin = await signIn(base, accounts.admin.email, accounts.password, accounts.admin.totpSecret);
     const shortlist = `/shortlists/${accounts.bigCallId}`;
 
-    // Uncached figure computation (what the first dashboard request of each 30 s pays).
+    // Uncached figure computation (what the background job pays for each institute viewed, each minute).
     const fresh = { leader: [] as number[], admin: [] as number[] };
     for (let i = 0; i < 3; i += 1) fresh.leader.push(await timeOnce(base, '/reports/steering', leader));
     for (let i = 0; i < 1; i += 1) fresh.admin.push(await timeOnce(base, '/reports/steering', admin));

@@ -9,4 +9,5 @@ import './planner/register.ts';
 import './procedures/job.ts';
 import './cases/job.ts';
 import './accounts/job.ts';
+import './dashboard/job.ts';
 export {};

@@ -32,6 +32,14 @@ export function startServices(app: AppContext): { stop(): Promise<void>; service
   };
 }
 
+/** Each periodic job's first run after start, by name: settled once it has run (or the job stopped). */
+const firstRuns = new Map<string, Promise<void>>();
+
+/** The first runs of the other periodic jobs started (a job that should follow the start-time work waits for them). */
+export function firstRunsOfOthers(name: string): Promise<void>[] {
+  return [...firstRuns].filter(([n]) => n !== name).map(([, p]) => p);
+}
+
 /**
  * A job run every `intervalMs` (first after `firstDelayMs`), never overlapping itself; a failed run
  * is logged and the next one goes ahead. stop() waits for a run in progress.
@@ -45,6 +53,7 @@ export function periodicService(
   let running: Promise<unknown> | undefined;
   let stopping = false;
   let runs = 0;
+  let firstRunDone = () => {};
   const tick = () => {
     if (running || stopping) return;
     const started = performance.now();
@@ -60,11 +69,13 @@ export function periodicService(
       .catch((err: unknown) => app.logger.error({ err, service: opts.name }, 'background run failed'))
       .finally(() => {
         running = undefined;
+        if (firstRun) firstRunDone();
       });
   };
   return {
     name: opts.name,
     start() {
+      firstRuns.set(opts.name, new Promise<void>((resolve) => (firstRunDone = resolve)));
       first = setTimeout(tick, opts.firstDelayMs);
       first.unref();
       timer = setInterval(tick, opts.intervalMs);
@@ -74,6 +85,7 @@ export function periodicService(
       stopping = true;
       clearTimeout(first);
       clearInterval(timer);
+      firstRunDone();
       await running;
     },
   };

@@ -34,14 +34,14 @@ export interface AppServer {
 }
 
 /** Background jobs whose first run follows every start (server/services.ts logs 'background run finished'). */
-export const START_JOBS = ['planner', 'reminders', 'document-expiry-reminders', 'procedure-escalation', 'retention', 'stranded-cases', 'deadline-recount-resume', 'pending-account-audits'] as const;
+export const START_JOBS = ['planner', 'reminders', 'document-expiry-reminders', 'procedure-escalation', 'retention', 'stranded-cases', 'deadline-recount-resume', 'pending-account-audits', 'dashboard-figures'] as const;
 
 /**
  * Starts the app on `dataDir` (uploads under it) and resolves once /readyz answers 200. `root`: the
  * checkout to run (another worktree, for an A/B comparison); `nodeArgs`: flags for its node
  * (by default those of its `npm start`).
  */
-export async function startAppServer(opts: { dataDir: string; env?: Record<string, string | undefined>; cpuProfDir?: string; readyTimeoutMs?: number; root?: string; nodeArgs?: string[] }): Promise<AppServer> {
+export async function startAppServer(opts: { dataDir: string; env?: Record<string, string | undefined>; cpuProfDir?: string; readyTimeoutMs?: number; root?: string; nodeArgs?: string[]; jobs?: readonly string[] }): Promise<AppServer> {
   const port = await freePort();
   const env: Record<string, string | undefined> = {
     ...process.env,
@@ -68,16 +68,23 @@ export async function startAppServer(opts: { dataDir: string; env?: Record<strin
   // The app logs JSON lines to stdout: watched for the idle-time build's end, otherwise discarded.
   let resolveJobs: (ms: number) => void = () => {};
   const jobsDone = new Promise<number>((resolve) => (resolveJobs = resolve));
-  const pendingJobs = new Set<string>(START_JOBS);
+  // Of the jobs wanted, those the checkout started ('service started': an older checkout has fewer,
+  // and every one is started before any runs).
+  const wanted = new Set<string>(opts.jobs ?? START_JOBS);
+  const started = new Set<string>();
+  const finished = new Set<string>();
   const settled = new Promise<number>((resolve) => {
     let tail = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       tail = (tail + chunk.toString('utf8')).slice(-4096);
       if (tail.includes('documents decoded and indexes built')) resolve(performance.now() - t0);
       for (const line of tail.split('\n')) {
-        if (!line.includes('background run finished')) continue;
         const m = /"service":"([^"]+)"/.exec(line);
-        if (m && pendingJobs.delete(m[1]!) && pendingJobs.size === 0) resolveJobs(performance.now() - t0);
+        if (!m || !wanted.has(m[1]!)) continue;
+        if (line.includes('service started')) started.add(m[1]!);
+        if (!line.includes('background run finished')) continue;
+        finished.add(m[1]!);
+        if ([...started].every((n) => finished.has(n))) resolveJobs(performance.now() - t0);
       }
       // Keep only an unfinished last line.
       tail = tail.slice(tail.lastIndexOf('\n') + 1);
@@ -227,6 +234,8 @@ export interface LoadRow {
   p50: number;
   p95: number;
   p99: number;
+  /** The slowest response. */
+  max: number;
   /** Non-200 answers, errors and timeouts. */
   bad: number;
 }
@@ -250,6 +259,7 @@ export async function autocannonLoad(opts: { name: string; base: string; url: st
     p50: percentile(times, 0.5),
     p95: percentile(times, 0.95),
     p99: percentile(times, 0.99),
+    max: times.at(-1) ?? NaN,
     bad: bad + result.errors + result.timeouts,
   };
 }

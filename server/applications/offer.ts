@@ -41,7 +41,7 @@ export async function answerOffer(opts: { app: AppContext; ctx: Context; caseDoc
     // among the dashboard's recent decisions (as HR's and their own are recorded there).
     if (opts.answer === 'decline') {
       await recordDecision(opts.ctx, caseDoc, 'decline_offer', caseDoc.history?.at(-1)?.note ?? '');
-      invalidateDashboard(caseDoc.institute);
+      await invalidateDashboard(caseDoc.institute);
     }
     return { caseDoc, repeated: false };
   } catch (err) {

@@ -72,7 +72,7 @@ export async function takeHrDecision({ app, ctx, caseDoc, action, version, paylo
     throw err;
   }
   await recordDecision(ctx, updated, action, typeof payload.reason === 'string' ? payload.reason.trim() : '');
-  invalidateDashboard(updated.institute);
+  await invalidateDashboard(updated.institute);
   return { caseDoc: updated, stage: updated.stage as Stage, repeated: false };
 }
 

@@ -26,7 +26,8 @@ import { textIn } from '../support/localized.ts';
 import { ACTIVE_SUPPORT_STATUSES, OPEN_SUPPORT_STATUSES, FUNNEL_STAGES, HIRING_STAGES, STAGES, TRACKS, SUPPORT_KINDS, inStages, type Stage } from '../../models/constants.ts';
 import type { Context } from '../context.ts';
 import { resolveDashboardFilter, type FilterQuery, type ResolvedFilter } from './filter.ts';
-import { forecastArrivalsByMonth, type ForecastMonth } from '../planner/arrivals.ts';
+import type { ForecastMonth } from '../planner/arrivals.ts';
+import { forgetFigures, markFiguresStale, readFigures } from './stored.ts';
 import { recentDecisions, type RecentDecision } from './decisions.ts';
 
 const HOUR = 3_600_000;
@@ -210,93 +211,36 @@ export async function computeDashboard({ filter: f, now }: { filter: DashboardFi
   };
 }
 
-// ---- short-lived cache for the dashboard page ----
-// The page is opened often and its figures move slowly, while computing them for 100,000 cases takes
-// one to two seconds (bench/dashboard.ts). So one computation per scope and filter is shared by every
-// request: fresh for CACHE_MS; after that the last figures are still served while one new
-// computation runs in the background (the page says when its figures were computed). Reports and
-// exports always compute fresh figures.
-const CACHE_MS = 60_000;
-const KEEP_MS = 30 * 60_000;
-interface Entry<T> {
-  at: number;
-  value?: T;
-  pending?: Promise<T>;
-}
-const cache = new Map<string, Entry<DashboardData>>();
-/** Forecast arrivals per month (server/planner/arrivals.ts), shared the same way: ~100 ms of the database per view at 100,000 cases. */
-const arrivalsCache = new Map<string, Entry<ForecastMonth[]>>();
+// ---- the page's figures: stored, computed in the background (stored.ts, job.ts) ----
 
-function cacheKey(f: DashboardFilter): string {
-  return JSON.stringify([String(f.institute ?? ''), String(f.call ?? ''), f.from ?? '', f.to ?? '']);
+/**
+ * Marks the stored figures that include this institute (its own and the all-institutes ones): the
+ * job recomputes them within seconds. Never fails: the write it follows is done, and figures not
+ * marked are recomputed within the minute anyway.
+ */
+export async function invalidateDashboard(institute: unknown): Promise<void> {
+  await markFiguresStale(institute ? String(institute) : undefined).catch(() => undefined);
 }
 
-/** Fresh for CACHE_MS, then served up to KEEP_MS while one recomputation runs. */
-function shared<T>(store: Map<string, Entry<T>>, key: string, compute: () => Promise<T>): Promise<T> {
-  const t = Date.now();
-  let entry = store.get(key);
-  if (entry?.value && t - entry.at < CACHE_MS) return Promise.resolve(entry.value);
-  if (!entry) {
-    entry = { at: 0 };
-    store.set(key, entry);
-  }
-  const e = entry;
-  if (!e.pending) {
-    e.pending = compute()
-      .then((value) => {
-        e.value = value;
-        e.at = Date.now();
-        return value;
-      })
-      .finally(() => {
-        e.pending = undefined;
-      });
-    e.pending.catch(() => {
-      if (!e.value) store.delete(key);
-    });
-  }
-  if (e.value && t - e.at < KEEP_MS) return Promise.resolve(e.value);
-  return e.pending;
-}
-
-export function cachedDashboard({ filter: f, now }: { filter: DashboardFilter; now: Date }): Promise<DashboardData> {
-  return shared(cache, cacheKey(f), () => computeDashboard({ filter: f, now }));
-}
-
-function cachedArrivals(f: DashboardFilter): Promise<ForecastMonth[]> {
-  return shared(arrivalsCache, cacheKey(f), () => forecastArrivalsByMonth({ filter: f }));
-}
-
-/** Drops the cached figures that include this institute (its own and the all-institutes ones). */
-export function invalidateDashboard(institute: unknown): void {
-  for (const store of [cache, arrivalsCache] as Array<Map<string, unknown>>) {
-    for (const k of store.keys()) {
-      const scope = (JSON.parse(k) as string[])[0];
-      if (scope === '' || scope === String(institute)) store.delete(k);
-    }
-  }
-}
-
-export function clearDashboardCache(): void {
-  cache.clear();
-  arrivalsCache.clear();
+/** Forgets every stored figure (tests that empty the database or change data behind the app's back). */
+export function clearDashboardCache(): Promise<void> {
+  return forgetFigures();
 }
 
 export interface DashboardView {
   resolved: ResolvedFilter;
-  data: DashboardData;
+  /** Absent while figures never computed for these filters are being prepared. */
+  data?: DashboardData;
   forecastArrivals?: ForecastMonth[];
+  /** The figures shown are older than a minute or a write changed them: newer ones are being computed. */
+  updating: boolean;
   /** The leaders' latest decisions with their reasons (fresh, not cached). */
   decisions: RecentDecision[];
 }
 
-/** The dashboard's figures for the actor's scope and the filters asked (shared for a minute, above). */
+/** The dashboard's stored figures for the actor's scope and the filters asked (above), and the latest decisions. */
 export async function dashboardView({ ctx, query }: { ctx: Context; query: FilterQuery }): Promise<DashboardView> {
   const resolved = await resolveDashboardFilter({ ctx, query });
-  const [data, decisions, forecastArrivals] = await Promise.all([
-    cachedDashboard({ filter: resolved.filter, now: ctx.now }),
-    recentDecisions({ filter: resolved.filter }),
-    cachedArrivals(resolved.filter),
-  ]);
-  return { resolved, data, decisions, forecastArrivals };
+  const [read, decisions] = await Promise.all([readFigures({ filter: resolved.filter, now: ctx.now }), recentDecisions({ filter: resolved.filter })]);
+  return { resolved, data: read.figures?.data, forecastArrivals: read.figures?.forecastArrivals, updating: read.updating, decisions };
 }

@@ -19,12 +19,15 @@ export function filterParams(values: ResolvedFilter['values']): URLSearchParams 
 export function dashboardPage({ ctx, view }: { ctx: Context; view: DashboardView }) {
   const t = tOf(ctx);
   const { data, resolved } = view;
-  const tables = withCells(figureTables(data, t, ctx.locale), ctx.locale);
+  // No figures yet (filters never computed, still being prepared): the page says so, without tables.
+  const tables = data ? withCells(figureTables(data, t, ctx.locale), ctx.locale) : [];
   const query = filterParams(resolved.values).toString();
   const hrViewer = ctx.actor?.role === 'hr_officer' || ctx.actor?.role === 'admin';
   return {
     title: t('dashboard.title'),
     data,
+    preparing: !data,
+    updating: view.updating,
     tables,
     charts: JSON.stringify(tables.map((tb) => ({ id: tb.id, title: tb.title, ...tb.chart }))),
     ...resolved,

@@ -126,7 +126,7 @@ export async function decideCase(opts: DecideCaseOptions): Promise<DecisionOutco
   }
   await recordDecision(ctx, updated, action, reason, opts.toldReason);
   invalidateShortlist(call._id);
-  invalidateDashboard(call.institute);
+  await invalidateDashboard(call.institute);
   return { caseDoc: updated, repeated: false };
 }
 

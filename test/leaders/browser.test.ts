@@ -27,7 +27,7 @@ describe('leaders in the browser: shortlist, compare, approve an offer, dashboar
 
   before(async () => {
     t = await startTestApp();
-    clearDashboardCache();
+    await clearDashboardCache();
     w = await makeWorld();
   });
   after(async () => {

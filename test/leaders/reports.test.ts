@@ -64,7 +64,7 @@ describe('leaders: dashboard figures and the steering report', () => {
   let leader: Agent;
   before(async () => {
     t = await startTestApp({ now: () => NOW });
-    clearDashboardCache();
+    await clearDashboardCache();
     inst = await createInstitute();
     call = await seed(inst);
     const user = await createUser({ role: 'leader', institute: inst._id });

@@ -73,7 +73,7 @@ describe('procedures: a refused procedure stays open work until settled', () => 
   const feed = async (c: { _id: unknown }) => feedEvents((await Case.findById(c._id).lean()) as unknown as FeedCase, translator('en'), 'https://app.test', clock);
   /** The dashboard's work permit figures for one call (each test has its own cases). */
   const workPermitFigures = async (of: CallDoc) => {
-    clearDashboardCache();
+    await clearDashboardCache();
     const d = await computeDashboard({ filter: { institute: institute._id, call: of._id }, now: clock });
     return d.overdue.find((r) => r.kind === 'work_permit');
   };
@@ -129,7 +129,7 @@ describe('procedures: a refused procedure stays open work until settled', () => 
     expect(row).to.include('Overdue: Work permit');
     expect(row.match(/Work permit/g), 'named in the due cell and the red badge only').to.have.length(2);
     expect(await workPermitFigures(own)).to.deep.equal({ kind: 'work_permit', open: 1, overdue: 1 });
-    clearDashboardCache();
+    await clearDashboardCache();
     const csv = await b.get(`/reports/steering.csv?lang=en&call=${String(own._id)}`);
     expect(csv.status).to.equal(200);
     expect(csv.text.split(/\r?\n/)).to.include('Work permit,1,1');

@@ -55,7 +55,7 @@ describe('security: audit log, holiday confirmations, steering report files', fu
 
   before(async () => {
     t = await startTestApp();
-    clearDashboardCache();
+    await clearDashboardCache();
     const inst = await createInstitute();
     admin = agent(t.app);
     await signIn(admin, await createUser({ role: 'admin', locale: 'en' }));
@@ -190,7 +190,7 @@ describe('security: audit log, holiday confirmations, steering report files', fu
       const inst = await createInstitute({ name: { vi: 'Viện;+1+1', en: 'Institute;-2+3' } });
       const call = await createCall({ institute: inst._id, title: { vi: title, en: title }, field: { vi: field, en: field } });
       await createCase({ applicant: await createUser({ role: 'applicant' }), call, stage: 'screening', submittedAt: new Date(), profile: { fullName: 'X', nationality: 'VN', highestDegree: 'phd', field: 'x' } });
-      clearDashboardCache();
+      await clearDashboardCache();
       const res = await admin.get(`/reports/steering.csv?institute=${String(inst._id)}&call=${String(call._id)}&lang=en`);
       expect(res.status).to.equal(200);
       const text = res.text.replace(/^\uFEFF/, '');
@@ -225,7 +225,7 @@ describe('security: audit log, holiday confirmations, steering report files', fu
       const inst = await createInstitute({ name: { vi: '=HYPERLINK("http://evil.test","x")', en: '=HYPERLINK("http://evil.test","x")' } });
       const call = await createCall({ institute: inst._id, title: { vi: '+1+1', en: '@SUM(A1)' }, field: { vi: '-2+3', en: '\t=1+1' } });
       await createCase({ applicant: await createUser({ role: 'applicant' }), call, stage: 'screening', submittedAt: new Date(), profile: { fullName: 'X', nationality: 'VN', highestDegree: 'phd', field: 'x' } });
-      clearDashboardCache();
+      await clearDashboardCache();
       const res = await admin
         .get(`/reports/steering.xlsx?institute=${String(inst._id)}&call=${String(call._id)}&lang=en`)
         .buffer(true)

@@ -1,0 +1,73 @@
+// The dashboard's background job (primary process, server/services.ts): keeps the stored figures
+// (stored.ts) current so that no page computes them.
+//  - First run: once the start-time jobs have had their first run (they read every case at start),
+//    the plain figures of every institute with a leader, one computation at a time.
+//  - Every RUN_EVERY_MS after: the figures viewed in the last hour that are older than FRESH_MS or
+//    were marked by a write, oldest first, one at a time; and the figures of filters nobody looked
+//    at for FORGET_MS are deleted.
+import { Types } from 'mongoose';
+import { DashboardFigures } from '../../models/dashboard-figures.ts';
+import { User } from '../../models/user.ts';
+import type { AppContext } from '../deps.ts';
+import { firstRunsOfOthers, periodicService, registerService, type BackgroundService } from '../services.ts';
+import { FORGET_MS, FRESH_MS, VIEWED_MS, computeFigures, figuresKey, filterOfKey } from './stored.ts';
+
+export const DASHBOARD_JOB = 'dashboard-figures';
+const RUN_EVERY_MS = 10_000;
+/** Warming waits at most this for the start-time jobs (one stuck job must not leave every dashboard cold). */
+const START_JOBS_WAIT_MS = 10 * 60_000;
+
+/** The plain figures of each institute with an active leader, computed unless fresh. */
+export async function warmDashboards({ now, isStopping = () => false }: { now: () => Date; isStopping?: () => boolean }): Promise<number> {
+  const institutes = (await User.distinct('institute', { role: 'leader', institute: { $ne: null }, disabledAt: null }).exec()) as Types.ObjectId[];
+  let n = 0;
+  for (const institute of institutes) {
+    if (isStopping()) break;
+    const doc = await DashboardFigures.findOne({ key: figuresKey({ institute }) }, { computedAt: 1, staleSince: 1 }).lean().exec();
+    if (doc?.computedAt && Date.now() - doc.computedAt.getTime() < FRESH_MS && !(doc.staleSince && doc.staleSince > doc.computedAt)) continue;
+    if (await computeFigures({ institute }, now())) n += 1;
+  }
+  return n;
+}
+
+/** The figures viewed in the last hour that are outdated, recomputed one at a time (oldest first). */
+export async function refreshViewedDashboards({ now, isStopping = () => false }: { now: () => Date; isStopping?: () => boolean }): Promise<number> {
+  const t = Date.now();
+  const due = await DashboardFigures.find(
+    { viewedAt: { $gte: new Date(t - VIEWED_MS) }, $or: [{ computingUntil: null }, { computingUntil: { $lt: new Date(t) } }] },
+    { key: 1, computedAt: 1, staleSince: 1 },
+  )
+    .lean()
+    .exec();
+  const outdated = due
+    .filter((d) => !d.computedAt || t - d.computedAt.getTime() >= FRESH_MS || (d.staleSince && d.staleSince > d.computedAt))
+    .sort((a, b) => (a.computedAt?.getTime() ?? 0) - (b.computedAt?.getTime() ?? 0));
+  let n = 0;
+  for (const d of outdated) {
+    if (isStopping()) break;
+    if (await computeFigures(filterOfKey(d.key, (s) => new Types.ObjectId(s)), now())) n += 1;
+  }
+  return n;
+}
+
+export function dashboardService(app: AppContext): BackgroundService {
+  let warmed = false;
+  return periodicService(app, {
+    name: DASHBOARD_JOB,
+    intervalMs: RUN_EVERY_MS,
+    firstDelayMs: RUN_EVERY_MS,
+    run: async (isStopping) => {
+      if (!warmed) {
+        await Promise.race([Promise.allSettled(firstRunsOfOthers(DASHBOARD_JOB)), new Promise((r) => setTimeout(r, START_JOBS_WAIT_MS).unref())]);
+        const started = performance.now();
+        const n = await warmDashboards({ now: app.now, isStopping });
+        warmed = true;
+        app.logger.info({ institutes: n, ms: Math.round(performance.now() - started) }, 'dashboards warmed');
+      }
+      await refreshViewedDashboards({ now: app.now, isStopping });
+      await DashboardFigures.deleteMany({ plain: false, viewedAt: { $lt: new Date(Date.now() - FORGET_MS) } }).exec();
+    },
+  });
+}
+
+registerService((app) => dashboardService(app));

@@ -1,0 +1,186 @@
+// The dashboard's figures kept in the database (models/dashboard-figures.ts), so that nobody waits
+// for a computation: for 50,000 cases it takes seconds on a quiet machine and 10–40 s on a loaded
+// one (bench/dashboard-figures.ts), and each aggregation holds the embedded database's thread while
+// it runs.
+//
+//  - A page reads the stored figures (one indexed findOne, kept in the process for MEMO_MS) and
+//    shows their time ("figures as of"). Older than FRESH_MS, or marked by a write, they are still
+//    shown, saying newer ones are coming: the primary's background job (job.ts) computes them.
+//  - The job warms the plain figures (no call, no period) of every institute with a leader once the
+//    start-time jobs have run, one at a time, and then keeps current only the figures viewed in the
+//    last hour. One computation at a time across processes and instances: `computingUntil`.
+//  - Figures never computed (an uncommon call or period) are computed on demand; the page waits at
+//    most waitMs for them and otherwise says they are being prepared (the computation goes on).
+//  - invalidateDashboard (a decision, an offer's answer) marks the institute's figures: the job
+//    recomputes them at its next run, within seconds. Other writes show within FRESH_MS + a run.
+import type { Types } from 'mongoose';
+import { DashboardFigures } from '../../models/dashboard-figures.ts';
+import { forecastArrivalsByMonth, type ForecastMonth } from '../planner/arrivals.ts';
+import { computeDashboard, type DashboardData, type DashboardFilter } from './index.ts';
+
+/** Figures older than this are recomputed by the job (if viewed in the last hour). */
+export const FRESH_MS = 45_000;
+/** Figures viewed within this are kept current by the job. */
+export const VIEWED_MS = 60 * 60_000;
+/** A view is written to the figures at most this often (not a write per page). */
+const VIEW_MARK_MS = 5 * 60_000;
+/** A process re-reads the stored figures after this. */
+const MEMO_MS = 5_000;
+const MEMO_KEYS = 500;
+/** One computation's hold on its figures; a process that died while computing frees them after it. */
+const LEASE_MS = 5 * 60_000;
+/** How long a page waits for figures computed on demand. */
+const WAIT_MS = 2_500;
+/** Figures not viewed for this long, except the plain ones, are deleted by the job. */
+export const FORGET_MS = 14 * 24 * 60 * 60_000;
+
+export interface StoredFigures {
+  data: DashboardData;
+  forecastArrivals: ForecastMonth[];
+  /** When the computation began (the server's clock). */
+  computedAt: Date;
+}
+
+export interface FiguresRead {
+  /** Absent: still being prepared after the page's wait. */
+  figures?: StoredFigures;
+  /** The figures shown are older than FRESH_MS or a write changed them since: newer ones are coming. */
+  updating: boolean;
+}
+
+export function figuresKey(f: DashboardFilter): string {
+  return JSON.stringify([String(f.institute ?? ''), String(f.call ?? ''), f.from ?? '', f.to ?? '']);
+}
+
+const isPlain = (f: DashboardFilter) => !f.call && !f.from && !f.to;
+
+interface Doc {
+  data?: DashboardData | null;
+  forecastArrivals?: ForecastMonth[] | null;
+  computedAt?: Date | null;
+  staleSince?: Date | null;
+  viewedAt?: Date | null;
+}
+
+const memo = new Map<string, { doc: Doc | null; readAt: number }>();
+/** This process's computations, by key: concurrent pages share one. */
+const computing = new Map<string, Promise<StoredFigures | undefined>>();
+
+function figuresOf(doc: Doc | null | undefined): StoredFigures | undefined {
+  return doc?.data && doc.computedAt ? { data: doc.data, forecastArrivals: doc.forecastArrivals ?? [], computedAt: doc.computedAt } : undefined;
+}
+
+function outdated(doc: Doc, t: number): boolean {
+  return !doc.computedAt || t - doc.computedAt.getTime() >= FRESH_MS || (!!doc.staleSince && doc.staleSince > doc.computedAt);
+}
+
+async function readDoc(key: string): Promise<Doc | null> {
+  return DashboardFigures.findOne({ key }, { data: 1, forecastArrivals: 1, computedAt: 1, staleSince: 1, viewedAt: 1 }).lean<Doc>().exec();
+}
+
+/**
+ * Computes the figures and stores them, if no other computation holds them (then: undefined).
+ * `now` is the figures' "as of" (the app's clock); freshness is measured on the server's.
+ */
+export function computeFigures(f: DashboardFilter, now: Date): Promise<StoredFigures | undefined> {
+  const key = figuresKey(f);
+  const running = computing.get(key);
+  if (running) return running;
+  const p = (async () => {
+    const startedAt = new Date();
+    try {
+      await DashboardFigures.findOneAndUpdate(
+        { key, $or: [{ computingUntil: null }, { computingUntil: { $lt: startedAt } }] },
+        { $set: { computingUntil: new Date(startedAt.getTime() + LEASE_MS) }, $setOnInsert: { institute: f.institute ?? null, plain: isPlain(f) } },
+        { upsert: true, projection: { _id: 1 } },
+      ).exec();
+    } catch (err) {
+      // Held by another computation: the upsert met the unique key.
+      if ((err as { code?: number }).code === 11000) return undefined;
+      throw err;
+    }
+    try {
+      const [data, forecastArrivals] = await Promise.all([computeDashboard({ filter: f, now }), forecastArrivalsByMonth({ filter: f })]);
+      await DashboardFigures.updateOne({ key }, { $set: { data, forecastArrivals, computedAt: startedAt, computingUntil: null } }).exec();
+      memo.delete(key);
+      return { data, forecastArrivals, computedAt: startedAt };
+    } catch (err) {
+      await DashboardFigures.updateOne({ key }, { $set: { computingUntil: null } }).exec().catch(() => undefined);
+      throw err;
+    }
+  })().finally(() => computing.delete(key));
+  computing.set(key, p);
+  return p;
+}
+
+/** Resolves with the figures once stored (by this process or another), or undefined after `ms`. */
+async function waitForFigures(f: DashboardFilter, now: Date, ms: number): Promise<StoredFigures | undefined> {
+  const until = Date.now() + ms;
+  const key = figuresKey(f);
+  const timeout = <T>(p: Promise<T>, left: number) => Promise.race([p, new Promise<undefined>((r) => setTimeout(() => r(undefined), left).unref())]);
+  const mine = computeFigures(f, now);
+  mine.catch(() => undefined); // a failure is the page's only if it waits for it (below)
+  const got = await timeout(mine, ms);
+  if (got) return got;
+  // Another process computes them: look every 250 ms.
+  while (Date.now() < until && !computing.has(key)) {
+    const doc = await readDoc(key);
+    const figures = doc && !outdated(doc, Date.now()) ? figuresOf(doc) : undefined;
+    if (figures) return figures;
+    await new Promise((r) => setTimeout(r, Math.min(250, Math.max(0, until - Date.now()))));
+  }
+  return Date.now() < until ? timeout(mine, until - Date.now()) : undefined;
+}
+
+/**
+ * The figures for a page: the stored ones (never waiting for the minute's recomputation), or, when
+ * there are none yet, computed on demand for at most `waitMs`.
+ */
+export async function readFigures({ filter: f, now, waitMs = WAIT_MS }: { filter: DashboardFilter; now: Date; waitMs?: number }): Promise<FiguresRead> {
+  const key = figuresKey(f);
+  const t = Date.now();
+  let kept = memo.get(key);
+  if (!kept || t - kept.readAt >= MEMO_MS) {
+    kept = { doc: await readDoc(key), readAt: t };
+    // Many filters tried in a row (a period typed day by day) leave many keys: keep the recent ones.
+    if (memo.size >= MEMO_KEYS) for (const [k, v] of memo) if (t - v.readAt >= MEMO_MS) memo.delete(k);
+    memo.set(key, kept);
+  }
+  const doc = kept.doc;
+  // The job keeps figures current while they are viewed: say so, at most every VIEW_MARK_MS.
+  if (doc && (!doc.viewedAt || t - doc.viewedAt.getTime() >= VIEW_MARK_MS)) {
+    doc.viewedAt = new Date(t);
+    await DashboardFigures.updateOne({ key }, { $set: { viewedAt: doc.viewedAt } }).exec();
+  }
+  const stored = figuresOf(doc);
+  if (stored) return { figures: stored, updating: outdated(doc!, t) };
+  const figures = await waitForFigures(f, now, waitMs);
+  if (figures) {
+    await DashboardFigures.updateOne({ key }, { $set: { viewedAt: new Date() } }).exec();
+    memo.delete(key);
+  }
+  return { figures, updating: false };
+}
+
+/** A write changed the institute's figures (and so every institute's): the job recomputes them next. */
+export async function markFiguresStale(institute: Types.ObjectId | string | null | undefined): Promise<void> {
+  const scope = institute ? [institute, null] : [null];
+  for (const k of memo.keys()) {
+    const s = (JSON.parse(k) as string[])[0];
+    if (s === '' || !institute || s === String(institute)) memo.delete(k);
+  }
+  await DashboardFigures.updateMany(institute ? { institute: { $in: scope } } : {}, { $set: { staleSince: new Date() } }).exec();
+}
+
+/** Forgets every stored figure (tests that empty the database). */
+export async function forgetFigures(): Promise<void> {
+  memo.clear();
+  computing.clear();
+  await DashboardFigures.deleteMany({}).exec();
+}
+
+/** The filter a stored document was computed for (from its key). */
+export function filterOfKey(key: string, toId: (s: string) => Types.ObjectId): DashboardFilter {
+  const [institute, call, from, to] = JSON.parse(key) as string[];
+  return { institute: institute ? toId(institute) : undefined, call: call ? toId(call) : undefined, from: from || undefined, to: to || undefined };
+}
