@@ -79,12 +79,15 @@ function plannedStartText(t: TFunction, p: NonNullable<HistoryLike['plannedStart
 }
 
 /** The note of a history entry in the reader's language: a system-made one from its fields, else as written. */
-function noteOf(t: TFunction, h: HistoryLike, locale: Locale): string | undefined {
+function noteOf(t: TFunction, h: HistoryLike, locale: Locale, forApplicant = false): string | undefined {
   if (h.unassign?.reason) return t(`cases.unassignReasons.${h.unassign.reason}`, { name: h.unassign.name ?? '' });
   // An answer HR recorded: how and when it came, then HR's note (a decline's is kept beside the applicant's reason, its note).
+  // The applicant is told the day and their own reason, never HR's note of what came.
   if (h.received?.via && h.received.on) {
+    const received = t(`cases.nextStep.received.${h.received.via}`, { date: formatDay(h.received.on, locale) });
+    if (forApplicant) return [received, h.action === 'record_decline' ? (h.note ? t('applications.declineRecorded.yourReason', { reason: h.note }) : t('applications.declineRecorded.noReason')) : undefined].filter(Boolean).join('\n');
     const reason = h.action === 'record_decline' ? (h.note ? t('cases.nextStep.decline.theirReason', { reason: h.note }) : t('cases.nextStep.decline.noReason')) : h.note;
-    return [t(`cases.nextStep.received.${h.received.via}`, { date: formatDay(h.received.on, locale) }), h.received.note, reason].filter(Boolean).join('\n');
+    return [received, h.received.note, reason].filter(Boolean).join('\n');
   }
   return h.note ?? undefined;
 }
@@ -211,7 +214,7 @@ export function timeline(
     const to = stageShownAfter(h.action, h.to);
     // An answer date moved: the dates for every reader, HR's reason after them for staff only.
     const extension = h.extension?.to ? extensionText(t, h.extension, view.locale) : h.plannedStart?.to ? plannedStartText(t, h.plannedStart, view.locale) : h.offerTerms ? offerTermsText(t, h.offerTerms, view.forApplicant) : undefined;
-    const written = showNote && !assignedTo ? noteOf(t, h, view.locale) : undefined;
+    const written = showNote && !assignedTo ? noteOf(t, h, view.locale, view.forApplicant) : undefined;
     // An answer to the offer after its answer-by date: marked for staff (the institute decides what it means).
     const late = !view.forApplicant && h.late?.dueAt ? t('cases.offerAnswer.lateMark', { text: lateAnswerText(t, view.locale, h.late) }) : undefined;
     const note = [extension, written, late].filter(Boolean).join('\n');
