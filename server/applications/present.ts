@@ -25,6 +25,7 @@ import { askedDocument } from './answer.ts';
 import { DATE_RULES } from '../documents/validity.ts';
 import type { DocumentType } from '../../models/constants.ts';
 import { fieldErrorText } from '../http/forms.ts';
+import { familySupportText, familyVisasWanted } from './family-support.ts';
 
 export function applicationsList(ctx: Context, rows: ApplicationRow[]) {
   const t = tOf(ctx);
@@ -176,8 +177,10 @@ export function offerConfirmPage(ctx: Context, { caseDoc, call, offerDueAt, offe
     offerLeft,
     // The planned start of work the acceptance leaves: the offer's day when it names another (server/workflow ACCEPTANCE), else theirs.
     start: decline ? undefined : acceptedStartText(t, caseDoc, ctx.now, ctx.locale),
-    // The procedures the acceptance starts: those asked for in the application (family support is not one).
-    support: decline ? [] : SUPPORT_FIELDS.filter((f) => f !== 'family' && caseDoc.supportRequested?.[f]).map((f) => t(`applications.support.${f}`)),
+    // The procedures the acceptance starts: those asked for in the application (the visa too when only
+    // family support was: their TT visas go with it), and what becomes of the family support asked.
+    support: decline ? [] : SUPPORT_FIELDS.filter((f) => f !== 'family' && (caseDoc.supportRequested?.[f] || (f === 'visa' && familyVisasWanted(caseDoc)))).map((f) => t(`applications.support.${f}`)),
+    family: decline ? undefined : familySupportText(t, caseDoc, 'applicant'),
     reasonMax: DECLINE_REASON_MAX,
     errors: errorTexts(t, state.errors),
     values: state.values ?? {},

@@ -36,6 +36,7 @@ import type { AssignOutcome, BulkAssignOutcome } from './commands.ts';
 import { procedureTimelineEntry, recountTimelineEntry } from '../procedures/present.ts';
 import { withFields } from '../support/with-fields.ts';
 import { applicantSeesEvent, applicantSeesNote, reasonToldToApplicant } from './applicant-view.ts';
+import { familySupportText } from '../applications/family-support.ts';
 
 interface HistoryLike {
   _id?: unknown;
@@ -394,6 +395,8 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     achievements: c.achievements,
     dependants: (c.dependants ?? []).map((d) => withFields(d, { relationshipLabel: d.relationship ? t(`applications.relationships.${d.relationship}`) : '', nationalityName: countryName(d.nationality, locale) })),
     supportRequested: SUPPORT_FIELDS.filter((f) => c.supportRequested?.[f]).map((f) => t(`applications.support.${f}`)),
+    // What becomes of the family support asked (no procedure of its own): said where HR reads what was asked.
+    familySupport: familySupportText(t, c, 'hr'),
     infoRequest: c.infoRequest?.requestedAt ? c.infoRequest : undefined,
     // The paper the request gave an upload place to, and the files sent with the answer.
     infoDocumentLabel: c.infoRequest?.requestedAt && c.infoRequest.documentType ? t(`documents.types.${c.infoRequest.documentType}`) : undefined,
