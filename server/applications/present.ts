@@ -221,7 +221,10 @@ function missingView(t: TFunction, caseId: string, parts: MissingPart[]) {
     let text: string;
     if (p.step === 'profile') text = t('applications.missing.field', { field: t(p.key) });
     else if (p.step === 'documents') text = t(p.key, { type: t(`documents.types.${String(p.params?.type)}`, { defaultValue: String(p.params?.type) }) });
-    else text = t(p.key, p.params ?? {});
+    else if (p.key === 'applications.missing.dependantDetails') {
+      const lacking = (p.params?.lacking as string[]).map((f) => t(`applications.missing.dependantField.${f}`));
+      text = t(p.key, { name: String(p.params?.name) || t('applications.dependants.person', { number: p.params?.number }), fields: lacking.join(', ') });
+    } else text = t(p.key, p.params ?? {});
     let href: string | undefined;
     if (p.step === 'documents') href = `/applications/${caseId}#documents`;
     else if (p.step !== 'call') href = `/applications/${caseId}/edit/${p.step}${p.field ? `#f-${p.field}` : ''}`;

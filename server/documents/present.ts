@@ -100,6 +100,8 @@ export interface ChecklistView {
   isStaff: boolean;
   items: ChecklistItemView[];
   counts: { missing: number; rejected: number; expired: number; tooShort: number; expiring: number; accepted: number; total: number };
+  /** The items of later phases not counted yet, by phase: said under the count, so that "0/5" becoming "3/8" is expected. */
+  later: Array<{ phase: string; types: string[] }>;
   /** Accept attribute for file inputs (types allowed by magic bytes, as a hint to the browser). */
   accept: string;
   /** The allowed types as people read them, e.g. "PDF (.pdf), JPEG (.jpg, .jpeg), PNG (.png)". */
@@ -266,6 +268,8 @@ export async function checklistForCase(
   const items = listed.filter((i) => i.due || !ended || hasFile(i));
   const counted = items.filter((i) => i.due || hasFile(i));
   const count = (s: ItemState) => counted.filter((i) => i.state === s).length;
+  const notCounted = items.filter((i) => !counted.includes(i));
+  const later = [...new Set(notCounted.map((i) => i.phase))].map((phase) => ({ phase, types: notCounted.filter((i) => i.phase === phase).map((i) => i.type) }));
   return {
     caseId,
     uploadAction: `/cases/${caseId}/documents`,
@@ -282,6 +286,7 @@ export async function checklistForCase(
       accepted: count('accepted'),
       total: counted.length,
     },
+    later,
     accept: ACCEPT_ATTRIBUTE,
     allowedTypes: ALLOWED_TYPES_TEXT,
   };
