@@ -14,6 +14,7 @@ import type { CaseAccessFacts } from '../policies/case.ts';
 import { DATE_RULES, isExpiredLike, validityOf, validityWords, validUntil, type Validity, type ValidityCase } from './validity.ts';
 import { ACCEPT_ATTRIBUTE, ALLOWED_TYPES_TEXT, maxBytesFor, phaseDue, phaseOpen } from './rules.ts';
 import { TERMINAL_STAGES, inStages } from '../../models/constants.ts';
+import { withAskedPapers } from './asked-papers.ts';
 
 export { phaseOpen };
 
@@ -212,7 +213,8 @@ export async function checklistForCase(
   const names = staffView ? await reviewerNames(all) : new Map<string, string>();
   const stage = String(caseDoc.stage ?? 'draft');
   const ended = inStages(stage, TERMINAL_STAGES);
-  const listed: ChecklistItemView[] = (call.checklist ?? []).map((item) => {
+  // The call's items, then the papers a procedure's request named that it does not list (./asked-papers.ts).
+  const listed: ChecklistItemView[] = withAskedPapers(call.checklist, caseDoc).map((item) => {
     const docs = all.filter((d) => d.type === item.type);
     const waiting = (d: DocumentRecord) => !currentIds.has(String(d._id)) && !!d.renewalOf && d.status === 'pending';
     const current = docs.filter((d) => currentIds.has(String(d._id))).map((d) => view(d, caseDoc, now, mayVerify, names));
