@@ -182,9 +182,11 @@ export function applicationsRoutes(app: AppContext): Router {
       if (err instanceof RateLimitedError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
       const refusal = uploadRefusal(req.ctx, err);
       const typed = typeof req.body?.answer === 'string' ? req.body.answer : '';
+      // The answer left empty is said too (the form's text comes before its file, so it was read): one send, every fault.
+      const blank: Record<string, string> = typeof req.body?.answer === 'string' && !typed.trim() ? { answer: 'applications.errors.answerRequired' } : {};
       // Beside the file input, or (a refusal of the whole form: field names not allowed, too many
       // uploads) beside the file input the form has, else the answer: never under a name no input shows.
-      await showApplication(req, res, caseDoc, { errors: { [refusal.field ?? askedDocument(caseDoc) ?? 'answer']: refusal.message }, values: { answer: typed } }, refusal.status);
+      await showApplication(req, res, caseDoc, { errors: { ...blank, [refusal.field ?? askedDocument(caseDoc) ?? 'answer']: refusal.message }, values: { answer: typed } }, refusal.status);
     };
     if (req.is('multipart/form-data')) {
       try {
@@ -198,8 +200,13 @@ export function applicationsRoutes(app: AppContext): Router {
     }
     const { version, answer } = readForm(answerBody, req.body);
     if (!answer) {
+      // A file refused by its name or bytes (not a PDF, JPEG or PNG; empty) is said beside its input
+      // too: sent again with only the text, it would be refused then.
+      const bad = files.find((f) => f.refusal);
+      const fileRefusal = bad?.refusal ? uploadRefusal(req.ctx, bad.refusal.about(bad.field)) : undefined;
+      const fileField = fileRefusal ? (fileRefusal.field ?? askedDocument(caseDoc)) : undefined;
       await discard(files);
-      await showApplication(req, res, caseDoc, { errors: { answer: 'applications.errors.answerRequired' }, values: { answer } }, 422);
+      await showApplication(req, res, caseDoc, { errors: { answer: 'applications.errors.answerRequired', ...(fileField && fileField !== 'answer' ? { [fileField]: fileRefusal!.message } : {}) }, values: { answer } }, 422);
       return;
     }
     try {

@@ -28,6 +28,7 @@ import { casePage as casePageView } from '../server/cases/present.ts';
 import { tOf } from '../server/context.ts';
 import { renewable, renewalTellsApplicant, renewDocument } from '../server/documents/renewal.ts';
 import { tellOfficerOfUploads } from '../server/procedures/asks.ts';
+import { withAskedPapers } from '../server/documents/asked-papers.ts';
 
 /** A date typed beside a file: `<file field>_issuedAt` or `<file field>_expiresAt` (its rule is the service's). */
 const DATE_FIELD = /^[a-z_]{1,40}(?:--\d{1,3})?_(?:issuedAt|expiresAt)$/;
@@ -111,7 +112,7 @@ export function documentsRoutes(app: AppContext): Router {
     try {
       await limited;
       requireConfirmedEmail(ctx);
-      const files = await receiveUploads(req, res, { tempDir, ...uploadLimits(call.checklist, app.config.upload.maxBytes) });
+      const files = await receiveUploads(req, res, { tempDir, ...uploadLimits(withAskedPapers(call.checklist, caseDoc), app.config.upload.maxBytes) });
       const body = uploadBody.parse(req.body ?? {});
       const docs = await commitUploads({ app, ctx, caseDoc, call, files, dates: body.dates });
       // A file answering a request of a procedure tells the officer. The files are kept whatever

@@ -29,6 +29,9 @@ export const REQUIRED_PROFILE = [
   'field',
 ] as const;
 
+/** What each family member's row needs besides their name. */
+export const DEPENDANT_DETAILS = ['relationship', 'dateOfBirth', 'nationality'] as const;
+
 type CaseLike = Pick<CaseFields, 'profile' | 'eligibility' | 'track' | 'dependants' | 'supportRequested'> & { _id: unknown };
 
 interface CallLike {
@@ -59,6 +62,14 @@ export function missingDataParts(c: CaseLike, locale: string): MissingPart[] {
   if (c.supportRequested?.family && (c.dependants ?? []).length === 0) {
     out.push({ step: 'dependants', key: 'applications.missing.dependants' });
   }
+  // A family member's visa and residence card are applied for with their relationship, date of birth
+  // and nationality (server/applications/family-support.ts): a row with a name only would reach HR at
+  // the acceptance with nothing to lodge. Each row says what it lacks, linked to its first empty field.
+  (c.dependants ?? []).forEach((d, i) => {
+    const lacking = DEPENDANT_DETAILS.filter((f) => blank(d[f]));
+    if (lacking.length === 0) return;
+    out.push({ step: 'dependants', key: 'applications.missing.dependantDetails', params: { number: i + 1, name: d.fullName ?? '', lacking }, field: `dep_${i}_${lacking[0]}` });
+  });
   return out;
 }
 

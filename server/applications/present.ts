@@ -25,6 +25,7 @@ import { askedDocument } from './answer.ts';
 import { DATE_RULES } from '../documents/validity.ts';
 import type { DocumentType } from '../../models/constants.ts';
 import { fieldErrorText } from '../http/forms.ts';
+import { familySupportText, familyVisasWanted } from './family-support.ts';
 
 export function applicationsList(ctx: Context, rows: ApplicationRow[]) {
   const t = tOf(ctx);
@@ -179,8 +180,10 @@ export function offerConfirmPage(ctx: Context, { caseDoc, call, offerDueAt, offe
     offerLeft,
     // The planned start of work the acceptance leaves: the offer's day when it names another (server/workflow ACCEPTANCE), else theirs.
     start: decline ? undefined : acceptedStartText(t, caseDoc, ctx.now, ctx.locale),
-    // The procedures the acceptance starts: those asked for in the application (family support is not one).
-    support: decline ? [] : SUPPORT_FIELDS.filter((f) => f !== 'family' && caseDoc.supportRequested?.[f]).map((f) => t(`applications.support.${f}`)),
+    // The procedures the acceptance starts: those asked for in the application (the visa too when only
+    // family support was: their TT visas go with it), and what becomes of the family support asked.
+    support: decline ? [] : SUPPORT_FIELDS.filter((f) => f !== 'family' && (caseDoc.supportRequested?.[f] || (f === 'visa' && familyVisasWanted(caseDoc)))).map((f) => t(`applications.support.${f}`)),
+    family: decline ? undefined : familySupportText(t, caseDoc, 'applicant'),
     reasonMax: DECLINE_REASON_MAX,
     errors: errorTexts(t, state.errors),
     values: state.values ?? {},
@@ -221,7 +224,10 @@ function missingView(t: TFunction, locale: string, caseId: string, parts: Missin
     let text: string;
     if (p.step === 'profile') text = t('applications.missing.field', { field: t(p.key) });
     else if (p.step === 'documents') text = t(p.key, { type: t(`documents.types.${String(p.params?.type)}`, { defaultValue: String(p.params?.type) }), date: p.params?.date instanceof Date ? formatDay(p.params.date, locale) : '' });
-    else text = t(p.key, p.params ?? {});
+    else if (p.key === 'applications.missing.dependantDetails') {
+      const lacking = (p.params?.lacking as string[]).map((f) => t(`applications.missing.dependantField.${f}`));
+      text = t(p.key, { name: String(p.params?.name) || t('applications.dependants.person', { number: p.params?.number }), fields: lacking.join(', ') });
+    } else text = t(p.key, p.params ?? {});
     let href: string | undefined;
     if (p.step === 'documents') href = `/applications/${caseId}#documents`;
     else if (p.step !== 'call') href = `/applications/${caseId}/edit/${p.step}${p.field ? `#f-${p.field}` : ''}`;

@@ -97,6 +97,18 @@ const futureDate: Check = (s, now) => {
   return undefined;
 };
 
+/**
+ * A DOI as its handbook writes it: "10.", a registrant code of digits (4 to 9, dotted sub-codes
+ * allowed), "/", then the item's suffix (ISO 26324; DOI Handbook §2.2). A link or "doi:" prefix is
+ * taken off before this check (normalizeDoi), so a pasted https://doi.org/… address is accepted.
+ */
+const doi: Check = (s) => (!s || /^10\.\d{4,9}(\.\d+)*\/\S+$/.test(s) ? undefined : 'applications.errors.doi');
+
+/** "https://doi.org/10.1/x", "doi: 10.1/x" → "10.1/x": the DOI itself is stored, however it was pasted. */
+export function normalizeDoi(s: string): string {
+  return s.trim().replace(/^(?:https?:\/\/(?:dx\.)?doi\.org\/|doi:\s*)/i, '');
+}
+
 const country: Check = (s) => (!s || COUNTRY_CODES.has(s) ? undefined : 'applications.errors.country');
 
 const phoneSchema = z.string().regex(/^\+?[0-9][0-9 ().-]{5,38}$/);
@@ -221,7 +233,7 @@ const num = (s: string) => (s ? Number(s.replace(/[ ,]/g, '')) : undefined);
 export const ROW_SPECS = {
   publications: {
     prefix: 'pub',
-    columns: { title: [maxLen(500)], venue: [maxLen(300)], year: [yearCheck], doi: [maxLen(200)] },
+    columns: { title: [maxLen(500)], venue: [maxLen(300)], year: [yearCheck], doi: [maxLen(200), doi] },
     required: 'title',
     toDoc: (r) => ({ title: r.title, venue: r.venue || undefined, year: num(r.year!), doi: r.doi || undefined }),
   },
@@ -286,6 +298,7 @@ export function parseRows(body: Body, kind: RowKind, now: Date): RowsResult {
     for (const col of Object.keys(spec.columns)) {
       let s = str(body, `${spec.prefix}_${i}_${col}`);
       if (col === 'nationality') s = s.toUpperCase();
+      if (col === 'doi') s = normalizeDoi(s);
       row[col] = s;
     }
     const filled = Object.values(row).some(Boolean);

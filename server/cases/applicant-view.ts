@@ -44,7 +44,8 @@ export function reasonToldToApplicant(action: string, from: string | null | unde
  */
 export function applicantSeesNote(h: ToldEvent, applicantId: unknown): boolean {
   if (h.procedure?.kind) return false;
-  return sameId(h.actor, applicantId) || reasonToldToApplicant(h.action, h.from);
+  // A decline HR recorded from their e-mail or letter: its note is the applicant's own reason (HR's note of it is received.note, never shown).
+  return sameId(h.actor, applicantId) || h.action === 'record_decline' || reasonToldToApplicant(h.action, h.from);
 }
 
 /**

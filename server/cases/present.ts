@@ -36,6 +36,7 @@ import type { AssignOutcome, BulkAssignOutcome } from './commands.ts';
 import { procedureTimelineEntry, recountTimelineEntry } from '../procedures/present.ts';
 import { withFields } from '../support/with-fields.ts';
 import { applicantSeesEvent, applicantSeesNote, reasonToldToApplicant } from './applicant-view.ts';
+import { familySupportText } from '../applications/family-support.ts';
 
 interface HistoryLike {
   _id?: unknown;
@@ -80,12 +81,15 @@ function plannedStartText(t: TFunction, p: NonNullable<HistoryLike['plannedStart
 }
 
 /** The note of a history entry in the reader's language: a system-made one from its fields, else as written. */
-function noteOf(t: TFunction, h: HistoryLike, locale: Locale): string | undefined {
+function noteOf(t: TFunction, h: HistoryLike, locale: Locale, forApplicant = false): string | undefined {
   if (h.unassign?.reason) return t(`cases.unassignReasons.${h.unassign.reason}`, { name: h.unassign.name ?? '' });
   // An answer HR recorded: how and when it came, then HR's note (a decline's is kept beside the applicant's reason, its note).
+  // The applicant is told the day and their own reason, never HR's note of what came.
   if (h.received?.via && h.received.on) {
+    const received = t(`cases.nextStep.received.${h.received.via}`, { date: formatDay(h.received.on, locale) });
+    if (forApplicant) return [received, h.action === 'record_decline' ? (h.note ? t('applications.declineRecorded.yourReason', { reason: h.note }) : t('applications.declineRecorded.noReason')) : undefined].filter(Boolean).join('\n');
     const reason = h.action === 'record_decline' ? (h.note ? t('cases.nextStep.decline.theirReason', { reason: h.note }) : t('cases.nextStep.decline.noReason')) : h.note;
-    return [t(`cases.nextStep.received.${h.received.via}`, { date: formatDay(h.received.on, locale) }), h.received.note, reason].filter(Boolean).join('\n');
+    return [received, h.received.note, reason].filter(Boolean).join('\n');
   }
   return h.note ?? undefined;
 }
@@ -212,7 +216,7 @@ export function timeline(
     const to = stageShownAfter(h.action, h.to);
     // An answer date moved: the dates for every reader, HR's reason after them for staff only.
     const extension = h.extension?.to ? extensionText(t, h.extension, view.locale) : h.plannedStart?.to ? plannedStartText(t, h.plannedStart, view.locale) : h.offerTerms ? offerTermsText(t, h.offerTerms, view.forApplicant) : undefined;
-    const written = showNote && !assignedTo ? noteOf(t, h, view.locale) : undefined;
+    const written = showNote && !assignedTo ? noteOf(t, h, view.locale, view.forApplicant) : undefined;
     // An answer to the offer after its answer-by date: marked for staff (the institute decides what it means).
     const late = !view.forApplicant && h.late?.dueAt ? t('cases.offerAnswer.lateMark', { text: lateAnswerText(t, view.locale, h.late) }) : undefined;
     // Files sent with an answer: where they went (the documents list, where HR checks them).
@@ -394,6 +398,8 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     achievements: c.achievements,
     dependants: (c.dependants ?? []).map((d) => withFields(d, { relationshipLabel: d.relationship ? t(`applications.relationships.${d.relationship}`) : '', nationalityName: countryName(d.nationality, locale) })),
     supportRequested: SUPPORT_FIELDS.filter((f) => c.supportRequested?.[f]).map((f) => t(`applications.support.${f}`)),
+    // What becomes of the family support asked (no procedure of its own): said where HR reads what was asked.
+    familySupport: familySupportText(t, c, 'hr'),
     infoRequest: c.infoRequest?.requestedAt ? c.infoRequest : undefined,
     // The paper the request gave an upload place to, and the files sent with the answer.
     infoDocumentLabel: c.infoRequest?.requestedAt && c.infoRequest.documentType ? t(`documents.types.${c.infoRequest.documentType}`) : undefined,

@@ -14,6 +14,7 @@ import type { CaseAccessFacts } from '../policies/case.ts';
 import { DATE_RULES, isExpiredLike, validityOf, validityWords, validUntil, type Validity, type ValidityCase } from './validity.ts';
 import { ACCEPT_ATTRIBUTE, ALLOWED_TYPES_TEXT, maxBytesFor, phaseDue, phaseOpen } from './rules.ts';
 import { OFFER_LETTER_TYPE, TERMINAL_STAGES, inStages } from '../../models/constants.ts';
+import { withAskedPapers } from './asked-papers.ts';
 
 export { phaseOpen };
 
@@ -102,6 +103,8 @@ export interface ChecklistView {
   isStaff: boolean;
   items: ChecklistItemView[];
   counts: { missing: number; rejected: number; expired: number; tooShort: number; expiring: number; accepted: number; total: number };
+  /** The items of later phases not counted yet, by phase: said under the count, so that "0/5" becoming "3/8" is expected. */
+  later: Array<{ phase: string; types: string[] }>;
   /** Accept attribute for file inputs (types allowed by magic bytes, as a hint to the browser). */
   accept: string;
   /** The allowed types as people read them, e.g. "PDF (.pdf), JPEG (.jpg, .jpeg), PNG (.png)". */
@@ -266,11 +269,13 @@ export async function checklistForCase(
       dateRule: DATE_RULES[item.type as keyof typeof DATE_RULES],
     };
   };
-  const checklistTypes = new Set((call.checklist ?? []).map((i) => i.type));
-  // The papers sent with answers to HR's requests that the checklist does not list (the offer letter is HR's own).
+  // The call's items, then the papers a procedure's request named that it does not list (./asked-papers.ts).
+  const placed = withAskedPapers(call.checklist, caseDoc);
+  const checklistTypes = new Set(placed.map((i) => i.type));
+  // The papers sent with answers to HR's requests for information that have no place above (the offer letter is HR's own).
   const answeredTypes = [...new Set(all.filter((d) => !checklistTypes.has(d.type) && d.type !== OFFER_LETTER_TYPE).map((d) => d.type))];
   const listed: ChecklistItemView[] = [
-    ...(call.checklist ?? []).map((item) => itemView(item)),
+    ...placed.map((item) => itemView(item)),
     ...answeredTypes.map((type) => itemView({ type, phase: 'answer', required: false, multiple: true }, true)),
   ];
 
@@ -281,6 +286,8 @@ export async function checklistForCase(
   const items = listed.filter((i) => i.due || !ended || hasFile(i));
   const counted = items.filter((i) => i.due || hasFile(i));
   const count = (s: ItemState) => counted.filter((i) => i.state === s).length;
+  const notCounted = items.filter((i) => !counted.includes(i));
+  const later = [...new Set(notCounted.map((i) => i.phase))].map((phase) => ({ phase, types: notCounted.filter((i) => i.phase === phase).map((i) => i.type) }));
   return {
     caseId,
     uploadAction: `/cases/${caseId}/documents`,
@@ -297,6 +304,7 @@ export async function checklistForCase(
       accepted: count('accepted'),
       total: counted.length,
     },
+    later,
     accept: ACCEPT_ATTRIBUTE,
     allowedTypes: ALLOWED_TYPES_TEXT,
   };

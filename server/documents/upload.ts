@@ -21,6 +21,7 @@ import { newStorageKey } from './storage.ts';
 import { documentStores } from './stores.ts';
 import type { PresentedCall, PresentedCase } from './present.ts';
 import { calendarDayProblem, type CalendarDayProblem } from '../support/calendar-day.ts';
+import { withAskedPapers } from './asked-papers.ts';
 
 const DAY = 86_400_000;
 
@@ -151,7 +152,8 @@ async function planUploads(input: CommitUploadsOptions, files: AcceptedFile[], n
 async function planUpload(input: CommitUploadsOptions, file: AcceptedFile, now: Date, t: Translate, usedSlots: Set<string>, newSlotBase: Map<string, number>): Promise<PlannedFile> {
   const { caseDoc, call, dates } = input;
   const field = parseFileField(file.field);
-  const item = field ? (call.checklist ?? []).find((i) => i.type === field.type) : undefined;
+  // A paper a procedure's request named has its own place beside the call's items (./asked-papers.ts).
+  const item = field ? withAskedPapers(call.checklist, caseDoc).find((i) => i.type === field.type) : undefined;
   if (!field || !item) throw new UploadError(422, 'unknown_item', 'documents.errors.unknownField', { field: file.field });
   const type = item.type as DocumentType;
   const label = typeLabel(t, type);

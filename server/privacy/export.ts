@@ -104,6 +104,8 @@ async function applicantCases(user: UserRecord) {
           extension: h.extension?.to ? { from: h.extension.from ?? undefined, to: h.extension.to } : undefined,
           by: own(h.actor) ? 'you' : h.actor ? 'staff' : 'system',
           note: h.note && applicantSeesNote(h, user._id) ? h.note : undefined,
+          // An answer to the offer HR recorded from their e-mail or letter: how and the day it came (HR's note of it stays internal).
+          received: h.received?.via && h.received.on ? { via: h.received.via, on: h.received.on } : undefined,
         })),
       offerTerms: offerMade && o && (o.position || o.letter) ? { position: o.position, start: o.start, startOn: o.startOn, salary: o.salary, contractLength: o.contractLength, updatedAt: o.updatedAt } : undefined,
       messages: (c.messages ?? []).map((m) => ({ at: m.at, from: m.fromApplicant ? 'you' : 'staff', text: m.text })),

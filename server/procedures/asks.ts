@@ -26,6 +26,7 @@ import { currentDocuments, validityOf } from '../documents/index.ts';
 import { hrContactFor, sendToLine } from '../institutes/contact.ts';
 import { ASK_MAX_DAYS, ASK_WORKING_DAYS, PROCEDURE_RULES, clockCanStop } from './rules.ts';
 import { answeredByApplicant, askOpen, clockStopped, deadlineLeft, plain, trackStamp, type AskState, type ProcedureErrors, type ProcedureTarget, type TrackState } from './service.ts';
+import { REQUESTABLE_DOCUMENTS } from '../workflow/transitions.ts';
 
 export type AskResult =
   | { ok: true; caseDoc: CaseDoc; repeated?: boolean; closed?: boolean; mailedTo?: string }
@@ -44,11 +45,16 @@ export function defaultAskDue(kind: SupportKind, calendar: WorkingCalendar, now:
   return vnDateKey(calendar.addWorkingDays(now, ASK_WORKING_DAYS[kind]));
 }
 
-/** The document types a request may name: the call's checklist (the applicant uploads into its slot). */
+/**
+ * The document types a request may name: the call's checklist first (the applicant uploads into its
+ * slot), then any other paper an applicant sends (a 4×6 photo, a translation, another document the
+ * request's text describes), which gets a place of its own beside the checklist
+ * (server/documents/asked-papers.ts). Not the signed offer letter unless the call asks for it back.
+ */
 export async function askableDocuments(callId: unknown): Promise<string[]> {
   const call = await Call.findById(callId, { checklist: 1 }).lean();
   const listed = new Set((call?.checklist ?? []).map((i) => i.type));
-  return DOCUMENT_TYPES.filter((d) => listed.has(d));
+  return [...DOCUMENT_TYPES.filter((d) => listed.has(d)), ...REQUESTABLE_DOCUMENTS.filter((d) => !listed.has(d))];
 }
 
 /** Whether a request is past its due date and still open. */

@@ -70,7 +70,7 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
   const statusFailed = opts.failed && (opts.failed.form ?? 'status') === 'status' ? opts.failed : undefined;
   const page = presentProcedures({
     ctx,
-    caseDoc: { _id: caseDoc._id, version: caseDoc.version, supportTracks: withTrack as never, overdueProcedures: o.overdueProcedures as string[], dependants: o.dependants ?? [] },
+    caseDoc: { _id: caseDoc._id, version: caseDoc.version, supportTracks: withTrack as never, overdueProcedures: o.overdueProcedures as string[], dependants: o.dependants ?? [], supportRequested: o.supportRequested },
     calendar,
     forApplicant: false,
     editable: true,
@@ -180,7 +180,7 @@ async function askForm(ctx: Context, callId: unknown, kind: SupportKind, item: P
 export async function caseProcedures(opts: { ctx: Context; caseDoc: { _id: unknown; version: number; stage: string; resumeStage?: unknown; supportTracks?: unknown; overdueProcedures?: unknown }; forApplicant: boolean; editable?: boolean; calendar?: WorkingCalendar; documents?: readonly PassportLike[] }) {
   const calendar = opts.calendar ?? (await loadCalendar());
   const c = opts.caseDoc as { toObject?: () => Record<string, unknown> } & Record<string, unknown>;
-  const o = (c.toObject?.() ?? c) as { _id: unknown; version: number; supportTracks?: never; overdueProcedures?: string[]; dependants?: unknown[]; profile?: { plannedArrival?: Date | null } | null };
+  const o = (c.toObject?.() ?? c) as { _id: unknown; version: number; supportTracks?: never; overdueProcedures?: string[]; dependants?: Array<{ fullName?: string | null; relationship?: string | null }>; supportRequested?: { family?: boolean | null } | null; profile?: { plannedArrival?: Date | null } | null };
   // A request naming a document is answered by an upload into its slot: the page says so (the
   // applicant's page reads the documents only then; HR's case page has them already).
   const tracks = (o.supportTracks ?? []) as Array<{ asks?: Array<{ documentType?: string; receivedAt?: Date; closedAt?: Date }> }>;
@@ -188,7 +188,7 @@ export async function caseProcedures(opts: { ctx: Context; caseDoc: { _id: unkno
   const documents = opts.documents ?? (slotAsked ? await currentDocuments([o._id]) : undefined);
   return presentProcedures({
     ctx: opts.ctx,
-    caseDoc: { _id: o._id, version: o.version, supportTracks: o.supportTracks, overdueProcedures: o.overdueProcedures, dependants: o.dependants ?? [] },
+    caseDoc: { _id: o._id, version: o.version, supportTracks: o.supportTracks, overdueProcedures: o.overdueProcedures, dependants: o.dependants ?? [], supportRequested: o.supportRequested },
     calendar,
     forApplicant: opts.forApplicant,
     plannedStart: o.profile?.plannedArrival,

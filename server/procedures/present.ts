@@ -10,6 +10,7 @@ import type { WorkingCalendar } from '../calendar/index.ts';
 import { LODGING_MARGIN_WORKING_DAYS, PROCEDURE_RULES, residenceCardConflict, visaSymbol, waitingGroups, type CardBeyondPassport, type PassportLike } from './rules.ts';
 import { ACTIVE_SUPPORT, askOpen, clockStopped, deadlineLeft, windowView, type WindowView, holidayDayText, type HolidayName, dueMeaning, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
 import { formatDay } from '../views/time.ts';
+import { familyMembersText, familyVisasWanted } from '../applications/family-support.ts';
 
 export { windowView, type WindowView };
 
@@ -106,7 +107,7 @@ export interface ProcedureView {
   waits?: string;
   legalBasis: string;
   /** The visa only: the symbol the case's visa is asked for under (rules.ts visaSymbol), with its basis. */
-  visaType?: { symbol?: string; text: string; family?: string };
+  visaType?: { symbol?: string; text: string; family?: string; familyFor?: string };
   /** The office recorded by HR, else the competent office from the rules table. */
   office: string;
   officeRecorded: boolean;
@@ -168,7 +169,7 @@ export interface ProceduresPage {
 
 export interface PresentProceduresInput {
   ctx: Context;
-  caseDoc: { _id: unknown; version: number; supportTracks?: TrackDoc[] | null; overdueProcedures?: string[] | null; dependants?: unknown[] | null };
+  caseDoc: { _id: unknown; version: number; supportTracks?: TrackDoc[] | null; overdueProcedures?: string[] | null; dependants?: ReadonlyArray<{ fullName?: string | null; relationship?: string | null }> | null; supportRequested?: { family?: boolean | null } | null };
   calendar: WorkingCalendar;
   forApplicant: boolean;
   editable?: boolean;
@@ -305,7 +306,8 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       label: t(`procedures.kinds.${kind}`),
       ...(waits ? { waits } : {}),
       legalBasis: rule.legalBasis[locale],
-      ...(kind === 'visa' ? { visaType: visaTypeView(t, tracks, (caseDoc.dependants ?? []).length > 0, forApplicant) } : {}),
+      // The family support asked is their TT visas, lodged with this one (server/applications/family-support.ts): named here.
+      ...(kind === 'visa' ? { visaType: { ...visaTypeView(t, tracks, (caseDoc.dependants ?? []).length > 0, forApplicant), ...(familyVisasWanted(caseDoc) ? { familyFor: t('procedures.visaType.familyFor', { names: familyMembersText(t, caseDoc) }) } : {}) } } : {}),
       office: s.office || rule.office[locale],
       officeRecorded: !!s.office,
       status: s.status,

@@ -169,4 +169,18 @@ describe('information request: a paper uploaded with the answer', function () {
     expect(await stored(c._id)).to.deep.equal(before);
     expect((await Case.findById(c._id).lean())!.infoRequest?.answeredAt).to.equal(undefined);
   });
+
+  it('an empty answer with a disguised file: both said at once, beside the answer and beside the file; nothing kept', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await ask(applicant, 'degree_translation');
+    const ap = await signedIn(t, applicant);
+    const before = await stored(c._id);
+    const both = await answer(ap, c._id, { answer: '  ' }, { field: 'degree_translation', body: exe, name: 'translation.pdf' });
+    // The file's refusal decides the status (415, as alone); the missing text is said beside it all the same.
+    expect(both.status).to.equal(415);
+    const shown = text(both.text);
+    expect(shown).to.match(/id="f-answer-error">Write your answer\./);
+    expect(shown).to.match(/id="f-answer-file-error">“translation\.pdf” is not a PDF, JPEG or PNG file/);
+    expect(await stored(c._id)).to.deep.equal(before);
+  });
 });

@@ -174,6 +174,32 @@ describe('cases: HR records a decline received by e-mail or post', () => {
     expect(mail.text).to.not.include('The reason you gave');
   });
 
+  it('the applicant sees their own reason and the day it was received, on their page and in their data export; HR’s note never', async () => {
+    const c = await offered(applicantVi, calendar.addWorkingDays(new Date(), 5));
+    const a = await signedIn(t, hr);
+    const p = await page(a, `/cases/${c._id}`);
+    const action = `/cases/${c._id}/actions/record_decline`;
+    const received = calendar.addWorkingDays(new Date(), -2);
+    const shown = await post(a, p.text, action, { version: versionIn(p.text, action), receivedVia: 'post', receivedOn: vnDateKey(received), note: 'Letter opened by the director, stapled to the file.', reason: 'Chúng tôi ở lại Berlin.' });
+    expect((await confirm(a, shown.text, c._id)).status).to.equal(303);
+
+    const applicant = await signedIn(t, applicantVi);
+    const mine = text((await page(applicant, `/applications/${c._id}`)).text);
+    expect(mine).to.include(`Nhận qua bưu điện ngày ${formatDay(received, 'vi')}.`);
+    expect(mine).to.include('Lý do Ông/Bà nêu: Chúng tôi ở lại Berlin.');
+    expect(mine).to.not.include('stapled to the file');
+
+    const exported = await applicant.get('/account/export');
+    expect(exported.status).to.equal(200);
+    const json = typeof exported.body === 'object' && exported.body && Object.keys(exported.body).length ? exported.body : JSON.parse(exported.text);
+    const kase = (json.cases as Array<{ reference: string; history: Array<{ action: string; note?: string; received?: { via: string; on: string } }> }>).find((x) => x.reference === c.reference)!;
+    const event = kase.history.find((h) => h.action === 'record_decline')!;
+    expect(event.note).to.equal('Chúng tôi ở lại Berlin.');
+    expect(event.received?.via).to.equal('post');
+    expect(vnDateKey(new Date(event.received!.on))).to.equal(vnDateKey(received));
+    expect(JSON.stringify(json)).to.not.include('stapled to the file');
+  });
+
   it('is not offered to the applicant, nor to HR at another stage', async () => {
     const c = await createCase({ applicant: applicantEn, call, stage: 'onboarding', assignee: hr });
     const a = await signedIn(t, hr);

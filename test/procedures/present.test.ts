@@ -195,7 +195,7 @@ describe('procedures: the visa the case asks for (Law 47/2014/QH13 Art. 8)', () 
     expect(visaSymbol(tr('filed', 'refused'))).to.equal('LĐ2');
     expect(visaSymbol(tr('approved', 'filed'))).to.equal('LĐ2');
     expect(visaSymbol(tr('not_needed', 'not_needed'))).to.equal(undefined);
-    const page = (locale: 'vi' | 'en', tracks: ReturnType<typeof tr>, dependants: unknown[] = []) =>
+    const page = (locale: 'vi' | 'en', tracks: ReturnType<typeof tr>, dependants: Array<{ fullName?: string }> = []) =>
       presentProcedures({ ctx: systemContext({ now: vn('2027-02-01'), locale }), caseDoc: { _id: 'c', version: 1, supportTracks: tracks, dependants }, calendar, forApplicant: true }).items.find((i) => i.kind === 'visa')!.visaType!;
     expect(page('en', tr('preparing', 'not_needed'))).to.deep.equal({ symbol: 'LĐ2', text: 'LĐ2: working in Vietnam with a work permit (Law 47/2014/QH13 Art. 8, as amended by Law 51/2019/QH14)' });
     expect(page('vi', tr('not_needed', 'filed'), [{ fullName: 'Emma' }])).to.deep.equal({

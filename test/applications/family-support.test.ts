@@ -1,0 +1,118 @@
+// Family support asked in the application (walk: "Hỗ trợ gia đình" disappeared after submitting): it is
+// the family members' TT visas, lodged with the visa (Law 47/2014/QH13 Art. 8, as amended by Law
+// 51/2019/QH14), so the acceptance page says so by name and the acceptance starts the visa for them
+// even when the applicant asked none for themselves; the applicant's procedures and HR's case page
+// name them; schooling and the spouse's work are said to be no procedure here. With no family member
+// named, the pages say that rather than promise visas for no one, and no visa is started.
+// Real database, the real pages and forms with their CSRF tokens.
+import { expect } from 'chai';
+import { Types } from 'mongoose';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { createInstitute, createUser } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import { Case, type CaseDoc } from '../../models/case.ts';
+import type { UserDoc } from '../../models/user.ts';
+import type { CallDoc } from '../../models/call.ts';
+import { seedHolidays } from '../../server/calendar/index.ts';
+import { transition } from '../../server/workflow/index.ts';
+import { actorContext } from '../workflow/context.ts';
+import { signedIn, page, post, versionIn, text } from './support.ts';
+
+describe('applications: family support asked is followed to the visa procedure, and said', () => {
+  let t: TestApp;
+  let leader: UserDoc;
+  let hr: UserDoc;
+  let call: CallDoc;
+  const family = [
+    { fullName: 'Emma Weber', relationship: 'spouse', dateOfBirth: new Date('1990-04-02'), nationality: 'DE' },
+    { fullName: 'Minh Weber', relationship: 'child', dateOfBirth: new Date('2019-09-01'), nationality: 'DE' },
+  ];
+
+  before(async () => {
+    t = await startTestApp();
+    await seedHolidays();
+    const institute = await createInstitute();
+    leader = await createUser({ role: 'leader', institute });
+    hr = await createUser({ role: 'hr_officer', institute, name: 'Officer Family', locale: 'en' });
+    call = await createCall({ institute, checklist: [] });
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  async function offered(who: UserDoc, over: Record<string, unknown>): Promise<CaseDoc> {
+    const c = await createCase({ applicant: who, call, stage: 'shortlisted', assignee: hr, offerTerms: { position: 'Senior researcher', letter: new Types.ObjectId() }, ...over });
+    return transition({ app: t.ctx, ctx: actorContext(t.ctx, leader), caseId: c._id, action: 'approve_offer', expectedVersion: c.version, payload: { note: 'First on the shortlist.' }, asDecision: true });
+  }
+
+  async function accept(a: Awaited<ReturnType<typeof signedIn>>, c: CaseDoc) {
+    const confirm = await page(a, `/applications/${c._id}/offer/accept`);
+    const done = await post(a, confirm.text, `/applications/${c._id}/offer/accept`, { version: versionIn(confirm.text, `/applications/${c._id}/offer/accept`) });
+    expect(done.status).to.equal(303);
+    return text(confirm.text);
+  }
+
+  it('English: the acceptance page names the family members and their TT visas; the visa starts for them though none was asked for the applicant; both case pages say it', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await offered(applicant, { supportRequested: { housing: true, family: true }, dependants: family });
+    const a = await signedIn(t, applicant);
+    const confirm = await accept(a, c);
+    expect(confirm).to.include('<li>Visa</li><li>Housing</li>');
+    expect(confirm).to.include('Family support: the TT visas of Emma Weber (Spouse), Minh Weber (Child) are applied for with the visa (Law 47/2014/QH13 Art. 8, as amended by Law 51/2019/QH14).');
+    expect(confirm).to.include("Schooling and your spouse's work have no procedure here");
+
+    const after = (await Case.findById(c._id).lean())!;
+    expect(after.stage).to.equal('onboarding');
+    expect(after.supportTracks.find((s) => s.kind === 'visa')?.status).to.equal('requested');
+    expect(after.supportTracks.find((s) => s.kind === 'housing')?.status).to.equal('requested');
+    expect(after.supportTracks.find((s) => s.kind === 'work_permit')?.status).to.equal('not_needed');
+
+    const mine = (await page(a, `/applications/${c._id}`)).text;
+    const visa = mine.slice(mine.indexOf('data-procedure="visa"'), mine.indexOf('</li>', mine.indexOf('data-procedure="visa"')));
+    expect(text(visa)).to.include('Family support asked: the TT visas of Emma Weber (Spouse), Minh Weber (Child) go with this procedure');
+
+    const staff = await signedIn(t, hr);
+    const casePage = (await page(staff, `/cases/${c._id}`)).text;
+    const panel = text(casePage.slice(casePage.indexOf('id="support-requested"'), casePage.indexOf('</section>', casePage.indexOf('id="support-requested"'))));
+    expect(panel).to.include('<li>Family support</li>');
+    expect(panel).to.include('Family support: the TT visas of Emma Weber (Spouse), Minh Weber (Child) go with the visa procedure');
+    expect(panel).to.include('agree them with the applicant');
+    expect(text((await page(staff, `/cases/${c._id}/procedures/visa`)).text)).to.include('the TT visas of Emma Weber (Spouse), Minh Weber (Child) go with this procedure');
+  });
+
+  it('Vietnamese: the same, addressing the applicant formally; with the visa asked too, one visa procedure', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'vi' });
+    const c = await offered(applicant, { supportRequested: { visa: true, family: true }, dependants: family });
+    const a = await signedIn(t, applicant);
+    const confirm = await accept(a, c);
+    const line = confirm.slice(confirm.indexOf('id="offer-family"'), confirm.indexOf('</li>', confirm.indexOf('id="offer-family"')));
+    expect(line).to.include('Hỗ trợ gia đình: thị thực TT của Emma Weber (');
+    expect(line).to.include('Ông/Bà nhắn cho phòng nhân sự');
+    expect(line).to.not.match(/\bbạn\b/);
+    const after = (await Case.findById(c._id).lean())!;
+    expect(after.supportTracks.filter((s) => s.kind === 'visa')).to.have.length(1);
+    expect(after.supportTracks.find((s) => s.kind === 'visa')?.status).to.equal('requested');
+    const mine = text((await page(a, `/applications/${c._id}`)).text);
+    expect(mine).to.include('Có đề nghị hỗ trợ gia đình: thị thực TT của Emma Weber (');
+  });
+
+  it('family support with no family member named: said on both pages, and no visa started for no one', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await offered(applicant, { supportRequested: { family: true }, dependants: [] });
+    const a = await signedIn(t, applicant);
+    const confirm = await accept(a, c);
+    expect(confirm).to.include('You asked for no support procedures.');
+    expect(confirm).to.include('Family support: your application names no family members, so no visa is applied for anyone.');
+    expect((await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'visa')?.status).to.equal('not_needed');
+    const casePage = text((await page(await signedIn(t, hr), `/cases/${c._id}`)).text);
+    expect(casePage).to.include('Family support asked with no family members named: ask the applicant who comes along before the visa is lodged.');
+  });
+
+  it('no family support asked: nothing said about it', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await offered(applicant, { supportRequested: { visa: true }, dependants: family });
+    const confirm = text((await page(await signedIn(t, applicant), `/applications/${c._id}/offer/accept`)).text);
+    expect(confirm).to.include('<li>Visa</li>');
+    expect(confirm).to.not.include('Family support');
+  });
+});
