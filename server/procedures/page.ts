@@ -104,9 +104,14 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
   // Lodged with the authority (filed, then granted or refused): not before, nor for a new filing being prepared.
   const lodged = !!stored && ['filed', 'approved', 'refused'].includes(stored.status);
   const isRefused = (values as Record<string, string>).status ? (values as Record<string, string>).status === 'refused' : item.status === 'refused';
+  const typed = values as Record<string, string>;
+  // "Refused without written reasons": offered while a refusal can be recorded (filed) or was recorded
+  // without saying so, for an authority's refusal (rules.ts refusalWithReasons); "received" once they are owed.
+  const reasonsMissingField = !!rule.refusalWithReasons && (!!typed.reasonsMissing || ((item.status === 'filed' || item.status === 'refused') && !item.reasonsOwed && !item.reasonsReceivedAt));
+  const reasonsReceivedField = isRefused && (!!item.reasonsOwed || !!item.reasonsReceivedAt || !!typed.reasonsReceived);
   // The summary (views/partials/form-errors.hbs) links to each field's own error; an error with no
   // field on this page (a tampered hidden field) is said in the summary itself.
-  const shown = new Set(['status', 'office', 'filedAt', 'decidedAt', ...(showTarget ? ['targetAt'] : []), 'message', 'note', ...(item.isResidenceCard ? ['cardStartsAt', 'cardEndsAt'] : []), ...(isRefused ? ['reasonsReceived'] : [])]);
+  const shown = new Set(['status', 'office', 'filedAt', 'decidedAt', ...(showTarget ? ['targetAt'] : []), 'message', 'note', ...(item.isResidenceCard ? ['cardStartsAt', 'cardEndsAt'] : []), ...(reasonsMissingField ? ['reasonsMissing'] : []), ...(reasonsReceivedField ? ['reasonsReceived'] : [])]);
   const unplaced = Object.entries(errors ?? {}).filter(([k]) => !shown.has(k)).map(([, v]) => v);
   return {
     title: `${item.label} · ${caseDoc.reference}`,
@@ -123,7 +128,7 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
       ...(item.visaType ? { visaType: item.visaType } : {}),
       office: rule.office[ctx.locale],
       decision: rule.decisionWorkingDays !== undefined ? t('procedures.rule.decision', { count: rule.decisionWorkingDays }) : t('procedures.rule.noLegalDeadline'),
-      reasons: rule.refusalReasonsWorkingDays !== undefined ? t('procedures.rule.reasons', { count: rule.refusalReasonsWorkingDays }) : undefined,
+      reasons: rule.refusalWithReasons ? t('procedures.rule.reasons') : undefined,
       window: rule.fileBeforeStartDays ? t('procedures.rule.window', rule.fileBeforeStartDays) : undefined,
       // The same window as two dates for this case, whatever the status (a filing recorded is checked against it).
       // Once lodged, the window is history: the day it was lodged, not a countdown to a window already used.
@@ -143,6 +148,8 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
     ask,
     formErrorsText: errors ? [t('procedures.errors.fix'), ...unplaced].join(' ') : ask.errorsText,
     isRefused,
+    reasonsMissingField,
+    reasonsReceivedField,
     showTarget,
     targetLabel: t(rule.internal ? 'procedures.due.arrange' : 'procedures.due.file'),
     decidedAtHint: t(rule.internal ? 'procedures.fields.decidedAtInternal' : 'procedures.fields.decidedAtHint'),
@@ -225,6 +232,7 @@ export function sentFields(ctx: Context, kind: SupportKind, values: Record<strin
     ['decidedAt', t('procedures.fields.decidedAt'), day],
     ['cardStartsAt', t('procedures.fields.cardStartsAt'), day],
     ['cardEndsAt', t('procedures.fields.cardEndsAt'), day],
+    ['reasonsMissing', t('procedures.fields.reasonsMissingField'), (v) => (v === 'yes' ? t('cases.conflict.yes') : v)],
     ['reasonsReceived', t('procedures.fields.reasonsReceived'), (v) => (v === 'yes' ? t('cases.conflict.yes') : v)],
     ['message', t('procedures.fields.message'), (v) => v, true],
     ['note', t('procedures.fields.noteInternal'), (v) => v, true],

@@ -10,6 +10,7 @@ import type { WorkingCalendar } from '../calendar/index.ts';
 import { LODGING_MARGIN_WORKING_DAYS, PROCEDURE_RULES, residenceCardConflict, visaSymbol, waitingGroups, type CardBeyondPassport, type PassportLike } from './rules.ts';
 import { ACTIVE_SUPPORT, askOpen, clockStopped, deadlineLeft, windowView, type WindowView, holidayDayText, type HolidayName, dueMeaning, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
 import { formatDay } from '../views/time.ts';
+import { reasonsOwed } from '../../models/case-deadline.ts';
 
 export { windowView, type WindowView };
 
@@ -51,6 +52,7 @@ interface TrackDoc {
   filedAt?: Date | null;
   decidedAt?: Date | null;
   refusedAt?: Date | null;
+  reasonsMissing?: boolean | null;
   reasonsDueAt?: Date | null;
   reasonsReceivedAt?: Date | null;
   cardStartsAt?: Date | null;
@@ -123,9 +125,14 @@ export interface ProcedureView {
   noLegalDecision?: string;
   /** The applicant only: what a passed deadline means for them (who is late, that HR follows it up). */
   lateNote?: string;
+  /** HR only: the authority refused without its written reasons, owed until HR records them received. */
+  reasonsOwed?: string;
+  /** HR only: the decision deadline those reasons were due by, where one was counted. */
   reasons?: DeadlineView;
-  /** The applicant only: the written reasons' deadline in a sentence, with its working days (late: HR is chasing them). */
+  /** The applicant only: the reasons are chased by the HR office (no date: the law gives them none after the decision). */
   reasonsNote?: string;
+  /** Refused: what happens now (the applicant), or what HR decides next (HR). */
+  nextStep?: string;
   reasonsReceivedAt?: Date;
   isResidenceCard: boolean;
   cardStartsAt?: Date;
@@ -295,11 +302,19 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
     const deadline = dueShown ? { ...deadlineView(t, locale, calendar, now, s.dueAt!), ...(meaning ? { label: t(`procedures.due.${meaning}`) } : {}) } : undefined;
     // Before filing, the window the law allows, beside the institute's target (a day inside it).
     const window = s.status === 'requested' || s.status === 'preparing' ? windowView(t, locale, calendar, now, kind, input.plannedStart, forApplicant) : undefined;
-    const reasons = s.status === 'refused' && s.reasonsDueAt && !s.reasonsReceivedAt ? deadlineView(t, locale, calendar, now, s.reasonsDueAt) : undefined;
+    // Written reasons the authority did not give with its refusal (rules.ts refusalWithReasons): HR
+    // sees them owed, by the decision deadline they were due with where one was counted; the
+    // applicant is told they are chased, with no date (none is theirs to watch).
+    const owed = reasonsOwed(s);
+    const reasons = owed && s.reasonsDueAt && !forApplicant ? deadlineView(t, locale, calendar, now, s.reasonsDueAt) : undefined;
     // HR sees a passed deadline in red and is e-mailed; the applicant is told what it means for them:
     // once filed the authority is late, before it the institute; HR follows it up either way.
     const lateNote = forApplicant && deadline?.overdue ? t(meaning === 'decision' ? 'procedures.late.authority' : 'procedures.late.institute') : undefined;
-    const reasonsNote = forApplicant && reasons ? t(reasons.overdue ? 'procedures.applicantReasonsOverdue' : 'procedures.applicantReasonsPending', { date: reasons.dateText, left: reasons.text }) : undefined;
+    const reasonsNote = forApplicant && owed ? t('procedures.applicantReasonsMissing') : undefined;
+    // A refusal says what happens now beside HR's own words: to the applicant, that the HR office
+    // contacts them; to HR, the two ways on (lodge it again, asking the applicant for what is
+    // missing, or set it not needed).
+    const refusedNext = s.status === 'refused' ? t(forApplicant ? (rule.internal ? 'procedures.nextStep.refusedInternal' : 'procedures.nextStep.refused') : 'procedures.nextStep.hr') : undefined;
     items.push({
       kind,
       label: t(`procedures.kinds.${kind}`),
@@ -319,8 +334,10 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       ...(window ? { window } : {}),
       ...(meaning === 'followUp' ? { noLegalDecision: t('procedures.due.noLegalDecision') } : {}),
       ...(lateNote ? { lateNote } : {}),
+      ...(owed && !forApplicant ? { reasonsOwed: t('procedures.fields.reasonsMissing') } : {}),
       ...(reasons ? { reasons } : {}),
       ...(reasonsNote ? { reasonsNote } : {}),
+      ...(refusedNext ? { nextStep: refusedNext } : {}),
       ...(s.reasonsReceivedAt ? { reasonsReceivedAt: s.reasonsReceivedAt } : {}),
       isResidenceCard: kind === 'residence_card',
       ...(s.cardStartsAt ? { cardStartsAt: s.cardStartsAt } : {}),
@@ -383,6 +400,7 @@ interface ProcedureEvent {
   cardStartsAt?: Date | null;
   cardEndsAt?: Date | null;
   reasonsDueAt?: Date | null;
+  reasonsMissing?: boolean | null;
   reasonsReceived?: boolean | null;
   message?: string | null;
   escalated?: string | null;
@@ -428,7 +446,9 @@ export function procedureTimelineEntry(t: TFunction, locale: Locale, p: Procedur
   // Moved with the planned start of work (server/cases/planned-start.ts): said why.
   if (p.targetFrom && p.targetTo && p.startMovedTo) details.push(t('procedures.timeline.startMoved', { date: formatDay(p.startMovedTo, locale) }));
   if (p.cardStartsAt || p.cardEndsAt) details.push(t('procedures.timeline.card', { start: formatDay(p.cardStartsAt, locale) || '…', end: formatDay(p.cardEndsAt, locale) || '…' }));
-  if (p.reasonsDueAt) details.push(t('procedures.timeline.reasonsDue', { date: formatDay(p.reasonsDueAt, locale) }));
+  // Events stored with the earlier reasons date still show it (HR's timeline only: it was no legal date).
+  if (p.reasonsDueAt && !forApplicant) details.push(t('procedures.timeline.reasonsDue', { date: formatDay(p.reasonsDueAt, locale) }));
+  if (p.reasonsMissing) details.push(t('procedures.timeline.reasonsMissing'));
   // Requests the decision closed (service.ts closeOpenAsks), in HR's words as asked.
   for (const text of p.asksClosed ?? []) details.push(t('procedures.ask.timeline.closed', { text }));
   // The message is HR's own words to the applicant: shown as written (both sides), not translated.
