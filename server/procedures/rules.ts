@@ -6,8 +6,8 @@
 // the certificate planner read it. Every figure carries the source it was checked against; a
 // figure that could not be confirmed says so.
 import type { DocumentType } from '../../models/constants.ts';
-import { countedDeadline, vnDateKey, vnEndOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
-import { VALIDITY_RULES, type ExpiryRule } from '../planner/validity.ts';
+import { countedDeadline, vnDateKey, vnEndOfDay, vnStartOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
+import { VALIDITY_RULES, WORK_CARD_MAX_MONTHS, type ExpiryRule } from '../planner/validity.ts';
 import { vnDayNumber } from '../views/time.ts';
 
 export const PROCEDURE_KINDS = ['work_permit', 'work_permit_exemption', 'visa', 'residence_card', 'housing', 'citizenship'] as const;
@@ -303,6 +303,27 @@ export function countedLodgingDue(kind: ProcedureKind, calendar: WorkingCalendar
 export function cardLatestEnd(passportExpires: Date): Date {
   const days = (VALIDITY_RULES.passport as ExpiryRule).marginDays;
   return vnEndOfDay(new Date(passportExpires.getTime() - days * 86_400_000));
+}
+
+/**
+ * The last day a residence card for work may run to, given its first day. Law 47/2014/QH13 Art. 38
+ * as amended by Law 51/2019/QH14: cards with the symbols LĐ1 and LĐ2 run at most 2 years (clause 5
+ * of the restated article, clause 4 in the 2014 text: "Thẻ tạm trú có ký hiệu LĐ … có thời hạn không
+ * quá 02 năm", eng.binhduong.gov.vn quoting the 2014 article; spl-law.com.vn on the 2019 amendment;
+ * WORK_CARD_MAX_MONTHS). The case's card is the expert's, issued on the work permit or the
+ * exemption (PROCEDURE_RULES.residence_card.after), so always a work card. The family's TT cards
+ * may run 3 years (clause 4 as restated: "NN1, NN2, ĐT3, TT … không quá 03 năm"), but the case
+ * records only the expert's card's term, so nothing here reads them. Counted to the same day of
+ * the month 2 years on (31 March → 31 March; 29 February → 28 February): an upper bound that
+ * catches a mistyped year, not a ruling on whether the last day itself is included.
+ */
+export function workCardLatestEnd(cardStartsAt: Date): Date {
+  const [y, m, d] = vnDateKey(cardStartsAt).split('-').map(Number) as [number, number, number];
+  const total = y * 12 + (m - 1) + WORK_CARD_MAX_MONTHS;
+  const ny = Math.floor(total / 12);
+  const nm = total - ny * 12;
+  const last = new Date(Date.UTC(ny, nm + 1, 0)).getUTCDate();
+  return vnEndOfDay(vnStartOfDay(`${ny}-${String(nm + 1).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`));
 }
 
 /** A document as the card check reads it: a current version (the default) or not. */

@@ -28,7 +28,8 @@ import { countedDeadline, loadCalendar, vnDateKey, vnEndOfDay, vnStartOfDay, typ
 import { SUPPORT_TRACK_DEADLINES } from '../workflow/transitions.ts';
 import { caseEmail, outboxKey, recipientLocale, type Recipient } from '../outbox/item.ts';
 import { translator, type Locale } from '../i18n/index.ts';
-import { LODGING_MARGIN_WORKING_DAYS, PROCEDURE_RULES, cardBeyondPassport, countedLodgingDue, filingOutsideWindow, filingWindow, lodgingDue, passportExpiryOnFile, waitingFor } from './rules.ts';
+import { LODGING_MARGIN_WORKING_DAYS, PROCEDURE_RULES, cardBeyondPassport, countedLodgingDue, filingOutsideWindow, filingWindow, lodgingDue, passportExpiryOnFile, waitingFor, workCardLatestEnd } from './rules.ts';
+import { WORK_CARD_MAX_MONTHS } from '../planner/validity.ts';
 import { currentDocuments } from '../documents/index.ts';
 import { formatDay } from '../views/time.ts';
 
@@ -316,7 +317,9 @@ export function nextTrack(existing: TrackState | undefined, kind: SupportKind, i
     else if (track.decidedAt && track.filedAt && vnDateKey(track.decidedAt) < vnDateKey(track.filedAt)) errors.decidedAt = { key: 'procedures.errors.decidedBeforeFiling', params: { filedOn: track.filedAt } };
   } else delete track.decidedAt;
 
-  // The residence card's term (Law 47/2014/QH13 Art. 38): the end must come after the start.
+  // The residence card's term (Law 47/2014/QH13 Art. 38): the end must come after the start, and a
+  // work card runs at most 2 years (rules.ts workCardLatestEnd). Checked when either day is newly
+  // typed: a card stored before the check keeps saving with other changes.
   if (kind === 'residence_card') {
     if (input.cardStartsAt !== undefined) {
       if (input.cardStartsAt) track.cardStartsAt = input.cardStartsAt;
@@ -327,6 +330,10 @@ export function nextTrack(existing: TrackState | undefined, kind: SupportKind, i
       else delete track.cardEndsAt;
     }
     if (track.cardStartsAt && track.cardEndsAt && vnDateKey(track.cardEndsAt) <= vnDateKey(track.cardStartsAt)) errors.cardEndsAt = 'procedures.errors.endBeforeStart';
+    else if (track.cardStartsAt && track.cardEndsAt && (!sameDay(before.cardStartsAt, track.cardStartsAt) || !sameDay(before.cardEndsAt, track.cardEndsAt))) {
+      const latest = workCardLatestEnd(track.cardStartsAt);
+      if (vnDateKey(track.cardEndsAt) > vnDateKey(latest)) errors.cardEndsAt = { key: 'procedures.errors.cardTooLong', params: { years: WORK_CARD_MAX_MONTHS / 12, latest } };
+    }
   }
 
   // The deadline of the status. Waiting for another procedure (waitingFor), it cannot be lodged: no

@@ -7,7 +7,7 @@ import { WorkingCalendar, setCalendarLogger, vnDateKey, vnEndOfDay, warnedCalend
 import { VN_HOLIDAYS } from '../../server/calendar/holidays-vn.ts';
 import { nextTrack } from '../../server/procedures/service.ts';
 import { deadlineView } from '../../server/procedures/present.ts';
-import { PROCEDURE_KINDS, PROCEDURE_RULES } from '../../server/procedures/rules.ts';
+import { PROCEDURE_KINDS, PROCEDURE_RULES, workCardLatestEnd } from '../../server/procedures/rules.ts';
 import { SUPPORT_KINDS } from '../../models/constants.ts';
 import { translator } from '../../server/i18n/index.ts';
 import { passportRequiredUntil, validityOf } from '../../server/documents/validity.ts';
@@ -137,6 +137,11 @@ describe('procedures: working days on the holiday calendar', () => {
     expect(bad.errors).to.deep.equal({ cardEndsAt: 'procedures.errors.endBeforeStart' });
     const ok = nextTrack(undefined, 'residence_card', { status: 'preparing', cardStartsAt: vn('2027-03-01'), cardEndsAt: vn('2029-02-28') }, now, calendar);
     expect(ok.errors).to.equal(undefined);
+    // A work card runs at most 2 years (Law 47/2014/QH13 Art. 38): to the same day 2 years on, 29 Feb to 28 Feb.
+    expect(vnDateKey(workCardLatestEnd(vn('2028-02-29')))).to.equal('2030-02-28');
+    expect(vnDateKey(workCardLatestEnd(vn('2027-03-31')))).to.equal('2029-03-31');
+    const long = nextTrack(undefined, 'residence_card', { status: 'preparing', cardStartsAt: vn('2027-03-01'), cardEndsAt: vn('2029-03-02') }, now, calendar);
+    expect(long.errors?.cardEndsAt).to.deep.include({ key: 'procedures.errors.cardTooLong' });
     const c = { profile: { plannedArrival: vn('2027-03-01') }, supportTracks: [ok.track] };
     // Law 47/2014/QH13 Art. 38(1): the passport must outlast the card by 30 days.
     expect(vnDateKey(passportRequiredUntil(c, now))).to.equal('2029-03-30');

@@ -535,6 +535,33 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(row).not.to.match(/Trễ|nhà ở|4\/12\/2026/);
   });
 
+  it('refuses a residence card running more than 2 years, saying the last day it may run to (en and vi), keeping what was typed; a card stored before the check still saves other changes', async () => {
+    clock = vn('2027-02-04');
+    const c = await onboardingCase();
+    const url = `/cases/${c._id}/procedures/residence_card`;
+    const before = await snapshot(c);
+    for (const [who, says] of [
+      [hrEn, 'A residence card for work runs at most 2 years (Law 47/2014/QH13 Art. 38, as amended in 2019): with this start, the card ends on 1 Mar 2029 at the latest.'],
+      [hrVi, 'Thẻ tạm trú cho người lao động có thời hạn không quá 2 năm (Luật 47/2014/QH13 Điều 38, sửa đổi năm 2019): với ngày bắt đầu này, thẻ có giá trị chậm nhất đến ngày 1/3/2029.'],
+    ] as const) {
+      const a = await signedIn(t, who);
+      // A five-year card, as the walk saved.
+      const res = await save(a, url, { status: 'preparing', cardStartsAt: '2027-03-01', cardEndsAt: '2032-02-28', note: 'five years?' });
+      expect(res.status).to.equal(422);
+      expect(text(res.text)).to.include(says);
+      expect(res.text).to.include('aria-describedby="f-cardEndsAt-error"');
+      for (const typed of ['value="2032-02-28"', 'value="2027-03-01"', 'five years?']) expect(res.text).to.include(typed);
+      expect(await snapshot(c)).to.deep.equal(before);
+    }
+    const a = await signedIn(t, hrEn);
+    expect((await save(a, url, { status: 'preparing', cardStartsAt: '2027-03-01', cardEndsAt: '2029-03-02' })).status, 'a day too long').to.equal(422);
+    expect((await save(a, url, { status: 'preparing', cardStartsAt: '2027-03-01', cardEndsAt: '2029-03-01' })).status, 'two years to the day').to.equal(303);
+    // A longer card stored before the check: a note on it saves.
+    const stored = (await Case.findById(c._id).lean())!;
+    await Case.updateOne({ _id: c._id }, { $set: { supportTracks: stored.supportTracks.map((s) => (s.kind === 'residence_card' ? { ...s, cardEndsAt: vn('2032-02-28') } : s)) } });
+    expect((await save(a, url, { status: 'preparing', note: 'checked with the office' })).status).to.equal(303);
+  });
+
   it('says which visa the case asks for on the visa page, the case page and the applicant\'s list (LĐ2 with a work permit, LĐ1 with an exemption, TT for the family), with its legal basis, en and vi', async () => {
     clock = vn('2027-02-04');
     const permit = await createCase({ applicant, call, stage: 'onboarding', assignee: hrEn._id, supportTracks: [{ kind: 'work_permit', status: 'preparing', updatedAt: vn('2027-01-20') }, { kind: 'visa', status: 'requested', updatedAt: vn('2027-01-20') }] });
