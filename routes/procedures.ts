@@ -231,7 +231,9 @@ export function proceduresRoutes(app: AppContext): Router {
       await showProcedure(app, req, res, 422, { form: 'received', askId, errors: result.errors, values });
       return;
     }
+    const warnings = savedWarnings(req.ctx, result);
     if (result.closed) flash(req, 'info', 'procedures.ask.flash.closed');
+    else if (warnings.length) flash(req, 'warning', result.mailedTo ? 'procedures.ask.flash.receivedWithWarnings' : 'procedures.ask.flash.receivedNoMailWithWarnings', { to: result.mailedTo, warnings: warnings.join(' ') });
     else flash(req, 'success', result.repeated ? 'procedures.ask.flash.alreadyReceived' : result.mailedTo ? 'procedures.ask.flash.received' : 'procedures.ask.flash.receivedNoMail', { to: result.mailedTo });
     res.redirect(303, `${back}#asks`);
   });

@@ -26,7 +26,17 @@ import { hrContactFor, sendToLine } from '../institutes/contact.ts';
 import { ASK_MAX_DAYS, ASK_WORKING_DAYS, PROCEDURE_RULES, clockCanStop } from './rules.ts';
 import { askOpen, clockStopped, deadlineLeft, plain, trackStamp, type AskState, type ProcedureErrors, type ProcedureTarget, type TrackState } from './service.ts';
 
-export type AskResult = { ok: true; caseDoc: CaseDoc; repeated?: boolean; closed?: boolean; mailedTo?: string } | { ok: false; errors: ProcedureErrors; caseDoc: CaseDoc };
+export type AskResult =
+  | {
+      ok: true;
+      caseDoc: CaseDoc;
+      repeated?: boolean;
+      closed?: boolean;
+      mailedTo?: string;
+      /** Saved, and HR should know: the day the authority received the completed file (the clock's new start) is a weekend day or a public holiday. */
+      receivedOnDayOff?: Date;
+    }
+  | { ok: false; errors: ProcedureErrors; caseDoc: CaseDoc };
 
 interface Versioned {
   /** The case version the form was built for. */
@@ -311,7 +321,11 @@ export async function askReceived(opts: AskReceivedOptions): Promise<AskResult> 
     targetId: String(caseDoc._id),
     summary: { kind, ask: opts.askId, receivedOn: vnDateKey(on), restarted, dueAt: restarted ? vnDateKey(track.dueAt!) : undefined, version: updated.version, notified: outbox.length > 0 },
   });
-  return { ok: true, caseDoc: updated, ...(applicant?.email ? { mailedTo: applicant.email } : {}) };
+  // A request that stopped the authority's clock is received by the authority (the completed file,
+  // from which the decision time counts again): a day it receives no file is likely mistyped. Warned,
+  // not refused, as a filing date on a day off is (page.ts savedWarnings).
+  const receivedOnDayOff = ask.stopsClock && !calendar.isWorkingDay(on) ? on : undefined;
+  return { ok: true, caseDoc: updated, ...(applicant?.email ? { mailedTo: applicant.email } : {}), ...(receivedOnDayOff ? { receivedOnDayOff } : {}) };
 }
 
 export interface AskReplyOptions extends Versioned, ProcedureTarget {

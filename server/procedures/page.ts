@@ -32,14 +32,17 @@ export function outsideWindowMessage(prefix: string, miss: { days: number; min: 
 }
 
 /**
- * What HR should know of a filing date just set, in their language (the flash after the save): outside
- * the decree's window, on a day no authority receives a file. Empty when there is nothing to say.
+ * What HR should know of a date just set, in their language (the flash after the save): a filing
+ * outside the decree's window or on a day no authority receives a file, a decision dated on a day
+ * off, the authority's receipt of a completed file on a day off. Empty when there is nothing to say.
  */
-export function savedWarnings(ctx: Context, saved: { outsideWindow?: { days: number; min: number; max: number }; filedOnDayOff?: Date }): string[] {
+export function savedWarnings(ctx: Context, saved: { outsideWindow?: { days: number; min: number; max: number }; filedOnDayOff?: Date; decidedOnDayOff?: Date; receivedOnDayOff?: Date }): string[] {
   const t = tOf(ctx);
   const out: string[] = [];
   if (saved.outsideWindow) ((m) => out.push(t(m.key, m.params)))(outsideWindowMessage('procedures.rule.outsideWindow', saved.outsideWindow));
   if (saved.filedOnDayOff) out.push(t('procedures.rule.filedOnDayOff', { date: formatDay(saved.filedOnDayOff, ctx.locale) }));
+  if (saved.decidedOnDayOff) out.push(t('procedures.rule.decidedOnDayOff', { date: formatDay(saved.decidedOnDayOff, ctx.locale) }));
+  if (saved.receivedOnDayOff) out.push(t('procedures.ask.receivedOnDayOff', { date: formatDay(saved.receivedOnDayOff, ctx.locale) }));
   return out;
 }
 

@@ -99,6 +99,11 @@ export interface AskView {
   lateNote?: string;
   /** The procedure's state the form is built for (service.ts trackStamp). */
   stamp: string;
+  /** HR only: the "received" field's words: the authority's receipt of the completed file where the request stopped its clock. */
+  receivedLabel?: string;
+  receivedHint?: string;
+  /** HR only: received by the authority on a weekend day or a public holiday (likely mistyped: the clock counts from it). */
+  receivedDayOff?: string;
 }
 
 export interface ProcedureView {
@@ -213,6 +218,14 @@ export function askViews(t: TFunction, locale: Locale, calendar: WorkingCalendar
       ...(a.closedAt && !a.receivedAt ? { closedText: t('procedures.ask.closedOn', { date: formatDay(a.closedAt, locale), status: t(`procedures.statuses.${a.closedWith ?? 'not_needed'}`) }) } : {}),
       ...(forApplicant && open && due.overdue ? { lateNote: t(a.repliedAt ? 'procedures.ask.lateReplied' : 'procedures.ask.late') } : {}),
       stamp: trackStamp(track),
+      // A request that stopped the authority's clock is received by the authority: its day restarts the decision time.
+      ...(!forApplicant
+        ? {
+            receivedLabel: t(a.stopsClock ? 'procedures.ask.receivedByAuthorityField' : 'procedures.ask.receivedOnField'),
+            receivedHint: t(a.stopsClock ? 'procedures.ask.receivedByAuthorityHint' : 'procedures.ask.receivedOnHint'),
+            ...(a.stopsClock && a.receivedAt && !calendar.isWorkingDay(a.receivedAt) ? { receivedDayOff: t('procedures.ask.receivedOnDayOff', { date: formatDay(a.receivedAt, locale) }) } : {}),
+          }
+        : {}),
     });
   }
   return views.sort((x, y) => Number(!x.open) - Number(!y.open) || (x.open ? x.due.date.getTime() - y.due.date.getTime() : 0));

@@ -604,6 +604,8 @@ export type UpdateProcedureResult =
       outsideWindow?: { days: number; min: number; max: number };
       /** Saved, and HR should know: the filing day set is a weekend day or a public holiday, when no authority receives a file. */
       filedOnDayOff?: Date;
+      /** Saved, and HR should know: the decision day set is a weekend day or a public holiday, when authorities rarely decide. */
+      decidedOnDayOff?: Date;
     }
   | { ok: false; errors: ProcedureErrors; caseDoc: CaseDoc };
 
@@ -780,7 +782,9 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   // a filing is a fact recorded as it happened, and a typo is corrected on the page.
   const outsideWindow = filingDateSet ? filingOutsideWindow(kind, track.filedAt, caseDoc.profile?.plannedArrival) : undefined;
   const filedOnDayOff = filingDateSet && !PROCEDURE_RULES[kind].internal && !calendar.isWorkingDay(track.filedAt!) ? track.filedAt : undefined;
-  return { ok: true, caseDoc: updated, ...(outsideWindow ? { outsideWindow } : {}), ...(filedOnDayOff ? { filedOnDayOff } : {}) };
+  // The same for the authority's decision day newly set (the procedure's page warns of it too).
+  const decidedOnDayOff = track.decidedAt && !sameDay(existing?.decidedAt, track.decidedAt) && !PROCEDURE_RULES[kind].internal && !calendar.isWorkingDay(track.decidedAt) ? track.decidedAt : undefined;
+  return { ok: true, caseDoc: updated, ...(outsideWindow ? { outsideWindow } : {}), ...(filedOnDayOff ? { filedOnDayOff } : {}), ...(decidedOnDayOff ? { decidedOnDayOff } : {}) };
 }
 
 /** The calendar-aware view helpers need the calendar once per page. */

@@ -396,7 +396,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect((await page(a, url)).text).not.to.include('data-window-warning');
   });
 
-  it('warns when a filing date is set or changed, not on a refusal, its reasons or a grant; and of a filing date on a weekend or a public holiday (saved, not refused, en and vi)', async () => {
+  it('warns when a filing date is set or changed, not on a refusal, its reasons or a grant; and of a filing or decision date on a weekend or a public holiday (saved, not refused, en and vi)', async () => {
     clock = vn('2027-02-12');
     const c = await createCase({ applicant, call, stage: 'onboarding', assignee: hrEn._id, profile: { fullName: 'Day Off Case', plannedArrival: vn('2027-06-01') } as never, supportTracks: [{ kind: 'work_permit', status: 'preparing', updatedAt: vn('2027-01-20') }] });
     const flashOf = (html: string) => /<div class="flash flash-session flash-(\w+)" id="flash"[^>]*>([^<]*)<button/.exec(text(html))?.slice(1);
@@ -422,10 +422,13 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     const vi = await signedIn(t, hrVi);
     expect(await save(vi, url, { status: 'filed', filedAt: '2027-02-13' })).to.have.property('status', 303);
     expect(flashOf((await page(vi, `/cases/${c._id}`)).text)![1]).to.include('Ngày nộp đã ghi, 13/2/2027, là thứ Bảy, Chủ nhật hoặc ngày nghỉ lễ: cơ quan có thẩm quyền không tiếp nhận hồ sơ vào ngày đó. Hãy kiểm tra lại ngày.');
-    // Granted: no warning.
+    // Granted with the decision dated Sunday 21 Feb: saved, and warned at the save as on the page.
     clock = vn('2027-02-22');
     a = await signedIn(t, hrEn);
-    expect(await save(a, url, { status: 'approved', decidedAt: '2027-02-22' })).to.have.property('status', 303);
+    expect(await save(a, url, { status: 'approved', decidedAt: '2027-02-21' })).to.have.property('status', 303);
+    expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['warning', 'The procedure was updated. The decision date recorded, 21 Feb 2027, is a Saturday, a Sunday or a public holiday: the authorities rarely decide then. Check the date on the decision.']);
+    // Saved again without changing the date (a note): nothing more to say.
+    expect(await save(a, url, { status: 'approved', note: 'Card to collect on Monday.' })).to.have.property('status', 303);
     expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['success', 'The procedure was updated.']);
     // A working day inside the window: nothing to say.
     const ok = await createCase({ applicant, call, stage: 'onboarding', assignee: hrEn._id, profile: { fullName: 'Working Day Case', plannedArrival: vn('2027-04-01') } as never, supportTracks: [{ kind: 'work_permit', status: 'preparing', updatedAt: vn('2027-01-20') }] });
