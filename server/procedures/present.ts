@@ -6,7 +6,7 @@ import type { TFunction } from 'i18next';
 import { SUPPORT_STATUSES, type SupportKind } from '../../models/constants.ts';
 import { tOf, type Context } from '../context.ts';
 import type { Locale } from '../i18n/index.ts';
-import type { WorkingCalendar } from '../calendar/index.ts';
+import { vnDateKey, type WorkingCalendar } from '../calendar/index.ts';
 import { LODGING_MARGIN_WORKING_DAYS, PROCEDURE_RULES, residenceCardConflict, visaSymbol, waitingGroups, type CardBeyondPassport, type PassportLike } from './rules.ts';
 import { ACTIVE_SUPPORT, askOpen, clockStopped, deadlineLeft, windowView, type WindowView, holidayDayText, type HolidayName, dueMeaning, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
 import { formatDay } from '../views/time.ts';
@@ -51,6 +51,7 @@ interface TrackDoc {
   office?: string | null;
   filedAt?: Date | null;
   decidedAt?: Date | null;
+  dueCount?: { from?: Date | null } | null;
   refusedAt?: Date | null;
   reasonsMissing?: boolean | null;
   reasonsDueAt?: Date | null;
@@ -126,6 +127,8 @@ export interface ProcedureView {
   /** The day the authority (or the institute, for its own service) decided, as HR typed it. */
   decidedAt?: Date;
   deadline?: DeadlineView;
+  /** The decision deadline's start, said with what it is: "counted from 3 Mar 2027 (the day the authority received the completed file)". */
+  countedFrom?: string;
   /** Filed, and the law sets no decision time (citizenship): said instead of a date to the applicant. */
   noLegalDecision?: string;
   /** The applicant only: what a passed deadline means for them (who is late, that HR follows it up). */
@@ -232,6 +235,20 @@ export function askViews(t: TFunction, locale: Locale, calendar: WorkingCalendar
 }
 
 /**
+ * What a filed procedure's decision deadline counts from, in the reader's words: the day the file
+ * was lodged, or, after a supplement that stopped the clock (./asks.ts askReceived), the day the
+ * authority received the completed file ("kể từ ngày nhận đủ hồ sơ", rules.ts clockCanStop). Its
+ * count's start where it was kept (dueCount), else the filing's day (stored before counts were kept).
+ */
+export function decisionCountedFrom(t: TFunction, locale: Locale, s: Pick<TrackDoc, 'filedAt' | 'dueCount' | 'asks'>): string | undefined {
+  const from = s.dueCount?.from ?? s.filedAt;
+  if (!from) return undefined;
+  const day = vnDateKey(from);
+  const supplement = (s.asks ?? []).some((a) => a.stopsClock && a.receivedAt && vnDateKey(a.receivedAt) === day);
+  return t('procedures.due.countedFrom', { date: formatDay(from, locale), what: t(supplement ? 'procedures.due.fromSupplement' : 'procedures.due.fromFiling') });
+}
+
+/**
  * A residence card that runs later than the passport now on file allows, said with what to do: a
  * card granted is applied for again on that passport; one not yet granted has its end corrected
  * (or a passport valid longer is accepted first). A wrongly typed end is corrected either way.
@@ -313,6 +330,7 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
     // No legal decision time: the applicant is told so, not the institute's own follow-up date.
     const dueShown = active && s.dueAt && !(forApplicant && meaning === 'followUp');
     const deadline = dueShown ? { ...deadlineView(t, locale, calendar, now, s.dueAt!), ...(meaning ? { label: t(`procedures.due.${meaning}`) } : {}) } : undefined;
+    const countedFrom = deadline && meaning === 'decision' ? decisionCountedFrom(t, locale, s) : undefined;
     // Before filing, the window the law allows, beside the institute's target (a day inside it).
     const window = s.status === 'requested' || s.status === 'preparing' ? windowView(t, locale, calendar, now, kind, input.plannedStart, forApplicant) : undefined;
     // Written reasons the authority did not give with its refusal (rules.ts refusalWithReasons): HR
@@ -344,6 +362,7 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       ...(s.filedAt && FILING_STATUSES.has(s.status) ? { filedAt: s.filedAt } : {}),
       ...(s.decidedAt && (s.status === 'approved' || s.status === 'refused') ? { decidedAt: s.decidedAt } : {}),
       ...(deadline ? { deadline } : {}),
+      ...(countedFrom ? { countedFrom } : {}),
       ...(window ? { window } : {}),
       ...(meaning === 'followUp' ? { noLegalDecision: t('procedures.due.noLegalDecision') } : {}),
       ...(lateNote ? { lateNote } : {}),

@@ -251,6 +251,9 @@ describe('procedures: more is asked of the applicant', function () {
     expect(later).not.to.include('What the HR office needs from you');
     expect(later).to.include('Decision expected by: 17 Mar 2027');
     expect(later).to.include('Work permit: what was asked was received');
+    // Recounted, and said from what: on the applicant's row and the procedure's page.
+    expect(later).to.include('<span data-counted-from>counted from 3 Mar 2027 (the day the authority received the completed file)</span>');
+    expect(text((await page(hr2, pageUrl(c))).text)).to.include('<span data-counted-from>counted from 3 Mar 2027 (the day the authority received the completed file)</span>');
   });
 
   it('e-mails the assigned officer once, in their language, when the applicant answers by uploading (a double submit, a later version: no more), not for a file no request names', async () => {

@@ -92,6 +92,9 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(mine).to.include('Nộp ngày');
     // The date is the decision's once filed, never read as the filing target.
     expect(mine).to.include('Dự kiến có quyết định trước: 25/2/2027');
+    // And what it counts from, as HR's procedure page says it.
+    expect(mine).to.include('<span data-counted-from>tính từ ngày 4/2/2027 (ngày nộp hồ sơ)</span>');
+    expect(text((await page(a, `/cases/${c._id}/procedures/work_permit`)).text)).to.include('<span data-counted-from>counted from 4 Feb 2027 (the day the file was lodged)</span>');
     expect(mine).not.to.include('Dự kiến trước:');
     expect(mine).not.to.include('work_permit:');
     expect(mine).not.to.match(/requested → |→ filed|requested|preparing/);
