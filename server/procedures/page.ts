@@ -190,7 +190,9 @@ async function askForm(ctx: Context, callId: unknown, kind: SupportKind, item: P
 export async function caseProcedures(opts: { ctx: Context; caseDoc: { _id: unknown; version: number; stage: string; resumeStage?: unknown; supportTracks?: unknown; overdueProcedures?: unknown }; forApplicant: boolean; editable?: boolean; calendar?: WorkingCalendar; documents?: readonly PassportLike[] }) {
   const calendar = opts.calendar ?? (await loadCalendar());
   const c = opts.caseDoc as { toObject?: () => Record<string, unknown> } & Record<string, unknown>;
-  const o = (c.toObject?.() ?? c) as { _id: unknown; version: number; supportTracks?: never; overdueProcedures?: string[]; dependants?: unknown[]; profile?: { plannedArrival?: Date | null } | null };
+  const o = (c.toObject?.() ?? c) as { _id: unknown; version: number; supportTracks?: never; overdueProcedures?: string[]; dependants?: unknown[]; profile?: { plannedArrival?: Date | null } | null; history?: ReadonlyArray<{ procedure?: { kind?: string | null; applicantVisible?: boolean | null } | null }> };
+  // The procedures the applicant was told of (e-mailed, on their timeline): one set not needed stays on their list, closed.
+  const toldKinds = opts.forApplicant ? new Set((o.history ?? []).filter((e) => e.procedure?.applicantVisible && e.procedure.kind).map((e) => e.procedure!.kind!)) : undefined;
   // A request naming a document is answered by an upload into its slot: the page says so (the
   // applicant's page reads the documents only then; HR's case page has them already).
   const tracks = (o.supportTracks ?? []) as Array<{ asks?: Array<{ documentType?: string; receivedAt?: Date; closedAt?: Date }> }>;
@@ -202,6 +204,7 @@ export async function caseProcedures(opts: { ctx: Context; caseDoc: { _id: unkno
     calendar,
     forApplicant: opts.forApplicant,
     plannedStart: o.profile?.plannedArrival,
+    ...(toldKinds ? { toldKinds } : {}),
     editable: !!opts.editable && supportOpen(opts.caseDoc),
     ...(documents ? { documents } : {}),
   });

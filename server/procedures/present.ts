@@ -141,6 +141,8 @@ export interface ProcedureView {
   reasonsNote?: string;
   /** Refused: what happens now (the applicant), or what HR decides next (HR). */
   nextStep?: string;
+  /** The applicant only: a procedure they were told of, no longer needed: closed, nothing to do. */
+  closedNote?: string;
   reasonsReceivedAt?: Date;
   isResidenceCard: boolean;
   cardStartsAt?: Date;
@@ -191,6 +193,8 @@ export interface PresentProceduresInput {
   failed?: { kind: string; errors: ProcedureErrors; values: Record<string, string> };
   /** The planned start of work (the case's planned arrival): the filing window is counted back from it. */
   plannedStart?: Date | null;
+  /** The procedures the applicant was told about (an event of the case's history shown to them): one not needed stays on their list, closed. */
+  toldKinds?: ReadonlySet<string>;
   /** The case's current documents: the residence card's end is checked against the passport among them, a request's slot against its uploads. */
   documents?: ReadonlyArray<PassportLike & { createdAt?: Date | null }>;
 }
@@ -315,7 +319,9 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
   const cardConflict = forApplicant ? undefined : residenceCardConflict(tracks, input.documents ?? []);
   const items: ProcedureView[] = [];
   for (const s of tracks) {
-    if (forApplicant && s.status === 'not_needed') continue;
+    // Not needed: the applicant sees it closed when they were told of it (the e-mail and the timeline
+    // name it), else it was never theirs to see.
+    if (forApplicant && s.status === 'not_needed' && !input.toldKinds?.has(s.kind)) continue;
     const kind = s.kind as SupportKind;
     const rule = PROCEDURE_RULES[kind];
     if (!rule) continue;
@@ -370,6 +376,7 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       ...(reasons ? { reasons } : {}),
       ...(reasonsNote ? { reasonsNote } : {}),
       ...(refusedNext ? { nextStep: refusedNext } : {}),
+      ...(forApplicant && s.status === 'not_needed' ? { closedNote: t('procedures.closedApplicant') } : {}),
       ...(s.reasonsReceivedAt ? { reasonsReceivedAt: s.reasonsReceivedAt } : {}),
       isResidenceCard: kind === 'residence_card',
       ...(s.cardStartsAt ? { cardStartsAt: s.cardStartsAt } : {}),

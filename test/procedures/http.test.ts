@@ -296,19 +296,29 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect((await page(a, url)).text).to.match(/id="f-filedAt" name="filedAt" type="date" value="2027-02-16"/);
   });
 
-  it('tells the applicant when a procedure they were told had started is no longer needed (it leaves their list)', async () => {
+  it('tells the applicant when a procedure they were told had started is no longer needed, and keeps it on their list as closed (housing too); one never theirs stays hidden', async () => {
     clock = vn('2027-02-04');
-    const c = await onboardingCase();
+    const c = await createCase({ applicant, call, stage: 'onboarding', assignee: hrEn._id, supportTracks: [{ kind: 'residence_card', status: 'requested', updatedAt: vn('2027-01-20') }, { kind: 'housing', status: 'requested', updatedAt: vn('2027-01-20') }, { kind: 'citizenship', status: 'not_needed', updatedAt: vn('2027-01-20') }] });
     const a = await signedIn(t, hrEn);
-    const url = `/cases/${c._id}/procedures/residence_card`;
-    expect(await save(a, url, { status: 'not_needed' })).to.have.property('status', 303);
+    expect(await save(a, `/cases/${c._id}/procedures/residence_card`, { status: 'not_needed' })).to.have.property('status', 303);
+    expect(await save(a, `/cases/${c._id}/procedures/housing`, { status: 'not_needed', message: 'You found a flat yourself: we have cancelled the guest house.' })).to.have.property('status', 303);
     await deliver(t, c._id);
     const mail = await t.smtp.waitForTo(applicant.email, /Thẻ tạm trú: không còn cần nữa/);
     expect(mail.subject).not.to.include('Temporary residence card');
+    await t.smtp.waitForTo(applicant.email, /Nhà ở: không còn cần nữa/);
     const me = await signedIn(t, applicant);
-    const mine = text((await page(me, `/applications/${c._id}`)).text);
-    expect(mine).not.to.include('data-procedure="residence_card"');
-    expect(mine).to.include('Thẻ tạm trú: không còn cần nữa');
+    const html = (await page(me, `/applications/${c._id}`)).text;
+    const row = (kind: string) => {
+      const at = html.indexOf(`data-procedure="${kind}"`);
+      return at < 0 ? '' : text(html.slice(at, html.indexOf('</li>', at)));
+    };
+    for (const kind of ['residence_card', 'housing']) {
+      expect(row(kind), kind).to.include('<span class="badge muted">Không cần</span>').and.include('Không còn cần: thủ tục này đã đóng');
+    }
+    expect(row('housing')).to.include('You found a flat yourself');
+    expect(text(html)).to.include('Thẻ tạm trú: không còn cần nữa').and.include('Nhà ở: không còn cần nữa');
+    // Citizenship was never started for them: not on their list.
+    expect(row('citizenship')).to.equal('');
   });
 
   it('applies a form whose procedure nobody else changed, though another procedure changed meanwhile; refuses one whose own procedure changed (409)', async () => {
