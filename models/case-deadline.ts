@@ -24,6 +24,7 @@ export interface DeadlineSource {
 /** What says whether a refusal's written reasons are owed. */
 export interface ReasonsSource {
   status: string;
+  reasonsMissing?: boolean | null;
   reasonsDueAt?: Date | null;
   reasonsReceivedAt?: Date | null;
 }
@@ -39,8 +40,17 @@ export interface NextDeadline {
 const isDate = (v: unknown): v is Date => v instanceof Date && !Number.isNaN(v.getTime());
 
 /**
- * The day a refused procedure's written reasons are due, while they are owed (not yet received):
- * the refused procedure's one deadline (server/procedures/service.ts nextTrack counts it).
+ * A refused procedure's written reasons are owed: the authority refused without them (HR recorded
+ * so), or a refusal stored with the earlier reasons date, and they are not received yet.
+ */
+export function reasonsOwed(t: ReasonsSource): boolean {
+  return t.status === 'refused' && !t.reasonsReceivedAt && (t.reasonsMissing === true || isDate(t.reasonsDueAt));
+}
+
+/**
+ * The day a refused procedure's written reasons were due, while they are owed (not yet received):
+ * the decision deadline that was running when the authority refused without them
+ * (server/procedures/service.ts nextTrack), the refused procedure's one deadline.
  */
 export function reasonsDueOf(t: ReasonsSource): Date | undefined {
   return t.status === 'refused' && isDate(t.reasonsDueAt) && !t.reasonsReceivedAt ? t.reasonsDueAt : undefined;

@@ -32,6 +32,8 @@ const procedureEventSchema = new Schema(
     message: { type: String, maxlength: 2000 },
     /** The written reasons of a refusal were received with this change. */
     reasonsReceived: { type: Boolean },
+    /** HR recorded with this change that the authority refused without its written reasons (chased since). */
+    reasonsMissing: { type: Boolean },
     /** 'due' | 'reasons' on an escalation event. */
     escalated: { type: String },
     /** A request to the applicant ("more is asked", server/procedures/asks.ts): 'asked', 'replied' or 'received'. */
@@ -268,10 +270,17 @@ const supportTrackSchema = new Schema(
     office: { type: String, maxlength: 200 },
     /** The day the complete file was lodged: the authority's clock starts here. */
     filedAt: { type: Date },
-    /** A grant or a refusal: the day the authority decided, as HR typed it (the written reasons are owed from it). */
+    /** A grant or a refusal: the day the authority decided, as HR typed it. */
     decidedAt: { type: Date },
-    /** A refusal: the day it was decided (decidedAt, else when HR recorded it), and the legal deadline for its written reasons. */
+    /**
+     * A refusal: the day it was decided (decidedAt, else when HR recorded it). The written reasons
+     * come with it (rules.ts refusalWithReasons); where the authority refused without them, HR
+     * records so (reasonsMissing) and they are owed by the decision deadline that was running
+     * (reasonsDueAt; absent when none was counted). Refusals stored before carry the reasonsDueAt of
+     * an earlier 3-working-days-after-the-refusal reading, still shown as owed until received.
+     */
     refusedAt: { type: Date },
+    reasonsMissing: { type: Boolean },
     reasonsDueAt: { type: Date },
     reasonsReceivedAt: { type: Date },
     /** Residence card: the term on the card (the passport must be valid beyond its end). */

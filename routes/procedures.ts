@@ -54,10 +54,11 @@ const procedureBody = z.object({
   cardStartsAt: dateField,
   cardEndsAt: dateField,
   reasonsReceived: z.literal('yes', 'procedures.errors.invalid').optional(),
+  reasonsMissing: z.literal('yes', 'procedures.errors.invalid').optional(),
   track: z.string().regex(/^(none|\d{1,15})$/, 'procedures.errors.invalid').optional(),
   version: z.string().regex(/^\d{1,9}$/, 'procedures.errors.version').transform(Number),
 });
-const FIELDS = ['status', 'note', 'message', 'office', 'filedAt', 'decidedAt', 'targetAt', 'cardStartsAt', 'cardEndsAt', 'reasonsReceived', 'track', 'version'] as const;
+const FIELDS = ['status', 'note', 'message', 'office', 'filedAt', 'decidedAt', 'targetAt', 'cardStartsAt', 'cardEndsAt', 'reasonsReceived', 'reasonsMissing', 'track', 'version'] as const;
 
 /** Only the form's own fields, each as the one string it should be (a repeated field is refused). */
 function formFields(body: unknown, fields: readonly string[] = FIELDS): Record<string, unknown> {
@@ -129,7 +130,7 @@ export function proceduresRoutes(app: AppContext): Router {
       await showProcedure(app, req, res, 422, { errors: form.errors, values });
       return;
     }
-    const { version, reasonsReceived, track, ...input } = form.data;
+    const { version, reasonsReceived, reasonsMissing, track, ...input } = form.data;
     // Filing from the case page's quick form (status only): the legal clock runs from the filing
     // date, and the procedure's page is where it is typed, checked against the decree's window and
     // against the documents still missing. So a new filing (the service's rule: the first, or one
@@ -144,7 +145,7 @@ export function proceduresRoutes(app: AppContext): Router {
     }
     let result;
     try {
-      result = await updateProcedure({ app, ctx: req.ctx, caseId: id, kind, ...input, reasonsReceived: reasonsReceived === 'yes', expectedVersion: version, ...(track ? { trackStamp: track } : {}) });
+      result = await updateProcedure({ app, ctx: req.ctx, caseId: id, kind, ...input, reasonsReceived: reasonsReceived === 'yes', reasonsMissing: reasonsMissing === 'yes', expectedVersion: version, ...(track ? { trackStamp: track } : {}) });
     } catch (err) {
       if (err instanceof ConflictError) {
         // The conflict is described once (server/cases/conflict.ts): who changed what since the form was loaded.
@@ -230,7 +231,9 @@ export function proceduresRoutes(app: AppContext): Router {
       await showProcedure(app, req, res, 422, { form: 'received', askId, errors: result.errors, values });
       return;
     }
+    const warnings = savedWarnings(req.ctx, result);
     if (result.closed) flash(req, 'info', 'procedures.ask.flash.closed');
+    else if (warnings.length) flash(req, 'warning', result.mailedTo ? 'procedures.ask.flash.receivedWithWarnings' : 'procedures.ask.flash.receivedNoMailWithWarnings', { to: result.mailedTo, warnings: warnings.join(' ') });
     else flash(req, 'success', result.repeated ? 'procedures.ask.flash.alreadyReceived' : result.mailedTo ? 'procedures.ask.flash.received' : 'procedures.ask.flash.receivedNoMail', { to: result.mailedTo });
     res.redirect(303, `${back}#asks`);
   });

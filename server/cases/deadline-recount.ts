@@ -1,7 +1,7 @@
 // When an administrator adds or removes a day of the holiday calendar, the open deadlines counted in
 // working days across it are counted again on the new calendar: a stage's deadline and a procedure's
-// (its lodging target, the authority's decision time from the filing date, a refusal's written
-// reasons, the due date of a request to the applicant still open). A date typed by hand (an
+// (its lodging target, the authority's decision time from the filing date, the due date of a
+// request to the applicant still open). A date typed by hand (an
 // information request's) keeps its date, and so does a deadline
 // stored before its count was kept (only a filed procedure's can be counted again from its filing
 // date): those are counted for the administrator, who is told they did not move.
@@ -9,8 +9,8 @@
 // Bounded: only cases with a deadline on or after the changed day are read, a page at a time in _id
 // order; each case is written on its own against the version read (an officer's change meanwhile
 // wins, and the case is read again). The applicant is e-mailed once per case and recount, through
-// the outbox (owedEmail), when a date they were told moves (a filed procedure's decision deadline,
-// a refusal's reasons deadline) or the due date of a request of theirs moves. A request answered (said done, a file uploaded into its slot) or recorded
+// the outbox (owedEmail), when a date they were told moves (a filed procedure's decision deadline)
+// or the due date of a request of theirs moves. A request answered (said done, a file uploaded into its slot) or recorded
 // received, or within a procedure no longer under way, keeps its date.
 //
 // Durable: the change is recorded (models/deadline-recount.ts) before the calendar is written and
@@ -26,8 +26,8 @@ import { ACTIVE_SUPPORT_STATUSES, TERMINAL_STAGES, type SupportKind } from '../.
 import type { AppContext } from '../deps.ts';
 import { systemContext, type Context } from '../context.ts';
 import { recordAudit } from '../audit/index.ts';
-import { countedDeadline, forgetCalendar, isDueCount, loadCalendar, vnEndOfDay, vnStartOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
-import { PROCEDURE_RULES, lodgingTarget } from '../procedures/rules.ts';
+import { countedDeadline, forgetCalendar, isDueCount, loadCalendar, vnStartOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
+import { lodgingTarget } from '../procedures/rules.ts';
 import { askOpen, deadlineDays, deadlineLeft, dueMeaning, holidayDayText, isSupportOverdue, procedureEmail, reasonsOverdue, type HolidayName, type TrackState } from '../procedures/service.ts';
 import { askAnsweredAt, askWaitsForUpload } from '../procedures/asks.ts';
 import { DEADLINE_JOB_FIELDS, type DeadlineJobCase } from '../procedures/deadline-job-case.ts';
@@ -35,7 +35,7 @@ import { currentDocuments } from '../documents/index.ts';
 import { caseEmail, outboxKey, recipientLocale, type OutboxItem } from '../outbox/item.ts';
 import { translator } from '../i18n/index.ts';
 import { refreshForecast } from '../planner/service.ts';
-import { DAY_MS, formatDay } from '../views/time.ts';
+import { formatDay } from '../views/time.ts';
 
 type Upload = Parameters<typeof askAnsweredAt>[1][number];
 
@@ -148,13 +148,8 @@ export function recountCase(c: StoredCase, calendar: WorkingCalendar, since: Dat
       moved.push({ for: t.kind, what: 'due', from: t.dueAt, to: at, told: t.status === 'filed', shown: dueMeaning(t.kind, t.status) !== 'followUp' });
       return { ...t, dueAt: at, dueCount: count };
     }
-    const n = PROCEDURE_RULES[t.kind as SupportKind]?.refusalReasonsWorkingDays;
-    if (t.status === 'refused' && t.refusedAt && !t.reasonsReceivedAt && t.reasonsDueAt && t.reasonsDueAt >= since && n !== undefined) {
-      const at = vnEndOfDay(calendar.addWorkingDays(t.refusedAt, n));
-      if (at.getTime() === t.reasonsDueAt.getTime()) return t;
-      moved.push({ for: t.kind, what: 'reasons', from: t.reasonsDueAt, to: at, told: true, shown: true });
-      return { ...t, reasonsDueAt: at };
-    }
+    // A refusal's written reasons have no working-day count of their own (they come with the
+    // decision, rules.ts refusalWithReasons): the date they were due by is kept as recorded.
     return t;
   };
   const tracks = (c.supportTracks ?? []).map((t) => recountAsks(trackDates(t), calendar, since, uploads, moved, kept));
@@ -297,14 +292,12 @@ async function recountStored(c: StoredCase, calendar: WorkingCalendar, since: Da
 /** The open cases with a deadline a change of `date` can move, a page at a time in _id order. */
 async function* casesAcross(date: string, batchSize: number): AsyncGenerator<StoredCase> {
   const since = vnStartOfDay(date);
-  const dayEnd = new Date(since.getTime() + DAY_MS - 1);
   // A deadline counted across the day ends on or after it; the rest cannot move.
   const filter = {
     stage: { $nin: [...TERMINAL_STAGES] },
     $or: [
       { stageDueAt: { $gte: since } },
       { supportTracks: { $elemMatch: { status: { $in: [...ACTIVE_SUPPORT_STATUSES] }, dueAt: { $gte: since } } } },
-      { supportTracks: { $elemMatch: { status: 'refused', reasonsDueAt: { $gte: since }, refusedAt: { $lte: dayEnd } } } },
       // A request to the applicant not yet recorded received, in a procedure under way.
       { supportTracks: { $elemMatch: { status: { $in: [...ACTIVE_SUPPORT_STATUSES] }, asks: { $elemMatch: { dueAt: { $gte: since }, receivedAt: null, closedAt: null } } } } },
     ],

@@ -8,7 +8,7 @@ import { deadlineLeft } from '../procedures/service.ts';
 import { formatDay } from '../views/time.ts';
 import { offerReady } from '../workflow/transitions.ts';
 import type { SignedOfferOwed } from '../documents/index.ts';
-import { nextDeadline, reasonsDueOf, type DeadlineSource, type NextDeadline } from '../../models/case-deadline.ts';
+import { nextDeadline, reasonsOwed, type DeadlineSource, type NextDeadline } from '../../models/case-deadline.ts';
 
 type Who = 'applicant' | 'hr' | 'panel' | 'leader' | 'nobody';
 /** Where the step is done: a part of this page, or the call's shortlist (the panel's and the leader's page). */
@@ -135,16 +135,17 @@ function deadlineFor(t: TFunction, due: NextDeadline): string {
 }
 
 /**
- * A refused procedure is HR's next step, as the queue's row has it: while the authority's written
- * reasons are owed, HR records them (by their date); once in, HR decides what next: file again or
- * mark it not needed (models/case-deadline.ts reasonsDueOf, the queue's "decide what next" badge).
+ * A refused procedure is HR's next step, as the queue's row has it: while the written reasons the
+ * authority did not give with its refusal are owed, HR chases and records them (by the decision
+ * deadline they were due with, where one was counted); otherwise HR decides what next: file again or
+ * mark it not needed (models/case-deadline.ts reasonsOwed, the queue's "decide what next" badge).
  * `datesIt`: the case's next deadline is these reasons, so the line's date is theirs.
  */
 function refusedLine(t: TFunction, c: NextStepCase, next: NextDeadline | null | undefined): { text: string; datesIt: boolean } | undefined {
   const refused = (c.supportTracks ?? []).filter((s) => s.status === 'refused');
   if (!refused.length) return undefined;
   const names = (list: typeof refused) => list.map((s) => t(`cases.supportKinds.${s.kind}`, { defaultValue: s.kind })).join(', ');
-  const owed = refused.filter((s) => reasonsDueOf(s));
+  const owed = refused.filter((s) => reasonsOwed(s));
   if (owed.length) return { text: t('cases.nextStep.refused.reasons', { kinds: names(owed) }), datesIt: next?.what === 'reasons' && owed.some((s) => s.kind === next.for) };
   return { text: t('cases.nextStep.refused.decide', { kinds: names(refused) }), datesIt: false };
 }

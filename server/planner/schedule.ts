@@ -4,6 +4,7 @@
 import { vnDateKey, vnStartOfDay, vnStartOfDayOf, type WorkingCalendar } from '../calendar/index.ts';
 import { PROCEDURE_KINDS, PROCEDURE_RULES, countedLodgingDue, type ProcedureKind } from '../procedures/rules.ts';
 import { SUPPORT_TRACK_DEADLINES } from '../workflow/transitions.ts';
+import { reasonsDueOf } from '../../models/case-deadline.ts';
 
 const DAY = 86_400_000;
 
@@ -21,6 +22,10 @@ export interface PlannerTrack {
   /** The residence card's end, when the procedures feature records it. */
   cardEndsAt?: Date | null;
   endsAt?: Date | null;
+  /** A refusal whose written reasons the authority still owes, and the day they were due by (models/case-deadline.ts reasonsDueOf). */
+  reasonsMissing?: boolean | null;
+  reasonsDueAt?: Date | null;
+  reasonsReceivedAt?: Date | null;
 }
 
 export interface PlannerCase {
@@ -200,11 +205,12 @@ export function scheduleProcedures({ case: c, calendar: cal, today, anchorOnPlan
       afterEntry = entry;
     }
     let reasons: Date | undefined;
-    if (t.status === 'refused' && rule.refusalReasonsWorkingDays !== undefined && t.updatedAt) {
-      // Decree 219/2025/ND-CP (Art. 9(3) for the exemption; rules.ts): the written reasons of a
-      // refusal come within 3 working days; the file
-      // is lodged again once they are known.
-      reasons = workingDaysAfter(cal, t.updatedAt, rule.refusalReasonsWorkingDays);
+    // Refused: lodged again once the refusal's reasons are known. They come with the refusal
+    // (Decree 219/2025/ND-CP, rules.ts refusalWithReasons); where the authority refused without
+    // them and the day they were due by (the decision deadline) is still ahead, not before it.
+    const reasonsBy = t.status === 'refused' ? reasonsDueOf(t) : undefined;
+    if (reasonsBy && reasonsBy > today0) {
+      reasons = reasonsBy;
       if (reasons > earliest) earliest = reasons;
     }
     // On the procedure's target, not the window's first day: the certificates' "get it by" dates

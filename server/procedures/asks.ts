@@ -29,7 +29,15 @@ import { answeredByApplicant, askOpen, clockStopped, deadlineLeft, plain, trackS
 import { REQUESTABLE_DOCUMENTS } from '../workflow/transitions.ts';
 
 export type AskResult =
-  | { ok: true; caseDoc: CaseDoc; repeated?: boolean; closed?: boolean; mailedTo?: string }
+  | {
+      ok: true;
+      caseDoc: CaseDoc;
+      repeated?: boolean;
+      closed?: boolean;
+      mailedTo?: string;
+      /** Saved, and HR should know: the day the authority received the completed file (the clock's new start) is a weekend day or a public holiday. */
+      receivedOnDayOff?: Date;
+    }
   /** `notUploaded`: the slot the request names has no file since it was asked; "done" waits for the applicant's confirmation (askReply). */
   | { ok: false; errors: ProcedureErrors; caseDoc: CaseDoc; notUploaded?: string };
 
@@ -321,7 +329,11 @@ export async function askReceived(opts: AskReceivedOptions): Promise<AskResult> 
     targetId: String(caseDoc._id),
     summary: { kind, ask: opts.askId, receivedOn: vnDateKey(on), restarted, dueAt: restarted ? vnDateKey(track.dueAt!) : undefined, version: updated.version, notified: outbox.length > 0 },
   });
-  return { ok: true, caseDoc: updated, ...(applicant?.email ? { mailedTo: applicant.email } : {}) };
+  // A request that stopped the authority's clock is received by the authority (the completed file,
+  // from which the decision time counts again): a day it receives no file is likely mistyped. Warned,
+  // not refused, as a filing date on a day off is (page.ts savedWarnings).
+  const receivedOnDayOff = ask.stopsClock && !calendar.isWorkingDay(on) ? on : undefined;
+  return { ok: true, caseDoc: updated, ...(applicant?.email ? { mailedTo: applicant.email } : {}), ...(receivedOnDayOff ? { receivedOnDayOff } : {}) };
 }
 
 export interface AskReplyOptions extends Versioned, ProcedureTarget {

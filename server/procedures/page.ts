@@ -32,14 +32,17 @@ export function outsideWindowMessage(prefix: string, miss: { days: number; min: 
 }
 
 /**
- * What HR should know of a filing date just set, in their language (the flash after the save): outside
- * the decree's window, on a day no authority receives a file. Empty when there is nothing to say.
+ * What HR should know of a date just set, in their language (the flash after the save): a filing
+ * outside the decree's window or on a day no authority receives a file, a decision dated on a day
+ * off, the authority's receipt of a completed file on a day off. Empty when there is nothing to say.
  */
-export function savedWarnings(ctx: Context, saved: { outsideWindow?: { days: number; min: number; max: number }; filedOnDayOff?: Date }): string[] {
+export function savedWarnings(ctx: Context, saved: { outsideWindow?: { days: number; min: number; max: number }; filedOnDayOff?: Date; decidedOnDayOff?: Date; receivedOnDayOff?: Date }): string[] {
   const t = tOf(ctx);
   const out: string[] = [];
   if (saved.outsideWindow) ((m) => out.push(t(m.key, m.params)))(outsideWindowMessage('procedures.rule.outsideWindow', saved.outsideWindow));
   if (saved.filedOnDayOff) out.push(t('procedures.rule.filedOnDayOff', { date: formatDay(saved.filedOnDayOff, ctx.locale) }));
+  if (saved.decidedOnDayOff) out.push(t('procedures.rule.decidedOnDayOff', { date: formatDay(saved.decidedOnDayOff, ctx.locale) }));
+  if (saved.receivedOnDayOff) out.push(t('procedures.ask.receivedOnDayOff', { date: formatDay(saved.receivedOnDayOff, ctx.locale) }));
   return out;
 }
 
@@ -104,9 +107,14 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
   // Lodged with the authority (filed, then granted or refused): not before, nor for a new filing being prepared.
   const lodged = !!stored && ['filed', 'approved', 'refused'].includes(stored.status);
   const isRefused = (values as Record<string, string>).status ? (values as Record<string, string>).status === 'refused' : item.status === 'refused';
+  const typed = values as Record<string, string>;
+  // "Refused without written reasons": offered while a refusal can be recorded (filed) or was recorded
+  // without saying so, for an authority's refusal (rules.ts refusalWithReasons); "received" once they are owed.
+  const reasonsMissingField = !!rule.refusalWithReasons && (!!typed.reasonsMissing || ((item.status === 'filed' || item.status === 'refused') && !item.reasonsOwed && !item.reasonsReceivedAt));
+  const reasonsReceivedField = isRefused && (!!item.reasonsOwed || !!item.reasonsReceivedAt || !!typed.reasonsReceived);
   // The summary (views/partials/form-errors.hbs) links to each field's own error; an error with no
   // field on this page (a tampered hidden field) is said in the summary itself.
-  const shown = new Set(['status', 'office', 'filedAt', 'decidedAt', ...(showTarget ? ['targetAt'] : []), 'message', 'note', ...(item.isResidenceCard ? ['cardStartsAt', 'cardEndsAt'] : []), ...(isRefused ? ['reasonsReceived'] : [])]);
+  const shown = new Set(['status', 'office', 'filedAt', 'decidedAt', ...(showTarget ? ['targetAt'] : []), 'message', 'note', ...(item.isResidenceCard ? ['cardStartsAt', 'cardEndsAt'] : []), ...(reasonsMissingField ? ['reasonsMissing'] : []), ...(reasonsReceivedField ? ['reasonsReceived'] : [])]);
   const unplaced = Object.entries(errors ?? {}).filter(([k]) => !shown.has(k)).map(([, v]) => v);
   return {
     title: `${item.label} · ${caseDoc.reference}`,
@@ -123,7 +131,7 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
       ...(item.visaType ? { visaType: item.visaType } : {}),
       office: rule.office[ctx.locale],
       decision: rule.decisionWorkingDays !== undefined ? t('procedures.rule.decision', { count: rule.decisionWorkingDays }) : t('procedures.rule.noLegalDeadline'),
-      reasons: rule.refusalReasonsWorkingDays !== undefined ? t('procedures.rule.reasons', { count: rule.refusalReasonsWorkingDays }) : undefined,
+      reasons: rule.refusalWithReasons ? t('procedures.rule.reasons') : undefined,
       window: rule.fileBeforeStartDays ? t('procedures.rule.window', rule.fileBeforeStartDays) : undefined,
       // The same window as two dates for this case, whatever the status (a filing recorded is checked against it).
       // Once lodged, the window is history: the day it was lodged, not a countdown to a window already used.
@@ -143,6 +151,8 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
     ask,
     formErrorsText: errors ? [t('procedures.errors.fix'), ...unplaced].join(' ') : ask.errorsText,
     isRefused,
+    reasonsMissingField,
+    reasonsReceivedField,
     showTarget,
     targetLabel: t(rule.internal ? 'procedures.due.arrange' : 'procedures.due.file'),
     decidedAtHint: t(rule.internal ? 'procedures.fields.decidedAtInternal' : 'procedures.fields.decidedAtHint'),
@@ -180,7 +190,9 @@ async function askForm(ctx: Context, callId: unknown, kind: SupportKind, item: P
 export async function caseProcedures(opts: { ctx: Context; caseDoc: { _id: unknown; version: number; stage: string; resumeStage?: unknown; supportTracks?: unknown; overdueProcedures?: unknown }; forApplicant: boolean; editable?: boolean; calendar?: WorkingCalendar; documents?: readonly PassportLike[] }) {
   const calendar = opts.calendar ?? (await loadCalendar());
   const c = opts.caseDoc as { toObject?: () => Record<string, unknown> } & Record<string, unknown>;
-  const o = (c.toObject?.() ?? c) as { _id: unknown; version: number; supportTracks?: never; overdueProcedures?: string[]; dependants?: Array<{ fullName?: string | null; relationship?: string | null }>; supportRequested?: { family?: boolean | null } | null; profile?: { plannedArrival?: Date | null } | null };
+  const o = (c.toObject?.() ?? c) as { _id: unknown; version: number; supportTracks?: never; overdueProcedures?: string[]; dependants?: Array<{ fullName?: string | null; relationship?: string | null }>; supportRequested?: { family?: boolean | null } | null; profile?: { plannedArrival?: Date | null } | null; history?: ReadonlyArray<{ procedure?: { kind?: string | null; applicantVisible?: boolean | null } | null }> };
+  // The procedures the applicant was told of (e-mailed, on their timeline): one set not needed stays on their list, closed.
+  const toldKinds = opts.forApplicant ? new Set((o.history ?? []).filter((e) => e.procedure?.applicantVisible && e.procedure.kind).map((e) => e.procedure!.kind!)) : undefined;
   // A request naming a document is answered by an upload into its slot: the page says so (the
   // applicant's page reads the documents only then; HR's case page has them already).
   const tracks = (o.supportTracks ?? []) as Array<{ asks?: Array<{ documentType?: string; receivedAt?: Date; closedAt?: Date }> }>;
@@ -192,6 +204,7 @@ export async function caseProcedures(opts: { ctx: Context; caseDoc: { _id: unkno
     calendar,
     forApplicant: opts.forApplicant,
     plannedStart: o.profile?.plannedArrival,
+    ...(toldKinds ? { toldKinds } : {}),
     editable: !!opts.editable && supportOpen(opts.caseDoc),
     ...(documents ? { documents } : {}),
   });
@@ -225,6 +238,7 @@ export function sentFields(ctx: Context, kind: SupportKind, values: Record<strin
     ['decidedAt', t('procedures.fields.decidedAt'), day],
     ['cardStartsAt', t('procedures.fields.cardStartsAt'), day],
     ['cardEndsAt', t('procedures.fields.cardEndsAt'), day],
+    ['reasonsMissing', t('procedures.fields.reasonsMissingField'), (v) => (v === 'yes' ? t('cases.conflict.yes') : v)],
     ['reasonsReceived', t('procedures.fields.reasonsReceived'), (v) => (v === 'yes' ? t('cases.conflict.yes') : v)],
     ['message', t('procedures.fields.message'), (v) => v, true],
     ['note', t('procedures.fields.noteInternal'), (v) => v, true],

@@ -6,11 +6,12 @@ import type { TFunction } from 'i18next';
 import { SUPPORT_STATUSES, type SupportKind } from '../../models/constants.ts';
 import { tOf, type Context } from '../context.ts';
 import type { Locale } from '../i18n/index.ts';
-import type { WorkingCalendar } from '../calendar/index.ts';
+import { vnDateKey, type WorkingCalendar } from '../calendar/index.ts';
 import { LODGING_MARGIN_WORKING_DAYS, PROCEDURE_RULES, residenceCardConflict, visaSymbol, waitingGroups, type CardBeyondPassport, type PassportLike } from './rules.ts';
 import { ACTIVE_SUPPORT, askOpen, clockStopped, deadlineLeft, windowView, type WindowView, holidayDayText, type HolidayName, dueMeaning, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
 import { formatDay } from '../views/time.ts';
 import { familyMembersText, familyVisasWanted } from '../applications/family-support.ts';
+import { reasonsOwed } from '../../models/case-deadline.ts';
 
 export { windowView, type WindowView };
 
@@ -51,7 +52,9 @@ interface TrackDoc {
   office?: string | null;
   filedAt?: Date | null;
   decidedAt?: Date | null;
+  dueCount?: { from?: Date | null } | null;
   refusedAt?: Date | null;
+  reasonsMissing?: boolean | null;
   reasonsDueAt?: Date | null;
   reasonsReceivedAt?: Date | null;
   cardStartsAt?: Date | null;
@@ -98,6 +101,11 @@ export interface AskView {
   lateNote?: string;
   /** The procedure's state the form is built for (service.ts trackStamp). */
   stamp: string;
+  /** HR only: the "received" field's words: the authority's receipt of the completed file where the request stopped its clock. */
+  receivedLabel?: string;
+  receivedHint?: string;
+  /** HR only: received by the authority on a weekend day or a public holiday (likely mistyped: the clock counts from it). */
+  receivedDayOff?: string;
 }
 
 export interface ProcedureView {
@@ -120,13 +128,22 @@ export interface ProcedureView {
   /** The day the authority (or the institute, for its own service) decided, as HR typed it. */
   decidedAt?: Date;
   deadline?: DeadlineView;
+  /** The decision deadline's start, said with what it is: "counted from 3 Mar 2027 (the day the authority received the completed file)". */
+  countedFrom?: string;
   /** Filed, and the law sets no decision time (citizenship): said instead of a date to the applicant. */
   noLegalDecision?: string;
   /** The applicant only: what a passed deadline means for them (who is late, that HR follows it up). */
   lateNote?: string;
+  /** HR only: the authority refused without its written reasons, owed until HR records them received. */
+  reasonsOwed?: string;
+  /** HR only: the decision deadline those reasons were due by, where one was counted. */
   reasons?: DeadlineView;
-  /** The applicant only: the written reasons' deadline in a sentence, with its working days (late: HR is chasing them). */
+  /** The applicant only: the reasons are chased by the HR office (no date: the law gives them none after the decision). */
   reasonsNote?: string;
+  /** Refused: what happens now (the applicant), or what HR decides next (HR). */
+  nextStep?: string;
+  /** The applicant only: a procedure they were told of, no longer needed: closed, nothing to do. */
+  closedNote?: string;
   reasonsReceivedAt?: Date;
   isResidenceCard: boolean;
   cardStartsAt?: Date;
@@ -177,6 +194,8 @@ export interface PresentProceduresInput {
   failed?: { kind: string; errors: ProcedureErrors; values: Record<string, string> };
   /** The planned start of work (the case's planned arrival): the filing window is counted back from it. */
   plannedStart?: Date | null;
+  /** The procedures the applicant was told about (an event of the case's history shown to them): one not needed stays on their list, closed. */
+  toldKinds?: ReadonlySet<string>;
   /** The case's current documents: the residence card's end is checked against the passport among them, a request's slot against its uploads. */
   documents?: ReadonlyArray<PassportLike & { createdAt?: Date | null }>;
 }
@@ -207,9 +226,31 @@ export function askViews(t: TFunction, locale: Locale, calendar: WorkingCalendar
       ...(a.closedAt && !a.receivedAt ? { closedText: t('procedures.ask.closedOn', { date: formatDay(a.closedAt, locale), status: t(`procedures.statuses.${a.closedWith ?? 'not_needed'}`) }) } : {}),
       ...(forApplicant && open && due.overdue ? { lateNote: t(a.repliedAt ? 'procedures.ask.lateReplied' : 'procedures.ask.late') } : {}),
       stamp: trackStamp(track),
+      // A request that stopped the authority's clock is received by the authority: its day restarts the decision time.
+      ...(!forApplicant
+        ? {
+            receivedLabel: t(a.stopsClock ? 'procedures.ask.receivedByAuthorityField' : 'procedures.ask.receivedOnField'),
+            receivedHint: t(a.stopsClock ? 'procedures.ask.receivedByAuthorityHint' : 'procedures.ask.receivedOnHint'),
+            ...(a.stopsClock && a.receivedAt && !calendar.isWorkingDay(a.receivedAt) ? { receivedDayOff: t('procedures.ask.receivedOnDayOff', { date: formatDay(a.receivedAt, locale) }) } : {}),
+          }
+        : {}),
     });
   }
   return views.sort((x, y) => Number(!x.open) - Number(!y.open) || (x.open ? x.due.date.getTime() - y.due.date.getTime() : 0));
+}
+
+/**
+ * What a filed procedure's decision deadline counts from, in the reader's words: the day the file
+ * was lodged, or, after a supplement that stopped the clock (./asks.ts askReceived), the day the
+ * authority received the completed file ("kể từ ngày nhận đủ hồ sơ", rules.ts clockCanStop). Its
+ * count's start where it was kept (dueCount), else the filing's day (stored before counts were kept).
+ */
+export function decisionCountedFrom(t: TFunction, locale: Locale, s: Pick<TrackDoc, 'filedAt' | 'dueCount' | 'asks'>): string | undefined {
+  const from = s.dueCount?.from ?? s.filedAt;
+  if (!from) return undefined;
+  const day = vnDateKey(from);
+  const supplement = (s.asks ?? []).some((a) => a.stopsClock && a.receivedAt && vnDateKey(a.receivedAt) === day);
+  return t('procedures.due.countedFrom', { date: formatDay(from, locale), what: t(supplement ? 'procedures.due.fromSupplement' : 'procedures.due.fromFiling') });
 }
 
 /**
@@ -279,7 +320,9 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
   const cardConflict = forApplicant ? undefined : residenceCardConflict(tracks, input.documents ?? []);
   const items: ProcedureView[] = [];
   for (const s of tracks) {
-    if (forApplicant && s.status === 'not_needed') continue;
+    // Not needed: the applicant sees it closed when they were told of it (the e-mail and the timeline
+    // name it), else it was never theirs to see.
+    if (forApplicant && s.status === 'not_needed' && !input.toldKinds?.has(s.kind)) continue;
     const kind = s.kind as SupportKind;
     const rule = PROCEDURE_RULES[kind];
     if (!rule) continue;
@@ -294,13 +337,22 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
     // No legal decision time: the applicant is told so, not the institute's own follow-up date.
     const dueShown = active && s.dueAt && !(forApplicant && meaning === 'followUp');
     const deadline = dueShown ? { ...deadlineView(t, locale, calendar, now, s.dueAt!), ...(meaning ? { label: t(`procedures.due.${meaning}`) } : {}) } : undefined;
+    const countedFrom = deadline && meaning === 'decision' ? decisionCountedFrom(t, locale, s) : undefined;
     // Before filing, the window the law allows, beside the institute's target (a day inside it).
     const window = s.status === 'requested' || s.status === 'preparing' ? windowView(t, locale, calendar, now, kind, input.plannedStart, forApplicant) : undefined;
-    const reasons = s.status === 'refused' && s.reasonsDueAt && !s.reasonsReceivedAt ? deadlineView(t, locale, calendar, now, s.reasonsDueAt) : undefined;
+    // Written reasons the authority did not give with its refusal (rules.ts refusalWithReasons): HR
+    // sees them owed, by the decision deadline they were due with where one was counted; the
+    // applicant is told they are chased, with no date (none is theirs to watch).
+    const owed = reasonsOwed(s);
+    const reasons = owed && s.reasonsDueAt && !forApplicant ? deadlineView(t, locale, calendar, now, s.reasonsDueAt) : undefined;
     // HR sees a passed deadline in red and is e-mailed; the applicant is told what it means for them:
     // once filed the authority is late, before it the institute; HR follows it up either way.
     const lateNote = forApplicant && deadline?.overdue ? t(meaning === 'decision' ? 'procedures.late.authority' : 'procedures.late.institute') : undefined;
-    const reasonsNote = forApplicant && reasons ? t(reasons.overdue ? 'procedures.applicantReasonsOverdue' : 'procedures.applicantReasonsPending', { date: reasons.dateText, left: reasons.text }) : undefined;
+    const reasonsNote = forApplicant && owed ? t('procedures.applicantReasonsMissing') : undefined;
+    // A refusal says what happens now beside HR's own words: to the applicant, that the HR office
+    // contacts them; to HR, the two ways on (lodge it again, asking the applicant for what is
+    // missing, or set it not needed).
+    const refusedNext = s.status === 'refused' ? t(forApplicant ? (rule.internal ? 'procedures.nextStep.refusedInternal' : 'procedures.nextStep.refused') : 'procedures.nextStep.hr') : undefined;
     items.push({
       kind,
       label: t(`procedures.kinds.${kind}`),
@@ -318,11 +370,15 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       ...(s.filedAt && FILING_STATUSES.has(s.status) ? { filedAt: s.filedAt } : {}),
       ...(s.decidedAt && (s.status === 'approved' || s.status === 'refused') ? { decidedAt: s.decidedAt } : {}),
       ...(deadline ? { deadline } : {}),
+      ...(countedFrom ? { countedFrom } : {}),
       ...(window ? { window } : {}),
       ...(meaning === 'followUp' ? { noLegalDecision: t('procedures.due.noLegalDecision') } : {}),
       ...(lateNote ? { lateNote } : {}),
+      ...(owed && !forApplicant ? { reasonsOwed: t('procedures.fields.reasonsMissing') } : {}),
       ...(reasons ? { reasons } : {}),
       ...(reasonsNote ? { reasonsNote } : {}),
+      ...(refusedNext ? { nextStep: refusedNext } : {}),
+      ...(forApplicant && s.status === 'not_needed' ? { closedNote: t('procedures.closedApplicant') } : {}),
       ...(s.reasonsReceivedAt ? { reasonsReceivedAt: s.reasonsReceivedAt } : {}),
       isResidenceCard: kind === 'residence_card',
       ...(s.cardStartsAt ? { cardStartsAt: s.cardStartsAt } : {}),
@@ -385,6 +441,7 @@ interface ProcedureEvent {
   cardStartsAt?: Date | null;
   cardEndsAt?: Date | null;
   reasonsDueAt?: Date | null;
+  reasonsMissing?: boolean | null;
   reasonsReceived?: boolean | null;
   message?: string | null;
   escalated?: string | null;
@@ -430,7 +487,9 @@ export function procedureTimelineEntry(t: TFunction, locale: Locale, p: Procedur
   // Moved with the planned start of work (server/cases/planned-start.ts): said why.
   if (p.targetFrom && p.targetTo && p.startMovedTo) details.push(t('procedures.timeline.startMoved', { date: formatDay(p.startMovedTo, locale) }));
   if (p.cardStartsAt || p.cardEndsAt) details.push(t('procedures.timeline.card', { start: formatDay(p.cardStartsAt, locale) || '…', end: formatDay(p.cardEndsAt, locale) || '…' }));
-  if (p.reasonsDueAt) details.push(t('procedures.timeline.reasonsDue', { date: formatDay(p.reasonsDueAt, locale) }));
+  // Events stored with the earlier reasons date still show it (HR's timeline only: it was no legal date).
+  if (p.reasonsDueAt && !forApplicant) details.push(t('procedures.timeline.reasonsDue', { date: formatDay(p.reasonsDueAt, locale) }));
+  if (p.reasonsMissing) details.push(t('procedures.timeline.reasonsMissing'));
   // Requests the decision closed (service.ts closeOpenAsks), in HR's words as asked.
   for (const text of p.asksClosed ?? []) details.push(t('procedures.ask.timeline.closed', { text }));
   // The message is HR's own words to the applicant: shown as written (both sides), not translated.

@@ -1,13 +1,13 @@
 // The support procedures an institute carries for a recruited scientist, and what the law says of
 // each: the legal basis, the office a file is lodged with, the authority's deadline in working days
-// once the file is complete, the deadline for written reasons after a refusal, the filing window
+// once the file is complete, whether a refusal must come in writing with its reasons, the filing window
 // before the planned start, the documents the file needs, and which procedures must come first.
 // This table is authoritative: the service (deadlines), the presenters (legal basis, office) and
 // the certificate planner read it. Every figure carries the source it was checked against; a
 // figure that could not be confirmed says so.
 import type { DocumentType } from '../../models/constants.ts';
-import { countedDeadline, vnDateKey, vnEndOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
-import { VALIDITY_RULES, type ExpiryRule } from '../planner/validity.ts';
+import { countedDeadline, vnDateKey, vnEndOfDay, vnStartOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
+import { VALIDITY_RULES, WORK_CARD_MAX_MONTHS, type ExpiryRule } from '../planner/validity.ts';
 import { vnDayNumber } from '../views/time.ts';
 
 export const PROCEDURE_KINDS = ['work_permit', 'work_permit_exemption', 'visa', 'residence_card', 'housing', 'citizenship'] as const;
@@ -18,8 +18,12 @@ export interface ProcedureRule {
   office: { vi: string; en: string };
   /** Working days the authority has to decide once the file is complete (absent: no legal deadline). */
   decisionWorkingDays?: number;
-  /** Working days the authority has to give written reasons for a refusal. */
-  refusalReasonsWorkingDays?: number;
+  /**
+   * A refusal is answered in writing with its reasons, within the decision time itself: no clock of
+   * its own after the decision (service.ts nextTrack; where the authority refused without them, HR
+   * records so and chases them).
+   */
+  refusalWithReasons?: boolean;
   /** Calendar days before the planned start of work within which the file must be lodged. */
   fileBeforeStartDays?: { min: number; max: number };
   documents: readonly DocumentType[];
@@ -41,17 +45,20 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
   //   Art. 18(4): the criminal record certificate issued at most 6 months before filing
   //   (news.laodong.vn 1554785, quoting the article).
   // - The decision within 10 working days of receiving a complete file; a refusal answered in
-  //   writing with its reasons within 3 working days (en.sggp.org.vn post119473, 8 Aug 2025;
-  //   national administrative procedure 1.014199, Ministry of Home Affairs Decision 886/QĐ-BNV,
-  //   11 Aug 2025, as republished by Bắc Ninh in Decision 1513/QĐ-UBND: "03 ngày làm việc, kể từ
-  //   ngày nhận đủ hồ sơ trong trường hợp không chấp thuận nhu cầu… hoặc không cấp giấy phép lao
-  //   động"). Not verified against the gazette text: the article number (Art. 22 per a law firm's
-  //   summary, luatnguyen.vn).
-  //   Counted from the day the authority decided (service.ts nextTrack, decidedAt as HR types it).
-  //   Doubtful, not settled against the gazette text: ata-legal.com (Decree 219 summary) and the
-  //   Bắc Ninh wording above read the 3 working days as the time to refuse, counted from receipt of
-  //   the complete file ("kể từ ngày nhận đủ hồ sơ"), not as a time for reasons after the decision;
-  //   en.sggp.org.vn and visaverge.com read them as a written reply after the refusal.
+  //   writing stating its reasons (en.sggp.org.vn post119473, 8 Aug 2025; visaverge.com on the
+  //   decree: "If they deny the demand or permit, they must provide a written reason"; national
+  //   administrative procedure 1.014199, Ministry of Home Affairs Decision 886/QĐ-BNV, 11 Aug 2025,
+  //   as republished by Bắc Ninh in Decision 1513/QĐ-UBND: "03 ngày làm việc, kể từ ngày nhận đủ hồ
+  //   sơ trong trường hợp không chấp thuận nhu cầu… hoặc không cấp giấy phép lao động"). Not
+  //   verified against the gazette text: the article number (Art. 22 per a law firm's summary,
+  //   luatnguyen.vn).
+  //   The reasons come with the refusal, within the decision time counted from the complete file
+  //   (refusalWithReasons): the Bắc Ninh wording, and Art. 9(3) for the exemption as quoted by
+  //   news.laodong.vn 1559299, count the 3 working days from receipt of the complete file, not
+  //   from the decision. An earlier reading (en.sggp.org.vn) as 3 working days for reasons AFTER the
+  //   refusal gave the applicant a legal date no text supports; it is gone. The decision deadline
+  //   is the latest day the reasons were due (the 3 days from receipt, if that reading is right,
+  //   end earlier): a refusal recorded without them is chased by it (service.ts nextTrack).
   // - Filing window: "within 60 days and at least 10 days before" the planned start of work
   //   (i-glocal.com/en/report/251027; socius.dthanhbinh.com, "10–60 days before"). Not verified
   //   against the gazette text: the article number.
@@ -62,7 +69,7 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
     },
     office: { vi: 'Ủy ban nhân dân cấp tỉnh (Sở Nội vụ)', en: "Provincial People's Committee (Department of Home Affairs)" },
     decisionWorkingDays: 10,
-    refusalReasonsWorkingDays: 3,
+    refusalWithReasons: true,
     fileBeforeStartDays: { min: 10, max: 60 },
     documents: ['health_certificate', 'passport', 'criminal_record', 'degree', 'degree_translation', 'photo'],
   },
@@ -72,8 +79,11 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
   // Art. 9 (procedure, news.laodong.vn 1559299 quoting it): (1) the employer lodges the file
   // "within 60 days and no less than 10 days" before the planned start of work, the work permit's
   // window; (3) the certificate within 5 working days of a complete file, a refusal in writing with
-  // its reasons within 3 working days. The same figures in national administrative procedure
-  // 1.014196 (Decision 886/QĐ-BNV, as republished by Bắc Ninh in Decision 1513/QĐ-UBND, 22 Nov 2025).
+  // its reasons within 3 working days of the complete file (national administrative procedure
+  // 1.014196, Decision 886/QĐ-BNV, as republished by Bắc Ninh in Decision 1513/QĐ-UBND, 22 Nov
+  // 2025). So the reasons come with the refusal, within the decision time (refusalWithReasons), not
+  // on a clock after it. Doubtful, not settled against the gazette text: news.laodong.vn 1559299
+  // reads Art. 9(3) as 3 working days for either answer, the certificate too; the 5 are kept.
   // Not verified against the gazette text: the application form's number (Form 01 in earlier notes;
   // the certificate itself is Form 02 per the same article).
   work_permit_exemption: {
@@ -83,7 +93,7 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
     },
     office: { vi: 'Ủy ban nhân dân cấp tỉnh (Sở Nội vụ)', en: "Provincial People's Committee (Department of Home Affairs)" },
     decisionWorkingDays: 5,
-    refusalReasonsWorkingDays: 3,
+    refusalWithReasons: true,
     fileBeforeStartDays: { min: 10, max: 60 },
     documents: ['passport', 'degree', 'degree_translation', 'other'],
   },
@@ -293,6 +303,27 @@ export function countedLodgingDue(kind: ProcedureKind, calendar: WorkingCalendar
 export function cardLatestEnd(passportExpires: Date): Date {
   const days = (VALIDITY_RULES.passport as ExpiryRule).marginDays;
   return vnEndOfDay(new Date(passportExpires.getTime() - days * 86_400_000));
+}
+
+/**
+ * The last day a residence card for work may run to, given its first day. Law 47/2014/QH13 Art. 38
+ * as amended by Law 51/2019/QH14: cards with the symbols LĐ1 and LĐ2 run at most 2 years (clause 5
+ * of the restated article, clause 4 in the 2014 text: "Thẻ tạm trú có ký hiệu LĐ … có thời hạn không
+ * quá 02 năm", eng.binhduong.gov.vn quoting the 2014 article; spl-law.com.vn on the 2019 amendment;
+ * WORK_CARD_MAX_MONTHS). The case's card is the expert's, issued on the work permit or the
+ * exemption (PROCEDURE_RULES.residence_card.after), so always a work card. The family's TT cards
+ * may run 3 years (clause 4 as restated: "NN1, NN2, ĐT3, TT … không quá 03 năm"), but the case
+ * records only the expert's card's term, so nothing here reads them. Counted to the same day of
+ * the month 2 years on (31 March → 31 March; 29 February → 28 February): an upper bound that
+ * catches a mistyped year, not a ruling on whether the last day itself is included.
+ */
+export function workCardLatestEnd(cardStartsAt: Date): Date {
+  const [y, m, d] = vnDateKey(cardStartsAt).split('-').map(Number) as [number, number, number];
+  const total = y * 12 + (m - 1) + WORK_CARD_MAX_MONTHS;
+  const ny = Math.floor(total / 12);
+  const nm = total - ny * 12;
+  const last = new Date(Date.UTC(ny, nm + 1, 0)).getUTCDate();
+  return vnEndOfDay(vnStartOfDay(`${ny}-${String(nm + 1).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`));
 }
 
 /** A document as the card check reads it: a current version (the default) or not. */

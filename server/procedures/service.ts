@@ -8,7 +8,7 @@ import { refreshForecast } from '../planner/service.ts';
 import type { Types } from 'mongoose';
 import type { TFunction } from 'i18next';
 import { Case, type CaseDoc } from '../../models/case.ts';
-import { nextDueAt } from '../../models/case-deadline.ts';
+import { nextDueAt, reasonsOwed } from '../../models/case-deadline.ts';
 import { User } from '../../models/user.ts';
 import {
   ACTIVE_SUPPORT_STATUSES,
@@ -28,7 +28,8 @@ import { countedDeadline, loadCalendar, vnDateKey, vnEndOfDay, vnStartOfDay, typ
 import { SUPPORT_TRACK_DEADLINES } from '../workflow/transitions.ts';
 import { caseEmail, outboxKey, recipientLocale, type Recipient } from '../outbox/item.ts';
 import { translator, type Locale } from '../i18n/index.ts';
-import { LODGING_MARGIN_WORKING_DAYS, PROCEDURE_RULES, cardBeyondPassport, countedLodgingDue, filingOutsideWindow, filingWindow, lodgingDue, passportExpiryOnFile, waitingFor } from './rules.ts';
+import { LODGING_MARGIN_WORKING_DAYS, PROCEDURE_RULES, cardBeyondPassport, countedLodgingDue, filingOutsideWindow, filingWindow, lodgingDue, passportExpiryOnFile, waitingFor, workCardLatestEnd } from './rules.ts';
+import { WORK_CARD_MAX_MONTHS } from '../planner/validity.ts';
 import { currentDocuments } from '../documents/index.ts';
 import { formatDay } from '../views/time.ts';
 
@@ -59,7 +60,7 @@ export function trackStamp(t: { updatedAt?: Date | null } | undefined | null): s
   return t?.updatedAt ? String(t.updatedAt.getTime()) : 'none';
 }
 
-/** Whether a refused procedure's written reasons are still owed and late. */
+/** Whether a refused procedure's written reasons are still owed and past the decision deadline they were due by. */
 export function reasonsOverdue(t: { status: string; reasonsDueAt?: Date | null; reasonsReceivedAt?: Date | null }, now: Date): boolean {
   return t.status === 'refused' && !!t.reasonsDueAt && !t.reasonsReceivedAt && t.reasonsDueAt.getTime() < now.getTime();
 }
@@ -156,6 +157,8 @@ export interface TrackState {
   /** The day the authority granted or refused the file (typed by HR; absent on decisions recorded before it was asked). */
   decidedAt?: Date;
   refusedAt?: Date;
+  /** HR recorded that the authority refused without its written reasons (owed until received). */
+  reasonsMissing?: boolean;
   reasonsDueAt?: Date;
   reasonsReceivedAt?: Date;
   cardStartsAt?: Date;
@@ -245,8 +248,10 @@ export interface ProcedureInput {
   targetAt?: Date | null;
   cardStartsAt?: Date | null;
   cardEndsAt?: Date | null;
-  /** HR received the written reasons of a refusal (stops the reasons clock). */
+  /** HR received the written reasons of a refusal the authority gave without them. */
   reasonsReceived?: boolean;
+  /** With a refusal: the authority refused without its written reasons (HR chases them). */
+  reasonsMissing?: boolean;
 }
 
 /** Field → message key, or a key with what the message says (a date, a number). */
@@ -308,22 +313,24 @@ export function nextTrack(existing: TrackState | undefined, kind: SupportKind, i
   else if (input.filedAt === null && input.status === 'filed') errors.filedAt = 'procedures.errors.filedAtRequired';
   if (track.filedAt && vnDateKey(track.filedAt) > vnDateKey(now)) errors.filedAt = 'procedures.errors.filedInFuture';
 
-  // The authority's decision day, typed by HR: the written reasons of a refusal are owed from it, not
-  // from when HR recorded it (below). Asked empty with each new grant or refusal of a file lodged with
+  // The authority's decision day, typed by HR: the day the file was decided, not the day HR records
+  // it (the refusal's day, below). Asked empty with each new grant or refusal of a file lodged with
   // an authority; never in the future nor before the filing. The institute's own service (housing)
   // may give one, and is not asked: it decides the day HR records it.
   if (input.status === 'approved' || input.status === 'refused') {
     if (input.decidedAt) track.decidedAt = input.decidedAt;
     else if (statusChanged) {
       delete track.decidedAt;
-      // The refusal's message says why the day matters (its written reasons count from it); a grant's does not.
+      // Each with its own message: a refusal's says the reasons come with it.
       if (!PROCEDURE_RULES[kind].internal) errors.decidedAt = input.status === 'refused' ? 'procedures.errors.decidedAtRequired' : 'procedures.errors.decidedAtRequiredGrant';
     }
     if (track.decidedAt && vnDateKey(track.decidedAt) > vnDateKey(now)) errors.decidedAt = 'procedures.errors.decidedInFuture';
     else if (track.decidedAt && track.filedAt && vnDateKey(track.decidedAt) < vnDateKey(track.filedAt)) errors.decidedAt = { key: 'procedures.errors.decidedBeforeFiling', params: { filedOn: track.filedAt } };
   } else delete track.decidedAt;
 
-  // The residence card's term (Law 47/2014/QH13 Art. 38): the end must come after the start.
+  // The residence card's term (Law 47/2014/QH13 Art. 38): the end must come after the start, and a
+  // work card runs at most 2 years (rules.ts workCardLatestEnd). Checked when either day is newly
+  // typed: a card stored before the check keeps saving with other changes.
   if (kind === 'residence_card') {
     if (input.cardStartsAt !== undefined) {
       if (input.cardStartsAt) track.cardStartsAt = input.cardStartsAt;
@@ -334,6 +341,10 @@ export function nextTrack(existing: TrackState | undefined, kind: SupportKind, i
       else delete track.cardEndsAt;
     }
     if (track.cardStartsAt && track.cardEndsAt && vnDateKey(track.cardEndsAt) <= vnDateKey(track.cardStartsAt)) errors.cardEndsAt = 'procedures.errors.endBeforeStart';
+    else if (track.cardStartsAt && track.cardEndsAt && (!sameDay(before.cardStartsAt, track.cardStartsAt) || !sameDay(before.cardEndsAt, track.cardEndsAt))) {
+      const latest = workCardLatestEnd(track.cardStartsAt);
+      if (vnDateKey(track.cardEndsAt) > vnDateKey(latest)) errors.cardEndsAt = { key: 'procedures.errors.cardTooLong', params: { years: WORK_CARD_MAX_MONTHS / 12, latest } };
+    }
   }
 
   // The deadline of the status. Waiting for another procedure (waitingFor), it cannot be lodged: no
@@ -385,16 +396,20 @@ export function nextTrack(existing: TrackState | undefined, kind: SupportKind, i
     }
   }
 
-  // A refusal starts the clock for its written reasons (Decree 219/2025/ND-CP: 3 working days for a
-  // work permit or its exemption, see ./rules.ts), from the day the authority refused (decidedAt;
-  // the day HR records it where none was typed: housing has no such clock); leaving 'refused' stops it.
+  // A refusal comes in writing with its reasons, within the decision time (Decree 219/2025/ND-CP,
+  // rules.ts refusalWithReasons): no clock of its own after the decision. Where the authority refused
+  // without them, HR records so (reasonsMissing) and chases them: owed by the decision deadline that
+  // was running (none when it was stopped or never counted). Leaving 'refused' ends it.
   if (input.status === 'refused') {
-    if (statusChanged || !sameDay(before.decidedAt, track.decidedAt)) {
-      const refusedOn = track.decidedAt ?? now;
-      track.refusedAt = refusedOn;
-      const n = PROCEDURE_RULES[kind].refusalReasonsWorkingDays;
-      if (n !== undefined) track.reasonsDueAt = vnEndOfDay(calendar.addWorkingDays(refusedOn, n));
-      if (statusChanged) delete track.reasonsReceivedAt;
+    if (statusChanged || !sameDay(before.decidedAt, track.decidedAt)) track.refusedAt = track.decidedAt ?? now;
+    if (statusChanged) {
+      delete track.reasonsReceivedAt;
+      delete track.reasonsMissing;
+      delete track.reasonsDueAt;
+    }
+    if (input.reasonsMissing && PROCEDURE_RULES[kind].refusalWithReasons && !track.reasonsMissing && !track.reasonsReceivedAt && !input.reasonsReceived) {
+      track.reasonsMissing = true;
+      if (statusChanged && before.status === 'filed' && before.dueAt) track.reasonsDueAt = before.dueAt;
     }
     if (input.reasonsReceived && !track.reasonsReceivedAt) {
       track.reasonsReceivedAt = now;
@@ -404,6 +419,7 @@ export function nextTrack(existing: TrackState | undefined, kind: SupportKind, i
     }
   } else {
     delete track.refusedAt;
+    delete track.reasonsMissing;
     delete track.reasonsDueAt;
     delete track.reasonsReceivedAt;
   }
@@ -512,6 +528,8 @@ export function procedureWords(locale: Locale, kind: SupportKind, track: TrackSt
     ...dueWords(t, locale, kind, track, clock),
     cardFrom: formatDay(track.cardStartsAt, locale),
     cardTo: formatDay(track.cardEndsAt, locale),
+    // A refusal says what happens now, whatever HR wrote beside it (their message follows).
+    nextStep: track.status === 'refused' ? t(rule.internal ? 'procedures.email.nextStepRefusedInternal' : 'procedures.email.nextStepRefused') : '',
   };
 }
 
@@ -527,7 +545,6 @@ function dueWords(t: TFunction, locale: Locale, kind: SupportKind, track: TrackS
   const target = (meaning === 'file' || meaning === 'arrange') && track.dueAt;
   // Each date with its working days from now, as the pages count them.
   const left = (due: Date | undefined) => (due ? deadlineLeft(t, clock.calendar, clock.now, due).text : '');
-  const reasonsOwed = track.status === 'refused' && !track.reasonsReceivedAt && track.reasonsDueAt;
   return {
     targetLabel: target ? t(`procedures.due.${meaning}`) : '',
     targetDue: target ? formatDay(track.dueAt, locale) : '',
@@ -536,8 +553,8 @@ function dueWords(t: TFunction, locale: Locale, kind: SupportKind, track: TrackS
     decisionDue: meaning === 'decision' ? formatDay(track.dueAt, locale) : '',
     decisionLeft: meaning === 'decision' ? left(track.dueAt) : '',
     noLegalDecision: meaning === 'followUp' ? t('procedures.due.noLegalDecision') : '',
-    reasonsDue: reasonsOwed ? formatDay(track.reasonsDueAt, locale) : '',
-    reasonsLeft: reasonsOwed ? left(track.reasonsDueAt) : '',
+    // Reasons the authority did not give with its refusal: said without a date of their own (rules.ts refusalWithReasons).
+    reasonsMissing: reasonsOwed(track) ? t('procedures.email.reasonsMissing') : '',
   };
 }
 
@@ -596,6 +613,8 @@ export type UpdateProcedureResult =
       outsideWindow?: { days: number; min: number; max: number };
       /** Saved, and HR should know: the filing day set is a weekend day or a public holiday, when no authority receives a file. */
       filedOnDayOff?: Date;
+      /** Saved, and HR should know: the decision day set is a weekend day or a public holiday, when authorities rarely decide. */
+      decidedOnDayOff?: Date;
     }
   | { ok: false; errors: ProcedureErrors; caseDoc: CaseDoc };
 
@@ -720,7 +739,7 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
       ...(targetMoved(existing, track) ? { targetFrom: existing!.dueAt, targetTo: track.dueAt } : {}),
       ...(track.cardStartsAt && !sameDay(existing?.cardStartsAt, track.cardStartsAt) ? { cardStartsAt: track.cardStartsAt } : {}),
       ...(track.cardEndsAt && !sameDay(existing?.cardEndsAt, track.cardEndsAt) ? { cardEndsAt: track.cardEndsAt } : {}),
-      ...(track.reasonsDueAt && statusChanged ? { reasonsDueAt: track.reasonsDueAt } : {}),
+      ...(track.reasonsMissing && !existing?.reasonsMissing ? { reasonsMissing: true } : {}),
       ...(opts.message ? { message: opts.message } : {}),
       ...(reasonsReceived ? { reasonsReceived: true } : {}),
       ...(asksClosed.length ? { asksClosed: asksClosed.map((a) => a.text) } : {}),
@@ -776,7 +795,9 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   // a filing is a fact recorded as it happened, and a typo is corrected on the page.
   const outsideWindow = filingDateSet ? filingOutsideWindow(kind, track.filedAt, caseDoc.profile?.plannedArrival) : undefined;
   const filedOnDayOff = filingDateSet && !PROCEDURE_RULES[kind].internal && !calendar.isWorkingDay(track.filedAt!) ? track.filedAt : undefined;
-  return { ok: true, caseDoc: updated, ...(outsideWindow ? { outsideWindow } : {}), ...(filedOnDayOff ? { filedOnDayOff } : {}) };
+  // The same for the authority's decision day newly set (the procedure's page warns of it too).
+  const decidedOnDayOff = track.decidedAt && !sameDay(existing?.decidedAt, track.decidedAt) && !PROCEDURE_RULES[kind].internal && !calendar.isWorkingDay(track.decidedAt) ? track.decidedAt : undefined;
+  return { ok: true, caseDoc: updated, ...(outsideWindow ? { outsideWindow } : {}), ...(filedOnDayOff ? { filedOnDayOff } : {}), ...(decidedOnDayOff ? { decidedOnDayOff } : {}) };
 }
 
 /** The calendar-aware view helpers need the calendar once per page. */

@@ -112,13 +112,13 @@ describe('cases: the next step and the open information request', () => {
     const plain = await createCase({ applicant, call, stage: 'onboarding', stageDueAt: wpDue, supportTracks: [] });
     expect(nextLine((await page(en, `/cases/${plain._id}`)).text)).to.equal(`Next: HR. HR runs the support procedures and records the arrival by ${formatDay(wpDue, 'en')} (9 working days left). Go to the procedures →`);
 
-    // Refused, written reasons owed: the line says so with their date, the case's next deadline (as the queue's).
+    // Refused without its written reasons: the line says they are chased, with the decision deadline they were due by, the case's next deadline (as the queue's).
     const reasonsDue = calendar.addWorkingDays(new Date(), 3);
-    const refused = await createCase({ applicant, call, stage: 'onboarding', stageDueAt: stageDue, supportTracks: [{ kind: 'work_permit', status: 'refused', decidedAt: new Date(), reasonsDueAt: reasonsDue, updatedAt: new Date() }] });
+    const refused = await createCase({ applicant, call, stage: 'onboarding', stageDueAt: stageDue, supportTracks: [{ kind: 'work_permit', status: 'refused', decidedAt: new Date(), reasonsMissing: true, reasonsDueAt: reasonsDue, updatedAt: new Date() }] });
     const stored = (await Case.findById(refused._id).lean())!;
     expect(stored.nextDueAt!.getTime()).to.equal(reasonsDue.getTime());
-    expect(nextLine((await page(en, `/cases/${refused._id}`)).text)).to.equal(`Next: HR. Work permit refused: HR records the authority's written reasons of the refusal by ${formatDay(reasonsDue, 'en')} (3 working days left). Go to the procedures →`);
-    expect(nextLine((await page(vi, `/cases/${refused._id}`)).text)).to.include(`Giấy phép lao động bị từ chối: cán bộ nhân sự ghi nhận văn bản nêu lý do từ chối của cơ quan có thẩm quyền chậm nhất ngày ${formatDay(reasonsDue, 'vi')} (còn 3 ngày làm việc)`);
+    expect(nextLine((await page(en, `/cases/${refused._id}`)).text)).to.equal(`Next: HR. Work permit refused without written reasons: HR asks the authority for them and records them by ${formatDay(reasonsDue, 'en')} (3 working days left). Go to the procedures →`);
+    expect(nextLine((await page(vi, `/cases/${refused._id}`)).text)).to.include(`Giấy phép lao động bị từ chối mà không có văn bản nêu lý do: cán bộ nhân sự đề nghị cơ quan có thẩm quyền gửi và ghi nhận chậm nhất ngày ${formatDay(reasonsDue, 'vi')} (còn 3 ngày làm việc)`);
     // The reasons in: HR decides what next; the date is the case's next one, said for what it is.
     await Case.updateOne({ _id: refused._id, 'supportTracks.kind': 'work_permit' }, { $set: { 'supportTracks.$.reasonsReceivedAt': new Date() } });
     expect(nextLine((await page(en, `/cases/${refused._id}`)).text)).to.equal(`Next: HR. Work permit refused: HR decides what next: file again or mark not needed; the stage is due by ${formatDay(stageDue, 'en')} (40 working days left). Go to the procedures →`);

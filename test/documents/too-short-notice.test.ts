@@ -170,7 +170,9 @@ describe('documents: the applicant is told when a passport is not valid long eno
     const url = `/cases/${c._id}/procedures/residence_card`;
     const recordCardEnd = async (end: Date) => {
       const form = await page(hrAgent, url);
-      const saved = await post(hrAgent, form.text, url, { version: versionIn(form.text, url), status: 'preparing', cardStartsAt: iso(daysAhead(35)), cardEndsAt: iso(end) });
+      // Starting 450 days on: the card runs at most 2 years (Law 47/2014/QH13 Art. 38), so an end
+      // this far needs a late start.
+      const saved = await post(hrAgent, form.text, url, { version: versionIn(form.text, url), status: 'preparing', cardStartsAt: iso(daysAhead(450)), cardEndsAt: iso(end) });
       expect(saved.status, saved.text.slice(0, 500)).to.equal(303);
     };
     // HR records the card's end: 1,100 days from now, so the passport must reach ~1,130 days.

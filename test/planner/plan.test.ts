@@ -105,14 +105,18 @@ describe('planner: arrival forecast on the holiday calendar', () => {
     expect([key(f.likely), key(f.latest)]).to.deep.equal(['2027-05-04', '2027-05-04']);
   });
 
-  it('a refused work permit is lodged again once its reasons are in (3 working days, across Tết)', () => {
-    // Refused Wed 3 Feb 2027. Written reasons within 3 working days: Thu 4 (1); Fri 5 – Thu 11 Tết and
-    // the weekend; Fri 12 (2), Mon 15 (3) → lodged again Mon 15 Feb. 10 working days: Feb 16, 17, 18,
-    // 19, 22, 23, 24, 25, 26 (9), Mon 1 Mar (10) → 1 Mar 2027.
-    const c = onboarding([{ kind: 'work_permit', status: 'refused', updatedAt: at('2027-02-03') }]);
-    const f = forecastArrival({ case: c, calendar: cal, today: at('2027-02-04') })!;
-    expect([key(f.steps[0]!.fileOn), key(f.steps[0]!.decisionBy), key(f.earliest)]).to.deep.equal(['2027-02-15', '2027-03-01', '2027-03-01']);
-    expect(f.steps[0]!.explain.key).to.equal('refiled');
+  it('a refused work permit is lodged again at once when its reasons came with it, or after the decision deadline they are owed by (across Tết)', () => {
+    // Refused Wed 3 Feb 2027 with its reasons: lodged again the next working day, Thu 4 Feb. 10
+    // working days: Feb 5–11 are Tết and the weekend; 12 (1), 15–19 (2–6), 22–25 (7–10) → 25 Feb.
+    const now = onboarding([{ kind: 'work_permit', status: 'refused', updatedAt: at('2027-02-03') }]);
+    const f = forecastArrival({ case: now, calendar: cal, today: at('2027-02-04') })!;
+    expect([key(f.steps[0]!.fileOn), key(f.steps[0]!.decisionBy)]).to.deep.equal(['2027-02-04', '2027-02-25']);
+    // Refused without them, owed by the decision deadline Mon 15 Feb: lodged again from then. 10
+    // working days: Feb 16, 17, 18, 19, 22, 23, 24, 25, 26 (9), Mon 1 Mar (10) → 1 Mar 2027.
+    const c = onboarding([{ kind: 'work_permit', status: 'refused', reasonsMissing: true, reasonsDueAt: at('2027-02-15'), updatedAt: at('2027-02-03') }]);
+    const g = forecastArrival({ case: c, calendar: cal, today: at('2027-02-04') })!;
+    expect([key(g.steps[0]!.fileOn), key(g.steps[0]!.decisionBy), key(g.earliest)]).to.deep.equal(['2027-02-15', '2027-03-01', '2027-03-01']);
+    expect(g.steps[0]!.explain.key).to.equal('refiled');
   });
 
   it('no forecast for ended cases; the arrival day for arrived ones', () => {

@@ -253,6 +253,9 @@ describe('procedures: more is asked of the applicant', function () {
     expect(later).not.to.include('What the HR office needs from you');
     expect(later).to.include('Decision expected by: 17 Mar 2027');
     expect(later).to.include('Work permit: what was asked was received');
+    // Recounted, and said from what: on the applicant's row and the procedure's page.
+    expect(later).to.include('<span data-counted-from>counted from 3 Mar 2027 (the day the authority received the completed file)</span>');
+    expect(text((await page(hr2, pageUrl(c))).text)).to.include('<span data-counted-from>counted from 3 Mar 2027 (the day the authority received the completed file)</span>');
   });
 
   it('e-mails the assigned officer once, in their language, when the applicant answers by uploading (a double submit, a later version: no more), not for a file no request names', async () => {
@@ -325,6 +328,42 @@ describe('procedures: more is asked of the applicant', function () {
     expect(mail.text).not.to.include('tạm dừng');
     expect(mail.text).to.include('Gửi tới: Phòng Tổ chức, 18 Hoàng Quốc Việt · hr@ims.example.vn.');
     await Institute.updateOne({ _id: call.institute }, { $unset: { hrContact: '' } });
+  });
+
+  it('words the receipt of a request that stopped the clock as the authority’s, and warns (saved, not refused) of one on a weekend or a public holiday (en, vi)', async () => {
+    clock = vn('2027-03-01');
+    const c = await filedCase();
+    const hr = await signedIn(t, hrEn);
+    expect((await ask(hr, c, { askText: 'The certified translation the Department asked for.', askDueAt: '2027-03-10', askStopClock: 'yes' })).status).to.equal(303);
+    expect((await ask(hr, c, { askText: 'A photo 4×6 for our own file.', askDueAt: '2027-03-10' })).status).to.equal(303);
+    const [stopped, own] = (await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'work_permit')!.asks!;
+    const fieldOf = (html: string, askId: unknown) => {
+      const at = html.indexOf(`data-ask="${String(askId)}"`);
+      return text(html.slice(at, html.indexOf('</li>', at)));
+    };
+    const form = (await page(hr, pageUrl(c))).text;
+    expect(fieldOf(form, stopped!._id)).to.include('Day the authority received the completed file').and.include("As on the authority's receipt (not the day the applicant sent it to you). Empty: today. The decision time counts again in full from this day.");
+    expect(fieldOf(form, own!._id)).to.include('Received on').and.include('Empty: today.').and.not.include('counts again');
+    expect(fieldOf((await page(await signedIn(t, hrVi), pageUrl(c))).text, stopped!._id)).to.include('Ngày cơ quan có thẩm quyền nhận đủ hồ sơ');
+
+    // Recorded on Mon 8 Mar as received on Saturday 6 Mar: saved, and warned.
+    clock = vn('2027-03-08');
+    const hr2 = await signedIn(t, hrEn);
+    const received = `${pageUrl(c)}/asks/${String(stopped!._id)}/received`;
+    const p = await page(hr2, pageUrl(c));
+    expect((await post(hr2, p.text, received, { version: versionIn(p.text, received), track: stampIn(p.text, received), receivedOn: '2027-03-06' })).status).to.equal(303);
+    expect(vnDateKey((await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'work_permit')!.asks![0]!.receivedAt!)).to.equal('2027-03-06');
+    const after = (await page(hr2, pageUrl(c))).text;
+    const flash = /<div class="flash flash-session flash-(\w+)" id="flash"[^>]*>([^<]*)<button/.exec(text(after))?.slice(1);
+    const dayOff = "The day the authority received the completed file, 6 Mar 2027, is a Saturday, a Sunday or a public holiday: the authorities do not receive files then, and the decision time counts again from it. Check the date on the authority's receipt.";
+    expect(flash).to.deep.equal(['warning', `Recorded as received; an e-mail to ${applicant.email} tells the applicant. ${dayOff}`]);
+    // On the page too, beside the request, for as long as it says so.
+    expect(fieldOf(after, stopped!._id)).to.include('Received by the authority on 6 Mar 2027').and.include(dayOff);
+    // The request that did not stop the clock, received on a Sunday: HR's own receipt, nothing to warn of.
+    const q = await page(hr2, pageUrl(c));
+    const ownReceived = `${pageUrl(c)}/asks/${String(own!._id)}/received`;
+    expect((await post(hr2, q.text, ownReceived, { version: versionIn(q.text, ownReceived), track: stampIn(q.text, ownReceived), receivedOn: '2027-03-07' })).status).to.equal(303);
+    expect(/flash-session flash-(\w+)/.exec((await page(hr2, pageUrl(c))).text)?.[1]).to.equal('success');
   });
 
   it('refuses bad input in the officer’s language, keeps what was typed and writes nothing', async () => {

@@ -7,7 +7,7 @@ import { WorkingCalendar, setCalendarLogger, vnDateKey, vnEndOfDay, warnedCalend
 import { VN_HOLIDAYS } from '../../server/calendar/holidays-vn.ts';
 import { nextTrack } from '../../server/procedures/service.ts';
 import { deadlineView } from '../../server/procedures/present.ts';
-import { PROCEDURE_KINDS, PROCEDURE_RULES } from '../../server/procedures/rules.ts';
+import { PROCEDURE_KINDS, PROCEDURE_RULES, workCardLatestEnd } from '../../server/procedures/rules.ts';
 import { SUPPORT_KINDS } from '../../models/constants.ts';
 import { translator } from '../../server/i18n/index.ts';
 import { passportRequiredUntil, validityOf } from '../../server/documents/validity.ts';
@@ -20,10 +20,11 @@ describe('procedures: working days on the holiday calendar', () => {
   it('has one rule per procedure kind, the same kinds the case model stores', () => {
     expect([...PROCEDURE_KINDS].sort()).to.deep.equal([...SUPPORT_KINDS].sort());
     expect(PROCEDURE_RULES.work_permit.decisionWorkingDays).to.equal(10);
-    expect(PROCEDURE_RULES.work_permit.refusalReasonsWorkingDays).to.equal(3);
-    // National procedure 1.014196 (Decree 219/2025): 5 working days to issue, 3 to refuse with reasons.
+    // A refusal comes in writing with its reasons, within the decision time (Decree 219/2025).
+    expect(PROCEDURE_RULES.work_permit.refusalWithReasons).to.equal(true);
     expect(PROCEDURE_RULES.work_permit_exemption.decisionWorkingDays).to.equal(5);
-    expect(PROCEDURE_RULES.work_permit_exemption.refusalReasonsWorkingDays).to.equal(3);
+    expect(PROCEDURE_RULES.work_permit_exemption.refusalWithReasons).to.equal(true);
+    expect(PROCEDURE_RULES.visa.refusalWithReasons).to.equal(undefined);
     expect(PROCEDURE_RULES.residence_card.decisionWorkingDays).to.equal(5);
     expect(PROCEDURE_RULES.visa.decisionWorkingDays).to.equal(5);
     expect(PROCEDURE_RULES.housing.decisionWorkingDays).to.equal(undefined);
@@ -45,14 +46,21 @@ describe('procedures: working days on the holiday calendar', () => {
     expect(deadlineView(t, 'en', calendar, vn('2027-02-25'), track.dueAt!).text).to.equal('due today');
   });
 
-  it('counts the refusal reasons clock, 3 working days, across Tết 2027', () => {
-    // Refused Wed 3 Feb 2027: Thu 4 (1), then 5–11 off, Fri 12 (2), Mon 15 (3).
-    const { track } = nextTrack({ kind: 'work_permit', status: 'filed', filedAt: vn('2027-01-20') }, 'work_permit', { status: 'refused' }, vn('2027-02-03'), calendar);
-    expect(vnDateKey(track.reasonsDueAt!)).to.equal('2027-02-15');
-    expect(track.dueAt).to.equal(undefined);
-    // The exemption certificate's refusal runs the same 3-working-day clock.
-    const exemption = nextTrack({ kind: 'work_permit_exemption', status: 'filed', filedAt: vn('2027-01-28') }, 'work_permit_exemption', { status: 'refused' }, vn('2027-02-03'), calendar).track;
-    expect(vnDateKey(exemption.reasonsDueAt!)).to.equal('2027-02-15');
+  it('starts no clock for reasons after a refusal; reasons the authority did not give are owed by the decision deadline that ran', () => {
+    // Filed Wed 20 Jan 2027: 10 working days to Wed 3 Feb. Refused that day with its reasons: nothing owed, no date.
+    const filed = nextTrack(undefined, 'work_permit', { status: 'filed', filedAt: vnEndOfDay(vn('2027-01-20')) }, vn('2027-01-20'), calendar).track;
+    expect(vnDateKey(filed.dueAt!)).to.equal('2027-02-03');
+    const withReasons = nextTrack(filed, 'work_permit', { status: 'refused', decidedAt: vnEndOfDay(vn('2027-02-03')) }, vn('2027-02-04'), calendar).track;
+    expect(withReasons.reasonsDueAt).to.equal(undefined);
+    expect(withReasons.reasonsMissing).to.equal(undefined);
+    expect(withReasons.dueAt).to.equal(undefined);
+    // Refused without them: owed, by the decision deadline (not 3 working days after it, across Tết).
+    const missing = nextTrack(filed, 'work_permit', { status: 'refused', decidedAt: vnEndOfDay(vn('2027-02-03')), reasonsMissing: true }, vn('2027-02-04'), calendar).track;
+    expect(missing.reasonsMissing).to.equal(true);
+    expect(vnDateKey(missing.reasonsDueAt!)).to.equal('2027-02-03');
+    // The institute's own service has no written refusal to chase: the box is ignored.
+    const housing = nextTrack({ kind: 'housing', status: 'preparing' }, 'housing', { status: 'refused', reasonsMissing: true, message: 'x' }, vn('2027-02-04'), calendar).track;
+    expect(housing.reasonsMissing).to.equal(undefined);
   });
 
   it("counts the Saturday worked in exchange for a weekday off, as the public sector's National Day 2026", () => {
@@ -129,6 +137,11 @@ describe('procedures: working days on the holiday calendar', () => {
     expect(bad.errors).to.deep.equal({ cardEndsAt: 'procedures.errors.endBeforeStart' });
     const ok = nextTrack(undefined, 'residence_card', { status: 'preparing', cardStartsAt: vn('2027-03-01'), cardEndsAt: vn('2029-02-28') }, now, calendar);
     expect(ok.errors).to.equal(undefined);
+    // A work card runs at most 2 years (Law 47/2014/QH13 Art. 38): to the same day 2 years on, 29 Feb to 28 Feb.
+    expect(vnDateKey(workCardLatestEnd(vn('2028-02-29')))).to.equal('2030-02-28');
+    expect(vnDateKey(workCardLatestEnd(vn('2027-03-31')))).to.equal('2029-03-31');
+    const long = nextTrack(undefined, 'residence_card', { status: 'preparing', cardStartsAt: vn('2027-03-01'), cardEndsAt: vn('2029-03-02') }, now, calendar);
+    expect(long.errors?.cardEndsAt).to.deep.include({ key: 'procedures.errors.cardTooLong' });
     const c = { profile: { plannedArrival: vn('2027-03-01') }, supportTracks: [ok.track] };
     // Law 47/2014/QH13 Art. 38(1): the passport must outlast the card by 30 days.
     expect(vnDateKey(passportRequiredUntil(c, now))).to.equal('2029-03-30');

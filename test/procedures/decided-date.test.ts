@@ -1,6 +1,7 @@
 // The dates HR types on a procedure, over HTTP on a test clock: the day the authority decided (a
-// grant or a refusal), from which a refusal's written reasons are owed (Decree 219/2025/ND-CP, 3
-// working days for a work permit, counted on the holiday calendar), shown on both sides and e-mailed;
+// grant or a refusal; a refusal comes with its written reasons, Decree 219/2025/ND-CP, and those the
+// authority did not give are owed by the decision deadline, not from the decision), shown on both
+// sides and e-mailed;
 // bad decision dates refused with a message in the officer's language, keeping what was typed;
 // and the institute's target before filing ("We aim to file by") moved by HR, which e-mails the
 // applicant the old and the new date once, and nothing on an unchanged resubmit.
@@ -48,7 +49,7 @@ describe('procedures: the dates HR types (the decision, the target before filing
     });
   }
 
-  it('counts the written reasons of a refusal from the day the authority decided, not the day HR records it, and shows and e-mails that day', async () => {
+  it('records a refusal on the day the authority decided, not the day HR records it; reasons it did not give are owed by the decision deadline, not counted from the refusal; shows and e-mails that day', async () => {
     // Recorded on Friday 12 Feb 2027, the Department refused on Wednesday 3 Feb, before Tết (5–11 Feb).
     clock = vn('2027-02-12');
     const c = await filedCase(applicantVi, '2027-01-27');
@@ -57,24 +58,27 @@ describe('procedures: the dates HR types (the decision, the target before filing
     const form = await page(a, url);
     // A new decision's date is empty: HR types the authority's day.
     expect(form.text).to.match(/id="f-decidedAt" name="decidedAt" type="date" value=""/);
-    const res = await post(a, form.text, url, { version: versionIn(form.text, url), status: 'refused', decidedAt: '2027-02-03', message: 'Giấy phép bị từ chối; chúng tôi sẽ nộp lại.' });
+    const res = await post(a, form.text, url, { version: versionIn(form.text, url), status: 'refused', decidedAt: '2027-02-03', reasonsMissing: 'yes', message: 'Giấy phép bị từ chối; chúng tôi sẽ nộp lại.' });
     expect(res.status).to.equal(303);
     const after = (await Case.findById(c._id).lean())!;
     const wp = after.supportTracks.find((s) => s.kind === 'work_permit')!;
     expect(vnDateKey(wp.decidedAt!)).to.equal('2027-02-03');
     expect(vnDateKey(wp.refusedAt!)).to.equal('2027-02-03');
-    // Thu 4 Feb (1), Tết 5–11, Fri 12 (2), Mon 15 (3); counted from the day recorded it would be Wed 17.
-    expect(vnDateKey(wp.reasonsDueAt!)).to.equal('2027-02-15');
-    expect(vnDateKey((await loadCalendar()).addWorkingDays(vn('2027-02-03'), 3))).to.equal('2027-02-15');
+    // Owed by the decision deadline that ran (Thu 25 Feb), not 3 working days after the refusal
+    // (Thu 4 Feb (1), Tết 5–11, Fri 12 (2), Mon 15 (3)), as an earlier reading had it.
+    expect(wp.reasonsMissing).to.equal(true);
+    expect(vnDateKey(wp.reasonsDueAt!)).to.equal('2027-02-25');
     const event = after.history.at(-1)!.procedure!;
     expect(vnDateKey(event.decidedAt!)).to.equal('2027-02-03');
-    expect(vnDateKey(event.reasonsDueAt!)).to.equal('2027-02-15');
+    expect(event.reasonsMissing).to.equal(true);
+    expect(event.reasonsDueAt).to.equal(undefined);
 
-    // The applicant's e-mail, in Vietnamese: the decision's day and the reasons' deadline from it.
+    // The applicant's e-mail, in Vietnamese: the decision's day; the reasons chased, with no date.
     await deliver(t, c._id);
     const mail = await t.smtp.waitForTo(applicantVi.email, /đã từ chối/);
     expect(mail.text).to.include('Ngày quyết định: 3/2/2027');
-    expect(mail.text).to.include('phải nêu lý do bằng văn bản chậm nhất ngày 15/2/2027');
+    expect(mail.text).to.include('chưa nêu lý do bằng văn bản');
+    expect(mail.text).not.to.match(/25\/2\/2027|15\/2\/2027/);
     expect(mail.html).to.include('<li>Ngày quyết định: 3/2/2027</li>');
     expect(mail.text).not.to.include('Decided on');
 

@@ -84,16 +84,16 @@ describe('procedures: escalation of overdue procedures', () => {
     expect((await Case.findById(c._id).lean())!.overdueProcedures).to.deep.equal([]);
   });
 
-  it('escalates a late refusal-reasons clock once, and tells every HR officer of an institute without HR lead', async () => {
+  it('escalates written reasons the authority did not give with its refusal once they are past the decision deadline, once, and tells every HR officer of an institute without HR lead', async () => {
     const institute = await createInstitute();
     const a = await createUser({ role: 'hr_officer', institute, name: 'HR A' });
     const b = await createUser({ role: 'hr_officer', institute, name: 'HR B', locale: 'vi' });
     const otherCall = await createCall({ institute, checklist: [] });
     clock = vn('2027-02-03');
-    const c = await createCase({ applicant, call: otherCall, stage: 'onboarding', supportTracks: [{ kind: 'work_permit', status: 'filed', dueAt: vnEndOfDay(vn('2027-02-20')), filedAt: vn('2027-01-20') }] });
-    const r = await updateProcedure({ app: t.ctx, ctx: systemContext({ now: clock, actor: a }), caseId: String(c._id), kind: 'work_permit', status: 'refused', decidedAt: vnEndOfDay(clock), message: 'The Department refused the permit; we will lodge it again once its reasons arrive.', expectedVersion: c.version });
+    const c = await createCase({ applicant, call: otherCall, stage: 'onboarding', supportTracks: [{ kind: 'work_permit', status: 'filed', dueAt: vnEndOfDay(vn('2027-02-15')), filedAt: vn('2027-01-20') }] });
+    const r = await updateProcedure({ app: t.ctx, ctx: systemContext({ now: clock, actor: a }), caseId: String(c._id), kind: 'work_permit', status: 'refused', decidedAt: vnEndOfDay(clock), reasonsMissing: true, message: 'The Department refused the permit; we will lodge it again once its reasons arrive.', expectedVersion: c.version });
     expect(r.ok).to.equal(true);
-    // Reasons due Mon 15 Feb 2027; on Tue 16 they are late.
+    // Refused without them: owed by the decision deadline, Mon 15 Feb 2027; on Tue 16 they are late.
     clock = vn('2027-02-15');
     expect((await runEscalations(t.ctx, { caseIds: [c._id] })).escalated).to.equal(0);
     clock = vn('2027-02-16');

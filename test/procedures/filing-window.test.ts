@@ -150,7 +150,7 @@ describe('procedures: the filing window as two dates, the case row, the conflict
     expect(/id="f-decidedAt-error"[^>]*>([^<]*)</.exec(bare.text)?.[1]).to.equal('Enter the day the authority granted the file, as on its decision.');
     expect((await Case.findById(c._id).lean())!.supportTracks![0]!.status).to.equal('filed');
     const refusal = await post(a, form.text, url, { version: versionIn(form.text, url), status: 'refused' });
-    expect(text(refusal.text)).to.include("a refusal's written reasons are owed from it");
+    expect(text(refusal.text)).to.include('the refusal is recorded on that day, and its written reasons come with it');
     // Saturday 9 Jan 2027: saved (the decision says what it says) and warned, as a filing date on a day off is.
     form = await page(a, url);
     expect(form.text).not.to.include('data-decided-day-off-warning');

@@ -48,6 +48,8 @@ describe('procedures: a holiday moves the deadlines counted across it', () => {
     const tracks = [
       { kind: 'visa', status: 'filed', filedAt: vn('2031-12-04'), dueAt: endOf('2031-12-11'), office: 'Immigration', updatedAt: vn('2031-12-04') },
       { kind: 'work_permit_exemption', status: 'refused', filedAt: vn('2031-12-01'), refusedAt: vn('2031-12-08'), reasonsDueAt: endOf('2031-12-11'), updatedAt: vn('2031-12-08') },
+      // Thu 27 Nov 2031 + 10 working days: Thu 11 Dec.
+      { kind: 'work_permit', status: 'filed', filedAt: vn('2031-11-27'), dueAt: endOf('2031-12-11'), updatedAt: vn('2031-11-27') },
     ];
     filed = await createCase({ applicant, call, stage: 'onboarding', stageDueAt: endOf('2031-12-19'), supportTracks: tracks });
     closed = await createCase({ applicant, call, stage: 'closed', stageDueAt: endOf('2031-12-12'), supportTracks: [{ ...tracks[0] }] });
@@ -96,10 +98,13 @@ describe('procedures: a holiday moves the deadlines counted across it', () => {
 
     const f = await stored(filed._id);
     expect(vnDateKey(track(f, 'visa').dueAt!)).to.equal('2031-12-12');
-    expect(vnDateKey(track(f, 'work_permit_exemption').reasonsDueAt!)).to.equal('2031-12-12');
-    expect(f.nextDueAt?.toISOString()).to.equal(endOf('2031-12-12').toISOString());
+    // A refusal's written reasons have no working-day count of their own (they come with the
+    // decision): a date stored with an earlier reading keeps its day, and stays the case's next one.
+    expect(vnDateKey(track(f, 'work_permit_exemption').reasonsDueAt!)).to.equal('2031-12-11');
+    expect(vnDateKey(track(f, 'work_permit').dueAt!)).to.equal('2031-12-12');
+    expect(f.nextDueAt?.toISOString()).to.equal(endOf('2031-12-11').toISOString());
     expect(f.stageDueAt?.toISOString(), 'a date typed by hand keeps its date').to.equal(endOf('2031-12-19').toISOString());
-    // Two dates the applicant was told (the visa's decision, the refusal's reasons): one e-mail listing both.
+    // Two dates the applicant was told (the visa's and the work permit's decisions): one e-mail listing both.
     expect(f.outbox.map((o) => o.template)).to.deep.equal(['procedure_dates_moved']);
 
     const z = await stored(closed._id);
@@ -127,16 +132,16 @@ describe('procedures: a holiday moves the deadlines counted across it', () => {
     expect(r.name).to.deep.equal({ vi: 'Ngày nghỉ thêm', en: 'Extra day off' });
     expect(r.moved.map((m) => [m.target, m.what, vnDateKey(m.from), vnDateKey(m.to), m.applicantVisible])).to.deep.equal([
       ['visa', 'due', '2031-12-11', '2031-12-12', true],
-      ['work_permit_exemption', 'reasons', '2031-12-11', '2031-12-12', true],
+      ['work_permit', 'due', '2031-12-11', '2031-12-12', true],
     ]);
     const visa = 'Visa: deadline moved from 11 Dec 2031 to 12 Dec 2031: public holiday of 9 Dec 2031 (Extra day off) added';
     const reasons = 'Certificate of exemption from a work permit, written reasons of the refusal: deadline moved from 11 Dec 2031 to 12 Dec 2031: public holiday of 9 Dec 2031 (Extra day off) added';
     const hr = text((await page(await signedIn(t, admin), `/cases/${filed._id}`)).text);
     expect(hr).to.include('Deadlines moved with the public holiday calendar');
-    expect(hr).to.include(visa).and.include(reasons);
+    expect(hr).to.include(visa).and.not.include(reasons);
     const mine = text((await page(await signedIn(t, applicant), `/applications/${filed._id}`)).text);
     expect(mine).to.include('Deadlines moved with the public holiday calendar');
-    expect(mine).to.include(visa).and.include(reasons);
+    expect(mine).to.include(visa).and.not.include(reasons);
     // The stage's date is HR's: the applicant reads only the dates they are shown.
     const a = await stored(accepted._id);
     const stageMove = a.history.find((h) => h.action === 'deadlines_recount')!.recount!;
@@ -165,6 +170,7 @@ describe('procedures: a holiday moves the deadlines counted across it', () => {
     const f = await stored(filed._id);
     expect(vnDateKey(track(f, 'visa').dueAt!)).to.equal('2031-12-11');
     expect(f.nextDueAt?.toISOString()).to.equal(endOf('2031-12-11').toISOString());
+    expect(vnDateKey(track(f, 'work_permit_exemption').reasonsDueAt!)).to.equal('2031-12-11');
     // The day is gone from the calendar, not its name: kept with the recount, read on the timeline and in the e-mail.
     const back = f.history.filter((h) => h.action === 'deadlines_recount').at(-1)!.recount!;
     expect([back.change, back.name]).to.deep.equal(['removed', { vi: 'Ngày nghỉ thêm', en: 'Extra day off' }]);

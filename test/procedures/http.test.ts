@@ -2,7 +2,8 @@
 // holiday calendar, office recorded, the applicant e-mailed in their own language and told on their
 // timeline in their language without internal codes or HR's note); every refusal in Vietnamese and
 // English (bad status, card ending before it starts, stale version, wrong role or institute,
-// `$`-keys) changes nothing; a refusal starts the written-reasons clock.
+// `$`-keys) changes nothing; a refusal comes with its written reasons, and those the authority did
+// not give are owed by the decision deadline, chased by HR with no date of their own for the applicant.
 import { expect } from 'chai';
 import type { TestApp } from '../support/app.ts';
 import { createUser } from '../support/factories.ts';
@@ -91,13 +92,16 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(mine).to.include('Nộp ngày');
     // The date is the decision's once filed, never read as the filing target.
     expect(mine).to.include('Dự kiến có quyết định trước: 25/2/2027');
+    // And what it counts from, as HR's procedure page says it.
+    expect(mine).to.include('<span data-counted-from>tính từ ngày 4/2/2027 (ngày nộp hồ sơ)</span>');
+    expect(text((await page(a, `/cases/${c._id}/procedures/work_permit`)).text)).to.include('<span data-counted-from>counted from 4 Feb 2027 (the day the file was lodged)</span>');
     expect(mine).not.to.include('Dự kiến trước:');
     expect(mine).not.to.include('work_permit:');
     expect(mine).not.to.match(/requested → |→ filed|requested|preparing/);
     expect(mine).not.to.include('Courier ref');
   });
 
-  it('shows the applicant a passed deadline as a warning saying who is late and that HR follows it up, and a late refusal reasons as chased (en, vi)', async () => {
+  it('shows the applicant a passed deadline as a warning saying who is late and that HR follows it up, and reasons still owed (a refusal stored with the earlier reasons date) as chased, with no date (en, vi)', async () => {
     clock = vn('2027-03-05'); // a Friday
     const tracks = [
       { kind: 'work_permit', status: 'filed', filedAt: vn('2027-02-18'), dueAt: new Date('2027-03-04T16:59:59.999Z'), updatedAt: vn('2027-02-18') },
@@ -106,33 +110,60 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     ];
     const english = await createUser({ role: 'applicant', locale: 'en' });
     for (const [who, expected] of [
-      [english, ['Decision expected by: 4 Mar 2027 (1 working day overdue)', 'The authority has not decided within the time the law gives it. The HR office is following it up with them; there is nothing for you to do unless we ask you.', 'We aim to file by: 3 Mar 2027 (2 working days overdue)', 'We have not kept to our own target date here. The HR office is on it', "The authority's written reasons were due by 3 Mar 2027 (2 working days overdue) and have not arrived. The HR office is chasing them"]],
-      [applicant, ['Dự kiến có quyết định trước: 4/3/2027 (quá hạn 1 ngày làm việc)', 'Cơ quan có thẩm quyền chưa giải quyết trong thời hạn luật định. Bộ phận nhân sự đang theo dõi, đôn đốc; Ông/Bà không cần làm gì trừ khi chúng tôi đề nghị.', 'Dự kiến nộp hồ sơ trước: 3/3/2027 (quá hạn 2 ngày làm việc)', 'Viện chưa hoàn thành đúng mốc thời gian đã đặt ra.', 'Văn bản nêu lý do của cơ quan có thẩm quyền đến hạn ngày 3/3/2027 (quá hạn 2 ngày làm việc) nhưng chưa nhận được. Bộ phận nhân sự đang đôn đốc']],
+      [english, ['Decision expected by: 4 Mar 2027 (1 working day overdue)', 'The authority has not decided within the time the law gives it. The HR office is following it up with them; there is nothing for you to do unless we ask you.', 'We aim to file by: 3 Mar 2027 (2 working days overdue)', 'We have not kept to our own target date here. The HR office is on it', 'The authority refused without giving its reasons in writing, which it has to give with its decision. The HR office has asked the authority for them and will pass them on to you', 'What happens now: the HR office will contact you about lodging the file again']],
+      [applicant, ['Dự kiến có quyết định trước: 4/3/2027 (quá hạn 1 ngày làm việc)', 'Cơ quan có thẩm quyền chưa giải quyết trong thời hạn luật định. Bộ phận nhân sự đang theo dõi, đôn đốc; Ông/Bà không cần làm gì trừ khi chúng tôi đề nghị.', 'Dự kiến nộp hồ sơ trước: 3/3/2027 (quá hạn 2 ngày làm việc)', 'Viện chưa hoàn thành đúng mốc thời gian đã đặt ra.', 'Cơ quan có thẩm quyền từ chối mà chưa nêu lý do bằng văn bản, trong khi lý do phải có cùng quyết định. Bộ phận nhân sự đã đề nghị cơ quan gửi', 'Tiếp theo: bộ phận nhân sự sẽ liên hệ với Ông/Bà về việc nộp lại hồ sơ']],
     ] as const) {
       const c = await createCase({ applicant: who, call, stage: 'onboarding', assignee: hrEn._id, supportTracks: tracks });
       const html = (await page(await signedIn(t, who), `/applications/${c._id}`)).text;
       const shown = text(html);
       for (const line of expected) expect(shown).to.include(line);
-      // Each passed date is set apart as a warning, not left as plain text.
-      expect(html.match(/class="small notice-warn" data-(?:deadline|reasons) data-overdue/g)).to.have.length(3);
+      // Each passed date is set apart as a warning, not left as plain text; the reasons have no date for the applicant.
+      expect(html.match(/class="small notice-warn" data-(?:deadline|reasons) data-overdue/g)).to.have.length(2);
       expect(shown).not.to.include('must give its reasons in writing by');
+      expect(html).to.match(/data-reasons>[^<]+</);
+      expect(html).not.to.match(/data-reasons>[^<]*(3 Mar 2027|3\/3\/2027)/);
     }
   });
 
-  it('starts the 3-working-day reasons clock on a refusal, shown as its own deadline', async () => {
-    clock = vn('2027-02-03');
+  it('starts no reasons clock on a refusal: reasons the authority did not give are recorded as owed by the decision deadline, shown to HR as not received', async () => {
+    // Filed Wed 20 Jan 2027: the decision is due Wed 3 Feb (10 working days).
+    clock = vn('2027-01-20');
     const c = await onboardingCase();
+    const url = `/cases/${c._id}/procedures/work_permit`;
+    expect(await save(await signedIn(t, hrVi), url, { status: 'filed', filedAt: '2027-01-20' })).to.have.property('status', 303);
+    // The page offers to record a refusal without its reasons, and says the law's rule.
+    const form = await page(await signedIn(t, hrEn), url);
+    expect(form.text).to.include('name="reasonsMissing"');
+    expect(text(form.text)).to.include('a refusal comes in writing with its reasons, within the same time');
+    expect(text(form.text)).not.to.match(/explained in writing within \d/);
+    // Refused on 3 Feb without written reasons, recorded on Thu 4 Feb.
+    clock = vn('2027-02-04');
     const a = await signedIn(t, hrVi);
-    const res = await save(a, `/cases/${c._id}/procedures/work_permit`, { status: 'refused', filedAt: '2027-01-27', decidedAt: '2027-02-03', message: 'Giấy phép bị từ chối; chúng tôi sẽ nộp lại khi có lý do.' });
+    const res = await save(a, url, { status: 'refused', decidedAt: '2027-02-03', reasonsMissing: 'yes', message: 'Giấy phép bị từ chối; chúng tôi đã đề nghị cơ quan gửi lý do.' });
     expect(res.status).to.equal(303);
-    const wp = (await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'work_permit')!;
-    expect(vnDateKey(wp.reasonsDueAt!)).to.equal('2027-02-15'); // Thu 4 (1), Tết 5–11, Fri 12 (2), Mon 15 (3)
+    const after = (await Case.findById(c._id).lean())!;
+    const wp = after.supportTracks.find((s) => s.kind === 'work_permit')!;
+    expect(wp.reasonsMissing).to.equal(true);
+    expect(vnDateKey(wp.reasonsDueAt!)).to.equal('2027-02-03'); // the decision deadline, not 3 working days after the refusal (15 Feb across Tết)
+    expect(after.history.at(-1)!.procedure).to.deep.include({ to: 'refused', reasonsMissing: true });
     const shown = text((await page(a, `/cases/${c._id}`)).text);
-    expect(shown).to.include('Hạn trả lời lý do');
-    expect(shown).to.include('còn 3 ngày làm việc');
+    expect(shown).to.include('<strong>Chưa nhận được văn bản nêu lý do từ chối</strong> · phải có cùng quyết định, chậm nhất ngày 3/2/2027 · <span class="field-error">quá hạn 1 ngày làm việc</span>');
+    expect(shown).to.include('Quyết định bước tiếp theo: chuyển sang “Đang chuẩn bị hồ sơ” để nộp lại');
+    // A refusal with its reasons (the box left empty) owes nothing: no reasons line, no date.
+    const other = await onboardingCase();
+    clock = vn('2027-01-20');
+    expect(await save(await signedIn(t, hrEn), `/cases/${other._id}/procedures/work_permit`, { status: 'filed', filedAt: '2027-01-20' })).to.have.property('status', 303);
+    clock = vn('2027-02-04');
+    const b = await signedIn(t, hrEn);
+    expect(await save(b, `/cases/${other._id}/procedures/work_permit`, { status: 'refused', decidedAt: '2027-02-03', message: 'Refused: the contract was unsigned. We will lodge it again.' })).to.have.property('status', 303);
+    const plainRefusal = (await Case.findById(other._id).lean())!.supportTracks.find((s) => s.kind === 'work_permit')!;
+    expect([plainRefusal.reasonsMissing, plainRefusal.reasonsDueAt]).to.deep.equal([undefined, undefined]);
+    const hrPage = await page(b, `/cases/${other._id}`);
+    expect(hrPage.text).not.to.include('data-reasons');
+    expect(text(hrPage.text)).to.include('Decide what next: set it to “Preparing the file” to lodge it again');
   });
 
-  it("tells the applicant a refusal's reasons: the refusal says when they are due, recording them needs them in words, and they reach the e-mail, the page and the timeline", async () => {
+  it("tells the applicant a refusal's reasons: a refusal without them says they are chased (no date), recording them needs them in words, and they reach the e-mail, the page and the timeline", async () => {
     clock = vn('2027-02-03');
     const c = await onboardingCase();
     let a = await signedIn(t, hrEn);
@@ -147,15 +178,19 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(silent.status).to.equal(422);
     expect(text(silent.text)).to.include('Tell the applicant what the refusal means and what happens next');
     expect(await snapshot(c)).to.deep.equal(untouched);
-    expect(await post(a, form.text, url, { version: versionIn(form.text, url), status: 'refused', filedAt: '2027-01-27', decidedAt: '2027-02-03', message: 'We will lodge it again with the signed contract.' })).to.have.property('status', 303);
+    expect(await post(a, form.text, url, { version: versionIn(form.text, url), status: 'refused', filedAt: '2027-01-27', decidedAt: '2027-02-03', reasonsMissing: 'yes', message: 'We will lodge it again with the signed contract.' })).to.have.property('status', 303);
     await deliver(t, c._id);
     const refusal = await t.smtp.waitForTo(applicant.email, /đã từ chối/);
-    // Reasons due Mon 15 Feb 2027 (3 working days across Tết), in the applicant's language.
-    expect(refusal.text).to.include('phải nêu lý do bằng văn bản chậm nhất ngày 15/2/2027 (còn 3 ngày làm việc)');
-    expect(refusal.text).not.to.include('must give its reasons');
+    // The reasons the authority did not give: chased, with no date of their own; what happens now, addressed formally.
+    expect(refusal.text).to.include('Cơ quan có thẩm quyền từ chối mà chưa nêu lý do bằng văn bản, trong khi lý do phải có cùng quyết định: bộ phận nhân sự đã đề nghị cơ quan gửi và sẽ chuyển cho Ông/Bà.');
+    expect(refusal.text).to.include('Tiếp theo: bộ phận nhân sự sẽ liên hệ với Ông/Bà về việc nộp lại hồ sơ hoặc hướng khác.');
+    expect(refusal.html).to.include('data-next-step');
+    expect(refusal.text).not.to.match(/trước ngày 15\/2\/2027|must give its reasons|\bbạn\b/);
     let me = await signedIn(t, applicant);
-    // With its working days left, as HR sees them.
-    expect(text((await page(me, `/applications/${c._id}`)).text)).to.include('phải trả lời bằng văn bản nêu rõ lý do chậm nhất ngày 15/2/2027 (còn 3 ngày làm việc)');
+    const myRefusal = text((await page(me, `/applications/${c._id}`)).text);
+    expect(myRefusal).to.include('Cơ quan có thẩm quyền từ chối mà chưa nêu lý do bằng văn bản');
+    expect(myRefusal).to.include('Tiếp theo: bộ phận nhân sự sẽ liên hệ với Ông/Bà');
+    expect(myRefusal).not.to.include('15/2/2027');
 
     // Ticking "reasons received" without the reasons: refused beside the field (the box stays ticked), nothing stored.
     clock = vn('2027-02-12');
@@ -193,7 +228,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     const mine = text((await page(me, `/applications/${c._id}`)).text);
     expect(mine).to.include('<div class="small prewrap" data-message><strong>Từ bộ phận nhân sự:</strong> The labour contract was unsigned.\nWe will lodge');
     expect(mine).to.include('Giấy phép lao động: lý do từ chối của cơ quan có thẩm quyền');
-    expect(mine).not.to.include('phải trả lời bằng văn bản nêu rõ lý do chậm nhất ngày');
+    expect(mine).not.to.include('chưa nêu lý do bằng văn bản');
     expect(mine).not.to.include('Called the Department');
     // HR sees what the applicant was told, beside their own note.
     const hr = text((await page(a, `/cases/${c._id}`)).text);
@@ -261,19 +296,29 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect((await page(a, url)).text).to.match(/id="f-filedAt" name="filedAt" type="date" value="2027-02-16"/);
   });
 
-  it('tells the applicant when a procedure they were told had started is no longer needed (it leaves their list)', async () => {
+  it('tells the applicant when a procedure they were told had started is no longer needed, and keeps it on their list as closed (housing too); one never theirs stays hidden', async () => {
     clock = vn('2027-02-04');
-    const c = await onboardingCase();
+    const c = await createCase({ applicant, call, stage: 'onboarding', assignee: hrEn._id, supportTracks: [{ kind: 'residence_card', status: 'requested', updatedAt: vn('2027-01-20') }, { kind: 'housing', status: 'requested', updatedAt: vn('2027-01-20') }, { kind: 'citizenship', status: 'not_needed', updatedAt: vn('2027-01-20') }] });
     const a = await signedIn(t, hrEn);
-    const url = `/cases/${c._id}/procedures/residence_card`;
-    expect(await save(a, url, { status: 'not_needed' })).to.have.property('status', 303);
+    expect(await save(a, `/cases/${c._id}/procedures/residence_card`, { status: 'not_needed' })).to.have.property('status', 303);
+    expect(await save(a, `/cases/${c._id}/procedures/housing`, { status: 'not_needed', message: 'You found a flat yourself: we have cancelled the guest house.' })).to.have.property('status', 303);
     await deliver(t, c._id);
     const mail = await t.smtp.waitForTo(applicant.email, /Thẻ tạm trú: không còn cần nữa/);
     expect(mail.subject).not.to.include('Temporary residence card');
+    await t.smtp.waitForTo(applicant.email, /Nhà ở: không còn cần nữa/);
     const me = await signedIn(t, applicant);
-    const mine = text((await page(me, `/applications/${c._id}`)).text);
-    expect(mine).not.to.include('data-procedure="residence_card"');
-    expect(mine).to.include('Thẻ tạm trú: không còn cần nữa');
+    const html = (await page(me, `/applications/${c._id}`)).text;
+    const row = (kind: string) => {
+      const at = html.indexOf(`data-procedure="${kind}"`);
+      return at < 0 ? '' : text(html.slice(at, html.indexOf('</li>', at)));
+    };
+    for (const kind of ['residence_card', 'housing']) {
+      expect(row(kind), kind).to.include('<span class="badge muted">Không cần</span>').and.include('Không còn cần: thủ tục này đã đóng');
+    }
+    expect(row('housing')).to.include('You found a flat yourself');
+    expect(text(html)).to.include('Thẻ tạm trú: không còn cần nữa').and.include('Nhà ở: không còn cần nữa');
+    // Citizenship was never started for them: not on their list.
+    expect(row('citizenship')).to.equal('');
   });
 
   it('applies a form whose procedure nobody else changed, though another procedure changed meanwhile; refuses one whose own procedure changed (409)', async () => {
@@ -364,7 +409,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect((await page(a, url)).text).not.to.include('data-window-warning');
   });
 
-  it('warns when a filing date is set or changed, not on a refusal, its reasons or a grant; and of a filing date on a weekend or a public holiday (saved, not refused, en and vi)', async () => {
+  it('warns when a filing date is set or changed, not on a refusal, its reasons or a grant; and of a filing or decision date on a weekend or a public holiday (saved, not refused, en and vi)', async () => {
     clock = vn('2027-02-12');
     const c = await createCase({ applicant, call, stage: 'onboarding', assignee: hrEn._id, profile: { fullName: 'Day Off Case', plannedArrival: vn('2027-06-01') } as never, supportTracks: [{ kind: 'work_permit', status: 'preparing', updatedAt: vn('2027-01-20') }] });
     const flashOf = (html: string) => /<div class="flash flash-session flash-(\w+)" id="flash"[^>]*>([^<]*)<button/.exec(text(html))?.slice(1);
@@ -390,10 +435,13 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     const vi = await signedIn(t, hrVi);
     expect(await save(vi, url, { status: 'filed', filedAt: '2027-02-13' })).to.have.property('status', 303);
     expect(flashOf((await page(vi, `/cases/${c._id}`)).text)![1]).to.include('Ngày nộp đã ghi, 13/2/2027, là thứ Bảy, Chủ nhật hoặc ngày nghỉ lễ: cơ quan có thẩm quyền không tiếp nhận hồ sơ vào ngày đó. Hãy kiểm tra lại ngày.');
-    // Granted: no warning.
+    // Granted with the decision dated Sunday 21 Feb: saved, and warned at the save as on the page.
     clock = vn('2027-02-22');
     a = await signedIn(t, hrEn);
-    expect(await save(a, url, { status: 'approved', decidedAt: '2027-02-22' })).to.have.property('status', 303);
+    expect(await save(a, url, { status: 'approved', decidedAt: '2027-02-21' })).to.have.property('status', 303);
+    expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['warning', 'The procedure was updated. The decision date recorded, 21 Feb 2027, is a Saturday, a Sunday or a public holiday: the authorities rarely decide then. Check the date on the decision.']);
+    // Saved again without changing the date (a note): nothing more to say.
+    expect(await save(a, url, { status: 'approved', note: 'Card to collect on Monday.' })).to.have.property('status', 303);
     expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['success', 'The procedure was updated.']);
     // A working day inside the window: nothing to say.
     const ok = await createCase({ applicant, call, stage: 'onboarding', assignee: hrEn._id, profile: { fullName: 'Working Day Case', plannedArrival: vn('2027-04-01') } as never, supportTracks: [{ kind: 'work_permit', status: 'preparing', updatedAt: vn('2027-01-20') }] });
@@ -501,6 +549,33 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     const row = /<li data-window="passport">([\s\S]*?)<\/li>/.exec(mine)![1]!;
     expect(row).to.include('22/2/2027').and.include('(thẻ tạm trú)');
     expect(row).not.to.match(/Trễ|nhà ở|4\/12\/2026/);
+  });
+
+  it('refuses a residence card running more than 2 years, saying the last day it may run to (en and vi), keeping what was typed; a card stored before the check still saves other changes', async () => {
+    clock = vn('2027-02-04');
+    const c = await onboardingCase();
+    const url = `/cases/${c._id}/procedures/residence_card`;
+    const before = await snapshot(c);
+    for (const [who, says] of [
+      [hrEn, 'A residence card for work runs at most 2 years (Law 47/2014/QH13 Art. 38, as amended in 2019): with this start, the card ends on 1 Mar 2029 at the latest.'],
+      [hrVi, 'Thẻ tạm trú cho người lao động có thời hạn không quá 2 năm (Luật 47/2014/QH13 Điều 38, sửa đổi năm 2019): với ngày bắt đầu này, thẻ có giá trị chậm nhất đến ngày 1/3/2029.'],
+    ] as const) {
+      const a = await signedIn(t, who);
+      // A five-year card, as the walk saved.
+      const res = await save(a, url, { status: 'preparing', cardStartsAt: '2027-03-01', cardEndsAt: '2032-02-28', note: 'five years?' });
+      expect(res.status).to.equal(422);
+      expect(text(res.text)).to.include(says);
+      expect(res.text).to.include('aria-describedby="f-cardEndsAt-error"');
+      for (const typed of ['value="2032-02-28"', 'value="2027-03-01"', 'five years?']) expect(res.text).to.include(typed);
+      expect(await snapshot(c)).to.deep.equal(before);
+    }
+    const a = await signedIn(t, hrEn);
+    expect((await save(a, url, { status: 'preparing', cardStartsAt: '2027-03-01', cardEndsAt: '2029-03-02' })).status, 'a day too long').to.equal(422);
+    expect((await save(a, url, { status: 'preparing', cardStartsAt: '2027-03-01', cardEndsAt: '2029-03-01' })).status, 'two years to the day').to.equal(303);
+    // A longer card stored before the check: a note on it saves.
+    const stored = (await Case.findById(c._id).lean())!;
+    await Case.updateOne({ _id: c._id }, { $set: { supportTracks: stored.supportTracks.map((s) => (s.kind === 'residence_card' ? { ...s, cardEndsAt: vn('2032-02-28') } : s)) } });
+    expect((await save(a, url, { status: 'preparing', note: 'checked with the office' })).status).to.equal(303);
   });
 
   it('says which visa the case asks for on the visa page, the case page and the applicant\'s list (LĐ2 with a work permit, LĐ1 with an exemption, TT for the family), with its legal basis, en and vi', async () => {

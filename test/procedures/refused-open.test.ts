@@ -1,6 +1,7 @@
 // A refused procedure stays HR's open work until it is settled (lodged again, or set not needed):
-// while the authority's written reasons are owed (Decree 219/2025/ND-CP: 3 working days for a work
-// permit, server/procedures/rules.ts), their day is the case's next deadline, so the queue shows and
+// while written reasons the authority did not give with its refusal are owed (Decree 219/2025/ND-CP:
+// they come with the decision, server/procedures/rules.ts refusalWithReasons), the decision deadline
+// they were due by is the case's next deadline, so the queue shows and
 // sorts the row by it, flags it late once passed (row badge, "overdue" and "procedures" filters),
 // the calendar feed has the event and the dashboard/steering report count it open and overdue.
 // Once the reasons are received it is still listed as refused, with no deadline; lodged again or
@@ -40,7 +41,7 @@ describe('procedures: a refused procedure stays open work until settled', () => 
     await t?.close();
   });
 
-  /** A case in onboarding with a work permit lodged on 20 Nov 2026 and a visa waiting for it. */
+  /** A case in onboarding with a work permit lodged on Thu 26 Nov 2026 (decision due Thu 10 Dec) and a visa waiting for it. */
   function filedCase(of: CallDoc = call): Promise<CaseDoc> {
     return createCase({
       applicant,
@@ -49,8 +50,8 @@ describe('procedures: a refused procedure stays open work until settled', () => 
       assignee: hr._id,
       stageDueAt: vn('2027-01-29'),
       supportTracks: [
-        { kind: 'work_permit', status: 'filed', filedAt: vn('2026-11-20'), dueAt: vnEndOfDay(vn('2026-12-04')), updatedAt: vn('2026-11-20') },
-        { kind: 'visa', status: 'requested', updatedAt: vn('2026-11-20') },
+        { kind: 'work_permit', status: 'filed', filedAt: vn('2026-11-26'), dueAt: vnEndOfDay(vn('2026-12-10')), updatedAt: vn('2026-11-26') },
+        { kind: 'visa', status: 'requested', updatedAt: vn('2026-11-26') },
       ],
     });
   }
@@ -84,8 +85,8 @@ describe('procedures: a refused procedure stays open work until settled', () => 
     const before = await createCase({ applicant, call, stage: 'screening', stageDueAt: vn('2026-12-09') });
     const after = await createCase({ applicant, call, stage: 'screening', stageDueAt: vn('2026-12-11') });
     const a = await signedIn(t, hr);
-    // The Department refused on Monday 7 Dec 2026: its reasons are owed within 3 working days, by Thu 10 Dec.
-    await saveWorkPermit(a, refused, { status: 'refused', decidedAt: '2026-12-07', message: 'The work permit was refused; we will file again once the reasons arrive.' });
+    // The Department refused on Monday 7 Dec 2026 without its reasons: owed by the decision deadline, Thu 10 Dec.
+    await saveWorkPermit(a, refused, { status: 'refused', decidedAt: '2026-12-07', reasonsMissing: 'yes', message: 'The work permit was refused; we will file again once the reasons arrive.' });
     const stored = (await Case.findById(refused._id).lean())!;
     const wp = stored.supportTracks.find((s) => s.kind === 'work_permit')!;
     expect(vnDateKey(wp.reasonsDueAt!)).to.equal('2026-12-10');
@@ -117,7 +118,7 @@ describe('procedures: a refused procedure stays open work until settled', () => 
     const own = await createCall({ institute, checklist: [] });
     const c = await filedCase(own);
     const a = await signedIn(t, hr);
-    await saveWorkPermit(a, c, { status: 'refused', decidedAt: '2026-12-07', message: 'Refused by the Department.' });
+    await saveWorkPermit(a, c, { status: 'refused', decidedAt: '2026-12-07', reasonsMissing: 'yes', message: 'Refused by the Department.' });
 
     // Fri 11 Dec: one working day late, before the escalation job has run.
     clock = vn('2026-12-11');
@@ -157,7 +158,7 @@ describe('procedures: a refused procedure stays open work until settled', () => 
     const refiled = await filedCase();
     const dropped = await filedCase();
     const a = await signedIn(t, hr);
-    for (const c of [refiled, dropped]) await saveWorkPermit(a, c, { status: 'refused', decidedAt: '2026-12-07', message: 'Refused by the Department.' });
+    for (const c of [refiled, dropped]) await saveWorkPermit(a, c, { status: 'refused', decidedAt: '2026-12-07', reasonsMissing: 'yes', message: 'Refused by the Department.' });
     clock = vn('2026-12-14');
     const b = await signedIn(t, hr);
     expect(await refs(b, 'overdue=1')).to.include.members([String(refiled._id), String(dropped._id)]);
@@ -182,7 +183,7 @@ describe('procedures: a refused procedure stays open work until settled', () => 
     clock = vn('2026-12-07');
     const c = await filedCase();
     const a = await signedIn(t, hr);
-    await saveWorkPermit(a, c, { status: 'refused', decidedAt: '2026-12-07', message: 'Refused by the Department.' });
+    await saveWorkPermit(a, c, { status: 'refused', decidedAt: '2026-12-07', reasonsMissing: 'yes', message: 'Refused by the Department.' });
     // As stored before: the next deadline without the reasons (the stage's), written around the model.
     await Case.collection.updateOne({ _id: c._id }, { $set: { nextDueAt: vn('2027-01-29') } });
     // A database this backfill has not run on yet.

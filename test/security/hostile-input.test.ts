@@ -43,7 +43,7 @@ const enc = encodeURIComponent;
 /** Field names the app's forms and queries read: each hostile value goes into all of them at once. */
 const NAMES = [
   'version', 'reason', 'note', 'items', 'dueAt', 'arrivedOn', 'assignee', 'ids', 'back', 'name', 'query', 'message', 'text', 'answer', 'decision',
-  'keepDataConsent', 'go', 'status', 'office', 'filedAt', 'cardEndsAt', 'reasonsReceived', 'track', 'recommendation', 'comment', 'score_research',
+  'keepDataConsent', 'go', 'status', 'office', 'filedAt', 'cardEndsAt', 'reasonsReceived', 'reasonsMissing', 'receivedOn', 'track', 'recommendation', 'comment', 'score_research',
   'action', 'edit', 'email', 'userId', 'code', 'nameVi', 'nameEn', 'date', 'kind', 'op', 'checklistRows', 'scorecardRows', 'cl_type_0', 'sc_key_0',
   'caseId', 'key', 'role', 'institute', 'isHrLead', 'seen', 'locale', 'lang', 'next', 'subject', 'html', 'reference', 'baseVersion', 'toVersion',
   'fullName', 'nationality', 'dateOfBirth', 'pub_rows', 'pub_0_title', 'dep_0_fullName', 'returnTo', 'from', 'stage', 'call', 'support', 'q', 'sort',
