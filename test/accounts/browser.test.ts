@@ -79,7 +79,7 @@ describe('accounts in the browser', function () {
       expect(await page.textContent('h1')).to.equal('Tài khoản của tôi');
       // The pages only: the account keeps English for its e-mails, and the page says so, with the way to change it.
       expect((await User.findOne({ email }).lean())?.locale).to.equal('en');
-      expect(await page.textContent('.flash')).to.include('E-mail vẫn được gửi cho bạn bằng tiếng Anh.');
+      expect(await page.textContent('.flash')).to.include('E-mail vẫn được gửi bằng tiếng Anh.');
       expect(await page.getAttribute('#flash-link', 'href')).to.equal('/account');
       await page.screenshot({ path: path.join(screenshotsDir, 'accounts-account-vi.png'), fullPage: true });
 

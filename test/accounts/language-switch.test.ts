@@ -73,8 +73,8 @@ describe('accounts: the language button changes the pages only', function () {
     const hr = await createUser({ role: 'hr_officer', institute: await createInstitute(), locale: 'en', name: 'Officer Ba' });
     const a = await signedIn(hr);
     const shown = await switchTo(a, 'vi');
-    expect(text(shown.text)).to.include('E-mail vẫn được gửi cho bạn bằng tiếng Anh.');
-    expect(text(shown.text)).to.include('Nút chuyển ngôn ngữ ở đầu trang chỉ đổi ngôn ngữ của các trang bạn đang xem.');
+    expect(text(shown.text)).to.include('E-mail vẫn được gửi bằng tiếng Anh.');
+    expect(text(shown.text)).to.include('Nút chuyển ngôn ngữ ở đầu trang chỉ đổi ngôn ngữ của các trang đang xem.');
     expect(shown.text).to.include('aria-describedby="f-locale-hint"');
     // Saving the account in English (the select shows the account's language) while the pages are Vietnamese.
     expect(shown.text).to.match(/<option value="en" selected lang="en">English<\/option>/);

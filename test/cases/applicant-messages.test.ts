@@ -83,7 +83,7 @@ describe('cases: what the applicant sends reaches HR', function () {
     const c = await caseIn(institute, applicant);
     const a = await signedIn(t, applicant);
     const after = await send(a, c, 'Tôi đã gửi bằng qua bưu điện.');
-    expect(text(after.text)).to.include('Hồ sơ của bạn chưa có cán bộ phụ trách nên bộ phận nhân sự của viện đã được thông báo qua e-mail');
+    expect(text(after.text)).to.include('Hồ sơ chưa có cán bộ phụ trách nên bộ phận nhân sự của viện đã được thông báo qua e-mail');
     const items = await itemsOf(c);
     const messageId = (await Case.findById(c._id).lean())!.messages[0]!._id;
     expect(items.map((i) => [i.to, i.key])).to.deep.equal([[lead.email, `${c._id}.message.${messageId}.${lead._id}`]]);
