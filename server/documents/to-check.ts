@@ -7,7 +7,7 @@
 // - Then every few hours, for drift: a write through the driver's collection, a recount that failed
 //   after its document write, two recounts of one case crossing. A run that finds nothing wrong
 //   reads ids only and writes nothing.
-import type { Types } from 'mongoose';
+import { Types } from 'mongoose';
 import { Case } from '../../models/case.ts';
 import { CaseDocument, recountDocumentsToCheck } from '../../models/document.ts';
 import { Counter } from '../../models/counter.ts';
@@ -29,30 +29,33 @@ export async function documentsToCheckFlagged(): Promise<boolean> {
  * Puts every case's flag right, an institute at a time: the cases with a current document waiting
  * (read from { institute, status, current, case } of the documents; the documents not yet stamped
  * with their institute besides) against the cases flagged (read from { institute, documentsToCheck,
- * nextDueAt, _id }: ids only). Each case found on one side only is recounted (a write only if its
- * flag is wrong). `fixed`: the cases recounted.
+ * nextDueAt, _id }: ids only). The differences are written in batches (tens of thousands at the
+ * first start, in seconds rather than a recount each); then the waiting documents are read again,
+ * and a case whose documents changed meanwhile is recounted (a document write's own recount after
+ * the batch is right anyway). `fixed`: the cases whose flag was written.
  */
 export async function repairDocumentsToCheck(): Promise<{ fixed: number }> {
   const waiting = { status: 'pending', current: true } as const;
-  const unstamped = (await documentInstitutesStamped()) ? [] : ((await CaseDocument.distinct('case', { institute: null, ...waiting })) as Types.ObjectId[]);
-  const unstampedIds = new Set(unstamped.map(String));
+  const stampedAll = await documentInstitutesStamped();
+  const unstampedCases = async () => (stampedAll ? [] : ((await CaseDocument.distinct('case', { institute: null, ...waiting })) as Types.ObjectId[]));
   const institutes = (await Institute.find({}, { _id: 1 }).lean()).map((i) => i._id);
+  const unstamped = await unstampedCases();
   let fixed = 0;
   for (const institute of institutes) {
-    const [toCheck, marked] = await Promise.all([
-      CaseDocument.distinct('case', { institute, ...waiting }) as Promise<Types.ObjectId[]>,
-      Case.find({ institute, documentsToCheck: true }, { _id: 1 }).lean<Array<{ _id: Types.ObjectId }>>(),
-    ]);
-    const should = new Set(toCheck.map(String));
+    const toCheck = async () => new Set([...((await CaseDocument.distinct('case', { institute, ...waiting })) as Types.ObjectId[]), ...unstamped].map(String));
+    const [should, marked] = await Promise.all([toCheck(), Case.find({ institute, documentsToCheck: true }, { _id: 1 }).lean<Array<{ _id: Types.ObjectId }>>()]);
     const is = new Set(marked.map((c) => String(c._id)));
-    const wrong = [...toCheck.filter((id) => !is.has(String(id))), ...marked.map((c) => c._id).filter((id) => !should.has(String(id)) && !unstampedIds.has(String(id)))];
-    for (const id of wrong) await recountDocumentsToCheck(id);
-    fixed += wrong.length;
-  }
-  // Waiting documents not stamped yet: their cases, whatever institute.
-  for (const id of unstamped) {
-    await recountDocumentsToCheck(id);
-    fixed += 1;
+    const raise = [...should].filter((id) => !is.has(id));
+    const lower = [...is].filter((id) => !should.has(id));
+    for (const [ids, value] of [[raise, true], [lower, false]] as const) {
+      for (let i = 0; i < ids.length; i += 1000) {
+        const r = await Case.updateMany({ _id: { $in: ids.slice(i, i + 1000) }, institute, documentsToCheck: value ? { $ne: true } : true }, { $set: { documentsToCheck: value } }, { timestamps: false });
+        fixed += r.modifiedCount;
+      }
+    }
+    // Written from a read that a document write may have crossed: those cases are counted one by one.
+    const now = await toCheck();
+    for (const id of [...raise.filter((id) => !now.has(id)), ...lower.filter((id) => now.has(id))]) await recountDocumentsToCheck(new Types.ObjectId(id));
   }
   return { fixed };
 }
