@@ -30,7 +30,7 @@ export async function documentsToCheckFlagged(): Promise<boolean> {
  * (read from { institute, status, current, case } of the documents; the documents not yet stamped
  * with their institute besides) against the cases flagged (read from { institute, documentsToCheck,
  * nextDueAt, _id }: ids only). The differences are written in batches (tens of thousands at the
- * first start, in seconds rather than a recount each); then the waiting documents are read again,
+ * first start, rather than a recount each); then the waiting documents are read again,
  * and a case whose documents changed meanwhile is recounted (a document write's own recount after
  * the batch is right anyway). `fixed`: the cases whose flag was written.
  */
