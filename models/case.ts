@@ -454,6 +454,13 @@ const caseSchema = new Schema(
     searchTerms: { type: [String], default: undefined },
     /** The format of searchTerms (models/case-search.ts SEARCH_TERMS_VERSION); the backfill rewrites older ones. */
     searchTermsVersion: { type: Number },
+    /**
+     * A current document of the case waits for HR's check (status pending): the queue's "documents
+     * to check" filter and the home page's count read it here, never the documents. Derived: set by
+     * recountDocumentsToCheck (models/document.ts) after every write to the case's documents, and
+     * repaired by server/documents/to-check.ts. Missing means none (cases stored before it).
+     */
+    documentsToCheck: { type: Boolean },
     /** Support procedure kinds past their deadline (set by the procedures' escalation); flagged in the queue. */
   },
   { timestamps: true, versionKey: false },
@@ -487,6 +494,9 @@ caseSchema.index({ institute: 1, nextDueAt: 1, _id: 1 });
 caseSchema.index({ institute: 1, _id: 1 });
 caseSchema.index({ nextDueAt: 1, _id: 1 });
 caseSchema.index({ institute: 1, searchTerms: 1 });
+// The queue's "documents to check" (server/cases/queue.ts): the flagged cases of an institute in
+// the default order (next deadline, then _id), so a page stops after its rows at any backlog.
+caseSchema.index({ institute: 1, documentsToCheck: 1, nextDueAt: 1, _id: 1 });
 // The search words follow the reference, name, nationality and the applicant's e-mail on every write.
 keepSearchTerms(caseSchema);
 // The next deadline follows the stage's and the procedures' deadlines on every write.

@@ -1,7 +1,7 @@
 // One uploaded file version. A re-upload of the same checklist item is a new version; earlier
 // versions stay (current: false) so staff can see what was sent before. The current version of a
 // renewed document is the newest accepted one (a renewal waiting for HR is not current yet).
-import mongoose, { Schema, model, type InferSchemaType, type HydratedDocument, type Types } from 'mongoose';
+import mongoose, { Schema, model, type InferSchemaType, type HydratedDocument, type Query, type Types } from 'mongoose';
 import { STORED_DOCUMENT_TYPES } from './constants.ts';
 import { Case } from './case.ts';
 
@@ -69,6 +69,38 @@ documentSchema.pre('validate', async function () {
   if (c) this.institute = c.institute;
 });
 
+// Every write through the model that can change which of a case's current documents wait for HR
+// (an upload, a decision, a renewal made current, a version superseded, a withdrawal, a deletion)
+// recounts the case's flag after it (recountDocumentsToCheck). The cases a query write touches are
+// read before it (a deletion leaves nothing to read after); an update that writes neither `status`
+// nor `current` (a reminder's date) reads nothing. Writes through the driver's collection bypass
+// this: the start-time and periodic repair (server/documents/to-check.ts) covers them.
+const FLAG_PATHS = ['status', 'current'];
+type QueryWrite = 'updateOne' | 'updateMany' | 'findOneAndUpdate' | 'deleteOne' | 'deleteMany' | 'findOneAndDelete';
+const QUERY_WRITES: QueryWrite[] = ['updateOne', 'updateMany', 'findOneAndUpdate', 'deleteOne', 'deleteMany', 'findOneAndDelete'];
+type FlagQuery = Query<unknown, unknown> & { _toCheckCases?: Types.ObjectId[] };
+
+function touchesFlag(update: Record<string, unknown> | null | undefined): boolean {
+  if (!update) return true;
+  return Object.entries(update).some(([k, v]) => (k.startsWith('$') ? Object.keys((v ?? {}) as object).some((p) => FLAG_PATHS.includes(p)) : FLAG_PATHS.includes(k)));
+}
+
+documentSchema.pre(QUERY_WRITES, { document: false, query: true }, async function (this: FlagQuery) {
+  const op = (this as unknown as { op?: string }).op ?? '';
+  if (!op.startsWith('delete') && !op.endsWith('Delete') && !touchesFlag(this.getUpdate() as Record<string, unknown> | null)) return;
+  this._toCheckCases = (await this.model.distinct('case', this.getFilter())) as Types.ObjectId[];
+});
+documentSchema.post(QUERY_WRITES, { document: false, query: true }, async function (this: FlagQuery) {
+  for (const id of this._toCheckCases ?? []) await recountDocumentsToCheck(id).catch(() => undefined);
+});
+documentSchema.post('save', async function (doc) {
+  await recountDocumentsToCheck(doc.case).catch(() => undefined);
+});
+documentSchema.post('insertMany', async function (_res: unknown, docs: Array<{ case: Types.ObjectId }>) {
+  const ids = new Map((Array.isArray(docs) ? docs : [docs]).map((d) => [String(d.case), d.case]));
+  for (const id of ids.values()) await recountDocumentsToCheck(id).catch(() => undefined);
+});
+
 export type DocumentFields = InferSchemaType<typeof documentSchema>;
 export type DocumentDoc = HydratedDocument<DocumentFields>;
 /** A document version as stored, read lean: what pages that only show documents work on. */
@@ -77,3 +109,15 @@ const compile = () => model('Document', documentSchema);
 // Reuse the compiled model if this module is evaluated twice (a loader that imports it under two
 // URLs, as mocha's does for computed dynamic imports): mongoose refuses to compile a name twice.
 export const CaseDocument: ReturnType<typeof compile> = (mongoose.models.Document as ReturnType<typeof compile> | undefined) ?? compile();
+
+/**
+ * Sets the case's `documentsToCheck` (models/case.ts) from its documents: one count on { case,
+ * current } stopped at the first waiting one, and a write only when the flag changes (through the
+ * model, so the queue's kept counts are forgotten; no timestamp: nobody edited the case). A
+ * recount, not +1/-1: whatever happened before, the flag ends as the documents are. (A failed
+ * recount, swallowed by the hooks so the document write stands, is put right by the repair.)
+ */
+export async function recountDocumentsToCheck(caseId: Types.ObjectId): Promise<void> {
+  const waiting = (await CaseDocument.countDocuments({ case: caseId, current: true, status: 'pending' }).limit(1)) > 0;
+  await Case.updateOne({ _id: caseId, documentsToCheck: waiting ? { $ne: true } : true }, { $set: { documentsToCheck: waiting } }, { timestamps: false });
+}

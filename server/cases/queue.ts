@@ -22,6 +22,7 @@ import { hrOfficers } from './people.ts';
 import { KeptReads } from '../support/kept-reads.ts';
 import { documentFlags } from '../documents/index.ts';
 import { documentInstitutesStamped } from '../documents/institute-backfill.ts';
+import { documentsToCheckFlagged } from '../documents/to-check.ts';
 import { ACTIVE_SUPPORT, reasonsOverdue, reasonsOverdueCondition, supportOverdue } from '../procedures/service.ts';
 
 export const SORTS = ['due', 'arrival', 'submitted', 'reference', 'score'] as const;
@@ -508,18 +509,32 @@ async function casesWithDocumentsToCheck(institutes: Types.ObjectId[]): Promise<
   return [...(stamped as Types.ObjectId[]), ...(unstamped as Types.ObjectId[])];
 }
 
+/**
+ * The "documents to check" condition: the cases' flag (models/case.ts documentsToCheck), an
+ * equality the { institute, documentsToCheck, nextDueAt, _id } index serves in the queue's order, so
+ * a page stops after its rows whatever the backlog. Until the start-time backfill has flagged the
+ * cases stored before the flag (server/documents/to-check.ts), the waiting documents' cases, read
+ * per institute as before.
+ */
+async function documentsCondition(reachable: () => Promise<Types.ObjectId[]>): Promise<Record<string, unknown>> {
+  if (await documentsToCheckFlagged()) return { documentsToCheck: true };
+  return { _id: { $in: await casesWithDocumentsToCheck(await reachable()) } };
+}
+
 /** The filter of the queue `q` for this user: their scope, and a search's institutes and leading word. */
 async function userQueueFilter(user: UserDoc, q: QueueQuery, now: Date): Promise<{ filter: Record<string, unknown>; searching: boolean }> {
   const searching = searchConditions(q.q).length > 0;
-  const reachable = searching || q.documents ? searchInstitutes(user) : undefined;
+  // The institutes are read for a search, and for the documents only until the flag can be read.
+  let institutesRead: Promise<Types.ObjectId[]> | undefined;
+  const reachable = () => (institutesRead ??= searchInstitutes(user));
   const [scope, institutes, leading, toCheck] = await Promise.all([
     queueScope(user),
-    searching ? reachable : undefined,
-    searching ? reachable!.then((ids) => leadingSearchWord(user, q.q, ids)) : undefined,
-    q.documents ? reachable!.then(casesWithDocumentsToCheck) : undefined,
+    searching ? reachable() : undefined,
+    searching ? reachable().then((ids) => leadingSearchWord(user, q.q, ids)) : undefined,
+    q.documents ? documentsCondition(reachable) : undefined,
   ]);
   const filter = queueFilter(user, q, now, scope, leading, institutes);
-  return { filter: toCheck ? simplifyScope({ $and: [filter, { _id: { $in: toCheck } }] }) : filter, searching };
+  return { filter: toCheck ? simplifyScope({ $and: [filter, toCheck] }) : filter, searching };
 }
 
 /** How many cases the queue `q` holds for this user, up to COUNT_CAP + 1, without reading them. */

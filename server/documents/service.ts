@@ -1,8 +1,12 @@
-// Registers the document reminder job (documents expiring, passports not valid long enough) with
-// the background services (server/services.ts). It runs shortly after start and then every 6 hours;
-// each e-mail is sent once (claimed per document), so running more often than daily never repeats one.
+// Registers the documents' jobs with the background services (server/services.ts):
+// - the reminders (documents expiring, passports not valid long enough): shortly after start and then
+//   every 6 hours; each e-mail is sent once (claimed per document), so running more often than daily
+//   never repeats one;
+// - the repair of the cases' "documents to check" flag (to-check.ts): every 6 hours, for drift (the
+//   start-time backfill does the first run).
 import { periodicService, registerService } from '../services.ts';
 import { runDocumentExpiryReminders } from './reminders.ts';
+import { documentsToCheckFlagged, repairDocumentsToCheck } from './to-check.ts';
 
 const EVERY_MS = 6 * 3_600_000;
 
@@ -13,6 +17,21 @@ registerService((app) =>
     firstDelayMs: 60_000,
     run: async () => {
       await runDocumentExpiryReminders(app);
+    },
+  }),
+);
+
+registerService((app) =>
+  periodicService(app, {
+    name: 'documents-to-check-repair',
+    intervalMs: EVERY_MS,
+    firstDelayMs: EVERY_MS,
+    run: async () => {
+      // Before the start-time backfill's mark, the backfill does this work.
+      if (!(await documentsToCheckFlagged())) return;
+      const r = await repairDocumentsToCheck();
+      // Something to repair means a write bypassed the model or a recount failed: worth a warning.
+      if (r.fixed) app.logger.warn(r, 'documents to check: cases whose flag had drifted recounted');
     },
   }),
 );

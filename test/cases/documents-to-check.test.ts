@@ -1,8 +1,10 @@
 // The queue's "documents to check" filter (/cases?documents=1) and the home page's count of it,
-// read per institute: each document carries its case's institute, stamped on upload and, for
-// documents stored before, by a start-time backfill. An officer of institute A finds exactly A's
-// cases with a current document waiting (never B's), after an upload, HR's acceptance or
-// rejection, and a new upload after a rejection.
+// read from the cases' flag (models/case.ts documentsToCheck; each write path:
+// documents-to-check-flag.test.ts). Each document carries its case's institute, stamped on upload
+// and, for documents stored before, by a start-time backfill; the flag's repair reads the waiting
+// documents per institute. An officer of institute A finds exactly A's cases with a current
+// document waiting (never B's), after an upload, HR's acceptance or rejection, and a new upload
+// after a rejection.
 import path from 'node:path';
 import { rm } from 'node:fs/promises';
 import { expect } from 'chai';
@@ -17,6 +19,7 @@ import type { UserDoc } from '../../models/user.ts';
 import type { InstituteDoc } from '../../models/institute.ts';
 import { forgetKeptReads } from '../../server/support/kept-reads.ts';
 import { DOCUMENT_INSTITUTE_BACKFILL, backfillDocumentInstitutes } from '../../server/documents/institute-backfill.ts';
+import { backfillDocumentsToCheck, repairDocumentsToCheck } from '../../server/documents/to-check.ts';
 import type { Agent } from '../support/http.ts';
 import { signedIn, page, post } from '../applications/support.ts';
 import { makePdf, tokenOf } from '../documents/support.ts';
@@ -59,6 +62,8 @@ describe('cases: the documents to check, read within the officer\'s institutes',
     hrB = await signedIn(t, await createUser({ role: 'hr_officer', institute: instB }));
     admin = await signedIn(t, await createUser({ role: 'admin' }));
     pdf = await makePdf('Curriculum vitae');
+    // As a start does: from here on the queue reads the cases' flag.
+    await backfillDocumentsToCheck();
   });
   after(async () => {
     await t?.close();
@@ -137,14 +142,13 @@ describe('cases: the documents to check, read within the officer\'s institutes',
     expect(await toCheck(hrA)).to.deep.equal(ids(a2));
   });
 
-  it('stamps documents stored before they carried their institute once, and finds them meanwhile', async () => {
+  it('stamps documents stored before they carried their institute once, and the flag\'s repair then finds them', async () => {
     const raw = CaseDocument.collection;
     const old = (c: CaseDoc, status: string) => ({ case: c._id, type: 'publications_list', slot: 0, version: 1, current: true, storage: 'disk', storageKey: `old-${String(c._id)}`, originalName: 'p.pdf', mimeType: 'application/pdf', size: 10, sha256: 'a'.repeat(64), uploadedBy: applicantA._id, status, createdAt: new Date(), updatedAt: new Date() });
     const orphan = { ...old(a1, 'pending'), case: new Types.ObjectId(), storageKey: 'old-orphan' };
     const inserted = await raw.insertMany([old(a1, 'pending'), old(b1, 'accepted'), orphan]);
-    // Until the backfill has run, the unstamped waiting document is read besides, and the case scope keeps it to A.
-    expect(await toCheck(hrA)).to.deep.equal(ids(a1, a2));
-    expect(await toCheck(hrB)).to.deep.equal(ids(b1));
+    // Written around the model, the waiting document has not flagged its case: the start-time work does.
+    expect(await toCheck(hrA)).to.deep.equal(ids(a2));
     await Counter.deleteOne({ _id: DOCUMENT_INSTITUTE_BACKFILL });
     // (Documents other tests stored the same way are stamped too: at least these two.)
     expect((await backfillDocumentInstitutes({ batchSize: 2 })).stamped).to.be.at.least(2);
@@ -155,6 +159,8 @@ describe('cases: the documents to check, read within the officer\'s institutes',
       // A document whose case is gone is left as it is.
       ['old-orphan', null],
     ]);
+    // The flag's repair, which a start runs after the stamping, reads the waiting document per institute.
+    expect((await repairDocumentsToCheck()).fixed).to.equal(1);
     expect(await toCheck(hrA)).to.deep.equal(ids(a1, a2));
     expect(await toCheck(hrB)).to.deep.equal(ids(b1));
     // Marked done: a start does not scan again; without the mark (a start killed before writing it), nothing is left to stamp.

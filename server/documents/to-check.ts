@@ -1,0 +1,72 @@
+// The repair of the cases' "documents to check" flag (models/case.ts documentsToCheck), which every
+// write through the Document model keeps (models/document.ts recountDocumentsToCheck).
+// - At start, once per database (a counter marks it), for the cases stored before the flag: until the
+//   mark is there, the queue reads the waiting documents as it did before (server/cases/queue.ts).
+//   A start killed midway finds no mark and runs it again: each write is a recount, so a second run
+//   changes nothing that was right.
+// - Then every few hours, for drift: a write through the driver's collection, a recount that failed
+//   after its document write, two recounts of one case crossing. A run that finds nothing wrong
+//   reads ids only and writes nothing.
+import { Types } from 'mongoose';
+import { Case } from '../../models/case.ts';
+import { CaseDocument, recountDocumentsToCheck } from '../../models/document.ts';
+import { Counter } from '../../models/counter.ts';
+import { Institute } from '../../models/institute.ts';
+import { backfillDocumentInstitutes, documentInstitutesStamped } from './institute-backfill.ts';
+
+/** The mark that every case's flag has been set from its documents on this database. */
+export const DOCUMENTS_TO_CHECK_BACKFILL = 'backfill:case-documents-to-check';
+
+let flagged = false;
+
+/** Whether the queue may read the flag (the start-time backfill has run). Once seen, kept for the process. */
+export async function documentsToCheckFlagged(): Promise<boolean> {
+  if (!flagged) flagged = (await Counter.exists({ _id: DOCUMENTS_TO_CHECK_BACKFILL })) !== null;
+  return flagged;
+}
+
+/**
+ * Puts every case's flag right, an institute at a time: the cases with a current document waiting
+ * (read from { institute, status, current, case } of the documents; the documents not yet stamped
+ * with their institute besides) against the cases flagged (read from { institute, documentsToCheck,
+ * nextDueAt, _id }: ids only). The differences are written in batches (tens of thousands at the
+ * first start, rather than a recount each); then the waiting documents are read again,
+ * and a case whose documents changed meanwhile is recounted (a document write's own recount after
+ * the batch is right anyway). `fixed`: the cases whose flag was written.
+ */
+export async function repairDocumentsToCheck(): Promise<{ fixed: number }> {
+  const waiting = { status: 'pending', current: true } as const;
+  const stampedAll = await documentInstitutesStamped();
+  const unstampedCases = async () => (stampedAll ? [] : ((await CaseDocument.distinct('case', { institute: null, ...waiting })) as Types.ObjectId[]));
+  const institutes = (await Institute.find({}, { _id: 1 }).lean()).map((i) => i._id);
+  const unstamped = await unstampedCases();
+  let fixed = 0;
+  for (const institute of institutes) {
+    const toCheck = async () => new Set([...((await CaseDocument.distinct('case', { institute, ...waiting })) as Types.ObjectId[]), ...unstamped].map(String));
+    const [should, marked] = await Promise.all([toCheck(), Case.find({ institute, documentsToCheck: true }, { _id: 1 }).lean<Array<{ _id: Types.ObjectId }>>()]);
+    const is = new Set(marked.map((c) => String(c._id)));
+    const raise = [...should].filter((id) => !is.has(id));
+    const lower = [...is].filter((id) => !should.has(id));
+    for (const [ids, value] of [[raise, true], [lower, false]] as const) {
+      for (let i = 0; i < ids.length; i += 1000) {
+        const r = await Case.updateMany({ _id: { $in: ids.slice(i, i + 1000) }, institute, documentsToCheck: value ? { $ne: true } : true }, { $set: { documentsToCheck: value } }, { timestamps: false });
+        fixed += r.modifiedCount;
+      }
+    }
+    // Written from a read that a document write may have crossed: those cases are counted one by one.
+    const now = await toCheck();
+    for (const id of [...raise.filter((id) => !now.has(id)), ...lower.filter((id) => now.has(id))]) await recountDocumentsToCheck(new Types.ObjectId(id));
+  }
+  return { fixed };
+}
+
+/** Once per database: the repair, then the mark the queue waits for. */
+export async function backfillDocumentsToCheck(): Promise<{ fixed: number }> {
+  if (await documentsToCheckFlagged()) return { fixed: 0 };
+  // The documents' institutes first: the repair reads the waiting ones per institute.
+  await backfillDocumentInstitutes();
+  const r = await repairDocumentsToCheck();
+  await Counter.updateOne({ _id: DOCUMENTS_TO_CHECK_BACKFILL }, { $setOnInsert: { seq: 1 } }, { upsert: true });
+  flagged = true;
+  return r;
+}
