@@ -24,7 +24,9 @@ export interface HolidaySeed {
 const tet = { vi: 'Tết Nguyên Đán', en: 'Lunar New Year (Tết)' };
 
 export const VN_HOLIDAYS: readonly HolidaySeed[] = [
-  // 2026
+  // 2026: Tết (16–20 Feb) and National Day (31 Aug–2 Sep, Saturday 22 Aug worked for Monday 31 Aug) as
+  // the Ministry of Home Affairs' Notice 9441/TB-BNV of 16 Oct 2025 sets them for the public sector
+  // (english.luatvietnam.vn, the notice; vietnamnews.vn 1727514).
   { date: '2026-01-01', vi: 'Tết Dương lịch', en: "New Year's Day" },
   // Tết Bính Ngọ: New Year's Day is 17 Feb; official break Sat 14 Feb – Sun 22 Feb, weekdays 16–20
   // (Ministry of Home Affairs, approved by the Prime Minister; Việt Nam News 2025,
