@@ -203,7 +203,7 @@ describe('documents: renewal history', function () {
     expect((await currentDocuments([c._id])).find((d) => d.type === 'passport')!.id).to.equal(passportId);
 
     // The applicant is told, in Vietnamese, on the real SMTP server: who added what, valid until when.
-    await dispatchOnce(t.ctx, { owner: 'test' });
+    await dispatchOnce(t.ctx, { owner: 'test', caseIds: [c._id] });
     const mail = await t.smtp.waitForTo(vi.email, /Bộ phận nhân sự đã thêm Hộ chiếu gia hạn/);
     expect(mail.text).to.include('đã thay Ông/Bà tải lên');
     expect(mail.subject).to.include(c.reference);
