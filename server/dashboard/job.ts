@@ -10,7 +10,7 @@ import { DashboardFigures } from '../../models/dashboard-figures.ts';
 import { User } from '../../models/user.ts';
 import type { AppContext } from '../deps.ts';
 import { firstRunsOfOthers, periodicService, registerService, type BackgroundService } from '../services.ts';
-import { FORGET_MS, FRESH_MS, VIEWED_MS, computeFigures, figuresKey, filterOfKey } from './stored.ts';
+import { FORGET_MS, VIEWED_MS, computeFigures, figuresKey, filterOfKey, outdated } from './stored.ts';
 
 export const DASHBOARD_JOB = 'dashboard-figures';
 const RUN_EVERY_MS = 10_000;
@@ -24,7 +24,7 @@ export async function warmDashboards({ now, isStopping = () => false }: { now: (
   for (const institute of institutes) {
     if (isStopping()) break;
     const doc = await DashboardFigures.findOne({ key: figuresKey({ institute }) }, { computedAt: 1, staleSince: 1 }).lean().exec();
-    if (doc?.computedAt && Date.now() - doc.computedAt.getTime() < FRESH_MS && !(doc.staleSince && doc.staleSince > doc.computedAt)) continue;
+    if (doc && !outdated(doc, Date.now())) continue;
     if (await computeFigures({ institute }, now())) n += 1;
   }
   return n;
@@ -39,11 +39,11 @@ export async function refreshViewedDashboards({ now, isStopping = () => false }:
   )
     .lean()
     .exec();
-  const outdated = due
-    .filter((d) => !d.computedAt || t - d.computedAt.getTime() >= FRESH_MS || (d.staleSince && d.staleSince > d.computedAt))
+  const toCompute = due
+    .filter((d) => outdated(d, t))
     .sort((a, b) => (a.computedAt?.getTime() ?? 0) - (b.computedAt?.getTime() ?? 0));
   let n = 0;
-  for (const d of outdated) {
+  for (const d of toCompute) {
     if (isStopping()) break;
     if (await computeFigures(filterOfKey(d.key, (s) => new Types.ObjectId(s)), now())) n += 1;
   }

@@ -70,7 +70,8 @@ function figuresOf(doc: Doc | null | undefined): StoredFigures | undefined {
   return doc?.data && doc.computedAt ? { data: doc.data, forecastArrivals: doc.forecastArrivals ?? [], computedAt: doc.computedAt } : undefined;
 }
 
-function outdated(doc: Doc, t: number): boolean {
+/** Older than FRESH_MS, or a write marked them after their computation began (the job recomputes these). */
+export function outdated(doc: Pick<Doc, 'computedAt' | 'staleSince'>, t: number): boolean {
   return !doc.computedAt || t - doc.computedAt.getTime() >= FRESH_MS || (!!doc.staleSince && doc.staleSince > doc.computedAt);
 }
 
