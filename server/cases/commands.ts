@@ -13,7 +13,7 @@ import { recordAudit } from '../audit/index.ts';
 import { caseEmail, outboxKey } from '../outbox/item.ts';
 import { sameId } from '../policies/index.ts';
 import { prepareNoteMentions, type MentionOutcome } from '../mentions/service.ts';
-import { officersToTell } from '../institutes/hr-staff.ts';
+import { emailsToHr, officersToTell } from '../institutes/hr-staff.ts';
 
 /** The condition that adds a form's entry to `list` once (server/http/form-key.ts); none without a key. */
 function notYetAdded(list: 'notes' | 'messages', formKey: string | undefined): Record<string, unknown> {
@@ -72,18 +72,10 @@ export async function postMessage({ app, ctx, caseDoc, text, formKey }: { app: A
       push.outbox = caseEmail({ email: applicant.email, locale: applicant.locale }, 'message_received', data, outboxKey(caseId, 'message', String(messageId)), now);
     }
   } else {
-    const { officers, fallback } = await officersToTell(caseDoc);
-    const items = officers.map((officer) =>
-      caseEmail(
-        officer,
-        'applicant_message',
-        { reference: caseDoc.reference, caseId, link: `${app.config.appUrl}/cases/${caseId}#messages`, name: officer.name, applicantName: caseDoc.profile?.fullName ?? '', excerpt: excerptOf(text), ...(fallback ? { unassigned: true } : {}) },
-        outboxKey(caseId, 'message', String(messageId), ...(fallback ? [String(officer._id)] : [])),
-        now,
-      ),
-    );
+    const told = await officersToTell(caseDoc);
+    const items = emailsToHr(told, 'applicant_message', [caseId, 'message', String(messageId)], (officer) => ({ reference: caseDoc.reference, caseId, link: `${app.config.appUrl}/cases/${caseId}#messages`, name: officer.name, applicantName: caseDoc.profile?.fullName ?? '', excerpt: excerptOf(text) }), now);
     if (items.length) push.outbox = { $each: items };
-    toldTo = items.length === 0 ? 'nobody' : fallback ? 'hrOffice' : 'officer';
+    toldTo = items.length === 0 ? 'nobody' : told.fallback ? 'hrOffice' : 'officer';
   }
   // Messages are not offered on drafts (no one reads them yet) or after the case has ended.
   // The same form sent again adds nothing and owes no second e-mail.

@@ -3,6 +3,7 @@
 // of what an applicant did or wrote (officersToTell): the case's officer, else those.
 import type { Types } from 'mongoose';
 import { User } from '../../models/user.ts';
+import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
 
 export interface HrRecipient {
   _id: Types.ObjectId;
@@ -35,4 +36,15 @@ export async function officersToTell(caseDoc: { assignee?: Types.ObjectId | null
   const assignee = caseDoc.assignee ? await User.findOne({ _id: caseDoc.assignee, disabledAt: null }, { name: 1, email: 1, locale: 1 }).lean<HrRecipient>() : null;
   if (assignee?.email) return { officers: [assignee], fallback: false };
   return { officers: await hrLeadsElseOfficers(caseDoc.institute), fallback: true };
+}
+
+/**
+ * One e-mail per HR reader that officersToTell (or a caller's like it) chose. The case's officer
+ * gets the key `keyParts` make; a fallback reader's key names them too, so each is its own message
+ * (one Message-ID per reader), and their e-mail says no officer has the case (`unassigned`).
+ */
+export function emailsToHr(told: { officers: readonly HrRecipient[]; fallback: boolean }, template: string, keyParts: ReadonlyArray<string | number>, dataFor: (officer: HrRecipient) => Record<string, unknown>, now: Date): OutboxItem[] {
+  return told.officers.map((officer) =>
+    caseEmail(officer, template, { ...dataFor(officer), ...(told.fallback ? { unassigned: true } : {}) }, outboxKey(...keyParts, ...(told.fallback ? [String(officer._id)] : [])), now),
+  );
 }

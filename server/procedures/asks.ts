@@ -9,7 +9,7 @@ import { Types } from 'mongoose';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { Call } from '../../models/call.ts';
 import { User } from '../../models/user.ts';
-import { officersToTell } from '../institutes/hr-staff.ts';
+import { emailsToHr, officersToTell } from '../institutes/hr-staff.ts';
 import { nextDueAt } from '../../models/case-deadline.ts';
 import { ACTIVE_SUPPORT_STATUSES, DOCUMENT_TYPES, supportOpen, type SupportKind } from '../../models/constants.ts';
 import { actorOf, type Context } from '../context.ts';
@@ -392,11 +392,11 @@ export async function askReply(opts: AskReplyOptions): Promise<AskResult> {
  * is one e-mail (one Message-ID).
  */
 async function officerAnswerEmail(app: Pick<AppContext, 'config'> | undefined, caseDoc: Pick<CaseDoc, '_id' | 'assignee' | 'institute' | 'reference' | 'profile'>, kind: SupportKind, ask: AskState, answer: { reply: string; withoutUpload?: true } | { uploaded: string }, now: Date): Promise<{ items: OutboxItem[]; to: string[] }> {
-  const { officers, fallback } = await officersToTell(caseDoc);
+  const told = await officersToTell(caseDoc);
   const uploaded = 'uploaded' in answer;
-  const items = officers.map((officer) => {
+  const items = emailsToHr(told, 'procedure_ask_replied', [String(caseDoc._id), uploaded ? 'askUploaded' : 'askReplied', String(ask._id)], (officer) => {
     const t = translator(recipientLocale(officer));
-    const data = {
+    return {
       name: officer.name,
       reference: caseDoc.reference,
       applicantName: caseDoc.profile?.fullName ?? '',
@@ -408,13 +408,10 @@ async function officerAnswerEmail(app: Pick<AppContext, 'config'> | undefined, c
       uploaded: uploaded ? t(`documents.types.${answer.uploaded}`) : '',
       // Said done without a file in the slot asked for (the applicant confirmed it: by post, by hand).
       notUploaded: !uploaded && answer.withoutUpload && ask.documentType ? t(`documents.types.${ask.documentType}`) : '',
-      ...(fallback ? { unassigned: true } : {}),
       link: `${app?.config.appUrl ?? ''}/cases/${String(caseDoc._id)}/procedures/${kind}#asks`,
     };
-    const key = outboxKey(String(caseDoc._id), uploaded ? 'askUploaded' : 'askReplied', String(ask._id), ...(fallback ? [String(officer._id)] : []));
-    return caseEmail(officer, 'procedure_ask_replied', data, key, now);
-  });
-  return { items, to: officers.map((o) => o.email) };
+  }, now);
+  return { items, to: told.officers.map((o) => o.email) };
 }
 
 /**

@@ -17,7 +17,7 @@ import { afterTransition, summarizeHistory } from '../../models/case-summary.ts'
 import { nextDueAt, type DeadlineSource } from '../../models/case-deadline.ts';
 import { Call, type CallDoc } from '../../models/call.ts';
 import { User, type UserDoc } from '../../models/user.ts';
-import { officersToTell, type HrRecipient } from '../institutes/hr-staff.ts';
+import { emailsToHr, officersToTell, type HrRecipient } from '../institutes/hr-staff.ts';
 import { nextSequence } from '../../models/counter.ts';
 import { SUPPORT_KINDS, type Stage, type SupportKind } from '../../models/constants.ts';
 import { BadRequestError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../errors.ts';
@@ -604,13 +604,7 @@ async function owedEmail(app: AppContext, now: Date, { caseDoc, row, call }: Gua
   };
   const items: OutboxItem[] = [];
   if (row.notify === 'assignee') {
-    const { officers, fallback } = await officersToTell(caseDoc);
-    for (const officer of officers) {
-      const data = { ...common, link: `${base}/cases/${id}`, name: officer.name, ...(fallback ? { unassigned: true } : {}), ...step.mail(recipientLocale(officer)) };
-      // The assignee's key as before; a fallback recipient's names them too, so each is its own message.
-      const key = fallback ? outboxKey(id, caseDoc.version + 1, row.template, String(officer._id)) : outboxKey(id, caseDoc.version + 1, row.template);
-      items.push(caseEmail({ email: officer.email, locale: officer.locale }, row.template, data, key, now));
-    }
+    items.push(...emailsToHr(await officersToTell(caseDoc), row.template, [id, caseDoc.version + 1, row.template], (officer) => ({ ...common, link: `${base}/cases/${id}`, name: officer.name, ...step.mail(recipientLocale(officer)) }), now));
     // The applicant's receipt (their answer arrived; screening resumes, due on …), whoever HR is.
     if (row.receipt) {
       const applicant = await User.findById(caseDoc.applicant);
@@ -627,15 +621,10 @@ async function owedEmail(app: AppContext, now: Date, { caseDoc, row, call }: Gua
   items.push(caseEmail({ email: recipient.email, locale: recipient.locale }, row.template, data, outboxKey(id, caseDoc.version + 1, row.template), now));
   // HR told what the applicant did (their answer to the offer), each officer in their own language.
   if (row.assigneeNotice) {
-    const { officers, fallback } = row.roles.includes('applicant') ? await officersToTell(caseDoc) : await otherAssignee(caseDoc, actor);
+    const told = row.roles.includes('applicant') ? await officersToTell(caseDoc) : await otherAssignee(caseDoc, actor);
     // HR's own record of it names who recorded it (the assignee did not, or there would be no notice).
     const recorder = row.roles.includes('applicant') ? null : await User.findById(actor._id, { name: 1 }).lean<{ name?: string }>();
-    for (const officer of officers) {
-      const notice = { ...data, link: `${base}/cases/${id}`, name: officer.name, ...step.mail(recipientLocale(officer)), ...(recorder ? { recordedBy: recorder.name ?? '' } : {}) };
-      // The assignee's key as before; a fallback recipient's names them too, so each is its own message.
-      const key = fallback ? outboxKey(id, caseDoc.version + 1, row.assigneeNotice, String(officer._id)) : outboxKey(id, caseDoc.version + 1, row.assigneeNotice);
-      items.push(caseEmail({ email: officer.email, locale: officer.locale }, row.assigneeNotice, notice, key, now));
-    }
+    items.push(...emailsToHr(told, row.assigneeNotice, [id, caseDoc.version + 1, row.assigneeNotice], (officer) => ({ ...data, link: `${base}/cases/${id}`, name: officer.name, ...step.mail(recipientLocale(officer)), ...(recorder ? { recordedBy: recorder.name ?? '' } : {}) }), now));
   }
   return items;
 }
