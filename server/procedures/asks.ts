@@ -25,7 +25,7 @@ import { formatDay } from '../views/time.ts';
 import { currentDocuments, validityOf } from '../documents/index.ts';
 import { hrContactFor, sendToLine } from '../institutes/contact.ts';
 import { ASK_MAX_DAYS, ASK_WORKING_DAYS, PROCEDURE_RULES, clockCanStop } from './rules.ts';
-import { answeredByApplicant, askOpen, clockStopped, deadlineLeft, plain, trackStamp, type AskState, type ProcedureErrors, type ProcedureTarget, type TrackState } from './service.ts';
+import { answeredByApplicant, askOpen, uploadAnswersAsk, type AskUpload, clockStopped, deadlineLeft, plain, trackStamp, type AskState, type ProcedureErrors, type ProcedureTarget, type TrackState } from './service.ts';
 import { REQUESTABLE_DOCUMENTS } from '../workflow/transitions.ts';
 
 export type AskResult =
@@ -76,7 +76,7 @@ export function asksOverdue(tracks: ReadonlyArray<{ kind: string; status: string
 }
 
 type AnswerableAsk = { askedAt?: Date | null; documentType?: string | null; repliedAt?: Date | null; receivedAt?: Date | null; closedAt?: Date | null };
-type Upload = { type: string; status?: string | null; createdAt?: Date | null };
+type Upload = AskUpload;
 
 /**
  * When the applicant answered an open request: said it is done (askReply), or uploaded into its
@@ -84,7 +84,7 @@ type Upload = { type: string; status?: string | null; createdAt?: Date | null };
  */
 export function askAnsweredAt(a: AnswerableAsk, uploads: readonly Upload[]): Date | undefined {
   if (!askOpen(a)) return undefined;
-  const answers = uploads.filter((d) => a.documentType && d.type === a.documentType && d.createdAt && (d.status === 'pending' || (a.askedAt && d.createdAt >= a.askedAt)));
+  const answers = uploads.filter((d) => uploadAnswersAsk(a, d));
   const times = [a.repliedAt?.getTime(), ...answers.map((d) => d.createdAt!.getTime())].filter((x): x is number => typeof x === 'number');
   return times.length ? new Date(Math.max(...times)) : undefined;
 }

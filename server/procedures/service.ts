@@ -215,15 +215,16 @@ export function closeOpenAsks(track: TrackState, now: Date): AskState[] {
   return closed;
 }
 
-type Upload = { type: string; status?: string | null; createdAt?: Date | null };
+export type AskUpload = { type: string; status?: string | null; createdAt?: Date | null };
 
-/**
- * Whether the applicant answered a request: said it is done, or uploaded into the slot it names (a
- * file waiting for HR's check, or one uploaded since it was asked: as their page reads it).
- */
-export function answeredByApplicant(a: Pick<AskState, 'askedAt' | 'documentType' | 'repliedAt' | 'uploadToldAt'>, uploads: readonly Upload[]): boolean {
-  if (a.repliedAt || a.uploadToldAt) return true;
-  return !!a.documentType && uploads.some((d) => d.type === a.documentType && !!d.createdAt && (d.status === 'pending' || (!!a.askedAt && d.createdAt >= a.askedAt)));
+/** An upload answers a request naming its slot: a file there waiting for HR's check, or one uploaded since it was asked. */
+export function uploadAnswersAsk(a: { askedAt?: Date | null; documentType?: string | null }, d: AskUpload): boolean {
+  return !!a.documentType && d.type === a.documentType && !!d.createdAt && (d.status === 'pending' || (!!a.askedAt && d.createdAt >= a.askedAt));
+}
+
+/** Whether the applicant answered a request: said it is done, or uploaded into the slot it names (as their page reads it). */
+export function answeredByApplicant(a: Pick<AskState, 'askedAt' | 'documentType' | 'repliedAt' | 'uploadToldAt'>, uploads: readonly AskUpload[]): boolean {
+  return !!(a.repliedAt || a.uploadToldAt) || uploads.some((d) => uploadAnswersAsk(a, d));
 }
 
 /** The decision clock is stopped: a request made for the filing under way that stopped it is not received yet (./asks.ts). */
