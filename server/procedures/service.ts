@@ -529,8 +529,8 @@ export function procedureWords(locale: Locale, kind: SupportKind, track: TrackSt
     ...dueWords(t, locale, kind, track, clock),
     cardFrom: formatDay(track.cardStartsAt, locale),
     cardTo: formatDay(track.cardEndsAt, locale),
-    // A refusal says what happens now, whatever HR wrote beside it (their message follows).
-    nextStep: track.status === 'refused' ? t(rule.internal ? 'procedures.email.nextStepRefusedInternal' : 'procedures.email.nextStepRefused') : '',
+    // A refusal says what happens now, whatever HR wrote beside it (their message follows): as the page says it.
+    nextStep: track.status === 'refused' ? t(rule.internal ? 'procedures.nextStep.refusedInternal' : 'procedures.nextStep.refused') : '',
   };
 }
 
