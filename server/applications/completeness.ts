@@ -16,6 +16,12 @@ export interface MissingPart {
   field?: string;
 }
 
+/** A case's current documents with the dates their validity reads, in the checklist's order: what the review step's two lists read (once). */
+export function currentDatedDocuments(caseId: unknown) {
+  return CaseDocument.find({ case: caseId as never, current: true }, { type: 1, issuedAt: 1, expiresAt: 1 }).sort({ type: 1, slot: 1 }).lean().exec();
+}
+export type CurrentDatedDocument = Awaited<ReturnType<typeof currentDatedDocuments>>[number];
+
 /** Profile fields an application cannot go without (employer and arrival date are optional). */
 export const REQUIRED_PROFILE = [
   'fullName',
@@ -79,10 +85,10 @@ export function missingDataParts(c: CaseLike, locale: string): MissingPart[] {
  * it back), so it is replaced before submitting, not asked for right after (walk: the review step
  * said "complete" and the page asked for a new passport once submitted).
  */
-export async function missingParts(c: CaseLike & ValidityCase, call: CallLike | null, locale: string, now: Date): Promise<MissingPart[]> {
+export async function missingParts(c: CaseLike & ValidityCase, call: CallLike | null, locale: string, now: Date, docs?: CurrentDatedDocument[]): Promise<MissingPart[]> {
   const out = missingDataParts(c, locale);
   const required = (call?.checklist ?? []).filter((i) => (i.phase ?? 'application') === 'application' && i.required !== false);
-  const current = await CaseDocument.find({ case: c._id as never, current: true }, { type: 1, issuedAt: 1, expiresAt: 1 }).sort({ type: 1, slot: 1 }).lean();
+  const current = docs ?? (await currentDatedDocuments(c._id));
   const present = new Set(current.map((d) => d.type));
   for (const item of required) {
     if (!present.has(item.type as never)) out.push({ step: 'documents', key: 'applications.missing.document', params: { type: item.type } });
@@ -99,7 +105,7 @@ export async function missingParts(c: CaseLike & ValidityCase, call: CallLike | 
 /** A current document that will not do as it is. */
 export interface DocumentWarning {
   type: string;
-  validity: 'expired' | 'too_short';
+  validity: 'too_short';
   until: Date;
   /** A short passport: applications.review.documentWarning.<key>, with until when it must be valid. */
   key: string;
@@ -114,10 +120,9 @@ export interface DocumentWarning {
  * the submission back (renewing a passport takes months; HR asks for it before the card is filed).
  * An expired document is missingParts' (it does hold the submission back).
  */
-export async function documentWarnings(c: Pick<CaseLike, '_id'> & ValidityCase, now: Date): Promise<DocumentWarning[]> {
-  const docs = await CaseDocument.find({ case: c._id as never, current: true }, { type: 1, issuedAt: 1, expiresAt: 1 }).sort({ type: 1, slot: 1 }).lean();
+export async function documentWarnings(c: Pick<CaseLike, '_id'> & ValidityCase, now: Date, docs?: CurrentDatedDocument[]): Promise<DocumentWarning[]> {
   const out: DocumentWarning[] = [];
-  for (const d of docs) {
+  for (const d of docs ?? (await currentDatedDocuments(c._id))) {
     const validity = validityOf(d, c, now);
     if (validity !== 'too_short') continue;
     const words = validityWords(d, c, now, validity);

@@ -24,7 +24,7 @@ import { documentsChecklist } from '../cases/present.ts';
 import { reuploadBy } from '../documents/verify.ts';
 import { resendItems } from '../documents/present.ts';
 import { setKeepDataConsent } from '../privacy/consent.ts';
-import { documentWarnings, missingParts, type MissingPart } from './completeness.ts';
+import { currentDatedDocuments, documentWarnings, missingParts, type MissingPart } from './completeness.ts';
 import { parseAchievements, parseDependants, parseEligibility, parseProfile, parseSupport, type Body, type RowKind, type Step } from './steps.ts';
 import { withFields } from '../support/with-fields.ts';
 import { contactBox } from '../institutes/contact.ts';
@@ -162,12 +162,14 @@ export type ApplicationData = Awaited<ReturnType<typeof loadApplication>>;
 export async function loadStep({ ctx, caseDoc, step, missing }: { ctx: Context; caseDoc: CaseDoc; step: Step; missing?: MissingPart[] }) {
   const call = await Call.findById(caseDoc.call, { title: 1, track: 1, status: 1, opensAt: 1, closesAt: 1, checklist: 1 }).lean();
   const review = step === 'review';
+  // The review step's two lists read the same current documents: once.
+  const docs = review ? await currentDatedDocuments(caseDoc._id) : [];
   return {
     caseDoc,
     call,
     step,
-    missing: review ? (missing ?? (await missingParts(caseDoc, call, ctx.locale, ctx.now))) : undefined,
-    documentWarnings: review ? await documentWarnings(caseDoc, ctx.now) : undefined,
+    missing: review ? (missing ?? (await missingParts(caseDoc, call, ctx.locale, ctx.now, docs))) : undefined,
+    documentWarnings: review ? await documentWarnings(caseDoc, ctx.now, docs) : undefined,
   };
 }
 export type StepData = Awaited<ReturnType<typeof loadStep>>;
