@@ -14,7 +14,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { ACCOUNTS_FILE, type BenchAccounts } from '../scripts/seed-bench.ts';
-import { START_JOBS, autocannonLoad, runBenchmark, signIn, startAppServer, stopAppServer } from './support/app-server.ts';
+import { START_JOBS, autocannonLoad, runBenchmark, signIn, startAppServer, stopAppServer, timedGet } from './support/app-server.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -30,14 +30,6 @@ const dataDir = path.resolve(root, values['data-dir']!);
 const accounts = JSON.parse(readFileSync(path.join(dataDir, ACCOUNTS_FILE), 'utf8')) as BenchAccounts;
 const log = (s: string) => process.stdout.write(`${s}\n`);
 
-async function timed(base: string, url: string, cookie: string): Promise<number> {
-  const t = performance.now();
-  const r = await fetch(base + url, { headers: { cookie, accept: 'text/html' } });
-  await r.arrayBuffer();
-  if (r.status !== 200) throw new Error(`${url} answered ${r.status}`);
-  return performance.now() - t;
-}
-
 async function main(): Promise<void> {
   const checkout = values.root ? path.resolve(values.root) : root;
   const jobs = values.jobs ? values.jobs.split(',') : START_JOBS;
@@ -46,9 +38,9 @@ async function main(): Promise<void> {
     log(`${checkout}: ready in ${srv.readyMs.toFixed(0)} ms`);
     const leader = await signIn(srv.base, accounts.leader.email, accounts.password, accounts.leader.totpSecret);
     log(`  idle-time build done at ${(await srv.settled).toFixed(0)} ms; start-time jobs (${jobs.length}) done at ${(await srv.jobsDone).toFixed(0)} ms`);
-    const cold = await timed(srv.base, '/dashboard', leader);
+    const cold = await timedGet(srv.base, '/dashboard', leader);
     const warm: number[] = [];
-    for (let i = 0; i < 5; i++) warm.push(await timed(srv.base, '/dashboard', leader));
+    for (let i = 0; i < 5; i++) warm.push(await timedGet(srv.base, '/dashboard', leader));
     warm.sort((a, b) => a - b);
     log(`  first view of /dashboard: ${cold.toFixed(0)} ms; next five: median ${warm[2]!.toFixed(0)} ms, max ${warm[4]!.toFixed(0)} ms`);
     const duration = Number(values.duration);

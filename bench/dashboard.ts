@@ -16,7 +16,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { seedIfNeeded } from './support/seed.ts';
 import { totpNow } from '../server/accounts/totp.ts';
-import { autocannonLoad, runBenchmark, startAppServer, stopAppServer, type LoadRow } from './support/app-server.ts';
+import { autocannonLoad, runBenchmark, startAppServer, stopAppServer, timedGet, type LoadRow } from './support/app-server.ts';
 
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -82,14 +82,6 @@ async function load(name: string, base: string, url: string, cookie: string): Pr
   return { ...row, rps: Math.round(row.rps) };
 }
 
-async function timeOnce(base: string, url: string, cookie: string): Promise<number> {
-  const t = performance.now();
-  const r = await fetch(base + url, { headers: { cookie, accept: 'text/html' } });
-  await r.arrayBuffer();
-  if (r.status !== 200) throw new Error(`${url} answered ${r.status}`);
-  return performance.now() - t;
-}
-
 async function main(): Promise<void> {
   const accounts = seedIfNeeded({ root, dataDir, cases: Number(values.cases), env: baseEnv });
   const t0 = Date.now();
@@ -104,10 +96,10 @@ async function main(): Promise<void> {
 
     // Uncached figure computation (what the background job pays for each institute viewed, each minute).
     const fresh = { leader: [] as number[], admin: [] as number[] };
-    for (let i = 0; i < 3; i += 1) fresh.leader.push(await timeOnce(base, '/reports/steering', leader));
-    for (let i = 0; i < 1; i += 1) fresh.admin.push(await timeOnce(base, '/reports/steering', admin));
-    for (const u of ['/', '/dashboard', shortlist]) await timeOnce(base, u, leader); // warm-up
-    await timeOnce(base, '/dashboard', admin);
+    for (let i = 0; i < 3; i += 1) fresh.leader.push(await timedGet(base, '/reports/steering', leader));
+    for (let i = 0; i < 1; i += 1) fresh.admin.push(await timedGet(base, '/reports/steering', admin));
+    for (const u of ['/', '/dashboard', shortlist]) await timedGet(base, u, leader); // warm-up
+    await timedGet(base, '/dashboard', admin);
 
     const rows: Row[] = [];
     rows.push(await load('bare page (GET /, signed in)', base, '/', leader));

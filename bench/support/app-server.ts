@@ -114,13 +114,18 @@ export async function stopAppServer(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/** One signed-in GET of a page, read to its end: its time in ms (a non-200 answer throws). */
+export async function timedGet(base: string, url: string, cookie: string): Promise<number> {
+  const t = performance.now();
+  const r = await fetch(base + url, { headers: { cookie, accept: 'text/html' } });
+  await r.arrayBuffer();
+  if (r.status !== 200) throw new Error(`${url} answered ${r.status}`);
+  return performance.now() - t;
+}
+
 /** A few sequential requests, each of which must answer 200. */
 export async function warm(base: string, url: string, cookie: string, n = 3): Promise<void> {
-  for (let i = 0; i < n; i++) {
-    const r = await fetch(base + url, { headers: { cookie, accept: 'text/html' } });
-    await r.arrayBuffer();
-    if (r.status !== 200) throw new Error(`${url} answered ${r.status}`);
-  }
+  for (let i = 0; i < n; i++) await timedGet(base, url, cookie);
 }
 
 /** Signs in (password and TOTP code) and returns the session's cookie header. */
