@@ -17,3 +17,13 @@ export async function nextSequence(name: string): Promise<number> {
   const doc = await Counter.findOneAndUpdate({ _id: name }, { $inc: { seq: 1 } }, { upsert: true, returnDocument: 'after' }).lean();
   return doc!.seq;
 }
+
+/** Whether a job run once per database (a back-fill at start) has left its mark: it is done. */
+export async function hasMark(name: string): Promise<boolean> {
+  return (await Counter.exists({ _id: name })) !== null;
+}
+
+/** Leaves a once-per-database job's mark, after its last write (twice is harmless). */
+export async function setMark(name: string): Promise<void> {
+  await Counter.updateOne({ _id: name }, { $setOnInsert: { seq: 1 } }, { upsert: true });
+}

@@ -5,7 +5,7 @@
 // mark and goes on over what is left (each write is conditional on the field still missing).
 import type { AnyBulkWriteOperation } from 'mongodb';
 import { AuditEvent } from '../../models/audit-event.ts';
-import { Counter } from '../../models/counter.ts';
+import { hasMark, setMark } from '../../models/counter.ts';
 import { caseOfEvent } from './index.ts';
 
 /** The mark that the backfill has run on this database. */
@@ -17,7 +17,7 @@ export const AUDIT_CASE_BACKFILL = 'backfill:audit-case';
  * again finds nothing to do.
  */
 export async function backfillAuditCase(opts: { batchSize?: number } = {}): Promise<{ stamped: number }> {
-  if (await Counter.exists({ _id: AUDIT_CASE_BACKFILL })) return { stamped: 0 };
+  if (await hasMark(AUDIT_CASE_BACKFILL)) return { stamped: 0 };
   const batchSize = opts.batchSize ?? 1000;
   const cursor = AuditEvent.collection.find(
     { case: { $exists: false }, $or: [{ targetType: { $in: ['case', 'Case'] } }, { 'summary.case': { $exists: true } }] },
@@ -38,6 +38,6 @@ export async function backfillAuditCase(opts: { batchSize?: number } = {}): Prom
     if (ops.length >= batchSize) await flush();
   }
   await flush();
-  await Counter.updateOne({ _id: AUDIT_CASE_BACKFILL }, { $setOnInsert: { seq: 1 } }, { upsert: true });
+  await setMark(AUDIT_CASE_BACKFILL);
   return { stamped };
 }

@@ -9,7 +9,7 @@
 // meanwhile wins, and a start killed midway finds no mark and runs again over what is left (a value
 // already turned is no longer a string, so nothing is written twice).
 import { Call } from '../../models/call.ts';
-import { Counter } from '../../models/counter.ts';
+import { hasMark, setMark } from '../../models/counter.ts';
 import { Institute } from '../../models/institute.ts';
 
 /** The mark that the backfill has run on this database. */
@@ -19,7 +19,7 @@ const both = (text: string) => ({ vi: text, en: text });
 
 /** Turns the one-string texts into {vi, en} (see the file comment); the number of documents written. */
 export async function backfillBilingualTexts(opts: { batchSize?: number } = {}): Promise<number> {
-  if (await Counter.exists({ _id: BILINGUAL_BACKFILL })) return 0;
+  if (await hasMark(BILINGUAL_BACKFILL)) return 0;
   let written = 0;
   // The driver's collections: the models' casts would read a string field as no field at all.
   const calls = Call.collection.find({ field: { $type: 'string' } }, { projection: { field: 1 }, batchSize: opts.batchSize ?? 500 });
@@ -52,6 +52,6 @@ export async function backfillBilingualTexts(opts: { batchSize?: number } = {}):
   } finally {
     await institutes.close();
   }
-  await Counter.updateOne({ _id: BILINGUAL_BACKFILL }, { $setOnInsert: { seq: 1 } }, { upsert: true });
+  await setMark(BILINGUAL_BACKFILL);
   return written;
 }

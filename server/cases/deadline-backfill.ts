@@ -5,7 +5,7 @@ import type { Types } from 'mongoose';
 import { Case } from '../../models/case.ts';
 import { nextDueAt, type DeadlineSource } from '../../models/case-deadline.ts';
 import { TERMINAL_STAGES } from '../../models/constants.ts';
-import { Counter } from '../../models/counter.ts';
+import { hasMark, setMark } from '../../models/counter.ts';
 
 /** The mark that the refusal reasons' backfill has run on this database. */
 export const REFUSAL_BACKFILL = 'backfill:refusal-reasons-deadline';
@@ -32,7 +32,7 @@ export async function backfillNextDeadlines(batchSize = 1000): Promise<number> {
  * killed midway finds no mark and does it again (it writes only what differs).
  */
 async function backfillRefusalReasons(batchSize: number): Promise<number> {
-  if (await Counter.exists({ _id: REFUSAL_BACKFILL })) return 0;
+  if (await hasMark(REFUSAL_BACKFILL)) return 0;
   const filter = { stage: { $nin: [...TERMINAL_STAGES] }, supportTracks: { $elemMatch: { status: 'refused', reasonsDueAt: { $ne: null }, reasonsReceivedAt: null } } };
   const cursor = Case.find(filter, { stage: 1, stageDueAt: 1, supportTracks: 1, nextDueAt: 1, version: 1 })
     .lean<Array<DeadlineSource & { _id: Types.ObjectId; nextDueAt?: Date | null; version: number }>>()
@@ -55,6 +55,6 @@ async function backfillRefusalReasons(batchSize: number): Promise<number> {
   } finally {
     await cursor.close();
   }
-  await Counter.updateOne({ _id: REFUSAL_BACKFILL }, { $setOnInsert: { seq: 1 } }, { upsert: true });
+  await setMark(REFUSAL_BACKFILL);
   return done;
 }

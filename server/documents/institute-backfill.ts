@@ -8,7 +8,7 @@ import type { AnyBulkWriteOperation } from 'mongodb';
 import type { Types } from 'mongoose';
 import { Case } from '../../models/case.ts';
 import { CaseDocument } from '../../models/document.ts';
-import { Counter } from '../../models/counter.ts';
+import { hasMark, setMark } from '../../models/counter.ts';
 
 /** The mark that the backfill has run on this database. */
 export const DOCUMENT_INSTITUTE_BACKFILL = 'backfill:document-institute';
@@ -20,7 +20,7 @@ let stamped = false;
  * the process: documents are stored with their institute from then on.
  */
 export async function documentInstitutesStamped(): Promise<boolean> {
-  if (!stamped) stamped = (await Counter.exists({ _id: DOCUMENT_INSTITUTE_BACKFILL })) !== null;
+  if (!stamped) stamped = await hasMark(DOCUMENT_INSTITUTE_BACKFILL);
   return stamped;
 }
 
@@ -30,7 +30,7 @@ export async function documentInstitutesStamped(): Promise<boolean> {
  * lists it: every read of documents starts from a case).
  */
 export async function backfillDocumentInstitutes(opts: { batchSize?: number } = {}): Promise<{ stamped: number }> {
-  if (await Counter.exists({ _id: DOCUMENT_INSTITUTE_BACKFILL })) return { stamped: 0 };
+  if (await hasMark(DOCUMENT_INSTITUTE_BACKFILL)) return { stamped: 0 };
   const batchSize = opts.batchSize ?? 1000;
   const cursor = CaseDocument.collection.find({ institute: { $exists: false } }, { projection: { case: 1 } });
   let batch: Array<{ _id: Types.ObjectId; case: Types.ObjectId }> = [];
@@ -55,6 +55,6 @@ export async function backfillDocumentInstitutes(opts: { batchSize?: number } = 
     if (batch.length >= batchSize) await flush();
   }
   await flush();
-  await Counter.updateOne({ _id: DOCUMENT_INSTITUTE_BACKFILL }, { $setOnInsert: { seq: 1 } }, { upsert: true });
+  await setMark(DOCUMENT_INSTITUTE_BACKFILL);
   return { stamped };
 }

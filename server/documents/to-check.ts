@@ -10,7 +10,7 @@
 import { Types } from 'mongoose';
 import { Case } from '../../models/case.ts';
 import { CaseDocument, recountDocumentsToCheck } from '../../models/document.ts';
-import { Counter } from '../../models/counter.ts';
+import { hasMark, setMark } from '../../models/counter.ts';
 import { Institute } from '../../models/institute.ts';
 import { backfillDocumentInstitutes, documentInstitutesStamped } from './institute-backfill.ts';
 
@@ -21,7 +21,7 @@ let flagged = false;
 
 /** Whether the queue may read the flag (the start-time backfill has run). Once seen, kept for the process. */
 export async function documentsToCheckFlagged(): Promise<boolean> {
-  if (!flagged) flagged = (await Counter.exists({ _id: DOCUMENTS_TO_CHECK_BACKFILL })) !== null;
+  if (!flagged) flagged = await hasMark(DOCUMENTS_TO_CHECK_BACKFILL);
   return flagged;
 }
 
@@ -66,7 +66,7 @@ export async function backfillDocumentsToCheck(): Promise<{ fixed: number }> {
   // The documents' institutes first: the repair reads the waiting ones per institute.
   await backfillDocumentInstitutes();
   const r = await repairDocumentsToCheck();
-  await Counter.updateOne({ _id: DOCUMENTS_TO_CHECK_BACKFILL }, { $setOnInsert: { seq: 1 } }, { upsert: true });
+  await setMark(DOCUMENTS_TO_CHECK_BACKFILL);
   flagged = true;
   return r;
 }

@@ -14,7 +14,7 @@
 // those are told apart by the timeline, where every target HR moved is a support_update event with
 // targetTo (a232206). No count and such an event: HR's, left alone.
 import { Case } from '../../models/case.ts';
-import { Counter } from '../../models/counter.ts';
+import { hasMark, setMark } from '../../models/counter.ts';
 import { nextDueAt, type DeadlineSource } from '../../models/case-deadline.ts';
 import { User } from '../../models/user.ts';
 import { HIRING_STAGES, type Stage, type SupportKind } from '../../models/constants.ts';
@@ -163,7 +163,7 @@ async function moveOne(app: Pick<AppContext, 'config'> | undefined, ctx: Context
  * and runs again: a target already moved is no longer on the opening day, so nothing moves twice.
  */
 export async function backfillLodgingTargets(opts: { app?: Pick<AppContext, 'config'>; now?: Date; batchSize?: number } = {}): Promise<number> {
-  if (await Counter.exists({ _id: TARGET_BACKFILL })) return 0;
+  if (await hasMark(TARGET_BACKFILL)) return 0;
   const ctx = systemContext({ now: opts.now ?? new Date() });
   const calendar = await loadCalendar();
   const filter = {
@@ -185,6 +185,6 @@ export async function backfillLodgingTargets(opts: { app?: Pick<AppContext, 'con
   } finally {
     await cursor.close();
   }
-  await Counter.updateOne({ _id: TARGET_BACKFILL }, { $setOnInsert: { seq: 1 } }, { upsert: true });
+  await setMark(TARGET_BACKFILL);
   return moved;
 }
