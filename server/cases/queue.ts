@@ -349,10 +349,10 @@ export const CAPPED_COUNT_TTL_MS = 10_000;
 const cappedCounts = new Map<string, number>();
 
 /**
- * The kept counts' key: a digest of the filter, not its text. A "documents to check" filter names
- * every case with a waiting document, in every institute (casesWithDocumentsToCheck): kept as text, each
- * key held thousands of ids, up to 1,000 such keys (keptCounts, cappedCounts) until a case write,
- * so an officer varying a search over `documents=1` grew the process by hundreds of megabytes.
+ * The kept counts' key: a digest of the filter, not its text. A filter can be long (until the
+ * documents' flag is set at a first start, "documents to check" names every waiting case of the
+ * user's institutes: casesWithDocumentsToCheck): kept as text, each key held thousands of ids, up to
+ * 1,000 such keys (keptCounts, cappedCounts) until a case write, hundreds of megabytes in all.
  */
 export function countKey(filter: Record<string, unknown>): string {
   const text = JSON.stringify(filter, (_k, v: unknown) => (v instanceof RegExp ? `/${v.source}/${v.flags}` : v));

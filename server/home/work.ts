@@ -28,8 +28,7 @@ export interface WorkCount {
 export async function officerWork(user: UserDoc, now: Date): Promise<WorkCount[]> {
   // Kept a few seconds per person and forgotten on any case write, as the queue's own counts are:
   // the "soon" and "overdue" filters hold the moment, so the queue's kept counts never match them
-  // again, and the "documents" filter reads the waiting documents' cases of the user's institutes
-  // first (the benchmark's signed-in home page went from 402 to 34 requests/s at 100,000 cases with
+  // again (the benchmark's signed-in home page went from 402 to 34 requests/s at 100,000 cases with
   // four fresh counts each).
   return keptWork.get(workKey(user), () =>
     Promise.all(
