@@ -32,8 +32,12 @@ export function uploadSweepService(app: AppContext): BackgroundService {
   return {
     name: 'upload-sweep',
     start() {
-      // A process that crashed did so before this one began loading, seconds ago.
-      const startedAt = new Date(Date.now() - CLOCK_MARGIN_MS);
+      // A process that crashed did so before this one was spawned (performance.timeOrigin): whatever
+      // it left is older than that, however quickly this one got here. A margin below now alone
+      // (the kernel's coarse file clock) missed files written in the crash's last second when the
+      // restart took under a second to reach this point (test/drills/crash-consistency.test.ts on
+      // a quiet machine). This process's own uploads come after it listens, later than both.
+      const startedAt = new Date(Math.max(performance.timeOrigin, Date.now() - CLOCK_MARGIN_MS));
       running = sweepOnStart(app, startedAt).then(
         (r) => app.logger.info({ sweep: r }, 'upload storage swept'),
         (err: unknown) => app.logger.error({ err }, 'upload storage sweep failed'),
