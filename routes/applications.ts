@@ -48,6 +48,8 @@ import { askReply } from '../server/procedures/asks.ts';
 import { isSupportKind } from '../server/procedures/service.ts';
 import { ConflictError } from '../server/errors.ts';
 import { caseConflict } from '../server/cases/conflict.ts';
+import { applicantMessageLimit } from '../server/http/message-limit.ts';
+import { keyWith } from '../server/support/field-errors.ts';
 
 const caseParams = z.object({ id: z.string() });
 const stepParams = z.object({ id: z.string(), step: z.string().refine(isStep) }).transform((p) => ({ id: p.id, step: p.step as Step }));
@@ -74,6 +76,7 @@ export function applicationsRoutes(app: AppContext): Router {
   router.use(['/applications'], caseStyles);
   const applicant = allow('role.applicant');
   const limitUploads = uploadRateLimit(app);
+  const limitMessages = applicantMessageLimit(app);
   const tempDir = uploadTempDir(app.config);
   // The addresses a refused form leaves in the address bar (POST-only actions): reopened, they are the application.
   for (const action of ['submit', 'answer', 'offer', 'messages']) router.get(`/applications/:id/${action}`, applicant, reloadTo((p) => `/applications/${p.id}`));
@@ -347,6 +350,12 @@ export function applicationsRoutes(app: AppContext): Router {
     const form = messageBody.safeParse(req.body);
     if (!form.success) {
       await showApplication(req, res, caseDoc, { errors: { text: issueKey(form.error.issues[0]!) }, values: { text: formText.parse((req.body as Record<string, unknown>)?.text) } }, 422);
+      return;
+    }
+    // Each message is e-mailed to HR: past the hourly limit it is refused, its text kept in the form.
+    const waitMinutes = await limitMessages(req);
+    if (waitMinutes !== undefined) {
+      await showApplication(req, res, caseDoc, { errors: { text: keyWith('applications.errors.messageRateLimited', { count: waitMinutes }) }, values: { text: form.data.text } }, 429);
       return;
     }
     const { toldTo } = await postMessage({ app, ctx: req.ctx, caseDoc, text: form.data.text, formKey: sentFormKey(req.body) });
