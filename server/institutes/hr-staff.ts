@@ -27,13 +27,17 @@ export async function hrLeadsElseOfficers(institute: Types.ObjectId | null | und
 
 /**
  * Who hears of what the applicant did or wrote (an answer to an offer or to a request, a message):
- * the case's officer; with none (or one disabled), the institute's HR lead(s), as the overdue digest
+ * the case's officer; with none (or one disabled, or no longer an HR officer of its institute), the institute's HR lead(s), as the overdue digest
  * does (server/reminders); with no lead, its HR officers (at most MAX_OFFICERS), so nothing an
  * applicant sends goes unseen by HR. `fallback`: they were not the case's officer (each e-mail's key
  * then names its recipient, and the e-mail says no officer has the case).
  */
 export async function officersToTell(caseDoc: { assignee?: Types.ObjectId | null; institute?: Types.ObjectId | null }): Promise<{ officers: HrRecipient[]; fallback: boolean }> {
-  const assignee = caseDoc.assignee ? await User.findOne({ _id: caseDoc.assignee, disabledAt: null }, { name: 1, email: 1, locale: 1 }).lean<HrRecipient>() : null;
+  // Still an enabled HR officer of the case's institute (commands.ts assignableOfficer): one moved to
+  // another institute or role keeps the case until it is returned to the queue (a second write after
+  // the change, or the repair job: server/cases/stranded.ts), and must not read the applicant's words meanwhile.
+  const assignee =
+    caseDoc.assignee && caseDoc.institute ? await User.findOne({ _id: caseDoc.assignee, role: 'hr_officer', institute: caseDoc.institute, disabledAt: null }, { name: 1, email: 1, locale: 1 }).lean<HrRecipient>() : null;
   if (assignee?.email) return { officers: [assignee], fallback: false };
   return { officers: await hrLeadsElseOfficers(caseDoc.institute), fallback: true };
 }

@@ -577,9 +577,10 @@ async function apply(ctx: Context, actor: Actor, { caseDoc, row, payload, call }
  * recorded it: the one who recorded it knows. No fallback to the HR lead: HR has it already.
  */
 async function otherAssignee(caseDoc: CaseDoc, actor: Actor): Promise<{ officers: HrRecipient[]; fallback: boolean }> {
-  if (!caseDoc.assignee || sameId(caseDoc.assignee, actor._id)) return { officers: [], fallback: false };
-  const assignee = await User.findById(caseDoc.assignee, { name: 1, email: 1, locale: 1, disabledAt: 1 }).lean<HrRecipient & { disabledAt?: Date | null }>();
-  return { officers: assignee && !assignee.disabledAt ? [assignee] : [], fallback: false };
+  if (!caseDoc.assignee || !caseDoc.institute || sameId(caseDoc.assignee, actor._id)) return { officers: [], fallback: false };
+  // Only while still an enabled HR officer of the case's institute (as officersToTell reads it).
+  const assignee = await User.findOne({ _id: caseDoc.assignee, role: 'hr_officer', institute: caseDoc.institute, disabledAt: null }, { name: 1, email: 1, locale: 1 }).lean<HrRecipient>();
+  return { officers: assignee ? [assignee] : [], fallback: false };
 }
 
 /**
