@@ -8,13 +8,16 @@ import { actorOf, type Context } from '../context.ts';
 import { ForbiddenError, NotFoundError } from '../errors.ts';
 import { dashboardInstitute } from '../policies/dashboard.ts';
 import { readFilters, type FilterRead } from '../support/filter-query.ts';
+import { isCalendarDay } from '../support/calendar-day.ts';
 import type { DashboardFilter } from './index.ts';
 
 const BAD_FILTER = { error: 'dashboard.errors.badFilter' };
 const BAD_DAY = { error: 'dashboard.errors.badDay' };
 /** A query parameter given twice (an array) is ignored, as if absent. */
 const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
-const ymd = z.union([z.literal('', BAD_DAY), z.string(BAD_DAY).regex(/^\d{4}-\d{2}-\d{2}$/, BAD_DAY).refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), BAD_DAY)], BAD_DAY);
+// A day the calendar has, in 1900-2199 (support/calendar-day.ts): Date.parse rolled 2026-02-31 into
+// March and took 0000-01-01, each a filter of its own with its own stored figures (stored.ts).
+const ymd = z.union([z.literal('', BAD_DAY), z.string(BAD_DAY).refine(isCalendarDay, BAD_DAY)], BAD_DAY);
 const id = z.union([z.literal('', BAD_FILTER), z.string(BAD_FILTER).regex(/^[a-f0-9]{24}$/i, BAD_FILTER)], BAD_FILTER);
 
 /**

@@ -31,6 +31,15 @@ const MEMO_KEYS = 500;
 const LEASE_MS = 5 * 60_000;
 /** How long a page waits for figures computed on demand. */
 const WAIT_MS = 2_500;
+/**
+ * Computations at once in this process (the pages' and the job's) and computations waiting for one:
+ * each holds the embedded database's thread for seconds, and a page does not wait for the one it
+ * starts. Without a bound, a signed-in reader varying the period in the address started one more
+ * aggregation per request, all at once. Beyond the waiting ones, a page's figures are not started:
+ * the page says they are being prepared, and its reload asks again.
+ */
+const MAX_COMPUTING = 2;
+const MAX_WAITING = 8;
 /** Figures not viewed for this long, except the plain ones, are deleted by the job. */
 export const FORGET_MS = 14 * 24 * 60 * 60_000;
 
@@ -65,6 +74,29 @@ interface Doc {
 const memo = new Map<string, { doc: Doc | null; readAt: number }>();
 /** This process's computations, by key: concurrent pages share one. */
 const computing = new Map<string, Promise<StoredFigures | undefined>>();
+let active = 0;
+const queued: Array<() => void> = [];
+
+/** A place among the MAX_COMPUTING computations, once one is free (first come, first served). */
+function slot(): Promise<void> {
+  if (active < MAX_COMPUTING) {
+    active += 1;
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => queued.push(resolve));
+}
+
+/** The place goes to the next computation waiting, else is free. */
+function freeSlot(): void {
+  const next = queued.shift();
+  if (next) next();
+  else active -= 1;
+}
+
+/** Computations running and waiting in this process (tests of the bound). */
+export function figuresLoad(): { running: number; waiting: number } {
+  return { running: active, waiting: queued.length };
+}
 
 function figuresOf(doc: Doc | null | undefined): StoredFigures | undefined {
   return doc?.data && doc.computedAt ? { data: doc.data, forecastArrivals: doc.forecastArrivals ?? [], computedAt: doc.computedAt } : undefined;
@@ -87,31 +119,43 @@ export function computeFigures(f: DashboardFilter, now: Date): Promise<StoredFig
   const key = figuresKey(f);
   const running = computing.get(key);
   if (running) return running;
+  // As many as may run and wait already: not started (the caller says "being prepared" or tries at its next run).
+  if (active + queued.length >= MAX_COMPUTING + MAX_WAITING) return Promise.resolve(undefined);
   const p = (async () => {
-    const startedAt = new Date();
+    await slot();
     try {
-      await DashboardFigures.findOneAndUpdate(
-        { key, $or: [{ computingUntil: null }, { computingUntil: { $lt: startedAt } }] },
-        { $set: { computingUntil: new Date(startedAt.getTime() + LEASE_MS) }, $setOnInsert: { institute: f.institute ?? null, plain: isPlain(f) } },
-        { upsert: true, projection: { _id: 1 } },
-      ).exec();
-    } catch (err) {
-      // Held by another computation: the upsert met the unique key.
-      if ((err as { code?: number }).code === 11000) return undefined;
-      throw err;
-    }
-    try {
-      const [data, forecastArrivals] = await Promise.all([computeDashboard({ filter: f, now }), forecastArrivalsByMonth({ filter: f })]);
-      await DashboardFigures.updateOne({ key }, { $set: { data, forecastArrivals, computedAt: startedAt, computingUntil: null } }).exec();
-      memo.delete(key);
-      return { data, forecastArrivals, computedAt: startedAt };
-    } catch (err) {
-      await DashboardFigures.updateOne({ key }, { $set: { computingUntil: null } }).exec().catch(() => undefined);
-      throw err;
+      return await computeHeld(f, key, now);
+    } finally {
+      freeSlot();
     }
   })().finally(() => computing.delete(key));
   computing.set(key, p);
   return p;
+}
+
+/** The computation itself, once it has its place: claims the figures across processes, computes and stores them. */
+async function computeHeld(f: DashboardFilter, key: string, now: Date): Promise<StoredFigures | undefined> {
+  const startedAt = new Date();
+  try {
+    await DashboardFigures.findOneAndUpdate(
+      { key, $or: [{ computingUntil: null }, { computingUntil: { $lt: startedAt } }] },
+      { $set: { computingUntil: new Date(startedAt.getTime() + LEASE_MS) }, $setOnInsert: { institute: f.institute ?? null, plain: isPlain(f) } },
+      { upsert: true, projection: { _id: 1 } },
+    ).exec();
+  } catch (err) {
+    // Held by another computation: the upsert met the unique key.
+    if ((err as { code?: number }).code === 11000) return undefined;
+    throw err;
+  }
+  try {
+    const [data, forecastArrivals] = await Promise.all([computeDashboard({ filter: f, now }), forecastArrivalsByMonth({ filter: f })]);
+    await DashboardFigures.updateOne({ key }, { $set: { data, forecastArrivals, computedAt: startedAt, computingUntil: null } }).exec();
+    memo.delete(key);
+    return { data, forecastArrivals, computedAt: startedAt };
+  } catch (err) {
+    await DashboardFigures.updateOne({ key }, { $set: { computingUntil: null } }).exec().catch(() => undefined);
+    throw err;
+  }
 }
 
 /** Resolves with the figures once stored (by this process or another), or undefined after `ms`. */
@@ -145,6 +189,11 @@ export async function readFigures({ filter: f, now, waitMs = WAIT_MS }: { filter
     kept = { doc: await readDoc(key), readAt: t };
     // Many filters tried in a row (a period typed day by day) leave many keys: keep the recent ones.
     if (memo.size >= MEMO_KEYS) for (const [k, v] of memo) if (t - v.readAt >= MEMO_MS) memo.delete(k);
+    // Still full (that many within MEMO_MS): the oldest go, so the map never outgrows MEMO_KEYS.
+    for (const k of memo.keys()) {
+      if (memo.size < MEMO_KEYS) break;
+      memo.delete(k);
+    }
     memo.set(key, kept);
   }
   const doc = kept.doc;
