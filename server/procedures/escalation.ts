@@ -94,7 +94,8 @@ async function escalateCase(app: AppContext, ctx: Context, c: EscalationCase, no
   if (due.length === 0) return false;
 
   const [assignee, others] = await Promise.all([
-    c.assignee ? User.findOne({ _id: c.assignee, disabledAt: null }, { email: 1, name: 1, locale: 1 }).lean() : Promise.resolve(null),
+    // Only while still an enabled HR officer of the case's institute (server/institutes/hr-staff.ts officersToTell).
+    c.assignee && c.institute ? User.findOne({ _id: c.assignee, role: 'hr_officer', institute: c.institute, disabledAt: null }, { email: 1, name: 1, locale: 1 }).lean() : Promise.resolve(null),
     staffOf(c.institute),
   ]);
   const recipients = new Map<string, Recipient>();

@@ -51,10 +51,11 @@ export async function runReminders(ctx: AppContext, now: Date = ctx.now()): Prom
 
   // 1. Due within 2 working days: the assignee, once per case per day.
   const dueSoon = cases.filter((c) => c.stage !== HOLD && c.stageDueAt! >= now && calendar.workingDaysBetween(now, c.stageDueAt!) <= DUE_SOON_WORKING_DAYS && c.assignee);
-  const assignees = new Map((await User.find({ _id: { $in: dueSoon.map((c) => c.assignee) }, disabledAt: null }, { email: 1, locale: 1, name: 1 }).lean()).map((u) => [String(u._id), u]));
+  const assignees = new Map((await User.find({ _id: { $in: dueSoon.map((c) => c.assignee) }, role: 'hr_officer', disabledAt: null }, { email: 1, locale: 1, name: 1, institute: 1 }).lean()).map((u) => [String(u._id), u]));
   for (const c of dueSoon) {
     const to = assignees.get(String(c.assignee));
-    if (!to) continue;
+    // Only while still an HR officer of the case's institute: one moved keeps the case until it goes back to the queue (server/cases/stranded.ts).
+    if (!to || String(to.institute) !== String(c.institute)) continue;
     const data = {
       name: to.name,
       reference: c.reference,

@@ -19,6 +19,7 @@ import { APPLICANT_MESSAGES_PER_HOUR } from '../../server/http/message-limit.ts'
 import { clearDashboardCache } from '../../server/dashboard/index.ts';
 import { computeFigures, figuresKey, figuresLoad } from '../../server/dashboard/stored.ts';
 import { builtinParts } from '../../server/mail/templates.ts';
+import { runEscalations } from '../../server/procedures/escalation.ts';
 
 describe('security: the newest features (session 27) as an attacker uses them', function () {
   this.timeout(120_000);
@@ -131,6 +132,17 @@ describe('security: the newest features (session 27) as an attacker uses them', 
       await User.updateOne({ _id: moving._id }, { $set: { institute: instA, role: 'leader' } });
       expect((await post(own, shown.text, messagesUrl(kase), { text: 'And my visa photo.' })).status).to.equal(303);
       expect((await mailItems(kase)).map((o) => o.to)).to.deep.equal([leadA.email, leadA.email]);
+    });
+
+    it("the escalation of an overdue procedure does not reach an officer moved to another institute either (the institute's HR lead does)", async () => {
+      const moving = await createUser({ role: 'hr_officer', institute: instA, name: 'Officer Moving Too', locale: 'en' });
+      const applicant = await createUser({ role: 'applicant' });
+      const kase = await createCase({ applicant, call: callA, stage: 'onboarding', assignee: moving, profile: { fullName: 'Anna Weber' }, supportTracks: [{ kind: 'work_permit', status: 'filed', filedAt: new Date(Date.now() - 30 * 86_400_000), dueAt: new Date(Date.now() - 5 * 86_400_000) }] });
+      await User.updateOne({ _id: moving._id }, { $set: { institute: instB } });
+      await runEscalations(t.ctx, { caseIds: [kase._id] });
+      const to = (await Case.findById(kase._id).lean())!.outbox.map((o) => o.to);
+      expect(to).to.include(leadA.email);
+      expect(to).not.to.include(moving.email);
     });
   });
 
