@@ -3,7 +3,7 @@
 //  - First run: once the start-time jobs have had their first run (they read every case at start),
 //    the plain figures of every institute with a leader, one computation at a time.
 //  - Every RUN_EVERY_MS after: the figures viewed in the last hour that are older than FRESH_MS or
-//    were marked by a write, oldest first, one at a time; and the figures of filters nobody looked
+//    were marked by a write, the plain ones first, then oldest first, one at a time; and the figures of filters nobody looked
 //    at for FORGET_MS are deleted.
 import { Types } from 'mongoose';
 import { DashboardFigures } from '../../models/dashboard-figures.ts';
@@ -35,13 +35,15 @@ export async function refreshViewedDashboards({ now, isStopping = () => false }:
   const t = Date.now();
   const due = await DashboardFigures.find(
     { viewedAt: { $gte: new Date(t - VIEWED_MS) }, $or: [{ computingUntil: null }, { computingUntil: { $lt: new Date(t) } }] },
-    { key: 1, computedAt: 1, staleSince: 1 },
+    { key: 1, computedAt: 1, staleSince: 1, plain: 1 },
   )
     .lean()
     .exec();
+  // The plain figures (each institute's opening view) first, then the oldest: however many periods
+  // someone looked at in the hour, those do not wait behind them.
   const toCompute = due
     .filter((d) => outdated(d, t))
-    .sort((a, b) => (a.computedAt?.getTime() ?? 0) - (b.computedAt?.getTime() ?? 0));
+    .sort((a, b) => Number(!!b.plain) - Number(!!a.plain) || (a.computedAt?.getTime() ?? 0) - (b.computedAt?.getTime() ?? 0));
   let n = 0;
   for (const d of toCompute) {
     if (isStopping()) break;

@@ -18,6 +18,7 @@ import { EmailTemplate } from '../../models/email-template.ts';
 import { APPLICANT_MESSAGES_PER_HOUR } from '../../server/http/message-limit.ts';
 import { clearDashboardCache } from '../../server/dashboard/index.ts';
 import { computeFigures, figuresKey, figuresLoad } from '../../server/dashboard/stored.ts';
+import { refreshViewedDashboards } from '../../server/dashboard/job.ts';
 import { builtinParts } from '../../server/mail/templates.ts';
 import { runEscalations } from '../../server/procedures/escalation.ts';
 
@@ -196,6 +197,20 @@ describe('security: the newest features (session 27) as an attacker uses them', 
       for (let i = 0; i < 40 && (figuresLoad().running || figuresLoad().waiting); i++) await new Promise((r) => setTimeout(r, 250));
       expect(figuresLoad()).to.deep.equal({ running: 0, waiting: 0 });
       expect(figuresKey({ institute: instA, from: '2024-03-01' }).length).to.be.at.most(200);
+    });
+
+    it("the job recomputes an institute's opening figures before any number of periods viewed in the hour", async () => {
+      await clearDashboardCache();
+      const periods = Array.from({ length: 5 }, (_, i) => ({ institute: instA, from: `2023-05-0${i + 1}` }));
+      for (const f of [{ institute: instA }, ...periods]) await computeFigures(f, new Date());
+      const t0 = Date.now();
+      await DashboardFigures.updateMany({}, { $set: { viewedAt: new Date(t0), computedAt: new Date(t0 - 10 * 60_000) } });
+      await DashboardFigures.updateOne({ key: figuresKey({ institute: instA }) }, { $set: { computedAt: new Date(t0 - 2 * 60_000) } });
+      let runs = 0;
+      expect(await refreshViewedDashboards({ now: () => new Date(), isStopping: () => runs++ >= 1 })).to.equal(1);
+      const plain = (await DashboardFigures.findOne({ key: figuresKey({ institute: instA }) }).lean())!;
+      expect(plain.computedAt!.getTime()).to.be.at.least(t0);
+      for (const f of periods) expect((await DashboardFigures.findOne({ key: figuresKey(f) }).lean())!.computedAt!.getTime()).to.be.below(t0);
     });
   });
 
