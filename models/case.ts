@@ -2,6 +2,7 @@
 // workflow module (server/workflow), always with findOneAndUpdate({ _id, stage, version }), and the
 // e-mails a change owes are written in the same atomic update into `outbox` (DESIGN.md §6).
 import { Schema, model, type InferSchemaType, type Types } from 'mongoose';
+import { pendingAuditSchema } from './pending-audit.ts';
 import { summarizeHistory } from './case-summary.ts';
 import { keepSearchTerms } from './case-search-hooks.ts';
 import { keepNextDeadline } from './case-deadline.ts';
@@ -461,6 +462,13 @@ const caseSchema = new Schema(
      * repaired by server/documents/to-check.ts. Missing means none (cases stored before it).
      */
     documentsToCheck: { type: Boolean },
+    /**
+     * The audit events of the changes this case's last writes made, set in each change's own update
+     * and pulled once recorded (server/cases/pending-audit.ts): a process that dies in between leaves
+     * them to the repair, not an unaudited change. Usually absent or empty. Bookkeeping, never shown:
+     * not selected unless asked for (`+pendingAudits`), so no page, presenter or export reads it.
+     */
+    pendingAudits: { type: [pendingAuditSchema], default: undefined, select: false },
     /** Support procedure kinds past their deadline (set by the procedures' escalation); flagged in the queue. */
   },
   { timestamps: true, versionKey: false },
@@ -485,6 +493,8 @@ caseSchema.index({ overdueProcedures: 1 }, { sparse: true });
 caseSchema.index({ stage: 1, stageEnteredAt: 1 });
 // The queue can sort open work by forecast arrival (server/planner).
 caseSchema.index({ institute: 1, 'forecast.likely': 1 }, { sparse: true });
+// The repair of audit events left by a stopped process (server/cases/pending-audit.ts): one walk of the few.
+caseSchema.index({ 'pendingAudits.decidedAt': 1 }, { sparse: true });
 
 // The HR queue (server/cases/queue.ts): open work by its next deadline (the stage's or a
 // procedure's) within an institute (and for administrators across institutes; the daily reminders

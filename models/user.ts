@@ -1,6 +1,7 @@
 import { Schema, model, type InferSchemaType, type HydratedDocument, type Types } from 'mongoose';
 import { LOCALES } from '../server/i18n/index.ts';
 import { watchWrites } from './watch-writes.ts';
+import { pendingAuditSchema } from './pending-audit.ts';
 
 export const ROLES = ['applicant', 'hr_officer', 'leader', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -11,29 +12,6 @@ const consentSchema = new Schema(
     purpose: { type: String, required: true }, // e.g. 'recruitment', 'keep_after_rejection'
     granted: { type: Boolean, required: true },
     at: { type: Date, required: true },
-  },
-  { _id: false },
-);
-
-/**
- * The audit event of an administrator's decision about the account (a role change, a disabling, …),
- * set in the same write as the decision and removed once the event is recorded
- * (server/accounts/pending-audit.ts): with no transaction, a process that dies between the two would
- * otherwise leave the change unaudited. `eventId` becomes the event's _id, so it is recorded once.
- */
-const pendingAuditSchema = new Schema(
-  {
-    eventId: { type: Schema.Types.ObjectId, required: true },
-    action: { type: String, required: true },
-    actor: { type: Schema.Types.ObjectId, ref: 'User' },
-    actorRole: { type: String },
-    ip: { type: String },
-    requestId: { type: String },
-    /** The real time of the write (as AuditEvent.at). */
-    at: { type: Date, required: true },
-    /** The decision's time by the app's clock: the repair's grace counts from it (absent on events written before it existed). */
-    decidedAt: { type: Date },
-    summary: { type: Schema.Types.Mixed },
   },
   { _id: false },
 );
@@ -88,6 +66,7 @@ const userSchema = new Schema(
       tokenHash: { type: String, match: /^[a-f0-9]{64}$/ },
       createdAt: { type: Date },
     },
+    /** The audit event of an administrator's decision about the account, until it is recorded (server/accounts/pending-audit.ts). */
     pendingAudit: { type: pendingAuditSchema },
     pendingMail: { type: pendingMailSchema },
   },

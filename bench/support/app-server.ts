@@ -27,14 +27,14 @@ export interface AppServer {
   settled: Promise<number>;
   /**
    * Resolves with the time from spawn once each start-time background job (START_JOBS: the
-   * planner's refresh, reminders, escalation, retention, the stranded-cases repair, the holiday recounts' resumption, the unrecorded account decisions) has finished its first run: their work
+   * planner's refresh, reminders, escalation, retention, the stranded-cases repair, the holiday recounts' resumption, the unrecorded account decisions and case changes) has finished its first run: their work
    * at start (minutes of database time at 100,000 cases before today's changes) is not serving.
    */
   jobsDone: Promise<number>;
 }
 
 /** Background jobs whose first run follows every start (server/services.ts logs 'background run finished'). */
-export const START_JOBS = ['planner', 'reminders', 'document-expiry-reminders', 'procedure-escalation', 'retention', 'stranded-cases', 'deadline-recount-resume', 'pending-account-audits', 'dashboard-figures'] as const;
+export const START_JOBS = ['planner', 'reminders', 'document-expiry-reminders', 'procedure-escalation', 'retention', 'stranded-cases', 'deadline-recount-resume', 'pending-account-audits', 'pending-case-audits', 'dashboard-figures'] as const;
 
 /**
  * Starts the app on `dataDir` (uploads under it) and resolves once /readyz answers 200. `root`: the

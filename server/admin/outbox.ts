@@ -3,7 +3,7 @@
 import type { Context } from '../context.ts';
 import { Institute } from '../../models/institute.ts';
 import { Call } from '../../models/call.ts';
-import { recordAudit } from '../audit/index.ts';
+import { caseAudit, settleCaseAudits } from '../cases/pending-audit.ts';
 import { deadMessages, outboxCounts, requeueDead } from '../outbox/index.ts';
 import { logRequeued } from '../mail-log/record.ts';
 
@@ -21,8 +21,10 @@ export async function outboxOverview() {
 /** Puts a dead message back in its case's outbox; false when there is no such dead message (any more). */
 export async function requeueEmail(opts: { ctx: Context; caseId: string; key: string }): Promise<boolean> {
   const { ctx, caseId, key } = opts;
-  if (!(await requeueDead(caseId, key, ctx.now))) return false;
+  // The audit event goes with the requeue's own update (server/cases/pending-audit.ts).
+  const audit = caseAudit(ctx, { action: 'email.requeue', summary: { key } });
+  if (!(await requeueDead(caseId, key, ctx.now, audit))) return false;
   await logRequeued(caseId, key, ctx.now);
-  await recordAudit(ctx, { action: 'email.requeue', targetType: 'case', targetId: caseId, summary: { key } });
+  await settleCaseAudits(caseId, [audit]);
   return true;
 }

@@ -8,7 +8,6 @@ import type { CaseDoc } from '../../models/case.ts';
 import { CaseConflictError } from '../cases/conflict.ts';
 import { transition } from '../workflow/index.ts';
 import type { ApplicantAction } from './service.ts';
-import { recordDecision } from '../cases/decision.ts';
 import { invalidateDashboard } from '../dashboard/index.ts';
 
 export const OFFER_ANSWERS = ['accept', 'decline'] as const;
@@ -36,13 +35,11 @@ export async function answerOffer(opts: { app: AppContext; ctx: Context; caseDoc
   const action = OFFER_ACTION[opts.answer];
   const payload = opts.answer === 'decline' ? { reason: opts.reason ?? '' } : undefined;
   try {
-    const caseDoc = await transition({ app: opts.app, ctx: opts.ctx, caseId: opts.caseDoc._id, action, expectedVersion: opts.expectedVersion, payload });
-    // A decline is the applicant's decision about the offer: the leaders read it, with its reason,
-    // among the dashboard's recent decisions (as HR's and their own are recorded there).
-    if (opts.answer === 'decline') {
-      await recordDecision(opts.ctx, caseDoc, 'decline_offer', caseDoc.history?.at(-1)?.note ?? '');
-      await invalidateDashboard(caseDoc.institute);
-    }
+    // A decline is the applicant's decision about the offer: the leaders read it, with its reason (the
+    // step's note), among the dashboard's recent decisions (as HR's and their own are recorded there).
+    const decision = opts.answer === 'decline' ? { name: 'decline_offer' } : undefined;
+    const caseDoc = await transition({ app: opts.app, ctx: opts.ctx, caseId: opts.caseDoc._id, action, expectedVersion: opts.expectedVersion, payload, decision });
+    if (decision) await invalidateDashboard(caseDoc.institute);
     return { caseDoc, repeated: false };
   } catch (err) {
     if (err instanceof CaseConflictError && err.change.last?.action === action && err.byActor(actorOf(opts.ctx)._id) && err.change.version === opts.expectedVersion + 1) return { repeated: true };

@@ -15,7 +15,7 @@ import { shownCall } from '../calls/kept.ts';
 import { PLANNING_STAGES, TERMINAL_STAGES, inStages, type Stage } from '../../models/constants.ts';
 import { OFFER_TERM_KEYS } from '../cases/offer-terms.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../errors.ts';
-import { recordAudit } from '../audit/index.ts';
+import { caseAudit, settleCaseAudits, withPendingAudits } from '../cases/pending-audit.ts';
 import { transition, nextCaseReference, availableActions, type Action } from '../workflow/index.ts';
 import { CaseConflictError, conflictFrom } from '../cases/conflict.ts';
 import { peopleNames, type PeopleNames } from '../cases/people.ts';
@@ -76,6 +76,9 @@ export async function startApplication({ ctx, callId }: { ctx: Context; callId: 
   if (existing) return { caseDoc: existing, created: false };
   const call = await findOpenCall(callId, now);
   const reference = await nextCaseReference(now);
+  // The creation's audit event is inserted with the case (server/cases/pending-audit.ts); an upsert
+  // that found the draft inserts nothing and records nothing.
+  const audit = caseAudit(ctx, { action: 'case.create', targetType: 'Case', summary: { reference, call: String(call._id) } });
   const res = await Case.findOneAndUpdate(
     { applicant: applicant._id, call: call._id, stage: 'draft' },
     {
@@ -89,6 +92,7 @@ export async function startApplication({ ctx, callId }: { ctx: Context; callId: 
         profile: { fullName: applicant.name, field: textIn(call.get('field'), ctx.locale) },
         history: [{ at: now, actor: applicant._id, actorRole: 'applicant', action: 'create', to: 'draft' }],
         version: 0,
+        pendingAudits: [audit],
       },
     },
     { upsert: true, returnDocument: 'after', includeResultMetadata: true },
@@ -96,7 +100,7 @@ export async function startApplication({ ctx, callId }: { ctx: Context; callId: 
   const caseDoc = res.value as CaseDoc;
   const created = !res.lastErrorObject?.updatedExisting;
   if (created) {
-    await recordAudit(ctx, { action: 'case.create', targetType: 'Case', targetId: String(caseDoc._id), summary: { reference, call: String(call._id) } });
+    await settleCaseAudits(caseDoc._id, [audit]);
   }
   return { caseDoc, created };
 }
@@ -207,13 +211,15 @@ export async function saveStep({ ctx, caseDoc, step, body }: { ctx: Context; cas
   const parsed = parseStep(step, body, caseDoc, ctx.now);
   if (Object.keys(parsed.errors).length > 0) return { ok: false, errors: parsed.errors, values: parsed.values, rows: parsed.rows };
   const stages = (Object.keys(EDITABLE) as Stage[]).filter((s) => canEditStep(s, step));
+  // The audit event goes into the same update (server/cases/pending-audit.ts).
+  const audit = caseAudit(ctx, { action: 'case.application_saved', targetType: 'Case', summary: { step } });
   const updated = await Case.findOneAndUpdate(
     { _id: caseDoc._id, applicant: me._id, stage: { $in: stages } },
-    { $set: parsed.set, $inc: { version: 1 } },
+    { $set: parsed.set, $inc: { version: 1 }, $push: withPendingAudits([audit]) },
     { returnDocument: 'after', runValidators: true },
   );
   if (!updated) throw new ConflictError('applications.notEditable');
-  await recordAudit(ctx, { action: 'case.application_saved', targetType: 'Case', targetId: String(caseDoc._id), summary: { step } });
+  await settleCaseAudits(caseDoc._id, [audit]);
   return { ok: true, caseDoc: updated };
 }
 

@@ -89,10 +89,13 @@ export interface PendingAudit {
    * measured from, on the same clock as the repair's own `now` (a test's clock, when it is set).
    */
   decidedAt?: Date;
+  /** The event's target when it is not the document carrying the event (a bulk assignment's cases), and its type when not the default ('case' on a case). */
+  targetId?: string;
+  targetType?: string;
   summary?: Record<string, unknown>;
 }
 
-export function pendingAudit(source: AuditSource, input: { action: string; summary?: Record<string, unknown> }): PendingAudit {
+export function pendingAudit(source: AuditSource, input: { action: string; summary?: Record<string, unknown>; at?: Date; targetId?: string; targetType?: string }): PendingAudit {
   const ctx = requestContext(source);
   return {
     eventId: new Types.ObjectId(),
@@ -101,8 +104,10 @@ export function pendingAudit(source: AuditSource, input: { action: string; summa
     actorRole: ctx.actorRole,
     ip: ctx.ip,
     requestId: ctx.requestId,
-    at: new Date(), // the real time of the write, as recordAudit's
+    at: input.at ?? new Date(), // the real time of the write unless the write stamps its own, as recordAudit's
     decidedAt: ctx.now ?? new Date(),
+    ...(input.targetId ? { targetId: input.targetId } : {}),
+    ...(input.targetType ? { targetType: input.targetType } : {}),
     summary: input.summary,
   };
 }

@@ -9,7 +9,7 @@ import { User, type UserDoc } from '../../models/user.ts';
 import { ACTIVE_STAGES, OPEN_STAGES, type UnassignReason } from '../../models/constants.ts';
 import { actorOf, tOf, type Context } from '../context.ts';
 import { ConflictError, ForbiddenError, ValidationError } from '../errors.ts';
-import { recordAudit } from '../audit/index.ts';
+import { caseAudit, settleCaseAudits, withPendingAudits } from './pending-audit.ts';
 import { caseEmail, outboxKey } from '../outbox/item.ts';
 import { sameId } from '../policies/index.ts';
 import { prepareNoteMentions, type MentionOutcome } from '../mentions/service.ts';
@@ -30,10 +30,12 @@ export async function addNote({ app, ctx, caseDoc, text, formKey }: { app: Pick<
   const actor = actorOf(ctx);
   const note = { _id: new Types.ObjectId(), at: ctx.now, author: actor._id, text, ...(formKey ? { formKey } : {}) };
   const mentions = await prepareNoteMentions({ app, ctx, caseDoc, note });
-  const res = await Case.updateOne({ _id: caseDoc._id, ...notYetAdded('notes', formKey) }, { $push: { notes: note, ...mentions.push } });
+  // The audit event rides in the note's own update (./pending-audit.ts).
+  const audit = caseAudit(ctx, { action: 'case.note_added', summary: { length: text.length } });
+  const res = await Case.updateOne({ _id: caseDoc._id, ...notYetAdded('notes', formKey) }, { $push: { notes: note, ...mentions.push, ...withPendingAudits([audit]) } });
   if (res.matchedCount !== 1 && (await alreadyAdded(caseDoc._id, 'notes', formKey))) return mentions.outcome;
   if (res.matchedCount !== 1) throw new ConflictError('cases.conflict.generic');
-  await recordAudit(ctx, { action: 'case.note_added', targetType: 'case', targetId: String(caseDoc._id), summary: { length: text.length } });
+  await settleCaseAudits(caseDoc._id, [audit]);
   return mentions.outcome;
 }
 
@@ -79,10 +81,11 @@ export async function postMessage({ app, ctx, caseDoc, text, formKey }: { app: A
   }
   // Messages are not offered on drafts (no one reads them yet) or after the case has ended.
   // The same form sent again adds nothing and owes no second e-mail.
-  const res = await Case.updateOne({ _id: caseDoc._id, stage: { $in: ACTIVE_STAGES }, ...notYetAdded('messages', formKey) }, { $push: push });
+  const audit = caseAudit(ctx, { action: 'case.message_posted', summary: { fromApplicant, length: text.length, ...(toldTo ? { toldTo } : {}) } });
+  const res = await Case.updateOne({ _id: caseDoc._id, stage: { $in: ACTIVE_STAGES }, ...notYetAdded('messages', formKey) }, { $push: { ...push, ...withPendingAudits([audit]) } });
   if (res.matchedCount !== 1 && (await alreadyAdded(caseDoc._id, 'messages', formKey))) return { mailedTo, toldTo };
   if (res.matchedCount !== 1) throw new ConflictError('cases.conflict.messagesClosed');
-  await recordAudit(ctx, { action: 'case.message_posted', targetType: 'case', targetId: String(caseDoc._id), summary: { fromApplicant, length: text.length, ...(toldTo ? { toldTo } : {}) } });
+  await settleCaseAudits(caseDoc._id, [audit]);
   return { mailedTo, toldTo };
 }
 
@@ -115,7 +118,9 @@ export async function assignCase({ ctx, caseDoc, assigneeId }: { ctx: Context; c
   }
   const assignee = officer ? { id: String(officer._id), name: officer.name } : undefined;
   const history = { at: now, actor: actor._id, actorRole: actor.role, action: officer ? 'assign' : 'unassign', note: officer?.name };
-  const update = officer ? { $set: { assignee: officer._id }, $push: { history } } : { $unset: { assignee: '' }, $push: { history } };
+  const audit = caseAudit(ctx, { action: 'case.assign', summary: { assignee: officer ? String(officer._id) : null } });
+  const push = { history, ...withPendingAudits([audit]) };
+  const update = officer ? { $set: { assignee: officer._id }, $push: push } : { $unset: { assignee: '' }, $push: push };
   // Only a case whose assignee changes is written (the condition is checked by the write, not before it).
   const unchanged = { assignee: officer ? officer._id : null };
   const res = await Case.updateOne({ _id: caseDoc._id, stage: { $ne: 'draft' }, assignee: { $ne: unchanged.assignee } }, update);
@@ -123,7 +128,7 @@ export async function assignCase({ ctx, caseDoc, assigneeId }: { ctx: Context; c
     if (await Case.exists({ _id: caseDoc._id, stage: { $ne: 'draft' }, ...unchanged })) return { changed: false, assignee };
     throw new ConflictError('cases.conflict.generic');
   }
-  await recordAudit(ctx, { action: 'case.assign', targetType: 'case', targetId: String(caseDoc._id), summary: { assignee: officer ? String(officer._id) : null } });
+  await settleCaseAudits(caseDoc._id, [audit]);
   return { changed: true, assignee };
 }
 
@@ -154,18 +159,15 @@ export async function bulkAssign({ ctx, caseIds, assigneeId }: { ctx: Context; c
   const institute = actor.role === 'admin' ? officer.institute : actor.institute;
   const history = { at: now, actor: actor._id, actorRole: actor.role, action: 'assign', note: officer.name };
   const scope = { _id: { $in: ids }, institute, stage: { $ne: 'draft' as const } };
-  const res = await Case.updateMany({ ...scope, assignee: { $ne: officer._id } }, { $set: { assignee: officer._id }, $push: { history } });
+  // One event for the whole assignment, pushed on every case the write changes (./pending-audit.ts):
+  // recorded once under its id, with the counts known only after the write; the repair of a stopped
+  // process records it without them (from whichever case it finds it on first).
+  const audit = caseAudit(ctx, { action: 'case.bulk_assign', targetId: ids.map(String).join(',').slice(0, 1000), summary: { assignee: String(officer._id), requested: ids.length } });
+  const res = await Case.updateMany({ ...scope, assignee: { $ne: officer._id } }, { $set: { assignee: officer._id }, $push: { history, ...withPendingAudits([audit]) } });
   // Counted after the write: the officer's cases among those selected, less those this write gave them.
   const already = Math.max(0, (await Case.countDocuments({ ...scope, assignee: officer._id })) - res.modifiedCount);
   const assigned = res.modifiedCount;
-  if (assigned > 0) {
-    await recordAudit(ctx, {
-      action: 'case.bulk_assign',
-      targetType: 'case',
-      targetId: ids.map(String).join(',').slice(0, 1000),
-      summary: { assignee: String(officer._id), requested: ids.length, assigned, already },
-    });
-  }
+  if (assigned > 0) await settleCaseAudits(ids, [audit], { assigned, already });
   return { assigned, already, skipped: Math.max(0, ids.length - assigned - already), assignee: { id: String(officer._id), name: officer.name } };
 }
 

@@ -26,6 +26,7 @@ import { ACTIVE_SUPPORT_STATUSES, TERMINAL_STAGES, type SupportKind } from '../.
 import type { AppContext } from '../deps.ts';
 import { systemContext, type Context } from '../context.ts';
 import { recordAudit } from '../audit/index.ts';
+import { caseAudit, settleCaseAudits, withPendingAudits } from './pending-audit.ts';
 import { countedDeadline, forgetCalendar, isDueCount, loadCalendar, vnStartOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
 import { lodgingTarget } from '../procedures/rules.ts';
 import { askOpen, deadlineDays, deadlineLeft, dueMeaning, holidayDayText, isSupportOverdue, procedureEmail, reasonsOverdue, type HolidayName, type TrackState } from '../procedures/service.ts';
@@ -249,6 +250,8 @@ async function recountOne(opts: { app?: Pick<AppContext, 'config'>; ctx: Context
     action: 'deadlines_recount',
     recount: { holiday: opts.date, ...(opts.name ? { name: opts.name } : {}), change: opts.change, moved: r.moved.map((m) => ({ target: m.for, what: m.what, from: m.from, to: m.to, applicantVisible: m.shown })) },
   };
+  // The audit event goes into the same update (./pending-audit.ts).
+  const audit = caseAudit(ctx, { action: 'case.deadlines_recount', summary: { reference: c.reference, holiday: opts.date, change: opts.change, version: c.version + 1, moved: r.moved.map((m) => ({ for: m.for, from: m.from, to: m.to })), notified: outbox.length > 0 } });
   const res = await Case.updateOne(
     { _id: c._id, version: c.version },
     {
@@ -259,7 +262,7 @@ async function recountOne(opts: { app?: Pick<AppContext, 'config'>; ctx: Context
         nextDueAt: nextDueAt({ stage: c.stage, stageDueAt, supportTracks: r.tracks as DeadlineSource['supportTracks'] }),
       },
       $inc: { version: 1 },
-      $push: { history, ...(outbox.length ? { outbox: { $each: outbox } } : {}) },
+      $push: { history, ...(outbox.length ? { outbox: { $each: outbox } } : {}), ...withPendingAudits([audit]) },
     },
   );
   if (res.matchedCount !== 1) return false;
@@ -268,12 +271,7 @@ async function recountOne(opts: { app?: Pick<AppContext, 'config'>; ctx: Context
   if (outbox.length) total.notified = (total.notified ?? 0) + 1;
   // Kept for the administrator's result page, bounded (the counts stay whole).
   for (const m of r.moved) if ((total.items ??= []).length < MAX_RECOUNT_ITEMS) total.items.push({ caseId: c._id, reference: c.reference, applicant: c.applicant, for: m.for, what: m.what, ...(m.askText ? { askText: m.askText } : {}), from: m.from, to: m.to });
-  await recordAudit(ctx, {
-    action: 'case.deadlines_recount',
-    targetType: 'case',
-    targetId: String(c._id),
-    summary: { reference: c.reference, holiday: opts.date, change: opts.change, version: c.version + 1, moved: r.moved.map((m) => ({ for: m.for, from: m.from, to: m.to })), notified: outbox.length > 0 },
-  });
+  await settleCaseAudits(c._id, [audit]);
   await refreshForecast({ caseId: c._id, now, calendar });
   return true;
 }

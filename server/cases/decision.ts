@@ -8,7 +8,6 @@ import { actorOf, type Context } from '../context.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import type { Stage } from '../../models/constants.ts';
 import { loadCalendar } from '../calendar/index.ts';
-import { recordAudit } from '../audit/index.ts';
 import { invalidateDashboard } from '../dashboard/index.ts';
 import { previewTransition, transition, type Action, type StepPreview } from '../workflow/index.ts';
 import { CaseConflictError } from './conflict.ts';
@@ -63,7 +62,8 @@ export interface HrDecisionOutcome {
 export async function takeHrDecision({ app, ctx, caseDoc, action, version, payload }: HrDecisionInput): Promise<HrDecisionOutcome> {
   let updated: CaseDoc;
   try {
-    updated = await transition({ app, ctx, caseId: caseDoc._id, action, expectedVersion: version, payload });
+    // The decision's audit event (who decided and why) goes into the step's own update.
+    updated = await transition({ app, ctx, caseId: caseDoc._id, action, expectedVersion: version, payload, decision: { name: action, reason: typeof payload.reason === 'string' ? payload.reason.trim() : '' } });
   } catch (err) {
     const last = err instanceof CaseConflictError ? err.change.last : undefined;
     if (err instanceof CaseConflictError && last?.action === action && err.byActor(actorOf(ctx)._id) && err.change.version === version + 1) {
@@ -71,57 +71,8 @@ export async function takeHrDecision({ app, ctx, caseDoc, action, version, paylo
     }
     throw err;
   }
-  await recordDecision(ctx, updated, action, typeof payload.reason === 'string' ? payload.reason.trim() : '');
   await invalidateDashboard(updated.institute);
   return { caseDoc: updated, stage: updated.stage as Stage, repeated: false };
 }
 
-/**
- * A decision about a person, audited with who decided and why for the dashboard's "Recent decisions"
- * (server/dashboard/decisions.ts): the leader's (server/evaluations/case.ts) and HR's alike, after the
- * step it took (its history entry's moment, stages and the case version it made).
- */
-export async function recordDecision(ctx: Context, updated: CaseDoc, decision: string, reason: string, toldReason?: string): Promise<void> {
-  const last = updated.history?.at(-1);
-  const summary: DecisionSummary = {
-    decision,
-    reason,
-    ...(toldReason ? { toldReason } : {}),
-    decidedAt: last?.at,
-    reference: updated.reference,
-    institute: String(updated.institute),
-    call: String(updated.call),
-    from: last?.from,
-    to: updated.stage,
-    version: updated.version,
-    // An applicant's answer after the offer's answer-by date (server/applications/late-answer.ts).
-    ...(last?.late?.dueAt ? { late: { dueAt: last.late.dueAt, workingDays: last.late.workingDays } } : {}),
-    // A decline received by e-mail or post (record_decline): the day it came, the day the applicant is said to have declined.
-    ...(last?.received?.on ? { receivedOn: last.received.on } : {}),
-  };
-  await recordAudit(ctx, { action: 'case.decision', targetType: 'case', targetId: String(updated._id), summary });
-}
-
-/**
- * What a 'case.decision' audit event carries: written by recordDecision, read by the dashboard
- * (server/dashboard/decisions.ts). A type, not an interface, so it is the audit's plain record.
- */
-export type DecisionSummary = {
-  decision: string;
-  reason: string;
-  /** A leader's rejection after the panel: what the candidate was told (the reason stays internal). */
-  toldReason?: string;
-  /** The step's history moment (the audit event's own `at` is when it was recorded). */
-  decidedAt?: Date;
-  reference?: string;
-  institute: string;
-  call: string;
-  from?: string | null;
-  to?: string | null;
-  /** The case version the step made: one decision per version. */
-  version?: number;
-  /** The applicant's answer came after the offer's answer-by date: that date and the working days after it. */
-  late?: { dueAt: Date; workingDays: number };
-  /** An answer received by e-mail or post: the day HR received it. */
-  receivedOn?: Date;
-};
+export type { DecisionSummary } from './decision-audit.ts';

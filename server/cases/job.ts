@@ -1,5 +1,5 @@
-// Registers the cases' background services started by main.ts: the repair of stranded cases and the
-// end of unfinished holiday recounts.
+// Registers the cases' background services started by main.ts: the repair of stranded cases, the
+// end of unfinished holiday recounts and the audit events of changes a stopped process left unrecorded.
 //
 // The repair of stranded cases (stranded.ts): shortly after start, when a process killed between a role change or a disabling and the
 // return of that person's cases has just been restarted, and then every 10 minutes (a crash of
@@ -10,6 +10,7 @@ import { systemContext } from '../context.ts';
 import { periodicService, registerService, type BackgroundService } from '../services.ts';
 import { returnStrandedCases } from './stranded.ts';
 import { resumeRecounts } from './deadline-recount.ts';
+import { PENDING_AUDIT_GRACE_MS, recordPendingCaseAudits } from './pending-audit.ts';
 
 export const STRANDED_CASES_INTERVAL_MS = 10 * 60_000;
 /** After the first requests (the start-time backfills wait 5 s too), and well before anyone misses the cases. */
@@ -46,5 +47,22 @@ registerService((app) =>
       const r = await resumeRecounts(app);
       if (r.resumed || r.failed) app.logger.info(r, 'unfinished deadline recounts run');
     },
+  }),
+);
+
+/**
+ * The audit events of case changes a stopped process left on the cases (pending-audit.ts): first
+ * run once the grace has passed for anything the previous process left, then every 5 minutes (another
+ * instance's crash); a run with nothing to record is one read on a sparse index.
+ */
+export const PENDING_CASE_AUDITS_INTERVAL_MS = 5 * 60_000;
+
+registerService((app) =>
+  periodicService(app, {
+    name: 'pending-case-audits',
+    intervalMs: PENDING_CASE_AUDITS_INTERVAL_MS,
+    firstDelayMs: PENDING_AUDIT_GRACE_MS + 5_000,
+    // The app's clock, as the changes' times it compares with.
+    run: async () => void (await recordPendingCaseAudits({ now: app.now(), logger: app.logger })),
   }),
 );

@@ -19,7 +19,7 @@ import { OFFER_LETTER_TYPE, OFFER_TERMS_STAGES, inStages } from '../../models/co
 import { ValidationError, type FieldErrors } from '../errors.ts';
 import { hasVisibleText, withoutHiddenCharacters } from '../support/hidden-characters.ts';
 import { isCalendarDay } from '../support/calendar-day.ts';
-import { recordAudit } from '../audit/index.ts';
+import { caseAudit, settleCaseAudits, withPendingAudits } from './pending-audit.ts';
 import { caseEmail, outboxKey } from '../outbox/item.ts';
 import { translator } from '../i18n/index.ts';
 import { countedDeadline, loadCalendar } from '../calendar/index.ts';
@@ -173,25 +173,25 @@ export async function changeOfferTerms(opts: { app: Pick<AppContext, 'config' | 
       );
     }
     const history = { at: now, actor: actor._id, actorRole: actor.role, action: 'offer_terms', offerTerms: { letter: !!created, terms: termsChanged, told: !!mail, ...(later ? { answerBy: later } : {}) } };
+    // The audit event goes into the same update (./pending-audit.ts), with the version it makes.
+    const audit = caseAudit(ctx, {
+      at: now,
+      action: 'case.offer_terms_changed',
+      summary: { terms: termsChanged, ...(later ? { answerBy: later.toISOString() } : {}), ...(created ? { letter: { document: String(created._id), version: created.version, size: created.size, sha256: created.sha256, storage: created.storage } } : {}), told: !!mail, version: caseDoc.version + 1, reference: caseDoc.reference },
+    });
     const updated = await Case.findOneAndUpdate(
       { _id: caseDoc._id, stage: caseDoc.stage, version: caseDoc.version },
       {
         // A day given replaces an old free-text start; without one that text stays as typed (HR cannot retype it in a date input).
         $set: { offerTerms: { position: terms.position, salary: terms.salary, contractLength: terms.contractLength, ...(terms.start ? { startOn: terms.start } : { start: before?.start ?? undefined }), letter: created?._id ?? before?.letter ?? undefined, updatedAt: now, updatedBy: actor._id }, ...(later ? { stageDueAt: later, stageDueCount: fullPeriod } : {}) },
         $inc: { version: 1 },
-        $push: { history, ...(mail ? { outbox: mail } : {}) },
+        $push: { history, ...(mail ? { outbox: mail } : {}), ...withPendingAudits([audit]) },
       },
       { returnDocument: 'after' },
     );
     if (!updated) throw await caseConflict({ ctx, caseId: caseDoc._id });
     if (created) await CaseDocument.updateMany({ case: caseDoc._id, type: OFFER_LETTER_TYPE, current: true, version: { $lt: created.version } }, { $set: { current: false } });
-    await recordAudit(ctx, {
-      at: now,
-      action: 'case.offer_terms_changed',
-      targetType: 'case',
-      targetId: String(caseDoc._id),
-      summary: { terms: termsChanged, ...(later ? { answerBy: later.toISOString() } : {}), ...(created ? { letter: { document: String(created._id), version: created.version, size: created.size, sha256: created.sha256, storage: created.storage } } : {}), told: !!mail, version: updated.version, reference: caseDoc.reference },
-    });
+    await settleCaseAudits(caseDoc._id, [audit]);
     return { caseDoc: updated, mailedTo: mail ? applicant!.email : undefined };
   } catch (err) {
     // Record before file, as the documents' own upload does.

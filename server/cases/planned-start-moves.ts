@@ -6,7 +6,8 @@
 import type { Types } from 'mongoose';
 import type { Context } from '../context.ts';
 import type { CaseDoc } from '../../models/case.ts';
-import { recordAudit } from '../audit/index.ts';
+import type { PendingAudit } from '../audit/index.ts';
+import { caseAudit } from './pending-audit.ts';
 import { vnDateKey } from '../calendar/index.ts';
 
 /** Who set the planned start: the applicant's application, the offer they accepted, or HR's change. */
@@ -47,14 +48,15 @@ export function plannedStartEvent(opts: { at: Date; actor: { _id: Types.ObjectId
   };
 }
 
-/** The audit event of the same move, at the same time, with the case's version after it. */
-export async function auditPlannedStart(ctx: Context, opts: { at: Date; caseDoc: Pick<CaseDoc, '_id' | 'reference'>; move: StartMove; version: number; source: 'offer' | 'hr'; extra?: Record<string, unknown> }): Promise<void> {
+/**
+ * The audit event of the same move, at the same time, with the case's version after it: captured
+ * for the move's own update (./pending-audit.ts), recorded once that update is done.
+ */
+export function plannedStartAudit(ctx: Context, opts: { at: Date; caseDoc: Pick<CaseDoc, 'reference'>; move: StartMove; version: number; source: 'offer' | 'hr'; extra?: Record<string, unknown> }): PendingAudit {
   const { at, caseDoc, move, version, source, extra } = opts;
-  await recordAudit(ctx, {
+  return caseAudit(ctx, {
     at,
     action: 'case.planned_start_changed',
-    targetType: 'case',
-    targetId: String(caseDoc._id),
     summary: { from: move.from ? vnDateKey(move.from) : null, to: vnDateKey(move.to), source, ...extra, version, reference: caseDoc.reference },
   });
 }

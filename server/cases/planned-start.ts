@@ -20,7 +20,8 @@ import { HOLD_REASON_MAX } from '../workflow/transitions.ts';
 import { calendarDayProblem } from '../support/calendar-day.ts';
 import { hasVisibleText, withoutHiddenCharacters } from '../support/hidden-characters.ts';
 import { ValidationError, type FieldErrors } from '../errors.ts';
-import { auditPlannedStart, plannedStartEvent } from './planned-start-moves.ts';
+import { plannedStartAudit, plannedStartEvent } from './planned-start-moves.ts';
+import { settleCaseAudits, withPendingAudits } from './pending-audit.ts';
 import { refreshForecast } from '../planner/service.ts';
 import { caseConflict } from './conflict.ts';
 
@@ -132,20 +133,22 @@ export async function changePlannedStart({ ctx, caseDoc, version, form }: { ctx:
       return { at: now, actor: actor._id, actorRole: actor.role, action: 'support_update', procedure: { kind: m.kind, from: status, to: status, targetFrom: m.from, targetTo: m.to, startMovedTo: day, applicantVisible: true } };
     }),
   ];
-  const updated = await Case.findOneAndUpdate(
-    { _id: caseDoc._id, stage: caseDoc.stage, version: caseDoc.version },
-    { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}), $inc: { version: 1 }, $push: { history: { $each: history } } },
-    { returnDocument: 'after' },
-  );
-  if (!updated) throw await caseConflict({ ctx, caseId: caseDoc._id });
-  await auditPlannedStart(ctx, {
+  // The audit event goes into the same update (./pending-audit.ts), with the version that update makes.
+  const audit = plannedStartAudit(ctx, {
     at: now,
     caseDoc,
     move,
-    version: updated.version,
+    version: caseDoc.version + 1,
     source: 'hr',
     extra: { ...(due ? { stageDueAt: due.at.toISOString() } : {}), ...(targets.moved.length ? { targets: targets.moved.map((m) => ({ kind: m.kind, from: vnDateKey(m.from), to: vnDateKey(m.to) })) } : {}) },
   });
+  const updated = await Case.findOneAndUpdate(
+    { _id: caseDoc._id, stage: caseDoc.stage, version: caseDoc.version },
+    { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}), $inc: { version: 1 }, $push: { history: { $each: history }, ...withPendingAudits([audit]) } },
+    { returnDocument: 'after' },
+  );
+  if (!updated) throw await caseConflict({ ctx, caseId: caseDoc._id });
+  await settleCaseAudits(caseDoc._id, [audit]);
   // The forecast of the arrival reads the planned start (best effort: it never fails the change).
   await refreshForecast({ caseId: updated._id, now });
   return { caseDoc: updated };

@@ -13,7 +13,7 @@ import { loadCalendar, vnDateKey } from '../calendar/index.ts';
 import { User } from '../../models/user.ts';
 import { ValidationError, type FieldErrors } from '../errors.ts';
 import { caseEmail, outboxKey } from '../outbox/item.ts';
-import { recordAudit } from '../audit/index.ts';
+import { caseAudit, settleCaseAudits, withPendingAudits } from './pending-audit.ts';
 import { caseConflict } from './conflict.ts';
 import { Call } from '../../models/call.ts';
 import { translator } from '../i18n/index.ts';
@@ -129,13 +129,15 @@ export async function extendInfoRequest({ app, ctx, caseDoc, version, form }: { 
   // The request's date is the stage's deadline (as the request set it): a typed date, no count to recount.
   // The dates are kept as dates: the timelines say them in each reader's language (the applicant's too; HR's reason stays HR's).
   const history = { at: now, actor: actor._id, actorRole: actor.role, action: 'extend_info', note: reason, extension: { ...(previous ? { from: previous } : {}), to: dueAt } };
+  // The audit event goes into the same update (./pending-audit.ts), with the version it makes.
+  const audit = caseAudit(ctx, { at: now, action: 'case.info_extended', summary: { from: previous ? vnDateKey(previous) : null, to: vnDateKey(dueAt), version: caseDoc.version + 1, reference: caseDoc.reference } });
   const updated = await Case.findOneAndUpdate(
     { _id: caseDoc._id, stage: 'awaiting_applicant', version: caseDoc.version },
     {
       $set: { 'infoRequest.dueAt': dueAt, stageDueAt: dueAt, nextDueAt: nextDueAt({ stage: caseDoc.stage, stageDueAt: dueAt, supportTracks: caseDoc.supportTracks }) },
       $unset: { stageDueCount: '' },
       $inc: { version: 1 },
-      $push: { history, ...(mail ? { outbox: mail } : {}) },
+      $push: { history, ...(mail ? { outbox: mail } : {}), ...withPendingAudits([audit]) },
     },
     { returnDocument: 'after' },
   );
@@ -145,12 +147,6 @@ export async function extendInfoRequest({ app, ctx, caseDoc, version, form }: { 
     if (fresh && alreadyExtended(fresh, actor._id, dueAt)) return { caseDoc: fresh, repeated: true };
     throw await caseConflict({ ctx, caseId: caseDoc._id });
   }
-  await recordAudit(ctx, {
-    at: now,
-    action: 'case.info_extended',
-    targetType: 'case',
-    targetId: String(caseDoc._id),
-    summary: { from: previous ? vnDateKey(previous) : null, to: vnDateKey(dueAt), version: updated.version, reference: caseDoc.reference },
-  });
+  await settleCaseAudits(caseDoc._id, [audit]);
   return { caseDoc: updated, mailedTo: mail ? applicant!.email : undefined };
 }

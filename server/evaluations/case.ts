@@ -10,7 +10,6 @@ import type { AppContext } from '../deps.ts';
 import { actorOf, type Context } from '../context.ts';
 import { transition, availableActions, previewTransition, type StepPreview, type TransitionOptions } from '../workflow/index.ts';
 import { invalidateDashboard } from '../dashboard/index.ts';
-import { recordDecision } from '../cases/decision.ts';
 import { ConflictError } from '../errors.ts';
 import { translator } from '../i18n/index.ts';
 import { recipientLocale } from '../outbox/item.ts';
@@ -116,7 +115,8 @@ export async function decideCase(opts: DecideCaseOptions): Promise<DecisionOutco
   await requirePanelScores({ ctx, call, caseId: opts.caseId });
   let updated: CaseDoc;
   try {
-    updated = await transition(decisionStep(opts));
+    // The decision's audit event, with the reason (and a rejection's told reason), in the step's own update.
+    updated = await transition({ ...decisionStep(opts), decision: { name: action, reason, toldReason: opts.toldReason } });
   } catch (err) {
     if (err instanceof ConflictError) {
       const done = await sameDecisionAlreadyTaken(opts);
@@ -124,7 +124,6 @@ export async function decideCase(opts: DecideCaseOptions): Promise<DecisionOutco
     }
     throw err;
   }
-  await recordDecision(ctx, updated, action, reason, opts.toldReason);
   invalidateShortlist(call._id);
   await invalidateDashboard(call.institute);
   return { caseDoc: updated, repeated: false };
@@ -142,7 +141,7 @@ export interface DecidedMeanwhile {
 
 /**
  * The newest decision taken on the case after `version` (its 'case.decision' audit event, as the
- * dashboard reads them: server/cases/decision.ts recordDecision); else the case's newest history
+ * dashboard reads them: server/cases/decision-audit.ts decisionAudit); else the case's newest history
  * step (a change that was not a decision: a hold lifted, a document checked). Undefined when
  * neither is found. For the stale-decision page: the leader learns who moved the case and how.
  */

@@ -91,6 +91,8 @@ export async function submitEvaluation(args: SubmitEvaluationOptions): Promise<{
   );
   const score = await recomputeCaseScore(c._id, scorecard);
   invalidateShortlist(call._id);
+  // Not carried by the case (server/cases/pending-audit.ts): the write is the member's Evaluation
+  // and the case's score, two updates with no single case update to carry the event.
   await recordAudit(ctx, {
     action: before ? 'evaluation.update' : 'evaluation.submit',
     targetType: 'case',

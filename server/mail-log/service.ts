@@ -7,7 +7,7 @@ import type { Context } from '../context.ts';
 import { actorOf } from '../context.ts';
 import { NotFoundError } from '../errors.ts';
 import { authorize } from '../policies/index.ts';
-import { recordAudit } from '../audit/index.ts';
+import { caseAudit, settleCaseAudits } from '../cases/pending-audit.ts';
 import { MailLog } from '../../models/mail-log.ts';
 import { Case } from '../../models/case.ts';
 import { requeueDead } from '../outbox/index.ts';
@@ -124,8 +124,10 @@ export async function requeueLoggedMail(opts: { app?: AppContext; ctx: Context; 
   const subject = { source: entry.source, institute: entry.institute ?? undefined };
   authorize(actorOf(ctx), 'mail.requeue', subject, 'mailLog.cannotRequeue');
   if (entry.source !== 'case' || !entry.case) return false;
-  if (!(await requeueDead(entry.case, entry.key, ctx.now))) return false;
+  // The audit event goes with the requeue's own update (server/cases/pending-audit.ts).
+  const audit = caseAudit(ctx, { action: 'email.requeue', summary: { key: entry.key, template: entry.template, from: 'mail_log' } });
+  if (!(await requeueDead(entry.case, entry.key, ctx.now, audit))) return false;
   await logRequeued(entry.case, entry.key, ctx.now);
-  await recordAudit(ctx, { action: 'email.requeue', targetType: 'case', targetId: String(entry.case), summary: { key: entry.key, template: entry.template, from: 'mail_log' } });
+  await settleCaseAudits(entry.case, [audit]);
   return true;
 }

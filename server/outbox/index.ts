@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import mongoose from 'mongoose';
 import type { AppContext } from '../deps.ts';
+import type { PendingAudit } from '../audit/index.ts';
 import type { BackgroundService } from '../services.ts';
 import { Case } from '../../models/case.ts';
 import { MailLog } from '../../models/mail-log.ts';
@@ -248,12 +249,13 @@ export async function dispatchOnce(ctx: AppContext, opts: DispatchOptions): Prom
 }
 
 /** Puts a dead e-mail back in the queue (administrator action). True when one was requeued. */
-export async function requeueDead(caseId: unknown, key: string, now: Date = new Date()): Promise<boolean> {
+export async function requeueDead(caseId: unknown, key: string, now: Date = new Date(), audit?: PendingAudit): Promise<boolean> {
   if (!mongoose.isValidObjectId(caseId)) return false;
   const res = await Case.updateOne(
     { _id: caseId, outbox: { $elemMatch: { key, status: 'dead' } } },
-    // status (a matched field) is written last; see record().
-    { $set: { 'outbox.$.attempts': 0, 'outbox.$.nextAttemptAt': now, 'outbox.$.leaseOwner': null, 'outbox.$.leaseUntil': null, 'outbox.$.status': 'pending' } },
+    // status (a matched field) is written last; see record(). The requeue's audit event, when given,
+    // goes with it (server/cases/pending-audit.ts).
+    { $set: { 'outbox.$.attempts': 0, 'outbox.$.nextAttemptAt': now, 'outbox.$.leaseOwner': null, 'outbox.$.leaseUntil': null, 'outbox.$.status': 'pending' }, ...(audit ? { $push: { pendingAudits: audit } } : {}) },
     { timestamps: false },
   );
   return res.modifiedCount === 1;

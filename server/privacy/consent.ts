@@ -5,7 +5,7 @@ import { Types } from 'mongoose';
 import { actorOf, type Context } from '../context.ts';
 import { Case } from '../../models/case.ts';
 import { NotFoundError } from '../errors.ts';
-import { recordAudit } from '../audit/index.ts';
+import { caseAudit, settleCaseAudits, withPendingAudits } from '../cases/pending-audit.ts';
 
 /**
  * Sets the consent on the actor's own case (any other case is "not found"); records an audit event
@@ -16,12 +16,14 @@ export async function setKeepDataConsent(opts: { ctx: Context; caseId: unknown; 
   const me = actorOf(ctx);
   const caseId = /^[a-f0-9]{24}$/i.test(String(opts.caseId)) ? new Types.ObjectId(String(opts.caseId)) : undefined;
   if (!caseId) throw new NotFoundError();
-  const res = await Case.updateOne({ _id: caseId, applicant: me._id, keepDataConsent: granted ? { $ne: true } : true }, { $set: { keepDataConsent: granted } });
+  // The audit event goes into the same update (server/cases/pending-audit.ts).
+  const audit = caseAudit(ctx, { action: 'privacy.consent_changed', targetType: 'Case', summary: { keepDataConsent: granted } });
+  const res = await Case.updateOne({ _id: caseId, applicant: me._id, keepDataConsent: granted ? { $ne: true } : true }, { $set: { keepDataConsent: granted }, $push: withPendingAudits([audit]) });
   if (res.modifiedCount !== 1) {
     if (!(await Case.exists({ _id: caseId, applicant: me._id }))) throw new NotFoundError();
     return false;
   }
-  await recordAudit(ctx, { action: 'privacy.consent_changed', targetType: 'Case', targetId: String(caseId), summary: { keepDataConsent: granted } });
+  await settleCaseAudits(caseId, [audit]);
   return true;
 }
 

@@ -14,7 +14,8 @@ import { nextDueAt } from '../../models/case-deadline.ts';
 import { ACTIVE_SUPPORT_STATUSES, DOCUMENT_TYPES, supportOpen, type SupportKind } from '../../models/constants.ts';
 import { actorOf, type Context } from '../context.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
-import { recordAudit } from '../audit/index.ts';
+import type { PendingAudit } from '../audit/index.ts';
+import { caseAudit, settleCaseAudits, withPendingAudits } from '../cases/pending-audit.ts';
 import { authorize, can } from '../policies/index.ts';
 import { findCaseFor } from '../cases/access.ts';
 import { countedDeadline, loadCalendar, vnDateKey, type WorkingCalendar } from '../calendar/index.ts';
@@ -119,7 +120,12 @@ function versionFor(caseDoc: CaseDoc, raw: unknown, opts: Versioned): number {
 }
 
 /** Writes the procedure's new state with its history event, e-mail and flags, in one update matched on the version. */
-async function writeTrack(caseDoc: CaseDoc, version: number, kind: SupportKind, track: TrackState, history: Record<string, unknown>, outbox: unknown[], clearOverdue: boolean): Promise<CaseDoc> {
+/**
+ * Writes the procedure's track, its history event, e-mails and audit event (`audit(version after)`)
+ * in one version-matched update; then records the event (server/cases/pending-audit.ts).
+ */
+async function writeTrack(caseDoc: CaseDoc, version: number, kind: SupportKind, track: TrackState, history: Record<string, unknown>, outbox: unknown[], clearOverdue: boolean, audit: (version: number) => PendingAudit): Promise<CaseDoc> {
+  const event = audit(version + 1);
   const tracks = (caseDoc.supportTracks ?? []).map((t) => (t.kind === kind ? track : plain(t)));
   const overdue = ((caseDoc.overdueProcedures ?? []) as string[]).filter((k) => !(clearOverdue && k === kind));
   const updated = await Case.findOneAndUpdate(
@@ -127,11 +133,12 @@ async function writeTrack(caseDoc: CaseDoc, version: number, kind: SupportKind, 
     {
       $set: { supportTracks: tracks, overdueProcedures: overdue, nextDueAt: nextDueAt({ stage: caseDoc.stage, stageDueAt: caseDoc.stageDueAt, supportTracks: tracks }) },
       $inc: { version: 1 },
-      $push: { history, ...(outbox.length ? { outbox: { $each: outbox } } : {}) },
+      $push: { history, ...(outbox.length ? { outbox: { $each: outbox } } : {}), ...withPendingAudits([event]) },
     },
     { returnDocument: 'after' },
   );
   if (!updated) throw new ConflictError('cases.conflict.generic');
+  await settleCaseAudits(caseDoc._id, [event]);
   return updated;
 }
 
@@ -241,13 +248,9 @@ export async function askMore(opts: AskMoreOptions): Promise<AskResult> {
     outbox.push(caseEmail(applicant, 'procedure_ask', data, outboxKey(String(caseDoc._id), caseDoc.version + 1, 'ask', kind), now));
   }
   // A stopped clock cannot be late: the escalation flag of its passed date goes with it.
-  const updated = await writeTrack(caseDoc, version, kind, track, history, outbox, opts.stopClock);
-  await recordAudit(ctx, {
-    action: 'case.procedure_ask',
-    targetType: 'case',
-    targetId: String(caseDoc._id),
-    summary: { kind, ask: String(ask._id), dueAt: vnDateKey(ask.dueAt), documentType: ask.documentType, stopsClock: opts.stopClock, version: updated.version, notified: outbox.length > 0 },
-  });
+  const updated = await writeTrack(caseDoc, version, kind, track, history, outbox, opts.stopClock, (after) =>
+    caseAudit(ctx, { action: 'case.procedure_ask', summary: { kind, ask: String(ask._id), dueAt: vnDateKey(ask.dueAt), documentType: ask.documentType, stopsClock: opts.stopClock, version: after, notified: outbox.length > 0 } }),
+  );
   return { ok: true, caseDoc: updated, ...(applicant?.email ? { mailedTo: applicant.email } : {}) };
 }
 
@@ -322,13 +325,9 @@ export async function askReceived(opts: AskReceivedOptions): Promise<AskResult> 
     };
     outbox.push(caseEmail(applicant, 'procedure_ask_received', data, outboxKey(String(caseDoc._id), caseDoc.version + 1, 'askReceived', kind), now));
   }
-  const updated = await writeTrack(caseDoc, version, kind, track, history, outbox, false);
-  await recordAudit(ctx, {
-    action: 'case.procedure_ask_received',
-    targetType: 'case',
-    targetId: String(caseDoc._id),
-    summary: { kind, ask: opts.askId, receivedOn: vnDateKey(on), restarted, dueAt: restarted ? vnDateKey(track.dueAt!) : undefined, version: updated.version, notified: outbox.length > 0 },
-  });
+  const updated = await writeTrack(caseDoc, version, kind, track, history, outbox, false, (after) =>
+    caseAudit(ctx, { action: 'case.procedure_ask_received', summary: { kind, ask: opts.askId, receivedOn: vnDateKey(on), restarted, dueAt: restarted ? vnDateKey(track.dueAt!) : undefined, version: after, notified: outbox.length > 0 } }),
+  );
   // A request that stopped the authority's clock is received by the authority (the completed file,
   // from which the decision time counts again): a day it receives no file is likely mistyped. Warned,
   // not refused, as a filing date on a day off is (page.ts savedWarnings).
@@ -378,8 +377,9 @@ export async function askReply(opts: AskReplyOptions): Promise<AskResult> {
   // their language, once per request (the key names it; a second "done" on it is `repeated` above).
   const told = await officerAnswerEmail(opts.app, caseDoc, kind, ask, { reply: opts.reply ?? '', ...(opts.withoutUpload && ask.documentType ? { withoutUpload: true } : {}) }, now);
   const outbox = told.items;
-  const updated = await writeTrack(caseDoc, version, kind, track, history, outbox, false);
-  await recordAudit(ctx, { action: 'case.procedure_ask_replied', targetType: 'case', targetId: String(caseDoc._id), summary: { kind, ask: opts.askId, version: updated.version, notified: outbox.length > 0, ...(opts.withoutUpload && ask.documentType ? { withoutUpload: true } : {}) } });
+  const updated = await writeTrack(caseDoc, version, kind, track, history, outbox, false, (after) =>
+    caseAudit(ctx, { action: 'case.procedure_ask_replied', summary: { kind, ask: opts.askId, version: after, notified: outbox.length > 0, ...(opts.withoutUpload && ask.documentType ? { withoutUpload: true } : {}) } }),
+  );
   return { ok: true, caseDoc: updated, ...(told.to.length ? { mailedTo: told.to.join(', ') } : {}) };
 }
 
@@ -451,15 +451,14 @@ export async function tellOfficerOfUploads(opts: { app?: Pick<AppContext, 'confi
       outbox.push(...(await officerAnswerEmail(opts.app, caseDoc, kind, ask, { uploaded: ask.documentType! }, now)).items);
     }
     if (outbox.length === 0) return { told: 0 };
+    const audits = answered.map(({ kind, ask }) => caseAudit(ctx, { action: 'case.procedure_ask_uploaded', summary: { kind, ask: String(ask._id), documentType: ask.documentType, version: caseDoc.version + 1, notified: true } }));
     const updated = await Case.findOneAndUpdate(
       { _id: caseDoc._id, version: caseDoc.version, stage: caseDoc.stage },
-      { $set: { supportTracks: tracks }, $inc: { version: 1 }, $push: { outbox: { $each: outbox } } },
+      { $set: { supportTracks: tracks }, $inc: { version: 1 }, $push: { outbox: { $each: outbox }, ...withPendingAudits(audits) } },
       { returnDocument: 'after' },
     );
     if (!updated) continue;
-    for (const { kind, ask } of answered) {
-      await recordAudit(ctx, { action: 'case.procedure_ask_uploaded', targetType: 'case', targetId: String(caseDoc._id), summary: { kind, ask: String(ask._id), documentType: ask.documentType, version: updated.version, notified: true } });
-    }
+    await settleCaseAudits(caseDoc._id, audits);
     return { told: outbox.length };
   }
   return queueOfficerUploadEmails(opts.app, ctx, opts.caseId, uploaded);
@@ -485,14 +484,17 @@ async function queueOfficerUploadEmails(app: Pick<AppContext, 'config'> | undefi
       const { items } = await officerAnswerEmail(app, caseDoc, kind, ask, { uploaded: ask.documentType }, now);
       if (!items.length) continue;
       const open = { _id: ask._id, uploadToldAt: null, receivedAt: null, closedAt: null };
+      // No version match here: the version this write makes is known after it (added when recorded;
+      // an event the repair records has none).
+      const audit = caseAudit(ctx, { action: 'case.procedure_ask_uploaded', summary: { kind, ask: String(ask._id), documentType: ask.documentType, notified: true, afterRetries: true } });
       const updated = await Case.findOneAndUpdate(
         { _id: caseDoc._id, stage: caseDoc.stage, 'outbox.key': { $nin: items.map((i) => i.key) }, supportTracks: { $elemMatch: { kind, status: { $in: [...ACTIVE_SUPPORT_STATUSES] }, asks: { $elemMatch: open } } } },
-        { $set: { 'supportTracks.$[t].asks.$[a].uploadToldAt': now }, $inc: { version: 1 }, $push: { outbox: { $each: items } } },
+        { $set: { 'supportTracks.$[t].asks.$[a].uploadToldAt': now }, $inc: { version: 1 }, $push: { outbox: { $each: items }, ...withPendingAudits([audit]) } },
         { returnDocument: 'after', arrayFilters: [{ 't.kind': kind }, { 'a._id': ask._id }] },
       );
       if (!updated) continue;
       told += items.length;
-      await recordAudit(ctx, { action: 'case.procedure_ask_uploaded', targetType: 'case', targetId: String(caseDoc._id), summary: { kind, ask: String(ask._id), documentType: ask.documentType, version: updated.version, notified: true, afterRetries: true } });
+      await settleCaseAudits(caseDoc._id, [audit], { version: updated.version });
     }
   }
   return { told };

@@ -16,7 +16,7 @@ import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
 import { translator, isLocale, DEFAULT_LOCALE } from '../i18n/index.ts';
 import type { Types } from 'mongoose';
 import { systemContext, type Context } from '../context.ts';
-import { recordAudit } from '../audit/index.ts';
+import { caseAudit, settleCaseAudits, withPendingAudits } from '../cases/pending-audit.ts';
 import { hrLeadsElseOfficers } from '../institutes/hr-staff.ts';
 import { isSupportOverdue, reasonsOverdue, reasonsOverdueCondition, type TrackState } from './service.ts';
 
@@ -128,15 +128,17 @@ async function escalateCase(app: AppContext, ctx: Context, c: EscalationCase, no
     history.push({ at: now, actorRole: 'system', action: 'procedure_escalated', procedure: { kind, from: d.track.status, to: d.track.status, escalated: d.which, applicantVisible: false } });
   }
   const flagged = [...new Set([...((c.overdueProcedures ?? []) as string[]), ...due.map((d) => d.track.kind)])];
+  // The audit event goes into the same update (server/cases/pending-audit.ts).
+  const audit = caseAudit(ctx, { action: 'case.procedure_escalated', summary: { kinds: due.map((d) => `${d.track.kind}:${d.which}`), recipients: recipients.size } });
   const res = await Case.updateOne(
     { _id: c._id, version: c.version },
     // No deadline moved: the next one is written as it was, with the tracks it comes from.
-    { $set: { supportTracks: tracks, overdueProcedures: flagged, nextDueAt: nextDueAt({ stage: c.stage, stageDueAt: c.stageDueAt, supportTracks: tracks }) }, $inc: { version: 1 }, $push: { history: { $each: history }, ...(outbox.length ? { outbox: { $each: outbox } } : {}) } },
+    { $set: { supportTracks: tracks, overdueProcedures: flagged, nextDueAt: nextDueAt({ stage: c.stage, stageDueAt: c.stageDueAt, supportTracks: tracks }) }, $inc: { version: 1 }, $push: { history: { $each: history }, ...(outbox.length ? { outbox: { $each: outbox } } : {}), ...withPendingAudits([audit]) } },
   );
   // A case changed meanwhile is looked at again on the next run (nothing was written).
   if (res.modifiedCount !== 1) return false;
   result.escalated += due.length;
   result.emails += outbox.length;
-  await recordAudit(ctx, { action: 'case.procedure_escalated', targetType: 'case', targetId: String(c._id), summary: { kinds: due.map((d) => `${d.track.kind}:${d.which}`), recipients: recipients.size } });
+  await settleCaseAudits(c._id, [audit]);
   return true;
 }

@@ -21,7 +21,7 @@ import {
 import type { AppContext } from '../deps.ts';
 import { actorOf, type Context } from '../context.ts';
 import { ConflictError, ForbiddenError } from '../errors.ts';
-import { recordAudit } from '../audit/index.ts';
+import { caseAudit, settleCaseAudits, withPendingAudits } from '../cases/pending-audit.ts';
 import { can } from '../policies/index.ts';
 import { findCaseFor } from '../cases/access.ts';
 import { countedDeadline, loadCalendar, vnDateKey, vnEndOfDay, vnStartOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
@@ -770,6 +770,8 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   }
   // The escalation's flag goes with the deadline it was for: a new status, or a refusal's written reasons received.
   const overdue = ((caseDoc.overdueProcedures ?? []) as string[]).filter((k) => !((statusChanged || reasonsReceived) && k === kind));
+  // The audit event goes into the same update (server/cases/pending-audit.ts), with the version it makes.
+  const audit = caseAudit(ctx, { action: 'case.support_update', summary: { kind, from, to: track.status, version: expectedVersion + 1, office: track.office, notified: visible, ...(asksClosed.length ? { asksClosed: asksClosed.map((a) => String(a._id)) } : {}) } });
   // The whole list is rewritten (no positional update): the version match guarantees it is the list
   // the officer saw, and it behaves the same on every MongoDB-compatible server.
   const updated = await Case.findOneAndUpdate(
@@ -778,17 +780,12 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
     {
       $set: { supportTracks: tracks, overdueProcedures: overdue, nextDueAt: nextDueAt({ stage: caseDoc.stage, stageDueAt: caseDoc.stageDueAt, supportTracks: tracks }) },
       $inc: { version: 1 },
-      $push: { history, ...(outbox.length ? { outbox: { $each: outbox } } : {}) },
+      $push: { history, ...(outbox.length ? { outbox: { $each: outbox } } : {}), ...withPendingAudits([audit]) },
     },
     { returnDocument: 'after' },
   );
   if (!updated) throw new ConflictError('cases.conflict.generic');
-  await recordAudit(ctx, {
-    action: 'case.support_update',
-    targetType: 'case',
-    targetId: String(caseDoc._id),
-    summary: { kind, from, to: track.status, version: updated.version, office: track.office, notified: visible, ...(asksClosed.length ? { asksClosed: asksClosed.map((a) => String(a._id)) } : {}) },
-  });
+  await settleCaseAudits(caseDoc._id, [audit]);
   // A filed or decided procedure moves the likely start date; the stored forecast feeds the queue and dashboard.
   await refreshForecast({ caseId: updated._id, now, calendar });
   // Said at save when the filing date is set or changed (not on a grant or the reasons' receipt), in

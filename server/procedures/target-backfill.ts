@@ -20,7 +20,7 @@ import { User } from '../../models/user.ts';
 import { HIRING_STAGES, type Stage, type SupportKind } from '../../models/constants.ts';
 import type { AppContext } from '../deps.ts';
 import { systemContext, type Context } from '../context.ts';
-import { recordAudit } from '../audit/index.ts';
+import { caseAudit, settleCaseAudits, withPendingAudits } from '../cases/pending-audit.ts';
 import { countedDeadline, isDueCount, loadCalendar, vnDateKey, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
 import { outboxKey, type OutboxItem } from '../outbox/item.ts';
 import { refreshForecast } from '../planner/service.ts';
@@ -134,22 +134,19 @@ async function moveOne(app: Pick<AppContext, 'config'> | undefined, ctx: Context
   // A target that had passed (and was escalated) may now be ahead: the flag follows the new date.
   const movedKinds = new Set<string>(moves.map((m) => m.kind));
   const overdue = (c.overdueProcedures ?? []).filter((k) => !movedKinds.has(k) || isSupportOverdue(next.find((t) => t.kind === k) ?? { kind: k, status: 'not_needed' }, now));
+  // The audit event goes into the same update (server/cases/pending-audit.ts).
+  const audit = caseAudit(ctx, { action: 'case.target_default_backfill', summary: { reference: c.reference, version: c.version + 1, moved: moves.map((m) => ({ kind: m.kind, from: m.from, to: m.to })), notified: outbox.length > 0 } });
   const res = await Case.updateOne(
     // The outbox key is not there yet: a second run (a start killed after this write, before the mark) sends nothing twice.
     { _id: c._id, version: c.version, 'outbox.key': { $nin: outbox.map((o) => o.key) } },
     {
       $set: { supportTracks: next, overdueProcedures: overdue, nextDueAt: nextDueAt({ stage: c.stage, stageDueAt: c.stageDueAt ?? null, supportTracks: next as DeadlineSource['supportTracks'] }) },
       $inc: { version: 1 },
-      $push: { history: { $each: events }, ...(outbox.length ? { outbox: { $each: outbox } } : {}) },
+      $push: { history: { $each: events }, ...(outbox.length ? { outbox: { $each: outbox } } : {}), ...withPendingAudits([audit]) },
     },
   );
   if (res.matchedCount !== 1) return 'changed';
-  await recordAudit(ctx, {
-    action: 'case.target_default_backfill',
-    targetType: 'case',
-    targetId: String(c._id),
-    summary: { reference: c.reference, version: c.version + 1, moved: moves.map((m) => ({ kind: m.kind, from: m.from, to: m.to })), notified: outbox.length > 0 },
-  });
+  await settleCaseAudits(c._id, [audit]);
   await refreshForecast({ caseId: c._id, now, calendar });
   return 'moved';
 }

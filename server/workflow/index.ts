@@ -22,7 +22,8 @@ import { nextSequence } from '../../models/counter.ts';
 import { SUPPORT_KINDS, type Stage, type SupportKind } from '../../models/constants.ts';
 import { BadRequestError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../errors.ts';
 import { can, sameId } from '../policies/index.ts';
-import { recordAudit } from '../audit/index.ts';
+import { caseAudit, settleCaseAudits, withPendingAudits } from '../cases/pending-audit.ts';
+import { decisionAudit } from '../cases/decision-audit.ts';
 import { countedDeadline, loadCalendar, vnDateKey, vnEndOfDay, type DueCount, type WorkingCalendar as Calendar } from '../calendar/index.ts';
 import { caseEmail, outboxKey, recipientLocale, type OutboxItem } from '../outbox/item.ts';
 import { translator, type Locale } from '../i18n/index.ts';
@@ -38,7 +39,7 @@ import { hrContactFor, sendToLine, type HrContact } from '../institutes/contact.
 import { lateAnswer, lateAnswerText, type LateAnswer } from '../applications/late-answer.ts';
 import { familyVisasWanted } from '../applications/family-support.ts';
 import { signedOfferAsked } from '../documents/index.ts';
-import { auditPlannedStart, offerStartMove, plannedStartEvent, type StartMove } from '../cases/planned-start-moves.ts';
+import { plannedStartAudit, offerStartMove, plannedStartEvent, type StartMove } from '../cases/planned-start-moves.ts';
 
 export { ACTIONS, DECLINE_REASON_MAX, TRANSITIONS, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, isAction, isConfirmedAction, needsConfirmation, offerReady, WORKFLOW_TEMPLATES } from './transitions.ts';
 export type { Action, Transition, Guard, GuardFailures } from './transitions.ts';
@@ -61,6 +62,12 @@ export interface TransitionOptions {
   payload?: Record<string, unknown>;
   /** Set by decideCase only: a leader's decision row (Transition.decision) is refused without it. */
   asDecision?: boolean;
+  /**
+   * A decision about the person (HR's, a leader's, the applicant's decline of an offer): its audit
+   * event (server/cases/decision-audit.ts) goes into the step's own update. `reason`: the step's
+   * note when not given.
+   */
+  decision?: { name: string; reason?: string; toldReason?: string };
 }
 
 type Actor = Pick<UserDoc, '_id' | 'role' | 'institute'> & { panelCalls?: unknown[] };
@@ -630,7 +637,10 @@ async function owedEmail(app: AppContext, now: Date, { caseDoc, row, call }: Gua
   return items;
 }
 
-/** Record: stage, history, derived figures and outbox in one update; then the audit event of the same moment. */
+/**
+ * Record: stage, history, derived figures, outbox and the step's audit events in one update
+ * (server/cases/pending-audit.ts); then the events are recorded and cleared from the case.
+ */
 async function record(opts: TransitionOptions, actor: Actor, guarded: Guarded, step: Step): Promise<CaseDoc> {
   const { ctx } = opts;
   const { caseDoc, row } = guarded;
@@ -651,20 +661,20 @@ async function record(opts: TransitionOptions, actor: Actor, guarded: Guarded, s
   // A move of the planned start goes before the step's own event: the step stays the case's last
   // event, which a double submit and the conflict page read.
   const events = [...(step.startMove ? [plannedStartEvent({ at: now, actor, move: step.startMove, source: 'offer' })] : []), history];
+  // The version this update makes (it matches caseDoc.version and increments it).
+  const version = caseDoc.version + 1;
+  const audits = [
+    caseAudit(ctx, { at: now, action: 'case.transition', summary: { action: row.action, from: step.from, to: step.to, version, reference: caseDoc.reference, ...step.event } }),
+    ...(step.startMove ? [plannedStartAudit(ctx, { at: now, caseDoc, move: step.startMove, version, source: 'offer', extra: step.dueAt ? { stageDueAt: step.dueAt.toISOString() } : {} })] : []),
+    ...(opts.decision ? [decisionAudit(ctx, { reference: caseDoc.reference, institute: caseDoc.institute, call: caseDoc.call, stage: step.to, version, history: [history] }, opts.decision.name, opts.decision.reason ?? step.note ?? '', opts.decision.toldReason)] : []),
+  ];
   const updated = await Case.findOneAndUpdate(
     { _id: caseDoc._id, stage: step.from, version: caseDoc.version },
-    { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}), $inc: { version: 1 }, $push: { history: { $each: events }, ...(outbox.length ? { outbox: { $each: outbox } } : {}) } },
+    { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}), $inc: { version: 1 }, $push: { history: { $each: events }, ...(outbox.length ? { outbox: { $each: outbox } } : {}), ...withPendingAudits(audits) } },
     { returnDocument: 'after' },
   );
   if (!updated) throw await caseConflict({ ctx, caseId: caseDoc._id });
-  await recordAudit(ctx, {
-    at: now,
-    action: 'case.transition',
-    targetType: 'case',
-    targetId: String(caseDoc._id),
-    summary: { action: row.action, from: step.from, to: step.to, version: updated.version, reference: caseDoc.reference, ...step.event },
-  });
-  if (step.startMove) await auditPlannedStart(ctx, { at: now, caseDoc, move: step.startMove, version: updated.version, source: 'offer', extra: step.dueAt ? { stageDueAt: step.dueAt.toISOString() } : {} });
+  await settleCaseAudits(caseDoc._id, audits);
   return updated;
 }
 

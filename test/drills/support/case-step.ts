@@ -1,0 +1,51 @@
+// A drill's crash step, run as its own process on the drill's data folder while the app is stopped:
+// HR puts a case on hold (a confirmed decision: the workflow's step and the decision's audit events)
+// through the real service (takeHrDecision), and the process SIGKILLs itself (its embedded database
+// with it) the moment the first audit event's insert is issued, that is right after the case's
+// update was acknowledged. The kill point is a listener on Mongoose's 'operation-start' event,
+// emitted before a command is sent: the app itself has no fault point. Prints one line
+// `about to write the audit: <collection>.<method>` just before dying; exits 0 only if no audit
+// insert came (which the drill treats as a failure). Argument: one JSON object (CaseStep).
+import { writeSync } from 'node:fs';
+import mongoose, { Types } from 'mongoose';
+import { openDatabase } from '../../../server/db/index.ts';
+import { loadConfig } from '../../../server/config.ts';
+import { createLogger } from '../../../server/logger.ts';
+import { createMailer } from '../../../server/mail/mailer.ts';
+import { systemContext } from '../../../server/context.ts';
+import { User } from '../../../models/user.ts';
+import { Case, type CaseDoc } from '../../../models/case.ts';
+import { takeHrDecision } from '../../../server/cases/decision.ts';
+
+export interface CaseStep {
+  hr: string;
+  caseId: string;
+  reason: string;
+  reviewBy: string;
+  requestId: string;
+}
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(process.argv[2] ?? '{}') as CaseStep;
+  const config = loadConfig();
+  const logger = createLogger('warn');
+  const db = await openDatabase(config, logger);
+  const hr = (await User.findOne({ email: spec.hr }))!;
+  const caseDoc = (await Case.findById(new Types.ObjectId(spec.caseId))) as CaseDoc;
+  mongoose.connection.on('operation-start', (op: { collectionName: string; method: string }) => {
+    if (op.collectionName !== 'auditevents' || op.method !== 'insertOne') return;
+    writeSync(1, `about to write the audit: ${op.collectionName}.${op.method}\n`);
+    process.kill(process.pid, 'SIGKILL');
+  });
+  const ctx = { ...systemContext({ now: new Date(), locale: 'en', actor: hr.toObject() as never }), ip: '198.51.100.4', requestId: spec.requestId };
+  const mailer = createMailer({ smtpUrl: config.smtpUrl, mailDir: config.mailDir, from: config.mailFrom, timeoutMs: 5000 });
+  const app = { config, logger, mailer } as never;
+  await takeHrDecision({ app, ctx, caseDoc, action: 'put_on_hold', version: caseDoc.version, payload: { reason: spec.reason, reviewBy: spec.reviewBy } });
+  process.stdout.write('the step finished without writing the audit\n');
+  await db.close();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
