@@ -53,14 +53,22 @@ interface HistoryLike {
   received?: { via?: string | null; on?: Date | null; note?: string | null } | null;
   extension?: { from?: Date | null; to?: Date | null } | null;
   plannedStart?: { from?: Date | null; to?: Date | null; dueFrom?: Date | null; dueTo?: Date | null; source?: string | null } | null;
-  offerTerms?: { letter?: boolean | null; terms?: boolean | null; told?: boolean | null } | null;
+  offerTerms?: { letter?: boolean | null; terms?: boolean | null; told?: boolean | null; ready?: boolean | null; first?: boolean | null } | null;
   late?: { dueAt?: Date | null; workingDays?: number | null } | null;
   answerFiles?: { count?: number | null; type?: string | null } | null;
 }
 
-/** "New offer letter. Terms changed." (and, for staff, whether the applicant was e-mailed). */
+/**
+ * "New offer letter. Terms changed." (and, for staff, whether the applicant was e-mailed). The offer
+ * complete for the first time is "ready" (its timeline label says so too), and the first terms or
+ * letter are "attached", "entered": nothing had changed yet. Events written before they were told
+ * apart read as changes.
+ */
 function offerTermsText(t: TFunction, o: NonNullable<HistoryLike['offerTerms']>, forApplicant: boolean): string {
-  return [o.letter ? t('cases.timelineText.offerLetter') : undefined, o.terms ? t('cases.timelineText.offerTermsChanged') : undefined, !forApplicant && o.told ? t('cases.timelineText.offerTold') : undefined].filter(Boolean).join(' ');
+  const told = !forApplicant && o.told ? t('cases.timelineText.offerTold') : undefined;
+  if (o.ready) return [t('cases.timelineText.offerReadyText'), told].filter(Boolean).join(' ');
+  if (o.first) return [o.letter ? t('cases.timelineText.offerLetterFirst') : undefined, o.terms ? t('cases.timelineText.offerTermsFirst') : undefined, told].filter(Boolean).join(' ');
+  return [o.letter ? t('cases.timelineText.offerLetter') : undefined, o.terms ? t('cases.timelineText.offerTermsChanged') : undefined, told].filter(Boolean).join(' ');
 }
 
 /** "New answer date: 5 Jan 2027 (it was 18 Dec 2026)." in the reader's language. */
@@ -212,7 +220,7 @@ export function timeline(
     // An assignment's note is the assignee's name: said once, in the label ("Assigned to X"), and
     // "Took the case" when the one who assigned is the assignee (the line already names them).
     const assignedTo = h.action === 'assign' && h.note ? h.note : undefined;
-    const label = assignedTo ? (assignedTo === who ? t('cases.timelineText.tookCase') : t('cases.timelineText.assignedTo', { name: assignedTo })) : actionLabel(t, h.action);
+    const label = assignedTo ? (assignedTo === who ? t('cases.timelineText.tookCase') : t('cases.timelineText.assignedTo', { name: assignedTo })) : h.offerTerms?.ready ? t('cases.timelineText.offerReady') : actionLabel(t, h.action);
     const to = stageShownAfter(h.action, h.to);
     // An answer date moved: the dates for every reader, HR's reason after them for staff only.
     const extension = h.extension?.to ? extensionText(t, h.extension, view.locale) : h.plannedStart?.to ? plannedStartText(t, h.plannedStart, view.locale) : h.offerTerms ? offerTermsText(t, h.offerTerms, view.forApplicant) : undefined;
