@@ -366,6 +366,16 @@ const REASON_ACTIONS: ReadonlyMap<Action, { reasonRequired: boolean }> = new Map
 const DANGER_ACTIONS: ReadonlySet<Action> = new Set(['reject']);
 const CAUTION_ACTIONS: ReadonlySet<Action> = new Set(['put_on_hold', 'close']);
 
+/**
+ * Whether the applicant is told a step's reason; when told, in which language to write it (the
+ * e-mail goes out in the applicant's language but the reason as typed), as the document-rejection
+ * and message forms say it (documents.sentInLanguage).
+ */
+function reasonHint(t: TFunction, told: boolean, language: string | undefined): string {
+  if (!told) return t('cases.show.reasonInternal');
+  return language ? `${t('cases.show.reasonTold')} ${t('documents.sentInLanguage', { language })}` : t('cases.show.reasonTold');
+}
+
 /** The staff's case page: profile, eligibility, actions, assignment, support, notes, messages, documents, e-mails. */
 export function casePage(ctx: Context, data: CasePageData, state: FormState = {}) {
   const t = tOf(ctx);
@@ -375,6 +385,7 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
   const p = (c.profile ?? {}) as Record<string, unknown>;
   const eligibility = new Map((c.eligibility ?? []).map((e) => [e.key, e]));
   const id = String(c._id);
+  const applicantLanguage = t(`shortlists.decide.languages.${applicant?.locale === 'en' ? 'en' : 'vi'}`);
   return {
     title: `${c.reference} · ${String(p.fullName ?? '')}`,
     caseId: id,
@@ -388,7 +399,7 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     applicant,
     // What the applicant reads their e-mails in (their account's language; Vietnamese by default):
     // officers write messages and reasons to them in it.
-    applicantLanguage: t(`shortlists.decide.languages.${applicant?.locale === 'en' ? 'en' : 'vi'}`),
+    applicantLanguage,
     assigneeName: c.assignee ? names.get(String(c.assignee))?.name : undefined,
     profile: {
       ...p,
@@ -444,7 +455,7 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
       // A hold says when HR looks at it again (its deadline): a later day than today, kept as typed when refused.
       review: a === 'put_on_hold' ? { min: vnDateKey(new Date(now.getTime() + 86_400_000)), hint: t('cases.show.reviewByHint', { days: HOLD_REVIEW_MAX_DAYS }), value: state.values?.action === a && typeof state.values.reviewBy === 'string' ? state.values.reviewBy : undefined, error: state.values?.action === a ? errorTexts(t, state.errors)?.reviewBy : undefined } : undefined,
       reasonLabel: REASON_ACTIONS.has(a) ? t(`cases.show.reasonFor.${a}`) : undefined,
-      reasonHint: REASON_ACTIONS.has(a) ? t(reasonToldToApplicant(a, c.stage) ? 'cases.show.reasonTold' : 'cases.show.reasonInternal') : undefined,
+      reasonHint: REASON_ACTIONS.has(a) ? reasonHint(t, reasonToldToApplicant(a, c.stage), applicantLanguage) : undefined,
       reasonRequired: REASON_ACTIONS.get(a)?.reasonRequired ?? true,
       reasonMax: a === 'reject' ? REJECT_REASON_MAX : HOLD_REASON_MAX,
       danger: DANGER_ACTIONS.has(a),
@@ -634,7 +645,7 @@ export function confirmDecisionPage(ctx: Context, preview: HrDecisionPreview, ac
     reason,
     hasReason: REASON_ACTIONS.has(action),
     reasonLabel: REASON_ACTIONS.has(action) ? t(`cases.show.reasonFor.${action}`) : undefined,
-    reasonHint: REASON_ACTIONS.has(action) ? t(reasonToldToApplicant(action, preview.from) ? 'cases.show.reasonTold' : 'cases.show.reasonInternal') : undefined,
+    reasonHint: REASON_ACTIONS.has(action) ? reasonHint(t, reasonToldToApplicant(action, preview.from), preview.email ? t(`shortlists.decide.languages.${preview.email.locale}`) : undefined) : undefined,
     preview: preview.email ? { ...preview.email, language: t(`shortlists.decide.languages.${preview.email.locale}`) } : undefined,
     confirmLabel: t(`cases.confirm.button.${action}`),
     danger: DANGER_ACTIONS.has(action),
