@@ -37,6 +37,7 @@ import { procedureTimelineEntry, recountTimelineEntry } from '../procedures/pres
 import { withFields } from '../support/with-fields.ts';
 import { applicantSeesEvent, applicantSeesNote, reasonToldToApplicant } from './applicant-view.ts';
 import { familySupportText } from '../applications/family-support.ts';
+import { decisionHistory } from './decision-history.ts';
 
 interface HistoryLike {
   _id?: unknown;
@@ -423,7 +424,8 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     // The paper the request gave an upload place to, and the files sent with the answer.
     infoDocumentLabel: c.infoRequest?.requestedAt && c.infoRequest.documentType ? t(`documents.types.${c.infoRequest.documentType}`) : undefined,
     answerFiles: data.answerFiles.map((f) => withFields(f, { label: t(`documents.types.${f.type}`) })),
-    decision: c.decision?.decidedAt ? c.decision : undefined,
+    // Every decision on the case (which, who, when, the internal reason, what the applicant was told), newest first.
+    decisions: decisionHistory(t, c, names),
     // The applicant declined the offer (when, and their reason if they gave one: the history note), or accepted it late.
     offerAnswer: offerAnswerView(t, locale, c),
     timeline: timeline(c.history ?? [], names, t, { applicantId: c.applicant, forApplicant: false, locale }),
