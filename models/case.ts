@@ -138,6 +138,10 @@ const offerTermsEventSchema = new Schema(
     letter: { type: Boolean, default: false },
     terms: { type: Boolean, default: false },
     told: { type: Boolean, default: false },
+    /** The offer became complete (terms and letter) with this change: the first the applicant can answer, not a change to it. */
+    ready: { type: Boolean },
+    /** Nothing of the offer was attached before this change (its first terms or letter). */
+    first: { type: Boolean },
     /** The answer-by date counted again from this change: the offer became complete after it was made. */
     answerBy: { type: Date },
   },

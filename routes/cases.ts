@@ -328,7 +328,11 @@ export function casesRoutes(app: AppContext): Router {
       if (err instanceof CaseConflictError) {
         res.status(409).render('cases/conflict', { ...conflictPage(req.ctx, err, `/cases/${String(c._id)}`, req.body, offerTermsSentFields(req.ctx, values, files.find((f) => !f.refusal)?.name)), sentLead: tOf(req.ctx)('cases.conflict.sentLeadCase') });
       } else if (err instanceof ValidationError) {
-        await showCase(req, res, c, { errors: err.fields, values: { ...values, action: 'offer_terms' } }, 422);
+        // The terms are given back as typed, but a browser cannot refill a file input and nothing of
+        // the letter was kept: the page says so beside it, or it would be silently gone (walk 28 #10).
+        const letter = files.find((f) => !f.refusal)?.name;
+        const errors = letter && !err.fields[OFFER_LETTER_FIELD] ? { ...err.fields, [OFFER_LETTER_FIELD]: tOf(req.ctx)('cases.offerTerms.errors.letterChooseAgain', { name: letter.slice(0, 255) }) } : err.fields;
+        await showCase(req, res, c, { errors, values: { ...values, action: 'offer_terms' } }, 422);
       } else if (err instanceof UploadError || (err instanceof AppError && err.status < 500 && err.status !== 401 && err.status !== 403 && !(err instanceof BadRequestError))) {
         // A refused file (not a PDF, too large, rate limit): said beside the file input, nothing stored, the terms as typed.
         const refusal = uploadRefusal(req.ctx, err as AppError);

@@ -182,13 +182,14 @@ async function main(): Promise<void> {
           countryOfResidence: nationality,
           overseasVietnamese: locale === 'vi',
           phone: '+84 24 3756 1234',
-          currentPosition: 'Senior researcher',
-          currentEmployer: 'University research centre',
+          // The applicant's own words, in the language they use the portal in (walk 28 #18).
+          currentPosition: locale === 'vi' ? 'Nghiên cứu viên cao cấp' : 'Senior researcher',
+          currentEmployer: locale === 'vi' ? 'Trung tâm nghiên cứu của trường đại học' : 'University research centre',
           highestDegree: 'phd',
           field: textIn(call1.field, locale === 'en' ? 'en' : 'vi'),
           plannedArrival: new Date(Date.UTC(year + 1, 2, 1)),
         },
-        eligibility: criteriaFor(call1.track).map((c) => ({ key: c.key, met: true, evidence: 'See the CV and the list of publications.' })),
+        eligibility: criteriaFor(call1.track).map((c) => ({ key: c.key, met: true, evidence: locale === 'vi' ? 'Xem lý lịch khoa học và danh mục công bố.' : 'See the CV and the list of publications.' })),
         achievements: {
           publications: [{ title: 'Defect engineering in wide-bandgap semiconductors', venue: 'Nature Materials', year: 2022 }],
           patents: [{ title: 'Low-temperature GaN deposition', number: 'EP3456789', year: 2021 }],
@@ -203,7 +204,7 @@ async function main(): Promise<void> {
       for (const [action, who, payload] of routes[stage]) {
         // The applicant uploads the required documents before submitting; HR accepts them before evaluation.
         if (action === 'submit') await storeDocuments(c._id, call1, owner);
-        if (action === 'approve_offer') await prepareOffer(c._id);
+        if (action === 'approve_offer') await prepareOffer(c._id, locale === 'vi' ? 'vi' : 'en');
         // Procedures are granted before arrival (its guard: the visa and the right to work) and settled
         // before a case is closed (the close guard): recorded as granted, filed the day before.
         if (action === 'mark_arrived' || action === 'close') await Case.updateOne({ _id: c._id }, { $set: { supportTracks: (c.supportTracks ?? []).map((s) => ({ ...(s as { toObject(): object }).toObject(), ...(s.status === 'not_needed' ? {} : { status: 'approved', dueAt: undefined, filedAt: new Date(Date.now() - 86_400_000) }) })) } });
@@ -214,8 +215,9 @@ async function main(): Promise<void> {
         const actx = systemContext({ now: new Date(), actor, locale: actor.locale === 'en' ? 'en' : 'vi' });
         if (who === 'leader') {
           // As a leader decides: the panel's scorecard first, then the decision page's step with a reason.
-          if (action === 'shortlist') await submitEvaluation({ ctx: actx, caseId: String(c._id), callId: String(call1._id), input: { scores: { research: 5, leadership: 4, fit: 4 }, recommendation: 'strong_yes', comment: 'Strong record in wide-bandgap materials.' } });
-          const reason = action === 'shortlist' ? 'Strong research record and a clear plan for the lab.' : 'Panel and budget agree: the offer can be made.';
+          // The leader's own words, kept internal: in their language (Vietnamese), whatever the applicant's.
+          if (action === 'shortlist') await submitEvaluation({ ctx: actx, caseId: String(c._id), callId: String(call1._id), input: { scores: { research: 5, leadership: 4, fit: 4 }, recommendation: 'strong_yes', comment: 'Thành tích tốt về vật liệu bán dẫn vùng cấm rộng.' } });
+          const reason = action === 'shortlist' ? 'Thành tích nghiên cứu vững và kế hoạch rõ ràng cho phòng thí nghiệm.' : 'Hội đồng và ngân sách đều đồng ý: có thể gửi lời mời làm việc.';
           c = (await decideCase({ app: ctx, ctx: actx, call: call1, caseId: c._id, action: action as Decision, version: c.version, reason })).caseDoc;
         } else {
           c = await transition({ app: ctx, ctx: actx, caseId: c._id, action, expectedVersion: c.version, payload: p });
@@ -268,10 +270,15 @@ async function main(): Promise<void> {
       }
     }
 
-    /** HR prepares the offer (its terms and letter) before the leaders decide: an acceptance needs both. */
-    async function prepareOffer(caseId: Types.ObjectId): Promise<void> {
+    /**
+     * HR prepares the offer (its terms and letter) before the leaders decide: an acceptance needs both.
+     * In the applicant's language (HR writes the terms for them); the salary left empty, so each
+     * reader sees "As in the letter" in their own language, as HR's form says it does.
+     */
+    async function prepareOffer(caseId: Types.ObjectId, locale: 'vi' | 'en'): Promise<void> {
       const letter = await storeDemoPdf(caseId, OFFER_LETTER_TYPE, hr, { status: 'accepted', reviewedBy: hr._id, reviewedAt: new Date() });
-      await Case.updateOne({ _id: caseId }, { $set: { offerTerms: { position: 'Principal researcher, semiconductor lab', startOn: new Date(Date.UTC(year + 1, 2, 1)), salary: 'As in the letter', contractLength: '3 years', letter: letter._id, updatedAt: new Date(), updatedBy: hr._id } } });
+      const terms = locale === 'vi' ? { position: 'Nghiên cứu viên chính, phòng thí nghiệm bán dẫn', contractLength: '3 năm' } : { position: 'Principal researcher, semiconductor lab', contractLength: '3 years' };
+      await Case.updateOne({ _id: caseId }, { $set: { offerTerms: { ...terms, startOn: new Date(Date.UTC(year + 1, 2, 1)), letter: letter._id, updatedAt: new Date(), updatedBy: hr._id } } });
     }
 
     // The demo's staff need their authenticator secret: shown here once (it is stored encrypted).

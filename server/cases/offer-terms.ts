@@ -172,7 +172,9 @@ export async function changeOfferTerms(opts: { app: Pick<AppContext, 'config' | 
         now,
       );
     }
-    const history = { at: now, actor: actor._id, actorRole: actor.role, action: 'offer_terms', offerTerms: { letter: !!created, terms: termsChanged, told: !!mail, ...(later ? { answerBy: later } : {}) } };
+    // The timelines say a first complete offer is ready, not that its terms "changed" (walk 28 #11).
+    const firstSave = !before?.position && !before?.letter && !before?.start && !before?.startOn;
+    const history = { at: now, actor: actor._id, actorRole: actor.role, action: 'offer_terms', offerTerms: { letter: !!created, terms: termsChanged, told: !!mail, ...(ready && !wasReady ? { ready: true } : {}), ...(firstSave ? { first: true } : {}), ...(later ? { answerBy: later } : {}) } };
     // The audit event goes into the same update (./pending-audit.ts), with the version it makes.
     const audit = caseAudit(ctx, {
       at: now,

@@ -37,6 +37,7 @@ import { procedureTimelineEntry, recountTimelineEntry } from '../procedures/pres
 import { withFields } from '../support/with-fields.ts';
 import { applicantSeesEvent, applicantSeesNote, reasonToldToApplicant } from './applicant-view.ts';
 import { familySupportText } from '../applications/family-support.ts';
+import { decisionHistory } from './decision-history.ts';
 
 interface HistoryLike {
   _id?: unknown;
@@ -53,14 +54,22 @@ interface HistoryLike {
   received?: { via?: string | null; on?: Date | null; note?: string | null } | null;
   extension?: { from?: Date | null; to?: Date | null } | null;
   plannedStart?: { from?: Date | null; to?: Date | null; dueFrom?: Date | null; dueTo?: Date | null; source?: string | null } | null;
-  offerTerms?: { letter?: boolean | null; terms?: boolean | null; told?: boolean | null } | null;
+  offerTerms?: { letter?: boolean | null; terms?: boolean | null; told?: boolean | null; ready?: boolean | null; first?: boolean | null } | null;
   late?: { dueAt?: Date | null; workingDays?: number | null } | null;
   answerFiles?: { count?: number | null; type?: string | null } | null;
 }
 
-/** "New offer letter. Terms changed." (and, for staff, whether the applicant was e-mailed). */
+/**
+ * "New offer letter. Terms changed." (and, for staff, whether the applicant was e-mailed). The offer
+ * complete for the first time is "ready" (its timeline label says so too), and the first terms or
+ * letter are "attached", "entered": nothing had changed yet. Events written before they were told
+ * apart read as changes.
+ */
 function offerTermsText(t: TFunction, o: NonNullable<HistoryLike['offerTerms']>, forApplicant: boolean): string {
-  return [o.letter ? t('cases.timelineText.offerLetter') : undefined, o.terms ? t('cases.timelineText.offerTermsChanged') : undefined, !forApplicant && o.told ? t('cases.timelineText.offerTold') : undefined].filter(Boolean).join(' ');
+  const told = !forApplicant && o.told ? t('cases.timelineText.offerTold') : undefined;
+  if (o.ready) return [t('cases.timelineText.offerReadyText'), told].filter(Boolean).join(' ');
+  if (o.first) return [o.letter ? t('cases.timelineText.offerLetterFirst') : undefined, o.terms ? t('cases.timelineText.offerTermsFirst') : undefined, told].filter(Boolean).join(' ');
+  return [o.letter ? t('cases.timelineText.offerLetter') : undefined, o.terms ? t('cases.timelineText.offerTermsChanged') : undefined, told].filter(Boolean).join(' ');
 }
 
 /** "New answer date: 5 Jan 2027 (it was 18 Dec 2026)." in the reader's language. */
@@ -212,7 +221,7 @@ export function timeline(
     // An assignment's note is the assignee's name: said once, in the label ("Assigned to X"), and
     // "Took the case" when the one who assigned is the assignee (the line already names them).
     const assignedTo = h.action === 'assign' && h.note ? h.note : undefined;
-    const label = assignedTo ? (assignedTo === who ? t('cases.timelineText.tookCase') : t('cases.timelineText.assignedTo', { name: assignedTo })) : actionLabel(t, h.action);
+    const label = assignedTo ? (assignedTo === who ? t('cases.timelineText.tookCase') : t('cases.timelineText.assignedTo', { name: assignedTo })) : h.offerTerms?.ready ? t('cases.timelineText.offerReady') : actionLabel(t, h.action);
     const to = stageShownAfter(h.action, h.to);
     // An answer date moved: the dates for every reader, HR's reason after them for staff only.
     const extension = h.extension?.to ? extensionText(t, h.extension, view.locale) : h.plannedStart?.to ? plannedStartText(t, h.plannedStart, view.locale) : h.offerTerms ? offerTermsText(t, h.offerTerms, view.forApplicant) : undefined;
@@ -358,6 +367,16 @@ const REASON_ACTIONS: ReadonlyMap<Action, { reasonRequired: boolean }> = new Map
 const DANGER_ACTIONS: ReadonlySet<Action> = new Set(['reject']);
 const CAUTION_ACTIONS: ReadonlySet<Action> = new Set(['put_on_hold', 'close']);
 
+/**
+ * Whether the applicant is told a step's reason; when told, in which language to write it (the
+ * e-mail goes out in the applicant's language but the reason as typed), as the document-rejection
+ * and message forms say it (documents.sentInLanguage).
+ */
+function reasonHint(t: TFunction, told: boolean, language: string | undefined): string {
+  if (!told) return t('cases.show.reasonInternal');
+  return language ? `${t('cases.show.reasonTold')} ${t('documents.sentInLanguage', { language })}` : t('cases.show.reasonTold');
+}
+
 /** The staff's case page: profile, eligibility, actions, assignment, support, notes, messages, documents, e-mails. */
 export function casePage(ctx: Context, data: CasePageData, state: FormState = {}) {
   const t = tOf(ctx);
@@ -367,6 +386,7 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
   const p = (c.profile ?? {}) as Record<string, unknown>;
   const eligibility = new Map((c.eligibility ?? []).map((e) => [e.key, e]));
   const id = String(c._id);
+  const applicantLanguage = t(`shortlists.decide.languages.${applicant?.locale === 'en' ? 'en' : 'vi'}`);
   return {
     title: `${c.reference} · ${String(p.fullName ?? '')}`,
     caseId: id,
@@ -380,7 +400,7 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     applicant,
     // What the applicant reads their e-mails in (their account's language; Vietnamese by default):
     // officers write messages and reasons to them in it.
-    applicantLanguage: t(`shortlists.decide.languages.${applicant?.locale === 'en' ? 'en' : 'vi'}`),
+    applicantLanguage,
     assigneeName: c.assignee ? names.get(String(c.assignee))?.name : undefined,
     profile: {
       ...p,
@@ -404,7 +424,8 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     // The paper the request gave an upload place to, and the files sent with the answer.
     infoDocumentLabel: c.infoRequest?.requestedAt && c.infoRequest.documentType ? t(`documents.types.${c.infoRequest.documentType}`) : undefined,
     answerFiles: data.answerFiles.map((f) => withFields(f, { label: t(`documents.types.${f.type}`) })),
-    decision: c.decision?.decidedAt ? c.decision : undefined,
+    // Every decision on the case (which, who, when, the internal reason, what the applicant was told), newest first.
+    decisions: decisionHistory(t, c, names),
     // The applicant declined the offer (when, and their reason if they gave one: the history note), or accepted it late.
     offerAnswer: offerAnswerView(t, locale, c),
     timeline: timeline(c.history ?? [], names, t, { applicantId: c.applicant, forApplicant: false, locale }),
@@ -436,7 +457,7 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
       // A hold says when HR looks at it again (its deadline): a later day than today, kept as typed when refused.
       review: a === 'put_on_hold' ? { min: vnDateKey(new Date(now.getTime() + 86_400_000)), hint: t('cases.show.reviewByHint', { days: HOLD_REVIEW_MAX_DAYS }), value: state.values?.action === a && typeof state.values.reviewBy === 'string' ? state.values.reviewBy : undefined, error: state.values?.action === a ? errorTexts(t, state.errors)?.reviewBy : undefined } : undefined,
       reasonLabel: REASON_ACTIONS.has(a) ? t(`cases.show.reasonFor.${a}`) : undefined,
-      reasonHint: REASON_ACTIONS.has(a) ? t(reasonToldToApplicant(a, c.stage) ? 'cases.show.reasonTold' : 'cases.show.reasonInternal') : undefined,
+      reasonHint: REASON_ACTIONS.has(a) ? reasonHint(t, reasonToldToApplicant(a, c.stage), applicantLanguage) : undefined,
       reasonRequired: REASON_ACTIONS.get(a)?.reasonRequired ?? true,
       reasonMax: a === 'reject' ? REJECT_REASON_MAX : HOLD_REASON_MAX,
       danger: DANGER_ACTIONS.has(a),
@@ -626,7 +647,7 @@ export function confirmDecisionPage(ctx: Context, preview: HrDecisionPreview, ac
     reason,
     hasReason: REASON_ACTIONS.has(action),
     reasonLabel: REASON_ACTIONS.has(action) ? t(`cases.show.reasonFor.${action}`) : undefined,
-    reasonHint: REASON_ACTIONS.has(action) ? t(reasonToldToApplicant(action, preview.from) ? 'cases.show.reasonTold' : 'cases.show.reasonInternal') : undefined,
+    reasonHint: REASON_ACTIONS.has(action) ? reasonHint(t, reasonToldToApplicant(action, preview.from), preview.email ? t(`shortlists.decide.languages.${preview.email.locale}`) : undefined) : undefined,
     preview: preview.email ? { ...preview.email, language: t(`shortlists.decide.languages.${preview.email.locale}`) } : undefined,
     confirmLabel: t(`cases.confirm.button.${action}`),
     danger: DANGER_ACTIONS.has(action),

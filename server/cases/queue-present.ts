@@ -59,7 +59,7 @@ export async function queueModel(opts: { ctx: Context; q: QueueQuery } & QueueSt
     ? Object.fromEntries(Object.entries(opts.errors).map(([k, v]) => [k, fieldErrorText(t, v)]))
     : undefined;
   // The filters set besides the search (which stays outside the fold): the fold opens and says how many.
-  const activeFilters = [q.stage, q.call, q.assignee, q.track, q.support, q.overdue, q.procedures, q.soon, q.documents, q.closed].filter(Boolean).length;
+  const activeFilters = [q.stage, q.call, q.assignee, q.track, q.support, q.overdue, q.procedures, q.soon, q.documents, q.refused, q.closed].filter(Boolean).length;
   const ids = Array.isArray(values.ids) ? (values.ids as unknown[]).map(String) : [];
   return {
     title: t('cases.queue.title'),

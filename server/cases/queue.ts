@@ -8,7 +8,7 @@ import { Case, onCaseWrite } from '../../models/case.ts';
 import { Call, onCallWrite } from '../../models/call.ts';
 import { Institute } from '../../models/institute.ts';
 import { User, type UserDoc, type UserRecord } from '../../models/user.ts';
-import { OPEN_STAGES, OPEN_SUPPORT_STATUSES, STAGES, SUPPORT_KINDS, TRACKS, inStages } from '../../models/constants.ts';
+import { OPEN_STAGES, OPEN_SUPPORT_STATUSES, STAGES, SUPPORT_KINDS, SUPPORT_STAGES, TRACKS, inStages } from '../../models/constants.ts';
 import { queryWords } from '../../models/case-search.ts';
 import { nextDeadline, type NextDeadline } from '../../models/case-deadline.ts';
 import { askWaitsForUpload, asksAnswered, asksOverdue } from '../procedures/asks.ts';
@@ -55,6 +55,8 @@ const querySchema = z.object({
   soon: optional(z.enum(['1'])),
   /** Only cases with an uploaded document waiting for HR's check. */
   documents: optional(z.enum(['1'])),
+  /** Only cases with a support procedure refused and not settled since (the row's "Refused" badge): HR decides what next. */
+  refused: optional(z.enum(['1'])),
   q: optional(z.string().transform((s) => s.slice(0, MAX_SEARCH).trim())),
   sort: optional(z.enum(SORTS)),
   size: optional(z.coerce.number().pipe(z.union([z.literal(25), z.literal(50), z.literal(100)]))),
@@ -72,6 +74,7 @@ export interface QueueQuery {
   procedures?: '1';
   soon?: '1';
   documents?: '1';
+  refused?: '1';
   /** The search text as typed (trimmed, at most MAX_SEARCH characters). */
   q?: string;
   sort: (typeof SORTS)[number];
@@ -93,6 +96,7 @@ export function parseQueueQuery(q: Record<string, unknown>): QueueQuery {
     procedures: p.procedures,
     soon: p.soon,
     documents: p.documents,
+    refused: p.refused,
     q: p.q || undefined,
     sort: p.sort ?? 'due',
     size: p.size ?? 25,
@@ -197,6 +201,10 @@ export function queueFilter(user: UserDoc, q: QueueQuery, now: Date, scope: Reco
   // The rows the badges flag: escalated by the job, or past their deadline (a refusal's written
   // reasons included) since its last run.
   if (q.procedures) and.push({ $or: [{ 'overdueProcedures.0': { $exists: true } }, { supportTracks: { $elemMatch: { status: { $in: ACTIVE_SUPPORT }, dueAt: { $lt: now } } } }, askOverdueCondition(now), reasonsOverdueCondition(now)] });
+  // A procedure refused and waiting for HR's next step (lodge it again, or not needed): the row's
+  // "Refused" badge. Procedures are worked in SUPPORT_STAGES only, so the count reads the range of
+  // { institute, stage, nextDueAt } for those few stages (an equality and an $in), not the institute.
+  if (q.refused) and.push({ stage: { $in: [...SUPPORT_STAGES] }, supportTracks: { $elemMatch: { status: 'refused' } } });
   // The range of { institute, nextDueAt, _id } the default queue reads already: cheap at any size.
   if (q.soon) and.push({ nextDueAt: { $gte: now, $lt: new Date(now.getTime() + DUE_SOON_DAYS * 86_400_000) } });
   if (q.overdue) {
@@ -638,7 +646,7 @@ export async function queueOptions(user: UserRecord): Promise<QueueOptions> {
 }
 
 /** The query string's keys, in the order links write them. */
-export const QUERY_KEYS = ['q', 'stage', 'call', 'assignee', 'track', 'support', 'overdue', 'procedures', 'soon', 'documents', 'closed', 'sort', 'size', 'page'] as const;
+export const QUERY_KEYS = ['q', 'stage', 'call', 'assignee', 'track', 'support', 'overdue', 'procedures', 'soon', 'documents', 'refused', 'closed', 'sort', 'size', 'page'] as const;
 
 /** The query string for the same queue with some parameters changed (pagination, sorting links). */
 export function queueHref(q: QueueQuery, change: Partial<Record<keyof QueueQuery, string | number | undefined>>): string {

@@ -12,6 +12,8 @@ const OFFICER_COUNTS = [
   { key: 'soon', params: { soon: '1' } },
   { key: 'documents', params: { documents: '1' } },
   { key: 'procedures', params: { procedures: '1' } },
+  // A procedure refused and waiting for HR's next step (walk 28 #8: only the queue's badge said so).
+  { key: 'refused', params: { refused: '1' } },
 ] as const;
 
 export type OfficerCountKey = (typeof OFFICER_COUNTS)[number]['key'];

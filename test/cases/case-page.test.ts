@@ -333,7 +333,8 @@ describe('cases: the case page', () => {
     const p = await page(a, `/cases/${c._id}`);
     for (const action of ['reject', 'put_on_hold']) {
       const hint = new RegExp(`<p class="hint" id="f-reason-${action}-hint">([^<]*)</p>`).exec(p.text)?.[1];
-      expect(hint, action).to.equal('The applicant is told this reason, by e-mail and on their page.');
+      // And in which language to write it: the applicant's e-mail is in theirs, the reason goes in as typed (walk 28 #3).
+      expect(hint, action).to.equal('The applicant is told this reason, by e-mail and on their page. The applicant is told in Vietnamese: write the reason in that language.');
       expect(p.text, action).to.include(`id="f-reason-${action}"`);
     }
     expect(p.text).not.to.include('id="f-reason"');

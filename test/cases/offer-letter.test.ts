@@ -350,4 +350,71 @@ describe('cases: the offer letter and its terms', function () {
     expect(words(long.text)).to.include('At most 200 characters: the full terms belong in the letter.');
     expect((await Case.findById(c._id).lean())!.offerTerms?.position).to.equal(terms.offerPosition);
   });
+
+  it('the first complete offer reads "ready" on both timelines, not "terms changed"; later saves read as changes (walk 28 #11)', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'vi' });
+    const hrVi = await createUser({ role: 'hr_officer', institute: hr.institute, locale: 'vi' });
+    const c = await offered(applicant);
+    const h = await signedIn(hr);
+    expect((await send(h, c, terms, { buf: letter, name: 'thu-moi.pdf' })).status).to.equal(303);
+    expect((await Case.findById(c._id).lean())!.history.at(-1)!.offerTerms).to.deep.include({ letter: true, terms: true, told: true, ready: true, first: true });
+    const a = await signedIn(applicant);
+    const mine = words((await page(a, `/applications/${c._id}`)).text);
+    expect(mine).to.include('Thư mời làm việc đã sẵn sàng');
+    expect(mine).to.include('Đã đính kèm thư mời làm việc và các điều kiện.');
+    expect(mine).not.to.include('Điều kiện đã thay đổi');
+    const staff = words((await page(h, `/cases/${c._id}`)).text);
+    expect(staff).to.include('Offer letter ready');
+    expect(staff).to.include('The offer letter and its terms are attached. The applicant was e-mailed.');
+    expect(staff).not.to.include('Terms changed.');
+
+    // A later change is one: the applicant reads it so, in their language.
+    expect((await send(h, c, { ...terms, offerSalary: '50,000,000 VND' }, { buf: await makePdf('version 2'), name: 'thu-moi-2.pdf' })).status).to.equal(303);
+    expect((await Case.findById(c._id).lean())!.history.at(-1)!.offerTerms).to.deep.include({ letter: true, terms: true, told: true }).and.not.have.any.keys('ready', 'first');
+    const later = words((await page(a, `/applications/${c._id}`)).text);
+    expect(later).to.include('Thư mời làm việc mới. Điều kiện đã thay đổi.');
+    expect(later.match(/Thư mời làm việc đã sẵn sàng/g) ?? []).to.have.length(1);
+    expect(words((await page(await signedIn(hrVi), `/cases/${c._id}`)).text)).to.include('Thư mời làm việc mới. Điều kiện đã thay đổi. Đã gửi e-mail cho ứng viên.');
+  });
+
+  it('prepared in parts before the offer: the first terms are "entered", the letter that completes it "ready"', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await createCase({ applicant, call, stage: 'shortlisted', assignee: hr });
+    const h = await signedIn(hr);
+    expect((await send(h, c, terms)).status).to.equal(303);
+    expect(words((await page(h, `/cases/${c._id}`)).text)).to.include('Offer terms or letter updated').and.include('Terms entered.');
+    expect((await send(h, c, terms, { buf: letter, name: 'offer.pdf' })).status).to.equal(303);
+    const history = (await Case.findById(c._id).lean())!.history.filter((e) => e.action === 'offer_terms').map((e) => e.offerTerms);
+    expect(history[0]).to.deep.include({ terms: true, letter: false, first: true });
+    expect(history[0]).not.to.have.property('ready');
+    expect(history[1]).to.deep.include({ terms: false, letter: true, ready: true });
+    expect(history[1]).not.to.have.property('first');
+    const staff = words((await page(h, `/cases/${c._id}`)).text);
+    expect(staff).to.include('Offer letter ready');
+    expect(staff).not.to.include('New offer letter.');
+  });
+
+  it('says the chosen letter must be chosen again when the terms are refused (a browser cannot keep a file), and stores nothing (walk 28 #10)', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const hrVi = await createUser({ role: 'hr_officer', institute: hr.institute, locale: 'vi' });
+    const c = await offered(applicant);
+    const before = await stored();
+    const v0 = (await Case.findById(c._id).lean())!.version;
+    const res = await send(await signedIn(hr), c, { ...terms, offerPosition: '' }, { buf: letter, name: 'offer-letter.pdf' });
+    expect(res.status).to.equal(422);
+    const shown = words(res.text);
+    expect(shown).to.include('Enter the position title offered.');
+    expect(shown).to.include('offer-letter.pdf was not saved, because of the errors above: choose the file again (a browser cannot keep a chosen file).');
+    expect(res.text).to.match(/id="f-offer_letter-error"/);
+    expect(res.text).to.include('value="45,000,000 VND"');
+    expect(await stored()).to.deep.equal(before);
+    expect((await Case.findById(c._id).lean())!.version).to.equal(v0);
+    expect((await filesUnder(uploadDir)).some((f) => f.startsWith('.tmp')), 'no temporary file left').to.equal(false);
+    // In Vietnamese for a Vietnamese officer; without a file chosen, nothing is said about one.
+    const vi = await send(await signedIn(hrVi), c, { ...terms, offerPosition: '' }, { buf: letter, name: 'thu-moi.pdf' });
+    expect(words(vi.text)).to.include('Tệp thu-moi.pdf chưa được lưu vì các lỗi ở trên: hãy chọn lại tệp (trình duyệt không giữ được tệp đã chọn).');
+    const noFile = await send(await signedIn(hr), c, { ...terms, offerPosition: '' });
+    expect(noFile.status).to.equal(422);
+    expect(noFile.text).not.to.match(/id="f-offer_letter-error"/);
+  });
 });

@@ -11,6 +11,8 @@ import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { signedIn, page, text as decoded } from '../applications/support.ts';
 import { agent } from 'supertest';
+import { Case } from '../../models/case.ts';
+import { parseQueueQuery, queueFilter, queueScope } from '../../server/cases/queue.ts';
 
 const DAY = 86_400_000;
 
@@ -58,6 +60,11 @@ describe('home: the staff home page is their day of work', () => {
       for (const [k, status] of [[waiting, 'pending'], [checked, 'accepted']] as const) {
         await CaseDocument.create({ case: k._id, type: 'cv', slot: 0, version: 1, current: true, status, storage: 'disk', storageKey: 'a'.repeat(32), originalName: 'cv.pdf', mimeType: 'application/pdf', size: 10, sha256: 'b'.repeat(64), uploadedBy: applicant._id });
       }
+      // A procedure refused and waiting for HR's next step (walk 28 #8), in onboarding and on hold;
+      // one of a closed case is no open work.
+      await createCase({ applicant, call: c, stage: 'onboarding', supportTracks: [{ kind: 'visa', status: 'refused' }, { kind: 'work_permit', status: 'filed' }] });
+      await createCase({ applicant, call: c, stage: 'on_hold', supportTracks: [{ kind: 'work_permit', status: 'refused' }] });
+      await createCase({ applicant, call: c, stage: 'closed', supportTracks: [{ kind: 'visa', status: 'refused' }] });
       // Before the leader: two in evaluation, one shortlisted.
       await createCase({ applicant, call: c, stage: 'evaluation' });
       await createCase({ applicant, call: c, stage: 'evaluation' });
@@ -76,7 +83,7 @@ describe('home: the staff home page is their day of work', () => {
     const words = text(home.text);
     expect(words).to.include('Your work today');
     expect(words).not.to.include('Bring your research to Vietnam');
-    const expected = { overdue: ['3', '/cases?overdue=1', 'overdue cases'], soon: ['1', '/cases?soon=1', 'case with a deadline in the next 7 days'], documents: ['1', '/cases?documents=1', 'case with documents to check'], procedures: ['1', '/cases?procedures=1', 'case with an overdue support procedure'] } as const;
+    const expected = { overdue: ['3', '/cases?overdue=1', 'overdue cases'], soon: ['1', '/cases?soon=1', 'case with a deadline in the next 7 days'], documents: ['1', '/cases?documents=1', 'case with documents to check'], procedures: ['1', '/cases?procedures=1', 'case with an overdue support procedure'], refused: ['2', '/cases?refused=1', 'cases with a refused procedure (decide what next)'] } as const;
     for (const [key, [figure, href, label]] of Object.entries(expected)) {
       const got = countOf(home.text, key);
       expect(got, key).to.deep.equal({ figure, href });
@@ -97,10 +104,25 @@ describe('home: the staff home page is their day of work', () => {
     expect(words).to.include('3 hồ sơ quá hạn');
     expect(words).to.include('1 hồ sơ có thời hạn trong 7 ngày tới');
     expect(words).to.include('1 hồ sơ có tài liệu chờ kiểm tra');
+    expect(words).to.include('2 hồ sơ có thủ tục bị từ chối (cần quyết định bước tiếp theo)');
     expect(words).not.to.include('Đưa nghiên cứu về Việt Nam');
     // Staff are "Anh/Chị", as in the e-mails to them (never "bạn", nor the applicants' "Ông/Bà").
     expect(words).to.include('Hàng đợi của Anh/Chị').and.include('Ghi chú nhắc đến Anh/Chị');
     expect(words).not.to.include('Ông/Bà');
+  });
+
+  it('counts the refused procedures from { institute, stage, nextDueAt } over the few stages procedures are worked in, and the queue says the filter is on', async () => {
+    const q = parseQueueQuery({ refused: '1' });
+    const filter = queueFilter(hr, q, new Date(), await queueScope(hr));
+    const explained = (await Case.find(filter).explain('executionStats')) as unknown as { queryPlanner: { winningPlan: unknown }; executionStats: { totalDocsExamined: number; nReturned: number } };
+    expect(JSON.stringify(explained.queryPlanner.winningPlan)).to.include('institute_1_stage_1_nextDueAt_1');
+    expect(explained.executionStats.nReturned).to.equal(2);
+    // Only the institute's cases in the stages procedures are worked in are read, never the rest of it.
+    const inStages = await Case.countDocuments({ institute: hr.institute, stage: { $in: ['offer', 'onboarding', 'arrived', 'on_hold'] } });
+    expect(explained.executionStats.totalDocsExamined).to.be.at.most(inStages);
+    const queue = await page(await signedIn(t, hr), '/cases?refused=1');
+    expect(queue.text).to.match(/id="q-refused" checked/);
+    expect(text(queue.text)).to.include('Refused: Visa (decide what next)');
   });
 
   it("shows a leader how many of their institute's cases wait for their decision, linking to the shortlists", async () => {

@@ -70,6 +70,32 @@ describe('security: npm run seed', function () {
     expect(badDirs, 'folders not 0700').to.deep.equal([]);
   });
 
+  it("writes the demo cases in their applicant's language, and leaves the offers' salary to the letter (walk 28 #18)", async () => {
+    const client = await MongoClient.connect(uri);
+    try {
+      const db = client.db();
+      const users = new Map((await db.collection('users').find({}, { projection: { locale: 1 } }).toArray()).map((u) => [String(u._id), u.locale as string]));
+      const cases = await db.collection('cases').find({}, { projection: { applicant: 1, offerTerms: 1, eligibility: 1, 'profile.currentPosition': 1 } }).toArray();
+      const offers = cases.filter((c) => c.offerTerms);
+      expect(offers.length).to.be.greaterThan(2);
+      // An empty salary shows each reader "As in the letter" in their own language (no English text stored).
+      for (const c of offers) expect(c.offerTerms.salary, String(c._id)).to.equal(undefined);
+      const vi = cases.filter((c) => users.get(String(c.applicant)) === 'vi');
+      expect(vi.length).to.be.greaterThan(3);
+      for (const c of vi) {
+        const stored = JSON.stringify([c.offerTerms?.position, c.offerTerms?.contractLength, c.eligibility, c.profile?.currentPosition]);
+        expect(stored, String(c._id)).not.to.match(/See the CV|Senior researcher|Principal researcher|3 years|As in the letter/);
+      }
+      expect(JSON.stringify(vi.map((c) => c.offerTerms?.position))).to.include('Nghiên cứu viên chính');
+      // The leader's internal reasons in the leader's (Vietnamese) words, on every case.
+      const leaderNotes = (await db.collection('cases').find({}, { projection: { history: 1 } }).toArray()).flatMap((c) => (c.history as Array<{ action: string; note?: string }>).filter((h) => h.action === 'shortlist' || h.action === 'approve_offer').map((h) => h.note ?? ''));
+      expect(leaderNotes.length).to.be.greaterThan(3);
+      for (const n of leaderNotes) expect(n).to.match(/hội đồng|nghiên cứu/i);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('gives every account its own salt, and stores TOTP secrets encrypted', async () => {
     const client = await MongoClient.connect(uri);
     try {
