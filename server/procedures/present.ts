@@ -453,6 +453,7 @@ interface ProcedureEvent {
   clockStopped?: boolean | null;
   dueAt?: Date | null;
   asksClosed?: ReadonlyArray<string> | null;
+  asksAnswered?: ReadonlyArray<{ text?: string | null; at?: Date | null }> | null;
 }
 
 /**
@@ -492,6 +493,8 @@ export function procedureTimelineEntry(t: TFunction, locale: Locale, p: Procedur
   if (p.reasonsMissing) details.push(t('procedures.timeline.reasonsMissing'));
   // Requests the decision closed (service.ts closeOpenAsks), in HR's words as asked.
   for (const text of p.asksClosed ?? []) details.push(t('procedures.ask.timeline.closed', { text }));
+  // Those the applicant had answered were done, not dropped: said so with the day of their answer.
+  for (const a of p.asksAnswered ?? []) details.push(t('procedures.ask.timeline.answered', { text: a.text ?? '', date: formatDay(a.at, locale) }));
   // The message is HR's own words to the applicant: shown as written (both sides), not translated.
   return { label, ...(details.length ? { detail: details.join(' · ') } : {}), ...(p.message ? { message: p.message } : {}) };
 }
