@@ -74,7 +74,7 @@ export interface Transition {
   /**
    * A second e-mail, to the case's assigned officer, when the applicant is the one `template` tells:
    * what the applicant did (views/emails/<assigneeNotice>/). An applicant's own step: with no officer,
-   * the HR lead, else the HR officers (server/workflow/index.ts officersToTell). HR's step (an answer
+   * the institute's HR office (server/institutes/hr-staff.ts officersToTell). HR's step (an answer
    * recorded from e-mail or post): only the assigned officer, and only when someone else recorded it.
    */
   assigneeNotice?: string;
