@@ -48,6 +48,11 @@ const procedureEventSchema = new Schema(
     dueAt: { type: Date },
     /** The requests to the applicant this change closed (a final status), in HR's words as asked. */
     asksClosed: { type: [String], default: undefined },
+    /**
+     * The requests this change closed that the applicant had answered (said done, or uploaded the
+     * paper): "answered on <day>", not "no longer needed". Events before it list them in asksClosed.
+     */
+    asksAnswered: { type: [{ text: { type: String }, at: { type: Date }, _id: false }], default: undefined },
     /** Whether the applicant sees this event on their timeline. */
     applicantVisible: { type: Boolean, default: false },
   },

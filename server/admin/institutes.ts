@@ -2,6 +2,7 @@
 import type { Context } from '../context.ts';
 import { Institute, type InstituteDoc } from '../../models/institute.ts';
 import { Call } from '../../models/call.ts';
+import { User } from '../../models/user.ts';
 import { NotFoundError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import type { FieldErrorKeys } from '../http/forms.ts';
@@ -63,11 +64,32 @@ export async function instituteOptions(): Promise<InstituteOption[]> {
   return rows.map((i) => ({ id: String(i._id), code: i.code, name: { vi: i.name?.vi, en: i.name?.en } }));
 }
 
-/** Every institute with the number of its calls. */
-export async function listInstitutes(): Promise<Array<InstituteOption & { calls: number }>> {
-  const [rows, callCounts] = await Promise.all([instituteOptions(), Call.aggregate<{ _id: unknown; n: number }>([{ $group: { _id: '$institute', n: { $sum: 1 } } }])]);
+/** An institute's HR office as the list shows it: its enabled HR leads and officers, and whether it has an HR e-mail. */
+export interface HrOfficeFacts {
+  hrLeads: number;
+  hrOfficers: number;
+  hrEmail?: string;
+}
+
+/** Every institute with the number of its calls and its HR office (the page warns of one with no HR lead). */
+export async function listInstitutes(): Promise<Array<InstituteOption & { calls: number } & HrOfficeFacts>> {
+  const [rows, callCounts, staff, contacts] = await Promise.all([
+    instituteOptions(),
+    Call.aggregate<{ _id: unknown; n: number }>([{ $group: { _id: '$institute', n: { $sum: 1 } } }]),
+    User.find({ role: 'hr_officer', disabledAt: null }, { institute: 1, isHrLead: 1 }).lean<Array<{ institute?: unknown; isHrLead?: boolean }>>(),
+    Institute.find({ 'hrContact.email': { $exists: true, $ne: null } }, { 'hrContact.email': 1 }).lean<Array<{ _id: unknown; hrContact?: { email?: string | null } }>>(),
+  ]);
   const calls = new Map(callCounts.map((c) => [String(c._id), c.n]));
-  return rows.map((r) => withFields(r, { calls: calls.get(r.id) ?? 0 }));
+  const hr = new Map<string, { hrLeads: number; hrOfficers: number }>();
+  for (const u of staff) {
+    const k = String(u.institute ?? '');
+    const c = hr.get(k) ?? { hrLeads: 0, hrOfficers: 0 };
+    c.hrOfficers++;
+    if (u.isHrLead) c.hrLeads++;
+    hr.set(k, c);
+  }
+  const emails = new Map(contacts.filter((c) => c.hrContact?.email).map((c) => [String(c._id), c.hrContact!.email!]));
+  return rows.map((r) => withFields(r, { calls: calls.get(r.id) ?? 0, ...(hr.get(r.id) ?? { hrLeads: 0, hrOfficers: 0 }), ...(emails.has(r.id) ? { hrEmail: emails.get(r.id) } : {}) }));
 }
 
 export async function findInstitute(opts: { instituteId: string }): Promise<InstituteDoc> {

@@ -7,7 +7,8 @@ import { ROLES, STAFF_ROLES } from '../../models/user.ts';
 import { sameId } from '../policies/index.ts';
 import { keyWith, translateErrors, type FieldErrorKeys } from '../http/forms.ts';
 import { CALL_STATUSES, MAX_MB, type CallFormValues } from './call-form.ts';
-import type { InstituteOption } from './institutes.ts';
+import type { HrOfficeFacts, InstituteOption } from './institutes.ts';
+import { FEW_OFFICERS } from '../institutes/hr-staff.ts';
 import type { HolidayPlan, HolidayPlanRow, HolidayYear, RecountResultPage } from './holidays.ts';
 import { deadlineLeft } from '../procedures/service.ts';
 import type { WorkingCalendar } from '../calendar/index.ts';
@@ -28,11 +29,24 @@ export function presentAdminIndex(ctx: Context, overview: Awaited<ReturnType<typ
   return { title: tOf(ctx)('admin.title'), ...overview };
 }
 
-export function presentInstitutes(ctx: Context, input: { rows: Array<InstituteOption & { calls: number }> } & FormInput<Record<string, string>>) {
+export function presentInstitutes(ctx: Context, input: { rows: Array<InstituteOption & { calls: number } & HrOfficeFacts> } & FormInput<Record<string, string>>) {
   const t = tOf(ctx);
   const errors = translateErrors(t, input.errors);
+  // An institute with no HR lead: where an applicant's message or answer on a case no officer has
+  // goes instead (server/institutes/hr-staff.ts hrOfficeToTell, in the same order), so the
+  // administrator sees why to name one.
+  const noLead = (r: HrOfficeFacts) => {
+    const to =
+      r.hrOfficers > 0 && r.hrOfficers <= FEW_OFFICERS
+        ? t('admin.institutes.noLeadTo.officers', { count: r.hrOfficers })
+        : r.hrEmail
+          ? t('admin.institutes.noLeadTo.contact', { email: r.hrEmail })
+          : t('admin.institutes.noLeadTo.admins');
+    return t('admin.institutes.noLead', { to });
+  };
+  const rows = input.rows.map((r) => withFields(r, r.hrLeads > 0 ? { hrLeadText: t('admin.institutes.leads', { count: r.hrLeads }) } : { noLeadWarning: noLead(r) }));
   // A refusal of the whole form (a field name no form of ours writes) is the summary's text.
-  return { title: t('admin.institutes.title'), rows: input.rows, values: input.values ?? {}, errors, formErrorsText: errors?._form };
+  return { title: t('admin.institutes.title'), rows, values: input.values ?? {}, errors, formErrorsText: errors?._form };
 }
 
 export function presentInstituteEdit(ctx: Context, input: { id: string } & FormInput<Record<string, string | undefined>>) {

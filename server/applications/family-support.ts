@@ -11,18 +11,39 @@ import type { TFunction } from 'i18next';
 
 interface FamilyCase {
   supportRequested?: { family?: boolean | null; visa?: boolean | null } | null;
-  dependants?: ReadonlyArray<{ fullName?: string | null; relationship?: string | null }> | null;
+  profile?: { nationality?: string | null } | null;
+  dependants?: ReadonlyArray<{ fullName?: string | null; relationship?: string | null; nationality?: string | null }> | null;
 }
 
-/** Family support asked, with family members named: their TT visas go with the visa procedure. */
+/**
+ * The applicant is a Vietnamese citizen (their nationality given as VN): they need no visa, which is
+ * the entry paper of a foreigner (Law 47/2014/QH13 Art. 1, 3(11)), so the visa procedure of their
+ * case is only their foreign family members' TT visas (Art. 8(18), as amended by Law 51/2019/QH14:
+ * the parents, spouse and children of a Vietnamese citizen).
+ */
+export function vietnameseCitizen(c: Pick<FamilyCase, 'profile'>): boolean {
+  return c.profile?.nationality === 'VN';
+}
+
+/** The family members who are foreigners (a nationality other than VN, or none given): only they need a visa. */
+function foreignMembers(c: FamilyCase): Array<{ d: NonNullable<FamilyCase['dependants']>[number]; i: number }> {
+  return (c.dependants ?? []).map((d, i) => ({ d, i })).filter(({ d }) => d.nationality !== 'VN');
+}
+
+/** Some family member named is a foreigner, who needs a visa (TT) to come along. */
+export function foreignFamily(c: FamilyCase): boolean {
+  return foreignMembers(c).length > 0;
+}
+
+/** Family support asked, with foreign family members named: their TT visas go with the visa procedure. */
 export function familyVisasWanted(c: FamilyCase): boolean {
-  return !!c.supportRequested?.family && (c.dependants ?? []).length > 0;
+  return !!c.supportRequested?.family && foreignFamily(c);
 }
 
-/** "Emma Weber (spouse), Minh (child)": the family members as the applicant entered them, in the reader's language. */
+/** "Emma Weber (spouse), Minh (child)": the family members who need a visa as the applicant entered them, in the reader's language. */
 export function familyMembersText(t: TFunction, c: FamilyCase): string {
-  return (c.dependants ?? [])
-    .map((d, i) => {
+  return foreignMembers(c)
+    .map(({ d, i }) => {
       const name = d.fullName?.trim() || t('applications.dependants.person', { number: i + 1 });
       return d.relationship ? `${name} (${t(`applications.relationships.${d.relationship}`)})` : name;
     })
@@ -32,10 +53,13 @@ export function familyMembersText(t: TFunction, c: FamilyCase): string {
 /**
  * What happens to the family support asked, for the applicant (the acceptance page) or HR (the case
  * page), or undefined when none was asked. Without family members named (an application submitted
- * before they were required) it says that too, rather than promising visas for no one.
+ * before they were required) it says that too, rather than promising visas for no one; with only
+ * Vietnamese citizens named, that none needs a visa. A Vietnamese-citizen applicant is told the visa
+ * procedure is their family's alone (they need none).
  */
 export function familySupportText(t: TFunction, c: FamilyCase, reader: 'applicant' | 'hr'): string | undefined {
   if (!c.supportRequested?.family) return undefined;
-  if (!familyVisasWanted(c)) return t(`applications.family.${reader}.noMembers`);
-  return t(`applications.family.${reader}.visas`, { names: familyMembersText(t, c) });
+  if (!(c.dependants ?? []).length) return t(`applications.family.${reader}.noMembers`);
+  if (!familyVisasWanted(c)) return t(`applications.family.${reader}.allVietnamese`);
+  return t(`applications.family.${reader}.${vietnameseCitizen(c) ? 'citizenVisas' : 'visas'}`, { names: familyMembersText(t, c) });
 }

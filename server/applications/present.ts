@@ -25,7 +25,7 @@ import { askedDocument } from './answer.ts';
 import { DATE_RULES } from '../documents/validity.ts';
 import type { DocumentType } from '../../models/constants.ts';
 import { fieldErrorText } from '../http/forms.ts';
-import { familySupportText, familyVisasWanted } from './family-support.ts';
+import { familySupportText, familyVisasWanted, vietnameseCitizen } from './family-support.ts';
 
 export function applicationsList(ctx: Context, rows: ApplicationRow[]) {
   const t = tOf(ctx);
@@ -312,7 +312,9 @@ export function stepPage(ctx: Context, data: StepData, retentionDays: number, st
     }
     case 'support': {
       const values = state.values ?? Object.fromEntries(SUPPORT_FIELDS.map((f) => [f, !!caseDoc.supportRequested?.[f]]));
-      view.support = SUPPORT_FIELDS.map((f) => ({ name: f, label: t(`applications.support.${f}`), hint: t(`applications.support.${f}Hint`), checked: !!values[f] }));
+      // A Vietnamese citizen needs no visa nor work permit of their own (./family-support.ts): said so.
+      const citizen = vietnameseCitizen(caseDoc) && new Set(['visa', 'workPermit']);
+      view.support = SUPPORT_FIELDS.map((f) => ({ name: f, label: t(`applications.support.${f}`), hint: t(`applications.support.${f}Hint${citizen && citizen.has(f) ? 'Citizen' : ''}`), checked: !!values[f] }));
       break;
     }
     case 'review': {

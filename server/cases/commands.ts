@@ -39,15 +39,16 @@ export async function addNote({ app, ctx, caseDoc, text, formKey }: { app: Pick<
   return mentions.outcome;
 }
 
-/** Who in HR an applicant's message was e-mailed to: the case's officer, the HR office (lead(s), else officers: no officer has the case), or no one (none to tell). */
+/** Who in HR an applicant's message was e-mailed to: the case's officer, the HR office (no officer has the case: its lead(s), a few officers, its HR e-mail or the administrators, hrOfficeToTell), or no one (none to tell). */
 export type MessageToldTo = 'officer' | 'hrOffice' | 'nobody';
 
 const excerptOf = (text: string) => (text.length > 300 ? `${text.slice(0, 300)}…` : text);
 
 /**
  * Adds a message to the case's thread. A message from staff owes the applicant an e-mail; one from
- * the applicant owes HR one: the case's officer, else the HR lead(s), else the HR officers
- * (officersToTell), so what the applicant writes reaches someone (there is no inbox HR watches).
+ * the applicant owes HR one: the case's officer, else the institute's HR office (officersToTell: its
+ * lead(s), else a few officers, its HR e-mail or the administrators), so what the applicant writes
+ * reaches someone.
  * The e-mails are pushed into the outbox in the same update as the message, so one never exists
  * without the other; each key names the message (and a fallback reader): one e-mail per message.
  */

@@ -247,8 +247,10 @@ const SAMPLES: Record<string, unknown> = {
   contactHr: 'Questions about this decision? Ask the HR office: 18 Hoang Quoc Viet, Hanoi · hr@ims.example.vn.',
   // A request said done without its paper uploaded (procedure_ask_replied).
   notUploaded: 'Passport',
-  // Sent to the HR office because no officer has the case (info_answered, procedure_ask_replied, applicant_message).
+  // Sent to the HR office because no officer has the case (info_answered, procedure_ask_replied, applicant_message, offer_answered).
   unassigned: true,
+  // ... and to the administrators because the institute has no HR lead (server/institutes/hr-staff.ts).
+  toAdmins: false,
 };
 
 /** Sample data with every variable present, used to check an edit (and to preview without a case). */

@@ -372,7 +372,7 @@ export async function askReply(opts: AskReplyOptions): Promise<AskResult> {
     ...(opts.reply ? { note: opts.reply } : {}),
     procedure: { kind, from: existing.status, to: existing.status, ask: 'replied', askText: ask.text, applicantVisible: true },
   };
-  // The assigned officer (else the HR lead(s), else the HR officers) is e-mailed, as for the
+  // The assigned officer (else the institute's HR office, officersToTell) is e-mailed, as for the
   // applicant's answer to an information request (server/workflow answer_info, notify 'assignee'): in
   // their language, once per request (the key names it; a second "done" on it is `repeated` above).
   const told = await officerAnswerEmail(opts.app, caseDoc, kind, ask, { reply: opts.reply ?? '', ...(opts.withoutUpload && ask.documentType ? { withoutUpload: true } : {}) }, now);
@@ -386,7 +386,7 @@ export async function askReply(opts: AskReplyOptions): Promise<AskResult> {
 /**
  * The e-mails telling HR that the applicant answered a request: said it is done, with their words
  * (and, confirmed so, that no file went into the slot it names), or uploaded into that slot. To the
- * case's officer, else the HR lead(s), else the HR officers (officersToTell): an answer on a case
+ * case's officer, else the institute's HR office (officersToTell): an answer on a case
  * with no officer reached no one. One template for both (procedure_ask_replied), in each reader's
  * language. The key names the request and the way it was answered (and a fallback reader), so each
  * is one e-mail (one Message-ID).
@@ -416,8 +416,8 @@ async function officerAnswerEmail(app: Pick<AppContext, 'config'> | undefined, c
 
 /**
  * The applicant uploaded files (server/documents/upload.ts commitUploads): each open request of an
- * active procedure naming one of their slots is answered, and the assigned officer (else the HR
- * lead(s), else the HR officers) is e-mailed, as for "done" (officerAnswerEmail). Once per request: the first upload into the slot since it was
+ * active procedure naming one of their slots is answered, and the assigned officer (else the
+ * institute's HR office, officersToTell) is e-mailed, as for "done" (officerAnswerEmail). Once per request: the first upload into the slot since it was
  * asked tells them and is marked on the request (uploadToldAt, in the same version-matched update as
  * the e-mail); a double submit, a retry or a later version of the file sends nothing more (the
  * procedure's page, the queue's row and the home page show the newest). The applicant's "done" with

@@ -73,7 +73,7 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
   const statusFailed = opts.failed && (opts.failed.form ?? 'status') === 'status' ? opts.failed : undefined;
   const page = presentProcedures({
     ctx,
-    caseDoc: { _id: caseDoc._id, version: caseDoc.version, supportTracks: withTrack as never, overdueProcedures: o.overdueProcedures as string[], dependants: o.dependants ?? [], supportRequested: o.supportRequested },
+    caseDoc: { _id: caseDoc._id, version: caseDoc.version, supportTracks: withTrack as never, overdueProcedures: o.overdueProcedures as string[], dependants: o.dependants ?? [], supportRequested: o.supportRequested, profile: o.profile },
     calendar,
     forApplicant: false,
     editable: true,
@@ -190,7 +190,7 @@ async function askForm(ctx: Context, callId: unknown, kind: SupportKind, item: P
 export async function caseProcedures(opts: { ctx: Context; caseDoc: { _id: unknown; version: number; stage: string; resumeStage?: unknown; supportTracks?: unknown; overdueProcedures?: unknown }; forApplicant: boolean; editable?: boolean; calendar?: WorkingCalendar; documents?: readonly PassportLike[] }) {
   const calendar = opts.calendar ?? (await loadCalendar());
   const c = opts.caseDoc as { toObject?: () => Record<string, unknown> } & Record<string, unknown>;
-  const o = (c.toObject?.() ?? c) as { _id: unknown; version: number; supportTracks?: never; overdueProcedures?: string[]; dependants?: Array<{ fullName?: string | null; relationship?: string | null }>; supportRequested?: { family?: boolean | null } | null; profile?: { plannedArrival?: Date | null } | null; history?: ReadonlyArray<{ procedure?: { kind?: string | null; applicantVisible?: boolean | null } | null }> };
+  const o = (c.toObject?.() ?? c) as { _id: unknown; version: number; supportTracks?: never; overdueProcedures?: string[]; dependants?: Array<{ fullName?: string | null; relationship?: string | null }>; supportRequested?: { family?: boolean | null } | null; profile?: { plannedArrival?: Date | null; nationality?: string | null } | null; history?: ReadonlyArray<{ procedure?: { kind?: string | null; applicantVisible?: boolean | null } | null }> };
   // The procedures the applicant was told of (e-mailed, on their timeline): one set not needed stays on their list, closed.
   const toldKinds = opts.forApplicant ? new Set((o.history ?? []).filter((e) => e.procedure?.applicantVisible && e.procedure.kind).map((e) => e.procedure!.kind!)) : undefined;
   // A request naming a document is answered by an upload into its slot: the page says so (the
@@ -200,7 +200,7 @@ export async function caseProcedures(opts: { ctx: Context; caseDoc: { _id: unkno
   const documents = opts.documents ?? (slotAsked ? await currentDocuments([o._id]) : undefined);
   return presentProcedures({
     ctx: opts.ctx,
-    caseDoc: { _id: o._id, version: o.version, supportTracks: o.supportTracks, overdueProcedures: o.overdueProcedures, dependants: o.dependants ?? [], supportRequested: o.supportRequested },
+    caseDoc: { _id: o._id, version: o.version, supportTracks: o.supportTracks, overdueProcedures: o.overdueProcedures, dependants: o.dependants ?? [], supportRequested: o.supportRequested, profile: o.profile },
     calendar,
     forApplicant: opts.forApplicant,
     plannedStart: o.profile?.plannedArrival,

@@ -10,7 +10,7 @@ import { vnDateKey, type WorkingCalendar } from '../calendar/index.ts';
 import { LODGING_MARGIN_WORKING_DAYS, PROCEDURE_RULES, residenceCardConflict, visaSymbol, waitingGroups, type CardBeyondPassport, type PassportLike } from './rules.ts';
 import { ACTIVE_SUPPORT, askOpen, clockStopped, deadlineLeft, windowView, type WindowView, holidayDayText, type HolidayName, dueMeaning, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
 import { formatDay } from '../views/time.ts';
-import { familyMembersText, familyVisasWanted } from '../applications/family-support.ts';
+import { familyMembersText, familyVisasWanted, foreignFamily, vietnameseCitizen } from '../applications/family-support.ts';
 import { reasonsOwed } from '../../models/case-deadline.ts';
 
 export { windowView, type WindowView };
@@ -186,7 +186,7 @@ export interface ProceduresPage {
 
 export interface PresentProceduresInput {
   ctx: Context;
-  caseDoc: { _id: unknown; version: number; supportTracks?: TrackDoc[] | null; overdueProcedures?: string[] | null; dependants?: ReadonlyArray<{ fullName?: string | null; relationship?: string | null }> | null; supportRequested?: { family?: boolean | null } | null };
+  caseDoc: { _id: unknown; version: number; supportTracks?: TrackDoc[] | null; overdueProcedures?: string[] | null; profile?: { nationality?: string | null } | null; dependants?: ReadonlyArray<{ fullName?: string | null; relationship?: string | null; nationality?: string | null }> | null; supportRequested?: { family?: boolean | null } | null };
   calendar: WorkingCalendar;
   forApplicant: boolean;
   editable?: boolean;
@@ -272,7 +272,10 @@ export function cardProblemText(t: TFunction, locale: Locale, c: CardBeyondPassp
  * legal basis. Not known yet, HR is told to start the permit or the exemption; the applicant, who
  * starts no procedure, what the HR office does next (lodges the permit again after a refusal).
  */
-export function visaTypeView(t: TFunction, tracks: ReadonlyArray<{ kind: string; status: string }>, family: boolean, forApplicant = false): NonNullable<ProcedureView['visaType']> {
+export function visaTypeView(t: TFunction, tracks: ReadonlyArray<{ kind: string; status: string }>, family: boolean, forApplicant = false, citizen = false): NonNullable<ProcedureView['visaType']> {
+  // A Vietnamese citizen needs no visa (server/applications/family-support.ts vietnameseCitizen):
+  // the procedure is their foreign family's TT visas, open to parents and children of any age.
+  if (citizen) return { text: t(forApplicant ? 'procedures.visaType.citizenApplicant' : 'procedures.visaType.citizen'), ...(family ? { family: t('procedures.visaType.familyOfCitizen') } : {}) };
   const symbol = visaSymbol(tracks);
   const refused = tracks.some((p) => (p.kind === 'work_permit' || p.kind === 'work_permit_exemption') && p.status === 'refused');
   const unknown = !forApplicant ? 'procedures.visaType.unknown' : refused ? 'procedures.visaType.unknownApplicantRefused' : 'procedures.visaType.unknownApplicant';
@@ -359,7 +362,7 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       ...(waits ? { waits } : {}),
       legalBasis: rule.legalBasis[locale],
       // The family support asked is their TT visas, lodged with this one (server/applications/family-support.ts): named here.
-      ...(kind === 'visa' ? { visaType: { ...visaTypeView(t, tracks, (caseDoc.dependants ?? []).length > 0, forApplicant), ...(familyVisasWanted(caseDoc) ? { familyFor: t('procedures.visaType.familyFor', { names: familyMembersText(t, caseDoc) }) } : {}) } } : {}),
+      ...(kind === 'visa' ? { visaType: { ...visaTypeView(t, tracks, foreignFamily(caseDoc), forApplicant, vietnameseCitizen(caseDoc)), ...(familyVisasWanted(caseDoc) ? { familyFor: t('procedures.visaType.familyFor', { names: familyMembersText(t, caseDoc) }) } : {}) } } : {}),
       office: s.office || rule.office[locale],
       officeRecorded: !!s.office,
       status: s.status,
@@ -453,6 +456,7 @@ interface ProcedureEvent {
   clockStopped?: boolean | null;
   dueAt?: Date | null;
   asksClosed?: ReadonlyArray<string> | null;
+  asksAnswered?: ReadonlyArray<{ text?: string | null; at?: Date | null }> | null;
 }
 
 /**
@@ -492,6 +496,8 @@ export function procedureTimelineEntry(t: TFunction, locale: Locale, p: Procedur
   if (p.reasonsMissing) details.push(t('procedures.timeline.reasonsMissing'));
   // Requests the decision closed (service.ts closeOpenAsks), in HR's words as asked.
   for (const text of p.asksClosed ?? []) details.push(t('procedures.ask.timeline.closed', { text }));
+  // Those the applicant had answered were done, not dropped: said so with the day of their answer.
+  for (const a of p.asksAnswered ?? []) details.push(t('procedures.ask.timeline.answered', { text: a.text ?? '', date: formatDay(a.at, locale) }));
   // The message is HR's own words to the applicant: shown as written (both sides), not translated.
   return { label, ...(details.length ? { detail: details.join(' · ') } : {}), ...(p.message ? { message: p.message } : {}) };
 }

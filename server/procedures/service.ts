@@ -227,6 +227,17 @@ export function answeredByApplicant(a: Pick<AskState, 'askedAt' | 'documentType'
   return !!(a.repliedAt || a.uploadToldAt) || uploads.some((d) => uploadAnswersAsk(a, d));
 }
 
+/**
+ * The day the applicant answered a request (answeredByApplicant): their "done" or the upload HR was
+ * told of (./asks.ts, written on the upload), whichever came first; else the latest upload into its slot.
+ */
+export function answeredOn(a: Pick<AskState, 'askedAt' | 'documentType' | 'repliedAt' | 'uploadToldAt'>, uploads: readonly AskUpload[]): Date | undefined {
+  const told = [a.repliedAt, a.uploadToldAt].filter((d): d is Date => !!d);
+  if (told.length) return new Date(Math.min(...told.map((d) => d.getTime())));
+  const up = uploads.filter((d) => uploadAnswersAsk(a, d) && d.createdAt).map((d) => d.createdAt!.getTime());
+  return up.length ? new Date(Math.max(...up)) : undefined;
+}
+
 /** The decision clock is stopped: a request made for the filing under way that stopped it is not received yet (./asks.ts). */
 export function clockStopped(t: Pick<TrackState, 'status' | 'asks' | 'filedAt'> | undefined): boolean {
   const filed = t?.filedAt ? vnDateKey(t.filedAt) : '';
@@ -722,6 +733,7 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   // paper for) is not "no longer needed" to them, it was done.
   const slots = asksClosed.some((a) => a.documentType && !a.repliedAt && !a.uploadToldAt) ? await currentDocuments([caseDoc._id]) : [];
   const asksClosedUnanswered = asksClosed.filter((a) => !answeredByApplicant(a, slots));
+  const asksClosedAnswered = asksClosed.filter((a) => answeredByApplicant(a, slots));
   const visible = applicantShouldKnow(existing, track, opts.message) || asksClosedUnanswered.length > 0;
   const reasonsReceived = !!track.reasonsReceivedAt && !existing?.reasonsReceivedAt;
   const history = {
@@ -743,7 +755,9 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
       ...(track.reasonsMissing && !existing?.reasonsMissing ? { reasonsMissing: true } : {}),
       ...(opts.message ? { message: opts.message } : {}),
       ...(reasonsReceived ? { reasonsReceived: true } : {}),
-      ...(asksClosed.length ? { asksClosed: asksClosed.map((a) => a.text) } : {}),
+      // The timeline says "no longer needed" only of those not answered, "answered on …" of the others.
+      ...(asksClosedUnanswered.length ? { asksClosed: asksClosedUnanswered.map((a) => a.text) } : {}),
+      ...(asksClosedAnswered.length ? { asksAnswered: asksClosedAnswered.map((a) => ({ text: a.text, at: answeredOn(a, slots) })) } : {}),
       applicantVisible: visible,
     },
   };

@@ -593,7 +593,7 @@ async function otherAssignee(caseDoc: CaseDoc, actor: Actor): Promise<{ officers
 /**
  * The e-mails this step owes (keyed by case and new version, so a retry is the same message). A step
  * that tells HR (`notify: 'assignee'`, the applicant's answer to an information request) goes to the
- * case's officer, else to the HR lead(s), else the HR officers (officersToTell): with no officer on
+ * case's officer, else to the institute's HR office (officersToTell): with no officer on
  * the case the answer was e-mailed to no one, and the applicant's receipt was not written either.
  */
 async function owedEmail(app: AppContext, now: Date, { caseDoc, row, call }: Guarded, step: Step, actor: Actor): Promise<OutboxItem[]> {

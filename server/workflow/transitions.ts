@@ -12,6 +12,7 @@ import type { CallDoc } from '../../models/call.ts';
 import { requiredDocumentsNotAccepted, type CurrentDocument } from '../documents/index.ts';
 import { isLocale, translator, DEFAULT_LOCALE } from '../i18n/index.ts';
 import { missingParts as applicationMissingParts } from '../applications/completeness.ts';
+import { vietnameseCitizen } from '../applications/family-support.ts';
 
 export const ACTIONS = [
   'submit',
@@ -74,7 +75,7 @@ export interface Transition {
   /**
    * A second e-mail, to the case's assigned officer, when the applicant is the one `template` tells:
    * what the applicant did (views/emails/<assigneeNotice>/). An applicant's own step: with no officer,
-   * the HR lead, else the HR officers (server/workflow/index.ts officersToTell). HR's step (an answer
+   * the institute's HR office (server/institutes/hr-staff.ts officersToTell). HR's step (an answer
    * recorded from e-mail or post): only the assigned officer, and only when someone else recorded it.
    */
   assigneeNotice?: string;
@@ -279,7 +280,9 @@ const entryProceduresGranted: Guard = async ({ caseDoc, locale }) => {
   const missing: string[] = [];
   const work = (['work_permit', 'work_permit_exemption'] as const).filter((k) => status(k) !== 'not_needed');
   if (work.length > 0 && !work.some((k) => status(k) === 'approved')) missing.push(...work);
-  if (status('visa') !== 'not_needed' && status('visa') !== 'approved') missing.push('visa');
+  // A Vietnamese citizen's visa procedure is their foreign family's TT visas (they need none): the
+  // family may follow, the applicant's own arrival does not wait for it.
+  if (!vietnameseCitizen(caseDoc) && status('visa') !== 'not_needed' && status('visa') !== 'approved') missing.push('visa');
   if (missing.length === 0) return undefined;
   return { support: { key: 'workflow.missing.entry', params: { list: named(locale, 'procedures.kinds', missing) } } };
 };

@@ -17,6 +17,7 @@ import { seedHolidays } from '../../server/calendar/index.ts';
 import { transition } from '../../server/workflow/index.ts';
 import { actorContext } from '../workflow/context.ts';
 import { signedIn, page, post, versionIn, text } from './support.ts';
+import { vnDateKey } from '../../server/calendar/index.ts';
 
 describe('applications: family support asked is followed to the visa procedure, and said', () => {
   let t: TestApp;
@@ -106,6 +107,81 @@ describe('applications: family support asked is followed to the visa procedure, 
     expect((await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'visa')?.status).to.equal('not_needed');
     const casePage = text((await page(await signedIn(t, hr), `/cases/${c._id}`)).text);
     expect(casePage).to.include('Family support asked with no family members named: ask the applicant who comes along before the visa is lodged.');
+  });
+
+  // A Vietnamese citizen needs no visa (a foreigner's entry paper, Law 47/2014/QH13 Art. 3(11)); their
+  // foreign parents, spouse and children get TT visas (Art. 8(18), as amended by Law 51/2019/QH14).
+  const mixed = [
+    { fullName: 'Anna Smith', relationship: 'spouse', dateOfBirth: new Date('1988-02-11'), nationality: 'US' },
+    { fullName: 'Nguyễn Minh', relationship: 'child', dateOfBirth: new Date('2016-06-01'), nationality: 'VN' },
+  ];
+  const citizenProfile = { fullName: 'Nguyễn Văn An', dateOfBirth: new Date('1985-05-20'), gender: 'male', nationality: 'VN', countryOfResidence: 'US', overseasVietnamese: true, phone: '+1 415 555 0100', currentPosition: 'Professor', currentEmployer: 'Stanford', highestDegree: 'phd', field: 'Materials' };
+  const slice = (html: string, marker: string) => html.slice(html.indexOf(marker), html.indexOf('</li>', html.indexOf(marker)));
+
+  it('a Vietnamese citizen with a foreign spouse: the visa procedure is the spouse’s TT visa, never “your visa”, on every page; the Vietnamese child needs none; their arrival does not wait for it', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await offered(applicant, { profile: citizenProfile, supportRequested: { family: true }, dependants: mixed });
+    const a = await signedIn(t, applicant);
+    const confirm = await accept(a, c);
+    expect(confirm).to.include('<li>Visa</li>');
+    expect(confirm).to.include('Family support: as a Vietnamese citizen you need no visa yourself; the visa procedure is for the TT visas of Anna Smith (Spouse), open to the parents, spouse and children of a Vietnamese citizen (Law 47/2014/QH13 Art. 8(18), as amended by Law 51/2019/QH14).');
+    expect(confirm).not.to.include('Nguyễn Minh (Child)');
+    const after = (await Case.findById(c._id).lean())!;
+    expect(after.supportTracks.find((s) => s.kind === 'visa')?.status).to.equal('requested');
+    expect(after.supportTracks.find((s) => s.kind === 'work_permit')?.status).to.equal('not_needed');
+
+    // The applicant's procedures: no LĐ1/LĐ2 and no "your visa follows".
+    const visa = text(slice((await page(a, `/applications/${c._id}`)).text, 'data-procedure="visa"'));
+    expect(visa).to.include('None for you: as a Vietnamese citizen you need no visa. This procedure is for the TT visas of your family members who are foreigners.');
+    expect(visa).to.include('Parents, spouse and children of a Vietnamese citizen: TT (Law 47/2014/QH13 Art. 8(18), as amended by Law 51/2019/QH14)');
+    expect(visa).to.include('the TT visas of Anna Smith (Spouse) go with this procedure');
+    expect(visa).not.to.include('your visa follows');
+    expect(visa).not.to.include('LĐ1');
+    expect(visa).not.to.include('Spouse and children under 18');
+
+    // HR: the case page and the procedure's page say the same, with no "start the permit or the exemption".
+    const staff = await signedIn(t, hr);
+    const casePage = text((await page(staff, `/cases/${c._id}`)).text);
+    expect(casePage).to.include('Family support: the applicant is a Vietnamese citizen and needs no visa; the visa procedure is for the TT visas of Anna Smith (Spouse)');
+    const visaPage = text((await page(staff, `/cases/${c._id}/procedures/visa`)).text);
+    expect(visaPage).to.include('None for the applicant: a Vietnamese citizen needs no visa');
+    expect(visaPage).not.to.include('start one of the two to know which');
+
+    // Their own arrival is not held up by their family's visas (a foreigner's would be: test/workflow/lifecycle.test.ts).
+    const now = (await Case.findById(c._id).lean())!;
+    const arrived = await transition({ app: t.ctx, ctx: actorContext(t.ctx, hr), caseId: c._id, action: 'mark_arrived', expectedVersion: now.version, payload: { arrivedOn: vnDateKey(new Date()) } });
+    expect(arrived.stage).to.equal('arrived');
+  });
+
+  it('Vietnamese: the same to a Vietnamese citizen, formally; family members who are all Vietnamese need no visa and none is started', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'vi' });
+    const c = await offered(applicant, { profile: citizenProfile, supportRequested: { family: true }, dependants: mixed });
+    const a = await signedIn(t, applicant);
+    const confirm = await accept(a, c);
+    expect(confirm).to.include('Hỗ trợ gia đình: là công dân Việt Nam, Ông/Bà không cần thị thực; thủ tục thị thực dành cho thị thực TT của Anna Smith (');
+    const visa = text(slice((await page(a, `/applications/${c._id}`)).text, 'data-procedure="visa"'));
+    expect(visa).to.include('Ông/Bà không cần thị thực: là công dân Việt Nam');
+    expect(visa).to.include('Cha, mẹ, vợ, chồng, con của công dân Việt Nam: TT (khoản 18 Điều 8 Luật 47/2014/QH13');
+    expect(visa).not.to.include('thị thực của Ông/Bà theo giấy được cấp');
+    expect(visa).to.not.match(/\bbạn\b/);
+
+    const allVn = await createUser({ role: 'applicant', locale: 'en' });
+    const d = await offered(allVn, { profile: citizenProfile, supportRequested: { family: true }, dependants: [mixed[1]] });
+    const confirmVn = await accept(await signedIn(t, allVn), d);
+    expect(confirmVn).to.include('Family support: the family members named are Vietnamese citizens and need no visa, so none is applied for.');
+    expect((await Case.findById(d._id).lean())!.supportTracks.find((s) => s.kind === 'visa')?.status).to.equal('not_needed');
+  });
+
+  it('the support step tells a Vietnamese citizen they need no visa nor work permit of their own', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await createCase({ applicant, call, profile: citizenProfile });
+    const step = text((await page(await signedIn(t, applicant), `/applications/${c._id}/edit/support`)).text);
+    expect(step).to.include('As a Vietnamese citizen you need no visa: tick it for the TT visas of family members who are foreigners.');
+    expect(step).to.include('As a Vietnamese citizen you need no work permit: it is for foreign workers.');
+    expect(step).not.to.include('LĐ1/LĐ2 for you');
+    const foreigner = await createUser({ role: 'applicant', locale: 'en' });
+    const f = await createCase({ applicant: foreigner, call });
+    expect(text((await page(await signedIn(t, foreigner), `/applications/${f._id}/edit/support`)).text)).to.include('LĐ1/LĐ2 for you, TT for your spouse and children.');
   });
 
   it('no family support asked: nothing said about it', async () => {

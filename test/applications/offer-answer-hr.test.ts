@@ -62,6 +62,9 @@ describe('applications: the answer to an offer reaches HR without an assigned of
     await deliver(t, c._id);
     const mail = await t.smtp.waitForTo(lead.email, new RegExp(`\\[${c.reference}\\] Ứng viên đã chấp nhận lời mời làm việc`));
     expect(mail.text).to.include('Kính gửi Anh/Chị Trưởng nhóm,');
+    // Like every HR e-mail sent for want of an officer: it says no one has the case (both parts).
+    expect(mail.text).to.include('Hồ sơ này chưa có cán bộ phụ trách nên thông báo được gửi tới bộ phận nhân sự của viện');
+    expect(mail.html).to.include('Hồ sơ này chưa có cán bộ phụ trách nên thông báo được gửi tới bộ phận nhân sự của viện');
     expect((await noticesOf(c)).map((n) => n.status)).to.deep.equal(['sent']);
     expect(t.smtp.to(officer.email).filter((m) => m.subject.includes(c.reference))).to.have.length(0);
   });
@@ -82,6 +85,8 @@ describe('applications: the answer to an offer reaches HR without an assigned of
     await deliver(t, c._id);
     const enMail = await t.smtp.waitForTo(en.email, new RegExp(`\\[${c.reference}\\] The applicant declined the offer`));
     expect(enMail.text).to.include('Dear Officer One,');
+    expect(enMail.text).to.include("No officer is assigned to this case yet, so the institute's HR office is told");
+    expect(enMail.html).to.include('No officer is assigned to this case yet');
     const viMail = await t.smtp.waitForTo(vi.email, new RegExp(`\\[${c.reference}\\] Ứng viên đã từ chối lời mời làm việc`));
     expect(viMail.text).to.include('Kính gửi Anh/Chị Cán bộ Hai,');
     expect((await noticesOf(c)).map((n) => n.status)).to.deep.equal(['sent', 'sent']);

@@ -165,5 +165,37 @@ describe('procedures: the applicant\'s "done" reaches HR and means what they mea
     expect(mail.text).to.include('- Never answered: the marriage certificate.');
     expect(mail.text).not.to.include('Said done: the signed form.');
     expect(mail.text).not.to.include('Uploaded: the translation.');
+
+    // The history and both timelines: "answered on <day>" for the two answered (the day of the
+    // "done", the day of the upload), "no longer needed" only for the one never answered.
+    const event = stored.history.at(-1)!.procedure!;
+    expect(event.asksClosed).to.deep.equal(['Never answered: the marriage certificate.']);
+    expect(event.asksAnswered!.map((a) => [a.text, a.at?.toISOString()])).to.deep.equal([
+      ['Said done: the signed form.', vn('2027-03-02').toISOString()],
+      ['Uploaded: the translation.', clock.toISOString()],
+    ]);
+    const mine = text((await page(me, `/applications/${c._id}`)).text);
+    expect(mine).to.include('Answered on 2 Mar 2027: Said done: the signed form.');
+    expect(mine).to.include('Answered on 3 Mar 2027: Uploaded: the translation.');
+    expect(mine).to.include('No longer needed: Never answered: the marriage certificate.');
+    expect(mine).not.to.include('No longer needed: Said done');
+    expect(mine).not.to.include('No longer needed: Uploaded');
+    const theirs = text((await page(hr, `/cases/${c._id}`)).text);
+    expect(theirs).to.include('Answered on 2 Mar 2027: Said done: the signed form.');
+    expect(theirs).not.to.include('No longer needed: Said done');
+  });
+
+  it('the timeline in Vietnamese says a request answered was answered, on its day', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'vi', name: 'Lê Văn Cường' });
+    const c = await caseWithAsks(applicant, hrEn, [{ text: 'Bản ký hợp đồng.', repliedAt: vn('2027-03-02') }]);
+    const hr = await signedIn(t, hrEn);
+    const url = `/cases/${c._id}/procedures/work_permit`;
+    const form = await page(hr, url);
+    expect((await post(hr, form.text, url, { version: versionIn(form.text, url), status: 'filed', filedAt: '2027-03-03' })).status).to.equal(303);
+    const filed = await page(hr, url);
+    expect((await post(hr, filed.text, url, { version: versionIn(filed.text, url), status: 'approved', filedAt: '2027-03-03', decidedAt: '2027-03-03' })).status).to.equal(303);
+    const mine = text((await page(await signedIn(t, applicant), `/applications/${c._id}`)).text);
+    expect(mine).to.include('Đã trả lời ngày 2/3/2027: Bản ký hợp đồng.');
+    expect(mine).not.to.include('Không còn cần: Bản ký hợp đồng.');
   });
 });
