@@ -13,7 +13,8 @@ import { BadRequestError, ConflictError, NotFoundError, ValidationError, type Fi
 import { flash } from '../server/http/flash.ts';
 import { findCall, findComparedCases, findShortlistCase, objectIdOr404 } from '../server/evaluations/access.ts';
 import { submitEvaluation, type EvaluationInput } from '../server/evaluations/index.ts';
-import { loadShortlist, shortlistCalls, SHORTLIST_SORTS } from '../server/evaluations/shortlist.ts';
+import { loadShortlist, shortlistCalls, SHORTLIST_SORTS, SHORTLIST_STAGES } from '../server/evaluations/shortlist.ts';
+import { canListRejected } from '../server/policies/shortlist.ts';
 import { compareCases, decideCase, decidedMeanwhile, previewDecision, shortlistCase, toldReasonDefault, DECISIONS, type ShortlistCase } from '../server/evaluations/case.ts';
 import { addPanelMember, panelOf, removePanelMember } from '../server/evaluations/panel.ts';
 import { comparePage, confirmDecisionPage, panelPage, shortlistCasePage, shortlistIndexPage, shortlistPage, type CaseFormState } from '../server/evaluations/present.ts';
@@ -28,8 +29,9 @@ import type { StepPreview } from '../server/workflow/index.ts';
 const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
 const param = <S extends z.ZodType>(schema: S) => z.preprocess(text, schema.optional());
 
-const shortlistQuery = z.object({
-  stage: param(z.union([z.literal(''), z.enum(PANEL_STAGES)])),
+/** `rejected`: the stage filter offers the cases rejected after the panel (canListRejected). */
+const shortlistQuery = (rejected: boolean) => z.object({
+  stage: param(z.union([z.literal(''), z.enum(rejected ? SHORTLIST_STAGES : PANEL_STAGES)])),
   track: param(z.union([z.literal(''), z.enum(TRACKS)])),
   country: param(z.union([z.literal(''), z.string().regex(/^[A-Za-z]{2}$/)])),
   minScore: param(z.union([z.literal(''), z.coerce.number().min(0).max(5)])),
@@ -37,7 +39,7 @@ const shortlistQuery = z.object({
   page: param(z.coerce.number().int().min(1).max(10_000)),
 });
 
-const SHORTLIST_FILTERS = Object.keys(shortlistQuery.shape);
+const SHORTLIST_FILTERS = Object.keys(shortlistQuery(true).shape);
 
 /** `?ids=a,b&ids=c`: two to four distinct case ids. */
 const compareQuery = z.object({
@@ -155,9 +157,10 @@ export function shortlistsRoutes(app: AppContext): Router {
     authorize(ctx.actor, 'shortlist.open', call, 'shortlists.errors.notYourCall');
     // A filter that cannot be read (an address edited by hand): the list with the others applied,
     // it as typed and what to fix beside it (422), not a bare 400 page that lost every filter.
-    const read = readFilters(shortlistQuery, req.query, { fields: SHORTLIST_FILTERS, formError: 'shortlists.errors.badFilter' });
+    const rejected = canListRejected(ctx.actor, call);
+    const read = readFilters(shortlistQuery(rejected), req.query, { fields: SHORTLIST_FILTERS, formError: 'shortlists.errors.badFilter' });
     const list = await loadShortlist({ ctx, call, query: read.data });
-    const page = shortlistPage({ ctx, call, list, query: read.data });
+    const page = shortlistPage({ ctx, call, list, query: read.data, rejected });
     if (!read.errors) {
       res.render('shortlists/call', page);
       return;
@@ -311,7 +314,7 @@ export function shortlistsRoutes(app: AppContext): Router {
       throw err;
     }
     const status = toldError ? 422 : changed ? 409 : 200;
-    res.status(status).render('shortlists/confirm', confirmDecisionPage({ ctx, call, caseDoc: view.caseDoc, action, reason, preview, told: told === undefined ? undefined : { value: told, error: toldError, previewed: toldReason ?? '', changed } }));
+    res.status(status).render('shortlists/confirm', confirmDecisionPage({ ctx, call, caseDoc: view.caseDoc, action, reason, preview, retentionDays: app.config.retentionDays, told: told === undefined ? undefined : { value: told, error: toldError, previewed: toldReason ?? '', changed } }));
   }
 
   /** Step 2: the confirmed decision is taken (once: a second click lands on the same result). */

@@ -24,13 +24,13 @@ import { documentsChecklist } from './present.ts';
  */
 export async function staffCase({ ctx, caseId }: { ctx: Context; caseId: string }): Promise<{ caseDoc: CaseDoc; subject: CaseSubject }> {
   const { caseDoc, facts } = await findCaseFor(ctx.actor, caseId);
-  return { caseDoc, subject: { applicant: caseDoc.applicant, institute: caseDoc.institute, call: caseDoc.call, stage: caseDoc.stage, facts } };
+  return { caseDoc, subject: { applicant: caseDoc.applicant, institute: caseDoc.institute, call: caseDoc.call, stage: caseDoc.stage, reached: caseDoc.reached, facts } };
 }
 
 /** The same for a page that only shows the case: read lean (./access.ts findCaseRecordFor). */
 export async function staffCaseRecord({ ctx, caseId }: { ctx: Context; caseId: string }): Promise<{ caseRecord: CaseRecord; subject: CaseSubject }> {
   const { caseRecord: c, facts } = await findCaseRecordFor(ctx.actor, caseId);
-  return { caseRecord: c, subject: { applicant: c.applicant, institute: c.institute, call: c.call, stage: c.stage, facts } };
+  return { caseRecord: c, subject: { applicant: c.applicant, institute: c.institute, call: c.call, stage: c.stage, reached: c.reached, facts } };
 }
 
 /** `caseDoc`: read lean for a page view; a document (copied once here) when a refused form is shown again. */

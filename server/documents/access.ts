@@ -26,7 +26,7 @@ export interface LoadedDocument {
 /** What the document policy judges: the case, with what was looked up about the actor. */
 export function documentSubject(loaded: { caseDoc: CaseDoc; facts: CaseAccessFacts; doc?: { type: string } }): DocumentSubject {
   const c = loaded.caseDoc;
-  return { applicant: c.applicant, institute: c.institute, call: c.call, stage: c.stage, facts: loaded.facts, documentType: loaded.doc?.type, offerMade: (c.reached ?? []).includes('offer') };
+  return { applicant: c.applicant, institute: c.institute, call: c.call, stage: c.stage, reached: c.reached, facts: loaded.facts, documentType: loaded.doc?.type, offerMade: (c.reached ?? []).includes('offer') };
 }
 
 /** The case an upload goes to, with its call (the checklist); NotFound unless the actor sees the case. */

@@ -13,7 +13,8 @@ import { invalidateDashboard } from '../dashboard/index.ts';
 import { ConflictError } from '../errors.ts';
 import { translator } from '../i18n/index.ts';
 import { recipientLocale } from '../outbox/item.ts';
-import { panelScores, requirePanelScores, type PanelScores } from './decision.ts';
+import type { Locale } from '../i18n/index.ts';
+import { isPanelDecision, panelScores, requirePanelScores, type PanelScores } from './decision.ts';
 import { evaluationsForViewer, type CaseEvaluations } from './index.ts';
 import { documentCompleteness, invalidateShortlist } from './shortlist.ts';
 
@@ -21,6 +22,39 @@ export const DECISIONS = ['shortlist', 'reject', 'approve_offer'] as const;
 export type Decision = (typeof DECISIONS)[number];
 
 type Completeness = Awaited<ReturnType<typeof documentCompleteness>> extends Map<string, infer V> ? V : never;
+
+/** A leader's decision taken on the case, as its history records it, for the case's decision section. */
+export interface TakenDecision {
+  action: Decision;
+  at: Date;
+  who: string;
+  /** The role the decider acted in (leader, admin). */
+  role: string;
+  /** The reason in the decider's words (internal: the history note). */
+  reason: string;
+  /** A rejection's words for the candidate (the case keeps those of its rejection: a rejection is its last decision). */
+  toldReason?: string;
+  /** The language the candidate's e-mails are written in. */
+  locale: Locale;
+}
+
+/**
+ * The leader's decisions on the case, oldest first: which, who, when, the reason, and what the
+ * candidate was told. Read from the case's history (the workflow writes every step there), with
+ * one query for the deciders' names and the candidate's language.
+ */
+export async function decisionsTaken(caseDoc: CaseDoc): Promise<TakenDecision[]> {
+  const steps = (caseDoc.history ?? []).filter(isPanelDecision);
+  if (steps.length === 0) return [];
+  const ids = [...new Set([...steps.map((s) => String(s.actor ?? '')).filter(Boolean), String(caseDoc.applicant)])];
+  const users = new Map((await User.find({ _id: { $in: ids } }, { name: 1, locale: 1, email: 1 }).lean()).map((u) => [String(u._id), u]));
+  const applicant = users.get(String(caseDoc.applicant));
+  const locale = applicant ? recipientLocale(applicant) : 'vi';
+  return steps.map((s, i) => {
+    const told = s.action === 'reject' && i === steps.length - 1 ? (caseDoc.decision?.toldReason ?? undefined) : undefined;
+    return { action: s.action as Decision, at: s.at, who: users.get(String(s.actor))?.name ?? '', role: s.actorRole ?? '', reason: s.note ?? '', ...(told ? { toldReason: told } : {}), locale };
+  });
+}
 
 export interface ShortlistCase {
   caseDoc: CaseDoc;
@@ -30,12 +64,14 @@ export interface ShortlistCase {
   decisions: Decision[];
   /** Complete scorecards against the call's minimum (the decision guard). */
   panel: PanelScores;
+  /** The leader's decisions already taken on the case, oldest first. */
+  taken: TakenDecision[];
 }
 
 export async function shortlistCase({ ctx, call, caseDoc }: { ctx: Context; call: CallDoc; caseDoc: CaseDoc }): Promise<ShortlistCase> {
-  const [evals, docs, panel] = await Promise.all([evaluationsForViewer({ ctx, caseId: caseDoc._id, call, kase: caseDoc }), documentCompleteness([caseDoc._id], call), panelScores({ call, caseId: caseDoc._id })]);
+  const [evals, docs, panel, taken] = await Promise.all([evaluationsForViewer({ ctx, caseId: caseDoc._id, call, kase: caseDoc }), documentCompleteness([caseDoc._id], call), panelScores({ call, caseId: caseDoc._id }), decisionsTaken(caseDoc)]);
   const decisions = availableActions(caseDoc, actorOf(ctx), { decisions: true }).filter((a): a is Decision => (DECISIONS as readonly string[]).includes(a));
-  return { caseDoc, evals, documents: docs.get(String(caseDoc._id)), decisions, panel };
+  return { caseDoc, evals, documents: docs.get(String(caseDoc._id)), decisions, panel, taken };
 }
 
 export interface ComparedCase<C> {

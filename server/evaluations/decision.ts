@@ -26,6 +26,11 @@ export interface PanelScores {
   required: number;
 }
 
+/** A history step that is a leader's decision: shortlist, approve the offer, or reject after the panel (HR's rejection at screening is not). */
+export function isPanelDecision(step: { action?: string | null; from?: string | null }): boolean {
+  return step.action === 'shortlist' || step.action === 'approve_offer' || (step.action === 'reject' && (step.from === 'evaluation' || step.from === 'shortlisted'));
+}
+
 /** How many complete scorecards the case has, against the call's minimum. */
 export async function panelScores({ call, caseId }: { call: CallDoc; caseId: Types.ObjectId }): Promise<PanelScores> {
   const keys = (call.scorecard ?? []).map((c) => c.key);

@@ -7,8 +7,8 @@ import { tOf, type Context } from '../context.ts';
 import { can } from '../policies/index.ts';
 import { EVALUATION_STAGE } from './index.ts';
 import { SHORTLIST_SORTS, type Shortlist, type ShortlistCallRow, type ShortlistQuery } from './shortlist.ts';
-import type { ComparedCase, Decision, DecidedMeanwhile, ShortlistCase } from './case.ts';
-import { formatDateTime } from '../views/time.ts';
+import type { ComparedCase, Decision, DecidedMeanwhile, ShortlistCase, TakenDecision } from './case.ts';
+import { formatDateTime, formatDay } from '../views/time.ts';
 import { TOLD_REASON_MAX } from '../workflow/transitions.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import { REASON_MAX, REASON_MIN } from './decision.ts';
@@ -45,7 +45,7 @@ export function shortlistIndexPage({ ctx, calls }: { ctx: Context; calls: Shortl
   };
 }
 
-export function shortlistPage({ ctx, call, list, query }: { ctx: Context; call: CallDoc; list: Shortlist; query: ShortlistQuery }) {
+export function shortlistPage({ ctx, call, list, query, rejected = false }: { ctx: Context; call: CallDoc; list: Shortlist; query: ShortlistQuery; rejected?: boolean }) {
   const t = tOfCtx(ctx);
   const params = (page: number) => {
     const p = new URLSearchParams();
@@ -70,6 +70,8 @@ export function shortlistPage({ ctx, call, list, query }: { ctx: Context; call: 
         trackLabel: t(`dashboard.tracks.${r.track}`),
         degreeLabel: r.degree ? t(`shortlists.degrees.${r.degree}`) : '',
         recommendations: r.recommendations.map((x) => withFields(x, { label: t(`shortlists.recommendationValues.${x.recommendation}`) })),
+        // The latest decision, so a leader finds theirs and the others' ("Rejected: Lê Lãnh Đạo, 5 Dec 2026").
+        decisionText: r.decision ? t('shortlists.rowDecision', { decision: t(`shortlists.history.outcomes.${r.decision.action}`), who: r.decision.who || t('shortlists.decide.meanwhile.someone'), date: formatDay(r.decision.at, ctx.locale) }) : '',
       })),
     labels: { hidden: t('shortlists.scoreHidden'), notScored: t('shortlists.notScored'), publications: t('shortlists.publications'), patents: t('shortlists.patents'), complete: t('shortlists.documentsComplete') },
     total: list.total,
@@ -79,6 +81,8 @@ export function shortlistPage({ ctx, call, list, query }: { ctx: Context; call: 
     nextUrl: list.page < list.pages ? `/shortlists/${call._id}${params(list.page + 1)}` : undefined,
     q: query,
     stages: PANEL_STAGES,
+    // The cases rejected after the panel, for those who may open them (canListRejected).
+    rejectedOption: rejected,
     tracks: TRACKS,
     sorts: SHORTLIST_SORTS,
   };
@@ -108,6 +112,8 @@ export function comparePage({ ctx, call, columns }: { ctx: Context; call: CallDo
         score: hidden ? null : formatScore(c.score, ctx.locale),
         hidden,
         evals,
+        // Nobody has scored this candidate yet: said, not an empty cell.
+        noScorecard: !evals.own && evals.submittedCount === 0,
         means: (evals.means ?? []).map((m) => withFields(m, { meanText: formatScore(m.mean, ctx.locale) })),
         documents,
       };
@@ -147,6 +153,28 @@ function stalePanel(t: T, locale: string, stale: NonNullable<CaseFormState['stal
   };
 }
 
+/**
+ * A decision taken, as the case's decision section shows it in the reader's language: what, by whom
+ * and when, the internal reason, and what the candidate was told (their e-mail's gist in their
+ * language; a rejection's own words as sent).
+ */
+export function takenDecisionView(t: T, locale: string, d: TakenDecision) {
+  const language = t(`shortlists.decide.languages.${d.locale}`);
+  const role = d.role ? t(`dashboard.decisions.roles.${d.role}`, { defaultValue: '' }) : '';
+  const who = d.who ? (role ? `${d.who} (${role})` : d.who) : role || t('shortlists.decide.meanwhile.someone');
+  const told = d.action === 'reject' ? (d.toldReason ? 'toldReject' : 'toldMissing') : d.action === 'shortlist' ? 'toldShortlist' : 'toldApprove';
+  return {
+    action: d.action,
+    outcome: t(`shortlists.history.outcomes.${d.action}`),
+    by: t('shortlists.history.by', { who, date: formatDateTime(d.at, locale) }),
+    at: d.at.toISOString(),
+    reason: d.reason,
+    told: t(`shortlists.history.${told}`, { language }),
+    toldWords: d.toldReason,
+    toldLocale: d.locale,
+  };
+}
+
 export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context; call: CallDoc; view: ShortlistCase; form?: CaseFormState }) {
   const t = tOfCtx(ctx);
   const { evals, decisions } = view;
@@ -183,6 +211,8 @@ export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context
     values,
     errors,
     decisions,
+    // What was decided already (the section said only that no decision was left).
+    taken: view.taken.map((d) => takenDecisionView(t, ctx.locale, d)),
     decisionOptions: decisions.map((d) => ({ value: d, label: t(`shortlists.decide.actions.${d}`), checked: form.decisionValues?.action === d || decisions.length === 1, danger: d === 'reject' })),
     panelScores: view.panel,
     panelScoresMet: view.panel.complete >= view.panel.required,
@@ -221,7 +251,7 @@ function previewParts(text: string, told: string): { before: string; told: strin
   return at < 0 ? undefined : { before: text.slice(0, at), told, after: text.slice(at + told.length) };
 }
 
-export function confirmDecisionPage({ ctx, call, caseDoc, action, reason, preview, told }: { ctx: Context; call: CallDoc; caseDoc: CaseDoc; action: Decision; reason: string; preview: StepPreview; told?: { value: string; error?: string; previewed?: string; changed?: boolean } }) {
+export function confirmDecisionPage({ ctx, call, caseDoc, action, reason, preview, told, retentionDays }: { ctx: Context; call: CallDoc; caseDoc: CaseDoc; action: Decision; reason: string; preview: StepPreview; told?: { value: string; error?: string; previewed?: string; changed?: boolean }; retentionDays?: number }) {
   const t = tOfCtx(ctx);
   const c = caseDoc.toObject();
   const language = preview.email ? t(`shortlists.decide.languages.${preview.email.locale}`) : '';
@@ -238,6 +268,8 @@ export function confirmDecisionPage({ ctx, call, caseDoc, action, reason, previe
     action,
     actionLabel: t(`shortlists.decide.actions.${action}`),
     danger: action === 'reject',
+    // A rejection is final (DESIGN §2 gives leaders approve or reject, no undo): said as HR's is, with when the data goes.
+    final: action === 'reject' ? t('shortlists.decide.final', { stage: t(`workflow.stages.${preview.to}`), days: retentionDays }) : undefined,
     reason,
     version: c.version,
     preview: preview.email ? { ...preview.email, language, parts: told?.previewed ? previewParts(preview.email.text, told.previewed) : undefined } : undefined,

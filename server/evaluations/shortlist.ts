@@ -15,13 +15,17 @@ import { CaseDocument } from '../../models/document.ts';
 import { PANEL_STAGES, type Track } from '../../models/constants.ts';
 import { actorOf, type Context } from '../context.ts';
 import { canSeeOthersScores, isInstituteLeader, shortlistCallFilter, type PolicyCall } from '../policies/shortlist.ts';
+import { REJECTED_AFTER_PANEL } from '../policies/case.ts';
+import { isPanelDecision } from './decision.ts';
 
 export const SHORTLIST_SORTS = ['score', 'achievements', 'submitted', 'name'] as const;
 export const PAGE_SIZE = 25;
+/** The shortlist's stage filter: the panel's stages, and the cases rejected after the panel (for those who may open them: canListRejected). */
+export const SHORTLIST_STAGES = [...PANEL_STAGES, 'rejected'] as const;
 
 /** The shortlist's filters, sort and page ('' = any), as the route's schema reads them. */
 export interface ShortlistQuery {
-  stage?: '' | (typeof PANEL_STAGES)[number];
+  stage?: '' | (typeof SHORTLIST_STAGES)[number];
   track?: '' | Track;
   country?: string;
   minScore?: '' | number;
@@ -52,6 +56,8 @@ export interface ShortlistRow {
   evaluationsCount: number;
   recommendations: { member: string; recommendation: string }[];
   documents: { required: number; accepted: number; rejected: number; expired: number; complete: boolean };
+  /** The case's latest leader decision (shortlist, approve the offer, reject): which, when, by whom. */
+  decision?: { action: string; at: Date; who: string };
 }
 
 export interface Shortlist {
@@ -83,7 +89,9 @@ interface CaseRow {
 }
 
 function matchFor(callId: Types.ObjectId, q: ShortlistQuery): Record<string, unknown> {
-  const match: Record<string, unknown> = { call: callId, stage: q.stage ? q.stage : { $in: [...PANEL_STAGES] } };
+  // Rejected: only after the panel (HR's rejections at screening never were on it).
+  const stage = q.stage === 'rejected' ? REJECTED_AFTER_PANEL : { stage: q.stage ? q.stage : { $in: [...PANEL_STAGES] } };
+  const match: Record<string, unknown> = { call: callId, ...stage };
   if (q.track) match.track = q.track;
   if (q.country) match['profile.countryOfResidence'] = q.country.toUpperCase();
   if (typeof q.minScore === 'number') match.score = { $gte: q.minScore };
@@ -247,9 +255,9 @@ export async function loadShortlist({ ctx, call, query: q }: LoadShortlistOption
   const cases = all.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
   const ids = cases.map((c) => c._id);
 
-  const [allSheets, docs] = await Promise.all([callSheets(callId), documentCompleteness(ids, call)]);
+  const [allSheets, docs, decided] = await Promise.all([callSheets(callId), documentCompleteness(ids, call), latestDecisions(cases)]);
   const byCase = new Map(ids.map((id) => [String(id), allSheets.get(String(id)) ?? []]));
-  const memberIds = [...new Set([...byCase.values()].flat().map((s) => String(s.member)))];
+  const memberIds = [...new Set([...[...byCase.values()].flat().map((s) => String(s.member)), ...[...decided.values()].map((d) => String(d.actor ?? ''))].filter(Boolean))];
   const names = new Map((await User.find({ _id: { $in: memberIds } }, { name: 1 }).lean()).map((u) => [String(u._id), u.name]));
   const rows: ShortlistRow[] = cases.map((c, i) => {
     const own = ownSheet(byCase.get(String(c._id)));
@@ -257,6 +265,7 @@ export async function loadShortlist({ ctx, call, query: q }: LoadShortlistOption
     const list = byCase.get(String(c._id)) ?? [];
     // Nothing is hidden while nobody has scored: the cell says "no score yet", not "hidden".
     const scored = list.length > 0 || typeof c.score === 'number';
+    const decision = decided.get(String(c._id));
     return {
       id: String(c._id),
       rank: hiddenFrom?.(c) ? null : (page - 1) * PAGE_SIZE + i + 1,
@@ -278,9 +287,27 @@ export async function loadShortlist({ ctx, call, query: q }: LoadShortlistOption
       evaluationsCount: list.length,
       recommendations: visible ? list.map((s) => ({ member: names.get(String(s.member)) ?? '—', recommendation: s.recommendation })) : [],
       documents: docs.get(String(c._id)) ?? { required: 0, accepted: 0, rejected: 0, expired: 0, complete: true },
+      ...(decision ? { decision: { action: decision.action, at: decision.at, who: names.get(String(decision.actor)) ?? '' } } : {}),
     };
   });
   return { rows, total, page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), query: q };
+}
+
+/**
+ * The latest leader decision of each listed case past evaluation (a case in evaluation has none):
+ * one query for the page's cases, their history steps' action, origin, moment and actor only.
+ */
+async function latestDecisions(cases: CaseRow[]): Promise<Map<string, { action: string; at: Date; actor?: unknown }>> {
+  const out = new Map<string, { action: string; at: Date; actor?: unknown }>();
+  const past = cases.filter((c) => c.stage !== 'evaluation').map((c) => c._id);
+  if (past.length === 0) return out;
+  type Steps = { _id: Types.ObjectId; history?: { action: string; from?: string | null; at: Date; actor?: unknown }[] };
+  const docs = await Case.find({ _id: { $in: past } }, { 'history.action': 1, 'history.from': 1, 'history.at': 1, 'history.actor': 1 }).lean<Steps[]>();
+  for (const d of docs) {
+    const last = (d.history ?? []).filter(isPanelDecision).at(-1);
+    if (last) out.set(String(d._id), { action: last.action, at: last.at, actor: last.actor });
+  }
+  return out;
 }
 
 export interface ShortlistCallRow {

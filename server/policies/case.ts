@@ -10,6 +10,9 @@
 // and shortlists from there (server/workflow/transitions.ts: `shortlist` is a leader's action from
 // `evaluation`). Cases before the panel (submitted, screening, awaiting the applicant), and cases
 // rejected, withdrawn or held before it, are the HR officers' and stay hidden from leaders.
+// A case rejected after the panel (by a leader: HR's rejection comes before it) stays visible to the
+// leaders of its institute, whoever of them decided: they find their decisions on the shortlist,
+// and the dashboard's "Recent decisions" links every leader to them.
 import { sameId } from './ids.ts';
 
 export interface PolicyUser {
@@ -24,6 +27,8 @@ export interface PolicyCase {
   institute: unknown;
   call: unknown;
   stage?: string | null;
+  /** Stages the case has entered (models/case-summary.ts); missing on a projection, which then errs on hiding. */
+  reached?: readonly string[] | null;
 }
 
 /** What the policy needs to know beyond the case itself (looked up by server/cases/access.ts). */
@@ -36,6 +41,18 @@ export interface CaseAccessFacts {
 
 /** Stages in which a case is before its call's panel and leaders (the ranked shortlist). */
 export const PANEL_STAGES = ['evaluation', 'shortlisted', 'offer', 'onboarding', 'arrived', 'closed'] as const;
+
+/**
+ * Rejected after the panel: only a leader's (or an administrator's) decision takes a case from
+ * evaluation or the shortlist to rejected (server/workflow/transitions.ts), so a rejected case that
+ * had reached evaluation is one.
+ */
+export function rejectedAfterPanel(c: Pick<PolicyCase, 'stage' | 'reached'>): boolean {
+  return c.stage === 'rejected' && Array.isArray(c.reached) && c.reached.includes('evaluation');
+}
+
+/** The query for rejectedAfterPanel (`reached` holds each stage once). */
+export const REJECTED_AFTER_PANEL = { stage: 'rejected', reached: 'evaluation' } as const;
 
 function beforeThePanel(user: PolicyUser, c: PolicyCase, facts: CaseAccessFacts): boolean {
   // A leader who rejected a case keeps seeing it: their decision stays theirs to read.
@@ -53,6 +70,7 @@ export function canViewCase(user: PolicyUser | undefined, c: PolicyCase, facts: 
       // Their institute's caseload; on another institute's panel, only what is before the panel.
       return sameId(user.institute, c.institute) || (isPanelMember(user, c) && beforeThePanel(user, c, facts));
     case 'leader':
+      if (sameId(user.institute, c.institute) && rejectedAfterPanel(c)) return true;
       return (sameId(user.institute, c.institute) || isPanelMember(user, c)) && beforeThePanel(user, c, facts);
     case 'admin':
       return true;
@@ -93,7 +111,7 @@ export function caseScopeFilter(user: PolicyUser, scoredCaseIds: readonly unknow
     case 'hr_officer':
       return { $or: [{ institute: user.institute ?? null }, { $and: [{ call: { $in: user.panelCalls ?? [] } }, panel] }] };
     case 'leader':
-      return { $and: [{ $or: [{ institute: user.institute ?? null }, { call: { $in: user.panelCalls ?? [] } }] }, panel] };
+      return { $and: [{ $or: [{ institute: user.institute ?? null }, { call: { $in: user.panelCalls ?? [] } }] }, { $or: [...panel.$or, { institute: user.institute ?? null, ...REJECTED_AFTER_PANEL }] }] };
     case 'admin':
       return {};
     default:

@@ -26,6 +26,14 @@ export function canEvaluateCall(user: PolicyUser | undefined, call: PolicyCall):
   return isInstituteLeader(user, call) || isPanelMember(user, asCase(call));
 }
 
+/**
+ * Lists the call's cases rejected after the panel (the shortlist's "rejected" filter): those who may
+ * open them (server/policies/case.ts rejectedAfterPanel): the institute's leaders and administrators.
+ */
+export function canListRejected(user: PolicyUser | undefined, call: PolicyCall): boolean {
+  return !!user && (user.role === 'admin' || isInstituteLeader(user, call));
+}
+
 export function canViewShortlist(user: PolicyUser | undefined, call: PolicyCall): boolean {
   if (!user) return false;
   if (user.role === 'admin') return true;

@@ -185,8 +185,22 @@ describe('leaders in the browser: shortlist, compare, approve an offer, dashboar
     expect(await page.textContent('#preview-told')).to.equal(edited);
     const told = (await page.textContent('#preview-text'))!;
     expect(told).not.to.include('carefully compared');
+    // Said final before it is confirmed, as HR's rejection is.
+    expect(await page.textContent('#decision-final')).to.include('This decision is final: it cannot be undone');
     await click(page, '#confirm-decision');
     expect(page.url()).to.match(new RegExp(`/shortlists/${w.call._id}$`));
+    // The rejected case has left the ranked list; the stage filter finds it, the row says the decision,
+    // and its page says what was decided, by whom, why, and the words the candidate was sent.
+    expect(await page.$(`tr[data-case="${kase._id}"]`)).to.equal(null);
+    await page.selectOption('#f-stage', 'rejected');
+    await click(page, 'form.filters button[type="submit"]');
+    expect(await page.textContent(`tr[data-case="${kase._id}"] .row-decision`)).to.match(/^Rejected: Lê Lãnh Đạo, \d{1,2} [A-Z][a-z]{2} \d{4}$/);
+    await click(page, `tr[data-case="${kase._id}"] a[href="/shortlists/${w.call._id}/cases/${kase._id}"]`);
+    const history = (await page.textContent('#decision-history'))!;
+    expect(history).to.include('Rejected');
+    expect(history).to.include('Internal: the weakest research record among the candidates.');
+    expect(await page.textContent('#decision-history .decision-told')).to.equal(edited);
+    await page.locator('section[aria-labelledby="decision-h"]').screenshot({ path: path.join(screenshotsDir, 'leaders-decision-history.png') });
     const c = (await Case.findById(kase._id).lean())!;
     expect(c.stage).to.equal('rejected');
     expect(c.decision?.toldReason).to.equal(edited);

@@ -389,10 +389,24 @@ describe('leaders: the case policy (both directions)', () => {
     expect(PANEL_STAGES).to.deep.equal(['evaluation', 'shortlisted', 'offer', 'onboarding', 'arrived', 'closed']);
   });
 
+  it('lets the institute\'s leaders, not other panel members, see a case rejected after the panel, whoever decided', () => {
+    const afterPanel = { ...kase('rejected'), reached: ['draft', 'submitted', 'screening', 'evaluation', 'rejected'] };
+    expect(canViewCase(leader, afterPanel)).to.equal(true);
+    expect(canViewCase(externalLeader, afterPanel)).to.equal(false);
+    expect(canViewCase(externalHr, afterPanel)).to.equal(false);
+    // Rejected at screening (HR's): never before the panel.
+    expect(canViewCase(leader, { ...kase('rejected'), reached: ['draft', 'submitted', 'screening', 'rejected'] })).to.equal(false);
+    // Withdrawn or held after the panel: unchanged (only what they scored or decided).
+    expect(canViewCase(leader, { ...kase('withdrawn'), reached: ['evaluation', 'withdrawn'] })).to.equal(false);
+    // Read without its stages (a projection): hidden.
+    expect(canViewCase(leader, kase('rejected'))).to.equal(false);
+  });
+
   it('never lets a leader see another institute\'s case, scored or not, nor one without a stage', () => {
     const elsewhere = { applicant: 'app-2', institute: 'inst-b', call: 'call-b', stage: 'shortlisted' };
     expect(canViewCase(leader, elsewhere)).to.equal(false);
     expect(canViewCase(leader, elsewhere, { scored: true })).to.equal(false);
+    expect(canViewCase(leader, { ...elsewhere, stage: 'rejected', reached: ['evaluation', 'rejected'] })).to.equal(false);
     expect(canViewCase(leader, { applicant: 'x', institute, call: 'call-a' })).to.equal(false);
     expect(canViewCase(undefined, kase('shortlisted'))).to.equal(false);
     expect(canViewCase({ _id: 'x', role: 'visitor' }, kase('shortlisted'))).to.equal(false);
@@ -401,7 +415,10 @@ describe('leaders: the case policy (both directions)', () => {
   it('builds a list filter with the same rule', () => {
     const f = caseScopeFilter(leader, ['case-scored']);
     expect(f).to.deep.equal({
-      $and: [{ $or: [{ institute }, { call: { $in: [] } }] }, { $or: [{ stage: { $in: [...PANEL_STAGES] } }, { _id: { $in: ['case-scored'] } }, { 'decision.decidedBy': leader._id }] }],
+      $and: [
+        { $or: [{ institute }, { call: { $in: [] } }] },
+        { $or: [{ stage: { $in: [...PANEL_STAGES] } }, { _id: { $in: ['case-scored'] } }, { 'decision.decidedBy': leader._id }, { institute, stage: 'rejected', reached: 'evaluation' }] },
+      ],
     });
     expect(caseScopeFilter({ _id: 'u', role: 'someone' })).to.deep.equal({ _id: null });
   });
