@@ -27,7 +27,8 @@ registerService((app) =>
   periodicService(app, {
     name: 'account-mail',
     intervalMs: app.config.dispatchIntervalMs,
-    firstDelayMs: app.config.dispatchIntervalMs,
+    // What a stopped process left is past its grace by then (as for the audits above), never later.
+    firstDelayMs: Math.min(app.config.dispatchIntervalMs, PENDING_AUDIT_GRACE_MS + 5_000),
     run: async () => {
       await sendPendingAccountMails({ app, now: app.now() });
     },

@@ -67,11 +67,13 @@ export async function recordPendingAccountAudits(opts: { now: Date; olderThanMs?
  * failure (their backoff has passed). Each is claimed before it is sent (sendPendingAccountMail), so
  * two runs at once, or a run and a slow request, send it once. Returns how many went.
  */
-export async function sendPendingAccountMails(opts: { app: MailDeps; now: Date; olderThanMs?: number }): Promise<number> {
-  await adoptLegacyPendingMails(opts.now);
+export async function sendPendingAccountMails(opts: { app: MailDeps; now: Date; olderThanMs?: number; userIds?: unknown[] }): Promise<number> {
+  // Only these accounts: tests that share a database with other test files.
+  const only = opts.userIds ? { _id: { $in: opts.userIds } } : {};
+  await adoptLegacyPendingMails(opts.now, only);
   const cutoff = new Date(opts.now.getTime() - (opts.olderThanMs ?? PENDING_AUDIT_GRACE_MS));
   const due = (m: PendingAccountMail) => (m.nextAttemptAt ?? m.at) <= opts.now && ((m.attempts ?? 0) > 0 || m.at < cutoff);
-  const left = await User.find({ pendingMails: { $elemMatch: { nextAttemptAt: { $lte: opts.now }, $or: [{ attempts: { $gt: 0 } }, { at: { $lt: cutoff } }] } } }, { pendingMails: 1 }).lean();
+  const left = await User.find({ ...only, pendingMails: { $elemMatch: { nextAttemptAt: { $lte: opts.now }, $or: [{ attempts: { $gt: 0 } }, { at: { $lt: cutoff } }] } } }, { pendingMails: 1 }).lean();
   let sent = 0;
   let leftBehind = 0;
   for (const u of left) {
@@ -92,8 +94,8 @@ export async function sendPendingAccountMails(opts: { app: MailDeps; now: Date; 
  * An e-mail left by a version that kept one at a time (`pendingMail`) joins the list, with its key
  * (its Message-ID) and its lease: sent as any other, once.
  */
-async function adoptLegacyPendingMails(now: Date): Promise<void> {
-  const legacy = await User.find({ 'pendingMail.at': { $lte: now } }, { pendingMail: 1 }).lean();
+async function adoptLegacyPendingMails(now: Date, only: Record<string, unknown>): Promise<void> {
+  const legacy = await User.find({ ...only, 'pendingMail.at': { $lte: now } }, { pendingMail: 1 }).lean();
   for (const u of legacy) {
     const mail = u.pendingMail as unknown as PendingAccountMail | undefined;
     if (!mail) continue;

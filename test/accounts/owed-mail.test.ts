@@ -95,9 +95,9 @@ describe('accounts: e-mails an administrator’s action owes are sent after the 
     expect(row.lastError).to.match(/451.*try again later/);
 
     // Not before its backoff.
-    expect(await sendPendingAccountMails({ app: t.ctx, now: new Date(kept!.nextAttemptAt!.getTime() - 1) })).to.equal(0);
+    expect(await sendPendingAccountMails({ app: t.ctx, now: new Date(kept!.nextAttemptAt!.getTime() - 1), userIds: [person._id] })).to.equal(0);
     expect(t.smtp.to(person.email)).to.have.length(0);
-    expect(await sendPendingAccountMails({ app: t.ctx, now: kept!.nextAttemptAt! })).to.equal(1);
+    expect(await sendPendingAccountMails({ app: t.ctx, now: kept!.nextAttemptAt!, userIds: [person._id] })).to.equal(1);
     const received = await t.smtp.waitForTo(person.email, /disabled/);
     expect(received.messageId).to.equal(`<${owed.mail.key}@talent.local>`);
     expect(await owedOn(person)).to.deep.equal([]);
@@ -105,7 +105,7 @@ describe('accounts: e-mails an administrator’s action owes are sent after the 
     expect(await MailLog.countDocuments({ source: 'account', key: owed.mail.key })).to.equal(1);
     // The request's own sender, finishing late, and the job again: nothing more.
     expect(await sendPendingAccountMail({ app: t.ctx, ...owed, now: new Date(now.getTime() + 3_600_000) })).to.equal('held');
-    expect(await sendPendingAccountMails({ app: t.ctx, now: new Date(now.getTime() + 3_600_000) })).to.equal(0);
+    expect(await sendPendingAccountMails({ app: t.ctx, now: new Date(now.getTime() + 3_600_000), userIds: [person._id] })).to.equal(0);
     await sleep(100);
     expect(t.smtp.to(person.email)).to.have.length(1);
   });
@@ -124,7 +124,7 @@ describe('accounts: e-mails an administrator’s action owes are sent after the 
     const row = (await rowOf(owed))!;
     expect(row).to.include({ status: 'dead', attempts: 1, template: 'account_disabled' });
     expect(row.lastError).to.match(/550.*Mailbox unavailable/);
-    expect(await sendPendingAccountMails({ app: t.ctx, now: new Date(Date.now() + 86_400_000) })).to.equal(0);
+    expect(await sendPendingAccountMails({ app: t.ctx, now: new Date(Date.now() + 86_400_000), userIds: [person._id] })).to.equal(0);
   });
 
   it('an invitation sent again replaces one still waiting; one for an account disabled before it went is not sent, and the mail log says why', async () => {

@@ -195,12 +195,12 @@ describe('accounts: a decision’s audit event is written with the account, so n
     const { key, template, to, name, locale, data, at } = accountDisabledMail({ app: t.ctx, ctx, user: person, calendarFeedEnded: false });
     await User.updateOne({ _id: person._id }, { $set: { disabledAt: ctx.now, pendingAudit: event, pendingMail: { key, template, to, name, locale, data, at } } });
     const later = new Date(ctx.now.getTime() + PENDING_AUDIT_GRACE_MS + 1_000);
-    expect(await sendPendingAccountMails({ app: t.ctx, now: later })).to.equal(1);
+    expect(await sendPendingAccountMails({ app: t.ctx, now: later, userIds: [person._id] })).to.equal(1);
     expect((await t.smtp.waitForTo(person.email, /disabled/)).messageId).to.equal(`<${key}@talent.local>`);
     const after = (await User.findById(person._id).lean())!;
     expect(after.pendingMail).to.equal(undefined);
     expect(after.pendingMails).to.deep.equal([]);
-    expect(await sendPendingAccountMails({ app: t.ctx, now: new Date(later.getTime() + PENDING_MAIL_LEASE_MS) })).to.equal(0);
+    expect(await sendPendingAccountMails({ app: t.ctx, now: new Date(later.getTime() + PENDING_MAIL_LEASE_MS), userIds: [person._id] })).to.equal(0);
     expect(t.smtp.to(person.email)).to.have.length(1);
   });
 
