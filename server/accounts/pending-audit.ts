@@ -73,7 +73,8 @@ export async function sendPendingAccountMails(opts: { app: MailDeps; now: Date; 
   await adoptLegacyPendingMails(opts.now, only);
   const cutoff = new Date(opts.now.getTime() - (opts.olderThanMs ?? PENDING_AUDIT_GRACE_MS));
   const due = (m: PendingAccountMail) => (m.nextAttemptAt ?? m.at) <= opts.now && ((m.attempts ?? 0) > 0 || m.at < cutoff);
-  const left = await User.find({ ...only, pendingMails: { $elemMatch: { nextAttemptAt: { $lte: opts.now }, $or: [{ attempts: { $gt: 0 } }, { at: { $lt: cutoff } }] } } }, { pendingMails: 1 }).lean();
+  // The dotted condition, implied by the $elemMatch, names the sparse index that serves the read.
+  const left = await User.find({ ...only, 'pendingMails.nextAttemptAt': { $lte: opts.now }, pendingMails: { $elemMatch: { nextAttemptAt: { $lte: opts.now }, $or: [{ attempts: { $gt: 0 } }, { at: { $lt: cutoff } }] } } }, { pendingMails: 1 }).lean();
   let sent = 0;
   let leftBehind = 0;
   for (const u of left) {
