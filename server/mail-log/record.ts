@@ -2,9 +2,11 @@
 // logCaseMail with each outcome (retry, sent, dead) just before it records that outcome on the
 // case, so a crash between the two leaves the log ahead by one status, never behind: the item is
 // then sent again and the same row (one per case and key) is updated. Account e-mails:
-// logAccountMail after the mailer answered. A failure to log is reported, never thrown (the e-mail
-// matters more than its log line).
+// logAccountMail after the mailer answered; those an administrator's action owes, logOwedAccountMail
+// as queued with the action, then with each attempt's outcome (one row per e-mail and key). A
+// failure to log is reported, never thrown (the e-mail matters more than its log line).
 import { randomUUID } from 'node:crypto';
+import { Types } from 'mongoose';
 import type { Logger } from '../logger.ts';
 import { MailLog } from '../../models/mail-log.ts';
 
@@ -105,7 +107,7 @@ export async function logOwedAccountMail(logger: Pick<Logger, 'error'>, o: OwedA
     if (o.messageId) state.messageId = o.messageId;
     if (o.subject !== undefined) state.subject = o.subject.slice(0, 1000);
     if (o.templateVersion !== undefined) state.templateVersion = o.templateVersion;
-    const onInsert = { ...(o.logId ? { _id: o.logId } : {}), ...(o.queued ? { ...fixed, ...state } : {}) };
+    const onInsert = { ...(o.logId ? { _id: new Types.ObjectId(o.logId) } : {}), ...(o.queued ? { ...fixed, ...state } : {}) };
     const update = o.queued ? { $setOnInsert: onInsert } : { $set: { ...fixed, ...state }, ...(o.logId ? { $setOnInsert: onInsert } : {}) };
     await MailLog.updateOne({ source: 'account', key: o.key }, update as never, { upsert: true });
   } catch (err) {

@@ -12,6 +12,7 @@ import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall } from '../support/case-factories.ts';
 import { User, type UserDoc } from '../../models/user.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
+import { MailLog } from '../../models/mail-log.ts';
 import type { Context } from '../../server/context.ts';
 import { systemContext } from '../../server/context.ts';
 import { pendingAudit } from '../../server/audit/index.ts';
@@ -162,6 +163,8 @@ describe('accounts: a decision’s audit event is written with the account, so n
     expect(received.text).to.include(admin.name).and.not.include(REASON);
     const after = (await User.findById(person._id).lean())!;
     expect(after.pendingMails, 'removed once sent').to.deep.equal([]);
+    // Its mail-log row, never written as queued (the process stopped first), is written by the repair under the id the page would link to.
+    expect(await MailLog.findById(mail.logId).lean()).to.include({ status: 'sent', key: mail.key, attempts: 1 });
     expect(after.updatedAt!.getTime(), 'not a change of the account').to.equal(version);
 
     await sendPendingAccountMails({ app: t.ctx, now: new Date(later.getTime() + PENDING_MAIL_LEASE_MS) });
