@@ -1,6 +1,7 @@
 // One row per e-mail the app tried to send: case e-mails (written by the outbox dispatcher each
 // time it records an outcome: retry, sent or dead; and by a requeue) and account e-mails (written
-// by server/accounts/mail.ts after the mailer answered). The list pages read only this collection,
+// by server/accounts/mail.ts after the mailer answered, or, for those an administrator's action owes,
+// as pending with the action and then with each attempt's outcome). The list pages read only this collection,
 // through its indexes, so they never unwind the outbox of every case (100,000 cases and more).
 // The message body is not copied here: a case e-mail is rendered again from its outbox item's data
 // with the template version it was sent with (server/mail-log); an account e-mail keeps the data it

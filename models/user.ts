@@ -17,9 +17,11 @@ const consentSchema = new Schema(
 );
 
 /**
- * The e-mail telling the person of an administrator's decision about their account, written in the
- * decision's own update and removed once sent (server/accounts/mail.ts sendPendingAccountMail): a
- * process that dies in between leaves it to the repair (server/accounts/pending-audit.ts), not unsent.
+ * An e-mail an administrator's action owes the person (an invitation, or the news of a decision about
+ * their account), written in the action's own update and removed once sent or failed for good
+ * (server/accounts/mail.ts sendPendingAccountMail). The request sends it after its answer; a process
+ * that dies in between, or an SMTP server that fails for a while, leaves it to the account-mail job
+ * (server/accounts/pending-audit.ts sendPendingAccountMails), which tries again with backoff.
  */
 const pendingMailSchema = new Schema(
   {
@@ -32,6 +34,12 @@ const pendingMailSchema = new Schema(
     /** The decision's time by the app's clock. */
     at: { type: Date, required: true },
     leaseUntil: { type: Date },
+    /** Failed attempts so far, and when the next one is due (the outbox's backoff: server/outbox). */
+    attempts: { type: Number },
+    nextAttemptAt: { type: Date },
+    lastError: { type: String, maxlength: 1000 },
+    /** Its row in the mail log (written as queued with the action): the administrator's page links to it. */
+    logId: { type: Schema.Types.ObjectId },
   },
   { _id: false, minimize: false },
 );
@@ -68,7 +76,10 @@ const userSchema = new Schema(
     },
     /** The audit event of an administrator's decision about the account, until it is recorded (server/accounts/pending-audit.ts). */
     pendingAudit: { type: pendingAuditSchema },
+    /** Left by versions that kept one owed e-mail at a time: the account-mail job moves it to pendingMails. */
     pendingMail: { type: pendingMailSchema },
+    /** Several can be owed at once (disabled, then enabled again while the first still waits for the SMTP server). */
+    pendingMails: { type: [pendingMailSchema], default: undefined },
   },
   { timestamps: true },
 );
@@ -80,6 +91,7 @@ userSchema.index({ 'calendarFeed.tokenHash': 1 }, { sparse: true });
 userSchema.index({ 'pendingAudit.at': 1 }, { sparse: true });
 userSchema.index({ 'pendingAudit.decidedAt': 1 }, { sparse: true });
 userSchema.index({ 'pendingMail.at': 1 }, { sparse: true });
+userSchema.index({ 'pendingMails.nextAttemptAt': 1 }, { sparse: true });
 
 export type UserFields = InferSchemaType<typeof userSchema>;
 export type UserDoc = HydratedDocument<UserFields>;

@@ -19,7 +19,7 @@ import { instituteOptions } from '../server/admin/institutes.ts';
 import { listUsers } from '../server/admin/users.ts';
 import { changeUserRole, planRoleChange, roleChangeForm, roleChangeSubject, type RoleChangeFields, type RoleChangeSubject } from '../server/accounts/role-change.ts';
 import { decisionPage, disableAccount, enableAccount, openDecision, resetSecondFactor, type AccountDecision, type DecisionPage } from '../server/accounts/decisions.ts';
-import { accountContact } from '../server/accounts/mail.ts';
+import { accountContact, sendOwedAfterAnswer, type OwedMail } from '../server/accounts/mail.ts';
 import { presentAccountDecision, presentInvite, presentRoleChange, presentRoleChangeConfirm, presentUsers, roleChangedFlash } from '../server/admin/present.ts';
 
 const objectId = z.string().regex(/^[a-f0-9]{24}$/);
@@ -98,9 +98,20 @@ export function adminUsersRoutes(app: AppContext): Router {
       await showInvite(req, res, 422, keptValues(req.body), result.errors);
       return;
     }
-    flash(req, result.sent ? 'success' : 'error', result.sent ? 'accounts.invite.sent' : 'accounts.invite.notSent');
-    res.redirect(303, '/admin/users');
+    toldAfterAnswer(req, res, result.owed, 'success', 'accounts.invite.queued', { email: result.user.email });
   });
+
+  /**
+   * The answer to an action that owes an e-mail: its message, saying the e-mail is being sent (not
+   * that it went: the page never waits for the SMTP server), with a link to its row in the mail log,
+   * where it shows as pending, then sent, or failed with the reason; then the e-mail is sent.
+   */
+  const toldAfterAnswer = (req: Request, res: Response, owed: OwedMail, kind: Flash['kind'], key: string, params: Record<string, unknown>) => {
+    const logId = owed.mail.logId;
+    flash(req, kind, key, params, logId ? { href: `/mail-log/${logId}`, key: 'accounts.decision.mailLink' } : undefined);
+    sendOwedAfterAnswer(res, app, owed);
+    res.redirect(303, '/admin/users');
+  };
 
   /** The account named in the path (404 when there is none). */
   const userId = (req: Request) => userParams.parse(req.params).id;
@@ -135,7 +146,7 @@ export function adminUsersRoutes(app: AppContext): Router {
    * authenticator and their recovery codes: their sessions and calendar feed end, and they enrol
    * again right after their password.
    */
-  type Taken = { subject: { name: string }; sent: boolean; casesToQueue?: number };
+  type Taken = { subject: { name: string }; casesToQueue?: number };
   const decisions: Array<{ decision: AccountDecision; path: string; take: typeof enableAccount | typeof disableAccount; done: (d: Taken) => [Flash['kind'], string, Record<string, unknown>] }> = [
     {
       decision: 'disable',
@@ -143,16 +154,15 @@ export function adminUsersRoutes(app: AppContext): Router {
       take: disableAccount,
       done: (d) => {
         const params = { name: d.subject.name, count: d.casesToQueue ?? 0 };
-        if (!d.sent) return ['error', 'accounts.disable.notSent', params];
         return ['success', d.casesToQueue ? 'accounts.disable.doneCases' : 'accounts.disable.done', params];
       },
     },
-    { decision: 'enable', path: 'enable', take: enableAccount, done: (d) => (d.sent ? ['success', 'accounts.enable.done', { name: d.subject.name }] : ['error', 'accounts.enable.notSent', { name: d.subject.name }]) },
+    { decision: 'enable', path: 'enable', take: enableAccount, done: (d) => ['success', 'accounts.enable.done', { name: d.subject.name }] },
     {
       decision: 'resetSecondFactor',
       path: 'reset-second-factor',
       take: resetSecondFactor,
-      done: (d) => (d.sent ? ['success', 'accounts.resetSecondFactor.done', { name: d.subject.name }] : ['error', 'accounts.resetSecondFactor.notSent', { name: d.subject.name }]),
+      done: (d) => ['success', 'accounts.resetSecondFactor.done', { name: d.subject.name }],
     },
   ];
   for (const { decision, path, take, done: message } of decisions) {
@@ -167,8 +177,7 @@ export function adminUsersRoutes(app: AppContext): Router {
         const done = await take({ app, ctx: req.ctx, userId: userId(req), seen, form: parseForm(decisionBody, req.body, INVALID) });
         if (!done.ok) return await showDecision(req, res, 422, done.page, keptValues(req.body), done.errors);
         const [kind, key, params] = message(done);
-        flash(req, kind, key, params);
-        res.redirect(303, '/admin/users');
+        toldAfterAnswer(req, res, done.owed, kind, key, params);
       } catch (err) {
         if (!(await refusedDecision(req, res, decision, err))) throw err;
       }
@@ -178,9 +187,8 @@ export function adminUsersRoutes(app: AppContext): Router {
   router.post('/admin/users/:id/resend-invitation', admin, async (req, res) => {
     const user = await target(req);
     authorize(req.ctx.actor, 'user.resendInvitation', user);
-    const sent = await resendInvitation({ app, ctx: req.ctx, user });
-    flash(req, sent ? 'success' : 'error', sent ? 'accounts.invite.sent' : 'accounts.invite.notSent');
-    res.redirect(303, '/admin/users');
+    const owed = await resendInvitation({ app, ctx: req.ctx, user });
+    toldAfterAnswer(req, res, owed, 'success', 'accounts.invite.queued', { email: user.email });
   });
 
   // ---- a staff member's role or institute: the form, the confirmation, the change
@@ -236,8 +244,7 @@ export function adminUsersRoutes(app: AppContext): Router {
       const done = await changeUserRole({ app, ctx: req.ctx, userId: userId(req), seen, form: parseForm(roleChangeBody, req.body, INVALID) });
       if (!done.ok) return await showRoleForm(req, res, 422, keptValues(req.body), done.errors, done.subject);
       const told = roleChangedFlash(done);
-      flash(req, told.kind, told.key, told.params);
-      res.redirect(303, '/admin/users');
+      toldAfterAnswer(req, res, done.owed, told.kind, told.key, told.params);
     } catch (err) {
       if (!(await refusedOnForm(req, res, err))) throw err;
     }

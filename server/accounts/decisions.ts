@@ -5,7 +5,8 @@
 // since, another administrator's or the person's own sign-in, makes the form stale). Each is audited
 // with its reason, the event written with the account (pending-audit.ts) so that no crash leaves the
 // decision unaudited, and the person is e-mailed in their language (without the reason: mail.ts),
-// the e-mail too written with the account and sent after, so that no crash leaves it unsent.
+// the e-mail too written with the account and sent after the answer (mail.ts), so that no crash
+// leaves it unsent and no hung SMTP server keeps the administrator waiting.
 import type { Context } from '../context.ts';
 import { actorOf } from '../context.ts';
 import { User, type UserDoc } from '../../models/user.ts';
@@ -17,7 +18,7 @@ import type { FieldErrorKeys, FormResult } from '../http/forms.ts';
 import { END_SESSIONS, findUser } from './service.ts';
 import { otherAdministrator, seenOf } from './role-change.ts';
 import { revokePasswordLinks } from './tokens.ts';
-import { accountDisabledMail, accountEnabledMail, secondFactorResetMail, sendPendingAccountMail, type MailDeps } from './mail.ts';
+import { accountDisabledMail, accountEnabledMail, logOwedMail, secondFactorResetMail, withdrawOwedMails, type MailDeps, type OwedMail, type PendingAccountMail } from './mail.ts';
 import { hasSecondFactor } from './totp.ts';
 import { countCasesLeaving, returnCasesToQueue } from '../cases/commands.ts';
 import { END_FEED, hasFeed } from '../calendar-feed/service.ts';
@@ -141,11 +142,11 @@ async function conflictNow(decision: AccountDecision, userId: unknown): Promise<
  * the unused reset and invitation links go, so that enabling it again brings none of them back (a
  * feed is made again by its owner), and the open cases assigned to it go back to the queue,
  * unassigned (as a role change does): nobody who can no longer sign in keeps a case. Audited with
- * the reason, and the person is told by e-mail (`sent`: whether it went).
+ * the reason; the e-mail telling the person is owed (`owed`), sent after the answer.
  */
 export async function disableAccount(
   opts: { app: MailDeps; ctx: Context; userId: string } & DecisionRequest,
-): Promise<{ ok: true; subject: DecisionSubject; casesToQueue: number; sent: boolean } | DecisionRefused> {
+): Promise<{ ok: true; subject: DecisionSubject; casesToQueue: number; owed: OwedMail } | DecisionRefused> {
   const { ctx } = opts;
   const user = await findUser({ userId: opts.userId });
   const checked = await check(ctx, 'disable', user, opts);
@@ -157,7 +158,7 @@ export async function disableAccount(
   // cannot both pass a check made before it. The audit event and the e-mail go in the same write.
   const updated = (await User.findOneAndUpdate(
     { _id: user._id, disabledAt: null, updatedAt: user.updatedAt ?? { $exists: false } },
-    { $set: { disabledAt: ctx.now, pendingAudit: audit, pendingMail: mail }, $inc: END_SESSIONS, $unset: END_FEED },
+    { $set: { disabledAt: ctx.now, pendingAudit: audit }, $push: { pendingMails: mail }, $inc: END_SESSIONS, $unset: END_FEED },
     { returnDocument: 'after' },
   )) as UserDoc | null;
   if (!updated) throw await conflictNow('disable', user._id);
@@ -165,10 +166,13 @@ export async function disableAccount(
   // looks last finds no administrator left and enables this account again (as a role change does),
   // with no event to record.
   if (user.role === 'admin' && !(await otherAdministrator(user._id))) {
-    await User.updateOne({ _id: user._id, 'pendingAudit.eventId': audit.eventId }, { $unset: { disabledAt: 1, pendingAudit: 1, pendingMail: 1 } });
+    await User.updateOne({ _id: user._id, 'pendingAudit.eventId': audit.eventId }, { $unset: { disabledAt: 1, pendingAudit: 1 }, $pull: { pendingMails: { key: mail.key } } });
     throw new ForbiddenError('accounts.disable.lastAdmin');
   }
   const passwordLinksRevoked = await revokePasswordLinks({ userId: user._id });
+  // An invitation still waiting for the SMTP server goes with its link (its sender checks too).
+  const invitations = ((updated.pendingMails ?? []) as unknown as PendingAccountMail[]).filter((m) => m.template === 'invitation');
+  await withdrawOwedMails(opts.app, user._id, invitations, 'not sent: the account was disabled', ctx.now);
   // After the account is disabled, not before: assigning a case takes only an enabled officer
   // (server/cases/commands.ts), so none is given to them after this runs. No transaction makes the
   // two writes one: an assignment that checked them just before the disabling and lands just after,
@@ -176,17 +180,17 @@ export async function disableAccount(
   // (server/cases/stranded.ts); the disabling's event is then recorded by pending-audit.ts.
   const casesToQueue = await returnCasesToQueue({ ctx, assignee: user._id, reason: 'account_disabled', name: user.name });
   await settleAccountAudit({ userId: user._id, pending: audit, more: { casesToQueue, ...(passwordLinksRevoked ? { passwordLinksRevoked } : {}) } });
-  const sent = await sendPendingAccountMail({ app: opts.app, userId: user._id, mail, now: ctx.now });
-  return { ok: true, subject: subjectOf(updated), casesToQueue, sent };
+  await logOwedMail(opts.app, mail);
+  return { ok: true, subject: subjectOf(updated), casesToQueue, owed: { userId: user._id, mail, now: ctx.now } };
 }
 
 /**
  * Enables the account again, with the administrator's reason, if it is still as the page showed
  * it. What disabling ended stays ended (the sessions, the feed, the links, the cases given back to
  * the queue): they sign in again with their password (and second factor), or, never having accepted
- * their invitation, need a new one. Audited with the reason, and the person is told by e-mail.
+ * their invitation, need a new one. Audited with the reason, and the person is told by e-mail (owed).
  */
-export async function enableAccount(opts: { app: MailDeps; ctx: Context; userId: string } & DecisionRequest): Promise<{ ok: true; subject: DecisionSubject; sent: boolean } | DecisionRefused> {
+export async function enableAccount(opts: { app: MailDeps; ctx: Context; userId: string } & DecisionRequest): Promise<{ ok: true; subject: DecisionSubject; owed: OwedMail } | DecisionRefused> {
   const { ctx } = opts;
   const user = await findUser({ userId: opts.userId });
   const checked = await check(ctx, 'enable', user, opts);
@@ -195,13 +199,13 @@ export async function enableAccount(opts: { app: MailDeps; ctx: Context; userId:
   const mail = accountEnabledMail({ app: opts.app, ctx, user });
   const updated = (await User.findOneAndUpdate(
     { _id: user._id, disabledAt: { $ne: null }, updatedAt: user.updatedAt ?? { $exists: false } },
-    { $unset: { disabledAt: 1 }, $set: { pendingAudit: audit, pendingMail: mail } },
+    { $unset: { disabledAt: 1 }, $set: { pendingAudit: audit }, $push: { pendingMails: mail } },
     { returnDocument: 'after' },
   )) as UserDoc | null;
   if (!updated) throw await conflictNow('enable', user._id);
   await settleAccountAudit({ userId: user._id, pending: audit });
-  const sent = await sendPendingAccountMail({ app: opts.app, userId: user._id, mail, now: ctx.now });
-  return { ok: true, subject: subjectOf(updated), sent };
+  await logOwedMail(opts.app, mail);
+  return { ok: true, subject: subjectOf(updated), owed: { userId: user._id, mail, now: ctx.now } };
 }
 
 /**
@@ -210,9 +214,9 @@ export async function enableAccount(opts: { app: MailDeps; ctx: Context; userId:
  * The same write ends their sessions and their calendar feed, as a password reset does: whoever
  * asked for this may not be the owner (the feed's URL works without a session, and the e-mail
  * telling the owner is how they would find out). At their next sign-in, after the password, they
- * must enrol again. Audited with the reason, and the person is told by e-mail.
+ * must enrol again. Audited with the reason, and the person is told by e-mail (owed).
  */
-export async function resetSecondFactor(opts: { app: MailDeps; ctx: Context; userId: string } & DecisionRequest): Promise<{ ok: true; subject: DecisionSubject; sent: boolean } | DecisionRefused> {
+export async function resetSecondFactor(opts: { app: MailDeps; ctx: Context; userId: string } & DecisionRequest): Promise<{ ok: true; subject: DecisionSubject; owed: OwedMail } | DecisionRefused> {
   const { ctx } = opts;
   const user = await findUser({ userId: opts.userId });
   const checked = await check(ctx, 'resetSecondFactor', user, opts);
@@ -222,11 +226,11 @@ export async function resetSecondFactor(opts: { app: MailDeps; ctx: Context; use
   const mail = secondFactorResetMail({ app: opts.app, ctx, user, calendarFeedEnded });
   const updated = (await User.findOneAndUpdate(
     { _id: user._id, updatedAt: user.updatedAt ?? { $exists: false } },
-    { $unset: { totp: 1, ...END_FEED }, $set: { pendingAudit: audit, pendingMail: mail }, $inc: END_SESSIONS },
+    { $unset: { totp: 1, ...END_FEED }, $set: { pendingAudit: audit }, $push: { pendingMails: mail }, $inc: END_SESSIONS },
     { returnDocument: 'after' },
   )) as UserDoc | null;
   if (!updated) throw await conflictNow('resetSecondFactor', user._id);
   await settleAccountAudit({ userId: user._id, pending: audit });
-  const sent = await sendPendingAccountMail({ app: opts.app, userId: user._id, mail, now: ctx.now });
-  return { ok: true, subject: subjectOf(updated), sent };
+  await logOwedMail(opts.app, mail);
+  return { ok: true, subject: subjectOf(updated), owed: { userId: user._id, mail, now: ctx.now } };
 }

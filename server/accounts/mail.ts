@@ -1,21 +1,25 @@
 // Account e-mails (verification, password reset, invitation, each with a fresh one-time link; a
 // changed role or institute; an administrator's decision about the account), in the recipient's language. They are not case e-mails, so they go straight to the mailer, not
-// through a case's outbox; a failure is logged and reported, never thrown. An administrator's
-// decision's e-mail is composed with the decision and kept on the account, written in the decision's
-// own update (`pendingMail`), until it is sent: a process that dies in between leaves it to the
-// repair (pending-audit.ts), which sends it once, under the same Message-ID.
+// through a case's outbox; a failure is logged and reported, never thrown. What an administrator's
+// action owes (an invitation, a decision's news) is composed with the action and kept on the account,
+// written in the action's own update (`pendingMails`), and sent after the answer: the administrator
+// never waits for the SMTP server (its timeout is 15 s). A process that dies in between, or a
+// transient SMTP failure, leaves it to the account-mail job (pending-audit.ts), which sends it once,
+// under the same Message-ID, with the outbox's backoff; a permanent failure stays in the mail log.
 import type { AppContext } from '../deps.ts';
 import type { Context } from '../context.ts';
 import type { UserDoc } from '../../models/user.ts';
+import { createHmac } from 'node:crypto';
 import { Types } from 'mongoose';
 import { Institute } from '../../models/institute.ts';
 import { renderEmail } from '../mail/render.ts';
-import { logAccountMail } from '../mail-log/record.ts';
+import { logAccountMail, logOwedAccountMail } from '../mail-log/record.ts';
 import { DEFAULT_LOCALE, isLocale, translator, type Locale } from '../i18n/index.ts';
 import { messageIdFor, outboxKey } from '../outbox/item.ts';
+import { backoffMs, classifySmtpError, OUTBOX_DEFAULTS } from '../outbox/index.ts';
 import { User, isStaff } from '../../models/user.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
-import { issueToken, TOKEN_TTL_MS } from './tokens.ts';
+import { issueKnownToken, issueToken, TOKEN_TTL_MS } from './tokens.ts';
 import { FEED_ROLES } from '../calendar-feed/service.ts';
 
 export type MailDeps = Pick<AppContext, 'config' | 'logger' | 'mailer'>;
@@ -120,27 +124,6 @@ export async function sendPasswordResetMail(opts: { app: MailDeps; ctx: Context;
   });
 }
 
-/** From the inviter (the context's actor), naming the role and the institute in the invitee's language. */
-export async function sendInvitationMail(opts: { app: MailDeps; ctx: Context; user: UserDoc; instituteName?: { vi?: string; en?: string } }): Promise<boolean> {
-  const { user } = opts;
-  const locale = localeOf(user);
-  let name = opts.instituteName;
-  if (!name && user.institute) name = (await Institute.findById(user.institute).lean())?.name ?? undefined;
-  const token = await issueToken({ purpose: 'invitation', userId: user._id, now: opts.ctx.now });
-  return sendAccountMail({
-    app: opts.app,
-    template: 'invitation',
-    to: user,
-    data: {
-      link: `${opts.app.config.appUrl}/invitations/${token}`,
-      days: TOKEN_TTL_MS.invitation / 86_400_000,
-      inviterName: opts.ctx.actor?.name,
-      roleName: translator(locale)(`accounts.roles.${user.role}`),
-      instituteName: name ? name[locale] || name.en || name.vi : undefined,
-    },
-  });
-}
-
 /** Where a staff member stands, as the role-change e-mail names it (server/accounts/role-change.ts). */
 interface MailedPlacement {
   role: string;
@@ -148,54 +131,197 @@ interface MailedPlacement {
   isHrLead: boolean;
 }
 
-/** An administrator's decision's e-mail as composed with it, kept on the account until sent (models/user.ts pendingMail). */
+/** An e-mail an administrator's action owes, as composed with it, kept on the account until sent or failed for good (models/user.ts pendingMails). */
 export interface PendingAccountMail {
   /** Its idempotency key: the Message-ID it is sent with, every time (messageIdFor). */
   key: string;
-  template: DecisionTemplate;
+  template: OwedTemplate;
   to: string;
   name: string;
   locale: Locale;
   data: Record<string, unknown>;
-  /** When the decision was taken, by the app's clock: the repair leaves it to its request for a grace. */
+  /** When the action was taken, by the app's clock: the job leaves a first attempt to its request for a grace. */
   at: Date;
-  /** Someone is sending it until then (the request, or the repair after it): no one else does meanwhile. */
+  /** Someone is sending it until then (the request, or the job after it): no one else does meanwhile. */
   leaseUntil?: Date | null;
+  /** Failed attempts so far; the next one is not before nextAttemptAt (the outbox's backoff). */
+  attempts?: number;
+  nextAttemptAt?: Date;
+  lastError?: string;
+  /** Its row in the mail log, written as queued with the action: the administrator's page links to it. */
+  logId?: string;
 }
 
 type DecisionTemplate = 'role_changed' | 'account_disabled' | 'account_enabled' | 'second_factor_reset';
+type OwedTemplate = DecisionTemplate | 'invitation';
 
 /**
- * How long a sender keeps the e-mail to itself: far more than one SMTP exchange (the mailer's timeout
- * is seconds), so only a sender that died lets it go to the next one.
+ * How long a sender keeps the e-mail to itself unless configured (OUTBOX_LEASE_MS, as the case
+ * outbox's): far more than one SMTP exchange (the configuration asks for 4 × SMTP_TIMEOUT_MS at
+ * least), so only a sender that died lets it go to the next one.
  */
 export const PENDING_MAIL_LEASE_MS = 120_000;
 
-function composed(opts: { ctx: Context; user: UserDoc }, template: DecisionTemplate, data: Record<string, unknown>): PendingAccountMail {
+function composed(opts: { ctx: Context; user: UserDoc }, template: OwedTemplate, data: Record<string, unknown>): PendingAccountMail {
   const { user } = opts;
-  // Only these e-mails are kept: they hold no one-time link (the others' links are secrets the database keeps only hashed).
-  return { key: outboxKey('account', String(user._id), template, new Types.ObjectId().toHexString()), template, to: user.email, name: user.name, locale: localeOf(user), data: { you: youFor(user.role, localeOf(user)), ...data }, at: opts.ctx.now };
+  return {
+    key: outboxKey('account', String(user._id), template, new Types.ObjectId().toHexString()),
+    template,
+    to: user.email,
+    name: user.name,
+    locale: localeOf(user),
+    data: { you: youFor(user.role, localeOf(user)), ...data },
+    at: opts.ctx.now,
+    attempts: 0,
+    nextAttemptAt: opts.ctx.now,
+    logId: new Types.ObjectId().toHexString(),
+  };
 }
 
 /**
- * Sends an e-mail kept on the account (`userId`) if no one else is sending it, then removes it,
- * sent or not (a failure is logged and in the mail log, as for every account e-mail). True when
- * it went, or when another sender holds it (the repair, once the grace has passed). A process that
- * dies after the SMTP server took it and before removing it leaves it to be sent again when the
- * lease ends, with the same Message-ID, as the case outbox does. None of these writes is a change
- * of the account: a form built on its version stays good.
+ * The invitation's link, derived from the e-mail's key with the app's secret: every attempt at the
+ * same e-mail carries the same link (a copy the SMTP server took just before a crash still works),
+ * and the database keeps only its hash (tokens.ts issueKnownToken), never the link itself.
  */
-export async function sendPendingAccountMail(opts: { app: MailDeps; userId: unknown; mail: PendingAccountMail; now: Date }): Promise<boolean> {
-  const { app, mail, now } = opts;
+function linkTokenFor(app: Pick<AppContext, 'config'>, mail: PendingAccountMail): string {
+  return createHmac('sha256', app.config.sessionSecret).update(`account-mail-link:${mail.key}`).digest('base64url');
+}
+
+/**
+ * The invitation, from the inviter (the context's actor), naming the role and the institute in the
+ * invitee's language: composed with the account (or with the "send again"), sent after the answer.
+ * Its one-time link is made when it is sent (linkTokenFor), so it is never stored.
+ */
+export async function invitationMail(opts: { ctx: Context; user: UserDoc; instituteName?: { vi?: string; en?: string } }): Promise<PendingAccountMail> {
+  const { user } = opts;
+  const locale = localeOf(user);
+  let name = opts.instituteName;
+  if (!name && user.institute) name = (await Institute.findById(user.institute).lean())?.name ?? undefined;
+  return composed(opts, 'invitation', {
+    days: TOKEN_TTL_MS.invitation / 86_400_000,
+    inviterName: opts.ctx.actor?.name,
+    roleName: translator(locale)(`accounts.roles.${user.role}`),
+    instituteName: name ? name[locale] || name.en || name.vi : undefined,
+  });
+}
+
+/**
+ * The mail log's row for an e-mail just owed (queued): what the administrator's page links to, and
+ * where they see it sent or failed. Written after the account's write; a row already there (the
+ * job was quicker) is left as it is.
+ */
+export async function logOwedMail(app: MailDeps, mail: PendingAccountMail): Promise<void> {
+  await logOwedAccountMail(app.logger, { ...owedLogFields(mail), status: 'pending', attempts: 0, at: mail.at, queued: true });
+}
+
+function owedLogFields(mail: PendingAccountMail) {
+  // As sendAccountMail keeps it: what it was rendered from, only when that holds no one-time link.
+  return { key: mail.key, logId: mail.logId, template: mail.template, to: mail.to, locale: mail.locale, queuedAt: mail.at, data: KEPT_ACCOUNT_TEMPLATES.has(mail.template) ? { name: mail.name, ...mail.data } : undefined };
+}
+
+/**
+ * E-mails owed no more (an invitation replaced by a newer one, or whose account was disabled): taken
+ * off the account, and their mail-log rows say why they were not sent, rather than pending forever.
+ */
+export async function withdrawOwedMails(app: MailDeps, userId: unknown, mails: PendingAccountMail[], reason: string, now: Date): Promise<void> {
+  if (!mails.length) return;
+  await User.updateOne({ _id: userId }, { $pull: { pendingMails: { key: { $in: mails.map((m) => m.key) } } } }, { timestamps: false });
+  for (const mail of mails) await logOwedAccountMail(app.logger, { ...owedLogFields(mail), status: 'dead', attempts: mail.attempts ?? 0, at: now, error: reason });
+}
+
+/** What became of one try at an owed e-mail: sent, to be tried again, failed for good, or someone else's (held, or gone). */
+export type PendingMailOutcome = 'sent' | 'retry' | 'dead' | 'held';
+
+function describeError(err: unknown): string {
+  const e = err as { responseCode?: number; code?: string; message?: string };
+  return [e?.responseCode, e?.code, e?.message].filter((x) => x !== undefined && x !== '').join(' ').slice(0, 1000) || 'unknown error';
+}
+
+/**
+ * Sends an e-mail kept on the account (`userId`) if it is due and no one else is sending it. Sent:
+ * removed from the account. A transient failure (a hung or refusing server: classifySmtpError) is
+ * kept with the outbox's backoff for the account-mail job, up to the outbox's attempts; a permanent
+ * one is removed. Either way the mail log's row says so, with the error: where the administrator
+ * looks. A process that dies after the SMTP server took it and before removing it leaves it to be
+ * sent again when the lease ends, with the same Message-ID, as the case outbox does. None of these
+ * writes is a change of the account: a form built on its version stays good.
+ */
+export async function sendPendingAccountMail(opts: { app: MailDeps; userId: unknown; mail: PendingAccountMail; now: Date }): Promise<PendingMailOutcome> {
+  const { app, now } = opts;
+  const key = opts.mail.key;
   const claimed = await User.updateOne(
-    { _id: opts.userId, 'pendingMail.key': mail.key, $or: [{ 'pendingMail.leaseUntil': null }, { 'pendingMail.leaseUntil': { $lte: now } }] },
-    { $set: { 'pendingMail.leaseUntil': new Date(now.getTime() + PENDING_MAIL_LEASE_MS) } },
+    { _id: opts.userId, pendingMails: { $elemMatch: { key, $and: [{ $or: [{ leaseUntil: null }, { leaseUntil: { $lte: now } }] }, { $or: [{ nextAttemptAt: null }, { nextAttemptAt: { $lte: now } }] }] } } },
+    { $set: { 'pendingMails.$.leaseUntil': new Date(now.getTime() + (app.config.outbox?.leaseMs ?? PENDING_MAIL_LEASE_MS)) } },
     { timestamps: false },
   );
-  if (claimed.modifiedCount !== 1) return true;
-  const sent = await sendAccountMail({ app, template: mail.template, to: { email: mail.to, name: mail.name, locale: mail.locale }, data: mail.data, messageId: messageIdFor(mail.key) });
-  await User.updateOne({ _id: opts.userId, 'pendingMail.key': mail.key }, { $unset: { pendingMail: 1 } }, { timestamps: false });
-  return sent;
+  if (claimed.modifiedCount !== 1) return 'held';
+  // As stored now (its attempts), and whether an invitation is still owed.
+  const account = await User.findById(opts.userId, { pendingMails: 1, disabledAt: 1, passwordHash: 1 }).lean();
+  const mail = (account?.pendingMails as unknown as PendingAccountMail[] | undefined)?.find((m) => m.key === key);
+  if (!account || !mail) return 'held';
+  const attempts = (mail.attempts ?? 0) + 1;
+  const done = () => User.updateOne({ _id: opts.userId }, { $pull: { pendingMails: { key } } }, { timestamps: false });
+  const log = (o: { status: 'pending' | 'sent' | 'dead'; error?: string; subject?: string; templateVersion?: number; messageId?: string }) =>
+    logOwedAccountMail(app.logger, { ...owedLogFields(mail), ...o, attempts, at: now, ...(o.status === 'sent' ? { sentAt: now } : {}) });
+
+  let data = mail.data;
+  if (mail.template === 'invitation') {
+    // Disabled since (its links went), or a password set since: the invitation is owed no more.
+    if (account.disabledAt || account.passwordHash) {
+      await log({ status: 'dead', error: account.disabledAt ? 'not sent: the account was disabled' : 'not sent: the invitation was already accepted' });
+      await done();
+      return 'dead';
+    }
+    const raw = linkTokenFor(app, mail);
+    await issueKnownToken({ purpose: 'invitation', userId: opts.userId as string, raw, now });
+    data = { ...data, link: `${app.config.appUrl}/invitations/${raw}` };
+  }
+  let rendered: Awaited<ReturnType<typeof renderEmail>> | undefined;
+  try {
+    rendered = await renderEmail(mail.template, mail.locale, { name: mail.name, ...data });
+    await app.mailer.send({ to: mail.to, subject: rendered.subject, text: rendered.text, html: rendered.html, language: mail.locale, messageId: messageIdFor(key) });
+  } catch (err) {
+    const error = describeError(err);
+    // A template that does not render will not render next time either.
+    const permanent = !rendered || classifySmtpError(err) === 'permanent' || attempts >= maxAttempts(app);
+    app.logger.error({ err, template: mail.template, key, attempts, permanent }, 'account e-mail could not be sent');
+    await log({ status: permanent ? 'dead' : 'pending', error: rendered ? error : `render: ${error}`, subject: rendered?.subject, templateVersion: rendered?.version });
+    if (permanent) await done();
+    else {
+      const nextAttemptAt = new Date(now.getTime() + backoffMs(attempts, app.config.outbox?.retryBaseMs, app.config.outbox?.retryMaxMs));
+      await User.updateOne(
+        { _id: opts.userId, 'pendingMails.key': key },
+        { $set: { 'pendingMails.$.attempts': attempts, 'pendingMails.$.nextAttemptAt': nextAttemptAt, 'pendingMails.$.lastError': error, 'pendingMails.$.leaseUntil': null } },
+        { timestamps: false },
+      );
+    }
+    return permanent ? 'dead' : 'retry';
+  }
+  await log({ status: 'sent', subject: rendered.subject, templateVersion: rendered.version, messageId: messageIdFor(key) });
+  await done();
+  return 'sent';
+}
+
+function maxAttempts(app: MailDeps): number {
+  return app.config.outbox?.maxAttempts ?? OUTBOX_DEFAULTS.maxAttempts;
+}
+
+/**
+ * An e-mail an administrator's action owes, written with it: the route sends it after its answer
+ * (sendOwedAfterAnswer), and the administrator's message links to its mail-log row (`mail.logId`).
+ */
+export interface OwedMail {
+  userId: unknown;
+  mail: PendingAccountMail;
+  /** The action's time (the app's clock): the e-mail is due from then. */
+  now: Date;
+}
+
+/** Sends an owed e-mail once the answer has gone out: the administrator's page never waits for the SMTP server. */
+export function sendOwedAfterAnswer(res: { once(event: 'close', listener: () => void): unknown }, app: MailDeps & { now?: () => Date }, owed: OwedMail): void {
+  // The app's clock when it is sent (a retry's backoff counts from the attempt), never before the action's.
+  const now = () => new Date(Math.max(owed.now.getTime(), app.now?.().getTime() ?? 0));
+  sendAfterAnswer(res, app, () => sendPendingAccountMail({ app, userId: owed.userId, mail: owed.mail, now: now() }));
 }
 
 /**

@@ -7,9 +7,10 @@
 // account, and recordPendingAccountAudits (a background job, first run soon after start) records it
 // as it was captured (with `recordedByRepair`: what only the request would have added is missing,
 // such as the count of cases the repair of stranded cases returned and audits itself). The e-mail
-// telling the person is kept on the account the same way (`pendingMail`, mail.ts), and the repair
-// sends one left behind (sendPendingAccountMails). The grace is counted on the app's clock (its
-// `now`, a test's when set) from the decision's time on that clock.
+// telling the person is kept on the account the same way (`pendingMails`, mail.ts, as is an
+// invitation); the request sends it after its answer, and the account-mail job (job.ts) sends one
+// left behind or due again after a transient failure (sendPendingAccountMails). The grace is counted
+// on the app's clock (its `now`, a test's when set) from the decision's time on that clock.
 import type { Types } from 'mongoose';
 import { User } from '../../models/user.ts';
 import { recordPendingAudit, type PendingAudit } from '../audit/index.ts';
@@ -60,19 +61,49 @@ export async function recordPendingAccountAudits(opts: { now: Date; olderThanMs?
 }
 
 /**
- * Sends the decisions' e-mails left unsent by a process that stopped after the account's write
- * (older than `olderThanMs` on the app's clock, so a request still running sends its own). Each is
- * claimed before it is sent (sendPendingAccountMail), so two runs at once, or a run and a slow
- * request, send it once. Returns how many went.
+ * Sends the e-mails administrators' actions owe that are due: left unsent by a process that stopped
+ * after the account's write (a first attempt older than `olderThanMs` on the app's clock, so a
+ * request still sending its own after its answer is left to it), or due again after a transient
+ * failure (their backoff has passed). Each is claimed before it is sent (sendPendingAccountMail), so
+ * two runs at once, or a run and a slow request, send it once. Returns how many went.
  */
-export async function sendPendingAccountMails(opts: { app: MailDeps; now: Date; olderThanMs?: number }): Promise<number> {
+export async function sendPendingAccountMails(opts: { app: MailDeps; now: Date; olderThanMs?: number; userIds?: unknown[] }): Promise<number> {
+  // Only these accounts: tests that share a database with other test files.
+  const only = opts.userIds ? { _id: { $in: opts.userIds } } : {};
+  await adoptLegacyPendingMails(opts.now, only);
   const cutoff = new Date(opts.now.getTime() - (opts.olderThanMs ?? PENDING_AUDIT_GRACE_MS));
-  const left = await User.find({ 'pendingMail.at': { $lt: cutoff } }, { pendingMail: 1 }).lean();
+  const due = (m: PendingAccountMail) => (m.nextAttemptAt ?? m.at) <= opts.now && ((m.attempts ?? 0) > 0 || m.at < cutoff);
+  // The dotted condition, implied by the $elemMatch, names the sparse index that serves the read.
+  const left = await User.find({ ...only, 'pendingMails.nextAttemptAt': { $lte: opts.now }, pendingMails: { $elemMatch: { nextAttemptAt: { $lte: opts.now }, $or: [{ attempts: { $gt: 0 } }, { at: { $lt: cutoff } }] } } }, { pendingMails: 1 }).lean();
   let sent = 0;
+  let leftBehind = 0;
   for (const u of left) {
-    const mail = u.pendingMail as unknown as PendingAccountMail | undefined;
-    if (mail && (await sendPendingAccountMail({ app: opts.app, userId: u._id, mail, now: opts.now }))) sent += 1;
+    for (const mail of (u.pendingMails ?? []) as unknown as PendingAccountMail[]) {
+      if (!due(mail)) continue;
+      const outcome = await sendPendingAccountMail({ app: opts.app, userId: u._id, mail, now: opts.now });
+      if (outcome !== 'sent') continue;
+      sent += 1;
+      if (!mail.attempts) leftBehind += 1;
+    }
   }
-  if (sent) opts.app.logger.warn({ sent }, 'account decision e-mails left unsent by a stopped process sent');
+  if (leftBehind) opts.app.logger.warn({ sent: leftBehind }, 'account decision e-mails left unsent by a stopped process sent');
+  if (sent > leftBehind) opts.app.logger.info({ sent: sent - leftBehind }, 'account e-mails sent on a later attempt');
   return sent;
+}
+
+/**
+ * An e-mail left by a version that kept one at a time (`pendingMail`) joins the list, with its key
+ * (its Message-ID) and its lease: sent as any other, once.
+ */
+async function adoptLegacyPendingMails(now: Date, only: Record<string, unknown>): Promise<void> {
+  const legacy = await User.find({ ...only, 'pendingMail.at': { $lte: now } }, { pendingMail: 1 }).lean();
+  for (const u of legacy) {
+    const mail = u.pendingMail as unknown as PendingAccountMail | undefined;
+    if (!mail) continue;
+    await User.updateOne(
+      { _id: u._id, 'pendingMail.key': mail.key },
+      { $unset: { pendingMail: 1 }, $push: { pendingMails: { ...mail, attempts: 0, nextAttemptAt: mail.at } } },
+      { timestamps: false },
+    );
+  }
 }

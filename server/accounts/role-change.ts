@@ -6,7 +6,7 @@
 // calendar feed (made for the old caseload; they make a new one knowingly), takes them off the
 // evaluation panels they can no longer sit on and carries the change's audit event with its reason
 // (recorded once the rest is done: pending-audit.ts); then the open cases they can no longer work on
-// go back to the queue, and the person is e-mailed.
+// go back to the queue, and the person is e-mailed (after the answer: mail.ts).
 import { Types } from 'mongoose';
 import { actorOf, type Context } from '../context.ts';
 import { User, type Role, type UserDoc } from '../../models/user.ts';
@@ -17,7 +17,7 @@ import { pendingAudit } from '../audit/index.ts';
 import { settleAccountAudit } from './pending-audit.ts';
 import type { FieldErrorKeys, FormResult } from '../http/forms.ts';
 import { END_SESSIONS, findUser } from './service.ts';
-import { roleChangedMail, sendPendingAccountMail, type MailDeps } from './mail.ts';
+import { logOwedMail, roleChangedMail, type MailDeps, type OwedMail } from './mail.ts';
 import { panelSeatsLost } from '../evaluations/panel.ts';
 import { countCasesLeaving, returnCasesToQueue, type CasesLeaving } from '../cases/commands.ts';
 import { END_FEED, hasFeed } from '../calendar-feed/service.ts';
@@ -166,9 +166,9 @@ export async function planRoleChange(opts: { ctx: Context; userId: string } & Ro
 /**
  * Step 2: the change, written only if the account is still as the form saw it (its updatedAt: any
  * write since, by another administrator or by the person, makes the form stale and nothing is
- * changed). `sent`: whether the e-mail telling them went.
+ * changed). `owed`: the e-mail telling them, written with the change, for the route to send after its answer.
  */
-export async function changeUserRole(opts: { app: MailDeps; ctx: Context; userId: string } & RoleChangeRequest): Promise<{ ok: true; subject: RoleChangeSubject; plan: RoleChangePlan; sent: boolean } | RoleChangeRefused> {
+export async function changeUserRole(opts: { app: MailDeps; ctx: Context; userId: string } & RoleChangeRequest): Promise<{ ok: true; subject: RoleChangeSubject; plan: RoleChangePlan; owed: OwedMail } | RoleChangeRefused> {
   const { ctx } = opts;
   const user = await findUser({ userId: opts.userId });
   const checked = await check(ctx, user, opts);
@@ -193,7 +193,7 @@ export async function changeUserRole(opts: { app: MailDeps; ctx: Context; userId
   const placed = placementUpdate(after, END_FEED);
   const updated = (await User.findOneAndUpdate(
     { _id: user._id, updatedAt: user.updatedAt ?? { $exists: false } },
-    { ...placed, $set: { ...placed.$set, pendingAudit: audit, pendingMail: mail }, ...leavePanels, $inc: END_SESSIONS },
+    { ...placed, $set: { ...placed.$set, pendingAudit: audit }, $push: { pendingMails: mail }, ...leavePanels, $inc: END_SESSIONS },
     { returnDocument: 'after' },
   )) as UserDoc | null;
   if (!updated) throw new ConflictError('accounts.roleChange.stale');
@@ -202,7 +202,10 @@ export async function changeUserRole(opts: { app: MailDeps; ctx: Context; userId
   // transaction to make the check and the write one), with no event to record. Their sessions
   // ended: signing in again is safe.
   if (before.role === 'admin' && after.role !== 'admin' && !(await otherAdministrator(user._id))) {
-    await User.updateOne({ _id: user._id, role: after.role }, { ...placementUpdate(before, { pendingAudit: 1, pendingMail: 1 }), ...(panelsLeft.length ? { $addToSet: { panelCalls: { $each: panelsLeft } } } : {}) });
+    await User.updateOne(
+      { _id: user._id, role: after.role },
+      { ...placementUpdate(before, { pendingAudit: 1 }), $pull: { pendingMails: { key: mail.key } }, ...(panelsLeft.length ? { $addToSet: { panelCalls: { $each: panelsLeft } } } : {}) },
+    );
     throw new ForbiddenError('accounts.roleChange.lastAdmin');
   }
   // The cases they can no longer open go back to the queue, unassigned, rather than refusing the
@@ -214,6 +217,6 @@ export async function changeUserRole(opts: { app: MailDeps; ctx: Context; userId
   const casesToQueue = await returnCasesToQueue({ ctx, ...casesLeavingThem(user, after), reason: 'role_changed', name: user.name });
   const plan: RoleChangePlan = { before, after, casesToQueue, panelsToLeave: panelsLeft.length };
   await settleAccountAudit({ userId: user._id, pending: audit, more: { casesToQueue } });
-  const sent = await sendPendingAccountMail({ app: opts.app, userId: user._id, mail, now: ctx.now });
-  return { ok: true, subject: subjectOf(updated), plan, sent };
+  await logOwedMail(opts.app, mail);
+  return { ok: true, subject: subjectOf(updated), plan, owed: { userId: user._id, mail, now: ctx.now } };
 }

@@ -12,7 +12,7 @@ import { ConflictError, NotFoundError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { consumeToken, findUsableToken, revokePasswordLinks } from './tokens.ts';
-import { sendDisabledAccountMail, sendInvitationMail, sendPasswordResetMail, sendVerificationMail, type MailDeps } from './mail.ts';
+import { invitationMail, logOwedMail, withdrawOwedMails, sendDisabledAccountMail, sendPasswordResetMail, sendVerificationMail, type MailDeps, type OwedMail, type PendingAccountMail } from './mail.ts';
 import { throttles, type ThrottleDeps } from './throttles.ts';
 import { normalizeEmail } from './forms.ts';
 import { END_FEED, hasFeed } from '../calendar-feed/service.ts';
@@ -199,10 +199,13 @@ export interface InvitationInput {
   locale: Locale;
 }
 
-/** `errors`: field → message key, for the form to show again. */
-export type InviteResult = { ok: true; user: UserDoc; sent: boolean } | { ok: false; errors: Record<string, string> };
+/** `errors`: field → message key, for the form to show again. `owed`: the invitation, for the route to send after its answer. */
+export type InviteResult = { ok: true; user: UserDoc; owed: OwedMail } | { ok: false; errors: Record<string, string> };
 
-/** Creates the staff account without a password and e-mails its invitation (from the actor). */
+/**
+ * Creates the staff account without a password, its invitation (from the actor) owed in the same
+ * write (`pendingMails`): sent after the answer, or by the account-mail job if this process stops first.
+ */
 export async function inviteStaff(opts: { app: MailDeps; ctx: Context } & InvitationInput): Promise<InviteResult> {
   const { app, ctx } = opts;
   const email = normalizeEmail(opts.email);
@@ -214,15 +217,19 @@ export async function inviteStaff(opts: { app: MailDeps; ctx: Context } & Invita
     if (!institute) return { ok: false, errors: { institute: 'accounts.errors.instituteRequired' } };
   }
   let user: UserDoc;
+  let mail: PendingAccountMail;
   try {
-    user = (await User.create({
+    user = new User({
       email,
       name: opts.name,
       role: opts.role,
       institute: institute?._id,
       isHrLead: opts.role === 'hr_officer' && opts.isHrLead,
       locale: opts.locale,
-    })) as unknown as UserDoc;
+    }) as UserDoc;
+    mail = await invitationMail({ ctx, user, instituteName: institute?.name ?? undefined });
+    user.set('pendingMails', [mail]);
+    await user.save();
   } catch (err) {
     if ((err as { code?: number }).code === 11000) return taken;
     throw err;
@@ -232,17 +239,27 @@ export async function inviteStaff(opts: { app: MailDeps; ctx: Context } & Invita
     ...userTarget(user),
     summary: { email: user.email, role: user.role, institute: user.institute ? String(user.institute) : undefined, isHrLead: user.isHrLead },
   });
-  const sent = await sendInvitationMail({ app, ctx, user, instituteName: institute?.name ?? undefined });
-  return { ok: true, user, sent };
+  await logOwedMail(app, mail);
+  return { ok: true, user, owed: { userId: user._id, mail, now: ctx.now } };
 }
 
-/** A fresh invitation link for an invited user who has not accepted yet; answers whether the e-mail went. */
-export async function resendInvitation(opts: { app: MailDeps; ctx: Context; user: UserDoc }): Promise<boolean> {
+/**
+ * A fresh invitation (its link made when it is sent) for an invited user who has not accepted yet,
+ * owed on the account in place of one still waiting: the route sends it after its answer.
+ */
+export async function resendInvitation(opts: { app: MailDeps; ctx: Context; user: UserDoc }): Promise<OwedMail> {
   const { user } = opts;
   if (user.passwordHash) throw new ConflictError('accounts.errors.alreadyAccepted');
-  const sent = await sendInvitationMail({ app: opts.app, ctx: opts.ctx, user });
+  const mail = await invitationMail({ ctx: opts.ctx, user });
+  // Only while still invited (a password set meanwhile: accepted).
+  const owed = (await User.findOneAndUpdate({ _id: user._id, passwordHash: null }, { $push: { pendingMails: mail } }, { timestamps: false, returnDocument: 'after' }).lean()) as { pendingMails?: PendingAccountMail[] } | null;
+  if (!owed) throw new ConflictError('accounts.errors.alreadyAccepted');
+  // An earlier invitation still waiting would carry a link this one replaces: it goes.
+  const replaced = (owed.pendingMails ?? []).filter((m) => m.template === 'invitation' && m.key !== mail.key);
+  await withdrawOwedMails(opts.app, user._id, replaced, 'not sent: replaced by a newer invitation', opts.ctx.now);
   await recordAudit(opts.ctx, { action: 'user.invitation_resent', ...userTarget(user) });
-  return sent;
+  await logOwedMail(opts.app, mail);
+  return { userId: user._id, mail, now: opts.ctx.now };
 }
 
 /**

@@ -23,6 +23,20 @@ export async function issueToken(opts: { purpose: TokenPurpose; userId: Types.Ob
 }
 
 /**
+ * The link an e-mail sent again after a failure carries: the same as in any earlier attempt (`raw`,
+ * derived from the e-mail's key: mail.ts linkTokenFor), so a copy the SMTP server took before a
+ * crash still works. Made once: while a token with its hash exists (used or not) nothing changes;
+ * else it replaces the account's other unused links of its kind, as issueToken does.
+ */
+export async function issueKnownToken(opts: { purpose: TokenPurpose; userId: Types.ObjectId | string; raw: string; now: Date }): Promise<void> {
+  const { purpose, userId: user, now } = opts;
+  const tokenHash = sha256(opts.raw);
+  if (await Token.exists({ tokenHash })) return;
+  await Token.deleteMany({ user, purpose, usedAt: null });
+  await Token.create({ purpose, user, tokenHash, expiresAt: new Date(now.getTime() + TOKEN_TTL_MS[purpose]) });
+}
+
+/**
  * The one-time links that would set a password (reset, invitation), dropped unused whenever the
  * password is set or the account is disabled: a link mailed before must not outlive the password it
  * would replace, nor a disabling that an administrator may undo within its hour. E-mail verification

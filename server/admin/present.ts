@@ -321,13 +321,12 @@ export function presentRoleChange(ctx: Context, input: { subject: RoleChangeSubj
 /** The confirmation: before and after, the reason, the open cases going back to the queue, what else happens. */
 /**
  * The message after a role change: what was done, the open cases sent back to the queue and the
- * evaluation panels left (each counted, with its plural), as the confirmation page announced them;
- * or, when the e-mail could not go, that the administrator must tell them.
+ * evaluation panels left (each counted, with its plural), as the confirmation page announced them,
+ * and that the e-mail is being sent (the route links to its row in the mail log, where a failure shows).
  */
-export function roleChangedFlash(done: { subject: RoleChangeSubject; plan: RoleChangePlan; sent: boolean }): { kind: 'success' | 'error'; key: string; params: Record<string, unknown> } {
+export function roleChangedFlash(done: { subject: RoleChangeSubject; plan: RoleChangePlan }): { kind: 'success' | 'error'; key: string; params: Record<string, unknown> } {
   const { casesToQueue: cases, panelsToLeave: panels } = done.plan;
   const params = { name: done.subject.name, count: cases, panels };
-  if (!done.sent) return { kind: 'error', key: 'accounts.roleChange.notSent', params };
   const key = cases ? (panels ? 'doneCasesPanels' : 'doneCases') : panels ? 'donePanels' : 'done';
   return { kind: 'success', key: `accounts.roleChange.${key}`, params };
 }

@@ -2,9 +2,11 @@
 // logCaseMail with each outcome (retry, sent, dead) just before it records that outcome on the
 // case, so a crash between the two leaves the log ahead by one status, never behind: the item is
 // then sent again and the same row (one per case and key) is updated. Account e-mails:
-// logAccountMail after the mailer answered. A failure to log is reported, never thrown (the e-mail
-// matters more than its log line).
+// logAccountMail after the mailer answered; those an administrator's action owes, logOwedAccountMail
+// as queued with the action, then with each attempt's outcome (one row per e-mail and key). A
+// failure to log is reported, never thrown (the e-mail matters more than its log line).
 import { randomUUID } from 'node:crypto';
+import { Types } from 'mongoose';
 import type { Logger } from '../logger.ts';
 import { MailLog } from '../../models/mail-log.ts';
 
@@ -67,6 +69,50 @@ export interface AccountMailOutcome {
   templateVersion?: number;
   /** What it was rendered from: only for an e-mail with no one-time link or token (server/accounts/mail.ts). */
   data?: Record<string, unknown>;
+}
+
+/**
+ * An account e-mail an administrator's action owes (server/accounts/mail.ts sendPendingAccountMail):
+ * one row per e-mail (its key, the Message-ID), written as queued with the action (`queued`: only
+ * if there is none yet, so a quicker attempt's outcome is never overwritten), then with each
+ * attempt's outcome: pending (to be tried again, with the error), sent, or dead (with the error).
+ */
+export interface OwedAccountMailOutcome {
+  key: string;
+  /** The row's id, known before it is written: the administrator's page links to it. */
+  logId?: string;
+  template: string;
+  to: string;
+  locale: string;
+  status: 'pending' | 'sent' | 'dead';
+  attempts: number;
+  at: Date;
+  queuedAt: Date;
+  sentAt?: Date;
+  error?: string;
+  messageId?: string;
+  subject?: string;
+  templateVersion?: number;
+  data?: Record<string, unknown>;
+  queued?: boolean;
+}
+
+export async function logOwedAccountMail(logger: Pick<Logger, 'error'>, o: OwedAccountMailOutcome): Promise<void> {
+  try {
+    const fixed: Record<string, unknown> = { template: o.template, to: o.to.toLowerCase(), locale: o.locale === 'en' ? 'en' : 'vi', queuedAt: o.queuedAt };
+    if (o.data) fixed.data = o.data;
+    const state: Record<string, unknown> = { status: o.status, attempts: o.attempts, at: o.at };
+    if (o.sentAt) state.sentAt = o.sentAt;
+    if (o.error !== undefined) state.lastError = o.error.slice(0, 1000);
+    if (o.messageId) state.messageId = o.messageId;
+    if (o.subject !== undefined) state.subject = o.subject.slice(0, 1000);
+    if (o.templateVersion !== undefined) state.templateVersion = o.templateVersion;
+    const onInsert = { ...(o.logId ? { _id: new Types.ObjectId(o.logId) } : {}), ...(o.queued ? { ...fixed, ...state } : {}) };
+    const update = o.queued ? { $setOnInsert: onInsert } : { $set: { ...fixed, ...state }, ...(o.logId ? { $setOnInsert: onInsert } : {}) };
+    await MailLog.updateOne({ source: 'account', key: o.key }, update as never, { upsert: true });
+  } catch (err) {
+    logger.error({ err, key: o.key }, 'mail log: could not record an account e-mail');
+  }
 }
 
 export async function logAccountMail(logger: Pick<Logger, 'error'>, o: AccountMailOutcome): Promise<void> {

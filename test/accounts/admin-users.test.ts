@@ -176,7 +176,7 @@ describe('accounts: staff invitations and user administration', function () {
     const res = await decide(a, hr, 'disable', REASON);
     expect(res.status).to.equal(303);
     const flashed = await a.get('/admin/users').set('Accept', 'text/html');
-    expect(flashed.text).to.include('The account of Leaving Officer is disabled: its sessions have ended, they have been told by e-mail, and the 2 open cases it held went back to the queue, unassigned.');
+    expect(flashed.text).to.include('The account of Leaving Officer is disabled: its sessions have ended, the e-mail telling them is being sent, and the 2 open cases it held went back to the queue, unassigned.');
 
     await expectBackInQueue(held, { holder: hr, colleague, by: admin }, { reason: 'account_disabled', name: 'Leaving Officer' });
     const en = agent(t.app);
@@ -206,7 +206,7 @@ describe('accounts: staff invitations and user administration', function () {
     const none = await createUser({ role: 'hr_officer', institute: institute._id, name: 'Holds Nothing' });
     expect((await decide(a, none, 'disable', REASON)).status).to.equal(303);
     const plain = await a.get('/admin/users').set('Accept', 'text/html');
-    expect(plain.text).to.include('The account of Holds Nothing is disabled: its sessions have ended and they have been told by e-mail.').and.not.include('went back to the queue');
+    expect(plain.text).to.include('The account of Holds Nothing is disabled: its sessions have ended and the e-mail telling them is being sent.').and.not.include('went back to the queue');
   });
 
   it('the same disable sent twice (a double click, at once or one after the other) writes once: sessions ended once, cases returned once, one audit event; the second says it is already disabled', async () => {

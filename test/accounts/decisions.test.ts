@@ -116,7 +116,7 @@ describe('accounts: an administrator’s decisions about an account, each with a
       expect(res.status, res.text.slice(0, 500)).to.equal(303);
       expect(res.headers.location).to.equal('/admin/users');
       expect(text((await a.get('/admin/users').set('Accept', 'text/html')).text)).to.include(
-        'The account of Trần Thị Hoa is disabled: its sessions have ended, they have been told by e-mail, and the 2 open cases it held went back to the queue, unassigned.',
+        'The account of Trần Thị Hoa is disabled: its sessions have ended, the e-mail telling them is being sent, and the 2 open cases it held went back to the queue, unassigned.',
       );
 
       const after = (await User.findById(hr._id).lean())!;
@@ -278,7 +278,7 @@ describe('accounts: an administrator’s decisions about an account, each with a
       const why = 'The leave of absence has ended.';
       const res = await decide(a, person, 'enable', why);
       expect(res.status, res.text.slice(0, 500)).to.equal(303);
-      expect(text((await a.get('/admin/users').set('Accept', 'text/html')).text)).to.include('The account of Back Again is enabled again and they have been told by e-mail.');
+      expect(text((await a.get('/admin/users').set('Accept', 'text/html')).text)).to.include('The account of Back Again is enabled again and the e-mail telling them is being sent.');
       expect((await User.findById(person._id).lean())!.disabledAt).to.equal(undefined);
       const audit = (await AuditEvent.findOne({ action: 'user.enabled', targetId: String(person._id) }).lean())!;
       expect(String(audit.actor)).to.equal(String(admin._id));

@@ -12,6 +12,7 @@ import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall } from '../support/case-factories.ts';
 import { User, type UserDoc } from '../../models/user.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
+import { MailLog } from '../../models/mail-log.ts';
 import type { Context } from '../../server/context.ts';
 import { systemContext } from '../../server/context.ts';
 import { pendingAudit } from '../../server/audit/index.ts';
@@ -140,9 +141,10 @@ describe('accounts: a decision’s audit event is written with the account, so n
   async function crashedDisablingWithMail(ctx: Context, user: UserDoc) {
     const event = pendingAudit(ctx, { action: 'user.disabled', summary: { reason: REASON } });
     const mail = accountDisabledMail({ app: t.ctx, ctx, user, calendarFeedEnded: false });
-    await User.updateOne({ _id: user._id }, { $set: { disabledAt: ctx.now, pendingAudit: event, pendingMail: mail }, $inc: { sessionEpoch: 1 } });
+    await User.updateOne({ _id: user._id }, { $set: { disabledAt: ctx.now, pendingAudit: event }, $push: { pendingMails: mail }, $inc: { sessionEpoch: 1 } });
     return mail;
   }
+  const owedOn = async (user: { _id: unknown }) => ((await User.findById(user._id).lean())!.pendingMails ?? []).map((m) => m.key);
 
   it('sends the e-mail a stopped process left on the account once, after the grace, in their language, with the Message-ID it was composed with', async () => {
     const admin = await createUser({ role: 'admin' });
@@ -160,7 +162,9 @@ describe('accounts: a decision’s audit event is written with the account, so n
     expect(received.messageId).to.equal(`<${mail.key}@talent.local>`);
     expect(received.text).to.include(admin.name).and.not.include(REASON);
     const after = (await User.findById(person._id).lean())!;
-    expect(after.pendingMail, 'removed once sent').to.equal(undefined);
+    expect(after.pendingMails, 'removed once sent').to.deep.equal([]);
+    // Its mail-log row, never written as queued (the process stopped first), is written by the repair under the id the page would link to.
+    expect(await MailLog.findById(mail.logId).lean()).to.include({ status: 'sent', key: mail.key, attempts: 1 });
     expect(after.updatedAt!.getTime(), 'not a change of the account').to.equal(version);
 
     await sendPendingAccountMails({ app: t.ctx, now: new Date(later.getTime() + PENDING_MAIL_LEASE_MS) });
@@ -176,26 +180,47 @@ describe('accounts: a decision’s audit event is written with the account, so n
     const ctx = requestOf(admin);
     const mail = await crashedDisablingWithMail(ctx, person);
     // A sender claimed it and died before removing it.
-    await User.updateOne({ _id: person._id }, { $set: { 'pendingMail.leaseUntil': new Date(ctx.now.getTime() + PENDING_MAIL_LEASE_MS) } }, { timestamps: false });
+    await User.updateOne({ _id: person._id }, { $set: { 'pendingMails.0.leaseUntil': new Date(ctx.now.getTime() + PENDING_MAIL_LEASE_MS) } }, { timestamps: false });
     const later = new Date(ctx.now.getTime() + PENDING_AUDIT_GRACE_MS + 1_000);
     await sendPendingAccountMails({ app: t.ctx, now: later });
     expect(t.smtp.to(person.email), 'the lease holds').to.have.length(0);
     await sendPendingAccountMails({ app: t.ctx, now: new Date(ctx.now.getTime() + PENDING_MAIL_LEASE_MS + 1) });
     const received = await t.smtp.waitForTo(person.email, /vô hiệu hóa/);
     expect(received.messageId).to.equal(`<${mail.key}@talent.local>`);
-    expect((await User.findById(person._id).lean())!.pendingMail).to.equal(undefined);
+    expect(await owedOn(person)).to.deep.equal([]);
   });
 
-  it('every decision, finished, leaves no e-mail on the account and sends exactly one', async () => {
+  it('an e-mail left by a version that kept one on the account (pendingMail) is sent once, with its Message-ID, and no longer kept there', async () => {
+    const admin = await createUser({ role: 'admin' });
+    const person = await createUser({ role: 'applicant', locale: 'en' });
+    const ctx = requestOf(admin);
+    const event = pendingAudit(ctx, { action: 'user.disabled', summary: { reason: REASON } });
+    const { key, template, to, name, locale, data, at } = accountDisabledMail({ app: t.ctx, ctx, user: person, calendarFeedEnded: false });
+    await User.updateOne({ _id: person._id }, { $set: { disabledAt: ctx.now, pendingAudit: event, pendingMail: { key, template, to, name, locale, data, at } } });
+    const later = new Date(ctx.now.getTime() + PENDING_AUDIT_GRACE_MS + 1_000);
+    expect(await sendPendingAccountMails({ app: t.ctx, now: later, userIds: [person._id] })).to.equal(1);
+    expect((await t.smtp.waitForTo(person.email, /disabled/)).messageId).to.equal(`<${key}@talent.local>`);
+    const after = (await User.findById(person._id).lean())!;
+    expect(after.pendingMail).to.equal(undefined);
+    expect(after.pendingMails).to.deep.equal([]);
+    expect(await sendPendingAccountMails({ app: t.ctx, now: new Date(later.getTime() + PENDING_MAIL_LEASE_MS), userIds: [person._id] })).to.equal(0);
+    expect(t.smtp.to(person.email)).to.have.length(1);
+  });
+
+  it('every decision owes its own e-mail (two at once: none replaces the other); each sent by its request leaves nothing, and is sent exactly once', async () => {
     const admin = await createUser({ role: 'admin' });
     const person = await createUser({ role: 'hr_officer', institute: (await createInstitute())._id, locale: 'en' });
     const ctx = requestOf(admin);
     const seen = async () => (await User.findById(person._id))!.updatedAt.getTime();
     const form = (reason: string) => ({ ok: true as const, data: { reason } });
-    expect((await disableAccount({ app: t.ctx, ctx, userId: String(person._id), seen: await seen(), form: form('Left the programme for now.') })).ok).to.equal(true);
-    expect((await enableAccount({ app: t.ctx, ctx, userId: String(person._id), seen: await seen(), form: form('Back in the programme again.') })).ok).to.equal(true);
+    const disabled = await disableAccount({ app: t.ctx, ctx, userId: String(person._id), seen: await seen(), form: form('Left the programme for now.') });
+    const enabled = await enableAccount({ app: t.ctx, ctx, userId: String(person._id), seen: await seen(), form: form('Back in the programme again.') });
+    if (!disabled.ok || !enabled.ok) throw new Error('both decisions are taken');
+    expect(await owedOn(person), 'both owed, in order').to.deep.equal([disabled.owed.mail.key, enabled.owed.mail.key]);
+    // What the route does after its answer (mail.ts sendOwedAfterAnswer).
+    for (const owed of [disabled.owed, enabled.owed]) expect(await sendPendingAccountMail({ app: t.ctx, ...owed })).to.equal('sent');
     await t.smtp.waitForTo(person.email, /enabled again/);
-    expect((await User.findById(person._id).lean())!.pendingMail).to.equal(undefined);
+    expect(await owedOn(person)).to.deep.equal([]);
     await sendPendingAccountMails({ app: t.ctx, now: new Date(Date.now() + PENDING_MAIL_LEASE_MS * 2) });
     await new Promise((r) => setTimeout(r, 200));
     expect(t.smtp.to(person.email).map((m) => m.subject.match(/disabled|enabled again/)?.[0])).to.deep.equal(['disabled', 'enabled again']);

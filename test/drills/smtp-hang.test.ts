@@ -12,7 +12,6 @@
 // Each e-mail owed (the outbox key, sent as the Message-ID) must arrive exactly once.
 import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { MongoClient } from 'mongodb';
@@ -20,6 +19,7 @@ import { freePort } from '../../scripts/support/free-port.ts';
 import { WebClient, csrfIn, hiddenValue } from '../../scripts/support/web-client.ts';
 import { messageIdFor } from '../../server/outbox/item.ts';
 import { startTestSmtp, type TestSmtp } from '../support/smtp.ts';
+import { SmtpFront } from './support/smtp-front.ts';
 import { connectToAppDatabase, drillEnv, runScript, startApp, until, waitReady, type AppProcess } from './support/app-process.ts';
 import type { Seeded } from './support/seed.ts';
 
@@ -31,52 +31,6 @@ interface OutboxRow {
   status: string;
   attempts?: number;
   lastError?: string;
-}
-
-/** A TCP front for the SMTP server: silent (accepts, never writes) or forwarding. */
-class SmtpFront {
-  mode: 'silent' | 'forward' = 'silent';
-  /** Silent connections still open, by when they were accepted. */
-  readonly open = new Set<{ socket: net.Socket; openedAt: number }>();
-  /** How long each silent connection was held before the app gave up on it. */
-  readonly held: number[] = [];
-  private server: net.Server;
-  private sockets = new Set<net.Socket>();
-  port = 0;
-
-  constructor(private readonly upstreamPort: number) {
-    this.server = net.createServer((socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-      socket.on('error', () => undefined);
-      if (this.mode === 'silent') {
-        const entry = { socket, openedAt: Date.now() };
-        this.open.add(entry);
-        socket.resume(); // read and drop whatever comes; answer nothing
-        socket.on('close', () => {
-          this.open.delete(entry);
-          this.held.push(Date.now() - entry.openedAt);
-        });
-        return;
-      }
-      const upstream = net.connect(this.upstreamPort, '127.0.0.1');
-      upstream.on('error', () => socket.destroy());
-      socket.on('close', () => upstream.destroy());
-      upstream.on('close', () => socket.destroy());
-      socket.pipe(upstream).pipe(socket);
-    });
-  }
-
-  async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as net.AddressInfo).port;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
 }
 
 describe('drill: the outbox when the SMTP server hangs (never greets, or stalls mid-DATA)', function () {
