@@ -461,6 +461,18 @@ const caseSchema = new Schema(
      * repaired by server/documents/to-check.ts. Missing means none (cases stored before it).
      */
     documentsToCheck: { type: Boolean },
+    /**
+     * The flag's recount tickets (models/document.ts recountDocumentsToCheck): each mark and each
+     * recount moves it, and a recount writes the flag only if nothing moved it since its own ticket,
+     * so a recount that read the documents earlier never overwrites one that read them later.
+     */
+    documentsToCheckSeq: { type: Number },
+    /**
+     * Since when a recount of the flag is due (set before each document write that may change it,
+     * cleared by the recount that wrote last): still set a minute on, the recount failed or never
+     * ran, and the marked cases' repair (server/documents/to-check.ts) recounts it.
+     */
+    documentsToCheckDue: { type: Date },
     /** Support procedure kinds past their deadline (set by the procedures' escalation); flagged in the queue. */
   },
   { timestamps: true, versionKey: false },
@@ -497,6 +509,8 @@ caseSchema.index({ institute: 1, searchTerms: 1 });
 // The queue's "documents to check" (server/cases/queue.ts): the flagged cases of an institute in
 // the default order (next deadline, then _id), so a page stops after its rows at any backlog.
 caseSchema.index({ institute: 1, documentsToCheck: 1, nextDueAt: 1, _id: 1 });
+// The cases whose recount of the flag is due (few, usually none): what the marked cases' repair reads.
+caseSchema.index({ documentsToCheckDue: 1 }, { sparse: true });
 // The search words follow the reference, name, nationality and the applicant's e-mail on every write.
 keepSearchTerms(caseSchema);
 // The next deadline follows the stage's and the procedures' deadlines on every write.

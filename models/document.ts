@@ -71,10 +71,14 @@ documentSchema.pre('validate', async function () {
 
 // Every write through the model that can change which of a case's current documents wait for HR
 // (an upload, a decision, a renewal made current, a version superseded, a withdrawal, a deletion)
-// recounts the case's flag after it (recountDocumentsToCheck). The cases a query write touches are
-// read before it (a deletion leaves nothing to read after); an update that writes neither `status`
-// nor `current` (a reminder's date) reads nothing. Writes through the driver's collection bypass
-// this: the start-time and periodic repair (server/documents/to-check.ts) covers them.
+// marks the case before it (markDocumentsToCheckDue: a mark that cannot be written stops the
+// document write, so no such write goes unmarked) and recounts the case's flag after it
+// (recountDocumentsToCheck), which clears the mark. The cases a query write touches are read
+// before it (a deletion leaves nothing to read after); an update that writes neither `status` nor
+// `current` (a reminder's date) marks and recounts nothing. A recount that fails is logged and
+// leaves its mark, which the marked cases' repair (server/documents/to-check.ts) finds within a
+// minute or two. Writes through the driver's collection bypass all this: the periodic repair of
+// every case covers them.
 const FLAG_PATHS = ['status', 'current'];
 type QueryWrite = 'updateOne' | 'updateMany' | 'findOneAndUpdate' | 'deleteOne' | 'deleteMany' | 'findOneAndDelete';
 const QUERY_WRITES: QueryWrite[] = ['updateOne', 'updateMany', 'findOneAndUpdate', 'deleteOne', 'deleteMany', 'findOneAndDelete'];
@@ -85,20 +89,38 @@ function touchesFlag(update: Record<string, unknown> | null | undefined): boolea
   return Object.entries(update).some(([k, v]) => (k.startsWith('$') ? Object.keys((v ?? {}) as object).some((p) => FLAG_PATHS.includes(p)) : FLAG_PATHS.includes(k)));
 }
 
+/** Recounts the cases after a document write; a failure is logged, never thrown (the document write stands). */
+async function recountAfterWrite(ids: Iterable<Types.ObjectId>): Promise<void> {
+  for (const id of ids) await recountDocumentsToCheck(id).catch((err: unknown) => recountFailed(id, err));
+}
+
 documentSchema.pre(QUERY_WRITES, { document: false, query: true }, async function (this: FlagQuery) {
   const op = (this as unknown as { op?: string }).op ?? '';
   if (!op.startsWith('delete') && !op.endsWith('Delete') && !touchesFlag(this.getUpdate() as Record<string, unknown> | null)) return;
   this._toCheckCases = (await this.model.distinct('case', this.getFilter())) as Types.ObjectId[];
+  await markDocumentsToCheckDue(this._toCheckCases);
 });
 documentSchema.post(QUERY_WRITES, { document: false, query: true }, async function (this: FlagQuery) {
-  for (const id of this._toCheckCases ?? []) await recountDocumentsToCheck(id).catch(() => undefined);
+  await recountAfterWrite(this._toCheckCases ?? []);
+});
+// A save that sets neither `status` nor `current` (an expiry reminder's date) changes no flag.
+documentSchema.pre('save', async function () {
+  if (!this.isNew && !FLAG_PATHS.some((p) => this.isModified(p))) return;
+  if (!this.case) return;
+  this.$locals.recountToCheck = true;
+  await markDocumentsToCheckDue([this.case]);
 });
 documentSchema.post('save', async function (doc) {
-  await recountDocumentsToCheck(doc.case).catch(() => undefined);
+  if (!doc.$locals.recountToCheck) return;
+  doc.$locals.recountToCheck = undefined;
+  await recountAfterWrite([doc.case]);
 });
-documentSchema.post('insertMany', async function (_res: unknown, docs: Array<{ case: Types.ObjectId }>) {
-  const ids = new Map((Array.isArray(docs) ? docs : [docs]).map((d) => [String(d.case), d.case]));
-  for (const id of ids.values()) await recountDocumentsToCheck(id).catch(() => undefined);
+const casesOf = (docs: unknown) => new Map((Array.isArray(docs) ? docs : [docs]).map((d: { case: Types.ObjectId }) => [String(d.case), d.case]));
+documentSchema.pre('insertMany', async function (docs: unknown) {
+  await markDocumentsToCheckDue([...casesOf(docs).values()]);
+});
+documentSchema.post('insertMany', async function (_res: unknown, docs: unknown) {
+  await recountAfterWrite(casesOf(docs).values());
 });
 
 export type DocumentFields = InferSchemaType<typeof documentSchema>;
@@ -110,14 +132,69 @@ const compile = () => model('Document', documentSchema);
 // URLs, as mocha's does for computed dynamic imports): mongoose refuses to compile a name twice.
 export const CaseDocument: ReturnType<typeof compile> = (mongoose.models.Document as ReturnType<typeof compile> | undefined) ?? compile();
 
+/** The least a logger needs here (pino's). */
+interface ErrorLogger {
+  error(obj: object, msg: string): void;
+}
+let flagLogger: ErrorLogger | undefined;
+
+/** Where a failed recount is logged (set at start-up by the web app and the background services). */
+export function setDocumentsToCheckLogger(logger: ErrorLogger): void {
+  flagLogger = logger;
+}
+
+function recountFailed(caseId: Types.ObjectId, err: unknown): void {
+  const msg = 'documents to check: recount failed; the case stays marked for the repair';
+  if (flagLogger) flagLogger.error({ err, case: String(caseId) }, msg);
+  else process.emitWarning(`${msg} (case ${String(caseId)}): ${err instanceof Error ? err.message : String(err)}`, { code: 'TALENT_DOCUMENTS_TO_CHECK' });
+}
+
+let recountFault: ((caseId: Types.ObjectId) => Error | undefined) | undefined;
+
 /**
- * Sets the case's `documentsToCheck` (models/case.ts) from its documents: one count on { case,
- * current } stopped at the first waiting one, and a write only when the flag changes (through the
- * model, so the queue's kept counts are forgotten; no timestamp: nobody edited the case). A
- * recount, not +1/-1: whatever happened before, the flag ends as the documents are. (A failed
- * recount, swallowed by the hooks so the document write stands, is put right by the repair.)
+ * Tests only: `fault` may fail a recount after it has counted, before it writes (as a connection
+ * lost then would), to show that the case stays marked and the repair puts it right.
+ */
+export function setRecountFault(fault: ((caseId: Types.ObjectId) => Error | undefined) | undefined): void {
+  recountFault = fault;
+}
+
+/**
+ * Marks the cases before a write to their documents: their recount is due (`documentsToCheckDue`,
+ * kept at the oldest mark not yet recounted) and their ticket moves, so a recount that took its
+ * ticket before this write can no longer clear the mark or write the flag. Through the driver's
+ * collection: nothing a page shows changes, so the kept reads of cases stay.
+ */
+export async function markDocumentsToCheckDue(caseIds: Types.ObjectId[]): Promise<void> {
+  if (!caseIds.length) return;
+  const mark = { $inc: { documentsToCheckSeq: 1 }, $min: { documentsToCheckDue: new Date() } };
+  if (caseIds.length === 1) await Case.collection.updateOne({ _id: caseIds[0] }, mark);
+  else await Case.collection.updateMany({ _id: { $in: caseIds } }, mark);
+}
+
+/**
+ * Sets the case's `documentsToCheck` (models/case.ts) from its documents, race-free: a ticket
+ * first (the case's `documentsToCheckSeq` moved, and the case marked if it was not), then one
+ * count on { case, current } stopped at the first waiting one, then the flag and the mark's
+ * clearing written only if the ticket is still the newest. A recount whose ticket was overtaken
+ * (by another recount, which counts later, or by a document write's mark, whose own recount
+ * follows) writes nothing: two recounts crossing can no longer leave the earlier count last.
+ * The flag is written through the model when it changes (the queue's kept counts are forgotten;
+ * no timestamp: nobody edited the case), else only the mark is cleared. A recount, not +1/-1:
+ * whatever happened before, the flag ends as the documents are.
  */
 export async function recountDocumentsToCheck(caseId: Types.ObjectId): Promise<void> {
+  const ticket = await Case.collection.findOneAndUpdate(
+    { _id: caseId },
+    { $inc: { documentsToCheckSeq: 1 }, $min: { documentsToCheckDue: new Date() } },
+    { projection: { documentsToCheck: 1, documentsToCheckSeq: 1 }, returnDocument: 'after' },
+  );
+  if (!ticket) return; // the case is gone
   const waiting = (await CaseDocument.countDocuments({ case: caseId, current: true, status: 'pending' }).limit(1)) > 0;
-  await Case.updateOne({ _id: caseId, documentsToCheck: waiting ? { $ne: true } : true }, { $set: { documentsToCheck: waiting } }, { timestamps: false });
+  const fault = recountFault?.(caseId);
+  if (fault) throw fault;
+  const newest = { _id: caseId, documentsToCheckSeq: ticket.documentsToCheckSeq as number };
+  const write = { $set: { documentsToCheck: waiting }, $unset: { documentsToCheckDue: 1 } };
+  if (waiting !== (ticket.documentsToCheck === true)) await Case.updateOne(newest, write, { timestamps: false });
+  else await Case.collection.updateOne(newest, write);
 }

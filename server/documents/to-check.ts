@@ -4,9 +4,11 @@
 //   mark is there, the queue reads the waiting documents as it did before (server/cases/queue.ts).
 //   A start killed midway finds no mark and runs it again: each write is a recount, so a second run
 //   changes nothing that was right.
-// - Then every few hours, for drift: a write through the driver's collection, a recount that failed
-//   after its document write, two recounts of one case crossing. A run that finds nothing wrong
-//   reads ids only and writes nothing.
+// - Every minute, the marked cases (repairMarkedCases): a document write marks its case before it
+//   and the recount after it clears the mark, so a mark still there after a while is a recount that
+//   failed (a database hiccup) or never ran (the process ended between the two).
+// - Every few hours, every case, for what bypasses the model: a write through the driver's
+//   collection. A run that finds nothing wrong reads ids only and writes nothing.
 import { Types } from 'mongoose';
 import { Case } from '../../models/case.ts';
 import { CaseDocument, recountDocumentsToCheck } from '../../models/document.ts';
@@ -32,13 +34,14 @@ export async function documentsToCheckFlagged(): Promise<boolean> {
  * nextDueAt, _id }: ids only). The differences are written in batches (tens of thousands at the
  * first start, rather than a recount each); then the waiting documents are read again,
  * and a case whose documents changed meanwhile is recounted (a document write's own recount after
- * the batch is right anyway). `fixed`: the cases whose flag was written.
+ * the batch is right anyway). `fixed`: the cases whose flag was written. `institutes`: only
+ * these institutes' cases (default every institute).
  */
-export async function repairDocumentsToCheck(): Promise<{ fixed: number }> {
+export async function repairDocumentsToCheck(opts: { institutes?: Types.ObjectId[] } = {}): Promise<{ fixed: number }> {
   const waiting = { status: 'pending', current: true } as const;
   const stampedAll = await documentInstitutesStamped();
   const unstampedCases = async () => (stampedAll ? [] : ((await CaseDocument.distinct('case', { institute: null, ...waiting })) as Types.ObjectId[]));
-  const institutes = (await Institute.find({}, { _id: 1 }).lean()).map((i) => i._id);
+  const institutes = opts.institutes ?? (await Institute.find({}, { _id: 1 }).lean()).map((i) => i._id);
   const unstamped = await unstampedCases();
   let fixed = 0;
   for (const institute of institutes) {
@@ -69,4 +72,30 @@ export async function backfillDocumentsToCheck(): Promise<{ fixed: number }> {
   await setMark(DOCUMENTS_TO_CHECK_BACKFILL);
   flagged = true;
   return r;
+}
+
+/** How long a mark is left to the recount that follows its document write (milliseconds, normally) before the repair takes it. */
+export const MARK_GRACE_MS = 30_000;
+
+/**
+ * Recounts the cases whose mark is older than `graceMs` (read from { documentsToCheckDue }, sparse:
+ * usually nothing to read), up to `limit` a run, the oldest first. Each recount takes its own ticket,
+ * so one crossing a document write's recount is harmless. A recount that fails again keeps its mark
+ * for the next run. `institutes`: only these institutes' cases.
+ */
+export async function repairMarkedCases(opts: { now?: Date; graceMs?: number; limit?: number; institutes?: Types.ObjectId[] } = {}): Promise<{ recounted: number; failed: number }> {
+  const before = new Date((opts.now ?? new Date()).getTime() - (opts.graceMs ?? MARK_GRACE_MS));
+  const filter = { documentsToCheckDue: { $lte: before }, ...(opts.institutes ? { institute: { $in: opts.institutes } } : {}) };
+  const marked = await Case.find(filter, { _id: 1 }).sort({ documentsToCheckDue: 1 }).limit(opts.limit ?? 1000).lean<Array<{ _id: Types.ObjectId }>>();
+  let recounted = 0;
+  let failed = 0;
+  for (const { _id } of marked) {
+    try {
+      await recountDocumentsToCheck(_id);
+      recounted += 1;
+    } catch {
+      failed += 1;
+    }
+  }
+  return { recounted, failed };
 }

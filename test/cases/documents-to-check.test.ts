@@ -160,7 +160,7 @@ describe('cases: the documents to check, read within the officer\'s institutes',
       ['old-orphan', null],
     ]);
     // The flag's repair, which a start runs after the stamping, reads the waiting document per institute.
-    expect((await repairDocumentsToCheck()).fixed).to.equal(1);
+    expect((await repairDocumentsToCheck({ institutes: [instA._id, instB._id] })).fixed).to.equal(1);
     expect(await toCheck(hrA)).to.deep.equal(ids(a1, a2));
     expect(await toCheck(hrB)).to.deep.equal(ids(b1));
     // Marked done: a start does not scan again; without the mark (a start killed before writing it), nothing is left to stamp.
@@ -169,5 +169,7 @@ describe('cases: the documents to check, read within the officer\'s institutes',
     await Counter.deleteOne({ _id: DOCUMENT_INSTITUTE_BACKFILL });
     expect((await backfillDocumentInstitutes()).stamped).to.equal(0);
     await raw.deleteMany({ _id: { $in: Object.values(inserted.insertedIds) } });
+    // Deleted around the model too: the flags are put back as the documents are, for the tests after.
+    await repairDocumentsToCheck({ institutes: [instA._id, instB._id] });
   });
 });
