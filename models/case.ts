@@ -462,15 +462,9 @@ const caseSchema = new Schema(
      */
     documentsToCheck: { type: Boolean },
     /**
-     * The flag's recount tickets (models/document.ts recountDocumentsToCheck): each mark and each
-     * recount moves it, and a recount writes the flag only if nothing moved it since its own ticket,
-     * so a recount that read the documents earlier never overwrites one that read them later.
-     */
-    documentsToCheckSeq: { type: Number },
-    /**
-     * Since when a recount of the flag is due (set before each document write that may change it,
-     * cleared by the recount that wrote last): still set a minute on, the recount failed or never
-     * ran, and the marked cases' repair (server/documents/to-check.ts) recounts it.
+     * Since when a recount of the flag that failed (a database hiccup) is due: set by the failed
+     * recount (models/document.ts), read and cleared by the marked cases' repair every minute
+     * (server/documents/to-check.ts repairMarkedCases). Missing when nothing is due (nearly always).
      */
     documentsToCheckDue: { type: Date },
     /** Support procedure kinds past their deadline (set by the procedures' escalation); flagged in the queue. */

@@ -71,14 +71,13 @@ documentSchema.pre('validate', async function () {
 
 // Every write through the model that can change which of a case's current documents wait for HR
 // (an upload, a decision, a renewal made current, a version superseded, a withdrawal, a deletion)
-// marks the case before it (markDocumentsToCheckDue: a mark that cannot be written stops the
-// document write, so no such write goes unmarked) and recounts the case's flag after it
-// (recountDocumentsToCheck), which clears the mark. The cases a query write touches are read
-// before it (a deletion leaves nothing to read after); an update that writes neither `status` nor
-// `current` (a reminder's date) marks and recounts nothing. A recount that fails is logged and
-// leaves its mark, which the marked cases' repair (server/documents/to-check.ts) finds within a
-// minute or two. Writes through the driver's collection bypass all this: the periodic repair of
-// every case covers them.
+// recounts the case's flag after it (recountDocumentsToCheck). The cases a query write touches are
+// read before it (a deletion leaves nothing to read after); an update that writes neither `status`
+// nor `current` (a reminder's date) reads nothing. A recount that fails is logged and marks its case
+// (recountFailed), which the marked cases' repair (server/documents/to-check.ts) recounts within a
+// minute or two; the document write stands. Writes through the driver's collection bypass this, as
+// does a process that ends between a document write and its recount: the periodic repair of every
+// case covers them.
 const FLAG_PATHS = ['status', 'current'];
 type QueryWrite = 'updateOne' | 'updateMany' | 'findOneAndUpdate' | 'deleteOne' | 'deleteMany' | 'findOneAndDelete';
 const QUERY_WRITES: QueryWrite[] = ['updateOne', 'updateMany', 'findOneAndUpdate', 'deleteOne', 'deleteMany', 'findOneAndDelete'];
@@ -89,7 +88,6 @@ function touchesFlag(update: Record<string, unknown> | null | undefined): boolea
   return Object.entries(update).some(([k, v]) => (k.startsWith('$') ? Object.keys((v ?? {}) as object).some((p) => FLAG_PATHS.includes(p)) : FLAG_PATHS.includes(k)));
 }
 
-/** Recounts the cases after a document write; a failure is logged, never thrown (the document write stands). */
 async function recountAfterWrite(ids: Iterable<Types.ObjectId>): Promise<void> {
   for (const id of ids) await recountDocumentsToCheck(id).catch((err: unknown) => recountFailed(id, err));
 }
@@ -98,29 +96,15 @@ documentSchema.pre(QUERY_WRITES, { document: false, query: true }, async functio
   const op = (this as unknown as { op?: string }).op ?? '';
   if (!op.startsWith('delete') && !op.endsWith('Delete') && !touchesFlag(this.getUpdate() as Record<string, unknown> | null)) return;
   this._toCheckCases = (await this.model.distinct('case', this.getFilter())) as Types.ObjectId[];
-  await markDocumentsToCheckDue(this._toCheckCases);
 });
 documentSchema.post(QUERY_WRITES, { document: false, query: true }, async function (this: FlagQuery) {
   await recountAfterWrite(this._toCheckCases ?? []);
 });
-// A save that sets neither `status` nor `current` (an expiry reminder's date) changes no flag.
-documentSchema.pre('save', async function () {
-  if (!this.isNew && !FLAG_PATHS.some((p) => this.isModified(p))) return;
-  if (!this.case) return;
-  this.$locals.recountToCheck = true;
-  await markDocumentsToCheckDue([this.case]);
-});
 documentSchema.post('save', async function (doc) {
-  if (!doc.$locals.recountToCheck) return;
-  doc.$locals.recountToCheck = undefined;
   await recountAfterWrite([doc.case]);
 });
-const casesOf = (docs: unknown) => new Map((Array.isArray(docs) ? docs : [docs]).map((d: { case: Types.ObjectId }) => [String(d.case), d.case]));
-documentSchema.pre('insertMany', async function (docs: unknown) {
-  await markDocumentsToCheckDue([...casesOf(docs).values()]);
-});
-documentSchema.post('insertMany', async function (_res: unknown, docs: unknown) {
-  await recountAfterWrite(casesOf(docs).values());
+documentSchema.post('insertMany', async function (_res: unknown, docs: Array<{ case: Types.ObjectId }>) {
+  await recountAfterWrite(new Map((Array.isArray(docs) ? docs : [docs]).map((d) => [String(d.case), d.case])).values());
 });
 
 export type DocumentFields = InferSchemaType<typeof documentSchema>;
@@ -143,58 +127,92 @@ export function setDocumentsToCheckLogger(logger: ErrorLogger): void {
   flagLogger = logger;
 }
 
-function recountFailed(caseId: Types.ObjectId, err: unknown): void {
-  const msg = 'documents to check: recount failed; the case stays marked for the repair';
-  if (flagLogger) flagLogger.error({ err, case: String(caseId) }, msg);
-  else process.emitWarning(`${msg} (case ${String(caseId)}): ${err instanceof Error ? err.message : String(err)}`, { code: 'TALENT_DOCUMENTS_TO_CHECK' });
+function logFailure(obj: Record<string, unknown>, msg: string): void {
+  if (flagLogger) flagLogger.error(obj, msg);
+  else process.emitWarning(`${msg} (case ${String(obj.case)}): ${obj.err instanceof Error ? obj.err.message : String(obj.err)}`, { code: 'TALENT_DOCUMENTS_TO_CHECK' });
 }
 
-let recountFault: ((caseId: Types.ObjectId) => Error | undefined) | undefined;
+/** Cases whose failed recount could not even be marked (the database refused that too): retried from here. */
+const unmarked = new Map<string, Types.ObjectId>();
+let retrying: NodeJS.Timeout | undefined;
+/** How soon this process tries again a recount that failed and could not be marked. */
+export const UNMARKED_RETRY_MS = 15_000;
 
 /**
- * Tests only: `fault` may fail a recount after it has counted, before it writes (as a connection
- * lost then would), to show that the case stays marked and the repair puts it right.
+ * A recount failed: logged, and the case marked (`documentsToCheckDue`, the time of the failure)
+ * for the marked cases' repair. When the mark cannot be written either, this process keeps the
+ * case and tries its recount again every UNMARKED_RETRY_MS until it, or the mark, is written.
  */
-export function setRecountFault(fault: ((caseId: Types.ObjectId) => Error | undefined) | undefined): void {
-  recountFault = fault;
+async function recountFailed(caseId: Types.ObjectId, err: unknown): Promise<void> {
+  logFailure({ err, case: String(caseId) }, 'documents to check: recount failed; the case is marked for the repair');
+  try {
+    await Case.collection.updateOne({ _id: caseId }, { $set: { documentsToCheckDue: new Date() } });
+    unmarked.delete(String(caseId));
+  } catch (markErr) {
+    if (!unmarked.has(String(caseId))) logFailure({ err: markErr, case: String(caseId) }, 'documents to check: the case could not be marked either; this process retries its recount');
+    unmarked.set(String(caseId), caseId);
+    retrying ??= setTimeout(retryUnmarked, UNMARKED_RETRY_MS).unref();
+  }
 }
 
+async function retryUnmarked(): Promise<void> {
+  retrying = undefined;
+  for (const [key, id] of [...unmarked]) {
+    try {
+      await recountDocumentsToCheck(id);
+      unmarked.delete(key);
+    } catch (err) {
+      await recountFailed(id, err);
+    }
+  }
+}
+
+/** The cases this process still holds for a retry (tests read it). */
+export function unmarkedRecounts(): string[] {
+  return [...unmarked.keys()];
+}
+
+let recountHook: ((caseId: Types.ObjectId, round: number) => void | Promise<void>) | undefined;
+
 /**
- * Marks the cases before a write to their documents: their recount is due (`documentsToCheckDue`,
- * kept at the oldest mark not yet recounted) and their ticket moves, so a recount that took its
- * ticket before this write can no longer clear the mark or write the flag. Through the driver's
- * collection: nothing a page shows changes, so the kept reads of cases stay.
+ * Tests only: `hook` runs in each recount between its count and its write: it may throw (a
+ * connection lost there) or wait for other writes to the case (two recounts crossing).
  */
-export async function markDocumentsToCheckDue(caseIds: Types.ObjectId[]): Promise<void> {
-  if (!caseIds.length) return;
-  const mark = { $inc: { documentsToCheckSeq: 1 }, $min: { documentsToCheckDue: new Date() } };
-  if (caseIds.length === 1) await Case.collection.updateOne({ _id: caseIds[0] }, mark);
-  else await Case.collection.updateMany({ _id: { $in: caseIds } }, mark);
+export function setRecountHook(hook: ((caseId: Types.ObjectId, round: number) => void | Promise<void>) | undefined): void {
+  recountHook = hook;
 }
 
+/** Rounds a recount makes while the flag keeps changing under it before it gives up (and fails). */
+const MAX_ROUNDS = 5;
+
 /**
- * Sets the case's `documentsToCheck` (models/case.ts) from its documents, race-free: a ticket
- * first (the case's `documentsToCheckSeq` moved, and the case marked if it was not), then one
- * count on { case, current } stopped at the first waiting one, then the flag and the mark's
- * clearing written only if the ticket is still the newest. A recount whose ticket was overtaken
- * (by another recount, which counts later, or by a document write's mark, whose own recount
- * follows) writes nothing: two recounts crossing can no longer leave the earlier count last.
- * The flag is written through the model when it changes (the queue's kept counts are forgotten;
- * no timestamp: nobody edited the case), else only the mark is cleared. A recount, not +1/-1:
- * whatever happened before, the flag ends as the documents are.
+ * Sets the case's `documentsToCheck` (models/case.ts) from its documents: one count on { case,
+ * current } stopped at the first waiting one, and a write only when the flag changes (through the
+ * model, so the queue's kept counts are forgotten; no timestamp: nobody edited the case). A
+ * recount, not +1/-1: whatever happened before, the flag ends as the documents are.
+ *
+ * Race-free without a lock: a recount that wrote counts again, and again after each write, until
+ * its count finds the flag as it is. Two recounts crossing (one counts, another document write and
+ * its recount happen, then the first writes what it counted before) leave the first one's stale
+ * write last only until its next count, which sees the later write and puts the flag back. So the
+ * last write to the flag is always followed by its writer's count that agrees with it, and a
+ * document write after that count is followed by its own recount: the flag ends as the documents
+ * are. No extra write, no lock, no mark on the document write path (each costs a journal write to
+ * disk, several times a recount's reads: bench/documents-to-check-recount.ts): the common recount
+ * (nothing changes) costs what it did, a count and a write that matches nothing; one that changes
+ * the flag, one count more.
  */
 export async function recountDocumentsToCheck(caseId: Types.ObjectId): Promise<void> {
-  const ticket = await Case.collection.findOneAndUpdate(
-    { _id: caseId },
-    { $inc: { documentsToCheckSeq: 1 }, $min: { documentsToCheckDue: new Date() } },
-    { projection: { documentsToCheck: 1, documentsToCheckSeq: 1 }, returnDocument: 'after' },
-  );
-  if (!ticket) return; // the case is gone
-  const waiting = (await CaseDocument.countDocuments({ case: caseId, current: true, status: 'pending' }).limit(1)) > 0;
-  const fault = recountFault?.(caseId);
-  if (fault) throw fault;
-  const newest = { _id: caseId, documentsToCheckSeq: ticket.documentsToCheckSeq as number };
-  const write = { $set: { documentsToCheck: waiting }, $unset: { documentsToCheckDue: 1 } };
-  if (waiting !== (ticket.documentsToCheck === true)) await Case.updateOne(newest, write, { timestamps: false });
-  else await Case.collection.updateOne(newest, write);
+  let written: boolean | undefined;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const waiting = (await CaseDocument.countDocuments({ case: caseId, current: true, status: 'pending' }).limit(1)) > 0;
+    // Counted after this recount's own write and agreeing with it: that write stands (a later
+    // write by another recount is that recount's to check).
+    if (waiting === written) return;
+    await recountHook?.(caseId, round);
+    const r = await Case.updateOne({ _id: caseId, documentsToCheck: waiting ? { $ne: true } : true }, { $set: { documentsToCheck: waiting } }, { timestamps: false });
+    if (r.modifiedCount === 0) return;
+    written = waiting;
+  }
+  throw new Error(`documents to check: the flag of case ${String(caseId)} changed under each of ${MAX_ROUNDS} counts`);
 }

@@ -2,9 +2,9 @@
 // - the reminders (documents expiring, passports not valid long enough): shortly after start and then
 //   every 6 hours; each e-mail is sent once (claimed per document), so running more often than daily
 //   never repeats one;
-// - the repair of the cases' "documents to check" flag (to-check.ts): the cases marked by a
-//   recount that failed or never ran, every minute; every case, every 6 hours, for the writes that
-//   bypass the model (the start-time backfill does the first run).
+// - the repair of the cases' "documents to check" flag (to-check.ts): the cases a failed recount
+//   marked, every minute; every case, every 6 hours, for the writes that bypass the model (the
+//   start-time backfill does the first run).
 import { periodicService, registerService } from '../services.ts';
 import { setDocumentsToCheckLogger } from '../../models/document.ts';
 import { runDocumentExpiryReminders } from './reminders.ts';
@@ -49,7 +49,7 @@ registerService((app) => {
     firstDelayMs: MARKED_REPAIR_MS,
     run: async () => {
       const r = await repairMarkedCases();
-      if (r.recounted || r.failed) app.logger[r.failed ? 'error' : 'warn'](r, 'documents to check: marked cases recounted (a recount had failed or not run)');
+      if (r.recounted || r.failed) app.logger[r.failed ? 'error' : 'warn'](r, 'documents to check: cases marked by a failed recount recounted');
     },
   });
 });

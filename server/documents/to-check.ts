@@ -4,11 +4,11 @@
 //   mark is there, the queue reads the waiting documents as it did before (server/cases/queue.ts).
 //   A start killed midway finds no mark and runs it again: each write is a recount, so a second run
 //   changes nothing that was right.
-// - Every minute, the marked cases (repairMarkedCases): a document write marks its case before it
-//   and the recount after it clears the mark, so a mark still there after a while is a recount that
-//   failed (a database hiccup) or never ran (the process ended between the two).
-// - Every few hours, every case, for what bypasses the model: a write through the driver's
-//   collection. A run that finds nothing wrong reads ids only and writes nothing.
+// - Every minute, the cases a failed recount marked (repairMarkedCases, models/document.ts
+//   recountFailed): a database hiccup is put right within two minutes, not hours.
+// - Every few hours, every case, for what bypasses the model or the marks: a write through the
+//   driver's collection, a process ended between a document write and its recount. A run that
+//   finds nothing wrong reads ids only and writes nothing.
 import { Types } from 'mongoose';
 import { Case } from '../../models/case.ts';
 import { CaseDocument, recountDocumentsToCheck } from '../../models/document.ts';
@@ -74,24 +74,22 @@ export async function backfillDocumentsToCheck(): Promise<{ fixed: number }> {
   return r;
 }
 
-/** How long a mark is left to the recount that follows its document write (milliseconds, normally) before the repair takes it. */
-export const MARK_GRACE_MS = 30_000;
-
 /**
- * Recounts the cases whose mark is older than `graceMs` (read from { documentsToCheckDue }, sparse:
- * usually nothing to read), up to `limit` a run, the oldest first. Each recount takes its own ticket,
- * so one crossing a document write's recount is harmless. A recount that fails again keeps its mark
- * for the next run. `institutes`: only these institutes' cases.
+ * Recounts the cases marked by a recount that failed (read from { documentsToCheckDue }, sparse:
+ * usually nothing to read), the oldest first, up to `limit` a run, and clears each mark unless a
+ * newer failure moved it meanwhile. A recount is safe beside a document write's own (it counts
+ * again after writing). One that fails again keeps its mark for the next run. `institutes`: only
+ * these institutes' cases.
  */
-export async function repairMarkedCases(opts: { now?: Date; graceMs?: number; limit?: number; institutes?: Types.ObjectId[] } = {}): Promise<{ recounted: number; failed: number }> {
-  const before = new Date((opts.now ?? new Date()).getTime() - (opts.graceMs ?? MARK_GRACE_MS));
-  const filter = { documentsToCheckDue: { $lte: before }, ...(opts.institutes ? { institute: { $in: opts.institutes } } : {}) };
-  const marked = await Case.find(filter, { _id: 1 }).sort({ documentsToCheckDue: 1 }).limit(opts.limit ?? 1000).lean<Array<{ _id: Types.ObjectId }>>();
+export async function repairMarkedCases(opts: { limit?: number; institutes?: Types.ObjectId[] } = {}): Promise<{ recounted: number; failed: number }> {
+  const filter = { documentsToCheckDue: { $gte: new Date(-8.64e15) }, ...(opts.institutes ? { institute: { $in: opts.institutes } } : {}) };
+  const marked = await Case.find(filter, { documentsToCheckDue: 1 }).sort({ documentsToCheckDue: 1 }).limit(opts.limit ?? 1000).lean<Array<{ _id: Types.ObjectId; documentsToCheckDue: Date }>>();
   let recounted = 0;
   let failed = 0;
-  for (const { _id } of marked) {
+  for (const { _id, documentsToCheckDue } of marked) {
     try {
       await recountDocumentsToCheck(_id);
+      await Case.collection.updateOne({ _id, documentsToCheckDue }, { $unset: { documentsToCheckDue: 1 } });
       recounted += 1;
     } catch {
       failed += 1;

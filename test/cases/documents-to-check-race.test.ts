@@ -1,7 +1,9 @@
 // The cases' "documents to check" flag (models/case.ts documentsToCheck) cannot go stale:
+// - two recounts crossing (one counts, another document write and its recount happen, then the
+//   first writes what it counted) used to leave the earlier count last: now its writer counts again
+//   (models/document.ts recountDocumentsToCheck), made to happen here, both ways;
 // - many uploads and HR decisions on one case at the same moment, round after round, through the
-//   real routes and through the model at once, leave the flag as the documents are (two recounts
-//   crossing used to leave the earlier count last: models/document.ts recountDocumentsToCheck);
+//   real routes and through the model at once, leave the flag as the documents are;
 // - a recount that fails after its document write is logged, leaves the case marked, and the marked
 //   cases' repair (server/documents/to-check.ts repairMarkedCases, run every minute) puts it right.
 import path from 'node:path';
@@ -12,7 +14,7 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
-import { CaseDocument, setDocumentsToCheckLogger, setRecountFault } from '../../models/document.ts';
+import { CaseDocument, setDocumentsToCheckLogger, setRecountHook, unmarkedRecounts } from '../../models/document.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { InstituteDoc } from '../../models/institute.ts';
 import { forgetKeptReads } from '../../server/support/kept-reads.ts';
@@ -47,7 +49,7 @@ describe('cases: the "documents to check" flag under concurrent writes and faile
     await backfillDocumentsToCheck();
   });
   after(async () => {
-    setRecountFault(undefined);
+    setRecountHook(undefined);
     setDocumentsToCheckLogger(t.ctx.logger);
     await t?.close();
     await rm(uploadDir, { recursive: true, force: true });
@@ -114,41 +116,93 @@ describe('cases: the "documents to check" flag under concurrent writes and faile
     }
   });
 
-  it('a recount that fails is logged, leaves the case marked, and the marked cases\' repair puts it right', async () => {
+  it('a recount that counted before another write and writes after it is put right by its own next count, both ways', async () => {
+    const c = await createCase({ applicant, call, stage: 'screening' });
+    const a = await signedIn(t, applicant);
+    const [d1, d2] = (await Promise.all([upload(a, c, 'cv'), upload(a, c, 'degree')])).map((id) => new Types.ObjectId(id));
+    /** `first` is written; its recount, between its count and its write, waits for `second` and its recount. */
+    async function crossed(first: () => Promise<unknown>, second: () => Promise<unknown>) {
+      const rounds: number[] = [];
+      setRecountHook(async (id, round) => {
+        if (String(id) !== String(c._id)) return;
+        rounds.push(round);
+        if (rounds.length === 1) await second();
+      });
+      try {
+        await first();
+      } finally {
+        setRecountHook(undefined);
+      }
+      return rounds;
+    }
+    // d1 accepted: its recount counts d2 waiting; meanwhile d2 is accepted and its recount clears
+    // the flag; then the first writes "waiting", and its next count finds nothing waiting.
+    const accept = (_id: Types.ObjectId) => () => CaseDocument.findOneAndUpdate({ _id, status: 'pending' }, { $set: { status: 'accepted' } });
+    const rounds = await crossed(accept(d1!), accept(d2!));
+    await expectTrue(c, 'accepted, crossed');
+    expect((await state(c)).flag).to.equal(false);
+    expect(rounds.length, 'the crossed recount counted and wrote again').to.be.at.least(3);
+    // The other way: d1 rejected, its recount counts nothing waiting; meanwhile d2 waits again and
+    // its recount raises the flag; then the first lowers it, and its next count raises it again.
+    const setStatus = (_id: Types.ObjectId, status: string) => () => CaseDocument.updateOne({ _id }, { $set: { status } });
+    await crossed(setStatus(d1!, 'rejected'), setStatus(d2!, 'pending'));
+    await expectTrue(c, 'waiting again, crossed');
+    expect((await state(c)).flag).to.equal(true);
+  });
+
+  it('a recount that fails is logged and marks the case, and the marked cases\' repair puts it right', async () => {
     const c = await createCase({ applicant, call, stage: 'screening' });
     const other = await createCase({ applicant, call, stage: 'screening' });
     const a = await signedIn(t, applicant);
     const logged: Array<{ obj: Record<string, unknown>; msg: string }> = [];
     setDocumentsToCheckLogger({ error: (obj, msg) => logged.push({ obj: obj as Record<string, unknown>, msg }) });
     // As a connection lost between the count and the write would: this case's recounts only.
-    setRecountFault((id) => (String(id) === String(c._id) ? new Error('connection closed') : undefined));
+    setRecountHook((id) => {
+      if (String(id) === String(c._id)) throw new Error('connection closed');
+    });
     try {
       await upload(a, c, 'cv'); // the upload itself stands
       await upload(a, other, 'cv');
     } finally {
-      setRecountFault(undefined);
+      setRecountHook(undefined);
       setDocumentsToCheckLogger(t.ctx.logger);
     }
     expect(await state(c), 'stale, and marked').to.deep.equal({ flag: false, waiting: true, marked: true });
     await expectTrue(other, 'a recount that did not fail');
     expect(logged.map((l) => [l.obj.case, (l.obj.err as Error).message])).to.deep.equal([[String(c._id), 'connection closed']]);
     expect(logged[0]!.msg).to.include('marked for the repair');
-    // A fresh mark is left to its own recount (which may still be running): not taken before the grace.
-    expect((await repairMarkedCases({ institutes: [inst._id] })).recounted).to.equal(0);
-    expect((await state(c)).marked).to.equal(true);
-    // A minute later, the repair (every minute) finds it from the marks alone, and only it.
-    const r = await repairMarkedCases({ now: new Date(Date.now() + 60_000), institutes: [inst._id] });
-    expect(r).to.deep.equal({ recounted: 1, failed: 0 });
+    expect(unmarkedRecounts(), 'the mark was written: nothing held in memory').to.not.include(String(c._id));
+    // The next run of the repair (every minute) finds it from the marks alone, and only it.
+    expect(await repairMarkedCases({ institutes: [inst._id] })).to.deep.equal({ recounted: 1, failed: 0 });
     await expectTrue(c, 'repaired');
     expect((await state(c)).flag).to.equal(true);
     forgetKeptReads();
     expect(casesIn((await page(hr, '/cases?documents=1&size=100')).text)).to.include(String(c._id));
     // Nothing left for the next run.
-    expect((await repairMarkedCases({ now: new Date(Date.now() + 60_000), institutes: [inst._id] })).recounted).to.equal(0);
+    expect(await repairMarkedCases({ institutes: [inst._id] })).to.deep.equal({ recounted: 0, failed: 0 });
+  });
+
+  it('a repair whose recount fails again keeps the mark for its next run', async () => {
+    const c = await createCase({ applicant, call, stage: 'screening' });
+    const a = await signedIn(t, applicant);
+    setDocumentsToCheckLogger({ error: () => undefined });
+    setRecountHook((id) => {
+      if (String(id) === String(c._id)) throw new Error('connection closed');
+    });
+    try {
+      await upload(a, c, 'cv');
+      expect(await repairMarkedCases({ institutes: [inst._id] })).to.deep.equal({ recounted: 0, failed: 1 });
+      expect((await state(c)).marked).to.equal(true);
+    } finally {
+      setRecountHook(undefined);
+      setDocumentsToCheckLogger(t.ctx.logger);
+    }
+    expect(await repairMarkedCases({ institutes: [inst._id] })).to.deep.equal({ recounted: 1, failed: 0 });
+    await expectTrue(c, 'repaired at the next run');
   });
 
   it('reads the marked cases from { documentsToCheckDue } alone', async () => {
-    const explained = (await Case.find({ documentsToCheckDue: { $lte: new Date() } }, { _id: 1 }).sort({ documentsToCheckDue: 1 }).limit(1000).explain('executionStats')) as unknown as { queryPlanner: { winningPlan: unknown }; executionStats: { totalDocsExamined: number; nReturned: number } };
+    const explained = (await Case.find({ documentsToCheckDue: { $gte: new Date(-8.64e15) } }, { _id: 1 }).sort({ documentsToCheckDue: 1 }).limit(1000).explain('executionStats')) as unknown as { queryPlanner: { winningPlan: unknown }; executionStats: { totalDocsExamined: number; nReturned: number } };
     expect(JSON.stringify(explained.queryPlanner.winningPlan)).to.include('documentsToCheckDue_1');
     expect(explained.executionStats.totalDocsExamined).to.equal(explained.executionStats.nReturned);
   });
