@@ -45,6 +45,7 @@ try {
   const call = await caseFactories.createCall({ institute, checklist: [{ type: 'other', phase: 'application', required: false, multiple: true }] });
   const applicant = await factories.createUser({ role: 'applicant', locale: 'en' });
   let slot = 0;
+  // `institute`: required by checkouts whose documents carried it; dropped (strict schema) by the others.
   const file = (caseId: Types.ObjectId) => ({
     case: caseId, institute: institute._id, type: 'other', slot: slot++, version: 1, storage: 'disk', storageKey: `bench-${slot}`,
     originalName: 'other.pdf', mimeType: 'application/pdf', size: 1000, sha256: 'a'.repeat(64), uploadedBy: applicant._id,

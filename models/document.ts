@@ -8,13 +8,6 @@ import { Case } from './case.ts';
 const documentSchema = new Schema(
   {
     case: { type: Schema.Types.ObjectId, ref: 'Case', required: true },
-    /**
-     * The case's institute, copied so that the documents waiting for HR's check are read per
-     * institute (the queue's "documents to check"), not across every institute. A case keeps the
-     * institute it was applied to (its call's, server/applications/service.ts): nothing moves it.
-     * Documents stored before the field are stamped once (server/documents/institute-backfill.ts).
-     */
-    institute: { type: Schema.Types.ObjectId, ref: 'Institute', required: true },
     type: { type: String, enum: STORED_DOCUMENT_TYPES, required: true },
     /** Which file of a multi-file item (e.g. the 2nd recommendation letter); 0 for single items. */
     slot: { type: Number, default: 0 },
@@ -55,19 +48,12 @@ const documentSchema = new Schema(
 documentSchema.index({ case: 1, type: 1, slot: 1, version: -1 }, { unique: true });
 documentSchema.index({ case: 1, current: 1 });
 documentSchema.index({ expiresAt: 1 }, { sparse: true });
-// The documents waiting for HR's check within the user's institutes (the queue's and the home
-// page's "to check", server/cases/queue.ts casesWithDocumentsToCheck).
-documentSchema.index({ institute: 1, status: 1, current: 1, case: 1 });
+// The cases with a current document waiting for HR's check, without reading the checked mass:
+// what the repair of the cases' flag compares the flags with (server/documents/to-check.ts), and
+// the queue until the flag's start-time backfill has run (server/cases/queue.ts).
+documentSchema.index({ status: 1, current: 1, case: 1 });
 // The start-up sweep asks which stored keys have a record (server/documents/sweep.ts).
 documentSchema.index({ storageKey: 1 });
-
-// A record created without its institute (a caller that only knew the case) takes the case's:
-// one read by _id, and never a document without an institute.
-documentSchema.pre('validate', async function () {
-  if (this.institute || !this.case) return;
-  const c = await Case.findById(this.case, { institute: 1 }).lean();
-  if (c) this.institute = c.institute;
-});
 
 // Every write through the model that can change which of a case's current documents wait for HR
 // (an upload, a decision, a renewal made current, a version superseded, a withdrawal, a deletion)
