@@ -8,8 +8,8 @@
 // 1. When the data set holds no documents, adds two per non-draft case (a CV and a passport):
 //    the CV waits for HR's check in the stages where HR screens (submitted, screening,
 //    awaiting_applicant: about a quarter of the cases, across every institute), the rest are
-//    accepted. Written lean and without `institute`, as documents stored before they carried it:
-//    the first start of a checkout that stamps them does so (server/documents/institute-backfill.ts).
+//    accepted. Written lean, around the model: the first start's backfill of the cases' flag
+//    (server/documents/to-check.ts) flags their cases.
 // 2. Starts `--root`'s server on it (default this checkout), waits for the start-time work, and
 //    loads for each officer: the queue (50 rows), the queue with `documents=1`, and the home page.
 //    Prints req/s and p95, and each page's throughput over the plain queue's of the same officer.

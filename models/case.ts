@@ -478,7 +478,12 @@ const caseSchema = new Schema(
      * not selected unless asked for (`+pendingAudits`), so no page, presenter or export reads it.
      */
     pendingAudits: { type: [pendingAuditSchema], default: undefined, select: false },
-    /** Support procedure kinds past their deadline (set by the procedures' escalation); flagged in the queue. */
+    /**
+     * Since when a recount of the flag that failed (a database hiccup) is due: set by the failed
+     * recount (models/document.ts), read and cleared by the marked cases' repair every minute
+     * (server/documents/to-check.ts repairMarkedCases). Missing when nothing is due (nearly always).
+     */
+    documentsToCheckDue: { type: Date },
   },
   { timestamps: true, versionKey: false },
 );
@@ -516,6 +521,8 @@ caseSchema.index({ institute: 1, searchTerms: 1 });
 // The queue's "documents to check" (server/cases/queue.ts): the flagged cases of an institute in
 // the default order (next deadline, then _id), so a page stops after its rows at any backlog.
 caseSchema.index({ institute: 1, documentsToCheck: 1, nextDueAt: 1, _id: 1 });
+// The cases whose recount of the flag is due (few, usually none): what the marked cases' repair reads.
+caseSchema.index({ documentsToCheckDue: 1 }, { sparse: true });
 // The search words follow the reference, name, nationality and the applicant's e-mail on every write.
 keepSearchTerms(caseSchema);
 // The next deadline follows the stage's and the procedures' deadlines on every write.

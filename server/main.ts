@@ -14,7 +14,7 @@ import { startWebWorkers, type WebWorkerSetup } from './web-workers.ts';
 
 /** The app's modules, loaded while the embedded database reads its data on its own thread. */
 async function loadApp() {
-  const [mailer, services, user, calendar, summaries, searchTerms, deadlines, targets, bilingual, auditCase, documentInstitutes, documentsToCheck] = await Promise.all([
+  const [mailer, services, user, calendar, summaries, searchTerms, deadlines, targets, bilingual, auditCase, documentsToCheck] = await Promise.all([
     import('./mail/mailer.ts'),
     import('./services.ts'),
     import('../models/user.ts'),
@@ -25,7 +25,6 @@ async function loadApp() {
     import('./procedures/target-backfill.ts'),
     import('./calls/bilingual-backfill.ts'),
     import('./audit/backfill-case.ts'),
-    import('./documents/institute-backfill.ts'),
     import('./documents/to-check.ts'),
     import('./background.ts'),
   ]);
@@ -40,7 +39,6 @@ async function loadApp() {
     backfillLodgingTargets: targets.backfillLodgingTargets,
     backfillBilingualTexts: bilingual.backfillBilingualTexts,
     backfillAuditCase: auditCase.backfillAuditCase,
-    backfillDocumentInstitutes: documentInstitutes.backfillDocumentInstitutes,
     backfillDocumentsToCheck: documentsToCheck.backfillDocumentsToCheck,
   };
 }
@@ -90,7 +88,7 @@ async function main(): Promise<void> {
     await workers?.stop(5_000);
     throw err;
   }
-  const { createMailer, startServices, User, seedHolidays, backfillCaseSummaries, backfillSearchTerms, backfillNextDeadlines, backfillLodgingTargets, backfillBilingualTexts, backfillAuditCase, backfillDocumentInstitutes, backfillDocumentsToCheck } = await loading;
+  const { createMailer, startServices, User, seedHolidays, backfillCaseSummaries, backfillSearchTerms, backfillNextDeadlines, backfillLodgingTargets, backfillBilingualTexts, backfillAuditCase, backfillDocumentsToCheck } = await loading;
   // Secrets stored in plain text by an earlier version (or a bulk import) are encrypted before anything reads them.
   const keyring = keyringFor(config);
   for (const r of await sealPlainSecrets(db.connection.db!, keyring)) {
@@ -159,19 +157,12 @@ async function main(): Promise<void> {
       (r) => r.stamped && logger.info({ events: r.stamped }, 'audit events stamped with their case'),
       (err: unknown) => logger.error({ err }, 'audit events\' case: backfill failed'),
     );
-    // Once per database (a counter marks it): documents stored before documents carried their case's
-    // institute; then the cases' "documents to check" flag, read per institute from them (until its
+    // Once per database (a counter marks it): the cases' "documents to check" flag (until its
     // mark, the queue reads the waiting documents instead).
-    void backfillDocumentInstitutes()
-      .then(
-        (r) => r.stamped && logger.info({ documents: r.stamped }, 'documents stamped with their institute'),
-        (err: unknown) => logger.error({ err }, 'documents\' institute: backfill failed'),
-      )
-      .then(() => backfillDocumentsToCheck())
-      .then(
-        (r) => r.fixed && logger.info({ cases: r.fixed }, 'cases flagged with their documents to check'),
-        (err: unknown) => logger.error({ err }, 'documents to check: backfill failed'),
-      );
+    void backfillDocumentsToCheck().then(
+      (r) => r.fixed && logger.info({ cases: r.fixed }, 'cases flagged with their documents to check'),
+      (err: unknown) => logger.error({ err }, 'documents to check: backfill failed'),
+    );
   }, BACKFILL_DELAY_MS);
   backfills.unref();
   // The backfills and each background job's run read many cases; their garbage is given back once

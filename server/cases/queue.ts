@@ -21,7 +21,6 @@ import { caseScopeFor } from './access.ts';
 import { hrOfficers } from './people.ts';
 import { KeptReads } from '../support/kept-reads.ts';
 import { documentFlags } from '../documents/index.ts';
-import { documentInstitutesStamped } from '../documents/institute-backfill.ts';
 import { documentsToCheckFlagged } from '../documents/to-check.ts';
 import { ACTIVE_SUPPORT, reasonsOverdue, reasonsOverdueCondition, supportOverdue } from '../procedures/service.ts';
 
@@ -358,8 +357,8 @@ const cappedCounts = new Map<string, number>();
 
 /**
  * The kept counts' key: a digest of the filter, not its text. A filter can be long (until the
- * documents' flag is set at a first start, "documents to check" names every waiting case of the
- * user's institutes: casesWithDocumentsToCheck): kept as text, each key held thousands of ids, up to
+ * documents' flag is set at a first start, "documents to check" names every waiting case:
+ * documentsCondition): kept as text, each key held thousands of ids, up to
  * 1,000 such keys (keptCounts, cappedCounts) until a case write, hundreds of megabytes in all.
  */
 export function countKey(filter: Record<string, unknown>): string {
@@ -454,7 +453,7 @@ const SEARCH_PROBE = 1000;
 const keptWordCounts = new KeptReads<number>(60_000, { maxKeys: 5_000 });
 
 /**
- * The institutes a search reads (and the documents to check: casesWithDocumentsToCheck), as a condition on `institute` that the planner (MongoDB's and the
+ * The institutes a search reads, as a condition on `institute` that the planner (MongoDB's and the
  * embedded server's) turns into one range of { institute, searchTerms } per institute: there is no
  * index over the search words alone (its ~9 entries a case held ~80 MB of the embedded database's
  * heap at 100,000 cases). The user's own institute; an officer or leader who also sits on panels of
@@ -500,46 +499,29 @@ export async function leadingSearchWord(user: UserDoc, q: string | undefined, in
 }
 
 /**
- * The cases with a current document waiting for HR's check (the row's "documents to check" badge)
- * in the user's institutes (searchInstitutes: their own, their panels' calls'; every institute for
- * an administrator), read from { institute, status, current, case } of the documents: only the
- * waiting ones of those institutes, never the accepted mass nor another institute's work. The
- * queue's scope still decides which of these the user sees. Until the start-time backfill has
- * stamped the documents stored before they carried their institute, those are read too (a scan;
- * `null` in the `$in` would make the embedded server's planner scan every time).
- */
-async function casesWithDocumentsToCheck(institutes: Types.ObjectId[]): Promise<Types.ObjectId[]> {
-  const waiting = { status: 'pending', current: true } as const;
-  const [stamped, unstamped] = await Promise.all([
-    institutes.length ? CaseDocument.distinct('case', { ...withinInstitutes(institutes), ...waiting }) : [],
-    documentInstitutesStamped().then((done) => (done ? [] : CaseDocument.distinct('case', { institute: null, ...waiting }))),
-  ]);
-  return [...(stamped as Types.ObjectId[]), ...(unstamped as Types.ObjectId[])];
-}
-
-/**
  * The "documents to check" condition: the cases' flag (models/case.ts documentsToCheck), an
  * equality the { institute, documentsToCheck, nextDueAt, _id } index serves in the queue's order, so
  * a page stops after its rows whatever the backlog. Until the start-time backfill has flagged the
- * cases stored before the flag (server/documents/to-check.ts), the waiting documents' cases, read
- * per institute as before.
+ * cases stored before the flag (server/documents/to-check.ts: the first minutes of a database's
+ * first start), the cases of the waiting documents, read from { status, current, case } (the
+ * waiting ones only, of every institute: the queue's scope still decides which the user sees).
  */
-async function documentsCondition(reachable: () => Promise<Types.ObjectId[]>): Promise<Record<string, unknown>> {
+async function documentsCondition(): Promise<Record<string, unknown>> {
   if (await documentsToCheckFlagged()) return { documentsToCheck: true };
-  return { _id: { $in: await casesWithDocumentsToCheck(await reachable()) } };
+  return { _id: { $in: await CaseDocument.distinct('case', { status: 'pending', current: true }) } };
 }
 
 /** The filter of the queue `q` for this user: their scope, and a search's institutes and leading word. */
 async function userQueueFilter(user: UserDoc, q: QueueQuery, now: Date): Promise<{ filter: Record<string, unknown>; searching: boolean }> {
   const searching = searchConditions(q.q).length > 0;
-  // The institutes are read for a search, and for the documents only until the flag can be read.
+  // The institutes are read for a search only.
   let institutesRead: Promise<Types.ObjectId[]> | undefined;
   const reachable = () => (institutesRead ??= searchInstitutes(user));
   const [scope, institutes, leading, toCheck] = await Promise.all([
     queueScope(user),
     searching ? reachable() : undefined,
     searching ? reachable().then((ids) => leadingSearchWord(user, q.q, ids)) : undefined,
-    q.documents ? documentsCondition(reachable) : undefined,
+    q.documents ? documentsCondition() : undefined,
   ]);
   const filter = queueFilter(user, q, now, scope, leading, institutes);
   return { filter: toCheck ? simplifyScope({ $and: [filter, toCheck] }) : filter, searching };

@@ -47,7 +47,7 @@ export interface RenewDocumentOptions {
   /** The accepted version being renewed, loaded for the actor (access.ts) and authorized. */
   doc: DocumentDoc;
   /** Its case: whose it is decides whether the applicant is e-mailed (an upload on their behalf). */
-  caseDoc: { _id: unknown; reference: string; applicant: unknown; institute: unknown };
+  caseDoc: { _id: unknown; reference: string; applicant: unknown };
   files: ReceivedFile[];
   dates: Record<string, unknown>;
 }
@@ -81,7 +81,7 @@ export async function renewDocument(opts: RenewDocumentOptions): Promise<{ doc: 
     const dates = typedDatesFor(type, file.field, opts.dates, now, t);
     await scanOrRefuse(app.config.upload.clamdscanPath, file.tempPath, file.name).catch((err: unknown) => Promise.reject(aboutField(err, file.field)));
 
-    created = await storeNextVersion(storage, file, { case: doc.case as Types.ObjectId, institute: opts.caseDoc.institute as Types.ObjectId, type, slot: doc.slot ?? 0, current: false, renewalOf: doc._id, uploadedBy: actorOf(ctx)._id, status: 'pending', ...dates });
+    created = await storeNextVersion(storage, file, { case: doc.case as Types.ObjectId, type, slot: doc.slot ?? 0, current: false, renewalOf: doc._id, uploadedBy: actorOf(ctx)._id, status: 'pending', ...dates });
     // Two renewals at once: the later one gives way (one renewal waits for HR at a time).
     const waiting = await CaseDocument.countDocuments({ case: doc.case, type, slot: doc.slot ?? 0, current: false, status: 'pending', renewalOf: { $exists: true } });
     if (waiting > 1) throw new UploadError(409, 'renewal_pending', 'documents.errors.renewalPending', { type: label });

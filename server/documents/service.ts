@@ -2,13 +2,17 @@
 // - the reminders (documents expiring, passports not valid long enough): shortly after start and then
 //   every 6 hours; each e-mail is sent once (claimed per document), so running more often than daily
 //   never repeats one;
-// - the repair of the cases' "documents to check" flag (to-check.ts): every 6 hours, for drift (the
+// - the repair of the cases' "documents to check" flag (to-check.ts): the cases a failed recount
+//   marked, every minute; every case, every 6 hours, for the writes that bypass the model (the
 //   start-time backfill does the first run).
 import { periodicService, registerService } from '../services.ts';
+import { setDocumentsToCheckLogger } from '../../models/document.ts';
 import { runDocumentExpiryReminders } from './reminders.ts';
-import { documentsToCheckFlagged, repairDocumentsToCheck } from './to-check.ts';
+import { documentsToCheckFlagged, repairDocumentsToCheck, repairMarkedCases } from './to-check.ts';
 
 const EVERY_MS = 6 * 3_600_000;
+/** The marked cases' repair: a recount that failed is put right within two minutes. */
+export const MARKED_REPAIR_MS = 60_000;
 
 registerService((app) =>
   periodicService(app, {
@@ -35,3 +39,17 @@ registerService((app) =>
     },
   }),
 );
+
+registerService((app) => {
+  // The recounts of document writes made by this process (the jobs') log their failures here.
+  setDocumentsToCheckLogger(app.logger);
+  return periodicService(app, {
+    name: 'documents-to-check-marked',
+    intervalMs: MARKED_REPAIR_MS,
+    firstDelayMs: MARKED_REPAIR_MS,
+    run: async () => {
+      const r = await repairMarkedCases();
+      if (r.recounted || r.failed) app.logger[r.failed ? 'error' : 'warn'](r, 'documents to check: cases marked by a failed recount recounted');
+    },
+  });
+});

@@ -4,15 +4,16 @@
 //   mark is there, the queue reads the waiting documents as it did before (server/cases/queue.ts).
 //   A start killed midway finds no mark and runs it again: each write is a recount, so a second run
 //   changes nothing that was right.
-// - Then every few hours, for drift: a write through the driver's collection, a recount that failed
-//   after its document write, two recounts of one case crossing. A run that finds nothing wrong
-//   reads ids only and writes nothing.
+// - Every minute, the cases a failed recount marked (repairMarkedCases, models/document.ts
+//   recountFailed): a database hiccup is put right within two minutes, not hours.
+// - Every few hours, every case, for what bypasses the model or the marks: a write through the
+//   driver's collection, a process ended between a document write and its recount. A run that
+//   finds nothing wrong reads ids only and writes nothing.
 import { Types } from 'mongoose';
 import { Case } from '../../models/case.ts';
 import { CaseDocument, recountDocumentsToCheck } from '../../models/document.ts';
 import { hasMark, setMark } from '../../models/counter.ts';
 import { Institute } from '../../models/institute.ts';
-import { backfillDocumentInstitutes, documentInstitutesStamped } from './institute-backfill.ts';
 
 /** The mark that every case's flag has been set from its documents on this database. */
 export const DOCUMENTS_TO_CHECK_BACKFILL = 'backfill:case-documents-to-check';
@@ -26,47 +27,72 @@ export async function documentsToCheckFlagged(): Promise<boolean> {
 }
 
 /**
- * Puts every case's flag right, an institute at a time: the cases with a current document waiting
- * (read from { institute, status, current, case } of the documents; the documents not yet stamped
- * with their institute besides) against the cases flagged (read from { institute, documentsToCheck,
- * nextDueAt, _id }: ids only). The differences are written in batches (tens of thousands at the
- * first start, rather than a recount each); then the waiting documents are read again,
- * and a case whose documents changed meanwhile is recounted (a document write's own recount after
- * the batch is right anyway). `fixed`: the cases whose flag was written.
+ * Puts every case's flag right: the cases with a current document waiting (read from { status,
+ * current, case } of the documents: the waiting ones only) against the cases flagged (read an
+ * institute at a time from { institute, documentsToCheck, nextDueAt, _id }: ids only). The
+ * differences are written in batches (tens of thousands at the first start, rather than a recount
+ * each); then the waiting documents are read again, and a case whose documents changed meanwhile
+ * is recounted (a document write's own recount after the batch is right anyway). `fixed`: the
+ * cases whose flag was written. `institutes`: only these institutes' cases (default every one).
  */
-export async function repairDocumentsToCheck(): Promise<{ fixed: number }> {
+export async function repairDocumentsToCheck(opts: { institutes?: Types.ObjectId[] } = {}): Promise<{ fixed: number }> {
   const waiting = { status: 'pending', current: true } as const;
-  const stampedAll = await documentInstitutesStamped();
-  const unstampedCases = async () => (stampedAll ? [] : ((await CaseDocument.distinct('case', { institute: null, ...waiting })) as Types.ObjectId[]));
-  const institutes = (await Institute.find({}, { _id: 1 }).lean()).map((i) => i._id);
-  const unstamped = await unstampedCases();
+  const institutes = opts.institutes ?? (await Institute.find({}, { _id: 1 }).lean()).map((i) => i._id);
+  const within = opts.institutes ? { institute: { $in: opts.institutes } } : {};
+  const toCheck = async () => new Set(((await CaseDocument.distinct('case', waiting)) as Types.ObjectId[]).map(String));
+  const flagged = async () => {
+    const ids = new Set<string>();
+    for (const institute of institutes) for (const c of await Case.find({ institute, documentsToCheck: true }, { _id: 1 }).lean<Array<{ _id: Types.ObjectId }>>()) ids.add(String(c._id));
+    return ids;
+  };
+  const [should, is] = await Promise.all([toCheck(), flagged()]);
+  let raise = [...should].filter((id) => !is.has(id));
+  // Within some institutes only: the waiting documents' cases of the others are left out.
+  if (opts.institutes && raise.length) raise = ((await Case.distinct('_id', { _id: { $in: raise }, ...within })) as Types.ObjectId[]).map(String);
+  const lower = [...is].filter((id) => !should.has(id));
   let fixed = 0;
-  for (const institute of institutes) {
-    const toCheck = async () => new Set([...((await CaseDocument.distinct('case', { institute, ...waiting })) as Types.ObjectId[]), ...unstamped].map(String));
-    const [should, marked] = await Promise.all([toCheck(), Case.find({ institute, documentsToCheck: true }, { _id: 1 }).lean<Array<{ _id: Types.ObjectId }>>()]);
-    const is = new Set(marked.map((c) => String(c._id)));
-    const raise = [...should].filter((id) => !is.has(id));
-    const lower = [...is].filter((id) => !should.has(id));
-    for (const [ids, value] of [[raise, true], [lower, false]] as const) {
-      for (let i = 0; i < ids.length; i += 1000) {
-        const r = await Case.updateMany({ _id: { $in: ids.slice(i, i + 1000) }, institute, documentsToCheck: value ? { $ne: true } : true }, { $set: { documentsToCheck: value } }, { timestamps: false });
-        fixed += r.modifiedCount;
-      }
+  for (const [ids, value] of [[raise, true], [lower, false]] as const) {
+    for (let i = 0; i < ids.length; i += 1000) {
+      const r = await Case.updateMany({ _id: { $in: ids.slice(i, i + 1000) }, ...within, documentsToCheck: value ? { $ne: true } : true }, { $set: { documentsToCheck: value } }, { timestamps: false });
+      fixed += r.modifiedCount;
     }
-    // Written from a read that a document write may have crossed: those cases are counted one by one.
-    const now = await toCheck();
-    for (const id of [...raise.filter((id) => !now.has(id)), ...lower.filter((id) => now.has(id))]) await recountDocumentsToCheck(new Types.ObjectId(id));
   }
+  // Written from a read that a document write may have crossed: those cases are counted one by one.
+  const now = await toCheck();
+  for (const id of [...raise.filter((id) => !now.has(id)), ...lower.filter((id) => now.has(id))]) await recountDocumentsToCheck(new Types.ObjectId(id));
   return { fixed };
 }
 
 /** Once per database: the repair, then the mark the queue waits for. */
 export async function backfillDocumentsToCheck(): Promise<{ fixed: number }> {
   if (await documentsToCheckFlagged()) return { fixed: 0 };
-  // The documents' institutes first: the repair reads the waiting ones per institute.
-  await backfillDocumentInstitutes();
   const r = await repairDocumentsToCheck();
   await setMark(DOCUMENTS_TO_CHECK_BACKFILL);
   flagged = true;
   return r;
+}
+
+/**
+ * Recounts the cases marked by a recount that failed (read from { documentsToCheckDue }, sparse:
+ * usually nothing to read), the oldest first, up to `limit` a run, and clears each mark unless a
+ * newer failure moved it meanwhile. A recount is safe beside a document write's own (it counts
+ * again after writing). One that fails again keeps its mark for the next run. `institutes`: only
+ * these institutes' cases.
+ */
+export async function repairMarkedCases(opts: { limit?: number; institutes?: Types.ObjectId[] } = {}): Promise<{ recounted: number; failed: number }> {
+  // Every date (from the earliest a Date holds): one range of the sparse index (the explain test checks it).
+  const filter = { documentsToCheckDue: { $gte: new Date(-8.64e15) }, ...(opts.institutes ? { institute: { $in: opts.institutes } } : {}) };
+  const marked = await Case.find(filter, { documentsToCheckDue: 1 }).sort({ documentsToCheckDue: 1 }).limit(opts.limit ?? 1000).lean<Array<{ _id: Types.ObjectId; documentsToCheckDue: Date }>>();
+  let recounted = 0;
+  let failed = 0;
+  for (const { _id, documentsToCheckDue } of marked) {
+    try {
+      await recountDocumentsToCheck(_id);
+      await Case.collection.updateOne({ _id, documentsToCheckDue }, { $unset: { documentsToCheckDue: 1 } });
+      recounted += 1;
+    } catch {
+      failed += 1;
+    }
+  }
+  return { recounted, failed };
 }

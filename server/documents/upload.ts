@@ -208,7 +208,6 @@ async function insertVersion(input: CommitUploadsOptions, p: PlannedFile, key: s
     try {
       return await CaseDocument.create({
         case: input.caseDoc._id as Types.ObjectId,
-        institute: input.caseDoc.institute as Types.ObjectId,
         type: p.type,
         slot,
         version,

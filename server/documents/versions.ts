@@ -17,10 +17,9 @@ export interface StoredFile {
 /**
  * The file first, its record after (a crash between leaves a file the start-up sweep removes, never
  * a record without its file), as the version after the slot's highest. A record that cannot be
- * written takes its stored file with it. `record`: the fields besides the file's and the version
- * (the case's institute among them: the queue reads the documents to check per institute).
+ * written takes its stored file with it. `record`: the fields besides the file's and the version.
  */
-export async function storeNextVersion(storage: DocumentStorage, file: StoredFile, record: { case: Types.ObjectId; institute: Types.ObjectId; type: DocumentDoc['type']; slot: number } & Record<string, unknown>): Promise<DocumentDoc> {
+export async function storeNextVersion(storage: DocumentStorage, file: StoredFile, record: { case: Types.ObjectId; type: DocumentDoc['type']; slot: number } & Record<string, unknown>): Promise<DocumentDoc> {
   const key = newStorageKey();
   await storage.put(file.tempPath, key, { contentType: file.mimeType, sha256: file.sha256 });
   try {

@@ -26,6 +26,7 @@ import { registerRoutes } from '../../routes/index.ts';
 import type { InFlight } from './in-flight.ts';
 import './types.ts';
 import { redactPath } from './redact.ts';
+import { setDocumentsToCheckLogger } from '../../models/document.ts';
 
 /** What every page may know about the signed-in user: never the password hash or second-factor secrets. */
 function presentViewer(user: Express.User) {
@@ -51,6 +52,8 @@ export const publicDir = fromRoot('public');
 export function createApp(deps: AppDeps, opts: { inFlight?: InFlight } = {}): Express {
   const ctx: AppContext = { ...deps, now: deps.now ?? (() => new Date()) };
   const { config, logger, db } = ctx;
+  // A recount of a case's "documents to check" after a document write that fails is logged here.
+  setDocumentsToCheckLogger(logger);
   const app = express();
 
   app.set('trust proxy', config.trustProxy);

@@ -1,10 +1,9 @@
 // The queue's "documents to check" filter (/cases?documents=1) and the home page's count of it,
 // read from the cases' flag (models/case.ts documentsToCheck; each write path:
-// documents-to-check-flag.test.ts). Each document carries its case's institute, stamped on upload
-// and, for documents stored before, by a start-time backfill; the flag's repair reads the waiting
-// documents per institute. An officer of institute A finds exactly A's cases with a current
-// document waiting (never B's), after an upload, HR's acceptance or rejection, and a new upload
-// after a rejection.
+// documents-to-check-flag.test.ts). An officer of institute A finds exactly A's cases with a
+// current document waiting (never B's), after an upload, HR's acceptance or rejection, and a new
+// upload after a rejection. The flag's repair reads the waiting documents alone, from { status,
+// current, case }, and finds those written around the model.
 import path from 'node:path';
 import { rm } from 'node:fs/promises';
 import { expect } from 'chai';
@@ -14,11 +13,9 @@ import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { CaseDocument } from '../../models/document.ts';
-import { Counter } from '../../models/counter.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { InstituteDoc } from '../../models/institute.ts';
 import { forgetKeptReads } from '../../server/support/kept-reads.ts';
-import { DOCUMENT_INSTITUTE_BACKFILL, backfillDocumentInstitutes } from '../../server/documents/institute-backfill.ts';
 import { backfillDocumentsToCheck, repairDocumentsToCheck } from '../../server/documents/to-check.ts';
 import type { Agent } from '../support/http.ts';
 import { signedIn, page, post } from '../applications/support.ts';
@@ -97,12 +94,10 @@ describe('cases: the documents to check, read within the officer\'s institutes',
 
   it("finds an upload in its case's institute only: A's officer sees A's case, B's officer B's, the administrator both", async () => {
     expect(await toCheck(hrA)).to.deep.equal([]);
-    const idA = await upload(applicantA, a1);
-    expect(String((await CaseDocument.findById(idA).lean())!.institute)).to.equal(String(instA._id));
+    await upload(applicantA, a1);
     expect(await toCheck(hrA)).to.deep.equal(ids(a1));
     expect(await toCheck(hrB)).to.deep.equal([]);
-    const idB = await upload(applicantB, b1);
-    expect(String((await CaseDocument.findById(idB).lean())!.institute)).to.equal(String(instB._id));
+    await upload(applicantB, b1);
     expect(await toCheck(hrA)).to.deep.equal(ids(a1));
     expect(await toCheck(hrB)).to.deep.equal(ids(b1));
     expect(await homeCount(hrA)).to.equal('1');
@@ -126,14 +121,14 @@ describe('cases: the documents to check, read within the officer\'s institutes',
     expect(await toCheck(hrB)).to.deep.equal(ids(b1));
   });
 
-  it("reads the waiting documents from the { institute, status, current, case } index, within the user's institutes", async () => {
-    const explained = (await mongoose.connection.db!.command({ explain: { distinct: 'documents', key: 'case', query: { institute: instA._id, status: 'pending', current: true } } })) as { queryPlanner: { winningPlan: { inputStage?: { indexName?: string } } }; executionStats: { totalDocsExamined: number } };
-    expect(explained.queryPlanner.winningPlan, JSON.stringify(explained)).to.have.nested.property('inputStage.indexName', 'institute_1_status_1_current_1_case_1');
-    // Only A's one waiting document is read, whatever other institutes (and tests) hold.
-    expect(explained.executionStats.totalDocsExamined).to.equal(1);
+  it('reads the waiting documents from { status, current, case }, never the checked ones', async () => {
+    const waiting = { status: 'pending', current: true } as const;
+    const explained = (await mongoose.connection.db!.command({ explain: { distinct: 'documents', key: 'case', query: waiting } })) as { queryPlanner: { winningPlan: { inputStage?: { indexName?: string } } }; executionStats: { totalDocsExamined: number } };
+    expect(explained.queryPlanner.winningPlan, JSON.stringify(explained)).to.have.nested.property('inputStage.indexName', 'status_1_current_1_case_1');
+    expect(explained.executionStats.totalDocsExamined).to.equal(await CaseDocument.countDocuments(waiting));
   });
 
-  it("keeps a case's institute: a case cannot move, so its documents' institute stays true", async () => {
+  it("keeps a case's institute: a case cannot move to another institute's queue", async () => {
     await Case.updateOne({ _id: b1._id }, { $set: { institute: instA._id } });
     const c = (await Case.findById(b1._id))!;
     c.set('institute', instA._id);
@@ -142,32 +137,20 @@ describe('cases: the documents to check, read within the officer\'s institutes',
     expect(await toCheck(hrA)).to.deep.equal(ids(a2));
   });
 
-  it('stamps documents stored before they carried their institute once, and the flag\'s repair then finds them', async () => {
+  it("finds the waiting documents written around the model with the flag's repair", async () => {
     const raw = CaseDocument.collection;
     const old = (c: CaseDoc, status: string) => ({ case: c._id, type: 'publications_list', slot: 0, version: 1, current: true, storage: 'disk', storageKey: `old-${String(c._id)}`, originalName: 'p.pdf', mimeType: 'application/pdf', size: 10, sha256: 'a'.repeat(64), uploadedBy: applicantA._id, status, createdAt: new Date(), updatedAt: new Date() });
     const orphan = { ...old(a1, 'pending'), case: new Types.ObjectId(), storageKey: 'old-orphan' };
     const inserted = await raw.insertMany([old(a1, 'pending'), old(b1, 'accepted'), orphan]);
-    // Written around the model, the waiting document has not flagged its case: the start-time work does.
+    // Written around the model, the waiting document has not flagged its case: the repair does
+    // (a document whose case is gone flags nothing).
     expect(await toCheck(hrA)).to.deep.equal(ids(a2));
-    await Counter.deleteOne({ _id: DOCUMENT_INSTITUTE_BACKFILL });
-    // (Documents other tests stored the same way are stamped too: at least these two.)
-    expect((await backfillDocumentInstitutes({ batchSize: 2 })).stamped).to.be.at.least(2);
-    const after = await CaseDocument.find({ _id: { $in: Object.values(inserted.insertedIds) } }).sort({ storageKey: 1 }).lean();
-    expect(after.map((d) => [d.storageKey, d.institute ? String(d.institute) : null])).to.deep.equal([
-      [`old-${String(a1._id)}`, String(instA._id)],
-      [`old-${String(b1._id)}`, String(instB._id)],
-      // A document whose case is gone is left as it is.
-      ['old-orphan', null],
-    ]);
-    // The flag's repair, which a start runs after the stamping, reads the waiting document per institute.
-    expect((await repairDocumentsToCheck()).fixed).to.equal(1);
+    expect((await repairDocumentsToCheck({ institutes: [instA._id, instB._id] })).fixed).to.equal(1);
     expect(await toCheck(hrA)).to.deep.equal(ids(a1, a2));
     expect(await toCheck(hrB)).to.deep.equal(ids(b1));
-    // Marked done: a start does not scan again; without the mark (a start killed before writing it), nothing is left to stamp.
-    expect(await Counter.exists({ _id: DOCUMENT_INSTITUTE_BACKFILL })).to.not.equal(null);
-    expect((await backfillDocumentInstitutes()).stamped).to.equal(0);
-    await Counter.deleteOne({ _id: DOCUMENT_INSTITUTE_BACKFILL });
-    expect((await backfillDocumentInstitutes()).stamped).to.equal(0);
     await raw.deleteMany({ _id: { $in: Object.values(inserted.insertedIds) } });
+    // Deleted around the model too: the flags are put back as the documents are, for the tests after.
+    await repairDocumentsToCheck({ institutes: [instA._id, instB._id] });
+    expect(await toCheck(hrA)).to.deep.equal(ids(a2));
   });
 });

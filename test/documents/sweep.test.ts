@@ -17,7 +17,7 @@ const PDF = Buffer.from('%PDF-1.4\n%%EOF\n');
 
 async function record(kind: 'disk' | 'gridfs', key: string): Promise<void> {
   await CaseDocument.create({
-    case: new Types.ObjectId(), institute: new Types.ObjectId(), type: 'cv', slot: 0, version: 1, current: true, storage: kind, storageKey: key,
+    case: new Types.ObjectId(), type: 'cv', slot: 0, version: 1, current: true, storage: kind, storageKey: key,
     originalName: 'cv.pdf', mimeType: 'application/pdf', size: PDF.length, sha256: sha256(PDF), uploadedBy: new Types.ObjectId(), status: 'pending',
   });
 }
