@@ -10,7 +10,7 @@ import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Types } from 'mongoose';
 import { Case } from '../../models/case.ts';
-import type { UserDoc } from '../../models/user.ts';
+import { User, type UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { seedHolidays, vnDateKey } from '../../server/calendar/index.ts';
 import { signedIn, page, post, versionIn, text, deliver } from '../applications/support.ts';
@@ -120,6 +120,29 @@ describe('cases: HR moves the planned start from the case page', function () {
     const kept = (await Case.findById(typed._id).lean())!;
     expect(vnDateKey(kept.supportTracks.find((s) => s.kind === 'work_permit')!.dueAt!)).to.equal('2027-04-20');
     expect(kept.history.at(-1)!.action).to.equal('plan_start');
+  });
+
+  it('writes no e-mail to a disabled account (the flash says none went), and refuses an over-long message to the applicant beside its field, keeping it', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await createCase({ applicant, call, stage: 'onboarding', assignee: hr._id, stageEnteredAt: vn('2027-02-15'), stageDueAt: vn('2027-04-12') });
+    const a = await signedIn(t, hr);
+    let p = await page(a, `/cases/${c._id}`);
+    const long = 'x'.repeat(2001);
+    const bad = await post(a, p.text, url(c), { version: versionIn(p.text, url(c)), plannedStart: '2027-06-01', plannedStartReason: 'Later.', plannedStartTold: long });
+    expect(bad.status).to.equal(422);
+    expect(words(bad.text)).to.include('The message to the applicant is too long (at most 2000 characters).');
+    expect(bad.text).to.include(long);
+    expect((await Case.findById(c._id).lean())!.version).to.equal(c.version);
+    await User.updateOne({ _id: applicant._id }, { $set: { disabledAt: clock } });
+    p = await page(a, `/cases/${c._id}`);
+    expect((await post(a, p.text, url(c), { version: versionIn(p.text, url(c)), plannedStart: '2027-06-01', plannedStartReason: 'Later.', plannedStartTold: 'See you in June.' })).status).to.equal(303);
+    const stored = (await Case.findById(c._id).lean())!;
+    expect(vnDateKey(stored.profile!.plannedArrival!)).to.equal('2027-06-01');
+    expect(stored.outbox).to.have.length(0);
+    expect(stored.history.at(-1)!.plannedStart!.told ?? undefined).to.equal(undefined);
+    const after = words((await page(a, `/cases/${c._id}`)).text);
+    expect(after).to.include('Planned start changed to 1 Jun 2027; onboarding is now due 1 Jun 2027.');
+    expect(after).not.to.include('is on its way');
   });
 
   for (const [who, says] of [
