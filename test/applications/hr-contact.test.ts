@@ -105,6 +105,8 @@ describe('institutes: the HR contact the applicant is told', function () {
         const box = text(res.text.slice(res.text.indexOf('id="contact-hr"'), res.text.indexOf('</section>', res.text.indexOf('id="contact-hr"'))));
         expect(box).to.include(title);
         expect(box).to.include(withContact.name![locale]);
+        // Whatever the institute's name ("Institute of …" has no article of its own), the English reads naturally.
+        if (locale === 'en') expect(box).to.include(`contact the HR office (${withContact.name!.en}).`);
         expect(box).to.include('<a href="mailto:hr@ims.example.vn">hr@ims.example.vn</a>');
         expect(box).to.include('+84 24 3756 4321');
         // The address and the hours in the reader's language only.
