@@ -79,7 +79,10 @@ function plannedStartText(t: TFunction, p: NonNullable<HistoryLike['plannedStart
   const key = p.source === 'offer' ? 'cases.timelineText.plannedStartOffer' : 'cases.timelineText.plannedStart';
   const start = p.from ? t(key, { to, from: formatDay(p.from, locale) }) : t(`${key}To`, { to });
   if (forApplicant) return p.toldText ? `${start}\n${t('cases.timelineText.plannedStartTold', { text: p.toldText })}` : start;
-  return p.dueTo && p.dueFrom ? `${start}\n${t('cases.timelineText.onboardingDue', { to: formatDay(p.dueTo, locale), from: formatDay(p.dueFrom, locale) })}` : start;
+  // For staff: whether the applicant was e-mailed, and what they were told, as a procedure's message is shown.
+  const told = p.told ? (p.toldText ? t('procedures.timeline.toApplicant', { message: p.toldText }) : t('cases.timelineText.offerTold')) : undefined;
+  const due = p.dueTo && p.dueFrom ? t('cases.timelineText.onboardingDue', { to: formatDay(p.dueTo, locale), from: formatDay(p.dueFrom, locale) }) : undefined;
+  return [start, due, told].filter(Boolean).join('\n');
 }
 
 /** The note of a history entry in the reader's language: a system-made one from its fields, else as written. */

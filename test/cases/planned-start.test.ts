@@ -69,6 +69,7 @@ describe('cases: HR moves the planned start from the case page', function () {
     expect(after).to.include('Planned start: 1 Jun 2027.');
     expect(after).to.include('Onboarding due: 1 Jun 2027 (it was 12 Apr 2027).');
     expect(after).to.include('The expert starts in June.');
+    expect(after).to.include('Told the applicant: As agreed on the phone, you start on 1 June.');
     // The applicant's timeline: the new day and what HR wrote them, never HR's reason.
     const mine = words((await page(await signedIn(t, applicant), `/applications/${c._id}`)).text);
     expect(mine).to.include('Planned start: 1 Jun 2027.');
