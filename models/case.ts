@@ -133,6 +133,9 @@ const plannedStartEventSchema = new Schema(
     dueTo: { type: Date },
     /** Absent for HR's change (all earlier events are HR's). */
     source: { type: String, enum: ['offer'] },
+    /** HR's change: the applicant was e-mailed it (planned_start_moved), with what HR wrote for them, if anything. */
+    told: { type: Boolean },
+    toldText: { type: String, maxlength: 2000 },
   },
   { _id: false },
 );

@@ -48,7 +48,7 @@ const actionParams = z.object({ id: z.string(), action: z.string().refine(isActi
 const actionBody = z.object({ version: formVersion, reason: formText, note: formText, items: formText, dueAt: formText, arrivedOn: formText, reviewBy: formText, receivedVia: formText, receivedOn: formText });
 const requestInfoBody = z.object({ version: formVersion, items: formText, dueAt: formText, documentType: formText });
 const extendInfoBody = z.object({ version: formVersion, extendDueAt: formText, extendReason: formText });
-const plannedStartBody = z.object({ version: formVersion, plannedStart: formText, plannedStartReason: formText });
+const plannedStartBody = z.object({ version: formVersion, plannedStart: formText, plannedStartReason: formText, plannedStartTold: formText });
 /** The offer's terms (the letter is the multipart body's file): any other field sent is ignored. */
 const offerTermsBody = z.object({ version: formVersion, offerPosition: formText, offerStart: formText, offerSalary: formText, offerContractLength: formText });
 const offerTermsTyped = offerTermsBody.omit({ version: true });
@@ -277,16 +277,17 @@ export function casesRoutes(app: AppContext): Router {
     }
   });
 
-  // A new planned start of work (the expert's word): onboarding's deadline follows it; no e-mail.
+  // A new planned start of work (the expert's word): onboarding's deadline and the procedures' targets follow it; the applicant is e-mailed it.
   router.post('/cases/:id/planned-start', WORKERS, async (req, res) => {
     const c = await caseFor(req, 'work');
     const { version, ...values } = readForm(plannedStartBody, req.body);
     try {
-      const { caseDoc, unchanged } = await changePlannedStart({ ctx: req.ctx, caseDoc: c, version, form: values });
+      const { caseDoc, unchanged, mailedTo } = await changePlannedStart({ app, ctx: req.ctx, caseDoc: c, version, form: values });
       const date = formatDay(caseDoc.profile?.plannedArrival, req.ctx.locale);
+      // The flash says whether the applicant was e-mailed (an account disabled, or no address, is not).
       if (unchanged) flash(req, 'info', 'cases.flash.plannedStartAlready', { date });
-      else if (caseDoc.stage === 'onboarding') flash(req, 'success', 'cases.flash.plannedStartChangedDue', { date, due: formatDay(caseDoc.stageDueAt, req.ctx.locale) });
-      else flash(req, 'success', 'cases.flash.plannedStartChanged', { date });
+      else if (caseDoc.stage === 'onboarding') flash(req, 'success', mailedTo ? 'cases.flash.plannedStartChangedDueTold' : 'cases.flash.plannedStartChangedDue', { date, due: formatDay(caseDoc.stageDueAt, req.ctx.locale), to: mailedTo });
+      else flash(req, 'success', mailedTo ? 'cases.flash.plannedStartChangedTold' : 'cases.flash.plannedStartChanged', { date, to: mailedTo });
       res.redirect(303, `/cases/${String(c._id)}#profile`);
     } catch (err) {
       if (err instanceof CaseConflictError) res.status(409).render('cases/conflict', { ...conflictPage(req.ctx, err, `/cases/${String(c._id)}`, req.body, plannedStartSentFields(req.ctx, values)), sentLead: tOf(req.ctx)('cases.conflict.sentLeadCase') });

@@ -130,7 +130,7 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
     offerLeft: data.offerLeft,
     // What is offered, HR's words; a term HR left blank is the letter's ("As in the letter"), or, while
     // there is no letter yet, still being prepared (there is no letter to read it in).
-    offer: data.offer ? { letterUrl: data.offer.letterUrl, terms: data.offer.terms.map((o) => ({ label: t(`applications.offer.terms.${o.key}`), text: (o.on ? formatDay(o.on, ctx.locale) : o.text) || t(data.offer!.letterUrl ? 'applications.offer.asInLetter' : 'applications.offer.termPreparing') })) } : undefined,
+    offer: data.offer ? { letterUrl: data.offer.letterUrl, terms: data.offer.terms.map((o) => ({ key: o.key, label: t(`applications.offer.terms.${o.key}`), text: (o.moved ? movedStartText(t, o.moved, ctx.locale) : o.on ? formatDay(o.on, ctx.locale) : o.text) || t(data.offer!.letterUrl ? 'applications.offer.asInLetter' : 'applications.offer.termPreparing') })) } : undefined,
     canAnswer: actions.includes('answer_info'),
     answerUpload: answerUploadView(t, caseDoc, state),
     canAcceptOffer: actions.includes('accept_offer'),
@@ -188,6 +188,14 @@ export function offerConfirmPage(ctx: Context, { caseDoc, call, offerDueAt, offe
     errors: errorTexts(t, state.errors),
     values: state.values ?? {},
   };
+}
+
+/** "1 Apr 2027 (changed on 6 Dec 2026; the offer said 1 Mar 2027)": the planned start HR moved after the acceptance. */
+function movedStartText(t: TFunction, m: { on: Date; changedOn?: Date; offerSaid?: Date | string }, locale: string): string {
+  const date = formatDay(m.on, locale);
+  const offerSaid = m.offerSaid instanceof Date ? formatDay(m.offerSaid, locale) : (m.offerSaid ?? '');
+  const key = m.changedOn ? (offerSaid ? 'changedOnWas' : 'changedOn') : offerSaid ? 'was' : undefined;
+  return key ? t(`applications.offer.startMoved.${key}`, { date, changedOn: m.changedOn ? formatDay(m.changedOn, locale) : '', offerSaid }) : date;
 }
 
 function acceptedStartText(t: TFunction, caseDoc: CaseDoc, now: Date, locale: string): string | undefined {

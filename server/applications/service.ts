@@ -29,6 +29,8 @@ import { parseAchievements, parseDependants, parseEligibility, parseProfile, par
 import { withFields } from '../support/with-fields.ts';
 import { contactBox } from '../institutes/contact.ts';
 import { textIn } from '../support/localized.ts';
+import { startSource } from '../cases/planned-start-moves.ts';
+import { vnDateKey } from '../calendar/index.ts';
 
 /** Stages in which the applicant may still change their application, and the steps open then. */
 const EDITABLE: Partial<Record<Stage, readonly Step[]>> = {
@@ -132,8 +134,14 @@ function offerForApplicant(caseDoc: CaseDoc) {
   const o = caseDoc.offerTerms;
   const stage = caseDoc.stage === 'on_hold' ? caseDoc.resumeStage : caseDoc.stage;
   if (!o || !(o.letter || o.position) || !(caseDoc.reached ?? []).includes('offer') || !inStages(stage ?? 'draft', PLANNING_STAGES)) return undefined;
+  // Once accepted, the case's planned start is the plan (the acceptance set it to the offer's day):
+  // when HR has moved it since, the box shows that day, when it changed and what the offer said, so
+  // the page never shows the old day beside procedures counted from the new one. Before the answer
+  // the offer's day is what is offered (accepting it makes it the start again).
+  const planned = caseDoc.profile?.plannedArrival ?? undefined;
+  const moved = stage !== 'offer' && planned && (!o.startOn || vnDateKey(planned) !== vnDateKey(o.startOn)) ? { on: planned, changedOn: startSource(caseDoc)?.at, offerSaid: o.startOn ?? o.start ?? undefined } : undefined;
   return {
-    terms: OFFER_TERM_KEYS.map((k) => ({ key: k, text: o[k] ?? '', ...(k === 'start' && o.startOn ? { on: o.startOn } : {}) })),
+    terms: OFFER_TERM_KEYS.map((k): { key: (typeof OFFER_TERM_KEYS)[number]; text: string; on?: Date; moved?: typeof moved } => ({ key: k, text: o[k] ?? '', ...(k === 'start' && moved ? { on: moved.on, moved } : k === 'start' && o.startOn ? { on: o.startOn } : {}) })),
     letterUrl: o.letter ? `/documents/${String(o.letter)}/download` : undefined,
   };
 }

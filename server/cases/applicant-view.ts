@@ -13,6 +13,7 @@ export interface ToldEvent {
   recount?: { moved?: ReadonlyArray<{ applicantVisible?: boolean | null }> | null } | null;
   extension?: { to?: Date | null } | null;
   offerTerms?: { told?: boolean | null } | null;
+  plannedStart?: { told?: boolean | null } | null;
 }
 
 /** The applicant sees a change of stage (not staff bookkeeping), and a procedure's step HR marked for them. */
@@ -24,6 +25,8 @@ export function applicantSeesEvent(h: ToldEvent): boolean {
   if (h.extension?.to) return true;
   // The offer's letter or terms changed once the offer was theirs (they were e-mailed); one HR prepared before is not an event of theirs.
   if (h.offerTerms) return h.offerTerms.told === true;
+  // HR moved their planned start and e-mailed them (server/cases/planned-start.ts); HR's reason stays internal (applicantSeesNote).
+  if (h.plannedStart) return h.plannedStart.told === true;
   return !!h.to && !QUIET_EVENTS.has(h.action);
 }
 

@@ -34,17 +34,18 @@ export function offerStartMove(c: Pick<CaseDoc, 'profile' | 'offerTerms'>, now: 
 
 /**
  * The history event: the days, onboarding's deadline when it moved with them, HR's reason as its
- * note; `source: 'offer'` when an accepted offer set the day (HR's own moves carry none).
+ * note; `source: 'offer'` when an accepted offer set the day (HR's own moves carry none); `told`
+ * when HR's move was e-mailed to the applicant, with what HR wrote for them.
  */
-export function plannedStartEvent(opts: { at: Date; actor: { _id: Types.ObjectId | unknown; role?: string | null }; move: StartMove; due?: { from?: Date; to: Date }; note?: string; source?: 'offer' }) {
-  const { at, actor, move, due, note, source } = opts;
+export function plannedStartEvent(opts: { at: Date; actor: { _id: Types.ObjectId | unknown; role?: string | null }; move: StartMove; due?: { from?: Date; to: Date }; note?: string; source?: 'offer'; told?: { text?: string } }) {
+  const { at, actor, move, due, note, source, told } = opts;
   return {
     at,
     actor: actor._id,
     actorRole: actor.role,
     action: 'plan_start',
     ...(note ? { note } : {}),
-    plannedStart: { ...(move.from ? { from: move.from } : {}), to: move.to, ...(due ? { ...(due.from ? { dueFrom: due.from } : {}), dueTo: due.to } : {}), ...(source ? { source } : {}) },
+    plannedStart: { ...(move.from ? { from: move.from } : {}), to: move.to, ...(due ? { ...(due.from ? { dueFrom: due.from } : {}), dueTo: due.to } : {}), ...(source ? { source } : {}), ...(told ? { told: true, ...(told.text ? { toldText: told.text } : {}) } : {}) },
   };
 }
 

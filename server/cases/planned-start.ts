@@ -4,9 +4,17 @@
 // follows it as it did at the acceptance (server/workflow onboardingDue), counted from the same start,
 // not from today. One update checked against the version the officer saw, with the history event;
 // then the audit event and the arrival forecast (both as an accepted offer's day records them:
-// ./planned-start-moves.ts). No e-mail: the onboarding deadline is HR's, and the applicant is the one
-// who told HR the new day.
+// ./planned-start-moves.ts). The applicant is e-mailed once, through the case's outbox in the same
+// update (planned_start_moved): the new day, what HR wrote for them if anything, and the procedures'
+// dates that moved with it. Their page reads the start and the windows from the case, so without the
+// e-mail the day moved under them unannounced (a walk found the offer box still on the old day).
 import { z } from 'zod';
+import type { AppContext } from '../deps.ts';
+import { User } from '../../models/user.ts';
+import { caseEmail, outboxKey, recipientLocale, type OutboxItem } from '../outbox/item.ts';
+import { translator } from '../i18n/index.ts';
+import { formatDay } from '../views/time.ts';
+import { deadlineLeft, dueMeaning, windowView } from '../procedures/service.ts';
 import { actorOf, tOf, type Context } from '../context.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { nextDueAt } from '../../models/case-deadline.ts';
@@ -26,7 +34,9 @@ import { refreshForecast } from '../planner/service.ts';
 import { caseConflict } from './conflict.ts';
 
 /** The form's fields (named apart from the other forms of the case page, which share its error summary). */
-export const PLANNED_START_FIELDS = { day: 'plannedStart', reason: 'plannedStartReason' } as const;
+export const PLANNED_START_FIELDS = { day: 'plannedStart', reason: 'plannedStartReason', told: 'plannedStartTold' } as const;
+/** What HR may write for the applicant with the change (optional: often the day is the applicant's own). */
+export const PLANNED_START_TOLD_MAX = 2000;
 /** The latest planned start, in years from now (the applicant's form allows the same: applications/steps.ts futureDate). */
 const MAX_YEARS_AHEAD = 10;
 
@@ -36,6 +46,7 @@ export function canChangePlannedStart(caseDoc: Pick<CaseDoc, 'stage'>): boolean 
 }
 
 const reasonText = z.string().trim().refine(hasVisibleText(), 'required').max(HOLD_REASON_MAX, 'tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters');
+const toldText = z.string().trim().max(PLANNED_START_TOLD_MAX, 'tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters');
 
 /** The day as the applicant's own form stores it (midnight UTC of the typed day), or the field's error key. */
 function readDay(typed: string, now: Date): Date | string {
@@ -76,10 +87,60 @@ export function targetsForStart(tracks: readonly TrackState[], calendar: Working
   return { tracks: next, moved };
 }
 
+/**
+ * The applicant's e-mail of HR's move (planned_start_moved), in their language: the new day and the
+ * old, HR's words for them, and each procedure not yet filed whose dates read the start: its filing
+ * window where the law sets one (rules.ts filingWindow), and its target when the institute's count
+ * moved it (targetsForStart; a target HR typed stays and is not said as moved). None for an
+ * applicant whose account is disabled or who has no address.
+ */
+function startMovedEmail(opts: { app?: Pick<AppContext, 'config'>; caseDoc: CaseDoc; applicant: { email?: string | null; name?: string | null; locale?: string | null } | null; move: { from?: Date; to: Date }; told: string; tracks: TrackState[]; moved: Array<{ kind: SupportKind; from: Date; to: Date }>; calendar: WorkingCalendar; now: Date }): OutboxItem | undefined {
+  const { app, caseDoc, applicant, move, told, tracks, moved, calendar, now } = opts;
+  if (!applicant?.email) return undefined;
+  const locale = recipientLocale({ email: applicant.email, locale: applicant.locale });
+  const t = translator(locale);
+  const caseId = String(caseDoc._id);
+  const procedures = tracks
+    .filter((tr) => tr.status === 'requested' || tr.status === 'preparing')
+    .flatMap((tr) => {
+      const m = moved.find((x) => x.kind === tr.kind);
+      const win = windowView(t, locale, calendar, now, tr.kind, move.to, true);
+      if (!m && !win) return [];
+      return [
+        {
+          kindLabel: t(`procedures.kinds.${tr.kind}`),
+          dueLabel: m ? t(`procedures.due.${dueMeaning(tr.kind, tr.status) ?? 'file'}`) : '',
+          dueOn: m ? formatDay(m.to, locale) : '',
+          dueLeft: m ? deadlineLeft(t, calendar, now, m.to).text : '',
+          wasOn: m ? formatDay(m.from, locale) : '',
+          window: win ? t('procedures.window.email', { between: win.text, left: win.left }) : '',
+        },
+      ];
+    });
+  return caseEmail(
+    { email: applicant.email, locale: applicant.locale },
+    'planned_start_moved',
+    {
+      name: applicant.name ?? '',
+      reference: caseDoc.reference,
+      caseId,
+      link: `${app?.config.appUrl ?? ''}/applications/${caseId}`,
+      plannedStart: move.to,
+      ...(move.from ? { plannedStartWas: move.from } : {}),
+      hrMessage: told,
+      procedures,
+    },
+    outboxKey(caseId, caseDoc.version + 1, 'planned_start_moved'),
+    now,
+  );
+}
+
 export interface PlannedStartResult {
   caseDoc: CaseDoc;
   /** The day was already the planned start: nothing written (a double submit). */
   unchanged?: true;
+  /** The applicant's address the change was e-mailed to (none: no address, or a disabled account). */
+  mailedTo?: string;
 }
 
 /**
@@ -87,7 +148,7 @@ export interface PlannedStartResult {
  * the page was built) is a conflict; the same day again is done already. Errors are worded in the
  * officer's language beside the fields, nothing written.
  */
-export async function changePlannedStart({ ctx, caseDoc, version, form }: { ctx: Context; caseDoc: CaseDoc; version: number; form: { plannedStart: string; plannedStartReason: string } }): Promise<PlannedStartResult> {
+export async function changePlannedStart({ app, ctx, caseDoc, version, form }: { app?: Pick<AppContext, 'config'>; ctx: Context; caseDoc: CaseDoc; version: number; form: { plannedStart: string; plannedStartReason: string; plannedStartTold?: string } }): Promise<PlannedStartResult> {
   const actor = actorOf(ctx);
   const t = tOf(ctx);
   const now = ctx.now;
@@ -102,7 +163,12 @@ export async function changePlannedStart({ ctx, caseDoc, version, form }: { ctx:
     const m = reason.error.issues[0]!.message;
     errors[PLANNED_START_FIELDS.reason] = m === 'errors.hiddenCharacters' ? t(m) : t(`cases.plannedStart.errors.reason.${m === 'tooLong' ? 'tooLong' : 'required'}`, { max: HOLD_REASON_MAX });
   }
-  if (Object.keys(errors).length > 0 || typeof day === 'string' || !reason.success) throw new ValidationError(errors);
+  const told = toldText.safeParse(form.plannedStartTold ?? '');
+  if (!told.success) {
+    const m = told.error.issues[0]!.message;
+    errors[PLANNED_START_FIELDS.told] = m === 'errors.hiddenCharacters' ? t(m) : t('cases.plannedStart.errors.toldTooLong', { max: PLANNED_START_TOLD_MAX });
+  }
+  if (Object.keys(errors).length > 0 || typeof day === 'string' || !reason.success || !told.success) throw new ValidationError(errors);
 
   // Only onboarding's deadline reads the planned start; a hold that resumes into onboarding reads it then.
   const set: Record<string, unknown> = { 'profile.plannedArrival': day };
@@ -126,8 +192,10 @@ export async function changePlannedStart({ ctx, caseDoc, version, form }: { ctx:
   if (due || targets.moved.length) set.nextDueAt = nextDueAt({ stage: caseDoc.stage, stageDueAt: due?.at ?? caseDoc.stageDueAt ?? null, supportTracks: targets.tracks as never });
   const move = { ...(previous ? { from: previous } : {}), to: day };
   const dueMoved = due && caseDoc.stageDueAt?.getTime() !== due.at.getTime() ? { ...(caseDoc.stageDueAt ? { from: caseDoc.stageDueAt } : {}), to: due.at } : undefined;
+  const applicant = await User.findById(caseDoc.applicant, { email: 1, name: 1, locale: 1, disabledAt: 1 }).lean();
+  const mail = applicant && !applicant.disabledAt ? startMovedEmail({ app, caseDoc, applicant, move, told: told.data, tracks: targets.tracks, moved: targets.moved, calendar, now }) : undefined;
   const history = [
-    plannedStartEvent({ at: now, actor, move, due: dueMoved, note: reason.data }),
+    plannedStartEvent({ at: now, actor, move, due: dueMoved, note: reason.data, ...(mail ? { told: { text: told.data } } : {}) }),
     ...targets.moved.map((m) => {
       const status = targets.tracks.find((t) => t.kind === m.kind)!.status;
       return { at: now, actor: actor._id, actorRole: actor.role, action: 'support_update', procedure: { kind: m.kind, from: status, to: status, targetFrom: m.from, targetTo: m.to, startMovedTo: day, applicantVisible: true } };
@@ -140,16 +208,16 @@ export async function changePlannedStart({ ctx, caseDoc, version, form }: { ctx:
     move,
     version: caseDoc.version + 1,
     source: 'hr',
-    extra: { ...(due ? { stageDueAt: due.at.toISOString() } : {}), ...(targets.moved.length ? { targets: targets.moved.map((m) => ({ kind: m.kind, from: vnDateKey(m.from), to: vnDateKey(m.to) })) } : {}) },
+    extra: { told: !!mail, ...(due ? { stageDueAt: due.at.toISOString() } : {}), ...(targets.moved.length ? { targets: targets.moved.map((m) => ({ kind: m.kind, from: vnDateKey(m.from), to: vnDateKey(m.to) })) } : {}) },
   });
   const updated = await Case.findOneAndUpdate(
     { _id: caseDoc._id, stage: caseDoc.stage, version: caseDoc.version },
-    { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}), $inc: { version: 1 }, $push: { history: { $each: history }, ...withPendingAudits([audit]) } },
+    { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}), $inc: { version: 1 }, $push: { history: { $each: history }, ...(mail ? { outbox: mail } : {}), ...withPendingAudits([audit]) } },
     { returnDocument: 'after' },
   );
   if (!updated) throw await caseConflict({ ctx, caseId: caseDoc._id });
   await settleCaseAudits(caseDoc._id, [audit]);
   // The forecast of the arrival reads the planned start (best effort: it never fails the change).
   await refreshForecast({ caseId: updated._id, now });
-  return { caseDoc: updated };
+  return { caseDoc: updated, ...(mail ? { mailedTo: mail.to } : {}) };
 }

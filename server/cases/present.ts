@@ -3,7 +3,7 @@
 // tracks, e-mail log, stage badge). Documents in, plain page models out (Handlebars refuses
 // Mongoose getters), translated through tOf(ctx).
 import { vnDateKey } from '../calendar/index.ts';
-import { canChangePlannedStart, PLANNED_START_FIELDS } from './planned-start.ts';
+import { canChangePlannedStart, PLANNED_START_FIELDS, PLANNED_START_TOLD_MAX } from './planned-start.ts';
 import { startSource } from './planned-start-moves.ts';
 import { OFFER_LETTER_FIELD, OFFER_TERM_FIELDS, OFFER_TERM_KEYS, OFFER_TERM_MAX, canChangeOfferTerms, type OfferTermKey, type OfferTermsForm } from './offer-terms.ts';
 import { isCalendarDay } from '../support/calendar-day.ts';
@@ -53,7 +53,7 @@ interface HistoryLike {
   recount?: Parameters<typeof recountTimelineEntry>[2] | null;
   received?: { via?: string | null; on?: Date | null; note?: string | null } | null;
   extension?: { from?: Date | null; to?: Date | null } | null;
-  plannedStart?: { from?: Date | null; to?: Date | null; dueFrom?: Date | null; dueTo?: Date | null; source?: string | null } | null;
+  plannedStart?: { from?: Date | null; to?: Date | null; dueFrom?: Date | null; dueTo?: Date | null; source?: string | null; told?: boolean | null; toldText?: string | null } | null;
   offerTerms?: { letter?: boolean | null; terms?: boolean | null; told?: boolean | null; ready?: boolean | null; first?: boolean | null } | null;
   late?: { dueAt?: Date | null; workingDays?: number | null } | null;
   answerFiles?: { count?: number | null; type?: string | null } | null;
@@ -80,13 +80,18 @@ function extensionText(t: TFunction, e: { from?: Date | null; to?: Date | null }
 
 /**
  * "Planned start: 1 Apr 2027 (it was 1 Mar 2027).", said as the accepted offer's day when it came
- * from the offer; then onboarding's deadline when it moved with it.
+ * from the offer; then onboarding's deadline when it moved with it (HR's), or, for the applicant,
+ * what HR wrote them with the change.
  */
-function plannedStartText(t: TFunction, p: NonNullable<HistoryLike['plannedStart']>, locale: Locale): string {
+function plannedStartText(t: TFunction, p: NonNullable<HistoryLike['plannedStart']>, locale: Locale, forApplicant = false): string {
   const to = formatDay(p.to, locale);
   const key = p.source === 'offer' ? 'cases.timelineText.plannedStartOffer' : 'cases.timelineText.plannedStart';
   const start = p.from ? t(key, { to, from: formatDay(p.from, locale) }) : t(`${key}To`, { to });
-  return p.dueTo && p.dueFrom ? `${start}\n${t('cases.timelineText.onboardingDue', { to: formatDay(p.dueTo, locale), from: formatDay(p.dueFrom, locale) })}` : start;
+  if (forApplicant) return p.toldText ? `${start}\n${t('cases.timelineText.plannedStartTold', { text: p.toldText })}` : start;
+  // For staff: whether the applicant was e-mailed, and what they were told, as a procedure's message is shown.
+  const told = p.told ? (p.toldText ? t('procedures.timeline.toApplicant', { message: p.toldText }) : t('cases.timelineText.offerTold')) : undefined;
+  const due = p.dueTo && p.dueFrom ? t('cases.timelineText.onboardingDue', { to: formatDay(p.dueTo, locale), from: formatDay(p.dueFrom, locale) }) : undefined;
+  return [start, due, told].filter(Boolean).join('\n');
 }
 
 /** The note of a history entry in the reader's language: a system-made one from its fields, else as written. */
@@ -224,7 +229,7 @@ export function timeline(
     const label = assignedTo ? (assignedTo === who ? t('cases.timelineText.tookCase') : t('cases.timelineText.assignedTo', { name: assignedTo })) : h.offerTerms?.ready ? t('cases.timelineText.offerReady') : actionLabel(t, h.action);
     const to = stageShownAfter(h.action, h.to);
     // An answer date moved: the dates for every reader, HR's reason after them for staff only.
-    const extension = h.extension?.to ? extensionText(t, h.extension, view.locale) : h.plannedStart?.to ? plannedStartText(t, h.plannedStart, view.locale) : h.offerTerms ? offerTermsText(t, h.offerTerms, view.forApplicant) : undefined;
+    const extension = h.extension?.to ? extensionText(t, h.extension, view.locale) : h.plannedStart?.to ? plannedStartText(t, h.plannedStart, view.locale, view.forApplicant) : h.offerTerms ? offerTermsText(t, h.offerTerms, view.forApplicant) : undefined;
     const written = showNote && !assignedTo ? noteOf(t, h, view.locale, view.forApplicant) : undefined;
     // An answer to the offer after its answer-by date: marked for staff (the institute decides what it means).
     const late = !view.forApplicant && h.late?.dueAt ? t('cases.offerAnswer.lateMark', { text: lateAnswerText(t, view.locale, h.late) }) : undefined;
@@ -308,12 +313,13 @@ export function extendSentFields(ctx: Context, values: { extendDueAt?: string; e
 }
 
 /** What a stale planned-start form sent, for the conflict page (nothing of it saved). */
-export function plannedStartSentFields(ctx: Context, values: { plannedStart?: string; plannedStartReason?: string }): Array<{ field: string; label: string; text: string; long?: boolean }> {
+export function plannedStartSentFields(ctx: Context, values: { plannedStart?: string; plannedStartReason?: string; plannedStartTold?: string }): Array<{ field: string; label: string; text: string; long?: boolean }> {
   const t = tOf(ctx);
   const typed = (values.plannedStart ?? '').trim();
   const out: Array<{ field: string; label: string; text: string; long?: boolean }> = [];
   if (typed) out.push({ field: PLANNED_START_FIELDS.day, label: t('cases.plannedStart.day'), text: isCalendarDay(typed) ? formatDay(new Date(`${typed}T00:00:00.000Z`), ctx.locale) : typed.slice(0, 100) });
   if (values.plannedStartReason?.trim()) out.push({ field: PLANNED_START_FIELDS.reason, label: t('cases.plannedStart.reason'), text: values.plannedStartReason, long: true });
+  if (values.plannedStartTold?.trim()) out.push({ field: PLANNED_START_FIELDS.told, label: t('cases.plannedStart.told'), text: values.plannedStartTold, long: true });
   return out;
 }
 
@@ -498,7 +504,7 @@ function requestForms(state: FormState, errors: FieldErrors) {
 function plannedStartForm(now: Date, state: FormState, errors: FieldErrors) {
   const v = state.values ?? {};
   const mine = v.action === 'plan_start';
-  return { open: mine, day: mine ? v[PLANNED_START_FIELDS.day] : undefined, reason: mine ? v[PLANNED_START_FIELDS.reason] : undefined, errors: mine ? errors : {}, min: vnDateKey(now), reasonMax: HOLD_REASON_MAX };
+  return { open: mine, day: mine ? v[PLANNED_START_FIELDS.day] : undefined, reason: mine ? v[PLANNED_START_FIELDS.reason] : undefined, told: mine ? v[PLANNED_START_FIELDS.told] : undefined, errors: mine ? errors : {}, min: vnDateKey(now), reasonMax: HOLD_REASON_MAX, toldMax: PLANNED_START_TOLD_MAX };
 }
 
 /**

@@ -51,8 +51,9 @@ export async function contactBox(instituteId: unknown): Promise<(HrContact & { i
 }
 
 /**
- * The e-mails' line, in the recipient's language (`t` and `locale` are theirs): "Send it to:
- * <address> · <e-mail> · <phone>", the address and the hours in that language or, when HR gave them
+ * The e-mails' line, in the recipient's language (`t` and `locale` are theirs): "Papers sent by
+ * post or handed in, and questions: <address> · <e-mail> · <phone>" (labelled so: it follows "answer
+ * or upload on your page", and a bare "Send it to:" read as if the answer had to be posted), the address and the hours in that language or, when HR gave them
  * in the other only, in that one (an address on several lines is one line here); '' when neither an
  * address, an e-mail nor a phone is known, so a template's {{#if sendTo}} says nothing rather than an empty line.
  */

@@ -184,6 +184,8 @@ export const ESSENTIAL_VARIABLES: Readonly<Record<string, readonly string[]>> = 
   info_requested: ['items', 'dueAt'],
   info_extended: ['dueAt'],
   procedure_ask: ['dueOn'],
+  // HR moved the planned start of work: the new day.
+  planned_start_moved: ['plannedStart'],
   // The date the passport must still be valid on.
   document_too_short: ['requiredUntil'],
 };
@@ -241,6 +243,8 @@ const SAMPLES: Record<string, unknown> = {
   plannedStart: new Date('2027-04-01T00:00:00Z'),
   plannedStartWas: new Date('2027-03-01T00:00:00Z'),
   startFromOffer: true,
+  // What HR wrote for the applicant with a move of the planned start (planned_start_moved).
+  hrMessage: 'We have agreed the later start you asked for; the work permit will be filed in March.',
   // A message's first words (message_received, applicant_message).
   excerpt: 'Could you tell me when the selection panel meets?',
   // The institute's HR office as a rejection names it (document_rejected).

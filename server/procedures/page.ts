@@ -130,6 +130,8 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
       legalBasis: rule.legalBasis[ctx.locale],
       ...(item.visaType ? { visaType: item.visaType } : {}),
       office: rule.office[ctx.locale],
+      // Housing is the institute's own service: its office is the one in charge, not a competent (state) authority.
+      ...(rule.internal ? { internal: true } : {}),
       decision: rule.decisionWorkingDays !== undefined ? t('procedures.rule.decision', { count: rule.decisionWorkingDays }) : t('procedures.rule.noLegalDeadline'),
       reasons: rule.refusalWithReasons ? t('procedures.rule.reasons') : undefined,
       window: rule.fileBeforeStartDays ? t('procedures.rule.window', rule.fileBeforeStartDays) : undefined,

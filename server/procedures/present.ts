@@ -119,6 +119,8 @@ export interface ProcedureView {
   /** The office recorded by HR, else the competent office from the rules table. */
   office: string;
   officeRecorded: boolean;
+  /** The institute's own service (housing): its office is the one in charge, not a state authority. */
+  internal?: boolean;
   status: string;
   statusLabel: string;
   /** The badge's colour class: granted green, refused or escalated red, not needed plain. */
@@ -365,6 +367,7 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       ...(kind === 'visa' ? { visaType: { ...visaTypeView(t, tracks, foreignFamily(caseDoc), forApplicant, vietnameseCitizen(caseDoc)), ...(familyVisasWanted(caseDoc) ? { familyFor: t('procedures.visaType.familyFor', { names: familyMembersText(t, caseDoc) }) } : {}) } } : {}),
       office: s.office || rule.office[locale],
       officeRecorded: !!s.office,
+      ...(rule.internal ? { internal: true } : {}),
       status: s.status,
       statusLabel: t(`procedures.statuses.${s.status}`),
       badge: s.status === 'refused' || late || askLate || cardProblem ? 'err' : s.status === 'approved' ? 'ok' : s.status === 'not_needed' ? 'muted' : '',

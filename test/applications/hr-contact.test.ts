@@ -105,6 +105,8 @@ describe('institutes: the HR contact the applicant is told', function () {
         const box = text(res.text.slice(res.text.indexOf('id="contact-hr"'), res.text.indexOf('</section>', res.text.indexOf('id="contact-hr"'))));
         expect(box).to.include(title);
         expect(box).to.include(withContact.name![locale]);
+        // Whatever the institute's name ("Institute of …" has no article of its own), the English reads naturally.
+        if (locale === 'en') expect(box).to.include(`contact the HR office (${withContact.name!.en}).`);
         expect(box).to.include('<a href="mailto:hr@ims.example.vn">hr@ims.example.vn</a>');
         expect(box).to.include('+84 24 3756 4321');
         // The address and the hours in the reader's language only.
@@ -120,13 +122,15 @@ describe('institutes: the HR contact the applicant is told', function () {
       expect((await page(await signedIn(t, applicant), `/applications/${c._id}`)).text).not.to.include('id="contact-hr"');
     });
 
-    it("says where to send papers in the information request's e-mail, in the applicant's language", async () => {
+    it("says to answer on the application page, and where papers sent by post go, in the information request's e-mail, in the applicant's language", async () => {
       const call = await createCall({ institute: withContact, checklist: [] });
       const hr = await createUser({ role: 'hr_officer', institute: withContact, locale: 'en' });
       const due = vnDateKey((await loadCalendar()).addWorkingDays(new Date(), 10));
-      for (const [locale, line, subject] of [
-        ['en', `Send it to: ${WHERE_EN}. Office hours: Mon–Fri 8:00–11:30.`, /More information needed/],
-        ['vi', `Gửi tới: ${WHERE}. Giờ làm việc: Thứ Hai–Thứ Sáu 8:00–11:30.`, /Cần bổ sung thông tin/],
+      // The address labelled for what it is (papers sent by post): after "answer on your page" a bare
+      // "Send it to: <address>" read as if the answer had to be posted.
+      for (const [locale, line, subject, onPage] of [
+        ['en', `Papers sent by post or handed in, and questions: ${WHERE_EN}. Office hours: Mon–Fri 8:00–11:30.`, /More information needed/, 'Write your answer on your application page (the link is below).'],
+        ['vi', `Giấy tờ gửi qua bưu điện hoặc nộp trực tiếp, và câu hỏi: ${WHERE}. Giờ làm việc: Thứ Hai–Thứ Sáu 8:00–11:30.`, /Cần bổ sung thông tin/, 'Ông/Bà trả lời ngay trên trang hồ sơ của mình (đường dẫn ở cuối thư).'],
       ] as const) {
         const applicant = await createUser({ role: 'applicant', locale });
         const c = await createCase({ applicant, call, stage: 'screening' });
@@ -136,7 +140,7 @@ describe('institutes: the HR contact the applicant is told', function () {
         expect(ok.status).to.equal(303);
         await deliver(t, c._id);
         const mail = await t.smtp.waitForTo(applicant.email, subject);
-        expect(mail.text).to.include(line);
+        expect(mail.text).to.include(`${onPage}\n${line}`);
         expect(mail.html).to.include(`<p>${line.replace(/·/g, '·')}</p>`);
       }
       // An institute without a contact: no empty line.
@@ -149,7 +153,8 @@ describe('institutes: the HR contact the applicant is told', function () {
       await post(a, form.text, `/cases/${c._id}/request-info`, { version: versionIn(form.text, `/cases/${c._id}/request-info`), items: 'A list of patents', dueAt: due });
       await deliver(t, c._id);
       const mail = await t.smtp.waitForTo(applicant.email, /More information needed/);
-      expect(mail.text).not.to.include('Send it to');
+      expect(mail.text).not.to.include('Papers sent by post');
+      expect(mail.text).to.include('Write your answer on your application page');
       expect(mail.text, mail.text).to.match(/\.\n\nCase reference/);
     });
 
@@ -164,9 +169,9 @@ describe('institutes: the HR contact the applicant is told', function () {
         await deliver(t, c._id);
         const mail = await t.smtp.waitForTo(applicant.email, /Đến lúc xin/);
         expect(mail.text).to.include('vui lòng gửi cho bộ phận nhân sự (giấy tờ này không có trong danh sách tải lên của hồ sơ)');
-        expect(mail.text).to.include(`bộ phận nhân sự sẽ nộp hồ sơ.\n\nGửi tới: ${WHERE}.`);
+        expect(mail.text).to.include(`bộ phận nhân sự sẽ nộp hồ sơ.\n\nGiấy tờ gửi qua bưu điện hoặc nộp trực tiếp, và câu hỏi: ${WHERE}.`);
         expect(mail.text).to.match(/Giờ làm việc: Thứ Hai–Thứ Sáu 8:00–11:30\.\n\nMã hồ sơ/);
-        expect(mail.html).to.include('Gửi tới: 18 Hoàng Quốc Việt');
+        expect(mail.html).to.include('Giấy tờ gửi qua bưu điện hoặc nộp trực tiếp, và câu hỏi: 18 Hoàng Quốc Việt');
       } finally {
         clock = undefined;
       }

@@ -326,7 +326,9 @@ describe('procedures: more is asked of the applicant', function () {
     expect(mail.text).to.include('Hạn: 5/3/2027 (còn 4 ngày làm việc)');
     expect(mail.raw.headers.get('content-language')).to.equal('vi');
     expect(mail.text).not.to.include('tạm dừng');
-    expect(mail.text).to.include('Gửi tới: Phòng Tổ chức, 18 Hoàng Quốc Việt · hr@ims.example.vn.');
+    // Labelled as the address for papers sent by post (the answer itself is given on their page, said above it).
+    expect(mail.text).to.include('trên trang hồ sơ của Ông/Bà');
+    expect(mail.text).to.include('Giấy tờ gửi qua bưu điện hoặc nộp trực tiếp, và câu hỏi: Phòng Tổ chức, 18 Hoàng Quốc Việt · hr@ims.example.vn.');
     await Institute.updateOne({ _id: call.institute }, { $unset: { hrContact: '' } });
   });
 

@@ -184,6 +184,13 @@ describe('procedures: the filing window as two dates, the case row, the conflict
     const housing = rowOf(html, 'housing');
     expect(optionsIn(housing)).to.deep.equal(['not_needed', 'requested', 'preparing', 'approved']);
     expect(text(housing)).to.include('data-record>Record the decision with a message to the applicant…</a>');
+    // Its office is the institute's own, in charge of the service: not a state authority (the permit's is).
+    expect(text(housing)).to.include("Institute's administration office <span class=\"muted small\">(the institute's office in charge)</span>");
+    expect(text(housing)).not.to.include('competent');
+    expect(text(wp)).to.include('(competent office)');
+    const housingPage = text((await page(a, `/cases/${c._id}/procedures/housing`)).text);
+    expect(housingPage).to.include("<dt>Office in charge (the institute's own service)</dt>");
+    expect(housingPage).not.to.include('Competent office');
     // An old or tampered row posting "filed" for housing: no decree in the answer (en, vi).
     const v = versionIn(html, `/cases/${c._id}/support/housing`);
     const filed = await post(a, html, `/cases/${c._id}/support/housing`, { version: v, status: 'filed', note: 'asked admin' });
@@ -193,6 +200,8 @@ describe('procedures: the filing window as two dates, the case row, the conflict
     const vi = await signedIn(t, hrVi);
     const viHtml = (await page(vi, `/cases/${c._id}`)).text;
     expect(rowOf(viHtml, 'housing')).to.include('>Ghi chú nội bộ (không gửi cho ứng viên)</label>');
+    expect(text(rowOf(viHtml, 'housing'))).to.include('Phòng Tổ chức – Hành chính của viện <span class="muted small">(đơn vị phụ trách của viện)</span>');
+    expect(rowOf(viHtml, 'housing')).not.to.include('thẩm quyền');
     const viFiled = await post(vi, viHtml, `/cases/${c._id}/support/housing`, { version: v, status: 'filed' });
     expect(text(viFiled.text)).to.include('Đây là dịch vụ của viện: luật không quy định thời hạn.');
     expect(viFiled.text).not.to.match(/nghị định/i);

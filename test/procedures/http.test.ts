@@ -423,7 +423,17 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(said).to.match(/^The procedure was updated\. The filing date recorded is 113 days before the planned start: outside the 60 to 10 days the decree allows\./);
     expect(said).to.include(dayOff);
     expect(vnDateKey((await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'work_permit')!.filedAt!)).to.equal('2027-02-08');
-    expect(text((await page(a, url)).text)).to.match(/data-day-off-warning>The filing date recorded, 8 Feb 2027, is a Saturday/);
+    // Later visits: a quiet note beside the date, not an error in red.
+    const later = text((await page(a, url)).text);
+    expect(later).to.match(/<p class="hint" data-day-off-warning>The filing date recorded, 8 Feb 2027, is a Saturday/);
+    expect(later).to.match(/name="filedAt"[^>]*>[\s\S]*?<p class="hint" data-day-off-warning>/);
+    expect(later).to.match(/<p class="hint" data-window-warning>/);
+    // An unrelated save refused (a refusal without its message): the note is not among its errors.
+    const refused = await save(a, url, { status: 'refused', decidedAt: '2027-02-12' });
+    expect(refused.status).to.equal(422);
+    expect(refused.text).to.include('id="form-errors"');
+    expect(refused.text).not.to.match(/class="[^"]*field-error[^"]*"[^>]*>[^<]*(Saturday|outside the)/);
+    expect(refused.text).to.match(/<p class="hint" data-day-off-warning>/);
     // The refusal and its reasons leave the date as it is: no warning with them.
     expect(await save(a, url, { status: 'refused', decidedAt: '2027-02-12', message: 'Refused; we lodge it again.' })).to.have.property('status', 303);
     expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['success', 'The procedure was updated.']);
