@@ -45,6 +45,15 @@ export function canChangePlannedStart(caseDoc: Pick<CaseDoc, 'stage'>): boolean 
   return (FORECAST_STAGES as readonly string[]).includes(caseDoc.stage);
 }
 
+/**
+ * While an offer naming a start waits for the applicant's answer, that start is the one to change:
+ * accepting makes the offer's day the planned start (./planned-start-moves.ts), so a move here would
+ * be e-mailed and then undone. HR changes the offer's terms instead, which tells the applicant.
+ */
+export function offerNamesStart(caseDoc: Pick<CaseDoc, 'stage' | 'offerTerms'>): Date | undefined {
+  return caseDoc.stage === 'offer' ? (caseDoc.offerTerms?.startOn ?? undefined) : undefined;
+}
+
 const reasonText = z.string().trim().refine(hasVisibleText(), 'required').max(HOLD_REASON_MAX, 'tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters');
 const toldText = z.string().trim().max(PLANNED_START_TOLD_MAX, 'tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters');
 
@@ -158,6 +167,8 @@ export async function changePlannedStart({ app, ctx, caseDoc, version, form }: {
   if (caseDoc.version !== version || !canChangePlannedStart(caseDoc)) throw await caseConflict({ ctx, caseId: caseDoc._id });
   const errors: FieldErrors = {};
   if (typeof day === 'string') errors[PLANNED_START_FIELDS.day] = t(day, { years: MAX_YEARS_AHEAD });
+  const offered = offerNamesStart(caseDoc);
+  if (offered) errors[PLANNED_START_FIELDS.day] = t('cases.plannedStart.errors.offerNamesStart', { day: formatDay(offered, ctx.locale) });
   const reason = reasonText.safeParse(form.plannedStartReason ?? '');
   if (!reason.success) {
     const m = reason.error.issues[0]!.message;

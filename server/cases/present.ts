@@ -3,7 +3,7 @@
 // tracks, e-mail log, stage badge). Documents in, plain page models out (Handlebars refuses
 // Mongoose getters), translated through tOf(ctx).
 import { vnDateKey } from '../calendar/index.ts';
-import { canChangePlannedStart, PLANNED_START_FIELDS, PLANNED_START_TOLD_MAX } from './planned-start.ts';
+import { canChangePlannedStart, offerNamesStart, PLANNED_START_FIELDS, PLANNED_START_TOLD_MAX } from './planned-start.ts';
 import { startSource } from './planned-start-moves.ts';
 import { OFFER_LETTER_FIELD, OFFER_TERM_FIELDS, OFFER_TERM_KEYS, OFFER_TERM_MAX, canChangeOfferTerms, type OfferTermKey, type OfferTermsForm } from './offer-terms.ts';
 import { isCalendarDay } from '../support/calendar-day.ts';
@@ -446,7 +446,10 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     recordAcceptance: data.actions.includes('record_acceptance') && (offerReady(c) || state.values?.action === 'record_acceptance') ? acceptanceForm(t, now, state, errorTexts(t, state.errors) ?? {}) : undefined,
     // A decline needs no terms: it may come before they are attached.
     recordDecline: data.actions.includes('record_decline') ? declineForm(t, now, state, errorTexts(t, state.errors) ?? {}) : undefined,
-    plannedStartForm: canWork && canChangePlannedStart(c) ? plannedStartForm(now, state, errorTexts(t, state.errors) ?? {}) : undefined,
+    // The offer's start is the one to change while the offer waits (planned-start.ts offerNamesStart):
+    // the form shows then only to say why a move sent from an older page was refused.
+    plannedStartForm: canWork && canChangePlannedStart(c) && (!offerNamesStart(c) || state.values?.action === 'plan_start') ? plannedStartForm(now, state, errorTexts(t, state.errors) ?? {}) : undefined,
+    plannedStartOfferNote: canWork && canChangePlannedStart(c) && !!offerNamesStart(c),
     offerTerms: offerTermsView(t, locale, c, data.canAttachOffer, state, errorTexts(t, state.errors) ?? {}),
     actions: data.actions.filter((a) => !PLACED_ACTIONS.has(a)).map((a) => ({
       action: a,

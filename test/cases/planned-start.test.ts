@@ -146,6 +146,23 @@ describe('cases: HR moves the planned start from the case page', function () {
     expect(after).not.to.include('is on its way');
   });
 
+  it("while an offer naming a start waits for the answer, the page points to the offer's terms and a move is refused beside the day, nothing written", async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await createCase({ applicant, call, stage: 'offer', assignee: hr._id, stageEnteredAt: vn('2027-02-25'), stageDueAt: vn('2027-03-15') });
+    await Case.updateOne({ _id: c._id }, { $set: { offerTerms: { position: 'Researcher', startOn: new Date('2027-05-03T00:00:00.000Z') } } });
+    const a = await signedIn(t, hr);
+    const p = await page(a, `/cases/${c._id}`);
+    // Accepting makes the offer's day the planned start: a move here would be e-mailed, then undone.
+    expect(p.text).not.to.include('id="change-planned-start"');
+    expect(words(p.text)).to.include("The offer waiting for the applicant's answer names the start: change it in the offer's terms.");
+    const res = await post(a, p.text, url(c), { version: String(c.version), plannedStart: '2027-06-01', plannedStartReason: 'Later.' });
+    expect(res.status).to.equal(422);
+    expect(words(res.text)).to.include("The offer waiting for the applicant's answer names the start (3 May 2027)");
+    const stored = (await Case.findById(c._id).lean())!;
+    expect(stored.version).to.equal(c.version);
+    expect(stored.outbox).to.have.length(0);
+  });
+
   for (const [who, says] of [
     ['en', { past: 'The planned start cannot be before today.', reason: 'Give the reason for the change.' }],
     ['vi', { past: 'Ngày dự kiến bắt đầu không được trước ngày hôm nay.', reason: 'Vui lòng nêu lý do thay đổi.' }],
