@@ -17,6 +17,7 @@ import { decisionReason, email, INVALID, locale, name } from '../server/accounts
 import { findUser, inviteStaff, resendInvitation } from '../server/accounts/service.ts';
 import { instituteOptions } from '../server/admin/institutes.ts';
 import { listUsers } from '../server/admin/users.ts';
+import { undeliveredInvitations } from '../server/mail-log/failures.ts';
 import { changeUserRole, planRoleChange, roleChangeForm, roleChangeSubject, type RoleChangeFields, type RoleChangeSubject } from '../server/accounts/role-change.ts';
 import { decisionPage, disableAccount, enableAccount, openDecision, resetSecondFactor, type AccountDecision, type DecisionPage } from '../server/accounts/decisions.ts';
 import { accountContact, sendOwedAfterAnswer, type OwedMail } from '../server/accounts/mail.ts';
@@ -75,7 +76,9 @@ export function adminUsersRoutes(app: AppContext): Router {
   router.get('/admin/users', admin, async (req, res) => {
     const filters = usersQuery.parse(req.query);
     const [listing, institutes] = await Promise.all([listUsers(filters), instituteOptions()]);
-    res.render('admin-users/index', presentUsers(req.ctx, { listing, filters, institutes }));
+    // Invited accounts whose newest invitation failed: flagged beside "send again".
+    const undelivered = await undeliveredInvitations(listing.users.filter((u) => !u.passwordHash && !u.disabledAt).map((u) => u.email));
+    res.render('admin-users/index', presentUsers(req.ctx, { listing, filters, institutes, undelivered }));
   });
 
   const showInvite = async (req: Request, res: Response, status: number, values: Record<string, string>, errors?: FieldErrorKeys) => {

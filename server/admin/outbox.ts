@@ -6,16 +6,18 @@ import { Call } from '../../models/call.ts';
 import { caseAudit, settleCaseAudits } from '../cases/pending-audit.ts';
 import { deadMessages, outboxCounts, requeueDead } from '../outbox/index.ts';
 import { logRequeued } from '../mail-log/record.ts';
+import { failedAccountMails } from '../mail-log/failures.ts';
 
 /** The administration's index: how many institutes and calls, and the e-mail counts. */
 export async function adminOverview() {
-  const [institutes, calls, counts] = await Promise.all([Institute.countDocuments(), Call.countDocuments(), outboxCounts()]);
-  return { institutes, calls, counts };
+  const [institutes, calls, counts, accountFailed] = await Promise.all([Institute.countDocuments(), Call.countDocuments(), outboxCounts(), failedAccountMails()]);
+  return { institutes, calls, counts, accountFailed };
 }
 
 export async function outboxOverview() {
-  const [counts, dead] = await Promise.all([outboxCounts(), deadMessages()]);
-  return { counts, dead };
+  // Account e-mails are not in any case's outbox: their failures are counted from the mail log.
+  const [counts, dead, accountFailed] = await Promise.all([outboxCounts(), deadMessages(), failedAccountMails()]);
+  return { counts, dead, accountFailed };
 }
 
 /** Puts a dead message back in its case's outbox; false when there is no such dead message (any more). */

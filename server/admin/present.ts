@@ -244,7 +244,8 @@ function accountStatus(u: ListedUser): 'disabled' | 'invited' | 'unverified' | '
   return u.emailVerifiedAt ? 'active' : 'unverified';
 }
 
-export function presentUsers(ctx: Context, input: { listing: UserListing; filters: UserFilter; institutes: InstituteOption[] }) {
+/** `undelivered`: invited accounts' addresses whose newest invitation failed, with its mail-log id (server/mail-log/failures.ts). */
+export function presentUsers(ctx: Context, input: { listing: UserListing; filters: UserFilter; institutes: InstituteOption[]; undelivered?: Map<string, string> }) {
   const { listing, filters } = input;
   const instituteById = new Map(input.institutes.map((i) => [i.id, i]));
   const pageUrl = (p: number) => {
@@ -265,6 +266,7 @@ export function presentUsers(ctx: Context, input: { listing: UserListing; filter
       isHrLead: u.isHrLead,
       institute: u.institute ? instituteById.get(String(u.institute)) : undefined,
       status: accountStatus(u),
+      invitationFailedLog: accountStatus(u) === 'invited' ? input.undelivered?.get(u.email.toLowerCase()) : undefined,
       totp: Boolean(u.totp?.enabledAt),
       lastSignInAt: u.lastSignInAt,
       isSelf: sameId(u._id, ctx.actor?._id),

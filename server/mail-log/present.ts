@@ -6,6 +6,8 @@ import { can } from '../policies/index.ts';
 import { listTemplateNames } from '../mail/templates.ts';
 import type { MailLogEntry, MailLogFilters, ShownMessage, listMailLog } from './service.ts';
 import { ACCOUNT_TEMPLATES as ACCOUNT_TEMPLATE_NAMES } from '../accounts/mail.ts';
+import { explainFailure } from './failures.ts';
+import { formatDateTime } from '../views/time.ts';
 
 const ACCOUNT_TEMPLATES: ReadonlySet<string> = new Set(ACCOUNT_TEMPLATE_NAMES);
 
@@ -32,6 +34,10 @@ function row(ctx: Context, t: ReturnType<typeof tOf>, e: MailLogEntry) {
     sentAt: e.sentAt,
     queuedAt: e.queuedAt,
     lastError: e.lastError,
+    // The error in words with what to do (the raw text above stays as its details), and for an
+    // account e-mail the account, where it is sent again.
+    failure: explainFailure(t, e, (d) => formatDateTime(d, ctx.locale)),
+    accountHref: e.source === 'account' && ctx.actor?.role === 'admin' ? `/admin/users?q=${encodeURIComponent(e.to)}` : undefined,
     subject: e.subject,
     templateVersion: e.templateVersion ?? 0,
     canRequeue: e.status === 'dead' && can(ctx.actor, 'mail.requeue', { source: e.source, institute: e.institute ?? undefined }),
