@@ -7,6 +7,7 @@ import { NotFoundError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import type { FieldErrorKeys } from '../http/forms.ts';
 import { withFields } from '../support/with-fields.ts';
+import { FEW_OFFICERS } from '../institutes/hr-staff.ts';
 import { bothLanguages, storedText } from '../support/localized.ts';
 
 export interface InstituteInput {
@@ -69,6 +70,8 @@ export interface HrOfficeFacts {
   hrLeads: number;
   hrOfficers: number;
   hrEmail?: string;
+  /** The officers' names when they are few enough to be written to each (FEW_OFFICERS), in hrOfficeToTell's order. */
+  hrOfficerNames?: string[];
 }
 
 /** Every institute with the number of its calls and its HR office (the page warns of one with no HR lead). */
@@ -76,15 +79,16 @@ export async function listInstitutes(): Promise<Array<InstituteOption & { calls:
   const [rows, callCounts, staff, contacts] = await Promise.all([
     instituteOptions(),
     Call.aggregate<{ _id: unknown; n: number }>([{ $group: { _id: '$institute', n: { $sum: 1 } } }]),
-    User.find({ role: 'hr_officer', disabledAt: null }, { institute: 1, isHrLead: 1 }).lean<Array<{ institute?: unknown; isHrLead?: boolean }>>(),
+    User.find({ role: 'hr_officer', disabledAt: null }, { institute: 1, isHrLead: 1, name: 1 }).sort({ _id: 1 }).lean<Array<{ institute?: unknown; isHrLead?: boolean; name?: string }>>(),
     Institute.find({ 'hrContact.email': { $exists: true, $ne: null } }, { 'hrContact.email': 1 }).lean<Array<{ _id: unknown; hrContact?: { email?: string | null } }>>(),
   ]);
   const calls = new Map(callCounts.map((c) => [String(c._id), c.n]));
-  const hr = new Map<string, { hrLeads: number; hrOfficers: number }>();
+  const hr = new Map<string, { hrLeads: number; hrOfficers: number; hrOfficerNames: string[] }>();
   for (const u of staff) {
     const k = String(u.institute ?? '');
-    const c = hr.get(k) ?? { hrLeads: 0, hrOfficers: 0 };
+    const c = hr.get(k) ?? { hrLeads: 0, hrOfficers: 0, hrOfficerNames: [] };
     c.hrOfficers++;
+    if (c.hrOfficerNames.length <= FEW_OFFICERS) c.hrOfficerNames.push(u.name ?? '');
     if (u.isHrLead) c.hrLeads++;
     hr.set(k, c);
   }

@@ -36,12 +36,14 @@ export function presentInstitutes(ctx: Context, input: { rows: Array<InstituteOp
   // goes instead (server/institutes/hr-staff.ts hrOfficeToTell, in the same order), so the
   // administrator sees why to name one.
   const noLead = (r: HrOfficeFacts) => {
+    // This institute's own case: its officers by name, or why not them (none, or too many).
+    const many = r.hrOfficers > FEW_OFFICERS ? 'Many' : '';
     const to =
       r.hrOfficers > 0 && r.hrOfficers <= FEW_OFFICERS
-        ? t('admin.institutes.noLeadTo.officers', { count: r.hrOfficers })
+        ? t('admin.institutes.noLeadTo.officers', { count: r.hrOfficers, names: (r.hrOfficerNames ?? []).join(', ') })
         : r.hrEmail
-          ? t('admin.institutes.noLeadTo.contact', { email: r.hrEmail })
-          : t('admin.institutes.noLeadTo.admins');
+          ? t(`admin.institutes.noLeadTo.contact${many}`, { email: r.hrEmail, n: r.hrOfficers })
+          : t(`admin.institutes.noLeadTo.admins${many}`, { n: r.hrOfficers });
     return t('admin.institutes.noLead', { to });
   };
   const rows = input.rows.map((r) => withFields(r, r.hrLeads > 0 ? { hrLeadText: t('admin.institutes.leads', { count: r.hrLeads }) } : { noLeadWarning: noLead(r) }));
