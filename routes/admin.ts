@@ -236,7 +236,8 @@ export function adminRoutes(app: AppContext): Router {
     }
     const done = await createHoliday({ app, ctx: req.ctx, ...form.data, reason: why.data.reason, seen });
     if (!done.ok) return showHolidayConfirm(req, res, 409, done.stale, '/admin/holidays/add', { ...kept, seen: done.stale.seen }, { _form: 'admin.holidays.confirm.changed' });
-    flash(req, 'success', 'admin.holidays.added', { moved: done.moved, kept: done.kept });
+    // The result page it leads to shows the counts: the message does not repeat them.
+    flash(req, 'success', 'admin.holidays.added');
     res.redirect(303, `/admin/holidays/recounts/${done.recountId}`);
   });
 
@@ -257,7 +258,7 @@ export function adminRoutes(app: AppContext): Router {
     if (!why.ok) return showHolidayConfirm(req, res, 422, await planRemoval({ ctx: req.ctx, holiday }), `/admin/holidays/${holidayId}/delete`, { reason: typed, seen }, why.errors);
     const done = await deleteHoliday({ app, ctx: req.ctx, holiday, reason: why.data.reason, seen });
     if (!done.ok) return showHolidayConfirm(req, res, 409, done.stale, `/admin/holidays/${holidayId}/delete`, { reason: typed, seen: done.stale.seen }, { _form: 'admin.holidays.confirm.changed' });
-    flash(req, 'success', 'admin.holidays.removed', { moved: done.moved, kept: done.kept });
+    flash(req, 'success', 'admin.holidays.removed');
     res.redirect(303, `/admin/holidays/recounts/${done.recountId}`);
   });
 

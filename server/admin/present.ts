@@ -193,7 +193,8 @@ export function presentHolidayConfirm(ctx: Context, input: { plan: HolidayPlan; 
     keptTitle: t('admin.holidays.confirm.keptTitle', { count: plan.kept.length }),
     moved: holidayRows(ctx, plan.moved, plan.calendar),
     kept: holidayRows(ctx, plan.kept, plan.calendar),
-    emailText: t('admin.holidays.confirm.email', { count: plan.toEmail }),
+    // None: its own sentence, not "the applicants of 0 cases".
+    emailText: plan.toEmail ? t('admin.holidays.confirm.email', { count: plan.toEmail }) : t('admin.holidays.confirm.emailNone'),
     // Labour Code 2019 Art. 111(3): the compensatory day off is the next working day.
     weekend: suggested
       ? {
@@ -224,7 +225,7 @@ export function presentRecountResult(ctx: Context, r: RecountResultPage) {
     name: (ctx.locale === 'vi' ? r.name.vi : r.name.en) || r.name.en || r.name.vi || '',
     reason: r.reason,
     summary: r.finished ? t('admin.holidays.result.summary', { moved: r.moved, kept: r.kept }) : t('admin.holidays.result.running'),
-    emailed: t('admin.holidays.result.emailed', { count: r.notified }),
+    emailed: r.notified ? t('admin.holidays.result.emailed', { count: r.notified }) : t('admin.holidays.result.emailedNone'),
     rows: holidayRows(ctx, r.rows, r.calendar),
     more: r.moved > listed ? t('admin.holidays.result.more', { count: r.moved - listed }) : '',
     year: r.date.slice(0, 4),
