@@ -48,7 +48,8 @@ import { askReply } from '../server/procedures/asks.ts';
 import { isSupportKind } from '../server/procedures/service.ts';
 import { ConflictError } from '../server/errors.ts';
 import { caseConflict } from '../server/cases/conflict.ts';
-import { applicantMessageLimit } from '../server/http/message-limit.ts';
+import { APPLICANT_MESSAGES_PER_HOUR, applicantMessageLimit } from '../server/http/message-limit.ts';
+import { formatDateTime } from '../server/views/time.ts';
 import { keyWith } from '../server/support/field-errors.ts';
 
 const caseParams = z.object({ id: z.string() });
@@ -355,7 +356,10 @@ export function applicationsRoutes(app: AppContext): Router {
     // Each message is e-mailed to HR: past the hourly limit it is refused, its text kept in the form.
     const waitMinutes = await limitMessages(req);
     if (waitMinutes !== undefined) {
-      await showApplication(req, res, caseDoc, { errors: { text: keyWith('applications.errors.messageRateLimited', { count: waitMinutes }) }, values: { text: form.data.text } }, 429);
+      // The limit and the moment they may write again, not only "many". Rendered with the text kept, as
+      // the form's other refusals are (a reload asks before sending again).
+      const again = formatDateTime(new Date(req.ctx.now.getTime() + waitMinutes * 60_000), req.ctx.locale);
+      await showApplication(req, res, caseDoc, { errors: { text: keyWith('applications.errors.messageRateLimited', { count: waitMinutes, limit: APPLICANT_MESSAGES_PER_HOUR, again }) }, values: { text: form.data.text } }, 429);
       return;
     }
     const { toldTo } = await postMessage({ app, ctx: req.ctx, caseDoc, text: form.data.text, formKey: sentFormKey(req.body) });

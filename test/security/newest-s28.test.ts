@@ -67,7 +67,7 @@ describe('security: the newest features (session 27) as an attacker uses them', 
       const typed = 'One more question, typed with care.';
       const refused = await post(a, shown.text, messagesUrl(kase), { text: typed });
       expect(refused.status).to.equal(429);
-      expect(text(refused.text)).to.match(/You have sent many messages in the last hour\. Please wait \d+ minutes?, then send this one again/);
+      expect(text(refused.text)).to.match(new RegExp(`You can send at most ${APPLICANT_MESSAGES_PER_HOUR} messages an hour, and have sent that many in the last hour\\. Please wait \\d+ minutes? \\(until \\d+ \\w+ \\d{4}, \\d\\d:\\d\\d \\([^)]+\\)\\), then send this one again`));
       expect(text(refused.text)).to.include(typed);
       const stored = (await Case.findById(kase._id).lean())!;
       expect(stored.messages).to.have.length(APPLICANT_MESSAGES_PER_HOUR);
@@ -80,7 +80,7 @@ describe('security: the newest features (session 27) as an attacker uses them', 
       const viPage = await page(vi, `/applications/${String(kase._id)}`);
       const refusedVi = await post(vi, viPage.text, messagesUrl(kase), { text: typed });
       expect(refusedVi.status).to.equal(429);
-      expect(text(refusedVi.text)).to.match(/Ông\/Bà đã gửi nhiều tin nhắn trong một giờ qua\. Vui lòng chờ \d+ phút/);
+      expect(text(refusedVi.text)).to.match(/Mỗi giờ Ông\/Bà gửi được tối đa 20 tin nhắn và đã gửi đủ số đó trong một giờ qua\. Vui lòng chờ \d+ phút \(đến \d+\/\d+\/\d{4}/);
     });
 
     it("is refused on another's case, to staff through the applicant's route, and without its token; hostile text is said, never stored", async () => {
