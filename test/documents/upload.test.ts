@@ -187,7 +187,7 @@ for (const kind of ['disk', 'gridfs'] as const) {
           status: 415,
           message: /contains web page or script content/,
         },
-        { name: 'a file over the item limit (1 MB)', send: async (r) => r.attach('cv', await makePdf('big', { padTo: 1_300_000 }), 'big.pdf'), status: 413, message: /“big\.pdf” is larger than 1 MB/ },
+        { name: 'a file over the item limit (1 MB)', send: async (r) => r.attach('cv', await makePdf('big', { padTo: 1_300_000 }), 'big.pdf'), status: 413, message: /“big\.pdf” is larger than 1 MB\. Make it smaller, then upload it again: scan it at a lower resolution/ },
         { name: 'an empty file', send: (r) => r.attach('cv', Buffer.alloc(0), 'empty.pdf'), status: 422, message: /“empty\.pdf” is empty/ },
         { name: 'a path in the file name (../../x.pdf)', send: (r) => r.attach('cv', pdf, { filepath: '../../x.pdf', contentType: 'application/pdf' } as never), status: 422, message: /folder path in its name/ },
         {
