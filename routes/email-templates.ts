@@ -106,7 +106,9 @@ export function emailTemplatesRoutes(app: AppContext): Router {
       return res.redirect(303, `/admin/email-templates/${template}/${locale}`);
     }
     const version = await revertEmailTemplate({ ctx: req.ctx, template, locale, ...body.data });
-    flash(req, 'success', 'emailTemplates.reverted', { version });
+    // Back to the built-in text: said as such, not as "version N saved".
+    if (body.data.toVersion === 0) flash(req, 'success', 'emailTemplates.revertedBuiltin', { version });
+    else flash(req, 'success', 'emailTemplates.reverted', { version, from: body.data.toVersion });
     res.redirect(303, `/admin/email-templates/${template}/${locale}`);
   });
 

@@ -175,6 +175,7 @@ describe('e-mail templates: edit, version, revert, refuse what does not render',
     expect(res.status).to.equal(303);
     const copy = (await EmailTemplate.findOne({ template: T, locale: 'en', version: current + 1 }).lean())!;
     expect(copy).to.include({ kind: 'revert', revertedFrom: 1, subject: 'Welcome {{name}} [{{reference}}]' });
+    expect((await admin.get(URL_EN).set('Accept', 'text/html')).text).to.include(`Version 1 is back in use (saved as version ${current + 1})`);
     expect((await renderEmail(T, 'en', data())).subject).to.match(/^Welcome /);
     res = await submitForm(admin, URL_EN, { toVersion: '0', baseVersion: String(current + 1) }, `${URL_EN}/revert`);
     expect(res.status).to.equal(303);
@@ -184,6 +185,7 @@ describe('e-mail templates: edit, version, revert, refuse what does not render',
     expect(await AuditEvent.countDocuments({ action: 'email_template.revert', targetId: `${T}:en` })).to.be.at.least(2);
     const after = await admin.get(URL_EN).set('Accept', 'text/html');
     expect(after.text).to.include('In use: the built-in template.');
+    expect(after.text).to.include(`The built-in text is back in use (recorded as version ${current + 2})`).and.not.include('saved; e-mails');
   });
 
   it('previews the typed text on a real case by reference, and says when no case has it', async () => {
