@@ -121,7 +121,7 @@ async function main(): Promise<void> {
         ...extra,
       } as never)) as unknown as UserDoc;
     };
-    const admin = await account(`admin@${DOMAIN}`, 'Quản trị viên', 'admin');
+    const admin = await account(`admin@${DOMAIN}`, 'Đỗ Minh Khoa', 'admin');
     const hr = await account(`hr@${DOMAIN}`, 'Trần Thu Hà', 'hr_officer', { institute: ims._id, isHrLead: true });
     const leader = await account(`leader@${DOMAIN}`, 'GS. Lê Văn Minh', 'leader', { institute: ims._id, panelCalls: [call1._id] });
     const applicant = await account(`applicant@${DOMAIN}`, 'Anna Nguyen', 'applicant', { locale: 'en' });
