@@ -90,6 +90,24 @@ export interface CallFormExtras {
   panel?: { size: number; min: number };
 }
 
+/**
+ * The call form's summary: each error with its field's label, linking to it (the form is long: at
+ * 375 px the institute's box is far from the summary). Row errors link to their table.
+ */
+function callErrorList(t: ReturnType<typeof tOf>, errors: Record<string, string> | undefined, shown: { checklist: Array<{ error?: string; maxMbError?: string }>; scorecard: Array<{ error?: string }> }) {
+  const list = Object.entries(errors ?? {})
+    .filter(([k, text]) => k !== '_form' && /^[a-zA-Z]+$/.test(k) && text)
+    .map(([k, text]) => ({ href: `#f-${k}`, label: t(`admin.calls.${k}`, { defaultValue: k }), text }));
+  // A row's errors (already in the page's language), named by its table and its number.
+  const rows = (name: 'checklist' | 'scorecard', rows: Array<{ error?: string; maxMbError?: string }>) =>
+    rows.forEach((row, i) => {
+      for (const text of [row.error, row.maxMbError]) if (text) list.push({ href: `#f-${name}`, label: `${t(`admin.calls.${name}`)} · ${i + 1}`, text });
+    });
+  rows('checklist', shown.checklist);
+  rows('scorecard', shown.scorecard);
+  return list;
+}
+
 /** The call form, new (no id) or editing; its rows' errors shown beside them. */
 export function presentCallForm(ctx: Context, input: { id?: string; values: CallFormValues; errors?: FieldErrorKeys; institutes: InstituteOption[] } & CallFormExtras) {
   const t = tOf(ctx);
@@ -99,16 +117,20 @@ export function presentCallForm(ctx: Context, input: { id?: string; values: Call
   const withRule = (key: string | undefined) => (key === 'admin.calls.errors.maxMb' ? sizeRule : key);
   const errorKeys = input.errors ? Object.fromEntries(Object.entries(input.errors).map(([k, v]) => [k, withRule(v)!])) : undefined;
   const shares = weightShares(ctx.locale, values.scorecard.map((r) => r.weight));
+  const checklist = values.checklist.map((row) => ({ ...row, error: row.error ? t(row.error) : undefined, maxMbError: row.maxMbError ? translateErrors(t, { e: withRule(row.maxMbError)! })!.e : undefined }));
+  const scorecard = values.scorecard.map((row, i) => ({ ...row, error: row.error ? t(row.error) : undefined, share: shares[i] }));
+  const errors = translateErrors(t, errorKeys);
   return {
     title: t(id ? 'admin.calls.edit' : 'admin.calls.new'),
     id,
     action: id ? `/admin/calls/${id}` : '/admin/calls/new',
     values: {
       ...values,
-      checklist: values.checklist.map((row) => ({ ...row, error: row.error ? t(row.error) : undefined, maxMbError: row.maxMbError ? translateErrors(t, { e: withRule(row.maxMbError)! })!.e : undefined })),
-      scorecard: values.scorecard.map((row, i) => ({ ...row, error: row.error ? t(row.error) : undefined, share: shares[i] })),
+      checklist,
+      scorecard,
     },
-    errors: translateErrors(t, errorKeys),
+    errors,
+    errorList: callErrorList(t, errors, { checklist, scorecard }),
     // A refusal of the whole form (a field name no form of ours writes) is the summary's text.
     formErrorsText: input.errors?._form ? translateErrors(t, { _form: input.errors._form })!._form : undefined,
     maxMbHint: t('admin.calls.maxMbHint', { min: MAX_MB.min, max: MAX_MB.max, mb: defaultMb }),

@@ -190,6 +190,17 @@ describe('opening a call: codes, size rule, weights, panel size, field suggestio
     });
   }
 
+  it('names each error of the summary by its field and links to it, a row by its table and number (vi)', async () => {
+    const res = await submit('vi', '/admin/calls/new', form({ institute: '', code: 'ims 2027/01', sc_weight_1: '-3' }));
+    expect(res.status).to.equal(422);
+    const summary = res.text.slice(res.text.indexOf('id="form-errors"'), res.text.indexOf('</div>', res.text.indexOf('id="form-errors"')));
+    expect(summary).to.include('<li><a href="#f-institute">Đơn vị</a>: Vui lòng điền thông tin này.</li>');
+    expect(summary).to.include(`<li><a href="#f-code">Mã</a>: ${CODE_RULE.vi}</li>`);
+    expect(summary).to.match(/<li><a href="#f-scorecard">Phiếu chấm điểm · 2<\/a>: [^<]+<\/li>/);
+    // Each link's target is on the page.
+    for (const id of ['f-institute', 'f-code', 'f-scorecard']) expect(res.text).to.include(`id="${id}"`);
+  });
+
   it('shows each weight as its share of the total, with "weights are relative", after a refused save (vi and en)', async () => {
     for (const [locale, hint, share] of [['en', 'Weights are relative', 'of the total'], ['vi', 'Trọng số là tương đối', 'tổng trọng số']] as const) {
       const res = await submit(locale, '/admin/calls/new', form({ closesAt: '2026-01-01' }));
