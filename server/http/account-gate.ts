@@ -14,7 +14,9 @@ export const accountGate: RequestHandler = (req, res, next) => {
     next();
     return;
   }
-  if (needsTotpEnrolment(user) && !ALLOWED_DURING_ENROLMENT.some((p) => p.test(req.path))) {
+  // The menu hides the pages that would only send them back here (views/partials/nav.hbs).
+  res.locals.enrolling = needsTotpEnrolment(user);
+  if (res.locals.enrolling && !ALLOWED_DURING_ENROLMENT.some((p) => p.test(req.path))) {
     if (req.method === 'GET' || req.method === 'HEAD') {
       res.redirect(303, '/account/second-factor');
       return;

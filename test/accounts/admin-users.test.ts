@@ -73,11 +73,16 @@ describe('accounts: staff invitations and user administration', function () {
 
     const enrol = await b.get('/account/second-factor').set('Accept', 'text/html');
     const secret = /data-secret="([A-Z2-7]+)"/.exec(enrol.text)![1]!;
+    // The menu offers only sign-out meanwhile: its other pages would lead back here.
+    const menu = enrol.text.slice(enrol.text.indexOf('class="main-nav"'), enrol.text.indexOf('</nav>'));
+    expect(menu).not.to.include('href="/cases"').and.not.include('href="/calls"').and.not.include('href="/account"');
+    expect(menu).to.include('action="/signout"');
     const wrongCode = await b.post('/account/second-factor').type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(enrol.text), code: '12345' });
     expect(wrongCode.status).to.equal(422);
     const enrolled = await b.post('/account/second-factor').type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(enrol.text), code: totpCode({ totp: { secret } }) });
     expect(enrolled.status).to.equal(200);
     expect(enrolled.text).to.include('id="recovery-codes"');
+    expect((await b.get('/cases').set('Accept', 'text/html')).text, 'the menu is back once set up').to.include('href="/cases"');
 
     // The link was single use.
     expect((await agent(t.app).get(path).set('Accept', 'text/html')).status).to.equal(410);
