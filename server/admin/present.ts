@@ -12,6 +12,7 @@ import { FEW_OFFICERS } from '../institutes/hr-staff.ts';
 import type { HolidayPlan, HolidayPlanRow, HolidayYear, RecountResultPage } from './holidays.ts';
 import { deadlineLeft } from '../procedures/service.ts';
 import type { WorkingCalendar } from '../calendar/index.ts';
+import { explainFailure } from '../mail-log/failures.ts';
 import type { adminOverview, outboxOverview } from './outbox.ts';
 import type { listCalls, CallCodeProblems } from './calls.ts';
 import type { listUsers, UserFilter } from './users.ts';
@@ -255,7 +256,10 @@ export function presentRecountResult(ctx: Context, r: RecountResultPage) {
 }
 
 export function presentOutbox(ctx: Context, overview: Awaited<ReturnType<typeof outboxOverview>>) {
-  return { title: tOf(ctx)('admin.outbox.title'), ...overview };
+  const t = tOf(ctx);
+  // Each dead message's error in words with what to do, as the mail log says it (server/mail-log/failures.ts).
+  const dead = overview.dead.map((d) => withFields(d, { failure: explainFailure(t, { status: 'dead', lastError: d.lastError, attempts: d.attempts, at: d.lastAttemptAt ?? new Date(0) }, (x) => formatDateTime(x, ctx.locale)) }));
+  return { title: t('admin.outbox.title'), ...overview, dead };
 }
 
 // ---------------------------------------------------------------- accounts

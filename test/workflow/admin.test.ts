@@ -175,7 +175,8 @@ describe('admin: institutes, calls, holidays and dead e-mails', () => {
     const page = await a.get('/admin/outbox').set('Accept', 'text/html');
     expect(page.status).to.equal(200);
     expect(page.text).to.include(c.reference);
-    expect(page.text).to.include('550 Mailbox unavailable');
+    // Explained, the server's text kept as details.
+    expect(page.text).to.include('The receiving mail server refused this address').and.include('Details: 550 Mailbox unavailable');
     const res = await submitForm(a, '/admin/outbox', { caseId: String(c._id), key: `dead-${c._id}` }, '/admin/outbox/requeue');
     expect(res.status).to.equal(303);
     const stored = (await Case.findById(c._id).lean())!.outbox.find((i) => i.key === `dead-${c._id}`)!;
