@@ -4,8 +4,11 @@
 // and the institute's HR lead(s) are e-mailed through the case outbox, the case gets the kind in
 // `overdueProcedures` (the queue's flag), and a staff-only history event — all in one update that
 // matches the case version, so an escalation and an officer's change never overwrite each other.
-// Recipients: the assignee plus every active HR officer of the institute flagged `isHrLead`; an
-// institute with no HR lead has every active HR officer of the institute told instead.
+// Recipients: the assignee plus the institute's HR office as what an applicant sends reaches it
+// (server/institutes/hr-staff.ts hrOfficeToTell): its HR lead(s); with none, its officers when they
+// are few (5 or fewer); else the office's HR e-mail; else the administrators, who can name a lead.
+// The same rule, because the same reason holds: a deadline notice sent to every one of 30 officers
+// is one nobody owns (each thinks another will act), and the escalation exists to make someone act.
 import type { AppContext } from '../deps.ts';
 import { Case } from '../../models/case.ts';
 import { nextDueAt } from '../../models/case-deadline.ts';
@@ -17,7 +20,7 @@ import { translator, isLocale, DEFAULT_LOCALE } from '../i18n/index.ts';
 import type { Types } from 'mongoose';
 import { systemContext, type Context } from '../context.ts';
 import { caseAudit, settleCaseAudits, withPendingAudits } from '../cases/pending-audit.ts';
-import { hrLeadsElseOfficers } from '../institutes/hr-staff.ts';
+import { hrOfficeToTell } from '../institutes/hr-staff.ts';
 import { isSupportOverdue, reasonsOverdue, reasonsOverdueCondition, type TrackState } from './service.ts';
 
 export interface EscalationResult {
@@ -61,7 +64,7 @@ export async function runEscalations(app: AppContext, opts: { now?: Date; caseId
     const staffOf = (institute: Types.ObjectId | null | undefined) => {
       const k = String(institute);
       let p = staff.get(k);
-      if (!p) staff.set(k, (p = hrLeadsElseOfficers(institute)));
+      if (!p) staff.set(k, (p = hrOfficeToTell(institute).then((told) => told.officers)));
       return p;
     };
     let handled = 0;
