@@ -60,11 +60,11 @@ export async function runEscalations(app: AppContext, opts: { now?: Date; caseId
   try {
     let calendar: WorkingCalendar | undefined;
     // Read once per institute and run, not once per case.
-    const staff = new Map<string, Promise<Recipient[]>>();
+    const staff = new Map<string, Promise<HrOffice>>();
     const staffOf = (institute: Types.ObjectId | null | undefined) => {
       const k = String(institute);
       let p = staff.get(k);
-      if (!p) staff.set(k, (p = hrOfficeToTell(institute).then((told) => told.officers)));
+      if (!p) staff.set(k, (p = hrOfficeToTell(institute)));
       return p;
     };
     let handled = 0;
@@ -81,11 +81,12 @@ export async function runEscalations(app: AppContext, opts: { now?: Date; caseId
 
 type EscalationCase = { _id: Types.ObjectId; reference: string; stage: string; stageDueAt?: Date | null; institute?: Types.ObjectId | null; assignee?: Types.ObjectId | null; profile?: { fullName?: string | null } | null; supportTracks?: unknown[] | null; overdueProcedures?: unknown[] | null; version: number };
 
-type Recipient = { _id: unknown; email: string; name: string; locale?: string | null };
+type Recipient = { _id: unknown; email: string; name: string; locale?: string | null; toAdmins?: boolean };
+type HrOffice = Awaited<ReturnType<typeof hrOfficeToTell>>;
 
 
 /** Escalates one case's procedures not yet escalated; true when it wrote something. */
-async function escalateCase(app: AppContext, ctx: Context, c: EscalationCase, now: Date, calendar: WorkingCalendar, staffOf: (institute: Types.ObjectId | null | undefined) => Promise<Recipient[]>, result: EscalationResult): Promise<boolean> {
+async function escalateCase(app: AppContext, ctx: Context, c: EscalationCase, now: Date, calendar: WorkingCalendar, staffOf: (institute: Types.ObjectId | null | undefined) => Promise<HrOffice>, result: EscalationResult): Promise<boolean> {
   const base = app.config.appUrl;
   // Lean documents: the tracks are plain objects, written back whole below.
   const tracks = (c.supportTracks ?? []) as TrackState[];
@@ -96,12 +97,14 @@ async function escalateCase(app: AppContext, ctx: Context, c: EscalationCase, no
   }
   if (due.length === 0) return false;
 
-  const [assignee, others] = await Promise.all([
+  const [assignee, office] = await Promise.all([
     // Only while still an enabled HR officer of the case's institute (server/institutes/hr-staff.ts officersToTell).
     c.assignee && c.institute ? User.findOne({ _id: c.assignee, role: 'hr_officer', institute: c.institute, disabledAt: null }, { email: 1, name: 1, locale: 1 }).lean() : Promise.resolve(null),
     staffOf(c.institute),
   ]);
   const recipients = new Map<string, Recipient>();
+  // Administrators told for want of an HR lead are told why (as for an applicant's message).
+  const others: Recipient[] = office.officers.map((o) => (office.route === 'admins' ? { ...o, toAdmins: true } : o));
   for (const u of [assignee, ...others]) if (u?.email && !recipients.has(u.email)) recipients.set(u.email, u);
   if (recipients.size === 0) app.logger.warn({ case: String(c._id) }, 'procedures: overdue procedure but nobody to tell');
 
@@ -124,6 +127,7 @@ async function escalateCase(app: AppContext, ctx: Context, c: EscalationCase, no
         office: d.track.office ?? '',
         assigneeName: assignee?.name ?? translator(locale)('cases.queue.unassigned'),
         link: `${base}/cases/${String(c._id)}#support`,
+        ...(u.toAdmins ? { toAdmins: true } : {}),
       };
       outbox.push(caseEmail(u, 'procedure_escalation', data, outboxKey(String(c._id), 'proc-esc', kind, d.which, d.at.getTime(), String(u._id)), now));
     }
