@@ -355,7 +355,7 @@ export function applicationsRoutes(app: AppContext): Router {
     }
     // The case keeps so many messages (server/cases/commands.ts): past them, the HR office's e-mail
     // instead, the text kept; checked first, so a refused message uses none of the hourly limit.
-    if (messageCapReached(caseDoc, true)) {
+    if (messageCapReached(caseDoc, true, sentFormKey(req.body))) {
       const email = (await hrContactFor(caseDoc.institute))?.email;
       const error = email ? keyWith('applications.errors.messageCapReachedEmail', { email }) : 'applications.errors.messageCapReached';
       await showApplication(req, res, caseDoc, { errors: { text: error }, values: { text: form.data.text } }, 409);

@@ -378,7 +378,7 @@ export function casesRoutes(app: AppContext): Router {
       return;
     }
     // The case keeps so many messages (server/cases/commands.ts): past them, refused with the text kept.
-    if (messageCapReached(c, false)) {
+    if (messageCapReached(c, false, sentFormKey(req.body))) {
       await showCase(req, res, c, { errors: { message: 'cases.conflict.messagesFull' }, values: { message: form.data.message } }, 409);
       return;
     }

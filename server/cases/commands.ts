@@ -56,8 +56,10 @@ export const APPLICANT_MESSAGES_PER_CASE = 300;
 export const MESSAGES_PER_CASE = 1000;
 
 /** Why the case takes no more messages from this author: `applicant` (theirs are at the cap), `case` (the case's are), or undefined. */
-export function messageCapReached(caseDoc: { messages?: ReadonlyArray<{ fromApplicant?: boolean | null }> | null }, fromApplicant: boolean): 'applicant' | 'case' | undefined {
+export function messageCapReached(caseDoc: { messages?: ReadonlyArray<{ fromApplicant?: boolean | null; formKey?: string | null }> | null }, fromApplicant: boolean, formKey?: string): 'applicant' | 'case' | undefined {
   const messages = caseDoc.messages ?? [];
+  // The same form sent again (a double submit of the message that reached the cap) is answered as the first was.
+  if (formKey && messages.some((m) => m.formKey === formKey)) return undefined;
   if (messages.length >= MESSAGES_PER_CASE) return 'case';
   if (fromApplicant && messages.filter((m) => m.fromApplicant).length >= APPLICANT_MESSAGES_PER_CASE) return 'applicant';
   return undefined;

@@ -51,7 +51,10 @@ describe('cases: how many messages a case keeps', function () {
     const url = `/applications/${c._id}/messages`;
 
     const mine = await page(a, `/applications/${c._id}`);
-    expect((await post(a, mine.text, url, { text: 'The last one that fits' })).status).to.equal(303);
+    const formKey = new RegExp(`action="${url}"[^>]*>[\\s\\S]*?name="formKey" value="([a-f0-9]{32})"`).exec(mine.text)![1]!;
+    expect((await post(a, mine.text, url, { text: 'The last one that fits', formKey })).status).to.equal(303);
+    // Sent twice (a double submit): answered as the first, not refused, and kept once.
+    expect((await post(a, mine.text, url, { text: 'The last one that fits', formKey })).status).to.equal(303);
     const before = await stored(c);
     expect(before.messages.filter((m) => m.fromApplicant)).to.have.length(APPLICANT_MESSAGES_PER_CASE);
 
