@@ -54,6 +54,10 @@ documentSchema.index({ expiresAt: 1 }, { sparse: true });
 documentSchema.index({ status: 1, current: 1, case: 1 });
 // The start-up sweep asks which stored keys have a record (server/documents/sweep.ts).
 documentSchema.index({ storageKey: 1 });
+// The documents written since the last full repair of the flag: what the start-time recount reads
+// (server/documents/to-check.ts recountChangedSinceRepair) to put right a recount a stopped process
+// never made, without a journal write on the document write path.
+documentSchema.index({ updatedAt: 1 });
 
 // Every write through the model that can change which of a case's current documents wait for HR
 // (an upload, a decision, a renewal made current, a version superseded, a withdrawal, a deletion)
@@ -61,9 +65,10 @@ documentSchema.index({ storageKey: 1 });
 // read before it (a deletion leaves nothing to read after); an update that writes neither `status`
 // nor `current` (a reminder's date) reads nothing. A recount that fails is logged and marks its case
 // (recountFailed), which the marked cases' repair (server/documents/to-check.ts) recounts within a
-// minute or two; the document write stands. Writes through the driver's collection bypass this, as
-// does a process that ends between a document write and its recount: the periodic repair of every
-// case covers them.
+// minute or two; the document write stands. Writes through the driver's collection bypass this (the
+// periodic repair of every case covers them); a process that ends between a document write and its
+// recount leaves the write's updatedAt, which the start-time recount reads (server/documents/to-check.ts
+// recountChangedSinceRepair). A deletion leaves nothing to read: the periodic repair covers that.
 const FLAG_PATHS = ['status', 'current'];
 type QueryWrite = 'updateOne' | 'updateMany' | 'findOneAndUpdate' | 'deleteOne' | 'deleteMany' | 'findOneAndDelete';
 const QUERY_WRITES: QueryWrite[] = ['updateOne', 'updateMany', 'findOneAndUpdate', 'deleteOne', 'deleteMany', 'findOneAndDelete'];

@@ -24,7 +24,8 @@ import { caseStyles } from '../server/http/styles.ts';
 import { formText, formVersion, issueKey, readForm } from '../server/http/forms.ts';
 import { CaseConflictError } from '../server/cases/conflict.ts';
 import { conflictPage, type FormState } from '../server/cases/present.ts';
-import { postMessage } from '../server/cases/commands.ts';
+import { messageCapReached, postMessage } from '../server/cases/commands.ts';
+import { hrContactFor } from '../server/institutes/contact.ts';
 import {
   applicantAction,
   canEditStep,
@@ -351,6 +352,14 @@ export function applicationsRoutes(app: AppContext): Router {
     const form = messageBody.safeParse(req.body);
     if (!form.success) {
       await showApplication(req, res, caseDoc, { errors: { text: issueKey(form.error.issues[0]!) }, values: { text: formText.parse((req.body as Record<string, unknown>)?.text) } }, 422);
+      return;
+    }
+    // The case keeps so many messages (server/cases/commands.ts): past them, the HR office's e-mail
+    // instead, the text kept; checked first, so a refused message uses none of the hourly limit.
+    if (messageCapReached(caseDoc, true, sentFormKey(req.body))) {
+      const email = (await hrContactFor(caseDoc.institute))?.email;
+      const error = email ? keyWith('applications.errors.messageCapReachedEmail', { email }) : 'applications.errors.messageCapReached';
+      await showApplication(req, res, caseDoc, { errors: { text: error }, values: { text: form.data.text } }, 409);
       return;
     }
     // Each message is e-mailed to HR: past the hourly limit it is refused, its text kept in the form.

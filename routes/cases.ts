@@ -25,7 +25,7 @@ import { previewHrDecision, takeHrDecision } from '../server/cases/decision.ts';
 import { parseQueueQuery, type QueueQuery } from '../server/cases/queue.ts';
 import { queueModel } from '../server/cases/queue-present.ts';
 import { canonicalQuery, deleteSavedFilter, saveFilter } from '../server/cases/saved-filters.ts';
-import { addNote, assignCase, bulkAssign, postMessage } from '../server/cases/commands.ts';
+import { addNote, assignCase, bulkAssign, messageCapReached, postMessage } from '../server/cases/commands.ts';
 import { CaseConflictError } from '../server/cases/conflict.ts';
 import { loadCasePage, staffCase, staffCaseRecord } from '../server/cases/page.ts';
 import { applicantLocale, defaultInfoDue, canRequestInfo, canExtendInfo, extendInfoRequest, requestableDocuments } from '../server/cases/request-info.ts';
@@ -375,6 +375,11 @@ export function casesRoutes(app: AppContext): Router {
     const form = messageBody.safeParse(req.body ?? {});
     if (!form.success) {
       await showCase(req, res, c, { errors: { message: issueKey(form.error.issues[0]!) }, values: { message: bodyText(req.body, 'message') } }, 422);
+      return;
+    }
+    // The case keeps so many messages (server/cases/commands.ts): past them, refused with the text kept.
+    if (messageCapReached(c, false, sentFormKey(req.body))) {
+      await showCase(req, res, c, { errors: { message: 'cases.conflict.messagesFull' }, values: { message: form.data.message } }, 409);
       return;
     }
     const sent = await postMessage({ app, ctx: req.ctx, caseDoc: c, text: form.data.message, formKey: sentFormKey(req.body) });

@@ -7,7 +7,8 @@ import { allow } from '../server/http/allow.ts';
 import { NotFoundError } from '../server/errors.ts';
 import { flash } from '../server/http/flash.ts';
 import { sendEmailPreview } from '../server/http/email-preview.ts';
-import { findMailLogEntry, listMailLog, loggedMessage, requeueLoggedMail } from '../server/mail-log/service.ts';
+import { findMailLogEntry, listMailLog, loggedMessage, requeueLoggedMail, requeueRefusalFor } from '../server/mail-log/service.ts';
+import { sendOwedAfterAnswer } from '../server/accounts/mail.ts';
 import { presentMailLog, presentMailLogEntry } from '../server/mail-log/present.ts';
 import { PAGE_CURSOR } from '../server/support/cursor-page.ts';
 
@@ -27,7 +28,7 @@ function entryId(params: Record<string, unknown>): string {
   return id;
 }
 
-export function mailLogRoutes(_app: AppContext): Router {
+export function mailLogRoutes(app: AppContext): Router {
   const router = Router();
   const caseWorker = allow('role.caseWorker');
 
@@ -40,7 +41,7 @@ export function mailLogRoutes(_app: AppContext): Router {
 
   router.get('/mail-log/:id', caseWorker, async (req, res) => {
     const entry = await findMailLogEntry({ ctx: req.ctx, id: entryId(req.params) });
-    res.render('mail-log/show', presentMailLogEntry(req.ctx, { entry, message: await loggedMessage({ entry }) }));
+    res.render('mail-log/show', presentMailLogEntry(req.ctx, { entry, message: await loggedMessage({ entry }), requeueRefusal: await requeueRefusalFor({ ctx: req.ctx, entry }) }));
   });
 
   /** The HTML part alone, for the message page's sandboxed frame (server/http/email-preview.ts). */
@@ -52,10 +53,11 @@ export function mailLogRoutes(_app: AppContext): Router {
   });
 
   router.post('/mail-log/:id/requeue', caseWorker, async (req, res) => {
-    const id = entryId(req.params);
-    const ok = await requeueLoggedMail({ ctx: req.ctx, id });
-    flash(req, ok ? 'success' : 'error', ok ? 'mailLog.requeued' : 'mailLog.notRequeued');
-    res.redirect(303, `/mail-log/${id}`);
+    const done = await requeueLoggedMail({ app, ctx: req.ctx, id: entryId(req.params) });
+    // An account e-mail goes after the answer, as the action that owed it did (server/accounts/mail.ts).
+    if (done.owed) sendOwedAfterAnswer(res, app, done.owed);
+    flash(req, done.ok ? 'success' : 'error', done.message);
+    res.redirect(303, `/mail-log/${done.logId}`);
   });
 
   return router;

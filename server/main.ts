@@ -40,6 +40,7 @@ async function loadApp() {
     backfillBilingualTexts: bilingual.backfillBilingualTexts,
     backfillAuditCase: auditCase.backfillAuditCase,
     backfillDocumentsToCheck: documentsToCheck.backfillDocumentsToCheck,
+    recountChangedSinceRepair: documentsToCheck.recountChangedSinceRepair,
   };
 }
 
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
     await workers?.stop(5_000);
     throw err;
   }
-  const { createMailer, startServices, User, seedHolidays, backfillCaseSummaries, backfillSearchTerms, backfillNextDeadlines, backfillLodgingTargets, backfillBilingualTexts, backfillAuditCase, backfillDocumentsToCheck } = await loading;
+  const { createMailer, startServices, User, seedHolidays, backfillCaseSummaries, backfillSearchTerms, backfillNextDeadlines, backfillLodgingTargets, backfillBilingualTexts, backfillAuditCase, backfillDocumentsToCheck, recountChangedSinceRepair } = await loading;
   // Secrets stored in plain text by an earlier version (or a bulk import) are encrypted before anything reads them.
   const keyring = keyringFor(config);
   for (const r of await sealPlainSecrets(db.connection.db!, keyring)) {
@@ -159,10 +160,15 @@ async function main(): Promise<void> {
     );
     // Once per database (a counter marks it): the cases' "documents to check" flag (until its
     // mark, the queue reads the waiting documents instead).
-    void backfillDocumentsToCheck().then(
-      (r) => r.fixed && logger.info({ cases: r.fixed }, 'cases flagged with their documents to check'),
-      (err: unknown) => logger.error({ err }, 'documents to check: backfill failed'),
-    );
+    // Then the cases whose documents were written since the last full repair: a process killed
+    // between a document write and its recount (server/documents/to-check.ts) is put right now.
+    void backfillDocumentsToCheck()
+      .then(async (r) => {
+        if (r.fixed) logger.info({ cases: r.fixed }, 'cases flagged with their documents to check');
+        const recent = await recountChangedSinceRepair();
+        logger.info(recent, 'documents to check: cases with documents written since the last full repair recounted');
+      })
+      .catch((err: unknown) => logger.error({ err }, 'documents to check: backfill failed'));
   }, BACKFILL_DELAY_MS);
   backfills.unref();
   // The backfills and each background job's run read many cases; their garbage is given back once

@@ -42,6 +42,29 @@ export async function addNote({ app, ctx, caseDoc, text, formKey }: { app: Pick<
 /** Who in HR an applicant's message was e-mailed to: the case's officer, the HR office (no officer has the case: its lead(s), a few officers, its HR e-mail or the administrators, hrOfficeToTell), or no one (none to tell). */
 export type MessageToldTo = 'officer' | 'hrOffice' | 'nobody';
 
+/**
+ * How many messages one case keeps. A case is one MongoDB document (16 MB at most: past it every
+ * write to the case fails, the officer's too), and a message is up to 5,000 characters (about
+ * 15 KB in Vietnamese) plus the e-mail it owes. The applicant's own messages stop at
+ * APPLICANT_MESSAGES_PER_CASE: far above a real conversation (a few a week, even over a year of
+ * citizenship procedures), far below what the hourly limit (20) lets one account reach in a week;
+ * past it they are asked to write to the HR office by e-mail. Staff's messages are not counted
+ * against the applicant's: the cap must not stop HR answering, and staff are not the flood. Every
+ * message stops at MESSAGES_PER_CASE, about 7 MB of text at most, so the case stays writable.
+ */
+export const APPLICANT_MESSAGES_PER_CASE = 300;
+export const MESSAGES_PER_CASE = 1000;
+
+/** Why the case takes no more messages from this author: `applicant` (theirs are at the cap), `case` (the case's are), or undefined. */
+export function messageCapReached(caseDoc: { messages?: ReadonlyArray<{ fromApplicant?: boolean | null; formKey?: string | null }> | null }, fromApplicant: boolean, formKey?: string): 'applicant' | 'case' | undefined {
+  const messages = caseDoc.messages ?? [];
+  // The same form sent again (a double submit of the message that reached the cap) is answered as the first was.
+  if (formKey && messages.some((m) => m.formKey === formKey)) return undefined;
+  if (messages.length >= MESSAGES_PER_CASE) return 'case';
+  if (fromApplicant && messages.filter((m) => m.fromApplicant).length >= APPLICANT_MESSAGES_PER_CASE) return 'applicant';
+  return undefined;
+}
+
 const excerptOf = (text: string) => (text.length > 300 ? `${text.slice(0, 300)}…` : text);
 
 /**
@@ -83,8 +106,14 @@ export async function postMessage({ app, ctx, caseDoc, text, formKey }: { app: A
   // Messages are not offered on drafts (no one reads them yet) or after the case has ended.
   // The same form sent again adds nothing and owes no second e-mail.
   const audit = caseAudit(ctx, { action: 'case.message_posted', summary: { fromApplicant, length: text.length, ...(toldTo ? { toldTo } : {}) } });
-  const res = await Case.updateOne({ _id: caseDoc._id, stage: { $in: ACTIVE_STAGES }, ...notYetAdded('messages', formKey) }, { $push: { ...push, ...withPendingAudits([audit]) } });
+  // The total cap is also in the update's condition: messages sent at the same moment never pass it
+  // (the routes refuse one past either cap first, with the form kept: messageCapReached).
+  const res = await Case.updateOne(
+    { _id: caseDoc._id, stage: { $in: ACTIVE_STAGES }, [`messages.${MESSAGES_PER_CASE - 1}`]: { $exists: false }, ...notYetAdded('messages', formKey) },
+    { $push: { ...push, ...withPendingAudits([audit]) } },
+  );
   if (res.matchedCount !== 1 && (await alreadyAdded(caseDoc._id, 'messages', formKey))) return { mailedTo, toldTo };
+  if (res.matchedCount !== 1 && (await Case.exists({ _id: caseDoc._id, [`messages.${MESSAGES_PER_CASE - 1}`]: { $exists: true } }))) throw new ConflictError('cases.conflict.messagesFull');
   if (res.matchedCount !== 1) throw new ConflictError('cases.conflict.messagesClosed');
   await settleCaseAudits(caseDoc._id, [audit]);
   return { mailedTo, toldTo };

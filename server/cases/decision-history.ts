@@ -1,9 +1,15 @@
-// The decisions taken on a case, for staff: which (shortlist, approve the offer, reject, put on hold,
-// resume), who took it (their name, and their role then), when, the reason kept internal and what
-// the applicant was told. Read from the history: `decision` on the case keeps only the last approval
-// or rejection, and not who shortlisted or held it. What was told follows the applicant's own rule
-// (./applicant-view.ts), so this panel never calls told what their page keeps internal.
+// The decisions taken on a case, read once for every page that shows them: which (shortlist,
+// approve the offer, reject, put on hold, resume), who took it (their name, and their role then),
+// when, the reason kept internal, what the applicant was told and in which language. Read from the
+// history: `decision` on the case keeps only the last approval or rejection, and not who shortlisted
+// or held it. What was told follows the applicant's own rule (./applicant-view.ts), so no page calls
+// told what their page keeps internal.
+//
+// Each page chooses its order, its subset and its words: HR's case page every decision, newest first
+// (decisionHistory below); the leader's shortlist page the panel's decisions, oldest first
+// (server/evaluations/case.ts decisionsTaken); the shortlist rows the latest panel decision.
 import type { TFunction } from 'i18next';
+import type { Locale } from '../i18n/index.ts';
 import { reasonToldToApplicant } from './applicant-view.ts';
 
 export const DECISION_EVENTS: ReadonlySet<string> = new Set(['shortlist', 'approve_offer', 'reject', 'put_on_hold', 'resume']);
@@ -17,6 +23,62 @@ interface DecisionEventLike {
   note?: string | null;
 }
 
+/** A case as the history is read: a projection of fewer fields reads as less known, never as more. */
+export interface DecidedCaseLike {
+  history?: ReadonlyArray<DecisionEventLike> | null;
+  decision?: { toldReason?: string | null } | null;
+}
+
+/** One decision as the history records it, before any page words it. */
+export interface DecisionRecord {
+  action: string;
+  /** The stage it was taken from (a rejection at screening is HR's; from evaluation or the shortlist, a leader's). */
+  from?: string;
+  at: Date;
+  /** The decider's account id, for a page that reads the names itself. */
+  actor?: string;
+  /** The decider's name, when `names` has them. */
+  who?: string;
+  /** The role they acted in (the step's; else their account's), when known. */
+  role?: string;
+  /** The reason the applicant is not told (a leader's, HR's after the panel). */
+  internal?: string;
+  /** What the applicant was told with the decision, in the words written for them. */
+  told?: string;
+  /** The language the applicant's e-mails (and so what they were told) are written in, when given. */
+  toldLocale?: Locale;
+}
+
+/**
+ * The case's decisions in the history's order (oldest first). `names`: the people named on the case
+ * (server/cases/people.ts); `applicantLocale`: the applicant's e-mail language (recipientLocale).
+ */
+export function caseDecisions(c: DecidedCaseLike, opts: { names?: ReadonlyMap<string, { name: string; role: string }>; applicantLocale?: Locale } = {}): DecisionRecord[] {
+  const steps = (c.history ?? []).filter((h) => DECISION_EVENTS.has(h.action));
+  // A rejection ends the case, so the case's one decision.toldReason is its last rejection's (a leader's, after the panel).
+  const lastReject = steps.findLastIndex((h) => h.action === 'reject');
+  return steps.map((h, i) => {
+    const actor = h.actor ? String(h.actor) : undefined;
+    const person = actor ? opts.names?.get(actor) : undefined;
+    const note = h.note?.trim() ? h.note : undefined;
+    const toldNote = reasonToldToApplicant(h.action, h.from);
+    const told = toldNote ? note : i === lastReject ? (c.decision?.toldReason ?? undefined) : undefined;
+    const role = h.actorRole ?? person?.role;
+    return {
+      action: h.action,
+      ...(h.from ? { from: h.from } : {}),
+      at: h.at,
+      ...(actor ? { actor } : {}),
+      ...(person ? { who: person.name } : {}),
+      ...(role ? { role } : {}),
+      ...(toldNote || !note ? {} : { internal: note }),
+      ...(told ? { told } : {}),
+      ...(opts.applicantLocale ? { toldLocale: opts.applicantLocale } : {}),
+    };
+  });
+}
+
+/** A decision on HR's case page, in the reader's words. */
 export interface DecisionEntry {
   action: string;
   label: string;
@@ -29,30 +91,17 @@ export interface DecisionEntry {
   told?: string;
 }
 
-/** Newest first. `names`: the people named on the case (server/cases/people.ts). */
-export function decisionHistory(
-  t: TFunction,
-  c: { history?: ReadonlyArray<DecisionEventLike> | null; decision?: { toldReason?: string | null } | null },
-  names: ReadonlyMap<string, { name: string; role: string }>,
-): DecisionEntry[] {
-  const out: DecisionEntry[] = [];
-  for (const h of c.history ?? []) {
-    if (!DECISION_EVENTS.has(h.action)) continue;
-    const person = names.get(String(h.actor));
-    const role = h.actorRole ?? person?.role;
-    const note = h.note?.trim() ? h.note : undefined;
-    const toldNote = reasonToldToApplicant(h.action, h.from);
-    // A rejection ends the case, so the case's one decision.toldReason is this rejection's (a leader's, after the panel).
-    const told = toldNote ? note : h.action === 'reject' ? (c.decision?.toldReason ?? undefined) : undefined;
-    out.push({
-      action: h.action,
-      label: t(`cases.events.${h.action}`, { defaultValue: h.action }),
-      who: person?.name ?? t('cases.people.someone'),
-      role: t(`cases.people.role_${role ?? 'staff'}`, { defaultValue: t('cases.people.role_staff') }),
-      at: h.at,
-      internal: toldNote ? undefined : note,
-      told,
-    });
-  }
-  return out.reverse();
+/** HR's Decisions panel: every decision, newest first. `names`: the people named on the case (server/cases/people.ts). */
+export function decisionHistory(t: TFunction, c: DecidedCaseLike, names: ReadonlyMap<string, { name: string; role: string }>): DecisionEntry[] {
+  return caseDecisions(c, { names })
+    .reverse()
+    .map((d) => ({
+      action: d.action,
+      label: t(`cases.events.${d.action}`, { defaultValue: d.action }),
+      who: d.who ?? t('cases.people.someone'),
+      role: t(`cases.people.role_${d.role ?? 'staff'}`, { defaultValue: t('cases.people.role_staff') }),
+      at: d.at,
+      internal: d.internal,
+      told: d.told,
+    }));
 }

@@ -32,6 +32,8 @@ export interface RecentDecision {
   who: string;
   /** The role the decider acted in (hr_officer, leader, admin; applicant for their decline of the offer): the page says who decided. */
   role: string;
+  /** The stage the decision was taken from, when the event says it (where the page links the row). */
+  from?: string;
   /** An applicant's answer after the offer's answer-by date: that date and the working days after it. */
   late?: { dueAt: Date; workingDays: number };
   /** A decline HR recorded from e-mail or post: the day it was received (the day the applicant declined). */
@@ -72,6 +74,7 @@ export async function recentDecisions({ filter, limit = RECENT_DECISIONS }: { fi
       reason: s.reason ?? '',
       actor: e.actor,
       role: e.actorRole ?? '',
+      ...(typeof s.from === 'string' ? { from: s.from } : {}),
       ...(s.late?.dueAt ? { late: { dueAt: new Date(s.late.dueAt), workingDays: Number(s.late.workingDays) || 0 } } : {}),
       ...(s.receivedOn ? { receivedOn: new Date(s.receivedOn) } : {}),
     };
@@ -119,6 +122,7 @@ async function earlierHrDecisions({ filter, limit, notBefore }: { filter: Pick<D
       reason: step?.note ?? '',
       actor: e.actor,
       role: e.actorRole ?? '',
+      ...(step?.from ? { from: step.from } : {}),
       ...(step?.late?.dueAt ? { late: { dueAt: step.late.dueAt, workingDays: step.late.workingDays } } : {}),
     });
   }

@@ -10,6 +10,16 @@ import { withFields } from '../support/with-fields.ts';
 import { formatDay } from '../views/time.ts';
 import { lateAnswerText } from '../applications/late-answer.ts';
 import { DECLINE_ACTIONS } from '../workflow/transitions.ts';
+import { PANEL_STAGES } from '../../models/constants.ts';
+
+/**
+ * Taken while the case was before the panel: from one of its stages, as the event says; an event that
+ * does not say is a leader's decision or a decline of the offer (always from the panel's stages), or
+ * not known to be (no link).
+ */
+function beforeThePanel(d: { from?: string; role: string; decision: string }): boolean {
+  return d.from !== undefined ? (PANEL_STAGES as readonly string[]).includes(d.from) : d.role === 'leader' || DECLINE_ACTIONS.has(d.decision);
+}
 
 /** The filters that are set, as query parameters (the dashboard and the report link to each other with them). */
 export function filterParams(values: ResolvedFilter['values']): URLSearchParams {
@@ -48,11 +58,12 @@ export function dashboardPage({ ctx, view }: { ctx: Context; view: DashboardView
         reason: declined ? (d.reason ? t('cases.offerAnswer.declined', { date, reason: d.reason }) : t('cases.offerAnswer.declinedNoReason', { date })) : d.reason,
         lateText: d.late ? t('cases.offerAnswer.lateMark', { text: lateAnswerText(t, ctx.locale, d.late) }) : '',
         roleLabel: d.role ? t(`dashboard.decisions.roles.${d.role}`, { defaultValue: '' }) : '',
-        // A leader's decision opens on the shortlist; HR's (at screening, on hold, at the end) on the
-        // case page, for HR and administrators (a leader does not see a case rejected at screening: no
-        // dead link); an applicant's decline on the case page for HR, on the shortlist (where the
-        // offer was decided) for a leader.
-        href: (d.role === 'hr_officer' || declined) && hrViewer ? `/cases/${d.caseId}` : (d.role !== 'hr_officer' || declined) && d.callId ? `/shortlists/${d.callId}/cases/${d.caseId}` : undefined,
+        // HR's decisions and the applicant's declines open on the case page for HR and administrators;
+        // otherwise on the shortlist, for a decision taken while the case was before the panel (a
+        // leader's, a decline of the offer, a hold from the panel's stages): the institute's leaders
+        // see such a case whatever became of it (server/policies/case.ts leftAfterPanel). One taken
+        // before the panel (at screening, by HR or an administrator) has no link: a leader never sees it.
+        href: (d.role === 'hr_officer' || declined) && hrViewer ? `/cases/${d.caseId}` : d.callId && beforeThePanel(d) ? `/shortlists/${d.callId}/cases/${d.caseId}` : undefined,
       });
     }),
     styles: ['/static/css/leaders.css'],

@@ -13,7 +13,9 @@ import { invalidateDashboard } from '../dashboard/index.ts';
 import { ConflictError } from '../errors.ts';
 import { translator } from '../i18n/index.ts';
 import { recipientLocale } from '../outbox/item.ts';
-import type { Locale } from '../i18n/index.ts';
+import { DEFAULT_LOCALE, type Locale } from '../i18n/index.ts';
+import { caseDecisions } from '../cases/decision-history.ts';
+import { caseNamesAndApplicant } from '../cases/people.ts';
 import { isPanelDecision, panelScores, requirePanelScores, type PanelScores } from './decision.ts';
 import { evaluationsForViewer, type CaseEvaluations } from './index.ts';
 import { documentCompleteness, invalidateShortlist } from './shortlist.ts';
@@ -40,20 +42,21 @@ export interface TakenDecision {
 
 /**
  * The leader's decisions on the case, oldest first: which, who, when, the reason, and what the
- * candidate was told. Read from the case's history (the workflow writes every step there), with
- * one query for the deciders' names and the candidate's language.
+ * candidate was told, in their language. The panel's subset of the case's decisions as every page
+ * reads them (server/cases/decision-history.ts caseDecisions), with one query for the deciders'
+ * names and the candidate's language.
  */
 export async function decisionsTaken(caseDoc: CaseDoc): Promise<TakenDecision[]> {
   const steps = (caseDoc.history ?? []).filter(isPanelDecision);
   if (steps.length === 0) return [];
-  const ids = [...new Set([...steps.map((s) => String(s.actor ?? '')).filter(Boolean), String(caseDoc.applicant)])];
-  const users = new Map((await User.find({ _id: { $in: ids } }, { name: 1, locale: 1, email: 1 }).lean()).map((u) => [String(u._id), u]));
-  const applicant = users.get(String(caseDoc.applicant));
-  const locale = applicant ? recipientLocale(applicant) : 'vi';
-  return steps.map((s, i) => {
-    const told = s.action === 'reject' && i === steps.length - 1 ? (caseDoc.decision?.toldReason ?? undefined) : undefined;
-    return { action: s.action as Decision, at: s.at, who: users.get(String(s.actor))?.name ?? '', role: s.actorRole ?? '', reason: s.note ?? '', ...(told ? { toldReason: told } : {}), locale };
-  });
+  const { names, applicant } = await caseNamesAndApplicant(
+    steps.map((s) => s.actor),
+    caseDoc.applicant,
+  );
+  const locale = applicant ? recipientLocale(applicant) : DEFAULT_LOCALE;
+  return caseDecisions(caseDoc, { names, applicantLocale: locale })
+    .filter(isPanelDecision)
+    .map((d) => ({ action: d.action as Decision, at: d.at, who: d.who ?? '', role: d.role ?? '', reason: d.internal ?? '', ...(d.told ? { toldReason: d.told } : {}), locale }));
 }
 
 export interface ShortlistCase {

@@ -17,6 +17,7 @@ import { actorOf, type Context } from '../context.ts';
 import { canSeeOthersScores, isInstituteLeader, shortlistCallFilter, type PolicyCall } from '../policies/shortlist.ts';
 import { REJECTED_AFTER_PANEL } from '../policies/case.ts';
 import { isPanelDecision } from './decision.ts';
+import { caseDecisions } from '../cases/decision-history.ts';
 
 export const SHORTLIST_SORTS = ['score', 'achievements', 'submitted', 'name'] as const;
 export const PAGE_SIZE = 25;
@@ -304,7 +305,8 @@ async function latestDecisions(cases: CaseRow[]): Promise<Map<string, { action: 
   type Steps = { _id: Types.ObjectId; history?: { action: string; from?: string | null; at: Date; actor?: unknown }[] };
   const docs = await Case.find({ _id: { $in: past } }, { 'history.action': 1, 'history.from': 1, 'history.at': 1, 'history.actor': 1 }).lean<Steps[]>();
   for (const d of docs) {
-    const last = (d.history ?? []).filter(isPanelDecision).at(-1);
+    // The case's decisions as every page reads them (server/cases/decision-history.ts); the row names the panel's latest.
+    const last = caseDecisions(d).filter(isPanelDecision).at(-1);
     if (last) out.set(String(d._id), { action: last.action, at: last.at, actor: last.actor });
   }
   return out;

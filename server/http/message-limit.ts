@@ -1,8 +1,9 @@
 // How many messages an applicant may write per hour. Each one is e-mailed to HR (the case's officer,
-// else the HR lead(s), else up to 50 HR officers: server/institutes/hr-staff.ts) and kept in the case
-// document: without a limit, one self-registered account could fill the HR office's inboxes (fifty
-// e-mails a message) and its case document (16 MB at most) by repeating a form. Counted in MongoDB
-// like the upload limit (uploads.ts), so every instance shares it.
+// else the HR office: server/institutes/hr-staff.ts hrOfficeToTell) and kept in the case document:
+// without a limit, one self-registered account could fill the HR office's inboxes by repeating a
+// form. The case document (16 MB at most) has its own total cap (server/cases/commands.ts
+// APPLICANT_MESSAGES_PER_CASE): this hourly one alone would let it fill up in about a week.
+// Counted in MongoDB like the upload limit (uploads.ts), so every instance shares it.
 import type { Request } from 'express';
 import { RateLimiterRes, type RateLimiterMongo } from 'rate-limiter-flexible';
 import type { AppContext } from '../deps.ts';

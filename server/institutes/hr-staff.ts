@@ -15,8 +15,8 @@ export interface HrRecipient {
   locale?: string | null;
 }
 
-/** At most 50 officers when no lead is named: a notice, not a mailing list. */
-const MAX_OFFICERS = 50;
+/** At most 50 administrators told when an institute has no HR office to tell: a notice, not a mailing list. */
+const MAX_ADMINS = 50;
 
 /**
  * With no HR lead, what an applicant sends goes to the officers themselves only when they are this
@@ -26,15 +26,6 @@ const MAX_OFFICERS = 50;
 export const FEW_OFFICERS = 5;
 
 const FIELDS = { email: 1, name: 1, locale: 1 };
-
-export async function hrLeadsElseOfficers(institute: Types.ObjectId | null | undefined): Promise<HrRecipient[]> {
-  // No institute: nobody. `{ institute: null }` would match every officer not placed in one, who
-  // would then read another institute's case (a case always has one; this keeps it so if not).
-  if (!institute) return [];
-  const staff = { role: 'hr_officer' as const, institute, disabledAt: null };
-  const leads = await User.find({ ...staff, isHrLead: true }, FIELDS).sort({ _id: 1 }).lean<HrRecipient[]>();
-  return leads.length > 0 ? leads : User.find(staff, FIELDS).sort({ _id: 1 }).limit(MAX_OFFICERS).lean<HrRecipient[]>();
-}
 
 /**
  * Who a case's news reaches when no officer has it: `leads` (the HR leads), `officers` (no lead,
@@ -61,7 +52,7 @@ export async function hrOfficeToTell(institute: Types.ObjectId | null | undefine
     const name = translator('vi')('admin.institutes.hrOfficeOf', { institute: inst.name?.vi ?? '' });
     return { officers: [{ _id: inst._id, email: inst.hrContact.email, name, locale: 'vi' }], route: 'contact' };
   }
-  const admins = await User.find({ role: 'admin', disabledAt: null }, FIELDS).sort({ _id: 1 }).limit(MAX_OFFICERS).lean<HrRecipient[]>();
+  const admins = await User.find({ role: 'admin', disabledAt: null }, FIELDS).sort({ _id: 1 }).limit(MAX_ADMINS).lean<HrRecipient[]>();
   return admins.length ? { officers: admins, route: 'admins' } : { officers: [], route: 'nobody' };
 }
 

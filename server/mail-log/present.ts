@@ -8,6 +8,8 @@ import type { MailLogEntry, MailLogFilters, ShownMessage, listMailLog } from './
 import { ACCOUNT_TEMPLATES as ACCOUNT_TEMPLATE_NAMES } from '../accounts/mail.ts';
 import { explainFailure } from './failures.ts';
 import { formatDateTime } from '../views/time.ts';
+import { REQUEUEABLE_ACCOUNT_TEMPLATES } from '../accounts/requeue.ts';
+import { TOKEN_TTL_MS } from '../accounts/tokens.ts';
 
 const ACCOUNT_TEMPLATES: ReadonlySet<string> = new Set(ACCOUNT_TEMPLATE_NAMES);
 
@@ -40,7 +42,9 @@ function row(ctx: Context, t: ReturnType<typeof tOf>, e: MailLogEntry) {
     accountHref: e.source === 'account' && ctx.actor?.role === 'admin' ? `/admin/users?q=${encodeURIComponent(e.to)}` : undefined,
     subject: e.subject,
     templateVersion: e.templateVersion ?? 0,
-    canRequeue: e.status === 'dead' && can(ctx.actor, 'mail.requeue', { source: e.source, institute: e.institute ?? undefined }),
+    // An account e-mail a person asks for themselves is not sent again (server/accounts/requeue.ts): the row says why instead.
+    canRequeue: e.status === 'dead' && can(ctx.actor, 'mail.requeue', { source: e.source, institute: e.institute ?? undefined }) && (e.source === 'case' || REQUEUEABLE_ACCOUNT_TEMPLATES.has(e.template)),
+    requeueNote: e.status === 'dead' && e.source === 'account' && !REQUEUEABLE_ACCOUNT_TEMPLATES.has(e.template) ? t('mailLog.accountRequeue.askAgainShort') : undefined,
   };
 }
 
@@ -70,13 +74,18 @@ export function presentMailLog(ctx: Context, input: { listing: Awaited<ReturnTyp
   };
 }
 
-export function presentMailLogEntry(ctx: Context, input: { entry: MailLogEntry; message: ShownMessage | undefined }) {
+/** `requeueRefusal`: why a dead account e-mail is not sent again (server/accounts/requeue.ts), shown instead of the button. */
+export function presentMailLogEntry(ctx: Context, input: { entry: MailLogEntry; message: ShownMessage | undefined; requeueRefusal?: string }) {
   const t = tOf(ctx);
   const r = row(ctx, t, input.entry);
+  const account = r.source === 'account';
   return {
     title: t('mailLog.entryTitle', { to: r.to }),
     styles: ['/static/css/mail.css'],
-    entry: r,
+    entry: { ...r, canRequeue: r.canRequeue && !input.requeueRefusal },
+    requeueRefusal: input.requeueRefusal ? t(input.requeueRefusal) : undefined,
+    // What the button will do, for an account e-mail: the same message again, or a new invitation.
+    requeueHint: account && r.canRequeue && !input.requeueRefusal ? (r.template === 'invitation' ? t('mailLog.accountRequeue.hintInvitation', { days: TOKEN_TTL_MS.invitation / 86_400_000 }) : t('mailLog.accountRequeue.hintDecision')) : undefined,
     message: input.message,
     accountMail: input.entry.source === 'account',
   };

@@ -2,11 +2,10 @@
 // (their institute's case e-mails). One indexed query on the mail_log collection per page, newest
 // first, paged by a cursor (time and id of the last row shown) rather than by skipping rows.
 import mongoose from 'mongoose';
-import type { AppContext } from '../deps.ts';
 import type { Context } from '../context.ts';
 import { actorOf } from '../context.ts';
 import { NotFoundError } from '../errors.ts';
-import { authorize } from '../policies/index.ts';
+import { authorize, can } from '../policies/index.ts';
 import { caseAudit, settleCaseAudits } from '../cases/pending-audit.ts';
 import { MailLog } from '../../models/mail-log.ts';
 import { Case } from '../../models/case.ts';
@@ -14,7 +13,8 @@ import { requeueDead } from '../outbox/index.ts';
 import { renderEmail } from '../mail/render.ts';
 import { isLocale, DEFAULT_LOCALE } from '../i18n/index.ts';
 import { logRequeued } from './record.ts';
-import { KEPT_ACCOUNT_TEMPLATES } from '../accounts/mail.ts';
+import { KEPT_ACCOUNT_TEMPLATES, type MailDeps, type OwedMail } from '../accounts/mail.ts';
+import { accountRequeueRefusal, requeueAccountMail } from '../accounts/requeue.ts';
 import { cursorPage, NEWEST_FIRST } from '../support/cursor-page.ts';
 
 export const PAGE_SIZE = 50;
@@ -117,17 +117,44 @@ async function accountMessage(entry: MailLogEntry): Promise<ShownMessage | undef
   }
 }
 
-/** A dead case e-mail back into its case's outbox, from the log; false when it is not dead (any more). */
-export async function requeueLoggedMail(opts: { app?: AppContext; ctx: Context; id: string }): Promise<boolean> {
+/** What a requeue from the log did: the flash to show, the row to show it on, and an account e-mail to send after the answer. */
+export interface RequeueOutcome {
+  ok: boolean;
+  /** The flash's message key. */
+  message: string;
+  /** The row to go back to (a renewed invitation has a row of its own). */
+  logId: string;
+  owed?: OwedMail;
+}
+
+/**
+ * A dead e-mail back in the queue, from the log: a case e-mail into its case's outbox; an account
+ * e-mail an administrator's action owes back on its account, when what it says still holds
+ * (server/accounts/requeue.ts). Not ok when it is not dead (any more) or cannot be sent again (why).
+ */
+export async function requeueLoggedMail(opts: { app: MailDeps; ctx: Context; id: string }): Promise<RequeueOutcome> {
   const { ctx } = opts;
   const entry = await loadEntry(opts.id);
   const subject = { source: entry.source, institute: entry.institute ?? undefined };
   authorize(actorOf(ctx), 'mail.requeue', subject, 'mailLog.cannotRequeue');
-  if (entry.source !== 'case' || !entry.case) return false;
+  const refused = { ok: false, message: 'mailLog.notRequeued', logId: opts.id };
+  if (entry.source === 'account') {
+    const done = await requeueAccountMail({ app: opts.app, ctx, entry });
+    if (!done.ok) return { ...refused, message: done.reason };
+    return { ok: true, message: done.renewed ? 'mailLog.invitationRenewed' : 'mailLog.requeued', logId: done.owed.mail.logId ?? opts.id, owed: done.owed };
+  }
+  if (entry.source !== 'case' || !entry.case) return refused;
   // The audit event goes with the requeue's own update (server/cases/pending-audit.ts).
   const audit = caseAudit(ctx, { action: 'email.requeue', summary: { key: entry.key, template: entry.template, from: 'mail_log' } });
-  if (!(await requeueDead(entry.case, entry.key, ctx.now, audit))) return false;
+  if (!(await requeueDead(entry.case, entry.key, ctx.now, audit))) return refused;
   await logRequeued(entry.case, entry.key, ctx.now);
   await settleCaseAudits(entry.case, [audit]);
-  return true;
+  return { ok: true, message: 'mailLog.requeued', logId: opts.id };
+}
+
+/** Why the entry's Requeue button is not offered (a message key), for a dead account e-mail an administrator sees. */
+export async function requeueRefusalFor(opts: { ctx: Context; entry: MailLogEntry }): Promise<string | undefined> {
+  const { entry } = opts;
+  if (entry.source !== 'account' || entry.status !== 'dead' || !can(opts.ctx.actor, 'mail.requeue', { source: entry.source })) return undefined;
+  return accountRequeueRefusal(entry);
 }

@@ -10,9 +10,10 @@
 // and shortlists from there (server/workflow/transitions.ts: `shortlist` is a leader's action from
 // `evaluation`). Cases before the panel (submitted, screening, awaiting the applicant), and cases
 // rejected, withdrawn or held before it, are the HR officers' and stay hidden from leaders.
-// A case rejected after the panel (by a leader: HR's rejection comes before it) stays visible to the
-// leaders of its institute, whoever of them decided: they find their decisions on the shortlist,
-// and the dashboard's "Recent decisions" links every leader to them.
+// A case that reached the panel and then left its line (rejected by a leader: HR's rejection comes
+// before it; withdrawn, or the offer declined; put on hold) stays visible to the leaders of its
+// institute, whoever of them scored or decided: they find their decisions on the shortlist, and the
+// dashboard's "Recent decisions" links every leader to them (a link must not answer 404).
 import { sameId } from './ids.ts';
 
 export interface PolicyUser {
@@ -54,6 +55,24 @@ export function rejectedAfterPanel(c: Pick<PolicyCase, 'stage' | 'reached'>): bo
 /** The query for rejectedAfterPanel (`reached` holds each stage once). */
 export const REJECTED_AFTER_PANEL = { stage: 'rejected', reached: 'evaluation' } as const;
 
+/**
+ * The stages a case leaves the panel's line for: rejected (a leader's decision), withdrawn (the
+ * applicant withdrew, or declined the offer: server/workflow/transitions.ts), on hold (HR's pause).
+ */
+export const LEFT_PANEL_STAGES = ['rejected', 'withdrawn', 'on_hold'] as const;
+
+/**
+ * Reached the panel, then left its line (rejectedAfterPanel, withdrawn, declined or held after it).
+ * No step leads from the panel's stages back before it, so `reached` holding evaluation says the
+ * case was before the panel; read without `reached` (a projection), it errs on hiding.
+ */
+export function leftAfterPanel(c: Pick<PolicyCase, 'stage' | 'reached'>): boolean {
+  return (LEFT_PANEL_STAGES as readonly string[]).includes(String(c.stage ?? '')) && Array.isArray(c.reached) && c.reached.includes('evaluation');
+}
+
+/** The query for leftAfterPanel. */
+export const LEFT_AFTER_PANEL = { stage: { $in: [...LEFT_PANEL_STAGES] }, reached: 'evaluation' } as const;
+
 function beforeThePanel(user: PolicyUser, c: PolicyCase, facts: CaseAccessFacts): boolean {
   // A leader who rejected a case keeps seeing it: their decision stays theirs to read.
   return (PANEL_STAGES as readonly string[]).includes(String(c.stage ?? '')) || facts.scored === true || facts.decided === true;
@@ -70,7 +89,7 @@ export function canViewCase(user: PolicyUser | undefined, c: PolicyCase, facts: 
       // Their institute's caseload; on another institute's panel, only what is before the panel.
       return sameId(user.institute, c.institute) || (isPanelMember(user, c) && beforeThePanel(user, c, facts));
     case 'leader':
-      if (sameId(user.institute, c.institute) && rejectedAfterPanel(c)) return true;
+      if (sameId(user.institute, c.institute) && leftAfterPanel(c)) return true;
       return (sameId(user.institute, c.institute) || isPanelMember(user, c)) && beforeThePanel(user, c, facts);
     case 'admin':
       return true;
@@ -111,7 +130,7 @@ export function caseScopeFilter(user: PolicyUser, scoredCaseIds: readonly unknow
     case 'hr_officer':
       return { $or: [{ institute: user.institute ?? null }, { $and: [{ call: { $in: user.panelCalls ?? [] } }, panel] }] };
     case 'leader':
-      return { $and: [{ $or: [{ institute: user.institute ?? null }, { call: { $in: user.panelCalls ?? [] } }] }, { $or: [...panel.$or, { institute: user.institute ?? null, ...REJECTED_AFTER_PANEL }] }] };
+      return { $and: [{ $or: [{ institute: user.institute ?? null }, { call: { $in: user.panelCalls ?? [] } }] }, { $or: [...panel.$or, { institute: user.institute ?? null, ...LEFT_AFTER_PANEL }] }] };
     case 'admin':
       return {};
     default:

@@ -4,8 +4,11 @@
 // and the institute's HR lead(s) are e-mailed through the case outbox, the case gets the kind in
 // `overdueProcedures` (the queue's flag), and a staff-only history event — all in one update that
 // matches the case version, so an escalation and an officer's change never overwrite each other.
-// Recipients: the assignee plus every active HR officer of the institute flagged `isHrLead`; an
-// institute with no HR lead has every active HR officer of the institute told instead.
+// Recipients: the assignee plus the institute's HR office as what an applicant sends reaches it
+// (server/institutes/hr-staff.ts hrOfficeToTell): its HR lead(s); with none, its officers when they
+// are few (5 or fewer); else the office's HR e-mail; else the administrators, who can name a lead.
+// The same rule, because the same reason holds: a deadline notice sent to every one of 30 officers
+// is one nobody owns (each thinks another will act), and the escalation exists to make someone act.
 import type { AppContext } from '../deps.ts';
 import { Case } from '../../models/case.ts';
 import { nextDueAt } from '../../models/case-deadline.ts';
@@ -17,7 +20,7 @@ import { translator, isLocale, DEFAULT_LOCALE } from '../i18n/index.ts';
 import type { Types } from 'mongoose';
 import { systemContext, type Context } from '../context.ts';
 import { caseAudit, settleCaseAudits, withPendingAudits } from '../cases/pending-audit.ts';
-import { hrLeadsElseOfficers } from '../institutes/hr-staff.ts';
+import { hrOfficeToTell } from '../institutes/hr-staff.ts';
 import { isSupportOverdue, reasonsOverdue, reasonsOverdueCondition, type TrackState } from './service.ts';
 
 export interface EscalationResult {
@@ -57,11 +60,11 @@ export async function runEscalations(app: AppContext, opts: { now?: Date; caseId
   try {
     let calendar: WorkingCalendar | undefined;
     // Read once per institute and run, not once per case.
-    const staff = new Map<string, Promise<Recipient[]>>();
+    const staff = new Map<string, Promise<HrOffice>>();
     const staffOf = (institute: Types.ObjectId | null | undefined) => {
       const k = String(institute);
       let p = staff.get(k);
-      if (!p) staff.set(k, (p = hrLeadsElseOfficers(institute)));
+      if (!p) staff.set(k, (p = hrOfficeToTell(institute)));
       return p;
     };
     let handled = 0;
@@ -78,11 +81,12 @@ export async function runEscalations(app: AppContext, opts: { now?: Date; caseId
 
 type EscalationCase = { _id: Types.ObjectId; reference: string; stage: string; stageDueAt?: Date | null; institute?: Types.ObjectId | null; assignee?: Types.ObjectId | null; profile?: { fullName?: string | null } | null; supportTracks?: unknown[] | null; overdueProcedures?: unknown[] | null; version: number };
 
-type Recipient = { _id: unknown; email: string; name: string; locale?: string | null };
+type Recipient = { _id: unknown; email: string; name: string; locale?: string | null; toAdmins?: boolean };
+type HrOffice = Awaited<ReturnType<typeof hrOfficeToTell>>;
 
 
 /** Escalates one case's procedures not yet escalated; true when it wrote something. */
-async function escalateCase(app: AppContext, ctx: Context, c: EscalationCase, now: Date, calendar: WorkingCalendar, staffOf: (institute: Types.ObjectId | null | undefined) => Promise<Recipient[]>, result: EscalationResult): Promise<boolean> {
+async function escalateCase(app: AppContext, ctx: Context, c: EscalationCase, now: Date, calendar: WorkingCalendar, staffOf: (institute: Types.ObjectId | null | undefined) => Promise<HrOffice>, result: EscalationResult): Promise<boolean> {
   const base = app.config.appUrl;
   // Lean documents: the tracks are plain objects, written back whole below.
   const tracks = (c.supportTracks ?? []) as TrackState[];
@@ -93,12 +97,14 @@ async function escalateCase(app: AppContext, ctx: Context, c: EscalationCase, no
   }
   if (due.length === 0) return false;
 
-  const [assignee, others] = await Promise.all([
+  const [assignee, office] = await Promise.all([
     // Only while still an enabled HR officer of the case's institute (server/institutes/hr-staff.ts officersToTell).
     c.assignee && c.institute ? User.findOne({ _id: c.assignee, role: 'hr_officer', institute: c.institute, disabledAt: null }, { email: 1, name: 1, locale: 1 }).lean() : Promise.resolve(null),
     staffOf(c.institute),
   ]);
   const recipients = new Map<string, Recipient>();
+  // Administrators told for want of an HR lead are told why (as for an applicant's message).
+  const others: Recipient[] = office.officers.map((o) => (office.route === 'admins' ? { ...o, toAdmins: true } : o));
   for (const u of [assignee, ...others]) if (u?.email && !recipients.has(u.email)) recipients.set(u.email, u);
   if (recipients.size === 0) app.logger.warn({ case: String(c._id) }, 'procedures: overdue procedure but nobody to tell');
 
@@ -121,6 +127,7 @@ async function escalateCase(app: AppContext, ctx: Context, c: EscalationCase, no
         office: d.track.office ?? '',
         assigneeName: assignee?.name ?? translator(locale)('cases.queue.unassigned'),
         link: `${base}/cases/${String(c._id)}#support`,
+        ...(u.toAdmins ? { toAdmins: true } : {}),
       };
       outbox.push(caseEmail(u, 'procedure_escalation', data, outboxKey(String(c._id), 'proc-esc', kind, d.which, d.at.getTime(), String(u._id)), now));
     }

@@ -16,7 +16,8 @@ import { CaseDocument } from '../../models/document.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { InstituteDoc } from '../../models/institute.ts';
 import { forgetKeptReads } from '../../server/support/kept-reads.ts';
-import { backfillDocumentsToCheck, repairDocumentsToCheck } from '../../server/documents/to-check.ts';
+import { CLOCK_MARGIN_MS, FULL_REPAIR_MARK, backfillDocumentsToCheck, recountChangedSinceRepair, repairDocumentsToCheck } from '../../server/documents/to-check.ts';
+import { Counter } from '../../models/counter.ts';
 import type { Agent } from '../support/http.ts';
 import { signedIn, page, post } from '../applications/support.ts';
 import { makePdf, tokenOf } from '../documents/support.ts';
@@ -152,5 +153,30 @@ describe('cases: the documents to check, read within the officer\'s institutes',
     // Deleted around the model too: the flags are put back as the documents are, for the tests after.
     await repairDocumentsToCheck({ institutes: [instA._id, instB._id] });
     expect(await toCheck(hrA)).to.deep.equal(ids(a2));
+  });
+
+  it('at start, recounts the cases whose documents were written since the last full repair began, from { updatedAt }', async () => {
+    // The full repair (every institute) leaves the time it began.
+    const before = Date.now();
+    await repairDocumentsToCheck();
+    const mark = (await Counter.findById(FULL_REPAIR_MARK).lean())!.seq;
+    expect(mark).to.be.within(before, Date.now());
+    // Two writes whose recount never came (a process killed in between), made around the model:
+    // one after the mark, read; one long before it (less the clocks' margin), left to the full repair.
+    const raw = CaseDocument.collection;
+    const doc = (c: CaseDoc, key: string, at: Date) => ({ case: c._id, type: 'publications_list', slot: 0, version: 1, current: true, storage: 'disk', storageKey: key, originalName: 'p.pdf', mimeType: 'application/pdf', size: 10, sha256: 'a'.repeat(64), uploadedBy: applicantA._id, status: 'pending', createdAt: at, updatedAt: at });
+    // (A case with no other document: a recount of b1, written to recently, would count it too.)
+    const b2 = await createCase({ applicant: applicantB, call: await createCall({ institute: instB }), stage: 'screening' });
+    const inserted = await raw.insertMany([doc(a1, 'recent-a1', new Date()), doc(b2, 'old-b2', new Date(mark - CLOCK_MARGIN_MS - 60_000))]);
+    const r = await recountChangedSinceRepair();
+    expect(r.since.getTime()).to.equal(mark - CLOCK_MARGIN_MS);
+    expect(await toCheck(hrA), 'the recent write is recounted').to.deep.equal(ids(a1, a2));
+    expect(await toCheck(hrB), 'the old one (b2) waits for the full repair').to.deep.equal(ids(b1));
+    const explained = (await mongoose.connection.db!.command({ explain: { distinct: 'documents', key: 'case', query: { updatedAt: { $gte: r.since } } } })) as { queryPlanner: { winningPlan: { inputStage?: { indexName?: string } } } };
+    expect(explained.queryPlanner.winningPlan, JSON.stringify(explained)).to.have.nested.property('inputStage.indexName', 'updatedAt_1');
+    await raw.deleteMany({ _id: { $in: Object.values(inserted.insertedIds) } });
+    await repairDocumentsToCheck();
+    expect(await toCheck(hrA)).to.deep.equal(ids(a2));
+    expect(await toCheck(hrB)).to.deep.equal(ids(b1));
   });
 });

@@ -108,6 +108,18 @@ describe('cases: HR decisions panel, reason language and amounts (walk 28)', fun
     expect(vi[0]).to.include('Nội dung báo cho ứng viên: Thank you for your application.');
     expect(vi[1]).to.include('Nội dung báo cho ứng viên: quyết định, không kèm lý do');
     expect(vi[0]).to.match(/\d{1,2}\/\d{1,2}\/\d{4}, \d{2}:\d{2} \(UTC\+7\)/);
+
+    // The leader's page reads the same decisions (one reader): the panel's only, oldest first, the
+    // same reasons and told words (in the applicant's language), never HR's hold or resume.
+    const lp = (await page(await signedIn(t, leader), `/shortlists/${call._id}/cases/${c._id}`)).text;
+    const section = /<ol class="plain decision-history" id="decision-history"[^>]*>([\s\S]*?)<\/ol>/.exec(lp)?.[1] ?? '';
+    expect([...section.matchAll(/data-decision="([a-z_]+)"/g)].map((m) => m[1])).to.deep.equal(['shortlist', 'reject']);
+    const taken = section.split('<li class="card"').slice(1).map(words);
+    expect(taken[0]).to.include('Ranked second; strong lab plan.').and.include('Director Ha');
+    expect(taken[1]).to.include('Budget covers one post only; the first-ranked accepted.');
+    expect(section).to.include('<blockquote class="prewrap decision-told" lang="en">');
+    expect(taken[1]).to.include('Thank you for your application. The institute has chosen another candidate for this post.');
+    expect(words(section)).not.to.include('Waiting for the 2027 budget decision.');
   });
 
   it('a rejection at screening: HR\'s reason is what the applicant was told, nothing internal; no panel on a case without decisions', async () => {

@@ -10,6 +10,11 @@
 //     its document record);
 //   - no document record points at a missing (or different) file;
 //   - no stored file and no temporary upload file is left without a record.
+// And after the last restart, once the repair of unaudited case changes (pending-case-audits,
+// server/cases/pending-audit.ts) has had its first run, the other way round: every change that
+// landed (each history event and note the drill's requests wrote) has exactly one audit event, and no
+// case still carries an unrecorded one. (Uploads are audited after their record, with no pending
+// event: an upload cut off there has no event, so they are counted, not required.)
 // Timings come from a seeded PRNG: a failing run prints its seed; DRILL_SEED=<seed> replays it.
 import { expect } from 'chai';
 import { holdReviewDay } from '../support/hold.ts';
@@ -90,6 +95,8 @@ describe('drill: crash consistency, app SIGKILLed during bursts of transitions a
     }
 
     await boot();
+    // What the seed wrote: the drill's changes are what comes after.
+    const seededLengths = new Map((await db!.db().collection('cases').find({ _id: { $in: caseIds.map((id) => new ObjectId(id)) } }).toArray()).map((c) => [String(c._id), { history: (c.history ?? []).length, notes: (c.notes ?? []).length }]));
     const hr = new WebClient(app!.url, 10_000);
     await hr.signIn(seeded.hr.email, seeded.password, seeded.hr.totpSecret);
     const applicants = await Promise.all(
@@ -128,12 +135,13 @@ describe('drill: crash consistency, app SIGKILLed during bursts of transitions a
           if (r.status === 303) tally.notes += 1;
           return;
         }
-        const action = page.text.includes('data-action="resume"') ? 'resume' : 'put_on_hold';
+        // The resume button, not the case's list of decisions (an <li data-action="resume"> once it was resumed).
+        const action = /<button[^>]*data-action="resume"/.test(page.text) ? 'resume' : 'put_on_hold';
         // A hold is taken by its confirming POST (the first one only shows the confirmation page).
         const r = await hr.postForm(`/cases/${caseId}/actions/${action}${action === 'put_on_hold' ? '/confirm' : ''}`, csrf, { version: hiddenValue(page.text, 'version') ?? '', reason: 'drill', reviewBy: holdReviewDay() });
         if (r.status === 303) tally.transitions += 1;
         else if (r.status === 409) tally.refused += 1; // a stale form: another request moved the case first
-        else throw new Error(`${action} answered ${r.status}: ${/<title>([^<]*)/.exec(r.text)?.[1] ?? r.text.slice(0, 200)}`);
+        else throw new Error(`${action} answered ${r.status} : ${/<title>([^<]*)/.exec(r.text)?.[1] ?? r.text.slice(0, 200)}`);
       };
       const uploader = (a: (typeof applicants)[number]) => async () => {
         const page = await a.client.get(`/applications/${a.caseId}`);
@@ -176,8 +184,17 @@ describe('drill: crash consistency, app SIGKILLed during bursts of transitions a
           `(${tally.refused} stale forms refused, ${tally.cutOff} requests cut off); swept ${sweep.disk.tempFiles} temporary and ${sweep.disk.storedFiles} unrecorded files; ${found.length} anomalies`,
       );
     }
+    // The repair's first run on the last start (after the grace: server/cases/job.ts) records what
+    // the kills left on the cases; the earlier starts' runs, if a trial outlasted the grace, did some.
+    await app!.waitForLog(/\{[^\n]*"service":"pending-case-audits"[^\n]*"msg":"background run finished"\}/, 60_000);
+    const both = await checkEveryChangeAudited(db!, caseIds, seededLengths);
+    anomalies.push(...both.anomalies.map((f) => `after the repair: ${f}`));
     process.stdout.write(`      drill seed ${SEED}\n${figures.map((f) => `      ${f}\n`).join('')}`);
     process.stdout.write(`      drill figures: ${TRIALS} trials, ${anomalies.length} anomalies; start-up sweeps removed ${swept.tempFiles} temporary and ${swept.storedFiles} unrecorded files\n`);
+    process.stdout.write(
+      `      drill audit, both ways: ${TRIALS} kills; ${both.changes} changes landed (${both.transitions} transitions, ${both.notes} notes), ${both.events} case events, ` +
+        `${both.byRepair} of them recorded by the repair; ${both.documents} documents, ${both.unauditedUploads} without an upload event (cut off after the record)\n`,
+    );
     expect(anomalies).to.deep.equal([]);
   });
 });
@@ -188,6 +205,77 @@ interface HistoryEvent {
   from?: string;
   to?: string;
   actor?: ObjectId;
+}
+
+interface BothWays {
+  anomalies: string[];
+  changes: number;
+  transitions: number;
+  notes: number;
+  events: number;
+  byRepair: number;
+  documents: number;
+  unauditedUploads: number;
+}
+
+/**
+ * The reverse direction, once the repair has run: each transition the drill made (a history event
+ * with from and to, after the seed's) has exactly one case.transition event of its version, each
+ * hold exactly one case.decision; the notes' lengths and the note events' lengths are the same
+ * multiset; no case still carries pending events. Keyed by the case's version (the n-th transition
+ * makes version n), so two moves in one millisecond are still told apart.
+ */
+async function checkEveryChangeAudited(client: MongoClient, caseIds: string[], seeded: Map<string, { history: number; notes: number }>): Promise<BothWays> {
+  const d = client.db();
+  const out: string[] = [];
+  const cases = await d.collection('cases').find({ _id: { $in: caseIds.map((id) => new ObjectId(id)) } }).toArray();
+  const audit = await d.collection('auditevents').find({ targetType: 'case', targetId: { $in: caseIds } }).toArray();
+  const count = new Map<string, number>();
+  const bump = (k: string) => count.set(k, (count.get(k) ?? 0) + 1);
+  for (const a of audit) {
+    const s = (a.summary ?? {}) as Record<string, unknown>;
+    if (a.action === 'case.transition') bump(`${String(a.targetId)} v${String(s.version)} transition ${String(s.action)} ${String(s.from)}>${String(s.to)} @${(a.at as Date).getTime()}`);
+    else if (a.action === 'case.decision') bump(`${String(a.targetId)} v${String(s.version)} decision ${String(s.decision)} ${String(s.from)}>${String(s.to)} @${s.decidedAt instanceof Date ? s.decidedAt.getTime() : NaN}`);
+    else if (a.action === 'case.note_added') bump(`${String(a.targetId)} note of ${String(s.length)}`);
+  }
+  const expected = new Map<string, number>();
+  const want = (k: string) => expected.set(k, (expected.get(k) ?? 0) + 1);
+  let transitions = 0;
+  let notes = 0;
+  for (const c of cases) {
+    const id = String(c._id);
+    const from = seeded.get(id) ?? { history: 0, notes: 0 };
+    const history = (c.history ?? []) as HistoryEvent[];
+    let version = 0;
+    for (const [i, h] of history.entries()) {
+      if (!(h.from && h.to)) continue;
+      version += 1;
+      if (i < from.history) continue;
+      transitions += 1;
+      want(`${id} v${version} transition ${h.action} ${h.from}>${h.to} @${h.at.getTime()}`);
+      if (h.action === 'put_on_hold') want(`${id} v${version} decision ${h.action} ${h.from}>${h.to} @${h.at.getTime()}`);
+    }
+    for (const n of ((c.notes ?? []) as Array<{ text: string }>).slice(from.notes)) {
+      notes += 1;
+      want(`${id} note of ${n.text.length}`);
+    }
+    const pending = (c.pendingAudits ?? []) as unknown[];
+    if (pending.length) out.push(`case ${id} still carries ${pending.length} unrecorded audit events`);
+  }
+  for (const [k, n] of expected) if ((count.get(k) ?? 0) !== n) out.push(`change ${k}: ${n} landed, ${count.get(k) ?? 0} audit events`);
+  for (const [k, n] of count) if (!expected.has(k)) out.push(`audit event ${k} (${n}) has no change`);
+  const docs = await d.collection('documents').find({ case: { $in: caseIds.map((id) => new ObjectId(id)) } }, { projection: { _id: 1 } }).toArray();
+  const uploadEvents = new Set((await d.collection('auditevents').find({ action: 'document.upload', targetId: { $in: docs.map((x) => String(x._id)) } }, { projection: { targetId: 1 } }).toArray()).map((a) => String(a.targetId)));
+  return {
+    anomalies: out,
+    changes: transitions + notes,
+    transitions,
+    notes,
+    events: [...count.values()].reduce((a, b) => a + b, 0),
+    byRepair: audit.filter((a) => (a.summary as Record<string, unknown> | undefined)?.recordedByRepair === true).length,
+    documents: docs.length,
+    unauditedUploads: docs.filter((x) => !uploadEvents.has(String(x._id))).length,
+  };
 }
 
 /** Every broken invariant, as a sentence. */

@@ -389,15 +389,26 @@ describe('leaders: the case policy (both directions)', () => {
     expect(PANEL_STAGES).to.deep.equal(['evaluation', 'shortlisted', 'offer', 'onboarding', 'arrived', 'closed']);
   });
 
-  it('lets the institute\'s leaders, not other panel members, see a case rejected after the panel, whoever decided', () => {
+  it('lets the institute\'s leaders, not other panel members, see a case rejected, withdrawn, declined or held after the panel, whoever decided', () => {
     const afterPanel = { ...kase('rejected'), reached: ['draft', 'submitted', 'screening', 'evaluation', 'rejected'] };
     expect(canViewCase(leader, afterPanel)).to.equal(true);
     expect(canViewCase(externalLeader, afterPanel)).to.equal(false);
     expect(canViewCase(externalHr, afterPanel)).to.equal(false);
     // Rejected at screening (HR's): never before the panel.
     expect(canViewCase(leader, { ...kase('rejected'), reached: ['draft', 'submitted', 'screening', 'rejected'] })).to.equal(false);
-    // Withdrawn or held after the panel: unchanged (only what they scored or decided).
-    expect(canViewCase(leader, { ...kase('withdrawn'), reached: ['evaluation', 'withdrawn'] })).to.equal(false);
+    // Withdrawn, the offer declined (withdrawn) or held after the panel: the same, for the institute's leaders only.
+    for (const after of [{ ...kase('withdrawn'), reached: ['evaluation', 'withdrawn'] }, { ...kase('withdrawn'), reached: ['evaluation', 'shortlisted', 'offer', 'withdrawn'] }, { ...kase('on_hold'), reached: ['screening', 'evaluation', 'on_hold'] }]) {
+      expect(canViewCase(leader, after), after.stage).to.equal(true);
+      expect(canViewCase(externalLeader, after), `${after.stage}, leader of another institute with a seat`).to.equal(false);
+      expect(canViewCase(externalHr, after), `${after.stage}, external panel member`).to.equal(false);
+      expect(canViewCase({ ...hr, institute: 'inst-b', panelCalls: ['call-z'] }, after), `${after.stage}, HR without a seat`).to.equal(false);
+      expect(canViewCase({ _id: 'app-2', role: 'applicant' }, after), `${after.stage}, another applicant`).to.equal(false);
+    }
+    // ...but not withdrawn or held before it (a hold lifted later does not change what it was).
+    expect(canViewCase(leader, { ...kase('withdrawn'), reached: ['submitted', 'screening', 'withdrawn'] })).to.equal(false);
+    expect(canViewCase(leader, { ...kase('on_hold'), reached: ['submitted', 'screening', 'on_hold'] })).to.equal(false);
+    // Left the panel's line for no other stage: a draft is never a staff member's, scored or not.
+    expect(canViewCase(leader, { ...kase('draft'), reached: ['evaluation', 'draft'] })).to.equal(false);
     // Read without its stages (a projection): hidden.
     expect(canViewCase(leader, kase('rejected'))).to.equal(false);
   });
@@ -417,7 +428,7 @@ describe('leaders: the case policy (both directions)', () => {
     expect(f).to.deep.equal({
       $and: [
         { $or: [{ institute }, { call: { $in: [] } }] },
-        { $or: [{ stage: { $in: [...PANEL_STAGES] } }, { _id: { $in: ['case-scored'] } }, { 'decision.decidedBy': leader._id }, { institute, stage: 'rejected', reached: 'evaluation' }] },
+        { $or: [{ stage: { $in: [...PANEL_STAGES] } }, { _id: { $in: ['case-scored'] } }, { 'decision.decidedBy': leader._id }, { institute, stage: { $in: ['rejected', 'withdrawn', 'on_hold'] }, reached: 'evaluation' }] },
       ],
     });
     expect(caseScopeFilter({ _id: 'u', role: 'someone' })).to.deep.equal({ _id: null });

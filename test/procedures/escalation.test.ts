@@ -2,10 +2,13 @@
 // assigned officer and the institute's HR lead (received on the in-process SMTP server), flags the
 // case in `overdueProcedures` and writes a staff-only history event; further runs change nothing
 // (one escalation per procedure per deadline); a status change clears the flag; a late refusal
-// reasons clock escalates on its own; an institute without HR lead has all its HR officers told.
+// reasons clock escalates on its own; an institute without HR lead has its HR officers told when
+// they are few (5 or fewer), else its HR e-mail, else the administrators (hrOfficeToTell, as for
+// what an applicant sends), the assigned officer always.
 import { expect } from 'chai';
 import type { TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
+import { User } from '../../models/user.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
@@ -74,7 +77,7 @@ describe('procedures: escalation of overdue procedures', () => {
     // The applicant never sees the escalation on their timeline; staff do.
     const en = translator('en');
     const staffLines = timeline(again.history as never, new Map(), en, { applicantId: c.applicant, forApplicant: false, locale: 'en' }).map((e) => e.label);
-    expect(staffLines).to.include('Work permit: deadline passed, HR lead notified');
+    expect(staffLines).to.include('Work permit: deadline passed, HR office notified');
     const mine = timeline(again.history as never, new Map(), translator('vi'), { applicantId: c.applicant, forApplicant: true, locale: 'vi' }).map((e) => e.label);
     expect(mine.join('|')).not.to.include('quá hạn');
 
@@ -117,5 +120,40 @@ describe('procedures: escalation of overdue procedures', () => {
     expect((await runEscalations(t.ctx, { caseIds: ids, maxCases: 3 })).escalated).to.equal(0);
     const flagged = await Case.find({ _id: { $in: ids } }, { overdueProcedures: 1 }).lean();
     expect(flagged.map((c) => c.overdueProcedures)).to.deep.equal(ids.map(() => ['visa']));
+  });
+  it('with no HR lead and more than 5 officers, tells the assigned officer and the HR e-mail (else the administrators), not every officer', async () => {
+    clock = vn('2027-03-01');
+    const due = vnEndOfDay(vn('2027-02-20'));
+    const withContact = await createInstitute({ hrContact: { email: 'hr-office@escalation.test' } });
+    const without = await createInstitute();
+    const run = async (institute: InstituteDoc) => {
+      const officers: UserDoc[] = [];
+      for (let i = 0; i < 6; i++) officers.push(await createUser({ role: 'hr_officer', institute, name: `Officer ${i}` }));
+      const instCall = await createCall({ institute, checklist: [] });
+      const c = await createCase({ applicant, call: instCall, stage: 'onboarding', assignee: officers[0]!._id, supportTracks: [{ kind: 'visa', status: 'filed', dueAt: due, filedAt: vn('2027-02-01') }] });
+      expect((await runEscalations(t.ctx, { caseIds: [c._id] })).escalated).to.equal(1);
+      const to = (await Case.findById(c._id).lean())!.outbox.filter((o) => o.template === 'procedure_escalation').map((o) => o.to);
+      // The assigned officer, and none of the five others.
+      expect(to).to.include(officers[0]!.email);
+      for (const o of officers.slice(1)) expect(to, o.email).to.not.include(o.email);
+      return { c, to, assigned: officers[0]!.email };
+    };
+    const a = await run(withContact);
+    expect(a.to).to.have.members([a.assigned, 'hr-office@escalation.test']);
+    await deliver(t, a.c._id);
+    const office = await t.smtp.waitForTo('hr-office@escalation.test', /Quá hạn/);
+    expect(office.text).to.include(a.c.reference);
+
+    const admin = await createUser({ role: 'admin', locale: 'en' });
+    const b = await run(without);
+    const admins = await User.find({ role: 'admin', disabledAt: null }, { email: 1 }).lean();
+    const others = b.to.filter((e) => e !== b.assigned);
+    expect(others, 'the administrators are told').to.include(admin.email);
+    expect(others.every((e) => admins.some((u) => u.email === e))).to.equal(true);
+    // They are told why, so they name a lead; the assigned officer's e-mail has no such line.
+    await deliver(t, b.c._id);
+    const why = 'You receive this because the institute has no HR lead, more than 5 HR officers (or none) and no HR e-mail: please name an HR lead for the institute (user accounts).';
+    expect((await t.smtp.waitForTo(admin.email, /Overdue: Visa/)).text).to.include(why);
+    expect((await t.smtp.waitForTo(b.assigned, /Overdue: Visa|Quá hạn/)).text).to.not.include('no HR lead');
   });
 });

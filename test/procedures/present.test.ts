@@ -29,7 +29,7 @@ describe('procedures: presenters', () => {
     const lines = timeline(history as never, names, translator('en'), { applicantId, forApplicant: false, locale: 'en' });
     expect(lines.map((l) => l.label)).to.deep.equal([
       'Temporary residence card: dates recorded',
-      'Work permit: deadline passed, HR lead notified',
+      'Work permit: deadline passed, HR office notified',
       'Work permit: Preparing the file → Filed',
       'Work permit: Requested → Preparing the file',
     ]);

@@ -14,7 +14,7 @@ import { DeadlineRecount } from '../../models/deadline-recount.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
 import { clearDashboardCache } from '../../server/dashboard/index.ts';
 import { csvField } from '../../server/reports/index.ts';
-import { hrLeadsElseOfficers } from '../../server/institutes/hr-staff.ts';
+import { hrOfficeToTell } from '../../server/institutes/hr-staff.ts';
 
 /** How a spreadsheet set to read ";" as its list separator (Vietnamese Windows) splits a CSV line: quotes count only at a field's start. */
 function semicolonCells(line: string): string[] {
@@ -258,11 +258,13 @@ describe('security: audit log, holiday confirmations, steering report files', fu
       // An officer not (yet) placed in an institute.
       const unplaced = await createUser({ role: 'hr_officer', locale: 'en' });
       await User.updateOne({ _id: unplaced._id }, { $unset: { institute: 1 } });
-      expect(await hrLeadsElseOfficers(null)).to.deep.equal([]);
-      expect(await hrLeadsElseOfficers(undefined)).to.deep.equal([]);
+      expect(await hrOfficeToTell(null)).to.deep.equal({ officers: [], route: 'nobody' });
+      expect(await hrOfficeToTell(undefined)).to.deep.equal({ officers: [], route: 'nobody' });
       const inst = await createInstitute();
       const own = await createUser({ role: 'hr_officer', institute: inst });
-      expect((await hrLeadsElseOfficers(inst._id as Types.ObjectId)).map((u) => String(u._id))).to.deep.equal([String(own._id)]);
+      const told = await hrOfficeToTell(inst._id as Types.ObjectId);
+      expect(told.route).to.equal('officers');
+      expect(told.officers.map((u) => String(u._id))).to.deep.equal([String(own._id)]);
     });
   });
 });
