@@ -391,7 +391,8 @@ describe('accounts: an administrator changes a staff member’s role or institut
           await new Promise((r) => setTimeout(r, 100));
           entry = (await a.get(logLink).set('Accept', 'text/html')).text;
         }
-        expect(entry).to.match(/id="mail-status">Dead</).and.match(/id="mail-error">550[^<]*Mailbox unavailable/);
+        // What to do, in the page's language, then the server's own words.
+        expect(entry).to.match(/id="mail-status">Dead</).and.match(/id="mail-failure-advice">[^<]+</).and.match(/Details: 550[^<]*Mailbox unavailable/);
       } finally {
         t.smtp.decide = undefined;
       }
