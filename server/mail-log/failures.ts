@@ -2,7 +2,7 @@
 // and were not sent since: the case outbox's counts (server/outbox) know nothing of these, which
 // live on the account until sent or given up (server/accounts/mail.ts) and then only in the mail log.
 import { MailLog } from '../../models/mail-log.ts';
-import { OUTBOX_DEFAULTS, backoffMs } from '../outbox/index.ts';
+import { OUTBOX_DEFAULTS, backoffMs, isTransientSmtpError } from '../outbox/index.ts';
 
 /**
  * What kind of failure a logged error is, from the text the sender recorded
@@ -23,8 +23,9 @@ export function failureKind(lastError: string | null | undefined): FailureKind |
   if (/^render:/i.test(e)) return 'template';
   const code = Number(/^(\d{3})\b/.exec(e)?.[1]);
   if (/\bEAUTH\b|\bECONNREFUSED\b|\bEDNS\b|\bETLS\b|\bENOTFOUND\b/.test(e) || code === 530 || code === 534 || code === 535) return 'config';
-  if (code >= 400 && code < 500) return 'temporary';
-  if (/\bETIMEDOUT\b|\bECONNRESET\b|\bESOCKET\b|\bECONNECTION\b|timed? ?out|closed unexpectedly|socket hang up/i.test(e)) return 'temporary';
+  // The sender's own rule of what is worth retrying (server/outbox), read back from the recorded text.
+  const smtpCode = /\b(E[A-Z]{3,})\b/.exec(e)?.[1];
+  if (!(code >= 500) && isTransientSmtpError({ ...(code ? { responseCode: code } : {}), ...(smtpCode ? { code: smtpCode } : {}), message: e })) return 'temporary';
   if (code >= 500 || /\bEENVELOPE\b|recipients? (were|was)? ?rejected/i.test(e)) return 'refused';
   return 'unknown';
 }

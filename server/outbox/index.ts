@@ -61,15 +61,21 @@ const TRANSIENT_CODES = new Set(['ECONNECTION', 'ECONNREFUSED', 'ECONNRESET', 'E
 export function classifySmtpError(err: unknown): FailureKind {
   const e = (err ?? {}) as { responseCode?: number; code?: string; message?: string };
   if (e.code === 'EAUTH' || e.responseCode === 535 || e.responseCode === 534 || e.responseCode === 530) return 'permanent';
-  if (typeof e.responseCode === 'number') {
-    if (e.responseCode >= 400 && e.responseCode < 500) return 'retry';
-    if (e.responseCode >= 500) return 'permanent';
-  }
-  if (e.code && TRANSIENT_CODES.has(e.code)) return 'retry';
-  if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|timed? ?out|closed unexpectedly|socket hang up/i.test(String(e.message ?? ''))) return 'retry';
+  if (typeof e.responseCode === 'number' && e.responseCode >= 500) return 'permanent';
+  if (isTransientSmtpError(e)) return 'retry';
   if (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') return 'permanent';
   // Unknown errors are retried: the attempt limit still bounds them, and nothing is lost.
   return 'retry';
+}
+
+/**
+ * A 4xx reply, a refused or dropped connection, a timeout: worth trying again. Also what the mail
+ * log reads back from a recorded error's text (server/mail-log/failures.ts).
+ */
+export function isTransientSmtpError(e: { responseCode?: number; code?: string; message?: string }): boolean {
+  if (typeof e.responseCode === 'number' && e.responseCode >= 400 && e.responseCode < 500) return true;
+  if (e.code && TRANSIENT_CODES.has(e.code)) return true;
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|timed? ?out|closed unexpectedly|socket hang up/i.test(String(e.message ?? ''));
 }
 
 export function backoffMs(attemptsSoFar: number, base = OUTBOX_DEFAULTS.baseDelayMs, cap = OUTBOX_DEFAULTS.maxDelayMs): number {
