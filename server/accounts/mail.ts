@@ -16,7 +16,7 @@ import { renderEmail } from '../mail/render.ts';
 import { logAccountMail, logOwedAccountMail } from '../mail-log/record.ts';
 import { DEFAULT_LOCALE, isLocale, translator, type Locale } from '../i18n/index.ts';
 import { messageIdFor, outboxKey } from '../outbox/item.ts';
-import { backoffMs, classifySmtpError, OUTBOX_DEFAULTS } from '../outbox/index.ts';
+import { backoffMs, classifySmtpError, describeSmtpError, OUTBOX_DEFAULTS } from '../outbox/index.ts';
 import { User, isStaff } from '../../models/user.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
 import { issueKnownToken, issueToken, TOKEN_TTL_MS } from './tokens.ts';
@@ -232,11 +232,6 @@ export async function withdrawOwedMails(app: MailDeps, userId: unknown, mails: P
 /** What became of one try at an owed e-mail: sent, to be tried again, failed for good, or someone else's (held, or gone). */
 export type PendingMailOutcome = 'sent' | 'retry' | 'dead' | 'held';
 
-function describeError(err: unknown): string {
-  const e = err as { responseCode?: number; code?: string; message?: string };
-  return [e?.responseCode, e?.code, e?.message].filter((x) => x !== undefined && x !== '').join(' ').slice(0, 1000) || 'unknown error';
-}
-
 /**
  * Sends an e-mail kept on the account (`userId`) if it is due and no one else is sending it. Sent:
  * removed from the account. A transient failure (a hung or refusing server: classifySmtpError) is
@@ -281,7 +276,7 @@ export async function sendPendingAccountMail(opts: { app: MailDeps; userId: unkn
     rendered = await renderEmail(mail.template, mail.locale, { name: mail.name, ...data });
     await app.mailer.send({ to: mail.to, subject: rendered.subject, text: rendered.text, html: rendered.html, language: mail.locale, messageId: messageIdFor(key) });
   } catch (err) {
-    const error = describeError(err);
+    const error = describeSmtpError(err);
     // A template that does not render will not render next time either.
     const permanent = !rendered || classifySmtpError(err) === 'permanent' || attempts >= maxAttempts(app);
     app.logger.error({ err, template: mail.template, key, attempts, permanent }, 'account e-mail could not be sent');

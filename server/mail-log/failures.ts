@@ -6,7 +6,7 @@ import { OUTBOX_DEFAULTS, backoffMs, isTransientSmtpError } from '../outbox/inde
 
 /**
  * What kind of failure a logged error is, from the text the sender recorded
- * (`<responseCode> <code> <message>`, server/accounts/mail.ts describeError, server/outbox describe):
+ * (`<responseCode> <code> <message>`, server/outbox describeSmtpError, for case and account e-mails alike):
  * - refused: the receiving server refused the address (5xx on the recipient; EENVELOPE);
  * - temporary: a 4xx answer, a timeout or a dropped connection: tried again;
  * - config: our SMTP server refused our login, or could not be reached at all;

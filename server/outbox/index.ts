@@ -82,7 +82,8 @@ export function backoffMs(attemptsSoFar: number, base = OUTBOX_DEFAULTS.baseDela
   return Math.min(cap, base * 2 ** Math.max(0, attemptsSoFar - 1));
 }
 
-function describe(err: unknown): string {
+/** A send's error as the mail log keeps it: `<responseCode> <code> <message>` (read back by server/mail-log/failures.ts). */
+export function describeSmtpError(err: unknown): string {
   const e = err as { responseCode?: number; code?: string; message?: string };
   return [e?.responseCode, e?.code, e?.message].filter((x) => x !== undefined && x !== '').join(' ').slice(0, 500) || 'unknown error';
 }
@@ -216,7 +217,7 @@ export async function dispatchOnce(ctx: AppContext, opts: DispatchOptions): Prom
     } catch (err) {
       // A template that cannot render will not render on a retry either.
       ctx.logger.error({ err, key: item.key, template: item.template }, 'outbox: cannot render e-mail');
-      const lastError = `render: ${describe(err)}`;
+      const lastError = `render: ${describeSmtpError(err)}`;
       await log({ status: 'dead', lastError });
       await record(item, { status: 'dead', attempts, lastAttemptAt: now, lastError });
       result.dead += 1;
@@ -229,7 +230,7 @@ export async function dispatchOnce(ctx: AppContext, opts: DispatchOptions): Prom
       sent = await ctx.mailer.send({ to: item.to, subject: rendered.subject, text: rendered.text, html: rendered.html, messageId, language });
     } catch (err) {
       const kind = classifySmtpError(err);
-      const lastError = describe(err);
+      const lastError = describeSmtpError(err);
       if (kind === 'permanent' || attempts >= o.maxAttempts) {
         await log({ ...shown, status: 'dead', lastError });
         await record(item, { status: 'dead', attempts, lastAttemptAt: now, lastError });
