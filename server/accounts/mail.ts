@@ -220,6 +220,23 @@ function owedLogFields(mail: PendingAccountMail) {
 }
 
 /**
+ * A new invitation owed to an account still invited (no password; `still`: what else it must still
+ * be): pushed on the account, an older one still waiting withdrawn (its link is replaced), and its
+ * mail-log row written as queued. Null when the account no longer matches (accepted meanwhile).
+ * "Send the invitation again" (service.ts) and a requeue from the mail log (requeue.ts) both owe one so.
+ */
+export async function oweNewInvitation(opts: { app: MailDeps; ctx: Context; user: UserDoc; still?: Record<string, unknown> }): Promise<PendingAccountMail | null> {
+  const { app, ctx, user } = opts;
+  const mail = await invitationMail({ ctx, user });
+  const owed = (await User.findOneAndUpdate({ _id: user._id, passwordHash: null, ...opts.still }, { $push: { pendingMails: mail } }, { timestamps: false, returnDocument: 'after' }).lean()) as { pendingMails?: PendingAccountMail[] } | null;
+  if (!owed) return null;
+  const replaced = (owed.pendingMails ?? []).filter((m) => m.template === 'invitation' && m.key !== mail.key);
+  await withdrawOwedMails(app, user._id, replaced, 'not sent: replaced by a newer invitation', ctx.now);
+  await logOwedMail(app, mail);
+  return mail;
+}
+
+/**
  * E-mails owed no more (an invitation replaced by a newer one, or whose account was disabled): taken
  * off the account, and their mail-log rows say why they were not sent, rather than pending forever.
  */

@@ -18,7 +18,7 @@ import { MailLog } from '../../models/mail-log.ts';
 import { User } from '../../models/user.ts';
 import { recordAudit } from '../audit/index.ts';
 import { isLocale, DEFAULT_LOCALE } from '../i18n/index.ts';
-import { invitationMail, logOwedMail, withdrawOwedMails, type MailDeps, type OwedMail, type PendingAccountMail } from './mail.ts';
+import { oweNewInvitation, type MailDeps, type OwedMail, type PendingAccountMail } from './mail.ts';
 
 /** The account e-mails an administrator's action owes: the only ones a requeue sends again. */
 export const REQUEUEABLE_ACCOUNT_TEMPLATES: ReadonlySet<string> = new Set(['invitation', 'role_changed', 'account_disabled', 'account_enabled', 'second_factor_reset']);
@@ -94,14 +94,10 @@ export async function requeueAccountMail(opts: { app: MailDeps; ctx: Context; en
   if (entry.template === 'invitation') {
     const user = await User.findById(userId);
     if (!user) return { ok: false, reason: 'mailLog.accountRequeue.noAccount' };
-    const mail = await invitationMail({ ctx, user: user as never });
     // Only while still invited and enabled (accepted or disabled meanwhile: not owed).
-    const owed = (await User.findOneAndUpdate({ _id: userId, passwordHash: null, disabledAt: null }, { $push: { pendingMails: mail } }, { timestamps: false, returnDocument: 'after' }).lean()) as { pendingMails?: PendingAccountMail[] } | null;
-    if (!owed) return { ok: false, reason: 'mailLog.accountRequeue.invitationAccepted' };
-    const replaced = (owed.pendingMails ?? []).filter((m) => m.template === 'invitation' && m.key !== mail.key);
-    await withdrawOwedMails(app, userId, replaced, 'not sent: replaced by a newer invitation', now);
+    const mail = await oweNewInvitation({ app, ctx, user: user as never, still: { disabledAt: null } });
+    if (!mail) return { ok: false, reason: 'mailLog.accountRequeue.invitationAccepted' };
     await recordAudit(ctx, { action: 'email.requeue', targetType: 'user', targetId: userId, summary: { key: entry.key, template: entry.template, from: 'mail_log', renewedAs: mail.key } });
-    await logOwedMail(app, mail);
     return { ok: true, owed: { userId: new Types.ObjectId(userId), mail, now }, renewed: true };
   }
   const { name, ...data } = entry.data as Record<string, unknown>;

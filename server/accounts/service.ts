@@ -12,7 +12,7 @@ import { ConflictError, NotFoundError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { consumeToken, findUsableToken, revokePasswordLinks } from './tokens.ts';
-import { invitationMail, logOwedMail, withdrawOwedMails, sendDisabledAccountMail, sendPasswordResetMail, sendVerificationMail, type MailDeps, type OwedMail, type PendingAccountMail } from './mail.ts';
+import { invitationMail, logOwedMail, oweNewInvitation, sendDisabledAccountMail, sendPasswordResetMail, sendVerificationMail, type MailDeps, type OwedMail, type PendingAccountMail } from './mail.ts';
 import { throttles, type ThrottleDeps } from './throttles.ts';
 import { normalizeEmail } from './forms.ts';
 import { END_FEED, hasFeed } from '../calendar-feed/service.ts';
@@ -250,15 +250,10 @@ export async function inviteStaff(opts: { app: MailDeps; ctx: Context } & Invita
 export async function resendInvitation(opts: { app: MailDeps; ctx: Context; user: UserDoc }): Promise<OwedMail> {
   const { user } = opts;
   if (user.passwordHash) throw new ConflictError('accounts.errors.alreadyAccepted');
-  const mail = await invitationMail({ ctx: opts.ctx, user });
-  // Only while still invited (a password set meanwhile: accepted).
-  const owed = (await User.findOneAndUpdate({ _id: user._id, passwordHash: null }, { $push: { pendingMails: mail } }, { timestamps: false, returnDocument: 'after' }).lean()) as { pendingMails?: PendingAccountMail[] } | null;
-  if (!owed) throw new ConflictError('accounts.errors.alreadyAccepted');
-  // An earlier invitation still waiting would carry a link this one replaces: it goes.
-  const replaced = (owed.pendingMails ?? []).filter((m) => m.template === 'invitation' && m.key !== mail.key);
-  await withdrawOwedMails(opts.app, user._id, replaced, 'not sent: replaced by a newer invitation', opts.ctx.now);
+  // Only while still invited (a password set meanwhile: accepted); an earlier one still waiting goes.
+  const mail = await oweNewInvitation({ app: opts.app, ctx: opts.ctx, user });
+  if (!mail) throw new ConflictError('accounts.errors.alreadyAccepted');
   await recordAudit(opts.ctx, { action: 'user.invitation_resent', ...userTarget(user) });
-  await logOwedMail(opts.app, mail);
   return { userId: user._id, mail, now: opts.ctx.now };
 }
 
