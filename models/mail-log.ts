@@ -27,6 +27,8 @@ const mailLogSchema = new Schema(
     at: { type: Date, required: true },
     sentAt: { type: Date },
     lastError: { type: String, maxlength: 1000 },
+    // Pending after a failed try: about when the sender gives up, with the settings it runs with.
+    retryUntil: { type: Date },
     messageId: { type: String },
     subject: { type: String, maxlength: 1000 },
     /** The edited template version it was rendered with; 0 = the built-in files. */

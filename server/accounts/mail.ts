@@ -16,7 +16,7 @@ import { renderEmail } from '../mail/render.ts';
 import { logAccountMail, logOwedAccountMail } from '../mail-log/record.ts';
 import { DEFAULT_LOCALE, isLocale, translator, type Locale } from '../i18n/index.ts';
 import { messageIdFor, outboxKey } from '../outbox/item.ts';
-import { backoffMs, classifySmtpError, describeSmtpError, OUTBOX_DEFAULTS } from '../outbox/index.ts';
+import { backoffMs, classifySmtpError, describeSmtpError, givesUpAround, OUTBOX_DEFAULTS } from '../outbox/index.ts';
 import { User, isStaff } from '../../models/user.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
 import { issueKnownToken, issueToken, TOKEN_TTL_MS } from './tokens.ts';
@@ -273,7 +273,7 @@ export async function sendPendingAccountMail(opts: { app: MailDeps; userId: unkn
   if (!account || !mail) return 'held';
   const attempts = (mail.attempts ?? 0) + 1;
   const done = () => User.updateOne({ _id: opts.userId }, { $pull: { pendingMails: { key } } }, { timestamps: false });
-  const log = (o: { status: 'pending' | 'sent' | 'dead'; error?: string; subject?: string; templateVersion?: number; messageId?: string }) =>
+  const log = (o: { status: 'pending' | 'sent' | 'dead'; error?: string; subject?: string; templateVersion?: number; messageId?: string; retryUntil?: Date }) =>
     logOwedAccountMail(app.logger, { ...owedLogFields(mail), ...o, attempts, at: now, ...(o.status === 'sent' ? { sentAt: now } : {}) });
 
   let data = mail.data;
@@ -297,7 +297,8 @@ export async function sendPendingAccountMail(opts: { app: MailDeps; userId: unkn
     // A template that does not render will not render next time either.
     const permanent = !rendered || classifySmtpError(err) === 'permanent' || attempts >= maxAttempts(app);
     app.logger.error({ err, template: mail.template, key, attempts, permanent }, 'account e-mail could not be sent');
-    await log({ status: permanent ? 'dead' : 'pending', error: rendered ? error : `render: ${error}`, subject: rendered?.subject, templateVersion: rendered?.version });
+    const retryUntil = permanent ? undefined : givesUpAround(now, attempts, { baseDelayMs: app.config.outbox?.retryBaseMs, maxDelayMs: app.config.outbox?.retryMaxMs, maxAttempts: maxAttempts(app) });
+    await log({ status: permanent ? 'dead' : 'pending', error: rendered ? error : `render: ${error}`, subject: rendered?.subject, templateVersion: rendered?.version, ...(retryUntil ? { retryUntil } : {}) });
     if (permanent) await done();
     else {
       const nextAttemptAt = new Date(now.getTime() + backoffMs(attempts, app.config.outbox?.retryBaseMs, app.config.outbox?.retryMaxMs));

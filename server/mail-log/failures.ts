@@ -2,7 +2,7 @@
 // and were not sent since: the case outbox's counts (server/outbox) know nothing of these, which
 // live on the account until sent or given up (server/accounts/mail.ts) and then only in the mail log.
 import { MailLog } from '../../models/mail-log.ts';
-import { OUTBOX_DEFAULTS, backoffMs, isTransientSmtpError } from '../outbox/index.ts';
+import { givesUpAround, isTransientSmtpError } from '../outbox/index.ts';
 
 /**
  * What kind of failure a logged error is, from the text the sender recorded
@@ -28,16 +28,6 @@ export function failureKind(lastError: string | null | undefined): FailureKind |
   if (!(code >= 500) && isTransientSmtpError({ ...(code ? { responseCode: code } : {}), ...(smtpCode ? { code: smtpCode } : {}), message: e })) return 'temporary';
   if (code >= 500 || /\bEENVELOPE\b|recipients? (were|was)? ?rejected/i.test(e)) return 'refused';
   return 'unknown';
-}
-
-/**
- * Roughly when the sender gives up on an e-mail still pending after `attempts` failed tries, the
- * last at `at`: the outbox's backoff with its default settings (a deployment may configure others).
- */
-export function givesUpAround(at: Date, attempts: number): Date {
-  let ms = at.getTime();
-  for (let k = Math.max(1, attempts); k < OUTBOX_DEFAULTS.maxAttempts; k++) ms += backoffMs(k);
-  return new Date(ms);
 }
 
 /** Enough to count what an administrator must look at; more than this reads "100 or more". */
@@ -88,7 +78,7 @@ type T = (key: string, opts?: Record<string, unknown>) => string;
  */
 export function explainFailure(
   t: T,
-  e: { status: string; lastError?: string | null; attempts?: number | null; at: Date },
+  e: { status: string; lastError?: string | null; attempts?: number | null; at: Date; retryUntil?: Date | null },
   formatTime: (d: Date) => string,
 ): { kind: FailureKind; advice: string } | undefined {
   const kind = failureKind(e.lastError);
@@ -98,6 +88,6 @@ export function explainFailure(
     return { kind, advice: t(`mailLog.failure.withdrawn${why}`) };
   }
   // Still pending after a failed try: the sender retries by itself (a temporary or unknown failure).
-  if (e.status === 'pending') return { kind, advice: t('mailLog.failure.retrying', { until: formatTime(givesUpAround(e.at, e.attempts ?? 1)) }) };
+  if (e.status === 'pending') return { kind, advice: t('mailLog.failure.retrying', { until: formatTime(e.retryUntil ?? givesUpAround(e.at, e.attempts ?? 1)) }) };
   return { kind, advice: t(`mailLog.failure.${kind}`) };
 }

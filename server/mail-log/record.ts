@@ -24,6 +24,8 @@ export interface CaseMailOutcome {
   at: Date;
   sentAt?: Date;
   lastError?: string;
+  /** Pending after a failed try: about when the sender gives up (server/outbox givesUpAround). */
+  retryUntil?: Date;
   messageId?: string;
   subject?: string;
   templateVersion?: number;
@@ -44,10 +46,12 @@ export async function logCaseMail(logger: Pick<Logger, 'error'>, o: CaseMailOutc
     if (o.queuedAt) $set.queuedAt = o.queuedAt;
     if (o.sentAt) $set.sentAt = o.sentAt;
     if (o.lastError !== undefined) $set.lastError = o.lastError.slice(0, 1000);
+    // Only a pending row after a failure has one; any other outcome clears the last one.
+    if (o.status === 'pending' && o.retryUntil) $set.retryUntil = o.retryUntil;
     if (o.messageId) $set.messageId = o.messageId;
     if (o.subject !== undefined) $set.subject = o.subject.slice(0, 1000);
     if (o.templateVersion !== undefined) $set.templateVersion = o.templateVersion;
-    await MailLog.updateOne({ source: 'case', case: o.caseId as never, key: o.key }, { $set }, { upsert: true });
+    await MailLog.updateOne({ source: 'case', case: o.caseId as never, key: o.key }, { $set, ...($set.retryUntil ? {} : { $unset: { retryUntil: 1 } }) }, { upsert: true });
   } catch (err) {
     logger.error({ err, key: o.key }, 'mail log: could not record a case e-mail');
   }
@@ -90,6 +94,8 @@ export interface OwedAccountMailOutcome {
   queuedAt: Date;
   sentAt?: Date;
   error?: string;
+  /** Pending after a failed try: about when the sender gives up (server/outbox givesUpAround). */
+  retryUntil?: Date;
   messageId?: string;
   subject?: string;
   templateVersion?: number;
@@ -104,11 +110,14 @@ export async function logOwedAccountMail(logger: Pick<Logger, 'error'>, o: OwedA
     const state: Record<string, unknown> = { status: o.status, attempts: o.attempts, at: o.at };
     if (o.sentAt) state.sentAt = o.sentAt;
     if (o.error !== undefined) state.lastError = o.error.slice(0, 1000);
+    if (o.status === 'pending' && o.retryUntil) state.retryUntil = o.retryUntil;
     if (o.messageId) state.messageId = o.messageId;
     if (o.subject !== undefined) state.subject = o.subject.slice(0, 1000);
     if (o.templateVersion !== undefined) state.templateVersion = o.templateVersion;
     const onInsert = { ...(o.logId ? { _id: new Types.ObjectId(o.logId) } : {}), ...(o.queued ? { ...fixed, ...state } : {}) };
-    const update = o.queued ? { $setOnInsert: onInsert } : { $set: { ...fixed, ...state }, ...(o.logId ? { $setOnInsert: onInsert } : {}) };
+    const update = o.queued
+      ? { $setOnInsert: onInsert }
+      : { $set: { ...fixed, ...state }, ...(state.retryUntil ? {} : { $unset: { retryUntil: 1 } }), ...(o.logId ? { $setOnInsert: onInsert } : {}) };
     await MailLog.updateOne({ source: 'account', key: o.key }, update as never, { upsert: true });
   } catch (err) {
     logger.error({ err, key: o.key }, 'mail log: could not record an account e-mail');

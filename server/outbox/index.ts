@@ -82,6 +82,17 @@ export function backoffMs(attemptsSoFar: number, base = OUTBOX_DEFAULTS.baseDela
   return Math.min(cap, base * 2 ** Math.max(0, attemptsSoFar - 1));
 }
 
+/**
+ * About when the sender gives up on an e-mail that failed its `attempts`-th try at `at`, with the
+ * backoff and attempt limit it actually runs with (a deployment's OUTBOX_* settings): the mail log
+ * keeps it on the row, so the page's "tried again until about…" is the sender's, not a guess.
+ */
+export function givesUpAround(at: Date, attempts: number, o: { baseDelayMs?: number; maxDelayMs?: number; maxAttempts?: number } = {}): Date {
+  let ms = at.getTime();
+  for (let k = Math.max(1, attempts); k < (o.maxAttempts ?? OUTBOX_DEFAULTS.maxAttempts); k++) ms += backoffMs(k, o.baseDelayMs, o.maxDelayMs);
+  return new Date(ms);
+}
+
 /** A send's error as the mail log keeps it: `<responseCode> <code> <message>` (read back by server/mail-log/failures.ts). */
 export function describeSmtpError(err: unknown): string {
   const e = err as { responseCode?: number; code?: string; message?: string };
@@ -238,7 +249,7 @@ export async function dispatchOnce(ctx: AppContext, opts: DispatchOptions): Prom
         result.dead += 1;
       } else {
         const nextAttemptAt = new Date(now.getTime() + backoffMs(attempts, o.baseDelayMs, o.maxDelayMs));
-        await log({ ...shown, status: 'pending', lastError });
+        await log({ ...shown, status: 'pending', lastError, retryUntil: givesUpAround(now, attempts, o) });
         await record(item, { attempts, lastAttemptAt: now, lastError, nextAttemptAt });
         ctx.logger.info({ key: item.key, attempts, nextAttemptAt, lastError }, 'outbox: e-mail will be retried');
         result.retried += 1;

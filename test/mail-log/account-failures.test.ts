@@ -9,7 +9,8 @@ import { createInstitute, createUser, signIn, uniqueEmail } from '../support/fac
 import { postForm } from '../accounts/helpers.ts';
 import { MailLog } from '../../models/mail-log.ts';
 import { User } from '../../models/user.ts';
-import { explainFailure, failureKind, givesUpAround } from '../../server/mail-log/failures.ts';
+import { explainFailure, failureKind } from '../../server/mail-log/failures.ts';
+import { givesUpAround } from '../../server/outbox/index.ts';
 import { translator } from '../../server/i18n/index.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -8,7 +8,10 @@ import type { CallDoc } from '../../models/call.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { transition } from '../../server/workflow/index.ts';
-import { backoffMs, classifySmtpError, deadMessages, dispatchOnce, messageIdFor, requeueDead, startDispatcher } from '../../server/outbox/index.ts';
+import { backoffMs, classifySmtpError, deadMessages, dispatchOnce, givesUpAround, messageIdFor, requeueDead, startDispatcher } from '../../server/outbox/index.ts';
+import { MailLog } from '../../models/mail-log.ts';
+import { explainFailure } from '../../server/mail-log/failures.ts';
+import { translator } from '../../server/i18n/index.ts';
 import type { Mailer } from '../../server/mail/mailer.ts';
 import { workflowContext, type WorkflowTestContext, actorContext } from './context.ts';
 
@@ -98,6 +101,28 @@ describe('workflow: outbox delivery with SMTP failures', () => {
     r = await dispatchOnce(w.ctx, { owner: 'instance-c', caseIds: [c._id], now: new Date(t0 + 10_000 * SEC) });
     expect(r).to.deep.equal({ sent: 0, retried: 0, dead: 0 });
     expect(delivered(key)).to.have.length(1);
+  });
+
+  it("keeps on the mail log when a retried e-mail will be given up, from the settings the sender runs with (not the defaults), and clears it once sent", async () => {
+    const { c, key } = await caseWithMail();
+    const t0 = w.clock.now.getTime();
+    w.smtp.mode = 'tempfail';
+    // A deployment's own backoff: 5 s doubling, at most 4 tries.
+    const settings = { baseDelayMs: 5 * SEC, maxDelayMs: 3_600_000, maxAttempts: 4 };
+    await dispatchOnce(w.ctx, { owner: 'a', caseIds: [c._id], now: new Date(t0), ...settings });
+    let row = await MailLog.findOne({ source: 'case', key } as never).lean();
+    expect(row?.status).to.equal('pending');
+    // Tries 2, 3 and 4 follow after 5, 10 and 20 s.
+    expect(row?.retryUntil?.getTime()).to.equal(t0 + 35 * SEC);
+    expect(givesUpAround(new Date(t0), 1).getTime(), 'the defaults would have said hours later').to.equal(t0 + (30 + 60 + 120 + 240 + 480 + 960 + 1920) * SEC);
+    const shown = explainFailure(translator('en') as never, row as never, (d) => d.toISOString());
+    expect(shown?.advice).to.include(`until about ${new Date(t0 + 35 * SEC).toISOString()}`);
+
+    w.smtp.mode = 'accept';
+    await dispatchOnce(w.ctx, { owner: 'a', caseIds: [c._id], now: new Date(t0 + 6 * SEC), ...settings });
+    row = await MailLog.findOne({ source: 'case', key } as never).lean();
+    expect(row?.status).to.equal('sent');
+    expect(row?.retryUntil, 'a sent row has no give-up time').to.equal(undefined);
   });
 
   it('marks a 5xx as dead at once, shows it to the admin, and delivers it once after a requeue', async () => {
