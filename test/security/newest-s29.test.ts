@@ -8,7 +8,6 @@ import { Types } from 'mongoose';
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import type { Agent } from '../support/http.ts';
 import { agent, csrfFrom } from '../support/http.ts';
 import { createInstitute, createUser, signIn } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
@@ -74,7 +73,7 @@ describe('security: the newest features (session 28) as an attacker uses them', 
       const email = `s29-invitee-${new Types.ObjectId().toHexString()}@example.org`;
       const invited = await post(a, form.text, '/admin/users/invite', { email, name: 'Invitee S29', role: 'hr_officer', institute: String(instA), locale: 'en' });
       expect(invited.status, invited.text.slice(0, 300)).to.equal(303);
-      let row: Awaited<ReturnType<typeof MailLog.findOne>> | null = null;
+      let row: { _id: unknown; status: string; lastError?: string | null } | null = null;
       for (let i = 0; i < 80 && row?.status !== 'dead'; i++) {
         await new Promise((r) => setTimeout(r, 100));
         row = await MailLog.findOne({ source: 'account', to: email, template: 'invitation' }).lean();
