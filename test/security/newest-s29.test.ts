@@ -226,6 +226,12 @@ describe('security: the newest features (session 28) as an attacker uses them', 
       expect((await MailLog.findById(row._id).lean())!.status).to.equal('dead');
       expect((await MailLog.findById(account._id).lean())!.status).to.equal('dead');
       expect((await User.findById(target._id).lean())!.pendingMails ?? []).to.have.length(0);
+      // Hostile filters: dropped (the page still answers), never an operator or an error.
+      for (const q of ['to[$gt]=', 'to=%5E.*', `to=${'a'.repeat(5000)}`, 'template=__proto__', 'template=constructor', 'status=constructor', 'status[$ne]=sent', 'before=999999999999999_ffffffffffffffffffffffff', 'before=-1_x', '__proto__[status]=dead', 'reference=.*']) {
+        expect((await page(ad, `/mail-log?${q}`)).status, q.slice(0, 40)).to.be.oneOf([200, 400]);
+        expect((await page(officerA, `/mail-log?${q}`)).status, q.slice(0, 40)).to.be.oneOf([200, 400]);
+      }
+      expect(({} as Record<string, unknown>).status).to.equal(undefined);
       // Hostile ids: not found.
       for (const id of ['__proto__', 'constructor', '{"$gt":""}', 'a'.repeat(65), `${String(row._id)}x`]) {
         expect((await post(ad, (await page(ad, '/')).text, `/mail-log/${encodeURIComponent(id)}/requeue`, {})).status, id).to.be.oneOf([400, 404]);
@@ -239,16 +245,18 @@ describe('security: the newest features (session 28) as an attacker uses them', 
       const kase = await createCase({ applicant, call: callA, stage: 'evaluation', assignee: hrA });
       const audit = caseAudit({ actor: hrA._id, actorRole: 'hr_officer', ip: '203.0.113.77', requestId: 'PENDING-S29-REQ', now: new Date() } as never, { action: 'case.note_added', summary: { secret: 'PENDING-S29-SUMMARY' } });
       await Case.updateOne({ _id: kase._id }, { $push: withPendingAudits([audit]) });
+      expect((await Case.findById(kase._id).select('+pendingAudits').lean())!.pendingAudits).to.have.length(1);
       const leader = await createUser({ role: 'leader', institute: instA });
       for (const [user, urls] of [
-        [hrA, [`/cases/${String(kase._id)}`, '/cases', `/cases?q=${kase.reference}`, '/reports']],
-        [admin, [`/cases/${String(kase._id)}`, `/audit?target=${String(kase._id)}`]],
+        [hrA, [`/cases/${String(kase._id)}`, '/cases', `/cases?q=${kase.reference}`, '/mail-log']],
+        [admin, [`/cases/${String(kase._id)}`, '/admin/audit', '/reports/steering', '/reports/steering.csv']],
         [leader, [`/cases/${String(kase._id)}`, `/shortlists/${String(callA._id)}/cases/${String(kase._id)}`, `/shortlists/${String(callA._id)}`]],
         [applicant, [`/applications/${String(kase._id)}`, '/account/export']],
       ] as const) {
         const a = await signedIn(t, user);
         for (const u of urls) {
           const res = await page(a, u);
+          expect(res.status, `${user.role} ${u}`).to.equal(200);
           expect(res.text, `${user.role} ${u}`).not.to.include('PENDING-S29');
           expect(res.text, `${user.role} ${u}`).not.to.include('203.0.113.77');
         }
