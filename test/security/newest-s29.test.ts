@@ -92,6 +92,25 @@ describe('security: the newest features (session 28) as an attacker uses them', 
       const users = await page(a, `/admin/users?q=${encodeURIComponent(email)}`);
       expect(users.text).to.include(`/mail-log/${String(row!._id)}`);
     });
+
+    it("a case e-mail's failure likewise, on the case page, HR's mail log and the delivery page", async () => {
+      const applicant = await createUser({ role: 'applicant', locale: 'en' });
+      const kase = await createCase({ applicant, call: callA, stage: 'screening', assignee: hrA });
+      const officer = await signedIn(bad, hrA);
+      const shown = await page(officer, `/cases/${String(kase._id)}`);
+      expect((await post(officer, shown.text, `/cases/${String(kase._id)}/messages`, { message: 'Please send your passport scan.' })).status).to.equal(303);
+      await deliver(bad, kase._id);
+      const item = (await Case.findById(kase._id).lean())!.outbox.find((o) => o.template !== 'applicant_message' && o.to === applicant.email);
+      expect(item?.status).to.equal('dead');
+      const ad = await signedIn(bad, admin);
+      for (const [a, url] of [[officer, `/cases/${String(kase._id)}`], [officer, '/mail-log'], [ad, '/admin/outbox'], [ad, '/mail-log']] as const) {
+        const res = await page(a, url);
+        expect(res.status, url).to.equal(200);
+        expect(res.text, url).to.include('&lt;img src&#x3D;x');
+        expect(res.text, url).not.to.include('<img src=x');
+        expect(res.text, url).not.to.include('<script>alert(2)');
+      }
+    });
   });
 
   describe("HR's move of the planned start and its e-mail", () => {
