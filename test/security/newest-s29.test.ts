@@ -19,6 +19,8 @@ import type { CallDoc } from '../../models/call.ts';
 import { vnDateKey } from '../../server/calendar/index.ts';
 import { caseAudit, withPendingAudits } from '../../server/cases/pending-audit.ts';
 import { keptRankings, RANKING_CACHE_MAX } from '../../server/evaluations/shortlist.ts';
+import { transition } from '../../server/workflow/index.ts';
+import { actorContext } from '../workflow/context.ts';
 
 const DAY = 86_400_000;
 
@@ -280,6 +282,52 @@ describe('security: the newest features (session 28) as an attacker uses them', 
           expect(res.text, `${user.role} ${u}`).not.to.include('203.0.113.77');
         }
       }
+    });
+  });
+
+  describe("the decisions' history: internal reasons", () => {
+    it("a leader's own reasons reach neither the applicant's page, export nor e-mail; the words written for them do", async () => {
+      const leader = await createUser({ role: 'leader', institute: instA, name: 'Leader S29' });
+      const applicant = await createUser({ role: 'applicant', locale: 'en' });
+      const kase = await createCase({ applicant, call: callA, stage: 'evaluation' });
+      const step = async (action: string, payload: Record<string, unknown>) => {
+        const current = (await Case.findById(kase._id))!;
+        return transition({ app: t.ctx, ctx: actorContext(t.ctx, leader), caseId: current._id, action: action as never, expectedVersion: current.version, payload, asDecision: true, decision: { name: action, reason: String(payload.note ?? payload.reason) } });
+      };
+      await step('shortlist', { note: 'INTERNAL-S29-SHORTLIST ranked above the others' });
+      await step('reject', { reason: 'INTERNAL-S29-REJECT budget went to another lab', toldReason: 'The post was filled by another candidate.' });
+      await deliver(t, kase._id);
+      // Both e-mails (shortlisted, then rejected) arrive.
+      const owed = (await Case.findById(kase._id).lean())!.outbox.filter((o) => o.to === applicant.email).length;
+      expect(owed).to.be.at.least(2);
+      const mailsTo = () => t.smtp.messages.filter((m) => m.to.includes(applicant.email));
+      for (let i = 0; i < 50 && mailsTo().length < owed; i++) await new Promise((r) => setTimeout(r, 100));
+      const mails = mailsTo();
+      expect(mails).to.have.length(owed);
+      const own = await signedIn(t, applicant);
+      const mine = await page(own, `/applications/${String(kase._id)}`);
+      const exported = await own.get('/account/export').set('Accept', 'application/json');
+      for (const [where, body] of [['page', mine.text], ['export', exported.text], ['e-mails', mails.map((m) => m.text + m.html).join('\n')]] as const) {
+        expect(body, where).not.to.include('INTERNAL-S29');
+      }
+      expect(text(mine.text)).to.include('The post was filled by another candidate.');
+      // HR's Decisions panel and the leader's page show them (internal, for staff).
+      const officer = await signedIn(t, hrA);
+      expect((await page(officer, `/cases/${String(kase._id)}`)).text).to.include('INTERNAL-S29-REJECT');
+      // A leader of another institute: not found, on either page.
+      const other = await signedIn(t, await createUser({ role: 'leader', institute: instB }));
+      expect((await page(other, `/cases/${String(kase._id)}`)).status).to.equal(404);
+      expect((await page(other, `/shortlists/${String(callA._id)}/cases/${String(kase._id)}`)).status).to.be.oneOf([403, 404]);
+    });
+  });
+
+  describe("the queue's refused filter", () => {
+    it('reads only "1"; anything else is ignored or refused, never an operator', async () => {
+      const a = await signedIn(t, hrA);
+      for (const q of ['refused=__proto__', 'refused=constructor', 'refused=1&refused=1', `refused=${'1'.repeat(5000)}`, 'refused=%00', 'refused[$gt]=', '__proto__[refused]=1', 'refused=true']) {
+        expect((await page(a, `/cases?${q}`)).status, q.slice(0, 40)).to.be.oneOf([200, 400]);
+      }
+      expect(({} as Record<string, unknown>).refused).to.equal(undefined);
     });
   });
 
