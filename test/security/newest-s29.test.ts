@@ -1,8 +1,9 @@
 // Session 28's features as an attacker uses them (review of session 29): account e-mails owed with
 // the account and requeued from the mail log (the SMTP server's words rendered in pages), case audit
 // events pending on the case, the planned start HR moves (and its e-mail), the queue's refused
-// filter, the staff menu hidden before the second factor is set up (are its routes?), and a leader's
-// view of cases that left the panel. Real database, HTTP and SMTP.
+// filter, the staff menu hidden before the second factor is set up (are its routes?), the decisions'
+// internal reasons, and the shortlist's kept rankings (memory per filter asked). Who opens a case that
+// left the panel is test/leaders/left-panel.test.ts's. Real database, HTTP and SMTP.
 import { expect } from 'chai';
 import { Types } from 'mongoose';
 import { SMTPServer } from 'smtp-server';
