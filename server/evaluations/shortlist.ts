@@ -105,7 +105,18 @@ function matchFor(callId: Types.ObjectId, q: ShortlistQuery): Record<string, unk
 // decision made here drops the call's entry at once; changes made elsewhere (a case entering
 // evaluation) show within RANKING_CACHE_MS. Scores and recommendations are always read fresh.
 const RANKING_CACHE_MS = 30_000;
+/**
+ * At most this many rankings kept, oldest dropped first. The key holds the filters as typed (a
+ * minimum score is any number from 0 to 5): with only expired entries dropped, one panel member
+ * varying it kept a ranking of the whole call per request for 30 s, memory without bound.
+ */
+export const RANKING_CACHE_MAX = 200;
 const rankingCache = new Map<string, { at: number; rows: Promise<CaseRow[]> }>();
+
+/** How many rankings are kept (tests). */
+export function keptRankings(): number {
+  return rankingCache.size;
+}
 
 export function invalidateShortlist(callId: unknown): void {
   const prefix = `${String(callId)}|`;
@@ -168,9 +179,13 @@ function rankedRows(callId: Types.ObjectId, q: ShortlistQuery): Promise<CaseRow[
     { $sort: SORTS[q.sort || 'score'] },
   ];
   const rows = Case.aggregate<CaseRow>(pipeline).exec();
+  rankingCache.delete(key); // re-inserted last: the oldest entry is dropped first
   rankingCache.set(key, { at: now, rows });
   rows.catch(() => rankingCache.delete(key));
-  if (rankingCache.size > 1000) for (const [k, v] of rankingCache) if (now - v.at >= RANKING_CACHE_MS) rankingCache.delete(k);
+  if (rankingCache.size > RANKING_CACHE_MAX) {
+    for (const [k, v] of rankingCache) if (now - v.at >= RANKING_CACHE_MS) rankingCache.delete(k);
+    while (rankingCache.size > RANKING_CACHE_MAX) rankingCache.delete(rankingCache.keys().next().value!);
+  }
   return rows;
 }
 
