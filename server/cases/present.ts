@@ -383,6 +383,11 @@ function reasonHint(t: TFunction, told: boolean, language: string | undefined): 
   return language ? `${t('cases.show.reasonTold')} ${t('documents.sentInLanguage', { language })}` : t('cases.show.reasonTold');
 }
 
+/** An administrator, or staff of the case's institute (not a panel member from another one). */
+function ofInstitute(ctx: Context, c: { institute?: unknown }): boolean {
+  return ctx.actor?.role === 'admin' || (!!ctx.actor && sameId(ctx.actor.institute, c.institute));
+}
+
 /** The staff's case page: profile, eligibility, actions, assignment, support, notes, messages, documents, e-mails. */
 export function casePage(ctx: Context, data: CasePageData, state: FormState = {}) {
   const t = tOf(ctx);
@@ -435,8 +440,11 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     // The applicant declined the offer (when, and their reason if they gave one: the history note), or accepted it late.
     offerAnswer: offerAnswerView(t, locale, c),
     timeline: timeline(c.history ?? [], names, t, { applicantId: c.applicant, forApplicant: false, locale }),
-    notes: [...(c.notes ?? [])].reverse().map((n) => ({ at: n.at, text: n.text, who: names.get(String(n.author))?.name ?? '' })),
-    messages: messagesView(c.messages ?? [], names, t, false),
+    // HR's notes ("only institute staff see these") and the applicant's messages with HR are the
+    // institute's: a panel member from another institute, who sees the case to evaluate it, does not read them.
+    ofInstitute: ofInstitute(ctx, c),
+    notes: ofInstitute(ctx, c) ? [...(c.notes ?? [])].reverse().map((n) => ({ at: n.at, text: n.text, who: names.get(String(n.author))?.name ?? '' })) : [],
+    messages: ofInstitute(ctx, c) ? messagesView(c.messages ?? [], names, t, false) : [],
     canMessage: canWork && inStages(c.stage, ACTIVE_STAGES),
     nextStep: nextStep(t, locale, data.calendar, now, c, { recordAcceptance: data.actions.includes('record_acceptance'), offerTerms: data.canAttachOffer, signedOffer: signedOfferOwed((checklist as ChecklistView | undefined)?.items) }),
     requestLeft: requestLeft(t, data.calendar, now, c),

@@ -368,6 +368,25 @@ describe('cases: the case page', () => {
     }
   });
 
+  it("keeps HR's notes and the messages with the applicant to the institute: another institute's panel member evaluating the case does not read them", async () => {
+    const c = await createCase({ applicant, call, stage: 'evaluation' });
+    const at = new Date();
+    await Case.updateOne({ _id: c._id }, { $push: { notes: { at, author: hr1._id, text: 'Referee hinted at a salary dispute' }, messages: { at, author: applicant._id, fromApplicant: true, text: 'My daughter is ill, may I answer next week?' } } });
+    const outsider = await createUser({ role: 'hr_officer', locale: 'vi', panelCalls: [call._id] });
+    const seen = (await page(await signedIn(t, outsider), `/cases/${c._id}`)).text;
+    expect(seen, 'the panel member still sees the case').to.include(c.reference);
+    expect(seen).not.to.include('salary dispute');
+    expect(seen).not.to.include('My daughter is ill');
+    expect(seen).not.to.include('id="notes"');
+    expect(seen).not.to.include('id="messages"');
+    expect(seen).to.include('Ghi chú của bộ phận nhân sự và trao đổi với ứng viên chỉ dành cho cán bộ của viện.');
+    for (const who of [hr1, leader, admin]) {
+      const html = (await page(await signedIn(t, who), `/cases/${c._id}`)).text;
+      expect(html, who.role).to.include('salary dispute').and.to.include('My daughter is ill');
+      expect(html, who.role).not.to.include('id="institute-only"');
+    }
+  });
+
   it('adds a note or a message once when the same form is sent twice, one after the other or at once', async () => {
     const c = await createCase({ applicant, call, stage: 'screening' });
     const a = await signedIn(t, hr1);
