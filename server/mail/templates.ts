@@ -247,8 +247,7 @@ const SAMPLES: Record<string, unknown> = {
   hrMessage: 'We have agreed the later start you asked for; the work permit will be filed in March.',
   // A message's first words (message_received, applicant_message).
   excerpt: 'Could you tell me when the selection panel meets?',
-  // A message as a digest of them lists it (applicant_message_digest: its rows' text), and how many there are.
-  text: 'Could you tell me when the selection panel meets?',
+  // How many messages a digest of them lists (applicant_message_digest), or cases an overdue digest does.
   count: 2,
   // The institute's HR office as a rejection names it (document_rejected).
   contactHr: 'Questions about this decision? Ask the HR office: 18 Hoang Quoc Viet, Hanoi · hr@ims.example.vn.',
