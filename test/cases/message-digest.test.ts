@@ -107,6 +107,16 @@ describe('cases: the applicant’s messages reach HR in one e-mail per window', 
     await deliver(t, c._id);
     expect(mailsOf(c, officer.email)).to.have.length(2);
     expect((await digests(c))[0]!.status).to.equal('sent');
+
+    // The mail log lists it like any other e-mail, by its name; its page shows what was sent.
+    const staff = await signedIn(t, officer);
+    const log = await staff.get(`/mail-log?reference=${c.reference}`).set('Accept', 'text/html');
+    const row = new RegExp(`<tr data-id="([0-9a-f]{24})" data-key="${digest!.key.replace(/\./g, '\\.')}">([\\s\\S]*?)</tr>`).exec(log.text);
+    expect(row, 'the digest is in the mail log').to.not.equal(null);
+    expect(row![2]).to.include('Messages from the applicant gathered into one e-mail').and.include(officer.email).and.include('Sent');
+    const shown = await staff.get(`/mail-log/${row![1]}`).set('Accept', 'text/html');
+    expect(shown.status).to.equal(200);
+    expect(shown.text).to.include('Sixth: thank you.');
   });
 
   it('e-mails a message after a quiet window at once again; one written within the window of a digest waits for the next', async () => {
@@ -198,6 +208,21 @@ describe('cases: the applicant’s messages reach HR in one e-mail per window', 
     expect(toLead.text).to.include('Written after the case went back to the queue.');
     expect(toLead.text).to.include("No officer is assigned to this case yet, so the institute's HR office is told");
     expect(mailsOf(c, newcomer.email)).to.have.length(1);
+  });
+
+  it('is an e-mail template administrators can open and preview in both languages, addressing staff as "Anh/Chị"', async () => {
+    const admin = await signedIn(t, await createUser({ role: 'admin', locale: 'en' }));
+    for (const [locale, greeting] of [['en', 'Dear {{name}},'], ['vi', 'Kính gửi Anh/Chị {{name}},']] as const) {
+      const editor = await admin.get(`/admin/email-templates/applicant_message_digest/${locale}`).set('Accept', 'text/html');
+      expect(editor.status, locale).to.equal(200);
+      expect(editor.text, locale).to.include(greeting);
+    }
+    // The preview (sample data): the list of messages, in the page's language, to staff.
+    const vi = await admin.get('/admin/email-templates/applicant_message_digest/vi/preview').set('Accept', 'text/html');
+    expect(vi.status).to.equal(200);
+    expect(vi.text).to.include('Kính gửi Anh/Chị').and.include('2 tin nhắn').and.not.include('Ông/Bà');
+    const list = await admin.get('/admin/email-templates').set('Accept', 'text/html');
+    expect(list.text).to.include('applicant_message_digest');
   });
 
   it('with no officer and no lead, each of the few HR officers gets the digest once, under their own Message-ID', async () => {
