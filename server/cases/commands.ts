@@ -77,7 +77,7 @@ const excerptOf = (text: string) => (text.length > 300 ? `${text.slice(0, 300)}â
  * without the other; each key names the message (and a fallback reader). HR's e-mail is one per
  * message after a quiet period; messages soon after it are gathered into one (./message-digest.ts).
  */
-export async function postMessage({ app, ctx, caseDoc, text, formKey }: { app: AppContext; ctx: Context; caseDoc: CaseDoc; text: string; formKey?: string }): Promise<{ mailedTo?: string; toldTo?: MessageToldTo }> {
+export async function postMessage({ app, ctx, caseDoc, text, formKey }: { app: AppContext; ctx: Context; caseDoc: CaseDoc; text: string; formKey?: string }): Promise<{ mailedTo?: string; toldTo?: MessageToldTo; gathered?: boolean }> {
   const author = actorOf(ctx);
   const now = ctx.now;
   const fromApplicant = sameId(author._id, caseDoc.applicant);
@@ -120,11 +120,13 @@ export async function postMessage({ app, ctx, caseDoc, text, formKey }: { app: A
   const write = (plan?: MessageMailPlan) =>
     Case.updateOne({ ...writable, ...plan?.filter }, { $push: { ...push, ...plan?.push, ...withPendingAudits([audit]) } }, plan?.arrayFilters ? { arrayFilters: plan.arrayFilters } : {});
   let res = plans ? { matchedCount: 0 } : await write();
+  let gathered: boolean | undefined;
   // Each plan's condition is checked by its write; another message written in between can change
   // which one holds, so a round that matched none is tried again while the case still takes messages.
   for (let round = 0; plans && res.matchedCount !== 1 && round < 5; round++) {
     for (const plan of plans) {
       res = await write(plan);
+      gathered = plan.kind !== 'prompt';
       if (res.matchedCount === 1) break;
     }
     if (res.matchedCount !== 1 && !(await Case.exists(writable))) break;
@@ -133,7 +135,7 @@ export async function postMessage({ app, ctx, caseDoc, text, formKey }: { app: A
   if (res.matchedCount !== 1 && (await Case.exists({ _id: caseDoc._id, [`messages.${MESSAGES_PER_CASE - 1}`]: { $exists: true } }))) throw new ConflictError('cases.conflict.messagesFull');
   if (res.matchedCount !== 1) throw new ConflictError('cases.conflict.messagesClosed');
   await settleCaseAudits(caseDoc._id, [audit]);
-  return { mailedTo, toldTo };
+  return { mailedTo, toldTo, ...(gathered ? { gathered } : {}) };
 }
 
 /** An HR officer of this institute who may be given cases, or undefined. */

@@ -13,7 +13,7 @@ import { Case, type CaseDoc } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { InstituteDoc } from '../../models/institute.ts';
 import { dispatchOnce } from '../../server/outbox/index.ts';
-import { signedIn, page, post, deliver } from '../applications/support.ts';
+import { signedIn, page, post, deliver, text } from '../applications/support.ts';
 import type { Agent } from '../support/http.ts';
 
 const MINUTE = 60_000;
@@ -44,10 +44,12 @@ describe('cases: the applicant’s messages reach HR in one e-mail per window', 
   const url = (c: CaseDoc) => `/applications/${c._id}/messages`;
   const formKeyIn = (html: string, action: string) => new RegExp(`action="${action}"[^>]*>[\\s\\S]*?name="formKey" value="([a-f0-9]{32})"`).exec(html)![1]!;
 
-  async function send(a: Agent, c: CaseDoc, words: string): Promise<void> {
+  /** The applicant's message from their page; the text of the page they land on (its flash). */
+  async function send(a: Agent, c: CaseDoc, words: string): Promise<string> {
     const mine = await page(a, `/applications/${c._id}`);
     const res = await post(a, mine.text, url(c), { text: words, formKey: formKeyIn(mine.text, url(c)) });
     expect(res.status, words).to.equal(303);
+    return text((await page(a, `/applications/${c._id}`)).text);
   }
 
   const outbox = async (c: CaseDoc) => (await Case.findById(c._id).lean())!.outbox;
@@ -76,7 +78,8 @@ describe('cases: the applicant’s messages reach HR in one e-mail per window', 
     const words = ['Second: may I bring my family?', 'Third: is housing offered?', 'Fourth: <b>urgent</b> & important', 'Fifth: which visa?', 'Sixth: thank you.'];
     for (const w of words) {
       clock += MINUTE;
-      await send(a, c, w);
+      // The applicant is told it waits, and for how long at most.
+      expect(await send(a, c, w)).to.include('Your message was sent. The HR officer handling your application was e-mailed about your messages a short while ago: this one reaches them within 10 minutes, in one e-mail with any others you write meanwhile.');
     }
     const [digest, ...more] = await digests(c);
     expect(more).to.have.length(0);
@@ -229,14 +232,14 @@ describe('cases: the applicant’s messages reach HR in one e-mail per window', 
     const institute = await createInstitute();
     const one = await createUser({ role: 'hr_officer', institute, locale: 'en', name: 'One' });
     const two = await createUser({ role: 'hr_officer', institute, locale: 'vi', name: 'Hai' });
-    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const applicant = await createUser({ role: 'applicant', locale: 'vi' });
     const c = await caseIn(institute, applicant);
     const a = await signedIn(t, applicant);
     await send(a, c, 'Hello HR.');
     await deliver(t, c._id);
     const sentAt = clock;
     clock += MINUTE;
-    await send(a, c, 'Anyone there?');
+    expect(await send(a, c, 'Anyone there?')).to.include('Hồ sơ chưa có cán bộ phụ trách; bộ phận nhân sự của viện vừa được thông báo qua e-mail về tin nhắn của Ông/Bà: tin nhắn này sẽ được báo tới bộ phận nhân sự trong vòng 10 phút');
     clock = sentAt + WINDOW;
     await deliver(t, c._id);
     const en = await smtp.waitForTo(one.email, new RegExp(`\\[${c.reference}\\] 1 message`));
