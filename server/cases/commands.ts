@@ -14,7 +14,7 @@ import { caseEmail, outboxKey } from '../outbox/item.ts';
 import { sameId } from '../policies/index.ts';
 import { prepareNoteMentions, type MentionOutcome } from '../mentions/service.ts';
 import { emailsToHr, officersToTell } from '../institutes/hr-staff.ts';
-import { digestEntry, hrMailTimes, messageMailPlans, MESSAGE_TEMPLATE, windowEnd, type MessageMailPlan } from './message-digest.ts';
+import { digestEntry, hrMailState, likelyPlan, messageMailPlans, MESSAGE_TEMPLATE, windowEnd, type MessageMailPlan } from './message-digest.ts';
 
 /** The condition that adds a form's entry to `list` once (server/http/form-key.ts); none without a key. */
 function notYetAdded(list: 'notes' | 'messages', formKey: string | undefined): Record<string, unknown> {
@@ -108,7 +108,9 @@ export async function postMessage({ app, ctx, caseDoc, text, formKey }: { app: A
     // Within the window of an e-mail about the messages, the message waits for the digest (./message-digest.ts).
     if (items.length && app.config.messageDigestMs > 0) {
       const windowMs = app.config.messageDigestMs;
-      plans = messageMailPlans({ caseId, messageId, now, windowMs, dueAt: windowEnd(await hrMailTimes(caseDoc._id), now, windowMs), prompt: items, entry: digestEntry(now, text), data, told });
+      const state = await hrMailState(caseDoc._id);
+      const first = likelyPlan(state, now, windowMs);
+      plans = messageMailPlans({ caseId, messageId, now, windowMs, dueAt: windowEnd(state, now, windowMs), prompt: items, entry: digestEntry(now, text), data, told }).sort((a, b) => Number(b.kind === first) - Number(a.kind === first));
     } else if (items.length) push.outbox = { $each: items };
   }
   // Messages are not offered on drafts (no one reads them yet) or after the case has ended.

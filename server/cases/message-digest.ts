@@ -100,10 +100,21 @@ export function messageMailPlans(opts: {
   ];
 }
 
+/** What the case's outbox says of its e-mails to HR about the messages. */
+export type HrMailState = Array<{ template: string; status: string; sentAt?: Date | null; nextAttemptAt?: Date | null; leaseOwner?: string | null; data?: { fannedOut?: boolean } }>;
+
 /** The fields a digest's window needs, read fresh (the page's copy of the case may be minutes old). */
-export async function hrMailTimes(caseId: unknown): Promise<Array<{ template: string; status: string; sentAt?: Date | null; nextAttemptAt?: Date | null }>> {
-  const doc = await Case.findById(caseId, { 'outbox.template': 1, 'outbox.status': 1, 'outbox.sentAt': 1, 'outbox.nextAttemptAt': 1 }).lean();
-  return (doc?.outbox ?? []) as Array<{ template: string; status: string; sentAt?: Date | null; nextAttemptAt?: Date | null }>;
+export async function hrMailState(caseId: unknown): Promise<HrMailState> {
+  const doc = await Case.findById(caseId, { 'outbox.template': 1, 'outbox.status': 1, 'outbox.sentAt': 1, 'outbox.nextAttemptAt': 1, 'outbox.leaseOwner': 1, 'outbox.data.fannedOut': 1 }).lean();
+  return (doc?.outbox ?? []) as HrMailState;
+}
+
+/** The plan the state read says will hold, tried first (the others only when a message written meanwhile changed it). */
+export function likelyPlan(state: HrMailState, now: Date, windowMs: number): MessageMailPlan['kind'] {
+  const mine = state.filter((i) => HR_MESSAGE_TEMPLATES.includes(i.template));
+  if (mine.some((i) => i.template === DIGEST_TEMPLATE && i.status === 'pending' && !i.leaseOwner && i.data?.fannedOut !== true)) return 'join';
+  if (mine.some((i) => i.status === 'pending' || (i.status === 'sent' && (i.sentAt?.getTime() ?? 0) > now.getTime() - windowMs))) return 'open';
+  return 'prompt';
 }
 
 /** A claimed digest not yet addressed to its readers (a copy made for one reader of the HR office is). */
