@@ -179,6 +179,37 @@ describe('cases: the applicant’s messages reach HR in one e-mail per window', 
     }
   });
 
+  it('a message written while the digest is being sent is not lost nor slipped into it: the next digest lists it', async () => {
+    const { officer, c, a, sentAt } = await opened();
+    clock += MINUTE;
+    await send(a, c, 'Before the send.');
+    clock = sentAt + WINDOW;
+    // The SMTP server holds its answer: the dispatcher has claimed the digest and is sending it.
+    let release!: () => void;
+    smtp.held = new Promise<void>((r) => (release = r));
+    const sending = deliver(t, c._id);
+    try {
+      for (let i = 0; i < 100 && !(await digests(c))[0]?.leaseOwner; i++) await new Promise((r) => setTimeout(r, 50));
+      expect((await digests(c))[0]!.leaseOwner, 'the digest is claimed').to.be.a('string');
+      clock += 1000;
+      await send(a, c, 'During the send.');
+    } finally {
+      smtp.held = undefined;
+      release();
+    }
+    await sending;
+    const first = await smtp.waitForTo(officer.email, new RegExp(`\\[${c.reference}\\] 1 message`));
+    expect(first.text).to.include('Before the send.').and.not.include('During the send.');
+    const [, next, ...more] = await digests(c);
+    expect(more).to.have.length(0);
+    expect(next!.status).to.equal('pending');
+    expect(next!.nextAttemptAt.getTime()).to.equal(sentAt + 2 * WINDOW);
+    clock = sentAt + 2 * WINDOW;
+    await deliver(t, c._id);
+    await smtp.waitFor((m) => m.to.includes(officer.email) && m.text.includes('During the send.'));
+    expect(mailsOf(c, officer.email)).to.have.length(3);
+  });
+
   it('goes to whoever is to be told when it is sent: an officer assigned meanwhile (in their language), or the HR lead once the case is back in the queue', async () => {
     const { lead, officer, c, a, sentAt, institute } = await opened('en');
     const newcomer = await createUser({ role: 'hr_officer', institute, locale: 'vi', name: 'Lê Thị Mai' });
