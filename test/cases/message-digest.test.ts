@@ -10,7 +10,8 @@ import { startTestSmtp, type TestSmtp } from '../support/smtp.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
-import type { UserDoc } from '../../models/user.ts';
+import { User, type UserDoc } from '../../models/user.ts';
+import { MailLog } from '../../models/mail-log.ts';
 import type { InstituteDoc } from '../../models/institute.ts';
 import { dispatchOnce } from '../../server/outbox/index.ts';
 import { signedIn, page, post, deliver, text } from '../applications/support.ts';
@@ -242,6 +243,51 @@ describe('cases: the applicant’s messages reach HR in one e-mail per window', 
     expect(toLead.text).to.include('Written after the case went back to the queue.');
     expect(toLead.text).to.include("No officer is assigned to this case yet, so the institute's HR office is told");
     expect(mailsOf(c, newcomer.email)).to.have.length(1);
+  });
+
+  it('is recorded as failed, saying why, when no one in HR is left to tell at the window’s end (the mail log lists it to requeue)', async () => {
+    const institute = await createInstitute();
+    const only = await createUser({ role: 'hr_officer', institute, locale: 'en', name: 'Only Officer' });
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await caseIn(institute, applicant, only);
+    const a = await signedIn(t, applicant);
+    await send(a, c, 'Hello.');
+    await deliver(t, c._id);
+    const sentAt = clock;
+    clock += MINUTE;
+    await send(a, c, 'Still there?');
+    // The officer's account is disabled and (for this moment) no administrator is enabled either:
+    // other test files leave administrators in the database.
+    await User.updateOne({ _id: only._id }, { $set: { disabledAt: new Date() } });
+    const admins = (await User.find({ role: 'admin', disabledAt: null }, { _id: 1 }).lean()).map((u) => u._id);
+    await User.updateMany({ _id: { $in: admins } }, { $set: { disabledAt: new Date() } });
+    try {
+      clock = sentAt + WINDOW;
+      await deliver(t, c._id);
+    } finally {
+      await User.updateMany({ _id: { $in: admins } }, { $unset: { disabledAt: 1 } });
+    }
+    const [digest] = await digests(c);
+    expect(digest!.status).to.equal('dead');
+    expect(digest!.lastError).to.match(/no one in HR to tell/);
+    expect(await MailLog.findOne({ key: digest!.key }).lean()).to.include({ status: 'dead', template: 'applicant_message_digest' });
+  });
+
+  it('with MESSAGE_DIGEST_MINUTES=0, e-mails every message at once, as before', async () => {
+    const own = await startTestApp({ now, smtp, env: { MESSAGE_DIGEST_MINUTES: '0' } });
+    try {
+      const institute = await createInstitute();
+      const officer = await createUser({ role: 'hr_officer', institute, locale: 'en' });
+      const applicant = await createUser({ role: 'applicant', locale: 'en' });
+      const c = await caseIn(institute, applicant, officer);
+      const a = await signedIn(own, applicant);
+      expect(await send(a, c, 'One.')).to.include('The HR officer handling your application has been notified by e-mail');
+      expect(await send(a, c, 'Two.')).to.include('The HR officer handling your application has been notified by e-mail');
+      expect((await prompts(c)).length).to.equal(2);
+      expect(await digests(c)).to.have.length(0);
+    } finally {
+      await own.close();
+    }
   });
 
   it('is an e-mail template administrators can open and preview in both languages, addressing staff as "Anh/Chị"', async () => {
