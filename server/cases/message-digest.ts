@@ -93,6 +93,8 @@ export function messageMailPlans(opts: {
       kind: 'join',
       filter: { outbox: { $elemMatch: OPEN_DIGEST } },
       // arrayFilters rather than `outbox.$`: the condition on `messages` (a resent form) is on another array.
+      // Every gathering digest gets it: one, but for a second opened while the first was being sent whose
+      // send then failed (both gather until sent): listed twice rather than lost.
       push: { 'outbox.$[d].data.messages': opts.entry },
       arrayFilters: [{ 'd.template': DIGEST_TEMPLATE, 'd.status': 'pending', 'd.leaseOwner': null, 'd.data.fannedOut': { $ne: true } }],
     },
