@@ -371,10 +371,13 @@ export function applicationsRoutes(app: AppContext): Router {
       await showApplication(req, res, caseDoc, { errors: { text: keyWith('applications.errors.messageRateLimited', { count: waitMinutes, limit: APPLICANT_MESSAGES_PER_HOUR, again }) }, values: { text: form.data.text } }, 429);
       return;
     }
-    const { toldTo } = await postMessage({ app, ctx: req.ctx, caseDoc, text: form.data.text, formKey: sentFormKey(req.body) });
-    // Where the message went, so the applicant knows someone will read it (there is no set reply time).
+    const { toldTo, gathered } = await postMessage({ app, ctx: req.ctx, caseDoc, text: form.data.text, formKey: sentFormKey(req.body) });
+    // Where the message went, so the applicant knows someone will read it (there is no set reply time),
+    // and, when it waits for the e-mail gathering their recent messages, by when HR hears of it.
+    const sentKey = toldTo === 'hrOffice' ? 'applications.flash.messageSentHrOffice' : 'applications.flash.messageSent';
     if (toldTo === 'nobody') flash(req, 'warning', 'applications.flash.messageSentNobody');
-    else flash(req, 'success', toldTo === 'hrOffice' ? 'applications.flash.messageSentHrOffice' : 'applications.flash.messageSent');
+    else if (gathered) flash(req, 'success', `${sentKey}Gathered`, { count: Math.round(app.config.messageDigestMs / 60_000) });
+    else flash(req, 'success', sentKey);
     res.redirect(303, `/applications/${String(caseDoc._id)}#messages`);
   });
 

@@ -81,6 +81,12 @@ const schema = z.object({
   OUTBOX_RETRY_MAX_MS: z.coerce.number().int().min(10).default(3_600_000),
   /** Attempts before an e-mail is given up as dead (drills with fast retries raise it). */
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10_000).default(8),
+  /**
+   * An applicant's messages within this many minutes of an e-mail to HR about them are gathered into
+   * one e-mail sent when the window ends (server/cases/message-digest.ts); 0: one e-mail per message.
+   * At most a day: a longer wait would hide what the applicant wrote.
+   */
+  MESSAGE_DIGEST_MINUTES: z.coerce.number().int().min(0).max(1440).default(10),
   RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
   SECURE_COOKIES: bool.optional(),
   /** Encrypts the secrets kept in the database (TOTP secrets). Required in production. */
@@ -125,6 +131,8 @@ export interface Config {
   dispatchIntervalMs: number;
   smtpTimeoutMs: number;
   outbox: { leaseMs: number; retryBaseMs: number; retryMaxMs: number; maxAttempts?: number };
+  /** MESSAGE_DIGEST_MINUTES in milliseconds (0: no digest). */
+  messageDigestMs: number;
   retentionDays: number;
   /** Keys for secrets at rest (server/crypto): the configured key, or the key file in the data folder. */
   dataEncryption: DataEncryptionConfig;
@@ -219,6 +227,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dispatchIntervalMs: e.DISPATCH_INTERVAL_MS,
     smtpTimeoutMs: e.SMTP_TIMEOUT_MS,
     outbox: { leaseMs: e.OUTBOX_LEASE_MS, retryBaseMs: e.OUTBOX_RETRY_BASE_MS, retryMaxMs: e.OUTBOX_RETRY_MAX_MS, maxAttempts: e.OUTBOX_MAX_ATTEMPTS },
+    messageDigestMs: e.MESSAGE_DIGEST_MINUTES * 60_000,
     retentionDays: e.RETENTION_DAYS,
     dataEncryption: {
       key: e.DATA_ENCRYPTION_KEY ? parseDataKey(e.DATA_ENCRYPTION_KEY)! : undefined,

@@ -14,6 +14,7 @@ import { caseEmail, outboxKey } from '../outbox/item.ts';
 import { sameId } from '../policies/index.ts';
 import { prepareNoteMentions, type MentionOutcome } from '../mentions/service.ts';
 import { emailsToHr, officersToTell } from '../institutes/hr-staff.ts';
+import { digestEntry, hrMailState, likelyPlan, messageMailPlans, MESSAGE_TEMPLATE, windowEnd, type MessageMailPlan } from './message-digest.ts';
 
 /** The condition that adds a form's entry to `list` once (server/http/form-key.ts); none without a key. */
 function notYetAdded(list: 'notes' | 'messages', formKey: string | undefined): Record<string, unknown> {
@@ -73,9 +74,10 @@ const excerptOf = (text: string) => (text.length > 300 ? `${text.slice(0, 300)}â
  * lead(s), else a few officers, its HR e-mail or the administrators), so what the applicant writes
  * reaches someone.
  * The e-mails are pushed into the outbox in the same update as the message, so one never exists
- * without the other; each key names the message (and a fallback reader): one e-mail per message.
+ * without the other; each key names the message (and a fallback reader). HR's e-mail is one per
+ * message after a quiet period; messages soon after it are gathered into one (./message-digest.ts).
  */
-export async function postMessage({ app, ctx, caseDoc, text, formKey }: { app: AppContext; ctx: Context; caseDoc: CaseDoc; text: string; formKey?: string }): Promise<{ mailedTo?: string; toldTo?: MessageToldTo }> {
+export async function postMessage({ app, ctx, caseDoc, text, formKey }: { app: AppContext; ctx: Context; caseDoc: CaseDoc; text: string; formKey?: string }): Promise<{ mailedTo?: string; toldTo?: MessageToldTo; gathered?: boolean }> {
   const author = actorOf(ctx);
   const now = ctx.now;
   const fromApplicant = sameId(author._id, caseDoc.applicant);
@@ -83,6 +85,7 @@ export async function postMessage({ app, ctx, caseDoc, text, formKey }: { app: A
   const caseId = String(caseDoc._id);
   let mailedTo: string | undefined;
   let toldTo: MessageToldTo | undefined;
+  let plans: MessageMailPlan[] | undefined;
   const push: Record<string, unknown> = { messages: { _id: messageId, at: now, author: author._id, fromApplicant, text, ...(formKey ? { formKey } : {}) } };
   if (!fromApplicant) {
     const applicant = await User.findById(caseDoc.applicant, { email: 1, locale: 1, name: 1, disabledAt: 1 }).lean();
@@ -99,24 +102,42 @@ export async function postMessage({ app, ctx, caseDoc, text, formKey }: { app: A
     }
   } else {
     const told = await officersToTell(caseDoc);
-    const items = emailsToHr(told, 'applicant_message', [caseId, 'message', String(messageId)], (officer) => ({ reference: caseDoc.reference, caseId, link: `${app.config.appUrl}/cases/${caseId}#messages`, name: officer.name, applicantName: caseDoc.profile?.fullName ?? '', excerpt: excerptOf(text) }), now);
-    if (items.length) push.outbox = { $each: items };
+    const data = { reference: caseDoc.reference, caseId, link: `${app.config.appUrl}/cases/${caseId}#messages`, applicantName: caseDoc.profile?.fullName ?? '' };
+    const items = emailsToHr(told, MESSAGE_TEMPLATE, [caseId, 'message', String(messageId)], (officer) => ({ ...data, name: officer.name, excerpt: excerptOf(text) }), now);
     toldTo = items.length === 0 ? 'nobody' : told.fallback ? 'hrOffice' : 'officer';
+    // Within the window of an e-mail about the messages, the message waits for the digest (./message-digest.ts).
+    if (items.length && app.config.messageDigestMs > 0) {
+      const windowMs = app.config.messageDigestMs;
+      const state = await hrMailState(caseDoc._id);
+      const first = likelyPlan(state, now, windowMs);
+      plans = messageMailPlans({ caseId, messageId, now, windowMs, dueAt: windowEnd(state, now, windowMs), prompt: items, entry: digestEntry(now, text), data, told }).sort((a, b) => Number(b.kind === first) - Number(a.kind === first));
+    } else if (items.length) push.outbox = { $each: items };
   }
   // Messages are not offered on drafts (no one reads them yet) or after the case has ended.
   // The same form sent again adds nothing and owes no second e-mail.
   const audit = caseAudit(ctx, { action: 'case.message_posted', summary: { fromApplicant, length: text.length, ...(toldTo ? { toldTo } : {}) } });
   // The total cap is also in the update's condition: messages sent at the same moment never pass it
   // (the routes refuse one past either cap first, with the form kept: messageCapReached).
-  const res = await Case.updateOne(
-    { _id: caseDoc._id, stage: { $in: ACTIVE_STAGES }, [`messages.${MESSAGES_PER_CASE - 1}`]: { $exists: false }, ...notYetAdded('messages', formKey) },
-    { $push: { ...push, ...withPendingAudits([audit]) } },
-  );
+  const writable = { _id: caseDoc._id, stage: { $in: ACTIVE_STAGES }, [`messages.${MESSAGES_PER_CASE - 1}`]: { $exists: false }, ...notYetAdded('messages', formKey) };
+  const write = (plan?: MessageMailPlan) =>
+    Case.updateOne({ ...writable, ...plan?.filter }, { $push: { ...push, ...plan?.push, ...withPendingAudits([audit]) } }, plan?.arrayFilters ? { arrayFilters: plan.arrayFilters } : {});
+  let res = plans ? { matchedCount: 0 } : await write();
+  let gathered: boolean | undefined;
+  // Each plan's condition is checked by its write; another message written in between can change
+  // which one holds, so a round that matched none is tried again while the case still takes messages.
+  for (let round = 0; plans && res.matchedCount !== 1 && round < 5; round++) {
+    for (const plan of plans) {
+      res = await write(plan);
+      gathered = plan.kind !== 'prompt';
+      if (res.matchedCount === 1) break;
+    }
+    if (res.matchedCount !== 1 && !(await Case.exists(writable))) break;
+  }
   if (res.matchedCount !== 1 && (await alreadyAdded(caseDoc._id, 'messages', formKey))) return { mailedTo, toldTo };
   if (res.matchedCount !== 1 && (await Case.exists({ _id: caseDoc._id, [`messages.${MESSAGES_PER_CASE - 1}`]: { $exists: true } }))) throw new ConflictError('cases.conflict.messagesFull');
   if (res.matchedCount !== 1) throw new ConflictError('cases.conflict.messagesClosed');
   await settleCaseAudits(caseDoc._id, [audit]);
-  return { mailedTo, toldTo };
+  return { mailedTo, toldTo, ...(gathered ? { gathered } : {}) };
 }
 
 /** An HR officer of this institute who may be given cases, or undefined. */

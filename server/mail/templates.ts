@@ -247,11 +247,13 @@ const SAMPLES: Record<string, unknown> = {
   hrMessage: 'We have agreed the later start you asked for; the work permit will be filed in March.',
   // A message's first words (message_received, applicant_message).
   excerpt: 'Could you tell me when the selection panel meets?',
+  // How many messages a digest of them lists (applicant_message_digest), or cases an overdue digest does.
+  count: 2,
   // The institute's HR office as a rejection names it (document_rejected).
   contactHr: 'Questions about this decision? Ask the HR office: 18 Hoang Quoc Viet, Hanoi · hr@ims.example.vn.',
   // A request said done without its paper uploaded (procedure_ask_replied).
   notUploaded: 'Passport',
-  // Sent to the HR office because no officer has the case (info_answered, procedure_ask_replied, applicant_message, offer_answered).
+  // Sent to the HR office because no officer has the case (info_answered, procedure_ask_replied, applicant_message, applicant_message_digest, offer_answered).
   unassigned: true,
   // ... and to the administrators because the institute has no HR lead (server/institutes/hr-staff.ts).
   toAdmins: false,

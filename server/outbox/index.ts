@@ -16,6 +16,7 @@ import { renderEmail } from '../mail/render.ts';
 import { isLocale, DEFAULT_LOCALE } from '../i18n/index.ts';
 import { messageIdFor } from './item.ts';
 import { logCaseMail, type CaseMailOutcome } from '../mail-log/record.ts';
+import { addressDigest, needsAddressing } from '../cases/message-digest.ts';
 
 export { caseEmail, messageIdFor, outboxKey, type OutboxItem, type Recipient } from './item.ts';
 
@@ -205,6 +206,10 @@ export async function dispatchOnce(ctx: AppContext, opts: DispatchOptions): Prom
     const item = await claimOne(token, now, o.leaseMs, opts.caseIds);
     if (!item) break;
     const attempts = item.attempts + 1;
+    // A digest of the applicant's messages goes to whoever is to be told now, not when it was opened.
+    const addressed = needsAddressing(item) ? await addressDigest(item, now) : undefined;
+    if (addressed === 'lost') continue;
+    if (addressed && addressed !== 'nobody') Object.assign(item, addressed);
     // The mail log's row for this outcome, written just before the outcome is recorded on the case.
     const log = (o: Partial<CaseMailOutcome> & Pick<CaseMailOutcome, 'status'>) =>
       logCaseMail(ctx.logger, {
@@ -220,6 +225,13 @@ export async function dispatchOnce(ctx: AppContext, opts: DispatchOptions): Prom
         at: now,
         ...o,
       });
+    if (addressed === 'nobody') {
+      const lastError = 'no one in HR to tell (no officer, HR lead, HR e-mail or administrator)';
+      await log({ status: 'dead', lastError });
+      await record(item, { status: 'dead', attempts, lastAttemptAt: now, lastError });
+      result.dead += 1;
+      continue;
+    }
     const language = isLocale(item.locale) ? item.locale : DEFAULT_LOCALE;
     let rendered;
     try {

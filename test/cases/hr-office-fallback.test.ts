@@ -17,8 +17,8 @@ import { FEW_OFFICERS } from '../../server/institutes/hr-staff.ts';
 import { signedIn, page, post, deliver, text } from '../applications/support.ts';
 
 // Every template sent to HR through officersToTell/emailsToHr (server/cases/commands.ts,
-// server/workflow/index.ts, server/procedures/asks.ts).
-const HR_TEMPLATES = ['applicant_message', 'info_answered', 'procedure_ask_replied', 'offer_answered'];
+// server/cases/message-digest.ts, server/workflow/index.ts, server/procedures/asks.ts).
+const HR_TEMPLATES = ['applicant_message', 'applicant_message_digest', 'info_answered', 'procedure_ask_replied', 'offer_answered'];
 const LINES = {
   en: { hr: "No officer is assigned to this case yet, so the institute's HR office is told", admins: 'its institute has no HR lead, so the administrators are told' },
   vi: { hr: 'Hồ sơ này chưa có cán bộ phụ trách nên thông báo được gửi tới bộ phận nhân sự của viện', admins: 'viện chưa có trưởng bộ phận nhân sự nên thông báo được gửi tới quản trị viên' },

@@ -26,6 +26,15 @@ describe('platform: outbox and SMTP settings', () => {
   });
 });
 
+describe("platform: the window gathering an applicant's messages into one e-mail to HR", () => {
+  it('is 10 minutes unless set; 0 turns it off (one e-mail per message); a negative, fractional, over-a-day or non-number value is refused at boot', () => {
+    expect(loadConfig({}).messageDigestMs).to.equal(600_000);
+    expect(loadConfig({ MESSAGE_DIGEST_MINUTES: '3' }).messageDigestMs).to.equal(180_000);
+    expect(loadConfig({ MESSAGE_DIGEST_MINUTES: '0' }).messageDigestMs).to.equal(0);
+    for (const bad of ['-1', '2.5', '1441', 'soon']) expect(() => loadConfig({ MESSAGE_DIGEST_MINUTES: bad }), bad).to.throw(ConfigError, /MESSAGE_DIGEST_MINUTES/);
+  });
+});
+
 describe('platform: database driver timeouts', () => {
   it('defaults to 10 s server selection, connect timeout and heartbeat, and a 60 s limit per operation', () => {
     expect(loadConfig({}).db).to.deep.equal({ serverSelectionTimeoutMs: 10_000, connectTimeoutMs: 10_000, heartbeatMs: 10_000, socketTimeoutMs: 60_000 });

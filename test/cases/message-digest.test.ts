@@ -1,0 +1,331 @@
+// HR hears of an applicant's messages once per window, not once per message
+// (server/cases/message-digest.ts), over HTTP with the real database and the real in-process SMTP
+// server, the clock moved by hand: the first message after a quiet period is e-mailed at once;
+// those written within 10 minutes of that e-mail are gathered into one e-mail sent when the window
+// ends, listing each in order; a restarted app (two dispatchers at once) sends it once; it goes to
+// whoever is to be told when it is sent.
+import { expect } from 'chai';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { startTestSmtp, type TestSmtp } from '../support/smtp.ts';
+import { createInstitute, createUser } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import { Case, type CaseDoc } from '../../models/case.ts';
+import { User, type UserDoc } from '../../models/user.ts';
+import { MailLog } from '../../models/mail-log.ts';
+import type { InstituteDoc } from '../../models/institute.ts';
+import { dispatchOnce } from '../../server/outbox/index.ts';
+import { signedIn, page, post, deliver, text } from '../applications/support.ts';
+import type { Agent } from '../support/http.ts';
+
+const MINUTE = 60_000;
+const WINDOW = 10 * MINUTE;
+
+describe('cases: the applicant’s messages reach HR in one e-mail per window', function () {
+  this.timeout(120_000);
+  let smtp: TestSmtp;
+  let t: TestApp;
+  // The app's clock (requests and the dispatcher); moved forward by the tests.
+  let clock = Date.now();
+  const now = () => new Date(clock);
+
+  before(async () => {
+    smtp = await startTestSmtp();
+    t = await startTestApp({ now, smtp });
+  });
+  after(async () => {
+    await t?.close();
+    await smtp?.stop();
+  });
+
+  async function caseIn(institute: InstituteDoc, applicant: UserDoc, assignee?: UserDoc): Promise<CaseDoc> {
+    const call = await createCall({ institute, checklist: [] });
+    return createCase({ applicant, call, stage: 'screening', ...(assignee ? { assignee } : {}), profile: { fullName: 'Trần Văn Bình' } });
+  }
+
+  const url = (c: CaseDoc) => `/applications/${c._id}/messages`;
+  const formKeyIn = (html: string, action: string) => new RegExp(`action="${action}"[^>]*>[\\s\\S]*?name="formKey" value="([a-f0-9]{32})"`).exec(html)![1]!;
+
+  /** The applicant's message from their page; the text of the page they land on (its flash). */
+  async function send(a: Agent, c: CaseDoc, words: string): Promise<string> {
+    const mine = await page(a, `/applications/${c._id}`);
+    const res = await post(a, mine.text, url(c), { text: words, formKey: formKeyIn(mine.text, url(c)) });
+    expect(res.status, words).to.equal(303);
+    return text((await page(a, `/applications/${c._id}`)).text);
+  }
+
+  const outbox = async (c: CaseDoc) => (await Case.findById(c._id).lean())!.outbox;
+  const digests = async (c: CaseDoc) => (await outbox(c)).filter((o) => o.template === 'applicant_message_digest');
+  const prompts = async (c: CaseDoc) => (await outbox(c)).filter((o) => o.template === 'applicant_message');
+  const mailsOf = (c: CaseDoc, to: string) => smtp.to(to).filter((m) => m.subject.includes(c.reference));
+
+  /** A case with its officer, its first message e-mailed at once (the window opens when it is sent). */
+  async function opened(officerLocale: 'en' | 'vi' = 'en') {
+    const institute = await createInstitute();
+    const lead = await createUser({ role: 'hr_officer', institute, isHrLead: true, locale: 'en', name: 'Lead Pham' });
+    const officer = await createUser({ role: 'hr_officer', institute, locale: officerLocale, name: 'Officer Hoa' });
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await caseIn(institute, applicant, officer);
+    const a = await signedIn(t, applicant);
+    await send(a, c, 'First question: when does the panel meet?');
+    expect(await prompts(c)).to.have.length(1);
+    expect(await digests(c)).to.have.length(0);
+    await deliver(t, c._id);
+    await smtp.waitForTo(officer.email, new RegExp(`\\[${c.reference}\\] (Message from the applicant|Tin nhắn của ứng viên)`));
+    return { institute, lead, officer, applicant, c, a, sentAt: clock };
+  }
+
+  it('gathers five messages written within 10 minutes of the first one’s e-mail into one e-mail, sent when the window ends, listing each in order with one link', async () => {
+    const { officer, c, a, sentAt } = await opened();
+    const words = ['Second: may I bring my family?', 'Third: is housing offered?', 'Fourth: <b>urgent</b> & important', 'Fifth: which visa?', 'Sixth: thank you.'];
+    for (const w of words) {
+      clock += MINUTE;
+      // The applicant is told it waits, and for how long at most.
+      expect(await send(a, c, w)).to.include('Your message was sent. The HR officer handling your application was e-mailed about your messages a short while ago: this one reaches them within 10 minutes, in one e-mail with any others you write meanwhile.');
+    }
+    const [digest, ...more] = await digests(c);
+    expect(more).to.have.length(0);
+    expect(await prompts(c)).to.have.length(1);
+    expect(digest!.nextAttemptAt.getTime()).to.equal(sentAt + WINDOW);
+    expect((digest!.data as { messages: Array<{ text: string }> }).messages.map((m) => m.text)).to.deep.equal(words);
+
+    // Not before the window ends.
+    await deliver(t, c._id);
+    expect(mailsOf(c, officer.email)).to.have.length(1);
+    clock = sentAt + WINDOW;
+    await deliver(t, c._id);
+    const mail = await smtp.waitForTo(officer.email, new RegExp(`\\[${c.reference}\\] 5 messages from the applicant Trần Văn Bình`));
+    expect(mailsOf(c, officer.email)).to.have.length(2);
+    expect(mail.messageId).to.equal(`<${digest!.key}@talent.local>`);
+    expect(mail.text).to.match(/^Dear Officer Hoa,\n\nThe applicant Trần Văn Bình has written 5 messages on their application since HR was last e-mailed/);
+    const at = words.map((w) => mail.text.indexOf(w));
+    expect(at.every((p) => p > 0), 'every message is listed').to.equal(true);
+    expect([...at].sort((x, y) => x - y)).to.deep.equal(at);
+    // Each with its time, in the reader's language (Vietnam's time zone).
+    expect(mail.text.match(/\d{1,2} \w{3} \d{4}, \d\d:\d\d \(UTC\+7\)/g)).to.have.length(5);
+    const link = `/cases/${c._id}?lang=en#messages`;
+    expect(mail.text.split(link)).to.have.length(2);
+    expect(mail.html.split(`/cases/${c._id}?lang&#x3D;en#messages`)).to.have.length(2);
+    expect(mail.html).to.include('Fourth: &lt;b&gt;urgent&lt;/b&gt; &amp; important');
+    expect(mail.text).not.to.include('No officer is assigned');
+    // Sent once: the dispatcher runs again, nothing more.
+    await deliver(t, c._id);
+    expect(mailsOf(c, officer.email)).to.have.length(2);
+    expect((await digests(c))[0]!.status).to.equal('sent');
+
+    // The mail log lists it like any other e-mail, by its name; its page shows what was sent.
+    const staff = await signedIn(t, officer);
+    const log = await staff.get(`/mail-log?reference=${c.reference}`).set('Accept', 'text/html');
+    const row = new RegExp(`<tr data-id="([0-9a-f]{24})" data-key="${digest!.key.replace(/\./g, '\\.')}">([\\s\\S]*?)</tr>`).exec(log.text);
+    expect(row, 'the digest is in the mail log').to.not.equal(null);
+    expect(row![2]).to.include('Messages from the applicant gathered into one e-mail').and.include(officer.email).and.include('Sent');
+    const shown = await staff.get(`/mail-log/${row![1]}`).set('Accept', 'text/html');
+    expect(shown.status).to.equal(200);
+    expect(shown.text).to.include('Sixth: thank you.');
+  });
+
+  it('e-mails a message after a quiet window at once again; one written within the window of a digest waits for the next', async () => {
+    const { officer, c, a, sentAt } = await opened();
+    clock = sentAt + WINDOW + MINUTE;
+    await send(a, c, 'After a quiet spell.');
+    expect(await digests(c)).to.have.length(0);
+    expect(await prompts(c)).to.have.length(2);
+    await deliver(t, c._id);
+    await smtp.waitFor((m) => m.to.includes(officer.email) && m.text.includes('After a quiet spell.'));
+    const secondAt = clock;
+    // Two messages sent at the same moment: one digest lists both.
+    clock += 2 * MINUTE;
+    const pages = await Promise.all([page(a, `/applications/${c._id}`), page(a, `/applications/${c._id}`)]);
+    const sent = await Promise.all(pages.map((p, i) => post(a, p.text, url(c), { text: `Together ${i}`, formKey: formKeyIn(p.text, url(c)) })));
+    expect(sent.map((r) => r.status)).to.deep.equal([303, 303]);
+    const [digest, ...more] = await digests(c);
+    expect(more).to.have.length(0);
+    expect((digest!.data as { messages: Array<{ text: string }> }).messages.map((m) => m.text).sort()).to.deep.equal(['Together 0', 'Together 1']);
+    expect(digest!.nextAttemptAt.getTime()).to.equal(secondAt + WINDOW);
+    clock = secondAt + WINDOW;
+    await deliver(t, c._id);
+    const mail = await smtp.waitForTo(officer.email, new RegExp(`\\[${c.reference}\\] 2 messages`));
+    // Within 10 minutes of that digest: the next one gathers it.
+    clock += 4 * MINUTE;
+    await send(a, c, 'One more, soon after.');
+    expect((await digests(c)).map((d) => d.status)).to.deep.equal(['sent', 'pending']);
+    expect((await digests(c))[1]!.nextAttemptAt.getTime()).to.equal(secondAt + 2 * WINDOW);
+    clock = secondAt + 2 * WINDOW;
+    await deliver(t, c._id);
+    const one = await smtp.waitForTo(officer.email, new RegExp(`\\[${c.reference}\\] 1 message from the applicant`));
+    expect(one.text).to.include('has written 1 message on their application');
+    expect(one.messageId).not.to.equal(mail.messageId);
+    expect(mailsOf(c, officer.email)).to.have.length(4);
+  });
+
+  it('survives a restart mid-window: a fresh app’s two dispatchers, at once, send the digest once', async () => {
+    const { officer, c, a, sentAt } = await opened();
+    clock += MINUTE;
+    await send(a, c, 'Written before the restart.');
+    clock += MINUTE;
+    await send(a, c, 'Also before it.');
+    // The web process stops; two new ones start on the same database.
+    await t.close();
+    t = await startTestApp({ now, smtp });
+    const other = await startTestApp({ now, smtp });
+    try {
+      clock = sentAt + WINDOW;
+      const runs = await Promise.all([t.ctx, other.ctx, t.ctx].map((ctx, i) => dispatchOnce(ctx, { owner: `instance-${i}`, caseIds: [c._id] })));
+      expect(runs.reduce((n, r) => n + r.sent, 0)).to.equal(1);
+      const mail = await smtp.waitForTo(officer.email, new RegExp(`\\[${c.reference}\\] 2 messages`));
+      expect(mail.text.indexOf('Written before the restart.')).to.be.lessThan(mail.text.indexOf('Also before it.'));
+      await Promise.all([dispatchOnce(t.ctx, { owner: 'again', caseIds: [c._id] }), dispatchOnce(other.ctx, { owner: 'again-2', caseIds: [c._id] })]);
+      expect(mailsOf(c, officer.email)).to.have.length(2);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('a message written while the digest is being sent is not lost nor slipped into it: the next digest lists it', async () => {
+    const { officer, c, a, sentAt } = await opened();
+    clock += MINUTE;
+    await send(a, c, 'Before the send.');
+    clock = sentAt + WINDOW;
+    // The SMTP server holds its answer: the dispatcher has claimed the digest and is sending it.
+    let release!: () => void;
+    smtp.held = new Promise<void>((r) => (release = r));
+    const sending = deliver(t, c._id);
+    try {
+      for (let i = 0; i < 100 && !(await digests(c))[0]?.leaseOwner; i++) await new Promise((r) => setTimeout(r, 50));
+      expect((await digests(c))[0]!.leaseOwner, 'the digest is claimed').to.be.a('string');
+      clock += 1000;
+      await send(a, c, 'During the send.');
+    } finally {
+      smtp.held = undefined;
+      release();
+    }
+    await sending;
+    const first = await smtp.waitForTo(officer.email, new RegExp(`\\[${c.reference}\\] 1 message`));
+    expect(first.text).to.include('Before the send.').and.not.include('During the send.');
+    const [, next, ...more] = await digests(c);
+    expect(more).to.have.length(0);
+    expect(next!.status).to.equal('pending');
+    expect(next!.nextAttemptAt.getTime()).to.equal(sentAt + 2 * WINDOW);
+    clock = sentAt + 2 * WINDOW;
+    await deliver(t, c._id);
+    await smtp.waitFor((m) => m.to.includes(officer.email) && m.text.includes('During the send.'));
+    expect(mailsOf(c, officer.email)).to.have.length(3);
+  });
+
+  it('goes to whoever is to be told when it is sent: an officer assigned meanwhile (in their language), or the HR lead once the case is back in the queue', async () => {
+    const { lead, officer, c, a, sentAt, institute } = await opened('en');
+    const newcomer = await createUser({ role: 'hr_officer', institute, locale: 'vi', name: 'Lê Thị Mai' });
+    clock += MINUTE;
+    await send(a, c, 'Written while Officer Hoa had the case.');
+    // The lead gives the case to another officer mid-window.
+    const staff = await signedIn(t, lead);
+    const shown = await page(staff, `/cases/${c._id}`);
+    expect((await post(staff, shown.text, `/cases/${c._id}/assign`, { assignee: String(newcomer._id) })).status).to.equal(303);
+    clock = sentAt + WINDOW;
+    await deliver(t, c._id);
+    const mail = await smtp.waitForTo(newcomer.email, new RegExp(`\\[${c.reference}\\] 1 tin nhắn của ứng viên Trần Văn Bình`));
+    expect(mail.text).to.match(/^Kính gửi Anh\/Chị Lê Thị Mai,\n/);
+    expect(mail.text).to.include('Written while Officer Hoa had the case.');
+    expect(mail.text).to.match(/\d{1,2}\/\d{1,2}\/\d{4}, \d\d:\d\d \(UTC\+7\)/);
+    expect(mail.text).to.include(`/cases/${c._id}?lang=vi#messages`);
+    expect(mail.text + mail.html).not.to.match(/Ông\/Bà|(?<!\p{L})bạn(?!\p{L})/iu);
+    expect(mailsOf(c, officer.email)).to.have.length(1);
+
+    // Back in the queue mid-window: the HR lead hears of it, told no officer has the case.
+    const digestSentAt = clock;
+    clock += MINUTE;
+    await send(a, c, 'Written after the case went back to the queue.');
+    const again = await page(staff, `/cases/${c._id}`);
+    expect((await post(staff, again.text, `/cases/${c._id}/assign`, { assignee: '' })).status).to.equal(303);
+    clock = digestSentAt + WINDOW;
+    await deliver(t, c._id);
+    const toLead = await smtp.waitForTo(lead.email, new RegExp(`\\[${c.reference}\\] 1 message`));
+    expect(toLead.text).to.match(/^Dear Lead Pham,/);
+    expect(toLead.text).to.include('Written after the case went back to the queue.');
+    expect(toLead.text).to.include("No officer is assigned to this case yet, so the institute's HR office is told");
+    expect(mailsOf(c, newcomer.email)).to.have.length(1);
+  });
+
+  it('is recorded as failed, saying why, when no one in HR is left to tell at the window’s end (the mail log lists it to requeue)', async () => {
+    const institute = await createInstitute();
+    const only = await createUser({ role: 'hr_officer', institute, locale: 'en', name: 'Only Officer' });
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await caseIn(institute, applicant, only);
+    const a = await signedIn(t, applicant);
+    await send(a, c, 'Hello.');
+    await deliver(t, c._id);
+    const sentAt = clock;
+    clock += MINUTE;
+    await send(a, c, 'Still there?');
+    // The officer's account is disabled and (for this moment) no administrator is enabled either:
+    // other test files leave administrators in the database.
+    await User.updateOne({ _id: only._id }, { $set: { disabledAt: new Date() } });
+    const admins = (await User.find({ role: 'admin', disabledAt: null }, { _id: 1 }).lean()).map((u) => u._id);
+    await User.updateMany({ _id: { $in: admins } }, { $set: { disabledAt: new Date() } });
+    try {
+      clock = sentAt + WINDOW;
+      await deliver(t, c._id);
+    } finally {
+      await User.updateMany({ _id: { $in: admins } }, { $unset: { disabledAt: 1 } });
+    }
+    const [digest] = await digests(c);
+    expect(digest!.status).to.equal('dead');
+    expect(digest!.lastError).to.match(/no one in HR to tell/);
+    expect(await MailLog.findOne({ key: digest!.key }).lean()).to.include({ status: 'dead', template: 'applicant_message_digest' });
+  });
+
+  it('with MESSAGE_DIGEST_MINUTES=0, e-mails every message at once, as before', async () => {
+    const own = await startTestApp({ now, smtp, env: { MESSAGE_DIGEST_MINUTES: '0' } });
+    try {
+      const institute = await createInstitute();
+      const officer = await createUser({ role: 'hr_officer', institute, locale: 'en' });
+      const applicant = await createUser({ role: 'applicant', locale: 'en' });
+      const c = await caseIn(institute, applicant, officer);
+      const a = await signedIn(own, applicant);
+      expect(await send(a, c, 'One.')).to.include('The HR officer handling your application has been notified by e-mail');
+      expect(await send(a, c, 'Two.')).to.include('The HR officer handling your application has been notified by e-mail');
+      expect((await prompts(c)).length).to.equal(2);
+      expect(await digests(c)).to.have.length(0);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('is an e-mail template administrators can open and preview in both languages, addressing staff as "Anh/Chị"', async () => {
+    const admin = await signedIn(t, await createUser({ role: 'admin', locale: 'en' }));
+    for (const [locale, greeting] of [['en', 'Dear {{name}},'], ['vi', 'Kính gửi Anh/Chị {{name}},']] as const) {
+      const editor = await admin.get(`/admin/email-templates/applicant_message_digest/${locale}`).set('Accept', 'text/html');
+      expect(editor.status, locale).to.equal(200);
+      expect(editor.text, locale).to.include(greeting);
+    }
+    // The preview (sample data): the list of messages, in the page's language, to staff.
+    const vi = await admin.get('/admin/email-templates/applicant_message_digest/vi/preview').set('Accept', 'text/html');
+    expect(vi.status).to.equal(200);
+    expect(vi.text).to.include('Kính gửi Anh/Chị').and.include('2 tin nhắn').and.not.include('Ông/Bà');
+    const list = await admin.get('/admin/email-templates').set('Accept', 'text/html');
+    expect(list.text).to.include('applicant_message_digest');
+  });
+
+  it('with no officer and no lead, each of the few HR officers gets the digest once, under their own Message-ID', async () => {
+    const institute = await createInstitute();
+    const one = await createUser({ role: 'hr_officer', institute, locale: 'en', name: 'One' });
+    const two = await createUser({ role: 'hr_officer', institute, locale: 'vi', name: 'Hai' });
+    const applicant = await createUser({ role: 'applicant', locale: 'vi' });
+    const c = await caseIn(institute, applicant);
+    const a = await signedIn(t, applicant);
+    await send(a, c, 'Hello HR.');
+    await deliver(t, c._id);
+    const sentAt = clock;
+    clock += MINUTE;
+    expect(await send(a, c, 'Anyone there?')).to.include('Hồ sơ chưa có cán bộ phụ trách; bộ phận nhân sự của viện vừa được thông báo qua e-mail về tin nhắn của Ông/Bà: tin nhắn này sẽ được báo tới bộ phận nhân sự trong vòng 10 phút');
+    clock = sentAt + WINDOW;
+    await deliver(t, c._id);
+    const en = await smtp.waitForTo(one.email, new RegExp(`\\[${c.reference}\\] 1 message`));
+    const vi = await smtp.waitForTo(two.email, new RegExp(`\\[${c.reference}\\] 1 tin nhắn`));
+    expect(en.messageId).not.to.equal(vi.messageId);
+    for (const m of [en, vi]) expect(m.text).to.include('Anyone there?');
+    await deliver(t, c._id);
+    expect(mailsOf(c, one.email)).to.have.length(2);
+    expect(mailsOf(c, two.email)).to.have.length(2);
+    expect((await digests(c)).map((d) => d.status)).to.deep.equal(['sent', 'sent']);
+  });
+});
