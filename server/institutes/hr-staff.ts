@@ -15,8 +15,12 @@ export interface HrRecipient {
   locale?: string | null;
 }
 
-/** At most 50 administrators told when an institute has no HR office to tell: a notice, not a mailing list. */
-const MAX_ADMINS = 50;
+/**
+ * At most 5 administrators (the longest-standing) told when an institute has no HR office to tell:
+ * a notice asking them to name a lead, not a mailing list (each applicant's messages reach it up to
+ * every digest window, server/cases/message-digest.ts).
+ */
+export const MAX_ADMINS = 5;
 
 /**
  * With no HR lead, what an applicant sends goes to the officers themselves only when they are this

@@ -13,7 +13,7 @@ import { User, type UserDoc } from '../../models/user.ts';
 import type { InstituteDoc } from '../../models/institute.ts';
 import { renderEmail } from '../../server/mail/render.ts';
 import { sampleData } from '../../server/mail/templates.ts';
-import { FEW_OFFICERS } from '../../server/institutes/hr-staff.ts';
+import { MAX_ADMINS, FEW_OFFICERS } from '../../server/institutes/hr-staff.ts';
 import { signedIn, page, post, deliver, text } from '../applications/support.ts';
 
 // Every template sent to HR through officersToTell/emailsToHr (server/cases/commands.ts,
@@ -127,6 +127,24 @@ describe('cases: an institute with no HR lead', function () {
     expect(mail.text).to.include('No officer is assigned to this case yet and its institute has no HR lead, so the administrators are told: please name an HR lead');
     // The applicant is told the HR office was notified, as with a lead.
     expect(text((await page(await signedIn(t, applicant), `/applications/${c._id}`)).text)).not.to.include('no one in the HR office could be e-mailed');
+  });
+
+  it(`with many administrators, only the ${MAX_ADMINS} longest-standing are told: a notice to name a lead, not a mailing list`, async () => {
+    const institute = await createInstitute();
+    await officers(institute, FEW_OFFICERS + 2);
+    const admins = [];
+    for (let i = 0; i < MAX_ADMINS + 2; i++) admins.push(await createUser({ role: 'admin', locale: 'en' }));
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await caseIn(institute, applicant);
+    const others = (await User.find({ role: 'admin', disabledAt: null, _id: { $nin: admins.map((a) => a._id) } }, { _id: 1 }).lean()).map((u) => u._id);
+    await User.updateMany({ _id: { $in: others } }, { $set: { disabledAt: new Date() } });
+    let items;
+    try {
+      items = await message(c, applicant, 'Is anyone there?');
+    } finally {
+      await User.updateMany({ _id: { $in: others } }, { $unset: { disabledAt: 1 } });
+    }
+    expect(items.map((i) => i.to)).to.deep.equal(admins.slice(0, MAX_ADMINS).map((a) => a.email));
   });
 
   it('the administrators’ institutes page warns of each institute with no HR lead, saying where such news goes', async () => {
