@@ -184,6 +184,45 @@ describe('applications: family support asked is followed to the visa procedure, 
     expect(text((await page(await signedIn(t, foreigner), `/applications/${f._id}/edit/support`)).text)).to.include('LĐ1/LĐ2 for you, TT for your spouse and children.');
   });
 
+  // Walk (overseas Vietnamese scientist): the hint said no work permit was needed, yet the tick was
+  // kept, the acceptance listed it and started a work-permit procedure the family's TT visas then waited on.
+  it('a Vietnamese citizen who ticks the work permit is told to untick it, in their language, with the other ticks kept and nothing saved', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'vi' });
+    const c = await createCase({ applicant, call, profile: citizenProfile, supportRequested: { housing: false } });
+    const a = await signedIn(t, applicant);
+    const form = (await page(a, `/applications/${c._id}/edit/support`)).text;
+    const res = await post(a, form, `/applications/${c._id}/edit/support`, { workPermit: 'on', housing: 'on', family: 'on', go: 'next' });
+    expect(res.status).to.equal(422);
+    const html = text(res.text);
+    expect(html).to.include('Là công dân Việt Nam, Ông/Bà không cần giấy phép lao động (giấy này dành cho người lao động nước ngoài): vui lòng bỏ chọn mục này.');
+    expect(html).to.match(/id="f-workPermit" name="workPermit" value="on" checked aria-invalid="true"/);
+    expect(html).to.match(/id="f-housing" name="housing" value="on" checked/);
+    expect(html).to.match(/id="f-family" name="family" value="on" checked/);
+    expect(html).to.not.match(/\bbạn\b/);
+    const stored = (await Case.findById(c._id).lean())!;
+    expect(stored.supportRequested?.housing).to.equal(false);
+    expect(stored.supportRequested?.workPermit ?? false).to.equal(false);
+
+    // Unticked, the same form saves.
+    const ok = await post(a, form, `/applications/${c._id}/edit/support`, { housing: 'on', family: 'on', go: 'next' });
+    expect(ok.status).to.equal(303);
+    expect((await Case.findById(c._id).lean())!.supportRequested?.housing).to.equal(true);
+  });
+
+  it('a work permit stored for a Vietnamese citizen before that check is neither promised on the acceptance page nor started', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await offered(applicant, { profile: citizenProfile, supportRequested: { workPermit: true, housing: true, family: true }, dependants: mixed });
+    const confirm = await accept(await signedIn(t, applicant), c);
+    expect(confirm).to.include('<li>Visa</li><li>Housing</li>');
+    expect(confirm).to.not.include('Work permit');
+    const after = (await Case.findById(c._id).lean())!;
+    expect(after.supportTracks.find((s) => s.kind === 'work_permit')?.status).to.equal('not_needed');
+    // The spouse's TT visa has its own clock: it waits for no work permit.
+    const visa = after.supportTracks.find((s) => s.kind === 'visa')!;
+    expect(visa.status).to.equal('requested');
+    expect(visa.dueAt).to.be.instanceOf(Date);
+  });
+
   it('no family support asked: nothing said about it', async () => {
     const applicant = await createUser({ role: 'applicant', locale: 'en' });
     const c = await offered(applicant, { supportRequested: { visa: true }, dependants: family });
