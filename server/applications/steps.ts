@@ -370,9 +370,11 @@ export type SupportField = (typeof SUPPORT_FIELDS)[number];
 
 /**
  * `citizen`: the applicant is a Vietnamese citizen (./family-support.ts vietnameseCitizen). A work
- * permit is for foreign workers only (Decree 219/2025/ND-CP Art. 2, the foreign worker of Labour Code
- * 2019 Art. 151; not checked against the gazette text here): one asked by a citizen is refused with
- * what to do instead, not started at the acceptance for an authority that would not take it.
+ * permit is for foreign workers only (Decree 219/2025/ND-CP, the foreign worker of Labour Code 2019
+ * Art. 151: not checked against the gazette text here), and a citizen who also holds another
+ * nationality is only a Vietnamese citizen to the authorities in Vietnam (Law on Vietnamese
+ * Nationality Art. 5(4), as amended by Law 79/2025/QH15 Art. 1(1), read in the published text):
+ * one asked by a citizen is refused with what to do instead, not started at the acceptance.
  */
 export function parseSupport(body: Body, opts: { citizen?: boolean } = {}): StepResult {
   const values: Record<string, unknown> = {};
