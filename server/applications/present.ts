@@ -117,7 +117,15 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
     stage: caseDoc.stage,
     stageLabel: stageLabel(t, caseDoc.stage),
     // What the stage means for the applicant and what comes next (the timeline says only what happened).
-    nextStep: caseDoc.stage === 'draft' ? undefined : caseDoc.stage === 'offer' && !offerReady(caseDoc) ? t('applications.show.next.offerPending') : nextStepText(t, caseDoc.stage, caseDoc.supportTracks ?? []),
+    nextStep:
+      caseDoc.stage === 'draft'
+        ? undefined
+        : caseDoc.stage === 'offer' && !offerReady(caseDoc)
+          ? t('applications.show.next.offerPending')
+          : // An offer declined (by them, or by their e-mail or letter recorded by HR) ends the case as withdrawn: said as what they did.
+            caseDoc.stage === 'withdrawn' && (caseDoc.history ?? []).some((h) => h.action === 'decline_offer' || h.action === 'record_decline')
+            ? t('applications.show.next.declined')
+            : nextStepText(t, caseDoc.stage, caseDoc.supportTracks ?? []),
     // What the applicant must do first, before the stage's general words: a document HR sent back
     // (rejected, expired, not valid long enough) waits for a new version from them.
     nextAction: resendNeeded(t, ctx.locale, checklist, data.resendBy) ?? signedOfferAsk(t, caseDoc.stage, checklist),

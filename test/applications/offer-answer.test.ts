@@ -177,6 +177,10 @@ describe('applications: answering an offer, confirmed, with its answer-by date',
     expect(after.stage).to.equal('withdrawn');
     expect(after.history.at(-1)!.note).to.equal(undefined);
     expect(text((await page(await signedIn(t, hr), `/cases/${c._id}`)).text)).to.include('Declined by the applicant on 7 Dec 2026: no reason given');
+    // Their page says what they did (walk: it read "Ông/Bà đã rút hồ sơ này", you withdrew it).
+    const mine = text((await page(a, `/applications/${c._id}`)).text);
+    expect(mine).to.include('Ông/Bà đã từ chối lời mời làm việc nên hồ sơ này kết thúc tại đây; sẽ không có bước nào tiếp theo.');
+    expect(mine).to.not.include('Ông/Bà đã rút hồ sơ này');
   });
 
   it('refuses a reason too long or of hidden characters on the confirmation page, keeping what was typed; nothing changes', async () => {
