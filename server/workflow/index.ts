@@ -19,7 +19,7 @@ import { Call, type CallDoc } from '../../models/call.ts';
 import { User, type UserDoc } from '../../models/user.ts';
 import { emailsToHr, officersToTell, type HrRecipient } from '../institutes/hr-staff.ts';
 import { nextSequence } from '../../models/counter.ts';
-import { SUPPORT_KINDS, type Stage, type SupportKind } from '../../models/constants.ts';
+import { ACTIVE_SUPPORT_STATUSES, SUPPORT_KINDS, type Stage, type SupportKind } from '../../models/constants.ts';
 import { BadRequestError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../errors.ts';
 import { can, sameId } from '../policies/index.ts';
 import { caseAudit, settleCaseAudits, withPendingAudits } from '../cases/pending-audit.ts';
@@ -392,6 +392,8 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
       return undefined;
     },
     set: ({ payload }) => ({ arrivedAt: payload.arrivedOn as Date }),
+    // The welcome says procedures remain only when one does (walk: "the remaining formalities" with all granted).
+    mail: ({ caseDoc }) => ({ hasOpenProcedures: (caseDoc.supportTracks ?? []).some((s) => s.status === 'refused' || (ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(s.status)) }),
   },
   put_on_hold: {
     // The review date is a day HR commits to: after today (a hold reviewed today is no hold), a
