@@ -16,7 +16,7 @@ import type { CallDoc } from '../../models/call.ts';
 import { seedHolidays } from '../../server/calendar/index.ts';
 import { transition } from '../../server/workflow/index.ts';
 import { actorContext } from '../workflow/context.ts';
-import { signedIn, page, post, versionIn, text } from './support.ts';
+import { signedIn, page, post, versionIn, text, deliver } from './support.ts';
 import { vnDateKey } from '../../server/calendar/index.ts';
 
 describe('applications: family support asked is followed to the visa procedure, and said', () => {
@@ -221,6 +221,34 @@ describe('applications: family support asked is followed to the visa procedure, 
     const visa = after.supportTracks.find((s) => s.kind === 'visa')!;
     expect(visa.status).to.equal('requested');
     expect(visa.dueAt).to.be.instanceOf(Date);
+  });
+
+  // Walk: a Vietnamese citizen's e-mails read "Thị thực: đã được cấp" of what were their family's visas.
+  it('the visa e-mails to a Vietnamese citizen say the procedure is their family’s TT visas, by name; a foreigner’s name the family visas going with theirs', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'vi' });
+    const c = await offered(applicant, { profile: citizenProfile, supportRequested: { family: true }, dependants: mixed });
+    await accept(await signedIn(t, applicant), c);
+    const staff = await signedIn(t, hr);
+    const form = await page(staff, `/cases/${c._id}/procedures/visa`);
+    const today = vnDateKey(new Date());
+    const filed = await post(staff, form.text, `/cases/${c._id}/procedures/visa`, { version: versionIn(form.text, `/cases/${c._id}/procedures/visa`), status: 'filed', filedAt: today });
+    expect(filed.status, filed.text.slice(0, 300)).to.equal(303);
+    await deliver(t, c._id);
+    const mail = await t.smtp.waitForTo(applicant.email, /Thị thực: hồ sơ đã được nộp/);
+    expect(mail.text).to.include('Ông/Bà không cần thị thực: là công dân Việt Nam, Ông/Bà không phải xin thị thực. Thủ tục này dành cho thị thực TT của các thành viên gia đình Ông/Bà là người nước ngoài. Có đề nghị hỗ trợ gia đình: thị thực TT của Anna Smith (');
+    expect(mail.text).to.not.include('Nguyễn Minh');
+    expect(mail.text).to.not.match(/\bbạn\b/);
+
+    const foreigner = await createUser({ role: 'applicant', locale: 'en' });
+    const d = await offered(foreigner, { supportRequested: { visa: true, family: true }, dependants: family });
+    await accept(await signedIn(t, foreigner), d);
+    // The visa waits for the work permit only when one was asked: none here, so it can be filed now.
+    const fForm = await page(staff, `/cases/${d._id}/procedures/visa`);
+    expect((await post(staff, fForm.text, `/cases/${d._id}/procedures/visa`, { version: versionIn(fForm.text, `/cases/${d._id}/procedures/visa`), status: 'filed', filedAt: today })).status).to.equal(303);
+    await deliver(t, d._id);
+    const fMail = await t.smtp.waitForTo(foreigner.email, /Visa: /);
+    expect(fMail.text).to.include('Family support asked: the TT visas of Emma Weber (Spouse), Minh Weber (Child) go with this procedure.');
+    expect(fMail.text).to.not.include('None for you');
   });
 
   it('no family support asked: nothing said about it', async () => {
