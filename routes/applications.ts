@@ -210,8 +210,12 @@ export function applicationsRoutes(app: AppContext): Router {
       const bad = files.find((f) => f.refusal);
       const fileRefusal = bad?.refusal ? uploadRefusal(req.ctx, bad.refusal.about(bad.field)) : undefined;
       const fileField = fileRefusal ? (fileRefusal.field ?? askedDocument(caseDoc)) : undefined;
+      // A good file sent with an empty answer is not kept either: said beside its input, so the
+      // applicant knows to choose it again (a browser never keeps a chosen file across pages).
+      const good = !fileRefusal ? files.find((f) => !f.refusal && f.field === askedDocument(caseDoc)) : undefined;
       await discard(files);
-      await showApplication(req, res, caseDoc, { errors: { answer: 'applications.errors.answerRequired', ...(fileField && fileField !== 'answer' ? { [fileField]: fileRefusal!.message } : {}) }, values: { answer } }, 422);
+      const fileError = fileField && fileField !== 'answer' ? { [fileField]: fileRefusal!.message } : good ? { [good.field]: keyWith('applications.errors.answerFileNotKept', { name: good.name }) } : {};
+      await showApplication(req, res, caseDoc, { errors: { answer: 'applications.errors.answerRequired', ...fileError }, values: { answer } }, 422);
       return;
     }
     try {

@@ -9,7 +9,7 @@
 // case pages and the visa procedure's view, so that what was asked is never silently dropped.
 import type { TFunction } from 'i18next';
 
-interface FamilyCase {
+export interface FamilyCase {
   supportRequested?: { family?: boolean | null; visa?: boolean | null } | null;
   profile?: { nationality?: string | null } | null;
   dependants?: ReadonlyArray<{ fullName?: string | null; relationship?: string | null; nationality?: string | null }> | null;

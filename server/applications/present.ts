@@ -117,7 +117,15 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
     stage: caseDoc.stage,
     stageLabel: stageLabel(t, caseDoc.stage),
     // What the stage means for the applicant and what comes next (the timeline says only what happened).
-    nextStep: caseDoc.stage === 'draft' ? undefined : caseDoc.stage === 'offer' && !offerReady(caseDoc) ? t('applications.show.next.offerPending') : nextStepText(t, caseDoc.stage, caseDoc.supportTracks ?? []),
+    nextStep:
+      caseDoc.stage === 'draft'
+        ? undefined
+        : caseDoc.stage === 'offer' && !offerReady(caseDoc)
+          ? t('applications.show.next.offerPending')
+          : // An offer declined (by them, or by their e-mail or letter recorded by HR) ends the case as withdrawn: said as what they did.
+            caseDoc.stage === 'withdrawn' && (caseDoc.history ?? []).some((h) => h.action === 'decline_offer' || h.action === 'record_decline')
+            ? t('applications.show.next.declined')
+            : nextStepText(t, caseDoc.stage, caseDoc.supportTracks ?? []),
     // What the applicant must do first, before the stage's general words: a document HR sent back
     // (rejected, expired, not valid long enough) waits for a new version from them.
     nextAction: resendNeeded(t, ctx.locale, checklist, data.resendBy) ?? signedOfferAsk(t, caseDoc.stage, checklist),
@@ -182,7 +190,7 @@ export function offerConfirmPage(ctx: Context, { caseDoc, call, offerDueAt, offe
     start: decline ? undefined : acceptedStartText(t, caseDoc, ctx.now, ctx.locale),
     // The procedures the acceptance starts: those asked for in the application (the visa too when only
     // family support was: their TT visas go with it), and what becomes of the family support asked.
-    support: decline ? [] : SUPPORT_FIELDS.filter((f) => f !== 'family' && (caseDoc.supportRequested?.[f] || (f === 'visa' && familyVisasWanted(caseDoc)))).map((f) => t(`applications.support.${f}`)),
+    support: decline ? [] : SUPPORT_FIELDS.filter((f) => f !== 'family' && !(f === 'workPermit' && vietnameseCitizen(caseDoc)) && (caseDoc.supportRequested?.[f] || (f === 'visa' && familyVisasWanted(caseDoc)))).map((f) => t(`applications.support.${f}`)),
     family: decline ? undefined : familySupportText(t, caseDoc, 'applicant'),
     reasonMax: DECLINE_REASON_MAX,
     errors: errorTexts(t, state.errors),
@@ -322,7 +330,7 @@ export function stepPage(ctx: Context, data: StepData, retentionDays: number, st
       const values = state.values ?? Object.fromEntries(SUPPORT_FIELDS.map((f) => [f, !!caseDoc.supportRequested?.[f]]));
       // A Vietnamese citizen needs no visa nor work permit of their own (./family-support.ts): said so.
       const citizen = vietnameseCitizen(caseDoc) && new Set(['visa', 'workPermit']);
-      view.support = SUPPORT_FIELDS.map((f) => ({ name: f, label: t(`applications.support.${f}`), hint: t(`applications.support.${f}Hint${citizen && citizen.has(f) ? 'Citizen' : ''}`), checked: !!values[f] }));
+      view.support = SUPPORT_FIELDS.map((f) => ({ name: f, label: t(`applications.support.${f}`), hint: t(`applications.support.${f}Hint${citizen && citizen.has(f) ? 'Citizen' : ''}`), checked: !!values[f], error: errors[f] }));
       break;
     }
     case 'review': {

@@ -368,13 +368,23 @@ export function parseDependants(body: Body, now: Date): StepResult & { rows: Rec
 export const SUPPORT_FIELDS = ['workPermit', 'visa', 'residenceCard', 'housing', 'citizenship', 'family'] as const;
 export type SupportField = (typeof SUPPORT_FIELDS)[number];
 
-export function parseSupport(body: Body): StepResult {
+/**
+ * `citizen`: the applicant is a Vietnamese citizen (./family-support.ts vietnameseCitizen). A work
+ * permit is for foreign workers only (Decree 219/2025/ND-CP, the foreign worker of Labour Code 2019
+ * Art. 151: not checked against the gazette text here), and a citizen who also holds another
+ * nationality is only a Vietnamese citizen to the authorities in Vietnam (Law on Vietnamese
+ * Nationality Art. 5(4), as amended by Law 79/2025/QH15 Art. 1(1), read in the published text):
+ * one asked by a citizen is refused with what to do instead, not started at the acceptance.
+ */
+export function parseSupport(body: Body, opts: { citizen?: boolean } = {}): StepResult {
   const values: Record<string, unknown> = {};
+  const errors: FieldErrors = {};
   const set: Record<string, unknown> = {};
   for (const f of SUPPORT_FIELDS) {
     const on = ['on', 'yes', 'true', '1'].includes(str(body, f));
     values[f] = on;
     set[`supportRequested.${f}`] = on;
   }
-  return { values, errors: {}, set };
+  if (opts.citizen && values.workPermit) errors.workPermit = 'applications.errors.workPermitCitizen';
+  return { values, errors, set };
 }

@@ -458,7 +458,7 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     // the form shows then only to say why a move sent from an older page was refused.
     plannedStartForm: canWork && canChangePlannedStart(c) && (!offerNamesStart(c) || state.values?.action === 'plan_start') ? plannedStartForm(now, state, errorTexts(t, state.errors) ?? {}) : undefined,
     plannedStartOfferNote: canWork && canChangePlannedStart(c) && !!offerNamesStart(c),
-    offerTerms: offerTermsView(t, locale, c, data.canAttachOffer, state, errorTexts(t, state.errors) ?? {}),
+    offerTerms: offerTermsView(t, locale, c, data.canAttachOffer, state, errorTexts(t, state.errors) ?? {}, applicantLanguage),
     actions: data.actions.filter((a) => !PLACED_ACTIONS.has(a)).map((a) => ({
       action: a,
       // What the case still lacks for this step (the step's own rule, computed with the page): said
@@ -522,7 +522,7 @@ function plannedStartForm(now: Date, state: FormState, errors: FieldErrors) {
  * The offer's terms and letter on the case page: what is attached, and HR's form while the offer
  * is prepared or waits (server/cases/offer-terms.ts), kept as typed when refused.
  */
-function offerTermsView(t: TFunction, locale: Locale, c: CasePageData['caseDoc'], canAttach: boolean, state: FormState, errors: FieldErrors) {
+function offerTermsView(t: TFunction, locale: Locale, c: CasePageData['caseDoc'], canAttach: boolean, state: FormState, errors: FieldErrors, applicantLanguage: string) {
   const o = c.offerTerms;
   const has = !!(o?.letter || o?.position);
   if (!has && !canAttach) return undefined;
@@ -557,7 +557,8 @@ function offerTermsView(t: TFunction, locale: Locale, c: CasePageData['caseDoc']
           letterField: OFFER_LETTER_FIELD,
           letterError: mine ? errors[OFFER_LETTER_FIELD] : undefined,
           max: OFFER_TERM_MAX,
-          toldHint: t(c.stage === 'offer' ? 'cases.offerTerms.toldNow' : 'cases.offerTerms.toldWithOffer'),
+          // The terms are shown to the applicant as typed (walk: Vietnamese terms on an English applicant's page): say in which language.
+          toldHint: `${t(c.stage === 'offer' ? 'cases.offerTerms.toldNow' : 'cases.offerTerms.toldWithOffer')} ${t('cases.offerTerms.termsLanguage', { language: applicantLanguage })}`,
         }
       : undefined,
   };

@@ -8,6 +8,8 @@ export function presentDeletePage(ctx: Context, input: { block?: SelfDeleteBlock
   return {
     title: t('privacy.delete.title'),
     blocked: input.block ? t(`privacy.delete.blocked_${input.block}`) : undefined,
+    // Where to ask for an erasure the page cannot do: the HR office, from the applications (privacy notice, "Your rights").
+    blockedSubmitted: input.block === 'submitted',
     errors: translateErrors(t, input.errors),
   };
 }

@@ -209,6 +209,8 @@ export async function caseProcedures(opts: { ctx: Context; caseDoc: { _id: unkno
     ...(toldKinds ? { toldKinds } : {}),
     editable: !!opts.editable && supportOpen(opts.caseDoc),
     ...(documents ? { documents } : {}),
+    // Withdrawn or rejected during onboarding: the applicant is not shown targets for work that stopped.
+    ...(opts.forApplicant && (opts.caseDoc.stage === 'withdrawn' || opts.caseDoc.stage === 'rejected') ? { stopped: true } : {}),
   });
 }
 

@@ -200,6 +200,11 @@ export interface PresentProceduresInput {
   toldKinds?: ReadonlySet<string>;
   /** The case's current documents: the residence card's end is checked against the passport among them, a request's slot against its uploads. */
   documents?: ReadonlyArray<PassportLike & { createdAt?: Date | null }>;
+  /**
+   * The application ended (withdrawn or rejected) while procedures were under way: the applicant's
+   * page says each is stopped, with no target, filing window or request left to act on.
+   */
+  stopped?: boolean;
 }
 
 /** The requests of a procedure in the reader's words: open ones first, soonest due first; the applicant does not see those closed. */
@@ -331,11 +336,13 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
     const kind = s.kind as SupportKind;
     const rule = PROCEDURE_RULES[kind];
     if (!rule) continue;
-    const active = (ACTIVE_SUPPORT as readonly string[]).includes(s.status);
+    // Stopped with the application: what was granted stays as it is; the rest has no date or step left.
+    const stopped = forApplicant && !!input.stopped && s.status !== 'approved' && s.status !== 'not_needed';
+    const active = !stopped && (ACTIVE_SUPPORT as readonly string[]).includes(s.status);
     const failed = input.failed?.kind === kind ? input.failed : undefined;
-    const waits = s.status === 'requested' || s.status === 'preparing' ? waitingText(t, kind, tracks) : undefined;
+    const waits = !stopped && (s.status === 'requested' || s.status === 'preparing') ? waitingText(t, kind, tracks) : undefined;
     const late = !forApplicant && (escalated.has(kind) || isSupportOverdue(s, now) || reasonsOverdue(s, now));
-    const asks = askViews(t, locale, calendar, now, kind, s, forApplicant, input.documents ?? []);
+    const asks = stopped ? [] : askViews(t, locale, calendar, now, kind, s, forApplicant, input.documents ?? []);
     const askLate = asks.some((a) => a.open && a.due.overdue);
     const cardProblem = kind === 'residence_card' && cardConflict ? cardProblemText(t, locale, cardConflict) : undefined;
     const meaning = dueMeaning(kind, s.status);
@@ -344,7 +351,7 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
     const deadline = dueShown ? { ...deadlineView(t, locale, calendar, now, s.dueAt!), ...(meaning ? { label: t(`procedures.due.${meaning}`) } : {}) } : undefined;
     const countedFrom = deadline && meaning === 'decision' ? decisionCountedFrom(t, locale, s) : undefined;
     // Before filing, the window the law allows, beside the institute's target (a day inside it).
-    const window = s.status === 'requested' || s.status === 'preparing' ? windowView(t, locale, calendar, now, kind, input.plannedStart, forApplicant) : undefined;
+    const window = !stopped && (s.status === 'requested' || s.status === 'preparing') ? windowView(t, locale, calendar, now, kind, input.plannedStart, forApplicant) : undefined;
     // Written reasons the authority did not give with its refusal (rules.ts refusalWithReasons): HR
     // sees them owed, by the decision deadline they were due with where one was counted; the
     // applicant is told they are chased, with no date (none is theirs to watch).
@@ -353,11 +360,11 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
     // HR sees a passed deadline in red and is e-mailed; the applicant is told what it means for them:
     // once filed the authority is late, before it the institute; HR follows it up either way.
     const lateNote = forApplicant && deadline?.overdue ? t(meaning === 'decision' ? 'procedures.late.authority' : 'procedures.late.institute') : undefined;
-    const reasonsNote = forApplicant && owed ? t('procedures.applicantReasonsMissing') : undefined;
+    const reasonsNote = forApplicant && owed && !stopped ? t('procedures.applicantReasonsMissing') : undefined;
     // A refusal says what happens now beside HR's own words: to the applicant, that the HR office
     // contacts them; to HR, the two ways on (lodge it again, asking the applicant for what is
     // missing, or set it not needed).
-    const refusedNext = s.status === 'refused' ? t(forApplicant ? (rule.internal ? 'procedures.nextStep.refusedInternal' : 'procedures.nextStep.refused') : 'procedures.nextStep.hr') : undefined;
+    const refusedNext = !stopped && s.status === 'refused' ? t(forApplicant ? (rule.internal ? 'procedures.nextStep.refusedInternal' : 'procedures.nextStep.refused') : 'procedures.nextStep.hr') : undefined;
     items.push({
       kind,
       label: t(`procedures.kinds.${kind}`),
@@ -370,7 +377,7 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       ...(rule.internal ? { internal: true } : {}),
       status: s.status,
       statusLabel: t(`procedures.statuses.${s.status}`),
-      badge: s.status === 'refused' || late || askLate || cardProblem ? 'err' : s.status === 'approved' ? 'ok' : s.status === 'not_needed' ? 'muted' : '',
+      badge: stopped ? 'muted' : s.status === 'refused' || late || askLate || cardProblem ? 'err' : s.status === 'approved' ? 'ok' : s.status === 'not_needed' ? 'muted' : '',
       active,
       // The filing under way or decided; one set back to preparing keeps an earlier filing's date, which the history shows.
       ...(s.filedAt && FILING_STATUSES.has(s.status) ? { filedAt: s.filedAt } : {}),
@@ -385,6 +392,7 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       ...(reasonsNote ? { reasonsNote } : {}),
       ...(refusedNext ? { nextStep: refusedNext } : {}),
       ...(forApplicant && s.status === 'not_needed' ? { closedNote: t('procedures.closedApplicant') } : {}),
+      ...(stopped ? { closedNote: t('procedures.stoppedApplicant') } : {}),
       ...(s.reasonsReceivedAt ? { reasonsReceivedAt: s.reasonsReceivedAt } : {}),
       isResidenceCard: kind === 'residence_card',
       ...(s.cardStartsAt ? { cardStartsAt: s.cardStartsAt } : {}),
@@ -392,7 +400,7 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       ...(cardProblem ? { cardProblem } : {}),
       escalated: late,
       asks,
-      ...(clockStopped(s as never) ? { clockStopped: t(forApplicant ? 'procedures.ask.clockStoppedApplicant' : 'procedures.ask.clockStopped') } : {}),
+      ...(!stopped && clockStopped(s as never) ? { clockStopped: t(forApplicant ? 'procedures.ask.clockStoppedApplicant' : 'procedures.ask.clockStopped') } : {}),
       ...(s.applicantMessage ? { message: s.applicantMessage } : {}),
       ...(!forApplicant && s.note ? { note: s.note } : {}),
       ...(!forApplicant

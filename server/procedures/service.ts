@@ -32,6 +32,7 @@ import { LODGING_MARGIN_WORKING_DAYS, PROCEDURE_RULES, cardBeyondPassport, count
 import { WORK_CARD_MAX_MONTHS } from '../planner/validity.ts';
 import { currentDocuments } from '../documents/index.ts';
 import { formatDay } from '../views/time.ts';
+import { familyMembersText, familyVisasWanted, vietnameseCitizen, type FamilyCase } from '../applications/family-support.ts';
 
 /** Statuses in which a procedure is still running (and can be overdue). */
 export const ACTIVE_SUPPORT: readonly SupportStatus[] = ACTIVE_SUPPORT_STATUSES;
@@ -579,9 +580,18 @@ export interface EmailClock {
 }
 
 /** The procedure_update e-mail to the applicant, in their language (the outbox item's locale). */
-export function procedureEmail(opts: { applicant: Recipient & { name?: string | null }; reference: string; caseId: string; kind: SupportKind; track: TrackState; change: ProcedureChange; asksClosed?: readonly AskState[]; message?: string; appUrl?: string; key: string; now: Date; calendar: WorkingCalendar; plannedStart?: Date | null }) {
+export function procedureEmail(opts: { applicant: Recipient & { name?: string | null }; reference: string; caseId: string; kind: SupportKind; track: TrackState; change: ProcedureChange; asksClosed?: readonly AskState[]; message?: string; appUrl?: string; key: string; now: Date; calendar: WorkingCalendar; plannedStart?: Date | null; family?: FamilyCase }) {
   const locale = recipientLocale(opts.applicant);
   const closed = opts.asksClosed ?? [];
+  // The visa procedure that carries the family's TT visas says whose they are, as the page does (walk:
+  // a Vietnamese citizen read "Visa: granted" of a visa that was their spouse's and child's).
+  const t = translator(locale);
+  const familyLine =
+    opts.kind === 'visa' && opts.family && familyVisasWanted(opts.family)
+      ? vietnameseCitizen(opts.family)
+        ? `${t('procedures.visaType.citizenApplicant')} ${t('procedures.visaType.familyFor', { names: familyMembersText(t, opts.family) })}.`
+        : `${t('procedures.visaType.familyFor', { names: familyMembersText(t, opts.family) })}.`
+      : '';
   const data = {
     name: opts.applicant.name,
     reference: opts.reference,
@@ -590,6 +600,7 @@ export function procedureEmail(opts: { applicant: Recipient & { name?: string | 
     ...procedureWords(locale, opts.kind, opts.track, opts.change, { calendar: opts.calendar, now: opts.now, plannedStart: opts.plannedStart }),
     // In the words HR wrote it: shown as written, not translated.
     message: opts.message ?? '',
+    familyLine,
     // What was asked of them and is not needed any more (closeOpenAsks), in HR's words as asked.
     asksClosedLine: closed.length ? translator(locale)('procedures.ask.mail.closed', { count: closed.length }) : '',
     asksClosed: closed.map((a) => ({ text: a.text, dueOn: formatDay(a.dueAt, locale) })),
@@ -767,7 +778,7 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
     const applicant = await User.findById(caseDoc.applicant, { email: 1, name: 1, locale: 1 }).lean();
     if (applicant?.email) {
       outbox.push(
-        procedureEmail({ applicant, reference: caseDoc.reference, caseId: String(caseDoc._id), kind, track, change: history.procedure, asksClosed: asksClosedUnanswered, ...(opts.message ? { message: opts.message } : {}), appUrl: opts.app?.config.appUrl, key: outboxKey(String(caseDoc._id), caseDoc.version + 1, 'procedure', kind), now, calendar, plannedStart: caseDoc.profile?.plannedArrival }),
+        procedureEmail({ applicant, reference: caseDoc.reference, caseId: String(caseDoc._id), kind, track, change: history.procedure, asksClosed: asksClosedUnanswered, ...(opts.message ? { message: opts.message } : {}), appUrl: opts.app?.config.appUrl, key: outboxKey(String(caseDoc._id), caseDoc.version + 1, 'procedure', kind), now, calendar, plannedStart: caseDoc.profile?.plannedArrival, family: caseDoc as FamilyCase }),
       );
     }
   }

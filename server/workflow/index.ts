@@ -19,7 +19,7 @@ import { Call, type CallDoc } from '../../models/call.ts';
 import { User, type UserDoc } from '../../models/user.ts';
 import { emailsToHr, officersToTell, type HrRecipient } from '../institutes/hr-staff.ts';
 import { nextSequence } from '../../models/counter.ts';
-import { SUPPORT_KINDS, type Stage, type SupportKind } from '../../models/constants.ts';
+import { ACTIVE_SUPPORT_STATUSES, SUPPORT_KINDS, type Stage, type SupportKind } from '../../models/constants.ts';
 import { BadRequestError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../errors.ts';
 import { can, sameId } from '../policies/index.ts';
 import { caseAudit, settleCaseAudits, withPendingAudits } from '../cases/pending-audit.ts';
@@ -37,7 +37,7 @@ import { reasonToldToApplicant } from '../cases/applicant-view.ts';
 import { countedLodgingDue, waitingFor } from '../procedures/rules.ts';
 import { hrContactFor, sendToLine, type HrContact } from '../institutes/contact.ts';
 import { lateAnswer, lateAnswerText, type LateAnswer } from '../applications/late-answer.ts';
-import { familyVisasWanted } from '../applications/family-support.ts';
+import { familyVisasWanted, vietnameseCitizen } from '../applications/family-support.ts';
 import { signedOfferAsked } from '../documents/index.ts';
 import { plannedStartAudit, offerStartMove, plannedStartEvent, type StartMove } from '../cases/planned-start-moves.ts';
 
@@ -159,7 +159,8 @@ const stageDueLeft: ActionRule['mail'] = ({ now, calendar }, _set, locale, dueAt
 
 function supportTracksFor(c: CaseDoc, now: Date, calendar: Calendar, plannedStart: Date | undefined) {
   const wanted: Record<SupportKind, boolean> = {
-    work_permit: !!c.supportRequested?.workPermit,
+    // A Vietnamese citizen needs none (server/applications/steps.ts parseSupport): a tick stored before that check starts nothing.
+    work_permit: !!c.supportRequested?.workPermit && !vietnameseCitizen(c),
     // Family support is the family members' TT visas, lodged with the visa (server/applications/family-support.ts).
     visa: !!c.supportRequested?.visa || familyVisasWanted(c),
     residence_card: !!c.supportRequested?.residenceCard,
@@ -391,6 +392,8 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
       return undefined;
     },
     set: ({ payload }) => ({ arrivedAt: payload.arrivedOn as Date }),
+    // The welcome says procedures remain only when one does (walk: "the remaining formalities" with all granted).
+    mail: ({ caseDoc }) => ({ hasOpenProcedures: (caseDoc.supportTracks ?? []).some((s) => s.status === 'refused' || (ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(s.status)) }),
   },
   put_on_hold: {
     // The review date is a day HR commits to: after today (a hold reviewed today is no hold), a

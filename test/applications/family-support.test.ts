@@ -16,7 +16,7 @@ import type { CallDoc } from '../../models/call.ts';
 import { seedHolidays } from '../../server/calendar/index.ts';
 import { transition } from '../../server/workflow/index.ts';
 import { actorContext } from '../workflow/context.ts';
-import { signedIn, page, post, versionIn, text } from './support.ts';
+import { signedIn, page, post, versionIn, text, deliver } from './support.ts';
 import { vnDateKey } from '../../server/calendar/index.ts';
 
 describe('applications: family support asked is followed to the visa procedure, and said', () => {
@@ -182,6 +182,73 @@ describe('applications: family support asked is followed to the visa procedure, 
     const foreigner = await createUser({ role: 'applicant', locale: 'en' });
     const f = await createCase({ applicant: foreigner, call });
     expect(text((await page(await signedIn(t, foreigner), `/applications/${f._id}/edit/support`)).text)).to.include('LĐ1/LĐ2 for you, TT for your spouse and children.');
+  });
+
+  // Walk (overseas Vietnamese scientist): the hint said no work permit was needed, yet the tick was
+  // kept, the acceptance listed it and started a work-permit procedure the family's TT visas then waited on.
+  it('a Vietnamese citizen who ticks the work permit is told to untick it, in their language, with the other ticks kept and nothing saved', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'vi' });
+    const c = await createCase({ applicant, call, profile: citizenProfile, supportRequested: { housing: false } });
+    const a = await signedIn(t, applicant);
+    const form = (await page(a, `/applications/${c._id}/edit/support`)).text;
+    const res = await post(a, form, `/applications/${c._id}/edit/support`, { workPermit: 'on', housing: 'on', family: 'on', go: 'next' });
+    expect(res.status).to.equal(422);
+    const html = text(res.text);
+    expect(html).to.include('Là công dân Việt Nam, Ông/Bà không cần giấy phép lao động (giấy này dành cho người lao động nước ngoài): vui lòng bỏ chọn mục này.');
+    expect(html).to.match(/id="f-workPermit" name="workPermit" value="on" checked aria-invalid="true"/);
+    expect(html).to.match(/id="f-housing" name="housing" value="on" checked/);
+    expect(html).to.match(/id="f-family" name="family" value="on" checked/);
+    expect(html).to.not.match(/\bbạn\b/);
+    const stored = (await Case.findById(c._id).lean())!;
+    expect(stored.supportRequested?.housing).to.equal(false);
+    expect(stored.supportRequested?.workPermit ?? false).to.equal(false);
+
+    // Unticked, the same form saves.
+    const ok = await post(a, form, `/applications/${c._id}/edit/support`, { housing: 'on', family: 'on', go: 'next' });
+    expect(ok.status).to.equal(303);
+    expect((await Case.findById(c._id).lean())!.supportRequested?.housing).to.equal(true);
+  });
+
+  it('a work permit stored for a Vietnamese citizen before that check is neither promised on the acceptance page nor started', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await offered(applicant, { profile: citizenProfile, supportRequested: { workPermit: true, housing: true, family: true }, dependants: mixed });
+    const confirm = await accept(await signedIn(t, applicant), c);
+    expect(confirm).to.include('<li>Visa</li><li>Housing</li>');
+    expect(confirm).to.not.include('Work permit');
+    const after = (await Case.findById(c._id).lean())!;
+    expect(after.supportTracks.find((s) => s.kind === 'work_permit')?.status).to.equal('not_needed');
+    // The spouse's TT visa has its own clock: it waits for no work permit.
+    const visa = after.supportTracks.find((s) => s.kind === 'visa')!;
+    expect(visa.status).to.equal('requested');
+    expect(visa.dueAt).to.be.instanceOf(Date);
+  });
+
+  // Walk: a Vietnamese citizen's e-mails read "Thị thực: đã được cấp" of what were their family's visas.
+  it('the visa e-mails to a Vietnamese citizen say the procedure is their family’s TT visas, by name; a foreigner’s name the family visas going with theirs', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'vi' });
+    const c = await offered(applicant, { profile: citizenProfile, supportRequested: { family: true }, dependants: mixed });
+    await accept(await signedIn(t, applicant), c);
+    const staff = await signedIn(t, hr);
+    const form = await page(staff, `/cases/${c._id}/procedures/visa`);
+    const today = vnDateKey(new Date());
+    const filed = await post(staff, form.text, `/cases/${c._id}/procedures/visa`, { version: versionIn(form.text, `/cases/${c._id}/procedures/visa`), status: 'filed', filedAt: today });
+    expect(filed.status, filed.text.slice(0, 300)).to.equal(303);
+    await deliver(t, c._id);
+    const mail = await t.smtp.waitForTo(applicant.email, /Thị thực: hồ sơ đã được nộp/);
+    expect(mail.text).to.include('Ông/Bà không cần thị thực: là công dân Việt Nam, Ông/Bà không phải xin thị thực. Thủ tục này dành cho thị thực TT của các thành viên gia đình Ông/Bà là người nước ngoài. Có đề nghị hỗ trợ gia đình: thị thực TT của Anna Smith (');
+    expect(mail.text).to.not.include('Nguyễn Minh');
+    expect(mail.text).to.not.match(/\bbạn\b/);
+
+    const foreigner = await createUser({ role: 'applicant', locale: 'en' });
+    const d = await offered(foreigner, { supportRequested: { visa: true, family: true }, dependants: family });
+    await accept(await signedIn(t, foreigner), d);
+    // The visa waits for the work permit only when one was asked: none here, so it can be filed now.
+    const fForm = await page(staff, `/cases/${d._id}/procedures/visa`);
+    expect((await post(staff, fForm.text, `/cases/${d._id}/procedures/visa`, { version: versionIn(fForm.text, `/cases/${d._id}/procedures/visa`), status: 'filed', filedAt: today })).status).to.equal(303);
+    await deliver(t, d._id);
+    const fMail = await t.smtp.waitForTo(foreigner.email, /Visa: /);
+    expect(fMail.text).to.include('Family support asked: the TT visas of Emma Weber (Spouse), Minh Weber (Child) go with this procedure.');
+    expect(fMail.text).to.not.include('None for you');
   });
 
   it('no family support asked: nothing said about it', async () => {

@@ -183,4 +183,24 @@ describe('information request: a paper uploaded with the answer', function () {
     expect(shown).to.match(/id="f-answer-file-error">“translation\.pdf” is not a PDF, JPEG or PNG file/);
     expect(await stored(c._id)).to.deep.equal(before);
   });
+
+  // Walk: a good file sent with an empty answer was dropped with only "Write your answer." shown.
+  for (const [locale, said] of [
+    ['en', /id="f-answer-file-error">“translation\.pdf” was not kept, as the answer was empty: write your answer, then choose the file again\./],
+    ['vi', /id="f-answer-file-error">Tệp “translation\.pdf” chưa được lưu vì câu trả lời còn trống: vui lòng viết câu trả lời rồi chọn lại tệp\./],
+  ] as const) {
+    it(`${locale}: an empty answer with a good file says, beside the file, that it was not kept and is to be chosen again`, async () => {
+      const applicant = await createUser({ role: 'applicant', locale });
+      const c = await ask(applicant, 'degree_translation');
+      const ap = await signedIn(t, applicant);
+      const before = await stored(c._id);
+      const res = await answer(ap, c._id, { answer: '   ' }, { field: 'degree_translation', body: pdf, name: 'translation.pdf' });
+      expect(res.status).to.equal(422);
+      const shown = text(res.text);
+      expect(shown).to.match(/id="f-answer-error">/);
+      expect(shown).to.match(said);
+      expect(shown).to.not.match(/\bbạn\b/);
+      expect(await stored(c._id)).to.deep.equal(before);
+    });
+  }
 });

@@ -132,6 +132,8 @@ describe('applications: answering an offer, confirmed, with its answer-by date',
     expect(body).to.include('The HR office sees your decision on your case, with your reason if you give one.');
     expect(confirm.text).to.include('<button type="submit" class="button danger">Yes, decline the offer</button>');
     expect(confirm.text).to.match(/<textarea id="f-reason" name="reason" rows="4" maxlength="2000"/);
+    // The limit in the page's number form, as the counter under the box says it (walk: "2000" above "0/2.000" in Vietnamese).
+    expect(body).to.include('At most 2,000 characters.');
     expect((await Case.findById(c._id).lean())!.stage).to.equal('offer');
 
     const url = `/applications/${c._id}/offer/decline`;
@@ -169,11 +171,16 @@ describe('applications: answering an offer, confirmed, with its answer-by date',
     const url = `/applications/${c._id}/offer/decline`;
     const confirm = await page(a, url);
     expect(text(confirm.text)).to.include('Không thể hoàn tác');
+    expect(text(confirm.text)).to.include('Tối đa 2.000 ký tự.');
     expect((await post(a, confirm.text, url, { version: versionIn(confirm.text, url), reason: ' \u200B\u200B ' })).status).to.equal(303);
     const after = (await Case.findById(c._id).lean())!;
     expect(after.stage).to.equal('withdrawn');
     expect(after.history.at(-1)!.note).to.equal(undefined);
     expect(text((await page(await signedIn(t, hr), `/cases/${c._id}`)).text)).to.include('Declined by the applicant on 7 Dec 2026: no reason given');
+    // Their page says what they did (walk: it read "Ông/Bà đã rút hồ sơ này", you withdrew it).
+    const mine = text((await page(a, `/applications/${c._id}`)).text);
+    expect(mine).to.include('Ông/Bà đã từ chối lời mời làm việc nên hồ sơ này kết thúc tại đây; sẽ không có bước nào tiếp theo.');
+    expect(mine).to.not.include('Ông/Bà đã rút hồ sơ này');
   });
 
   it('refuses a reason too long or of hidden characters on the confirmation page, keeping what was typed; nothing changes', async () => {

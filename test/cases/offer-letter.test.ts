@@ -172,6 +172,10 @@ describe('cases: the offer letter and its terms', function () {
     const c = await offered(applicant);
     await deliver(t, c._id);
     const h = await signedIn(hr);
+    // The form says in which language the terms are read, as typed (walk: Vietnamese terms shown to an English applicant).
+    expect(text((await page(h, `/cases/${c._id}`)).text)).to.include('The applicant reads the terms as typed, in Vietnamese: write them in that language.');
+    const hrVi = await createUser({ role: 'hr_officer', institute: hr.institute, locale: 'vi' });
+    expect(text((await page(await signedIn(hrVi), `/cases/${c._id}`)).text)).to.include('Ứng viên đọc các điều kiện đúng như đã nhập, bằng tiếng Việt: hãy viết bằng ngôn ngữ đó.');
     expect((await send(h, c, terms, { buf: letter, name: 'thu-moi.pdf' })).status).to.equal(303);
     const changed = await makePdf('Offer letter, version 2');
     expect((await send(h, c, { ...terms, offerSalary: '50,000,000 VND' }, { buf: changed, name: 'thu-moi-2.pdf' })).status).to.equal(303);

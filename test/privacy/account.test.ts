@@ -84,6 +84,9 @@ describe('privacy: delete my account, consent to keep data', function () {
       const page = await a.get('/account/delete').set('Accept', 'text/html');
       expect(page.status).to.equal(200);
       expect(page.text).to.include('id="delete-blocked"');
+      // Where to ask instead (walk: the page said only that it could not be done here).
+      expect(page.text.replace(/&#x27;/g, "'").replace(/&quot;/g, '"')).to.include('To ask for it to be corrected or deleted sooner, write to the institute\'s HR office under “Messages with HR” on your application\'s page.');
+      expect(page.text).to.include('<a href="/applications">My applications</a>');
       expect(page.text).not.to.include('name="password"');
       const res = await a.post('/account/delete').type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(page.text), password: TEST_PASSWORD });
       expect(res.status).to.equal(403);
