@@ -128,6 +128,7 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
     item,
     rule: {
       legalBasis: rule.legalBasis[ctx.locale],
+      ...(rule.conditions ? { conditions: rule.conditions[ctx.locale] } : {}),
       ...(item.visaType ? { visaType: item.visaType } : {}),
       office: rule.office[ctx.locale],
       // Housing is the institute's own service: its office is the one in charge, not a competent (state) authority.

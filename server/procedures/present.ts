@@ -114,6 +114,8 @@ export interface ProcedureView {
   /** "waits for the work permit": not yet lodgeable, so no clock (rules.ts, waitingFor). */
   waits?: string;
   legalBasis: string;
+  /** Conditions the law waives for those the institute recruits (citizenship: rules.ts). */
+  conditions?: string;
   /** The visa only: the symbol the case's visa is asked for under (rules.ts visaSymbol), with its basis. */
   visaType?: { symbol?: string; text: string; family?: string; familyFor?: string };
   /** The office recorded by HR, else the competent office from the rules table. */
@@ -370,6 +372,7 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       label: t(`procedures.kinds.${kind}`),
       ...(waits ? { waits } : {}),
       legalBasis: rule.legalBasis[locale],
+      ...(rule.conditions ? { conditions: rule.conditions[locale] } : {}),
       // The family support asked is their TT visas, lodged with this one (server/applications/family-support.ts): named here.
       ...(kind === 'visa' ? { visaType: { ...visaTypeView(t, tracks, foreignFamily(caseDoc), forApplicant, vietnameseCitizen(caseDoc)), ...(familyVisasWanted(caseDoc) ? { familyFor: t('procedures.visaType.familyFor', { names: familyMembersText(t, caseDoc) }) } : {}) } } : {}),
       office: s.office || rule.office[locale],

@@ -15,6 +15,8 @@ export type ProcedureKind = (typeof PROCEDURE_KINDS)[number];
 
 export interface ProcedureRule {
   legalBasis: { vi: string; en: string };
+  /** What the applicant must meet, where the law waives a condition for those the institute recruits. */
+  conditions?: { vi: string; en: string };
   office: { vi: string; en: string };
   /** Working days the authority has to decide once the file is complete (absent: no legal deadline). */
   decisionWorkingDays?: number;
@@ -152,6 +154,17 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
     legalBasis: {
       vi: 'Luật Quốc tịch Việt Nam 2008 (sửa đổi 2014, 2025), Điều 19–21; Nghị định 191/2025/NĐ-CP',
       en: 'Law on Vietnamese Nationality 2008 (amended 2014, 2025), Art. 19–21; Decree 191/2025/ND-CP',
+    },
+    // Law 79/2025/QH15 Art. 1(5), amending Art. 19 (in force 1 Jul 2025): a person whose
+    // naturalisation benefits the State is exempt from the Vietnamese-language, 5-year-residence and
+    // livelihood conditions and may file at a Vietnamese mission abroad; Decree 191/2025/ND-CP: that
+    // is outstanding talent in science, technology, innovation (among other fields) confirmed by a
+    // ministry-level body, or an international award (baotintuc.vn 20250703180147320, moj.gov.vn
+    // ItemID=4633, pbgdplthainguyen.gov.vn 1420). Without it, the 5 years of residence apply: hence
+    // the "file by" date is the institute's target only for an applicant the exemption covers.
+    conditions: {
+      vi: 'Người có tài năng vượt trội về khoa học, công nghệ, đổi mới sáng tạo… được cơ quan cấp bộ xác nhận được miễn điều kiện biết tiếng Việt, thường trú 5 năm và bảo đảm cuộc sống tại Việt Nam (Luật 79/2025/QH15; Nghị định 191/2025/NĐ-CP); viện đề nghị xác nhận này. Nếu không được miễn, cần thường trú tại Việt Nam từ 5 năm.',
+      en: 'Outstanding talent in science, technology or innovation, confirmed by a ministry-level body, is exempt from the Vietnamese-language, 5-year residence and livelihood conditions (Law 79/2025/QH15; Decree 191/2025/ND-CP); the institute asks for that confirmation. Without the exemption, 5 years of residence in Vietnam are needed.',
     },
     office: { vi: 'Sở Tư pháp cấp tỉnh', en: 'Provincial Department of Justice' },
     documents: ['passport', 'criminal_record', 'other'],

@@ -109,6 +109,13 @@ describe('procedures: what the date of a procedure is, before and after filing',
     expect(hr.deadline?.label).to.equal('Our follow-up date (the law sets no decision time)');
     expect(hr.deadline?.dateText).to.equal('10 May 2027');
   });
+
+  it('says on citizenship which conditions the law waives for recruited talent, and what applies without it (Law 79/2025, Decree 191/2025), in both languages; other procedures say nothing of it', () => {
+    expect(items('en', true)[3]!.conditions).to.match(/exempt from the Vietnamese-language, 5-year residence and livelihood conditions/).and.to.match(/Without the exemption, 5 years of residence/);
+    expect(items('vi', true)[3]!.conditions).to.match(/miễn điều kiện biết tiếng Việt, thường trú 5 năm/);
+    expect(items('en', false)[3]!.conditions, 'HR reads it too').to.match(/ministry-level body/);
+    expect(items('en', true).filter((i) => i.kind !== 'citizenship').map((i) => i.conditions)).to.deep.equal(items('en', true).filter((i) => i.kind !== 'citizenship').map(() => undefined));
+  });
 });
 
 describe('procedures: what a procedure waits for (Law 47/2014 Art. 10(4)(c), 37(1))', () => {
