@@ -27,6 +27,7 @@ async function loadApp() {
     import('./audit/backfill-case.ts'),
     import('./documents/to-check.ts'),
     import('./background.ts'),
+    import('../models/all.ts'), // every model, so that the start syncs every model's indexes
   ]);
   return {
     createMailer: mailer.createMailer,
@@ -83,7 +84,8 @@ async function main(): Promise<void> {
   const workers = config.webWorkers > 0 ? startWebWorkers({ count: config.webWorkers, setup, logger }) : undefined;
   let db: Awaited<ReturnType<typeof openDatabase>>;
   try {
-    db = await openDatabase(config, logger, { modelsLoaded: loading });
+    // The indexes only reads need are built once the pages are served (below).
+    db = await openDatabase(config, logger, { modelsLoaded: loading, indexesAfterReady: true });
   } catch (err) {
     setupFailed(err);
     await workers?.stop(5_000);
@@ -126,6 +128,9 @@ async function main(): Promise<void> {
     port = (server.address() as AddressInfo).port;
     web = { stop: () => stopServing(server, inFlight, logger) };
   }
+  // Serving: the indexes left for now (an upgrade's new ones, on data stored before it, read every
+  // document of their collection) and the drops of those no schema declares; failures are logged.
+  void db.syncIndexesAfterReady?.().catch((err: unknown) => logger.error({ err }, 'index sync after start failed'));
   // Backfills for cases stored before a field existed (derived dashboard figures, the queue's search
   // words and next deadline): idempotent, and later writes keep them in step. Run a few seconds after the server
   // listens: each scans every case, and on a large data set the first scan also reads the cases
