@@ -98,7 +98,8 @@ export async function openDatabase(config: Config, logger: Logger, opts: { model
     await syncIndexes(logger);
     return db;
   }
-  await indexesBeforeReady(logger);
+  const before = await indexesBeforeReady(logger);
+  if (before.built.length || before.dropped.length) logger.info(before, 'unique indexes synced before ready');
   let after: Promise<IndexSync> | undefined;
   db.syncIndexesAfterReady = () => (after ??= indexesAfterReady(logger));
   return db;
