@@ -1,7 +1,8 @@
 // Makes a copy of a benchmark data set look like one seeded before the last upgrade's two document
 // indexes ({status, current, case} and updatedAt): drops them, so the next start must build them.
-// Run on a COPY (it writes the data directory), with no server using it:
-//   node --import tsx bench/drop-document-indexes.ts /tmp/copy-of-bench-100000
+// Run on a COPY (it writes the data directory), with no server using it. The drops are written to
+// the journal, and with --compact a new snapshot is written (the copy then starts like a fresh one):
+//   node --import tsx bench/drop-document-indexes.ts /tmp/copy-of-bench-100000 [--compact]
 import path from 'node:path';
 import mongoose from 'mongoose';
 import { startEmbeddedMongoInWorker, readCredentialsFile } from '../embedded-mongo/src/in-worker.ts';
@@ -17,5 +18,5 @@ for (const name of ['status_1_current_1_case_1', 'updatedAt_1']) {
 }
 console.log('indexes left:', (await documents.indexes()).map((i) => i.name).join(', '));
 await mongoose.disconnect();
-await server.compact();
+if (process.argv.includes('--compact')) await server.compact();
 await server.stop();
