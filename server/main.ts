@@ -27,6 +27,7 @@ async function loadApp() {
     import('./audit/backfill-case.ts'),
     import('./documents/to-check.ts'),
     import('./background.ts'),
+    import('../models/all.ts'), // every model, so that the start syncs every model's indexes
   ]);
   return {
     createMailer: mailer.createMailer,
@@ -83,7 +84,8 @@ async function main(): Promise<void> {
   const workers = config.webWorkers > 0 ? startWebWorkers({ count: config.webWorkers, setup, logger }) : undefined;
   let db: Awaited<ReturnType<typeof openDatabase>>;
   try {
-    db = await openDatabase(config, logger, { modelsLoaded: loading });
+    // The indexes only reads need are built once the pages are served (below).
+    db = await openDatabase(config, logger, { modelsLoaded: loading, indexesAfterReady: true });
   } catch (err) {
     setupFailed(err);
     await workers?.stop(5_000);
@@ -130,7 +132,17 @@ async function main(): Promise<void> {
   // words and next deadline): idempotent, and later writes keep them in step. Run a few seconds after the server
   // listens: each scans every case, and on a large data set the first scan also reads the cases
   // from the snapshot; the first requests (and /readyz) should not queue behind that.
+  // First, the indexes left for after ready (an upgrade's new ones, on data stored before it, read
+  // every document of their collection, holding the database's thread: started at once, /readyz
+  // waited behind them as long as when they were built before it) and the drops of those no schema
+  // declares; failures are logged. Then the backfills, some of which read by those indexes.
   const backfills = setTimeout(() => {
+    void (db.syncIndexesAfterReady?.() ?? Promise.resolve())
+      .catch((err: unknown) => logger.error({ err }, 'index sync after start failed'))
+      .then(runBackfills);
+  }, BACKFILL_DELAY_MS);
+  backfills.unref();
+  function runBackfills(): void {
     void backfillCaseSummaries().then(
       (n) => n && logger.info({ cases: n }, 'case summaries backfilled'),
       (err: unknown) => logger.error({ err }, 'case summary backfill failed'),
@@ -169,8 +181,7 @@ async function main(): Promise<void> {
         logger.info(recent, 'documents to check: cases with documents written since the last full repair recounted');
       })
       .catch((err: unknown) => logger.error({ err }, 'documents to check: backfill failed'));
-  }, BACKFILL_DELAY_MS);
-  backfills.unref();
+  }
   // The backfills and each background job's run read many cases; their garbage is given back once
   // the web thread is quiet (a no-op without node --expose-gc, which npm start passes).
   const reclaimer = startReclaimer({

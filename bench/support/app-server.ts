@@ -41,7 +41,7 @@ export const START_JOBS = ['planner', 'reminders', 'document-expiry-reminders', 
  * checkout to run (another worktree, for an A/B comparison); `nodeArgs`: flags for its node
  * (by default those of its `npm start`).
  */
-export async function startAppServer(opts: { dataDir: string; env?: Record<string, string | undefined>; cpuProfDir?: string; readyTimeoutMs?: number; root?: string; nodeArgs?: string[]; jobs?: readonly string[] }): Promise<AppServer> {
+export async function startAppServer(opts: { dataDir: string; env?: Record<string, string | undefined>; cpuProfDir?: string; readyTimeoutMs?: number; root?: string; nodeArgs?: string[]; jobs?: readonly string[]; onStdout?: (text: string) => void }): Promise<AppServer> {
   const port = await freePort();
   const env: Record<string, string | undefined> = {
     ...process.env,
@@ -76,6 +76,7 @@ export async function startAppServer(opts: { dataDir: string; env?: Record<strin
   const settled = new Promise<number>((resolve) => {
     let tail = '';
     child.stdout!.on('data', (chunk: Buffer) => {
+      opts.onStdout?.(chunk.toString('utf8')); // every line from spawn (bench/start-ab.ts reads the start's phases)
       tail = (tail + chunk.toString('utf8')).slice(-4096);
       if (tail.includes('documents decoded and indexes built')) resolve(performance.now() - t0);
       for (const line of tail.split('\n')) {
