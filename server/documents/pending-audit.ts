@@ -65,3 +65,19 @@ export async function deleteAudited(caseId: Types.ObjectId, events: readonly Pen
   const cleared = await Case.updateOne({ _id: caseId, documentsToCheckDue: mark, ...filter }, { ...update, $unset: { documentsToCheckDue: 1 } }, { timestamps: false });
   if (cleared.matchedCount === 0) await Case.updateOne({ _id: caseId, ...filter }, update, { timestamps: false });
 }
+
+/**
+ * Takes back the records a request wrote and then gave up (an upload refused midway, a renewal that
+ * gave way): no event, the write never stood, and its pending event goes with the record. The case
+ * is marked due as for any deletion, so a stop before the deletion's recount is put right by the
+ * minute job; a mark that cannot be written does not stop the undo (it is best effort, as the undo).
+ */
+export async function undoWithMark(caseId: Types.ObjectId, undo: () => Promise<void>): Promise<void> {
+  const mark = new Date();
+  const marked = await Case.updateOne({ _id: caseId }, { $set: { documentsToCheckDue: mark } }, { timestamps: false }).then(
+    () => true,
+    () => false,
+  );
+  await undo();
+  if (marked) await Case.updateOne({ _id: caseId, documentsToCheckDue: mark }, { $unset: { documentsToCheckDue: 1 } }, { timestamps: false }).catch(() => undefined);
+}

@@ -13,7 +13,7 @@ import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
 import type { DocumentType } from '../../models/constants.ts';
 import { User } from '../../models/user.ts';
 import type { PendingAudit } from '../audit/index.ts';
-import { documentAudit, settleDocumentAudits } from './pending-audit.ts';
+import { documentAudit, settleDocumentAudits, undoWithMark } from './pending-audit.ts';
 import { sameId } from '../policies/ids.ts';
 import { applicantEmailable, queueDocumentEmail } from './email.ts';
 import { aboutField, UploadError } from './errors.ts';
@@ -94,8 +94,11 @@ export async function renewDocument(opts: RenewDocumentOptions): Promise<{ doc: 
     if (waiting > 1) throw new UploadError(409, 'renewal_pending', 'documents.errors.renewalPending', { type: label });
   } catch (err) {
     if (created) {
-      await CaseDocument.deleteOne({ _id: created._id }).catch(() => undefined);
-      await storage.remove(created.storageKey).catch(() => undefined);
+      const gone = created;
+      await undoWithMark(gone.case, async () => {
+        await CaseDocument.deleteOne({ _id: gone._id }).catch(() => undefined);
+        await storage.remove(gone.storageKey).catch(() => undefined);
+      });
     }
     // The unique (case, type, slot, version) index answered a simultaneous upload.
     if ((err as { code?: number }).code === 11000) throw new UploadError(409, 'renewal_pending', 'documents.errors.renewalPending', { type: label });

@@ -13,7 +13,7 @@ import { actorOf, tOf, type Context } from '../context.ts';
 import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
 import type { DocumentType } from '../../models/constants.ts';
 import type { PendingAudit } from '../audit/index.ts';
-import { deleteAudited, documentAudit, settleDocumentAudits, withoutPendingAudits } from './pending-audit.ts';
+import { deleteAudited, documentAudit, settleDocumentAudits, undoWithMark, withoutPendingAudits } from './pending-audit.ts';
 import { aboutField, UploadError } from './errors.ts';
 import { parseFileField, phaseOpen, type AllowedMime } from './rules.ts';
 import { DATE_RULES, VALID_MONTHS, addMonths, validityOf, type ValidityCase } from './validity.ts';
@@ -361,11 +361,15 @@ export async function commitUploads(input: CommitUploadsOptions): Promise<Docume
       Object.assign(entry, await insertVersion(input, p, entry.key, storage.kind));
     }
   } catch (err) {
-    for (const c of created) {
-      // Record before file, for the same reason.
-      if (c.doc) await CaseDocument.deleteOne({ _id: c.doc._id }).catch(() => undefined);
-      await storage.remove(c.key).catch(() => undefined);
-    }
+    const undo = async () => {
+      for (const c of created) {
+        // Record before file, for the same reason.
+        if (c.doc) await CaseDocument.deleteOne({ _id: c.doc._id }).catch(() => undefined);
+        await storage.remove(c.key).catch(() => undefined);
+      }
+    };
+    if (created.some((c) => c.doc)) await undoWithMark(input.caseDoc._id as Types.ObjectId, undo);
+    else await undo();
     // Sent with others, the refused file takes them down too: the page names them, so nobody thinks they were kept.
     if (err instanceof UploadError && err.field && input.files.length > 1) err.notSaved = otherFiles(tOf(ctx) as Translate, input.files, err.field);
     throw err;

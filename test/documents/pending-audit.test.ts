@@ -7,7 +7,7 @@
 // SIGKILL is test/drills/document-audit-crash.test.ts); then the repair is run as the background
 // job (pending-case-audits, server/cases/job.ts) runs it.
 import { expect } from 'chai';
-import { Types } from 'mongoose';
+import mongoose, { Types } from 'mongoose';
 import { useUploadTestApp, type TestApp } from '../support/app.ts';
 import { auditInsert, failNext, type Op } from '../support/fail-next.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
@@ -220,6 +220,32 @@ describe('documents: a document write and its audit event are written together, 
     const fixed = (await Case.findById(c._id).lean())!;
     expect(fixed).to.not.have.property('documentsToCheckDue');
     expect(fixed.documentsToCheck, 'nothing left to check').to.equal(false);
+  });
+
+  it('an upload refused midway takes back the records it wrote, with their events, and leaves the case unmarked and its flag as before', async () => {
+    const both = await createCall({ institute: call.institute, checklist: [{ type: 'cv', phase: 'application', required: true }, { type: 'publications_list', phase: 'application', required: true }] as never });
+    const c = await createCase({ applicant, call: both, stage: 'screening' });
+    let inserts = 0;
+    const seen: string[] = [];
+    const watch = (op: Op) => {
+      const set = (op.params[1] as { $set?: Record<string, unknown> } | undefined)?.$set;
+      if (op.collectionName === 'cases' && set && 'documentsToCheckDue' in set) seen.push('mark');
+      if (op.collectionName === 'documents' && op.method === 'deleteOne') seen.push('delete');
+    };
+    mongoose.connection.on('operation-start', watch);
+    const fault = failNext((op) => op.collectionName === 'documents' && op.method === 'insertOne' && ++inserts === 2);
+    const a = await signedIn(t, applicant);
+    const res = await a.post(`/cases/${String(c._id)}/documents`).field('_csrf', await tokenOf(a)).set('Accept', 'application/json').attach('cv', pdf, 'cv.pdf').attach('publications_list', pdf, 'publications.pdf');
+    fault.stop();
+    mongoose.connection.off('operation-start', watch);
+    expect(fault.failed(), 'the second record failed').to.equal(1);
+    expect(seen, 'the case marked before the deletion: a stop before its recount leaves it to the minute job').to.deep.equal(['mark', 'delete']);
+    expect(res.status).to.equal(500);
+    expect(await CaseDocument.countDocuments({ case: c._id }), 'the first record taken back').to.equal(0);
+    expect(await AuditEvent.countDocuments({ 'summary.case': String(c._id) }), 'nothing stood, nothing audited').to.equal(0);
+    const after = (await Case.findById(c._id).lean())!;
+    expect(after, 'the undo’s mark cleared once recounted').to.not.have.property('documentsToCheckDue');
+    expect(after.documentsToCheck ?? false).to.equal(false);
   });
 
   it('a deletion that never happened (the process stopped before it): the repair records the event saying which records are still stored', async () => {
