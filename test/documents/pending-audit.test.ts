@@ -23,6 +23,7 @@ import { withdrawUploads } from '../../server/documents/upload.ts';
 import { documentAudit, recordPendingDocumentAudits, withoutPendingAudits } from '../../server/documents/pending-audit.ts';
 import { PENDING_AUDIT_GRACE_MS, recordPendingCaseAudits } from '../../server/cases/pending-audit.ts';
 import { repairMarkedCases } from '../../server/documents/to-check.ts';
+import { exportMyData } from '../../server/privacy/export.ts';
 import type { PendingAudit } from '../../server/audit/index.ts';
 import { signedIn } from '../applications/support.ts';
 import { makePdf, sha256, tokenOf } from './support.ts';
@@ -111,6 +112,9 @@ describe('documents: a document write and its audit event are written together, 
     const left = await pendingOnDocument(doc._id);
     expect(left.map((e) => e.action)).to.deep.equal(['document.upload']);
     expect(await AuditEvent.countDocuments({ targetId: String(doc._id) }), 'unaudited for now').to.equal(0);
+    const exported = (await exportMyData({ ctx: requestOf(applicant) })).json;
+    expect(exported, 'the privacy export has the document').to.include(doc.sha256);
+    expect(exported, 'but not its bookkeeping').to.not.include('pendingAudits').and.to.not.include(String(left[0]!.eventId));
 
     expect(await recordPendingDocumentAudits({ now: new Date() }), 'a request may still be finishing').to.deep.equal({ recorded: 0, cleared: 0 });
     const repaired = await recordPendingDocumentAudits({ now: later() });
