@@ -78,7 +78,8 @@ documentSchema.index({ 'pendingAudits.decidedAt': 1 }, { sparse: true });
 // minute or two; the document write stands. Writes through the driver's collection bypass this (the
 // periodic repair of every case covers them); a process that ends between a document write and its
 // recount leaves the write's updatedAt, which the start-time recount reads (server/documents/to-check.ts
-// recountChangedSinceRepair). A deletion leaves nothing to read: the periodic repair covers that.
+// recountChangedSinceRepair). A deletion leaves nothing to read: the services' deletions mark the case due
+// first (server/documents/pending-audit.ts), for the minute repair; the periodic repair covers the rest.
 const FLAG_PATHS = ['status', 'current'];
 type QueryWrite = 'updateOne' | 'updateMany' | 'findOneAndUpdate' | 'deleteOne' | 'deleteMany' | 'findOneAndDelete';
 const QUERY_WRITES: QueryWrite[] = ['updateOne', 'updateMany', 'findOneAndUpdate', 'deleteOne', 'deleteMany', 'findOneAndDelete'];
