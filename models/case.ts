@@ -483,7 +483,8 @@ const caseSchema = new Schema(
     pendingAudits: { type: [pendingAuditSchema], default: undefined, select: false },
     /**
      * Since when a recount of the flag that failed (a database hiccup) is due: set by the failed
-     * recount (models/document.ts), read and cleared by the marked cases' repair every minute
+     * recount (models/document.ts), and by a deletion of documents before it deletes (cleared by it
+     * once recounted: server/documents/pending-audit.ts), read and cleared by the marked cases' repair every minute
      * (server/documents/to-check.ts repairMarkedCases). Missing when nothing is due (nearly always).
      */
     documentsToCheckDue: { type: Date },

@@ -4,6 +4,7 @@
 import mongoose, { Schema, model, type InferSchemaType, type HydratedDocument, type Query, type Types } from 'mongoose';
 import { STORED_DOCUMENT_TYPES } from './constants.ts';
 import { Case } from './case.ts';
+import { pendingAuditSchema } from './pending-audit.ts';
 
 const documentSchema = new Schema(
   {
@@ -41,6 +42,13 @@ const documentSchema = new Schema(
      * renews stays in the history with its dates and who checked it.
      */
     renewalOf: { type: Schema.Types.ObjectId, ref: 'Document' },
+    /**
+     * The audit events of this version's write (its upload, HR's check), written with it and removed
+     * once recorded (server/documents/pending-audit.ts): a process that dies in between leaves them
+     * for the repair. Never selected unless asked for (`+pendingAudits`): no page, presenter, export
+     * or API answer reads it.
+     */
+    pendingAudits: { type: [pendingAuditSchema], default: undefined, select: false },
   },
   { timestamps: true },
 );
@@ -58,6 +66,8 @@ documentSchema.index({ storageKey: 1 });
 // (server/documents/to-check.ts recountChangedSinceRepair) to put right a recount a stopped process
 // never made, without a journal write on the document write path.
 documentSchema.index({ updatedAt: 1 });
+// The events a stopped process left unrecorded: what the repair reads (usually nothing).
+documentSchema.index({ 'pendingAudits.decidedAt': 1 }, { sparse: true });
 
 // Every write through the model that can change which of a case's current documents wait for HR
 // (an upload, a decision, a renewal made current, a version superseded, a withdrawal, a deletion)
@@ -68,7 +78,8 @@ documentSchema.index({ updatedAt: 1 });
 // minute or two; the document write stands. Writes through the driver's collection bypass this (the
 // periodic repair of every case covers them); a process that ends between a document write and its
 // recount leaves the write's updatedAt, which the start-time recount reads (server/documents/to-check.ts
-// recountChangedSinceRepair). A deletion leaves nothing to read: the periodic repair covers that.
+// recountChangedSinceRepair). A deletion leaves nothing to read: the services' deletions mark the case due
+// first (server/documents/pending-audit.ts), for the minute repair; the periodic repair covers the rest.
 const FLAG_PATHS = ['status', 'current'];
 type QueryWrite = 'updateOne' | 'updateMany' | 'findOneAndUpdate' | 'deleteOne' | 'deleteMany' | 'findOneAndDelete';
 const QUERY_WRITES: QueryWrite[] = ['updateOne', 'updateMany', 'findOneAndUpdate', 'deleteOne', 'deleteMany', 'findOneAndDelete'];

@@ -4,7 +4,7 @@ import { Schema } from 'mongoose';
  * The audit event of a change, set in the same write as the change and removed once the event is
  * recorded: with no transaction, a process that dies between the two would otherwise leave the
  * change unaudited. An account carries one (an administrator's decision, server/accounts/
- * pending-audit.ts), a case a list (server/cases/pending-audit.ts). `eventId` becomes the event's
+ * pending-audit.ts), a case and a document version a list (server/audit/pending-carrier.ts). `eventId` becomes the event's
  * _id, so it is recorded once.
  */
 export const pendingAuditSchema = new Schema(

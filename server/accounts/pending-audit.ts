@@ -14,28 +14,18 @@
 import type { Types } from 'mongoose';
 import { User } from '../../models/user.ts';
 import { recordPendingAudit, type PendingAudit } from '../audit/index.ts';
+import { PENDING_AUDIT_GRACE_MS, type PendingAuditRepair } from '../audit/pending-carrier.ts';
 import type { Logger } from '../logger.ts';
 import { sendPendingAccountMail, type MailDeps, type PendingAccountMail } from './mail.ts';
 
-/**
- * How long a decision's request may take between the account's write and its audit event before
- * the repair takes the event as left behind: milliseconds in practice (the cases' update and one
- * insert), so ten seconds is far beyond a request still running on another instance.
- */
-export const PENDING_AUDIT_GRACE_MS = 10_000;
+// The grace (a request's few writes; ten seconds is far beyond one still running) is the cases' and documents' too.
+export { PENDING_AUDIT_GRACE_MS, type PendingAuditRepair };
 
 /** Records the decision's event with what was learnt after the write (`more`), then clears it from the account. */
 export async function settleAccountAudit(opts: { userId: Types.ObjectId; pending: PendingAudit; more?: Record<string, unknown> }): Promise<void> {
   await recordPendingAudit(opts.pending, { targetType: 'user', targetId: String(opts.userId) }, opts.more);
   // Clearing is bookkeeping, not a change of the account: a form built on its version stays good.
   await User.updateOne({ _id: opts.userId, 'pendingAudit.eventId': opts.pending.eventId }, { $unset: { pendingAudit: 1 } }, { timestamps: false });
-}
-
-export interface PendingAuditRepair {
-  /** Events recorded by the repair. */
-  recorded: number;
-  /** Events already recorded (the process died between recording and clearing): only cleared. */
-  cleared: number;
 }
 
 /**

@@ -11,6 +11,7 @@ import { periodicService, registerService, type BackgroundService } from '../ser
 import { returnStrandedCases } from './stranded.ts';
 import { resumeRecounts } from './deadline-recount.ts';
 import { PENDING_AUDIT_GRACE_MS, recordPendingCaseAudits } from './pending-audit.ts';
+import { recordPendingDocumentAudits } from '../documents/pending-audit.ts';
 
 export const STRANDED_CASES_INTERVAL_MS = 10 * 60_000;
 /** After the first requests (the start-time backfills wait 5 s too), and well before anyone misses the cases. */
@@ -51,9 +52,11 @@ registerService((app) =>
 );
 
 /**
- * The audit events of case changes a stopped process left on the cases (pending-audit.ts): first
- * run once the grace has passed for anything the previous process left, then every 5 minutes (another
- * instance's crash); a run with nothing to record is one read on a sparse index.
+ * The audit events of case changes a stopped process left on the cases (pending-audit.ts), and of
+ * document writes on the documents (server/documents/pending-audit.ts): first run once the grace has
+ * passed for anything the previous process left, then every 5 minutes (another instance's crash); a
+ * run with nothing to record is one read on each sparse index. One job (its name kept): a restart's
+ * first run leaves both audited.
  */
 export const PENDING_CASE_AUDITS_INTERVAL_MS = 5 * 60_000;
 
@@ -63,6 +66,9 @@ registerService((app) =>
     intervalMs: PENDING_CASE_AUDITS_INTERVAL_MS,
     firstDelayMs: PENDING_AUDIT_GRACE_MS + 5_000,
     // The app's clock, as the changes' times it compares with.
-    run: async () => void (await recordPendingCaseAudits({ now: app.now(), logger: app.logger })),
+    run: async () => {
+      await recordPendingCaseAudits({ now: app.now(), logger: app.logger });
+      await recordPendingDocumentAudits({ now: app.now(), logger: app.logger });
+    },
   }),
 );

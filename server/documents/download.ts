@@ -27,11 +27,19 @@ export interface OpenDocumentOptions {
 
 export async function openDocument({ app, ctx, doc, caseDoc }: OpenDocumentOptions): Promise<OpenedDocument> {
   const stream = await documentStores(app).of(doc.storage).openRead(doc.storageKey);
+  // A download writes no record to carry its event (server/documents/pending-audit.ts), and adding a
+  // write to carry it would cost every download a second one. So the event is recorded here, before
+  // any byte goes out (the route pipes the stream only after this returns; an insert that fails
+  // fails the request): a process killed in between can leave an event for a copy never sent, never
+  // a copy sent unrecorded.
   await recordAudit(ctx, {
     action: 'document.download',
     targetType: 'document',
     targetId: String(doc._id),
     summary: { case: String(caseDoc._id), type: doc.type, version: doc.version, storage: doc.storage },
+  }).catch((err: unknown) => {
+    stream.destroy(); // the file handle (or GridFS cursor) of a download refused
+    throw err;
   });
   return { id: String(doc._id), stream, name: doc.originalName, mimeType: doc.mimeType, size: doc.size, sha256: doc.sha256 };
 }

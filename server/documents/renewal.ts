@@ -12,7 +12,8 @@ import { actorOf, tOf, type Context } from '../context.ts';
 import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
 import type { DocumentType } from '../../models/constants.ts';
 import { User } from '../../models/user.ts';
-import { recordAudit } from '../audit/index.ts';
+import type { PendingAudit } from '../audit/index.ts';
+import { documentAudit, settleDocumentAudits, undoWithMark } from './pending-audit.ts';
 import { sameId } from '../policies/ids.ts';
 import { applicantEmailable, queueDocumentEmail } from './email.ts';
 import { aboutField, UploadError } from './errors.ts';
@@ -65,6 +66,9 @@ export async function renewDocument(opts: RenewDocumentOptions): Promise<{ doc: 
   const label = t(`documents.types.${type}`);
   const storage = documentStores(app).current;
   let created: DocumentDoc | undefined;
+  let audit: PendingAudit | undefined;
+  const actor = actorOf(ctx);
+  const onBehalf = !sameId(actor._id, opts.caseDoc.applicant);
   try {
     const files = opts.files.map((f) => {
       if (f.refusal) throw f.refusal.about(f.field);
@@ -81,14 +85,20 @@ export async function renewDocument(opts: RenewDocumentOptions): Promise<{ doc: 
     const dates = typedDatesFor(type, file.field, opts.dates, now, t);
     await scanOrRefuse(app.config.upload.clamdscanPath, file.tempPath, file.name).catch((err: unknown) => Promise.reject(aboutField(err, file.field)));
 
-    created = await storeNextVersion(storage, file, { case: doc.case as Types.ObjectId, type, slot: doc.slot ?? 0, current: false, renewalOf: doc._id, uploadedBy: actorOf(ctx)._id, status: 'pending', ...dates });
+    // The renewal's event is written with its record (./pending-audit.ts); given way below, it goes with it.
+    created = await storeNextVersion(storage, file, { case: doc.case as Types.ObjectId, type, slot: doc.slot ?? 0, current: false, renewalOf: doc._id, uploadedBy: actor._id, status: 'pending', ...dates }, ({ version }) =>
+      (audit = documentAudit(ctx, { action: 'document.renewal_upload', summary: { case: String(doc.case), type, slot: doc.slot ?? 0, version, renews: String(doc._id), size: file.size, sha256: file.sha256, onBehalf } })),
+    );
     // Two renewals at once: the later one gives way (one renewal waits for HR at a time).
     const waiting = await CaseDocument.countDocuments({ case: doc.case, type, slot: doc.slot ?? 0, current: false, status: 'pending', renewalOf: { $exists: true } });
     if (waiting > 1) throw new UploadError(409, 'renewal_pending', 'documents.errors.renewalPending', { type: label });
   } catch (err) {
     if (created) {
-      await CaseDocument.deleteOne({ _id: created._id }).catch(() => undefined);
-      await storage.remove(created.storageKey).catch(() => undefined);
+      const gone = created;
+      await undoWithMark(gone.case, async () => {
+        await CaseDocument.deleteOne({ _id: gone._id }).catch(() => undefined);
+        await storage.remove(gone.storageKey).catch(() => undefined);
+      });
     }
     // The unique (case, type, slot, version) index answered a simultaneous upload.
     if ((err as { code?: number }).code === 11000) throw new UploadError(409, 'renewal_pending', 'documents.errors.renewalPending', { type: label });
@@ -96,14 +106,7 @@ export async function renewDocument(opts: RenewDocumentOptions): Promise<{ doc: 
   } finally {
     await Promise.all(opts.files.map((f) => (f.refusal ? undefined : rm(f.tempPath, { force: true }))));
   }
-  const actor = actorOf(ctx);
-  const onBehalf = !sameId(actor._id, opts.caseDoc.applicant);
-  await recordAudit(ctx, {
-    action: 'document.renewal_upload',
-    targetType: 'document',
-    targetId: String(created._id),
-    summary: { case: String(created.case), type, slot: created.slot, version: created.version, renews: String(doc._id), size: created.size, sha256: created.sha256, onBehalf },
-  });
+  await settleDocumentAudits(created._id, [audit!]);
   // Uploaded by HR on the applicant's behalf: the applicant is told what was added to their file.
   let applicantTold = false;
   if (onBehalf) {

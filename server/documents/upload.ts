@@ -12,7 +12,8 @@ import type { AppContext } from '../deps.ts';
 import { actorOf, tOf, type Context } from '../context.ts';
 import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
 import type { DocumentType } from '../../models/constants.ts';
-import { recordAudit } from '../audit/index.ts';
+import type { PendingAudit } from '../audit/index.ts';
+import { deleteAudited, documentAudit, settleDocumentAudits, undoWithMark, withoutPendingAudits } from './pending-audit.ts';
 import { aboutField, UploadError } from './errors.ts';
 import { parseFileField, phaseOpen, type AllowedMime } from './rules.ts';
 import { DATE_RULES, VALID_MONTHS, addMonths, validityOf, type ValidityCase } from './validity.ts';
@@ -195,7 +196,8 @@ async function planUpload(input: CommitUploadsOptions, file: AcceptedFile, now: 
   return { file, type, slot, fresh, topVersion: top?.version ?? 0, ...typedDatesFor(type, file.field, dates, now, t) };
 }
 
-async function insertVersion(input: CommitUploadsOptions, p: PlannedFile, key: string, storageKind: 'disk' | 'gridfs'): Promise<DocumentDoc> {
+/** The new version's record, written with its upload event (./pending-audit.ts), and the event to settle. */
+async function insertVersion(input: CommitUploadsOptions, p: PlannedFile, key: string, storageKind: 'disk' | 'gridfs'): Promise<{ doc: DocumentDoc; audit: PendingAudit }> {
   // The first attempt takes the version after the one the checks read; a later one reads anew:
   // a new entry of a list takes the slot above the highest, a version the next one of its slot.
   let slot = p.slot;
@@ -205,8 +207,12 @@ async function insertVersion(input: CommitUploadsOptions, p: PlannedFile, key: s
       slot = Math.max(slot, (await highestSlot(input.caseDoc._id, p.type)) + 1);
       version = 1;
     } else if (attempt > 0) version = ((await latest(input.caseDoc._id, p.type, slot))?.version ?? 0) + 1;
+    const audit = documentAudit(input.ctx, {
+      action: 'document.upload',
+      summary: { case: String(input.caseDoc._id), type: p.type, slot, version, size: p.file.size, sha256: p.file.sha256, mimeType: p.file.mimeType, storage: storageKind },
+    });
     try {
-      return await CaseDocument.create({
+      const doc = await CaseDocument.create({
         case: input.caseDoc._id as Types.ObjectId,
         type: p.type,
         slot,
@@ -222,7 +228,9 @@ async function insertVersion(input: CommitUploadsOptions, p: PlannedFile, key: s
         status: 'pending',
         issuedAt: p.issuedAt,
         expiresAt: p.expiresAt,
+        pendingAudits: [audit],
       });
+      return { doc: withoutPendingAudits(doc), audit };
     } catch (err) {
       // Two uploads of the same slot at once: the unique (case, type, slot, version) index decides; the later one retries.
       if ((err as { code?: number }).code === 11000 && attempt < 5) continue;
@@ -265,16 +273,24 @@ async function pruneDraftVersions(app: Pick<AppContext, 'config' | 'db'>, ctx: C
   const stale = await CaseDocument.find({ case: doc.case, type: doc.type, slot: doc.slot, version: { $lt: doc.version }, status: 'pending', renewalOf: null }, { storage: 1, storageKey: 1, version: 1, size: 1 }).lean();
   if (stale.length === 0) return;
   const stores = documentStores(app);
-  for (const s of stale) {
-    const gone = await CaseDocument.deleteOne({ _id: s._id, status: 'pending', current: false });
-    if (gone.deletedCount !== 1) continue;
-    await stores.of(s.storage).remove(s.storageKey).catch(() => undefined);
-  }
-  await recordAudit(ctx, {
+  // The event is about the new version (its target), carried by the case: the records it removes cannot carry it.
+  const audit = documentAudit(ctx, {
     action: 'document.draft_versions_removed',
-    targetType: 'document',
-    targetId: String(doc._id),
-    summary: { case: String(doc.case), type: doc.type, slot: doc.slot, versions: stale.map((s) => s.version), bytes: stale.reduce((n, s) => n + (s.size ?? 0), 0) },
+    about: doc._id,
+    summary: { case: String(doc.case), type: doc.type, slot: doc.slot, versions: stale.map((s) => s.version), bytes: stale.reduce((n, s) => n + (s.size ?? 0), 0), removes: stale.map((s) => String(s._id)) },
+  });
+  await deleteAudited(doc.case, [audit], async () => {
+    const kept: number[] = [];
+    for (const s of stale) {
+      const gone = await CaseDocument.deleteOne({ _id: s._id, status: 'pending', current: false });
+      if (gone.deletedCount !== 1) {
+        kept.push(s.version);
+        continue;
+      }
+      await stores.of(s.storage).remove(s.storageKey).catch(() => undefined);
+    }
+    // Checked or made current meanwhile (HR, another upload): not removed after all.
+    return kept.length ? { kept } : undefined;
   });
 }
 
@@ -286,20 +302,22 @@ async function pruneDraftVersions(app: Pick<AppContext, 'config' | 'db'>, ctx: C
  * undoes a failed upload: a stop in between leaves a file without a record, which the sweep removes.
  */
 export async function withdrawUploads(app: Pick<AppContext, 'config' | 'db'>, ctx: Context, docs: readonly DocumentDoc[], superseded: readonly Types.ObjectId[], reason: string): Promise<void> {
+  if (docs.length === 0) return;
   const stores = documentStores(app);
-  for (const doc of docs) {
-    await CaseDocument.deleteOne({ _id: doc._id });
-    await stores.of(doc.storage).remove(doc.storageKey).catch(() => undefined);
-  }
-  if (superseded.length) await CaseDocument.updateMany({ _id: { $in: [...superseded] } }, { $set: { current: true } });
-  for (const doc of docs) {
-    await recordAudit(ctx, {
-      action: 'document.upload_withdrawn',
-      targetType: 'document',
-      targetId: String(doc._id),
-      summary: { case: String(doc.case), type: doc.type, slot: doc.slot, version: doc.version, size: doc.size, sha256: doc.sha256, storage: doc.storage, reason },
-    });
-  }
+  // The versions made current again are named on the events: the restore is part of the withdrawal.
+  const restored = superseded.length ? { restored: superseded.map(String) } : {};
+  const audits = docs.map((doc) =>
+    documentAudit(ctx, { action: 'document.upload_withdrawn', about: doc._id, summary: { case: String(doc.case), type: doc.type, slot: doc.slot, version: doc.version, size: doc.size, sha256: doc.sha256, storage: doc.storage, reason, removes: [String(doc._id)], ...restored } }),
+  );
+  // One answer's files: one case.
+  await deleteAudited(docs[0]!.case, audits, async () => {
+    for (const doc of docs) {
+      await CaseDocument.deleteOne({ _id: doc._id });
+      await stores.of(doc.storage).remove(doc.storageKey).catch(() => undefined);
+    }
+    if (superseded.length) await CaseDocument.updateMany({ _id: { $in: [...superseded] } }, { $set: { current: true } });
+    return undefined;
+  });
 }
 
 /** What the request's files other than the refused input's (a file, or the date beside it) are, by their checklist names. */
@@ -320,7 +338,7 @@ export async function commitUploads(input: CommitUploadsOptions): Promise<Docume
   const { app, ctx } = input;
   const now = ctx.now;
   const storage = documentStores(app).current;
-  const created: Array<{ doc?: DocumentDoc; key: string }> = [];
+  const created: Array<{ doc?: DocumentDoc; audit?: PendingAudit; key: string }> = [];
   /** Temporary files that `put` moved into storage (nothing left to remove). */
   const stored = new Set<string>();
   try {
@@ -336,18 +354,22 @@ export async function commitUploads(input: CommitUploadsOptions): Promise<Docume
     for (const p of plans) {
       // The file first, its record after: a crash in between leaves a file without a record (removed
       // by the start-up sweep, storage.ts), never a record pointing at a missing file.
-      const entry: { doc?: DocumentDoc; key: string } = { key: newStorageKey() };
+      const entry: { doc?: DocumentDoc; audit?: PendingAudit; key: string } = { key: newStorageKey() };
       created.push(entry);
       await storage.put(p.file.tempPath, entry.key, { contentType: p.file.mimeType, sha256: p.file.sha256 });
       stored.add(p.file.tempPath);
-      entry.doc = await insertVersion(input, p, entry.key, storage.kind);
+      Object.assign(entry, await insertVersion(input, p, entry.key, storage.kind));
     }
   } catch (err) {
-    for (const c of created) {
-      // Record before file, for the same reason.
-      if (c.doc) await CaseDocument.deleteOne({ _id: c.doc._id }).catch(() => undefined);
-      await storage.remove(c.key).catch(() => undefined);
-    }
+    const undo = async () => {
+      for (const c of created) {
+        // Record before file, for the same reason.
+        if (c.doc) await CaseDocument.deleteOne({ _id: c.doc._id }).catch(() => undefined);
+        await storage.remove(c.key).catch(() => undefined);
+      }
+    };
+    if (created.some((c) => c.doc)) await undoWithMark(input.caseDoc._id as Types.ObjectId, undo);
+    else await undo();
     // Sent with others, the refused file takes them down too: the page names them, so nobody thinks they were kept.
     if (err instanceof UploadError && err.field && input.files.length > 1) err.notSaved = otherFiles(tOf(ctx) as Translate, input.files, err.field);
     throw err;
@@ -355,8 +377,8 @@ export async function commitUploads(input: CommitUploadsOptions): Promise<Docume
     await Promise.all(input.files.map((f) => (f.refusal || stored.has(f.tempPath) ? undefined : rm(f.tempPath, { force: true }))));
   }
 
-  const docs = created.map((c) => c.doc!);
-  for (const doc of docs) {
+  for (const { doc: written, audit } of created) {
+    const doc = written!;
     // Independent writes: the older versions stop being current while the upload is audited.
     const superseded = input.superseded;
     const older = (async () => {
@@ -364,14 +386,10 @@ export async function commitUploads(input: CommitUploadsOptions): Promise<Docume
       if (superseded) superseded.push(...(await CaseDocument.find(filter, { _id: 1 }).lean()).map((d) => d._id as Types.ObjectId));
       await CaseDocument.updateMany(filter, { $set: { current: false } });
     })();
-    const audited = recordAudit(ctx, {
-      action: 'document.upload',
-      targetType: 'document',
-      targetId: String(doc._id),
-      summary: { case: String(doc.case), type: doc.type, slot: doc.slot, version: doc.version, size: doc.size, sha256: doc.sha256, mimeType: doc.mimeType, storage: doc.storage },
-    });
+    // The event was written with the record (insertVersion): recorded now, or by the repair if this stops here.
+    const audited = settleDocumentAudits(doc._id, [audit!]);
     await Promise.all([older, audited]);
     if ((input.caseDoc.stage ?? 'draft') === 'draft') await pruneDraftVersions(app, ctx, doc);
   }
-  return docs;
+  return created.map((c) => c.doc!);
 }

@@ -13,7 +13,7 @@ import { loadCalendar } from '../calendar/index.ts';
 import { askOpen } from '../procedures/service.ts';
 import { User } from '../../models/user.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
-import { recordAudit } from '../audit/index.ts';
+import { documentAudit, settleDocumentAudits } from './pending-audit.ts';
 import { queueDocumentEmail } from './email.ts';
 import { hrContactFor } from '../institutes/contact.ts';
 
@@ -65,11 +65,16 @@ export async function verifyDocument(opts: VerifyDocumentOptions): Promise<{ doc
   // A pending renewal (renewal.ts) is not current yet: accepted, it becomes the current version.
   // A decision is changed on the current file only.
   const isRenewal = !!doc.renewalOf && !changing;
+  // The decision's event is written with the decision (./pending-audit.ts).
+  const audit = documentAudit(ctx, {
+    action: 'document.verify',
+    summary: { case: String(caseDoc._id), type: doc.type, slot: doc.slot, version: doc.version, decision, reason, ...(changing ? { changedFrom: from } : {}), ...(isRenewal ? { renewalOf: String(doc.renewalOf) } : {}) },
+  });
   const updated = await CaseDocument.findOneAndUpdate(
     isRenewal ? { _id: doc._id, current: false, status: 'pending', renewalOf: doc.renewalOf } : { _id: doc._id, current: true, status: from },
     decision === 'accept'
-      ? { $set: { status: 'accepted', reviewedBy: reviewer._id, reviewedAt: now, ...(isRenewal ? { current: true } : {}) }, $unset: { reason: 1 } }
-      : { $set: { status: 'rejected', reason, reviewedBy: reviewer._id, reviewedAt: now } },
+      ? { $set: { status: 'accepted', reviewedBy: reviewer._id, reviewedAt: now, ...(isRenewal ? { current: true } : {}) }, $unset: { reason: 1 }, $push: { pendingAudits: audit } }
+      : { $set: { status: 'rejected', reason, reviewedBy: reviewer._id, reviewedAt: now }, $push: { pendingAudits: audit } },
     { returnDocument: 'after' },
   );
   if (!updated) throw new ConflictError('documents.errors.alreadyReviewed');
@@ -85,11 +90,6 @@ export async function verifyDocument(opts: VerifyDocumentOptions): Promise<{ doc
     const contact = decision === 'reject' ? await hrContactFor(caseDoc.institute) : undefined;
     await queueDocumentEmail({ app, applicant, caseDoc, doc, ...(contact ? { contact } : {}), template: decision === 'reject' ? 'document_rejected' : 'document_accepted', data: { version: doc.version, reason, ...(changing ? { changed: true } : {}) }, now, ...(changing ? { eventKey: String(now.getTime()) } : {}), ...(due ? { dueBy: { at: due, calendar: await loadCalendar() } } : {}) });
   }
-  await recordAudit(ctx, {
-    action: 'document.verify',
-    targetType: 'document',
-    targetId: String(doc._id),
-    summary: { case: String(caseDoc._id), type: doc.type, slot: doc.slot, version: doc.version, decision, reason, ...(changing ? { changedFrom: from } : {}), ...(isRenewal ? { renewalOf: String(doc.renewalOf) } : {}) },
-  });
+  await settleDocumentAudits(doc._id, [audit]);
   return { doc: updated, decision };
 }

@@ -5,6 +5,8 @@
 import type { Types } from 'mongoose';
 import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
 import { newStorageKey, type DocumentStorage } from './storage.ts';
+import type { PendingAudit } from '../audit/index.ts';
+import { withoutPendingAudits } from './pending-audit.ts';
 
 export interface StoredFile {
   tempPath: string;
@@ -18,15 +20,24 @@ export interface StoredFile {
  * The file first, its record after (a crash between leaves a file the start-up sweep removes, never
  * a record without its file), as the version after the slot's highest. A record that cannot be
  * written takes its stored file with it. `record`: the fields besides the file's and the version.
+ * `audit`: the event of the write, given the version and storage it took, written with the record
+ * (./pending-audit.ts); the caller settles it.
  */
-export async function storeNextVersion(storage: DocumentStorage, file: StoredFile, record: { case: Types.ObjectId; type: DocumentDoc['type']; slot: number } & Record<string, unknown>): Promise<DocumentDoc> {
+export async function storeNextVersion(
+  storage: DocumentStorage,
+  file: StoredFile,
+  record: { case: Types.ObjectId; type: DocumentDoc['type']; slot: number } & Record<string, unknown>,
+  audit?: (written: { version: number; storage: DocumentDoc['storage'] }) => PendingAudit,
+): Promise<DocumentDoc> {
   const key = newStorageKey();
   await storage.put(file.tempPath, key, { contentType: file.mimeType, sha256: file.sha256 });
   try {
     const top = await CaseDocument.findOne({ case: record.case, type: record.type, slot: record.slot }, { version: 1 }).sort({ version: -1 }).lean();
-    return await CaseDocument.create({
+    const version = (top?.version ?? 0) + 1;
+    const doc = await CaseDocument.create({
       ...record,
-      version: (top?.version ?? 0) + 1,
+      ...(audit ? { pendingAudits: [audit({ version, storage: storage.kind })] } : {}),
+      version,
       storage: storage.kind,
       storageKey: key,
       originalName: file.name,
@@ -34,6 +45,7 @@ export async function storeNextVersion(storage: DocumentStorage, file: StoredFil
       size: file.size,
       sha256: file.sha256,
     });
+    return withoutPendingAudits(doc);
   } catch (err) {
     await storage.remove(key).catch(() => undefined);
     throw err;

@@ -6,8 +6,9 @@
 // test/drills/case-audit-crash.test.ts), through the real services; then the repair is run as the
 // background job runs it.
 import { expect } from 'chai';
-import mongoose, { Types } from 'mongoose';
+import { Types } from 'mongoose';
 import { useTestApp, type TestApp } from '../support/app.ts';
+import { auditInsert, failNext, type Op } from '../support/fail-next.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { holdReviewDay } from '../support/hold.ts';
@@ -22,20 +23,6 @@ import { bulkAssign } from '../../server/cases/commands.ts';
 import { PENDING_AUDIT_GRACE_MS, recordPendingCaseAudits } from '../../server/cases/pending-audit.ts';
 import type { PendingAudit } from '../../server/audit/index.ts';
 
-type Op = { collectionName: string; method: string; params: unknown[] };
-
-/** Makes the next write matching `which` fail before it is sent (once), as a database that stops answering would. */
-function failNext(which: (op: Op) => boolean): { failed: () => number; stop: () => void } {
-  let failed = 0;
-  const listener = (op: Op) => {
-    if (failed > 0 || !which(op)) return;
-    failed += 1;
-    throw new Error(`drill: ${op.collectionName}.${op.method} failed`);
-  };
-  mongoose.connection.on('operation-start', listener);
-  return { failed: () => failed, stop: () => void mongoose.connection.off('operation-start', listener) };
-}
-const auditInsert = (op: Op) => op.collectionName === 'auditevents' && op.method === 'insertOne';
 const clearing = (op: Op) => op.collectionName === 'cases' && /^update(One|Many)$/.test(op.method) && !!(op.params[1] as { $pull?: { pendingAudits?: unknown } } | undefined)?.$pull?.pendingAudits;
 
 const pendingOf = async (c: { _id: unknown }) => ((await Case.findById(c._id).select('+pendingAudits').lean())!.pendingAudits ?? []) as unknown as PendingAudit[];
