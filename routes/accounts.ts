@@ -61,7 +61,11 @@ export function accountsRoutes(app: AppContext): Router {
       res.redirect(303, next || landingPath(req.user));
       return;
     }
-    show(req, res, 'signin', 200, { values: { next } });
+    // Just confirmed an e-mail address: the form has it already (carried by the confirmation's own
+    // message, never in the address bar or the access log).
+    const confirmed = (res.locals.flash as { key?: string; params?: { email?: unknown } } | undefined);
+    const email = confirmed?.key === 'accounts.verify.done' && typeof confirmed.params?.email === 'string' ? confirmed.params.email : undefined;
+    show(req, res, 'signin', 200, { values: { next, ...(email ? { email } : {}) } });
   });
 
   router.post('/signin', async (req, res) => {
@@ -214,7 +218,7 @@ export function accountsRoutes(app: AppContext): Router {
       show(req, res, 'link-invalid', 410);
       return;
     }
-    flash(req, 'success', 'accounts.verify.done');
+    flash(req, 'success', 'accounts.verify.done', req.user ? undefined : { email: user.email });
     res.redirect(303, req.user ? landingPath(req.user) : '/signin');
   });
 

@@ -56,6 +56,11 @@ describe('accounts: registration and e-mail verification', function () {
     expect(first.status).to.equal(303);
     expect(first.headers.location).to.equal('/signin');
     expect((await User.findById(user!._id).lean())?.emailVerifiedAt).to.be.instanceOf(Date);
+    // The sign-in form it leads to has the address just confirmed, and only once.
+    const signin = await a.get('/signin').set('Accept', 'text/html');
+    expect(signin.text).to.include('Thank you, your e-mail address is confirmed.');
+    expect(signin.text).to.match(new RegExp(`name="email"[^>]*value="${email.replace(/[.+]/g, '\\$&')}"`));
+    expect((await a.get('/signin').set('Accept', 'text/html')).text).not.to.include(`value="${email}"`);
 
     const second = await a.get(path).set('Accept', 'text/html');
     expect(second.status).to.equal(410);
