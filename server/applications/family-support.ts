@@ -10,7 +10,7 @@
 import type { TFunction } from 'i18next';
 
 export interface FamilyCase {
-  supportRequested?: { family?: boolean | null; visa?: boolean | null } | null;
+  supportRequested?: { family?: boolean | null; visa?: boolean | null; residenceCard?: boolean | null } | null;
   profile?: { nationality?: string | null } | null;
   dependants?: ReadonlyArray<{ fullName?: string | null; relationship?: string | null; nationality?: string | null }> | null;
 }
@@ -33,6 +33,15 @@ function foreignMembers(c: FamilyCase): Array<{ d: NonNullable<FamilyCase['depen
 /** Some family member named is a foreigner, who needs a visa (TT) to come along. */
 export function foreignFamily(c: FamilyCase): boolean {
   return foreignMembers(c).length > 0;
+}
+
+/**
+ * The temporary residence card asked is started: a foreigner's own; for a Vietnamese citizen, who needs
+ * none, only with foreign family members entered (their TT cards). A tick stored before the support
+ * step checked this starts nothing.
+ */
+export function residenceCardWanted(c: FamilyCase): boolean {
+  return !!c.supportRequested?.residenceCard && (!vietnameseCitizen(c) || foreignFamily(c));
 }
 
 /** Family support asked, with foreign family members named: their TT visas go with the visa procedure. */

@@ -25,7 +25,7 @@ import { askedDocument } from './answer.ts';
 import { DATE_RULES } from '../documents/validity.ts';
 import type { DocumentType } from '../../models/constants.ts';
 import { fieldErrorText } from '../http/forms.ts';
-import { familySupportText, familyVisasWanted, vietnameseCitizen } from './family-support.ts';
+import { familySupportText, familyVisasWanted, residenceCardWanted, vietnameseCitizen } from './family-support.ts';
 
 export function applicationsList(ctx: Context, rows: ApplicationRow[]) {
   const t = tOf(ctx);
@@ -190,7 +190,7 @@ export function offerConfirmPage(ctx: Context, { caseDoc, call, offerDueAt, offe
     start: decline ? undefined : acceptedStartText(t, caseDoc, ctx.now, ctx.locale),
     // The procedures the acceptance starts: those asked for in the application (the visa too when only
     // family support was: their TT visas go with it), and what becomes of the family support asked.
-    support: decline ? [] : SUPPORT_FIELDS.filter((f) => f !== 'family' && !(f === 'workPermit' && vietnameseCitizen(caseDoc)) && (caseDoc.supportRequested?.[f] || (f === 'visa' && familyVisasWanted(caseDoc)))).map((f) => t(`applications.support.${f}`)),
+    support: decline ? [] : SUPPORT_FIELDS.filter((f) => f !== 'family' && !(f === 'workPermit' && vietnameseCitizen(caseDoc)) && !(f === 'residenceCard' && !residenceCardWanted(caseDoc)) && (caseDoc.supportRequested?.[f] || (f === 'visa' && familyVisasWanted(caseDoc)))).map((f) => t(`applications.support.${f}`)),
     family: decline ? undefined : familySupportText(t, caseDoc, 'applicant'),
     reasonMax: DECLINE_REASON_MAX,
     errors: errorTexts(t, state.errors),
@@ -329,7 +329,7 @@ export function stepPage(ctx: Context, data: StepData, retentionDays: number, st
     case 'support': {
       const values = state.values ?? Object.fromEntries(SUPPORT_FIELDS.map((f) => [f, !!caseDoc.supportRequested?.[f]]));
       // A Vietnamese citizen needs no visa nor work permit of their own (./family-support.ts): said so.
-      const citizen = vietnameseCitizen(caseDoc) && new Set(['visa', 'workPermit']);
+      const citizen = vietnameseCitizen(caseDoc) && new Set(['visa', 'workPermit', 'residenceCard']);
       view.support = SUPPORT_FIELDS.map((f) => ({ name: f, label: t(`applications.support.${f}`), hint: t(`applications.support.${f}Hint${citizen && citizen.has(f) ? 'Citizen' : ''}`), checked: !!values[f], error: errors[f] }));
       break;
     }

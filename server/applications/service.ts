@@ -31,7 +31,7 @@ import { contactBox } from '../institutes/contact.ts';
 import { textIn } from '../support/localized.ts';
 import { startSource } from '../cases/planned-start-moves.ts';
 import { vnDateKey } from '../calendar/index.ts';
-import { vietnameseCitizen } from './family-support.ts';
+import { foreignFamily, vietnameseCitizen } from './family-support.ts';
 
 /** Stages in which the applicant may still change their application, and the steps open then. */
 const EDITABLE: Partial<Record<Stage, readonly Step[]>> = {
@@ -206,7 +206,7 @@ function parseStep(step: Exclude<Step, 'review'>, body: Body, caseDoc: CaseDoc, 
       return { ...r, rows: { dependants: r.rows } };
     }
     case 'support':
-      return parseSupport(body, { citizen: vietnameseCitizen(caseDoc) });
+      return parseSupport(body, { citizen: vietnameseCitizen(caseDoc), foreignFamily: foreignFamily(caseDoc) });
   }
 }
 

@@ -376,7 +376,7 @@ export type SupportField = (typeof SUPPORT_FIELDS)[number];
  * Nationality Art. 5(4), as amended by Law 79/2025/QH15 Art. 1(1), read in the published text):
  * one asked by a citizen is refused with what to do instead, not started at the acceptance.
  */
-export function parseSupport(body: Body, opts: { citizen?: boolean } = {}): StepResult {
+export function parseSupport(body: Body, opts: { citizen?: boolean; foreignFamily?: boolean } = {}): StepResult {
   const values: Record<string, unknown> = {};
   const errors: FieldErrors = {};
   const set: Record<string, unknown> = {};
@@ -386,5 +386,10 @@ export function parseSupport(body: Body, opts: { citizen?: boolean } = {}): Step
     set[`supportRequested.${f}`] = on;
   }
   if (opts.citizen && values.workPermit) errors.workPermit = 'applications.errors.workPermitCitizen';
+  // Nor a temporary residence card of their own: the card is a foreigner's paper replacing a visa
+  // (Law 47/2014/QH13 Art. 3 definitions; Art. 36, the cases and symbols, TT among them as amended by
+  // Law 51/2019; luatviet.net.vn "the-tam-tru-cho-nguoi-nuoc-ngoai"). For a citizen the tick means the
+  // foreign family members' TT cards, so it needs such members entered.
+  if (opts.citizen && values.residenceCard && !opts.foreignFamily) errors.residenceCard = 'applications.errors.residenceCardCitizen';
   return { values, errors, set };
 }

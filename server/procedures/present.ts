@@ -116,6 +116,8 @@ export interface ProcedureView {
   legalBasis: string;
   /** Conditions the law waives for those the institute recruits (citizenship: rules.ts). */
   conditions?: string;
+  /** A Vietnamese citizen's residence card procedure: the foreign family members whose TT cards it is. */
+  cardsFor?: string;
   /** The visa only: the symbol the case's visa is asked for under (rules.ts visaSymbol), with its basis. */
   visaType?: { symbol?: string; text: string; family?: string; familyFor?: string };
   /** The office recorded by HR, else the competent office from the rules table. */
@@ -373,6 +375,8 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       ...(waits ? { waits } : {}),
       legalBasis: rule.legalBasis[locale],
       ...(rule.conditions ? { conditions: rule.conditions[locale] } : {}),
+      // A Vietnamese citizen's card procedure is their foreign family's TT cards (applications/steps.ts parseSupport): named.
+      ...(kind === 'residence_card' && vietnameseCitizen(caseDoc) && foreignFamily(caseDoc) ? { cardsFor: t(forApplicant ? 'procedures.visaType.cardsFor' : 'procedures.visaType.cardsForHr', { names: familyMembersText(t, caseDoc) }) } : {}),
       // The family support asked is their TT visas, lodged with this one (server/applications/family-support.ts): named here.
       ...(kind === 'visa' ? { visaType: { ...visaTypeView(t, tracks, foreignFamily(caseDoc), forApplicant, vietnameseCitizen(caseDoc)), ...(familyVisasWanted(caseDoc) ? { familyFor: t('procedures.visaType.familyFor', { names: familyMembersText(t, caseDoc) }) } : {}) } } : {}),
       office: s.office || rule.office[locale],

@@ -37,7 +37,7 @@ import { reasonToldToApplicant } from '../cases/applicant-view.ts';
 import { countedLodgingDue, waitingFor } from '../procedures/rules.ts';
 import { hrContactFor, sendToLine, type HrContact } from '../institutes/contact.ts';
 import { lateAnswer, lateAnswerText, type LateAnswer } from '../applications/late-answer.ts';
-import { familyVisasWanted, vietnameseCitizen } from '../applications/family-support.ts';
+import { familyVisasWanted, residenceCardWanted, vietnameseCitizen } from '../applications/family-support.ts';
 import { signedOfferAsked } from '../documents/index.ts';
 import { plannedStartAudit, offerStartMove, plannedStartEvent, type StartMove } from '../cases/planned-start-moves.ts';
 
@@ -163,7 +163,7 @@ function supportTracksFor(c: CaseDoc, now: Date, calendar: Calendar, plannedStar
     work_permit: !!c.supportRequested?.workPermit && !vietnameseCitizen(c),
     // Family support is the family members' TT visas, lodged with the visa (server/applications/family-support.ts).
     visa: !!c.supportRequested?.visa || familyVisasWanted(c),
-    residence_card: !!c.supportRequested?.residenceCard,
+    residence_card: residenceCardWanted(c),
     housing: !!c.supportRequested?.housing,
     citizenship: !!c.supportRequested?.citizenship,
     // Started by HR when the expert is exempt (server/procedures), not asked for by the applicant.

@@ -223,6 +223,46 @@ describe('applications: family support asked is followed to the visa procedure, 
     expect(visa.dueAt).to.be.instanceOf(Date);
   });
 
+  // Walk: a Vietnamese citizen could ask a temporary residence card for themselves, a foreigner's paper.
+  it('a Vietnamese citizen with no foreign family who ticks the residence card is told to untick it or enter the family members it is for, form kept, nothing saved', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'vi' });
+    const c = await createCase({ applicant, call, profile: citizenProfile, supportRequested: { housing: false } });
+    const a = await signedIn(t, applicant);
+    const form = (await page(a, `/applications/${c._id}/edit/support`)).text;
+    expect(text(form)).to.include('Là công dân Việt Nam, Ông/Bà không cần thẻ tạm trú: chọn mục này cho thẻ tạm trú TT của thành viên gia đình là người nước ngoài.');
+    const res = await post(a, form, `/applications/${c._id}/edit/support`, { residenceCard: 'on', housing: 'on', go: 'next' });
+    expect(res.status).to.equal(422);
+    expect(text(res.text)).to.include('Là công dân Việt Nam, Ông/Bà không cần thẻ tạm trú: vui lòng bỏ chọn mục này, hoặc khai thành viên gia đình là người nước ngoài cần thẻ ở bước Người phụ thuộc.');
+    expect(res.text).to.match(/id="f-residenceCard" name="residenceCard" value="on" checked aria-invalid="true"/);
+    expect(res.text).to.match(/id="f-housing" name="housing" value="on" checked/);
+    expect((await Case.findById(c._id).lean())!.supportRequested?.housing).to.equal(false);
+  });
+
+  it('a Vietnamese citizen with a foreign spouse: the residence card is the spouse’s TT card, said on both pages; one stored with no foreign family is neither promised nor started', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const a = await signedIn(t, applicant);
+    // With the foreign spouse entered, the tick saves and the card procedure is theirs.
+    const draft = await createCase({ applicant, call, profile: citizenProfile, dependants: mixed, supportRequested: { housing: false } });
+    const form = (await page(a, `/applications/${draft._id}/edit/support`)).text;
+    expect((await post(a, form, `/applications/${draft._id}/edit/support`, { residenceCard: 'on', go: 'next' })).status).to.equal(303);
+    const c = await offered(applicant, { profile: citizenProfile, supportRequested: { residenceCard: true, family: true }, dependants: mixed });
+    expect(await accept(a, c)).to.include('<li>Temporary residence card</li>');
+    expect((await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'residence_card')?.status).to.equal('requested');
+    const card = text(slice((await page(a, `/applications/${c._id}`)).text, 'data-procedure="residence_card"'));
+    expect(card).to.include('The TT residence cards of Anna Smith (Spouse) (as a Vietnamese citizen you need none)');
+    expect(card).not.to.include('Nguyễn Minh');
+    const staff = await signedIn(t, hr);
+    expect(text((await page(staff, `/cases/${c._id}`)).text)).to.include('The TT residence cards of Anna Smith (Spouse) (the applicant is a Vietnamese citizen and needs none)');
+
+    // Stored before the check, with only Vietnamese family: no card promised, none started.
+    const other = await createUser({ role: 'applicant', locale: 'en' });
+    const old = await offered(other, { profile: citizenProfile, supportRequested: { residenceCard: true, housing: true }, dependants: [{ fullName: 'Nguyễn Minh', relationship: 'child', nationality: 'VN', dateOfBirth: new Date('2018-01-01') }] });
+    const confirm = await accept(await signedIn(t, other), old);
+    expect(confirm).to.include('<li>Housing</li>');
+    expect(confirm).not.to.include('Temporary residence card');
+    expect((await Case.findById(old._id).lean())!.supportTracks.find((s) => s.kind === 'residence_card')?.status ?? 'not_needed').to.equal('not_needed');
+  });
+
   // Walk: a Vietnamese citizen's e-mails read "Thị thực: đã được cấp" of what were their family's visas.
   it('the visa e-mails to a Vietnamese citizen say the procedure is their family’s TT visas, by name; a foreigner’s name the family visas going with theirs', async () => {
     const applicant = await createUser({ role: 'applicant', locale: 'vi' });
