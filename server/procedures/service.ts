@@ -580,7 +580,7 @@ export interface EmailClock {
 }
 
 /** The procedure_update e-mail to the applicant, in their language (the outbox item's locale). */
-export function procedureEmail(opts: { applicant: Recipient & { name?: string | null }; reference: string; caseId: string; kind: SupportKind; track: TrackState; change: ProcedureChange; asksClosed?: readonly AskState[]; message?: string; appUrl?: string; key: string; now: Date; calendar: WorkingCalendar; plannedStart?: Date | null; family?: FamilyCase }) {
+export function procedureEmail(opts: { applicant: Recipient & { name?: string | null }; reference: string; caseId: string; kind: SupportKind; track: TrackState; change: ProcedureChange; asksClosed?: readonly AskState[]; message?: string; appUrl?: string; key: string; now: Date; calendar: WorkingCalendar; plannedStart?: Date | null; family?: FamilyCase; unlocked?: ReadonlyArray<{ kind: SupportKind; dueAt?: Date | null }> }) {
   const locale = recipientLocale(opts.applicant);
   const closed = opts.asksClosed ?? [];
   // The visa procedure that carries the family's TT visas says whose they are, as the page does (walk:
@@ -604,6 +604,11 @@ export function procedureEmail(opts: { applicant: Recipient & { name?: string | 
     // What was asked of them and is not needed any more (closeOpenAsks), in HR's words as asked.
     asksClosedLine: closed.length ? translator(locale)('procedures.ask.mail.closed', { count: closed.length }) : '',
     asksClosed: closed.map((a) => ({ text: a.text, dueOn: formatDay(a.dueAt, locale) })),
+    // Procedures this grant lets go ahead (walk: "work permit granted" said nothing of the visa it
+    // started), with the target their clock now runs to, as their pages say it.
+    unlocked: (opts.unlocked ?? [])
+      .filter((u) => u.dueAt)
+      .map((u) => ({ text: t('procedures.email.unlocked', { kind: t(`procedures.kinds.${u.kind}`), date: formatDay(u.dueAt!, locale), left: deadlineLeft(t, opts.calendar, opts.now, u.dueAt!).text }) })),
     link: `${opts.appUrl ?? ''}/applications/${opts.caseId}`,
   };
   return caseEmail(opts.applicant, 'procedure_update', data, opts.key, opts.now);
@@ -773,26 +778,29 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
     },
   };
 
+  const tracks: TrackState[] = (caseDoc.supportTracks ?? []).map((t) => (t.kind === kind ? track : plain(t)));
+  if (!existing) tracks.push(track);
+  // A procedure granted: those that waited for it only start their clock now (and the e-mail says so).
+  const unlocked: TrackState[] = [];
+  if (track.status === 'approved') {
+    for (const t of tracks) {
+      if (t.kind !== kind && (t.status === 'requested' || t.status === 'preparing') && !t.dueAt && waitingFor(t.kind, tracks).length === 0) {
+        Object.assign(t, countedLodgingDue(t.kind, calendar, now, deadlineDays(t.kind, t.status)!, caseDoc.profile?.plannedArrival));
+        unlocked.push(t);
+      }
+    }
+  }
+
   const outbox = [];
   if (visible) {
     const applicant = await User.findById(caseDoc.applicant, { email: 1, name: 1, locale: 1 }).lean();
     if (applicant?.email) {
       outbox.push(
-        procedureEmail({ applicant, reference: caseDoc.reference, caseId: String(caseDoc._id), kind, track, change: history.procedure, asksClosed: asksClosedUnanswered, ...(opts.message ? { message: opts.message } : {}), appUrl: opts.app?.config.appUrl, key: outboxKey(String(caseDoc._id), caseDoc.version + 1, 'procedure', kind), now, calendar, plannedStart: caseDoc.profile?.plannedArrival, family: caseDoc as FamilyCase }),
+        procedureEmail({ applicant, reference: caseDoc.reference, caseId: String(caseDoc._id), kind, track, change: history.procedure, asksClosed: asksClosedUnanswered, ...(opts.message ? { message: opts.message } : {}), appUrl: opts.app?.config.appUrl, key: outboxKey(String(caseDoc._id), caseDoc.version + 1, 'procedure', kind), now, calendar, plannedStart: caseDoc.profile?.plannedArrival, family: caseDoc as FamilyCase, unlocked: unlocked as Array<{ kind: SupportKind; dueAt?: Date | null }> }),
       );
     }
   }
 
-  const tracks: TrackState[] = (caseDoc.supportTracks ?? []).map((t) => (t.kind === kind ? track : plain(t)));
-  if (!existing) tracks.push(track);
-  // A procedure granted: those that waited for it only start their clock now.
-  if (track.status === 'approved') {
-    for (const t of tracks) {
-      if (t.kind !== kind && (t.status === 'requested' || t.status === 'preparing') && !t.dueAt && waitingFor(t.kind, tracks).length === 0) {
-        Object.assign(t, countedLodgingDue(t.kind, calendar, now, deadlineDays(t.kind, t.status)!, caseDoc.profile?.plannedArrival));
-      }
-    }
-  }
   // The escalation's flag goes with the deadline it was for: a new status, or a refusal's written reasons received.
   const overdue = ((caseDoc.overdueProcedures ?? []) as string[]).filter((k) => !((statusChanged || reasonsReceived) && k === kind));
   // The audit event goes into the same update (server/cases/pending-audit.ts), with the version it makes.

@@ -16,6 +16,8 @@ import type { InstituteDoc } from '../../models/institute.ts';
 import { vnDateKey } from '../../server/calendar/index.ts';
 import { signedIn, page, post, versionIn, deliver, text } from '../applications/support.ts';
 import { procedureWorld, save, snapshot, vn } from './support.ts';
+import { renderEmail } from '../../server/mail/render.ts';
+import { loadCalendar, procedureEmail } from '../../server/procedures/service.ts';
 
 
 describe('procedures: HR changes a procedure over HTTP', () => {
@@ -775,5 +777,14 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     const visa = after.supportTracks.find((s) => s.kind === 'visa')!;
     expect(vnDateKey(visa.dueAt!)).to.equal('2027-03-08'); // 5 working days from Monday 1 March
     expect(after.supportTracks.find((s) => s.kind === 'residence_card')!.dueAt).to.equal(undefined); // still waits for the visa
+    // The grant's e-mail says the visa goes ahead now, with its target and working days left; not the card, which still waits.
+    const mail = after.outbox.filter((o) => o.template === 'procedure_update').at(-1)!;
+    const rendered = await renderEmail('procedure_update', mail.locale as 'en' | 'vi', mail.data as Record<string, unknown>);
+    expect(rendered.text).to.match(/Thị thực: nay có thể tiến hành, dự kiến nộp hồ sơ trước 8\/3\/2027 \(còn \d+ ngày làm việc\)\./);
+    expect(rendered.html).to.include('data-unlocked');
+    expect(rendered.text).not.to.match(/Thẻ tạm trú: nay có thể/);
+    const en = procedureEmail({ applicant: { email: 'x@example.test', locale: 'en', name: 'An' }, reference: 'R', caseId: String(c._id), kind: 'work_permit', track: after.supportTracks.find((s) => s.kind === 'work_permit')! as never, change: { kind: 'work_permit', from: 'filed', to: 'approved' } as never, key: 'k', now: clock, calendar: await loadCalendar(), unlocked: [{ kind: 'visa', dueAt: visa.dueAt }] });
+    const enText = (await renderEmail('procedure_update', 'en', en.data as Record<string, unknown>)).text;
+    expect(enText).to.match(/Visa: can go ahead now; we aim to file by 8 Mar 2027 \(\d+ working days? left\)\./);
   });
 });
