@@ -98,7 +98,8 @@ describe('information request: a paper uploaded with the answer', function () {
     const mine = await page(ap, `/applications/${c._id}`);
     expect(mine.text).to.include(`<form method="post" action="/applications/${c._id}/answer" enctype="multipart/form-data" novalidate>`);
     expect(mine.text).to.match(/<input id="f-answer-file" type="file" name="degree_translation"/);
-    expect(text(mine.text)).to.include('Upload: Degree translations (certified) (optional)');
+    expect(text(mine.text)).to.include('Upload the paper asked for: Degree translations (certified)');
+    expect(text(mine.text)).to.include('If you cannot send it now, or send it by post, say so in your answer.');
 
     const res = await answer(ap, c._id, { answer: 'Here is the certified translation.' }, { field: 'degree_translation', body: pdf, name: 'translation.pdf' });
     expect(res.status, res.text.slice(0, 500)).to.equal(303);
