@@ -383,7 +383,8 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       officeRecorded: !!s.office,
       ...(rule.internal ? { internal: true } : {}),
       status: s.status,
-      statusLabel: t(`procedures.statuses.${s.status}`),
+      // Stopped with the application: the badge says so, not the status it stopped at (walk: "Requested" beside "Stopped").
+      statusLabel: t(stopped ? 'procedures.statuses.stopped' : `procedures.statuses.${s.status}`),
       badge: stopped ? 'muted' : s.status === 'refused' || late || askLate || cardProblem ? 'err' : s.status === 'approved' ? 'ok' : s.status === 'not_needed' ? 'muted' : '',
       active,
       // The filing under way or decided; one set back to preparing keeps an earlier filing's date, which the history shows.

@@ -58,6 +58,9 @@ describe('applications: procedures under way when the applicant withdraws are sh
       for (const kind of ['work_permit', 'visa', 'residence_card']) {
         const item = procedure(after, kind);
         expect(item, kind).to.include(stopped);
+        // The badge says it too, not the status it stopped at.
+        expect(item, kind).to.match(locale === 'vi' ? /class="badge muted">Đã dừng</ : /class="badge muted">Stopped</);
+        expect(item, kind).to.not.match(locale === 'vi' ? />Đã yêu cầu<|>Đã nộp hồ sơ</ : />Requested<|>Filed</);
         expect(item, kind).to.not.include('data-deadline');
         expect(item, kind).to.not.include('data-window');
         expect(item, kind).to.not.match(locale === 'vi' ? /còn \d+ ngày làm việc|chờ giấy|chờ thị thực/ : /working days left|opens in|waits for/);
