@@ -65,6 +65,15 @@ async function main(): Promise<void> {
       await ims.save();
     }
     const ai = await inst('HUST-AI', 'Viện Trí tuệ Nhân tạo', 'Institute for Artificial Intelligence');
+    if (!ai.hrContact?.email) {
+      ai.set('hrContact', {
+        email: 'nhansu@ai.example.vn',
+        phone: '+84 24 3000 0100',
+        address: { vi: 'Phòng Hành chính – Nhân sự\n1 Đại Cồ Việt, Hai Bà Trưng, Hà Nội', en: 'Administration and Personnel Office\n1 Dai Co Viet, Hai Ba Trung, Hanoi' },
+        hours: { vi: 'Thứ Hai–Thứ Sáu 8:00–11:30, 13:30–17:00', en: 'Mon–Fri 8:00–11:30, 13:30–17:00' },
+      });
+      await ai.save();
+    }
 
     // Calls
     const year = new Date().getUTCFullYear();
@@ -125,7 +134,9 @@ async function main(): Promise<void> {
     const hr = await account(`hr@${DOMAIN}`, 'Trần Thu Hà', 'hr_officer', { institute: ims._id, isHrLead: true });
     const leader = await account(`leader@${DOMAIN}`, 'GS. Lê Văn Minh', 'leader', { institute: ims._id, panelCalls: [call1._id] });
     const applicant = await account(`applicant@${DOMAIN}`, 'Anna Nguyen', 'applicant', { locale: 'en' });
-    await account(`hr-ai@${DOMAIN}`, 'Phạm Quốc Bảo', 'hr_officer', { institute: ai._id, isHrLead: true });
+    const hrAi = await account(`hr-ai@${DOMAIN}`, 'Phạm Quốc Bảo', 'hr_officer', { institute: ai._id, isHrLead: true });
+    // HUST-AI's own leader: its calls (the chief-engineer one) can be decided in the demo too (walk).
+    const leaderAi = await account(`leader-ai@${DOMAIN}`, 'PGS. Hoàng Thị Lan', 'leader', { institute: ai._id });
 
     // Cases in every stage, each moved there step by step through the workflow.
     const routes: Record<Stage, Array<[Action, 'applicant' | 'hr' | 'leader', Record<string, unknown>?]>> = {
@@ -293,6 +304,8 @@ async function main(): Promise<void> {
       await staffLine(admin, 'admin'),
       await staffLine(hr, 'HR officer'),
       await staffLine(leader, 'leader'),
+      await staffLine(hrAi, 'HR (AI)'),
+      await staffLine(leaderAi, 'leader (AI)'),
       `    ${'applicant'.padEnd(12)} ${applicant.email}`,
       '  Staff sign in with the password and a code from an authenticator app holding the TOTP secret above.',
       '',
