@@ -400,7 +400,7 @@ async function countCapped(filter: Record<string, unknown>, now: Date): Promise<
  * rows mean now (deadlines left, overdue, hidden scores) is worked out for each page. Another app
  * instance's write is seen within 5 s (server/support/kept-reads.ts). Kept rows are shared: read only.
  */
-const keptRows = new KeptReads<LeanRow[]>(5_000, { maxKeys: 200, forgetOn: onCaseWrite });
+const keptRows = new KeptReads<LeanRow[]>(5_000, { maxKeys: 100, forgetOn: onCaseWrite });
 
 interface PageRead {
   docs: LeanRow[];

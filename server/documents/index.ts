@@ -99,7 +99,7 @@ type FlagDocument = { case: Types.ObjectId; type: string; slot?: number | null; 
  * keptRows): every officer of an institute opening the queue reads the same first page. Only the
  * stored fields are kept: what they mean today (expired, expiring) is worked out on each page.
  */
-const keptFlagDocuments = new KeptReads<FlagDocument[]>(5_000, { maxKeys: 200, forgetOn: onDocumentWrite });
+const keptFlagDocuments = new KeptReads<FlagDocument[]>(5_000, { maxKeys: 100, forgetOn: onDocumentWrite });
 
 /**
  * Per case (its id as a string): how many current documents are expired / expiring / waiting for
