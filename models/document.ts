@@ -5,6 +5,7 @@ import mongoose, { Schema, model, type InferSchemaType, type HydratedDocument, t
 import { STORED_DOCUMENT_TYPES } from './constants.ts';
 import { Case } from './case.ts';
 import { pendingAuditSchema } from './pending-audit.ts';
+import { watchWrites } from './watch-writes.ts';
 
 const documentSchema = new Schema(
   {
@@ -108,6 +109,9 @@ documentSchema.post('save', async function (doc) {
 documentSchema.post('insertMany', async function (_res: unknown, docs: Array<{ case: Types.ObjectId }>) {
   await recountAfterWrite(new Map((Array.isArray(docs) ? docs : [docs]).map((d) => [String(d.case), d.case])).values());
 });
+
+/** Writes through the model, for what the queue keeps of the documents (server/documents/index.ts documentFlags). */
+export const onDocumentWrite = watchWrites(documentSchema, 'Document');
 
 export type DocumentFields = InferSchemaType<typeof documentSchema>;
 export type DocumentDoc = HydratedDocument<DocumentFields>;

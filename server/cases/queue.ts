@@ -391,6 +391,17 @@ async function countCapped(filter: Record<string, unknown>, now: Date): Promise<
   return n;
 }
 
+/**
+ * The rows read for a page (filter, order and range), kept 5 s and forgotten on any write through
+ * the Case model, as the counts are (keptCounts): every officer of an institute opening the default
+ * queue reads the same rows, and a page's two database commands (these rows, their documents:
+ * documentFlags) were half of its commands and most of its decoding on the web thread. The filter
+ * holds the user's scope, so a row is only ever shown to someone whose own scope read it; what the
+ * rows mean now (deadlines left, overdue, hidden scores) is worked out for each page. Another app
+ * instance's write is seen within 5 s (server/support/kept-reads.ts). Kept rows are shared: read only.
+ */
+const keptRows = new KeptReads<LeanRow[]>(5_000, { maxKeys: 100, forgetOn: onCaseWrite });
+
 interface PageRead {
   docs: LeanRow[];
   /** Exact up to COUNT_CAP; `capped` when there are more. */
@@ -412,8 +423,11 @@ interface PageRead {
  * bound is left out so that index wins) and sorts them in memory.
  */
 async function readPage(filter: Record<string, unknown>, q: QueueQuery, searching: boolean, now: Date): Promise<PageRead> {
-  const find = (f: Record<string, unknown>, sort: Record<string, 1 | -1>, skip: number, limit: number) =>
-    limit > 0 ? Case.find(f, ROW_PROJECTION).sort(sort).skip(skip).limit(limit).lean<LeanRow[]>() : Promise.resolve([] as LeanRow[]);
+  // A filter that holds the moment (due soon, overdue) is new at every page: nothing to keep.
+  const keep = !q.soon && !q.overdue && !q.procedures;
+  const read = (f: Record<string, unknown>, sort: Record<string, 1 | -1>, skip: number, limit: number) => () => Case.find(f, ROW_PROJECTION).sort(sort).skip(skip).limit(limit).lean<LeanRow[]>().exec();
+  const find = (f: Record<string, unknown>, sort: Record<string, 1 | -1>, skip: number, limit: number): Promise<LeanRow[]> =>
+    limit <= 0 ? Promise.resolve([]) : keep ? keptRows.get(`${countKey(f)}|${JSON.stringify(sort)}|${skip}|${limit}`, read(f, sort, skip, limit)) : read(f, sort, skip, limit)();
   const counted = await countCapped(filter, now);
   const capped = counted > COUNT_CAP;
   const total = Math.min(counted, COUNT_CAP);
@@ -553,7 +567,7 @@ export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date, known?:
   const [assignees, calls, flags, ownSheets, uploads] = await Promise.all([
     assigneeIds.length ? User.find({ _id: { $in: assigneeIds } }, { name: 1 }).lean() : Promise.resolve([]),
     callIds.length ? Call.find({ _id: { $in: callIds } }, { title: 1 }).lean() : Promise.resolve([]),
-    docs.length ? documentFlags(docs, now) : Promise.resolve(new Map<string, { expired: number; expiring: number; pending: number; tooShort: number }>()),
+    docs.length ? documentFlags(docs, now, { kept: true }) : Promise.resolve(new Map<string, { expired: number; expiring: number; pending: number; tooShort: number }>()),
     scoring.length ? Evaluation.distinct('case', { member: user._id, case: { $in: scoring.map((d) => d._id) } }) : Promise.resolve([]),
     currentDocuments(slotAsked),
   ]);

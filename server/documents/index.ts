@@ -1,7 +1,8 @@
 // The documents module's public face for other features: the workflow guard
 // (requiredDocumentsAccepted) and the queue's expiry flags (documentFlags).
 import { Types } from 'mongoose';
-import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
+import { CaseDocument, onDocumentWrite, type DocumentDoc } from '../../models/document.ts';
+import { KeptReads } from '../support/kept-reads.ts';
 import type { ChecklistPhase } from '../../models/constants.ts';
 import { isExpiredLike, validityOf, type ValidityCase, type ValidityDoc } from './validity.ts';
 
@@ -92,15 +93,26 @@ const FLAG_FIELDS = { case: 1, type: 1, slot: 1, version: 1, current: 1, status:
 type FlagDocument = { case: Types.ObjectId; type: string; slot?: number | null; version: number; current?: boolean | null; status: string; issuedAt?: Date | null; expiresAt?: Date | null };
 
 /**
+ * The documents documentFlags read for a page of cases (`kept`: the queue's), kept 5 s per list of
+ * cases and forgotten on any write through the Document model (an upload, HR's check, a renewal, in
+ * this or another web process: models/watch-writes.ts), as the queue's rows are (server/cases/queue.ts
+ * keptRows): every officer of an institute opening the queue reads the same first page. Only the
+ * stored fields are kept: what they mean today (expired, expiring) is worked out on each page.
+ */
+const keptFlagDocuments = new KeptReads<FlagDocument[]>(5_000, { maxKeys: 100, forgetOn: onDocumentWrite });
+
+/**
  * Per case (its id as a string): how many current documents are expired / expiring / waiting for
  * HR's check, for the HR queue. `cases` carry what validity depends on (the planned arrival, the residence card's end):
  * the queue's rows do, so no case is read again. The documents are read lean, with only the fields
  * needed: hydrating every current document of 50 cases was most of the queue page's Mongoose time.
  */
-export async function documentFlags(cases: ReadonlyArray<ValidityCase & { _id: unknown }>, now: Date = new Date()): Promise<Map<string, DocumentFlag>> {
+export async function documentFlags(cases: ReadonlyArray<ValidityCase & { _id: unknown }>, now: Date = new Date(), opts: { kept?: boolean } = {}): Promise<Map<string, DocumentFlag>> {
   const out = new Map<string, DocumentFlag>();
   if (cases.length === 0) return out;
-  const read = await CaseDocument.find({ case: { $in: cases.map((c) => toObjectId(c._id)) }, current: true }, FLAG_FIELDS).lean<FlagDocument[]>();
+  const ids = cases.map((c) => toObjectId(c._id));
+  const readNow = () => CaseDocument.find({ case: { $in: ids }, current: true }, FLAG_FIELDS).lean<FlagDocument[]>().exec();
+  const read = opts.kept ? await keptFlagDocuments.get(ids.join(','), readNow) : await readNow();
   const docs = currentOf(read);
   if (docs.length === 0) return out;
   const byId = new Map(cases.map((c) => [String(c._id), c]));

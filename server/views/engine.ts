@@ -16,6 +16,13 @@ function localeOf(options: HelperOptions): string {
   return isLocale(root?.locale) ? root!.locale! : DEFAULT_LOCALE;
 }
 
+/** The `localized` helper's pick: the vi or en member of a {vi, en} object (for presenters that write a row's text). */
+export function localizedText(value: unknown, locale: string): unknown {
+  if (!value || typeof value !== 'object') return value ?? '';
+  const v = value as Record<string, string>;
+  return v[locale] || v.en || v.vi || '';
+}
+
 export const helpers = {
   /** {{t "feature.key" name=value}}: text in the page's language. */
   t(key: string, options: HelperOptions) {
@@ -61,9 +68,7 @@ export const helpers = {
   },
   /** Picks the vi or en member of a {vi, en} object for the page's language. */
   localized(value: unknown, options: HelperOptions) {
-    if (!value || typeof value !== 'object') return value ?? '';
-    const v = value as Record<string, string>;
-    return v[localeOf(options)] || v.en || v.vi || '';
+    return localizedText(value, localeOf(options));
   },
   json: (v: unknown) => JSON.stringify(v),
   add: (a: number, b: number) => Number(a) + Number(b),

@@ -221,6 +221,41 @@ describe('cases: the HR queue', () => {
     expect(row(mine[17]!)).not.to.match(/documents? expir|not valid long enough/);
   });
 
+  it('shows a write through the Case or Document model on the next page at once, though a page\'s rows and documents are kept 5 s', async () => {
+    const c = mine[18]!;
+    const a = await signedIn(t, hr);
+    const rowOf = async () => {
+      const html = (await page(a, '/cases?size=100')).text;
+      const at = html.indexOf(`data-case="${String(c._id)}"`);
+      expect(at, String(c._id)).to.be.greaterThan(-1);
+      return html.slice(at, html.indexOf('</tr>', at));
+    };
+    expect(await rowOf()).not.to.include('document expired');
+    const doc = await CaseDocument.create({
+      case: c._id,
+      type: 'passport',
+      version: 1,
+      current: true,
+      storage: 'disk',
+      storageKey: `test-kept-${String(c._id)}`,
+      originalName: 'passport.pdf',
+      mimeType: 'application/pdf',
+      size: 1000,
+      sha256: 'c'.repeat(64),
+      uploadedBy: applicant._id,
+      status: 'accepted',
+      expiresAt: new Date(Date.now() - 10 * DAY),
+    });
+    expect(await rowOf()).to.include('1 document expired');
+    // A date corrected writes neither status nor current: the case is not recounted (no Case write),
+    // so only the Document model's own write tells the queue.
+    await CaseDocument.updateOne({ _id: doc._id }, { $set: { expiresAt: new Date(Date.now() + 3650 * DAY) } });
+    expect(await rowOf()).not.to.include('document expired');
+    await Case.updateOne({ _id: c._id }, { $set: { 'profile.fullName': 'Renamed Kept Row' } });
+    expect(await rowOf()).to.include('Renamed Kept Row');
+    await CaseDocument.deleteOne({ _id: doc._id });
+  });
+
   it("flags what waits for the officer: the applicant's unanswered message and documents to check, each gone once answered or checked", async () => {
     const [withMessage, withUpload] = [mine[20]!, mine[21]!];
     const rowIn = (html: string, c: { _id: unknown }) => {
