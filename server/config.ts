@@ -87,6 +87,12 @@ const schema = z.object({
    * At most a day: a longer wait would hide what the applicant wrote.
    */
   MESSAGE_DIGEST_MINUTES: z.coerce.number().int().min(0).max(1440).default(10),
+  /**
+   * How long a queue page's rows are kept for the next officer opening the same page (server/cases/queue.ts):
+   * a write through this process (or another web process) forgets them at once; another app instance's
+   * write shows within this time. 0: read every time. At most 60 s.
+   */
+  QUEUE_ROWS_KEPT_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
   SECURE_COOKIES: bool.optional(),
   /** Encrypts the secrets kept in the database (TOTP secrets). Required in production. */
@@ -133,6 +139,8 @@ export interface Config {
   outbox: { leaseMs: number; retryBaseMs: number; retryMaxMs: number; maxAttempts?: number };
   /** MESSAGE_DIGEST_MINUTES in milliseconds (0: no digest). */
   messageDigestMs: number;
+  /** QUEUE_ROWS_KEPT_MS: how long a queue page's rows are kept (0: not kept). */
+  queueRowsKeptMs: number;
   retentionDays: number;
   /** Keys for secrets at rest (server/crypto): the configured key, or the key file in the data folder. */
   dataEncryption: DataEncryptionConfig;
@@ -228,6 +236,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     smtpTimeoutMs: e.SMTP_TIMEOUT_MS,
     outbox: { leaseMs: e.OUTBOX_LEASE_MS, retryBaseMs: e.OUTBOX_RETRY_BASE_MS, retryMaxMs: e.OUTBOX_RETRY_MAX_MS, maxAttempts: e.OUTBOX_MAX_ATTEMPTS },
     messageDigestMs: e.MESSAGE_DIGEST_MINUTES * 60_000,
+    queueRowsKeptMs: e.QUEUE_ROWS_KEPT_MS,
     retentionDays: e.RETENTION_DAYS,
     dataEncryption: {
       key: e.DATA_ENCRYPTION_KEY ? parseDataKey(e.DATA_ENCRYPTION_KEY)! : undefined,

@@ -402,6 +402,11 @@ async function countCapped(filter: Record<string, unknown>, now: Date): Promise<
  */
 const keptRows = new KeptReads<LeanRow[]>(5_000, { maxKeys: 100, forgetOn: onCaseWrite });
 
+/** QUEUE_ROWS_KEPT_MS (server/config.ts), set at boot: 0 reads every page's rows afresh (several app instances on one database, or measuring the read). */
+export function keepQueueRowsFor(ms: number): void {
+  keptRows.keepFor(ms);
+}
+
 interface PageRead {
   docs: LeanRow[];
   /** Exact up to COUNT_CAP; `capped` when there are more. */

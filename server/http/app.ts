@@ -2,6 +2,7 @@
 // so tests build the app with their own dependencies.
 import { fromRoot } from '../support/project-root.ts';
 import { randomUUID } from 'node:crypto';
+import { keepQueueRowsFor } from '../cases/queue.ts';
 import express, { type Express, type Response } from 'express';
 import session from 'express-session';
 import cookieParser from 'cookie-parser';
@@ -54,6 +55,7 @@ export function createApp(deps: AppDeps, opts: { inFlight?: InFlight } = {}): Ex
   const { config, logger, db } = ctx;
   // A recount of a case's "documents to check" after a document write that fails is logged here.
   setDocumentsToCheckLogger(logger);
+  keepQueueRowsFor(config.queueRowsKeptMs);
   const app = express();
 
   app.set('trust proxy', config.trustProxy);

@@ -23,7 +23,7 @@ export class KeptReads<V> {
 
   /** `forgetOn`: a model's write listener (`onCallWrite`…): every write through it forgets all kept values. */
   constructor(
-    private readonly ttlMs: number,
+    private ttlMs: number,
     opts: { maxKeys?: number; forgetOn?: (listener: () => void) => void } = {},
   ) {
     this.maxKeys = opts.maxKeys ?? 1000;
@@ -53,6 +53,12 @@ export class KeptReads<V> {
       });
     this.reading.set(key, { promise: p, startedAt: Date.now() });
     return p;
+  }
+
+  /** How long values are kept from now on (0: not kept, nor shared while read); forgets what is kept. */
+  keepFor(ttlMs: number): void {
+    this.ttlMs = ttlMs;
+    this.forget();
   }
 
   forget(): void {

@@ -1,6 +1,7 @@
 // The HR queue over HTTP: scope (own institute only), filters, sorting, pagination, overdue flags,
 // a page cost that does not grow with its rows, and bulk assignment.
 import { expect } from 'chai';
+import { keepQueueRowsFor } from '../../server/cases/queue.ts';
 import mongoose from 'mongoose';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
@@ -254,6 +255,29 @@ describe('cases: the HR queue', () => {
     await Case.updateOne({ _id: c._id }, { $set: { 'profile.fullName': 'Renamed Kept Row' } });
     expect(await rowOf()).to.include('Renamed Kept Row');
     await CaseDocument.deleteOne({ _id: doc._id });
+  });
+
+  it('keeps rows as long as QUEUE_ROWS_KEPT_MS says: a write behind the models\' backs shows only once they are no longer kept, at once with 0', async () => {
+    const c = mine[19]!;
+    const a = await signedIn(t, hr);
+    const rowOf = async () => {
+      const html = (await page(a, '/cases?size=100')).text;
+      const at = html.indexOf(`data-case="${String(c._id)}"`);
+      return html.slice(at, html.indexOf('</tr>', at));
+    };
+    await rowOf();
+    // Another app instance's write (not through this process's models): kept rows do not see it...
+    await Case.collection.updateOne({ _id: c._id }, { $set: { 'profile.fullName': 'Written Elsewhere' } });
+    expect(await rowOf()).not.to.include('Written Elsewhere');
+    try {
+      keepQueueRowsFor(0);
+      // ...and with 0, every page reads its rows.
+      expect(await rowOf()).to.include('Written Elsewhere');
+      await Case.collection.updateOne({ _id: c._id }, { $set: { 'profile.fullName': 'Written Elsewhere Again' } });
+      expect(await rowOf()).to.include('Written Elsewhere Again');
+    } finally {
+      keepQueueRowsFor(5_000);
+    }
   });
 
   it("flags what waits for the officer: the applicant's unanswered message and documents to check, each gone once answered or checked", async () => {
