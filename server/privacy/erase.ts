@@ -5,6 +5,7 @@
 import { MailLog } from '../../models/mail-log.ts';
 import type { AppContext } from '../deps.ts';
 import { CaseDocument } from '../../models/document.ts';
+import { recordDocumentAuditsBeforeErasure } from '../documents/pending-audit.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import { DiskStorage, createStorage, type DocumentStorage } from '../documents/storage.ts';
 
@@ -33,6 +34,8 @@ async function removeFile(store: DocumentStorage, key: string): Promise<void> {
  * personal data too); the case itself is left to the caller.
  */
 export async function eraseCaseFiles(stores: Stores, caseId: unknown): Promise<{ files: number }> {
+  // The audit events a version still carries are recorded first: the records go, the events stay.
+  await recordDocumentAuditsBeforeErasure(caseId);
   const docs = await CaseDocument.find({ case: caseId as never }, { storage: 1, storageKey: 1 }).lean();
   for (const d of docs) await removeFile(stores[d.storage === 'gridfs' ? 'gridfs' : 'disk'], d.storageKey);
   await CaseDocument.deleteMany({ case: caseId as never });

@@ -24,6 +24,7 @@ import { documentAudit, recordPendingDocumentAudits, withoutPendingAudits } from
 import { PENDING_AUDIT_GRACE_MS, recordPendingCaseAudits } from '../../server/cases/pending-audit.ts';
 import { repairMarkedCases } from '../../server/documents/to-check.ts';
 import { exportMyData } from '../../server/privacy/export.ts';
+import { documentStores, eraseCaseFiles } from '../../server/privacy/erase.ts';
 import type { PendingAudit } from '../../server/audit/index.ts';
 import { signedIn } from '../applications/support.ts';
 import { makePdf, sha256, tokenOf } from './support.ts';
@@ -265,5 +266,26 @@ describe('documents: a document write and its audit event are written together, 
     const events = await AuditEvent.find({ targetId: String(doc._id), action: 'document.upload_withdrawn' }).lean();
     expect(events).to.have.length(1);
     expect(events[0]!.summary).to.deep.include({ stillStored: [String(doc._id)], recordedByRepair: true });
+  });
+  it('erasing a case\'s files within the grace records the events its versions still carry first: the records go, the events stay, once', async () => {
+    const c = await createCase({ applicant, call, stage: 'screening' });
+    const fault = failNext(auditInsert);
+    try {
+      expect((await upload(c)).status).to.equal(500);
+    } finally {
+      fault.stop();
+    }
+    const doc = (await CaseDocument.findOne({ case: c._id }).lean())!;
+    expect((await pendingOnDocument(doc._id)).map((e) => e.action)).to.deep.equal(['document.upload']);
+    await eraseCaseFiles(documentStores(t.ctx), c._id);
+    expect(await CaseDocument.countDocuments({ case: c._id }), 'erased').to.equal(0);
+    const events = await AuditEvent.find({ targetId: String(doc._id), action: 'document.upload' }).lean();
+    expect(events).to.have.length(1);
+    expect(events[0]!.summary).to.deep.include({ recordedBeforeErasure: true });
+    expect(String(events[0]!.actor)).to.equal(String(applicant._id));
+    // Nothing left for the repair, and a second erasure records nothing again.
+    expect(await recordPendingDocumentAudits({ now: later() })).to.deep.equal({ recorded: 0, cleared: 0 });
+    await eraseCaseFiles(documentStores(t.ctx), c._id);
+    expect(await AuditEvent.countDocuments({ targetId: String(doc._id), action: 'document.upload' })).to.equal(1);
   });
 });
