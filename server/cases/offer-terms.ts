@@ -20,6 +20,8 @@ import { ValidationError, type FieldErrors } from '../errors.ts';
 import { hasVisibleText, withoutHiddenCharacters } from '../support/hidden-characters.ts';
 import { isCalendarDay } from '../support/calendar-day.ts';
 import { caseAudit, settleCaseAudits, withPendingAudits } from './pending-audit.ts';
+import { documentAudit, settleDocumentAudits } from '../documents/pending-audit.ts';
+import type { PendingAudit } from '../audit/index.ts';
 import { caseEmail, outboxKey } from '../outbox/item.ts';
 import { translator } from '../i18n/index.ts';
 import { countedDeadline, loadCalendar } from '../calendar/index.ts';
@@ -120,6 +122,8 @@ export async function changeOfferTerms(opts: { app: Pick<AppContext, 'config' | 
   const now = ctx.now;
   const storage = documentStores(app).current;
   let created: DocumentDoc | undefined;
+  let letterAudit: PendingAudit | undefined;
+  let committed = false;
   try {
     const terms = readTerms(ctx, opts.form);
     const file = letterFile(opts.files);
@@ -130,7 +134,11 @@ export async function changeOfferTerms(opts: { app: Pick<AppContext, 'config' | 
     if (file) {
       await scanOrRefuse(app.config.upload.clamdscanPath, file.tempPath, file.name).catch((err: unknown) => Promise.reject(aboutField(err, OFFER_LETTER_FIELD)));
       // HR's own letter: nothing for HR to check, so it never waits in the queue's "to check" count.
-      created = await storeNextVersion(storage, file, { case: caseDoc._id as Types.ObjectId, institute: caseDoc.institute, type: OFFER_LETTER_TYPE, slot: 0, current: true, uploadedBy: actor._id, status: 'accepted', reviewedBy: actor._id, reviewedAt: now });
+      // The letter's own upload event is written with its record (server/documents/pending-audit.ts):
+      // a process stopped before the case's update below leaves a letter the repair still audits.
+      created = await storeNextVersion(storage, file, { case: caseDoc._id as Types.ObjectId, type: OFFER_LETTER_TYPE, slot: 0, current: true, uploadedBy: actor._id, status: 'accepted', reviewedBy: actor._id, reviewedAt: now }, ({ version }) =>
+        (letterAudit = documentAudit(ctx, { action: 'document.upload', summary: { case: String(caseDoc._id), type: OFFER_LETTER_TYPE, slot: 0, version, size: file.size, sha256: file.sha256, offerLetter: true } })),
+      );
     }
 
     const termsChanged = !sameTerms(terms, before);
@@ -192,12 +200,15 @@ export async function changeOfferTerms(opts: { app: Pick<AppContext, 'config' | 
       { returnDocument: 'after' },
     );
     if (!updated) throw await caseConflict({ ctx, caseId: caseDoc._id });
+    // The case names the letter now: a failure after this point (an audit insert) must not take it back.
+    committed = true;
     if (created) await CaseDocument.updateMany({ case: caseDoc._id, type: OFFER_LETTER_TYPE, current: true, version: { $lt: created.version } }, { $set: { current: false } });
     await settleCaseAudits(caseDoc._id, [audit]);
+    if (created && letterAudit) await settleDocumentAudits(created._id as Types.ObjectId, [letterAudit]);
     return { caseDoc: updated, mailedTo: mail ? applicant!.email : undefined };
   } catch (err) {
-    // Record before file, as the documents' own upload does.
-    if (created) {
+    // Record before file, as the documents' own upload does; only while no case names it.
+    if (created && !committed) {
       await CaseDocument.deleteOne({ _id: created._id }).catch(() => undefined);
       await storage.remove(created.storageKey).catch(() => undefined);
     }

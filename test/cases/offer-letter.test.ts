@@ -21,6 +21,9 @@ import { transition } from '../../server/workflow/index.ts';
 import { actorContext } from '../workflow/context.ts';
 import { deliver, page, text, versionIn } from '../applications/support.ts';
 import { download, filesUnder, makePdf, sha256, tokenOf } from '../documents/support.ts';
+import { auditInsert, failNext } from '../support/fail-next.ts';
+import { PENDING_AUDIT_GRACE_MS, recordPendingCaseAudits } from '../../server/cases/pending-audit.ts';
+import { recordPendingDocumentAudits } from '../../server/documents/pending-audit.ts';
 
 const words = (html: string) => text(html.replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ');
 
@@ -165,6 +168,38 @@ describe('cases: the offer letter and its terms', function () {
     const stranger = await signedIn(otherHr);
     const r = await stranger.post(url(c)).set('Accept', 'text/html').field('_csrf', await tokenOf(stranger)).field('version', String(once.version)).field('offerPosition', 'x');
     expect(r.status).to.equal(404);
+  });
+
+  it('the letter has its own upload event, written with its record; an audit insert failing after the case names the letter leaves the letter stored (the repair records what is left)', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await offered(applicant);
+    const h = await signedIn(hr);
+    expect((await send(h, c, terms, { buf: letter, name: 'offer-letter.pdf' })).status).to.equal(303);
+    const first = (await Case.findById(c._id).lean())!.offerTerms!.letter!;
+    const events = await AuditEvent.find({ action: 'document.upload', targetId: String(first) }).lean();
+    expect(events).to.have.length(1);
+    expect(events[0]!.summary).to.deep.include({ case: String(c._id), type: 'offer_letter', offerLetter: true, sha256: sha256(letter) });
+    expect((await CaseDocument.findById(first).select('+pendingAudits').lean())!.pendingAudits ?? []).to.have.length(0);
+
+    // A second letter whose case audit insert fails once the case names it: the answer is an error,
+    // but the letter the case now names is kept, its file too.
+    const fault = failNext(auditInsert);
+    try {
+      await send(h, c, terms, { buf: letter, name: 'offer-letter-v2.pdf' });
+    } finally {
+      fault.stop();
+    }
+    expect(fault.failed()).to.equal(1);
+    const named = (await Case.findById(c._id).lean())!.offerTerms!.letter!;
+    expect(String(named)).to.not.equal(String(first));
+    const kept = (await CaseDocument.findById(named).lean())!;
+    expect(kept, 'the letter the case names is still stored').to.not.equal(null);
+    expect((await download(h, `/documents/${String(named)}/download`)).status).to.equal(200);
+    // The repair runs on the app's clock, past the grace.
+    const later = new Date(t.ctx.now().getTime() + PENDING_AUDIT_GRACE_MS + 1_000);
+    await recordPendingCaseAudits({ now: later });
+    await recordPendingDocumentAudits({ now: later });
+    expect(await AuditEvent.countDocuments({ action: 'document.upload', targetId: String(named) })).to.equal(1);
   });
 
   it('in Vietnamese: a changed letter is e-mailed once in the applicant’s language, with the date and working days', async () => {
