@@ -41,7 +41,12 @@ export function foreignFamily(c: FamilyCase): boolean {
  * step checked this starts nothing.
  */
 export function residenceCardWanted(c: FamilyCase): boolean {
-  return !!c.supportRequested?.residenceCard && (!vietnameseCitizen(c) || foreignFamily(c));
+  return !!c.supportRequested?.residenceCard && (!vietnameseCitizen(c) || cardsForFamily(c));
+}
+
+/** A Vietnamese citizen's residence card procedure is their foreign family members' TT cards (named on pages and e-mails). */
+export function cardsForFamily(c: FamilyCase): boolean {
+  return vietnameseCitizen(c) && foreignFamily(c);
 }
 
 /** Family support asked, with foreign family members named: their TT visas go with the visa procedure. */

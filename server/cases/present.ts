@@ -398,6 +398,7 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
   const eligibility = new Map((c.eligibility ?? []).map((e) => [e.key, e]));
   const id = String(c._id);
   const applicantLanguage = t(`shortlists.decide.languages.${applicant?.locale === 'en' ? 'en' : 'vi'}`);
+  const internal = ofInstitute(ctx, c);
   return {
     title: `${c.reference} · ${String(p.fullName ?? '')}`,
     caseId: id,
@@ -442,9 +443,9 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     timeline: timeline(c.history ?? [], names, t, { applicantId: c.applicant, forApplicant: false, locale }),
     // HR's notes ("only institute staff see these") and the applicant's messages with HR are the
     // institute's: a panel member from another institute, who sees the case to evaluate it, does not read them.
-    ofInstitute: ofInstitute(ctx, c),
-    notes: ofInstitute(ctx, c) ? [...(c.notes ?? [])].reverse().map((n) => ({ at: n.at, text: n.text, who: names.get(String(n.author))?.name ?? '' })) : [],
-    messages: ofInstitute(ctx, c) ? messagesView(c.messages ?? [], names, t, false) : [],
+    ofInstitute: internal,
+    notes: internal ? [...(c.notes ?? [])].reverse().map((n) => ({ at: n.at, text: n.text, who: names.get(String(n.author))?.name ?? '' })) : [],
+    messages: internal ? messagesView(c.messages ?? [], names, t, false) : [],
     canMessage: canWork && inStages(c.stage, ACTIVE_STAGES),
     nextStep: nextStep(t, locale, data.calendar, now, c, { recordAcceptance: data.actions.includes('record_acceptance'), offerTerms: data.canAttachOffer, signedOffer: signedOfferOwed((checklist as ChecklistView | undefined)?.items) }),
     requestLeft: requestLeft(t, data.calendar, now, c),

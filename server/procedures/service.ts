@@ -32,7 +32,7 @@ import { LODGING_MARGIN_WORKING_DAYS, PROCEDURE_RULES, cardBeyondPassport, count
 import { WORK_CARD_MAX_MONTHS } from '../planner/validity.ts';
 import { currentDocuments } from '../documents/index.ts';
 import { formatDay } from '../views/time.ts';
-import { familyMembersText, familyVisasWanted, vietnameseCitizen, type FamilyCase } from '../applications/family-support.ts';
+import { cardsForFamily, familyMembersText, familyVisasWanted, vietnameseCitizen, type FamilyCase } from '../applications/family-support.ts';
 
 /** Statuses in which a procedure is still running (and can be overdue). */
 export const ACTIVE_SUPPORT: readonly SupportStatus[] = ACTIVE_SUPPORT_STATUSES;
@@ -586,12 +586,15 @@ export function procedureEmail(opts: { applicant: Recipient & { name?: string | 
   // The visa procedure that carries the family's TT visas says whose they are, as the page does (walk:
   // a Vietnamese citizen read "Visa: granted" of a visa that was their spouse's and child's).
   const t = translator(locale);
+  // A Vietnamese citizen's residence card procedure is their foreign family's TT cards: said too.
   const familyLine =
     opts.kind === 'visa' && opts.family && familyVisasWanted(opts.family)
       ? vietnameseCitizen(opts.family)
         ? `${t('procedures.visaType.citizenApplicant')} ${t('procedures.visaType.familyFor', { names: familyMembersText(t, opts.family) })}.`
         : `${t('procedures.visaType.familyFor', { names: familyMembersText(t, opts.family) })}.`
-      : '';
+      : opts.kind === 'residence_card' && opts.family && cardsForFamily(opts.family)
+        ? `${t('procedures.visaType.cardsFor', { names: familyMembersText(t, opts.family) })}.`
+        : '';
   const data = {
     name: opts.applicant.name,
     reference: opts.reference,

@@ -6,6 +6,8 @@
 // named, the pages say that rather than promise visas for no one, and no visa is started.
 // Real database, the real pages and forms with their CSRF tokens.
 import { expect } from 'chai';
+import { renderEmail } from '../../server/mail/render.ts';
+import { loadCalendar, procedureEmail } from '../../server/procedures/service.ts';
 import { Types } from 'mongoose';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
@@ -253,6 +255,10 @@ describe('applications: family support asked is followed to the visa procedure, 
     expect(card).not.to.include('Nguyễn Minh');
     const staff = await signedIn(t, hr);
     expect(text((await page(staff, `/cases/${c._id}`)).text)).to.include('The TT residence cards of Anna Smith (Spouse) (the applicant is a Vietnamese citizen and needs none)');
+    // Its e-mails say so too, as the visa's do.
+    const stored = (await Case.findById(c._id).lean())!;
+    const cardMail = procedureEmail({ applicant: { email: applicant.email, locale: 'en', name: 'An' }, reference: stored.reference, caseId: String(c._id), kind: 'residence_card', track: stored.supportTracks.find((s) => s.kind === 'residence_card')! as never, change: { kind: 'residence_card', from: 'requested', to: 'requested' } as never, key: 'k', now: new Date(), calendar: await loadCalendar(), family: stored as never });
+    expect((await renderEmail('procedure_update', 'en', cardMail.data as Record<string, unknown>)).text).to.include('The TT residence cards of Anna Smith (Spouse) (as a Vietnamese citizen you need none).');
 
     // Stored before the check, with only Vietnamese family: no card promised, none started.
     const other = await createUser({ role: 'applicant', locale: 'en' });
