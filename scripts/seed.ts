@@ -50,30 +50,27 @@ async function main(): Promise<void> {
     const added = await seedHolidays();
     out.push(`Holidays: ${added} added (Vietnam 2026–2027).`);
 
-    // Institutes
-    const inst = async (code: string, vi: string, en: string) =>
-      (await Institute.findOne({ code })) ?? Institute.create({ code, name: { vi, en } });
-    const ims = await inst('VAST-IMS', 'Viện Khoa học Vật liệu', 'Institute of Materials Science');
-    // Its HR office as applicants are told it (demo values: example.vn address, a made-up number); an existing one is kept.
-    if (!ims.hrContact?.email) {
-      ims.set('hrContact', {
-        email: 'nhansu@ims.example.vn',
-        phone: '+84 24 3000 0000',
-        address: { vi: 'Phòng Tổ chức – Hành chính\n18 Hoàng Quốc Việt, Cầu Giấy, Hà Nội', en: 'Personnel and Administration Office\n18 Hoang Quoc Viet, Cau Giay, Hanoi' },
-        hours: { vi: 'Thứ Hai–Thứ Sáu 8:00–11:30, 13:30–17:00', en: 'Mon–Fri 8:00–11:30, 13:30–17:00' },
-      });
-      await ims.save();
-    }
-    const ai = await inst('HUST-AI', 'Viện Trí tuệ Nhân tạo', 'Institute for Artificial Intelligence');
-    if (!ai.hrContact?.email) {
-      ai.set('hrContact', {
-        email: 'nhansu@ai.example.vn',
-        phone: '+84 24 3000 0100',
-        address: { vi: 'Phòng Hành chính – Nhân sự\n1 Đại Cồ Việt, Hai Bà Trưng, Hà Nội', en: 'Administration and Personnel Office\n1 Dai Co Viet, Hai Ba Trung, Hanoi' },
-        hours: { vi: 'Thứ Hai–Thứ Sáu 8:00–11:30, 13:30–17:00', en: 'Mon–Fri 8:00–11:30, 13:30–17:00' },
-      });
-      await ai.save();
-    }
+    // Institutes, each with its HR office as applicants are told it (demo values: example.vn
+    // addresses, made-up numbers, the same office hours); an existing office is kept.
+    const HOURS = { vi: 'Thứ Hai–Thứ Sáu 8:00–11:30, 13:30–17:00', en: 'Mon–Fri 8:00–11:30, 13:30–17:00' };
+    const inst = async (code: string, vi: string, en: string, office: { email: string; phone: string; address: { vi: string; en: string } }) => {
+      const found = (await Institute.findOne({ code })) ?? (await Institute.create({ code, name: { vi, en } }));
+      if (!found.hrContact?.email) {
+        found.set('hrContact', { ...office, hours: HOURS });
+        await found.save();
+      }
+      return found;
+    };
+    const ims = await inst('VAST-IMS', 'Viện Khoa học Vật liệu', 'Institute of Materials Science', {
+      email: 'nhansu@ims.example.vn',
+      phone: '+84 24 3000 0000',
+      address: { vi: 'Phòng Tổ chức – Hành chính\n18 Hoàng Quốc Việt, Cầu Giấy, Hà Nội', en: 'Personnel and Administration Office\n18 Hoang Quoc Viet, Cau Giay, Hanoi' },
+    });
+    const ai = await inst('HUST-AI', 'Viện Trí tuệ Nhân tạo', 'Institute for Artificial Intelligence', {
+      email: 'nhansu@ai.example.vn',
+      phone: '+84 24 3000 0100',
+      address: { vi: 'Phòng Hành chính – Nhân sự\n1 Đại Cồ Việt, Hai Bà Trưng, Hà Nội', en: 'Administration and Personnel Office\n1 Dai Co Viet, Hai Ba Trung, Hanoi' },
+    });
 
     // Calls
     const year = new Date().getUTCFullYear();
