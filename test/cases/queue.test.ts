@@ -19,6 +19,13 @@ function refsIn(html: string): string[] {
   return [...html.matchAll(/<a href="\/cases\/[a-f0-9]{24}">(TA-\d{4}-\d{6})<\/a>/g)].map((m) => m[1]!);
 }
 
+
+/** A case's row on a queue page (its <tr>), which must be there. */
+function rowIn(html: string, c: { _id: unknown }): string {
+  const at = html.indexOf(`data-case="${String(c._id)}"`);
+  expect(at, String(c._id)).to.be.greaterThan(-1);
+  return html.slice(at, html.indexOf('</tr>', at));
+}
 describe('cases: the HR queue', () => {
   let t: TestApp;
   let hr: UserDoc;
@@ -128,10 +135,7 @@ describe('cases: the HR queue', () => {
   it('flags overdue cases and late support tracks on the row', async () => {
     const a = await signedIn(t, hr);
     const res = await page(a, '/cases?size=100&sort=reference');
-    const row = (c: CaseDoc) => {
-      const at = res.text.indexOf(`data-case="${c._id}"`);
-      return res.text.slice(at, res.text.indexOf('</tr>', at));
-    };
+    const row = (c: CaseDoc) => rowIn(res.text, c);
     expect(row(mine[0]!)).to.include('badge err');
     // The stage's own deadline passed: said as the procedures' are, naming what is late.
     expect(row(mine[0]!)).to.include('<span class="badge err stage-overdue">Overdue: Screening</span>');
@@ -154,10 +158,7 @@ describe('cases: the HR queue', () => {
     try {
       const a = await signedIn(t, hr);
       const res = await page(a, '/cases?size=100&sort=reference');
-      const row = (x: CaseDoc) => {
-        const at = res.text.indexOf(`data-case="${x._id}"`);
-        return res.text.slice(at, res.text.indexOf('</tr>', at));
-      };
+      const row = (x: CaseDoc) => rowIn(res.text, x);
       expect(row(c)).to.include('Departed Officer');
       expect(row(mine[0]!)).to.include('Queue Officer');
       expect(row(mine[4]!)).to.include('Second Officer');
@@ -212,11 +213,7 @@ describe('cases: the HR queue', () => {
     await passport(mine[17]!);
     const a = await signedIn(t, hr);
     const res = await page(a, '/cases?size=100');
-    const row = (c: { _id: unknown }) => {
-      const at = res.text.indexOf(`data-case="${String(c._id)}"`);
-      expect(at, String(c._id)).to.be.greaterThan(-1);
-      return res.text.slice(at, res.text.indexOf('</tr>', at));
-    };
+    const row = (c: { _id: unknown }) => rowIn(res.text, c);
     expect(row(mine[15]!)).to.include('1 document expired');
     expect(row(mine[16]!)).to.include('1 document not valid long enough');
     expect(row(mine[17]!)).not.to.match(/documents? expir|not valid long enough/);
@@ -225,12 +222,7 @@ describe('cases: the HR queue', () => {
   it('shows a write through the Case or Document model on the next page at once, though a page\'s rows and documents are kept 5 s', async () => {
     const c = mine[18]!;
     const a = await signedIn(t, hr);
-    const rowOf = async () => {
-      const html = (await page(a, '/cases?size=100')).text;
-      const at = html.indexOf(`data-case="${String(c._id)}"`);
-      expect(at, String(c._id)).to.be.greaterThan(-1);
-      return html.slice(at, html.indexOf('</tr>', at));
-    };
+    const rowOf = async () => rowIn((await page(a, '/cases?size=100')).text, c);
     expect(await rowOf()).not.to.include('document expired');
     const doc = await CaseDocument.create({
       case: c._id,
@@ -260,11 +252,7 @@ describe('cases: the HR queue', () => {
   it('keeps rows as long as QUEUE_ROWS_KEPT_MS says: a write behind the models\' backs shows only once they are no longer kept, at once with 0', async () => {
     const c = mine[19]!;
     const a = await signedIn(t, hr);
-    const rowOf = async () => {
-      const html = (await page(a, '/cases?size=100')).text;
-      const at = html.indexOf(`data-case="${String(c._id)}"`);
-      return html.slice(at, html.indexOf('</tr>', at));
-    };
+    const rowOf = async () => rowIn((await page(a, '/cases?size=100')).text, c);
     await rowOf();
     // Another app instance's write (not through this process's models): kept rows do not see it...
     await Case.collection.updateOne({ _id: c._id }, { $set: { 'profile.fullName': 'Written Elsewhere' } });
@@ -282,11 +270,6 @@ describe('cases: the HR queue', () => {
 
   it("flags what waits for the officer: the applicant's unanswered message and documents to check, each gone once answered or checked", async () => {
     const [withMessage, withUpload] = [mine[20]!, mine[21]!];
-    const rowIn = (html: string, c: { _id: unknown }) => {
-      const at = html.indexOf(`data-case="${String(c._id)}"`);
-      expect(at, String(c._id)).to.be.greaterThan(-1);
-      return html.slice(at, html.indexOf('</tr>', at));
-    };
     // The applicant writes from their page.
     const me = await signedIn(t, applicant);
     const mine20 = await page(me, `/applications/${withMessage._id}`);
