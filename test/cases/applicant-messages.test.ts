@@ -6,10 +6,10 @@
 // is still written.
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { createInstitute, createUser } from '../support/factories.ts';
+import { createInstitute, createUser, withOnlyAdmins } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
-import { User, type UserDoc } from '../../models/user.ts';
+import type { UserDoc } from '../../models/user.ts';
 import type { InstituteDoc } from '../../models/institute.ts';
 import { signedIn, page, post, versionIn, deliver, text } from '../applications/support.ts';
 import type { Agent } from '../support/http.ts';
@@ -115,14 +115,7 @@ describe('cases: what the applicant sends reaches HR', function () {
     const lonely = await createUser({ role: 'applicant', locale: 'en' });
     const d = await caseIn(empty, lonely);
     const a = await signedIn(t, lonely);
-    const admins = (await User.find({ role: 'admin', disabledAt: null }, { _id: 1 }).lean()).map((u) => u._id);
-    await User.updateMany({ _id: { $in: admins } }, { $set: { disabledAt: new Date() } });
-    let landed;
-    try {
-      landed = await send(a, d, 'Is anyone there?');
-    } finally {
-      await User.updateMany({ _id: { $in: admins } }, { $unset: { disabledAt: 1 } });
-    }
+    const landed = await withOnlyAdmins([], () => send(a, d, 'Is anyone there?'));
     expect(text(landed.text)).to.include('Your message is saved on your application, but no one in the HR office could be e-mailed about it.');
     expect(landed.text).to.include('flash-warning');
     expect((await Case.findById(d._id).lean())!.messages).to.have.length(1);

@@ -6,10 +6,10 @@
 // news goes. Real database, real HTTP, the real in-process SMTP server.
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { createInstitute, createUser } from '../support/factories.ts';
+import { createInstitute, createUser, withOnlyAdmins } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
-import { User, type UserDoc } from '../../models/user.ts';
+import type { UserDoc } from '../../models/user.ts';
 import type { InstituteDoc } from '../../models/institute.ts';
 import { renderEmail } from '../../server/mail/render.ts';
 import { sampleData } from '../../server/mail/templates.ts';
@@ -111,14 +111,7 @@ describe('cases: an institute with no HR lead', function () {
     const c = await caseIn(institute, applicant);
     // Other test files leave administrators in the database: set aside for this message, so these are
     // the only two (one enabled, one disabled).
-    const others = (await User.find({ role: 'admin', disabledAt: null, _id: { $nin: [admin._id, gone._id] } }, { _id: 1 }).lean()).map((u) => u._id);
-    await User.updateMany({ _id: { $in: others } }, { $set: { disabledAt: new Date() } });
-    let items;
-    try {
-      items = await message(c, applicant, 'Anyone?');
-    } finally {
-      await User.updateMany({ _id: { $in: others } }, { $unset: { disabledAt: 1 } });
-    }
+    const items = await withOnlyAdmins([admin, gone], () => message(c, applicant, 'Anyone?'));
     expect(items.map((i) => i.to)).to.deep.equal([admin.email]);
     for (const s of staff) expect(t.smtp.to(s.email)).to.have.length(0);
     await deliver(t, c._id);
@@ -136,14 +129,7 @@ describe('cases: an institute with no HR lead', function () {
     for (let i = 0; i < MAX_ADMINS + 2; i++) admins.push(await createUser({ role: 'admin', locale: 'en' }));
     const applicant = await createUser({ role: 'applicant', locale: 'en' });
     const c = await caseIn(institute, applicant);
-    const others = (await User.find({ role: 'admin', disabledAt: null, _id: { $nin: admins.map((a) => a._id) } }, { _id: 1 }).lean()).map((u) => u._id);
-    await User.updateMany({ _id: { $in: others } }, { $set: { disabledAt: new Date() } });
-    let items;
-    try {
-      items = await message(c, applicant, 'Is anyone there?');
-    } finally {
-      await User.updateMany({ _id: { $in: others } }, { $unset: { disabledAt: 1 } });
-    }
+    const items = await withOnlyAdmins(admins, () => message(c, applicant, 'Is anyone there?'));
     expect(items.map((i) => i.to)).to.deep.equal(admins.slice(0, MAX_ADMINS).map((a) => a.email));
   });
 

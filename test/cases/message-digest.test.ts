@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { startTestSmtp, type TestSmtp } from '../support/smtp.ts';
-import { createInstitute, createUser } from '../support/factories.ts';
+import { createInstitute, createUser, withOnlyAdmins } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { User, type UserDoc } from '../../models/user.ts';
@@ -259,14 +259,8 @@ describe('cases: the applicant’s messages reach HR in one e-mail per window', 
     // The officer's account is disabled and (for this moment) no administrator is enabled either:
     // other test files leave administrators in the database.
     await User.updateOne({ _id: only._id }, { $set: { disabledAt: new Date() } });
-    const admins = (await User.find({ role: 'admin', disabledAt: null }, { _id: 1 }).lean()).map((u) => u._id);
-    await User.updateMany({ _id: { $in: admins } }, { $set: { disabledAt: new Date() } });
-    try {
-      clock = sentAt + WINDOW;
-      await deliver(t, c._id);
-    } finally {
-      await User.updateMany({ _id: { $in: admins } }, { $unset: { disabledAt: 1 } });
-    }
+    clock = sentAt + WINDOW;
+    await withOnlyAdmins([], () => deliver(t, c._id));
     const [digest] = await digests(c);
     expect(digest!.status).to.equal('dead');
     expect(digest!.lastError).to.match(/no one in HR to tell/);

@@ -7,7 +7,7 @@
 // what an applicant sends), the assigned officer always.
 import { expect } from 'chai';
 import type { TestApp } from '../support/app.ts';
-import { createInstitute, createUser } from '../support/factories.ts';
+import { createInstitute, createUser, withOnlyAdmins } from '../support/factories.ts';
 import { User } from '../../models/user.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
@@ -147,14 +147,7 @@ describe('procedures: escalation of overdue procedures', () => {
     const admin = await createUser({ role: 'admin', locale: 'en' });
     // Other test files leave administrators behind, and only the longest-standing few are told
     // (server/institutes/hr-staff.ts MAX_ADMINS): set them aside, so this one is told.
-    const left = (await User.find({ role: 'admin', disabledAt: null, _id: { $ne: admin._id } }, { _id: 1 }).lean()).map((u) => u._id);
-    await User.updateMany({ _id: { $in: left } }, { $set: { disabledAt: new Date() } });
-    let b;
-    try {
-      b = await run(without);
-    } finally {
-      await User.updateMany({ _id: { $in: left } }, { $unset: { disabledAt: 1 } });
-    }
+    const b = await withOnlyAdmins([admin], () => run(without));
     const admins = await User.find({ role: 'admin', disabledAt: null }, { email: 1 }).lean();
     const others = b.to.filter((e) => e !== b.assigned);
     expect(others, 'the administrators are told').to.include(admin.email);
