@@ -12,14 +12,10 @@
 //   - cleared them from the case without moving its version or updatedAt;
 // and a second start records nothing more.
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { ObjectId, type MongoClient } from 'mongodb';
-import { freePort } from '../../scripts/support/free-port.ts';
+import { ObjectId } from 'mongodb';
 import { holdReviewDay } from '../support/hold.ts';
-import { connectToAppDatabase, drillEnv, runScript, runScriptToEnd, startApp, waitReady, type AppProcess } from './support/app-process.ts';
-import type { Seeded } from './support/seed.ts';
+import { runScriptToEnd } from './support/app-process.ts';
+import { useDrill } from './support/drill.ts';
 import type { CaseStep } from './support/case-step.ts';
 
 const AUDITED = /\{[^\n]*"msg":"case changes left unaudited by a stopped process recorded"\}/;
@@ -27,38 +23,19 @@ const FIRST_RUN = /\{[^\n]*"service":"pending-case-audits"[^\n]*"msg":"backgroun
 
 describe('drill: SIGKILL between a case’s step and its audit events', function () {
   this.timeout(300_000);
-  let dataDir: string;
-  let app: AppProcess | undefined;
-  let db: MongoClient | undefined;
-
-  before(() => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'talent-drill-case-audit-'));
-  });
-
-  after(async () => {
-    await db?.close().catch(() => undefined);
-    await app?.kill9();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const drill = useDrill('case-audit');
 
   it('records the step’s and the decision’s events the killed process left on the case, once, as captured', async () => {
-    const env = drillEnv(dataDir, { DISPATCH_INTERVAL_MS: '60000' });
-    const seeded = JSON.parse((await runScript('test/drills/support/seed.ts', [JSON.stringify({ applicants: 1, stage: 'screening' })], env)).trim().split('\n').pop()!) as Seeded;
+    const env = drill.env({ DISPATCH_INTERVAL_MS: '60000' });
+    const seeded = await drill.seed(env, { applicants: 1, stage: 'screening' });
     const caseId = seeded.applicants[0]!.caseId;
     const step: CaseStep = { hr: seeded.hr.email, caseId, reason: 'Waiting for the ministry’s answer (drill).', reviewBy: holdReviewDay(), requestId: `drill-${new ObjectId()}` };
     const r = await runScriptToEnd('test/drills/support/case-step.ts', [JSON.stringify(step)], env);
     expect(r.signal, `the step was killed (exit ${r.code}):\n${r.err}\n${r.out}`).to.equal('SIGKILL');
     expect(r.out).to.include('about to write the audit: auditevents.insertOne');
 
-    const port = await freePort();
-    const boot = async () => {
-      await db?.close().catch(() => undefined);
-      app = startApp(env, port);
-      await waitReady(app);
-      db = await connectToAppDatabase(app, dataDir);
-    };
-    await boot();
-    const d = db!.db();
+    await drill.boot(env);
+    const d = drill.db();
     const cases = d.collection('cases');
     const audits = d.collection('auditevents');
     // Read at once: the repair's first run waits for the grace (server/cases/job.ts).
@@ -68,7 +45,7 @@ describe('drill: SIGKILL between a case’s step and its audit events', function
     expect(pending.map((e) => e.action), 'its events rode in the same update').to.deep.equal(['case.transition', 'case.decision']);
     expect(await audits.countDocuments({ targetId: caseId, action: { $in: ['case.transition', 'case.decision'] }, 'summary.version': left.version }), 'unaudited before the repair').to.equal(0);
 
-    const recorded = JSON.parse(await app!.waitForLog(AUDITED, 90_000)) as { recorded: number };
+    const recorded = JSON.parse(await drill.app().waitForLog(AUDITED, 90_000)) as { recorded: number };
     expect(recorded.recorded, 'both events').to.equal(2);
     const after = (await cases.findOne({ _id: new ObjectId(caseId) }))!;
     expect(after.pendingAudits, 'cleared').to.deep.equal([]);
@@ -93,13 +70,6 @@ describe('drill: SIGKILL between a case’s step and its audit events', function
     expect(events[1]!.summary.decidedAt.getTime()).to.equal(held.at.getTime());
 
     // A second start: the repair runs again and records nothing more.
-    const count = () => audits.countDocuments({ targetId: caseId });
-    const before = await count();
-    expect(await app!.stop()).to.equal(0);
-    await boot();
-    await app!.waitForLog(FIRST_RUN, 90_000);
-    expect(app!.output()).not.to.match(AUDITED);
-    expect(await db!.db().collection('auditevents').countDocuments({ targetId: caseId })).to.equal(before);
-    expect(await app!.stop()).to.equal(0);
+    await drill.restartChangesNothing(env, { firstRun: FIRST_RUN, said: AUDITED, count: () => drill.db().collection('auditevents').countDocuments({ targetId: caseId }) });
   });
 });

@@ -8,46 +8,25 @@
 // starts again, and the case, unflagged while a document waits, is flagged within seconds of the
 // start, not at the 6-hourly repair. Then the same for HR's acceptance of that CV: the flag falls.
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { ObjectId, type MongoClient } from 'mongodb';
-import { freePort } from '../../scripts/support/free-port.ts';
-import { connectToAppDatabase, drillEnv, runScript, runScriptToEnd, startApp, waitReady, type AppProcess } from './support/app-process.ts';
-import type { Seeded } from './support/seed.ts';
+import { ObjectId } from 'mongodb';
+import { runScriptToEnd } from './support/app-process.ts';
+import { useDrill } from './support/drill.ts';
 import type { DocumentWrite } from './support/document-write.ts';
 
 const RECOUNTED = /\{[^\n]*"msg":"documents to check: cases with documents written since the last full repair recounted"\}/;
 
 describe('drill: SIGKILL between a document write and its recount of the case’s flag', function () {
   this.timeout(300_000);
-  let dataDir: string;
-  let app: AppProcess | undefined;
-  let db: MongoClient | undefined;
-
-  before(() => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'talent-drill-to-check-'));
-  });
-
-  after(async () => {
-    await db?.close().catch(() => undefined);
-    await app?.kill9();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const drill = useDrill('to-check');
 
   it('puts the flag right at the next start, both ways', async () => {
-    const env = drillEnv(dataDir, { DISPATCH_INTERVAL_MS: '60000' });
-    const seeded = JSON.parse((await runScript('test/drills/support/seed.ts', [JSON.stringify({ applicants: 1, stage: 'screening', checklist: [{ type: 'cv', phase: 'application', required: true }] })], env)).trim().split('\n').pop()!) as Seeded;
+    const env = drill.env({ DISPATCH_INTERVAL_MS: '60000' });
+    const seeded = await drill.seed(env, { applicants: 1, stage: 'screening', checklist: [{ type: 'cv', phase: 'application', required: true }] });
     const caseId = seeded.applicants[0]!.caseId;
-    const port = await freePort();
-    const boot = async () => {
-      await db?.close().catch(() => undefined);
-      app = startApp(env, port);
-      await waitReady(app);
-      db = await connectToAppDatabase(app, dataDir);
-    };
+    const boot = () => drill.boot(env);
+    const app = () => drill.app();
     // Unset reads as false (a case the backfill found nothing to check for).
-    const flag = async () => (await db!.db().collection('cases').findOne({ _id: new ObjectId(caseId) }))!.documentsToCheck === true;
+    const flag = async () => (await drill.db().collection('cases').findOne({ _id: new ObjectId(caseId) }))!.documentsToCheck === true;
     const killedIn = async (kind: DocumentWrite['kind']) => {
       const r = await runScriptToEnd('test/drills/support/document-write.ts', [JSON.stringify({ kind, caseId } satisfies DocumentWrite)], env);
       expect(r.signal, `the ${kind} was killed (exit ${r.code}):\n${r.err}\n${r.out}`).to.equal('SIGKILL');
@@ -56,9 +35,9 @@ describe('drill: SIGKILL between a document write and its recount of the case’
 
     // The first start: the backfill (the first full repair) leaves its mark, then the start-time recount runs.
     await boot();
-    await app!.waitForLog(RECOUNTED, 30_000);
+    await app().waitForLog(RECOUNTED, 30_000);
     expect(await flag(), 'no document yet').to.equal(false);
-    expect(await app!.stop()).to.equal(0);
+    expect(await app().stop()).to.equal(0);
 
     const figures: string[] = [];
     for (const [kind, want] of [['upload', true], ['accept', false]] as const) {
@@ -67,12 +46,12 @@ describe('drill: SIGKILL between a document write and its recount of the case’
       await boot();
       // Read at once: the start-time recount waits for the backfills' delay (server/main.ts).
       expect(await flag(), `after the ${kind}, the killed recount left the flag as it was`).to.equal(!want);
-      const line = JSON.parse(await app!.waitForLog(RECOUNTED, 30_000)) as { cases: number };
+      const line = JSON.parse(await app().waitForLog(RECOUNTED, 30_000)) as { cases: number };
       expect(await flag(), `after the ${kind}, the flag is right once the app is back`).to.equal(want);
-      const docs = await db!.db().collection('documents').find({ case: new ObjectId(caseId) }).toArray();
+      const docs = await drill.db().collection('documents').find({ case: new ObjectId(caseId) }).toArray();
       expect(docs.map((d) => [d.current, d.status]), 'the write stood').to.deep.equal([[true, want ? 'pending' : 'accepted']]);
       figures.push(`${kind}: flag ${String(want)} ${Date.now() - t0} ms after the restart began, ${line.cases} case(s) recounted`);
-      expect(await app!.stop()).to.equal(0);
+      expect(await app().stop()).to.equal(0);
     }
     process.stdout.write(`      drill figures: ${figures.join('; ')}\n`);
   });
