@@ -5,11 +5,9 @@
 // erased by retention. Each time the flag is what the documents say, and the queue's filter (which
 // reads only the flag) lists the case accordingly, from the { institute, documentsToCheck, nextDueAt,
 // _id } index. The repair puts a flag written around the model right.
-import path from 'node:path';
-import { rm } from 'node:fs/promises';
 import { expect } from 'chai';
 import { Types } from 'mongoose';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { useUploadTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
@@ -33,17 +31,17 @@ const iso = (d: Date) => d.toISOString().slice(0, 10);
 describe("cases: the \"documents to check\" flag follows every write to a case's documents", function () {
   this.timeout(120_000);
   let t: TestApp;
-  let uploadDir: string;
   let inst: InstituteDoc;
   let hr: Agent;
   let applicant: UserDoc;
   let call: Awaited<ReturnType<typeof createCall>>;
   let pdf: Buffer;
 
+  useUploadTestApp('to-check-flag', (app) => {
+    t = app;
+  });
+
   before(async () => {
-    uploadDir = path.resolve(`data/test/uploads-to-check-flag-${process.pid}`);
-    await rm(uploadDir, { recursive: true, force: true });
-    t = await startTestApp({ env: { UPLOAD_DIR: uploadDir, UPLOAD_RATE_PER_HOUR: '1000' } });
     inst = await createInstitute();
     call = await createCall({ institute: inst, checklist: [{ type: 'cv', phase: 'application', required: true }, { type: 'passport', phase: 'application', required: true }] as never });
     applicant = await createUser({ role: 'applicant', locale: 'en' });
@@ -53,11 +51,6 @@ describe("cases: the \"documents to check\" flag follows every write to a case's
     await backfillDocumentsToCheck();
     expect(await documentsToCheckFlagged()).to.equal(true);
   });
-  after(async () => {
-    await t?.close();
-    await rm(uploadDir, { recursive: true, force: true });
-  });
-
   const flag = async (c: { _id: unknown }) => (await Case.findById(c._id, { documentsToCheck: 1 }).lean())!.documentsToCheck === true;
   const listed = async (c: { _id: unknown }) => {
     forgetKeptReads();

@@ -6,11 +6,9 @@
 //   real routes and through the model at once, leave the flag as the documents are;
 // - a recount that fails after its document write is logged, leaves the case marked, and the marked
 //   cases' repair (server/documents/to-check.ts repairMarkedCases, run every minute) puts it right.
-import path from 'node:path';
-import { rm } from 'node:fs/promises';
 import { expect } from 'chai';
 import { Types } from 'mongoose';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { useUploadTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
@@ -30,17 +28,17 @@ const casesIn = (html: string) => [...html.matchAll(/<tr data-case="([a-f0-9]{24
 describe('cases: the "documents to check" flag under concurrent writes and failed recounts', function () {
   this.timeout(180_000);
   let t: TestApp;
-  let uploadDir: string;
   let inst: InstituteDoc;
   let hr: Agent;
   let applicant: UserDoc;
   let call: Awaited<ReturnType<typeof createCall>>;
   let pdf: Buffer;
 
+  useUploadTestApp('to-check-race', (app) => {
+    t = app;
+  }, { UPLOAD_RATE_PER_HOUR: '10000' });
+
   before(async () => {
-    uploadDir = path.resolve(`data/test/uploads-to-check-race-${process.pid}`);
-    await rm(uploadDir, { recursive: true, force: true });
-    t = await startTestApp({ env: { UPLOAD_DIR: uploadDir, UPLOAD_RATE_PER_HOUR: '10000' } });
     inst = await createInstitute();
     call = await createCall({ institute: inst, checklist: TYPES.map((type) => ({ type, phase: 'application', required: true })) as never });
     applicant = await createUser({ role: 'applicant', locale: 'en' });
@@ -51,8 +49,6 @@ describe('cases: the "documents to check" flag under concurrent writes and faile
   after(async () => {
     setRecountHook(undefined);
     setDocumentsToCheckLogger(t.ctx.logger);
-    await t?.close();
-    await rm(uploadDir, { recursive: true, force: true });
   });
 
   /** The case's flag, whether its documents say one waits, and whether a recount is still due. */
