@@ -131,7 +131,7 @@ describe('documents in the browser', function () {
       // reason, thousands of pixels down; following the link puts the cursor in it.
       await hp.fill('#doc-photo textarea[name=reason]', '   ');
       await Promise.all([hp.waitForURL('**/documents/*/verify'), hp.click('#doc-photo .reject-form button[type=submit]')]);
-      await hp.waitForFunction('document.activeElement && document.activeElement.id === "form-errors"');
+      await hp.locator('#form-errors:focus').waitFor();
       const summaryLink = await hp.$eval('#form-errors li a', (el) => [el.getAttribute('href'), (el.textContent ?? '').length > 0]);
       expect(summaryLink[0]).to.match(/^#reason-[a-f0-9]{24}$/);
       expect(summaryLink[1]).to.equal(true);

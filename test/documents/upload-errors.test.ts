@@ -111,7 +111,8 @@ describe('documents: a refused upload marks its input and the summary links to i
       // The date is required in the page; the browser's own check is left out to reach the server's.
       await page.$eval('#f-passport--0_expiresAt', (el) => el.removeAttribute('required'));
       await Promise.all([page.waitForURL('**/renew'), page.click('#renewal button[type=submit]')]);
-      await page.waitForFunction('document.activeElement && document.activeElement.id === "form-errors"');
+      // A selector, not a string to evaluate: the page's CSP (no 'unsafe-eval') refuses the string once polling starts.
+      await page.locator('#form-errors:focus').waitFor();
       const link = await page.$eval('#form-errors li a', (el) => [el.getAttribute('href'), el.textContent]);
       expect(link).to.deep.equal(['#f-passport--0_expiresAt', 'Enter the expiry date of “Passport”.']);
       await page.click('#form-errors li a');
@@ -127,7 +128,8 @@ describe('documents: a refused upload marks its input and the summary links to i
       await page.goto(`${t.baseUrl}/applications/${c._id}`);
       await page.setInputFiles('#f-passport', { name: 'passport.pdf', mimeType: 'application/pdf', buffer: await makePdf('Passport') });
       await Promise.all([page.waitForURL(`**/cases/${c._id}/documents`), page.click('form[data-upload-form] button[type=submit]')]);
-      await page.waitForFunction('document.activeElement && document.activeElement.id === "form-errors"');
+      // A selector, not a string to evaluate: the page's CSP (no 'unsafe-eval') refuses the string once polling starts.
+      await page.locator('#form-errors:focus').waitFor();
       expect(await page.$eval('#form-errors li a', (el) => el.getAttribute('href'))).to.equal('#f-passport_expiresAt');
       await page.click('#form-errors li a');
       expect(await page.evaluate('document.activeElement && document.activeElement.id')).to.equal('f-passport_expiresAt');
