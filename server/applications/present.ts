@@ -7,7 +7,7 @@ import { tOf, type Context } from '../context.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import { ACTIVE_STAGES, ACTIVE_SUPPORT_STATUSES, DEGREES, inStages } from '../../models/constants.ts';
 import type { FieldErrors } from '../errors.ts';
-import { errorTexts, messagesView, stageBadge, stageLabel, timeline, type FormState } from '../cases/present.ts';
+import { caseStageLabel, endedByDecline, errorTexts, messagesView, stageBadge, timeline, type FormState } from '../cases/present.ts';
 import { resendItems, type ChecklistView } from '../documents/present.ts';
 import { signedOfferOwed } from '../documents/index.ts';
 import { canEditStep, editableSteps, type ApplicationData, type ApplicationRow, type StepData, type StepInput } from './service.ts';
@@ -36,7 +36,7 @@ export function applicationsList(ctx: Context, rows: ApplicationRow[]) {
       reference: c.reference,
       callTitle: c.callTitle,
       stage: c.stage,
-      stageLabel: stageLabel(t, c.stage),
+      stageLabel: caseStageLabel(t, c),
       isDraft: c.stage === 'draft',
       updatedAt: c.updatedAt,
       submittedAt: c.submittedAt,
@@ -115,7 +115,7 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
     callTitle: call?.title,
     callId: String(caseDoc.call),
     stage: caseDoc.stage,
-    stageLabel: stageLabel(t, caseDoc.stage),
+    stageLabel: caseStageLabel(t, caseDoc),
     // What the stage means for the applicant and what comes next (the timeline says only what happened).
     nextStep:
       caseDoc.stage === 'draft'
@@ -123,7 +123,7 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
         : caseDoc.stage === 'offer' && !offerReady(caseDoc)
           ? t('applications.show.next.offerPending')
           : // An offer declined (by them, or by their e-mail or letter recorded by HR) ends the case as withdrawn: said as what they did.
-            caseDoc.stage === 'withdrawn' && (caseDoc.history ?? []).some((h) => h.action === 'decline_offer' || h.action === 'record_decline')
+            endedByDecline(caseDoc)
             ? t('applications.show.next.declined')
             : nextStepText(t, caseDoc.stage, caseDoc.supportTracks ?? []),
     // What the applicant must do first, before the stage's general words: a document HR sent back

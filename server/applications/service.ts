@@ -119,7 +119,7 @@ export async function ownCase({ ctx, caseId }: { ctx: Context; caseId: string })
 
 /** The actor's applications, newest first, with their calls' titles. */
 export async function listApplications({ ctx }: { ctx: Context }) {
-  const cases = await Case.find({ applicant: actorOf(ctx)._id }, { reference: 1, call: 1, stage: 1, stageDueAt: 1, updatedAt: 1, submittedAt: 1 }).sort({ updatedAt: -1 }).limit(200).lean();
+  const cases = await Case.find({ applicant: actorOf(ctx)._id }, { reference: 1, call: 1, stage: 1, stageDueAt: 1, updatedAt: 1, submittedAt: 1, 'history.action': 1 }).sort({ updatedAt: -1 }).limit(200).lean();
   const calls = await Call.find({ _id: { $in: [...new Set(cases.map((c) => String(c.call)))] } }, { title: 1 }).lean();
   const titles = new Map(calls.map((c) => [String(c._id), c.title]));
   return cases.map((c) => withFields(c, { callTitle: titles.get(String(c.call)) }));

@@ -146,12 +146,22 @@ export function stageLabel(t: TFunction, stage: string | null | undefined): stri
   return stage ? t(`cases.stages.${stage}`, { defaultValue: stage }) : '';
 }
 
+/** A declined offer ends the case as withdrawn (server/workflow/transitions.ts: decline_offer, record_decline). */
+export function endedByDecline(c: { stage?: string | null; history?: ReadonlyArray<{ action: string }> | null }): boolean {
+  return c.stage === 'withdrawn' && (c.history ?? []).some((h) => h.action === 'decline_offer' || h.action === 'record_decline');
+}
+
+/** The stage's label as the people on the case read it: a case ended by a declined offer says so, not "Withdrawn". */
+export function caseStageLabel(t: TFunction, c: { stage?: string | null; history?: ReadonlyArray<{ action: string }> | null }): string {
+  return endedByDecline(c) ? t('cases.stageOfferDeclined') : stageLabel(t, c.stage);
+}
+
 /**
  * A stage change is one event on the timeline: its label (cases.events.<action>) says what happened,
  * and the stage it led to is shown beside it only where the label does not already say it. Per
  * stage, the events whose label names it: "Screening started", not "Screening started → Screening"
  * ("Bắt đầu sơ tuyển → Đang sơ tuyển"); but "Resumed → Screening", "Offer accepted → Onboarding",
- * "Information provided → Screening", "Offer declined → Withdrawn", where the stage is news. Decided
+ * "Information provided → Screening", where the stage is news. Decided
  * by the event and the stage, the same in every language, never by comparing the two texts.
  */
 const STAGE_NAMED_BY: Readonly<Partial<Record<Stage, readonly string[]>>> = {
@@ -165,7 +175,8 @@ const STAGE_NAMED_BY: Readonly<Partial<Record<Stage, readonly string[]>>> = {
   arrived: ['mark_arrived'],
   closed: ['close'],
   rejected: ['reject'],
-  withdrawn: ['withdraw'],
+  // A declined offer is stored as withdrawn: "Offer declined" says how the case ended ("→ Withdrawn" read as something else).
+  withdrawn: ['withdraw', 'decline_offer', 'record_decline'],
   on_hold: ['put_on_hold'],
 };
 
@@ -404,7 +415,7 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     caseId: id,
     c,
     version: c.version,
-    stageLabel: stageLabel(t, c.stage),
+    stageLabel: caseStageLabel(t, c),
     badge: stageBadge(c.stage),
     overdue: !!c.stageDueAt && c.stageDueAt.getTime() < now.getTime(),
     trackLabel: t(`calls.tracks.${c.track}`),

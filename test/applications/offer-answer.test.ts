@@ -181,6 +181,14 @@ describe('applications: answering an offer, confirmed, with its answer-by date',
     const mine = text((await page(a, `/applications/${c._id}`)).text);
     expect(mine).to.include('Ông/Bà đã từ chối lời mời làm việc nên hồ sơ này kết thúc tại đây; sẽ không có bước nào tiếp theo.');
     expect(mine).to.not.include('Ông/Bà đã rút hồ sơ này');
+    // The stage badge says the same, on their page and their list, and on HR's page (it read "Đã rút" / "Withdrawn").
+    expect(mine).to.include('Đã từ chối lời mời làm việc');
+    expect(mine).to.not.include('Đã rút');
+    const list = text((await page(a, '/applications')).text);
+    expect(list).to.include('Đã từ chối lời mời làm việc');
+    expect(list).to.not.include('Đã rút');
+    const hrPage = (await page(await signedIn(t, hr), `/cases/${c._id}`)).text;
+    expect(hrPage).to.match(/class="badge[^"]*"[^>]*>\s*Offer declined\s*</);
   });
 
   it('refuses a reason too long or of hidden characters on the confirmation page, keeping what was typed; nothing changes', async () => {
