@@ -765,7 +765,9 @@ export function emailsView(outbox: Array<Record<string, unknown>>, t: TFunction)
         template,
         // The same names as the mail log and the template editor (one list: workflow.templates).
         label: t(`workflow.templates.${template}`, { defaultValue: template }),
-        to: String(o.to),
+        // A digest waiting for its window is addressed when sent (server/cases/message-digest.ts addressDigest):
+        // the officer known when it opened may have changed by then.
+        to: template === 'applicant_message_digest' && status === 'pending' ? t('cases.emailToWhenSent') : String(o.to),
         status,
         statusLabel: t(`cases.emailStatuses.${status}`, { defaultValue: status }),
         attempts: Number(o.attempts ?? 0),

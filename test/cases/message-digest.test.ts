@@ -88,6 +88,11 @@ describe('cases: the applicant’s messages reach HR in one e-mail per window', 
     expect(digest!.nextAttemptAt.getTime()).to.equal(sentAt + WINDOW);
     expect((digest!.data as { messages: Array<{ text: string }> }).messages.map((m) => m.text)).to.deep.equal(words);
 
+    // HR's case page lists it as waiting, addressed when sent (the officer known now may change), not to the officer of now.
+    const waiting = (await (await signedIn(t, officer)).get(`/cases/${c._id}`).set('Accept', 'text/html')).text;
+    const waitingRow = waiting.slice(waiting.indexOf('Messages from the applicant gathered into one e-mail'));
+    expect(waitingRow.slice(0, waitingRow.indexOf('</tr>'))).to.include('HR: who handles the case when it is sent').and.not.include(officer.email);
+
     // Not before the window ends.
     await deliver(t, c._id);
     expect(mailsOf(c, officer.email)).to.have.length(1);
