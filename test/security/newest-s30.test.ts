@@ -588,4 +588,39 @@ describe("security: the applicant's messages gathered for HR (session 29) as an 
       expect(mails, o.name).to.include('Written during the outage (office).');
     }
   });
+
+  for (const failing of [0, 1]) {
+    it(`one HR office reader's mailbox refusing for a while (reader ${failing}): the other's copy goes, and the messages gathered meanwhile still reach both`, async () => {
+      const { officers, c, a, sentAt } = await opened({ officers: 2 });
+      clock += MINUTE;
+      expect((await send(a, c, `Before the refusal ${failing}.`)).status).to.equal(303);
+      clock = sentAt + WINDOW;
+      const refusing = officers[failing]!.email;
+      smtp.decide = (to) => (to === refusing ? 'tempfail' : undefined);
+      try {
+        await deliver(t, c._id);
+        await deliver(t, c._id);
+        clock += 1000;
+        expect((await send(a, c, `During the refusal ${failing}.`)).status).to.equal(303);
+        clock += 10 * MINUTE;
+        await deliver(t, c._id);
+      } finally {
+        smtp.decide = undefined;
+      }
+      clock += 10 * MINUTE;
+      await deliver(t, c._id);
+      clock += 10 * MINUTE;
+      await deliver(t, c._id);
+      for (const o of officers) {
+        const mails = mailsOf(c, o.email).map((m) => m.text).join('\n');
+        expect(mails, o.name).to.include(`Before the refusal ${failing}.`);
+        expect(mails, o.name).to.include(`During the refusal ${failing}.`);
+      }
+      // Nothing left owed, nothing sent twice under one Message-ID.
+      const items = (await Case.findById(c._id).lean())!.outbox.filter((o) => o.template === 'applicant_message_digest');
+      expect(items.map((i) => i.status).filter((st) => st !== 'sent')).to.deep.equal([]);
+      const ids = smtp.messages.filter((m) => m.subject.includes(c.reference)).map((m) => m.messageId);
+      expect(new Set(ids).size).to.equal(ids.length);
+    });
+  }
 });
