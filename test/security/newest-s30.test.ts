@@ -401,6 +401,42 @@ describe('security: the newest features (session 29) as an attacker uses them', 
       expect(({} as Record<string, unknown>).workPermit).to.equal(undefined);
     });
 
+    it("a foreign family member's hostile name (markup, header breaks) is escaped on the pages and in the residence card and visa e-mails, never a header", async () => {
+      const leader = await createUser({ role: 'leader', institute: instA });
+      const applicant = await createUser({ role: 'applicant', locale: 'en' });
+      const evil = 'Anna <img src=x onerror=alert(1)>\r\nBcc: victim-fam-s30@example.org';
+      const dependants = [{ fullName: evil, relationship: 'spouse', dateOfBirth: new Date('1988-02-11'), nationality: 'US' }];
+      const made = await createCase({ applicant, call: callA, stage: 'shortlisted', assignee: hrA, profile: citizen, supportRequested: { residenceCard: true, family: true }, dependants, offerTerms: { position: 'Senior researcher', letter: new Types.ObjectId() } });
+      const c = await transition({ app: t.ctx, ctx: actorContext(t.ctx, leader), caseId: made._id, action: 'approve_offer', expectedVersion: made.version, payload: { note: 'First.' }, asDecision: true });
+      const own = await signedIn(t, applicant);
+      const confirm = await page(own, `/applications/${String(c._id)}/offer/accept`);
+      expect(confirm.text).not.to.include('<img src=x');
+      const accepted = await post(own, confirm.text, `/applications/${String(c._id)}/offer/accept`, { version: versionIn(confirm.text, `/applications/${String(c._id)}/offer/accept`) });
+      expect(accepted.status).to.equal(303);
+      const h = await signedIn(t, hrA);
+      for (const kind of ['residence_card', 'visa']) {
+        const pageUrl = `/cases/${String(c._id)}/procedures/${kind}`;
+        const form = await page(h, pageUrl);
+        expect(form.status, kind).to.equal(200);
+        expect(form.text, kind).not.to.include('<img src=x');
+        const track = /name="track" value="(none|\d+)"/.exec(form.text.slice(form.text.indexOf(`action="${pageUrl}"`)))?.[1];
+        const res = await post(h, form.text, pageUrl, { version: versionIn(form.text, pageUrl), ...(track ? { track } : {}), status: 'filed', filedAt: new Date().toISOString().slice(0, 10) });
+        expect(res.status, `${kind} ${res.text.slice(0, 200)}`).to.be.oneOf([303, 422]);
+      }
+      await deliver(t, c._id);
+      const pages = [(await page(h, `/cases/${String(c._id)}`)).text, (await page(own, `/applications/${String(c._id)}`)).text];
+      for (const html of pages) expect(html).not.to.include('<img src=x');
+      const mails = t.smtp.to(applicant.email);
+      expect(mails.length).to.be.at.least(1);
+      for (const m of mails) {
+        expect(m.subject).not.to.match(/[\r\n]/);
+        expect(m.html).not.to.include('<img src=x');
+        expect(m.raw.headers.get('bcc')).to.equal(undefined);
+      }
+      expect(mails.some((m) => m.text.includes('Anna'))).to.equal(true);
+      expect(t.smtp.to('victim-fam-s30@example.org')).to.have.length(0);
+    });
+
     it('the procedure form refuses hostile dates, operators and lists; nothing written', async () => {
       const applicant = await createUser({ role: 'applicant', locale: 'en' });
       const c = await createCase({ applicant, call: callA, stage: 'onboarding', assignee: hrA, supportTracks: [{ kind: 'visa', status: 'requested', updatedAt: new Date() }] });
