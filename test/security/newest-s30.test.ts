@@ -22,6 +22,7 @@ import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import type { InstituteDoc } from '../../models/institute.ts';
 import { keptReadSizes } from '../../server/support/kept-reads.ts';
+import { ConfigError, loadConfig } from '../../server/config.ts';
 import { writtenElsewhere } from '../../models/watch-writes.ts';
 import { documentAudit } from '../../server/documents/pending-audit.ts';
 import { seedHolidays } from '../../server/calendar/index.ts';
@@ -472,6 +473,15 @@ describe('security: the newest features (session 29) as an attacker uses them', 
       expect(after.supportTracks.find((s) => s.kind === 'visa')!.status).to.equal('requested');
       expect(({} as Record<string, unknown>).status).to.equal(undefined);
     });
+  });
+});
+
+describe('security: the session 29 settings are checked at boot', () => {
+  it('QUEUE_ROWS_KEPT_MS and MESSAGE_DIGEST_MINUTES take whole numbers in range only', () => {
+    for (const v of ['-1', 'abc', '1e9', '60001', '1.5', 'Infinity', 'NaN']) expect(() => loadConfig({ QUEUE_ROWS_KEPT_MS: v }), `QUEUE_ROWS_KEPT_MS=${v}`).to.throw(ConfigError, /QUEUE_ROWS_KEPT_MS/);
+    for (const v of ['-1', 'ten', '1441', '0.5', 'Infinity']) expect(() => loadConfig({ MESSAGE_DIGEST_MINUTES: v }), `MESSAGE_DIGEST_MINUTES=${v}`).to.throw(ConfigError, /MESSAGE_DIGEST_MINUTES/);
+    expect(loadConfig({ QUEUE_ROWS_KEPT_MS: '0', MESSAGE_DIGEST_MINUTES: '0' })).to.include({ queueRowsKeptMs: 0, messageDigestMs: 0 });
+    expect(loadConfig({})).to.include({ queueRowsKeptMs: 5000, messageDigestMs: 600_000 });
   });
 });
 
