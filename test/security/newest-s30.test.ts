@@ -18,6 +18,7 @@ import { filesUnder, makePdf, tokenOf } from '../documents/support.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { CaseDocument } from '../../models/document.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
+import { MailLog } from '../../models/mail-log.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import type { InstituteDoc } from '../../models/institute.ts';
@@ -556,6 +557,19 @@ describe("security: the applicant's messages gathered for HR (session 29) as an 
     expect(listed.map((m) => m.text.length)).to.deep.equal([listed[0]!.text.length, listed[1]!.text.length, 1001]);
     expect(listed[2]!.text.endsWith('…')).to.equal(true);
     expect(mail.text.match(/long/g)).to.have.length(200);
+    // HR's mail log and its preview of the digest show the words escaped too.
+    const row = await MailLog.findOne({ case: c._id, template: 'applicant_message_digest' }).lean();
+    expect(row, 'the digest in the mail log').to.not.equal(null);
+    const h = await signedIn(t, officer!);
+    for (const u of [`/mail-log/${String(row!._id)}`, `/mail-log/${String(row!._id)}/preview`, `/cases/${String(c._id)}`]) {
+      const res = await page(h, u);
+      expect(res.status, u).to.equal(200);
+      expect(res.text, u).not.to.include('<script>alert(1)');
+      expect(res.text, u).not.to.include('<img src=x');
+      // The name's line breaks stay in the body's text (as stored), never in the subject shown.
+      const subject = /id="mail-subject">([^<]*)</.exec(res.text)?.[1];
+      if (subject !== undefined) expect(subject, u).not.to.match(/[\r\n]/);
+    }
   });
 
   it('a flood: at most 20 messages an hour are taken, and the one digest lists those, bounded', async () => {
