@@ -143,7 +143,22 @@ export async function addressDigest(item: { caseId: Types.ObjectId; key: string;
   const held = { _id: item.caseId, outbox: { $elemMatch: { key: item.key, leaseOwner: item.token } } };
   if (others.length) {
     const copies = others.map((o) => ({ ...o, data: { ...o.data, fannedOut: true } }));
-    await Case.updateOne({ ...held, 'outbox.key': { $nin: copies.map((o) => o.key) } }, { $push: { outbox: { $each: copies } } }, { timestamps: false });
+    // A retry (the send failed, SMTP down): the copies made at an earlier attempt list the messages
+    // of then, and those gathered since joined this item only. A copy not yet sent is brought up to
+    // date; one already sent (or being sent) gets a further copy listing them all, so each reader
+    // hears of every message (listed twice rather than lost).
+    const made = new Map(((await Case.findById(item.caseId, { 'outbox.key': 1, 'outbox.status': 1, 'outbox.leaseOwner': 1, 'outbox.data.count': 1 }).lean())?.outbox ?? []).map((o) => [o.key, o as { status: string; leaseOwner?: string | null; data?: { count?: number } }]));
+    const fresh: typeof copies = [];
+    for (const copy of copies) {
+      const had = made.get(copy.key);
+      if (!had) fresh.push(copy);
+      else if ((had.data?.count ?? 0) < messages.length) {
+        const updated = had.status === 'pending' && !had.leaseOwner ? await Case.updateOne({ _id: item.caseId, outbox: { $elemMatch: { key: copy.key, status: 'pending', leaseOwner: null } } }, { $set: { 'outbox.$.data': copy.data } }, { timestamps: false }) : { matchedCount: 0 };
+        const further = `${copy.key}.${messages.length}`;
+        if (updated.matchedCount !== 1 && !made.has(further)) fresh.push({ ...copy, key: further });
+      }
+    }
+    if (fresh.length) await Case.updateOne({ ...held, 'outbox.key': { $nin: fresh.map((o) => o.key) } }, { $push: { outbox: { $each: fresh } } }, { timestamps: false });
   }
   const res = await Case.updateOne(held, { $set: { 'outbox.$.to': first!.to, 'outbox.$.locale': first!.locale, 'outbox.$.data': first!.data } }, { timestamps: false });
   if (res.matchedCount !== 1) return 'lost';

@@ -138,7 +138,13 @@ export async function changeOfferTerms(opts: { app: Pick<AppContext, 'config' | 
       // a process stopped before the case's update below leaves a letter the repair still audits.
       created = await storeNextVersion(storage, file, { case: caseDoc._id as Types.ObjectId, type: OFFER_LETTER_TYPE, slot: 0, current: true, uploadedBy: actor._id, status: 'accepted', reviewedBy: actor._id, reviewedAt: now }, ({ version }) =>
         (letterAudit = documentAudit(ctx, { action: 'document.upload', summary: { case: String(caseDoc._id), type: OFFER_LETTER_TYPE, slot: 0, version, size: file.size, sha256: file.sha256, offerLetter: true } })),
-      );
+      ).catch(async (err: unknown) => {
+        // The same form sent twice at once (a double click): both read the same next version and the
+        // index refuses the second letter (its file already taken back). The other save wins; this
+        // one is the stale form it now is, not a server error.
+        if ((err as { code?: number })?.code === 11000) throw await caseConflict({ ctx, caseId: caseDoc._id });
+        throw err;
+      });
     }
 
     const termsChanged = !sameTerms(terms, before);

@@ -6,11 +6,16 @@
 // is seen by the next request; another app instance on the same database sees it within `ttlMs`.
 // Kept values are shared between requests: callers must not change them.
 
-const everyKeptRead = new Set<{ forget(): void }>();
+const everyKeptRead = new Set<{ forget(): void; readonly size: number; readonly bound: number }>();
 
 /** Forgets every kept read (a test emptied the database behind the models' backs). */
 export function forgetKeptReads(): void {
   for (const kept of everyKeptRead) kept.forget();
+}
+
+/** Each kept read's number of values and its bound (maxKeys): a test's check that no stream of hostile keys grows one past it. */
+export function keptReadSizes(): Array<{ size: number; bound: number }> {
+  return [...everyKeptRead].map((k) => ({ size: k.size, bound: k.bound }));
 }
 
 export class KeptReads<V> {
@@ -29,6 +34,15 @@ export class KeptReads<V> {
     this.maxKeys = opts.maxKeys ?? 1000;
     opts.forgetOn?.(() => this.forget());
     everyKeptRead.add(this);
+  }
+
+  /** Values kept now (reads in flight aside). */
+  get size(): number {
+    return this.kept.size;
+  }
+
+  get bound(): number {
+    return this.maxKeys;
   }
 
   get(key: string, read: () => Promise<V>): Promise<V> {
