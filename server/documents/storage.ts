@@ -189,7 +189,10 @@ class GridFsStaging implements StagedUpload {
     private readonly chunks: Collection,
     private readonly tempPath: string,
     private readonly ready: Promise<unknown>,
-  ) {}
+  ) {
+    // A staging dropped before its first insert never awaits the indexes: their failure is not unhandled.
+    ready.catch(() => undefined);
+  }
 
   async write(data: Buffer): Promise<void> {
     if (this.failed) throw this.failed;
