@@ -58,6 +58,7 @@ interface Side {
   child: ChildProcess;
   db: ChildProcess;
   cpu: number;
+  dbCpu: number;
   client: UploadClient;
   seconds: number[];
   ratios: number[];
@@ -82,7 +83,7 @@ async function startSide(name: string, root: string, work: string, file: string)
   if (line.done) throw new Error(`${name}: the app ended before it served`);
   const { url, cookie, token } = JSON.parse(line.value as string) as { url: string; cookie: string; token: string };
   const client = await startClient(url, cookie, token, 'recommendation_letter', file, Number(values['warm-ups']));
-  return { name, child, db, cpu: 0, client, seconds: [], ratios: [] };
+  return { name, child, db, cpu: 0, dbCpu: 0, client, seconds: [], ratios: [] };
 }
 
 async function main(): Promise<void> {
@@ -105,8 +106,10 @@ async function main(): Promise<void> {
       const order = i % 2 === 0 ? sides : [...sides].reverse();
       for (const side of order) {
         const cpu0 = used(side);
+        const db0 = cpuSeconds(side.db.pid!);
         const r = await side.client.upload();
         side.cpu += used(side) - cpu0;
+        side.dbCpu += cpuSeconds(side.db.pid!) - db0;
         if (r.status !== 201) throw new Error(`${side.name}: upload answered ${r.status}`);
         const d = await direct();
         side.seconds.push(r.seconds);
@@ -116,7 +119,7 @@ async function main(): Promise<void> {
     }
     console.log(`upload A/B: ${rounds} rounds × ${(size / 1048576).toFixed(1)} MB PDF, storage=${storage}`);
     for (const s of sides) {
-      console.log(`  ${s.name} (${s.name === 'A' ? values['a-root'] : values['b-root']}): median ${(median(s.seconds) * 1000).toFixed(0)} ms an upload, ${(size / 1048576 / median(s.seconds)).toFixed(0)} MB/s; ratio to the direct write beside it: median ${median(s.ratios).toFixed(2)}; CPU (app + database) ${((s.cpu / rounds) * 1000).toFixed(0)} ms an upload`);
+      console.log(`  ${s.name} (${s.name === 'A' ? values['a-root'] : values['b-root']}): median ${(median(s.seconds) * 1000).toFixed(0)} ms an upload, ${(size / 1048576 / median(s.seconds)).toFixed(0)} MB/s; ratio to the direct write beside it: median ${median(s.ratios).toFixed(2)}; CPU (app + database) ${((s.cpu / rounds) * 1000).toFixed(0)} ms an upload (database ${((s.dbCpu / rounds) * 1000).toFixed(0)})`);
     }
     console.log(`  B/A time, same round: median ${median(bOverA).toFixed(2)} (below 1: B faster)`);
   } finally {
