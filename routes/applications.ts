@@ -9,6 +9,7 @@ import type { AppContext } from '../server/deps.ts';
 import type { CaseDoc } from '../models/case.ts';
 import { AppError, NotFoundError, RateLimitedError, ValidationError } from '../server/errors.ts';
 import { receiveUploads, uploadRateLimit } from '../server/http/uploads.ts';
+import { uploadStaging } from '../server/documents/stores.ts';
 import { UploadError } from '../server/documents/errors.ts';
 import { uploadLimits } from '../server/documents/rules.ts';
 import { uploadTempDir } from '../server/documents/storage.ts';
@@ -197,7 +198,7 @@ export function applicationsRoutes(app: AppContext): Router {
       try {
         await limitUploads(req);
         // The form's one upload place: a file under any other name (or with no paper asked) is refused before a byte is kept.
-        files = await receiveUploads(req, res, { tempDir, ...uploadLimits(await answerChecklist(caseDoc), app.config.upload.maxBytes) });
+        files = await receiveUploads(req, res, { tempDir, stage: uploadStaging(app), ...uploadLimits(await answerChecklist(caseDoc), app.config.upload.maxBytes) });
       } catch (err) {
         await refusedUpload(err);
         return;

@@ -4,7 +4,6 @@
 // authorize the verb, parse the form (schemas below), call one service, render the presenter's page.
 // Stage changes go through the workflow with the version the page was built for.
 import { hasVisibleText, withoutHiddenCharacters } from '../server/support/hidden-characters.ts';
-import { rm } from 'node:fs/promises';
 import { Router, type Request, type Response } from 'express';
 import { sentFormKey } from '../server/http/form-key.ts';
 import { z } from 'zod';
@@ -32,8 +31,9 @@ import { applicantLocale, defaultInfoDue, canRequestInfo, canExtendInfo, extendI
 import { changePlannedStart } from '../server/cases/planned-start.ts';
 import { changeOfferTerms, OFFER_LETTER_FIELD } from '../server/cases/offer-terms.ts';
 import { receiveUploads, uploadRateLimit } from '../server/http/uploads.ts';
+import { uploadStaging } from '../server/documents/stores.ts';
 import { refused, UploadError } from '../server/documents/errors.ts';
-import { uploadTempDir } from '../server/documents/storage.ts';
+import { uploadTempDir, discardReceived } from '../server/documents/storage.ts';
 import { uploadRefusal } from '../server/documents/present.ts';
 import type { ReceivedFile } from '../server/documents/upload.ts';
 import { assignFlash, bulkAssignFlash, casePage, confirmDecisionPage, conflictPage, extendSentFields, offerTermsSentFields, plannedStartSentFields, requestInfoPage, stageLabel, type FormState } from '../server/cases/present.ts';
@@ -313,7 +313,7 @@ export function casesRoutes(app: AppContext): Router {
     let files: ReceivedFile[] = [];
     try {
       await limitUploads(req);
-      files = await receiveUploads(req, res, { tempDir, limitFor, largest: maxBytes });
+      files = await receiveUploads(req, res, { tempDir, stage: uploadStaging(app), limitFor, largest: maxBytes });
       const { version, ...values } = readForm(offerTermsBody, req.body);
       const { caseDoc, unchanged, mailedTo } = await changeOfferTerms({ app, ctx: req.ctx, caseDoc: c, version, form: values, files });
       if (unchanged) flash(req, 'info', 'cases.flash.offerTermsAlready');
@@ -322,7 +322,7 @@ export function casesRoutes(app: AppContext): Router {
       res.redirect(303, `/cases/${String(c._id)}#offer-terms`);
     } catch (err) {
       // A form refused before the service took its file (a bad version field): the temporary file goes too.
-      await Promise.all(files.map((f) => (f.refusal ? undefined : rm(f.tempPath, { force: true }))));
+      await Promise.all(files.map((f) => (f.refusal ? undefined : discardReceived(f.tempPath))));
       // What multer read before a refusal (the text fields come before the file): the page gives it back.
       const typed = offerTermsTyped.safeParse(req.body ?? {});
       const values = typed.success ? typed.data : {};

@@ -14,6 +14,7 @@ import { flash } from '../server/http/flash.ts';
 import { wantsHtml } from '../server/http/wants-html.ts';
 import { safeNextPath } from '../server/http/safe-next.ts';
 import { receiveUploads, uploadRateLimit } from '../server/http/uploads.ts';
+import { uploadStaging } from '../server/documents/stores.ts';
 import { sendAttachment } from '../server/http/download.ts';
 import { documentSubject, loadDocumentFor, loadDocumentWithCall, loadUploadTarget } from '../server/documents/access.ts';
 import { UploadError } from '../server/documents/errors.ts';
@@ -112,7 +113,7 @@ export function documentsRoutes(app: AppContext): Router {
     try {
       await limited;
       requireConfirmedEmail(ctx);
-      const files = await receiveUploads(req, res, { tempDir, ...uploadLimits(withAskedPapers(call.checklist, caseDoc), app.config.upload.maxBytes) });
+      const files = await receiveUploads(req, res, { tempDir, stage: uploadStaging(app), ...uploadLimits(withAskedPapers(call.checklist, caseDoc), app.config.upload.maxBytes) });
       const body = uploadBody.parse(req.body ?? {});
       const docs = await commitUploads({ app, ctx, caseDoc, call, files, dates: body.dates });
       // A file answering a request of a procedure tells the officer. The files are kept whatever
@@ -226,7 +227,7 @@ export function documentsRoutes(app: AppContext): Router {
     try {
       await limited;
       requireConfirmedEmail(ctx);
-      const files = await receiveUploads(req, res, { tempDir, ...uploadLimits(loaded.call.checklist, app.config.upload.maxBytes) });
+      const files = await receiveUploads(req, res, { tempDir, stage: uploadStaging(app), ...uploadLimits(loaded.call.checklist, app.config.upload.maxBytes) });
       const body = uploadBody.parse(req.body ?? {});
       const { doc, onBehalf, applicantTold } = await renewDocument({ app, ctx, doc: loaded.doc, caseDoc: loaded.caseDoc, files, dates: body.dates });
       const next = backUrl(body.returnTo, caseId, ctx.actor?.role);

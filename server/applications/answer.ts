@@ -4,7 +4,6 @@
 // into the case's documents, and the answer names it for HR. The text is checked before any file is
 // kept, and a refused file keeps nothing, so the answer is recorded with its file or not at all: a
 // file stored for an answer that then loses the case's version race is taken back (withdrawUploads).
-import { rm } from 'node:fs/promises';
 import type { Types } from 'mongoose';
 import type { AppContext } from '../deps.ts';
 import type { Context } from '../context.ts';
@@ -15,6 +14,7 @@ import { commitUploads, requireConfirmedEmail, withdrawUploads, type ReceivedFil
 import { CaseConflictError } from '../cases/conflict.ts';
 import type { PresentedCall } from '../documents/present.ts';
 import { answerInfoRequest } from './service.ts';
+import { discardReceived } from '../documents/storage.ts';
 
 type ChecklistItem = NonNullable<PresentedCall['checklist']>[number];
 
@@ -39,7 +39,7 @@ export async function answerChecklist(caseDoc: Pick<CaseDoc, 'call' | 'stage' | 
 
 /** Temporary files not kept (the answer refused before they were stored). */
 export async function discard(files: readonly ReceivedFile[]): Promise<void> {
-  await Promise.all(files.map((f) => (f.refusal ? undefined : rm(f.tempPath, { force: true }))));
+  await Promise.all(files.map((f) => (f.refusal ? undefined : discardReceived(f.tempPath))));
 }
 
 /**

@@ -6,7 +6,6 @@
 // One case update checked against the version the officer saw, with the history event and, at
 // `offer`, the applicant's e-mail in the outbox (once per change: its key is the new version); then
 // the audit event. A letter stored before a refused update is removed again.
-import { rm } from 'node:fs/promises';
 import type { Types } from 'mongoose';
 import { z } from 'zod';
 import type { AppContext } from '../deps.ts';
@@ -33,6 +32,7 @@ import { storeNextVersion } from '../documents/versions.ts';
 import { documentStores } from '../documents/stores.ts';
 import type { ReceivedFile } from '../documents/upload.ts';
 import { caseConflict } from './conflict.ts';
+import { discardReceived } from '../documents/storage.ts';
 
 /** The form's text fields (named apart from the case page's other forms, which share its error summary). */
 export const OFFER_TERM_FIELDS = { position: 'offerPosition', start: 'offerStart', salary: 'offerSalary', contractLength: 'offerContractLength' } as const;
@@ -220,6 +220,6 @@ export async function changeOfferTerms(opts: { app: Pick<AppContext, 'config' | 
     }
     throw err;
   } finally {
-    await Promise.all(opts.files.map((f) => (f.refusal ? undefined : rm(f.tempPath, { force: true }))));
+    await Promise.all(opts.files.map((f) => (f.refusal ? undefined : discardReceived(f.tempPath))));
   }
 }

@@ -5,7 +5,6 @@
 // the renewal (verify.ts) makes it current; every earlier version stays, with its file, its dates
 // and who checked it, listed for staff on the case's documents section. HR may upload a renewal on
 // the applicant's behalf (a scan sent by post or e-mail); the applicant is then e-mailed.
-import { rm } from 'node:fs/promises';
 import type { Types } from 'mongoose';
 import type { AppContext } from '../deps.ts';
 import { actorOf, tOf, type Context } from '../context.ts';
@@ -22,6 +21,7 @@ import { scanOrRefuse } from './scan.ts';
 import { storeNextVersion } from './versions.ts';
 import { documentStores } from './stores.ts';
 import { checkCaseQuota, pendingRenewal, typedDatesFor, type ReceivedFile, type Translate } from './upload.ts';
+import { discardReceived } from './storage.ts';
 
 /** The file input of a renewal form: the slot it renews (`passport--0`), so the checklist item's limit applies. */
 export function renewalField(doc: { type: string; slot?: number | null }): string {
@@ -104,7 +104,7 @@ export async function renewDocument(opts: RenewDocumentOptions): Promise<{ doc: 
     if ((err as { code?: number }).code === 11000) throw new UploadError(409, 'renewal_pending', 'documents.errors.renewalPending', { type: label });
     throw err;
   } finally {
-    await Promise.all(opts.files.map((f) => (f.refusal ? undefined : rm(f.tempPath, { force: true }))));
+    await Promise.all(opts.files.map((f) => (f.refusal ? undefined : discardReceived(f.tempPath))));
   }
   await settleDocumentAudits(created._id, [audit!]);
   // Uploaded by HR on the applicant's behalf: the applicant is told what was added to their file.

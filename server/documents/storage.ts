@@ -1,7 +1,10 @@
 // Where uploaded files live, behind one interface: local disk under UPLOAD_DIR (default uploads/) or
 // GridFS (bucket 'documents'), so several app instances can share files. Both stream: no file is
 // ever held whole in memory. Uploads arrive as complete local temporary files (upload-engine.ts);
-// `put` moves one into storage under a generated key (a rename on disk, a streamed copy into GridFS).
+// `put` moves one into storage under a generated key (a rename on disk; in GridFS, the chunks were
+// inserted while the file was received (StagedUpload), and `put` writes the files document that
+// makes them a file: writing them only after the whole file was in took about as long again as
+// receiving it).
 // A file is stored BEFORE its document record is written (upload.ts), so a crash can leave a stored
 // file without a record but never a record without its file; `sweepUploads` (run at start-up)
 // removes such orphans and the temporary files of uploads a crash cut short.
@@ -13,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import mongoose from 'mongoose';
-import { GridFSBucket, ObjectId, type Db } from 'mongodb';
+import { GridFSBucket, ObjectId, type Collection, type Db } from 'mongodb';
 import type { Config } from '../config.ts';
 import { NotFoundError } from '../errors.ts';
 
@@ -129,10 +132,153 @@ async function readdirOrEmpty(dir: string): Promise<Dirent[]> {
   }
 }
 
+/** The driver's default GridFS chunk (GridFsStorage.bucket says why not larger ones). */
+const CHUNK_BYTES = 255 * 1024;
+/** Chunks sent in one insertMany, and such batches waiting on the database at once: ~3 MB of a file at most. */
+const CHUNKS_PER_BATCH = 4;
+const BATCHES_IN_FLIGHT = 3;
+
+/**
+ * A file copied into its store while it is received (server/http/upload-engine.ts tees the bytes to
+ * it beside the temporary file), so that `put` has nothing left to copy. Until `put` the stored bytes
+ * are visible to no one; `discardReceived` (or `abort`) removes them.
+ */
+export interface StagedUpload {
+  /** Takes the next bytes; resolves once fewer than the bound are waiting on the store. */
+  write(data: Buffer): Promise<void>;
+  /** Every byte written is stored: `put(tempPath, …)` will use these bytes. */
+  finish(): Promise<void>;
+  /** Removes whatever was stored (after the writes in flight have landed). */
+  abort(): Promise<void>;
+}
+
+/** Finished stagings by the temporary file they mirror, until `put` takes them or `discardReceived` drops them. */
+const staged = new Map<string, GridFsStaging>();
+
+/**
+ * Removes a received temporary file that will not be stored, and what was staged beside it. Every
+ * place that drops a received file uses this rather than `rm`, so a refused upload leaves no chunks.
+ */
+export async function discardReceived(tempPath: string): Promise<void> {
+  const s = staged.get(tempPath);
+  staged.delete(tempPath);
+  await Promise.all([rm(tempPath, { force: true }), s?.abort()]);
+}
+
+/**
+ * The chunks of one GridFS file, inserted as they arrive, a few batches at a time: the driver's own
+ * upload stream inserts only what one write() fills and waits for it, one round trip after another,
+ * and only once the whole file was received. No files document is written here: chunks without one
+ * belong to no file (GridFS reads start from it), and the sweep removes them if the process stops
+ * before `put` or `abort` (removeOrphanChunks; the files id carries the time the upload began).
+ */
+class GridFsStaging implements StagedUpload {
+  readonly id = new ObjectId();
+  length = 0;
+  complete = false;
+  private n = 0;
+  private buf?: Buffer;
+  private pos = 0;
+  private batch: Array<{ _id: ObjectId; files_id: ObjectId; n: number; data: Buffer }> = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private failed?: unknown;
+  private aborted?: Promise<void>;
+
+  constructor(
+    readonly owner: GridFsStorage,
+    private readonly chunks: Collection,
+    private readonly tempPath: string,
+    private readonly ready: Promise<unknown>,
+  ) {
+    // A staging dropped before its first insert never awaits the indexes: their failure is not unhandled.
+    ready.catch(() => undefined);
+  }
+
+  async write(data: Buffer): Promise<void> {
+    if (this.failed) throw this.failed;
+    for (let off = 0; off < data.length; ) {
+      this.buf ??= Buffer.allocUnsafeSlow(CHUNK_BYTES);
+      const copied = data.copy(this.buf, this.pos, off);
+      off += copied;
+      this.pos += copied;
+      if (this.pos === CHUNK_BYTES) this.cut();
+    }
+    this.length += data.length;
+    if (this.batch.length >= CHUNKS_PER_BATCH) this.send();
+    while (this.inFlight.size >= BATCHES_IN_FLIGHT) await Promise.race(this.inFlight);
+    if (this.failed) throw this.failed;
+  }
+
+  private cut(): void {
+    if (!this.buf || this.pos === 0) return;
+    this.batch.push({ _id: new ObjectId(), files_id: this.id, n: this.n++, data: this.pos === this.buf.length ? this.buf : this.buf.subarray(0, this.pos) });
+    this.buf = undefined;
+    this.pos = 0;
+  }
+
+  private send(): void {
+    if (this.batch.length === 0) return;
+    const docs = this.batch;
+    this.batch = [];
+    const sent: Promise<void> = this.ready
+      .then(() => this.chunks.insertMany(docs, { ordered: true }))
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          this.failed ??= err;
+        },
+      )
+      .finally(() => this.inFlight.delete(sent));
+    this.inFlight.add(sent);
+  }
+
+  async finish(): Promise<void> {
+    if (this.failed) throw this.failed;
+    this.cut();
+    this.send();
+    while (this.inFlight.size) await Promise.all([...this.inFlight]);
+    if (this.failed) throw this.failed;
+    this.complete = true;
+    staged.set(this.tempPath, this);
+  }
+
+  abort(): Promise<void> {
+    this.failed ??= new Error('staged upload aborted');
+    this.complete = false;
+    if (staged.get(this.tempPath) === this) staged.delete(this.tempPath);
+    this.aborted ??= (async () => {
+      this.batch = [];
+      this.buf = undefined;
+      // An insert still in flight would land after the delete: wait for every one first.
+      while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+      await this.chunks.deleteMany({ files_id: this.id });
+    })();
+    return this.aborted;
+  }
+}
+
 export class GridFsStorage implements DocumentStorage {
   readonly kind = 'gridfs' as const;
   private bucketCache?: GridFSBucket;
+  private indexes?: Promise<unknown>;
   constructor(private readonly getDb: () => Db) {}
+
+  /**
+   * Starts copying the file that is about to be received to `tempPath` into GridFS as it arrives
+   * (StagedUpload); `put(tempPath, …)` then only writes its files document.
+   */
+  stage(tempPath: string): StagedUpload {
+    const db = this.getDb();
+    // The indexes the driver's upload stream makes before a bucket's first file (its checkIndexes).
+    this.indexes ??= Promise.all([
+      db.collection('documents.files').createIndex({ filename: 1, uploadDate: 1 }),
+      db.collection('documents.chunks').createIndex({ files_id: 1, n: 1 }, { unique: true }),
+    ]).catch((err: unknown) => {
+      this.indexes = undefined;
+      throw err;
+    });
+    return new GridFsStaging(this, db.collection('documents.chunks'), tempPath, this.indexes);
+  }
 
   private bucket(): GridFSBucket {
     // The driver's default 255 kB chunks: 2 MB ones (fewer inserts and journal writes) were slower
@@ -145,6 +291,23 @@ export class GridFsStorage implements DocumentStorage {
 
   async put(tempPath: string, key: string, meta: StoredMeta): Promise<void> {
     checkKey(key);
+    const ready = staged.get(tempPath);
+    staged.delete(tempPath);
+    if (ready?.complete && ready.owner === this) {
+      // The chunks are in: the files document (as the driver writes it, createFilesDoc) makes them a file.
+      try {
+        await this.getDb()
+          .collection('documents.files')
+          .insertOne({ _id: ready.id, length: ready.length, chunkSize: CHUNK_BYTES, uploadDate: new Date(), filename: key, metadata: { contentType: meta.contentType, sha256: meta.sha256 } });
+      } catch (err) {
+        await ready.abort().catch(() => undefined);
+        throw err;
+      }
+      await rm(tempPath, { force: true });
+      return;
+    }
+    // Staged for another store (or not finished): not these bytes; copied from the file instead.
+    await ready?.abort().catch(() => undefined);
     const upload = this.bucket().openUploadStream(key, { metadata: { contentType: meta.contentType, sha256: meta.sha256 } });
     try {
       // Read 1 MB at a time: the driver inserts the chunks one write() fills together and waits for

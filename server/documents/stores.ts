@@ -1,7 +1,7 @@
 // The app's document stores, made once per app: the configured one for new files, and both kinds
 // for reading, since a file is read from the store it was written to whatever the setting says now.
 import type { AppContext } from '../deps.ts';
-import { DiskStorage, createStorage, type DocumentStorage } from './storage.ts';
+import { DiskStorage, GridFsStorage, createStorage, type DocumentStorage, type StagedUpload } from './storage.ts';
 
 export interface DocumentStores {
   /** Where new files go (UPLOAD_STORAGE). */
@@ -24,4 +24,14 @@ export function documentStores(app: StoreDeps): DocumentStores {
     made.set(app, stores);
   }
   return stores;
+}
+
+/**
+ * For receiveUploads (server/http/uploads.ts): on GridFS each file is copied into the store while it
+ * is received, so that storing it after the checks only names it (storage.ts, StagedUpload); on disk
+ * the temporary file is renamed into place, with nothing to stage.
+ */
+export function uploadStaging(app: StoreDeps): ((tempPath: string) => StagedUpload) | undefined {
+  const current = documentStores(app).current;
+  return current instanceof GridFsStorage ? (tempPath) => current.stage(tempPath) : undefined;
 }

@@ -6,7 +6,6 @@
 // confirmed (a throwaway address cannot fill the disk), an application holds at most
 // UPLOAD_CASE_QUOTA_MB in all its versions, and a draft keeps only the newest of the versions nobody
 // has checked (no one but the applicant has seen them).
-import { rm } from 'node:fs/promises';
 import { Types } from 'mongoose';
 import type { AppContext } from '../deps.ts';
 import { actorOf, tOf, type Context } from '../context.ts';
@@ -18,7 +17,7 @@ import { aboutField, UploadError } from './errors.ts';
 import { parseFileField, phaseOpen, type AllowedMime } from './rules.ts';
 import { DATE_RULES, VALID_MONTHS, addMonths, validityOf, type ValidityCase } from './validity.ts';
 import { scanOrRefuse } from './scan.ts';
-import { newStorageKey } from './storage.ts';
+import { newStorageKey, discardReceived } from './storage.ts';
 import { documentStores } from './stores.ts';
 import type { PresentedCall, PresentedCase } from './present.ts';
 import { calendarDayProblem, type CalendarDayProblem } from '../support/calendar-day.ts';
@@ -374,7 +373,7 @@ export async function commitUploads(input: CommitUploadsOptions): Promise<Docume
     if (err instanceof UploadError && err.field && input.files.length > 1) err.notSaved = otherFiles(tOf(ctx) as Translate, input.files, err.field);
     throw err;
   } finally {
-    await Promise.all(input.files.map((f) => (f.refusal || stored.has(f.tempPath) ? undefined : rm(f.tempPath, { force: true }))));
+    await Promise.all(input.files.map((f) => (f.refusal || stored.has(f.tempPath) ? undefined : discardReceived(f.tempPath))));
   }
 
   for (const { doc: written, audit } of created) {

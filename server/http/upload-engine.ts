@@ -3,7 +3,9 @@
 // counting its size against the limit of its checklist item, and sniffing its first bytes: only
 // PDF, JPEG and PNG by magic bytes, whatever the client's MIME type says, and only under a name
 // whose extension is on the allow-list and agrees with the sniffed type. A refused or interrupted
-// file is deleted here; nothing is kept in memory beyond the first 4100 bytes.
+// file is deleted here; nothing is kept in memory beyond the first 4100 bytes. With a store that
+// stages (GridFS: ReceiveOptions.stage), the bytes the checks let through go into it as they arrive,
+// beside the temporary file, and a refused or cut-short file's staged bytes are removed with it.
 //
 // A name refused for its extension does not end the request at once: the part is read to its end
 // (within the size limit) and comes back marked `refusal`, so the rest of the form (dates typed
@@ -19,6 +21,7 @@ import type multer from 'multer';
 import { ALLOWED_MIME, ALLOWED_TYPES_TEXT, extensionOf, typeForExtension, typeForMime, type AllowedMime } from '../documents/rules.ts';
 import { aboutField, refused, UploadError } from '../documents/errors.ts';
 import { hashWhileWriting } from '../documents/hash-worker.ts';
+import { discardReceived, type StagedUpload } from '../documents/storage.ts';
 import { nameWithoutHiddenCharacters } from '../support/hidden-characters.ts';
 
 const SNIFF_BYTES = 4100;
@@ -58,6 +61,9 @@ export function mismatchRefusal(name: string, mime: AllowedMime): UploadError | 
 
 /** Returns the byte limit for a file field, or throws an UploadError for an unknown field. */
 export type LimitFor = (fieldname: string) => number;
+
+/** Starts copying the file about to be written at `tempPath` into its store as it arrives (GridFS: storage.ts, StagedUpload). */
+export type StageFor = (tempPath: string) => StagedUpload;
 
 /** Names are shown to people, never used as paths. A name carrying a path is refused outright. */
 export function displayName(raw: string | undefined): string {
@@ -110,6 +116,7 @@ export class SniffingTempStorage implements multer.StorageEngine {
   constructor(
     private readonly tempDir: string,
     private readonly limitFor: LimitFor,
+    private readonly stageFor?: StageFor,
   ) {}
 
   _handleFile(req: Request, file: Express.Multer.File, cb: (error?: unknown, info?: Partial<Express.Multer.File> & Partial<TempFile>) => void): void {
@@ -137,6 +144,12 @@ export class SniffingTempStorage implements multer.StorageEngine {
       const tempPath = path.join(this.tempDir, `${randomBytes(16).toString('hex')}.part`);
       const out = createWriteStream(tempPath, { flags: 'wx', mode: 0o600, highWaterMark: 1024 * 1024 });
       const hash = hashWhileWriting(tempPath);
+      // The bytes go to the store too while they arrive, once the inspector has let them through.
+      const staged = this.stageFor?.(tempPath);
+      const forward = (chunk: Buffer, done: (err?: Error | null, chunk?: Buffer) => void) => {
+        if (!staged) done(null, chunk);
+        else staged.write(chunk).then(() => done(null, chunk), done);
+      };
       let hashedTo = 0;
       let size = 0;
       let head: Buffer[] = [];
@@ -162,18 +175,18 @@ export class SniffingTempStorage implements multer.StorageEngine {
             hash.progress(out.bytesWritten);
           }
           if (mime) {
-            done(null, chunk);
+            forward(chunk, done);
             return;
           }
           head.push(chunk);
           headLen += chunk.length;
           if (headLen < SNIFF_BYTES) {
-            done(null, chunk);
+            forward(chunk, done);
             return;
           }
           const buf = Buffer.concat(head);
           head = [];
-          check(buf).then(() => done(null, chunk), done);
+          check(buf).then(() => forward(chunk, done), done);
         },
         flush(done) {
           if (size === 0) {
@@ -194,19 +207,19 @@ export class SniffingTempStorage implements multer.StorageEngine {
         // A refusal on the first chunk can come while the file is still being opened: removing it
         // before the stream has closed would leave the .part file created just after.
         if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
-        await rm(tempPath, { force: true });
+        await Promise.all([rm(tempPath, { force: true }), staged?.abort()]);
         throw err;
       }
       if (mismatch) {
         hash.abort();
-        await rm(tempPath, { force: true });
+        await Promise.all([rm(tempPath, { force: true }), staged?.abort()]);
         return refusedFile(file.fieldname, name, mismatch);
       }
       let sha256: string;
       try {
-        sha256 = await hash.end(size);
+        [sha256] = await Promise.all([hash.end(size), staged?.finish()]);
       } catch (err) {
-        await rm(tempPath, { force: true });
+        await Promise.all([discardReceived(tempPath), staged?.abort()]);
         throw err;
       }
       return { fieldname: file.fieldname, displayName: name, path: tempPath, size, sha256, mimeType: mime! };
@@ -222,7 +235,7 @@ export class SniffingTempStorage implements multer.StorageEngine {
       cb(null);
       return;
     }
-    rm(file.path, { force: true }).then(
+    discardReceived(file.path).then(
       () => cb(null),
       (err: Error) => cb(err),
     );

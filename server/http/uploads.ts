@@ -1,7 +1,6 @@
 // The HTTP side of a document upload: the per-user rate limit, and reading the multipart body with
 // multer through the sniffing storage engine (upload-engine.ts), so that what reaches the documents
 // service is a list of complete temporary files (server/documents/upload.ts, ReceivedFile).
-import { rm } from 'node:fs/promises';
 import type { Request, Response } from 'express';
 import multer from 'multer';
 import { RateLimiterRes, type RateLimiterMongo } from 'rate-limiter-flexible';
@@ -14,7 +13,8 @@ import { refused, UploadError } from '../documents/errors.ts';
 import { MAX_FIELDS, MAX_FIELD_BYTES, MAX_FILES } from '../documents/rules.ts';
 import type { ReceivedFile } from '../documents/upload.ts';
 import { mongoRateLimiter } from './rate-limiter.ts';
-import { SniffingTempStorage, settleUploads, type LimitFor, type TempFile } from './upload-engine.ts';
+import { SniffingTempStorage, settleUploads, type LimitFor, type StageFor, type TempFile } from './upload-engine.ts';
+import { discardReceived } from '../documents/storage.ts';
 
 /** Uploads per user and hour (UPLOAD_RATE_PER_HOUR): throws RateLimitedError past the limit. */
 export function uploadRateLimit(app: Pick<AppContext, 'config' | 'db' | 'logger'>): (req: Request) => Promise<void> {
@@ -64,6 +64,8 @@ export interface ReceiveOptions {
   limitFor: LimitFor;
   /** The largest of them (multer's own ceiling). */
   largest: number;
+  /** Copies each file into its store as it arrives (GridFS: server/documents/stores.ts uploadStaging); none on disk. */
+  stage?: StageFor;
 }
 
 /**
@@ -82,7 +84,7 @@ export async function receiveUploads(req: Request, res: Response, limits: Receiv
         accept(err as Error);
       }
     },
-    storage: new SniffingTempStorage(limits.tempDir, limits.limitFor),
+    storage: new SniffingTempStorage(limits.tempDir, limits.limitFor, limits.stage),
     preservePath: true, // so that a name carrying a path is seen, and refused
     defParamCharset: 'utf8',
     // fieldNestingDepth 0: a text field's name is one name, as in the url-encoded forms. Multer would
@@ -105,7 +107,7 @@ export async function receiveUploads(req: Request, res: Response, limits: Receiv
   // The text fields of a multipart body are read here, after the app's input guard ran on an empty
   // body: the same refusal of operator, dotted and prototype keys applies, and nothing is kept.
   if (hasUnsafeKey(req.body)) {
-    await Promise.all(stored.map((f) => (f.path ? rm(f.path, { force: true }) : undefined)));
+    await Promise.all(stored.map((f) => (f.path ? discardReceived(f.path) : undefined)));
     throw new BadRequestError('errors.unsafeInput');
   }
   return stored.map((f): ReceivedFile => (f.refusal ? { field: f.fieldname, name: f.displayName, refusal: f.refusal } : { field: f.fieldname, name: f.displayName, tempPath: f.path, size: f.size, sha256: f.sha256, mimeType: f.mimeType }));
