@@ -91,6 +91,8 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
       DATA_ENCRYPTION_KEY: TEST_DATA_ENCRYPTION_KEY,
       // Every test file registers from 127.0.0.1 within the hour; the limit's own test sets it low.
       REGISTRATIONS_PER_IP_HOUR: '100000',
+      // TEST_UPLOAD_STORAGE=gridfs runs the chosen files' uploads through GridFS (tests that look for files on disk then fail, as they should).
+      ...(process.env.TEST_UPLOAD_STORAGE ? { UPLOAD_STORAGE: process.env.TEST_UPLOAD_STORAGE } : {}),
       ...opts.env,
     },
     opts.config,
