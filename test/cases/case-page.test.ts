@@ -387,6 +387,35 @@ describe('cases: the case page', () => {
     }
   });
 
+  it("keeps a procedure's internal note and HR's own reasons from another institute's panel member: what the applicant was told and the leaders' reasons stay (walk-staff #1)", async () => {
+    const DAY = 86_400_000;
+    const c = await createCase({ applicant, call, stage: 'onboarding', profile: { fullName: 'Nguyễn Văn An', plannedArrival: new Date(Date.now() + 200 * DAY) }, supportTracks: [{ kind: 'housing', status: 'requested' }] as never });
+    await Case.updateOne({ _id: c._id }, { $push: { history: { at: new Date(), actor: leader._id, actorRole: 'leader', action: 'approve_offer', from: 'shortlisted', to: 'offer', note: 'Budget line agreed by the board' } } });
+    const h = await signedIn(t, hr1);
+    const url = `/cases/${c._id}/procedures/housing`;
+    const form = await page(h, url);
+    const saved = await post(h, form.text, url, { version: versionIn(form.text, url), status: 'preparing', note: 'Landlord wants a deposit waiver', message: 'Chúng tôi đang chuẩn bị chỗ ở cho Ông/Bà.' });
+    expect(saved.status, saved.text.slice(0, 300)).to.equal(303);
+    const shown = await page(h, `/cases/${c._id}`);
+    const moveUrl = `/cases/${c._id}/planned-start`;
+    let day = new Date(Date.now() + 230 * DAY);
+    while ([0, 6].includes(day.getUTCDay())) day = new Date(day.getTime() + DAY);
+    const moved = await post(h, shown.text, moveUrl, { version: versionIn(shown.text, moveUrl), plannedStart: vnDateKey(day), plannedStartReason: 'Spouse contract ends late, told by phone' });
+    expect(moved.status, moved.text.slice(0, 300)).to.equal(303);
+
+    const outsider = await createUser({ role: 'leader', locale: 'en', panelCalls: [call._id] });
+    const seen = text((await page(await signedIn(t, outsider), `/cases/${c._id}`)).text);
+    expect(seen, 'the panel member still sees the case').to.include(c.reference);
+    expect(seen, "the procedure's internal note").not.to.include('Landlord wants a deposit waiver');
+    expect(seen, "HR's reason for moving the start").not.to.include('Spouse contract ends late');
+    expect(seen, 'what the applicant was told').to.include('Chúng tôi đang chuẩn bị chỗ ở cho Ông/Bà.');
+    expect(seen, "the leaders' reason").to.include('Budget line agreed by the board');
+    for (const who of [hr1, leader, admin]) {
+      const html = text((await page(await signedIn(t, who), `/cases/${c._id}`)).text);
+      expect(html, who.role).to.include('Landlord wants a deposit waiver').and.to.include('Spouse contract ends late');
+    }
+  });
+
   it('adds a note or a message once when the same form is sent twice, one after the other or at once', async () => {
     const c = await createCase({ applicant, call, stage: 'screening' });
     const a = await signedIn(t, hr1);
