@@ -497,6 +497,30 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(mail.text).to.include('Please bring your passport to the office on Friday.');
   });
 
+  it('records nothing and tells nobody when the form is saved as it was loaded, and says so (walk-staff #3: a blank "a message from the HR office" on the timeline)', async () => {
+    clock = vn('2027-02-04');
+    const c = await onboardingCase();
+    const a = await signedIn(t, hrEn);
+    const url = `/cases/${c._id}/procedures/work_permit`;
+    const before = await snapshot(c);
+    // Every field of the form as the page fills it (the target shown, the rest empty), as a browser sends it.
+    const res = await save(a, url, { status: 'requested', office: '', targetAt: '2027-02-10', filedAt: '', decidedAt: '', message: '', note: '' });
+    expect(res.status, res.text.slice(0, 300)).to.equal(303);
+    expect(await snapshot(c)).to.deep.equal(before);
+    const shown = text((await page(a, `/cases/${c._id}`)).text);
+    expect(shown).to.include('Nothing changed: the procedure is as it was, and the applicant was not told anything.');
+    expect(shown).not.to.include('a message from the HR office');
+    // A note alone is still recorded (HR's), a message alone still told (the test above).
+    expect((await save(a, url, { status: 'requested', targetAt: '2027-02-10', note: 'Called the office about the queue' })).status).to.equal(303);
+    const after = (await Case.findById(c._id).lean())!;
+    expect(after.history.length).to.equal(before.history + 1);
+    expect(after.history.at(-1)!.note).to.equal('Called the office about the queue');
+    expect(after.outbox.length, 'no e-mail for an internal note').to.equal(before.outbox);
+    const vi = await signedIn(t, hrVi);
+    await save(vi, url, { status: 'requested', targetAt: '2027-02-10' });
+    expect(text((await page(vi, `/cases/${c._id}`)).text)).to.include('Không có gì thay đổi: thủ tục giữ nguyên, ứng viên không nhận thông báo nào.');
+  });
+
   it('e-mails an applicant who reads English in English only (subject, text and HTML)', async () => {
     clock = vn('2027-02-04');
     const english = await createUser({ role: 'applicant', locale: 'en', name: 'Jane Doe' });
