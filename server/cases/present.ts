@@ -382,8 +382,10 @@ const CAUTION_ACTIONS: ReadonlySet<Action> = new Set(['put_on_hold', 'close']);
  * e-mail goes out in the applicant's language but the reason as typed), as the document-rejection
  * and message forms say it (documents.sentInLanguage).
  */
-function reasonHint(t: TFunction, told: boolean, language: string | undefined): string {
+function reasonHint(t: TFunction, action: Action, told: boolean, language: string | undefined): string {
   if (!told) return t('cases.show.reasonInternal');
+  // A resume's field is a note to the applicant, not a reason (its label says so; walk-staff #5).
+  if (action === 'resume' && language) return t('cases.show.noteTold', { language });
   return language ? `${t('cases.show.reasonTold')} ${t('documents.sentInLanguage', { language })}` : t('cases.show.reasonTold');
 }
 
@@ -479,7 +481,7 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
       // A hold says when HR looks at it again (its deadline): a later day than today, kept as typed when refused.
       review: a === 'put_on_hold' ? { min: vnDateKey(new Date(now.getTime() + 86_400_000)), hint: t('cases.show.reviewByHint', { days: HOLD_REVIEW_MAX_DAYS }), value: state.values?.action === a && typeof state.values.reviewBy === 'string' ? state.values.reviewBy : undefined, error: state.values?.action === a ? errorTexts(t, state.errors)?.reviewBy : undefined } : undefined,
       reasonLabel: REASON_ACTIONS.has(a) ? t(`cases.show.reasonFor.${a}`) : undefined,
-      reasonHint: REASON_ACTIONS.has(a) ? reasonHint(t, reasonToldToApplicant(a, c.stage), applicantLanguage) : undefined,
+      reasonHint: REASON_ACTIONS.has(a) ? reasonHint(t, a, reasonToldToApplicant(a, c.stage), applicantLanguage) : undefined,
       reasonRequired: REASON_ACTIONS.get(a)?.reasonRequired ?? true,
       reasonMax: a === 'reject' ? REJECT_REASON_MAX : HOLD_REASON_MAX,
       danger: DANGER_ACTIONS.has(a),
@@ -671,7 +673,7 @@ export function confirmDecisionPage(ctx: Context, preview: HrDecisionPreview, ac
     reason,
     hasReason: REASON_ACTIONS.has(action),
     reasonLabel: REASON_ACTIONS.has(action) ? t(`cases.show.reasonFor.${action}`) : undefined,
-    reasonHint: REASON_ACTIONS.has(action) ? reasonHint(t, reasonToldToApplicant(action, preview.from), preview.email ? t(`shortlists.decide.languages.${preview.email.locale}`) : undefined) : undefined,
+    reasonHint: REASON_ACTIONS.has(action) ? reasonHint(t, action, reasonToldToApplicant(action, preview.from), preview.email ? t(`shortlists.decide.languages.${preview.email.locale}`) : undefined) : undefined,
     preview: preview.email ? { ...preview.email, language: t(`shortlists.decide.languages.${preview.email.locale}`) } : undefined,
     confirmLabel: t(`cases.confirm.button.${action}`),
     danger: DANGER_ACTIONS.has(action),

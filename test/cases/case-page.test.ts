@@ -327,6 +327,16 @@ describe('cases: the case page', () => {
     expect(planned[0]!.label).to.equal('Certificates to obtain now');
   });
 
+  it("calls a resume's optional field the note to the applicant it is, not a reason, and says in which language to write it (walk-staff #5)", async () => {
+    const c = await createCase({ applicant, call, stage: 'on_hold', resumeStage: 'screening' } as never);
+    const hint = (html: string) => new RegExp('<p class="hint" id="f-reason-resume-hint">([^<]*)</p>').exec(html)?.[1];
+    const en = (await page(await signedIn(t, hr1), `/cases/${c._id}`)).text;
+    expect(text(hint(en) ?? '')).to.equal('Added to the e-mail telling the applicant that work on the case resumes, and shown on their page, in Vietnamese: write in that language.');
+    expect(en).to.match(/<label for="f-reason-resume">Note to the applicant \(optional\)/);
+    const vi = (await page(await signedIn(t, await createUser({ role: 'hr_officer', institute: hr1.institute, locale: 'vi' })), `/cases/${c._id}`)).text;
+    expect(text(hint(vi) ?? '')).to.equal('Được thêm vào e-mail báo ứng viên hồ sơ được tiếp tục xử lý và hiện trên trang của họ, bằng tiếng Việt: hãy viết bằng ngôn ngữ đó.');
+  });
+
   it('says beside each reason whether the applicant is told it, and tells them why their case is on hold', async () => {
     const c = await createCase({ applicant, call, stage: 'screening' });
     const a = await signedIn(t, hr1);
