@@ -159,7 +159,8 @@ export function proceduresRoutes(app: AppContext): Router {
       return;
     }
     const warnings = savedWarnings(req.ctx, result);
-    if (warnings.length) flash(req, 'warning', 'procedures.flash.updatedWithWarnings', { warnings: warnings.join(' ') });
+    if (result.unchanged) flash(req, 'info', 'procedures.flash.unchanged');
+    else if (warnings.length) flash(req, 'warning', 'procedures.flash.updatedWithWarnings', { warnings: warnings.join(' ') });
     else flash(req, 'success', 'procedures.flash.updated');
     res.redirect(303, `/cases/${id}#support`);
   };

@@ -44,6 +44,16 @@ export function residenceCardWanted(c: FamilyCase): boolean {
   return !!c.supportRequested?.residenceCard && (!vietnameseCitizen(c) || cardsForFamily(c));
 }
 
+/**
+ * The visa procedure is started: for a foreigner's own visa asked, or for family members' TT visas. A
+ * Vietnamese citizen needs no visa of their own (vietnameseCitizen): their tick is for foreign family
+ * members' TT visas, so with none entered it starts nothing (walk-staff: HR got a visa procedure with a
+ * 5-working-day target "for the TT visas of their family members" of an applicant with no family).
+ */
+export function visaWanted(c: FamilyCase): boolean {
+  return (!!c.supportRequested?.visa && (!vietnameseCitizen(c) || foreignFamily(c))) || familyVisasWanted(c);
+}
+
 /** A Vietnamese citizen's residence card procedure is their foreign family members' TT cards (named on pages and e-mails). */
 export function cardsForFamily(c: FamilyCase): boolean {
   return vietnameseCitizen(c) && foreignFamily(c);

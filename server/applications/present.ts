@@ -25,7 +25,7 @@ import { askedDocument } from './answer.ts';
 import { DATE_RULES } from '../documents/validity.ts';
 import type { DocumentType } from '../../models/constants.ts';
 import { fieldErrorText } from '../http/forms.ts';
-import { familySupportText, familyVisasWanted, residenceCardWanted, vietnameseCitizen } from './family-support.ts';
+import { familySupportText, residenceCardWanted, vietnameseCitizen, visaWanted } from './family-support.ts';
 
 export function applicationsList(ctx: Context, rows: ApplicationRow[]) {
   const t = tOf(ctx);
@@ -190,7 +190,7 @@ export function offerConfirmPage(ctx: Context, { caseDoc, call, offerDueAt, offe
     start: decline ? undefined : acceptedStartText(t, caseDoc, ctx.now, ctx.locale),
     // The procedures the acceptance starts: those asked for in the application (the visa too when only
     // family support was: their TT visas go with it), and what becomes of the family support asked.
-    support: decline ? [] : SUPPORT_FIELDS.filter((f) => f !== 'family' && !(f === 'workPermit' && vietnameseCitizen(caseDoc)) && !(f === 'residenceCard' && !residenceCardWanted(caseDoc)) && (caseDoc.supportRequested?.[f] || (f === 'visa' && familyVisasWanted(caseDoc)))).map((f) => t(`applications.support.${f}`)),
+    support: decline ? [] : SUPPORT_FIELDS.filter((f) => f !== 'family' && !(f === 'workPermit' && vietnameseCitizen(caseDoc)) && !(f === 'residenceCard' && !residenceCardWanted(caseDoc)) && (f === 'visa' ? visaWanted(caseDoc) : caseDoc.supportRequested?.[f])).map((f) => t(`applications.support.${f}`)),
     family: decline ? undefined : familySupportText(t, caseDoc, 'applicant'),
     reasonMax: DECLINE_REASON_MAX,
     errors: errorTexts(t, state.errors),

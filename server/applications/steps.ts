@@ -391,5 +391,8 @@ export function parseSupport(body: Body, opts: { citizen?: boolean; foreignFamil
   // Law 51/2019; luatviet.net.vn "the-tam-tru-cho-nguoi-nuoc-ngoai"). For a citizen the tick means the
   // foreign family members' TT cards, so it needs such members entered.
   if (opts.citizen && values.residenceCard && !opts.foreignFamily) errors.residenceCard = 'applications.errors.residenceCardCitizen';
+  // Nor a visa of their own (Law 47/2014/QH13 Art. 3(11): the entry paper of a foreigner): the tick is
+  // for foreign family members' TT visas (Art. 8(18), as amended by Law 51/2019/QH14), so it needs them entered.
+  if (opts.citizen && values.visa && !opts.foreignFamily) errors.visa = 'applications.errors.visaCitizen';
   return { values, errors, set };
 }

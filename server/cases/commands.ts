@@ -14,7 +14,7 @@ import { caseEmail, outboxKey } from '../outbox/item.ts';
 import { sameId } from '../policies/index.ts';
 import { prepareNoteMentions, type MentionOutcome } from '../mentions/service.ts';
 import { emailsToHr, officersToTell } from '../institutes/hr-staff.ts';
-import { digestEntry, hrMailState, likelyPlan, messageMailPlans, MESSAGE_TEMPLATE, windowEnd, type MessageMailPlan } from './message-digest.ts';
+import { digestEntry, dropAnsweredDigest, hrMailState, likelyPlan, messageMailPlans, MESSAGE_TEMPLATE, windowEnd, type MessageMailPlan } from './message-digest.ts';
 
 /** The condition that adds a form's entry to `list` once (server/http/form-key.ts); none without a key. */
 function notYetAdded(list: 'notes' | 'messages', formKey: string | undefined): Record<string, unknown> {
@@ -137,6 +137,8 @@ export async function postMessage({ app, ctx, caseDoc, text, formKey }: { app: A
   if (res.matchedCount !== 1 && (await Case.exists({ _id: caseDoc._id, [`messages.${MESSAGES_PER_CASE - 1}`]: { $exists: true } }))) throw new ConflictError('cases.conflict.messagesFull');
   if (res.matchedCount !== 1) throw new ConflictError('cases.conflict.messagesClosed');
   await settleCaseAudits(caseDoc._id, [audit]);
+  // Staff answered: the applicant's messages gathering for HR's next e-mail are answered (./message-digest.ts).
+  if (!fromApplicant) await dropAnsweredDigest(caseDoc._id);
   return { mailedTo, toldTo, ...(gathered ? { gathered } : {}) };
 }
 

@@ -47,6 +47,16 @@ function recentMail(now: Date, windowMs: number): Record<string, unknown> {
  */
 const OPEN_DIGEST = { template: DIGEST_TEMPLATE, status: 'pending', leaseOwner: null, 'data.fannedOut': { $ne: true } };
 
+/**
+ * HR has answered on the case: a digest still gathering lists only messages written before that
+ * answer (a message after it joins a digest in its own update), so it is dropped, not sent. It used to
+ * reach the officer minutes after their reply, asking them to answer what they had just answered
+ * (walk-staff #12). One already claimed by a dispatcher is being sent and stays.
+ */
+export async function dropAnsweredDigest(caseId: unknown): Promise<void> {
+  await Case.updateOne({ _id: caseId, outbox: { $elemMatch: OPEN_DIGEST } }, { $pull: { outbox: OPEN_DIGEST } }, { timestamps: false });
+}
+
 /** When a digest opened now is sent: the window after the newest HR e-mail about the messages (its send, or the time it is due). */
 export function windowEnd(outbox: ReadonlyArray<{ template: string; status: string; sentAt?: Date | null; nextAttemptAt?: Date | null }>, now: Date, windowMs: number): Date {
   let last = 0;

@@ -203,8 +203,12 @@ export function timeline(
   history: HistoryLike[],
   names: Map<string, { name: string; role: string }>,
   t: TFunction,
-  view: { applicantId: unknown; forApplicant: boolean; locale: Locale },
+  view: { applicantId: unknown; forApplicant: boolean; locale: Locale; ofInstitute?: boolean },
 ): TimelineEntry[] {
+  // Staff of another institute (a panel member evaluating the case) read no HR-internal text: not a
+  // procedure's internal note, nor HR's own reasons (a planned start moved, an answer date moved);
+  // what the applicant was told, and the leaders' decisions they evaluate for, stay.
+  const hrNotes = !view.forApplicant && view.ofInstitute !== false;
   const out: TimelineEntry[] = [];
   for (const h of history) {
     // A procedure event: translated from its structured fields (server/procedures/present.ts).
@@ -214,7 +218,7 @@ export function timeline(
       // The applicant's own "done" to a request (server/procedures/asks.ts) is theirs, not the HR office's.
       const who = view.forApplicant ? t(h.procedure.ask === 'replied' ? 'cases.people.you' : 'cases.people.hr') : (names.get(String(h.actor))?.name ?? t('cases.people.system'));
       const message = entry.message && (view.forApplicant ? entry.message : t('procedures.timeline.toApplicant', { message: entry.message }));
-      out.push({ at: h.at, label: entry.label, who, note: [entry.detail, message, view.forApplicant ? undefined : h.note].filter(Boolean).join('\n') || undefined });
+      out.push({ at: h.at, label: entry.label, who, note: [entry.detail, message, hrNotes ? h.note : undefined].filter(Boolean).join('\n') || undefined });
       continue;
     }
     // Deadlines a holiday change moved: translated from their dates (server/procedures/present.ts).
@@ -233,7 +237,7 @@ export function timeline(
           ? t('cases.people.hr')
           : t(`cases.people.role_${h.actorRole ?? 'staff'}`, { defaultValue: t('cases.people.role_staff') })
       : (names.get(String(h.actor))?.name ?? t('cases.people.system'));
-    const showNote = !view.forApplicant || applicantSeesNote(h, view.applicantId);
+    const showNote = hrNotes || applicantSeesNote(h, view.applicantId) || (!view.forApplicant && h.actorRole === 'leader');
     // An assignment's note is the assignee's name: said once, in the label ("Assigned to X"), and
     // "Took the case" when the one who assigned is the assignee (the line already names them).
     const assignedTo = h.action === 'assign' && h.note ? h.note : undefined;
@@ -389,8 +393,10 @@ const CAUTION_ACTIONS: ReadonlySet<Action> = new Set(['put_on_hold', 'close']);
  * e-mail goes out in the applicant's language but the reason as typed), as the document-rejection
  * and message forms say it (documents.sentInLanguage).
  */
-function reasonHint(t: TFunction, told: boolean, language: string | undefined): string {
+function reasonHint(t: TFunction, action: Action, told: boolean, language: string | undefined): string {
   if (!told) return t('cases.show.reasonInternal');
+  // A resume's field is a note to the applicant, not a reason (its label says so; walk-staff #5).
+  if (action === 'resume' && language) return t('cases.show.noteTold', { language });
   return language ? `${t('cases.show.reasonTold')} ${t('documents.sentInLanguage', { language })}` : t('cases.show.reasonTold');
 }
 
@@ -451,7 +457,7 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     decisions: decisionHistory(t, c, names),
     // The applicant declined the offer (when, and their reason if they gave one: the history note), or accepted it late.
     offerAnswer: offerAnswerView(t, locale, c),
-    timeline: timeline(c.history ?? [], names, t, { applicantId: c.applicant, forApplicant: false, locale }),
+    timeline: timeline(c.history ?? [], names, t, { applicantId: c.applicant, forApplicant: false, locale, ofInstitute: internal }),
     // HR's notes ("only institute staff see these") and the applicant's messages with HR are the
     // institute's: a panel member from another institute, who sees the case to evaluate it, does not read them.
     ofInstitute: internal,
@@ -486,7 +492,7 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
       // A hold says when HR looks at it again (its deadline): a later day than today, kept as typed when refused.
       review: a === 'put_on_hold' ? { min: vnDateKey(new Date(now.getTime() + 86_400_000)), hint: t('cases.show.reviewByHint', { days: HOLD_REVIEW_MAX_DAYS }), value: state.values?.action === a && typeof state.values.reviewBy === 'string' ? state.values.reviewBy : undefined, error: state.values?.action === a ? errorTexts(t, state.errors)?.reviewBy : undefined } : undefined,
       reasonLabel: REASON_ACTIONS.has(a) ? t(`cases.show.reasonFor.${a}`) : undefined,
-      reasonHint: REASON_ACTIONS.has(a) ? reasonHint(t, reasonToldToApplicant(a, c.stage), applicantLanguage) : undefined,
+      reasonHint: REASON_ACTIONS.has(a) ? reasonHint(t, a, reasonToldToApplicant(a, c.stage), applicantLanguage) : undefined,
       reasonRequired: REASON_ACTIONS.get(a)?.reasonRequired ?? true,
       reasonMax: a === 'reject' ? REJECT_REASON_MAX : HOLD_REASON_MAX,
       danger: DANGER_ACTIONS.has(a),
@@ -497,7 +503,8 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     // A leader's decisions are taken on the shortlist's decision page (server/evaluations/case.ts).
     decideHref: data.decides && call ? `/shortlists/${String(call._id)}/cases/${id}` : undefined,
     officers: officers.map((u) => ({ id: String(u._id), name: u.name, selected: String(u._id) === String(c.assignee ?? '') })),
-    procedures: data.procedures,
+    // A procedure's internal note is "HR only": not for another institute's panel member either.
+    procedures: internal ? data.procedures : { ...data.procedures, items: data.procedures.items.map(({ note: _hrOnly, ...item }) => item) },
     emails: data.seesEmails ? emailsView((c.outbox ?? []) as never, t) : undefined,
     seesEmails: data.seesEmails,
     checklist,
@@ -677,7 +684,7 @@ export function confirmDecisionPage(ctx: Context, preview: HrDecisionPreview, ac
     reason,
     hasReason: REASON_ACTIONS.has(action),
     reasonLabel: REASON_ACTIONS.has(action) ? t(`cases.show.reasonFor.${action}`) : undefined,
-    reasonHint: REASON_ACTIONS.has(action) ? reasonHint(t, reasonToldToApplicant(action, preview.from), preview.email ? t(`shortlists.decide.languages.${preview.email.locale}`) : undefined) : undefined,
+    reasonHint: REASON_ACTIONS.has(action) ? reasonHint(t, action, reasonToldToApplicant(action, preview.from), preview.email ? t(`shortlists.decide.languages.${preview.email.locale}`) : undefined) : undefined,
     preview: preview.email ? { ...preview.email, language: t(`shortlists.decide.languages.${preview.email.locale}`) } : undefined,
     confirmLabel: t(`cases.confirm.button.${action}`),
     danger: DANGER_ACTIONS.has(action),

@@ -10,7 +10,7 @@ import { DOCUMENT_TYPES, SUPPORT_STATUSES, supportOpen, type SupportKind } from 
 import { PROCEDURE_RULES, clockCanStop, filingOutsideWindow, type PassportLike } from './rules.ts';
 import { askableDocuments, defaultAskDue } from './asks.ts';
 import { currentDocuments } from '../documents/index.ts';
-import { errorText, presentProcedures, windowView, type ProcedureView } from './present.ts';
+import { dayOffText, errorText, presentProcedures, windowView, type ProcedureView } from './present.ts';
 import type { ProcedureErrors } from './service.ts';
 import { formatDay } from '../views/time.ts';
 import { calendarDayMessage } from '../support/calendar-day.ts';
@@ -40,9 +40,9 @@ export function savedWarnings(ctx: Context, saved: { outsideWindow?: { days: num
   const t = tOf(ctx);
   const out: string[] = [];
   if (saved.outsideWindow) ((m) => out.push(t(m.key, m.params)))(outsideWindowMessage('procedures.rule.outsideWindow', saved.outsideWindow));
-  if (saved.filedOnDayOff) out.push(t('procedures.rule.filedOnDayOff', { date: formatDay(saved.filedOnDayOff, ctx.locale) }));
-  if (saved.decidedOnDayOff) out.push(t('procedures.rule.decidedOnDayOff', { date: formatDay(saved.decidedOnDayOff, ctx.locale) }));
-  if (saved.receivedOnDayOff) out.push(t('procedures.ask.receivedOnDayOff', { date: formatDay(saved.receivedOnDayOff, ctx.locale) }));
+  if (saved.filedOnDayOff) out.push(t('procedures.rule.filedOnDayOff', { date: formatDay(saved.filedOnDayOff, ctx.locale), dayOff: dayOffText(t, saved.filedOnDayOff) }));
+  if (saved.decidedOnDayOff) out.push(t('procedures.rule.decidedOnDayOff', { date: formatDay(saved.decidedOnDayOff, ctx.locale), dayOff: dayOffText(t, saved.decidedOnDayOff) }));
+  if (saved.receivedOnDayOff) out.push(t('procedures.ask.receivedOnDayOff', { date: formatDay(saved.receivedOnDayOff, ctx.locale), dayOff: dayOffText(t, saved.receivedOnDayOff) }));
   return out;
 }
 
@@ -140,9 +140,9 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
       // Once lodged, the window is history: the day it was lodged, not a countdown to a window already used.
       windowDates: ((w) => (w && lodged && stored?.filedAt ? { ...w, left: t('procedures.window.lodgedOn', { date: formatDay(stored.filedAt, ctx.locale) }) } : w))(windowView(t, ctx.locale, calendar, ctx.now, kind, caseDoc.profile?.plannedArrival, false)),
       windowNoStart: rule.fileBeforeStartDays && !caseDoc.profile?.plannedArrival ? t('procedures.window.noStart') : undefined,
-      dayOffWarning: stored?.filedAt && !rule.internal && !calendar.isWorkingDay(stored.filedAt) ? t('procedures.rule.filedOnDayOff', { date: formatDay(stored.filedAt, ctx.locale) }) : undefined,
+      dayOffWarning: stored?.filedAt && !rule.internal && !calendar.isWorkingDay(stored.filedAt) ? t('procedures.rule.filedOnDayOff', { date: formatDay(stored.filedAt, ctx.locale), dayOff: dayOffText(t, stored.filedAt) }) : undefined,
       // The authority decides on a working day too: a weekend or holiday decision date is likely mistyped.
-      decidedDayOffWarning: lodged && stored?.decidedAt && !rule.internal && !calendar.isWorkingDay(stored.decidedAt) ? t('procedures.rule.decidedOnDayOff', { date: formatDay(stored.decidedAt, ctx.locale) }) : undefined,
+      decidedDayOffWarning: lodged && stored?.decidedAt && !rule.internal && !calendar.isWorkingDay(stored.decidedAt) ? t('procedures.rule.decidedOnDayOff', { date: formatDay(stored.decidedAt, ctx.locale), dayOff: dayOffText(t, stored.decidedAt) }) : undefined,
       windowWarning: ((miss) => (miss ? ((m) => t(m.key, m.params))(outsideWindowMessage('procedures.rule.outsideWindow', miss)) : undefined))(filingOutsideWindow(kind, stored?.filedAt, caseDoc.profile?.plannedArrival)),
       documents: rule.documents.map((d) => t(`documents.types.${d}`, { defaultValue: d })),
     },

@@ -242,7 +242,7 @@ export function askViews(t: TFunction, locale: Locale, calendar: WorkingCalendar
         ? {
             receivedLabel: t(a.stopsClock ? 'procedures.ask.receivedByAuthorityField' : 'procedures.ask.receivedOnField'),
             receivedHint: t(a.stopsClock ? 'procedures.ask.receivedByAuthorityHint' : 'procedures.ask.receivedOnHint'),
-            ...(a.stopsClock && a.receivedAt && !calendar.isWorkingDay(a.receivedAt) ? { receivedDayOff: t('procedures.ask.receivedOnDayOff', { date: formatDay(a.receivedAt, locale) }) } : {}),
+            ...(a.stopsClock && a.receivedAt && !calendar.isWorkingDay(a.receivedAt) ? { receivedDayOff: t('procedures.ask.receivedOnDayOff', { date: formatDay(a.receivedAt, locale), dayOff: dayOffText(t, a.receivedAt) }) } : {}),
           }
         : {}),
     });
@@ -317,6 +317,15 @@ export function waitingText(t: TFunction, kind: SupportKind, tracks: ReadonlyArr
 }
 
 /** A form error in the reader's language; the days it names written out in that language. */
+/**
+ * Which day off a date is, in Vietnam: "a Saturday", "a Sunday", else "a public holiday" (a date the
+ * calendar counts as no working day). The warnings named all three at once (walk-staff #10).
+ */
+export function dayOffText(t: TFunction, date: Date): string {
+  const weekday = new Date(`${vnDateKey(date)}T00:00:00Z`).getUTCDay();
+  return t(weekday === 6 ? 'procedures.dayOff.saturday' : weekday === 0 ? 'procedures.dayOff.sunday' : 'procedures.dayOff.holiday');
+}
+
 export function errorText(t: TFunction, locale: Locale, e: ProcedureError): string {
   if (typeof e === 'string') return t(e);
   const params = Object.fromEntries(Object.entries(e.params).map(([k, v]) => [k, v instanceof Date ? formatDay(v, locale) : v]));

@@ -462,6 +462,11 @@ function sameState(a: TrackState | undefined, b: TrackState): boolean {
   return a.status === b.status && sameDay(a.dueAt, b.dueAt) && sameDay(a.decidedAt, b.decidedAt) && (a.office ?? '') === (b.office ?? '') && (a.applicantMessage ?? '') === (b.applicantMessage ?? '') && sameDay(a.filedAt, b.filedAt) && sameDay(a.cardStartsAt, b.cardStartsAt) && sameDay(a.cardEndsAt, b.cardEndsAt);
 }
 
+/** The track as it was, with no message for the applicant and no internal note: a save that changes nothing. */
+function unchangedSave(a: TrackState | undefined, b: TrackState, input: { message?: string; note?: string }): boolean {
+  return !!a && sameState(a, b) && !input.message && !input.note && !!a.reasonsMissing === !!b.reasonsMissing && sameDay(a.reasonsReceivedAt, b.reasonsReceivedAt);
+}
+
 /** What a change told the applicant about: its headline follows the most important part. */
 export interface ProcedureChange {
   kind?: string | null;
@@ -640,6 +645,8 @@ export type UpdateProcedureResult =
       ok: true;
       caseDoc: CaseDoc;
       repeated?: boolean;
+      /** The form was sent as it was loaded: nothing recorded, nobody told. */
+      unchanged?: boolean;
       /** Saved, and HR should know: the filing day set lies outside the legal window (rules.ts filingOutsideWindow). */
       outsideWindow?: { days: number; min: number; max: number };
       /** Saved, and HR should know: the filing day set is a weekend day or a public holiday, when no authority receives a file. */
@@ -743,6 +750,10 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
     if (opts.trackStamp !== undefined && opts.trackStamp === trackStamp(existingRaw)) expectedVersion = caseDoc.version;
     else throw new ConflictError('cases.conflict.generic');
   }
+
+  // Sent with nothing changed (the form saved as it was loaded): nothing to record or tell. It used
+  // to add a blank "a message from the HR office" to the case's timeline (walk-staff #3).
+  if (unchangedSave(existing, track, opts)) return { ok: true, caseDoc, unchanged: true };
 
   const from = existing?.status ?? 'not_needed';
   const statusChanged = from !== track.status;

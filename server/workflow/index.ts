@@ -37,7 +37,7 @@ import { reasonToldToApplicant } from '../cases/applicant-view.ts';
 import { countedLodgingDue, waitingFor } from '../procedures/rules.ts';
 import { hrContactFor, sendToLine, type HrContact } from '../institutes/contact.ts';
 import { lateAnswer, lateAnswerText, type LateAnswer } from '../applications/late-answer.ts';
-import { familyVisasWanted, residenceCardWanted, vietnameseCitizen } from '../applications/family-support.ts';
+import { residenceCardWanted, vietnameseCitizen, visaWanted } from '../applications/family-support.ts';
 import { signedOfferAsked } from '../documents/index.ts';
 import { plannedStartAudit, offerStartMove, plannedStartEvent, type StartMove } from '../cases/planned-start-moves.ts';
 
@@ -162,7 +162,7 @@ function supportTracksFor(c: CaseDoc, now: Date, calendar: Calendar, plannedStar
     // A Vietnamese citizen needs none (server/applications/steps.ts parseSupport): a tick stored before that check starts nothing.
     work_permit: !!c.supportRequested?.workPermit && !vietnameseCitizen(c),
     // Family support is the family members' TT visas, lodged with the visa (server/applications/family-support.ts).
-    visa: !!c.supportRequested?.visa || familyVisasWanted(c),
+    visa: visaWanted(c),
     residence_card: residenceCardWanted(c),
     housing: !!c.supportRequested?.housing,
     citizenship: !!c.supportRequested?.citizenship,

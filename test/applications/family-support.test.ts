@@ -269,6 +269,51 @@ describe('applications: family support asked is followed to the visa procedure, 
     expect((await Case.findById(old._id).lean())!.supportTracks.find((s) => s.kind === 'residence_card')?.status ?? 'not_needed').to.equal('not_needed');
   });
 
+  // Walk (walk-staff): a Vietnamese citizen with no family ticked the visa, as for the residence card
+  // above; the acceptance started a visa procedure with a 5-working-day target "for the TT visas of
+  // their family members" of someone with none, which HR could only set not needed.
+  it('a Vietnamese citizen with no foreign family who ticks the visa is told to untick it or enter the family members it is for (vi, en), form kept, nothing saved; with a foreign spouse it saves', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'vi' });
+    const c = await createCase({ applicant, call, profile: citizenProfile, dependants: [mixed[1]], supportRequested: { housing: false } });
+    const a = await signedIn(t, applicant);
+    const form = (await page(a, `/applications/${c._id}/edit/support`)).text;
+    const res = await post(a, form, `/applications/${c._id}/edit/support`, { visa: 'on', housing: 'on', go: 'next' });
+    expect(res.status).to.equal(422);
+    expect(text(res.text)).to.include('Là công dân Việt Nam, Ông/Bà không cần thị thực: vui lòng bỏ chọn mục này, hoặc khai thành viên gia đình là người nước ngoài cần thị thực ở bước Người phụ thuộc.');
+    expect(res.text).to.match(/id="f-visa" name="visa" value="on" checked aria-invalid="true"/);
+    expect(res.text).to.match(/id="f-housing" name="housing" value="on" checked/);
+    expect(res.text).to.not.match(/\bbạn\b/);
+    expect((await Case.findById(c._id).lean())!.supportRequested?.housing).to.equal(false);
+
+    const english = await createUser({ role: 'applicant', locale: 'en' });
+    const e = await createCase({ applicant: english, call, profile: citizenProfile });
+    const b = await signedIn(t, english);
+    const enForm = (await page(b, `/applications/${e._id}/edit/support`)).text;
+    const enRes = await post(b, enForm, `/applications/${e._id}/edit/support`, { visa: 'on', go: 'next' });
+    expect(enRes.status).to.equal(422);
+    expect(text(enRes.text)).to.include('As a Vietnamese citizen you need no visa: untick it, or add the family members of foreign nationality it is for in the Dependants step.');
+
+    // With the foreign spouse entered, the tick is for her TT visa: it saves.
+    const withSpouse = await createCase({ applicant, call, profile: citizenProfile, dependants: mixed, supportRequested: { housing: false } });
+    const ok = (await page(a, `/applications/${withSpouse._id}/edit/support`)).text;
+    expect((await post(a, ok, `/applications/${withSpouse._id}/edit/support`, { visa: 'on', go: 'next' })).status).to.equal(303);
+    expect((await Case.findById(withSpouse._id).lean())!.supportRequested?.visa).to.equal(true);
+  });
+
+  it('a visa stored for a Vietnamese citizen with no foreign family before that check is neither promised on the acceptance page nor started; a foreigner\'s still is', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await offered(applicant, { profile: citizenProfile, supportRequested: { visa: true, housing: true }, dependants: [mixed[1]] });
+    const confirm = await accept(await signedIn(t, applicant), c);
+    expect(confirm).to.include('<li>Housing</li>');
+    expect(confirm).not.to.include('<li>Visa</li>');
+    expect((await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'visa')?.status ?? 'not_needed').to.equal('not_needed');
+
+    const foreigner = await createUser({ role: 'applicant', locale: 'en' });
+    const f = await offered(foreigner, { profile: { ...citizenProfile, nationality: 'US' }, supportRequested: { visa: true } });
+    expect(await accept(await signedIn(t, foreigner), f)).to.include('<li>Visa</li>');
+    expect((await Case.findById(f._id).lean())!.supportTracks.find((s) => s.kind === 'visa')?.status).to.equal('requested');
+  });
+
   // Walk: a Vietnamese citizen's e-mails read "Thị thực: đã được cấp" of what were their family's visas.
   it('the visa e-mails to a Vietnamese citizen say the procedure is their family’s TT visas, by name; a foreigner’s name the family visas going with theirs', async () => {
     const applicant = await createUser({ role: 'applicant', locale: 'vi' });

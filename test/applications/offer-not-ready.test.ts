@@ -112,6 +112,8 @@ describe('applications: an offer without its terms and letter cannot be accepted
     const hrPage = await page(h, `/cases/${c._id}`);
     const next = words(section(hrPage.text, 'next-step'));
     expect(next).to.include("Attach the offer's terms and letter: the applicant can accept the offer only once both are attached");
+    // The date is the applicant's answer-by date, said as theirs, not as HR's to e-mail by (walk-staff #9).
+    expect(next).to.match(/and is e-mailed then; their answer is due by \d{1,2} [A-Z][a-z]{2} \d{4} \(/);
     expect(hrPage.text).to.include('href="#offer-terms"');
     const recordUrl = `/cases/${c._id}/actions/record_acceptance`;
     // No form to record an acceptance of it; one sent all the same (a page from before) is refused beside that form.

@@ -327,6 +327,16 @@ describe('cases: the case page', () => {
     expect(planned[0]!.label).to.equal('Certificates to obtain now');
   });
 
+  it("calls a resume's optional field the note to the applicant it is, not a reason, and says in which language to write it (walk-staff #5)", async () => {
+    const c = await createCase({ applicant, call, stage: 'on_hold', resumeStage: 'screening' } as never);
+    const hint = (html: string) => new RegExp('<p class="hint" id="f-reason-resume-hint">([^<]*)</p>').exec(html)?.[1];
+    const en = (await page(await signedIn(t, hr1), `/cases/${c._id}`)).text;
+    expect(text(hint(en) ?? '')).to.equal('Added to the e-mail telling the applicant that work on the case resumes, and shown on their page, in Vietnamese: write in that language.');
+    expect(en).to.match(/<label for="f-reason-resume">Note to the applicant \(optional\)/);
+    const vi = (await page(await signedIn(t, await createUser({ role: 'hr_officer', institute: hr1.institute, locale: 'vi' })), `/cases/${c._id}`)).text;
+    expect(text(hint(vi) ?? '')).to.equal('Được thêm vào e-mail báo ứng viên hồ sơ được tiếp tục xử lý và hiện trên trang của họ, bằng tiếng Việt: hãy viết bằng ngôn ngữ đó.');
+  });
+
   it('says beside each reason whether the applicant is told it, and tells them why their case is on hold', async () => {
     const c = await createCase({ applicant, call, stage: 'screening' });
     const a = await signedIn(t, hr1);
@@ -384,6 +394,35 @@ describe('cases: the case page', () => {
       const html = (await page(await signedIn(t, who), `/cases/${c._id}`)).text;
       expect(html, who.role).to.include('salary dispute').and.to.include('My daughter is ill');
       expect(html, who.role).not.to.include('id="institute-only"');
+    }
+  });
+
+  it("keeps a procedure's internal note and HR's own reasons from another institute's panel member: what the applicant was told and the leaders' reasons stay (walk-staff #1)", async () => {
+    const DAY = 86_400_000;
+    const c = await createCase({ applicant, call, stage: 'onboarding', profile: { fullName: 'Nguyễn Văn An', plannedArrival: new Date(Date.now() + 200 * DAY) }, supportTracks: [{ kind: 'housing', status: 'requested' }] as never });
+    await Case.updateOne({ _id: c._id }, { $push: { history: { at: new Date(), actor: leader._id, actorRole: 'leader', action: 'approve_offer', from: 'shortlisted', to: 'offer', note: 'Budget line agreed by the board' } } });
+    const h = await signedIn(t, hr1);
+    const url = `/cases/${c._id}/procedures/housing`;
+    const form = await page(h, url);
+    const saved = await post(h, form.text, url, { version: versionIn(form.text, url), status: 'preparing', note: 'Landlord wants a deposit waiver', message: 'Chúng tôi đang chuẩn bị chỗ ở cho Ông/Bà.' });
+    expect(saved.status, saved.text.slice(0, 300)).to.equal(303);
+    const shown = await page(h, `/cases/${c._id}`);
+    const moveUrl = `/cases/${c._id}/planned-start`;
+    let day = new Date(Date.now() + 230 * DAY);
+    while ([0, 6].includes(day.getUTCDay())) day = new Date(day.getTime() + DAY);
+    const moved = await post(h, shown.text, moveUrl, { version: versionIn(shown.text, moveUrl), plannedStart: vnDateKey(day), plannedStartReason: 'Spouse contract ends late, told by phone' });
+    expect(moved.status, moved.text.slice(0, 300)).to.equal(303);
+
+    const outsider = await createUser({ role: 'leader', locale: 'en', panelCalls: [call._id] });
+    const seen = text((await page(await signedIn(t, outsider), `/cases/${c._id}`)).text);
+    expect(seen, 'the panel member still sees the case').to.include(c.reference);
+    expect(seen, "the procedure's internal note").not.to.include('Landlord wants a deposit waiver');
+    expect(seen, "HR's reason for moving the start").not.to.include('Spouse contract ends late');
+    expect(seen, 'what the applicant was told').to.include('Chúng tôi đang chuẩn bị chỗ ở cho Ông/Bà.');
+    expect(seen, "the leaders' reason").to.include('Budget line agreed by the board');
+    for (const who of [hr1, leader, admin]) {
+      const html = text((await page(await signedIn(t, who), `/cases/${c._id}`)).text);
+      expect(html, who.role).to.include('Landlord wants a deposit waiver').and.to.include('Spouse contract ends late');
     }
   });
 

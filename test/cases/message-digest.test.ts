@@ -162,6 +162,37 @@ describe('cases: the applicant’s messages reach HR in one e-mail per window', 
     expect(mailsOf(c, officer.email)).to.have.length(4);
   });
 
+  // Walk (walk-staff #12): the officer answered on the case at once, and ten minutes later still got
+  // "1 message from the applicant … please answer it on the case page" about the message answered.
+  it('drops a gathering digest once HR answers on the case: no e-mail asks them to answer what they answered; a message after the answer is still gathered and sent', async () => {
+    const { officer, applicant, c, a, sentAt } = await opened();
+    clock = sentAt + 2 * MINUTE;
+    await send(a, c, 'Second: may I bring my family?');
+    expect(await digests(c)).to.have.length(1);
+    clock += MINUTE;
+    const h = await signedIn(t, officer);
+    const casePage = await page(h, `/cases/${c._id}`);
+    const reply = await post(h, casePage.text, `/cases/${c._id}/messages`, { message: 'Yes: family support is part of the offer.', formKey: formKeyIn(casePage.text, `/cases/${c._id}/messages`) });
+    expect(reply.status, reply.text.slice(0, 300)).to.equal(303);
+    expect(await digests(c), 'the answered digest is dropped').to.have.length(0);
+    await deliver(t, c._id);
+    await smtp.waitForTo(applicant.email, new RegExp(`\\[${c.reference}\\]`));
+    // The case's e-mails list no digest waiting for the officer.
+    expect(text((await page(h, `/cases/${c._id}`)).text)).not.to.include('Waiting to be sent');
+
+    // Written after the answer, within the window of the first e-mail: gathered, and sent at its end.
+    clock = sentAt + 5 * MINUTE;
+    await send(a, c, 'Third: and schooling?');
+    const [next, ...more] = await digests(c);
+    expect(more).to.have.length(0);
+    expect((next!.data as { messages: Array<{ text: string }> }).messages.map((m) => m.text)).to.deep.equal(['Third: and schooling?']);
+    clock = sentAt + WINDOW;
+    await deliver(t, c._id);
+    const mail = await smtp.waitForTo(officer.email, new RegExp(`\\[${c.reference}\\] 1 message from the applicant`));
+    expect(mail.text).to.include('Third: and schooling?').and.not.to.include('may I bring my family');
+    expect(mailsOf(c, officer.email), 'the first message’s e-mail and the digest of the third, none for the second').to.have.length(2);
+  });
+
   it('survives a restart mid-window: a fresh app’s two dispatchers, at once, send the digest once', async () => {
     const { officer, c, a, sentAt } = await opened();
     clock += MINUTE;

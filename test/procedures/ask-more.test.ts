@@ -357,7 +357,7 @@ describe('procedures: more is asked of the applicant', function () {
     expect(vnDateKey((await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'work_permit')!.asks![0]!.receivedAt!)).to.equal('2027-03-06');
     const after = (await page(hr2, pageUrl(c))).text;
     const flash = /<div class="flash flash-session flash-(\w+)" id="flash"[^>]*>([^<]*)<button/.exec(text(after))?.slice(1);
-    const dayOff = "The day the authority received the completed file, 6 Mar 2027, is a Saturday, a Sunday or a public holiday: the authorities do not receive files then, and the decision time counts again from it. Check the date on the authority's receipt.";
+    const dayOff = "The day the authority received the completed file, 6 Mar 2027, is a Saturday: the authorities do not receive files then, and the decision time counts again from it. Check the date on the authority's receipt.";
     expect(flash).to.deep.equal(['warning', `Recorded as received; an e-mail to ${applicant.email} tells the applicant. ${dayOff}`]);
     // On the page too, beside the request, for as long as it says so.
     expect(fieldOf(after, stopped!._id)).to.include('Received by the authority on 6 Mar 2027').and.include(dayOff);

@@ -156,9 +156,9 @@ describe('procedures: the filing window as two dates, the case row, the conflict
     expect(form.text).not.to.include('data-decided-day-off-warning');
     expect((await post(a, form.text, url, { version: versionIn(form.text, url), status: 'approved', decidedAt: '2027-01-09' })).status).to.equal(303);
     const granted = text((await page(a, url)).text);
-    expect(granted).to.include('The decision date recorded, 9 Jan 2027, is a Saturday, a Sunday or a public holiday');
+    expect(granted).to.include('The decision date recorded, 9 Jan 2027, is a Saturday:');
     expect(granted).to.include('<span data-window-left>lodged on 4 Jan 2027</span>');
-    expect(text((await page(await signedIn(t, hrVi), url)).text)).to.include('Ngày quyết định đã ghi, 9/1/2027, là thứ Bảy, Chủ nhật hoặc ngày nghỉ lễ');
+    expect(text((await page(await signedIn(t, hrVi), url)).text)).to.include('Ngày quyết định đã ghi, 9/1/2027, là thứ Bảy:');
     // A working day: no warning.
     form = await page(a, url);
     expect((await post(a, form.text, url, { version: versionIn(form.text, url), status: 'approved', decidedAt: '2027-01-11' })).status).to.equal(303);

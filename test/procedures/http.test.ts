@@ -419,7 +419,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     const url = `/cases/${c._id}/procedures/work_permit`;
     // Monday 8 Feb 2027, inside Tết: a public holiday, and outside the decree's window as well.
     expect(await save(a, url, { status: 'filed', filedAt: '2027-02-08' })).to.have.property('status', 303);
-    const dayOff = 'The filing date recorded, 8 Feb 2027, is a Saturday, a Sunday or a public holiday: the authorities do not receive files then. Check the date.';
+    const dayOff = 'The filing date recorded, 8 Feb 2027, is a public holiday: the authorities do not receive files then. Check the date.';
     const [kind, said] = flashOf((await page(a, `/cases/${c._id}`)).text)!;
     expect(kind).to.equal('warning');
     expect(said).to.match(/^The procedure was updated\. The filing date recorded is 113 days before the planned start: outside the 60 to 10 days the decree allows\./);
@@ -427,14 +427,14 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(vnDateKey((await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'work_permit')!.filedAt!)).to.equal('2027-02-08');
     // Later visits: a quiet note beside the date, not an error in red.
     const later = text((await page(a, url)).text);
-    expect(later).to.match(/<p class="hint" data-day-off-warning>The filing date recorded, 8 Feb 2027, is a Saturday/);
+    expect(later).to.match(/<p class="hint" data-day-off-warning>The filing date recorded, 8 Feb 2027, is a public holiday/);
     expect(later).to.match(/name="filedAt"[^>]*>[\s\S]*?<p class="hint" data-day-off-warning>/);
     expect(later).to.match(/<p class="hint" data-window-warning>/);
     // An unrelated save refused (a refusal without its message): the note is not among its errors.
     const refused = await save(a, url, { status: 'refused', decidedAt: '2027-02-12' });
     expect(refused.status).to.equal(422);
     expect(refused.text).to.include('id="form-errors"');
-    expect(refused.text).not.to.match(/class="[^"]*field-error[^"]*"[^>]*>[^<]*(Saturday|outside the)/);
+    expect(refused.text).not.to.match(/class="[^"]*field-error[^"]*"[^>]*>[^<]*(public holiday|outside the)/);
     expect(refused.text).to.match(/<p class="hint" data-day-off-warning>/);
     // The refusal and its reasons leave the date as it is: no warning with them.
     expect(await save(a, url, { status: 'refused', decidedAt: '2027-02-12', message: 'Refused; we lodge it again.' })).to.have.property('status', 303);
@@ -446,12 +446,12 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     // Lodged again on Saturday 13 Feb, in Vietnamese: the new date is warned about.
     const vi = await signedIn(t, hrVi);
     expect(await save(vi, url, { status: 'filed', filedAt: '2027-02-13' })).to.have.property('status', 303);
-    expect(flashOf((await page(vi, `/cases/${c._id}`)).text)![1]).to.include('Ngày nộp đã ghi, 13/2/2027, là thứ Bảy, Chủ nhật hoặc ngày nghỉ lễ: cơ quan có thẩm quyền không tiếp nhận hồ sơ vào ngày đó. Hãy kiểm tra lại ngày.');
+    expect(flashOf((await page(vi, `/cases/${c._id}`)).text)![1]).to.include('Ngày nộp đã ghi, 13/2/2027, là thứ Bảy: cơ quan có thẩm quyền không tiếp nhận hồ sơ vào ngày đó. Hãy kiểm tra lại ngày.');
     // Granted with the decision dated Sunday 21 Feb: saved, and warned at the save as on the page.
     clock = vn('2027-02-22');
     a = await signedIn(t, hrEn);
     expect(await save(a, url, { status: 'approved', decidedAt: '2027-02-21' })).to.have.property('status', 303);
-    expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['warning', 'The procedure was updated. The decision date recorded, 21 Feb 2027, is a Saturday, a Sunday or a public holiday: the authorities rarely decide then. Check the date on the decision.']);
+    expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['warning', 'The procedure was updated. The decision date recorded, 21 Feb 2027, is a Sunday: the authorities rarely decide then. Check the date on the decision.']);
     // Saved again without changing the date (a note): nothing more to say.
     expect(await save(a, url, { status: 'approved', note: 'Card to collect on Monday.' })).to.have.property('status', 303);
     expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['success', 'The procedure was updated.']);
@@ -495,6 +495,30 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     const mail = await t.smtp.waitForTo(applicant.email, /thông báo từ bộ phận nhân sự/);
     expect(mail.subject).not.to.include('Temporary residence card');
     expect(mail.text).to.include('Please bring your passport to the office on Friday.');
+  });
+
+  it('records nothing and tells nobody when the form is saved as it was loaded, and says so (walk-staff #3: a blank "a message from the HR office" on the timeline)', async () => {
+    clock = vn('2027-02-04');
+    const c = await onboardingCase();
+    const a = await signedIn(t, hrEn);
+    const url = `/cases/${c._id}/procedures/work_permit`;
+    const before = await snapshot(c);
+    // Every field of the form as the page fills it (the target shown, the rest empty), as a browser sends it.
+    const res = await save(a, url, { status: 'requested', office: '', targetAt: '2027-02-10', filedAt: '', decidedAt: '', message: '', note: '' });
+    expect(res.status, res.text.slice(0, 300)).to.equal(303);
+    expect(await snapshot(c)).to.deep.equal(before);
+    const shown = text((await page(a, `/cases/${c._id}`)).text);
+    expect(shown).to.include('Nothing changed: the procedure is as it was, and the applicant was not told anything.');
+    expect(shown).not.to.include('a message from the HR office');
+    // A note alone is still recorded (HR's), a message alone still told (the test above).
+    expect((await save(a, url, { status: 'requested', targetAt: '2027-02-10', note: 'Called the office about the queue' })).status).to.equal(303);
+    const after = (await Case.findById(c._id).lean())!;
+    expect(after.history.length).to.equal(before.history + 1);
+    expect(after.history.at(-1)!.note).to.equal('Called the office about the queue');
+    expect(after.outbox.length, 'no e-mail for an internal note').to.equal(before.outbox);
+    const vi = await signedIn(t, hrVi);
+    await save(vi, url, { status: 'requested', targetAt: '2027-02-10' });
+    expect(text((await page(vi, `/cases/${c._id}`)).text)).to.include('Không có gì thay đổi: thủ tục giữ nguyên, ứng viên không nhận thông báo nào.');
   });
 
   it('e-mails an applicant who reads English in English only (subject, text and HTML)', async () => {
