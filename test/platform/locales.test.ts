@@ -113,6 +113,21 @@ describe('platform: translations', () => {
     expect(checked.fast).to.be.greaterThan(1000);
     expect(checked.all).to.be.greaterThan(1000);
   });
+  // A text with formats ({{max, number}}) is i18next's to render; its answer for short plain values is remembered (server/i18n/index.ts formattedTexts).
+  it('gives a formatted text as i18next does each time it is asked, for each value and kind of value', () => {
+    for (const lng of LOCALES) {
+      const viaI18next = i18n().getFixedT(lng);
+      for (const params of [{ max: 5000 }, { max: 2000 }, { max: '5000' }, { max: 12345.5 }, { max: true }, { used: '__USED__', max: 5000 }, { used: 3, max: 5000 }, { used: 'x'.repeat(41), max: 5000 }, { used: new Date('2026-03-16T03:00:00Z'), max: 1 }, { max: Number.NaN }]) {
+        for (const key of ['common.charLimit', 'common.charCount']) {
+          const expected = viaI18next(key, { ...params });
+          for (let i = 0; i < 3; i++) expect(translate(lng, key, { ...params }), `${lng} ${key} ${JSON.stringify(params)} #${i + 1}`).to.equal(expected);
+        }
+      }
+      expect(translate(lng, 'common.charLimit', { max: 5000 })).to.not.equal(translate(lng, 'common.charLimit', { max: 2000 }));
+    }
+    expect(translate('en', 'common.charLimit', { max: 5000 })).to.equal('At most 5,000 characters.');
+    expect(translate('vi', 'common.charLimit', { max: 5000 })).to.equal('Tối đa 5.000 ký tự.');
+  });
   it('renders plurals (every count form) and defaults exactly as i18next does; leaves other options and arrays of keys to it', () => {
     let plurals = 0;
     for (const lng of LOCALES) {
