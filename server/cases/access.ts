@@ -6,6 +6,7 @@ import { Types } from 'mongoose';
 import { Case, type CaseDoc, type CaseRecord } from '../../models/case.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import { NotFoundError } from '../errors.ts';
+import { unselectedPaths } from '../support/lean-read.ts';
 import { sameId } from '../policies/ids.ts';
 import { canViewCase, caseScopeFilter, mayHaveScored, type CaseAccessFacts, type PolicyCase, type PolicyUser } from '../policies/case.ts';
 
@@ -53,7 +54,8 @@ export async function findCaseFor(user: PolicyUser | undefined, id: unknown, ext
  * copying it back to plain objects for the presenters was about 4 % of the case page.
  */
 export async function findCaseRecordFor(user: PolicyUser | undefined, id: unknown): Promise<{ caseRecord: CaseRecord; facts: CaseAccessFacts }> {
-  const caseRecord = await Case.findOne({ _id: caseKey(id) }).lean<CaseRecord>();
+  // Through the driver: the same record as a lean read (server/support/lean-read.ts), without Mongoose's per-read walk of the case schema.
+  const caseRecord = await Case.collection.findOne<CaseRecord>({ _id: caseKey(id) }, { projection: unselectedPaths(Case) });
   const facts = await visibleFacts(user, caseRecord);
   return { caseRecord: caseRecord!, facts };
 }

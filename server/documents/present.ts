@@ -2,8 +2,8 @@
 // they may do, and (for staff) every version; used by the case page (/cases/:id) and the applicant
 // page (/applications/:id) through the partial views/partials/documents-checklist.hbs, and by the
 // upload page that answers a refused upload. Also the JSON answer of an upload.
-import type { Types } from 'mongoose';
 import { CaseDocument, type DocumentDoc, type DocumentRecord } from '../../models/document.ts';
+import { storedId, unselectedPaths } from '../support/lean-read.ts';
 import { User, type UserRecord } from '../../models/user.ts';
 import { actorOf, tOf, type Context } from '../context.ts';
 import type { AppError } from '../errors.ts';
@@ -179,7 +179,10 @@ function stateOf(current: DocumentView[]): ItemState {
 
 /** Every version of a case's documents, by type, slot and newest version first (the checklist's order). */
 export function caseDocumentVersions(caseId: unknown): Promise<DocumentRecord[]> {
-  return CaseDocument.find({ case: caseId as Types.ObjectId }).sort({ type: 1, slot: 1, version: -1 }).lean<DocumentRecord[]>().exec();
+  // Through the driver: the same records as a lean read (server/support/lean-read.ts), read on every case page.
+  const key = storedId(caseId);
+  if (!key) return Promise.resolve([]);
+  return CaseDocument.collection.find<DocumentRecord>({ case: key }, { projection: unselectedPaths(CaseDocument), sort: { type: 1, slot: 1, version: -1 } }).toArray();
 }
 
 /** `opts.documents`: the case's documents as caseDocumentVersions reads them, when the caller has them already. */
