@@ -25,7 +25,8 @@ export interface CaseApplicant {
 /** The names of the people on a case and its applicant (name, e-mail, language), in one query. */
 export async function caseNamesAndApplicant(ids: unknown[], applicantId: unknown): Promise<{ names: PeopleNames; applicant: CaseApplicant | null }> {
   const unique = validIds([...ids, applicantId]);
-  const users = unique.length ? await User.find({ _id: { $in: unique } }, { name: 1, role: 1, email: 1, locale: 1 }).lean() : [];
+  // Through the driver (server/support/lean-read.ts): every case page reads it; the ids cast as Mongoose casts them.
+  const users = unique.length ? await User.collection.find<{ _id: Types.ObjectId; name: string; role: string; email: string; locale?: string | null }>({ _id: { $in: unique.map((id) => new Types.ObjectId(id)) } }, { projection: { name: 1, role: 1, email: 1, locale: 1 } }).toArray() : [];
   const names: PeopleNames = new Map();
   let applicant: CaseApplicant | null = null;
   for (const u of users) {

@@ -11,6 +11,8 @@ import { CaseDocument } from '../../models/document.ts';
 import { findCaseRecordFor } from '../../server/cases/access.ts';
 import { caseDocumentVersions } from '../../server/documents/present.ts';
 import { storedId, unselectedPaths } from '../../server/support/lean-read.ts';
+import { caseNamesAndApplicant } from '../../server/cases/people.ts';
+import { User } from '../../models/user.ts';
 
 describe('cases: the case page reads through the driver', () => {
   before(async () => {
@@ -51,6 +53,14 @@ describe('cases: the case page reads through the driver', () => {
       expect(docs.map((d) => `${d.type} ${d.version}`)).to.deep.equal(['cv 1', 'passport 2', 'passport 1']);
       for (const d of docs) expect(d).to.not.have.property('pendingAudits');
     }
+    // The people named on it and its applicant: as a lean read of the same users gives them.
+    const people = await caseNamesAndApplicant([officer._id, String(officer._id), null, undefined, 'not-an-id', new Types.ObjectId()], String(applicant._id));
+    const leanUsers = await User.find({ _id: { $in: [officer._id, applicant._id] } }, { name: 1, role: 1, email: 1, locale: 1 }).lean();
+    expect([...people.names.entries()].sort()).to.deep.equal(leanUsers.map((u) => [String(u._id), { name: u.name, role: u.role }]).sort());
+    const leanApplicant = leanUsers.find((u) => String(u._id) === String(applicant._id))!;
+    expect(people.applicant).to.deep.equal({ _id: leanApplicant._id, name: leanApplicant.name, email: leanApplicant.email, locale: leanApplicant.locale });
+    expect(people.names.get(String(officer._id))).to.deep.equal({ name: 'Officer Reads', role: 'hr_officer' });
+    expect(await caseNamesAndApplicant([], undefined)).to.deep.equal({ names: new Map(), applicant: null });
     // Not an id: nothing (the lean read cast it, or found nothing).
     expect(await caseDocumentVersions('not-an-id')).to.deep.equal([]);
     expect(storedId({ toString: () => String(c._id) })).to.equal(undefined);
