@@ -2,11 +2,11 @@
 // (a double click, a resent request) adds it once. Stale-version checks guard stage changes; a note
 // or a message changes no version, so without this both submissions were stored (and a message's
 // e-mail owed twice).
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../support/random-hex.ts';
 
 /** A fresh key for a form being rendered. */
 export function newFormKey(): string {
-  return randomBytes(16).toString('hex');
+  return randomHex(16);
 }
 
 /** The key a form sent, if it is one this app renders (anything else is ignored: no key, no dedupe). */

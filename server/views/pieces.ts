@@ -12,9 +12,9 @@
 // group by group between the text around the markers (sendPage). A marker carries a random mark of
 // its render: text from people is escaped (no "<" reaches the page from it), and even unescaped it
 // could not guess the mark.
-import { randomBytes } from 'node:crypto';
 import express, { type Response } from 'express';
 import Handlebars, { type HelperOptions } from 'handlebars';
+import { randomHex } from '../support/random-hex.ts';
 
 /** Items rendered into one piece: 20 queue rows are ~25,000 characters, well under the line. */
 export const ITEMS_PER_PIECE = 20;
@@ -27,7 +27,7 @@ export interface PagePieces {
 }
 
 export function newPagePieces(): PagePieces {
-  return { mark: randomBytes(8).toString('hex'), list: [] };
+  return { mark: randomHex(8), list: [] };
 }
 
 function markerOf(mark: string, i: number): string {
