@@ -22,7 +22,9 @@ function masked(html: string): string {
     .replace(/(name="_csrf" value=")[^"]*/g, '$1…')
     .replace(/(name="formKey" value=")[^"]*/g, '$1…')
     .replace(/(name="csrf-token" content=")[^"]*/g, '$1…')
-    .replace(/nonce="[^"]*"/g, 'nonce="…"');
+    .replace(/nonce="[^"]*"/g, 'nonce="…"')
+    // An error page's request id.
+    .replace(/<code>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}<\/code>/g, '<code>…</code>');
 }
 
 async function side(name: string, checkout: string | undefined): Promise<AppServer> {
@@ -34,7 +36,11 @@ async function side(name: string, checkout: string | undefined): Promise<AppServ
 
 const servers = await Promise.all([side('a', values['a-root']), side('b', values['b-root'])]);
 // Compared once both have run their start-time jobs (they change cases: forecasts, escalations).
-const within = (p: Promise<unknown>, what: string) => Promise.race([p, new Promise((r) => setTimeout(() => r(console.log(`(went on without ${what} after 5 minutes)`)), 300_000).unref())]);
+async function within(p: Promise<unknown>, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(() => r(console.log(`(went on without ${what} after 5 minutes)`)), 300_000)))]);
+  clearTimeout(timer);
+}
 await within(Promise.all(servers.map((s) => s.settled)), 'the idle-time build');
 await within(Promise.all(servers.map((s) => s.jobsDone)), 'the start-time jobs');
 let differ = 0;
