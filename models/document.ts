@@ -95,6 +95,14 @@ async function recountAfterWrite(ids: Iterable<Types.ObjectId>): Promise<void> {
   for (const id of ids) await recountDocumentsToCheck(id).catch((err: unknown) => recountFailed(id, err));
 }
 
+/**
+ * The recount a write through the model makes after it, for a save that asked to make it itself
+ * (`$locals.recountByCaller`): a failure is logged and marks the case, as the hook's.
+ */
+export function recountAfterOwnWrite(caseId: Types.ObjectId): Promise<void> {
+  return recountAfterWrite([caseId]);
+}
+
 documentSchema.pre(QUERY_WRITES, { document: false, query: true }, async function (this: FlagQuery) {
   const op = (this as unknown as { op?: string }).op ?? '';
   if (!op.startsWith('delete') && !op.endsWith('Delete') && !touchesFlag(this.getUpdate() as Record<string, unknown> | null)) return;
@@ -104,6 +112,10 @@ documentSchema.post(QUERY_WRITES, { document: false, query: true }, async functi
   await recountAfterWrite(this._toCheckCases ?? []);
 });
 documentSchema.post('save', async function (doc) {
+  // A caller that recounts the case itself, beside its other writes after this one (an upload:
+  // server/documents/upload.ts), says so on the document; a stop before its recount is put right
+  // as for any write (the updatedAt the start-time recount reads).
+  if ((doc.$locals as { recountByCaller?: boolean }).recountByCaller) return;
   await recountAfterWrite([doc.case]);
 });
 documentSchema.post('insertMany', async function (_res: unknown, docs: Array<{ case: Types.ObjectId }>) {

@@ -115,10 +115,12 @@ export function documentsRoutes(app: AppContext): Router {
       requireConfirmedEmail(ctx);
       const files = await receiveUploads(req, res, { tempDir, stage: uploadStaging(app), ...uploadLimits(withAskedPapers(call.checklist, caseDoc), app.config.upload.maxBytes) });
       const body = uploadBody.parse(req.body ?? {});
-      const docs = await commitUploads({ app, ctx, caseDoc, call, files, dates: body.dates });
-      // A file answering a request of a procedure tells the officer. The files are kept whatever
-      // happens to that e-mail: its failure is logged (the queue's row and home page still show it).
-      await tellOfficerOfUploads({ app, ctx, caseId: caseDoc._id, documents: docs }).catch((err: unknown) => req.log?.error({ err, case: caseId }, 'upload answering a request: officer not e-mailed'));
+      // A file answering a request of a procedure tells the officer, once the files are recorded (beside
+      // their audit events: it reads and writes the case only). The files are kept whatever happens to
+      // that e-mail: its failure is logged (the queue's row and home page still show it).
+      const tellOfficer = (documents: ReadonlyArray<{ type: string }>) =>
+        tellOfficerOfUploads({ app, ctx, caseId: caseDoc._id, documents }).catch((err: unknown) => req.log?.error({ err, case: caseId }, 'upload answering a request: officer not e-mailed'));
+      const docs = await commitUploads({ app, ctx, caseDoc, call, files, dates: body.dates, afterRecorded: tellOfficer });
       const next = backUrl(body.returnTo, caseId, ctx.actor?.role);
       if (!wantsHtml(req)) {
         // The page's own script goes to `redirect` next: the confirmation waits there for it.

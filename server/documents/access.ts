@@ -31,10 +31,28 @@ export function documentSubject(loaded: { caseDoc: CaseDoc; facts: CaseAccessFac
 
 /** The case an upload goes to, with its call (the checklist); NotFound unless the actor sees the case. */
 export async function loadUploadTarget(actor: PolicyUser | undefined, caseId: string): Promise<UploadTarget> {
+  // A case never changes call: once seen here, its call is read beside the case, not after it (one
+  // round trip fewer before an upload's body is read; an applicant uploads file after file). The
+  // case read still decides: a call read for another id (never, unless a case could move) is dropped.
+  const known = callOfCase.get(caseId);
+  const early = known ? Call.findById(known).exec() : undefined;
+  early?.catch(() => undefined); // not awaited when the case is refused
   const { caseDoc, facts } = await findCaseFor(actor, caseId);
-  const call = await Call.findById(caseDoc.call);
+  const callId = String(caseDoc.call);
+  rememberCallOf(caseId, callId);
+  const call = early && known === callId ? await early : await Call.findById(caseDoc.call);
   if (!call) throw new NotFoundError();
   return { caseDoc, call, facts };
+}
+
+/** Each case's call, by case id as sent, for the cases uploaded to lately (bounded: the oldest go first). */
+const callOfCase = new Map<string, string>();
+const CALLS_KEPT = 10_000;
+
+function rememberCallOf(caseId: string, callId: string): void {
+  callOfCase.delete(caseId);
+  callOfCase.set(caseId, callId);
+  if (callOfCase.size > CALLS_KEPT) callOfCase.delete(callOfCase.keys().next().value!);
 }
 
 /** The document and its case, if the actor may see the case; NotFound otherwise. */

@@ -66,10 +66,25 @@ export class DiskStorage implements DocumentStorage {
     return path.join(this.dir, key.slice(0, 2), key);
   }
 
+  /** Shard folders this process made or found: an upload into one is a rename alone. */
+  private readonly madeDirs = new Set<string>();
+
   async put(tempPath: string, key: string): Promise<void> {
     const target = this.pathOf(key);
-    await mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
+    const dir = path.dirname(target);
+    if (this.madeDirs.has(dir)) {
+      try {
+        await rename(tempPath, target);
+        return;
+      } catch (err) {
+        // Removed since (by hand, a wiped store): made again below.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        this.madeDirs.delete(dir);
+      }
+    }
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     await rename(tempPath, target);
+    this.madeDirs.add(dir);
   }
 
   async openRead(key: string): Promise<Readable> {

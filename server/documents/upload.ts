@@ -9,7 +9,7 @@
 import { Types } from 'mongoose';
 import type { AppContext } from '../deps.ts';
 import { actorOf, tOf, type Context } from '../context.ts';
-import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
+import { CaseDocument, recountAfterOwnWrite, type DocumentDoc } from '../../models/document.ts';
 import type { DocumentType } from '../../models/constants.ts';
 import type { PendingAudit } from '../audit/index.ts';
 import { deleteAudited, documentAudit, settleDocumentAudits, undoWithMark, withoutPendingAudits } from './pending-audit.ts';
@@ -58,6 +58,12 @@ export interface CommitUploadsOptions {
   dates: Record<string, unknown>;
   /** Filled with the older versions the upload made not current: withdrawUploads makes them current again. */
   superseded?: Types.ObjectId[];
+  /**
+   * Work on the written versions that waits for nothing else of the upload (the officer's e-mail of
+   * a file a procedure asked for): started once every record is written, beside their audit events
+   * and the case's flag, and awaited with them. It handles its own failure (it must not reject).
+   */
+  afterRecorded?: (docs: DocumentDoc[]) => Promise<unknown>;
 }
 
 export type Translate = (k: string, p?: Record<string, unknown>) => string;
@@ -211,7 +217,7 @@ async function insertVersion(input: CommitUploadsOptions, p: PlannedFile, key: s
       summary: { case: String(input.caseDoc._id), type: p.type, slot, version, size: p.file.size, sha256: p.file.sha256, mimeType: p.file.mimeType, storage: storageKind },
     });
     try {
-      const doc = await CaseDocument.create({
+      const doc = new CaseDocument({
         case: input.caseDoc._id as Types.ObjectId,
         type: p.type,
         slot,
@@ -229,6 +235,9 @@ async function insertVersion(input: CommitUploadsOptions, p: PlannedFile, key: s
         expiresAt: p.expiresAt,
         pendingAudits: [audit],
       });
+      // The case's flag is recounted by commitUploads beside the event's settling, not before it.
+      doc.$locals.recountByCaller = true;
+      await doc.save();
       return { doc: withoutPendingAudits(doc), audit };
     } catch (err) {
       // Two uploads of the same slot at once: the unique (case, type, slot, version) index decides; the later one retries.
@@ -254,10 +263,13 @@ const MB = 1024 * 1024;
 /** 0.4, 12: one decimal below 10 MB, where it matters; written in the reader's language where the refusal is translated (uploadRefusal). */
 const mb = (bytes: number): number => (bytes < 10 * MB ? Math.ceil((bytes / MB) * 10) / 10 : Math.ceil(bytes / MB));
 
-/** Refuses files that would take the case over its quota (UPLOAD_CASE_QUOTA_MB). */
-export async function checkCaseQuota(app: Pick<AppContext, 'config'>, caseId: unknown, incoming: number): Promise<void> {
+/**
+ * Refuses files that would take the case over its quota (UPLOAD_CASE_QUOTA_MB). `stored`: the case's
+ * bytes (storedBytes), when the caller began to read them beside other checks.
+ */
+export async function checkCaseQuota(app: Pick<AppContext, 'config'>, caseId: unknown, incoming: number, stored?: Promise<number>): Promise<void> {
   const quota = app.config.upload.caseQuotaBytes;
-  const used = await storedBytes(caseId);
+  const used = await (stored ?? storedBytes(caseId));
   if (used + incoming > quota) {
     throw new UploadError(413, 'case_quota', 'documents.errors.caseQuota', { usedMb: mb(used), maxMb: mb(quota), incomingMb: mb(incoming) });
   }
@@ -346,8 +358,12 @@ export async function commitUploads(input: CommitUploadsOptions): Promise<Docume
       if (f.refusal) throw f.refusal.about(f.field);
       return f;
     });
+    // The case's bytes are read beside the checklist's checks (independent reads); a refusal of a
+    // file is still said before one of the quota, and both before anything is stored.
+    const caseBytes = storedBytes(input.caseDoc._id);
+    caseBytes.catch(() => undefined); // not awaited when a file is refused first
     const plans = await planUploads(input, files, now, tOf(ctx) as Translate);
-    await checkCaseQuota(app, input.caseDoc._id, plans.reduce((n, p) => n + p.file.size, 0));
+    await checkCaseQuota(app, input.caseDoc._id, plans.reduce((n, p) => n + p.file.size, 0), caseBytes);
     for (const p of plans) await scanOrRefuse(app.config.upload.clamdscanPath, p.file.tempPath, p.file.name).catch((err: unknown) => Promise.reject(aboutField(err, p.file.field)));
 
     for (const p of plans) {
@@ -366,6 +382,8 @@ export async function commitUploads(input: CommitUploadsOptions): Promise<Docume
         if (c.doc) await CaseDocument.deleteOne({ _id: c.doc._id }).catch(() => undefined);
         await storage.remove(c.key).catch(() => undefined);
       }
+      // The records were written without their recount (insertVersion); a deletion that failed above leaves one.
+      if (created.some((c) => c.doc)) await recountAfterOwnWrite(input.caseDoc._id as Types.ObjectId);
     };
     if (created.some((c) => c.doc)) await undoWithMark(input.caseDoc._id as Types.ObjectId, undo);
     else await undo();
@@ -376,19 +394,23 @@ export async function commitUploads(input: CommitUploadsOptions): Promise<Docume
     await Promise.all(input.files.map((f) => (f.refusal || stored.has(f.tempPath) ? undefined : discardReceived(f.tempPath))));
   }
 
-  for (const { doc: written, audit } of created) {
-    const doc = written!;
-    // Independent writes: the older versions stop being current while the upload is audited.
-    const superseded = input.superseded;
-    const older = (async () => {
-      const filter = { case: doc.case, type: doc.type, slot: doc.slot, current: true, version: { $lt: doc.version } };
-      if (superseded) superseded.push(...(await CaseDocument.find(filter, { _id: 1 }).lean()).map((d) => d._id as Types.ObjectId));
-      await CaseDocument.updateMany(filter, { $set: { current: false } });
-    })();
-    // The event was written with the record (insertVersion): recorded now, or by the repair if this stops here.
-    const audited = settleDocumentAudits(doc._id, [audit!]);
-    await Promise.all([older, audited]);
-    if ((input.caseDoc.stage ?? 'draft') === 'draft') await pruneDraftVersions(app, ctx, doc);
-  }
-  return created.map((c) => c.doc!);
+  const docs = created.map((c) => c.doc!);
+  // Independent writes, at once: each version's event recorded (it was written with the record, by
+  // insertVersion: recorded now, or by the repair if this stops here), the older versions of its
+  // slot made not current (a first version has none), the case's flag recounted (for the records
+  // written; the superseding's own recount follows it), and the caller's work.
+  const superseded = input.superseded;
+  const older = async (doc: DocumentDoc) => {
+    if (doc.version === 1) return;
+    const filter = { case: doc.case, type: doc.type, slot: doc.slot, current: true, version: { $lt: doc.version } };
+    if (superseded) superseded.push(...(await CaseDocument.find(filter, { _id: 1 }).lean()).map((d) => d._id as Types.ObjectId));
+    await CaseDocument.updateMany(filter, { $set: { current: false } });
+  };
+  await Promise.all([
+    ...created.map((c) => Promise.all([older(c.doc!), settleDocumentAudits(c.doc!._id, [c.audit!])])),
+    recountAfterOwnWrite(input.caseDoc._id as Types.ObjectId),
+    input.afterRecorded?.(docs),
+  ]);
+  if ((input.caseDoc.stage ?? 'draft') === 'draft') for (const doc of docs) await pruneDraftVersions(app, ctx, doc);
+  return docs;
 }
