@@ -68,9 +68,11 @@ export function sendPage(res: Response, html: string, pieces: PagePieces): void 
   }
   const parts = html.split(new RegExp(`<!--piece:${pieces.mark}:(\\d+)-->`));
   // split() with a group: the text between markers at even places, each marker's number at odd ones.
-  const chunks = parts.map((p, i) => (i % 2 === 0 ? p : (pieces.list[Number(p)] ?? ''))).filter((c) => c.length > 0);
+  // Each piece encoded once: measuring a piece's UTF-8 length (Buffer.byteLength) and then writing it
+  // as a string walked every character twice.
+  const chunks = parts.map((p, i) => (i % 2 === 0 ? p : (pieces.list[Number(p)] ?? ''))).filter((c) => c.length > 0).map((c) => Buffer.from(c, 'utf8'));
   if (!res.get('Content-Type')) res.type('html');
-  res.set('Content-Length', String(chunks.reduce((n, c) => n + Buffer.byteLength(c), 0)));
+  res.set('Content-Length', String(chunks.reduce((n, c) => n + c.length, 0)));
   if (res.req.method === 'HEAD') {
     res.end();
     return;
