@@ -74,7 +74,8 @@ async function main(): Promise<void> {
     servers.push(await startAppServer({ dataDir: dirs[1]!, root: values['b-root'] ? path.resolve(values['b-root']) : undefined, env }));
     // The start-time jobs write to cases (planner, escalation...): compared once both have run them.
     await Promise.all(servers.map((s) => s.settled));
-    await Promise.all(servers.map((s) => s.jobsDone));
+    const late = new Promise<string>((r) => setTimeout(() => r('late'), 600_000).unref());
+    if ((await Promise.race([Promise.all(servers.map((s) => s.jobsDone)), late])) === 'late') console.log('warning: the start-time jobs did not all report their first run within 10 minutes');
     const people = [
       ['officer', accounts.officers[0]!],
       ['officer 2', accounts.officers[1]!],

@@ -77,9 +77,14 @@ export async function startAppServer(opts: { dataDir: string; env?: Record<strin
     let tail = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       opts.onStdout?.(chunk.toString('utf8')); // every line from spawn (bench/start-ab.ts reads the start's phases)
-      tail = (tail + chunk.toString('utf8')).slice(-4096);
-      if (tail.includes('documents decoded and indexes built')) resolve(performance.now() - t0);
-      for (const line of tail.split('\n')) {
+      // Every complete line of the chunk: a reader behind on a busy machine gets chunks of many
+      // lines, and cutting them to their last 4 K characters lost the line of a job's first run
+      // (jobsDone then never resolved: bench/queue-diff.ts waited for it for ten minutes).
+      const lines = (tail + chunk.toString('utf8')).split('\n');
+      // Keep only an unfinished last line (a log line is short: a longer one is cut, not kept growing).
+      tail = lines.pop()!.slice(-65_536);
+      for (const line of lines) {
+        if (line.includes('documents decoded and indexes built')) resolve(performance.now() - t0);
         const m = /"service":"([^"]+)"/.exec(line);
         if (!m || !wanted.has(m[1]!)) continue;
         if (line.includes('service started')) started.add(m[1]!);
@@ -87,8 +92,6 @@ export async function startAppServer(opts: { dataDir: string; env?: Record<strin
         finished.add(m[1]!);
         if ([...started].every((n) => finished.has(n))) resolveJobs(performance.now() - t0);
       }
-      // Keep only an unfinished last line.
-      tail = tail.slice(tail.lastIndexOf('\n') + 1);
     });
   });
   const base = `http://127.0.0.1:${port}`;
