@@ -84,8 +84,14 @@ function envOf(spec: string | undefined): Record<string, string> {
 
 async function prepare(name: 'A' | 'B', dir: string, accounts: BenchAccounts, checkout: string | undefined, args: string | undefined, env: string | undefined): Promise<Side> {
   const srv = await startAppServer({ dataDir: dir, root: checkout ? path.resolve(checkout) : undefined, nodeArgs: args ? args.split(/\s+/).filter(Boolean) : undefined, env: envOf(env) });
-  const urls: Record<string, Target> = await benchTargets(srv.base, accounts);
-  return { name, srv, urls, rows: {} };
+  try {
+    const urls: Record<string, Target> = await benchTargets(srv.base, accounts);
+    return { name, srv, urls, rows: {} };
+  } catch (err) {
+    // Not yet a side main() stops: stopped here, or it outlives the run.
+    await stopAppServer(srv.child);
+    throw err;
+  }
 }
 
 async function main(): Promise<void> {
