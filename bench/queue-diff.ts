@@ -87,12 +87,16 @@ async function main(): Promise<void> {
       // One sign-in per server (a TOTP code is used once per server: each has its own database).
       const cookies = await Promise.all(servers.map((s) => signIn(s.base, account.email, accounts.password, account.totpSecret)));
       for (const url of QUEUE_URLS) {
-        const [a, b] = await Promise.all(
-          servers.map(async (s, i) => {
-            const r = await fetch(s.base + url, { headers: { cookie: cookies[i]!, accept: 'text/html' } });
-            return { status: r.status, html: normalise(await r.text()) };
-          }),
-        );
+        const read = () =>
+          Promise.all(
+            servers.map(async (s, i) => {
+              const r = await fetch(s.base + url, { headers: { cookie: cookies[i]!, accept: 'text/html' } });
+              return { status: r.status, html: normalise(await r.text()) };
+            }),
+          );
+        let [a, b] = await read();
+        // A 503 is the database not answering in time on a machine loaded by others: read again, once.
+        if (a!.status === 503 || b!.status === 503) [a, b] = await read();
         pages += 1;
         const rows = (a!.html.match(/<tr data-case=/g) ?? []).length;
         if (a!.status === b!.status && a!.html === b!.html) {
