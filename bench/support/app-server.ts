@@ -88,7 +88,9 @@ export async function startAppServer(opts: { dataDir: string; env?: Record<strin
         const m = /"service":"([^"]+)"/.exec(line);
         if (!m || !wanted.has(m[1]!)) continue;
         if (line.includes('service started')) started.add(m[1]!);
-        if (!line.includes('background run finished')) continue;
+        // A first run that failed (the database late on a loaded machine) is over too: waiting for
+        // its 'finished' line waited for ever.
+        if (!line.includes('background run finished') && !line.includes('background run failed')) continue;
         finished.add(m[1]!);
         if ([...started].every((n) => finished.has(n))) resolveJobs(performance.now() - t0);
       }
