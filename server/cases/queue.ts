@@ -246,6 +246,8 @@ const ROW_PROJECTION = {
   institute: 1,
   track: 1,
   stage: 1,
+  // Where a case on hold goes back to: whether its scoring is still open (the hidden-scores rule, scoringOpen).
+  resumeStage: 1,
   stageDueAt: 1,
   submittedAt: 1,
   assignee: 1,
@@ -330,6 +332,7 @@ interface LeanRow {
   institute: Types.ObjectId;
   track: string;
   stage: string;
+  resumeStage?: string | null;
   stageDueAt?: Date | null;
   submittedAt?: Date | null;
   assignee?: Types.ObjectId | null;
