@@ -46,6 +46,18 @@ interface Side {
   srv: AppServer;
   urls: Record<string, Target>;
   rows: Record<string, LoadRow[]>;
+  /** CPU ms per request of each load: the server's threads in all, and its web thread alone. */
+  cpu: Record<string, Array<{ all: number; web: number }>>;
+}
+
+/** CPU seconds of one thread (the web thread: the task whose id is the process's). */
+function threadCpuSeconds(pid: number): number {
+  try {
+    const rest = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8').split(') ').pop()!.split(' ');
+    return (Number(rest[11]) + Number(rest[12])) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 /**
@@ -84,8 +96,14 @@ function envOf(spec: string | undefined): Record<string, string> {
 
 async function prepare(name: 'A' | 'B', dir: string, accounts: BenchAccounts, checkout: string | undefined, args: string | undefined, env: string | undefined): Promise<Side> {
   const srv = await startAppServer({ dataDir: dir, root: checkout ? path.resolve(checkout) : undefined, nodeArgs: args ? args.split(/\s+/).filter(Boolean) : undefined, env: envOf(env) });
-  const urls: Record<string, Target> = await benchTargets(srv.base, accounts);
-  return { name, srv, urls, rows: {} };
+  try {
+    const urls: Record<string, Target> = await benchTargets(srv.base, accounts);
+    return { name, srv, urls, rows: {}, cpu: {} };
+  } catch (err) {
+    // Not yet a side main() stops: stopped here, or it outlives the run.
+    await stopAppServer(srv.child);
+    throw err;
+  }
 }
 
 async function main(): Promise<void> {
@@ -115,9 +133,15 @@ async function main(): Promise<void> {
         for (const s of order) {
           await quiet(sides);
           const [url, cookie] = s.urls[t]!;
+          // CPU time per request besides latency: on this shared machine another helper's load moves
+          // p95 by 2-4× between rounds, while the server's own CPU time per page moves far less.
+          const pid = s.srv.child.pid!;
+          const before = { all: cpuSeconds(pid), web: threadCpuSeconds(pid) };
           const row = await autocannonLoad({ name: t, base: s.srv.base, url, cookie, connections, duration });
+          const cpu = { all: ((cpuSeconds(pid) - before.all) * 1000) / Math.max(1, row.requests), web: ((threadCpuSeconds(pid) - before.web) * 1000) / Math.max(1, row.requests) };
           (s.rows[t] ??= []).push(row);
-          line.push(`${s.name} ${row.rps.toFixed(0).padStart(4)} req/s p95 ${row.p95.toFixed(1).padStart(6)}${row.bad ? ` non-200 ${row.bad}` : ''}`);
+          (s.cpu[t] ??= []).push(cpu);
+          line.push(`${s.name} ${row.rps.toFixed(0).padStart(4)} req/s p95 ${row.p95.toFixed(1).padStart(6)} cpu/req ${cpu.all.toFixed(2)} (web ${cpu.web.toFixed(2)}) ms${row.bad ? ` non-200 ${row.bad}` : ''}`);
         }
         console.log(`  round ${r + 1} ${t.padEnd(9)} ${line.join('   ')}`);
       }
@@ -132,6 +156,19 @@ async function main(): Promise<void> {
       const pa = median(a!.map((x) => x.p95)), pb = median(b!.map((x) => x.p95));
       const ahead = `${b!.filter((x, i) => x.rps > a![i]!.rps).length}/${b!.length}`;
       console.log(`${t.padEnd(9)} | ${ra.toFixed(0).padStart(7)} | ${rb.toFixed(0).padStart(7)} | ${(rb / ra).toFixed(2).padStart(9)} | ${ahead.padStart(7)} | ${pa.toFixed(0).padStart(5)} | ${pb.toFixed(0).padStart(5)} | ${(pb / pa).toFixed(2)}`);
+    }
+    console.log('\ntarget    | A cpu ms/req | B cpu ms/req | B/A | A web ms/req | B web ms/req | B/A   (medians over rounds; web: the web thread alone)');
+    for (const t of targets) {
+      const [a, b] = sides.map((s) => s.cpu[t]!);
+      const ca = median(a!.map((x) => x.all)), cb = median(b!.map((x) => x.all));
+      const wa = median(a!.map((x) => x.web)), wb = median(b!.map((x) => x.web));
+      console.log(`${t.padEnd(9)} | ${ca.toFixed(2).padStart(12)} | ${cb.toFixed(2).padStart(12)} | ${(cb / ca).toFixed(2)} | ${wa.toFixed(2).padStart(12)} | ${wb.toFixed(2).padStart(12)} | ${(wb / wa).toFixed(2)}`);
+    }
+    // The issue's figure: the queue's p95 over the bare page's, per side (medians of each round's ratio).
+    if (targets.includes('queue')) {
+      const ratio = (s: Side) => median(s.rows.queue!.map((q, i) => q.p95 / s.rows.bare![i]!.p95));
+      const webRatio = (s: Side) => median(s.cpu.queue!.map((q, i) => q.web / s.cpu.bare![i]!.web));
+      console.log(`\nqueue p95 / bare p95 (median of rounds): A ${ratio(sides[0]!).toFixed(2)}, B ${ratio(sides[1]!).toFixed(2)};  queue / bare web-thread CPU per request: A ${webRatio(sides[0]!).toFixed(2)}, B ${webRatio(sides[1]!).toFixed(2)}`);
     }
   } finally {
     await Promise.all(sides.map((s) => stopAppServer(s.srv.child)));

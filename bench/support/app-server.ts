@@ -77,18 +77,20 @@ export async function startAppServer(opts: { dataDir: string; env?: Record<strin
     let tail = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       opts.onStdout?.(chunk.toString('utf8')); // every line from spawn (bench/start-ab.ts reads the start's phases)
-      // Every complete line of the chunk: on a busy machine the pipe can hand over many lines at once
-      // (over 4 K characters), and keeping only the last 4 K could lose a job's 'background run
-      // finished', so that `jobsDone` never resolved (suspected when a case-page check waited 9 minutes on it).
-      tail += chunk.toString('utf8');
-      const lines = tail.split('\n');
+      // Every complete line of the chunk: a reader behind on a busy machine gets chunks of many
+      // lines, and cutting them to their last 4 K characters lost the line of a job's first run
+      // (jobsDone then never resolved: bench/queue-diff.ts waited for it for ten minutes).
+      const lines = (tail + chunk.toString('utf8')).split('\n');
+      // Keep only an unfinished last line (a log line is short: a longer one is cut, not kept growing).
       tail = lines.pop()!.slice(-65_536);
       for (const line of lines) {
         if (line.includes('documents decoded and indexes built')) resolve(performance.now() - t0);
         const m = /"service":"([^"]+)"/.exec(line);
         if (!m || !wanted.has(m[1]!)) continue;
         if (line.includes('service started')) started.add(m[1]!);
-        if (!line.includes('background run finished')) continue;
+        // A first run that failed (the database late on a loaded machine) is over too: waiting for
+        // its 'finished' line waited for ever.
+        if (!line.includes('background run finished') && !line.includes('background run failed')) continue;
         finished.add(m[1]!);
         if ([...started].every((n) => finished.has(n))) resolveJobs(performance.now() - t0);
       }

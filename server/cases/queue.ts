@@ -244,15 +244,14 @@ const ROW_PROJECTION = {
   reference: 1,
   call: 1,
   institute: 1,
-  applicant: 1,
   track: 1,
   stage: 1,
+  // Where a case on hold goes back to: whether its scoring is still open (the hidden-scores rule, scoringOpen).
+  resumeStage: 1,
   stageDueAt: 1,
-  stageEnteredAt: 1,
   submittedAt: 1,
   assignee: 1,
   score: 1,
-  priority: 1,
   'profile.fullName': 1,
   'profile.nationality': 1,
   // With the residence card's end, what the documents' validity depends on (server/documents documentFlags).
@@ -333,6 +332,7 @@ interface LeanRow {
   institute: Types.ObjectId;
   track: string;
   stage: string;
+  resumeStage?: string | null;
   stageDueAt?: Date | null;
   submittedAt?: Date | null;
   assignee?: Types.ObjectId | null;
@@ -430,7 +430,12 @@ interface PageRead {
 async function readPage(filter: Record<string, unknown>, q: QueueQuery, searching: boolean, now: Date): Promise<PageRead> {
   // A filter that holds the moment (due soon, overdue) is new at every page: nothing to keep.
   const keep = !q.soon && !q.overdue && !q.procedures;
-  const read = (f: Record<string, unknown>, sort: Record<string, 1 | -1>, skip: number, limit: number) => () => Case.find(f, ROW_PROJECTION).sort(sort).skip(skip).limit(limit).lean<LeanRow[]>().exec();
+  // Straight from the collection, as stored (what lean() gives): the filter is built of typed values
+  // already (ObjectIds, Dates, the schema's paths: queueFilter), so Mongoose's casting, its walk of
+  // the case schema for the projection and its query options were work on the web thread for nothing
+  // (about 5 % of an uncached page).
+  const read = (f: Record<string, unknown>, sort: Record<string, 1 | -1>, skip: number, limit: number) => () =>
+    Case.collection.find<LeanRow>(f, { projection: ROW_PROJECTION, sort, skip, limit }).toArray();
   const find = (f: Record<string, unknown>, sort: Record<string, 1 | -1>, skip: number, limit: number): Promise<LeanRow[]> =>
     limit <= 0 ? Promise.resolve([]) : keep ? keptRows.get(`${countKey(f)}|${JSON.stringify(sort)}|${skip}|${limit}`, read(f, sort, skip, limit)) : read(f, sort, skip, limit)();
   const counted = await countCapped(filter, now);
@@ -584,15 +589,18 @@ export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date, known?:
   for (const c of calls) callTitle.set(String(c._id), c.title);
 
   const rows: QueueRow[] = docs.map((d) => {
+    // The id's hex once a row (each String() of an ObjectId writes it anew).
+    const id = String(d._id);
     // A procedure past its deadline, with a request to the applicant past its date, or refused with
     // its written reasons late, is flagged alike.
     const tracks = d.supportTracks ?? [];
     const late = [...new Set([...supportOverdue(tracks, now), ...asksOverdue(tracks, now), ...tracks.filter((s) => reasonsOverdue(s, now)).map((s) => s.kind)])];
-    const flag = flags.get(String(d._id));
+    const flag = flags.get(id);
     // A case nobody has scored has nothing to hide: its cell stays empty, as for any viewer.
-    const hidden = hiddenScores.has(String(d._id)) && typeof d.score === 'number';
+    const hidden = hiddenScores.has(id) && typeof d.score === 'number';
+    const stageOverdue = !!d.stageDueAt && d.stageDueAt.getTime() < now.getTime();
     return {
-      id: String(d._id),
+      id,
       reference: d.reference,
       fullName: d.profile?.fullName ?? '',
       nationality: d.profile?.nationality ?? '',
@@ -606,15 +614,15 @@ export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date, known?:
       score: hidden ? null : d.score,
       scoreHidden: hidden,
       likelyStart: d.forecast?.likely ?? undefined,
-      overdue: (!!d.stageDueAt && d.stageDueAt.getTime() < now.getTime()) || late.length > 0,
-      stageOverdue: !!d.stageDueAt && d.stageDueAt.getTime() < now.getTime(),
+      overdue: stageOverdue || late.length > 0,
+      stageOverdue,
       supportOverdue: late,
       overdueProcedures: (d.overdueProcedures ?? []).filter((k) => typeof k === 'string'),
       activeSupport: tracks.filter((s) => ACTIVE_SUPPORT.includes(s.status as never)).map((s) => s.kind),
       refusedSupport: tracks.filter((s) => s.status === 'refused').map((s) => s.kind),
       docs: flag && (flag.expired || flag.expiring || flag.pending || flag.tooShort) ? flag : undefined,
       messageWaiting: d.messages?.at(-1)?.fromApplicant === true,
-      askAnswered: asksAnswered(tracks, uploadsOf.get(String(d._id))),
+      askAnswered: asksAnswered(tracks, uploadsOf.get(id)),
     };
   });
   return { rows, total, capped, page, pages, hasNext, size: q.size };

@@ -92,4 +92,15 @@ describe('cases: scores in the HR queue (hidden-scores rule)', () => {
     const officer = (await page(await signedIn(t, panelOfficer), queue(first))).text;
     expect(scoreCell(officer, first)).to.equal('Hidden until you score');
   });
+
+  it('hides the score of a case on hold only while it would go back to the panel, as the shortlist does (scoringOpen)', async () => {
+    const applicant = await createUser({ role: 'applicant' });
+    // On hold from the panel's stage: scoring is still open, the score stays hidden until the officer's own scorecard.
+    const backToPanel = await createCase({ applicant, call, stage: 'on_hold', resumeStage: 'evaluation', score: 1.5 } as never);
+    // On hold after the shortlist: scoring has closed, the score shows to every evaluator.
+    const pastPanel = await createCase({ applicant, call, stage: 'on_hold', resumeStage: 'shortlisted', score: 2.5 } as never);
+    const html = (await page(await signedIn(t, panelOfficer), `/cases?call=${String(call._id)}&stage=on_hold&sort=score`)).text;
+    expect(scoreCell(html, backToPanel)).to.equal('Hidden until you score');
+    expect(scoreCell(html, pastPanel)).to.equal('2.50');
+  });
 });

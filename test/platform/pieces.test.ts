@@ -1,9 +1,11 @@
 // server/views/pieces.ts: `eachInPieces` renders what `each` renders; in a page sent by res.render its
 // groups are kept aside and written in turn (the queue's HTTP test: test/cases/queue.test.ts).
+import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
+import express from 'express';
 import Handlebars from 'handlebars';
 import { helpers } from '../../server/views/engine.ts';
-import { ITEMS_PER_PIECE, PIECES, newPagePieces } from '../../server/views/pieces.ts';
+import { ITEMS_PER_PIECE, PIECES, newPagePieces, sendPage } from '../../server/views/pieces.ts';
 
 describe('views: long lists sent in pieces', () => {
   const hb = Handlebars.create();
@@ -33,5 +35,35 @@ describe('views: long lists sent in pieces', () => {
     expect(whole).to.equal(withEach(data));
     // A fresh mark each render: a name cannot be made to look like a marker.
     expect(newPagePieces().mark).to.not.equal(pieces.mark);
+  });
+
+  it('sends the text and the pieces in turn, over HTTP, with the length of their UTF-8 bytes', async () => {
+    const pieces = newPagePieces();
+    // Two-byte text (Vietnamese) in the page and in the pieces: the length counts bytes, not characters.
+    const data = { rows: rows.map((r, i) => ({ name: `Nguyễn Thị ${i} ${r.name}` })), flag: false, title: 'Hàng đợi hồ sơ', [PIECES]: pieces };
+    const page = withPieces(data);
+    const expected = withEach({ ...data, [PIECES]: undefined });
+    const app = express();
+    app.all('/', (_req, res) => sendPage(res, page, pieces));
+    app.get('/whole', (_req, res) => sendPage(res, expected, newPagePieces()));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const got = await fetch(base + '/');
+      const text = await got.text();
+      expect(text).to.equal(expected);
+      expect(got.headers.get('content-length')).to.equal(String(Buffer.byteLength(expected)));
+      expect(Buffer.byteLength(expected)).to.be.greaterThan(expected.length);
+      expect(got.headers.get('content-type')).to.match(/^text\/html; charset=utf-8/);
+      // HEAD: the same length, no body.
+      const head = await fetch(base + '/', { method: 'HEAD' });
+      expect(head.headers.get('content-length')).to.equal(String(Buffer.byteLength(expected)));
+      expect(await head.text()).to.equal('');
+      // A page without pieces goes out whole, the same.
+      expect(await (await fetch(base + '/whole')).text()).to.equal(expected);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
