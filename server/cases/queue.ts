@@ -217,6 +217,10 @@ export function queueFilter(user: UserDoc, q: QueueQuery, now: Date, scope: Reco
       ],
     });
   }
+  // An officer's work filters are of the cases they can work: their institute's. A seat on another
+  // institute's panel lets them read its cases in evaluation, not do its HR work (walk-staff #2: the
+  // home page counted "1 case with a refused procedure" that opened read-only).
+  if (user.role === 'hr_officer' && (q.procedures || q.refused || q.soon || q.overdue || q.documents)) and.push({ institute: user.institute ?? null });
   const search = searchConditions(q.q, leadingWord);
   // Unless the scope names the one institute itself (an officer or leader without other panels).
   if (search.length && institutes && scope.institute === undefined) and.push(withinInstitutes(institutes));

@@ -125,6 +125,25 @@ describe('home: the staff home page is their day of work', () => {
     expect(text(queue.text)).to.include('Refused: Visa (decide what next)');
   });
 
+  it("counts no work of another institute whose panel the officer sits on: they can read those cases, not work them", async () => {
+    const other = await createInstitute();
+    const panelCall = await createCall({ institute: other, checklist: [] });
+    const seated = await createUser({ role: 'hr_officer', institute: await createInstitute(), name: 'Officer Seated', panelCalls: [panelCall._id] });
+    const applicant = await createUser({ role: 'applicant' });
+    const now = Date.now();
+    // In a panel stage, so the seat reads it; and every kind of open work on it.
+    await createCase({ applicant, call: panelCall, stage: 'evaluation', stageDueAt: new Date(now - DAY) });
+    await createCase({ applicant, call: panelCall, stage: 'evaluation', stageDueAt: new Date(now + 2 * DAY) });
+    await createCase({ applicant, call: panelCall, stage: 'evaluation', overdueProcedures: ['work_permit'], supportTracks: [{ kind: 'visa', status: 'refused' }] });
+    forgetKeptReads();
+    const a = await signedIn(t, seated);
+    const home = await page(a, '/');
+    for (const key of ['overdue', 'soon', 'documents', 'procedures', 'refused']) expect(countOf(home.text, key).figure, key).to.equal('0');
+    // The cases are still theirs to read in the queue (the seat), not listed as work.
+    expect(((await page(a, '/cases')).text.match(/<tr data-case="/g) ?? []).length).to.equal(3);
+    expect(((await page(a, '/cases?overdue=1')).text.match(/<tr data-case="/g) ?? []).length).to.equal(0);
+  });
+
   it("shows a leader how many of their institute's cases wait for their decision, linking to the shortlists", async () => {
     const home = await page(await signedIn(t, leader), '/');
     expect(home.status).to.equal(200);
