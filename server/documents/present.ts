@@ -290,7 +290,9 @@ export async function checklistForCase(
   const counted = items.filter((i) => i.due || hasFile(i));
   const count = (s: ItemState) => counted.filter((i) => i.state === s).length;
   const notCounted = items.filter((i) => !counted.includes(i));
-  const later = [...new Set(notCounted.map((i) => i.phase))].map((phase) => ({ phase, types: notCounted.filter((i) => i.phase === phase).map((i) => i.type) }));
+  // The offer's and onboarding's items both come once the offer is accepted (rules.ts phaseDue): one group, said once.
+  const laterPhase = (phase: string) => (phase === 'onboarding' ? 'offer' : phase);
+  const later = [...new Set(notCounted.map((i) => laterPhase(i.phase)))].map((phase) => ({ phase, types: notCounted.filter((i) => laterPhase(i.phase) === phase).map((i) => i.type) }));
   return {
     caseId,
     uploadAction: `/cases/${caseId}/documents`,

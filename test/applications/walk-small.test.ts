@@ -92,7 +92,7 @@ describe('applications: the smaller findings of the applicant’s walk', () => {
     const c = await createCase({ applicant: en, call });
     const mine = text((await page(await signedIn(t, en), `/applications/${c._id}`)).text);
     expect(mine).to.include('0 of 1 document accepted');
-    expect(mine).to.match(/data-documents-later>Not counted yet, asked at a later stage: [^<]+ \(once an offer is made\); [^<]+, [^<]+ \(once the offer is accepted\)\.<\/p>/);
+    expect(mine).to.match(/data-documents-later>Not counted yet, asked at a later stage: [^<]+, [^<]+, [^<]+ \(once the offer is accepted\)\.<\/p>/);
     const viCase = await createCase({ applicant: vi, call });
     const viMine = text((await page(await signedIn(t, vi), `/applications/${viCase._id}`)).text);
     expect(viMine).to.include('Chưa tính, sẽ yêu cầu ở giai đoạn sau:');
