@@ -9,13 +9,28 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/**
+ * A number from the environment, written in decimal digits. z.coerce read "0x10" as 16, "1e3" as 1000
+ * and a blank value as 0 (QUEUE_ROWS_KEPT_MS= or MESSAGE_DIGEST_MINUTES= silently turned a feature
+ * off): each is refused at boot, naming the variable, with what to write.
+ */
+function envNumber<T extends z.ZodType>(inner: T) {
+  return z.preprocess((v, ctx) => {
+    if (typeof v !== 'string') return v;
+    const s = v.trim();
+    if (/^\d+(\.\d+)?$/.test(s)) return Number(s);
+    ctx.addIssue({ code: 'custom', message: s === '' ? 'is set but empty: give a number (digits only) or remove it for the default' : `"${v.slice(0, 40)}" is not a number: write digits only, like 30` });
+    return z.NEVER;
+  }, inner);
+}
+
 const KEY_FORMAT = 'must be 32 bytes, written as 64 hex characters or in base64 (e.g. `openssl rand -hex 32`)';
 const dataKey = z.string().refine((v) => parseDataKey(v) !== null, KEY_FORMAT);
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().default('127.0.0.1'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: envNumber(z.number().int().min(0).max(65535)).default(3000),
   /** Public base URL used in e-mailed links. Defaults to http://HOST:PORT. */
   APP_URL: z.string().url().optional(),
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
@@ -24,13 +39,13 @@ const schema = z.object({
    * The driver's limits (server/db databaseOptions), so a database that stops answering (paused,
    * hung, cut off without a reset) turns pages into 503s within seconds instead of minutes.
    */
-  DB_SERVER_SELECTION_TIMEOUT_MS: z.coerce.number().int().min(500).default(10_000),
-  DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(500).default(10_000),
+  DB_SERVER_SELECTION_TIMEOUT_MS: envNumber(z.number().int().min(500)).default(10_000),
+  DB_CONNECT_TIMEOUT_MS: envNumber(z.number().int().min(500)).default(10_000),
   // The driver refuses a heartbeat under 500 ms.
-  DB_HEARTBEAT_MS: z.coerce.number().int().min(500).default(10_000),
+  DB_HEARTBEAT_MS: envNumber(z.number().int().min(500)).default(10_000),
   /** An operation waiting longer than this for its reply fails (0: no limit). */
-  DB_SOCKET_TIMEOUT_MS: z.coerce.number().int().min(0).default(60_000),
-  EMBEDDED_DB_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  DB_SOCKET_TIMEOUT_MS: envNumber(z.number().int().min(0)).default(60_000),
+  EMBEDDED_DB_PORT: envNumber(z.number().int().min(0).max(65535)).default(0),
   /**
    * Web processes (server/web-workers.ts): `auto` (autoWebWorkers below), or a number; 0 = the
    * process that opens the database serves the pages itself.
@@ -41,8 +56,8 @@ const schema = z.object({
     .refine((v) => v === 'auto' || (/^\d{1,2}$/.test(v) && Number(v) <= 32), 'must be auto or a whole number from 0 to 32')
     .transform((v) => (v === 'auto' ? 'auto' : Number(v))),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).default(30),
-  SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).default(12),
+  SESSION_IDLE_MINUTES: envNumber(z.number().int().min(1)).default(30),
+  SESSION_ABSOLUTE_HOURS: envNumber(z.number().int().min(1)).default(12),
   TRUST_PROXY: z.string().default('false'),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional(),
   MAIL_FROM: z.string().default('Talent Programme <no-reply@talent.local>'),
@@ -53,47 +68,47 @@ const schema = z.object({
   ADMIN_CONTACT_EMAIL: z.email('must be an e-mail address').optional(),
   UPLOAD_STORAGE: z.enum(['disk', 'gridfs']).default('disk'),
   UPLOAD_DIR: z.string().default('uploads'),
-  UPLOAD_MAX_MB: z.coerce.number().positive().default(20),
+  UPLOAD_MAX_MB: envNumber(z.number().positive()).default(20),
   CLAMDSCAN_PATH: z.string().optional(),
   /** Upload requests per user per hour (documents). */
-  UPLOAD_RATE_PER_HOUR: z.coerce.number().int().min(1).default(60),
+  UPLOAD_RATE_PER_HOUR: envNumber(z.number().int().min(1)).default(60),
   /** Bytes one application may hold in documents, every version counted. */
-  UPLOAD_CASE_QUOTA_MB: z.coerce.number().positive().default(500),
+  UPLOAD_CASE_QUOTA_MB: envNumber(z.number().positive()).default(500),
   /** Applicant accounts one network address may create per hour. */
-  REGISTRATIONS_PER_IP_HOUR: z.coerce.number().int().min(1).default(30),
+  REGISTRATIONS_PER_IP_HOUR: envNumber(z.number().int().min(1)).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
-  LOGIN_LOCKOUT_MINUTES: z.coerce.number().int().min(1).default(15),
+  LOGIN_MAX_FAILURES: envNumber(z.number().int().min(1)).default(5),
+  LOGIN_LOCKOUT_MINUTES: envNumber(z.number().int().min(1)).default(15),
   /**
    * Failed sign-ins for one e-mail from any network address within LOGIN_ACCOUNT_WINDOW_MINUTES
    * before sign-in for that e-mail pauses for LOGIN_ACCOUNT_LOCKOUT_MINUTES (server/accounts/limiter.ts).
    */
-  LOGIN_ACCOUNT_MAX_FAILURES: z.coerce.number().int().min(1).default(50),
-  LOGIN_ACCOUNT_WINDOW_MINUTES: z.coerce.number().int().min(1).default(60),
-  LOGIN_ACCOUNT_LOCKOUT_MINUTES: z.coerce.number().int().min(1).default(60),
-  DISPATCH_INTERVAL_MS: z.coerce.number().int().min(50).default(2000),
+  LOGIN_ACCOUNT_MAX_FAILURES: envNumber(z.number().int().min(1)).default(50),
+  LOGIN_ACCOUNT_WINDOW_MINUTES: envNumber(z.number().int().min(1)).default(60),
+  LOGIN_ACCOUNT_LOCKOUT_MINUTES: envNumber(z.number().int().min(1)).default(60),
+  DISPATCH_INTERVAL_MS: envNumber(z.number().int().min(50)).default(2000),
   /** Per-stage SMTP limits (connect, greeting, idle socket), so a hung server fails an attempt. */
-  SMTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  SMTP_TIMEOUT_MS: envNumber(z.number().int().min(100)).default(15_000),
   /** How long a dispatcher's claim on an e-mail keeps other instances (and a restarted one) away. */
-  OUTBOX_LEASE_MS: z.coerce.number().int().min(200).default(120_000),
+  OUTBOX_LEASE_MS: envNumber(z.number().int().min(200)).default(120_000),
   /** Retry backoff of an e-mail: base × 2^(attempts-1), capped. */
-  OUTBOX_RETRY_BASE_MS: z.coerce.number().int().min(10).default(30_000),
-  OUTBOX_RETRY_MAX_MS: z.coerce.number().int().min(10).default(3_600_000),
+  OUTBOX_RETRY_BASE_MS: envNumber(z.number().int().min(10)).default(30_000),
+  OUTBOX_RETRY_MAX_MS: envNumber(z.number().int().min(10)).default(3_600_000),
   /** Attempts before an e-mail is given up as dead (drills with fast retries raise it). */
-  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10_000).default(8),
+  OUTBOX_MAX_ATTEMPTS: envNumber(z.number().int().min(1).max(10_000)).default(8),
   /**
    * An applicant's messages within this many minutes of an e-mail to HR about them are gathered into
    * one e-mail sent when the window ends (server/cases/message-digest.ts); 0: one e-mail per message.
    * At most a day: a longer wait would hide what the applicant wrote.
    */
-  MESSAGE_DIGEST_MINUTES: z.coerce.number().int().min(0).max(1440).default(10),
+  MESSAGE_DIGEST_MINUTES: envNumber(z.number().int().min(0).max(1440)).default(10),
   /**
    * How long a queue page's rows are kept for the next officer opening the same page (server/cases/queue.ts):
    * a write through this process (or another web process) forgets them at once; another app instance's
    * write shows within this time. 0: read every time. At most 60 s.
    */
-  QUEUE_ROWS_KEPT_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
-  RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
+  QUEUE_ROWS_KEPT_MS: envNumber(z.number().int().min(0).max(60_000)).default(5_000),
+  RETENTION_DAYS: envNumber(z.number().int().min(1)).default(365),
   SECURE_COOKIES: bool.optional(),
   /** Encrypts the secrets kept in the database (TOTP secrets). Required in production. */
   DATA_ENCRYPTION_KEY: dataKey.optional(),

@@ -26,6 +26,18 @@ describe('platform: outbox and SMTP settings', () => {
   });
 });
 
+describe('platform: numbers in the environment', () => {
+  it('are decimal digits: hex, exponents, blanks and signs are refused at boot naming the variable and what to write (z.coerce read "0x10" as 16 and a blank as 0, turning features off)', () => {
+    for (const [name, bad] of [['PORT', '0x10'], ['UPLOAD_MAX_MB', '1e3'], ['QUEUE_ROWS_KEPT_MS', ''], ['MESSAGE_DIGEST_MINUTES', '  '], ['OUTBOX_MAX_ATTEMPTS', '+5'], ['SESSION_IDLE_MINUTES', 'Infinity']] as const) {
+      expect(() => loadConfig({ [name]: bad }), `${name}=${bad}`).to.throw(ConfigError, new RegExp(`${name}: (is set but empty|".*" is not a number: write digits only)`));
+    }
+    // Digits (with surrounding spaces, or a decimal part where the setting takes one) still read as before.
+    expect(loadConfig({ PORT: ' 3001 ' }).port).to.equal(3001);
+    expect(loadConfig({ UPLOAD_MAX_MB: '2.5' }).upload.maxBytes).to.equal(2.5 * 1024 * 1024);
+    expect(loadConfig({ QUEUE_ROWS_KEPT_MS: '0' }).queueRowsKeptMs).to.equal(0);
+  });
+});
+
 describe("platform: the window gathering an applicant's messages into one e-mail to HR", () => {
   it('is 10 minutes unless set; 0 turns it off (one e-mail per message); a negative, fractional, over-a-day or non-number value is refused at boot', () => {
     expect(loadConfig({}).messageDigestMs).to.equal(600_000);
