@@ -400,19 +400,23 @@ describe('security: the newest features (session 26) as an attacker and a carele
       expect(({} as Record<string, unknown>).soon).to.equal(undefined);
     });
 
-    it('a panel seat given shows at once in the counts (they are kept per person, role, institute and seats), not 5 s later', async () => {
+    it('a panel seat given shows at once in what the officer reads, and never in their work counts (another institute\'s case is read, not worked)', async () => {
       const officer = await createUser({ role: 'hr_officer', institute: instA, name: 'Officer Seats', locale: 'en' });
-      // Before institute B's panel of this call: overdue, not theirs until they sit on it.
+      // Before institute B's panel of this call: overdue, not theirs until they sit on it, and then to read only.
       const panelCall = await createCall({ institute: instB, checklist: [] });
-      await createCase({ applicant: await createUser({ role: 'applicant' }), call: panelCall, stage: 'evaluation', stageDueAt: new Date(Date.now() - DAY) });
+      const seen = await createCase({ applicant: await createUser({ role: 'applicant' }), call: panelCall, stage: 'evaluation', stageDueAt: new Date(Date.now() - DAY) });
       forgetKeptReads();
       const a = await signedIn(t, officer);
       const before = countOf((await page(a, '/')).text, 'overdue');
-      // The administrator's panel page writes the seat this way (no case is written: nothing forgets the kept counts).
+      expect((await page(a, '/cases')).text).not.to.include(seen.reference);
+      // The administrator's panel page writes the seat this way (no case is written: nothing forgets the kept reads).
       await User.updateOne({ _id: officer._id }, { $addToSet: { panelCalls: panelCall._id } });
-      expect(countOf((await page(a, '/')).text, 'overdue')).to.equal(before + 1);
+      expect((await page(a, '/cases')).text).to.include(seen.reference);
+      // Institute B's overdue case is not this officer's work (walk-staff #2: it opened read-only).
+      expect(countOf((await page(a, '/')).text, 'overdue')).to.deep.equal(before);
+      expect((await page(a, '/cases?overdue=1')).text).not.to.include(seen.reference);
       await User.updateOne({ _id: officer._id }, { $pull: { panelCalls: panelCall._id } });
-      expect(countOf((await page(a, '/')).text, 'overdue')).to.equal(before);
+      expect((await page(a, '/cases')).text).not.to.include(seen.reference);
     });
 
     it("after a move to another institute, the officer's counts are the new institute's at once, and a case still assigned from the old one is not listed", async () => {
