@@ -15,7 +15,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -23,6 +22,7 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { makePdf } from '../test/documents/support.ts';
 import { freePort } from '../scripts/support/free-port.ts';
+import { waitForPort } from '../scripts/support/wait-for-port.ts';
 import { cpuSeconds } from '../scripts/support/process-tree.ts';
 import { startClient, type UploadClient } from './support/upload-client.ts';
 
@@ -37,21 +37,6 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        r(true);
-      });
-      s.once('error', () => r(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`database did not listen on ${port}`);
-}
 
 interface Side {
   name: string;
@@ -71,7 +56,7 @@ async function startDatabase(): Promise<{ db: ChildProcess; port: number }> {
   const port = await freePort();
   const db = spawn(process.execPath, ['--import', 'tsx', 'embedded-mongo/src/cli.ts', '--port', String(port), '--in-memory', '--no-auth'], { cwd: here, stdio: 'ignore' });
   databases.push(db);
-  await waitForPort(port);
+  await waitForPort(port, { what: 'database' });
   return { db, port };
 }
 

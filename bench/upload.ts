@@ -28,6 +28,7 @@ import { createInstitute, createUser, signIn } from '../test/support/factories.t
 import { createCall, createCase } from '../test/support/case-factories.ts';
 import { cookieHeader, makePdf, tokenOf } from '../test/documents/support.ts';
 import { freePort } from '../scripts/support/free-port.ts';
+import { waitForPort } from '../scripts/support/wait-for-port.ts';
 import { startClient, uploadFile } from './support/upload-client.ts';
 
 const N = Number(process.argv[2] ?? 5);
@@ -37,27 +38,12 @@ const MB = 1024 * 1024;
 const WARM_UPS = 3;
 
 
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        r(true);
-      });
-      s.once('error', () => r(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`database did not listen on ${port}`);
-}
 
 async function startDatabase(): Promise<{ uri: string; child?: ChildProcess }> {
   if (process.env.MONGODB_URI) return { uri: process.env.MONGODB_URI };
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'embedded-mongo/src/cli.ts', '--port', String(port), '--in-memory', '--no-auth'], { stdio: 'ignore' });
-  await waitForPort(port);
+  await waitForPort(port, { what: 'database' });
   return { uri: `mongodb://127.0.0.1:${port}/bench_upload_${process.pid}`, child };
 }
 
