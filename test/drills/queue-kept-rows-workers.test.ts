@@ -4,34 +4,10 @@
 // after its kept rows expire: the write is announced (models/watch-writes.ts, server/web-workers.ts).
 // Checked over HTTP, each page on a connection of its own (node:cluster hands each to the next process).
 import { expect } from 'chai';
-import http from 'node:http';
 import { WebClient, csrfIn } from '../../scripts/support/web-client.ts';
 import { until } from './support/app-process.ts';
 import { useDrill } from './support/drill.ts';
-
-function getOnNewConnection(base: string, urlPath: string, cookie: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(`${base}${urlPath}`, { agent: false, headers: { cookie, accept: 'text/html', connection: 'close' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.setTimeout(10_000, () => req.destroy(new Error(`GET ${urlPath} timed out`)));
-  });
-}
-
-/** The web-process numbers of the access-log lines for `urlPath` written after `from` characters of output. */
-function servedBy(output: string, from: number, urlPath: string): Set<number> {
-  const web = new Set<number>();
-  for (const line of output.slice(from).split('\n')) {
-    if (!line.includes('"msg":"request completed"') || !line.includes(`"url":"${urlPath}"`)) continue;
-    const m = /"web":(\d+)/.exec(line);
-    if (m) web.add(Number(m[1]));
-  }
-  return web;
-}
+import { getOnNewConnection, servedBy } from './support/web-processes.ts';
 
 describe('drill: the queue’s kept rows with two web processes', function () {
   this.timeout(240_000);

@@ -7,7 +7,6 @@
 //   - the primary SIGKILLed takes its web processes with it (no process left holding the port);
 //   - SIGTERM while the app starts stops it cleanly once started.
 import { expect } from 'chai';
-import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,31 +15,7 @@ import { processTree } from '../../scripts/support/process-tree.ts';
 import { WebClient, csrfIn } from '../../scripts/support/web-client.ts';
 import { drillEnv, runScript, startApp, until, waitReady, type AppProcess } from './support/app-process.ts';
 import type { Seeded } from './support/seed.ts';
-
-/** GET on a connection of its own (closed after): node:cluster gives each new connection to the next web process. */
-function getOnNewConnection(base: string, urlPath: string, cookie: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(`${base}${urlPath}`, { agent: false, headers: { cookie, accept: 'text/html', connection: 'close' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.setTimeout(10_000, () => req.destroy(new Error(`GET ${urlPath} timed out`)));
-  });
-}
-
-/** The web-process numbers (`"web":N`) of the access-log lines for `urlPath` written after `from` characters of output. */
-function servedBy(app: AppProcess, from: number, urlPath: string): Set<number> {
-  const web = new Set<number>();
-  for (const line of app.output().slice(from).split('\n')) {
-    if (!line.includes('"msg":"request completed"') || !line.includes(`"url":"${urlPath}"`)) continue;
-    const m = /"web":(\d+)/.exec(line);
-    if (m) web.add(Number(m[1]));
-  }
-  return web;
-}
+import { getOnNewConnection, servedBy } from './support/web-processes.ts';
 
 /** The server's web processes: the descendants of the process npm start's command runs. */
 const webProcesses = (primary: number) => processTree(primary).slice(1);
@@ -91,7 +66,7 @@ describe('drill: two web processes on one database', function () {
       expect(page.status).to.equal(200);
       expect(page.text).to.include(oldName!);
     }
-    await until('the access log names both web processes', 5_000, () => servedBy(app!, mark, '/cases').size === 2);
+    await until('the access log names both web processes', 5_000, () => servedBy(app!.output(), mark, '/cases').size === 2);
 
     // The officer renames themself through one process; every process's queue shows it at once.
     const newName = `Renamed Officer ${Date.now()}`;
@@ -103,7 +78,7 @@ describe('drill: two web processes on one database', function () {
       expect(page.status).to.equal(200);
       expect(page.text, `queue page ${i + 1} after the rename`).to.include(newName);
     }
-    await until('the access log names both web processes', 5_000, () => servedBy(app!, mark, '/cases').size === 2);
+    await until('the access log names both web processes', 5_000, () => servedBy(app!.output(), mark, '/cases').size === 2);
 
     // A web process killed: the site still answers, and a new one takes its place.
     process.kill(web[0]!, 'SIGKILL');
@@ -117,7 +92,7 @@ describe('drill: two web processes on one database', function () {
     const replaced = webProcesses(primary);
     mark = app.output().length;
     for (let i = 0; i < 4; i += 1) expect((await getOnNewConnection(app.url, '/cases', hr.cookieHeader())).status).to.equal(200);
-    await until('both web processes serve again', 5_000, () => servedBy(app!, mark, '/cases').size === 2);
+    await until('both web processes serve again', 5_000, () => servedBy(app!.output(), mark, '/cases').size === 2);
 
     // The primary killed: its web processes exit (the port is free for the next start).
     await app.kill9();
