@@ -592,6 +592,7 @@ export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date, known?:
   for (const u of assignees) assigneeName.set(String(u._id), u.name);
   for (const c of calls) callTitle.set(String(c._id), c.title);
 
+  const worksOn = (d: LeanRow) => user.role !== 'hr_officer' || String(d.institute) === String(user.institute);
   const rows: QueueRow[] = docs.map((d) => {
     // The id's hex once a row (each String() of an ObjectId writes it anew).
     const id = String(d._id);
@@ -623,7 +624,9 @@ export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date, known?:
       supportOverdue: late,
       overdueProcedures: (d.overdueProcedures ?? []).filter((k) => typeof k === 'string'),
       activeSupport: tracks.filter((s) => ACTIVE_SUPPORT.includes(s.status as never)).map((s) => s.kind),
-      refusedSupport: tracks.filter((s) => s.status === 'refused').map((s) => s.kind),
+      // "Refused (decide what next)" asks for HR's next step: not of an officer who reads another
+      // institute's case through a panel seat (their work filters leave it out too: queueFilter).
+      refusedSupport: worksOn(d) ? tracks.filter((s) => s.status === 'refused').map((s) => s.kind) : [],
       docs: flag && (flag.expired || flag.expiring || flag.pending || flag.tooShort) ? flag : undefined,
       messageWaiting: d.messages?.at(-1)?.fromApplicant === true,
       askAnswered: asksAnswered(tracks, uploadsOf.get(id)),
