@@ -6,6 +6,7 @@ import net from 'node:net';
 import type { Engine, EngineLogger } from './engine.ts';
 import { MAX_MESSAGE_SIZE } from './engine.ts';
 import { parseMessage, encodeMsg, encodeReply, ProtocolError, readHeader } from './wire.ts';
+import { MessageReader, readInto, type ReadResult } from './framing.ts';
 import type { AuthConnection, AuthGate } from './auth/gate.ts';
 
 export interface WireServerOptions {
@@ -22,7 +23,8 @@ export class WireServer {
   private nextConnId = 1;
 
   constructor(private readonly opts: WireServerOptions) {
-    this.server = net.createServer((socket) => this.accept(socket));
+    // Paused until accept() has told the socket where to read (framing.ts, readInto).
+    this.server = net.createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
     this.server.maxConnections = 10_000;
   }
 
@@ -47,8 +49,7 @@ export class WireServer {
     this.sockets.add(socket);
     engine.connections++;
     socket.setNoDelay(true);
-    let chunks: Buffer[] = [];
-    let buffered = 0;
+    const reader = new MessageReader(MAX_MESSAGE_SIZE);
     let queue: Promise<void> = Promise.resolve();
     let closed = false;
     /** false once a frame was refused: what follows it is not read. */
@@ -64,30 +65,24 @@ export class WireServer {
       setTimeout(() => socket.destroy(), 1000).unref();
     };
 
-    socket.on('data', (data: Buffer) => {
-      if (closed || !reading) return;
-      chunks.push(data);
-      buffered += data.length;
-      while (buffered >= 4) {
-        if (chunks[0]!.length < 4) chunks = [Buffer.concat(chunks, buffered)];
-        const length = chunks[0]!.readInt32LE(0);
-        if (length < 16 || length > MAX_MESSAGE_SIZE) {
-          // the frames before it are still answered, in order; then the connection closes
-          reading = false;
-          socket.pause();
-          queue = queue.then(() => drop(`invalid message length ${length}`));
-          return;
-        }
-        // concatenate only once the whole message is here (large messages arrive in many chunks)
-        if (buffered < length) break;
-        const head = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, buffered);
-        const message = head.subarray(0, length);
-        const rest = head.subarray(length);
-        chunks = rest.length ? [rest] : [];
-        buffered = rest.length;
-        queue = queue.then(() => this.handle(socket, message, conn, drop));
-      }
-    });
+    /** Queues the messages a read completed; false once nothing more is to be read. */
+    const took = ({ messages, invalidLength }: ReadResult): boolean => {
+      for (const message of messages) queue = queue.then(() => this.handle(socket, message, conn, drop));
+      if (invalidLength === undefined) return true;
+      // the frames before it are still answered, in order; then the connection closes
+      reading = false;
+      socket.pause();
+      queue = queue.then(() => drop(`invalid message length ${invalidLength}`));
+      return false;
+    };
+    const direct = readInto(socket, reader, (nread) => !closed && reading && took(reader.read(nread)));
+    if (!direct) {
+      socket.on('data', (data: Buffer) => {
+        if (closed || !reading) return;
+        took(reader.push(data));
+      });
+    }
+    socket.resume();
     socket.on('error', () => {});
     socket.on('close', () => {
       closed = true;
