@@ -1,7 +1,7 @@
 // A/B of the upload path of two checkouts, upload by upload: on this shared 2-core VM one run of
 // bench/upload.ts against the next moved by a factor of two or more (other work comes and goes), so
 // two separate runs tell little about a change of 10-30 %. Here both apps run at once (each in a
-// process of its own, with an embedded database server of its own), and the
+// process of its own, with an embedded database server of its own, both from that checkout), and the
 // same 20 MB PDF goes to A and to B in alternation (A B, then B A), each upload followed by a
 // direct write of the same bytes, as in bench/upload.ts. Prints per side the median time of an
 // upload and the median of its ratio to the direct write next to it, the CPU time its app and
@@ -52,16 +52,17 @@ interface Side {
 /** Every database server started, stopped at the end whatever happened. */
 const databases: ChildProcess[] = [];
 
-async function startDatabase(): Promise<{ db: ChildProcess; port: number }> {
+/** The embedded server of the checkout at `root`: a change to the database is part of what is compared. */
+async function startDatabase(root: string): Promise<{ db: ChildProcess; port: number }> {
   const port = await freePort();
-  const db = spawn(process.execPath, ['--import', 'tsx', 'embedded-mongo/src/cli.ts', '--port', String(port), '--in-memory', '--no-auth'], { cwd: here, stdio: 'ignore' });
+  const db = spawn(process.execPath, ['--import', 'tsx', 'embedded-mongo/src/cli.ts', '--port', String(port), '--in-memory', '--no-auth'], { cwd: path.resolve(root), stdio: 'ignore' });
   databases.push(db);
   await waitForPort(port, { what: 'database' });
   return { db, port };
 }
 
 async function startSide(name: string, root: string, work: string, file: string): Promise<Side> {
-  const { db, port } = await startDatabase();
+  const { db, port } = await startDatabase(root);
   const uri = `mongodb://127.0.0.1:${port}/bench_ab`;
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'bench/support/upload-ab-server.ts'), path.resolve(root), storage, uri, work], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
   const line = await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next();

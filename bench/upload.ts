@@ -7,6 +7,9 @@
 //
 //   npx tsx bench/upload.ts [N=5] [disk|gridfs]
 //
+// To profile both processes: `node --cpu-prof --cpu-prof-dir D --import tsx bench/upload.ts 10 gridfs`
+// with BENCH_DB_CPU_PROF=D (NODE_OPTIONS may not carry --cpu-prof); read each with bench/cpuprofile-top.ts.
+//
 // The database runs in a child process (MONGODB_URI if set, else the embedded server in memory),
 // so the figures are the app's own memory.
 import http from 'node:http';
@@ -42,7 +45,8 @@ const WARM_UPS = 3;
 async function startDatabase(): Promise<{ uri: string; child?: ChildProcess }> {
   if (process.env.MONGODB_URI) return { uri: process.env.MONGODB_URI };
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'embedded-mongo/src/cli.ts', '--port', String(port), '--in-memory', '--no-auth'], { stdio: 'ignore' });
+  const prof = process.env.BENCH_DB_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_DB_CPU_PROF] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'embedded-mongo/src/cli.ts', '--port', String(port), '--in-memory', '--no-auth'], { stdio: 'ignore' });
   await waitForPort(port, { what: 'database' });
   return { uri: `mongodb://127.0.0.1:${port}/bench_upload_${process.pid}`, child };
 }
