@@ -37,12 +37,14 @@ describe('embedded-mongo framing: MessageReader', () => {
     const rnd = prng(13);
     const lengths = [16, 17, 300, 4099, 65_535, 65_536, 70_000, 1_044_000, DIRECT_BYTES, DIRECT_BYTES + 1, 2 * DIRECT_BYTES + 7];
     for (const readSize of [1, 3, 4, 5, 1000, 65_536, 1 << 20]) {
-      const frames = lengths.map((l, i) => frame(l, i + 1));
+      // reads of a few bytes over the frames up to 70 kB only (millions of reads otherwise)
+      const these = readSize < 1000 ? lengths.filter((l) => l <= 70_000) : lengths;
+      const frames = these.map((l, i) => frame(l, i + 1));
       const bytes = Buffer.concat(frames);
       const reader = new MessageReader(48_000_000);
       const r = readAll(reader, bytes, () => 1 + Math.floor(rnd() * readSize));
       expect(r.invalidLength).to.equal(undefined);
-      expect(r.messages.map((m) => m.length), `reads up to ${readSize}`).to.deep.equal(lengths);
+      expect(r.messages.map((m) => m.length), `reads up to ${readSize}`).to.deep.equal(these);
       // Frames are never views of a buffer read into again: more reads leave them as they were.
       readAll(reader, Buffer.concat(Array.from({ length: 40 }, () => frame(3000, 0xee))), () => 65_536);
       r.messages.forEach((m, i) => expect(m.equals(frames[i]!), `frame ${i}`).to.equal(true));
