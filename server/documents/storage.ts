@@ -154,6 +154,23 @@ const CHUNKS_PER_BATCH = 4;
 const BATCHES_IN_FLIGHT = 3;
 
 /**
+ * Chunk buffers whose insert has settled, taken again by the next chunks (of any upload): the driver
+ * has serialised a batch before its insertMany settles and keeps none of its buffers. Without them
+ * each 20 MB upload allocated 80 fresh 255 kB buffers. At most enough for the batches in flight and
+ * the one filling (4 MB).
+ */
+const freeChunks: Buffer[] = [];
+const FREE_CHUNKS_MAX = CHUNKS_PER_BATCH * (BATCHES_IN_FLIGHT + 1);
+
+function takeChunk(): Buffer {
+  return freeChunks.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES);
+}
+
+function giveBack(bufs: Buffer[]): void {
+  for (const b of bufs) if (freeChunks.length < FREE_CHUNKS_MAX) freeChunks.push(b);
+}
+
+/**
  * A file copied into its store while it is received (server/http/upload-engine.ts tees the bytes to
  * it beside the temporary file), so that `put` has nothing left to copy. Until `put` the stored bytes
  * are visible to no one; `discardReceived` (or `abort`) removes them.
@@ -195,6 +212,8 @@ class GridFsStaging implements StagedUpload {
   private buf?: Buffer;
   private pos = 0;
   private batch: Array<{ _id: ObjectId; files_id: ObjectId; n: number; data: Buffer }> = [];
+  /** The whole chunk buffers of `batch` (its last chunk's data may be a view of the first bytes of one). */
+  private batchBufs: Buffer[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private failed?: unknown;
   private aborted?: Promise<void>;
@@ -212,7 +231,7 @@ class GridFsStaging implements StagedUpload {
   async write(data: Buffer): Promise<void> {
     if (this.failed) throw this.failed;
     for (let off = 0; off < data.length; ) {
-      this.buf ??= Buffer.allocUnsafeSlow(CHUNK_BYTES);
+      this.buf ??= takeChunk();
       const copied = data.copy(this.buf, this.pos, off);
       off += copied;
       this.pos += copied;
@@ -227,6 +246,7 @@ class GridFsStaging implements StagedUpload {
   private cut(): void {
     if (!this.buf || this.pos === 0) return;
     this.batch.push({ _id: new ObjectId(), files_id: this.id, n: this.n++, data: this.pos === this.buf.length ? this.buf : this.buf.subarray(0, this.pos) });
+    this.batchBufs.push(this.buf);
     this.buf = undefined;
     this.pos = 0;
   }
@@ -234,7 +254,9 @@ class GridFsStaging implements StagedUpload {
   private send(): void {
     if (this.batch.length === 0) return;
     const docs = this.batch;
+    const bufs = this.batchBufs;
     this.batch = [];
+    this.batchBufs = [];
     const sent: Promise<void> = this.ready
       .then(() => this.chunks.insertMany(docs, { ordered: true }))
       .then(
@@ -243,7 +265,10 @@ class GridFsStaging implements StagedUpload {
           this.failed ??= err;
         },
       )
-      .finally(() => this.inFlight.delete(sent));
+      .finally(() => {
+        this.inFlight.delete(sent);
+        giveBack(bufs);
+      });
     this.inFlight.add(sent);
   }
 
@@ -263,6 +288,7 @@ class GridFsStaging implements StagedUpload {
     if (staged.get(this.tempPath) === this) staged.delete(this.tempPath);
     this.aborted ??= (async () => {
       this.batch = [];
+      this.batchBufs = [];
       this.buf = undefined;
       // An insert still in flight would land after the delete: wait for every one first.
       while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);

@@ -81,6 +81,23 @@ describe('documents: GridFS files staged while they are received', function () {
     expect(await fails(access(tempPath)), 'temporary file gone').to.equal(true);
   });
 
+  it('files staged at once and one after another (chunk buffers taken again once their insert settled) each keep their own bytes', async () => {
+    // Three at once, then three more: the later ones fill buffers the earlier ones' inserts gave back.
+    for (let round = 0; round < 2; round++) {
+      const files = [randomBytes(9 * CHUNK + 1), randomBytes(5 * CHUNK), randomBytes(CHUNK - 3)];
+      const keys = await Promise.all(
+        files.map(async (bytes, i) => {
+          const { tempPath, s } = await staged(bytes, 40_000 + i * 9_999);
+          await s.finish();
+          const key = newStorageKey();
+          await store.put(tempPath, key, { contentType: 'application/pdf', sha256: sha256(bytes) });
+          return key;
+        }),
+      );
+      for (const [i, key] of keys.entries()) expect((await readBack(key)).equals(files[i]!), `round ${round}, file ${i}`).to.equal(true);
+    }
+  });
+
   it('a staged file dropped before it is stored (a refusal after the body was read) leaves no chunk', async () => {
     const before = await allChunks();
     const { tempPath, s } = await staged(randomBytes(5 * CHUNK + 10));
