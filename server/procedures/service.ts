@@ -28,7 +28,7 @@ import { countedDeadline, loadCalendar, vnDateKey, vnEndOfDay, vnStartOfDay, typ
 import { SUPPORT_TRACK_DEADLINES } from '../workflow/transitions.ts';
 import { caseEmail, outboxKey, recipientLocale, type Recipient } from '../outbox/item.ts';
 import { translator, type Locale } from '../i18n/index.ts';
-import { LODGING_MARGIN_WORKING_DAYS, PROCEDURE_RULES, cardBeyondPassport, countedLodgingDue, filingOutsideWindow, filingWindow, lodgingDue, passportExpiryOnFile, waitingFor, workCardLatestEnd } from './rules.ts';
+import { LODGING_MARGIN_WORKING_DAYS, PROCEDURE_RULES, cardBeyondPassport, countedLodgingDue, earliestStartForFiling, filingOutsideWindow, filingWindow, lodgingDue, passportExpiryOnFile, waitingFor, workCardLatestEnd } from './rules.ts';
 import { WORK_CARD_MAX_MONTHS } from '../planner/validity.ts';
 import { currentDocuments } from '../documents/index.ts';
 import { formatDay } from '../views/time.ts';
@@ -118,7 +118,13 @@ export function windowView(t: TFunction, locale: Locale, calendar: WorkingCalend
   }
   const closed = vnDateKey(w.closes) < today;
   const toClose = calendar.workingDaysBetween(now, w.closes);
-  if (closed) parts.push(t('procedures.window.closed', { count: Math.max(1, -toClose) }));
+  if (closed) {
+    parts.push(t('procedures.window.closed', { count: Math.max(1, -toClose) }));
+    // What now: no filing can meet this start any more (Decree 219/2025/ND-CP, at least 10 days
+    // before it): HR moves the planned start, the applicant is told it will move (walk-proc #1).
+    const earliest = earliestStartForFiling(kind, calendar, now);
+    if (earliest) parts.push(forApplicant ? t('procedures.window.startMovesApplicant') : t('procedures.window.moveStart', { date: formatDay(new Date(`${earliest}T00:00:00.000Z`), locale), min: PROCEDURE_RULES[kind].fileBeforeStartDays?.min }));
+  }
   else parts.push(vnDateKey(w.closes) === today ? t('procedures.window.closesToday') : t('procedures.window.closesIn', { count: Math.max(1, toClose) }));
   return {
     opens: w.opens,
