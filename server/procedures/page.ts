@@ -138,7 +138,12 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
       window: rule.fileBeforeStartDays ? t('procedures.rule.window', rule.fileBeforeStartDays) : undefined,
       // The same window as two dates for this case, whatever the status (a filing recorded is checked against it).
       // Once lodged, the window is history: the day it was lodged, not a countdown to a window already used.
-      windowDates: ((w) => (w && lodged && stored?.filedAt ? { ...w, left: t('procedures.window.lodgedOn', { date: formatDay(stored.filedAt, ctx.locale) }) } : w))(windowView(t, ctx.locale, calendar, ctx.now, kind, caseDoc.profile?.plannedArrival, false)),
+      // Refused, it is lodged again within the same window: the earlier filing and the countdown to
+      // its last day both (walk-proc #5: the page said only "lodged on …" while HR had to refile).
+      windowDates: ((w) =>
+        w && lodged && stored?.filedAt
+          ? { ...w, left: stored.status === 'refused' ? `${t('procedures.window.refusedLodgeAgain', { date: formatDay(stored.filedAt, ctx.locale) })} · ${w.left}` : t('procedures.window.lodgedOn', { date: formatDay(stored.filedAt, ctx.locale) }) }
+          : w)(windowView(t, ctx.locale, calendar, ctx.now, kind, caseDoc.profile?.plannedArrival, false)),
       windowNoStart: rule.fileBeforeStartDays && !caseDoc.profile?.plannedArrival ? t('procedures.window.noStart') : undefined,
       dayOffWarning: stored?.filedAt && !rule.internal && !calendar.isWorkingDay(stored.filedAt) ? t('procedures.rule.filedOnDayOff', { date: formatDay(stored.filedAt, ctx.locale), dayOff: dayOffText(t, stored.filedAt) }) : undefined,
       // The authority decides on a working day too: a weekend or holiday decision date is likely mistyped.

@@ -145,4 +145,24 @@ describe('procedures: a planned start no filing can meet, and the residence card
     expect(text(mail.text)).to.include('Thẻ tạm trú: nay có thể tiến hành, dự kiến nộp hồ sơ trước 15/2/2027');
     expect(text(mail.text)).not.to.include('11/12/2026');
   });
+
+  it('counts down to the window\'s last day on a refused work permit, with the refused filing, for HR to lodge it again (vi, en)', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'vi' });
+    const c = await createCase({
+      applicant,
+      call,
+      stage: 'onboarding',
+      assignee: hrEn._id,
+      stageEnteredAt: vn('2026-12-01'),
+      stageDueAt: vn('2027-02-01'),
+      profile: { fullName: 'Refused Once', nationality: 'FR', plannedArrival: new Date('2027-02-01T00:00:00.000Z') } as never,
+      supportTracks: [{ kind: 'work_permit', status: 'refused', filedAt: vn('2026-12-04'), decidedAt: vn('2026-12-04'), reasonsReceivedAt: vn('2026-12-04'), message: 'Bản dịch văn bằng chưa được chứng thực.', updatedAt: vn('2026-12-04') }] as never,
+    });
+    // Window 3 Dec 2026 – 22 Jan 2027 (1 Feb less 60 and 10 days): from Saturday 5 Dec, 19 working
+    // days in December and 15 in January (1 Jan off).
+    const vi = words((await page(await signedIn(t, hrVi), `/cases/${c._id}/procedures/work_permit`)).text);
+    expect(vi).to.include('Nộp hồ sơ trong khoảng từ 3/12/2026 đến 22/1/2027 · hồ sơ nộp ngày 4/12/2026 bị từ chối: nộp lại trong khoảng này · còn 34 ngày làm việc đến hạn cuối');
+    const en = words((await page(await signedIn(t, hrEn), `/cases/${c._id}/procedures/work_permit`)).text);
+    expect(en).to.include('File between 3 Dec 2026 and 22 Jan 2027 · the file lodged on 4 Dec 2026 was refused: lodge it again within this window · closes in 34 working days');
+  });
 });
