@@ -36,12 +36,13 @@ export function outsideWindowMessage(prefix: string, miss: { days: number; min: 
  * outside the decree's window or on a day no authority receives a file, a decision dated on a day
  * off, the authority's receipt of a completed file on a day off. Empty when there is nothing to say.
  */
-export function savedWarnings(ctx: Context, saved: { outsideWindow?: { days: number; min: number; max: number }; filedOnDayOff?: Date; decidedOnDayOff?: Date; receivedOnDayOff?: Date }): string[] {
+export function savedWarnings(ctx: Context, saved: { outsideWindow?: { days: number; min: number; max: number }; filedOnDayOff?: Date; decidedOnDayOff?: Date; receivedOnDayOff?: Date; cardBeforeStart?: { filedAt: Date; plannedStart: Date } }): string[] {
   const t = tOf(ctx);
   const out: string[] = [];
   if (saved.outsideWindow) ((m) => out.push(t(m.key, m.params)))(outsideWindowMessage('procedures.rule.outsideWindow', saved.outsideWindow));
   if (saved.filedOnDayOff) out.push(t('procedures.rule.filedOnDayOff', { date: formatDay(saved.filedOnDayOff, ctx.locale), dayOff: dayOffText(t, saved.filedOnDayOff) }));
   if (saved.decidedOnDayOff) out.push(t('procedures.rule.decidedOnDayOff', { date: formatDay(saved.decidedOnDayOff, ctx.locale), dayOff: dayOffText(t, saved.decidedOnDayOff) }));
+  if (saved.cardBeforeStart) out.push(t('procedures.rule.cardBeforeStart', { date: formatDay(saved.cardBeforeStart.filedAt, ctx.locale), start: formatDay(saved.cardBeforeStart.plannedStart, ctx.locale) }));
   if (saved.receivedOnDayOff) out.push(t('procedures.ask.receivedOnDayOff', { date: formatDay(saved.receivedOnDayOff, ctx.locale), dayOff: dayOffText(t, saved.receivedOnDayOff) }));
   return out;
 }

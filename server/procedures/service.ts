@@ -659,6 +659,8 @@ export type UpdateProcedureResult =
       filedOnDayOff?: Date;
       /** Saved, and HR should know: the decision day set is a weekend day or a public holiday, when authorities rarely decide. */
       decidedOnDayOff?: Date;
+      /** Saved, and HR should know: a residence card filed before the planned start, the expert likely not yet in Vietnam. */
+      cardBeforeStart?: { filedAt: Date; plannedStart: Date };
     }
   | { ok: false; errors: ProcedureErrors; caseDoc: CaseDoc };
 
@@ -848,7 +850,12 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   const filedOnDayOff = filingDateSet && !PROCEDURE_RULES[kind].internal && !calendar.isWorkingDay(track.filedAt!) ? track.filedAt : undefined;
   // The same for the authority's decision day newly set (the procedure's page warns of it too).
   const decidedOnDayOff = track.decidedAt && !sameDay(existing?.decidedAt, track.decidedAt) && !PROCEDURE_RULES[kind].internal && !calendar.isWorkingDay(track.decidedAt) ? track.decidedAt : undefined;
-  return { ok: true, caseDoc: updated, ...(outsideWindow ? { outsideWindow } : {}), ...(filedOnDayOff ? { filedOnDayOff } : {}), ...(decidedOnDayOff ? { decidedOnDayOff } : {}) };
+  // A residence card is for a foreigner who entered on the visa (Law 47/2014/QH13 Art. 36(2) as
+  // amended by Law 51/2019/QH14; Art. 37(1)(c) the passport with the entry stamp is in the file): a
+  // filing day before the planned start, with no arrival recorded, is likely mistyped (walk-proc #6).
+  const planned = caseDoc.profile?.plannedArrival ?? undefined;
+  const cardBeforeStart = kind === 'residence_card' && filingDateSet && planned && caseDoc.stage === 'onboarding' && vnDateKey(track.filedAt!) < vnDateKey(planned) ? { filedAt: track.filedAt!, plannedStart: planned } : undefined;
+  return { ok: true, caseDoc: updated, ...(outsideWindow ? { outsideWindow } : {}), ...(filedOnDayOff ? { filedOnDayOff } : {}), ...(decidedOnDayOff ? { decidedOnDayOff } : {}), ...(cardBeforeStart ? { cardBeforeStart } : {}) };
 }
 
 /** The calendar-aware view helpers need the calendar once per page. */

@@ -165,4 +165,32 @@ describe('procedures: a planned start no filing can meet, and the residence card
     const en = words((await page(await signedIn(t, hrEn), `/cases/${c._id}/procedures/work_permit`)).text);
     expect(en).to.include('File between 3 Dec 2026 and 22 Jan 2027 · the file lodged on 4 Dec 2026 was refused: lodge it again within this window · closes in 34 working days');
   });
+
+  it('warns, not refuses, a residence card lodged before the planned start with no arrival recorded (en, vi)', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await createCase({
+      applicant,
+      call,
+      stage: 'onboarding',
+      assignee: hrEn._id,
+      stageEnteredAt: vn('2026-12-01'),
+      stageDueAt: vn('2027-02-01'),
+      profile: { fullName: 'Card Early', nationality: 'FR', plannedArrival: new Date('2027-02-01T00:00:00.000Z') } as never,
+      supportTracks: [
+        { kind: 'work_permit', status: 'approved', filedAt: vn('2026-12-01'), decidedAt: vn('2026-12-03'), updatedAt: vn('2026-12-03') },
+        { kind: 'visa', status: 'approved', filedAt: vn('2026-12-03'), decidedAt: vn('2026-12-04'), updatedAt: vn('2026-12-04') },
+        { kind: 'residence_card', status: 'requested', dueAt: vnEndOfDay(vn('2027-02-15')), updatedAt: vn('2026-12-04') },
+      ] as never,
+    });
+    for (const [who, said] of [
+      [hrEn, 'The residence card filing day recorded, 4 Dec 2026, is before the planned start of work, 1 Feb 2027: a card is considered for a foreigner who entered on the visa (Law 47/2014/QH13, Art. 36, 37). Check the day.'],
+      [hrVi, 'Ngày nộp thẻ tạm trú đã ghi, 3/12/2026, trước ngày dự kiến bắt đầu làm việc 1/2/2027: thẻ tạm trú được xét cho người nước ngoài đã nhập cảnh bằng thị thực (Luật 47/2014/QH13, Điều 36, 37). Hãy kiểm tra lại ngày.'],
+    ] as const) {
+      const a = await signedIn(t, who);
+      const res = await save(a, `/cases/${c._id}/procedures/residence_card`, { status: 'filed', filedAt: who === hrEn ? '2026-12-04' : '2026-12-03' });
+      expect(res.status).to.equal(303);
+      expect(words((await page(a, res.headers.location!)).text)).to.include(said);
+      expect((await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'residence_card')!.status).to.equal('filed');
+    }
+  });
 });
