@@ -28,7 +28,7 @@ import { countedDeadline, loadCalendar, vnDateKey, vnEndOfDay, vnStartOfDay, typ
 import { SUPPORT_TRACK_DEADLINES } from '../workflow/transitions.ts';
 import { caseEmail, outboxKey, recipientLocale, type Recipient } from '../outbox/item.ts';
 import { translator, type Locale } from '../i18n/index.ts';
-import { LODGING_MARGIN_WORKING_DAYS, PROCEDURE_RULES, cardBeyondPassport, countedLodgingDue, earliestStartForFiling, filingOutsideWindow, filingWindow, lodgingDue, passportExpiryOnFile, waitingFor, workCardLatestEnd } from './rules.ts';
+import { LODGING_MARGIN_WORKING_DAYS, PROCEDURE_RULES, cardBeyondPassport, countedLodgingDue, earliestStartForFiling, filingOutsideWindow, leadToEntryWorkingDays, filingWindow, lodgingDue, passportExpiryOnFile, waitingFor, workCardLatestEnd } from './rules.ts';
 import { WORK_CARD_MAX_MONTHS } from '../planner/validity.ts';
 import { currentDocuments } from '../documents/index.ts';
 import { formatDay } from '../views/time.ts';
@@ -125,7 +125,19 @@ export function windowView(t: TFunction, locale: Locale, calendar: WorkingCalend
     const earliest = earliestStartForFiling(kind, calendar, now);
     if (earliest) parts.push(forApplicant ? t('procedures.window.startMovesApplicant') : t('procedures.window.moveStart', { date: formatDay(new Date(`${earliest}T00:00:00.000Z`), locale), min: PROCEDURE_RULES[kind].fileBeforeStartDays?.min }));
   }
-  else parts.push(vnDateKey(w.closes) === today ? t('procedures.window.closesToday') : t('procedures.window.closesIn', { count: Math.max(1, toClose) }));
+  else {
+    parts.push(vnDateKey(w.closes) === today ? t('procedures.window.closesToday') : t('procedures.window.closesIn', { count: Math.max(1, toClose) }));
+    // Still open, but even a file lodged on the first filing day may be decided, with the visa
+    // after it, only after the planned start (the decision times are the law's longest: Decree
+    // 219/2025/ND-CP, Law 47/2014/QH13 Art. 16(3); rules.ts leadToEntryWorkingDays). Said to HR, who
+    // may move the start; the forecast said it only as a date further down (walk-proc #8).
+    const lead = leadToEntryWorkingDays(kind);
+    if (!forApplicant && plannedStart && lead > 0) {
+      const firstFilingDay = calendar.isWorkingDay(now) ? now : calendar.addWorkingDays(now, 1);
+      const ready = calendar.addWorkingDays(vnDateKey(firstFilingDay) < vnDateKey(w.opens) ? w.opens : firstFilingDay, lead);
+      if (vnDateKey(ready) > vnDateKey(plannedStart)) parts.push(t('procedures.window.startAtRisk', { count: lead, date: formatDay(ready, locale) }));
+    }
+  }
   return {
     opens: w.opens,
     closes: w.closes,

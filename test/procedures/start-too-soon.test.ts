@@ -193,4 +193,26 @@ describe('procedures: a planned start no filing can meet, and the residence card
       expect((await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'residence_card')!.status).to.equal('filed');
     }
   });
+
+  it('tells HR, while the window is still open, that even a file lodged at once may be decided (permit, then visa) only after the planned start (en, vi); not the applicant', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await createCase({
+      applicant,
+      call,
+      stage: 'onboarding',
+      assignee: hrEn._id,
+      stageEnteredAt: vn('2026-12-04'),
+      stageDueAt: vn('2027-02-01'),
+      profile: { fullName: 'Tight Start', nationality: 'GB', plannedArrival: new Date('2026-12-18T00:00:00.000Z') } as never,
+      supportTracks: [{ kind: 'work_permit', status: 'requested', dueAt: vnEndOfDay(vn('2026-12-08')), updatedAt: vn('2026-12-04') }, { kind: 'visa', status: 'requested', updatedAt: vn('2026-12-04') }] as never,
+    });
+    // Lodged on Monday 7 Dec, the permit's 10 working days and the visa's 5 run to Monday 28 Dec.
+    const en = words((await page(await signedIn(t, hrEn), `/cases/${c._id}`)).text);
+    expect(en).to.include('File between 19 Oct 2026 and 8 Dec 2026 · closes in 2 working days · even lodged at once, the decision times of the permit and the visa after it (15 working days) may run to 28 Dec 2026, after the planned start: consider moving the planned start');
+    const vi = words((await page(await signedIn(t, hrVi), `/cases/${c._id}/procedures/work_permit`)).text);
+    expect(vi).to.include('nộp ngay thì thời hạn giải quyết giấy phép và thị thực sau đó (15 ngày làm việc) có thể kéo dài đến 28/12/2026, sau ngày dự kiến bắt đầu: cân nhắc dời ngày dự kiến bắt đầu làm việc');
+    const mine = words((await page(await signedIn(t, applicant), `/applications/${c._id}`)).text);
+    expect(mine).to.include('By law, the file can be lodged between 19 Oct 2026 and 8 Dec 2026 (closes in 2 working days)');
+    expect(mine).not.to.include('consider moving');
+  });
 });
