@@ -117,7 +117,7 @@ function onboardingDeadline(caseDoc: CaseDoc, planned: Date, now: Date, calendar
 
 /**
  * The procedures with a filing window before the start (the work permit, its exemption: rules.ts
- * filingWindow) whose target the institute counted, before filing, counted again for the new start
+ * filingWindow), and the residence card (targeted after the start), whose target the institute counted, before filing, counted again for the new start
  * (rules.ts lodgingTarget, as the holiday recount does). A target HR typed keeps no count
  * (service.ts nextTrack) and stays where HR put it: the procedure's page warns when a filing day
  * falls outside the new window. Pure.
@@ -125,7 +125,8 @@ function onboardingDeadline(caseDoc: CaseDoc, planned: Date, now: Date, calendar
 export function targetsForStart(tracks: readonly TrackState[], calendar: WorkingCalendar, start: Date): { tracks: TrackState[]; moved: Array<{ kind: SupportKind; from: Date; to: Date }> } {
   const moved: Array<{ kind: SupportKind; from: Date; to: Date }> = [];
   const next = tracks.map((t) => {
-    if ((t.status !== 'requested' && t.status !== 'preparing') || !t.dueAt || !isDueCount(t.dueCount) || !filingWindow(t.kind, start)) return t;
+    // The residence card's target reads the start too (rules.ts cardTarget: not before the expert is in Vietnam).
+    if ((t.status !== 'requested' && t.status !== 'preparing') || !t.dueAt || !isDueCount(t.dueCount) || !(filingWindow(t.kind, start) || t.kind === 'residence_card')) return t;
     const to = lodgingTarget(t.kind, calendar, t.dueCount.from, countedDeadline(calendar, t.dueCount), start);
     if (to.getTime() === t.dueAt.getTime()) return t;
     moved.push({ kind: t.kind, from: t.dueAt, to });

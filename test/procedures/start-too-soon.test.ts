@@ -215,4 +215,35 @@ describe('procedures: a planned start no filing can meet, and the residence card
     expect(mine).to.include('By law, the file can be lodged between 19 Oct 2026 and 8 Dec 2026 (closes in 2 working days)');
     expect(mine).not.to.include('consider moving');
   });
+
+  it('moves a counted residence card target with the planned start HR moves (Tết 2027 off), and e-mails the new day', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'vi', name: 'Claire Moreau' });
+    const c = await createCase({
+      applicant,
+      call,
+      stage: 'onboarding',
+      assignee: hrEn._id,
+      stageEnteredAt: vn('2026-12-01'),
+      stageDueAt: vn('2027-03-01'),
+      profile: { fullName: 'Card Follows', nationality: 'FR', plannedArrival: new Date('2027-03-01T00:00:00.000Z') } as never,
+      supportTracks: [
+        { kind: 'work_permit', status: 'approved', filedAt: vn('2026-12-01'), decidedAt: vn('2026-12-03'), updatedAt: vn('2026-12-03') },
+        { kind: 'visa', status: 'approved', filedAt: vn('2026-12-03'), decidedAt: vn('2026-12-04'), updatedAt: vn('2026-12-04') },
+        // Counted from the visa's grant on 4 Dec; 5 working days after the start of 1 Mar 2027: 8 Mar.
+        { kind: 'residence_card', status: 'requested', dueAt: vnEndOfDay(vn('2027-03-08')), dueCount: { from: vn('2026-12-04'), workingDays: 5 }, updatedAt: vn('2026-12-04') },
+      ] as never,
+    });
+    const a = await signedIn(t, hrVi);
+    const url = `/cases/${c._id}/planned-start`;
+    const p = await page(a, `/cases/${c._id}`);
+    const res = await post(a, p.text, url, { version: versionIn(p.text, url), plannedStart: '2027-02-01', plannedStartReason: 'Phòng thí nghiệm sẵn sàng sớm hơn.', plannedStartTold: '' });
+    expect(res.status).to.equal(303);
+    const card = (await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'residence_card')!;
+    // 1 Feb 2027 + 5 working days: 2, 3, 4 Feb, Tết (5–11 Feb), 12 and 15 Feb.
+    expect(vnDateKey(card.dueAt!)).to.equal('2027-02-15');
+    await deliver(t, c._id);
+    const mail = await t.smtp.waitForTo(applicant.email, /1\/2\/2027/);
+    expect(text(mail.text)).to.include('15/2/2027');
+    expect(text(mail.text)).to.include('trước đây là 8/3/2027');
+  });
 });
