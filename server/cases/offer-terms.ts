@@ -32,6 +32,9 @@ import { storeNextVersion } from '../documents/versions.ts';
 import { documentStores } from '../documents/stores.ts';
 import type { ReceivedFile } from '../documents/upload.ts';
 import { caseConflict } from './conflict.ts';
+import { startTooSoonForFiling } from './planned-start.ts';
+import { PROCEDURE_RULES } from '../procedures/rules.ts';
+import { formatDay } from '../views/time.ts';
 import { discardReceived } from '../documents/storage.ts';
 
 /** The form's text fields (named apart from the case page's other forms, which share its error summary). */
@@ -130,6 +133,13 @@ export async function changeOfferTerms(opts: { app: Pick<AppContext, 'config' | 
     const before = caseDoc.offerTerms;
     if (!file && sameTerms(terms, before)) return { caseDoc, unchanged: true };
     if (caseDoc.version !== opts.version || !canChangeOfferTerms(caseDoc)) throw await caseConflict({ ctx, caseId: caseDoc._id });
+    // A start no work permit filing can meet any more is refused, naming the earliest day (Decree
+    // 219/2025/ND-CP: the file lodged at least 10 days before it; ./planned-start.ts). Only a day HR
+    // changes: an offer saved before keeps its other terms editable.
+    if (terms.start && terms.start.getTime() !== before?.startOn?.getTime()) {
+      const soon = startTooSoonForFiling(caseDoc, terms.start, await loadCalendar(), now);
+      if (soon) throw new ValidationError({ [OFFER_TERM_FIELDS.start]: tOf(ctx)('cases.offerTerms.errors.startTooSoon', { procedure: tOf(ctx)(`procedures.kinds.${soon.kind}`), earliest: formatDay(new Date(`${soon.earliest}T00:00:00.000Z`), ctx.locale), min: PROCEDURE_RULES[soon.kind].fileBeforeStartDays?.min }) });
+    }
 
     if (file) {
       await scanOrRefuse(app.config.upload.clamdscanPath, file.tempPath, file.name).catch((err: unknown) => Promise.reject(aboutField(err, OFFER_LETTER_FIELD)));

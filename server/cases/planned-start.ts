@@ -20,7 +20,10 @@ import { Case, type CaseDoc } from '../../models/case.ts';
 import { nextDueAt } from '../../models/case-deadline.ts';
 import { FORECAST_STAGES } from '../../models/constants.ts';
 import { countedDeadline, isDueCount, loadCalendar, vnDateKey, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
-import { filingWindow, lodgingTarget } from '../procedures/rules.ts';
+import { PROCEDURE_RULES, earliestStartForFiling, filingWindow, lodgingTarget } from '../procedures/rules.ts';
+import type { TFunction } from 'i18next';
+import type { Locale } from '../i18n/index.ts';
+import { vietnameseCitizen } from '../applications/family-support.ts';
 import { isSupportOverdue, plain, type TrackState } from '../procedures/service.ts';
 import type { SupportKind } from '../../models/constants.ts';
 import { onboardingDue } from '../workflow/index.ts';
@@ -57,6 +60,41 @@ export function offerNamesStart(caseDoc: Pick<CaseDoc, 'stage' | 'offerTerms'>):
 const reasonText = z.string().trim().refine(hasVisibleText(), 'required').max(HOLD_REASON_MAX, 'tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters');
 const toldText = z.string().trim().max(PLANNED_START_TOLD_MAX, 'tooLong').refine(withoutHiddenCharacters, 'errors.hiddenCharacters');
 
+/** A procedure whose legal filing window a new planned start must leave open, with the earliest day that does. */
+export interface StartTooSoon {
+  kind: SupportKind;
+  /** 'YYYY-MM-DD': the earliest planned start a file lodged from now can still meet. */
+  earliest: string;
+}
+
+/**
+ * Whether `start` ('YYYY-MM-DD' or the stored day) comes too soon for a work permit (or its
+ * exemption certificate) not lodged yet: Decree 219/2025/ND-CP lets the file be lodged only "within
+ * 60 days and at least 10 days before" the planned start (rules.ts fileBeforeStartDays,
+ * earliestStartForFiling). Before the acceptance (no procedures yet) the applicant's request for a
+ * work permit counts, a Vietnamese citizen needing none (applications/family-support.ts). A start
+ * that no filing can meet is refused naming the earliest day (walk-proc #2: an offer for a start 4
+ * days away was saved and accepted, and the case began with its legal window closed).
+ */
+export function startTooSoonForFiling(caseDoc: Pick<CaseDoc, 'supportTracks' | 'supportRequested' | 'profile'>, start: Date, calendar: WorkingCalendar, now: Date): StartTooSoon | undefined {
+  const tracks = caseDoc.supportTracks ?? [];
+  const open = tracks.length
+    ? tracks.filter((t) => (t.kind === 'work_permit' || t.kind === 'work_permit_exemption') && ['requested', 'preparing', 'refused'].includes(t.status)).map((t) => t.kind as SupportKind)
+    : caseDoc.supportRequested?.workPermit && !vietnameseCitizen(caseDoc)
+      ? (['work_permit'] as SupportKind[])
+      : [];
+  for (const kind of open) {
+    const earliest = earliestStartForFiling(kind, calendar, now);
+    if (earliest && vnDateKey(start) < earliest) return { kind, earliest };
+  }
+  return undefined;
+}
+
+/** The refusal of a start too soon, naming the procedure and the earliest day, in the officer's language. */
+export function tooSoonText(t: TFunction, locale: Locale, soon: StartTooSoon): string {
+  return t('cases.plannedStart.errors.tooSoonForFiling', { procedure: t(`procedures.kinds.${soon.kind}`), earliest: formatDay(new Date(`${soon.earliest}T00:00:00.000Z`), locale), min: PROCEDURE_RULES[soon.kind].fileBeforeStartDays?.min });
+}
+
 /** The day as the applicant's own form stores it (midnight UTC of the typed day), or the field's error key. */
 function readDay(typed: string, now: Date): Date | string {
   if (!typed) return 'cases.plannedStart.errors.required';
@@ -79,7 +117,7 @@ function onboardingDeadline(caseDoc: CaseDoc, planned: Date, now: Date, calendar
 
 /**
  * The procedures with a filing window before the start (the work permit, its exemption: rules.ts
- * filingWindow) whose target the institute counted, before filing, counted again for the new start
+ * filingWindow), and the residence card (targeted after the start), whose target the institute counted, before filing, counted again for the new start
  * (rules.ts lodgingTarget, as the holiday recount does). A target HR typed keeps no count
  * (service.ts nextTrack) and stays where HR put it: the procedure's page warns when a filing day
  * falls outside the new window. Pure.
@@ -87,7 +125,8 @@ function onboardingDeadline(caseDoc: CaseDoc, planned: Date, now: Date, calendar
 export function targetsForStart(tracks: readonly TrackState[], calendar: WorkingCalendar, start: Date): { tracks: TrackState[]; moved: Array<{ kind: SupportKind; from: Date; to: Date }> } {
   const moved: Array<{ kind: SupportKind; from: Date; to: Date }> = [];
   const next = tracks.map((t) => {
-    if ((t.status !== 'requested' && t.status !== 'preparing') || !t.dueAt || !isDueCount(t.dueCount) || !filingWindow(t.kind, start)) return t;
+    // The residence card's target reads the start too (rules.ts cardTarget: not before the expert is in Vietnam).
+    if ((t.status !== 'requested' && t.status !== 'preparing') || !t.dueAt || !isDueCount(t.dueCount) || !(filingWindow(t.kind, start) || t.kind === 'residence_card')) return t;
     const to = lodgingTarget(t.kind, calendar, t.dueCount.from, countedDeadline(calendar, t.dueCount), start);
     if (to.getTime() === t.dueAt.getTime()) return t;
     moved.push({ kind: t.kind, from: t.dueAt, to });
@@ -169,6 +208,9 @@ export async function changePlannedStart({ app, ctx, caseDoc, version, form }: {
   if (typeof day === 'string') errors[PLANNED_START_FIELDS.day] = t(day, { years: MAX_YEARS_AHEAD });
   const offered = offerNamesStart(caseDoc);
   if (offered) errors[PLANNED_START_FIELDS.day] = t('cases.plannedStart.errors.offerNamesStart', { day: formatDay(offered, ctx.locale) });
+  const calendar = await loadCalendar();
+  const soon = day instanceof Date && !offered ? startTooSoonForFiling(caseDoc, day, calendar, now) : undefined;
+  if (soon) errors[PLANNED_START_FIELDS.day] = tooSoonText(t, ctx.locale, soon);
   const reason = reasonText.safeParse(form.plannedStartReason ?? '');
   if (!reason.success) {
     const m = reason.error.issues[0]!.message;
@@ -184,7 +226,6 @@ export async function changePlannedStart({ app, ctx, caseDoc, version, form }: {
   // Only onboarding's deadline reads the planned start; a hold that resumes into onboarding reads it then.
   const set: Record<string, unknown> = { 'profile.plannedArrival': day };
   const unset: Record<string, ''> = {};
-  const calendar = await loadCalendar();
   let due: { at: Date; count?: DueCount } | undefined;
   if (caseDoc.stage === 'onboarding') {
     due = onboardingDeadline(caseDoc, day, now, calendar);

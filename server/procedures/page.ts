@@ -36,12 +36,13 @@ export function outsideWindowMessage(prefix: string, miss: { days: number; min: 
  * outside the decree's window or on a day no authority receives a file, a decision dated on a day
  * off, the authority's receipt of a completed file on a day off. Empty when there is nothing to say.
  */
-export function savedWarnings(ctx: Context, saved: { outsideWindow?: { days: number; min: number; max: number }; filedOnDayOff?: Date; decidedOnDayOff?: Date; receivedOnDayOff?: Date }): string[] {
+export function savedWarnings(ctx: Context, saved: { outsideWindow?: { days: number; min: number; max: number }; filedOnDayOff?: Date; decidedOnDayOff?: Date; receivedOnDayOff?: Date; cardBeforeStart?: { filedAt: Date; plannedStart: Date } }): string[] {
   const t = tOf(ctx);
   const out: string[] = [];
   if (saved.outsideWindow) ((m) => out.push(t(m.key, m.params)))(outsideWindowMessage('procedures.rule.outsideWindow', saved.outsideWindow));
   if (saved.filedOnDayOff) out.push(t('procedures.rule.filedOnDayOff', { date: formatDay(saved.filedOnDayOff, ctx.locale), dayOff: dayOffText(t, saved.filedOnDayOff) }));
   if (saved.decidedOnDayOff) out.push(t('procedures.rule.decidedOnDayOff', { date: formatDay(saved.decidedOnDayOff, ctx.locale), dayOff: dayOffText(t, saved.decidedOnDayOff) }));
+  if (saved.cardBeforeStart) out.push(t('procedures.rule.cardBeforeStart', { date: formatDay(saved.cardBeforeStart.filedAt, ctx.locale), start: formatDay(saved.cardBeforeStart.plannedStart, ctx.locale) }));
   if (saved.receivedOnDayOff) out.push(t('procedures.ask.receivedOnDayOff', { date: formatDay(saved.receivedOnDayOff, ctx.locale), dayOff: dayOffText(t, saved.receivedOnDayOff) }));
   return out;
 }
@@ -138,7 +139,12 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
       window: rule.fileBeforeStartDays ? t('procedures.rule.window', rule.fileBeforeStartDays) : undefined,
       // The same window as two dates for this case, whatever the status (a filing recorded is checked against it).
       // Once lodged, the window is history: the day it was lodged, not a countdown to a window already used.
-      windowDates: ((w) => (w && lodged && stored?.filedAt ? { ...w, left: t('procedures.window.lodgedOn', { date: formatDay(stored.filedAt, ctx.locale) }) } : w))(windowView(t, ctx.locale, calendar, ctx.now, kind, caseDoc.profile?.plannedArrival, false)),
+      // Refused, it is lodged again within the same window: the earlier filing and the countdown to
+      // its last day both (walk-proc #5: the page said only "lodged on …" while HR had to refile).
+      windowDates: ((w) =>
+        w && lodged && stored?.filedAt
+          ? { ...w, left: stored.status === 'refused' ? `${t('procedures.window.refusedLodgeAgain', { date: formatDay(stored.filedAt, ctx.locale) })} · ${w.left}` : t('procedures.window.lodgedOn', { date: formatDay(stored.filedAt, ctx.locale) }) }
+          : w)(windowView(t, ctx.locale, calendar, ctx.now, kind, caseDoc.profile?.plannedArrival, false)),
       windowNoStart: rule.fileBeforeStartDays && !caseDoc.profile?.plannedArrival ? t('procedures.window.noStart') : undefined,
       dayOffWarning: stored?.filedAt && !rule.internal && !calendar.isWorkingDay(stored.filedAt) ? t('procedures.rule.filedOnDayOff', { date: formatDay(stored.filedAt, ctx.locale), dayOff: dayOffText(t, stored.filedAt) }) : undefined,
       // The authority decides on a working day too: a weekend or holiday decision date is likely mistyped.

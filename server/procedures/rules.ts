@@ -284,6 +284,7 @@ export function leadToEntryWorkingDays(kind: ProcedureKind): number {
  * A counted day before the window opens, or after the latest, becomes the latest.
  */
 export function lodgingTarget(kind: ProcedureKind, calendar: WorkingCalendar, from: Date, counted: Date, plannedStart: Date | null | undefined): Date {
+  if (kind === 'residence_card') return cardTarget(calendar, counted, plannedStart);
   const w = filingWindow(kind, plannedStart);
   if (!w || !plannedStart) return counted;
   const margin = vnEndOfDay(calendar.addWorkingDays(w.closes, -LODGING_MARGIN_WORKING_DAYS));
@@ -293,6 +294,44 @@ export function lodgingTarget(kind: ProcedureKind, calendar: WorkingCalendar, fr
   const latest = [aim, margin, w.closes].find((d) => d.getTime() >= w.opens.getTime() && d.getTime() >= today) ?? w.closes;
   if (counted.getTime() < w.opens.getTime()) return latest;
   return counted.getTime() < latest.getTime() ? counted : latest;
+}
+
+/**
+ * Working days after the planned start by which the institute aims to lodge the residence card file
+ * (its own choice, no law sets it): the expert is then in Vietnam on the visa.
+ */
+export const CARD_AFTER_START_WORKING_DAYS = 5;
+
+/**
+ * The residence card's target: never before the expert can be in Vietnam. Law 47/2014/QH13 Art. 36(2)
+ * as amended by Law 51/2019/QH14: a card is considered for a foreigner "nhập cảnh bằng thị thực có ký
+ * hiệu … LĐ1, LĐ2 … TT" (who ENTERED on such a visa; wording seen in secondary sources only, not
+ * checked against the gazette text), and Art. 37(1)(c) the file holds the passport, which carries
+ * the entry stamp. So a target counted from the visa's grant (5 working days) fell weeks before the
+ * planned start and showed the procedure overdue (and escalated it) while nothing could be filed
+ * (walk-proc #3). The later of the count and CARD_AFTER_START_WORKING_DAYS after the planned start;
+ * the count alone where no start is known.
+ */
+function cardTarget(calendar: WorkingCalendar, counted: Date, plannedStart: Date | null | undefined): Date {
+  if (!plannedStart) return counted;
+  const afterStart = vnEndOfDay(calendar.addWorkingDays(vnEndOfDay(plannedStart), CARD_AFTER_START_WORKING_DAYS));
+  return afterStart.getTime() > counted.getTime() ? afterStart : counted;
+}
+
+/**
+ * The earliest planned start a file not yet lodged can still meet, as a day ('YYYY-MM-DD'): the first
+ * day the authority receives files from `now` (today when it is a working day, else the next one),
+ * plus the window's minimum (Decree 219/2025/ND-CP, the work permit and its exemption: lodged "at least
+ * 10 days before" the planned start, see fileBeforeStartDays). Undefined where the procedure has no
+ * window. An offer or a planned start sooner than this day can no longer be met by any filing
+ * (walk-proc #1, #2: an offer accepted for a start whose window had closed started the case overdue,
+ * and nobody was told to move the start).
+ */
+export function earliestStartForFiling(kind: ProcedureKind, calendar: WorkingCalendar, now: Date): string | undefined {
+  const w = PROCEDURE_RULES[kind].fileBeforeStartDays;
+  if (!w) return undefined;
+  const firstFilingDay = calendar.isWorkingDay(now) ? now : calendar.addWorkingDays(now, 1);
+  return vnDateKey(new Date(vnStartOfDay(vnDateKey(firstFilingDay)).getTime() + w.min * 86_400_000));
 }
 
 /**

@@ -28,7 +28,7 @@ import { countedDeadline, loadCalendar, vnDateKey, vnEndOfDay, vnStartOfDay, typ
 import { SUPPORT_TRACK_DEADLINES } from '../workflow/transitions.ts';
 import { caseEmail, outboxKey, recipientLocale, type Recipient } from '../outbox/item.ts';
 import { translator, type Locale } from '../i18n/index.ts';
-import { LODGING_MARGIN_WORKING_DAYS, PROCEDURE_RULES, cardBeyondPassport, countedLodgingDue, filingOutsideWindow, filingWindow, lodgingDue, passportExpiryOnFile, waitingFor, workCardLatestEnd } from './rules.ts';
+import { LODGING_MARGIN_WORKING_DAYS, PROCEDURE_RULES, cardBeyondPassport, countedLodgingDue, earliestStartForFiling, filingOutsideWindow, leadToEntryWorkingDays, filingWindow, lodgingDue, passportExpiryOnFile, waitingFor, workCardLatestEnd } from './rules.ts';
 import { WORK_CARD_MAX_MONTHS } from '../planner/validity.ts';
 import { currentDocuments } from '../documents/index.ts';
 import { formatDay } from '../views/time.ts';
@@ -118,8 +118,26 @@ export function windowView(t: TFunction, locale: Locale, calendar: WorkingCalend
   }
   const closed = vnDateKey(w.closes) < today;
   const toClose = calendar.workingDaysBetween(now, w.closes);
-  if (closed) parts.push(t('procedures.window.closed', { count: Math.max(1, -toClose) }));
-  else parts.push(vnDateKey(w.closes) === today ? t('procedures.window.closesToday') : t('procedures.window.closesIn', { count: Math.max(1, toClose) }));
+  if (closed) {
+    parts.push(t('procedures.window.closed', { count: Math.max(1, -toClose) }));
+    // What now: no filing can meet this start any more (Decree 219/2025/ND-CP, at least 10 days
+    // before it): HR moves the planned start, the applicant is told it will move (walk-proc #1).
+    const earliest = earliestStartForFiling(kind, calendar, now);
+    if (earliest) parts.push(forApplicant ? t('procedures.window.startMovesApplicant') : t('procedures.window.moveStart', { date: formatDay(new Date(`${earliest}T00:00:00.000Z`), locale), min: PROCEDURE_RULES[kind].fileBeforeStartDays?.min }));
+  }
+  else {
+    parts.push(vnDateKey(w.closes) === today ? t('procedures.window.closesToday') : t('procedures.window.closesIn', { count: Math.max(1, toClose) }));
+    // Still open, but even a file lodged on the first filing day may be decided, with the visa
+    // after it, only after the planned start (the decision times are the law's longest: Decree
+    // 219/2025/ND-CP, Law 47/2014/QH13 Art. 16(3); rules.ts leadToEntryWorkingDays). Said to HR, who
+    // may move the start; the forecast said it only as a date further down (walk-proc #8).
+    const lead = leadToEntryWorkingDays(kind);
+    if (!forApplicant && plannedStart && lead > 0) {
+      const firstFilingDay = calendar.isWorkingDay(now) ? now : calendar.addWorkingDays(now, 1);
+      const ready = calendar.addWorkingDays(vnDateKey(firstFilingDay) < vnDateKey(w.opens) ? w.opens : firstFilingDay, lead);
+      if (vnDateKey(ready) > vnDateKey(plannedStart)) parts.push(t('procedures.window.startAtRisk', { count: lead, date: formatDay(ready, locale) }));
+    }
+  }
   return {
     opens: w.opens,
     closes: w.closes,
@@ -653,6 +671,8 @@ export type UpdateProcedureResult =
       filedOnDayOff?: Date;
       /** Saved, and HR should know: the decision day set is a weekend day or a public holiday, when authorities rarely decide. */
       decidedOnDayOff?: Date;
+      /** Saved, and HR should know: a residence card filed before the planned start, the expert likely not yet in Vietnam. */
+      cardBeforeStart?: { filedAt: Date; plannedStart: Date };
     }
   | { ok: false; errors: ProcedureErrors; caseDoc: CaseDoc };
 
@@ -842,7 +862,12 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   const filedOnDayOff = filingDateSet && !PROCEDURE_RULES[kind].internal && !calendar.isWorkingDay(track.filedAt!) ? track.filedAt : undefined;
   // The same for the authority's decision day newly set (the procedure's page warns of it too).
   const decidedOnDayOff = track.decidedAt && !sameDay(existing?.decidedAt, track.decidedAt) && !PROCEDURE_RULES[kind].internal && !calendar.isWorkingDay(track.decidedAt) ? track.decidedAt : undefined;
-  return { ok: true, caseDoc: updated, ...(outsideWindow ? { outsideWindow } : {}), ...(filedOnDayOff ? { filedOnDayOff } : {}), ...(decidedOnDayOff ? { decidedOnDayOff } : {}) };
+  // A residence card is for a foreigner who entered on the visa (Law 47/2014/QH13 Art. 36(2) as
+  // amended by Law 51/2019/QH14; Art. 37(1)(c) the passport with the entry stamp is in the file): a
+  // filing day before the planned start, with no arrival recorded, is likely mistyped (walk-proc #6).
+  const planned = caseDoc.profile?.plannedArrival ?? undefined;
+  const cardBeforeStart = kind === 'residence_card' && filingDateSet && planned && caseDoc.stage === 'onboarding' && vnDateKey(track.filedAt!) < vnDateKey(planned) ? { filedAt: track.filedAt!, plannedStart: planned } : undefined;
+  return { ok: true, caseDoc: updated, ...(outsideWindow ? { outsideWindow } : {}), ...(filedOnDayOff ? { filedOnDayOff } : {}), ...(decidedOnDayOff ? { decidedOnDayOff } : {}), ...(cardBeforeStart ? { cardBeforeStart } : {}) };
 }
 
 /** The calendar-aware view helpers need the calendar once per page. */

@@ -223,17 +223,19 @@ const ACCEPTANCE: ActionRule = {
   // The planned start is said as it now stands, and, when the offer's day replaced theirs, the day they had given.
   mail: (f, set, locale) => {
     const { now, calendar } = f;
-    const tracks = set.supportTracks as Array<{ kind: SupportKind; status: string }>;
+    const tracks = set.supportTracks as Array<{ kind: SupportKind; status: string; dueAt?: Date }>;
     const t = translator(locale);
     const start = plannedStartOf(f);
-    const words = (kind: SupportKind) => {
+    // The target with its working days left, as the applicant's page says it (walk-proc #4: the
+    // e-mail gave the bare date beside a window counted in working days).
+    const words = (kind: SupportKind, dueAt: Date | undefined) => {
       const win = windowView(t, locale, calendar, now, kind, start, true);
-      return { dueLabel: t(`procedures.due.${dueMeaning(kind, 'requested')}`), ...(win ? { window: t('procedures.window.email', { between: win.text, left: win.left }) } : {}) };
+      return { dueLabel: t(`procedures.due.${dueMeaning(kind, 'requested')}`), ...(dueAt ? { dueLeft: deadlineLeft(t, calendar, now, dueAt).text } : {}), ...(win ? { window: t('procedures.window.email', { between: win.text, left: win.left }) } : {}) };
     };
     return {
       ...(start ? { plannedStart: start, startFromOffer: !!f.startMove, ...(f.startMove?.from ? { plannedStartWas: f.startMove.from } : {}) } : {}),
       signedOfferAsked: f.signedOfferAsked === true,
-      supportTracks: tracks.filter((s) => s.status === 'requested').map((s) => ({ ...s, ...words(s.kind), ...((w) => (w ? { waits: w } : {}))(waitingText(t, s.kind, tracks)) })),
+      supportTracks: tracks.filter((s) => s.status === 'requested').map((s) => ({ ...s, ...words(s.kind, s.dueAt), ...((w) => (w ? { waits: w } : {}))(waitingText(t, s.kind, tracks)) })),
     };
   },
 };

@@ -73,7 +73,7 @@ describe('applications: decisions, offer and timeline', () => {
     // A procedure that waits for another says so, as the pages do: never a bare "due".
     const mail = await t.smtp.waitForTo(applicant.email, new RegExp(after.reference));
     // Said for what it is: the institute's target to file by (a deadline), not a bare "due".
-    expect(mail.text).to.match(/- Work permit: We aim to file by \d{1,2} \w{3} \d{4}(\. By law, the file can be lodged between [^\n]*)?\n/);
+    expect(mail.text).to.match(/- Work permit: We aim to file by \d{1,2} \w{3} \d{4} \(\d+ working days? left\)(\. By law, the file can be lodged between [^\n]*)?\n/);
     expect(mail.text).to.include('- Visa: waits for the work permit\n');
     expect(mail.text).to.include('- Temporary residence card: waits for the work permit and the visa\n');
     expect(mail.html).to.include('<li>Visa: waits for the work permit</li>');

@@ -53,8 +53,8 @@ describe('procedures: the filing window as two dates, the case row, the conflict
   it('accepting the offer targets a day inside the window that leaves the permit, the visa and 5 working days before the start, and e-mails the applicant both dates with working days (vi, en)', async () => {
     clock = vn('2026-12-05');
     const expected = {
-      vi: 'Giấy phép lao động: Dự kiến nộp hồ sơ trước 25/1/2027. Theo quy định, hồ sơ được nộp trong khoảng từ 31/12/2026 đến 19/2/2027 (còn 19 ngày làm việc nữa mới được nộp · còn 49 ngày làm việc đến hạn cuối)',
-      en: 'Work permit: We aim to file by 25 Jan 2027. By law, the file can be lodged between 31 Dec 2026 and 19 Feb 2027 (opens in 19 working days · closes in 49 working days)',
+      vi: 'Giấy phép lao động: Dự kiến nộp hồ sơ trước 25/1/2027 (còn 35 ngày làm việc). Theo quy định, hồ sơ được nộp trong khoảng từ 31/12/2026 đến 19/2/2027 (còn 19 ngày làm việc nữa mới được nộp · còn 49 ngày làm việc đến hạn cuối)',
+      en: 'Work permit: We aim to file by 25 Jan 2027 (35 working days left). By law, the file can be lodged between 31 Dec 2026 and 19 Feb 2027 (opens in 19 working days · closes in 49 working days)',
     };
     for (const applicant of [applicantVi, applicantEn]) {
       const offer = await createCase({ applicant, call, stage: 'offer', stageDueAt: vn('2026-12-18'), profile: { fullName: 'Offer Case', plannedArrival: START } as never, supportRequested: { ...NO_SUPPORT, workPermit: true } });

@@ -26,7 +26,7 @@ import { keptReadSizes } from '../../server/support/kept-reads.ts';
 import { ConfigError, loadConfig } from '../../server/config.ts';
 import { writtenElsewhere } from '../../models/watch-writes.ts';
 import { documentAudit } from '../../server/documents/pending-audit.ts';
-import { seedHolidays } from '../../server/calendar/index.ts';
+import { seedHolidays, vnDateKey } from '../../server/calendar/index.ts';
 import { transition } from '../../server/workflow/index.ts';
 import { actorContext } from '../workflow/context.ts';
 
@@ -422,7 +422,7 @@ describe('security: the newest features (session 29) as an attacker uses them', 
         expect(form.status, kind).to.equal(200);
         expect(form.text, kind).not.to.include('<img src=x');
         const track = /name="track" value="(none|\d+)"/.exec(form.text.slice(form.text.indexOf(`action="${pageUrl}"`)))?.[1];
-        const res = await post(h, form.text, pageUrl, { version: versionIn(form.text, pageUrl), ...(track ? { track } : {}), status: 'filed', filedAt: new Date().toISOString().slice(0, 10) });
+        const res = await post(h, form.text, pageUrl, { version: versionIn(form.text, pageUrl), ...(track ? { track } : {}), status: 'filed', filedAt: vnDateKey(new Date()) });
         expect(res.status, `${kind} ${res.text.slice(0, 200)}`).to.be.oneOf([303, 422]);
       }
       await deliver(t, c._id);
