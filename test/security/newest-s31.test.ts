@@ -1,0 +1,171 @@
+// Session 30's changes as an attacker uses them (review of session 31): the reads moved onto the
+// driver (the case page's case, documents and people; the queue's rows), whose filters Mongoose no
+// longer casts or sanitizes; GridFS staging of uploads (refused, cut-short and hostile uploads leave
+// no chunks); the i18next formatted-text memo (bounded, never one user's text for another's); the
+// pooled CSPRNG (each byte once). Real database, HTTP, multipart and SMTP.
+import { expect } from 'chai';
+import http from 'node:http';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { TestApp } from '../support/app.ts';
+import { useUploadTestApp } from '../support/app.ts';
+import { createInstitute, createUser } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import { csrfFrom, type Agent } from '../support/http.ts';
+import { signedIn, page, post, versionIn } from '../applications/support.ts';
+import { cookieHeader, gridFsCounts, makePdf, tokenOf, waitFor } from '../documents/support.ts';
+import { CaseDocument } from '../../models/document.ts';
+import type { UserDoc } from '../../models/user.ts';
+import type { CallDoc } from '../../models/call.ts';
+import type { InstituteDoc } from '../../models/institute.ts';
+import { loadCalendar, seedHolidays, vnDateKey } from '../../server/calendar/index.ts';
+
+/** The temporary upload files left under the app's upload folder. */
+async function tempFiles(uploadDir: string): Promise<string[]> {
+  return (await readdir(path.join(uploadDir, '.tmp')).catch(() => [] as string[])).filter((f) => f.endsWith('.part'));
+}
+
+describe('security: GridFS staging of uploads (session 30) as an attacker uses it', function () {
+  this.timeout(120_000);
+  let t!: TestApp;
+  let uploadDir = '';
+  useUploadTestApp('s31-gridfs', (app, dir) => {
+    t = app;
+    uploadDir = dir;
+  }, { UPLOAD_STORAGE: 'gridfs' });
+  let institute: InstituteDoc;
+  let hr: UserDoc;
+  let call: CallDoc;
+  let pdf: Buffer;
+
+  before(async () => {
+    await seedHolidays();
+    institute = await createInstitute();
+    hr = await createUser({ role: 'hr_officer', institute, locale: 'en' });
+    call = await createCall({ institute, checklist: [{ type: 'cv', phase: 'application', required: true }] as never });
+    // Over two chunks, so that chunks are in the store before the form is judged.
+    pdf = await makePdf('Curriculum vitae, staged', { padTo: 700_000 });
+  });
+
+  async function askForCv(caseId: unknown) {
+    const a = await signedIn(t, hr);
+    const url = `/cases/${String(caseId)}/request-info`;
+    const form = await page(a, url);
+    const due = vnDateKey((await loadCalendar()).addWorkingDays(new Date(), 10));
+    const res = await post(a, form.text, url, { version: versionIn(form.text, url), items: 'Your CV, updated', dueAt: due, documentType: 'cv' });
+    expect(res.status, res.text.slice(0, 300)).to.equal(303);
+  }
+
+  it("an information request's answer refused for its form after its file was received (bad, listed or operator version) leaves no chunk, temporary file or record", async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await createCase({ applicant, call, stage: 'screening' });
+    await askForCv(c._id);
+    const ap = await signedIn(t, applicant);
+    const html = (await page(ap, `/applications/${c._id}`)).text;
+    const action = `/applications/${String(c._id)}/answer`;
+    const before = await gridFsCounts();
+    for (const version of ['not-a-number', '-1', '1e400', '$gt']) {
+      const res = await ap.post(action).set('Accept', 'text/html').field('_csrf', csrfFrom(html)).field('version', version).field('answer', 'My CV.').attach('cv', pdf, { filename: 'cv.pdf', contentType: 'application/pdf' });
+      expect(res.status, `${version}: ${res.text.slice(0, 200)}`).to.be.within(400, 499);
+    }
+    // The version sent twice (a list where one value is expected).
+    const listed = await ap.post(action).set('Accept', 'text/html').field('_csrf', csrfFrom(html)).field('version', versionIn(html, action)).field('version', versionIn(html, action)).field('answer', 'My CV.').attach('cv', pdf, { filename: 'cv.pdf', contentType: 'application/pdf' });
+    expect(listed.status, listed.text.slice(0, 200)).to.be.within(400, 499);
+    await waitFor(async () => (await gridFsCounts()).chunks === before.chunks, 5_000, 'the staged chunks to go').catch(() => undefined);
+    expect(await gridFsCounts()).to.deep.equal(before);
+    expect(await tempFiles(uploadDir)).to.deep.equal([]);
+    expect(await CaseDocument.countDocuments({ case: c._id })).to.equal(0);
+  });
+
+  it('an answer with a file from an applicant whose e-mail is unconfirmed is refused with nothing kept', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en', verified: false });
+    const c = await createCase({ applicant, call, stage: 'screening' });
+    await askForCv(c._id);
+    const ap = await signedIn(t, applicant);
+    const html = (await page(ap, `/applications/${c._id}`)).text;
+    const action = `/applications/${String(c._id)}/answer`;
+    const before = await gridFsCounts();
+    const res = await ap.post(action).set('Accept', 'text/html').field('_csrf', csrfFrom(html)).field('version', versionIn(html, action)).field('answer', 'My CV.').attach('cv', pdf, { filename: 'cv.pdf', contentType: 'application/pdf' });
+    expect(res.status, res.text.slice(0, 200)).to.be.within(400, 499);
+    expect(await gridFsCounts()).to.deep.equal(before);
+    expect(await tempFiles(uploadDir)).to.deep.equal([]);
+    expect(await CaseDocument.countDocuments({ case: c._id })).to.equal(0);
+  });
+
+  /**
+   * A raw multipart upload to the documents route that sends the first `sendBytes` of the file (the
+   * headers say more), then holds (`hold` ms, a slow body) and cuts the connection.
+   */
+  function cutUpload(a: Agent, caseId: unknown, token: string, body: Buffer, sendBytes: number, hold = 0): Promise<void> {
+    const boundary = `----s31${Math.random().toString(16).slice(2)}`;
+    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${token}\r\n--${boundary}\r\nContent-Disposition: form-data; name="cv"; filename="cv.pdf"\r\nContent-Type: application/pdf\r\n\r\n`);
+    const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+    const url = new URL(`${t.baseUrl}/cases/${String(caseId)}/documents`);
+    return new Promise((resolve) => {
+      const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { cookie: cookieHeader(a), 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(head.length + body.length + tail.length), accept: 'application/json' } });
+      req.on('error', () => resolve());
+      req.on('response', (res) => {
+        res.resume();
+        resolve();
+      });
+      req.write(head);
+      req.write(body.subarray(0, sendBytes));
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, hold + 300);
+    });
+  }
+
+  it('uploads cut short, many at once and slow ones among them, leave no chunk, temporary file or record once their connections close', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await createCase({ applicant, call, stage: 'screening' });
+    const ap = await signedIn(t, applicant);
+    const token = await tokenOf(ap);
+    const big = await makePdf('Curriculum vitae, cut short', { padTo: 3_000_000 });
+    const before = await gridFsCounts();
+    // Twelve at once, cut at different points (mid-chunk, past several chunks), four of them held a second first.
+    const cut = Promise.all([...Array(12).keys()].map((i) => cutUpload(ap, c._id, token, big, 300_000 + i * 200_000, i % 3 === 0 ? 1_500 : 0)));
+    // While the slow ones hold, their received bytes are staged (so the test sees chunks go, not never come).
+    await waitFor(async () => (await gridFsCounts()).chunks > before.chunks, 1_500, 'chunks staged while receiving');
+    await cut;
+    await waitFor(async () => (await gridFsCounts()).chunks === before.chunks && (await tempFiles(uploadDir)).length === 0, 10_000, 'the cut uploads to be cleared').catch(() => undefined);
+    expect(await gridFsCounts()).to.deep.equal(before);
+    expect(await tempFiles(uploadDir)).to.deep.equal([]);
+    expect(await CaseDocument.countDocuments({ case: c._id })).to.equal(0);
+    // The case still takes a whole upload afterwards.
+    const ok = await ap.post(`/cases/${String(c._id)}/documents`).set('Accept', 'application/json').field('_csrf', await tokenOf(ap)).attach('cv', pdf, 'cv.pdf');
+    expect(ok.status, ok.text.slice(0, 200)).to.equal(201);
+    expect((await gridFsCounts()).files).to.equal(before.files + 1);
+  });
+
+  it('hostile multipart names (operator, prototype, dotted, bracketed field names; bidi, hidden and 5,000-character file names) keep nothing or keep the file under a clean name', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await createCase({ applicant, call, stage: 'screening' });
+    const ap = await signedIn(t, applicant);
+    const url = `/cases/${String(c._id)}/documents`;
+    const before = await gridFsCounts();
+    // File parts under names no checklist item has: refused before a byte is kept.
+    for (const field of ['__proto__', 'constructor', '$where', 'cv.$gt', 'cv[0]', 'toString', 'hasOwnProperty']) {
+      const res = await ap.post(url).set('Accept', 'application/json').field('_csrf', await tokenOf(ap)).attach(field, pdf, 'cv.pdf');
+      expect(res.status, `${field}: ${res.text.slice(0, 200)}`).to.be.within(400, 499);
+    }
+    // Text fields with such names beside a good file: the whole upload refused, its file's chunks gone.
+    for (const field of ['__proto__', '$set', 'a.b', 'constructor[prototype]', 'x[__proto__]']) {
+      const res = await ap.post(url).set('Accept', 'application/json').field('_csrf', await tokenOf(ap)).field(field, 'x').attach('cv', pdf, 'cv.pdf');
+      expect(res.status, `${field}: ${res.text.slice(0, 200)}`).to.be.within(400, 499);
+    }
+    expect(await gridFsCounts()).to.deep.equal(before);
+    expect(await tempFiles(uploadDir)).to.deep.equal([]);
+    expect(await CaseDocument.countDocuments({ case: c._id })).to.equal(0);
+    // Hidden, direction-changing and over-long names are kept as clean display text, never as the storage key.
+    const res = await ap.post(url).set('Accept', 'application/json').field('_csrf', await tokenOf(ap)).attach('cv', pdf, `${'\u202e'}fdp.${'A'.repeat(5_000)}\u200b.pdf`);
+    expect(res.status, res.text.slice(0, 200)).to.equal(201);
+    const doc = (await CaseDocument.findOne({ case: c._id }).lean())!;
+    expect(doc.originalName).to.not.match(/[\u202e\u200b]/);
+    expect(doc.originalName!.length).to.be.at.most(200);
+    expect(doc.originalName!.endsWith('.pdf')).to.equal(true);
+    expect(doc.storageKey).to.match(/^[a-f0-9]{32}$/);
+    expect((await gridFsCounts()).files).to.equal(before.files + 1);
+  });
+});
