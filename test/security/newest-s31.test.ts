@@ -7,18 +7,24 @@ import { expect } from 'chai';
 import http from 'node:http';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { Types } from 'mongoose';
 import type { TestApp } from '../support/app.ts';
-import { useUploadTestApp } from '../support/app.ts';
+import { useTestApp, useUploadTestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { csrfFrom, type Agent } from '../support/http.ts';
 import { signedIn, page, post, versionIn } from '../applications/support.ts';
 import { cookieHeader, gridFsCounts, makePdf, tokenOf, waitFor } from '../documents/support.ts';
+import { Case, type CaseDoc } from '../../models/case.ts';
 import { CaseDocument } from '../../models/document.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import type { InstituteDoc } from '../../models/institute.ts';
 import { loadCalendar, seedHolidays, vnDateKey } from '../../server/calendar/index.ts';
+import { storedId } from '../../server/support/lean-read.ts';
+import { QUERY_KEYS, SORTS, leadingSearchWord, parseQueueQuery, queueFilter, queueScope, searchInstitutes } from '../../server/cases/queue.ts';
+import { caseDocumentVersions } from '../../server/documents/present.ts';
+import { caseNamesAndApplicant } from '../../server/cases/people.ts';
 
 /** The temporary upload files left under the app's upload folder. */
 async function tempFiles(uploadDir: string): Promise<string[]> {
@@ -167,5 +173,124 @@ describe('security: GridFS staging of uploads (session 30) as an attacker uses i
     expect(doc.originalName!.endsWith('.pdf')).to.equal(true);
     expect(doc.storageKey).to.match(/^[a-f0-9]{32}$/);
     expect((await gridFsCounts()).files).to.equal(before.files + 1);
+  });
+});
+
+/** Every operator the queue's filter is built with (server/cases/queue.ts queueFilter and the case policy's scope). */
+const QUEUE_OPERATORS = new Set(['$and', '$or', '$in', '$nin', '$elemMatch', '$lt', '$gte', '$exists', '$ne', '$regex']);
+
+/** Where a driver filter holds something not built by the code: an unknown operator, a path the case schema lacks, an untyped value. */
+function untypedIn(filter: unknown, where = ''): string[] {
+  const out: string[] = [];
+  const leaf = (v: unknown, at: string) => {
+    if (v === null || typeof v === 'boolean' || typeof v === 'number' || v instanceof Date || v instanceof Types.ObjectId) return;
+    if (typeof v === 'string') {
+      if (v.startsWith('$') || v.length > 100) out.push(`${at}: string ${JSON.stringify(v.slice(0, 40))}`);
+      return;
+    }
+    // A search word: an anchored prefix of letters and digits only (escaped by queryWords' split).
+    if (v instanceof RegExp) {
+      if (!/^\^[\p{L}\p{N}]{1,40}$/u.test(v.source) || v.flags !== '') out.push(`${at}: regex /${v.source}/${v.flags}`);
+      return;
+    }
+    out.push(`${at}: ${Object.prototype.toString.call(v)}`);
+  };
+  const walk = (node: unknown, at: string) => {
+    if (Array.isArray(node)) return node.forEach((n, i) => walk(n, `${at}[${i}]`));
+    if (!node || typeof node !== 'object' || node instanceof Date || node instanceof RegExp || node instanceof Types.ObjectId) return leaf(node, at);
+    if (Object.getPrototypeOf(node) !== Object.prototype) return out.push(`${at}: prototype ${Object.prototype.toString.call(node)}`);
+    for (const [k, v] of Object.entries(node)) {
+      if (k.startsWith('$')) {
+        if (!QUEUE_OPERATORS.has(k)) out.push(`${at}.${k}: operator`);
+      } else {
+        // A schema path (an array's position, `overdueProcedures.0`, names its array).
+        const p = k.replace(/\.\d+$/, '');
+        if (!Case.schema.path(p) && Case.schema.pathType(p) === 'adhocOrUndefined' && !/^supportTracks\./.test(p)) out.push(`${at}.${k}: not a case path`);
+      }
+      walk(v, `${at}.${k}`);
+    }
+  };
+  walk(filter, where);
+  return out;
+}
+
+describe('security: reads moved onto the driver (session 30) take typed values only', function () {
+  this.timeout(120_000);
+  let t!: TestApp;
+  useTestApp((app) => (t = app));
+  let instA: InstituteDoc;
+  let instB: InstituteDoc;
+  let hrA: UserDoc;
+  let caseA: CaseDoc;
+  let caseB: CaseDoc;
+
+  before(async () => {
+    await seedHolidays();
+    instA = await createInstitute();
+    instB = await createInstitute();
+    hrA = await createUser({ role: 'hr_officer', institute: instA, locale: 'en' });
+    const callA = await createCall({ institute: instA, checklist: [] });
+    const callB = await createCall({ institute: instB, checklist: [] });
+    caseA = await createCase({ applicant: await createUser({ role: 'applicant' }), call: callA, stage: 'screening' });
+    caseB = await createCase({ applicant: await createUser({ role: 'applicant' }), call: callB, stage: 'screening' });
+  });
+
+  it("the queue's driver filter, sort and projection hold only what the code builds, whatever each query parameter holds", async () => {
+    const hostile: unknown[] = [
+      '$gt', '$where', '__proto__', 'constructor', 'toString', { $ne: 1 }, { $regex: '.*' }, ['screening', 'offer'], [{ $gt: '' }], '.*', '^(a+)+$', '(?:)', '\\',
+      'a'.repeat(200_000), '\u202Ezelda\u200B', '1e3', '0x19', 'NaN', 'Infinity', '-1', '99999999999', '25.5', 'aaaaaaaaaaaa', 'AAAAAAAAAAAAAAAAAAAAAAAA', null, true, 42,
+      `${'a '.repeat(200)}`, 'zelda (a+)+$ [x] {1} $t(x) {{x}}',
+    ];
+    // The check itself finds what it looks for.
+    expect(untypedIn({ $and: [{ stage: { $where: 'x' } }, { 'profile.$x': 1 }, { searchTerms: /.*/ }, { call: { toString: 'x' } }, { nope: 1 }] })).to.have.length(5);
+    const now = new Date();
+    for (const key of QUERY_KEYS) {
+      for (const v of hostile) {
+        const q = parseQueueQuery(Object.assign(Object.create(null), { [key]: v }) as Record<string, unknown>);
+        // What parsing keeps is of the parameter's own kind.
+        expect(SORTS, `${key}=${String(v).slice(0, 20)}`).to.include(q.sort);
+        expect([25, 50, 100]).to.include(q.size);
+        expect(Number.isInteger(q.page) && q.page >= 1 && q.page <= 100_000).to.equal(true);
+        for (const [k, kept] of Object.entries(q)) if (kept !== undefined) expect(typeof kept, `${key} → ${k}`).to.be.oneOf(['string', 'number']);
+        if (q.q !== undefined) expect(q.q.length).to.be.at.most(100);
+        const filter = queueFilter(hrA, q, now, await queueScope(hrA), q.q ? await leadingSearchWord(hrA, q.q) : undefined, q.q ? await searchInstitutes(hrA) : undefined);
+        expect(untypedIn(filter), `${key}=${JSON.stringify(v)?.slice(0, 40)}`).to.deep.equal([]);
+      }
+    }
+    // The same through the route: each answers, and never with another institute's case.
+    const a = await signedIn(t, hrA);
+    for (const key of QUERY_KEYS) {
+      for (const v of ['$gt', '__proto__', '.*', 'a'.repeat(6_000), 'aaaaaaaaaaaa', String(caseB.call)]) {
+        const res = await page(a, `/cases?${key}=${encodeURIComponent(v)}&${key}=${encodeURIComponent(v)}x`);
+        expect(res.status, `${key}=${v.slice(0, 20)}`).to.be.oneOf([200, 400]);
+        expect(res.text).not.to.include(caseB.reference);
+      }
+    }
+    expect((await page(a, '/cases')).text).to.include(caseA.reference);
+  });
+
+  it("the case page's driver reads (case, documents, people) answer a hostile or foreign id with not found, never another case", async () => {
+    const a = await signedIn(t, hrA);
+    const ids = [
+      String(caseB._id), // another institute's case: its id is no key to it
+      String(caseB._id).toUpperCase(),
+      'aaaaaaaaaaaa', // twelve characters: an ObjectId to the driver's constructor, never to storedId
+      '__proto__', 'constructor', '%24gt', '%7B%22%24ne%22%3A1%7D', `${String(caseA._id)}%00`, `${String(caseA._id)}x`, 'g'.repeat(24), '0'.repeat(24),
+    ];
+    for (const id of ids) {
+      const res = await page(a, `/cases/${id}`);
+      expect(res.status, id).to.be.oneOf([400, 404]);
+      expect(res.text, id).not.to.include(caseB.reference);
+    }
+    expect((await page(a, `/cases/${String(caseA._id)}`)).status).to.equal(200);
+    // storedId: an ObjectId or its 24-hex text, nothing else (arrays, objects, 12-byte strings, numbers).
+    for (const v of ['aaaaaaaaaaaa', [String(caseA._id)], { $ne: null }, { toHexString: () => String(caseA._id) }, 1, null, undefined, `${String(caseA._id)} `]) expect(storedId(v), JSON.stringify(v)).to.equal(undefined);
+    expect(String(storedId(String(caseA._id)))).to.equal(String(caseA._id));
+    expect(await caseDocumentVersions({ $ne: null })).to.deep.equal([]);
+    expect(await caseDocumentVersions([caseA._id])).to.deep.equal([]);
+    // People's names: ids the case holds (ObjectIds); a stored value that is not one is skipped, never a filter.
+    const { names, applicant } = await caseNamesAndApplicant([{ $ne: null }, '$gt', 'aaaaaaaaaaaa', hrA._id], { $exists: true });
+    expect([...names.keys()]).to.deep.equal([String(hrA._id)]);
+    expect(applicant).to.equal(null);
   });
 });
