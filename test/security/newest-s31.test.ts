@@ -25,6 +25,7 @@ import { storedId } from '../../server/support/lean-read.ts';
 import { QUERY_KEYS, SORTS, leadingSearchWord, parseQueueQuery, queueFilter, queueScope, searchInstitutes } from '../../server/cases/queue.ts';
 import { caseDocumentVersions } from '../../server/documents/present.ts';
 import { caseNamesAndApplicant } from '../../server/cases/people.ts';
+import { rememberedSizes, translate } from '../../server/i18n/index.ts';
 
 /** The temporary upload files left under the app's upload folder. */
 async function tempFiles(uploadDir: string): Promise<string[]> {
@@ -292,5 +293,34 @@ describe('security: reads moved onto the driver (session 30) take typed values o
     const { names, applicant } = await caseNamesAndApplicant([{ $ne: null }, '$gt', 'aaaaaaaaaaaa', hrA._id], { $exists: true });
     expect([...names.keys()]).to.deep.equal([String(hrA._id)]);
     expect(applicant).to.equal(null);
+  });
+});
+
+describe("security: i18next's remembered texts (session 30) as an attacker feeds them", () => {
+  it('stay bounded whatever text reaches a key, a default or a value (long, many, hostile), and each answer is its own values', () => {
+    const start = rememberedSizes();
+    for (const locale of ['en', 'vi'] as const) {
+      // Keys and defaults built from long stored or typed text: answered, never remembered.
+      for (let i = 0; i < 300; i++) {
+        const long = `${i}${'x'.repeat(50_000)}`;
+        expect(translate(locale, `cases.events.${long}`, { defaultValue: long })).to.equal(long);
+        expect(translate(locale, `documents.types.${long}`)).to.include(long);
+      }
+      // Many short distinct values of a formatted text: remembered up to the table's bound only.
+      for (let i = 0; i < 25_000; i++) translate(locale, 'common.charCount', { used: i, max: 1000 + (i % 7) });
+    }
+    const end = rememberedSizes();
+    // 4 tables × 2 locales × 20,000 entries of at most 256 characters (and their short answers).
+    expect(end.entries).to.be.at.most(4 * 2 * 20_000);
+    expect(end.chars - start.chars, 'characters remembered').to.be.below(4 * 2 * 20_000 * 400);
+    // Not one of the long texts is held.
+    expect(end.chars - start.chars).to.be.below(300 * 50_000);
+    // Each answer is its caller's: values that look like the memo's separators are not another's text.
+    const a = translate('en', 'common.charCount', { used: 'a\u0000max\u0000number\u00001', max: 2 });
+    const b = translate('en', 'common.charCount', { used: 'a', max: 1 });
+    expect(a).to.not.equal(b);
+    expect(b).to.match(/^a of 1 characters used\.$/);
+    expect(translate('en', 'common.charCount', { used: '<b>Nguyễn</b>', max: 5 })).to.include('<b>Nguyễn</b>');
+    expect(translate('vi', 'common.charCount', { used: 'x', max: 5 })).to.not.equal(translate('en', 'common.charCount', { used: 'x', max: 5 }));
   });
 });
