@@ -5,6 +5,8 @@
 // pooled CSPRNG (each byte once). Real database, HTTP, multipart and SMTP.
 import { expect } from 'chai';
 import http from 'node:http';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Types } from 'mongoose';
@@ -26,6 +28,9 @@ import { QUERY_KEYS, SORTS, leadingSearchWord, parseQueueQuery, queueFilter, que
 import { caseDocumentVersions } from '../../server/documents/present.ts';
 import { caseNamesAndApplicant } from '../../server/cases/people.ts';
 import { rememberedSizes, translate } from '../../server/i18n/index.ts';
+import { randomHex } from '../../server/support/random-hex.ts';
+
+const run = promisify(execFile);
 
 /** The temporary upload files left under the app's upload folder. */
 async function tempFiles(uploadDir: string): Promise<string[]> {
@@ -322,5 +327,30 @@ describe("security: i18next's remembered texts (session 30) as an attacker feeds
     expect(b).to.match(/^a of 1 characters used\.$/);
     expect(translate('en', 'common.charCount', { used: '<b>Nguyễn</b>', max: 5 })).to.include('<b>Nguyễn</b>');
     expect(translate('vi', 'common.charCount', { used: 'x', max: 5 })).to.not.equal(translate('en', 'common.charCount', { used: 'x', max: 5 }));
+  });
+});
+
+describe('security: the pooled CSPRNG (session 30) hands out each byte once', () => {
+  it('never repeats a key across pool refills, after a refused call, or between web worker processes (each its own pool)', async () => {
+    const seen = new Set<string>();
+    // 2,000 form keys of 16 bytes: eight refills of the 4 KB pool, with page marks of 8 bytes between.
+    for (let i = 0; i < 2_000; i++) {
+      for (const k of [randomHex(16), randomHex(8)]) {
+        expect(seen.has(k), 'a key handed out twice').to.equal(false);
+        seen.add(k);
+      }
+      // A refused size takes nothing and breaks nothing.
+      if (i % 97 === 0) for (const bad of [0, -1, 257, 1.5, Number.NaN]) expect(() => randomHex(bad)).to.throw(RangeError);
+    }
+    for (const k of seen) expect(k).to.match(/^([a-f0-9]{32}|[a-f0-9]{16})$/);
+    // Uniform enough to be random bytes, not a counter or a repeated pool: every hex digit about 1/16.
+    const digits = [...seen].join('');
+    for (const d of '0123456789abcdef') expect(digits.split(d).length - 1).to.be.within(digits.length / 16 * 0.9, digits.length / 16 * 1.1);
+    // Web worker processes (node:cluster, server/web-workers.ts: started anew, not memory copies) each load their own module and fill their own pool.
+    const script = `import { randomHex } from ${JSON.stringify(new URL('../../server/support/random-hex.ts', import.meta.url).href)}; console.log(JSON.stringify(Array.from({ length: 300 }, () => randomHex(16))));`;
+    const fromWorkers = await Promise.all([0, 1].map(async () => JSON.parse((await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script])).stdout) as string[]));
+    const all = [...seen, ...fromWorkers.flat()];
+    expect(fromWorkers.flat()).to.have.length(600);
+    expect(new Set(all).size, 'no key shared between threads').to.equal(all.length);
   });
 });
