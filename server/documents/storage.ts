@@ -152,6 +152,14 @@ const CHUNK_BYTES = 255 * 1024;
 /** Chunks sent in one insertMany, and such batches waiting on the database at once: ~3 MB of a file at most. */
 const CHUNKS_PER_BATCH = 4;
 const BATCHES_IN_FLIGHT = 3;
+/**
+ * Stagings of one store begun and not yet stored or dropped. Past this, an upload is received to its
+ * temporary file only and copied at `put`, as before staging: the bytes of files no check has passed
+ * yet (quota, scan) held by the database stay under STAGINGS_MAX × the largest file however many
+ * uploads are sent at once (the embedded server holds every collection in memory: 30 uploads held
+ * open were 30 files' chunks in its heap).
+ */
+export const STAGINGS_MAX = 8;
 
 /**
  * A file copied into its store while it is received (server/http/upload-engine.ts tees the bytes to
@@ -204,6 +212,8 @@ class GridFsStaging implements StagedUpload {
     private readonly chunks: Collection,
     private readonly tempPath: string,
     private readonly ready: Promise<unknown>,
+    /** Called once, when `put` has taken the staging or it is aborted (GridFsStorage's count of live stagings). */
+    private onSettled: (() => void) | undefined,
   ) {
     // A staging dropped before its first insert never awaits the indexes: their failure is not unhandled.
     ready.catch(() => undefined);
@@ -257,7 +267,14 @@ class GridFsStaging implements StagedUpload {
     staged.set(this.tempPath, this);
   }
 
+  /** No longer counted as live by its store (taken by `put`, or aborted). */
+  settle(): void {
+    this.onSettled?.();
+    this.onSettled = undefined;
+  }
+
   abort(): Promise<void> {
+    this.settle();
     this.failed ??= new Error('staged upload aborted');
     this.complete = false;
     if (staged.get(this.tempPath) === this) staged.delete(this.tempPath);
@@ -276,7 +293,14 @@ export class GridFsStorage implements DocumentStorage {
   readonly kind = 'gridfs' as const;
   private bucketCache?: GridFSBucket;
   private indexes?: Promise<unknown>;
+  /** Stagings begun and not yet settled (STAGINGS_MAX). */
+  private live = 0;
   constructor(private readonly getDb: () => Db) {}
+
+  /** Whether a new upload may be staged now (fewer than STAGINGS_MAX live); otherwise it is copied at `put`. */
+  canStage(): boolean {
+    return this.live < STAGINGS_MAX;
+  }
 
   /**
    * Starts copying the file that is about to be received to `tempPath` into GridFS as it arrives
@@ -292,7 +316,8 @@ export class GridFsStorage implements DocumentStorage {
       this.indexes = undefined;
       throw err;
     });
-    return new GridFsStaging(this, db.collection('documents.chunks'), tempPath, this.indexes);
+    this.live += 1;
+    return new GridFsStaging(this, db.collection('documents.chunks'), tempPath, this.indexes, () => (this.live -= 1));
   }
 
   private bucket(): GridFSBucket {
@@ -314,6 +339,7 @@ export class GridFsStorage implements DocumentStorage {
         await this.getDb()
           .collection('documents.files')
           .insertOne({ _id: ready.id, length: ready.length, chunkSize: CHUNK_BYTES, uploadDate: new Date(), filename: key, metadata: { contentType: meta.contentType, sha256: meta.sha256 } });
+        ready.settle();
       } catch (err) {
         await ready.abort().catch(() => undefined);
         throw err;

@@ -24,6 +24,7 @@ import type { CallDoc } from '../../models/call.ts';
 import type { InstituteDoc } from '../../models/institute.ts';
 import { loadCalendar, seedHolidays, vnDateKey } from '../../server/calendar/index.ts';
 import { storedId } from '../../server/support/lean-read.ts';
+import { STAGINGS_MAX } from '../../server/documents/storage.ts';
 import { QUERY_KEYS, SORTS, leadingSearchWord, parseQueueQuery, queueFilter, queueScope, searchInstitutes } from '../../server/cases/queue.ts';
 import { caseDocumentVersions } from '../../server/documents/present.ts';
 import { caseNamesAndApplicant } from '../../server/cases/people.ts';
@@ -106,28 +107,68 @@ describe('security: GridFS staging of uploads (session 30) as an attacker uses i
 
   /**
    * A raw multipart upload to the documents route that sends the first `sendBytes` of the file (the
-   * headers say more), then holds (`hold` ms, a slow body) and cuts the connection.
+   * headers say more), then holds (`hold` ms, a slow body) and cuts the connection, or (`finish`)
+   * sends the rest: the answer's status then.
    */
-  function cutUpload(a: Agent, caseId: unknown, token: string, body: Buffer, sendBytes: number, hold = 0): Promise<void> {
+  function rawUpload(a: Agent, caseId: unknown, token: string, body: Buffer, sendBytes: number, opts: { hold?: number; finish?: Promise<unknown> } = {}): Promise<number | undefined> {
     const boundary = `----s31${Math.random().toString(16).slice(2)}`;
     const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${token}\r\n--${boundary}\r\nContent-Disposition: form-data; name="cv"; filename="cv.pdf"\r\nContent-Type: application/pdf\r\n\r\n`);
     const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
     const url = new URL(`${t.baseUrl}/cases/${String(caseId)}/documents`);
     return new Promise((resolve) => {
       const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { cookie: cookieHeader(a), 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(head.length + body.length + tail.length), accept: 'application/json' } });
-      req.on('error', () => resolve());
+      req.on('error', () => resolve(undefined));
       req.on('response', (res) => {
         res.resume();
-        resolve();
+        resolve(res.statusCode);
       });
       req.write(head);
       req.write(body.subarray(0, sendBytes));
+      if (opts.finish) {
+        void opts.finish.then(() => req.end(Buffer.concat([body.subarray(sendBytes), tail])));
+        return;
+      }
       setTimeout(() => {
         req.destroy();
-        resolve();
-      }, hold + 300);
+        resolve(undefined);
+      }, (opts.hold ?? 0) + 300);
     });
   }
+  const cutUpload = (a: Agent, caseId: unknown, token: string, body: Buffer, sendBytes: number, hold = 0) => rawUpload(a, caseId, token, body, sendBytes, { hold }).then(() => undefined);
+
+  it(`many uploads held open at once stage at most ${STAGINGS_MAX} files' chunks in the database; the others are copied when stored, and every one is stored whole`, async () => {
+    const big = await makePdf('Curriculum vitae, held open', { padTo: 1_200_000 });
+    const uploaders = await Promise.all([...Array(STAGINGS_MAX + 6).keys()].map(async () => {
+      const applicant = await createUser({ role: 'applicant', locale: 'en' });
+      const c = await createCase({ applicant, call, stage: 'screening' });
+      const ap = await signedIn(t, applicant);
+      return { c, ap, token: await tokenOf(ap) };
+    }));
+    const before = await gridFsCounts();
+    let go!: () => void;
+    const finish = new Promise<void>((resolve) => (go = resolve));
+    // Each sends all but the last bytes of its file (about four chunks' worth), then waits.
+    const sent = uploaders.map((u) => rawUpload(u.ap, u.c._id, u.token, big, big.length - 10, { finish }));
+    await waitFor(async () => (await gridFsCounts()).chunks - before.chunks >= STAGINGS_MAX * 4, 10_000, 'the first uploads staged');
+    await new Promise((r) => setTimeout(r, 500));
+    const held = (await gridFsCounts()).chunks - before.chunks;
+    expect(held, 'chunks staged while the uploads are held').to.be.at.most(STAGINGS_MAX * 5);
+    go();
+    expect(await Promise.all(sent)).to.deep.equal(uploaders.map(() => 201));
+    // Every file is stored whole, staged or copied.
+    for (const u of uploaders) {
+      const doc = (await CaseDocument.findOne({ case: u.c._id }).lean())!;
+      expect(doc.size).to.equal(big.length);
+      const got = await u.ap.get(`/documents/${String(doc._id)}/download`).buffer(true).parse((res, cb) => {
+        const parts: Buffer[] = [];
+        res.on('data', (d: Buffer) => parts.push(d));
+        res.on('end', () => cb(null, Buffer.concat(parts)));
+      });
+      expect((got.body as Buffer).equals(big)).to.equal(true);
+    }
+    expect((await gridFsCounts()).files).to.equal(before.files + uploaders.length);
+    expect(await tempFiles(uploadDir)).to.deep.equal([]);
+  });
 
   it('uploads cut short, many at once and slow ones among them, leave no chunk, temporary file or record once their connections close', async () => {
     const applicant = await createUser({ role: 'applicant', locale: 'en' });
