@@ -175,6 +175,16 @@ export interface StagedUpload {
   abort(): Promise<void>;
 }
 
+/**
+ * The chunks of an aborted staging that the database did not remove (down or restarting: the upload
+ * failed for that very reason), tried again after 2 s, 4 s… up to 5 min apart, for about half an hour:
+ * the sweep removes such chunks at the next start only. Timers unref'd: they never hold the process.
+ */
+function removeChunksLater(chunks: Collection, id: ObjectId, attempt = 1): void {
+  if (attempt > 12) return;
+  setTimeout(() => void chunks.deleteMany({ files_id: id }).catch(() => removeChunksLater(chunks, id, attempt + 1)), Math.min(300_000, 1_000 * 2 ** attempt)).unref();
+}
+
 /** Finished stagings by the temporary file they mirror, until `put` takes them or `discardReceived` drops them. */
 const staged = new Map<string, GridFsStaging>();
 
@@ -283,7 +293,7 @@ class GridFsStaging implements StagedUpload {
       this.buf = undefined;
       // An insert still in flight would land after the delete: wait for every one first.
       while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
-      await this.chunks.deleteMany({ files_id: this.id });
+      await this.chunks.deleteMany({ files_id: this.id }).catch(() => removeChunksLater(this.chunks, this.id));
     })();
     return this.aborted;
   }
