@@ -30,6 +30,9 @@ import { caseDocumentVersions } from '../../server/documents/present.ts';
 import { caseNamesAndApplicant } from '../../server/cases/people.ts';
 import { rememberedSizes, translate } from '../../server/i18n/index.ts';
 import { randomHex } from '../../server/support/random-hex.ts';
+import { dispatchOnce } from '../../server/outbox/index.ts';
+import { transition } from '../../server/workflow/index.ts';
+import { actorContext } from '../workflow/context.ts';
 
 const run = promisify(execFile);
 
@@ -190,6 +193,43 @@ describe('security: GridFS staging of uploads (session 30) as an attacker uses i
     const ok = await ap.post(`/cases/${String(c._id)}/documents`).set('Accept', 'application/json').field('_csrf', await tokenOf(ap)).attach('cv', pdf, 'cv.pdf');
     expect(ok.status, ok.text.slice(0, 200)).to.equal(201);
     expect((await gridFsCounts()).files).to.equal(before.files + 1);
+  });
+
+  it('the offer letter sent twice at once with SMTP down: one letter in GridFS (the other\'s chunks gone), a 409 for the second, and one e-mail once SMTP is back', async () => {
+    const leader = await createUser({ role: 'leader', institute });
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const made = await createCase({ applicant, call, stage: 'shortlisted', assignee: hr, offerTerms: null });
+    const c = await transition({ app: t.ctx, ctx: actorContext(t.ctx, leader), caseId: made._id, action: 'approve_offer', expectedVersion: made.version, payload: { note: 'Ranked first.' }, asDecision: true });
+    const h = await signedIn(t, hr);
+    const url = `/cases/${String(c._id)}/offer-terms`;
+    const shown = await page(h, `/cases/${String(c._id)}`);
+    const version = versionIn(shown.text, url);
+    const letter = await makePdf('Offer letter S31', { padTo: 800_000 });
+    const send = async () =>
+      h.post(url).set('Accept', 'text/html').field('_csrf', await tokenOf(h)).field('version', version).field('offerPosition', 'Senior researcher S31').field('offerStart', '2027-03-01').field('offerSalary', '45,000,000 VND').field('offerContractLength', '2 years').attach('offer_letter', letter, 'letter.pdf');
+    const before = await gridFsCounts();
+    t.smtp.mode = 'tempfail';
+    try {
+      const [one, two] = await Promise.all([send(), send()]);
+      expect([one.status, two.status].sort()).to.deep.equal([303, 409]);
+      // SMTP refuses: the e-mail waits in the outbox, the letter is kept.
+      await dispatchOnce(t.ctx, { owner: 'test', caseIds: [c._id] });
+      const waiting = (await Case.findById(c._id).lean())!.outbox.filter((o) => o.template === 'offer_letter_ready');
+      expect(waiting.map((o) => [o.status, o.attempts])).to.deep.equal([['pending', 1]]);
+    } finally {
+      t.smtp.mode = 'accept';
+    }
+    const letters = await CaseDocument.find({ case: c._id, type: 'offer_letter' }).lean();
+    expect(letters.map((d) => [d.version, d.current, d.storage])).to.deep.equal([[1, true, 'gridfs']]);
+    expect(await gridFsCounts()).to.deep.equal({ files: before.files + 1, chunks: before.chunks + Math.ceil(letter.length / 261_120) });
+    expect(await tempFiles(uploadDir)).to.deep.equal([]);
+    // Back: the retry (past its backoff) sends it once, and again nothing.
+    const later = new Date(Date.now() + 3_600_000);
+    await dispatchOnce(t.ctx, { owner: 'test', caseIds: [c._id], now: later });
+    await dispatchOnce(t.ctx, { owner: 'test', caseIds: [c._id], now: later });
+    await t.smtp.waitForTo(applicant.email, /offer letter is ready/);
+    expect(t.smtp.messages.filter((m) => m.to.includes(applicant.email) && m.messageId.includes('offer_letter_ready'))).to.have.length(1);
+    expect((await Case.findById(c._id).lean())!.outbox.filter((o) => o.template === 'offer_letter_ready').map((o) => o.status)).to.deep.equal(['sent']);
   });
 
   it('hostile multipart names (operator, prototype, dotted, bracketed field names; bidi, hidden and 5,000-character file names) keep nothing or keep the file under a clean name', async () => {
