@@ -33,6 +33,7 @@ import { randomHex } from '../../server/support/random-hex.ts';
 import { dispatchOnce } from '../../server/outbox/index.ts';
 import { transition } from '../../server/workflow/index.ts';
 import { actorContext } from '../workflow/context.ts';
+import { ConfigError, loadConfig } from '../../server/config.ts';
 
 const run = promisify(execFile);
 
@@ -230,6 +231,23 @@ describe('security: GridFS staging of uploads (session 30) as an attacker uses i
     await t.smtp.waitForTo(applicant.email, /offer letter is ready/);
     expect(t.smtp.messages.filter((m) => m.to.includes(applicant.email) && m.messageId.includes('offer_letter_ready'))).to.have.length(1);
     expect((await Case.findById(c._id).lean())!.outbox.filter((o) => o.template === 'offer_letter_ready').map((o) => o.status)).to.deep.equal(['sent']);
+  });
+
+  it("the case→call cache of uploads (documents/access.ts) opens no case to another user: once the owner uploaded, another applicant's upload to it is not found, with nothing kept", async () => {
+    const owner = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await createCase({ applicant: owner, call, stage: 'screening' });
+    const o = await signedIn(t, owner);
+    const first = await o.post(`/cases/${String(c._id)}/documents`).set('Accept', 'application/json').field('_csrf', await tokenOf(o)).attach('cv', pdf, 'cv.pdf');
+    expect(first.status, first.text.slice(0, 200)).to.equal(201);
+    const before = await gridFsCounts();
+    const other = await signedIn(t, await createUser({ role: 'applicant', locale: 'en' }));
+    for (const id of [String(c._id), String(c._id).toUpperCase()]) {
+      const res = await other.post(`/cases/${id}/documents`).set('Accept', 'application/json').field('_csrf', await tokenOf(other)).attach('cv', pdf, 'cv.pdf');
+      expect(res.status, `${id}: ${res.text.slice(0, 200)}`).to.equal(404);
+    }
+    expect(await gridFsCounts()).to.deep.equal(before);
+    expect(await tempFiles(uploadDir)).to.deep.equal([]);
+    expect(await CaseDocument.countDocuments({ case: c._id })).to.equal(1);
   });
 
   it('hostile multipart names (operator, prototype, dotted, bracketed field names; bidi, hidden and 5,000-character file names) keep nothing or keep the file under a clean name', async () => {
@@ -433,5 +451,15 @@ describe('security: the pooled CSPRNG (session 30) hands out each byte once', ()
     const all = [...seen, ...fromWorkers.flat()];
     expect(fromWorkers.flat()).to.have.length(600);
     expect(new Set(all).size, 'no key shared between threads').to.equal(all.length);
+  });
+});
+
+describe('security: numbers in the environment (session 30 envNumber) are decimal digits only', () => {
+  it('refuses signs, separators, other scripts\' digits, hex, exponents and overflowing lengths at boot, naming the variable', () => {
+    for (const v of ['+5', '1_000', '1,000', '٥', '５', '0x10', '1e3', '5 5', '5\u0000', '\u202e5', '9'.repeat(400), '-0', '.5', '5.']) {
+      expect(() => loadConfig({ UPLOAD_MAX_MB: v }), `UPLOAD_MAX_MB=${JSON.stringify(v).slice(0, 20)}`).to.throw(ConfigError, /UPLOAD_MAX_MB/);
+    }
+    // Surrounding white space (a line end in an env file) is the number.
+    expect(loadConfig({ UPLOAD_MAX_MB: ' 7\n' }).upload.maxBytes).to.equal(7 * 1024 * 1024);
   });
 });
