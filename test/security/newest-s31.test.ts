@@ -28,6 +28,7 @@ import { STAGINGS_MAX } from '../../server/documents/storage.ts';
 import { QUERY_KEYS, SORTS, leadingSearchWord, parseQueueQuery, queueFilter, queueScope, searchInstitutes } from '../../server/cases/queue.ts';
 import { caseDocumentVersions } from '../../server/documents/present.ts';
 import { caseNamesAndApplicant } from '../../server/cases/people.ts';
+import { findCaseRecordFor } from '../../server/cases/access.ts';
 import { rememberedSizes, translate } from '../../server/i18n/index.ts';
 import { randomHex } from '../../server/support/random-hex.ts';
 import { dispatchOnce } from '../../server/outbox/index.ts';
@@ -397,6 +398,22 @@ describe('security: reads moved onto the driver (session 30) take typed values o
     const { names, applicant } = await caseNamesAndApplicant([{ $ne: null }, '$gt', 'aaaaaaaaaaaa', hrA._id], { $exists: true });
     expect([...names.keys()]).to.deep.equal([String(hrA._id)]);
     expect(applicant).to.equal(null);
+  });
+
+  it("the driver reads give what Mongoose's lean read gave, never a path the schema hides (select: false: the pending audit events)", async () => {
+    const c = await createCase({ applicant: await createUser({ role: 'applicant' }), call: await createCall({ institute: instA, checklist: [] }), stage: 'screening' });
+    await Case.collection.updateOne({ _id: c._id }, { $set: { pendingAudits: [{ eventId: 'S31-HIDDEN', action: 'case.secret', decidedAt: new Date() }] } });
+    await CaseDocument.collection.insertOne({ case: c._id, type: 'cv', slot: 0, version: 1, current: true, storage: 'disk', storageKey: 'a'.repeat(32), originalName: 'cv.pdf', mimeType: 'application/pdf', size: 1, sha256: 'b'.repeat(64), status: 'pending', uploadedBy: hrA._id, pendingAudits: [{ eventId: 'S31-HIDDEN-DOC' }], createdAt: new Date(), updatedAt: new Date() });
+    const viaDriver = await findCaseRecordFor(hrA, String(c._id));
+    const viaMongoose = await Case.findById(c._id).lean();
+    expect(JSON.stringify(viaDriver.caseRecord)).to.equal(JSON.stringify(viaMongoose));
+    expect(JSON.stringify(viaDriver.caseRecord)).not.to.include('S31-HIDDEN');
+    const docs = await caseDocumentVersions(c._id);
+    expect(JSON.stringify(docs)).to.equal(JSON.stringify(await CaseDocument.find({ case: c._id }).sort({ type: 1, slot: 1, version: -1 }).lean()));
+    expect(docs).to.have.length(1);
+    expect(JSON.stringify(docs)).not.to.include('S31-HIDDEN');
+    // Both ways, the hidden paths are there to be read on purpose only.
+    expect(JSON.stringify(await Case.findById(c._id).select('+pendingAudits').lean())).to.include('S31-HIDDEN');
   });
 });
 
