@@ -142,7 +142,8 @@ describe('security: GridFS staging of uploads (session 30) as an attacker uses i
   const cutUpload = (a: Agent, caseId: unknown, token: string, body: Buffer, sendBytes: number, hold = 0) => rawUpload(a, caseId, token, body, sendBytes, { hold }).then(() => undefined);
 
   it(`many uploads held open at once stage at most ${STAGINGS_MAX} files' chunks in the database; the others are copied when stored, and every one is stored whole`, async () => {
-    const big = await makePdf('Curriculum vitae, held open', { padTo: 1_200_000 });
+    // Twelve chunks: held back by its last bytes, eight are sent (two batches of four, or one of eight).
+    const big = await makePdf('Curriculum vitae, held open', { padTo: 3_000_000 });
     const uploaders = await Promise.all([...Array(STAGINGS_MAX + 6).keys()].map(async () => {
       const applicant = await createUser({ role: 'applicant', locale: 'en' });
       const c = await createCase({ applicant, call, stage: 'screening' });
@@ -152,12 +153,12 @@ describe('security: GridFS staging of uploads (session 30) as an attacker uses i
     const before = await gridFsCounts();
     let go!: () => void;
     const finish = new Promise<void>((resolve) => (go = resolve));
-    // Each sends all but the last bytes of its file (about four chunks' worth), then waits.
+    // Each sends all but the last bytes of its file, then waits.
     const sent = uploaders.map((u) => rawUpload(u.ap, u.c._id, u.token, big, big.length - 10, { finish }));
-    await waitFor(async () => (await gridFsCounts()).chunks - before.chunks >= STAGINGS_MAX * 4, 10_000, 'the first uploads staged');
+    await waitFor(async () => (await gridFsCounts()).chunks - before.chunks >= STAGINGS_MAX * 8, 20_000, 'the first uploads staged');
     await new Promise((r) => setTimeout(r, 500));
     const held = (await gridFsCounts()).chunks - before.chunks;
-    expect(held, 'chunks staged while the uploads are held').to.be.at.most(STAGINGS_MAX * 5);
+    expect(held, 'chunks staged while the uploads are held').to.be.at.most(STAGINGS_MAX * 12);
     go();
     expect(await Promise.all(sent)).to.deep.equal(uploaders.map(() => 201));
     // Every file is stored whole, staged or copied.
@@ -183,7 +184,7 @@ describe('security: GridFS staging of uploads (session 30) as an attacker uses i
     const big = await makePdf('Curriculum vitae, cut short', { padTo: 3_000_000 });
     const before = await gridFsCounts();
     // Twelve at once, cut at different points (mid-chunk, past several chunks), four of them held a second first.
-    const cut = Promise.all([...Array(12).keys()].map((i) => cutUpload(ap, c._id, token, big, 300_000 + i * 200_000, i % 3 === 0 ? 1_500 : 0)));
+    const cut = Promise.all([...Array(12).keys()].map((i) => cutUpload(ap, c._id, token, big, 300_000 + i * 250_000, i % 3 === 0 ? 1_500 : 0)));
     // While the slow ones hold, their received bytes are staged (so the test sees chunks go, not never come).
     await waitFor(async () => (await gridFsCounts()).chunks > before.chunks, 1_500, 'chunks staged while receiving');
     await cut;
