@@ -76,11 +76,11 @@ describe('drill: the database SIGKILLed during a GridFS upload, then restarted',
     const chunks = () => direct!.db().collection('documents.chunks').countDocuments({});
     const pdf = await makePdf('Drill CV', { padTo: 4_000_000 });
 
-    // Half the file sent: its chunks are staged. Then the database goes, and the rest of the file is sent.
+    // Three quarters of the file sent: its chunks are staged (eight at least, in batches of four or eight). Then the database goes, and the rest of the file is sent.
     let sendRest!: () => void;
     const rest = new Promise<void>((resolve) => (sendRest = resolve));
-    const answer = upload(applicant, caseId, csrfIn(pageBefore.text), pdf, 2_000_000, rest);
-    await until('chunks staged', 30_000, async () => (await chunks()) >= 4);
+    const answer = upload(applicant, caseId, csrfIn(pageBefore.text), pdf, 3_000_000, rest);
+    await until('chunks staged', 30_000, async () => (await chunks()) >= 8);
     await direct.close();
     direct = undefined;
     database!.child.kill('SIGKILL');

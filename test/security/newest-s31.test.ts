@@ -183,8 +183,11 @@ describe('security: GridFS staging of uploads (session 30) as an attacker uses i
     const token = await tokenOf(ap);
     const big = await makePdf('Curriculum vitae, cut short', { padTo: 3_000_000 });
     const before = await gridFsCounts();
-    // Twelve at once, cut at different points (mid-chunk, past several chunks), four of them held a second first.
-    const cut = Promise.all([...Array(12).keys()].map((i) => cutUpload(ap, c._id, token, big, 300_000 + i * 250_000, i % 3 === 0 ? 1_500 : 0)));
+    // Four held a while with most of the file sent (its chunks staged, in batches of four or eight),
+    // then eight more at once, cut at different points (mid-chunk, past several chunks).
+    const held = Promise.all([...Array(4).keys()].map((i) => cutUpload(ap, c._id, token, big, 2_800_000 - i * 100_000, 1_500)));
+    await new Promise((r) => setTimeout(r, 200));
+    const cut = Promise.all([held, ...[...Array(8).keys()].map((i) => cutUpload(ap, c._id, token, big, 300_000 + i * 300_000))]);
     // While the slow ones hold, their received bytes are staged (so the test sees chunks go, not never come).
     await waitFor(async () => (await gridFsCounts()).chunks > before.chunks, 1_500, 'chunks staged while receiving');
     await cut;
