@@ -204,7 +204,15 @@ export function applicationsRoutes(app: AppContext): Router {
         return;
       }
     }
-    const { version, answer } = readForm(answerBody, req.body);
+    // A form refused after its file was received (a bad version field): the file and its staged chunks go too.
+    let form: z.output<typeof answerBody>;
+    try {
+      form = readForm(answerBody, req.body);
+    } catch (err) {
+      await discard(files);
+      throw err;
+    }
+    const { version, answer } = form;
     if (!answer) {
       // A file refused by its name or bytes (not a PDF, JPEG or PNG; empty) is said beside its input
       // too: sent again with only the text, it would be refused then.

@@ -56,8 +56,15 @@ export async function answerWithFiles(opts: { app: AppContext; ctx: Context; cas
     // The text's own refusal (the workflow's words), or the stale form's conflict or repeat.
     return { ...(await answerInfoRequest(opts)), documents: 0 };
   }
-  requireConfirmedEmail(ctx);
-  const checklist = await answerChecklist(caseDoc);
+  let checklist: Awaited<ReturnType<typeof answerChecklist>>;
+  try {
+    requireConfirmedEmail(ctx);
+    checklist = await answerChecklist(caseDoc);
+  } catch (err) {
+    // Refused before commitUploads takes the files (an unconfirmed address): they and their staged chunks go.
+    await discard(files);
+    throw err;
+  }
   // Throws an UploadError (nothing kept) for a disguised, empty or too large file.
   const superseded: Types.ObjectId[] = [];
   const docs = await commitUploads({ app, ctx, caseDoc, call: { checklist }, files, dates: opts.dates, superseded });

@@ -156,6 +156,14 @@ const CHUNK_BYTES = 255 * 1024;
  */
 const CHUNKS_PER_BATCH = 8;
 const BATCHES_IN_FLIGHT = 3;
+/**
+ * Stagings of one store begun and not yet stored or dropped. Past this, an upload is received to its
+ * temporary file only and copied at `put`, as before staging: the bytes of files no check has passed
+ * yet (quota, scan) held by the database stay under STAGINGS_MAX × the largest file however many
+ * uploads are sent at once (the embedded server holds every collection in memory: 30 uploads held
+ * open were 30 files' chunks in its heap).
+ */
+export const STAGINGS_MAX = 8;
 
 /**
  * Chunk buffers whose insert has settled, taken again by the next chunks (of any upload): the driver
@@ -186,6 +194,16 @@ export interface StagedUpload {
   finish(): Promise<void>;
   /** Removes whatever was stored (after the writes in flight have landed). */
   abort(): Promise<void>;
+}
+
+/**
+ * The chunks of an aborted staging that the database did not remove (down or restarting: the upload
+ * failed for that very reason), tried again after 2 s, 4 s… up to 5 min apart, for about half an hour:
+ * the sweep removes such chunks at the next start only. Timers unref'd: they never hold the process.
+ */
+function removeChunksLater(chunks: Collection, id: ObjectId, attempt = 1): void {
+  if (attempt > 12) return;
+  setTimeout(() => void chunks.deleteMany({ files_id: id }).catch(() => removeChunksLater(chunks, id, attempt + 1)), Math.min(300_000, 1_000 * 2 ** attempt)).unref();
 }
 
 /** Finished stagings by the temporary file they mirror, until `put` takes them or `discardReceived` drops them. */
@@ -227,6 +245,8 @@ class GridFsStaging implements StagedUpload {
     private readonly chunks: Collection,
     private readonly tempPath: string,
     private readonly ready: Promise<unknown>,
+    /** Called once, when `put` has taken the staging or it is aborted (GridFsStorage's count of live stagings). */
+    private onSettled: (() => void) | undefined,
   ) {
     // A staging dropped before its first insert never awaits the indexes: their failure is not unhandled.
     ready.catch(() => undefined);
@@ -286,7 +306,14 @@ class GridFsStaging implements StagedUpload {
     staged.set(this.tempPath, this);
   }
 
+  /** No longer counted as live by its store (taken by `put`, or aborted). */
+  settle(): void {
+    this.onSettled?.();
+    this.onSettled = undefined;
+  }
+
   abort(): Promise<void> {
+    this.settle();
     this.failed ??= new Error('staged upload aborted');
     this.complete = false;
     if (staged.get(this.tempPath) === this) staged.delete(this.tempPath);
@@ -296,7 +323,7 @@ class GridFsStaging implements StagedUpload {
       this.buf = undefined;
       // An insert still in flight would land after the delete: wait for every one first.
       while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
-      await this.chunks.deleteMany({ files_id: this.id });
+      await this.chunks.deleteMany({ files_id: this.id }).catch(() => removeChunksLater(this.chunks, this.id));
     })();
     return this.aborted;
   }
@@ -306,7 +333,14 @@ export class GridFsStorage implements DocumentStorage {
   readonly kind = 'gridfs' as const;
   private bucketCache?: GridFSBucket;
   private indexes?: Promise<unknown>;
+  /** Stagings begun and not yet settled (STAGINGS_MAX). */
+  private live = 0;
   constructor(private readonly getDb: () => Db) {}
+
+  /** Whether a new upload may be staged now (fewer than STAGINGS_MAX live); otherwise it is copied at `put`. */
+  canStage(): boolean {
+    return this.live < STAGINGS_MAX;
+  }
 
   /**
    * Starts copying the file that is about to be received to `tempPath` into GridFS as it arrives
@@ -322,7 +356,8 @@ export class GridFsStorage implements DocumentStorage {
       this.indexes = undefined;
       throw err;
     });
-    return new GridFsStaging(this, db.collection('documents.chunks'), tempPath, this.indexes);
+    this.live += 1;
+    return new GridFsStaging(this, db.collection('documents.chunks'), tempPath, this.indexes, () => (this.live -= 1));
   }
 
   private bucket(): GridFSBucket {
@@ -344,6 +379,7 @@ export class GridFsStorage implements DocumentStorage {
         await this.getDb()
           .collection('documents.files')
           .insertOne({ _id: ready.id, length: ready.length, chunkSize: CHUNK_BYTES, uploadDate: new Date(), filename: key, metadata: { contentType: meta.contentType, sha256: meta.sha256 } });
+        ready.settle();
       } catch (err) {
         await ready.abort().catch(() => undefined);
         throw err;

@@ -31,7 +31,8 @@ export function documentStores(app: StoreDeps): DocumentStores {
  * is received, so that storing it after the checks only names it (storage.ts, StagedUpload); on disk
  * the temporary file is renamed into place, with nothing to stage.
  */
-export function uploadStaging(app: StoreDeps): ((tempPath: string) => StagedUpload) | undefined {
+export function uploadStaging(app: StoreDeps): ((tempPath: string) => StagedUpload | undefined) | undefined {
   const current = documentStores(app).current;
-  return current instanceof GridFsStorage ? (tempPath) => current.stage(tempPath) : undefined;
+  // Past the store's bound on live stagings (STAGINGS_MAX), a file is received to its temporary file only.
+  return current instanceof GridFsStorage ? (tempPath) => (current.canStage() ? current.stage(tempPath) : undefined) : undefined;
 }

@@ -67,8 +67,8 @@ export function mismatchRefusal(name: string, mime: AllowedMime): UploadError | 
 /** Returns the byte limit for a file field, or throws an UploadError for an unknown field. */
 export type LimitFor = (fieldname: string) => number;
 
-/** Starts copying the file about to be written at `tempPath` into its store as it arrives (GridFS: storage.ts, StagedUpload). */
-export type StageFor = (tempPath: string) => StagedUpload;
+/** Starts copying the file about to be written at `tempPath` into its store as it arrives (GridFS: storage.ts, StagedUpload); undefined when the store takes no more stagings now (the file is copied at `put`). */
+export type StageFor = (tempPath: string) => StagedUpload | undefined;
 
 /** Names are shown to people, never used as paths. A name carrying a path is refused outright. */
 export function displayName(raw: string | undefined): string {

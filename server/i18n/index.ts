@@ -88,9 +88,17 @@ function i18nextTranslator(locale: Locale): TFunction {
  * table past this size is started over rather than grown (the resources hold ~1,400 texts).
  */
 const REMEMBERED_MAX = 20_000;
+/**
+ * Longer ids are computed each time, never remembered: a key or default built from stored or typed
+ * text (a history action, a document type) could otherwise hold a long text, and i18next's answer
+ * (a missing key's own text), in each of 20,000 entries per table and locale. The longest id the
+ * pages ask for is a formatted text's key (at most 52 characters) with two values of at most 40.
+ */
+const REMEMBERED_ID_MAX = 256;
 
-/** `compute()` once per locale and id in `table`, bounded by REMEMBERED_MAX. */
+/** `compute()` once per locale and id in `table`, bounded by REMEMBERED_MAX entries of at most REMEMBERED_ID_MAX characters. */
 function remembered<T>(table: Map<string, Map<string, T>>, locale: Locale, id: string, compute: () => T): T {
+  if (id.length > REMEMBERED_ID_MAX) return compute();
   let texts = table.get(locale);
   if (!texts) table.set(locale, (texts = new Map()));
   let value = texts.get(id);
@@ -204,6 +212,19 @@ function formattedId(locale: Locale, key: string, params: Record<string, unknown
     id += `\u0000${name}\u0000${typeof v}\u0000${String(v)}`;
   }
   return id;
+}
+
+/** What the tables above hold (tests: they stay bounded whatever text reaches them). */
+export function rememberedSizes(): { entries: number; chars: number } {
+  let entries = 0;
+  let chars = 0;
+  for (const table of [plainTexts, compiledTexts, defaultedTexts, formattedTexts] as Array<Map<string, Map<string, unknown>>>) {
+    for (const texts of table.values()) {
+      entries += texts.size;
+      for (const [id, value] of texts) chars += id.length + (typeof value === 'string' ? value.length : 0);
+    }
+  }
+  return { entries, chars };
 }
 
 /** `t(key)` or `t(key, params)` in `locale`; the text of a key without parameters is computed once. */
