@@ -466,6 +466,8 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     ofInstitute: internal,
     notes: internal ? [...(c.notes ?? [])].reverse().map((n) => ({ at: n.at, text: n.text, who: names.get(String(n.author))?.name ?? '' })) : [],
     messages: internal ? messagesView(c.messages ?? [], names, t, false) : [],
+    // Sent back with a reply: the messages up to this one were on the officer's page (server/cases/message-digest.ts dropAnsweredDigest).
+    seenMessage: internal && c.messages?.length ? String(c.messages.at(-1)!._id) : undefined,
     canMessage: canWork && inStages(c.stage, ACTIVE_STAGES),
     nextStep: nextStep(t, locale, data.calendar, now, c, { recordAcceptance: data.actions.includes('record_acceptance'), offerTerms: data.canAttachOffer, signedOffer: signedOfferOwed((checklist as ChecklistView | undefined)?.items) }),
     requestLeft: requestLeft(t, data.calendar, now, c),
