@@ -511,7 +511,7 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     // A procedure's internal note is "HR only": not for another institute's panel member either, nor
     // HR's words to the applicant (a refusal's reasons among them): they read the statuses.
     procedures: internal ? data.procedures : { ...data.procedures, items: data.procedures.items.map(({ note: _hrOnly, message: _toApplicant, ...item }) => item) },
-    emails: data.seesEmails ? emailsView((c.outbox ?? []) as never, t) : undefined,
+    emails: data.seesEmails ? emailsView((c.outbox ?? []) as never, t, { adminAddresses: ctx.actor?.role === 'admin' }) : undefined,
     seesEmails: data.seesEmails,
     checklist,
     planner: presentPlan(ctx, data.plan, c.forecast?.computedAt),
@@ -769,7 +769,8 @@ export interface EmailView {
 }
 
 /** Every e-mail written on the case (the outbox keeps sent and dead items with their status). */
-export function emailsView(outbox: Array<Record<string, unknown>>, t: TFunction): EmailView[] {
+/** `adminAddresses`: the reader may read administrators' addresses (server/policies/mail.ts readRecipient); else an e-mail the HR office's fallback sent them says "the administrators". */
+export function emailsView(outbox: Array<Record<string, unknown>>, t: TFunction, opts: { adminAddresses: boolean } = { adminAddresses: false }): EmailView[] {
   return outbox
     .map((o) => {
       const status = String(o.status ?? 'pending');
@@ -780,7 +781,12 @@ export function emailsView(outbox: Array<Record<string, unknown>>, t: TFunction)
         label: t(`workflow.templates.${template}`, { defaultValue: template }),
         // A digest waiting for its window is addressed when sent (server/cases/message-digest.ts addressDigest):
         // the officer known when it opened may have changed by then.
-        to: template === 'applicant_message_digest' && status === 'pending' ? t('cases.emailToWhenSent') : String(o.to),
+        to:
+          template === 'applicant_message_digest' && status === 'pending'
+            ? t('cases.emailToWhenSent')
+            : !opts.adminAddresses && (o.data as { toAdmins?: unknown } | undefined)?.toAdmins === true
+              ? t('mailLog.toAdmins')
+              : String(o.to),
         status,
         statusLabel: t(`cases.emailStatuses.${status}`, { defaultValue: status }),
         attempts: Number(o.attempts ?? 0),

@@ -223,6 +223,7 @@ export async function dispatchOnce(ctx: AppContext, opts: DispatchOptions): Prom
         queuedAt: item.createdAt,
         attempts,
         at: now,
+        ...(item.data.toAdmins === true ? { toAdmins: true } : {}),
         ...o,
       });
     if (addressed === 'covered') {
