@@ -63,6 +63,11 @@ describe('mail log: the HR office fallback to the administrators names the role 
       expect(one.text.toLowerCase(), `entry ${id}`).not.to.include(admin.email);
       expect(text(one.text)).to.include('The administrators (the institute has no HR lead)');
     }
+    // The message as sent (its sandboxed preview) names no address either.
+    const preview = await page(h, `/mail-log/${rowId}/preview`);
+    expect(preview.status).to.equal(200);
+    expect(preview.text).to.include('Who reads this?');
+    expect(preview.text.toLowerCase()).not.to.include(admin.email);
     // Searching for the address finds nothing (it would confirm it); a part of it neither.
     for (const q of [admin.email, admin.email.slice(0, 6)]) {
       const found = await page(h, `/mail-log?to=${encodeURIComponent(q)}`);
