@@ -4,7 +4,7 @@
 // and not before the offer is made), and is e-mailed once per change in their language with the
 // answer-by date; the offer e-mail says the letter is on their page. A renamed .exe, a stale form and
 // hostile field names change nothing. Real database, real SMTP, the real pages and forms.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -26,7 +26,7 @@ import { PENDING_AUDIT_GRACE_MS, recordPendingCaseAudits } from '../../server/ca
 import { recordPendingDocumentAudits } from '../../server/documents/pending-audit.ts';
 import { storeOfferLetter } from '../../server/cases/offer-terms.ts';
 import { documentStores } from '../../server/documents/stores.ts';
-import { newStorageKey, uploadTempDir } from '../../server/documents/storage.ts';
+import { DiskStorage, newStorageKey, uploadTempDir } from '../../server/documents/storage.ts';
 import { GRIDFS_GRACE_MS, sweepOnStart } from '../../server/documents/sweep.ts';
 
 const words = (html: string) => text(html.replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ');
@@ -490,8 +490,15 @@ describe('cases: the offer letter and its terms', function () {
     const old = new Date(Date.now() - GRIDFS_GRACE_MS - 60_000);
     await CaseDocument.collection.updateMany({ _id: { $in: [orphan._id, unclearedNamed._id, named] } }, { $set: { createdAt: old } });
     expect(await store.exists(orphan.storageKey)).to.equal(true);
+    // Killed sooner: the letter's file written, not even its record.
+    const loose = newStorageKey();
+    const looseTemp = path.join(uploadTempDir(t.ctx.config), `${loose}.part`);
+    await writeFile(looseTemp, letter);
+    await store.put(looseTemp, loose, { contentType: 'application/pdf', sha256: sha256(letter) });
+    await utimes((store as DiskStorage).pathOf(loose), old, old);
 
     const swept = await sweepOnStart(t.ctx, new Date());
+    expect(await store.exists(loose), 'the file with no record').to.equal(false);
     expect(await CaseDocument.exists({ _id: orphan._id }), 'the orphan’s record').to.equal(null);
     expect(await store.exists(orphan.storageKey), 'the orphan’s file').to.equal(false);
     expect(await AuditEvent.countDocuments({ action: 'document.orphan_removed', targetId: String(orphan._id) }), 'its removal is audited').to.equal(1);
