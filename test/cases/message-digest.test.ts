@@ -457,4 +457,37 @@ describe('cases: the applicant’s messages reach HR in one e-mail per window', 
       expect(new Set(mails.map((m) => m.messageId)).size, `${reader.name}: one Message-ID per e-mail`).to.equal(mails.length);
     }
   });
+
+  it('a retried digest whose reader is no longer to be told, every other reader having had their copy, is not sent again to anyone: recorded as not sent, saying why', async () => {
+    const institute = await createInstitute();
+    const one = await createUser({ role: 'hr_officer', institute, locale: 'en', name: 'One' });
+    const two = await createUser({ role: 'hr_officer', institute, locale: 'en', name: 'Two' });
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await caseIn(institute, applicant);
+    const a = await signedIn(t, applicant);
+    await send(a, c, 'COVER-A first');
+    await deliver(t, c._id);
+    const sentAt = clock;
+    clock += MINUTE;
+    await send(a, c, 'COVER-B second');
+    smtp.decide = (to) => (to === one.email ? 'tempfail' : undefined);
+    try {
+      clock = sentAt + WINDOW;
+      await deliver(t, c._id);
+      await smtp.waitFor((m) => m.to.includes(two.email) && m.text.includes('COVER-B'));
+    } finally {
+      smtp.decide = undefined;
+    }
+    // One leaves; Two, the only reader now, has had their copy.
+    await User.updateOne({ _id: one._id }, { $set: { disabledAt: new Date() } });
+    clock += 3 * WINDOW;
+    await deliver(t, c._id);
+    await deliver(t, c._id);
+    expect(mailsOf(c, two.email).filter((m) => m.text.includes('COVER-B'))).to.have.length(1);
+    expect(mailsOf(c, one.email).filter((m) => m.text.includes('COVER-B'))).to.have.length(0);
+    const [digest] = (await digests(c)).filter((d) => !d.data?.fannedOut);
+    expect(digest!.status).to.equal('dead');
+    expect(digest!.lastError).to.match(/every HR reader to be told has these messages in their own e-mail/);
+    expect(await MailLog.findOne({ key: digest!.key }).lean()).to.include({ status: 'dead' });
+  });
 });
