@@ -44,6 +44,12 @@ const documentSchema = new Schema(
      */
     renewalOf: { type: Schema.Types.ObjectId, ref: 'Document' },
     /**
+     * An offer letter written before the case's offer names it (server/cases/offer-terms.ts), cleared
+     * once the case does. A process killed in between leaves it set on a letter no offer names: the
+     * orphan sweep removes it, record and file, after the grace (server/documents/sweep.ts).
+     */
+    offerPending: { type: Boolean },
+    /**
      * The audit events of this version's write (its upload, HR's check), written with it and removed
      * once recorded (server/documents/pending-audit.ts): a process that dies in between leaves them
      * for the repair. Never selected unless asked for (`+pendingAudits`): no page, presenter, export

@@ -19,6 +19,11 @@ const mailLogSchema = new Schema(
     institute: { type: Schema.Types.ObjectId, ref: 'Institute' },
     template: { type: String, required: true },
     to: { type: String, required: true, lowercase: true },
+    /**
+     * Sent to an administrator as the HR office's fallback (an institute with no HR lead to tell:
+     * server/institutes/hr-staff.ts): HR officers read "the administrators", not the address.
+     */
+    toAdmins: { type: Boolean },
     locale: { type: String, enum: ['vi', 'en'], required: true },
     status: { type: String, enum: ['pending', 'sent', 'dead'], required: true },
     attempts: { type: Number, default: 0 },

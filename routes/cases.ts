@@ -382,7 +382,8 @@ export function casesRoutes(app: AppContext): Router {
       await showCase(req, res, c, { errors: { message: 'cases.conflict.messagesFull' }, values: { message: form.data.message } }, 409);
       return;
     }
-    const sent = await postMessage({ app, ctx: req.ctx, caseDoc: c, text: form.data.message, formKey: sentFormKey(req.body) });
+    // The newest message the officer's page showed: what their reply answers (a stale or hostile value drops nothing).
+    const sent = await postMessage({ app, ctx: req.ctx, caseDoc: c, text: form.data.message, formKey: sentFormKey(req.body), seenMessage: (req.body as Record<string, unknown> | undefined)?.seenMessage });
     flash(req, 'success', sent.mailedTo ? 'cases.flash.messageSent' : 'cases.flash.messageSentNoMail', { to: sent.mailedTo });
     res.redirect(303, `/cases/${String(c._id)}#messages`);
   });

@@ -77,7 +77,7 @@ const excerptOf = (text: string) => (text.length > 300 ? `${text.slice(0, 300)}â
  * without the other; each key names the message (and a fallback reader). HR's e-mail is one per
  * message after a quiet period; messages soon after it are gathered into one (./message-digest.ts).
  */
-export async function postMessage({ app, ctx, caseDoc, text, formKey }: { app: AppContext; ctx: Context; caseDoc: CaseDoc; text: string; formKey?: string }): Promise<{ mailedTo?: string; toldTo?: MessageToldTo; gathered?: boolean }> {
+export async function postMessage({ app, ctx, caseDoc, text, formKey, seenMessage }: { app: AppContext; ctx: Context; caseDoc: CaseDoc; text: string; formKey?: string; seenMessage?: unknown }): Promise<{ mailedTo?: string; toldTo?: MessageToldTo; gathered?: boolean }> {
   const author = actorOf(ctx);
   const now = ctx.now;
   const fromApplicant = sameId(author._id, caseDoc.applicant);
@@ -110,7 +110,7 @@ export async function postMessage({ app, ctx, caseDoc, text, formKey }: { app: A
       const windowMs = app.config.messageDigestMs;
       const state = await hrMailState(caseDoc._id);
       const first = likelyPlan(state, now, windowMs);
-      plans = messageMailPlans({ caseId, messageId, now, windowMs, dueAt: windowEnd(state, now, windowMs), prompt: items, entry: digestEntry(now, text), data, told }).sort((a, b) => Number(b.kind === first) - Number(a.kind === first));
+      plans = messageMailPlans({ caseId, messageId, now, windowMs, dueAt: windowEnd(state, now, windowMs), prompt: items, entry: digestEntry(now, text, messageId), data, told }).sort((a, b) => Number(b.kind === first) - Number(a.kind === first));
     } else if (items.length) push.outbox = { $each: items };
   }
   // Messages are not offered on drafts (no one reads them yet) or after the case has ended.
@@ -137,8 +137,9 @@ export async function postMessage({ app, ctx, caseDoc, text, formKey }: { app: A
   if (res.matchedCount !== 1 && (await Case.exists({ _id: caseDoc._id, [`messages.${MESSAGES_PER_CASE - 1}`]: { $exists: true } }))) throw new ConflictError('cases.conflict.messagesFull');
   if (res.matchedCount !== 1) throw new ConflictError('cases.conflict.messagesClosed');
   await settleCaseAudits(caseDoc._id, [audit]);
-  // Staff answered: the applicant's messages gathering for HR's next e-mail are answered (./message-digest.ts).
-  if (!fromApplicant) await dropAnsweredDigest(caseDoc._id);
+  // Staff answered: the applicant's messages gathering for HR's next e-mail that their page showed
+  // (`seenMessage`, the newest it listed) are answered; any newer one stays (./message-digest.ts).
+  if (!fromApplicant) await dropAnsweredDigest(caseDoc._id, seenMessage);
   return { mailedTo, toldTo, ...(gathered ? { gathered } : {}) };
 }
 

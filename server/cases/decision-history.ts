@@ -89,10 +89,12 @@ export interface DecisionEntry {
   internal?: string;
   /** What the applicant was told with the decision, in the words written for them. */
   told?: string;
+  /** The reasons are not for this reader (a panel member from another institute): the page says they stay with the institute. */
+  reasonsKept?: boolean;
 }
 
 /** HR's Decisions panel: every decision, newest first. `names`: the people named on the case (server/cases/people.ts). */
-export function decisionHistory(t: TFunction, c: DecidedCaseLike, names: ReadonlyMap<string, { name: string; role: string }>): DecisionEntry[] {
+export function decisionHistory(t: TFunction, c: DecidedCaseLike, names: ReadonlyMap<string, { name: string; role: string }>, opts: { reasons: boolean }): DecisionEntry[] {
   return caseDecisions(c, { names })
     .reverse()
     .map((d) => ({
@@ -101,7 +103,7 @@ export function decisionHistory(t: TFunction, c: DecidedCaseLike, names: Readonl
       who: d.who ?? t('cases.people.someone'),
       role: t(`cases.people.role_${d.role ?? 'staff'}`, { defaultValue: t('cases.people.role_staff') }),
       at: d.at,
-      internal: d.internal,
-      told: d.told,
+      // Not read into the page at all for a reader without the right (server/policies/case.ts readReasons).
+      ...(opts.reasons ? { internal: d.internal, told: d.told } : { reasonsKept: true }),
     }));
 }

@@ -26,14 +26,15 @@ const HR_MESSAGE_TEMPLATES = [MESSAGE_TEMPLATE, DIGEST_TEMPLATE];
 /** How much of each message a digest quotes (the case page has the rest); 20 an hour keeps it bounded. */
 const DIGEST_EXCERPT = 1000;
 
-/** One message as the digest lists it. */
+/** One message as the digest lists it; `id` is the message's (a reply drops those its officer saw, dropAnsweredDigest). */
 export interface DigestEntry {
+  id?: string;
   at: Date;
   text: string;
 }
 
-export function digestEntry(at: Date, text: string): DigestEntry {
-  return { at, text: text.length > DIGEST_EXCERPT ? `${text.slice(0, DIGEST_EXCERPT)}…` : text };
+export function digestEntry(at: Date, text: string, id?: Types.ObjectId): DigestEntry {
+  return { ...(id ? { id: String(id) } : {}), at, text: text.length > DIGEST_EXCERPT ? `${text.slice(0, DIGEST_EXCERPT)}…` : text };
 }
 
 /** An HR e-mail about the messages waiting, or sent within the window: a new message is gathered. */
@@ -43,18 +44,38 @@ function recentMail(now: Date, windowMs: number): Record<string, unknown> {
 
 /**
  * A digest still gathering: waiting, not held by a dispatcher (one claimed is being sent, and what it
- * lists is fixed), and not one of the copies made for each reader of the HR office (addressDigest).
+ * lists is fixed), never tried (a failed send is tried again with the same list: a message joining it
+ * then would reach the readers who already had their own copy a second time; it opens the next digest
+ * instead), and not one of the copies made for each reader of the HR office (addressDigest).
  */
-const OPEN_DIGEST = { template: DIGEST_TEMPLATE, status: 'pending', leaseOwner: null, 'data.fannedOut': { $ne: true } };
+const OPEN_DIGEST = { template: DIGEST_TEMPLATE, status: 'pending', leaseOwner: null, lastAttemptAt: null, 'data.fannedOut': { $ne: true } };
+/** OPEN_DIGEST as the arrayFilters of an update name it (`d`). */
+const OPEN_DIGEST_FILTER = { 'd.template': DIGEST_TEMPLATE, 'd.status': 'pending', 'd.leaseOwner': null, 'd.lastAttemptAt': null, 'd.data.fannedOut': { $ne: true } };
+
+const OBJECT_ID = /^[a-f0-9]{24}$/;
 
 /**
- * HR has answered on the case: a digest still gathering lists only messages written before that
- * answer (a message after it joins a digest in its own update), so it is dropped, not sent. It used to
- * reach the officer minutes after their reply, asking them to answer what they had just answered
- * (walk-staff #12). One already claimed by a dispatcher is being sent and stays.
+ * HR has answered on the case: the messages gathering for HR's next e-mail that the officer could
+ * have read when they wrote (those up to `seenMessage`, the newest message their page showed, sent
+ * back with the reply form) are answered, and leave the digest; one left empty is dropped, not sent.
+ * It used to reach the officer minutes after their reply, asking them to answer what they had just
+ * answered (walk-staff #12); but it also took with it a message that came after their page was
+ * opened, which then reached HR by no e-mail (trust-fix #3). A missing, stale or hostile value (not
+ * an id of this case's messages) drops nothing: an e-mail too many, never a message unheard of.
+ * A digest already claimed by a dispatcher (or tried) is being sent with its list fixed, and stays.
  */
-export async function dropAnsweredDigest(caseId: unknown): Promise<void> {
-  await Case.updateOne({ _id: caseId, outbox: { $elemMatch: OPEN_DIGEST } }, { $pull: { outbox: OPEN_DIGEST } }, { timestamps: false });
+export async function dropAnsweredDigest(caseId: unknown, seenMessage: unknown): Promise<void> {
+  if (typeof seenMessage !== 'string' || !OBJECT_ID.test(seenMessage)) return;
+  const doc = await Case.findById(caseId, { 'messages._id': 1 }).lean();
+  const ids = (doc?.messages ?? []).map((m) => String(m._id));
+  const upTo = ids.indexOf(seenMessage);
+  if (upTo < 0) return;
+  const seen = ids.slice(0, upTo + 1);
+  await Case.updateOne({ _id: caseId, outbox: { $elemMatch: OPEN_DIGEST } }, { $pull: { 'outbox.$[d].data.messages': { id: { $in: seen } } } }, { arrayFilters: [OPEN_DIGEST_FILTER], timestamps: false });
+  // A message written between the two updates joins the digest, which then is not empty and stays;
+  // one claimed between them is found empty by its dispatcher (addressDigest) and dropped there.
+  const empty = { ...OPEN_DIGEST, 'data.messages': { $size: 0 } };
+  await Case.updateOne({ _id: caseId, outbox: { $elemMatch: empty } }, { $pull: { outbox: empty } }, { timestamps: false });
 }
 
 /** When a digest opened now is sent: the window after the newest HR e-mail about the messages (its send, or the time it is due). */
@@ -103,28 +124,27 @@ export function messageMailPlans(opts: {
       kind: 'join',
       filter: { outbox: { $elemMatch: OPEN_DIGEST } },
       // arrayFilters rather than `outbox.$`: the condition on `messages` (a resent form) is on another array.
-      // Every gathering digest gets it: one, but for a second opened while the first was being sent whose
-      // send then failed (both gather until sent): listed twice rather than lost.
+      // At most one digest gathers: one that was being sent (or tried) no longer does (OPEN_DIGEST).
       push: { 'outbox.$[d].data.messages': opts.entry },
-      arrayFilters: [{ 'd.template': DIGEST_TEMPLATE, 'd.status': 'pending', 'd.leaseOwner': null, 'd.data.fannedOut': { $ne: true } }],
+      arrayFilters: [OPEN_DIGEST_FILTER],
     },
     { kind: 'open', filter: { outbox: { $elemMatch: recent }, $nor: [{ outbox: { $elemMatch: OPEN_DIGEST } }] }, push: { outbox: { ...holder!, nextAttemptAt: opts.dueAt } } },
   ];
 }
 
 /** What the case's outbox says of its e-mails to HR about the messages. */
-export type HrMailState = Array<{ template: string; status: string; sentAt?: Date | null; nextAttemptAt?: Date | null; leaseOwner?: string | null; data?: { fannedOut?: boolean } }>;
+export type HrMailState = Array<{ template: string; status: string; sentAt?: Date | null; nextAttemptAt?: Date | null; lastAttemptAt?: Date | null; leaseOwner?: string | null; data?: { fannedOut?: boolean } }>;
 
 /** The fields a digest's window needs, read fresh (the page's copy of the case may be minutes old). */
 export async function hrMailState(caseId: unknown): Promise<HrMailState> {
-  const doc = await Case.findById(caseId, { 'outbox.template': 1, 'outbox.status': 1, 'outbox.sentAt': 1, 'outbox.nextAttemptAt': 1, 'outbox.leaseOwner': 1, 'outbox.data.fannedOut': 1 }).lean();
+  const doc = await Case.findById(caseId, { 'outbox.template': 1, 'outbox.status': 1, 'outbox.sentAt': 1, 'outbox.nextAttemptAt': 1, 'outbox.lastAttemptAt': 1, 'outbox.leaseOwner': 1, 'outbox.data.fannedOut': 1 }).lean();
   return (doc?.outbox ?? []) as HrMailState;
 }
 
 /** The plan the state read says will hold, tried first (the others only when a message written meanwhile changed it). */
 export function likelyPlan(state: HrMailState, now: Date, windowMs: number): MessageMailPlan['kind'] {
   const mine = state.filter((i) => HR_MESSAGE_TEMPLATES.includes(i.template));
-  if (mine.some((i) => i.template === DIGEST_TEMPLATE && i.status === 'pending' && !i.leaseOwner && i.data?.fannedOut !== true)) return 'join';
+  if (mine.some((i) => i.template === DIGEST_TEMPLATE && i.status === 'pending' && !i.leaseOwner && !i.lastAttemptAt && i.data?.fannedOut !== true)) return 'join';
   if (mine.some((i) => i.status === 'pending' || (i.status === 'sent' && (i.sentAt?.getTime() ?? 0) > now.getTime() - windowMs))) return 'open';
   return 'prompt';
 }
@@ -136,41 +156,47 @@ export function needsAddressing(item: { template: string; data: Record<string, u
 
 /**
  * Addresses a claimed digest to whoever is to be told now (officersToTell): the case's officer, else
- * the HR office. The claimed item goes to the first reader (its key, so a retry is the same
- * Message-ID); each further reader of the HR office gets a copy with their own key, written once
- * (a dispatcher taking over after a crash finds them there). `lost`: the claim is no longer ours;
- * `nobody`: no one in HR can be told.
+ * the HR office. The claimed item goes to one reader (its key, so a retry is the same Message-ID);
+ * each further reader of the HR office gets a copy with their own key, written once (a dispatcher
+ * taking over after a crash, or a restarted one, finds them there). What a digest lists is fixed once
+ * it is claimed (OPEN_DIGEST), so every copy and every attempt lists the same messages, and a reader
+ * is given one only if no copy of this digest is theirs already: each message reaches each reader
+ * once, however many attempts the claimed item needs (it once made, at a retry, a further copy listing
+ * again what the reader's first copy had). The claimed item goes to a reader with no copy, the one it
+ * was last addressed to first (a send cut short is sent again to them, with the same Message-ID).
+ * `lost`: the claim is no longer ours, or the digest lists nothing (all answered: dropped);
+ * `nobody`: no one in HR can be told; `covered`: every reader has these messages in their own copy.
  */
-export async function addressDigest(item: { caseId: Types.ObjectId; key: string; token: string; data: Record<string, unknown> }, now: Date): Promise<{ to: string; locale: string; data: Record<string, unknown> } | 'lost' | 'nobody'> {
-  const c = await Case.findById(item.caseId, { assignee: 1, institute: 1 }).lean();
+export async function addressDigest(item: { caseId: Types.ObjectId; key: string; token: string; to?: string; data: Record<string, unknown> }, now: Date): Promise<{ to: string; locale: string; data: Record<string, unknown> } | 'lost' | 'nobody' | 'covered'> {
+  const held = { _id: item.caseId, outbox: { $elemMatch: { key: item.key, leaseOwner: item.token } } };
+  const messages = Array.isArray(item.data.messages) ? item.data.messages : [];
+  if (messages.length === 0) {
+    // Every message it gathered was answered meanwhile (dropAnsweredDigest): nothing to tell.
+    await Case.updateOne(held, { $pull: { outbox: { key: item.key, leaseOwner: item.token } } }, { timestamps: false });
+    return 'lost';
+  }
+  const c = await Case.findById(item.caseId, { assignee: 1, institute: 1, 'outbox.key': 1, 'outbox.to': 1, 'outbox.template': 1 }).lean();
   if (!c) return 'lost';
   const told = await officersToTell(c);
   if (told.officers.length === 0) return 'nobody';
-  const messages = Array.isArray(item.data.messages) ? item.data.messages : [];
-  const { unassigned: _u, toAdmins: _a, ...kept } = item.data;
+  const { unassigned: _u, toAdmins: _a, fannedOut: _f, ...kept } = item.data;
   const items = emailsToHr(told, DIGEST_TEMPLATE, [item.key], (o) => ({ ...kept, name: o.name, count: messages.length }), now);
-  const [first, ...others] = items;
-  const held = { _id: item.caseId, outbox: { $elemMatch: { key: item.key, leaseOwner: item.token } } };
+  // Readers who have their copy of this digest (sent, waiting or dead: theirs either way).
+  const copyPrefix = `${item.key}.`;
+  const covered = new Set((c.outbox ?? []).filter((o) => o.template === DIGEST_TEMPLATE && o.key.startsWith(copyPrefix)).map((o) => o.to));
+  const open = items.filter((i) => !covered.has(i.to));
+  const last = open.findIndex((i) => i.to === item.to);
+  if (last > 0) open.unshift(...open.splice(last, 1));
+  const [first, ...others] = open;
+  if (!first) return 'covered';
   if (others.length) {
-    const copies = others.map((o) => ({ ...o, data: { ...o.data, fannedOut: true } }));
-    // A retry (the send failed, SMTP down): the copies made at an earlier attempt list the messages
-    // of then, and those gathered since joined this item only. A copy not yet sent is brought up to
-    // date; one already sent (or being sent) gets a further copy listing them all, so each reader
-    // hears of every message (listed twice rather than lost).
-    const made = new Map(((await Case.findById(item.caseId, { 'outbox.key': 1, 'outbox.status': 1, 'outbox.leaseOwner': 1, 'outbox.data.count': 1 }).lean())?.outbox ?? []).map((o) => [o.key, o as { status: string; leaseOwner?: string | null; data?: { count?: number } }]));
-    const fresh: typeof copies = [];
-    for (const copy of copies) {
-      const had = made.get(copy.key);
-      if (!had) fresh.push(copy);
-      else if ((had.data?.count ?? 0) < messages.length) {
-        const updated = had.status === 'pending' && !had.leaseOwner ? await Case.updateOne({ _id: item.caseId, outbox: { $elemMatch: { key: copy.key, status: 'pending', leaseOwner: null } } }, { $set: { 'outbox.$.data': copy.data } }, { timestamps: false }) : { matchedCount: 0 };
-        const further = `${copy.key}.${messages.length}`;
-        if (updated.matchedCount !== 1 && !made.has(further)) fresh.push({ ...copy, key: further });
-      }
-    }
+    // A copy's key names its reader; one that would take the claimed item's own key (the case's officer) gets a suffix.
+    const copies = others.map((o) => ({ ...o, key: o.key === item.key ? `${o.key}.copy` : o.key, data: { ...o.data, fannedOut: true } }));
+    const keys = new Set((c.outbox ?? []).map((o) => o.key));
+    const fresh = copies.filter((o) => !keys.has(o.key));
     if (fresh.length) await Case.updateOne({ ...held, 'outbox.key': { $nin: fresh.map((o) => o.key) } }, { $push: { outbox: { $each: fresh } } }, { timestamps: false });
   }
-  const res = await Case.updateOne(held, { $set: { 'outbox.$.to': first!.to, 'outbox.$.locale': first!.locale, 'outbox.$.data': first!.data } }, { timestamps: false });
+  const res = await Case.updateOne(held, { $set: { 'outbox.$.to': first.to, 'outbox.$.locale': first.locale, 'outbox.$.data': first.data } }, { timestamps: false });
   if (res.matchedCount !== 1) return 'lost';
-  return { to: first!.to, locale: first!.locale, data: first!.data };
+  return { to: first.to, locale: first.locale, data: first.data };
 }

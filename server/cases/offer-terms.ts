@@ -28,14 +28,14 @@ import { STAGE_DEADLINES, offerReady } from '../workflow/transitions.ts';
 import { deadlineLeft } from '../procedures/service.ts';
 import { aboutField, refused } from '../documents/errors.ts';
 import { scanOrRefuse } from '../documents/scan.ts';
-import { storeNextVersion } from '../documents/versions.ts';
+import { storeNextVersion, type StoredFile } from '../documents/versions.ts';
 import { documentStores } from '../documents/stores.ts';
 import type { ReceivedFile } from '../documents/upload.ts';
 import { caseConflict } from './conflict.ts';
 import { startTooSoonForFiling } from './planned-start.ts';
 import { PROCEDURE_RULES } from '../procedures/rules.ts';
 import { formatDay } from '../views/time.ts';
-import { discardReceived } from '../documents/storage.ts';
+import { discardReceived, type DocumentStorage } from '../documents/storage.ts';
 
 /** The form's text fields (named apart from the case page's other forms, which share its error summary). */
 export const OFFER_TERM_FIELDS = { position: 'offerPosition', start: 'offerStart', salary: 'offerSalary', contractLength: 'offerContractLength' } as const;
@@ -114,6 +114,16 @@ function letterFile(files: ReceivedFile[]): Extract<ReceivedFile, { tempPath: st
 }
 
 /**
+ * Stores an offer letter as the next version of the case's offer-letter slot, accepted (HR's own
+ * letter: nothing for HR to check, so it never waits in the queue's "to check" count), marked
+ * `offerPending` until the case's offer names it (models/document.ts): a process killed before
+ * leaves a letter the orphan sweep removes (server/documents/sweep.ts sweepOfferLetters).
+ */
+export function storeOfferLetter(storage: DocumentStorage, file: StoredFile, opts: { caseId: Types.ObjectId; actor: Types.ObjectId; now: Date }, audit?: (written: { version: number; storage: DocumentDoc['storage'] }) => PendingAudit): Promise<DocumentDoc> {
+  return storeNextVersion(storage, file, { case: opts.caseId, type: OFFER_LETTER_TYPE, slot: 0, current: true, offerPending: true, uploadedBy: opts.actor, status: 'accepted', reviewedBy: opts.actor, reviewedAt: opts.now }, audit);
+}
+
+/**
  * Sets the offer's terms, and its letter when a file came with them. Refusals: ValidationError
  * (the terms, beside their fields), UploadError (the file: nothing stored), a conflict when the case
  * changed since the form was built or left the stages where the offer is prepared. Temporary files
@@ -146,7 +156,7 @@ export async function changeOfferTerms(opts: { app: Pick<AppContext, 'config' | 
       // HR's own letter: nothing for HR to check, so it never waits in the queue's "to check" count.
       // The letter's own upload event is written with its record (server/documents/pending-audit.ts):
       // a process stopped before the case's update below leaves a letter the repair still audits.
-      created = await storeNextVersion(storage, file, { case: caseDoc._id as Types.ObjectId, type: OFFER_LETTER_TYPE, slot: 0, current: true, uploadedBy: actor._id, status: 'accepted', reviewedBy: actor._id, reviewedAt: now }, ({ version }) =>
+      created = await storeOfferLetter(storage, file, { caseId: caseDoc._id as Types.ObjectId, actor: actor._id as Types.ObjectId, now }, ({ version }) =>
         (letterAudit = documentAudit(ctx, { action: 'document.upload', summary: { case: String(caseDoc._id), type: OFFER_LETTER_TYPE, slot: 0, version, size: file.size, sha256: file.sha256, offerLetter: true } })),
       ).catch(async (err: unknown) => {
         // The same form sent twice at once (a double click): both read the same next version and the
@@ -219,6 +229,9 @@ export async function changeOfferTerms(opts: { app: Pick<AppContext, 'config' | 
     // The case names the letter now: a failure after this point (an audit insert) must not take it back.
     committed = true;
     if (created) await CaseDocument.updateMany({ case: caseDoc._id, type: OFFER_LETTER_TYPE, current: true, version: { $lt: created.version } }, { $set: { current: false } });
+    // Named by the offer: no longer the sweep's (server/documents/sweep.ts). The one named before is
+    // cleared too: a process killed just before its own clear left it marked, and it is kept history.
+    if (created) await CaseDocument.updateMany({ _id: { $in: [created._id, ...(before?.letter ? [before.letter] : [])] }, offerPending: true }, { $unset: { offerPending: 1 } });
     await settleCaseAudits(caseDoc._id, [audit]);
     if (created && letterAudit) await settleDocumentAudits(created._id as Types.ObjectId, [letterAudit]);
     return { caseDoc: updated, mailedTo: mail ? applicant!.email : undefined };

@@ -18,7 +18,7 @@ import type { DocumentRecord } from '../../models/document.ts';
 import { checklistForCase, type ChecklistView } from '../documents/present.ts';
 import { signedOfferOwed } from '../documents/index.ts';
 import type { CaseAccessFacts } from '../policies/case.ts';
-import { sameId } from '../policies/index.ts';
+import { can, sameId } from '../policies/index.ts';
 import { tOf, type Context } from '../context.ts';
 import { DECLINE_ACTIONS, DECLINE_REASON_MAX, HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, PAYLOADS, RECEIVED_VIA, REJECT_REASON_MAX, offerReady } from '../workflow/transitions.ts';
 import { nextStep, requestLeft } from './next-step.ts';
@@ -205,10 +205,12 @@ export function timeline(
   t: TFunction,
   view: { applicantId: unknown; forApplicant: boolean; locale: Locale; ofInstitute?: boolean },
 ): TimelineEntry[] {
-  // Staff of another institute (a panel member evaluating the case) read no HR-internal text: not a
-  // procedure's internal note, nor HR's own reasons (a planned start moved, an answer date moved);
-  // what the applicant was told, and the leaders' decisions they evaluate for, stay.
+  // Staff of another institute (a panel member evaluating the case) read no written reason of the
+  // institute: not a procedure's internal note, nor HR's own reasons (a planned start moved, an answer
+  // date moved), nor a leader's decision reason, nor what HR or the leaders wrote to the applicant.
+  // They read what happened and when (the outcome), and the applicant's own words (trust-fix #1).
   const hrNotes = !view.forApplicant && view.ofInstitute !== false;
+  const outside = !view.forApplicant && view.ofInstitute === false;
   const out: TimelineEntry[] = [];
   for (const h of history) {
     // A procedure event: translated from its structured fields (server/procedures/present.ts).
@@ -217,7 +219,7 @@ export function timeline(
       if (!entry) continue;
       // The applicant's own "done" to a request (server/procedures/asks.ts) is theirs, not the HR office's.
       const who = view.forApplicant ? t(h.procedure.ask === 'replied' ? 'cases.people.you' : 'cases.people.hr') : (names.get(String(h.actor))?.name ?? t('cases.people.system'));
-      const message = entry.message && (view.forApplicant ? entry.message : t('procedures.timeline.toApplicant', { message: entry.message }));
+      const message = entry.message && !outside && (view.forApplicant ? entry.message : t('procedures.timeline.toApplicant', { message: entry.message }));
       out.push({ at: h.at, label: entry.label, who, note: [entry.detail, message, hrNotes ? h.note : undefined].filter(Boolean).join('\n') || undefined });
       continue;
     }
@@ -237,14 +239,14 @@ export function timeline(
           ? t('cases.people.hr')
           : t(`cases.people.role_${h.actorRole ?? 'staff'}`, { defaultValue: t('cases.people.role_staff') })
       : (names.get(String(h.actor))?.name ?? t('cases.people.system'));
-    const showNote = hrNotes || applicantSeesNote(h, view.applicantId) || (!view.forApplicant && h.actorRole === 'leader');
+    const showNote = hrNotes || (outside ? own : applicantSeesNote(h, view.applicantId));
     // An assignment's note is the assignee's name: said once, in the label ("Assigned to X"), and
     // "Took the case" when the one who assigned is the assignee (the line already names them).
     const assignedTo = h.action === 'assign' && h.note ? h.note : undefined;
     const label = assignedTo ? (assignedTo === who ? t('cases.timelineText.tookCase') : t('cases.timelineText.assignedTo', { name: assignedTo })) : h.offerTerms?.ready ? t('cases.timelineText.offerReady') : actionLabel(t, h.action);
     const to = stageShownAfter(h.action, h.to);
     // An answer date moved: the dates for every reader, HR's reason after them for staff only.
-    const extension = h.extension?.to ? extensionText(t, h.extension, view.locale) : h.plannedStart?.to ? plannedStartText(t, h.plannedStart, view.locale, view.forApplicant) : h.offerTerms ? offerTermsText(t, h.offerTerms, view.forApplicant) : undefined;
+    const extension = h.extension?.to ? extensionText(t, h.extension, view.locale) : h.plannedStart?.to ? plannedStartText(t, outside ? { ...h.plannedStart, told: false, toldText: null } : h.plannedStart, view.locale, view.forApplicant) : h.offerTerms ? offerTermsText(t, h.offerTerms, view.forApplicant) : undefined;
     const written = showNote && !assignedTo ? noteOf(t, h, view.locale, view.forApplicant) : undefined;
     // An answer to the offer after its answer-by date: marked for staff (the institute decides what it means).
     const late = !view.forApplicant && h.late?.dueAt ? t('cases.offerAnswer.lateMark', { text: lateAnswerText(t, view.locale, h.late) }) : undefined;
@@ -454,7 +456,8 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     infoDocumentLabel: c.infoRequest?.requestedAt && c.infoRequest.documentType ? t(`documents.types.${c.infoRequest.documentType}`) : undefined,
     answerFiles: data.answerFiles.map((f) => withFields(f, { label: t(`documents.types.${f.type}`) })),
     // Every decision on the case (which, who, when, the internal reason, what the applicant was told), newest first.
-    decisions: decisionHistory(t, c, names),
+    // A panel member from another institute reads the outcome, not the reasons (case.readReasons).
+    decisions: decisionHistory(t, c, names, { reasons: can(ctx.actor, 'case.readReasons', c) }),
     // The applicant declined the offer (when, and their reason if they gave one: the history note), or accepted it late.
     offerAnswer: offerAnswerView(t, locale, c),
     timeline: timeline(c.history ?? [], names, t, { applicantId: c.applicant, forApplicant: false, locale, ofInstitute: internal }),
@@ -463,6 +466,8 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     ofInstitute: internal,
     notes: internal ? [...(c.notes ?? [])].reverse().map((n) => ({ at: n.at, text: n.text, who: names.get(String(n.author))?.name ?? '' })) : [],
     messages: internal ? messagesView(c.messages ?? [], names, t, false) : [],
+    // Sent back with a reply: the messages up to this one were on the officer's page (server/cases/message-digest.ts dropAnsweredDigest).
+    seenMessage: internal && c.messages?.length ? String(c.messages.at(-1)!._id) : undefined,
     canMessage: canWork && inStages(c.stage, ACTIVE_STAGES),
     nextStep: nextStep(t, locale, data.calendar, now, c, { recordAcceptance: data.actions.includes('record_acceptance'), offerTerms: data.canAttachOffer, signedOffer: signedOfferOwed((checklist as ChecklistView | undefined)?.items) }),
     requestLeft: requestLeft(t, data.calendar, now, c),
@@ -503,9 +508,10 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     // A leader's decisions are taken on the shortlist's decision page (server/evaluations/case.ts).
     decideHref: data.decides && call ? `/shortlists/${String(call._id)}/cases/${id}` : undefined,
     officers: officers.map((u) => ({ id: String(u._id), name: u.name, selected: String(u._id) === String(c.assignee ?? '') })),
-    // A procedure's internal note is "HR only": not for another institute's panel member either.
-    procedures: internal ? data.procedures : { ...data.procedures, items: data.procedures.items.map(({ note: _hrOnly, ...item }) => item) },
-    emails: data.seesEmails ? emailsView((c.outbox ?? []) as never, t) : undefined,
+    // A procedure's internal note is "HR only": not for another institute's panel member either, nor
+    // HR's words to the applicant (a refusal's reasons among them): they read the statuses.
+    procedures: internal ? data.procedures : { ...data.procedures, items: data.procedures.items.map(({ note: _hrOnly, message: _toApplicant, ...item }) => item) },
+    emails: data.seesEmails ? emailsView((c.outbox ?? []) as never, t, { adminAddresses: ctx.actor?.role === 'admin' }) : undefined,
     seesEmails: data.seesEmails,
     checklist,
     planner: presentPlan(ctx, data.plan, c.forecast?.computedAt),
@@ -763,7 +769,8 @@ export interface EmailView {
 }
 
 /** Every e-mail written on the case (the outbox keeps sent and dead items with their status). */
-export function emailsView(outbox: Array<Record<string, unknown>>, t: TFunction): EmailView[] {
+/** `adminAddresses`: the reader may read administrators' addresses (server/policies/mail.ts readRecipient); else an e-mail the HR office's fallback sent them says "the administrators". */
+export function emailsView(outbox: Array<Record<string, unknown>>, t: TFunction, opts: { adminAddresses: boolean } = { adminAddresses: false }): EmailView[] {
   return outbox
     .map((o) => {
       const status = String(o.status ?? 'pending');
@@ -774,7 +781,12 @@ export function emailsView(outbox: Array<Record<string, unknown>>, t: TFunction)
         label: t(`workflow.templates.${template}`, { defaultValue: template }),
         // A digest waiting for its window is addressed when sent (server/cases/message-digest.ts addressDigest):
         // the officer known when it opened may have changed by then.
-        to: template === 'applicant_message_digest' && status === 'pending' ? t('cases.emailToWhenSent') : String(o.to),
+        to:
+          template === 'applicant_message_digest' && status === 'pending'
+            ? t('cases.emailToWhenSent')
+            : !opts.adminAddresses && (o.data as { toAdmins?: unknown } | undefined)?.toAdmins === true
+              ? t('mailLog.toAdmins')
+              : String(o.to),
         status,
         statusLabel: t(`cases.emailStatuses.${status}`, { defaultValue: status }),
         attempts: Number(o.attempts ?? 0),

@@ -5,10 +5,20 @@
 //   and named by no record is left over from a crash.
 // - GridFS is shared by every instance, and another one may be between storing a file and writing
 //   its record: there only what is older than GRIDFS_GRACE_MS is swept (the next start takes the rest).
+// - Offer letters: a letter is stored (file, then its record) before the case's offer names it
+//   (server/cases/offer-terms.ts); a process killed in between leaves a record and file no offer
+//   names, still marked `offerPending`. Records are shared by every instance, so only those older
+//   than the same grace (GRIDFS_GRACE_MS) are swept: record first, then file, as any deletion.
+import type { Types } from 'mongoose';
 import type { AppContext } from '../deps.ts';
 import { registerService, type BackgroundService } from '../services.ts';
 import { CaseDocument } from '../../models/document.ts';
+import { Case } from '../../models/case.ts';
+import { OFFER_LETTER_TYPE } from '../../models/constants.ts';
+import { systemContext } from '../context.ts';
 import { DiskStorage, createStorage, sweepUploads, uploadTempDir, type SweepResult } from './storage.ts';
+import { documentStores } from './stores.ts';
+import { deleteAudited, documentAudit } from './pending-audit.ts';
 
 export const GRIDFS_GRACE_MS = 15 * 60_000;
 /** File times come from the kernel's coarse clock, a few ms behind Date.now(): keep a margin. */
@@ -20,11 +30,45 @@ export async function referencedKeys(kind: 'disk' | 'gridfs', keys: string[]): P
   return new Set(rows.map((r) => r.storageKey));
 }
 
-export async function sweepOnStart(app: Pick<AppContext, 'config' | 'db'>, startedAt: Date): Promise<{ disk: SweepResult; gridfs: SweepResult }> {
+/**
+ * Offer letters written before `before` that no offer names (a process killed between the letter's
+ * record and the case's update): record and file removed, with an audit event (the upload's own
+ * event may have been recorded by the repair). A marked letter the offer does name (killed just
+ * before the mark's clear) is kept and unmarked.
+ */
+export async function sweepOfferLetters(app: Pick<AppContext, 'config' | 'db'>, before: Date): Promise<{ removed: number; kept: number }> {
+  const out = { removed: 0, kept: 0 };
+  const marked = await CaseDocument.find({ type: OFFER_LETTER_TYPE, offerPending: true, createdAt: { $lt: before } }, { case: 1, storage: 1, storageKey: 1, version: 1, size: 1, sha256: 1 }).limit(1000).lean();
+  for (const d of marked) {
+    if (await Case.exists({ _id: d.case, 'offerTerms.letter': d._id })) {
+      await CaseDocument.updateOne({ _id: d._id }, { $unset: { offerPending: 1 } });
+      out.kept += 1;
+      continue;
+    }
+    const event = documentAudit(systemContext({ now: new Date() }), {
+      action: 'document.orphan_removed',
+      about: d._id,
+      summary: { case: String(d.case), type: OFFER_LETTER_TYPE, version: d.version, size: d.size, sha256: d.sha256, storage: d.storage, offerLetter: true, removes: [String(d._id)] },
+    });
+    await deleteAudited(d.case as Types.ObjectId, [event], async () => {
+      // Only while still unnamed and marked: an offer saved meanwhile (it cannot, past the grace, but the check is the write's).
+      const gone = await CaseDocument.deleteOne({ _id: d._id, offerPending: true });
+      if (gone.deletedCount !== 1) return { removed: false };
+      await documentStores(app).of(d.storage).remove(d.storageKey);
+      return { removed: true };
+    });
+    out.removed += 1;
+  }
+  return out;
+}
+
+export async function sweepOnStart(app: Pick<AppContext, 'config' | 'db'>, startedAt: Date): Promise<{ disk: SweepResult; gridfs: SweepResult; offerLetters: { removed: number; kept: number } }> {
+  // First, so that a letter's file whose record it removes is not left for the next start.
+  const offerLetters = await sweepOfferLetters(app, new Date(startedAt.getTime() - GRIDFS_GRACE_MS));
   const disk = await sweepUploads(new DiskStorage(app.config.upload.dir), { before: startedAt, referenced: referencedKeys, tempDir: uploadTempDir(app.config) });
   const gridfsStore = createStorage({ upload: { ...app.config.upload, storage: 'gridfs' } }, app.db.connection);
   const gridfs = await sweepUploads(gridfsStore, { before: new Date(startedAt.getTime() - GRIDFS_GRACE_MS), referenced: referencedKeys });
-  return { disk, gridfs };
+  return { disk, gridfs, offerLetters };
 }
 
 export function uploadSweepService(app: AppContext): BackgroundService {

@@ -8,6 +8,7 @@ import { AuditEvent } from '../../models/audit-event.ts';
 import { User } from '../../models/user.ts';
 import type { AppContext } from '../deps.ts';
 import { actorOf, type Context } from '../context.ts';
+import { can } from '../policies/index.ts';
 import { transition, availableActions, previewTransition, type StepPreview, type TransitionOptions } from '../workflow/index.ts';
 import { invalidateDashboard } from '../dashboard/index.ts';
 import { ConflictError } from '../errors.ts';
@@ -38,6 +39,8 @@ export interface TakenDecision {
   toldReason?: string;
   /** The language the candidate's e-mails are written in. */
   locale: Locale;
+  /** The reader may not read the reasons (a panel member from another institute): `reason` is empty, no `toldReason`. */
+  reasonsKept?: boolean;
 }
 
 /**
@@ -74,7 +77,9 @@ export interface ShortlistCase {
 export async function shortlistCase({ ctx, call, caseDoc }: { ctx: Context; call: CallDoc; caseDoc: CaseDoc }): Promise<ShortlistCase> {
   const [evals, docs, panel, taken] = await Promise.all([evaluationsForViewer({ ctx, caseId: caseDoc._id, call, kase: caseDoc }), documentCompleteness([caseDoc._id], call), panelScores({ call, caseId: caseDoc._id }), decisionsTaken(caseDoc)]);
   const decisions = availableActions(caseDoc, actorOf(ctx), { decisions: true }).filter((a): a is Decision => (DECISIONS as readonly string[]).includes(a));
-  return { caseDoc, evals, documents: docs.get(String(caseDoc._id)), decisions, panel, taken };
+  // A panel member from another institute reads each outcome, never its words (server/policies/case.ts readReasons).
+  const shown = can(ctx.actor, 'case.readReasons', caseDoc) ? taken : taken.map(({ toldReason: _told, ...d }) => ({ ...d, reason: '', reasonsKept: true }));
+  return { caseDoc, evals, documents: docs.get(String(caseDoc._id)), decisions, panel, taken: shown };
 }
 
 export interface ComparedCase<C> {

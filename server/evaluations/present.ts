@@ -162,7 +162,7 @@ export function takenDecisionView(t: T, locale: string, d: TakenDecision) {
   const language = t(`shortlists.decide.languages.${d.locale}`);
   const role = d.role ? t(`dashboard.decisions.roles.${d.role}`, { defaultValue: '' }) : '';
   const who = d.who ? (role ? `${d.who} (${role})` : d.who) : role || t('shortlists.decide.meanwhile.someone');
-  const told = d.action === 'reject' ? (d.toldReason ? 'toldReject' : 'toldMissing') : d.action === 'shortlist' ? 'toldShortlist' : 'toldApprove';
+  const told = d.reasonsKept ? 'reasonsKept' : d.action === 'reject' ? (d.toldReason ? 'toldReject' : 'toldMissing') : d.action === 'shortlist' ? 'toldShortlist' : 'toldApprove';
   return {
     action: d.action,
     outcome: t(`shortlists.history.outcomes.${d.action}`),

@@ -18,13 +18,15 @@ function templateLabel(t: ReturnType<typeof tOf>, template: string): string {
 }
 
 function row(ctx: Context, t: ReturnType<typeof tOf>, e: MailLogEntry) {
+  // An administrator told as the HR office's fallback: HR officers read the role, not the address.
+  const to = can(ctx.actor, 'mail.readRecipient', { source: e.source, institute: e.institute ?? undefined, toAdmins: e.toAdmins }) ? e.to : t('mailLog.toAdmins');
   return {
     id: String(e._id),
     key: e.key,
     source: e.source,
     caseId: e.case ? String(e.case) : undefined,
     reference: e.reference,
-    to: e.to,
+    to,
     template: e.template,
     templateLabel: templateLabel(t, e.template),
     locale: e.locale,
@@ -39,7 +41,7 @@ function row(ctx: Context, t: ReturnType<typeof tOf>, e: MailLogEntry) {
     // The error in words with what to do (the raw text above stays as its details), and for an
     // account e-mail the account, where it is sent again.
     failure: explainFailure(t, e, (d) => formatDateTime(d, ctx.locale)),
-    accountHref: e.source === 'account' && ctx.actor?.role === 'admin' ? `/admin/users?q=${encodeURIComponent(e.to)}` : undefined,
+    accountHref: e.source === 'account' && ctx.actor?.role === 'admin' ? `/admin/users?q=${encodeURIComponent(to)}` : undefined,
     subject: e.subject,
     templateVersion: e.templateVersion ?? 0,
     // An account e-mail a person asks for themselves is not sent again (server/accounts/requeue.ts): the row says why instead.

@@ -29,6 +29,8 @@ export interface CaseMailOutcome {
   messageId?: string;
   subject?: string;
   templateVersion?: number;
+  /** Sent to an administrator as the HR office's fallback (models/mail-log.ts toAdmins). */
+  toAdmins?: boolean;
 }
 
 export async function logCaseMail(logger: Pick<Logger, 'error'>, o: CaseMailOutcome): Promise<void> {
@@ -51,7 +53,10 @@ export async function logCaseMail(logger: Pick<Logger, 'error'>, o: CaseMailOutc
     if (o.messageId) $set.messageId = o.messageId;
     if (o.subject !== undefined) $set.subject = o.subject.slice(0, 1000);
     if (o.templateVersion !== undefined) $set.templateVersion = o.templateVersion;
-    await MailLog.updateOne({ source: 'case', case: o.caseId as never, key: o.key }, { $set, ...($set.retryUntil ? {} : { $unset: { retryUntil: 1 } }) }, { upsert: true });
+    // A digest is addressed again at each attempt (server/cases/message-digest.ts): the row follows its last reader.
+    if (o.toAdmins) $set.toAdmins = true;
+    const $unset = { ...($set.retryUntil ? {} : { retryUntil: 1 }), ...(o.toAdmins ? {} : { toAdmins: 1 }) };
+    await MailLog.updateOne({ source: 'case', case: o.caseId as never, key: o.key }, { $set, ...(Object.keys($unset).length ? { $unset } : {}) }, { upsert: true });
   } catch (err) {
     logger.error({ err, key: o.key }, 'mail log: could not record a case e-mail');
   }

@@ -9,6 +9,7 @@ import { authorize, can } from '../policies/index.ts';
 import { caseAudit, settleCaseAudits } from '../cases/pending-audit.ts';
 import { MailLog } from '../../models/mail-log.ts';
 import { Case } from '../../models/case.ts';
+import { User } from '../../models/user.ts';
 import { requeueDead } from '../outbox/index.ts';
 import { renderEmail } from '../mail/render.ts';
 import { isLocale, DEFAULT_LOCALE } from '../i18n/index.ts';
@@ -43,7 +44,10 @@ export async function listMailLog(opts: { ctx: Context; filters: MailLogFilters 
   if (f.to) {
     const to = f.to.toLowerCase();
     // A whole address is an exact match; a part is a prefix (anchored: the index on `to` serves it).
-    and.push({ to: to.includes('@') && /\.[a-z]{2,}$/.test(to) ? to : { $regex: `^${escapeRegex(to)}` } });
+    const match = to.includes('@') && /\.[a-z]{2,}$/.test(to) ? to : { $regex: `^${escapeRegex(to)}` };
+    and.push({ to: match });
+    // HR officers cannot find an administrator's address by searching for it (trust-fix #4).
+    if (actor.role !== 'admin') and.push({ toAdmins: { $ne: true } }, { to: { $nin: await adminAddresses({ email: match }) } });
   }
   if (f.reference) {
     const ref = f.reference.toUpperCase();
@@ -51,7 +55,7 @@ export async function listMailLog(opts: { ctx: Context; filters: MailLogFilters 
   }
   if (f.template) and.push({ template: f.template });
   if (f.status) and.push({ status: f.status });
-  return cursorPage({
+  const listing = await cursorPage({
     before: f.before,
     size: PAGE_SIZE,
     read: (olderThan, limit) => {
@@ -59,6 +63,25 @@ export async function listMailLog(opts: { ctx: Context; filters: MailLogFilters 
       return MailLog.find((and.length ? { $and: and } : {}) as never).sort(NEWEST_FIRST).limit(limit).lean();
     },
   });
+  if (actor.role !== 'admin') await markAdminRecipients(listing.rows);
+  return listing;
+}
+
+/** Administrators' addresses (of those matching `filter`). */
+async function adminAddresses(filter: Record<string, unknown> = {}): Promise<string[]> {
+  return (await User.find({ role: 'admin', ...filter }, { email: 1 }).limit(1000).lean()).map((u) => u.email);
+}
+
+/**
+ * Rows written before the log kept `toAdmins` (or by a path that did not set it): a case e-mail to
+ * an administrator's address was the HR office's fallback (administrators are no case's officer),
+ * and reads as such to HR officers (server/policies/mail.ts readRecipient).
+ */
+async function markAdminRecipients(rows: Array<{ to: string; toAdmins?: boolean | null; source: string }>): Promise<void> {
+  const unknown = [...new Set(rows.filter((r) => r.source === 'case' && r.toAdmins !== true).map((r) => r.to))];
+  if (unknown.length === 0) return;
+  const admins = new Set(await adminAddresses({ email: { $in: unknown } }));
+  for (const r of rows) if (r.source === 'case' && admins.has(r.to)) r.toAdmins = true;
 }
 
 async function loadEntry(id: string) {
@@ -74,6 +97,7 @@ export type MailLogEntry = Awaited<ReturnType<typeof loadEntry>>;
 export async function findMailLogEntry(opts: { ctx: Context; id: string }) {
   const entry = await loadEntry(opts.id);
   authorize(actorOf(opts.ctx), 'mail.view', { source: entry.source, institute: entry.institute ?? undefined });
+  if (actorOf(opts.ctx).role !== 'admin') await markAdminRecipients([entry]);
   return entry;
 }
 

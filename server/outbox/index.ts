@@ -209,7 +209,7 @@ export async function dispatchOnce(ctx: AppContext, opts: DispatchOptions): Prom
     // A digest of the applicant's messages goes to whoever is to be told now, not when it was opened.
     const addressed = needsAddressing(item) ? await addressDigest(item, now) : undefined;
     if (addressed === 'lost') continue;
-    if (addressed && addressed !== 'nobody') Object.assign(item, addressed);
+    if (addressed && addressed !== 'nobody' && addressed !== 'covered') Object.assign(item, addressed);
     // The mail log's row for this outcome, written just before the outcome is recorded on the case.
     const log = (o: Partial<CaseMailOutcome> & Pick<CaseMailOutcome, 'status'>) =>
       logCaseMail(ctx.logger, {
@@ -223,8 +223,18 @@ export async function dispatchOnce(ctx: AppContext, opts: DispatchOptions): Prom
         queuedAt: item.createdAt,
         attempts,
         at: now,
+        ...(item.data.toAdmins === true ? { toAdmins: true } : {}),
         ...o,
       });
+    if (addressed === 'covered') {
+      // A retry finds every reader with their own copy of these messages (the one it was addressed to
+      // is no longer to be told): sending it would tell someone a second time.
+      const lastError = 'not sent: every HR reader to be told has these messages in their own e-mail';
+      await log({ status: 'dead', lastError });
+      await record(item, { status: 'dead', attempts: item.attempts, lastAttemptAt: now, lastError });
+      result.dead += 1;
+      continue;
+    }
     if (addressed === 'nobody') {
       const lastError = 'no one in HR to tell (no officer, HR lead, HR e-mail or administrator)';
       await log({ status: 'dead', lastError });

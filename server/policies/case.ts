@@ -153,6 +153,13 @@ export const caseAbilities = {
   decide: (user: PolicyUser, c: CaseSubject) => canDecideCase(user, c),
   /** The applicant's own application: its steps, submitting it, answering, the offer, withdrawing. */
   apply: (user: PolicyUser, c: CaseSubject) => user.role === 'applicant' && sameId(user._id, c.applicant),
+  /**
+   * The written reasons of the case's decisions (a leader's internal reason, HR's, and the words the
+   * applicant was told): administrators and the staff of the case's institute. A panel member from
+   * another institute reads the outcome (decided, not chosen), never the words (product decision,
+   * trust-fix #1): their seat is to score, not to read the institute's deliberations.
+   */
+  readReasons: (user: PolicyUser, c: CaseSubject) => user.role === 'admin' || ((user.role === 'hr_officer' || user.role === 'leader') && sameId(user.institute, c.institute)),
   /** The case's message thread: its applicant, or the staff who work the case. */
   message: (user: PolicyUser, c: CaseSubject) => (user.role === 'applicant' ? sameId(user._id, c.applicant) : user.role === 'admin' || canWorkCase(user, c)),
 } as const;

@@ -21,6 +21,12 @@ export const mailAbilities = {
   list: (user: PolicyUser) => user.role === 'admin' || (user.role === 'hr_officer' && user.institute != null),
   view: (user: PolicyUser, m: PolicyMail) => seesMail(user, m),
   /**
+   * The recipient's address: an e-mail the HR office's fallback sent to an administrator (an
+   * institute with no HR lead) names "the administrators" to HR officers, never their addresses
+   * (trust-fix #4); administrators read every address.
+   */
+  readRecipient: (user: PolicyUser, m: PolicyMail & { toAdmins?: boolean | null }) => user.role === 'admin' || (seesMail(user, m) && m.toAdmins !== true),
+  /**
    * A dead e-mail back in the queue: a case e-mail (administrators, and HR for their institute's);
    * an account e-mail (administrators, who alone see them), which server/accounts/requeue.ts then
    * sends again only where that still makes sense.

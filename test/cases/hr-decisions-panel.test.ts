@@ -9,6 +9,7 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
+import { Evaluation } from '../../models/evaluation.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { seedHolidays } from '../../server/calendar/index.ts';
@@ -146,5 +147,60 @@ describe('cases: HR decisions panel, reason language and amounts (walk 28)', fun
     const vi = words((await page(await signedIn(t, hrVi), `/cases/${c._id}`)).text);
     expect(vi).to.include('Power electronics, European Commission (2023) · USD 2.400.000');
     expect(vi).not.to.include('2400000');
+  });
+
+  // Product decision (trust-fix #1): a panel member from another institute reads the outcome of each
+  // decision (shortlisted, not chosen), never the words: not a leader's internal reason, not HR's, not
+  // what either wrote to the applicant. On the case page (Decisions panel and timeline) and on the
+  // shortlist's case page; the institute's own staff still read them all.
+  it("keeps every written reason from another institute's panel member (case page, timeline, shortlist page), the outcome stays", async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c0 = await createCase({ applicant, call, stage: 'screening', assignee: hr });
+    const a = await signedIn(t, hr);
+    let p = await page(a, `/cases/${c0._id}`);
+    const held = await postConfirmed(a, p.text, c0._id, 'put_on_hold', { version: versionIn(p.text, `/cases/${c0._id}/actions/put_on_hold`), reason: 'HR-HOLD-REASON quota frozen.', reviewBy: holdReviewDay() });
+    expect(held.confirmed.status).to.equal(303);
+    p = await page(a, `/cases/${c0._id}`);
+    expect((await post(a, p.text, `/cases/${c0._id}/actions/resume`, { version: versionIn(p.text, `/cases/${c0._id}/actions/resume`), reason: 'HR-RESUME-NOTE quota released.' })).status).to.equal(303);
+    let c = (await Case.findById(c0._id))!;
+    c = await transition({ app: t.ctx, ctx: actorContext(t.ctx, hr), caseId: c._id, action: 'send_to_evaluation', expectedVersion: c.version });
+    const outsideLeader = await createUser({ role: 'leader', locale: 'en', name: 'Visiting Leader', panelCalls: [call._id] });
+    const outsideHr = await createUser({ role: 'hr_officer', locale: 'vi', name: 'Visiting Officer', panelCalls: [call._id] });
+    // Both scored it: a case they scored stays theirs to open once rejected (server/policies/case.ts).
+    for (const m of [outsideLeader, outsideHr]) await Evaluation.create({ case: c._id, call: call._id, member: m._id, recommendation: 'yes', comment: 'My own comment.', submittedAt: new Date() });
+    c = await transition({ app: t.ctx, ctx: actorContext(t.ctx, leader), caseId: c._id, action: 'shortlist', expectedVersion: c.version, payload: { note: 'LEADER-SHORTLIST-REASON lab plan.' }, asDecision: true });
+    const secrets = ['HR-HOLD-REASON', 'HR-RESUME-NOTE', 'LEADER-SHORTLIST-REASON'];
+    const check = async (stage: string, all: string[]) => {
+      for (const who of [outsideLeader, outsideHr]) {
+        const s = await signedIn(t, who);
+        const casePage = await page(s, `/cases/${c._id}`);
+        expect(casePage.status, `${stage} ${who.name}: case page`).to.equal(200);
+        const shortlistPage = await page(s, `/shortlists/${call._id}/cases/${c._id}`);
+        expect(shortlistPage.status, `${stage} ${who.name}: shortlist page`).to.equal(200);
+        for (const secret of all) {
+          expect(casePage.text, `${stage} ${who.name}: case page reads ${secret}`).not.to.include(secret);
+          expect(shortlistPage.text, `${stage} ${who.name}: shortlist page reads ${secret}`).not.to.include(secret);
+        }
+        // The outcome stays, and the page says the reasons are the institute's.
+        const panel = decisions(casePage.text);
+        expect(panel.length, `${stage} ${who.name}`).to.be.greaterThan(2);
+        expect(casePage.text).to.include('<li class="decision" data-decision="shortlist">');
+        if (who.locale === 'vi') expect(panel.join(' ')).to.include('Lý do của quyết định này chỉ lưu tại viện đã ra quyết định.');
+        expect(casePage.text).to.include('decision-reasons-kept').and.not.include('decision-internal').and.not.include('decision-told');
+        expect(shortlistPage.text).to.include('data-decision="shortlist"').and.not.include('decision-reason"').and.not.include('class="prewrap decision-told"');
+        expect(words(shortlistPage.text)).to.include(who.locale === 'vi' ? 'Lý do và nội dung đã gửi chỉ lưu tại viện đã ra quyết định.' : 'The reasons and the words sent are kept to the institute that took the decision.');
+        // Their own scorecard stays theirs to read.
+        expect(shortlistPage.text).to.include('My own comment.');
+      }
+      // The institute's own staff read every reason.
+      expect((await page(await signedIn(t, hr), `/cases/${c._id}`)).text).to.include(all.at(-1)!).and.include('HR-HOLD-REASON');
+      expect((await page(await signedIn(t, leader), `/shortlists/${call._id}/cases/${c._id}`)).text).to.include(all.at(-1)!);
+    };
+    await check('shortlisted', secrets);
+    c = await transition({ app: t.ctx, ctx: actorContext(t.ctx, leader), caseId: c._id, action: 'reject', expectedVersion: c.version, payload: { reason: 'LEADER-REJECT-REASON one post only.', toldReason: 'LEADER-TOLD-WORDS another candidate was chosen.' }, asDecision: true });
+    await check('rejected', [...secrets, 'LEADER-REJECT-REASON', 'LEADER-TOLD-WORDS']);
+    // An outsider's page says the case was not chosen.
+    const seen = decisions((await page(await signedIn(t, outsideLeader), `/cases/${c._id}`)).text);
+    expect(seen[0]).to.include('Rejected').and.include('kept to the institute');
   });
 });

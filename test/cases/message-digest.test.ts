@@ -9,6 +9,7 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { startTestSmtp, type TestSmtp } from '../support/smtp.ts';
 import { createInstitute, createUser, withOnlyAdmins } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
+import { Types } from 'mongoose';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { User, type UserDoc } from '../../models/user.ts';
 import { MailLog } from '../../models/mail-log.ts';
@@ -43,6 +44,8 @@ describe('cases: the applicant’s messages reach HR in one e-mail per window', 
   }
 
   const url = (c: CaseDoc) => `/applications/${c._id}/messages`;
+  /** The newest message the case page showed, sent back with HR's reply (server/cases/message-digest.ts dropAnsweredDigest). */
+  const seenIn = (html: string) => /name="seenMessage" value="([a-f0-9]{24})"/.exec(html)?.[1] ?? '';
   const formKeyIn = (html: string, action: string) => new RegExp(`action="${action}"[^>]*>[\\s\\S]*?name="formKey" value="([a-f0-9]{32})"`).exec(html)![1]!;
 
   /** The applicant's message from their page; the text of the page they land on (its flash). */
@@ -172,7 +175,7 @@ describe('cases: the applicant’s messages reach HR in one e-mail per window', 
     clock += MINUTE;
     const h = await signedIn(t, officer);
     const casePage = await page(h, `/cases/${c._id}`);
-    const reply = await post(h, casePage.text, `/cases/${c._id}/messages`, { message: 'Yes: family support is part of the offer.', formKey: formKeyIn(casePage.text, `/cases/${c._id}/messages`) });
+    const reply = await post(h, casePage.text, `/cases/${c._id}/messages`, { message: 'Yes: family support is part of the offer.', formKey: formKeyIn(casePage.text, `/cases/${c._id}/messages`), seenMessage: seenIn(casePage.text) });
     expect(reply.status, reply.text.slice(0, 300)).to.equal(303);
     expect(await digests(c), 'the answered digest is dropped').to.have.length(0);
     await deliver(t, c._id);
@@ -357,5 +360,134 @@ describe('cases: the applicant’s messages reach HR in one e-mail per window', 
     expect(mailsOf(c, one.email)).to.have.length(2);
     expect(mailsOf(c, two.email)).to.have.length(2);
     expect((await digests(c)).map((d) => d.status)).to.deep.equal(['sent', 'sent']);
+  });
+
+  // trust-fix #3: the reply dropped the whole digest, with it a message that came after the officer's
+  // page was opened: that message then reached HR by no e-mail, only on the page.
+  it('a reply drops only the messages the officer’s page showed: one written after the page was opened is still e-mailed; stale or hostile values drop nothing', async () => {
+    const { officer, c, a, sentAt } = await opened();
+    clock = sentAt + MINUTE;
+    await send(a, c, 'SEEN-ONE: may I bring my family?');
+    const h = await signedIn(t, officer);
+    const url = `/cases/${c._id}/messages`;
+    const opened1 = await page(h, `/cases/${c._id}`);
+    expect(text(opened1.text)).to.include('SEEN-ONE');
+    // Written while the officer reads their page.
+    clock += MINUTE;
+    await send(a, c, 'UNSEEN-TWO: and is housing offered?');
+    const listed = async () => ((await digests(c))[0]?.data as { messages?: Array<{ text: string }> } | undefined)?.messages?.map((m) => m.text);
+    expect(await listed()).to.deep.equal(['SEEN-ONE: may I bring my family?', 'UNSEEN-TWO: and is housing offered?']);
+
+    // Stale or hostile values of the field drop nothing (each reply its own form).
+    const other = await caseIn(await createInstitute(), await createUser({ role: 'applicant', locale: 'en' }));
+    await Case.updateOne({ _id: other._id }, { $push: { messages: { _id: new Types.ObjectId(), at: now(), author: other.applicant, fromApplicant: true, text: 'elsewhere' } } });
+    const otherId = String((await Case.findById(other._id).lean())!.messages[0]!._id);
+    for (const hostile of [{ seenMessage: otherId }, { seenMessage: 'zz' }, { 'seenMessage[$gt]': '' }, { seenMessage: [seenIn(opened1.text), seenIn(opened1.text)] }, { '__proto__[seenMessage]': seenIn(opened1.text) }, {}]) {
+      const form = await page(h, `/cases/${c._id}`);
+      const res = await post(h, form.text, url, { message: `A reply (${JSON.stringify(hostile)})`, formKey: formKeyIn(form.text, url), ...(hostile as Record<string, string>) });
+      // A `$` key is refused before the route (400); any other value is a reply that drops nothing.
+      expect(res.status, JSON.stringify(hostile)).to.equal(JSON.stringify(hostile).includes('$') ? 400 : 303);
+      expect(await listed(), JSON.stringify(hostile)).to.deep.equal(['SEEN-ONE: may I bring my family?', 'UNSEEN-TWO: and is housing offered?']);
+    }
+
+    // The reply from the page opened before the second message: only the first is answered.
+    const reply = await post(h, opened1.text, url, { message: 'Yes: family support is part of the offer.', formKey: formKeyIn(opened1.text, url), seenMessage: seenIn(opened1.text) });
+    expect(reply.status).to.equal(303);
+    expect(await listed()).to.deep.equal(['UNSEEN-TWO: and is housing offered?']);
+    clock = sentAt + WINDOW;
+    await deliver(t, c._id);
+    const mail = await smtp.waitForTo(officer.email, new RegExp(`\\[${c.reference}\\] 1 message from the applicant`));
+    expect(mail.text).to.include('UNSEEN-TWO').and.not.include('SEEN-ONE');
+
+    // A page showing every message answers them all: the digest is dropped, no e-mail.
+    clock += MINUTE;
+    await send(a, c, 'THIRD: and schooling?');
+    const all = await page(h, `/cases/${c._id}`);
+    expect((await post(h, all.text, url, { message: 'Schools: yes.', formKey: formKeyIn(all.text, url), seenMessage: seenIn(all.text) })).status).to.equal(303);
+    expect(await digests(c).then((d) => d.filter((x) => x.status === 'pending'))).to.have.length(0);
+  });
+
+  // trust-fix #2: a digest that needed a third attempt (SMTP refusing one reader twice) listed to
+  // another reader, in a further copy, the messages their first copy had already told them.
+  it('a digest tried three times reaches each reader of the HR office with each message exactly once, never lost, across a restart', async () => {
+    const institute = await createInstitute();
+    const one = await createUser({ role: 'hr_officer', institute, locale: 'en', name: 'One' });
+    const two = await createUser({ role: 'hr_officer', institute, locale: 'en', name: 'Two' });
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await caseIn(institute, applicant);
+    const a = await signedIn(t, applicant);
+    const words = ['MSG-A first', 'MSG-B second', 'MSG-C third', 'MSG-D fourth', 'MSG-E fifth'];
+    await send(a, c, words[0]!);
+    await deliver(t, c._id);
+    const sentAt = clock;
+    clock += MINUTE;
+    await send(a, c, words[1]!);
+    smtp.decide = (to) => (to === one.email ? 'tempfail' : undefined);
+    try {
+      // Attempt 1: refused for One; Two's copy goes.
+      clock = sentAt + WINDOW;
+      await deliver(t, c._id);
+      await smtp.waitFor((m) => m.to.includes(two.email) && m.text.includes('MSG-B'));
+      clock += MINUTE;
+      await send(a, c, words[2]!);
+      // The web process stops; a new one takes over on the same database.
+      await t.close();
+      t = await startTestApp({ now, smtp });
+      // Attempt 2: refused again; a message after it.
+      clock += 10 * MINUTE;
+      await deliver(t, c._id);
+      clock += MINUTE;
+      await send(a, c, words[3]!);
+      clock += 10 * MINUTE;
+      await deliver(t, c._id);
+      clock += MINUTE;
+      await send(a, c, words[4]!);
+    } finally {
+      smtp.decide = undefined;
+    }
+    // Attempt 3 and whatever else is owed, SMTP accepting again.
+    for (let i = 0; i < 4; i++) {
+      clock += 3 * WINDOW;
+      await deliver(t, c._id);
+    }
+    expect((await outbox(c)).filter((o) => o.status !== 'sent').map((o) => `${o.template} ${o.status} ${o.to}`)).to.deep.equal([]);
+    for (const reader of [one, two]) {
+      const mails = mailsOf(c, reader.email);
+      for (const w of words) expect(mails.filter((m) => m.text.includes(w)).length, `${reader.name}: ${w}`).to.equal(1);
+      expect(new Set(mails.map((m) => m.messageId)).size, `${reader.name}: one Message-ID per e-mail`).to.equal(mails.length);
+    }
+  });
+
+  it('a retried digest whose reader is no longer to be told, every other reader having had their copy, is not sent again to anyone: recorded as not sent, saying why', async () => {
+    const institute = await createInstitute();
+    const one = await createUser({ role: 'hr_officer', institute, locale: 'en', name: 'One' });
+    const two = await createUser({ role: 'hr_officer', institute, locale: 'en', name: 'Two' });
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await caseIn(institute, applicant);
+    const a = await signedIn(t, applicant);
+    await send(a, c, 'COVER-A first');
+    await deliver(t, c._id);
+    const sentAt = clock;
+    clock += MINUTE;
+    await send(a, c, 'COVER-B second');
+    smtp.decide = (to) => (to === one.email ? 'tempfail' : undefined);
+    try {
+      clock = sentAt + WINDOW;
+      await deliver(t, c._id);
+      await smtp.waitFor((m) => m.to.includes(two.email) && m.text.includes('COVER-B'));
+    } finally {
+      smtp.decide = undefined;
+    }
+    // One leaves; Two, the only reader now, has had their copy.
+    await User.updateOne({ _id: one._id }, { $set: { disabledAt: new Date() } });
+    clock += 3 * WINDOW;
+    await deliver(t, c._id);
+    await deliver(t, c._id);
+    expect(mailsOf(c, two.email).filter((m) => m.text.includes('COVER-B'))).to.have.length(1);
+    expect(mailsOf(c, one.email).filter((m) => m.text.includes('COVER-B'))).to.have.length(0);
+    const [digest] = (await digests(c)).filter((d) => !d.data?.fannedOut);
+    expect(digest!.status).to.equal('dead');
+    expect(digest!.lastError).to.match(/every HR reader to be told has these messages in their own e-mail/);
+    expect(await MailLog.findOne({ key: digest!.key }).lean()).to.include({ status: 'dead' });
   });
 });

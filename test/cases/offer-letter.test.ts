@@ -4,7 +4,7 @@
 // and not before the offer is made), and is e-mailed once per change in their language with the
 // answer-by date; the offer e-mail says the letter is on their page. A renamed .exe, a stale form and
 // hostile field names change nothing. Real database, real SMTP, the real pages and forms.
-import { rm } from 'node:fs/promises';
+import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -24,6 +24,10 @@ import { download, filesUnder, makePdf, sha256, tokenOf } from '../documents/sup
 import { auditInsert, failNext } from '../support/fail-next.ts';
 import { PENDING_AUDIT_GRACE_MS, recordPendingCaseAudits } from '../../server/cases/pending-audit.ts';
 import { recordPendingDocumentAudits } from '../../server/documents/pending-audit.ts';
+import { storeOfferLetter } from '../../server/cases/offer-terms.ts';
+import { documentStores } from '../../server/documents/stores.ts';
+import { DiskStorage, newStorageKey, uploadTempDir } from '../../server/documents/storage.ts';
+import { GRIDFS_GRACE_MS, sweepOnStart } from '../../server/documents/sweep.ts';
 
 const words = (html: string) => text(html.replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ');
 
@@ -455,5 +459,59 @@ describe('cases: the offer letter and its terms', function () {
     const noFile = await send(await signedIn(hr), c, { ...terms, offerPosition: '' });
     expect(noFile.status).to.equal(422);
     expect(noFile.text).not.to.match(/id="f-offer_letter-error"/);
+  });
+
+  // trust-fix #5: a letter stored just before a process kill (its record written, the case's offer
+  // never naming it) stayed on disk and in the database forever: the sweep only looked for files no
+  // record names. Now the orphan sweep removes, after the grace, offer letters no offer names.
+  it('the start-up sweep removes, after the grace, an offer letter a killed process stored that no offer names (record and file); a named letter and a fresh one stay', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await offered(applicant);
+    const h = await signedIn(hr);
+    expect((await send(h, c, terms, { buf: letter, name: 'offer-letter.pdf' })).status).to.equal(303);
+    const named = (await Case.findById(c._id).lean())!.offerTerms!.letter!;
+    expect((await CaseDocument.findById(named).lean())!.offerPending, 'the named letter is no longer the sweep’s').to.equal(undefined);
+
+    // The letter as the save stores it, then the process is killed: the case's update never comes.
+    const store = documentStores(t.ctx).current;
+    const killedSave = async (words: string) => {
+      const pdf = await makePdf(words);
+      const tempPath = path.join(uploadTempDir(t.ctx.config), `${newStorageKey()}.part`);
+      await mkdir(path.dirname(tempPath), { recursive: true });
+      await writeFile(tempPath, pdf);
+      return storeOfferLetter(store, { tempPath, name: 'offer-letter.pdf', mimeType: 'application/pdf', size: pdf.length, sha256: sha256(pdf) }, { caseId: c._id, actor: hr._id, now: new Date() });
+    };
+    const orphan = await killedSave('Offer letter written just before a kill');
+    const fresh = await killedSave('Offer letter of a save still running on another instance');
+    // A letter the offer names, whose mark the killed process had no time to clear.
+    const unclearedNamed = await killedSave('Offer letter named, mark not cleared');
+    await Case.updateOne({ _id: c._id }, { $set: { 'offerTerms.letter': unclearedNamed._id } });
+    // Written longer ago than the grace (the fresh one is within it).
+    const old = new Date(Date.now() - GRIDFS_GRACE_MS - 60_000);
+    await CaseDocument.collection.updateMany({ _id: { $in: [orphan._id, unclearedNamed._id, named] } }, { $set: { createdAt: old } });
+    expect(await store.exists(orphan.storageKey)).to.equal(true);
+    // Killed sooner: the letter's file written, not even its record.
+    const loose = newStorageKey();
+    const looseTemp = path.join(uploadTempDir(t.ctx.config), `${loose}.part`);
+    await writeFile(looseTemp, letter);
+    await store.put(looseTemp, loose, { contentType: 'application/pdf', sha256: sha256(letter) });
+    await utimes((store as DiskStorage).pathOf(loose), old, old);
+
+    const swept = await sweepOnStart(t.ctx, new Date());
+    expect(await store.exists(loose), 'the file with no record').to.equal(false);
+    expect(await CaseDocument.exists({ _id: orphan._id }), 'the orphan’s record').to.equal(null);
+    expect(await store.exists(orphan.storageKey), 'the orphan’s file').to.equal(false);
+    expect(await AuditEvent.countDocuments({ action: 'document.orphan_removed', targetId: String(orphan._id) }), 'its removal is audited').to.equal(1);
+    expect(swept.offerLetters.removed).to.be.at.least(1);
+    for (const [what, d] of [['within the grace', fresh], ['named by the offer', unclearedNamed]] as const) {
+      expect(await CaseDocument.exists({ _id: d._id }), what).not.to.equal(null);
+      expect(await store.exists(d.storageKey), what).to.equal(true);
+    }
+    const firstLetter = (await CaseDocument.findById(named).lean())!;
+    expect(await store.exists(firstLetter.storageKey), 'the letter named before stays').to.equal(true);
+    expect((await CaseDocument.findById(unclearedNamed._id).lean())!.offerPending, 'a named letter is unmarked').to.equal(undefined);
+    // The named letter still downloads for HR.
+    const got = await h.get(`/documents/${unclearedNamed._id}/download`);
+    expect(got.status).to.equal(200);
   });
 });
