@@ -21,6 +21,11 @@ const SCRATCH_BYTES = 64 * 1024;
  * message holds no more memory than it sent plus one piece.
  */
 export const DIRECT_BYTES = 4 * 1024 * 1024;
+/**
+ * The piece size for a connection that has not authenticated (server.ts): its announced length alone
+ * must not make the server set aside megabytes (hello and the SASL steps are a few hundred bytes).
+ */
+export const PRE_AUTH_PIECE_BYTES = SCRATCH_BYTES;
 
 export class MessageReader {
   private readonly scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
@@ -30,7 +35,11 @@ export class MessageReader {
   private message?: { length: number; pieces: Buffer[]; received: number };
   private filled = 0;
 
-  constructor(private readonly maxLength: number) {}
+  /** `pieceBytes`: the largest buffer to set aside for a message, asked when one is needed. */
+  constructor(
+    private readonly maxLength: number,
+    private readonly pieceBytes: () => number = () => DIRECT_BYTES,
+  ) {}
 
   /** Where the next read goes (never past the end of the message being filled). */
   buffer(): Buffer {
@@ -50,7 +59,7 @@ export class MessageReader {
         this.message = undefined;
         this.filled = 0;
       } else if (this.filled === m.pieces.at(-1)!.length) {
-        m.pieces.push(Buffer.allocUnsafe(Math.min(DIRECT_BYTES, m.length - m.received)));
+        m.pieces.push(Buffer.allocUnsafe(Math.min(this.pieceBytes(), m.length - m.received)));
         this.filled = 0;
       }
       return { messages };
@@ -66,7 +75,7 @@ export class MessageReader {
       }
       if (total - at < length) {
         // The rest of this message goes straight into a buffer of its own (or pieces: DIRECT_BYTES).
-        const first = Buffer.allocUnsafe(length <= DIRECT_BYTES ? length : DIRECT_BYTES);
+        const first = Buffer.allocUnsafe(Math.min(length, this.pieceBytes()));
         this.filled = data.copy(first, 0, at, total);
         this.message = { length, pieces: [first], received: this.filled };
         at = total;

@@ -6,7 +6,7 @@ import net from 'node:net';
 import type { Engine, EngineLogger } from './engine.ts';
 import { MAX_MESSAGE_SIZE } from './engine.ts';
 import { parseMessage, encodeMsg, encodeReply, ProtocolError, readHeader } from './wire.ts';
-import { MessageReader, readInto, type ReadResult } from './framing.ts';
+import { DIRECT_BYTES, MessageReader, PRE_AUTH_PIECE_BYTES, readInto, type ReadResult } from './framing.ts';
 import type { AuthConnection, AuthGate } from './auth/gate.ts';
 
 export interface WireServerOptions {
@@ -49,7 +49,9 @@ export class WireServer {
     this.sockets.add(socket);
     engine.connections++;
     socket.setNoDelay(true);
-    const reader = new MessageReader(MAX_MESSAGE_SIZE);
+    // Before authentication a message is read in small pieces: a length announced is not memory given.
+    const { gate } = this.opts;
+    const reader = new MessageReader(MAX_MESSAGE_SIZE, () => (conn.user || !gate.required ? DIRECT_BYTES : PRE_AUTH_PIECE_BYTES));
     let queue: Promise<void> = Promise.resolve();
     let closed = false;
     /** false once a frame was refused: what follows it is not read. */

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Binary, BSON, MongoClient, ObjectId } from 'mongodb';
-import { DIRECT_BYTES, MessageReader, readInto } from '../../embedded-mongo/src/framing.ts';
+import { DIRECT_BYTES, MessageReader, PRE_AUTH_PIECE_BYTES, readInto } from '../../embedded-mongo/src/framing.ts';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../embedded-mongo/src/index.ts';
 import { prng } from '../../scripts/support/prng.ts';
 
@@ -58,6 +58,33 @@ describe('embedded-mongo framing: MessageReader', () => {
       expect(r.messages.map((m) => m.length)).to.deep.equal([20, 30]);
       expect(r.invalidLength).to.equal(bad);
     }
+  });
+
+  it('sets aside no more than the piece size it is given for an announced length (a connection not yet authenticated), and still reads the whole message', () => {
+    let pieceBytes = PRE_AUTH_PIECE_BYTES;
+    const reader = new MessageReader(48_000_000, () => pieceBytes);
+    // 40 MB announced, 100 bytes sent: the buffer waiting for the rest is one small piece.
+    const head = frame(40_000_000, 7).subarray(0, 100);
+    head.copy(reader.buffer());
+    expect(reader.read(100).messages).to.deep.equal([]);
+    expect(reader.buffer().length).to.be.at.most(PRE_AUTH_PIECE_BYTES);
+    // Authenticated later (the next piece asked is bigger), the same message completes byte for byte.
+    const whole = frame(3_000_000, 9);
+    const fresh = new MessageReader(48_000_000, () => pieceBytes);
+    const sizes: number[] = [];
+    const got: Buffer[] = [];
+    for (let off = 0; off < whole.length; ) {
+      const target = fresh.buffer();
+      sizes.push(target.length);
+      const n = Math.min(target.length, whole.length - off);
+      whole.copy(target, 0, off, off + n);
+      off += n;
+      got.push(...fresh.read(n).messages);
+      if (off > 1_000_000) pieceBytes = DIRECT_BYTES;
+    }
+    expect(got.length).to.equal(1);
+    expect(got[0]!.equals(whole)).to.equal(true);
+    expect(Math.max(...sizes.slice(0, 10))).to.be.at.most(PRE_AUTH_PIECE_BYTES);
   });
 
   it('push() (a socket without onread) cuts the same frames from data of its own', () => {
