@@ -305,8 +305,9 @@ export const CARD_AFTER_START_WORKING_DAYS = 5;
 /**
  * The residence card's target: never before the expert can be in Vietnam. Law 47/2014/QH13 Art. 36(2)
  * as amended by Law 51/2019/QH14: a card is considered for a foreigner "nhập cảnh bằng thị thực có ký
- * hiệu … LĐ1, LĐ2 … TT" (who ENTERED on such a visa; wording seen in secondary sources only, not
- * checked against the gazette text), and Art. 37(1)(c) the file holds the passport, which carries
+ * hiệu … LĐ1, LĐ2 … TT" (who ENTERED on such a visa; secondary sources only: vanluat.com, "Người nước
+ * ngoài nhập cảnh bằng thị thực có ký hiệu LV1, LV2, LS, ĐT1, ĐT2, ĐT3, NN1, NN2, DH, PV1, LĐ1, LĐ2, TT",
+ * citing Art. 8 and 36; not checked against the gazette text), and Art. 37(1)(c) the file holds the passport, which carries
  * the entry stamp. So a target counted from the visa's grant (5 working days) fell weeks before the
  * planned start and showed the procedure overdue (and escalated it) while nothing could be filed
  * (walk-proc #3). The later of the count and CARD_AFTER_START_WORKING_DAYS after the planned start;
