@@ -50,7 +50,7 @@ function recentMail(now: Date, windowMs: number): Record<string, unknown> {
  */
 const OPEN_DIGEST = { template: DIGEST_TEMPLATE, status: 'pending', leaseOwner: null, lastAttemptAt: null, 'data.fannedOut': { $ne: true } };
 /** OPEN_DIGEST as the arrayFilters of an update name it (`d`). */
-const OPEN_DIGEST_FILTER = { 'd.template': DIGEST_TEMPLATE, 'd.status': 'pending', 'd.leaseOwner': null, 'd.lastAttemptAt': null, 'd.data.fannedOut': { $ne: true } };
+const OPEN_DIGEST_FILTER = Object.fromEntries(Object.entries(OPEN_DIGEST).map(([path, value]) => [`d.${path}`, value]));
 
 const OBJECT_ID = /^[a-f0-9]{24}$/;
 

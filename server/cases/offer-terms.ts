@@ -32,9 +32,7 @@ import { storeNextVersion, type StoredFile } from '../documents/versions.ts';
 import { documentStores } from '../documents/stores.ts';
 import type { ReceivedFile } from '../documents/upload.ts';
 import { caseConflict } from './conflict.ts';
-import { startTooSoonForFiling } from './planned-start.ts';
-import { PROCEDURE_RULES } from '../procedures/rules.ts';
-import { formatDay } from '../views/time.ts';
+import { startTooSoonForFiling, tooSoonText } from './planned-start.ts';
 import { discardReceived, type DocumentStorage } from '../documents/storage.ts';
 
 /** The form's text fields (named apart from the case page's other forms, which share its error summary). */
@@ -148,7 +146,7 @@ export async function changeOfferTerms(opts: { app: Pick<AppContext, 'config' | 
     // changes: an offer saved before keeps its other terms editable.
     if (terms.start && terms.start.getTime() !== before?.startOn?.getTime()) {
       const soon = startTooSoonForFiling(caseDoc, terms.start, await loadCalendar(), now);
-      if (soon) throw new ValidationError({ [OFFER_TERM_FIELDS.start]: tOf(ctx)('cases.offerTerms.errors.startTooSoon', { procedure: tOf(ctx)(`procedures.kinds.${soon.kind}`), earliest: formatDay(new Date(`${soon.earliest}T00:00:00.000Z`), ctx.locale), min: PROCEDURE_RULES[soon.kind].fileBeforeStartDays?.min }) });
+      if (soon) throw new ValidationError({ [OFFER_TERM_FIELDS.start]: tooSoonText(tOf(ctx), ctx.locale, soon, 'cases.offerTerms.errors.startTooSoon') });
     }
 
     if (file) {

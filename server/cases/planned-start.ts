@@ -90,9 +90,12 @@ export function startTooSoonForFiling(caseDoc: Pick<CaseDoc, 'supportTracks' | '
   return undefined;
 }
 
-/** The refusal of a start too soon, naming the procedure and the earliest day, in the officer's language. */
-export function tooSoonText(t: TFunction, locale: Locale, soon: StartTooSoon): string {
-  return t('cases.plannedStart.errors.tooSoonForFiling', { procedure: t(`procedures.kinds.${soon.kind}`), earliest: formatDay(new Date(`${soon.earliest}T00:00:00.000Z`), locale), min: PROCEDURE_RULES[soon.kind].fileBeforeStartDays?.min });
+/**
+ * The refusal of a start too soon, naming the procedure and the earliest day, in the officer's
+ * language: the planned-start form's text by default, the offer terms' (`key`) for an offer's start.
+ */
+export function tooSoonText(t: TFunction, locale: Locale, soon: StartTooSoon, key = 'cases.plannedStart.errors.tooSoonForFiling'): string {
+  return t(key, { procedure: t(`procedures.kinds.${soon.kind}`), earliest: formatDay(new Date(`${soon.earliest}T00:00:00.000Z`), locale), min: PROCEDURE_RULES[soon.kind].fileBeforeStartDays?.min });
 }
 
 /** The day as the applicant's own form stores it (midnight UTC of the typed day), or the field's error key. */
