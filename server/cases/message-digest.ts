@@ -15,6 +15,7 @@
 // keeps its own prompt e-mail and never waits behind a digest.
 import type { Types } from 'mongoose';
 import { Case } from '../../models/case.ts';
+import { storedId } from '../support/lean-read.ts';
 import { emailsToHr, officersToTell, type HrRecipient, type HrOfficeRoute } from '../institutes/hr-staff.ts';
 import type { OutboxItem } from '../outbox/item.ts';
 
@@ -52,8 +53,6 @@ const OPEN_DIGEST = { template: DIGEST_TEMPLATE, status: 'pending', leaseOwner: 
 /** OPEN_DIGEST as the arrayFilters of an update name it (`d`). */
 const OPEN_DIGEST_FILTER = Object.fromEntries(Object.entries(OPEN_DIGEST).map(([path, value]) => [`d.${path}`, value]));
 
-const OBJECT_ID = /^[a-f0-9]{24}$/;
-
 /**
  * HR has answered on the case: the messages gathering for HR's next e-mail that the officer could
  * have read when they wrote (those up to `seenMessage`, the newest message their page showed, sent
@@ -65,10 +64,11 @@ const OBJECT_ID = /^[a-f0-9]{24}$/;
  * A digest already claimed by a dispatcher (or tried) is being sent with its list fixed, and stays.
  */
 export async function dropAnsweredDigest(caseId: unknown, seenMessage: unknown): Promise<void> {
-  if (typeof seenMessage !== 'string' || !OBJECT_ID.test(seenMessage)) return;
+  const seenId = storedId(seenMessage);
+  if (!seenId) return;
   const doc = await Case.findById(caseId, { 'messages._id': 1 }).lean();
   const ids = (doc?.messages ?? []).map((m) => String(m._id));
-  const upTo = ids.indexOf(seenMessage);
+  const upTo = ids.indexOf(String(seenId));
   if (upTo < 0) return;
   const seen = ids.slice(0, upTo + 1);
   await Case.updateOne({ _id: caseId, outbox: { $elemMatch: OPEN_DIGEST } }, { $pull: { 'outbox.$[d].data.messages': { id: { $in: seen } } } }, { arrayFilters: [OPEN_DIGEST_FILTER], timestamps: false });
