@@ -22,8 +22,9 @@ import { changeUserRole, planRoleChange, roleChangeForm, roleChangeSubject, type
 import { decisionPage, disableAccount, enableAccount, openDecision, resetSecondFactor, type AccountDecision, type DecisionPage } from '../server/accounts/decisions.ts';
 import { accountContact, sendOwedAfterAnswer, type OwedMail } from '../server/accounts/mail.ts';
 import { presentAccountDecision, presentInvite, presentRoleChange, presentRoleChangeConfirm, presentUsers, roleChangedFlash } from '../server/admin/present.ts';
+import { ID_TEXT } from '../server/support/object-id.js';
 
-const objectId = z.string().regex(/^[a-f0-9]{24}$/);
+const objectId = z.string().regex(ID_TEXT);
 const STAFF_ROLE_VALUES = ROLES.filter((r): r is Exclude<Role, 'applicant'> => r !== 'applicant');
 
 const usersQuery = z.object({
@@ -40,7 +41,7 @@ const institute = z
   .trim()
   .optional()
   .transform((v) => (v ? v : undefined))
-  .pipe(z.string().regex(/^[a-f0-9]{24}$/, 'accounts.errors.instituteRequired').optional());
+  .pipe(z.string().regex(ID_TEXT, 'accounts.errors.instituteRequired').optional());
 const isHrLead = z
   .string()
   .optional()

@@ -53,6 +53,7 @@ import { caseConflict } from '../server/cases/conflict.ts';
 import { APPLICANT_MESSAGES_PER_HOUR, applicantMessageLimit } from '../server/http/message-limit.ts';
 import { formatDateTime } from '../server/views/time.ts';
 import { keyWith } from '../server/support/field-errors.ts';
+import { isId } from '../server/support/object-id.js';
 
 const caseParams = z.object({ id: z.string() });
 const stepParams = z.object({ id: z.string(), step: z.string().refine(isStep) }).transform((p) => ({ id: p.id, step: p.step as Step }));
@@ -246,7 +247,7 @@ export function applicationsRoutes(app: AppContext): Router {
     const caseDoc = await myCase(req);
     const kind = String(req.params.kind);
     const askId = String(req.params.askId);
-    if (!isSupportKind(kind) || !/^[a-f0-9]{24}$/.test(askId)) throw new NotFoundError();
+    if (!isSupportKind(kind) || !isId(askId)) throw new NotFoundError();
     const body = (req.body ?? {}) as Record<string, unknown>;
     const version = readForm(versionBody, body).version;
     const form = askDoneBody.safeParse({ version: body.version, track: body.track, reply: body.reply, withoutUpload: body.withoutUpload });

@@ -8,7 +8,6 @@ import { withoutHiddenCharacters } from '../server/support/hidden-characters.ts'
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
-import { Types } from 'mongoose';
 import { DOCUMENT_TYPES, SUPPORT_STATUSES, type SupportKind } from '../models/constants.ts';
 import { Case } from '../models/case.ts';
 import { BadRequestError, ConflictError, NotFoundError } from '../server/errors.ts';
@@ -28,6 +27,7 @@ import { procedurePage, savedWarnings, sentFields, type FailedForm } from '../se
 import { askMore, askReceived, type AskResult } from '../server/procedures/asks.ts';
 import { calendarDayMessage } from '../server/support/calendar-day.ts';
 import { PROCEDURE_RULES } from '../server/procedures/rules.ts';
+import { isId } from '../server/support/object-id.js';
 
 const WORKERS = allow('role.caseWorker');
 
@@ -84,12 +84,10 @@ const ASK_FIELDS = ['askText', 'askDueAt', 'askDocument', 'askStopClock', 'track
 
 const receivedBody = z.object({ receivedOn: dateField, track: trackField, version: versionField });
 const RECEIVED_FIELDS = ['receivedOn', 'track', 'version'] as const;
-/** A request's id as stored (an ObjectId); anything else is no request of this case. */
-const ASK_ID = /^[a-f0-9]{24}$/;
 
 /** The procedure's status as stored (undefined: none yet, or no such case; the page then answers as it does). */
 async function trackStatus(caseId: string, kind: string): Promise<string | undefined> {
-  if (!Types.ObjectId.isValid(caseId)) return undefined;
+  if (!isId(caseId)) return undefined;
   const c = await Case.findById(caseId, { supportTracks: 1 }).lean();
   return c?.supportTracks?.find((t) => t.kind === kind)?.status;
 }
@@ -214,7 +212,7 @@ export function proceduresRoutes(app: AppContext): Router {
   router.post('/cases/:id/procedures/:kind/asks/:askId/received', WORKERS, async (req, res) => {
     const kind = String(req.params.kind);
     const askId = String(req.params.askId);
-    if (!isSupportKind(kind) || !ASK_ID.test(askId)) throw new NotFoundError();
+    if (!isSupportKind(kind) || !isId(askId)) throw new NotFoundError();
     const id = String(req.params.id);
     const fields = formFields(req.body, RECEIVED_FIELDS);
     const values = keptValues(fields);

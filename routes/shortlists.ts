@@ -24,6 +24,7 @@ import { formVersion } from '../server/http/forms.ts';
 import { readFilters } from '../server/support/filter-query.ts';
 import { tOf } from '../server/context.ts';
 import type { StepPreview } from '../server/workflow/index.ts';
+import { ID_TEXT } from '../server/support/object-id.js';
 
 /** A query parameter given twice (an array) is ignored, as if absent. */
 const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
@@ -45,7 +46,7 @@ const SHORTLIST_FILTERS = Object.keys(shortlistQuery(true).shape);
 const compareQuery = z.object({
   ids: z.preprocess(
     (raw) => [...new Set((Array.isArray(raw) ? raw : [raw]).flatMap((v) => (typeof v === 'string' ? v.split(',') : [])).map((s) => s.trim()).filter(Boolean))],
-    z.array(z.string().regex(/^[a-f0-9]{24}$/i)).min(2).max(4),
+    z.array(z.string().regex(ID_TEXT)).min(2).max(4),
   ),
 });
 
@@ -133,10 +134,10 @@ const toldReasonBody = z.object({
 });
 
 const addMemberBody = z
-  .object({ email: z.string().trim().toLowerCase().email().max(254).optional(), userId: z.string().regex(/^[a-f0-9]{24}$/i).optional() })
+  .object({ email: z.string().trim().toLowerCase().email().max(254).optional(), userId: z.string().regex(ID_TEXT).optional() })
   .refine((b) => b.email || b.userId);
 
-const removeMemberBody = z.object({ userId: z.string().regex(/^[a-f0-9]{24}$/i) });
+const removeMemberBody = z.object({ userId: z.string().regex(ID_TEXT) });
 
 export function shortlistsRoutes(app: AppContext): Router {
   const router = Router();

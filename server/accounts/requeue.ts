@@ -19,6 +19,7 @@ import { User } from '../../models/user.ts';
 import { recordAudit } from '../audit/index.ts';
 import { isLocale, DEFAULT_LOCALE } from '../i18n/index.ts';
 import { oweNewInvitation, type MailDeps, type OwedMail, type PendingAccountMail } from './mail.ts';
+import { isIdText } from '../support/object-id.js';
 
 /** The account e-mails an administrator's action owes: the only ones a requeue sends again. */
 export const REQUEUEABLE_ACCOUNT_TEMPLATES: ReadonlySet<string> = new Set(['invitation', 'role_changed', 'account_disabled', 'account_enabled', 'second_factor_reset']);
@@ -48,7 +49,7 @@ interface LoggedAccountMail {
 /** The account an owed e-mail's key names (mail.ts composed: account.<user id>.<template>.<id>). */
 function accountIdOf(key: string): string | undefined {
   const id = key.split('.')[1];
-  return id && /^[0-9a-f]{24}$/.test(id) ? id : undefined;
+  return id && isIdText(id) ? id : undefined;
 }
 
 /** Why this dead account e-mail cannot be sent again (a message key under mailLog.accountRequeue), or undefined when it can. */

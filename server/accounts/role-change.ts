@@ -22,6 +22,7 @@ import { panelSeatsLost } from '../evaluations/panel.ts';
 import { countCasesLeaving, returnCasesToQueue, type CasesLeaving } from '../cases/commands.ts';
 import { END_FEED, hasFeed } from '../calendar-feed/service.ts';
 import { DECISION_REASON_MAX, DECISION_REASON_MIN } from './forms.ts';
+import { isId } from '../support/object-id.js';
 
 export type StaffRole = Exclude<Role, 'applicant'>;
 
@@ -144,7 +145,7 @@ async function check(ctx: Context, user: UserDoc, request: RoleChangeRequest): P
   const input = request.form.data;
   const after: Placement = { role: input.role, isHrLead: input.role === 'hr_officer' && input.isHrLead };
   if (input.role === 'hr_officer' || input.role === 'leader') {
-    const institute = input.institute && Types.ObjectId.isValid(input.institute) ? await Institute.exists({ _id: input.institute }) : null;
+    const institute = input.institute && isId(input.institute) ? await Institute.exists({ _id: input.institute }) : null;
     if (!institute) return refused({ institute: 'accounts.errors.instituteRequired' });
     after.institute = String(institute._id);
   }

@@ -16,6 +16,7 @@ import { invitationMail, logOwedMail, oweNewInvitation, sendDisabledAccountMail,
 import { throttles, type ThrottleDeps } from './throttles.ts';
 import { normalizeEmail } from './forms.ts';
 import { END_FEED, hasFeed } from '../calendar-feed/service.ts';
+import { isId } from '../support/object-id.js';
 
 type AccountDeps = MailDeps & ThrottleDeps;
 
@@ -38,7 +39,7 @@ const userTarget = (user: { _id: unknown }) => ({ targetType: 'user', targetId: 
 
 /** An account by id (for administrators' actions, after their policy check); NotFoundError otherwise. */
 export async function findUser(opts: { userId: string }): Promise<UserDoc> {
-  if (!/^[a-f0-9]{24}$/.test(opts.userId)) throw new NotFoundError();
+  if (!isId(opts.userId)) throw new NotFoundError();
   const user = await User.findById(opts.userId);
   if (!user) throw new NotFoundError();
   return user as UserDoc;

@@ -10,6 +10,7 @@ import { WorkingCalendar, loadCalendar, vnDateKey, vnStartOfDay } from '../calen
 import type { AppContext } from '../deps.ts';
 import { MAX_RECOUNT_ATTEMPTS, dropRecount, oweRecount, planRecount, runRecount, type PlannedCase, type RecountResult } from '../cases/deadline-recount.ts';
 import { DeadlineRecount } from '../../models/deadline-recount.ts';
+import { isId } from '../support/object-id.js';
 
 export interface HolidayYear {
   year: string;
@@ -152,14 +153,14 @@ export async function holidayOn(date: string): Promise<boolean> {
 }
 
 export async function findHoliday(opts: { holidayId: string }): Promise<HolidayDoc> {
-  const holiday = /^[a-f0-9]{24}$/.test(opts.holidayId) ? await Holiday.findById(opts.holidayId) : null;
+  const holiday = isId(opts.holidayId) ? await Holiday.findById(opts.holidayId) : null;
   if (!holiday) throw new NotFoundError();
   return holiday;
 }
 
 /** The day a confirmed removal names; one no longer there (removed by a first click) is a conflict. */
 export async function holidayToRemove(opts: { holidayId: string }): Promise<HolidayDoc> {
-  const holiday = /^[a-f0-9]{24}$/.test(opts.holidayId) ? await Holiday.findById(opts.holidayId) : null;
+  const holiday = isId(opts.holidayId) ? await Holiday.findById(opts.holidayId) : null;
   if (!holiday) throw new ConflictError('admin.holidays.alreadyRemoved');
   return holiday;
 }
@@ -193,7 +194,7 @@ export async function deleteHoliday(opts: { app?: Pick<AppContext, 'config'>; ct
 
 /** A finished (or running) recount with what moved, for the page the administrator lands on after confirming. */
 export async function recountResult(opts: { recountId: string }) {
-  const r = /^[a-f0-9]{24}$/.test(opts.recountId) ? await DeadlineRecount.findById(opts.recountId).lean() : null;
+  const r = isId(opts.recountId) ? await DeadlineRecount.findById(opts.recountId).lean() : null;
   if (!r) throw new NotFoundError();
   const items = r.items ?? [];
   const users = await User.find({ _id: { $in: [...new Set(items.map((i) => String(i.applicant)))] } }, { name: 1 }).lean();

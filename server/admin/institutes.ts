@@ -9,6 +9,7 @@ import type { FieldErrorKeys } from '../http/forms.ts';
 import { withFields } from '../support/with-fields.ts';
 import { FEW_OFFICERS } from '../institutes/hr-staff.ts';
 import { bothLanguages, storedText } from '../support/localized.ts';
+import { isId } from '../support/object-id.js';
 
 export interface InstituteInput {
   code: string;
@@ -97,7 +98,7 @@ export async function listInstitutes(): Promise<Array<InstituteOption & { calls:
 }
 
 export async function findInstitute(opts: { instituteId: string }): Promise<InstituteDoc> {
-  const institute = /^[a-f0-9]{24}$/.test(opts.instituteId) ? await Institute.findById(opts.instituteId) : null;
+  const institute = isId(opts.instituteId) ? await Institute.findById(opts.instituteId) : null;
   if (!institute) throw new NotFoundError();
   return institute;
 }

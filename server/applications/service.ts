@@ -3,7 +3,6 @@
 // server/workflow only.
 import { caseProcedures } from '../procedures/page.ts';
 import { casePlan } from '../planner/service.ts';
-import { Types } from 'mongoose';
 import type { AppContext } from '../deps.ts';
 import { actorOf, tOf, type Context } from '../context.ts';
 import { loadCalendar } from '../calendar/index.ts';
@@ -32,6 +31,7 @@ import { textIn } from '../support/localized.ts';
 import { startSource } from '../cases/planned-start-moves.ts';
 import { vnDateKey } from '../calendar/index.ts';
 import { foreignFamily, vietnameseCitizen } from './family-support.ts';
+import { isId } from '../support/object-id.js';
 
 /** Stages in which the applicant may still change their application, and the steps open then. */
 const EDITABLE: Partial<Record<Stage, readonly Step[]>> = {
@@ -53,7 +53,7 @@ export function isCallOpen(call: Pick<CallDoc, 'status' | 'opensAt' | 'closesAt'
 }
 
 export async function findOpenCall(id: string, now: Date): Promise<CallDoc> {
-  if (!Types.ObjectId.isValid(id)) throw new NotFoundError();
+  if (!isId(id)) throw new NotFoundError();
   const call = await Call.findById(id);
   if (!call || !isCallOpen(call, now)) throw new NotFoundError('calls.notOpen');
   return call;
@@ -73,7 +73,7 @@ export async function startApplication({ ctx, callId }: { ctx: Context; callId: 
   const applicant = actorOf(ctx);
   if (applicant.role !== 'applicant') throw new ForbiddenError('applications.applicantsOnly');
   const now = ctx.now;
-  if (!Types.ObjectId.isValid(callId)) throw new NotFoundError();
+  if (!isId(callId)) throw new NotFoundError();
   // An application already under way is reopened even when the call has closed since.
   const existing = await existingApplication(applicant, callId);
   if (existing) return { caseDoc: existing, created: false };
@@ -111,7 +111,7 @@ export async function startApplication({ ctx, callId }: { ctx: Context; callId: 
 /** The signed-in applicant's own case; anyone else's is "not found" (its existence is not revealed). */
 export async function ownCase({ ctx, caseId }: { ctx: Context; caseId: string }): Promise<CaseDoc> {
   const user = ctx.actor;
-  if (!user || user.role !== 'applicant' || !Types.ObjectId.isValid(caseId)) throw new NotFoundError();
+  if (!user || user.role !== 'applicant' || !isId(caseId)) throw new NotFoundError();
   const c = await Case.findOne({ _id: caseId, applicant: user._id });
   if (!c) throw new NotFoundError();
   return c;

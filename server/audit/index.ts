@@ -5,6 +5,7 @@ import type { Logger } from '../logger.ts';
 import type { Context } from '../context.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
 import { redactPath } from '../http/redact.ts';
+import { isIdText } from '../support/object-id.js';
 
 export interface AuditInput {
   action: string;
@@ -40,7 +41,6 @@ export function requestContext(source: AuditSource) {
   };
 }
 
-const OBJECT_ID = /^[0-9a-f]{24}$/;
 
 /**
  * The case an event is about: the case itself when it is the subject ('Case' in a few older
@@ -49,9 +49,9 @@ const OBJECT_ID = /^[0-9a-f]{24}$/;
  * older events (server/audit/backfill-case.ts) reads the same rule.
  */
 export function caseOfEvent(e: { targetType?: string | null; targetId?: string | null; summary?: unknown }): Types.ObjectId | undefined {
-  if ((e.targetType === 'case' || e.targetType === 'Case') && e.targetId && OBJECT_ID.test(e.targetId)) return new Types.ObjectId(e.targetId);
+  if ((e.targetType === 'case' || e.targetType === 'Case') && e.targetId && isIdText(e.targetId)) return new Types.ObjectId(e.targetId);
   const named = (e.summary as { case?: unknown } | undefined)?.case;
-  return typeof named === 'string' && OBJECT_ID.test(named) ? new Types.ObjectId(named) : undefined;
+  return isIdText(named) ? new Types.ObjectId(named) : undefined;
 }
 
 export async function recordAudit(source: AuditSource, input: AuditInput): Promise<void> {

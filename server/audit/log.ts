@@ -16,6 +16,7 @@ import { calendarDayMessage } from '../support/calendar-day.ts';
 import { cursorPage, NEWEST_FIRST, PAGE_CURSOR } from '../support/cursor-page.ts';
 import { DAY_MS, VN_OFFSET_MS } from '../views/time.ts';
 import { normalizeEmail } from '../accounts/forms.ts';
+import { isIdText } from '../support/object-id.js';
 
 export const AUDIT_PAGE_SIZE = 50;
 
@@ -124,7 +125,7 @@ export async function listAuditLog(opts: { ctx: Context; filters: AuditFilters }
 
 export type AuditRow = Awaited<ReturnType<typeof listAuditLog>>['rows'][number];
 
-const idsOf = (rows: readonly AuditRow[], type: string) => [...new Set(rows.filter((r) => r.targetType === type && r.targetId && /^[0-9a-f]{24}$/.test(r.targetId)).map((r) => r.targetId!))];
+const idsOf = (rows: readonly AuditRow[], type: string) => [...new Set(rows.filter((r) => r.targetType === type && r.targetId && isIdText(r.targetId)).map((r) => r.targetId!))];
 
 /** What a page of rows names: the actors and the cases, accounts, calls and institutes acted on (one read each). */
 export async function auditNames(rows: readonly AuditRow[]) {

@@ -4,11 +4,12 @@
 import { Types } from 'mongoose';
 import { Call, onCallWrite, type CallRecord } from '../../models/call.ts';
 import { KeptReads } from '../support/kept-reads.ts';
+import { isIdText } from '../support/object-id.js';
 
 const keptCalls = new KeptReads<CallRecord | null>(5_000, { forgetOn: onCallWrite });
 
 /** The call, or null when there is none with that id. */
 export function shownCall(id: unknown): Promise<CallRecord | null> {
-  if (!(id instanceof Types.ObjectId) && !(typeof id === 'string' && /^[a-f0-9]{24}$/i.test(id))) return Promise.resolve(null);
+  if (!(id instanceof Types.ObjectId) && !isIdText(id)) return Promise.resolve(null);
   return keptCalls.get(String(id), () => Call.findById(id).lean<CallRecord>().exec());
 }

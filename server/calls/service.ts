@@ -10,10 +10,11 @@ import { isPublished } from '../policies/call.ts';
 import { existingApplication, isCallOpen } from '../applications/service.ts';
 import { withFields } from '../support/with-fields.ts';
 import { textIn } from '../support/localized.ts';
+import { isId } from '../support/object-id.js';
 
 /** A call by id, whatever its status (its policy decides who may see it); NotFoundError otherwise. */
 export async function findCall(opts: { callId: string }): Promise<CallDoc> {
-  const call = /^[a-f0-9]{24}$/.test(opts.callId) ? await Call.findById(opts.callId) : null;
+  const call = isId(opts.callId) ? await Call.findById(opts.callId) : null;
   if (!call) throw new NotFoundError();
   return call;
 }

@@ -9,6 +9,7 @@ import { NotFoundError } from '../errors.ts';
 import { unselectedPaths } from '../support/lean-read.ts';
 import { sameId } from '../policies/ids.ts';
 import { canViewCase, caseScopeFilter, mayHaveScored, type CaseAccessFacts, type PolicyCase, type PolicyUser } from '../policies/case.ts';
+import { isIdText } from '../support/object-id.js';
 
 export interface CaseAccess {
   caseDoc: CaseDoc;
@@ -29,7 +30,7 @@ export async function mayViewCase(user: PolicyUser | undefined, c: PolicyCase & 
 }
 
 function caseKey(id: unknown): Types.ObjectId {
-  const key = id instanceof Types.ObjectId ? id : typeof id === 'string' && /^[a-f0-9]{24}$/i.test(id) ? new Types.ObjectId(id) : undefined;
+  const key = id instanceof Types.ObjectId ? id : isIdText(id) ? new Types.ObjectId(id) : undefined;
   if (!key) throw new NotFoundError();
   return key;
 }

@@ -15,6 +15,7 @@ import { sameId } from '../policies/index.ts';
 import { prepareNoteMentions, type MentionOutcome } from '../mentions/service.ts';
 import { emailsToHr, officersToTell } from '../institutes/hr-staff.ts';
 import { digestEntry, dropAnsweredDigest, hrMailState, likelyPlan, messageMailPlans, MESSAGE_TEMPLATE, windowEnd, type MessageMailPlan } from './message-digest.ts';
+import { isId } from '../support/object-id.js';
 
 /** The condition that adds a form's entry to `list` once (server/http/form-key.ts); none without a key. */
 function notYetAdded(list: 'notes' | 'messages', formKey: string | undefined): Record<string, unknown> {
@@ -145,7 +146,7 @@ export async function postMessage({ app, ctx, caseDoc, text, formKey, seenMessag
 
 /** An HR officer of this institute who may be given cases, or undefined. */
 async function assignableOfficer(id: string, institute: unknown): Promise<UserDoc | null> {
-  if (!Types.ObjectId.isValid(id)) return null;
+  if (!isId(id)) return null;
   return (await User.findOne({ _id: id, role: 'hr_officer', institute: institute as never, disabledAt: null })) as UserDoc | null;
 }
 
@@ -204,9 +205,9 @@ export async function bulkAssign({ ctx, caseIds, assigneeId }: { ctx: Context; c
   const now = ctx.now;
   const t = tOf(ctx);
   if (actor.role !== 'hr_officer' && actor.role !== 'admin') throw new ForbiddenError();
-  const ids = [...new Set(caseIds)].filter((id) => Types.ObjectId.isValid(id)).map((id) => new Types.ObjectId(id));
+  const ids = [...new Set(caseIds)].filter(isId).map((id) => new Types.ObjectId(id));
   if (ids.length === 0) throw new ValidationError({ ids: t('cases.errors.noneSelected') });
-  if (!Types.ObjectId.isValid(assigneeId)) throw new ValidationError({ assignee: t('cases.errors.assignee') });
+  if (!isId(assigneeId)) throw new ValidationError({ assignee: t('cases.errors.assignee') });
   const officer = await User.findOne({ _id: assigneeId, role: 'hr_officer', disabledAt: null });
   if (!officer || !officer.institute) throw new ValidationError({ assignee: t('cases.errors.assignee') });
   if (actor.role === 'hr_officer' && !sameId(actor.institute, officer.institute)) throw new ValidationError({ assignee: t('cases.errors.assignee') });

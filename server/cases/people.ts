@@ -3,10 +3,11 @@
 import { Types } from 'mongoose';
 import { User, onUserWrite } from '../../models/user.ts';
 import { KeptReads } from '../support/kept-reads.ts';
+import { isId } from '../support/object-id.js';
 
 export type PeopleNames = Map<string, { name: string; role: string }>;
 
-const validIds = (ids: unknown[]) => [...new Set(ids.filter(Boolean).map(String))].filter((id) => Types.ObjectId.isValid(id));
+const validIds = (ids: unknown[]) => [...new Set(ids.filter(Boolean).map(String))].filter(isId);
 
 export async function peopleNames(ids: unknown[]): Promise<PeopleNames> {
   const unique = validIds(ids);

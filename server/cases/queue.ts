@@ -23,6 +23,7 @@ import { KeptReads } from '../support/kept-reads.ts';
 import { documentFlags } from '../documents/index.ts';
 import { documentsToCheckFlagged } from '../documents/to-check.ts';
 import { ACTIVE_SUPPORT, reasonsOverdue, reasonsOverdueCondition, supportOverdue } from '../procedures/service.ts';
+import { isId } from '../support/object-id.js';
 
 export const SORTS = ['due', 'arrival', 'submitted', 'reference', 'score'] as const;
 export const PAGE_SIZES = [25, 50, 100] as const;
@@ -35,7 +36,7 @@ export const MAX_SEARCH = 100;
 /** "Deadline soon": the next deadline within this many days from now (a week of work ahead). */
 export const DUE_SOON_DAYS = 7;
 
-const objectId = z.string().refine((s) => Types.ObjectId.isValid(s));
+const objectId = z.string().refine(isId);
 const optional = <T extends z.ZodTypeAny>(schema: T) =>
   z.preprocess((v) => (v === '' || v === undefined || Array.isArray(v) ? undefined : v), schema.optional().catch(undefined));
 

@@ -13,6 +13,7 @@ import { recordAudit } from '../audit/index.ts';
 import { NotFoundError } from '../errors.ts';
 import { parseForm, type FieldErrorKeys } from '../http/forms.ts';
 import { parseQueueQuery, queueHref } from './queue.ts';
+import { isId } from '../support/object-id.js';
 
 export interface SavedFilterView {
   id: string;
@@ -84,7 +85,7 @@ export async function saveFilter(opts: { ctx: Context; body: unknown }): Promise
 
 export async function deleteSavedFilter(opts: { ctx: Context; id: string }): Promise<void> {
   const user = actorOf(opts.ctx);
-  if (!/^[a-f0-9]{24}$/i.test(opts.id)) throw new NotFoundError();
+  if (!isId(opts.id)) throw new NotFoundError();
   const f = await SavedFilter.findById(opts.id, { user: 1, name: 1 }).lean();
   if (!f) throw new NotFoundError();
   authorize(user, 'savedFilter.delete', { user: f.user });

@@ -10,6 +10,7 @@ import { dashboardInstitute } from '../policies/dashboard.ts';
 import { readFilters, type FilterRead } from '../support/filter-query.ts';
 import { isCalendarDay } from '../support/calendar-day.ts';
 import type { DashboardFilter } from './index.ts';
+import { ID_TEXT } from '../support/object-id.js';
 
 const BAD_FILTER = { error: 'dashboard.errors.badFilter' };
 const BAD_DAY = { error: 'dashboard.errors.badDay' };
@@ -18,7 +19,7 @@ const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
 // A day the calendar has, in 1900-2199 (support/calendar-day.ts): Date.parse rolled 2026-02-31 into
 // March and took 0000-01-01, each a filter of its own with its own stored figures (stored.ts).
 const ymd = z.union([z.literal('', BAD_DAY), z.string(BAD_DAY).refine(isCalendarDay, BAD_DAY)], BAD_DAY);
-const id = z.union([z.literal('', BAD_FILTER), z.string(BAD_FILTER).regex(/^[a-f0-9]{24}$/i, BAD_FILTER)], BAD_FILTER);
+const id = z.union([z.literal('', BAD_FILTER), z.string(BAD_FILTER).regex(ID_TEXT, BAD_FILTER)], BAD_FILTER);
 
 /**
  * The filters of the dashboard and the steering report as their query gives them ('' = any), for the

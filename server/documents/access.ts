@@ -2,7 +2,6 @@
 // its case, each only if the actor may see the case (the case policy, server/cases/access.ts);
 // otherwise "not found", exactly as for what does not exist (ids reveal nothing). What the actor
 // may do with it is the route's authorize(ctx.actor, 'document.…', documentSubject(…)).
-import { Types } from 'mongoose';
 import { Call, type CallDoc } from '../../models/call.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
@@ -10,6 +9,7 @@ import { NotFoundError } from '../errors.ts';
 import { findCaseFor, mayViewCase } from '../cases/access.ts';
 import type { CaseAccessFacts, PolicyUser } from '../policies/case.ts';
 import type { DocumentSubject } from '../policies/document.ts';
+import { isId } from '../support/object-id.js';
 
 export interface UploadTarget {
   caseDoc: CaseDoc;
@@ -57,7 +57,7 @@ function rememberCallOf(caseId: string, callId: string): void {
 
 /** The document and its case, if the actor may see the case; NotFound otherwise. */
 export async function loadDocumentFor(actor: PolicyUser | undefined, id: string): Promise<LoadedDocument> {
-  if (!Types.ObjectId.isValid(id) || !/^[a-f0-9]{24}$/i.test(id)) throw new NotFoundError();
+  if (!isId(id)) throw new NotFoundError();
   const doc = await CaseDocument.findById(id);
   if (!doc) throw new NotFoundError();
   const caseDoc = await Case.findById(doc.case);

@@ -31,6 +31,7 @@ import {
   type TemplateParts,
   type TemplateProblem,
 } from '../mail/templates.ts';
+import { isId } from '../support/object-id.js';
 
 function mustBeTemplate(template: string): void {
   if (!isTemplateName(template)) throw new NotFoundError();
@@ -293,7 +294,7 @@ export async function emailPreviewHtml(opts: { app: AppContext; ctx: Context; te
   let parts: TemplateParts;
   let reference = opts.reference;
   if (opts.previewId !== undefined) {
-    if (!/^[0-9a-f]{24}$/.test(opts.previewId)) return undefined;
+    if (!isId(opts.previewId)) return undefined;
     const draft = await EmailTemplatePreview.findOne({ _id: opts.previewId, owner: actor._id, template, locale, expiresAt: { $gt: opts.ctx.now } }).lean();
     if (!draft) return undefined;
     parts = { subject: draft.subject ?? '', text: draft.text ?? '', html: draft.html ?? '' };

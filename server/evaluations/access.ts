@@ -8,13 +8,14 @@ import { PANEL_STAGES, UNSUCCESSFUL_STAGES, type Stage } from '../../models/cons
 import { NotFoundError } from '../errors.ts';
 import { findCaseFor, mayViewCase } from '../cases/access.ts';
 import type { PolicyUser } from '../policies/case.ts';
+import { isIdText } from '../support/object-id.js';
 
 /** Stages in which a case may have reached the panel (its shortlist page can exist); who may open it is the case policy's. */
 const CASE_PAGE_STAGES: readonly Stage[] = [...PANEL_STAGES, ...UNSUCCESSFUL_STAGES, 'on_hold'];
 
 
 export function objectIdOr404(v: unknown): Types.ObjectId {
-  if (typeof v !== 'string' || !Types.ObjectId.isValid(v) || !/^[a-f0-9]{24}$/i.test(v)) throw new NotFoundError();
+  if (!isIdText(v)) throw new NotFoundError();
   return new Types.ObjectId(v);
 }
 

@@ -13,6 +13,7 @@ import { canEvaluateCall, canSeeOthersScores } from '../policies/shortlist.ts';
 import { weightedScore, sheetScore, criterionMeans, type CriterionWeight } from './score.ts';
 import { invalidateShortlist } from './shortlist.ts';
 import { withFields } from '../support/with-fields.ts';
+import { isId } from '../support/object-id.js';
 
 /** Only cases in this stage take new or changed scorecards; later stages show them frozen. */
 export const EVALUATION_STAGE = 'evaluation' satisfies Stage;
@@ -66,7 +67,7 @@ export async function submitEvaluation(args: SubmitEvaluationOptions): Promise<{
   const { ctx, input } = args;
   const member = actorOf(ctx);
   const now = ctx.now;
-  if (!Types.ObjectId.isValid(args.caseId) || !Types.ObjectId.isValid(args.callId)) throw new NotFoundError();
+  if (!isId(args.caseId) || !isId(args.callId)) throw new NotFoundError();
   const call = await Call.findById(args.callId).lean();
   if (!call) throw new NotFoundError();
   if (!canEvaluateCall(member, call)) throw new ForbiddenError('shortlists.errors.notEvaluator');

@@ -1,7 +1,6 @@
 // The mail log: every e-mail the app tried to send, for administrators (all) and HR officers
 // (their institute's case e-mails). One indexed query on the mail_log collection per page, newest
 // first, paged by a cursor (time and id of the last row shown) rather than by skipping rows.
-import mongoose from 'mongoose';
 import type { Context } from '../context.ts';
 import { actorOf } from '../context.ts';
 import { NotFoundError } from '../errors.ts';
@@ -17,6 +16,7 @@ import { logRequeued } from './record.ts';
 import { KEPT_ACCOUNT_TEMPLATES, type MailDeps, type OwedMail } from '../accounts/mail.ts';
 import { accountRequeueRefusal, requeueAccountMail } from '../accounts/requeue.ts';
 import { cursorPage, NEWEST_FIRST } from '../support/cursor-page.ts';
+import { isId } from '../support/object-id.js';
 
 export const PAGE_SIZE = 50;
 
@@ -85,7 +85,7 @@ async function markAdminRecipients(rows: Array<{ to: string; toAdmins?: boolean 
 }
 
 async function loadEntry(id: string) {
-  if (!mongoose.isValidObjectId(id) || !/^[0-9a-f]{24}$/i.test(id)) throw new NotFoundError();
+  if (!isId(id)) throw new NotFoundError();
   const entry = await MailLog.findById(id).lean();
   if (!entry) throw new NotFoundError();
   return entry;

@@ -17,6 +17,7 @@ import { isLocale, DEFAULT_LOCALE } from '../i18n/index.ts';
 import { messageIdFor } from './item.ts';
 import { logCaseMail, type CaseMailOutcome } from '../mail-log/record.ts';
 import { addressDigest, needsAddressing } from '../cases/message-digest.ts';
+import { isId } from '../support/object-id.js';
 
 export { caseEmail, messageIdFor, outboxKey, type OutboxItem, type Recipient } from './item.ts';
 
@@ -290,7 +291,7 @@ export async function dispatchOnce(ctx: AppContext, opts: DispatchOptions): Prom
 
 /** Puts a dead e-mail back in the queue (administrator action). True when one was requeued. */
 export async function requeueDead(caseId: unknown, key: string, now: Date = new Date(), audit?: PendingAudit): Promise<boolean> {
-  if (!mongoose.isValidObjectId(caseId)) return false;
+  if (!isId(caseId)) return false;
   const res = await Case.updateOne(
     { _id: caseId, outbox: { $elemMatch: { key, status: 'dead' } } },
     // status (a matched field) is written last; see record(). The requeue's audit event, when given,

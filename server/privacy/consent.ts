@@ -6,6 +6,7 @@ import { actorOf, type Context } from '../context.ts';
 import { Case } from '../../models/case.ts';
 import { NotFoundError } from '../errors.ts';
 import { caseAudit, settleCaseAudits, withPendingAudits } from '../cases/pending-audit.ts';
+import { isIdText } from '../support/object-id.js';
 
 /**
  * Sets the consent on the actor's own case (any other case is "not found"); records an audit event
@@ -14,7 +15,7 @@ import { caseAudit, settleCaseAudits, withPendingAudits } from '../cases/pending
 export async function setKeepDataConsent(opts: { ctx: Context; caseId: unknown; granted: boolean }): Promise<boolean> {
   const { ctx, granted } = opts;
   const me = actorOf(ctx);
-  const caseId = /^[a-f0-9]{24}$/i.test(String(opts.caseId)) ? new Types.ObjectId(String(opts.caseId)) : undefined;
+  const caseId = isIdText(String(opts.caseId)) ? new Types.ObjectId(String(opts.caseId)) : undefined;
   if (!caseId) throw new NotFoundError();
   // The audit event goes into the same update (server/cases/pending-audit.ts).
   const audit = caseAudit(ctx, { action: 'privacy.consent_changed', targetType: 'Case', summary: { keepDataConsent: granted } });

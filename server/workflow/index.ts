@@ -40,6 +40,7 @@ import { lateAnswer, lateAnswerText, type LateAnswer } from '../applications/lat
 import { residenceCardWanted, vietnameseCitizen, visaWanted } from '../applications/family-support.ts';
 import { signedOfferAsked } from '../documents/index.ts';
 import { plannedStartAudit, offerStartMove, plannedStartEvent, type StartMove } from '../cases/planned-start-moves.ts';
+import { isId } from '../support/object-id.js';
 
 export { ACTIONS, DECLINE_REASON_MAX, TRANSITIONS, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, isAction, isConfirmedAction, needsConfirmation, offerReady, WORKFLOW_TEMPLATES } from './transitions.ts';
 export type { Action, Transition, Guard, GuardFailures } from './transitions.ts';
@@ -495,7 +496,7 @@ interface Guarded {
 
 /** Guard: who may, on which version, with what input, and the row's own condition. Throws otherwise. */
 async function guard({ ctx, caseId, action, expectedVersion, payload, asDecision }: TransitionOptions, actor: Actor): Promise<Guarded> {
-  if (!mongoose.isValidObjectId(caseId)) throw new NotFoundError();
+  if (!isId(caseId)) throw new NotFoundError();
   if (!isAction(action)) throw new BadRequestError('workflow.unknownAction');
   const version = Number(expectedVersion);
   if (!Number.isInteger(version) || version < 0) throw new BadRequestError('workflow.badVersion');

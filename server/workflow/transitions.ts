@@ -13,6 +13,7 @@ import { requiredDocumentsNotAccepted, type CurrentDocument } from '../documents
 import { isLocale, translator, DEFAULT_LOCALE } from '../i18n/index.ts';
 import { missingParts as applicationMissingParts } from '../applications/completeness.ts';
 import { vietnameseCitizen } from '../applications/family-support.ts';
+import { ID_TEXT } from '../support/object-id.js';
 
 export const ACTIONS = [
   'submit',
@@ -193,7 +194,7 @@ export const PAYLOADS = {
   // documentType: optional, '' for none; one the form did not offer is 'invalid'.
   request_info: z.object({ items: infoItems, dueAt: dateInput, note: optionalText(2000), documentType: z.preprocess((v) => (v === '' ? undefined : v), z.enum(REQUESTABLE_DOCUMENTS, { error: 'invalid' }).optional()) }),
   // documents: the ids of the files just uploaded with the answer (the route's, never the form's).
-  answer_info: z.object({ answer: requiredText(10_000), documents: z.array(z.string().regex(/^[a-f0-9]{24}$/)).max(10).optional() }),
+  answer_info: z.object({ answer: requiredText(10_000), documents: z.array(z.string().regex(ID_TEXT)).max(10).optional() }),
   decline_offer: z.object({ reason: declineReason }),
   reject: z.object({ reason: requiredText(REJECT_REASON_MAX) }),
   // A leader's rejection after the panel: the reason stays internal; the candidate is told
