@@ -7,6 +7,23 @@ import { MongoClient } from 'mongodb';
 import { MessageReader, PRE_AUTH_MAX_BYTES, PRE_AUTH_PIECE_BYTES, PRE_AUTH_SCRATCH_BYTES } from '../../embedded-mongo/src/framing.ts';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../embedded-mongo/src/index.ts';
 import { encodeMsg } from '../../embedded-mongo/src/wire.ts';
+import http from 'node:http';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import mongoose from 'mongoose';
+import type { TestApp } from '../support/app.ts';
+import { useUploadTestApp } from '../support/app.ts';
+import { createInstitute, createUser } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import type { Agent } from '../support/http.ts';
+import { signedIn } from '../applications/support.ts';
+import { cookieHeader, download, gridFsCounts, makePdf, sha256, tokenOf, waitFor } from '../documents/support.ts';
+import { CaseDocument } from '../../models/document.ts';
+import type { CallDoc } from '../../models/call.ts';
+import type { InstituteDoc } from '../../models/institute.ts';
+import { seedHolidays } from '../../server/calendar/index.ts';
+import { documentStores } from '../../server/documents/stores.ts';
+import type { GridFsStorage } from '../../server/documents/storage.ts';
 
 /** A frame of `length` bytes: its length, then `fill`. */
 function frame(length: number, fill: number): Buffer {
@@ -148,5 +165,156 @@ describe('security (s32): MessageReader before authentication', () => {
     }
     expect(got).to.have.length(1);
     expect(got[0]!.equals(whole)).to.equal(true);
+  });
+});
+
+describe('security (s32): GridFS staging slots and reused chunk buffers under concurrent and refused uploads', function () {
+  this.timeout(180_000);
+  let t!: TestApp;
+  let uploadDir = '';
+  useUploadTestApp('s32-gridfs', (app, dir) => {
+    t = app;
+    uploadDir = dir;
+  }, { UPLOAD_STORAGE: 'gridfs' });
+  let institute: InstituteDoc;
+  let call: CallDoc;
+
+  before(async () => {
+    await seedHolidays();
+    institute = await createInstitute();
+    call = await createCall({ institute, checklist: [{ type: 'cv', phase: 'application', required: true, multiple: true, maxMb: 2 }] as never });
+  });
+
+  const store = () => documentStores(t.ctx).current as GridFsStorage;
+  const tempFiles = async () => (await readdir(path.join(uploadDir, '.tmp')).catch(() => [] as string[])).filter((f) => f.endsWith('.part'));
+
+  /** A PDF whose every byte past its header is `fill`: a chunk of another file inside it shows. */
+  async function filledPdf(fill: number, size: number): Promise<Buffer> {
+    const head = await makePdf(`Curriculum vitae ${fill}`);
+    const pad = Buffer.alloc(size - head.length, fill);
+    pad[0] = 0x25; // '%': a comment after %%EOF
+    pad[pad.length - 1] = 0x0a;
+    return Buffer.concat([head, pad]);
+  }
+
+  /**
+   * Sends a multipart body by hand: `parts` in order, the bytes written in pieces of `step` with a pause
+   * of `pauseMs` between them, cut (the connection destroyed) after `cutAt` bytes if given.
+   */
+  function send(a: Agent, caseId: unknown, parts: Array<{ name: string; filename?: string; body: Buffer | string }>, opts: { step?: number; pauseMs?: number; cutAt?: number } = {}): Promise<{ status?: number; body: string }> {
+    const boundary = `----s32${Math.random().toString(16).slice(2)}`;
+    const bytes = Buffer.concat([
+      ...parts.flatMap((p) => [
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"${p.filename ? `; filename="${p.filename}"\r\nContent-Type: application/pdf` : ''}\r\n\r\n`),
+        Buffer.isBuffer(p.body) ? p.body : Buffer.from(p.body),
+        Buffer.from('\r\n'),
+      ]),
+      Buffer.from(`--${boundary}--\r\n`),
+    ]);
+    const url = new URL(`${t.baseUrl}/cases/${String(caseId)}/documents`);
+    return new Promise((resolve) => {
+      const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { cookie: cookieHeader(a), 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(bytes.length), accept: 'application/json' } });
+      req.on('error', () => resolve({ body: '' }));
+      req.on('response', (res) => {
+        const got: Buffer[] = [];
+        res.on('data', (d: Buffer) => got.push(d));
+        res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(got).toString('utf8') }));
+      });
+      const end = opts.cutAt ?? bytes.length;
+      const step = opts.step ?? bytes.length;
+      let off = 0;
+      const next = () => {
+        if (off >= end) {
+          if (opts.cutAt !== undefined) setTimeout(() => req.destroy(), 100);
+          else req.end();
+          return;
+        }
+        const n = Math.min(step, end - off);
+        const ok = req.write(bytes.subarray(off, off + n));
+        off += n;
+        const go = () => setTimeout(next, opts.pauseMs ?? 0);
+        if (ok) go();
+        else req.once('drain', go);
+      };
+      next();
+    });
+  }
+
+  async function applicantWithCase() {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await createCase({ applicant, call, stage: 'screening' });
+    const ap = await signedIn(t, applicant);
+    return { c, ap, token: await tokenOf(ap) };
+  }
+
+  it("concurrent uploads of different applicants, fast, slow and cut among them, each store exactly their own bytes (sha256 of the download and of every stored chunk)", async () => {
+    const people = await Promise.all([...Array(14).keys()].map(() => applicantWithCase()));
+    const files = await Promise.all(people.map((_, i) => filledPdf(0x41 + i, 800_000 + i * 97_003)));
+    const before = await gridFsCounts();
+    // Twelve stored (a third slow, in small pieces), two cut mid-body while the others run: the cut
+    // ones' chunk buffers are dropped while the others' inserts are in flight.
+    const results = await Promise.all(
+      people.map((p, i) =>
+        send(p.ap, p.c._id, [{ name: '_csrf', body: p.token }, { name: 'cv', filename: `cv-${i}.pdf`, body: files[i]! }], i >= 12 ? { step: 64_000, pauseMs: 2, cutAt: 900_000 } : i % 3 === 0 ? { step: 40_000, pauseMs: 3 } : {}),
+      ),
+    );
+    expect(results.slice(0, 12).map((r) => r.status), results.map((r) => r.body.slice(0, 120)).join('\n')).to.deep.equal(people.slice(0, 12).map(() => 201));
+    const db = mongoose.connection.db!;
+    for (const [i, p] of people.slice(0, 12).entries()) {
+      const doc = (await CaseDocument.findOne({ case: p.c._id }).lean())!;
+      expect(doc.sha256, `applicant ${i}`).to.equal(sha256(files[i]!));
+      const got = await download(p.ap, `/documents/${String(doc._id)}/download`);
+      expect(sha256(got.body as Buffer), `download ${i}`).to.equal(sha256(files[i]!));
+      // The chunks themselves, in order: each the bytes of this file at its place, nothing else.
+      const meta = (await db.collection('documents.files').findOne({ filename: doc.storageKey }))!;
+      const chunks = await db.collection('documents.chunks').find({ files_id: meta._id }).sort({ n: 1 }).toArray();
+      const joined = Buffer.concat(chunks.map((c) => Buffer.from((c.data as { buffer: Uint8Array }).buffer)));
+      expect(sha256(joined), `chunks of ${i}`).to.equal(sha256(files[i]!));
+    }
+    await waitFor(async () => store().liveStagings === 0 && (await tempFiles()).length === 0, 10_000, 'stagings settled').catch(() => undefined);
+    expect(store().liveStagings, 'live stagings once every request ended').to.equal(0);
+    expect(await tempFiles()).to.deep.equal([]);
+    expect((await gridFsCounts()).files).to.equal(before.files + 12);
+  });
+
+  it('every refused upload gives its staging slot back: too many files, a field too long or hostile after the file, a file too large, a refused type after a good file, a cut body', async () => {
+    const { c, ap, token } = await applicantWithCase();
+    const good = await filledPdf(0x61, 800_000);
+    const before = await gridFsCounts();
+    const tries: Array<{ what: string; parts: Array<{ name: string; filename?: string; body: Buffer | string }>; cutAt?: number }> = [
+      { what: 'too many files', parts: [{ name: '_csrf', body: token }, ...[...Array(11).keys()].map((i) => ({ name: 'cv', filename: `cv${i}.pdf`, body: good }))] },
+      { what: 'field too long after the file', parts: [{ name: '_csrf', body: token }, { name: 'cv', filename: 'cv.pdf', body: good }, { name: 'returnTo', body: 'x'.repeat(5000) }] },
+      { what: 'operator field after the file', parts: [{ name: '_csrf', body: token }, { name: 'cv', filename: 'cv.pdf', body: good }, { name: '$where', body: '1' }] },
+      { what: 'prototype field after the file', parts: [{ name: '_csrf', body: token }, { name: 'cv', filename: 'cv.pdf', body: good }, { name: '__proto__', body: '1' }] },
+      { what: 'unknown file field after a good file', parts: [{ name: '_csrf', body: token }, { name: 'cv', filename: 'cv.pdf', body: good }, { name: 'passport', filename: 'p.pdf', body: good }] },
+      { what: 'a refused type after a good file', parts: [{ name: '_csrf', body: token }, { name: 'cv', filename: 'cv.pdf', body: good }, { name: 'cv', filename: 'cv2.pdf', body: Buffer.from('<html><script>alert(1)</script></html>'.repeat(200)) }] },
+      { what: 'a file too large after a good one', parts: [{ name: '_csrf', body: token }, { name: 'cv', filename: 'cv.pdf', body: good }, { name: 'cv', filename: 'big.pdf', body: await filledPdf(0x62, 2_500_000) }] },
+      { what: 'too many fields after the file', parts: [{ name: '_csrf', body: token }, { name: 'cv', filename: 'cv.pdf', body: good }, ...[...Array(70).keys()].map((i) => ({ name: `f${i}`, body: 'x' }))] },
+      { what: 'a body cut after a whole file', parts: [{ name: '_csrf', body: token }, { name: 'cv', filename: 'cv.pdf', body: good }, { name: 'cv', filename: 'cv2.pdf', body: good }], cutAt: 1_200_000 },
+    ];
+    const statuses: Record<string, number | undefined> = {};
+    // Each kind more times than there are slots: a slot kept by any of them would run the store out.
+    for (let round = 0; round < 2; round++) {
+      for (const x of tries) {
+        const r = await send(ap, c._id, x.parts, x.cutAt ? { cutAt: x.cutAt, step: 100_000, pauseMs: 2 } : {});
+        statuses[x.what] = r.status;
+      }
+    }
+    expect(statuses).to.deep.equal({
+      'too many files': 413,
+      'field too long after the file': 413,
+      'operator field after the file': 400,
+      'prototype field after the file': 400,
+      'unknown file field after a good file': 422,
+      'a refused type after a good file': 415,
+      'a file too large after a good one': 413,
+      'too many fields after the file': 413,
+      'a body cut after a whole file': undefined,
+    });
+    await waitFor(async () => store().liveStagings === 0 && (await gridFsCounts()).chunks === before.chunks && (await tempFiles()).length === 0, 10_000, 'slots back').catch(() => undefined);
+    expect(store().liveStagings, JSON.stringify(statuses)).to.equal(0);
+    expect(await gridFsCounts()).to.deep.equal(before);
+    expect(await tempFiles()).to.deep.equal([]);
+    expect(await CaseDocument.countDocuments({ case: c._id })).to.equal(0);
   });
 });
