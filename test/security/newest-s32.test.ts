@@ -12,11 +12,17 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import type { TestApp } from '../support/app.ts';
-import { useUploadTestApp } from '../support/app.ts';
+import { useTestApp, useUploadTestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import type { Agent } from '../support/http.ts';
-import { signedIn } from '../applications/support.ts';
+import { signedIn, page } from '../applications/support.ts';
+import { Case } from '../../models/case.ts';
+import { Evaluation } from '../../models/evaluation.ts';
+import { transition } from '../../server/workflow/index.ts';
+import { actorContext } from '../workflow/context.ts';
+import { addNote, postMessage } from '../../server/cases/commands.ts';
+import { createFeedToken } from '../../server/calendar-feed/service.ts';
 import { cookieHeader, download, gridFsCounts, makePdf, sha256, tokenOf, waitFor } from '../documents/support.ts';
 import { CaseDocument } from '../../models/document.ts';
 import type { CallDoc } from '../../models/call.ts';
@@ -316,5 +322,84 @@ describe('security (s32): GridFS staging slots and reused chunk buffers under co
     expect(await gridFsCounts()).to.deep.equal(before);
     expect(await tempFiles()).to.deep.equal([]);
     expect(await CaseDocument.countDocuments({ case: c._id })).to.equal(0);
+  });
+});
+
+// trust-fix #1 as an outside panel member meets it: every page and file they may open, with HR's
+// notes, HR's messages to the applicant, HR's own reasons and the leaders' reasons and told words on
+// the case. Real accounts (a leader and an HR officer of another institute on the call's panel).
+describe('security (s32): no written reason or HR text reaches a panel member from another institute', function () {
+  this.timeout(120_000);
+  let t!: TestApp;
+  useTestApp((app) => (t = app));
+
+  it('case page (HTML and JSON), shortlist, its case and compare pages, queue search, dashboard, home, reports (HTML, CSV), calendar feed, mail log, audit log: none says them', async () => {
+    await seedHolidays();
+    const institute = await createInstitute();
+    const hr = await createUser({ role: 'hr_officer', institute, name: 'Home Officer', locale: 'en' });
+    const leader = await createUser({ role: 'leader', institute, name: 'Home Leader', locale: 'en' });
+    const call = await createCall({ institute, checklist: [] });
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const other = await createUser({ role: 'applicant', locale: 'en' });
+    let c = (await Case.findById((await createCase({ applicant, call, stage: 'screening', assignee: hr }))._id))!;
+    const c2 = await createCase({ applicant: other, call, stage: 'evaluation' });
+    const hrCtx = actorContext(t.ctx, hr);
+    await addNote({ app: t.ctx, ctx: hrCtx, caseDoc: c, text: 'HRNOTESECRET salary band above the grid.' });
+    c = (await Case.findById(c._id))!;
+    await postMessage({ app: t.ctx, ctx: hrCtx, caseDoc: c, text: 'HRMESSAGESECRET we can raise the offer.' });
+    c = (await Case.findById(c._id))!;
+    c = await transition({ app: t.ctx, ctx: hrCtx, caseId: c._id, action: 'send_to_evaluation', expectedVersion: c.version, payload: { note: 'HRSENDNOTESECRET strong file.' } });
+    const outsideLeader = await createUser({ role: 'leader', locale: 'en', name: 'Visiting Leader', panelCalls: [call._id] });
+    const outsideHr = await createUser({ role: 'hr_officer', locale: 'vi', name: 'Visiting Officer', panelCalls: [call._id] });
+    for (const m of [outsideLeader, outsideHr]) await Evaluation.create({ case: c._id, call: call._id, member: m._id, recommendation: 'yes', comment: 'My own comment.', submittedAt: new Date() });
+    c = await transition({ app: t.ctx, ctx: actorContext(t.ctx, leader), caseId: c._id, action: 'shortlist', expectedVersion: c.version, payload: { note: 'LEADERSHORTLISTSECRET lab plan.' }, asDecision: true });
+    c = await transition({ app: t.ctx, ctx: actorContext(t.ctx, leader), caseId: c._id, action: 'reject', expectedVersion: c.version, payload: { reason: 'LEADERREJECTSECRET one post only.', toldReason: 'LEADERTOLDSECRET another candidate.' }, asDecision: true });
+    const secrets = ['HRNOTESECRET', 'HRMESSAGESECRET', 'HRSENDNOTESECRET', 'LEADERSHORTLISTSECRET', 'LEADERREJECTSECRET', 'LEADERTOLDSECRET'];
+    const tails = ['salary band above the grid', 'we can raise the offer', 'strong file', 'lab plan', 'one post only', 'another candidate'];
+    // The home institute's officer reads them (so the pages below are the ones that would show them).
+    const home = await page(await signedIn(t, hr), `/cases/${c._id}`);
+    for (const s of secrets) expect(home.text, `HR reads ${s}`).to.include(s);
+
+    for (const who of [outsideLeader, outsideHr]) {
+      const a = await signedIn(t, who);
+      const feed = await createFeedToken({ ctx: actorContext(t.ctx, who) });
+      const urls = [
+        `/cases/${c._id}`,
+        `/shortlists`,
+        `/shortlists/${call._id}`,
+        `/shortlists/${call._id}?status=rejected`,
+        `/shortlists/${call._id}/cases/${c._id}`,
+        `/shortlists/${call._id}/compare?ids=${c._id},${c2._id}`,
+        `/cases`,
+        ...secrets.map((s) => `/cases?q=${s}`),
+        `/dashboard`,
+        `/`,
+        `/reports/steering`,
+        `/reports/steering.csv`,
+        feed.path,
+        `/mail-log`,
+        `/admin/audit`,
+      ];
+      const seen: string[] = [];
+      for (const url of urls) {
+        for (const accept of ['text/html', 'application/json']) {
+          const res = await a.get(url).set('Accept', accept).buffer(true).parse((r, cb) => {
+            const parts: Buffer[] = [];
+            r.on('data', (d: Buffer) => parts.push(d));
+            r.on('end', () => cb(null, Buffer.concat(parts).toString('utf8')));
+          });
+          const body = String(res.body ?? '');
+          seen.push(`${res.status} ${url} ${accept}`);
+          // A search page says back what was searched: there the words after each secret, and the
+          // case itself (found by hidden text, it would be an oracle), must not show.
+          const searched = /[?&]q=/.test(url);
+          for (const s of searched ? tails : secrets) expect(body, `${who.name} ${url} (${accept}) reads ${s}`).not.to.include(s);
+          if (searched) expect(body, `${who.name} ${url}: the case found by hidden text`).not.to.include(c.reference);
+        }
+      }
+      // The case page was really theirs to read (a 404 everywhere would hide nothing worth hiding).
+      expect(seen, seen.join('\n')).to.include(`200 /cases/${c._id} text/html`);
+      for (const url of [`/shortlists/${call._id}/cases/${c._id}`, `/shortlists/${call._id}/compare?ids=${c._id},${c2._id}`, `/reports/steering.csv`, feed.path, `/cases?q=${secrets[0]}`]) expect(seen).to.include(`200 ${url} text/html`);
+    }
   });
 });
