@@ -16,7 +16,9 @@ import { useTestApp, useUploadTestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import type { Agent } from '../support/http.ts';
-import { signedIn, page } from '../applications/support.ts';
+import { signedIn, page, post, versionIn } from '../applications/support.ts';
+import { procedureWorld, snapshot, vn } from '../procedures/support.ts';
+import type { UserDoc } from '../../models/user.ts';
 import { Case } from '../../models/case.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import { transition } from '../../server/workflow/index.ts';
@@ -27,7 +29,7 @@ import { cookieHeader, download, gridFsCounts, makePdf, sha256, tokenOf, waitFor
 import { CaseDocument } from '../../models/document.ts';
 import type { CallDoc } from '../../models/call.ts';
 import type { InstituteDoc } from '../../models/institute.ts';
-import { seedHolidays } from '../../server/calendar/index.ts';
+import { seedHolidays, vnEndOfDay } from '../../server/calendar/index.ts';
 import { documentStores } from '../../server/documents/stores.ts';
 import type { GridFsStorage } from '../../server/documents/storage.ts';
 
@@ -401,5 +403,93 @@ describe('security (s32): no written reason or HR text reaches a panel member fr
       expect(seen, seen.join('\n')).to.include(`200 /cases/${c._id} text/html`);
       for (const url of [`/shortlists/${call._id}/cases/${c._id}`, `/shortlists/${call._id}/compare?ids=${c._id},${c2._id}`, `/reports/steering.csv`, feed.path, `/cases?q=${secrets[0]}`]) expect(seen).to.include(`200 ${url} text/html`);
     }
+  });
+});
+
+// Walk-proc's forms (s31): the planned start's too-soon refusal and the offer's start day, fed
+// hostile days and keys, and sent twice at once. Today is Saturday 5 Dec 2026 in Vietnam.
+describe('security (s32): hostile days and double submits on the planned start and the offer start', function () {
+  this.timeout(90_000);
+  let t!: TestApp;
+  let hrEn!: UserDoc;
+  let call!: CallDoc;
+  const clock = vn('2026-12-05');
+  before(async () => {
+    ({ t, hrEn, call } = await procedureWorld(() => clock));
+  });
+  after(async () => {
+    await t?.close();
+  });
+  const NO_SUPPORT = { workPermit: false, visa: false, residenceCard: false, housing: false, citizenship: false, family: false };
+  const HOSTILE_DAYS = ['2026-02-30', '2027-02-29', '+275760-09-13', '275760-09-13', '-000001-01-01', '2027-1-5', '２０２７-01-05', '2027-01-05T00:00', ' ', 'null', 'undefined', '__proto__', 'constructor', '$gt', '9'.repeat(5000), '2027-13-01', '2027-00-10', '0000-01-01'];
+
+  it('the planned start: every hostile day is refused beside the field with nothing written; $ and prototype keys are refused; two sends at once write once', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await createCase({
+      applicant,
+      call,
+      stage: 'onboarding',
+      assignee: hrEn._id,
+      stageEnteredAt: vn('2026-12-04'),
+      stageDueAt: vn('2027-02-01'),
+      profile: { fullName: 'Hostile Start', nationality: 'AU', plannedArrival: new Date('2027-03-01T00:00:00.000Z') } as never,
+      supportTracks: [{ kind: 'work_permit', status: 'requested', dueAt: vnEndOfDay(vn('2027-01-20')), updatedAt: vn('2026-12-04') }] as never,
+    });
+    const a = await signedIn(t, hrEn);
+    const url = `/cases/${c._id}/planned-start`;
+    const before = await snapshot(c);
+    for (const day of HOSTILE_DAYS) {
+      const p = await page(a, `/cases/${c._id}`);
+      const res = await post(a, p.text, url, { version: versionIn(p.text, url), plannedStart: day, plannedStartReason: 'Moved.', plannedStartTold: '' });
+      expect(res.status, `day ${day.slice(0, 20)}`).to.equal(422);
+      expect(await snapshot(c), `day ${day.slice(0, 20)}`).to.deep.equal(before);
+    }
+    // Keys: an operator, a prototype key, an array (its first value is the day read).
+    for (const body of [{ 'plannedStart[$gt]': '' }, { __proto__x: '1', ['__proto__[polluted]']: '1' }, { 'constructor[prototype][x]': '1' }]) {
+      const p = await page(a, `/cases/${c._id}`);
+      const res = await a.post(url).type('form').set('Accept', 'text/html').send({ _csrf: /name="_csrf" value="([^"]+)"/.exec(p.text)![1]!, version: versionIn(p.text, url), plannedStartReason: 'Moved.', ...body });
+      expect(res.status, JSON.stringify(body)).to.be.within(400, 499);
+      expect(await snapshot(c)).to.deep.equal(before);
+    }
+    expect(({} as Record<string, unknown>).polluted).to.equal(undefined);
+    // The same form twice at once: one change, the other a conflict.
+    const p = await page(a, `/cases/${c._id}`);
+    const form = { version: versionIn(p.text, url), plannedStart: '2027-03-15', plannedStartReason: 'The lab opens later.', plannedStartTold: '' };
+    const both = await Promise.all([post(a, p.text, url, form), post(a, p.text, url, form)]);
+    expect(both.map((r) => r.status).sort()).to.deep.equal([303, 409]);
+    const after = (await Case.findById(c._id).lean())!;
+    expect(after.profile!.plannedArrival!.toISOString()).to.equal('2027-03-15T00:00:00.000Z');
+    expect(after.version).to.equal(before.version + 1);
+    expect(after.history.length).to.equal(before.history + 1);
+  });
+
+  it("the offer's start: every hostile day is refused with nothing written; repeated fields read the first; two sends at once write once", async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const offer = await createCase({ applicant, call, stage: 'offer', assignee: hrEn._id, stageDueAt: vn('2026-12-18'), profile: { fullName: 'Hostile Offer', nationality: 'DE' } as never, supportRequested: { ...NO_SUPPORT, workPermit: true } });
+    const a = await signedIn(t, hrEn);
+    const u = `/cases/${offer._id}/offer-terms`;
+    const send = async (days: string[], version?: string, p?: { text: string }) => {
+      p ??= await page(a, `/cases/${offer._id}`);
+      let req = a.post(u).set('Accept', 'text/html').field('_csrf', /name="_csrf" value="([^"]+)"/.exec(p.text)![1]!).field('version', version ?? versionIn(p.text, u)).field('offerPosition', 'Senior researcher');
+      for (const d of days) req = req.field('offerStart', d);
+      return req.field('offerSalary', '').field('offerContractLength', '');
+    };
+    const before = await snapshot(offer);
+    // (An offer may leave its start empty: a blank one is no hostile day there.)
+    for (const day of HOSTILE_DAYS.filter((d) => d.trim())) {
+      const res = await send([day]);
+      // A multipart field past 2,000 bytes is refused whole (MAX_FIELD_BYTES): 413.
+      expect(res.status, `day ${day.slice(0, 20)}`).to.equal(day.length > 2000 ? 413 : 422);
+      expect(await snapshot(offer), `day ${day.slice(0, 20)}`).to.deep.equal(before);
+    }
+    // Too soon first, a good day after it: the first is the one read, and refused.
+    expect((await send(['2026-12-08', '2027-01-11'])).status).to.equal(422);
+    expect(await snapshot(offer)).to.deep.equal(before);
+    const p = await page(a, `/cases/${offer._id}`);
+    const both = await Promise.all([send(['2027-01-11'], undefined, p), send(['2027-01-11'], undefined, p)]);
+    expect(both.map((r) => r.status).sort(), both.map((r) => r.text.slice(0, 200)).join('\n')).to.deep.equal([303, 409]);
+    const after = (await Case.findById(offer._id).lean())!;
+    expect(after.offerTerms!.startOn!.toISOString()).to.equal('2027-01-11T00:00:00.000Z');
+    expect(after.version).to.equal(before.version + 1);
   });
 });
