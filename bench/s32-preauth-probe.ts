@@ -45,5 +45,19 @@ const open2 = held.filter((s) => !s.destroyed).length;
 const after2 = process.memoryUsage();
 console.log(`${m} connections announcing 48 MB, 1 MB sent each: still open ${open2}, arrayBuffers +${((after2.arrayBuffers - base2.arrayBuffers) / 1e6).toFixed(1)} MB, rss +${((after2.rss - base2.rss) / 1e6).toFixed(1)} MB`);
 for (const s of held) s.destroy();
+await sleep(500);
+globalThis.gc?.();
+// The most a connection without credentials can make the server hold now: a message of the largest
+// length it may announce (16 kB), all but its last byte sent, then nothing.
+const base3 = process.memoryUsage();
+const most = Buffer.alloc(16 * 1024, 1);
+most.writeInt32LE(most.length, 0);
+const slow = [];
+for (let i = 0; i < n; i++) slow.push(await open(most.subarray(0, most.length - 1)));
+await sleep(1500);
+globalThis.gc?.();
+const after3 = process.memoryUsage();
+console.log(`${n} connections holding a 16 kB message open, 1 byte short: still open ${slow.filter((s) => !s.destroyed).length}, arrayBuffers +${((after3.arrayBuffers - base3.arrayBuffers) / 1e6).toFixed(1)} MB, rss +${((after3.rss - base3.rss) / 1e6).toFixed(1)} MB`);
+for (const s of slow) s.destroy();
 await server.stop();
 void rss;
