@@ -14,7 +14,7 @@ export interface ReadResult {
   invalidLength?: number;
 }
 
-const SCRATCH_BYTES = 64 * 1024;
+export const SCRATCH_BYTES = 64 * 1024;
 /**
  * A message up to this long gets its whole buffer once its length is known; a longer one (up to the
  * server's 48 MB) is read into pieces this long and joined, so that a client announcing a huge
@@ -26,24 +26,54 @@ export const DIRECT_BYTES = 4 * 1024 * 1024;
  * must not make the server set aside megabytes (hello and the SASL steps are a few hundred bytes).
  */
 export const PRE_AUTH_PIECE_BYTES = SCRATCH_BYTES;
+/**
+ * The longest message a connection that has not authenticated may announce (server.ts): the handshake
+ * and the SASL steps are well under 2 kB (a driver's hello metadata is at most 512 bytes). Past it the
+ * connection is closed at the length: without it, each connection without credentials could make the
+ * server keep everything it sent of a 48 MB message (security review s32: 200 such connections held
+ * 224 MB after 1 MB each), up to the 10,000 connections allowed. A client that pipelines a large
+ * command behind its last SASL step before the answer would be refused; drivers wait for the answer.
+ */
+export const PRE_AUTH_MAX_BYTES = 16 * 1024;
+/**
+ * The scratch of a connection that has not authenticated: a connection opened and left idle holds
+ * this, not the 64 kB that authenticated connections read into (10,000 idle connections: 40 MB, not 655 MB).
+ */
+export const PRE_AUTH_SCRATCH_BYTES = 4 * 1024;
 
 export class MessageReader {
-  private readonly scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+  private scratch: Buffer;
   /** Bytes at the start of the scratch that begin a message whose length is not yet known (< 4). */
   private carry = 0;
   /** A message being filled: its length, its pieces so far (one when it fits DIRECT_BYTES), and the bytes in the last. */
   private message?: { length: number; pieces: Buffer[]; received: number };
   private filled = 0;
 
-  /** `pieceBytes`: the largest buffer to set aside for a message, asked when one is needed. */
+  /**
+   * `maxLength`: the longest message accepted, asked at each length read (smaller before authentication);
+   * `pieceBytes`: the largest buffer to set aside for a message, asked when one is needed;
+   * `scratchBytes`: the size of the buffer reads go into between messages, asked before each such read.
+   */
   constructor(
-    private readonly maxLength: number,
+    private readonly maxLength: number | (() => number),
     private readonly pieceBytes: () => number = () => DIRECT_BYTES,
-  ) {}
+    private readonly scratchBytes: () => number = () => SCRATCH_BYTES,
+  ) {
+    this.scratch = Buffer.allocUnsafeSlow(scratchBytes());
+  }
 
-  /** Where the next read goes (never past the end of the message being filled). */
+  /** Where the next read goes (never past the end of the message being filled, never empty). */
   buffer(): Buffer {
-    if (!this.message) return this.scratch.subarray(this.carry);
+    if (!this.message) {
+      const size = this.scratchBytes();
+      if (size !== this.scratch.length && size > this.carry) {
+        // Widened once authenticated: the few bytes of a length not yet whole go along.
+        const next = Buffer.allocUnsafeSlow(size);
+        this.scratch.copy(next, 0, 0, this.carry);
+        this.scratch = next;
+      }
+      return this.scratch.subarray(this.carry);
+    }
     return this.message.pieces.at(-1)!.subarray(this.filled);
   }
 
@@ -67,9 +97,10 @@ export class MessageReader {
     const total = this.carry + nread;
     const data = this.scratch;
     let at = 0;
+    const max = typeof this.maxLength === 'number' ? this.maxLength : this.maxLength();
     while (total - at >= 4) {
       const length = data.readInt32LE(at);
-      if (length < 16 || length > this.maxLength) {
+      if (length < 16 || length > max) {
         this.carry = 0;
         return { messages, invalidLength: length };
       }
@@ -78,6 +109,12 @@ export class MessageReader {
         const first = Buffer.allocUnsafe(Math.min(length, this.pieceBytes()));
         this.filled = data.copy(first, 0, at, total);
         this.message = { length, pieces: [first], received: this.filled };
+        // The read filled the first piece (a piece no longer than the scratch): the next read needs
+        // the next piece, not the empty rest of this one (a read into no bytes fails: ENOBUFS).
+        if (this.filled === first.length) {
+          this.message.pieces.push(Buffer.allocUnsafe(Math.min(this.pieceBytes(), length - this.filled)));
+          this.filled = 0;
+        }
         at = total;
         break;
       }

@@ -6,7 +6,7 @@ import net from 'node:net';
 import type { Engine, EngineLogger } from './engine.ts';
 import { MAX_MESSAGE_SIZE } from './engine.ts';
 import { parseMessage, encodeMsg, encodeReply, ProtocolError, readHeader } from './wire.ts';
-import { DIRECT_BYTES, MessageReader, PRE_AUTH_PIECE_BYTES, readInto, type ReadResult } from './framing.ts';
+import { DIRECT_BYTES, MessageReader, PRE_AUTH_MAX_BYTES, PRE_AUTH_PIECE_BYTES, PRE_AUTH_SCRATCH_BYTES, SCRATCH_BYTES, readInto, type ReadResult } from './framing.ts';
 import type { AuthConnection, AuthGate } from './auth/gate.ts';
 
 export interface WireServerOptions {
@@ -51,7 +51,13 @@ export class WireServer {
     socket.setNoDelay(true);
     // Before authentication a message is read in small pieces: a length announced is not memory given.
     const { gate } = this.opts;
-    const reader = new MessageReader(MAX_MESSAGE_SIZE, () => (conn.user || !gate.required ? DIRECT_BYTES : PRE_AUTH_PIECE_BYTES));
+    // So are its longest message and its scratch (framing.ts PRE_AUTH_MAX_BYTES, PRE_AUTH_SCRATCH_BYTES).
+    const authed = () => conn.user !== undefined || !gate.required;
+    const reader = new MessageReader(
+      () => (authed() ? MAX_MESSAGE_SIZE : PRE_AUTH_MAX_BYTES),
+      () => (authed() ? DIRECT_BYTES : PRE_AUTH_PIECE_BYTES),
+      () => (authed() ? SCRATCH_BYTES : PRE_AUTH_SCRATCH_BYTES),
+    );
     let queue: Promise<void> = Promise.resolve();
     let closed = false;
     /** false once a frame was refused: what follows it is not read. */

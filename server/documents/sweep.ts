@@ -40,9 +40,23 @@ export async function sweepOfferLetters(app: Pick<AppContext, 'config' | 'db'>, 
   const out = { removed: 0, kept: 0 };
   const marked = await CaseDocument.find({ type: OFFER_LETTER_TYPE, offerPending: true, createdAt: { $lt: before } }, { case: 1, storage: 1, storageKey: 1, version: 1, size: 1, sha256: 1 }).limit(1000).lean();
   for (const d of marked) {
-    if (await Case.exists({ _id: d.case, 'offerTerms.letter': d._id })) {
+    const named = async () => {
       await CaseDocument.updateOne({ _id: d._id }, { $unset: { offerPending: 1 } });
       out.kept += 1;
+    };
+    if (await Case.exists({ _id: d.case, 'offerTerms.letter': d._id })) {
+      await named();
+      continue;
+    }
+    // Claimed on the case itself, in one write with the check: its version moves, so a save that
+    // read the case before (still about to name this letter: another instance whose clock is behind,
+    // or a process paused past the grace) finds it changed, answers a conflict and takes its letter
+    // back itself (offer-terms.ts); a save that named it first makes this match nothing, and the
+    // letter is kept. A check then a delete let the save name it in between: an offer naming a
+    // letter removed (security review s32).
+    const claimed = await Case.updateOne({ _id: d.case, 'offerTerms.letter': { $ne: d._id } }, { $inc: { version: 1 } }, { timestamps: false });
+    if (claimed.matchedCount === 0 && (await Case.exists({ _id: d.case }))) {
+      await named();
       continue;
     }
     const event = documentAudit(systemContext({ now: new Date() }), {

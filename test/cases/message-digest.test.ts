@@ -407,6 +407,35 @@ describe('cases: the applicant’s messages reach HR in one e-mail per window', 
     expect(await digests(c).then((d) => d.filter((x) => x.status === 'pending'))).to.have.length(0);
   });
 
+  // Security review s32: two officers answering at once, each from a page that showed a different
+  // newest message, with one written after both pages: each drops what its page showed, the last stays.
+  it('two officers replying at once drop what each page showed, together; a message neither saw is still e-mailed', async () => {
+    const { lead, officer, c, a, sentAt } = await opened();
+    clock = sentAt + MINUTE;
+    await send(a, c, 'ALPHA: first');
+    const hOfficer = await signedIn(t, officer);
+    const hLead = await signedIn(t, lead);
+    const url = `/cases/${c._id}/messages`;
+    const pageOfficer = await page(hOfficer, `/cases/${c._id}`);
+    clock += MINUTE;
+    await send(a, c, 'BRAVO: second');
+    const pageLead = await page(hLead, `/cases/${c._id}`);
+    clock += MINUTE;
+    await send(a, c, 'CHARLIE: third, after both pages');
+    const listed = async () => ((await digests(c))[0]?.data as { messages?: Array<{ text: string }> } | undefined)?.messages?.map((m) => m.text);
+    expect(await listed()).to.deep.equal(['ALPHA: first', 'BRAVO: second', 'CHARLIE: third, after both pages']);
+    const [r1, r2] = await Promise.all([
+      post(hOfficer, pageOfficer.text, url, { message: 'Answer to alpha.', formKey: formKeyIn(pageOfficer.text, url), seenMessage: seenIn(pageOfficer.text) }),
+      post(hLead, pageLead.text, url, { message: 'Answer to bravo.', formKey: formKeyIn(pageLead.text, url), seenMessage: seenIn(pageLead.text) }),
+    ]);
+    expect([r1.status, r2.status]).to.deep.equal([303, 303]);
+    expect(await listed()).to.deep.equal(['CHARLIE: third, after both pages']);
+    clock = sentAt + WINDOW;
+    await deliver(t, c._id);
+    const mail = await smtp.waitForTo(officer.email, new RegExp(`\\[${c.reference}\\] 1 message from the applicant`));
+    expect(mail.text).to.include('CHARLIE').and.not.include('ALPHA').and.not.include('BRAVO');
+  });
+
   // trust-fix #2: a digest that needed a third attempt (SMTP refusing one reader twice) listed to
   // another reader, in a further copy, the messages their first copy had already told them.
   it('a digest tried three times reaches each reader of the HR office with each message exactly once, never lost, across a restart', async () => {

@@ -514,4 +514,31 @@ describe('cases: the offer letter and its terms', function () {
     const got = await h.get(`/documents/${unclearedNamed._id}/download`);
     expect(got.status).to.equal(200);
   });
+
+  // Security review s32: the sweep checked that no offer names a letter, then removed it; a save
+  // between the two (another instance whose clock is behind by more than the grace, or a process
+  // paused that long between the letter's record and the case's update) named a removed letter.
+  it('a sweep that removes an unnamed letter wins over a save that read the case before: that save can no longer name it (its update conflicts)', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await offered(applicant);
+    const store = documentStores(t.ctx).current;
+    const pdf = await makePdf('Offer letter of a save paused past the grace');
+    const tempPath = path.join(uploadTempDir(t.ctx.config), `${newStorageKey()}.part`);
+    await mkdir(path.dirname(tempPath), { recursive: true });
+    await writeFile(tempPath, pdf);
+    // The save as offer-terms.ts runs it: the case read, then the letter stored (marked)…
+    const read = (await Case.findById(c._id).lean())!;
+    const stored = await storeOfferLetter(store, { tempPath, name: 'offer-letter.pdf', mimeType: 'application/pdf', size: pdf.length, sha256: sha256(pdf) }, { caseId: c._id, actor: hr._id, now: new Date() });
+    await CaseDocument.collection.updateOne({ _id: stored._id }, { $set: { createdAt: new Date(Date.now() - GRIDFS_GRACE_MS - 60_000) } });
+    // …another instance's start-up sweep runs before its case update…
+    await sweepOnStart(t.ctx, new Date());
+    expect(await CaseDocument.exists({ _id: stored._id }), 'the unnamed letter is removed').to.equal(null);
+    // …which is the offer's own update, on the version it read: it must match nothing now.
+    const named = await Case.findOneAndUpdate({ _id: c._id, stage: read.stage, version: read.version }, { $set: { 'offerTerms.letter': stored._id }, $inc: { version: 1 } }, { returnDocument: 'after' });
+    expect(named, 'the offer names a removed letter').to.equal(null);
+    // The case itself is as it was but for its version (no offer names anything it does not have).
+    const after = (await Case.findById(c._id).lean())!;
+    expect(String(after.offerTerms?.letter ?? '')).to.equal(String(read.offerTerms?.letter ?? ''));
+    expect(after.version).to.equal(read.version + 1);
+  });
 });
