@@ -375,6 +375,11 @@ export type SupportField = (typeof SUPPORT_FIELDS)[number];
  * nationality is only a Vietnamese citizen to the authorities in Vietnam (Law on Vietnamese
  * Nationality Art. 5(4), as amended by Law 79/2025/QH15 Art. 1(1), read in the published text):
  * one asked by a citizen is refused with what to do instead, not started at the acceptance.
+ * A citizen entering on a foreign passport is a foreigner to the immigration law and needs a visa or
+ * a visa exemption certificate (Law 47/2014/QH13 Art. 4(4): one passport per entry; Art. 12(5): the
+ * exemption for overseas Vietnamese holding foreign passports, as quoted by thoidai.com.vn; not
+ * checked against the gazette text). The case records one nationality and not the passport used, so
+ * the visa tick stays refused to a citizen; the texts tell them to write to the HR office instead.
  */
 export function parseSupport(body: Body, opts: { citizen?: boolean; foreignFamily?: boolean } = {}): StepResult {
   const values: Record<string, unknown> = {};

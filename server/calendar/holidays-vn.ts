@@ -7,10 +7,15 @@
 // Ministry of Home Affairs announces them once the Prime Minister has decided): the authorities
 // whose deadlines are counted work on it, and so do public research institutes. Private employers
 // choose their own within the law. Administrators correct or add days on /admin/holidays.
-// Not seeded: 24 November, Vietnam Culture Day, which Politburo Resolution 80-NQ/TW (January 2026)
-// asks to become a paid day off (vietnam-aujourdhui.info, 13 Jan 2026; chaohanoi.com): not verified
-// against an enacted text (the Labour Code's Art. 112 does not list it yet); an administrator adds it
-// once the year's schedule names it.
+// 24 November, Vietnam Culture Day, from 2026: National Assembly Resolution 28/2026/QH16 on the
+// development of Vietnamese culture, Art. 2: "Ngày 24 tháng 11 hằng năm là Ngày Văn hóa Việt Nam;
+// người lao động được nghỉ làm việc và hưởng nguyên lương" (in force 1 July 2026). Checked with the
+// search tool against public repositories quoting the text published on xaydungchinhsach.chinhphu.vn
+// ("toan-van-nghi-quyet-so-28-2026-qh16-ve-phat-trien-van-hoa-viet-nam", read there 26 Sep 2026)
+// and quochoi.vn (ItemID=99708); not read in the gazette itself. It is not a day of Labour Code
+// Art. 112(1), so the Art. 111(3) make-up does not reach it (it falls on weekdays in 2026 and 2027).
+// A swap around 24 November 2026 (Monday 23 off, Saturday 28 worked) was proposed in September
+// 2026; no decision was found, so it is not seeded (an administrator adds it on /admin/holidays).
 import type { HolidayKind } from '../../models/holiday.ts';
 
 export interface HolidaySeed {
@@ -22,12 +27,18 @@ export interface HolidaySeed {
 }
 
 const tet = { vi: 'Tết Nguyên Đán', en: 'Lunar New Year (Tết)' };
+const cultureDay = { vi: 'Ngày Văn hóa Việt Nam', en: 'Vietnam Culture Day' };
 
 export const VN_HOLIDAYS: readonly HolidaySeed[] = [
   // 2026: Tết (16–20 Feb) and National Day (31 Aug–2 Sep, Saturday 22 Aug worked for Monday 31 Aug) as
   // the Ministry of Home Affairs' Notice 9441/TB-BNV of 16 Oct 2025 sets them for the public sector
   // (english.luatvietnam.vn, the notice; vietnamnews.vn 1727514).
   { date: '2026-01-01', vi: 'Tết Dương lịch', en: "New Year's Day" },
+  // New Year 2026: Friday 2 January off, swapped for Saturday 10 January worked (Government Office
+  // letter 12729/VPCP-KGVX, December 2025, as public repositories carrying the 2026 notices cite it
+  // and xaydungchinhsach.chinhphu.vn "Lịch nghỉ Tết Dương lịch 2026" reports it; letter not read).
+  { date: '2026-01-02', vi: 'Nghỉ hoán đổi dịp Tết Dương lịch (làm bù thứ Bảy 10/1)', en: "New Year holiday (swapped for Saturday 10 January)" },
+  { date: '2026-01-10', vi: 'Làm bù cho ngày 2/1', en: 'Working Saturday (in exchange for 2 January)', kind: 'working_day' },
   // Tết Bính Ngọ: New Year's Day is 17 Feb; official break Sat 14 Feb – Sun 22 Feb, weekdays 16–20
   // (Ministry of Home Affairs, approved by the Prime Minister; Việt Nam News 2025,
   // vietnamnews.vn/politics-laws/1727514).
@@ -44,8 +55,12 @@ export const VN_HOLIDAYS: readonly HolidaySeed[] = [
   { date: '2026-08-31', vi: 'Nghỉ lễ Quốc khánh (hoán đổi, làm bù thứ Bảy 22/8)', en: 'National Day holiday (swapped for Saturday 22 August)' },
   { date: '2026-09-01', vi: 'Nghỉ lễ Quốc khánh', en: 'National Day holiday' },
   { date: '2026-09-02', vi: 'Quốc khánh', en: 'National Day' },
-  // 2027: not yet decided by the Prime Minister (none published by December 2026); the days below
-  // are the Labour Code's (Art. 112(1), Art. 111(3)), to be corrected once the schedule is out.
+  // Resolution 28/2026/QH16 Art. 2 (above): a Tuesday.
+  { date: '2026-11-24', ...cultureDay },
+  // 2027: not yet decided by the Prime Minister (the search found only the Ministry of Home Affairs'
+  // two proposals for Tết, 7 or 10 days in a row, reported on xaydungchinhsach.chinhphu.vn on
+  // 22 Sep 2026, and no decision); the days below are the Labour Code's (Art. 112(1), Art. 111(3)),
+  // to be corrected once the schedule is out.
   { date: '2027-01-01', vi: 'Tết Dương lịch', en: "New Year's Day" },
   // Tết Đinh Mùi: New Year's Day is Saturday 6 Feb; eve (5 Feb) + days 1–4, the two weekend days
   // compensated on 10 and 11 Feb.
@@ -56,4 +71,6 @@ export const VN_HOLIDAYS: readonly HolidaySeed[] = [
   { date: '2027-05-03', vi: 'Nghỉ bù Ngày Quốc tế Lao động', en: "International Workers' Day (observed)" },
   { date: '2027-09-02', vi: 'Quốc khánh', en: 'National Day' },
   { date: '2027-09-03', vi: 'Nghỉ lễ Quốc khánh', en: 'National Day holiday' },
+  // Resolution 28/2026/QH16 Art. 2 (above): a Wednesday.
+  { date: '2027-11-24', ...cultureDay },
 ];

@@ -1,7 +1,9 @@
 // Working-day arithmetic on the holiday calendar (models/holiday.ts). Days are calendar days in
 // Asia/Ho_Chi_Minh (UTC+7 all year, no daylight saving); Saturdays, Sundays and holidays are off
-// (public holidays: Labour Code 2019 Art. 112(1); the Prime Minister fixes the Tết and National
-// Day dates each year, Art. 112(3), which is why a year is only known once it has been entered),
+// (public holidays: Labour Code 2019 Art. 112(1), and from 2026 Vietnam Culture Day on 24 November,
+// National Assembly Resolution 28/2026/QH16 Art. 2, see holidays-vn.ts; the Prime Minister fixes
+// the Tết and National Day dates each year, Art. 112(3), which is why a year is only known once it
+// has been entered),
 // except a weekend day entered as a make-up working day (a weekday off swapped for it).
 //
 // A year with no holiday entered is not counted silently: the calendar warns once per year (log)

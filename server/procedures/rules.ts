@@ -62,8 +62,13 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
   //   is the latest day the reasons were due (the 3 days from receipt, if that reading is right,
   //   end earlier): a refusal recorded without them is chased by it (service.ts nextTrack).
   // - Filing window: "within 60 days and at least 10 days before" the planned start of work
-  //   (i-glocal.com/en/report/251027; socius.dthanhbinh.com, "10–60 days before"). Not verified
-  //   against the gazette text: the article number.
+  //   (i-glocal.com/en/report/251027; socius.dthanhbinh.com, "10–60 days before"; a Vietnamese
+  //   licensing firm's procedure manual of Oct 2026 found with the search tool: "nộp trong 60 ngày
+  //   nhưng không ít hơn 10 ngày tính đến ngày dự kiến làm việc", 10 working days to decide, and
+  //   the same window with 5 working days for the exemption certificate). Not verified against
+  //   the gazette text: the article number. Art. 18 as the work permit's file is corroborated by a
+  //   public evaluation set checked against a text snapshot of the decree (Form 03, health
+  //   certificate, passport, criminal record, 2 colour photos), still not the gazette itself.
   work_permit: {
     legalBasis: {
       vi: 'Nghị định 219/2025/NĐ-CP về người lao động nước ngoài làm việc tại Việt Nam (Điều 4, 18; cấp trong 10 ngày làm việc)',

@@ -135,6 +135,8 @@ describe('applications: family support asked is followed to the visa procedure, 
     // The applicant's procedures: no LĐ1/LĐ2 and no "your visa follows".
     const visa = text(slice((await page(a, `/applications/${c._id}`)).text, 'data-procedure="visa"'));
     expect(visa).to.include('None for you: as a Vietnamese citizen you need no visa. This procedure is for the TT visas of your family members who are foreigners.');
+    // A dual national entering on the foreign passport is a foreigner to the immigration law (Law 47/2014/QH13 Art. 4(4), 12(5)).
+    expect(visa).to.include('If you also hold another nationality and enter on the foreign passport, you need a visa or a visa exemption certificate like any foreigner (Law 47/2014/QH13 Art. 4(4), 12(5); Decree 82/2015/NĐ-CP)');
     expect(visa).to.include('Parents, spouse and children of a Vietnamese citizen: TT (Law 47/2014/QH13 Art. 8(18), as amended by Law 51/2019/QH14)');
     expect(visa).to.include('the TT visas of Anna Smith (Spouse) go with this procedure');
     expect(visa).not.to.include('your visa follows');
@@ -147,6 +149,7 @@ describe('applications: family support asked is followed to the visa procedure, 
     expect(casePage).to.include('Family support: the applicant is a Vietnamese citizen and needs no visa; the visa procedure is for the TT visas of Anna Smith (Spouse)');
     const visaPage = text((await page(staff, `/cases/${c._id}/procedures/visa`)).text);
     expect(visaPage).to.include('None for the applicant: a Vietnamese citizen needs no visa');
+    expect(visaPage).to.include('A Vietnamese citizen who also holds another nationality and enters on the foreign passport needs a visa or a visa exemption certificate like any foreigner');
     expect(visaPage).not.to.include('start one of the two to know which');
 
     // Their own arrival is not held up by their family's visas (a foreigner's would be: test/workflow/lifecycle.test.ts).
@@ -179,6 +182,7 @@ describe('applications: family support asked is followed to the visa procedure, 
     const c = await createCase({ applicant, call, profile: citizenProfile });
     const step = text((await page(await signedIn(t, applicant), `/applications/${c._id}/edit/support`)).text);
     expect(step).to.include('As a Vietnamese citizen you need no visa: tick it for the TT visas of family members who are foreigners.');
+    expect(step).to.include('Entering on a foreign passport (if you also hold another nationality), you need a visa or a visa exemption certificate (Law 47/2014/QH13 Art. 4(4), 12(5))');
     expect(step).to.include('As a Vietnamese citizen you need no work permit: it is for foreign workers.');
     expect(step).not.to.include('LĐ1/LĐ2 for you');
     const foreigner = await createUser({ role: 'applicant', locale: 'en' });
@@ -292,6 +296,7 @@ describe('applications: family support asked is followed to the visa procedure, 
     const enRes = await post(b, enForm, `/applications/${e._id}/edit/support`, { visa: 'on', go: 'next' });
     expect(enRes.status).to.equal(422);
     expect(text(enRes.text)).to.include('As a Vietnamese citizen you need no visa: untick it, or add the family members of foreign nationality it is for in the Dependants step.');
+    expect(text(enRes.text)).to.include('If you will enter on a foreign passport (holding another nationality too), that entry needs a visa or a visa exemption certificate: write to the HR office from your application page.');
 
     // With the foreign spouse entered, the tick is for her TT visa: it saves.
     const withSpouse = await createCase({ applicant, call, profile: citizenProfile, dependants: mixed, supportRequested: { housing: false } });
@@ -326,7 +331,7 @@ describe('applications: family support asked is followed to the visa procedure, 
     expect(filed.status, filed.text.slice(0, 300)).to.equal(303);
     await deliver(t, c._id);
     const mail = await t.smtp.waitForTo(applicant.email, /Thị thực: hồ sơ đã được nộp/);
-    expect(mail.text).to.include('Ông/Bà không cần thị thực: là công dân Việt Nam, Ông/Bà không phải xin thị thực. Thủ tục này dành cho thị thực TT của các thành viên gia đình Ông/Bà là người nước ngoài. Có đề nghị hỗ trợ gia đình: thị thực TT của Anna Smith (');
+    expect(mail.text).to.include('Ông/Bà không cần thị thực: là công dân Việt Nam, Ông/Bà không phải xin thị thực. Thủ tục này dành cho thị thực TT của các thành viên gia đình Ông/Bà là người nước ngoài. Nếu Ông/Bà đồng thời có quốc tịch nước ngoài và nhập cảnh bằng hộ chiếu nước ngoài thì cần thị thực hoặc giấy miễn thị thực như người nước ngoài (khoản 4 Điều 4, khoản 5 Điều 12 Luật 47/2014/QH13; Nghị định 82/2015/NĐ-CP): phòng nhân sự sẽ tư vấn. Có đề nghị hỗ trợ gia đình: thị thực TT của Anna Smith (');
     expect(mail.text).to.not.include('Nguyễn Minh');
     expect(mail.text).to.not.match(/\bbạn\b/);
 

@@ -31,6 +31,8 @@ describe('procedures: the holiday calendar warns before it runs out', () => {
       expect(res.status).to.equal(200);
       expect(res.text).to.include('id="calendar-warning"');
       expect(text(res.text)).to.include(locale === 'en' ? 'The holiday calendar has no entries for 2028 (1 Mar 2027 – 1 Mar 2028)' : 'Lịch nghỉ lễ chưa có ngày nào của năm 2028 (1/3/2027 – 1/3/2028)');
+      // What to enter names Vietnam Culture Day beside the Labour Code's holidays (Resolution 28/2026/QH16).
+      expect(text(res.text)).to.include(locale === 'en' ? 'Enter the public holidays of 2028 (Labour Code 2019 Art. 112, and Vietnam Culture Day on 24 November, National Assembly Resolution 28/2026/QH16)' : 'Hãy nhập các ngày nghỉ lễ năm 2028 (Bộ luật Lao động 2019, Điều 112, và Ngày Văn hóa Việt Nam 24/11 theo Nghị quyết 28/2026/QH16 của Quốc hội)');
       // On 1 March 2026 the next 12 months are 2026–2027, both entered: no warning.
       clock = vn('2026-03-01');
       const b = await signedIn(t, admin);

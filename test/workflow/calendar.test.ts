@@ -38,6 +38,20 @@ describe('workflow: working days on the Vietnamese holiday calendar', () => {
     expect(await isWorkingDay(vn('2027-02-12T10:00:00'))).to.equal(true);
   });
 
+  it('knows Vietnam Culture Day (24 November, Resolution 28/2026/QH16) and the New Year 2026 swap as seeded', async () => {
+    expect((await Holiday.findOne({ date: '2026-11-24' }).lean())?.name?.vi).to.equal('Ngày Văn hóa Việt Nam');
+    expect(await isWorkingDay(vn('2026-11-24T10:00:00'))).to.equal(false); // Tuesday
+    expect(await isWorkingDay(vn('2026-11-23T10:00:00'))).to.equal(true); // the proposed swap was not decided
+    expect(await isWorkingDay(vn('2027-11-24T10:00:00'))).to.equal(false); // Wednesday
+    // 10 working days from Friday 20 Nov 2026: 23, 25–27 Nov, 30 Nov–4 Dec, 7 Dec (24 Nov off).
+    expect(vnDateKey(await addWorkingDays(vn('2026-11-20T10:00:00'), 10))).to.equal('2026-12-07');
+    expect(vnDateKey(await addWorkingDays(vn('2027-11-23T10:00:00'), 1))).to.equal('2027-11-25');
+    // 12729/VPCP-KGVX: Friday 2 January 2026 off, Saturday 10 January worked instead.
+    expect(await isWorkingDay(vn('2026-01-02T10:00:00'))).to.equal(false);
+    expect(await isWorkingDay(vn('2026-01-10T10:00:00'))).to.equal(true);
+    expect(vnDateKey(await addWorkingDays(vn('2025-12-31T10:00:00'), 1))).to.equal('2026-01-05');
+  });
+
   it('uses the date in Vietnam, not in UTC', async () => {
     // Friday 20:00 UTC is already Saturday 03:00 in Hanoi.
     const lateFriday = new Date('2026-03-06T20:00:00Z');
