@@ -153,6 +153,8 @@ const CHUNK_BYTES = 255 * 1024;
  * Chunks sent in one insertMany, and such batches waiting on the database at once: ~6 MB of a file at
  * most. 8 rather than 4 since the database reads a message into one buffer (embedded-mongo framing.ts):
  * GridFS 20 MB, bench/upload-ab.ts 20 rounds, 2 runs: B/A time 0.34 and 0.83, CPU 188 -> 173 ms an upload.
+ * Not better (upload-ab gridfs, load 7-14): 15 a batch, 2 in flight: its time over 8/3's 1.01, and 0.98 with the
+ * roles swapped, CPU 5-7 ms less of ~215; 6 in flight: CPU 273 against 272, B/A 1.09.
  */
 const CHUNKS_PER_BATCH = 8;
 const BATCHES_IN_FLIGHT = 3;

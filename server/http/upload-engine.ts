@@ -29,7 +29,8 @@ const SNIFF_BYTES = 4100;
  * How often the hash thread is told how far the file is written (server/documents/hash-worker.ts).
  * Each message wakes the thread, which on a busy 2-core machine takes the web thread's core: every
  * 4 MB, not every 1 MB (GridFS 20 MB, bench/upload-ab.ts, 3 runs: app + database CPU 10-17 ms less an
- * upload in the two quieter ones; B/A time 0.83, 1.08, 0.90).
+ * upload in the two quieter ones; B/A time 0.83, 1.08, 0.90). Every 8 MB: CPU 197 against 203, B/A 0.95
+ * (one run): not kept, as the thread then has up to 8 MB left to read when the file ends.
  */
 const HASH_STEP_BYTES = 4 * 1024 * 1024;
 /** Markup in the first KB makes a file a polyglot that a browser might render: refused. */
@@ -147,6 +148,8 @@ export class SniffingTempStorage implements multer.StorageEngine {
       }
       await mkdir(this.tempDir, { recursive: true, mode: 0o700 });
       const tempPath = path.join(this.tempDir, `${randomBytes(16).toString('hex')}.part`);
+      // Corking it to write 1 MB at a time (fewer fs calls) would hang: write() answers false once the
+      // corked bytes reach the highWaterMark, and the 'drain' pipeline then waits for never comes.
       const out = createWriteStream(tempPath, { flags: 'wx', mode: 0o600, highWaterMark: 1024 * 1024 });
       const hash = hashWhileWriting(tempPath);
       // The bytes go to the store too while they arrive, once the inspector has let them through.
