@@ -13,7 +13,7 @@ export interface MentionFlash {
 export function mentionFlash(ctx: Context, outcome: MentionOutcome | undefined | void): MentionFlash | undefined {
   if (!outcome || (outcome.notified.length === 0 && outcome.refused.length === 0)) return undefined;
   const t = tOf(ctx);
-  const names = outcome.notified.map((n) => n.name).join(', ');
+  const names = outcome.notified.map((n) => (n.outside ? t('mentions.flash.outside', { name: n.name }) : n.name)).join(', ');
   if (outcome.refused.length === 0) return { kind: 'success', key: 'mentions.flash.notified', params: { names } };
   const reason = (r: MentionRefusal) => {
     if (r.reason === 'no_access') return t('mentions.reasons.noAccess', { name: r.names[0] });

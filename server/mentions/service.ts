@@ -23,7 +23,7 @@ import { Mention } from '../../models/mention.ts';
 import { User, STAFF_ROLES } from '../../models/user.ts';
 import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
 import { mayViewCase } from '../cases/access.ts';
-import { sameId } from '../policies/index.ts';
+import { can, sameId } from '../policies/index.ts';
 import { excerptAround, fold, indexColleagues, mentionStarts, resolveMentions, type Colleague } from './parse.ts';
 
 /** Colleagues a name is looked up among (enabled staff); a bound, not a page size. */
@@ -39,7 +39,8 @@ export interface MentionRefusal {
 }
 
 export interface MentionOutcome {
-  notified: Array<{ id: string; name: string }>;
+  /** `outside`: a panel member of another institute, who reads the note's lines by e-mail and on their home page, but no note on the case page. */
+  notified: Array<{ id: string; name: string; outside?: true }>;
   refused: MentionRefusal[];
 }
 
@@ -130,7 +131,9 @@ export async function prepareNoteMentions(opts: PrepareNoteMentionsOptions): Pro
   });
   return {
     push: { outbox: { $each: items } },
-    outcome: { notified: [...chosen.keys()].map((id) => ({ id, name: byId.get(id)!.name })), refused },
+    // The writer is told who of them is outside the institute: the lines around the mention reach them
+    // (asked to score, on purpose), though the case page keeps notes and reasons from them (case.readReasons).
+    outcome: { notified: [...chosen.keys()].map((id) => ({ id, name: byId.get(id)!.name, ...(can(byId.get(id) as never, 'case.readReasons', caseDoc) ? {} : { outside: true as const }) })), refused },
   };
 }
 

@@ -153,7 +153,10 @@ describe('mentions in internal notes', () => {
     const before = await writeNote(a, c, `@${panelist.email}`);
     expect(before).to.equal(`The note was added. Not notified: @${panelist.email} (no colleague by that name can see this case).`);
     const atPanel = await createCase({ applicant, call, stage: 'evaluation' });
-    expect(await writeNote(a, atPanel, `@Panel Member${S} please score`)).to.equal(`The note was added. Notified: Panel Member${S}.`);
+    // The writer is told the lines reach someone outside the institute, who reads no note on the case page.
+    expect(await writeNote(a, atPanel, `@Panel Member${S} please score`)).to.equal(
+      `The note was added. Notified: Panel Member${S} (of another institute, on the panel: receives these lines by e-mail, but not the case's notes).`,
+    );
 
     // An administrator may list every account, so is told who cannot see the case.
     const admin = await signedIn(t, await createUser({ role: 'admin', locale: 'en' }));
