@@ -14,6 +14,9 @@
 // ("toan-van-nghi-quyet-so-28-2026-qh16-ve-phat-trien-van-hoa-viet-nam", read there 26 Sep 2026)
 // and quochoi.vn (ItemID=99708); not read in the gazette itself. It is not a day of Labour Code
 // Art. 112(1), so the Art. 111(3) make-up does not reach it (it falls on weekdays in 2026 and 2027).
+// The day, off on full pay, was first chosen in the Politburo's Resolution 80-NQ/TW of 7 Jan 2026 on
+// Vietnamese culture (tienphong.vn post1812508, baotintuc.vn 20260113202440189, via the search tool);
+// the Assembly's resolution made it law.
 // A swap around 24 November 2026 (Monday 23 off, Saturday 28 worked) was proposed in September
 // 2026; no decision was found, so it is not seeded (an administrator adds it on /admin/holidays).
 import type { HolidayKind } from '../../models/holiday.ts';
