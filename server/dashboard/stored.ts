@@ -255,25 +255,27 @@ export async function applyStageMove(move: StageMove, before: Date): Promise<num
   if (move.from === move.to) return 0;
   const scope = move.institute ? [move.institute, null] : [null];
   const day = move.submittedAt ? vnDayKey(move.submittedAt) : undefined;
-  const docs = await DashboardFigures.find({ institute: { $in: scope }, computedAt: { $ne: null, $lt: before } }, { key: 1, data: 1, computedAt: 1, movedAt: 1 })
+  // Only the stage counts are read and written (the figures' other tables can be large).
+  const docs = await DashboardFigures.find({ institute: { $in: scope }, computedAt: { $ne: null, $lt: before } }, { key: 1, 'data.stages': 1, computedAt: 1, movedAt: 1 })
     .lean<Array<Doc & { key: string }>>()
     .exec();
-  let n = 0;
-  for (const d of docs) {
+  const writes = docs.flatMap((d) => {
     const [inst, call, from, to] = JSON.parse(d.key) as string[];
-    if (inst && String(move.institute ?? '') !== inst) continue;
-    if (call && String(move.call ?? '') !== call) continue;
+    if (inst && String(move.institute ?? '') !== inst) return [];
+    if (call && String(move.call ?? '') !== call) return [];
     // A period counts the cases submitted in it (server/dashboard/index.ts).
-    if ((from || to) && (!day || (from && day < from) || (to && day > to))) continue;
+    if ((from || to) && (!day || (from && day < from) || (to && day > to))) return [];
     const stages = d.data?.stages;
-    if (!stages?.some((r) => r.stage === move.from && r.now > 0)) continue;
+    if (!stages?.some((r) => r.stage === move.from && r.now > 0)) return [];
     const next = stages.map((r) =>
       r.stage === move.from ? { ...r, now: r.now - 1 } : r.stage === move.to ? { ...r, now: r.now + 1, reached: r.reached + (move.firstReach ? 1 : 0) } : r,
     );
-    const res = await DashboardFigures.updateOne({ key: d.key, computedAt: d.computedAt, movedAt: d.movedAt ?? null }, { $set: { 'data.stages': next, movedAt: new Date() } }).exec();
-    memo.delete(d.key);
-    n += res.modifiedCount;
-  }
+    return [{ updateOne: { filter: { key: d.key, computedAt: d.computedAt, movedAt: d.movedAt ?? null }, update: { $set: { 'data.stages': next, movedAt: new Date() } } } }];
+  });
+  // One round trip for all of them (each still conditional on the figures read).
+  const n = writes.length ? (await DashboardFigures.bulkWrite(writes, { ordered: false })).modifiedCount : 0;
+  // After the write: a page reading meanwhile would otherwise keep the counts before it.
+  for (const w of writes) memo.delete(w.updateOne.filter.key);
   return n;
 }
 
