@@ -9,6 +9,7 @@ import { sentFormKey } from '../server/http/form-key.ts';
 import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
 import { tOf } from '../server/context.ts';
+import { loadCalendar } from '../server/calendar/index.ts';
 import { formatDay } from '../server/views/time.ts';
 import type { CaseDoc, CaseRecord } from '../models/case.ts';
 import { AppError, BadRequestError, NotFoundError, RateLimitedError, ValidationError, type FieldErrors } from '../server/errors.ts';
@@ -28,7 +29,8 @@ import { addNote, assignCase, bulkAssign, messageCapReached, postMessage } from 
 import { CaseConflictError } from '../server/cases/conflict.ts';
 import { loadCasePage, staffCase, staffCaseRecord } from '../server/cases/page.ts';
 import { applicantLocale, defaultInfoDue, canRequestInfo, canExtendInfo, extendInfoRequest, requestableDocuments } from '../server/cases/request-info.ts';
-import { changePlannedStart } from '../server/cases/planned-start.ts';
+import { changePlannedStart, keptTargetText } from '../server/cases/planned-start.ts';
+import { deadlineLeft as procedureLeft } from '../server/procedures/service.ts';
 import { changeOfferTerms, OFFER_LETTER_FIELD } from '../server/cases/offer-terms.ts';
 import { receiveUploads, uploadRateLimit } from '../server/http/uploads.ts';
 import { uploadStaging } from '../server/documents/stores.ts';
@@ -48,7 +50,7 @@ const actionParams = z.object({ id: z.string(), action: z.string().refine(isActi
 const actionBody = z.object({ version: formVersion, reason: formText, note: formText, items: formText, dueAt: formText, arrivedOn: formText, reviewBy: formText, receivedVia: formText, receivedOn: formText });
 const requestInfoBody = z.object({ version: formVersion, items: formText, dueAt: formText, documentType: formText });
 const extendInfoBody = z.object({ version: formVersion, extendDueAt: formText, extendReason: formText });
-const plannedStartBody = z.object({ version: formVersion, plannedStart: formText, plannedStartReason: formText, plannedStartTold: formText });
+const plannedStartBody = z.object({ version: formVersion, plannedStart: formText, plannedStartReason: formText, plannedStartTold: formText, plannedStartTargets: formText });
 /** The offer's terms (the letter is the multipart body's file): any other field sent is ignored. */
 const offerTermsBody = z.object({ version: formVersion, offerPosition: formText, offerStart: formText, offerSalary: formText, offerContractLength: formText });
 const offerTermsTyped = offerTermsBody.omit({ version: true });
@@ -282,12 +284,21 @@ export function casesRoutes(app: AppContext): Router {
     const c = await caseFor(req, 'work');
     const { version, ...values } = readForm(plannedStartBody, req.body);
     try {
-      const { caseDoc, unchanged, mailedTo } = await changePlannedStart({ app, ctx: req.ctx, caseDoc: c, version, form: values });
+      const { caseDoc, unchanged, mailedTo, typedMoved, kept } = await changePlannedStart({ app, ctx: req.ctx, caseDoc: c, version, form: values });
       const date = formatDay(caseDoc.profile?.plannedArrival, req.ctx.locale);
+      // After the move, what became of the targets HR typed: each moved one with its new day and the
+      // working days left, each kept one the new start makes wrong as a warning (walk32 #1).
+      const t = tOf(req.ctx);
+      const calendar = typedMoved?.length ? await loadCalendar() : undefined;
+      const targets = [
+        ...(typedMoved ?? []).map((m) => t('cases.plannedStart.typed.moved', { procedure: t(`procedures.kinds.${m.kind}`), from: formatDay(m.from, req.ctx.locale), to: formatDay(m.to, req.ctx.locale), left: procedureLeft(t, calendar!, req.ctx.now, m.to).text })),
+        ...(kept ?? []).map((k) => keptTargetText(t, req.ctx.locale, k)),
+      ].join(' ');
+      const kind = kept?.length ? 'warning' : 'success';
       // The flash says whether the applicant was e-mailed (an account disabled, or no address, is not).
       if (unchanged) flash(req, 'info', 'cases.flash.plannedStartAlready', { date });
-      else if (caseDoc.stage === 'onboarding') flash(req, 'success', mailedTo ? 'cases.flash.plannedStartChangedDueTold' : 'cases.flash.plannedStartChangedDue', { date, due: formatDay(caseDoc.stageDueAt, req.ctx.locale), to: mailedTo });
-      else flash(req, 'success', mailedTo ? 'cases.flash.plannedStartChangedTold' : 'cases.flash.plannedStartChanged', { date, to: mailedTo });
+      else if (caseDoc.stage === 'onboarding') flash(req, kind, mailedTo ? 'cases.flash.plannedStartChangedDueTold' : 'cases.flash.plannedStartChangedDue', { date, due: formatDay(caseDoc.stageDueAt, req.ctx.locale), to: mailedTo, targets });
+      else flash(req, kind, mailedTo ? 'cases.flash.plannedStartChangedTold' : 'cases.flash.plannedStartChanged', { date, to: mailedTo, targets });
       res.redirect(303, `/cases/${String(c._id)}#profile`);
     } catch (err) {
       if (err instanceof CaseConflictError) res.status(409).render('cases/conflict', { ...conflictPage(req.ctx, err, `/cases/${String(c._id)}`, req.body, plannedStartSentFields(req.ctx, values)), sentLead: tOf(req.ctx)('cases.conflict.sentLeadCase') });

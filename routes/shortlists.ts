@@ -236,10 +236,13 @@ export function shortlistsRoutes(app: AppContext): Router {
     if (!target.success) throw new BadRequestError('shortlists.errors.badDecision');
     const caseDoc = await findShortlistCase(ctx.actor, call, req.params.caseId);
     const view = await shortlistCase({ ctx, call, caseDoc });
-    const typed = { action: target.data.action ?? '', reason: typeof body.reason === 'string' ? body.reason : '', ...(typeof body.toldReason === 'string' ? { toldReason: body.toldReason } : {}) };
+    const typed = { action: target.data.action ?? '', reason: typeof body.reason === 'string' ? body.reason : '', ...(typeof body.toldReason === 'string' ? { toldReason: body.toldReason } : {}), ...(typeof body.reviewBy === 'string' ? { reviewBy: body.reviewBy.trim().slice(0, 40) } : {}) };
     const { action, version } = target.data;
     return { ctx, call, caseDoc, view, typed, action, version };
   }
+
+  /** A hold's review date as typed (the workflow checks it); none for the other decisions. */
+  const holdDay = (d: { action?: string; typed: { reviewBy?: string } }) => (d.action === 'put_on_hold' ? { reviewBy: d.typed.reviewBy ?? '' } : {});
 
   /** The form was read before someone changed the case: it is shown again as it is now. */
   const STALE_DECISION: FieldErrors = { action: 'shortlists.decide.errors.stale' };
@@ -301,7 +304,7 @@ export function shortlistsRoutes(app: AppContext): Router {
     let toldReason: string | undefined;
     try {
       toldReason = toldChecked ? (toldChecked.success ? toldChecked.data.toldReason : await toldReasonDefault(view.caseDoc)) : undefined;
-      preview = await previewDecision({ app, ctx, call, caseId: view.caseDoc._id, action, version: d.version, reason, toldReason });
+      preview = await previewDecision({ app, ctx, call, caseId: view.caseDoc._id, action, version: d.version, reason, toldReason, ...holdDay(d) });
     } catch (err) {
       if (err instanceof ValidationError) {
         showDecisionForm(res, d, 422, err.fields);
@@ -315,7 +318,7 @@ export function shortlistsRoutes(app: AppContext): Router {
       throw err;
     }
     const status = toldError ? 422 : changed ? 409 : 200;
-    res.status(status).render('shortlists/confirm', confirmDecisionPage({ ctx, call, caseDoc: view.caseDoc, action, reason, preview, retentionDays: app.config.retentionDays, told: told === undefined ? undefined : { value: told, error: toldError, previewed: toldReason ?? '', changed } }));
+    res.status(status).render('shortlists/confirm', confirmDecisionPage({ ctx, call, caseDoc: view.caseDoc, action, reason, preview, ...holdDay(d), retentionDays: app.config.retentionDays, told: told === undefined ? undefined : { value: told, error: toldError, previewed: toldReason ?? '', changed } }));
   }
 
   /** Step 2: the confirmed decision is taken (once: a second click lands on the same result). */
@@ -345,7 +348,7 @@ export function shortlistsRoutes(app: AppContext): Router {
         }
         toldReason = told.data.toldReason;
       }
-      await decideCase({ app, ctx, call, caseId: view.caseDoc._id, action, version: d.version, reason: reason.data.reason, toldReason });
+      await decideCase({ app, ctx, call, caseId: view.caseDoc._id, action, version: d.version, reason: reason.data.reason, toldReason, ...holdDay(d) });
     } catch (err) {
       if (err instanceof ValidationError) {
         showDecisionForm(res, d, 422, err.fields);

@@ -61,7 +61,7 @@ export function caseDecisions(c: DecidedCaseLike, opts: { names?: ReadonlyMap<st
     const actor = h.actor ? String(h.actor) : undefined;
     const person = actor ? opts.names?.get(actor) : undefined;
     const note = h.note?.trim() ? h.note : undefined;
-    const toldNote = reasonToldToApplicant(h.action, h.from);
+    const toldNote = reasonToldToApplicant(h.action, h.from, h.actorRole);
     const told = toldNote ? note : i === lastReject ? (c.decision?.toldReason ?? undefined) : undefined;
     const role = h.actorRole ?? person?.role;
     return {

@@ -19,8 +19,8 @@ import { actorOf, tOf, type Context } from '../context.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { nextDueAt } from '../../models/case-deadline.ts';
 import { FORECAST_STAGES } from '../../models/constants.ts';
-import { countedDeadline, isDueCount, loadCalendar, vnDateKey, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
-import { PROCEDURE_RULES, earliestStartForFiling, filingWindow, lodgingTarget } from '../procedures/rules.ts';
+import { countedDeadline, isDueCount, loadCalendar, vnDateKey, vnEndOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
+import { PROCEDURE_RULES, earliestStartForFiling, filingWindow, lodgingDue, lodgingTarget } from '../procedures/rules.ts';
 import type { TFunction } from 'i18next';
 import type { Locale } from '../i18n/index.ts';
 import { vietnameseCitizen } from '../applications/family-support.ts';
@@ -37,7 +37,10 @@ import { refreshForecast } from '../planner/service.ts';
 import { caseConflict } from './conflict.ts';
 
 /** The form's fields (named apart from the other forms of the case page, which share its error summary). */
-export const PLANNED_START_FIELDS = { day: 'plannedStart', reason: 'plannedStartReason', told: 'plannedStartTold' } as const;
+export const PLANNED_START_FIELDS = { day: 'plannedStart', reason: 'plannedStartReason', told: 'plannedStartTold', targets: 'plannedStartTargets' } as const;
+/** What to do with the filing targets HR typed: move each with the start (the default), or keep each on its day. */
+export const TYPED_TARGET_CHOICES = ['move', 'keep'] as const;
+export type TypedTargetChoice = (typeof TYPED_TARGET_CHOICES)[number];
 /** What HR may write for the applicant with the change (optional: often the day is the applicant's own). */
 export const PLANNED_START_TOLD_MAX = 2000;
 /** The latest planned start, in years from now (the applicant's form allows the same: applications/steps.ts futureDate). */
@@ -118,16 +121,66 @@ function onboardingDeadline(caseDoc: CaseDoc, planned: Date, now: Date, calendar
   return due instanceof Date ? { at: due } : { at: countedDeadline(calendar, due), count: due };
 }
 
+/** A procedure whose dates read the planned start: a legal filing window before it, or the residence card after it. */
+function readsStart(kind: SupportKind): boolean {
+  return !!PROCEDURE_RULES[kind].fileBeforeStartDays || kind === 'residence_card';
+}
+
+/**
+ * The filing targets HR typed (service.ts nextTrack: no count) on procedures not filed yet whose
+ * dates read the start: the planned-start form lists them and asks whether they move with it.
+ */
+export function typedTargets(tracks: readonly TrackState[]): TrackState[] {
+  return tracks.filter((t) => (t.status === 'requested' || t.status === 'preparing') && !!t.dueAt && !isDueCount(t.dueCount) && readsStart(t.kind));
+}
+
+/** A typed target kept on its day although the new start puts it outside the law's window, or after the start itself. */
+export interface KeptTarget {
+  kind: SupportKind;
+  at: Date;
+  problem: 'outsideWindow' | 'afterStart' | 'beforeStart';
+  /** The window for the new start (the work permit and its exemption). */
+  window?: { opens: Date; closes: Date };
+}
+
 /**
  * The procedures with a filing window before the start (the work permit, its exemption: rules.ts
  * filingWindow), and the residence card (targeted after the start), whose target the institute counted, before filing, counted again for the new start
  * (rules.ts lodgingTarget, as the holiday recount does). A target HR typed keeps no count
- * (service.ts nextTrack) and stays where HR put it: the procedure's page warns when a filing day
- * falls outside the new window. Pure.
+ * (service.ts nextTrack): with `typed: 'move'` (the form's checked choice) it moves by as many days as the
+ * start, brought inside the new window (rules.ts lodgingDue) and not before today, or for the card not
+ * before the expert can be in Vietnam; with 'keep' it stays where HR put it, and is returned among
+ * `kept` when the new start leaves it outside the window, after the start (a permit filed after the
+ * work began), or a card target before it (walk32 #1: typed targets silently stayed on the old day). Pure.
  */
-export function targetsForStart(tracks: readonly TrackState[], calendar: WorkingCalendar, start: Date): { tracks: TrackState[]; moved: Array<{ kind: SupportKind; from: Date; to: Date }> } {
-  const moved: Array<{ kind: SupportKind; from: Date; to: Date }> = [];
+export function targetsForStart(
+  tracks: readonly TrackState[],
+  calendar: WorkingCalendar,
+  start: Date,
+  opts: { previous?: Date; typed?: TypedTargetChoice; now?: Date } = {},
+): { tracks: TrackState[]; moved: Array<{ kind: SupportKind; from: Date; to: Date; typed?: true }>; kept: KeptTarget[] } {
+  const moved: Array<{ kind: SupportKind; from: Date; to: Date; typed?: true }> = [];
+  const kept: KeptTarget[] = [];
+  const typed = new Set(typedTargets(tracks));
   const next = tracks.map((t) => {
+    if (typed.has(t)) {
+      const at = t.dueAt!;
+      if (opts.typed === 'move' && opts.previous) {
+        const shifted = vnEndOfDay(new Date(at.getTime() + (start.getTime() - opts.previous.getTime())));
+        const today = opts.now ? vnEndOfDay(opts.now) : shifted;
+        const notPast = shifted.getTime() < today.getTime() ? today : shifted;
+        const to = t.kind === 'residence_card' ? lodgingTarget(t.kind, calendar, notPast, notPast, start) : lodgingDue(t.kind, notPast, start);
+        if (to.getTime() === at.getTime()) return t;
+        moved.push({ kind: t.kind, from: at, to, typed: true });
+        return { ...t, dueAt: to };
+      }
+      const w = filingWindow(t.kind, start);
+      if (t.kind === 'residence_card') {
+        if (vnDateKey(at) < vnDateKey(start)) kept.push({ kind: t.kind, at, problem: 'beforeStart' });
+      } else if (vnDateKey(at) >= vnDateKey(start)) kept.push({ kind: t.kind, at, problem: 'afterStart', ...(w ? { window: w } : {}) });
+      else if (w && lodgingDue(t.kind, at, start).getTime() !== at.getTime()) kept.push({ kind: t.kind, at, problem: 'outsideWindow', window: w });
+      return t;
+    }
     // The residence card's target reads the start too (rules.ts cardTarget: not before the expert is in Vietnam).
     if ((t.status !== 'requested' && t.status !== 'preparing') || !t.dueAt || !isDueCount(t.dueCount) || !(filingWindow(t.kind, start) || t.kind === 'residence_card')) return t;
     const to = lodgingTarget(t.kind, calendar, t.dueCount.from, countedDeadline(calendar, t.dueCount), start);
@@ -135,7 +188,16 @@ export function targetsForStart(tracks: readonly TrackState[], calendar: Working
     moved.push({ kind: t.kind, from: t.dueAt, to });
     return { ...t, dueAt: to };
   });
-  return { tracks: next, moved };
+  return { tracks: next, moved, kept };
+}
+
+/** The officer's words for a typed target kept where the new start makes it wrong (the flash after the move). */
+export function keptTargetText(t: TFunction, locale: Locale, k: KeptTarget): string {
+  return t(`cases.plannedStart.kept.${k.problem}`, {
+    procedure: t(`procedures.kinds.${k.kind}`),
+    date: formatDay(k.at, locale),
+    ...(k.window ? { opens: formatDay(k.window.opens, locale), closes: formatDay(k.window.closes, locale) } : {}),
+  });
 }
 
 /**
@@ -188,6 +250,10 @@ function startMovedEmail(opts: { app?: Pick<AppContext, 'config'>; caseDoc: Case
 
 export interface PlannedStartResult {
   caseDoc: CaseDoc;
+  /** The typed targets moved with the start (from, to), for the officer's flash. */
+  typedMoved?: Array<{ kind: SupportKind; from: Date; to: Date }>;
+  /** The typed targets kept on their day where the new start makes them wrong. */
+  kept?: KeptTarget[];
   /** The day was already the planned start: nothing written (a double submit). */
   unchanged?: true;
   /** The applicant's address the change was e-mailed to (none: no address, or a disabled account). */
@@ -199,7 +265,7 @@ export interface PlannedStartResult {
  * the page was built) is a conflict; the same day again is done already. Errors are worded in the
  * officer's language beside the fields, nothing written.
  */
-export async function changePlannedStart({ app, ctx, caseDoc, version, form }: { app?: Pick<AppContext, 'config'>; ctx: Context; caseDoc: CaseDoc; version: number; form: { plannedStart: string; plannedStartReason: string; plannedStartTold?: string } }): Promise<PlannedStartResult> {
+export async function changePlannedStart({ app, ctx, caseDoc, version, form }: { app?: Pick<AppContext, 'config'>; ctx: Context; caseDoc: CaseDoc; version: number; form: { plannedStart: string; plannedStartReason: string; plannedStartTold?: string; plannedStartTargets?: string } }): Promise<PlannedStartResult> {
   const actor = actorOf(ctx);
   const t = tOf(ctx);
   const now = ctx.now;
@@ -224,6 +290,10 @@ export async function changePlannedStart({ app, ctx, caseDoc, version, form }: {
     const m = told.error.issues[0]!.message;
     errors[PLANNED_START_FIELDS.told] = m === 'errors.hiddenCharacters' ? t(m) : t('cases.plannedStart.errors.toldTooLong', { max: PLANNED_START_TOLD_MAX });
   }
+  // The typed targets' choice: the form's radio, 'move' checked by default. Absent (a page built
+  // before the target was typed, or no typed target) they stay, as HR was not asked; a forged value is refused.
+  const choice = (form.plannedStartTargets ?? '').trim() || 'keep';
+  if (!(TYPED_TARGET_CHOICES as readonly string[]).includes(choice)) errors[PLANNED_START_FIELDS.targets] = t('cases.plannedStart.errors.targets');
   if (Object.keys(errors).length > 0 || typeof day === 'string' || !reason.success || !told.success) throw new ValidationError(errors);
 
   // Only onboarding's deadline reads the planned start; a hold that resumes into onboarding reads it then.
@@ -236,9 +306,9 @@ export async function changePlannedStart({ app, ctx, caseDoc, version, form }: {
     if (due.count) set.stageDueCount = due.count;
     else unset.stageDueCount = '';
   }
-  // The filing targets the institute counted follow the start (HR's own stay), each on the timeline
-  // the applicant sees, since their page shows the target and the window.
-  const targets = targetsForStart((caseDoc.supportTracks ?? []).map(plain), calendar, day);
+  // The filing targets the institute counted follow the start, and HR's typed ones as HR chose, each
+  // on the timeline the applicant sees, since their page shows the target and the window.
+  const targets = targetsForStart((caseDoc.supportTracks ?? []).map(plain), calendar, day, { ...(previous ? { previous } : {}), typed: choice as TypedTargetChoice, now });
   if (targets.moved.length) {
     set.supportTracks = targets.tracks;
     const movedKinds = new Set<string>(targets.moved.map((m) => m.kind));
@@ -263,7 +333,12 @@ export async function changePlannedStart({ app, ctx, caseDoc, version, form }: {
     move,
     version: caseDoc.version + 1,
     source: 'hr',
-    extra: { told: !!mail, ...(due ? { stageDueAt: due.at.toISOString() } : {}), ...(targets.moved.length ? { targets: targets.moved.map((m) => ({ kind: m.kind, from: vnDateKey(m.from), to: vnDateKey(m.to) })) } : {}) },
+    extra: {
+      told: !!mail,
+      ...(due ? { stageDueAt: due.at.toISOString() } : {}),
+      ...(targets.moved.length ? { targets: targets.moved.map((m) => ({ kind: m.kind, from: vnDateKey(m.from), to: vnDateKey(m.to), ...(m.typed ? { typed: true } : {}) })) } : {}),
+      ...(targets.kept.length ? { kept: targets.kept.map((k) => ({ kind: k.kind, at: vnDateKey(k.at), problem: k.problem })) } : {}),
+    },
   });
   const updated = await Case.findOneAndUpdate(
     { _id: caseDoc._id, stage: caseDoc.stage, version: caseDoc.version },
@@ -274,5 +349,6 @@ export async function changePlannedStart({ app, ctx, caseDoc, version, form }: {
   await settleCaseAudits(caseDoc._id, [audit]);
   // The forecast of the arrival reads the planned start (best effort: it never fails the change).
   await refreshForecast({ caseId: updated._id, now });
-  return { caseDoc: updated, ...(mail ? { mailedTo: mail.to } : {}) };
+  const typedMoved = targets.moved.filter((m) => m.typed).map(({ kind, from, to }) => ({ kind, from, to }));
+  return { caseDoc: updated, ...(mail ? { mailedTo: mail.to } : {}), ...(typedMoved.length ? { typedMoved } : {}), ...(targets.kept.length ? { kept: targets.kept } : {}) };
 }

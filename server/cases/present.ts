@@ -3,7 +3,9 @@
 // tracks, e-mail log, stage badge). Documents in, plain page models out (Handlebars refuses
 // Mongoose getters), translated through tOf(ctx).
 import { vnDateKey } from '../calendar/index.ts';
-import { canChangePlannedStart, offerNamesStart, PLANNED_START_FIELDS, PLANNED_START_TOLD_MAX } from './planned-start.ts';
+import { canChangePlannedStart, offerNamesStart, typedTargets, PLANNED_START_FIELDS, PLANNED_START_TOLD_MAX } from './planned-start.ts';
+import { deadlineLeft as procedureLeft, plain as plainTrack } from '../procedures/service.ts';
+import type { WorkingCalendar } from '../calendar/index.ts';
 import { startSource } from './planned-start-moves.ts';
 import { OFFER_LETTER_FIELD, OFFER_TERM_FIELDS, OFFER_TERM_KEYS, OFFER_TERM_MAX, canChangeOfferTerms, type OfferTermKey, type OfferTermsForm } from './offer-terms.ts';
 import { isCalendarDay } from '../support/calendar-day.ts';
@@ -479,7 +481,7 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     recordDecline: data.actions.includes('record_decline') ? declineForm(t, now, state, errorTexts(t, state.errors) ?? {}) : undefined,
     // The offer's start is the one to change while the offer waits (planned-start.ts offerNamesStart):
     // the form shows then only to say why a move sent from an older page was refused.
-    plannedStartForm: canWork && canChangePlannedStart(c) && (!offerNamesStart(c) || state.values?.action === 'plan_start') ? plannedStartForm(now, state, errorTexts(t, state.errors) ?? {}) : undefined,
+    plannedStartForm: canWork && canChangePlannedStart(c) && (!offerNamesStart(c) || state.values?.action === 'plan_start') ? plannedStartForm(now, state, errorTexts(t, state.errors) ?? {}, typedTargetRows(t, locale, data.calendar, now, c)) : undefined,
     plannedStartOfferNote: canWork && canChangePlannedStart(c) && !!offerNamesStart(c),
     offerTerms: offerTermsView(t, locale, c, data.canAttachOffer, state, errorTexts(t, state.errors) ?? {}, applicantLanguage),
     actions: data.actions.filter((a) => !PLACED_ACTIONS.has(a)).map((a) => ({
@@ -537,10 +539,25 @@ function requestForms(state: FormState, errors: FieldErrors) {
 }
 
 /** Moving the planned start (server/cases/planned-start.ts), kept as typed when refused. */
-function plannedStartForm(now: Date, state: FormState, errors: FieldErrors) {
+function plannedStartForm(now: Date, state: FormState, errors: FieldErrors, typed: Array<{ kind: string; label: string; date: string; left: string }>) {
   const v = state.values ?? {};
   const mine = v.action === 'plan_start';
-  return { open: mine, day: mine ? v[PLANNED_START_FIELDS.day] : undefined, reason: mine ? v[PLANNED_START_FIELDS.reason] : undefined, told: mine ? v[PLANNED_START_FIELDS.told] : undefined, errors: mine ? errors : {}, min: vnDateKey(now), reasonMax: HOLD_REASON_MAX, toldMax: PLANNED_START_TOLD_MAX };
+  const keep = mine && v[PLANNED_START_FIELDS.targets] === 'keep';
+  return { open: mine, day: mine ? v[PLANNED_START_FIELDS.day] : undefined, reason: mine ? v[PLANNED_START_FIELDS.reason] : undefined, told: mine ? v[PLANNED_START_FIELDS.told] : undefined, errors: mine ? errors : {}, min: vnDateKey(now), reasonMax: HOLD_REASON_MAX, toldMax: PLANNED_START_TOLD_MAX, typed, keep };
+}
+
+/**
+ * The filing targets HR typed that a move of the start affects (planned-start.ts typedTargets), as
+ * the form lists them: the procedure, its day and the working days left, so the officer chooses
+ * knowingly whether they move with the start (walk32 #1).
+ */
+function typedTargetRows(t: TFunction, locale: Locale, calendar: WorkingCalendar, now: Date, c: CasePageData['caseDoc']) {
+  return typedTargets((c.supportTracks ?? []).map((tr) => plainTrack(tr as never))).map((tr) => ({
+    kind: tr.kind,
+    label: t(`procedures.kinds.${tr.kind}`),
+    date: formatDay(tr.dueAt, locale),
+    left: procedureLeft(t, calendar, now, tr.dueAt!).text,
+  }));
 }
 
 /**

@@ -38,6 +38,7 @@ export function dashboardPage({ ctx, view }: { ctx: Context; view: DashboardView
     data,
     preparing: !data,
     updating: view.updating,
+    movedSince: !!view.movedAt,
     tables,
     charts: JSON.stringify(tables.map((tb) => ({ id: tb.id, title: tb.title, ...tb.chart }))),
     ...resolved,

@@ -13,6 +13,9 @@
 //    most waitMs for them and otherwise says they are being prepared (the computation goes on).
 //  - invalidateDashboard (a decision, an offer's answer) marks the institute's figures: the job
 //    recomputes them at its next run, within seconds. Other writes show within FRESH_MS + a run.
+//    A decision also moves its case between the stored stage counts at once (applyStageMove): a
+//    leader who has just decided and opens the dashboard sees their case counted in its new stage,
+//    not the count of up to a minute ago (walk32 #3), while the full recomputation follows.
 import type { Types } from 'mongoose';
 import { DashboardFigures } from '../../models/dashboard-figures.ts';
 import { forecastArrivalsByMonth, type ForecastMonth } from '../planner/arrivals.ts';
@@ -48,6 +51,8 @@ export interface StoredFigures {
   forecastArrivals: ForecastMonth[];
   /** When the computation began (the server's clock). */
   computedAt: Date;
+  /** Decisions taken since were moved between the stage counts (applyStageMove): the page says they are counted. */
+  movedAt?: Date;
 }
 
 export interface FiguresRead {
@@ -69,6 +74,7 @@ interface Doc {
   computedAt?: Date | null;
   staleSince?: Date | null;
   viewedAt?: Date | null;
+  movedAt?: Date | null;
 }
 
 const memo = new Map<string, { doc: Doc | null; readAt: number }>();
@@ -99,7 +105,7 @@ export function figuresLoad(): { running: number; waiting: number } {
 }
 
 function figuresOf(doc: Doc | null | undefined): StoredFigures | undefined {
-  return doc?.data && doc.computedAt ? { data: doc.data, forecastArrivals: doc.forecastArrivals ?? [], computedAt: doc.computedAt } : undefined;
+  return doc?.data && doc.computedAt ? { data: doc.data, forecastArrivals: doc.forecastArrivals ?? [], computedAt: doc.computedAt, ...(doc.movedAt && doc.movedAt > doc.computedAt ? { movedAt: doc.movedAt } : {}) } : undefined;
 }
 
 /** Older than FRESH_MS, or a write marked them after their computation began (the job recomputes these). */
@@ -108,7 +114,7 @@ export function outdated(doc: Pick<Doc, 'computedAt' | 'staleSince'>, t: number)
 }
 
 async function readDoc(key: string): Promise<Doc | null> {
-  return DashboardFigures.findOne({ key }, { data: 1, forecastArrivals: 1, computedAt: 1, staleSince: 1, viewedAt: 1 }).lean<Doc>().exec();
+  return DashboardFigures.findOne({ key }, { data: 1, forecastArrivals: 1, computedAt: 1, staleSince: 1, viewedAt: 1, movedAt: 1 }).lean<Doc>().exec();
 }
 
 /**
@@ -181,11 +187,13 @@ async function waitForFigures(f: DashboardFilter, now: Date, ms: number): Promis
  * The figures for a page: the stored ones (never waiting for the minute's recomputation), or, when
  * there are none yet, computed on demand for at most `waitMs`.
  */
-export async function readFigures({ filter: f, now, waitMs = WAIT_MS }: { filter: DashboardFilter; now: Date; waitMs?: number }): Promise<FiguresRead> {
+export async function readFigures({ filter: f, now, waitMs = WAIT_MS, freshAfter }: { filter: DashboardFilter; now: Date; waitMs?: number; freshAfter?: Date }): Promise<FiguresRead> {
   const key = figuresKey(f);
   const t = Date.now();
   let kept = memo.get(key);
-  if (!kept || t - kept.readAt >= MEMO_MS) {
+  // A decision newer than this process's copy (taken through another web process, whose mark did
+  // not reach this memo) is read from the database, so the decider sees it counted.
+  if (!kept || t - kept.readAt >= MEMO_MS || (freshAfter && freshAfter.getTime() >= kept.readAt)) {
     kept = { doc: await readDoc(key), readAt: t };
     // Many filters tried in a row (a period typed day by day) leave many keys: keep the recent ones.
     if (memo.size >= MEMO_KEYS) for (const [k, v] of memo) if (t - v.readAt >= MEMO_MS) memo.delete(k);
@@ -220,6 +228,60 @@ export async function markFiguresStale(institute: Types.ObjectId | string | null
     if (s === '' || !institute || s === String(institute)) memo.delete(k);
   }
   await DashboardFigures.updateMany(institute ? { institute: { $in: scope } } : {}, { $set: { staleSince: new Date() } }).exec();
+}
+
+/** A case's move between two stages, as a decision made it (the case after the move). */
+export interface StageMove {
+  institute: Types.ObjectId | string | null | undefined;
+  call?: Types.ObjectId | string | null;
+  submittedAt?: Date | null;
+  from: string;
+  to: string;
+  /** The case had never been in `to` before: its "reached" count grows too. */
+  firstReach: boolean;
+}
+
+/**
+ * Moves one case between the stage counts of the stored figures that count it (its institute's and
+ * every institute's; any call or its own; any period or one holding its submission day), so that
+ * the page shows a decision at once without recomputing 100,000 cases. Only figures whose
+ * computation began before `before` (a time taken before the decision's write): a later one may
+ * already count it. The rest of the figures (time in stage, the stays) wait for the recomputation
+ * the write also marked; a computation that stores older counts over this is outdated by that mark
+ * and recomputed at the job's next run. Conditional on the figures read (a concurrent move or store
+ * wins: the recomputation heals it). Never fails the decision.
+ */
+export async function applyStageMove(move: StageMove, before: Date): Promise<number> {
+  if (move.from === move.to) return 0;
+  const scope = move.institute ? [move.institute, null] : [null];
+  const day = move.submittedAt ? vnDayKey(move.submittedAt) : undefined;
+  // Only the stage counts are read and written (the figures' other tables can be large).
+  const docs = await DashboardFigures.find({ institute: { $in: scope }, computedAt: { $ne: null, $lt: before } }, { key: 1, 'data.stages': 1, computedAt: 1, movedAt: 1 })
+    .lean<Array<Doc & { key: string }>>()
+    .exec();
+  const writes = docs.flatMap((d) => {
+    const [inst, call, from, to] = JSON.parse(d.key) as string[];
+    if (inst && String(move.institute ?? '') !== inst) return [];
+    if (call && String(move.call ?? '') !== call) return [];
+    // A period counts the cases submitted in it (server/dashboard/index.ts).
+    if ((from || to) && (!day || (from && day < from) || (to && day > to))) return [];
+    const stages = d.data?.stages;
+    if (!stages?.some((r) => r.stage === move.from && r.now > 0)) return [];
+    const next = stages.map((r) =>
+      r.stage === move.from ? { ...r, now: r.now - 1 } : r.stage === move.to ? { ...r, now: r.now + 1, reached: r.reached + (move.firstReach ? 1 : 0) } : r,
+    );
+    return [{ updateOne: { filter: { key: d.key, computedAt: d.computedAt, movedAt: d.movedAt ?? null }, update: { $set: { 'data.stages': next, movedAt: new Date() } } } }];
+  });
+  // One round trip for all of them (each still conditional on the figures read).
+  const n = writes.length ? (await DashboardFigures.bulkWrite(writes, { ordered: false })).modifiedCount : 0;
+  // After the write: a page reading meanwhile would otherwise keep the counts before it.
+  for (const w of writes) memo.delete(w.updateOne.filter.key);
+  return n;
+}
+
+/** 'YYYY-MM-DD' in Vietnam (UTC+7, no daylight saving), as the period's days are read. */
+function vnDayKey(d: Date): string {
+  return new Date(d.getTime() + 7 * 3_600_000).toISOString().slice(0, 10);
 }
 
 /** Forgets every stored figure (tests that empty the database). */

@@ -21,7 +21,7 @@ import { isPanelDecision, panelScores, requirePanelScores, type PanelScores } fr
 import { evaluationsForViewer, type CaseEvaluations } from './index.ts';
 import { documentCompleteness, invalidateShortlist } from './shortlist.ts';
 
-export const DECISIONS = ['shortlist', 'reject', 'approve_offer'] as const;
+export const DECISIONS = ['shortlist', 'reject', 'approve_offer', 'put_on_hold'] as const;
 export type Decision = (typeof DECISIONS)[number];
 
 type Completeness = Awaited<ReturnType<typeof documentCompleteness>> extends Map<string, infer V> ? V : never;
@@ -109,6 +109,8 @@ export interface DecideCaseOptions {
   reason: string;
   /** A rejection's: what the candidate is told (their e-mail and page), checked by the form. */
   toldReason?: string;
+  /** A hold's review date as typed ('YYYY-MM-DD'): the workflow checks it (future, a working day, within the limit). */
+  reviewBy?: string;
 }
 
 export interface DecisionOutcome {
@@ -134,8 +136,9 @@ async function sameDecisionAlreadyTaken(opts: DecideCaseOptions): Promise<CaseDo
  * page's e-mail is built from the same data as the one sent): the reason is a rejection's reason,
  * otherwise the history note.
  */
-function decisionStep({ app, ctx, caseId, action, version, reason, toldReason }: DecideCaseOptions): TransitionOptions {
-  return { app, ctx, caseId, action, expectedVersion: version, payload: action === 'reject' ? { reason, toldReason } : { note: reason }, asDecision: true };
+function decisionStep({ app, ctx, caseId, action, version, reason, toldReason, reviewBy }: DecideCaseOptions): TransitionOptions {
+  const payload = action === 'reject' ? { reason, toldReason } : action === 'put_on_hold' ? { note: reason, reviewBy: reviewBy ?? '' } : { note: reason };
+  return { app, ctx, caseId, action, expectedVersion: version, payload, asDecision: true };
 }
 
 /**
@@ -158,6 +161,7 @@ export async function decideCase(opts: DecideCaseOptions): Promise<DecisionOutco
   const { ctx, call, action, reason } = opts;
   await requirePanelScores({ ctx, call, caseId: opts.caseId });
   let updated: CaseDoc;
+  const before = new Date();
   try {
     // The decision's audit event, with the reason (and a rejection's told reason), in the step's own update.
     updated = await transition({ ...decisionStep(opts), decision: { name: action, reason, toldReason: opts.toldReason } });
@@ -169,7 +173,7 @@ export async function decideCase(opts: DecideCaseOptions): Promise<DecisionOutco
     throw err;
   }
   invalidateShortlist(call._id);
-  await invalidateDashboard(call.institute);
+  await invalidateDashboard(call.institute, { caseDoc: updated, before });
   return { caseDoc: updated, repeated: false };
 }
 

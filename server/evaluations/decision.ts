@@ -27,8 +27,10 @@ export interface PanelScores {
 }
 
 /** A history step that is a leader's decision: shortlist, approve the offer, or reject after the panel (HR's rejection at screening is not). */
-export function isPanelDecision(step: { action?: string | null; from?: string | null }): boolean {
-  return step.action === 'shortlist' || step.action === 'approve_offer' || (step.action === 'reject' && (step.from === 'evaluation' || step.from === 'shortlisted'));
+export function isPanelDecision(step: { action?: string | null; from?: string | null; actorRole?: string | null; role?: string | null }): boolean {
+  const panel = step.from === 'evaluation' || step.from === 'shortlisted';
+  // A leader's hold from the panel's stages (walk32 #2); HR's holds are HR's (the case page lists them).
+  return step.action === 'shortlist' || step.action === 'approve_offer' || (step.action === 'reject' && panel) || (step.action === 'put_on_hold' && panel && (step.actorRole ?? step.role) === 'leader');
 }
 
 /** How many complete scorecards the case has, against the call's minimum. */

@@ -9,6 +9,8 @@ import { EVALUATION_STAGE } from './index.ts';
 import { SHORTLIST_SORTS, type Shortlist, type ShortlistCallRow, type ShortlistQuery } from './shortlist.ts';
 import type { ComparedCase, Decision, DecidedMeanwhile, ShortlistCase, TakenDecision } from './case.ts';
 import { formatDateTime, formatDay } from '../views/time.ts';
+import { vnDateKey } from '../calendar/index.ts';
+import { HOLD_REVIEW_MAX_DAYS } from '../workflow/transitions.ts';
 import { TOLD_REASON_MAX } from '../workflow/transitions.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import { REASON_MAX, REASON_MIN } from './decision.ts';
@@ -162,7 +164,7 @@ export function takenDecisionView(t: T, locale: string, d: TakenDecision) {
   const language = t(`shortlists.decide.languages.${d.locale}`);
   const role = d.role ? t(`dashboard.decisions.roles.${d.role}`, { defaultValue: '' }) : '';
   const who = d.who ? (role ? `${d.who} (${role})` : d.who) : role || t('shortlists.decide.meanwhile.someone');
-  const told = d.reasonsKept ? 'reasonsKept' : d.action === 'reject' ? (d.toldReason ? 'toldReject' : 'toldMissing') : d.action === 'shortlist' ? 'toldShortlist' : 'toldApprove';
+  const told = d.reasonsKept ? 'reasonsKept' : d.action === 'reject' ? (d.toldReason ? 'toldReject' : 'toldMissing') : d.action === 'shortlist' ? 'toldShortlist' : d.action === 'put_on_hold' ? 'toldHold' : 'toldApprove';
   return {
     action: d.action,
     outcome: t(`shortlists.history.outcomes.${d.action}`),
@@ -214,6 +216,8 @@ export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context
     // What was decided already (the section said only that no decision was left).
     taken: view.taken.map((d) => takenDecisionView(t, ctx.locale, d)),
     decisionOptions: decisions.map((d) => ({ value: d, label: t(`shortlists.decide.actions.${d}`), checked: form.decisionValues?.action === d || decisions.length === 1, danger: d === 'reject' })),
+    // A hold needs the day HR reviews it (the workflow's put_on_hold checks: after today, a working day, within the limit).
+    holdReview: decisions.includes('put_on_hold') ? { min: vnDateKey(new Date(ctx.now.getTime() + 86_400_000)), hint: t('shortlists.decide.hold.reviewByHint', { days: HOLD_REVIEW_MAX_DAYS }) } : undefined,
     panelScores: view.panel,
     panelScoresMet: view.panel.complete >= view.panel.required,
     reasonMin: REASON_MIN,
@@ -251,7 +255,7 @@ function previewParts(text: string, told: string): { before: string; told: strin
   return at < 0 ? undefined : { before: text.slice(0, at), told, after: text.slice(at + told.length) };
 }
 
-export function confirmDecisionPage({ ctx, call, caseDoc, action, reason, preview, told, retentionDays }: { ctx: Context; call: CallDoc; caseDoc: CaseDoc; action: Decision; reason: string; preview: StepPreview; told?: { value: string; error?: string; previewed?: string; changed?: boolean }; retentionDays?: number }) {
+export function confirmDecisionPage({ ctx, call, caseDoc, action, reason, preview, told, retentionDays, reviewBy }: { ctx: Context; call: CallDoc; caseDoc: CaseDoc; action: Decision; reason: string; preview: StepPreview; told?: { value: string; error?: string; previewed?: string; changed?: boolean }; retentionDays?: number; reviewBy?: string }) {
   const t = tOfCtx(ctx);
   const c = caseDoc.toObject();
   const language = preview.email ? t(`shortlists.decide.languages.${preview.email.locale}`) : '';
@@ -271,6 +275,8 @@ export function confirmDecisionPage({ ctx, call, caseDoc, action, reason, previe
     // A rejection is final (DESIGN §2 gives leaders approve or reject, no undo): said as HR's is, with when the data goes.
     final: action === 'reject' ? t('shortlists.decide.final', { stage: t(`workflow.stages.${preview.to}`), days: retentionDays }) : undefined,
     reason,
+    // A hold: the review date travels with the confirmation, and is said (HR reviews the case that day).
+    ...(action === 'put_on_hold' && reviewBy ? { reviewBy, holdNote: t('shortlists.decide.hold.confirmNote', { date: preview.dueAt ? formatDay(preview.dueAt, ctx.locale) : reviewBy }) } : {}),
     version: c.version,
     preview: preview.email ? { ...preview.email, language, parts: told?.previewed ? previewParts(preview.email.text, told.previewed) : undefined } : undefined,
     toStage: t(`workflow.stages.${preview.to}`),

@@ -22,7 +22,9 @@ import { caseDecisions } from '../cases/decision-history.ts';
 export const SHORTLIST_SORTS = ['score', 'achievements', 'submitted', 'name'] as const;
 export const PAGE_SIZE = 25;
 /** The shortlist's stage filter: the panel's stages, and the cases rejected after the panel (for those who may open them: canListRejected). */
-export const SHORTLIST_STAGES = [...PANEL_STAGES, 'rejected'] as const;
+// On hold too: a candidate a leader (or HR) held after the panel left the ranked list, and the leader
+// who held them found them nowhere but in the dashboard's recent decisions (walk32).
+export const SHORTLIST_STAGES = [...PANEL_STAGES, 'rejected', 'on_hold'] as const;
 
 /** The shortlist's filters, sort and page ('' = any), as the route's schema reads them. */
 export interface ShortlistQuery {
@@ -91,7 +93,8 @@ interface CaseRow {
 
 function matchFor(callId: Types.ObjectId, q: ShortlistQuery): Record<string, unknown> {
   // Rejected: only after the panel (HR's rejections at screening never were on it).
-  const stage = q.stage === 'rejected' ? REJECTED_AFTER_PANEL : { stage: q.stage ? q.stage : { $in: [...PANEL_STAGES] } };
+  // On hold: only those held after reaching the panel (policies/case.ts leftAfterPanel).
+  const stage = q.stage === 'rejected' ? REJECTED_AFTER_PANEL : q.stage === 'on_hold' ? { stage: 'on_hold', reached: 'evaluation' } : { stage: q.stage ? q.stage : { $in: [...PANEL_STAGES] } };
   const match: Record<string, unknown> = { call: callId, ...stage };
   if (q.track) match.track = q.track;
   if (q.country) match['profile.countryOfResidence'] = q.country.toUpperCase();

@@ -409,7 +409,8 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
       return undefined;
     },
     set: ({ from }) => ({ resumeStage: from }),
-    note: ({ payload }) => (typeof payload.reason === 'string' ? payload.reason : undefined),
+    // HR's reason (told to the applicant), or a leader's internal note (holdAfterPanel: never in the e-mail below).
+    note: ({ payload }) => (typeof payload.reason === 'string' ? payload.reason : typeof payload.note === 'string' ? payload.note : undefined),
     // The hold's deadline is the review date as typed (not counted: a holiday added later does not move it).
     dueAt: ({ payload }) => payload.reviewBy as Date,
     // The applicant is told the day it will be looked at again (not that it resumes then: HR decides).
@@ -507,7 +508,10 @@ async function guard({ ctx, caseId, action, expectedVersion, payload, asDecision
   if (!TRANSITIONS.some((t) => t.action === action && mayTake(t, caseDoc, actor))) throw new ForbiddenError('workflow.forbidden');
   // The form was built for another version: someone changed the case meanwhile.
   if (caseDoc.version !== version) throw await caseConflict({ ctx, caseId: caseDoc._id });
-  const row = findTransition(action, caseDoc.stage as Stage);
+  // Two rows may share an action and a stage for different roles (HR's hold and a leader's): the
+  // actor's, a decision's row when taken as one, else the table's first.
+  const mine = TRANSITIONS.filter((t) => t.action === action && t.from.includes(caseDoc.stage as Stage) && mayTake(t, caseDoc, actor));
+  const row = (asDecision ? mine.find((t) => t.decision) : mine.find((t) => !t.decision)) ?? mine[0] ?? findTransition(action, caseDoc.stage as Stage);
   if (!row) throw new BadRequestError('workflow.notAllowedNow');
   if (!mayTake(row, caseDoc, actor)) throw new ForbiddenError('workflow.forbidden');
   if (row.decision && !asDecision) throw new ForbiddenError('workflow.decideOnShortlist');

@@ -203,6 +203,8 @@ export const PAYLOADS = {
   // Every decision has a reason: the applicant is told why their case waits (the e-mail and their page).
   // ...and the day HR will look at it again: the on-hold stage's deadline (the queue shows it, and its passing).
   put_on_hold: z.object({ reason: requiredText(HOLD_REASON_MAX), reviewBy: dateInput }),
+  // A leader's hold from the panel's stages: the reason is internal (the history note), never the candidate's.
+  holdAfterPanel: z.object({ note: requiredText(HOLD_REASON_MAX), reviewBy: dateInput }),
   // Resuming needs no reason (the hold's reason said why it waited); HR may add a note for the
   // applicant, shown in their e-mail and on their page. Blank is no note, as a decline's reason.
   resume: z.object({ reason: optionalReason(HOLD_REASON_MAX) }),
@@ -330,6 +332,11 @@ export const TRANSITIONS: readonly Transition[] = [
   { action: 'mark_arrived', from: ['onboarding'], to: 'arrived', roles: HR, template: 'arrived', guard: entryProceduresGranted, deadline: { workingDays: STAGE_DEADLINES.arrived! }, payload: PAYLOADS.mark_arrived },
   { action: 'close', from: ['arrived'], to: 'closed', roles: HR, template: 'closed', guard: proceduresSettled, confirm: true },
   { action: 'put_on_hold', from: OPEN_STAGES.filter((s) => s !== 'draft' && s !== 'on_hold'), to: 'on_hold', roles: HR, template: 'on_hold', payload: PAYLOADS.put_on_hold, confirm: true },
+  // A leader holds a candidate from the panel's stages (e.g. the budget line is not confirmed yet), with
+  // an internal reason and the day HR reviews it (walk32 #2; DESIGN.md §4: on_hold "reachable where it
+  // makes sense"). After HR's row, which HR's pages find first; the workflow's guard picks the
+  // decision row for a decision (server/workflow/index.ts guard). HR resumes it as any hold.
+  { action: 'put_on_hold', from: ['evaluation', 'shortlisted'], to: 'on_hold', roles: LEADER, template: 'on_hold', payload: PAYLOADS.holdAfterPanel, decision: true },
   { action: 'resume', from: ['on_hold'], to: 'resume', roles: HR, template: 'resumed', payload: PAYLOADS.resume },
   { action: 'withdraw', from: OPEN_STAGES, to: 'withdrawn', roles: APPLICANT, template: 'withdrawn' },
 ];

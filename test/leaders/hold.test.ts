@@ -1,0 +1,128 @@
+// A leader holds a candidate from the shortlist (walk32 #2): an internal reason and the day HR
+// reviews the case, both required; the candidate is e-mailed that the application is on hold and the
+// review day, never the reason; HR sees the hold in the case's history with the reason and the review
+// day as the stage's deadline; the decision is audited and listed among the dashboard's decisions.
+import { expect } from 'chai';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { agent, submitForm, type Agent } from '../support/http.ts';
+import { createUser, signIn } from '../support/factories.ts';
+import { dispatchOnce } from '../../server/outbox/index.ts';
+import { Case } from '../../models/case.ts';
+import { Evaluation } from '../../models/evaluation.ts';
+import { AuditEvent } from '../../models/audit-event.ts';
+import { vnDateKey } from '../../server/calendar/index.ts';
+import { makeWorld, applicantCase, type World } from './context.ts';
+
+function decodeHtml(s: string): string {
+  return s.replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCodePoint(parseInt(h, 16))).replace(/&#(\d+);/g, (_, d: string) => String.fromCodePoint(Number(d))).replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+const words = (html: string) => decodeHtml(html.replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ');
+
+/** A weekday about two weeks ahead ('YYYY-MM-DD'; December has no public holiday in Vietnam to fall on). */
+function weekdayAhead(days = 14): string {
+  const d = new Date(Date.now() + days * 86_400_000);
+  while ([0, 6].includes(d.getUTCDay())) d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+describe('leaders: putting a candidate on hold from the shortlist', function () {
+  this.timeout(60_000);
+  let t: TestApp;
+  let w: World;
+  let leader: Agent;
+  before(async () => {
+    t = await startTestApp();
+    w = await makeWorld();
+    leader = agent(t.app);
+    await signIn(leader, w.leader);
+  });
+  after(async () => {
+    await t?.close();
+  });
+  const caseUrl = (caseId: unknown) => `/shortlists/${w.call._id}/cases/${caseId}`;
+
+  it('needs the review date (the reason kept), shows the e-mail without the reason, holds once on a double submit, and tells HR and the candidate each their part', async () => {
+    // Reached the panel as a real case does (its history: sent to evaluation, then shortlisted).
+    const at = new Date(Date.now() - 3 * 86_400_000);
+    const history = [
+      { at, actor: w.member._id, actorRole: 'hr_officer', action: 'send_to_evaluation', from: 'screening', to: 'evaluation' },
+      { at, actor: w.leader._id, actorRole: 'leader', action: 'shortlist', from: 'evaluation', to: 'shortlisted', note: 'Strong record.' },
+    ];
+    const { applicant, kase } = await applicantCase(w.call, 'shortlisted', { history }, 'vi');
+    await Evaluation.create({ case: kase._id, call: kase.call, member: w.member._id, scores: { research: 4, fit: 3 }, recommendation: 'yes', submittedAt: new Date() });
+    const reason = 'Budget line for 2027 not yet confirmed by the ministry.';
+    const version = String(kase.version);
+
+    const form = await leader.get(caseUrl(kase._id)).set('Accept', 'text/html');
+    expect(form.text).to.include('value="put_on_hold"');
+    expect(form.text).to.include('name="reviewBy"');
+
+    // No review date: the form again, the reason as typed, the error beside the date.
+    const missing = await submitForm(leader, caseUrl(kase._id), { action: 'put_on_hold', version, reason, reviewBy: '' }, `${caseUrl(kase._id)}/decision`);
+    expect(missing.status).to.equal(422);
+    expect(missing.text).to.match(/id="f-reviewBy-error"|id="reviewBy-error"/);
+    expect(decodeHtml(missing.text)).to.include(reason);
+
+    const day = weekdayAhead();
+    const confirm = await submitForm(leader, caseUrl(kase._id), { action: 'put_on_hold', version, reason, reviewBy: day }, `${caseUrl(kase._id)}/decision`);
+    expect(confirm.status, confirm.text.slice(0, 400)).to.equal(200);
+    expect(confirm.text).to.include('id="decision-hold"');
+    const preview = /id="decision-email"[\s\S]*?<\/section>/.exec(confirm.text)?.[0] ?? confirm.text.slice(0, confirm.text.indexOf('id="stays-internal"'));
+    expect(decodeHtml(preview)).not.to.include('Budget line');
+    const formHtml = /<form method="post" action="([^"]+\/decision\/confirm)"[\s\S]*?<\/form>/.exec(confirm.text)!;
+    const fields: Record<string, string> = {};
+    for (const m of formHtml[0].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[m[1]!] = decodeHtml(m[2]!);
+    expect(fields.reviewBy).to.equal(day);
+    // Two clicks: one hold, one e-mail.
+    const [a, b] = [await leader.post(formHtml[1]!).type('form').set('Accept', 'text/html').send(fields), await leader.post(formHtml[1]!).type('form').set('Accept', 'text/html').send(fields)];
+    expect(a.status).to.equal(303);
+    expect(b.status).to.equal(303);
+
+    const held = (await Case.findById(kase._id).lean())!;
+    expect(held.stage).to.equal('on_hold');
+    expect(held.resumeStage).to.equal('shortlisted');
+    expect(vnDateKey(held.stageDueAt!)).to.equal(day);
+    expect(held.history.filter((h) => h.action === 'put_on_hold')).to.have.length(1);
+    expect(held.history.at(-1)).to.include({ action: 'put_on_hold', actorRole: 'leader', note: reason });
+    expect(held.outbox.filter((o) => o.template === 'on_hold')).to.have.length(1);
+    const audit = await AuditEvent.findOne({ targetId: String(kase._id), action: 'case.decision' }).lean();
+    expect(JSON.stringify(audit?.summary)).to.include('put_on_hold');
+
+    // The candidate: on hold and the review day in their language, never the reason; nor on their page.
+    await dispatchOnce(t.ctx, { owner: 'leaders-hold', caseIds: [kase._id] });
+    const mail = await t.smtp.waitForTo(applicant.email);
+    const [y, m, dd] = day.split('-').map(Number);
+    expect(mail.text).to.include(`${dd}/${m}/${y}`);
+    expect(mail.text).to.include('Ông/Bà');
+    expect(mail.text).not.to.include('Budget line');
+    expect(mail.text).not.to.match(/(?<!\p{L})bạn(?!\p{L})/iu);
+    const mine = agent(t.app);
+    await signIn(mine, applicant);
+    const page = await mine.get(`/applications/${kase._id}`).set('Accept', 'text/html');
+    expect(page.status).to.equal(200);
+    expect(decodeHtml(page.text)).not.to.include('Budget line');
+
+    // HR: the hold with the leader's reason on the case, and HR may resume it.
+    const hr = agent(t.app);
+    await signIn(hr, await createUser({ role: 'hr_officer', institute: w.instituteId, locale: 'en' }));
+    const hrPage = await hr.get(`/cases/${kase._id}`).set('Accept', 'text/html');
+    expect(hrPage.status).to.equal(200);
+    expect(words(hrPage.text)).to.include(reason);
+    expect(hrPage.text).to.include('data-action="resume"');
+
+    // The leader's own page and the dashboard list the hold with its reason.
+    const after = await leader.get(caseUrl(kase._id)).set('Accept', 'text/html');
+    expect(words(after.text)).to.include('On hold');
+    expect(words(after.text)).to.include('that the application is on hold');
+    // Off the ranked list's default view (the panel's stages), found under "On hold after the panel".
+    const list = await leader.get(`/shortlists/${w.call._id}`).set('Accept', 'text/html');
+    expect(list.text).not.to.include(`data-case="${kase._id}"`);
+    const heldList = await leader.get(`/shortlists/${w.call._id}?stage=on_hold`).set('Accept', 'text/html');
+    expect(heldList.status).to.equal(200);
+    expect(heldList.text).to.include(`data-case="${kase._id}"`);
+    expect(heldList.text).to.include('<option value="on_hold" selected>On hold after the panel</option>');
+    const dash = await leader.get('/dashboard').set('Accept', 'text/html');
+    expect(words(dash.text)).to.include('Put on hold');
+    expect(words(dash.text)).to.include(reason);
+  });
+});
