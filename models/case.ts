@@ -186,6 +186,8 @@ const historyEventSchema = new Schema(
     from: { type: String, enum: STAGES },
     to: { type: String, enum: STAGES },
     note: { type: String, maxlength: 5000 },
+    /** The note is internal whoever wrote it: a hold decided after the panel (its reason is the institute's, never the applicant's). */
+    internal: { type: Boolean, default: undefined },
     procedure: { type: procedureEventSchema, default: undefined },
     unassign: { type: unassignEventSchema, default: undefined },
     recount: { type: recountEventSchema, default: undefined },

@@ -10,6 +10,7 @@ export interface ToldEvent {
   to?: string | null;
   actor?: unknown;
   actorRole?: string | null;
+  internal?: boolean | null;
   procedure?: { kind?: string | null; applicantVisible?: boolean | null } | null;
   recount?: { moved?: ReadonlyArray<{ applicantVisible?: boolean | null }> | null } | null;
   extension?: { to?: Date | null } | null;
@@ -38,9 +39,10 @@ export function applicantSeesEvent(h: ToldEvent): boolean {
  * a case from hold. A leader's reason
  * after the panel stays internal.
  */
-export function reasonToldToApplicant(action: string, from: string | null | undefined, actorRole?: string | null): boolean {
-  // A leader's hold from the panel's stages keeps its reason internal, as their rejection does (walk32 #2).
-  if (action === 'put_on_hold' && actorRole === 'leader') return false;
+export function reasonToldToApplicant(action: string, from: string | null | undefined, actorRole?: string | null, internal?: boolean | null): boolean {
+  // A hold decided after the panel keeps its reason internal, as a rejection there does (walk32 #2):
+  // marked on the event (an administrator's too); a leader's hold is never anything else.
+  if (internal || (action === 'put_on_hold' && actorRole === 'leader')) return false;
   return action === 'request_info' || action === 'put_on_hold' || action === 'resume' || (action === 'reject' && (from === 'screening' || from === 'awaiting_applicant'));
 }
 
@@ -51,7 +53,7 @@ export function reasonToldToApplicant(action: string, from: string | null | unde
 export function applicantSeesNote(h: ToldEvent, applicantId: unknown): boolean {
   if (h.procedure?.kind) return false;
   // A decline HR recorded from their e-mail or letter: its note is the applicant's own reason (HR's note of it is received.note, never shown).
-  return sameId(h.actor, applicantId) || h.action === 'record_decline' || reasonToldToApplicant(h.action, h.from, h.actorRole);
+  return sameId(h.actor, applicantId) || h.action === 'record_decline' || reasonToldToApplicant(h.action, h.from, h.actorRole, h.internal);
 }
 
 /**

@@ -21,6 +21,7 @@ interface DecisionEventLike {
   actorRole?: string | null;
   from?: string | null;
   note?: string | null;
+  internal?: boolean | null;
 }
 
 /** A case as the history is read: a projection of fewer fields reads as less known, never as more. */
@@ -61,7 +62,7 @@ export function caseDecisions(c: DecidedCaseLike, opts: { names?: ReadonlyMap<st
     const actor = h.actor ? String(h.actor) : undefined;
     const person = actor ? opts.names?.get(actor) : undefined;
     const note = h.note?.trim() ? h.note : undefined;
-    const toldNote = reasonToldToApplicant(h.action, h.from, h.actorRole);
+    const toldNote = reasonToldToApplicant(h.action, h.from, h.actorRole, h.internal);
     const told = toldNote ? note : i === lastReject ? (c.decision?.toldReason ?? undefined) : undefined;
     const role = h.actorRole ?? person?.role;
     return {

@@ -411,6 +411,9 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
     set: ({ from }) => ({ resumeStage: from }),
     // HR's reason (told to the applicant), or a leader's internal note (holdAfterPanel: never in the e-mail below).
     note: ({ payload }) => (typeof payload.reason === 'string' ? payload.reason : typeof payload.note === 'string' ? payload.note : undefined),
+    // The decision row's note (a leader's, or an administrator's from the shortlist) is marked internal on
+    // the history: the applicant's page reads the mark, not the writer's role (an administrator takes either row).
+    event: ({ payload }) => (typeof payload.reason !== 'string' && typeof payload.note === 'string' ? { internal: true } : {}),
     // The hold's deadline is the review date as typed (not counted: a holiday added later does not move it).
     dueAt: ({ payload }) => payload.reviewBy as Date,
     // The applicant is told the day it will be looked at again (not that it resumes then: HR decides).

@@ -125,4 +125,33 @@ describe('leaders: putting a candidate on hold from the shortlist', function () 
     expect(words(dash.text)).to.include('Put on hold');
     expect(words(dash.text)).to.include(reason);
   });
+
+  it("an administrator's hold from the shortlist keeps its reason internal too (marked on the event, whoever wrote it)", async () => {
+    const at = new Date(Date.now() - 3 * 86_400_000);
+    const history = [{ at, actor: w.member._id, actorRole: 'hr_officer', action: 'send_to_evaluation', from: 'screening', to: 'evaluation' }];
+    const { applicant, kase } = await applicantCase(w.call, 'evaluation', { history }, 'en');
+    await Evaluation.create({ case: kase._id, call: kase.call, member: w.member._id, scores: { research: 4, fit: 3 }, recommendation: 'yes', submittedAt: new Date() });
+    const admin = agent(t.app);
+    await signIn(admin, await createUser({ role: 'admin', locale: 'en' }));
+    const reason = 'Waiting for the ministry to confirm the 2027 budget line.';
+    const confirm = await submitForm(admin, caseUrl(kase._id), { action: 'put_on_hold', version: String(kase.version), reason, reviewBy: weekdayAhead() }, `${caseUrl(kase._id)}/decision`);
+    expect(confirm.status, confirm.text.slice(0, 400)).to.equal(200);
+    const formHtml = /<form method="post" action="([^"]+\/decision\/confirm)"[\s\S]*?<\/form>/.exec(confirm.text)!;
+    const fields: Record<string, string> = {};
+    for (const m of formHtml[0].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[m[1]!] = decodeHtml(m[2]!);
+    expect((await admin.post(formHtml[1]!).type('form').set('Accept', 'text/html').send(fields)).status).to.equal(303);
+
+    const held = (await Case.findById(kase._id).lean())!;
+    expect(held.stage).to.equal('on_hold');
+    expect(held.history.at(-1)).to.include({ action: 'put_on_hold', actorRole: 'admin', note: reason, internal: true });
+    const mine = agent(t.app);
+    await signIn(mine, applicant);
+    const page = await mine.get(`/applications/${kase._id}`).set('Accept', 'text/html');
+    expect(page.status).to.equal(200);
+    expect(words(page.text)).to.include('on hold');
+    expect(decodeHtml(page.text)).not.to.include('ministry to confirm');
+    await dispatchOnce(t.ctx, { owner: 'leaders-hold-admin', caseIds: [kase._id] });
+    const mail = await t.smtp.waitForTo(applicant.email);
+    expect(mail.text).not.to.include('ministry to confirm');
+  });
 });
