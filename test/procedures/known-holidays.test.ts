@@ -18,6 +18,7 @@ import { signedIn, page, text } from '../applications/support.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { procedureWorld, vn } from './support.ts';
+import { screenshotsDir, staffSignsIn, useBrowser } from '../support/browser.ts';
 
 const CULTURE_DAY = '2027-11-24'; // a Wednesday
 const OBSERVED = '2027-05-03'; // Workers' Day observed (1 May 2027 is a Saturday)
@@ -160,5 +161,38 @@ describe('admin: known public holidays missing from the calendar', function () {
     expect(await AuditEvent.countDocuments({ action: 'holiday.not_observed', 'summary.date': OBSERVED })).to.equal(1);
     // Nothing was added to the calendar.
     expect(await Holiday.exists({ date: OBSERVED })).to.equal(null);
+  });
+});
+
+describe('admin: the known-holidays notice in a browser at 375 px', function () {
+  this.timeout(60_000);
+  const browser = useBrowser();
+  let t: TestApp;
+  let admin: UserDoc;
+
+  before(async () => {
+    ({ t } = await procedureWorld(() => vn('2027-11-22')));
+    await Holiday.deleteOne({ date: CULTURE_DAY });
+    await HolidayDismissal.deleteMany({});
+    admin = await createUser({ role: 'admin', locale: 'vi' });
+  });
+  after(async () => {
+    await DeadlineRecount.deleteMany({ date: CULTURE_DAY });
+    await Holiday.updateOne({ date: CULTURE_DAY }, { $setOnInsert: { date: CULTURE_DAY, kind: 'day_off', name: { vi: 'Ngày Văn hóa Việt Nam', en: 'Vietnam Culture Day' } } }, { upsert: true });
+    await t?.close();
+  });
+
+  it('shows the notice without sideways scrolling and adds the day with its button (vi)', async () => {
+    const p = await browser.page({ locale: 'vi-VN', viewport: { width: 375, height: 800 } });
+    await staffSignsIn(p, t.baseUrl, admin);
+    await p.goto(`${t.baseUrl}/admin/holidays`);
+    expect(await p.locator('#known-missing tbody tr').count()).to.equal(1);
+    expect(await p.evaluate('document.documentElement.scrollWidth')).to.equal(375);
+    await p.screenshot({ path: `${screenshotsDir}/known-holidays-vi-375.png`, fullPage: true });
+    await p.getByRole('button', { name: 'Thêm ngày 24/11/2027' }).click();
+    await p.waitForURL(/\/admin\/holidays\/recounts\/[a-f0-9]{24}$/);
+    expect(await Holiday.countDocuments({ date: CULTURE_DAY })).to.equal(1);
+    await p.goto(`${t.baseUrl}/admin/holidays`);
+    expect(await p.locator('#known-missing').count()).to.equal(0);
   });
 });
