@@ -12,6 +12,7 @@ import './document.ts';
 import './email-template.ts';
 import './evaluation.ts';
 import './holiday.ts';
+import './holiday-dismissal.ts';
 import './institute.ts';
 import './mail-log.ts';
 import './mention.ts';

@@ -9,13 +9,15 @@ import type { AppContext } from '../server/deps.ts';
 import { authorize } from '../server/policies/index.ts';
 import { allow } from '../server/http/allow.ts';
 import { flash } from '../server/http/flash.ts';
+import { BadRequestError, ConflictError } from '../server/errors.ts';
+import { formatDay } from '../server/views/time.ts';
 import { bodyRefusals, parseForm, type FieldErrorKeys } from '../server/http/forms.ts';
 import { calendarDayMessage, isCalendarDay } from '../server/support/calendar-day.ts';
 import { createInstitute, findInstitute, hrContactValues, HR_CONTACT_LIMITS, instituteOptions, listInstitutes, updateInstitute } from '../server/admin/institutes.ts';
 import { callCodeProblems, callPanel, fieldOptions, listCalls, saveCall } from '../server/admin/calls.ts';
 import { findCall } from '../server/calls/service.ts';
 import { addRow, callToValues, emptyCallValues, valuesFromBody, type CallFormValues } from '../server/admin/call-form.ts';
-import { createHoliday, deleteHoliday, findHoliday, holidayOn, holidayToRemove, holidayYear, planHolidayChange, planRemoval, recountResult, type HolidayPlan } from '../server/admin/holidays.ts';
+import { addKnownHoliday, createHoliday, deleteHoliday, dismissKnownHoliday, findHoliday, holidayOn, knownHolidayOn, holidayToRemove, holidayYear, planHolidayChange, planRemoval, recountResult, type HolidayPlan } from '../server/admin/holidays.ts';
 import { decisionReason } from '../server/accounts/forms.ts';
 import { adminOverview, outboxOverview, requeueEmail } from '../server/admin/outbox.ts';
 import { countEditsToReview } from '../server/email-templates/service.ts';
@@ -82,6 +84,8 @@ const holidayBody = z
 /** The confirmation of a calendar change: why (audited), and the plan the page showed. */
 const holidayReason = z.object({ reason: decisionReason('admin.holidays.confirm.errors') });
 const confirmFields = z.object({ reason: text, seen: text.pipe(z.string().max(64)).catch('') });
+/** A known holiday's button: its date only (name, kind and basis come from the list, never from the form). */
+const knownBody = z.object({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) });
 const holidaysQuery = z.object({ year: z.string().regex(/^\d{4}$/).optional().catch(undefined) });
 
 /** The call form's button: "add a row" re-renders, "save" validates and stores (the rows are read by valuesFromBody). */
@@ -239,6 +243,40 @@ export function adminRoutes(app: AppContext): Router {
     // The result page it leads to shows the counts: the message does not repeat them.
     flash(req, 'success', 'admin.holidays.added');
     res.redirect(303, `/admin/holidays/recounts/${done.recountId}`);
+  });
+
+  // The known holidays missing from the calendar (notice on /admin/holidays): one click adds one, by
+  // the same path as a confirmed manual add, or marks it not observed. The buttons send a date of the
+  // list; anything else (an operator, a list, a date not in it) was not sent by the page: 400.
+  const knownDay = (body: unknown) => {
+    const parsed = knownBody.safeParse(body);
+    const day = parsed.success ? knownHolidayOn(parsed.data.date) : undefined;
+    if (!day) throw new BadRequestError();
+    return day;
+  };
+
+  router.post('/admin/holidays/known/add', admin, async (req, res) => {
+    authorize(req.ctx.actor, 'holiday.create');
+    const day = knownDay(req.body);
+    try {
+      const done = await addKnownHoliday({ app, ctx: req.ctx, day });
+      if (!done.ok) throw new Error('a one-click add compares no plan'); // createHoliday without `seen` never returns stale
+      flash(req, 'success', 'admin.holidays.added');
+      res.redirect(303, `/admin/holidays/recounts/${done.recountId}`);
+    } catch (err) {
+      // Added meanwhile (a second click, another tab): said, nothing counted twice.
+      if (!(err instanceof ConflictError)) throw err;
+      flash(req, 'info', 'admin.holidays.known.alreadyAdded', { date: formatDay(new Date(`${day.date}T05:00:00Z`), req.ctx.locale) });
+      res.redirect(303, `/admin/holidays?year=${day.date.slice(0, 4)}`);
+    }
+  });
+
+  router.post('/admin/holidays/known/dismiss', admin, async (req, res) => {
+    authorize(req.ctx.actor, 'holiday.dismiss');
+    const day = knownDay(req.body);
+    const { dismissed } = await dismissKnownHoliday({ ctx: req.ctx, day });
+    flash(req, dismissed ? 'success' : 'info', dismissed ? 'admin.holidays.known.dismissed' : 'admin.holidays.known.alreadyDismissed', { date: formatDay(new Date(`${day.date}T05:00:00Z`), req.ctx.locale) });
+    res.redirect(303, '/admin/holidays');
   });
 
   router.get('/admin/holidays/:id/delete', admin, async (req, res) => {

@@ -11,6 +11,8 @@ import type { AppContext } from '../deps.ts';
 import { MAX_RECOUNT_ATTEMPTS, dropRecount, oweRecount, planRecount, runRecount, type PlannedCase, type RecountResult } from '../cases/deadline-recount.ts';
 import { DeadlineRecount } from '../../models/deadline-recount.ts';
 import { isId } from '../support/object-id.js';
+import { VN_HOLIDAYS, type HolidayBasis } from '../calendar/holidays-vn.ts';
+import { HolidayDismissal } from '../../models/holiday-dismissal.ts';
 
 export interface HolidayYear {
   year: string;
@@ -23,6 +25,12 @@ export interface HolidayYear {
    * counted there are estimates on weekends only until an administrator enters the holidays.
    */
   coverageWarning?: { from: string; until: string; years: string[] };
+  /**
+   * Known public holidays (holidays-vn.ts) of the years the calendar has that are not in it and were
+   * not marked "not observed": a year seeded before a day was known (Vietnam Culture Day, 24 Nov,
+   * Resolution 28/2026/QH16 Art. 2) counts its deadlines a day short across it.
+   */
+  missingKnown: KnownHoliday[];
   /** Calendar changes whose deadlines are not all counted again yet (a stopped process; the job finishes them). */
   unfinishedRecounts: Array<{ date: string; change: 'added' | 'removed'; since: Date; stuck: boolean }>;
 }
@@ -31,10 +39,11 @@ export interface HolidayYear {
 export async function holidayYear(opts: { ctx: Context; year?: string }): Promise<HolidayYear> {
   const thisYear = vnDateKey(opts.ctx.now).slice(0, 4);
   const year = opts.year ?? thisYear;
-  const [rows, stored, unfinished] = await Promise.all([
+  const [rows, stored, unfinished, missingKnown] = await Promise.all([
     Holiday.find({ date: { $gte: `${year}-01-01`, $lte: `${year}-12-31` } }).sort({ date: 1 }).lean(),
     Holiday.aggregate<{ _id: string }>([{ $group: { _id: { $substrBytes: ['$date', 0, 4] } } }]),
     DeadlineRecount.find({ finishedAt: { $exists: false } }).sort({ createdAt: 1 }).limit(20).lean(),
+    missingKnownHolidays(),
   ]);
   const calendar = await loadCalendar();
   const horizon = new Date(opts.ctx.now.getTime());
@@ -42,6 +51,7 @@ export async function holidayYear(opts: { ctx: Context; year?: string }): Promis
   const covered = calendar.coversNextMonths(opts.ctx.now, 12);
   return {
     ...(covered ? {} : { coverageWarning: { from: vnDateKey(opts.ctx.now), until: vnDateKey(horizon), years: calendar.unknownYearsIn(opts.ctx.now, horizon) } }),
+    missingKnown,
     unfinishedRecounts: unfinished.map((r) => ({ date: r.date, change: r.change, since: r.createdAt, stuck: (r.attempts ?? 0) >= MAX_RECOUNT_ATTEMPTS })),
     year,
     years: [...new Set([...stored.map((y) => y._id), thisYear, year])].sort(),
@@ -127,11 +137,12 @@ export type HolidayChangeResult = ({ ok: true; recountId: string } & RecountResu
  * that changed meanwhile is returned to be shown again; a day already added (a second click) is a
  * conflict, so a double confirmation has one effect.
  */
-export async function createHoliday(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; date: string; kind: HolidayKind; nameVi: string; nameEn: string; reason: string; seen: string }): Promise<HolidayChangeResult> {
+export async function createHoliday(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; date: string; kind: HolidayKind; nameVi: string; nameEn: string; reason: string; seen: string | undefined }): Promise<HolidayChangeResult> {
   const name = { vi: opts.nameVi, en: opts.nameEn };
   if (await Holiday.exists({ date: opts.date })) throw new ConflictError('admin.holidays.alreadyAdded');
   const plan = await planHolidayChange({ ctx: opts.ctx, change: 'added', date: opts.date, kind: opts.kind, name });
-  if (plan.seen !== opts.seen) return { ok: false, stale: plan };
+  // No `seen`: a one-click add of a known holiday, whose page showed no plan to compare with.
+  if (opts.seen !== undefined && plan.seen !== opts.seen) return { ok: false, stale: plan };
   let holiday: HolidayDoc;
   // Owed before the calendar changes, so a stop in between leaves the recount to the job, not undone.
   const recountId = await oweRecount({ ctx: opts.ctx, date: opts.date, change: 'added', name, reason: opts.reason });
@@ -203,3 +214,64 @@ export async function recountResult(opts: { recountId: string }) {
   return { date: r.date, change: r.change, name: { vi: r.name?.vi, en: r.name?.en }, reason: r.reason ?? '', finished: !!r.finishedAt, moved: r.moved ?? 0, kept: r.kept ?? 0, notified: r.notified ?? 0, rows, calendar: await loadCalendar() };
 }
 export type RecountResultPage = Awaited<ReturnType<typeof recountResult>>;
+
+/** A day of the known list (holidays-vn.ts), as the missing-holidays notice shows it. */
+export interface KnownHoliday {
+  date: string;
+  kind: HolidayKind;
+  name: { vi: string; en: string };
+  basis: HolidayBasis;
+}
+
+const known = (h: (typeof VN_HOLIDAYS)[number]): KnownHoliday => ({ date: h.date, kind: h.kind ?? 'day_off', name: { vi: h.vi, en: h.en }, basis: h.basis });
+
+/** The known day on `date`, if the list has one (anything else typed or sent is not). */
+export function knownHolidayOn(date: unknown): KnownHoliday | undefined {
+  if (typeof date !== 'string') return undefined;
+  const h = VN_HOLIDAYS.find((k) => k.date === date);
+  return h ? known(h) : undefined;
+}
+
+/**
+ * The known days missing from the years the calendar has (a year with no day at all is the coverage
+ * warning's business: its days are entered once the Prime Minister fixes them, Labour Code 2019
+ * Art. 112(3)), less those marked not observed.
+ */
+export async function missingKnownHolidays(): Promise<KnownHoliday[]> {
+  const dates = VN_HOLIDAYS.map((h) => h.date);
+  const years = [...new Set(dates.map((d) => d.slice(0, 4)))];
+  const [present, inYears, dismissed] = await Promise.all([
+    Holiday.find({ date: { $in: dates } }, { date: 1 }).lean(),
+    Promise.all(years.map(async (y) => ((await Holiday.exists({ date: { $gte: `${y}-01-01`, $lte: `${y}-12-31` } })) ? y : undefined))),
+    HolidayDismissal.find({ date: { $in: dates } }, { date: 1 }).lean(),
+  ]);
+  const skip = new Set([...present.map((h) => h.date), ...dismissed.map((d) => d.date)]);
+  const years_ = new Set(inYears.filter((y): y is string => !!y));
+  return VN_HOLIDAYS.filter((h) => years_.has(h.date.slice(0, 4)) && !skip.has(h.date)).map(known);
+}
+
+/** The basis in words an audit reason keeps (English, as the audit log's fixed texts are). */
+const BASIS_REASON: Record<HolidayBasis, string> = {
+  labourCode112: 'Labour Code 2019 Art. 112(1)',
+  labourCode111: 'Labour Code 2019 Art. 111(3)',
+  swap: 'Prime Minister\'s swap of days, Labour Code 2019 Art. 112(3)',
+  resolution28: 'National Assembly Resolution 28/2026/QH16 Art. 2',
+};
+
+/**
+ * Adds a known day in one click: the same path as a confirmed manual add (createHoliday: audit
+ * event, recount of the deadlines across it, applicants e-mailed), its name and kind from the list.
+ * A day already there (a second click, another tab) is a ConflictError('admin.holidays.alreadyAdded').
+ */
+export async function addKnownHoliday(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; day: KnownHoliday }): Promise<HolidayChangeResult> {
+  const { day } = opts;
+  return createHoliday({ app: opts.app, ctx: opts.ctx, date: day.date, kind: day.kind, nameVi: day.name.vi, nameEn: day.name.en, reason: `Known public holiday missing from the calendar (${BASIS_REASON[day.basis]})`, seen: undefined });
+}
+
+/** Marks a known day not observed here (stored once, audited once): the notice stops listing it. */
+export async function dismissKnownHoliday(opts: { ctx: Context; day: KnownHoliday }): Promise<{ dismissed: boolean }> {
+  const res = await HolidayDismissal.updateOne({ date: opts.day.date }, { $setOnInsert: { date: opts.day.date, dismissedBy: opts.ctx.actor?._id, dismissedAt: opts.ctx.now } }, { upsert: true });
+  if (res.upsertedCount !== 1) return { dismissed: false }; // a second click: already dismissed
+  await recordAudit(opts.ctx, { action: 'holiday.not_observed', targetType: 'holiday', targetId: opts.day.date, summary: { date: opts.day.date, name: opts.day.name, basis: opts.day.basis } });
+  return { dismissed: true };
+}

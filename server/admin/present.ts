@@ -167,6 +167,15 @@ export function presentHolidays(ctx: Context, input: { calendar: HolidayYear } &
       stuck: r.stuck,
       text: t(`admin.holidays.recount.${r.stuck ? 'stuck' : 'unfinished'}.${r.change}`, { date: formatDay(new Date(`${r.date}T05:00:00Z`), ctx.locale), since: formatDateTime(r.since, ctx.locale) }),
     })),
+    // Known public holidays missing from the years entered: each with its basis, added or dismissed in one click.
+    missingKnown: calendar.missingKnown.map((k) => ({
+      iso: k.date, // not `date`: the view's date helper would shadow it
+      day: calendarDay(k.date, ctx.locale),
+      weekday: dateFormat(locale, { weekday: 'long', timeZone: 'UTC' }).format(new Date(`${k.date}T00:00:00Z`)),
+      kindLabel: t(`admin.holidays.kinds.${k.kind}`),
+      name: ctx.locale === 'vi' ? k.name.vi : k.name.en,
+      basis: t(`admin.holidays.known.basis.${k.basis}`),
+    })),
     rows: calendar.holidays.map((h) =>
       withFields(h, { weekday: dateFormat(locale, { weekday: 'long', timeZone: 'UTC' }).format(new Date(`${h.date}T00:00:00Z`)), kindLabel: t(`admin.holidays.kinds.${h.kind}`), worked: h.kind === 'working_day' }),
     ),

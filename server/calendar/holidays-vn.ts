@@ -27,53 +27,63 @@ export interface HolidaySeed {
   en: string;
   /** A weekend day worked in exchange for a weekday off ('working_day'); default a day off. */
   kind?: HolidayKind;
+  /** Where the day comes from, shown to the administrator (admin.holidays.known.basis.<basis>). */
+  basis: HolidayBasis;
 }
 
-const tet = { vi: 'Tết Nguyên Đán', en: 'Lunar New Year (Tết)' };
-const cultureDay = { vi: 'Ngày Văn hóa Việt Nam', en: 'Vietnam Culture Day' };
+/**
+ * The legal basis of a known day: a holiday of Labour Code 2019 Art. 112(1); a weekday off in place
+ * of a holiday on the weekly rest day (Art. 111(3)); a swap the Prime Minister decided (Art. 112(3),
+ * announced by the Ministry of Home Affairs / Government Office); Vietnam Culture Day (Resolution
+ * 28/2026/QH16 Art. 2).
+ */
+export type HolidayBasis = 'labourCode112' | 'labourCode111' | 'swap' | 'resolution28';
+
+const tet = { vi: 'Tết Nguyên Đán', en: 'Lunar New Year (Tết)', basis: 'labourCode112' as const };
+const cultureDay = { vi: 'Ngày Văn hóa Việt Nam', en: 'Vietnam Culture Day', basis: 'resolution28' as const };
 
 export const VN_HOLIDAYS: readonly HolidaySeed[] = [
   // 2026: Tết (16–20 Feb) and National Day (31 Aug–2 Sep, Saturday 22 Aug worked for Monday 31 Aug) as
   // the Ministry of Home Affairs' Notice 9441/TB-BNV of 16 Oct 2025 sets them for the public sector
   // (english.luatvietnam.vn, the notice; vietnamnews.vn 1727514).
-  { date: '2026-01-01', vi: 'Tết Dương lịch', en: "New Year's Day" },
+  { date: '2026-01-01', vi: 'Tết Dương lịch', en: "New Year's Day", basis: 'labourCode112' },
   // New Year 2026: Friday 2 January off, swapped for Saturday 10 January worked (Government Office
   // letter 12729/VPCP-KGVX, December 2025, as public repositories carrying the 2026 notices cite it
   // and xaydungchinhsach.chinhphu.vn "Lịch nghỉ Tết Dương lịch 2026" reports it; letter not read).
-  { date: '2026-01-02', vi: 'Nghỉ hoán đổi dịp Tết Dương lịch (làm bù thứ Bảy 10/1)', en: "New Year holiday (swapped for Saturday 10 January)" },
-  { date: '2026-01-10', vi: 'Làm bù cho ngày 2/1', en: 'Working Saturday (in exchange for 2 January)', kind: 'working_day' },
+  { date: '2026-01-02', vi: 'Nghỉ hoán đổi dịp Tết Dương lịch (làm bù thứ Bảy 10/1)', en: "New Year holiday (swapped for Saturday 10 January)", basis: 'swap' },
+  { date: '2026-01-10', vi: 'Làm bù cho ngày 2/1', en: 'Working Saturday (in exchange for 2 January)', kind: 'working_day', basis: 'swap' },
   // Tết Bính Ngọ: New Year's Day is 17 Feb; official break Sat 14 Feb – Sun 22 Feb, weekdays 16–20
   // (Ministry of Home Affairs, approved by the Prime Minister; Việt Nam News 2025,
   // vietnamnews.vn/politics-laws/1727514).
   ...['2026-02-16', '2026-02-17', '2026-02-18', '2026-02-19', '2026-02-20'].map((date) => ({ date, ...tet })),
   // 10th day of the 3rd lunar month is Sunday 26 April: observed Monday 27 April.
-  { date: '2026-04-26', vi: 'Giỗ Tổ Hùng Vương', en: 'Hùng Kings Commemoration' },
-  { date: '2026-04-27', vi: 'Nghỉ bù Giỗ Tổ Hùng Vương', en: 'Hùng Kings Commemoration (observed)' },
-  { date: '2026-04-30', vi: 'Ngày Giải phóng miền Nam', en: 'Reunification Day' },
-  { date: '2026-05-01', vi: 'Ngày Quốc tế Lao động', en: "International Workers' Day" },
+  { date: '2026-04-26', vi: 'Giỗ Tổ Hùng Vương', en: 'Hùng Kings Commemoration', basis: 'labourCode112' },
+  { date: '2026-04-27', vi: 'Nghỉ bù Giỗ Tổ Hùng Vương', en: 'Hùng Kings Commemoration (observed)', basis: 'labourCode111' },
+  { date: '2026-04-30', vi: 'Ngày Giải phóng miền Nam', en: 'Reunification Day', basis: 'labourCode112' },
+  { date: '2026-05-01', vi: 'Ngày Quốc tế Lao động', en: "International Workers' Day", basis: 'labourCode112' },
   // National Day: Sat 29 Aug – Wed 2 Sep off, Monday 31 Aug swapped for Saturday 22 Aug worked
   // (same announcement: "employees will work on Saturday, August 22, in compensation for Monday,
   // August 31").
-  { date: '2026-08-22', vi: 'Làm bù cho ngày 31/8', en: 'Working Saturday (in exchange for 31 August)', kind: 'working_day' },
-  { date: '2026-08-31', vi: 'Nghỉ lễ Quốc khánh (hoán đổi, làm bù thứ Bảy 22/8)', en: 'National Day holiday (swapped for Saturday 22 August)' },
-  { date: '2026-09-01', vi: 'Nghỉ lễ Quốc khánh', en: 'National Day holiday' },
-  { date: '2026-09-02', vi: 'Quốc khánh', en: 'National Day' },
+  { date: '2026-08-22', vi: 'Làm bù cho ngày 31/8', en: 'Working Saturday (in exchange for 31 August)', kind: 'working_day', basis: 'swap' },
+  { date: '2026-08-31', vi: 'Nghỉ lễ Quốc khánh (hoán đổi, làm bù thứ Bảy 22/8)', en: 'National Day holiday (swapped for Saturday 22 August)', basis: 'swap' },
+  { date: '2026-09-01', vi: 'Nghỉ lễ Quốc khánh', en: 'National Day holiday', basis: 'labourCode112' },
+  { date: '2026-09-02', vi: 'Quốc khánh', en: 'National Day', basis: 'labourCode112' },
   // Resolution 28/2026/QH16 Art. 2 (above): a Tuesday.
   { date: '2026-11-24', ...cultureDay },
   // 2027: not yet decided by the Prime Minister (the search found only the Ministry of Home Affairs'
   // two proposals for Tết, 7 or 10 days in a row, reported on xaydungchinhsach.chinhphu.vn on
   // 22 Sep 2026, and no decision); the days below are the Labour Code's (Art. 112(1), Art. 111(3)),
   // to be corrected once the schedule is out.
-  { date: '2027-01-01', vi: 'Tết Dương lịch', en: "New Year's Day" },
+  { date: '2027-01-01', vi: 'Tết Dương lịch', en: "New Year's Day", basis: 'labourCode112' },
   // Tết Đinh Mùi: New Year's Day is Saturday 6 Feb; eve (5 Feb) + days 1–4, the two weekend days
   // compensated on 10 and 11 Feb.
   ...['2027-02-05', '2027-02-06', '2027-02-07', '2027-02-08', '2027-02-09', '2027-02-10', '2027-02-11'].map((date) => ({ date, ...tet })),
-  { date: '2027-04-16', vi: 'Giỗ Tổ Hùng Vương', en: 'Hùng Kings Commemoration' },
-  { date: '2027-04-30', vi: 'Ngày Giải phóng miền Nam', en: 'Reunification Day' },
-  { date: '2027-05-01', vi: 'Ngày Quốc tế Lao động', en: "International Workers' Day" },
-  { date: '2027-05-03', vi: 'Nghỉ bù Ngày Quốc tế Lao động', en: "International Workers' Day (observed)" },
-  { date: '2027-09-02', vi: 'Quốc khánh', en: 'National Day' },
-  { date: '2027-09-03', vi: 'Nghỉ lễ Quốc khánh', en: 'National Day holiday' },
+  { date: '2027-04-16', vi: 'Giỗ Tổ Hùng Vương', en: 'Hùng Kings Commemoration', basis: 'labourCode112' },
+  { date: '2027-04-30', vi: 'Ngày Giải phóng miền Nam', en: 'Reunification Day', basis: 'labourCode112' },
+  { date: '2027-05-01', vi: 'Ngày Quốc tế Lao động', en: "International Workers' Day", basis: 'labourCode112' },
+  { date: '2027-05-03', vi: 'Nghỉ bù Ngày Quốc tế Lao động', en: "International Workers' Day (observed)", basis: 'labourCode111' },
+  { date: '2027-09-02', vi: 'Quốc khánh', en: 'National Day', basis: 'labourCode112' },
+  { date: '2027-09-03', vi: 'Nghỉ lễ Quốc khánh', en: 'National Day holiday', basis: 'labourCode112' },
   // Resolution 28/2026/QH16 Art. 2 (above): a Wednesday.
   { date: '2027-11-24', ...cultureDay },
 ];

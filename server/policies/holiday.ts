@@ -4,5 +4,7 @@ import { roleAbilities } from './role.ts';
 
 export const holidayAbilities = {
   create: roleAbilities.admin,
+  /** Mark a known public holiday as not observed here (the missing-holidays notice stops listing it). */
+  dismiss: roleAbilities.admin,
   delete: (user: PolicyUser, _holiday: { date: string }) => roleAbilities.admin(user),
 } as const;
