@@ -140,16 +140,13 @@ function discardForgottenAtEnd(req: Request, res: Response, files: TempFile[]): 
       await Promise.all(left.map((p) => discardReceived(p)));
     })().catch((err: unknown) => req.log?.error({ err }, 'received files left by the route: discarding them failed'));
   };
-  const end = res.end;
-  res.end = function (this: Response, ...args: unknown[]) {
-    const r = (end as (...a: unknown[]) => Response).apply(this, args);
-    sweep();
-    return r;
-  } as Response['end'];
-  const destroy = res.destroy;
-  res.destroy = function (this: Response, ...args: unknown[]) {
-    const r = (destroy as (...a: unknown[]) => Response).apply(this, args);
-    sweep();
-    return r;
-  } as Response['destroy'];
+  // Wrapped as server/http/in-flight.ts wraps them: the handler has ended the response, or the error handler cut it off.
+  for (const name of ['end', 'destroy'] as const) {
+    const original = res[name] as (...a: unknown[]) => Response;
+    (res as unknown as Record<string, unknown>)[name] = function (this: Response, ...args: unknown[]) {
+      const r = original.apply(this, args);
+      sweep();
+      return r;
+    };
+  }
 }

@@ -8,31 +8,21 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { freePort } from '../../scripts/support/free-port.ts';
 import { startCommand } from '../../scripts/support/start-flags.ts';
-import { connectToAppDatabase, drillEnv, root, startApp, waitReady, type AppProcess } from './support/app-process.ts';
+import { root } from './support/app-process.ts';
 import { useExternalDatabase } from './support/database-process.ts';
+import { useDrill } from './support/drill.ts';
 
 describe('drill harness: ports', function () {
   this.timeout(120_000);
 
   describe('the app beside its embedded database', () => {
-    let dir: string;
-    let app: AppProcess | undefined;
-    before(() => {
-      dir = mkdtempSync(path.join(tmpdir(), 'talent-drill-ports-'));
-    });
-    after(async () => {
-      await app?.kill9();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const drill = useDrill('ports');
 
     it('starts when the database is given the port an old-style harness would have picked for the app, where the old way fails', async () => {
       const picked = await freePort();
-      const env = drillEnv(dir, { EMBEDDED_DB_PORT: String(picked), WEB_WORKERS: '0' });
+      const env = drill.env({ EMBEDDED_DB_PORT: String(picked), WEB_WORKERS: '0' });
 
       // The old way: PORT set to the picked port, which the database holds by then.
       const old = spawn(process.execPath, startCommand(root), { cwd: root, env: { ...env, PORT: String(picked), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -45,20 +35,15 @@ describe('drill harness: ports', function () {
       expect(oldOut).to.include(`"port":${picked},"msg":"embedded database started"`);
 
       // The harness: the app binds a port of its own.
-      app = startApp(env);
-      await waitReady(app);
+      await drill.boot(env);
+      const app = drill.app();
       expect(app.dbPort(), 'the database did get the picked port').to.equal(picked);
       const appPort = Number(new URL(app.url).port);
       expect(appPort).to.be.above(0).and.not.equal(picked);
       const signin = await fetch(`${app.url}/signin`);
       expect(signin.status).to.equal(200);
       expect(await signin.text()).to.include('name="password"');
-      const client = await connectToAppDatabase(app, dir);
-      try {
-        expect(await client.db().collection('holidays').countDocuments(), 'the database answers the driver').to.be.above(10);
-      } finally {
-        await client.close();
-      }
+      expect(await drill.db().collection('holidays').countDocuments(), 'the database answers the driver').to.be.above(10);
       expect(await app.stop()).to.equal(0);
     });
   });

@@ -14,16 +14,12 @@ import { writeSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
-import mongoose, { Types } from 'mongoose';
-import { openDatabase } from '../../../server/db/index.ts';
-import { loadConfig } from '../../../server/config.ts';
-import { createLogger } from '../../../server/logger.ts';
+import mongoose from 'mongoose';
 import { systemContext } from '../../../server/context.ts';
 import { uploadTempDir } from '../../../server/documents/storage.ts';
-import { User } from '../../../models/user.ts';
-import { Case, type CaseDoc } from '../../../models/case.ts';
 import { changeOfferTerms, OFFER_LETTER_FIELD } from '../../../server/cases/offer-terms.ts';
 import { makePdf } from '../../documents/support.ts';
+import { openCaseStep } from './step-process.ts';
 
 export interface OfferStep {
   hr: string;
@@ -33,12 +29,7 @@ export interface OfferStep {
 }
 
 async function main(): Promise<void> {
-  const spec = JSON.parse(process.argv[2] ?? '{}') as OfferStep;
-  const config = loadConfig();
-  const logger = createLogger('warn');
-  const db = await openDatabase(config, logger);
-  const hr = (await User.findOne({ email: spec.hr }))!;
-  const caseDoc = (await Case.findById(new Types.ObjectId(spec.caseId))) as CaseDoc;
+  const { spec, config, db, hr, caseDoc } = await openCaseStep<OfferStep>();
   // The letter as the upload engine leaves it: a temporary file, its size and hash.
   const pdf = await makePdf(`Offer letter: ${spec.position}`);
   const dir = uploadTempDir(config);
