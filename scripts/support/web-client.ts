@@ -23,10 +23,15 @@ export function hiddenValue(html: string, name: string): string | undefined {
 export class WebClient {
   private readonly cookies = new Map<string, string>();
 
+  /** `base` as a function: read at each request, for a client (its cookies) kept across an app's restart on a new port. */
   constructor(
-    readonly base: string,
+    private readonly baseUrl: string | (() => string),
     private readonly timeoutMs = 30_000,
   ) {}
+
+  get base(): string {
+    return typeof this.baseUrl === 'string' ? this.baseUrl : this.baseUrl();
+  }
 
   private take(res: Response): void {
     for (const c of res.headers.getSetCookie()) {

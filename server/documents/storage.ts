@@ -211,6 +211,11 @@ function removeChunksLater(chunks: Collection, id: ObjectId, attempt = 1): void 
 /** Finished stagings by the temporary file they mirror, until `put` takes them or `discardReceived` drops them. */
 const staged = new Map<string, GridFsStaging>();
 
+/** Whether the staging of a received file is still held: finished, neither taken by `put` nor dropped. */
+export function stagingHeld(tempPath: string): boolean {
+  return staged.has(tempPath);
+}
+
 /**
  * Removes a received temporary file that will not be stored, and what was staged beside it. Every
  * place that drops a received file uses this rather than `rm`, so a refused upload leaves no chunks.
@@ -338,6 +343,11 @@ export class GridFsStorage implements DocumentStorage {
   /** Stagings begun and not yet settled (STAGINGS_MAX). */
   private live = 0;
   constructor(private readonly getDb: () => Db) {}
+
+  /** Stagings begun and not yet settled (at most STAGINGS_MAX take new bytes as they arrive). */
+  get stagingsLive(): number {
+    return this.live;
+  }
 
   /** Whether a new upload may be staged now (fewer than STAGINGS_MAX live); otherwise it is copied at `put`. */
   canStage(): boolean {

@@ -14,7 +14,8 @@ import { MAX_FIELDS, MAX_FIELD_BYTES, MAX_FILES } from '../documents/rules.ts';
 import type { ReceivedFile } from '../documents/upload.ts';
 import { mongoRateLimiter } from './rate-limiter.ts';
 import { SniffingTempStorage, settleUploads, type LimitFor, type StageFor, type TempFile } from './upload-engine.ts';
-import { discardReceived } from '../documents/storage.ts';
+import { access } from 'node:fs/promises';
+import { discardReceived, stagingHeld } from '../documents/storage.ts';
 
 /** Uploads per user and hour (UPLOAD_RATE_PER_HOUR): throws RateLimitedError past the limit. */
 export function uploadRateLimit(app: Pick<AppContext, 'config' | 'db' | 'logger'>): (req: Request) => Promise<void> {
@@ -108,6 +109,7 @@ export async function receiveUploads(req: Request, res: Response, limits: Receiv
     await settleUploads(req);
   }
   const stored = (Array.isArray(req.files) ? req.files : []) as unknown as TempFile[];
+  discardForgottenAtEnd(req, res, stored);
   // The text fields of a multipart body are read here, after the app's input guard ran on an empty
   // body: the same refusal of operator, dotted and prototype keys applies, and nothing is kept.
   if (hasUnsafeKey(req.body)) {
@@ -115,4 +117,40 @@ export async function receiveUploads(req: Request, res: Response, limits: Receiv
     throw new BadRequestError('errors.unsafeInput');
   }
   return stored.map((f): ReceivedFile => (f.refusal ? { field: f.fieldname, name: f.displayName, refusal: f.refusal } : { field: f.fieldname, name: f.displayName, tempPath: f.path, size: f.size, sha256: f.sha256, mimeType: f.mimeType }));
+}
+
+/**
+ * The safety net of a route that receives files: once its handler has ended the response (or the
+ * error handler destroyed it), every file of the request still neither stored nor discarded (its
+ * staging still held, or its temporary file still there) is discarded. A route that forgot one would
+ * otherwise hold a GridFS staging slot (STAGINGS_MAX) and its chunks, and the temporary file, until
+ * the next start's sweep. On the handler's end, not the connection's 'close': a client gone after
+ * sending its body closes the connection while the handler is still storing the files.
+ */
+function discardForgottenAtEnd(req: Request, res: Response, files: TempFile[]): void {
+  const paths = files.flatMap((f) => (f.path ? [f.path] : []));
+  if (paths.length === 0) return;
+  let done = false;
+  const sweep = () => {
+    if (done) return;
+    done = true;
+    void (async () => {
+      const left: string[] = [];
+      for (const p of paths) {
+        if (stagingHeld(p) || (await access(p).then(() => true, () => false))) left.push(p);
+      }
+      if (left.length === 0) return;
+      req.log?.warn({ route: req.route?.path ?? req.path, files: left.length }, 'received files neither stored nor discarded by the route: discarded as the response ended');
+      await Promise.all(left.map((p) => discardReceived(p)));
+    })().catch((err: unknown) => req.log?.error({ err }, 'received files left by the route: discarding them failed'));
+  };
+  // Wrapped as server/http/in-flight.ts wraps them: the handler has ended the response, or the error handler cut it off.
+  for (const name of ['end', 'destroy'] as const) {
+    const original = res[name] as (...a: unknown[]) => Response;
+    (res as unknown as Record<string, unknown>)[name] = function (this: Response, ...args: unknown[]) {
+      const r = original.apply(this, args);
+      sweep();
+      return r;
+    };
+  }
 }

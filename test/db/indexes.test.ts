@@ -15,8 +15,8 @@ import '../../models/all.ts';
 import { CaseDocument } from '../../models/document.ts';
 import { SavedFilter } from '../../models/saved-filter.ts';
 import { testDatabase } from '../support/app.ts';
-import { freePort } from '../../scripts/support/free-port.ts';
 import { startCommand } from '../../scripts/support/start-flags.ts';
+import { runningAt } from '../support/running-at.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -117,23 +117,24 @@ describe('db: indexes at start', function () {
     let out = '';
 
     async function start(): Promise<{ url: string; dbUri: string }> {
-      const port = await freePort();
-      const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info', WEB_WORKERS: '0' };
+      // Port 0: the port it binds is read from its banner (test/support/running-at.ts).
+      const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', WEB_WORKERS: '0' };
       out = '';
       child = spawn(process.execPath, startCommand(root), { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-      const url = `http://127.0.0.1:${port}`;
+      let url: string | undefined;
       const until = Date.now() + 45_000;
       for (;;) {
         if (child.exitCode !== null) throw new Error(`npm start exited early:\n${out}`);
         if (Date.now() > until) throw new Error(`not ready:\n${out}`);
-        if ((await fetch(`${url}/readyz`).then((r) => r.status, () => 0)) === 200) break;
+        url = runningAt(out);
+        if (url && (await fetch(`${url}/readyz`).then((r) => r.status, () => 0)) === 200) break;
         await new Promise((r) => setTimeout(r, 50));
       }
       const dbPort = /"port":(\d+),"msg":"embedded database started"/.exec(out)?.[1];
       const credentials = JSON.parse(readFileSync(path.join(dataDir, 'db', 'credentials.json'), 'utf8')) as { username: string; password: string };
-      return { url, dbUri: `mongodb://${credentials.username}:${encodeURIComponent(credentials.password)}@127.0.0.1:${dbPort}/talent?authSource=admin` };
+      return { url: url!, dbUri: `mongodb://${credentials.username}:${encodeURIComponent(credentials.password)}@127.0.0.1:${dbPort}/talent?authSource=admin` };
     }
 
     async function logged(msg: string): Promise<Record<string, unknown>> {

@@ -18,7 +18,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { MongoClient } from 'mongodb';
-import { freePort } from '../../scripts/support/free-port.ts';
 import { WebClient, csrfIn, hiddenValue } from '../../scripts/support/web-client.ts';
 import { messageIdFor } from '../../server/outbox/item.ts';
 import { linkIn, startTestSmtp, type TestSmtp } from '../support/smtp.ts';
@@ -73,10 +72,9 @@ describe('drill: account e-mails while the SMTP server hangs, and a crash before
       OUTBOX_MAX_ATTEMPTS: '1000',
     });
     const seeded = JSON.parse((await runScript('test/drills/support/seed.ts', [JSON.stringify({ applicants: 1, stage: 'submitted' })], env)).trim().split('\n').at(-1)!) as Seeded;
-    const port = await freePort();
     const boot = async () => {
       await db?.close().catch(() => undefined);
-      app = startApp(env, port);
+      app = startApp(env);
       await waitReady(app);
       db = await connectToAppDatabase(app, dataDir);
     };
@@ -86,7 +84,7 @@ describe('drill: account e-mails while the SMTP server hangs, and a crash before
     const officer = (await users().findOne({ email: seeded.hr.email.toLowerCase() }))!;
     const officerId = String(officer._id);
     const institute = String(officer.institute);
-    const admin = new WebClient(app!.url, 60_000);
+    const admin = new WebClient(() => app!.url, 60_000);
     await admin.signIn(seeded.admin.email, seeded.password, seeded.admin.totpSecret);
 
     /** One administrator's form, timed from its POST to the answer; the answer's message must say the e-mail is being sent, with a link to its row. */

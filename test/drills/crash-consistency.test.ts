@@ -23,7 +23,6 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, existsSync } 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ObjectId, type MongoClient } from 'mongodb';
-import { freePort } from '../../scripts/support/free-port.ts';
 import { prng } from '../../scripts/support/prng.ts';
 import { WebClient, csrfIn, hiddenValue } from '../../scripts/support/web-client.ts';
 import { connectToAppDatabase, drillEnv, runScript, startApp, waitReady, type AppProcess } from './support/app-process.ts';
@@ -83,11 +82,10 @@ describe('drill: crash consistency, app SIGKILLed during bursts of transitions a
     ];
     const seeded = JSON.parse((await runScript('test/drills/support/seed.ts', [JSON.stringify({ applicants: 4, stage: 'screening', checklist })], env)).trim().split('\n').pop()!) as Seeded;
     const caseIds = seeded.applicants.map((a) => a.caseId);
-    const port = await freePort();
 
     async function boot(): Promise<SweepLog> {
       await db?.close().catch(() => undefined);
-      app = startApp(env, port);
+      app = startApp(env);
       await waitReady(app);
       const line = await app.waitForLog(/\{[^\n]*"msg":"upload storage swept"\}/);
       db = await connectToAppDatabase(app, dataDir);
@@ -97,11 +95,11 @@ describe('drill: crash consistency, app SIGKILLed during bursts of transitions a
     await boot();
     // What the seed wrote: the drill's changes are what comes after.
     const seededLengths = new Map((await db!.db().collection('cases').find({ _id: { $in: caseIds.map((id) => new ObjectId(id)) } }).toArray()).map((c) => [String(c._id), { history: (c.history ?? []).length, notes: (c.notes ?? []).length }]));
-    const hr = new WebClient(app!.url, 10_000);
+    const hr = new WebClient(() => app!.url, 10_000);
     await hr.signIn(seeded.hr.email, seeded.password, seeded.hr.totpSecret);
     const applicants = await Promise.all(
       seeded.applicants.map(async (a) => {
-        const c = new WebClient(app!.url, 10_000);
+        const c = new WebClient(() => app!.url, 10_000);
         await c.signIn(a.email, seeded.password);
         return { client: c, caseId: a.caseId };
       }),

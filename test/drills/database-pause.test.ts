@@ -14,16 +14,12 @@
 // once); the stale form of it is refused; every e-mail owed arrives exactly once (Message-IDs
 // counted at the SMTP server).
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { MongoClient, ObjectId } from 'mongodb';
-import { freePort } from '../../scripts/support/free-port.ts';
+import { ObjectId } from 'mongodb';
 import { WebClient, csrfIn, hiddenValue, type Page } from '../../scripts/support/web-client.ts';
 import { messageIdFor } from '../../server/outbox/item.ts';
 import { startTestSmtp, type TestSmtp } from '../support/smtp.ts';
 import { drillEnv, runScript, startApp, until, waitReady, type AppProcess } from './support/app-process.ts';
-import { databaseUri, startDatabase, type DatabaseProcess } from './support/database-process.ts';
+import { useExternalDatabase } from './support/database-process.ts';
 import type { Seeded } from './support/seed.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -44,36 +40,23 @@ interface OutboxRow {
 
 describe('drill: the database paused (SIGSTOP) under the app, then resumed', function () {
   this.timeout(180_000);
-  let dataDir: string;
-  let dbPath: string;
-  let database: DatabaseProcess | undefined;
   let app: AppProcess | undefined;
-  let direct: MongoClient | undefined;
   let smtp: TestSmtp;
-  let paused = false;
+  const external = useExternalDatabase('dbpause', {
+    beforeRemoval: async () => {
+      await app?.kill9();
+      await smtp?.stop();
+    },
+  });
 
   before(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'talent-drill-dbpause-'));
-    dbPath = path.join(dataDir, 'external-db');
     smtp = await startTestSmtp();
   });
 
-  after(async () => {
-    if (paused) database?.child.kill('SIGCONT');
-    await direct?.close().catch(() => undefined);
-    await app?.kill9();
-    database?.child.kill('SIGKILL');
-    await database?.exited;
-    await smtp?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
   it('answers 503 within the configured bound while paused; afterwards the same session carries on, no move half-done, every e-mail once', async () => {
-    const dbPort = await freePort();
-    database = await startDatabase(dbPath, dbPort);
-    const uri = await databaseUri(dbPath, dbPort);
-    const env = drillEnv(dataDir, {
-      MONGODB_URI: uri,
+    const database = external.process();
+    const env = drillEnv(external.dataDir, {
+      MONGODB_URI: external.uri,
       SMTP_URL: smtp.url,
       DISPATCH_INTERVAL_MS: '50',
       SMTP_TIMEOUT_MS: '2000',
@@ -89,11 +72,11 @@ describe('drill: the database paused (SIGSTOP) under the app, then resumed', fun
     });
     const seeded = JSON.parse((await runScript('test/drills/support/seed.ts', [JSON.stringify({ applicants: 2, stage: 'submitted' })], env)).trim().split('\n').at(-1)!) as Seeded;
     const [sending, moving] = seeded.applicants.map((a) => a.caseId) as [string, string];
-    direct = await MongoClient.connect(uri, { serverSelectionTimeoutMS: 5000 });
+    const direct = await external.connect();
     const cases = direct.db().collection('cases');
     const caseOf = async (id: string) => (await cases.findOne({ _id: new ObjectId(id) }))!;
 
-    app = startApp(env, await freePort());
+    app = startApp(env);
     await waitReady(app);
     // Generous: a hung page is measured, not cut off by the client.
     const hr = new WebClient(app.url, 120_000);
@@ -124,7 +107,6 @@ describe('drill: the database paused (SIGSTOP) under the app, then resumed', fun
     const inFlight = timed(move(moving, movingPage));
     await sleep(Math.floor(Math.random() * 60));
     database.child.kill('SIGSTOP');
-    paused = true;
     const pausedAt = Date.now();
     smtp.held = undefined;
     release();
@@ -153,7 +135,6 @@ describe('drill: the database paused (SIGSTOP) under the app, then resumed', fun
 
     // Resumed: the same session, no sign-in.
     database.child.kill('SIGCONT');
-    paused = false;
     await until('the queue served again', 60_000, async () => (await hr.get('/cases')).status === 200);
 
     // The move in flight happened once or not at all; its stale form is refused either way.

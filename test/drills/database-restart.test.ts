@@ -10,47 +10,22 @@
 //     without signing in, the note HR sends again is stored once, and the one sent during the
 //     outage was never stored.
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { MongoClient, ObjectId } from 'mongodb';
-import { freePort } from '../../scripts/support/free-port.ts';
+import { ObjectId } from 'mongodb';
 import { WebClient, csrfIn } from '../../scripts/support/web-client.ts';
 import { drillEnv, runScript, startApp, until, waitReady, type AppProcess } from './support/app-process.ts';
-import { databaseUri, startDatabase, type DatabaseProcess } from './support/database-process.ts';
+import { useExternalDatabase } from './support/database-process.ts';
 import type { Seeded } from './support/seed.ts';
 
 describe('drill: the database SIGKILLed under the app, then restarted', function () {
   this.timeout(240_000);
-  let dataDir: string;
-  let dbPath: string;
-  let dbPort: number;
-  let database: DatabaseProcess | undefined;
   let app: AppProcess | undefined;
-  let direct: MongoClient | undefined;
-  let uri: string;
-
-  before(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'talent-drill-db-'));
-    dbPath = path.join(dataDir, 'external-db');
-    dbPort = await freePort();
-    database = await startDatabase(dbPath, dbPort);
-    uri = await databaseUri(dbPath, dbPort);
-  });
-
-  after(async () => {
-    await direct?.close().catch(() => undefined);
-    await app?.kill9();
-    database?.child.kill('SIGKILL');
-    await database?.exited;
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const database = useExternalDatabase('db', { beforeRemoval: async () => app?.kill9() });
 
   it('answers 503 while the database is down, and carries on with the same session once it is back', async () => {
-    const env = drillEnv(dataDir, { MONGODB_URI: uri });
+    const env = drillEnv(database.dataDir, { MONGODB_URI: database.uri });
     const seeded = JSON.parse((await runScript('test/drills/support/seed.ts', [JSON.stringify({ applicants: 1, stage: 'screening' })], env)).trim().split('\n').at(-1)!) as Seeded;
     const caseId = seeded.applicants[0]!.caseId;
-    app = startApp(env, await freePort());
+    app = startApp(env);
     await waitReady(app);
     const hr = new WebClient(app.url, 30_000);
     await hr.signIn(seeded.hr.email, seeded.password, seeded.hr.totpSecret);
@@ -59,8 +34,7 @@ describe('drill: the database SIGKILLed under the app, then restarted', function
     const csrf = csrfIn(casePage.text);
 
     // Down.
-    database!.child.kill('SIGKILL');
-    await database!.exited;
+    await database.kill9();
     const started = Date.now();
     const queue = await hr.get('/cases');
     const waited = Date.now() - started;
@@ -76,15 +50,14 @@ describe('drill: the database SIGKILLed under the app, then restarted', function
     expect(app.child.exitCode, 'the app stays up').to.equal(null);
 
     // Back, same directory and port.
-    database = await startDatabase(dbPath, dbPort);
+    await database.restart();
     await until('the queue served again', 60_000, async () => (await hr.get('/cases')).status === 200);
     const again = await hr.get(`/cases/${caseId}`);
     expect(again.status).to.equal(200);
     const sent = await hr.postForm(`/cases/${caseId}/notes`, csrfIn(again.text), { note: 'Written once it was back' });
     expect(sent.status, sent.text.slice(0, 500)).to.equal(303);
 
-    direct = await MongoClient.connect(uri, { serverSelectionTimeoutMS: 5000 });
-    const stored = await direct.db().collection('cases').findOne({ _id: new ObjectId(caseId) });
+    const stored = await (await database.connect()).db().collection('cases').findOne({ _id: new ObjectId(caseId) });
     const notes = (stored?.notes ?? []) as Array<{ text?: string }>;
     expect(notes.map((n) => n.text)).to.deep.equal(['Written once it was back']);
     expect(app.output()).not.to.match(/"msg":"unhandled error"/);

@@ -5,42 +5,17 @@
 // stay in the database for good; the same upload sent once the database is back is stored whole.
 import { expect } from 'chai';
 import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { MongoClient, ObjectId } from 'mongodb';
-import { freePort } from '../../scripts/support/free-port.ts';
+import { ObjectId, type MongoClient } from 'mongodb';
 import { WebClient, csrfIn } from '../../scripts/support/web-client.ts';
 import { drillEnv, runScript, startApp, until, waitReady, type AppProcess } from './support/app-process.ts';
-import { databaseUri, startDatabase, type DatabaseProcess } from './support/database-process.ts';
+import { useExternalDatabase } from './support/database-process.ts';
 import type { Seeded } from './support/seed.ts';
 import { makePdf } from '../documents/support.ts';
 
 describe('drill: the database SIGKILLed during a GridFS upload, then restarted', function () {
   this.timeout(240_000);
-  let dataDir: string;
-  let dbPath: string;
-  let dbPort: number;
-  let database: DatabaseProcess | undefined;
   let app: AppProcess | undefined;
-  let direct: MongoClient | undefined;
-  let uri: string;
-
-  before(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'talent-drill-gridfs-db-'));
-    dbPath = path.join(dataDir, 'external-db');
-    dbPort = await freePort();
-    database = await startDatabase(dbPath, dbPort);
-    uri = await databaseUri(dbPath, dbPort);
-  });
-
-  after(async () => {
-    await direct?.close().catch(() => undefined);
-    await app?.kill9();
-    database?.child.kill('SIGKILL');
-    await database?.exited;
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const database = useExternalDatabase('gridfs-db', { beforeRemoval: async () => app?.kill9() });
 
   /** A multipart upload of `file` as the case's CV that sends `first` bytes, then the rest once `rest` resolves; the answer's status and text. */
   function upload(client: WebClient, caseId: string, csrf: string, file: Buffer, first: number, rest: Promise<unknown>): Promise<{ status: number; text: string }> {
@@ -63,16 +38,16 @@ describe('drill: the database SIGKILLed during a GridFS upload, then restarted',
   }
 
   it('answers 503, keeps no version or readable file, leaves no staged chunk for good, and takes the upload once the database is back', async () => {
-    const env = drillEnv(dataDir, { MONGODB_URI: uri, UPLOAD_STORAGE: 'gridfs', UPLOAD_RATE_PER_HOUR: '1000' });
+    const env = drillEnv(database.dataDir, { MONGODB_URI: database.uri, UPLOAD_STORAGE: 'gridfs', UPLOAD_RATE_PER_HOUR: '1000' });
     const seeded = JSON.parse((await runScript('test/drills/support/seed.ts', [JSON.stringify({ applicants: 1, stage: 'screening', checklist: [{ type: 'cv', phase: 'application', required: true }] })], env)).trim().split('\n').at(-1)!) as Seeded;
     const { caseId } = seeded.applicants[0]!;
-    app = startApp(env, await freePort());
+    app = startApp(env);
     await waitReady(app);
     const applicant = new WebClient(app.url, 60_000);
     await applicant.signIn(seeded.applicants[0]!.email, seeded.password, seeded.applicants[0]!.totpSecret);
     const pageBefore = await applicant.get(`/applications/${caseId}`);
     expect(pageBefore.status).to.equal(200);
-    direct = await MongoClient.connect(uri, { serverSelectionTimeoutMS: 5000 });
+    let direct: MongoClient | undefined = await database.connect();
     const chunks = () => direct!.db().collection('documents.chunks').countDocuments({});
     const pdf = await makePdf('Drill CV', { padTo: 4_000_000 });
 
@@ -83,8 +58,7 @@ describe('drill: the database SIGKILLed during a GridFS upload, then restarted',
     await until('chunks staged', 30_000, async () => (await chunks()) >= 8);
     await direct.close();
     direct = undefined;
-    database!.child.kill('SIGKILL');
-    await database!.exited;
+    await database.kill9();
     const started = Date.now();
     sendRest();
     const res = await answer;
@@ -95,9 +69,9 @@ describe('drill: the database SIGKILLed during a GridFS upload, then restarted',
     expect(app.child.exitCode, 'the app stays up').to.equal(null);
 
     // Back, same directory and port.
-    database = await startDatabase(dbPath, dbPort);
+    await database.restart();
     await until('the application page served again', 60_000, async () => (await applicant.get(`/applications/${caseId}`)).status === 200);
-    direct = await MongoClient.connect(uri, { serverSelectionTimeoutMS: 5000 });
+    direct = await database.connect();
     const db = direct.db();
     expect(await db.collection('documents').countDocuments({ case: new ObjectId(caseId) }), 'no document version').to.equal(0);
     expect(await db.collection('documents.files').countDocuments({}), 'no readable file').to.equal(0);

@@ -17,7 +17,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { MongoClient } from 'mongodb';
 import { startTestSmtp, type SmtpMode, type TestSmtp } from '../support/smtp.ts';
-import { freePort } from '../../scripts/support/free-port.ts';
 import { WebClient, csrfIn, hiddenValue } from '../../scripts/support/web-client.ts';
 import { messageIdFor } from '../../server/outbox/item.ts';
 import { holdReviewDay } from '../support/hold.ts';
@@ -50,13 +49,11 @@ describe('drill: outbox under SMTP faults, app SIGKILLed with retries pending', 
   let smtp: TestSmtp;
   let app: AppProcess | undefined;
   let db: MongoClient | undefined;
-  let port: number;
   let env: Record<string, string>;
 
   before(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'talent-drill-smtp-'));
     smtp = await startTestSmtp();
-    port = await freePort();
     env = drillEnv(dataDir, {
       SMTP_URL: smtp.url,
       // Fast retries so the drill takes seconds: a run every 50 ms, backoff 100 ms doubling to 1 s,
@@ -86,7 +83,7 @@ describe('drill: outbox under SMTP faults, app SIGKILLed with retries pending', 
 
   async function boot(): Promise<void> {
     await db?.close().catch(() => undefined);
-    app = startApp(env, port);
+    app = startApp(env);
     await waitReady(app);
     db = await connectToAppDatabase(app, dataDir);
   }
@@ -116,7 +113,7 @@ describe('drill: outbox under SMTP faults, app SIGKILLed with retries pending', 
     const refusedAtLeast = (p: Phase, addresses: string[], n: number) => addresses.every((a) => (refused.get(`${p}:${a}`) ?? 0) >= n);
 
     await boot();
-    const hr = new WebClient(app!.url);
+    const hr = new WebClient(() => app!.url);
     await hr.signIn(seeded.hr.email, seeded.password, seeded.hr.totpSecret);
 
     const expected: Expected[] = [];

@@ -15,7 +15,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { MongoClient } from 'mongodb';
-import { freePort } from '../../scripts/support/free-port.ts';
 import { WebClient, csrfIn, hiddenValue } from '../../scripts/support/web-client.ts';
 import { messageIdFor } from '../../server/outbox/item.ts';
 import { startTestSmtp, type TestSmtp } from '../support/smtp.ts';
@@ -68,7 +67,7 @@ describe('drill: the outbox when the SMTP server hangs (never greets, or stalls 
     const seeded = JSON.parse((await runScript('test/drills/support/seed.ts', [JSON.stringify({ applicants: 4, stage: 'submitted', prefixes: ['stuck'] })], env)).trim().split('\n').at(-1)!) as Seeded;
     const caseIds = seeded.applicants.map((a) => a.caseId);
     const stuck = seeded.applicants[0]!.email.toLowerCase();
-    app = startApp(env, await freePort());
+    app = startApp(env);
     await waitReady(app);
     db = await connectToAppDatabase(app, dataDir);
     const { ObjectId } = await import('mongodb');

@@ -18,7 +18,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ObjectId, type Document, type MongoClient } from 'mongodb';
-import { freePort } from '../../scripts/support/free-port.ts';
 import { startTestSmtp, type TestSmtp } from '../support/smtp.ts';
 import { connectToAppDatabase, drillEnv, runScript, runScriptToEnd, startApp, waitReady, type AppProcess } from './support/app-process.ts';
 import type { Seeded } from './support/seed.ts';
@@ -68,10 +67,9 @@ describe('drill: SIGKILL between a staff change and the return of their cases', 
     await crash({ action: 'move', admin: moving.admin.email, user: moving.hr.email, toInstituteOf: staying.hr.email, reason: MOVE_REASON });
     await crash({ action: 'disable', admin: moving.admin.email, user: leaving.hr.email, reason: DISABLE_REASON });
 
-    const port = await freePort();
     const boot = async () => {
       await db?.close().catch(() => undefined);
-      app = startApp(env, port);
+      app = startApp(env);
       await waitReady(app);
       db = await connectToAppDatabase(app, dataDir);
     };

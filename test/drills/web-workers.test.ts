@@ -8,9 +8,9 @@
 //   - SIGTERM while the app starts stops it cleanly once started.
 import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../scripts/support/free-port.ts';
 import { processTree } from '../../scripts/support/process-tree.ts';
 import { WebClient, csrfIn } from '../../scripts/support/web-client.ts';
 import { drillEnv, runScript, startApp, until, waitReady, type AppProcess } from './support/app-process.ts';
@@ -45,7 +45,7 @@ describe('drill: two web processes on one database', function () {
   it('serves from both, shows a change made through one on the other at once, replaces a killed one, and ends with the primary', async () => {
     const env = drillEnv(dataDir, { WEB_WORKERS: '2' });
     const seeded = JSON.parse(await runScript(path.join(import.meta.dirname, 'support/seed.ts'), [JSON.stringify({ applicants: 2, stage: 'submitted' })], env)) as Seeded;
-    app = startApp(env, await freePort());
+    app = startApp(env);
     await waitReady(app);
     await app.waitForLog(/"msg":"web processes serving"/);
     const primary = app.child.pid!;
@@ -94,18 +94,23 @@ describe('drill: two web processes on one database', function () {
     for (let i = 0; i < 4; i += 1) expect((await getOnNewConnection(app.url, '/cases', hr.cookieHeader())).status).to.equal(200);
     await until('both web processes serve again', 5_000, () => servedBy(app!.output(), mark, '/cases').size === 2);
 
-    // The primary killed: its web processes exit (the port is free for the next start).
+    // The primary killed: its web processes exit, and no process is left holding the port (bound
+    // here and let go; the next start binds a port of its own, not one freed for it a moment before).
+    const port = Number(new URL(app.url).port);
     await app.kill9();
     await until('the web processes exit with the primary', 10_000, () => replaced.every((pid) => !alive(pid)));
-    const port = Number(new URL(app.url).port);
-    app = startApp(env, port);
+    await new Promise<void>((resolve, reject) => {
+      const probe = net.createServer().once('error', reject);
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+    });
+    app = startApp(env);
     await waitReady(app);
     expect((await getOnNewConnection(app.url, '/readyz', '')).status).to.equal(200);
     expect(await app.stop(), 'clean exit on SIGTERM').to.equal(0);
     expect(app.output()).to.include('"msg":"stopped"');
 
     // SIGTERM while starting (the database open, the web processes not yet serving): it starts, then stops cleanly.
-    app = startApp(env, port);
+    app = startApp(env);
     await app.waitForLog(/"msg":"embedded database started"/);
     const starting = app;
     starting.child.kill('SIGTERM');

@@ -8,8 +8,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MongoClient, MongoServerError } from 'mongodb';
-import { freePort } from '../../scripts/support/free-port.ts';
 import { startCommand } from '../../scripts/support/start-flags.ts';
+import { runningAt } from '../support/running-at.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -19,8 +19,9 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-function start(dataDir: string, port: number): Started {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info' };
+/** `npm start` on port 0: the port it binds is read from its banner (test/support/running-at.ts). */
+function start(dataDir: string): Started {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info' };
   const child = spawn(process.execPath, startCommand(root), { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -29,13 +30,14 @@ function start(dataDir: string, port: number): Started {
   return { child, output: () => out, exited };
 }
 
-async function waitReady(url: string, s: Started, ms = 60_000): Promise<void> {
+/** Resolves with the app's URL once /readyz answers 200. */
+async function waitReady(s: Started, ms = 60_000): Promise<string> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     if (s.child.exitCode !== null) throw new Error(`npm start exited early:\n${s.output()}`);
+    const url = runningAt(s.output());
     try {
-      const r = await fetch(`${url}/readyz`);
-      if (r.status === 200) return;
+      if (url && (await fetch(`${url}/readyz`)).status === 200) return url;
     } catch {
       // not listening yet
     }
@@ -61,10 +63,9 @@ describe('platform: npm start on a fresh machine', function () {
   });
 
   it('serves the sign-in page on its embedded database, says how to sign in, and stops cleanly on SIGTERM', async () => {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    running = start(dataDir, port);
-    await waitReady(url, running);
+    running = start(dataDir);
+    const url = await waitReady(running);
+    expect(new URL(url).port, 'the port it bound, not the 0 it was given').to.match(/^[1-9]\d*$/);
     const page = await fetch(`${url}/signin`);
     expect(page.status).to.equal(200);
     expect(await page.text()).to.include('name="password"');
@@ -86,10 +87,8 @@ describe('platform: npm start on a fresh machine', function () {
   });
 
   it('finds its data again after a restart', async () => {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    running = start(dataDir, port);
-    await waitReady(url, running);
+    running = start(dataDir);
+    await waitReady(running);
     // The holiday calendar seeded at the first start is still there (read through the app's own embedded server).
     const dbPort = /"port":(\d+),"msg":"embedded database started"/.exec(running.output())?.[1];
     expect(dbPort, running.output()).to.be.a('string');
@@ -125,8 +124,7 @@ describe('platform: npm start on a fresh machine', function () {
     const saved = readFileSync(file);
     rmSync(file);
     try {
-      const port = await freePort();
-      running = start(dataDir, port);
+      running = start(dataDir);
       const code = await running.exited;
       expect(code, running.output()).to.not.equal(0);
       expect(running.output()).to.include(file);

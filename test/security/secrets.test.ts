@@ -14,8 +14,8 @@ import { testMongoUri } from '../support/mongo.ts';
 import { agent, csrfFrom, type Agent } from '../support/http.ts';
 import { createUser, plainTotpSecret, TEST_PASSWORD } from '../support/factories.ts';
 import { isSignedIn, postForm } from '../accounts/helpers.ts';
-import { freePort } from '../../scripts/support/free-port.ts';
 import { startCommand } from '../../scripts/support/start-flags.ts';
+import { runningAt } from '../support/running-at.ts';
 import { hashPassword } from '../../server/accounts/passwords.ts';
 import { newTotpSecret, totpNow } from '../../server/accounts/totp.ts';
 import { ConfigError, loadConfig } from '../../server/config.ts';
@@ -161,11 +161,10 @@ interface Server {
 }
 
 async function startServer(env: Record<string, string>): Promise<Server> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  // Port 0: the port it binds is read from its banner (test/support/running-at.ts).
   const child = spawn(process.execPath, startCommand(root), {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), APP_URL: url, LOG_LEVEL: 'info', DISPATCH_INTERVAL_MS: '60000', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', LOG_LEVEL: 'info', DISPATCH_INTERVAL_MS: '60000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -173,11 +172,13 @@ async function startServer(env: Record<string, string>): Promise<Server> {
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const until = Date.now() + 60_000;
+  let url: string | undefined;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited early:\n${out}`);
     if (Date.now() > until) throw new Error(`server not ready:\n${out}`);
+    url = runningAt(out);
     try {
-      if ((await fetch(`${url}/readyz`)).status === 200) break;
+      if (url && (await fetch(`${url}/readyz`)).status === 200) break;
     } catch {
       // not listening yet
     }
@@ -185,7 +186,7 @@ async function startServer(env: Record<string, string>): Promise<Server> {
   }
   return {
     child,
-    url,
+    url: url!,
     output: () => out,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');

@@ -49,15 +49,24 @@ async function startTestMongo(): Promise<TestMongo> {
   const mongod = mongodOnPath();
   if (mongod) {
     const dbpath = mkdtempSync(path.join(tmpdir(), 'test-mongod-'));
-    const port = await freePort();
-    const child: ChildProcess = spawn(mongod, ['--port', String(port), '--bind_ip', '127.0.0.1', '--dbpath', dbpath, '--quiet'], { stdio: 'ignore' });
-    await waitForPort(port, 30_000);
+    // mongod cannot be asked for port 0 and say which it got: a port picked here may be taken
+    // before it binds it, and then it exits (address in use); it is started again on another.
+    let port = 0;
+    let child: ChildProcess | undefined;
+    for (let attempt = 1; !child; attempt += 1) {
+      port = await freePort();
+      const c: ChildProcess = spawn(mongod, ['--port', String(port), '--bind_ip', '127.0.0.1', '--dbpath', dbpath, '--quiet'], { stdio: 'ignore' });
+      const exited = new Promise<'exited'>((resolve) => c.once('exit', () => resolve('exited')));
+      const up = await Promise.race([waitForPort(port, 30_000).then(() => 'up' as const), exited]);
+      if (up === 'up' && c.exitCode === null) child = c;
+      else if (attempt >= 5) throw new Error(`mongod exited at start ${attempt} times (port ${port} last)`);
+    }
     return {
       kind: 'mongod',
       baseUri: `mongodb://127.0.0.1:${port}`,
       stop: async () => {
-        child.kill('SIGTERM');
-        await new Promise((r) => child.once('exit', r));
+        child!.kill('SIGTERM');
+        await new Promise((r) => child!.once('exit', r));
         rmSync(dbpath, { recursive: true, force: true });
       },
     };

@@ -8,13 +8,15 @@ import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { credentialsPath, readCredentialsFile } from '../../../embedded-mongo/src/auth/credentials-file.ts';
 import { TEST_DATA_ENCRYPTION_KEY } from '../../support/keys.ts';
+import { RUNNING_AT, runningAt } from '../../support/running-at.ts';
 import { startCommand } from '../../../scripts/support/start-flags.ts';
 
 export const root = path.resolve(import.meta.dirname, '../../..');
 
 export interface AppProcess {
   child: ChildProcess;
-  url: string;
+  /** http://127.0.0.1:<port>, the port the app bound itself (its banner); throws before the banner is out (waitReady waits for it). */
+  readonly url: string;
   /** Everything the process wrote (pino JSON lines and the banner). */
   output(): string;
   /** Resolves with the exit code (null after a signal). */
@@ -46,10 +48,18 @@ export function drillEnv(dataDir: string, extra: Record<string, string>): Record
   };
 }
 
-export function startApp(env: Record<string, string>, port: number): AppProcess {
+/**
+ * Starts the app with PORT=0: it binds a port the OS gives it and says which in its banner. A port
+ * chosen here and bound later by the child was free only until then: the embedded database (port 0
+ * too) could be given it first (a CI flake: the app's HTTP requests read by the database as
+ * messages, then EADDRINUSE). So every start, a restart too, gets a port of its own: read `url`
+ * after waitReady, again after each restart. APP_URL is left to its default (http://127.0.0.1:0):
+ * the drills read e-mailed links by their path.
+ */
+export function startApp(env: Record<string, string>): AppProcess {
   const child = spawn(process.execPath, startCommand(root), {
     cwd: root,
-    env: { ...env, PORT: String(port), HOST: '127.0.0.1', APP_URL: `http://127.0.0.1:${port}` },
+    env: { ...env, PORT: '0', HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -63,7 +73,11 @@ export function startApp(env: Record<string, string>, port: number): AppProcess 
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const app: AppProcess = {
     child,
-    url: `http://127.0.0.1:${port}`,
+    get url() {
+      const url = runningAt(out);
+      if (!url) throw new Error(`the app has not said where it listens yet:\n${out.slice(-3000)}`);
+      return url;
+    },
     output: () => out,
     exited,
     dbPort() {
@@ -109,9 +123,10 @@ export function startApp(env: Record<string, string>, port: number): AppProcess 
   return app;
 }
 
-/** Waits until /readyz answers 200 (database open, server listening). */
+/** Waits for the banner (the port bound), then until /readyz answers 200 (database open, server listening). */
 export async function waitReady(app: AppProcess, ms = 60_000): Promise<void> {
   const until = Date.now() + ms;
+  await app.waitForLog(RUNNING_AT, ms);
   while (Date.now() < until) {
     if (app.child.exitCode !== null) throw new Error(`the app exited early (${app.child.exitCode}):\n${app.output().slice(-3000)}`);
     try {

@@ -7,15 +7,11 @@
 // `about to write the audit: <collection>.<method>` just before dying; exits 0 only if no audit
 // insert came (which the drill treats as a failure). Argument: one JSON object (CaseStep).
 import { writeSync } from 'node:fs';
-import mongoose, { Types } from 'mongoose';
-import { openDatabase } from '../../../server/db/index.ts';
-import { loadConfig } from '../../../server/config.ts';
-import { createLogger } from '../../../server/logger.ts';
+import mongoose from 'mongoose';
 import { createMailer } from '../../../server/mail/mailer.ts';
 import { systemContext } from '../../../server/context.ts';
-import { User } from '../../../models/user.ts';
-import { Case, type CaseDoc } from '../../../models/case.ts';
 import { takeHrDecision } from '../../../server/cases/decision.ts';
+import { openCaseStep } from './step-process.ts';
 
 export interface CaseStep {
   hr: string;
@@ -26,12 +22,7 @@ export interface CaseStep {
 }
 
 async function main(): Promise<void> {
-  const spec = JSON.parse(process.argv[2] ?? '{}') as CaseStep;
-  const config = loadConfig();
-  const logger = createLogger('warn');
-  const db = await openDatabase(config, logger);
-  const hr = (await User.findOne({ email: spec.hr }))!;
-  const caseDoc = (await Case.findById(new Types.ObjectId(spec.caseId))) as CaseDoc;
+  const { spec, config, logger, db, hr, caseDoc } = await openCaseStep<CaseStep>();
   mongoose.connection.on('operation-start', (op: { collectionName: string; method: string }) => {
     if (op.collectionName !== 'auditevents' || op.method !== 'insertOne') return;
     writeSync(1, `about to write the audit: ${op.collectionName}.${op.method}\n`);

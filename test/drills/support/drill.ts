@@ -1,12 +1,11 @@
 // What a crash drill's test sets up around its steps: a data folder of its own (made before the
 // test, removed after, with the app killed and the connection closed), the seed step, and the app
-// started (again) on one port with a driver connection to its database.
+// started (again; each start on a port of its own) with a driver connection to its database.
 import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Db, MongoClient } from 'mongodb';
-import { freePort } from '../../../scripts/support/free-port.ts';
 import { connectToAppDatabase, drillEnv, runScript, startApp, waitReady, type AppProcess } from './app-process.ts';
 import type { Seeded, SeedSpec } from './seed.ts';
 
@@ -16,7 +15,7 @@ export interface Drill {
   env(extra: Record<string, string>): Record<string, string>;
   /** The seed step (./seed.ts), its accounts. */
   seed(env: Record<string, string>, spec: SeedSpec): Promise<Seeded>;
-  /** Starts the app (after a stop: again, on the same port) and connects to its database. */
+  /** Starts the app (after a stop: again, on a new port: read app().url again) and connects to its database. */
   boot(env: Record<string, string>): Promise<void>;
   app(): AppProcess;
   db(): Db;
@@ -28,7 +27,6 @@ export function useDrill(label: string): Drill {
   let dir = '';
   let app: AppProcess | undefined;
   let client: MongoClient | undefined;
-  let port: number | undefined;
   before(() => {
     dir = mkdtempSync(path.join(tmpdir(), `talent-drill-${label}-`));
   });
@@ -44,9 +42,8 @@ export function useDrill(label: string): Drill {
     env: (extra) => drillEnv(dir, extra),
     seed: async (env, spec) => JSON.parse((await runScript('test/drills/support/seed.ts', [JSON.stringify(spec)], env)).trim().split('\n').pop()!) as Seeded,
     async boot(env) {
-      port ??= await freePort();
       await client?.close().catch(() => undefined);
-      app = startApp(env, port);
+      app = startApp(env);
       await waitReady(app);
       client = await connectToAppDatabase(app, dir);
     },

@@ -36,6 +36,15 @@ const PATHS: Partial<Record<Stage, Array<{ action: string; from: Stage; to: Stag
     { action: 'submit', from: 'draft', to: 'submitted', role: 'applicant' },
     { action: 'start_screening', from: 'submitted', to: 'screening', role: 'hr_officer' },
   ],
+  // The leader's steps recorded with the officer's id: the drills read the stage, not who took it.
+  // No offer prepared yet (no terms, no letter): HR prepares it in the drill.
+  offer: [
+    { action: 'submit', from: 'draft', to: 'submitted', role: 'applicant' },
+    { action: 'start_screening', from: 'submitted', to: 'screening', role: 'hr_officer' },
+    { action: 'send_to_evaluation', from: 'screening', to: 'evaluation', role: 'hr_officer' },
+    { action: 'shortlist', from: 'evaluation', to: 'shortlisted', role: 'leader' },
+    { action: 'approve_offer', from: 'shortlisted', to: 'offer', role: 'leader' },
+  ],
 };
 
 async function main(): Promise<void> {
@@ -57,7 +66,7 @@ async function main(): Promise<void> {
         { at: new Date(t0), actor: applicant._id, actorRole: 'applicant', action: 'create', to: 'draft' },
         ...steps.map((s, k) => ({ at: new Date(t0 + (k + 1) * 60_000), actor: s.role === 'applicant' ? applicant._id : hr._id, actorRole: s.role, action: s.action, from: s.from, to: s.to })),
       ];
-      const c = await createCase({ applicant, call, stage: spec.stage, assignee: hr._id, history, version: steps.length, stageEnteredAt: history[history.length - 1]!.at });
+      const c = await createCase({ applicant, call, stage: spec.stage, assignee: hr._id, history, version: steps.length, stageEnteredAt: history[history.length - 1]!.at, ...(spec.stage === 'offer' ? { offerTerms: null } : {}) });
       applicants.push({ email: applicant.email, caseId: String(c._id) });
     }
     const out: Seeded = {
