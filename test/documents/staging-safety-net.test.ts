@@ -112,7 +112,7 @@ describe('documents: received files a route forgets are discarded as its respons
     const res = await request(base).post('/forget').attach('cv', pdf, 'cv.pdf');
     expect(res.status, res.text).to.equal(201);
     expect(res.body, 'staged while the handler ran: a slot and five chunks').to.deep.equal({ files: 1, live: 1, chunks: 5 });
-    await until('the staging freed', async () => store.stagingsLive === 0 && (await chunks()) === 0);
+    await until('the staging freed', async () => store.stagingsLive === 0 && (await chunks()) === 0 && (await tempFiles()).length === 0);
     expect(await tempFiles()).to.deep.equal([]);
     expect(store.canStage()).to.equal(true);
     expect(logged.join('')).to.match(/"route":"\/forget","files":1,"msg":"received files neither stored nor discarded by the route: discarded as the response ended"/);
@@ -122,7 +122,7 @@ describe('documents: received files a route forgets are discarded as its respons
     for (let i = 0; i < 10; i += 1) {
       const res = await request(base).post('/forget').attach('cv', pdf, 'cv.pdf').attach('letter', pdf, 'letter.pdf');
       expect(res.body).to.include({ files: 2, live: 2 });
-      await until(`round ${i}: the stagings freed`, async () => store.stagingsLive === 0 && (await chunks()) === 0);
+      await until(`round ${i}: the stagings freed`, async () => store.stagingsLive === 0 && (await chunks()) === 0 && (await tempFiles()).length === 0);
     }
     expect(await tempFiles()).to.deep.equal([]);
   });
@@ -130,7 +130,7 @@ describe('documents: received files a route forgets are discarded as its respons
   it('a route that fails after receiving: the error handler ends the response and the staging is freed', async () => {
     const res = await request(base).post('/fail').attach('cv', pdf, 'cv.pdf');
     expect(res.status).to.equal(500);
-    await until('the staging freed', async () => store.stagingsLive === 0 && (await chunks()) === 0);
+    await until('the staging freed', async () => store.stagingsLive === 0 && (await chunks()) === 0 && (await tempFiles()).length === 0);
     expect(await tempFiles()).to.deep.equal([]);
   });
 
