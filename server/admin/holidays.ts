@@ -31,6 +31,8 @@ export interface HolidayYear {
    * Resolution 28/2026/QH16 Art. 2) counts its deadlines a day short across it.
    */
   missingKnown: KnownHoliday[];
+  /** Known days marked "not observed" (newest first): listed so a mistaken dismissal can be undone. */
+  dismissedKnown: Array<KnownHoliday & { dismissedAt: Date }>;
   /** Calendar changes whose deadlines are not all counted again yet (a stopped process; the job finishes them). */
   unfinishedRecounts: Array<{ date: string; change: 'added' | 'removed'; since: Date; stuck: boolean }>;
 }
@@ -39,11 +41,12 @@ export interface HolidayYear {
 export async function holidayYear(opts: { ctx: Context; year?: string }): Promise<HolidayYear> {
   const thisYear = vnDateKey(opts.ctx.now).slice(0, 4);
   const year = opts.year ?? thisYear;
-  const [rows, stored, unfinished, missingKnown] = await Promise.all([
+  const [rows, stored, unfinished, missingKnown, dismissedKnown] = await Promise.all([
     Holiday.find({ date: { $gte: `${year}-01-01`, $lte: `${year}-12-31` } }).sort({ date: 1 }).lean(),
     Holiday.aggregate<{ _id: string }>([{ $group: { _id: { $substrBytes: ['$date', 0, 4] } } }]),
     DeadlineRecount.find({ finishedAt: { $exists: false } }).sort({ createdAt: 1 }).limit(20).lean(),
     missingKnownHolidays(),
+    dismissedKnownHolidays(),
   ]);
   const calendar = await loadCalendar();
   const horizon = new Date(opts.ctx.now.getTime());
@@ -52,6 +55,7 @@ export async function holidayYear(opts: { ctx: Context; year?: string }): Promis
   return {
     ...(covered ? {} : { coverageWarning: { from: vnDateKey(opts.ctx.now), until: vnDateKey(horizon), years: calendar.unknownYearsIn(opts.ctx.now, horizon) } }),
     missingKnown,
+    dismissedKnown,
     unfinishedRecounts: unfinished.map((r) => ({ date: r.date, change: r.change, since: r.createdAt, stuck: (r.attempts ?? 0) >= MAX_RECOUNT_ATTEMPTS })),
     year,
     years: [...new Set([...stored.map((y) => y._id), thisYear, year])].sort(),
@@ -274,4 +278,25 @@ export async function dismissKnownHoliday(opts: { ctx: Context; day: KnownHolida
   if (res.upsertedCount !== 1) return { dismissed: false }; // a second click: already dismissed
   await recordAudit(opts.ctx, { action: 'holiday.not_observed', targetType: 'holiday', targetId: opts.day.date, summary: { date: opts.day.date, name: opts.day.name, basis: opts.day.basis } });
   return { dismissed: true };
+}
+
+/** The known days marked not observed, newest dismissal first (a dismissal of a date no longer on the list is not shown). */
+export async function dismissedKnownHolidays(): Promise<Array<KnownHoliday & { dismissedAt: Date }>> {
+  const rows = await HolidayDismissal.find({}, { date: 1, dismissedAt: 1 }).sort({ dismissedAt: -1, date: 1 }).limit(100).lean();
+  return rows.flatMap((r) => {
+    const day = knownHolidayOn(r.date);
+    return day ? [{ ...day, dismissedAt: r.dismissedAt }] : [];
+  });
+}
+
+/**
+ * Undoes a "not observed" mark: the dismissal is removed (once, audited once; a second click finds
+ * none), so the notice lists the day again if the calendar still lacks it. Nothing is added to the
+ * calendar here: adding stays the notice's "Add", which counts the deadlines again.
+ */
+export async function observeKnownHolidayAgain(opts: { ctx: Context; day: KnownHoliday }): Promise<{ restored: boolean }> {
+  const res = await HolidayDismissal.deleteOne({ date: opts.day.date });
+  if (res.deletedCount !== 1) return { restored: false };
+  await recordAudit(opts.ctx, { action: 'holiday.observed_again', targetType: 'holiday', targetId: opts.day.date, summary: { date: opts.day.date, name: opts.day.name, basis: opts.day.basis } });
+  return { restored: true };
 }
