@@ -417,7 +417,8 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
     // The hold's deadline is the review date as typed (not counted: a holiday added later does not move it).
     dueAt: ({ payload }) => payload.reviewBy as Date,
     // The applicant is told the day it will be looked at again (not that it resumes then: HR decides).
-    mail: ({ payload }, _set, locale) => ({ ...(payload.reason ? { reason: payload.reason } : {}), reviewBy: formatDay(payload.reviewBy as Date, locale) }),
+    // With the working days left, as their page says it (walk app32: the e-mail gave the bare date).
+    mail: ({ payload, calendar, now }, _set, locale) => ({ ...(payload.reason ? { reason: payload.reason } : {}), reviewBy: formatDay(payload.reviewBy as Date, locale), reviewLeft: deadlineLeft(translator(locale), calendar, now, payload.reviewBy as Date).text }),
   },
   resume: {
     unset: ['resumeStage'],
