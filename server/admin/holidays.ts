@@ -13,6 +13,7 @@ import { DeadlineRecount } from '../../models/deadline-recount.ts';
 import { isId } from '../support/object-id.js';
 import { VN_HOLIDAYS, type HolidayBasis } from '../calendar/holidays-vn.ts';
 import { HolidayDismissal } from '../../models/holiday-dismissal.ts';
+import { translator } from '../i18n/index.ts';
 
 export interface HolidayYear {
   year: string;
@@ -254,13 +255,14 @@ export async function missingKnownHolidays(): Promise<KnownHoliday[]> {
   return VN_HOLIDAYS.filter((h) => years_.has(h.date.slice(0, 4)) && !skip.has(h.date)).map(known);
 }
 
-/** The basis in words an audit reason keeps (English, as the audit log's fixed texts are). */
-const BASIS_REASON: Record<HolidayBasis, string> = {
-  labourCode112: 'Labour Code 2019 Art. 112(1)',
-  labourCode111: 'Labour Code 2019 Art. 111(3)',
-  swap: 'Prime Minister\'s swap of days, Labour Code 2019 Art. 112(3)',
-  resolution28: 'National Assembly Resolution 28/2026/QH16 Art. 2',
-};
+/**
+ * The recount's reason, as a manual add's typed one is kept: in the administrator's language, since
+ * the recount page shows it as written (walk app32: a Vietnamese page read an English reason).
+ */
+function knownReason(ctx: Context, day: KnownHoliday): string {
+  const t = translator(ctx.locale);
+  return t('admin.holidays.known.reason', { basis: t(`admin.holidays.known.basis.${day.basis}`) });
+}
 
 /**
  * Adds a known day in one click: the same path as a confirmed manual add (createHoliday: audit
@@ -269,7 +271,7 @@ const BASIS_REASON: Record<HolidayBasis, string> = {
  */
 export async function addKnownHoliday(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; day: KnownHoliday }): Promise<HolidayChangeResult> {
   const { day } = opts;
-  return createHoliday({ app: opts.app, ctx: opts.ctx, date: day.date, kind: day.kind, nameVi: day.name.vi, nameEn: day.name.en, reason: `Known public holiday missing from the calendar (${BASIS_REASON[day.basis]})`, seen: undefined });
+  return createHoliday({ app: opts.app, ctx: opts.ctx, date: day.date, kind: day.kind, nameVi: day.name.vi, nameEn: day.name.en, reason: knownReason(opts.ctx, day), seen: undefined });
 }
 
 /** Marks a known day not observed here (stored once, audited once): the notice stops listing it. */

@@ -128,7 +128,7 @@ describe('admin: known public holidays missing from the calendar', function () {
     expect(await DeadlineRecount.countDocuments({ date: CULTURE_DAY, change: 'added' })).to.equal(1);
     const audits = await AuditEvent.find({ action: 'holiday.create', 'summary.date': CULTURE_DAY }).lean();
     expect(audits).to.have.length(1);
-    expect((audits[0]!.summary as { reason: string }).reason).to.include('Resolution 28/2026/QH16 Art. 2');
+    expect((audits[0]!.summary as { reason: string }).reason).to.equal('Known public holiday missing from the calendar: National Assembly Resolution 28/2026/QH16, Art. 2 (Vietnam Culture Day)');
     // 5 working days from Monday 22 Nov now skip Wednesday 24: 23, 25, 26, 29, 30 November.
     const visa = (await Case.findById(c._id).lean())!.supportTracks.find((x) => x.kind === 'visa')!;
     expect(visa.dueAt!.toISOString()).to.equal(endOf('2027-11-30').toISOString());
@@ -235,6 +235,8 @@ describe('admin: the known-holidays notice in a browser at 375 px', function () 
     await p.getByRole('button', { name: 'Thêm ngày 24/11/2027' }).click();
     await p.waitForURL(/\/admin\/holidays\/recounts\/[a-f0-9]{24}$/);
     expect(await Holiday.countDocuments({ date: CULTURE_DAY })).to.equal(1);
+    // The reason the recount page shows is in the administrator's language (walk app32: it was English).
+    expect(await p.locator('main').innerText()).to.include('Ngày nghỉ lễ đã biết còn thiếu trong lịch: Nghị quyết 28/2026/QH16 của Quốc hội, Điều 2 (Ngày Văn hóa Việt Nam)');
     await p.goto(`${t.baseUrl}/admin/holidays`);
     expect(await p.locator('#known-missing').count()).to.equal(0);
   });
