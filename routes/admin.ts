@@ -17,7 +17,7 @@ import { createInstitute, findInstitute, hrContactValues, HR_CONTACT_LIMITS, ins
 import { callCodeProblems, callPanel, fieldOptions, listCalls, saveCall } from '../server/admin/calls.ts';
 import { findCall } from '../server/calls/service.ts';
 import { addRow, callToValues, emptyCallValues, valuesFromBody, type CallFormValues } from '../server/admin/call-form.ts';
-import { addKnownHoliday, createHoliday, deleteHoliday, dismissKnownHoliday, findHoliday, holidayOn, knownHolidayOn, holidayToRemove, holidayYear, planHolidayChange, planRemoval, recountResult, type HolidayPlan } from '../server/admin/holidays.ts';
+import { addKnownHoliday, createHoliday, deleteHoliday, dismissKnownHoliday, findHoliday, observeKnownHolidayAgain, holidayOn, knownHolidayOn, holidayToRemove, holidayYear, planHolidayChange, planRemoval, recountResult, type HolidayPlan } from '../server/admin/holidays.ts';
 import { decisionReason } from '../server/accounts/forms.ts';
 import { adminOverview, outboxOverview, requeueEmail } from '../server/admin/outbox.ts';
 import { countEditsToReview } from '../server/email-templates/service.ts';
@@ -276,6 +276,15 @@ export function adminRoutes(app: AppContext): Router {
     const day = knownDay(req.body);
     const { dismissed } = await dismissKnownHoliday({ ctx: req.ctx, day });
     flash(req, dismissed ? 'success' : 'info', dismissed ? 'admin.holidays.known.dismissed' : 'admin.holidays.known.alreadyDismissed', { date: formatDay(new Date(`${day.date}T05:00:00Z`), req.ctx.locale) });
+    res.redirect(303, '/admin/holidays');
+  });
+
+  // Undo of "not observed": the same date-of-the-list guard; removing the mark twice removes it once.
+  router.post('/admin/holidays/known/observe', admin, async (req, res) => {
+    authorize(req.ctx.actor, 'holiday.observe');
+    const day = knownDay(req.body);
+    const { restored } = await observeKnownHolidayAgain({ ctx: req.ctx, day });
+    flash(req, restored ? 'success' : 'info', restored ? 'admin.holidays.known.observed' : 'admin.holidays.known.alreadyObserved', { date: formatDay(new Date(`${day.date}T05:00:00Z`), req.ctx.locale) });
     res.redirect(303, '/admin/holidays');
   });
 

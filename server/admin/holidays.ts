@@ -13,6 +13,7 @@ import { DeadlineRecount } from '../../models/deadline-recount.ts';
 import { isId } from '../support/object-id.js';
 import { VN_HOLIDAYS, type HolidayBasis } from '../calendar/holidays-vn.ts';
 import { HolidayDismissal } from '../../models/holiday-dismissal.ts';
+import { translator } from '../i18n/index.ts';
 
 export interface HolidayYear {
   year: string;
@@ -31,6 +32,8 @@ export interface HolidayYear {
    * Resolution 28/2026/QH16 Art. 2) counts its deadlines a day short across it.
    */
   missingKnown: KnownHoliday[];
+  /** Known days marked "not observed" (newest first): listed so a mistaken dismissal can be undone. */
+  dismissedKnown: Array<KnownHoliday & { dismissedAt: Date }>;
   /** Calendar changes whose deadlines are not all counted again yet (a stopped process; the job finishes them). */
   unfinishedRecounts: Array<{ date: string; change: 'added' | 'removed'; since: Date; stuck: boolean }>;
 }
@@ -39,11 +42,12 @@ export interface HolidayYear {
 export async function holidayYear(opts: { ctx: Context; year?: string }): Promise<HolidayYear> {
   const thisYear = vnDateKey(opts.ctx.now).slice(0, 4);
   const year = opts.year ?? thisYear;
-  const [rows, stored, unfinished, missingKnown] = await Promise.all([
+  const [rows, stored, unfinished, missingKnown, dismissedKnown] = await Promise.all([
     Holiday.find({ date: { $gte: `${year}-01-01`, $lte: `${year}-12-31` } }).sort({ date: 1 }).lean(),
     Holiday.aggregate<{ _id: string }>([{ $group: { _id: { $substrBytes: ['$date', 0, 4] } } }]),
     DeadlineRecount.find({ finishedAt: { $exists: false } }).sort({ createdAt: 1 }).limit(20).lean(),
     missingKnownHolidays(),
+    dismissedKnownHolidays(),
   ]);
   const calendar = await loadCalendar();
   const horizon = new Date(opts.ctx.now.getTime());
@@ -52,6 +56,7 @@ export async function holidayYear(opts: { ctx: Context; year?: string }): Promis
   return {
     ...(covered ? {} : { coverageWarning: { from: vnDateKey(opts.ctx.now), until: vnDateKey(horizon), years: calendar.unknownYearsIn(opts.ctx.now, horizon) } }),
     missingKnown,
+    dismissedKnown,
     unfinishedRecounts: unfinished.map((r) => ({ date: r.date, change: r.change, since: r.createdAt, stuck: (r.attempts ?? 0) >= MAX_RECOUNT_ATTEMPTS })),
     year,
     years: [...new Set([...stored.map((y) => y._id), thisYear, year])].sort(),
@@ -250,13 +255,14 @@ export async function missingKnownHolidays(): Promise<KnownHoliday[]> {
   return VN_HOLIDAYS.filter((h) => years_.has(h.date.slice(0, 4)) && !skip.has(h.date)).map(known);
 }
 
-/** The basis in words an audit reason keeps (English, as the audit log's fixed texts are). */
-const BASIS_REASON: Record<HolidayBasis, string> = {
-  labourCode112: 'Labour Code 2019 Art. 112(1)',
-  labourCode111: 'Labour Code 2019 Art. 111(3)',
-  swap: 'Prime Minister\'s swap of days, Labour Code 2019 Art. 112(3)',
-  resolution28: 'National Assembly Resolution 28/2026/QH16 Art. 2',
-};
+/**
+ * The recount's reason, as a manual add's typed one is kept: in the administrator's language, since
+ * the recount page shows it as written (walk app32: a Vietnamese page read an English reason).
+ */
+function knownReason(ctx: Context, day: KnownHoliday): string {
+  const t = translator(ctx.locale);
+  return t('admin.holidays.known.reason', { basis: t(`admin.holidays.known.basis.${day.basis}`) });
+}
 
 /**
  * Adds a known day in one click: the same path as a confirmed manual add (createHoliday: audit
@@ -265,7 +271,7 @@ const BASIS_REASON: Record<HolidayBasis, string> = {
  */
 export async function addKnownHoliday(opts: { app?: Pick<AppContext, 'config'>; ctx: Context; day: KnownHoliday }): Promise<HolidayChangeResult> {
   const { day } = opts;
-  return createHoliday({ app: opts.app, ctx: opts.ctx, date: day.date, kind: day.kind, nameVi: day.name.vi, nameEn: day.name.en, reason: `Known public holiday missing from the calendar (${BASIS_REASON[day.basis]})`, seen: undefined });
+  return createHoliday({ app: opts.app, ctx: opts.ctx, date: day.date, kind: day.kind, nameVi: day.name.vi, nameEn: day.name.en, reason: knownReason(opts.ctx, day), seen: undefined });
 }
 
 /** Marks a known day not observed here (stored once, audited once): the notice stops listing it. */
@@ -274,4 +280,25 @@ export async function dismissKnownHoliday(opts: { ctx: Context; day: KnownHolida
   if (res.upsertedCount !== 1) return { dismissed: false }; // a second click: already dismissed
   await recordAudit(opts.ctx, { action: 'holiday.not_observed', targetType: 'holiday', targetId: opts.day.date, summary: { date: opts.day.date, name: opts.day.name, basis: opts.day.basis } });
   return { dismissed: true };
+}
+
+/** The known days marked not observed, newest dismissal first (a dismissal of a date no longer on the list is not shown). */
+export async function dismissedKnownHolidays(): Promise<Array<KnownHoliday & { dismissedAt: Date }>> {
+  const rows = await HolidayDismissal.find({}, { date: 1, dismissedAt: 1 }).sort({ dismissedAt: -1, date: 1 }).limit(100).lean();
+  return rows.flatMap((r) => {
+    const day = knownHolidayOn(r.date);
+    return day ? [{ ...day, dismissedAt: r.dismissedAt }] : [];
+  });
+}
+
+/**
+ * Undoes a "not observed" mark: the dismissal is removed (once, audited once; a second click finds
+ * none), so the notice lists the day again if the calendar still lacks it. Nothing is added to the
+ * calendar here: adding stays the notice's "Add", which counts the deadlines again.
+ */
+export async function observeKnownHolidayAgain(opts: { ctx: Context; day: KnownHoliday }): Promise<{ restored: boolean }> {
+  const res = await HolidayDismissal.deleteOne({ date: opts.day.date });
+  if (res.deletedCount !== 1) return { restored: false };
+  await recordAudit(opts.ctx, { action: 'holiday.observed_again', targetType: 'holiday', targetId: opts.day.date, summary: { date: opts.day.date, name: opts.day.name, basis: opts.day.basis } });
+  return { restored: true };
 }

@@ -176,6 +176,13 @@ export function presentHolidays(ctx: Context, input: { calendar: HolidayYear } &
       name: ctx.locale === 'vi' ? k.name.vi : k.name.en,
       basis: t(`admin.holidays.known.basis.${k.basis}`),
     })),
+    // Known days marked not observed, each with a button that lists it again (a mistaken click is undone here).
+    dismissedKnown: calendar.dismissedKnown.map((k) => ({
+      iso: k.date,
+      day: calendarDay(k.date, ctx.locale),
+      name: ctx.locale === 'vi' ? k.name.vi : k.name.en,
+      since: formatDateTime(k.dismissedAt, ctx.locale),
+    })),
     rows: calendar.holidays.map((h) =>
       withFields(h, { weekday: dateFormat(locale, { weekday: 'long', timeZone: 'UTC' }).format(new Date(`${h.date}T00:00:00Z`)), kindLabel: t(`admin.holidays.kinds.${h.kind}`), worked: h.kind === 'working_day' }),
     ),

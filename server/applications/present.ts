@@ -25,7 +25,7 @@ import { askedDocument } from './answer.ts';
 import { DATE_RULES } from '../documents/validity.ts';
 import type { DocumentType } from '../../models/constants.ts';
 import { fieldErrorText } from '../http/forms.ts';
-import { familySupportText, residenceCardWanted, vietnameseCitizen, visaWanted } from './family-support.ts';
+import { cardsForFamily, familySupportText, familyVisasWanted, residenceCardWanted, vietnameseCitizen, visaWanted, type FamilyCase } from './family-support.ts';
 
 export function applicationsList(ctx: Context, rows: ApplicationRow[]) {
   const t = tOf(ctx);
@@ -64,9 +64,12 @@ function signedOfferAsk(t: ReturnType<typeof tOf>, stage: string, checklist: unk
  * way now, read from the case's procedures (not the ones asked for at the start: one set Not needed
  * or refused since is no longer "being prepared"), and those refused, whose next step HR says below.
  */
-export function nextStepText(t: TFunction, stage: string, tracks: ReadonlyArray<{ kind: string; status: string }>): string | undefined {
+export function nextStepText(t: TFunction, stage: string, tracks: ReadonlyArray<{ kind: string; status: string }>, family?: FamilyCase): string | undefined {
   if (stage !== 'onboarding' && stage !== 'arrived') return t(`applications.show.next.${stage}`, { defaultValue: '' }) || undefined;
-  const names = (statuses: readonly string[]) => tracks.filter((p) => statuses.includes(p.status)).map((p) => t(`procedures.inSentence.${p.kind}`));
+  // A Vietnamese citizen's visa (and card) procedure is their foreign family's TT papers, not theirs
+  // (server/applications/family-support.ts): "handling the visa for you" contradicted "none for you" below (walk app32).
+  const forFamily = (kind: string) => !!family && vietnameseCitizen(family) && ((kind === 'visa' && familyVisasWanted(family)) || (kind === 'residence_card' && cardsForFamily(family)));
+  const names = (statuses: readonly string[]) => tracks.filter((p) => statuses.includes(p.status)).map((p) => t(`procedures.inSentence.${forFamily(p.kind) ? `${p.kind}Family` : p.kind}`));
   const list = (items: string[]) => listText(t, items, 'and');
   const running = names(ACTIVE_SUPPORT_STATUSES);
   const refused = names(['refused']);
@@ -125,7 +128,7 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
           : // An offer declined (by them, or by their e-mail or letter recorded by HR) ends the case as withdrawn: said as what they did.
             endedByDecline(caseDoc)
             ? t('applications.show.next.declined')
-            : nextStepText(t, caseDoc.stage, caseDoc.supportTracks ?? []),
+            : nextStepText(t, caseDoc.stage, caseDoc.supportTracks ?? [], caseDoc),
     // What the applicant must do first, before the stage's general words: a document HR sent back
     // (rejected, expired, not valid long enough) waits for a new version from them.
     nextAction: resendNeeded(t, ctx.locale, checklist, data.resendBy) ?? signedOfferAsk(t, caseDoc.stage, checklist),

@@ -220,6 +220,7 @@ const SAMPLES: Record<string, unknown> = {
   reason: 'The position has been filled.',
   toldReason: 'The selection panel has chosen candidates whose research is closer to the position.',
   reviewBy: '15 Jan 2027',
+  reviewLeft: '10 working days left',
   documentType: 'passport',
   fileName: 'passport.pdf',
   hours: 24,

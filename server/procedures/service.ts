@@ -602,6 +602,21 @@ export interface EmailClock {
   plannedStart?: Date | null;
 }
 
+/**
+ * Whose the procedure is, for an e-mail to the applicant: the visa that carries the family's TT visas
+ * (for a Vietnamese citizen, that they need none themselves, unless entering on a foreign passport:
+ * Law 47/2014/QH13 Art. 4(4), 12(5)), or a citizen's residence card procedure that is their family's
+ * TT cards; '' otherwise. Shared by the procedure_update and offer_accepted e-mails.
+ */
+export function procedureFamilyLine(t: TFunction, kind: SupportKind, family: FamilyCase | undefined): string {
+  if (!family) return '';
+  if (kind === 'visa' && familyVisasWanted(family)) {
+    const forWhom = t('procedures.visaType.familyFor', { names: familyMembersText(t, family) });
+    return vietnameseCitizen(family) ? `${t('procedures.visaType.citizenApplicant')} ${forWhom}.` : `${forWhom}.`;
+  }
+  return kind === 'residence_card' && cardsForFamily(family) ? `${t('procedures.visaType.cardsFor', { names: familyMembersText(t, family) })}.` : '';
+}
+
 /** The procedure_update e-mail to the applicant, in their language (the outbox item's locale). */
 export function procedureEmail(opts: { applicant: Recipient & { name?: string | null }; reference: string; caseId: string; kind: SupportKind; track: TrackState; change: ProcedureChange; asksClosed?: readonly AskState[]; message?: string; appUrl?: string; key: string; now: Date; calendar: WorkingCalendar; plannedStart?: Date | null; family?: FamilyCase; unlocked?: ReadonlyArray<{ kind: SupportKind; dueAt?: Date | null }> }) {
   const locale = recipientLocale(opts.applicant);
@@ -610,14 +625,7 @@ export function procedureEmail(opts: { applicant: Recipient & { name?: string | 
   // a Vietnamese citizen read "Visa: granted" of a visa that was their spouse's and child's).
   const t = translator(locale);
   // A Vietnamese citizen's residence card procedure is their foreign family's TT cards: said too.
-  const familyLine =
-    opts.kind === 'visa' && opts.family && familyVisasWanted(opts.family)
-      ? vietnameseCitizen(opts.family)
-        ? `${t('procedures.visaType.citizenApplicant')} ${t('procedures.visaType.familyFor', { names: familyMembersText(t, opts.family) })}.`
-        : `${t('procedures.visaType.familyFor', { names: familyMembersText(t, opts.family) })}.`
-      : opts.kind === 'residence_card' && opts.family && cardsForFamily(opts.family)
-        ? `${t('procedures.visaType.cardsFor', { names: familyMembersText(t, opts.family) })}.`
-        : '';
+  const familyLine = procedureFamilyLine(t, opts.kind, opts.family);
   const data = {
     name: opts.applicant.name,
     reference: opts.reference,

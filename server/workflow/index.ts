@@ -30,7 +30,7 @@ import { translator, type Locale } from '../i18n/index.ts';
 import { formatDay } from '../views/time.ts';
 import { renderEmail } from '../mail/render.ts';
 import { waitingText, windowView } from '../procedures/present.ts';
-import { deadlineLeft, dueMeaning } from '../procedures/service.ts';
+import { deadlineLeft, dueMeaning, procedureFamilyLine } from '../procedures/service.ts';
 import { caseConflict } from '../cases/conflict.ts';
 import { ACTIONS, DECLINE_REASON_MAX, HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, PAYLOADS, REJECT_REASON_MAX, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, offerReady, rolesFor, type Action, type GuardFailures, type GuardInput, type Transition } from './transitions.ts';
 import { reasonToldToApplicant } from '../cases/applicant-view.ts';
@@ -236,7 +236,8 @@ const ACCEPTANCE: ActionRule = {
     return {
       ...(start ? { plannedStart: start, startFromOffer: !!f.startMove, ...(f.startMove?.from ? { plannedStartWas: f.startMove.from } : {}) } : {}),
       signedOfferAsked: f.signedOfferAsked === true,
-      supportTracks: tracks.filter((s) => s.status === 'requested').map((s) => ({ ...s, ...words(s.kind, s.dueAt), ...((w) => (w ? { waits: w } : {}))(waitingText(t, s.kind, tracks)) })),
+      // Whose a procedure is (walk app32: a Vietnamese citizen read "Visa: we aim to file by …" of their spouse's TT visa).
+      supportTracks: tracks.filter((s) => s.status === 'requested').map((s) => ({ ...s, ...words(s.kind, s.dueAt), ...((w) => (w ? { waits: w } : {}))(waitingText(t, s.kind, tracks)), familyLine: procedureFamilyLine(t, s.kind, f.caseDoc) })),
     };
   },
 };
@@ -417,7 +418,8 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
     // The hold's deadline is the review date as typed (not counted: a holiday added later does not move it).
     dueAt: ({ payload }) => payload.reviewBy as Date,
     // The applicant is told the day it will be looked at again (not that it resumes then: HR decides).
-    mail: ({ payload }, _set, locale) => ({ ...(payload.reason ? { reason: payload.reason } : {}), reviewBy: formatDay(payload.reviewBy as Date, locale) }),
+    // With the working days left, as their page says it (walk app32: the e-mail gave the bare date).
+    mail: ({ payload, calendar, now }, _set, locale) => ({ ...(payload.reason ? { reason: payload.reason } : {}), reviewBy: formatDay(payload.reviewBy as Date, locale), reviewLeft: deadlineLeft(translator(locale), calendar, now, payload.reviewBy as Date).text }),
   },
   resume: {
     unset: ['resumeStage'],

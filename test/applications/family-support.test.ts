@@ -120,6 +120,32 @@ describe('applications: family support asked is followed to the visa procedure, 
   const citizenProfile = { fullName: 'Nguyễn Văn An', dateOfBirth: new Date('1985-05-20'), gender: 'male', nationality: 'VN', countryOfResidence: 'US', overseasVietnamese: true, phone: '+1 415 555 0100', currentPosition: 'Professor', currentEmployer: 'Stanford', highestDegree: 'phd', field: 'Materials' };
   const slice = (html: string, marker: string) => html.slice(html.indexOf(marker), html.indexOf('</li>', html.indexOf(marker)));
 
+  it('a Vietnamese citizen with a foreign spouse: the welcome e-mail and the next step name the visa procedure as the family’s TT visas, with the dual national’s exception (vi, en)', async () => {
+    for (const locale of ['vi', 'en'] as const) {
+      const applicant = await createUser({ role: 'applicant', locale });
+      const c = await offered(applicant, { profile: citizenProfile, supportRequested: { family: true }, dependants: mixed });
+      const a = await signedIn(t, applicant);
+      await accept(a, c);
+      const next = text((await page(a, `/applications/${c._id}`)).text);
+      await deliver(t, c._id);
+      const mail = await t.smtp.waitForTo(applicant.email, locale === 'vi' ? /đã chấp nhận lời mời/ : /offer accepted/);
+      if (locale === 'vi') {
+        expect(next).to.include('Viện đang thực hiện thị thực TT của các thành viên gia đình Ông/Bà là người nước ngoài: tiến độ ở bên dưới');
+        expect(mail.text).to.match(/- Thị thực: Dự kiến nộp hồ sơ trước \d+\/\d+\/\d{4} \(còn \d+ ngày làm việc\)\. Ông\/Bà không cần thị thực: là công dân Việt Nam/);
+        expect(mail.text).to.include('nhập cảnh bằng hộ chiếu nước ngoài thì cần thị thực hoặc giấy miễn thị thực');
+        expect(mail.text).to.include('thị thực TT của Anna Smith (');
+        expect(mail.text).to.not.match(/(?<!\p{L})bạn(?!\p{L})/iu);
+      } else {
+        expect(next).to.include("The institute is handling your foreign family members' TT visas for you");
+        expect(next).to.not.include('handling the visa for you');
+        expect(mail.text).to.match(/- Visa: We aim to file by \d+ \w+ \d{4} \(\d+ working days left\)\. None for you: as a Vietnamese citizen you need no visa\./);
+        expect(mail.text).to.include('enter on the foreign passport, you need a visa or a visa exemption certificate');
+        expect(mail.text).to.include('the TT visas of Anna Smith (Spouse) go with this procedure');
+      }
+      expect(mail.text).to.not.include('Nguyễn Minh');
+    }
+  });
+
   it('a Vietnamese citizen with a foreign spouse: the visa procedure is the spouse’s TT visa, never “your visa”, on every page; the Vietnamese child needs none; their arrival does not wait for it', async () => {
     const applicant = await createUser({ role: 'applicant', locale: 'en' });
     const c = await offered(applicant, { profile: citizenProfile, supportRequested: { family: true }, dependants: mixed });

@@ -68,7 +68,7 @@ describe('cases: a hold has a review date', function () {
     expect(words(shown.text)).to.include('Review by: 15 Mar 2027');
     expect(words(shown.text)).to.include('until HR looks at it again, by 15 Mar 2027 at the latest');
     // The e-mail as it will be sent says it too.
-    expect(words(shown.text)).to.include('We will look at it again by 15 Mar 2027.');
+    expect(words(shown.text)).to.include('We will look at it again by 15 Mar 2027 (10 working days left).');
     expect(confirmed.status).to.equal(303);
 
     const held = (await Case.findById(c._id).lean())!;
@@ -89,9 +89,9 @@ describe('cases: a hold has a review date', function () {
     // The applicant's e-mail, on the real SMTP server.
     await deliver(t, c._id);
     const mail = await t.smtp.waitForTo(applicant.email, /on hold/);
-    expect(mail.text).to.include('We will look at it again by 15 Mar 2027.');
+    expect(mail.text).to.include('We will look at it again by 15 Mar 2027 (10 working days left).');
     expect(mail.text).to.include('Reason: Waiting for the 2027 budget.');
-    expect(mail.html).to.include('We will look at it again by 15 Mar 2027.');
+    expect(mail.html).to.include('We will look at it again by 15 Mar 2027 (10 working days left).');
 
     // The day after the review date: overdue in the queue and under the overdue filter.
     clock = vn('2027-03-16');

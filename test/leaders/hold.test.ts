@@ -93,6 +93,8 @@ describe('leaders: putting a candidate on hold from the shortlist', function () 
     const mail = await t.smtp.waitForTo(applicant.email);
     const [y, m, dd] = day.split('-').map(Number);
     expect(mail.text).to.include(`${dd}/${m}/${y}`);
+    // With the working days left, as the applicant's page says it (walk app32).
+    expect(mail.text).to.match(new RegExp(`xem xét lại hồ sơ chậm nhất vào ngày ${dd}/${m}/${y} \\(còn \\d+ ngày làm việc\\)\\.`));
     expect(mail.text).to.include('Ông/Bà');
     expect(mail.text).not.to.include('Budget line');
     expect(mail.text).not.to.match(/(?<!\p{L})bạn(?!\p{L})/iu);

@@ -128,7 +128,7 @@ describe('admin: known public holidays missing from the calendar', function () {
     expect(await DeadlineRecount.countDocuments({ date: CULTURE_DAY, change: 'added' })).to.equal(1);
     const audits = await AuditEvent.find({ action: 'holiday.create', 'summary.date': CULTURE_DAY }).lean();
     expect(audits).to.have.length(1);
-    expect((audits[0]!.summary as { reason: string }).reason).to.include('Resolution 28/2026/QH16 Art. 2');
+    expect((audits[0]!.summary as { reason: string }).reason).to.equal('Known public holiday missing from the calendar: National Assembly Resolution 28/2026/QH16, Art. 2 (Vietnam Culture Day)');
     // 5 working days from Monday 22 Nov now skip Wednesday 24: 23, 25, 26, 29, 30 November.
     const visa = (await Case.findById(c._id).lean())!.supportTracks.find((x) => x.kind === 'visa')!;
     expect(visa.dueAt!.toISOString()).to.equal(endOf('2027-11-30').toISOString());
@@ -162,6 +162,50 @@ describe('admin: known public holidays missing from the calendar', function () {
     // Nothing was added to the calendar.
     expect(await Holiday.exists({ date: OBSERVED })).to.equal(null);
   });
+
+  it('a day marked not observed by mistake is observed again from the page: listed again, audited once, nothing added', async () => {
+    // Follows the test above: OBSERVED is dismissed and missing from the calendar.
+    expect(await HolidayDismissal.countDocuments({ date: OBSERVED })).to.equal(1);
+    const a = await signedIn(t, admin);
+    const shown = await page(a, '/admin/holidays');
+    const section = /<section id="known-dismissed"[\s\S]*?<\/section>/.exec(shown.text)?.[0] ?? '';
+    expect(text(section)).to.include('Known holidays marked not observed').and.include('3 May 2027').and.include('Observe 3 May 2027 again');
+    expect(section).to.include('action="/admin/holidays/known/observe"').and.include('name="_csrf"');
+    const viSection = /<section id="known-dismissed"[\s\S]*?<\/section>/.exec((await page(await signedIn(t, adminVi), '/admin/holidays')).text)?.[0] ?? '';
+    expect(text(viSection)).to.include('Áp dụng lại ngày 3/5/2027').and.include('Anh/Chị').and.not.match(/\bbạn\b/i);
+    const csrf = csrfFrom(shown.text);
+
+    // Hostile or forged: 400, the mark kept, nothing audited.
+    const hostile = await Promise.all([
+      a.post('/admin/holidays/known/observe').type('form').set('Accept', 'text/html').send(`_csrf=${encodeURIComponent(csrf)}&date[$ne]=x`),
+      a.post('/admin/holidays/known/observe').type('json').set('Accept', 'text/html').send(`{"_csrf":${JSON.stringify(csrf)},"__proto__":{"date":"${OBSERVED}"}}`),
+      a.post('/admin/holidays/known/observe').type('form').set('Accept', 'text/html').send({ _csrf: csrf, date: [OBSERVED, OBSERVED] }),
+      a.post('/admin/holidays/known/observe').type('form').set('Accept', 'text/html').send({ _csrf: csrf, date: '2027-05-04' }),
+      a.post('/admin/holidays/known/observe').type('form').set('Accept', 'text/html').send({ _csrf: csrf, date: 'x'.repeat(100_000) }),
+    ]);
+    expect(hostile.map((r) => r.status)).to.deep.equal([400, 400, 400, 400, 400]);
+    // Without the CSRF token, and as a non-admin: refused.
+    expect((await a.post('/admin/holidays/known/observe').type('form').set('Accept', 'text/html').send({ date: OBSERVED })).status).to.equal(403);
+    const hr = await signedIn(t, await createUser({ role: 'hr_officer', locale: 'en' }));
+    const hrCsrf = csrfFrom((await page(hr, '/account')).text);
+    expect((await hr.post('/admin/holidays/known/observe').type('form').set('Accept', 'text/html').send({ _csrf: hrCsrf, date: OBSERVED })).status).to.equal(403);
+    expect(await HolidayDismissal.countDocuments({ date: OBSERVED })).to.equal(1);
+    expect(await AuditEvent.countDocuments({ action: 'holiday.observed_again' })).to.equal(0);
+
+    // Clicked twice at once: the mark goes once, one audit event; the second is told.
+    const click = () => a.post('/admin/holidays/known/observe').type('form').set('Accept', 'text/html').send({ _csrf: csrf, date: OBSERVED });
+    const [one, two] = await Promise.all([click(), click()]);
+    expect([one.status, two.status]).to.deep.equal([303, 303]);
+    expect(await HolidayDismissal.countDocuments({ date: OBSERVED })).to.equal(0);
+    expect(await AuditEvent.countDocuments({ action: 'holiday.observed_again', 'summary.date': OBSERVED })).to.equal(1);
+    const after = await page(a, '/admin/holidays');
+    expect(listed(after.text)).to.deep.equal([OBSERVED]);
+    expect(text(after.text)).to.satisfy((s: string) => s.includes('3 May 2027 is no longer marked as not observed') || s.includes('3 May 2027 was not marked as not observed'));
+    expect(after.text).to.not.include('id="known-dismissed"');
+    expect(await Holiday.exists({ date: OBSERVED })).to.equal(null);
+    const again = await click();
+    expect(text((await page(a, again.headers.location!)).text)).to.include('3 May 2027 was not marked as not observed');
+  });
 });
 
 describe('admin: the known-holidays notice in a browser at 375 px', function () {
@@ -192,6 +236,8 @@ describe('admin: the known-holidays notice in a browser at 375 px', function () 
     await p.getByRole('button', { name: 'Thêm ngày 24/11/2027' }).click();
     await p.waitForURL(/\/admin\/holidays\/recounts\/[a-f0-9]{24}$/);
     expect(await Holiday.countDocuments({ date: CULTURE_DAY })).to.equal(1);
+    // The reason the recount page shows is in the administrator's language (walk app32: it was English).
+    expect(await p.locator('main').innerText()).to.include('Ngày nghỉ lễ đã biết còn thiếu trong lịch: Nghị quyết 28/2026/QH16 của Quốc hội, Điều 2 (Ngày Văn hóa Việt Nam)');
     await p.goto(`${t.baseUrl}/admin/holidays`);
     expect(await p.locator('#known-missing').count()).to.equal(0);
   });
