@@ -69,6 +69,9 @@ export const DOCUMENT_TYPES = [
   'photo',
   'signed_offer',
   'dependant_passport',
+  // Proof of a family relationship (marriage or birth certificate): a Vietnamese citizen's foreign
+  // family's TT visas are granted on it (server/procedures/rules.ts procedureDocuments).
+  'relationship_proof',
   'other',
 ] as const;
 export type DocumentType = (typeof DOCUMENT_TYPES)[number];

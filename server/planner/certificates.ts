@@ -4,7 +4,8 @@
 // permit's on its target inside the legal window, the date the case shows, not the window's first day).
 import type { DocumentType } from '../../models/constants.ts';
 import type { WorkingCalendar } from '../calendar/index.ts';
-import { PROCEDURE_RULES, type ProcedureKind } from '../procedures/rules.ts';
+import { PROCEDURE_RULES, procedureDocuments, type ProcedureKind } from '../procedures/rules.ts';
+import type { FamilyCase } from '../applications/family-support.ts';
 import { dayOf, maxDate, onOrAfterWorkingDay, plusDays, plusMonths, scheduleProcedures, workingDaysAfter, type Explanation, type PlannerCase } from './schedule.ts';
 import { ACT_WORKING_DAYS, PREPARATION_WORKING_DAYS, VALIDITY_RULES, WORK_CARD_MAX_MONTHS } from './validity.ts';
 
@@ -82,7 +83,9 @@ export function planCertificates({ case: c, documents, calendar: cal, today, che
     // certificate must be valid ("housing lodged on …", "Needed for: housing" misled HR).
     if (PROCEDURE_RULES[step.kind].internal) continue;
     const s = step.fileOn.getTime() <= atOnce ? { kind: step.kind, fileOn: readyBy, whenReady: true } : { kind: step.kind, fileOn: step.fileOn };
-    for (const type of PROCEDURE_RULES[s.kind].documents) {
+    // A Vietnamese citizen's visa procedure is their foreign family's TT visas: its papers are the
+    // family's passports and proof of relationship, with the citizen's passport as the sponsor's (rules.ts procedureDocuments).
+    for (const type of procedureDocuments(s.kind, c as FamilyCase)) {
       if (!VALIDITY_RULES[type]) continue;
       if (type === 'dependant_passport' && !(c.dependants?.length)) continue; // nobody comes with them
       needs.set(type, [...(needs.get(type) ?? []), s]);

@@ -14,7 +14,7 @@ import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
 import { hrContactFor, sendToLine } from '../institutes/contact.ts';
 import { periodicService, type BackgroundService } from '../services.ts';
 import { casePlan, refreshAllForecasts, requiredBeforeArrival } from './service.ts';
-import { documentLabel, documentTitle } from './present.ts';
+import { documentLabel, documentTitle, neededForText } from './present.ts';
 
 async function pushOnce(caseId: unknown, item: OutboxItem): Promise<boolean> {
   const res = await Case.updateOne({ _id: caseId, 'outbox.key': { $ne: item.key } }, { $push: { outbox: item } }, { timestamps: false });
@@ -82,7 +82,7 @@ export async function runCertificateWindowReminders({ app, now, caseIds }: { app
     return contacts.get(id)!;
   };
   for (const c of cases) {
-    const { windows } = await casePlan({ caseDoc: c as never, now, calendar, checklist: beforeArrival.get(String(c.call)) ?? [] });
+    const { windows, familyVisa } = await casePlan({ caseDoc: c as never, now, calendar, checklist: beforeArrival.get(String(c.call)) ?? [] });
     const open = windows.filter((w) => w.status === 'open');
     if (open.length === 0) continue;
     const applicant = await User.findById(c.applicant, { email: 1, name: 1, locale: 1, disabledAt: 1 }).lean();
@@ -112,7 +112,7 @@ export async function runCertificateWindowReminders({ app, now, caseIds }: { app
         label: documentTitle(locale, w.type),
         from: w.from,
         to: w.to,
-        procedures: [...new Set(w.neededBy.map((n) => t(`planner.kinds.${n.kind}`)))].join(', '),
+        procedures: neededForText(t, w, familyVisa === true),
         uploadable: uploadable.get(String(c.call))?.has(w.type) ?? false,
         // Working days from today to the last day, both counted; nearly closed said plainly.
         daysLeft: w.daysLeft ?? 0,

@@ -4,6 +4,7 @@
 import type { CaseDoc } from '../../models/case.ts';
 import { tOf, type Context } from '../context.ts';
 import { translator, type Locale } from '../i18n/index.ts';
+import type { TFunction } from 'i18next';
 import type { CertificateWindow } from './certificates.ts';
 import type { Explanation } from './schedule.ts';
 import { casePlan, type CasePlan } from './service.ts';
@@ -39,11 +40,21 @@ export function documentTitle(locale: Locale, type: string): string {
 }
 
 /**
+ * The filings a window serves, for the applicant. A Vietnamese citizen's visa procedure is their
+ * foreign family's TT visas (rules.ts procedureDocuments): "Get your passport by … (visa)" read as a
+ * visa of their own (walk family-s32). Their own passport there is the sponsor's identity paper.
+ */
+export function neededForText(t: TFunction, w: Pick<CertificateWindow, 'type' | 'neededBy'>, familyVisa = false): string {
+  const kindKey = (kind: string) => (kind === 'visa' && familyVisa ? (w.type === 'passport' ? 'visaSponsor' : 'visaFamily') : kind);
+  return [...new Set(w.neededBy.map((n) => t(`planner.kinds.${kindKey(n.kind)}`)))].join(', ');
+}
+
+/**
  * `conditional`: the applicant's checklist before the offer is accepted. The text above it says not
  * to obtain anything before deciding, so a row to act on reads "Once you accept", never "Now" (nor
  * "Late": nothing is late for a paper nobody has asked for yet); a certificate already valid stays so.
  */
-function windowView(ctx: Context, w: CertificateWindow, conditional = false) {
+function windowView(ctx: Context, w: CertificateWindow, conditional = false, familyVisa = false) {
   const t = tOf(ctx);
   const document = documentLabel(ctx.locale, w.type);
   const label = documentTitle(ctx.locale, w.type);
@@ -71,7 +82,7 @@ function windowView(ctx: Context, w: CertificateWindow, conditional = false) {
     // A file sent and waiting for HR's check is said as such before the offer is accepted too.
     statusLabel: t(`planner.statuses.${conditional && w.status !== 'ok' && w.status !== 'checking' ? 'ifAccepted' : w.status}`),
     badge: w.status === 'ok' ? 'ok' : conditional ? '' : w.status === 'late' ? 'err' : w.status === 'open' ? 'warn' : '',
-    neededFor: [...new Set(w.neededBy.map((n) => t(`planner.kinds.${n.kind}`)))].join(', '),
+    neededFor: neededForText(t, w, familyVisa),
     line,
     reasons: w.reasons.map((r) => explainText(ctx, r, 'reason')),
   };
@@ -105,7 +116,8 @@ export function presentPlan(ctx: Context, plan: CasePlan, computedAt?: Date | nu
           computedAt: computedAt ?? null,
         }
       : undefined,
-    windows: plan.windows.map((w) => windowView(ctx, w, conditional)),
+    // Whose the visa papers are is said to the applicant; HR's table keeps the procedure's name.
+    windows: plan.windows.map((w) => windowView(ctx, w, conditional, opts.forApplicant === true && plan.familyVisa === true)),
     problems: plan.cardConflict ? [cardProblemText(tOf(ctx), ctx.locale, plan.cardConflict)] : [],
     ifAccepted: plan.ifAccepted === true && plan.windows.length > 0,
     beforeOffer: !!f && plan.planning !== true,

@@ -10,7 +10,8 @@ import { planCertificates, type CertificateWindow, type PlannerDocument } from '
 import { forecastArrival, type Forecast } from './forecast.ts';
 import type { PlannerCase } from './schedule.ts';
 import { stageTimesFor } from './stage-times.ts';
-import { residenceCardConflict } from '../procedures/rules.ts';
+import { residenceCardConflict, visaForFamilyOnly } from '../procedures/rules.ts';
+import type { FamilyCase } from '../applications/family-support.ts';
 
 export interface CasePlan {
   forecast?: Forecast;
@@ -25,6 +26,8 @@ export interface CasePlan {
   ifAccepted?: boolean;
   /** Certificates are planned at this stage (an offer made, until arrival): before it, `windows` is empty for that reason. */
   planning?: boolean;
+  /** The visa procedure is a Vietnamese citizen's foreign family's TT visas (rules.ts visaForFamilyOnly): the applicant is told the papers are for them. */
+  familyVisa?: boolean;
 }
 
 type StoredCase = PlannerCase & { _id: unknown; institute?: unknown; call?: unknown };
@@ -59,7 +62,7 @@ export async function casePlan({ caseDoc, now, calendar, documents: current, che
   const planning = !!forecast && inStages(stage, PLANNING_STAGES);
   const windows = planning ? planCertificates({ case: c, documents, calendar: cal, today: now, checklist: checklist ?? (await checklistOf(c.call)) }) : [];
   const cardConflict = residenceCardConflict(c.supportTracks, documents);
-  return { forecast, windows, ifAccepted: stage === 'offer', planning, ...(cardConflict ? { cardConflict } : {}) };
+  return { forecast, windows, ifAccepted: stage === 'offer', planning, ...(visaForFamilyOnly(c as FamilyCase) ? { familyVisa: true } : {}), ...(cardConflict ? { cardConflict } : {}) };
 }
 
 /**

@@ -26,7 +26,7 @@ export interface ReadyRule {
 export type ValidityRule = IssuedRule | ExpiryRule | ReadyRule;
 
 /** The instruments the rules cite, by the key of their name in each language (planner.basis.<key>). */
-export type Basis = 'decree219_art18_2' | 'decree219_art18_4' | 'law47_art38_1' | 'decree219_art18';
+export type Basis = 'decree219_art18_2' | 'decree219_art18_4' | 'law47_art38_1' | 'decree219_art18' | 'decree111_art9';
 
 export const VALIDITY_RULES: Partial<Record<DocumentType, ValidityRule>> = {
   // Decree 219/2025/ND-CP Art. 18(2): the health certificate is used within 12 months of its issue.
@@ -42,6 +42,10 @@ export const VALIDITY_RULES: Partial<Record<DocumentType, ValidityRule>> = {
   // treaty allows) and translated into Vietnamese; they do not expire, they must be ready at filing.
   degree: { kind: 'ready', basis: 'decree219_art18' },
   degree_translation: { kind: 'ready', basis: 'decree219_art18' },
+  // A marriage or birth certificate issued abroad is consularly legalised to be used in Vietnam
+  // (Decree 111/2011/ND-CP Art. 9; apostille where a treaty allows) and translated: it does not expire,
+  // it must be ready when the family's TT visas are lodged (server/procedures/rules.ts procedureDocuments).
+  relationship_proof: { kind: 'ready', basis: 'decree111_art9' },
 };
 
 /**

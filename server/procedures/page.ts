@@ -7,7 +7,8 @@ import { can } from '../policies/index.ts';
 import { findCaseFor } from '../cases/access.ts';
 import { loadCalendar, type WorkingCalendar } from '../calendar/index.ts';
 import { DOCUMENT_TYPES, SUPPORT_STATUSES, supportOpen, type SupportKind } from '../../models/constants.ts';
-import { PROCEDURE_RULES, clockCanStop, filingOutsideWindow, type PassportLike } from './rules.ts';
+import { PROCEDURE_RULES, clockCanStop, filingOutsideWindow, procedureDocuments, type PassportLike } from './rules.ts';
+import type { FamilyCase } from '../applications/family-support.ts';
 import { askableDocuments, defaultAskDue } from './asks.ts';
 import { currentDocuments } from '../documents/index.ts';
 import { dayOffText, errorText, presentProcedures, windowView, type ProcedureView } from './present.ts';
@@ -150,7 +151,8 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
       // The authority decides on a working day too: a weekend or holiday decision date is likely mistyped.
       decidedDayOffWarning: lodged && stored?.decidedAt && !rule.internal && !calendar.isWorkingDay(stored.decidedAt) ? t('procedures.rule.decidedOnDayOff', { date: formatDay(stored.decidedAt, ctx.locale), dayOff: dayOffText(t, stored.decidedAt) }) : undefined,
       windowWarning: ((miss) => (miss ? ((m) => t(m.key, m.params))(outsideWindowMessage('procedures.rule.outsideWindow', miss)) : undefined))(filingOutsideWindow(kind, stored?.filedAt, caseDoc.profile?.plannedArrival)),
-      documents: rule.documents.map((d) => t(`documents.types.${d}`, { defaultValue: d })),
+      // A Vietnamese citizen's visa: their family's passports and proof of relationship, their own passport as sponsor (rules.ts procedureDocuments).
+      documents: procedureDocuments(kind, caseDoc as FamilyCase).map((d) => t(`documents.types.${d}`, { defaultValue: d })),
     },
     values,
     // The filing recorded, when the field is empty for a new one: it stays in the case's history.

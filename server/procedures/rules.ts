@@ -9,6 +9,7 @@ import type { DocumentType } from '../../models/constants.ts';
 import { countedDeadline, vnDateKey, vnEndOfDay, vnStartOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
 import { VALIDITY_RULES, WORK_CARD_MAX_MONTHS, type ExpiryRule } from '../planner/validity.ts';
 import { vnDayNumber } from '../views/time.ts';
+import { foreignFamily, vietnameseCitizen, type FamilyCase } from '../applications/family-support.ts';
 
 export const PROCEDURE_KINDS = ['work_permit', 'work_permit_exemption', 'visa', 'residence_card', 'housing', 'citizenship'] as const;
 export type ProcedureKind = (typeof PROCEDURE_KINDS)[number];
@@ -175,6 +176,33 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
     documents: ['passport', 'criminal_record', 'other'],
   },
 };
+
+/**
+ * The papers a procedure is lodged with, for this case. A Vietnamese citizen (nationality VN) needs no
+ * visa of their own (server/applications/family-support.ts vietnameseCitizen): their case's visa
+ * procedure is their foreign family members' TT visas. Law 47/2014/QH13 Art. 8(18), as amended by
+ * Law 51/2019/QH14: TT is issued to a foreigner who is the parent, spouse or child of a Vietnamese
+ * citizen. Art. 14 and 16: the inviting or sponsoring person (here the citizen, their relative) applies
+ * to the Immigration Department, which answers within 5 working days (Art. 16(3), as for the visa
+ * rule above). Circular 04/2015/TT-BCA, form NA3 (a citizen's request to sponsor a foreign relative):
+ * filed with the sponsor's identity paper and papers proving the relationship (marriage certificate,
+ * birth certificate), those issued abroad legalised and translated (Decree 111/2011/ND-CP Art. 9,
+ * consular legalisation of foreign papers). So the file is the family members' passports, the proof
+ * of relationship, and the citizen's own passport as the sponsor's identity paper; not "your passport
+ * for your visa". Seen in secondary sources only (law-firm and visa-agency pages quoting Art. 8 and
+ * NA3), not in the gazette: whether a citizen living abroad, with no permanent residence in Vietnam,
+ * may sponsor as an individual (NA3 is confirmed by the ward police where the sponsor is registered)
+ * or the institute sponsors instead; the papers asked are the same either way.
+ */
+export function procedureDocuments(kind: ProcedureKind, c: FamilyCase | undefined): readonly DocumentType[] {
+  if (kind === 'visa' && visaForFamilyOnly(c)) return ['dependant_passport', 'relationship_proof', 'passport'];
+  return PROCEDURE_RULES[kind].documents;
+}
+
+/** The visa procedure is a Vietnamese citizen's foreign family's TT visas (procedureDocuments): its papers are theirs. */
+export function visaForFamilyOnly(c: FamilyCase | undefined): boolean {
+  return !!c && vietnameseCitizen(c) && foreignFamily(c);
+}
 
 /**
  * "More is asked" of the applicant within a procedure (server/procedures/asks.ts).
