@@ -72,6 +72,10 @@ function windowView(ctx: Context, w: CertificateWindow, conditional = false, fam
         : from === to
           ? t('planner.checklist.by', { document, to })
           : t('planner.checklist.get', { document, from, to });
+  // An open window to act on says how many working days are left to its last day, as the e-mail
+  // does; not before the offer is accepted, nor for a filing that waits only for the papers (its
+  // day moves with today, so a count would never go down: the same reason it is never "closing").
+  const left = w.status === 'open' && !w.closing && !conditional && !w.neededBy[0]?.whenReady && w.daysLeft ? ` (${t('procedures.deadline.left', { count: w.daysLeft })})` : '';
   return {
     type: w.type,
     document,
@@ -83,7 +87,7 @@ function windowView(ctx: Context, w: CertificateWindow, conditional = false, fam
     statusLabel: t(`planner.statuses.${conditional && w.status !== 'ok' && w.status !== 'checking' ? 'ifAccepted' : w.status}`),
     badge: w.status === 'ok' ? 'ok' : conditional ? '' : w.status === 'late' ? 'err' : w.status === 'open' ? 'warn' : '',
     neededFor: neededForText(t, w, familyVisa),
-    line,
+    line: `${line}${left}`,
     reasons: w.reasons.map((r) => explainText(ctx, r, 'reason')),
   };
 }
