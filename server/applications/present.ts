@@ -1,6 +1,7 @@
 // Presenters of the applicant's pages: my applications, one application (timeline, information
 // request, offer, withdraw, messages, documents), the multi-step form of a draft and the withdraw
 // confirmation. Plain page models, translated through tOf(ctx).
+import { requestPausedText } from '../cases/held-request.ts';
 import { presentPlan } from '../planner/present.ts';
 import type { TFunction } from 'i18next';
 import { tOf, type Context } from '../context.ts';
@@ -133,6 +134,8 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
     // (rejected, expired, not valid long enough) waits for a new version from them.
     nextAction: resendNeeded(t, ctx.locale, checklist, data.resendBy) ?? signedOfferAsk(t, caseDoc.stage, checklist),
     hrBy: hrByText(t, ctx.locale, caseDoc.stage, data.hrLeft),
+    // Held while they owed an answer: that the request waits too, and the working days they will have again.
+    heldRequest: data.heldRequest ? requestPausedText(t, data.heldRequest.dueAt, data.heldRequest.left, ctx.locale) : undefined,
     version: caseDoc.version,
     timeline: timeline(caseDoc.history ?? [], names, t, { applicantId: caseDoc.applicant, forApplicant: true, locale: ctx.locale }),
     infoRequest: caseDoc.stage === 'awaiting_applicant' ? caseDoc.toObject().infoRequest : undefined,

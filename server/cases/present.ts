@@ -702,7 +702,8 @@ export function confirmDecisionPage(ctx: Context, preview: HrDecisionPreview, ac
     reviewBy: action === 'put_on_hold' && preview.dueAt ? { value: vnDateKey(preview.dueAt), text: formatDay(preview.dueAt, ctx.locale) } : undefined,
     next: t(`cases.confirm.next.${action}`),
     openRequest: preview.openRequest
-      ? t('cases.confirm.openRequest', { date: formatDay(preview.openRequest.dueAt, ctx.locale), count: preview.openRequest.workingDays })
+      ? // A hold does not decide without the answer: the request waits with the case, its days given back on resuming (cases/held-request.ts).
+        t(action === 'put_on_hold' ? 'cases.confirm.openRequestHold' : 'cases.confirm.openRequest', { date: formatDay(preview.openRequest.dueAt, ctx.locale), count: preview.openRequest.workingDays })
       : undefined,
     reason,
     hasReason: REASON_ACTIONS.has(action),

@@ -8,6 +8,7 @@
 //            same time. A stale form or a second officer finds no match: CaseConflictError, which
 //            says who changed the case and how (server/cases/conflict.ts).
 import { refreshForecast } from '../planner/service.ts';
+import { requestPausedText, resumedAnswerDue } from '../cases/held-request.ts';
 import mongoose from 'mongoose';
 import { z } from 'zod';
 import type { AppContext } from '../deps.ts';
@@ -419,18 +420,32 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
     dueAt: ({ payload }) => payload.reviewBy as Date,
     // The applicant is told the day it will be looked at again (not that it resumes then: HR decides).
     // With the working days left, as their page says it (walk app32: the e-mail gave the bare date).
-    mail: ({ payload, calendar, now }, _set, locale) => ({ ...(payload.reason ? { reason: payload.reason } : {}), reviewBy: formatDay(payload.reviewBy as Date, locale), reviewLeft: deadlineLeft(translator(locale), calendar, now, payload.reviewBy as Date).text }),
+    // Held while the applicant owes an answer: the request waits too, with the working days they get
+    // back when it resumes (cases/held-request.ts), not a date that silently runs out meanwhile.
+    mail: ({ payload, calendar, now, caseDoc, from }, _set, locale) => ({
+      ...(payload.reason ? { reason: payload.reason } : {}),
+      reviewBy: formatDay(payload.reviewBy as Date, locale),
+      reviewLeft: deadlineLeft(translator(locale), calendar, now, payload.reviewBy as Date).text,
+      ...(from === 'awaiting_applicant' && caseDoc.infoRequest?.dueAt ? { requestPaused: requestPausedText(translator(locale), caseDoc.infoRequest.dueAt, Math.max(0, calendar.workingDaysBetween(now, caseDoc.infoRequest.dueAt)), locale) } : {}),
+    }),
   },
   resume: {
     unset: ['resumeStage'],
     // HR's optional note to the applicant: the history note (their page shows it) and their e-mail.
     note: ({ payload }) => (typeof payload.reason === 'string' ? payload.reason : undefined),
-    // Back to waiting on the applicant: the information request's own date holds.
+    // Back to waiting on the applicant: the information request's date, with the working days the
+    // hold took from them given back (cases/held-request.ts resumedAnswerDue), the request's own date moved with it.
+    set: ({ caseDoc, now, calendar }) => {
+      const was = caseDoc.infoRequest?.dueAt;
+      const due = resumeTarget(caseDoc) === 'awaiting_applicant' && was ? resumedAnswerDue(caseDoc, now, calendar) : undefined;
+      return due && was && due.getTime() !== was.getTime() ? { 'infoRequest.dueAt': due } : {};
+    },
     dueAt: ({ caseDoc, now, calendar }) => {
       const to = resumeTarget(caseDoc);
-      // Its date passed during the hold, it stays the deadline: the case shows overdue (HR may remind,
-      // hold or reject), rather than coming back with no deadline at all.
-      if (to === 'awaiting_applicant' && caseDoc.infoRequest?.dueAt) return caseDoc.infoRequest.dueAt;
+      // Already past when the case was held (or held before holds were recorded), its date stays the
+      // deadline: the case shows overdue (HR may remind, hold or reject), rather than coming back with
+      // no deadline at all.
+      if (to === 'awaiting_applicant' && caseDoc.infoRequest?.dueAt) return resumedAnswerDue(caseDoc, now, calendar);
       if (to === 'onboarding') return onboardingDue(caseDoc, now, calendar);
       const days = STAGE_DEADLINES[to];
       return days === undefined ? undefined : { from: now, workingDays: days };

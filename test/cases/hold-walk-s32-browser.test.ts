@@ -1,0 +1,142 @@
+// Walk (family-s32): an HR officer puts a case on hold from the case page (the reason is told to the
+// applicant by design, with a review date) and resumes it, in Chromium at 375 px in Vietnamese; the
+// applicant's page and e-mails say what changed and by when (working days), address them "Ông/Bà",
+// never "bạn", and write dates the Vietnamese way (d/m/yyyy).
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Page } from 'playwright-core';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { clickAndWait, screenshotsDir, staffSignsIn, useBrowser } from '../support/browser.ts';
+import { createInstitute, createUser, TEST_PASSWORD } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import { Case } from '../../models/case.ts';
+import type { UserDoc } from '../../models/user.ts';
+import type { CallDoc } from '../../models/call.ts';
+import { loadCalendar, seedHolidays } from '../../server/calendar/index.ts';
+import { holdReviewDay } from '../support/hold.ts';
+import { deliver } from '../applications/support.ts';
+
+const show = (label: string, s: string) => {
+  if (process.env.WALK) console.log(`\n=== ${label} ===\n${s}`);
+};
+
+describe('walk: HR\'s own hold and resume at 375 px in Vietnamese, as the applicant reads it', function () {
+  this.timeout(180_000);
+  let t: TestApp;
+  const browser = useBrowser();
+  let officer: UserDoc;
+  let applicant: UserDoc;
+  let call: CallDoc;
+
+  before(async () => {
+    t = await startTestApp();
+    await seedHolidays();
+    const institute = await createInstitute();
+    officer = await createUser({ role: 'hr_officer', institute, name: 'Cán bộ Nhân sự', locale: 'vi' });
+    applicant = await createUser({ role: 'applicant', locale: 'vi', name: 'Nguyễn Thị Lan' });
+    call = await createCall({ institute, checklist: [], title: { vi: 'Nghiên cứu viên vật liệu', en: 'Materials researcher' } });
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  const watch = (page: Page, errors: string[]) => {
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/status of (404|422)/.test(m.text())) errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(String(e)));
+  };
+  const mainText = async (p: Page) => (await p.textContent('main'))!.replace(/\s+/g, ' ').trim();
+
+  it('holds and resumes a case in screening; each page and e-mail says what changed and by when', async () => {
+    const errors: string[] = [];
+    const cal = await loadCalendar();
+    const due = cal.addWorkingDays(new Date(), 6);
+    const c = await createCase({ applicant, call, stage: 'screening', stageDueAt: due, assignee: officer._id, profile: { fullName: 'Nguyễn Thị Lan' } });
+    const phone = { locale: 'vi-VN' as const, viewport: { width: 375, height: 812 } };
+    const hr = await browser.page(phone);
+    watch(hr, errors);
+    await staffSignsIn(hr, t.baseUrl, officer);
+    await hr.goto(`${t.baseUrl}/cases/${c._id}`);
+    const reviewBy = holdReviewDay(new Date(), 14);
+    await hr.fill('#f-reviewBy', reviewBy);
+    await hr.fill('#f-reason-put_on_hold', 'Viện đang chờ phê duyệt ngân sách năm 2027.');
+    await clickAndWait(hr, 'button[data-action="put_on_hold"]');
+    show('HR confirm (hold)', await mainText(hr));
+    await hr.screenshot({ path: path.join(screenshotsDir, 'walk-s32-hold-confirm-375.png'), fullPage: true });
+    await clickAndWait(hr, '#confirm-step');
+    show('HR case page after hold', await mainText(hr));
+    expect((await Case.findById(c._id).lean())!.stage).to.equal('on_hold');
+
+    const me = await browser.page(phone);
+    watch(me, errors);
+    await me.goto(`${t.baseUrl}/signin`);
+    await me.fill('#f-email', applicant.email);
+    await me.fill('#f-password', TEST_PASSWORD);
+    await clickAndWait(me, 'main form button[type=submit]');
+    await me.goto(`${t.baseUrl}/applications/${c._id}`);
+    const heldPage = await mainText(me);
+    show('applicant page on hold', heldPage);
+    await me.screenshot({ path: path.join(screenshotsDir, 'walk-s32-hold-applicant-375.png'), fullPage: true });
+    expect(await me.evaluate('document.documentElement.scrollWidth')).to.equal(375);
+    await deliver(t, c._id);
+    const holdMail = await t.smtp.waitForTo(applicant.email);
+    show(`e-mail: ${holdMail.subject}`, holdMail.text);
+
+    await hr.goto(`${t.baseUrl}/cases/${c._id}`);
+    await hr.fill('#f-reason-resume', 'Ngân sách đã được phê duyệt.');
+    await clickAndWait(hr, 'button[data-action="resume"]');
+    show('HR after resume click', await mainText(hr));
+    if (await hr.$('#confirm-step')) await clickAndWait(hr, '#confirm-step');
+    show('HR case page after resume', await mainText(hr));
+    await me.goto(`${t.baseUrl}/applications/${c._id}`);
+    const resumedPage = await mainText(me);
+    show('applicant page resumed', resumedPage);
+    await me.screenshot({ path: path.join(screenshotsDir, 'walk-s32-resumed-applicant-375.png'), fullPage: true });
+    await deliver(t, c._id);
+    const mails = t.smtp.to(applicant.email);
+    show(`e-mail: ${mails.at(-1)!.subject}`, mails.at(-1)!.text);
+    show('history', JSON.stringify((await Case.findById(c._id).lean())!.history.slice(-3), null, 1));
+    expect(errors, errors.join('\n')).to.deep.equal([]);
+  });
+
+  it('walk: holds and resumes a case waiting for the applicant\'s answer, and one in onboarding with procedures', async () => {
+    const cal = await loadCalendar();
+    const phone = { locale: 'vi-VN' as const, viewport: { width: 375, height: 812 } };
+    const hr = await browser.page(phone);
+    await staffSignsIn(hr, t.baseUrl, officer);
+    const me = await browser.page(phone);
+    await me.goto(`${t.baseUrl}/signin`);
+    await me.fill('#f-email', applicant.email);
+    await me.fill('#f-password', TEST_PASSWORD);
+    await clickAndWait(me, 'main form button[type=submit]');
+    const cases = [
+      await createCase({ applicant, call, stage: 'awaiting_applicant', stageDueAt: cal.addWorkingDays(new Date(), 8), assignee: officer._id, infoRequest: { items: ['Bản sao bằng tiến sĩ'], dueAt: cal.addWorkingDays(new Date(), 8), requestedAt: new Date() } }),
+      await createCase({ applicant, call, stage: 'onboarding', stageDueAt: cal.addWorkingDays(new Date(), 30), assignee: officer._id, profile: { fullName: 'Nguyễn Thị Lan', plannedArrival: new Date(Date.now() + 120 * 86_400_000) }, supportTracks: [{ kind: 'work_permit', status: 'preparing', dueAt: cal.addWorkingDays(new Date(), 20) }, { kind: 'visa', status: 'requested' }] }),
+    ];
+    for (const c of cases) {
+      await me.goto(`${t.baseUrl}/applications/${c._id}`);
+      show(`${c.stage}: applicant before`, (await mainText(me)).slice(0, 1500));
+      await hr.goto(`${t.baseUrl}/cases/${c._id}`);
+      await hr.fill('#f-reviewBy', holdReviewDay(new Date(), 14));
+      await hr.fill('#f-reason-put_on_hold', 'Viện đang chờ phê duyệt ngân sách năm 2027.');
+      await clickAndWait(hr, 'button[data-action="put_on_hold"]');
+      show(`${c.stage}: HR confirm`, (await mainText(hr)).slice(0, 1500));
+      await clickAndWait(hr, '#confirm-step');
+      await me.goto(`${t.baseUrl}/applications/${c._id}`);
+      show(`${c.stage}: applicant on hold`, (await mainText(me)).slice(0, 2500));
+      await me.screenshot({ path: path.join(screenshotsDir, `walk-s32-hold-${c.stage}-375.png`), fullPage: true });
+      await deliver(t, c._id);
+      show(`${c.stage}: hold mail`, t.smtp.to(applicant.email).at(-1)!.text);
+      await hr.goto(`${t.baseUrl}/cases/${c._id}`);
+      await hr.fill('#f-reason-resume', 'Ngân sách đã được phê duyệt.');
+      await clickAndWait(hr, 'button[data-action="resume"]');
+      await me.goto(`${t.baseUrl}/applications/${c._id}`);
+      show(`${c.stage}: applicant resumed`, (await mainText(me)).slice(0, 2500));
+      await deliver(t, c._id);
+      show(`${c.stage}: resume mail`, t.smtp.to(applicant.email).at(-1)!.text);
+      const after = (await Case.findById(c._id).lean())!;
+      show(`${c.stage}: stored`, JSON.stringify({ stage: after.stage, stageDueAt: after.stageDueAt, info: after.infoRequest?.dueAt, tracks: after.supportTracks?.map((x) => [x.kind, x.status, x.dueAt]) }));
+    }
+  });
+});
