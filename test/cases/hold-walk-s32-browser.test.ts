@@ -12,7 +12,7 @@ import { createCall, createCase } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
-import { loadCalendar, seedHolidays } from '../../server/calendar/index.ts';
+import { loadCalendar, seedHolidays, vnDateKey } from '../../server/calendar/index.ts';
 import { holdReviewDay } from '../support/hold.ts';
 import { deliver } from '../applications/support.ts';
 
@@ -59,6 +59,7 @@ describe('walk: HR\'s own hold and resume at 375 px in Vietnamese, as the applic
     await staffSignsIn(hr, t.baseUrl, officer);
     await hr.goto(`${t.baseUrl}/cases/${c._id}`);
     const reviewBy = holdReviewDay(new Date(), 14);
+    const reviewVi = `${Number(reviewBy.slice(8))}/${Number(reviewBy.slice(5, 7))}/${reviewBy.slice(0, 4)}`;
     await hr.fill('#f-reviewBy', reviewBy);
     await hr.fill('#f-reason-put_on_hold', 'Viện đang chờ phê duyệt ngân sách năm 2027.');
     await clickAndWait(hr, 'button[data-action="put_on_hold"]');
@@ -79,9 +80,14 @@ describe('walk: HR\'s own hold and resume at 375 px in Vietnamese, as the applic
     show('applicant page on hold', heldPage);
     await me.screenshot({ path: path.join(screenshotsDir, 'walk-s32-hold-applicant-375.png'), fullPage: true });
     expect(await me.evaluate('document.documentElement.scrollWidth')).to.equal(375);
+    expect(heldPage).to.match(new RegExp(`Bộ phận nhân sự sẽ xem xét lại hồ sơ chậm nhất vào ngày ${reviewVi} \\(còn \\d+ ngày làm việc\\)\\.`));
+    expect(heldPage).to.include('Viện đang chờ phê duyệt ngân sách năm 2027.');
+    expect(heldPage).not.to.match(/\bbạn\b|held-request/);
+    expect(await me.$('#held-request')).to.equal(null);
     await deliver(t, c._id);
     const holdMail = await t.smtp.waitForTo(applicant.email);
     show(`e-mail: ${holdMail.subject}`, holdMail.text);
+    expect(holdMail.text).to.match(new RegExp(`chậm nhất vào ngày ${reviewVi} \\(còn \\d+ ngày làm việc\\)\\.\\nLý do: Viện đang chờ phê duyệt ngân sách năm 2027\\.`));
 
     await hr.goto(`${t.baseUrl}/cases/${c._id}`);
     await hr.fill('#f-reason-resume', 'Ngân sách đã được phê duyệt.');
@@ -96,47 +102,65 @@ describe('walk: HR\'s own hold and resume at 375 px in Vietnamese, as the applic
     await deliver(t, c._id);
     const mails = t.smtp.to(applicant.email);
     show(`e-mail: ${mails.at(-1)!.subject}`, mails.at(-1)!.text);
+    expect(resumedPage).to.match(/Bộ phận nhân sự dự kiến hoàn thành sơ tuyển chậm nhất vào ngày \d+\/\d+\/\d{4} \(còn \d+ ngày làm việc\)/);
+    expect(mails.at(-1)!.text).to.include('Hồ sơ đã trở lại bước “Sơ tuyển”.');
+    expect(mails.at(-1)!.text).to.match(/chậm nhất vào ngày \d+\/\d+\/\d{4} \(còn \d+ ngày làm việc\)/);
+    expect(mails.at(-1)!.text).to.include('Ghi chú của bộ phận nhân sự gửi Ông/Bà: Ngân sách đã được phê duyệt.');
+    for (const m of mails) expect(m.text).not.to.match(/\bbạn\b/);
     show('history', JSON.stringify((await Case.findById(c._id).lean())!.history.slice(-3), null, 1));
     expect(errors, errors.join('\n')).to.deep.equal([]);
   });
 
-  it('walk: holds and resumes a case waiting for the applicant\'s answer, and one in onboarding with procedures', async () => {
+  it('held while the applicant owes an answer: at 375 px their page says the request waits, with its working days, and the answer form comes back on resuming', async () => {
+    const errors: string[] = [];
     const cal = await loadCalendar();
     const phone = { locale: 'vi-VN' as const, viewport: { width: 375, height: 812 } };
     const hr = await browser.page(phone);
+    watch(hr, errors);
     await staffSignsIn(hr, t.baseUrl, officer);
     const me = await browser.page(phone);
+    watch(me, errors);
     await me.goto(`${t.baseUrl}/signin`);
     await me.fill('#f-email', applicant.email);
     await me.fill('#f-password', TEST_PASSWORD);
     await clickAndWait(me, 'main form button[type=submit]');
-    const cases = [
-      await createCase({ applicant, call, stage: 'awaiting_applicant', stageDueAt: cal.addWorkingDays(new Date(), 8), assignee: officer._id, infoRequest: { items: ['Bản sao bằng tiến sĩ'], dueAt: cal.addWorkingDays(new Date(), 8), requestedAt: new Date() } }),
-      await createCase({ applicant, call, stage: 'onboarding', stageDueAt: cal.addWorkingDays(new Date(), 30), assignee: officer._id, profile: { fullName: 'Nguyễn Thị Lan', plannedArrival: new Date(Date.now() + 120 * 86_400_000) }, supportTracks: [{ kind: 'work_permit', status: 'preparing', dueAt: cal.addWorkingDays(new Date(), 20) }, { kind: 'visa', status: 'requested' }] }),
-    ];
-    for (const c of cases) {
-      await me.goto(`${t.baseUrl}/applications/${c._id}`);
-      show(`${c.stage}: applicant before`, (await mainText(me)).slice(0, 1500));
-      await hr.goto(`${t.baseUrl}/cases/${c._id}`);
-      await hr.fill('#f-reviewBy', holdReviewDay(new Date(), 14));
-      await hr.fill('#f-reason-put_on_hold', 'Viện đang chờ phê duyệt ngân sách năm 2027.');
-      await clickAndWait(hr, 'button[data-action="put_on_hold"]');
-      show(`${c.stage}: HR confirm`, (await mainText(hr)).slice(0, 1500));
-      await clickAndWait(hr, '#confirm-step');
-      await me.goto(`${t.baseUrl}/applications/${c._id}`);
-      show(`${c.stage}: applicant on hold`, (await mainText(me)).slice(0, 2500));
-      await me.screenshot({ path: path.join(screenshotsDir, `walk-s32-hold-${c.stage}-375.png`), fullPage: true });
-      await deliver(t, c._id);
-      show(`${c.stage}: hold mail`, t.smtp.to(applicant.email).at(-1)!.text);
-      await hr.goto(`${t.baseUrl}/cases/${c._id}`);
-      await hr.fill('#f-reason-resume', 'Ngân sách đã được phê duyệt.');
-      await clickAndWait(hr, 'button[data-action="resume"]');
-      await me.goto(`${t.baseUrl}/applications/${c._id}`);
-      show(`${c.stage}: applicant resumed`, (await mainText(me)).slice(0, 2500));
-      await deliver(t, c._id);
-      show(`${c.stage}: resume mail`, t.smtp.to(applicant.email).at(-1)!.text);
-      const after = (await Case.findById(c._id).lean())!;
-      show(`${c.stage}: stored`, JSON.stringify({ stage: after.stage, stageDueAt: after.stageDueAt, info: after.infoRequest?.dueAt, tracks: after.supportTracks?.map((x) => [x.kind, x.status, x.dueAt]) }));
-    }
+    const due = cal.addWorkingDays(new Date(), 8);
+    const c = await createCase({ applicant, call, stage: 'awaiting_applicant', stageDueAt: due, assignee: officer._id, infoRequest: { items: ['Bản sao bằng tiến sĩ'], dueAt: due, requestedAt: new Date() } });
+    const dueVi = `${Number(vnDateKey(due).slice(8))}/${Number(vnDateKey(due).slice(5, 7))}/${vnDateKey(due).slice(0, 4)}`;
+    await hr.goto(`${t.baseUrl}/cases/${c._id}`);
+    await hr.fill('#f-reviewBy', holdReviewDay(new Date(), 14));
+    await hr.fill('#f-reason-put_on_hold', 'Viện đang chờ phê duyệt ngân sách năm 2027.');
+    await clickAndWait(hr, 'button[data-action="put_on_hold"]');
+    const confirm = await mainText(hr);
+    show('HR confirm', confirm);
+    expect(confirm).to.include(`Ứng viên còn đến ${dueVi} (8 ngày làm việc) để trả lời đề nghị bổ sung thông tin. Đề nghị này tạm dừng cùng hồ sơ`);
+    await clickAndWait(hr, '#confirm-step');
+
+    await me.goto(`${t.baseUrl}/applications/${c._id}`);
+    const held = await mainText(me);
+    show('applicant on hold', held);
+    await me.screenshot({ path: path.join(screenshotsDir, 'walk-s32-hold-request-375.png'), fullPage: true });
+    expect(await me.textContent('#held-request')).to.equal(`Đề nghị bổ sung thông tin (hạn ${dueVi}) cũng tạm dừng cùng hồ sơ: Ông/Bà còn 8 ngày làm việc để trả lời, và sẽ có lại số ngày này kể từ ngày hồ sơ được tiếp tục.`);
+    expect(held).to.include('Viện đang chờ phê duyệt ngân sách năm 2027.');
+    expect(held).not.to.match(/\bbạn\b|\d{4}-\d{2}-\d{2}|tháng \d+,/);
+    expect(await me.evaluate('document.documentElement.scrollWidth')).to.equal(375);
+
+    await hr.goto(`${t.baseUrl}/cases/${c._id}`);
+    await hr.fill('#f-reason-resume', 'Ngân sách đã được phê duyệt.');
+    await clickAndWait(hr, 'button[data-action="resume"]');
+    await me.goto(`${t.baseUrl}/applications/${c._id}`);
+    const resumed = await mainText(me);
+    show('applicant resumed', resumed);
+    // Resumed the same day: the 8 working days are still there, the date unchanged.
+    expect(resumed).to.include(`Hạn trả lời ${dueVi} (còn 8 ngày làm việc)`);
+    expect(await me.$('#held-request')).to.equal(null);
+    expect(await me.$('textarea[name="answer"]')).not.to.equal(null);
+    await deliver(t, c._id);
+    const mails = t.smtp.to(applicant.email).filter((m) => m.subject.includes(c.reference));
+    expect(mails.map((m) => m.subject)).to.have.length(2);
+    expect(mails[0]!.text).to.include(`Ông/Bà còn 8 ngày làm việc để trả lời`);
+    expect(mails[1]!.text).to.include(`Vui lòng trả lời yêu cầu bổ sung thông tin chậm nhất ngày ${dueVi} (còn 8 ngày làm việc).`);
+    for (const m of mails) expect(m.text).not.to.match(/\bbạn\b/);
+    expect(errors, errors.join('\n')).to.deep.equal([]);
   });
 });
