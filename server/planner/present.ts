@@ -54,7 +54,7 @@ export function neededForText(t: TFunction, w: Pick<CertificateWindow, 'type' | 
  * to obtain anything before deciding, so a row to act on reads "Once you accept", never "Now" (nor
  * "Late": nothing is late for a paper nobody has asked for yet); a certificate already valid stays so.
  */
-function windowView(ctx: Context, w: CertificateWindow, conditional = false, familyVisa = false) {
+function windowView(ctx: Context, w: CertificateWindow, conditional: false | 'ifAccepted' | 'ifResumed' = false, familyVisa = false) {
   const t = tOf(ctx);
   const document = documentLabel(ctx.locale, w.type);
   const label = documentTitle(ctx.locale, w.type);
@@ -84,7 +84,7 @@ function windowView(ctx: Context, w: CertificateWindow, conditional = false, fam
     to,
     status: w.status,
     // A file sent and waiting for HR's check is said as such before the offer is accepted too.
-    statusLabel: t(`planner.statuses.${conditional && w.status !== 'ok' && w.status !== 'checking' ? 'ifAccepted' : w.status}`),
+    statusLabel: t(`planner.statuses.${conditional && w.status !== 'ok' && w.status !== 'checking' ? conditional : w.status}`),
     badge: w.status === 'ok' ? 'ok' : conditional ? '' : w.status === 'late' ? 'err' : w.status === 'open' ? 'warn' : '',
     neededFor: neededForText(t, w, familyVisa),
     line: `${line}${left}`,
@@ -99,6 +99,8 @@ export interface PlannerView {
   problems: string[];
   /** The offer is not accepted yet: the applicant's checklist says the dates hold only if they accept. */
   ifAccepted: boolean;
+  /** The case is on hold: the applicant's checklist says the dates hold once it resumes. */
+  onHold: boolean;
   /**
    * No offer yet: certificates are not planned (server/planner/service.ts casePlan), so the panel says
    * they will be once an offer is made, not that none is needed while the checklist lists some.
@@ -109,7 +111,10 @@ export interface PlannerView {
 /** `forApplicant`: the applicant's checklist (its rows conditional before acceptance); HR's table keeps the windows' own status. */
 export function presentPlan(ctx: Context, plan: CasePlan, computedAt?: Date | null, opts: { forApplicant?: boolean } = {}): PlannerView {
   const f = plan.forecast;
-  const conditional = plan.ifAccepted === true && opts.forApplicant === true;
+  // Before acceptance, or while the case is on hold (walk family-s32: a case held "waiting for the
+  // budget" still told the applicant to obtain certificates "Now", with working days counting down),
+  // the applicant's rows are conditional: nothing to spend on yet.
+  const conditional = opts.forApplicant !== true ? false : plan.ifAccepted === true ? ('ifAccepted' as const) : plan.onHold === true ? ('ifResumed' as const) : false;
   return {
     forecast: f
       ? {
@@ -124,6 +129,7 @@ export function presentPlan(ctx: Context, plan: CasePlan, computedAt?: Date | nu
     windows: plan.windows.map((w) => windowView(ctx, w, conditional, opts.forApplicant === true && plan.familyVisa === true)),
     problems: plan.cardConflict ? [cardProblemText(tOf(ctx), ctx.locale, plan.cardConflict)] : [],
     ifAccepted: plan.ifAccepted === true && plan.windows.length > 0,
+    onHold: plan.onHold === true && plan.windows.length > 0,
     beforeOffer: !!f && plan.planning !== true,
   };
 }

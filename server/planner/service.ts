@@ -28,6 +28,8 @@ export interface CasePlan {
   planning?: boolean;
   /** The visa procedure is a Vietnamese citizen's foreign family's TT visas (rules.ts visaForFamilyOnly): the applicant is told the papers are for them. */
   familyVisa?: boolean;
+  /** The case is on hold: the windows hold only once it resumes (the applicant is told not to spend on papers meanwhile). */
+  onHold?: boolean;
 }
 
 type StoredCase = PlannerCase & { _id: unknown; institute?: unknown; call?: unknown };
@@ -62,7 +64,7 @@ export async function casePlan({ caseDoc, now, calendar, documents: current, che
   const planning = !!forecast && inStages(stage, PLANNING_STAGES);
   const windows = planning ? planCertificates({ case: c, documents, calendar: cal, today: now, checklist: checklist ?? (await checklistOf(c.call)) }) : [];
   const cardConflict = residenceCardConflict(c.supportTracks, documents);
-  return { forecast, windows, ifAccepted: stage === 'offer', planning, ...(visaForFamilyOnly(c as FamilyCase) ? { familyVisa: true } : {}), ...(cardConflict ? { cardConflict } : {}) };
+  return { forecast, windows, ifAccepted: stage === 'offer', planning, ...(c.stage === 'on_hold' ? { onHold: true } : {}), ...(visaForFamilyOnly(c as FamilyCase) ? { familyVisa: true } : {}), ...(cardConflict ? { cardConflict } : {}) };
 }
 
 /**
