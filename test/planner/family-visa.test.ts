@@ -61,6 +61,16 @@ describe('planner: a Vietnamese citizen is asked for their foreign family\'s TT 
     expect(procedureDocuments('visa', { profile: { nationality: 'VN' }, dependants: [{ nationality: 'VN' }] })).to.deep.equal(['passport']);
   });
 
+  it("HR's visa procedure page lists the family's papers for a citizen, the passport alone for a foreigner", async () => {
+    const hr = await createUser({ role: 'hr_officer', institute: call.institute as never, name: 'Officer Visa', locale: 'en' });
+    const documentsOf = (html: string) => /<dt>Documents<\/dt><dd>([^<]*)<\/dd>/.exec(text(html))?.[1];
+    const a = await signedIn(t, hr);
+    const citizen = await onboarding(await createUser({ role: 'applicant', locale: 'vi', name: 'Phạm Văn Đức' }), 'VN');
+    expect(documentsOf((await page(a, `/cases/${citizen._id}/procedures/visa`)).text)).to.equal("Dependants' passports, Proof of family relationship (marriage or birth certificate, legalised and translated), Passport");
+    const foreigner = await onboarding(await createUser({ role: 'applicant', locale: 'en', name: 'Karl Weber' }), 'DE');
+    expect(documentsOf((await page(a, `/cases/${foreigner._id}/procedures/visa`)).text)).to.equal('Passport');
+  });
+
   it('English: the checklist and the e-mail ask for the family\'s passports and proof of relationship, and the citizen\'s passport as the sponsor\'s', async () => {
     const applicant = await createUser({ role: 'applicant', locale: 'en', name: 'Nguyen Van An' });
     const c = await onboarding(applicant, 'VN');
