@@ -40,6 +40,7 @@ describe('drill: SIGKILL inside a procedure step with its e-mail', function () {
       const r = await runScriptToEnd('test/drills/support/procedure-step.ts', [JSON.stringify({ hr: seeded.hr.email, caseId, office, at } satisfies ProcedureStep)], env);
       expect(r.signal, `the step was killed at ${at} (exit ${r.code}):\n${r.err}\n${r.out}`).to.equal('SIGKILL');
       expect(r.out).to.match(new RegExp(`killed at ${at}: `));
+      return r.out.trim();
     };
     const t0 = Date.now();
     const phases: string[] = [];
@@ -78,10 +79,10 @@ describe('drill: SIGKILL inside a procedure step with its e-mail', function () {
     phaseDone('first kill checked');
 
     // 2. HR records it again; killed at the first write after the case's update.
-    await step('after', 'Hanoi Department of Home Affairs');
+    const said = await step('after', 'Hanoi Department of Home Affairs');
     await drill.boot(env);
     const landed = await theCase();
-    expect(landed.version, 'one step').to.equal(seededVersion + 1);
+    expect(landed.version, `one step (${said}; history ${(landed.history as Array<{ action: string }>).map((h) => h.action).join(', ')})`).to.equal(seededVersion + 1);
     const tracks = landed.supportTracks as Array<{ kind: string; status: string; office: string; filedAt: Date; dueAt: Date }>;
     expect(tracks.map((t) => [t.kind, t.status, t.office])).to.deep.equal([['work_permit', 'filed', 'Hanoi Department of Home Affairs']]);
     const track = tracks[0]!;

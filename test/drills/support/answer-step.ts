@@ -44,14 +44,20 @@ async function main(): Promise<void> {
   const file = { field: spec.type, name: 'degree.pdf', tempPath, size: pdf.length, sha256, mimeType: 'application/pdf' as const };
 
   let caseWritten = false;
-  mongoose.connection.on('operation-start', (op: { collectionName: string; method: string; params?: unknown[] }) => {
+  let caseUpdateId: unknown;
+  mongoose.connection.on('operation-start', (op: { _id: unknown; collectionName: string; method: string; params?: unknown[] }) => {
     // The answer's own update (the workflow's record: its history entry answer_info), not a recount of the case's flags.
     const caseUpdate = op.collectionName === 'cases' && op.method === 'findOneAndUpdate' && JSON.stringify(op.params?.[1] ?? {}).includes('"answer_info"');
     if ((spec.at === 'case' && caseUpdate) || (spec.at === 'after' && caseWritten)) {
       writeSync(1, `killed at ${spec.at}: ${op.collectionName}.${op.method}\n`);
       process.kill(process.pid, 'SIGKILL');
     }
-    if (caseUpdate) caseWritten = true;
+    if (caseUpdate) caseUpdateId = op._id;
+  });
+  // Acknowledged, not merely issued: an operation started meanwhile (none is expected) must not kill
+  // before the update is written (the 'after' point is after the case's update, never around it).
+  mongoose.connection.on('operation-end', (op: { _id: unknown; error?: unknown }) => {
+    if (op._id === caseUpdateId && !op.error) caseWritten = true;
   });
   const ctx = { ...systemContext({ now: new Date(), locale: 'en', actor: applicant.toObject() as never }), ip: '198.51.100.9', requestId: `answer-step-${spec.at}` };
   const done = await answerWithFiles({ app: { config, logger, db } as never, ctx, caseDoc, expectedVersion: caseDoc.version, answer: spec.answer, files: [file], dates: {} });

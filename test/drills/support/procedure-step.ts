@@ -26,13 +26,19 @@ export interface ProcedureStep {
 async function main(): Promise<void> {
   const { spec, config, logger, db, hr, caseDoc } = await openCaseStep<ProcedureStep>();
   let caseWritten = false;
-  mongoose.connection.on('operation-start', (op: { collectionName: string; method: string }) => {
+  let caseUpdateId: unknown;
+  mongoose.connection.on('operation-start', (op: { _id: unknown; collectionName: string; method: string }) => {
     const caseUpdate = op.collectionName === 'cases' && op.method === 'findOneAndUpdate';
     if ((spec.at === 'case' && caseUpdate) || (spec.at === 'after' && caseWritten)) {
       writeSync(1, `killed at ${spec.at}: ${op.collectionName}.${op.method}\n`);
       process.kill(process.pid, 'SIGKILL');
     }
-    if (caseUpdate) caseWritten = true;
+    if (caseUpdate) caseUpdateId = op._id;
+  });
+  // Acknowledged, not merely issued: an operation started meanwhile (none is expected) must not kill
+  // before the update is written (the 'after' point is after the case's update, never around it).
+  mongoose.connection.on('operation-end', (op: { _id: unknown; error?: unknown }) => {
+    if (op._id === caseUpdateId && !op.error) caseWritten = true;
   });
   const now = new Date();
   const ctx = { ...systemContext({ now, locale: 'en', actor: hr.toObject() as never }), ip: '198.51.100.8', requestId: `procedure-step-${spec.at}` };
