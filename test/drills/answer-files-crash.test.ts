@@ -13,39 +13,20 @@
 //      once; the sweep keeps the file the answer names (and clears its mark).
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
-import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { ObjectId } from 'mongodb';
-import { WebClient } from '../../scripts/support/web-client.ts';
-import { startTestSmtp, type TestSmtp } from '../support/smtp.ts';
 import { runScriptToEnd } from './support/app-process.ts';
 import { useDrill } from './support/drill.ts';
+import { AUDITED, SWEPT, officerPages, sleep, storedFiles, useDrillSmtp } from './support/crash-drill.ts';
 import type { AnswerStep } from './support/answer-step.ts';
-
-const SWEPT = /\{[^\n]*"msg":"upload storage swept"\}/;
-const AUDITED = /\{[^\n]*"msg":"case changes left unaudited by a stopped process recorded"\}/;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Every stored file under the uploads folder (its key-prefixed folders), not the temporary ones. */
-function storedFiles(uploadDir: string): string[] {
-  return readdirSync(uploadDir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && !e.name.endsWith('.part') && !e.parentPath.includes('.tmp'))
-    .map((e) => e.name);
-}
 
 describe('drill: SIGKILL inside an information request’s answer with its file', function () {
   this.timeout(300_000);
   const drill = useDrill('answer-files');
-  let smtp: TestSmtp | undefined;
-  before(async () => {
-    smtp = await startTestSmtp();
-  });
-  after(async () => {
-    await smtp?.stop();
-  });
+  const smtp = useDrillSmtp();
 
   it('keeps the answer with its file or nothing of it, e-mails HR once, and lets the applicant send it again', async () => {
-    const env = drill.env({ SMTP_URL: smtp!.url, DISPATCH_INTERVAL_MS: '200' });
+    const env = drill.env({ SMTP_URL: smtp().url, DISPATCH_INTERVAL_MS: '200' });
     const seeded = await drill.seed(env, { applicants: 1, stage: 'awaiting_applicant', askedDocument: 'degree' });
     const { caseId, email: applicantEmail } = seeded.applicants[0]!;
     const uploadDir = path.join(drill.dir, 'uploads');
@@ -60,18 +41,11 @@ describe('drill: SIGKILL inside an information request’s answer with its file'
     const phaseDone = (name: string) => phases.push(`${name} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const theCase = async () => (await drill.db().collection('cases').findOne({ _id: new ObjectId(caseId) }))!;
     const papers = async () => drill.db().collection('documents').find({ case: new ObjectId(caseId), type: 'degree' }).sort({ _id: 1 }).toArray();
-    const hrMails = () => smtp!.to(seeded.hr.email).filter((m) => m.messageId.includes('info_answered'));
-    const receipts = () => smtp!.to(applicantEmail).filter((m) => m.messageId.includes('info_answer_received'));
+    const hrMails = () => smtp().to(seeded.hr.email).filter((m) => m.messageId.includes('info_answered'));
+    const receipts = () => smtp().to(applicantEmail).filter((m) => m.messageId.includes('info_answer_received'));
     const events = () => drill.db().collection('auditevents').countDocuments({ targetId: caseId, action: 'case.transition', 'summary.action': 'answer_info' });
-    const hr = new WebClient(() => drill.app().url, 20_000);
-    let signedIn = false;
-    const officerPage = async () => {
-      if (!signedIn) await hr.signIn(seeded.hr.email, seeded.password, seeded.hr.totpSecret);
-      signedIn = true;
-      const page = await hr.get(`/cases/${caseId}`);
-      expect(page.status).to.equal(200);
-      return page.text;
-    };
+    const { page: read, client: hr } = officerPages(drill, seeded.hr, seeded.password);
+    const officerPage = () => read(`/cases/${caseId}`);
 
     // 1. Killed as the case's update is issued.
     const seededVersion = 3; // the seed's three steps to `awaiting_applicant` (support/seed.ts)

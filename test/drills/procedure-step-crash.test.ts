@@ -11,29 +11,19 @@
 //      the dispatcher after the restart), and the case's audit event is recorded once (by the repair).
 import { expect } from 'chai';
 import { ObjectId } from 'mongodb';
-import { WebClient } from '../../scripts/support/web-client.ts';
 import { formatDay } from '../../server/views/time.ts';
-import { startTestSmtp, type TestSmtp } from '../support/smtp.ts';
 import { runScriptToEnd } from './support/app-process.ts';
 import { useDrill } from './support/drill.ts';
+import { AUDITED, officerPages, sleep, useDrillSmtp } from './support/crash-drill.ts';
 import type { ProcedureStep } from './support/procedure-step.ts';
-
-const AUDITED = /\{[^\n]*"msg":"case changes left unaudited by a stopped process recorded"\}/;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('drill: SIGKILL inside a procedure step with its e-mail', function () {
   this.timeout(300_000);
   const drill = useDrill('procedure-step');
-  let smtp: TestSmtp | undefined;
-  before(async () => {
-    smtp = await startTestSmtp();
-  });
-  after(async () => {
-    await smtp?.stop();
-  });
+  const smtp = useDrillSmtp();
 
   it('leaves the case whole at each kill point, e-mails the applicant once for the step, and audits it once', async () => {
-    const env = drill.env({ SMTP_URL: smtp!.url, DISPATCH_INTERVAL_MS: '200' });
+    const env = drill.env({ SMTP_URL: smtp().url, DISPATCH_INTERVAL_MS: '200' });
     const seeded = await drill.seed(env, { applicants: 1, stage: 'offer' });
     const { caseId, email: applicantEmail } = seeded.applicants[0]!;
     const step = async (at: ProcedureStep['at'], office: string) => {
@@ -46,18 +36,10 @@ describe('drill: SIGKILL inside a procedure step with its e-mail', function () {
     const phases: string[] = [];
     const phaseDone = (name: string) => phases.push(`${name} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const theCase = async () => (await drill.db().collection('cases').findOne({ _id: new ObjectId(caseId) }))!;
-    const stepMails = () => smtp!.to(applicantEmail).filter((m) => m.messageId.includes('procedure'));
+    const stepMails = () => smtp().to(applicantEmail).filter((m) => m.messageId.includes('procedure'));
     const events = () => drill.db().collection('auditevents').countDocuments({ targetId: caseId, action: 'case.support_update' });
-    // One sign-in (a TOTP code is taken once); the session lives in the database, so it outlives restarts.
-    const hr = new WebClient(() => drill.app().url, 20_000);
-    let signedIn = false;
-    const officerPage = async () => {
-      if (!signedIn) await hr.signIn(seeded.hr.email, seeded.password, seeded.hr.totpSecret);
-      signedIn = true;
-      const page = await hr.get(`/cases/${caseId}/procedures/work_permit`);
-      expect(page.status).to.equal(200);
-      return page.text;
-    };
+    const { page: read } = officerPages(drill, seeded.hr, seeded.password);
+    const officerPage = () => read(`/cases/${caseId}/procedures/work_permit`);
 
     // 1. Killed as the case's update is issued.
     const seededVersion = 5; // the seed's five steps to `offer` (support/seed.ts)

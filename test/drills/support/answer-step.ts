@@ -7,20 +7,18 @@
 //   - 'case': as the case's update is issued (the file and its record written, no answer names them);
 //   - 'after': at the first write after the case's update was acknowledged;
 //   - 'none': not at all.
-// The kill point is a listener on Mongoose's 'operation-start' event, emitted before a command is
-// sent: the app itself has no fault point. Prints `killed at <at>: <collection>.<method>` just
-// before dying. Argument: one JSON object (AnswerStep). Prints the PDF's sha256 first.
+// The kill point: ./kill-point.ts. Argument: one JSON object (AnswerStep). Prints the PDF's sha256 first.
 import { writeSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
-import mongoose from 'mongoose';
 import { systemContext } from '../../../server/context.ts';
 import { uploadTempDir } from '../../../server/documents/storage.ts';
 import { answerWithFiles } from '../../../server/applications/answer.ts';
 import { User } from '../../../models/user.ts';
 import { makePdf } from '../../documents/support.ts';
 import { openCaseStep } from './step-process.ts';
+import { killAround, type KillAt } from './kill-point.ts';
 
 export interface AnswerStep {
   /** The applicant's e-mail (openCaseStep reads it as the actor). */
@@ -28,7 +26,7 @@ export interface AnswerStep {
   caseId: string;
   answer: string;
   type: string;
-  at: 'case' | 'after' | 'none';
+  at: KillAt;
 }
 
 async function main(): Promise<void> {
@@ -43,22 +41,8 @@ async function main(): Promise<void> {
   writeSync(1, `sha256 ${sha256}\n`);
   const file = { field: spec.type, name: 'degree.pdf', tempPath, size: pdf.length, sha256, mimeType: 'application/pdf' as const };
 
-  let caseWritten = false;
-  let caseUpdateId: unknown;
-  mongoose.connection.on('operation-start', (op: { _id: unknown; collectionName: string; method: string; params?: unknown[] }) => {
-    // The answer's own update (the workflow's record: its history entry answer_info), not a recount of the case's flags.
-    const caseUpdate = op.collectionName === 'cases' && op.method === 'findOneAndUpdate' && JSON.stringify(op.params?.[1] ?? {}).includes('"answer_info"');
-    if ((spec.at === 'case' && caseUpdate) || (spec.at === 'after' && caseWritten)) {
-      writeSync(1, `killed at ${spec.at}: ${op.collectionName}.${op.method}\n`);
-      process.kill(process.pid, 'SIGKILL');
-    }
-    if (caseUpdate) caseUpdateId = op._id;
-  });
-  // Acknowledged, not merely issued: an operation started meanwhile (none is expected) must not kill
-  // before the update is written (the 'after' point is after the case's update, never around it).
-  mongoose.connection.on('operation-end', (op: { _id: unknown; error?: unknown }) => {
-    if (op._id === caseUpdateId && !op.error) caseWritten = true;
-  });
+  // The answer's own update (the workflow's record: its history entry answer_info), not a recount of the case's flags.
+  killAround(spec.at, (op) => op.collectionName === 'cases' && op.method === 'findOneAndUpdate' && JSON.stringify(op.params?.[1] ?? {}).includes('"answer_info"'));
   const ctx = { ...systemContext({ now: new Date(), locale: 'en', actor: applicant.toObject() as never }), ip: '198.51.100.9', requestId: `answer-step-${spec.at}` };
   const done = await answerWithFiles({ app: { config, logger, db } as never, ctx, caseDoc, expectedVersion: caseDoc.version, answer: spec.answer, files: [file], dates: {} });
   process.stdout.write(`the answer was saved: ${JSON.stringify(done)}\n`);

@@ -7,39 +7,22 @@
 //   - 'after': at the first write after the case's update was acknowledged (the step stands, its
 //     audit event not yet settled, its e-mail not yet sent);
 //   - 'none': not at all.
-// The kill point is a listener on Mongoose's 'operation-start' event, emitted before a command is
-// sent: the app itself has no fault point. Prints `killed at <at>: <collection>.<method>` just
-// before dying. Argument: one JSON object (ProcedureStep).
-import { writeSync } from 'node:fs';
-import mongoose from 'mongoose';
+// The kill point: ./kill-point.ts. Argument: one JSON object (ProcedureStep).
 import { systemContext } from '../../../server/context.ts';
 import { updateProcedure } from '../../../server/procedures/service.ts';
 import { openCaseStep } from './step-process.ts';
+import { killAround, type KillAt } from './kill-point.ts';
 
 export interface ProcedureStep {
   hr: string;
   caseId: string;
   office: string;
-  at: 'case' | 'after' | 'none';
+  at: KillAt;
 }
 
 async function main(): Promise<void> {
   const { spec, config, logger, db, hr, caseDoc } = await openCaseStep<ProcedureStep>();
-  let caseWritten = false;
-  let caseUpdateId: unknown;
-  mongoose.connection.on('operation-start', (op: { _id: unknown; collectionName: string; method: string }) => {
-    const caseUpdate = op.collectionName === 'cases' && op.method === 'findOneAndUpdate';
-    if ((spec.at === 'case' && caseUpdate) || (spec.at === 'after' && caseWritten)) {
-      writeSync(1, `killed at ${spec.at}: ${op.collectionName}.${op.method}\n`);
-      process.kill(process.pid, 'SIGKILL');
-    }
-    if (caseUpdate) caseUpdateId = op._id;
-  });
-  // Acknowledged, not merely issued: an operation started meanwhile (none is expected) must not kill
-  // before the update is written (the 'after' point is after the case's update, never around it).
-  mongoose.connection.on('operation-end', (op: { _id: unknown; error?: unknown }) => {
-    if (op._id === caseUpdateId && !op.error) caseWritten = true;
-  });
+  killAround(spec.at, (op) => op.collectionName === 'cases' && op.method === 'findOneAndUpdate');
   const now = new Date();
   const ctx = { ...systemContext({ now, locale: 'en', actor: hr.toObject() as never }), ip: '198.51.100.8', requestId: `procedure-step-${spec.at}` };
   // Filed today, as the route reads the form's day: its last instant in Vietnam (routes/procedures.ts dateField).
