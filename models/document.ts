@@ -50,6 +50,12 @@ const documentSchema = new Schema(
      */
     offerPending: { type: Boolean },
     /**
+     * A file of the applicant's answer to an information request, written before the case's answer
+     * names it (server/applications/answer.ts), cleared once it does. A process killed in between
+     * leaves it on a file no answer names: the start-up sweep removes it (server/documents/sweep.ts).
+     */
+    answerPending: { type: Boolean },
+    /**
      * The audit events of this version's write (its upload, HR's check), written with it and removed
      * once recorded (server/documents/pending-audit.ts): a process that dies in between leaves them
      * for the repair. Never selected unless asked for (`+pendingAudits`): no page, presenter, export

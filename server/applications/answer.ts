@@ -9,6 +9,7 @@ import type { AppContext } from '../deps.ts';
 import type { Context } from '../context.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import { Call } from '../../models/call.ts';
+import { CaseDocument } from '../../models/document.ts';
 import { PAYLOADS } from '../workflow/transitions.ts';
 import { commitUploads, requireConfirmedEmail, withdrawUploads, type ReceivedFile } from '../documents/upload.ts';
 import { CaseConflictError } from '../cases/conflict.ts';
@@ -67,7 +68,9 @@ export async function answerWithFiles(opts: { app: AppContext; ctx: Context; cas
   }
   // Throws an UploadError (nothing kept) for a disguised, empty or too large file.
   const superseded: Types.ObjectId[] = [];
-  const docs = await commitUploads({ app, ctx, caseDoc, call: { checklist }, files, dates: opts.dates, superseded });
+  // Marked until the answer names them: a process killed before the case's update leaves files no
+  // answer names, which the start-up sweep takes back (server/documents/sweep.ts).
+  const docs = await commitUploads({ app, ctx, caseDoc, call: { checklist }, files, dates: opts.dates, superseded, answerPending: true });
   // The case changed between the form's read and the answer's write (409), or the same answer sent
   // twice was recorded first with its own files: these files are named by no answer, so they go.
   let done: { repeated: boolean };
@@ -81,5 +84,7 @@ export async function answerWithFiles(opts: { app: AppContext; ctx: Context; cas
     await withdrawUploads(app, ctx, docs, superseded, 'answer_repeated');
     return { ...done, documents: 0 };
   }
+  // Named by the answer now (a stop before this leaves them marked: the sweep sees them named and unmarks them).
+  await CaseDocument.updateMany({ _id: { $in: docs.map((d) => d._id) }, answerPending: true }, { $unset: { answerPending: 1 } });
   return { ...done, documents: docs.length };
 }

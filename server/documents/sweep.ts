@@ -9,6 +9,8 @@
 //   (server/cases/offer-terms.ts); a process killed in between leaves a record and file no offer
 //   names, still marked `offerPending`. Records are shared by every instance, so only those older
 //   than the same grace (GRIDFS_GRACE_MS) are swept: record first, then file, as any deletion.
+// - Answers' files: the same for a file of an answer to an information request, marked
+//   `answerPending` until the answer names it (server/applications/answer.ts), swept at start.
 import type { Types } from 'mongoose';
 import type { AppContext } from '../deps.ts';
 import { registerService, type BackgroundService } from '../services.ts';
@@ -30,31 +32,45 @@ export async function referencedKeys(kind: 'disk' | 'gridfs', keys: string[]): P
   return new Set(rows.map((r) => r.storageKey));
 }
 
+/** A record written before the case names it, marked until it does (models/document.ts), and where the case names it. */
+interface MarkedKind {
+  mark: 'offerPending' | 'answerPending';
+  filter: Record<string, unknown>;
+  /** The case's field that names the record once the change stands (a value or a list of them). */
+  namedAt: 'offerTerms.letter' | 'infoRequest.answerDocuments';
+  summary: Record<string, unknown>;
+  /** The slot's older version made current again when the removed one had replaced it (an answer's file may). */
+  restoreSlot: boolean;
+}
+
+const OFFER_LETTERS: MarkedKind = { mark: 'offerPending', filter: { type: OFFER_LETTER_TYPE }, namedAt: 'offerTerms.letter', summary: { offerLetter: true }, restoreSlot: false };
+const ANSWER_FILES: MarkedKind = { mark: 'answerPending', filter: {}, namedAt: 'infoRequest.answerDocuments', summary: { answerFile: true }, restoreSlot: true };
+
 /**
- * Offer letters written before `before` that no offer names (a process killed between the letter's
+ * Marked records written before `before` that the case does not name (a process killed between the
  * record and the case's update): record and file removed, with an audit event (the upload's own
- * event may have been recorded by the repair). A marked letter the offer does name (killed just
+ * event may have been recorded by the repair). A marked record the case does name (killed just
  * before the mark's clear) is kept and unmarked.
  */
-export async function sweepOfferLetters(app: Pick<AppContext, 'config' | 'db'>, before: Date): Promise<{ removed: number; kept: number }> {
+async function sweepMarked(app: Pick<AppContext, 'config' | 'db'>, kind: MarkedKind, before: Date): Promise<{ removed: number; kept: number }> {
   const out = { removed: 0, kept: 0 };
-  const marked = await CaseDocument.find({ type: OFFER_LETTER_TYPE, offerPending: true, createdAt: { $lt: before } }, { case: 1, storage: 1, storageKey: 1, version: 1, size: 1, sha256: 1 }).limit(1000).lean();
+  const marked = await CaseDocument.find({ ...kind.filter, [kind.mark]: true, createdAt: { $lt: before } }, { case: 1, type: 1, slot: 1, current: 1, storage: 1, storageKey: 1, version: 1, size: 1, sha256: 1 }).limit(1000).lean();
   for (const d of marked) {
     const named = async () => {
-      await CaseDocument.updateOne({ _id: d._id }, { $unset: { offerPending: 1 } });
+      await CaseDocument.updateOne({ _id: d._id }, { $unset: { [kind.mark]: 1 } });
       out.kept += 1;
     };
-    if (await Case.exists({ _id: d.case, 'offerTerms.letter': d._id })) {
+    if (await Case.exists({ _id: d.case, [kind.namedAt]: d._id })) {
       await named();
       continue;
     }
     // Claimed on the case itself, in one write with the check: its version moves, so a save that
-    // read the case before (still about to name this letter: another instance whose clock is behind,
-    // or a process paused past the grace) finds it changed, answers a conflict and takes its letter
-    // back itself (offer-terms.ts); a save that named it first makes this match nothing, and the
-    // letter is kept. A check then a delete let the save name it in between: an offer naming a
-    // letter removed (security review s32).
-    const claimed = await Case.updateOne({ _id: d.case, 'offerTerms.letter': { $ne: d._id } }, { $inc: { version: 1 } }, { timestamps: false });
+    // read the case before (still about to name this record: another instance whose clock is behind,
+    // or a process paused past the grace) finds it changed, answers a conflict and takes its record
+    // back itself (offer-terms.ts, answer.ts); a save that named it first makes this match nothing,
+    // and the record is kept. A check then a delete let the save name it in between: a case naming
+    // a record removed (security review s32).
+    const claimed = await Case.updateOne({ _id: d.case, [kind.namedAt]: { $ne: d._id } }, { $inc: { version: 1 } }, { timestamps: false });
     if (claimed.matchedCount === 0 && (await Case.exists({ _id: d.case }))) {
       await named();
       continue;
@@ -62,13 +78,18 @@ export async function sweepOfferLetters(app: Pick<AppContext, 'config' | 'db'>, 
     const event = documentAudit(systemContext({ now: new Date() }), {
       action: 'document.orphan_removed',
       about: d._id,
-      summary: { case: String(d.case), type: OFFER_LETTER_TYPE, version: d.version, size: d.size, sha256: d.sha256, storage: d.storage, offerLetter: true, removes: [String(d._id)] },
+      summary: { case: String(d.case), type: d.type, version: d.version, size: d.size, sha256: d.sha256, storage: d.storage, ...kind.summary, removes: [String(d._id)] },
     });
     await deleteAudited(d.case as Types.ObjectId, [event], async () => {
-      // Only while still unnamed and marked: an offer saved meanwhile (it cannot, past the grace, but the check is the write's).
-      const gone = await CaseDocument.deleteOne({ _id: d._id, offerPending: true });
+      // Only while still unnamed and marked: a save meanwhile (it cannot, once claimed, but the check is the write's).
+      const gone = await CaseDocument.deleteOne({ _id: d._id, [kind.mark]: true });
       if (gone.deletedCount !== 1) return { removed: false };
       await documentStores(app).of(d.storage).remove(d.storageKey);
+      // The version it replaced (commitUploads made it not current) is the slot's current one again.
+      if (kind.restoreSlot && d.current && !(await CaseDocument.exists({ case: d.case, type: d.type, slot: d.slot, current: true }))) {
+        const top = await CaseDocument.findOne({ case: d.case, type: d.type, slot: d.slot }, { _id: 1 }).sort({ version: -1 }).lean();
+        if (top) await CaseDocument.updateOne({ _id: top._id }, { $set: { current: true } });
+      }
       return { removed: true };
     });
     out.removed += 1;
@@ -76,13 +97,27 @@ export async function sweepOfferLetters(app: Pick<AppContext, 'config' | 'db'>, 
   return out;
 }
 
-export async function sweepOnStart(app: Pick<AppContext, 'config' | 'db'>, startedAt: Date): Promise<{ disk: SweepResult; gridfs: SweepResult; offerLetters: { removed: number; kept: number } }> {
+/** Offer letters no offer names (server/cases/offer-terms.ts). */
+export function sweepOfferLetters(app: Pick<AppContext, 'config' | 'db'>, before: Date): Promise<{ removed: number; kept: number }> {
+  return sweepMarked(app, OFFER_LETTERS, before);
+}
+
+/** Files of an answer no answer names (server/applications/answer.ts). */
+export function sweepAnswerFiles(app: Pick<AppContext, 'config' | 'db'>, before: Date): Promise<{ removed: number; kept: number }> {
+  return sweepMarked(app, ANSWER_FILES, before);
+}
+
+export async function sweepOnStart(app: Pick<AppContext, 'config' | 'db'>, startedAt: Date): Promise<{ disk: SweepResult; gridfs: SweepResult; offerLetters: { removed: number; kept: number }; answerFiles: { removed: number; kept: number } }> {
   // First, so that a letter's file whose record it removes is not left for the next start.
   const offerLetters = await sweepOfferLetters(app, new Date(startedAt.getTime() - GRIDFS_GRACE_MS));
+  // An answer's file is shown to HR as the case's document: taken back at once, not after the
+  // grace (the cut-off spares this process's own answers; another instance's answer still under
+  // way loses the claim's version race, answers a conflict and takes its files back itself).
+  const answerFiles = await sweepAnswerFiles(app, startedAt);
   const disk = await sweepUploads(new DiskStorage(app.config.upload.dir), { before: startedAt, referenced: referencedKeys, tempDir: uploadTempDir(app.config) });
   const gridfsStore = createStorage({ upload: { ...app.config.upload, storage: 'gridfs' } }, app.db.connection);
   const gridfs = await sweepUploads(gridfsStore, { before: new Date(startedAt.getTime() - GRIDFS_GRACE_MS), referenced: referencedKeys });
-  return { disk, gridfs, offerLetters };
+  return { disk, gridfs, offerLetters, answerFiles };
 }
 
 export function uploadSweepService(app: AppContext): BackgroundService {

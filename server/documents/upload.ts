@@ -64,6 +64,8 @@ export interface CommitUploadsOptions {
    * and the case's flag, and awaited with them. It handles its own failure (it must not reject).
    */
   afterRecorded?: (docs: DocumentDoc[]) => Promise<unknown>;
+  /** The files of an answer: marked `answerPending` until the case's answer names them (models/document.ts). */
+  answerPending?: boolean;
 }
 
 export type Translate = (k: string, p?: Record<string, unknown>) => string;
@@ -223,6 +225,7 @@ async function insertVersion(input: CommitUploadsOptions, p: PlannedFile, key: s
         slot,
         version,
         current: true,
+        ...(input.answerPending ? { answerPending: true } : {}),
         storage: storageKind,
         storageKey: key,
         originalName: p.file.name,

@@ -9,7 +9,11 @@ import { Types } from 'mongoose';
 import { ObjectId, type Db } from 'mongodb';
 import { CaseDocument } from '../../models/document.ts';
 import { DiskStorage, GridFsStorage, newStorageKey, sweepUploads } from '../../server/documents/storage.ts';
-import { referencedKeys } from '../../server/documents/sweep.ts';
+import { referencedKeys, sweepAnswerFiles } from '../../server/documents/sweep.ts';
+import { Case } from '../../models/case.ts';
+import type { Config } from '../../server/config.ts';
+import { createInstitute, createUser } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
 import { testDatabase } from '../support/app.ts';
 import { sha256 } from './support.ts';
 
@@ -94,5 +98,41 @@ describe('documents: start-up sweep of uploads left by a crash', function () {
     expect((await store.keys()).sort()).to.deep.equal([recorded, fresh].sort());
     expect(await db.collection('documents.chunks').countDocuments({ files_id: { $in: [oldChunks, liveChunks] } })).to.equal(1);
     await db.dropDatabase();
+  });
+
+  it('answers’ files: removes the marked ones no answer names (record, file; the version one replaced current again), unmarks a named one, leaves later ones', async () => {
+    const db = await testDatabase();
+    const store = new DiskStorage(path.join(dir, 'answers'));
+    const app = { config: { upload: { dir: path.join(dir, 'answers'), storage: 'disk' } } as Config, db };
+    const institute = await createInstitute();
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await createCase({ applicant, call: await createCall({ institute, checklist: [] }), stage: 'awaiting_applicant' });
+    const put = async (version: number, fields: Record<string, unknown>) => {
+      const key = newStorageKey();
+      const tmp = path.join(dir, `${key}.part`);
+      await writeFile(tmp, PDF);
+      await store.put(tmp, key);
+      return CaseDocument.create({
+        case: c._id, type: 'degree', slot: 0, version, storage: 'disk', storageKey: key, originalName: 'degree.pdf', mimeType: 'application/pdf',
+        size: PDF.length, sha256: sha256(PDF), uploadedBy: applicant._id, status: 'pending', ...fields,
+      });
+    };
+    // v1 the applicant's own; v2 an answer's file that replaced it, its answer killed before the case's update;
+    // v3 in another slot, named by the answer, its mark not cleared; v4 written after the cut-off.
+    const v1 = await put(1, { current: false });
+    const lost = await put(2, { current: true, answerPending: true });
+    const named = await put(1, { slot: 1, current: true, answerPending: true });
+    await Case.updateOne({ _id: c._id }, { $set: { 'infoRequest.answerDocuments': [named._id] } });
+    const cutOff = new Date(Date.now() + 50);
+    await new Promise((r) => setTimeout(r, 100));
+    const later = await put(1, { slot: 2, current: true, answerPending: true });
+
+    expect(await sweepAnswerFiles(app, cutOff)).to.deep.equal({ removed: 1, kept: 1 });
+    expect(await CaseDocument.exists({ _id: lost._id }), 'the lost answer’s record').to.equal(null);
+    expect(await store.exists(lost.storageKey), 'its file').to.equal(false);
+    expect((await CaseDocument.findById(v1._id).lean())!.current, 'the version it replaced is current again').to.equal(true);
+    expect((await CaseDocument.findById(named._id).lean())!.answerPending, 'the named one unmarked').to.equal(undefined);
+    expect((await CaseDocument.findById(later._id).lean())!.answerPending, 'the later one untouched').to.equal(true);
+    expect((await Case.findById(c._id).lean())!.version, 'the case claimed once').to.equal(c.version + 1);
   });
 });

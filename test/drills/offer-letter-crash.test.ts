@@ -13,39 +13,20 @@
 //      start would find them): the unnamed letter of step 1 is removed (record and file, audited),
 //      the named one is kept and unmarked, and still one e-mail.
 import { expect } from 'chai';
-import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { ObjectId } from 'mongodb';
-import { WebClient } from '../../scripts/support/web-client.ts';
-import { startTestSmtp, type TestSmtp } from '../support/smtp.ts';
 import { runScriptToEnd } from './support/app-process.ts';
 import { useDrill } from './support/drill.ts';
+import { AUDITED, SWEPT, officerPages, sleep, storedFiles, useDrillSmtp } from './support/crash-drill.ts';
 import type { OfferStep } from './support/offer-step.ts';
-
-const AUDITED = /\{[^\n]*"msg":"case changes left unaudited by a stopped process recorded"\}/;
-const SWEPT = /\{[^\n]*"msg":"upload storage swept"\}/;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Every stored file under the uploads folder (its key-prefixed folders), not the temporary ones. */
-function storedFiles(uploadDir: string): string[] {
-  return readdirSync(uploadDir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && !e.name.endsWith('.part') && !e.parentPath.includes('.tmp'))
-    .map((e) => e.name);
-}
 
 describe('drill: SIGKILL inside an offer’s save with its letter', function () {
   this.timeout(300_000);
   const drill = useDrill('offer-letter');
-  let smtp: TestSmtp | undefined;
-  before(async () => {
-    smtp = await startTestSmtp();
-  });
-  after(async () => {
-    await smtp?.stop();
-  });
+  const smtp = useDrillSmtp();
 
   it('leaves the case whole at each kill point, e-mails the applicant once, and sweeps only the letter no case names', async () => {
-    const env = drill.env({ SMTP_URL: smtp!.url, DISPATCH_INTERVAL_MS: '200' });
+    const env = drill.env({ SMTP_URL: smtp().url, DISPATCH_INTERVAL_MS: '200' });
     const seeded = await drill.seed(env, { applicants: 1, stage: 'offer' });
     const { caseId, email: applicantEmail } = seeded.applicants[0]!;
     const uploadDir = path.join(drill.dir, 'uploads');
@@ -59,18 +40,9 @@ describe('drill: SIGKILL inside an offer’s save with its letter', function () 
     const phaseDone = (name: string) => phases.push(`${name} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const theCase = async () => (await drill.db().collection('cases').findOne({ _id: new ObjectId(caseId) }))!;
     const letters = async () => drill.db().collection('documents').find({ case: new ObjectId(caseId), type: 'offer_letter' }).sort({ version: 1 }).toArray();
-    const offerMails = () => smtp!.to(applicantEmail).filter((m) => m.messageId.includes('offer_letter_ready'));
-    // One sign-in (a TOTP code is taken once: a second sign-in within its 30 s would be refused);
-    // the session lives in the database, so the officer is still signed in after each restart.
-    const hr = new WebClient(() => drill.app().url, 20_000);
-    let signedIn = false;
-    const officerPage = async () => {
-      if (!signedIn) await hr.signIn(seeded.hr.email, seeded.password, seeded.hr.totpSecret);
-      signedIn = true;
-      const page = await hr.get(`/cases/${caseId}`);
-      expect(page.status).to.equal(200);
-      return page.text;
-    };
+    const offerMails = () => smtp().to(applicantEmail).filter((m) => m.messageId.includes('offer_letter_ready'));
+    const { page: read, client: hr } = officerPages(drill, seeded.hr, seeded.password);
+    const officerPage = () => read(`/cases/${caseId}`);
 
     // 1. Killed as the case's update is issued.
     const seededVersion = 5; // the seed's five steps to `offer` (support/seed.ts)

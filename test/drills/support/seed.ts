@@ -16,6 +16,8 @@ export interface SeedSpec {
   /** E-mail prefix of each applicant, by index (default 'applicant'). */
   prefixes?: string[];
   checklist?: Array<{ type: string; phase?: string; required?: boolean; multiple?: boolean }>;
+  /** At `awaiting_applicant`: the paper HR's request asks for (its answer form offers a file of that type). */
+  askedDocument?: string;
 }
 
 export interface SeededAccount {
@@ -35,6 +37,11 @@ const PATHS: Partial<Record<Stage, Array<{ action: string; from: Stage; to: Stag
   screening: [
     { action: 'submit', from: 'draft', to: 'submitted', role: 'applicant' },
     { action: 'start_screening', from: 'submitted', to: 'screening', role: 'hr_officer' },
+  ],
+  awaiting_applicant: [
+    { action: 'submit', from: 'draft', to: 'submitted', role: 'applicant' },
+    { action: 'start_screening', from: 'submitted', to: 'screening', role: 'hr_officer' },
+    { action: 'request_info', from: 'screening', to: 'awaiting_applicant', role: 'hr_officer' },
   ],
   // The leader's steps recorded with the officer's id: the drills read the stage, not who took it.
   // No offer prepared yet (no terms, no letter): HR prepares it in the drill.
@@ -66,7 +73,10 @@ async function main(): Promise<void> {
         { at: new Date(t0), actor: applicant._id, actorRole: 'applicant', action: 'create', to: 'draft' },
         ...steps.map((s, k) => ({ at: new Date(t0 + (k + 1) * 60_000), actor: s.role === 'applicant' ? applicant._id : hr._id, actorRole: s.role, action: s.action, from: s.from, to: s.to })),
       ];
-      const c = await createCase({ applicant, call, stage: spec.stage, assignee: hr._id, history, version: steps.length, stageEnteredAt: history[history.length - 1]!.at, ...(spec.stage === 'offer' ? { offerTerms: null } : {}) });
+      const last = history[history.length - 1]!.at;
+      // HR's request as request_info leaves it (server/cases/request-info.ts), due in a week.
+      const infoRequest = spec.stage === 'awaiting_applicant' ? { infoRequest: { items: ['The degree certificate, please.'], requestedAt: last, requestedBy: hr._id, dueAt: new Date(Date.now() + 7 * 86_400_000), ...(spec.askedDocument ? { documentType: spec.askedDocument } : {}) } } : {};
+      const c = await createCase({ applicant, call, stage: spec.stage, assignee: hr._id, history, version: steps.length, stageEnteredAt: last, ...(spec.stage === 'offer' ? { offerTerms: null } : {}), ...infoRequest });
       applicants.push({ email: applicant.email, caseId: String(c._id) });
     }
     const out: Seeded = {
