@@ -6,6 +6,7 @@ import { withoutHiddenCharacters } from '../server/support/hidden-characters.ts'
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../server/deps.ts';
+import type { Context } from '../server/context.ts';
 import { authorize } from '../server/policies/index.ts';
 import { allow } from '../server/http/allow.ts';
 import { flash } from '../server/http/flash.ts';
@@ -271,22 +272,17 @@ export function adminRoutes(app: AppContext): Router {
     }
   });
 
-  router.post('/admin/holidays/known/dismiss', admin, async (req, res) => {
-    authorize(req.ctx.actor, 'holiday.dismiss');
-    const day = knownDay(req.body);
-    const { dismissed } = await dismissKnownHoliday({ ctx: req.ctx, day });
-    flash(req, dismissed ? 'success' : 'info', dismissed ? 'admin.holidays.known.dismissed' : 'admin.holidays.known.alreadyDismissed', { date: formatDay(new Date(`${day.date}T05:00:00Z`), req.ctx.locale) });
-    res.redirect(303, '/admin/holidays');
-  });
-
-  // Undo of "not observed": the same date-of-the-list guard; removing the mark twice removes it once.
-  router.post('/admin/holidays/known/observe', admin, async (req, res) => {
-    authorize(req.ctx.actor, 'holiday.observe');
-    const day = knownDay(req.body);
-    const { restored } = await observeKnownHolidayAgain({ ctx: req.ctx, day });
-    flash(req, restored ? 'success' : 'info', restored ? 'admin.holidays.known.observed' : 'admin.holidays.known.alreadyObserved', { date: formatDay(new Date(`${day.date}T05:00:00Z`), req.ctx.locale) });
-    res.redirect(303, '/admin/holidays');
-  });
+  // "Not observed" and its undo: a date of the known list only; a second click changes nothing and is told so.
+  const knownDayMark = (path: string, permission: 'holiday.dismiss' | 'holiday.observe', run: (ctx: Context, day: ReturnType<typeof knownDay>) => Promise<boolean>, done: string, already: string) =>
+    router.post(path, admin, async (req, res) => {
+      authorize(req.ctx.actor, permission);
+      const day = knownDay(req.body);
+      const changed = await run(req.ctx, day);
+      flash(req, changed ? 'success' : 'info', changed ? done : already, { date: formatDay(new Date(`${day.date}T05:00:00Z`), req.ctx.locale) });
+      res.redirect(303, '/admin/holidays');
+    });
+  knownDayMark('/admin/holidays/known/dismiss', 'holiday.dismiss', async (ctx, day) => (await dismissKnownHoliday({ ctx, day })).dismissed, 'admin.holidays.known.dismissed', 'admin.holidays.known.alreadyDismissed');
+  knownDayMark('/admin/holidays/known/observe', 'holiday.observe', async (ctx, day) => (await observeKnownHolidayAgain({ ctx, day })).restored, 'admin.holidays.known.observed', 'admin.holidays.known.alreadyObserved');
 
   router.get('/admin/holidays/:id/delete', admin, async (req, res) => {
     const holiday = await findHoliday({ holidayId: idParams.parse(req.params).id });
