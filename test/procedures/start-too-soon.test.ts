@@ -18,7 +18,7 @@ import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { vnDateKey, vnEndOfDay } from '../../server/calendar/index.ts';
 import { signedIn, page, post, versionIn, deliver, text } from '../applications/support.ts';
-import { procedureWorld, save, vn } from './support.ts';
+import { onboardingCase, procedureWorld, save, vn } from './support.ts';
 
 const words = (html: string) => text(html.replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ');
 const NO_SUPPORT = { workPermit: false, visa: false, residenceCard: false, housing: false, citizenship: false, family: false };
@@ -40,16 +40,7 @@ describe('procedures: a planned start no filing can meet, and the residence card
 
   /** Onboarding, planned to start 10 Dec 2026: the window closed on 30 Nov, the permit not lodged. */
   const lateCase = (applicant: UserDoc) =>
-    createCase({
-      applicant,
-      call,
-      stage: 'onboarding',
-      assignee: hrEn._id,
-      stageEnteredAt: vn('2026-12-04'),
-      stageDueAt: vn('2027-02-01'),
-      profile: { fullName: 'Late Start', nationality: 'AU', plannedArrival: new Date('2026-12-10T00:00:00.000Z') } as never,
-      supportTracks: [{ kind: 'work_permit', status: 'requested', dueAt: vnEndOfDay(vn('2026-11-30')), updatedAt: vn('2026-12-04') }] as never,
-    });
+    onboardingCase({ applicant, call, assignee: hrEn, fullName: 'Late Start', nationality: 'AU', start: '2026-12-10', entered: '2026-12-04', due: '2027-02-01', tracks: [{ kind: 'work_permit', status: 'requested', dueAt: vnEndOfDay(vn('2026-11-30')), updatedAt: vn('2026-12-04') }] });
 
   it('tells HR the earliest start a filing can meet (case row and procedure page, en and vi), and the applicant that their start will move', async () => {
     const applicant = await createUser({ role: 'applicant', locale: 'vi', name: 'Trần Thị Lan' });
@@ -148,16 +139,7 @@ describe('procedures: a planned start no filing can meet, and the residence card
 
   it('counts down to the window\'s last day on a refused work permit, with the refused filing, for HR to lodge it again (vi, en)', async () => {
     const applicant = await createUser({ role: 'applicant', locale: 'vi' });
-    const c = await createCase({
-      applicant,
-      call,
-      stage: 'onboarding',
-      assignee: hrEn._id,
-      stageEnteredAt: vn('2026-12-01'),
-      stageDueAt: vn('2027-02-01'),
-      profile: { fullName: 'Refused Once', nationality: 'FR', plannedArrival: new Date('2027-02-01T00:00:00.000Z') } as never,
-      supportTracks: [{ kind: 'work_permit', status: 'refused', filedAt: vn('2026-12-04'), decidedAt: vn('2026-12-04'), reasonsReceivedAt: vn('2026-12-04'), message: 'Bản dịch văn bằng chưa được chứng thực.', updatedAt: vn('2026-12-04') }] as never,
-    });
+    const c = await onboardingCase({ applicant, call, assignee: hrEn, fullName: 'Refused Once', nationality: 'FR', start: '2027-02-01', entered: '2026-12-01', due: '2027-02-01', tracks: [{ kind: 'work_permit', status: 'refused', filedAt: vn('2026-12-04'), decidedAt: vn('2026-12-04'), reasonsReceivedAt: vn('2026-12-04'), message: 'Bản dịch văn bằng chưa được chứng thực.', updatedAt: vn('2026-12-04') }] });
     // Window 3 Dec 2026 – 22 Jan 2027 (1 Feb less 60 and 10 days): from Saturday 5 Dec, 19 working
     // days in December and 15 in January (1 Jan off).
     const vi = words((await page(await signedIn(t, hrVi), `/cases/${c._id}/procedures/work_permit`)).text);
@@ -196,16 +178,7 @@ describe('procedures: a planned start no filing can meet, and the residence card
 
   it('tells HR, while the window is still open, that even a file lodged at once may be decided (permit, then visa) only after the planned start (en, vi); not the applicant', async () => {
     const applicant = await createUser({ role: 'applicant', locale: 'en' });
-    const c = await createCase({
-      applicant,
-      call,
-      stage: 'onboarding',
-      assignee: hrEn._id,
-      stageEnteredAt: vn('2026-12-04'),
-      stageDueAt: vn('2027-02-01'),
-      profile: { fullName: 'Tight Start', nationality: 'GB', plannedArrival: new Date('2026-12-18T00:00:00.000Z') } as never,
-      supportTracks: [{ kind: 'work_permit', status: 'requested', dueAt: vnEndOfDay(vn('2026-12-08')), updatedAt: vn('2026-12-04') }, { kind: 'visa', status: 'requested', updatedAt: vn('2026-12-04') }] as never,
-    });
+    const c = await onboardingCase({ applicant, call, assignee: hrEn, fullName: 'Tight Start', nationality: 'GB', start: '2026-12-18', entered: '2026-12-04', due: '2027-02-01', tracks: [{ kind: 'work_permit', status: 'requested', dueAt: vnEndOfDay(vn('2026-12-08')), updatedAt: vn('2026-12-04') }, { kind: 'visa', status: 'requested', updatedAt: vn('2026-12-04') }] });
     // Lodged on Monday 7 Dec, the permit's 10 working days and the visa's 5 run to Monday 28 Dec.
     const en = words((await page(await signedIn(t, hrEn), `/cases/${c._id}`)).text);
     expect(en).to.include('File between 19 Oct 2026 and 8 Dec 2026 · closes in 2 working days · even lodged at once, the decision times of the permit and the visa after it (15 working days) may run to 28 Dec 2026, after the planned start: consider moving the planned start');

@@ -3,7 +3,7 @@
 // and the helpers that save a procedure's form and take a case's snapshot.
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
-import { createCall } from '../support/case-factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
 import type { InstituteDoc } from '../../models/institute.ts';
 import type { UserDoc } from '../../models/user.ts';
@@ -52,4 +52,24 @@ export async function save(a: Parameters<typeof page>[0], url: string, fields: R
 export async function snapshot(c: { _id: unknown }) {
   const s = (await Case.findById(c._id).lean())!;
   return { version: s.version, tracks: JSON.stringify(s.supportTracks), history: s.history.length, outbox: s.outbox.length };
+}
+
+/** A tracked procedure as a test stores it (its kind, status, a target and when it changed). */
+export type TrackSeed = { kind: string; status: string; dueAt?: Date; updatedAt?: Date; [k: string]: unknown };
+
+/**
+ * A case in onboarding, assigned to `assignee`, whose applicant plans to start on `start`
+ * ('YYYY-MM-DD'), with the procedures given: the shape the planned-start and filing-window tests share.
+ */
+export function onboardingCase(opts: { applicant: UserDoc; call: CallDoc; assignee: UserDoc; fullName: string; nationality: string; start: string; entered: string; due: string; tracks: TrackSeed[] }) {
+  return createCase({
+    applicant: opts.applicant,
+    call: opts.call,
+    stage: 'onboarding',
+    assignee: opts.assignee._id,
+    stageEnteredAt: vn(opts.entered),
+    stageDueAt: vn(opts.due),
+    profile: { fullName: opts.fullName, nationality: opts.nationality, plannedArrival: new Date(`${opts.start}T00:00:00.000Z`) } as never,
+    supportTracks: opts.tracks as never,
+  });
 }

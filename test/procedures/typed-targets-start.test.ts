@@ -6,13 +6,12 @@
 import { expect } from 'chai';
 import type { TestApp } from '../support/app.ts';
 import { createUser } from '../support/factories.ts';
-import { createCase } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { vnDateKey, vnEndOfDay } from '../../server/calendar/index.ts';
 import { signedIn, page, post, versionIn, deliver, text } from '../applications/support.ts';
-import { procedureWorld, vn } from './support.ts';
+import { onboardingCase, procedureWorld, vn } from './support.ts';
 
 const words = (html: string) => text(html.replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ');
 
@@ -32,16 +31,7 @@ describe('procedures: a filing target HR typed, when the planned start moves', f
 
   /** Onboarding, start 1 Mar 2027 (window 31 Dec 2026 – 19 Feb 2027); the permit's target typed by HR on 15 Jan (no count). */
   const typedCase = (applicant: UserDoc) =>
-    createCase({
-      applicant,
-      call,
-      stage: 'onboarding',
-      assignee: hrEn._id,
-      stageEnteredAt: vn('2026-12-01'),
-      stageDueAt: vn('2027-03-01'),
-      profile: { fullName: 'Typed Target', nationality: 'FR', plannedArrival: new Date('2027-03-01T00:00:00.000Z') } as never,
-      supportTracks: [{ kind: 'work_permit', status: 'preparing', dueAt: vnEndOfDay(vn('2027-01-15')), updatedAt: vn('2026-12-02') }] as never,
-    });
+    onboardingCase({ applicant, call, assignee: hrEn, fullName: 'Typed Target', nationality: 'FR', start: '2027-03-01', entered: '2026-12-01', due: '2027-03-01', tracks: [{ kind: 'work_permit', status: 'preparing', dueAt: vnEndOfDay(vn('2027-01-15')), updatedAt: vn('2026-12-02') }] });
   const permit = async (id: unknown) => (await Case.findById(id).lean())!.supportTracks.find((s) => s.kind === 'work_permit')!;
 
   it('lists the typed target on the form, moves it with the start by default, says so to HR and e-mails the applicant the new day', async () => {

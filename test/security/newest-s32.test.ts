@@ -17,7 +17,7 @@ import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import type { Agent } from '../support/http.ts';
 import { signedIn, page, post, versionIn } from '../applications/support.ts';
-import { procedureWorld, snapshot, vn } from '../procedures/support.ts';
+import { onboardingCase, procedureWorld, snapshot, vn } from '../procedures/support.ts';
 import type { UserDoc } from '../../models/user.ts';
 import { Case } from '../../models/case.ts';
 import { Evaluation } from '../../models/evaluation.ts';
@@ -425,16 +425,7 @@ describe('security (s32): hostile days and double submits on the planned start a
 
   it('the planned start: every hostile day is refused beside the field with nothing written; $ and prototype keys are refused; two sends at once write once', async () => {
     const applicant = await createUser({ role: 'applicant', locale: 'en' });
-    const c = await createCase({
-      applicant,
-      call,
-      stage: 'onboarding',
-      assignee: hrEn._id,
-      stageEnteredAt: vn('2026-12-04'),
-      stageDueAt: vn('2027-02-01'),
-      profile: { fullName: 'Hostile Start', nationality: 'AU', plannedArrival: new Date('2027-03-01T00:00:00.000Z') } as never,
-      supportTracks: [{ kind: 'work_permit', status: 'requested', dueAt: vnEndOfDay(vn('2027-01-20')), updatedAt: vn('2026-12-04') }] as never,
-    });
+    const c = await onboardingCase({ applicant, call, assignee: hrEn, fullName: 'Hostile Start', nationality: 'AU', start: '2027-03-01', entered: '2026-12-04', due: '2027-02-01', tracks: [{ kind: 'work_permit', status: 'requested', dueAt: vnEndOfDay(vn('2027-01-20')), updatedAt: vn('2026-12-04') }] });
     const a = await signedIn(t, hrEn);
     const url = `/cases/${c._id}/planned-start`;
     const before = await snapshot(c);
