@@ -253,9 +253,11 @@ describe('cases: HR decisions that end or pause a case are confirmed first', () 
     // Before today's change: the workflow step alone, audited as 'case.transition' only.
     const rejected = await createCase({ applicant, call, stage: 'screening' });
     const held = await createCase({ applicant, call, stage: 'evaluation' });
-    const ctx = actorContext(t.ctx, hr);
+    // Dated after any other file's test clock: the read of these older steps is the newest few of every
+    // institute (server/dashboard/decisions.ts, a bounded read), and other files leave future-dated ones.
+    const ctx = { ...actorContext(t.ctx, hr), now: new Date('2031-01-06T03:00:00.000Z') };
     await transition({ app: t.ctx, ctx, caseId: rejected._id, action: 'reject', expectedVersion: rejected.version, payload: { reason: 'Earlier: no doctorate yet.' } });
-    await transition({ app: t.ctx, ctx: actorContext(t.ctx, hr), caseId: held._id, action: 'put_on_hold', expectedVersion: held.version, payload: { reason: 'Earlier: budget decision pending.', reviewBy: holdReviewDay() } });
+    await transition({ app: t.ctx, ctx, caseId: held._id, action: 'put_on_hold', expectedVersion: held.version, payload: { reason: 'Earlier: budget decision pending.', reviewBy: new Date('2031-01-13T03:00:00.000Z') } });
     expect(await AuditEvent.countDocuments({ targetId: { $in: [String(rejected._id), String(held._id)] }, action: 'case.decision' })).to.equal(0);
     // And one taken today, audited both ways: listed once.
     const today = await createCase({ applicant, call, stage: 'screening' });
