@@ -192,8 +192,10 @@ export async function readFigures({ filter: f, now, waitMs = WAIT_MS, freshAfter
   const t = Date.now();
   let kept = memo.get(key);
   // A decision newer than this process's copy (taken through another web process, whose mark did
-  // not reach this memo) is read from the database, so the decider sees it counted.
-  if (!kept || t - kept.readAt >= MEMO_MS || (freshAfter && freshAfter.getTime() >= kept.readAt)) {
+  // not reach this memo) is read from the database, so the decider sees it counted. Not one dated
+  // ahead of this clock (another instance's skew, imported data): it would defeat the copy on every view.
+  const newer = !!freshAfter && freshAfter.getTime() >= (kept?.readAt ?? 0) && freshAfter.getTime() <= t;
+  if (!kept || t - kept.readAt >= MEMO_MS || newer) {
     kept = { doc: await readDoc(key), readAt: t };
     // Many filters tried in a row (a period typed day by day) leave many keys: keep the recent ones.
     if (memo.size >= MEMO_KEYS) for (const [k, v] of memo) if (t - v.readAt >= MEMO_MS) memo.delete(k);
