@@ -354,10 +354,6 @@ export class GridFsStorage implements DocumentStorage {
     return this.live < STAGINGS_MAX;
   }
 
-  /** Stagings begun and not yet stored or dropped (a slot kept by a request long gone is a leak: security test s32). */
-  get liveStagings(): number {
-    return this.live;
-  }
 
   /**
    * Starts copying the file that is about to be received to `tempPath` into GridFS as it arrives

@@ -279,8 +279,8 @@ describe('security (s32): GridFS staging slots and reused chunk buffers under co
       const joined = Buffer.concat(chunks.map((c) => Buffer.from((c.data as { buffer: Uint8Array }).buffer)));
       expect(sha256(joined), `chunks of ${i}`).to.equal(sha256(files[i]!));
     }
-    await waitFor(async () => store().liveStagings === 0 && (await tempFiles()).length === 0, 10_000, 'stagings settled').catch(() => undefined);
-    expect(store().liveStagings, 'live stagings once every request ended').to.equal(0);
+    await waitFor(async () => store().stagingsLive === 0 && (await tempFiles()).length === 0, 10_000, 'stagings settled').catch(() => undefined);
+    expect(store().stagingsLive, 'live stagings once every request ended').to.equal(0);
     expect(await tempFiles()).to.deep.equal([]);
     expect((await gridFsCounts()).files).to.equal(before.files + 12);
   });
@@ -319,8 +319,8 @@ describe('security (s32): GridFS staging slots and reused chunk buffers under co
       'too many fields after the file': 413,
       'a body cut after a whole file': undefined,
     });
-    await waitFor(async () => store().liveStagings === 0 && (await gridFsCounts()).chunks === before.chunks && (await tempFiles()).length === 0, 10_000, 'slots back').catch(() => undefined);
-    expect(store().liveStagings, JSON.stringify(statuses)).to.equal(0);
+    await waitFor(async () => store().stagingsLive === 0 && (await gridFsCounts()).chunks === before.chunks && (await tempFiles()).length === 0, 10_000, 'slots back').catch(() => undefined);
+    expect(store().stagingsLive, JSON.stringify(statuses)).to.equal(0);
     expect(await gridFsCounts()).to.deep.equal(before);
     expect(await tempFiles()).to.deep.equal([]);
     expect(await CaseDocument.countDocuments({ case: c._id })).to.equal(0);
