@@ -42,13 +42,14 @@ export interface HolidayYear {
 export async function holidayYear(opts: { ctx: Context; year?: string }): Promise<HolidayYear> {
   const thisYear = vnDateKey(opts.ctx.now).slice(0, 4);
   const year = opts.year ?? thisYear;
-  const [rows, stored, unfinished, missingKnown, dismissedKnown] = await Promise.all([
+  const [rows, stored, unfinished, knownPresent, dismissals] = await Promise.all([
     Holiday.find({ date: { $gte: `${year}-01-01`, $lte: `${year}-12-31` } }).sort({ date: 1 }).lean(),
     Holiday.aggregate<{ _id: string }>([{ $group: { _id: { $substrBytes: ['$date', 0, 4] } } }]),
     DeadlineRecount.find({ finishedAt: { $exists: false } }).sort({ createdAt: 1 }).limit(20).lean(),
-    missingKnownHolidays(),
-    dismissedKnownHolidays(),
+    Holiday.find({ date: { $in: VN_HOLIDAYS.map((h) => h.date) } }, { date: 1 }).lean(),
+    HolidayDismissal.find({}, { date: 1, dismissedAt: 1 }).sort({ dismissedAt: -1, date: 1 }).limit(100).lean(),
   ]);
+  const { missingKnown, dismissedKnown } = knownHolidayLists(new Set(stored.map((y) => y._id)), new Set(knownPresent.map((h) => h.date)), dismissals);
   const calendar = await loadCalendar();
   const horizon = new Date(opts.ctx.now.getTime());
   horizon.setUTCMonth(horizon.getUTCMonth() + 12);
@@ -240,19 +241,17 @@ export function knownHolidayOn(date: unknown): KnownHoliday | undefined {
 /**
  * The known days missing from the years the calendar has (a year with no day at all is the coverage
  * warning's business: its days are entered once the Prime Minister fixes them, Labour Code 2019
- * Art. 112(3)), less those marked not observed.
+ * Art. 112(3)), less those marked not observed; and those marked, newest first (a dismissal of a date
+ * no longer on the list is not shown). From what the holidays page has read already.
  */
-export async function missingKnownHolidays(): Promise<KnownHoliday[]> {
-  const dates = VN_HOLIDAYS.map((h) => h.date);
-  const years = [...new Set(dates.map((d) => d.slice(0, 4)))];
-  const [present, inYears, dismissed] = await Promise.all([
-    Holiday.find({ date: { $in: dates } }, { date: 1 }).lean(),
-    Promise.all(years.map(async (y) => ((await Holiday.exists({ date: { $gte: `${y}-01-01`, $lte: `${y}-12-31` } })) ? y : undefined))),
-    HolidayDismissal.find({ date: { $in: dates } }, { date: 1 }).lean(),
-  ]);
-  const skip = new Set([...present.map((h) => h.date), ...dismissed.map((d) => d.date)]);
-  const years_ = new Set(inYears.filter((y): y is string => !!y));
-  return VN_HOLIDAYS.filter((h) => years_.has(h.date.slice(0, 4)) && !skip.has(h.date)).map(known);
+function knownHolidayLists(yearsInCalendar: ReadonlySet<string>, present: ReadonlySet<string>, dismissals: ReadonlyArray<{ date: string; dismissedAt: Date }>) {
+  const dismissed = new Set(dismissals.map((d) => d.date));
+  const missingKnown = VN_HOLIDAYS.filter((h) => yearsInCalendar.has(h.date.slice(0, 4)) && !present.has(h.date) && !dismissed.has(h.date)).map(known);
+  const dismissedKnown = dismissals.flatMap((r) => {
+    const day = knownHolidayOn(r.date);
+    return day ? [{ ...day, dismissedAt: r.dismissedAt }] : [];
+  });
+  return { missingKnown, dismissedKnown };
 }
 
 /**
@@ -282,14 +281,6 @@ export async function dismissKnownHoliday(opts: { ctx: Context; day: KnownHolida
   return { dismissed: true };
 }
 
-/** The known days marked not observed, newest dismissal first (a dismissal of a date no longer on the list is not shown). */
-export async function dismissedKnownHolidays(): Promise<Array<KnownHoliday & { dismissedAt: Date }>> {
-  const rows = await HolidayDismissal.find({}, { date: 1, dismissedAt: 1 }).sort({ dismissedAt: -1, date: 1 }).limit(100).lean();
-  return rows.flatMap((r) => {
-    const day = knownHolidayOn(r.date);
-    return day ? [{ ...day, dismissedAt: r.dismissedAt }] : [];
-  });
-}
 
 /**
  * Undoes a "not observed" mark: the dismissal is removed (once, audited once; a second click finds
