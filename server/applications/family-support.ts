@@ -41,7 +41,7 @@ export function foreignFamily(c: FamilyCase): boolean {
  * step checked this starts nothing.
  */
 export function residenceCardWanted(c: FamilyCase): boolean {
-  return !!c.supportRequested?.residenceCard && (!vietnameseCitizen(c) || cardsForFamily(c));
+  return !!c.supportRequested?.residenceCard && (!vietnameseCitizen(c) || papersForFamily(c));
 }
 
 /**
@@ -54,8 +54,12 @@ export function visaWanted(c: FamilyCase): boolean {
   return (!!c.supportRequested?.visa && (!vietnameseCitizen(c) || foreignFamily(c))) || familyVisasWanted(c);
 }
 
-/** A Vietnamese citizen's residence card procedure is their foreign family members' TT cards (named on pages and e-mails). */
-export function cardsForFamily(c: FamilyCase): boolean {
+/**
+ * A Vietnamese citizen with foreign family members: their residence card procedure is the family's TT
+ * cards and their visa procedure the family's TT visas (named on pages and e-mails; the visa's papers
+ * are the family's, server/procedures/rules.ts procedureDocuments), none their own.
+ */
+export function papersForFamily(c: FamilyCase): boolean {
   return vietnameseCitizen(c) && foreignFamily(c);
 }
 

@@ -26,7 +26,7 @@ import { askedDocument } from './answer.ts';
 import { DATE_RULES } from '../documents/validity.ts';
 import type { DocumentType } from '../../models/constants.ts';
 import { fieldErrorText } from '../http/forms.ts';
-import { cardsForFamily, familySupportText, familyVisasWanted, residenceCardWanted, vietnameseCitizen, visaWanted, type FamilyCase } from './family-support.ts';
+import { papersForFamily, familySupportText, familyVisasWanted, residenceCardWanted, vietnameseCitizen, visaWanted, type FamilyCase } from './family-support.ts';
 
 export function applicationsList(ctx: Context, rows: ApplicationRow[]) {
   const t = tOf(ctx);
@@ -69,7 +69,7 @@ export function nextStepText(t: TFunction, stage: string, tracks: ReadonlyArray<
   if (stage !== 'onboarding' && stage !== 'arrived') return t(`applications.show.next.${stage}`, { defaultValue: '' }) || undefined;
   // A Vietnamese citizen's visa (and card) procedure is their foreign family's TT papers, not theirs
   // (server/applications/family-support.ts): "handling the visa for you" contradicted "none for you" below (walk app32).
-  const forFamily = (kind: string) => !!family && vietnameseCitizen(family) && ((kind === 'visa' && familyVisasWanted(family)) || (kind === 'residence_card' && cardsForFamily(family)));
+  const forFamily = (kind: string) => !!family && vietnameseCitizen(family) && ((kind === 'visa' && familyVisasWanted(family)) || (kind === 'residence_card' && papersForFamily(family)));
   const names = (statuses: readonly string[]) => tracks.filter((p) => statuses.includes(p.status)).map((p) => t(`procedures.inSentence.${forFamily(p.kind) ? `${p.kind}Family` : p.kind}`));
   const list = (items: string[]) => listText(t, items, 'and');
   const running = names(ACTIVE_SUPPORT_STATUSES);

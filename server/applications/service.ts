@@ -1,7 +1,7 @@
 // The applicant's side of a case: start (or reopen) an application for a call, load and save a step
 // of the draft, submit it, and take the applicant's other workflow steps. Stage changes go through
 // server/workflow only.
-import { answerDaysLeftAtHold } from '../cases/held-request.ts';
+import { answerDaysLeft, answerDaysLeftAtHold } from '../cases/held-request.ts';
 import { caseProcedures } from '../procedures/page.ts';
 import { casePlan } from '../planner/service.ts';
 import type { AppContext } from '../deps.ts';
@@ -166,7 +166,7 @@ export async function loadApplication({ ctx, caseDoc }: { ctx: Context; caseDoc:
   // Held while they owed an answer: the request waits with the case (server/cases/held-request.ts).
   const heldDue = caseDoc.stage === 'on_hold' && caseDoc.resumeStage === 'awaiting_applicant' ? (caseDoc.infoRequest?.dueAt ?? undefined) : undefined;
   const calendar = due || hrDue || offerDueAt || resendDue || heldDue ? await loadCalendar() : undefined;
-  const heldRequest = heldDue && calendar ? { dueAt: heldDue, left: answerDaysLeftAtHold(caseDoc, calendar) ?? Math.max(0, calendar.workingDaysBetween(ctx.now, heldDue)) } : undefined;
+  const heldRequest = heldDue && calendar ? { dueAt: heldDue, left: answerDaysLeftAtHold(caseDoc, calendar) ?? answerDaysLeft(heldDue, ctx.now, calendar) } : undefined;
   const infoLeft = due && calendar ? deadlineLeft(tOf(ctx), calendar, ctx.now, due).text : undefined;
   const hrLeft = hrDue && calendar ? deadlineLeft(tOf(ctx), calendar, ctx.now, hrDue) : undefined;
   const offerLeft = offerDueAt && calendar ? deadlineLeft(tOf(ctx), calendar, ctx.now, offerDueAt).text : undefined;

@@ -22,7 +22,12 @@ export function answerDaysLeftAtHold(c: HeldCase, calendar: WorkingCalendar): nu
   const due = c.infoRequest?.dueAt;
   const held = [...(c.history ?? [])].reverse().find((e) => e.action === 'put_on_hold')?.at;
   if (!due || !held) return undefined;
-  return Math.max(0, calendar.workingDaysBetween(held, due));
+  return answerDaysLeft(due, held, calendar);
+}
+
+/** Working days after `at` up to the request's date `due` (0 when already due or past): what a hold keeps for the applicant. */
+export function answerDaysLeft(due: Date, at: Date, calendar: WorkingCalendar): number {
+  return Math.max(0, calendar.workingDaysBetween(at, due));
 }
 
 /**

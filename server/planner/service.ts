@@ -10,8 +10,8 @@ import { planCertificates, type CertificateWindow, type PlannerDocument } from '
 import { forecastArrival, type Forecast } from './forecast.ts';
 import type { PlannerCase } from './schedule.ts';
 import { stageTimesFor } from './stage-times.ts';
-import { residenceCardConflict, visaForFamilyOnly } from '../procedures/rules.ts';
-import type { FamilyCase } from '../applications/family-support.ts';
+import { residenceCardConflict } from '../procedures/rules.ts';
+import { papersForFamily, type FamilyCase } from '../applications/family-support.ts';
 
 export interface CasePlan {
   forecast?: Forecast;
@@ -26,7 +26,7 @@ export interface CasePlan {
   ifAccepted?: boolean;
   /** Certificates are planned at this stage (an offer made, until arrival): before it, `windows` is empty for that reason. */
   planning?: boolean;
-  /** The visa procedure is a Vietnamese citizen's foreign family's TT visas (rules.ts visaForFamilyOnly): the applicant is told the papers are for them. */
+  /** The visa procedure is a Vietnamese citizen's foreign family's TT visas (family-support.ts papersForFamily): the applicant is told the papers are for them. */
   familyVisa?: boolean;
   /** The case is on hold: the windows hold only once it resumes (the applicant is told not to spend on papers meanwhile). */
   onHold?: boolean;
@@ -64,7 +64,7 @@ export async function casePlan({ caseDoc, now, calendar, documents: current, che
   const planning = !!forecast && inStages(stage, PLANNING_STAGES);
   const windows = planning ? planCertificates({ case: c, documents, calendar: cal, today: now, checklist: checklist ?? (await checklistOf(c.call)) }) : [];
   const cardConflict = residenceCardConflict(c.supportTracks, documents);
-  return { forecast, windows, ifAccepted: stage === 'offer', planning, ...(c.stage === 'on_hold' ? { onHold: true } : {}), ...(visaForFamilyOnly(c as FamilyCase) ? { familyVisa: true } : {}), ...(cardConflict ? { cardConflict } : {}) };
+  return { forecast, windows, ifAccepted: stage === 'offer', planning, ...(c.stage === 'on_hold' ? { onHold: true } : {}), ...(papersForFamily(c as FamilyCase) ? { familyVisa: true } : {}), ...(cardConflict ? { cardConflict } : {}) };
 }
 
 /**

@@ -10,7 +10,7 @@ import { vnDateKey, type WorkingCalendar } from '../calendar/index.ts';
 import { LODGING_MARGIN_WORKING_DAYS, PROCEDURE_RULES, residenceCardConflict, visaSymbol, waitingGroups, type CardBeyondPassport, type PassportLike } from './rules.ts';
 import { ACTIVE_SUPPORT, askOpen, clockStopped, deadlineLeft, windowView, type WindowView, holidayDayText, type HolidayName, dueMeaning, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
 import { formatDay } from '../views/time.ts';
-import { cardsForFamily, familyMembersText, familyVisasWanted, foreignFamily, vietnameseCitizen } from '../applications/family-support.ts';
+import { papersForFamily, familyMembersText, familyVisasWanted, foreignFamily, vietnameseCitizen } from '../applications/family-support.ts';
 import { reasonsOwed } from '../../models/case-deadline.ts';
 
 export { windowView, type WindowView };
@@ -385,7 +385,7 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       legalBasis: rule.legalBasis[locale],
       ...(rule.conditions ? { conditions: rule.conditions[locale] } : {}),
       // A Vietnamese citizen's card procedure is their foreign family's TT cards (applications/steps.ts parseSupport): named.
-      ...(kind === 'residence_card' && cardsForFamily(caseDoc) ? { cardsFor: t(forApplicant ? 'procedures.visaType.cardsFor' : 'procedures.visaType.cardsForHr', { names: familyMembersText(t, caseDoc) }) } : {}),
+      ...(kind === 'residence_card' && papersForFamily(caseDoc) ? { cardsFor: t(forApplicant ? 'procedures.visaType.cardsFor' : 'procedures.visaType.cardsForHr', { names: familyMembersText(t, caseDoc) }) } : {}),
       // The family support asked is their TT visas, lodged with this one (server/applications/family-support.ts): named here.
       ...(kind === 'visa' ? { visaType: { ...visaTypeView(t, tracks, foreignFamily(caseDoc), forApplicant, vietnameseCitizen(caseDoc)), ...(familyVisasWanted(caseDoc) ? { familyFor: t('procedures.visaType.familyFor', { names: familyMembersText(t, caseDoc) }) } : {}) } } : {}),
       office: s.office || rule.office[locale],

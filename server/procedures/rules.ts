@@ -9,7 +9,7 @@ import type { DocumentType } from '../../models/constants.ts';
 import { countedDeadline, vnDateKey, vnEndOfDay, vnStartOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
 import { VALIDITY_RULES, WORK_CARD_MAX_MONTHS, type ExpiryRule } from '../planner/validity.ts';
 import { vnDayNumber } from '../views/time.ts';
-import { foreignFamily, vietnameseCitizen, type FamilyCase } from '../applications/family-support.ts';
+import { papersForFamily, type FamilyCase } from '../applications/family-support.ts';
 
 export const PROCEDURE_KINDS = ['work_permit', 'work_permit_exemption', 'visa', 'residence_card', 'housing', 'citizenship'] as const;
 export type ProcedureKind = (typeof PROCEDURE_KINDS)[number];
@@ -195,13 +195,8 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
  * or the institute sponsors instead; the papers asked are the same either way.
  */
 export function procedureDocuments(kind: ProcedureKind, c: FamilyCase | undefined): readonly DocumentType[] {
-  if (kind === 'visa' && visaForFamilyOnly(c)) return ['dependant_passport', 'relationship_proof', 'passport'];
+  if (kind === 'visa' && c && papersForFamily(c)) return ['dependant_passport', 'relationship_proof', 'passport'];
   return PROCEDURE_RULES[kind].documents;
-}
-
-/** The visa procedure is a Vietnamese citizen's foreign family's TT visas (procedureDocuments): its papers are theirs. */
-export function visaForFamilyOnly(c: FamilyCase | undefined): boolean {
-  return !!c && vietnameseCitizen(c) && foreignFamily(c);
 }
 
 /**

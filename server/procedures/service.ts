@@ -32,7 +32,7 @@ import { LODGING_MARGIN_WORKING_DAYS, PROCEDURE_RULES, cardBeyondPassport, count
 import { WORK_CARD_MAX_MONTHS } from '../planner/validity.ts';
 import { currentDocuments } from '../documents/index.ts';
 import { formatDay } from '../views/time.ts';
-import { cardsForFamily, familyMembersText, familyVisasWanted, vietnameseCitizen, type FamilyCase } from '../applications/family-support.ts';
+import { papersForFamily, familyMembersText, familyVisasWanted, vietnameseCitizen, type FamilyCase } from '../applications/family-support.ts';
 
 /** Statuses in which a procedure is still running (and can be overdue). */
 export const ACTIVE_SUPPORT: readonly SupportStatus[] = ACTIVE_SUPPORT_STATUSES;
@@ -614,7 +614,7 @@ export function procedureFamilyLine(t: TFunction, kind: SupportKind, family: Fam
     const forWhom = t('procedures.visaType.familyFor', { names: familyMembersText(t, family) });
     return vietnameseCitizen(family) ? `${t('procedures.visaType.citizenApplicant')} ${forWhom}.` : `${forWhom}.`;
   }
-  return kind === 'residence_card' && cardsForFamily(family) ? `${t('procedures.visaType.cardsFor', { names: familyMembersText(t, family) })}.` : '';
+  return kind === 'residence_card' && papersForFamily(family) ? `${t('procedures.visaType.cardsFor', { names: familyMembersText(t, family) })}.` : '';
 }
 
 /** The procedure_update e-mail to the applicant, in their language (the outbox item's locale). */

@@ -8,7 +8,7 @@
 //            same time. A stale form or a second officer finds no match: CaseConflictError, which
 //            says who changed the case and how (server/cases/conflict.ts).
 import { refreshForecast } from '../planner/service.ts';
-import { requestPausedText, resumedAnswerDue } from '../cases/held-request.ts';
+import { answerDaysLeft, requestPausedText, resumedAnswerDue } from '../cases/held-request.ts';
 import mongoose from 'mongoose';
 import { z } from 'zod';
 import type { AppContext } from '../deps.ts';
@@ -426,7 +426,7 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
       ...(payload.reason ? { reason: payload.reason } : {}),
       reviewBy: formatDay(payload.reviewBy as Date, locale),
       reviewLeft: deadlineLeft(translator(locale), calendar, now, payload.reviewBy as Date).text,
-      ...(from === 'awaiting_applicant' && caseDoc.infoRequest?.dueAt ? { requestPaused: requestPausedText(translator(locale), caseDoc.infoRequest.dueAt, Math.max(0, calendar.workingDaysBetween(now, caseDoc.infoRequest.dueAt)), locale) } : {}),
+      ...(from === 'awaiting_applicant' && caseDoc.infoRequest?.dueAt ? { requestPaused: requestPausedText(translator(locale), caseDoc.infoRequest.dueAt, answerDaysLeft(caseDoc.infoRequest.dueAt, now, calendar), locale) } : {}),
     }),
   },
   resume: {
