@@ -42,7 +42,9 @@ export function documentTitle(locale: Locale, type: string): string {
 /**
  * The filings a window serves, for the applicant. A Vietnamese citizen's visa procedure is their
  * foreign family's TT visas (rules.ts procedureDocuments): "Get your passport by … (visa)" read as a
- * visa of their own (walk family-s32). Their own passport there is the sponsor's identity paper.
+ * visa of their own (walk family-s32). Their own passport there shows the family's TT ground (relatives of
+ * a Vietnamese citizen), not that they sponsor: only a citizen with permanent residence in Vietnam may
+ * (Law 47/2014/QH13 Art. 45(1)(b), (c); rules.ts procedureDocuments).
  */
 export function neededForText(t: TFunction, w: Pick<CertificateWindow, 'type' | 'neededBy'>, familyVisa = false): string {
   const kindKey = (kind: string) => (kind === 'visa' && familyVisa ? (w.type === 'passport' ? 'visaSponsor' : 'visaFamily') : kind);

@@ -188,11 +188,17 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
  * filed with the sponsor's identity paper and papers proving the relationship (marriage certificate,
  * birth certificate), those issued abroad legalised and translated (Decree 111/2011/ND-CP Art. 9,
  * consular legalisation of foreign papers). So the file is the family members' passports, the proof
- * of relationship, and the citizen's own passport as the sponsor's identity paper; not "your passport
- * for your visa". Seen in secondary sources only (law-firm and visa-agency pages quoting Art. 8 and
- * NA3), not in the gazette: whether a citizen living abroad, with no permanent residence in Vietnam,
- * may sponsor as an individual (NA3 is confirmed by the ward police where the sponsor is registered)
- * or the institute sponsors instead; the papers asked are the same either way.
+ * of relationship, and the citizen's own passport, which shows the TT ground (family of a Vietnamese
+ * citizen) whoever sponsors; not "your passport for your visa".
+ * Who sponsors: Law 47/2014/QH13 Art. 45(1)(b) and (c) give the right to sponsor foreign relatives'
+ * entry and their temporary residence cards to "Vietnamese citizens permanently residing in the
+ * country" ("công dân Việt Nam thường trú ở trong nước"; the 2014 text as translated on
+ * vietnamentryvisa.com, article-45 page, found with the search tool; whether Law 51/2019/QH14 or
+ * 23/2023/QH15 reworded the article was not checked). A citizen living abroad without permanent
+ * residence in Vietnam therefore cannot sponsor them as an individual until registered there; the
+ * page says so and leaves the other sponsor to HR (procedures.visaType.familyOfCitizen). Not found:
+ * whether the institute, as the inviting organisation of Art. 45(1)(a), may sponsor a citizen
+ * employee's foreign spouse; the papers asked are the same either way.
  */
 export function procedureDocuments(kind: ProcedureKind, c: FamilyCase | undefined): readonly DocumentType[] {
   if (kind === 'visa' && c && papersForFamily(c)) return ['dependant_passport', 'relationship_proof', 'passport'];

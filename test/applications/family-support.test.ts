@@ -164,6 +164,8 @@ describe('applications: family support asked is followed to the visa procedure, 
     // A dual national entering on the foreign passport is a foreigner to the immigration law (Law 47/2014/QH13 Art. 4(4), 12(5)).
     expect(visa).to.include('If you also hold another nationality and enter on the foreign passport, you need a visa or a visa exemption certificate like any foreigner (Law 47/2014/QH13 Art. 4(4), 12(5); Decree 82/2015/NĐ-CP)');
     expect(visa).to.include('Parents, spouse and children of a Vietnamese citizen: TT (Law 47/2014/QH13 Art. 8(18), as amended by Law 51/2019/QH14)');
+    // Who may sponsor them: a citizen with permanent residence in Vietnam only (Art. 45(1)(b), (c)); one coming from abroad may not be yet.
+    expect(visa).to.include('The citizen sponsors their visas and TT cards only with permanent residence in Vietnam (Law 47/2014/QH13 Art. 45(1)(b), (c)); without it another sponsor is needed: the HR office advises.');
     expect(visa).to.include('the TT visas of Anna Smith (Spouse) go with this procedure');
     expect(visa).not.to.include('your visa follows');
     expect(visa).not.to.include('LĐ1');

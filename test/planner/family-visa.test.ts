@@ -1,9 +1,11 @@
 // A Vietnamese citizen entering on a Vietnamese passport needs no visa: the visa procedure of their
 // case is their foreign family members' TT visas (Law 47/2014/QH13 Art. 8(18), as amended by Law
-// 51/2019/QH14), sponsored by the citizen (Art. 14, 16; Circular 04/2015/TT-BCA form NA3). What they
-// are asked for it (the applicant's certificate checklist, the window e-mail, the procedure's papers)
-// is the family's passports and the proof of relationship, with their own passport as the sponsor's
-// identity paper, never "your passport … (visa)". A foreigner's own visa asks are unchanged.
+// 51/2019/QH14). What they are asked for it (the applicant's certificate checklist, the window e-mail,
+// the procedure's papers) is the family's passports and the proof of relationship, with their own
+// passport as what shows the family's TT ground (relatives of a Vietnamese citizen), never "your
+// passport … (visa)" nor "as their sponsor": only a citizen with permanent residence in Vietnam may
+// sponsor them (Law 47/2014/QH13 Art. 45(1)(b), (c)), which a citizen coming from abroad may not have
+// yet. A foreigner's own visa asks are unchanged.
 // Real database, real pages, real outbox and in-process SMTP.
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -71,13 +73,15 @@ describe('planner: a Vietnamese citizen is asked for their foreign family\'s TT 
     expect(documentsOf((await page(a, `/cases/${foreigner._id}/procedures/visa`)).text)).to.equal('Passport');
   });
 
-  it('English: the checklist and the e-mail ask for the family\'s passports and proof of relationship, and the citizen\'s passport as the sponsor\'s', async () => {
+  it('English: the checklist and the e-mail ask for the family\'s passports and proof of relationship, and the citizen\'s passport as what shows the TT ground', async () => {
     const applicant = await createUser({ role: 'applicant', locale: 'en', name: 'Nguyen Van An' });
     const c = await onboarding(applicant, 'VN');
     const rows = checklistOf(text((await page(await signedIn(t, applicant), `/applications/${c._id}`)).text));
     expect(row(rows, 'dependant_passport')).to.include("Get your dependants' passports by").and.include("(your foreign family members' TT visas)");
     expect(row(rows, 'relationship_proof')).to.include('Get your proof of family relationship (marriage or birth certificate, legalised and translated) by').and.include("(your foreign family members' TT visas)");
-    expect(row(rows, 'passport')).to.include("(your foreign family members' TT visas: your identity paper as their sponsor)");
+    expect(row(rows, 'passport')).to.include("(your foreign family members' TT visas: your passport, showing they are family of a Vietnamese citizen)");
+    // Not "as their sponsor": a citizen without permanent residence in Vietnam cannot sponsor them (Law 47/2014/QH13 Art. 45(1)).
+    expect(rows).not.to.include('sponsor');
     expect(rows).not.to.include('(visa)');
 
     await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [c._id] });
@@ -85,7 +89,8 @@ describe('planner: a Vietnamese citizen is asked for their foreign family\'s TT 
     const mail = await t.smtp.waitForTo(applicant.email, /Time to get your/);
     expect(mail.text).to.match(/- Dependants' passports: between 5 Oct 2026 and \d+ \w+ 2026 \(\d+ working days? left\)\. Needed for: your foreign family members' TT visas\./);
     expect(mail.text).to.match(/- Proof of family relationship \(marriage or birth certificate, legalised and translated\): between .* \(\d+ working days? left\)\. Needed for: your foreign family members' TT visas\. Once you have it, hand it to the HR office/);
-    expect(mail.text).to.match(/- Passport: .* Needed for: your foreign family members' TT visas: your identity paper as their sponsor\. Upload it/);
+    expect(mail.text).to.match(/- Passport: .* Needed for: your foreign family members' TT visas: your passport, showing they are family of a Vietnamese citizen\. Upload it/);
+    expect(mail.text).not.to.include('sponsor');
     expect(mail.text).not.to.include('Needed for: visa');
   });
 
@@ -96,7 +101,8 @@ describe('planner: a Vietnamese citizen is asked for their foreign family\'s TT 
     const rows = checklistOf(html);
     expect(row(rows, 'dependant_passport')).to.match(/Xin Hộ chiếu của người phụ thuộc (chậm nhất ngày|trong khoảng từ) [\d/]+/).and.include('(thị thực TT của các thành viên gia đình Ông/Bà là người nước ngoài)');
     expect(row(rows, 'relationship_proof')).to.include('Giấy tờ chứng minh quan hệ gia đình (giấy chứng nhận kết hôn, giấy khai sinh; đã hợp pháp hóa lãnh sự và dịch)');
-    expect(row(rows, 'passport')).to.include('giấy tờ tùy thân của Ông/Bà là người bảo lãnh');
+    expect(row(rows, 'passport')).to.include('hộ chiếu của Ông/Bà, chứng minh họ là thân nhân của công dân Việt Nam');
+    expect(rows).not.to.include('người bảo lãnh');
     expect(rows).not.to.include('(thị thực)');
     expect(rows).not.to.match(/\bbạn\b|planner\./);
 
@@ -104,7 +110,7 @@ describe('planner: a Vietnamese citizen is asked for their foreign family\'s TT 
     await deliver(t, c._id);
     const mail = await t.smtp.waitForTo(applicant.email, /Đến lúc xin/);
     expect(mail.text).to.match(/- Hộ chiếu của người phụ thuộc: trong khoảng từ 5\/10\/2026 đến \d+\/\d+\/2026 \(.*ngày làm việc.*\)\. Cần cho: thị thực TT của các thành viên gia đình Ông\/Bà là người nước ngoài\./);
-    expect(mail.text).to.include('Cần cho: thị thực TT của các thành viên gia đình Ông/Bà là người nước ngoài: giấy tờ tùy thân của Ông/Bà là người bảo lãnh.');
+    expect(mail.text).to.include('Cần cho: thị thực TT của các thành viên gia đình Ông/Bà là người nước ngoài: hộ chiếu của Ông/Bà, chứng minh họ là thân nhân của công dân Việt Nam.');
     expect(mail.text).to.include('- Giấy tờ chứng minh quan hệ gia đình');
     expect(mail.text).not.to.match(/Cần cho: thị thực\.|\bbạn\b/);
   });
