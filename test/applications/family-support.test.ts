@@ -215,7 +215,13 @@ describe('applications: family support asked is followed to the visa procedure, 
     expect(step).not.to.include('LĐ1/LĐ2 for you');
     const foreigner = await createUser({ role: 'applicant', locale: 'en' });
     const f = await createCase({ applicant: foreigner, call });
-    expect(text((await page(await signedIn(t, foreigner), `/applications/${f._id}/edit/support`)).text)).to.include('LĐ1/LĐ2 for you, TT for your spouse and children.');
+    const foreignStep = text((await page(await signedIn(t, foreigner), `/applications/${f._id}/edit/support`)).text);
+    expect(foreignStep).to.include('LĐ1/LĐ2 for you, TT for your spouse and children.');
+    // Decree 219/2025: the exemption is for experts a ministry or province confirms, on a certificate; housing
+    // support for S&T experts is Decree 249/2025's (Decree 231/2025 is the chief engineers' and architects' only).
+    expect(foreignStep).to.include("experts confirmed by a ministry or provincial People's Committee as working in science, technology, innovation or digital transformation are exempt from a work permit (the institute asks for the exemption certificate)");
+    expect(foreignStep).to.include('Housing support or a housing allowance (Decree 249/2025 on S&T experts; chief engineers and chief architects: Decree 231/2025).');
+    expect(foreignStep).not.to.include('Official housing or rent support (Decree 231/2025)');
   });
 
   // Walk (overseas Vietnamese scientist): the hint said no work permit was needed, yet the tick was
