@@ -11,7 +11,7 @@ import type { AppContext } from '../deps.ts';
 import { MAX_RECOUNT_ATTEMPTS, dropRecount, oweRecount, planRecount, runRecount, type PlannedCase, type RecountResult } from '../cases/deadline-recount.ts';
 import { DeadlineRecount } from '../../models/deadline-recount.ts';
 import { isId } from '../support/object-id.js';
-import { VN_HOLIDAYS, type HolidayBasis } from '../calendar/holidays-vn.ts';
+import { VN_HOLIDAYS, provisionalDays, type HolidayBasis } from '../calendar/holidays-vn.ts';
 import { HolidayDismissal } from '../../models/holiday-dismissal.ts';
 import { translator } from '../i18n/index.ts';
 
@@ -19,7 +19,13 @@ export interface HolidayYear {
   year: string;
   /** Every year that has holidays, with this year and the one shown. */
   years: string[];
-  holidays: Array<{ id: string; date: string; kind: HolidayKind; name: { vi?: string; en?: string } }>;
+  holidays: Array<{ id: string; date: string; kind: HolidayKind; name: { vi?: string; en?: string }; provisional: boolean }>;
+  /**
+   * The days of this year in the calendar that are the Labour Code's default while the Prime Minister
+   * has not fixed them (holidays-vn.ts provisionalDays: 2027's Tết and National Day's second day):
+   * deadlines across them may move once the schedule is out, so the page says so.
+   */
+  provisional: string[];
   /**
    * Set when the calendar has no holiday in the next 12 months, or a year in them has none at all
    * (the Prime Minister fixes Tết and National Day each year, Labour Code 2019 Art. 112(3)): deadlines
@@ -54,6 +60,7 @@ export async function holidayYear(opts: { ctx: Context; year?: string }): Promis
   const horizon = new Date(opts.ctx.now.getTime());
   horizon.setUTCMonth(horizon.getUTCMonth() + 12);
   const covered = calendar.coversNextMonths(opts.ctx.now, 12);
+  const provisional = new Set(provisionalDays(year));
   return {
     ...(covered ? {} : { coverageWarning: { from: vnDateKey(opts.ctx.now), until: vnDateKey(horizon), years: calendar.unknownYearsIn(opts.ctx.now, horizon) } }),
     missingKnown,
@@ -61,7 +68,8 @@ export async function holidayYear(opts: { ctx: Context; year?: string }): Promis
     unfinishedRecounts: unfinished.map((r) => ({ date: r.date, change: r.change, since: r.createdAt, stuck: (r.attempts ?? 0) >= MAX_RECOUNT_ATTEMPTS })),
     year,
     years: [...new Set([...stored.map((y) => y._id), thisYear, year])].sort(),
-    holidays: rows.map((h) => ({ id: String(h._id), date: h.date, kind: h.kind === 'working_day' ? 'working_day' : 'day_off', name: { vi: h.name?.vi, en: h.name?.en } })),
+    holidays: rows.map((h) => ({ id: String(h._id), date: h.date, kind: h.kind === 'working_day' ? 'working_day' : 'day_off', name: { vi: h.name?.vi, en: h.name?.en }, provisional: provisional.has(h.date) })),
+    provisional: rows.filter((h) => provisional.has(h.date)).map((h) => h.date),
   };
 }
 

@@ -183,6 +183,8 @@ export function presentHolidays(ctx: Context, input: { calendar: HolidayYear } &
       name: ctx.locale === 'vi' ? k.name.vi : k.name.en,
       since: formatDateTime(k.dismissedAt, ctx.locale),
     })),
+    // Days the Prime Minister has not fixed yet (Labour Code 2019 Art. 112(3)): said once above the table and beside each.
+    provisionalNotice: calendar.provisional.length ? t('admin.holidays.provisional.notice', { dates: calendar.provisional.map((d) => calendarDay(d, ctx.locale)).join(', ') }) : undefined,
     rows: calendar.holidays.map((h) =>
       withFields(h, { weekday: dateFormat(locale, { weekday: 'long', timeZone: 'UTC' }).format(new Date(`${h.date}T00:00:00Z`)), kindLabel: t(`admin.holidays.kinds.${h.kind}`), worked: h.kind === 'working_day' }),
     ),

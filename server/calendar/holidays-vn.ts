@@ -29,6 +29,12 @@ export interface HolidaySeed {
   kind?: HolidayKind;
   /** Where the day comes from, shown to the administrator (admin.holidays.known.basis.<basis>). */
   basis: HolidayBasis;
+  /**
+   * The day is the Labour Code's default, not yet fixed by the Prime Minister (Art. 112(3): which days
+   * make Tết's five and National Day's second): /admin/holidays says so beside it until the schedule is
+   * out and this list is corrected (a decided day drops the flag).
+   */
+  provisional?: true;
 }
 
 /**
@@ -70,20 +76,34 @@ export const VN_HOLIDAYS: readonly HolidaySeed[] = [
   { date: '2026-09-02', vi: 'Quốc khánh', en: 'National Day', basis: 'labourCode112' },
   // Resolution 28/2026/QH16 Art. 2 (above): a Tuesday.
   { date: '2026-11-24', ...cultureDay },
-  // 2027: not yet decided by the Prime Minister (the search found only the Ministry of Home Affairs'
-  // two proposals for Tết, 7 or 10 days in a row, reported on xaydungchinhsach.chinhphu.vn on
-  // 22 Sep 2026, and no decision); the days below are the Labour Code's (Art. 112(1), Art. 111(3)),
-  // to be corrected once the schedule is out.
+  // 2027: Tết and National Day not yet decided by the Prime Minister. Searched again on 6 Dec 2026
+  // (pages, code): found only the Ministry of Home Affairs' two proposals for Tết, 7 or 10 days in a
+  // row, reported on xaydungchinhsach.chinhphu.vn on 22 Sep 2026 (as a public repository's source
+  // list cites it, "not yet issued"), and no decision. The days below are the Labour Code's (Art.
+  // 112(1), Art. 111(3)); those the Prime Minister fixes are `provisional` (the admin page says so),
+  // to be corrected once the schedule is out. Fixed by law, not provisional: 1 Jan, Hùng Kings, 30 Apr,
+  // 1 May and its make-up on Monday 3 May, 2 Sep, 24 Nov.
   { date: '2027-01-01', vi: 'Tết Dương lịch', en: "New Year's Day", basis: 'labourCode112' },
-  // Tết Đinh Mùi: New Year's Day is Saturday 6 Feb; eve (5 Feb) + days 1–4, the two weekend days
-  // compensated on 10 and 11 Feb.
-  ...['2027-02-05', '2027-02-06', '2027-02-07', '2027-02-08', '2027-02-09', '2027-02-10', '2027-02-11'].map((date) => ({ date, ...tet })),
+  // Tết Đinh Mùi: New Year's Day is Saturday 6 Feb 2027 (Hồ Ngọc Đức's lunar algorithm at UTC+7, run
+  // here, gives 6 Feb; public repositories' Tết tables agree); eve (5 Feb) + days 1–4, the two weekend
+  // days made up on 10 and 11 Feb. Provisional: the 7-day proposal would be these days (Fri 5 – Thu 11
+  // Feb); the 10-day one was not found in detail.
+  ...['2027-02-05', '2027-02-06', '2027-02-07', '2027-02-08', '2027-02-09', '2027-02-10', '2027-02-11'].map((date) => ({ date, ...tet, provisional: true as const })),
+  // 10th day of the 3rd lunar month: Friday 16 April 2027 (same algorithm; it gives 26 April 2026, the
+  // day the Ministry announced for 2026).
   { date: '2027-04-16', vi: 'Giỗ Tổ Hùng Vương', en: 'Hùng Kings Commemoration', basis: 'labourCode112' },
   { date: '2027-04-30', vi: 'Ngày Giải phóng miền Nam', en: 'Reunification Day', basis: 'labourCode112' },
   { date: '2027-05-01', vi: 'Ngày Quốc tế Lao động', en: "International Workers' Day", basis: 'labourCode112' },
   { date: '2027-05-03', vi: 'Nghỉ bù Ngày Quốc tế Lao động', en: "International Workers' Day (observed)", basis: 'labourCode111' },
   { date: '2027-09-02', vi: 'Quốc khánh', en: 'National Day', basis: 'labourCode112' },
-  { date: '2027-09-03', vi: 'Nghỉ lễ Quốc khánh', en: 'National Day holiday', basis: 'labourCode112' },
+  // National Day's second day is the day before or after 2 Sep (Art. 112(1)(đ)), the Prime Minister's
+  // choice: Friday 3 Sep is assumed (a long weekend), Wednesday 1 Sep as likely. Provisional.
+  { date: '2027-09-03', vi: 'Nghỉ lễ Quốc khánh', en: 'National Day holiday', basis: 'labourCode112', provisional: true },
   // Resolution 28/2026/QH16 Art. 2 (above): a Wednesday.
   { date: '2027-11-24', ...cultureDay },
 ];
+
+/** The known days of `year` the Prime Minister has not fixed yet (HolidaySeed.provisional), in date order. */
+export function provisionalDays(year: string): string[] {
+  return VN_HOLIDAYS.filter((h) => h.provisional && h.date.startsWith(`${year}-`)).map((h) => h.date);
+}
