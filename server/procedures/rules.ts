@@ -70,6 +70,20 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
   //   the gazette text: the article number. Art. 18 as the work permit's file is corroborated by a
   //   public evaluation set checked against a text snapshot of the decree (Form 03, health
   //   certificate, passport, criminal record, 2 colour photos), still not the gazette itself.
+  //   Checked again (6 Dec 2026, search tool): news.laodong.vn 1554785 quotes Art. 18 in full (1 Form 03;
+  //   2 health certificate, one issued abroad valid 12 months from issue; 3 passport; 4 criminal record
+  //   issued at most 6 months before filing, unless obtained jointly under Art. 6(3); 5 two 4x6 photos;
+  //   6 proof of the form of work; then proof of the expert's standing), as spassociates.net's summary
+  //   lists it. The decree's structure as other summaries cite it: Art. 3(3) expert (a degree and 2
+  //   years' experience, 1 year in S&T, innovation, digital transformation), Art. 4 authority, Art. 7
+  //   the 15 exempt cases, Art. 9 the exemption certificate, Art. 22 the permit's decision (luatnguyen.vn),
+  //   Art. 27 the extension file (a licensing firm's manual); not read in the gazette.
+  // - Not modelled here (the case records no permit term): a work permit runs at most 2 years and is
+  //   extended once for at most 2 years (Labour Code 2019 Art. 155; pinklaw.vn quoting it); under the
+  //   decree the extension file is lodged between 45 and 10 days before the permit ends, decided in
+  //   10 working days (vietnamteachingjobs.com and the manual above, both secondary), and the exemption
+  //   certificate is renewable once for at most 2 years with the same 45-to-10-day window (Baker
+  //   McKenzie, insightplus, on Decree 219). Unverified: the articles carrying those windows.
   work_permit: {
     legalBasis: {
       vi: 'Nghị định 219/2025/NĐ-CP về người lao động nước ngoài làm việc tại Việt Nam (Điều 4, 18; cấp trong 10 ngày làm việc)',
@@ -94,6 +108,13 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
   // reads Art. 9(3) as 3 working days for either answer, the certificate too; the 5 are kept.
   // Not verified against the gazette text: the application form's number (Form 01 in earlier notes;
   // the certificate itself is Form 02 per the same article).
+  // Art. 9(4) (same article as quoted): the cases of Labour Code Art. 154(4), (5), (6), (8) and of the
+  // decree's Art. 7(2), (3), (5), (8), (10) and 13(a) need no certificate, only a notice to the
+  // authority (at least 3 working days before, per the licensing firm's manual). Which clause of
+  // Art. 7 holds the confirmed S&T expert (mondaq 1673670: "confirmed by relevant ministries or
+  // provincial People's Committees to be working in … science and technology, innovation, and
+  // national digital transformation") was NOT found: if it is one of those, the certificate tracked
+  // here is a notice instead. HR marks the procedure not needed where the authority says so.
   work_permit_exemption: {
     legalBasis: {
       vi: 'Nghị định 219/2025/NĐ-CP, giấy xác nhận không thuộc diện cấp giấy phép lao động (Điều 4, 9; cấp trong 05 ngày làm việc)',
