@@ -26,7 +26,7 @@ export interface ReadyRule {
 export type ValidityRule = IssuedRule | ExpiryRule | ReadyRule;
 
 /** The instruments the rules cite, by the key of their name in each language (planner.basis.<key>). */
-export type Basis = 'decree219_art18_2' | 'decree219_art18_4' | 'law47_art38_1' | 'decree219_art18' | 'decree111_art9';
+export type Basis = 'decree219_art18_2' | 'decree219_art18_4' | 'law47_art38_1' | 'decree219_art18' | 'decree111_art4';
 
 export const VALIDITY_RULES: Partial<Record<DocumentType, ValidityRule>> = {
   // Decree 219/2025/ND-CP Art. 18(2): the health certificate is used within 12 months of its issue.
@@ -38,14 +38,21 @@ export const VALIDITY_RULES: Partial<Record<DocumentType, ValidityRule>> = {
   // before the passport does, so the passport must outlast the card's end by 30 days.
   passport: { kind: 'expires', marginDays: 30, basis: 'law47_art38_1' },
   dependant_passport: { kind: 'expires', marginDays: 30, basis: 'law47_art38_1' },
-  // Decree 219/2025/ND-CP Art. 18: papers issued abroad are consularly legalised (or apostilled where a
-  // treaty allows) and translated into Vietnamese; they do not expire, they must be ready at filing.
+  // Decree 219/2025/ND-CP Art. 18: papers issued abroad are consularly legalised and translated into
+  // Vietnamese; they do not expire, they must be ready at filing. Legalisation: Decree 111/2011/ND-CP
+  // Art. 4(2) (foreign papers used in Vietnam are legalised) unless Art. 9 exempts them, a treaty among
+  // others: Vietnam acceded to the Hague Apostille Convention on 31 Dec 2025, in force for it from
+  // 11 Sep 2026 (bal.com immigration news; schmidt-export.com citing the HCCH; Decision 330/QĐ-TTg of
+  // 25 Feb 2026 on carrying it out, vietnamnews.vn 1766312), so a paper from a Convention state carries
+  // an apostille instead, save where a state objected to Vietnam's accession (not checked which).
   degree: { kind: 'ready', basis: 'decree219_art18' },
   degree_translation: { kind: 'ready', basis: 'decree219_art18' },
   // A marriage or birth certificate issued abroad is consularly legalised to be used in Vietnam
-  // (Decree 111/2011/ND-CP Art. 9; apostille where a treaty allows) and translated: it does not expire,
-  // it must be ready when the family's TT visas are lodged (server/procedures/rules.ts procedureDocuments).
-  relationship_proof: { kind: 'ready', basis: 'decree111_art9' },
+  // (Decree 111/2011/ND-CP Art. 4(2), as translated on vietnamchristravel.com and summarised by
+  // qntlaw.net; Art. 9 is the exemptions, novalaw.vn: it was cited here for the rule itself by mistake),
+  // or apostilled (above), and translated: it does not expire, it must be ready when the family's TT
+  // visas are lodged (server/procedures/rules.ts procedureDocuments).
+  relationship_proof: { kind: 'ready', basis: 'decree111_art4' },
 };
 
 /**

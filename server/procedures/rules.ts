@@ -207,8 +207,9 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
  * to the Immigration Department, which answers within 5 working days (Art. 16(3), as for the visa
  * rule above). Circular 04/2015/TT-BCA, form NA3 (a citizen's request to sponsor a foreign relative):
  * filed with the sponsor's identity paper and papers proving the relationship (marriage certificate,
- * birth certificate), those issued abroad legalised and translated (Decree 111/2011/ND-CP Art. 9,
- * consular legalisation of foreign papers). So the file is the family members' passports, the proof
+ * birth certificate), those issued abroad legalised and translated (Decree 111/2011/ND-CP Art. 4(2),
+ * consular legalisation of foreign papers; or an apostille from a Hague Convention state since 11 Sep
+ * 2026, server/planner/validity.ts). So the file is the family members' passports, the proof
  * of relationship, and the citizen's own passport, which shows the TT ground (family of a Vietnamese
  * citizen) whoever sponsors; not "your passport for your visa".
  * Who sponsors: Law 47/2014/QH13 Art. 45(1)(b) and (c) give the right to sponsor foreign relatives'

@@ -68,7 +68,10 @@ describe('planner: a Vietnamese citizen is asked for their foreign family\'s TT 
     const documentsOf = (html: string) => /<dt>Documents<\/dt><dd>([^<]*)<\/dd>/.exec(text(html))?.[1];
     const a = await signedIn(t, hr);
     const citizen = await onboarding(await createUser({ role: 'applicant', locale: 'vi', name: 'Phạm Văn Đức' }), 'VN');
-    expect(documentsOf((await page(a, `/cases/${citizen._id}/procedures/visa`)).text)).to.equal("Dependants' passports, Proof of family relationship (marriage or birth certificate, legalised and translated), Passport");
+    expect(documentsOf((await page(a, `/cases/${citizen._id}/procedures/visa`)).text)).to.equal("Dependants' passports, Proof of family relationship (marriage or birth certificate, legalised or apostilled, and translated), Passport");
+    // The planner's reason cites the rule: Decree 111/2011/ND-CP Art. 4(2) requires the legalisation (Art. 9 is its
+    // exemptions, cited alone before); since 11 Sep 2026 an apostille serves from a Hague Convention state.
+    expect(text((await page(a, `/cases/${citizen._id}`)).text)).to.include('legalised or apostilled, and translated, before the filing (Decree 111/2011/ND-CP Art. 4(2), 9; an apostille instead from a state of the Hague Apostille Convention (in force for Vietnam from 11 Sep 2026))');
     const foreigner = await onboarding(await createUser({ role: 'applicant', locale: 'en', name: 'Karl Weber' }), 'DE');
     expect(documentsOf((await page(a, `/cases/${foreigner._id}/procedures/visa`)).text)).to.equal('Passport');
   });
@@ -78,7 +81,7 @@ describe('planner: a Vietnamese citizen is asked for their foreign family\'s TT 
     const c = await onboarding(applicant, 'VN');
     const rows = checklistOf(text((await page(await signedIn(t, applicant), `/applications/${c._id}`)).text));
     expect(row(rows, 'dependant_passport')).to.include("Get your dependants' passports by").and.include("(your foreign family members' TT visas)");
-    expect(row(rows, 'relationship_proof')).to.include('Get your proof of family relationship (marriage or birth certificate, legalised and translated) by').and.include("(your foreign family members' TT visas)");
+    expect(row(rows, 'relationship_proof')).to.include('Get your proof of family relationship (marriage or birth certificate, legalised or apostilled, and translated) by').and.include("(your foreign family members' TT visas)");
     expect(row(rows, 'passport')).to.include("(your foreign family members' TT visas: your passport, showing they are family of a Vietnamese citizen)");
     // Not "as their sponsor": a citizen without permanent residence in Vietnam cannot sponsor them (Law 47/2014/QH13 Art. 45(1)).
     expect(rows).not.to.include('sponsor');
@@ -88,7 +91,7 @@ describe('planner: a Vietnamese citizen is asked for their foreign family\'s TT 
     await deliver(t, c._id);
     const mail = await t.smtp.waitForTo(applicant.email, /Time to get your/);
     expect(mail.text).to.match(/- Dependants' passports: between 5 Oct 2026 and \d+ \w+ 2026 \(\d+ working days? left\)\. Needed for: your foreign family members' TT visas\./);
-    expect(mail.text).to.match(/- Proof of family relationship \(marriage or birth certificate, legalised and translated\): between .* \(\d+ working days? left\)\. Needed for: your foreign family members' TT visas\. Once you have it, hand it to the HR office/);
+    expect(mail.text).to.match(/- Proof of family relationship \(marriage or birth certificate, legalised or apostilled, and translated\): between .* \(\d+ working days? left\)\. Needed for: your foreign family members' TT visas\. Once you have it, hand it to the HR office/);
     expect(mail.text).to.match(/- Passport: .* Needed for: your foreign family members' TT visas: your passport, showing they are family of a Vietnamese citizen\. Upload it/);
     expect(mail.text).not.to.include('sponsor');
     expect(mail.text).not.to.include('Needed for: visa');
@@ -100,7 +103,7 @@ describe('planner: a Vietnamese citizen is asked for their foreign family\'s TT 
     const html = text((await page(await signedIn(t, applicant), `/applications/${c._id}`)).text);
     const rows = checklistOf(html);
     expect(row(rows, 'dependant_passport')).to.match(/Xin Hộ chiếu của người phụ thuộc (chậm nhất ngày|trong khoảng từ) [\d/]+/).and.include('(thị thực TT của các thành viên gia đình Ông/Bà là người nước ngoài)');
-    expect(row(rows, 'relationship_proof')).to.include('Giấy tờ chứng minh quan hệ gia đình (giấy chứng nhận kết hôn, giấy khai sinh; đã hợp pháp hóa lãnh sự và dịch)');
+    expect(row(rows, 'relationship_proof')).to.include('Giấy tờ chứng minh quan hệ gia đình (giấy chứng nhận kết hôn, giấy khai sinh; đã hợp pháp hóa lãnh sự hoặc có chứng nhận Apostille, và dịch)');
     expect(row(rows, 'passport')).to.include('hộ chiếu của Ông/Bà, chứng minh họ là thân nhân của công dân Việt Nam');
     expect(rows).not.to.include('người bảo lãnh');
     expect(rows).not.to.include('(thị thực)');
