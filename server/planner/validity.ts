@@ -29,7 +29,10 @@ export type ValidityRule = IssuedRule | ExpiryRule | ReadyRule;
 export type Basis = 'decree219_art18_2' | 'decree219_art18_4' | 'law47_art38_1' | 'decree219_art18' | 'decree111_art4';
 
 export const VALIDITY_RULES: Partial<Record<DocumentType, ValidityRule>> = {
-  // Decree 219/2025/ND-CP Art. 18(2): the health certificate is used within 12 months of its issue.
+  // Decree 219/2025/ND-CP Art. 18(2): the health certificate is used within 12 months of its issue. As
+  // news.laodong.vn 1554785 quotes the clause, the 12 months are written for a certificate issued abroad
+  // (recognised by treaty); one issued in Vietnam has the same 12 months under the health ministry's
+  // rules (not re-checked here): one rule for both.
   health_certificate: { kind: 'issued', months: 12, basis: 'decree219_art18_2' },
   // Decree 219/2025/ND-CP Art. 18(4): the criminal record certificate is issued no more than 6 months
   // before the file is lodged.

@@ -55,6 +55,8 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
   //   sơ trong trường hợp không chấp thuận nhu cầu… hoặc không cấp giấy phép lao động"). Not
   //   verified against the gazette text: the article number (Art. 22 per a law firm's summary,
   //   luatnguyen.vn).
+  //   ata-legal.com on Decree 219 agrees: approval within 10 working days, rejection within 03 working
+  //   days, both "from the date of receipt of a complete and valid dossier".
   //   The reasons come with the refusal, within the decision time counted from the complete file
   //   (refusalWithReasons): the Bắc Ninh wording, and Art. 9(3) for the exemption as quoted by
   //   news.laodong.vn 1559299, count the 3 working days from receipt of the complete file, not
