@@ -8,6 +8,7 @@
 //            same time. A stale form or a second officer finds no match: CaseConflictError, which
 //            says who changed the case and how (server/cases/conflict.ts).
 import { refreshForecast } from '../planner/service.ts';
+import { applyStageMove } from '../dashboard/stored.ts';
 import { answerDaysLeft, requestPausedText, resumedAnswerDue } from '../cases/held-request.ts';
 import mongoose from 'mongoose';
 import { z } from 'zod';
@@ -698,6 +699,8 @@ async function record(opts: TransitionOptions, actor: Actor, guarded: Guarded, s
     ...(step.startMove ? [plannedStartAudit(ctx, { at: now, caseDoc, move: step.startMove, version, source: 'offer', extra: step.dueAt ? { stageDueAt: step.dueAt.toISOString() } : {} })] : []),
     ...(opts.decision ? [decisionAudit(ctx, { reference: caseDoc.reference, institute: caseDoc.institute, call: caseDoc.call, stage: step.to, version, history: [history] }, opts.decision.name, opts.decision.reason ?? step.note ?? '', opts.decision.toldReason)] : []),
   ];
+  // Taken before the write: stored figures computed after it may already count the case (applyStageMove).
+  const before = new Date();
   const updated = await Case.findOneAndUpdate(
     { _id: caseDoc._id, stage: step.from, version: caseDoc.version },
     { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}), $inc: { version: 1 }, $push: { history: { $each: events }, ...(outbox.length ? { outbox: { $each: outbox } } : {}), ...withPendingAudits(audits) } },
@@ -705,6 +708,12 @@ async function record(opts: TransitionOptions, actor: Actor, guarded: Guarded, s
   );
   if (!updated) throw await caseConflict({ ctx, caseId: caseDoc._id });
   await settleCaseAudits(caseDoc._id, audits);
+  // Every stage change, whoever makes it, moves the case between the dashboard's stored stage counts
+  // here, the one place a stage is written (best effort: never fails the step; the recomputation heals).
+  await applyStageMove(
+    { institute: updated.institute, call: updated.call, submittedAt: updated.submittedAt ?? null, from: step.from, to: step.to, firstReach: !prior.reached.includes(step.to) },
+    before,
+  ).catch(() => undefined);
   return updated;
 }
 
