@@ -33,7 +33,7 @@ import { formatDay } from '../views/time.ts';
 import { renderEmail } from '../mail/render.ts';
 import { waitingText, windowView } from '../procedures/present.ts';
 import { deadlineLeft, dueMeaning, procedureFamilyLine } from '../procedures/service.ts';
-import { caseConflict } from '../cases/conflict.ts';
+import { caseConflict, versionSeen } from '../cases/conflict.ts';
 import { ACTIONS, DECLINE_REASON_MAX, HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, PAYLOADS, REJECT_REASON_MAX, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, offerReady, rolesFor, type Action, type GuardFailures, type GuardInput, type Transition } from './transitions.ts';
 import { reasonToldToApplicant } from '../cases/applicant-view.ts';
 import { countedLodgingDue, waitingFor } from '../procedures/rules.ts';
@@ -520,10 +520,12 @@ interface Guarded {
 async function guard({ ctx, caseId, action, expectedVersion, payload, asDecision }: TransitionOptions, actor: Actor): Promise<Guarded> {
   if (!isId(caseId)) throw new NotFoundError();
   if (!isAction(action)) throw new BadRequestError('workflow.unknownAction');
-  const version = Number(expectedVersion);
-  if (!Number.isInteger(version) || version < 0) throw new BadRequestError('workflow.badVersion');
+  const sent = Number(expectedVersion);
+  if (!Number.isInteger(sent) || sent < 0) throw new BadRequestError('workflow.badVersion');
   const caseDoc = await Case.findById(caseId);
   if (!caseDoc) throw new NotFoundError();
+  // Only the start-up sweep's claim since the form was built: the form saw the case as it is.
+  const version = versionSeen(caseDoc, sent);
   // Authorization first, whatever the stage: a wrong role or someone else's case is refused
   // before anything about the case's state is revealed.
   if (!TRANSITIONS.some((t) => t.action === action && mayTake(t, caseDoc, actor))) throw new ForbiddenError('workflow.forbidden');
