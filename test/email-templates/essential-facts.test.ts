@@ -15,7 +15,8 @@ import { EmailTemplate } from '../../models/email-template.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { renderEmail } from '../../server/mail/render.ts';
-import { builtinParts, invalidateOverrides, sampleData, type TemplateParts } from '../../server/mail/templates.ts';
+import { builtinParts, ESSENTIAL_VARIABLES, invalidateOverrides, sampleData, type TemplateParts } from '../../server/mail/templates.ts';
+import { factsAdded } from '../../server/mail/render.ts';
 import { seedHolidays, vnEndOfDay, vnStartOfDay } from '../../server/calendar/index.ts';
 import { signedIn, page, postConfirmed, versionIn, deliver, text } from '../applications/support.ts';
 
@@ -100,6 +101,20 @@ describe('e-mail templates: the facts an edit leaves out are added after it', fu
     await storeEdit('planned_start_moved', 'en', { subject: 'New start {{reference}}', text: lacking, html: '<p>Your start is now {{date plannedStart}}.</p>' });
     const none = await renderEmail('planned_start_moved', 'en', { ...data, procedures: [] });
     expect(none.text.trim().endsWith('HR'), none.text).to.equal(true);
+  });
+
+  it('adds, for every e-mail that must carry a fact, what a bare edit leaves out, in both languages and both parts (sample data)', async () => {
+    const bare = { subject: 'x {{reference}}', text: 'Hello {{name}}', html: '<p>Hello {{name}}</p>' };
+    for (const template of Object.keys(ESSENTIAL_VARIABLES)) {
+      for (const locale of ['en', 'vi'] as const) {
+        expect(factsAdded(template, locale), `${template} ${locale} has its facts`).to.equal(true);
+        const mail = await renderEmail(template, locale, sampleData(template, 'http://talent.test'), { parts: bare });
+        expect(mail.text.trim().length, `${template} ${locale}: text facts added`).to.be.greaterThan('Hello Nguyễn Thị Lan'.length + 10);
+        expect(mail.html, `${template} ${locale}: html facts added`).to.match(/<p>Hello [^<]*<\/p>\s*<(p|ul)[ >][\s\S]*?<\/td><\/tr>/);
+        expect(/<p>Hello [^<]*<\/p>([\s\S]*?)<\/td><\/tr>/.exec(mail.html)![1]!.replace(/<[^>]+>/g, '').trim().length, `${template} ${locale}: html facts have words`).to.be.greaterThan(0);
+        if (locale === 'vi') expect(mail.text, `${template}: no "bạn"`).not.to.match(/\bbạn\b/);
+      }
+    }
   });
 
   it('says on the editor that what the edit leaves out is added after its text when sent (en, vi)', async () => {
