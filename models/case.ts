@@ -465,6 +465,13 @@ const caseSchema = new Schema(
     },
     /** Optimistic concurrency: every write through the workflow matches and increments it. */
     version: { type: Number, required: true, default: 0 },
+    /**
+     * The versions the start-up sweep's claims alone made (server/documents/sweep.ts: from the one
+     * before the first claim to the one after the last). A form built on a version in [from, to)
+     * while the case is still at `to` saw the case as it is: it is not refused as stale
+     * (server/cases/conflict.ts versionSeen). Absent nearly always.
+     */
+    sweptClaim: { type: new Schema({ from: { type: Number, required: true }, to: { type: Number, required: true } }, { _id: false }), default: undefined },
     /** Normalized words of the reference, name, e-mail and nationality for the queue's search (models/case-search.ts); kept by the hooks below. */
     searchTerms: { type: [String], default: undefined },
     /** The format of searchTerms (models/case-search.ts SEARCH_TERMS_VERSION); the backfill rewrites older ones. */

@@ -17,7 +17,7 @@ const dashboardFiguresSchema = new Schema(
     computedAt: { type: Date, default: null },
     /** A write that changes the figures happened after this (server/dashboard invalidateDashboard). */
     staleSince: { type: Date, default: null },
-    /** A decision was moved between the stage counts after the computation (server/dashboard/stored.ts applyStageMove). */
+    /** A stage change was moved between the stage counts after the computation (server/dashboard/stored.ts applyStageMove). */
     movedAt: { type: Date, default: null },
     /** Last viewed (written at most every few minutes): only figures viewed in the last hour are kept current. */
     viewedAt: { type: Date, default: null },

@@ -12,7 +12,7 @@ import { Call } from '../../models/call.ts';
 import { CaseDocument } from '../../models/document.ts';
 import { PAYLOADS } from '../workflow/transitions.ts';
 import { commitUploads, requireConfirmedEmail, withdrawUploads, type ReceivedFile } from '../documents/upload.ts';
-import { CaseConflictError } from '../cases/conflict.ts';
+import { CaseConflictError, versionSeen } from '../cases/conflict.ts';
 import type { PresentedCall } from '../documents/present.ts';
 import { answerInfoRequest } from './service.ts';
 import { discardReceived } from '../documents/storage.ts';
@@ -47,7 +47,9 @@ export async function discard(files: readonly ReceivedFile[]): Promise<void> {
  * Records the answer with the files received beside it (none: the text answer as before). A stale
  * form or a repeat goes to answerInfoRequest without storing the files (it says which it was).
  */
-export async function answerWithFiles(opts: { app: AppContext; ctx: Context; caseDoc: CaseDoc; expectedVersion: number; answer: string; files: ReceivedFile[]; dates: Record<string, unknown> }): Promise<{ repeated: boolean; documents: number }> {
+export async function answerWithFiles(sent: { app: AppContext; ctx: Context; caseDoc: CaseDoc; expectedVersion: number; answer: string; files: ReceivedFile[]; dates: Record<string, unknown> }): Promise<{ repeated: boolean; documents: number }> {
+  // A page read before the start-up sweep claimed the case (its version moved for that alone) is not stale.
+  const opts = { ...sent, expectedVersion: versionSeen(sent.caseDoc, sent.expectedVersion) };
   const { app, ctx, caseDoc, files } = opts;
   if (files.length === 0) return { ...(await answerInfoRequest(opts)), documents: 0 };
   const parsed = PAYLOADS.answer_info.safeParse({ answer: opts.answer });

@@ -38,9 +38,8 @@ export async function answerOffer(opts: { app: AppContext; ctx: Context; caseDoc
     // A decline is the applicant's decision about the offer: the leaders read it, with its reason (the
     // step's note), among the dashboard's recent decisions (as HR's and their own are recorded there).
     const decision = opts.answer === 'decline' ? { name: 'decline_offer' } : undefined;
-    const before = new Date();
     const caseDoc = await transition({ app: opts.app, ctx: opts.ctx, caseId: opts.caseDoc._id, action, expectedVersion: opts.expectedVersion, payload, decision });
-    if (decision) await invalidateDashboard(caseDoc.institute, { caseDoc, before });
+    if (decision) await invalidateDashboard(caseDoc.institute);
     return { caseDoc, repeated: false };
   } catch (err) {
     if (err instanceof CaseConflictError && err.change.last?.action === action && err.byActor(actorOf(opts.ctx)._id) && err.change.version === opts.expectedVersion + 1) return { repeated: true };

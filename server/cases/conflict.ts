@@ -10,6 +10,16 @@ import { tOf, type Context } from '../context.ts';
 import { formatDateTime } from '../views/time.ts';
 
 /** Bookkeeping events that are not a change of the case's state (skipped when saying what happened). */
+/**
+ * The version a form was built on, as the case stands: the case's own when only the start-up
+ * sweep's claims moved it since (models/case.ts sweptClaim; server/documents/sweep.ts), so a page
+ * open from before a restart is not refused for a change nobody made to what it shows; else as sent.
+ */
+export function versionSeen(c: { version: number; sweptClaim?: { from: number; to: number } | null }, sent: number): number {
+  const claim = c.sweptClaim;
+  return claim && c.version === claim.to && sent >= claim.from && sent < claim.to ? c.version : sent;
+}
+
 export const QUIET_EVENTS: ReadonlySet<string> = new Set(['assign', 'unassign']);
 
 /** What happened to the case since the form was built. */

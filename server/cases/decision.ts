@@ -61,7 +61,6 @@ export interface HrDecisionOutcome {
  */
 export async function takeHrDecision({ app, ctx, caseDoc, action, version, payload }: HrDecisionInput): Promise<HrDecisionOutcome> {
   let updated: CaseDoc;
-  const before = new Date();
   try {
     // The decision's audit event (who decided and why) goes into the step's own update.
     updated = await transition({ app, ctx, caseId: caseDoc._id, action, expectedVersion: version, payload, decision: { name: action, reason: typeof payload.reason === 'string' ? payload.reason.trim() : '' } });
@@ -72,7 +71,7 @@ export async function takeHrDecision({ app, ctx, caseDoc, action, version, paylo
     }
     throw err;
   }
-  await invalidateDashboard(updated.institute, { caseDoc: updated, before });
+  await invalidateDashboard(updated.institute);
   return { caseDoc: updated, stage: updated.stage as Stage, repeated: false };
 }
 

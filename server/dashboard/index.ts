@@ -27,7 +27,7 @@ import { ACTIVE_SUPPORT_STATUSES, OPEN_SUPPORT_STATUSES, FUNNEL_STAGES, HIRING_S
 import type { Context } from '../context.ts';
 import { resolveDashboardFilter, type FilterQuery, type ResolvedFilter } from './filter.ts';
 import type { ForecastMonth } from '../planner/arrivals.ts';
-import { applyStageMove, forgetFigures, markFiguresStale, readFigures } from './stored.ts';
+import { forgetFigures, markFiguresStale, readFigures } from './stored.ts';
 import { recentDecisions, type RecentDecision } from './decisions.ts';
 
 const HOUR = 3_600_000;
@@ -236,35 +236,13 @@ export async function computeDashboard({ filter: f, now }: { filter: DashboardFi
 
 /**
  * Marks the stored figures that include this institute (its own and the all-institutes ones): the
- * job recomputes them within seconds. Never fails: the write it follows is done, and figures not
- * marked are recomputed within the minute anyway.
+ * job recomputes them within seconds (a decision's other figures: time in stage, the recent
+ * decisions). Its move between the stage counts was made by the step itself (the workflow's
+ * transition, applyStageMove). Never fails: the write it follows is done, and figures not marked are
+ * recomputed within the minute anyway.
  */
-export async function invalidateDashboard(institute: unknown, decided?: { caseDoc: DecidedCase; before: Date }): Promise<void> {
-  // The move first: the mark clears this process's copy of the figures after it.
-  if (decided) {
-    const move = stageMoveOf(decided.caseDoc);
-    if (move) await applyStageMove(move, decided.before).catch(() => undefined);
-  }
+export async function invalidateDashboard(institute: unknown): Promise<void> {
   await markFiguresStale(institute ? String(institute) : undefined).catch(() => undefined);
-}
-
-/** What a decided case carries for its move between the stage counts. */
-type DecidedCase = { institute?: unknown; call?: unknown; submittedAt?: Date | null; stage: string; history?: ReadonlyArray<{ from?: string | null; to?: string | null }> | null };
-
-/** The case's last stage change (its decision), and whether it reached that stage for the first time. */
-function stageMoveOf(c: DecidedCase) {
-  const history = c.history ?? [];
-  const last = history.findLast((h) => !!h.from && !!h.to && h.from !== h.to);
-  // A step whose stage is another's (a resume) is left to the recomputation; drafts are not counted.
-  if (!last || last.to !== c.stage || last.from === 'draft') return undefined;
-  return {
-    institute: c.institute ? String(c.institute) : null,
-    call: c.call ? String(c.call) : null,
-    submittedAt: c.submittedAt ?? null,
-    from: last.from!,
-    to: last.to!,
-    firstReach: history.filter((h) => h.to === c.stage).length <= 1,
-  };
 }
 
 /** Forgets every stored figure (tests that empty the database or change data behind the app's back). */
@@ -279,7 +257,7 @@ export interface DashboardView {
   forecastArrivals?: ForecastMonth[];
   /** The figures shown are older than a minute or a write changed them: newer ones are being computed. */
   updating: boolean;
-  /** Decisions taken after the computation are already moved between the stage counts. */
+  /** Stage changes after the computation are already moved between the stage counts. */
   movedAt?: Date;
   /** The leaders' latest decisions with their reasons (fresh, not cached). */
   decisions: RecentDecision[];

@@ -13,9 +13,11 @@
 //    most waitMs for them and otherwise says they are being prepared (the computation goes on).
 //  - invalidateDashboard (a decision, an offer's answer) marks the institute's figures: the job
 //    recomputes them at its next run, within seconds. Other writes show within FRESH_MS + a run.
-//    A decision also moves its case between the stored stage counts at once (applyStageMove): a
-//    leader who has just decided and opens the dashboard sees their case counted in its new stage,
-//    not the count of up to a minute ago (walk32 #3), while the full recomputation follows.
+//    Every change of a case's stage (the workflow's one writer of it: a decision, an applicant's
+//    answer to an offer or withdrawal, HR's steps, a submission) also moves its case between the
+//    stored stage counts at once (applyStageMove): whoever has just acted and opens the dashboard
+//    sees the case counted in its new stage, not the count of up to a minute ago (walk32 #3), while
+//    the full recomputation follows.
 import type { Types } from 'mongoose';
 import { DashboardFigures } from '../../models/dashboard-figures.ts';
 import { forecastArrivalsByMonth, type ForecastMonth } from '../planner/arrivals.ts';
@@ -51,7 +53,7 @@ export interface StoredFigures {
   forecastArrivals: ForecastMonth[];
   /** When the computation began (the server's clock). */
   computedAt: Date;
-  /** Decisions taken since were moved between the stage counts (applyStageMove): the page says they are counted. */
+  /** Stage changes since were moved between the stage counts (applyStageMove): the page says they are counted. */
   movedAt?: Date;
 }
 
@@ -232,7 +234,7 @@ export async function markFiguresStale(institute: Types.ObjectId | string | null
   await DashboardFigures.updateMany(institute ? { institute: { $in: scope } } : {}, { $set: { staleSince: new Date() } }).exec();
 }
 
-/** A case's move between two stages, as a decision made it (the case after the move). */
+/** A case's move between two stages, as a workflow step made it (the case after the move). `from: 'draft'`: a submission, entering the counts. */
 export interface StageMove {
   institute: Types.ObjectId | string | null | undefined;
   call?: Types.ObjectId | string | null;
@@ -246,7 +248,8 @@ export interface StageMove {
 /**
  * Moves one case between the stage counts of the stored figures that count it (its institute's and
  * every institute's; any call or its own; any period or one holding its submission day), so that
- * the page shows a decision at once without recomputing 100,000 cases. Only figures whose
+ * the page shows a stage change at once without recomputing 100,000 cases. Called by the workflow's
+ * transition (server/workflow/index.ts), the only writer of a case's stage, for every step. Only figures whose
  * computation began before `before` (a time taken before the decision's write): a later one may
  * already count it. The rest of the figures (time in stage, the stays) wait for the recomputation
  * the write also marked; a computation that stores older counts over this is outdated by that mark
@@ -258,9 +261,11 @@ export async function applyStageMove(move: StageMove, before: Date): Promise<num
   const scope = move.institute ? [move.institute, null] : [null];
   const day = move.submittedAt ? vnDayKey(move.submittedAt) : undefined;
   // Only the stage counts are read and written (the figures' other tables can be large).
-  const docs = await DashboardFigures.find({ institute: { $in: scope }, computedAt: { $ne: null, $lt: before } }, { key: 1, 'data.stages': 1, computedAt: 1, movedAt: 1 })
+  const docs = await DashboardFigures.find({ institute: { $in: scope }, computedAt: { $ne: null, $lt: before } }, { key: 1, 'data.stages': 1, 'data.total': 1, computedAt: 1, movedAt: 1 })
     .lean<Array<Doc & { key: string }>>()
     .exec();
+  // Drafts are not counted (server/dashboard/index.ts): a submission enters the counts and the total.
+  const entering = move.from === 'draft';
   const writes = docs.flatMap((d) => {
     const [inst, call, from, to] = JSON.parse(d.key) as string[];
     if (inst && String(move.institute ?? '') !== inst) return [];
@@ -268,11 +273,13 @@ export async function applyStageMove(move: StageMove, before: Date): Promise<num
     // A period counts the cases submitted in it (server/dashboard/index.ts).
     if ((from || to) && (!day || (from && day < from) || (to && day > to))) return [];
     const stages = d.data?.stages;
-    if (!stages?.some((r) => r.stage === move.from && r.now > 0)) return [];
+    if (!stages?.some((r) => r.stage === move.to) || (!entering && !stages.some((r) => r.stage === move.from && r.now > 0))) return [];
     const next = stages.map((r) =>
       r.stage === move.from ? { ...r, now: r.now - 1 } : r.stage === move.to ? { ...r, now: r.now + 1, reached: r.reached + (move.firstReach ? 1 : 0) } : r,
     );
-    return [{ updateOne: { filter: { key: d.key, computedAt: d.computedAt, movedAt: d.movedAt ?? null }, update: { $set: { 'data.stages': next, movedAt: new Date() } } } }];
+    const set: Record<string, unknown> = { 'data.stages': next, movedAt: new Date() };
+    if (entering && typeof d.data?.total === 'number') set['data.total'] = d.data.total + 1;
+    return [{ updateOne: { filter: { key: d.key, computedAt: d.computedAt, movedAt: d.movedAt ?? null }, update: { $set: set } } }];
   });
   // One round trip for all of them (each still conditional on the figures read).
   const n = writes.length ? (await DashboardFigures.bulkWrite(writes, { ordered: false })).modifiedCount : 0;

@@ -14,7 +14,8 @@ import type { CaseAccessFacts } from '../policies/case.ts';
 import { DATE_RULES, isExpiredLike, validityOf, validityWords, validUntil, type Validity, type ValidityCase } from './validity.ts';
 import { ACCEPT_ATTRIBUTE, ALLOWED_TYPES_TEXT, maxBytesFor, phaseDue, phaseOpen } from './rules.ts';
 import { OFFER_LETTER_TYPE, TERMINAL_STAGES, inStages } from '../../models/constants.ts';
-import { withAskedPapers } from './asked-papers.ts';
+import { FAMILY_PAPER, withAskedPapers } from './asked-papers.ts';
+import type { FamilyCase } from '../applications/family-support.ts';
 
 export { phaseOpen };
 
@@ -114,6 +115,10 @@ export interface ChecklistView {
 }
 
 export interface PresentedCase extends ValidityCase {
+  /** Its nationality and family decide whether the family's proof has a place (./asked-papers.ts). */
+  profile?: { plannedArrival?: Date | null; nationality?: string | null } | null;
+  dependants?: FamilyCase['dependants'];
+  supportRequested?: FamilyCase['supportRequested'];
   _id: unknown;
   applicant: unknown;
   institute: unknown;
@@ -261,7 +266,13 @@ export async function checklistForCase(
       note: item.note && (item.note.vi || item.note.en) ? { vi: item.note.vi ?? undefined, en: item.note.en ?? undefined } : undefined,
       // The letter they sign is on their offer panel (server/cases/offer-terms.ts), above the checklist:
       // said while a signed copy is awaited, not once one is sent (HR checks it) or accepted.
-      guideKey: item.type === 'signed_offer' && viewer.role === 'applicant' && uploadField && state !== 'uploaded' ? 'documents.guides.signed_offer' : undefined,
+      guideKey:
+        item.type === 'signed_offer' && viewer.role === 'applicant' && uploadField && state !== 'uploaded'
+          ? 'documents.guides.signed_offer'
+          : // What counts as the family's proof (./asked-papers.ts familyPaperNeeded), for whoever reads the item.
+            item.type === FAMILY_PAPER
+            ? 'documents.guides.relationship_proof'
+            : undefined,
       ...(answered ? { answered: true } : {}),
       state,
       expiring: current.some((d) => d.validity === 'expiring'),

@@ -70,8 +70,9 @@ async function sweepMarked(app: Pick<AppContext, 'config' | 'db'>, kind: MarkedK
     // back itself (offer-terms.ts, answer.ts); a save that named it first makes this match nothing,
     // and the record is kept. A check then a delete let the save name it in between: a case naming
     // a record removed (security review s32).
-    const claimed = await Case.updateOne({ _id: d.case, [kind.namedAt]: { $ne: d._id } }, { $inc: { version: 1 } }, { timestamps: false });
-    if (claimed.matchedCount === 0 && (await Case.exists({ _id: d.case }))) {
+    // The claim also says its version is the sweep's alone (sweptClaim): the applicant's page open
+    // from before the restart is not refused as stale for it (server/cases/conflict.ts versionSeen).
+    if (!(await claimCase(d.case as Types.ObjectId, kind.namedAt, d._id))) {
       await named();
       continue;
     }
@@ -95,6 +96,25 @@ async function sweepMarked(app: Pick<AppContext, 'config' | 'db'>, kind: MarkedK
     out.removed += 1;
   }
   return out;
+}
+
+/**
+ * Claims the case for removing `record`, unless it names it: its version moves (a save that read it
+ * before finds it changed), recorded as the sweep's own (sweptClaim, continuing an unbroken run of
+ * claims). Conditional on the version read: a write in between is read again. False: the case names
+ * the record (or is gone).
+ */
+async function claimCase(caseId: Types.ObjectId, namedAt: MarkedKind['namedAt'], record: Types.ObjectId): Promise<boolean> {
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const c = await Case.findOne({ _id: caseId, [namedAt]: { $ne: record } }, { version: 1, sweptClaim: 1 }).lean<{ version: number; sweptClaim?: { from: number; to: number } | null }>();
+    if (!c) return false;
+    const from = c.sweptClaim && c.sweptClaim.to === c.version ? c.sweptClaim.from : c.version;
+    const claimed = await Case.updateOne({ _id: caseId, [namedAt]: { $ne: record }, version: c.version }, { $set: { version: c.version + 1, sweptClaim: { from, to: c.version + 1 } } }, { timestamps: false });
+    if (claimed.matchedCount === 1) return true;
+  }
+  // A case written that often meanwhile: claimed all the same, without saying the version is the sweep's.
+  const claimed = await Case.updateOne({ _id: caseId, [namedAt]: { $ne: record } }, { $inc: { version: 1 } }, { timestamps: false });
+  return claimed.matchedCount === 1;
 }
 
 /** Offer letters no offer names (server/cases/offer-terms.ts). */

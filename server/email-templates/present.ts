@@ -5,7 +5,7 @@ import type { Context } from '../context.ts';
 import { tOf } from '../context.ts';
 import { missingEssentials, PARTS, type TemplateParts, type TemplateProblem, type Variable } from '../mail/templates.ts';
 import { lineDiff, withContext } from '../support/line-diff.ts';
-import type { RenderResult } from '../mail/render.ts';
+import { factsAdded, type RenderResult } from '../mail/render.ts';
 import type { emailTemplateEditor, listEmailTemplates } from './service.ts';
 import { withFields } from '../support/with-fields.ts';
 
@@ -147,6 +147,8 @@ export function presentTemplateEditor(
     // What the form holds (typed, or the edit in use) leaves out what the e-mail must carry: said, not refused.
     // (Not beside a refusal: text that does not parse would seem to leave out everything.)
     essentials: input.problems?.length ? undefined : essentialMessages(ctx, e.template, input.values ?? (e.edited ? e.inUse : undefined)),
+    // Those facts are added after the edit's text when the e-mail is sent (server/mail/render.ts), where the template words them.
+    essentialsAdded: factsAdded(e.template, e.locale),
     caseNotFound: input.caseNotFound,
     preview: input.preview ? { subject: input.preview.subject, text: input.preview.text, frameUrl: previewFrameUrl(e.template, e.locale, input.previewId, input.values?.reference), reference: input.values?.reference } : undefined,
     variables: variableRows(e.variables),

@@ -161,7 +161,6 @@ export async function decideCase(opts: DecideCaseOptions): Promise<DecisionOutco
   const { ctx, call, action, reason } = opts;
   await requirePanelScores({ ctx, call, caseId: opts.caseId });
   let updated: CaseDoc;
-  const before = new Date();
   try {
     // The decision's audit event, with the reason (and a rejection's told reason), in the step's own update.
     updated = await transition({ ...decisionStep(opts), decision: { name: action, reason, toldReason: opts.toldReason } });
@@ -173,7 +172,7 @@ export async function decideCase(opts: DecideCaseOptions): Promise<DecisionOutco
     throw err;
   }
   invalidateShortlist(call._id);
-  await invalidateDashboard(call.institute, { caseDoc: updated, before });
+  await invalidateDashboard(call.institute);
   return { caseDoc: updated, repeated: false };
 }
 

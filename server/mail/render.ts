@@ -4,12 +4,13 @@
 // The subject and the text part are rendered without HTML escaping (they are not HTML); the HTML
 // part escapes every {{value}}. Nothing here can reach a file other than the template folders: no
 // partials are registered, and edits using partials or unknown helpers are refused when saved.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import { viewsDir, helpers } from '../views/engine.ts';
 import type { Locale } from '../i18n/index.ts';
-import { checkTemplate, currentOverride, KNOWN_HELPERS, sampleData, TEMPLATE_NAME, versionParts, type Part, type TemplateParts, type TemplateProblem } from './templates.ts';
+import { checkTemplate, currentOverride, ESSENTIAL_VARIABLES, KNOWN_HELPERS, sampleData, TEMPLATE_NAME, usedVariables, versionParts, type Part, type TemplateParts, type TemplateProblem } from './templates.ts';
 
 const hb = Handlebars.create();
 for (const [name, fn] of Object.entries(helpers)) hb.registerHelper(name, fn as Handlebars.HelperDelegate);
@@ -58,13 +59,68 @@ export interface RenderOptions {
   version?: number;
 }
 
+/**
+ * The facts an e-mail must carry (ESSENTIAL_VARIABLES) as the built-in template words them, for an
+ * edited text: views/emails/<template>/<locale>.facts.<text|html>.hbs, where the template has them
+ * (each the built-in template's lines of those facts, each behind its {{#if}}).
+ */
+const factsFile = (template: string, locale: Locale, p: 'text' | 'html') => path.join(viewsDir, 'emails', template, `${locale}.facts.${p}.hbs`);
+const factsKnown = new Map<string, boolean>();
+
+/** An edit of this template in this language that leaves out an essential fact gets it added after its text when sent. */
+export function factsAdded(template: string, locale: Locale): boolean {
+  const key = `${template}:${locale}`;
+  let known = factsKnown.get(key);
+  if (known === undefined) {
+    known = TEMPLATE_NAME.test(template) && existsSync(factsFile(template, locale, 'text')) && existsSync(factsFile(template, locale, 'html'));
+    factsKnown.set(key, known);
+  }
+  return known;
+}
+
+/** The essential variables an edited part uses (parsed once per saved version and part). */
+const usedCache = new Map<string, Set<string>>();
+function usedIn(source: string, cacheKey: string | undefined): Set<string> {
+  if (!cacheKey) return usedVariables(source);
+  let used = usedCache.get(cacheKey);
+  if (!used) {
+    if (usedCache.size > 500) usedCache.clear();
+    used = usedVariables(source);
+    usedCache.set(cacheKey, used);
+  }
+  return used;
+}
+
+/**
+ * What an edited part leaves out of the facts the e-mail must carry (a date to act by, the working
+ * days left, the dates that moved), worded as the built-in template words them, to go after the
+ * administrator's text: an edit saved before the built-in template gained such a line (the hold
+ * e-mail's paused request, the planned start's moved procedure dates) must not keep it from the
+ * applicant. The facts the edit does carry are left out here (not said twice); empty when none is
+ * missing, none applies to this e-mail's data, or the template has no facts file.
+ */
+async function missingFacts(template: string, locale: Locale, ctx: Record<string, unknown>, source: string, p: 'text' | 'html', cacheKey: string | undefined): Promise<string> {
+  const essential = Object.hasOwn(ESSENTIAL_VARIABLES, template) ? ESSENTIAL_VARIABLES[template]! : [];
+  if (!essential.length || !factsAdded(template, locale)) return '';
+  const used = usedIn(source, cacheKey);
+  if (essential.every((n) => used.has(n))) return '';
+  const carried = Object.fromEntries(essential.filter((n) => used.has(n)).map((n) => [n, undefined]));
+  return (await compileFile(factsFile(template, locale, p), p === 'html'))({ ...ctx, ...carried }).trim();
+}
+
 async function renderWith(template: string, locale: Locale, ctx: Record<string, unknown>, source: { parts?: TemplateParts; cacheKey?: string }) {
   const dir = path.join(viewsDir, 'emails', template);
   const part = async (p: Part, escape: boolean) =>
     source.parts ? compileEdited(source.parts[p], escape, source.cacheKey && `${source.cacheKey}:${p}`) : compileFile(path.join(dir, `${locale}.${p}.hbs`), escape);
   const subject = (await part('subject', false))(ctx).trim().replace(/\s+/g, ' ');
-  const text = (await part('text', false))(ctx);
-  const body = (await part('html', true))(ctx);
+  let text = (await part('text', false))(ctx);
+  let body = (await part('html', true))(ctx);
+  if (source.parts) {
+    const textFacts = await missingFacts(template, locale, ctx, source.parts.text, 'text', source.cacheKey && `${source.cacheKey}:text`);
+    if (textFacts) text = `${text.trimEnd()}\n\n${textFacts}\n`;
+    const htmlFacts = await missingFacts(template, locale, ctx, source.parts.html, 'html', source.cacheKey && `${source.cacheKey}:html`);
+    if (htmlFacts) body = `${body}\n${htmlFacts}`;
+  }
   const layout = await compileFile(path.join(viewsDir, 'emails', `layout.${locale}.html.hbs`), true);
   const html = layout({ ...ctx, subject, body: new Handlebars.SafeString(body) });
   return { subject, text, html };

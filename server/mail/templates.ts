@@ -184,8 +184,10 @@ export const ESSENTIAL_VARIABLES: Readonly<Record<string, readonly string[]>> = 
   info_requested: ['items', 'dueAt'],
   info_extended: ['dueAt'],
   procedure_ask: ['dueOn'],
-  // HR moved the planned start of work: the new day.
-  planned_start_moved: ['plannedStart'],
+  // HR moved the planned start of work: the new day, and the procedures' dates that moved with it.
+  planned_start_moved: ['plannedStart', 'procedures'],
+  // A request for information paused with the case: its answer-by date and the working days left.
+  on_hold: ['requestPaused'],
   // The date the passport must still be valid on.
   document_too_short: ['requiredUntil'],
 };

@@ -8,6 +8,7 @@
 //            same time. A stale form or a second officer finds no match: CaseConflictError, which
 //            says who changed the case and how (server/cases/conflict.ts).
 import { refreshForecast } from '../planner/service.ts';
+import { applyStageMove } from '../dashboard/stored.ts';
 import { answerDaysLeft, requestPausedText, resumedAnswerDue } from '../cases/held-request.ts';
 import mongoose from 'mongoose';
 import { z } from 'zod';
@@ -32,7 +33,7 @@ import { formatDay } from '../views/time.ts';
 import { renderEmail } from '../mail/render.ts';
 import { waitingText, windowView } from '../procedures/present.ts';
 import { deadlineLeft, dueMeaning, procedureFamilyLine } from '../procedures/service.ts';
-import { caseConflict } from '../cases/conflict.ts';
+import { caseConflict, versionSeen } from '../cases/conflict.ts';
 import { ACTIONS, DECLINE_REASON_MAX, HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, PAYLOADS, REJECT_REASON_MAX, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, offerReady, rolesFor, type Action, type GuardFailures, type GuardInput, type Transition } from './transitions.ts';
 import { reasonToldToApplicant } from '../cases/applicant-view.ts';
 import { countedLodgingDue, waitingFor } from '../procedures/rules.ts';
@@ -519,10 +520,12 @@ interface Guarded {
 async function guard({ ctx, caseId, action, expectedVersion, payload, asDecision }: TransitionOptions, actor: Actor): Promise<Guarded> {
   if (!isId(caseId)) throw new NotFoundError();
   if (!isAction(action)) throw new BadRequestError('workflow.unknownAction');
-  const version = Number(expectedVersion);
-  if (!Number.isInteger(version) || version < 0) throw new BadRequestError('workflow.badVersion');
+  const sent = Number(expectedVersion);
+  if (!Number.isInteger(sent) || sent < 0) throw new BadRequestError('workflow.badVersion');
   const caseDoc = await Case.findById(caseId);
   if (!caseDoc) throw new NotFoundError();
+  // Only the start-up sweep's claim since the form was built: the form saw the case as it is.
+  const version = versionSeen(caseDoc, sent);
   // Authorization first, whatever the stage: a wrong role or someone else's case is refused
   // before anything about the case's state is revealed.
   if (!TRANSITIONS.some((t) => t.action === action && mayTake(t, caseDoc, actor))) throw new ForbiddenError('workflow.forbidden');
@@ -698,6 +701,8 @@ async function record(opts: TransitionOptions, actor: Actor, guarded: Guarded, s
     ...(step.startMove ? [plannedStartAudit(ctx, { at: now, caseDoc, move: step.startMove, version, source: 'offer', extra: step.dueAt ? { stageDueAt: step.dueAt.toISOString() } : {} })] : []),
     ...(opts.decision ? [decisionAudit(ctx, { reference: caseDoc.reference, institute: caseDoc.institute, call: caseDoc.call, stage: step.to, version, history: [history] }, opts.decision.name, opts.decision.reason ?? step.note ?? '', opts.decision.toldReason)] : []),
   ];
+  // Taken before the write: stored figures computed after it may already count the case (applyStageMove).
+  const before = new Date();
   const updated = await Case.findOneAndUpdate(
     { _id: caseDoc._id, stage: step.from, version: caseDoc.version },
     { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}), $inc: { version: 1 }, $push: { history: { $each: events }, ...(outbox.length ? { outbox: { $each: outbox } } : {}), ...withPendingAudits(audits) } },
@@ -705,6 +710,12 @@ async function record(opts: TransitionOptions, actor: Actor, guarded: Guarded, s
   );
   if (!updated) throw await caseConflict({ ctx, caseId: caseDoc._id });
   await settleCaseAudits(caseDoc._id, audits);
+  // Every stage change, whoever makes it, moves the case between the dashboard's stored stage counts
+  // here, the one place a stage is written (best effort: never fails the step; the recomputation heals).
+  await applyStageMove(
+    { institute: updated.institute, call: updated.call, submittedAt: updated.submittedAt ?? null, from: step.from, to: step.to, firstReach: !prior.reached.includes(step.to) },
+    before,
+  ).catch(() => undefined);
   return updated;
 }
 

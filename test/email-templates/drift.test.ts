@@ -108,10 +108,13 @@ describe('e-mail templates: an edit whose built-in template changed after it', f
     expect(drift).to.include('data-part="Text"').and.include('data-part="HTML"').and.not.include('data-part="Subject"');
     expect(drift).to.include('action="/admin/email-templates/offer_made/en/keep"').and.include(`name="seen" value="${builtinHash(T, 'en')}"`);
     expect(drift).to.include('action="/admin/email-templates/offer_made/en/revert"');
-    // The edit is still what is sent (without the new line), and the editor says what it leaves out.
+    // The edit is still what is sent, with the line it leaves out added after its text (the applicant
+    // must read it: test/email-templates/essential-facts.test.ts), and the editor says what it leaves out.
     const sent = await renderEmail(T, 'en', { ...sampleData(T), termsPending: true });
     expect(sent.subject).to.match(/^Offer for you /);
-    expect(sent.text).to.not.include('preparing your offer');
+    expect(sent.version).to.be.greaterThan(0);
+    expect(sent.text.split('preparing your offer').length - 1, 'added once, after the edit').to.equal(1);
+    expect(sent.text.indexOf('preparing your offer')).to.be.greaterThan(sent.text.indexOf('Talent Programme'));
     const essentials = box(editor.text, 'template-essentials');
     expect(essentials).to.include('Text: does not use {{termsPending}}, which this e-mail must carry');
     expect(essentials).to.include('HTML: does not use {{termsPending}}');
