@@ -125,7 +125,10 @@ export interface Config {
   env: 'development' | 'production' | 'test';
   host: string;
   port: number;
+  /** The public base URL of e-mailed links (APP_URL, else http://HOST:PORT; with PORT=0 the port bound: listeningOn). */
   appUrl: string;
+  /** appUrl is built from PORT=0 (no APP_URL): it names no port until the server has bound one (listeningOn). */
+  appUrlAwaitsPort?: true;
   mongodbUri: string | undefined;
   dataDir: string;
   embeddedDbPort: number;
@@ -220,6 +223,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     port: e.PORT,
     appUrl,
+    ...(!e.APP_URL && e.PORT === 0 ? { appUrlAwaitsPort: true as const } : {}),
     mongodbUri: e.MONGODB_URI,
     dataDir,
     embeddedDbPort: e.EMBEDDED_DB_PORT,
@@ -263,6 +267,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
   };
   return { ...cfg, ...overrides };
+}
+
+/**
+ * Once the server has bound `port`: with PORT=0 and no APP_URL the links' base named port 0 (a
+ * drill's e-mailed links read http://127.0.0.1:0/...), so it now names the port bound. Changes
+ * `config` in place: every reader (the routes, the jobs) holds this object and reads appUrl when it
+ * writes a link. A configured APP_URL, or a fixed PORT, is left as it is.
+ */
+export function listeningOn(config: Config, port: number): void {
+  if (!config.appUrlAwaitsPort) return;
+  config.appUrl = config.appUrl.replace(/:0$/, `:${port}`);
+  delete config.appUrlAwaitsPort;
 }
 
 /** For command-line entry points (npm start, seed, create-admin): a bad configuration ends the process with its message. */

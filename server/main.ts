@@ -4,7 +4,7 @@
 import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadConfigOrExit } from './config.ts';
+import { listeningOn, loadConfigOrExit } from './config.ts';
 import { createLogger } from './logger.ts';
 import { openDatabase } from './db/index.ts';
 import { keyringFor } from './crypto/keyring.ts';
@@ -188,6 +188,8 @@ async function main(): Promise<void> {
     growthBytes: 32 * 1024 * 1024,
     onReclaim: (r) => logger.debug(r, 'memory reclaimed in a quiet moment'),
   });
+  // PORT=0: the links written from now on name the port bound (the jobs' first runs come later).
+  listeningOn(config, port);
   const url = config.appUrl.replace(/:\d+$/, `:${port}`);
   const admins = await User.countDocuments({ role: 'admin' });
   const lines = [

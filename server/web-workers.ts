@@ -207,7 +207,7 @@ export async function runWebWorker(): Promise<void> {
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
   // The code is loaded while the primary opens the database.
-  const [{ loadConfigOrExit }, { createLogger }, { connectDatabase }, { createMailer }, { createApp }, { inFlightRequests, stopServing }, { startReclaimer }] = await Promise.all([
+  const [{ listeningOn, loadConfigOrExit }, { createLogger }, { connectDatabase }, { createMailer }, { createApp }, { inFlightRequests, stopServing }, { startReclaimer }] = await Promise.all([
     import('./config.ts'),
     import('./logger.ts'),
     import('./db/index.ts'),
@@ -237,6 +237,8 @@ export async function runWebWorker(): Promise<void> {
   server.once('listening', () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
+    // PORT=0: this process's links name the port its server shares with the others.
+    listeningOn(config, port);
     process.send!({ type: 'serving', port } satisfies FromWorker);
   });
   server.once('error', (err) => {

@@ -103,6 +103,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       title: t(`errors.titles.${status}`, { defaultValue: t('errors.titles.default') }),
       status,
       message,
+      // A form sent while the database did not answer was not saved: what was typed is shown back to
+      // copy, and the way back is its page, to send it again (a reason typed on the planned-start or
+      // a leader's decision form was otherwise lost with the page: test/drills/database-restart-forms).
+      kept: status === 503 && req.method === 'POST' ? keptTexts(req, t) : [],
       code: appErr?.code ?? 'internal_error',
       requestId: String(req.id ?? ''),
       // The pipeline may have failed before it set the page's language (the database down).
@@ -113,7 +117,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 }
 
 /** The fields whose label the expired page knows; any other text is shown under a generic label. */
-const TYPED_LABELS = new Set(['answer', 'text', 'message', 'reply', 'note', 'reason', 'items', 'extendReason', 'office', 'askText', 'fullName']);
+const TYPED_LABELS = new Set(['answer', 'text', 'message', 'reply', 'note', 'reason', 'items', 'extendReason', 'office', 'askText', 'fullName', 'plannedStartReason', 'plannedStartTold']);
 
 /**
  * Whether the refused form came from one of this site's own pages. A page on another site can post
@@ -134,6 +138,15 @@ function fromOwnPage(req: Parameters<ErrorRequestHandler>[1]): boolean {
   }
 }
 
+/** The texts a refused form carried, labelled, when it came from one of this site's pages (fromOwnPage). */
+function keptTexts(req: Parameters<ErrorRequestHandler>[1], t: (k: string, o?: Record<string, unknown>) => string): Array<{ field: string; text: string; label: string }> {
+  return (fromOwnPage(req) ? typedTexts(req.body) : []).map(({ field, text }) => ({
+    field,
+    text,
+    label: TYPED_LABELS.has(field) ? t(`errors.expired.fields.${field}`) : t('errors.expired.fields.other'),
+  }));
+}
+
 /**
  * The refused form's page (an ended session, or a token from an older page): nothing was applied
  * (CSRF is not relaxed), but what the person typed is shown back to copy, with a way to sign in
@@ -144,11 +157,7 @@ function expiredPage(req: Parameters<ErrorRequestHandler>[1], t: (k: string, o?:
   // Otherwise (signed in, or a public form such as registration) the page was older than the token.
   const sessionEnded = !req.user && !isPublic(req.method, req.path);
   const from = safeNextPath(sameSiteReferrer(req.get('referer'), req.get('host')), '');
-  const kept = (fromOwnPage(req) ? typedTexts(req.body) : []).map(({ field, text }) => ({
-    field,
-    text,
-    label: TYPED_LABELS.has(field) ? t(`errors.expired.fields.${field}`) : t('errors.expired.fields.other'),
-  }));
+  const kept = keptTexts(req, t);
   return {
     title: t(sessionEnded ? 'errors.expired.titleSession' : 'errors.expired.titleForm'),
     status: 403,

@@ -1,7 +1,8 @@
 // Writes the mail log (models/mail-log.ts). Case e-mails: the outbox dispatcher calls
 // logCaseMail with each outcome (retry, sent, dead) just before it records that outcome on the
-// case, so a crash between the two leaves the log ahead by one status, never behind: the item is
-// then sent again and the same row (one per case and key) is updated. Account e-mails:
+// case, so a crash between the two leaves the log ahead by one status, never behind: a row that
+// says sent keeps the item from being sent again (server/outbox alreadySent: the case is brought
+// level); any other is updated in place by the next attempt (one row per case and key). Account e-mails:
 // logAccountMail after the mailer answered; those an administrator's action owes, logOwedAccountMail
 // as queued with the action, then with each attempt's outcome (one row per e-mail and key). A
 // failure to log is reported, never thrown (the e-mail matters more than its log line).

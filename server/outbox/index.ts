@@ -3,7 +3,9 @@
 // atomic findOneAndUpdate on the array element), renders it, sends it with the item's key as the
 // Message-ID, then records the outcome: sent, retry later (exponential backoff) or dead. Several
 // app instances never send the same item while its lease runs; an instance that crashes mid-send
-// leaves a lease that expires, and the item is sent again with the same Message-ID.
+// leaves a lease that expires, and the item is claimed again: sent again with the same Message-ID,
+// unless the mail log already says it was sent (the crash came after the SMTP server accepted it:
+// alreadySent), when that is recorded on the case without a second send.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import mongoose from 'mongoose';
@@ -196,6 +198,17 @@ async function recordSent(ctx: AppContext, item: ClaimedItem, set: Record<string
   }
 }
 
+/**
+ * The mail log's record of this item sent (written once the SMTP server accepted it, just before the
+ * case records it): a process killed in between left the item pending with a lease, and claimed
+ * again after the lease it would be sent a second time (test/drills/planned-start-crash.test.ts
+ * phase 3). Only a kill between the server's acceptance and this row's write still sends it twice,
+ * with the same Message-ID.
+ */
+async function alreadySent(item: ClaimedItem): Promise<{ attempts?: number | null; at?: Date | null; sentAt?: Date | null; messageId?: string | null } | null> {
+  return MailLog.findOne({ source: 'case', case: item.caseId, key: item.key, status: 'sent' }, { attempts: 1, at: 1, sentAt: 1, messageId: 1 }).lean();
+}
+
 /** Sends every due item once (up to `limit`), one claim at a time. */
 export async function dispatchOnce(ctx: AppContext, opts: DispatchOptions): Promise<DispatchResult> {
   const o = { ...OUTBOX_DEFAULTS, ...opts };
@@ -207,6 +220,13 @@ export async function dispatchOnce(ctx: AppContext, opts: DispatchOptions): Prom
     const item = await claimOne(token, now, o.leaseMs, opts.caseIds);
     if (!item) break;
     const attempts = item.attempts + 1;
+    const sentBefore = await alreadySent(item);
+    if (sentBefore) {
+      const at = sentBefore.sentAt ?? sentBefore.at ?? now;
+      await recordSent(ctx, item, { status: 'sent', attempts: sentBefore.attempts ?? attempts, lastAttemptAt: sentBefore.at ?? at, sentAt: at, messageId: sentBefore.messageId ?? messageIdFor(item.key) }, claimedAt + o.leaseMs, opts.stopping ?? (() => false), async () => undefined);
+      ctx.logger.warn({ key: item.key }, 'outbox: e-mail sent by a stopped process before it was recorded: recorded now, not sent again');
+      continue;
+    }
     // A digest of the applicant's messages goes to whoever is to be told now, not when it was opened.
     const addressed = needsAddressing(item) ? await addressDigest(item, now) : undefined;
     if (addressed === 'lost') continue;

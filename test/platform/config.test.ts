@@ -103,3 +103,21 @@ describe('platform: sign-in limits (LOGIN_*)', () => {
     expect(() => loadConfig({ LOGIN_ACCOUNT_LOCKOUT_MINUTES: '0' })).to.throw(ConfigError, /LOGIN_ACCOUNT_LOCKOUT_MINUTES/);
   });
 });
+
+describe('platform: the e-mailed links’ base with PORT=0', () => {
+  it('names the port bound once the server listens (drills e-mailed http://127.0.0.1:0/... links); a fixed PORT or an APP_URL is kept', async () => {
+    const { listeningOn } = await import('../../server/config.ts');
+    const zero = loadConfig({ PORT: '0', HOST: '127.0.0.1' });
+    expect(zero.appUrl).to.equal('http://127.0.0.1:0');
+    listeningOn(zero, 41234);
+    expect(zero.appUrl).to.equal('http://127.0.0.1:41234');
+    listeningOn(zero, 5); // settled once: a second report changes nothing
+    expect(zero.appUrl).to.equal('http://127.0.0.1:41234');
+    const fixed = loadConfig({ PORT: '3001', HOST: '127.0.0.1' });
+    listeningOn(fixed, 41234);
+    expect(fixed.appUrl).to.equal('http://127.0.0.1:3001');
+    const given = loadConfig({ PORT: '0', APP_URL: 'https://talent.example.org/' });
+    listeningOn(given, 41234);
+    expect(given.appUrl, 'APP_URL is the public address, whatever the port bound behind a proxy').to.equal('https://talent.example.org');
+  });
+});

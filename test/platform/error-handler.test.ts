@@ -67,3 +67,54 @@ describe('platform: errors after the response started', () => {
     expect(printed).to.deep.equal([]);
   });
 });
+
+describe('platform: a form sent while the database does not answer', () => {
+  let server: http.Server;
+  let base = '';
+  before(async () => {
+    const { viewEngine, viewsDir } = await import('../../server/views/engine.ts');
+    const { MongoServerSelectionError } = await import('mongodb');
+    const app = express();
+    app.engine('hbs', viewEngine().engine);
+    app.set('view engine', 'hbs');
+    app.set('views', viewsDir);
+    app.use(express.urlencoded({ extended: false }));
+    const down = () => new MongoServerSelectionError('connect ECONNREFUSED 127.0.0.1:1', { type: 'Unknown', servers: new Map(), stale: false, compatible: true, heartbeatFrequencyMS: 10_000, localThresholdMS: 15, setName: null, maxElectionId: null, maxSetVersion: null, commonWireVersion: 0, logicalSessionTimeoutMinutes: null } as never);
+    app.post('/cases/1/planned-start', () => {
+      throw down();
+    });
+    app.get('/cases', () => {
+      throw down();
+    });
+    app.use(errorHandler(createLogger('silent')));
+    server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    await new Promise((r) => server.close(r));
+  });
+
+  const keptOf = (html: string) => [...html.matchAll(/<label for="kept-[^"]+">([^<]*)<\/label>\s*<textarea[^>]*data-kept="([^"]+)"[^>]*>([^<]*)<\/textarea>/g)].map((m) => [m[2], m[1], m[3]]);
+
+  it('answers 503 with what was typed shown back to copy (not saved), labelled, in the page’s language (Vietnamese with no account read); a page read (GET) or another site’s form shows none', async () => {
+    const body = new URLSearchParams({ _csrf: 'x', version: '7', plannedStart: '2027-04-06', plannedStartReason: 'The expert starts a month later <b>', plannedStartTold: 'Your procedures follow.' });
+    // No account to read (the database is down): the default language, Vietnamese.
+    const res = await fetch(`${base}/cases/1/planned-start`, { method: 'POST', body, headers: { accept: 'text/html' } });
+    expect(res.status).to.equal(503);
+    const html = await res.text();
+    expect(html).to.include('Cơ sở dữ liệu hiện không phản hồi');
+    expect(html).to.include('Anh/Chị hãy sao chép, quay lại trang và gửi lại khi cơ sở dữ liệu phản hồi.');
+    expect(keptOf(html)).to.deep.equal([
+      ['plannedStart', 'Nội dung đã nhập', '2027-04-06'],
+      ['plannedStartReason', 'Lý do thay đổi', 'The expert starts a month later &lt;b&gt;'],
+      ['plannedStartTold', 'Lời nhắn gửi ứng viên', 'Your procedures follow.'],
+    ]);
+    const read = await fetch(`${base}/cases`, { headers: { accept: 'text/html' } });
+    expect(read.status).to.equal(503);
+    expect(await read.text()).not.to.include('id="kept"');
+    const forged = await fetch(`${base}/cases/1/planned-start`, { method: 'POST', body, headers: { accept: 'text/html', origin: 'https://evil.example' } });
+    expect(forged.status).to.equal(503);
+    expect(await forged.text(), 'another site’s words are not shown under ours').not.to.include('id="kept"');
+  });
+});

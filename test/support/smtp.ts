@@ -29,6 +29,13 @@ export class TestSmtp {
   hangAfterData?: (to: string[]) => boolean;
   /** DATA stages left unanswered by hangAfterData. */
   hungData = 0;
+  /**
+   * The answer to a message's DATA once fully received, by its recipients (the RCPT TO was accepted):
+   * 'tempfail' 451, 'permfail' 554, 'drop' the connection closed with no answer; not delivered.
+   */
+  failAfterData?: (to: string[]) => Exclude<SmtpMode, 'accept'> | undefined;
+  /** DATA stages refused or dropped by failAfterData, by recipient. */
+  readonly failedData = new Map<string, number>();
   private server: SMTPServer;
   private waiters: Array<{ pred: (m: ReceivedMail) => boolean; resolve: (m: ReceivedMail) => void }> = [];
   port = 0;
@@ -51,6 +58,16 @@ export class TestSmtp {
         stream.on('end', () => {
           if (this.hangAfterData?.(session.envelope.rcptTo.map((r) => r.address.toLowerCase()))) {
             this.hungData += 1;
+            return;
+          }
+          const rcpt = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
+          const after = this.failAfterData?.(rcpt);
+          if (after) {
+            for (const a of rcpt) this.failedData.set(a, (this.failedData.get(a) ?? 0) + 1);
+            if (after === 'drop') {
+              (session as unknown as { _socket?: { destroy(): void } })._socket?.destroy?.();
+              cb(Object.assign(new Error('dropped'), { responseCode: 421 }));
+            } else cb(Object.assign(new Error(after === 'tempfail' ? 'Requested action aborted: local error in processing' : 'Transaction failed'), { responseCode: after === 'tempfail' ? 451 : 554 }));
             return;
           }
           if (this.mode !== 'accept') {

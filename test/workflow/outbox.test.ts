@@ -203,6 +203,27 @@ describe('workflow: outbox delivery with SMTP failures', () => {
     expect(final.attempts).to.equal(1);
   });
 
+  it('does not send again an item whose dispatcher died after the SMTP server accepted it and the mail log said so, before the case recorded it: recorded sent after the lease', async () => {
+    const { c, key } = await caseWithMail();
+    const t0 = w.clock.now.getTime();
+    // Instance A sends it (accepted, mail log row written as sent) and "dies" before the case's
+    // record: the item is left as that kill leaves it, pending under A's lease.
+    const r0 = await dispatchOnce(w.ctx, { owner: 'instance-a', caseIds: [c._id], now: new Date(t0), leaseMs: 60 * SEC });
+    expect(r0.sent).to.equal(1);
+    await Case.updateOne({ _id: c._id, 'outbox.key': key }, { $set: { 'outbox.$.status': 'pending', 'outbox.$.attempts': 0, 'outbox.$.leaseOwner': 'instance-a#dead', 'outbox.$.leaseUntil': new Date(t0 + 60 * SEC) }, $unset: { 'outbox.$.sentAt': 1 } });
+    expect((await MailLog.findOne({ source: 'case', key }).lean())?.status).to.equal('sent');
+
+    // After the lease another instance claims it, finds it sent, and records that without sending.
+    const r = await dispatchOnce(w.ctx, { owner: 'instance-b', caseIds: [c._id], now: new Date(t0 + 61 * SEC) });
+    expect(r, 'not counted as a send').to.deep.equal({ sent: 0, retried: 0, dead: 0 });
+    expect(delivered(key), 'one copy').to.have.length(1);
+    const final = await item(c, key);
+    expect(final.status).to.equal('sent');
+    expect(final.leaseOwner ?? null).to.equal(null);
+    expect(final.sentAt, 'the time it was sent, from the mail log').to.be.instanceOf(Date);
+    expect(await MailLog.countDocuments({ source: 'case', key }), 'still one mail log row').to.equal(1);
+  });
+
   it('never sends an item twice when two dispatchers run at the same time', async () => {
     const made = await Promise.all(Array.from({ length: 8 }, () => caseWithMail()));
     const ids = made.map((m) => m.c._id);

@@ -53,8 +53,9 @@ export function drillEnv(dataDir: string, extra: Record<string, string>): Record
  * chosen here and bound later by the child was free only until then: the embedded database (port 0
  * too) could be given it first (a CI flake: the app's HTTP requests read by the database as
  * messages, then EADDRINUSE). So every start, a restart too, gets a port of its own: read `url`
- * after waitReady, again after each restart. APP_URL is left to its default (http://127.0.0.1:0):
- * the drills read e-mailed links by their path.
+ * after waitReady, again after each restart. APP_URL is left unset: the links an e-mail carries name
+ * the port bound by the process that wrote them (server/config.ts listeningOn), so a link written
+ * before a restart names the earlier port (drills open those by their path).
  */
 export function startApp(env: Record<string, string>): AppProcess {
   const child = spawn(process.execPath, startCommand(root), {

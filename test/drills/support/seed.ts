@@ -9,6 +9,8 @@ import { createLogger } from '../../../server/logger.ts';
 import type { Stage } from '../../../models/constants.ts';
 import { TEST_PASSWORD, createInstitute, createUser, plainTotpSecret, uniqueEmail } from '../../support/factories.ts';
 import { createCall, createCase } from '../../support/case-factories.ts';
+import { Case } from '../../../models/case.ts';
+import { Evaluation } from '../../../models/evaluation.ts';
 
 export interface SeedSpec {
   applicants: number;
@@ -18,6 +20,11 @@ export interface SeedSpec {
   checklist?: Array<{ type: string; phase?: string; required?: boolean; multiple?: boolean }>;
   /** At `awaiting_applicant`: the paper HR's request asks for (its answer form offers a file of that type). */
   askedDocument?: string;
+  /** The planned start of work ('YYYY-MM-DD'), and the support procedures (`dueAt` as an ISO string). */
+  plannedStart?: string;
+  tracks?: Array<{ kind: string; status: string; dueAt?: string }>;
+  /** At `evaluation` or `shortlisted`: the panel's complete scorecard (a leader's decision needs one). */
+  scored?: boolean;
 }
 
 export interface SeededAccount {
@@ -29,6 +36,10 @@ export interface Seeded {
   password: string;
   hr: SeededAccount;
   admin: SeededAccount;
+  /** The institute's leader (decides from the shortlists). */
+  leader: SeededAccount;
+  /** The call the cases applied to. */
+  callId: string;
   applicants: Array<SeededAccount & { caseId: string }>;
 }
 
@@ -52,6 +63,21 @@ const PATHS: Partial<Record<Stage, Array<{ action: string; from: Stage; to: Stag
     { action: 'shortlist', from: 'evaluation', to: 'shortlisted', role: 'leader' },
     { action: 'approve_offer', from: 'shortlisted', to: 'offer', role: 'leader' },
   ],
+  shortlisted: [
+    { action: 'submit', from: 'draft', to: 'submitted', role: 'applicant' },
+    { action: 'start_screening', from: 'submitted', to: 'screening', role: 'hr_officer' },
+    { action: 'send_to_evaluation', from: 'screening', to: 'evaluation', role: 'hr_officer' },
+    { action: 'shortlist', from: 'evaluation', to: 'shortlisted', role: 'leader' },
+  ],
+  // The offer accepted: the support procedures run (given in the spec).
+  onboarding: [
+    { action: 'submit', from: 'draft', to: 'submitted', role: 'applicant' },
+    { action: 'start_screening', from: 'submitted', to: 'screening', role: 'hr_officer' },
+    { action: 'send_to_evaluation', from: 'screening', to: 'evaluation', role: 'hr_officer' },
+    { action: 'shortlist', from: 'evaluation', to: 'shortlisted', role: 'leader' },
+    { action: 'approve_offer', from: 'shortlisted', to: 'offer', role: 'leader' },
+    { action: 'accept_offer', from: 'offer', to: 'onboarding', role: 'applicant' },
+  ],
 };
 
 async function main(): Promise<void> {
@@ -65,6 +91,7 @@ async function main(): Promise<void> {
     const call = await createCall({ institute, checklist: spec.checklist ?? [] });
     const hr = await createUser({ role: 'hr_officer', institute: institute._id, locale: 'en' });
     const admin = await createUser({ role: 'admin', locale: 'en' });
+    const leader = await createUser({ role: 'leader', institute: institute._id, locale: 'en' });
     const applicants: Seeded['applicants'] = [];
     for (let i = 0; i < spec.applicants; i += 1) {
       const applicant = await createUser({ role: 'applicant', locale: 'en', email: uniqueEmail(spec.prefixes?.[i] ?? 'applicant') });
@@ -76,13 +103,18 @@ async function main(): Promise<void> {
       const last = history[history.length - 1]!.at;
       // HR's request as request_info leaves it (server/cases/request-info.ts), due in a week.
       const infoRequest = spec.stage === 'awaiting_applicant' ? { infoRequest: { items: ['The degree certificate, please.'], requestedAt: last, requestedBy: hr._id, dueAt: new Date(Date.now() + 7 * 86_400_000), ...(spec.askedDocument ? { documentType: spec.askedDocument } : {}) } } : {};
-      const c = await createCase({ applicant, call, stage: spec.stage, assignee: hr._id, history, version: steps.length, stageEnteredAt: last, ...(spec.stage === 'offer' ? { offerTerms: null } : {}), ...infoRequest });
+      const tracks = spec.tracks ? { supportTracks: spec.tracks.map((t) => ({ ...t, ...(t.dueAt ? { dueAt: new Date(t.dueAt) } : {}), updatedAt: last })) } : {};
+      const c = await createCase({ applicant, call, stage: spec.stage, assignee: hr._id, history, version: steps.length, stageEnteredAt: last, ...(spec.stage === 'offer' ? { offerTerms: null } : {}), ...infoRequest, ...(tracks as object) });
+      if (spec.plannedStart) await Case.updateOne({ _id: c._id }, { $set: { 'profile.plannedArrival': new Date(`${spec.plannedStart}T00:00:00.000Z`) } });
+      if (spec.scored) await Evaluation.create({ case: c._id, call: call._id, member: leader._id, scores: { research: 4, fit: 4 }, recommendation: 'yes', submittedAt: last });
       applicants.push({ email: applicant.email, caseId: String(c._id) });
     }
     const out: Seeded = {
       password: TEST_PASSWORD,
       hr: { email: hr.email, totpSecret: plainTotpSecret(hr) },
       admin: { email: admin.email, totpSecret: plainTotpSecret(admin) },
+      leader: { email: leader.email, totpSecret: plainTotpSecret(leader) },
+      callId: String(call._id),
       applicants,
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);

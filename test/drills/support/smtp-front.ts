@@ -1,10 +1,13 @@
 // A TCP front for the drills' SMTP server (test/support/smtp.ts) whose behaviour a drill switches by
-// phase: silent (accepts the connection and never greets: a hung server) or forwarding to the real one.
+// phase: silent (accepts the connection and never greets: a hung server), refusing (greets with 421
+// and closes: a server shedding load) or forwarding to the real one.
 import net from 'node:net';
 
 /** A TCP front for the SMTP server: silent (accepts, never writes) or forwarding. */
 export class SmtpFront {
-  mode: 'silent' | 'forward' = 'silent';
+  mode: 'silent' | 'refuse' | 'forward' = 'silent';
+  /** Connections refused with 421 at the greeting. */
+  refused = 0;
   /** Silent connections still open, by when they were accepted. */
   readonly open = new Set<{ socket: net.Socket; openedAt: number }>();
   /** How long each silent connection was held before the app gave up on it. */
@@ -18,6 +21,11 @@ export class SmtpFront {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
       socket.on('error', () => undefined);
+      if (this.mode === 'refuse') {
+        this.refused += 1;
+        socket.end('421 4.3.2 Service not available, closing transmission channel\r\n');
+        return;
+      }
       if (this.mode === 'silent') {
         const entry = { socket, openedAt: Date.now() };
         this.open.add(entry);
