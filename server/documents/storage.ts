@@ -155,6 +155,7 @@ const CHUNK_BYTES = 255 * 1024;
  * GridFS 20 MB, bench/upload-ab.ts 20 rounds, 2 runs: B/A time 0.34 and 0.83, CPU 188 -> 173 ms an upload.
  * Not better (upload-ab gridfs, load 7-14): 15 a batch, 2 in flight: its time over 8/3's 1.01, and 0.98 with the
  * roles swapped, CPU 5-7 ms less of ~215; 6 in flight: CPU 273 against 272, B/A 1.09.
+ * insertMany's checkKeys/serializeFunctions/ignoreUndefined change no copy (s33, read in driver 7.8 bulk/common.js): each chunk's serialisation is already sent as an OP_MSG document sequence; what is left are the driver's joins of it.
  */
 const CHUNKS_PER_BATCH = 8;
 const BATCHES_IN_FLIGHT = 3;
@@ -188,6 +189,7 @@ function giveBack(bufs: Buffer[]): void {
  * A file copied into its store while it is received (server/http/upload-engine.ts tees the bytes to
  * it beside the temporary file), so that `put` has nothing left to copy. Until `put` the stored bytes
  * are visible to no one; `discardReceived` (or `abort`) removes them.
+ * Not better (s33, upload-ab gridfs 16 rounds, load 13-14): no temporary file beside a staging when no scanner reads it, the hash thread hashing the chunk buffers in shared memory (SharedArrayBuffer, a busy flag each): B/A 1.07, 0.98, swapped 1.41 slower, CPU (staging's/main's) 221/217, 214/229, 219/211 ms (runs of 387 and 453 on either side: load 13-21).
  */
 export interface StagedUpload {
   /** Takes the next bytes; resolves once fewer than the bound are waiting on the store. */
