@@ -10,10 +10,16 @@ export interface DocumentStores {
 }
 
 type StoreDeps = Pick<AppContext, 'config' | 'db'>;
-const made = new WeakMap<StoreDeps, DocumentStores>();
+// Keyed by the config and the connection, not the context object: createApp copies its deps into a
+// new context, and the jobs and tests hold the one they were given. Keyed by that object, each had
+// its own GridFS store (its own count of live stagings, STAGINGS_MAX), and a test reading the count
+// through its context always read 0.
+const made = new WeakMap<StoreDeps['config'], WeakMap<StoreDeps['db']['connection'], DocumentStores>>();
 
 export function documentStores(app: StoreDeps): DocumentStores {
-  let stores = made.get(app);
+  let byConnection = made.get(app.config);
+  if (!byConnection) made.set(app.config, (byConnection = new WeakMap()));
+  let stores = byConnection.get(app.db.connection);
   if (!stores) {
     const current = createStorage(app.config, app.db.connection);
     const byKind: Record<DocumentStorage['kind'], DocumentStorage> = {
@@ -21,7 +27,7 @@ export function documentStores(app: StoreDeps): DocumentStores {
       gridfs: current.kind === 'gridfs' ? current : createStorage({ upload: { ...app.config.upload, storage: 'gridfs' } }, app.db.connection),
     };
     stores = { current, of: (kind) => byKind[kind] };
-    made.set(app, stores);
+    byConnection.set(app.db.connection, stores);
   }
   return stores;
 }

@@ -261,12 +261,17 @@ describe('security (s32): GridFS staging slots and reused chunk buffers under co
     const before = await gridFsCounts();
     // Twelve stored (a third slow, in small pieces), two cut mid-body while the others run: the cut
     // ones' chunk buffers are dropped while the others' inserts are in flight.
+    // The live stagings sampled meanwhile: the count read below is the app's own store's (it was not: s33).
+    let mostLive = 0;
+    const sampler = setInterval(() => (mostLive = Math.max(mostLive, store().stagingsLive)), 5);
     const results = await Promise.all(
       people.map((p, i) =>
         send(p.ap, p.c._id, [{ name: '_csrf', body: p.token }, { name: 'cv', filename: `cv-${i}.pdf`, body: files[i]! }], i >= 12 ? { step: 64_000, pauseMs: 2, cutAt: 900_000 } : i % 3 === 0 ? { step: 40_000, pauseMs: 3 } : {}),
       ),
     );
+    clearInterval(sampler);
     expect(results.slice(0, 12).map((r) => r.status), results.map((r) => r.body.slice(0, 120)).join('\n')).to.deep.equal(people.slice(0, 12).map(() => 201));
+    expect(mostLive, 'uploads staged in the store this test reads').to.be.greaterThan(1);
     const db = mongoose.connection.db!;
     for (const [i, p] of people.slice(0, 12).entries()) {
       const doc = (await CaseDocument.findOne({ case: p.c._id }).lean())!;
