@@ -8,6 +8,7 @@ import { WorkingCalendar, vnEndOfDay, vnStartOfDay } from '../../server/calendar
 import { VN_HOLIDAYS } from '../../server/calendar/holidays-vn.ts';
 import { systemContext } from '../../server/context.ts';
 import { planCertificates } from '../../server/planner/certificates.ts';
+import { forecastArrival } from '../../server/planner/forecast.ts';
 import { presentPlan } from '../../server/planner/present.ts';
 import type { PlannerCase } from '../../server/planner/schedule.ts';
 
@@ -74,5 +75,19 @@ describe('planner: citizenship beside a dated filing (walk 33)', () => {
     const en = criminalRecord(c, 'en');
     expect(en.status).to.equal('open');
     expect(en.line).to.equal('Get your criminal record certificate by 7 Dec 2026');
+  });
+});
+
+describe('planner: after arrival (walk 33)', () => {
+  it('does not tell an arrived scientist that certificates are shown "once you receive an offer"', () => {
+    // The plan as casePlan (server/planner/service.ts) returns it for an arrived case: no planning, arrived.
+    const c: PlannerCase = { stage: 'arrived', stageEnteredAt: at('2026-12-07'), arrivedAt: at('2026-12-07'), profile: { plannedArrival: at('2027-04-01') }, supportTracks: [{ kind: 'residence_card', status: 'requested' }] };
+    const forecast = forecastArrival({ case: c, calendar: cal, today });
+    expect(forecast, 'an arrived case still has its forecast box').to.not.equal(undefined);
+    const arrived = presentPlan(systemContext({ now: today, locale: 'vi' }), { forecast, windows: [], planning: false, arrived: true }, undefined, { forApplicant: true });
+    expect(arrived.beforeOffer).to.equal(false);
+    // Before an offer it is still said.
+    const early = presentPlan(systemContext({ now: today, locale: 'vi' }), { forecast, windows: [], planning: false }, undefined, { forApplicant: true });
+    expect(early.beforeOffer).to.equal(true);
   });
 });
