@@ -144,7 +144,7 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
     offerLeft: data.offerLeft,
     // What is offered, HR's words; a term HR left blank is the letter's ("As in the letter"), or, while
     // there is no letter yet, still being prepared (there is no letter to read it in).
-    offer: data.offer ? { letterUrl: data.offer.letterUrl, terms: data.offer.terms.map((o) => ({ key: o.key, label: t(`applications.offer.terms.${o.key}`), text: (o.moved ? movedStartText(t, o.moved, ctx.locale) : o.on ? formatDay(o.on, ctx.locale) : o.text) || t(data.offer!.letterUrl ? 'applications.offer.asInLetter' : 'applications.offer.termPreparing') })) } : undefined,
+    offer: data.offer ? { letterUrl: data.offer.letterUrl, signedCopyUpload: data.offer.signedCopyUpload, terms: data.offer.terms.map((o) => ({ key: o.key, label: t(`applications.offer.terms.${o.key}`), text: (o.moved ? movedStartText(t, o.moved, ctx.locale) : o.on ? formatDay(o.on, ctx.locale) : o.text) || t(data.offer!.letterUrl ? 'applications.offer.asInLetter' : 'applications.offer.termPreparing') })) } : undefined,
     canAnswer: actions.includes('answer_info'),
     answerUpload: answerUploadView(t, caseDoc, state),
     canAcceptOffer: actions.includes('accept_offer'),

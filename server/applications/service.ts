@@ -22,6 +22,7 @@ import { peopleNames, type PeopleNames } from '../cases/people.ts';
 import { hrDueForApplicant } from '../cases/next-step.ts';
 import { documentsChecklist } from '../cases/present.ts';
 import { reuploadBy } from '../documents/verify.ts';
+import { signedOfferUploadable } from '../documents/index.ts';
 import { resendItems } from '../documents/present.ts';
 import { setKeepDataConsent } from '../privacy/consent.ts';
 import { currentDatedDocuments, documentWarnings, missingParts, type MissingPart } from './completeness.ts';
@@ -132,7 +133,7 @@ export type ApplicationRow = Awaited<ReturnType<typeof listApplications>>[number
  * offer is made, while they answer it and while they prepare their arrival (the signed letter is an
  * item of their checklist then). A letter HR prepared before the leader's decision is not theirs yet.
  */
-function offerForApplicant(caseDoc: CaseDoc) {
+function offerForApplicant(caseDoc: CaseDoc, call: Parameters<typeof signedOfferUploadable>[0]) {
   const o = caseDoc.offerTerms;
   const stage = caseDoc.stage === 'on_hold' ? caseDoc.resumeStage : caseDoc.stage;
   if (!o || !(o.letter || o.position) || !(caseDoc.reached ?? []).includes('offer') || !inStages(stage ?? 'draft', PLANNING_STAGES)) return undefined;
@@ -145,6 +146,8 @@ function offerForApplicant(caseDoc: CaseDoc) {
   return {
     terms: OFFER_TERM_KEYS.map((k): { key: (typeof OFFER_TERM_KEYS)[number]; text: string; on?: Date; moved?: typeof moved } => ({ key: k, text: o[k] ?? '', ...(k === 'start' && moved ? { on: moved.on, moved } : k === 'start' && o.startOn ? { on: o.startOn } : {}) })),
     letterUrl: o.letter ? `/documents/${String(o.letter)}/download` : undefined,
+    // "Sign it and upload the signed copy" only where the checklist has its place (walk 33).
+    signedCopyUpload: signedOfferUploadable(call),
   };
 }
 
@@ -171,7 +174,7 @@ export async function loadApplication({ ctx, caseDoc }: { ctx: Context; caseDoc:
   const hrLeft = hrDue && calendar ? deadlineLeft(tOf(ctx), calendar, ctx.now, hrDue) : undefined;
   const offerLeft = offerDueAt && calendar ? deadlineLeft(tOf(ctx), calendar, ctx.now, offerDueAt).text : undefined;
   const resendBy = resendDue && calendar ? { date: resendDue, left: deadlineLeft(tOf(ctx), calendar, ctx.now, resendDue).text } : undefined;
-  return { caseDoc, call, names: names as PeopleNames, checklist, plan, procedures, infoLeft, heldRequest, hrLeft, offerDueAt, offerLeft, resendBy, offer: offerForApplicant(caseDoc), contact, actions: availableActions(caseDoc, viewer) };
+  return { caseDoc, call, names: names as PeopleNames, checklist, plan, procedures, infoLeft, heldRequest, hrLeft, offerDueAt, offerLeft, resendBy, offer: offerForApplicant(caseDoc, call), contact, actions: availableActions(caseDoc, viewer) };
 }
 export type ApplicationData = Awaited<ReturnType<typeof loadApplication>>;
 

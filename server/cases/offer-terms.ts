@@ -27,6 +27,7 @@ import { countedDeadline, loadCalendar } from '../calendar/index.ts';
 import { STAGE_DEADLINES, offerReady } from '../workflow/transitions.ts';
 import { deadlineLeft } from '../procedures/service.ts';
 import { aboutField, refused } from '../documents/errors.ts';
+import { signedOfferUploadable } from '../documents/index.ts';
 import { scanOrRefuse } from '../documents/scan.ts';
 import { storeNextVersion, type StoredFile } from '../documents/versions.ts';
 import { documentStores } from '../documents/stores.ts';
@@ -181,7 +182,7 @@ export async function changeOfferTerms(opts: { app: Pick<AppContext, 'config' | 
     const later = moved && (!caseDoc.stageDueAt || moved.getTime() > caseDoc.stageDueAt.getTime()) ? moved : undefined;
     let mail;
     if (applicant && !applicant.disabledAt) {
-      const call = await Call.findById(caseDoc.call, { title: 1 }).lean();
+      const call = await Call.findById(caseDoc.call, { title: 1, checklist: 1 }).lean();
       const dueAt = later ?? caseDoc.stageDueAt ?? undefined;
       mail = caseEmail(
         { email: applicant.email, locale: applicant.locale },
@@ -196,6 +197,7 @@ export async function changeOfferTerms(opts: { app: Pick<AppContext, 'config' | 
           // "Changed" once the complete offer was already on their page; "ready" the first time.
           isChanged: wasReady,
           hasLetter: true,
+          signedCopyUpload: signedOfferUploadable(call),
           dueAt,
           // The working days left, counted now in the applicant's language, as the offer_made e-mail says them.
           dueLeft: dueAt && calendar ? deadlineLeft(translator(applicant.locale === 'en' ? 'en' : 'vi'), calendar, now, dueAt).text : undefined,

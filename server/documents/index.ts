@@ -149,6 +149,15 @@ export function signedOfferOwed(items: ReadonlyArray<{ type: string; required: b
   return item && item.state !== 'accepted' ? (item.state as SignedOfferOwed) : undefined;
 }
 
+/**
+ * Whether the applicant has a place to upload the signed offer: the call's checklist lists it. The
+ * offer's page and e-mails say "sign it and upload the signed copy" only then; a call without it
+ * told the applicant to upload under a heading their documents did not have (walk 33).
+ */
+export function signedOfferUploadable(call: { checklist?: ReadonlyArray<{ type: string }> | null } | null | undefined): boolean {
+  return !!call?.checklist?.some((i) => i.type === 'signed_offer');
+}
+
 /** Whether the call asks for the signed offer and the case has none accepted yet (the offer_accepted e-mail asks for it). */
 export async function signedOfferAsked(caseDoc: CaseLike, call: CallLike | null | undefined, now: Date): Promise<boolean> {
   const item = call?.checklist?.find((i) => i.type === 'signed_offer' && i.required !== false);

@@ -242,6 +242,8 @@ const SAMPLES: Record<string, unknown> = {
   waits: '',
   // An offer made with its terms and letter attached (offer_made): the answer-by date shows.
   termsPending: false,
+  // The call's checklist has a place for the signed offer (offer_made, offer_letter_ready).
+  signedCopyUpload: true,
   // An accepted offer whose day replaced the applicant's planned start (offer_accepted).
   plannedStart: new Date('2027-04-01T00:00:00Z'),
   plannedStartWas: new Date('2027-03-01T00:00:00Z'),

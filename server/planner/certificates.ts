@@ -62,8 +62,10 @@ function startOf(from: Date, to: Date): Date {
   return from.getTime() > to.getTime() ? to : from;
 }
 
-function filingReason(g: { kind: NeededFor; fileOn: Date }): Explanation {
-  return g.kind === 'arrival' ? { key: 'checklist', params: { date: g.fileOn } } : { key: 'filing', params: { kind: g.kind, date: g.fileOn } };
+function filingReason(g: { kind: NeededFor; fileOn: Date; whenReady?: boolean }): Explanation {
+  if (g.kind === 'arrival') return { key: 'checklist', params: { date: g.fileOn } };
+  // Its planned day moves with the papers: no date of its own is given for it.
+  return g.whenReady ? { key: 'filingWhenReady', params: { kind: g.kind } } : { key: 'filing', params: { kind: g.kind, date: g.fileOn } };
 }
 
 /** The windows, soonest first (documents no pending procedure needs are left out). */
@@ -82,7 +84,15 @@ export function planCertificates({ case: c, documents, calendar: cal, today, che
     // The institute's own service (housing) is lodged with no authority: it sets no day by which a
     // certificate must be valid ("housing lodged on …", "Needed for: housing" misled HR).
     if (PROCEDURE_RULES[step.kind].internal) continue;
-    const s = step.fileOn.getTime() <= atOnce ? { kind: step.kind, fileOn: readyBy, whenReady: true } : { kind: step.kind, fileOn: step.fileOn };
+    // Lodged "at once" but with the institute's own target ahead (citizenship: "We aim to file by
+    // 9 Mar 2027" on the case and the applicant's page), that target is the day the papers must be
+    // valid on, as the work permit's is: planned for when the papers were ready, a criminal record
+    // was wanted "by" today beside a filing three months away (walk 33). A target too close to
+    // prepare for stays a filing that waits for its papers.
+    const track = (c.supportTracks ?? []).find((t) => t.kind === step.kind);
+    const target = track && (track.status === 'requested' || track.status === 'preparing') && track.dueAt ? dayOf(track.dueAt) : undefined;
+    const dated = target && workingDaysAfter(cal, target, -PREPARATION_WORKING_DAYS) > today0 ? target : undefined;
+    const s = step.fileOn.getTime() <= atOnce ? (dated ? { kind: step.kind, fileOn: dated } : { kind: step.kind, fileOn: readyBy, whenReady: true }) : { kind: step.kind, fileOn: step.fileOn };
     // A Vietnamese citizen's visa procedure is their foreign family's TT visas: its papers are the
     // family's passports and proof of relationship, with the citizen's passport as the sponsor's (rules.ts procedureDocuments).
     for (const type of procedureDocuments(s.kind, c as FamilyCase)) {
@@ -115,10 +125,18 @@ export function planCertificates({ case: c, documents, calendar: cal, today, che
     const held = (does: (list: PlannerDocument[]) => boolean) => ({ ok: does(have), checking: does(sent) });
     if (rule.kind === 'issued') {
       // Group filings that one certificate can serve: issued on or after (last filing − months) and
-      // ready (prepared) before the first filing.
-      let group: typeof sorted = [];
+      // ready (prepared) before the first filing. A filing that waits only for its papers sets no day
+      // of its own: it goes with the first dated group (lodged once that certificate is in hand), so a
+      // work permit's window is not cut to "by today" by citizenship lodged when ready (walk 33).
+      const flexible = sorted.filter((n) => n.whenReady);
+      const fixed = sorted.filter((n) => !n.whenReady);
+      let pending = fixed.length > 0 ? flexible : [];
+      let group: typeof sorted = fixed.length > 0 ? [] : flexible;
       const flush = () => {
         if (group.length === 0) return;
+        // The dated filings set the window; those waiting for the papers are served by it too.
+        const served = [...group, ...pending];
+        pending = [];
         const first = group[0]!.fileOn;
         const last = group[group.length - 1]!.fileOn;
         const legalFrom = plusMonths(last, -rule.months);
@@ -130,16 +148,16 @@ export function planCertificates({ case: c, documents, calendar: cal, today, che
           from,
           to,
           status: status(holds, from, to),
-          neededBy: group,
+          neededBy: served,
           reasons: [
-            ...group.map(filingReason),
+            ...served.map(filingReason),
             { key: 'issued', params: { months: rule.months, basis: rule.basis, date: legalFrom, last } },
             { key: 'prep', params: { days: PREPARATION_WORKING_DAYS } },
           ],
         });
         group = [];
       };
-      for (const n of sorted) {
+      for (const n of fixed) {
         const candidate = [...group, n];
         const legalFrom = plusMonths(n.fileOn, -rule.months);
         const to = workingDaysAfter(cal, candidate[0]!.fileOn, -PREPARATION_WORKING_DAYS);

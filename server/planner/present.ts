@@ -132,7 +132,9 @@ export function presentPlan(ctx: Context, plan: CasePlan, computedAt?: Date | nu
     problems: plan.cardConflict ? [cardProblemText(tOf(ctx), ctx.locale, plan.cardConflict)] : [],
     ifAccepted: plan.ifAccepted === true && plan.windows.length > 0,
     onHold: plan.onHold === true && plan.windows.length > 0,
-    beforeOffer: !!f && plan.planning !== true,
+    // After arrival nothing is planned because the person is here: "shown once you receive an offer"
+    // told an arrived scientist to wait for the offer they accepted months ago (walk 33).
+    beforeOffer: !!f && plan.planning !== true && plan.arrived !== true,
   };
 }
 

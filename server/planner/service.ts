@@ -26,6 +26,8 @@ export interface CasePlan {
   ifAccepted?: boolean;
   /** Certificates are planned at this stage (an offer made, until arrival): before it, `windows` is empty for that reason. */
   planning?: boolean;
+  /** Past the planning (arrived, closed): no window is planned because the person is here, not because no offer came yet. */
+  arrived?: boolean;
   /** The visa procedure is a Vietnamese citizen's foreign family's TT visas (family-support.ts papersForFamily): the applicant is told the papers are for them. */
   familyVisa?: boolean;
   /** The case is on hold: the windows hold only once it resumes (the applicant is told not to spend on papers meanwhile). */
@@ -64,7 +66,7 @@ export async function casePlan({ caseDoc, now, calendar, documents: current, che
   const planning = !!forecast && inStages(stage, PLANNING_STAGES);
   const windows = planning ? planCertificates({ case: c, documents, calendar: cal, today: now, checklist: checklist ?? (await checklistOf(c.call)) }) : [];
   const cardConflict = residenceCardConflict(c.supportTracks, documents);
-  return { forecast, windows, ifAccepted: stage === 'offer', planning, ...(c.stage === 'on_hold' ? { onHold: true } : {}), ...(papersForFamily(c as FamilyCase) ? { familyVisa: true } : {}), ...(cardConflict ? { cardConflict } : {}) };
+  return { forecast, windows, ifAccepted: stage === 'offer', planning, ...(stage === 'arrived' || stage === 'closed' ? { arrived: true } : {}), ...(c.stage === 'on_hold' ? { onHold: true } : {}), ...(papersForFamily(c as FamilyCase) ? { familyVisa: true } : {}), ...(cardConflict ? { cardConflict } : {}) };
 }
 
 /**

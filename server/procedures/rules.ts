@@ -9,7 +9,7 @@ import type { DocumentType } from '../../models/constants.ts';
 import { countedDeadline, vnDateKey, vnEndOfDay, vnStartOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
 import { VALIDITY_RULES, WORK_CARD_MAX_MONTHS, type ExpiryRule } from '../planner/validity.ts';
 import { vnDayNumber } from '../views/time.ts';
-import { papersForFamily, type FamilyCase } from '../applications/family-support.ts';
+import { familyVisasWanted, papersForFamily, type FamilyCase } from '../applications/family-support.ts';
 
 export const PROCEDURE_KINDS = ['work_permit', 'work_permit_exemption', 'visa', 'residence_card', 'housing', 'citizenship'] as const;
 export type ProcedureKind = (typeof PROCEDURE_KINDS)[number];
@@ -226,6 +226,12 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
  */
 export function procedureDocuments(kind: ProcedureKind, c: FamilyCase | undefined): readonly DocumentType[] {
   if (kind === 'visa' && c && papersForFamily(c)) return ['dependant_passport', 'relationship_proof', 'passport'];
+  // A foreigner whose family's TT visas go with their own (family support asked): Law 47/2014/QH13
+  // Art. 8(18) as amended by Law 51/2019/QH14 gives TT to the spouse and children under 18 of a
+  // foreigner holding an LĐ1/LĐ2 visa; the sponsor files their passports and the legalised proof of
+  // the relationship with it (Decree 111/2011/ND-CP Art. 9). The page said the TT visas "go with this
+  // procedure" above a list naming the applicant's passport alone (walk 33).
+  if (kind === 'visa' && c && familyVisasWanted(c)) return ['passport', 'dependant_passport', 'relationship_proof'];
   return PROCEDURE_RULES[kind].documents;
 }
 

@@ -40,7 +40,7 @@ import { countedLodgingDue, waitingFor } from '../procedures/rules.ts';
 import { hrContactFor, sendToLine, type HrContact } from '../institutes/contact.ts';
 import { lateAnswer, lateAnswerText, type LateAnswer } from '../applications/late-answer.ts';
 import { residenceCardWanted, vietnameseCitizen, visaWanted } from '../applications/family-support.ts';
-import { signedOfferAsked } from '../documents/index.ts';
+import { signedOfferAsked, signedOfferUploadable } from '../documents/index.ts';
 import { plannedStartAudit, offerStartMove, plannedStartEvent, type StartMove } from '../cases/planned-start-moves.ts';
 import { isId } from '../support/object-id.js';
 
@@ -638,6 +638,8 @@ async function owedEmail(app: AppContext, now: Date, { caseDoc, row, call }: Gua
     caseId: id,
     applicantName: caseDoc.profile?.fullName ?? '',
     callTitle: call ? { vi: call.title?.vi, en: call.title?.en } : undefined,
+    // Whether the offer e-mails may say "upload the signed copy": only where the checklist has its place.
+    signedCopyUpload: signedOfferUploadable(call),
     action: row.action,
     from: step.from,
     to: step.to,

@@ -117,6 +117,30 @@ describe('cases: the offer letter and its terms', function () {
     expect(kept?.startOn).to.equal(undefined);
   });
 
+  it('a call whose checklist has no place for the signed offer: neither the e-mails nor the page ask to upload it (walk 33)', async () => {
+    // The applicant read "upload the signed copy under “Signed offer or contract”" above a document
+    // list with no such heading: the call did not ask for it back.
+    const plain = await createCall({ institute: hr.institute!, checklist: [{ type: 'cv', phase: 'application', required: true }] as never });
+    const applicant = await createUser({ role: 'applicant', locale: 'vi' });
+    const shortlisted = await createCase({ applicant, call: plain, stage: 'shortlisted', assignee: hr });
+    const h = await signedIn(hr);
+    expect((await send(h, shortlisted, terms, { buf: letter, name: 'offer-letter.pdf' })).status).to.equal(303);
+    const fresh = (await Case.findById(shortlisted._id).lean())!;
+    const c = await transition({ app: t.ctx, ctx: actorContext(t.ctx, leader), caseId: fresh._id, action: 'approve_offer', expectedVersion: fresh.version, payload: { note: 'Ranked first.' }, asDecision: true });
+    await deliver(t, c._id);
+    const made = await t.smtp.waitForTo(applicant.email, /nhận được lời mời làm việc/);
+    expect(made.text).to.include('Thư mời làm việc và các điều kiện có trên trang đó: vui lòng đọc trước khi trả lời.');
+    expect(made.text).not.to.include('tải bản đã ký');
+    const a = await signedIn(applicant);
+    const before = words((await page(a, `/applications/${c._id}`)).text);
+    expect(before).to.include('Vui lòng đọc thư trước khi trả lời.');
+    expect(before).not.to.include('tải bản đã ký');
+    await transition({ app: t.ctx, ctx: actorContext(t.ctx, applicant), caseId: c._id, action: 'accept_offer', expectedVersion: c.version, payload: {} });
+    const after = words((await page(a, `/applications/${c._id}`)).text);
+    expect(after).to.include('Nếu viện cần bản có chữ ký, bộ phận nhân sự sẽ hướng dẫn cách gửi.');
+    expect(after).not.to.include('Thư mời làm việc hoặc hợp đồng đã ký');
+  });
+
   it('at the offer: HR attaches terms and a PDF (on disk, byte for byte); the applicant sees them, downloads the exact bytes, is e-mailed once with the answer-by date', async () => {
     const applicant = await createUser({ role: 'applicant', locale: 'en' });
     const c = await offered(applicant);

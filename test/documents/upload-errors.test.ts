@@ -120,6 +120,25 @@ describe('documents: a refused upload marks its input and the summary links to i
       expect(await CaseDocument.countDocuments({ case: c._id })).to.equal(1);
     });
 
+    it('names every wrongly typed file chosen at once, before sending any (walk 33: one refusal per try)', async () => {
+      const c = await createCase({ applicant, call, stage: 'screening' });
+      const page = await signedIn();
+      let posted = 0;
+      page.on('request', (r) => {
+        if (r.method() === 'POST' && r.url().endsWith(`/cases/${c._id}/documents`)) posted += 1;
+      });
+      await page.goto(`${t.baseUrl}/applications/${c._id}`);
+      await page.setInputFiles('#f-cv', { name: 'cv.docx', mimeType: 'application/octet-stream', buffer: Buffer.from('PK\u0003\u0004 not a pdf') });
+      await page.setInputFiles('#f-passport', { name: 'passport-scan', mimeType: 'application/pdf', buffer: await makePdf('Passport') });
+      await page.click('form[data-upload-form] button[type=submit]');
+      await page.waitForSelector('[data-upload-error]:not([hidden])');
+      const said = await page.textContent('[data-upload-error]');
+      expect(said).to.include('“passport-scan” has no file extension, so its type cannot be confirmed. Allowed types: PDF (.pdf), JPEG (.jpg, .jpeg), PNG (.png).');
+      expect(said).to.include('“cv.docx” does not end in an allowed extension. Allowed types: PDF (.pdf), JPEG (.jpg, .jpeg), PNG (.png).');
+      expect(posted, 'nothing is sent while a chosen file is refused').to.equal(0);
+      expect(await CaseDocument.countDocuments({ case: c._id })).to.equal(0);
+    });
+
     it('on the upload page answering the plain form, and on the enhanced form’s own answer', async () => {
       const c = await createCase({ applicant, call, stage: 'screening' });
       const page = await signedIn();

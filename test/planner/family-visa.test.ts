@@ -15,6 +15,7 @@ import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { seedHolidays, vnEndOfDay, vnStartOfDay } from '../../server/calendar/index.ts';
 import { runCertificateWindowReminders } from '../../server/planner/jobs.ts';
+import { Case } from '../../models/case.ts';
 import { procedureDocuments } from '../../server/procedures/rules.ts';
 import { signedIn, page, text, deliver } from '../applications/support.ts';
 
@@ -58,12 +59,15 @@ describe('planner: a Vietnamese citizen is asked for their foreign family\'s TT 
 
   it('names the papers of the family\'s TT visas as the procedure\'s documents, and a foreigner\'s own visa only their passport', () => {
     expect(procedureDocuments('visa', { profile: { nationality: 'VN' }, dependants: family, supportRequested: { family: true } })).to.deep.equal(['dependant_passport', 'relationship_proof', 'passport']);
-    expect(procedureDocuments('visa', { profile: { nationality: 'DE' }, dependants: family, supportRequested: { family: true, visa: true } })).to.deep.equal(['passport']);
+    // A foreigner whose family's TT visas go with theirs: their passport, then the family's papers (walk 33).
+    expect(procedureDocuments('visa', { profile: { nationality: 'DE' }, dependants: family, supportRequested: { family: true, visa: true } })).to.deep.equal(['passport', 'dependant_passport', 'relationship_proof']);
+    // Without family support asked, their own visa only.
+    expect(procedureDocuments('visa', { profile: { nationality: 'DE' }, dependants: family, supportRequested: { family: false, visa: true } })).to.deep.equal(['passport']);
     // A citizen with no foreign family member has no TT visa to file: the rule's own list (no visa is started: family-support.ts).
     expect(procedureDocuments('visa', { profile: { nationality: 'VN' }, dependants: [{ nationality: 'VN' }] })).to.deep.equal(['passport']);
   });
 
-  it("HR's visa procedure page lists the family's papers for a citizen, the passport alone for a foreigner", async () => {
+  it("HR's visa procedure page lists the family's papers for a citizen, and for a foreigner whose family's TT visas go with theirs", async () => {
     const hr = await createUser({ role: 'hr_officer', institute: call.institute as never, name: 'Officer Visa', locale: 'en' });
     const documentsOf = (html: string) => /<dt>Documents<\/dt><dd>([^<]*)<\/dd>/.exec(text(html))?.[1];
     const a = await signedIn(t, hr);
@@ -73,7 +77,8 @@ describe('planner: a Vietnamese citizen is asked for their foreign family\'s TT 
     // exemptions, cited alone before); since 11 Sep 2026 an apostille serves from a Hague Convention state.
     expect(text((await page(a, `/cases/${citizen._id}`)).text)).to.include('legalised or apostilled, and translated, before the filing (Decree 111/2011/ND-CP Art. 4(2), 9; an apostille instead from a state of the Hague Apostille Convention (in force for Vietnam from 11 Sep 2026))');
     const foreigner = await onboarding(await createUser({ role: 'applicant', locale: 'en', name: 'Karl Weber' }), 'DE');
-    expect(documentsOf((await page(a, `/cases/${foreigner._id}/procedures/visa`)).text)).to.equal('Passport');
+    // Their family's TT visas go with theirs (family support asked): the family's papers are listed too (walk 33).
+    expect(documentsOf((await page(a, `/cases/${foreigner._id}/procedures/visa`)).text)).to.equal("Passport, Dependants' passports, Proof of family relationship (marriage or birth certificate, legalised and translated)");
   });
 
   it('English: the checklist and the e-mail ask for the family\'s passports and proof of relationship, and the citizen\'s passport as what shows the TT ground', async () => {
@@ -121,6 +126,9 @@ describe('planner: a Vietnamese citizen is asked for their foreign family\'s TT 
   it("a foreign applicant's own visa asks are unchanged: their passport, for the visa, no proof of relationship", async () => {
     const applicant = await createUser({ role: 'applicant', locale: 'en', name: 'Anna Weber' });
     const c = await onboarding(applicant, 'DE');
+    // No family support asked: their own visa alone (with it asked, the family's TT visa papers are
+    // the procedure's too: the next test, walk 33).
+    await Case.updateOne({ _id: c._id }, { $set: { 'supportRequested.family': false } });
     const rows = checklistOf(text((await page(await signedIn(t, applicant), `/applications/${c._id}`)).text));
     expect(row(rows, 'passport')).to.include('Get your passport').and.include('(visa)');
     expect(rows).not.to.include('data-window="relationship_proof"');
@@ -131,6 +139,15 @@ describe('planner: a Vietnamese citizen is asked for their foreign family\'s TT 
     const mail = await t.smtp.waitForTo(applicant.email, /Time to get your/);
     expect(mail.text).to.match(/- Passport: .* Needed for: visa\./);
     expect(mail.text).not.to.include('relationship');
+  });
+
+  it("a foreign applicant whose family's TT visas go with theirs is asked for the family's passports and proof of relationship, for the visa (walk 33)", async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en', name: 'Jonas Weber' });
+    const c = await onboarding(applicant, 'DE');
+    const rows = checklistOf(text((await page(await signedIn(t, applicant), `/applications/${c._id}`)).text));
+    expect(row(rows, 'passport')).to.include('(visa)');
+    expect(row(rows, 'relationship_proof')).to.include('visa');
+    expect(row(rows, 'dependant_passport')).to.include('visa');
   });
 
   it('an open window with a fixed last day says the working days left on the page; one waiting only for the papers (its day moves with today) does not', async () => {

@@ -317,7 +317,8 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
 
   it('e-mails once for a filing that waits only for its papers, though its planned day moves with today', async () => {
     const applicant = await createUser({ role: 'applicant', locale: 'en' });
-    const c = await createCase({ applicant, call, stage: 'onboarding', stageEnteredAt: at('2026-10-01'), profile: { fullName: 'Ben Ito', plannedArrival: at('2027-06-01') }, supportTracks: [{ kind: 'citizenship', status: 'requested' }] });
+    // Citizenship alone: with a work permit asked too, the permit's dated window serves both (walk 33).
+    const c = await createCase({ applicant, call, stage: 'onboarding', stageEnteredAt: at('2026-10-01'), profile: { fullName: 'Ben Ito', plannedArrival: at('2027-06-01') }, supportRequested: { workPermit: false, visa: false, residenceCard: false, housing: false, citizenship: true, family: false }, supportTracks: [{ kind: 'citizenship', status: 'requested' }] });
     for (const day of ['2026-10-05', '2026-10-06', '2026-10-07']) await runCertificateWindowReminders({ app: t.ctx, now: at(day), caseIds: [c._id] });
     const keys = (await mailedWindows(c._id)).flat().map((w) => w.key).filter((k) => k.includes('criminal_record'));
     expect(keys).to.have.length(1);
