@@ -11,6 +11,12 @@
 // inside one message that long (a driver writes a message whole; before authentication they are
 // at most 16 kB, framing.ts PRE_AUTH_MAX_BYTES) is closed.
 //
+// A total cap alone would let a flood from other addresses refuse the app's NEW connections (a
+// restart, a web worker, the pool growing: each is unauthenticated for its handshake). So each
+// address keeps a few slots of its own past the total (`reservedPerAddress`, a pool's handshakes
+// and its monitor), themselves capped (`reservedTotal`) so that many addresses cannot take the
+// whole server that way.
+//
 // Known limit: a cap per remote address cannot tell the app from another local process on the
 // same address (the server binds loopback by default: 127.0.0.1 for both). Such a process can hold
 // that address's slots and have the app's NEW connections refused; the app's open pool and monitor
@@ -19,8 +25,12 @@
 export interface PreAuthLimits {
   /** Unauthenticated connections at once from one address (an IPv6 /64 counts as one). */
   perAddress: number;
-  /** Unauthenticated connections at once, from all addresses. */
+  /** Unauthenticated connections at once, from all addresses, past which only an address's reserve is admitted. */
   total: number;
+  /** Slots each address still gets once `total` is reached (counted within `perAddress`). */
+  reservedPerAddress: number;
+  /** Connections admitted past `total` from reserves, at most. */
+  reservedTotal: number;
   /** A connection that has completed no message this long after it opened is closed. */
   firstMessageMs: number;
   /** A message begun before authentication and not complete this long after its first byte closes its connection. */
@@ -33,6 +43,11 @@ export const DEFAULT_PRE_AUTH_LIMITS: PreAuthLimits = {
   perAddress: 128,
   // Well under the 10,000 connections allowed: authenticated ones keep most of the slots.
   total: 1024,
+  // The app's address needs a monitor per process (the one that opened the database and up to 32
+  // web workers; 4 by default) and each pool's two handshakes at once (maxConnecting): a restart
+  // or a new worker mid-flood. 4 was too few for the drill (3 processes' monitors and a new client).
+  reservedPerAddress: 16,
+  reservedTotal: 1024,
   // The app's connect timeout is 10 s by default; a driver sends its hello as soon as it connects.
   firstMessageMs: 30_000,
   messageMs: 30_000,
@@ -65,7 +80,9 @@ export class PreAuthCounter {
   /** Counts a new connection from `key`, or answers false (counted nowhere) past a cap. */
   admit(key: string): boolean {
     const n = this.byAddress.get(key) ?? 0;
-    if (n >= this.limits.perAddress || this.count >= this.limits.total) return false;
+    const { perAddress, total, reservedPerAddress, reservedTotal } = this.limits;
+    if (n >= perAddress) return false;
+    if (this.count >= total && (n >= reservedPerAddress || this.count >= total + reservedTotal)) return false;
     this.byAddress.set(key, n + 1);
     this.count++;
     return true;

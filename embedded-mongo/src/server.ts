@@ -48,9 +48,8 @@ export class WireServer {
     if (now - this.refused.loggedAt < REFUSED_LOG_MS) return;
     const { connections, timedOut } = this.refused;
     this.refused = { connections: 0, timedOut: 0, loggedAt: now };
-    const { perAddress, total, firstMessageMs, messageMs } = this.preAuth.limits;
     this.opts.logger.warn(
-      { refused: connections, timedOut, unauthenticated: this.preAuth.total, perAddress, total, firstMessageMs, messageMs },
+      { refused: connections, timedOut, unauthenticated: this.preAuth.total, ...this.preAuth.limits },
       'embedded-mongo: connections without credentials refused past the cap or closed at the handshake deadline',
     );
   }

@@ -76,7 +76,7 @@ describe('embedded-mongo: connections without credentials are bounded (s33)', fu
     return r;
   };
   before(async () => {
-    server = await startEmbeddedMongo({ port: 0, dbPath: null, auth: true, preAuth: { perAddress: 6, total: 10, firstMessageMs: 800, messageMs: 800 } });
+    server = await startEmbeddedMongo({ port: 0, dbPath: null, auth: true, preAuth: { perAddress: 6, total: 10, reservedPerAddress: 2, reservedTotal: 3, firstMessageMs: 800, messageMs: 800 } });
   });
   afterEach(() => {
     for (const r of opened.splice(0)) r.socket.destroy();
@@ -111,16 +111,24 @@ describe('embedded-mongo: connections without credentials are bounded (s33)', fu
     expect(await other.hello()).to.equal(true);
   });
 
-  it('refuses a NEW connection past the total, whatever its address', async () => {
+  it("past the total, admits only an address's reserve (itself capped): a flood from others cannot refuse the app's next connections", async () => {
     for (const addr of ['127.0.0.4', '127.0.0.5']) {
       for (let i = 0; i < 5; i++) expect(await (await open(addr)).hello()).to.equal(true);
     }
-    const eleventh = await open('127.0.0.6');
-    expect(await closesWithin(eleventh, 2000), 'the 11th closed').to.equal(true);
+    // Total reached: the flooding addresses get no more.
+    expect(await closesWithin(await open('127.0.0.4'), 2000), 'a flooding address past the total').to.equal(true);
+    // Another address: its reserve of two.
+    expect(await (await open('127.0.0.6')).hello(), 'reserve 1').to.equal(true);
+    expect(await (await open('127.0.0.6')).hello(), 'reserve 2').to.equal(true);
+    expect(await closesWithin(await open('127.0.0.6'), 2000), 'past its reserve').to.equal(true);
+    // The reserves are capped in all: a third slot for .7, none for .8.
+    expect(await (await open('127.0.0.7')).hello(), 'the last reserved slot').to.equal(true);
+    const eleventh = await open('127.0.0.8');
+    expect(await closesWithin(eleventh, 2000), 'past the reserves').to.equal(true);
     for (const r of opened.splice(0)) r.socket.destroy();
     await sleep(200);
     // Their slots are back once they close.
-    expect(await (await open('127.0.0.6')).hello()).to.equal(true);
+    for (let i = 0; i < 6; i++) expect(await (await open('127.0.0.8')).hello()).to.equal(true);
   });
 
   it('closes a connection that sends nothing, or stays inside one message, past the deadline (not sooner); bytes do not extend it', async () => {
