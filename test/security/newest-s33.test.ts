@@ -18,6 +18,14 @@ import { Evaluation } from '../../models/evaluation.ts';
 import { seedHolidays, vnDateKey, vnEndOfDay, vnStartOfDay } from '../../server/calendar/index.ts';
 import { makeWorld, applicantCase, type World } from '../leaders/context.ts';
 import type { UserDoc } from '../../models/user.ts';
+import type { CallDoc } from '../../models/call.ts';
+import path from 'node:path';
+import { rm } from 'node:fs/promises';
+import { Types } from 'mongoose';
+import { CaseDocument } from '../../models/document.ts';
+import { procedureWorld, vn as vnDay } from '../procedures/support.ts';
+import { makePdf, tokenOf } from '../documents/support.ts';
+import { signedIn } from '../applications/support.ts';
 
 function weekdayAhead(days = 14): string {
   const d = new Date(Date.now() + days * 86_400_000);
@@ -203,5 +211,43 @@ describe('security s33: a request for information held, resumed, held and resume
     expect(vnDateKey(back.infoRequest!.dueAt!)).to.equal('2027-04-06');
     expect(vnDateKey(back.stageDueAt!)).to.equal('2027-04-06');
     expect(back.history.filter((h) => h.action === 'resume')).to.have.length(2);
+  });
+});
+
+describe('security s33: the family visa papers (relationship_proof) uploaded by applicants', function () {
+  this.timeout(60_000);
+  const uploadDir = path.resolve(`data/test/uploads-s33-${process.pid}`);
+  let t: TestApp;
+  let call: CallDoc;
+  before(async () => {
+    await rm(uploadDir, { recursive: true, force: true });
+    ({ t, call } = await procedureWorld(() => vnDay('2026-12-07'), { env: { UPLOAD_DIR: uploadDir, UPLOAD_RATE_PER_HOUR: '1000' }, checklist: [{ type: 'cv', phase: 'application', required: true }] }));
+  });
+  after(async () => {
+    await t?.close();
+    await rm(uploadDir, { recursive: true, force: true });
+  });
+
+  it("only on one's own case, and only where HR asked for it (a type the case does not list is refused); nothing stored otherwise", async () => {
+    const family = [{ name: 'Anna Nguyen', relationship: 'spouse', nationality: 'DE' }];
+    const asked = await createUser({ role: 'applicant', locale: 'en' });
+    const other = await createUser({ role: 'applicant', locale: 'en' });
+    const askedAt = vnDay('2026-12-01');
+    const visa = { kind: 'visa', status: 'preparing', updatedAt: askedAt, asks: [{ _id: new Types.ObjectId(), text: 'Marriage certificate, legalised', documentType: 'relationship_proof', askedAt, dueAt: vnEndOfDay(vnDay('2026-12-20')), stopsClock: false }] };
+    const mine = await createCase({ applicant: asked, call, stage: 'onboarding', profile: { nationality: 'VN' }, dependants: family, supportRequested: { visa: true, family: true }, supportTracks: [visa] });
+    const theirs = await createCase({ applicant: other, call, stage: 'onboarding', profile: { nationality: 'VN' }, dependants: family, supportRequested: { visa: true, family: true } });
+    const upload = async (who: UserDoc, caseId: unknown) => {
+      const a = await signedIn(t, who);
+      return a.post(`/cases/${caseId}/documents`).field('_csrf', await tokenOf(a)).set('Accept', 'application/json').attach('relationship_proof', await makePdf('Marriage certificate'), 'proof.pdf');
+    };
+    // Another's case: refused whatever it asks.
+    expect([403, 404]).to.include((await upload(other, mine._id)).status);
+    // Their own case without HR's ask: the type is not theirs to send.
+    expect((await upload(other, theirs._id)).status).to.be.within(400, 499);
+    expect(await CaseDocument.countDocuments({ case: { $in: [mine._id, theirs._id] } })).to.equal(0);
+    // Control: asked, on their own case, it is taken.
+    expect((await upload(asked, mine._id)).status).to.equal(201);
+    expect(await CaseDocument.countDocuments({ case: mine._id, type: 'relationship_proof' })).to.equal(1);
+    expect(await CaseDocument.countDocuments({ case: theirs._id })).to.equal(0);
   });
 });
