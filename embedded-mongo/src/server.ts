@@ -29,6 +29,7 @@ export class WireServer {
   private nextConnId = 1;
   private preAuth: PreAuthCounter;
   private refused = { connections: 0, timedOut: 0, loggedAt: 0 };
+  private refusalLog: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: WireServerOptions) {
     // Paused until accept() has told the socket where to read (framing.ts, readInto).
@@ -44,10 +45,18 @@ export class WireServer {
 
   private noteRefusal(kind: 'connections' | 'timedOut'): void {
     this.refused[kind]++;
-    const now = Date.now();
-    if (now - this.refused.loggedAt < REFUSED_LOG_MS) return;
+    const wait = REFUSED_LOG_MS - (Date.now() - this.refused.loggedAt);
+    if (wait <= 0) this.logRefusals();
+    // Those counted meanwhile are logged at the window's end, not only at the next refusal after it.
+    else this.refusalLog ??= setTimeout(() => this.logRefusals(), wait).unref();
+  }
+
+  private logRefusals(): void {
+    clearTimeout(this.refusalLog);
+    this.refusalLog = undefined;
     const { connections, timedOut } = this.refused;
-    this.refused = { connections: 0, timedOut: 0, loggedAt: now };
+    this.refused = { connections: 0, timedOut: 0, loggedAt: Date.now() };
+    if (!connections && !timedOut) return;
     this.opts.logger.warn(
       { refused: connections, timedOut, unauthenticated: this.preAuth.total, ...this.preAuth.limits },
       'embedded-mongo: connections without credentials refused past the cap or closed at the handshake deadline',
@@ -65,6 +74,7 @@ export class WireServer {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.refusalLog);
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }

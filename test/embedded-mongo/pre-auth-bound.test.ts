@@ -69,6 +69,8 @@ async function closesWithin(r: Raw, ms: number): Promise<boolean> {
 describe('embedded-mongo: connections without credentials are bounded (s33)', function () {
   this.timeout(60_000);
   let server: EmbeddedMongo;
+  const warnings: Array<{ fields: Record<string, unknown>; msg: string }> = [];
+  const logger = { info() {}, error() {}, warn: (fields: Record<string, unknown>, msg: string) => warnings.push({ fields, msg }) };
   const opened: Raw[] = [];
   const open = async (addr?: string) => {
     const r = await raw(server.port, addr);
@@ -76,7 +78,7 @@ describe('embedded-mongo: connections without credentials are bounded (s33)', fu
     return r;
   };
   before(async () => {
-    server = await startEmbeddedMongo({ port: 0, dbPath: null, auth: true, preAuth: { perAddress: 6, total: 10, reservedPerAddress: 2, reservedTotal: 3, firstMessageMs: 800, messageMs: 800 } });
+    server = await startEmbeddedMongo({ port: 0, dbPath: null, auth: true, logger, preAuth: { perAddress: 6, total: 10, reservedPerAddress: 2, reservedTotal: 3, firstMessageMs: 800, messageMs: 800 } });
   });
   afterEach(() => {
     for (const r of opened.splice(0)) r.socket.destroy();
@@ -103,6 +105,9 @@ describe('embedded-mongo: connections without credentials are bounded (s33)', fu
     }
     const seventh = await open('127.0.0.2');
     expect(await closesWithin(seventh, 2000), 'the 7th from the same address closed').to.equal(true);
+    // Logged as a count (at most one line per 10 s in a flood), with the limits.
+    const refusal = warnings.find((w) => /refused past the cap/.test(w.msg));
+    expect(refusal?.fields).to.include({ refused: 1, perAddress: 6, total: 10 });
     const other = await open('127.0.0.3');
     expect(await other.hello(), 'another address answered').to.equal(true);
     // Idle between messages longer than both deadlines: kept (a monitor between heartbeats).
