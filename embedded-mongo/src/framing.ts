@@ -62,6 +62,11 @@ export class MessageReader {
     this.scratch = Buffer.allocUnsafeSlow(scratchBytes());
   }
 
+  /** Whether a message has begun and is not complete (its length's first bytes, or its body). */
+  get inMessage(): boolean {
+    return this.carry > 0 || this.message !== undefined;
+  }
+
   /** Where the next read goes (never past the end of the message being filled, never empty). */
   buffer(): Buffer {
     if (!this.message) {

@@ -50,7 +50,7 @@ export async function startEmbeddedMongo(opts: EmbeddedMongoOptions): Promise<Em
   let first: { credentialsFile: string | null; credentials: Credentials | null } = { credentialsFile: null, credentials: null };
   try {
     if (auth) first = await ensureFirstUser(gate, opts.dbPath, logger);
-    wire = new WireServer({ host, port: opts.port ?? 0, engine, gate, logger });
+    wire = new WireServer({ host, port: opts.port ?? 0, engine, gate, logger, preAuth: opts.preAuth });
     port = await wire.listen();
   } catch (err) {
     await engine.close();

@@ -2,6 +2,7 @@
 // (kept apart from the engine so a process that only starts the worker does not load the engine).
 import type { EngineLogger } from './engine.ts';
 import { uriWithCredentials, type Credentials } from './auth/credentials-file.ts';
+import type { PreAuthLimits } from './pre-auth-limits.ts';
 
 export interface EmbeddedMongoOptions {
   /** TCP port; 0 picks a free one. */
@@ -25,6 +26,8 @@ export interface EmbeddedMongoOptions {
    * `<dbPath>/credentials.json` (mode 0600); in memory it is returned in `credentials`.
    */
   auth?: boolean;
+  /** Bounds on connections that have not authenticated (pre-auth-limits.ts); its defaults unless set. */
+  preAuth?: Partial<PreAuthLimits>;
 }
 
 export interface EmbeddedMongo {

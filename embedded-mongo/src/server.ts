@@ -8,6 +8,7 @@ import { MAX_MESSAGE_SIZE } from './engine.ts';
 import { parseMessage, encodeMsg, encodeReply, ProtocolError, readHeader } from './wire.ts';
 import { DIRECT_BYTES, MessageReader, PRE_AUTH_MAX_BYTES, PRE_AUTH_PIECE_BYTES, PRE_AUTH_SCRATCH_BYTES, SCRATCH_BYTES, readInto, type ReadResult } from './framing.ts';
 import type { AuthConnection, AuthGate } from './auth/gate.ts';
+import { DEFAULT_PRE_AUTH_LIMITS, PreAuthCounter, addressKey, type PreAuthLimits } from './pre-auth-limits.ts';
 
 export interface WireServerOptions {
   host: string;
@@ -15,17 +16,51 @@ export interface WireServerOptions {
   engine: Engine;
   gate: AuthGate;
   logger: EngineLogger;
+  /** Bounds on connections without credentials (pre-auth-limits.ts); the defaults unless set. */
+  preAuth?: Partial<PreAuthLimits>;
 }
+
+/** Refusals and deadline closes are logged as one line at most this often (a flood would flood the log). */
+const REFUSED_LOG_MS = 10_000;
 
 export class WireServer {
   private server: net.Server;
   private sockets = new Set<net.Socket>();
   private nextConnId = 1;
+  private preAuth: PreAuthCounter;
+  private refused = { connections: 0, timedOut: 0, loggedAt: 0 };
+  private refusalLog: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: WireServerOptions) {
     // Paused until accept() has told the socket where to read (framing.ts, readInto).
     this.server = net.createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
     this.server.maxConnections = 10_000;
+    this.preAuth = new PreAuthCounter({ ...DEFAULT_PRE_AUTH_LIMITS, ...opts.preAuth });
+  }
+
+  /** Connections counted as not authenticated now. */
+  get preAuthConnections(): number {
+    return this.preAuth.total;
+  }
+
+  private noteRefusal(kind: 'connections' | 'timedOut'): void {
+    this.refused[kind]++;
+    const wait = REFUSED_LOG_MS - (Date.now() - this.refused.loggedAt);
+    if (wait <= 0) this.logRefusals();
+    // Those counted meanwhile are logged at the window's end, not only at the next refusal after it.
+    else this.refusalLog ??= setTimeout(() => this.logRefusals(), wait).unref();
+  }
+
+  private logRefusals(): void {
+    clearTimeout(this.refusalLog);
+    this.refusalLog = undefined;
+    const { connections, timedOut } = this.refused;
+    this.refused = { connections: 0, timedOut: 0, loggedAt: Date.now() };
+    if (!connections && !timedOut) return;
+    this.opts.logger.warn(
+      { refused: connections, timedOut, unauthenticated: this.preAuth.total, ...this.preAuth.limits },
+      'embedded-mongo: connections without credentials refused past the cap or closed at the handshake deadline',
+    );
   }
 
   listen(): Promise<number> {
@@ -39,18 +74,28 @@ export class WireServer {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.refusalLog);
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
   private accept(socket: net.Socket): void {
+    const { engine, logger, gate } = this.opts;
+    // Before authentication a connection takes one of the capped slots; past the cap a NEW one is
+    // refused, none already open is evicted (pre-auth-limits.ts: the driver's monitors never authenticate).
+    const key = addressKey(socket.remoteAddress);
+    if (gate.required && !this.preAuth.admit(key)) {
+      socket.on('error', () => {});
+      socket.destroy();
+      this.noteRefusal('connections');
+      return;
+    }
+    let counted = gate.required;
     const conn: AuthConnection = { id: this.nextConnId++, remote: `${socket.remoteAddress}:${socket.remotePort}` };
-    const { engine, logger } = this.opts;
     this.sockets.add(socket);
     engine.connections++;
     socket.setNoDelay(true);
     // Before authentication a message is read in small pieces: a length announced is not memory given.
-    const { gate } = this.opts;
     // So are its longest message and its scratch (framing.ts PRE_AUTH_MAX_BYTES, PRE_AUTH_SCRATCH_BYTES).
     const authed = () => conn.user !== undefined || !gate.required;
     const reader = new MessageReader(
@@ -63,19 +108,57 @@ export class WireServer {
     /** false once a frame was refused: what follows it is not read. */
     let reading = true;
 
-    const drop = (reason: string) => {
+    const drop = (reason: string, quiet = false) => {
       if (closed) return;
       closed = true;
-      logger.warn({ conn: conn.id, remote: conn.remote, reason }, 'embedded-mongo: closing connection');
+      if (!quiet) logger.warn({ conn: conn.id, remote: conn.remote, reason }, 'embedded-mongo: closing connection');
       // The replies already written still reach the client; nothing more is read or answered.
       socket.pause();
       socket.end();
       setTimeout(() => socket.destroy(), 1000).unref();
     };
 
+    // The handshake deadline (pre-auth-limits.ts): from the open until a first complete message,
+    // then from the first byte of each message until it is complete; never between messages.
+    const { firstMessageMs, messageMs } = this.preAuth.limits;
+    let deadline: NodeJS.Timeout | undefined;
+    let spoke = false;
+    const arm = (ms: number) => {
+      deadline = setTimeout(() => {
+        this.noteRefusal('timedOut');
+        drop(spoke ? `no complete message within ${ms} ms of its first byte, without credentials` : `no message within ${ms} ms of connecting, without credentials`, true);
+      }, ms);
+      deadline.unref();
+    };
+    const disarm = () => {
+      clearTimeout(deadline);
+      deadline = undefined;
+    };
+    if (counted) arm(firstMessageMs);
+    /** Moves the connection in or out of the unauthenticated count after each command (saslContinue, logout). */
+    const settle = () => {
+      if (closed) return;
+      if (authed() && counted) {
+        counted = false;
+        this.preAuth.release(key);
+        disarm();
+      } else if (!authed() && !counted) {
+        counted = true;
+        this.preAuth.recount(key);
+      }
+    };
+
     /** Queues the messages a read completed; false once nothing more is to be read. */
     const took = ({ messages, invalidLength }: ReadResult): boolean => {
-      for (const message of messages) queue = queue.then(() => this.handle(socket, message, conn, drop));
+      for (const message of messages) queue = queue.then(() => this.handle(socket, message, conn, drop)).then(settle);
+      if (counted && !authed()) {
+        if (messages.length && !spoke) {
+          spoke = true;
+          disarm();
+        }
+        if (spoke && !reader.inMessage) disarm();
+        else if (spoke && deadline === undefined) arm(messageMs);
+      }
       if (invalidLength === undefined) return true;
       // the frames before it are still answered, in order; then the connection closes
       reading = false;
@@ -94,6 +177,11 @@ export class WireServer {
     socket.on('error', () => {});
     socket.on('close', () => {
       closed = true;
+      disarm();
+      if (counted) {
+        counted = false;
+        this.preAuth.release(key);
+      }
       this.sockets.delete(socket);
       engine.connections--;
     });

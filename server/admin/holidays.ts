@@ -167,7 +167,10 @@ export async function createHoliday(opts: { app?: Pick<AppContext, 'config'>; ct
     if ((err as { code?: number })?.code === 11000) throw new ConflictError('admin.holidays.alreadyAdded');
     throw err;
   }
-  await recordAudit(opts.ctx, { action: 'holiday.create', targetType: 'holiday', targetId: String(holiday._id), summary: { date: holiday.date, kind: opts.kind, name, reason: opts.reason, moved: plan.moved.length, kept: plan.kept.length, toEmail: plan.toEmail } });
+  // Observed now: a "not observed" mark of the day (another tab's, before this add) would contradict the
+  // calendar on the holidays page, its "Observe again" doing nothing (security review s33). Said in the audit.
+  const unmarked = (await HolidayDismissal.deleteOne({ date: holiday.date })).deletedCount === 1;
+  await recordAudit(opts.ctx, { action: 'holiday.create', targetType: 'holiday', targetId: String(holiday._id), summary: { date: holiday.date, kind: opts.kind, name, reason: opts.reason, moved: plan.moved.length, kept: plan.kept.length, toEmail: plan.toEmail, ...(unmarked ? { wasMarkedNotObserved: true } : {}) } });
   const recount = await runRecount({ app: opts.app, ctx: opts.ctx, recountId, date: holiday.date, change: 'added', name });
   return { ok: true, recountId: String(recountId), ...recount };
 }

@@ -92,6 +92,7 @@ export async function openDatabase(config: Config, logger: Logger, opts: { model
   // Indexes left for after ready are not built behind our back either: Mongoose builds every
   // schema index of each model as it is registered unless autoIndex is off.
   await mongoose.connect(uri, { ...databaseOptions(config.db), ...(opts.indexesAfterReady ? { autoIndex: false } : {}) });
+  logDriverTrouble(mongoose.connection, logger);
   await opts.modelsLoaded;
   const db = databaseOf(mongoose.connection, uri, { embedded: Boolean(stopEmbedded), compact, stopEmbedded });
   if (!opts.indexesAfterReady) {
@@ -103,6 +104,17 @@ export async function openDatabase(config: Config, logger: Logger, opts: { model
   let after: Promise<IndexSync> | undefined;
   db.syncIndexesAfterReady = () => (after ??= indexesAfterReady(logger));
   return db;
+}
+
+/**
+ * Logs what the driver's monitoring saw go wrong: a failed heartbeat (the server marked Unknown) and
+ * a cleared pool (every connection dropped), which requests otherwise only show as a slow spell.
+ * The drill of a flood of connections without credentials reads them (test/drills/pre-auth-flood.test.ts).
+ */
+function logDriverTrouble(connection: Connection, logger: Pick<Logger, 'warn'>): void {
+  const client = connection.getClient();
+  client.on('serverHeartbeatFailed', (e) => logger.warn({ connectionId: e.connectionId, err: e.failure }, 'database: a heartbeat failed'));
+  client.on('connectionPoolCleared', (e) => logger.warn({ address: e.address }, 'database: the connection pool was cleared'));
 }
 
 /**

@@ -208,6 +208,23 @@ describe('admin: known public holidays missing from the calendar', function () {
     const again = await click();
     expect(text((await page(a, again.headers.location!)).text)).to.include('3 May 2027 was not marked as not observed');
   });
+
+  it("a day marked not observed, then added (another tab's Add): observed, no longer listed as not observed (security review s33)", async () => {
+    // Follows the test above: OBSERVED is missing from the calendar and not dismissed.
+    const a = await signedIn(t, admin);
+    const csrf = csrfFrom((await page(a, '/admin/holidays')).text);
+    expect((await a.post('/admin/holidays/known/dismiss').type('form').set('Accept', 'text/html').send({ _csrf: csrf, date: OBSERVED })).status).to.equal(303);
+    // The Add of a page read before the dismissal.
+    const add = await a.post('/admin/holidays/known/add').type('form').set('Accept', 'text/html').send({ _csrf: csrf, date: OBSERVED });
+    expect(add.status).to.equal(303);
+    expect(await Holiday.exists({ date: OBSERVED })).to.not.equal(null);
+    // In the calendar now: a "not observed" mark beside it would contradict it (and its "Observe again" button would do nothing).
+    expect(await HolidayDismissal.countDocuments({ date: OBSERVED })).to.equal(0);
+    const shown = await page(a, '/admin/holidays');
+    expect(shown.text).to.not.include('id="known-dismissed"');
+    expect(listed(shown.text)).to.deep.equal([]);
+    await DeadlineRecount.deleteMany({ date: OBSERVED });
+  });
 });
 
 describe('admin: the known-holidays notice in a browser at 375 px', function () {

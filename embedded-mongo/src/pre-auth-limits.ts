@@ -1,0 +1,103 @@
+// Bounds on connections that have not authenticated (security review s33): without them a flood of
+// idle sockets could take all of the server's 10,000 connection slots and lock the app out.
+//
+// What a bound must not do: cut the driver's own monitoring connections. They never authenticate
+// (the MongoDB handshake/SDAM specs, DRIVERS-466: "monitoring-only sockets must not authenticate")
+// and sit idle between heartbeats (heartbeatFrequencyMS, 10 s by default, any length configured);
+// a monitor whose connection is cut marks the server Unknown and the driver clears its pool.
+// So an unauthenticated connection is never closed for being idle between messages, and never
+// evicted to make room: beyond a cap, NEW ones are refused. Only a connection that has sent no
+// complete message at all within a generous deadline (a driver sends its hello at once) or stays
+// inside one message that long (a driver writes a message whole; before authentication they are
+// at most 16 kB, framing.ts PRE_AUTH_MAX_BYTES) is closed.
+//
+// A total cap alone would let a flood from other addresses refuse the app's NEW connections (a
+// restart, a web worker, the pool growing: each is unauthenticated for its handshake). So each
+// address keeps a few slots of its own past the total (`reservedPerAddress`, a pool's handshakes
+// and its monitor), themselves capped (`reservedTotal`) so that many addresses cannot take the
+// whole server that way.
+//
+// Known limit: a cap per remote address cannot tell the app from another local process on the
+// same address (the server binds loopback by default: 127.0.0.1 for both). Such a process can hold
+// that address's slots and have the app's NEW connections refused; the app's open pool and monitor
+// keep working, and every other address keeps its own slots.
+
+export interface PreAuthLimits {
+  /** Unauthenticated connections at once from one address (an IPv6 /64 counts as one). */
+  perAddress: number;
+  /** Unauthenticated connections at once, from all addresses, past which only an address's reserve is admitted. */
+  total: number;
+  /** Slots each address still gets once `total` is reached (counted within `perAddress`). */
+  reservedPerAddress: number;
+  /** Connections admitted past `total` from reserves, at most. */
+  reservedTotal: number;
+  /** A connection that has completed no message this long after it opened is closed. */
+  firstMessageMs: number;
+  /** A message begun before authentication and not complete this long after its first byte closes its connection. */
+  messageMs: number;
+}
+
+export const DEFAULT_PRE_AUTH_LIMITS: PreAuthLimits = {
+  // An app process holds one monitor and at most a couple of connections mid-handshake (the pool's
+  // maxConnecting is 2); a few web workers, scripts and mongosh stay far below 128.
+  perAddress: 128,
+  // Well under the 10,000 connections allowed: authenticated ones keep most of the slots.
+  total: 1024,
+  // The app's address needs a monitor per process (the one that opened the database and up to 32
+  // web workers; 4 by default) and each pool's two handshakes at once (maxConnecting): a restart
+  // or a new worker mid-flood. 4 was too few for the drill (3 processes' monitors and a new client).
+  reservedPerAddress: 16,
+  reservedTotal: 1024,
+  // The app's connect timeout is 10 s by default; a driver sends its hello as soon as it connects.
+  firstMessageMs: 30_000,
+  messageMs: 30_000,
+};
+
+/** The key a remote address is counted under: IPv4 (also IPv4-mapped IPv6) as is, IPv6 by its /64. */
+export function addressKey(address: string | undefined): string {
+  if (!address) return '?';
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (!address.includes(':')) return address;
+  const [head = '', tail = ''] = address.split('%')[0]!.toLowerCase().split('::');
+  const front = head ? head.split(':') : [];
+  const back = address.includes('::') && tail ? tail.split(':') : [];
+  const groups = [...front, ...Array<string>(Math.max(0, 8 - front.length - back.length)).fill('0'), ...back];
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
+/** Counts unauthenticated connections by address; `admit` refuses one past a cap. */
+export class PreAuthCounter {
+  private byAddress = new Map<string, number>();
+  private count = 0;
+
+  constructor(readonly limits: PreAuthLimits) {}
+
+  get total(): number {
+    return this.count;
+  }
+
+  /** Counts a new connection from `key`, or answers false (counted nowhere) past a cap. */
+  admit(key: string): boolean {
+    const n = this.byAddress.get(key) ?? 0;
+    const { perAddress, total, reservedPerAddress, reservedTotal } = this.limits;
+    if (n >= perAddress) return false;
+    if (this.count >= total && (n >= reservedPerAddress || this.count >= total + reservedTotal)) return false;
+    this.byAddress.set(key, n + 1);
+    this.count++;
+    return true;
+  }
+
+  /** Counts again a connection that was counted before (one that logged out): never refused, it is not new. */
+  recount(key: string): void {
+    this.byAddress.set(key, (this.byAddress.get(key) ?? 0) + 1);
+    this.count++;
+  }
+
+  release(key: string): void {
+    const n = this.byAddress.get(key) ?? 0;
+    if (n <= 1) this.byAddress.delete(key);
+    else this.byAddress.set(key, n - 1);
+    this.count--;
+  }
+}
