@@ -49,7 +49,7 @@ describe('documents: the family’s proof of relationship', function () {
     me.post(`/cases/${String(caseId)}/documents`).field('_csrf', await tokenOf(me)).set('Accept', 'text/html').attach('relationship_proof', await makePdf('Marriage certificate'), { filename: 'marriage.pdf', contentType: 'application/pdf' });
 
   for (const [locale, label, hint] of [
-    ['en', 'Proof of family relationship (marriage or birth certificate, legalised and translated)', 'legalised by the consulate'],
+    ['en', 'Proof of family relationship (marriage or birth certificate, legalised or apostilled, and translated)', 'legalised by the consulate'],
     ['vi', 'Giấy tờ chứng minh quan hệ gia đình', 'hợp pháp hóa lãnh sự'],
   ] as const) {
     it(`${locale}: a Vietnamese citizen with a foreign spouse gets a place for it, says what counts, and uploads into it`, async () => {
