@@ -78,7 +78,7 @@ describe('planner: a Vietnamese citizen is asked for their foreign family\'s TT 
     expect(text((await page(a, `/cases/${citizen._id}`)).text)).to.include('legalised or apostilled, and translated, before the filing (Decree 111/2011/ND-CP Art. 4(2), 9; an apostille instead from a state of the Hague Apostille Convention (in force for Vietnam from 11 Sep 2026))');
     const foreigner = await onboarding(await createUser({ role: 'applicant', locale: 'en', name: 'Karl Weber' }), 'DE');
     // Their family's TT visas go with theirs (family support asked): the family's papers are listed too (walk 33).
-    expect(documentsOf((await page(a, `/cases/${foreigner._id}/procedures/visa`)).text)).to.equal("Passport, Dependants' passports, Proof of family relationship (marriage or birth certificate, legalised and translated)");
+    expect(documentsOf((await page(a, `/cases/${foreigner._id}/procedures/visa`)).text)).to.equal("Passport, Dependants' passports, Proof of family relationship (marriage or birth certificate, legalised or apostilled, and translated)");
   });
 
   it('English: the checklist and the e-mail ask for the family\'s passports and proof of relationship, and the citizen\'s passport as what shows the TT ground', async () => {

@@ -230,21 +230,22 @@ describe('security s33: the family visa papers (relationship_proof) uploaded by 
     await rm(uploadDir, { recursive: true, force: true });
   });
 
-  it("only on one's own case, and only where HR asked for it (a type the case does not list is refused); nothing stored otherwise", async () => {
+  it("only on one's own case, and only where HR asked for it or the case's visa is its foreign family's (a type the case does not list is refused); nothing stored otherwise", async () => {
     const family = [{ name: 'Anna Nguyen', relationship: 'spouse', nationality: 'DE' }];
     const asked = await createUser({ role: 'applicant', locale: 'en' });
     const other = await createUser({ role: 'applicant', locale: 'en' });
     const askedAt = vnDay('2026-12-01');
     const visa = { kind: 'visa', status: 'preparing', updatedAt: askedAt, asks: [{ _id: new Types.ObjectId(), text: 'Marriage certificate, legalised', documentType: 'relationship_proof', askedAt, dueAt: vnEndOfDay(vnDay('2026-12-20')), stopsClock: false }] };
     const mine = await createCase({ applicant: asked, call, stage: 'onboarding', profile: { nationality: 'VN' }, dependants: family, supportRequested: { visa: true, family: true }, supportTracks: [visa] });
-    const theirs = await createCase({ applicant: other, call, stage: 'onboarding', profile: { nationality: 'VN' }, dependants: family, supportRequested: { visa: true, family: true } });
+    // No family on the case: the type has no place (with a foreign family it has one: test/documents/relationship-proof.test.ts).
+    const theirs = await createCase({ applicant: other, call, stage: 'onboarding', profile: { nationality: 'VN' }, supportRequested: { visa: true } });
     const upload = async (who: UserDoc, caseId: unknown) => {
       const a = await signedIn(t, who);
       return a.post(`/cases/${caseId}/documents`).field('_csrf', await tokenOf(a)).set('Accept', 'application/json').attach('relationship_proof', await makePdf('Marriage certificate'), 'proof.pdf');
     };
     // Another's case: refused whatever it asks.
     expect([403, 404]).to.include((await upload(other, mine._id)).status);
-    // Their own case without HR's ask: the type is not theirs to send.
+    // Their own case, no family and no HR ask: the type is not theirs to send.
     expect((await upload(other, theirs._id)).status).to.be.within(400, 499);
     expect(await CaseDocument.countDocuments({ case: { $in: [mine._id, theirs._id] } })).to.equal(0);
     // Control: asked, on their own case, it is taken.
