@@ -102,8 +102,8 @@ export function withoutIndentation(template: string): string {
   return template.replace(/[ \t]*\r?\n\s*/g, '\n');
 }
 
-/** `{{t "feature.key"}}`: a text with no parameters, the same on every render of a language. */
-const PLAIN_T = /\{\{\s*t\s+(?:"([\w.-]+)"|'([\w.-]+)')\s*\}\}/g;
+/** `{{t "feature.key"}}`: a text with no parameters, the same on every render of a language (not `{{{t …}}}`, unescaped). */
+const PLAIN_T = /(?<!\{)\{\{\s*t\s+(?:"([\w.-]+)"|'([\w.-]+)')\s*\}\}(?!\})/g;
 /** `(t "feature.key")`: the same text given to a helper or a partial (not escaped there). */
 const PLAIN_T_ARGUMENT = /\(\s*t\s+(?:"([\w.-]+)"|'([\w.-]+)')\s*\)/g;
 

@@ -167,5 +167,6 @@ describe('platform: page texts written into the templates per language', () => {
     expect(en).to.include('{{t "accounts.signin.disabled"}}');
     expect(en).to.include('{{t "cases.show.dueAt" date="x"}}');
     expect(withTextsOf(page, 'vi')).to.include('KH&amp;CN');
+    expect(withTextsOf('{{{t "common.appName"}}}', 'en')).to.equal('{{{t "common.appName"}}}');
   });
 });
