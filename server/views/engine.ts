@@ -111,9 +111,9 @@ const PLAIN_T_ARGUMENT = /\(\s*t\s+(?:"([\w.-]+)"|'([\w.-]+)')\s*\)/g;
  * A page template in one language: each `{{t "key"}}` (no parameters) replaced by its text,
  * escaped as the helper's answer would be, and each `(t "key")` by the text as a string literal.
  * The `t` helper answers those with the same text on every render (the resources never change
- * after start), yet each call cost a helper call with its options object, some 130 a case page.
- * A text that could read as template syntax (braces, a backslash; a quote inside a literal) is
- * left to the helper.
+ * after start), yet each was a helper call with its options object (the case page, its partials
+ * and the layout hold some 200 such calls). A text that could read as template syntax (braces,
+ * a backslash; a quote inside a literal) is left to the helper.
  */
 export function withTextsOf(template: string, locale: Locale): string {
   const text = (key: string) => translate(locale, key);
