@@ -3,8 +3,8 @@ import path from 'node:path';
 import { newFormKey } from '../http/form-key.ts';
 import { fromRoot } from '../support/project-root.ts';
 import { ExpressHandlebars } from 'express-handlebars';
-import type { HelperOptions, RuntimeOptions } from 'handlebars';
-import { isLocale, translate, translator, DEFAULT_LOCALE } from '../i18n/index.ts';
+import Handlebars, { type HelperOptions, type RuntimeOptions } from 'handlebars';
+import { isLocale, translate, translator, DEFAULT_LOCALE, type Locale } from '../i18n/index.ts';
 import { asDate, formatDateTime, formatDay, isoWithOffset } from './time.ts';
 import { eachInPieces } from './pieces.ts';
 import { formatDecimal, formatNumber } from './numbers.ts';
@@ -102,6 +102,39 @@ export function withoutIndentation(template: string): string {
   return template.replace(/[ \t]*\r?\n\s*/g, '\n');
 }
 
+/** `{{t "feature.key"}}`: a text with no parameters, the same on every render of a language (not `{{{t …}}}`, unescaped). */
+const PLAIN_T = /(?<!\{)\{\{\s*t\s+(?:"([\w.-]+)"|'([\w.-]+)')\s*\}\}(?!\})/g;
+/** `(t "feature.key")`: the same text given to a helper or a partial (not escaped there). */
+const PLAIN_T_ARGUMENT = /\(\s*t\s+(?:"([\w.-]+)"|'([\w.-]+)')\s*\)/g;
+
+/**
+ * A page template in one language: each `{{t "key"}}` (no parameters) replaced by its text,
+ * escaped as the helper's answer would be, and each `(t "key")` by the text as a string literal.
+ * The `t` helper answers those with the same text on every render (the resources never change
+ * after start), yet each was a helper call with its options object (the case page, its partials
+ * and the layout hold some 200 such calls). A text that could read as template syntax (braces,
+ * a backslash; a quote inside a literal) is left to the helper.
+ */
+export function withTextsOf(template: string, locale: Locale): string {
+  const text = (key: string) => translate(locale, key);
+  return template
+    .replace(PLAIN_T, (call: string, dq: string | undefined, sq: string | undefined) => {
+      const out = Handlebars.Utils.escapeExpression(text((dq ?? sq)!));
+      return /[{}\\]/.test(out) ? call : out;
+    })
+    .replace(PLAIN_T_ARGUMENT, (call: string, dq: string | undefined, sq: string | undefined) => {
+      const out = text((dq ?? sq)!);
+      return /[{}\\"]/.test(out) ? call : `"${out}"`;
+    });
+}
+
+/** The page's language as the `t` helper reads it (localeOf): the root context's, else the default. */
+function localeOfRender(context: unknown, options: RuntimeOptions | undefined): Locale {
+  const root = ((options?.data as { root?: unknown } | undefined)?.root ?? context) as { locale?: unknown } | null | undefined;
+  const locale = root?.locale;
+  return isLocale(locale) ? locale : DEFAULT_LOCALE;
+}
+
 type PartialsOptions = Parameters<ExpressHandlebars['getPartials']>[0];
 type Partials = Awaited<ReturnType<ExpressHandlebars['getPartials']>>;
 
@@ -114,8 +147,21 @@ type Partials = Awaited<ReturnType<ExpressHandlebars['getPartials']>>;
 class PageTemplates extends ExpressHandlebars {
   private keptPartials: Promise<Partials> | undefined;
 
+  /**
+   * A template (page, layout or partial) compiled once per language, on its first render in that
+   * language, with its plain texts written in (withTextsOf); each render runs the one of the
+   * page's language. A partial is called with the page's data, whose root is the page's context.
+   */
   protected override _compileTemplate(template: string, options?: RuntimeOptions): HandlebarsTemplateDelegate {
-    return super._compileTemplate(withoutIndentation(template), options);
+    const source = withoutIndentation(template);
+    const compile = (locale: Locale) => super._compileTemplate(withTextsOf(source, locale), options);
+    const byLocale = new Map<Locale, HandlebarsTemplateDelegate>();
+    return (context: unknown, runtime?: RuntimeOptions) => {
+      const locale = localeOfRender(context, runtime);
+      let compiled = byLocale.get(locale);
+      if (!compiled) byLocale.set(locale, (compiled = compile(locale)));
+      return compiled(context, runtime);
+    };
   }
 
   override getPartials(options?: PartialsOptions): Promise<Partials> {

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Handlebars from 'handlebars';
-import { KNOWN_HELPERS, viewEngine, viewsDir, withoutIndentation } from '../../server/views/engine.ts';
+import { KNOWN_HELPERS, helpers, viewEngine, viewsDir, withTextsOf, withoutIndentation } from '../../server/views/engine.ts';
 import { dayText, zoneOffsetMinutes } from '../../server/views/time.ts';
 
 function templates(dir: string): string[] {
@@ -119,5 +119,54 @@ describe('platform: form errors in the templates', () => {
       return /\{\{#if [a-zA-Z]*[eE]rrors\.|error=[a-zA-Z.]*[eE]rrors\./.test(source) && !source.includes('{{> form-errors');
     });
     expect(without.map((f) => path.relative(viewsDir, f))).to.deep.equal([]);
+  });
+});
+
+describe('platform: page texts written into the templates per language', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'views-texts-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  // Texts with what escaping must change (&, ', "), a missing key, a text with placeholders, a text
+  // given to a partial and to a helper as an argument, inside a loop and a partial.
+  const page = [
+    '<p>{{t "calls.tracks.expert"}}|{{t \'accounts.roleChange.notStaff\'}}|{{ t "errors.unsafeInput" }}|{{t "no.such.key"}}|{{t "accounts.signin.disabled"}}</p>',
+    '{{#each items}}<i title="{{t "common.appName"}}">{{this}} {{t "cases.show.actions"}}</i>{{/each}}',
+    '{{> texts-part label=(t "cases.show.assignTo") other=(t "errors.unsafeInput")}}',
+    '<b>{{concat (t "common.appName") "-" (t "calls.tracks.expert")}}</b>{{t "cases.show.dueAt" date="x"}}',
+  ].join('\n');
+  const partial = '<span>{{label}}|{{other}}|{{t "cases.queue.unassigned"}}</span>';
+
+  it('renders what the t helper renders, in either language, from the page, a loop and a partial', async () => {
+    const file = path.join(dir, 'page.hbs');
+    await writeFile(file, page);
+    await writeFile(path.join(dir, 'texts-part.hbs'), partial);
+    const engine = viewEngine();
+    const helperOnly = Handlebars.create();
+    const expected = (locale: string) =>
+      helperOnly.compile(withoutIndentation(page), { knownHelpers: KNOWN_HELPERS, knownHelpersOnly: true })({ locale, items: ['a', 'b'] }, { helpers, partials: { 'texts-part': helperOnly.compile(partial) } });
+    for (const locale of ['vi', 'en', 'en', 'vi', undefined]) {
+      const html = await engine.render(file, { locale, items: ['a', 'b'] }, { cache: true, partials: { 'texts-part': await engine.getTemplate(path.join(dir, 'texts-part.hbs'), { cache: true }) } } as never);
+      expect(html).to.equal(expected(locale ?? 'vi').trim());
+    }
+    expect(await engine.render(file, { locale: 'en', items: [] }, { cache: true, partials: { 'texts-part': () => '' } } as never)).to.include('S&amp;T expert');
+  });
+
+  it('writes plain texts in, escaped as the helper escapes them, and leaves any other call to the helper', () => {
+    const en = withTextsOf(page, 'en');
+    expect(en).to.include('S&amp;T expert (Decree 249/2025)');
+    expect(en).to.include('An applicant&#x27;s role cannot be changed');
+    expect(en).to.include('(starting with &quot;$&quot;');
+    expect(en).to.include('label="Assign to"');
+    // A text with a quote cannot be a string literal; one with braces could read as template syntax; one with values is rendered each time.
+    expect(en).to.include('other=(t "errors.unsafeInput")');
+    expect(en).to.include('{{t "accounts.signin.disabled"}}');
+    expect(en).to.include('{{t "cases.show.dueAt" date="x"}}');
+    expect(withTextsOf(page, 'vi')).to.include('KH&amp;CN');
+    expect(withTextsOf('{{{t "common.appName"}}}', 'en')).to.equal('{{{t "common.appName"}}}');
   });
 });
