@@ -28,7 +28,7 @@ import { systemContext, type Context } from '../context.ts';
 import { recordAudit } from '../audit/index.ts';
 import { caseAudit, settleCaseAudits, withPendingAudits } from './pending-audit.ts';
 import { countedDeadline, forgetCalendar, isDueCount, loadCalendar, vnStartOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
-import { lodgingTarget } from '../procedures/rules.ts';
+import { lodgingTarget, targetStart } from '../procedures/rules.ts';
 import { askOpen, deadlineDays, deadlineLeft, dueMeaning, holidayDayText, isSupportOverdue, procedureEmail, reasonsOverdue, type HolidayName, type TrackState } from '../procedures/service.ts';
 import { askAnsweredAt, askWaitsForUpload } from '../procedures/asks.ts';
 import { DEADLINE_JOB_FIELDS, type DeadlineJobCase } from '../procedures/deadline-job-case.ts';
@@ -144,7 +144,7 @@ export function recountCase(c: StoredCase, calendar: WorkingCalendar, since: Dat
       }
       const counted = countedDeadline(calendar, count);
       // Before filing the target is made a deadline inside the filing window, as when it was first counted.
-      const at = t.status === 'filed' ? counted : lodgingTarget(t.kind as SupportKind, calendar, count.from, counted, c.profile?.plannedArrival);
+      const at = t.status === 'filed' ? counted : lodgingTarget(t.kind as SupportKind, calendar, count.from, counted, targetStart(t.kind, c));
       if (at.getTime() === t.dueAt.getTime()) return t;
       moved.push({ for: t.kind, what: 'due', from: t.dueAt, to: at, told: t.status === 'filed', shown: dueMeaning(t.kind, t.status) !== 'followUp' });
       return { ...t, dueAt: at, dueCount: count };

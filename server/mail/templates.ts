@@ -186,6 +186,8 @@ export const ESSENTIAL_VARIABLES: Readonly<Record<string, readonly string[]>> = 
   procedure_ask: ['dueOn'],
   // HR moved the planned start of work: the new day, and the procedures' dates that moved with it.
   planned_start_moved: ['plannedStart', 'procedures'],
+  // The procedures still under way at the arrival, the residence card's target moved to it (walk33 #6).
+  arrived: ['procedures'],
   // A request for information paused with the case: its answer-by date and the working days left.
   on_hold: ['requestPaused'],
   // The date the passport must still be valid on.

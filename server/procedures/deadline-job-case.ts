@@ -16,7 +16,9 @@ export interface DeadlineJobCase {
   supportTracks?: TrackState[] | null;
   overdueProcedures?: string[] | null;
   profile?: { plannedArrival?: Date | null } | null;
+  /** The residence card's target reads the arrival once recorded (rules.ts targetStart). */
+  arrivedAt?: Date | null;
 }
 
 /** The projection that reads a DeadlineJobCase; a job spreads it and adds its own fields. */
-export const DEADLINE_JOB_FIELDS = { reference: 1, applicant: 1, stage: 1, version: 1, stageDueAt: 1, supportTracks: 1, overdueProcedures: 1, 'profile.plannedArrival': 1 } as const;
+export const DEADLINE_JOB_FIELDS = { reference: 1, applicant: 1, stage: 1, version: 1, stageDueAt: 1, supportTracks: 1, overdueProcedures: 1, 'profile.plannedArrival': 1, arrivedAt: 1 } as const;

@@ -6,7 +6,7 @@
 // the certificate planner read it. Every figure carries the source it was checked against; a
 // figure that could not be confirmed says so.
 import type { DocumentType } from '../../models/constants.ts';
-import { countedDeadline, vnDateKey, vnEndOfDay, vnStartOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
+import { countedDeadline, isDueCount, vnDateKey, vnEndOfDay, vnStartOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
 import { VALIDITY_RULES, WORK_CARD_MAX_MONTHS, type ExpiryRule } from '../planner/validity.ts';
 import { vnDayNumber } from '../views/time.ts';
 import { familyVisasWanted, papersForFamily, type FamilyCase } from '../applications/family-support.ts';
@@ -381,6 +381,39 @@ function cardTarget(calendar: WorkingCalendar, counted: Date, plannedStart: Date
   if (!plannedStart) return counted;
   const afterStart = vnEndOfDay(calendar.addWorkingDays(vnEndOfDay(plannedStart), CARD_AFTER_START_WORKING_DAYS));
   return afterStart.getTime() > counted.getTime() ? afterStart : counted;
+}
+
+/**
+ * The day a procedure's target reads as the expert's start: for the residence card, the day they
+ * entered Vietnam once HR recorded it (cardTarget: a card is for a foreigner who entered on the visa,
+ * Law 47/2014/QH13 Art. 36(2) as amended by Law 51/2019/QH14, its file holding the passport with the
+ * entry stamp, Art. 37(1)(c)), else the planned start; for the others the planned start (their filing
+ * windows are the law's days before the start of work, not before an arrival).
+ */
+export function targetStart(kind: string, c: { arrivedAt?: Date | null; profile?: { plannedArrival?: Date | null } | null }): Date | null | undefined {
+  return kind === 'residence_card' && c.arrivedAt ? c.arrivedAt : c.profile?.plannedArrival;
+}
+
+/**
+ * The residence card's target once the arrival is recorded: its count read again against the day the
+ * expert entered (targetStart), so an arrival months before the planned start no longer leaves the
+ * card "82 working days" away, nor a late one a target before the entry (walk33 #6). Only a counted
+ * target not yet filed: one HR typed stays where HR put it. Pure.
+ */
+export function cardTargetOnArrival<T extends { kind: string; status: string; dueAt?: Date | null; dueCount?: unknown }>(
+  tracks: readonly T[],
+  calendar: WorkingCalendar,
+  arrivedOn: Date,
+): { tracks: T[]; moved?: { from: Date; to: Date } } {
+  let moved: { from: Date; to: Date } | undefined;
+  const next = tracks.map((t) => {
+    if (t.kind !== 'residence_card' || (t.status !== 'requested' && t.status !== 'preparing') || !t.dueAt || !isDueCount(t.dueCount)) return t;
+    const to = cardTarget(calendar, countedDeadline(calendar, t.dueCount), arrivedOn);
+    if (to.getTime() === t.dueAt.getTime()) return t;
+    moved = { from: t.dueAt, to };
+    return { ...t, dueAt: to };
+  });
+  return { tracks: next, ...(moved ? { moved } : {}) };
 }
 
 /**

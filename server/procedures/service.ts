@@ -28,7 +28,7 @@ import { countedDeadline, loadCalendar, vnDateKey, vnEndOfDay, vnStartOfDay, typ
 import { SUPPORT_TRACK_DEADLINES } from '../workflow/transitions.ts';
 import { caseEmail, outboxKey, recipientLocale, type Recipient } from '../outbox/item.ts';
 import { translator, type Locale } from '../i18n/index.ts';
-import { LODGING_MARGIN_WORKING_DAYS, PROCEDURE_RULES, cardBeyondPassport, countedLodgingDue, earliestStartForFiling, filingOutsideWindow, leadToEntryWorkingDays, filingWindow, lodgingDue, passportExpiryOnFile, waitingFor, workCardLatestEnd } from './rules.ts';
+import { LODGING_MARGIN_WORKING_DAYS, PROCEDURE_RULES, cardBeyondPassport, targetStart, countedLodgingDue, earliestStartForFiling, filingOutsideWindow, leadToEntryWorkingDays, filingWindow, lodgingDue, passportExpiryOnFile, waitingFor, workCardLatestEnd } from './rules.ts';
 import { WORK_CARD_MAX_MONTHS } from '../planner/validity.ts';
 import { currentDocuments } from '../documents/index.ts';
 import { formatDay } from '../views/time.ts';
@@ -746,7 +746,7 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   const calendar = await loadCalendar();
   const others = (caseDoc.supportTracks ?? []).map(plain).filter((t) => t.kind !== kind);
   const waits = waitingFor(kind, others);
-  const { track, errors } = nextTrack(existing, kind, opts, now, calendar, waits, caseDoc.profile?.plannedArrival);
+  const { track, errors } = nextTrack(existing, kind, opts, now, calendar, waits, targetStart(kind, caseDoc));
   if (errors) return { ok: false, errors, caseDoc };
   const newFiling = isNewFiling(existing?.status, track.status);
   // A filing date newly recorded: not before the procedure could be lodged (its clock, and the date
@@ -827,7 +827,7 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   if (track.status === 'approved') {
     for (const t of tracks) {
       if (t.kind !== kind && (t.status === 'requested' || t.status === 'preparing') && !t.dueAt && waitingFor(t.kind, tracks).length === 0) {
-        Object.assign(t, countedLodgingDue(t.kind, calendar, now, deadlineDays(t.kind, t.status)!, caseDoc.profile?.plannedArrival));
+        Object.assign(t, countedLodgingDue(t.kind, calendar, now, deadlineDays(t.kind, t.status)!, targetStart(t.kind, caseDoc)));
         unlocked.push(t);
       }
     }

@@ -32,11 +32,11 @@ import { translator, type Locale } from '../i18n/index.ts';
 import { formatDay } from '../views/time.ts';
 import { renderEmail } from '../mail/render.ts';
 import { waitingText, windowView } from '../procedures/present.ts';
-import { deadlineLeft, dueMeaning, procedureFamilyLine } from '../procedures/service.ts';
+import { deadlineLeft, dueMeaning, plain, procedureFamilyLine, type TrackState } from '../procedures/service.ts';
 import { caseConflict, versionSeen } from '../cases/conflict.ts';
 import { ACTIONS, DECLINE_REASON_MAX, HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, PAYLOADS, REJECT_REASON_MAX, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, offerReady, rolesFor, type Action, type GuardFailures, type GuardInput, type Transition } from './transitions.ts';
 import { reasonToldToApplicant } from '../cases/applicant-view.ts';
-import { countedLodgingDue, waitingFor } from '../procedures/rules.ts';
+import { cardTargetOnArrival, countedLodgingDue, waitingFor } from '../procedures/rules.ts';
 import { hrContactFor, sendToLine, type HrContact } from '../institutes/contact.ts';
 import { lateAnswer, lateAnswerText, type LateAnswer } from '../applications/late-answer.ts';
 import { residenceCardWanted, vietnameseCitizen, visaWanted } from '../applications/family-support.ts';
@@ -397,9 +397,33 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
       if (caseDoc.stageEnteredAt && vnDateKey(on) < vnDateKey(caseDoc.stageEnteredAt)) return { arrivedOn: 'workflow.errors.arrivedBeforeOnboarding' };
       return undefined;
     },
-    set: ({ payload }) => ({ arrivedAt: payload.arrivedOn as Date }),
-    // The welcome says procedures remain only when one does (walk: "the remaining formalities" with all granted).
-    mail: ({ caseDoc }) => ({ hasOpenProcedures: (caseDoc.supportTracks ?? []).some((s) => s.status === 'refused' || (ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(s.status)) }),
+    // The residence card's counted target reads the day the expert entered from now on, not the planned start
+    // (rules.ts targetStart, cardTargetOnArrival; walk33 #6).
+    set: ({ payload, caseDoc, calendar }) => {
+      const card = cardTargetOnArrival((caseDoc.supportTracks ?? []).map(plain), calendar, payload.arrivedOn as Date);
+      return { arrivedAt: payload.arrivedOn as Date, ...(card.moved ? { supportTracks: card.tracks } : {}) };
+    },
+    // The welcome says procedures remain only when one does (walk: "the remaining formalities" with all granted),
+    // and each one's date with its working days left, the card's old day beside its new one (walk33 #6, #8).
+    mail: ({ caseDoc, now, calendar }, set, locale) => {
+      const t = translator(locale);
+      const before = (caseDoc.supportTracks ?? []).map(plain);
+      const tracks = (set.supportTracks as TrackState[] | undefined) ?? before;
+      const procedures = tracks
+        .filter((s) => (ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(s.status) && s.dueAt)
+        .map((s) => {
+          const was = before.find((b) => b.kind === s.kind)?.dueAt;
+          const moved = !!was && was.getTime() !== s.dueAt!.getTime();
+          return {
+            kindLabel: t(`procedures.kinds.${s.kind}`),
+            dueLabel: t(`procedures.due.${dueMeaning(s.kind, s.status) ?? 'file'}`),
+            dueOn: formatDay(s.dueAt!, locale),
+            dueLeft: deadlineLeft(t, calendar, now, s.dueAt!).text,
+            wasOn: moved ? formatDay(was, locale) : '',
+          };
+        });
+      return { hasOpenProcedures: tracks.some((s) => s.status === 'refused' || (ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(s.status)), procedures };
+    },
   },
   put_on_hold: {
     // The review date is a day HR commits to: after today (a hold reviewed today is no hold), a
