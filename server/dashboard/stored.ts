@@ -157,7 +157,13 @@ async function computeHeld(f: DashboardFilter, key: string, now: Date): Promise<
   }
   try {
     const [data, forecastArrivals] = await Promise.all([computeDashboard({ filter: f, now }), forecastArrivalsByMonth({ filter: f })]);
-    await DashboardFigures.updateOne({ key }, { $set: { data, forecastArrivals, computedAt: startedAt, computingUntil: null } }).exec();
+    const was = await DashboardFigures.findOneAndUpdate({ key }, { $set: { data, forecastArrivals, computedAt: startedAt, computingUntil: null } }, { projection: { movedAt: 1 } })
+      .lean<Pick<Doc, 'movedAt'>>()
+      .exec();
+    // A step moved the stored counts while this ran (applyStageMove): these counts may or may not hold
+    // it, and they replaced the moved ones. Marked stale, they are recomputed at the job's next run,
+    // not left for FRESH_MS: most steps mark nothing themselves (only decisions do).
+    if (was?.movedAt && was.movedAt >= startedAt) await DashboardFigures.updateOne({ key }, { $set: { staleSince: new Date() } }).exec();
     memo.delete(key);
     return { data, forecastArrivals, computedAt: startedAt };
   } catch (err) {
