@@ -15,7 +15,8 @@ import { createLogger } from '../server/logger.ts';
 import { openDatabase } from '../server/db/index.ts';
 import { AuditEvent } from '../models/audit-event.ts';
 import { DashboardFigures } from '../models/dashboard-figures.ts';
-import { applyStageMove, figuresKey, markFiguresStale, readFigures } from '../server/dashboard/stored.ts';
+import { seedStoredFigures } from './support/stored-figures.ts';
+import { applyStageMove, markFiguresStale, readFigures } from '../server/dashboard/stored.ts';
 import { recentDecisions } from '../server/dashboard/decisions.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '8' }, 'per-round': { type: 'string', default: '150' }, decisions: { type: 'string', default: '2000' } } });
@@ -26,14 +27,7 @@ const db = await openDatabase(config, createLogger('warn'));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 try {
-  await DashboardFigures.deleteMany({});
-  const institute = new Types.ObjectId();
-  const call = new Types.ObjectId();
-  const STAGES = ['submitted', 'screening', 'awaiting_applicant', 'evaluation', 'shortlisted', 'offer', 'onboarding', 'arrived', 'closed', 'rejected', 'withdrawn', 'on_hold'];
-  const data = { total: 100_000, stages: STAGES.map((stage) => ({ stage, now: 8000, reached: 9000 })), timeInStage: [], overdue: [], byCountry: [], byTrack: [], byField: { vi: [], en: [] }, arrivals: [] };
-  const computedAt = new Date(Date.now() - 1000);
-  const keys = [figuresKey({ institute }), figuresKey({ institute, call }), ...Array.from({ length: 38 }, (_, i) => figuresKey({ institute, from: `2026-${String((i % 12) + 1).padStart(2, '0')}-01`, to: '2026-12-31', call: i % 2 ? call : undefined }))];
-  await DashboardFigures.insertMany([...new Set(keys)].map((key) => ({ key, institute, plain: key === figuresKey({ institute }), data, computedAt, viewedAt: new Date() })));
+  const { institute, call } = await seedStoredFigures();
   // The audit trail the recent decisions read (newest first through the { action, at } index).
   const n = Number(values.decisions);
   const base = Date.now() - n * 60_000;

@@ -10,13 +10,13 @@
 // wrote, so the next view reads them again); only the read is timed. Prints each round's medians and
 // the B/A ratios of the medians.
 import { parseArgs } from 'node:util';
-import { Types } from 'mongoose';
 import { loadConfigOrExit } from '../server/config.ts';
 import { createLogger } from '../server/logger.ts';
 import { openDatabase } from '../server/db/index.ts';
 import { Case } from '../models/case.ts';
 import { DashboardFigures } from '../models/dashboard-figures.ts';
-import { applyStageMove, figuresKey, readFigures } from '../server/dashboard/stored.ts';
+import { seedStoredFigures } from './support/stored-figures.ts';
+import { applyStageMove, readFigures } from '../server/dashboard/stored.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '8' }, 'per-round': { type: 'string', default: '100' } } });
 const rounds = Number(values.rounds);
@@ -26,14 +26,7 @@ const db = await openDatabase(config, createLogger('warn'));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 try {
-  await DashboardFigures.deleteMany({});
-  const institute = new Types.ObjectId();
-  const call = new Types.ObjectId();
-  const STAGES = ['submitted', 'screening', 'awaiting_applicant', 'evaluation', 'shortlisted', 'offer', 'onboarding', 'arrived', 'closed', 'rejected', 'withdrawn', 'on_hold'];
-  const data = { total: 100_000, stages: STAGES.map((stage) => ({ stage, now: 8000, reached: 9000 })), timeInStage: [], overdue: [], byCountry: [], byTrack: [], byField: { vi: [], en: [] }, arrivals: [] };
-  const computedAt = new Date(Date.now() - 1000);
-  const keys = [figuresKey({ institute }), figuresKey({ institute, call }), ...Array.from({ length: 38 }, (_, i) => figuresKey({ institute, from: `2026-${String((i % 12) + 1).padStart(2, '0')}-01`, to: '2026-12-31', call: i % 2 ? call : undefined }))];
-  await DashboardFigures.insertMany([...new Set(keys)].map((key) => ({ key, institute, plain: key === figuresKey({ institute }), data, computedAt, viewedAt: new Date() })));
+  const { institute, call } = await seedStoredFigures();
   // One case the steps move back and forth (its write as record() makes it: _id, stage, version).
   const kase = await Case.collection.insertOne({ reference: 'TA-BENCH-1', institute, call, stage: 'offer', version: 0, history: [], submittedAt: new Date('2026-06-01T03:00:00Z') });
   let stage = 'offer';
