@@ -809,6 +809,11 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   const asksClosedAnswered = asksClosed.filter((a) => answeredByApplicant(a, slots));
   const visible = applicantShouldKnow(existing, track, opts.message) || asksClosedUnanswered.length > 0;
   const reasonsReceived = !!track.reasonsReceivedAt && !existing?.reasonsReceivedAt;
+  // The work permit stopped while its exemption certificate runs, or the other way round: one
+  // replaces the other (Decree 219/2025/ND-CP Art. 9: an exempt expert needs the certificate, not
+  // the permit; Labour Code 2019 Art. 154), and the applicant is told so with the stop
+  // (e-mail and timeline).
+  const replacedBy = statusChanged && track.status === 'not_needed' ? replacingProcedure(kind, others) : undefined;
   const history = {
     at: now,
     actor: actor._id,
@@ -828,6 +833,7 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
       ...(track.reasonsMissing && !existing?.reasonsMissing ? { reasonsMissing: true } : {}),
       ...(opts.message ? { message: opts.message } : {}),
       ...(reasonsReceived ? { reasonsReceived: true } : {}),
+      ...(replacedBy ? { replacedBy } : {}),
       // The timeline says "no longer needed" only of those not answered, "answered on …" of the others.
       ...(asksClosedUnanswered.length ? { asksClosed: asksClosedUnanswered.map((a) => a.text) } : {}),
       ...(asksClosedAnswered.length ? { asksAnswered: asksClosedAnswered.map((a) => ({ text: a.text, at: answeredOn(a, slots) })) } : {}),
@@ -848,10 +854,6 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
     }
   }
 
-  // The work permit stopped while its exemption certificate runs, or the other way round: one
-  // replaces the other (Decree 219/2025/ND-CP Art. 9: an exempt expert needs the certificate, not
-  // the permit; Labour Code 2019 Art. 154), and the applicant is told so with the stop.
-  const replacedBy = statusChanged && track.status === 'not_needed' ? replacingProcedure(kind, tracks) : undefined;
   const outbox = [];
   if (visible) {
     const applicant = await User.findById(caseDoc.applicant, { email: 1, name: 1, locale: 1 }).lean();

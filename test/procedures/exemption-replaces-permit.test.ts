@@ -11,7 +11,7 @@ import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { updateProcedure } from '../../server/procedures/service.ts';
 import { systemContext } from '../../server/context.ts';
-import { deliver } from '../applications/support.ts';
+import { deliver, page, signedIn, text } from '../applications/support.ts';
 import { procedureWorld, vn } from './support.ts';
 
 describe('procedures: the work permit stopped for its exemption certificate says why, one e-mail per action', () => {
@@ -35,8 +35,8 @@ describe('procedures: the work permit stopped for its exemption certificate says
   }
 
   const words = {
-    en: { stopped: 'Work permit: no longer needed', why: 'the certificate replaces the work permit (Decree 219/2025/ND-CP, Art. 9)', started: 'Certificate of exemption from a work permit: the institute has started this procedure for you' },
-    vi: { stopped: 'Giấy phép lao động: không còn cần nữa', why: 'giấy xác nhận này thay cho giấy phép lao động (Nghị định 219/2025/NĐ-CP, Điều 9)', started: 'Giấy xác nhận không thuộc diện cấp giấy phép lao động' },
+    en: { stopped: 'Work permit: no longer needed', why: 'the certificate replaces the work permit (Decree 219/2025/ND-CP, Art. 9)', started: 'Certificate of exemption from a work permit: the institute has started this procedure for you', timeline: 'Replaced by the certificate of exemption from a work permit, applied for instead (Decree 219/2025/ND-CP)' },
+    vi: { stopped: 'Giấy phép lao động: không còn cần nữa', why: 'giấy xác nhận này thay cho giấy phép lao động (Nghị định 219/2025/NĐ-CP, Điều 9)', started: 'Giấy xác nhận không thuộc diện cấp giấy phép lao động', timeline: 'Thay bằng giấy xác nhận không thuộc diện cấp giấy phép lao động, được đề nghị cấp thay thế (Nghị định 219/2025/NĐ-CP)' },
   };
 
   for (const locale of ['en', 'vi'] as const) {
@@ -59,6 +59,9 @@ describe('procedures: the work permit stopped for its exemption certificate says
       expect(stop.subject).to.include(w.stopped);
       expect(stop.text).to.include(w.why);
       expect(stop.html).to.include(w.why);
+      // Their timeline says it too, once, on the permit's stop.
+      const page1 = text((await page(await signedIn(t, applicant), `/applications/${c._id}`)).text);
+      expect(page1.split(w.timeline).length - 1, 'the timeline line').to.equal(1);
       if (locale === 'vi') {
         expect(stop.text).to.include('Kính gửi Ông/Bà');
         expect(stop.text).to.not.match(/\bbạn\b/);
@@ -73,6 +76,7 @@ describe('procedures: the work permit stopped for its exemption certificate says
     const mail = await t.smtp.waitForTo(applicant.email, new RegExp(`\\[${c.reference}\\]`));
     expect(mail.subject).to.include('Work permit: no longer needed');
     expect(mail.text).to.not.include('replaces');
+    expect(text((await page(await signedIn(t, applicant), `/applications/${c._id}`)).text)).to.not.include('Replaced by');
     expect(t.smtp.to(applicant.email).filter((m) => m.subject.includes(c.reference))).to.have.length(1);
   });
 });
