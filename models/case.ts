@@ -53,6 +53,8 @@ const procedureEventSchema = new Schema(
      * paper): "answered on <day>", not "no longer needed". Events before it list them in asksClosed.
      */
     asksAnswered: { type: [{ text: { type: String }, at: { type: Date }, _id: false }], default: undefined },
+    /** Stopped because this procedure runs instead (the work permit and its exemption certificate): said on the timeline. */
+    replacedBy: { type: String, enum: SUPPORT_KINDS },
     /** Whether the applicant sees this event on their timeline. */
     applicantVisible: { type: Boolean, default: false },
   },

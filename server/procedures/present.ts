@@ -461,6 +461,7 @@ function active(status: string): boolean {
 
 interface ProcedureEvent {
   kind: string;
+  replacedBy?: string | null;
   from?: string | null;
   to?: string | null;
   filedAt?: Date | null;
@@ -522,6 +523,8 @@ export function procedureTimelineEntry(t: TFunction, locale: Locale, p: Procedur
   // Events stored with the earlier reasons date still show it (HR's timeline only: it was no legal date).
   if (p.reasonsDueAt && !forApplicant) details.push(t('procedures.timeline.reasonsDue', { date: formatDay(p.reasonsDueAt, locale) }));
   if (p.reasonsMissing) details.push(t('procedures.timeline.reasonsMissing'));
+  // Stopped for the other right-to-work paper (service.ts replacingProcedure): said why, as the e-mail does.
+  if (p.replacedBy && p.to === 'not_needed') details.push(t('procedures.timeline.replacedBy', { other: t(`procedures.inSentence.${p.replacedBy}`) }));
   // Requests the decision closed (service.ts closeOpenAsks), in HR's words as asked.
   for (const text of p.asksClosed ?? []) details.push(t('procedures.ask.timeline.closed', { text }));
   // Those the applicant had answered were done, not dropped: said so with the day of their answer.

@@ -174,26 +174,45 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
     documents: ['passport'],
     internal: true,
   },
-  // Law on Vietnamese Nationality 2008 (amended 2014 and 24 June 2025), Art. 19 (conditions), Art. 20
-  // (file) and Art. 21 (procedure), detailed by Decree 191/2025/ND-CP: the application is lodged in
-  // person at the provincial Department of Justice, then runs through several stages (Department
-  // of Justice 5 working days, police verification 30 days, People's Committee, Ministry of Justice,
-  // President). No single decision deadline: the institute tracks it with its own target.
+  // Law on Vietnamese Nationality 2008 (Law 24/2008/QH12, amended by Law 56/2014/QH13 and Law
+  // 79/2025/QH15 of 24 June 2025, in force 1 July 2025), detailed by Decree 191/2025/ND-CP. Which
+  // procedure depends on the applicant's past (walk33 #3: the text named only naturalisation, wrong
+  // for the usual overseas Vietnamese scientist, who held the nationality and lost it):
+  // - lost it (released to take another, Art. 26): restoration, Art. 23 (conditions), 24 (file),
+  //   25 (procedure). Art. 23 as amended by Law 79/2025/QH15 Art. 1: anyone who lost it may apply
+  //   (the old list of grounds is gone), not if it harms the national interest; the former
+  //   Vietnamese name is taken back (a compound Vietnamese-foreign name when keeping the other
+  //   nationality); the foreign nationality may be kept where that country's law allows it and it is
+  //   not misused, with the President's permission (amended Art. 23(5), the two conditions set by the
+  //   Government) (cand.com.vn i792718, lsvn.vn a156093, luatnguyen.vn 380; Decree 191/2025/ND-CP
+  //   Art. 17 the file's papers, as quoted by baolamdong.vn 382078 and tapchinuocduc.com). No
+  //   residence or language condition.
+  // - never held it: naturalisation, Art. 19 (conditions), 20 (file), 21 (procedure), below.
+  // - never lost it (Art. 13(2)): still a citizen; no procedure but registering with a Vietnamese
+  //   mission to have it confirmed and a Vietnamese passport issued (vanthonglaw.com, luatlvn.com).
+  // Lodging (Decree 191/2025/ND-CP Art. 5, as quoted by news.thuvienphapluat.vn 89729): online, in
+  // person or by post for restoration; in person for naturalisation, at the provincial Department of
+  // Justice where the person resides in Vietnam or at the Vietnamese mission abroad. The file then
+  // runs through several stages (Department of Justice, police verification, People's Committee,
+  // Ministry of Justice, President): no single decision deadline, so the institute's own target.
+  // Not verified against the gazette text: the amended articles are read from the secondary sources
+  // above; Art. 24-25's numbering after the 2025 amendment and the restoration's time limits.
   citizenship: {
     legalBasis: {
-      vi: 'Luật Quốc tịch Việt Nam 2008 (sửa đổi 2014, 2025), Điều 19–21; Nghị định 191/2025/NĐ-CP',
-      en: 'Law on Vietnamese Nationality 2008 (amended 2014, 2025), Art. 19–21; Decree 191/2025/ND-CP',
+      vi: 'Luật Quốc tịch Việt Nam 2008 (sửa đổi 2014, 2025): trở lại quốc tịch cho người đã mất quốc tịch Việt Nam, Điều 23–25; nhập quốc tịch cho người chưa từng có, Điều 19–21; Nghị định 191/2025/NĐ-CP',
+      en: 'Law on Vietnamese Nationality 2008 (amended 2014, 2025): restoration for one who lost Vietnamese nationality, Art. 23–25; naturalisation for one who never held it, Art. 19–21; Decree 191/2025/ND-CP',
     },
-    // Law 79/2025/QH15 Art. 1(5), amending Art. 19 (in force 1 Jul 2025): a person whose
+    // Naturalisation: Law 79/2025/QH15 Art. 1(5), amending Art. 19 (in force 1 Jul 2025): a person whose
     // naturalisation benefits the State is exempt from the Vietnamese-language, 5-year-residence and
     // livelihood conditions and may file at a Vietnamese mission abroad; Decree 191/2025/ND-CP: that
     // is outstanding talent in science, technology, innovation (among other fields) confirmed by a
     // ministry-level body, or an international award (baotintuc.vn 20250703180147320, moj.gov.vn
     // ItemID=4633, pbgdplthainguyen.gov.vn 1420). Without it, the 5 years of residence apply: hence
-    // the "file by" date is the institute's target only for an applicant the exemption covers.
+    // the "file by" date is the institute's target only for an applicant the exemption covers, or
+    // one restoring the nationality (no residence condition, Art. 23 as amended).
     conditions: {
-      vi: 'Người có tài năng vượt trội về khoa học, công nghệ, đổi mới sáng tạo… được cơ quan cấp bộ xác nhận được miễn điều kiện biết tiếng Việt, thường trú 5 năm và bảo đảm cuộc sống tại Việt Nam (Luật 79/2025/QH15; Nghị định 191/2025/NĐ-CP); viện đề nghị xác nhận này. Nếu không được miễn, cần thường trú tại Việt Nam từ 5 năm.',
-      en: 'Outstanding talent in science, technology or innovation, confirmed by a ministry-level body, is exempt from the Vietnamese-language, 5-year residence and livelihood conditions (Law 79/2025/QH15; Decree 191/2025/ND-CP); the institute asks for that confirmation. Without the exemption, 5 years of residence in Vietnam are needed.',
+      vi: 'Người đã mất quốc tịch Việt Nam (phần lớn người Việt Nam ở nước ngoài đã nhập quốc tịch khác) xin trở lại quốc tịch: không cần điều kiện thường trú hay biết tiếng Việt, lấy lại tên gọi Việt Nam trước đây, và có thể giữ quốc tịch nước ngoài nếu pháp luật nước đó cho phép và được Chủ tịch nước cho phép (Điều 23, sửa đổi bởi Luật 79/2025/QH15). Người chưa từng có quốc tịch Việt Nam xin nhập quốc tịch: người có tài năng vượt trội về khoa học, công nghệ, đổi mới sáng tạo… được cơ quan cấp bộ xác nhận được miễn điều kiện biết tiếng Việt, thường trú 5 năm và bảo đảm cuộc sống tại Việt Nam (Điều 19, sửa đổi 2025; Nghị định 191/2025/NĐ-CP), viện đề nghị xác nhận này; nếu không được miễn, cần thường trú tại Việt Nam từ 5 năm. Người chưa mất quốc tịch Việt Nam không cần thủ tục này: chỉ đăng ký với cơ quan đại diện Việt Nam để được xác định có quốc tịch và cấp hộ chiếu Việt Nam (khoản 2 Điều 13).',
+      en: 'One who lost Vietnamese nationality (most overseas Vietnamese who took another) applies to restore it: no residence or language condition, the former Vietnamese name is taken back, and the foreign nationality may be kept where that country\'s law allows it, with the President\'s permission (Art. 23, as amended by Law 79/2025/QH15). One who never held it is naturalised: outstanding talent in science, technology or innovation, confirmed by a ministry-level body, is exempt from the Vietnamese-language, 5-year residence and livelihood conditions (Art. 19, as amended in 2025; Decree 191/2025/ND-CP), and the institute asks for that confirmation; without the exemption, 5 years of residence in Vietnam are needed. One who never lost it needs no such procedure: they register with a Vietnamese mission to have it confirmed and get a Vietnamese passport (Art. 13(2)).',
     },
     office: { vi: 'Sở Tư pháp cấp tỉnh', en: 'Provincial Department of Justice' },
     documents: ['passport', 'criminal_record', 'other'],

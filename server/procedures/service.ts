@@ -618,7 +618,7 @@ export function procedureFamilyLine(t: TFunction, kind: SupportKind, family: Fam
 }
 
 /** The procedure_update e-mail to the applicant, in their language (the outbox item's locale). */
-export function procedureEmail(opts: { applicant: Recipient & { name?: string | null }; reference: string; caseId: string; kind: SupportKind; track: TrackState; change: ProcedureChange; asksClosed?: readonly AskState[]; message?: string; appUrl?: string; key: string; now: Date; calendar: WorkingCalendar; plannedStart?: Date | null; family?: FamilyCase; unlocked?: ReadonlyArray<{ kind: SupportKind; dueAt?: Date | null }> }) {
+export function procedureEmail(opts: { applicant: Recipient & { name?: string | null }; reference: string; caseId: string; kind: SupportKind; track: TrackState; change: ProcedureChange; asksClosed?: readonly AskState[]; message?: string; appUrl?: string; key: string; now: Date; calendar: WorkingCalendar; plannedStart?: Date | null; family?: FamilyCase; unlocked?: ReadonlyArray<{ kind: SupportKind; dueAt?: Date | null }>; replacedBy?: SupportKind }) {
   const locale = recipientLocale(opts.applicant);
   const closed = opts.asksClosed ?? [];
   // The visa procedure that carries the family's TT visas says whose they are, as the page does (walk:
@@ -645,7 +645,22 @@ export function procedureEmail(opts: { applicant: Recipient & { name?: string | 
       .map((u) => ({ text: t('procedures.email.unlocked', { kind: t(`procedures.kinds.${u.kind}`), date: formatDay(u.dueAt!, locale), left: deadlineLeft(t, opts.calendar, opts.now, u.dueAt!).text }) })),
     link: `${opts.appUrl ?? ''}/applications/${opts.caseId}`,
   };
+  // Stopped because the other right-to-work paper is applied for instead (replacedBy): the e-mail
+  // says so, where it said only "no longer needed" (walk33: the work permit dropped for the exemption).
+  if (opts.replacedBy && opts.track.status === 'not_needed') data.nextStep = t(`procedures.nextStep.replacedBy.${opts.replacedBy}`);
   return caseEmail(opts.applicant, 'procedure_update', data, opts.key, opts.now);
+}
+
+/**
+ * The procedure that replaces `kind` once it is stopped, or undefined: the work permit and the
+ * certificate of exemption from it are alternatives (either is the right to work, Labour Code 2019
+ * Art. 151(1)(d), 154; Decree 219/2025/ND-CP Art. 9), so one stopped while the other is under way
+ * or granted is replaced by it.
+ */
+export function replacingProcedure(kind: SupportKind, tracks: ReadonlyArray<Pick<TrackState, 'kind' | 'status'>>): SupportKind | undefined {
+  const other: SupportKind | undefined = kind === 'work_permit' ? 'work_permit_exemption' : kind === 'work_permit_exemption' ? 'work_permit' : undefined;
+  const status = other && tracks.find((t) => t.kind === other)?.status;
+  return status && ['requested', 'preparing', 'filed', 'approved'].includes(status) ? other : undefined;
 }
 
 /** The procedure a command acts on, and what it needs to do it (every procedure command's options). */
@@ -794,6 +809,11 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   const asksClosedAnswered = asksClosed.filter((a) => answeredByApplicant(a, slots));
   const visible = applicantShouldKnow(existing, track, opts.message) || asksClosedUnanswered.length > 0;
   const reasonsReceived = !!track.reasonsReceivedAt && !existing?.reasonsReceivedAt;
+  // The work permit stopped while its exemption certificate runs, or the other way round: one
+  // replaces the other (Decree 219/2025/ND-CP Art. 9: an exempt expert needs the certificate, not
+  // the permit; Labour Code 2019 Art. 154), and the applicant is told so with the stop
+  // (e-mail and timeline).
+  const replacedBy = statusChanged && track.status === 'not_needed' ? replacingProcedure(kind, others) : undefined;
   const history = {
     at: now,
     actor: actor._id,
@@ -813,6 +833,7 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
       ...(track.reasonsMissing && !existing?.reasonsMissing ? { reasonsMissing: true } : {}),
       ...(opts.message ? { message: opts.message } : {}),
       ...(reasonsReceived ? { reasonsReceived: true } : {}),
+      ...(replacedBy ? { replacedBy } : {}),
       // The timeline says "no longer needed" only of those not answered, "answered on …" of the others.
       ...(asksClosedUnanswered.length ? { asksClosed: asksClosedUnanswered.map((a) => a.text) } : {}),
       ...(asksClosedAnswered.length ? { asksAnswered: asksClosedAnswered.map((a) => ({ text: a.text, at: answeredOn(a, slots) })) } : {}),
@@ -838,7 +859,7 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
     const applicant = await User.findById(caseDoc.applicant, { email: 1, name: 1, locale: 1 }).lean();
     if (applicant?.email) {
       outbox.push(
-        procedureEmail({ applicant, reference: caseDoc.reference, caseId: String(caseDoc._id), kind, track, change: history.procedure, asksClosed: asksClosedUnanswered, ...(opts.message ? { message: opts.message } : {}), appUrl: opts.app?.config.appUrl, key: outboxKey(String(caseDoc._id), caseDoc.version + 1, 'procedure', kind), now, calendar, plannedStart: caseDoc.profile?.plannedArrival, family: caseDoc as FamilyCase, unlocked: unlocked as Array<{ kind: SupportKind; dueAt?: Date | null }> }),
+        procedureEmail({ applicant, reference: caseDoc.reference, caseId: String(caseDoc._id), kind, track, change: history.procedure, asksClosed: asksClosedUnanswered, ...(opts.message ? { message: opts.message } : {}), appUrl: opts.app?.config.appUrl, key: outboxKey(String(caseDoc._id), caseDoc.version + 1, 'procedure', kind), now, calendar, plannedStart: caseDoc.profile?.plannedArrival, family: caseDoc as FamilyCase, unlocked: unlocked as Array<{ kind: SupportKind; dueAt?: Date | null }>, ...(replacedBy ? { replacedBy } : {}) }),
       );
     }
   }

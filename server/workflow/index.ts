@@ -280,6 +280,8 @@ function receivedLine(f: StepFacts, locale: Locale): Record<string, unknown> {
 export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
   submit: { set: ({ now }) => ({ submittedAt: now }), mail: stageDueLeft },
   start_screening: { mail: stageDueLeft },
+  // Walk33 #2: "now with the evaluation panel" said neither what comes next nor by when: the stage's date with its working days left.
+  send_to_evaluation: { mail: stageDueLeft },
   request_info: {
     // A date the applicant can act on: in the future, a working day (the HR office answers them that
     // day), and at least INFO_REQUEST_MIN_WORKING_DAYS ahead (a request due tomorrow, a Sunday, was taken).
