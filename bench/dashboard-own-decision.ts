@@ -15,7 +15,7 @@ import { createLogger } from '../server/logger.ts';
 import { openDatabase } from '../server/db/index.ts';
 import { AuditEvent } from '../models/audit-event.ts';
 import { DashboardFigures } from '../models/dashboard-figures.ts';
-import { seedStoredFigures } from './support/stored-figures.ts';
+import { median, medianTime, seedStoredFigures } from './support/stored-figures.ts';
 import { applyStageMove, markFiguresStale, readFigures } from '../server/dashboard/stored.ts';
 import { recentDecisions } from '../server/dashboard/decisions.ts';
 
@@ -24,7 +24,6 @@ const rounds = Number(values.rounds);
 const perRound = Number(values['per-round']);
 const config = loadConfigOrExit();
 const db = await openDatabase(config, createLogger('warn'));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 try {
   const { institute, call } = await seedStoredFigures();
@@ -47,15 +46,7 @@ try {
     await applyStageMove(move(), new Date());
     await markFiguresStale(institute);
   };
-  const time = async (f: () => Promise<unknown>, times: number) => {
-    const out: number[] = [];
-    for (let i = 0; i < times; i += 1) {
-      const t0 = performance.now();
-      await f();
-      out.push(performance.now() - t0);
-    }
-    return median(out);
-  };
+  const time = medianTime;
   await time(pageA, 30);
   await time(pageB, 30);
   const ratios = { page: [] as number[], decision: [] as number[] };

@@ -15,7 +15,7 @@ import { createLogger } from '../server/logger.ts';
 import { openDatabase } from '../server/db/index.ts';
 import { Case } from '../models/case.ts';
 import { DashboardFigures } from '../models/dashboard-figures.ts';
-import { seedStoredFigures } from './support/stored-figures.ts';
+import { median, medianTime, seedStoredFigures } from './support/stored-figures.ts';
 import { applyStageMove, readFigures } from '../server/dashboard/stored.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '8' }, 'per-round': { type: 'string', default: '100' } } });
@@ -23,7 +23,6 @@ const rounds = Number(values.rounds);
 const perRound = Number(values['per-round']);
 const config = loadConfigOrExit();
 const db = await openDatabase(config, createLogger('warn'));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 try {
   const { institute, call } = await seedStoredFigures();
@@ -47,16 +46,7 @@ try {
   };
   const filter = { institute };
   const page = () => readFigures({ filter, now: new Date() });
-  const time = async (f: () => Promise<unknown>, times: number, between?: () => Promise<unknown>) => {
-    const out: number[] = [];
-    for (let i = 0; i < times; i += 1) {
-      if (between) await between();
-      const t0 = performance.now();
-      await f();
-      out.push(performance.now() - t0);
-    }
-    return median(out);
-  };
+  const time = medianTime;
   await time(stepA, 20);
   await time(stepB, 20);
   await time(page, 20);

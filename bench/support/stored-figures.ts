@@ -18,3 +18,17 @@ export async function seedStoredFigures(): Promise<{ institute: Types.ObjectId; 
   await DashboardFigures.insertMany([...new Set(keys)].map((key) => ({ key, institute, plain: key === figuresKey({ institute }), data, computedAt, viewedAt: new Date() })));
   return { institute, call };
 }
+
+export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** The median time of `times` calls of `f` in ms, `between` (untimed) before each. */
+export async function medianTime(f: () => Promise<unknown>, times: number, between?: () => Promise<unknown>): Promise<number> {
+  const out: number[] = [];
+  for (let i = 0; i < times; i += 1) {
+    if (between) await between();
+    const t0 = performance.now();
+    await f();
+    out.push(performance.now() - t0);
+  }
+  return median(out);
+}
