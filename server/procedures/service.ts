@@ -493,6 +493,8 @@ export interface ProcedureChange {
   reasonsReceived?: boolean | null;
   filedAt?: Date | null;
   decidedAt?: Date | null;
+  /** Stopped because this other procedure is applied for instead (replacingProcedure). */
+  replacedBy?: string | null;
   /** The target before filing HR moved: the one the applicant was told, and the new one. */
   targetFrom?: Date | null;
   targetTo?: Date | null;
@@ -618,7 +620,7 @@ export function procedureFamilyLine(t: TFunction, kind: SupportKind, family: Fam
 }
 
 /** The procedure_update e-mail to the applicant, in their language (the outbox item's locale). */
-export function procedureEmail(opts: { applicant: Recipient & { name?: string | null }; reference: string; caseId: string; kind: SupportKind; track: TrackState; change: ProcedureChange; asksClosed?: readonly AskState[]; message?: string; appUrl?: string; key: string; now: Date; calendar: WorkingCalendar; plannedStart?: Date | null; family?: FamilyCase; unlocked?: ReadonlyArray<{ kind: SupportKind; dueAt?: Date | null }>; replacedBy?: SupportKind }) {
+export function procedureEmail(opts: { applicant: Recipient & { name?: string | null }; reference: string; caseId: string; kind: SupportKind; track: TrackState; change: ProcedureChange; asksClosed?: readonly AskState[]; message?: string; appUrl?: string; key: string; now: Date; calendar: WorkingCalendar; plannedStart?: Date | null; family?: FamilyCase; unlocked?: ReadonlyArray<{ kind: SupportKind; dueAt?: Date | null }> }) {
   const locale = recipientLocale(opts.applicant);
   const closed = opts.asksClosed ?? [];
   // The visa procedure that carries the family's TT visas says whose they are, as the page does (walk:
@@ -647,7 +649,7 @@ export function procedureEmail(opts: { applicant: Recipient & { name?: string | 
   };
   // Stopped because the other right-to-work paper is applied for instead (replacedBy): the e-mail
   // says so, where it said only "no longer needed" (walk33: the work permit dropped for the exemption).
-  if (opts.replacedBy && opts.track.status === 'not_needed') data.nextStep = t(`procedures.nextStep.replacedBy.${opts.replacedBy}`);
+  if (opts.change.replacedBy && opts.track.status === 'not_needed') data.nextStep = t(`procedures.nextStep.replacedBy.${opts.change.replacedBy}`);
   return caseEmail(opts.applicant, 'procedure_update', data, opts.key, opts.now);
 }
 
@@ -660,7 +662,7 @@ export function procedureEmail(opts: { applicant: Recipient & { name?: string | 
 export function replacingProcedure(kind: SupportKind, tracks: ReadonlyArray<Pick<TrackState, 'kind' | 'status'>>): SupportKind | undefined {
   const other: SupportKind | undefined = kind === 'work_permit' ? 'work_permit_exemption' : kind === 'work_permit_exemption' ? 'work_permit' : undefined;
   const status = other && tracks.find((t) => t.kind === other)?.status;
-  return status && ['requested', 'preparing', 'filed', 'approved'].includes(status) ? other : undefined;
+  return status && (status === 'approved' || (ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(status)) ? other : undefined;
 }
 
 /** The procedure a command acts on, and what it needs to do it (every procedure command's options). */
@@ -859,7 +861,7 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
     const applicant = await User.findById(caseDoc.applicant, { email: 1, name: 1, locale: 1 }).lean();
     if (applicant?.email) {
       outbox.push(
-        procedureEmail({ applicant, reference: caseDoc.reference, caseId: String(caseDoc._id), kind, track, change: history.procedure, asksClosed: asksClosedUnanswered, ...(opts.message ? { message: opts.message } : {}), appUrl: opts.app?.config.appUrl, key: outboxKey(String(caseDoc._id), caseDoc.version + 1, 'procedure', kind), now, calendar, plannedStart: caseDoc.profile?.plannedArrival, family: caseDoc as FamilyCase, unlocked: unlocked as Array<{ kind: SupportKind; dueAt?: Date | null }>, ...(replacedBy ? { replacedBy } : {}) }),
+        procedureEmail({ applicant, reference: caseDoc.reference, caseId: String(caseDoc._id), kind, track, change: history.procedure, asksClosed: asksClosedUnanswered, ...(opts.message ? { message: opts.message } : {}), appUrl: opts.app?.config.appUrl, key: outboxKey(String(caseDoc._id), caseDoc.version + 1, 'procedure', kind), now, calendar, plannedStart: caseDoc.profile?.plannedArrival, family: caseDoc as FamilyCase, unlocked: unlocked as Array<{ kind: SupportKind; dueAt?: Date | null }> }),
       );
     }
   }
