@@ -24,7 +24,8 @@ export const FAMILY_PAPER = 'relationship_proof';
  * The case's visa procedure is for foreign family members' TT visas, filed with the proof of their
  * relationship to the applicant: Law 47/2014/QH13 Art. 8(18), as amended by Law 51/2019/QH14 (TT:
  * the spouse and children of a foreigner holding an LĐ visa, and the parents, spouse and children of
- * a Vietnamese citizen); the sponsor's request (Circular 04/2015/TT-BCA, forms NA2/NA3) goes with the
+ * a Vietnamese citizen); the sponsor's request (Circular 04/2015/TT-BCA, forms NA2/NA3, NA3 as replaced
+ * by Circular 22/2023/TT-BCA from 15 Aug 2023, server/procedures/rules.ts procedureDocuments) goes with the
  * papers proving the relationship, those issued abroad legalised (Decree 111/2011/ND-CP) and translated.
  * A Vietnamese citizen with foreign family (their visa procedure is the family's alone), or an
  * applicant asking family support with foreign family members named.

@@ -85,7 +85,27 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
   //   decree the extension file is lodged between 45 and 10 days before the permit ends, decided in
   //   10 working days (vietnamteachingjobs.com and the manual above, both secondary), and the exemption
   //   certificate is renewable once for at most 2 years with the same 45-to-10-day window (Baker
-  //   McKenzie, insightplus, on Decree 219). Unverified: the articles carrying those windows.
+  //   McKenzie, insightplus, on Decree 219). Unverified: the articles carrying those windows. The
+  //   secondary sources disagree on them: the licensing manual puts the extension file at Art. 27
+  //   ("hồ sơ theo Đ.27 Nghị định 219/2025"), a public Q&A set citing congbao.chinhphu.vn puts the
+  //   extension at Art. 28 and 29 ("Căn cứ: Điều 28, Điều 29 Nghị định 219/2025/NĐ-CP; Điều 155 Bộ
+  //   luật Lao động"); neither is the gazette text, so no article is cited for them.
+  // Checked again 7 Dec 2026 (search tool: pages, code, docs), each figure the code uses:
+  // - 10 working days to decide (decisionWorkingDays): matches. mondaq.com 1673670 ("the total
+  //   statutory processing time for a work permit application is now 10 working days"),
+  //   socius.dthanhbinh.com ("Receive the permit decision within 10 working days"), en.sggp.org.vn
+  //   post119473. Article: unverified (Art. 22 per luatnguyen.vn and a public Q&A set citing "Điều
+  //   7–9, 18, 22"; the gazette's English text, english.luatvietnam.vn 407607, is stored only in
+  //   part: searched "Article 22", "within 10 working days", not reached).
+  // - Window 10 to 60 days before the start (fileBeforeStartDays): matches. socius.dthanhbinh.com
+  //   ("Submit to the provincial People's Committee 10–60 days before the intended start date");
+  //   vietnamteachingjobs.com ("reduces minimum application filing from 15 days to 10 days").
+  //   Article: unverified (searched "không ít hơn 10 ngày", "trước ít nhất 10 ngày", "at least 10
+  //   days before", in pages and code; only the licensing manual and summaries without an article).
+  // - Art. 7 as the list of exempt cases: corroborated, secondary only: siglaw.com.vn ("Legal basis:
+  //   Clause 1, Article 7 of Decree No. 219/2025/NĐ-CP" for the VND 3 billion investors), dnp-law.com
+  //   ("Legal basis: Article 7 of Decree No. 219/2025/ND-CP"), en.expertis.vn ("According to Article 7
+  //   of the Decree, 15 cases"). The clause holding the confirmed S&T expert: unverified, see below.
   work_permit: {
     legalBasis: {
       vi: 'Nghị định 219/2025/NĐ-CP về người lao động nước ngoài làm việc tại Việt Nam (Điều 4, 18; cấp trong 10 ngày làm việc)',
@@ -117,6 +137,16 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
   // provincial People's Committees to be working in … science and technology, innovation, and
   // national digital transformation") was NOT found: if it is one of those, the certificate tracked
   // here is a notice instead. HR marks the procedure not needed where the authority says so.
+  // Unverified (7 Dec 2026): the clause of Art. 7 for the confirmed S&T expert. Searched: pages ("Article
+  // 7 … science, technology, innovation … confirmed by ministries", "khoản … Điều 7 Nghị định
+  // 219/2025 chuyên gia … khoa học công nghệ"), code (find_string "Điều 7. Người lao động nước ngoài
+  // không thuộc diện", "chuyển đổi số quốc gia"), docs. Found only summaries naming the case without
+  // its clause (mondaq.com 1673670, dblegal.vn 1307, vietnamlawmagazine.vn 76094, visa5s.com: "foreign
+  // experts invited by central or local authorities to work in priority sectors such as finance,
+  // science, technology, innovation, and digital transformation"; whether it needs the certificate
+  // or only a notice, none of them says).
+  // The 5 working days (decisionWorkingDays): the licensing manual ("cơ quan cấp trong 05 ngày làm
+  // việc") and procedure 1.014196 agree; the gazette text not reached.
   work_permit_exemption: {
     legalBasis: {
       vi: 'Nghị định 219/2025/NĐ-CP, giấy xác nhận không thuộc diện cấp giấy phép lao động (Điều 4, 9; cấp trong 05 ngày làm việc)',
@@ -155,6 +185,10 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
   // 51/2019, davilaw.vn, iguide.ai). Art. 38(1) (as restated by Law 51/2019): the card's term ends
   // at least 30 days before the passport expires (so the passport must be valid 30 days beyond the
   // card's end: server/documents/validity.ts reads the card end date recorded here).
+  // Checked again 7 Dec 2026: the 5 working days match dnclawyer.com on Law 47/2014/QH13 ("Thời gian
+  // giải quyết hồ sơ xin cấp thẻ tạm trú trong trường hợp này là 5 ngày làm việc", the family's TT
+  // card, whose term it gives as "không quá 3 năm"); the sponsor's request for a card is form NA7 as
+  // replaced by Circular 22/2023/TT-BCA (see procedureDocuments below).
   residence_card: {
     legalBasis: {
       vi: 'Luật 47/2014/QH13 (sửa đổi 2019, 2023), Điều 37, 38: cấp trong 05 ngày làm việc; hộ chiếu còn hạn ít nhất 30 ngày sau thẻ',
@@ -226,7 +260,11 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
  * Law 51/2019/QH14: TT is issued to a foreigner who is the parent, spouse or child of a Vietnamese
  * citizen. Art. 14 and 16: the inviting or sponsoring person (here the citizen, their relative) applies
  * to the Immigration Department, which answers within 5 working days (Art. 16(3), as for the visa
- * rule above). Circular 04/2015/TT-BCA, form NA3 (a citizen's request to sponsor a foreign relative):
+ * rule above). Circular 04/2015/TT-BCA, form NA3 (a citizen's request to sponsor a foreign relative),
+ * the form as replaced by Circular 22/2023/TT-BCA of 30 Jun 2023, in force 15 Aug 2023 (its list:
+ * "Amendment to sponsoring application form for foreign family members to enter Vietnam (NA3)",
+ * "… for temporary resident card (NA7)"; thuvienphapluat.vn 574223, dulieuphapluat.vn 1124409,
+ * vietnam-immi.org; luatsux.vn prints the form as "Mẫu (Form) NA3 Kèm theo Thông tư số 22/2023/TT-BCA"):
  * filed with the sponsor's identity paper and papers proving the relationship (marriage certificate,
  * birth certificate), those issued abroad legalised and translated (Decree 111/2011/ND-CP Art. 4(2),
  * consular legalisation of foreign papers; or an apostille from a Hague Convention state since 11 Sep
@@ -236,8 +274,11 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
  * Who sponsors: Law 47/2014/QH13 Art. 45(1)(b) and (c) give the right to sponsor foreign relatives'
  * entry and their temporary residence cards to "Vietnamese citizens permanently residing in the
  * country" ("công dân Việt Nam thường trú ở trong nước"; the 2014 text as translated on
- * vietnamentryvisa.com, article-45 page, found with the search tool; whether Law 51/2019/QH14 or
- * 23/2023/QH15 reworded the article was not checked). A citizen living abroad without permanent
+ * vietnamentryvisa.com, article-45 page, found with the search tool). Unverified (7 Dec 2026):
+ * whether Law 51/2019/QH14 or 23/2023/QH15 reworded Art. 45; searched pages ("Điều 45 Luật 47/2014
+ * … công dân Việt Nam thường trú ở trong nước bảo lãnh", "Article 45 … as amended Law 51/2019"),
+ * found only Art. 44(1)(b) for a foreign card holder sponsoring family (thuvienphapluat.vn) and the
+ * 2014 text. A citizen living abroad without permanent
  * residence in Vietnam therefore cannot sponsor them as an individual until registered there; the
  * page says so and leaves the other sponsor to HR (procedures.visaType.familyOfCitizen). Not found:
  * whether the institute, as the inviting organisation of Art. 45(1)(a), may sponsor a citizen
