@@ -111,10 +111,10 @@ describe('procedures: what the date of a procedure is, before and after filing',
   });
 
   it('says on citizenship that one who lost the nationality restores it, which conditions the law waives for recruited talent naturalised, and what applies without it (Law 79/2025, Decree 191/2025), in both languages; other procedures say nothing of it', () => {
-    expect(items('en', true)[3]!.conditions).to.match(/exempt from the Vietnamese-language, 5-year residence and livelihood conditions/).and.to.match(/without the exemption, 5 years of residence/i);
+    expect(items('en', true)[3]!.conditions).to.match(/exempt from the conditions of the Vietnamese language, living in Vietnam, 5 years' residence there and livelihood/).and.to.match(/without the exemption, 5 years of residence/i);
     // Walk33 #3: restoration (Art. 23, as amended by Law 79/2025/QH15) for one who lost the nationality, first.
     expect(items('en', true)[3]!.conditions).to.match(/^One who lost Vietnamese nationality .* applies to restore it: no residence or language condition/);
-    expect(items('vi', true)[3]!.conditions).to.match(/miễn điều kiện biết tiếng Việt, thường trú 5 năm/);
+    expect(items('vi', true)[3]!.conditions).to.match(/miễn các điều kiện biết tiếng Việt, đang thường trú tại Việt Nam, thường trú từ 5 năm và bảo đảm cuộc sống/);
     expect(items('en', false)[3]!.conditions, 'HR reads it too').to.match(/ministry-level body/);
     expect(items('en', true).filter((i) => i.kind !== 'citizenship').map((i) => i.conditions)).to.deep.equal(items('en', true).filter((i) => i.kind !== 'citizenship').map(() => undefined));
   });
