@@ -335,6 +335,14 @@ export function stepPage(ctx: Context, data: StepData, retentionDays: number, st
     case 'support': {
       const values = state.values ?? Object.fromEntries(SUPPORT_FIELDS.map((f) => [f, !!caseDoc.supportRequested?.[f]]));
       // A Vietnamese citizen needs no visa nor work permit of their own (./family-support.ts): said so.
+      // The housing hint's instruments (checked 7 Dec 2026): Decree 249/2025/ND-CP of 19 Sep 2025 on
+      // attracting S&T, innovation and digital-transformation experts gives "housing and transport
+      // allowances" (vietnamnews.vn 1725711; en.sggp.org.vn post120427) and, Art. 1(2), "does not
+      // apply to Chief project engineers, Chief architects specified in Decree No. 231/2025/ND-CP dated
+      // August 26, 2025" (english.luatvietnam.vn 411830), so chief engineers and architects are under
+      // Decree 231. Unverified: the article of Decree 249 carrying the housing allowance, and whether
+      // Decree 231 provides housing at all (searched pages and code for "Decree 231/2025 … housing",
+      // "Nghị định 249/2025 … nhà ở công vụ … thuê nhà"; no text of Decree 231 found).
       const citizen = vietnameseCitizen(caseDoc) && new Set(['visa', 'workPermit', 'residenceCard']);
       view.support = SUPPORT_FIELDS.map((f) => ({ name: f, label: t(`applications.support.${f}`), hint: t(`applications.support.${f}Hint${citizen && citizen.has(f) ? 'Citizen' : ''}`), checked: !!values[f], error: errors[f] }));
       break;

@@ -87,7 +87,13 @@ export const VN_HOLIDAYS: readonly HolidaySeed[] = [
   // Tết Đinh Mùi: New Year's Day is Saturday 6 Feb 2027 (Hồ Ngọc Đức's lunar algorithm at UTC+7, run
   // here, gives 6 Feb; public repositories' Tết tables agree); eve (5 Feb) + days 1–4, the two weekend
   // days made up on 10 and 11 Feb. Provisional: the 7-day proposal would be these days (Fri 5 – Thu 11
-  // Feb); the 10-day one was not found in detail.
+  // Feb); the 10-day one was not found in detail. Checked again 7 Dec 2026 with a second method: the
+  // new moons from Meeus' series (Astronomical Algorithms ch. 49, main terms) at UTC+7 fall on
+  // 8 Jan 2027 03:26 (month 12 of Bính Ngọ, 29 days, so the eve is 5 Feb), 6 Feb 2027 22:57 (month 1:
+  // Tết on 6 Feb, an hour before midnight, inside the series' minutes of error) and 7 Apr 2027 06:54
+  // (month 3: its 10th day is 16 Apr). Searched pages again for a 2027 decision ("lịch nghỉ Tết
+  // Nguyên đán 2027", "Tet holiday 2027 schedule approved Prime Minister"): none found, so still
+  // provisional.
   ...['2027-02-05', '2027-02-06', '2027-02-07', '2027-02-08', '2027-02-09', '2027-02-10', '2027-02-11'].map((date) => ({ date, ...tet, provisional: true as const })),
   // 10th day of the 3rd lunar month: Friday 16 April 2027 (same algorithm; it gives 26 April 2026, the
   // day the Ministry announced for 2026).

@@ -201,7 +201,12 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
     after: [['work_permit', 'work_permit_exemption'], ['visa']],
   },
   // No administrative procedure: the institute arranges housing itself (a service with its own
-  // target, server/workflow/transitions.ts SUPPORT_TRACK_DEADLINES), so no legal deadline.
+  // target, server/workflow/transitions.ts SUPPORT_TRACK_DEADLINES), so no legal deadline. The
+  // instruments behind it: Decree 249/2025/ND-CP for experts (housing allowances), Decree 231/2025/ND-CP
+  // for chief engineers and architects (server/applications/present.ts, the support step's hint).
+  // The DESIGN's "Decree 231/2025 (official housing or rent support)" for every track is wrong for
+  // experts: Decree 249 Art. 1(2) excludes those of Decree 231. No time limit for housing was found
+  // in either (their full texts not reached).
   housing: {
     legalBasis: { vi: 'Dịch vụ của viện (không có thời hạn theo luật)', en: "Institute's own service (no legal deadline)" },
     office: { vi: 'Phòng Tổ chức – Hành chính của viện', en: "Institute's administration office" },
