@@ -3,7 +3,12 @@
 // Day 2 days (2 Sep and the day before or after), Hùng Kings 1 day (10th of the 3rd lunar month);
 // Art. 112(3): the Prime Minister fixes the Tết and National Day days each year. Lunar
 // dates are converted; a holiday falling on a weekend is followed by a compensating weekday
-// (Art. 111(3)). The days are the public sector's (civil servants and public employees, as the
+// (Art. 111(3)). Art. 112 checked again 7 Dec 2026 as quoted by vinanet.vn 723430 and
+// thuvienphapluat.vn ("b) Tết Âm lịch: 05 ngày; … đ) Quốc khánh: 02 ngày (ngày 02 tháng 9 dương lịch
+// và 01 ngày liền kề trước hoặc sau); e) Ngày Giỗ Tổ Hùng Vương: 01 ngày (ngày 10 tháng 3 âm lịch)";
+// "3. Hằng năm, căn cứ vào điều kiện thực tế, Thủ tướng …"): matches. Art. 112(2), a foreign worker's
+// extra day off for their own New Year and national day, is the employer's and not counted here:
+// the authorities' working days are what deadlines run on. The days are the public sector's (civil servants and public employees, as the
 // Ministry of Home Affairs announces them once the Prime Minister has decided): the authorities
 // whose deadlines are counted work on it, and so do public research institutes. Private employers
 // choose their own within the law. Administrators correct or add days on /admin/holidays.

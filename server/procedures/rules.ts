@@ -81,7 +81,10 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
   //   the 15 exempt cases, Art. 9 the exemption certificate, Art. 22 the permit's decision (luatnguyen.vn),
   //   Art. 27 the extension file (a licensing firm's manual); not read in the gazette.
   // - Not modelled here (the case records no permit term): a work permit runs at most 2 years and is
-  //   extended once for at most 2 years (Labour Code 2019 Art. 155; pinklaw.vn quoting it); under the
+  //   extended once for at most 2 years (Labour Code 2019 Art. 155; pinklaw.vn quoting it, and
+  //   eli.com.vn: "Theo quy định tại Điều 155 Bộ luật lao động năm 2019 … thời hạn của giấy phép lao
+  //   động tối đa là 02 năm. Trường hợp gia hạn thì chỉ được gia hạn một lần với thời hạn tối đa là
+  //   02 năm", checked 7 Dec 2026); under the
   //   decree the extension file is lodged between 45 and 10 days before the permit ends, decided in
   //   10 working days (vietnamteachingjobs.com and the manual above, both secondary), and the exemption
   //   certificate is renewable once for at most 2 years with the same 45-to-10-day window (Baker
