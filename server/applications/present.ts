@@ -343,6 +343,13 @@ export function stepPage(ctx: Context, data: StepData, retentionDays: number, st
       // Decree 231. Unverified: the article of Decree 249 carrying the housing allowance, and whether
       // Decree 231 provides housing at all (searched pages and code for "Decree 231/2025 … housing",
       // "Nghị định 249/2025 … nhà ở công vụ … thuê nhà"; no text of Decree 231 found).
+      // The work permit hint says the institute asks for the exemption certificate: unverified
+      // whether the confirmed S&T expert's clause of Decree 219/2025/ND-CP Art. 7 is among those Art.
+      // 9(4) lets off with a notice (server/procedures/rules.ts, work_permit_exemption).
+      // The citizenship hint: keeping the other nationality needs the President's permission, on
+      // restoration (amended Art. 23(5)) as on naturalisation for those the State benefits from
+      // (news.laodong.vn 1528879: "allowed to retain foreign nationality if they meet 2 conditions …
+      // and are permitted by the President"); the hint named only the other country's law.
       const citizen = vietnameseCitizen(caseDoc) && new Set(['visa', 'workPermit', 'residenceCard']);
       view.support = SUPPORT_FIELDS.map((f) => ({ name: f, label: t(`applications.support.${f}`), hint: t(`applications.support.${f}Hint${citizen && citizen.has(f) ? 'Citizen' : ''}`), checked: !!values[f], error: errors[f] }));
       break;

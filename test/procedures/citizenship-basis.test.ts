@@ -56,4 +56,9 @@ describe('procedures: the citizenship procedure names restoration for one who lo
     expect(vi).to.match(/^Trở lại quốc tịch Việt Nam nếu Ông\/Bà đã mất quốc tịch/);
     expect(vi).to.not.match(/\bbạn\b/);
   });
+
+  it('the applicant form hint says keeping the other nationality also needs the President\'s permission (Law 79/2025/QH15), in both languages', () => {
+    expect(translator('en')('applications.support.citizenshipHint')).to.match(/keep your current nationality where its law allows it and the President permits/);
+    expect(translator('vi')('applications.support.citizenshipHint')).to.match(/nếu pháp luật nước đó cho phép và được Chủ tịch nước cho phép/);
+  });
 });
