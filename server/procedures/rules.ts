@@ -238,7 +238,12 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
   // runs through several stages (Department of Justice, police verification, People's Committee,
   // Ministry of Justice, President): no single decision deadline, so the institute's own target.
   // Not verified against the gazette text: the amended articles are read from the secondary sources
-  // above; Art. 24-25's numbering after the 2025 amendment and the restoration's time limits.
+  // above; Art. 24-25's numbering after the 2025 amendment and the restoration's time limits. The
+  // 2008 text's stages for restoration, Art. 25(2) as a thesis on 123docz.net summarises them (5
+  // working days to the police, 20 days to verify, 5 working days to the provincial chairman, 5 to
+  // the Ministry of Justice, then the President): stage limits, none for the whole, and whether Law
+  // 79/2025/QH15 or Decree 191/2025/ND-CP changed them is unverified (searched "thời hạn giải quyết
+  // hồ sơ xin trở lại quốc tịch … 2025"). So still the institute's own target, no legal date.
   citizenship: {
     legalBasis: {
       vi: 'Luật Quốc tịch Việt Nam 2008 (sửa đổi 2014, 2025): trở lại quốc tịch cho người đã mất quốc tịch Việt Nam, Điều 23–25; nhập quốc tịch cho người chưa từng có, Điều 19–21; Nghị định 191/2025/NĐ-CP',
