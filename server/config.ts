@@ -108,6 +108,12 @@ const schema = z.object({
    * write shows within this time. 0: read every time. At most 60 s.
    */
   QUEUE_ROWS_KEPT_MS: envNumber(z.number().int().min(0).max(60_000)).default(5_000),
+  /**
+   * The process's memory (RSS) above which each thread collects its garbage even while busy
+   * (embedded-mongo/src/reclaim.ts). 0: only in quiet moments. Below 256 MB the app's own code
+   * would be over it at rest.
+   */
+  MEMORY_BUDGET_MB: envNumber(z.number().int().refine((n) => n === 0 || (n >= 256 && n <= 1_048_576), 'write 0 (off) or a number of MB from 256')).default(1_200),
   RETENTION_DAYS: envNumber(z.number().int().min(1)).default(365),
   SECURE_COOKIES: bool.optional(),
   /** Encrypts the secrets kept in the database (TOTP secrets). Required in production. */
@@ -159,6 +165,8 @@ export interface Config {
   messageDigestMs: number;
   /** QUEUE_ROWS_KEPT_MS: how long a queue page's rows are kept (0: not kept). */
   queueRowsKeptMs: number;
+  /** MEMORY_BUDGET_MB in bytes (0: collect only in quiet moments). */
+  memoryBudgetBytes: number;
   retentionDays: number;
   /** Keys for secrets at rest (server/crypto): the configured key, or the key file in the data folder. */
   dataEncryption: DataEncryptionConfig;
@@ -256,6 +264,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     outbox: { leaseMs: e.OUTBOX_LEASE_MS, retryBaseMs: e.OUTBOX_RETRY_BASE_MS, retryMaxMs: e.OUTBOX_RETRY_MAX_MS, maxAttempts: e.OUTBOX_MAX_ATTEMPTS },
     messageDigestMs: e.MESSAGE_DIGEST_MINUTES * 60_000,
     queueRowsKeptMs: e.QUEUE_ROWS_KEPT_MS,
+    memoryBudgetBytes: e.MEMORY_BUDGET_MB * 1024 * 1024,
     retentionDays: e.RETENTION_DAYS,
     dataEncryption: {
       key: e.DATA_ENCRYPTION_KEY ? parseDataKey(e.DATA_ENCRYPTION_KEY)! : undefined,

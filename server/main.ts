@@ -186,7 +186,8 @@ async function main(): Promise<void> {
   // the web thread is quiet (a no-op without node --expose-gc, which npm start passes).
   const reclaimer = startReclaimer({
     growthBytes: 32 * 1024 * 1024,
-    onReclaim: (r) => logger.debug(r, 'memory reclaimed in a quiet moment'),
+    budgetBytes: config.memoryBudgetBytes,
+    onReclaim: (r) => logger.debug(r, r.reason === 'quiet' ? 'memory reclaimed in a quiet moment' : 'memory reclaimed: the process was over its memory budget'),
   });
   // PORT=0: the links written from now on name the port bound (the jobs' first runs come later).
   listeningOn(config, port);

@@ -226,7 +226,7 @@ export async function runWebWorker(): Promise<void> {
 
   announceWrites(batchedAnnouncer((models) => process.connected && process.send!({ type: 'written', models } satisfies FromWorker)));
   const server = app.listen(config.port, config.host);
-  const reclaimer = startReclaimer({ growthBytes: 32 * 1024 * 1024 });
+  const reclaimer = startReclaimer({ growthBytes: 32 * 1024 * 1024, budgetBytes: config.memoryBudgetBytes });
   stopServingHere = async () => {
     reclaimer?.stop();
     await stopServing(server, inFlight, logger);

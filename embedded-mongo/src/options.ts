@@ -28,6 +28,11 @@ export interface EmbeddedMongoOptions {
   auth?: boolean;
   /** Bounds on connections that have not authenticated (pre-auth-limits.ts); its defaults unless set. */
   preAuth?: Partial<PreAuthLimits>;
+  /**
+   * On a worker thread (in-worker.ts): the process's RSS above which the thread collects its garbage
+   * even while busy (reclaim.ts budgetBytes). Unset or 0: only in quiet moments.
+   */
+  memoryBudgetBytes?: number;
 }
 
 export interface EmbeddedMongo {

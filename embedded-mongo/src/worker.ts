@@ -22,7 +22,8 @@ try {
   // The idle-time build and the start-time jobs' reads leave the old generation full of garbage.
   const reclaimer = startReclaimer({
     growthBytes: 64 * 1024 * 1024,
-    onReclaim: (r) => log('info')(r, 'embedded-mongo: memory reclaimed in a quiet moment'),
+    budgetBytes: opts.memoryBudgetBytes,
+    onReclaim: (r) => log('info')(r, r.reason === 'quiet' ? 'embedded-mongo: memory reclaimed in a quiet moment' : 'embedded-mongo: memory reclaimed: the process was over its memory budget'),
   });
   port.on('message', (m: { type: string; id?: number }) => {
     if (m.type === 'stop') {

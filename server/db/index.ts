@@ -70,6 +70,7 @@ export async function openDatabase(config: Config, logger: Logger, opts: { model
       port: config.embeddedDbPort,
       dbPath,
       logger: logger.child({ component: 'embedded-mongo' }),
+      memoryBudgetBytes: config.memoryBudgetBytes,
       // Without its database the app can only fail requests: stop, so a supervisor restarts it.
       onUnexpectedExit: (code, err) => {
         logger.fatal({ code, err }, 'embedded database stopped unexpectedly; exiting');

@@ -121,3 +121,12 @@ describe('platform: the e-mailed links’ base with PORT=0', () => {
     expect(given.appUrl, 'APP_URL is the public address, whatever the port bound behind a proxy').to.equal('https://talent.example.org');
   });
 });
+
+describe('platform: the memory budget (MEMORY_BUDGET_MB)', () => {
+  it('is 1,200 MB unless set, 0 turns it off, and a value too small to hold the app or not a number is refused at boot naming it', () => {
+    expect(loadConfig({}).memoryBudgetBytes).to.equal(1_200 * 1024 * 1024);
+    expect(loadConfig({ MEMORY_BUDGET_MB: '2048' }).memoryBudgetBytes).to.equal(2048 * 1024 * 1024);
+    expect(loadConfig({ MEMORY_BUDGET_MB: '0' }).memoryBudgetBytes).to.equal(0);
+    for (const bad of ['100', '-1', '1.5', '1e3', '']) expect(() => loadConfig({ MEMORY_BUDGET_MB: bad }), bad).to.throw(ConfigError, /MEMORY_BUDGET_MB/);
+  });
+});
