@@ -1,0 +1,136 @@
+// Security review s34 of session 33's code, as an attacker (the embedded server's part is in
+// test/embedded-mongo/pre-auth-s34.test.ts):
+// - an administrator's edit of an e-mail template that names a fact the applicant must read only
+//   inside {{#if}} (or an empty {{#each}}) said nothing of it, and kept the fact from being added
+//   after the edit (server/mail/render.ts missingFacts): the applicant lost the date to act by;
+// - an edit cannot read the prototype of the e-mail's data (Handlebars 4.7 refuses it; checked here);
+// - the 503 page that keeps what was typed keeps no password, token or bookkeeping field, nothing
+//   under a hostile name (`__proto__`, `a[$gt]`), arrays as lines, bounded in size, escaped.
+import { expect } from 'chai';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { renderEmail } from '../../server/mail/render.ts';
+import { checkTemplate, sampleData, type TemplateParts } from '../../server/mail/templates.ts';
+import { errorHandler } from '../../server/http/error-handler.ts';
+import { createLogger } from '../../server/logger.ts';
+
+const plain = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&#x27;/g, "'").replace(/&amp;/g, '&').replace(/\s+/g, ' ');
+
+describe('security s34: an edited e-mail that names a fact without showing it still carries it', () => {
+  const dueAt = new Date('2027-04-09T03:00:00Z');
+  const data = { ...sampleData('offer_made', 'http://talent.test'), dueAt, dueLeft: '10 working days left', termsPending: false };
+  const answerBy = 'Please answer by 9 Apr 2027 (10 working days left).';
+
+  for (const [what, text, html] of [
+    ['tested by {{#if}}', 'Dear {{name}},\n{{#if dueAt}}{{/if}}{{#if termsPending}}{{/if}}We look forward to your answer.', '<p>Dear {{name}},</p>{{#if dueAt}}{{/if}}{{#unless termsPending}}{{/unless}}<p>We look forward to your answer.</p>'],
+    ['inside an empty {{#with}} / {{#each}}', 'Dear {{name}},\n{{#with dueAt}}{{/with}}{{#if termsPending}}x{{else}}{{/if}}We look forward to your answer.', '<p>Dear {{name}},</p>{{#each dueAt}}{{/each}}{{#if termsPending}}{{/if}}<p>We look forward to your answer.</p>'],
+  ] as const) {
+    it(`adds the answer-by date after an edit that names it only ${what} (text and HTML)`, async () => {
+      const parts: TemplateParts = { subject: 'Offer {{reference}}', text, html };
+      expect(checkTemplate('offer_made', 'en', parts), 'the edit is one an administrator can save').to.deep.equal([]);
+      const mail = await renderEmail('offer_made', 'en', data, { parts });
+      expect(mail.text.indexOf(answerBy), mail.text).to.be.greaterThan(mail.text.indexOf('We look forward to your answer.'));
+      expect(plain(mail.html)).to.include('Please answer by 9 Apr 2027');
+    });
+  }
+
+  it('adds nothing to an edit that shows the date, and says it once', async () => {
+    const parts: TemplateParts = {
+      subject: 'Offer {{reference}}',
+      text: 'Dear {{name}},\nAnswer by {{date dueAt}}.{{#if termsPending}} Terms follow.{{/if}}',
+      html: '<p>Answer by {{date dueAt}}.</p>{{#if termsPending}}<p>Terms follow.</p>{{/if}}',
+    };
+    const mail = await renderEmail('offer_made', 'en', data, { parts });
+    expect(mail.text).to.include('Answer by 9 Apr 2027.');
+    expect(mail.text).not.to.include('Please answer by');
+    expect(plain(mail.html)).not.to.include('Please answer by');
+  });
+
+  it('adds the paused request to a hold e-mail whose edit only tests it', async () => {
+    const requestPaused = 'The request for information (due 11 Mar 2027) waits with your application: you had 8 working days left to answer.';
+    const parts: TemplateParts = { subject: 'On hold {{reference}}', text: 'Dear {{name}},\n{{#if requestPaused}}Your application is paused.{{/if}}', html: '<p>{{#if requestPaused}}Your application is paused.{{/if}}</p>' };
+    const mail = await renderEmail('on_hold', 'en', { ...sampleData('on_hold', 'http://talent.test'), requestPaused }, { parts });
+    expect(mail.text).to.include('Your application is paused.').and.include(requestPaused);
+    expect(plain(mail.html)).to.include(requestPaused);
+  });
+
+  it("cannot read the prototype of the e-mail's data through lookup, with or a path (Handlebars 4.7's own refusal)", async () => {
+    for (const probe of [
+      '{{lookup this "constructor"}}',
+      '{{lookup (lookup this "constructor") "name"}}',
+      '{{#with (lookup this "constructor")}}{{lookup this "prototype"}}{{name}}{{/with}}',
+      '{{lookup this "__proto__"}}',
+      '{{#each (lookup name "constructor")}}x{{/each}}',
+      '{{callTitle.constructor}}',
+      '{{lookup callTitle "__defineGetter__"}}',
+    ]) {
+      const parts: TemplateParts = { subject: 'S {{reference}}', text: `[${probe}] {{date dueAt}}{{#if termsPending}}{{/if}}`, html: `<p>[${probe}]</p><p>{{date dueAt}}{{termsPending}}</p>` };
+      const mail = await renderEmail('offer_made', 'en', { ...data, callTitle: { en: 'Materials expert' } }, { parts });
+      expect(mail.text, probe).to.match(/^\[\]/);
+      expect(mail.text + mail.html, probe).not.to.match(/function|Object|\[native code\]|prototype/);
+    }
+  });
+});
+
+describe('security s34: the 503 page that keeps what was typed', () => {
+  let server: http.Server;
+  let base = '';
+  before(async () => {
+    const { viewEngine, viewsDir } = await import('../../server/views/engine.ts');
+    const { MongoServerSelectionError } = await import('mongodb');
+    const app = express();
+    app.engine('hbs', viewEngine().engine);
+    app.set('view engine', 'hbs');
+    app.set('views', viewsDir);
+    // As the app parses bodies (server/http/app.ts).
+    app.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 500 }));
+    app.use(express.json({ limit: '200kb' }));
+    const down = () => new MongoServerSelectionError('connect ECONNREFUSED 127.0.0.1:1', { type: 'Unknown', servers: new Map(), stale: false, compatible: true, heartbeatFrequencyMS: 10_000, localThresholdMS: 15, setName: null, maxElectionId: null, maxSetVersion: null, commonWireVersion: 0, logicalSessionTimeoutMinutes: null } as never);
+    app.post(['/signin', '/account/password', '/cases/1/actions/reject'], () => {
+      throw down();
+    });
+    app.use(errorHandler(createLogger('silent')));
+    server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    await new Promise((r) => server.close(r));
+  });
+
+  const kept = (html: string) => [...html.matchAll(/data-kept="([^"]+)"[^>]*>([^<]*)<\/textarea>/g)].map((m) => [m[1], m[2]]);
+
+  it('keeps no password, CSRF token, code or bookkeeping field (sign-in, password change)', async () => {
+    const signin = await fetch(`${base}/signin`, { method: 'POST', headers: { accept: 'text/html' }, body: new URLSearchParams({ _csrf: 'csrf-token-value', email: 'a@b.example', password: 'hunter2-secret', next: '/cases', code: '123456' }) });
+    expect(signin.status).to.equal(503);
+    const html = await signin.text();
+    expect(kept(html)).to.deep.equal([['email', 'a@b.example']]);
+    expect(html).not.to.include('hunter2').and.not.to.include('csrf-token-value').and.not.to.include('123456');
+    const pw = await fetch(`${base}/account/password`, { method: 'POST', headers: { accept: 'text/html' }, body: new URLSearchParams({ _csrf: 'csrf-token-value', currentPassword: 'old-secret-1', newPassword: 'new-secret-2', newPasswordConfirm: 'new-secret-2', recoveryCode: 'RC-1', apiToken: 'tok', formKey: 'fk', version: '3' }) });
+    expect(pw.status).to.equal(503);
+    const pwHtml = await pw.text();
+    expect(kept(pwHtml)).to.deep.equal([]);
+    expect(pwHtml).not.to.match(/old-secret|new-secret|RC-1|tok\b|"fk"/);
+  });
+
+  it('shows hostile names never, arrays as lines, escaped and bounded (urlencoded and JSON)', async () => {
+    const body = `reason=${encodeURIComponent('</textarea><script>alert(1)</script>')}&a%5B%24gt%5D=x&__proto__%5Bx%5D=y&constructor=z&items=one&items=two&note=${'n'.repeat(30_000)}`;
+    const res = await fetch(`${base}/cases/1/actions/reject`, { method: 'POST', headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' }, body });
+    expect(res.status).to.equal(503);
+    const html = await res.text();
+    const fields = kept(html);
+    expect(fields.map(([f]) => f)).to.deep.equal(['reason', 'constructor', 'items', 'note']);
+    expect(fields[0]![1]).to.equal('&lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).not.to.include('<script>alert(1)');
+    expect(fields[2]![1]).to.equal('one\ntwo');
+    expect(fields[3]![1]!.length, 'cut to 20,000 characters').to.equal(20_000);
+
+    // A JSON body answers in JSON: nothing typed is echoed.
+    const json = await fetch(`${base}/cases/1/actions/reject`, { method: 'POST', headers: { accept: 'application/json', 'content-type': 'application/json' }, body: '{"reason":"<b>x</b>","__proto__":{"polluted":1}}' });
+    expect(json.status).to.equal(503);
+    const answer = (await json.json()) as { error: { code: string; message: string } };
+    expect(JSON.stringify(answer)).not.to.include('<b>x</b>');
+    expect(({} as Record<string, unknown>).polluted).to.equal(undefined);
+  });
+});
