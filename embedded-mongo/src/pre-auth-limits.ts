@@ -107,7 +107,9 @@ export class PreAuthCounter {
     const n = this.byAddress.get(key) ?? 0;
     const { perAddress, total, reservedPerAddress, reservedTotal } = this.limits;
     if (n >= perAddress) return false;
-    if (this.count >= total && (n >= reservedPerAddress || (this.count >= total + reservedTotal && !own))) return false;
+    // The own host's allowance past the shared reserves is one address's reserve in all: a server bound
+    // to every interface sees 127.0.0.5 to 127.0.0.5 as its own host too, and many such would be unbounded.
+    if (this.count >= total && (n >= reservedPerAddress || this.count >= total + reservedTotal + (own ? reservedPerAddress : 0))) return false;
     this.byAddress.set(key, n + 1);
     this.count++;
     return true;

@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import net from 'node:net';
 import { BSON, MongoClient } from 'mongodb';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../embedded-mongo/src/index.ts';
-import { sameHost } from '../../embedded-mongo/src/pre-auth-limits.ts';
+import { DEFAULT_PRE_AUTH_LIMITS, PreAuthCounter, sameHost } from '../../embedded-mongo/src/pre-auth-limits.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -103,6 +103,16 @@ describe('embedded-mongo: the pre-authentication bound, security review s34', fu
     expect(sameHost('127.0.0.2', '127.0.0.1')).to.equal(false);
     expect(sameHost('2001:db8::1', '2001:db8::2'), 'the same /64 is not the same host').to.equal(false);
     expect(sameHost(undefined, '127.0.0.1')).to.equal(false);
+  });
+
+  it("the own host's allowance past the shared reserves is one address's reserve in all, however many own addresses (a server bound to every interface)", () => {
+    const counter = new PreAuthCounter({ ...DEFAULT_PRE_AUTH_LIMITS, perAddress: 6, total: 12, reservedPerAddress: 4, reservedTotal: 4 });
+    for (const key of ['10.0.0.1', '10.0.0.2']) for (let i = 0; i < 6; i++) expect(counter.admit(key)).to.equal(true);
+    for (let i = 0; i < 4; i++) expect(counter.admit('10.0.0.3')).to.equal(true);
+    expect(counter.admit('10.0.0.4'), 'full for others').to.equal(false);
+    const own = Array.from({ length: 10 }, (_, i) => counter.admit(`127.0.0.${i + 1}`, true));
+    expect(own.filter(Boolean), 'four own connections past the shared reserves, not four each').to.have.length(4);
+    expect(counter.total).to.equal(20);
   });
 
   it("a flood from other addresses that fills the total and every reserve does not refuse the app's next connections from the server's own host", async () => {
