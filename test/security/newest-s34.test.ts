@@ -5,7 +5,9 @@
 //   after the edit (server/mail/render.ts missingFacts): the applicant lost the date to act by;
 // - an edit cannot read the prototype of the e-mail's data (Handlebars 4.7 refuses it; checked here);
 // - the 503 page that keeps what was typed keeps no password, token or bookkeeping field, nothing
-//   under a hostile name (`__proto__`, `a[$gt]`), arrays as lines, bounded in size, escaped.
+//   under a hostile name (`__proto__`, `a[$gt]`), arrays as lines, bounded in size, escaped;
+// - an edit that prints every field of its data ({{#each this}}) finds no leader's internal reason in
+//   the applicant's hold and resume e-mails: the data is chosen per recipient (checked, SMTP).
 import { expect } from 'chai';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +16,16 @@ import { renderEmail } from '../../server/mail/render.ts';
 import { checkTemplate, sampleData, type TemplateParts } from '../../server/mail/templates.ts';
 import { errorHandler } from '../../server/http/error-handler.ts';
 import { createLogger } from '../../server/logger.ts';
+import { createHash } from 'node:crypto';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { agent, csrfFrom } from '../support/http.ts';
+import { createUser, signIn } from '../support/factories.ts';
+import { makeWorld, applicantCase } from '../leaders/context.ts';
+import { Evaluation } from '../../models/evaluation.ts';
+import { Case } from '../../models/case.ts';
+import { EmailTemplate } from '../../models/email-template.ts';
+import { invalidateOverrides } from '../../server/mail/templates.ts';
+import { dispatchOnce } from '../../server/outbox/index.ts';
 
 const plain = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&#x27;/g, "'").replace(/&amp;/g, '&').replace(/\s+/g, ' ');
 
@@ -132,5 +144,65 @@ describe('security s34: the 503 page that keeps what was typed', () => {
     const answer = (await json.json()) as { error: { code: string; message: string } };
     expect(JSON.stringify(answer)).not.to.include('<b>x</b>');
     expect(({} as Record<string, unknown>).polluted).to.equal(undefined);
+  });
+});
+
+describe("security s34: an edited template that prints all its data finds no leader's internal reason", function () {
+  this.timeout(90_000);
+  let t: TestApp;
+  const dump = '{{#each this}}[{{@key}}={{this}}]{{/each}}';
+  const edited = ['on_hold', 'resumed'];
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(async () => {
+    await EmailTemplate.deleteMany({ template: { $in: edited } });
+    invalidateOverrides();
+    await t?.close();
+  });
+
+  it("the hold a leader takes from the panel and HR's resume: every field the applicant's e-mails hold is printed, the reason is in none", async () => {
+    const w = await makeWorld();
+    const admin = await createUser({ role: 'admin' });
+    for (const template of edited) {
+      for (const locale of ['en', 'vi'] as const) {
+        const fact = template === 'on_hold' ? '{{requestPaused}}' : '{{dueLine}}';
+        const parts = { subject: `${template} {{reference}}`, text: `${dump} ${fact}`, html: `<p>${dump}</p><p>${fact}</p>` };
+        expect(checkTemplate(template, locale, parts), `${template} ${locale}: an edit an administrator can save`).to.deep.equal([]);
+        const head = await EmailTemplate.findOne({ template, locale }).sort({ version: -1 }).lean();
+        await EmailTemplate.create({ template, locale, version: (head?.version ?? 0) + 1, kind: 'edit', ...parts, base: { hash: createHash('sha256').update(JSON.stringify([parts.subject, parts.text, parts.html])).digest('hex'), ...parts }, savedBy: admin._id, savedByName: 'Admin', savedAt: new Date() });
+      }
+    }
+    invalidateOverrides();
+    const at = new Date(Date.now() - 3 * 86_400_000);
+    const { applicant, kase } = await applicantCase(w.call, 'evaluation', { history: [{ at, actor: w.member._id, actorRole: 'hr_officer', action: 'send_to_evaluation', from: 'screening', to: 'evaluation' }] });
+    await Evaluation.create({ case: kase._id, call: kase.call, member: w.member._id, scores: { research: 4, fit: 3 }, recommendation: 'yes', submittedAt: new Date() });
+    const reviewBy = (() => {
+      const d = new Date(Date.now() + 14 * 86_400_000);
+      while ([0, 6].includes(d.getUTCDay())) d.setUTCDate(d.getUTCDate() + 1);
+      return d.toISOString().slice(0, 10);
+    })();
+    const lead = agent(t.app);
+    await signIn(lead, w.leader);
+    const leadCsrf = csrfFrom((await lead.get('/').set('Accept', 'text/html')).text);
+    const held = await lead
+      .post(`/shortlists/${w.call._id}/cases/${kase._id}/decision/confirm`)
+      .type('form')
+      .set('Accept', 'text/html')
+      .send({ _csrf: leadCsrf, action: 'put_on_hold', version: String(kase.version), reason: 'Internal: the director doubts the candidate.', reviewBy });
+    expect(held.status, held.text.slice(0, 300)).to.equal(303);
+    const hr = await createUser({ role: 'hr_officer', institute: w.instituteId });
+    const officer = agent(t.app);
+    await signIn(officer, hr);
+    const hrCsrf = csrfFrom((await officer.get('/').set('Accept', 'text/html')).text);
+    const version = (await Case.findById(kase._id).lean())!.version;
+    expect((await officer.post(`/cases/${kase._id}/actions/resume`).type('form').set('Accept', 'text/html').send({ _csrf: hrCsrf, version: String(version) })).status).to.equal(303);
+    await dispatchOnce(t.ctx, { owner: 's34-dump', caseIds: [kase._id] });
+    const mails = t.smtp.messages.filter((m) => m.to.includes(applicant.email));
+    expect(mails.length, 'the hold and the resume e-mailed').to.be.at.least(2);
+    for (const m of mails) {
+      expect(m.text, 'the edit was sent: its data printed').to.match(/\[reference=/);
+      expect(`${m.text} ${m.html}`).not.to.include('director doubts');
+    }
   });
 });
