@@ -6,6 +6,8 @@
 // - an edit cannot read the prototype of the e-mail's data (Handlebars 4.7 refuses it; checked here);
 // - the 503 page that keeps what was typed keeps no password, token or bookkeeping field, nothing
 //   under a hostile name (`__proto__`, `a[$gt]`), arrays as lines, bounded in size, escaped;
+// - the arrival (mark_arrived, which now moves the residence card's target): hostile dates, another
+//   institute's HR, the applicant, a double submit: refused or once, nothing else written;
 // - an edit that prints every field of its data ({{#each this}}) finds no leader's internal reason in
 //   the applicant's hold and resume e-mails: the data is chosen per recipient (checked, SMTP).
 import { expect } from 'chai';
@@ -19,7 +21,9 @@ import { createLogger } from '../../server/logger.ts';
 import { createHash } from 'node:crypto';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { agent, csrfFrom } from '../support/http.ts';
-import { createUser, signIn } from '../support/factories.ts';
+import { createInstitute, createUser, signIn } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import { loadCalendar, seedHolidays, vnDateKey, vnEndOfDay } from '../../server/calendar/index.ts';
 import { makeWorld, applicantCase } from '../leaders/context.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import { Case } from '../../models/case.ts';
@@ -204,5 +208,96 @@ describe("security s34: an edited template that prints all its data finds no lea
       expect(m.text, 'the edit was sent: its data printed').to.match(/\[reference=/);
       expect(`${m.text} ${m.html}`).not.to.include('director doubts');
     }
+  });
+});
+
+describe('security s34: the arrival, which moves the residence card\'s target', function () {
+  this.timeout(90_000);
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp();
+    await seedHolidays();
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  it('refuses hostile dates, another institute, the applicant (form and JSON), writing nothing; a double submit arrives once', async () => {
+    const institute = await createInstitute();
+    const other = await createInstitute();
+    const hr = await createUser({ role: 'hr_officer', institute });
+    const otherHr = await createUser({ role: 'hr_officer', institute: other });
+    const applicant = await createUser({ role: 'applicant' });
+    const call = await createCall({ institute, checklist: [] });
+    const cal = await loadCalendar();
+    const now = new Date();
+    const due = vnEndOfDay(cal.addWorkingDays(now, 90));
+    const c = await createCase({
+      applicant,
+      call,
+      stage: 'onboarding',
+      assignee: hr._id,
+      stageEnteredAt: new Date(now.getTime() - 30 * 86_400_000),
+      profile: { fullName: 'Nguyễn Văn Hải', nationality: 'DE', plannedArrival: vnEndOfDay(cal.addWorkingDays(now, 80)) },
+      supportTracks: [
+        { kind: 'work_permit', status: 'approved', updatedAt: now },
+        { kind: 'visa', status: 'approved', updatedAt: now },
+        { kind: 'residence_card', status: 'preparing', dueAt: due, dueCount: { from: new Date(now.getTime() - 20 * 86_400_000), workingDays: 5 }, updatedAt: now },
+      ],
+    });
+    const snapshot = async () => {
+      const d = (await Case.findById(c._id).lean())!;
+      return { stage: d.stage, version: d.version, arrivedAt: d.arrivedAt ?? null, card: d.supportTracks!.find((s) => s.kind === 'residence_card')!.dueAt!.toISOString(), history: d.history.length, outbox: (d.outbox ?? []).length };
+    };
+    const before = await snapshot();
+    const path = `/cases/${c._id}/actions/mark_arrived`;
+    const as = async (user: typeof hr) => {
+      const a = agent(t.app);
+      await signIn(a, user);
+      return { a, csrf: csrfFrom((await a.get('/').set('Accept', 'text/html')).text) };
+    };
+
+    const { a, csrf } = await as(hr);
+    const version = String(c.version);
+    const today = vnDateKey(now);
+    const hostileForms = [
+      `arrivedOn%5B%24gt%5D=&version=${version}`,
+      // A name sent twice is read by its first value (server/http/forms.ts formText): here a future day.
+      `arrivedOn=2999-01-01&arrivedOn=${today}&version=${version}`,
+      `arrivedOn%5B__proto__%5D%5Bx%5D=1&version=${version}`,
+      `arrivedOn=${'9'.repeat(50_000)}&version=${version}`,
+      `arrivedOn=2999-01-01&version=${version}`,
+      `arrivedOn=1900-01-01&version=${version}`,
+      `arrivedOn=${today}&version%5B%24ne%5D=1`,
+    ];
+    for (const body of hostileForms) {
+      const r = await a.post(path).type('form').set('Accept', 'text/html').send(`_csrf=${encodeURIComponent(csrf)}&${body}`);
+      expect(r.status, body.slice(0, 80)).to.be.within(400, 422);
+    }
+    for (const body of [{ arrivedOn: { $gt: '' }, version }, { arrivedOn: ['2999-01-01', today], version }, { arrivedOn: 20261207, version }, JSON.parse(`{"__proto__":{"arrivedOn":"${today}"},"version":"${version}"}`), { arrivedOn: today, version: { $ne: 1 } }]) {
+      const r = await a.post(path).set('Accept', 'application/json').set('x-csrf-token', csrf).send(body);
+      expect(r.status, JSON.stringify(body)).to.be.within(400, 422);
+    }
+    expect(({} as Record<string, unknown>).x, 'no prototype polluted').to.equal(undefined);
+    for (const user of [otherHr, applicant]) {
+      const o = await as(user);
+      const form = await o.a.post(path).type('form').set('Accept', 'text/html').send({ _csrf: o.csrf, version, arrivedOn: today });
+      expect(form.status, `${user.role} form`).to.be.oneOf([403, 404]);
+      const json = await o.a.post(path).set('Accept', 'application/json').set('x-csrf-token', o.csrf).send({ version, arrivedOn: today });
+      expect(json.status, `${user.role} JSON`).to.be.oneOf([403, 404]);
+    }
+    expect(await snapshot(), 'nothing written').to.deep.equal(before);
+
+    // The officer, twice at once: arrived once, the card moved once. A stray name the form does not
+    // have (`constructor[prototype][x]`) is a plain key to the parser (extended: false), ignored.
+    const send = () => a.post(path).type('form').set('Accept', 'text/html').send(`_csrf=${encodeURIComponent(csrf)}&version=${version}&arrivedOn=${today}&constructor%5Bprototype%5D%5Bx%5D=1`);
+    const statuses = (await Promise.all([send(), send()])).map((r) => r.status);
+    expect(statuses.filter((s) => s === 303), String(statuses)).to.have.length(1);
+    const after = (await Case.findById(c._id).lean())!;
+    expect(after.stage).to.equal('arrived');
+    expect(after.history.filter((h) => h.action === 'mark_arrived')).to.have.length(1);
+    expect(after.version).to.equal(c.version + 1);
+    expect(after.supportTracks!.find((s) => s.kind === 'residence_card')!.dueAt!.toISOString(), "the card's target follows the arrival").not.to.equal(before.card);
+    expect(({} as Record<string, unknown>).x).to.equal(undefined);
   });
 });
