@@ -15,7 +15,8 @@
 // restart, a web worker, the pool growing: each is unauthenticated for its handshake). So each
 // address keeps a few slots of its own past the total (`reservedPerAddress`, a pool's handshakes
 // and its monitor), themselves capped (`reservedTotal`) so that many addresses cannot take the
-// whole server that way.
+// whole server that way. That shared cap alone let 16 addresses at their cap take every reserve:
+// the server's own host (sameHost: the app beside it) keeps its reserve past `reservedTotal` (s34).
 //
 // Known limit: a cap per remote address cannot tell the app from another local process on the
 // same address (the server binds loopback by default: 127.0.0.1 for both). Such a process can hold
@@ -35,6 +36,12 @@ export interface PreAuthLimits {
   firstMessageMs: number;
   /** A message begun before authentication and not complete this long after its first byte closes its connection. */
   messageMs: number;
+  /**
+   * A connection whose authentication failed this many times is closed after the last answer: guesses
+   * on one connection were unbounded (security review s34). Drivers open a new connection after one
+   * failure; mongosh's db.auth() retried by hand stays far below.
+   */
+  authFailures: number;
 }
 
 export const DEFAULT_PRE_AUTH_LIMITS: PreAuthLimits = {
@@ -51,6 +58,7 @@ export const DEFAULT_PRE_AUTH_LIMITS: PreAuthLimits = {
   // The app's connect timeout is 10 s by default; a driver sends its hello as soon as it connects.
   firstMessageMs: 30_000,
   messageMs: 30_000,
+  authFailures: 5,
 };
 
 /** The key a remote address is counted under: IPv4 (also IPv4-mapped IPv6) as is, IPv6 by its /64. */
@@ -66,6 +74,17 @@ export function addressKey(address: string | undefined): string {
   return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
+/**
+ * Whether a connection comes from the server's own host: its remote address is the local address
+ * it reached (a client on this host that did not pick its source address, as the app connecting to
+ * 127.0.0.1). Another host cannot present it (TCP's handshake); another local process can (the known
+ * limit above). IPv4-mapped IPv6 is read as its IPv4.
+ */
+export function sameHost(remote: string | undefined, local: string | undefined): boolean {
+  const plain = (a: string) => a.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '').toLowerCase();
+  return !!remote && !!local && plain(remote) === plain(local);
+}
+
 /** Counts unauthenticated connections by address; `admit` refuses one past a cap. */
 export class PreAuthCounter {
   private byAddress = new Map<string, number>();
@@ -77,12 +96,20 @@ export class PreAuthCounter {
     return this.count;
   }
 
-  /** Counts a new connection from `key`, or answers false (counted nowhere) past a cap. */
-  admit(key: string): boolean {
+  /**
+   * Counts a new connection from `key`, or answers false (counted nowhere) past a cap. `own`: it
+   * comes from the server's own host (sameHost), whose reserve others cannot use up: with
+   * `reservedTotal` shared, 16 addresses (127.0.0.2-17, or an IPv6 /60) at 128 each filled the
+   * total and every reserve, and the app's next connection (a restart, a worker) was refused
+   * (security review s34).
+   */
+  admit(key: string, own = false): boolean {
     const n = this.byAddress.get(key) ?? 0;
     const { perAddress, total, reservedPerAddress, reservedTotal } = this.limits;
     if (n >= perAddress) return false;
-    if (this.count >= total && (n >= reservedPerAddress || this.count >= total + reservedTotal)) return false;
+    // The own host's allowance past the shared reserves is one address's reserve in all: a server bound
+    // to every interface sees 127.0.0.5 to 127.0.0.5 as its own host too, and many such would be unbounded.
+    if (this.count >= total && (n >= reservedPerAddress || this.count >= total + reservedTotal + (own ? reservedPerAddress : 0))) return false;
     this.byAddress.set(key, n + 1);
     this.count++;
     return true;

@@ -8,7 +8,7 @@ import { MAX_MESSAGE_SIZE } from './engine.ts';
 import { parseMessage, encodeMsg, encodeReply, ProtocolError, readHeader } from './wire.ts';
 import { DIRECT_BYTES, MessageReader, PRE_AUTH_MAX_BYTES, PRE_AUTH_PIECE_BYTES, PRE_AUTH_SCRATCH_BYTES, SCRATCH_BYTES, readInto, type ReadResult } from './framing.ts';
 import type { AuthConnection, AuthGate } from './auth/gate.ts';
-import { DEFAULT_PRE_AUTH_LIMITS, PreAuthCounter, addressKey, type PreAuthLimits } from './pre-auth-limits.ts';
+import { DEFAULT_PRE_AUTH_LIMITS, PreAuthCounter, addressKey, sameHost, type PreAuthLimits } from './pre-auth-limits.ts';
 
 export interface WireServerOptions {
   host: string;
@@ -28,7 +28,7 @@ export class WireServer {
   private sockets = new Set<net.Socket>();
   private nextConnId = 1;
   private preAuth: PreAuthCounter;
-  private refused = { connections: 0, timedOut: 0, loggedAt: 0 };
+  private refused = { connections: 0, timedOut: 0, dropped: 0, loggedAt: 0 };
   private refusalLog: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: WireServerOptions) {
@@ -43,7 +43,7 @@ export class WireServer {
     return this.preAuth.total;
   }
 
-  private noteRefusal(kind: 'connections' | 'timedOut'): void {
+  private noteRefusal(kind: 'connections' | 'timedOut' | 'dropped'): void {
     this.refused[kind]++;
     const wait = REFUSED_LOG_MS - (Date.now() - this.refused.loggedAt);
     if (wait <= 0) this.logRefusals();
@@ -54,12 +54,12 @@ export class WireServer {
   private logRefusals(): void {
     clearTimeout(this.refusalLog);
     this.refusalLog = undefined;
-    const { connections, timedOut } = this.refused;
-    this.refused = { connections: 0, timedOut: 0, loggedAt: Date.now() };
-    if (!connections && !timedOut) return;
+    const { connections, timedOut, dropped } = this.refused;
+    this.refused = { connections: 0, timedOut: 0, dropped: 0, loggedAt: Date.now() };
+    if (!connections && !timedOut && !dropped) return;
     this.opts.logger.warn(
-      { refused: connections, timedOut, unauthenticated: this.preAuth.total, ...this.preAuth.limits },
-      'embedded-mongo: connections without credentials refused past the cap or closed at the handshake deadline',
+      { refused: connections, timedOut, dropped, unauthenticated: this.preAuth.total, ...this.preAuth.limits },
+      'embedded-mongo: connections without credentials refused past the cap, closed at the handshake deadline, or closed for a bad frame or failed authentications',
     );
   }
 
@@ -84,7 +84,7 @@ export class WireServer {
     // Before authentication a connection takes one of the capped slots; past the cap a NEW one is
     // refused, none already open is evicted (pre-auth-limits.ts: the driver's monitors never authenticate).
     const key = addressKey(socket.remoteAddress);
-    if (gate.required && !this.preAuth.admit(key)) {
+    if (gate.required && !this.preAuth.admit(key, sameHost(socket.remoteAddress, socket.localAddress))) {
       socket.on('error', () => {});
       socket.destroy();
       this.noteRefusal('connections');
@@ -111,7 +111,10 @@ export class WireServer {
     const drop = (reason: string, quiet = false) => {
       if (closed) return;
       closed = true;
-      if (!quiet) logger.warn({ conn: conn.id, remote: conn.remote, reason }, 'embedded-mongo: closing connection');
+      // Without credentials, counted into the rate-limited line: a client reconnecting to send a bad
+      // frame each time wrote a line a connection (security review s34).
+      if (!quiet && counted) this.noteRefusal('dropped');
+      else if (!quiet) logger.warn({ conn: conn.id, remote: conn.remote, reason }, 'embedded-mongo: closing connection');
       // The replies already written still reach the client; nothing more is read or answered.
       socket.pause();
       socket.end();
@@ -138,6 +141,10 @@ export class WireServer {
     /** Moves the connection in or out of the unauthenticated count after each command (saslContinue, logout). */
     const settle = () => {
       if (closed) return;
+      if (!authed() && (conn.authFailures ?? 0) >= this.preAuth.limits.authFailures) {
+        drop(`${conn.authFailures} failed authentications`);
+        return;
+      }
       if (authed() && counted) {
         counted = false;
         this.preAuth.release(key);

@@ -99,13 +99,47 @@ function usedIn(source: string, cacheKey: string | undefined): Set<string> {
  * applicant. The facts the edit does carry are left out here (not said twice); empty when none is
  * missing, none applies to this e-mail's data, or the template has no facts file.
  */
-async function missingFacts(template: string, locale: Locale, ctx: Record<string, unknown>, source: string, p: 'text' | 'html', cacheKey: string | undefined): Promise<string> {
+async function missingFacts(
+  template: string,
+  locale: Locale,
+  ctx: Record<string, unknown>,
+  source: string,
+  p: 'text' | 'html',
+  cacheKey: string | undefined,
+  edited: { render: (data: Record<string, unknown>) => string; out: string },
+): Promise<string> {
   const essential = Object.hasOwn(ESSENTIAL_VARIABLES, template) ? ESSENTIAL_VARIABLES[template]! : [];
   if (!essential.length || !factsAdded(template, locale)) return '';
   const used = usedIn(source, cacheKey);
-  if (essential.every((n) => used.has(n))) return '';
-  const carried = Object.fromEntries(essential.filter((n) => used.has(n)).map((n) => [n, undefined]));
+  // Named is not shown: `{{#if dueAt}}{{/if}}` (or an {{#each}} with nothing inside) names the date and
+  // says nothing of it, and kept it from being added (security review s34). A fact counts as carried
+  // only when the edit's text changes with it.
+  const shown = essential.filter((n) => used.has(n) && !sameWithout(edited, ctx, n));
+  if (shown.length === essential.length) return '';
+  const carried = Object.fromEntries(shown.map((n) => [n, undefined]));
   return (await compileFile(factsFile(template, locale, p), p === 'html'))({ ...ctx, ...carried }).trim();
+}
+
+/** A value unlike `v`, of its kind, that renders differently wherever `v` is shown (undefined: nothing to show). */
+function unlike(v: unknown): unknown {
+  if (v instanceof Date) return new Date(v.getTime() + 400 * 86_400_000);
+  if (typeof v === 'string') return v ? `${v}\u2063` : undefined;
+  if (typeof v === 'number') return v + 1;
+  if (typeof v === 'boolean') return !v;
+  // A list shown item by item shows its items twice; one only tested (`{{#if}}`) does not change.
+  if (Array.isArray(v)) return v.length ? [...v, ...v] : undefined;
+  return undefined;
+}
+
+/** Whether the edit renders the same with fact `name` changed (or has nothing of it to show): it does not show it. */
+function sameWithout(edited: { render: (data: Record<string, unknown>) => string; out: string }, ctx: Record<string, unknown>, name: string): boolean {
+  const other = unlike(ctx[name]);
+  if (other === undefined) return false;
+  try {
+    return edited.render({ ...ctx, [name]: other }) === edited.out;
+  } catch {
+    return false;
+  }
 }
 
 async function renderWith(template: string, locale: Locale, ctx: Record<string, unknown>, source: { parts?: TemplateParts; cacheKey?: string }) {
@@ -113,12 +147,14 @@ async function renderWith(template: string, locale: Locale, ctx: Record<string, 
   const part = async (p: Part, escape: boolean) =>
     source.parts ? compileEdited(source.parts[p], escape, source.cacheKey && `${source.cacheKey}:${p}`) : compileFile(path.join(dir, `${locale}.${p}.hbs`), escape);
   const subject = (await part('subject', false))(ctx).trim().replace(/\s+/g, ' ');
-  let text = (await part('text', false))(ctx);
-  let body = (await part('html', true))(ctx);
+  const textOf = await part('text', false);
+  const htmlOf = await part('html', true);
+  let text = textOf(ctx);
+  let body = htmlOf(ctx);
   if (source.parts) {
-    const textFacts = await missingFacts(template, locale, ctx, source.parts.text, 'text', source.cacheKey && `${source.cacheKey}:text`);
+    const textFacts = await missingFacts(template, locale, ctx, source.parts.text, 'text', source.cacheKey && `${source.cacheKey}:text`, { render: textOf, out: text });
     if (textFacts) text = `${text.trimEnd()}\n\n${textFacts}\n`;
-    const htmlFacts = await missingFacts(template, locale, ctx, source.parts.html, 'html', source.cacheKey && `${source.cacheKey}:html`);
+    const htmlFacts = await missingFacts(template, locale, ctx, source.parts.html, 'html', source.cacheKey && `${source.cacheKey}:html`, { render: htmlOf, out: body });
     if (htmlFacts) body = `${body}\n${htmlFacts}`;
   }
   const layout = await compileFile(path.join(viewsDir, 'emails', `layout.${locale}.html.hbs`), true);

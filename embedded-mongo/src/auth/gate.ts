@@ -19,7 +19,12 @@ import { UserStore, UserStoreError, type Role, type UserRecord } from './users.t
 export interface AuthConnection extends ConnectionInfo {
   user?: { user: string; db: string; roles: Role[] };
   sasl?: SaslState;
+  /** Failed authentications on this connection (server.ts closes it past PreAuthLimits.authFailures). */
+  authFailures?: number;
 }
+
+/** Failed authentications are logged one line at most this often, with how many since: a client retrying in a loop flooded the log (security review s34). */
+const FAILED_LOG_MS = 10_000;
 
 interface SaslState {
   conversation: ScramConversation;
@@ -76,6 +81,7 @@ export class AuthGate {
   /** Keys the decoy salts of unknown user names (fixed for this server's life). */
   private readonly decoySecret = randomBytes(32);
   private readonly handlers = new Map<string, { preAuth: boolean; run: Handler }>();
+  private failedLog: { count: number; loggedAt: number; last?: Document; timer?: NodeJS.Timeout } = { count: 0, loggedAt: 0 };
 
   constructor(
     private readonly engine: Engine,
@@ -174,8 +180,26 @@ export class AuthGate {
 
   private failed(conn: AuthConnection, user: string | undefined, db: string, mechanism: string, reason: string): Document {
     conn.sasl = undefined;
-    this.logger.warn({ conn: conn.id, remote: conn.remote, user: user ?? null, db, mechanism, reason }, 'embedded-mongo: authentication failed');
+    conn.authFailures = (conn.authFailures ?? 0) + 1;
+    this.noteFailure({ conn: conn.id, remote: conn.remote, user: user ?? null, db, mechanism, reason });
     return errorReply('AuthenticationFailed', AUTH_FAILED);
+  }
+
+  /** Logs a failure at once when none was logged in the window, else counts it into the line at the window's end. */
+  private noteFailure(fields: Document): void {
+    const log = this.failedLog;
+    log.count++;
+    log.last = fields;
+    const wait = FAILED_LOG_MS - (Date.now() - log.loggedAt);
+    if (wait <= 0) this.logFailures();
+    else log.timer ??= setTimeout(() => this.logFailures(), wait).unref();
+  }
+
+  private logFailures(): void {
+    const { count, last, timer } = this.failedLog;
+    clearTimeout(timer);
+    this.failedLog = { count: 0, loggedAt: Date.now() };
+    if (count) this.logger.warn({ ...last, failures: count }, 'embedded-mongo: authentication failed');
   }
 
   private async saslStart(db: string, cmd: Document, conn: AuthConnection): Promise<Document> {
