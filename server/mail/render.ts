@@ -28,13 +28,21 @@ async function compileFile(file: string, escape: boolean): Promise<Handlebars.Te
   return tpl;
 }
 
-/** Edited text: only the known helpers, compiled once per saved version (versions never change). */
+/**
+ * Edited text: only the known helpers, compiled once per saved version (versions never change).
+ * Each entry keeps its source and is used only for the same text: a version number is unique within
+ * one database, not within a process that has opened another (the tests' databases, one after the
+ * other, each with its own version 1 of the same template).
+ */
+const editedCache = new Map<string, { source: string; tpl: Handlebars.TemplateDelegate }>();
 function compileEdited(source: string, escape: boolean, cacheKey?: string): Handlebars.TemplateDelegate {
   const key = cacheKey ? `edit:${cacheKey}:${escape}` : undefined;
-  let tpl = key ? cache.get(key) : undefined;
-  if (!tpl) {
-    tpl = hb.compile(source, { noEscape: !escape, strict: false, knownHelpers: KNOWN_HELPERS, knownHelpersOnly: true });
-    if (key) cache.set(key, tpl);
+  const kept = key ? editedCache.get(key) : undefined;
+  if (kept && kept.source === source) return kept.tpl;
+  const tpl = hb.compile(source, { noEscape: !escape, strict: false, knownHelpers: KNOWN_HELPERS, knownHelpersOnly: true });
+  if (key) {
+    if (editedCache.size > 500) editedCache.clear();
+    editedCache.set(key, { source, tpl });
   }
   return tpl;
 }
@@ -79,15 +87,15 @@ export function factsAdded(template: string, locale: Locale): boolean {
 }
 
 /** The essential variables an edited part uses (parsed once per saved version and part). */
-const usedCache = new Map<string, Set<string>>();
+const usedCache = new Map<string, { source: string; used: Set<string> }>();
 function usedIn(source: string, cacheKey: string | undefined): Set<string> {
   if (!cacheKey) return usedVariables(source);
-  let used = usedCache.get(cacheKey);
-  if (!used) {
-    if (usedCache.size > 500) usedCache.clear();
-    used = usedVariables(source);
-    usedCache.set(cacheKey, used);
-  }
+  const kept = usedCache.get(cacheKey);
+  // Only for the same text (see editedCache).
+  if (kept && kept.source === source) return kept.used;
+  if (usedCache.size > 500) usedCache.clear();
+  const used = usedVariables(source);
+  usedCache.set(cacheKey, { source, used });
   return used;
 }
 
