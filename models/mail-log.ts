@@ -3,10 +3,19 @@
 // by server/accounts/mail.ts after the mailer answered, or, for those an administrator's action owes,
 // as pending with the action and then with each attempt's outcome). The list pages read only this collection,
 // through its indexes, so they never unwind the outbox of every case (100,000 cases and more).
-// The message body is not copied here: a case e-mail is rendered again from its outbox item's data
-// with the template version it was sent with (server/mail-log); an account e-mail keeps the data it
-// was rendered from only when it holds no one-time link (server/accounts/mail.ts).
+// A case e-mail keeps the subject, text and HTML the dispatcher sent (or last tried), written with the
+// attempt's outcome (sentText, sentHtml: bounded, and left out of every read that does not ask for
+// them, so the list pages never carry message bodies); rows recorded before that are rendered again
+// from the outbox item's data with the template of today (server/mail-log), and say so. Personal data
+// kept as the rest of the case is (README "Security": not encrypted by the app), erased with the case
+// (server/privacy/erase.ts). An account e-mail keeps the data it was rendered from only when it holds
+// no one-time link (server/accounts/mail.ts).
 import { Schema, model, type InferSchemaType } from 'mongoose';
+
+/** The longest sent text kept (characters): a longer one is kept cut to this and marked (sentCut). */
+export const KEPT_TEXT_MAX = 20_000;
+/** The longest sent HTML kept (characters): a longer one is not kept at all (cut HTML is no message), and marked. */
+export const KEPT_HTML_MAX = 100_000;
 
 const mailLogSchema = new Schema(
   {
@@ -36,6 +45,12 @@ const mailLogSchema = new Schema(
     retryUntil: { type: Date },
     messageId: { type: String },
     subject: { type: String, maxlength: 1000 },
+    /** The text part as sent (a case e-mail; the last attempt's): read only by the message page. */
+    sentText: { type: String, maxlength: KEPT_TEXT_MAX, select: false },
+    /** The HTML part as sent, when not longer than KEPT_HTML_MAX. */
+    sentHtml: { type: String, maxlength: KEPT_HTML_MAX, select: false },
+    /** The text was cut, or the HTML not kept, for their length. */
+    sentCut: { type: Boolean, select: false },
     /** The edited template version it was rendered with; 0 = the built-in files. */
     templateVersion: { type: Number, default: 0 },
     /**

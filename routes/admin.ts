@@ -25,6 +25,7 @@ import { countEditsToReview } from '../server/email-templates/service.ts';
 import {
   presentAdminIndex,
   presentCallForm,
+  requiredAddedParams,
   presentCalls,
   presentHolidayConfirm,
   presentHolidays,
@@ -157,7 +158,9 @@ export function adminRoutes(app: AppContext): Router {
     if (op !== 'save') return showCallForm(req, res, { id, values: addRow(values, op === 'addChecklistRow' ? 'checklist' : 'scorecard') });
     const saved = await saveCall({ ctx: req.ctx, call, values });
     if (!saved.ok) return showCallForm(req, res, { id, values, errors: saved.errors, status: 422 });
-    flash(req, 'success', call ? 'admin.saved' : 'admin.created');
+    // A row made required while cases are open: how many of them lack it, said on the page (a warning, not a refusal).
+    if ('lacking' in saved) flash(req, 'warning', 'admin.calls.requiredAdded', requiredAddedParams(req.ctx, saved.lacking));
+    else flash(req, 'success', call ? 'admin.saved' : 'admin.created');
     res.redirect(303, `/admin/calls/${saved.id}`);
   };
 

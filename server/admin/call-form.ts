@@ -140,9 +140,13 @@ export function valuesFromBody(body: Record<string, unknown>): CallFormValues {
 }
 
 
-/** One more empty row of the given kind ("add row" buttons). */
+/**
+ * One more empty row of the given kind ("add row" buttons). A document row starts optional: a
+ * required one added to a call with open cases makes each of their applications incomplete at once,
+ * so the administrator ticks "Required" knowingly (and the save says how many open cases lack it).
+ */
 export function addRow(v: CallFormValues, kind: 'checklist' | 'scorecard'): CallFormValues {
-  if (kind === 'checklist') v.checklist.push({ type: '', phase: 'application', required: true, maxMb: '', multiple: false });
+  if (kind === 'checklist') v.checklist.push({ type: '', phase: 'application', required: false, maxMb: '', multiple: false });
   else v.scorecard.push({ key: '', labelVi: '', labelEn: '', weight: '' });
   return v;
 }

@@ -3,6 +3,9 @@
 import type { Context } from '../context.ts';
 import { Call, type CallDoc } from '../../models/call.ts';
 import { Case } from '../../models/case.ts';
+import { CaseDocument } from '../../models/document.ts';
+import { OPEN_STAGES, type DocumentType } from '../../models/constants.ts';
+import type { Types } from 'mongoose';
 import { Institute } from '../../models/institute.ts';
 import { NotFoundError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
@@ -83,11 +86,44 @@ async function buildCodeIndexIfMissing(): Promise<void> {
 const CODE_TAKEN: SaveResult = { ok: false, errors: { code: 'admin.calls.errors.codeTaken' } };
 const isDuplicateCode = (err: unknown) => (err as { code?: number })?.code === 11000;
 
+/** A checklist row the save made required, and how many of the call's open cases have no current file of it. */
+export interface RequiredRowLacking {
+  type: string;
+  phase: string;
+  cases: number;
+}
+
+export type CallSaveResult = SaveResult | { ok: true; id: string; lacking: RequiredRowLacking[] };
+
+type ChecklistRow = { type: string; phase?: string | null; required?: boolean | null };
+const rowKey = (r: ChecklistRow) => `${r.type}|${r.phase ?? 'application'}`;
+
+/**
+ * The rows required after the save that were not before (new, or optional until now), each with the
+ * number of the call's open cases (any stage not ended: a draft included, its submit now refused)
+ * with no current file of that type. Nobody is e-mailed of the change: the administrator is told.
+ */
+async function newlyRequiredLacking(callId: Types.ObjectId, before: readonly ChecklistRow[], after: readonly ChecklistRow[]): Promise<RequiredRowLacking[]> {
+  const wasRequired = new Set(before.filter((r) => r.required !== false).map(rowKey));
+  const added = after.filter((r) => r.required !== false && !wasRequired.has(rowKey(r)));
+  if (!added.length) return [];
+  const open = (await Case.find({ call: callId, stage: { $in: OPEN_STAGES } }, { _id: 1 }).lean()).map((c) => c._id);
+  if (!open.length) return [];
+  const out: RequiredRowLacking[] = [];
+  for (const r of added) {
+    const having = await CaseDocument.distinct('case', { case: { $in: open }, type: r.type as DocumentType, current: true });
+    const cases = open.length - having.length;
+    if (cases > 0) out.push({ type: r.type, phase: r.phase ?? 'application', cases });
+  }
+  return out;
+}
+
 /**
  * Validates the form's values and stores them: a new call, or `call` changed. On errors, the
- * values' rows carry their own message keys too (the form shows each beside its row).
+ * values' rows carry their own message keys too (the form shows each beside its row). A change that
+ * makes a checklist row required answers with the open cases that lack it (newlyRequiredLacking).
  */
-export async function saveCall(opts: { ctx: Context; call?: CallDoc; values: CallFormValues }): Promise<SaveResult> {
+export async function saveCall(opts: { ctx: Context; call?: CallDoc; values: CallFormValues }): Promise<CallSaveResult> {
   const { ctx, call } = opts;
   const instituteIds = (await Institute.find({}, { _id: 1 }).lean()).map((i) => String(i._id));
   const { data, errors } = validateCall(opts.values, instituteIds);
@@ -105,8 +141,9 @@ export async function saveCall(opts: { ctx: Context; call?: CallDoc; values: Cal
     }
     if (res.matchedCount === 0) throw new NotFoundError();
     await buildCodeIndexIfMissing();
-    await recordAudit(ctx, { action: 'call.update', targetType: 'call', targetId: id, summary: { status: data.status, checklist: data.checklist.length, scorecard: data.scorecard.length } });
-    return { ok: true, id };
+    const lacking = await newlyRequiredLacking(call._id, call.checklist ?? [], data.checklist);
+    await recordAudit(ctx, { action: 'call.update', targetType: 'call', targetId: id, summary: { status: data.status, checklist: data.checklist.length, scorecard: data.scorecard.length, ...(lacking.length ? { requiredAddedLacking: lacking } : {}) } });
+    return lacking.length ? { ok: true, id, lacking } : { ok: true, id };
   }
   let created;
   try {

@@ -14,7 +14,7 @@ import { deadlineLeft } from '../procedures/service.ts';
 import type { WorkingCalendar } from '../calendar/index.ts';
 import { explainFailure } from '../mail-log/failures.ts';
 import type { adminOverview, outboxOverview } from './outbox.ts';
-import type { listCalls, CallCodeProblems } from './calls.ts';
+import type { listCalls, CallCodeProblems, RequiredRowLacking } from './calls.ts';
 import type { listUsers, UserFilter } from './users.ts';
 import { can } from '../policies/index.ts';
 import { ROLE_CHANGE_REASON_MAX, ROLE_CHANGE_REASON_MIN, type Placement, type RoleChangePlan, type RoleChangeSubject } from '../accounts/role-change.ts';
@@ -107,6 +107,15 @@ function callErrorList(t: ReturnType<typeof tOf>, errors: Record<string, string>
   rows('checklist', shown.checklist);
   rows('scorecard', shown.scorecard);
   return list;
+}
+
+/**
+ * The saved call's warning that rows made required are missing from open cases, in the admin's
+ * language: one "<document> (<phase>): N open cases …" per row, for the flash (its params are text).
+ */
+export function requiredAddedParams(ctx: Context, lacking: readonly RequiredRowLacking[]): { rows: string } {
+  const t = tOf(ctx);
+  return { rows: lacking.map((r) => t('admin.calls.requiredAddedRow', { document: t(`documents.types.${r.type}`), phase: t(`documents.phases.${r.phase}`), count: r.cases })).join(' ') };
 }
 
 /** The call form, new (no id) or editing; its rows' errors shown beside them. */

@@ -32,7 +32,7 @@ import { scanOrRefuse } from '../documents/scan.ts';
 import { storeNextVersion, type StoredFile } from '../documents/versions.ts';
 import { documentStores } from '../documents/stores.ts';
 import type { ReceivedFile } from '../documents/upload.ts';
-import { caseConflict } from './conflict.ts';
+import { caseConflict, versionSeen } from './conflict.ts';
 import { startTooSoonForFiling, tooSoonText } from './planned-start.ts';
 import { discardReceived, type DocumentStorage } from '../documents/storage.ts';
 
@@ -141,7 +141,9 @@ export async function changeOfferTerms(opts: { app: Pick<AppContext, 'config' | 
     const file = letterFile(opts.files);
     const before = caseDoc.offerTerms;
     if (!file && sameTerms(terms, before)) return { caseDoc, unchanged: true };
-    if (caseDoc.version !== opts.version || !canChangeOfferTerms(caseDoc)) throw await caseConflict({ ctx, caseId: caseDoc._id });
+    // Only the start-up sweep's claim since the page was built (a lost letter taken back, models/case.ts
+    // sweptClaim): the form saw the offer as it is, and its letter is not lost to a conflict page.
+    if (caseDoc.version !== versionSeen(caseDoc, opts.version) || !canChangeOfferTerms(caseDoc)) throw await caseConflict({ ctx, caseId: caseDoc._id });
     // A start no work permit filing can meet any more is refused, naming the earliest day (Decree
     // 219/2025/ND-CP: the file lodged at least 10 days before it; ./planned-start.ts). Only a day HR
     // changes: an offer saved before keeps its other terms editable.

@@ -34,7 +34,7 @@ import { ValidationError, type FieldErrors } from '../errors.ts';
 import { plannedStartAudit, plannedStartEvent } from './planned-start-moves.ts';
 import { settleCaseAudits, withPendingAudits } from './pending-audit.ts';
 import { refreshForecast } from '../planner/service.ts';
-import { caseConflict } from './conflict.ts';
+import { caseConflict, versionSeen } from './conflict.ts';
 
 /** The form's fields (named apart from the other forms of the case page, which share its error summary). */
 export const PLANNED_START_FIELDS = { day: 'plannedStart', reason: 'plannedStartReason', told: 'plannedStartTold', targets: 'plannedStartTargets' } as const;
@@ -272,7 +272,8 @@ export async function changePlannedStart({ app, ctx, caseDoc, version, form }: {
   const day = readDay(form.plannedStart.trim(), now);
   const previous = caseDoc.profile?.plannedArrival ?? undefined;
   if (day instanceof Date && previous && vnDateKey(previous) === vnDateKey(day)) return { caseDoc, unchanged: true };
-  if (caseDoc.version !== version || !canChangePlannedStart(caseDoc)) throw await caseConflict({ ctx, caseId: caseDoc._id });
+  // Only the start-up sweep's claim since the page was built (a lost letter or answer file taken back): not stale.
+  if (caseDoc.version !== versionSeen(caseDoc, version) || !canChangePlannedStart(caseDoc)) throw await caseConflict({ ctx, caseId: caseDoc._id });
   const errors: FieldErrors = {};
   if (typeof day === 'string') errors[PLANNED_START_FIELDS.day] = t(day, { years: MAX_YEARS_AHEAD });
   const offered = offerNamesStart(caseDoc);

@@ -14,7 +14,7 @@ import { User } from '../../models/user.ts';
 import { ValidationError, type FieldErrors } from '../errors.ts';
 import { caseEmail, outboxKey } from '../outbox/item.ts';
 import { caseAudit, settleCaseAudits, withPendingAudits } from './pending-audit.ts';
-import { caseConflict } from './conflict.ts';
+import { caseConflict, versionSeen } from './conflict.ts';
 import { Call } from '../../models/call.ts';
 import { translator } from '../i18n/index.ts';
 import { deadlineLeft } from '../procedures/service.ts';
@@ -80,7 +80,8 @@ export async function extendInfoRequest({ app, ctx, caseDoc, version, form }: { 
   const actor = actorOf(ctx);
   const t = tOf(ctx);
   const parsed = PAYLOADS.extend_info.safeParse({ dueAt: form.extendDueAt || undefined, reason: form.extendReason });
-  if (caseDoc.version !== version || caseDoc.stage !== 'awaiting_applicant') {
+  // A page read before the start-up sweep took a lost answer's file back (its claim alone moved the version) is not stale.
+  if (caseDoc.version !== versionSeen(caseDoc, version) || caseDoc.stage !== 'awaiting_applicant') {
     if (parsed.success && alreadyExtended(caseDoc, actor._id, parsed.data.dueAt)) return { caseDoc, repeated: true };
     throw await caseConflict({ ctx, caseId: caseDoc._id });
   }

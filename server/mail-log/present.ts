@@ -7,6 +7,7 @@ import { listTemplateNames } from '../mail/templates.ts';
 import type { MailLogEntry, MailLogFilters, ShownMessage, listMailLog } from './service.ts';
 import { ACCOUNT_TEMPLATES as ACCOUNT_TEMPLATE_NAMES } from '../accounts/mail.ts';
 import { explainFailure } from './failures.ts';
+import { KEPT_TEXT_MAX } from '../../models/mail-log.ts';
 import { formatDateTime } from '../views/time.ts';
 import { REQUEUEABLE_ACCOUNT_TEMPLATES } from '../accounts/requeue.ts';
 import { TOKEN_TTL_MS } from '../accounts/tokens.ts';
@@ -76,6 +77,15 @@ export function presentMailLog(ctx: Context, input: { listing: Awaited<ReturnTyp
   };
 }
 
+function messageSource(t: ReturnType<typeof tOf>, locale: string, entry: MailLogEntry, m: ShownMessage): { text: string; cut?: string; id: string } {
+  if (m.from === 'rendered') return entry.source === 'account' ? { text: t('mailLog.renderedAgain'), id: 'mail-rerendered' } : { text: t('mailLog.renderedToday'), id: 'mail-rerendered' };
+  return {
+    text: t(entry.status === 'sent' ? 'mailLog.asSent' : 'mailLog.asTried'),
+    id: 'mail-as-sent',
+    ...(m.cut ? { cut: t('mailLog.keptCut', { max: KEPT_TEXT_MAX.toLocaleString(locale === 'vi' ? 'vi' : 'en') }) } : {}),
+  };
+}
+
 /** `requeueRefusal`: why a dead account e-mail is not sent again (server/accounts/requeue.ts), shown instead of the button. */
 export function presentMailLogEntry(ctx: Context, input: { entry: MailLogEntry; message: ShownMessage | undefined; requeueRefusal?: string }) {
   const t = tOf(ctx);
@@ -89,6 +99,8 @@ export function presentMailLogEntry(ctx: Context, input: { entry: MailLogEntry; 
     // What the button will do, for an account e-mail: the same message again, or a new invitation.
     requeueHint: account && r.canRequeue && !input.requeueRefusal ? (r.template === 'invitation' ? t('mailLog.accountRequeue.hintInvitation', { days: TOKEN_TTL_MS.invitation / 86_400_000 }) : t('mailLog.accountRequeue.hintDecision')) : undefined,
     message: input.message,
+    // Where the message shown comes from, said above it: the copy sent (or last tried), or a render of today.
+    messageSource: input.message ? messageSource(t, ctx.locale, input.entry, input.message) : undefined,
     accountMail: input.entry.source === 'account',
   };
 }

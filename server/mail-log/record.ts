@@ -9,7 +9,9 @@
 import { randomUUID } from 'node:crypto';
 import { Types } from 'mongoose';
 import type { Logger } from '../logger.ts';
-import { MailLog } from '../../models/mail-log.ts';
+import { KEPT_HTML_MAX, KEPT_TEXT_MAX, MailLog } from '../../models/mail-log.ts';
+
+export { KEPT_HTML_MAX, KEPT_TEXT_MAX };
 
 export interface CaseMailOutcome {
   caseId: unknown;
@@ -32,6 +34,18 @@ export interface CaseMailOutcome {
   templateVersion?: number;
   /** Sent to an administrator as the HR office's fallback (models/mail-log.ts toAdmins). */
   toAdmins?: boolean;
+  /** The parts this attempt sent (or tried): kept on the row, bounded (models/mail-log.ts sentText). */
+  sent?: { text: string; html: string };
+}
+
+/** The sent parts as the row keeps them: the text cut to its bound, the HTML only within its own. */
+function keptParts(sent: { text: string; html: string }): { $set: Record<string, unknown>; $unset: Record<string, 1> } {
+  const htmlKept = sent.html.length <= KEPT_HTML_MAX;
+  const cut = sent.text.length > KEPT_TEXT_MAX || !htmlKept;
+  return {
+    $set: { sentText: sent.text.slice(0, KEPT_TEXT_MAX), ...(htmlKept ? { sentHtml: sent.html } : {}), ...(cut ? { sentCut: true } : {}) },
+    $unset: { ...(htmlKept ? {} : { sentHtml: 1 as const }), ...(cut ? {} : { sentCut: 1 as const }) },
+  };
 }
 
 export async function logCaseMail(logger: Pick<Logger, 'error'>, o: CaseMailOutcome): Promise<void> {
@@ -56,7 +70,10 @@ export async function logCaseMail(logger: Pick<Logger, 'error'>, o: CaseMailOutc
     if (o.templateVersion !== undefined) $set.templateVersion = o.templateVersion;
     // A digest is addressed again at each attempt (server/cases/message-digest.ts): the row follows its last reader.
     if (o.toAdmins) $set.toAdmins = true;
-    const $unset = { ...($set.retryUntil ? {} : { retryUntil: 1 }), ...(o.toAdmins ? {} : { toAdmins: 1 }) };
+    // What this attempt sent replaces what an earlier one tried (a template edited in between).
+    const parts = o.sent ? keptParts(o.sent) : undefined;
+    if (parts) Object.assign($set, parts.$set);
+    const $unset = { ...($set.retryUntil ? {} : { retryUntil: 1 }), ...(o.toAdmins ? {} : { toAdmins: 1 }), ...parts?.$unset };
     await MailLog.updateOne({ source: 'case', case: o.caseId as never, key: o.key }, { $set, ...(Object.keys($unset).length ? { $unset } : {}) }, { upsert: true });
   } catch (err) {
     logger.error({ err, key: o.key }, 'mail log: could not record a case e-mail');

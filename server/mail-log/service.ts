@@ -104,27 +104,42 @@ export async function findMailLogEntry(opts: { ctx: Context; id: string }) {
 export interface ShownMessage {
   subject: string;
   text: string;
-  html: string;
+  /** Absent when the sent HTML was too long to keep (models/mail-log.ts KEPT_HTML_MAX). */
+  html?: string;
   version: number;
+  /**
+   * 'sent': the copy the dispatcher kept when it sent (or last tried) it; 'rendered': rendered again
+   * today (a case row recorded before copies were kept, or an account e-mail from its kept data).
+   */
+  from: 'sent' | 'rendered';
+  /** The kept text was cut, or the HTML not kept, for its length. */
+  cut?: boolean;
 }
 
 /**
- * The message as it was sent: a case e-mail rendered again from its outbox item's data with the
- * template version recorded when it was sent (versions never change); an account e-mail likewise from
- * the data kept with its log entry. Undefined for an account e-mail with a one-time link (its data is
- * not kept: server/accounts/mail.ts KEPT_ACCOUNT_TEMPLATES) or when the case or its item is gone (erased).
+ * The message as it was sent: a case e-mail's copy kept by the dispatcher with the outcome (the
+ * subject, text and HTML it sent). A case row recorded before copies were kept is rendered again
+ * from its outbox item's data with the template version recorded then, and with today's template
+ * files (which may have changed since: the page says so); an account e-mail likewise from the data
+ * kept with its log entry. Undefined for an account e-mail with a one-time link (its data is not
+ * kept: server/accounts/mail.ts KEPT_ACCOUNT_TEMPLATES) or when the case or its item is gone (erased).
  */
 export async function loggedMessage(opts: { entry: MailLogEntry }): Promise<ShownMessage | undefined> {
   const { entry } = opts;
   if (entry.source === 'account') return accountMessage(entry);
   if (entry.source !== 'case' || !entry.case) return undefined;
+  // The copy is left out of every other read of the log (select: false): asked for here only.
+  const copy = await MailLog.findById(entry._id, { subject: 1, templateVersion: 1, sentText: 1, sentHtml: 1, sentCut: 1 }).lean();
+  if (copy?.sentText !== undefined && copy.sentText !== null) {
+    return { subject: copy.subject ?? '', text: copy.sentText, ...(copy.sentHtml ? { html: copy.sentHtml } : {}), version: copy.templateVersion ?? 0, from: 'sent', ...(copy.sentCut ? { cut: true } : {}) };
+  }
   const c = await Case.findById(entry.case, { outbox: 1 }).lean();
   const item = c?.outbox.find((i) => i.key === entry.key);
   if (!item) return undefined;
   const locale = isLocale(item.locale) ? item.locale : DEFAULT_LOCALE;
   try {
     const r = await renderEmail(item.template, locale, (item.data ?? {}) as Record<string, unknown>, { version: entry.templateVersion ?? 0 });
-    return { subject: r.subject, text: r.text, html: r.html, version: r.version };
+    return { subject: r.subject, text: r.text, html: r.html, version: r.version, from: 'rendered' };
   } catch {
     return undefined;
   }
@@ -135,7 +150,7 @@ async function accountMessage(entry: MailLogEntry): Promise<ShownMessage | undef
   const locale = isLocale(entry.locale) ? entry.locale : DEFAULT_LOCALE;
   try {
     const r = await renderEmail(entry.template, locale, entry.data as Record<string, unknown>, { version: entry.templateVersion ?? 0 });
-    return { subject: r.subject, text: r.text, html: r.html, version: r.version };
+    return { subject: r.subject, text: r.text, html: r.html, version: r.version, from: 'rendered' };
   } catch {
     return undefined;
   }

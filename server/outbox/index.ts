@@ -278,7 +278,8 @@ export async function dispatchOnce(ctx: AppContext, opts: DispatchOptions): Prom
       continue;
     }
     const messageId = messageIdFor(item.key);
-    const shown = { subject: rendered.subject, templateVersion: rendered.version };
+    // What the recipient gets, kept on the mail log's row with the outcome (the log shows it, never a render of today).
+    const shown = { subject: rendered.subject, templateVersion: rendered.version, sent: { text: rendered.text, html: rendered.html } };
     let sent: { messageId: string };
     try {
       sent = await ctx.mailer.send({ to: item.to, subject: rendered.subject, text: rendered.text, html: rendered.html, messageId, language });

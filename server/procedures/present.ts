@@ -8,7 +8,7 @@ import { tOf, type Context } from '../context.ts';
 import type { Locale } from '../i18n/index.ts';
 import { vnDateKey, type WorkingCalendar } from '../calendar/index.ts';
 import { LODGING_MARGIN_WORKING_DAYS, PROCEDURE_RULES, residenceCardConflict, visaSymbol, waitingGroups, type CardBeyondPassport, type PassportLike } from './rules.ts';
-import { ACTIVE_SUPPORT, askOpen, clockStopped, deadlineLeft, windowView, type WindowView, holidayDayText, type HolidayName, dueMeaning, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
+import { ACTIVE_SUPPORT, askOpen, clockStopped, deadlineLeft, windowView, type WindowView, holidayDayText, type HolidayName, dueMeaning, isStop, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
 import { formatDay } from '../views/time.ts';
 import { papersForFamily, familyMembersText, familyVisasWanted, foreignFamily, vietnameseCitizen } from '../applications/family-support.ts';
 import { reasonsOwed } from '../../models/case-deadline.ts';
@@ -447,7 +447,8 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
  * The statuses the case page's row (a status and an internal note, nothing else) can save: those
  * that need no date nor message, and the status the procedure has (a note on it). A new filing needs
  * its date, an authority's grant or refusal its day, any refusal a message to the applicant
- * (service.ts nextTrack): recorded on the procedure's page. The institute's own service (housing) is
+ * (service.ts nextTrack): recorded on the procedure's page. "Not needed" stays: a stop of a procedure
+ * under way without its reason opens that page asking for it (service.ts isStop), the row's note kept as a note. The institute's own service (housing) is
  * granted without a date (the day HR records it).
  */
 export function rowStatuses(kind: SupportKind, current: string): string[] {
@@ -530,7 +531,10 @@ export function procedureTimelineEntry(t: TFunction, locale: Locale, p: Procedur
   // Those the applicant had answered were done, not dropped: said so with the day of their answer.
   for (const a of p.asksAnswered ?? []) details.push(t('procedures.ask.timeline.answered', { text: a.text ?? '', date: formatDay(a.at, locale) }));
   // The message is HR's own words to the applicant: shown as written (both sides), not translated.
-  return { label, ...(details.length ? { detail: details.join(' · ') } : {}), ...(p.message ? { message: p.message } : {}) };
+  // On a stop of a procedure under way it is the reason for it (service.ts isStop), said so; read
+  // from the event alone, so a procedure started later does not change how the stop reads.
+  const message = p.message && !p.replacedBy && isStop(p.from ?? undefined, p.to ?? '') ? t('procedures.timeline.stopReason', { reason: p.message }) : p.message;
+  return { label, ...(details.length ? { detail: details.join(' · ') } : {}), ...(message ? { message } : {}) };
 }
 
 interface RecountEvent {

@@ -457,6 +457,15 @@ export function nextTrack(existing: TrackState | undefined, kind: SupportKind, i
   return Object.keys(errors).length ? { track, errors } : { track };
 }
 
+/**
+ * Whether a change stops a procedure that had started (any status but not needed, to not needed):
+ * such a stop is told to the applicant with why (HR's message, the reason for the applicant; the
+ * internal note is HR's own and never counts as one), unless the procedure replacing it says why.
+ */
+export function isStop(from: string | undefined, to: string): boolean {
+  return to === 'not_needed' && (from ?? 'not_needed') !== 'not_needed';
+}
+
 /** Whether the change is one the applicant is told about (e-mail and timeline): a message for them always is. */
 export function applicantShouldKnow(before: TrackState | undefined, after: TrackState, message?: string): boolean {
   if (message) return true;
@@ -636,6 +645,8 @@ export function procedureEmail(opts: { applicant: Recipient & { name?: string | 
     ...procedureWords(locale, opts.kind, opts.track, opts.change, { calendar: opts.calendar, now: opts.now, plannedStart: opts.plannedStart }),
     // In the words HR wrote it: shown as written, not translated.
     message: opts.message ?? '',
+    /** The message, when it is why a procedure under way stopped (set below). */
+    stopReason: '',
     familyLine,
     // What was asked of them and is not needed any more (closeOpenAsks), in HR's words as asked.
     asksClosedLine: closed.length ? translator(locale)('procedures.ask.mail.closed', { count: closed.length }) : '',
@@ -650,6 +661,9 @@ export function procedureEmail(opts: { applicant: Recipient & { name?: string | 
   // Stopped because the other right-to-work paper is applied for instead (replacedBy): the e-mail
   // says so, where it said only "no longer needed" (walk33: the work permit dropped for the exemption).
   if (opts.change.replacedBy && opts.track.status === 'not_needed') data.nextStep = t(`procedures.nextStep.replacedBy.${opts.change.replacedBy}`);
+  // Any other stop: HR's message is the reason, under its own heading in the built-in template
+  // (an edited template printing {{message}} still carries it).
+  else if (opts.message && isStop(opts.change.from ?? undefined, opts.change.to ?? '')) data.stopReason = opts.message;
   return caseEmail(opts.applicant, 'procedure_update', data, opts.key, opts.now);
 }
 
@@ -763,8 +777,15 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   const calendar = await loadCalendar();
   const others = (caseDoc.supportTracks ?? []).map(plain).filter((t) => t.kind !== kind);
   const waits = waitingFor(kind, others);
+  // The work permit stopped while its exemption certificate runs, or the other way round: one
+  // replaces the other (Decree 219/2025/ND-CP Art. 9: an exempt expert needs the certificate, not
+  // the permit; Labour Code 2019 Art. 154), and the applicant is told so with the stop
+  // (e-mail and timeline). Any other stop of a procedure that had started is told with HR's reason.
+  const stopping = isStop(existing?.status, opts.status);
+  const replacedBy = stopping ? replacingProcedure(kind, others) : undefined;
+  const stopErrors: ProcedureErrors = stopping && !replacedBy && !opts.message ? { message: 'procedures.errors.stopReason' } : {};
   const { track, errors } = nextTrack(existing, kind, opts, now, calendar, waits, targetStart(kind, caseDoc));
-  if (errors) return { ok: false, errors, caseDoc };
+  if (errors || Object.keys(stopErrors).length) return { ok: false, errors: { ...stopErrors, ...errors }, caseDoc };
   const newFiling = isNewFiling(existing?.status, track.status);
   // A filing date newly recorded: not before the procedure could be lodged (its clock, and the date
   // the applicant is e-mailed, are counted from it).
@@ -811,11 +832,6 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   const asksClosedAnswered = asksClosed.filter((a) => answeredByApplicant(a, slots));
   const visible = applicantShouldKnow(existing, track, opts.message) || asksClosedUnanswered.length > 0;
   const reasonsReceived = !!track.reasonsReceivedAt && !existing?.reasonsReceivedAt;
-  // The work permit stopped while its exemption certificate runs, or the other way round: one
-  // replaces the other (Decree 219/2025/ND-CP Art. 9: an exempt expert needs the certificate, not
-  // the permit; Labour Code 2019 Art. 154), and the applicant is told so with the stop
-  // (e-mail and timeline).
-  const replacedBy = statusChanged && track.status === 'not_needed' ? replacingProcedure(kind, others) : undefined;
   const history = {
     at: now,
     actor: actor._id,
