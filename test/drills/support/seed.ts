@@ -22,7 +22,7 @@ export interface SeedSpec {
   askedDocument?: string;
   /** The planned start of work ('YYYY-MM-DD'), and the support procedures (`dueAt` as an ISO string). */
   plannedStart?: string;
-  tracks?: Array<{ kind: string; status: string; dueAt?: string }>;
+  tracks?: Array<{ kind: string; status: string; dueAt?: string; /** A counted target ('from' as an ISO string): recounted by the app. */ dueCount?: { from: string; workingDays: number } }>;
   /** At `evaluation` or `shortlisted`: the panel's complete scorecard (a leader's decision needs one). */
   scored?: boolean;
 }
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
       const last = history[history.length - 1]!.at;
       // HR's request as request_info leaves it (server/cases/request-info.ts), due in a week.
       const infoRequest = spec.stage === 'awaiting_applicant' ? { infoRequest: { items: ['The degree certificate, please.'], requestedAt: last, requestedBy: hr._id, dueAt: new Date(Date.now() + 7 * 86_400_000), ...(spec.askedDocument ? { documentType: spec.askedDocument } : {}) } } : {};
-      const tracks = spec.tracks ? { supportTracks: spec.tracks.map((t) => ({ ...t, ...(t.dueAt ? { dueAt: new Date(t.dueAt) } : {}), updatedAt: last })) } : {};
+      const tracks = spec.tracks ? { supportTracks: spec.tracks.map((t) => ({ ...t, ...(t.dueAt ? { dueAt: new Date(t.dueAt) } : {}), ...(t.dueCount ? { dueCount: { from: new Date(t.dueCount.from), workingDays: t.dueCount.workingDays } } : {}), updatedAt: last })) } : {};
       const c = await createCase({ applicant, call, stage: spec.stage, assignee: hr._id, history, version: steps.length, stageEnteredAt: last, ...(spec.stage === 'offer' ? { offerTerms: null } : {}), ...infoRequest, ...(tracks as object) });
       if (spec.plannedStart) await Case.updateOne({ _id: c._id }, { $set: { 'profile.plannedArrival': new Date(`${spec.plannedStart}T00:00:00.000Z`) } });
       if (spec.scored) await Evaluation.create({ case: c._id, call: call._id, member: leader._id, scores: { research: 4, fit: 4 }, recommendation: 'yes', submittedAt: last });
