@@ -13,7 +13,8 @@
 import { expect } from 'chai';
 import { ObjectId } from 'mongodb';
 import { csrfIn, hiddenValue } from '../../scripts/support/web-client.ts';
-import { vnDateKey } from '../../server/calendar/index.ts';
+import { WorkingCalendar, vnDateKey, vnEndOfDay } from '../../server/calendar/index.ts';
+import { CARD_AFTER_START_WORKING_DAYS } from '../../server/procedures/rules.ts';
 import { formatDay } from '../../server/views/time.ts';
 import { until } from './support/app-process.ts';
 import { AUDITED, officerPages, sleep, useDrillSmtp } from './support/crash-drill.ts';
@@ -91,7 +92,9 @@ describe('drill: SIGKILL inside HR’s “mark arrived”', function () {
     expect(vnDateKey(landed.arrivedAt), 'the arrival stored').to.equal(vnDateKey(new Date()));
     const newCard = cardOf(landed);
     expect(newCard.getTime(), 'the card’s target read from the arrival: sooner').to.be.below(new Date(oldCard).getTime());
-    expect(newCard.getTime()).to.be.above(landed.arrivedAt.getTime());
+    // Exactly the count from the arrival (rules.ts cardTarget): 10 working days after it on the app's calendar.
+    const calendar = WorkingCalendar.of((await drill.db().collection('holidays').find({}).toArray()).map((r) => ({ date: String(r.date), kind: r.kind as string })));
+    expect(newCard.toISOString(), 'counted from the arrival').to.equal(vnEndOfDay(calendar.addWorkingDays(vnEndOfDay(landed.arrivedAt), CARD_AFTER_START_WORKING_DAYS)).toISOString());
     expect(landed.nextDueAt.getTime(), 'the queue’s next date follows').to.be.at.most(newCard.getTime());
     expect(((landed.outbox ?? []) as Array<{ key: string }>).map((o) => o.key), 'the e-mail owed with it').to.deep.equal([key]);
     const casePage = await read(`/cases/${caseId}`);
