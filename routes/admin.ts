@@ -284,7 +284,16 @@ export function adminRoutes(app: AppContext): Router {
       flash(req, changed ? 'success' : 'info', changed ? done : already, { date: formatDay(new Date(`${day.date}T05:00:00Z`), req.ctx.locale) });
       res.redirect(303, '/admin/holidays');
     });
-  knownDayMark('/admin/holidays/known/dismiss', 'holiday.dismiss', async (ctx, day) => (await dismissKnownHoliday({ ctx, day })).dismissed, 'admin.holidays.known.dismissed', 'admin.holidays.known.alreadyDismissed');
+  // A day another administrator added meanwhile is observed: not marked, and said so (the add wins).
+  router.post('/admin/holidays/known/dismiss', admin, async (req, res) => {
+    authorize(req.ctx.actor, 'holiday.dismiss');
+    const day = knownDay(req.body);
+    const done = await dismissKnownHoliday({ ctx: req.ctx, day });
+    const date = formatDay(new Date(`${day.date}T05:00:00Z`), req.ctx.locale);
+    if (done.added) flash(req, 'info', 'admin.holidays.known.addedNotDismissed', { date });
+    else flash(req, done.dismissed ? 'success' : 'info', done.dismissed ? 'admin.holidays.known.dismissed' : 'admin.holidays.known.alreadyDismissed', { date });
+    res.redirect(303, done.added ? `/admin/holidays?year=${day.date.slice(0, 4)}` : '/admin/holidays');
+  });
   knownDayMark('/admin/holidays/known/observe', 'holiday.observe', async (ctx, day) => (await observeKnownHolidayAgain({ ctx, day })).restored, 'admin.holidays.known.observed', 'admin.holidays.known.alreadyObserved');
 
   router.get('/admin/holidays/:id/delete', admin, async (req, res) => {

@@ -40,6 +40,7 @@ import { uploadRefusal } from '../server/documents/present.ts';
 import type { ReceivedFile } from '../server/documents/upload.ts';
 import { assignFlash, bulkAssignFlash, casePage, confirmDecisionPage, conflictPage, extendSentFields, offerTermsSentFields, plannedStartSentFields, requestInfoPage, stageLabel, type FormState } from '../server/cases/present.ts';
 import { mentionFlash } from '../server/mentions/present.ts';
+import { emailOfVersion } from '../server/outbox/item.ts';
 
 const STAFF = allow('role.staff');
 const WORKERS = allow('role.caseWorker');
@@ -79,11 +80,6 @@ function queryFromPath(path: string): Record<string, unknown> {
 }
 
 /** The e-mail a workflow step wrote to the case's outbox (its key carries the step's version), if any. */
-function stepEmail(updated: CaseDoc): { to: string } | undefined {
-  const item = (updated.outbox ?? []).find((o) => o.key.startsWith(`${String(updated._id)}.${updated.version}.`));
-  return item ? { to: item.to } : undefined;
-}
-
 /** Only what was set: the workflow's payload schemas treat an absent field and an empty one alike. */
 function filled(values: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== ''));
@@ -186,7 +182,7 @@ export function casesRoutes(app: AppContext): Router {
   /** Where the case is now, and whether the step wrote an e-mail to the applicant. */
   function stepDone(req: Request, res: Response, c: CaseDoc, updated: CaseDoc): void {
     // The step's e-mails carry its version in their key: written, not delivered, so the words stay true whatever the mail server does.
-    const mail = stepEmail(updated);
+    const mail = emailOfVersion(updated);
     flash(req, 'success', mail ? 'cases.flash.stepDoneTold' : 'cases.flash.stepDone', { stage: stageLabel(tOf(req.ctx), updated.stage), to: mail?.to });
     res.redirect(303, `/cases/${String(c._id)}`);
   }
@@ -252,7 +248,7 @@ export function casesRoutes(app: AppContext): Router {
       res.status(422).render('cases/request-info', requestInfoPage(req.ctx, c, await applicantLocale({ caseDoc: c }), await requestableDocuments(c.call), { errors: err.fields, values }));
     });
     if (!ok) return;
-    const mail = stepEmail(ok);
+    const mail = emailOfVersion(ok);
     flash(req, 'success', mail ? 'cases.flash.infoRequested' : 'cases.flash.infoRequestedNoMail', { to: mail?.to });
     res.redirect(303, `/cases/${String(c._id)}`);
   });

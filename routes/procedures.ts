@@ -28,6 +28,7 @@ import { askMore, askReceived, type AskResult } from '../server/procedures/asks.
 import { calendarDayMessage } from '../server/support/calendar-day.ts';
 import { PROCEDURE_RULES } from '../server/procedures/rules.ts';
 import { isId } from '../server/support/object-id.js';
+import { emailOfVersion } from '../server/outbox/item.ts';
 
 const WORKERS = allow('role.caseWorker');
 
@@ -157,9 +158,11 @@ export function proceduresRoutes(app: AppContext): Router {
       return;
     }
     const warnings = savedWarnings(req.ctx, result);
+    // Who is e-mailed, as a workflow step's flash says it: the officer otherwise learnt it only from the case's e-mail table.
+    const mail = result.unchanged ? undefined : emailOfVersion(result.caseDoc);
     if (result.unchanged) flash(req, 'info', 'procedures.flash.unchanged');
-    else if (warnings.length) flash(req, 'warning', 'procedures.flash.updatedWithWarnings', { warnings: warnings.join(' ') });
-    else flash(req, 'success', 'procedures.flash.updated');
+    else if (warnings.length) flash(req, 'warning', mail ? 'procedures.flash.updatedToldWithWarnings' : 'procedures.flash.updatedWithWarnings', { warnings: warnings.join(' '), to: mail?.to });
+    else flash(req, 'success', mail ? 'procedures.flash.updatedTold' : 'procedures.flash.updated', { to: mail?.to });
     res.redirect(303, `/cases/${id}#support`);
   };
   /** A stale form: the 409 page saying who changed what since it was loaded (server/cases/conflict.ts). */

@@ -284,10 +284,21 @@ export async function addKnownHoliday(opts: { app?: Pick<AppContext, 'config'>; 
   return createHoliday({ app: opts.app, ctx: opts.ctx, date: day.date, kind: day.kind, nameVi: day.name.vi, nameEn: day.name.en, reason: knownReason(opts.ctx, day), seen: undefined });
 }
 
-/** Marks a known day not observed here (stored once, audited once): the notice stops listing it. */
-export async function dismissKnownHoliday(opts: { ctx: Context; day: KnownHoliday }): Promise<{ dismissed: boolean }> {
-  const res = await HolidayDismissal.updateOne({ date: opts.day.date }, { $setOnInsert: { date: opts.day.date, dismissedBy: opts.ctx.actor?._id, dismissedAt: opts.ctx.now } }, { upsert: true });
+/**
+ * Marks a known day not observed here (stored once, audited once): the notice stops listing it. Not a
+ * day in the calendar: a page read before another administrator added it would leave the day both
+ * observed and listed as not observed (drill holidays-two-admins); the add wins, and says so (`added`).
+ * Checked again once the mark is stored: an add between the check and the mark removed no mark yet.
+ */
+export async function dismissKnownHoliday(opts: { ctx: Context; day: KnownHoliday }): Promise<{ dismissed: boolean; added?: boolean }> {
+  const { date } = opts.day;
+  if (await Holiday.exists({ date })) return { dismissed: false, added: true };
+  const res = await HolidayDismissal.updateOne({ date }, { $setOnInsert: { date, dismissedBy: opts.ctx.actor?._id, dismissedAt: opts.ctx.now } }, { upsert: true });
   if (res.upsertedCount !== 1) return { dismissed: false }; // a second click: already dismissed
+  if (await Holiday.exists({ date })) {
+    await HolidayDismissal.deleteOne({ date, dismissedAt: opts.ctx.now });
+    return { dismissed: false, added: true };
+  }
   await recordAudit(opts.ctx, { action: 'holiday.not_observed', targetType: 'holiday', targetId: opts.day.date, summary: { date: opts.day.date, name: opts.day.name, basis: opts.day.basis } });
   return { dismissed: true };
 }

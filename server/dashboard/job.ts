@@ -52,9 +52,19 @@ export async function refreshViewedDashboards({ now, isStopping = () => false }:
   return n;
 }
 
+/**
+ * Marks every figure computed before this start stale (the job recomputes them; pages say newer ones
+ * are coming meanwhile). A process killed between a step's stage write and its move of the stored
+ * counts (workflow record → applyStageMove), or before a decision's invalidateDashboard, left counts
+ * that miss the step and, fresh, were shown as current until FRESH_MS (drill stage-move-crash: 62 s).
+ */
+export async function markFiguresBeforeStart(startedAt: Date): Promise<number> {
+  return (await DashboardFigures.updateMany({ computedAt: { $lt: startedAt } }, { $set: { staleSince: startedAt } }).exec()).modifiedCount;
+}
+
 export function dashboardService(app: AppContext): BackgroundService {
   let warmed = false;
-  return periodicService(app, {
+  const service = periodicService(app, {
     name: DASHBOARD_JOB,
     intervalMs: RUN_EVERY_MS,
     firstDelayMs: RUN_EVERY_MS,
@@ -70,6 +80,13 @@ export function dashboardService(app: AppContext): BackgroundService {
       await DashboardFigures.deleteMany({ plain: false, viewedAt: { $lt: new Date(Date.now() - FORGET_MS) } }).exec();
     },
   });
+  return {
+    ...service,
+    start() {
+      markFiguresBeforeStart(new Date()).catch((err: unknown) => app.logger.error({ err }, 'dashboard figures not marked stale at start'));
+      service.start();
+    },
+  };
 }
 
 registerService((app) => dashboardService(app));

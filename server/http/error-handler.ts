@@ -107,6 +107,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       // copy, and the way back is its page, to send it again (a reason typed on the planned-start or
       // a leader's decision form was otherwise lost with the page: test/drills/database-restart-forms).
       kept: status === 503 && req.method === 'POST' ? keptTexts(req, t) : [],
+      // The files an upload had received when the database failed under it: none of them was kept.
+      filesNotSaved: status === 503 && req.method === 'POST' ? filesNotSaved(res.locals.receivedFiles) : '',
       code: appErr?.code ?? 'internal_error',
       requestId: String(req.id ?? ''),
       // The pipeline may have failed before it set the page's language (the database down).
@@ -114,6 +116,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       backUrl: sameSiteReferrer(req.get('referer'), req.get('host')),
     });
   };
+}
+
+/** The received files' names (receiveUploads), at most ten, as one line ('' when none). */
+function filesNotSaved(names: unknown): string {
+  if (!Array.isArray(names)) return '';
+  const shown = names.filter((n): n is string => typeof n === 'string' && n !== '').slice(0, 10);
+  return shown.join(', ') + (names.length > shown.length ? ', …' : '');
 }
 
 /** The fields whose label the expired page knows; any other text is shown under a generic label. */

@@ -116,6 +116,9 @@ export async function receiveUploads(req: Request, res: Response, limits: Receiv
     await Promise.all(stored.map((f) => (f.path ? discardReceived(f.path) : undefined)));
     throw new BadRequestError('errors.unsafeInput');
   }
+  // Named on the error page if what follows fails with the database gone (503): a file cannot be
+  // shown back as a typed text is, so the page says which ones were not saved (error-handler.ts).
+  res.locals.receivedFiles = stored.filter((f) => !f.refusal).map((f) => f.displayName);
   return stored.map((f): ReceivedFile => (f.refusal ? { field: f.fieldname, name: f.displayName, refusal: f.refusal } : { field: f.fieldname, name: f.displayName, tempPath: f.path, size: f.size, sha256: f.sha256, mimeType: f.mimeType }));
 }
 

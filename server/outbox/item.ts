@@ -30,6 +30,15 @@ export function outboxKey(...parts: Array<string | number>): string {
   return parts.map((p) => String(p).replace(/[^A-Za-z0-9._-]/g, '-')).join('.');
 }
 
+/**
+ * The e-mail a case change wrote (its key carries the version the change made: caseId.version.…), if
+ * any: the page that made the change says who is being e-mailed, whatever the mail server does.
+ */
+export function emailOfVersion(c: { _id: unknown; version: number; outbox?: ReadonlyArray<{ key: string; to: string }> | null }): { to: string } | undefined {
+  const item = (c.outbox ?? []).find((o) => o.key.startsWith(`${String(c._id)}.${c.version}.`));
+  return item ? { to: item.to } : undefined;
+}
+
 /** The language a recipient is written to: theirs, else the default. */
 export function recipientLocale(to: Recipient): Locale {
   return isLocale(to.locale) ? to.locale : DEFAULT_LOCALE;

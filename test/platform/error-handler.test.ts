@@ -86,6 +86,11 @@ describe('platform: a form sent while the database does not answer', () => {
     app.get('/cases', () => {
       throw down();
     });
+    // An upload whose files were received (receiveUploads names them) when the database failed.
+    app.post('/cases/1/documents', (_req, res) => {
+      res.locals.receivedFiles = ['giấy kết hôn <b>.pdf'];
+      throw down();
+    });
     app.use(errorHandler(createLogger('silent')));
     server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
@@ -104,7 +109,9 @@ describe('platform: a form sent while the database does not answer', () => {
     expect(res.status).to.equal(503);
     const html = await res.text();
     expect(html).to.include('Cơ sở dữ liệu hiện không phản hồi');
-    expect(html).to.include('Anh/Chị hãy sao chép, quay lại trang và gửi lại khi cơ sở dữ liệu phản hồi.');
+    // Worded for anyone (an applicant is "Ông/Bà", staff "Anh/Chị": the page may be either's).
+    expect(html).to.include('Nội dung này chưa được lưu. Vui lòng sao chép, quay lại trang và gửi lại khi cơ sở dữ liệu phản hồi.');
+    expect(html).not.to.include('Anh/Chị');
     expect(keptOf(html)).to.deep.equal([
       ['plannedStart', 'Nội dung đã nhập', '2027-04-06'],
       ['plannedStartReason', 'Lý do thay đổi', 'The expert starts a month later &lt;b&gt;'],
@@ -116,5 +123,13 @@ describe('platform: a form sent while the database does not answer', () => {
     const forged = await fetch(`${base}/cases/1/planned-start`, { method: 'POST', body, headers: { accept: 'text/html', origin: 'https://evil.example' } });
     expect(forged.status).to.equal(503);
     expect(await forged.text(), 'another site’s words are not shown under ours').not.to.include('id="kept"');
+  });
+
+  it('names the files an upload had received as not saved (drill family-proof-database-restart)', async () => {
+    const res = await fetch(`${base}/cases/1/documents`, { method: 'POST', headers: { accept: 'text/html' } });
+    expect(res.status).to.equal(503);
+    expect(/<p id="files-not-saved">([^<]*)<\/p>/.exec(await res.text())?.[1]).to.equal('Tệp chưa được lưu: giấy kết hôn &lt;b&gt;.pdf. Vui lòng chọn lại tệp trên trang và gửi lại khi cơ sở dữ liệu phản hồi.');
+    const read = await fetch(`${base}/cases`, { headers: { accept: 'text/html' } });
+    expect(await read.text()).not.to.include('files-not-saved');
   });
 });

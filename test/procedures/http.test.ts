@@ -382,7 +382,8 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     const flashOf = (html: string) => /<div class="flash flash-session flash-(\w+)" id="flash"[^>]*>([^<]*)<button/.exec(text(html))?.slice(1);
     const shown = (await page(a, `/cases/${c._id}`)).text;
     // A warning (coloured as one), read out politely: saved, not refused.
-    expect(flashOf(shown)).to.deep.equal(['warning', `The procedure was updated. ${warning}`]);
+    // The filing is news to the applicant: the flash says who is e-mailed, as a workflow step's does.
+    expect(flashOf(shown)).to.deep.equal(['warning', `The procedure was updated. An e-mail to ${applicant.email} is on its way (see “E-mails sent on this case”). ${warning}`]);
     expect(shown).to.match(/<div class="flash flash-session flash-warning" id="flash" role="status">/);
     form = await page(a, url);
     expect(text(form.text)).to.include(warning);
@@ -390,13 +391,13 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     const vi = await signedIn(t, hrVi);
     form = await page(vi, url);
     expect(await post(vi, form.text, url, { version: versionIn(form.text, url), status: 'filed', filedAt: '2027-02-03', note: 'sửa ngày' })).to.have.property('status', 303);
-    expect(flashOf((await page(vi, `/cases/${c._id}`)).text)).to.deep.equal(['warning', 'Đã cập nhật thủ tục. Ngày nộp đã ghi là 118 ngày trước ngày dự kiến bắt đầu làm việc: ngoài khoảng 60 đến 10 ngày theo nghị định. Hãy kiểm tra lại ngày, hoặc hồ sơ có thể bị trả lại.']);
+    expect(flashOf((await page(vi, `/cases/${c._id}`)).text)).to.deep.equal(['warning', `Đã cập nhật thủ tục. Một e-mail gửi tới ${applicant.email} đang trên đường đi (xem “E-mail đã gửi về hồ sơ này”). Ngày nộp đã ghi là 118 ngày trước ngày dự kiến bắt đầu làm việc: ngoài khoảng 60 đến 10 ngày theo nghị định. Hãy kiểm tra lại ngày, hoặc hồ sơ có thể bị trả lại.`]);
     // Filed after the planned start: "3 days after", never "-3 days before", in either language.
     await Case.updateOne({ _id: c._id }, { $set: { 'profile.plannedArrival': vn('2027-01-31') } });
     form = await page(a, url);
     expect(await post(a, form.text, url, { version: versionIn(form.text, url), status: 'filed', filedAt: '2027-02-02', note: 'late' })).to.have.property('status', 303);
     const late = 'The filing date recorded is 2 days after the planned start: the decree allows 60 to 10 days before it. Check the date, or expect the authority to return the file.';
-    expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['warning', `The procedure was updated. ${late}`]);
+    expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['warning', `The procedure was updated. An e-mail to ${applicant.email} is on its way (see “E-mails sent on this case”). ${late}`]);
     expect(text((await page(a, url)).text)).to.include(late);
     // A save that leaves the filing date as it was (a note) is not warned again; the page still says it.
     form = await page(a, url);
@@ -407,7 +408,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     await Case.updateOne({ _id: c._id }, { $set: { 'profile.plannedArrival': vn('2027-04-04') } });
     form = await page(a, url);
     expect(await post(a, form.text, url, { version: versionIn(form.text, url), status: 'filed', filedAt: '2027-02-03', note: 'start moved' })).to.have.property('status', 303);
-    expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['success', 'The procedure was updated.']);
+    expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['success', `The procedure was updated. An e-mail to ${applicant.email} is on its way (see “E-mails sent on this case”).`]);
     expect((await page(a, url)).text).not.to.include('data-window-warning');
   });
 
@@ -422,7 +423,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     const dayOff = 'The filing date recorded, 8 Feb 2027, is a public holiday: the authorities do not receive files then. Check the date.';
     const [kind, said] = flashOf((await page(a, `/cases/${c._id}`)).text)!;
     expect(kind).to.equal('warning');
-    expect(said).to.match(/^The procedure was updated\. The filing date recorded is 113 days before the planned start: outside the 60 to 10 days the decree allows\./);
+    expect(said).to.match(/^The procedure was updated\. An e-mail to \S+ is on its way \(see “E-mails sent on this case”\)\. The filing date recorded is 113 days before the planned start: outside the 60 to 10 days the decree allows\./);
     expect(said).to.include(dayOff);
     expect(vnDateKey((await Case.findById(c._id).lean())!.supportTracks.find((s) => s.kind === 'work_permit')!.filedAt!)).to.equal('2027-02-08');
     // Later visits: a quiet note beside the date, not an error in red.
@@ -438,11 +439,11 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(refused.text).to.match(/<p class="hint" data-day-off-warning>/);
     // The refusal and its reasons leave the date as it is: no warning with them.
     expect(await save(a, url, { status: 'refused', decidedAt: '2027-02-12', message: 'Refused; we lodge it again.' })).to.have.property('status', 303);
-    expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['success', 'The procedure was updated.']);
+    expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['success', `The procedure was updated. An e-mail to ${applicant.email} is on its way (see “E-mails sent on this case”).`]);
     clock = vn('2027-02-15');
     a = await signedIn(t, hrEn);
     expect(await save(a, url, { status: 'refused', reasonsReceived: 'yes', message: 'The contract was unsigned.' })).to.have.property('status', 303);
-    expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['success', 'The procedure was updated.']);
+    expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['success', `The procedure was updated. An e-mail to ${applicant.email} is on its way (see “E-mails sent on this case”).`]);
     // Lodged again on Saturday 13 Feb, in Vietnamese: the new date is warned about.
     const vi = await signedIn(t, hrVi);
     expect(await save(vi, url, { status: 'filed', filedAt: '2027-02-13' })).to.have.property('status', 303);
@@ -451,14 +452,14 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     clock = vn('2027-02-22');
     a = await signedIn(t, hrEn);
     expect(await save(a, url, { status: 'approved', decidedAt: '2027-02-21' })).to.have.property('status', 303);
-    expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['warning', 'The procedure was updated. The decision date recorded, 21 Feb 2027, is a Sunday: the authorities rarely decide then. Check the date on the decision.']);
+    expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['warning', `The procedure was updated. An e-mail to ${applicant.email} is on its way (see “E-mails sent on this case”). The decision date recorded, 21 Feb 2027, is a Sunday: the authorities rarely decide then. Check the date on the decision.`]);
     // Saved again without changing the date (a note): nothing more to say.
     expect(await save(a, url, { status: 'approved', note: 'Card to collect on Monday.' })).to.have.property('status', 303);
     expect(flashOf((await page(a, `/cases/${c._id}`)).text)).to.deep.equal(['success', 'The procedure was updated.']);
     // A working day inside the window: nothing to say.
     const ok = await createCase({ applicant, call, stage: 'onboarding', assignee: hrEn._id, profile: { fullName: 'Working Day Case', plannedArrival: vn('2027-04-01') } as never, supportTracks: [{ kind: 'work_permit', status: 'preparing', updatedAt: vn('2027-01-20') }] });
     expect(await save(a, `/cases/${ok._id}/procedures/work_permit`, { status: 'filed', filedAt: '2027-02-22' })).to.have.property('status', 303);
-    expect(flashOf((await page(a, `/cases/${ok._id}`)).text)).to.deep.equal(['success', 'The procedure was updated.']);
+    expect(flashOf((await page(a, `/cases/${ok._id}`)).text)).to.deep.equal(['success', `The procedure was updated. An e-mail to ${applicant.email} is on its way (see “E-mails sent on this case”).`]);
     expect((await page(a, `/cases/${ok._id}/procedures/work_permit`)).text).not.to.include('data-day-off-warning');
   });
 

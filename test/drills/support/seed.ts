@@ -22,9 +22,13 @@ export interface SeedSpec {
   askedDocument?: string;
   /** The planned start of work ('YYYY-MM-DD'), and the support procedures (`dueAt` as an ISO string). */
   plannedStart?: string;
-  tracks?: Array<{ kind: string; status: string; dueAt?: string }>;
+  tracks?: Array<{ kind: string; status: string; dueAt?: string; /** A counted target ('from' as an ISO string): recounted by the app. */ dueCount?: { from: string; workingDays: number } }>;
   /** At `evaluation` or `shortlisted`: the panel's complete scorecard (a leader's decision needs one). */
   scored?: boolean;
+  /** The applicants' language (default 'en'). */
+  locale?: 'vi' | 'en';
+  /** A Vietnamese citizen with a foreign spouse whose TT visa goes with the visa procedure (the family's proof of relationship has its upload place). */
+  family?: boolean;
 }
 
 export interface SeededAccount {
@@ -94,7 +98,7 @@ async function main(): Promise<void> {
     const leader = await createUser({ role: 'leader', institute: institute._id, locale: 'en' });
     const applicants: Seeded['applicants'] = [];
     for (let i = 0; i < spec.applicants; i += 1) {
-      const applicant = await createUser({ role: 'applicant', locale: 'en', email: uniqueEmail(spec.prefixes?.[i] ?? 'applicant') });
+      const applicant = await createUser({ role: 'applicant', locale: spec.locale ?? 'en', email: uniqueEmail(spec.prefixes?.[i] ?? 'applicant') });
       const t0 = Date.now() - 86_400_000;
       const history = [
         { at: new Date(t0), actor: applicant._id, actorRole: 'applicant', action: 'create', to: 'draft' },
@@ -103,8 +107,9 @@ async function main(): Promise<void> {
       const last = history[history.length - 1]!.at;
       // HR's request as request_info leaves it (server/cases/request-info.ts), due in a week.
       const infoRequest = spec.stage === 'awaiting_applicant' ? { infoRequest: { items: ['The degree certificate, please.'], requestedAt: last, requestedBy: hr._id, dueAt: new Date(Date.now() + 7 * 86_400_000), ...(spec.askedDocument ? { documentType: spec.askedDocument } : {}) } } : {};
-      const tracks = spec.tracks ? { supportTracks: spec.tracks.map((t) => ({ ...t, ...(t.dueAt ? { dueAt: new Date(t.dueAt) } : {}), updatedAt: last })) } : {};
-      const c = await createCase({ applicant, call, stage: spec.stage, assignee: hr._id, history, version: steps.length, stageEnteredAt: last, ...(spec.stage === 'offer' ? { offerTerms: null } : {}), ...infoRequest, ...(tracks as object) });
+      const tracks = spec.tracks ? { supportTracks: spec.tracks.map((t) => ({ ...t, ...(t.dueAt ? { dueAt: new Date(t.dueAt) } : {}), ...(t.dueCount ? { dueCount: { from: new Date(t.dueCount.from), workingDays: t.dueCount.workingDays } } : {}), updatedAt: last })) } : {};
+      const c = await createCase({ applicant, call, stage: spec.stage, assignee: hr._id, history, version: steps.length, stageEnteredAt: last, ...(spec.stage === 'offer' ? { offerTerms: null } : {}), ...infoRequest, ...(tracks as object), ...(spec.family ? { dependants: [{ fullName: 'Anna Weber', relationship: 'spouse', nationality: 'DE' }], supportRequested: { visa: true, family: true } } : {}) });
+      if (spec.family) await Case.updateOne({ _id: c._id }, { $set: { 'profile.nationality': 'VN' } });
       if (spec.plannedStart) await Case.updateOne({ _id: c._id }, { $set: { 'profile.plannedArrival': new Date(`${spec.plannedStart}T00:00:00.000Z`) } });
       if (spec.scored) await Evaluation.create({ case: c._id, call: call._id, member: leader._id, scores: { research: 4, fit: 4 }, recommendation: 'yes', submittedAt: last });
       applicants.push({ email: applicant.email, caseId: String(c._id) });

@@ -1,6 +1,6 @@
 // A TCP front for the drills' SMTP server (test/support/smtp.ts) whose behaviour a drill switches by
 // phase: silent (accepts the connection and never greets: a hung server), refusing (greets with 421
-// and closes: a server shedding load) or forwarding to the real one.
+// and closes: a server shedding load) or forwarding to the real one; or down (nothing listens).
 import net from 'node:net';
 
 /** A TCP front for the SMTP server: silent (accepts, never writes) or forwarding. */
@@ -48,6 +48,17 @@ export class SmtpFront {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.port = (this.server.address() as net.AddressInfo).port;
     return this;
+  }
+
+  /** The server down: nothing listens on its port (connections refused) until up(). */
+  async down(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Back on the same port. */
+  async up(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(this.port, '127.0.0.1', resolve));
   }
 
   async stop(): Promise<void> {
