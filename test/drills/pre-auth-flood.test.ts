@@ -9,27 +9,20 @@
 // silent sockets are closed at the deadline.
 import { expect } from 'chai';
 import net from 'node:net';
-import { BSON, ObjectId } from 'mongodb';
+import { ObjectId } from 'mongodb';
 import { WebClient, csrfIn } from '../../scripts/support/web-client.ts';
 import { startTestSmtp, type TestSmtp } from '../support/smtp.ts';
 import { drillEnv, runScript, startApp, waitReady, type AppProcess } from './support/app-process.ts';
 import { useExternalDatabase } from './support/database-process.ts';
 import type { Seeded } from './support/seed.ts';
+import { opMsg } from '../embedded-mongo/support/op-msg.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const FLOOD_MS = 35_000;
 const HEARTBEAT_MS = 1000;
 
-function helloFrame(): Buffer {
-  // OP_MSG { hello: 1, $db: 'admin' }, as a monitor's heartbeat.
-  const body = BSON.serialize({ hello: 1, $db: 'admin' });
-  const b = Buffer.alloc(21 + body.length);
-  b.writeInt32LE(b.length, 0);
-  b.writeInt32LE(7, 4);
-  b.writeInt32LE(2013, 12);
-  b.set(body, 21);
-  return b;
-}
+// OP_MSG { hello: 1, $db: 'admin' }, as a monitor's heartbeat.
+const helloFrame = (): Buffer => opMsg({ hello: 1, $db: 'admin' }, 7);
 
 interface FloodSocket {
   socket: net.Socket;

@@ -6,25 +6,15 @@
 // addresses (127.0.0.x) stand for other hosts; the driver under a flood keeps its monitor and pool.
 import { expect } from 'chai';
 import net from 'node:net';
-import { BSON, MongoClient } from 'mongodb';
+import { MongoClient } from 'mongodb';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../embedded-mongo/src/index.ts';
 import { addressKey } from '../../embedded-mongo/src/pre-auth-limits.ts';
+import { opMsg } from './support/op-msg.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** An OP_MSG hello, as a driver's monitor sends it. */
-function hello(requestId = 1): Buffer {
-  const body = BSON.serialize({ hello: 1, $db: 'admin' });
-  const b = Buffer.alloc(21 + body.length);
-  b.writeInt32LE(b.length, 0);
-  b.writeInt32LE(requestId, 4);
-  b.writeInt32LE(0, 8);
-  b.writeInt32LE(2013, 12);
-  b.writeUInt32LE(0, 16);
-  b[20] = 0;
-  b.set(body, 21);
-  return b;
-}
+const hello = (requestId = 1): Buffer => opMsg({ hello: 1, $db: 'admin' }, requestId);
 
 interface Raw {
   socket: net.Socket;

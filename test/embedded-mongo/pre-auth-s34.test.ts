@@ -11,22 +11,10 @@ import net from 'node:net';
 import { BSON, MongoClient } from 'mongodb';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../embedded-mongo/src/index.ts';
 import { DEFAULT_PRE_AUTH_LIMITS, PreAuthCounter, sameHost } from '../../embedded-mongo/src/pre-auth-limits.ts';
+import { opMsg } from './support/op-msg.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** An OP_MSG carrying `cmd`. */
-function opMsg(cmd: Record<string, unknown>, requestId = 1): Buffer {
-  const body = BSON.serialize(cmd);
-  const b = Buffer.alloc(21 + body.length);
-  b.writeInt32LE(b.length, 0);
-  b.writeInt32LE(requestId, 4);
-  b.writeInt32LE(0, 8);
-  b.writeInt32LE(2013, 12);
-  b.writeUInt32LE(0, 16);
-  b[20] = 0;
-  b.set(body, 21);
-  return b;
-}
 
 interface Raw {
   socket: net.Socket;
