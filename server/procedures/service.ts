@@ -12,6 +12,7 @@ import { nextDueAt, reasonsOwed } from '../../models/case-deadline.ts';
 import { User } from '../../models/user.ts';
 import {
   ACTIVE_SUPPORT_STATUSES,
+  OPEN_SUPPORT_STATUSES,
   APPLICANT_VISIBLE_SUPPORT_STATUSES,
   SUPPORT_KINDS,
   supportOpen,
@@ -763,7 +764,12 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   const calendar = await loadCalendar();
   const others = (caseDoc.supportTracks ?? []).map(plain).filter((t) => t.kind !== kind);
   const waits = waitingFor(kind, others);
-  const { track, errors } = nextTrack(existing, kind, opts, now, calendar, waits, targetStart(kind, caseDoc));
+  const { track, errors: trackErrors } = nextTrack(existing, kind, opts, now, calendar, waits, targetStart(kind, caseDoc));
+  // A procedure the applicant was told is under way (or refused, awaiting HR's next step) stopped:
+  // they are told why in HR's words, as with a refusal (walk s34: "Housing: no longer needed" came
+  // with no reason). The permit stopped for its exemption certificate says its own (replacedBy).
+  const stopWithoutWord = !!existing && existing.status !== track.status && track.status === 'not_needed' && (OPEN_SUPPORT_STATUSES as readonly string[]).includes(existing.status) && !opts.message && !replacingProcedure(kind, others);
+  const errors = stopWithoutWord ? { ...trackErrors, message: 'procedures.errors.stopMessage' } : trackErrors;
   if (errors) return { ok: false, errors, caseDoc };
   const newFiling = isNewFiling(existing?.status, track.status);
   // A filing date newly recorded: not before the procedure could be lodged (its clock, and the date

@@ -135,7 +135,7 @@ describe('procedures: a decision closes the requests still open to the applicant
     const hr = await signedIn(t, hrEn);
     const url = `/cases/${c._id}/procedures/work_permit`;
     const form = await page(hr, url);
-    expect((await post(hr, form.text, url, { version: versionIn(form.text, url), status: 'not_needed' })).status).to.equal(303);
+    expect((await post(hr, form.text, url, { version: versionIn(form.text, url), status: 'not_needed', message: 'You come under an exemption: no work permit is needed.' })).status).to.equal(303);
 
     const stored = (await Case.findById(c._id).lean())!;
     expect(stored.supportTracks[0]!.asks![0]!.closedWith).to.equal('not_needed');

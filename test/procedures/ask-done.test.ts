@@ -155,7 +155,7 @@ describe('procedures: the applicant\'s "done" reaches HR and means what they mea
     const hr = await signedIn(t, hrEn);
     const url = `/cases/${c._id}/procedures/work_permit`;
     const form = await page(hr, url);
-    expect((await post(hr, form.text, url, { version: versionIn(form.text, url), status: 'not_needed' })).status).to.equal(303);
+    expect((await post(hr, form.text, url, { version: versionIn(form.text, url), status: 'not_needed', message: 'You come under an exemption: no work permit is needed.' })).status).to.equal(303);
     const stored = (await Case.findById(c._id).lean())!;
     // All three are closed on HR's side (nothing is owed any more).
     expect(stored.supportTracks[0]!.asks!.map((a) => a.closedWith)).to.deep.equal(['not_needed', 'not_needed', 'not_needed']);

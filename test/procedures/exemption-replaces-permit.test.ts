@@ -27,9 +27,9 @@ describe('procedures: the work permit stopped for its exemption certificate says
     await t?.close();
   });
 
-  async function step(caseId: unknown, kind: 'work_permit' | 'work_permit_exemption', status: 'requested' | 'not_needed') {
+  async function step(caseId: unknown, kind: 'work_permit' | 'work_permit_exemption', status: 'requested' | 'not_needed', message?: string) {
     const c = (await Case.findById(caseId))!;
-    const r = await updateProcedure({ app: t.ctx, ctx: systemContext({ now: clock, actor: officer }), caseId: String(c._id), kind, status, expectedVersion: c.version });
+    const r = await updateProcedure({ app: t.ctx, ctx: systemContext({ now: clock, actor: officer }), caseId: String(c._id), kind, status, expectedVersion: c.version, ...(message ? { message } : {}) });
     expect(r.ok, JSON.stringify(r.ok ? {} : r.errors)).to.equal(true);
     await deliver(t, caseId);
   }
@@ -72,8 +72,10 @@ describe('procedures: the work permit stopped for its exemption certificate says
   it('en: the permit stopped with no exemption under way: no "replaces" reason is invented', async () => {
     const applicant = await createUser({ role: 'applicant', locale: 'en' });
     const c = await createCase({ applicant, call, stage: 'onboarding', supportTracks: [{ kind: 'work_permit', status: 'requested', updatedAt: clock }] });
-    await step(c._id, 'work_permit', 'not_needed');
+    // Stopped on its own, HR says why (walk s34): their words, no reason of the app's own.
+    await step(c._id, 'work_permit', 'not_needed', 'Your contract is now with the university: it files the work permit itself.');
     const mail = await t.smtp.waitForTo(applicant.email, new RegExp(`\\[${c.reference}\\]`));
+    expect(mail.text).to.include('Your contract is now with the university');
     expect(mail.subject).to.include('Work permit: no longer needed');
     expect(mail.text).to.not.include('replaces');
     expect(text((await page(await signedIn(t, applicant), `/applications/${c._id}`)).text)).to.not.include('Replaced by');

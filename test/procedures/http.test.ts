@@ -302,7 +302,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     clock = vn('2027-02-04');
     const c = await createCase({ applicant, call, stage: 'onboarding', assignee: hrEn._id, supportTracks: [{ kind: 'residence_card', status: 'requested', updatedAt: vn('2027-01-20') }, { kind: 'housing', status: 'requested', updatedAt: vn('2027-01-20') }, { kind: 'citizenship', status: 'not_needed', updatedAt: vn('2027-01-20') }] });
     const a = await signedIn(t, hrEn);
-    expect(await save(a, `/cases/${c._id}/procedures/residence_card`, { status: 'not_needed' })).to.have.property('status', 303);
+    expect(await save(a, `/cases/${c._id}/procedures/residence_card`, { status: 'not_needed', message: 'You hold a permanent residence card: no temporary card is needed.' })).to.have.property('status', 303);
     expect(await save(a, `/cases/${c._id}/procedures/housing`, { status: 'not_needed', message: 'You found a flat yourself: we have cancelled the guest house.' })).to.have.property('status', 303);
     await deliver(t, c._id);
     const mail = await t.smtp.waitForTo(applicant.email, /Thẻ tạm trú: không còn cần nữa/);

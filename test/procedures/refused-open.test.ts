@@ -164,7 +164,7 @@ describe('procedures: a refused procedure stays open work until settled', () => 
     expect(await refs(b, 'overdue=1')).to.include.members([String(refiled._id), String(dropped._id)]);
 
     await saveWorkPermit(b, refiled, { status: 'filed', filedAt: '2026-12-14', office: 'Sở Nội vụ Hà Nội' });
-    await saveWorkPermit(b, dropped, { status: 'not_needed', note: 'The expert now comes under an exemption.' });
+    await saveWorkPermit(b, dropped, { status: 'not_needed', note: 'The expert now comes under an exemption.', message: 'You come under an exemption: the work permit is not lodged again.' });
     const html = (await page(b, '/cases?size=100')).text;
     // Lodged again: the new filing's own clock (10 working days from 14 Dec), under way.
     const refiledRow = rowText(html, refiled);
