@@ -209,7 +209,7 @@ describe('walk s34: an HR officer\'s morning, a leader\'s choices, and what the 
     const ranked = await ld.$$eval('tr[data-case]', (trs) => trs.map((tr) => tr.getAttribute('data-case')));
     expect(ranked, 'ranked by the panel\'s weighted score').to.deep.equal([String(w.cases.short1!._id), String(w.cases.short3!._id), String(w.cases.short2!._id)]);
 
-    const decide = async (key: string, action: string, reason: string, opts: { keyboard?: boolean; reviewBy?: string } = {}) => {
+    const decide = async (key: string, action: string, reason: string, opts: { keyboard?: boolean; reviewBy?: string; told?: string } = {}) => {
       await ld.goto(`${t.baseUrl}/shortlists/${w.call._id}/cases/${w.cases[key]!._id}`);
       if (opts.keyboard) {
         // Radio group: focus the first, the arrows move the choice.
@@ -229,6 +229,12 @@ describe('walk s34: an HR officer\'s morning, a leader\'s choices, and what the 
         await ld.fill('#f-reason', reason);
         if (opts.reviewBy) await ld.fill('#f-reviewBy', opts.reviewBy);
         await clickAndWait(ld, '.decision-form button[type=submit]');
+        if (opts.told) {
+          // The words for the candidate, shown in the e-mail before it is confirmed.
+          await ld.fill('#f-toldReason', opts.told);
+          await clickAndWait(ld, '#told-refresh');
+          expect(squash((await ld.textContent('#preview-told'))!)).to.equal(opts.told);
+        }
         await Promise.all([ld.waitForNavigation(), ld.dblclick('#confirm-decision')]);
       }
       await ld.waitForLoadState('load');
@@ -251,10 +257,20 @@ describe('walk s34: an HR officer\'s morning, a leader\'s choices, and what the 
     expect(rejectMail!.text).to.include('What the selection panel asked us to tell you:').and.not.include('Điểm thấp');
 
     const heldKey = holdReviewDay(new Date(), 15);
-    const held = await decide('short1', 'put_on_hold', 'Chờ quyết định mở thêm một vị trí năm 2027.', { reviewBy: heldKey });
+    // A hold tells the candidate why in words written for them (walk s34 #2: the date only, no reason), never the internal one.
+    const toldHold = 'Viện đang chờ quyết định bổ sung một vị trí nghiên cứu năm 2027; hồ sơ của Ông/Bà vẫn giữ nguyên vị trí trong danh sách rút gọn.';
+    const held = await decide('short1', 'put_on_hold', 'Chờ quyết định mở thêm một vị trí năm 2027.', { reviewBy: heldKey, told: toldHold });
     expect(held.stage).to.equal('on_hold');
+    expect(held.history.at(-1)!.told).to.equal(toldHold);
     const [holdMail] = await mailsTo('short1');
-    expect(holdMail!.text).to.include(`chậm nhất vào ngày ${viDay(heldKey)} (còn`).and.not.include('Chờ quyết định mở thêm');
+    expect(holdMail!.text).to.include(`chậm nhất vào ngày ${viDay(heldKey)} (còn`).and.include(`Lý do: ${toldHold}`).and.not.include('Chờ quyết định mở thêm');
+    const heldPage = await applicantReads('short1', 390);
+    expect(heldPage).to.include(toldHold).and.not.include('Chờ quyết định mở thêm');
+    // HR's case page: the leader's reason and, beside it, what the candidate was told.
+    const hrSees = watch(await browser.page({ locale: 'vi-VN' }));
+    await staffSignsIn(hrSees, t.baseUrl, w.hr1);
+    await hrSees.goto(`${t.baseUrl}/cases/${w.cases.short1!._id}`);
+    expect(await mainText(hrSees)).to.include('Chờ quyết định mở thêm một vị trí năm 2027.').and.include(`Nội dung đã báo cho ứng viên: ${toldHold}`);
 
     // The dashboard lists the three decisions with their reasons and who took them.
     await ld.goto(`${t.baseUrl}/dashboard`);
