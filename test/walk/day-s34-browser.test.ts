@@ -100,9 +100,11 @@ describe('walk s34: an HR officer\'s morning, a leader\'s choices, and what the 
     expect(rows.slice(0, 2).map((r) => r.id), 'the two overdue cases first, the procedure 4 working days late before the stage 3 days late').to.deep.equal([String(w.cases.visaOverdue!._id), String(w.cases.screeningOverdue!._id)]);
     expect(rows[0]!.due).to.include('Thị thực').and.include('quá hạn 4 ngày làm việc');
     expect(rows[1]!.due).to.include('quá hạn 3 ngày làm việc');
-    for (const r of rows) expect(r.due, `row ${r.id}`).to.match(/(còn|quá hạn) \d+ ngày làm việc/);
-    // Then by the working days left, fewest first.
-    const left = rows.slice(2).map((r) => Number(/còn (\d+) ngày làm việc/.exec(r.due)![1]));
+    // Then what is due today, then by the working days left, fewest first.
+    expect(rows[2]!.id, 'due today, third').to.equal(String(w.cases.screeningVi!._id));
+    expect(rows[2]!.due).to.include('đến hạn hôm nay');
+    for (const r of [...rows.slice(0, 2), ...rows.slice(3)]) expect(r.due, `row ${r.id}`).to.match(/(còn|quá hạn) \d+ ngày làm việc/);
+    const left = rows.slice(3).map((r) => Number(/còn (\d+) ngày làm việc/.exec(r.due)![1]));
     expect(left).to.deep.equal([...left].sort((a, b) => a - b));
 
     // --- the English-speaking officer asks Sofia for a paper, from the keyboard; a double click sends one request

@@ -107,6 +107,8 @@ export async function walkWorld(t: TestApp): Promise<WalkWorld> {
   await make('submittedEn', 'Maria Rossi', 'en', 'IT', THROUGH.submitted!);
   await make('screeningVi', 'Trần Đức Anh', 'vi', 'FR', THROUGH.screening!);
   await make('screeningEn', 'Sofia Lindqvist', 'en', 'SE', THROUGH.screening!);
+  // Due today: the morning's first job after the overdue ones.
+  await Case.updateOne({ _id: cases.screeningVi!._id }, { $set: { stageDueAt: vnEndOfDay(now) } });
   await make('screeningOverdue', 'Hoàng Thị Mai', 'vi', 'AU', THROUGH.screening!);
   await Case.updateOne({ _id: cases.screeningOverdue!._id }, { $set: { stageDueAt: vnEndOfDay(cal.addWorkingDays(now, -3)) } });
   await make('awaitingVi', 'Phan Văn Long', 'vi', 'US', [...THROUGH.screening!, ['request_info', 'hr', { items: ['Bản dịch có chứng thực bằng tiến sĩ'], dueAt: vnEndOfDay(cal.addWorkingDays(now, 8)) }]]);
