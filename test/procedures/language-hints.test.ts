@@ -40,6 +40,6 @@ describe('procedures: the page names the language the applicant reads', function
       expect(hintOf(p1, field), field).to.include('The applicant receives an e-mail with the message, in Vietnamese: write in that language.');
       expect(hintOf(p2, field), field).to.include('Ứng viên sẽ nhận e-mail kèm tin nhắn, bằng tiếng Anh: hãy viết bằng ngôn ngữ đó.');
     }
-    expect(hintOf(p1, 'message')).to.include("After a refusal, give the authority's written reasons here.");
+    expect(hintOf(p1, 'message')).to.include("After a refusal, give the authority's written reasons here; when a procedure under way is no longer needed, say why.");
   });
 });
