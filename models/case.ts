@@ -190,6 +190,8 @@ const historyEventSchema = new Schema(
     note: { type: String, maxlength: 5000 },
     /** The note is internal whoever wrote it: a hold decided after the panel (its reason is the institute's, never the applicant's). */
     internal: { type: Boolean, default: undefined },
+    /** With an internal note: what the applicant was told instead, in the words written for them (a leader's hold, walk s34). */
+    told: { type: String, maxlength: 2000 },
     procedure: { type: procedureEventSchema, default: undefined },
     unassign: { type: unassignEventSchema, default: undefined },
     recount: { type: recountEventSchema, default: undefined },

@@ -15,7 +15,7 @@ import { findCall, findComparedCases, findShortlistCase, objectIdOr404 } from '.
 import { submitEvaluation, type EvaluationInput } from '../server/evaluations/index.ts';
 import { loadShortlist, shortlistCalls, SHORTLIST_SORTS, SHORTLIST_STAGES } from '../server/evaluations/shortlist.ts';
 import { canListRejected } from '../server/policies/shortlist.ts';
-import { compareCases, decideCase, decidedMeanwhile, previewDecision, shortlistCase, toldReasonDefault, DECISIONS, type ShortlistCase } from '../server/evaluations/case.ts';
+import { compareCases, decideCase, decidedMeanwhile, previewDecision, shortlistCase, toldReasonDefault, DECISIONS, type Decision, type ShortlistCase } from '../server/evaluations/case.ts';
 import { addPanelMember, panelOf, removePanelMember } from '../server/evaluations/panel.ts';
 import { comparePage, confirmDecisionPage, panelPage, shortlistCasePage, shortlistIndexPage, shortlistPage, type CaseFormState } from '../server/evaluations/present.ts';
 import { REASON_MAX, REASON_MIN } from '../server/evaluations/decision.ts';
@@ -121,6 +121,14 @@ const decisionReason = z.object({
 function sameWords(a: string, b: string): boolean {
   const words = (s: string) => s.replace(/\r\n?/g, '\n').trim();
   return words(a) === words(b);
+}
+
+/**
+ * The decisions whose candidate is told words written for them beside the internal reason: a
+ * rejection, and a hold (walk s34: a leader's hold told the candidate the review date, never why).
+ */
+function toldFor(action: Decision | undefined): action is 'reject' | 'put_on_hold' {
+  return action === 'reject' || action === 'put_on_hold';
 }
 
 /** What a rejected candidate is told (the confirmation page's field, prefilled), required. */
@@ -284,8 +292,8 @@ export function shortlistsRoutes(app: AppContext): Router {
       showDecisionForm(res, d, 422, errors);
       return;
     }
-    // A rejection's words for the candidate: the courteous default in their language at first, then as the leader edits them.
-    const told = d.action === 'reject' ? (d.typed.toldReason ?? (await toldReasonDefault(view.caseDoc))) : undefined;
+    // A rejection's (or a hold's, walk s34) words for the candidate: the courteous default in their language at first, then as the leader edits them.
+    const told = toldFor(d.action) ? (d.typed.toldReason ?? (await toldReasonDefault(view.caseDoc, d.action))) : undefined;
     await showConfirmation(req, res, d, reason.data.reason, told);
   });
 
@@ -303,7 +311,7 @@ export function shortlistsRoutes(app: AppContext): Router {
     // The words the preview shows (the form carries them back: the confirm step takes only those).
     let toldReason: string | undefined;
     try {
-      toldReason = toldChecked ? (toldChecked.success ? toldChecked.data.toldReason : await toldReasonDefault(view.caseDoc)) : undefined;
+      toldReason = toldChecked ? (toldChecked.success ? toldChecked.data.toldReason : await toldReasonDefault(view.caseDoc, toldFor(action) ? action : 'reject')) : undefined;
       preview = await previewDecision({ app, ctx, call, caseId: view.caseDoc._id, action, version: d.version, reason, toldReason, ...holdDay(d) });
     } catch (err) {
       if (err instanceof ValidationError) {
@@ -332,7 +340,7 @@ export function shortlistsRoutes(app: AppContext): Router {
       const reason = decisionReason.safeParse(d.typed);
       if (!reason.success) throw new ValidationError(fieldErrors(reason.error));
       let toldReason: string | undefined;
-      if (action === 'reject') {
+      if (toldFor(action)) {
         const told = toldReasonBody.safeParse(d.typed);
         // The confirmation page again, the words as typed and what to fix beside them.
         if (!told.success) {

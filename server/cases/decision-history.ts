@@ -22,6 +22,8 @@ interface DecisionEventLike {
   from?: string | null;
   note?: string | null;
   internal?: boolean | null;
+  /** What the applicant was told with an internal note (a leader's hold). */
+  told?: string | null;
 }
 
 /** A case as the history is read: a projection of fewer fields reads as less known, never as more. */
@@ -63,7 +65,7 @@ export function caseDecisions(c: DecidedCaseLike, opts: { names?: ReadonlyMap<st
     const person = actor ? opts.names?.get(actor) : undefined;
     const note = h.note?.trim() ? h.note : undefined;
     const toldNote = reasonToldToApplicant(h.action, h.from, h.actorRole, h.internal);
-    const told = toldNote ? note : i === lastReject ? (c.decision?.toldReason ?? undefined) : undefined;
+    const told = toldNote ? note : h.told?.trim() ? h.told : i === lastReject ? (c.decision?.toldReason ?? undefined) : undefined;
     const role = h.actorRole ?? person?.role;
     return {
       action: h.action,

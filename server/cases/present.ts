@@ -50,6 +50,8 @@ interface HistoryLike {
   from?: string | null;
   to?: string | null;
   note?: string | null;
+  /** What the applicant was told with an internal note (a leader's hold). */
+  told?: string | null;
   procedure?: Parameters<typeof procedureTimelineEntry>[2] | null;
   unassign?: { reason?: string | null; name?: string | null } | null;
   recount?: Parameters<typeof recountTimelineEntry>[2] | null;
@@ -250,11 +252,14 @@ export function timeline(
     // An answer date moved: the dates for every reader, HR's reason after them for staff only.
     const extension = h.extension?.to ? extensionText(t, h.extension, view.locale) : h.plannedStart?.to ? plannedStartText(t, outside ? { ...h.plannedStart, told: false, toldText: null } : h.plannedStart, view.locale, view.forApplicant) : h.offerTerms ? offerTermsText(t, h.offerTerms, view.forApplicant) : undefined;
     const written = showNote && !assignedTo ? noteOf(t, h, view.locale, view.forApplicant) : undefined;
+    // A decision whose reason is internal (a leader's hold): the words the applicant was told instead,
+    // on their timeline as they read them, on staff's beside the reason (walk s34). Not for readers kept from the reasons.
+    const told = h.told && !outside ? (view.forApplicant ? h.told : t('cases.timelineText.toldApplicant', { text: h.told })) : undefined;
     // An answer to the offer after its answer-by date: marked for staff (the institute decides what it means).
     const late = !view.forApplicant && h.late?.dueAt ? t('cases.offerAnswer.lateMark', { text: lateAnswerText(t, view.locale, h.late) }) : undefined;
     // Files sent with an answer: where they went (the documents list, where HR checks them).
     const files = h.answerFiles?.count && h.answerFiles.type ? t('cases.timelineText.answerFiles', { count: h.answerFiles.count, type: t(`documents.types.${h.answerFiles.type}`) }) : undefined;
-    const note = [extension, written, files, late].filter(Boolean).join('\n');
+    const note = [extension, written, told, files, late].filter(Boolean).join('\n');
     out.push({
       at: h.at,
       label,

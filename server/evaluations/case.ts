@@ -137,7 +137,7 @@ async function sameDecisionAlreadyTaken(opts: DecideCaseOptions): Promise<CaseDo
  * otherwise the history note.
  */
 function decisionStep({ app, ctx, caseId, action, version, reason, toldReason, reviewBy }: DecideCaseOptions): TransitionOptions {
-  const payload = action === 'reject' ? { reason, toldReason } : action === 'put_on_hold' ? { note: reason, reviewBy: reviewBy ?? '' } : { note: reason };
+  const payload = action === 'reject' ? { reason, toldReason } : action === 'put_on_hold' ? { note: reason, reviewBy: reviewBy ?? '', ...(toldReason !== undefined ? { toldReason } : {}) } : { note: reason };
   return { app, ctx, caseId, action, expectedVersion: version, payload, asDecision: true };
 }
 
@@ -209,11 +209,12 @@ export async function decidedMeanwhile(caseDoc: CaseDoc, version: number): Promi
 }
 
 /**
- * What a rejected candidate is told unless the leader writes otherwise: a courteous default in the
- * candidate's language (the one their e-mail is written in), for the confirmation page to prefill.
+ * What a rejected (or held) candidate is told unless the leader writes otherwise: a courteous
+ * default in the candidate's language (the one their e-mail is written in), for the confirmation
+ * page to prefill.
  */
-export async function toldReasonDefault(caseDoc: CaseDoc): Promise<string> {
+export async function toldReasonDefault(caseDoc: CaseDoc, action: 'reject' | 'put_on_hold' = 'reject'): Promise<string> {
   const applicant = await User.findById(caseDoc.applicant, { locale: 1, email: 1 }).lean();
   const locale = applicant ? recipientLocale(applicant) : 'vi';
-  return translator(locale)('shortlists.decide.told.default');
+  return translator(locale)(action === 'put_on_hold' ? 'shortlists.decide.told.holdDefault' : 'shortlists.decide.told.default');
 }

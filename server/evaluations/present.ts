@@ -164,7 +164,7 @@ export function takenDecisionView(t: T, locale: string, d: TakenDecision) {
   const language = t(`shortlists.decide.languages.${d.locale}`);
   const role = d.role ? t(`dashboard.decisions.roles.${d.role}`, { defaultValue: '' }) : '';
   const who = d.who ? (role ? `${d.who} (${role})` : d.who) : role || t('shortlists.decide.meanwhile.someone');
-  const told = d.reasonsKept ? 'reasonsKept' : d.action === 'reject' ? (d.toldReason ? 'toldReject' : 'toldMissing') : d.action === 'shortlist' ? 'toldShortlist' : d.action === 'put_on_hold' ? 'toldHold' : 'toldApprove';
+  const told = d.reasonsKept ? 'reasonsKept' : d.action === 'reject' ? (d.toldReason ? 'toldReject' : 'toldMissing') : d.action === 'shortlist' ? 'toldShortlist' : d.action === 'put_on_hold' ? (d.toldReason ? 'toldHoldWords' : 'toldHold') : 'toldApprove';
   return {
     action: d.action,
     outcome: t(`shortlists.history.outcomes.${d.action}`),

@@ -103,7 +103,7 @@ async function applicantCases(user: UserRecord) {
           procedure: h.procedure?.kind ? { kind: h.procedure.kind, from: h.procedure.from ?? undefined, to: h.procedure.to ?? undefined } : undefined,
           extension: h.extension?.to ? { from: h.extension.from ?? undefined, to: h.extension.to } : undefined,
           by: own(h.actor) ? 'you' : h.actor ? 'staff' : 'system',
-          note: h.note && applicantSeesNote(h, user._id) ? h.note : undefined,
+          note: h.note && applicantSeesNote(h, user._id) ? h.note : (h.told ?? undefined),
           // An answer to the offer HR recorded from their e-mail or letter: how and the day it came (HR's note of it stays internal).
           received: h.received?.via && h.received.on ? { via: h.received.via, on: h.received.on } : undefined,
         })),

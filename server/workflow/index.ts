@@ -442,7 +442,8 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
     note: ({ payload }) => (typeof payload.reason === 'string' ? payload.reason : typeof payload.note === 'string' ? payload.note : undefined),
     // The decision row's note (a leader's, or an administrator's from the shortlist) is marked internal on
     // the history: the applicant's page reads the mark, not the writer's role (an administrator takes either row).
-    event: ({ payload }) => (typeof payload.reason !== 'string' && typeof payload.note === 'string' ? { internal: true } : {}),
+    // Its words for the candidate (a leader's hold, walk s34) go on the event, for both timelines and the e-mail.
+    event: ({ payload }) => (typeof payload.reason !== 'string' && typeof payload.note === 'string' ? { internal: true, ...(typeof payload.toldReason === 'string' && payload.toldReason ? { told: payload.toldReason } : {}) } : {}),
     // The hold's deadline is the review date as typed (not counted: a holiday added later does not move it).
     dueAt: ({ payload }) => payload.reviewBy as Date,
     // The applicant is told the day it will be looked at again (not that it resumes then: HR decides).
@@ -450,7 +451,7 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
     // Held while the applicant owes an answer: the request waits too, with the working days they get
     // back when it resumes (cases/held-request.ts), not a date that silently runs out meanwhile.
     mail: ({ payload, calendar, now, caseDoc, from }, _set, locale) => ({
-      ...(payload.reason ? { reason: payload.reason } : {}),
+      ...(payload.reason ? { reason: payload.reason } : typeof payload.toldReason === 'string' && payload.toldReason ? { reason: payload.toldReason } : {}),
       reviewBy: formatDay(payload.reviewBy as Date, locale),
       reviewLeft: deadlineLeft(translator(locale), calendar, now, payload.reviewBy as Date).text,
       ...(from === 'awaiting_applicant' && caseDoc.infoRequest?.dueAt ? { requestPaused: requestPausedText(translator(locale), caseDoc.infoRequest.dueAt, answerDaysLeft(caseDoc.infoRequest.dueAt, now, calendar), locale) } : {}),

@@ -204,7 +204,9 @@ export const PAYLOADS = {
   // ...and the day HR will look at it again: the on-hold stage's deadline (the queue shows it, and its passing).
   put_on_hold: z.object({ reason: requiredText(HOLD_REASON_MAX), reviewBy: dateInput }),
   // A leader's hold from the panel's stages: the reason is internal (the history note), never the candidate's.
-  holdAfterPanel: z.object({ note: requiredText(HOLD_REASON_MAX), reviewBy: dateInput }),
+  // With the words the candidate is told instead (the confirmation page asks them, walk s34); optional here for callers
+  // that decide without a page (the seed), which tell the hold and its review date only.
+  holdAfterPanel: z.object({ note: requiredText(HOLD_REASON_MAX), reviewBy: dateInput, toldReason: optionalReason(TOLD_REASON_MAX) }),
   // Resuming needs no reason (the hold's reason said why it waited); HR may add a note for the
   // applicant, shown in their e-mail and on their page. Blank is no note, as a decline's reason.
   resume: z.object({ reason: optionalReason(HOLD_REASON_MAX) }),

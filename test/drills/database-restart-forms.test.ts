@@ -45,7 +45,8 @@ describe('drill: the database SIGKILLed under an officer’s planned-start save 
     const leader = new WebClient(app.url, 30_000);
     await leader.signIn(panel.leader.email, panel.password, panel.leader.totpSecret);
     const moveForm = { plannedStart: dayFrom(120), plannedStartReason: 'The expert wrote on 3 December: starts a month later.', plannedStartTold: 'Your procedures follow the new day.', plannedStartTargets: 'move' };
-    const holdForm = { action: 'put_on_hold', reason: 'Waiting for the ministry’s budget line.', reviewBy: holdReviewDay() };
+    // With the words the candidate is told, as the confirmation page sends them (walk s34).
+    const holdForm = { action: 'put_on_hold', reason: 'Waiting for the ministry’s budget line.', reviewBy: holdReviewDay(), toldReason: 'The institute needs a few more weeks before deciding.', previewedToldReason: 'The institute needs a few more weeks before deciding.' };
     const t0 = Date.now();
     const phases: string[] = [];
     const phaseDone = (name: string) => phases.push(`${name} ${((Date.now() - t0) / 1000).toFixed(1)} s`);

@@ -65,11 +65,13 @@ describe('drill: holds from the shortlist and HR’s, their e-mails under SMTP f
     const copies = (key: string) => smtp.messages.filter((m) => m.messageId === messageIdFor(key)).length;
     const leader = new WebClient(() => drill.app().url, 20_000);
     const hr = new WebClient(() => drill.app().url, 20_000);
+    // The words the candidate is told with the hold, as the confirmation page sends them (walk s34).
+    const TOLD_HOLD = 'The institute needs a few more weeks before deciding.';
     const leaderHold = async (caseId: string) => {
       const page = await leader.get(`/shortlists/${panel.callId}/cases/${caseId}`);
       expect(page.status).to.equal(200);
       try {
-        const r = await leader.postForm(`/shortlists/${panel.callId}/cases/${caseId}/decision/confirm`, csrfIn(page.text), { action: 'put_on_hold', version: hiddenValue(page.text, 'version')!, reason: 'Waiting for the ministry’s budget line.', reviewBy: holdReviewDay() });
+        const r = await leader.postForm(`/shortlists/${panel.callId}/cases/${caseId}/decision/confirm`, csrfIn(page.text), { action: 'put_on_hold', version: hiddenValue(page.text, 'version')!, reason: 'Waiting for the ministry’s budget line.', reviewBy: holdReviewDay(), toldReason: TOLD_HOLD, previewedToldReason: TOLD_HOLD });
         return r.status;
       } catch {
         return 'no answer';

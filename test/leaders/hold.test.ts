@@ -1,6 +1,6 @@
 // A leader holds a candidate from the shortlist (walk32 #2): an internal reason and the day HR
-// reviews the case, both required; the candidate is e-mailed that the application is on hold and the
-// review day, never the reason; HR sees the hold in the case's history with the reason and the review
+// reviews the case, both required; the candidate is e-mailed that the application is on hold, the
+// review day and the words written for them (walk s34), never the reason; HR sees the hold in the case's history with the reason and the review
 // day as the stage's deadline; the decision is audited and listed among the dashboard's decisions.
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -16,6 +16,8 @@ import { makeWorld, applicantCase, type World } from './context.ts';
 function decodeHtml(s: string): string {
   return s.replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCodePoint(parseInt(h, 16))).replace(/&#(\d+);/g, (_, d: string) => String.fromCodePoint(Number(d))).replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
+/** The confirmation form's words for the candidate, as its field holds them. */
+const toldIn = (form: string) => decodeHtml(/<textarea[^>]*name="toldReason"[^>]*>([\s\S]*?)<\/textarea>/.exec(form)![1]!).trim();
 const words = (html: string) => decodeHtml(html.replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ');
 
 /** A weekday about two weeks ahead ('YYYY-MM-DD'; December has no public holiday in Vietnam to fall on). */
@@ -72,6 +74,10 @@ describe('leaders: putting a candidate on hold from the shortlist', function () 
     const formHtml = /<form method="post" action="([^"]+\/decision\/confirm)"[\s\S]*?<\/form>/.exec(confirm.text)!;
     const fields: Record<string, string> = {};
     for (const m of formHtml[0].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[m[1]!] = decodeHtml(m[2]!);
+    // The words the candidate is told (walk s34): prefilled in their language, in the e-mail preview; confirmed as shown.
+    fields.toldReason = toldIn(formHtml[0]);
+    expect(fields.toldReason).to.include('Lãnh đạo viện cần thêm thời gian');
+    expect(decodeHtml(preview)).to.include(fields.toldReason);
     expect(fields.reviewBy).to.equal(day);
     // Two clicks: one hold, one e-mail.
     const [a, b] = [await leader.post(formHtml[1]!).type('form').set('Accept', 'text/html').send(fields), await leader.post(formHtml[1]!).type('form').set('Accept', 'text/html').send(fields)];
@@ -97,12 +103,14 @@ describe('leaders: putting a candidate on hold from the shortlist', function () 
     expect(mail.text).to.match(new RegExp(`xem xét lại hồ sơ chậm nhất vào ngày ${dd}/${m}/${y} \\(còn \\d+ ngày làm việc\\)\\.`));
     expect(mail.text).to.include('Ông/Bà');
     expect(mail.text).not.to.include('Budget line');
+    expect(mail.text).to.include(`Lý do: ${fields.toldReason}`);
     expect(mail.text).not.to.match(/(?<!\p{L})bạn(?!\p{L})/iu);
     const mine = agent(t.app);
     await signIn(mine, applicant);
     const page = await mine.get(`/applications/${kase._id}`).set('Accept', 'text/html');
     expect(page.status).to.equal(200);
     expect(decodeHtml(page.text)).not.to.include('Budget line');
+    expect(words(page.text)).to.include(fields.toldReason);
 
     // HR: the hold with the leader's reason on the case, and HR may resume it.
     const hr = agent(t.app);
@@ -141,6 +149,8 @@ describe('leaders: putting a candidate on hold from the shortlist', function () 
     const formHtml = /<form method="post" action="([^"]+\/decision\/confirm)"[\s\S]*?<\/form>/.exec(confirm.text)!;
     const fields: Record<string, string> = {};
     for (const m of formHtml[0].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[m[1]!] = decodeHtml(m[2]!);
+    fields.toldReason = 'The institute needs a few more weeks before deciding; your application keeps its place.';
+    fields.previewedToldReason = fields.toldReason;
     expect((await admin.post(formHtml[1]!).type('form').set('Accept', 'text/html').send(fields)).status).to.equal(303);
 
     const held = (await Case.findById(kase._id).lean())!;
@@ -151,6 +161,7 @@ describe('leaders: putting a candidate on hold from the shortlist', function () 
     const page = await mine.get(`/applications/${kase._id}`).set('Accept', 'text/html');
     expect(page.status).to.equal(200);
     expect(words(page.text)).to.include('on hold');
+    expect(words(page.text)).to.include('The institute needs a few more weeks before deciding');
     expect(decodeHtml(page.text)).not.to.include('ministry to confirm');
     await dispatchOnce(t.ctx, { owner: 'leaders-hold-admin', caseIds: [kase._id] });
     const mail = await t.smtp.waitForTo(applicant.email);

@@ -73,7 +73,9 @@ describe('security s33: holds from the shortlist and their resume', function () 
   it('nobody but the institute (leader, HR, administrator) holds or resumes: outside panel members, another leader, the applicant; form and JSON', async () => {
     const { applicant, kase } = await panelCase();
     const before = await snapshot(kase._id);
-    const fields = { action: 'put_on_hold', version: String(kase.version), reason: 'Budget line not yet confirmed by the ministry.', reviewBy: weekdayAhead() };
+    // With the words the candidate is told, as the confirmation page sends them (walk s34).
+    const told = 'The institute needs a few more weeks before deciding.';
+    const fields = { action: 'put_on_hold', version: String(kase.version), reason: 'Budget line not yet confirmed by the ministry.', reviewBy: weekdayAhead(), toldReason: told, previewedToldReason: told };
     for (const user of [outsideLeader, outsideHr, w.otherLeader, applicant]) {
       const { a, csrf } = await signedIn(user);
       for (const path of [decision(kase._id), `${decision(kase._id)}/confirm`]) {
@@ -143,6 +145,11 @@ describe('security s33: holds from the shortlist and their resume', function () 
       { reason: { $ne: '' }, reviewBy: weekdayAhead() },
       { reason: [reason, reason], reviewBy: weekdayAhead() },
     ];
+    // The words for the candidate (walk s34), confirmed as an operator, an array, oversize: refused, none written.
+    for (const extra of [{ toldReason: { $ne: '' }, previewedToldReason: 'x' }, { toldReason: ['a', 'b'], previewedToldReason: 'a' }, { toldReason: 't'.repeat(100_000), previewedToldReason: 't'.repeat(100_000) }]) {
+      const r = await a.post(`${decision(kase._id)}/confirm`).set('Accept', 'application/json').set('x-csrf-token', csrf).send({ action: 'put_on_hold', version: String(kase.version), reason, reviewBy: weekdayAhead(), ...extra });
+      expect(r.status, JSON.stringify(extra).slice(0, 80)).to.be.within(400, 499);
+    }
     for (const extra of hostile) {
       for (const path of [decision(kase._id), `${decision(kase._id)}/confirm`]) {
         const r = await a.post(path).set('Accept', 'application/json').set('x-csrf-token', csrf).send({ action: 'put_on_hold', version: String(kase.version), reason, ...extra });
