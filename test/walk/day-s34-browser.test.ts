@@ -138,7 +138,7 @@ describe('walk s34: an HR officer\'s morning, a leader\'s choices, and what the 
     await hr.goto(`${t.baseUrl}/cases/${nam._id}/procedures/housing`);
     await hr.selectOption('#f-status', 'not_needed');
     await clickAndWait(hr, `form[action="/cases/${nam._id}/procedures/housing"] button[type=submit]`);
-    expect(await hr.textContent('#form-errors')).to.include('Hãy cho ứng viên biết vì sao thủ tục này dừng lại');
+    expect(await hr.textContent('#form-errors')).to.include('Hãy cho ứng viên biết lý do dừng thủ tục này');
     // The error summary leads the keyboard to the box to write in.
     expect(await hr.evaluate('document.activeElement.id')).to.equal('form-errors');
     await hr.keyboard.press('Tab');
