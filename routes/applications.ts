@@ -22,7 +22,7 @@ import { reloadTo } from '../server/http/reload.ts';
 import { requireVerifiedEmail } from '../server/http/account-gate.ts';
 import { flash } from '../server/http/flash.ts';
 import { caseStyles } from '../server/http/styles.ts';
-import { formText, formVersion, issueKey, readForm } from '../server/http/forms.ts';
+import { bodyText, formText, formVersion, issueKey, readForm } from '../server/http/forms.ts';
 import { CaseConflictError } from '../server/cases/conflict.ts';
 import { conflictPage, type FormState } from '../server/cases/present.ts';
 import { messageCapReached, postMessage } from '../server/cases/commands.ts';
@@ -153,7 +153,7 @@ export function applicationsRoutes(app: AppContext): Router {
       return;
     }
     flash(req, 'success', 'applications.flash.saved');
-    const target = formText.parse(body.go) === 'next' && canEditStep(saved.caseDoc.stage, nextStep(step)) ? nextStep(step) : step;
+    const target = bodyText(body, 'go') === 'next' && canEditStep(saved.caseDoc.stage, nextStep(step)) ? nextStep(step) : step;
     res.redirect(303, `/applications/${String(saved.caseDoc._id)}/edit/${target}`);
   });
 
@@ -365,7 +365,7 @@ export function applicationsRoutes(app: AppContext): Router {
     authorize(req.ctx.actor, 'case.message', caseDoc);
     const form = messageBody.safeParse(req.body);
     if (!form.success) {
-      await showApplication(req, res, caseDoc, { errors: { text: issueKey(form.error.issues[0]!) }, values: { text: formText.parse((req.body as Record<string, unknown>)?.text) } }, 422);
+      await showApplication(req, res, caseDoc, { errors: { text: issueKey(form.error.issues[0]!) }, values: { text: bodyText(req.body, 'text') } }, 422);
       return;
     }
     // The case keeps so many messages (server/cases/commands.ts): past them, the HR office's e-mail

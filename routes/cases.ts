@@ -19,7 +19,7 @@ import { flash } from '../server/http/flash.ts';
 import { safeNextPath } from '../server/http/safe-next.ts';
 import { reloadTo } from '../server/http/reload.ts';
 import { caseStyles } from '../server/http/styles.ts';
-import { bodyText, formText, formVersion, issueKey, readForm } from '../server/http/forms.ts';
+import { bodyText, formFields, formText, formVersion, issueKey, readForm, repeatedFields, typedValues } from '../server/http/forms.ts';
 import { isAction, isConfirmedAction, needsConfirmation, offerReady, transition, type Action } from '../server/workflow/index.ts';
 import { previewHrDecision, takeHrDecision } from '../server/cases/decision.ts';
 import { parseQueueQuery, type QueueQuery } from '../server/cases/queue.ts';
@@ -49,9 +49,14 @@ const caseParams = z.object({ id: z.string() });
 const actionParams = z.object({ id: z.string(), action: z.string().refine(isAction) }).transform((p) => ({ id: p.id, action: p.action as Action }));
 /** A workflow step from the case page: the version, and what the step's own form carries (the workflow checks it). */
 const actionBody = z.object({ version: formVersion, reason: formText, note: formText, items: formText, dueAt: formText, arrivedOn: formText, reviewBy: formText, receivedVia: formText, receivedOn: formText });
+const ACTION_TEXTS = formFields(actionBody.omit({ version: true }));
 const requestInfoBody = z.object({ version: formVersion, items: formText, dueAt: formText, documentType: formText });
 const extendInfoBody = z.object({ version: formVersion, extendDueAt: formText, extendReason: formText });
 const plannedStartBody = z.object({ version: formVersion, plannedStart: formText, plannedStartReason: formText, plannedStartTold: formText, plannedStartTargets: formText });
+// The texts of those forms: one sent twice is refused beside its box (the form shown again, 422).
+const REQUEST_INFO_TEXTS = formFields(requestInfoBody.omit({ version: true }));
+const EXTEND_INFO_TEXTS = formFields(extendInfoBody.omit({ version: true }));
+const PLANNED_START_TEXTS = formFields(plannedStartBody.omit({ version: true }));
 /** The offer's terms (the letter is the multipart body's file): any other field sent is ignored. */
 const offerTermsBody = z.object({ version: formVersion, offerPosition: formText, offerStart: formText, offerSalary: formText, offerContractLength: formText });
 const offerTermsTyped = offerTermsBody.omit({ version: true });
@@ -175,6 +180,9 @@ export function casesRoutes(app: AppContext): Router {
     const c = await caseFor(req, 'view');
     const params = actionParams.safeParse(req.params);
     if (!params.success) throw new NotFoundError();
+    // A text sent twice is refused beside its box (the form shown again, 422), never read as its first value.
+    const repeated = repeatedFields(req.body, ACTION_TEXTS);
+    if (repeated) return { c, action: params.data.action, version: Number.NaN, payload: filled(typedValues(req.body, ACTION_TEXTS)), repeated };
     const { version, ...fields } = readForm(actionBody, req.body);
     return { c, action: params.data.action, version, payload: filled(fields) };
   }
@@ -188,8 +196,9 @@ export function casesRoutes(app: AppContext): Router {
   }
 
   router.post('/cases/:id/actions/:action', STAFF, async (req, res) => {
-    const { c, action, version, payload } = await actionRequest(req);
+    const { c, action, version, payload, repeated } = await actionRequest(req);
     const invalid = (err: ValidationError) => showCase(req, res, c, { errors: err.fields, values: { ...payload, action } }, 422);
+    if (repeated) return invalid(new ValidationError(repeated));
     if (needsConfirmation(action, c.stage)) {
       // "Cancel" on the confirmation page: the case again, the reason as typed, nothing done.
       if (bodyText(req.body, 'edit') === '1') {
@@ -213,10 +222,11 @@ export function casesRoutes(app: AppContext): Router {
 
   /** Step 2 of a decision that ends or pauses the case: taken once (a second click lands on the same result). */
   router.post('/cases/:id/actions/:action/confirm', STAFF, async (req, res) => {
-    const { c, action, version, payload } = await actionRequest(req);
+    const { c, action, version, payload, repeated } = await actionRequest(req);
     // Only a step that has a confirmation page is confirmed (a hand-made POST for a routine one is
     // refused); whether it is allowed at the case's stage and version now is the workflow's to say (409 when stale).
     if (!isConfirmedAction(action)) throw new BadRequestError('workflow.notAllowedNow');
+    if (repeated) return showCase(req, res, c, { errors: repeated, values: { ...payload, action } }, 422);
     try {
       const done = await takeHrDecision({ app, ctx: req.ctx, caseDoc: c, action, version, payload });
       if (done.caseDoc) stepDone(req, res, c, done.caseDoc);
@@ -243,10 +253,12 @@ export function casesRoutes(app: AppContext): Router {
 
   router.post('/cases/:id/request-info', WORKERS, async (req, res) => {
     const c = await caseFor(req, 'work');
+    const shown = async (errors: FieldErrors, values: Record<string, string>) =>
+      res.status(422).render('cases/request-info', requestInfoPage(req.ctx, c, await applicantLocale({ caseDoc: c }), await requestableDocuments(c.call), { errors, values }));
+    const repeated = repeatedFields(req.body, REQUEST_INFO_TEXTS);
+    if (repeated) return shown(repeated, typedValues(req.body, REQUEST_INFO_TEXTS));
     const { version, ...values } = readForm(requestInfoBody, req.body);
-    const ok = await step(req, res, c, 'request_info', version, values, async (err) => {
-      res.status(422).render('cases/request-info', requestInfoPage(req.ctx, c, await applicantLocale({ caseDoc: c }), await requestableDocuments(c.call), { errors: err.fields, values }));
-    });
+    const ok = await step(req, res, c, 'request_info', version, values, (err) => shown(err.fields, values));
     if (!ok) return;
     const mail = emailOfVersion(ok);
     flash(req, 'success', mail ? 'cases.flash.infoRequested' : 'cases.flash.infoRequestedNoMail', { to: mail?.to });
@@ -261,6 +273,8 @@ export function casesRoutes(app: AppContext): Router {
       res.redirect(303, `/cases/${String(c._id)}`);
       return;
     }
+    const repeated = repeatedFields(req.body, EXTEND_INFO_TEXTS);
+    if (repeated) return showCase(req, res, c, { errors: repeated, values: { ...typedValues(req.body, EXTEND_INFO_TEXTS), action: 'extend_info' } }, 422);
     const { version, ...values } = readForm(extendInfoBody, req.body);
     try {
       const { mailedTo, repeated } = await extendInfoRequest({ app, ctx: req.ctx, caseDoc: c, version, form: values });
@@ -278,6 +292,8 @@ export function casesRoutes(app: AppContext): Router {
   // A new planned start of work (the expert's word): onboarding's deadline and the procedures' targets follow it; the applicant is e-mailed it.
   router.post('/cases/:id/planned-start', WORKERS, async (req, res) => {
     const c = await caseFor(req, 'work');
+    const repeated = repeatedFields(req.body, PLANNED_START_TEXTS);
+    if (repeated) return showCase(req, res, c, { errors: repeated, values: { ...typedValues(req.body, PLANNED_START_TEXTS), action: 'plan_start' } }, 422);
     const { version, ...values } = readForm(plannedStartBody, req.body);
     try {
       const { caseDoc, unchanged, mailedTo, typedMoved, kept } = await changePlannedStart({ app, ctx: req.ctx, caseDoc: c, version, form: values });

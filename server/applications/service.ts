@@ -1,6 +1,7 @@
 // The applicant's side of a case: start (or reopen) an application for a call, load and save a step
 // of the draft, submit it, and take the applicant's other workflow steps. Stage changes go through
 // server/workflow only.
+import { repeatedFields } from '../http/forms.ts';
 import { answerDaysLeft, answerDaysLeftAtHold } from '../cases/held-request.ts';
 import { caseProcedures } from '../procedures/page.ts';
 import { casePlan } from '../planner/service.ts';
@@ -225,7 +226,9 @@ export async function saveStep({ ctx, caseDoc, step, body }: { ctx: Context; cas
   const me = actorOf(ctx);
   if (!canEditStep(caseDoc.stage, step)) throw new ConflictError('applications.notEditable');
   const parsed = parseStep(step, body, caseDoc, ctx.now);
-  if (Object.keys(parsed.errors).length > 0) return { ok: false, errors: parsed.errors, values: parsed.values, rows: parsed.rows };
+  // Every field of a step holds one value (steps.ts str): one sent twice is refused beside its box, not read as its first.
+  const errors = { ...parsed.errors, ...repeatedFields(body, Object.keys(body)) };
+  if (Object.keys(errors).length > 0) return { ok: false, errors, values: parsed.values, rows: parsed.rows };
   const stages = (Object.keys(EDITABLE) as Stage[]).filter((s) => canEditStep(s, step));
   // The audit event goes into the same update (server/cases/pending-audit.ts).
   const audit = caseAudit(ctx, { action: 'case.application_saved', targetType: 'Case', summary: { step } });

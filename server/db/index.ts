@@ -7,6 +7,7 @@ import path from 'node:path';
 import mongoose, { type ConnectOptions, type Connection } from 'mongoose';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
+import { watchDriverTrouble } from './driver-trouble.ts';
 
 // Operator injection is stopped at the edge (server/http/input-guard.ts refuses $-keys and every
 // route validates its input to plain strings), so code may build operator filters freely.
@@ -93,7 +94,8 @@ export async function openDatabase(config: Config, logger: Logger, opts: { model
   // Indexes left for after ready are not built behind our back either: Mongoose builds every
   // schema index of each model as it is registered unless autoIndex is off.
   await mongoose.connect(uri, { ...databaseOptions(config.db), ...(opts.indexesAfterReady ? { autoIndex: false } : {}) });
-  logDriverTrouble(mongoose.connection, logger);
+  // Read by the drill of a flood of connections without credentials (test/drills/pre-auth-flood.test.ts).
+  watchDriverTrouble(mongoose.connection.getClient(), logger);
   await opts.modelsLoaded;
   const db = databaseOf(mongoose.connection, uri, { embedded: Boolean(stopEmbedded), compact, stopEmbedded });
   if (!opts.indexesAfterReady) {
@@ -105,17 +107,6 @@ export async function openDatabase(config: Config, logger: Logger, opts: { model
   let after: Promise<IndexSync> | undefined;
   db.syncIndexesAfterReady = () => (after ??= indexesAfterReady(logger));
   return db;
-}
-
-/**
- * Logs what the driver's monitoring saw go wrong: a failed heartbeat (the server marked Unknown) and
- * a cleared pool (every connection dropped), which requests otherwise only show as a slow spell.
- * The drill of a flood of connections without credentials reads them (test/drills/pre-auth-flood.test.ts).
- */
-function logDriverTrouble(connection: Connection, logger: Pick<Logger, 'warn'>): void {
-  const client = connection.getClient();
-  client.on('serverHeartbeatFailed', (e) => logger.warn({ connectionId: e.connectionId, err: e.failure }, 'database: a heartbeat failed'));
-  client.on('connectionPoolCleared', (e) => logger.warn({ address: e.address }, 'database: the connection pool was cleared'));
 }
 
 /**

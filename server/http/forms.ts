@@ -96,8 +96,7 @@ export function unexpectedFieldName(body: unknown): string | undefined {
 export function bodyRefusals(body: unknown, names: readonly string[]): FieldErrorKeys | undefined {
   if (!body || typeof body !== 'object') return undefined;
   const out: FieldErrorKeys = {};
-  const b = body as Record<string, unknown>;
-  for (const name of names) if (Object.hasOwn(b, name) && Array.isArray(b[name])) out[name] = 'errors.oneValue';
+  Object.assign(out, repeatedFields(body, names));
   const odd = unexpectedFieldName(body);
   if (odd !== undefined) out._form = keyWith('errors.unexpectedField', { name: odd });
   return Object.keys(out).length ? out : undefined;
@@ -116,11 +115,39 @@ export function translateErrors(t: TFunction, errors: FieldErrorKeys | undefined
   return Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, fieldErrorText(t, v)]));
 }
 
-/** One trimmed text from a url-encoded field ('' when absent; a repeated name gives its first value). */
-export const formText = z.preprocess((v) => {
-  const s = Array.isArray(v) ? v[0] : v;
-  return typeof s === 'string' ? s.trim() : '';
+/**
+ * One trimmed text from a url-encoded field ('' when absent). A name sent several times (`a=1&a=2`)
+ * is refused (errors.oneValue), never read as its first value: which one a person meant is not ours
+ * to guess. A route that shows its form again checks repeatedFields first, for a 422 beside the box;
+ * elsewhere readForm's 400 refuses it.
+ */
+export const formText = z.preprocess((v, ctx) => {
+  if (Array.isArray(v)) {
+    ctx.addIssue({ code: 'custom', message: 'errors.oneValue', input: v });
+    return z.NEVER;
+  }
+  return typeof v === 'string' ? v.trim() : '';
 }, z.string());
+
+/** The names of a form schema's fields (a z.object's keys). */
+export function formFields(schema: z.ZodObject): string[] {
+  return Object.keys(schema.shape);
+}
+
+/** The fields among `names` sent several times, each with errors.oneValue beside its box; undefined when none was. */
+export function repeatedFields(body: unknown, names: readonly string[]): FieldErrorKeys | undefined {
+  if (!body || typeof body !== 'object') return undefined;
+  const b = body as Record<string, unknown>;
+  const out: FieldErrorKeys = {};
+  for (const name of names) if (Object.hasOwn(b, name) && Array.isArray(b[name])) out[name] = 'errors.oneValue';
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** What was typed in `names`, to show a refused form again: each field's text, a repeated one's first value. */
+export function typedValues(body: unknown, names: readonly string[]): Record<string, string> {
+  const b = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+  return Object.fromEntries(names.map((n) => [n, firstText(b, n)]));
+}
 
 /** The version a form was built for (hidden field): digits only. */
 export const formVersion = z.preprocess((v) => (typeof v === 'string' && /^\d{1,9}$/.test(v) ? Number(v) : Number.NaN), z.number({ error: 'cases.errors.version' }).int());
@@ -136,8 +163,8 @@ export function readForm<S extends z.ZodType>(schema: S, body: unknown): z.outpu
   return r.data;
 }
 
-/** One trimmed text of a url-encoded body ('' when absent). */
+/** One trimmed text of a url-encoded body ('' when absent), to show back or to steer (a repeated name: its first value). */
 export function bodyText(body: unknown, name: string): string {
-  return formText.parse((body as Record<string, unknown> | undefined)?.[name]);
+  return body && typeof body === 'object' ? firstText(body as Record<string, unknown>, name) : '';
 }
 

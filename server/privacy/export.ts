@@ -4,14 +4,18 @@
 // holds about the signed-in person, as the person may see it: no password hash, second-factor
 // secret or recovery hashes; for an applicant's cases no internal notes, staff-only fields
 // (assignee, priority, score), panel evaluations or outbox internals, and history notes only
-// where the applicant's own page shows them. Files are listed (metadata), not included.
+// where the applicant's own page shows them. Files are listed (metadata), not included. The case
+// e-mails sent to the applicant are theirs (what was said to them): the copy the dispatcher kept as
+// sent, never those about the same case to staff (a mention quotes an internal note), nor the
+// outbox's keys, errors or other recipients.
 import { Types } from 'mongoose';
 import { Case } from '../../models/case.ts';
 import { Call } from '../../models/call.ts';
 import { CaseDocument } from '../../models/document.ts';
+import { MailLog } from '../../models/mail-log.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import type { UserRecord } from '../../models/user.ts';
-import { actorOf, type Context } from '../context.ts';
+import { actorOf, tOf, type Context } from '../context.ts';
 import { sameId } from '../policies/index.ts';
 import { recordAudit } from '../audit/index.ts';
 import { applicantDecisionReason, applicantSeesEvent, applicantSeesNote } from '../cases/applicant-view.ts';
@@ -50,10 +54,43 @@ function accountPart(user: UserRecord) {
   };
 }
 
-async function applicantCases(user: UserRecord) {
+/**
+ * The case e-mails sent (or tried) to the applicant, per case, oldest first: the text as the
+ * dispatcher sent it (models/mail-log.ts sentText), or a note where the row predates that copy.
+ * Only those to the applicant's own address (an e-mail address never changes: models/user.ts);
+ * the HR office's fallback to an administrator is never to it.
+ */
+async function emailsToApplicant(ctx: Context, user: UserRecord, caseIds: Types.ObjectId[]) {
+  const rows = await MailLog.find(
+    { source: 'case', case: { $in: caseIds }, to: user.email.toLowerCase(), toAdmins: { $ne: true } },
+    { case: 1, subject: 1, status: 1, queuedAt: 1, sentAt: 1, at: 1, sentText: 1, sentCut: 1 },
+  )
+    .sort({ at: 1, _id: 1 })
+    .lean();
+  const notKept = tOf(ctx)('privacy.export.mailNotKept');
+  const byCase = new Map<string, unknown[]>();
+  for (const r of rows) {
+    const kept = typeof r.sentText === 'string';
+    const email = {
+      queuedAt: r.queuedAt ?? undefined,
+      sentAt: r.sentAt ?? undefined,
+      lastAttemptAt: r.at,
+      status: r.status,
+      subject: r.subject ?? undefined,
+      ...(kept ? { text: r.sentText, ...(r.sentCut ? { cut: true } : {}) } : { note: notKept }),
+    };
+    const list = byCase.get(String(r.case)) ?? [];
+    list.push(email);
+    byCase.set(String(r.case), list);
+  }
+  return byCase;
+}
+
+async function applicantCases(ctx: Context, user: UserRecord) {
   const cases = await Case.find({ applicant: user._id }).sort({ createdAt: 1 }).lean();
   if (cases.length === 0) return [];
   const ids = cases.map((c) => c._id);
+  const emails = await emailsToApplicant(ctx, user, ids);
   const calls = await Call.find({ _id: { $in: [...new Set(cases.map((c) => String(c.call)))].map((id) => new Types.ObjectId(id)) } }, { code: 1, title: 1 }).lean();
   const callById = new Map(calls.map((c) => [String(c._id), { id: String(c._id), code: c.code, title: c.title }]));
   const docs = await CaseDocument.find({ case: { $in: ids } }).sort({ type: 1, slot: 1, version: 1 }).lean();
@@ -109,6 +146,7 @@ async function applicantCases(user: UserRecord) {
         })),
       offerTerms: offerMade && o && (o.position || o.letter) ? { position: o.position, start: o.start, startOn: o.startOn, salary: o.salary, contractLength: o.contractLength, updatedAt: o.updatedAt } : undefined,
       messages: (c.messages ?? []).map((m) => ({ at: m.at, from: m.fromApplicant ? 'you' : 'staff', text: m.text })),
+      emails: emails.get(String(c._id)) ?? [],
       documents: docs
         .filter((d) => String(d.case) === String(c._id) && (offerMade || d.type !== OFFER_LETTER_TYPE))
         .map((d) => ({
@@ -155,7 +193,7 @@ export async function exportMyData(opts: { ctx: Context }): Promise<{ filename: 
     version: EXPORT_VERSION,
     exportedAt: ctx.now,
     account: accountPart(user),
-    ...(user.role === 'applicant' ? { cases: await applicantCases(user) } : { evaluations: await ownEvaluations(user) }),
+    ...(user.role === 'applicant' ? { cases: await applicantCases(ctx, user) } : { evaluations: await ownEvaluations(user) }),
   };
   await recordAudit(ctx, { action: 'privacy.exported', targetType: 'user', targetId: String(user._id) });
   return { filename: `my-data-${ctx.now.toISOString().slice(0, 10)}.json`, json: JSON.stringify(data, null, 2) };

@@ -12,7 +12,7 @@ import type { FamilyCase } from '../applications/family-support.ts';
 import { askableDocuments, defaultAskDue } from './asks.ts';
 import { currentDocuments } from '../documents/index.ts';
 import { dayOffText, errorText, presentProcedures, windowView, type ProcedureView } from './present.ts';
-import type { ProcedureErrors } from './service.ts';
+import { isStop, replacingProcedure, type ProcedureErrors } from './service.ts';
 import { formatDay } from '../views/time.ts';
 import { calendarDayMessage } from '../support/calendar-day.ts';
 import { User } from '../../models/user.ts';
@@ -117,6 +117,9 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
   // The summary (views/partials/form-errors.hbs) links to each field's own error; an error with no
   // field on this page (a tampered hidden field) is said in the summary itself.
   const shown = new Set(['status', 'office', 'filedAt', 'decidedAt', ...(showTarget ? ['targetAt'] : []), 'message', 'note', ...(item.isResidenceCard ? ['cardStartsAt', 'cardEndsAt'] : []), ...(reasonsMissingField ? ['reasonsMissing'] : []), ...(reasonsReceivedField ? ['reasonsReceived'] : [])]);
+  // Said before the save (service.ts updateProcedure refuses it after): stopping a procedure under
+  // way needs a reason for the applicant, unless the other work-permit procedure under way replaces it.
+  const stopNeedsReason = isStop(stored?.status, 'not_needed') && !replacingProcedure(kind, tracks.filter((s) => s.kind !== kind));
   const unplaced = Object.entries(errors ?? {}).filter(([k]) => !shown.has(k)).map(([, v]) => v);
   return {
     title: `${item.label} · ${caseDoc.reference}`,
@@ -124,6 +127,9 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
     reference: caseDoc.reference,
     fullName: caseDoc.profile?.fullName ?? '',
     messageHint: `${t('procedures.fields.messageHint')} ${inTheirLanguage}`,
+    stopHint: stopNeedsReason ? t('procedures.fields.stopNeedsReason') : undefined,
+    // Marks the message required while "Not needed" is chosen (the hint says it without the script).
+    scripts: stopNeedsReason ? ['/static/js/stop-reason.js'] : [],
     askTextHint: `${t('procedures.ask.textHint')} ${inTheirLanguage}`,
     version: caseDoc.version,
     kind,

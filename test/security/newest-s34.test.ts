@@ -262,7 +262,7 @@ describe('security s34: the arrival, which moves the residence card\'s target', 
     const today = vnDateKey(now);
     const hostileForms = [
       `arrivedOn%5B%24gt%5D=&version=${version}`,
-      // A name sent twice is read by its first value (server/http/forms.ts formText): here a future day.
+      // A name sent twice is refused (server/http/forms.ts formText), whichever of its values is good.
       `arrivedOn=2999-01-01&arrivedOn=${today}&version=${version}`,
       `arrivedOn%5B__proto__%5D%5Bx%5D=1&version=${version}`,
       `arrivedOn=${'9'.repeat(50_000)}&version=${version}`,
