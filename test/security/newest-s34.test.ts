@@ -186,6 +186,8 @@ describe("security s34: an edited template that prints all its data finds no lea
       while ([0, 6].includes(d.getUTCDay())) d.setUTCDate(d.getUTCDate() + 1);
       return d.toISOString().slice(0, 10);
     })();
+    // What the candidate is told (walk s34: a hold asks for words written for them): printed, and not the internal reason.
+    const TOLD = 'We will come back to your application after the review date.';
     const lead = agent(t.app);
     await signIn(lead, w.leader);
     const leadCsrf = csrfFrom((await lead.get('/').set('Accept', 'text/html')).text);
@@ -193,7 +195,7 @@ describe("security s34: an edited template that prints all its data finds no lea
       .post(`/shortlists/${w.call._id}/cases/${kase._id}/decision/confirm`)
       .type('form')
       .set('Accept', 'text/html')
-      .send({ _csrf: leadCsrf, action: 'put_on_hold', version: String(kase.version), reason: 'Internal: the director doubts the candidate.', reviewBy });
+      .send({ _csrf: leadCsrf, action: 'put_on_hold', version: String(kase.version), reason: 'Internal: the director doubts the candidate.', reviewBy, toldReason: TOLD, previewedToldReason: TOLD });
     expect(held.status, held.text.slice(0, 300)).to.equal(303);
     const hr = await createUser({ role: 'hr_officer', institute: w.instituteId });
     const officer = agent(t.app);
