@@ -1,5 +1,6 @@
 // Page models of the shortlist pages, and small display helpers shared by the shortlist, dashboard
 // and report pages.
+import { CONFLICT_REASON_MAX, CONFLICT_REASON_MIN } from '../../models/panel-conflict.ts';
 import type { CallDoc } from '../../models/call.ts';
 import type { LeanCase } from './access.ts';
 import { PANEL_STAGES, RECOMMENDATIONS, TRACKS } from '../../models/constants.ts';
@@ -131,6 +132,11 @@ export interface CaseFormState {
   /** Decision errors (i18n keys) and what was typed. */
   decisionErrors?: Record<string, string>;
   decisionValues?: Record<string, unknown>;
+  /** The scorecard was refused as a whole (scoring closed, a conflict declared): its errors go in the summary only. */
+  scoringRefused?: boolean;
+  /** The conflict-of-interest form's errors (i18n keys) and what was typed. */
+  conflictErrors?: Record<string, string>;
+  conflictValues?: Record<string, unknown>;
   /** The form was stale: the case was changed meanwhile (by whom, how, when, when known). */
   stale?: { meanwhile?: DecidedMeanwhile };
 }
@@ -207,7 +213,16 @@ export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context
     documents: view.documents,
     // The documents themselves are on the case's page, for those who may open it.
     fileHref: can(ctx.actor ?? undefined, 'case.view', view.caseDoc) ? `/cases/${String(c._id)}#documents` : undefined,
-    canScore: evals.canEvaluate && c.stage === EVALUATION_STAGE,
+    canScore: evals.canEvaluate && c.stage === EVALUATION_STAGE && !evals.ownConflict,
+    // A conflict is declared where one could score, before or after scoring (the scorecard is then withdrawn).
+    canDeclareConflict: evals.canEvaluate && c.stage === EVALUATION_STAGE && !evals.ownConflict,
+    // A refused scorecard's comment, to copy when the form is no longer shown.
+    typedComment: form.scoringRefused && typeof form.values?.comment === 'string' && form.values.comment.trim() ? form.values.comment : undefined,
+    conflictErrors: translateErrors(t, form.conflictErrors),
+    conflictValues: form.conflictValues ?? {},
+    conflictMin: CONFLICT_REASON_MIN,
+    conflictMax: CONFLICT_REASON_MAX,
+    conflicts: evals.conflicts.map((d) => ({ ...d, declaredAtText: formatDateTime(d.declaredAt, ctx.locale) })),
     criteria,
     recommendations: RECOMMENDATIONS,
     values,
