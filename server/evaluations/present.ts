@@ -57,6 +57,7 @@ export function shortlistPage({ ctx, call, list, query, rejected = false }: { ct
     const s = p.toString();
     return s ? `?${s}` : '';
   };
+  const byScore = (query.sort || 'score') === 'score';
   return {
     title: t('shortlists.callTitle'),
     // The shortlist's own styles (scores, recommendation badges, the phone's cards) were never loaded on it.
@@ -65,8 +66,12 @@ export function shortlistPage({ ctx, call, list, query, rejected = false }: { ct
     callId: String(call._id),
     canEvaluate: can(ctx.actor, 'shortlist.evaluate', call),
     // Labels resolved here once per row (cheaper than a helper call per cell on a long list).
-    rows: list.rows.map((r) =>
+    rows: list.rows.map((r, i, rows) =>
       withFields(r, {
+        // Equal scores side by side: the row says the rule placed them, not the score.
+        tied: byScore && r.score !== null && (rows[i - 1]?.score === r.score || rows[i + 1]?.score === r.score),
+        // "3 of 4 panel members scored": the count alone did not say whether the panel was done.
+        scoredText: t('shortlists.scoredOfPanel', { count: r.evaluationsCount, panel: Math.max(list.panelSize, r.evaluationsCount) }),
         countryName: countryName(r.country, ctx.locale),
         scoreText: formatScore(r.score, ctx.locale),
         stageLabel: t(`workflow.stages.${r.stage}`),
@@ -76,7 +81,7 @@ export function shortlistPage({ ctx, call, list, query, rejected = false }: { ct
         // The latest decision, so a leader finds theirs and the others' ("Rejected: Lê Lãnh Đạo, 5 Dec 2026").
         decisionText: r.decision ? t('shortlists.rowDecision', { decision: t(`shortlists.history.outcomes.${r.decision.action}`), who: r.decision.who || t('shortlists.decide.meanwhile.someone'), date: formatDay(r.decision.at, ctx.locale) }) : '',
       })),
-    labels: { hidden: t('shortlists.scoreHidden'), notScored: t('shortlists.notScored'), publications: t('shortlists.publications'), patents: t('shortlists.patents'), complete: t('shortlists.documentsComplete') },
+    labels: { hidden: t('shortlists.scoreHidden'), notScored: t('shortlists.notScored'), publications: t('shortlists.publications'), patents: t('shortlists.patents'), complete: t('shortlists.documentsComplete'), tied: t('shortlists.tied') },
     total: list.total,
     page: list.page,
     pages: list.pages,

@@ -8,7 +8,9 @@ import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { screenshotsDir, staffSignsIn, useBrowser } from '../support/browser.ts';
-import { createInstitute, createUser } from '../support/factories.ts';
+import { createInstitute, createUser, TEST_PASSWORD } from '../support/factories.ts';
+import { holdReviewDay } from '../support/hold.ts';
+import { dispatchOnce } from '../../server/outbox/index.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { clearDashboardCache } from '../../server/dashboard/index.ts';
 import { submitEvaluation } from '../../server/evaluations/index.ts';
@@ -176,6 +178,90 @@ describe('walk s34: the panel, the leader and the applicant in the browser', fun
     expect(errors).to.deep.equal([]);
   });
 
+  it('the leader shortlists, holds and rejects, each with a reason: on the timeline, the applicant told in their language without it, the dashboard in step', async () => {
+    const lp = await browser.page({ locale: 'en-GB' });
+    const errors = watch(lp);
+    await staffSignsIn(lp, t.baseUrl, leader);
+    // The leader scores the tied pair so the panel's scores open to them: equal scores, the tie said by the rule.
+    for (const i of [2, 3]) await score(leader, cases[i]!.kase, 4, 3, 3);
+    await lp.goto(`${t.baseUrl}/shortlists/${call._id}`);
+    expect(await lp.textContent('main')).to.include('Equal scores: more publications and patents first');
+    const scoreOf = (i: number) => lp.textContent(`tr[data-case="${cases[i]!.kase._id}"] .cell-score strong`);
+    expect(await scoreOf(2)).to.equal(await scoreOf(3));
+    // The row says the tie was placed by the rule, and how much of the panel scored (3 named + the leader).
+    for (const i of [2, 3]) expect(await lp.textContent(`tr[data-case="${cases[i]!.kase._id}"] .row-tied`)).to.equal('Equal score: placed by publications and patents, then the earlier application');
+    expect(await lp.textContent(`tr[data-case="${cases[2]!.kase._id}"] .row-scored`)).to.equal('4 of 4 panel members scored');
+    expect(await lp.textContent(`tr[data-case="${cases[7]!.kase._id}"] .row-scored`)).to.equal('1 of 4 panel members scored');
+    await shot(lp, 'leader-shortlist-1280');
+    await lp.setViewportSize({ width: 390, height: 844 });
+    await lp.reload();
+    expect(await lp.evaluate('document.documentElement.scrollWidth')).to.equal(390);
+    await shot(lp, 'leader-shortlist-390');
+    await lp.screenshot({ path: path.join(shots, 'leader-shortlist-390-top.png'), clip: { x: 0, y: 500, width: 390, height: 1000 } });
+    await lp.setViewportSize({ width: 1280, height: 800 });
+
+    const decide = async (i: number, action: string, reason: string, extra: (p: Page) => Promise<void> = async () => {}) => {
+      await lp.goto(caseUrl(cases[i]!.kase));
+      // Keyboard only: the choice by arrow keys, the reason typed, Enter on the button.
+      await lp.focus(`form.decision-form input[name="action"][value="${action}"]`);
+      await lp.keyboard.press('Space');
+      await lp.fill('#f-reason', reason);
+      await extra(lp);
+      await lp.focus('form.decision-form button[type=submit]');
+      await Promise.all([lp.waitForNavigation(), lp.keyboard.press('Enter')]);
+      expect(await lp.textContent('#confirm-reason')).to.equal(reason);
+      expect(await lp.textContent('#preview-text')).to.not.include(reason);
+      await lp.focus('#confirm-decision');
+      await Promise.all([lp.waitForNavigation(), lp.keyboard.press('Enter')]);
+      await lp.waitForLoadState('load');
+    };
+    const reasons = ['Internal: strongest thin-film record of the call.', 'Internal: wait for the budget of the second lab.', 'Internal: weakest research record among the scored.'];
+    await decide(2, 'shortlist', reasons[0]!);
+    await decide(4, 'put_on_hold', reasons[1]!, (p) => p.fill('#f-reviewBy', holdReviewDay()));
+    await shot(lp, 'leader-after-hold-1280');
+    await decide(5, 'reject', reasons[2]!);
+    const stages = await Promise.all([2, 4, 5].map(async (i) => (await Case.findById(cases[i]!.kase._id).lean())!));
+    expect(stages.map((c) => c.stage)).to.deep.equal(['shortlisted', 'on_hold', 'rejected']);
+    expect(stages.map((c) => c.history.at(-1)!.note)).to.deep.equal(reasons);
+
+    // The applicants are told in their language, never the leader's reason.
+    await dispatchOnce(t.ctx, { owner: 'walk-s34', caseIds: [2, 4, 5].map((i) => cases[i]!.kase._id) });
+    for (const [n, i] of [2, 4, 5].entries()) {
+      const { applicant, kase } = cases[i]!;
+      const mail = await t.smtp.waitForTo(applicant.email, new RegExp(kase.reference));
+      expect(mail.text, `case ${i}`).to.not.include(reasons[n]!.slice(10));
+      expect(mail.text).to.not.include('Internal');
+      if (applicant.locale === 'vi') expect(mail.text).to.match(/Ông\/Bà/).and.not.match(/\bbạn\b/i);
+    }
+
+    // The dashboard's funnel agrees with the shortlist's stage filters.
+    await lp.goto(`${t.baseUrl}/dashboard?call=${call._id}`);
+    const funnel = await lp.$eval('#table-funnel tbody', (tb) => Object.fromEntries([...tb.querySelectorAll('tr')].map((tr) => [tr.children[0]!.textContent!.trim(), tr.children[1]!.textContent!.trim()])));
+    await shot(lp, 'leader-dashboard-1280');
+    const countOn = async (stage: string) => {
+      await lp.goto(`${t.baseUrl}/shortlists/${call._id}?stage=${stage}`);
+      return Number(/(\d+)/.exec((await lp.textContent('main'))!.match(/\d+ candidates?/)?.[0] ?? '0')![1]);
+    };
+    expect(Number(funnel['Shortlisted'])).to.equal(await countOn('shortlisted'));
+    expect(Number(funnel['Evaluation'])).to.equal(await countOn('evaluation'));
+    expect(errors).to.deep.equal([]);
+
+    // What the held applicant sees: what changed, the next step, no internal reason.
+    const held = cases[4]!;
+    const ap = await browser.page({ locale: held.applicant.locale === 'vi' ? 'vi-VN' : 'en-GB' });
+    await ap.goto(`${t.baseUrl}/signin`);
+    await ap.fill('#f-email', held.applicant.email);
+    await ap.fill('#f-password', TEST_PASSWORD);
+    await Promise.all([ap.waitForURL((u) => u.pathname !== '/signin'), ap.click('main form button[type=submit]')]);
+    await ap.goto(`${t.baseUrl}/applications/${held.kase._id}`);
+    await shot(ap, 'applicant-held-1280');
+    const body = (await ap.textContent('main'))!;
+    expect(body).to.not.include('budget of the second lab');
+    expect(await ap.textContent('#next-step')).to.match(/\S/);
+    await ap.setViewportSize({ width: 390, height: 844 });
+    await shot(ap, 'applicant-held-390');
+  });
+
   it('explore: panel member, leader, applicant', async () => {
     const page = await browser.page({ locale: 'en-GB' });
     const errors = watch(page);
@@ -195,6 +281,7 @@ describe('walk s34: the panel, the leader and the applicant in the browser', fun
     await shot(lp, 'leader-shortlist-1280');
     await lp.setViewportSize({ width: 390, height: 844 });
     await shot(lp, 'leader-shortlist-390');
+    await lp.screenshot({ path: path.join(shots, 'leader-shortlist-390-top.png'), clip: { x: 0, y: 500, width: 390, height: 1000 } });
     await lp.setViewportSize({ width: 1280, height: 800 });
     await lp.goto(`${t.baseUrl}/shortlists/${call._id}/cases/${cases[2]!.kase._id}`);
     await shot(lp, 'leader-case-1280');
