@@ -3,6 +3,7 @@
 // equal scores), walked by a panel member, the leader and an applicant, at 1280 and 390 px wide.
 // Screenshots go to WALK_SHOTS (default test-results/screenshots/walk-s34).
 import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
@@ -18,10 +19,13 @@ import { systemContext } from '../../server/context.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import { PanelConflict } from '../../models/panel-conflict.ts';
+import { CaseDocument } from '../../models/document.ts';
+import { makePdf } from '../documents/support.ts';
 import type { CallDoc } from '../../models/call.ts';
 import type { UserDoc } from '../../models/user.ts';
 
 const shots = process.env.WALK_SHOTS ?? path.join(screenshotsDir, 'walk-s34');
+const uploadDir = path.resolve(`data/test/uploads-walk-s34-${process.pid}`);
 
 describe('walk s34: the panel, the leader and the applicant in the browser', function () {
   this.timeout(180_000);
@@ -38,7 +42,7 @@ describe('walk s34: the panel, the leader and the applicant in the browser', fun
 
   before(async () => {
     mkdirSync(shots, { recursive: true });
-    t = await startTestApp({ env: { UPLOAD_RATE_PER_HOUR: '1000', UPLOAD_MAX_MB: '1' } });
+    t = await startTestApp({ env: { UPLOAD_DIR: uploadDir, UPLOAD_RATE_PER_HOUR: '1000', UPLOAD_MAX_MB: '1' } });
     await clearDashboardCache();
     const inst = await createInstitute();
     call = await createCall({
@@ -70,6 +74,7 @@ describe('walk s34: the panel, the leader and the applicant in the browser', fun
   });
   after(async () => {
     await t?.close();
+    await rm(uploadDir, { recursive: true, force: true });
   });
 
   function watch(page: Page): string[] {
@@ -262,33 +267,75 @@ describe('walk s34: the panel, the leader and the applicant in the browser', fun
     await shot(ap, 'applicant-held-390');
   });
 
-  it('explore: panel member, leader, applicant', async () => {
-    const page = await browser.page({ locale: 'en-GB' });
-    const errors = watch(page);
-    await staffSignsIn(page, t.baseUrl, members[0]!);
-    const k = cases[11]!.kase;
-    await page.goto(`${t.baseUrl}/shortlists/${call._id}/cases/${k._id}`);
-    await shot(page, 'panel-form-1280');
-    await page.setViewportSize({ width: 390, height: 844 });
-    await shot(page, 'panel-form-390');
-    await page.setViewportSize({ width: 1280, height: 800 });
-    await page.goto(`${t.baseUrl}/shortlists/${call._id}`);
-    await shot(page, 'panel-shortlist-1280');
-
-    const lp = await browser.page({ locale: 'en-GB' });
-    await staffSignsIn(lp, t.baseUrl, leader);
-    await lp.goto(`${t.baseUrl}/shortlists/${call._id}`);
-    await shot(lp, 'leader-shortlist-1280');
-    await lp.setViewportSize({ width: 390, height: 844 });
-    await shot(lp, 'leader-shortlist-390');
-    await lp.screenshot({ path: path.join(shots, 'leader-shortlist-390-top.png'), clip: { x: 0, y: 500, width: 390, height: 1000 } });
-    await lp.setViewportSize({ width: 1280, height: 800 });
-    await lp.goto(`${t.baseUrl}/shortlists/${call._id}/cases/${cases[2]!.kase._id}`);
-    await shot(lp, 'leader-case-1280');
-    await lp.goto(`${t.baseUrl}/dashboard`);
-    await shot(lp, 'leader-dashboard-1280');
-    await lp.goto(`${t.baseUrl}/`);
-    await shot(lp, 'leader-home-1280');
+  it('an applicant uploads in the browser (Vietnamese): oversize, disguised and hostile-named files refused or made safe, the typed date kept, then a good one', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'vi', name: 'Phan Thị Hoa' });
+    const kase = await createCase({ applicant, call, stage: 'screening' });
+    const ap = await browser.page({ locale: 'vi-VN' });
+    const errors = watch(ap);
+    let dialogs = 0;
+    ap.on('dialog', (d) => {
+      dialogs += 1;
+      void d.dismiss();
+    });
+    await ap.goto(`${t.baseUrl}/signin`);
+    await ap.fill('#f-email', applicant.email);
+    await ap.fill('#f-password', TEST_PASSWORD);
+    await Promise.all([ap.waitForURL((u) => u.pathname !== '/signin'), ap.click('main form button[type=submit]')]);
+    await ap.goto(`${t.baseUrl}/applications/${kase._id}`);
+    // The limit said and checked in the page is the server's (UPLOAD_MAX_MB=1): it said 20 MB.
+    expect(await ap.textContent('#f-passport-hint')).to.include('tối đa 1 MB');
+    expect(await ap.getAttribute('#f-passport', 'data-max-bytes')).to.equal(String(1024 * 1024));
+    const expiry = holdReviewDay(new Date(Date.now() + 800 * 86_400_000));
+    await ap.fill('#f-passport_expiresAt', expiry);
+    const pdf = await makePdf('Hộ chiếu');
+    const refusal = async (file: { name: string; mimeType: string; buffer: Buffer }, field = '#f-passport') => {
+      await ap.setInputFiles(field, file);
+      await ap.click('form[data-upload-form] button[type=submit]');
+      const text = (await ap.waitForSelector('[data-upload-error]:not([hidden])').then((e) => e.textContent()))!;
+      expect(await ap.inputValue('#f-passport_expiresAt'), 'the typed date is kept').to.equal(expiry);
+      return text;
+    };
+    // Over the 1 MB limit (UPLOAD_MAX_MB): said before sending, in Vietnamese, with the limit.
+    const big = await refusal({ name: 'hochieu.pdf', mimeType: 'application/pdf', buffer: await makePdf('Hộ chiếu lớn', { padTo: 1_300_000 }) });
+    expect(big).to.include('hochieu.pdf').and.include('1 MB');
+    expect(big).to.not.match(/\bbạn\b/i);
+    await shot(ap, 'applicant-upload-oversize-vi-1280');
+    // A program renamed .pdf: refused by its content.
+    const exe = Buffer.concat([Buffer.from('MZ\x90\x00\x03\x00\x00\x00', 'latin1'), Buffer.alloc(2000, 0x41)]);
+    const disguised = await refusal({ name: 'hochieu.pdf', mimeType: 'application/pdf', buffer: exe });
+    expect(disguised).to.include('hochieu.pdf');
+    expect(disguised).to.not.match(/\bbạn\b/i);
+    await shot(ap, 'applicant-upload-disguised-vi-1280');
+    expect(await CaseDocument.countDocuments({ case: kase._id })).to.equal(0);
+    await ap.setInputFiles('#f-passport', []);
+    // A name with folders in it: refused, saying to rename it (a browser sends none; a script can).
+    const path2 = await refusal({ name: '../../x.pdf', mimeType: 'application/pdf', buffer: pdf });
+    expect(path2).to.include('đổi tên tệp');
+    await ap.setInputFiles('#f-passport', []);
+    expect(await CaseDocument.countDocuments({ case: kase._id })).to.equal(0);
+    // Hostile names on a good PDF: stored, shown as text, nothing run.
+    const long = `${'a'.repeat(296)}.pdf`;
+    for (const [field, name] of [['#f-cv', '<script>.pdf'], ['#f-passport', '<img src=x onerror=alert(1)>.pdf'], ['#f-cv', long]] as const) {
+      if (field === '#f-passport') await ap.fill('#f-passport_expiresAt', expiry);
+      await ap.setInputFiles(field, { name, mimeType: 'application/pdf', buffer: pdf });
+      await Promise.all([ap.waitForEvent('load', { timeout: 8000 }), ap.click('form[data-upload-form] button[type=submit]')]).catch(async (e) => {
+        await shot(ap, 'DEBUG-upload');
+        throw new Error(`${name}: ${await ap.textContent('[data-upload-error]')} ${String(e)}`);
+      });
+    }
+    const stored = await CaseDocument.find({ case: kase._id }).sort({ _id: 1 }).lean();
+    expect(stored).to.have.length(3);
+    for (const d of stored) {
+      expect(String(d.storageKey ?? '')).to.not.include('..');
+      expect(String(d.originalName ?? '')).to.not.include('/');
+      expect(String(d.originalName ?? '').length).to.be.at.most(255);
+    }
+    expect(dialogs, 'no script ran from a file name').to.equal(0);
+    expect(await ap.textContent('#documents')).to.not.include('../');
+    await shot(ap, 'applicant-upload-hostile-names-vi-1280');
+    await ap.setViewportSize({ width: 390, height: 844 });
+    expect(await ap.evaluate('document.documentElement.scrollWidth'), 'a 300-character name does not widen the phone page').to.equal(390);
+    await shot(ap, 'applicant-upload-390');
     expect(errors).to.deep.equal([]);
   });
 });
