@@ -20,6 +20,7 @@ import { Case, type CaseDoc } from '../../models/case.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import { PanelConflict } from '../../models/panel-conflict.ts';
 import { CaseDocument } from '../../models/document.ts';
+import { AuditEvent } from '../../models/audit-event.ts';
 import { makePdf } from '../documents/support.ts';
 import type { CallDoc } from '../../models/call.ts';
 import type { UserDoc } from '../../models/user.ts';
@@ -167,6 +168,7 @@ describe('walk s34: the panel, the leader and the applicant in the browser', fun
     expect(await page.$('#conflict-declare')).to.equal(null);
     await shot(page, 'panel-conflict-declared-vi-1280');
     expect(await PanelConflict.countDocuments({ case: k._id })).to.equal(1);
+    expect(await AuditEvent.countDocuments({ action: 'evaluation.conflict', targetId: String(k._id) }), 'audited once').to.equal(1);
     expect(await Evaluation.countDocuments({ case: k._id, member: members[1]!._id })).to.equal(0);
     expect((await Case.findById(k._id).lean())!.score, 'the score recomputed without the withdrawn sheet').to.equal(scoreBefore);
     // The server refuses their scorecard too.
