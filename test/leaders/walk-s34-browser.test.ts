@@ -253,20 +253,28 @@ describe('walk s34: the panel, the leader and the applicant in the browser', fun
     expect(Number(funnel['Evaluation'])).to.equal(await countOn('evaluation'));
     expect(errors).to.deep.equal([]);
 
-    // What the held applicant sees: what changed, the next step, no internal reason.
-    const held = cases[4]!;
-    const ap = await browser.page({ locale: held.applicant.locale === 'vi' ? 'vi-VN' : 'en-GB' });
-    await ap.goto(`${t.baseUrl}/signin`);
-    await ap.fill('#f-email', held.applicant.email);
-    await ap.fill('#f-password', TEST_PASSWORD);
-    await Promise.all([ap.waitForURL((u) => u.pathname !== '/signin'), ap.click('main form button[type=submit]')]);
-    await ap.goto(`${t.baseUrl}/applications/${held.kase._id}`);
-    await shot(ap, 'applicant-held-1280');
-    const body = (await ap.textContent('main'))!;
-    expect(body).to.not.include('budget of the second lab');
-    expect(await ap.textContent('#next-step')).to.match(/\S/);
-    await ap.setViewportSize({ width: 390, height: 844 });
-    await shot(ap, 'applicant-held-390');
+    // What each applicant sees in their language: the stage, the next step (a hold's review day with
+    // its working days), on the timeline; never the leader's reason.
+    for (const [n, i] of [2, 4, 5].entries()) {
+      const { applicant, kase } = cases[i]!;
+      const ap = await browser.page({ locale: applicant.locale === 'vi' ? 'vi-VN' : 'en-GB' });
+      await ap.goto(`${t.baseUrl}/signin`);
+      await ap.fill('#f-email', applicant.email);
+      await ap.fill('#f-password', TEST_PASSWORD);
+      await Promise.all([ap.waitForURL((u) => u.pathname !== '/signin'), ap.click('main form button[type=submit]')]);
+      await ap.goto(`${t.baseUrl}/applications/${kase._id}`);
+      const name = `applicant-after-${['shortlisted', 'held', 'rejected'][n]}-${applicant.locale}`;
+      await shot(ap, `${name}-1280`);
+      const body = (await ap.textContent('main'))!;
+      expect(body).to.not.include(reasons[n]!.slice(10));
+      expect(body).to.not.include('Internal');
+      if (applicant.locale === 'vi') expect(body).to.not.match(/\bbạn\b/i);
+      expect(await ap.textContent('#next-step')).to.match(/\S/);
+      if (n === 1) expect(await ap.textContent('#next-step')).to.match(applicant.locale === 'vi' ? /còn \d+ ngày làm việc/ : /\d+ working days? left/);
+      await ap.setViewportSize({ width: 390, height: 844 });
+      expect(await ap.evaluate('document.documentElement.scrollWidth')).to.equal(390);
+      await shot(ap, `${name}-390`);
+    }
   });
 
   it('an applicant uploads in the browser (Vietnamese): oversize, disguised and hostile-named files refused or made safe, the typed date kept, then a good one', async () => {
