@@ -16,6 +16,7 @@ import './holiday-dismissal.ts';
 import './institute.ts';
 import './mail-log.ts';
 import './mention.ts';
+import './panel-conflict.ts';
 import './saved-filter.ts';
 import './token.ts';
 import './user.ts';

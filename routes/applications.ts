@@ -93,7 +93,7 @@ export function applicationsRoutes(app: AppContext): Router {
   }
 
   async function showApplication(req: Request, res: Response, caseDoc: CaseDoc, state: FormState = {}, status = 200): Promise<void> {
-    const data = await loadApplication({ ctx: req.ctx, caseDoc });
+    const data = await loadApplication({ ctx: req.ctx, caseDoc, uploadMaxBytes: app.config.upload.maxBytes });
     res.status(status).render('applications/show', applicationPage(req.ctx, data, app.config.retentionDays, state));
   }
 
@@ -302,7 +302,7 @@ export function applicationsRoutes(app: AppContext): Router {
       res.redirect(303, `/applications/${String(caseDoc._id)}#offer`);
       return;
     }
-    res.status(status).render('applications/offer-confirm', offerConfirmPage(req.ctx, await loadApplication({ ctx: req.ctx, caseDoc }), answer, state));
+    res.status(status).render('applications/offer-confirm', offerConfirmPage(req.ctx, await loadApplication({ ctx: req.ctx, caseDoc, uploadMaxBytes: app.config.upload.maxBytes }), answer, state));
   }
 
   // The one-tap form of earlier pages (a page left open, a hand-made POST): its answer's confirmation, nothing taken.
@@ -349,7 +349,7 @@ export function applicationsRoutes(app: AppContext): Router {
       res.redirect(303, `/applications/${String(caseDoc._id)}`);
       return;
     }
-    res.render('applications/withdraw', withdrawPage(req.ctx, await loadApplication({ ctx: req.ctx, caseDoc })));
+    res.render('applications/withdraw', withdrawPage(req.ctx, await loadApplication({ ctx: req.ctx, caseDoc, uploadMaxBytes: app.config.upload.maxBytes })));
   });
 
   router.post('/applications/:id/withdraw', applicant, async (req, res) => {

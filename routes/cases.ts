@@ -95,7 +95,7 @@ export function casesRoutes(app: AppContext): Router {
   router.use(['/cases'], caseStyles);
 
   async function showCase(req: Request, res: Response, c: CaseDoc | CaseRecord, state: FormState = {}, status = 200): Promise<void> {
-    res.status(status).render('cases/show', casePage(req.ctx, await loadCasePage({ ctx: req.ctx, caseDoc: c }), state));
+    res.status(status).render('cases/show', casePage(req.ctx, await loadCasePage({ ctx: req.ctx, caseDoc: c, uploadMaxBytes: app.config.upload.maxBytes }), state));
   }
 
   /** The case, if this staff member may see it, and may do `verb` on it. */

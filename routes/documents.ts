@@ -191,7 +191,7 @@ export function documentsRoutes(app: AppContext): Router {
       // A refused decision comes back on the case page with the file's form open, the reason as
       // typed and what to fix beside it; a stale one (someone decided first) goes back to the page.
       if (wantsHtml(req) && err instanceof ValidationError) {
-        const data = await loadCasePage({ ctx, caseDoc: loaded.caseDoc });
+        const data = await loadCasePage({ ctx, caseDoc: loaded.caseDoc, uploadMaxBytes: app.config.upload.maxBytes });
         const typed = (req.body as Record<string, unknown> | undefined)?.reason;
         markVerifyFailed(data.checklist, String(loaded.doc._id), { error: tOf(ctx)(err.messageKey), reason: typeof typed === 'string' ? typed : '' });
         res.status(422).render('cases/show', casePageView(ctx, data, { errors: { verify: err.messageKey } }));

@@ -12,7 +12,7 @@ import { authorize } from '../server/policies/index.ts';
 import { BadRequestError, ConflictError, NotFoundError, ValidationError, type FieldErrors } from '../server/errors.ts';
 import { flash } from '../server/http/flash.ts';
 import { findCall, findComparedCases, findShortlistCase, objectIdOr404 } from '../server/evaluations/access.ts';
-import { submitEvaluation, type EvaluationInput } from '../server/evaluations/index.ts';
+import { declareConflict, submitEvaluation, type EvaluationInput } from '../server/evaluations/index.ts';
 import { loadShortlist, shortlistCalls, SHORTLIST_SORTS, SHORTLIST_STAGES } from '../server/evaluations/shortlist.ts';
 import { canListRejected } from '../server/policies/shortlist.ts';
 import { compareCases, decideCase, decidedMeanwhile, previewDecision, shortlistCase, toldReasonDefault, DECISIONS, type Decision, type ShortlistCase } from '../server/evaluations/case.ts';
@@ -153,7 +153,7 @@ export function shortlistsRoutes(app: AppContext): Router {
   const staff = allow('role.staff');
 
   // The addresses a refused form leaves in the address bar (POST-only actions): reopened, they are the decision page.
-  for (const action of ['evaluation', 'decision', 'decision/confirm']) router.get(`/shortlists/:callId/cases/:caseId/${action}`, staff, reloadTo((p) => `/shortlists/${p.callId}/cases/${p.caseId}`));
+  for (const action of ['evaluation', 'conflict', 'decision', 'decision/confirm']) router.get(`/shortlists/:callId/cases/:caseId/${action}`, staff, reloadTo((p) => `/shortlists/${p.callId}/cases/${p.caseId}`));
 
   router.get('/shortlists', staff, async (req, res) => {
     const { ctx } = req;
@@ -201,11 +201,11 @@ export function shortlistsRoutes(app: AppContext): Router {
   });
 
   /** The case page again, with what was typed and what was wrong (422). */
-  async function rerenderCase(req: Request, res: Response, form: CaseFormState) {
+  async function rerenderCase(req: Request, res: Response, form: CaseFormState, status = 422) {
     const { ctx } = req;
     const call = await findCall(req.params.callId);
     const caseDoc = await findShortlistCase(ctx.actor, call, req.params.caseId, { pageStagesOnly: true });
-    res.status(422).render('shortlists/case', shortlistCasePage({ ctx, call, view: await shortlistCase({ ctx, call, caseDoc }), form }));
+    res.status(status).render('shortlists/case', shortlistCasePage({ ctx, call, view: await shortlistCase({ ctx, call, caseDoc }), form }));
   }
 
   router.post('/shortlists/:callId/cases/:caseId/evaluation', allow('role.evaluator'), async (req, res) => {
@@ -224,9 +224,41 @@ export function shortlistsRoutes(app: AppContext): Router {
         await rerenderCase(req, res, { errors: err.fields, values: body });
         return;
       }
+      // Scoring closed meanwhile (a decision) or a conflict declared in another tab: the page as it is
+      // now, saying why nothing was saved, with the comment as typed (the error page lost both).
+      if (err instanceof ConflictError) {
+        await rerenderCase(req, res, { errors: { scores: err.messageKey }, values: body, scoringRefused: true }, 409);
+        return;
+      }
       throw err;
     }
     flash(req, 'success', 'shortlists.flash.evaluationSaved');
+    res.redirect(303, `/shortlists/${call._id}/cases/${caseDoc._id}`);
+  });
+
+  /** A panel member declares a conflict of interest on the case: they stop scoring it (server/evaluations declareConflict). */
+  router.post('/shortlists/:callId/cases/:caseId/conflict', allow('role.evaluator'), async (req, res) => {
+    const { ctx } = req;
+    const call = await findCall(req.params.callId);
+    authorize(ctx.actor, 'shortlist.open', call, 'shortlists.errors.notYourCall');
+    authorize(ctx.actor, 'shortlist.evaluate', call, 'shortlists.errors.notEvaluator');
+    const caseDoc = await findShortlistCase(ctx.actor, call, req.params.caseId);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const typed = typeof body.conflictReason === 'string' ? body.conflictReason.slice(0, 5000) : '';
+    try {
+      const { created } = await declareConflict({ ctx, caseId: String(caseDoc._id), callId: String(call._id), reason: typed });
+      flash(req, 'success', created ? 'shortlists.conflict.flash.declared' : 'shortlists.conflict.flash.already');
+    } catch (err) {
+      if (err instanceof ValidationError) {
+        await rerenderCase(req, res, { conflictErrors: err.fields, conflictValues: { conflictReason: typed } });
+        return;
+      }
+      if (err instanceof ConflictError) {
+        await rerenderCase(req, res, { conflictErrors: { conflictReason: err.messageKey }, conflictValues: { conflictReason: typed } }, 409);
+        return;
+      }
+      throw err;
+    }
     res.redirect(303, `/shortlists/${call._id}/cases/${caseDoc._id}`);
   });
 

@@ -153,10 +153,10 @@ function offerForApplicant(caseDoc: CaseDoc, call: Parameters<typeof signedOffer
 }
 
 /** What the application page shows: the case, its call, who wrote the messages, the documents, the actions open now. */
-export async function loadApplication({ ctx, caseDoc }: { ctx: Context; caseDoc: CaseDoc }) {
+export async function loadApplication({ ctx, caseDoc, uploadMaxBytes }: { ctx: Context; caseDoc: CaseDoc; uploadMaxBytes?: number }) {
   const viewer = actorOf(ctx);
   const call = await shownCall(caseDoc.call);
-  const [names, checklist, plan] = await Promise.all([peopleNames((caseDoc.messages ?? []).map((m) => m.author)), documentsChecklist(caseDoc, call, viewer), casePlan({ caseDoc, now: ctx.now })]);
+  const [names, checklist, plan] = await Promise.all([peopleNames((caseDoc.messages ?? []).map((m) => m.author)), documentsChecklist(caseDoc, call, viewer, {}, undefined, uploadMaxBytes), casePlan({ caseDoc, now: ctx.now })]);
   const [procedures, contact] = await Promise.all([caseProcedures({ ctx, caseDoc, forApplicant: true }), contactBox(caseDoc.institute)]);
   // The open request's date with its working days left, as a procedure's ask shows them.
   const due = caseDoc.stage === 'awaiting_applicant' ? caseDoc.infoRequest?.dueAt : undefined;

@@ -31,7 +31,7 @@ export const AUDIT_ACTIONS = [
   'case.support_update', 'case.procedure_escalated', 'case.procedure_ask', 'case.procedure_ask_received',
   'case.procedure_ask_replied', 'case.procedure_ask_uploaded', 'case.target_default_backfill', 'document.upload',
   'document.renewal_upload', 'document.verify', 'document.download', 'document.draft_versions_removed',
-  'evaluation.submit', 'evaluation.update', 'call.create', 'call.update', 'panel.add', 'panel.remove',
+  'evaluation.submit', 'evaluation.update', 'evaluation.conflict', 'call.create', 'call.update', 'panel.add', 'panel.remove',
   'institute.create', 'institute.update', 'holiday.create', 'holiday.delete', 'holiday.not_observed', 'holiday.observed_again', 'email_template.save',
   'email_template.revert', 'email_template.keep', 'email.requeue', 'queue.filter_saved', 'queue.filter_deleted', 'calendar_feed.create',
   'calendar_feed.regenerate', 'calendar_feed.revoke', 'calendar.recount_resumed', 'report.export', 'privacy.exported',

@@ -34,7 +34,7 @@ export async function staffCaseRecord({ ctx, caseId }: { ctx: Context; caseId: s
 }
 
 /** `caseDoc`: read lean for a page view; a document (copied once here) when a refused form is shown again. */
-export async function loadCasePage({ ctx, caseDoc }: { ctx: Context; caseDoc: CaseDoc | CaseRecord }) {
+export async function loadCasePage({ ctx, caseDoc, uploadMaxBytes }: { ctx: Context; caseDoc: CaseDoc | CaseRecord; uploadMaxBytes?: number }) {
   const c: CaseRecord = 'toObject' in caseDoc && typeof caseDoc.toObject === 'function' ? (caseDoc.toObject() as CaseRecord) : caseDoc;
   const viewer = ctx.actor!;
   const canWork = can(viewer, 'case.work', c);
@@ -51,7 +51,7 @@ export async function loadCasePage({ ctx, caseDoc }: { ctx: Context; caseDoc: Ca
   ]);
   const actions = availableActions(c, viewer);
   const [checklist, plan, procedures, unmet] = await Promise.all([
-    documentsChecklist(c, call, viewer, facts, documents),
+    documentsChecklist(c, call, viewer, facts, documents, uploadMaxBytes),
     casePlan({ caseDoc: c, now: ctx.now, calendar, documents: currentOf(documents) }),
     caseProcedures({ ctx, caseDoc: c, forApplicant: false, editable: canWork, calendar, documents: currentOf(documents) }),
     // What each step still lacks, by the rule the step checks: said beside its button from the start.

@@ -843,8 +843,12 @@ export function messagesView(messages: Array<{ at: Date; author: unknown; fromAp
   }));
 }
 
-/** The documents checklist view (documents feature), rendered by its partial on both case pages. */
-export async function documentsChecklist(caseDoc: unknown, call: unknown, viewer: UserRecord, facts: CaseAccessFacts = {}, documents?: readonly DocumentRecord[]): Promise<unknown> {
+/**
+ * The documents checklist view (documents feature), rendered by its partial on both case pages.
+ * `defaultMaxBytes`: the configured limit (UPLOAD_MAX_MB); without it the page said and checked
+ * 20 MB whatever the server refused at.
+ */
+export async function documentsChecklist(caseDoc: unknown, call: unknown, viewer: UserRecord, facts: CaseAccessFacts = {}, documents?: readonly DocumentRecord[], defaultMaxBytes?: number): Promise<unknown> {
   if (!call) return undefined;
-  return checklistForCase(caseDoc as never, call as never, viewer, { facts, documents });
+  return checklistForCase(caseDoc as never, call as never, viewer, { facts, documents, ...(defaultMaxBytes ? { defaultMaxBytes } : {}) });
 }

@@ -2,6 +2,7 @@
 // evaluations back under the hidden-scores rule.
 import { Types } from 'mongoose';
 import { Evaluation } from '../../models/evaluation.ts';
+import { PanelConflict, CONFLICT_REASON_MAX, CONFLICT_REASON_MIN } from '../../models/panel-conflict.ts';
 import { Case } from '../../models/case.ts';
 import { Call, type CallDoc } from '../../models/call.ts';
 import { User } from '../../models/user.ts';
@@ -74,6 +75,8 @@ export async function submitEvaluation(args: SubmitEvaluationOptions): Promise<{
   const c = await Case.findOne({ _id: args.caseId, call: call._id }, { stage: 1, call: 1 }).lean();
   if (!c) throw new NotFoundError();
   if (c.stage !== EVALUATION_STAGE) throw new ConflictError('shortlists.errors.notInEvaluation');
+  // A member who declared a conflict of interest on the case no longer scores it.
+  if (await PanelConflict.exists({ case: c._id, member: member._id })) throw new ConflictError('shortlists.errors.conflictDeclared');
   const scorecard = scorecardOf(call);
   // Defence in depth: the form parser already refuses these.
   for (const [k, v] of Object.entries(input.scores)) {
@@ -103,6 +106,48 @@ export async function submitEvaluation(args: SubmitEvaluationOptions): Promise<{
   return { score };
 }
 
+/**
+ * A panel member declares a conflict of interest on a case (ValidationError `conflictReason` without a
+ * reason of CONFLICT_REASON_MIN..MAX characters): recorded once (a second submit keeps the first), their
+ * scorecard for it withdrawn and the case's score recomputed without it. Only while scoring is open.
+ */
+export async function declareConflict(args: { ctx: Context; caseId: string; callId: string; reason: unknown }): Promise<{ created: boolean }> {
+  const { ctx } = args;
+  const member = actorOf(ctx);
+  if (!isId(args.caseId) || !isId(args.callId)) throw new NotFoundError();
+  const call = await Call.findById(args.callId).lean();
+  if (!call) throw new NotFoundError();
+  if (!canEvaluateCall(member, call)) throw new ForbiddenError('shortlists.errors.notEvaluator');
+  const c = await Case.findOne({ _id: args.caseId, call: call._id }, { stage: 1 }).lean();
+  if (!c) throw new NotFoundError();
+  const reason = typeof args.reason === 'string' ? args.reason.trim() : '';
+  if (reason.length < CONFLICT_REASON_MIN || reason.length > CONFLICT_REASON_MAX) throw new ValidationError({ conflictReason: 'shortlists.conflict.errors.reason' });
+  if (c.stage !== EVALUATION_STAGE) throw new ConflictError('shortlists.errors.notInEvaluation');
+  const res = await PanelConflict.updateOne(
+    { case: c._id, member: member._id },
+    { $setOnInsert: { call: call._id, reason, declaredAt: ctx.now } },
+    { upsert: true, runValidators: true },
+  ).catch((err: { code?: number }) => {
+    // Two submits at once: the other one recorded it.
+    if (err?.code === 11000) return { upsertedCount: 0 };
+    throw err;
+  });
+  const created = res.upsertedCount > 0;
+  if (!created) return { created };
+  const withdrawn = await Evaluation.deleteOne({ case: c._id, member: member._id });
+  const score = await recomputeCaseScore(c._id, scorecardOf(call));
+  invalidateShortlist(call._id);
+  await recordAudit(ctx, { action: 'evaluation.conflict', targetType: 'case', targetId: String(c._id), summary: { call: String(call._id), withdrawn: withdrawn.deletedCount > 0, score } });
+  return { created };
+}
+
+export interface ConflictView {
+  memberName: string;
+  own: boolean;
+  reason: string;
+  declaredAt: Date;
+}
+
 export interface EvaluationView {
   memberId: string;
   memberName: string;
@@ -122,6 +167,10 @@ export interface CaseEvaluations {
   /** How many members have submitted (always shown: it reveals no score). */
   submittedCount: number;
   canEvaluate: boolean;
+  /** Conflicts of interest declared on the case (who, why, when): the panel's and the leaders', never the applicant's. */
+  conflicts: ConflictView[];
+  /** The viewer's own declared conflict: they no longer score the case. */
+  ownConflict?: ConflictView;
   /** Per-criterion panel means (only when the viewer may see others' scores). */
   means?: { key: string; label: unknown; weight: number; mean: number | null; count: number }[];
 }
@@ -132,8 +181,8 @@ export async function evaluationsForViewer(opts: { ctx: Context; caseId: Types.O
   const viewer = actorOf(opts.ctx);
   const callLike = call as unknown as { _id: unknown; institute: unknown; scorecard?: { key: string; weight: number; label: unknown }[] };
   const scorecard = callLike.scorecard ?? [];
-  const sheets = await Evaluation.find({ case: caseId }).sort({ submittedAt: 1 }).lean();
-  const members = await User.find({ _id: { $in: sheets.map((s) => s.member) } }, { name: 1 }).lean();
+  const [sheets, declared] = await Promise.all([Evaluation.find({ case: caseId }).sort({ submittedAt: 1 }).lean(), PanelConflict.find({ case: caseId }).sort({ declaredAt: 1 }).lean()]);
+  const members = await User.find({ _id: { $in: [...sheets.map((s) => s.member), ...declared.map((d) => d.member)] } }, { name: 1 }).lean();
   const names = new Map(members.map((m) => [String(m._id), m.name]));
   const toView = (s: (typeof sheets)[number]): EvaluationView => {
     const map = (s.scores ?? {}) as Record<string, number>;
@@ -153,7 +202,10 @@ export async function evaluationsForViewer(opts: { ctx: Context; caseId: Types.O
   const means = visible
     ? criterionMeans(scorecard, sheets.map((s) => ({ scores: (s.scores ?? {}) as Record<string, number> }))).map((m, i) => withFields(m, { label: scorecard[i]!.label }))
     : undefined;
+  const conflicts = declared.map((d) => ({ memberName: names.get(String(d.member)) ?? '—', own: String(d.member) === String(viewer._id), reason: d.reason, declaredAt: d.declaredAt }));
   return {
+    conflicts,
+    ownConflict: conflicts.find((d) => d.own),
     own: ownSheet ? toView(ownSheet) : undefined,
     others: visible ? sheets.filter((s) => s !== ownSheet).map(toView) : [],
     othersHidden: !visible,

@@ -1,5 +1,6 @@
 // Page models of the shortlist pages, and small display helpers shared by the shortlist, dashboard
 // and report pages.
+import { CONFLICT_REASON_MAX, CONFLICT_REASON_MIN } from '../../models/panel-conflict.ts';
 import type { CallDoc } from '../../models/call.ts';
 import type { LeanCase } from './access.ts';
 import { PANEL_STAGES, RECOMMENDATIONS, TRACKS } from '../../models/constants.ts';
@@ -56,6 +57,7 @@ export function shortlistPage({ ctx, call, list, query, rejected = false }: { ct
     const s = p.toString();
     return s ? `?${s}` : '';
   };
+  const byScore = (query.sort || 'score') === 'score';
   return {
     title: t('shortlists.callTitle'),
     // The shortlist's own styles (scores, recommendation badges, the phone's cards) were never loaded on it.
@@ -64,8 +66,12 @@ export function shortlistPage({ ctx, call, list, query, rejected = false }: { ct
     callId: String(call._id),
     canEvaluate: can(ctx.actor, 'shortlist.evaluate', call),
     // Labels resolved here once per row (cheaper than a helper call per cell on a long list).
-    rows: list.rows.map((r) =>
+    rows: list.rows.map((r, i, rows) =>
       withFields(r, {
+        // Equal scores side by side: the row says the rule placed them, not the score.
+        tied: byScore && r.score !== null && (rows[i - 1]?.score === r.score || rows[i + 1]?.score === r.score),
+        // "3 of 4 panel members scored": the count alone did not say whether the panel was done.
+        scoredText: t('shortlists.scoredOfPanel', { count: r.evaluationsCount, panel: Math.max(list.panelSize, r.evaluationsCount) }),
         countryName: countryName(r.country, ctx.locale),
         scoreText: formatScore(r.score, ctx.locale),
         stageLabel: t(`workflow.stages.${r.stage}`),
@@ -75,7 +81,7 @@ export function shortlistPage({ ctx, call, list, query, rejected = false }: { ct
         // The latest decision, so a leader finds theirs and the others' ("Rejected: Lê Lãnh Đạo, 5 Dec 2026").
         decisionText: r.decision ? t('shortlists.rowDecision', { decision: t(`shortlists.history.outcomes.${r.decision.action}`), who: r.decision.who || t('shortlists.decide.meanwhile.someone'), date: formatDay(r.decision.at, ctx.locale) }) : '',
       })),
-    labels: { hidden: t('shortlists.scoreHidden'), notScored: t('shortlists.notScored'), publications: t('shortlists.publications'), patents: t('shortlists.patents'), complete: t('shortlists.documentsComplete') },
+    labels: { hidden: t('shortlists.scoreHidden'), notScored: t('shortlists.notScored'), publications: t('shortlists.publications'), patents: t('shortlists.patents'), complete: t('shortlists.documentsComplete'), tied: t('shortlists.tied') },
     total: list.total,
     page: list.page,
     pages: list.pages,
@@ -131,6 +137,11 @@ export interface CaseFormState {
   /** Decision errors (i18n keys) and what was typed. */
   decisionErrors?: Record<string, string>;
   decisionValues?: Record<string, unknown>;
+  /** The scorecard was refused as a whole (scoring closed, a conflict declared): its errors go in the summary only. */
+  scoringRefused?: boolean;
+  /** The conflict-of-interest form's errors (i18n keys) and what was typed. */
+  conflictErrors?: Record<string, string>;
+  conflictValues?: Record<string, unknown>;
   /** The form was stale: the case was changed meanwhile (by whom, how, when, when known). */
   stale?: { meanwhile?: DecidedMeanwhile };
 }
@@ -207,7 +218,16 @@ export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context
     documents: view.documents,
     // The documents themselves are on the case's page, for those who may open it.
     fileHref: can(ctx.actor ?? undefined, 'case.view', view.caseDoc) ? `/cases/${String(c._id)}#documents` : undefined,
-    canScore: evals.canEvaluate && c.stage === EVALUATION_STAGE,
+    canScore: evals.canEvaluate && c.stage === EVALUATION_STAGE && !evals.ownConflict,
+    // A conflict is declared where one could score, before or after scoring (the scorecard is then withdrawn).
+    canDeclareConflict: evals.canEvaluate && c.stage === EVALUATION_STAGE && !evals.ownConflict,
+    // A refused scorecard's comment, to copy when the form is no longer shown.
+    typedComment: form.scoringRefused && typeof form.values?.comment === 'string' && form.values.comment.trim() ? form.values.comment : undefined,
+    conflictErrors: translateErrors(t, form.conflictErrors),
+    conflictValues: form.conflictValues ?? {},
+    conflictMin: CONFLICT_REASON_MIN,
+    conflictMax: CONFLICT_REASON_MAX,
+    conflicts: evals.conflicts.map((d) => ({ ...d, declaredAtText: formatDateTime(d.declaredAt, ctx.locale) })),
     criteria,
     recommendations: RECOMMENDATIONS,
     values,

@@ -9,6 +9,8 @@
 import { Types, type PipelineStage } from 'mongoose';
 import { Case } from '../../models/case.ts';
 import { Call, type CallDoc } from '../../models/call.ts';
+import { PanelConflict } from '../../models/panel-conflict.ts';
+import { panelSizes } from './panel.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import { User } from '../../models/user.ts';
 import { CaseDocument } from '../../models/document.ts';
@@ -57,6 +59,8 @@ export interface ShortlistRow {
   scoreHidden: boolean;
   ownSubmitted: boolean;
   evaluationsCount: number;
+  /** Panel members who declared a conflict of interest on the case (they do not score it). */
+  conflictsCount: number;
   recommendations: { member: string; recommendation: string }[];
   documents: { required: number; accepted: number; rejected: number; expired: number; complete: boolean };
   /** The case's latest leader decision (shortlist, approve the offer, reject): which, when, by whom. */
@@ -69,6 +73,8 @@ export interface Shortlist {
   page: number;
   pages: number;
   query: ShortlistQuery;
+  /** Who can score the call's cases (its leaders and named members): each row says how many of them did. */
+  panelSize: number;
 }
 
 const SORTS: Record<(typeof SHORTLIST_SORTS)[number], Record<string, 1 | -1>> = {
@@ -274,7 +280,15 @@ export async function loadShortlist({ ctx, call, query: q }: LoadShortlistOption
   const cases = all.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
   const ids = cases.map((c) => c._id);
 
-  const [allSheets, docs, decided] = await Promise.all([callSheets(callId), documentCompleteness(ids, call), latestDecisions(cases)]);
+  const [allSheets, docs, decided, conflicts, sizes] = await Promise.all([
+    callSheets(callId),
+    documentCompleteness(ids, call),
+    latestDecisions(cases),
+    // The page's cases only, one indexed query ({ call, case }).
+    ids.length ? PanelConflict.aggregate<{ _id: Types.ObjectId; n: number }>([{ $match: { call: callId, case: { $in: ids } } }, { $group: { _id: '$case', n: { $sum: 1 } } }]) : Promise.resolve([]),
+    panelSizes([{ _id: callId, institute: new Types.ObjectId(String(call.institute)) }]),
+  ]);
+  const conflictsOf = new Map(conflicts.map((c) => [String(c._id), c.n]));
   const byCase = new Map(ids.map((id) => [String(id), allSheets.get(String(id)) ?? []]));
   const memberIds = [...new Set([...[...byCase.values()].flat().map((s) => String(s.member)), ...[...decided.values()].map((d) => String(d.actor ?? ''))].filter(Boolean))];
   const names = new Map((await User.find({ _id: { $in: memberIds } }, { name: 1 }).lean()).map((u) => [String(u._id), u.name]));
@@ -304,12 +318,13 @@ export async function loadShortlist({ ctx, call, query: q }: LoadShortlistOption
       scoreHidden: !visible && scored,
       ownSubmitted: own,
       evaluationsCount: list.length,
+      conflictsCount: conflictsOf.get(String(c._id)) ?? 0,
       recommendations: visible ? list.map((s) => ({ member: names.get(String(s.member)) ?? '—', recommendation: s.recommendation })) : [],
       documents: docs.get(String(c._id)) ?? { required: 0, accepted: 0, rejected: 0, expired: 0, complete: true },
       ...(decision ? { decision: { action: decision.action, at: decision.at, who: names.get(String(decision.actor)) ?? '' } } : {}),
     };
   });
-  return { rows, total, page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), query: q };
+  return { rows, total, page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), query: q, panelSize: sizes.get(String(callId)) ?? 0 };
 }
 
 /**

@@ -7,6 +7,7 @@ import type { AppContext } from '../deps.ts';
 import { CaseDocument } from '../../models/document.ts';
 import { recordDocumentAuditsBeforeErasure } from '../documents/pending-audit.ts';
 import { Evaluation } from '../../models/evaluation.ts';
+import { PanelConflict } from '../../models/panel-conflict.ts';
 import { DiskStorage, createStorage, type DocumentStorage } from '../documents/storage.ts';
 
 export type Stores = Record<'disk' | 'gridfs', DocumentStorage>;
@@ -30,7 +31,7 @@ async function removeFile(store: DocumentStorage, key: string): Promise<void> {
 }
 
 /**
- * Removes the case's files, document records, evaluations and mail-log rows (recipient, subject:
+ * Removes the case's files, document records, evaluations, declared conflicts of interest and mail-log rows (recipient, subject:
  * personal data too); the case itself is left to the caller.
  */
 export async function eraseCaseFiles(stores: Stores, caseId: unknown): Promise<{ files: number }> {
@@ -40,6 +41,7 @@ export async function eraseCaseFiles(stores: Stores, caseId: unknown): Promise<{
   for (const d of docs) await removeFile(stores[d.storage === 'gridfs' ? 'gridfs' : 'disk'], d.storageKey);
   await CaseDocument.deleteMany({ case: caseId as never });
   await Evaluation.deleteMany({ case: caseId as never });
+  await PanelConflict.deleteMany({ case: caseId as never });
   await MailLog.deleteMany({ source: 'case', case: caseId as never });
   return { files: docs.length };
 }

@@ -87,7 +87,7 @@ describe('leaders: scorecards over HTTP and the hidden-scores rule', () => {
 
     const list = rowOf(await get(leader, `/shortlists/${v.call._id}`));
     expect(list).to.include('No score yet');
-    expect(list).to.include('0 scorecards submitted');
+    expect(list).to.include('0 of ');
     expect(list).not.to.include('Hidden until you score');
     const compare = scoreRow(await get(leader, compareUrl));
     expect(compare).to.include('No score yet');

@@ -18,7 +18,7 @@ describe('leaders: page models', () => {
   const as = (role: string, inst?: Types.ObjectId) => systemContext({ now: new Date('2026-03-01T00:00:00Z'), locale: 'en', actor: { _id: new Types.ObjectId(), role, institute: inst, panelCalls: [] } as unknown as UserDoc });
 
   it('pages the shortlist with its filters kept, and offers scoring to evaluators only', () => {
-    const list = { rows: [], total: 60, page: 2, pages: 3, query: {} };
+    const list = { rows: [], total: 60, page: 2, pages: 3, query: {}, panelSize: 3 };
     const query = { stage: 'evaluation' as const, minScore: 3, sort: '' as const, page: 2 };
     const page = shortlistPage({ ctx: as('leader', institute), call, list, query });
     expect(page.prevUrl).to.equal(`/shortlists/${call._id}?stage=evaluation&minScore=3`);

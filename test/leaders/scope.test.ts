@@ -93,6 +93,8 @@ const INVENTORY: Record<string, Kind> = {
   'GET /shortlists/:callId/compare': 'case',
   'GET /shortlists/:callId/cases/:caseId': 'case',
   'POST /shortlists/:callId/cases/:caseId/evaluation': 'case',
+  'POST /shortlists/:callId/cases/:caseId/conflict': 'case',
+  'GET /shortlists/:callId/cases/:caseId/conflict': 'none', // a redirect (303) to the case page, as the evaluation's
   'POST /shortlists/:callId/cases/:caseId/decision': 'case',
   'POST /shortlists/:callId/cases/:caseId/decision/confirm': 'case',
   'GET /shortlists/:callId/cases/:caseId/evaluation': 'none', // a redirect (303) to the page of the form whose refusal left this address
@@ -266,6 +268,8 @@ describe('leaders: only what their calls shortlist, and what they scored (404 fo
       'GET /shortlists/:callId/compare': () => get(l, `${s}/compare?ids=${c._id},${other._id}`),
       'GET /shortlists/:callId/cases/:caseId': () => get(l, `${s}/cases/${c._id}`),
       'POST /shortlists/:callId/cases/:caseId/evaluation': () => post(l, `${s}/cases/${c._id}/evaluation`, { score_research: '3', score_fit: '3', recommendation: 'yes' }),
+      // A reason too short: refused (422) where the case is the leader's, so nothing is declared; 404 elsewhere.
+      'POST /shortlists/:callId/cases/:caseId/conflict': () => post(l, `${s}/cases/${c._id}/conflict`, { conflictReason: 'x' }),
       'POST /shortlists/:callId/cases/:caseId/decision': () => post(l, `${s}/cases/${c._id}/decision`, { action: 'reject', version: String(c.version), reason: '' }),
       'POST /shortlists/:callId/cases/:caseId/decision/confirm': () => post(l, `${s}/cases/${c._id}/decision/confirm`, { action: 'reject', version: String(c.version), reason: '' }),
     };
