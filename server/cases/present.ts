@@ -844,7 +844,8 @@ export function messagesView(messages: Array<{ at: Date; author: unknown; fromAp
 }
 
 /** The documents checklist view (documents feature), rendered by its partial on both case pages. */
-export async function documentsChecklist(caseDoc: unknown, call: unknown, viewer: UserRecord, facts: CaseAccessFacts = {}, documents?: readonly DocumentRecord[]): Promise<unknown> {
+// `now`: the request's clock (ctx.now), which the items' validity and a request's working days left read.
+export async function documentsChecklist(caseDoc: unknown, call: unknown, viewer: UserRecord, facts: CaseAccessFacts = {}, documents?: readonly DocumentRecord[], now?: Date): Promise<unknown> {
   if (!call) return undefined;
-  return checklistForCase(caseDoc as never, call as never, viewer, { facts, documents });
+  return checklistForCase(caseDoc as never, call as never, viewer, { facts, documents, ...(now ? { now } : {}) });
 }
