@@ -192,6 +192,8 @@ const historyEventSchema = new Schema(
     internal: { type: Boolean, default: undefined },
     /** With an internal note: what the applicant was told instead, in the words written for them (a leader's hold, walk s34). */
     told: { type: String, maxlength: 2000 },
+    /** A hold: the working days the stage's deadline had left then (negative: overdue), given back on resuming (server/cases/held-request.ts). */
+    heldLeft: { type: Number, default: undefined },
     procedure: { type: procedureEventSchema, default: undefined },
     unassign: { type: unassignEventSchema, default: undefined },
     recount: { type: recountEventSchema, default: undefined },

@@ -17,7 +17,7 @@ import type { MissingPart } from './completeness.ts';
 import { criteriaFor } from './tracks.ts';
 import { formatDay } from '../views/time.ts';
 import { countryOptions, countryName } from './countries.ts';
-import { applicantDecisionReason } from '../cases/applicant-view.ts';
+import { applicantDecisionReason, heldReasonTold } from '../cases/applicant-view.ts';
 import { listText } from '../procedures/present.ts';
 import { DECLINE_REASON_MAX, offerReady } from '../workflow/index.ts';
 import type { OfferAnswer } from './offer.ts';
@@ -134,6 +134,8 @@ export function applicationPage(ctx: Context, data: ApplicationData, retentionDa
     // (rejected, expired, not valid long enough) waits for a new version from them.
     nextAction: resendNeeded(t, ctx.locale, checklist, data.resendBy) ?? signedOfferAsk(t, caseDoc.stage, checklist),
     hrBy: hrByText(t, ctx.locale, caseDoc.stage, data.hrLeft),
+    // A held case: why, in the words they were told (never an internal reason).
+    heldReason: ((r) => (r ? t('applications.show.next.heldReason', { reason: r }) : undefined))(heldReasonTold(caseDoc)),
     // Held while they owed an answer: that the request waits too, and the working days they will have again.
     heldRequest: data.heldRequest ? requestPausedText(t, data.heldRequest.dueAt, data.heldRequest.left, ctx.locale) : undefined,
     version: caseDoc.version,

@@ -156,7 +156,7 @@ function offerForApplicant(caseDoc: CaseDoc, call: Parameters<typeof signedOffer
 export async function loadApplication({ ctx, caseDoc, uploadMaxBytes }: { ctx: Context; caseDoc: CaseDoc; uploadMaxBytes?: number }) {
   const viewer = actorOf(ctx);
   const call = await shownCall(caseDoc.call);
-  const [names, checklist, plan] = await Promise.all([peopleNames((caseDoc.messages ?? []).map((m) => m.author)), documentsChecklist(caseDoc, call, viewer, {}, undefined, uploadMaxBytes), casePlan({ caseDoc, now: ctx.now })]);
+  const [names, checklist, plan] = await Promise.all([peopleNames((caseDoc.messages ?? []).map((m) => m.author)), documentsChecklist(caseDoc, call, viewer, {}, undefined, { defaultMaxBytes: uploadMaxBytes, now: ctx.now }), casePlan({ caseDoc, now: ctx.now })]);
   const [procedures, contact] = await Promise.all([caseProcedures({ ctx, caseDoc, forApplicant: true }), contactBox(caseDoc.institute)]);
   // The open request's date with its working days left, as a procedure's ask shows them.
   const due = caseDoc.stage === 'awaiting_applicant' ? caseDoc.infoRequest?.dueAt : undefined;

@@ -66,3 +66,15 @@ export function applicantDecisionReason(c: { stage?: string | null; history?: To
   if (!rejection) return undefined;
   return (reasonToldToApplicant('reject', rejection.from) ? c.decision?.reason : c.decision?.toldReason) ?? undefined;
 }
+
+/**
+ * Why a held case waits, in the words the applicant was told (walk s34 #6): the hold's reason when it
+ * is told to them (HR's), else what the leader wrote for them (history.told); never an internal reason.
+ */
+export function heldReasonTold(c: { stage?: string | null; history?: ReadonlyArray<ToldEvent & { note?: string | null; told?: string | null }> | null }): string | undefined {
+  if (c.stage !== 'on_hold') return undefined;
+  const hold = c.history?.findLast((h) => h.action === 'put_on_hold');
+  if (!hold) return undefined;
+  const words = reasonToldToApplicant(hold.action, hold.from, hold.actorRole, hold.internal) ? hold.note : hold.told;
+  return words?.trim() || undefined;
+}

@@ -10,7 +10,28 @@ import { formatDay } from '../views/time.ts';
 
 interface HeldCase {
   infoRequest?: { dueAt?: Date | null } | null;
-  history?: ReadonlyArray<{ action?: string | null; at?: Date | null }> | null;
+  history?: ReadonlyArray<{ action?: string | null; at?: Date | null; heldLeft?: number | null }> | null;
+}
+
+/** The case's last hold event (the one a resume ends). */
+function lastHold(c: HeldCase) {
+  return [...(c.history ?? [])].reverse().find((e) => e.action === 'put_on_hold');
+}
+
+/**
+ * The working days the stage's clock had left at the hold, signed (negative: overdue by that many),
+ * as the hold's event recorded it (walk s34: a hold pauses the clock, it does not reset it).
+ * Undefined for a hold recorded before it was kept, or a stage with no deadline.
+ */
+export function stageDaysLeftAtHold(c: HeldCase): number | undefined {
+  const left = lastHold(c)?.heldLeft;
+  return typeof left === 'number' && Number.isInteger(left) ? left : undefined;
+}
+
+/** Working days from `at` to `due`, signed as deadlineLeft reads them: overdue is at least 1 late. */
+export function signedDaysLeft(due: Date, at: Date, calendar: WorkingCalendar): number {
+  const n = calendar.workingDaysBetween(at, due);
+  return due.getTime() < at.getTime() ? Math.min(-1, n) : n;
 }
 
 /**
@@ -20,7 +41,7 @@ interface HeldCase {
  */
 export function answerDaysLeftAtHold(c: HeldCase, calendar: WorkingCalendar): number | undefined {
   const due = c.infoRequest?.dueAt;
-  const held = [...(c.history ?? [])].reverse().find((e) => e.action === 'put_on_hold')?.at;
+  const held = lastHold(c)?.at;
   if (!due || !held) return undefined;
   return answerDaysLeft(due, held, calendar);
 }
@@ -34,13 +55,14 @@ export function answerDaysLeft(due: Date, at: Date, calendar: WorkingCalendar): 
  * The request's answer date when the case resumes: held for three weeks with 8 working days left,
  * the applicant came back overdue for days they could do nothing about (walk family-s32). The
  * working days they had left at the hold count again from today, never before the request's own
- * date; already due when held (or no hold recorded), the request's date stays.
+ * date; already late when held, late by the same working days again (walk s34: the hold paused the
+ * clock, it neither reset it nor let it run). No hold recorded: the request's date stays.
  */
 export function resumedAnswerDue(c: HeldCase, now: Date, calendar: WorkingCalendar): Date | undefined {
   const due = c.infoRequest?.dueAt ?? undefined;
-  const left = answerDaysLeftAtHold(c, calendar);
-  if (!due || !left) return due;
-  const given = countedDeadline(calendar, { from: now, workingDays: left });
+  const held = lastHold(c)?.at;
+  if (!due || !held) return due;
+  const given = countedDeadline(calendar, { from: now, workingDays: signedDaysLeft(due, held, calendar) });
   return given.getTime() > due.getTime() ? given : due;
 }
 

@@ -51,7 +51,7 @@ export async function loadCasePage({ ctx, caseDoc, uploadMaxBytes }: { ctx: Cont
   ]);
   const actions = availableActions(c, viewer);
   const [checklist, plan, procedures, unmet] = await Promise.all([
-    documentsChecklist(c, call, viewer, facts, documents, uploadMaxBytes),
+    documentsChecklist(c, call, viewer, facts, documents, { defaultMaxBytes: uploadMaxBytes, now: ctx.now }),
     casePlan({ caseDoc: c, now: ctx.now, calendar, documents: currentOf(documents) }),
     caseProcedures({ ctx, caseDoc: c, forApplicant: false, editable: canWork, calendar, documents: currentOf(documents) }),
     // What each step still lacks, by the rule the step checks: said beside its button from the start.

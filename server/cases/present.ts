@@ -846,9 +846,10 @@ export function messagesView(messages: Array<{ at: Date; author: unknown; fromAp
 /**
  * The documents checklist view (documents feature), rendered by its partial on both case pages.
  * `defaultMaxBytes`: the configured limit (UPLOAD_MAX_MB); without it the page said and checked
- * 20 MB whatever the server refused at.
+ * 20 MB whatever the server refused at. `now`: the request's clock (ctx.now), which the items'
+ * validity and a request's working days left read.
  */
-export async function documentsChecklist(caseDoc: unknown, call: unknown, viewer: UserRecord, facts: CaseAccessFacts = {}, documents?: readonly DocumentRecord[], defaultMaxBytes?: number): Promise<unknown> {
+export async function documentsChecklist(caseDoc: unknown, call: unknown, viewer: UserRecord, facts: CaseAccessFacts = {}, documents?: readonly DocumentRecord[], opts: { defaultMaxBytes?: number; now?: Date } = {}): Promise<unknown> {
   if (!call) return undefined;
-  return checklistForCase(caseDoc as never, call as never, viewer, { facts, documents, ...(defaultMaxBytes ? { defaultMaxBytes } : {}) });
+  return checklistForCase(caseDoc as never, call as never, viewer, { facts, documents, ...(opts.defaultMaxBytes ? { defaultMaxBytes: opts.defaultMaxBytes } : {}), ...(opts.now ? { now: opts.now } : {}) });
 }

@@ -24,6 +24,11 @@ import { documentFlags } from '../documents/index.ts';
 import { documentsToCheckFlagged } from '../documents/to-check.ts';
 import { ACTIVE_SUPPORT, reasonsOverdue, reasonsOverdueCondition, supportOverdue } from '../procedures/service.ts';
 import { isId } from '../support/object-id.js';
+import { loadCalendar, vnEndOfDay, WorkingCalendar } from '../calendar/index.ts';
+import { VN_HOLIDAYS } from '../calendar/holidays-vn.ts';
+
+/** The seeded holidays' calendar: what queueFilter counts on when its caller has none loaded. */
+const SEEDED_CALENDAR = WorkingCalendar.of(VN_HOLIDAYS);
 
 export const SORTS = ['due', 'arrival', 'submitted', 'reference', 'score'] as const;
 export const PAGE_SIZES = [25, 50, 100] as const;
@@ -33,7 +38,10 @@ export const QUEUE_STAGES = STAGES.filter((s) => s !== 'draft');
 export const OPEN_QUEUE_STAGES = QUEUE_STAGES.filter((s) => inStages(s, OPEN_STAGES));
 /** Longest search text read from the query string (longer is cut, not refused). */
 export const MAX_SEARCH = 100;
-/** "Deadline soon": the next deadline within this many days from now (a week of work ahead). */
+/**
+ * "Deadline soon": the next deadline within this many working days from today (today's included),
+ * on the holiday calendar as every deadline is counted (walk s34 #5: it was calendar days).
+ */
 export const DUE_SOON_DAYS = 7;
 
 const objectId = z.string().refine(isId);
@@ -51,8 +59,10 @@ const querySchema = z.object({
   closed: optional(z.enum(['1'])),
   /** Only cases with a support procedure past its deadline (escalated, `overdueProcedures`, or not yet). */
   procedures: optional(z.enum(['1'])),
-  /** Only cases whose next deadline (the stage's or a procedure's) falls within DUE_SOON_DAYS. */
+  /** Only cases whose next deadline (the stage's or a procedure's) falls within DUE_SOON_DAYS working days. */
   soon: optional(z.enum(['1'])),
+  /** Only cases whose next deadline is today (not passed yet: those are overdue). */
+  today: optional(z.enum(['1'])),
   /** Only cases with an uploaded document waiting for HR's check. */
   documents: optional(z.enum(['1'])),
   /** Only cases with a support procedure refused and not settled since (the row's "Refused" badge): HR decides what next. */
@@ -73,6 +83,7 @@ export interface QueueQuery {
   closed?: '1';
   procedures?: '1';
   soon?: '1';
+  today?: '1';
   documents?: '1';
   refused?: '1';
   /** The search text as typed (trimmed, at most MAX_SEARCH characters). */
@@ -95,6 +106,7 @@ export function parseQueueQuery(q: Record<string, unknown>): QueueQuery {
     closed: p.closed,
     procedures: p.procedures,
     soon: p.soon,
+    today: p.today,
     documents: p.documents,
     refused: p.refused,
     q: p.q || undefined,
@@ -188,7 +200,8 @@ function askOverdueCondition(now: Date): Record<string, unknown> {
 }
 
 /** `scope` is the user's case scope (server/cases/access.ts caseScopeFor); without it, the policy's filter without scored cases. */
-export function queueFilter(user: UserDoc, q: QueueQuery, now: Date, scope: Record<string, unknown> = caseScopeFilter(user), leadingWord?: string, institutes?: Types.ObjectId[]): Record<string, unknown> {
+/** `calendar`: the working days "soon" counts (the seeded holidays when not given: a test, the bench). */
+export function queueFilter(user: UserDoc, q: QueueQuery, now: Date, scope: Record<string, unknown> = caseScopeFilter(user), leadingWord?: string, institutes?: Types.ObjectId[], calendar: WorkingCalendar = SEEDED_CALENDAR): Record<string, unknown> {
   const and: Record<string, unknown>[] = [];
   and.push(stageCondition(q));
   if (q.call) and.push({ call: new Types.ObjectId(q.call) });
@@ -206,7 +219,9 @@ export function queueFilter(user: UserDoc, q: QueueQuery, now: Date, scope: Reco
   // { institute, stage, nextDueAt } for those few stages (an equality and an $in), not the institute.
   if (q.refused) and.push({ stage: { $in: [...SUPPORT_STAGES] }, supportTracks: { $elemMatch: { status: 'refused' } } });
   // The range of { institute, nextDueAt, _id } the default queue reads already: cheap at any size.
-  if (q.soon) and.push({ nextDueAt: { $gte: now, $lt: new Date(now.getTime() + DUE_SOON_DAYS * 86_400_000) } });
+  // Deadlines fall at a day's end in Vietnam: the last one counted is that of the DUE_SOON_DAYS-th working day.
+  if (q.soon) and.push({ nextDueAt: { $gte: now, $lte: vnEndOfDay(calendar.addWorkingDays(now, DUE_SOON_DAYS)) } });
+  if (q.today) and.push({ nextDueAt: { $gte: now, $lte: vnEndOfDay(now) } });
   if (q.overdue) {
     and.push({
       $or: [
@@ -221,7 +236,7 @@ export function queueFilter(user: UserDoc, q: QueueQuery, now: Date, scope: Reco
   // An officer's work filters are of the cases they can work: their institute's. A seat on another
   // institute's panel lets them read its cases in evaluation, not do its HR work (walk-staff #2: the
   // home page counted "1 case with a refused procedure" that opened read-only).
-  if (user.role === 'hr_officer' && (q.procedures || q.refused || q.soon || q.overdue || q.documents)) and.push({ institute: user.institute ?? null });
+  if (user.role === 'hr_officer' && (q.procedures || q.refused || q.soon || q.today || q.overdue || q.documents)) and.push({ institute: user.institute ?? null });
   const search = searchConditions(q.q, leadingWord);
   // Unless the scope names the one institute itself (an officer or leader without other panels).
   if (search.length && institutes && scope.institute === undefined) and.push(withinInstitutes(institutes));
@@ -434,7 +449,7 @@ interface PageRead {
  */
 async function readPage(filter: Record<string, unknown>, q: QueueQuery, searching: boolean, now: Date): Promise<PageRead> {
   // A filter that holds the moment (due soon, overdue) is new at every page: nothing to keep.
-  const keep = !q.soon && !q.overdue && !q.procedures;
+  const keep = !q.soon && !q.today && !q.overdue && !q.procedures;
   // Straight from the collection, as stored (what lean() gives): the filter is built of typed values
   // already (ObjectIds, Dates, the schema's paths: queueFilter), so Mongoose's casting, its walk of
   // the case schema for the projection and its query options were work on the web thread for nothing
@@ -546,13 +561,14 @@ async function userQueueFilter(user: UserDoc, q: QueueQuery, now: Date): Promise
   // The institutes are read for a search only.
   let institutesRead: Promise<Types.ObjectId[]> | undefined;
   const reachable = () => (institutesRead ??= searchInstitutes(user));
-  const [scope, institutes, leading, toCheck] = await Promise.all([
+  const [scope, institutes, leading, toCheck, calendar] = await Promise.all([
     queueScope(user),
     searching ? reachable() : undefined,
     searching ? reachable().then((ids) => leadingSearchWord(user, q.q, ids)) : undefined,
     q.documents ? documentsCondition() : undefined,
+    q.soon ? loadCalendar() : undefined,
   ]);
-  const filter = queueFilter(user, q, now, scope, leading, institutes);
+  const filter = queueFilter(user, q, now, scope, leading, institutes, calendar);
   return { filter: toCheck ? simplifyScope({ $and: [filter, toCheck] }) : filter, searching };
 }
 
@@ -663,7 +679,7 @@ export async function queueOptions(user: UserRecord): Promise<QueueOptions> {
 }
 
 /** The query string's keys, in the order links write them. */
-export const QUERY_KEYS = ['q', 'stage', 'call', 'assignee', 'track', 'support', 'overdue', 'procedures', 'soon', 'documents', 'refused', 'closed', 'sort', 'size', 'page'] as const;
+export const QUERY_KEYS = ['q', 'stage', 'call', 'assignee', 'track', 'support', 'overdue', 'procedures', 'today', 'soon', 'documents', 'refused', 'closed', 'sort', 'size', 'page'] as const;
 
 /** The query string for the same queue with some parameters changed (pagination, sorting links). */
 export function queueHref(q: QueueQuery, change: Partial<Record<keyof QueueQuery, string | number | undefined>>): string {

@@ -16,6 +16,7 @@ import { ACCEPT_ATTRIBUTE, ALLOWED_TYPES_TEXT, maxBytesFor, phaseDue, phaseOpen 
 import { OFFER_LETTER_TYPE, TERMINAL_STAGES, inStages } from '../../models/constants.ts';
 import { FAMILY_PAPER, withAskedPapers } from './asked-papers.ts';
 import type { FamilyCase } from '../applications/family-support.ts';
+import { loadCalendar, type WorkingCalendar } from '../calendar/index.ts';
 
 export { phaseOpen };
 
@@ -71,6 +72,11 @@ export interface ChecklistItemView {
   phase: string;
   /** A paper off the checklist, sent with an answer to a request for information (phase `answer`). */
   answered?: boolean;
+  /**
+   * HR asked for it within a procedure (server/procedures/asks.ts): it reads as asked, not "Optional"
+   * (walk s34 #2), with the soonest open request's answer-by date and its working days left.
+   */
+  asked?: { dueAt?: Date; leftKey?: string; leftCount?: number };
   /** What the applicant does for this item, where the product gives them what to send (the offer letter to sign). */
   guideKey?: string;
   /** The phase is due at the case's stage (server/documents/rules.ts phaseDue): only these are counted. */
@@ -182,6 +188,25 @@ function stateOf(current: DocumentView[]): ItemState {
   return 'accepted';
 }
 
+type AskedTracks = ReadonlyArray<{ asks?: ReadonlyArray<{ documentType?: string | null; dueAt?: Date | null; receivedAt?: Date | null; closedAt?: Date | null }> | null }>;
+
+/**
+ * The item as a procedure's request names it (walk s34 #2): asked, and while a request is open, by
+ * the soonest open one's date with the working days left (as deadlineLeft words them); undefined when
+ * no request names it.
+ */
+function askedFor(c: PresentedCase, type: string, now: Date, calendar: WorkingCalendar): ChecklistItemView['asked'] {
+  const tracks = Array.isArray(c.supportTracks) ? (c.supportTracks as AskedTracks) : [];
+  const asks = tracks.flatMap((t) => t.asks ?? []).filter((a) => a.documentType === type);
+  if (!asks.length) return undefined;
+  const open = asks.filter((a) => !a.receivedAt && !a.closedAt && a.dueAt instanceof Date).map((a) => a.dueAt!).sort((x, y) => x.getTime() - y.getTime());
+  const due = open[0];
+  if (!due) return {};
+  const n = calendar.workingDaysBetween(now, due);
+  const overdue = due.getTime() < now.getTime();
+  return { dueAt: due, leftKey: overdue ? 'procedures.deadline.overdue' : n === 0 ? 'procedures.deadline.today' : 'procedures.deadline.left', leftCount: overdue ? Math.max(1, -n) : n };
+}
+
 /** Every version of a case's documents, by type, slot and newest version first (the checklist's order). */
 export function caseDocumentVersions(caseId: unknown): Promise<DocumentRecord[]> {
   // Through the driver: the same records as a lean read (server/support/lean-read.ts), read on every case page.
@@ -227,6 +252,7 @@ export async function checklistForCase(
   // `answered`: a paper the call's checklist does not list, sent with an answer to HR's request for
   // information (server/applications/answer.ts): listed with the others, checked by HR as any file,
   // but not uploaded (nor renewed) here: it has no slot of the checklist to go to.
+  const calendar = await loadCalendar();
   const itemView = (item: Item, answered = false): ChecklistItemView => {
     const docs = all.filter((d) => d.type === item.type);
     const waiting = (d: DocumentRecord) => !currentIds.has(String(d._id)) && !!d.renewalOf && d.status === 'pending';
@@ -274,6 +300,7 @@ export async function checklistForCase(
             ? 'documents.guides.relationship_proof'
             : undefined,
       ...(answered ? { answered: true } : {}),
+      ...((a) => (a ? { asked: a } : {}))(askedFor(caseDoc, item.type, now, calendar)),
       state,
       expiring: current.some((d) => d.validity === 'expiring'),
       current,

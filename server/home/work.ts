@@ -9,6 +9,8 @@ import { COUNT_CAP, countQueue, parseQueueQuery, queueHref } from '../cases/queu
 /** The officer's counts, in the order the page shows them; `params` is the queue's query string. */
 const OFFICER_COUNTS = [
   { key: 'overdue', params: { overdue: '1' } },
+  // Due today, not yet passed (walk s34 #5): what must be done before the day ends.
+  { key: 'today', params: { today: '1' } },
   { key: 'soon', params: { soon: '1' } },
   { key: 'documents', params: { documents: '1' } },
   { key: 'procedures', params: { procedures: '1' } },

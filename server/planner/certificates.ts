@@ -37,6 +37,12 @@ export interface CertificateWindow {
   daysLeft?: number;
   /** Open with fewer than ACT_WORKING_DAYS left: said plainly as nearly closed. */
   closing?: boolean;
+  /**
+   * A document that expires (the passport) the case already holds, accepted or waiting for HR, that
+   * falls short: its latest expiry (absent when none was given) and the day it must still be valid.
+   * The applicant is told that, not to "get" a passport they have (walk s34 #3).
+   */
+  onFile?: { expiresAt?: Date; validUntil: Date };
 }
 
 export interface CertificatePlanOptions {
@@ -185,7 +191,11 @@ export function planCertificates({ case: c, documents, calendar: cal, today, che
       const serves = ok ? sorted : short;
       const to = prepFor(serves[0]!);
       const forCard = serves.find((n) => n.kind === 'residence_card');
+      const sentExpiries = sent.flatMap((d) => (d.expiresAt ? [dayOf(d.expiresAt).getTime()] : []));
+      const validUntil = new Date(Math.max(...serves.map((n) => requiredFor(n).getTime())));
+      const onFile = !ok && sent.length > 0 ? { ...(sentExpiries.length ? { expiresAt: new Date(Math.max(...sentExpiries)) } : {}), validUntil } : undefined;
       out.push({
+        ...(onFile ? { onFile } : {}),
         type,
         from: startOf(today0, to),
         to,

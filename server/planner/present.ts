@@ -62,8 +62,13 @@ function windowView(ctx: Context, w: CertificateWindow, conditional: false | 'if
   const label = documentTitle(ctx.locale, w.type);
   const from = formatDay(w.from, ctx.locale);
   const to = formatDay(w.to, ctx.locale);
-  const line =
-    w.status === 'ok'
+  // A passport on file that falls short: said as such, never "Get your passport" (walk s34 #3).
+  const held = w.onFile && w.status !== 'ok' && w.status !== 'checking' ? w.onFile : undefined;
+  const line = held
+    ? held.expiresAt
+      ? t('planner.checklist.renew', { document, title: label, expires: formatDay(held.expiresAt, ctx.locale), required: formatDay(held.validUntil, ctx.locale), to })
+      : t('planner.checklist.checkValid', { document, title: label, required: formatDay(held.validUntil, ctx.locale), to })
+    : w.status === 'ok'
       ? t('planner.checklist.done', { document: label })
       : w.status === 'checking'
         ? t('planner.checklist.checking', { document: label })

@@ -423,8 +423,8 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       ...(!forApplicant
         ? {
             stamp: trackStamp(s),
-            statuses: SUPPORT_STATUSES.map((st) => ({ value: st, label: t(`procedures.statuses.${st}`), selected: (failed?.values.status ?? s.status) === st })),
-            rowStatuses: rowStatuses(kind, s.status).map((st) => ({ value: st, label: t(`procedures.statuses.${st}`), selected: s.status === st })),
+            statuses: formStatuses(kind, s.status).map((st) => ({ value: st, label: statusLabel(t, kind, st), selected: (failed?.values.status ?? s.status) === st })),
+            rowStatuses: rowStatuses(kind, s.status).map((st) => ({ value: st, label: statusLabel(t, kind, st), selected: s.status === st })),
             recordLabel: t(rule.internal ? 'procedures.row.recordDecision' : 'procedures.row.recordFiling'),
             ...(failed ? { error: Object.fromEntries(Object.entries(failed.errors).map(([k, v]) => [k, errorText(t, locale, v)])), values: failed.values } : {}),
           }
@@ -451,6 +451,20 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
  * under way without its reason opens that page asking for it (service.ts isStop), the row's note kept as a note. The institute's own service (housing) is
  * granted without a date (the day HR records it).
  */
+/**
+ * The statuses the procedure's page offers. The institute's own service (housing, rules.ts internal)
+ * is lodged with no authority: never "Filed" (walk s34 #4), unless a procedure stored so has it (it
+ * still shows, and the form keeps it until HR moves it on).
+ */
+export function formStatuses(kind: SupportKind, current: string): string[] {
+  return SUPPORT_STATUSES.filter((st) => st !== 'filed' || !PROCEDURE_RULES[kind].internal || st === current);
+}
+
+/** A status as the form lists it: the institute's own service is not refused by an authority, it is not arranged by the institute. */
+export function statusLabel(t: TFunction, kind: SupportKind, status: string): string {
+  return PROCEDURE_RULES[kind].internal && status === 'refused' ? t('procedures.statuses.refusedInternal') : t(`procedures.statuses.${status}`);
+}
+
 export function rowStatuses(kind: SupportKind, current: string): string[] {
   const savable = new Set<string>(['not_needed', 'requested', 'preparing', current, ...(PROCEDURE_RULES[kind].internal ? ['approved'] : [])]);
   return SUPPORT_STATUSES.filter((st) => savable.has(st));

@@ -382,6 +382,8 @@ export function nextTrack(existing: TrackState | undefined, kind: SupportKind, i
   // clock runs before it can be, and "filed" is refused.
   const days = deadlineDays(kind, input.status);
   if (waits.length > 0 && input.status === 'filed' && statusChanged) errors.status = 'procedures.errors.waitsFor';
+  // The institute's own service is lodged with no authority (rules.ts internal): nothing to file (walk s34 #4).
+  if (PROCEDURE_RULES[kind].internal && input.status === 'filed' && statusChanged) errors.status = 'procedures.errors.internalNotFiled';
   // An authority grants or refuses a file lodged with it: the filing comes first (its date starts
   // the legal clock the decision is measured against).
   if ((input.status === 'approved' || input.status === 'refused') && statusChanged && !PROCEDURE_RULES[kind].internal && !track.filedAt) errors.status = 'procedures.errors.decidedBeforeFiled';

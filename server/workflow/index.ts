@@ -9,7 +9,7 @@
 //            says who changed the case and how (server/cases/conflict.ts).
 import { refreshForecast } from '../planner/service.ts';
 import { applyStageMove } from '../dashboard/stored.ts';
-import { answerDaysLeft, requestPausedText, resumedAnswerDue } from '../cases/held-request.ts';
+import { answerDaysLeft, requestPausedText, resumedAnswerDue, signedDaysLeft, stageDaysLeftAtHold } from '../cases/held-request.ts';
 import mongoose from 'mongoose';
 import { z } from 'zod';
 import type { AppContext } from '../deps.ts';
@@ -443,7 +443,11 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
     // The decision row's note (a leader's, or an administrator's from the shortlist) is marked internal on
     // the history: the applicant's page reads the mark, not the writer's role (an administrator takes either row).
     // Its words for the candidate (a leader's hold, walk s34) go on the event, for both timelines and the e-mail.
-    event: ({ payload }) => (typeof payload.reason !== 'string' && typeof payload.note === 'string' ? { internal: true, ...(typeof payload.toldReason === 'string' && payload.toldReason ? { told: payload.toldReason } : {}) } : {}),
+    // The stage's working days left go on the event too: the hold pauses that clock, resume gives them back (walk s34).
+    event: ({ payload, caseDoc, now, calendar }) => ({
+      ...(typeof payload.reason !== 'string' && typeof payload.note === 'string' ? { internal: true, ...(typeof payload.toldReason === 'string' && payload.toldReason ? { told: payload.toldReason } : {}) } : {}),
+      ...(caseDoc.stageDueAt ? { heldLeft: signedDaysLeft(caseDoc.stageDueAt, now, calendar) } : {}),
+    }),
     // The hold's deadline is the review date as typed (not counted: a holiday added later does not move it).
     dueAt: ({ payload }) => payload.reviewBy as Date,
     // The applicant is told the day it will be looked at again (not that it resumes then: HR decides).
@@ -474,6 +478,15 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
       // deadline: the case shows overdue (HR may remind, hold or reject), rather than coming back with
       // no deadline at all.
       if (to === 'awaiting_applicant' && caseDoc.infoRequest?.dueAt) return resumedAnswerDue(caseDoc, now, calendar);
+      // The hold paused the stage's clock: the working days it had left count again from today, late
+      // by the same days when it was late (walk s34: held and resumed the same day, an overdue case
+      // came back with a fresh 10). Onboarding is still not due before the planned start.
+      const left = stageDaysLeftAtHold(caseDoc);
+      if (left !== undefined) {
+        const given: DueCount = { from: now, workingDays: left };
+        const start = to === 'onboarding' ? onboardingDue(caseDoc, now, calendar) : undefined;
+        return start instanceof Date && start.getTime() > countedDeadline(calendar, given).getTime() ? start : given;
+      }
       if (to === 'onboarding') return onboardingDue(caseDoc, now, calendar);
       const days = STAGE_DEADLINES[to];
       return days === undefined ? undefined : { from: now, workingDays: days };

@@ -91,7 +91,7 @@ describe('cases: a request for information waits with the case on hold, its work
     expect(after).not.to.include('held-request');
   });
 
-  it('English: the same days given back; a request already past its date when held keeps it (the case comes back overdue, as before)', async () => {
+  it('English: the same days given back; a request already past its date when held comes back late by the same working days (walk s34)', async () => {
     clock = vn('2027-03-01');
     const applicant = await createUser({ role: 'applicant', locale: 'en', name: 'Anna Berg' });
     const c = await waiting(applicant, hrEn);
@@ -103,7 +103,7 @@ describe('cases: a request for information waits with the case on hold, its work
     await resume(hrEn, c._id);
     expect(vnDateKey((await Case.findById(c._id).lean())!.infoRequest!.dueAt!)).to.equal('2027-04-01');
 
-    // Due Fri 26 Feb, held Mon 1 Mar: nothing was left to give back; the date stays.
+    // Due Fri 26 Feb, held Mon 1 Mar: 1 working day late; resumed Mon 22 Mar, 1 working day late again (Fri 19 Mar).
     clock = vn('2027-03-01');
     const late = await createUser({ role: 'applicant', locale: 'en', name: 'Late Answer' });
     const c2 = await waiting(late, hrEn, '2027-02-26');
@@ -113,7 +113,7 @@ describe('cases: a request for information waits with the case on hold, its work
     clock = vn('2027-03-22');
     await resume(hrEn, c2._id);
     const back = (await Case.findById(c2._id).lean())!;
-    expect(vnDateKey(back.infoRequest!.dueAt!)).to.equal('2027-02-26');
-    expect(vnDateKey(back.stageDueAt!)).to.equal('2027-02-26');
+    expect(vnDateKey(back.infoRequest!.dueAt!)).to.equal('2027-03-19');
+    expect(vnDateKey(back.stageDueAt!)).to.equal('2027-03-19');
   });
 });

@@ -102,21 +102,21 @@ describe('cases: a hold has a review date', function () {
     expect(rowOf((await page(a, '/cases?overdue=1')).text, c)).to.match(/class="overdue"/);
     expect((await page(a, `/cases/${c._id}`)).text).to.include('<span class="badge err">Overdue</span>');
 
-    // Resume: back to screening with screening's own 10 working days, the review date gone.
+    // Resume: back to screening with the 4 working days it had left when held (1 Mar, due 5 Mar), the review date gone.
     const cp = await page(a, `/cases/${c._id}`);
     const resumed = await post(a, cp.text, `/cases/${c._id}/actions/resume`, { version: versionIn(cp.text, `/cases/${c._id}/actions/resume`) });
     expect(resumed.status).to.equal(303);
     const back = (await Case.findById(c._id).lean())!;
     expect(back.stage).to.equal('screening');
-    expect(vnDateKey(back.stageDueAt!)).to.equal('2027-03-30');
-    expect(vnDateKey(back.nextDueAt!)).to.equal('2027-03-30');
+    expect(vnDateKey(back.stageDueAt!)).to.equal('2027-03-22');
+    expect(vnDateKey(back.nextDueAt!)).to.equal('2027-03-22');
     expect((await page(a, '/cases?overdue=1')).text).not.to.include(`data-case="${c._id}"`);
     // The applicant is told where the case is back and by when (walk 26 #9), on the SMTP server.
     await deliver(t, c._id);
     const resumedMail = await t.smtp.waitForTo(applicant.email, /Your application continues/);
     expect(resumedMail.text).to.include('It is back at the stage “Screening”.');
-    expect(resumedMail.text).to.include('We aim to finish this stage by 30 Mar 2027 (10 working days left): a target our HR office works to, not a time limit set by law.');
-    expect(resumedMail.html).to.include('<p data-due><strong>We aim to finish this stage by 30 Mar 2027 (10 working days left)');
+    expect(resumedMail.text).to.include('We aim to finish this stage by 22 Mar 2027 (4 working days left): a target our HR office works to, not a time limit set by law.');
+    expect(resumedMail.html).to.include('<p data-due><strong>We aim to finish this stage by 22 Mar 2027 (4 working days left)');
   });
 
   for (const [locale, says] of [

@@ -153,7 +153,7 @@ describe('cases: HR decisions that end or pause a case are confirmed first', () 
     const shown = await post(a, p.text, url, { version: versionIn(p.text, url), reason: "Waiting for the institute's 2027 budget.", reviewBy });
     expect(shown.status).to.equal(200);
     expect(text(shown.text)).to.include('Put the case on hold?');
-    expect(text(shown.text)).to.include("It can be resumed at any time: it then goes back to “Screening” with that stage's own deadline.");
+    expect(text(shown.text)).to.include("It can be resumed at any time: it then goes back to “Screening” with the working days its deadline had left today (a hold pauses the clock; overdue stays overdue).");
     expect(shown.text).not.to.match(/class="button danger" id="confirm-step"/);
     const cancelled = await post(a, shown.text, url, { version: versionIn(shown.text, url), reason: "Waiting for the institute's 2027 budget.", reviewBy, edit: '1' });
     expect(cancelled.status).to.equal(200);

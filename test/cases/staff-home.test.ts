@@ -83,7 +83,7 @@ describe('home: the staff home page is their day of work', () => {
     const words = text(home.text);
     expect(words).to.include('Your work today');
     expect(words).not.to.include('Bring your research to Vietnam');
-    const expected = { overdue: ['3', '/cases?overdue=1', 'overdue cases'], soon: ['1', '/cases?soon=1', 'case with a deadline in the next 7 days'], documents: ['1', '/cases?documents=1', 'case with documents to check'], procedures: ['1', '/cases?procedures=1', 'case with an overdue support procedure'], refused: ['2', '/cases?refused=1', 'cases with a refused procedure (decide what next)'] } as const;
+    const expected = { overdue: ['3', '/cases?overdue=1', 'overdue cases'], soon: ['1', '/cases?soon=1', 'case with a deadline in the next 7 working days'], documents: ['1', '/cases?documents=1', 'case with documents to check'], procedures: ['1', '/cases?procedures=1', 'case with an overdue support procedure'], refused: ['2', '/cases?refused=1', 'cases with a refused procedure (decide what next)'] } as const;
     for (const [key, [figure, href, label]] of Object.entries(expected)) {
       const got = countOf(home.text, key);
       expect(got, key).to.deep.equal({ figure, href });
@@ -102,7 +102,7 @@ describe('home: the staff home page is their day of work', () => {
     const words = text((await page(await signedIn(t, hrVi), '/')).text);
     expect(words).to.include('Công việc hôm nay');
     expect(words).to.include('3 hồ sơ quá hạn');
-    expect(words).to.include('1 hồ sơ có thời hạn trong 7 ngày tới');
+    expect(words).to.include('1 hồ sơ có thời hạn trong 7 ngày làm việc tới');
     expect(words).to.include('1 hồ sơ có tài liệu chờ kiểm tra');
     expect(words).to.include('2 hồ sơ có thủ tục bị từ chối (cần quyết định bước tiếp theo)');
     expect(words).not.to.include('Đưa nghiên cứu về Việt Nam');

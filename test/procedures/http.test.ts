@@ -657,11 +657,12 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     for (const [lang, who] of [['en', hrEn], ['vi', hrVi]] as const) {
       const a = await signedIn(t, who);
       // The 2019 date a slip of the keyboard makes: before the offer (20 Jan 2027).
-      const old = await save(a, `/cases/${c._id}/procedures/housing`, { status: 'filed', filedAt: '2019-01-01', office: 'Ký túc xá' });
+      // (The exemption certificate: housing, the institute's own service, is never filed, walk s34 #4.)
+      const old = await save(a, `/cases/${c._id}/procedures/work_permit_exemption`, { status: 'filed', filedAt: '2019-01-01', office: 'Sở Nội vụ' });
       expect(old.status).to.equal(422);
       expect(text(old.text)).to.include(lang === 'en' ? 'The filing date is before the offer was made' : 'Ngày nộp sớm hơn ngày gửi lời mời làm việc');
       expect(old.text).to.include('value="2019-01-01"');
-      expect(old.text).to.include('value="Ký túc xá"');
+      expect(old.text).to.include('value="Sở Nội vụ"');
       // The visa on 2 Feb: before its work permit was lodged (4 Feb).
       const visa = await save(a, `/cases/${c._id}/procedures/visa`, { status: 'filed', filedAt: '2027-02-02' });
       expect(visa.status).to.equal(422);
@@ -671,7 +672,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     // On or after those dates: recorded.
     const a = await signedIn(t, hrEn);
     expect((await save(a, `/cases/${c._id}/procedures/visa`, { status: 'filed', filedAt: '2027-02-04' })).status).to.equal(303);
-    expect((await save(a, `/cases/${c._id}/procedures/housing`, { status: 'filed', filedAt: '2027-01-20' })).status).to.equal(303);
+    expect((await save(a, `/cases/${c._id}/procedures/work_permit_exemption`, { status: 'filed', filedAt: '2027-01-20' })).status).to.equal(303);
   });
 
   for (const [lang, who] of [['en', () => hrEn], ['vi', () => hrVi]] as const) {

@@ -1,0 +1,57 @@
+// Housing is the institute's own service, lodged with no authority (server/procedures/rules.ts
+// housing, internal): its forms never offer "Filed", and its refusal reads as the institute's
+// ("Not arranged by the institute"), not an authority's (walk s34 #4). A "filed" status sent anyway
+// is refused beside the field; a housing stored as filed before still shows, its status kept. en + vi.
+import { expect } from 'chai';
+import type { TestApp } from '../support/app.ts';
+import { createUser } from '../support/factories.ts';
+import { createCase } from '../support/case-factories.ts';
+import { Case } from '../../models/case.ts';
+import type { UserDoc } from '../../models/user.ts';
+import type { CallDoc } from '../../models/call.ts';
+import { signedIn, page, text } from '../applications/support.ts';
+import { procedureWorld, save, snapshot, vn } from './support.ts';
+
+const options = (html: string) => [...(/<select id="f-status"[^>]*>([\s\S]*?)<\/select>/.exec(html)?.[1] ?? '').matchAll(/<option value="([^"]+)"[^>]*>([^<]*)</g)].map((m) => [m[1], text(m[2]!)]);
+
+describe('procedures: housing offers only the statuses of an institute service', () => {
+  let t: TestApp;
+  const clock = vn('2027-02-12');
+  let hrEn: UserDoc;
+  let hrVi: UserDoc;
+  let call: CallDoc;
+
+  before(async () => {
+    ({ t, hrEn, hrVi, call } = await procedureWorld(() => clock));
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  it('English: no "Filed"; the refusal reads as the institute\'s; "filed" sent anyway is refused, nothing written', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en', name: 'Anna Schmidt' });
+    const c = await createCase({ applicant, call, stage: 'onboarding', assignee: hrEn._id, supportTracks: [{ kind: 'housing', status: 'requested', updatedAt: vn('2027-02-01') }] });
+    const a = await signedIn(t, hrEn);
+    const url = `/cases/${c._id}/procedures/housing`;
+    const opts = options((await page(a, url)).text);
+    expect(opts.map((o) => o[0])).to.deep.equal(['not_needed', 'requested', 'preparing', 'approved', 'refused']);
+    expect(opts.find((o) => o[0] === 'refused')![1]).to.equal('Not arranged by the institute');
+    const before = await snapshot(c);
+    const sent = await save(a, url, { status: 'filed', filedAt: '2027-02-10' });
+    expect(sent.status).to.equal(422);
+    expect(text(sent.text)).to.include('Housing is arranged by the institute itself: nothing is filed with an authority.');
+    expect(await snapshot(c)).to.deep.equal(before);
+  });
+
+  it('Vietnamese: a housing stored as filed still shows and keeps its status in the list', async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'vi', name: 'Trần Thị Bình' });
+    const c = await createCase({ applicant, call, stage: 'onboarding', assignee: hrVi._id, supportTracks: [{ kind: 'housing', status: 'filed', filedAt: vn('2027-02-01'), updatedAt: vn('2027-02-01') }] });
+    const a = await signedIn(t, hrVi);
+    const html = (await page(a, `/cases/${c._id}/procedures/housing`)).text;
+    const opts = options(html);
+    expect(opts.map((o) => o[0])).to.include('filed');
+    expect(html).to.match(/<option value="filed" selected>/);
+    expect(opts.find((o) => o[0] === 'refused')![1]).to.equal('Viện không bố trí được');
+    expect((await Case.findById(c._id).lean())!.supportTracks[0]!.status).to.equal('filed');
+  });
+});
