@@ -208,12 +208,17 @@ export function shortlistsRoutes(app: AppContext): Router {
     res.status(status).render('shortlists/case', shortlistCasePage({ ctx, call, view: await shortlistCase({ ctx, call, caseDoc }), form }));
   }
 
+  /** The call and case a panel member acts on: theirs to open and to score, or refused. */
+  async function panelMemberCase(req: Request) {
+    const call = await findCall(req.params.callId);
+    authorize(req.ctx.actor, 'shortlist.open', call, 'shortlists.errors.notYourCall');
+    authorize(req.ctx.actor, 'shortlist.evaluate', call, 'shortlists.errors.notEvaluator');
+    return { call, caseDoc: await findShortlistCase(req.ctx.actor, call, req.params.caseId) };
+  }
+
   router.post('/shortlists/:callId/cases/:caseId/evaluation', allow('role.evaluator'), async (req, res) => {
     const { ctx } = req;
-    const call = await findCall(req.params.callId);
-    authorize(ctx.actor, 'shortlist.open', call, 'shortlists.errors.notYourCall');
-    authorize(ctx.actor, 'shortlist.evaluate', call, 'shortlists.errors.notEvaluator');
-    const caseDoc = await findShortlistCase(ctx.actor, call, req.params.caseId);
+    const { call, caseDoc } = await panelMemberCase(req);
     const body = (req.body ?? {}) as Record<string, unknown>;
     try {
       const parsed = evaluationBody(call.scorecard ?? []).safeParse(body);
@@ -239,10 +244,7 @@ export function shortlistsRoutes(app: AppContext): Router {
   /** A panel member declares a conflict of interest on the case: they stop scoring it (server/evaluations declareConflict). */
   router.post('/shortlists/:callId/cases/:caseId/conflict', allow('role.evaluator'), async (req, res) => {
     const { ctx } = req;
-    const call = await findCall(req.params.callId);
-    authorize(ctx.actor, 'shortlist.open', call, 'shortlists.errors.notYourCall');
-    authorize(ctx.actor, 'shortlist.evaluate', call, 'shortlists.errors.notEvaluator');
-    const caseDoc = await findShortlistCase(ctx.actor, call, req.params.caseId);
+    const { call, caseDoc } = await panelMemberCase(req);
     const body = (req.body ?? {}) as Record<string, unknown>;
     const typed = typeof body.conflictReason === 'string' ? body.conflictReason.slice(0, 5000) : '';
     try {
