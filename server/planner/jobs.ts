@@ -15,10 +15,17 @@ import { hrContactFor, sendToLine } from '../institutes/contact.ts';
 import { periodicService, type BackgroundService } from '../services.ts';
 import { casePlan, refreshAllForecasts, requiredBeforeArrival } from './service.ts';
 import { documentLabel, documentTitle, neededForText } from './present.ts';
+import { formatDay } from '../views/time.ts';
 
 async function pushOnce(caseId: unknown, item: OutboxItem): Promise<boolean> {
   const res = await Case.updateOne({ _id: caseId, 'outbox.key': { $ne: item.key } }, { $push: { outbox: item } }, { timestamps: false });
   return res.modifiedCount === 1;
+}
+
+/** The line for a dated document the case holds that falls short (certificates.ts onFile), in the applicant's language. */
+function onFileLine(t: ReturnType<typeof translator>, locale: 'vi' | 'en', type: string, onFile: { expiresAt?: Date; validUntil: Date }, to: Date): string {
+  const params = { document: documentLabel(locale, type), title: documentTitle(locale, type), required: formatDay(onFile.validUntil, locale), to: formatDay(to, locale) };
+  return onFile.expiresAt ? t('planner.checklist.renew', { ...params, expires: formatDay(onFile.expiresAt, locale) }) : t('planner.checklist.checkValid', params);
 }
 
 /** The template of the window e-mail: one window per e-mail before the digest, a `windows` list since. */
@@ -118,6 +125,8 @@ export async function runCertificateWindowReminders({ app, now, caseIds }: { app
         daysLeft: w.daysLeft ?? 0,
         closing: w.closing ?? false,
         ...(earlier ? { replaces: { sentOn: earlier.sentOn, from: earlier.from, to: earlier.to } } : {}),
+        // A passport on file that falls short: said as the planner page says it, not "obtain" one they have (walk s34 #3).
+        ...(w.onFile ? { onFile: onFileLine(t, locale, w.type, w.onFile, w.to) } : {}),
       });
     }
     if (rows.length === 0) continue;

@@ -6,6 +6,7 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
+import { CaseDocument } from '../../models/document.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { seedHolidays, vnDateKey, vnEndOfDay, vnStartOfDay } from '../../server/calendar/index.ts';
@@ -169,6 +170,24 @@ describe('planner: the case page, the applicant checklist and the window e-mail'
     expect(await mailedWindows(c._id)).to.have.length(2);
     expect(t.smtp.to(applicantEn.email).filter((m) => m.subject.includes(c.reference) && /Time to get your/.test(m.subject))).to.have.length(2);
     clock = at('2026-10-05');
+  });
+
+  // Walk s34 #3, in the e-mail as on the page: someone whose passport on file falls short is told so
+  // (valid until, must be valid until, a new one by), not to "get your passport between …".
+  it("e-mails a passport on file that falls short as such, in the applicant's language", async () => {
+    clock = at('2026-10-05');
+    for (const [applicant, expected] of [
+      [applicantEn, /- Passport: Your passport on file is valid until 5 Jul 2029, but it must be valid until 14 Jul 2029: get a new one by [^(]+\(\d+ working days left\)\./],
+      [applicantVi, /- Hộ chiếu: Hộ chiếu của Ông\/Bà trong hồ sơ có giá trị đến 5\/7\/2029, nhưng cần còn giá trị đến 14\/7\/2029/],
+    ] as const) {
+      const c = await onboardingCase(applicant);
+      await CaseDocument.create({ case: c._id, type: 'passport', slot: 0, version: 1, current: true, status: 'accepted', expiresAt: at('2029-07-05'), storage: 'disk', storageKey: 'p'.repeat(32), originalName: 'passport.pdf', mimeType: 'application/pdf', size: 10, sha256: 'c'.repeat(64), uploadedBy: applicant._id });
+      await runCertificateWindowReminders({ app: t.ctx, now: clock, caseIds: [c._id] });
+      await deliver(t, c._id);
+      const mail = await t.smtp.waitForTo(applicant.email, new RegExp(c.reference));
+      expect(mail.text).to.match(expected);
+      expect(mail.text).not.to.match(/Passport: between|Hộ chiếu: trong khoảng/);
+    }
   });
 
   it('e-mails nothing while the offer is open (HR sees the plan, the applicant reads "if you accept"); once accepted, one e-mail lists every open window, and a rerun sends nothing', async () => {
