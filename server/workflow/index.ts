@@ -500,7 +500,7 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
       return {
         ...(typeof payload.reason === 'string' ? { reason: payload.reason } : {}),
         stageLine: t('workflow.resumed.back', { stage: t(`workflow.stages.${to}`) }),
-        dueLine: dueAt ? t(dueKey, { date: formatDay(dueAt, locale), left: deadlineLeft(t, calendar, now, dueAt).text }) : '',
+        dueLine: dueAt ? dueLineOf(t, dueKey, formatDay(dueAt, locale), deadlineLeft(t, calendar, now, dueAt)) : '',
       };
     },
   },
@@ -799,4 +799,13 @@ export async function previewTransition(opts: TransitionOptions): Promise<StepPr
     email = { template: item.template, to: item.to, locale: item.locale, subject: mail.subject, text: mail.text.trim() };
   }
   return { caseDoc: guarded.caseDoc, from: step.from, to: step.to, dueAt: step.dueAt, email };
+}
+
+/**
+ * The resumed e-mail's date line. A hold gives back the working days left when it began, so a case
+ * overdue then comes back overdue (walk s34): "by 3 Mar (3 working days overdue)" read as a date still
+ * ahead; a date passed is said as passed.
+ */
+function dueLineOf(t: ReturnType<typeof translator>, dueKey: string, date: string, left: { text: string; overdue: boolean }): string {
+  return t(left.overdue ? `${dueKey}Late` : dueKey, { date, left: left.text });
 }

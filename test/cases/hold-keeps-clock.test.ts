@@ -9,7 +9,7 @@ import { Case } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { seedHolidays, vnDateKey, vnEndOfDay, vnStartOfDay } from '../../server/calendar/index.ts';
-import { signedIn, page, post, postConfirmed, versionIn } from '../applications/support.ts';
+import { signedIn, page, post, postConfirmed, versionIn, deliver } from '../applications/support.ts';
 
 /** 10:00 in Vietnam on that day. */
 const vn = (day: string) => new Date(`${day}T03:00:00.000Z`);
@@ -55,6 +55,11 @@ describe('cases: a hold pauses the stage clock, resuming gives back the working 
     expect(vnDateKey(back.stageDueAt!)).to.equal('2027-03-03');
     const a = await signedIn(t, hr);
     expect((await page(a, `/cases/${c._id}`)).text).to.match(/3 working days overdue/);
+    // The applicant reads the passed date as passed, not "by 3 Mar (3 working days overdue)".
+    await deliver(t, c._id);
+    const mail = await t.smtp.waitForTo(applicant.email, /Your application continues/);
+    expect(mail.text).to.include('We aimed to finish this stage by 3 Mar 2027; it is taking longer than planned (3 working days overdue).');
+    expect(mail.text).not.to.include('We aim to finish this stage by');
   });
 
   it('screening with 4 working days left, held a week: resumed with 4 working days again', async () => {

@@ -178,7 +178,7 @@ describe('walk s34: an HR officer\'s morning, a leader\'s choices, and what the 
     if (await hr.$('#confirm-step')) await clickAndWait(hr, '#confirm-step');
     const resumeMails = await mailsTo('screeningOverdue');
     expect(resumeMails).to.have.length(1);
-    expect(resumeMails[0]!.text).to.include('Hồ sơ đã trở lại bước “Sơ tuyển”.').and.match(/chậm nhất vào ngày \d+\/\d+\/20\d\d \(quá hạn 3 ngày làm việc\)/).and.include('Ngân sách đã được duyệt');
+    expect(resumeMails[0]!.text).to.include('Hồ sơ đã trở lại bước “Sơ tuyển”.').and.match(/chậm nhất vào ngày \d+\/\d+\/20\d\d; việc xử lý đang lâu hơn dự kiến \(quá hạn 3 ngày làm việc\)/).and.include('Ngân sách đã được duyệt');
     // The hold paused her clock (walk s34 #1): 3 working days late when held, 3 late again on resuming.
     expect(vnDateKey((await Case.findById(mai._id).lean())!.stageDueAt!)).to.equal(vnDateKey(cal.addWorkingDays(now, -3)));
     const maiPage = await applicantReads('screeningOverdue');
