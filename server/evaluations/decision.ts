@@ -7,6 +7,8 @@
 import type { Types } from 'mongoose';
 import type { CallDoc } from '../../models/call.ts';
 import { Evaluation } from '../../models/evaluation.ts';
+import { PanelConflict } from '../../models/panel-conflict.ts';
+import { panelSizes } from './panel.ts';
 import { tOf, type Context } from '../context.ts';
 import { ValidationError } from '../errors.ts';
 
@@ -41,8 +43,13 @@ export async function panelScores({ call, caseId }: { call: CallDoc; caseId: Typ
     const scores = (e.scores ?? {}) as unknown as Record<string, unknown>;
     return keys.every((k) => typeof scores[k] === 'number');
   }).length;
-  const required = Number.isInteger(call.minScorecards) && (call.minScorecards as number) >= 1 ? (call.minScorecards as number) : DEFAULT_MIN_SCORECARDS;
-  return { complete, submitted: evals.length, required };
+  const callMin = Number.isInteger(call.minScorecards) && (call.minScorecards as number) >= 1 ? (call.minScorecards as number) : DEFAULT_MIN_SCORECARDS;
+  // Members who declared a conflict of interest on this case cannot score it: the minimum is what the
+  // rest of the panel can give (at least one), or the case would wait for ever (walk s34, lead).
+  const conflicts = await PanelConflict.countDocuments({ case: caseId, call: call._id });
+  if (conflicts === 0) return { complete, submitted: evals.length, required: callMin };
+  const size = (await panelSizes([{ _id: call._id as Types.ObjectId, institute: call.institute as Types.ObjectId }])).get(String(call._id)) ?? 0;
+  return { complete, submitted: evals.length, required: Math.max(1, Math.min(callMin, size - conflicts)) };
 }
 
 /** Refuses (422, nothing changed) a decision on a case without the panel's scores. */
