@@ -47,11 +47,30 @@ describe('workflow: e-mail templates', () => {
         expect(m.text).to.include(`http://talent.test/applications/abc?lang=${locale}`);
         expect(m.html).to.include(`href="http://talent.test/applications/abc?lang&#x3D;${locale}"`); // Handlebars escapes '='
         expect(m.text).not.to.match(/\{\{|\[object Object\]|undefined/);
+        // One blank line between paragraphs at most (walk s34: the offer's text had two before its reference).
+        expect(m.text, 'two blank lines in a row').not.to.match(/\n[ \t]*\n[ \t]*\n/);
       }
       expect(vi.subject).to.not.equal(en.subject);
       expect(vi.html).to.include('lang="vi"');
     });
   }
+
+  it('keeps one blank line between paragraphs whichever optional parts an e-mail has (walk s34: the offer e-mails had two)', async () => {
+    const base = { ...data, received: 'We received your answer on 1 Mar 2027.', reason: 'My family cannot move this year.' };
+    for (const [template, extra] of [
+      ['offer_declined', { received: 'We received your answer on 1 Mar 2027.', reason: 'My family cannot move this year.' }],
+      ['offer_declined', { received: 'We received your answer on 1 Mar 2027.', reason: undefined }],
+      ['offer_accepted', { signedOfferAsked: true, supportTracks: [{ kind: 'visa', dueAt: new Date() }], plannedStart: new Date() }],
+      ['offer_accepted', { signedOfferAsked: false, supportTracks: [{ kind: 'visa', dueAt: new Date() }] }],
+      ['offer_made', { hasLetter: true, dueAt: new Date(), dueLeft: '5 working days left' }],
+      ['offer_made', { termsPending: true }],
+    ] as const) {
+      for (const locale of ['vi', 'en'] as const) {
+        const m = await renderEmail(template, locale, { ...base, ...extra });
+        expect(m.text, `${template} ${locale} ${JSON.stringify(extra)}`).not.to.match(/\n[ \t]*\n[ \t]*\n/);
+      }
+    }
+  });
 
   it('renders the overdue digest in both languages', async () => {
     const vi = await renderEmail('overdue_digest', 'vi', data);
