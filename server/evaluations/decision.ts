@@ -8,7 +8,7 @@ import type { Types } from 'mongoose';
 import type { CallDoc } from '../../models/call.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import { PanelConflict } from '../../models/panel-conflict.ts';
-import { panelSizes } from './panel.ts';
+import { panelSizeOf } from './panel.ts';
 import { tOf, type Context } from '../context.ts';
 import { ValidationError } from '../errors.ts';
 
@@ -48,7 +48,7 @@ export async function panelScores({ call, caseId }: { call: CallDoc; caseId: Typ
   // rest of the panel can give (at least one), or the case would wait for ever (walk s34, lead).
   const conflicts = await PanelConflict.countDocuments({ case: caseId, call: call._id });
   if (conflicts === 0) return { complete, submitted: evals.length, required: callMin };
-  const size = (await panelSizes([{ _id: call._id as Types.ObjectId, institute: call.institute as Types.ObjectId }])).get(String(call._id)) ?? 0;
+  const size = await panelSizeOf(call);
   return { complete, submitted: evals.length, required: Math.max(1, Math.min(callMin, size - conflicts)) };
 }
 

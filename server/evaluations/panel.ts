@@ -3,7 +3,8 @@
 // another institute acting as external reviewers. Never applicants.
 import { Types } from 'mongoose';
 import { Call } from '../../models/call.ts';
-import { User } from '../../models/user.ts';
+import { User, onUserWrite } from '../../models/user.ts';
+import { KeptReads } from '../support/kept-reads.ts';
 import type { Context } from '../context.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { recordAudit } from '../audit/index.ts';
@@ -95,4 +96,14 @@ export async function panelSizes(calls: ReadonlyArray<{ _id: Types.ObjectId; ins
     sizes.set(String(call._id), people.size);
   }
   return sizes;
+}
+
+/**
+ * One call's panel size, read on every shortlist page and leader's decision: kept a few seconds and
+ * forgotten on any account write (a role, a panel seat, a disabled account), as the officers list is.
+ */
+const keptPanelSizes = new KeptReads<number>(5_000, { forgetOn: onUserWrite });
+export function panelSizeOf(call: { _id: unknown; institute: unknown }): Promise<number> {
+  const ref = { _id: new Types.ObjectId(String(call._id)), institute: new Types.ObjectId(String(call.institute)) };
+  return keptPanelSizes.get(`${ref._id}:${ref.institute}`, async () => (await panelSizes([ref])).get(String(ref._id)) ?? 0);
 }

@@ -10,7 +10,7 @@ import { Types, type PipelineStage } from 'mongoose';
 import { Case } from '../../models/case.ts';
 import { Call, type CallDoc } from '../../models/call.ts';
 import { PanelConflict } from '../../models/panel-conflict.ts';
-import { panelSizes } from './panel.ts';
+import { panelSizeOf } from './panel.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import { User } from '../../models/user.ts';
 import { CaseDocument } from '../../models/document.ts';
@@ -280,13 +280,13 @@ export async function loadShortlist({ ctx, call, query: q }: LoadShortlistOption
   const cases = all.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
   const ids = cases.map((c) => c._id);
 
-  const [allSheets, docs, decided, conflicts, sizes] = await Promise.all([
+  const [allSheets, docs, decided, conflicts, panelSize] = await Promise.all([
     callSheets(callId),
     documentCompleteness(ids, call),
     latestDecisions(cases),
     // The page's cases only, one indexed query ({ call, case }).
     ids.length ? PanelConflict.aggregate<{ _id: Types.ObjectId; n: number }>([{ $match: { call: callId, case: { $in: ids } } }, { $group: { _id: '$case', n: { $sum: 1 } } }]) : Promise.resolve([]),
-    panelSizes([{ _id: callId, institute: new Types.ObjectId(String(call.institute)) }]),
+    panelSizeOf(call),
   ]);
   const conflictsOf = new Map(conflicts.map((c) => [String(c._id), c.n]));
   const byCase = new Map(ids.map((id) => [String(id), allSheets.get(String(id)) ?? []]));
@@ -324,7 +324,7 @@ export async function loadShortlist({ ctx, call, query: q }: LoadShortlistOption
       ...(decision ? { decision: { action: decision.action, at: decision.at, who: names.get(String(decision.actor)) ?? '' } } : {}),
     };
   });
-  return { rows, total, page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), query: q, panelSize: sizes.get(String(callId)) ?? 0 };
+  return { rows, total, page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), query: q, panelSize };
 }
 
 /**
