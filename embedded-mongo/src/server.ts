@@ -141,7 +141,9 @@ export class WireServer {
     /** Moves the connection in or out of the unauthenticated count after each command (saslContinue, logout). */
     const settle = () => {
       if (closed) return;
-      if (!authed() && (conn.authFailures ?? 0) >= this.preAuth.limits.authFailures) {
+      // Authenticated or not (security review s35): a failed saslStart does not log the connection out,
+      // so one account's credentials otherwise opened endless guesses at another's on one connection.
+      if ((conn.authFailures ?? 0) >= this.preAuth.limits.authFailures) {
         drop(`${conn.authFailures} failed authentications`);
         return;
       }
