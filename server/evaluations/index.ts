@@ -93,6 +93,14 @@ export async function submitEvaluation(args: SubmitEvaluationOptions): Promise<{
     },
     { upsert: true, runValidators: true, setDefaultsOnInsert: true },
   );
+  // Checked again once written: a declaration between the check above and the write withdrew nothing
+  // yet, and the scorecard of a member with a declared conflict stayed in the score (security review s35).
+  if (await PanelConflict.exists({ case: c._id, member: member._id })) {
+    await Evaluation.deleteOne({ case: c._id, member: member._id });
+    await recomputeCaseScore(c._id, scorecard);
+    invalidateShortlist(call._id);
+    throw new ConflictError('shortlists.errors.conflictDeclared');
+  }
   const score = await recomputeCaseScore(c._id, scorecard);
   invalidateShortlist(call._id);
   // Not carried by the case (server/cases/pending-audit.ts): the write is the member's Evaluation

@@ -1,0 +1,85 @@
+// Security review s35 of session 34's code, as an attacker (the embedded server's part is in
+// test/embedded-mongo/pre-auth-s35.test.ts):
+// - the panel's minimum of complete scorecards subtracted every declared conflict of interest on the
+//   case, also those of members no longer on the panel (removed, disabled), whom the panel's size no
+//   longer counted: subtracted twice, the minimum fell below what the panel could give (3 asked, 2
+//   able to score, 1 asked) and a leader decided on one scorecard;
+// - a scorecard sent at the same moment as its member's declaration of a conflict survived it (the
+//   submit checked for a conflict before writing, the declaration withdrew before the write): a
+//   member with a declared conflict still weighed in the case's score;
+// - what was checked and found sound is said in each test's name.
+import { expect } from 'chai';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { createInstitute, createUser } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import { Evaluation } from '../../models/evaluation.ts';
+import { PanelConflict } from '../../models/panel-conflict.ts';
+import { User } from '../../models/user.ts';
+import { Case } from '../../models/case.ts';
+import { panelScores } from '../../server/evaluations/decision.ts';
+import { declareConflict, submitEvaluation } from '../../server/evaluations/index.ts';
+import { systemContext } from '../../server/context.ts';
+
+describe('security s35: declared conflicts of interest and the panel', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  async function panelOfThree(minScorecards = 3) {
+    const institute = await createInstitute();
+    const leader = await createUser({ role: 'leader', institute });
+    const call = await createCall({ institute, minScorecards });
+    const a = await createUser({ role: 'hr_officer', institute, panelCalls: [call._id] });
+    const b = await createUser({ role: 'hr_officer', institute, panelCalls: [call._id] });
+    const applicant = await createUser({ role: 'applicant' });
+    const kase = await createCase({ applicant, call, stage: 'evaluation' });
+    return { institute, leader, call, a, b, kase };
+  }
+
+  it("counts only the conflicts of members still on the panel: one removed (or disabled) after declaring does not lower the minimum below what the rest can give", async () => {
+    const { leader, call, a, b, kase } = await panelOfThree(3);
+    const now = new Date();
+    await declareConflict({ ctx: systemContext({ now, actor: a }), caseId: String(kase._id), callId: String(call._id), reason: 'My former doctoral student.' });
+    // Three on the panel, one conflicted: the two others.
+    expect((await panelScores({ call, caseId: kase._id })).required).to.equal(2);
+
+    // The conflicted member leaves the panel: still the two who can score it, not one.
+    await User.updateOne({ _id: a._id }, { $pull: { panelCalls: call._id } });
+    expect((await panelScores({ call, caseId: kase._id })).required, 'a removed member counted out twice').to.equal(2);
+
+    // Disabled rather than removed: the same.
+    await User.updateOne({ _id: a._id }, { $addToSet: { panelCalls: call._id }, $set: { disabledAt: new Date() } });
+    expect((await panelScores({ call, caseId: kase._id })).required, 'a disabled member counted out twice').to.equal(2);
+
+    // One scorecard in, from the leader: not enough for a decision.
+    await submitEvaluation({ ctx: systemContext({ now, actor: leader }), caseId: String(kase._id), callId: String(call._id), input: { scores: { research: 4, fit: 4 }, recommendation: 'yes', comment: '' } });
+    const scores = await panelScores({ call, caseId: kase._id });
+    expect(scores.complete).to.be.lessThan(scores.required);
+    void b;
+  });
+
+  it('a scorecard sent at the same moment as its member declares a conflict never survives the declaration', async () => {
+    const { call, a } = await panelOfThree(2);
+    const now = new Date();
+    const ctx = systemContext({ now, actor: a });
+    const survived: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const applicant = await createUser({ role: 'applicant' });
+      const kase = await createCase({ applicant, call, stage: 'evaluation' });
+      const caseId = String(kase._id);
+      const submit = submitEvaluation({ ctx, caseId, callId: String(call._id), input: { scores: { research: 5, fit: 5 }, recommendation: 'yes', comment: 'all fives' } }).catch((e: unknown) => e);
+      const declare = declareConflict({ ctx, caseId, callId: String(call._id), reason: 'My co-author on two papers.' });
+      await Promise.all([submit, declare]);
+      expect(await PanelConflict.countDocuments({ case: kase._id, member: a._id })).to.equal(1);
+      if (await Evaluation.exists({ case: kase._id, member: a._id })) survived.push(caseId);
+      // The stored score agrees: no scorecard, no score.
+      const c = await Case.findById(kase._id, { score: 1 }).lean();
+      if (c?.score != null) survived.push(`${caseId} score ${c.score}`);
+    }
+    expect(survived, 'cases where the conflicted scorecard stayed').to.deep.equal([]);
+  });
+});
