@@ -7,6 +7,8 @@
 // - a scorecard sent at the same moment as its member's declaration of a conflict survived it (the
 //   submit checked for a conflict before writing, the declaration withdrew before the write): a
 //   member with a declared conflict still weighed in the case's score;
+// - a conflict's reason, read by the leaders and the panel, took control and direction-override
+//   characters, and ten zero-width spaces passed its 10-character minimum;
 // - what was checked and found sound is said in each test's name.
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -19,6 +21,8 @@ import { Case } from '../../models/case.ts';
 import { panelScores } from '../../server/evaluations/decision.ts';
 import { declareConflict, submitEvaluation } from '../../server/evaluations/index.ts';
 import { systemContext } from '../../server/context.ts';
+import { agent, csrfFrom } from '../support/http.ts';
+import { signIn } from '../support/factories.ts';
 
 describe('security s35: declared conflicts of interest and the panel', () => {
   let t: TestApp;
@@ -81,5 +85,61 @@ describe('security s35: declared conflicts of interest and the panel', () => {
       if (c?.score != null) survived.push(`${caseId} score ${c.score}`);
     }
     expect(survived, 'cases where the conflicted scorecard stayed').to.deep.equal([]);
+  });
+});
+
+describe('security s35: the conflict-of-interest form, hostile input', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  it('refuses hidden characters and invisible-only reasons, arrays, objects, `$` and `__proto__` keys, oversize texts, and another call\'s path: nothing declared, the scorecard kept', async () => {
+    const institute = await createInstitute();
+    const leader = await createUser({ role: 'leader', institute });
+    const call = await createCall({ institute, minScorecards: 1 });
+    const otherCall = await createCall({ institute: await createInstitute(), minScorecards: 1 });
+    const applicant = await createUser({ role: 'applicant' });
+    const kase = await createCase({ applicant, call, stage: 'evaluation' });
+    await submitEvaluation({ ctx: systemContext({ now: new Date(), actor: leader }), caseId: String(kase._id), callId: String(call._id), input: { scores: { research: 4, fit: 4 }, recommendation: 'yes', comment: '' } });
+    const a = agent(t.app);
+    await signIn(a, leader);
+    const page = await a.get(`/shortlists/${call._id}/cases/${kase._id}`).set('Accept', 'text/html');
+    expect(page.status).to.equal(200);
+    const token = csrfFrom(page.text);
+    const url = `/shortlists/${call._id}/cases/${kase._id}/conflict`;
+    const form = (body: string) => a.post(url).type('form').set('Accept', 'text/html').send(`_csrf=${encodeURIComponent(token)}&${body}`);
+    const json = (body: unknown) => a.post(url).set('Accept', 'text/html').set('Content-Type', 'application/json').set('x-csrf-token', token).send(JSON.stringify(body));
+    const reason = 'My co-author on two papers.';
+    const attempts: Array<[string, () => Promise<{ status: number; text: string }>]> = [
+      ['a direction override', () => form(`conflictReason=${encodeURIComponent(`My co-author \u202Eon two papers.`)}`)],
+      ['NUL', () => form(`conflictReason=${encodeURIComponent(`My co-author\u0000 on two papers.`)}`)],
+      ['ten zero-width spaces', () => form(`conflictReason=${encodeURIComponent('\u200B'.repeat(12))}`)],
+      ['the field twice', () => form(`conflictReason=${encodeURIComponent(reason)}&conflictReason=${encodeURIComponent(reason)}`)],
+      ['a bracketed name', () => form(`conflictReason[0]=${encodeURIComponent(reason)}`)],
+      ['__proto__ in the name', () => form(`conflictReason[__proto__][x]=${encodeURIComponent(reason)}`)],
+      ['over 1,000 characters', () => form(`conflictReason=${'x'.repeat(1001)}`)],
+      ['an array (JSON)', () => json({ conflictReason: [reason, reason] })],
+      ['an operator object (JSON)', () => json({ conflictReason: { $gt: '' } })],
+      ['__proto__ (JSON)', () => json({ ['__proto__']: { conflictReason: reason } })],
+    ];
+    for (const [what, send] of attempts) {
+      const res = await send();
+      expect(res.status, `${what}: ${res.status}`).to.be.oneOf([400, 403, 422]);
+      expect(await PanelConflict.countDocuments({ case: kase._id }), what).to.equal(0);
+    }
+    expect(await Evaluation.countDocuments({ case: kase._id, member: leader._id }), 'the scorecard is still there').to.equal(1);
+    // The same case under another institute's call: not found, nothing declared.
+    const cross = await a.post(`/shortlists/${otherCall._id}/cases/${kase._id}/conflict`).type('form').set('Accept', 'text/html').send({ _csrf: token, conflictReason: reason });
+    expect(cross.status).to.be.oneOf([403, 404]);
+    // A plain reason still works, and a second submit keeps the first.
+    expect((await form(`conflictReason=${encodeURIComponent(reason)}`)).status).to.equal(303);
+    expect((await form(`conflictReason=${encodeURIComponent('Another reason, sent twice.')}`)).status).to.equal(303);
+    const declared = await PanelConflict.find({ case: kase._id }).lean();
+    expect(declared.map((d) => d.reason)).to.deep.equal([reason]);
+    expect(await Evaluation.countDocuments({ case: kase._id, member: leader._id }), 'withdrawn by the declaration').to.equal(0);
   });
 });
