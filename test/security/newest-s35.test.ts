@@ -23,6 +23,9 @@ import { declareConflict, submitEvaluation } from '../../server/evaluations/inde
 import { systemContext } from '../../server/context.ts';
 import { agent, csrfFrom } from '../support/http.ts';
 import { signIn } from '../support/factories.ts';
+import { linkIn } from '../support/smtp.ts';
+import { MailLog } from '../../models/mail-log.ts';
+import { postForm } from '../accounts/helpers.ts';
 
 describe('security s35: declared conflicts of interest and the panel', () => {
   let t: TestApp;
@@ -141,5 +144,37 @@ describe('security s35: the conflict-of-interest form, hostile input', () => {
     const declared = await PanelConflict.find({ case: kase._id }).lean();
     expect(declared.map((d) => d.reason)).to.deep.equal([reason]);
     expect(await Evaluation.countDocuments({ case: kase._id, member: leader._id }), 'withdrawn by the declaration').to.equal(0);
+  });
+});
+
+describe('security s35: the mail log keeps no one-time link', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  // Checked, sound: the sent copy (sentText, sentHtml) is kept for case e-mails only, and no case
+  // e-mail carries a token; an account e-mail with a one-time link keeps neither its copy nor its data.
+  it("a password reset's log row holds no part of its token, in any field, the hidden copies included", async () => {
+    const user = await createUser({ role: 'applicant' });
+    const res = await postForm(agent(t.app), '/password/forgot', '/password/forgot', { email: user.email });
+    expect(res.status).to.equal(200);
+    const mail = await t.smtp.waitForTo(user.email, /reset/i);
+    const link = linkIn(mail.text, '/password/reset/');
+    const token = link.split('/password/reset/')[1]!.split(/[?#\s]/)[0]!;
+    expect(token.length).to.be.greaterThan(15);
+    let rows: unknown[] = [];
+    for (let i = 0; i < 40 && rows.length === 0; i++) {
+      rows = await MailLog.find({ to: user.email.toLowerCase() }).select('+sentText +sentHtml +sentCut').lean();
+      if (!rows.length) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(rows, 'the reset is logged').to.have.length.greaterThan(0);
+    const stored = JSON.stringify(rows);
+    expect(stored).not.to.include(token);
+    expect(stored).not.to.include(token.slice(0, 16));
+    expect(stored).not.to.include('/password/reset/');
   });
 });
