@@ -61,6 +61,21 @@ export const DEFAULT_PRE_AUTH_LIMITS: PreAuthLimits = {
   authFailures: 5,
 };
 
+/**
+ * The limits `given` asks for, each of the defaults where it gives no usable number: an explicit
+ * `undefined` or NaN spread over the defaults compared false against every count and took the bound
+ * away (security review s35); a reserve may be 0 (none), every other limit is at least 1.
+ */
+export function preAuthLimits(given: Partial<PreAuthLimits> = {}): PreAuthLimits {
+  const out = { ...DEFAULT_PRE_AUTH_LIMITS };
+  for (const key of Object.keys(DEFAULT_PRE_AUTH_LIMITS) as Array<keyof PreAuthLimits>) {
+    const v = given[key];
+    const least = key === 'reservedPerAddress' || key === 'reservedTotal' ? 0 : 1;
+    if (typeof v === 'number' && Number.isInteger(v) && v >= least) out[key] = v;
+  }
+  return out;
+}
+
 /** The key a remote address is counted under: IPv4 (also IPv4-mapped IPv6) as is, IPv6 by its /64. */
 export function addressKey(address: string | undefined): string {
   if (!address) return '?';

@@ -3,9 +3,14 @@
 // account's password (the app's, a read-only user's) authenticated first, then guessed another
 // account's password (the administrator's) on the same connection without end: a failed saslStart
 // does not log the connection out, so the bound never applied.
+// Also: a limit given as `undefined` or NaN (spread over the defaults) compared false against every
+// count and silently took that bound away (no cap per address, no close after failed logins).
 import { expect } from 'chai';
-import { MongoClient } from 'mongodb';
+import { BSON, MongoClient } from 'mongodb';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../embedded-mongo/src/index.ts';
+import { DEFAULT_PRE_AUTH_LIMITS, PreAuthCounter, preAuthLimits } from '../../embedded-mongo/src/pre-auth-limits.ts';
+import net from 'node:net';
+import { opMsg } from './support/op-msg.ts';
 
 describe('embedded-mongo: failed authentications on an authenticated connection, security review s35', function () {
   this.timeout(30_000);
@@ -44,6 +49,53 @@ describe('embedded-mongo: failed authentications on an authenticated connection,
       expect((await client.db('admin').command({ ping: 1 })).ok).to.equal(1);
     } finally {
       await client.close();
+    }
+  });
+});
+
+describe('embedded-mongo: a limit given without a usable number keeps its default, security review s35', function () {
+  this.timeout(30_000);
+
+  it('reads undefined, NaN, negative, fractional and zero limits as the defaults (a reserve may be 0)', () => {
+    const given = { perAddress: undefined, total: Number.NaN, firstMessageMs: -1, messageMs: 0.5, authFailures: 0, reservedPerAddress: 0, reservedTotal: 0 };
+    expect(preAuthLimits(given as never)).to.deep.equal({ ...DEFAULT_PRE_AUTH_LIMITS, reservedPerAddress: 0, reservedTotal: 0 });
+    expect(preAuthLimits({ perAddress: 3 }).perAddress).to.equal(3);
+    // A counter built from them still caps an address.
+    const counter = new PreAuthCounter(preAuthLimits({ perAddress: undefined }));
+    let admitted = 0;
+    for (let i = 0; i < DEFAULT_PRE_AUTH_LIMITS.perAddress + 5; i++) if (counter.admit('10.0.0.1')) admitted++;
+    expect(admitted).to.equal(DEFAULT_PRE_AUTH_LIMITS.perAddress);
+  });
+
+  it('a server started with authFailures: undefined still closes a guessing connection after 5 failures', async () => {
+    const server = await startEmbeddedMongo({ port: 0, dbPath: null, auth: true, logger: { info() {}, error() {}, warn() {} }, preAuth: { authFailures: undefined } });
+    const socket = net.connect({ host: '127.0.0.1', port: server.port });
+    socket.on('error', () => {});
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('error', reject);
+      });
+      let closed = false;
+      socket.once('close', () => (closed = true));
+      let replies = 0;
+      socket.on('data', (d: Buffer) => {
+        for (let at = 0; at + 4 <= d.length; ) {
+          const len = d.readInt32LE(at);
+          if (BSON.deserialize(d.subarray(at + 21, at + len)).code === 18) replies++;
+          at += len;
+        }
+      });
+      for (let i = 0; i < 8 && !closed; i++) {
+        socket.write(opMsg({ saslStart: 1, mechanism: 'SCRAM-SHA-256', $db: 'admin' }, i + 1));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      for (let i = 0; i < 30 && !closed; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(replies, 'five refusals answered').to.equal(5);
+      expect(closed, 'then closed').to.equal(true);
+    } finally {
+      socket.destroy();
+      await server.stop();
     }
   });
 });
