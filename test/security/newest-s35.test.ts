@@ -26,6 +26,7 @@ import { signIn } from '../support/factories.ts';
 import { linkIn } from '../support/smtp.ts';
 import { MailLog } from '../../models/mail-log.ts';
 import { postForm } from '../accounts/helpers.ts';
+import { removePanelMember } from '../../server/evaluations/panel.ts';
 
 describe('security s35: declared conflicts of interest and the panel', () => {
   let t: TestApp;
@@ -176,5 +177,55 @@ describe('security s35: the mail log keeps no one-time link', () => {
     expect(stored).not.to.include(token);
     expect(stored).not.to.include(token.slice(0, 16));
     expect(stored).not.to.include('/password/reset/');
+  });
+});
+
+describe('security s35: "N of M panel members scored" and a member removed from the panel', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  // Checked, sound: the count says how many scored, never who or what while the others' scores are
+  // hidden; the panel's size is kept a few seconds, but who may open and score is read on each request.
+  it('shows a member who has not scored the count only (no scorer, no score, no comment), and refuses a removed member at once', async () => {
+    const institute = await createInstitute();
+    const leader = await createUser({ role: 'leader', institute, name: 'Leader Lan' });
+    const call = await createCall({ institute, minScorecards: 2 });
+    const scorer = await createUser({ role: 'hr_officer', institute, panelCalls: [call._id], name: 'Scorer Sang' });
+    const waiting = await createUser({ role: 'hr_officer', institute, panelCalls: [call._id], name: 'Waiting Vy', locale: 'en' });
+    const admin = await createUser({ role: 'admin' });
+    const applicant = await createUser({ role: 'applicant' });
+    const kase = await createCase({ applicant, call, stage: 'evaluation' });
+    await submitEvaluation({ ctx: systemContext({ now: new Date(), actor: scorer }), caseId: String(kase._id), callId: String(call._id), input: { scores: { research: 5, fit: 2 }, recommendation: 'strong_yes', comment: 'ZEBRA-COMMENT-7' } });
+    const a = agent(t.app);
+    await signIn(a, waiting);
+    const list = await a.get(`/shortlists/${call._id}`).set('Accept', 'text/html');
+    expect(list.status).to.equal(200);
+    expect(list.text).to.include('1 of 3 panel members scored');
+    const page = await a.get(`/shortlists/${call._id}/cases/${kase._id}`).set('Accept', 'text/html');
+    expect(page.status).to.equal(200);
+    for (const text of [list.text, page.text]) {
+      expect(text).not.to.include('Scorer Sang');
+      expect(text).not.to.include('ZEBRA-COMMENT-7');
+    }
+    const token = csrfFrom(page.text);
+
+    await removePanelMember({ ctx: systemContext({ now: new Date(), actor: admin }), callId: String(call._id), userId: waiting._id });
+    expect((await a.get(`/shortlists/${call._id}`).set('Accept', 'text/html')).status).to.be.oneOf([403, 404]);
+    expect((await a.get(`/shortlists/${call._id}/cases/${kase._id}`).set('Accept', 'text/html')).status).to.be.oneOf([403, 404]);
+    const score = await a.post(`/shortlists/${call._id}/cases/${kase._id}/evaluation`).type('form').set('Accept', 'text/html').send({ _csrf: token, score_research: '1', score_fit: '1', recommendation: 'no' });
+    expect(score.status).to.be.oneOf([403, 404]);
+    const conflict = await a.post(`/shortlists/${call._id}/cases/${kase._id}/conflict`).type('form').set('Accept', 'text/html').send({ _csrf: token, conflictReason: 'A relative of mine, by marriage.' });
+    expect(conflict.status).to.be.oneOf([403, 404]);
+    expect(await Evaluation.countDocuments({ case: kase._id, member: waiting._id })).to.equal(0);
+    expect(await PanelConflict.countDocuments({ case: kase._id })).to.equal(0);
+    // The count follows the panel at once (the kept size is forgotten on the account's write).
+    const leaderAgent = agent(t.app);
+    await signIn(leaderAgent, leader);
+    expect((await leaderAgent.get(`/shortlists/${call._id}`).set('Accept', 'text/html')).text).to.include('1 of 2 panel members scored');
   });
 });
