@@ -54,6 +54,17 @@ export async function panelScores({ call, caseId }: { call: CallDoc; caseId: Typ
   return { complete, submitted: evals.length, required: Math.max(1, Math.min(callMin, size - conflicts)) };
 }
 
+/**
+ * Refuses (422, nothing changed) the decision of one who declared a conflict of interest on the case:
+ * a leader who stopped scoring their relative or co-author could still shortlist or approve them
+ * (security review s35). Another leader of the institute or an administrator decides.
+ */
+export async function refuseConflictedDecider({ ctx, caseId }: { ctx: Context; caseId: Types.ObjectId }): Promise<void> {
+  const actor = ctx.actor;
+  if (!actor || !(await PanelConflict.exists({ case: caseId, member: actor._id }))) return;
+  throw new ValidationError({ conflict: tOf(ctx)('shortlists.decide.errors.conflictDeclared') }, 'shortlists.decide.errors.guard');
+}
+
 /** Refuses (422, nothing changed) a decision on a case without the panel's scores. */
 export async function requirePanelScores({ ctx, call, caseId }: { ctx: Context; call: CallDoc; caseId: Types.ObjectId }): Promise<PanelScores> {
   const scores = await panelScores({ call, caseId });

@@ -244,7 +244,7 @@ export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context
     reasonMax: REASON_MAX,
     decisionErrors: translateErrors(t, form.decisionErrors),
     // Only the panel's scorecards missing: nothing to correct in the form, the decision waits.
-    decisionErrorsText: form.decisionErrors && Object.keys(form.decisionErrors).every((k) => k === 'scorecards') ? t('shortlists.decide.errors.guard') : undefined,
+    decisionErrorsText: form.decisionErrors && Object.keys(form.decisionErrors).every((k) => k === 'scorecards' || k === 'conflict') ? t('shortlists.decide.errors.guard') : undefined,
     decisionValues: form.decisionValues ?? {},
     stale: form.stale ? stalePanel(t, ctx.locale, form.stale, form.decisionValues ?? {}, decisions.length > 0) : undefined,
     styles: ['/static/css/leaders.css'],

@@ -9,6 +9,9 @@
 //   member with a declared conflict still weighed in the case's score;
 // - a conflict's reason, read by the leaders and the panel, took control and direction-override
 //   characters, and ten zero-width spaces passed its 10-character minimum;
+// - a leader who declared a conflict of interest on a candidate (stopped scoring their relative)
+//   could still shortlist or approve them: the decision is now refused to them (another leader or an
+//   administrator decides);
 // - what was checked and found sound is said in each test's name.
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -227,5 +230,55 @@ describe('security s35: "N of M panel members scored" and a member removed from 
     const leaderAgent = agent(t.app);
     await signIn(leaderAgent, leader);
     expect((await leaderAgent.get(`/shortlists/${call._id}`).set('Accept', 'text/html')).text).to.include('1 of 2 panel members scored');
+  });
+});
+
+describe('security s35: a leader with a declared conflict does not decide the case', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  it('refuses the decision and its confirmation to the conflicted leader (en, vi), nothing changed; an administrator still decides', async () => {
+    const institute = await createInstitute();
+    const leader = await createUser({ role: 'leader', institute, locale: 'en' });
+    const call = await createCall({ institute, minScorecards: 1 });
+    const member = await createUser({ role: 'hr_officer', institute, panelCalls: [call._id] });
+    const admin = await createUser({ role: 'admin' });
+    const applicant = await createUser({ role: 'applicant' });
+    const kase = await createCase({ applicant, call, stage: 'evaluation' });
+    const now = new Date();
+    await submitEvaluation({ ctx: systemContext({ now, actor: member }), caseId: String(kase._id), callId: String(call._id), input: { scores: { research: 5, fit: 5 }, recommendation: 'strong_yes', comment: '' } });
+    await declareConflict({ ctx: systemContext({ now, actor: leader }), caseId: String(kase._id), callId: String(call._id), reason: 'The candidate is my nephew.' });
+    const before = (await Case.findById(kase._id).lean())!;
+
+    const a = agent(t.app);
+    await signIn(a, leader);
+    const url = `/shortlists/${call._id}/cases/${kase._id}`;
+    const token = csrfFrom((await a.get(url).set('Accept', 'text/html')).text);
+    const form = { _csrf: token, action: 'shortlist', version: String(before.version), reason: 'An outstanding record in the field, clearly first.' };
+    const step1 = await a.post(`${url}/decision`).type('form').set('Accept', 'text/html').send(form);
+    expect(step1.status).to.equal(422);
+    expect(step1.text).to.include('id="conflict-error"').and.include('You declared a conflict of interest on this candidate');
+    const step2 = await a.post(`${url}/decision/confirm`).type('form').set('Accept', 'text/html').send(form);
+    expect(step2.status).to.equal(422);
+    const after = (await Case.findById(kase._id).lean())!;
+    expect(after.stage).to.equal('evaluation');
+    expect(after.version).to.equal(before.version);
+
+    // In Vietnamese, staff addressed as Anh/Chị.
+    await User.updateOne({ _id: leader._id }, { $set: { locale: 'vi' } });
+    const vi = await a.post(`${url}/decision`).type('form').set('Accept', 'text/html').send(form);
+    expect(vi.status).to.equal(422);
+    expect(vi.text).to.include('Anh/Chị đã khai báo xung đột lợi ích');
+
+    const ad = agent(t.app);
+    await signIn(ad, admin);
+    const adminToken = csrfFrom((await ad.get(url).set('Accept', 'text/html')).text);
+    const adminStep1 = await ad.post(`${url}/decision`).type('form').set('Accept', 'text/html').send({ ...form, _csrf: adminToken });
+    expect(adminStep1.status, 'the administrator reaches the confirmation page').to.equal(200);
   });
 });
