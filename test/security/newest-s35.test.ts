@@ -180,6 +180,13 @@ describe('security s35: the mail log keeps no one-time link', () => {
     expect(stored).not.to.include(token);
     expect(stored).not.to.include(token.slice(0, 16));
     expect(stored).not.to.include('/password/reset/');
+    // Nor does the person's own data export (it lists case e-mails only, as sent).
+    const own = agent(t.app);
+    await signIn(own, user);
+    const exported = await own.get('/account/export');
+    expect(exported.status).to.equal(200);
+    expect(exported.text).not.to.include(token.slice(0, 16));
+    expect(exported.text).not.to.include('/password/reset/');
   });
 });
 
