@@ -30,6 +30,10 @@ import { linkIn } from '../support/smtp.ts';
 import { MailLog } from '../../models/mail-log.ts';
 import { postForm } from '../accounts/helpers.ts';
 import { removePanelMember } from '../../server/evaluations/panel.ts';
+import { procedureWorld, save, vn } from '../procedures/support.ts';
+import { deliver, signedIn } from '../applications/support.ts';
+import type { UserDoc } from '../../models/user.ts';
+import type { CallDoc } from '../../models/call.ts';
 
 describe('security s35: declared conflicts of interest and the panel', () => {
   let t: TestApp;
@@ -287,5 +291,40 @@ describe('security s35: a leader with a declared conflict does not decide the ca
     const adminToken = csrfFrom((await ad.get(url).set('Accept', 'text/html')).text);
     const adminStep1 = await ad.post(`${url}/decision`).type('form').set('Accept', 'text/html').send({ ...form, _csrf: adminToken });
     expect(adminStep1.status, 'the administrator reaches the confirmation page').to.equal(200);
+  });
+});
+
+describe('security s35: the internal note on a stopped procedure never reaches the applicant', () => {
+  let t: TestApp;
+  let hrEn: UserDoc;
+  let call: CallDoc;
+  const clock = vn('2027-03-03');
+  before(async () => {
+    ({ t, hrEn, call } = await procedureWorld(() => clock));
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  // Checked, sound: the note is HR's (history.note), the reason is the message (history.procedure.message);
+  // the outbox item's data, the sent copy the mail log keeps, and the applicant's export carry the reason only.
+  it("neither in the outbox item's data, the mail log's sent copy, nor the applicant's data export", async () => {
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await createCase({ applicant, call, stage: 'onboarding', assignee: hrEn._id, supportTracks: [{ kind: 'work_permit', status: 'filed', filedAt: vn('2027-02-25'), dueAt: vn('2027-03-11'), office: 'Sở Nội vụ Hà Nội', updatedAt: vn('2027-02-25') }] });
+    const reason = 'The position was withdrawn by the institute; the permit file has been withdrawn.';
+    const res = await save(await signedIn(t, hrEn), `/cases/${c._id}/procedures/work_permit`, { status: 'not_needed', message: reason, note: 'INTERNAL-QX7 budget cut' });
+    expect(res.status).to.equal(303);
+    await deliver(t, c._id);
+    await t.smtp.waitForTo(applicant.email, new RegExp(`\\[${c.reference}\\]`));
+
+    const stored = (await Case.findById(c._id).lean())!;
+    expect(stored.history.at(-1)!.note, 'kept for HR').to.include('INTERNAL-QX7');
+    expect(JSON.stringify(stored.outbox)).to.include(reason).and.not.include('INTERNAL-QX7');
+    const rows = await MailLog.find({ case: c._id }).select('+sentText +sentHtml').lean();
+    expect(rows.length).to.be.greaterThan(0);
+    expect(JSON.stringify(rows)).to.include('Why this procedure stopped').and.not.include('INTERNAL-QX7');
+    const exported = await (await signedIn(t, applicant)).get('/account/export');
+    expect(exported.status).to.equal(200);
+    expect(exported.text).to.include('Why this procedure stopped').and.not.include('INTERNAL-QX7');
   });
 });
