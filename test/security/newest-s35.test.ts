@@ -269,7 +269,10 @@ describe('security s35: a leader with a declared conflict does not decide the ca
     const a = agent(t.app);
     await signIn(a, leader);
     const url = `/shortlists/${call._id}/cases/${kase._id}`;
-    const token = csrfFrom((await a.get(url).set('Accept', 'text/html')).text);
+    const shown = await a.get(url).set('Accept', 'text/html');
+    // Said before the leader types a reason, the form closed.
+    expect(shown.text).to.include('id="decision-barred"').and.match(/id="decision-inputs" disabled aria-describedby="decision-barred"/);
+    const token = csrfFrom(shown.text);
     const form = { _csrf: token, action: 'shortlist', version: String(before.version), reason: 'An outstanding record in the field, clearly first.' };
     const step1 = await a.post(`${url}/decision`).type('form').set('Accept', 'text/html').send(form);
     expect(step1.status).to.equal(422);
@@ -291,6 +294,7 @@ describe('security s35: a leader with a declared conflict does not decide the ca
     const adminToken = csrfFrom((await ad.get(url).set('Accept', 'text/html')).text);
     const adminStep1 = await ad.post(`${url}/decision`).type('form').set('Accept', 'text/html').send({ ...form, _csrf: adminToken });
     expect(adminStep1.status, 'the administrator reaches the confirmation page').to.equal(200);
+    expect((await ad.get(url).set('Accept', 'text/html')).text).not.to.include('id="decision-barred"');
   });
 });
 
