@@ -5,6 +5,9 @@
 // does not log the connection out, so the bound never applied.
 // Also: a limit given as `undefined` or NaN (spread over the defaults) compared false against every
 // count and silently took that bound away (no cap per address, no close after failed logins).
+// And: the app's own host was held, past the total, to one address's reserve of ITS OWN count, while
+// each app process holds two connections that never authenticate (the driver's monitor and RTT
+// pinger): with 8 processes or more (WEB_WORKERS 7+) a flood refused every new pool connection.
 import { expect } from 'chai';
 import { BSON, MongoClient } from 'mongodb';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../embedded-mongo/src/index.ts';
@@ -97,5 +100,24 @@ describe('embedded-mongo: a limit given without a usable number keeps its defaul
       socket.destroy();
       await server.stop();
     }
+  });
+});
+
+describe("embedded-mongo: the own host's reserve during a flood, whatever its monitors hold, security review s35", function () {
+  this.timeout(30_000);
+
+  it("admits the app's new connections past the total although its idle monitors already hold more than one address's reserve; still bounded", () => {
+    const counter = new PreAuthCounter(preAuthLimits({ perAddress: 40, total: 12, reservedPerAddress: 4, reservedTotal: 4 }));
+    // 3 app processes at rest: a monitor and an RTT pinger each (6, over the reserve of 4), admitted before the flood.
+    for (let i = 0; i < 6; i++) expect(counter.admit('127.0.0.1', true)).to.equal(true);
+    // Others fill the total, then the shared reserve.
+    for (let i = 0; i < 6; i++) expect(counter.admit('10.0.0.1')).to.equal(true);
+    for (let i = 0; i < 4; i++) expect(counter.admit(`10.0.0.${i + 2}`)).to.equal(true);
+    expect(counter.admit('10.0.0.9'), 'full for others').to.equal(false);
+    // The app's next pool connections (a restart, a new worker, the pool growing): its own 4, no more.
+    const next = Array.from({ length: 6 }, () => counter.admit('127.0.0.1', true));
+    expect(next.filter(Boolean)).to.have.length(4);
+    expect(counter.admit('10.0.0.10')).to.equal(false);
+    expect(counter.total).to.equal(20);
   });
 });
