@@ -61,6 +61,21 @@ export const DEFAULT_PRE_AUTH_LIMITS: PreAuthLimits = {
   authFailures: 5,
 };
 
+/**
+ * The limits `given` asks for, each of the defaults where it gives no usable number: an explicit
+ * `undefined` or NaN spread over the defaults compared false against every count and took the bound
+ * away (security review s35); a reserve may be 0 (none), every other limit is at least 1.
+ */
+export function preAuthLimits(given: Partial<PreAuthLimits> = {}): PreAuthLimits {
+  const out = { ...DEFAULT_PRE_AUTH_LIMITS };
+  for (const key of Object.keys(DEFAULT_PRE_AUTH_LIMITS) as Array<keyof PreAuthLimits>) {
+    const v = given[key];
+    const least = key === 'reservedPerAddress' || key === 'reservedTotal' ? 0 : 1;
+    if (typeof v === 'number' && Number.isInteger(v) && v >= least) out[key] = v;
+  }
+  return out;
+}
+
 /** The key a remote address is counted under: IPv4 (also IPv4-mapped IPv6) as is, IPv6 by its /64. */
 export function addressKey(address: string | undefined): string {
   if (!address) return '?';
@@ -109,7 +124,11 @@ export class PreAuthCounter {
     if (n >= perAddress) return false;
     // The own host's allowance past the shared reserves is one address's reserve in all: a server bound
     // to every interface sees 127.0.0.5 to 127.0.0.5 as its own host too, and many such would be unbounded.
-    if (this.count >= total && (n >= reservedPerAddress || this.count >= total + reservedTotal + (own ? reservedPerAddress : 0))) return false;
+    // Past the total, the own host is not held to one address's reserve of its own count (security
+    // review s35): at rest it already holds two connections that never authenticate per process (a
+    // driver's monitor and its RTT pinger), 66 with 32 web workers, so `n >= reservedPerAddress` refused
+    // every new pool connection of the app during a flood; its allowance past the shared reserves bounds it.
+    if (this.count >= total && (own ? this.count >= total + reservedTotal + reservedPerAddress : n >= reservedPerAddress || this.count >= total + reservedTotal)) return false;
     this.byAddress.set(key, n + 1);
     this.count++;
     return true;

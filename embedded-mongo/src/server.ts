@@ -8,7 +8,7 @@ import { MAX_MESSAGE_SIZE } from './engine.ts';
 import { parseMessage, encodeMsg, encodeReply, ProtocolError, readHeader } from './wire.ts';
 import { DIRECT_BYTES, MessageReader, PRE_AUTH_MAX_BYTES, PRE_AUTH_PIECE_BYTES, PRE_AUTH_SCRATCH_BYTES, SCRATCH_BYTES, readInto, type ReadResult } from './framing.ts';
 import type { AuthConnection, AuthGate } from './auth/gate.ts';
-import { DEFAULT_PRE_AUTH_LIMITS, PreAuthCounter, addressKey, sameHost, type PreAuthLimits } from './pre-auth-limits.ts';
+import { PreAuthCounter, addressKey, preAuthLimits, sameHost, type PreAuthLimits } from './pre-auth-limits.ts';
 
 export interface WireServerOptions {
   host: string;
@@ -35,7 +35,7 @@ export class WireServer {
     // Paused until accept() has told the socket where to read (framing.ts, readInto).
     this.server = net.createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
     this.server.maxConnections = 10_000;
-    this.preAuth = new PreAuthCounter({ ...DEFAULT_PRE_AUTH_LIMITS, ...opts.preAuth });
+    this.preAuth = new PreAuthCounter(preAuthLimits(opts.preAuth));
   }
 
   /** Connections counted as not authenticated now. */
@@ -141,7 +141,9 @@ export class WireServer {
     /** Moves the connection in or out of the unauthenticated count after each command (saslContinue, logout). */
     const settle = () => {
       if (closed) return;
-      if (!authed() && (conn.authFailures ?? 0) >= this.preAuth.limits.authFailures) {
+      // Authenticated or not (security review s35): a failed saslStart does not log the connection out,
+      // so one account's credentials otherwise opened endless guesses at another's on one connection.
+      if ((conn.authFailures ?? 0) >= this.preAuth.limits.authFailures) {
         drop(`${conn.authFailures} failed authentications`);
         return;
       }

@@ -17,7 +17,7 @@ import { recipientLocale } from '../outbox/item.ts';
 import { DEFAULT_LOCALE, type Locale } from '../i18n/index.ts';
 import { caseDecisions } from '../cases/decision-history.ts';
 import { caseNamesAndApplicant } from '../cases/people.ts';
-import { isPanelDecision, panelScores, requirePanelScores, type PanelScores } from './decision.ts';
+import { isPanelDecision, panelScores, refuseConflictedDecider, requirePanelScores, type PanelScores } from './decision.ts';
 import { evaluationsForViewer, type CaseEvaluations } from './index.ts';
 import { documentCompleteness, invalidateShortlist } from './shortlist.ts';
 
@@ -147,6 +147,7 @@ function decisionStep({ app, ctx, caseId, action, version, reason, toldReason, r
  * send it (previewTransition; never the internal reason). Nothing is written.
  */
 export async function previewDecision(opts: DecideCaseOptions): Promise<StepPreview> {
+  await refuseConflictedDecider({ ctx: opts.ctx, caseId: opts.caseId });
   await requirePanelScores({ ctx: opts.ctx, call: opts.call, caseId: opts.caseId });
   return previewTransition(decisionStep(opts));
 }
@@ -159,6 +160,7 @@ export async function previewDecision(opts: DecideCaseOptions): Promise<StepPrev
  */
 export async function decideCase(opts: DecideCaseOptions): Promise<DecisionOutcome> {
   const { ctx, call, action, reason } = opts;
+  await refuseConflictedDecider({ ctx, caseId: opts.caseId });
   await requirePanelScores({ ctx, call, caseId: opts.caseId });
   let updated: CaseDoc;
   try {

@@ -8,7 +8,7 @@ import type { Types } from 'mongoose';
 import type { CallDoc } from '../../models/call.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import { PanelConflict } from '../../models/panel-conflict.ts';
-import { panelSizeOf } from './panel.ts';
+import { onPanelAmong, panelSizeOf } from './panel.ts';
 import { tOf, type Context } from '../context.ts';
 import { ValidationError } from '../errors.ts';
 
@@ -46,10 +46,23 @@ export async function panelScores({ call, caseId }: { call: CallDoc; caseId: Typ
   const callMin = Number.isInteger(call.minScorecards) && (call.minScorecards as number) >= 1 ? (call.minScorecards as number) : DEFAULT_MIN_SCORECARDS;
   // Members who declared a conflict of interest on this case cannot score it: the minimum is what the
   // rest of the panel can give (at least one), or the case would wait for ever (walk s34, lead).
-  const conflicts = await PanelConflict.countDocuments({ case: caseId, call: call._id });
-  if (conflicts === 0) return { complete, submitted: evals.length, required: callMin };
-  const size = await panelSizeOf(call);
+  // Only the conflicts of those on the panel now: one removed or disabled since is out of its size
+  // already, and counted out twice let a decision go ahead on fewer scorecards than the panel can give (security review s35).
+  const declared = await PanelConflict.find({ case: caseId, call: call._id }, { member: 1 }).lean();
+  if (declared.length === 0) return { complete, submitted: evals.length, required: callMin };
+  const [size, conflicts] = await Promise.all([panelSizeOf(call), onPanelAmong(call, declared.map((d) => d.member))]);
   return { complete, submitted: evals.length, required: Math.max(1, Math.min(callMin, size - conflicts)) };
+}
+
+/**
+ * Refuses (422, nothing changed) the decision of one who declared a conflict of interest on the case:
+ * a leader who stopped scoring their relative or co-author could still shortlist or approve them
+ * (security review s35). Another leader of the institute or an administrator decides.
+ */
+export async function refuseConflictedDecider({ ctx, caseId }: { ctx: Context; caseId: Types.ObjectId }): Promise<void> {
+  const actor = ctx.actor;
+  if (!actor || !(await PanelConflict.exists({ case: caseId, member: actor._id }))) return;
+  throw new ValidationError({ conflict: tOf(ctx)('shortlists.decide.errors.conflictDeclared') }, 'shortlists.decide.errors.guard');
 }
 
 /** Refuses (422, nothing changed) a decision on a case without the panel's scores. */

@@ -15,6 +15,7 @@ import { weightedScore, sheetScore, criterionMeans, type CriterionWeight } from 
 import { invalidateShortlist } from './shortlist.ts';
 import { withFields } from '../support/with-fields.ts';
 import { isId } from '../support/object-id.js';
+import { hasHiddenCharacters, visibleLength } from '../support/hidden-characters.ts';
 
 /** Only cases in this stage take new or changed scorecards; later stages show them frozen. */
 export const EVALUATION_STAGE = 'evaluation' satisfies Stage;
@@ -93,6 +94,14 @@ export async function submitEvaluation(args: SubmitEvaluationOptions): Promise<{
     },
     { upsert: true, runValidators: true, setDefaultsOnInsert: true },
   );
+  // Checked again once written: a declaration between the check above and the write withdrew nothing
+  // yet, and the scorecard of a member with a declared conflict stayed in the score (security review s35).
+  if (await PanelConflict.exists({ case: c._id, member: member._id })) {
+    await Evaluation.deleteOne({ case: c._id, member: member._id });
+    await recomputeCaseScore(c._id, scorecard);
+    invalidateShortlist(call._id);
+    throw new ConflictError('shortlists.errors.conflictDeclared');
+  }
   const score = await recomputeCaseScore(c._id, scorecard);
   invalidateShortlist(call._id);
   // Not carried by the case (server/cases/pending-audit.ts): the write is the member's Evaluation
@@ -121,7 +130,11 @@ export async function declareConflict(args: { ctx: Context; caseId: string; call
   const c = await Case.findOne({ _id: args.caseId, call: call._id }, { stage: 1 }).lean();
   if (!c) throw new NotFoundError();
   const reason = typeof args.reason === 'string' ? args.reason.trim() : '';
-  if (reason.length < CONFLICT_REASON_MIN || reason.length > CONFLICT_REASON_MAX) throw new ValidationError({ conflictReason: 'shortlists.conflict.errors.reason' });
+  // Read by the leaders and the panel: no control or direction-override character (the rule of every
+  // typed text, server/support/hidden-characters.ts), and its minimum counts characters that show, so
+  // ten zero-width spaces are no reason (security review s35).
+  if (hasHiddenCharacters(reason)) throw new ValidationError({ conflictReason: 'errors.hiddenCharacters' });
+  if (visibleLength(reason) < CONFLICT_REASON_MIN || reason.length > CONFLICT_REASON_MAX) throw new ValidationError({ conflictReason: 'shortlists.conflict.errors.reason' });
   if (c.stage !== EVALUATION_STAGE) throw new ConflictError('shortlists.errors.notInEvaluation');
   const res = await PanelConflict.updateOne(
     { case: c._id, member: member._id },

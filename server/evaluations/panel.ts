@@ -107,3 +107,18 @@ export function panelSizeOf(call: { _id: unknown; institute: unknown }): Promise
   const ref = { _id: new Types.ObjectId(String(call._id)), institute: new Types.ObjectId(String(call.institute)) };
   return keptPanelSizes.get(`${ref._id}:${ref.institute}`, async () => (await panelSizes([ref])).get(String(ref._id)) ?? 0);
 }
+
+/**
+ * How many of `members` sit on the call's panel now, as panelSizes counts it (the institute's
+ * leaders and the staff named to it, disabled accounts not). A declared conflict counts out of the
+ * panel only its members: one removed or disabled since is no longer in its size (security review s35).
+ */
+export async function onPanelAmong(call: { _id: unknown; institute: unknown }, members: readonly unknown[]): Promise<number> {
+  if (members.length === 0) return 0;
+  const callId = new Types.ObjectId(String(call._id));
+  return User.countDocuments({
+    _id: { $in: members.map((m) => new Types.ObjectId(String(m))) },
+    disabledAt: null,
+    $or: [{ role: 'leader', institute: new Types.ObjectId(String(call.institute)) }, { role: { $in: [...PANEL_ROLES] }, panelCalls: callId }],
+  });
+}

@@ -240,11 +240,13 @@ export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context
     holdReview: decisions.includes('put_on_hold') ? { min: vnDateKey(new Date(ctx.now.getTime() + 86_400_000)), hint: t('shortlists.decide.hold.reviewByHint', { days: HOLD_REVIEW_MAX_DAYS }) } : undefined,
     panelScores: view.panel,
     panelScoresMet: view.panel.complete >= view.panel.required,
+    // A leader who declared a conflict on the candidate does not decide (decision.ts refuseConflictedDecider): said before, the form closed.
+    decisionBarred: !!evals.ownConflict,
     reasonMin: REASON_MIN,
     reasonMax: REASON_MAX,
     decisionErrors: translateErrors(t, form.decisionErrors),
     // Only the panel's scorecards missing: nothing to correct in the form, the decision waits.
-    decisionErrorsText: form.decisionErrors && Object.keys(form.decisionErrors).every((k) => k === 'scorecards') ? t('shortlists.decide.errors.guard') : undefined,
+    decisionErrorsText: form.decisionErrors && Object.keys(form.decisionErrors).every((k) => k === 'scorecards' || k === 'conflict') ? t('shortlists.decide.errors.guard') : undefined,
     decisionValues: form.decisionValues ?? {},
     stale: form.stale ? stalePanel(t, ctx.locale, form.stale, form.decisionValues ?? {}, decisions.length > 0) : undefined,
     styles: ['/static/css/leaders.css'],
