@@ -326,7 +326,8 @@ export function shortlistsRoutes(app: AppContext): Router {
     if (!d.action) errors.action = 'shortlists.decide.errors.actionRequired';
     // The scores are hidden from this leader: they decide only saying they decide without them (lead s35),
     // said with the form's other errors at once (previewDecision and decideCase check it again).
-    if (view.blind && !d.typed.withoutScores) errors.withoutScores = 'shortlists.decide.errors.blind';
+    // Not before the panel's minimum of scorecards is in: that guard speaks first (the form is closed until then).
+    if (view.blind && !d.typed.withoutScores && view.panel.complete >= view.panel.required) errors.withoutScores = 'shortlists.decide.errors.blind';
     if (!reason.success || !d.action || errors.withoutScores) {
       showDecisionForm(res, d, 422, errors);
       return;
