@@ -72,12 +72,13 @@ export function canSeeOthersScores(user: PolicyUser | undefined, call: PolicyCal
 }
 
 /**
- * A decider who would decide blind: the case's scores are hidden from them by the rule above (a
- * leader who has not scored a case still in evaluation). Their decision is refused unless they say
- * they decide without the panel's scores, and that is recorded (lead s35: never blind unknowingly).
+ * A decider who would decide blind: one of the institute's leaders (who decide; an administrator sees
+ * every score) from whom the case's scores are hidden by the rule above (not scored, scoring open).
+ * Their decision is refused unless they say they decide without the panel's scores, and that is
+ * recorded (lead s35: never blind unknowingly). Anyone else is no decider: the workflow refuses them.
  */
 export function decidesBlind(user: PolicyUser | undefined, call: PolicyCall, ownSubmitted: boolean, kase: { stage?: unknown; resumeStage?: unknown } | undefined): boolean {
-  return !!user && user.role !== 'admin' && !canSeeOthersScores(user, call, ownSubmitted, kase);
+  return isInstituteLeader(user, call) && !canSeeOthersScores(user, call, ownSubmitted, kase);
 }
 
 /**

@@ -25,9 +25,10 @@ describe('leaders: deciding while the scores are hidden, and closing scoring (po
     expect(decidesBlind(leader, call, false, undefined)).to.equal(true);
   });
 
-  it('an administrator, who sees every score, never decides blind; nobody signed in is not a decider', () => {
+  it('an administrator, who sees every score, never decides blind; nor anyone who does not decide (the workflow refuses them first)', () => {
     expect(decidesBlind(admin, call, false, evaluation)).to.equal(false);
     expect(decidesBlind(undefined, call, false, evaluation)).to.equal(false);
+    for (const user of [otherLeader, externalLeader, member]) expect(decidesBlind(user, call, false, evaluation), user._id).to.equal(false);
   });
 
   it("closes scoring: the institute's leaders only, and only while the case is in evaluation", () => {
