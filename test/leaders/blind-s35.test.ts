@@ -165,6 +165,12 @@ describe('leaders: deciding while the panel\'s scores are hidden (lead s35)', fu
     expect(decision.summary).to.include({ decision: 'reject', reason, blind: true });
     const step = (await AuditEvent.findOne({ targetId: String(kase._id), action: 'case.transition' }).lean())!;
     expect(step.summary).to.include({ action: 'reject', blind: true });
+    // The audit log says it beside the decision, for the steering committee.
+    const admin = agent(t.app);
+    await signIn(admin, w.admin);
+    const log = await admin.get(`/admin/audit?reference=${encodeURIComponent(kase.reference)}`).set('Accept', 'text/html');
+    expect(log.status).to.equal(200);
+    expect(words(log.text)).to.include("Decided without the panel's scores (they were hidden from the decider).");
     // Staff read it on the case's timeline and in the shortlist's decision section.
     const timeline = words((await leader.get(`/cases/${kase._id}`).set('Accept', 'text/html')).text);
     expect(timeline).to.include("Decided without the panel's scores (they were hidden from the decider)");
