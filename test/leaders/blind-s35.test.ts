@@ -146,6 +146,16 @@ describe('leaders: deciding while the panel\'s scores are hidden (lead s35)', fu
     const hostile = await leader.get(caseUrl(kase._id)).set('Accept', 'text/html');
     const objectField = await leader.post(`${caseUrl(kase._id)}/decision`).type('form').set('Accept', 'text/html').send(`_csrf=${encodeURIComponent(csrfFrom(hostile.text))}&action=reject&version=${kase.version}&reason=${encodeURIComponent(reason)}&withoutScores[$ne]=0`);
     expect(objectField.status).to.be.oneOf([400, 422]);
+    // JSON, at either step: the same refusal; `true` or an array is not the form's '1'.
+    for (const path of ['decision', 'decision/confirm']) {
+      for (const extra of [{}, { withoutScores: true }, { withoutScores: ['1'] }]) {
+        const json = await leader.post(`${caseUrl(kase._id)}/${path}`).set('Accept', 'application/json').set('x-csrf-token', csrfFrom(hostile.text)).send({ action: 'reject', version: String(kase.version), reason, toldReason: 'Thank you for applying.', previewedToldReason: 'Thank you for applying.', ...extra });
+        expect(json.status, `${path} ${JSON.stringify(extra)}`).to.equal(422);
+      }
+    }
+    // Control: the same JSON with the box ticked reaches the confirmation (nothing taken yet).
+    const ticked = await leader.post(`${caseUrl(kase._id)}/decision`).set('Accept', 'application/json').set('x-csrf-token', csrfFrom(hostile.text)).send({ action: 'reject', version: String(kase.version), reason, withoutScores: '1' });
+    expect(ticked.status).to.equal(200);
     expect((await Case.findById(kase._id).lean())!.stage).to.equal('evaluation');
 
     // Ticked: the confirmation page says it, and carries it to the confirm step.
