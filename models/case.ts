@@ -194,6 +194,10 @@ const historyEventSchema = new Schema(
     told: { type: String, maxlength: 2000 },
     /** A hold: the working days the stage's deadline had left then (negative: overdue), given back on resuming (server/cases/held-request.ts). */
     heldLeft: { type: Number, default: undefined },
+    /** A leader's decision taken without the panel's scores, hidden from them while scoring was open (lead s35). */
+    blind: { type: Boolean, default: undefined },
+    /** A leader closed scoring (evaluation → shortlisted) so the panel's scores show (lead s35). */
+    closedScoring: { type: Boolean, default: undefined },
     procedure: { type: procedureEventSchema, default: undefined },
     unassign: { type: unassignEventSchema, default: undefined },
     recount: { type: recountEventSchema, default: undefined },

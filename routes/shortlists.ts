@@ -17,6 +17,7 @@ import { loadShortlist, shortlistCalls, SHORTLIST_SORTS, SHORTLIST_STAGES } from
 import { canListRejected } from '../server/policies/shortlist.ts';
 import { compareCases, decideCase, decidedMeanwhile, previewDecision, shortlistCase, toldReasonDefault, DECISIONS, type Decision, type ShortlistCase } from '../server/evaluations/case.ts';
 import { addPanelMember, panelOf, removePanelMember } from '../server/evaluations/panel.ts';
+import { closeScoring, hiddenRowWays } from '../server/evaluations/close-scoring.ts';
 import { comparePage, confirmDecisionPage, panelPage, shortlistCasePage, shortlistIndexPage, shortlistPage, type CaseFormState } from '../server/evaluations/present.ts';
 import { REASON_MAX, REASON_MIN } from '../server/evaluations/decision.ts';
 import { TOLD_REASON_MAX } from '../server/workflow/transitions.ts';
@@ -153,7 +154,7 @@ export function shortlistsRoutes(app: AppContext): Router {
   const staff = allow('role.staff');
 
   // The addresses a refused form leaves in the address bar (POST-only actions): reopened, they are the decision page.
-  for (const action of ['evaluation', 'conflict', 'decision', 'decision/confirm']) router.get(`/shortlists/:callId/cases/:caseId/${action}`, staff, reloadTo((p) => `/shortlists/${p.callId}/cases/${p.caseId}`));
+  for (const action of ['evaluation', 'conflict', 'decision', 'decision/confirm', 'close-scoring']) router.get(`/shortlists/:callId/cases/:caseId/${action}`, staff, reloadTo((p) => `/shortlists/${p.callId}/cases/${p.caseId}`));
 
   router.get('/shortlists', staff, async (req, res) => {
     const { ctx } = req;
@@ -169,7 +170,7 @@ export function shortlistsRoutes(app: AppContext): Router {
     const rejected = canListRejected(ctx.actor, call);
     const read = readFilters(shortlistQuery(rejected), req.query, { fields: SHORTLIST_FILTERS, formError: 'shortlists.errors.badFilter' });
     const list = await loadShortlist({ ctx, call, query: read.data });
-    const page = shortlistPage({ ctx, call, list, query: read.data, rejected });
+    const page = shortlistPage({ ctx, call, list, query: read.data, rejected, ways: await hiddenRowWays({ ctx, call, list }) });
     if (!read.errors) {
       res.render('shortlists/call', page);
       return;
@@ -278,7 +279,8 @@ export function shortlistsRoutes(app: AppContext): Router {
     if (!target.success) throw new BadRequestError('shortlists.errors.badDecision');
     const caseDoc = await findShortlistCase(ctx.actor, call, req.params.caseId);
     const view = await shortlistCase({ ctx, call, caseDoc });
-    const typed = { action: target.data.action ?? '', reason: typeof body.reason === 'string' ? body.reason : '', ...(typeof body.toldReason === 'string' ? { toldReason: body.toldReason } : {}), ...(typeof body.reviewBy === 'string' ? { reviewBy: body.reviewBy.trim().slice(0, 40) } : {}) };
+    // "I decide without the panel's scores" (lead s35): ticked is exactly '1'; anything else (an array, an object) is not ticked.
+    const typed = { action: target.data.action ?? '', reason: typeof body.reason === 'string' ? body.reason : '', ...(typeof body.toldReason === 'string' ? { toldReason: body.toldReason } : {}), ...(typeof body.reviewBy === 'string' ? { reviewBy: body.reviewBy.trim().slice(0, 40) } : {}), withoutScores: body.withoutScores === '1' };
     const { action, version } = target.data;
     return { ctx, call, caseDoc, view, typed, action, version };
   }
@@ -322,7 +324,11 @@ export function shortlistsRoutes(app: AppContext): Router {
     }
     const errors: FieldErrors = reason.success ? {} : fieldErrors(reason.error);
     if (!d.action) errors.action = 'shortlists.decide.errors.actionRequired';
-    if (!reason.success || !d.action) {
+    // The scores are hidden from this leader: they decide only saying they decide without them (lead s35),
+    // said with the form's other errors at once (previewDecision and decideCase check it again).
+    // Not before the panel's minimum of scorecards is in: that guard speaks first (the form is closed until then).
+    if (view.blind && !d.typed.withoutScores && view.panel.complete >= view.panel.required) errors.withoutScores = 'shortlists.decide.errors.blind';
+    if (!reason.success || !d.action || errors.withoutScores) {
       showDecisionForm(res, d, 422, errors);
       return;
     }
@@ -346,7 +352,7 @@ export function shortlistsRoutes(app: AppContext): Router {
     let toldReason: string | undefined;
     try {
       toldReason = toldChecked ? (toldChecked.success ? toldChecked.data.toldReason : await toldReasonDefault(view.caseDoc, toldFor(action) ? action : 'reject')) : undefined;
-      preview = await previewDecision({ app, ctx, call, caseId: view.caseDoc._id, action, version: d.version, reason, toldReason, ...holdDay(d) });
+      preview = await previewDecision({ app, ctx, call, caseId: view.caseDoc._id, action, version: d.version, reason, toldReason, ...holdDay(d), withoutScores: d.typed.withoutScores });
     } catch (err) {
       if (err instanceof ValidationError) {
         showDecisionForm(res, d, 422, err.fields);
@@ -360,7 +366,7 @@ export function shortlistsRoutes(app: AppContext): Router {
       throw err;
     }
     const status = toldError ? 422 : changed ? 409 : 200;
-    res.status(status).render('shortlists/confirm', confirmDecisionPage({ ctx, call, caseDoc: view.caseDoc, action, reason, preview, ...holdDay(d), retentionDays: app.config.retentionDays, told: told === undefined ? undefined : { value: told, error: toldError, previewed: toldReason ?? '', changed } }));
+    res.status(status).render('shortlists/confirm', confirmDecisionPage({ ctx, call, caseDoc: view.caseDoc, action, reason, preview, ...holdDay(d), withoutScores: view.blind && d.typed.withoutScores, retentionDays: app.config.retentionDays, told: told === undefined ? undefined : { value: told, error: toldError, previewed: toldReason ?? '', changed } }));
   }
 
   /** Step 2: the confirmed decision is taken (once: a second click lands on the same result). */
@@ -390,7 +396,7 @@ export function shortlistsRoutes(app: AppContext): Router {
         }
         toldReason = told.data.toldReason;
       }
-      await decideCase({ app, ctx, call, caseId: view.caseDoc._id, action, version: d.version, reason: reason.data.reason, toldReason, ...holdDay(d) });
+      await decideCase({ app, ctx, call, caseId: view.caseDoc._id, action, version: d.version, reason: reason.data.reason, toldReason, ...holdDay(d), withoutScores: d.typed.withoutScores });
     } catch (err) {
       if (err instanceof ValidationError) {
         showDecisionForm(res, d, 422, err.fields);
@@ -409,6 +415,38 @@ export function shortlistsRoutes(app: AppContext): Router {
     if (action === 'reject') flash(req, 'success', 'shortlists.flash.decision.reject', undefined, { href: decided, key: 'shortlists.flash.viewDecision' });
     else flash(req, 'success', `shortlists.flash.decision.${action}`);
     res.redirect(303, action === 'reject' ? `/shortlists/${call._id}` : decided);
+  });
+
+  /**
+   * A leader closes scoring on a case in evaluation (lead s35): it moves to shortlisted with their
+   * reason, and the panel's scores show. Refused with what to fix (422: the reason; the panel's
+   * minimum not met), or the case as it is now (409: changed meanwhile, scoring closed already).
+   */
+  router.post('/shortlists/:callId/cases/:caseId/close-scoring', allow('role.leaderOrAdmin'), async (req, res) => {
+    const { ctx } = req;
+    const call = await findCall(req.params.callId);
+    authorize(ctx.actor, 'shortlist.open', call, 'shortlists.errors.notYourCall');
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const target = z.object({ version: formVersion }).safeParse(body);
+    if (!target.success) throw new BadRequestError('shortlists.errors.badDecision');
+    authorize(ctx.actor, 'shortlist.closeScoring', call, 'shortlists.closeScoring.errors.notLeader');
+    const caseDoc = await findShortlistCase(ctx.actor, call, req.params.caseId);
+    const typed = { closeReason: typeof body.closeReason === 'string' ? body.closeReason : '' };
+    try {
+      if (caseDoc.version !== target.data.version) throw new ConflictError('shortlists.decide.errors.stale');
+      const reason = decisionReason.safeParse({ reason: typed.closeReason });
+      if (!reason.success) throw new ValidationError({ closeReason: fieldErrors(reason.error).reason ?? 'shortlists.decide.errors.reasonRequired' });
+      await closeScoring({ app, ctx, call, caseId: caseDoc._id, version: target.data.version, reason: reason.data.reason });
+    } catch (err) {
+      if (err instanceof ValidationError || err instanceof ConflictError) {
+        const errors = err instanceof ValidationError ? err.fields : { closeReason: err.messageKey };
+        await rerenderCase(req, res, { closeErrors: errors, closeValues: typed }, err instanceof ConflictError ? 409 : 422);
+        return;
+      }
+      throw err;
+    }
+    flash(req, 'success', 'shortlists.closeScoring.flash');
+    res.redirect(303, `/shortlists/${call._id}/cases/${caseDoc._id}`);
   });
 
   // ---- administrator: name the panel of a call (User.panelCalls is the one source) ----

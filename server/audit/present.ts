@@ -27,6 +27,12 @@ function whatOf(t: T, e: AuditRow): string {
   return phrase;
 }
 
+/** A leader's decision taken without the panel's scores, or scoring closed by a leader (lead s35): said beside what was done, for the steering committee. */
+function markOf(t: T, e: AuditRow): string | undefined {
+  const s = e.summary as { blind?: unknown; closedScoring?: unknown } | undefined;
+  return s?.closedScoring === true ? t('shortlists.blind.markClosed') : s?.blind === true ? t('shortlists.blind.markBlind') : undefined;
+}
+
 function targetOf(t: T, e: AuditRow, names: AuditNames): { text: string; href?: string } | undefined {
   const type = e.targetType;
   const id = e.targetId ?? '';
@@ -73,7 +79,7 @@ function row(t: T, e: AuditRow, names: AuditNames) {
     who: e.actor ? (actor?.name ?? t('audit.removedAccount')) : t('audit.system'),
     whoEmail: actor?.email,
     role: role ? t(`accounts.roles.${role}`, { defaultValue: role }) : undefined,
-    what: whatOf(t, e),
+    what: [whatOf(t, e), markOf(t, e)].filter(Boolean).join(' '),
     target: targetOf(t, e, names),
     reason: shownText(t, (e.summary as { reason?: unknown } | undefined)?.reason),
   };

@@ -30,6 +30,10 @@ export type DecisionSummary = {
   late?: { dueAt: Date; workingDays: number };
   /** An answer received by e-mail or post: the day HR received it. */
   receivedOn?: Date;
+  /** A leader decided without the panel's scores, hidden from them while scoring was open (lead s35). */
+  blind?: true;
+  /** A leader closed scoring: the case moved to shortlisted so the panel's scores show (lead s35). */
+  closedScoring?: true;
 };
 
 /** The case as the step leaves it: what the decision's event reads of it. */
@@ -43,7 +47,7 @@ export interface DecidedCase {
   history: ReadonlyArray<{ at?: Date | null; from?: string | null; late?: { dueAt?: Date | null; workingDays?: number | null } | null; received?: { on?: Date | null } | null }>;
 }
 
-export function decisionAudit(source: AuditSource, after: DecidedCase, decision: string, reason: string, toldReason?: string): PendingAudit {
+export function decisionAudit(source: AuditSource, after: DecidedCase, decision: string, reason: string, toldReason?: string, marks: { blind?: true; closedScoring?: true } = {}): PendingAudit {
   const last = after.history.at(-1);
   const summary: DecisionSummary = {
     decision,
@@ -60,6 +64,7 @@ export function decisionAudit(source: AuditSource, after: DecidedCase, decision:
     ...(last?.late?.dueAt ? { late: { dueAt: last.late.dueAt, workingDays: last.late.workingDays ?? 0 } } : {}),
     // A decline received by e-mail or post (record_decline): the day it came, the day the applicant is said to have declined.
     ...(last?.received?.on ? { receivedOn: last.received.on } : {}),
+    ...marks,
   };
   return caseAudit(source, { action: 'case.decision', summary });
 }

@@ -24,6 +24,9 @@ interface DecisionEventLike {
   internal?: boolean | null;
   /** What the applicant was told with an internal note (a leader's hold). */
   told?: string | null;
+  /** Decided without the panel's scores; scoring closed by a leader (lead s35). */
+  blind?: boolean | null;
+  closedScoring?: boolean | null;
 }
 
 /** A case as the history is read: a projection of fewer fields reads as less known, never as more. */
@@ -50,6 +53,9 @@ export interface DecisionRecord {
   told?: string;
   /** The language the applicant's e-mails (and so what they were told) are written in, when given. */
   toldLocale?: Locale;
+  /** A leader decided without the panel's scores (hidden from them), or closed scoring (lead s35): staff read it, never the applicant. */
+  blind?: true;
+  closedScoring?: true;
 }
 
 /**
@@ -77,6 +83,8 @@ export function caseDecisions(c: DecidedCaseLike, opts: { names?: ReadonlyMap<st
       ...(toldNote || !note ? {} : { internal: note }),
       ...(told ? { told } : {}),
       ...(opts.applicantLocale ? { toldLocale: opts.applicantLocale } : {}),
+      ...(h.blind ? { blind: true as const } : {}),
+      ...(h.closedScoring ? { closedScoring: true as const } : {}),
     };
   });
 }

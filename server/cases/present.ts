@@ -43,6 +43,9 @@ import { decisionHistory } from './decision-history.ts';
 
 interface HistoryLike {
   _id?: unknown;
+  /** A leader's decision without the panel's scores; scoring closed by a leader (lead s35): staff only. */
+  blind?: boolean | null;
+  closedScoring?: boolean | null;
   at: Date;
   actor?: unknown;
   actorRole?: string | null;
@@ -259,7 +262,9 @@ export function timeline(
     const late = !view.forApplicant && h.late?.dueAt ? t('cases.offerAnswer.lateMark', { text: lateAnswerText(t, view.locale, h.late) }) : undefined;
     // Files sent with an answer: where they went (the documents list, where HR checks them).
     const files = h.answerFiles?.count && h.answerFiles.type ? t('cases.timelineText.answerFiles', { count: h.answerFiles.count, type: t(`documents.types.${h.answerFiles.type}`) }) : undefined;
-    const note = [extension, written, told, files, late].filter(Boolean).join('\n');
+    // How a leader's decision stood to the hidden-scores rule (lead s35): staff read it, the applicant never.
+    const mark = view.forApplicant ? undefined : h.closedScoring ? t('cases.timelineText.closedScoring') : h.blind ? t('cases.timelineText.blind') : undefined;
+    const note = [mark, extension, written, told, files, late].filter(Boolean).join('\n');
     out.push({
       at: h.at,
       label,

@@ -17,8 +17,9 @@ import { recipientLocale } from '../outbox/item.ts';
 import { DEFAULT_LOCALE, type Locale } from '../i18n/index.ts';
 import { caseDecisions } from '../cases/decision-history.ts';
 import { caseNamesAndApplicant } from '../cases/people.ts';
-import { isPanelDecision, panelScores, refuseConflictedDecider, requirePanelScores, type PanelScores } from './decision.ts';
+import { decidingBlind, isPanelDecision, panelScores, refuseConflictedDecider, requirePanelScores, requireSightOrConsent, type PanelScores } from './decision.ts';
 import { evaluationsForViewer, type CaseEvaluations } from './index.ts';
+import { panelSizeOf } from './panel.ts';
 import { documentCompleteness, invalidateShortlist } from './shortlist.ts';
 
 export const DECISIONS = ['shortlist', 'reject', 'approve_offer', 'put_on_hold'] as const;
@@ -41,6 +42,9 @@ export interface TakenDecision {
   locale: Locale;
   /** The reader may not read the reasons (a panel member from another institute): `reason` is empty, no `toldReason`. */
   reasonsKept?: boolean;
+  /** Decided without the panel's scores, or scoring closed by a leader (lead s35). */
+  blind?: true;
+  closedScoring?: true;
 }
 
 /**
@@ -59,7 +63,7 @@ export async function decisionsTaken(caseDoc: CaseDoc): Promise<TakenDecision[]>
   const locale = applicant ? recipientLocale(applicant) : DEFAULT_LOCALE;
   return caseDecisions(caseDoc, { names, applicantLocale: locale })
     .filter(isPanelDecision)
-    .map((d) => ({ action: d.action as Decision, at: d.at, who: d.who ?? '', role: d.role ?? '', reason: d.internal ?? '', ...(d.told ? { toldReason: d.told } : {}), locale }));
+    .map((d) => ({ action: d.action as Decision, at: d.at, who: d.who ?? '', role: d.role ?? '', reason: d.internal ?? '', ...(d.told ? { toldReason: d.told } : {}), locale, ...(d.blind ? { blind: true as const } : {}), ...(d.closedScoring ? { closedScoring: true as const } : {}) }));
 }
 
 export interface ShortlistCase {
@@ -72,14 +76,19 @@ export interface ShortlistCase {
   panel: PanelScores;
   /** The leader's decisions already taken on the case, oldest first. */
   taken: TakenDecision[];
+  /** The case's scores are hidden from the actor, who may decide on it: a decision needs them to say they decide blind (lead s35). */
+  blind: boolean;
+  /** Who can score the call's cases (as the shortlist counts them: "1 of 3 panel members have scored"). */
+  panelSize: number;
 }
 
 export async function shortlistCase({ ctx, call, caseDoc }: { ctx: Context; call: CallDoc; caseDoc: CaseDoc }): Promise<ShortlistCase> {
-  const [evals, docs, panel, taken] = await Promise.all([evaluationsForViewer({ ctx, caseId: caseDoc._id, call, kase: caseDoc }), documentCompleteness([caseDoc._id], call), panelScores({ call, caseId: caseDoc._id }), decisionsTaken(caseDoc)]);
+  const [evals, docs, panel, taken, panelSize] = await Promise.all([evaluationsForViewer({ ctx, caseId: caseDoc._id, call, kase: caseDoc }), documentCompleteness([caseDoc._id], call), panelScores({ call, caseId: caseDoc._id }), decisionsTaken(caseDoc), panelSizeOf(call)]);
   const decisions = availableActions(caseDoc, actorOf(ctx), { decisions: true }).filter((a): a is Decision => (DECISIONS as readonly string[]).includes(a));
   // A panel member from another institute reads each outcome, never its words (server/policies/case.ts readReasons).
   const shown = can(ctx.actor, 'case.readReasons', caseDoc) ? taken : taken.map(({ toldReason: _told, ...d }) => ({ ...d, reason: '', reasonsKept: true }));
-  return { caseDoc, evals, documents: docs.get(String(caseDoc._id)), decisions, panel, taken: shown };
+  const blind = decisions.length > 0 && (await decidingBlind({ ctx, call, kase: caseDoc }));
+  return { caseDoc, evals, documents: docs.get(String(caseDoc._id)), decisions, panel, taken: shown, blind, panelSize };
 }
 
 export interface ComparedCase<C> {
@@ -111,6 +120,8 @@ export interface DecideCaseOptions {
   toldReason?: string;
   /** A hold's review date as typed ('YYYY-MM-DD'): the workflow checks it (future, a working day, within the limit). */
   reviewBy?: string;
+  /** The decider ticked "I decide without the panel's scores": needed when the scores are hidden from them (lead s35). */
+  withoutScores?: boolean;
 }
 
 export interface DecisionOutcome {
@@ -131,6 +142,11 @@ async function sameDecisionAlreadyTaken(opts: DecideCaseOptions): Promise<CaseDo
   return mine && last.action === opts.action && (last.note ?? '') === opts.reason ? current : undefined;
 }
 
+/** The case's stage as the hidden-scores rule reads it (a case gone is the workflow's to refuse: read as open). */
+async function caseStage(caseId: Types.ObjectId): Promise<{ _id: Types.ObjectId; stage?: unknown; resumeStage?: unknown }> {
+  return (await Case.findById(caseId, { stage: 1, resumeStage: 1 }).lean()) ?? { _id: caseId };
+}
+
 /**
  * The workflow step a leader's decision is, for its preview and its taking alike (so the confirmation
  * page's e-mail is built from the same data as the one sent): the reason is a rejection's reason,
@@ -149,6 +165,7 @@ function decisionStep({ app, ctx, caseId, action, version, reason, toldReason, r
 export async function previewDecision(opts: DecideCaseOptions): Promise<StepPreview> {
   await refuseConflictedDecider({ ctx: opts.ctx, caseId: opts.caseId });
   await requirePanelScores({ ctx: opts.ctx, call: opts.call, caseId: opts.caseId });
+  await requireSightOrConsent({ ctx: opts.ctx, call: opts.call, kase: await caseStage(opts.caseId), withoutScores: opts.withoutScores });
   return previewTransition(decisionStep(opts));
 }
 
@@ -162,10 +179,12 @@ export async function decideCase(opts: DecideCaseOptions): Promise<DecisionOutco
   const { ctx, call, action, reason } = opts;
   await refuseConflictedDecider({ ctx, caseId: opts.caseId });
   await requirePanelScores({ ctx, call, caseId: opts.caseId });
+  // Blind only when said so, and then recorded (the decision's history event and audit: marks).
+  const blind = await requireSightOrConsent({ ctx, call, kase: await caseStage(opts.caseId), withoutScores: opts.withoutScores });
   let updated: CaseDoc;
   try {
     // The decision's audit event, with the reason (and a rejection's told reason), in the step's own update.
-    updated = await transition({ ...decisionStep(opts), decision: { name: action, reason, toldReason: opts.toldReason } });
+    updated = await transition({ ...decisionStep(opts), decision: { name: action, reason, toldReason: opts.toldReason }, marks: { blind } });
   } catch (err) {
     if (err instanceof ConflictError) {
       const done = await sameDecisionAlreadyTaken(opts);

@@ -9,8 +9,9 @@ import type { CallDoc } from '../../models/call.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import { PanelConflict } from '../../models/panel-conflict.ts';
 import { onPanelAmong, panelSizeOf } from './panel.ts';
-import { tOf, type Context } from '../context.ts';
+import { actorOf, tOf, type Context } from '../context.ts';
 import { ValidationError } from '../errors.ts';
+import { decidesBlind } from '../policies/shortlist.ts';
 
 /** The reason in the leader's words: trimmed, at least this long… */
 export const REASON_MIN = 10;
@@ -39,19 +40,29 @@ export function isPanelDecision(step: { action?: string | null; from?: string | 
 export async function panelScores({ call, caseId }: { call: CallDoc; caseId: Types.ObjectId }): Promise<PanelScores> {
   const keys = (call.scorecard ?? []).map((c) => c.key);
   const evals = await Evaluation.find({ case: caseId, call: call._id }, { scores: 1 }).lean();
-  const complete = evals.filter((e) => {
-    const scores = (e.scores ?? {}) as unknown as Record<string, unknown>;
-    return keys.every((k) => typeof scores[k] === 'number');
-  }).length;
-  const callMin = Number.isInteger(call.minScorecards) && (call.minScorecards as number) >= 1 ? (call.minScorecards as number) : DEFAULT_MIN_SCORECARDS;
-  // Members who declared a conflict of interest on this case cannot score it: the minimum is what the
-  // rest of the panel can give (at least one), or the case would wait for ever (walk s34, lead).
+  const complete = evals.filter((e) => isCompleteScorecard(keys, e.scores)).length;
   // Only the conflicts of those on the panel now: one removed or disabled since is out of its size
   // already, and counted out twice let a decision go ahead on fewer scorecards than the panel can give (security review s35).
   const declared = await PanelConflict.find({ case: caseId, call: call._id }, { member: 1 }).lean();
-  if (declared.length === 0) return { complete, submitted: evals.length, required: callMin };
+  if (declared.length === 0) return { complete, submitted: evals.length, required: requiredScorecards(call, 0, 0) };
   const [size, conflicts] = await Promise.all([panelSizeOf(call), onPanelAmong(call, declared.map((d) => d.member))]);
-  return { complete, submitted: evals.length, required: Math.max(1, Math.min(callMin, size - conflicts)) };
+  return { complete, submitted: evals.length, required: requiredScorecards(call, size, conflicts) };
+}
+
+/** Whether a scorecard scores every criterion of the call's scorecard (a complete one). */
+export function isCompleteScorecard(keys: readonly string[], scores: unknown): boolean {
+  const map = (scores ?? {}) as Record<string, unknown>;
+  return keys.every((k) => typeof map[k] === 'number');
+}
+
+/**
+ * The call's minimum of complete scorecards for a case. Members who declared a conflict of interest
+ * on it cannot score it: the minimum is what the rest of the panel can give (at least one), or the
+ * case would wait for ever (walk s34, lead). `panelSize` is read only when there are conflicts.
+ */
+export function requiredScorecards(call: Pick<CallDoc, 'minScorecards'>, panelSize: number, conflicts: number): number {
+  const callMin = Number.isInteger(call.minScorecards) && (call.minScorecards as number) >= 1 ? (call.minScorecards as number) : DEFAULT_MIN_SCORECARDS;
+  return conflicts === 0 ? callMin : Math.max(1, Math.min(callMin, panelSize - conflicts));
 }
 
 /**
@@ -74,4 +85,26 @@ export async function requirePanelScores({ ctx, call, caseId }: { ctx: Context; 
     throw new ValidationError({ scorecards: t(key, { count: scores.complete, required: scores.required }) }, 'shortlists.decide.errors.guard');
   }
   return scores;
+}
+
+/**
+ * Whether the acting decider would decide this case blind: its scores are hidden from them (they
+ * have not scored it and scoring is still open: server/policies/shortlist.ts decidesBlind).
+ */
+export async function decidingBlind({ ctx, call, kase }: { ctx: Context; call: CallDoc; kase: { _id: Types.ObjectId; stage?: unknown; resumeStage?: unknown } }): Promise<boolean> {
+  const actor = actorOf(ctx);
+  if (actor.role === 'admin') return false;
+  const own = await Evaluation.exists({ case: kase._id, member: actor._id });
+  return decidesBlind(actor, call, !!own, kase);
+}
+
+/**
+ * Refuses (422, nothing changed) a decision taken blind unless the decider said so ("I decide
+ * without the panel's scores", `withoutScores`); returns whether it is blind, to be recorded on the
+ * decision's history event and audit (lead s35: the steering committee sees it).
+ */
+export async function requireSightOrConsent({ ctx, call, kase, withoutScores }: { ctx: Context; call: CallDoc; kase: { _id: Types.ObjectId; stage?: unknown; resumeStage?: unknown }; withoutScores?: boolean }): Promise<boolean> {
+  const blind = await decidingBlind({ ctx, call, kase });
+  if (blind && withoutScores !== true) throw new ValidationError({ withoutScores: 'shortlists.decide.errors.blind' }, 'shortlists.decide.errors.blindGuard');
+  return blind;
 }

@@ -6,8 +6,10 @@ import type { LeanCase } from './access.ts';
 import { PANEL_STAGES, RECOMMENDATIONS, TRACKS } from '../../models/constants.ts';
 import { tOf, type Context } from '../context.ts';
 import { can } from '../policies/index.ts';
+import { canCloseScoring } from '../policies/shortlist.ts';
 import { EVALUATION_STAGE } from './index.ts';
 import { SHORTLIST_SORTS, type Shortlist, type ShortlistCallRow, type ShortlistQuery } from './shortlist.ts';
+import type { HiddenRowWays } from './close-scoring.ts';
 import type { ComparedCase, Decision, DecidedMeanwhile, ShortlistCase, TakenDecision } from './case.ts';
 import { formatDateTime, formatDay } from '../views/time.ts';
 import { vnDateKey } from '../calendar/index.ts';
@@ -48,7 +50,7 @@ export function shortlistIndexPage({ ctx, calls }: { ctx: Context; calls: Shortl
   };
 }
 
-export function shortlistPage({ ctx, call, list, query, rejected = false }: { ctx: Context; call: CallDoc; list: Shortlist; query: ShortlistQuery; rejected?: boolean }) {
+export function shortlistPage({ ctx, call, list, query, rejected = false, ways }: { ctx: Context; call: CallDoc; list: Shortlist; query: ShortlistQuery; rejected?: boolean; ways?: Map<string, HiddenRowWays> }) {
   const t = tOfCtx(ctx);
   const params = (page: number) => {
     const p = new URLSearchParams();
@@ -72,6 +74,8 @@ export function shortlistPage({ ctx, call, list, query, rejected = false }: { ct
         tied: byScore && r.score !== null && (rows[i - 1]?.score === r.score || rows[i + 1]?.score === r.score),
         // "3 of 4 panel members scored": the count alone did not say whether the panel was done.
         scoredText: t('shortlists.scoredOfPanel', { count: r.evaluationsCount, panel: Math.max(list.panelSize, r.evaluationsCount) }),
+        // A score hidden from the viewer says why and the ways on (lead s35): "Score it", "Close scoring".
+        hiddenNotice: hiddenScoresNotice(t, { hidden: r.scoreHidden, scored: r.evaluationsCount, panel: list.panelSize, canScore: ways?.get(r.id)?.canScore ?? false, canClose: ways?.get(r.id)?.canClose ?? false, caseHref: `/shortlists/${String(call._id)}/cases/${r.id}` }),
         countryName: countryName(r.country, ctx.locale),
         scoreText: formatScore(r.score, ctx.locale),
         stageLabel: t(`workflow.stages.${r.stage}`),
@@ -144,6 +148,24 @@ export interface CaseFormState {
   conflictValues?: Record<string, unknown>;
   /** The form was stale: the case was changed meanwhile (by whom, how, when, when known). */
   stale?: { meanwhile?: DecidedMeanwhile };
+  /** The close-scoring form's errors (i18n keys or texts) and what was typed (lead s35). */
+  closeErrors?: Record<string, string>;
+  closeValues?: Record<string, unknown>;
+}
+
+/**
+ * Why a case's scores are hidden from the viewer, in words, and the ways on (lead s35): "Scores hidden
+ * until you submit your scorecard — 1 of 3 panel members have scored", with "Score it" where they may
+ * score it and "Close scoring" where they may close it (an institute leader, the call's minimum of
+ * complete scorecards in). Undefined when nothing is hidden from them.
+ */
+export function hiddenScoresNotice(t: T, o: { hidden: boolean; scored: number; panel: number; canScore: boolean; canClose: boolean; caseHref: string }) {
+  if (!o.hidden) return undefined;
+  return {
+    text: t('shortlists.blind.hiddenWhy', { count: o.scored, panel: Math.max(o.panel, o.scored) }),
+    scoreHref: o.canScore ? `${o.caseHref}#scorecard-h` : undefined,
+    closeHref: o.canClose ? `${o.caseHref}#close-scoring` : undefined,
+  };
 }
 
 /**
@@ -185,6 +207,8 @@ export function takenDecisionView(t: T, locale: string, d: TakenDecision) {
     told: t(`shortlists.history.${told}`, { language }),
     toldWords: d.toldReason,
     toldLocale: d.locale,
+    // How it was taken against the hidden-scores rule (lead s35): for the institute, never the candidate.
+    mark: d.closedScoring ? t('shortlists.blind.markClosed') : d.blind ? t('shortlists.blind.markBlind') : undefined,
   };
 }
 
@@ -204,6 +228,10 @@ export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context
   }));
   const c = view.caseDoc.toObject();
   const scoreHidden = scoresHiddenFrom(evals, c.score);
+  const canScore = evals.canEvaluate && c.stage === EVALUATION_STAGE && !evals.ownConflict;
+  const panelScoresMet = view.panel.complete >= view.panel.required;
+  const closable = canCloseScoring(ctx.actor ?? undefined, call, c);
+  const caseHref = `/shortlists/${String(call._id)}/cases/${String(c._id)}`;
   return {
     title: c.profile?.fullName || c.reference,
     call: call.toObject(),
@@ -218,7 +246,15 @@ export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context
     documents: view.documents,
     // The documents themselves are on the case's page, for those who may open it.
     fileHref: can(ctx.actor ?? undefined, 'case.view', view.caseDoc) ? `/cases/${String(c._id)}#documents` : undefined,
-    canScore: evals.canEvaluate && c.stage === EVALUATION_STAGE && !evals.ownConflict,
+    canScore,
+    // Why the scores are hidden and the ways on (lead s35); the panel's size is what the shortlist says.
+    hiddenNotice: hiddenScoresNotice(t, { hidden: scoreHidden, scored: evals.submittedCount, panel: view.panelSize, canScore, canClose: closable && panelScoresMet, caseHref }),
+    // Close scoring (a leader, the case in evaluation, its scores hidden from them): the form, or, before
+    // the panel's minimum, why it waits.
+    // A refused close on a case that moved on meanwhile: why, and the reason as typed, to copy.
+    closeScoring: (closable && scoreHidden) || form.closeErrors ? { open: closable, ready: closable && panelScoresMet, errors: translateErrors(t, form.closeErrors), values: form.closeValues ?? {} } : undefined,
+    // A decision on a case whose scores are hidden from the leader: only ticking "I decide without the panel's scores" (lead s35).
+    blind: view.blind,
     // A conflict is declared where one could score, before or after scoring (the scorecard is then withdrawn).
     canDeclareConflict: evals.canEvaluate && c.stage === EVALUATION_STAGE && !evals.ownConflict,
     // A refused scorecard's comment, to copy when the form is no longer shown.
@@ -239,7 +275,7 @@ export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context
     // A hold needs the day HR reviews it (the workflow's put_on_hold checks: after today, a working day, within the limit).
     holdReview: decisions.includes('put_on_hold') ? { min: vnDateKey(new Date(ctx.now.getTime() + 86_400_000)), hint: t('shortlists.decide.hold.reviewByHint', { days: HOLD_REVIEW_MAX_DAYS }) } : undefined,
     panelScores: view.panel,
-    panelScoresMet: view.panel.complete >= view.panel.required,
+    panelScoresMet,
     // A leader who declared a conflict on the candidate does not decide (decision.ts refuseConflictedDecider): said before, the form closed.
     decisionBarred: !!evals.ownConflict,
     reasonMin: REASON_MIN,
@@ -251,7 +287,7 @@ export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context
     stale: form.stale ? stalePanel(t, ctx.locale, form.stale, form.decisionValues ?? {}, decisions.length > 0) : undefined,
     styles: ['/static/css/leaders.css'],
     // The layout adds the summary's script for `errors` (the scorecard); the decision's are its own.
-    scripts: form.decisionErrors ? ['/static/js/form-errors.js'] : [],
+    scripts: form.decisionErrors || form.closeErrors ? ['/static/js/form-errors.js'] : [],
   };
 }
 
@@ -277,7 +313,7 @@ function previewParts(text: string, told: string): { before: string; told: strin
   return at < 0 ? undefined : { before: text.slice(0, at), told, after: text.slice(at + told.length) };
 }
 
-export function confirmDecisionPage({ ctx, call, caseDoc, action, reason, preview, told, retentionDays, reviewBy }: { ctx: Context; call: CallDoc; caseDoc: CaseDoc; action: Decision; reason: string; preview: StepPreview; told?: { value: string; error?: string; previewed?: string; changed?: boolean }; retentionDays?: number; reviewBy?: string }) {
+export function confirmDecisionPage({ ctx, call, caseDoc, action, reason, preview, told, retentionDays, reviewBy, withoutScores }: { ctx: Context; call: CallDoc; caseDoc: CaseDoc; action: Decision; reason: string; preview: StepPreview; told?: { value: string; error?: string; previewed?: string; changed?: boolean }; retentionDays?: number; reviewBy?: string; withoutScores?: boolean }) {
   const t = tOfCtx(ctx);
   const c = caseDoc.toObject();
   const language = preview.email ? t(`shortlists.decide.languages.${preview.email.locale}`) : '';
@@ -297,6 +333,8 @@ export function confirmDecisionPage({ ctx, call, caseDoc, action, reason, previe
     // A rejection is final (DESIGN §2 gives leaders approve or reject, no undo): said as HR's is, with when the data goes.
     final: action === 'reject' ? t('shortlists.decide.final', { stage: t(`workflow.stages.${preview.to}`), days: retentionDays }) : undefined,
     reason,
+    // Decided without the panel's scores (lead s35): said before it is taken, and carried to the confirm step.
+    withoutScores: withoutScores === true,
     // A hold: the review date travels with the confirmation, and is said (HR reviews the case that day).
     ...(action === 'put_on_hold' && reviewBy ? { reviewBy, holdNote: t('shortlists.decide.hold.confirmNote', { date: preview.dueAt ? formatDay(preview.dueAt, ctx.locale) : reviewBy }) } : {}),
     version: c.version,

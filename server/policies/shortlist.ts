@@ -71,6 +71,26 @@ export function canSeeOthersScores(user: PolicyUser | undefined, call: PolicyCal
   return canEvaluateCall(user, call) && (ownSubmitted || !scoringOpen(kase));
 }
 
+/**
+ * A decider who would decide blind: one of the institute's leaders (who decide; an administrator sees
+ * every score) from whom the case's scores are hidden by the rule above (not scored, scoring open).
+ * Their decision is refused unless they say they decide without the panel's scores, and that is
+ * recorded (lead s35: never blind unknowingly). Anyone else is no decider: the workflow refuses them.
+ */
+export function decidesBlind(user: PolicyUser | undefined, call: PolicyCall, ownSubmitted: boolean, kase: { stage?: unknown; resumeStage?: unknown } | undefined): boolean {
+  return isInstituteLeader(user, call) && !canSeeOthersScores(user, call, ownSubmitted, kase);
+}
+
+/**
+ * Closes scoring on a case: moves it from evaluation to shortlisted so the panel's scores show to
+ * every member. The institute's leaders only (an administrator sees the scores already, a panel
+ * member does not decide), while the case is in evaluation; the panel's minimum of complete
+ * scorecards is the command's check (server/evaluations/close-scoring.ts).
+ */
+export function canCloseScoring(user: PolicyUser | undefined, call: PolicyCall, kase: { stage?: unknown } | undefined): boolean {
+  return !!kase && kase.stage === 'evaluation' && isInstituteLeader(user, call);
+}
+
 /** A call's shortlist and scorecards; `ownSubmitted` is whether the actor's scorecard is in. */
 export type ShortlistSubject = PolicyCall & { ownSubmitted?: boolean };
 
@@ -83,4 +103,6 @@ export const shortlistAbilities = {
   open: (user: PolicyUser, call: ShortlistSubject) => canViewShortlist(user, call),
   evaluate: (user: PolicyUser, call: ShortlistSubject) => canEvaluateCall(user, call),
   seeOthersScores: (user: PolicyUser, call: ShortlistSubject) => canSeeOthersScores(user, call, call.ownSubmitted === true),
+  /** Who may close a case's scoring at all (the institute's leaders); whether this case's is still open is canCloseScoring's. */
+  closeScoring: (user: PolicyUser, call: ShortlistSubject) => isInstituteLeader(user, call),
 } as const;

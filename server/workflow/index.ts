@@ -71,6 +71,22 @@ export interface TransitionOptions {
    * note when not given.
    */
   decision?: { name: string; reason?: string; toldReason?: string };
+  /**
+   * A leader's decision taken without the panel's scores (they were hidden from them), or scoring
+   * closed by a leader (lead s35): marked on the step's history event and on its audit events, for
+   * the steering committee. Never on what the applicant reads.
+   */
+  marks?: DecisionMarks;
+}
+
+export interface DecisionMarks {
+  blind?: boolean;
+  closedScoring?: boolean;
+}
+
+/** Only the marks that are set (nothing stored for `false`). */
+function marksOf(marks: DecisionMarks | undefined): { blind?: true; closedScoring?: true } {
+  return { ...(marks?.blind ? { blind: true as const } : {}), ...(marks?.closedScoring ? { closedScoring: true as const } : {}) };
 }
 
 type Actor = Pick<UserDoc, '_id' | 'role' | 'institute'> & { panelCalls?: unknown[] };
@@ -732,16 +748,16 @@ async function record(opts: TransitionOptions, actor: Actor, guarded: Guarded, s
   else unset.stageDueCount = '';
   // The queue's next deadline moves with the stage's (and with the procedures an accepted offer opens).
   set.nextDueAt = nextDueAt({ stage: step.to, stageDueAt: step.dueAt ?? null, supportTracks: (set.supportTracks as DeadlineSource['supportTracks']) ?? caseDoc.supportTracks });
-  const history = { at: now, actor: actor._id, actorRole: actor.role, action: row.action, from: step.from, to: step.to, note: step.note, ...step.event };
+  const history = { at: now, actor: actor._id, actorRole: actor.role, action: row.action, from: step.from, to: step.to, note: step.note, ...step.event, ...marksOf(opts.marks) };
   // A move of the planned start goes before the step's own event: the step stays the case's last
   // event, which a double submit and the conflict page read.
   const events = [...(step.startMove ? [plannedStartEvent({ at: now, actor, move: step.startMove, source: 'offer' })] : []), history];
   // The version this update makes (it matches caseDoc.version and increments it).
   const version = caseDoc.version + 1;
   const audits = [
-    caseAudit(ctx, { at: now, action: 'case.transition', summary: { action: row.action, from: step.from, to: step.to, version, reference: caseDoc.reference, ...step.event } }),
+    caseAudit(ctx, { at: now, action: 'case.transition', summary: { action: row.action, from: step.from, to: step.to, version, reference: caseDoc.reference, ...step.event, ...marksOf(opts.marks) } }),
     ...(step.startMove ? [plannedStartAudit(ctx, { at: now, caseDoc, move: step.startMove, version, source: 'offer', extra: step.dueAt ? { stageDueAt: step.dueAt.toISOString() } : {} })] : []),
-    ...(opts.decision ? [decisionAudit(ctx, { reference: caseDoc.reference, institute: caseDoc.institute, call: caseDoc.call, stage: step.to, version, history: [history] }, opts.decision.name, opts.decision.reason ?? step.note ?? '', opts.decision.toldReason)] : []),
+    ...(opts.decision ? [decisionAudit(ctx, { reference: caseDoc.reference, institute: caseDoc.institute, call: caseDoc.call, stage: step.to, version, history: [history] }, opts.decision.name, opts.decision.reason ?? step.note ?? '', opts.decision.toldReason, marksOf(opts.marks))] : []),
   ];
   // Taken before the write: stored figures computed after it may already count the case (applyStageMove).
   const before = new Date();

@@ -176,6 +176,8 @@ describe('leaders in the browser: shortlist, compare, approve an offer, dashboar
     await page.goto(`${t.baseUrl}/shortlists/${w.call._id}/cases/${kase._id}`);
     await page.check('form.decision-form input[name="action"][value="reject"]');
     await page.fill('#f-reason', 'Internal: the weakest research record among the candidates.');
+    // The leader has not scored this case: they say they decide without the panel's scores (lead s35).
+    await page.check('#f-withoutScores');
     await click(page, 'form.decision-form button[type="submit"]');
     expect(await page.textContent('#preview-told')).to.include('The selection panel has carefully compared your application');
 

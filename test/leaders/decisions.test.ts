@@ -39,7 +39,9 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
 
   /** Step 1: the decision form from the case page (200 = the confirmation page). */
   async function review(a: Agent, caseId: unknown, fields: Record<string, string>) {
-    return submitForm(a, caseUrl(caseId), fields, `${caseUrl(caseId)}/decision`);
+    // These leaders decide without having scored: ticked, as the form asks while the panel's scores are
+    // hidden from them (lead s35; the refusal without it is test/leaders/blind-s35.test.ts's).
+    return submitForm(a, caseUrl(caseId), { withoutScores: '1', ...fields }, `${caseUrl(caseId)}/decision`);
   }
 
   /** Step 2: the confirmation page's own form, as the page gives it. */
@@ -159,7 +161,7 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
     // Edited, and shown in the e-mail before it is sent.
     const told = 'Hội đồng đánh giá cao hồ sơ của Ông/Bà nhưng đã chọn ứng viên có kinh nghiệm gần hơn với đề tài.';
     const refreshed = await leader.post(`${caseUrl(kase._id)}/decision`).type('form').set('Accept', 'text/html')
-      .send({ _csrf: csrfFrom(page.text), action: 'reject', version: String(kase.version), reason, toldReason: told, refresh: '1' });
+      .send({ _csrf: csrfFrom(page.text), action: 'reject', version: String(kase.version), reason, toldReason: told, refresh: '1', withoutScores: '1' });
     expect(refreshed.status).to.equal(200);
     expect(preview(refreshed.text)).to.include(told);
     expect(preview(refreshed.text)).not.to.include('Hội đồng tuyển chọn đã xem xét kỹ');
@@ -205,7 +207,7 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
 
     // The leader edits the words and confirms without "Show it in the e-mail" (no script ran).
     const edited = 'Thank you for your application. The panel chose a candidate whose work is closer to the project\'s topic.';
-    const form = { _csrf: csrfFrom(page.text), action: 'reject', version: String(kase.version), reason, previewedToldReason: hidden(page.text) };
+    const form = { _csrf: csrfFrom(page.text), action: 'reject', version: String(kase.version), reason, previewedToldReason: hidden(page.text), withoutScores: '1' };
     const refused = await leader.post(`${caseUrl(kase._id)}/decision/confirm`).type('form').set('Accept', 'text/html').send({ ...form, toldReason: `${edited}\r\n` });
     expect(refused.status).to.equal(409);
     expect(decodeHtml(refused.text)).to.include('The words for the candidate changed after the e-mail was shown. The e-mail now shows them: read it, then confirm again.');
@@ -241,7 +243,7 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
     expect(field).to.include('The selection panel has carefully compared your application');
     expect(page.text).to.include('Nội dung thông báo cho ứng viên');
     expect(page.text).to.include('bằng tiếng Anh');
-    const form = { _csrf: csrfFrom(page.text), action: 'reject', version: String(kase.version), reason };
+    const form = { _csrf: csrfFrom(page.text), action: 'reject', version: String(kase.version), reason, withoutScores: '1' };
     for (const toldReason of ['', '   ']) {
       const res = await leaderVi.post(`${caseUrl(kase._id)}/decision/confirm`).type('form').set('Accept', 'text/html').send({ ...form, toldReason });
       expect(res.status).to.equal(422);

@@ -41,13 +41,13 @@ describe('leaders: scorecards over HTTP and the hidden-scores rule', () => {
     expect(before.text).to.include('1 other scorecard submitted');
     expect(before.text).not.to.include('SECRET-COMMENT');
     expect(before.text).not.to.include('Strong yes</span>');
-    expect(before.text).to.include('Hidden until you score');
+    expect(before.text).to.include('Scores hidden until you submit your scorecard');
     // The documents are one link away: the case's page, which the leader may open.
     expect(before.text).to.include(`href="/cases/${kase._id}#documents" id="open-file"`);
     expect((await leaderAgent.get(`/cases/${kase._id}`).set('Accept', 'text/html')).status).to.equal(200);
     const listBefore = await leaderAgent.get(`/shortlists/${w.call._id}`).set('Accept', 'text/html');
     const rowBefore = listBefore.text.split(`data-case="${kase._id}"`)[1]!.split('</tr>')[0]!;
-    expect(rowBefore).to.include('Hidden until you score');
+    expect(rowBefore).to.include('Scores hidden until you submit your scorecard');
     expect(rowBefore).not.to.include('5.00');
     expect(rowBefore).not.to.include('Strong yes');
 
@@ -110,10 +110,10 @@ describe('leaders: scorecards over HTTP and the hidden-scores rule', () => {
     await signIn(member, v.member);
     const scored = await submitForm(member, caseUrl, { score_research: '4', score_fit: '', recommendation: 'yes', comment: '' }, `${caseUrl}/evaluation`);
     expect(scored.status).to.equal(303);
-    expect(rowOf(await get(leader, `/shortlists/${v.call._id}`))).to.include('Hidden until you score');
+    expect(rowOf(await get(leader, `/shortlists/${v.call._id}`))).to.include('Scores hidden until you submit your scorecard');
     expect(scoreRow(await get(leader, compareUrl))).to.include('Hidden until you score');
     const after = await get(leader, caseUrl);
-    expect(after).to.include('Hidden until you score');
+    expect(after).to.include('Scores hidden until you submit your scorecard');
     expect(after).to.include('id="others-hidden"');
   });
 
@@ -127,7 +127,7 @@ describe('leaders: scorecards over HTTP and the hidden-scores rule', () => {
     // The leader has not scored it: listed under any minimum, score hidden, and the form says why.
     for (const min of ['4.3', '4.4', '5']) {
       const row = await listed(leaderAgent, min);
-      expect(row, min).to.include('Hidden until you score');
+      expect(row, min).to.include('Scores hidden until you submit your scorecard');
       expect(row, min).not.to.include('4.30');
     }
     const form = (await leaderAgent.get(`/shortlists/${w.call._id}`).set('Accept', 'text/html')).text;

@@ -198,7 +198,8 @@ describe('walk s34: the panel, the leader and the applicant in the browser', fun
     // The row says the tie was placed by the rule, and how much of the panel scored (3 named + the leader).
     for (const i of [2, 3]) expect(await lp.textContent(`tr[data-case="${cases[i]!.kase._id}"] .row-tied`)).to.equal('Equal score: placed by publications and patents, then the earlier application');
     expect(await lp.textContent(`tr[data-case="${cases[2]!.kase._id}"] .row-scored`)).to.equal('4 of 4 panel members scored');
-    expect(await lp.textContent(`tr[data-case="${cases[7]!.kase._id}"] .row-scored`)).to.equal('1 of 4 panel members scored');
+    // Not scored by the leader: the count is said with why the score is hidden (lead s35).
+    expect(await lp.textContent(`tr[data-case="${cases[7]!.kase._id}"] .hidden-scores-why`)).to.equal('Scores hidden until you submit your scorecard — 1 of 4 panel members have scored');
     await shot(lp, 'leader-shortlist-1280');
     await lp.setViewportSize({ width: 390, height: 844 });
     await lp.reload();
@@ -224,9 +225,13 @@ describe('walk s34: the panel, the leader and the applicant in the browser', fun
     };
     const reasons = ['Internal: strongest thin-film record of the call.', 'Internal: wait for the budget of the second lab.', 'Internal: weakest research record among the scored.'];
     await decide(2, 'shortlist', reasons[0]!);
-    await decide(4, 'put_on_hold', reasons[1]!, (p) => p.fill('#f-reviewBy', holdReviewDay()));
+    // Cases 4 and 5 the leader did not score: the panel's scores are hidden from them, and they say they decide without them (lead s35).
+    await decide(4, 'put_on_hold', reasons[1]!, async (p) => {
+      await p.fill('#f-reviewBy', holdReviewDay());
+      await p.check('#f-withoutScores');
+    });
     await shot(lp, 'leader-after-hold-1280');
-    await decide(5, 'reject', reasons[2]!);
+    await decide(5, 'reject', reasons[2]!, (p) => p.check('#f-withoutScores'));
     const stages = await Promise.all([2, 4, 5].map(async (i) => (await Case.findById(cases[i]!.kase._id).lean())!));
     expect(stages.map((c) => c.stage)).to.deep.equal(['shortlisted', 'on_hold', 'rejected']);
     expect(stages.map((c) => c.history.at(-1)!.note)).to.deep.equal(reasons);

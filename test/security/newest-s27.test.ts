@@ -279,9 +279,10 @@ describe('security: the newest features (session 26) as an attacker and a carele
     it('refuses a told reason sent twice, under a bracketed name, with hidden characters or too long, and a form without its token; nothing is sent', async () => {
       const { kase } = await scoredCase();
       const reason = 'Internal: the panel ranked this profile last of five.';
-      const shown = await submitForm(leader, caseUrl(kase._id), { action: 'reject', version: String(kase.version), reason }, `${caseUrl(kase._id)}/decision`);
+      // The leader has not scored: ticked, as the form asks (lead s35).
+      const shown = await submitForm(leader, caseUrl(kase._id), { action: 'reject', version: String(kase.version), reason, withoutScores: '1' }, `${caseUrl(kase._id)}/decision`);
       expect(shown.status).to.equal(200);
-      const base = { _csrf: csrfFrom(shown.text), action: 'reject', version: String(kase.version), reason, previewedToldReason: hiddenPreviewed(shown.text) };
+      const base = { _csrf: csrfFrom(shown.text), action: 'reject', version: String(kase.version), reason, previewedToldReason: hiddenPreviewed(shown.text), withoutScores: '1' };
       const confirmUrl = `${caseUrl(kase._id)}/decision/confirm`;
       const send = (body: Record<string, unknown>) => leader.post(confirmUrl).type('form').set('Accept', 'text/html').send(body);
       expect((await send({ ...base, toldReason: ['Words one', 'Words two'] })).status, 'twice').to.equal(422);
@@ -313,12 +314,12 @@ describe('security: the newest features (session 26) as an attacker and a carele
     it("sends the told words escaped and never the leader's reason (e-mail, the candidate's page, their data export)", async () => {
       const { applicant, kase } = await scoredCase();
       const reason = 'INTERNAL-LEADER-S27: plagiarism suspected in the second paper.';
-      const shown = await submitForm(leader, caseUrl(kase._id), { action: 'reject', version: String(kase.version), reason }, `${caseUrl(kase._id)}/decision`);
+      const shown = await submitForm(leader, caseUrl(kase._id), { action: 'reject', version: String(kase.version), reason, withoutScores: '1' }, `${caseUrl(kase._id)}/decision`);
       const told = '<a href="https://evil.example/">Click to appeal</a> Thank you for applying.';
-      const redrawn = await leader.post(`${caseUrl(kase._id)}/decision`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(shown.text), action: 'reject', version: String(kase.version), reason, toldReason: told, refresh: '1' });
+      const redrawn = await leader.post(`${caseUrl(kase._id)}/decision`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(shown.text), action: 'reject', version: String(kase.version), reason, toldReason: told, refresh: '1', withoutScores: '1' });
       expect(redrawn.status).to.equal(200);
       expect(redrawn.text).not.to.include('<a href="https://evil.example/">');
-      const done = await leader.post(`${caseUrl(kase._id)}/decision/confirm`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(redrawn.text), action: 'reject', version: String(kase.version), reason, toldReason: told, previewedToldReason: hiddenPreviewed(redrawn.text) });
+      const done = await leader.post(`${caseUrl(kase._id)}/decision/confirm`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(redrawn.text), action: 'reject', version: String(kase.version), reason, toldReason: told, previewedToldReason: hiddenPreviewed(redrawn.text), withoutScores: '1' });
       expect(done.status).to.equal(303);
       await deliver(t, kase._id);
       const mail = await t.smtp.waitForTo(applicant.email);

@@ -75,7 +75,8 @@ describe('security s33: holds from the shortlist and their resume', function () 
     const before = await snapshot(kase._id);
     // With the words the candidate is told, as the confirmation page sends them (walk s34).
     const told = 'The institute needs a few more weeks before deciding.';
-    const fields = { action: 'put_on_hold', version: String(kase.version), reason: 'Budget line not yet confirmed by the ministry.', reviewBy: weekdayAhead(), toldReason: told, previewedToldReason: told };
+    // The leader has not scored: deciding without the panel's scores, ticked (lead s35).
+    const fields = { action: 'put_on_hold', version: String(kase.version), reason: 'Budget line not yet confirmed by the ministry.', reviewBy: weekdayAhead(), toldReason: told, previewedToldReason: told, withoutScores: '1' };
     for (const user of [outsideLeader, outsideHr, w.otherLeader, applicant]) {
       const { a, csrf } = await signedIn(user);
       for (const path of [decision(kase._id), `${decision(kase._id)}/confirm`]) {
@@ -147,12 +148,12 @@ describe('security s33: holds from the shortlist and their resume', function () 
     ];
     // The words for the candidate (walk s34), confirmed as an operator, an array, oversize: refused, none written.
     for (const extra of [{ toldReason: { $ne: '' }, previewedToldReason: 'x' }, { toldReason: ['a', 'b'], previewedToldReason: 'a' }, { toldReason: 't'.repeat(100_000), previewedToldReason: 't'.repeat(100_000) }]) {
-      const r = await a.post(`${decision(kase._id)}/confirm`).set('Accept', 'application/json').set('x-csrf-token', csrf).send({ action: 'put_on_hold', version: String(kase.version), reason, reviewBy: weekdayAhead(), ...extra });
+      const r = await a.post(`${decision(kase._id)}/confirm`).set('Accept', 'application/json').set('x-csrf-token', csrf).send({ action: 'put_on_hold', version: String(kase.version), reason, reviewBy: weekdayAhead(), withoutScores: '1', ...extra });
       expect(r.status, JSON.stringify(extra).slice(0, 80)).to.be.within(400, 499);
     }
     for (const extra of hostile) {
       for (const path of [decision(kase._id), `${decision(kase._id)}/confirm`]) {
-        const r = await a.post(path).set('Accept', 'application/json').set('x-csrf-token', csrf).send({ action: 'put_on_hold', version: String(kase.version), reason, ...extra });
+        const r = await a.post(path).set('Accept', 'application/json').set('x-csrf-token', csrf).send({ action: 'put_on_hold', version: String(kase.version), reason, withoutScores: '1', ...extra });
         expect(r.status, `${path} ${JSON.stringify(extra).slice(0, 80)}`).to.be.within(400, 499);
       }
     }

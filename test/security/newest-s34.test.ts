@@ -195,7 +195,7 @@ describe("security s34: an edited template that prints all its data finds no lea
       .post(`/shortlists/${w.call._id}/cases/${kase._id}/decision/confirm`)
       .type('form')
       .set('Accept', 'text/html')
-      .send({ _csrf: leadCsrf, action: 'put_on_hold', version: String(kase.version), reason: 'Internal: the director doubts the candidate.', reviewBy, toldReason: TOLD, previewedToldReason: TOLD });
+      .send({ _csrf: leadCsrf, action: 'put_on_hold', version: String(kase.version), reason: 'Internal: the director doubts the candidate.', reviewBy, toldReason: TOLD, previewedToldReason: TOLD, withoutScores: '1' });
     expect(held.status, held.text.slice(0, 300)).to.equal(303);
     const hr = await createUser({ role: 'hr_officer', institute: w.instituteId });
     const officer = agent(t.app);

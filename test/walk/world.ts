@@ -67,7 +67,8 @@ export async function walkWorld(t: TestApp): Promise<WalkWorld> {
 
   const ctxOf = (u: UserDoc) => systemContext({ now, actor: u, locale: u.locale === 'en' ? 'en' : 'vi' });
   async function step(c: CaseDoc, action: Action, who: Who, owner: UserDoc, payload?: Record<string, unknown>): Promise<CaseDoc> {
-    if (who === 'leader') return (await decideCase({ app: t.ctx, ctx: ctxOf(leader), call, caseId: c._id, action: action as Decision, version: c.version, reason: payload?.reason as string })).caseDoc;
+    // The leader scores none of these cases: decided without the panel's scores, said so (lead s35).
+    if (who === 'leader') return (await decideCase({ app: t.ctx, ctx: ctxOf(leader), call, caseId: c._id, action: action as Decision, version: c.version, reason: payload?.reason as string, withoutScores: true })).caseDoc;
     const actor = who === 'applicant' ? owner : (await Case.findById(c._id).lean())!.assignee?.equals(hr2._id) ? hr2 : hr1;
     return transition({ app: t.ctx, ctx: ctxOf(actor), caseId: c._id, action, expectedVersion: c.version, payload });
   }
