@@ -87,7 +87,8 @@ export async function shortlistCase({ ctx, call, caseDoc }: { ctx: Context; call
   const decisions = availableActions(caseDoc, actorOf(ctx), { decisions: true }).filter((a): a is Decision => (DECISIONS as readonly string[]).includes(a));
   // A panel member from another institute reads each outcome, never its words (server/policies/case.ts readReasons).
   const shown = can(ctx.actor, 'case.readReasons', caseDoc) ? taken : taken.map(({ toldReason: _told, ...d }) => ({ ...d, reason: '', reasonsKept: true }));
-  const blind = decisions.length > 0 && (await decidingBlind({ ctx, call, kase: caseDoc }));
+  // A leader with a declared conflict does not decide at all (refuseConflictedDecider): not asked to tick for deciding blind.
+  const blind = decisions.length > 0 && !evals.ownConflict && (await decidingBlind({ ctx, call, kase: caseDoc }));
   return { caseDoc, evals, documents: docs.get(String(caseDoc._id)), decisions, panel, taken: shown, blind, panelSize };
 }
 

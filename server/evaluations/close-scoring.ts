@@ -76,7 +76,8 @@ export async function hiddenRowWays({ ctx, call, list }: { ctx: Context; call: C
   const evaluator = canEvaluateCall(viewer, call);
   for (const r of hidden) {
     const inEvaluation = r.stage === 'evaluation';
-    const required = requiredScorecards(call, list.panelSize, r.conflictsCount);
+    // The button only: the close itself checks the minimum as decisions do (panelScores, members on the panel now).
+    const required = r.conflictsCount ? requiredScorecards(call, { size: list.panelSize, conflicts: r.conflictsCount }) : requiredScorecards(call);
     out.set(r.id, {
       canScore: evaluator && inEvaluation && !conflicted.has(r.id),
       canClose: canCloseScoring(viewer, call, r) && (complete.get(r.id) ?? 0) >= required,

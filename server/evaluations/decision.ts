@@ -44,9 +44,9 @@ export async function panelScores({ call, caseId }: { call: CallDoc; caseId: Typ
   // Only the conflicts of those on the panel now: one removed or disabled since is out of its size
   // already, and counted out twice let a decision go ahead on fewer scorecards than the panel can give (security review s35).
   const declared = await PanelConflict.find({ case: caseId, call: call._id }, { member: 1 }).lean();
-  if (declared.length === 0) return { complete, submitted: evals.length, required: requiredScorecards(call, 0, 0) };
+  if (declared.length === 0) return { complete, submitted: evals.length, required: requiredScorecards(call) };
   const [size, conflicts] = await Promise.all([panelSizeOf(call), onPanelAmong(call, declared.map((d) => d.member))]);
-  return { complete, submitted: evals.length, required: requiredScorecards(call, size, conflicts) };
+  return { complete, submitted: evals.length, required: requiredScorecards(call, { size, conflicts }) };
 }
 
 /** Whether a scorecard scores every criterion of the call's scorecard (a complete one). */
@@ -58,11 +58,12 @@ export function isCompleteScorecard(keys: readonly string[], scores: unknown): b
 /**
  * The call's minimum of complete scorecards for a case. Members who declared a conflict of interest
  * on it cannot score it: the minimum is what the rest of the panel can give (at least one), or the
- * case would wait for ever (walk s34, lead). `panelSize` is read only when there are conflicts.
+ * case would wait for ever (walk s34, lead). `panel`: its size and its members' conflicts on the case,
+ * read only when any conflict is declared.
  */
-export function requiredScorecards(call: Pick<CallDoc, 'minScorecards'>, panelSize: number, conflicts: number): number {
+export function requiredScorecards(call: Pick<CallDoc, 'minScorecards'>, panel?: { size: number; conflicts: number }): number {
   const callMin = Number.isInteger(call.minScorecards) && (call.minScorecards as number) >= 1 ? (call.minScorecards as number) : DEFAULT_MIN_SCORECARDS;
-  return conflicts === 0 ? callMin : Math.max(1, Math.min(callMin, panelSize - conflicts));
+  return panel ? Math.max(1, Math.min(callMin, panel.size - panel.conflicts)) : callMin;
 }
 
 /**

@@ -219,7 +219,7 @@ describe('security s35: "N of M panel members scored" and a member removed from 
     await signIn(a, waiting);
     const list = await a.get(`/shortlists/${call._id}`).set('Accept', 'text/html');
     expect(list.status).to.equal(200);
-    expect(list.text).to.include('1 of 3 panel members scored');
+    expect(list.text).to.include('1 of 3 panel members have scored');
     const page = await a.get(`/shortlists/${call._id}/cases/${kase._id}`).set('Accept', 'text/html');
     expect(page.status).to.equal(200);
     for (const text of [list.text, page.text]) {
@@ -240,7 +240,7 @@ describe('security s35: "N of M panel members scored" and a member removed from 
     // The count follows the panel at once (the kept size is forgotten on the account's write).
     const leaderAgent = agent(t.app);
     await signIn(leaderAgent, leader);
-    expect((await leaderAgent.get(`/shortlists/${call._id}`).set('Accept', 'text/html')).text).to.include('1 of 2 panel members scored');
+    expect((await leaderAgent.get(`/shortlists/${call._id}`).set('Accept', 'text/html')).text).to.include('1 of 2 panel members have scored');
   });
 });
 
