@@ -80,7 +80,7 @@ export async function hiddenRowWays({ ctx, call, list }: { ctx: Context; call: C
     const required = r.conflictsCount ? requiredScorecards(call, { size: list.panelSize, conflicts: r.conflictsCount }) : requiredScorecards(call);
     out.set(r.id, {
       canScore: evaluator && inEvaluation && !conflicted.has(r.id),
-      canClose: canCloseScoring(viewer, call, r) && (complete.get(r.id) ?? 0) >= required,
+      canClose: canCloseScoring(viewer, call, r) && !conflicted.has(r.id) && (complete.get(r.id) ?? 0) >= required,
     });
   }
   return out;

@@ -230,7 +230,8 @@ export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context
   const scoreHidden = scoresHiddenFrom(evals, c.score);
   const canScore = evals.canEvaluate && c.stage === EVALUATION_STAGE && !evals.ownConflict;
   const panelScoresMet = view.panel.complete >= view.panel.required;
-  const closable = canCloseScoring(ctx.actor ?? undefined, call, c);
+  // Not offered to a leader who declared a conflict on the candidate: closing moves the case on as a decision does.
+  const closable = canCloseScoring(ctx.actor ?? undefined, call, c) && !evals.ownConflict;
   const caseHref = `/shortlists/${String(call._id)}/cases/${String(c._id)}`;
   return {
     title: c.profile?.fullName || c.reference,

@@ -18,6 +18,8 @@ import { AuditEvent } from '../../models/audit-event.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
 import { invalidateShortlist } from '../../server/evaluations/shortlist.ts';
+import { declareConflict } from '../../server/evaluations/index.ts';
+import { systemContext } from '../../server/context.ts';
 import { makeWorld, applicantCase as makeCase, type World } from './context.ts';
 
 /** A case at the panel; the call's ranking (kept 30 s, server/evaluations/shortlist.ts) forgotten so the list shows it now. */
@@ -264,6 +266,22 @@ describe('leaders: deciding while the panel\'s scores are hidden (lead s35)', fu
     const own = agent(t.app);
     await signIn(own, applicant);
     expect(words((await own.get(`/applications/${kase._id}`).set('Accept', 'text/html')).text)).not.to.match(/on leave|Scoring closed/);
+  });
+
+  it('neither offers nor lets a leader who declared a conflict on the candidate close its scoring (422, the conflict said, nothing moved)', async () => {
+    const { kase } = await applicantCase(w.call, 'evaluation');
+    await score(kase, w.member);
+    await declareConflict({ ctx: systemContext({ now: new Date(), actor: w.leader }), caseId: String(kase._id), callId: String(w.call._id), reason: 'The candidate co-wrote my last three papers.' });
+    const page = await leader.get(caseUrl(kase._id)).set('Accept', 'text/html');
+    expect(page.status).to.equal(200);
+    expect(page.text).not.to.include('name="closeReason"');
+    expect(page.text).not.to.include('name="withoutScores"');
+    const res = await leader.post(`${caseUrl(kase._id)}/close-scoring`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(page.text), version: String(kase.version), closeReason: 'The panel has scored; closing it now.' });
+    expect(res.status).to.equal(422);
+    expect(words(res.text)).to.include('You declared a conflict of interest on this candidate');
+    const after = (await Case.findById(kase._id).lean())!;
+    expect(after.stage).to.equal('evaluation');
+    expect(after.version).to.equal(kase.version);
   });
 
   it('refuses closing scoring to anyone but the institute\'s leaders (403), and on a stale form or a case moved on (409, the reason kept)', async () => {
