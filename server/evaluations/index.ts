@@ -27,7 +27,7 @@ export interface EvaluationInput {
   comment: string;
 }
 
-function scorecardOf(call: { scorecard?: unknown }): CriterionWeight[] {
+export function scorecardOf(call: { scorecard?: unknown }): CriterionWeight[] {
   return ((call.scorecard ?? []) as { key: string; weight: number }[]).map((c) => ({ key: c.key, weight: c.weight }));
 }
 
