@@ -70,8 +70,10 @@ export function shortlistPage({ ctx, call, list, query, rejected = false }: { ct
       withFields(r, {
         // Equal scores side by side: the row says the rule placed them, not the score.
         tied: byScore && r.score !== null && (rows[i - 1]?.score === r.score || rows[i + 1]?.score === r.score),
-        // "3 of 4 panel members scored": the count alone did not say whether the panel was done.
-        scoredText: t('shortlists.scoredOfPanel', { count: r.evaluationsCount, panel: Math.max(list.panelSize, r.evaluationsCount) }),
+        // "3 of 4 panel members scored": the count alone did not say whether the panel was done. Of
+        // those who can score it: a member who declared a conflict never will (the minimum counts them
+        // out too, server/evaluations/decision.ts panelScores), so "1 of 3" with two conflicts read as waiting.
+        scoredText: t('shortlists.scoredOfPanel', { count: r.evaluationsCount, panel: Math.max(list.panelSize - r.conflictsCount, r.evaluationsCount) }),
         countryName: countryName(r.country, ctx.locale),
         scoreText: formatScore(r.score, ctx.locale),
         stageLabel: t(`workflow.stages.${r.stage}`),
