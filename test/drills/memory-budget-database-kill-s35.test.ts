@@ -99,4 +99,38 @@ describe('drill s35: the database SIGKILLed while the memory budget’s reclaime
     expect(app.output()).not.to.match(/"msg":"unhandled error"/);
     expect(peaks.after, 'the bound kept after the restart').to.be.below(peaks.before * 1.2 + 32);
   });
+
+  // With web processes (as WEB_WORKERS=auto gives on two cores with a separate database), the pages'
+  // garbage is in the web processes: their reclaimer must say when it collects too.
+  it('with web processes: each one’s reclaimer logs its budget collections, before and after a database restart', async () => {
+    const env = drillEnv(database.dataDir, { MONGODB_URI: database.uri, SMTP_URL: smtp().url, MEMORY_BUDGET_MB: '256', LOG_LEVEL: 'debug', WEB_WORKERS: '2' });
+    await app?.kill9();
+    app = startApp(env);
+    await waitReady(app);
+    const seeded = JSON.parse((await runScript('test/drills/support/seed.ts', [JSON.stringify({ applicants: 40, stage: 'screening' })], env)).trim().split('\n').at(-1)!) as Seeded;
+    const hr = new WebClient(app.url, 30_000);
+    await hr.signIn(seeded.hr.email, seeded.password, seeded.hr.totpSecret);
+    let loading = true;
+    const reader = async (path: string) => {
+      while (loading) {
+        const r = await hr.get(path).catch(() => ({ status: 0 }));
+        if (r.status !== 200) await sleep(100);
+      }
+    };
+    const fromWeb = (out: string) => out.split('\n').filter((l) => l.includes('"msg":"memory reclaimed: the process was over its memory budget"') && /"web":\d+/.test(l)).length;
+    const readers = [reader('/cases'), reader('/cases?q=applicant'), reader('/cases?sort=due'), reader('/cases')];
+    try {
+      await until('a web process collecting for the budget', 120_000, () => fromWeb(app!.output()) >= 1);
+      await database.kill9();
+      await sleep(2000);
+      await database.restart();
+      const restartedAt = app.output().length;
+      await until('the app ready again', 60_000, async () => (await fetch(`${app!.url}/readyz`).catch(() => undefined))?.status === 200);
+      await until('a web process collecting for the budget after the restart', 120_000, () => fromWeb(app!.output().slice(restartedAt)) >= 1);
+    } finally {
+      loading = false;
+      await Promise.all(readers);
+    }
+    expect(app.output()).not.to.match(/"msg":"unhandled error"/);
+  });
 });
