@@ -11,6 +11,9 @@
 //    last hour. One computation at a time across processes and instances: `computingUntil`.
 //  - Figures never computed (an uncommon call or period) are computed on demand; the page waits at
 //    most waitMs for them and otherwise says they are being prepared (the computation goes on).
+//    So are figures computed before this process started (a restart: the job's start marks them
+//    stale), one such computation at a time per process: the leader who opens the page after a
+//    restart reads current figures, not "updating" until the job's first run a minute later.
 //  - invalidateDashboard (a decision, an offer's answer) marks the institute's figures: the job
 //    recomputes them at its next run, within seconds. Other writes show within FRESH_MS + a run.
 //    Every change of a case's stage (the workflow's one writer of it: a decision, an applicant's
