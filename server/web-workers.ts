@@ -226,7 +226,13 @@ export async function runWebWorker(): Promise<void> {
 
   announceWrites(batchedAnnouncer((models) => process.connected && process.send!({ type: 'written', models } satisfies FromWorker)));
   const server = app.listen(config.port, config.host);
-  const reclaimer = startReclaimer({ growthBytes: 32 * 1024 * 1024, budgetBytes: config.memoryBudgetBytes });
+  // Says why it collected, as the primary's does (server/main.ts): the pages' garbage is here, and
+  // without it a budget's collections in the web processes went unseen (drill memory-budget-database-kill-s35).
+  const reclaimer = startReclaimer({
+    growthBytes: 32 * 1024 * 1024,
+    budgetBytes: config.memoryBudgetBytes,
+    onReclaim: (r) => logger.debug(r, r.reason === 'quiet' ? 'memory reclaimed in a quiet moment' : 'memory reclaimed: the process was over its memory budget'),
+  });
   stopServingHere = async () => {
     reclaimer?.stop();
     await stopServing(server, inFlight, logger);

@@ -12,6 +12,7 @@ import { returnStrandedCases } from './stranded.ts';
 import { resumeRecounts } from './deadline-recount.ts';
 import { PENDING_AUDIT_GRACE_MS, recordPendingCaseAudits } from './pending-audit.ts';
 import { recordPendingDocumentAudits } from '../documents/pending-audit.ts';
+import { recordPendingConflictAudits } from '../evaluations/index.ts';
 
 export const STRANDED_CASES_INTERVAL_MS = 10 * 60_000;
 /** After the first requests (the start-time backfills wait 5 s too), and well before anyone misses the cases. */
@@ -69,6 +70,7 @@ registerService((app) =>
     run: async () => {
       await recordPendingCaseAudits({ now: app.now(), logger: app.logger });
       await recordPendingDocumentAudits({ now: app.now(), logger: app.logger });
+      await recordPendingConflictAudits({ now: app.now(), logger: app.logger });
     },
   }),
 );

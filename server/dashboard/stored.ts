@@ -11,6 +11,9 @@
 //    last hour. One computation at a time across processes and instances: `computingUntil`.
 //  - Figures never computed (an uncommon call or period) are computed on demand; the page waits at
 //    most waitMs for them and otherwise says they are being prepared (the computation goes on).
+//    So are figures computed before this process started (a restart: the job's start marks them
+//    stale), one such computation at a time per process: the leader who opens the page after a
+//    restart reads current figures, not "updating" until the job's first run a minute later.
 //  - invalidateDashboard (a decision, an offer's answer) marks the institute's figures: the job
 //    recomputes them at its next run, within seconds. Other writes show within FRESH_MS + a run.
 //    Every change of a case's stage (the workflow's one writer of it: a decision, an applicant's
@@ -172,6 +175,32 @@ async function computeHeld(f: DashboardFilter, key: string, now: Date): Promise<
   }
 }
 
+/** When this process started: figures computed before it were left by an earlier one (a restart). */
+const PROCESS_STARTED = new Date();
+/** The one recomputation of figures left at start a page of this process has started (one at a time: each holds the database's thread). */
+let leftAtStart: { key: string; figures: Promise<StoredFigures | undefined> } | undefined;
+
+/**
+ * Figures a page found computed before this process started, recomputed on demand: the page waits
+ * at most `ms` for them. One such computation at a time in this process (another page meanwhile
+ * shows the stored figures, saying they are updating; the job gets to them). Not for figures merely
+ * older than FRESH_MS or marked by a write: the job keeps those current within seconds.
+ */
+async function recomputeLeftAtStart(f: DashboardFilter, now: Date, ms: number): Promise<StoredFigures | undefined> {
+  const key = figuresKey(f);
+  if (leftAtStart && leftAtStart.key !== key) return undefined;
+  if (!leftAtStart) {
+    const mine = { key, figures: computeFigures(f, now).catch(() => undefined) };
+    leftAtStart = mine;
+    void mine.figures.finally(() => {
+      if (leftAtStart === mine) leftAtStart = undefined;
+    });
+  }
+  const got = await Promise.race([leftAtStart.figures, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref())]);
+  if (got) memo.delete(key);
+  return got;
+}
+
 /** Resolves with the figures once stored (by this process or another), or undefined after `ms`. */
 async function waitForFigures(f: DashboardFilter, now: Date, ms: number): Promise<StoredFigures | undefined> {
   const until = Date.now() + ms;
@@ -221,6 +250,13 @@ export async function readFigures({ filter: f, now, waitMs = WAIT_MS, freshAfter
     await DashboardFigures.updateOne({ key }, { $set: { viewedAt: doc.viewedAt } }).exec();
   }
   const stored = figuresOf(doc);
+  if (stored && outdated(doc!, t) && stored.computedAt < PROCESS_STARTED) {
+    // Left by the process before this one (the job's start marks them stale, job.ts): computed now,
+    // waited for as figures never computed are, not after the start-time jobs' first runs (drill
+    // dashboard-restart-s35: the leader read "updating" for 61 s after a restart).
+    const recomputed = await recomputeLeftAtStart(f, now, waitMs);
+    if (recomputed) return { figures: recomputed, updating: false };
+  }
   if (stored) return { figures: stored, updating: outdated(doc!, t) };
   const figures = await waitForFigures(f, now, waitMs);
   if (figures) {

@@ -9,7 +9,9 @@ import { User } from '../../models/user.ts';
 import type { Recommendation, Stage } from '../../models/constants.ts';
 import { actorOf, type Context } from '../context.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
-import { recordAudit } from '../audit/index.ts';
+import { pendingAudit, recordAudit, type PendingAudit } from '../audit/index.ts';
+import { pendingAuditCarrier, type PendingAuditRepair } from '../audit/pending-carrier.ts';
+import type { Logger } from '../logger.ts';
 import { canEvaluateCall, canSeeOthersScores } from '../policies/shortlist.ts';
 import { weightedScore, sheetScore, criterionMeans, type CriterionWeight } from './score.ts';
 import { invalidateShortlist } from './shortlist.ts';
@@ -28,7 +30,7 @@ export interface EvaluationInput {
   comment: string;
 }
 
-function scorecardOf(call: { scorecard?: unknown }): CriterionWeight[] {
+export function scorecardOf(call: { scorecard?: unknown }): CriterionWeight[] {
   return ((call.scorecard ?? []) as { key: string; weight: number }[]).map((c) => ({ key: c.key, weight: c.weight }));
 }
 
@@ -118,7 +120,12 @@ export async function submitEvaluation(args: SubmitEvaluationOptions): Promise<{
 /**
  * A panel member declares a conflict of interest on a case (ValidationError `conflictReason` without a
  * reason of CONFLICT_REASON_MIN..MAX characters): recorded once (a second submit keeps the first), their
- * scorecard for it withdrawn and the case's score recomputed without it. Only while scoring is open.
+ * scorecard for it withdrawn and the case's score recomputed without it, audited once. Only while
+ * scoring is open. The row is written first, with its audit event on it; what follows it is done by
+ * every submit, not only the one that wrote the row: a declaration that stopped after the row (the
+ * database gone, the process killed) left the member's scorecard counted beside their conflict, and
+ * sending it again changed nothing (drill panel-conflict-s35). Withdrawing and recomputing are safe
+ * twice; the event is recorded once under its own id (two tabs at once: one records, one clears).
  */
 export async function declareConflict(args: { ctx: Context; caseId: string; callId: string; reason: unknown }): Promise<{ created: boolean }> {
   const { ctx } = args;
@@ -136,9 +143,11 @@ export async function declareConflict(args: { ctx: Context; caseId: string; call
   if (hasHiddenCharacters(reason)) throw new ValidationError({ conflictReason: 'errors.hiddenCharacters' });
   if (visibleLength(reason) < CONFLICT_REASON_MIN || reason.length > CONFLICT_REASON_MAX) throw new ValidationError({ conflictReason: 'shortlists.conflict.errors.reason' });
   if (c.stage !== EVALUATION_STAGE) throw new ConflictError('shortlists.errors.notInEvaluation');
+  const scored = !!(await Evaluation.exists({ case: c._id, member: member._id }));
+  const event = pendingAudit(ctx, { action: 'evaluation.conflict', targetType: 'case', targetId: String(c._id), summary: { call: String(call._id), withdrawn: scored } });
   const res = await PanelConflict.updateOne(
     { case: c._id, member: member._id },
-    { $setOnInsert: { call: call._id, reason, declaredAt: ctx.now } },
+    { $setOnInsert: { call: call._id, reason, declaredAt: ctx.now, pendingAudits: [event] } },
     { upsert: true, runValidators: true },
   ).catch((err: { code?: number }) => {
     // Two submits at once: the other one recorded it.
@@ -146,13 +155,20 @@ export async function declareConflict(args: { ctx: Context; caseId: string; call
     throw err;
   });
   const created = res.upsertedCount > 0;
-  if (!created) return { created };
-  const withdrawn = await Evaluation.deleteOne({ case: c._id, member: member._id });
+  await Evaluation.deleteOne({ case: c._id, member: member._id });
   const score = await recomputeCaseScore(c._id, scorecardOf(call));
   invalidateShortlist(call._id);
-  await recordAudit(ctx, { action: 'evaluation.conflict', targetType: 'case', targetId: String(c._id), summary: { call: String(call._id), withdrawn: withdrawn.deletedCount > 0, score } });
+  // This submit's event, or the one an earlier submit left on the row (recorded by whoever gets there first).
+  const row = created && 'upsertedId' in res ? { _id: res.upsertedId, pendingAudits: [event] } : await PanelConflict.findOne({ case: c._id, member: member._id }, { pendingAudits: 1 }).select('+pendingAudits').lean();
+  const left = (row?.pendingAudits ?? []) as PendingAudit[];
+  if (row && left.length) await conflictAudits.settle(row._id, left, { score });
   return { created };
 }
+
+const conflictAudits = pendingAuditCarrier({ model: PanelConflict, targetType: 'case', leftBehind: 'conflict of interest declarations left unaudited by a stopped process recorded' });
+
+/** Records the declarations' events left unrecorded by a stopped process, after the grace (server/audit/pending-carrier.ts recordLeft). */
+export const recordPendingConflictAudits = (opts: { now: Date; olderThanMs?: number; logger?: Logger }): Promise<PendingAuditRepair> => conflictAudits.recordLeft(opts);
 
 export interface ConflictView {
   memberName: string;

@@ -72,10 +72,12 @@ export function shortlistPage({ ctx, call, list, query, rejected = false, ways }
       withFields(r, {
         // Equal scores side by side: the row says the rule placed them, not the score.
         tied: byScore && r.score !== null && (rows[i - 1]?.score === r.score || rows[i + 1]?.score === r.score),
-        // "3 of 4 panel members scored": the count alone did not say whether the panel was done.
-        scoredText: t('shortlists.scoredOfPanel', { count: r.evaluationsCount, panel: Math.max(list.panelSize, r.evaluationsCount) }),
+        // "3 of 4 panel members scored": the count alone did not say whether the panel was done. Of
+        // those who can score it: a member who declared a conflict never will (the minimum counts them
+        // out too, server/evaluations/decision.ts panelScores), so "1 of 3" with two conflicts read as waiting.
+        scoredText: t('shortlists.scoredOfPanel', { count: r.evaluationsCount, panel: Math.max(list.panelSize - r.conflictsCount, r.evaluationsCount) }),
         // A score hidden from the viewer says why and the ways on (lead s35): "Score it", "Close scoring".
-        hiddenNotice: hiddenScoresNotice(t, { hidden: r.scoreHidden, scored: r.evaluationsCount, panel: list.panelSize, canScore: ways?.get(r.id)?.canScore ?? false, canClose: ways?.get(r.id)?.canClose ?? false, caseHref: `/shortlists/${String(call._id)}/cases/${r.id}` }),
+        hiddenNotice: hiddenScoresNotice(t, { hidden: r.scoreHidden, scored: r.evaluationsCount, panel: Math.max(list.panelSize - r.conflictsCount, r.evaluationsCount), canScore: ways?.get(r.id)?.canScore ?? false, canClose: ways?.get(r.id)?.canClose ?? false, caseHref: `/shortlists/${String(call._id)}/cases/${r.id}` }),
         countryName: countryName(r.country, ctx.locale),
         scoreText: formatScore(r.score, ctx.locale),
         stageLabel: t(`workflow.stages.${r.stage}`),
@@ -249,7 +251,7 @@ export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context
     fileHref: can(ctx.actor ?? undefined, 'case.view', view.caseDoc) ? `/cases/${String(c._id)}#documents` : undefined,
     canScore,
     // Why the scores are hidden and the ways on (lead s35); the panel's size is what the shortlist says.
-    hiddenNotice: hiddenScoresNotice(t, { hidden: scoreHidden, scored: evals.submittedCount, panel: view.panelSize, canScore, canClose: closable && panelScoresMet, caseHref }),
+    hiddenNotice: hiddenScoresNotice(t, { hidden: scoreHidden, scored: evals.submittedCount, panel: Math.max(view.panelSize - evals.conflicts.length, evals.submittedCount), canScore, canClose: closable && panelScoresMet, caseHref }),
     // Close scoring (a leader, the case in evaluation, its scores hidden from them): the form, or, before
     // the panel's minimum, why it waits.
     // A refused close on a case that moved on meanwhile: why, and the reason as typed, to copy.

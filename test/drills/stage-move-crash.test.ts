@@ -6,12 +6,13 @@
 // before it stale (server/dashboard/job.ts markFiguresBeforeStart): the leader's page says newer
 // figures are coming at once, and the job's warm stores them right. The warm waits for the start-time
 // jobs' first runs (60 s after start), so they come right about 62 s after the restart, as before the
-// fix; what changed is that the page no longer shows the counts missing the step as current.
+// fix; what changed is that the page no longer shows the counts missing the step as current. Since
+// s35 the leader's page computes them on demand when opened (dashboard-restart-s35: ~3 s, not 62).
 //   1. The leader opens the dashboard (figures computed, stored: 2 submitted).
 //   2. HR starts the screening of one case; the app is killed at the first operation after the
 //      case's update (the audit's settlement, before applyStageMove).
-//   3. After the restart: the case is in screening; the page says the figures are updating; the
-//      stored counts come right (1 submitted, 1 screening) within the warm, measured.
+//   3. After the restart: the case is in screening; the page says the figures are updating or shows
+//      them recomputed; the stored counts come right (1 submitted, 1 screening), measured.
 import { expect } from 'chai';
 import { ObjectId } from 'mongodb';
 import { WebClient, csrfIn, hiddenValue } from '../../scripts/support/web-client.ts';
@@ -72,7 +73,10 @@ describe('drill: SIGKILL between a step’s stage write and the move of the dash
     await drill.boot(env);
     expect((await drill.db().collection('cases').findOne({ _id: new ObjectId(caseId) }))!.stage, 'the step stands').to.equal('screening');
     expect(await counts(), 'the stored counts missed the step').to.deep.equal({ submitted: 2, screening: 0 });
-    expect(await dashboard(), 'the page does not show them as current').to.match(/id="figures-updating"/);
+    // Figures left by the process before the restart are recomputed when the leader opens the page
+    // (s35: server/dashboard/stored.ts recomputeLeftAtStart); shown as current only once they count the step.
+    const first = await dashboard();
+    if (!/id="figures-updating"/.test(first)) expect(await counts(), 'shown as current: the step counted').to.deep.equal({ submitted: 1, screening: 1 });
     await until('the stored counts right', 120_000, async () => {
       const c = await counts();
       return c.submitted === 1 && c.screening === 1;

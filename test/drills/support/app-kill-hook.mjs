@@ -6,6 +6,7 @@
 //                      (to <value>, compared as a string) in its $set, e.g.
 //                      'cases.findOneAndUpdate:profile.plannedArrival' (HR's planned-start move) or
 //                      'cases.updateOne:outbox.$.status=sent' (a sent e-mail recorded on its case);
+//                      '<collection>.<method>:*': any such operation (e.g. 'evaluations.deleteOne:*');
 //   DRILL_KILL_AT      'write': as that write is issued (nothing of it stored); 'after': at the first
 //                      operation started once it was acknowledged (it is stored, nothing after it);
 //                      'stall': not a kill: the process's thread is held DRILL_STALL_MS (default
@@ -33,6 +34,7 @@ if (spec && at && isMainThread) {
   const matching = (op) =>
     specs.find(({ collection, method, path, value }) => {
       if (op.collectionName !== collection || op.method !== method) return false;
+      if (path === '*') return true;
       const set = op.params?.[1]?.$set;
       if (!set || !(path in set)) return false;
       return value === undefined || String(set[path]) === value;

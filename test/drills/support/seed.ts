@@ -11,6 +11,7 @@ import { TEST_PASSWORD, createInstitute, createUser, plainTotpSecret, uniqueEmai
 import { createCall, createCase } from '../../support/case-factories.ts';
 import { Case } from '../../../models/case.ts';
 import { Evaluation } from '../../../models/evaluation.ts';
+import { recomputeCaseScore, scorecardOf } from '../../../server/evaluations/index.ts';
 
 export interface SeedSpec {
   applicants: number;
@@ -23,8 +24,12 @@ export interface SeedSpec {
   /** The planned start of work ('YYYY-MM-DD'), and the support procedures (`dueAt` as an ISO string). */
   plannedStart?: string;
   tracks?: Array<{ kind: string; status: string; dueAt?: string; /** A counted target ('from' as an ISO string): recounted by the app. */ dueCount?: { from: string; workingDays: number } }>;
-  /** At `evaluation` or `shortlisted`: the panel's complete scorecard (a leader's decision needs one). */
+  /** At `evaluation` or `shortlisted`: the panel's complete scorecard (a leader's decision needs one): the leader's, and each named member's. */
   scored?: boolean;
+  /** HR officers (with TOTP) named on the call's panel besides the leader (User.panelCalls). */
+  panel?: number;
+  /** The call's minimum of complete scorecards (default 1). */
+  minScorecards?: number;
   /** The applicants' language (default 'en'). */
   locale?: 'vi' | 'en';
   /** A Vietnamese citizen with a foreign spouse whose TT visa goes with the visa procedure (the family's proof of relationship has its upload place). */
@@ -44,6 +49,8 @@ export interface Seeded {
   leader: SeededAccount;
   /** The call the cases applied to. */
   callId: string;
+  /** The members named on the call's panel (spec.panel). */
+  panel: SeededAccount[];
   applicants: Array<SeededAccount & { caseId: string }>;
 }
 
@@ -57,6 +64,11 @@ const PATHS: Partial<Record<Stage, Array<{ action: string; from: Stage; to: Stag
     { action: 'submit', from: 'draft', to: 'submitted', role: 'applicant' },
     { action: 'start_screening', from: 'submitted', to: 'screening', role: 'hr_officer' },
     { action: 'request_info', from: 'screening', to: 'awaiting_applicant', role: 'hr_officer' },
+  ],
+  evaluation: [
+    { action: 'submit', from: 'draft', to: 'submitted', role: 'applicant' },
+    { action: 'start_screening', from: 'submitted', to: 'screening', role: 'hr_officer' },
+    { action: 'send_to_evaluation', from: 'screening', to: 'evaluation', role: 'hr_officer' },
   ],
   // The leader's steps recorded with the officer's id: the drills read the stage, not who took it.
   // No offer prepared yet (no terms, no letter): HR prepares it in the drill.
@@ -92,10 +104,12 @@ async function main(): Promise<void> {
   const db = await openDatabase(config, createLogger('warn'));
   try {
     const institute = await createInstitute();
-    const call = await createCall({ institute, checklist: spec.checklist ?? [] });
+    const call = await createCall({ institute, checklist: spec.checklist ?? [], ...(spec.minScorecards ? { minScorecards: spec.minScorecards } : {}) });
     const hr = await createUser({ role: 'hr_officer', institute: institute._id, locale: 'en' });
     const admin = await createUser({ role: 'admin', locale: 'en' });
     const leader = await createUser({ role: 'leader', institute: institute._id, locale: 'en' });
+    const panel = [];
+    for (let i = 0; i < (spec.panel ?? 0); i += 1) panel.push(await createUser({ role: 'hr_officer', institute: institute._id, locale: 'en', panelCalls: [call._id] }));
     const applicants: Seeded['applicants'] = [];
     for (let i = 0; i < spec.applicants; i += 1) {
       const applicant = await createUser({ role: 'applicant', locale: spec.locale ?? 'en', email: uniqueEmail(spec.prefixes?.[i] ?? 'applicant') });
@@ -111,7 +125,10 @@ async function main(): Promise<void> {
       const c = await createCase({ applicant, call, stage: spec.stage, assignee: hr._id, history, version: steps.length, stageEnteredAt: last, ...(spec.stage === 'offer' ? { offerTerms: null } : {}), ...infoRequest, ...(tracks as object), ...(spec.family ? { dependants: [{ fullName: 'Anna Weber', relationship: 'spouse', nationality: 'DE' }], supportRequested: { visa: true, family: true } } : {}) });
       if (spec.family) await Case.updateOne({ _id: c._id }, { $set: { 'profile.nationality': 'VN' } });
       if (spec.plannedStart) await Case.updateOne({ _id: c._id }, { $set: { 'profile.plannedArrival': new Date(`${spec.plannedStart}T00:00:00.000Z`) } });
-      if (spec.scored) await Evaluation.create({ case: c._id, call: call._id, member: leader._id, scores: { research: 4, fit: 4 }, recommendation: 'yes', submittedAt: last });
+      if (spec.scored) {
+        for (const [k, member] of [leader, ...panel].entries()) await Evaluation.create({ case: c._id, call: call._id, member: member._id, scores: { research: 4 - k, fit: 4 }, recommendation: 'yes', submittedAt: last });
+        if (panel.length) await recomputeCaseScore(c._id, scorecardOf(call));
+      }
       applicants.push({ email: applicant.email, caseId: String(c._id) });
     }
     const out: Seeded = {
@@ -120,6 +137,7 @@ async function main(): Promise<void> {
       admin: { email: admin.email, totpSecret: plainTotpSecret(admin) },
       leader: { email: leader.email, totpSecret: plainTotpSecret(leader) },
       callId: String(call._id),
+      panel: panel.map((m) => ({ email: m.email, totpSecret: plainTotpSecret(m) })),
       applicants,
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);
