@@ -106,8 +106,8 @@ describe('applications: calls, apply, steps, review and submit over HTTP', () =>
     for (const [field, value, message] of [
       ['dateOfBirth', '1800-01-01', 'Enter a date of birth from 1900 on.'],
       ['dateOfBirth', '0000-01-01', 'Enter a date of birth from 1900 on.'],
-      ['dateOfBirth', '1990-02-30', '“1990-02-30” is not a date: choose the day in the calendar.'],
-      ['dateOfBirth', '01/02/1990', '“01/02/1990” is not a date: choose the day in the calendar.'],
+      ['dateOfBirth', '1990-02-30', '“30/02/1990” is not a date: type it as day/month/year, for example 05/12/2026.'],
+      ['dateOfBirth', '01.02.1990', '“01.02.1990” is not a date: type it as day/month/year, for example 05/12/2026.'],
       ['plannedArrival', '2099-01-01', 'Enter a date at most 10 years ahead.'],
       ['plannedArrival', '2020-01-01', 'Enter a date from today on.'],
     ] as const) {

@@ -457,7 +457,7 @@ describe('cases: the case page', () => {
     for (const dueAt of ['2027-02-31', '2026-02-30', '2026-13-01', 'next friday', '0000-01-01']) {
       const res = await post(a, form.text, `/cases/${c._id}/request-info`, { version: v, items: 'Degree translation', dueAt });
       expect(res.status, dueAt).to.equal(422);
-      expect(text(res.text), dueAt).to.include('This is not a date: choose the day in the calendar.');
+      expect(text(res.text), dueAt).to.include('This is not a date: type it as day/month/year, for example 05/12/2026.');
       expect(text(res.text), dueAt).to.include(`value="${dueAt}"`);
     }
     expect((await Case.findById(c._id).lean())!.stage).to.equal('screening');
@@ -470,7 +470,7 @@ describe('cases: the case page', () => {
     for (const arrivedOn of ['2026-13-01', 'tomorrow']) {
       const res = await post(vi, p.text, url, { version: versionIn(p.text, url), arrivedOn });
       expect(res.status, arrivedOn).to.equal(422);
-      expect(text(res.text), arrivedOn).to.include('Đây không phải là một ngày: hãy chọn ngày trên lịch.');
+      expect(text(res.text), arrivedOn).to.include('Đây không phải là một ngày: hãy nhập theo dạng ngày/tháng/năm, ví dụ 05/12/2026.');
     }
     expect((await Case.findById(arriving._id).lean())!.stage).to.equal('onboarding');
   });
@@ -483,7 +483,7 @@ describe('cases: the case page', () => {
     const p = await page(a, `/cases/${c._id}`);
     const today = vnDateKey(new Date());
     // Not prefilled with today: HR picks the day (walk finding #13); the latest allowed is today.
-    expect(p.text).to.include(`name="arrivedOn" type="date" value="" required`);
+    expect(p.text).to.match(/name="arrivedOn" type="text" value=""[^>]* data-day required/);
     expect(p.text).to.include(`max="${today}"`);
     const version = versionIn(p.text, url);
     const blank = await post(a, p.text, url, { version, arrivedOn: '' });

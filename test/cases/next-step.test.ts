@@ -140,7 +140,7 @@ describe('cases: the next step and the open information request', () => {
     expect(bad.text).to.match(/<details id="record-acceptance" open>/);
     const notDate = await post(a, p.text, action, { version: v, receivedVia: 'email', receivedOn: '4 Dec', reason: 'Signed letter' });
     expect(notDate.status).to.equal(422);
-    expect(text(notDate.text)).to.include('This is not a date: choose the day in the calendar.');
+    expect(text(notDate.text)).to.include('This is not a date: type it as day/month/year, for example 05/12/2026.');
     expect(notDate.text).to.include('value="4 Dec"');
     const noVia = await post(a, p.text, action, { version: v, receivedOn: vnDateKey(new Date()), reason: 'Signed letter' });
     expect(noVia.status).to.equal(422);
@@ -201,7 +201,7 @@ describe('cases: the next step and the open information request', () => {
     expect(past.text).to.match(/<details id="extend-request" open>/);
     const junk = await post(a, p.text, action, { version: v, extendDueAt: 'next Friday', extendReason: 'Translator delayed' });
     expect(junk.status).to.equal(422);
-    expect(text(junk.text)).to.include('This is not a date: choose the day in the calendar.');
+    expect(text(junk.text)).to.include('This is not a date: type it as day/month/year, for example 05/12/2026.');
     expect(junk.text).to.include('value="next Friday"');
     const earlier = calendar.addWorkingDays(new Date(), 5);
     const notLater = await post(a, p.text, action, { version: v, extendDueAt: vnDateKey(earlier), extendReason: 'Translator delayed' });

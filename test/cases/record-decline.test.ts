@@ -81,7 +81,7 @@ describe('cases: HR records a decline received by e-mail or post', () => {
     expect(text(before.text)).to.include('The day it was received cannot be before the offer was made.');
     const notDate = await post(a, p.text, action, { version: v, receivedVia: 'email', receivedOn: '31/02/2027', note: 'E-mail' });
     expect(notDate.status).to.equal(422);
-    expect(text(notDate.text)).to.include('This is not a date: choose the day in the calendar.');
+    expect(text(notDate.text)).to.include('This is not a date: type it as day/month/year, for example 05/12/2026.');
     expect(notDate.text).to.include('value="31/02/2027"');
     const noNote = await post(a, p.text, action, { version: v, receivedVia: 'email', receivedOn: vnDateKey(new Date()), note: '  ' });
     expect(noNote.status).to.equal(422);

@@ -98,7 +98,7 @@ describe('procedures: more is asked of the applicant', function () {
     // The form: the rules table's 10 working days by default, the clock stopping ticked for a filed permit.
     const form = await page(hr, pageUrl(c));
     expect(form.text).to.include('data-ask-form');
-    expect(form.text).to.match(/name="askDueAt" type="date" value="2027-03-15"/);
+    expect(form.text).to.match(/name="askDueAt" type="text" value="15\/03\/2027"/);
     expect(form.text).to.match(/id="f-askStopClock" name="askStopClock" value="yes" checked/);
     expect(form.text).to.include('<option value="degree_translation">Degree translations (certified)</option>');
     // A paper the checklist does not list may be asked too (it gets a place beside the checklist: ask-paper.test.ts); the offer letter signed back only when the call wants it.

@@ -257,7 +257,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     a = await signedIn(t, hrEn);
     const form = await page(a, url);
     // The date field is empty (not the first filing's 27 Jan), and says where that one went.
-    expect(form.text).to.match(/id="f-filedAt" name="filedAt" type="date" value=""/);
+    expect(form.text).to.match(/id="f-filedAt" name="filedAt" type="text" value=""/);
     expect(text(form.text)).to.include("The earlier filing, on 27 Jan 2027, stays in the case's history.");
     const before = await snapshot(c);
     const refile = { status: 'filed', reasonsReceived: 'yes', message: 'The contract was unsigned; we lodged a signed copy.', note: 'second filing' };
@@ -280,7 +280,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     const casePage = await page(a, `/cases/${c._id}`);
     const quick = await post(a, casePage.text, `/cases/${c._id}/support/work_permit`, { version: versionIn(casePage.text, `/cases/${c._id}/support/work_permit`), status: 'filed' });
     expect(quick.status).to.equal(422);
-    expect(quick.text).to.match(/id="f-filedAt" name="filedAt" type="date" value=""/);
+    expect(quick.text).to.match(/id="f-filedAt" name="filedAt" type="text" value=""/);
     expect(await snapshot(c)).to.deep.equal(before);
 
     expect((await post(a, form.text, url, { version: versionIn(form.text, url), ...refile, filedAt: '2027-02-16' })).status).to.equal(303);
@@ -295,7 +295,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(mail.text).to.include('Ngày nộp: 16/2/2027');
     expect(mail.text).to.include('Dự kiến có quyết định trước: 2/3/2027');
     // Once filed, the field holds the filing under way, to correct.
-    expect((await page(a, url)).text).to.match(/id="f-filedAt" name="filedAt" type="date" value="2027-02-16"/);
+    expect((await page(a, url)).text).to.match(/id="f-filedAt" name="filedAt" type="text" value="16\/02\/2027"/);
   });
 
   it('tells the applicant when a procedure they were told had started is no longer needed, and keeps it on their list as closed (housing too); one never theirs stays hidden', async () => {
@@ -702,7 +702,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
       expect(text(badDate.text)).to.include(lang === 'en' ? 'There is no such day on the calendar' : 'Lịch không có ngày này');
       const badFormat = await post(a, form.text, `/cases/${c._id}/procedures/residence_card`, { version: v, status: 'filed', filedAt: '30/01/2027' });
       expect(badFormat.status).to.equal(422);
-      expect(text(badFormat.text)).to.include(lang === 'en' ? 'This is not a date: choose the day in the calendar' : 'Đây không phải là một ngày: hãy chọn ngày trên lịch');
+      expect(text(badFormat.text)).to.include(lang === 'en' ? 'This is not a date: type it as day/month/year, for example 05/12/2026' : 'Đây không phải là một ngày: hãy nhập theo dạng ngày/tháng/năm, ví dụ 05/12/2026');
       expect(await snapshot(c)).to.deep.equal(before);
       // A good card term is recorded and tells the applicant.
       const good = await post(a, form.text, `/cases/${c._id}/procedures/residence_card`, { version: v, status: 'preparing', cardStartsAt: '2027-03-01', cardEndsAt: '2029-02-28' });
