@@ -1,6 +1,7 @@
 // The applicant's journey over HTTP: open calls, apply (one draft per call), the steps with
 // validation errors that keep what was typed, the review listing every missing part, submit with
 // the confirmation e-mail, and refusals for anyone who is not the owner.
+import { dayFirst } from '../../server/support/calendar-day.ts';
 import { expect } from 'chai';
 import request from 'supertest';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -114,7 +115,7 @@ describe('applications: calls, apply, steps, review and submit over HTTP', () =>
       const res = await post(a, form.text, url, { fullName: 'Lan Tran', [field]: value, go: 'stay' });
       expect(res.status, value).to.equal(422);
       expect(res.text, value).to.match(new RegExp(`id="f-${field}-error"[^>]*>${message.replace(/[.()]/g, '\\$&')}`));
-      expect(res.text, value).to.include(`value="${value}"`);
+      expect(res.text, value).to.include(`value="${dayFirst(value)}"`);
     }
   });
 

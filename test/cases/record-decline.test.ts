@@ -5,6 +5,7 @@
 // note beside how and when it came, a late answer is marked, it is audited, and the applicant gets
 // the decline e-mail saying what was recorded, in their language.
 // Real database, real in-process SMTP, the real pages and forms with their CSRF tokens.
+import { dayFirst } from '../../server/support/calendar-day.ts';
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
@@ -72,7 +73,7 @@ describe('cases: HR records a decline received by e-mail or post', () => {
     expect(bad.status).to.equal(422);
     expect(text(bad.text)).to.include('The day it was received cannot be in the future.');
     expect(bad.text).to.match(/<details id="record-decline" open>/);
-    expect(bad.text).to.include(`value="${future}"`);
+    expect(bad.text).to.include(`value="${dayFirst(future)}"`);
     expect(bad.text).to.include('>Letter from Dr Weber</textarea>');
     expect(bad.text).to.include('>Family reasons</textarea>');
     expect(bad.text).to.match(/value="post" checked/);
