@@ -22,7 +22,7 @@ import { reloadTo } from '../server/http/reload.ts';
 import { requireVerifiedEmail } from '../server/http/account-gate.ts';
 import { flash } from '../server/http/flash.ts';
 import { caseStyles } from '../server/http/styles.ts';
-import { bodyText, formText, formVersion, issueKey, readForm } from '../server/http/forms.ts';
+import { bodyText, formText, formVersion, issueKey, readForm, repeatedFields, typedValues } from '../server/http/forms.ts';
 import { CaseConflictError } from '../server/cases/conflict.ts';
 import { conflictPage, type FormState } from '../server/cases/present.ts';
 import { messageCapReached, postMessage } from '../server/cases/commands.ts';
@@ -204,6 +204,17 @@ export function applicationsRoutes(app: AppContext): Router {
         await refusedUpload(err);
         return;
       }
+    }
+    // A text sent twice (the answer, a date beside the file) is refused beside its box, as on the
+    // url-encoded forms: 422, the first value shown again, the file not kept (said beside its input).
+    const texts = ['answer', ...Object.keys((req.body ?? {}) as object).filter((k) => DATE_FIELD.test(k))];
+    const repeated = repeatedFields(req.body, texts);
+    if (repeated) {
+      const good = files.find((f) => !f.refusal && f.field === askedDocument(caseDoc));
+      await discard(files);
+      const notKept = good && !repeated[good.field] ? { [good.field]: keyWith('applications.errors.answerFileNotKept', { name: good.name }) } : {};
+      await showApplication(req, res, caseDoc, { errors: { ...repeated, ...notKept }, values: typedValues(req.body, texts) }, 422);
+      return;
     }
     // A form refused after its file was received (a bad version field): the file and its staged chunks go too.
     let form: z.output<typeof answerBody>;

@@ -59,7 +59,7 @@ const EXTEND_INFO_TEXTS = formFields(extendInfoBody.omit({ version: true }));
 const PLANNED_START_TEXTS = formFields(plannedStartBody.omit({ version: true }));
 /** The offer's terms (the letter is the multipart body's file): any other field sent is ignored. */
 const offerTermsBody = z.object({ version: formVersion, offerPosition: formText, offerStart: formText, offerSalary: formText, offerContractLength: formText });
-const offerTermsTyped = offerTermsBody.omit({ version: true });
+const OFFER_TERMS_TEXTS = formFields(offerTermsBody.omit({ version: true }));
 const assignBody = z.object({ assignee: formText });
 const bulkAssignBody = z.object({
   back: formText,
@@ -337,6 +337,9 @@ export function casesRoutes(app: AppContext): Router {
     try {
       await limitUploads(req);
       files = await receiveUploads(req, res, { tempDir, stage: uploadStaging(app), limitFor, largest: maxBytes });
+      // A term sent twice is refused beside its box, as on the url-encoded forms (422, the terms kept; the letter goes below).
+      const repeated = repeatedFields(req.body, OFFER_TERMS_TEXTS);
+      if (repeated) throw new ValidationError(repeated);
       const { version, ...values } = readForm(offerTermsBody, req.body);
       const { caseDoc, unchanged, mailedTo } = await changeOfferTerms({ app, ctx: req.ctx, caseDoc: c, version, form: values, files });
       if (unchanged) flash(req, 'info', 'cases.flash.offerTermsAlready');
@@ -346,9 +349,8 @@ export function casesRoutes(app: AppContext): Router {
     } catch (err) {
       // A form refused before the service took its file (a bad version field): the temporary file goes too.
       await Promise.all(files.map((f) => (f.refusal ? undefined : discardReceived(f.tempPath))));
-      // What multer read before a refusal (the text fields come before the file): the page gives it back.
-      const typed = offerTermsTyped.safeParse(req.body ?? {});
-      const values = typed.success ? typed.data : {};
+      // What multer read before a refusal (the text fields come before the file): the page gives it back (a repeated term: its first value).
+      const values = typedValues(req.body, OFFER_TERMS_TEXTS);
       if (err instanceof CaseConflictError) {
         res.status(409).render('cases/conflict', { ...conflictPage(req.ctx, err, `/cases/${String(c._id)}`, req.body, offerTermsSentFields(req.ctx, values, files.find((f) => !f.refusal)?.name)), sentLead: tOf(req.ctx)('cases.conflict.sentLeadCase') });
       } else if (err instanceof ValidationError) {

@@ -3,7 +3,7 @@
 // only; what is still missing is listed on the review step (completeness.ts), so a draft can be
 // saved half-done at any time.
 import { hasHiddenCharacters } from '../support/hidden-characters.ts';
-import { calendarDayProblem } from '../support/calendar-day.ts';
+import { calendarDayProblem, dayFirst } from '../support/calendar-day.ts';
 import { z } from 'zod';
 import { DEGREES } from '../../models/constants.ts';
 import type { FieldErrors } from '../errors.ts';
@@ -76,7 +76,8 @@ function dayError(s: string): string | undefined {
   return problem === 'format' || problem === 'noSuchDay' ? notADay(s) : undefined;
 }
 
-const notADay = (s: string) => keyWith('applications.errors.date', { value: s.slice(0, 40) });
+// Quoted day first, as the field shows it (a day typed 31/02/1985 was read as 1985-02-31).
+const notADay = (s: string) => keyWith('applications.errors.date', { value: dayFirst(s).slice(0, 40) });
 
 // Each message names the rule that failed: 1800-01-01 is in the past, but before 1900.
 const pastDate: Check = (s, now) => {

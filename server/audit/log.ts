@@ -12,7 +12,7 @@ import { User } from '../../models/user.ts';
 import { Case } from '../../models/case.ts';
 import { Call } from '../../models/call.ts';
 import { Institute } from '../../models/institute.ts';
-import { calendarDayMessage } from '../support/calendar-day.ts';
+import { calendarDayMessage, isoDay } from '../support/calendar-day.ts';
 import { cursorPage, NEWEST_FIRST, PAGE_CURSOR } from '../support/cursor-page.ts';
 import { DAY_MS, VN_OFFSET_MS } from '../views/time.ts';
 import { normalizeEmail } from '../accounts/forms.ts';
@@ -50,7 +50,9 @@ const typed = z.unknown().optional().transform((v, ctx) => {
   return v.trim();
 });
 
-export const auditQueryFields = z.object({ actor: typed, action: typed, reference: typed, from: typed, to: typed, before: typed });
+/** A day filter: typed day first (dd/mm/yyyy) or YYYY-MM-DD, read as YYYY-MM-DD (calendar-day.ts isoDay). */
+const typedDay = typed.transform((v) => isoDay(v));
+export const auditQueryFields = z.object({ actor: typed, action: typed, reference: typed, from: typedDay, to: typedDay, before: typed });
 export type AuditQueryValues = { actor: string; action: string; reference: string; from: string; to: string };
 
 export interface AuditFilters {

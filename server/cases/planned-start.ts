@@ -26,7 +26,8 @@ import type { Locale } from '../i18n/index.ts';
 import { vietnameseCitizen } from '../applications/family-support.ts';
 import { isSupportOverdue, plain, type TrackState } from '../procedures/service.ts';
 import type { SupportKind } from '../../models/constants.ts';
-import { onboardingDue } from '../workflow/index.ts';
+import { STAGE_DEADLINES } from '../workflow/index.ts';
+import { stageDaysLeftAtHold } from './held-request.ts';
 import { HOLD_REASON_MAX } from '../workflow/transitions.ts';
 import { calendarDayProblem } from '../support/calendar-day.ts';
 import { hasVisibleText, withoutHiddenCharacters } from '../support/hidden-characters.ts';
@@ -111,14 +112,30 @@ function readDay(typed: string, now: Date): Date | string {
 }
 
 /**
- * The onboarding deadline for a planned start, counted from when the stage's count began (the
- * acceptance, or the resume into onboarding: what onboardingDue was given then, stageEnteredAt),
- * so that moving the start back later gives the same 40 working days the acceptance gave.
+ * The onboarding stage's own clock, without the planned start: the count stored with the deadline
+ * (the acceptance's 40 working days, or what a resume gave back), else, when the start was the
+ * deadline, the count it began with: from a resume, the working days the hold's event recorded
+ * (history.heldLeft, counted from the resume), otherwise the acceptance's 40 from the stage's entry.
+ * Never a fresh 40 from a resume: that handed a held case days the hold never took.
+ */
+function onboardingClock(caseDoc: CaseDoc, now: Date): DueCount {
+  if (isDueCount(caseDoc.stageDueCount)) return { from: caseDoc.stageDueCount.from, workingDays: caseDoc.stageDueCount.workingDays };
+  const from = caseDoc.stageEnteredAt ?? now;
+  const entered = [...(caseDoc.history ?? [])].reverse().find((e) => e.to === 'onboarding');
+  const left = entered?.action === 'resume' ? stageDaysLeftAtHold(caseDoc) : undefined;
+  return { from, workingDays: left ?? STAGE_DEADLINES.onboarding! };
+}
+
+/**
+ * The onboarding deadline for a planned start: the later of the stage's clock (onboardingClock, as
+ * the acceptance or the resume left it) and the start itself (server/workflow onboardingDue), so that
+ * moving the start back later gives the same working days the acceptance or the resume gave.
  */
 function onboardingDeadline(caseDoc: CaseDoc, planned: Date, now: Date, calendar: WorkingCalendar): { at: Date; count?: DueCount } {
-  const from = caseDoc.stageDueCount?.from ?? caseDoc.stageEnteredAt ?? now;
-  const due = onboardingDue({ profile: { plannedArrival: planned } as CaseDoc['profile'] }, from, calendar);
-  return due instanceof Date ? { at: due } : { at: countedDeadline(calendar, due), count: due };
+  const count = onboardingClock(caseDoc, now);
+  const counted = countedDeadline(calendar, count);
+  const start = vnEndOfDay(planned);
+  return start.getTime() > counted.getTime() ? { at: start } : { at: counted, count };
 }
 
 /** A procedure whose dates read the planned start: a legal filing window before it, or the residence card after it. */

@@ -86,6 +86,8 @@ export function shortlistPage({ ctx, call, list, query, rejected = false, ways }
         recommendations: r.recommendations.map((x) => withFields(x, { label: t(`shortlists.recommendationValues.${x.recommendation}`) })),
         // The latest decision, so a leader finds theirs and the others' ("Rejected: Lê Lãnh Đạo, 5 Dec 2026").
         decisionText: r.decision ? t('shortlists.rowDecision', { decision: t(`shortlists.history.outcomes.${r.decision.action}`), who: r.decision.who || t('shortlists.decide.meanwhile.someone'), date: formatDay(r.decision.at, ctx.locale) }) : '',
+        // A candidate held after the panel stays in the ranking, marked with the hold's reason.
+        heldText: r.held ? (r.held.reason ? t('shortlists.rowHeld', { reason: r.held.reason }) : t('shortlists.rowHeldNoReason')) : '',
       })),
     labels: { hidden: t('shortlists.scoreHidden'), notScored: t('shortlists.notScored'), publications: t('shortlists.publications'), patents: t('shortlists.patents'), complete: t('shortlists.documentsComplete'), tied: t('shortlists.tied') },
     total: list.total,

@@ -16,7 +16,8 @@ import { User } from '../../models/user.ts';
 import { CaseDocument } from '../../models/document.ts';
 import { PANEL_STAGES, type Track } from '../../models/constants.ts';
 import { actorOf, type Context } from '../context.ts';
-import { canSeeOthersScores, isInstituteLeader, shortlistCallFilter, type PolicyCall } from '../policies/shortlist.ts';
+import { canListRejected, canSeeOthersScores, isInstituteLeader, shortlistCallFilter, type PolicyCall } from '../policies/shortlist.ts';
+import { can } from '../policies/index.ts';
 import { REJECTED_AFTER_PANEL } from '../policies/case.ts';
 import { isPanelDecision } from './decision.ts';
 import { caseDecisions } from '../cases/decision-history.ts';
@@ -65,6 +66,8 @@ export interface ShortlistRow {
   documents: { required: number; accepted: number; rejected: number; expired: number; complete: boolean };
   /** The case's latest leader decision (shortlist, approve the offer, reject): which, when, by whom. */
   decision?: { action: string; at: Date; who: string };
+  /** On hold after the panel (listed for those who may open it): the hold's reason, unless not theirs to read (readReasons). */
+  held?: { reason?: string };
 }
 
 export interface Shortlist {
@@ -91,16 +94,26 @@ interface CaseRow {
   version: number;
   track: string;
   score?: number | null;
+  /** Where a held case returns (its scores' hidden-scores rule reads it: policies/shortlist.ts scoringOpen). */
+  resumeStage?: string | null;
   submittedAt?: Date;
   profile?: { fullName?: string; countryOfResidence?: string; nationality?: string; field?: string; highestDegree?: string };
   pubs?: number;
   pats?: number;
 }
 
-function matchFor(callId: Types.ObjectId, q: ShortlistQuery): Record<string, unknown> {
+/** On hold after reaching the panel (policies/case.ts leftAfterPanel). */
+const HELD_AFTER_PANEL = { stage: 'on_hold', reached: 'evaluation' } as const;
+
+/**
+ * `withHeld`: the default view (no stage chosen) lists the candidates held after the panel too, in
+ * their place by score, for those who may open them (canListRejected): held out of the ranking, a
+ * leader's held candidate was found only under the "on hold" filter.
+ */
+function matchFor(callId: Types.ObjectId, q: ShortlistQuery, withHeld: boolean): Record<string, unknown> {
   // Rejected: only after the panel (HR's rejections at screening never were on it).
-  // On hold: only those held after reaching the panel (policies/case.ts leftAfterPanel).
-  const stage = q.stage === 'rejected' ? REJECTED_AFTER_PANEL : q.stage === 'on_hold' ? { stage: 'on_hold', reached: 'evaluation' } : { stage: q.stage ? q.stage : { $in: [...PANEL_STAGES] } };
+  const panel = { stage: { $in: [...PANEL_STAGES] } };
+  const stage = q.stage === 'rejected' ? REJECTED_AFTER_PANEL : q.stage === 'on_hold' ? HELD_AFTER_PANEL : q.stage ? { stage: q.stage } : withHeld ? { $or: [panel, HELD_AFTER_PANEL] } : panel;
   const match: Record<string, unknown> = { call: callId, ...stage };
   if (q.track) match.track = q.track;
   if (q.country) match['profile.countryOfResidence'] = q.country.toUpperCase();
@@ -160,13 +173,13 @@ function callSheets(callId: Types.ObjectId): Promise<Map<string, SheetSummary[]>
   return byCase;
 }
 
-function rankedRows(callId: Types.ObjectId, q: ShortlistQuery): Promise<CaseRow[]> {
-  const key = `${String(callId)}|${JSON.stringify([q.stage ?? '', q.track ?? '', q.country ?? '', q.minScore ?? '', q.sort ?? ''])}`;
+function rankedRows(callId: Types.ObjectId, q: ShortlistQuery, withHeld: boolean): Promise<CaseRow[]> {
+  const key = `${String(callId)}|${JSON.stringify([q.stage ?? '', q.track ?? '', q.country ?? '', q.minScore ?? '', q.sort ?? '', withHeld])}`;
   const now = Date.now();
   const hit = rankingCache.get(key);
   if (hit && now - hit.at < RANKING_CACHE_MS) return hit.rows;
   const pipeline: PipelineStage[] = [
-    { $match: matchFor(callId, q) },
+    { $match: matchFor(callId, q, withHeld) },
     {
       $project: {
         reference: 1,
@@ -174,6 +187,7 @@ function rankedRows(callId: Types.ObjectId, q: ShortlistQuery): Promise<CaseRow[
         version: 1,
         track: 1,
         score: 1,
+        resumeStage: 1,
         submittedAt: 1,
         'profile.fullName': 1,
         'profile.countryOfResidence': 1,
@@ -255,13 +269,14 @@ export async function loadShortlist({ ctx, call, query: q }: LoadShortlistOption
   const viewer = actorOf(ctx);
   const callId = new Types.ObjectId(String(call._id));
   const page = q.page ?? 1;
+  const withHeld = canListRejected(viewer, call);
   const ownSheet = (sheets: SheetSummary[] | undefined) => (sheets ?? []).some((s) => String(s.member) === String(viewer._id));
   let all: CaseRow[];
   // Whether this case's score is hidden from the viewer (the hidden-scores rule, scoring still open).
   let hiddenFrom: ((c: CaseRow) => boolean) | undefined;
   const sortsByScore = (q.sort || 'score') === 'score' || q.sort === 'achievements';
   if ((typeof q.minScore === 'number' || sortsByScore) && !canSeeOthersScores(viewer, call, false)) {
-    const [ranked, sheets] = await Promise.all([rankedRows(callId, { ...q, minScore: undefined }), callSheets(callId)]);
+    const [ranked, sheets] = await Promise.all([rankedRows(callId, { ...q, minScore: undefined }, withHeld), callSheets(callId)]);
     const seen = viewerRanking(ranked, sheets, String(viewer._id), q.sort || 'score', () => {
       const hidden = new Set<CaseRow>();
       for (const c of ranked) if (typeof c.score === 'number' && !canSeeOthersScores(viewer, call, ownSheet(sheets.get(String(c._id))), c)) hidden.add(c);
@@ -274,16 +289,16 @@ export async function loadShortlist({ ctx, call, query: q }: LoadShortlistOption
     const min = q.minScore;
     all = typeof min === 'number' ? seen.ordered.filter((c) => typeof c.score === 'number' && (c.score >= min || seen.hidden.has(c))) : seen.ordered;
   } else {
-    all = await rankedRows(callId, q);
+    all = await rankedRows(callId, q, withHeld);
   }
   const total = all.length;
   const cases = all.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
   const ids = cases.map((c) => c._id);
 
-  const [allSheets, docs, decided, conflicts, panelSize] = await Promise.all([
+  const [allSheets, docs, { decisions: decided, holdReasons }, conflicts, panelSize] = await Promise.all([
     callSheets(callId),
     documentCompleteness(ids, call),
-    latestDecisions(cases),
+    latestDecisions(ctx, cases),
     // The page's cases only, one indexed query ({ call, case }).
     ids.length ? PanelConflict.aggregate<{ _id: Types.ObjectId; n: number }>([{ $match: { call: callId, case: { $in: ids } } }, { $group: { _id: '$case', n: { $sum: 1 } } }]) : Promise.resolve([]),
     panelSizeOf(call),
@@ -322,6 +337,7 @@ export async function loadShortlist({ ctx, call, query: q }: LoadShortlistOption
       recommendations: visible ? list.map((s) => ({ member: names.get(String(s.member)) ?? '—', recommendation: s.recommendation })) : [],
       documents: docs.get(String(c._id)) ?? { required: 0, accepted: 0, rejected: 0, expired: 0, complete: true },
       ...(decision ? { decision: { action: decision.action, at: decision.at, who: names.get(String(decision.actor)) ?? '' } } : {}),
+      ...(c.stage === 'on_hold' ? { held: holdReasons.has(String(c._id)) ? { reason: holdReasons.get(String(c._id))! } : {} } : {}),
     };
   });
   return { rows, total, page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), query: q, panelSize };
@@ -329,18 +345,23 @@ export async function loadShortlist({ ctx, call, query: q }: LoadShortlistOption
 
 /**
  * The latest leader decision of each listed case past evaluation (a case in evaluation has none):
- * one query for the page's cases, their history steps' action, origin, moment and actor only.
+ * one query for the page's cases, their history steps' action, origin, moment and actor only; for a
+ * held case, the reason of its hold too, for a reader who may read the case's reasons (policies/case.ts readReasons).
  */
-async function latestDecisions(cases: CaseRow[]): Promise<Map<string, { action: string; at: Date; actor?: unknown }>> {
-  const out = new Map<string, { action: string; at: Date; actor?: unknown }>();
+async function latestDecisions(ctx: Context, cases: CaseRow[]): Promise<{ decisions: Map<string, { action: string; at: Date; actor?: unknown }>; holdReasons: Map<string, string> }> {
+  const out = { decisions: new Map<string, { action: string; at: Date; actor?: unknown }>(), holdReasons: new Map<string, string>() };
   const past = cases.filter((c) => c.stage !== 'evaluation').map((c) => c._id);
   if (past.length === 0) return out;
-  type Steps = { _id: Types.ObjectId; history?: { action: string; from?: string | null; at: Date; actor?: unknown }[] };
-  const docs = await Case.find({ _id: { $in: past } }, { 'history.action': 1, 'history.from': 1, 'history.at': 1, 'history.actor': 1 }).lean<Steps[]>();
+  const heldIds = new Set(cases.filter((c) => c.stage === 'on_hold').map((c) => String(c._id)));
+  type Steps = { _id: Types.ObjectId; institute?: unknown; applicant?: unknown; call?: unknown; history?: { action: string; from?: string | null; at: Date; actor?: unknown; note?: string | null }[] };
+  const docs = await Case.find({ _id: { $in: past } }, { institute: 1, applicant: 1, call: 1, 'history.action': 1, 'history.from': 1, 'history.at': 1, 'history.actor': 1, ...(heldIds.size ? { 'history.note': 1 } : {}) }).lean<Steps[]>();
   for (const d of docs) {
     // The case's decisions as every page reads them (server/cases/decision-history.ts); the row names the panel's latest.
     const last = caseDecisions(d).filter(isPanelDecision).at(-1);
-    if (last) out.set(String(d._id), { action: last.action, at: last.at, actor: last.actor });
+    const hold = heldIds.has(String(d._id)) ? d.history?.findLast((h) => h.action === 'put_on_hold') : undefined;
+    const holdReason = hold?.note?.trim() && can(ctx.actor, 'case.readReasons', { institute: d.institute, applicant: d.applicant, call: d.call }) ? hold.note.trim() : undefined;
+    if (last) out.decisions.set(String(d._id), { action: last.action, at: last.at, actor: last.actor });
+    if (holdReason) out.holdReasons.set(String(d._id), holdReason);
   }
   return out;
 }

@@ -14,6 +14,7 @@ import { Call } from '../../models/call.ts';
 import { CaseDocument } from '../../models/document.ts';
 import { MailLog } from '../../models/mail-log.ts';
 import { Evaluation } from '../../models/evaluation.ts';
+import { PanelConflict } from '../../models/panel-conflict.ts';
 import type { UserRecord } from '../../models/user.ts';
 import { actorOf, tOf, type Context } from '../context.ts';
 import { sameId } from '../policies/index.ts';
@@ -184,6 +185,18 @@ async function ownEvaluations(user: UserRecord) {
   }));
 }
 
+/**
+ * The conflicts of interest the member declared (models/panel-conflict.ts): what they wrote about
+ * themselves, and why they no longer score the case. Never anyone else's; the applicant's export
+ * has none (the reason is the panel's and the leaders' only).
+ */
+async function ownPanelConflicts(user: UserRecord) {
+  const rows = await PanelConflict.find({ member: user._id }, { case: 1, call: 1, reason: 1, declaredAt: 1 }).sort({ declaredAt: 1, _id: 1 }).lean();
+  if (rows.length === 0) return [];
+  const refs = new Map((await Case.find({ _id: { $in: rows.map((r) => r.case) } }, { reference: 1 }).lean()).map((c) => [String(c._id), c.reference]));
+  return rows.map((r) => ({ case: refs.get(String(r.case)), call: String(r.call), reason: r.reason, declaredAt: r.declaredAt }));
+}
+
 /** Everything held about the actor, as a JSON document to download, and the file name to give it. */
 export async function exportMyData(opts: { ctx: Context }): Promise<{ filename: string; json: string }> {
   const { ctx } = opts;
@@ -193,7 +206,7 @@ export async function exportMyData(opts: { ctx: Context }): Promise<{ filename: 
     version: EXPORT_VERSION,
     exportedAt: ctx.now,
     account: accountPart(user),
-    ...(user.role === 'applicant' ? { cases: await applicantCases(ctx, user) } : { evaluations: await ownEvaluations(user) }),
+    ...(user.role === 'applicant' ? { cases: await applicantCases(ctx, user) } : { evaluations: await ownEvaluations(user), panelConflicts: await ownPanelConflicts(user) }),
   };
   await recordAudit(ctx, { action: 'privacy.exported', targetType: 'user', targetId: String(user._id) });
   return { filename: `my-data-${ctx.now.toISOString().slice(0, 10)}.json`, json: JSON.stringify(data, null, 2) };

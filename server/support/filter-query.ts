@@ -3,6 +3,7 @@
 // and applied (422), never a bare 400 page that loses them.
 import type { z } from 'zod';
 import { BadRequestError, type FieldErrors } from '../errors.ts';
+import { DAY_FIELD, isoDay } from './calendar-day.ts';
 
 /** What was typed in a filter, to show back in the form (a list or an object shows as nothing). */
 const typedText = (v: unknown) => (typeof v === 'string' ? v.slice(0, 40) : '');
@@ -37,7 +38,7 @@ export function readFilters<T>(schema: z.ZodType<T>, query: Record<string, unkno
   for (const [k, v] of Object.entries(query)) {
     if (HOSTILE_KEY.test(k)) errors.form ??= opts.formError;
     else if (opts.fields.includes(k) && v !== undefined && typeof v !== 'string') errors[k] ??= opts.formError;
-    else clean[k] = v;
+    else clean[k] = DAY_FIELD.test(k) ? isoDay(v) : v;
   }
   const typed = Object.fromEntries(opts.fields.map((f) => [f, typedText(query[f])]));
   const first = schema.safeParse(clean);

@@ -6,6 +6,7 @@ import { ExpressHandlebars } from 'express-handlebars';
 import Handlebars, { type HelperOptions, type RuntimeOptions } from 'handlebars';
 import { isLocale, translate, translator, DEFAULT_LOCALE, type Locale } from '../i18n/index.ts';
 import { asDate, formatDateTime, formatDay, isoWithOffset } from './time.ts';
+import { dayFirst } from '../support/calendar-day.ts';
 import { eachInPieces } from './pieces.ts';
 import { formatDecimal, formatNumber } from './numbers.ts';
 
@@ -62,6 +63,8 @@ export const helpers = {
     const d = asDate(value);
     return d ? isoWithOffset(d) : '';
   },
+  /** A day field's value as it is typed, dd/mm/yyyy (a YYYY-MM-DD day rewritten; what was typed otherwise shown as it was). */
+  dayFirst: (value: unknown) => dayFirst(value),
   /** yyyy-mm-dd for <input type="date"> values. */
   isoDate(value: unknown) {
     return asDate(value)?.toISOString().slice(0, 10) ?? '';

@@ -1,6 +1,7 @@
 // The applicant's journey over HTTP: open calls, apply (one draft per call), the steps with
 // validation errors that keep what was typed, the review listing every missing part, submit with
 // the confirmation e-mail, and refusals for anyone who is not the owner.
+import { dayFirst } from '../../server/support/calendar-day.ts';
 import { expect } from 'chai';
 import request from 'supertest';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -106,15 +107,15 @@ describe('applications: calls, apply, steps, review and submit over HTTP', () =>
     for (const [field, value, message] of [
       ['dateOfBirth', '1800-01-01', 'Enter a date of birth from 1900 on.'],
       ['dateOfBirth', '0000-01-01', 'Enter a date of birth from 1900 on.'],
-      ['dateOfBirth', '1990-02-30', '“1990-02-30” is not a date: choose the day in the calendar.'],
-      ['dateOfBirth', '01/02/1990', '“01/02/1990” is not a date: choose the day in the calendar.'],
+      ['dateOfBirth', '1990-02-30', '“30/02/1990” is not a date: type it as day/month/year, for example 05/12/2026.'],
+      ['dateOfBirth', '01.02.1990', '“01.02.1990” is not a date: type it as day/month/year, for example 05/12/2026.'],
       ['plannedArrival', '2099-01-01', 'Enter a date at most 10 years ahead.'],
       ['plannedArrival', '2020-01-01', 'Enter a date from today on.'],
     ] as const) {
       const res = await post(a, form.text, url, { fullName: 'Lan Tran', [field]: value, go: 'stay' });
       expect(res.status, value).to.equal(422);
       expect(res.text, value).to.match(new RegExp(`id="f-${field}-error"[^>]*>${message.replace(/[.()]/g, '\\$&')}`));
-      expect(res.text, value).to.include(`value="${value}"`);
+      expect(res.text, value).to.include(`value="${dayFirst(value)}"`);
     }
   });
 

@@ -4,6 +4,7 @@
 // information request shows its working days left, can be given a later date (the applicant is
 // e-mailed it, the stage stays) or ended when the applicant answered outside the portal (back to
 // screening, audited). Bad dates are refused with the message and the form keeps what was typed.
+import { dayFirst } from '../../server/support/calendar-day.ts';
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
@@ -135,12 +136,12 @@ describe('cases: the next step and the open information request', () => {
     const bad = await post(a, p.text, action, { version: v, receivedVia: 'email', receivedOn: tomorrow, reason: 'Signed letter attached to her e-mail' });
     expect(bad.status).to.equal(422);
     expect(text(bad.text)).to.include('The day it was received cannot be in the future.');
-    expect(bad.text).to.include(`value="${tomorrow}"`);
+    expect(bad.text).to.include(`value="${dayFirst(tomorrow)}"`);
     expect(bad.text).to.include('Signed letter attached to her e-mail');
     expect(bad.text).to.match(/<details id="record-acceptance" open>/);
     const notDate = await post(a, p.text, action, { version: v, receivedVia: 'email', receivedOn: '4 Dec', reason: 'Signed letter' });
     expect(notDate.status).to.equal(422);
-    expect(text(notDate.text)).to.include('This is not a date: choose the day in the calendar.');
+    expect(text(notDate.text)).to.include('This is not a date: type it as day/month/year, for example 05/12/2026.');
     expect(notDate.text).to.include('value="4 Dec"');
     const noVia = await post(a, p.text, action, { version: v, receivedOn: vnDateKey(new Date()), reason: 'Signed letter' });
     expect(noVia.status).to.equal(422);
@@ -196,12 +197,12 @@ describe('cases: the next step and the open information request', () => {
     const past = await post(a, p.text, action, { version: v, extendDueAt: '2020-01-06', extendReason: 'Translator delayed' });
     expect(past.status).to.equal(422);
     expect(text(past.text)).to.include('The due date must be in the future.');
-    expect(past.text).to.include('value="2020-01-06"');
+    expect(past.text).to.include('value="06/01/2020"');
     expect(past.text).to.include('Translator delayed');
     expect(past.text).to.match(/<details id="extend-request" open>/);
     const junk = await post(a, p.text, action, { version: v, extendDueAt: 'next Friday', extendReason: 'Translator delayed' });
     expect(junk.status).to.equal(422);
-    expect(text(junk.text)).to.include('This is not a date: choose the day in the calendar.');
+    expect(text(junk.text)).to.include('This is not a date: type it as day/month/year, for example 05/12/2026.');
     expect(junk.text).to.include('value="next Friday"');
     const earlier = calendar.addWorkingDays(new Date(), 5);
     const notLater = await post(a, p.text, action, { version: v, extendDueAt: vnDateKey(earlier), extendReason: 'Translator delayed' });
@@ -211,7 +212,7 @@ describe('cases: the next step and the open information request', () => {
     const noReason = await post(a, p.text, action, { version: v, extendDueAt: vnDateKey(later), extendReason: '' });
     expect(noReason.status).to.equal(422);
     expect(text(noReason.text)).to.include('Give the reason for the extension.');
-    expect(noReason.text).to.include(`value="${vnDateKey(later)}"`);
+    expect(noReason.text).to.include(`value="${dayFirst(vnDateKey(later))}"`);
     expect((await Case.findById(c._id).lean())!.version).to.equal(c.version);
 
     const ok = await post(a, p.text, action, { version: v, extendDueAt: vnDateKey(later), extendReason: 'Translator delayed' });

@@ -67,7 +67,7 @@ describe('cases: the offer’s planned start becomes the case’s', function () 
     const blank = await offered(applicant, { planned: '2027-03-01', terms: false });
     const h = await signedIn(t, hr);
     const p = await page(h, `/cases/${blank._id}`);
-    expect(p.text).to.match(/name="offerStart" type="date" value="2027-03-01"/);
+    expect(p.text).to.match(/name="offerStart" type="text" value="01\/03\/2027"/);
     const shown = words(p.text);
     expect(shown).to.include('1 Mar 2027 (given by the applicant)');
     expect(shown).to.include('Filled in with the case\'s planned start. When the applicant accepts, the offer\'s day becomes the case\'s planned start.');
@@ -79,7 +79,7 @@ describe('cases: the offer’s planned start becomes the case’s', function () 
 
     const differs = await offered(applicant, { planned: '2027-03-01', startOn: '2027-04-01' });
     const en = await page(h, `/cases/${differs._id}`);
-    expect(en.text).to.match(/name="offerStart" type="date" value="2027-04-01"/);
+    expect(en.text).to.match(/name="offerStart" type="text" value="01\/04\/2027"/);
     expect(words(en.text)).to.include("Planned start 1 Apr 2027 The case's planned start is 1 Mar 2027 (given by the applicant). When the applicant accepts, the offer's day becomes the case's planned start.");
     const vi = words((await page(await signedIn(t, hrVi), `/cases/${differs._id}`)).text);
     expect(vi).to.include('Ngày dự kiến bắt đầu trong hồ sơ là 1/3/2027 (do ứng viên khai). Khi ứng viên chấp nhận, ngày trong lời mời làm việc trở thành ngày dự kiến bắt đầu của hồ sơ.');
@@ -178,7 +178,7 @@ describe('cases: the offer’s planned start becomes the case’s', function () 
     const h = await signedIn(t, hr);
     const p = await page(h, `/cases/${old._id}`);
     // Not prefilled over the old text (saving would replace it unseen); the case's day is named.
-    expect(p.text).to.match(/name="offerStart" type="date" value=""/);
+    expect(p.text).to.match(/name="offerStart" type="text" value=""/);
     const before = words(p.text);
     expect(before).to.include("Planned start within 3 months of acceptance The case's planned start is 1 Mar 2027 (given by the applicant).");
     expect(before).to.include('Before, typed as text: “within 3 months of acceptance” (kept until a day is chosen).');

@@ -151,7 +151,7 @@ describe("cases: the HR officer's day", () => {
     const c = await createCase({ applicant: who, call, stage: 'screening' });
     const a = await signedIn(t, hr1);
     const form = await page(a, `/cases/${c._id}/request-info`);
-    const due = (form.text.match(/name="dueAt" type="date" value="([0-9-]+)"/) ?? [])[1]!;
+    const due = (form.text.match(/name="dueAt" type="text" value="([0-9/]+)"/) ?? [])[1]!;
     const asked = await post(a, form.text, `/cases/${c._id}/request-info`, { version: versionIn(form.text, `/cases/${c._id}/request-info`), items: 'Bản dịch bằng tiến sĩ', dueAt: due });
     expect(asked.status).to.equal(303);
     const shown = text((await page(a, asked.headers.location!)).text);

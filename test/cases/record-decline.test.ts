@@ -5,6 +5,7 @@
 // note beside how and when it came, a late answer is marked, it is audited, and the applicant gets
 // the decline e-mail saying what was recorded, in their language.
 // Real database, real in-process SMTP, the real pages and forms with their CSRF tokens.
+import { dayFirst } from '../../server/support/calendar-day.ts';
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
@@ -72,7 +73,7 @@ describe('cases: HR records a decline received by e-mail or post', () => {
     expect(bad.status).to.equal(422);
     expect(text(bad.text)).to.include('The day it was received cannot be in the future.');
     expect(bad.text).to.match(/<details id="record-decline" open>/);
-    expect(bad.text).to.include(`value="${future}"`);
+    expect(bad.text).to.include(`value="${dayFirst(future)}"`);
     expect(bad.text).to.include('>Letter from Dr Weber</textarea>');
     expect(bad.text).to.include('>Family reasons</textarea>');
     expect(bad.text).to.match(/value="post" checked/);
@@ -81,7 +82,7 @@ describe('cases: HR records a decline received by e-mail or post', () => {
     expect(text(before.text)).to.include('The day it was received cannot be before the offer was made.');
     const notDate = await post(a, p.text, action, { version: v, receivedVia: 'email', receivedOn: '31/02/2027', note: 'E-mail' });
     expect(notDate.status).to.equal(422);
-    expect(text(notDate.text)).to.include('This is not a date: choose the day in the calendar.');
+    expect(text(notDate.text)).to.include('This is not a date: type it as day/month/year, for example 05/12/2026.');
     expect(notDate.text).to.include('value="31/02/2027"');
     const noNote = await post(a, p.text, action, { version: v, receivedVia: 'email', receivedOn: vnDateKey(new Date()), note: '  ' });
     expect(noNote.status).to.equal(422);

@@ -288,7 +288,7 @@ describe('documents: verification, guard, validity, reminders', function () {
       ['a criminal record certificate issued 7 months ago', async () => ({ criminal_record: await makePdf('CR'), criminal_record_issuedAt: iso(daysAgo(215)) }), /hơn 6 tháng/],
       ['a certificate issued in the future', async () => ({ criminal_record: await makePdf('CR'), criminal_record_issuedAt: iso(daysAhead(10)) }), /ở tương lai/],
       ['an expired passport', async () => ({ passport: await makePdf('P'), passport_expiresAt: iso(daysAgo(1)) }), /đã hết hạn/],
-      ['a malformed date', async () => ({ passport: await makePdf('P'), passport_expiresAt: '31/12/2030' }), /Giá trị nhập cho ngày hết hạn của “Hộ chiếu” không phải là một ngày: hãy chọn ngày trên lịch/],
+      ['a malformed date', async () => ({ passport: await makePdf('P'), passport_expiresAt: '31.12.2030' }), /Giá trị nhập cho ngày hết hạn của “Hộ chiếu” không phải là một ngày: hãy nhập theo dạng ngày\/tháng\/năm, ví dụ 05\/12\/2026/],
       // Each says what is wrong: 2031-02-30 is written right but is no day; 9999-01-01 is a day, in no document's years.
       ['a day not on the calendar', async () => ({ passport: await makePdf('P'), passport_expiresAt: '2031-02-30' }), /không có trên lịch/],
       ['a year no document has', async () => ({ passport: await makePdf('P'), passport_expiresAt: '9999-01-01' }), /từ năm 1900 đến năm 2199/],

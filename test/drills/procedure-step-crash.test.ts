@@ -80,7 +80,7 @@ describe('drill: SIGKILL inside a procedure step with its e-mail', function () {
     // The day and the working days the page counts are the stored deadline's (not one recomputed differently).
     const deadline = new RegExp(`${formatDay(track.dueAt, 'en').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} · <span data-deadline>`);
     expect(page2, `the stored deadline (${track.dueAt.toISOString()}) shown`).to.match(deadline);
-    expect(page2, 'the stored filing day shown').to.include(`value="${new Date(track.filedAt.getTime() + 7 * 3_600_000).toISOString().slice(0, 10)}"`);
+    expect(page2, 'the stored filing day shown').to.include(`value="${new Date(track.filedAt.getTime() + 7 * 3_600_000).toISOString().slice(0, 10).split('-').reverse().join('/')}"`);
     const until = Date.now() + 30_000;
     while (stepMails().length === 0 && Date.now() < until) await sleep(100);
     await sleep(1000); // a duplicate, if any, would arrive now

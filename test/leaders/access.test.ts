@@ -106,8 +106,8 @@ describe('leaders: access across institutes and panels', () => {
     const res = await a.get(`/dashboard?from=2026-12-31&to=2026-01-01&call=${w.call._id}`).set('Accept', 'text/html');
     expect(res.status).to.equal(422);
     expect(res.text).to.match(/id="f-to-error">[^<]+</);
-    expect(res.text).to.include('value="2026-12-31"');
-    expect(res.text).to.include('value="2026-01-01"');
+    expect(res.text).to.include('value="31/12/2026"');
+    expect(res.text).to.include('value="01/01/2026"');
     expect(res.text).to.include(`<option value="${w.call._id}" selected>`); // the other filters kept
     expect(res.text).to.include('id="f-call"');
     // A day not written YYYY-MM-DD (an address edited by hand) is said the same way, kept as typed.

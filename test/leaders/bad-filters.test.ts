@@ -59,7 +59,7 @@ describe('leaders: unreadable filters keep the form', () => {
     const call = await html(en, '/dashboard?call=nonsense&from=2026-01-01');
     expect(call.status).to.equal(422);
     expect(call.text).to.include('id="f-call-error">These filters could not be read.<');
-    expect(call.text).to.include('value="2026-01-01"');
+    expect(call.text).to.include('value="01/01/2026"');
     const twice = await html(en, '/dashboard?from=2026-01-01&from=2026-02-01');
     expect(twice.status).to.equal(422);
     expect(twice.text).to.match(/id="f-from-error">[^<]+</);
@@ -75,8 +75,8 @@ describe('leaders: unreadable filters keep the form', () => {
       expect(res.headers['content-type']).to.match(/^text\/html/);
       expect(res.headers['content-disposition']).to.equal(undefined);
       expect(res.text).to.include(`id="f-to-error">${translator('vi')('dashboard.errors.badPeriod')}<`);
-      expect(res.text).to.include('value="2026-12-31"');
-      expect(res.text).to.include('value="2026-01-01"');
+      expect(res.text).to.include('value="31/12/2026"');
+      expect(res.text).to.include('value="01/01/2026"');
       expect(res.text).to.include(`<option value="${w.call._id}" selected>`);
       const hostile = await html(en, `${path}?__proto__[x]=1&to=2026-01-01`);
       expect(hostile.status).to.equal(422);

@@ -124,7 +124,7 @@ describe('leaders: the dashboard serves stored figures, kept current in the back
     const html = await page('?from=2026-01-01&to=2026-01-31');
     expect(Date.now() - started, 'a bounded wait').to.be.below(10_000);
     expect(html).to.include(`id="figures-preparing">${en('dashboard.preparing')}<`);
-    expect(html).to.include('value="2026-01-01"').and.to.include('value="2026-01-31"');
+    expect(html).to.include('value="01/01/2026"').and.to.include('value="31/01/2026"');
     expect(total(html)).to.equal(undefined);
     // Once the other computation is over (here: its hold lapsed), the next view computes them.
     await DashboardFigures.updateOne({ key: figuresKey(filter) }, { $set: { computingUntil: new Date(Date.now() - 1) } });

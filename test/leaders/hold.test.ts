@@ -124,9 +124,10 @@ describe('leaders: putting a candidate on hold from the shortlist', function () 
     const after = await leader.get(caseUrl(kase._id)).set('Accept', 'text/html');
     expect(words(after.text)).to.include('On hold');
     expect(words(after.text)).to.include('that the application is on hold');
-    // Off the ranked list's default view (the panel's stages), found under "On hold after the panel".
+    // Still on the ranked list's default view, marked held with the reason (held-in-shortlist.test.ts), and under "On hold after the panel".
     const list = await leader.get(`/shortlists/${w.call._id}`).set('Accept', 'text/html');
-    expect(list.text).not.to.include(`data-case="${kase._id}"`);
+    expect(list.text).to.include(`data-case="${kase._id}"`);
+    expect(words(list.text)).to.include(`Held: ${reason}`);
     const heldList = await leader.get(`/shortlists/${w.call._id}?stage=on_hold`).set('Accept', 'text/html');
     expect(heldList.status).to.equal(200);
     expect(heldList.text).to.include(`data-case="${kase._id}"`);

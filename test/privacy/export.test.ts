@@ -9,6 +9,7 @@ import { createInstitute, createUser, signIn } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { User, type UserDoc } from '../../models/user.ts';
 import { Evaluation } from '../../models/evaluation.ts';
+import { PanelConflict } from '../../models/panel-conflict.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import { documentStores } from '../../server/privacy/erase.ts';
@@ -171,6 +172,28 @@ describe('privacy: export my data', function () {
     expect(data).not.to.have.property('cases');
     expect(res.body as string).not.to.include(leader.totp!.secret!);
     expect(res.body as string).not.to.include('passwordHash');
+  });
+
+  it("gives a panel member the conflicts of interest they declared (case, reason, day), never another member's; the applicant's export has none", async () => {
+    const institute = await createInstitute();
+    const call = await createCall({ institute });
+    const member = await createUser({ role: 'leader', institute });
+    const other = await createUser({ role: 'leader', institute });
+    const declared = await createCase({ applicant: await createUser({ role: 'applicant' }), call, stage: 'evaluation' });
+    const declaredAt = new Date('2026-11-02T03:04:05.000Z');
+    await PanelConflict.create({ case: declared._id, call: call._id, member: member._id, reason: 'She was my doctoral student until 2024.', declaredAt });
+    await PanelConflict.create({ case: declared._id, call: call._id, member: other._id, reason: 'OTHER-MEMBER-REASON co-author', declaredAt });
+
+    const res = await exportOf(member);
+    expect(res.status).to.equal(200);
+    const data = JSON.parse(res.body as string);
+    expect(data.panelConflicts).to.deep.equal([{ case: declared.reference, call: String(call._id), reason: 'She was my doctoral student until 2024.', declaredAt: declaredAt.toISOString() }]);
+    expect(res.body as string).not.to.include('OTHER-MEMBER-REASON');
+    // A member who declared none: an empty list, said rather than left out.
+    expect(JSON.parse((await exportOf(leader)).body as string).panelConflicts).to.deep.equal([]);
+    // The applicant of the case never learns of it (the reason is the panel's and the leaders' only).
+    const applicantExport = (await exportOf(applicant)).body as string;
+    expect(applicantExport).not.to.include('panelConflicts');
   });
 
   it('is refused to an anonymous visitor', async () => {

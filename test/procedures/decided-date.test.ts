@@ -57,7 +57,7 @@ describe('procedures: the dates HR types (the decision, the target before filing
     const url = `/cases/${c._id}/procedures/work_permit`;
     const form = await page(a, url);
     // A new decision's date is empty: HR types the authority's day.
-    expect(form.text).to.match(/id="f-decidedAt" name="decidedAt" type="date" value=""/);
+    expect(form.text).to.match(/id="f-decidedAt" name="decidedAt" type="text" value=""/);
     const res = await post(a, form.text, url, { version: versionIn(form.text, url), status: 'refused', decidedAt: '2027-02-03', reasonsMissing: 'yes', message: 'Giấy phép bị từ chối; chúng tôi sẽ nộp lại.' });
     expect(res.status).to.equal(303);
     const after = (await Case.findById(c._id).lean())!;
@@ -89,7 +89,7 @@ describe('procedures: the dates HR types (the decision, the target before filing
     const hr = text((await page(a, `/cases/${c._id}`)).text);
     expect(hr).to.include('Decided on: 3 Feb 2027');
     expect(hr).to.include('Decided on 3 Feb 2027');
-    expect((await page(a, url)).text).to.match(/id="f-decidedAt" name="decidedAt" type="date" value="2027-02-03"/);
+    expect((await page(a, url)).text).to.match(/id="f-decidedAt" name="decidedAt" type="text" value="03\/02\/2027"/);
   });
 
   for (const [lang, who] of [['en', () => hrEn], ['vi', () => hrVi]] as const) {
@@ -112,12 +112,12 @@ describe('procedures: the dates HR types (the decision, the target before filing
       const future = await post(a, form.text, url, { version: v, status: 'approved', decidedAt: '2027-02-05' });
       expect(future.status).to.equal(422);
       expect(text(future.text)).to.include(lang === 'en' ? 'The date of the decision cannot be in the future.' : 'Ngày quyết định không được ở tương lai.');
-      expect(future.text).to.match(/id="f-decidedAt" name="decidedAt" type="date" value="2027-02-05"/);
+      expect(future.text).to.match(/id="f-decidedAt" name="decidedAt" type="text" value="05\/02\/2027"/);
 
       const early = await post(a, form.text, url, { version: v, status: 'refused', decidedAt: '2027-01-29', message });
       expect(early.status).to.equal(422);
       expect(text(early.text)).to.include(lang === 'en' ? 'The date of the decision is before the filing of 1 Feb 2027' : 'Ngày quyết định trước ngày nộp hồ sơ 1/2/2027');
-      expect(early.text).to.match(/id="f-decidedAt" name="decidedAt" type="date" value="2027-01-29"/);
+      expect(early.text).to.match(/id="f-decidedAt" name="decidedAt" type="text" value="29\/01\/2027"/);
 
       const noDay = await post(a, form.text, url, { version: v, status: 'approved', decidedAt: '2027-02-30' });
       expect(noDay.status).to.equal(422);
@@ -156,7 +156,7 @@ describe('procedures: the dates HR types (the decision, the target before filing
     const url = `/cases/${c._id}/procedures/work_permit`;
     const form = await page(a, url);
     // The target the applicant was told, to move.
-    expect(form.text).to.match(/id="f-targetAt" name="targetAt" type="date" value="2027-03-15"/);
+    expect(form.text).to.match(/id="f-targetAt" name="targetAt" type="text" value="15\/03\/2027"/);
     expect(text(form.text)).to.include('We aim to file by');
     const v = versionIn(form.text, url);
 
@@ -165,7 +165,7 @@ describe('procedures: the dates HR types (the decision, the target before filing
     const past = await post(a, form.text, url, { version: v, status: 'requested', targetAt: '2027-02-26' });
     expect(past.status).to.equal(422);
     expect(text(past.text)).to.include('The target date cannot be in the past');
-    expect(past.text).to.match(/id="f-targetAt" name="targetAt" type="date" value="2027-02-26"/);
+    expect(past.text).to.match(/id="f-targetAt" name="targetAt" type="text" value="26\/02\/2027"/);
     const visaUrl = `/cases/${c._id}/procedures/visa`;
     const waiting = await post(a, form.text, visaUrl, { version: v, status: 'requested', targetAt: '2027-03-20' });
     expect(waiting.status).to.equal(422);

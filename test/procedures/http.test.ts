@@ -257,7 +257,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     a = await signedIn(t, hrEn);
     const form = await page(a, url);
     // The date field is empty (not the first filing's 27 Jan), and says where that one went.
-    expect(form.text).to.match(/id="f-filedAt" name="filedAt" type="date" value=""/);
+    expect(form.text).to.match(/id="f-filedAt" name="filedAt" type="text" value=""/);
     expect(text(form.text)).to.include("The earlier filing, on 27 Jan 2027, stays in the case's history.");
     const before = await snapshot(c);
     const refile = { status: 'filed', reasonsReceived: 'yes', message: 'The contract was unsigned; we lodged a signed copy.', note: 'second filing' };
@@ -270,7 +270,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     const oldDate = await post(a, form.text, url, { version: versionIn(form.text, url), ...refile, filedAt: '2027-01-27' });
     expect(oldDate.status).to.equal(422);
     expect(text(oldDate.text)).to.include('The filing date is before the refusal of 3 Feb 2027');
-    expect(oldDate.text).to.include('value="2027-01-27"');
+    expect(oldDate.text).to.include('value="27/01/2027"');
     const vi = await signedIn(t, hrVi);
     const viForm = await page(vi, url);
     const viOld = await post(vi, viForm.text, url, { version: versionIn(viForm.text, url), ...refile, filedAt: '2027-01-27' });
@@ -280,7 +280,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     const casePage = await page(a, `/cases/${c._id}`);
     const quick = await post(a, casePage.text, `/cases/${c._id}/support/work_permit`, { version: versionIn(casePage.text, `/cases/${c._id}/support/work_permit`), status: 'filed' });
     expect(quick.status).to.equal(422);
-    expect(quick.text).to.match(/id="f-filedAt" name="filedAt" type="date" value=""/);
+    expect(quick.text).to.match(/id="f-filedAt" name="filedAt" type="text" value=""/);
     expect(await snapshot(c)).to.deep.equal(before);
 
     expect((await post(a, form.text, url, { version: versionIn(form.text, url), ...refile, filedAt: '2027-02-16' })).status).to.equal(303);
@@ -295,7 +295,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(mail.text).to.include('Ngày nộp: 16/2/2027');
     expect(mail.text).to.include('Dự kiến có quyết định trước: 2/3/2027');
     // Once filed, the field holds the filing under way, to correct.
-    expect((await page(a, url)).text).to.match(/id="f-filedAt" name="filedAt" type="date" value="2027-02-16"/);
+    expect((await page(a, url)).text).to.match(/id="f-filedAt" name="filedAt" type="text" value="16\/02\/2027"/);
   });
 
   it('tells the applicant when a procedure they were told had started is no longer needed, and keeps it on their list as closed (housing too); one never theirs stays hidden', async () => {
@@ -566,7 +566,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
       expect(text(res.text)).to.include(says);
       expect(text(res.text)).to.include(who === hrEn ? 'Law 47/2014/QH13 Art. 38(1)' : 'khoản 1 Điều 38 Luật 47/2014/QH13');
       expect(res.text).to.include('aria-describedby="f-cardEndsAt-error"');
-      for (const typed of ['value="2028-12-01"', 'value="2026-12-10"', 'typed note']) expect(res.text).to.include(typed);
+      for (const typed of ['value="01/12/2028"', 'value="10/12/2026"', 'typed note']) expect(res.text).to.include(typed);
       expect(await snapshot(c)).to.deep.equal(before);
     }
     const a = await signedIn(t, hrEn);
@@ -603,7 +603,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
       expect(res.status).to.equal(422);
       expect(text(res.text)).to.include(says);
       expect(res.text).to.include('aria-describedby="f-cardEndsAt-error"');
-      for (const typed of ['value="2032-02-28"', 'value="2027-03-01"', 'five years?']) expect(res.text).to.include(typed);
+      for (const typed of ['value="28/02/2032"', 'value="01/03/2027"', 'five years?']) expect(res.text).to.include(typed);
       expect(await snapshot(c)).to.deep.equal(before);
     }
     const a = await signedIn(t, hrEn);
@@ -661,7 +661,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
       const old = await save(a, `/cases/${c._id}/procedures/work_permit_exemption`, { status: 'filed', filedAt: '2019-01-01', office: 'Sở Nội vụ' });
       expect(old.status).to.equal(422);
       expect(text(old.text)).to.include(lang === 'en' ? 'The filing date is before the offer was made' : 'Ngày nộp sớm hơn ngày gửi lời mời làm việc');
-      expect(old.text).to.include('value="2019-01-01"');
+      expect(old.text).to.include('value="01/01/2019"');
       expect(old.text).to.include('value="Sở Nội vụ"');
       // The visa on 2 Feb: before its work permit was lodged (4 Feb).
       const visa = await save(a, `/cases/${c._id}/procedures/visa`, { status: 'filed', filedAt: '2027-02-02' });
@@ -692,7 +692,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
       const ends = await post(a, form.text, `/cases/${c._id}/procedures/residence_card`, { version: v, status: 'preparing', cardStartsAt: '2027-03-01', cardEndsAt: '2027-02-01' });
       expect(ends.status).to.equal(422);
       expect(text(ends.text)).to.include(lang === 'en' ? "The card's end date must come after its start date." : 'Ngày hết hạn của thẻ phải sau ngày bắt đầu.');
-      expect(ends.text).to.include('value="2027-02-01"');
+      expect(ends.text).to.include('value="01/02/2027"');
       const future = await post(a, form.text, `/cases/${c._id}/procedures/residence_card`, { version: v, status: 'filed', filedAt: '2027-03-01' });
       expect(future.status).to.equal(422);
       expect(text(future.text)).to.include(lang === 'en' ? 'The filing date cannot be in the future.' : 'Ngày nộp không được ở tương lai.');
@@ -700,9 +700,9 @@ describe('procedures: HR changes a procedure over HTTP', () => {
       expect(badDate.status).to.equal(422);
       // Written YYYY-MM-DD, so the message says the day does not exist (it said "use YYYY-MM-DD").
       expect(text(badDate.text)).to.include(lang === 'en' ? 'There is no such day on the calendar' : 'Lịch không có ngày này');
-      const badFormat = await post(a, form.text, `/cases/${c._id}/procedures/residence_card`, { version: v, status: 'filed', filedAt: '30/01/2027' });
+      const badFormat = await post(a, form.text, `/cases/${c._id}/procedures/residence_card`, { version: v, status: 'filed', filedAt: '30.01.2027' });
       expect(badFormat.status).to.equal(422);
-      expect(text(badFormat.text)).to.include(lang === 'en' ? 'This is not a date: choose the day in the calendar' : 'Đây không phải là một ngày: hãy chọn ngày trên lịch');
+      expect(text(badFormat.text)).to.include(lang === 'en' ? 'This is not a date: type it as day/month/year, for example 05/12/2026' : 'Đây không phải là một ngày: hãy nhập theo dạng ngày/tháng/năm, ví dụ 05/12/2026');
       expect(await snapshot(c)).to.deep.equal(before);
       // A good card term is recorded and tells the applicant.
       const good = await post(a, form.text, `/cases/${c._id}/procedures/residence_card`, { version: v, status: 'preparing', cardStartsAt: '2027-03-01', cardEndsAt: '2029-02-28' });

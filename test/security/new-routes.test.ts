@@ -185,7 +185,7 @@ describe('security: the newest routes (offer terms and letter, offer answers, pl
       }
       expect(await snapshot(c)).to.deep.equal(before);
 
-      // Two texts under one name (a list where one text goes): the first, stored as a text.
+      // Two texts under one name (a list where one text goes): refused, nothing stored.
       const mine = await page(a, `/applications/${c._id}`);
       const twice = await a
         .post(`/applications/${c._id}/answer`)
@@ -195,8 +195,8 @@ describe('security: the newest routes (offer terms and letter, offer answers, pl
         .field('answer', 'The first text')
         .field('answer', 'The second text')
         .attach('cv', cv, 'cv.pdf');
-      // A field that holds one value, sent twice, is refused whole (server/http/forms.ts), not read as its first.
-      expect(twice.status, twice.text.slice(0, 300)).to.equal(400);
+      // A field that holds one value, sent twice, is refused beside its box (422, as the url-encoded forms), not read as its first.
+      expect(twice.status, twice.text.slice(0, 300)).to.equal(422);
       const after = (await Case.findById(c._id).lean())!;
       expect(after.infoRequest?.answer ?? null).to.equal(null);
       expect(await CaseDocument.countDocuments({ case: c._id, type: 'cv' })).to.equal(0);
@@ -213,9 +213,9 @@ describe('security: the newest routes (offer terms and letter, offer answers, pl
         expect(({} as Record<string, unknown>).polluted, name).to.equal(undefined);
       }
       expect(await snapshot(offer)).to.deep.equal(before);
-      // A field that holds one value, sent twice, is refused whole (server/http/forms.ts), nothing stored.
+      // A field that holds one value, sent twice, is refused beside its box (422, the form kept), nothing stored.
       const res = await sendTerms(h, offer, offer.version, undefined, [['offerStart', '2027-03-01'], ['offerStart', '2027-04-01']]);
-      expect(res.status).to.equal(400);
+      expect(res.status).to.equal(422);
       expect(await snapshot(offer)).to.deep.equal(before);
     });
   });

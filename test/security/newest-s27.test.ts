@@ -242,7 +242,7 @@ describe('security: the newest features (session 26) as an attacker and a carele
       const a = await signedIn(t, hrA);
       const termsUrl = `/cases/${String(kase._id)}/offer-terms`;
       const p = await page(a, `/cases/${String(kase._id)}`);
-      for (const offerStart of ['9999-12-31', '2026-02-30', '0000-01-01', '31/12/2027', '__proto__']) {
+      for (const offerStart of ['9999-12-31', '2026-02-30', '0000-01-01', '31.12.2027', '__proto__']) {
         const res = await a.post(termsUrl).set('Accept', 'text/html').field('_csrf', csrfFrom(p.text)).field('version', String(kase.version)).field('offerPosition', 'Senior researcher').field('offerStart', offerStart);
         expect(res.status, offerStart).to.equal(422);
       }

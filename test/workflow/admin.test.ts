@@ -114,7 +114,7 @@ describe('admin: institutes, calls, holidays and dead e-mails', () => {
 
     // Editing shows the stored rows; blanking a row's type removes it.
     const edit = await a.get(`/admin/calls/${call!._id}`).set('Accept', 'text/html');
-    expect(edit.text).to.include('value="2026-03-01"');
+    expect(edit.text).to.include('value="01/03/2026"');
     expect(edit.text).to.include('value="fit"');
     const saved = await submitForm(a, `/admin/calls/${call!._id}`, { ...base, cl_type_1: '', scorecardRows: '1', status: 'closed', op: 'save' });
     expect(saved.status).to.equal(303);
