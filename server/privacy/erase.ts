@@ -6,6 +6,7 @@ import { MailLog } from '../../models/mail-log.ts';
 import type { AppContext } from '../deps.ts';
 import { CaseDocument } from '../../models/document.ts';
 import { recordDocumentAuditsBeforeErasure } from '../documents/pending-audit.ts';
+import { recordConflictAuditsBeforeErasure } from '../evaluations/index.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import { PanelConflict } from '../../models/panel-conflict.ts';
 import { DiskStorage, createStorage, type DocumentStorage } from '../documents/storage.ts';
@@ -41,6 +42,7 @@ export async function eraseCaseFiles(stores: Stores, caseId: unknown): Promise<{
   for (const d of docs) await removeFile(stores[d.storage === 'gridfs' ? 'gridfs' : 'disk'], d.storageKey);
   await CaseDocument.deleteMany({ case: caseId as never });
   await Evaluation.deleteMany({ case: caseId as never });
+  await recordConflictAuditsBeforeErasure(caseId);
   await PanelConflict.deleteMany({ case: caseId as never });
   await MailLog.deleteMany({ source: 'case', case: caseId as never });
   return { files: docs.length };

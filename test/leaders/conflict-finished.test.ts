@@ -16,6 +16,7 @@ import { pendingAudit } from '../../server/audit/index.ts';
 import { declareConflict, recordPendingConflictAudits } from '../../server/evaluations/index.ts';
 import { PENDING_AUDIT_GRACE_MS } from '../../server/audit/pending-carrier.ts';
 import type { UserDoc } from '../../models/user.ts';
+import { documentStores, eraseCaseFiles } from '../../server/privacy/erase.ts';
 
 describe('leaders: a conflict declaration that stopped after its row is finished', () => {
   let t: TestApp;
@@ -61,5 +62,17 @@ describe('leaders: a conflict declaration that stopped after its row is finished
     await recordPendingConflictAudits({ now: later });
     const events = await AuditEvent.find({ action: 'evaluation.conflict', targetId: String(kase._id) }).lean();
     expect(events.map((e) => e.targetType)).to.deep.equal(['case']);
+  });
+
+  it('erasing the case within the grace records the event its declaration still carries first: the row goes, the event stays, once', async () => {
+    const { kase } = await leftHalf();
+    await eraseCaseFiles(documentStores(t.ctx), kase._id);
+    expect(await PanelConflict.countDocuments({ case: kase._id }), 'erased').to.equal(0);
+    const events = await AuditEvent.find({ action: 'evaluation.conflict', targetId: String(kase._id) }).lean();
+    expect(events).to.have.length(1);
+    expect(events[0]!.summary).to.deep.include({ recordedBeforeErasure: true });
+    await eraseCaseFiles(documentStores(t.ctx), kase._id);
+    await recordPendingConflictAudits({ now: new Date(Date.now() + PENDING_AUDIT_GRACE_MS) });
+    expect(await AuditEvent.countDocuments({ action: 'evaluation.conflict', targetId: String(kase._id) }), 'once').to.equal(1);
   });
 });
