@@ -282,6 +282,8 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
   start_screening: { mail: stageDueLeft },
   // Walk33 #2: "now with the evaluation panel" said neither what comes next nor by when: the stage's date with its working days left.
   send_to_evaluation: { mail: stageDueLeft },
+  // Walk s35: the shortlisted e-mail said the leadership "will decide" with no date: the stage's, with its working days.
+  shortlist: { mail: stageDueLeft },
   request_info: {
     // A date the applicant can act on: in the future, a working day (the HR office answers them that
     // day), and at least INFO_REQUEST_MIN_WORKING_DAYS ahead (a request due tomorrow, a Sunday, was taken).
