@@ -19,7 +19,7 @@ import { Case } from '../../models/case.ts';
 import { CaseDocument } from '../../models/document.ts';
 import type { CallDoc } from '../../models/call.ts';
 import type { UserDoc } from '../../models/user.ts';
-import { loadCalendar, seedHolidays, vnDateKey } from '../../server/calendar/index.ts';
+import { loadCalendar, seedHolidays, vnDateKey, vnStartOfDayOf } from '../../server/calendar/index.ts';
 import { deliver } from '../applications/support.ts';
 import { makePdf } from '../documents/support.ts';
 
@@ -41,12 +41,18 @@ describe('walk s35: one foreign scientist\'s case from the application to her la
   let me: UserDoc;
   let caseId = '';
   const errors: string[] = [];
+  let shiftMs = 0;
+  /** Moves the app's clock to noon (Hanoi) of a day. */
+  const moveClockTo = (day: Date) => {
+    shiftMs = vnStartOfDayOf(day).getTime() + 12 * 3_600_000 - Date.now();
+  };
 
   before(async function () {
     this.timeout(120_000);
     mkdirSync(shots, { recursive: true });
     uploadDir = path.resolve(`data/test/uploads-walk-s35-${process.pid}`);
-    t = await startTestApp({ env: { UPLOAD_DIR: uploadDir, UPLOAD_RATE_PER_HOUR: '1000', UPLOAD_MAX_MB: '2' } });
+    // The app's clock moves on when the walk waits for a deadline to pass (sign-in codes keep the real time).
+    t = await startTestApp({ env: { UPLOAD_DIR: uploadDir, UPLOAD_RATE_PER_HOUR: '1000', UPLOAD_MAX_MB: '2' }, now: () => new Date(Date.now() + shiftMs) });
     await seedHolidays();
     const institute = await createInstitute({ hrContact: { email: 'nhansu@walk35.example.vn', phone: '+84 24 3000 0035', address: { vi: '18 Hoàng Quốc Việt, Hà Nội', en: '18 Hoang Quoc Viet, Hanoi' }, hours: { vi: 'Thứ Hai–Thứ Sáu 8:00–17:00', en: 'Mon–Fri 8:00–17:00' } } });
     hr = await createUser({ role: 'hr_officer', institute, name: 'Trần Thu Hà', locale: 'vi', isHrLead: true });
@@ -433,17 +439,127 @@ describe('walk s35: one foreign scientist\'s case from the application to her la
     expect(errors, errors.join('\n')).to.deep.equal([]);
   });
 
-  it('HR walks the procedures from the keyboard', async () => {
+  it('HR walks the procedures from the keyboard: the permit stopped for its exemption (a reason), the exemption, visa, card, housing; each tells her what changed with its working days', async () => {
+    const cal = await loadCalendar();
+    const now = new Date();
     const h = watch(await browser.page({ locale: 'vi-VN', viewport: { width: 1280, height: 900 } }));
     await staffSignsIn(h, t.baseUrl, hr);
     await h.goto(`${t.baseUrl}/cases/${caseId}`);
-    await Promise.all([h.waitForURL(`**/cases/${caseId}#documents`), h.click(`#doc-signed_offer form.inline-form button.button-accept`)]);
+    await Promise.all([h.waitForURL(`**/cases/${caseId}#documents`), h.click('#doc-signed_offer form.inline-form button.button-accept')]);
     await mails();
-    for (const kind of ['work_permit', 'work_permit_exemption', 'visa', 'residence_card', 'housing', 'citizenship', 'family']) {
-      const res = await h.goto(`${t.baseUrl}/cases/${caseId}/procedures/${kind}`);
-      show(`procedure ${kind} ${res!.status()}`, (await mainText(h)).slice(0, 1500));
-      show(`fields ${kind}`, await h.evaluate(`[...document.querySelectorAll('main form input, main form select, main form textarea')].map((e) => e.id + ':' + e.type + (e.tagName === 'SELECT' ? '[' + [...e.options].map((o) => o.value).join('|') + ']' : '')).join(' ')`));
-      await shot(h, `hr-procedure-${kind}`);
+    let p = await phone();
+    /** One procedure's form from the keyboard: the status by the arrows, dates filled (Chromium's own widget), the words typed, Enter. */
+    const procedure = async (kind: string, v: { status: string; office?: string; filedAt?: string; decidedAt?: string; message?: string; note?: string }) => {
+      await h.goto(`${t.baseUrl}/cases/${caseId}/procedures/${kind}`);
+      if (!(await h.$('#f-status'))) throw new Error(`${h.url()}: ${(await mainText(h)).slice(0, 600)}`);
+      await h.focus('#f-status');
+      const options: string[] = await h.evaluate(`[...document.getElementById('f-status').options].map((o) => o.value)`);
+      const from = options.indexOf(await h.inputValue('#f-status'));
+      const to = options.indexOf(v.status);
+      for (let i = from; i !== to; i += to > from ? 1 : -1) await h.keyboard.press(to > from ? 'ArrowDown' : 'ArrowUp');
+      expect(await h.inputValue('#f-status'), `${kind}: the status chosen by the arrows`).to.equal(v.status);
+      if (v.office) {
+        await tabTo(h, '#f-office');
+        await h.keyboard.press('Control+A');
+        await h.keyboard.type(v.office);
+      }
+      if (v.filedAt) await h.fill('#f-filedAt', v.filedAt);
+      if (v.decidedAt) await h.fill('#f-decidedAt', v.decidedAt);
+      if (v.message) {
+        await h.focus('#f-message');
+        await h.keyboard.type(v.message);
+      }
+      if (v.note) {
+        await tabTo(h, '#f-note');
+        await h.keyboard.type(v.note);
+      }
+      await tabTo(h, `form[action="/cases/${caseId}/procedures/${kind}"] button[type=submit]`, 40);
+      await Promise.all([h.waitForNavigation(), h.keyboard.press('Enter')]);
+      await h.waitForLoadState('load');
+      await shot(h, `hr-after-${kind}-${v.status}`);
+      const track = (await Case.findById(caseId).lean())!.supportTracks!.find((x) => x.kind === kind)!;
+      expect(track.status, `${kind} saved (${squash(await h.textContent('main') ?? '').slice(0, 300)})`).to.equal(v.status);
+      const got = await mails();
+      for (const m of got) await linksOpen(m.text);
+      return got;
+    };
+    const viDay = (key: string) => `${Number(key.slice(8))}/${Number(key.slice(5, 7))}/${key.slice(0, 4)}`;
+
+    // The permit: stopped, she is exempt; the reason told, the internal note not.
+    const stopWords = 'Ông/Bà là chuyên gia khoa học và công nghệ nên thuộc diện không cấp giấy phép lao động; viện xin giấy xác nhận miễn thay cho giấy phép.';
+    const stopMails = await procedure('work_permit', { status: 'not_needed', message: stopWords, note: 'Sở Nội vụ xác nhận qua điện thoại ngày hôm nay.' });
+    expect(stopMails).to.have.length(1);
+    expect(stopMails[0]!.text).to.include('Kính gửi Ông/Bà Claire Dubois').and.include(stopWords).and.not.include('qua điện thoại');
+    // The exemption: filed today; 5 working days for the authority.
+    const exMails = await procedure('work_permit_exemption', { status: 'filed', office: 'Sở Nội vụ Hà Nội', filedAt: vnDateKey(now), message: 'Viện đã nộp hồ sơ xin giấy xác nhận miễn giấy phép lao động.' });
+    expect(exMails).to.have.length(1);
+    expect(exMails[0]!.text).to.match(/còn 5 ngày làm việc/).and.include('Nghị định 219/2025');
+    let mine = await myPage(p, 'exemption-filed');
+    expect(mine).to.include(stopWords).and.match(/Giấy xác nhận không thuộc diện cấp giấy phép lao động · Đã nộp hồ sơ Nghị định 219\/2025\/NĐ-CP[^]*?còn 5 ngày làm việc/);
+    expect(mine).to.not.include('qua điện thoại');
+    const exOk = await procedure('work_permit_exemption', { status: 'approved', decidedAt: vnDateKey(now) });
+    expect(exOk).to.have.length(1);
+    // The next step and its days: the visa can now be applied for.
+    expect(exOk[0]!.text).to.include(`Ngày quyết định: ${viDay(vnDateKey(now))}`).and.match(/Thị thực: nay có thể tiến hành[^\n]*\(còn \d+ ngày làm việc\)/);
+
+    // The family: the marriage certificate for her husband's TT visa, from her phone.
+    await p.goto(`${t.baseUrl}/applications/${caseId}`);
+    await p.setInputFiles('#f-relationship_proof', { name: 'giay-chung-nhan-ket-hon.pdf', mimeType: 'application/pdf', buffer: await makePdf('Marriage certificate, apostilled, translated') });
+    await Promise.all([p.waitForEvent('load'), p.click('form[data-upload-form] button[type=submit]')]);
+    await p.waitForSelector('#doc-relationship_proof[data-state="uploaded"]');
+    await h.goto(`${t.baseUrl}/cases/${caseId}`);
+    await Promise.all([h.waitForURL(`**/cases/${caseId}#documents`), h.click('#doc-relationship_proof form.inline-form button.button-accept')]);
+    await mails();
+
+    // The visa (with the husband's TT): filed, then granted; the card is next.
+    const visaFiled = await procedure('visa', { status: 'filed', office: 'Cục Quản lý xuất nhập cảnh', filedAt: vnDateKey(now), message: 'Viện đã nộp hồ sơ thị thực LĐ1 cho Ông/Bà và thị thực TT cho ông Marc Dubois.' });
+    expect(visaFiled[0]!.text).to.match(/\(còn 5 ngày làm việc\)/).and.include('Luật 47/2014/QH13');
+    const visaOk = await procedure('visa', { status: 'approved', decidedAt: vnDateKey(now) });
+    expect(visaOk[0]!.text).to.match(/Thẻ tạm trú: nay có thể tiến hành[^\n]*\(còn \d+ ngày làm việc\)/);
+    // The card, filed on the first working day whose 5 working days for the authority span a public
+    // holiday on a weekday (the clock moved there): the date she is given counts it out.
+    let d = cal.addWorkingDays(now, 1);
+    const spansHoliday = (from: Date) => {
+      const due = cal.addWorkingDays(from, 5);
+      for (let x = new Date(from.getTime() + 86_400_000); x <= due; x = new Date(x.getTime() + 86_400_000)) {
+        const wd = new Date(vnStartOfDayOf(x).getTime() + 7 * 3_600_000).getUTCDay();
+        if (wd !== 0 && wd !== 6 && !cal.isWorkingDay(x)) return true;
+      }
+      return false;
+    };
+    while (!spansHoliday(d)) d = cal.addWorkingDays(d, 1);
+    moveClockTo(d);
+    // Weeks later: the sessions have ended; both sign in again.
+    await staffSignsIn(h, t.baseUrl, hr);
+    p = await phone();
+    const filedKey = vnDateKey(d);
+    const cardDue = vnDateKey(cal.addWorkingDays(d, 5));
+    const cardMails = await procedure('residence_card', { status: 'filed', office: 'Phòng Quản lý xuất nhập cảnh Công an Hà Nội', filedAt: filedKey });
+    show('card mails', cardMails.map((m) => m.text).join('\n----\n'));
+    expect(cardMails[0]!.text).to.include(`Ngày nộp: ${viDay(filedKey)}`).and.include(`Dự kiến có quyết định trước: ${viDay(cardDue)} (còn 5 ngày làm việc)`);
+    // Two working days after that date, no decision recorded: overdue.
+    moveClockTo(cal.addWorkingDays(cal.addWorkingDays(d, 5), 2));
+    await staffSignsIn(h, t.baseUrl, hr);
+    p = await phone();
+    await mails();
+    // Housing: arranged.
+    const homeMails = await procedure('housing', { status: 'approved', message: 'Căn hộ 2 phòng ngủ tại nhà khách của viện, 18 Hoàng Quốc Việt, đã sẵn sàng từ ngày Ông/Bà đến.' });
+    show('housing mails', homeMails.map((m) => `${m.subject}\n${m.text}`).join('\n----\n'));
+    expect(homeMails[0]!.text).to.include('Căn hộ 2 phòng ngủ');
+
+    mine = await myPage(p, 'procedures');
+    expect(mine).to.match(new RegExp(`Thẻ tạm trú · Đã nộp hồ sơ Luật 47/2014/QH13[^]*?${viDay(cardDue)}[^]*?quá hạn 2 ngày làm việc`));
+    expect(mine).to.match(/Quốc tịch Việt Nam · Đã yêu cầu[^]*?còn \d+ ngày làm việc/);
+    // HR's queue: the card's overdue days first.
+    await h.goto(`${t.baseUrl}/cases`);
+    const row = squash((await h.textContent(`tr[data-case="${caseId}"] .cell-due`)) ?? '');
+    show('queue row', row);
+    expect(row).to.include('Thẻ tạm trú').and.include('quá hạn 2 ngày làm việc');
+    await h.setViewportSize({ width: 390, height: 844 });
+    for (const url of [`/cases/${caseId}`, `/cases/${caseId}/procedures/residence_card`]) {
+      await h.goto(`${t.baseUrl}${url}`);
+      await widthIs(h, 390, `HR's ${url}`);
     }
+    expect(errors, errors.join('\n')).to.deep.equal([]);
   });
 });
