@@ -562,4 +562,65 @@ describe('walk s35: one foreign scientist\'s case from the application to her la
     }
     expect(errors, errors.join('\n')).to.deep.equal([]);
   });
+
+  it('HR holds her case and resumes it, each with a reason she is told, from the keyboard; a double click holds once', async () => {
+    const cal = await loadCalendar();
+    const now = t.ctx.now();
+    const h = watch(await browser.page({ locale: 'vi-VN', viewport: { width: 1280, height: 900 } }));
+    await staffSignsIn(h, t.baseUrl, hr);
+    await h.goto(`${t.baseUrl}/cases/${caseId}`);
+    const reviewKey = vnDateKey(cal.addWorkingDays(now, 10));
+    const holdWhy = 'Ông/Bà báo hộ chiếu cần gia hạn trước khi làm thẻ tạm trú; viện tạm dừng hồ sơ đến khi có hộ chiếu mới.';
+    await h.focus('#f-reviewBy');
+    await h.fill('#f-reviewBy', reviewKey);
+    await tabTo(h, '#f-reason-put_on_hold');
+    await h.keyboard.type(holdWhy);
+    await tabTo(h, 'button[data-action="put_on_hold"]');
+    await Promise.all([h.waitForNavigation(), h.keyboard.press('Enter')]);
+    await h.waitForLoadState('load');
+    await shot(h, 'hr-hold-confirm');
+    await Promise.all([h.waitForNavigation(), h.dblclick('#confirm-step')]);
+    await h.waitForLoadState('load');
+    await back(h);
+    const held = (await Case.findById(caseId).lean())!;
+    expect(held.stage).to.equal('on_hold');
+    expect(held.history.filter((x) => x.action === 'put_on_hold'), 'a double click holds once').to.have.length(1);
+    expect(held.history.at(-1)!.note).to.equal(holdWhy);
+    const [holdMail, ...moreHold] = await mails();
+    expect(moreHold).to.have.length(0);
+    const viDay = (key: string) => `${Number(key.slice(8))}/${Number(key.slice(5, 7))}/${key.slice(0, 4)}`;
+    expect(holdMail!.text).to.include(`chậm nhất vào ngày ${viDay(reviewKey)} (còn 10 ngày làm việc)`).and.include(`Lý do: ${holdWhy}`);
+    await linksOpen(holdMail!.text);
+    const p = await phone();
+    const heldPage = await myPage(p, 'held');
+    expect(heldPage).to.include(holdWhy).and.include(viDay(reviewKey));
+
+    // Resumed three working days later.
+    moveClockTo(cal.addWorkingDays(now, 3));
+    await staffSignsIn(h, t.baseUrl, hr);
+    await h.goto(`${t.baseUrl}/cases/${caseId}`);
+    const resumeWhy = 'Ông/Bà đã gửi hộ chiếu mới; viện tiếp tục các thủ tục còn lại.';
+    await h.focus('#f-reason-resume');
+    await h.keyboard.type(resumeWhy);
+    await tabTo(h, 'button[data-action="resume"]');
+    await Promise.all([h.waitForNavigation(), h.keyboard.press('Enter')]);
+    await h.waitForLoadState('load');
+    if (await h.$('#confirm-step')) await Promise.all([h.waitForNavigation(), h.dblclick('#confirm-step')]);
+    await h.waitForLoadState('load');
+    const resumed = (await Case.findById(caseId).lean())!;
+    expect(resumed.stage).to.equal('onboarding');
+    expect(resumed.history.filter((x) => x.action === 'resume'), 'resumed once').to.have.length(1);
+    const hrText = await mainText(h);
+    show('HR after resume', hrText);
+    await shot(h, 'hr-resumed');
+    expect(hrText, 'both reasons on the staff timeline').to.include(holdWhy).and.include(resumeWhy);
+    const [resumeMail, ...moreResume] = await mails();
+    expect(moreResume).to.have.length(0);
+    expect(resumeMail!.text).to.include(resumeWhy).and.match(/ngày làm việc/);
+    await linksOpen(resumeMail!.text);
+    const p2 = await phone();
+    const after = await myPage(p2, 'resumed');
+    expect(after).to.include(resumeWhy).and.include(holdWhy);
+    expect(errors, errors.join('\n')).to.deep.equal([]);
+  });
 });
