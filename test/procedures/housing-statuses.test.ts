@@ -54,6 +54,7 @@ describe('procedures: housing offers only the statuses of an institute service',
     const opts = options(html);
     expect(opts.map((o) => o[0])).to.include('filed');
     expect(html).to.match(/<option value="filed" selected>/);
+    expect(html, 'a filing date stored still shows').to.include('id="f-filedAt"');
     expect(opts.find((o) => o[0] === 'refused')![1]).to.equal('Viện không bố trí được');
     expect((await Case.findById(c._id).lean())!.supportTracks[0]!.status).to.equal('filed');
   });
@@ -71,7 +72,11 @@ describe('procedures: housing offers only the statuses of an institute service',
     const c = await createCase({ applicant, call, stage: 'onboarding', assignee: hrVi._id, supportTracks: [{ kind: 'housing', status: 'preparing', updatedAt: vn('2027-02-01') }] });
     const a = await signedIn(t, hrVi);
     const url = `/cases/${c._id}/procedures/housing`;
-    expect(options((await page(a, url)).text).find((o) => o[0] === 'approved')![1]).to.equal('Viện đã sắp xếp xong');
+    const form = (await page(a, url)).text;
+    expect(options(form).find((o) => o[0] === 'approved')![1]).to.equal('Viện đã sắp xếp xong');
+    // Nothing is lodged with an authority: no filing date to type, and the office is the one in charge.
+    expect(form).to.not.include('id="f-filedAt"');
+    expect(form).to.match(/<label for="f-office">Đơn vị phụ trách<\/label>/);
     expect((await save(a, url, { status: 'approved', message: 'Phòng ở nhà khách của viện đã sẵn sàng.' })).status).to.be.below(400);
     const staff = text((await page(a, `/cases/${c._id}`)).text);
     expect(staff).to.include('Nhà ở: Đang chuẩn bị hồ sơ → Viện đã sắp xếp xong').and.not.include('Đã được cấp');
