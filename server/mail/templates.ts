@@ -188,8 +188,9 @@ export const ESSENTIAL_VARIABLES: Readonly<Record<string, readonly string[]>> = 
   planned_start_moved: ['plannedStart', 'procedures'],
   // The procedures still under way at the arrival, the residence card's target moved to it (walk33 #6).
   arrived: ['procedures'],
-  // A request for information paused with the case: its answer-by date and the working days left.
-  on_hold: ['requestPaused'],
+  // A request for information paused with the case: its answer-by date and the working days left;
+  // a file already lodged with an authority, still decided on its legal clock (walk s35).
+  on_hold: ['requestPaused', 'filedContinue'],
   // The date the passport must still be valid on.
   document_too_short: ['requiredUntil'],
 };

@@ -8,7 +8,7 @@ import { tOf, type Context } from '../context.ts';
 import type { Locale } from '../i18n/index.ts';
 import { vnDateKey, type WorkingCalendar } from '../calendar/index.ts';
 import { LODGING_MARGIN_WORKING_DAYS, PROCEDURE_RULES, residenceCardConflict, visaSymbol, waitingGroups, type CardBeyondPassport, type PassportLike } from './rules.ts';
-import { ACTIVE_SUPPORT, askOpen, clockStopped, deadlineLeft, windowView, type WindowView, holidayDayText, type HolidayName, dueMeaning, isStop, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
+import { ACTIVE_SUPPORT, statusLabel, askOpen, clockStopped, deadlineLeft, windowView, type WindowView, holidayDayText, type HolidayName, dueMeaning, isStop, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
 import { formatDay } from '../views/time.ts';
 import { papersForFamily, familyMembersText, familyVisasWanted, foreignFamily, vietnameseCitizen } from '../applications/family-support.ts';
 import { reasonsOwed } from '../../models/case-deadline.ts';
@@ -393,7 +393,7 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
       ...(rule.internal ? { internal: true } : {}),
       status: s.status,
       // Stopped with the application: the badge says so, not the status it stopped at (walk: "Requested" beside "Stopped").
-      statusLabel: t(stopped ? 'procedures.statuses.stopped' : `procedures.statuses.${s.status}`),
+      statusLabel: stopped ? t('procedures.statuses.stopped') : statusLabel(t, kind, s.status),
       badge: stopped ? 'muted' : s.status === 'refused' || late || askLate || cardProblem ? 'err' : s.status === 'approved' ? 'ok' : s.status === 'not_needed' ? 'muted' : '',
       active,
       // The filing under way or decided; one set back to preparing keeps an earlier filing's date, which the history shows.
@@ -460,10 +460,7 @@ export function formStatuses(kind: SupportKind, current: string): string[] {
   return SUPPORT_STATUSES.filter((st) => st !== 'filed' || !PROCEDURE_RULES[kind].internal || st === current);
 }
 
-/** A status as the form lists it: the institute's own service is not refused by an authority, it is not arranged by the institute. */
-export function statusLabel(t: TFunction, kind: SupportKind, status: string): string {
-  return PROCEDURE_RULES[kind].internal && status === 'refused' ? t('procedures.statuses.refusedInternal') : t(`procedures.statuses.${status}`);
-}
+export { statusLabel };
 
 export function rowStatuses(kind: SupportKind, current: string): string[] {
   const savable = new Set<string>(['not_needed', 'requested', 'preparing', current, ...(PROCEDURE_RULES[kind].internal ? ['approved'] : [])]);
@@ -524,7 +521,7 @@ export function procedureTimelineEntry(t: TFunction, locale: Locale, p: Procedur
   const statusChanged = p.from !== p.to;
   const label =
     statusChanged && !forApplicant
-      ? t('procedures.timeline.changed', { kind, from: t(`procedures.statuses.${p.from ?? 'not_needed'}`), to: t(`procedures.statuses.${p.to ?? 'not_needed'}`) })
+      ? t('procedures.timeline.changed', { kind, from: statusLabel(t, p.kind, p.from ?? 'not_needed'), to: statusLabel(t, p.kind, p.to ?? 'not_needed') })
       : t(procedureHeadlineKey(p), { kind });
   const details: string[] = [];
   if (p.filedAt) details.push(t('procedures.timeline.filedAt', { date: formatDay(p.filedAt, locale) }));

@@ -554,6 +554,18 @@ export function procedureHeadlineKey(c: ProcedureChange): string {
 }
 
 /**
+ * A status in words, wherever it is shown (form, her page, the e-mail, the timeline): the institute's
+ * own service is neither granted nor refused by an authority: it is arranged, or not arranged, by
+ * the institute (walk s34 #4 the refusal, walk s35 the arranged housing that read "Granted").
+ */
+export function statusLabel(t: TFunction, kind: string, status: string): string {
+  const internal = (PROCEDURE_RULES as Record<string, { internal?: boolean } | undefined>)[kind]?.internal;
+  if (internal && status === 'refused') return t('procedures.statuses.refusedInternal');
+  if (internal && status === 'approved') return t('procedures.statuses.approvedInternal');
+  return t(`procedures.statuses.${status}`);
+}
+
+/**
  * The words of a procedure change in one language: the applicant's, like every other e-mail
  * (the outbox item's locale). Days are written out here, in the format the procedure pages use.
  */
@@ -563,7 +575,7 @@ export function procedureWords(locale: Locale, kind: SupportKind, track: TrackSt
   // The headline the applicant's timeline shows (both say "Ông/Bà" in Vietnamese).
   return {
     kindLabel: t(`procedures.kinds.${kind}`),
-    statusLabel: t(`procedures.statuses.${track.status}`),
+    statusLabel: statusLabel(t, kind, track.status),
     headline: t(procedureHeadlineKey(changed), { kind: t(`procedures.kinds.${kind}`) }),
     movedText: changed.moved
       ? holidayMoveText(t, locale, changed.moved)

@@ -36,7 +36,7 @@ import { deadlineLeft, dueMeaning, plain, procedureFamilyLine, type TrackState }
 import { caseConflict, versionSeen } from '../cases/conflict.ts';
 import { ACTIONS, DECLINE_REASON_MAX, HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, PAYLOADS, REJECT_REASON_MAX, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, offerReady, rolesFor, type Action, type GuardFailures, type GuardInput, type Transition } from './transitions.ts';
 import { reasonToldToApplicant } from '../cases/applicant-view.ts';
-import { cardTargetOnArrival, countedLodgingDue, waitingFor } from '../procedures/rules.ts';
+import { PROCEDURE_RULES, cardTargetOnArrival, countedLodgingDue, waitingFor } from '../procedures/rules.ts';
 import { hrContactFor, sendToLine, type HrContact } from '../institutes/contact.ts';
 import { lateAnswer, lateAnswerText, type LateAnswer } from '../applications/late-answer.ts';
 import { residenceCardWanted, vietnameseCitizen, visaWanted } from '../applications/family-support.ts';
@@ -293,11 +293,20 @@ function receivedLine(f: StepFacts, locale: Locale): Record<string, unknown> {
   return { receivedLine: translator(locale)(`workflow.offerReceived.${String(f.payload.receivedVia)}`, { date: formatDay(f.payload.receivedOn as Date, locale) }) };
 }
 
+/** The procedures lodged with an authority (filed, not the institute's own service), named for the on-hold e-mail. */
+function filedContinues(caseDoc: CaseDoc, locale: Locale): { filedContinue?: string } {
+  const t = translator(locale);
+  const kinds = (caseDoc.supportTracks ?? []).filter((s) => s.status === 'filed' && !PROCEDURE_RULES[s.kind].internal).map((s) => t(`procedures.kinds.${s.kind}`));
+  return kinds.length ? { filedContinue: t('workflow.onHold.filedContinues', { kinds: kinds.join(', ') }) } : {};
+}
+
 export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
   submit: { set: ({ now }) => ({ submittedAt: now }), mail: stageDueLeft },
   start_screening: { mail: stageDueLeft },
   // Walk33 #2: "now with the evaluation panel" said neither what comes next nor by when: the stage's date with its working days left.
   send_to_evaluation: { mail: stageDueLeft },
+  // Walk s35: the shortlisted e-mail said the leadership "will decide" with no date: the stage's, with its working days.
+  shortlist: { mail: stageDueLeft },
   request_info: {
     // A date the applicant can act on: in the future, a working day (the HR office answers them that
     // day), and at least INFO_REQUEST_MIN_WORKING_DAYS ahead (a request due tomorrow, a Sunday, was taken).
@@ -475,6 +484,8 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
       reviewBy: formatDay(payload.reviewBy as Date, locale),
       reviewLeft: deadlineLeft(translator(locale), calendar, now, payload.reviewBy as Date).text,
       ...(from === 'awaiting_applicant' && caseDoc.infoRequest?.dueAt ? { requestPaused: requestPausedText(translator(locale), caseDoc.infoRequest.dueAt, answerDaysLeft(caseDoc.infoRequest.dueAt, now, calendar), locale) } : {}),
+      // A file already lodged with an authority is decided on its legal clock whatever the institute's hold (walk s35: "put on hold" read as if her card stopped too).
+      ...filedContinues(caseDoc, locale),
     }),
   },
   resume: {

@@ -11,6 +11,9 @@ import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { signedIn, page, text } from '../applications/support.ts';
 import { procedureWorld, save, snapshot, vn } from './support.ts';
+import { procedureWords, type TrackState } from '../../server/procedures/service.ts';
+import { WorkingCalendar } from '../../server/calendar/index.ts';
+import { VN_HOLIDAYS } from '../../server/calendar/holidays-vn.ts';
 
 const options = (html: string) => [...(/<select id="f-status"[^>]*>([\s\S]*?)<\/select>/.exec(html)?.[1] ?? '').matchAll(/<option value="([^"]+)"[^>]*>([^<]*)</g)].map((m) => [m[1], text(m[2]!)]);
 
@@ -51,7 +54,34 @@ describe('procedures: housing offers only the statuses of an institute service',
     const opts = options(html);
     expect(opts.map((o) => o[0])).to.include('filed');
     expect(html).to.match(/<option value="filed" selected>/);
+    expect(html, 'a filing date stored still shows').to.include('id="f-filedAt"');
     expect(opts.find((o) => o[0] === 'refused')![1]).to.equal('Viện không bố trí được');
     expect((await Case.findById(c._id).lean())!.supportTracks[0]!.status).to.equal('filed');
+  });
+
+  // Walk s35: housing arranged read "Granted" ("Đã được cấp") on her page, in the e-mail and on the timeline, as if an authority had issued it.
+  it('arranged housing reads as the institute\'s in the form, the e-mail\'s status line, her page and the staff timeline, en + vi; a permit still reads "Approved"', async () => {
+    const clock2 = { calendar: WorkingCalendar.of(VN_HOLIDAYS), now: vn('2027-02-12') };
+    const housing = { kind: 'housing', status: 'approved' } as unknown as TrackState;
+    expect(procedureWords('vi', 'housing', housing, { from: 'preparing', to: 'approved' }, clock2).statusLabel).to.equal('Viện đã sắp xếp xong');
+    expect(procedureWords('en', 'housing', housing, { from: 'preparing', to: 'approved' }, clock2).statusLabel).to.equal('Arranged by the institute');
+    expect(procedureWords('vi', 'housing', { kind: 'housing', status: 'refused' } as unknown as TrackState, { from: 'preparing', to: 'refused' }, clock2).statusLabel).to.equal('Viện không bố trí được');
+    expect(procedureWords('en', 'work_permit', { kind: 'work_permit', status: 'approved' } as unknown as TrackState, { from: 'filed', to: 'approved' }, clock2).statusLabel).to.equal('Approved');
+
+    const applicant = await createUser({ role: 'applicant', locale: 'vi', name: 'Lê Thị Cúc' });
+    const c = await createCase({ applicant, call, stage: 'onboarding', assignee: hrVi._id, supportTracks: [{ kind: 'housing', status: 'preparing', updatedAt: vn('2027-02-01') }] });
+    const a = await signedIn(t, hrVi);
+    const url = `/cases/${c._id}/procedures/housing`;
+    const form = (await page(a, url)).text;
+    expect(options(form).find((o) => o[0] === 'approved')![1]).to.equal('Viện đã sắp xếp xong');
+    // Nothing is lodged with an authority: no filing date to type, and the office is the one in charge.
+    expect(form).to.not.include('id="f-filedAt"');
+    expect(form).to.match(/<label for="f-office">Đơn vị phụ trách<\/label>/);
+    expect((await save(a, url, { status: 'approved', message: 'Phòng ở nhà khách của viện đã sẵn sàng.' })).status).to.be.below(400);
+    const staff = text((await page(a, `/cases/${c._id}`)).text);
+    expect(staff).to.include('Nhà ở: Đang chuẩn bị hồ sơ → Viện đã sắp xếp xong').and.not.include('Đã được cấp');
+    const mine = text((await page(await signedIn(t, applicant), `/applications/${c._id}`)).text);
+    expect(mine).to.match(/Nhà ở<\/strong> · <span class="badge ok">Viện đã sắp xếp xong<\/span>/);
+    expect(mine).to.not.include('Đã được cấp');
   });
 });

@@ -55,6 +55,22 @@ describe('workflow: e-mail templates', () => {
     });
   }
 
+  it('the shortlisted e-mail says by when the leadership decides, with its working days, as the institute\'s own target, and what the applicant does meanwhile (walk s35)', async () => {
+    const due = { ...data, dueAt: new Date('2026-03-10T16:59:59.999Z') };
+    const vi = await renderEmail('shortlisted', 'vi', { ...due, dueLeft: 'còn 10 ngày làm việc' });
+    const en = await renderEmail('shortlisted', 'en', { ...due, dueLeft: '10 working days left' });
+    for (const m of [vi.text, vi.html]) expect(m).to.include('chậm nhất vào ngày').and.include('10/3/2026').and.include('(còn 10 ngày làm việc)').and.include('không phải thời hạn do pháp luật quy định').and.include('Ông/Bà không cần làm gì thêm');
+    for (const m of [en.text, en.html]) expect(m).to.include('10 Mar 2026').and.include('(10 working days left)').and.include('not a time limit set by law').and.include('nothing for you to do');
+  });
+
+  it('the on-hold e-mail says a procedure already lodged with an authority goes on being decided (walk s35)', async () => {
+    const vi = await renderEmail('on_hold', 'vi', { ...data, reviewBy: '20/1/2027', filedContinue: 'Hồ sơ Thẻ tạm trú đã nộp cho cơ quan có thẩm quyền không dừng theo.' });
+    const en = await renderEmail('on_hold', 'en', { ...data, reviewBy: '20 Jan 2027', filedContinue: 'Your Temporary residence card file does not stop.' });
+    for (const m of [vi.text, vi.html]) expect(m).to.include('Hồ sơ Thẻ tạm trú đã nộp cho cơ quan có thẩm quyền không dừng theo.');
+    for (const m of [en.text, en.html]) expect(m).to.include('Your Temporary residence card file does not stop.');
+    expect(vi.text, 'two blank lines in a row').not.to.match(/\n[ \t]*\n[ \t]*\n/);
+  });
+
   it('keeps one blank line between paragraphs whichever optional parts an e-mail has (walk s34: the offer e-mails had two)', async () => {
     const base = { ...data, received: 'We received your answer on 1 Mar 2027.', reason: 'My family cannot move this year.' };
     for (const [template, extra] of [
