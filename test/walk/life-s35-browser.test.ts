@@ -349,6 +349,8 @@ describe('walk s35: one foreign scientist\'s case from the application to her la
     const decide = async (action: string, reason: string) => {
       await ld.check(`input[name=action][value=${action}]`);
       await ld.fill('#f-reason', reason);
+      // The leader sits on the panel and did not score: deciding while the scores are hidden is said so (lead s35).
+      if (await ld.$('#f-withoutScores')) await ld.check('#f-withoutScores');
       await clickAndWait(ld, '.decision-form button[type=submit]');
       show(`leader confirm ${action}`, await mainText(ld));
       await shot(ld, `leader-confirm-${action}`);
