@@ -114,11 +114,20 @@ export function panelSizeOf(call: { _id: unknown; institute: unknown }): Promise
  * panel only its members: one removed or disabled since is no longer in its size (security review s35).
  */
 export async function onPanelAmong(call: { _id: unknown; institute: unknown }, members: readonly unknown[]): Promise<number> {
-  if (members.length === 0) return 0;
+  return (await onPanelOf(call, members)).size;
+}
+
+/** Which of `members` (ids, as strings) sit on the call's panel now, as onPanelAmong counts them. */
+export async function onPanelOf(call: { _id: unknown; institute: unknown }, members: readonly unknown[]): Promise<Set<string>> {
+  if (members.length === 0) return new Set();
   const callId = new Types.ObjectId(String(call._id));
-  return User.countDocuments({
-    _id: { $in: members.map((m) => new Types.ObjectId(String(m))) },
-    disabledAt: null,
-    $or: [{ role: 'leader', institute: new Types.ObjectId(String(call.institute)) }, { role: { $in: [...PANEL_ROLES] }, panelCalls: callId }],
-  });
+  const seated = await User.find(
+    {
+      _id: { $in: members.map((m) => new Types.ObjectId(String(m))) },
+      disabledAt: null,
+      $or: [{ role: 'leader', institute: new Types.ObjectId(String(call.institute)) }, { role: { $in: [...PANEL_ROLES] }, panelCalls: callId }],
+    },
+    { _id: 1 },
+  ).lean();
+  return new Set(seated.map((u) => String(u._id)));
 }

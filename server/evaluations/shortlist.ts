@@ -10,7 +10,7 @@ import { Types, type PipelineStage } from 'mongoose';
 import { Case } from '../../models/case.ts';
 import { Call, type CallDoc } from '../../models/call.ts';
 import { PanelConflict } from '../../models/panel-conflict.ts';
-import { panelSizeOf } from './panel.ts';
+import { onPanelOf, panelSizeOf } from './panel.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import { User } from '../../models/user.ts';
 import { CaseDocument } from '../../models/document.ts';
@@ -300,10 +300,13 @@ export async function loadShortlist({ ctx, call, query: q }: LoadShortlistOption
     documentCompleteness(ids, call),
     latestDecisions(ctx, cases),
     // The page's cases only, one indexed query ({ call, case }).
-    ids.length ? PanelConflict.aggregate<{ _id: Types.ObjectId; n: number }>([{ $match: { call: callId, case: { $in: ids } } }, { $group: { _id: '$case', n: { $sum: 1 } } }]) : Promise.resolve([]),
+    ids.length ? PanelConflict.aggregate<{ _id: Types.ObjectId; members: Types.ObjectId[] }>([{ $match: { call: callId, case: { $in: ids } } }, { $group: { _id: '$case', members: { $push: '$member' } } }]) : Promise.resolve([]),
     panelSizeOf(call),
   ]);
-  const conflictsOf = new Map(conflicts.map((c) => [String(c._id), c.n]));
+  // Only the conflicts of members on the panel now count it down, as the server's minimum does
+  // (decision.ts panelScores): one removed since is out of its size already (security review s35b).
+  const seated = conflicts.length ? await onPanelOf(call, [...new Set(conflicts.flatMap((c) => c.members.map(String)))]) : new Set<string>();
+  const conflictsOf = new Map(conflicts.map((c) => [String(c._id), c.members.filter((m) => seated.has(String(m))).length]));
   const byCase = new Map(ids.map((id) => [String(id), allSheets.get(String(id)) ?? []]));
   const memberIds = [...new Set([...[...byCase.values()].flat().map((s) => String(s.member)), ...[...decided.values()].map((d) => String(d.actor ?? ''))].filter(Boolean))];
   const names = new Map((await User.find({ _id: { $in: memberIds } }, { name: 1 }).lean()).map((u) => [String(u._id), u.name]));

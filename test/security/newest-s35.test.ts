@@ -74,6 +74,10 @@ describe('security s35: declared conflicts of interest and the panel', () => {
     await submitEvaluation({ ctx: systemContext({ now, actor: leader }), caseId: String(kase._id), callId: String(call._id), input: { scores: { research: 4, fit: 4 }, recommendation: 'yes', comment: '' } });
     const scores = await panelScores({ call, caseId: kase._id });
     expect(scores.complete).to.be.lessThan(scores.required);
+    // The shortlist's count says the same panel (s35b): leader and b can score, the disabled member's conflict not counted again.
+    const la = agent(t.app);
+    await signIn(la, leader);
+    expect((await la.get(`/shortlists/${call._id}`).set('Accept', 'text/html')).text).to.include('1 of 2 panel members scored');
     void b;
   });
 
