@@ -38,6 +38,9 @@ export interface RecentDecision {
   late?: { dueAt: Date; workingDays: number };
   /** A decline HR recorded from e-mail or post: the day it was received (the day the applicant declined). */
   receivedOn?: Date;
+  /** A leader decided without the panel's scores, or closed scoring (lead s35): the audit summary's marks, said beside the reason. */
+  blind?: true;
+  closedScoring?: true;
 }
 
 export const RECENT_DECISIONS = 10;
@@ -77,6 +80,7 @@ export async function recentDecisions({ filter, limit = RECENT_DECISIONS }: { fi
       ...(typeof s.from === 'string' ? { from: s.from } : {}),
       ...(s.late?.dueAt ? { late: { dueAt: new Date(s.late.dueAt), workingDays: Number(s.late.workingDays) || 0 } } : {}),
       ...(s.receivedOn ? { receivedOn: new Date(s.receivedOn) } : {}),
+      ...(s.closedScoring === true ? { closedScoring: true as const } : s.blind === true ? { blind: true as const } : {}),
     };
   });
   const full = events.length >= limit ? events.at(-1)!.at : undefined;

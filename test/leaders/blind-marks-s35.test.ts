@@ -1,0 +1,92 @@
+// Follow-ups of the leader deciding while the panel's scores are hidden (lead s35): the marks of a
+// decision taken without the panel's scores, or of scoring closed by a leader, read wherever decisions
+// are listed (the dashboard's "Recent decisions"), in the reader's language. Real database.
+import { expect } from 'chai';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { agent, submitForm, type Agent } from '../support/http.ts';
+import { createUser, signIn } from '../support/factories.ts';
+import { Evaluation } from '../../models/evaluation.ts';
+import type { CaseDoc } from '../../models/case.ts';
+import type { UserDoc } from '../../models/user.ts';
+import { invalidateShortlist } from '../../server/evaluations/shortlist.ts';
+import { makeWorld, applicantCase as makeCase, type World } from './context.ts';
+
+async function applicantCase(...args: Parameters<typeof makeCase>) {
+  const made = await makeCase(...args);
+  invalidateShortlist(made.kase.call);
+  return made;
+}
+
+function decodeHtml(s: string): string {
+  return s.replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCodePoint(parseInt(h, 16))).replace(/&#(\d+);/g, (_, d: string) => String.fromCodePoint(Number(d))).replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+const words = (html: string) => decodeHtml(html.replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ');
+
+async function score(kase: CaseDoc, member: UserDoc) {
+  await Evaluation.create({ case: kase._id, call: kase.call, member: member._id, scores: { research: 4, fit: 3 }, recommendation: 'yes', submittedAt: new Date() });
+}
+
+describe('leaders: the marks of decisions taken without the panel\'s scores, where decisions are listed (lead s35 follow-ups)', function () {
+  this.timeout(60_000);
+  let t: TestApp;
+  let w: World;
+  let leader: Agent;
+  let leaderVi: Agent;
+  before(async () => {
+    t = await startTestApp();
+    w = await makeWorld();
+    leader = agent(t.app);
+    await signIn(leader, w.leader);
+    leaderVi = agent(t.app);
+    await signIn(leaderVi, await createUser({ role: 'leader', institute: w.instituteId, name: 'Trần Quyết Định', locale: 'vi' }));
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  const caseUrl = (caseId: unknown) => `/shortlists/${w.call._id}/cases/${caseId}`;
+  const review = (a: Agent, caseId: unknown, fields: Record<string, string>) => submitForm(a, caseUrl(caseId), fields, `${caseUrl(caseId)}/decision`);
+  async function confirm(a: Agent, page: string, caseId: unknown) {
+    const form = /<form method="post" action="([^"]+\/decision\/confirm)"[\s\S]*?<\/form>/.exec(page)![0];
+    const fields: Record<string, string> = {};
+    for (const m of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[m[1]!] = decodeHtml(m[2]!);
+    for (const m of form.matchAll(/<textarea id="[^"]+" name="([^"]+)"[^>]*>([\s\S]*?)<\/textarea>/g)) fields[m[1]!] = decodeHtml(m[2]!);
+    return a.post(`${caseUrl(caseId)}/decision/confirm`).type('form').set('Accept', 'text/html').send(fields);
+  }
+  /** A decision taken blind (ticked), a scoring closed, and a decision taken after scoring: three rows. */
+  async function threeDecisions() {
+    const blind = (await applicantCase(w.call, 'evaluation')).kase;
+    await score(blind, w.member);
+    const page = await review(leader, blind._id, { action: 'reject', version: String(blind.version), reason: 'Internal: the plan does not fit the lab.', withoutScores: '1' });
+    expect(page.status, page.text.slice(0, 300)).to.equal(200);
+    expect((await confirm(leader, page.text, blind._id)).status).to.equal(303);
+    const closed = (await applicantCase(w.call, 'evaluation')).kase;
+    await score(closed, w.member);
+    expect((await submitForm(leader, caseUrl(closed._id), { version: String(closed.version), closeReason: 'The external reviewer is on leave; the panel has scored.' }, `${caseUrl(closed._id)}/close-scoring`)).status).to.equal(303);
+    const seen = (await applicantCase(w.call, 'evaluation')).kase;
+    await score(seen, w.member);
+    await score(seen, w.leader);
+    const seenPage = await review(leader, seen._id, { action: 'shortlist', version: String(seen.version), reason: 'Scored and read: a strong candidate.' });
+    expect(seenPage.status).to.equal(200);
+    expect((await confirm(leader, seenPage.text, seen._id)).status).to.equal(303);
+    return { blind, closed, seen };
+  }
+
+  it('the dashboard\'s "Recent decisions" marks a decision taken without the panel\'s scores and a scoring closed, in en and vi; a decision taken after scoring is not marked', async () => {
+    const { blind, closed, seen } = await threeDecisions();
+    for (const [a, markBlind, markClosed] of [
+      [leader, "Decided without the panel's scores (they were hidden from the decider).", "Scoring closed by a leader: the panel's scores shown to every member."],
+      [leaderVi, 'Quyết định mà không xem điểm của hội đồng (điểm đang được ẩn với người quyết định).', 'Lãnh đạo đã kết thúc chấm điểm: điểm của hội đồng được hiển thị cho mọi thành viên.'],
+    ] as const) {
+      const dash = await a.get('/dashboard').set('Accept', 'text/html');
+      expect(dash.status).to.equal(200);
+      const table = /<section class="panel" aria-labelledby="h-decisions" id="recent-decisions">([\s\S]*?)<\/section>/.exec(dash.text)![1]!;
+      const rowOf = (reference: string) => words(table.split('<tr>').find((r) => r.includes(reference)) ?? '');
+      expect(rowOf(blind.reference)).to.include(markBlind);
+      expect(rowOf(closed.reference)).to.include(markClosed);
+      expect(rowOf(seen.reference)).to.include(seen.reference);
+      expect(rowOf(seen.reference)).not.to.include(markBlind);
+      expect(rowOf(seen.reference)).not.to.include(markClosed);
+    }
+  });
+});
