@@ -8,7 +8,7 @@ import { tOf, type Context } from '../context.ts';
 import { can } from '../policies/index.ts';
 import { canCloseScoring } from '../policies/shortlist.ts';
 import { EVALUATION_STAGE } from './index.ts';
-import { SHORTLIST_SORTS, type Shortlist, type ShortlistCallRow, type ShortlistQuery } from './shortlist.ts';
+import { SHORTLIST_SORTS, type HoldFacts, type Shortlist, type ShortlistCallRow, type ShortlistQuery } from './shortlist.ts';
 import type { HiddenRowWays } from './close-scoring.ts';
 import type { ComparedCase, Decision, DecidedMeanwhile, ShortlistCase, TakenDecision } from './case.ts';
 import { formatDateTime, formatDay } from '../views/time.ts';
@@ -77,7 +77,7 @@ export function shortlistPage({ ctx, call, list, query, rejected = false, ways }
         // out too, server/evaluations/decision.ts panelScores), so "1 of 3" with two conflicts read as waiting.
         scoredText: t('shortlists.scoredOfPanel', { count: r.evaluationsCount, panel: Math.max(list.panelSize - r.conflictsCount, r.evaluationsCount) }),
         // A score hidden from the viewer says why and the ways on (lead s35): "Score it", "Close scoring".
-        hiddenNotice: hiddenScoresNotice(t, { hidden: r.scoreHidden, scored: r.evaluationsCount, panel: Math.max(list.panelSize - r.conflictsCount, r.evaluationsCount), canScore: ways?.get(r.id)?.canScore ?? false, canClose: ways?.get(r.id)?.canClose ?? false, caseHref: `/shortlists/${String(call._id)}/cases/${r.id}` }),
+        hiddenNotice: hiddenScoresNotice(t, { hidden: r.scoreHidden, scored: r.evaluationsCount, panel: Math.max(list.panelSize - r.conflictsCount, r.evaluationsCount), canScore: ways?.get(r.id)?.canScore ?? false, canClose: ways?.get(r.id)?.canClose ?? false, caseHref: `/shortlists/${String(call._id)}/cases/${r.id}`, held: r.stage === 'on_hold' ? (r.held ?? {}) : undefined, locale: ctx.locale }),
         countryName: countryName(r.country, ctx.locale),
         scoreText: formatScore(r.score, ctx.locale),
         stageLabel: t(`workflow.stages.${r.stage}`),
@@ -163,8 +163,17 @@ export interface CaseFormState {
  * score it and "Close scoring" where they may close it (an institute leader, the call's minimum of
  * complete scorecards in). Undefined when nothing is hidden from them.
  */
-export function hiddenScoresNotice(t: T, o: { hidden: boolean; scored: number; panel: number; canScore: boolean; canClose: boolean; caseHref: string }) {
+export function hiddenScoresNotice(t: T, o: { hidden: boolean; scored: number; panel: number; canScore: boolean; canClose: boolean; caseHref: string; held?: HoldFacts; locale?: string }) {
   if (!o.hidden) return undefined;
+  // On hold while scoring was open: nobody can score it until HR resumes it, so no "submit your
+  // scorecard" and no links; who held it and the review day instead (lead s35 follow-up).
+  if (o.held) {
+    const locale = o.locale ?? 'en';
+    const parts = [`${t('shortlists.blind.pausedWhy', { count: o.scored, panel: Math.max(o.panel, o.scored) })}.`];
+    if (o.held.by && o.held.at) parts.push(t('shortlists.blind.pausedBy', { who: o.held.by, date: formatDay(o.held.at, locale) }));
+    parts.push(o.held.reviewBy ? t('shortlists.blind.pausedResume', { date: formatDay(o.held.reviewBy, locale) }) : t('shortlists.blind.pausedResumeNoDate'));
+    return { text: parts.join(' '), paused: true, scoreHref: undefined, closeHref: undefined };
+  }
   return {
     text: t('shortlists.blind.hiddenWhy', { count: o.scored, panel: Math.max(o.panel, o.scored) }),
     scoreHref: o.canScore ? `${o.caseHref}#scorecard-h` : undefined,
@@ -253,7 +262,9 @@ export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context
     fileHref: can(ctx.actor ?? undefined, 'case.view', view.caseDoc) ? `/cases/${String(c._id)}#documents` : undefined,
     canScore,
     // Why the scores are hidden and the ways on (lead s35); the panel's size is what the shortlist says.
-    hiddenNotice: hiddenScoresNotice(t, { hidden: scoreHidden, scored: evals.submittedCount, panel: Math.max(view.panelSize - evals.conflicts.length, evals.submittedCount), canScore, canClose: closable && panelScoresMet, caseHref }),
+    hiddenNotice: hiddenScoresNotice(t, { hidden: scoreHidden, scored: evals.submittedCount, panel: Math.max(view.panelSize - evals.conflicts.length, evals.submittedCount), canScore, canClose: closable && panelScoresMet, caseHref, held: c.stage === 'on_hold' ? (view.held ?? {}) : undefined, locale: ctx.locale }),
+    // Held while scoring was open: the others' scorecards wait for the case to be resumed, not only for the reader's own.
+    scoringPaused: c.stage === 'on_hold',
     // Close scoring (a leader, the case in evaluation, its scores hidden from them): the form, or, before
     // the panel's minimum, why it waits.
     // A refused close on a case that moved on meanwhile: why, and the reason as typed, to copy.

@@ -1,6 +1,8 @@
 // Follow-ups of the leader deciding while the panel's scores are hidden (lead s35): the marks of a
 // decision taken without the panel's scores, or of scoring closed by a leader, read wherever decisions
-// are listed (the dashboard's "Recent decisions"), in the reader's language. Real database.
+// are listed (the dashboard's "Recent decisions"), in the reader's language; a case held while its
+// scoring was open says scoring is paused (who held it, when HR resumes it), not "submit your
+// scorecard" with no way to. Real database.
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { agent, submitForm, type Agent } from '../support/http.ts';
@@ -9,6 +11,11 @@ import { Evaluation } from '../../models/evaluation.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
 import { invalidateShortlist } from '../../server/evaluations/shortlist.ts';
+import { Case } from '../../models/case.ts';
+import { transition } from '../../server/workflow/index.ts';
+import { formatDay } from '../../server/views/time.ts';
+import { holdReviewDay } from '../support/hold.ts';
+import { actorContext } from '../workflow/context.ts';
 import { makeWorld, applicantCase as makeCase, type World } from './context.ts';
 
 async function applicantCase(...args: Parameters<typeof makeCase>) {
@@ -87,6 +94,54 @@ describe('leaders: the marks of decisions taken without the panel\'s scores, whe
       expect(rowOf(seen.reference)).to.include(seen.reference);
       expect(rowOf(seen.reference)).not.to.include(markBlind);
       expect(rowOf(seen.reference)).not.to.include(markClosed);
+    }
+  });
+
+  it('a case held while scoring was open says scoring is paused while on hold (who held it, when HR resumes it), not "submit your scorecard", on the shortlist and the case page, en and vi', async () => {
+    const rowOf = (html: string, caseId: unknown) => {
+      const at = html.indexOf(`<tr data-case="${caseId}"`);
+      expect(at, 'the case\'s row').to.be.greaterThan(-1);
+      return html.slice(at, html.indexOf('</tr>', at));
+    };
+    const hr = await createUser({ role: 'hr_officer', institute: w.instituteId, name: 'Đỗ Nhân Sự' });
+    const held: Array<{ kase: CaseDoc; by: string }> = [];
+    for (const [who, action, payload, asDecision] of [
+      [w.leader, 'put_on_hold', { note: 'Internal: a second opinion is asked.', reviewBy: holdReviewDay() }, true],
+      [hr, 'put_on_hold', { reason: 'The applicant asked for a pause.', reviewBy: holdReviewDay() }, false],
+    ] as const) {
+      const { kase } = await applicantCase(w.call, 'evaluation');
+      await score(kase, w.member);
+      const after = await transition({ app: t.ctx, ctx: actorContext(t.ctx, who), caseId: kase._id, action, expectedVersion: kase.version, payload: { ...payload }, asDecision });
+      expect(after.stage).to.equal('on_hold');
+      invalidateShortlist(kase.call);
+      held.push({ kase: after, by: who.name });
+    }
+    const list = (await leader.get(`/shortlists/${w.call._id}`).set('Accept', 'text/html')).text;
+    for (const { kase, by } of held) {
+      const c = (await Case.findById(kase._id).lean())!;
+      const heldOn = formatDay(c.history.at(-1)!.at, 'en');
+      const review = formatDay(c.stageDueAt!, 'en');
+      const row = rowOf(list, kase._id);
+      const page = (await leader.get(caseUrl(kase._id)).set('Accept', 'text/html')).text;
+      const facts = /<dl class="facts">[\s\S]*?<\/dl>/.exec(page)![0];
+      for (const [where, html] of [['row', row], ['case page', facts]] as const) {
+        expect(words(html), where).to.include('Scores hidden: scoring is paused while the case is on hold — 1 of 3 panel members have scored');
+        expect(words(html), where).to.include(`Held by ${by} on ${heldOn}.`);
+        expect(words(html), where).to.include(`Scoring opens again when HR resumes the case (review day ${review}).`);
+        expect(html, where).not.to.include('until you submit your scorecard');
+        expect(html, where).not.to.include('Score it');
+        expect(html, where).not.to.include('Close scoring');
+      }
+      // The panel's scorecards: not "shown once you have submitted yours" (it cannot be scored while held).
+      expect(words(page)).not.to.include('once you have submitted yours');
+      expect(words(page)).to.include('1 other scorecard submitted. Scoring is paused while the case is on hold: the scorecard is shown once the case is resumed and you have submitted yours.');
+      // In Vietnamese for the Vietnamese leader: Anh/Chị's words, never "bạn".
+      const vi = words((await leaderVi.get(caseUrl(kase._id)).set('Accept', 'text/html')).text);
+      expect(vi).to.include('Điểm được ẩn: hồ sơ đang tạm dừng nên chưa thể chấm điểm — 1/3 thành viên hội đồng đã chấm');
+      expect(vi).to.include(`${by} tạm dừng hồ sơ ngày ${formatDay(c.history.at(-1)!.at, 'vi')}.`);
+      expect(vi).to.include(`Hồ sơ được chấm tiếp khi bộ phận nhân sự cho tiếp tục xử lý (ngày xem xét lại: ${formatDay(c.stageDueAt!, 'vi')}).`);
+      expect(vi).not.to.include('cho đến khi Anh/Chị nộp phiếu chấm');
+      expect(vi).not.to.match(/\bbạn\b/i);
     }
   });
 });
