@@ -85,7 +85,8 @@ export interface ShortlistCase {
 }
 
 /** A held case's last hold: its decider's name (one read), its moment, and the review day (the held stage's deadline). */
-async function holdOf(caseDoc: CaseDoc): Promise<HoldFacts | undefined> {
+type HeldCase = { stage?: unknown; stageDueAt?: Date | null; history?: ReadonlyArray<{ action?: string | null; actor?: unknown; at?: Date | null }> | null };
+async function holdOf(caseDoc: HeldCase): Promise<HoldFacts | undefined> {
   if (caseDoc.stage !== 'on_hold') return undefined;
   const step = (caseDoc.history ?? []).findLast((h) => h.action === 'put_on_hold');
   const by = step?.actor ? (await User.findById(step.actor, { name: 1 }).lean())?.name : undefined;
@@ -106,6 +107,10 @@ export interface ComparedCase<C> {
   kase: C;
   evals: CaseEvaluations;
   documents: Completeness | undefined;
+  /** Who can score the call's cases (the hidden notice's "1 of 3"). */
+  panelSize: number;
+  /** On hold: who held it, when, the review day (scoring paused). */
+  held?: HoldFacts;
 }
 
 /** The cases' scorecards (as the actor may see them) and document completeness, in the order given. */
@@ -114,7 +119,13 @@ export async function compareCases<C extends { _id: Types.ObjectId }>({ ctx, cal
     cases.map((c) => c._id),
     call,
   );
-  return Promise.all(cases.map(async (kase) => ({ kase, evals: await evaluationsForViewer({ ctx, caseId: kase._id, call, kase: kase as { stage?: unknown; resumeStage?: unknown } }), documents: docs.get(String(kase._id)) })));
+  const panelSize = await panelSizeOf(call);
+  return Promise.all(
+    cases.map(async (kase) => {
+      const [evals, held] = await Promise.all([evaluationsForViewer({ ctx, caseId: kase._id, call, kase: kase as { stage?: unknown; resumeStage?: unknown } }), holdOf(kase as HeldCase)]);
+      return { kase, evals, documents: docs.get(String(kase._id)), panelSize, ...(held ? { held } : {}) };
+    }),
+  );
 }
 
 export interface DecideCaseOptions {

@@ -88,8 +88,10 @@ export function shortlistPage({ ctx, call, list, query, rejected = false, ways }
         decisionText: r.decision ? t('shortlists.rowDecision', { decision: t(`shortlists.history.outcomes.${r.decision.action}`), who: r.decision.who || t('shortlists.decide.meanwhile.someone'), date: formatDay(r.decision.at, ctx.locale) }) : '',
         // A candidate held after the panel stays in the ranking, marked with the hold's reason.
         heldText: r.held ? (r.held.reason ? t('shortlists.rowHeld', { reason: r.held.reason }) : t('shortlists.rowHeldNoReason')) : '',
+        // The recommendations' cell under a hidden score: the notice's words, short (paused while held).
+        hiddenShort: r.scoreHidden ? t(r.stage === 'on_hold' ? 'shortlists.blind.pausedShort' : 'shortlists.blind.hiddenShort') : '',
       })),
-    labels: { hidden: t('shortlists.scoreHidden'), notScored: t('shortlists.notScored'), publications: t('shortlists.publications'), patents: t('shortlists.patents'), complete: t('shortlists.documentsComplete'), tied: t('shortlists.tied') },
+    labels: { hidden: t('shortlists.blind.hiddenShort'), notScored: t('shortlists.notScored'), publications: t('shortlists.publications'), patents: t('shortlists.patents'), complete: t('shortlists.documentsComplete'), tied: t('shortlists.tied') },
     total: list.total,
     page: list.page,
     pages: list.pages,
@@ -114,12 +116,14 @@ function scoresHiddenFrom(evals: { othersHidden: boolean; canEvaluate: boolean; 
 
 /** The comparison page; `columns` undefined when the selection was not 2–4 distinct cases. */
 export function comparePage({ ctx, call, columns }: { ctx: Context; call: CallDoc; columns?: ComparedCase<LeanCase>[] }) {
-  const base = { title: tOfCtx(ctx)('shortlists.compareTitle'), call: call.toObject(), callId: String(call._id) };
+  const t = tOfCtx(ctx);
+  const base = { title: t('shortlists.compareTitle'), call: call.toObject(), callId: String(call._id) };
   if (!columns) return { ...base, invalid: true };
   return {
     ...base,
-    columns: columns.map(({ kase: c, evals, documents }) => {
+    columns: columns.map(({ kase: c, evals, documents, panelSize, held }) => {
       const hidden = scoresHiddenFrom(evals, c.score);
+      const paused = c.stage === 'on_hold';
       return {
         id: String(c._id),
         kase: c,
@@ -127,6 +131,11 @@ export function comparePage({ ctx, call, columns }: { ctx: Context; call: CallDo
         nationality: countryName(c.profile?.nationality, ctx.locale),
         score: hidden ? null : formatScore(c.score, ctx.locale),
         hidden,
+        // The shortlist's words (lead s35): why, how many of those who can score did, "Score it" where
+        // they may; paused for a held case. Closing scoring is on the case page (no room here).
+        hiddenNotice: hiddenScoresNotice(t, { hidden, scored: evals.submittedCount, panel: Math.max(panelSize - evals.conflicts.length, evals.submittedCount), canScore: evals.canEvaluate && c.stage === EVALUATION_STAGE && !evals.ownConflict, canClose: false, caseHref: `/shortlists/${String(call._id)}/cases/${String(c._id)}`, held: paused ? (held ?? {}) : undefined, locale: ctx.locale }),
+        hiddenShort: hidden ? t(paused ? 'shortlists.blind.pausedShort' : 'shortlists.blind.hiddenShort') : undefined,
+        othersHiddenText: hidden ? t(paused ? 'shortlists.blind.othersPaused' : 'shortlists.othersHidden', { count: evals.submittedCount }) : undefined,
         evals,
         // Nobody has scored this candidate yet: said, not an empty cell.
         noScorecard: !evals.own && evals.submittedCount === 0,

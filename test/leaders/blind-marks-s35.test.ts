@@ -144,4 +144,31 @@ describe('leaders: the marks of decisions taken without the panel\'s scores, whe
       expect(vi).not.to.match(/\bbạn\b/i);
     }
   });
+
+  it('the compare page says why the scores are hidden in the shortlist\'s words (how many of those who can score did, "Score it"; paused for a held case), not "Hidden until you score", en and vi', async () => {
+    const open = (await applicantCase(w.call, 'evaluation')).kase;
+    await score(open, w.member);
+    const toHold = (await applicantCase(w.call, 'evaluation')).kase;
+    await score(toHold, w.member);
+    const held = await transition({ app: t.ctx, ctx: actorContext(t.ctx, w.leader), caseId: toHold._id, action: 'put_on_hold', expectedVersion: toHold.version, payload: { note: 'Internal: a second opinion is asked.', reviewBy: holdReviewDay() }, asDecision: true });
+    invalidateShortlist(held.call);
+    const url = `/shortlists/${w.call._id}/compare?ids=${open._id},${held._id}`;
+    const res = await leader.get(url).set('Accept', 'text/html');
+    expect(res.status).to.equal(200);
+    const page = words(res.text);
+    expect(page).to.include('Scores hidden until you submit your scorecard — 1 of 3 panel members have scored');
+    expect(res.text).to.include(`href="${caseUrl(open._id)}#scorecard-h">Score it</a>`);
+    expect(page).to.include('Scores hidden: scoring is paused while the case is on hold — 1 of 3 panel members have scored.');
+    expect(page).to.include(`Held by ${w.leader.name} on ${formatDay(held.history.at(-1)!.at, 'en')}.`);
+    expect(res.text).not.to.include(`href="${caseUrl(held._id)}#scorecard-h"`);
+    // The criteria's rows: the short form of the same words.
+    expect(page).to.include('Hidden until you submit your scorecard');
+    expect(page).to.include('Hidden: scoring is paused while the case is on hold');
+    expect(page).not.to.include('Hidden until you score');
+    const vi = words((await leaderVi.get(url).set('Accept', 'text/html')).text);
+    expect(vi).to.include('Điểm được ẩn cho đến khi Anh/Chị nộp phiếu chấm của mình — 1/3 thành viên hội đồng đã chấm');
+    expect(vi).to.include('Điểm được ẩn: hồ sơ đang tạm dừng nên chưa thể chấm điểm — 1/3 thành viên hội đồng đã chấm');
+    expect(vi).not.to.include('Ẩn cho đến khi Anh/Chị chấm');
+    expect(vi).not.to.match(/\bbạn\b/i);
+  });
 });
