@@ -171,4 +171,32 @@ describe('leaders: the marks of decisions taken without the panel\'s scores, whe
     expect(vi).not.to.include('Ẩn cho đến khi Anh/Chị chấm');
     expect(vi).not.to.match(/\bbạn\b/i);
   });
+
+  it('the steering committee\'s report counts the decisions taken without the panel\'s scores and the scorings closed, in its scope and period (CSV, en and vi)', async () => {
+    const csv = async (query: string) => (await leader.get(`/reports/steering.csv?${query}`)).text.replace(/^\uFEFF/, '');
+    const count = (text: string, label: RegExp) => Number(new RegExp(`^"?${label.source}"?,(\\d+)\r?$`, 'm').exec(text)?.[1] ?? NaN);
+    const blindLabel = /Leaders' decisions taken without the panel's scores \(by decision date\)/;
+    const closedLabel = /Scorings closed by a leader, the panel's scores then shown \(by date closed\)/;
+    const before = await csv(`call=${w.call._id}&lang=en`);
+    const blind0 = count(before, blindLabel);
+    const closed0 = count(before, closedLabel);
+    expect(blind0, before.slice(0, 600)).to.be.a('number').and.not.be.NaN;
+    expect(closed0).to.not.be.NaN;
+    await threeDecisions();
+    const after = await csv(`call=${w.call._id}&lang=en`);
+    expect(count(after, blindLabel)).to.equal(blind0 + 1);
+    expect(count(after, closedLabel)).to.equal(closed0 + 1);
+    // A period before them: none.
+    const past = await csv(`call=${w.call._id}&from=2020-01-01&to=2020-12-31&lang=en`);
+    expect(count(past, blindLabel)).to.equal(0);
+    expect(count(past, closedLabel)).to.equal(0);
+    // Another institute's leader: not theirs.
+    const other = agent(t.app);
+    await signIn(other, w.otherLeader);
+    expect(count((await other.get('/reports/steering.csv?lang=en')).text, blindLabel)).to.equal(0);
+    // In Vietnamese.
+    const vi = await csv(`call=${w.call._id}&lang=vi`);
+    expect(count(vi, /Quyết định của lãnh đạo khi không xem điểm của hội đồng \(theo ngày quyết định\)/)).to.equal(blind0 + 1);
+    expect(count(vi, /Lần lãnh đạo kết thúc chấm điểm, sau đó điểm của hội đồng được hiển thị \(theo ngày kết thúc\)/)).to.equal(closed0 + 1);
+  });
 });
