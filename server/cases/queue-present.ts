@@ -107,6 +107,10 @@ export async function queueModel(opts: { ctx: Context; q: QueueQuery } & QueueSt
         dueDate: r.nextDue ? formatDay(r.nextDue.at, ctx.locale) : undefined,
         likelyStartText: r.likelyStart ? t('cases.queue.likelyStart', { date: formatDay(r.likelyStart, ctx.locale) }) : undefined,
         stageOverdueLabel: r.stageOverdue ? t('queue.proceduresOverdue', { kinds: stageLabel(t, r.stage) }) : undefined,
+        // The shortlist's words for a hidden score (lead s35): why, how many of those who can score did;
+        // paused while on hold (the row's stage and review day say the rest); "Score it" where they may.
+        hiddenText: r.hiddenScores ? `${t(r.hiddenScores.paused ? 'shortlists.blind.pausedWhy' : 'shortlists.blind.hiddenWhy', { count: r.hiddenScores.scored, panel: r.hiddenScores.panel })}${r.hiddenScores.paused ? '.' : ''}` : r.scoreHidden ? t('shortlists.blind.hiddenShort') : undefined,
+        scoreItHref: r.hiddenScores?.canScore ? `/shortlists/${r.hiddenScores.callId}/cases/${r.id}#scorecard-h` : undefined,
       });
     }),
     // The labels every row repeats (the phone layout's cell labels, "Unassigned"...), translated once.
@@ -118,7 +122,7 @@ export async function queueModel(opts: { ctx: Context; q: QueueQuery } & QueueSt
       noDeadline: t('queue.noDeadline'),
       messageWaiting: t('cases.queue.messageWaiting'),
     },
-    scoreHiddenLabel: t('shortlists.scoreHidden'),
+    scoreItLabel: t('shortlists.blind.scoreIt'),
     total: page.total,
     summary: page.capped
       ? t('queue.summaryMore', { count: COUNT_CAP, page: page.page })

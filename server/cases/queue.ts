@@ -14,6 +14,8 @@ import { nextDeadline, type NextDeadline } from '../../models/case-deadline.ts';
 import { askWaitsForUpload, asksAnswered, asksOverdue } from '../procedures/asks.ts';
 import { currentDocuments } from '../documents/index.ts';
 import { Evaluation } from '../../models/evaluation.ts';
+import { PanelConflict } from '../../models/panel-conflict.ts';
+import { panelSizeOf } from '../evaluations/panel.ts';
 import { CaseDocument } from '../../models/document.ts';
 import { caseScopeFilter } from '../policies/case.ts';
 import { canSeeOthersScores, canEvaluateCall } from '../policies/shortlist.ts';
@@ -316,6 +318,11 @@ export interface QueueRow {
   score?: number | null;
   /** The viewer scores this case's call and has not sent their own scorecard for it yet. */
   scoreHidden: boolean;
+  /**
+   * With scoreHidden, what the shortlist says of it (lead s35): scorecards in, of the panel members who
+   * can score it (conflicts out), whether the viewer may score it now, and whether scoring is paused (on hold).
+   */
+  hiddenScores?: { scored: number; panel: number; canScore: boolean; paused: boolean; callId: string };
   /** The arrival forecast's likely start of work, when the case has one (offer and onboarding). */
   likelyStart?: Date | null;
   overdue: boolean;
@@ -608,6 +615,7 @@ export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date, known?:
   const hiddenScores = new Set(scoring.filter((d) => !canSeeOthersScores(user, { _id: d.call, institute: d.institute }, own.has(String(d._id)), d)).map((d) => String(d._id)));
   for (const u of assignees) assigneeName.set(String(u._id), u.name);
   for (const c of calls) callTitle.set(String(c._id), c.title);
+  const panelOf = await hiddenScoresCounts(user, docs.filter((d) => hiddenScores.has(String(d._id)) && typeof d.score === 'number'));
 
   const worksOn = (d: LeanRow) => user.role !== 'hr_officer' || String(d.institute) === String(user.institute);
   const rows: QueueRow[] = docs.map((d) => {
@@ -635,6 +643,7 @@ export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date, known?:
       submittedAt: d.submittedAt,
       score: hidden ? null : d.score,
       scoreHidden: hidden,
+      ...(hidden && panelOf.has(id) ? { hiddenScores: panelOf.get(id)! } : {}),
       likelyStart: d.forecast?.likely ?? undefined,
       overdue: stageOverdue || late.length > 0,
       stageOverdue,
@@ -650,6 +659,34 @@ export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date, known?:
     };
   });
   return { rows, total, capped, page, pages, hasNext, size: q.size };
+}
+
+/**
+ * For the rows whose score is hidden from the viewer (a few: the panel's stages, not yet scored by
+ * them), the shortlist's count: scorecards in, of those who can score (the panel less its members'
+ * conflicts), and whether the viewer may score it now. Three reads for the page, none without such rows.
+ */
+async function hiddenScoresCounts(user: UserDoc, rows: LeanRow[]): Promise<Map<string, NonNullable<QueueRow['hiddenScores']>>> {
+  const out = new Map<string, NonNullable<QueueRow['hiddenScores']>>();
+  if (rows.length === 0) return out;
+  const ids = rows.map((d) => d._id);
+  const calls = new Map(rows.map((d) => [String(d.call), { _id: d.call, institute: d.institute }]));
+  const [sheets, conflicts, sizes] = await Promise.all([
+    Evaluation.aggregate<{ _id: Types.ObjectId; n: number }>([{ $match: { case: { $in: ids } } }, { $group: { _id: '$case', n: { $sum: 1 } } }]),
+    PanelConflict.aggregate<{ _id: Types.ObjectId; members: Types.ObjectId[] }>([{ $match: { case: { $in: ids } } }, { $group: { _id: '$case', members: { $push: '$member' } } }]),
+    Promise.all([...calls].map(async ([id, call]) => [id, await panelSizeOf(call)] as const)),
+  ]);
+  const scoredOf = new Map(sheets.map((s) => [String(s._id), s.n]));
+  const conflictsOf = new Map(conflicts.map((c) => [String(c._id), c.members.map(String)]));
+  const sizeOf = new Map(sizes);
+  for (const d of rows) {
+    const id = String(d._id);
+    const scored = scoredOf.get(id) ?? 0;
+    const conflicted = conflictsOf.get(id) ?? [];
+    const paused = d.stage === 'on_hold';
+    out.set(id, { scored, panel: Math.max((sizeOf.get(String(d.call)) ?? 0) - conflicted.length, scored), canScore: d.stage === 'evaluation' && !conflicted.includes(String(user._id)), paused, callId: String(d.call) });
+  }
+  return out;
 }
 
 export interface QueueOptions {

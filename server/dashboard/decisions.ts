@@ -19,7 +19,7 @@
 import { AuditEvent } from '../../models/audit-event.ts';
 import { Case } from '../../models/case.ts';
 import { User } from '../../models/user.ts';
-import type { DashboardFilter } from './index.ts';
+import { vnDayStart, type DashboardFilter } from './index.ts';
 import type { DecisionSummary } from '../cases/decision.ts';
 
 export interface RecentDecision {
@@ -38,6 +38,9 @@ export interface RecentDecision {
   late?: { dueAt: Date; workingDays: number };
   /** A decline HR recorded from e-mail or post: the day it was received (the day the applicant declined). */
   receivedOn?: Date;
+  /** A leader decided without the panel's scores, or closed scoring (lead s35): the audit summary's marks, said beside the reason. */
+  blind?: true;
+  closedScoring?: true;
 }
 
 export const RECENT_DECISIONS = 10;
@@ -77,6 +80,7 @@ export async function recentDecisions({ filter, limit = RECENT_DECISIONS }: { fi
       ...(typeof s.from === 'string' ? { from: s.from } : {}),
       ...(s.late?.dueAt ? { late: { dueAt: new Date(s.late.dueAt), workingDays: Number(s.late.workingDays) || 0 } } : {}),
       ...(s.receivedOn ? { receivedOn: new Date(s.receivedOn) } : {}),
+      ...(s.closedScoring === true ? { closedScoring: true as const } : s.blind === true ? { blind: true as const } : {}),
     };
   });
   const full = events.length >= limit ? events.at(-1)!.at : undefined;
@@ -85,6 +89,26 @@ export async function recentDecisions({ filter, limit = RECENT_DECISIONS }: { fi
   const shown = rows.slice(0, limit);
   const names = new Map((await User.find({ _id: { $in: shown.map((r) => r.actor).filter(Boolean) } }, { name: 1 }).lean()).map((u) => [String(u._id), u.name]));
   return shown.map(({ actor, ...r }) => ({ ...r, who: names.get(String(actor)) ?? '' }));
+}
+
+/**
+ * For the steering committee's report (lead s35): how many leaders' decisions were taken without the
+ * panel's scores (ticked, `blind`) and how many scorings a leader closed (`closedScoring`), in the
+ * report's scope (institute, call) and dated in its period (Vietnam days, the decision's audit moment),
+ * read on the decisions' audit events through the { action, at } index.
+ */
+export async function decisionsWithoutScores(filter: DashboardFilter): Promise<{ blind: number; closedScoring: number }> {
+  const query: Record<string, unknown> = { action: 'case.decision' };
+  if (filter.institute) query['summary.institute'] = String(filter.institute);
+  if (filter.call) query['summary.call'] = String(filter.call);
+  if (filter.from || filter.to) {
+    const at: { $gte?: Date; $lt?: Date } = {};
+    if (filter.from) at.$gte = vnDayStart(filter.from);
+    if (filter.to) at.$lt = new Date(vnDayStart(filter.to).getTime() + 86_400_000);
+    query.at = at;
+  }
+  const [blind, closedScoring] = await Promise.all([AuditEvent.countDocuments({ ...query, 'summary.blind': true }), AuditEvent.countDocuments({ ...query, 'summary.closedScoring': true })]);
+  return { blind, closedScoring };
 }
 
 /** HR's rejections and holds audited only as 'case.transition' (see the head of this file). */

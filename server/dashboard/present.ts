@@ -58,6 +58,8 @@ export function dashboardPage({ ctx, view }: { ctx: Context; view: DashboardView
         // "Declined by the applicant on 9 Dec 2026: <reason>" (or "no reason given"), in the reader's language.
         reason: declined ? (d.reason ? t('cases.offerAnswer.declined', { date, reason: d.reason }) : t('cases.offerAnswer.declinedNoReason', { date })) : d.reason,
         lateText: d.late ? t('cases.offerAnswer.lateMark', { text: lateAnswerText(t, ctx.locale, d.late) }) : '',
+        // Taken without the panel's scores, or scoring closed (lead s35): as the case's timeline says it.
+        mark: d.closedScoring ? t('shortlists.blind.markClosed') : d.blind ? t('shortlists.blind.markBlind') : '',
         roleLabel: d.role ? t(`dashboard.decisions.roles.${d.role}`, { defaultValue: '' }) : '',
         // HR's decisions and the applicant's declines open on the case page for HR and administrators;
         // otherwise on the shortlist, for a decision taken while the case was before the panel (a

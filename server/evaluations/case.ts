@@ -20,7 +20,7 @@ import { caseNamesAndApplicant } from '../cases/people.ts';
 import { decidingBlind, isPanelDecision, panelScores, refuseConflictedDecider, requirePanelScores, requireSightOrConsent, type PanelScores } from './decision.ts';
 import { evaluationsForViewer, type CaseEvaluations } from './index.ts';
 import { panelSizeOf } from './panel.ts';
-import { documentCompleteness, invalidateShortlist } from './shortlist.ts';
+import { documentCompleteness, invalidateShortlist, type HoldFacts } from './shortlist.ts';
 
 export const DECISIONS = ['shortlist', 'reject', 'approve_offer', 'put_on_hold'] as const;
 export type Decision = (typeof DECISIONS)[number];
@@ -80,22 +80,37 @@ export interface ShortlistCase {
   blind: boolean;
   /** Who can score the call's cases (as the shortlist counts them: "1 of 3 panel members have scored"). */
   panelSize: number;
+  /** On hold: who held it (HR's holds too), when, and its review day; scoring is paused meanwhile (lead s35 follow-up). */
+  held?: HoldFacts;
+}
+
+/** A held case's last hold: its decider's name (one read), its moment, and the review day (the held stage's deadline). */
+type HeldCase = { stage?: unknown; stageDueAt?: Date | null; history?: ReadonlyArray<{ action?: string | null; actor?: unknown; at?: Date | null }> | null };
+async function holdOf(caseDoc: HeldCase): Promise<HoldFacts | undefined> {
+  if (caseDoc.stage !== 'on_hold') return undefined;
+  const step = (caseDoc.history ?? []).findLast((h) => h.action === 'put_on_hold');
+  const by = step?.actor ? (await User.findById(step.actor, { name: 1 }).lean())?.name : undefined;
+  return { ...(by ? { by } : {}), ...(step?.at ? { at: step.at } : {}), ...(caseDoc.stageDueAt ? { reviewBy: caseDoc.stageDueAt } : {}) };
 }
 
 export async function shortlistCase({ ctx, call, caseDoc }: { ctx: Context; call: CallDoc; caseDoc: CaseDoc }): Promise<ShortlistCase> {
-  const [evals, docs, panel, taken, panelSize] = await Promise.all([evaluationsForViewer({ ctx, caseId: caseDoc._id, call, kase: caseDoc }), documentCompleteness([caseDoc._id], call), panelScores({ call, caseId: caseDoc._id }), decisionsTaken(caseDoc), panelSizeOf(call)]);
+  const [evals, docs, panel, taken, panelSize, held] = await Promise.all([evaluationsForViewer({ ctx, caseId: caseDoc._id, call, kase: caseDoc }), documentCompleteness([caseDoc._id], call), panelScores({ call, caseId: caseDoc._id }), decisionsTaken(caseDoc), panelSizeOf(call), holdOf(caseDoc)]);
   const decisions = availableActions(caseDoc, actorOf(ctx), { decisions: true }).filter((a): a is Decision => (DECISIONS as readonly string[]).includes(a));
   // A panel member from another institute reads each outcome, never its words (server/policies/case.ts readReasons).
   const shown = can(ctx.actor, 'case.readReasons', caseDoc) ? taken : taken.map(({ toldReason: _told, ...d }) => ({ ...d, reason: '', reasonsKept: true }));
   // A leader with a declared conflict does not decide at all (refuseConflictedDecider): not asked to tick for deciding blind.
   const blind = decisions.length > 0 && !evals.ownConflict && (await decidingBlind({ ctx, call, kase: caseDoc }));
-  return { caseDoc, evals, documents: docs.get(String(caseDoc._id)), decisions, panel, taken: shown, blind, panelSize };
+  return { caseDoc, evals, documents: docs.get(String(caseDoc._id)), decisions, panel, taken: shown, blind, panelSize, ...(held ? { held } : {}) };
 }
 
 export interface ComparedCase<C> {
   kase: C;
   evals: CaseEvaluations;
   documents: Completeness | undefined;
+  /** Who can score the call's cases (the hidden notice's "1 of 3"). */
+  panelSize: number;
+  /** On hold: who held it, when, the review day (scoring paused). */
+  held?: HoldFacts;
 }
 
 /** The cases' scorecards (as the actor may see them) and document completeness, in the order given. */
@@ -104,7 +119,13 @@ export async function compareCases<C extends { _id: Types.ObjectId }>({ ctx, cal
     cases.map((c) => c._id),
     call,
   );
-  return Promise.all(cases.map(async (kase) => ({ kase, evals: await evaluationsForViewer({ ctx, caseId: kase._id, call, kase: kase as { stage?: unknown; resumeStage?: unknown } }), documents: docs.get(String(kase._id)) })));
+  const panelSize = await panelSizeOf(call);
+  return Promise.all(
+    cases.map(async (kase) => {
+      const [evals, held] = await Promise.all([evaluationsForViewer({ ctx, caseId: kase._id, call, kase: kase as { stage?: unknown; resumeStage?: unknown } }), holdOf(kase as HeldCase)]);
+      return { kase, evals, documents: docs.get(String(kase._id)), panelSize, ...(held ? { held } : {}) };
+    }),
+  );
 }
 
 export interface DecideCaseOptions {

@@ -8,7 +8,7 @@ import { tOf, type Context } from '../context.ts';
 import { can } from '../policies/index.ts';
 import { canCloseScoring } from '../policies/shortlist.ts';
 import { EVALUATION_STAGE } from './index.ts';
-import { SHORTLIST_SORTS, type Shortlist, type ShortlistCallRow, type ShortlistQuery } from './shortlist.ts';
+import { SHORTLIST_SORTS, type HoldFacts, type Shortlist, type ShortlistCallRow, type ShortlistQuery } from './shortlist.ts';
 import type { HiddenRowWays } from './close-scoring.ts';
 import type { ComparedCase, Decision, DecidedMeanwhile, ShortlistCase, TakenDecision } from './case.ts';
 import { formatDateTime, formatDay } from '../views/time.ts';
@@ -77,7 +77,7 @@ export function shortlistPage({ ctx, call, list, query, rejected = false, ways }
         // out too, server/evaluations/decision.ts panelScores), so "1 of 3" with two conflicts read as waiting.
         scoredText: t('shortlists.scoredOfPanel', { count: r.evaluationsCount, panel: Math.max(list.panelSize - r.conflictsCount, r.evaluationsCount) }),
         // A score hidden from the viewer says why and the ways on (lead s35): "Score it", "Close scoring".
-        hiddenNotice: hiddenScoresNotice(t, { hidden: r.scoreHidden, scored: r.evaluationsCount, panel: Math.max(list.panelSize - r.conflictsCount, r.evaluationsCount), canScore: ways?.get(r.id)?.canScore ?? false, canClose: ways?.get(r.id)?.canClose ?? false, caseHref: `/shortlists/${String(call._id)}/cases/${r.id}` }),
+        hiddenNotice: hiddenScoresNotice(t, { hidden: r.scoreHidden, scored: r.evaluationsCount, panel: Math.max(list.panelSize - r.conflictsCount, r.evaluationsCount), canScore: ways?.get(r.id)?.canScore ?? false, canClose: ways?.get(r.id)?.canClose ?? false, caseHref: `/shortlists/${String(call._id)}/cases/${r.id}`, held: r.stage === 'on_hold' ? (r.held ?? {}) : undefined, locale: ctx.locale }),
         countryName: countryName(r.country, ctx.locale),
         scoreText: formatScore(r.score, ctx.locale),
         stageLabel: t(`workflow.stages.${r.stage}`),
@@ -88,8 +88,10 @@ export function shortlistPage({ ctx, call, list, query, rejected = false, ways }
         decisionText: r.decision ? t('shortlists.rowDecision', { decision: t(`shortlists.history.outcomes.${r.decision.action}`), who: r.decision.who || t('shortlists.decide.meanwhile.someone'), date: formatDay(r.decision.at, ctx.locale) }) : '',
         // A candidate held after the panel stays in the ranking, marked with the hold's reason.
         heldText: r.held ? (r.held.reason ? t('shortlists.rowHeld', { reason: r.held.reason }) : t('shortlists.rowHeldNoReason')) : '',
+        // The recommendations' cell under a hidden score: the notice's words, short (paused while held).
+        hiddenShort: r.scoreHidden ? t(r.stage === 'on_hold' ? 'shortlists.blind.pausedShort' : 'shortlists.blind.hiddenShort') : '',
       })),
-    labels: { hidden: t('shortlists.scoreHidden'), notScored: t('shortlists.notScored'), publications: t('shortlists.publications'), patents: t('shortlists.patents'), complete: t('shortlists.documentsComplete'), tied: t('shortlists.tied') },
+    labels: { hidden: t('shortlists.blind.hiddenShort'), notScored: t('shortlists.notScored'), publications: t('shortlists.publications'), patents: t('shortlists.patents'), complete: t('shortlists.documentsComplete'), tied: t('shortlists.tied') },
     total: list.total,
     page: list.page,
     pages: list.pages,
@@ -114,12 +116,14 @@ function scoresHiddenFrom(evals: { othersHidden: boolean; canEvaluate: boolean; 
 
 /** The comparison page; `columns` undefined when the selection was not 2–4 distinct cases. */
 export function comparePage({ ctx, call, columns }: { ctx: Context; call: CallDoc; columns?: ComparedCase<LeanCase>[] }) {
-  const base = { title: tOfCtx(ctx)('shortlists.compareTitle'), call: call.toObject(), callId: String(call._id) };
+  const t = tOfCtx(ctx);
+  const base = { title: t('shortlists.compareTitle'), call: call.toObject(), callId: String(call._id) };
   if (!columns) return { ...base, invalid: true };
   return {
     ...base,
-    columns: columns.map(({ kase: c, evals, documents }) => {
+    columns: columns.map(({ kase: c, evals, documents, panelSize, held }) => {
       const hidden = scoresHiddenFrom(evals, c.score);
+      const paused = c.stage === 'on_hold';
       return {
         id: String(c._id),
         kase: c,
@@ -127,6 +131,11 @@ export function comparePage({ ctx, call, columns }: { ctx: Context; call: CallDo
         nationality: countryName(c.profile?.nationality, ctx.locale),
         score: hidden ? null : formatScore(c.score, ctx.locale),
         hidden,
+        // The shortlist's words (lead s35): why, how many of those who can score did, "Score it" where
+        // they may; paused for a held case. Closing scoring is on the case page (no room here).
+        hiddenNotice: hiddenScoresNotice(t, { hidden, scored: evals.submittedCount, panel: Math.max(panelSize - evals.conflicts.length, evals.submittedCount), canScore: evals.canEvaluate && c.stage === EVALUATION_STAGE && !evals.ownConflict, canClose: false, caseHref: `/shortlists/${String(call._id)}/cases/${String(c._id)}`, held: paused ? (held ?? {}) : undefined, locale: ctx.locale }),
+        hiddenShort: hidden ? t(paused ? 'shortlists.blind.pausedShort' : 'shortlists.blind.hiddenShort') : undefined,
+        othersHiddenText: hidden ? t(paused ? 'shortlists.blind.othersPaused' : 'shortlists.othersHidden', { count: evals.submittedCount }) : undefined,
         evals,
         // Nobody has scored this candidate yet: said, not an empty cell.
         noScorecard: !evals.own && evals.submittedCount === 0,
@@ -163,8 +172,17 @@ export interface CaseFormState {
  * score it and "Close scoring" where they may close it (an institute leader, the call's minimum of
  * complete scorecards in). Undefined when nothing is hidden from them.
  */
-export function hiddenScoresNotice(t: T, o: { hidden: boolean; scored: number; panel: number; canScore: boolean; canClose: boolean; caseHref: string }) {
+export function hiddenScoresNotice(t: T, o: { hidden: boolean; scored: number; panel: number; canScore: boolean; canClose: boolean; caseHref: string; held?: HoldFacts; locale?: string }) {
   if (!o.hidden) return undefined;
+  // On hold while scoring was open: nobody can score it until HR resumes it, so no "submit your
+  // scorecard" and no links; who held it and the review day instead (lead s35 follow-up).
+  if (o.held) {
+    const locale = o.locale ?? 'en';
+    const parts = [`${t('shortlists.blind.pausedWhy', { count: o.scored, panel: Math.max(o.panel, o.scored) })}.`];
+    if (o.held.by && o.held.at) parts.push(t('shortlists.blind.pausedBy', { who: o.held.by, date: formatDay(o.held.at, locale) }));
+    parts.push(o.held.reviewBy ? t('shortlists.blind.pausedResume', { date: formatDay(o.held.reviewBy, locale) }) : t('shortlists.blind.pausedResumeNoDate'));
+    return { text: parts.join(' '), paused: true, scoreHref: undefined, closeHref: undefined };
+  }
   return {
     text: t('shortlists.blind.hiddenWhy', { count: o.scored, panel: Math.max(o.panel, o.scored) }),
     scoreHref: o.canScore ? `${o.caseHref}#scorecard-h` : undefined,
@@ -253,7 +271,9 @@ export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context
     fileHref: can(ctx.actor ?? undefined, 'case.view', view.caseDoc) ? `/cases/${String(c._id)}#documents` : undefined,
     canScore,
     // Why the scores are hidden and the ways on (lead s35); the panel's size is what the shortlist says.
-    hiddenNotice: hiddenScoresNotice(t, { hidden: scoreHidden, scored: evals.submittedCount, panel: Math.max(view.panelSize - evals.conflicts.length, evals.submittedCount), canScore, canClose: closable && panelScoresMet, caseHref }),
+    hiddenNotice: hiddenScoresNotice(t, { hidden: scoreHidden, scored: evals.submittedCount, panel: Math.max(view.panelSize - evals.conflicts.length, evals.submittedCount), canScore, canClose: closable && panelScoresMet, caseHref, held: c.stage === 'on_hold' ? (view.held ?? {}) : undefined, locale: ctx.locale }),
+    // Held while scoring was open: the others' scorecards wait for the case to be resumed, not only for the reader's own.
+    scoringPaused: c.stage === 'on_hold',
     // Close scoring (a leader, the case in evaluation, its scores hidden from them): the form, or, before
     // the panel's minimum, why it waits.
     // A refused close on a case that moved on meanwhile: why, and the reason as typed, to copy.

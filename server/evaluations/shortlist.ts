@@ -67,7 +67,14 @@ export interface ShortlistRow {
   /** The case's latest leader decision (shortlist, approve the offer, reject): which, when, by whom. */
   decision?: { action: string; at: Date; who: string };
   /** On hold after the panel (listed for those who may open it): the hold's reason, unless not theirs to read (readReasons). */
-  held?: { reason?: string };
+  held?: { reason?: string } & HoldFacts;
+}
+
+/** Who held a case and when, and its review day (HR resumes it then or takes it further): scoring a held case is paused, and the page says so (lead s35). */
+export interface HoldFacts {
+  by?: string;
+  at?: Date;
+  reviewBy?: Date;
 }
 
 export interface Shortlist {
@@ -295,7 +302,7 @@ export async function loadShortlist({ ctx, call, query: q }: LoadShortlistOption
   const cases = all.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
   const ids = cases.map((c) => c._id);
 
-  const [allSheets, docs, { decisions: decided, holdReasons }, conflicts, panelSize] = await Promise.all([
+  const [allSheets, docs, { decisions: decided, holdReasons, holds }, conflicts, panelSize] = await Promise.all([
     callSheets(callId),
     documentCompleteness(ids, call),
     latestDecisions(ctx, cases),
@@ -308,7 +315,7 @@ export async function loadShortlist({ ctx, call, query: q }: LoadShortlistOption
   const seated = conflicts.length ? await onPanelOf(call, [...new Set(conflicts.flatMap((c) => c.members.map(String)))]) : new Set<string>();
   const conflictsOf = new Map(conflicts.map((c) => [String(c._id), c.members.filter((m) => seated.has(String(m))).length]));
   const byCase = new Map(ids.map((id) => [String(id), allSheets.get(String(id)) ?? []]));
-  const memberIds = [...new Set([...[...byCase.values()].flat().map((s) => String(s.member)), ...[...decided.values()].map((d) => String(d.actor ?? ''))].filter(Boolean))];
+  const memberIds = [...new Set([...[...byCase.values()].flat().map((s) => String(s.member)), ...[...decided.values()].map((d) => String(d.actor ?? '')), ...[...holds.values()].map((h) => String(h.actor ?? ''))].filter(Boolean))];
   const names = new Map((await User.find({ _id: { $in: memberIds } }, { name: 1 }).lean()).map((u) => [String(u._id), u.name]));
   const rows: ShortlistRow[] = cases.map((c, i) => {
     const own = ownSheet(byCase.get(String(c._id)));
@@ -340,7 +347,7 @@ export async function loadShortlist({ ctx, call, query: q }: LoadShortlistOption
       recommendations: visible ? list.map((s) => ({ member: names.get(String(s.member)) ?? '—', recommendation: s.recommendation })) : [],
       documents: docs.get(String(c._id)) ?? { required: 0, accepted: 0, rejected: 0, expired: 0, complete: true },
       ...(decision ? { decision: { action: decision.action, at: decision.at, who: names.get(String(decision.actor)) ?? '' } } : {}),
-      ...(c.stage === 'on_hold' ? { held: holdReasons.has(String(c._id)) ? { reason: holdReasons.get(String(c._id))! } : {} } : {}),
+      ...(c.stage === 'on_hold' ? { held: { ...(holdReasons.has(String(c._id)) ? { reason: holdReasons.get(String(c._id))! } : {}), ...holdFacts(holds.get(String(c._id)), names) } } : {}),
     };
   });
   return { rows, total, page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), query: q, panelSize };
@@ -351,13 +358,13 @@ export async function loadShortlist({ ctx, call, query: q }: LoadShortlistOption
  * one query for the page's cases, their history steps' action, origin, moment and actor only; for a
  * held case, the reason of its hold too, for a reader who may read the case's reasons (policies/case.ts readReasons).
  */
-async function latestDecisions(ctx: Context, cases: CaseRow[]): Promise<{ decisions: Map<string, { action: string; at: Date; actor?: unknown }>; holdReasons: Map<string, string> }> {
-  const out = { decisions: new Map<string, { action: string; at: Date; actor?: unknown }>(), holdReasons: new Map<string, string>() };
+async function latestDecisions(ctx: Context, cases: CaseRow[]): Promise<{ decisions: Map<string, { action: string; at: Date; actor?: unknown }>; holdReasons: Map<string, string>; holds: Map<string, HeldStep> }> {
+  const out = { decisions: new Map<string, { action: string; at: Date; actor?: unknown }>(), holdReasons: new Map<string, string>(), holds: new Map<string, HeldStep>() };
   const past = cases.filter((c) => c.stage !== 'evaluation').map((c) => c._id);
   if (past.length === 0) return out;
   const heldIds = new Set(cases.filter((c) => c.stage === 'on_hold').map((c) => String(c._id)));
-  type Steps = { _id: Types.ObjectId; institute?: unknown; applicant?: unknown; call?: unknown; history?: { action: string; from?: string | null; at: Date; actor?: unknown; note?: string | null }[] };
-  const docs = await Case.find({ _id: { $in: past } }, { institute: 1, applicant: 1, call: 1, 'history.action': 1, 'history.from': 1, 'history.at': 1, 'history.actor': 1, ...(heldIds.size ? { 'history.note': 1 } : {}) }).lean<Steps[]>();
+  type Steps = { _id: Types.ObjectId; institute?: unknown; applicant?: unknown; call?: unknown; stageDueAt?: Date | null; history?: { action: string; from?: string | null; at: Date; actor?: unknown; note?: string | null }[] };
+  const docs = await Case.find({ _id: { $in: past } }, { institute: 1, applicant: 1, call: 1, 'history.action': 1, 'history.from': 1, 'history.at': 1, 'history.actor': 1, ...(heldIds.size ? { 'history.note': 1, stageDueAt: 1 } : {}) }).lean<Steps[]>();
   for (const d of docs) {
     // The case's decisions as every page reads them (server/cases/decision-history.ts); the row names the panel's latest.
     const last = caseDecisions(d).filter(isPanelDecision).at(-1);
@@ -365,8 +372,19 @@ async function latestDecisions(ctx: Context, cases: CaseRow[]): Promise<{ decisi
     const holdReason = hold?.note?.trim() && can(ctx.actor, 'case.readReasons', { institute: d.institute, applicant: d.applicant, call: d.call }) ? hold.note.trim() : undefined;
     if (last) out.decisions.set(String(d._id), { action: last.action, at: last.at, actor: last.actor });
     if (holdReason) out.holdReasons.set(String(d._id), holdReason);
+    // Held: by whom (HR's holds too) and when, and the review day (a held case's stage deadline).
+    if (hold || heldIds.has(String(d._id))) out.holds.set(String(d._id), { actor: hold?.actor, at: hold?.at, reviewBy: d.stageDueAt ?? undefined });
   }
   return out;
+}
+
+/** A held case's last hold step, its decider's name not read yet. */
+type HeldStep = { actor?: unknown; at?: Date; reviewBy?: Date };
+
+function holdFacts(step: HeldStep | undefined, names: Map<string, string>): HoldFacts {
+  if (!step) return {};
+  const by = step.actor ? names.get(String(step.actor)) : undefined;
+  return { ...(by ? { by } : {}), ...(step.at ? { at: step.at } : {}), ...(step.reviewBy ? { reviewBy: step.reviewBy } : {}) };
 }
 
 export interface ShortlistCallRow {

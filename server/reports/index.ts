@@ -10,6 +10,7 @@ import { formatDateTime, formatDay } from '../views/time.ts';
 import { computeDashboard, type DashboardData } from '../dashboard/index.ts';
 import { cellText, figureTables, type FigureTable, type Cell } from '../dashboard/tables.ts';
 import { resolveDashboardFilter, type FilterQuery, type ResolvedFilter } from '../dashboard/filter.ts';
+import { decisionsWithoutScores } from '../dashboard/decisions.ts';
 
 export interface SteeringReport {
   locale: Locale;
@@ -36,7 +37,7 @@ export async function buildSteeringReport({ ctx, query, locale }: SteeringReport
   const now = ctx.now;
   const resolved = await resolveDashboardFilter({ ctx, query });
   // Reports are the record sent to the committee: always computed fresh, never from the page cache.
-  const data = await computeDashboard({ filter: resolved.filter, now });
+  const [data, unseen] = await Promise.all([computeDashboard({ filter: resolved.filter, now }), decisionsWithoutScores(resolved.filter)]);
   const t = translator(locale);
   const f = resolved.filter;
   const period = (day: (d: string | undefined) => string) => (f.from || f.to ? `${day(f.from)} – ${day(f.to)}` : t('reports.meta.allTime'));
@@ -48,6 +49,9 @@ export async function buildSteeringReport({ ctx, query, locale }: SteeringReport
     // Said in the file: texts kept in two languages (institutes, calls) are given in this one, or the other where it is blank.
     [t('reports.meta.language'), t('reports.meta.languageName')],
     [t('reports.meta.total'), String(data.total)],
+    // The committee sees decisions taken without the panel's scores (lead s35: recorded on each decision's audit).
+    [t('reports.meta.blindDecisions'), String(unseen.blind)],
+    [t('reports.meta.closedScorings'), String(unseen.closedScoring)],
   ];
   return { locale, title: t('reports.title'), meta, tables: figureTables(data, t, locale), data, resolved };
 }
@@ -202,6 +206,8 @@ export async function steeringXlsx(r: SteeringReport): Promise<Buffer> {
       ws.addRow([label, new Date(r.data.generatedAt.getTime() + VN_OFFSET_MS)]).getCell(2).numFmt = fmt.dateTime;
     } else if (label === t('reports.meta.total')) {
       ws.addRow([label, r.data.total]);
+    } else if (label === t('reports.meta.blindDecisions') || label === t('reports.meta.closedScorings')) {
+      ws.addRow([label, Number(human)]);
     } else ws.addRow([label, human]);
   }
   for (const tb of r.tables) {

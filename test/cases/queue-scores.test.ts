@@ -67,13 +67,13 @@ describe('cases: scores in the HR queue (hidden-scores rule)', () => {
   it('hides the scores from a leader and a panel member who have not scored, in their language', async () => {
     for (const user of [leader, panelOfficer]) {
       const html = (await page(await signedIn(t, user), queue(first))).text;
-      expect(scoreCell(html, first), user.role).to.equal('Hidden until you score');
-      expect(scoreCell(html, second), user.role).to.equal('Hidden until you score');
+      expect(scoreCell(html, first), user.role).to.include('Scores hidden until you submit your scorecard — 0 of 3 panel members have scored');
+      expect(scoreCell(html, second), user.role).to.include('Scores hidden until you submit your scorecard — 0 of 3 panel members have scored');
       expect(html).not.to.include('3.46');
       expect(html).not.to.include('4.2');
     }
     const vi = (await page(await signedIn(t, leaderVi), queue(first))).text;
-    expect(scoreCell(vi, first)).to.equal('Ẩn cho đến khi Anh/Chị chấm');
+    expect(scoreCell(vi, first)).to.include('Điểm được ẩn cho đến khi Anh/Chị nộp phiếu chấm của mình — 0/3 thành viên hội đồng đã chấm');
   });
 
   it('says nothing is hidden from a leader on a case nobody has scored yet', async () => {
@@ -87,10 +87,12 @@ describe('cases: scores in the HR queue (hidden-scores rule)', () => {
     await Evaluation.create({ case: first._id, call: call._id, member: leader._id, scores: {}, recommendation: 'yes', submittedAt: new Date() });
     const html = (await page(await signedIn(t, leader), queue(first))).text;
     expect(scoreCell(html, first)).to.equal('3.46');
-    expect(scoreCell(html, second)).to.equal('Hidden until you score');
+    expect(scoreCell(html, second)).to.include('Scores hidden until you submit your scorecard — 0 of 3 panel members have scored');
     // Another leader's scorecard opens nothing for the panel officer.
     const officer = (await page(await signedIn(t, panelOfficer), queue(first))).text;
-    expect(scoreCell(officer, first)).to.equal('Hidden until you score');
+    // The shortlist's words (lead s35): why hidden, how many of those who can score did, and the way to score it.
+    expect(scoreCell(officer, first)).to.include('Scores hidden until you submit your scorecard — 1 of 3 panel members have scored');
+    expect(officer).to.include(`href="/shortlists/${String(call._id)}/cases/${String(first._id)}#scorecard-h">Score it</a>`);
   });
 
   it('hides the score of a case on hold only while it would go back to the panel, as the shortlist does (scoringOpen)', async () => {
@@ -100,7 +102,9 @@ describe('cases: scores in the HR queue (hidden-scores rule)', () => {
     // On hold after the shortlist: scoring has closed, the score shows to every evaluator.
     const pastPanel = await createCase({ applicant, call, stage: 'on_hold', resumeStage: 'shortlisted', score: 2.5 } as never);
     const html = (await page(await signedIn(t, panelOfficer), `/cases?call=${String(call._id)}&stage=on_hold&sort=score`)).text;
-    expect(scoreCell(html, backToPanel)).to.equal('Hidden until you score');
+    expect(scoreCell(html, backToPanel)).to.include('Scores hidden: scoring is paused while the case is on hold — 0 of 3 panel members have scored.');
+    // Held: it cannot be scored, so no way to score it is offered.
+    expect(scoreCell(html, backToPanel)).not.to.include('Score it');
     expect(scoreCell(html, pastPanel)).to.equal('2.50');
   });
 });

@@ -103,7 +103,7 @@ describe('leaders: scorecards over HTTP and the hidden-scores rule', () => {
     await signIn(vi, leaderVi);
     const listVi = rowOf(await get(vi, `/shortlists/${v.call._id}`));
     expect(listVi).to.include('Chưa có điểm');
-    expect(listVi).not.to.include('Ẩn cho đến khi Anh/Chị chấm');
+    expect(listVi).not.to.include('Ẩn cho đến khi Anh/Chị');
 
     // Once another member has scored, there is something to hide from the leader who has not.
     const member = agent(t.app);
@@ -111,7 +111,7 @@ describe('leaders: scorecards over HTTP and the hidden-scores rule', () => {
     const scored = await submitForm(member, caseUrl, { score_research: '4', score_fit: '', recommendation: 'yes', comment: '' }, `${caseUrl}/evaluation`);
     expect(scored.status).to.equal(303);
     expect(rowOf(await get(leader, `/shortlists/${v.call._id}`))).to.include('Scores hidden until you submit your scorecard');
-    expect(scoreRow(await get(leader, compareUrl))).to.include('Hidden until you score');
+    expect(scoreRow(await get(leader, compareUrl))).to.include('Scores hidden until you submit your scorecard');
     const after = await get(leader, caseUrl);
     expect(after).to.include('Scores hidden until you submit your scorecard');
     expect(after).to.include('id="others-hidden"');

@@ -101,6 +101,8 @@ describe('leaders: dashboard figures and the steering report', () => {
       'Generated,"1 Jun 2026, 07:00 (UTC+7)"',
       'Language,English',
       'Submitted applications,3',
+      "Leaders' decisions taken without the panel's scores (by decision date),0",
+      "\"Scorings closed by a leader, the panel's scores then shown (by date closed)\",0",
       '',
       'Cases per stage',
       'Stage,Now in stage,Reached stage',
