@@ -15,7 +15,7 @@ import { askWaitsForUpload, asksAnswered, asksOverdue } from '../procedures/asks
 import { currentDocuments } from '../documents/index.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import { PanelConflict } from '../../models/panel-conflict.ts';
-import { panelSizeOf } from '../evaluations/panel.ts';
+import { onPanelOf, panelSizeOf } from '../evaluations/panel.ts';
 import { CaseDocument } from '../../models/document.ts';
 import { caseScopeFilter } from '../policies/case.ts';
 import { canSeeOthersScores, canEvaluateCall } from '../policies/shortlist.ts';
@@ -679,12 +679,24 @@ async function hiddenScoresCounts(user: UserDoc, rows: LeanRow[]): Promise<Map<s
   const scoredOf = new Map(sheets.map((s) => [String(s._id), s.n]));
   const conflictsOf = new Map(conflicts.map((c) => [String(c._id), c.members.map(String)]));
   const sizeOf = new Map(sizes);
+  // Only the conflicts of members on the call's panel now count it down, as the server's minimum does
+  // (server/evaluations/decision.ts panelScores): one read per call with conflicts on the page (rare).
+  const callOf = new Map(rows.map((d) => [String(d._id), String(d.call)]));
+  const seatedOf = new Map<string, Set<string>>();
+  await Promise.all(
+    [...calls].map(async ([callId, call]) => {
+      const members = [...new Set([...conflictsOf].filter(([caseId]) => callOf.get(caseId) === callId).flatMap(([, m]) => m))];
+      if (members.length) seatedOf.set(callId, await onPanelOf(call, members));
+    }),
+  );
   for (const d of rows) {
     const id = String(d._id);
     const scored = scoredOf.get(id) ?? 0;
     const conflicted = conflictsOf.get(id) ?? [];
+    const seated = seatedOf.get(String(d.call));
+    const counted = seated ? conflicted.filter((m) => seated.has(m)).length : 0;
     const paused = d.stage === 'on_hold';
-    out.set(id, { scored, panel: Math.max((sizeOf.get(String(d.call)) ?? 0) - conflicted.length, scored), canScore: d.stage === 'evaluation' && !conflicted.includes(String(user._id)), paused, callId: String(d.call) });
+    out.set(id, { scored, panel: Math.max((sizeOf.get(String(d.call)) ?? 0) - counted, scored), canScore: d.stage === 'evaluation' && !conflicted.includes(String(user._id)), paused, callId: String(d.call) });
   }
   return out;
 }
