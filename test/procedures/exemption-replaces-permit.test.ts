@@ -69,6 +69,10 @@ describe('procedures: the work permit stopped for its exemption certificate says
       // Their timeline says it too, once, on the permit's stop.
       const page1 = text((await page(await signedIn(t, applicant), `/applications/${c._id}`)).text);
       expect(page1.split(w.timeline).length - 1, 'the timeline line').to.equal(1);
+      // Her procedures list the certificate first, the stopped permit it replaces after it (walk s35 #1).
+      const exemptionAt = page1.indexOf('data-procedure="work_permit_exemption"');
+      expect(exemptionAt, 'the certificate listed').to.be.at.least(0);
+      expect(exemptionAt, 'before the permit').to.be.below(page1.indexOf('data-procedure="work_permit"'));
       if (locale === 'vi') {
         expect(stop.text).to.include('Kính gửi Ông/Bà');
         expect(stop.text).to.not.match(/\bbạn\b/);
