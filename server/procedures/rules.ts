@@ -282,6 +282,19 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
 };
 
 /**
+ * Whether the case's citizenship procedure is a naturalisation that cannot be lodged yet as far as
+ * the case shows: the applicant is not an overseas Vietnamese (so never held the nationality, no
+ * restoration under Art. 23) nor a citizen. Naturalisation needs permanent residence in Vietnam and
+ * 5 years of it (Law on Vietnamese Nationality Art. 19(1)(d), (đ), as amended by Law 79/2025/QH15,
+ * in force 1 Jul 2025; mondaq.com 1647456, luatnguyen.vn 622, checked 7 Dec 2026) unless exempt (the
+ * outstanding talent confirmed by a ministry-level body, Decree 191/2025/ND-CP; see `citizenship`
+ * above): the case records no such confirmation, so no filing date is promised (walk s35 #2).
+ */
+export function naturalisationAwaitsResidence(c: { profile?: { nationality?: string | null; overseasVietnamese?: boolean | null } | null } | null | undefined): boolean {
+  return !!c && c.profile?.overseasVietnamese !== true && c.profile?.nationality !== 'VN';
+}
+
+/**
  * The papers a procedure is lodged with, for this case. A Vietnamese citizen (nationality VN) needs no
  * visa of their own (server/applications/family-support.ts vietnameseCitizen): their case's visa
  * procedure is their foreign family members' TT visas. Law 47/2014/QH13 Art. 8(18), as amended by

@@ -36,7 +36,7 @@ import { deadlineLeft, dueMeaning, plain, procedureFamilyLine, type TrackState }
 import { caseConflict, versionSeen } from '../cases/conflict.ts';
 import { ACTIONS, DECLINE_REASON_MAX, HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, PAYLOADS, REJECT_REASON_MAX, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, offerReady, rolesFor, type Action, type GuardFailures, type GuardInput, type Transition } from './transitions.ts';
 import { reasonToldToApplicant } from '../cases/applicant-view.ts';
-import { PROCEDURE_RULES, cardTargetOnArrival, countedLodgingDue, waitingFor } from '../procedures/rules.ts';
+import { PROCEDURE_RULES, cardTargetOnArrival, countedLodgingDue, naturalisationAwaitsResidence, waitingFor } from '../procedures/rules.ts';
 import { hrContactFor, sendToLine, type HrContact } from '../institutes/contact.ts';
 import { lateAnswer, lateAnswerText, type LateAnswer } from '../applications/late-answer.ts';
 import { residenceCardWanted, vietnameseCitizen, visaWanted } from '../applications/family-support.ts';
@@ -255,7 +255,8 @@ const ACCEPTANCE: ActionRule = {
       ...(start ? { plannedStart: start, startFromOffer: !!f.startMove, ...(f.startMove?.from ? { plannedStartWas: f.startMove.from } : {}) } : {}),
       signedOfferAsked: f.signedOfferAsked === true,
       // Whose a procedure is (walk app32: a Vietnamese citizen read "Visa: we aim to file by …" of their spouse's TT visa).
-      supportTracks: tracks.filter((s) => s.status === 'requested').map((s) => ({ ...s, ...words(s.kind, s.dueAt), ...((w) => (w ? { waits: w } : {}))(waitingText(t, s.kind, tracks)), familyLine: procedureFamilyLine(t, s.kind, f.caseDoc) })),
+      // A naturalisation gets no filing date: the residence condition and its exemption instead, as her page says (walk s35 #2).
+      supportTracks: tracks.filter((s) => s.status === 'requested').map((s) => ({ ...s, ...words(s.kind, s.dueAt), ...((w) => (w ? { waits: w } : {}))(s.kind === 'citizenship' && naturalisationAwaitsResidence(f.caseDoc) ? t('procedures.naturalisationMail') : waitingText(t, s.kind, tracks)), familyLine: procedureFamilyLine(t, s.kind, f.caseDoc) })),
     };
   },
 };
