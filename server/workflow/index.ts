@@ -32,7 +32,7 @@ import { translator, type Locale } from '../i18n/index.ts';
 import { formatDay } from '../views/time.ts';
 import { renderEmail } from '../mail/render.ts';
 import { waitingText, windowView } from '../procedures/present.ts';
-import { deadlineLeft, dueMeaning, plain, procedureFamilyLine, type TrackState } from '../procedures/service.ts';
+import { deadlineLeft, dueMeaning, isSupportOverdue, plain, procedureFamilyLine, type TrackState } from '../procedures/service.ts';
 import { caseConflict, versionSeen } from '../cases/conflict.ts';
 import { ACTIONS, DECLINE_REASON_MAX, HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, PAYLOADS, REJECT_REASON_MAX, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, offerReady, rolesFor, type Action, type GuardFailures, type GuardInput, type Transition } from './transitions.ts';
 import { reasonToldToApplicant } from '../cases/applicant-view.ts';
@@ -297,7 +297,8 @@ function receivedLine(f: StepFacts, locale: Locale): Record<string, unknown> {
 /** The procedures lodged with an authority (filed, not the institute's own service), named for the on-hold e-mail. */
 function filedContinues(caseDoc: CaseDoc, locale: Locale): { filedContinue?: string } {
   const t = translator(locale);
-  const kinds = (caseDoc.supportTracks ?? []).filter((s) => s.status === 'filed' && !PROCEDURE_RULES[s.kind].internal).map((s) => t(`procedures.kinds.${s.kind}`));
+  // In a sentence: lower case in Vietnamese ("hồ sơ thẻ tạm trú"), as written in English (walk s35 #5).
+  const kinds = (caseDoc.supportTracks ?? []).filter((s) => s.status === 'filed' && !PROCEDURE_RULES[s.kind].internal).map((s) => t(`procedures.inSentence.${s.kind}`));
   return kinds.length ? { filedContinue: t('workflow.onHold.filedContinues', { kinds: kinds.join(', ') }) } : {};
 }
 
@@ -529,6 +530,12 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
         ...(typeof payload.reason === 'string' ? { reason: payload.reason } : {}),
         stageLine: t('workflow.resumed.back', { stage: t(`workflow.stages.${to}`) }),
         dueLine: dueAt ? dueLineOf(t, dueKey, formatDay(dueAt, locale), deadlineLeft(t, calendar, now, dueAt)) : '',
+        // A procedure past its date (with the authority, or the institute's own target), with the
+        // working days as her page counts them (walk s35 #3: the card overdue with the police went unsaid).
+        proceduresLate: (caseDoc.supportTracks ?? [])
+          .filter((s) => isSupportOverdue(s, now))
+          .map((s) => t(dueMeaning(s.kind, s.status) === 'decision' ? 'workflow.resumed.procedureLateAuthority' : 'workflow.resumed.procedureLateInstitute', { procedure: t(`procedures.kinds.${s.kind}`), date: formatDay(s.dueAt!, locale), left: deadlineLeft(t, calendar, now, s.dueAt!).text }))
+          .join(' '),
       };
     },
   },

@@ -608,7 +608,7 @@ describe('walk s35: one foreign scientist\'s case from the application to her la
     const viDay = (key: string) => `${Number(key.slice(8))}/${Number(key.slice(5, 7))}/${key.slice(0, 4)}`;
     expect(holdMail!.text).to.include(`chậm nhất vào ngày ${viDay(reviewKey)} (còn 10 ngày làm việc)`).and.include(`Lý do: ${holdWhy}`);
     // Walk s35 #4: her card's file is with the police; the hold does not stop the authority.
-    expect(holdMail!.text).to.include('Hồ sơ Thẻ tạm trú đã nộp cho cơ quan có thẩm quyền không dừng theo: cơ quan đó vẫn giải quyết theo thời hạn của pháp luật');
+    expect(holdMail!.text).to.include('Hồ sơ thẻ tạm trú đã nộp cho cơ quan có thẩm quyền không dừng theo: cơ quan đó vẫn giải quyết theo thời hạn của pháp luật');
     await linksOpen(holdMail!.text);
     const p = await phone();
     const heldPage = await myPage(p, 'held');
