@@ -263,15 +263,16 @@ describe('documents in the browser', function () {
     await signInPage(ap, own);
     await ap.goto(`${t.baseUrl}/applications/${c._id}`);
     /** The message beside an input: its text, and whether it shows within the phone's screen. */
-    const beside = (id: string) =>
-      ap.evaluate((inputId) => {
-        const input = document.getElementById(inputId)!;
-        const box = input.closest('.field')?.querySelector('[data-upload-field-error]') as HTMLElement | null;
+    // Evaluated as text in the page (the test's own compilation has no DOM types).
+    const beside = (id: string): Promise<{ text: string; inView: boolean; described: boolean } | null> =>
+      ap.evaluate(`(() => {
+        const input = document.getElementById(${JSON.stringify(id)});
+        const box = input.closest('.field')?.querySelector('[data-upload-field-error]');
         if (!box || box.hidden) return null;
         const r = box.getBoundingClientRect();
         const described = (input.getAttribute('aria-describedby') ?? '').split(' ').includes(box.id);
         return { text: box.textContent ?? '', inView: r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0, described };
-      }, id);
+      })()`);
     // Chosen too large: refused at once, beside the CV's input.
     const big = Buffer.concat([await makePdf('A large scan'), Buffer.alloc(1024 * 1024)]);
     await ap.setInputFiles('#f-cv', { name: 'bản scan.pdf', mimeType: 'application/pdf', buffer: big });
@@ -287,7 +288,7 @@ describe('documents in the browser', function () {
     const exe = Buffer.concat([Buffer.from('MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff', 'latin1'), Buffer.alloc(4000, 0x41)]);
     await ap.setInputFiles('#f-passport', { name: 'ho-chieu.pdf', mimeType: 'application/pdf', buffer: exe });
     await ap.click('form[data-upload-form] button[type=submit]');
-    await ap.waitForFunction(() => !!document.getElementById('f-passport')?.closest('.field')?.querySelector('[data-upload-field-error]:not([hidden])'));
+    await ap.waitForSelector('#f-passport-upload-error');
     const passport = await beside('f-passport');
     expect(passport!.text).to.include('ho-chieu.pdf');
     expect(passport!.inView, 'in view').to.equal(true);
