@@ -22,32 +22,61 @@
       if (status) status.textContent = text;
     }
     var marked = null;
+    var besideBox = null;
     // A refusal about one input (a file, the date beside it) marks it and is read out with it, as
-    // the page answering a plain form does (public/js/form-errors.js).
-    function mark(field) {
+    // the page answering a plain form does (public/js/form-errors.js). It is also written beside that
+    // input and brought into view: on a phone the box by the button sat screens below it (walk s35 #6).
+    function mark(field, text) {
       if (marked) {
         marked.removeAttribute('aria-invalid');
-        var kept = (marked.getAttribute('aria-describedby') || '').split(' ').filter(function (id) { return id && id !== errorBox.id; });
+        var gone = [errorBox && errorBox.id, besideBox && besideBox.id];
+        var kept = (marked.getAttribute('aria-describedby') || '').split(' ').filter(function (id) { return id && gone.indexOf(id) < 0; });
         if (kept.length) marked.setAttribute('aria-describedby', kept.join(' '));
         else marked.removeAttribute('aria-describedby');
+        var wrap = marked.closest('.field');
+        if (wrap && marked.getAttribute('data-marked-invalid') === 'true') wrap.classList.remove('field-invalid');
+        marked.removeAttribute('data-marked-invalid');
         marked = null;
       }
-      if (!field || !errorBox || !errorBox.id) return;
+      if (besideBox) {
+        besideBox.parentNode && besideBox.parentNode.removeChild(besideBox);
+        besideBox = null;
+      }
+      if (!field) return;
       var escaped = window.CSS && CSS.escape ? CSS.escape(field) : field;
       var input = form.querySelector('[name="' + escaped + '"]');
       if (!input) return;
       input.setAttribute('aria-invalid', 'true');
-      input.setAttribute('aria-describedby', ((input.getAttribute('aria-describedby') || '') + ' ' + errorBox.id).trim());
+      var field0 = input.closest('.field');
+      if (field0 && !field0.classList.contains('field-invalid')) {
+        field0.classList.add('field-invalid');
+        input.setAttribute('data-marked-invalid', 'true');
+      }
+      // The same words beside the input (textContent: never markup); the box by the button keeps them
+      // for whoever is looking there (and is the one announced, role=alert). The input reads out this one.
+      var ids = (input.getAttribute('aria-describedby') || '').split(' ').filter(function (id) { return id; });
+      if (text) {
+        besideBox = document.createElement('p');
+        besideBox.className = 'field-error';
+        besideBox.id = (input.id || field) + '-upload-error';
+        besideBox.setAttribute('data-upload-field-error', '');
+        besideBox.textContent = text;
+        input.insertAdjacentElement('afterend', besideBox);
+        ids.push(besideBox.id);
+      } else if (errorBox && errorBox.id) ids.push(errorBox.id);
+      input.setAttribute('aria-describedby', ids.join(' '));
       marked = input;
+      (besideBox || input).scrollIntoView({ block: 'center' });
     }
     function showError(text, field) {
       if (progress) progress.hidden = true;
       if (errorBox) {
         errorBox.textContent = text;
         errorBox.hidden = false;
-        errorBox.scrollIntoView({ block: 'nearest' });
+        // Without a field to show it by, the box by the button is what is brought into view.
+        if (!field) errorBox.scrollIntoView({ block: 'nearest' });
       }
-      mark(field);
+      mark(field, text);
       if (button) button.disabled = false;
       busy = false;
     }
@@ -103,6 +132,7 @@
       }
       busy = true;
       if (errorBox) errorBox.hidden = true;
+      mark(null);
       if (button) button.disabled = true;
       if (progress) progress.hidden = false;
       if (bar) bar.value = 0;

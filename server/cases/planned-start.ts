@@ -99,7 +99,8 @@ export function startTooSoonForFiling(caseDoc: Pick<CaseDoc, 'supportTracks' | '
  * language: the planned-start form's text by default, the offer terms' (`key`) for an offer's start.
  */
 export function tooSoonText(t: TFunction, locale: Locale, soon: StartTooSoon, key = 'cases.plannedStart.errors.tooSoonForFiling'): string {
-  return t(key, { procedure: t(`procedures.kinds.${soon.kind}`), earliest: formatDay(new Date(`${soon.earliest}T00:00:00.000Z`), locale), min: PROCEDURE_RULES[soon.kind].fileBeforeStartDays?.min });
+  // The procedure's name in a sentence (walk s35 #5: "hồ sơ Giấy phép lao động").
+  return t(key, { procedure: t(`procedures.inSentence.${soon.kind}`), earliest: formatDay(new Date(`${soon.earliest}T00:00:00.000Z`), locale), min: PROCEDURE_RULES[soon.kind].fileBeforeStartDays?.min });
 }
 
 /** The day as the applicant's own form stores it (midnight UTC of the typed day), or the field's error key. */

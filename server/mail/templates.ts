@@ -179,7 +179,8 @@ export const ESSENTIAL_VARIABLES: Readonly<Record<string, readonly string[]>> = 
   // By when a rejected document must be replaced.
   document_rejected: ['dueOn'],
   // The stage's new due date after a hold.
-  resumed: ['dueLine'],
+  // ... and a procedure overdue with the authority or the institute, with its working days (walk s35 #3).
+  resumed: ['dueLine', 'proceduresLate'],
   // What is asked and by when.
   info_requested: ['items', 'dueAt'],
   info_extended: ['dueAt'],

@@ -172,6 +172,8 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
     reasonsReceivedField,
     showTarget,
     targetLabel: t(rule.internal ? 'procedures.due.arrange' : 'procedures.due.file'),
+    // The institute's own service is arranged, never filed: its hint says so (walk s35 #4: "Before filing" on housing).
+    targetHint: t(rule.internal ? 'procedures.fields.targetAtHintArrange' : 'procedures.fields.targetAtHint'),
     decidedAtHint: t(rule.internal ? 'procedures.fields.decidedAtInternal' : 'procedures.fields.decidedAtHint'),
   };
 }

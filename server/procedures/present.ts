@@ -339,10 +339,16 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
   const now = ctx.now;
   const tracks = (caseDoc.supportTracks ?? []) as TrackDoc[];
   const escalated = new Set((caseDoc.overdueProcedures ?? []).map(String));
+  // The two right-to-work papers are alternatives (replacingProcedure): whichever runs is listed
+  // first, the stopped one after it, not the replacement last of all (walk s35 #1).
+  const rightToWork = (k: string) => k === 'work_permit' || k === 'work_permit_exemption';
+  // They keep the places they have in the list, between them the running one first.
+  const pair = tracks.filter((s) => rightToWork(s.kind)).sort((x, y) => Number(x.status === 'not_needed') - Number(y.status === 'not_needed'));
+  const listed = tracks.map((s) => (rightToWork(s.kind) ? pair.shift()! : s));
   // Checked on every view, not only when the card is saved: the passport may have changed since.
   const cardConflict = forApplicant ? undefined : residenceCardConflict(tracks, input.documents ?? []);
   const items: ProcedureView[] = [];
-  for (const s of tracks) {
+  for (const s of listed) {
     // Not needed: the applicant sees it closed when they were told of it (the e-mail and the timeline
     // name it), else it was never theirs to see.
     if (forApplicant && s.status === 'not_needed' && !input.toldKinds?.has(s.kind)) continue;

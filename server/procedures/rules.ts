@@ -16,6 +16,11 @@ export type ProcedureKind = (typeof PROCEDURE_KINDS)[number];
 
 export interface ProcedureRule {
   legalBasis: { vi: string; en: string };
+  /**
+   * The instrument and articles without the authority's time limit: what a stopped procedure cites
+   * (its clock no longer runs for this case; walk s35 #1). Absent: legalBasis names no time limit.
+   */
+  citation?: { vi: string; en: string };
   /** What the applicant must meet, where the law waives a condition for those the institute recruits. */
   conditions?: { vi: string; en: string };
   office: { vi: string; en: string };
@@ -114,6 +119,7 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
       vi: 'Nghị định 219/2025/NĐ-CP về người lao động nước ngoài làm việc tại Việt Nam (Điều 4, 18; cấp trong 10 ngày làm việc)',
       en: 'Decree 219/2025/ND-CP on foreign workers in Vietnam (Art. 4, 18; decision within 10 working days)',
     },
+    citation: { vi: 'Nghị định 219/2025/NĐ-CP về người lao động nước ngoài làm việc tại Việt Nam (Điều 4, 18)', en: 'Decree 219/2025/ND-CP on foreign workers in Vietnam (Art. 4, 18)' },
     office: { vi: 'Ủy ban nhân dân cấp tỉnh (Sở Nội vụ)', en: "Provincial People's Committee (Department of Home Affairs)" },
     decisionWorkingDays: 10,
     refusalWithReasons: true,
@@ -155,6 +161,7 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
       vi: 'Nghị định 219/2025/NĐ-CP, giấy xác nhận không thuộc diện cấp giấy phép lao động (Điều 4, 9; cấp trong 05 ngày làm việc)',
       en: 'Decree 219/2025/ND-CP, certificate of exemption from a work permit (Art. 4, 9; issued within 5 working days)',
     },
+    citation: { vi: 'Nghị định 219/2025/NĐ-CP, giấy xác nhận không thuộc diện cấp giấy phép lao động (Điều 4, 9)', en: 'Decree 219/2025/ND-CP, certificate of exemption from a work permit (Art. 4, 9)' },
     office: { vi: 'Ủy ban nhân dân cấp tỉnh (Sở Nội vụ)', en: "Provincial People's Committee (Department of Home Affairs)" },
     decisionWorkingDays: 5,
     refusalWithReasons: true,
@@ -176,6 +183,7 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
       vi: 'Luật 47/2014/QH13 (sửa đổi 2019, 2023), Điều 10, khoản 3 Điều 16: trả lời trong 05 ngày làm việc',
       en: 'Law 47/2014/QH13 (amended 2019, 2023), Art. 10, 16(3): reply within 5 working days',
     },
+    citation: { vi: 'Luật 47/2014/QH13 (sửa đổi 2019, 2023), Điều 10, khoản 3 Điều 16', en: 'Law 47/2014/QH13 (amended 2019, 2023), Art. 10, 16(3)' },
     office: { vi: 'Cục/Phòng Quản lý xuất nhập cảnh (Bộ Công an)', en: 'Immigration Department (Ministry of Public Security)' },
     decisionWorkingDays: 5,
     documents: ['passport'],
@@ -197,6 +205,7 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
       vi: 'Luật 47/2014/QH13 (sửa đổi 2019, 2023), Điều 37, 38: cấp trong 05 ngày làm việc; hộ chiếu còn hạn ít nhất 30 ngày sau thẻ',
       en: 'Law 47/2014/QH13 (amended 2019, 2023), Art. 37, 38: issued within 5 working days; passport valid 30 days beyond the card',
     },
+    citation: { vi: 'Luật 47/2014/QH13 (sửa đổi 2019, 2023), Điều 37, 38', en: 'Law 47/2014/QH13 (amended 2019, 2023), Art. 37, 38' },
     office: { vi: 'Cục/Phòng Quản lý xuất nhập cảnh (Bộ Công an)', en: 'Immigration Department (Ministry of Public Security)' },
     decisionWorkingDays: 5,
     documents: ['passport', 'photo', 'dependant_passport'],
@@ -271,6 +280,19 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
     documents: ['passport', 'criminal_record', 'other'],
   },
 };
+
+/**
+ * Whether the case's citizenship procedure is a naturalisation that cannot be lodged yet as far as
+ * the case shows: the applicant is not an overseas Vietnamese (so never held the nationality, no
+ * restoration under Art. 23) nor a citizen. Naturalisation needs permanent residence in Vietnam and
+ * 5 years of it (Law on Vietnamese Nationality Art. 19(1)(d), (đ), as amended by Law 79/2025/QH15,
+ * in force 1 Jul 2025; mondaq.com 1647456, luatnguyen.vn 622, checked 7 Dec 2026) unless exempt (the
+ * outstanding talent confirmed by a ministry-level body, Decree 191/2025/ND-CP; see `citizenship`
+ * above): the case records no such confirmation, so no filing date is promised (walk s35 #2).
+ */
+export function naturalisationAwaitsResidence(c: { profile?: { nationality?: string | null; overseasVietnamese?: boolean | null } | null } | null | undefined): boolean {
+  return !!c && c.profile?.overseasVietnamese !== true && c.profile?.nationality !== 'VN';
+}
 
 /**
  * The papers a procedure is lodged with, for this case. A Vietnamese citizen (nationality VN) needs no

@@ -582,7 +582,8 @@ export function procedureWords(locale: Locale, kind: SupportKind, track: TrackSt
       : changed.targetFrom && changed.targetTo
         ? t(changed.defaultChanged ? 'procedures.targetDefaultText' : 'procedures.targetMovedText', { from: formatDay(changed.targetFrom, locale), to: formatDay(changed.targetTo, locale), days: LODGING_MARGIN_WORKING_DAYS })
         : '',
-    legalBasis: rule.legalBasis[locale],
+    // A stopped procedure cites its law without the authority's time limit: that clock no longer runs for her (walk s35 #1).
+    legalBasis: (track.status === 'not_needed' ? (rule.citation ?? rule.legalBasis) : rule.legalBasis)[locale],
     office: track.office ?? rule.office[locale],
     filedOn: formatDay(track.filedAt, locale),
     decidedOn: formatDay(track.decidedAt, locale),
@@ -661,6 +662,8 @@ export function procedureEmail(opts: { applicant: Recipient & { name?: string | 
     message: opts.message ?? '',
     /** The message, when it is why a procedure under way stopped (set below). */
     stopReason: '',
+    /** Stopped because another procedure replaces it: the built-in template says that first (nextStep). */
+    replaced: false,
     familyLine,
     // What was asked of them and is not needed any more (closeOpenAsks), in HR's words as asked.
     asksClosedLine: closed.length ? translator(locale)('procedures.ask.mail.closed', { count: closed.length }) : '',
@@ -674,7 +677,8 @@ export function procedureEmail(opts: { applicant: Recipient & { name?: string | 
   };
   // Stopped because the other right-to-work paper is applied for instead (replacedBy): the e-mail
   // says so, where it said only "no longer needed" (walk33: the work permit dropped for the exemption).
-  if (opts.change.replacedBy && opts.track.status === 'not_needed') data.nextStep = t(`procedures.nextStep.replacedBy.${opts.change.replacedBy}`);
+  // Said first, before the stopped procedure's particulars (walk s35 #1: she read it last).
+  if (opts.change.replacedBy && opts.track.status === 'not_needed') Object.assign(data, { nextStep: t(`procedures.nextStep.replacedBy.${opts.change.replacedBy}`), replaced: true });
   // Any other stop: HR's message is the reason, under its own heading in the built-in template
   // (an edited template printing {{message}} still carries it).
   else if (opts.message && isStop(opts.change.from ?? undefined, opts.change.to ?? '')) data.stopReason = opts.message;

@@ -32,11 +32,11 @@ import { translator, type Locale } from '../i18n/index.ts';
 import { formatDay } from '../views/time.ts';
 import { renderEmail } from '../mail/render.ts';
 import { waitingText, windowView } from '../procedures/present.ts';
-import { deadlineLeft, dueMeaning, plain, procedureFamilyLine, type TrackState } from '../procedures/service.ts';
+import { deadlineLeft, dueMeaning, isSupportOverdue, plain, procedureFamilyLine, type TrackState } from '../procedures/service.ts';
 import { caseConflict, versionSeen } from '../cases/conflict.ts';
 import { ACTIONS, DECLINE_REASON_MAX, HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, PAYLOADS, REJECT_REASON_MAX, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, offerReady, rolesFor, type Action, type GuardFailures, type GuardInput, type Transition } from './transitions.ts';
 import { reasonToldToApplicant } from '../cases/applicant-view.ts';
-import { PROCEDURE_RULES, cardTargetOnArrival, countedLodgingDue, waitingFor } from '../procedures/rules.ts';
+import { PROCEDURE_RULES, cardTargetOnArrival, countedLodgingDue, naturalisationAwaitsResidence, waitingFor } from '../procedures/rules.ts';
 import { hrContactFor, sendToLine, type HrContact } from '../institutes/contact.ts';
 import { lateAnswer, lateAnswerText, type LateAnswer } from '../applications/late-answer.ts';
 import { residenceCardWanted, vietnameseCitizen, visaWanted } from '../applications/family-support.ts';
@@ -255,7 +255,8 @@ const ACCEPTANCE: ActionRule = {
       ...(start ? { plannedStart: start, startFromOffer: !!f.startMove, ...(f.startMove?.from ? { plannedStartWas: f.startMove.from } : {}) } : {}),
       signedOfferAsked: f.signedOfferAsked === true,
       // Whose a procedure is (walk app32: a Vietnamese citizen read "Visa: we aim to file by …" of their spouse's TT visa).
-      supportTracks: tracks.filter((s) => s.status === 'requested').map((s) => ({ ...s, ...words(s.kind, s.dueAt), ...((w) => (w ? { waits: w } : {}))(waitingText(t, s.kind, tracks)), familyLine: procedureFamilyLine(t, s.kind, f.caseDoc) })),
+      // A naturalisation gets no filing date: the residence condition and its exemption instead, as her page says (walk s35 #2).
+      supportTracks: tracks.filter((s) => s.status === 'requested').map((s) => ({ ...s, ...words(s.kind, s.dueAt), ...((w) => (w ? { waits: w } : {}))(s.kind === 'citizenship' && naturalisationAwaitsResidence(f.caseDoc) ? t('procedures.naturalisationMail') : waitingText(t, s.kind, tracks)), familyLine: procedureFamilyLine(t, s.kind, f.caseDoc) })),
     };
   },
 };
@@ -296,7 +297,8 @@ function receivedLine(f: StepFacts, locale: Locale): Record<string, unknown> {
 /** The procedures lodged with an authority (filed, not the institute's own service), named for the on-hold e-mail. */
 function filedContinues(caseDoc: CaseDoc, locale: Locale): { filedContinue?: string } {
   const t = translator(locale);
-  const kinds = (caseDoc.supportTracks ?? []).filter((s) => s.status === 'filed' && !PROCEDURE_RULES[s.kind].internal).map((s) => t(`procedures.kinds.${s.kind}`));
+  // In a sentence: lower case in Vietnamese ("hồ sơ thẻ tạm trú"), as written in English (walk s35 #5).
+  const kinds = (caseDoc.supportTracks ?? []).filter((s) => s.status === 'filed' && !PROCEDURE_RULES[s.kind].internal).map((s) => t(`procedures.inSentence.${s.kind}`));
   return kinds.length ? { filedContinue: t('workflow.onHold.filedContinues', { kinds: kinds.join(', ') }) } : {};
 }
 
@@ -528,6 +530,12 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
         ...(typeof payload.reason === 'string' ? { reason: payload.reason } : {}),
         stageLine: t('workflow.resumed.back', { stage: t(`workflow.stages.${to}`) }),
         dueLine: dueAt ? dueLineOf(t, dueKey, formatDay(dueAt, locale), deadlineLeft(t, calendar, now, dueAt)) : '',
+        // A procedure past its date (with the authority, or the institute's own target), with the
+        // working days as her page counts them (walk s35 #3: the card overdue with the police went unsaid).
+        proceduresLate: (caseDoc.supportTracks ?? [])
+          .filter((s) => isSupportOverdue(s, now))
+          .map((s) => t(dueMeaning(s.kind, s.status) === 'decision' ? 'workflow.resumed.procedureLateAuthority' : 'workflow.resumed.procedureLateInstitute', { procedure: t(`procedures.kinds.${s.kind}`), date: formatDay(s.dueAt!, locale), left: deadlineLeft(t, calendar, now, s.dueAt!).text }))
+          .join(' '),
       };
     },
   },

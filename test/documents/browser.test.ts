@@ -252,4 +252,48 @@ describe('documents in the browser', function () {
     expect((await CaseDocument.find({ case: c._id }).lean()).map((d) => d.sha256)).to.deep.equal([sha256(fine)]);
     expect(errors).to.deep.equal([]);
   });
+  // Walk s35 #6: on a 390 px phone the refusal sat by the upload button, far below the refused input:
+  // it is said beside that input too, which is brought into view; a fine file clears both.
+  it('a refused file is said beside its own input, in view on a phone, whether refused when chosen or by the server', async () => {
+    const longCall = await createCall({ institute: call.institute as never, checklist: [{ type: 'cv', phase: 'application', required: true, maxMb: 1 }, { type: 'passport', phase: 'application', required: true }, { type: 'degree', phase: 'application', required: true }, { type: 'photo', phase: 'application', required: true }] as never });
+    const own = await createUser({ role: 'applicant', locale: 'vi', name: 'Claire Dubois' });
+    const c = await createCase({ applicant: own, call: longCall, stage: 'screening' });
+    const ap = await browser.page({ locale: 'vi-VN', viewport: { width: 390, height: 844 } });
+    const errors = watch(ap);
+    await signInPage(ap, own);
+    await ap.goto(`${t.baseUrl}/applications/${c._id}`);
+    /** The message beside an input: its text, and whether it shows within the phone's screen. */
+    // Evaluated as text in the page (the test's own compilation has no DOM types).
+    const beside = (id: string): Promise<{ text: string; inView: boolean; described: boolean } | null> =>
+      ap.evaluate(`(() => {
+        const input = document.getElementById(${JSON.stringify(id)});
+        const box = input.closest('.field')?.querySelector('[data-upload-field-error]');
+        if (!box || box.hidden) return null;
+        const r = box.getBoundingClientRect();
+        const described = (input.getAttribute('aria-describedby') ?? '').split(' ').includes(box.id);
+        return { text: box.textContent ?? '', inView: r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0, described };
+      })()`);
+    // Chosen too large: refused at once, beside the CV's input.
+    const big = Buffer.concat([await makePdf('A large scan'), Buffer.alloc(1024 * 1024)]);
+    await ap.setInputFiles('#f-cv', { name: 'bản scan.pdf', mimeType: 'application/pdf', buffer: big });
+    await ap.waitForSelector('[data-upload-field-error]:not([hidden])');
+    const cv = await beside('f-cv');
+    expect(cv, 'said beside the CV').to.not.equal(null);
+    expect(cv!.text).to.include('bản scan.pdf').and.include('lớn hơn 1 MB');
+    expect(cv!.inView, 'in view').to.equal(true);
+    expect(cv!.described, 'read out with the input').to.equal(true);
+    // A fine CV clears it; a program named .pdf for the passport is refused by the server, beside the passport.
+    await ap.setInputFiles('#f-cv', { name: 'cv.pdf', mimeType: 'application/pdf', buffer: await makePdf('CV') });
+    expect(await beside('f-cv')).to.equal(null);
+    const exe = Buffer.concat([Buffer.from('MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff', 'latin1'), Buffer.alloc(4000, 0x41)]);
+    await ap.setInputFiles('#f-passport', { name: 'ho-chieu.pdf', mimeType: 'application/pdf', buffer: exe });
+    await ap.click('form[data-upload-form] button[type=submit]');
+    await ap.waitForSelector('#f-passport-upload-error');
+    const passport = await beside('f-passport');
+    expect(passport!.text).to.include('ho-chieu.pdf');
+    expect(passport!.inView, 'in view').to.equal(true);
+    expect(await ap.getAttribute('#f-passport', 'aria-invalid')).to.equal('true');
+    expect(await beside('f-cv'), 'one message per refusal').to.equal(null);
+    expect(errors.filter((e) => !/status of 4\d\d/.test(e))).to.deep.equal([]);
+  });
 });

@@ -161,7 +161,9 @@ describe('documents: a refused upload marks its input and the summary links to i
       await page.waitForSelector('[data-upload-error]:not([hidden])');
       expect(await page.textContent('[data-upload-error]')).to.equal('Enter the expiry date of “Passport”.');
       expect(await page.getAttribute('#f-passport_expiresAt', 'aria-invalid')).to.equal('true');
-      expect(await page.getAttribute('#f-passport_expiresAt', 'aria-describedby')).to.equal('upload-error');
+      // Read out with the words written beside it (walk s35 #6: on a phone the box by the button was out of sight).
+      expect(await page.getAttribute('#f-passport_expiresAt', 'aria-describedby')).to.equal('f-passport_expiresAt-upload-error');
+      expect(await page.textContent('#f-passport_expiresAt-upload-error')).to.equal('Enter the expiry date of “Passport”.');
       expect(await CaseDocument.countDocuments({ case: c._id })).to.equal(0);
     });
   });

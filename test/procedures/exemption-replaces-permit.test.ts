@@ -35,8 +35,8 @@ describe('procedures: the work permit stopped for its exemption certificate says
   }
 
   const words = {
-    en: { stopped: 'Work permit: no longer needed', why: 'the certificate replaces the work permit (Decree 219/2025/ND-CP, Art. 9)', started: 'Certificate of exemption from a work permit: the institute has started this procedure for you', timeline: 'Replaced by the certificate of exemption from a work permit, applied for instead (Decree 219/2025/ND-CP)' },
-    vi: { stopped: 'Giấy phép lao động: không còn cần nữa', why: 'giấy xác nhận này thay cho giấy phép lao động (Nghị định 219/2025/NĐ-CP, Điều 9)', started: 'Giấy xác nhận không thuộc diện cấp giấy phép lao động', timeline: 'Thay bằng giấy xác nhận không thuộc diện cấp giấy phép lao động, được đề nghị cấp thay thế (Nghị định 219/2025/NĐ-CP)' },
+    en: { stopped: 'Work permit: no longer needed', why: 'the certificate replaces the work permit (Decree 219/2025/ND-CP, Art. 9)', started: 'Certificate of exemption from a work permit: the institute has started this procedure for you', timeline: 'Replaced by the certificate of exemption from a work permit, applied for instead (Decree 219/2025/ND-CP)', permitClock: 'within 10 working days', procedureLine: 'Procedure: Work permit', basisStopped: 'Legal basis: Decree 219/2025/ND-CP on foreign workers in Vietnam (Art. 4, 18)\n' },
+    vi: { stopped: 'Giấy phép lao động: không còn cần nữa', why: 'giấy xác nhận này thay cho giấy phép lao động (Nghị định 219/2025/NĐ-CP, Điều 9)', started: 'Giấy xác nhận không thuộc diện cấp giấy phép lao động', timeline: 'Thay bằng giấy xác nhận không thuộc diện cấp giấy phép lao động, được đề nghị cấp thay thế (Nghị định 219/2025/NĐ-CP)', permitClock: 'trong 10 ngày làm việc', procedureLine: 'Thủ tục: Giấy phép lao động', basisStopped: 'Căn cứ: Nghị định 219/2025/NĐ-CP về người lao động nước ngoài làm việc tại Việt Nam (Điều 4, 18)\n' },
   };
 
   for (const locale of ['en', 'vi'] as const) {
@@ -59,9 +59,20 @@ describe('procedures: the work permit stopped for its exemption certificate says
       expect(stop.subject).to.include(w.stopped);
       expect(stop.text).to.include(w.why);
       expect(stop.html).to.include(w.why);
+      // Walk s35 #1: the stopped permit's own legal deadline is not said as if it ran, and what
+      // replaces it comes first, before the stopped procedure's particulars.
+      for (const body of [stop.text, stop.html]) {
+        expect(body).to.not.include(w.permitClock);
+        expect(body.indexOf(w.why), 'the replacement first').to.be.within(0, body.indexOf(w.procedureLine));
+      }
+      expect(stop.text).to.include(w.basisStopped);
       // Their timeline says it too, once, on the permit's stop.
       const page1 = text((await page(await signedIn(t, applicant), `/applications/${c._id}`)).text);
       expect(page1.split(w.timeline).length - 1, 'the timeline line').to.equal(1);
+      // Her procedures list the certificate first, the stopped permit it replaces after it (walk s35 #1).
+      const exemptionAt = page1.indexOf('data-procedure="work_permit_exemption"');
+      expect(exemptionAt, 'the certificate listed').to.be.at.least(0);
+      expect(exemptionAt, 'before the permit').to.be.below(page1.indexOf('data-procedure="work_permit"'));
       if (locale === 'vi') {
         expect(stop.text).to.include('Kính gửi Ông/Bà');
         expect(stop.text).to.not.match(/\bbạn\b/);

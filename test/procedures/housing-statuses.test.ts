@@ -46,6 +46,19 @@ describe('procedures: housing offers only the statuses of an institute service',
     expect(await snapshot(c)).to.deep.equal(before);
   });
 
+  // Walk s35 #4: the target's hint said "Before filing" of a service nothing is filed for.
+  for (const [locale, hint, filing] of [['en', 'Until it is arranged: change this date to move the institute\'s target.', 'Before filing'], ['vi', 'Cho đến khi sắp xếp xong: đổi ngày này để dời mốc dự kiến của viện.', 'Trước khi nộp']] as const) {
+    it(`${locale}: the target date's hint speaks of arranging housing, not of filing; the work permit's still of filing`, async () => {
+      const applicant = await createUser({ role: 'applicant', locale });
+      const hr = locale === 'en' ? hrEn : hrVi;
+      const c = await createCase({ applicant, call, stage: 'onboarding', assignee: hr._id, supportTracks: [{ kind: 'housing', status: 'requested', updatedAt: vn('2027-02-01') }, { kind: 'work_permit', status: 'requested', updatedAt: vn('2027-02-01') }] });
+      const a = await signedIn(t, hr);
+      const housing = text((await page(a, `/cases/${c._id}/procedures/housing`)).text);
+      expect(housing).to.include(hint).and.not.include(filing);
+      expect(text((await page(a, `/cases/${c._id}/procedures/work_permit`)).text)).to.include(filing);
+    });
+  }
+
   it('Vietnamese: a housing stored as filed still shows and keeps its status in the list', async () => {
     const applicant = await createUser({ role: 'applicant', locale: 'vi', name: 'Trần Thị Bình' });
     const c = await createCase({ applicant, call, stage: 'onboarding', assignee: hrVi._id, supportTracks: [{ kind: 'housing', status: 'filed', filedAt: vn('2027-02-01'), updatedAt: vn('2027-02-01') }] });

@@ -66,7 +66,7 @@ describe('procedures: a planned start no filing can meet, and the residence card
     const p = await page(a, `/cases/${c._id}`);
     const bad = await post(a, p.text, url, { version: versionIn(p.text, url), plannedStart: '2026-12-16', plannedStartReason: 'Hạn nộp đã qua.', plannedStartTold: '' });
     expect(bad.status).to.equal(422);
-    expect(words(bad.text)).to.include('Ngày này quá sớm để nộp hồ sơ Giấy phép lao động: nghị định chỉ cho nộp ít nhất 10 ngày trước ngày bắt đầu làm việc (Nghị định 219/2025/NĐ-CP). Ngày gần nhất còn nộp kịp là 17/12/2026');
+    expect(words(bad.text)).to.include('Ngày này quá sớm để nộp hồ sơ giấy phép lao động: nghị định chỉ cho nộp ít nhất 10 ngày trước ngày bắt đầu làm việc (Nghị định 219/2025/NĐ-CP). Ngày gần nhất còn nộp kịp là 17/12/2026');
     expect(bad.text).to.match(/name="plannedStart" type="text" value="16\/12\/2026"/);
     expect(bad.text).to.include('Hạn nộp đã qua.');
     let stored = (await Case.findById(c._id).lean())!;
@@ -97,7 +97,7 @@ describe('procedures: a planned start no filing can meet, and the residence card
     };
     const bad = await send(offer._id, '2026-12-14');
     expect(bad.status).to.equal(422);
-    expect(words(bad.text)).to.include('This start is too soon to lodge the Work permit file the applicant asked for: the decree allows it only at least 10 days before the start of work (Decree 219/2025/ND-CP). The earliest day a filing can still meet is 17 Dec 2026.');
+    expect(words(bad.text)).to.include('This start is too soon to lodge the file for the work permit that the applicant asked for: the decree allows it only at least 10 days before the start of work (Decree 219/2025/ND-CP). The earliest day a filing can still meet is 17 Dec 2026.');
     expect(bad.text).to.match(/name="offerStart" type="text" value="14\/12\/2026"/);
     expect((await Case.findById(offer._id).lean())!.offerTerms?.startOn ?? undefined).to.equal(undefined);
     expect((await send(offer._id, '2026-12-17')).status).to.equal(303);

@@ -91,6 +91,11 @@ describe('procedures: a stop of a procedure under way carries a reason for the a
       expect(mail.text).to.include(heading);
       expect(mail.text).to.include(reason);
       expect(mail.html).to.include(heading);
+      // The reason (what replaces it, in HR's words) first, before the stopped procedure's particulars,
+      // whose law is cited without its time limit (walk s35 #1).
+      const particulars = locale === 'vi' ? 'Thủ tục: Giấy phép lao động' : 'Procedure: Work permit';
+      for (const body of [mail.text, mail.html]) expect(body.indexOf(reason), 'the reason first').to.be.within(0, body.indexOf(particulars));
+      expect(mail.text).to.not.match(/10 (working days|ngày làm việc)/);
       expect(mail.text).to.not.include('Message from the HR office');
       expect(mail.text + mail.html).to.not.include('Budget cut');
       if (locale === 'vi') expect(mail.text).to.not.match(/\bbạn\b/);

@@ -438,6 +438,9 @@ describe('walk s35: one foreign scientist\'s case from the application to her la
     const acceptMails = await mails();
     expect(acceptMails).to.have.length(1);
     expect(acceptMails[0]!.text).to.include('Kính gửi Ông/Bà Claire Dubois').and.match(/ngày làm việc/);
+    // Walk s35 #2: a French national is not given a naturalisation filing date, but its residence condition.
+    expect(acceptMails[0]!.text).to.include('thường trú tại Việt Nam từ 5 năm');
+    expect(acceptMails[0]!.text).to.not.match(/Quốc tịch: Dự kiến nộp hồ sơ/);
     await linksOpen(acceptMails[0]!.text);
     const onboarding = await myPage(p, 'onboarding');
     show('onboarding', onboarding);
@@ -503,6 +506,9 @@ describe('walk s35: one foreign scientist\'s case from the application to her la
     const stopMails = await procedure('work_permit', { status: 'not_needed', message: stopWords, note: 'Sở Nội vụ xác nhận qua điện thoại ngày hôm nay.' });
     expect(stopMails).to.have.length(1);
     expect(stopMails[0]!.text).to.include('Kính gửi Ông/Bà Claire Dubois').and.include(stopWords).and.not.include('qua điện thoại');
+    // Walk s35 #1: the stopped permit's 10 working days are not said as if they ran; the reason (what replaces it) first.
+    expect(stopMails[0]!.text).to.not.include('10 ngày làm việc');
+    expect(stopMails[0]!.text.indexOf(stopWords)).to.be.below(stopMails[0]!.text.indexOf('Thủ tục: Giấy phép lao động'));
     // The exemption: filed today; 5 working days for the authority.
     const exMails = await procedure('work_permit_exemption', { status: 'filed', office: 'Sở Nội vụ Hà Nội', filedAt: vnDateKey(now), message: 'Viện đã nộp hồ sơ xin giấy xác nhận miễn giấy phép lao động.' });
     expect(exMails).to.have.length(1);
@@ -608,7 +614,7 @@ describe('walk s35: one foreign scientist\'s case from the application to her la
     const viDay = (key: string) => `${Number(key.slice(8))}/${Number(key.slice(5, 7))}/${key.slice(0, 4)}`;
     expect(holdMail!.text).to.include(`chậm nhất vào ngày ${viDay(reviewKey)} (còn 10 ngày làm việc)`).and.include(`Lý do: ${holdWhy}`);
     // Walk s35 #4: her card's file is with the police; the hold does not stop the authority.
-    expect(holdMail!.text).to.include('Hồ sơ Thẻ tạm trú đã nộp cho cơ quan có thẩm quyền không dừng theo: cơ quan đó vẫn giải quyết theo thời hạn của pháp luật');
+    expect(holdMail!.text).to.include('Hồ sơ thẻ tạm trú đã nộp cho cơ quan có thẩm quyền không dừng theo: cơ quan đó vẫn giải quyết theo thời hạn của pháp luật');
     await linksOpen(holdMail!.text);
     const p = await phone();
     const heldPage = await myPage(p, 'held');
@@ -636,6 +642,8 @@ describe('walk s35: one foreign scientist\'s case from the application to her la
     const [resumeMail, ...moreResume] = await mails();
     expect(moreResume).to.have.length(0);
     expect(resumeMail!.text).to.include(resumeWhy).and.match(/ngày làm việc/);
+    // Walk s35 #3: her card, overdue with the police, is said with its working days, as her page says it.
+    expect(resumeMail!.text).to.match(/Thẻ tạm trú: cơ quan có thẩm quyền chưa có quyết định trong thời hạn luật định \(hạn \d+\/\d+\/20\d\d, quá hạn \d+ ngày làm việc\)/);
     await linksOpen(resumeMail!.text);
     const p2 = await phone();
     const after = await myPage(p2, 'resumed');
