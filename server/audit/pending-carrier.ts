@@ -54,6 +54,12 @@ export interface PendingAuditCarrier {
    * second recorder only clears it.
    */
   recordLeft(opts: { now: Date; olderThanMs?: number; logger?: Logger }): Promise<PendingAuditRepair>;
+  /**
+   * Records, before the records matching `filter` are erased, the events they still carry (a change
+   * that stopped within the grace), marked `recordedBeforeErasure`: erasing a record must not erase
+   * the fact of the change with it. Their ids keep them from being recorded twice. Answers how many.
+   */
+  recordBeforeErasure(filter: Record<string, unknown>): Promise<number>;
 }
 
 export function pendingAuditCarrier(opts: {
@@ -81,6 +87,15 @@ export function pendingAuditCarrier(opts: {
       // Not a change of the record: a form built on its version (or its updatedAt) stays good.
       if (Array.isArray(carrierIds)) await model.updateMany({ _id: { $in: carrierIds }, ...filter }, update, { timestamps: false });
       else await model.updateOne({ _id: carrierIds, ...filter }, update, { timestamps: false });
+    },
+    async recordBeforeErasure(filter) {
+      const carrying = await model.find({ ...filter, 'pendingAudits.eventId': { $exists: true } }, { pendingAudits: 1 }).lean<Array<{ _id: unknown; pendingAudits?: PendingAudit[] }>>();
+      let events = 0;
+      for (const c of carrying) {
+        await record(c._id, c.pendingAudits ?? [], { recordedBeforeErasure: true });
+        events += c.pendingAudits?.length ?? 0;
+      }
+      return events;
     },
     async recordLeft({ now, olderThanMs, logger }) {
       const cutoff = new Date(now.getTime() - (olderThanMs ?? PENDING_AUDIT_GRACE_MS));

@@ -41,14 +41,8 @@ export const settleDocumentAudits = (docId: Types.ObjectId, events: readonly Pen
  * still carry (a request that stopped within the grace): erasing the record must not erase the fact
  * of the change with it. Their ids keep them from being recorded twice if the repair got there first.
  */
-export async function recordDocumentAuditsBeforeErasure(caseId: unknown): Promise<number> {
-  const carrying = await CaseDocument.find({ case: caseId as never, 'pendingAudits.eventId': { $exists: true } }, { pendingAudits: 1 }).lean<Array<{ _id: unknown; pendingAudits?: PendingAudit[] }>>();
-  let events = 0;
-  for (const d of carrying) {
-    await documentAudits.record(d._id, d.pendingAudits ?? [], { recordedBeforeErasure: true });
-    events += d.pendingAudits?.length ?? 0;
-  }
-  return events;
+export function recordDocumentAuditsBeforeErasure(caseId: unknown): Promise<number> {
+  return documentAudits.recordBeforeErasure({ case: caseId });
 }
 
 /** Records the document events left unrecorded by a stopped process, after the grace (server/audit/pending-carrier.ts recordLeft). */

@@ -172,14 +172,8 @@ const conflictAudits = pendingAuditCarrier({ model: PanelConflict, targetType: '
  * carry (a declaration that stopped within the grace): erasing the row must not erase the fact of the
  * declaration with it (drills s35). Their ids keep them from being recorded twice.
  */
-export async function recordConflictAuditsBeforeErasure(caseId: unknown): Promise<number> {
-  const carrying = await PanelConflict.find({ case: caseId as never, 'pendingAudits.eventId': { $exists: true } }, { pendingAudits: 1 }).lean<Array<{ _id: unknown; pendingAudits?: PendingAudit[] }>>();
-  let events = 0;
-  for (const row of carrying) {
-    await conflictAudits.record(row._id, row.pendingAudits ?? [], { recordedBeforeErasure: true });
-    events += row.pendingAudits?.length ?? 0;
-  }
-  return events;
+export function recordConflictAuditsBeforeErasure(caseId: unknown): Promise<number> {
+  return conflictAudits.recordBeforeErasure({ case: caseId });
 }
 
 /** Records the declarations' events left unrecorded by a stopped process, after the grace (server/audit/pending-carrier.ts recordLeft). */
