@@ -170,7 +170,7 @@ export function shortlistsRoutes(app: AppContext): Router {
     const rejected = canListRejected(ctx.actor, call);
     const read = readFilters(shortlistQuery(rejected), req.query, { fields: SHORTLIST_FILTERS, formError: 'shortlists.errors.badFilter' });
     const list = await loadShortlist({ ctx, call, query: read.data });
-    const page = shortlistPage({ ctx, call, list, query: read.data, rejected, ways: await hiddenRowWays({ ctx, call, list }) });
+    const page = shortlistPage({ ctx, call, list, query: read.data, rejected, ways: hiddenRowWays({ ctx, call, list }) });
     if (!read.errors) {
       res.render('shortlists/call', page);
       return;

@@ -14,10 +14,8 @@ import { actorOf, type Context } from '../context.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { transition } from '../workflow/index.ts';
 import { invalidateDashboard } from '../dashboard/index.ts';
-import { Evaluation } from '../../models/evaluation.ts';
-import { PanelConflict } from '../../models/panel-conflict.ts';
 import { canCloseScoring, canEvaluateCall } from '../policies/shortlist.ts';
-import { isCompleteScorecard, refuseConflictedDecider, requiredScorecards, requirePanelScores } from './decision.ts';
+import { refuseConflictedDecider, requiredScorecards, requirePanelScores } from './decision.ts';
 import { invalidateShortlist, type Shortlist } from './shortlist.ts';
 
 export interface CloseScoringOptions {
@@ -56,31 +54,20 @@ export interface HiddenRowWays {
 /**
  * For the listed cases whose scores are hidden from the viewer (lead s35): whether they may score
  * each (on the panel, in evaluation, no conflict of interest declared) and close its scoring (an
- * institute leader, in evaluation, the call's minimum of complete scorecards in). Two indexed
- * queries for the page's hidden rows, none when there are none.
+ * institute leader, in evaluation, no conflict declared, the call's minimum of complete scorecards
+ * in), from what the page's rows already carry (loadShortlist): no read of its own.
  */
-export async function hiddenRowWays({ ctx, call, list }: { ctx: Context; call: CallDoc; list: Shortlist }): Promise<Map<string, HiddenRowWays>> {
+export function hiddenRowWays({ ctx, call, list }: { ctx: Context; call: CallDoc; list: Shortlist }): Map<string, HiddenRowWays> {
   const out = new Map<string, HiddenRowWays>();
-  const hidden = list.rows.filter((r) => r.scoreHidden);
-  if (hidden.length === 0) return out;
   const viewer = actorOf(ctx);
-  const open = hidden.filter((r) => r.stage === 'evaluation').map((r) => new Types.ObjectId(r.id));
-  const keys = (call.scorecard ?? []).map((c) => c.key);
-  const [sheets, mine] = await Promise.all([
-    open.length ? Evaluation.find({ case: { $in: open }, call: call._id }, { case: 1, scores: 1 }).lean() : Promise.resolve([]),
-    open.length ? PanelConflict.find({ case: { $in: open }, member: viewer._id }, { case: 1 }).lean() : Promise.resolve([]),
-  ]);
-  const complete = new Map<string, number>();
-  for (const s of sheets) if (isCompleteScorecard(keys, s.scores)) complete.set(String(s.case), (complete.get(String(s.case)) ?? 0) + 1);
-  const conflicted = new Set(mine.map((c) => String(c.case)));
   const evaluator = canEvaluateCall(viewer, call);
-  for (const r of hidden) {
-    const inEvaluation = r.stage === 'evaluation';
+  for (const r of list.rows) {
+    if (!r.scoreHidden) continue;
     // The button only: the close itself checks the minimum as decisions do (panelScores, members on the panel now).
     const required = r.conflictsCount ? requiredScorecards(call, { size: list.panelSize, conflicts: r.conflictsCount }) : requiredScorecards(call);
     out.set(r.id, {
-      canScore: evaluator && inEvaluation && !conflicted.has(r.id),
-      canClose: canCloseScoring(viewer, call, r) && !conflicted.has(r.id) && (complete.get(r.id) ?? 0) >= required,
+      canScore: evaluator && r.stage === 'evaluation' && !r.viewerConflicted,
+      canClose: canCloseScoring(viewer, call, r) && !r.viewerConflicted && r.completeScorecards >= required,
     });
   }
   return out;

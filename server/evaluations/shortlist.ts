@@ -11,6 +11,7 @@ import { Case } from '../../models/case.ts';
 import { Call, type CallDoc } from '../../models/call.ts';
 import { PanelConflict } from '../../models/panel-conflict.ts';
 import { onPanelOf, panelSizeOf } from './panel.ts';
+import { isCompleteScorecard } from './decision.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import { User } from '../../models/user.ts';
 import { CaseDocument } from '../../models/document.ts';
@@ -62,6 +63,10 @@ export interface ShortlistRow {
   evaluationsCount: number;
   /** Panel members who declared a conflict of interest on the case (they do not score it). */
   conflictsCount: number;
+  /** Scorecards scoring every criterion (what the call's minimum counts). */
+  completeScorecards: number;
+  /** The viewer declared a conflict of interest on the case. */
+  viewerConflicted: boolean;
   recommendations: { member: string; recommendation: string }[];
   documents: { required: number; accepted: number; rejected: number; expired: number; complete: boolean };
   /** The case's latest leader decision (shortlist, approve the offer, reject): which, when, by whom. */
@@ -155,15 +160,18 @@ export function invalidateShortlist(callId: unknown): void {
 
 // Who recommended what, per case of a call: one indexed query for the whole call ({ call, case }),
 // shared like the ranking. Scorecards are written only by submitEvaluation, which drops the entry.
-type SheetSummary = { member: Types.ObjectId; recommendation: string; submittedAt: Date };
-const sheetCache = new Map<string, { at: number; byCase: Promise<Map<string, SheetSummary[]>> }>();
+/** `complete`: every criterion of the call's scorecard scored (what the call's minimum counts). */
+type SheetSummary = { member: Types.ObjectId; recommendation: string; submittedAt: Date; complete: boolean };
+const sheetCache = new Map<string, { at: number; keys: string; byCase: Promise<Map<string, SheetSummary[]>> }>();
 
-function callSheets(callId: Types.ObjectId): Promise<Map<string, SheetSummary[]>> {
+function callSheets(callId: Types.ObjectId, keys: readonly string[]): Promise<Map<string, SheetSummary[]>> {
   const key = String(callId);
+  // Completeness is read against the call's criteria: a scorecard edited since reads the sheets anew.
+  const criteria = keys.join(',');
   const now = Date.now();
   const hit = sheetCache.get(key);
-  if (hit && now - hit.at < RANKING_CACHE_MS) return hit.byCase;
-  const byCase = Evaluation.find({ call: callId }, { case: 1, member: 1, recommendation: 1, submittedAt: 1 })
+  if (hit && hit.keys === criteria && now - hit.at < RANKING_CACHE_MS) return hit.byCase;
+  const byCase = Evaluation.find({ call: callId }, { case: 1, member: 1, recommendation: 1, submittedAt: 1, scores: 1 })
     .sort({ submittedAt: 1 })
     .lean()
     .then((sheets) => {
@@ -171,11 +179,11 @@ function callSheets(callId: Types.ObjectId): Promise<Map<string, SheetSummary[]>
       for (const s of sheets) {
         const k = String(s.case);
         if (!m.has(k)) m.set(k, []);
-        m.get(k)!.push({ member: s.member, recommendation: s.recommendation, submittedAt: s.submittedAt });
+        m.get(k)!.push({ member: s.member, recommendation: s.recommendation, submittedAt: s.submittedAt, complete: isCompleteScorecard(keys, s.scores) });
       }
       return m;
     });
-  sheetCache.set(key, { at: now, byCase });
+  sheetCache.set(key, { at: now, keys: criteria, byCase });
   byCase.catch(() => sheetCache.delete(key));
   return byCase;
 }
@@ -278,12 +286,13 @@ export async function loadShortlist({ ctx, call, query: q }: LoadShortlistOption
   const page = q.page ?? 1;
   const withHeld = canListRejected(viewer, call);
   const ownSheet = (sheets: SheetSummary[] | undefined) => (sheets ?? []).some((s) => String(s.member) === String(viewer._id));
+  const scorecardKeys = ((call as { scorecard?: { key: string }[] }).scorecard ?? []).map((c) => c.key);
   let all: CaseRow[];
   // Whether this case's score is hidden from the viewer (the hidden-scores rule, scoring still open).
   let hiddenFrom: ((c: CaseRow) => boolean) | undefined;
   const sortsByScore = (q.sort || 'score') === 'score' || q.sort === 'achievements';
   if ((typeof q.minScore === 'number' || sortsByScore) && !canSeeOthersScores(viewer, call, false)) {
-    const [ranked, sheets] = await Promise.all([rankedRows(callId, { ...q, minScore: undefined }, withHeld), callSheets(callId)]);
+    const [ranked, sheets] = await Promise.all([rankedRows(callId, { ...q, minScore: undefined }, withHeld), callSheets(callId, scorecardKeys)]);
     const seen = viewerRanking(ranked, sheets, String(viewer._id), q.sort || 'score', () => {
       const hidden = new Set<CaseRow>();
       for (const c of ranked) if (typeof c.score === 'number' && !canSeeOthersScores(viewer, call, ownSheet(sheets.get(String(c._id))), c)) hidden.add(c);
@@ -303,7 +312,7 @@ export async function loadShortlist({ ctx, call, query: q }: LoadShortlistOption
   const ids = cases.map((c) => c._id);
 
   const [allSheets, docs, { decisions: decided, holdReasons, holds }, conflicts, panelSize] = await Promise.all([
-    callSheets(callId),
+    callSheets(callId, scorecardKeys),
     documentCompleteness(ids, call),
     latestDecisions(ctx, cases),
     // The page's cases only, one indexed query ({ call, case }).
@@ -314,6 +323,7 @@ export async function loadShortlist({ ctx, call, query: q }: LoadShortlistOption
   // (decision.ts panelScores): one removed since is out of its size already (security review s35b).
   const seated = conflicts.length ? await onPanelOf(call, [...new Set(conflicts.flatMap((c) => c.members.map(String)))]) : new Set<string>();
   const conflictsOf = new Map(conflicts.map((c) => [String(c._id), c.members.filter((m) => seated.has(String(m))).length]));
+  const viewerConflicted = new Set(conflicts.filter((c) => c.members.some((m) => String(m) === String(viewer._id))).map((c) => String(c._id)));
   const byCase = new Map(ids.map((id) => [String(id), allSheets.get(String(id)) ?? []]));
   const memberIds = [...new Set([...[...byCase.values()].flat().map((s) => String(s.member)), ...[...decided.values()].map((d) => String(d.actor ?? '')), ...[...holds.values()].map((h) => String(h.actor ?? ''))].filter(Boolean))];
   const names = new Map((await User.find({ _id: { $in: memberIds } }, { name: 1 }).lean()).map((u) => [String(u._id), u.name]));
@@ -344,6 +354,8 @@ export async function loadShortlist({ ctx, call, query: q }: LoadShortlistOption
       ownSubmitted: own,
       evaluationsCount: list.length,
       conflictsCount: conflictsOf.get(String(c._id)) ?? 0,
+      completeScorecards: list.filter((s) => s.complete).length,
+      viewerConflicted: viewerConflicted.has(String(c._id)),
       recommendations: visible ? list.map((s) => ({ member: names.get(String(s.member)) ?? '—', recommendation: s.recommendation })) : [],
       documents: docs.get(String(c._id)) ?? { required: 0, accepted: 0, rejected: 0, expired: 0, complete: true },
       ...(decision ? { decision: { action: decision.action, at: decision.at, who: names.get(String(decision.actor)) ?? '' } } : {}),
