@@ -17,7 +17,8 @@ import { recipientLocale } from '../outbox/item.ts';
 import { DEFAULT_LOCALE, type Locale } from '../i18n/index.ts';
 import { caseDecisions } from '../cases/decision-history.ts';
 import { caseNamesAndApplicant } from '../cases/people.ts';
-import { decidingBlind, isPanelDecision, panelScores, refuseConflictedDecider, requirePanelScores, requireSightOrConsent, type PanelScores } from './decision.ts';
+import { isPanelDecision, panelScores, refuseConflictedDecider, requirePanelScores, requireSightOrConsent, type PanelScores } from './decision.ts';
+import { decidesBlind } from '../policies/shortlist.ts';
 import { evaluationsForViewer, type CaseEvaluations } from './index.ts';
 import { panelSizeOf } from './panel.ts';
 import { documentCompleteness, invalidateShortlist, type HoldFacts } from './shortlist.ts';
@@ -99,7 +100,8 @@ export async function shortlistCase({ ctx, call, caseDoc }: { ctx: Context; call
   // A panel member from another institute reads each outcome, never its words (server/policies/case.ts readReasons).
   const shown = can(ctx.actor, 'case.readReasons', caseDoc) ? taken : taken.map(({ toldReason: _told, ...d }) => ({ ...d, reason: '', reasonsKept: true }));
   // A leader with a declared conflict does not decide at all (refuseConflictedDecider): not asked to tick for deciding blind.
-  const blind = decisions.length > 0 && !evals.ownConflict && (await decidingBlind({ ctx, call, kase: caseDoc }));
+  // The viewer's own scorecard is read above (evaluationsForViewer): no second read of it.
+  const blind = decisions.length > 0 && !evals.ownConflict && decidesBlind(ctx.actor ?? undefined, call, !!evals.own, caseDoc);
   return { caseDoc, evals, documents: docs.get(String(caseDoc._id)), decisions, panel, taken: shown, blind, panelSize, ...(held ? { held } : {}) };
 }
 
