@@ -19,7 +19,7 @@
 import { AuditEvent } from '../../models/audit-event.ts';
 import { Case } from '../../models/case.ts';
 import { User } from '../../models/user.ts';
-import { vnDayStart, type DashboardFilter } from './index.ts';
+import { periodRange, type DashboardFilter } from './index.ts';
 import type { DecisionSummary } from '../cases/decision.ts';
 
 export interface RecentDecision {
@@ -101,12 +101,8 @@ export async function decisionsWithoutScores(filter: DashboardFilter): Promise<{
   const query: Record<string, unknown> = { action: 'case.decision' };
   if (filter.institute) query['summary.institute'] = String(filter.institute);
   if (filter.call) query['summary.call'] = String(filter.call);
-  if (filter.from || filter.to) {
-    const at: { $gte?: Date; $lt?: Date } = {};
-    if (filter.from) at.$gte = vnDayStart(filter.from);
-    if (filter.to) at.$lt = new Date(vnDayStart(filter.to).getTime() + 86_400_000);
-    query.at = at;
-  }
+  const at = periodRange(filter);
+  if (at) query.at = at;
   const [blind, closedScoring] = await Promise.all([AuditEvent.countDocuments({ ...query, 'summary.blind': true }), AuditEvent.countDocuments({ ...query, 'summary.closedScoring': true })]);
   return { blind, closedScoring };
 }

@@ -61,7 +61,8 @@ export function vnDayStart(ymd: string): Date {
   return new Date(Date.parse(`${ymd}T00:00:00Z`) - VN_OFFSET);
 }
 
-function periodRange(f: DashboardFilter): { $gte?: Date; $lt?: Date } | undefined {
+/** The filter's period as a range of instants (Vietnam days, `to` included), or undefined for all time. */
+export function periodRange(f: Pick<DashboardFilter, 'from' | 'to'>): { $gte?: Date; $lt?: Date } | undefined {
   if (!f.from && !f.to) return undefined;
   const r: { $gte?: Date; $lt?: Date } = {};
   if (f.from) r.$gte = vnDayStart(f.from);
