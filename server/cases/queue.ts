@@ -16,6 +16,7 @@ import { currentDocuments } from '../documents/index.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import { PanelConflict } from '../../models/panel-conflict.ts';
 import { onPanelOf, panelSizeOf } from '../evaluations/panel.ts';
+import { canScoreIt } from '../evaluations/decision.ts';
 import { CaseDocument } from '../../models/document.ts';
 import { caseScopeFilter } from '../policies/case.ts';
 import { canSeeOthersScores, canEvaluateCall } from '../policies/shortlist.ts';
@@ -696,7 +697,7 @@ async function hiddenScoresCounts(user: UserDoc, rows: LeanRow[]): Promise<Map<s
     const seated = seatedOf.get(String(d.call));
     const counted = seated ? conflicted.filter((m) => seated.has(m)).length : 0;
     const paused = d.stage === 'on_hold';
-    out.set(id, { scored, panel: Math.max((sizeOf.get(String(d.call)) ?? 0) - counted, scored), canScore: d.stage === 'evaluation' && !conflicted.includes(String(user._id)), paused, callId: String(d.call) });
+    out.set(id, { scored, panel: canScoreIt(sizeOf.get(String(d.call)) ?? 0, counted, scored), canScore: d.stage === 'evaluation' && !conflicted.includes(String(user._id)), paused, callId: String(d.call) });
   }
   return out;
 }

@@ -67,6 +67,14 @@ export function requiredScorecards(call: Pick<CallDoc, 'minScorecards'>, panel?:
 }
 
 /**
+ * Of "N of M panel members scored", M: those who can score the case (the panel less its members'
+ * conflicts, as the minimum counts them), never fewer than have scored (a member removed since).
+ */
+export function canScoreIt(panelSize: number, conflicts: number, scored: number): number {
+  return Math.max(panelSize - conflicts, scored);
+}
+
+/**
  * Refuses (422, nothing changed) the decision of one who declared a conflict of interest on the case:
  * a leader who stopped scoring their relative or co-author could still shortlist or approve them
  * (security review s35). Another leader of the institute or an administrator decides.

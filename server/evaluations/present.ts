@@ -16,7 +16,7 @@ import { vnDateKey } from '../calendar/index.ts';
 import { HOLD_REVIEW_MAX_DAYS } from '../workflow/transitions.ts';
 import { TOLD_REASON_MAX } from '../workflow/transitions.ts';
 import type { CaseDoc } from '../../models/case.ts';
-import { REASON_MAX, REASON_MIN } from './decision.ts';
+import { REASON_MAX, REASON_MIN, canScoreIt } from './decision.ts';
 import type { StepPreview } from '../workflow/index.ts';
 import type { PanelMembers } from './panel.ts';
 import { countryName } from '../applications/countries.ts';
@@ -75,9 +75,9 @@ export function shortlistPage({ ctx, call, list, query, rejected = false, ways }
         // "3 of 4 panel members scored": the count alone did not say whether the panel was done. Of
         // those who can score it: a member who declared a conflict never will (the minimum counts them
         // out too, server/evaluations/decision.ts panelScores), so "1 of 3" with two conflicts read as waiting.
-        scoredText: t('shortlists.scoredOfPanel', { count: r.evaluationsCount, panel: Math.max(list.panelSize - r.conflictsCount, r.evaluationsCount) }),
+        scoredText: t('shortlists.scoredOfPanel', { count: r.evaluationsCount, panel: canScoreIt(list.panelSize, r.conflictsCount, r.evaluationsCount) }),
         // A score hidden from the viewer says why and the ways on (lead s35): "Score it", "Close scoring".
-        hiddenNotice: hiddenScoresNotice(t, { hidden: r.scoreHidden, scored: r.evaluationsCount, panel: Math.max(list.panelSize - r.conflictsCount, r.evaluationsCount), canScore: ways?.get(r.id)?.canScore ?? false, canClose: ways?.get(r.id)?.canClose ?? false, caseHref: `/shortlists/${String(call._id)}/cases/${r.id}`, held: r.stage === 'on_hold' ? (r.held ?? {}) : undefined, locale: ctx.locale }),
+        hiddenNotice: hiddenScoresNotice(t, { hidden: r.scoreHidden, scored: r.evaluationsCount, panel: canScoreIt(list.panelSize, r.conflictsCount, r.evaluationsCount), canScore: ways?.get(r.id)?.canScore ?? false, canClose: ways?.get(r.id)?.canClose ?? false, caseHref: `/shortlists/${String(call._id)}/cases/${r.id}`, held: r.stage === 'on_hold' ? (r.held ?? {}) : undefined, locale: ctx.locale }),
         countryName: countryName(r.country, ctx.locale),
         scoreText: formatScore(r.score, ctx.locale),
         stageLabel: t(`workflow.stages.${r.stage}`),
@@ -133,7 +133,7 @@ export function comparePage({ ctx, call, columns }: { ctx: Context; call: CallDo
         hidden,
         // The shortlist's words (lead s35): why, how many of those who can score did, "Score it" where
         // they may; paused for a held case. Closing scoring is on the case page (no room here).
-        hiddenNotice: hiddenScoresNotice(t, { hidden, scored: evals.submittedCount, panel: Math.max(panelSize - evals.conflicts.length, evals.submittedCount), canScore: evals.canEvaluate && c.stage === EVALUATION_STAGE && !evals.ownConflict, canClose: false, caseHref: `/shortlists/${String(call._id)}/cases/${String(c._id)}`, held: paused ? (held ?? {}) : undefined, locale: ctx.locale }),
+        hiddenNotice: hiddenScoresNotice(t, { hidden, scored: evals.submittedCount, panel: canScoreIt(panelSize, evals.conflicts.length, evals.submittedCount), canScore: evals.canEvaluate && c.stage === EVALUATION_STAGE && !evals.ownConflict, canClose: false, caseHref: `/shortlists/${String(call._id)}/cases/${String(c._id)}`, held: paused ? (held ?? {}) : undefined, locale: ctx.locale }),
         hiddenShort: hidden ? t(paused ? 'shortlists.blind.pausedShort' : 'shortlists.blind.hiddenShort') : undefined,
         othersHiddenText: hidden ? t(paused ? 'shortlists.blind.othersPaused' : 'shortlists.othersHidden', { count: evals.submittedCount }) : undefined,
         evals,
@@ -178,13 +178,13 @@ export function hiddenScoresNotice(t: T, o: { hidden: boolean; scored: number; p
   // scorecard" and no links; who held it and the review day instead (lead s35 follow-up).
   if (o.held) {
     const locale = o.locale ?? 'en';
-    const parts = [`${t('shortlists.blind.pausedWhy', { count: o.scored, panel: Math.max(o.panel, o.scored) })}.`];
+    const parts = [`${t('shortlists.blind.pausedWhy', { count: o.scored, panel: o.panel })}.`];
     if (o.held.by && o.held.at) parts.push(t('shortlists.blind.pausedBy', { who: o.held.by, date: formatDay(o.held.at, locale) }));
     parts.push(o.held.reviewBy ? t('shortlists.blind.pausedResume', { date: formatDay(o.held.reviewBy, locale) }) : t('shortlists.blind.pausedResumeNoDate'));
     return { text: parts.join(' '), paused: true, scoreHref: undefined, closeHref: undefined };
   }
   return {
-    text: t('shortlists.blind.hiddenWhy', { count: o.scored, panel: Math.max(o.panel, o.scored) }),
+    text: t('shortlists.blind.hiddenWhy', { count: o.scored, panel: o.panel }),
     scoreHref: o.canScore ? `${o.caseHref}#scorecard-h` : undefined,
     closeHref: o.canClose ? `${o.caseHref}#close-scoring` : undefined,
   };
@@ -271,7 +271,7 @@ export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context
     fileHref: can(ctx.actor ?? undefined, 'case.view', view.caseDoc) ? `/cases/${String(c._id)}#documents` : undefined,
     canScore,
     // Why the scores are hidden and the ways on (lead s35); the panel's size is what the shortlist says.
-    hiddenNotice: hiddenScoresNotice(t, { hidden: scoreHidden, scored: evals.submittedCount, panel: Math.max(view.panelSize - evals.conflicts.length, evals.submittedCount), canScore, canClose: closable && panelScoresMet, caseHref, held: c.stage === 'on_hold' ? (view.held ?? {}) : undefined, locale: ctx.locale }),
+    hiddenNotice: hiddenScoresNotice(t, { hidden: scoreHidden, scored: evals.submittedCount, panel: canScoreIt(view.panelSize, evals.conflicts.length, evals.submittedCount), canScore, canClose: closable && panelScoresMet, caseHref, held: c.stage === 'on_hold' ? (view.held ?? {}) : undefined, locale: ctx.locale }),
     // Held while scoring was open: the others' scorecards wait for the case to be resumed, not only for the reader's own.
     scoringPaused: c.stage === 'on_hold',
     // Close scoring (a leader, the case in evaluation, its scores hidden from them): the form, or, before
