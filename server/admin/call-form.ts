@@ -151,8 +151,13 @@ export function addRow(v: CallFormValues, kind: 'checklist' | 'scorecard'): Call
   return v;
 }
 
-/** Validates the values; returns the data to store, or field errors (message keys). */
-export function validateCall(v: CallFormValues, instituteIds: string[]): { data?: CallData; errors: Record<string, string> } {
+/**
+ * Validates the values; returns the data to store, or field errors (message keys). `today` (Vietnam's
+ * day) refuses a closing day already past, unless it is the one the call has stored (`storedClosesAt`):
+ * a closed call's form still saves with its own past day (walk s36: an open call was saved closing
+ * three days ago, and its public page offered an application the server then refused).
+ */
+export function validateCall(v: CallFormValues, instituteIds: string[], when?: { today: string; storedClosesAt?: string }): { data?: CallData; errors: Record<string, string> } {
   const errors: Record<string, string> = {};
   const main = z
     .object({
@@ -181,6 +186,7 @@ export function validateCall(v: CallFormValues, instituteIds: string[]): { data?
   // One language is enough (the other is shown from it); neither is not.
   if (!v.fieldVi && !v.fieldEn) errors.fieldVi ??= 'admin.calls.errors.fieldOneLanguage';
   for (const [k, message] of Object.entries(v.refused ?? {})) errors[k] = message;
+  if (!errors.closesAt && when && v.closesAt < when.today && v.closesAt !== when.storedClosesAt) errors.closesAt = 'admin.calls.errors.closesInPast';
   if (!errors.opensAt && !errors.closesAt && v.closesAt < v.opensAt) errors.closesAt = 'admin.calls.errors.closesBeforeOpens';
 
   const checklist: CallData['checklist'] = [];

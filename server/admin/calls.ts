@@ -12,6 +12,7 @@ import { recordAudit } from '../audit/index.ts';
 import { CALL_CODE, validateCall, type CallFormValues } from './call-form.ts';
 import { panelSizes } from '../evaluations/panel.ts';
 import { bothLanguages } from '../support/localized.ts';
+import { vnDateKey } from '../calendar/index.ts';
 import type { SaveResult } from './institutes.ts';
 import { withFields } from '../support/with-fields.ts';
 
@@ -126,7 +127,7 @@ async function newlyRequiredLacking(callId: Types.ObjectId, before: readonly Che
 export async function saveCall(opts: { ctx: Context; call?: CallDoc; values: CallFormValues }): Promise<CallSaveResult> {
   const { ctx, call } = opts;
   const instituteIds = (await Institute.find({}, { _id: 1 }).lean()).map((i) => String(i._id));
-  const { data, errors } = validateCall(opts.values, instituteIds);
+  const { data, errors } = validateCall(opts.values, instituteIds, { today: vnDateKey(ctx.now), ...(call ? { storedClosesAt: vnDateKey(call.closesAt) } : {}) });
   if (!data) return { ok: false, errors };
   // Asked first for the usual case; the unique index answers a race (and a database without the index yet).
   if (data.code && (await Call.exists({ code: data.code, ...(call ? { _id: { $ne: call._id } } : {}) }))) return CODE_TAKEN;

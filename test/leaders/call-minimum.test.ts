@@ -27,7 +27,7 @@ describe('leaders: the call minimum of complete scorecards (admin call form)', (
     const institute = await createInstitute();
     return {
       institute: String(institute._id), code: `M-${uniqueSuffix()}`.slice(0, 40), titleVi: 'Chuyên gia', titleEn: 'Expert', descriptionVi: '', descriptionEn: '',
-      track: 'expert', fieldVi: 'Vật lý', fieldEn: 'Physics', opensAt: '2026-03-01', closesAt: '2026-04-30', status: 'open',
+      track: 'expert', fieldVi: 'Vật lý', fieldEn: 'Physics', opensAt: '2026-03-01', closesAt: '2099-04-30', status: 'open',
       checklistRows: '0', scorecardRows: '1', sc_key_0: 'research', sc_labelVi_0: 'Nghiên cứu', sc_labelEn_0: 'Research', sc_weight_0: '100', op: 'save',
     };
   }

@@ -73,7 +73,7 @@ describe('admin: institutes, calls, holidays and dead e-mails', () => {
     const institute = await createInstitute();
     const base = {
       institute: String(institute._id), code: 'C-1', titleVi: 'Chuyên gia vật liệu', titleEn: 'Materials expert', descriptionVi: 'Mô tả', descriptionEn: 'Description',
-      track: 'expert', fieldVi: 'Vật liệu', fieldEn: 'Materials', opensAt: '2026-03-01', closesAt: '2026-04-30', status: 'open',
+      track: 'expert', fieldVi: 'Vật liệu', fieldEn: 'Materials', opensAt: '2026-03-01', closesAt: '2099-04-30', status: 'open',
       checklistRows: '2', cl_type_0: 'cv', cl_phase_0: 'application', cl_required_0: 'on', cl_maxMb_0: '10', cl_type_1: 'passport', cl_phase_1: 'application', cl_required_1: 'on',
       scorecardRows: '1', sc_key_0: 'research', sc_labelVi_0: 'Nghiên cứu', sc_labelEn_0: 'Research', sc_weight_0: '70',
     };
@@ -110,7 +110,7 @@ describe('admin: institutes, calls, holidays and dead e-mails', () => {
     expect(call!.scorecard.map((s) => [s.key, s.label?.vi, s.weight])).to.deep.equal([['research', 'Nghiên cứu', 70], ['fit', 'Phù hợp', 30]]);
     // Dates are days in Vietnam: open from the start of 1 March, closed at the end of 30 April.
     expect(call!.opensAt.toISOString()).to.equal('2026-02-28T17:00:00.000Z');
-    expect(call!.closesAt.toISOString()).to.equal('2026-04-30T16:59:59.999Z');
+    expect(call!.closesAt.toISOString()).to.equal('2099-04-30T16:59:59.999Z');
 
     // Editing shows the stored rows; blanking a row's type removes it.
     const edit = await a.get(`/admin/calls/${call!._id}`).set('Accept', 'text/html');

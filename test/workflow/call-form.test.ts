@@ -201,6 +201,24 @@ describe('opening a call: codes, size rule, weights, panel size, field suggestio
     for (const id of ['f-institute', 'f-code', 'f-scorecard']) expect(res.text).to.include(`id="${id}"`);
   });
 
+  it('refuses a closing day already past on a new call (vi and en), and keeps a closed call\'s own past day when it is edited', async () => {
+    for (const [locale, message] of [['en', 'The closing day has passed: choose today or a later day.'], ['vi', 'Ngày đóng đã qua: hãy chọn hôm nay hoặc một ngày sau đó.']] as const) {
+      const title = `Closed already ${uniqueSuffix()}`;
+      const res = await submit(locale, '/admin/calls/new', form({ opensAt: '2026-01-05', closesAt: '2026-02-27', titleEn: title }));
+      expect(res.status).to.equal(422);
+      expect(errorOf(res.text, 'f-closesAt-error')).to.equal(message);
+      expect(res.text).to.include('value="27/02/2026"');
+      expect(await Call.countDocuments({ 'title.en': title })).to.equal(0);
+    }
+    // A call that closed in February: its form saves with that day left as it is; moved to another past day, refused.
+    const closed = await createCall({ institute, status: 'closed', opensAt: new Date('2026-01-04T17:00:00Z'), closesAt: new Date('2026-02-27T16:59:59.999Z') });
+    const kept = await submit('en', `/admin/calls/${closed._id}`, form({ status: 'closed', opensAt: '2026-01-05', closesAt: '2026-02-27', titleEn: 'Closed in February' }));
+    expect(kept.status).to.equal(303);
+    expect((await Call.findById(closed._id).lean())!.title?.en).to.equal('Closed in February');
+    const moved = await submit('en', `/admin/calls/${closed._id}`, form({ status: 'closed', opensAt: '2026-01-05', closesAt: '2026-02-20' }));
+    expect(moved.status).to.equal(422);
+  });
+
   it('shows each weight as its share of the total, with "weights are relative", after a refused save (vi and en)', async () => {
     for (const [locale, hint, share] of [['en', 'Weights are relative', 'of the total'], ['vi', 'Trọng số là tương đối', 'tổng trọng số']] as const) {
       const res = await submit(locale, '/admin/calls/new', form({ closesAt: '2026-01-01' }));
