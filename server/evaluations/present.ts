@@ -311,8 +311,9 @@ export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context
     decisionValues: form.decisionValues ?? {},
     stale: form.stale ? stalePanel(t, ctx.locale, form.stale, form.decisionValues ?? {}, decisions.length > 0) : undefined,
     styles: ['/static/css/leaders.css'],
-    // The layout adds the summary's script for `errors` (the scorecard); the decision's are its own.
-    scripts: form.decisionErrors || form.closeErrors ? ['/static/js/form-errors.js'] : [],
+    // The layout adds the summary's script for `errors` (the scorecard); the decision's, the closing's
+    // and the conflict's are their own (walk s36: a refused conflict left the focus on the page).
+    scripts: form.decisionErrors || form.closeErrors || form.conflictErrors ? ['/static/js/form-errors.js'] : [],
   };
 }
 
