@@ -23,6 +23,8 @@ import { loadCalendar, seedHolidays, vnDateKey } from '../../server/calendar/ind
 import { CaseDocument } from '../../models/document.ts';
 import { deliver } from '../applications/support.ts';
 import { makePdf } from '../documents/support.ts';
+import { pdfTextPieces } from '../leaders/pdf-text.ts';
+import { readFile } from 'node:fs/promises';
 
 const show = (label: string, s: string) => {
   if (process.env.WALK) console.log(`\n=== ${label} ===\n${s}`);
@@ -538,6 +540,62 @@ describe('walk s36: a call from its set-up to the steering report, as its admin,
     expect(astridMail!.text).to.include('Dear Astrid Lindgren-Berg').and.include('shortlist').and.match(/\(\d+ working days left\)/).and.not.include('khách quan');
     expect(await myPage('hung')).to.include('danh sách rút gọn').and.not.include('Điểm cao nhất');
     expect(await myPage('astrid')).to.include('shortlist').and.not.include('khách quan');
+    expectNoProblems();
+  });
+
+  it('the steering report for the period, downloaded as CSV and PDF, counts what happened', async () => {
+    const cal = await loadCalendar();
+    const now = new Date();
+    const ld = watch(await browser.page({ locale: 'vi-VN', viewport: { width: 1280, height: 900 }, acceptDownloads: true }));
+    await staffSignsIn(ld, t.baseUrl, leader);
+    await visit(ld, '/dashboard', 'vi');
+    // The period typed the wrong way round first: said, the typed kept.
+    const from = vnDateKey(cal.addWorkingDays(now, -5));
+    const to = vnDateKey(now);
+    await chooseWithKeys(ld, '#f-call', callId);
+    await typeInto(ld, '#f-from', dayFirst(to));
+    await typeInto(ld, '#f-to', dayFirst(from));
+    await submitWithEnter(ld, 'form.filters button[type=submit]');
+    show('period refused', await mainText(ld));
+    await refused(ld, 'vi');
+    expect(await ld.inputValue('#f-from')).to.equal(dayFirst(to));
+    await typeInto(ld, '#f-from', dayFirst(from));
+    await typeInto(ld, '#f-to', dayFirst(to));
+    await submitWithEnter(ld, 'form.filters button[type=submit]');
+    await check(ld, 'vi');
+    const dash = await mainText(ld);
+    show('dashboard', dash);
+    await shot(ld, 'dashboard');
+    await clickAndWait(ld, `a[href^="/reports/steering?"]`);
+    await check(ld, 'vi');
+    const printable = await mainText(ld);
+    show('steering page', printable);
+    const download = async (ext: 'csv' | 'pdf') => {
+      const [file] = await Promise.all([ld.waitForEvent('download'), ld.click(`a[href^="/reports/steering.${ext}?"]`)]);
+      expect(file.suggestedFilename()).to.match(new RegExp(`^steering-report-${from}_${to}-vi\\.${ext}$`));
+      return readFile((await file.path())!);
+    };
+    const csv = (await download('csv')).toString('utf8').replace(/^\uFEFF/, '');
+    show('steering csv', csv);
+    const rows = csv.split('\r\n');
+    const row = (label: string) => rows.find((r) => r.startsWith(`${label},`)) ?? `${label}: missing`;
+    expect(rows).to.include(`Kỳ báo cáo,${from} – ${to}`);
+    expect(rows).to.include('Đợt tuyển,Kỹ sư trưởng hệ thống lưu trữ năng lượng');
+    expect(row('Số hồ sơ đã nộp')).to.equal('Số hồ sơ đã nộp,2');
+    // Astrid's scoring closed by the leader; Hùng decided on the panel's scores, so none decided blind.
+    expect(csv).to.match(/kết thúc chấm điểm[^\r\n]*,1\r\n/);
+    expect(csv).to.match(/không xem điểm của hội đồng[^\r\n]*,0\r\n/);
+    expect(row('Danh sách rút gọn')).to.equal('Danh sách rút gọn,2,2');
+    expect(row('Đánh giá')).to.equal('Đánh giá,0,2');
+    expect(row('Hoa Kỳ')).to.equal('Hoa Kỳ,1');
+    expect(row('Thụy Điển')).to.equal('Thụy Điển,1');
+    expect(row('Tổng công trình sư (Nghị định 231/2025)')).to.equal('Tổng công trình sư (Nghị định 231/2025),2');
+    expect(row('Lưu trữ năng lượng')).to.equal('Lưu trữ năng lượng,2');
+    const pdf = pdfTextPieces(await download('pdf')).join(' ');
+    show('steering pdf', pdf);
+    // The PDF says the same figures (its period day first, as the page does).
+    expect(pdf).to.include('Kỹ sư trưởng hệ thống lưu trữ năng lượng').and.include('Số hồ sơ đã nộp: 2').and.include('(theo ngày kết thúc): 1').and.include('Danh sách rút gọn 2 2');
+    expect(pdf).to.include('Thụy Điển 1').and.include('Hoa Kỳ 1').and.include('Tổng công trình sư (Nghị định 231/2025) 2').and.include('Lưu trữ năng lượng 2');
     expectNoProblems();
   });
 });
