@@ -353,7 +353,14 @@ export function stepPage(ctx: Context, data: StepData, retentionDays: number, st
       // (news.laodong.vn 1528879: "allowed to retain foreign nationality if they meet 2 conditions …
       // and are permitted by the President"); the hint named only the other country's law.
       const citizen = vietnameseCitizen(caseDoc) && new Set(['visa', 'workPermit', 'residenceCard']);
-      view.support = SUPPORT_FIELDS.map((f) => ({ name: f, label: t(`applications.support.${f}`), hint: t(`applications.support.${f}Hint${citizen && citizen.has(f) ? 'Citizen' : ''}`), checked: !!values[f], error: errors[f] }));
+      // An overseas Vietnamese of another nationality (walk s36: a returning chief engineer) is told of
+      // the visa exemption certificate, open to them and to their foreign spouse and children (Decree
+      // 82/2015/ND-CP Art. 2(1)), valid up to 5 years (Art. 4(1)) and issued for visiting relatives or
+      // personal business (Art. 4(2); english.luatvietnam.vn 98640, checked 7 Dec 2026): so HR advises
+      // on the paper for working at the institute. The product cites the same decree for a citizen's family.
+      const overseas = !citizen && caseDoc.profile?.overseasVietnamese === true;
+      const hintOf = (f: string) => `applications.support.${f}Hint${citizen && citizen.has(f) ? 'Citizen' : overseas && f === 'visa' ? 'Overseas' : ''}`;
+      view.support = SUPPORT_FIELDS.map((f) => ({ name: f, label: t(`applications.support.${f}`), hint: t(hintOf(f)), checked: !!values[f], error: errors[f] }));
       break;
     }
     case 'review': {

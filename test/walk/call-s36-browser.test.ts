@@ -375,6 +375,8 @@ describe('walk s36: a call from its set-up to the steering report, as its admin,
     );
     // Restoration, not naturalisation, is offered to one who has lost Vietnamese nationality.
     expect(hung.supportStep).to.include('Trở lại quốc tịch Việt Nam nếu Ông/Bà đã mất quốc tịch');
+    // An overseas Vietnamese of another nationality is told of the visa exemption certificate (Decree 82/2015/ND-CP).
+    expect(hung.supportStep).to.include('giấy miễn thị thực').and.include('Nghị định 82/2015/NĐ-CP');
     expect(hung.page).to.include('Đã nộp').and.match(/còn \d+ ngày làm việc/);
     const astrid = await apply(
       'astrid',
@@ -382,6 +384,7 @@ describe('walk s36: a call from its set-up to the steering report, as its admin,
       [],
       ['workPermit', 'visa', 'residenceCard', 'housing'],
     );
+    expect(astrid.supportStep, 'a foreign expert is not offered the overseas Vietnamese\'s certificate').to.not.include('visa exemption certificate');
     expect(astrid.page).to.include('Submitted').and.match(/\d+ working days? left/);
     expectNoProblems();
   });
