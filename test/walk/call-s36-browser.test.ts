@@ -410,7 +410,8 @@ describe('walk s36: a call from its set-up to the steering report, as its admin,
       expect(toPanel, `${who}: told the application is with the panel`).to.not.equal(undefined);
       expect(toPanel.text).to.match(who === 'hung' ? /hội đồng đánh giá.*\(còn \d+ ngày làm việc\)/s : /evaluation panel.*\(\d+ working days left\)/s);
     }
-    // What the panel members are sent: none of the e-mails the step wrote went to them.
+    // What the panel members are sent: printed, not asserted. Walk s36 found none (no e-mail tells a
+    // member a case awaits their scorecard, so none has a link to score from): they find it on /shortlists.
     await deliver(t, caseOf.hung);
     const panelMail = t.smtp.messages.filter((m) => [member.email, outsider.email, leader.email].some((e) => m.to.includes(e)));
     show('e-mails to the panel', panelMail.map((m) => `${m.to}: ${m.subject}`).join('\n') || '(none)');
@@ -430,6 +431,8 @@ describe('walk s36: a call from its set-up to the steering report, as its admin,
       await p.fill('#f-comment', comment);
       await clickAndWait(p, 'form.scorecard button[type=submit]');
       await check(p, lang);
+      // The scorecard as sent, shown back to change.
+      expect([await p.inputValue('#f-score_engineering'), await p.inputValue('#f-score_fit'), await p.inputValue('#f-recommendation')]).to.deep.equal([...marks, recommendation]);
     };
 
     // --- the institute's member: his home leads him to the call; he declares a conflict on Hùng's case and scores Astrid's
