@@ -5,6 +5,7 @@
 // than bench/upload-ab.ts. process.cpuUsage() of this process (user + system) per file.
 //
 //   node --import tsx bench/gridfs-insert-cpu.ts [--files 20] [--chunk-kb 1024] [--batch 2] [--in-flight 3]
+// BENCH_DB_CPU_PROF=D writes the database's profile to D (as bench/upload.ts).
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { MongoClient, ObjectId, type Db } from 'mongodb';
@@ -46,7 +47,8 @@ async function oneFile(db: Db, insert: Insert, bufs: Buffer[]): Promise<void> {
 
 async function main(): Promise<void> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'embedded-mongo/src/cli.ts', '--port', String(port), '--in-memory', '--no-auth'], { stdio: 'ignore' });
+  const prof = process.env.BENCH_DB_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_DB_CPU_PROF] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'embedded-mongo/src/cli.ts', '--port', String(port), '--in-memory', '--no-auth'], { stdio: 'ignore' });
   try {
     await waitForPort(port, { what: 'database' });
     const client = await MongoClient.connect(`mongodb://127.0.0.1:${port}/gridfs_cpu`);

@@ -225,14 +225,22 @@ type ChunkDoc = { _id: ObjectId; files_id: ObjectId; n: number; data: Buffer };
 /**
  * Inserts chunk documents as one `insert` command (a runCommand), not through insertMany: the driver
  * then serialises the command once (into BSON's shared buffer, then out) and joins it with its header,
- * where insertMany's document sequence made three joins more of every byte, each into a fresh buffer
- * (a fresh MB costs ~1 ms of page faults on this VM). Same command on the wire, same write concern;
- * the server's per-document refusals (writeErrors, ok: 1) are thrown here as insertMany throws them.
+ * where insertMany's document sequence made two joins more of every byte (the sequence, then the
+ * sections), each into a fresh buffer. Same command for the server, same write concern; its
+ * per-document refusals (writeErrors in an ok answer) are thrown here as insertMany throws them.
+ * bench/gridfs-insert-cpu.ts (20 MB in 1 MB chunks, 2 a command, 3 in flight, 20 files each way,
+ * load 9): app CPU 47.8 -> 32.3 ms a file, time 62 -> 44 ms; 255 kB × 8: 53.9 -> 35.6 ms (load 12).
+ * bench/upload-ab.ts gridfs 16 rounds against main (255 kB × 8 by insertMany), load 11-13: B/A time
+ * 0.90 and 0.59, CPU (app + database) 161 -> 145 and 171 -> 142 ms an upload; roles swapped: main
+ * 2.03 times as long, CPU 268 against 146. Not better: 5 batches in flight (B/A 3.27, CPU 154 -> 317);
+ * 2 in flight: B/A 0.95 and 0.78, CPU 150 -> 137 and 290 -> 296 (load 12-14: not kept, unclear).
  */
 async function insertChunks(db: Db, docs: ChunkDoc[]): Promise<void> {
   const wc = db.writeConcern;
   const concern = wc && (wc.w !== undefined || wc.wtimeoutMS !== undefined || wc.journal !== undefined) ? { writeConcern: { ...(wc.w !== undefined ? { w: wc.w } : {}), ...(wc.wtimeoutMS !== undefined ? { wtimeout: wc.wtimeoutMS } : {}), ...(wc.journal !== undefined ? { j: wc.journal } : {}) } } : {};
-  const res = await db.command({ insert: 'documents.chunks', documents: docs, ordered: true, ...concern });
+  // To the primary whatever the connection's read preference. Unlike insertMany on a replica set, not
+  // retried once after a network error or a step-down: the upload then fails (503), as when the retry fails.
+  const res = await db.command({ insert: 'documents.chunks', documents: docs, ordered: true, ...concern }, { readPreference: 'primary' });
   const writeError = (res.writeErrors as Array<{ code?: number; errmsg?: string }> | undefined)?.[0];
   if (writeError) throw new MongoServerError({ message: writeError.errmsg ?? 'chunk insert refused', code: writeError.code, errmsg: writeError.errmsg });
   const concernError = res.writeConcernError as { code?: number; errmsg?: string } | undefined;
