@@ -245,7 +245,8 @@ async function insertChunks(db: Db, docs: ChunkDoc[]): Promise<void> {
   if (writeError) throw new MongoServerError({ message: writeError.errmsg ?? 'chunk insert refused', code: writeError.code, errmsg: writeError.errmsg });
   const concernError = res.writeConcernError as { code?: number; errmsg?: string } | undefined;
   if (concernError) throw new MongoServerError({ message: concernError.errmsg ?? 'write concern failed', code: concernError.code, errmsg: concernError.errmsg });
-  if (res.n !== docs.length) throw new Error(`chunk insert stored ${String(res.n)} of ${docs.length}`);
+  // Unacknowledged writes (w: 0 in the connection string) answer nothing to count.
+  if (wc?.w !== 0 && res.n !== docs.length) throw new Error(`chunk insert stored ${String(res.n)} of ${docs.length}`);
 }
 
 /** Finished stagings by the temporary file they mirror, until `put` takes them or `discardReceived` drops them. */

@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile, access } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Db } from 'mongodb';
+import { MongoClient, type Db } from 'mongodb';
 import { GRIDFS_CHUNK_BYTES, GridFsStorage, discardReceived, newStorageKey, stagingHeld, sweepUploads } from '../../server/documents/storage.ts';
 import { referencedKeys } from '../../server/documents/sweep.ts';
 import { testDatabase } from '../support/app.ts';
@@ -134,6 +134,34 @@ describe('documents: GridFS files staged while they are received', function () {
     expect(stagingHeld(tempPath)).to.equal(false);
     await s.abort();
     expect(await allChunks()).to.equal(before);
+  });
+
+  it('sends the connection string\'s write concern with its chunks: acknowledged (majority, journal) and unacknowledged (w=0) both store the file', async () => {
+    const { uri } = await testDatabase();
+    for (const options of ['w=majority&journal=true', 'w=0']) {
+      const url = new URL(uri);
+      url.pathname = `/staging_wc_${process.pid}`;
+      url.search = url.search ? `${url.search}&${options}` : `?${options}`;
+      const client = await MongoClient.connect(url.href);
+      try {
+        const wcDb = client.db();
+        const wcStore = new GridFsStorage(() => wcDb);
+        const bytes = randomBytes(2 * CHUNK + 99);
+        const tempPath = path.join(dir, `${newStorageKey()}.part`);
+        await writeFile(tempPath, bytes);
+        const s = wcStore.stage(tempPath);
+        await s.write(bytes);
+        await s.finish();
+        const filesId = (s as unknown as { id: unknown }).id;
+        // w=0 is answered before the server has the chunks: wait for them (checked by the default, acknowledged client).
+        for (let i = 0; i < 100 && (await db.client.db(wcDb.databaseName).collection('documents.chunks').countDocuments({ files_id: filesId })) < 3; i++) await new Promise((r) => setTimeout(r, 20));
+        expect(await db.client.db(wcDb.databaseName).collection('documents.chunks').countDocuments({ files_id: filesId }), options).to.equal(3);
+        await discardReceived(tempPath);
+        await db.client.db(wcDb.databaseName).dropDatabase();
+      } finally {
+        await client.close();
+      }
+    }
   });
 
   it('chunks staged by a process that stopped before storing them are removed by the sweep once past the cut-off, not before', async () => {
