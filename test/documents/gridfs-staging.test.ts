@@ -138,11 +138,15 @@ describe('documents: GridFS files staged while they are received', function () {
 
   it('sends the connection string\'s write concern with its chunks: acknowledged (majority, journal) and unacknowledged (w=0) both store the file', async () => {
     const { uri } = await testDatabase();
-    for (const options of ['w=majority&journal=true', 'w=0']) {
+    for (const [options, sent] of [['w=majority&journal=true', { w: 'majority', j: true }], ['w=0', { w: 0 }]] as const) {
       const url = new URL(uri);
       url.pathname = `/staging_wc_${process.pid}`;
       url.search = url.search ? `${url.search}&${options}` : `?${options}`;
-      const client = await MongoClient.connect(url.href);
+      const client = await MongoClient.connect(url.href, { monitorCommands: true });
+      const concerns: unknown[] = [];
+      client.on('commandStarted', (e) => {
+        if (e.commandName === 'insert' && e.command.insert === 'documents.chunks') concerns.push(e.command.writeConcern);
+      });
       try {
         const wcDb = client.db();
         const wcStore = new GridFsStorage(() => wcDb);
@@ -156,6 +160,7 @@ describe('documents: GridFS files staged while they are received', function () {
         // w=0 is answered before the server has the chunks: wait for them (checked by the default, acknowledged client).
         for (let i = 0; i < 100 && (await db.client.db(wcDb.databaseName).collection('documents.chunks').countDocuments({ files_id: filesId })) < 3; i++) await new Promise((r) => setTimeout(r, 20));
         expect(await db.client.db(wcDb.databaseName).collection('documents.chunks').countDocuments({ files_id: filesId }), options).to.equal(3);
+        expect(concerns, options).to.deep.equal([sent, sent]);
         await discardReceived(tempPath);
         await db.client.db(wcDb.databaseName).dropDatabase();
       } finally {
