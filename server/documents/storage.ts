@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import mongoose from 'mongoose';
-import { GridFSBucket, ObjectId, type Collection, type Db } from 'mongodb';
+import { GridFSBucket, MongoServerError, ObjectId, type Collection, type Db } from 'mongodb';
 import type { Config } from '../config.ts';
 import { NotFoundError } from '../errors.ts';
 
@@ -147,17 +147,27 @@ async function readdirOrEmpty(dir: string): Promise<Dirent[]> {
   }
 }
 
-/** The driver's default GridFS chunk (GridFsStorage.bucket says why not larger ones). */
-const CHUNK_BYTES = 255 * 1024;
 /**
- * Chunks sent in one insertMany, and such batches waiting on the database at once: ~6 MB of a file at
- * most. 8 rather than 4 since the database reads a message into one buffer (embedded-mongo framing.ts):
- * GridFS 20 MB, bench/upload-ab.ts 20 rounds, 2 runs: B/A time 0.34 and 0.83, CPU 188 -> 173 ms an upload.
- * Not better (upload-ab gridfs, load 7-14): 15 a batch, 2 in flight: its time over 8/3's 1.01, and 0.98 with the
- * roles swapped, CPU 5-7 ms less of ~215; 6 in flight: CPU 273 against 272, B/A 1.09.
- * insertMany's checkKeys/serializeFunctions/ignoreUndefined change no copy (s33, read in driver 7.8 bulk/common.js): each chunk's serialisation is already sent as an OP_MSG document sequence; what is left are the driver's joins of it.
+ * The chunk size of new GridFS files, staged or copied at `put` (files.chunkSize: files written in the
+ * driver's default 255 kB read as before). 1 MB, not 255 kB, with 2 chunks an insert (2 MB, as the
+ * 8 × 255 kB before): a quarter of the chunk documents for the driver to serialise and the database to
+ * index. bench/upload-ab.ts gridfs 16 rounds (load 4-12), 1 MB × 2 against main's 255 kB × 8: CPU
+ * (app + database) 227 -> 206 and 244 -> 234 ms an upload (roles swapped), B/A time 0.80 and 0.97;
+ * 2 MB × 1: 214 -> 197, B/A 1.01. Like for like: the direct write it is compared with writes 64 kB
+ * pieces (fs streams' default); the chunk size is the store's record size, not a write size.
  */
-const CHUNKS_PER_BATCH = 8;
+export const GRIDFS_CHUNK_BYTES = 1024 * 1024;
+const CHUNK_BYTES = GRIDFS_CHUNK_BYTES;
+/**
+ * Chunks sent in one insert, and such batches waiting on the database at once: ~6 MB of a file at
+ * most. With 255 kB chunks: 8 a batch rather than 4 since the database reads a message into one
+ * buffer (embedded-mongo framing.ts): GridFS 20 MB, bench/upload-ab.ts 20 rounds, 2 runs: B/A time 0.34
+ * and 0.83, CPU 188 -> 173 ms an upload. Not better (upload-ab gridfs, load 7-14): 15 a batch, 2 in
+ * flight: its time over 8/3's 1.01, and 0.98 with the roles swapped, CPU 5-7 ms less of ~215; 6 in
+ * flight: CPU 273 against 272, B/A 1.09. With 1 MB chunks (bench/gridfs-insert-cpu.ts, load 12):
+ * 4 a batch with 2 in flight, or 2 with 2, no cheaper than 2 with 3.
+ */
+const CHUNKS_PER_BATCH = 2;
 const BATCHES_IN_FLIGHT = 3;
 /**
  * Stagings of one store begun and not yet stored or dropped. Past this, an upload is received to its
@@ -210,6 +220,35 @@ function removeChunksLater(chunks: Collection, id: ObjectId, attempt = 1): void 
   setTimeout(() => void chunks.deleteMany({ files_id: id }).catch(() => removeChunksLater(chunks, id, attempt + 1)), Math.min(300_000, 1_000 * 2 ** attempt)).unref();
 }
 
+type ChunkDoc = { _id: ObjectId; files_id: ObjectId; n: number; data: Buffer };
+
+/**
+ * Inserts chunk documents as one `insert` command (a runCommand), not through insertMany: the driver
+ * then serialises the command once (into BSON's shared buffer, then out) and joins it with its header,
+ * where insertMany's document sequence made two joins more of every byte (the sequence, then the
+ * sections), each into a fresh buffer. Same command for the server, same write concern; its
+ * per-document refusals (writeErrors in an ok answer) are thrown here as insertMany throws them.
+ * bench/gridfs-insert-cpu.ts (20 MB in 1 MB chunks, 2 a command, 3 in flight, 20 files each way,
+ * load 9): app CPU 47.8 -> 32.3 ms a file, time 62 -> 44 ms; 255 kB × 8: 53.9 -> 35.6 ms (load 12).
+ * bench/upload-ab.ts gridfs 16 rounds against main (255 kB × 8 by insertMany), load 11-13: B/A time
+ * 0.90 and 0.59, CPU (app + database) 161 -> 145 and 171 -> 142 ms an upload; roles swapped: main
+ * 2.03 times as long, CPU 268 against 146. Not better: 5 batches in flight (B/A 3.27, CPU 154 -> 317);
+ * 2 in flight: B/A 0.95 and 0.78, CPU 150 -> 137 and 290 -> 296 (load 12-14: not kept, unclear).
+ */
+async function insertChunks(db: Db, docs: ChunkDoc[]): Promise<void> {
+  const wc = db.writeConcern;
+  const concern = wc && (wc.w !== undefined || wc.wtimeoutMS !== undefined || wc.journal !== undefined) ? { writeConcern: { ...(wc.w !== undefined ? { w: wc.w } : {}), ...(wc.wtimeoutMS !== undefined ? { wtimeout: wc.wtimeoutMS } : {}), ...(wc.journal !== undefined ? { j: wc.journal } : {}) } } : {};
+  // To the primary whatever the connection's read preference. Unlike insertMany on a replica set, not
+  // retried once after a network error or a step-down: the upload then fails (503), as when the retry fails.
+  const res = await db.command({ insert: 'documents.chunks', documents: docs, ordered: true, ...concern }, { readPreference: 'primary' });
+  const writeError = (res.writeErrors as Array<{ code?: number; errmsg?: string }> | undefined)?.[0];
+  if (writeError) throw new MongoServerError({ message: writeError.errmsg ?? 'chunk insert refused', code: writeError.code, errmsg: writeError.errmsg });
+  const concernError = res.writeConcernError as { code?: number; errmsg?: string } | undefined;
+  if (concernError) throw new MongoServerError({ message: concernError.errmsg ?? 'write concern failed', code: concernError.code, errmsg: concernError.errmsg });
+  // Unacknowledged writes (w: 0 in the connection string) answer nothing to count.
+  if (wc?.w !== 0 && res.n !== docs.length) throw new Error(`chunk insert stored ${String(res.n)} of ${docs.length}`);
+}
+
 /** Finished stagings by the temporary file they mirror, until `put` takes them or `discardReceived` drops them. */
 const staged = new Map<string, GridFsStaging>();
 
@@ -242,7 +281,7 @@ class GridFsStaging implements StagedUpload {
   private n = 0;
   private buf?: Buffer;
   private pos = 0;
-  private batch: Array<{ _id: ObjectId; files_id: ObjectId; n: number; data: Buffer }> = [];
+  private batch: ChunkDoc[] = [];
   /** The whole chunk buffers of `batch` (its last chunk's data may be a view of the first bytes of one). */
   private batchBufs: Buffer[] = [];
   private readonly inFlight = new Set<Promise<void>>();
@@ -251,6 +290,7 @@ class GridFsStaging implements StagedUpload {
 
   constructor(
     readonly owner: GridFsStorage,
+    private readonly db: Db,
     private readonly chunks: Collection,
     private readonly tempPath: string,
     private readonly ready: Promise<unknown>,
@@ -291,7 +331,7 @@ class GridFsStaging implements StagedUpload {
     this.batch = [];
     this.batchBufs = [];
     const sent: Promise<void> = this.ready
-      .then(() => this.chunks.insertMany(docs, { ordered: true }))
+      .then(() => insertChunks(this.db, docs))
       .then(
         () => undefined,
         (err: unknown) => {
@@ -372,15 +412,15 @@ export class GridFsStorage implements DocumentStorage {
       throw err;
     });
     this.live += 1;
-    return new GridFsStaging(this, db.collection('documents.chunks'), tempPath, this.indexes, () => (this.live -= 1));
+    return new GridFsStaging(this, db, db.collection('documents.chunks'), tempPath, this.indexes, () => (this.live -= 1));
   }
 
   private bucket(): GridFSBucket {
-    // The driver's default 255 kB chunks: 2 MB ones (fewer inserts and journal writes) were slower
-    // here, as each fresh 2 MB buffer (GridFS stream, serializer, server reader) costs ~6 ms of page
-    // faults on this VM; 20 MB went in at 64-115 ms against 170-217 ms. Files keep the chunk size
-    // they were written with (files.chunkSize), so older uploads read as before.
-    this.bucketCache ??= new GridFSBucket(this.getDb(), { bucketName: 'documents' });
+    // The staging's chunk size, so that a file copied at `put` (past STAGINGS_MAX) is stored as a
+    // staged one is. Files keep the chunk size they were written with (files.chunkSize): older
+    // uploads, in the driver's default 255 kB, read as before. (Through the driver's upload stream
+    // alone, 2 MB chunks were once slower: each fresh 2 MB buffer cost ~6 ms of page faults on this VM.)
+    this.bucketCache ??= new GridFSBucket(this.getDb(), { bucketName: 'documents', chunkSizeBytes: CHUNK_BYTES });
     return this.bucketCache;
   }
 

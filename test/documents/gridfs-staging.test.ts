@@ -8,13 +8,13 @@ import { mkdtemp, rm, writeFile, access } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Db } from 'mongodb';
-import { GridFsStorage, discardReceived, newStorageKey, sweepUploads } from '../../server/documents/storage.ts';
+import { MongoClient, type Db } from 'mongodb';
+import { GRIDFS_CHUNK_BYTES, GridFsStorage, discardReceived, newStorageKey, stagingHeld, sweepUploads } from '../../server/documents/storage.ts';
 import { referencedKeys } from '../../server/documents/sweep.ts';
 import { testDatabase } from '../support/app.ts';
 import { sha256 } from './support.ts';
 
-const CHUNK = 261_120;
+const CHUNK = GRIDFS_CHUNK_BYTES;
 
 /** Whether the promise fails (chai here has no promise assertions). */
 const fails = (p: Promise<unknown>): Promise<boolean> => p.then(() => false, () => true);
@@ -118,6 +118,55 @@ describe('documents: GridFS files staged while they are received', function () {
     await Promise.all(writes);
     expect(await allChunks()).to.equal(before);
     expect(await fails(s.write(randomBytes(10))), 'no write after the abort').to.equal(true);
+  });
+
+  it('a chunk the database refuses (a write error in an insert it answers ok) fails the staging, which then leaves no chunk', async () => {
+    const before = await allChunks();
+    const tempPath = path.join(dir, `${newStorageKey()}.part`);
+    const s = store.stage(tempPath);
+    const filesId = (s as unknown as { id: unknown }).id;
+    // Chunk 1 of this file is there already: the unique (files_id, n) index refuses the staging's own.
+    await db.collection('documents.chunks').insertOne({ files_id: filesId, n: 1, data: Buffer.alloc(1) });
+    let refused: unknown;
+    for (let i = 0; i < 4 && !refused; i++) await s.write(randomBytes(CHUNK)).catch((err: unknown) => (refused = err));
+    if (!refused) await s.finish().catch((err: unknown) => (refused = err));
+    expect((refused as { code?: number } | undefined)?.code, 'the duplicate key is said').to.equal(11000);
+    expect(stagingHeld(tempPath)).to.equal(false);
+    await s.abort();
+    expect(await allChunks()).to.equal(before);
+  });
+
+  it('sends the connection string\'s write concern with its chunks: acknowledged (majority, journal) and unacknowledged (w=0) both store the file', async () => {
+    const { uri } = await testDatabase();
+    for (const [options, sent] of [['w=majority&journal=true', { w: 'majority', j: true }], ['w=0', { w: 0 }]] as const) {
+      const url = new URL(uri);
+      url.pathname = `/staging_wc_${process.pid}`;
+      url.search = url.search ? `${url.search}&${options}` : `?${options}`;
+      const client = await MongoClient.connect(url.href, { monitorCommands: true });
+      const concerns: unknown[] = [];
+      client.on('commandStarted', (e) => {
+        if (e.commandName === 'insert' && e.command.insert === 'documents.chunks') concerns.push(e.command.writeConcern);
+      });
+      try {
+        const wcDb = client.db();
+        const wcStore = new GridFsStorage(() => wcDb);
+        const bytes = randomBytes(2 * CHUNK + 99);
+        const tempPath = path.join(dir, `${newStorageKey()}.part`);
+        await writeFile(tempPath, bytes);
+        const s = wcStore.stage(tempPath);
+        await s.write(bytes);
+        await s.finish();
+        const filesId = (s as unknown as { id: unknown }).id;
+        // w=0 is answered before the server has the chunks: wait for them (checked by the default, acknowledged client).
+        for (let i = 0; i < 100 && (await db.client.db(wcDb.databaseName).collection('documents.chunks').countDocuments({ files_id: filesId })) < 3; i++) await new Promise((r) => setTimeout(r, 20));
+        expect(await db.client.db(wcDb.databaseName).collection('documents.chunks').countDocuments({ files_id: filesId }), options).to.equal(3);
+        expect(concerns, options).to.deep.equal([sent, sent]);
+        await discardReceived(tempPath);
+        await db.client.db(wcDb.databaseName).dropDatabase();
+      } finally {
+        await client.close();
+      }
+    }
   });
 
   it('chunks staged by a process that stopped before storing them are removed by the sweep once past the cut-off, not before', async () => {

@@ -14,7 +14,7 @@ import { Writable } from 'node:stream';
 import type { Db } from 'mongodb';
 import { pino } from 'pino';
 import request from 'supertest';
-import { GridFsStorage, newStorageKey } from '../../server/documents/storage.ts';
+import { GRIDFS_CHUNK_BYTES, GridFsStorage, newStorageKey } from '../../server/documents/storage.ts';
 import { receiveUploads } from '../../server/http/uploads.ts';
 import { testDatabase } from '../support/app.ts';
 import { makePdf, sha256 } from './support.ts';
@@ -49,7 +49,7 @@ describe('documents: received files a route forgets are discarded as its respons
     db = conn.db as unknown as Db;
     store = new GridFsStorage(() => db);
     tempDir = await mkdtemp(path.join(tmpdir(), 'talent-safety-net-'));
-    pdf = await makePdf('Forgotten CV', { padTo: 1_200_000 }); // five chunks
+    pdf = await makePdf('Forgotten CV', { padTo: 4 * GRIDFS_CHUNK_BYTES + 200_000 }); // five chunks
     const logger = pino({ level: 'warn' }, new Writable({ write: (c: Buffer, _e, done) => (logged.push(c.toString()), done()) }));
     const receive = (req: Request, res: Response, staging = true) =>
       receiveUploads(req, res, { tempDir, limitFor: () => LIMIT, largest: LIMIT, stage: staging ? (p) => (store.canStage() ? store.stage(p) : undefined) : undefined });

@@ -15,7 +15,7 @@ import { CaseDocument } from '../../models/document.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
-import { createStorage } from '../../server/documents/storage.ts';
+import { GRIDFS_CHUNK_BYTES, createStorage } from '../../server/documents/storage.ts';
 import { checklistForCase } from '../../server/documents/present.ts';
 import { cookieHeader, download, filesUnder, gridFsCounts, makeJpeg, makePdf, makePng, sha256, tokenOf, waitFor } from './support.ts';
 
@@ -130,8 +130,8 @@ for (const kind of ['disk', 'gridfs'] as const) {
       expect(audits).to.equal(3);
     });
 
-    it('stores a file of several GridFS chunks byte for byte (255 kB chunks, the last one short)', async () => {
-      const letter = await makePdf('Letter spanning several chunks', { padTo: 3 * 261_120 + 12_345 });
+    it('stores a file of several GridFS chunks byte for byte (1 MB chunks, the last one short)', async () => {
+      const letter = await makePdf('Letter spanning several chunks', { padTo: 3 * GRIDFS_CHUNK_BYTES + 12_345 });
       const res = await upload().attach('recommendation_letter', letter, 'letter.pdf');
       expect(res.status, res.text).to.equal(201);
       const d = await CaseDocument.findById(res.body.documents[0].id);
@@ -140,7 +140,7 @@ for (const kind of ['disk', 'gridfs'] as const) {
       if (kind === 'gridfs') {
         const db = CaseDocument.db.db!;
         const file = await db.collection('documents.files').findOne({ filename: d!.storageKey });
-        expect(file!.chunkSize).to.equal(261_120);
+        expect(file!.chunkSize).to.equal(GRIDFS_CHUNK_BYTES);
         expect(await db.collection('documents.chunks').countDocuments({ files_id: file!._id })).to.equal(4);
       }
     });
