@@ -1,0 +1,248 @@
+// Security review s36 of session 35's code, as an attacker, an insider and a privacy officer (the
+// embedded server's part is in test/embedded-mongo/auth-bound-s36.test.ts). Each test's name says
+// what was tried and what was found; the ones that held say why.
+// - the upload's hash tail (server/http/upload-engine.ts: the hash thread told every 1 MB within 5 MB
+//   of the request's declared end): a chunked body (no length), a length beside chunked encoding, a
+//   length longer than the body sent: the declared length only sets how often the thread is told
+//   (bounded by the file's own size, one message a MB at most); the digest is taken from the bytes
+//   on disk; Node's parser refuses a body whose framing disagrees; a cut-short request leaves nothing;
+// - erasure (server/privacy/erase.ts): a colleague's @mention kept up to 400 characters of the
+//   internal note about the applicant after the case and its notes were erased (FIXED: erased with it);
+// - the steering report's counts of blind decisions and closed scorings: another institute's counts
+//   and hostile period parameters.
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { agent, type Agent } from '../support/http.ts';
+import { createInstitute, createUser, signIn, uniqueSuffix } from '../support/factories.ts';
+import { createCall, createCase } from '../support/case-factories.ts';
+import { Case, type CaseDoc } from '../../models/case.ts';
+import { CaseDocument } from '../../models/document.ts';
+import { AuditEvent } from '../../models/audit-event.ts';
+import { Mention } from '../../models/mention.ts';
+import { MailLog } from '../../models/mail-log.ts';
+import type { UserDoc } from '../../models/user.ts';
+import { createStorage } from '../../server/documents/storage.ts';
+import { runRetention } from '../../server/privacy/index.ts';
+import { cookieHeader, filesUnder, gridFsCounts, makePdf, sha256, tokenOf, waitFor } from '../documents/support.ts';
+import { signedIn, page, post } from '../applications/support.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+for (const kind of ['disk', 'gridfs'] as const) {
+  describe(`security s36: the upload's hash tail against the request's declared length (${kind})`, function () {
+    this.timeout(60_000);
+    let t: TestApp;
+    let uploadDir: string;
+    let caseDoc: CaseDoc;
+    let a: Agent;
+    let token: string;
+
+    before(async () => {
+      uploadDir = path.resolve(`data/test/uploads-sec36-${kind}-${process.pid}`);
+      await rm(uploadDir, { recursive: true, force: true });
+      t = await startTestApp({ env: { UPLOAD_STORAGE: kind, UPLOAD_DIR: uploadDir, UPLOAD_RATE_PER_HOUR: '1000' } });
+      const institute = await createInstitute();
+      const call = await createCall({ institute, checklist: [{ type: 'recommendation_letter', phase: 'application', required: false, multiple: true }] as never });
+      const applicant = await createUser({ role: 'applicant', locale: 'en' });
+      caseDoc = await createCase({ applicant, call, stage: 'screening' });
+      a = agent(t.app);
+      await signIn(a, applicant);
+      token = await tokenOf(a);
+    });
+    after(async () => {
+      await t?.close();
+      await rm(uploadDir, { recursive: true, force: true });
+    });
+
+    const url = () => new URL(`${t.baseUrl}/cases/${caseDoc._id}/documents`);
+    function multipart(file: Buffer, boundary = `----s36${Date.now()}`) {
+      const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${token}\r\n--${boundary}\r\nContent-Disposition: form-data; name="recommendation_letter"; filename="letter.pdf"\r\nContent-Type: application/pdf\r\n\r\n`);
+      return { boundary, body: Buffer.concat([head, file, Buffer.from(`\r\n--${boundary}--\r\n`)]) };
+    }
+    async function snapshot() {
+      return { files: (await filesUnder(uploadDir)).sort(), docs: await CaseDocument.countDocuments({ case: caseDoc._id }), grid: await gridFsCounts() };
+    }
+    async function readStored(key: string): Promise<Buffer> {
+      const chunks: Buffer[] = [];
+      for await (const c of await createStorage(t.config).openRead(key)) chunks.push(c as Buffer);
+      return Buffer.concat(chunks);
+    }
+
+    it('a chunked body (no Content-Length, every 4 MB then) is hashed byte for byte: record, audit event and stored bytes agree', async () => {
+      const file = Buffer.concat([await makePdf('Chunked'), randomBytes(6_700_000)]);
+      const { boundary, body } = multipart(file);
+      const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.request(url(), { method: 'POST', headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, Cookie: cookieHeader(a), Accept: 'application/json' } });
+        req.on('error', reject);
+        req.on('response', (r) => {
+          let text = '';
+          r.on('data', (d: Buffer) => (text += d));
+          r.on('end', () => resolve({ status: r.statusCode!, body: text }));
+        });
+        // Uneven pieces, sent as chunks (no length declared).
+        for (let at = 0; at < body.length; ) {
+          const n = 1 + Math.floor(Math.random() * 700_000);
+          req.write(body.subarray(at, at + n));
+          at += n;
+        }
+        req.end();
+      });
+      expect(res.status, res.body.slice(0, 300)).to.equal(201);
+      const id = JSON.parse(res.body).documents[0].id as string;
+      const d = (await CaseDocument.findById(id).lean())!;
+      expect(d.sha256).to.equal(sha256(file));
+      expect(d.size).to.equal(file.length);
+      expect(sha256(await readStored(d.storageKey))).to.equal(sha256(file));
+      const event = (await AuditEvent.findOne({ action: 'document.upload', targetId: id }).lean())!;
+      expect((event.summary as { sha256: string }).sha256).to.equal(sha256(file));
+      expect((await filesUnder(uploadDir)).some((f) => f.startsWith('.tmp')), 'no temporary file left').to.equal(false);
+    });
+
+    it('a Content-Length beside chunked encoding (a body longer than declared) is refused by the parser: 400, nothing kept', async () => {
+      const before = await snapshot();
+      const { boundary, body } = multipart(Buffer.concat([await makePdf('Smuggled'), randomBytes(2_000_000)]));
+      const socket = net.connect({ host: '127.0.0.1', port: Number(url().port) });
+      socket.on('error', () => undefined);
+      let answer = '';
+      socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+      await new Promise<void>((r) => socket.once('connect', () => r()));
+      socket.write(`POST ${url().pathname} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${cookieHeader(a)}\r\nAccept: application/json\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 10\r\nTransfer-Encoding: chunked\r\n\r\n`);
+      socket.write(`${body.length.toString(16)}\r\n`);
+      socket.write(body);
+      socket.write('\r\n0\r\n\r\n');
+      await waitFor(async () => /^HTTP\/1\.1 \d{3}/.test(answer), 5000, 'an answer');
+      socket.destroy();
+      expect(answer.slice(0, 12)).to.equal('HTTP/1.1 400');
+      await sleep(300);
+      expect(await snapshot()).to.deep.equal(before);
+    });
+
+    it('a Content-Length longer than the body (the whole form sent, then silence, then gone): the file is not kept, in no store, no temporary file', async () => {
+      const before = await snapshot();
+      const file = Buffer.concat([await makePdf('Longer than sent'), randomBytes(3_000_000)]);
+      const { boundary, body } = multipart(file);
+      const req = http.request(url(), { method: 'POST', headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': String(body.length + 5_000_000), Cookie: cookieHeader(a), Accept: 'application/json' } });
+      req.on('error', () => undefined);
+      let status: number | undefined;
+      req.on('response', (r) => ((status = r.statusCode), r.resume()));
+      req.write(body);
+      // The closing boundary is in: the part is written and hashed whole (the tail's 1 MB steps, all of it within 5 MB of the declared end)...
+      await waitFor(async () => (await filesUnder(path.join(uploadDir, '.tmp'))).length > 0, 5000, 'a temporary file');
+      await sleep(500);
+      expect(status, 'no answer before the declared body is in').to.equal(undefined);
+      // ...and the client goes away before the declared length arrives.
+      req.destroy();
+      await waitFor(async () => (await filesUnder(path.join(uploadDir, '.tmp'))).length === 0, 5000, 'the temporary file to be removed');
+      await sleep(300);
+      expect(await snapshot()).to.deep.equal(before);
+    });
+  });
+}
+
+describe('security s36: erasure leaves no words about the applicant behind', function () {
+  this.timeout(60_000);
+  let t: TestApp;
+  const S = uniqueSuffix().replace(/[^a-z0-9]/gi, '');
+
+  before(async () => {
+    t = await startTestApp({ env: { RETENTION_DAYS: '30' } });
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  it("FIXED: a colleague's @mention kept 400 characters of the internal note (words about the applicant) after the case was erased; now erased with it", async () => {
+    const institute = await createInstitute();
+    const writer = await createUser({ role: 'hr_officer', institute, name: `Writer S36${S}`, locale: 'en' });
+    await createUser({ role: 'hr_officer', institute, name: `Colleague S36${S}`, locale: 'en' });
+    const call = await createCall({ institute, checklist: [] });
+    const kase = await createCase({ applicant: await createUser({ role: 'applicant' }), call, stage: 'screening' });
+    const words = 'Her divorce papers from Da Nang mention a second surname, Nguyen Thi Bich.';
+    const w = await signedIn(t, writer);
+    const p = await page(w, `/cases/${kase._id}`);
+    expect((await post(w, p.text, `/cases/${kase._id}/notes`, { note: `${words} @Colleague S36${S} please check.` })).status).to.equal(303);
+    const kept = await Mention.find({ case: kase._id }).lean();
+    expect(kept, 'the mention was written, with its excerpt').to.have.length(1);
+    expect(kept[0]!.excerpt).to.include('divorce');
+
+    // Rejected long ago, no consent to keep: due for erasure.
+    const now = new Date();
+    await Case.updateOne({ _id: kase._id }, { $set: { stage: 'rejected', stageEnteredAt: new Date(now.getTime() - 60 * 86_400_000) } });
+    await runRetention({ app: t.ctx, now });
+    expect(await Case.exists({ _id: kase._id })).to.equal(null);
+    expect(await Mention.countDocuments({ case: kase._id }), 'the mention went with the case').to.equal(0);
+    expect(await Mention.countDocuments({ excerpt: /divorce/ })).to.equal(0);
+    expect(await MailLog.countDocuments({ case: kase._id })).to.equal(0);
+  });
+});
+
+describe("security s36: the steering report's counts of blind decisions and closed scorings", function () {
+  this.timeout(60_000);
+  let t: TestApp;
+  let leaderA: UserDoc;
+  let admin: UserDoc;
+  let instA: Awaited<ReturnType<typeof createInstitute>>;
+  let instB: Awaited<ReturnType<typeof createInstitute>>;
+  let callB: Awaited<ReturnType<typeof createCall>>;
+
+  before(async () => {
+    t = await startTestApp();
+    instA = await createInstitute();
+    instB = await createInstitute();
+    const callA = await createCall({ institute: instA });
+    callB = await createCall({ institute: instB });
+    leaderA = await createUser({ role: 'leader', institute: instA });
+    admin = await createUser({ role: 'admin' });
+    const at = new Date('2026-03-10T05:00:00Z');
+    const event = (inst: unknown, call: unknown, marks: Record<string, boolean>) => ({ at, action: 'case.decision', targetType: 'case', targetId: String(randomBytes(12).toString('hex')), summary: { decision: 'shortlist', reason: 'x', institute: String(inst), call: String(call), ...marks } });
+    // A: 1 blind, 2 closed; B: 4 blind, 3 closed.
+    await AuditEvent.insertMany([
+      event(instA._id, callA._id, { blind: true }),
+      event(instA._id, callA._id, { closedScoring: true }),
+      event(instA._id, callA._id, { closedScoring: true }),
+      ...Array.from({ length: 4 }, () => event(instB._id, callB._id, { blind: true })),
+      ...Array.from({ length: 3 }, () => event(instB._id, callB._id, { closedScoring: true })),
+    ]);
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  const counts = (csv: string) => ({
+    blind: /Leaders' decisions taken without the panel's scores[^,\r\n]*,(\d+)/.exec(csv)?.[1],
+    closed: /Scorings closed by a leader[^\r\n]*?,(\d+)\r?\n/.exec(csv)?.[1],
+  });
+
+  it("a leader reads their own institute's counts only, whatever institute they ask for; another institute's call is refused (403)", async () => {
+    const l = await signedIn(t, leaderA);
+    const own = await l.get('/reports/steering.csv?lang=en&from=2026-03-01&to=2026-03-31');
+    expect(own.status).to.equal(200);
+    expect(counts(own.text)).to.deep.equal({ blind: '1', closed: '2' });
+    const asked = await l.get(`/reports/steering.csv?lang=en&institute=${instB._id}`);
+    expect(counts(asked.text), 'the institute parameter is an administrator\'s').to.deep.equal({ blind: '1', closed: '2' });
+    expect((await l.get(`/reports/steering.csv?lang=en&call=${callB._id}`).set('Accept', 'application/json')).status).to.equal(403);
+    const ad = await signedIn(t, admin);
+    expect(counts((await ad.get(`/reports/steering.csv?lang=en&institute=${instB._id}`)).text)).to.deep.equal({ blind: '4', closed: '3' });
+  });
+
+  it('hostile period parameters (lists, operators, prototype keys, days the calendar lacks, huge texts) are refused or ignored: never a 500, never widened', async () => {
+    const l = await signedIn(t, leaderA);
+    const hostile = ['from[$gt]=', 'from[]=2026-01-01&from[]=2027-01-01', 'from[__proto__][x]=1', '__proto__[from]=2026-01-01', 'constructor[prototype][to]=1', 'from=2026-02-31', 'from=0000-01-01', `to=${'9'.repeat(20_000)}`, 'from=2026-03-31&to=2026-03-01', 'to=2026-03-01T00:00:00Z', `institute=${instB._id}&institute=${instB._id}`];
+    for (const q of hostile) {
+      const res = await l.get(`/reports/steering.csv?lang=en&${q}`).set('Accept', 'text/csv');
+      expect(res.status, q).to.be.oneOf([200, 400, 413, 414, 422, 431]);
+      if (res.status === 200) {
+        const c = counts(res.text);
+        expect(Number(c.blind), q).to.be.at.most(1);
+        expect(Number(c.closed), q).to.be.at.most(2);
+      }
+    }
+    // A period without the events counts none.
+    expect(counts((await l.get('/reports/steering.csv?lang=en&from=2026-04-01&to=2026-04-30')).text)).to.deep.equal({ blind: '0', closed: '0' });
+  });
+});
