@@ -25,6 +25,7 @@ import { CaseDocument } from '../../models/document.ts';
 import { AuditEvent } from '../../models/audit-event.ts';
 import { Mention } from '../../models/mention.ts';
 import { MailLog } from '../../models/mail-log.ts';
+import { Evaluation } from '../../models/evaluation.ts';
 import type { UserDoc } from '../../models/user.ts';
 import { createStorage } from '../../server/documents/storage.ts';
 import { runRetention } from '../../server/privacy/index.ts';
@@ -244,5 +245,71 @@ describe("security s36: the steering report's counts of blind decisions and clos
     }
     // A period without the events counts none.
     expect(counts((await l.get('/reports/steering.csv?lang=en&from=2026-04-01&to=2026-04-30')).text)).to.deep.equal({ blind: '0', closed: '0' });
+  });
+});
+
+describe('security s36: the HR queue sorted by score under the hidden-scores rule', function () {
+  this.timeout(60_000);
+  let t: TestApp;
+
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  /** The cases' ids in the order the page lists them. */
+  const order = (html: string) => [...html.matchAll(/<tr data-case="([a-f0-9]{24})"/g)].map((m) => m[1]!);
+
+  it('FIXED: a member who has not scored read the panel\'s ranking from the order of hidden rows (sort=score placed them by the score it hid); now they come after the rows they may rank, in reference order', async () => {
+    const institute = await createInstitute();
+    const call = await createCall({ institute, checklist: [] });
+    const leader = await createUser({ role: 'leader', institute });
+    const outsider = await createUser({ role: 'hr_officer', panelCalls: [call._id] });
+    const hr = await createUser({ role: 'hr_officer', institute });
+    const applicant = await createUser({ role: 'applicant' });
+    // Created in this order (references ascending); scores deliberately out of that order.
+    const scores = [1.25, 4.75, 2.5, 3.9, 0.5];
+    const cases: CaseDoc[] = [];
+    for (const score of scores) cases.push(await createCase({ applicant, call, stage: 'evaluation', score } as never));
+    const byReference = [...cases].sort((x, y) => (x.reference < y.reference ? -1 : 1)).map((c) => String(c._id));
+    const byScore = [...cases].sort((x, y) => (y.score as number) - (x.score as number)).map((c) => String(c._id));
+    expect(byReference).not.to.deep.equal(byScore);
+    const url = `/cases?call=${String(call._id)}&sort=score&size=100`;
+
+    for (const viewer of [leader, outsider]) {
+      const listed = order((await page(await signedIn(t, viewer), url)).text);
+      expect(listed, viewer.role).to.deep.equal(byReference);
+    }
+    // An HR officer who does not score sees the scores, and the ranking.
+    expect(order((await page(await signedIn(t, hr), url)).text)).to.deep.equal(byScore);
+
+    // The leader scores one (3.9): it is ranked; the rest stay after it, in reference order.
+    const scored = cases[3]!;
+    await Evaluation.create({ case: scored._id, call: call._id, member: leader._id, scores: {}, recommendation: 'yes', submittedAt: new Date() });
+    const rest = byReference.filter((id) => id !== String(scored._id));
+    expect(order((await page(await signedIn(t, leader), url)).text)).to.deep.equal([String(scored._id), ...rest]);
+  });
+
+  it('across pages: the ranked rows, then the hidden ones, each once; a case past the panel or held after it is ranked as before', async () => {
+    const institute = await createInstitute();
+    const call = await createCall({ institute, checklist: [] });
+    const leader = await createUser({ role: 'leader', institute });
+    const applicant = await createUser({ role: 'applicant' });
+    const cases: CaseDoc[] = [];
+    for (let i = 0; i < 28; i++) cases.push(await createCase({ applicant, call, stage: 'evaluation', score: ((i * 7) % 50) / 10 } as never));
+    const shortlisted = await createCase({ applicant, call, stage: 'shortlisted', score: 4.95 } as never);
+    const heldAfter = await createCase({ applicant, call, stage: 'on_hold', resumeStage: 'shortlisted', score: 0.05 } as never);
+    const heldFrom = await createCase({ applicant, call, stage: 'on_hold', resumeStage: 'evaluation', score: 4.99 } as never);
+    // Held after reaching the panel (`reached` is derived from the history, which these cases do not carry).
+    await Case.collection.updateMany({ _id: { $in: [heldAfter._id, heldFrom._id] } }, { $set: { reached: ['submitted', 'screening', 'evaluation'] } });
+    for (const c of [cases[5]!, cases[17]!]) await Evaluation.create({ case: c._id, call: call._id, member: leader._id, scores: {}, recommendation: 'yes', submittedAt: new Date() });
+    const ranked = [shortlisted, cases[5]!, cases[17]!, heldAfter].sort((x, y) => (y.score as number) - (x.score as number)).map((c) => String(c._id));
+    const hidden = [...cases.filter((c) => c !== cases[5] && c !== cases[17]), heldFrom].sort((x, y) => (x.reference < y.reference ? -1 : 1)).map((c) => String(c._id));
+    const l = await signedIn(t, leader);
+    const url = (n: number) => `/cases?call=${String(call._id)}&sort=score&size=25&page=${n}`;
+    const paged = [...order((await page(l, url(1))).text), ...order((await page(l, url(2))).text)];
+    expect(paged).to.deep.equal([...ranked, ...hidden]);
   });
 });
