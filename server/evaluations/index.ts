@@ -13,6 +13,7 @@ import { pendingAudit, recordAudit, type PendingAudit } from '../audit/index.ts'
 import { pendingAuditCarrier, type PendingAuditRepair } from '../audit/pending-carrier.ts';
 import type { Logger } from '../logger.ts';
 import { canEvaluateCall, canSeeOthersScores } from '../policies/shortlist.ts';
+import { can } from '../policies/index.ts';
 import { weightedScore, sheetScore, criterionMeans, type CriterionWeight } from './score.ts';
 import { invalidateShortlist } from './shortlist.ts';
 import { withFields } from '../support/with-fields.ts';
@@ -182,6 +183,7 @@ export const recordPendingConflictAudits = (opts: { now: Date; olderThanMs?: num
 export interface ConflictView {
   memberName: string;
   own: boolean;
+  /** Empty for a reader who may not read the case's reasons (a panel member from another institute), unless their own. */
   reason: string;
   declaredAt: Date;
 }
@@ -240,7 +242,14 @@ export async function evaluationsForViewer(opts: { ctx: Context; caseId: Types.O
   const means = visible
     ? criterionMeans(scorecard, sheets.map((s) => ({ scores: (s.scores ?? {}) as Record<string, number> }))).map((m, i) => withFields(m, { label: scorecard[i]!.label }))
     : undefined;
-  const conflicts = declared.map((d) => ({ memberName: names.get(String(d.member)) ?? '—', own: String(d.member) === String(viewer._id), reason: d.reason, declaredAt: d.declaredAt }));
+  // Why a member may not score (their tie to the candidate, in their words) is read by those who read
+  // the case's reasons (policies/case.ts readReasons: the institute's staff, administrators) and by its
+  // author; a panel member from another institute reads who declared one and when, not why (security review s36).
+  const readsReasons = can(opts.ctx.actor ?? undefined, 'case.readReasons', { institute: callLike.institute, applicant: undefined, call: callLike._id });
+  const conflicts = declared.map((d) => {
+    const own = String(d.member) === String(viewer._id);
+    return { memberName: names.get(String(d.member)) ?? '—', own, reason: own || readsReasons ? d.reason : '', declaredAt: d.declaredAt };
+  });
   return {
     conflicts,
     ownConflict: conflicts.find((d) => d.own),

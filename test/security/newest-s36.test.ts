@@ -26,6 +26,7 @@ import { AuditEvent } from '../../models/audit-event.ts';
 import { Mention } from '../../models/mention.ts';
 import { MailLog } from '../../models/mail-log.ts';
 import { Evaluation } from '../../models/evaluation.ts';
+import { PanelConflict } from '../../models/panel-conflict.ts';
 import type { UserDoc } from '../../models/user.ts';
 import { createStorage } from '../../server/documents/storage.ts';
 import { runRetention } from '../../server/privacy/index.ts';
@@ -311,5 +312,44 @@ describe('security s36: the HR queue sorted by score under the hidden-scores rul
     const url = (n: number) => `/cases?call=${String(call._id)}&sort=score&size=25&page=${n}`;
     const paged = [...order((await page(l, url(1))).text), ...order((await page(l, url(2))).text)];
     expect(paged).to.deep.equal([...ranked, ...hidden]);
+  });
+});
+
+describe("security s36: a declared conflict's reason on the panel's case page", function () {
+  this.timeout(60_000);
+  let t: TestApp;
+
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  it("FIXED: a panel member from another institute read a leader's words about their tie to the candidate; now who declared and when, not why (the institute's staff, and the author, still read it)", async () => {
+    const institute = await createInstitute();
+    const call = await createCall({ institute, checklist: [] });
+    const leader = await createUser({ role: 'leader', institute, name: `Leader S36 ${uniqueSuffix()}` });
+    const outsider = await createUser({ role: 'hr_officer', panelCalls: [call._id], name: `Outside Reviewer ${uniqueSuffix()}` });
+    const insider = await createUser({ role: 'hr_officer', institute, panelCalls: [call._id] });
+    const kase = await createCase({ applicant: await createUser({ role: 'applicant' }), call, stage: 'evaluation' });
+    const leaderWords = 'She is the daughter of my late brother-in-law in Hai Phong.';
+    const outsiderWords = 'I examined her master thesis at Hanoi University of Science.';
+    await PanelConflict.create({ case: kase._id, call: call._id, member: leader._id, reason: leaderWords, declaredAt: new Date() });
+    await PanelConflict.create({ case: kase._id, call: call._id, member: outsider._id, reason: outsiderWords, declaredAt: new Date() });
+    const url = `/shortlists/${String(call._id)}/cases/${String(kase._id)}`;
+    const conflictsOn = async (u: UserDoc) => {
+      const res = await page(await signedIn(t, u), url);
+      expect(res.status, u.role).to.equal(200);
+      return /<div id="panel-conflicts">([\s\S]*?)<\/div>/.exec(res.text)?.[1] ?? '';
+    };
+    const outside = await conflictsOn(outsider);
+    expect(outside).to.include(leader.name).and.include('2 panel members declared');
+    expect(outside, "another's words").not.to.include('brother-in-law');
+    expect(outside, 'their own words').to.include('master thesis');
+    for (const u of [insider, leader]) {
+      const inside = await conflictsOn(u);
+      expect(inside).to.include('brother-in-law').and.include('master thesis');
+    }
   });
 });
