@@ -30,6 +30,8 @@ import { PanelConflict } from '../../models/panel-conflict.ts';
 import type { UserDoc } from '../../models/user.ts';
 import { createStorage } from '../../server/documents/storage.ts';
 import { runRetention } from '../../server/privacy/index.ts';
+import { caseAudit } from '../../server/cases/pending-audit.ts';
+import { systemContext } from '../../server/context.ts';
 import { cookieHeader, filesUnder, gridFsCounts, makePdf, sha256, tokenOf, waitFor } from '../documents/support.ts';
 import { signedIn, page, post } from '../applications/support.ts';
 
@@ -180,6 +182,34 @@ describe('security s36: erasure leaves no words about the applicant behind', fun
     expect(await Mention.countDocuments({ case: kase._id }), 'the mention went with the case').to.equal(0);
     expect(await Mention.countDocuments({ excerpt: /divorce/ })).to.equal(0);
     expect(await MailLog.countDocuments({ case: kase._id })).to.equal(0);
+  });
+});
+
+describe('security s36: a case erased keeps the fact of its last change', function () {
+  this.timeout(60_000);
+  let t: TestApp;
+
+  before(async () => {
+    t = await startTestApp({ env: { RETENTION_DAYS: '30' } });
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  it('FIXED: the events a case still carried (a change that stopped within the grace) went with it at erasure; now recorded first, as its documents\' and conflicts\' are, once', async () => {
+    const institute = await createInstitute();
+    const call = await createCall({ institute, checklist: [] });
+    const now = new Date();
+    const kase = await createCase({ applicant: await createUser({ role: 'applicant' }), call, stage: 'rejected', stageEnteredAt: new Date(now.getTime() - 60 * 86_400_000) });
+    const event = caseAudit(systemContext({ now }), { action: 'case.transition', summary: { action: 'note', from: 'rejected', to: 'rejected' } });
+    await Case.collection.updateOne({ _id: kase._id }, { $set: { pendingAudits: [event] } });
+    await runRetention({ app: t.ctx, now });
+    expect(await Case.exists({ _id: kase._id })).to.equal(null);
+    const recorded = await AuditEvent.find({ _id: event.eventId }).lean();
+    expect(recorded).to.have.length(1);
+    expect(recorded[0]!.summary).to.include({ recordedBeforeErasure: true, to: 'rejected' });
+    await runRetention({ app: t.ctx, now });
+    expect(await AuditEvent.countDocuments({ _id: event.eventId })).to.equal(1);
   });
 });
 
