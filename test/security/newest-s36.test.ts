@@ -1,15 +1,20 @@
 // Security review s36 of session 35's code, as an attacker, an insider and a privacy officer (the
 // embedded server's part is in test/embedded-mongo/auth-bound-s36.test.ts). Each test's name says
-// what was tried and what was found; the ones that held say why.
+// what was tried and what was found; FIXED ones fail before their fix, the others say why they held.
 // - the upload's hash tail (server/http/upload-engine.ts: the hash thread told every 1 MB within 5 MB
 //   of the request's declared end): a chunked body (no length), a length beside chunked encoding, a
-//   length longer than the body sent: the declared length only sets how often the thread is told
-//   (bounded by the file's own size, one message a MB at most); the digest is taken from the bytes
-//   on disk; Node's parser refuses a body whose framing disagrees; a cut-short request leaves nothing;
-// - erasure (server/privacy/erase.ts): a colleague's @mention kept up to 400 characters of the
-//   internal note about the applicant after the case and its notes were erased (FIXED: erased with it);
-// - the steering report's counts of blind decisions and closed scorings: another institute's counts
-//   and hostile period parameters.
+//   length longer than the body sent. Sound: the declared length only sets how often the thread is
+//   told (one message a MB of the file at most, the file bounded by its item's limit); the digest is
+//   read from the bytes on disk (progress(out.bytesWritten)); Node's parser refuses a body whose
+//   framing disagrees; a cut-short request leaves nothing on disk or in GridFS;
+// - the HR queue sorted by score placed rows by the score it hid (FIXED): a panel member who had not
+//   scored read the panel's ranking, and bounds ("above the 3.90 I gave");
+// - a declared conflict's reason was read by panel members of other institutes (FIXED: readReasons);
+// - erasure: a colleague's @mention kept 400 characters of the internal note about the applicant
+//   (FIXED), and the events a case itself still carried went with it (FIXED, as for its documents);
+// - the steering report's counts of blind decisions and closed scorings: scoped by the dashboard's
+//   filter (a leader's own institute whatever is asked; another institute's call 403), the period read
+//   by the dashboard's own schema (hostile values refused or ignored). Sound.
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
