@@ -32,7 +32,7 @@ import { Mention } from '../../models/mention.ts';
 import { MailLog } from '../../models/mail-log.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import { PanelConflict } from '../../models/panel-conflict.ts';
-import type { UserDoc } from '../../models/user.ts';
+import { User, type UserDoc } from '../../models/user.ts';
 import { createStorage } from '../../server/documents/storage.ts';
 import { runRetention } from '../../server/privacy/index.ts';
 import { caseAudit } from '../../server/cases/pending-audit.ts';
@@ -386,5 +386,42 @@ describe("security s36: a declared conflict's reason on the panel's case page", 
       const inside = await conflictsOn(u);
       expect(inside).to.include('brother-in-law').and.include('master thesis');
     }
+  });
+});
+
+describe("security s36: 'N of M panel members' on every page alike, with a conflicted member gone from the panel", function () {
+  this.timeout(60_000);
+  let t: TestApp;
+
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  it("FIXED: the case page and the compare page counted out the conflict of a member no longer on the panel (\"1 of 1\" where the shortlist, the queue and the minimum say \"1 of 2\")", async () => {
+    const institute = await createInstitute();
+    const leader = await createUser({ role: 'leader', institute });
+    const call = await createCall({ institute, minScorecards: 3 });
+    const a = await createUser({ role: 'hr_officer', institute, panelCalls: [call._id] });
+    const b = await createUser({ role: 'hr_officer', institute, panelCalls: [call._id] });
+    const applicant = await createUser({ role: 'applicant' });
+    const kase = await createCase({ applicant, call, stage: 'evaluation', score: 4 } as never);
+    const other = await createCase({ applicant, call, stage: 'evaluation' });
+    await PanelConflict.create({ case: kase._id, call: call._id, member: a._id, reason: 'My former doctoral student.', declaredAt: new Date() });
+    // The conflicted member leaves the panel: the leader and b can score it.
+    await User.updateOne({ _id: a._id }, { $pull: { panelCalls: call._id } });
+    await Evaluation.create({ case: kase._id, call: call._id, member: leader._id, scores: {}, recommendation: 'yes', submittedAt: new Date() });
+    const bAgent = await signedIn(t, b);
+    const words = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    const caseText = words((await page(bAgent, `/shortlists/${String(call._id)}/cases/${String(kase._id)}`)).text);
+    const compareText = words((await page(bAgent, `/shortlists/${String(call._id)}/compare?ids=${String(kase._id)},${String(other._id)}`)).text);
+    const listText = words((await page(bAgent, `/shortlists/${String(call._id)}`)).text);
+    const queueText = words((await page(bAgent, `/cases?call=${String(call._id)}`)).text);
+    expect(listText).to.include('1 of 2 panel members have scored');
+    expect(queueText).to.include('1 of 2 panel members have scored');
+    expect(caseText).to.include('1 of 2 panel members have scored');
+    expect(compareText).to.include('1 of 2 panel members have scored');
   });
 });
