@@ -10,6 +10,7 @@
 // - the HR queue sorted by score placed rows by the score it hid (FIXED): a panel member who had not
 //   scored read the panel's ranking, and bounds ("above the 3.90 I gave");
 // - a declared conflict's reason was read by panel members of other institutes (FIXED: readReasons);
+// - the case and compare pages counted out a removed member's conflict twice in "N of M" (FIXED, wording);
 // - erasure: a colleague's @mention kept 400 characters of the internal note about the applicant
 //   (FIXED), and the events a case itself still carried went with it (FIXED, as for its documents);
 // - the steering report's counts of blind decisions and closed scorings: scoped by the dashboard's
