@@ -158,6 +158,18 @@ describe('embedded-mongo: failed authentications bounded across connections, sec
     expect(await signIn(server, right, '127.0.0.40'), 'other hosts are refused that user name').to.equal(18);
   });
 
+  it("a SCRAM-SHA-1 user's connections from another host are not counted as guesses (the driver's speculative SCRAM-SHA-256 start fails at each)", async () => {
+    server = await start({ failuresPerUser: 2, failuresPerAddress: 2, failureWindowMs: 60_000 });
+    const admin = client(server, server.credentials!, '127.0.0.1');
+    try {
+      await admin.db('admin').command({ createUser: 'old-client', pwd: 'sha1-only-password', roles: ['root'], mechanisms: ['SCRAM-SHA-1'] });
+    } finally {
+      await admin.close();
+    }
+    const old = { username: 'old-client', password: 'sha1-only-password', authSource: 'admin' } as Credentials;
+    for (let i = 0; i < 5; i++) expect(await signIn(server, old, '127.0.0.50'), `connection ${i + 1}`).to.equal('ok');
+  });
+
   it('pipelined proofs: conversations started under the budget are refused at the proof once it is used up', () => {
     let now = 0;
     const bound = new AuthFailureBound({ failureWindowMs: 1000, failuresPerUser: 2, failuresPerAddress: 50 }, () => now);

@@ -186,10 +186,11 @@ export class AuthGate {
 
   // ---- SASL ---------------------------------------------------------------------------------------
 
-  private failed(conn: AuthConnection, user: string | undefined, db: string, mechanism: string, reason: string, refused = false): Document {
+  /** `uncounted`: not counted by the bound across connections (a refusal, or a start that checked no proof). */
+  private failed(conn: AuthConnection, user: string | undefined, db: string, mechanism: string, reason: string, uncounted = false): Document {
     conn.sasl = undefined;
     conn.authFailures = (conn.authFailures ?? 0) + 1;
-    if (!refused) this.bound?.failed(conn.address ?? '?', user === undefined ? undefined : userKey(db, user));
+    if (!uncounted) this.bound?.failed(conn.address ?? '?', user === undefined ? undefined : userKey(db, user));
     this.noteFailure({ conn: conn.id, remote: conn.remote, user: user ?? null, db, mechanism, reason });
     return errorReply('AuthenticationFailed', AUTH_FAILED);
   }
@@ -238,7 +239,8 @@ export class AuthGate {
     // A user without credentials for this mechanism fails here, as in mongod: a speculative
     // SCRAM-SHA-256 start then stays out of hello's reply, and the driver starts over with the
     // mechanism saslSupportedMechs offered.
-    if (record && !record.credentials[mechanism]) return this.failed(conn, user, db, mechanism, `no ${mechanism} credentials for this user`);
+    // Not a guess (no proof is checked): a client's speculative SCRAM-SHA-256 start for a SCRAM-SHA-1 user does this at every connection, and must not use up the user name's budget.
+    if (record && !record.credentials[mechanism]) return this.failed(conn, user, db, mechanism, `no ${mechanism} credentials for this user`, true);
     const credential = record?.credentials[mechanism] ?? decoyCredential(mechanism, `${db}.${user}`, this.decoySecret);
     const serverFirst = conversation.serverFirstMessage(credential);
     const options = isObject(cmd.options) ? cmd.options : {};
