@@ -7,6 +7,7 @@
 import { Engine, type EngineLogger } from './engine.ts';
 import { WireServer } from './server.ts';
 import { AuthGate } from './auth/gate.ts';
+import { preAuthLimits } from './pre-auth-limits.ts';
 import { credentialsPath, generateCredentials, readCredentialsFile, writeCredentialsFile, type Credentials } from './auth/credentials-file.ts';
 import { silent, plainUri, type EmbeddedMongo, type EmbeddedMongoOptions } from './options.ts';
 import { MemoryStorage } from './storage/memory-storage.ts';
@@ -44,7 +45,7 @@ export async function startEmbeddedMongo(opts: EmbeddedMongoOptions): Promise<Em
   const storage: Storage = opts.dbPath ? new FileStorage(opts.dbPath, { logger, rawDocuments: true, lazySectionBytes: opts.lazySectionBytes }) : new MemoryStorage();
   const engine = new Engine(storage, logger, { ttlIntervalMs: opts.ttlIntervalMs, compactMinBytes: opts.compactMinBytes, idleDecodeDelayMs: opts.idleDecodeDelayMs });
   await engine.open();
-  const gate = new AuthGate(engine, { required: auth, logger });
+  const gate = new AuthGate(engine, { required: auth, logger, failureBound: preAuthLimits(opts.preAuth) });
   let port: number;
   let wire: WireServer;
   let first: { credentialsFile: string | null; credentials: Credentials | null } = { credentialsFile: null, credentials: null };

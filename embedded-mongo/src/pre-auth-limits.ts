@@ -23,7 +23,9 @@
 // that address's slots and have the app's NEW connections refused; the app's open pool and monitor
 // keep working, and every other address keeps its own slots.
 
-export interface PreAuthLimits {
+import type { AuthFailureBoundLimits } from './auth/failure-bound.ts';
+
+export interface PreAuthLimits extends AuthFailureBoundLimits {
   /** Unauthenticated connections at once from one address (an IPv6 /64 counts as one). */
   perAddress: number;
   /** Unauthenticated connections at once, from all addresses, past which only an address's reserve is admitted. */
@@ -59,6 +61,11 @@ export const DEFAULT_PRE_AUTH_LIMITS: PreAuthLimits = {
   firstMessageMs: 30_000,
   messageMs: 30_000,
   authFailures: 5,
+  // Across connections (auth/failure-bound.ts): 20 guesses per 10 minutes at one user name from
+  // other hosts, and from one address; a person mistyping a password stays far below.
+  failureWindowMs: 600_000,
+  failuresPerUser: 20,
+  failuresPerAddress: 20,
 };
 
 /**
@@ -132,12 +139,6 @@ export class PreAuthCounter {
     this.byAddress.set(key, n + 1);
     this.count++;
     return true;
-  }
-
-  /** Counts again a connection that was counted before (one that logged out): never refused, it is not new. */
-  recount(key: string): void {
-    this.byAddress.set(key, (this.byAddress.get(key) ?? 0) + 1);
-    this.count++;
   }
 
   release(key: string): void {

@@ -84,14 +84,15 @@ export class WireServer {
     // Before authentication a connection takes one of the capped slots; past the cap a NEW one is
     // refused, none already open is evicted (pre-auth-limits.ts: the driver's monitors never authenticate).
     const key = addressKey(socket.remoteAddress);
-    if (gate.required && !this.preAuth.admit(key, sameHost(socket.remoteAddress, socket.localAddress))) {
+    const ownHost = sameHost(socket.remoteAddress, socket.localAddress);
+    if (gate.required && !this.preAuth.admit(key, ownHost)) {
       socket.on('error', () => {});
       socket.destroy();
       this.noteRefusal('connections');
       return;
     }
     let counted = gate.required;
-    const conn: AuthConnection = { id: this.nextConnId++, remote: `${socket.remoteAddress}:${socket.remotePort}` };
+    const conn: AuthConnection = { id: this.nextConnId++, remote: `${socket.remoteAddress}:${socket.remotePort}`, address: key, ownHost };
     this.sockets.add(socket);
     engine.connections++;
     socket.setNoDelay(true);
@@ -126,6 +127,8 @@ export class WireServer {
     const { firstMessageMs, messageMs } = this.preAuth.limits;
     let deadline: NodeJS.Timeout | undefined;
     let spoke = false;
+    /** Logged out since it connected: its first message after is seen here, in settle (took() ran while it was authenticated). */
+    let relogged = false;
     const arm = (ms: number) => {
       deadline = setTimeout(() => {
         this.noteRefusal('timedOut');
@@ -152,8 +155,25 @@ export class WireServer {
         this.preAuth.release(key);
         disarm();
       } else if (!authed() && !counted) {
+        // Logged out: without credentials again, as if it had just connected (security review s36). Counted
+        // past no cap and under no deadline, a client with one login could log out many connections and hold
+        // every unauthenticated slot, or sit half-way through a message sized for an authenticated one.
+        if (!this.preAuth.admit(key, ownHost)) {
+          this.noteRefusal('connections');
+          drop('logged out past the cap on connections without credentials', true);
+          return;
+        }
         counted = true;
-        this.preAuth.recount(key);
+        spoke = false;
+        disarm();
+        arm(firstMessageMs);
+        relogged = true;
+      } else if (relogged && counted && !spoke) {
+        // The first command after the logout completed: from here the rules of any connection without
+        // credentials (idle between messages allowed, each message within messageMs).
+        spoke = true;
+        disarm();
+        if (reader.inMessage) arm(messageMs);
       }
     };
 

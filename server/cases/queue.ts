@@ -455,7 +455,7 @@ interface PageRead {
  * A search reads the institute's candidates from { institute, searchTerms } instead (the `_id`
  * bound is left out so that index wins) and sorts them in memory.
  */
-async function readPage(filter: Record<string, unknown>, q: QueueQuery, searching: boolean, now: Date): Promise<PageRead> {
+async function readPage(filter: Record<string, unknown>, q: QueueQuery, searching: boolean, now: Date, scoreHidden?: Record<string, unknown>): Promise<PageRead> {
   // A filter that holds the moment (due soon, overdue) is new at every page: nothing to keep.
   const keep = !q.soon && !q.today && !q.overdue && !q.procedures;
   // Straight from the collection, as stored (what lean() gives): the filter is built of typed values
@@ -475,6 +475,18 @@ async function readPage(filter: Record<string, unknown>, q: QueueQuery, searchin
   const pages = capped ? Math.max(known, page) : known;
   const skip = (page - 1) * q.size;
   const dated = DATED_SORTS[q.sort];
+  if (q.sort === 'score' && scoreHidden) {
+    // Rows whose score is hidden from the viewer are not placed by it (their place would tell it: the
+    // shortlist's orderForViewer): the rows they may rank first, by score, then the hidden ones by reference.
+    const shown = { $and: [filter, { $nor: [scoreHidden] }] };
+    const hidden = { $and: [filter, scoreHidden] };
+    const first = await find(shown, SORT_SPECS.score, skip, q.size + 1);
+    if (first.length > q.size) return { docs: first.slice(0, q.size), total, capped, page, pages, hasNext: true };
+    const shownCount = first.length > 0 || skip === 0 ? skip + first.length : await Case.countDocuments(shown);
+    const rest = q.size - first.length;
+    const second = await find(hidden, { reference: 1, _id: 1 }, Math.max(0, skip - shownCount), rest + 1);
+    return { docs: [...first, ...second.slice(0, rest)], total, capped, page, pages, hasNext: second.length > rest };
+  }
   if (!dated) {
     const docs = await find(filter, SORT_SPECS[q.sort], skip, q.size + 1);
     return { docs: docs.slice(0, q.size), total, capped, page, pages, hasNext: docs.length > q.size };
@@ -488,6 +500,31 @@ async function readPage(filter: Record<string, unknown>, q: QueueQuery, searchin
   const rest = q.size - first.length;
   const second = await find(noDate, { _id: 1 }, Math.max(0, skip - datedCount), rest + 1);
   return { docs: [...first, ...second.slice(0, rest)], total, capped, page, pages, hasNext: second.length > rest };
+}
+
+/**
+ * The cases whose combined score is hidden from `user` (the hidden-scores rule, server/policies/shortlist.ts
+ * canSeeOthersScores, as a filter): scored, of a call they score (an institute leader: every call of
+ * their institute; anyone: the calls whose panel they sit on), scoring still open (scoringOpen: in
+ * evaluation, or held from it), and without their own scorecard. Undefined for one who scores nothing
+ * (an administrator, an HR officer off every panel). Security review s36: sorted by score, the queue
+ * placed hidden rows by the score it hid, and a member who had not scored read the panel's ranking.
+ */
+async function scoreHiddenCondition(user: UserDoc): Promise<Record<string, unknown> | undefined> {
+  if (user.role !== 'leader' && user.role !== 'hr_officer') return undefined;
+  const scores: Record<string, unknown>[] = [];
+  if (user.role === 'leader' && user.institute) scores.push({ institute: user.institute });
+  if (user.panelCalls?.length) scores.push({ call: { $in: user.panelCalls } });
+  if (scores.length === 0) return undefined;
+  const own = (await Evaluation.distinct('case', { member: user._id })) as Types.ObjectId[];
+  return {
+    $and: [
+      scores.length === 1 ? scores[0]! : { $or: scores },
+      { $or: [{ stage: 'evaluation' }, { stage: 'on_hold', resumeStage: { $in: [null, 'evaluation'] } }] },
+      { score: { $ne: null } },
+      ...(own.length ? [{ _id: { $nin: own } }] : []),
+    ],
+  };
 }
 
 /** The scope the queue filters within: the policy's (server/policies/case.ts), simplified for the planner. */
@@ -591,7 +628,7 @@ export async function countQueue(user: UserDoc, q: QueueQuery, now: Date): Promi
  */
 export async function loadQueue(user: UserDoc, q: QueueQuery, now: Date, known?: Promise<QueueOptions>): Promise<QueuePage> {
   const { filter, searching } = await userQueueFilter(user, q, now);
-  const { docs, total, capped, page, pages, hasNext } = await readPage(filter, q, searching, now);
+  const { docs, total, capped, page, pages, hasNext } = await readPage(filter, q, searching, now, q.sort === 'score' ? await scoreHiddenCondition(user) : undefined);
 
   const options = known ? await known : undefined;
   const assigneeName = new Map<string, string>(options?.officers.map((o) => [o.id, o.name]));

@@ -13,8 +13,10 @@ import { pendingAudit, recordAudit, type PendingAudit } from '../audit/index.ts'
 import { pendingAuditCarrier, type PendingAuditRepair } from '../audit/pending-carrier.ts';
 import type { Logger } from '../logger.ts';
 import { canEvaluateCall, canSeeOthersScores } from '../policies/shortlist.ts';
+import { can } from '../policies/index.ts';
 import { weightedScore, sheetScore, criterionMeans, type CriterionWeight } from './score.ts';
 import { invalidateShortlist } from './shortlist.ts';
+import { onPanelAmong } from './panel.ts';
 import { withFields } from '../support/with-fields.ts';
 import { isId } from '../support/object-id.js';
 import { hasHiddenCharacters, visibleLength } from '../support/hidden-characters.ts';
@@ -182,6 +184,7 @@ export const recordPendingConflictAudits = (opts: { now: Date; olderThanMs?: num
 export interface ConflictView {
   memberName: string;
   own: boolean;
+  /** Empty for a reader who may not read the case's reasons (a panel member from another institute), unless their own. */
   reason: string;
   declaredAt: Date;
 }
@@ -209,6 +212,12 @@ export interface CaseEvaluations {
   conflicts: ConflictView[];
   /** The viewer's own declared conflict: they no longer score the case. */
   ownConflict?: ConflictView;
+  /**
+   * Of the declared conflicts, those of members on the panel now: what "N of M panel members" counts
+   * out (decision.ts canScoreIt), as the shortlist, the queue and the minimum do; one removed or
+   * disabled since is out of the panel's size already (security review s36: counted out twice here).
+   */
+  conflictsOnPanel: number;
   /** Per-criterion panel means (only when the viewer may see others' scores). */
   means?: { key: string; label: unknown; weight: number; mean: number | null; count: number }[];
 }
@@ -220,7 +229,10 @@ export async function evaluationsForViewer(opts: { ctx: Context; caseId: Types.O
   const callLike = call as unknown as { _id: unknown; institute: unknown; scorecard?: { key: string; weight: number; label: unknown }[] };
   const scorecard = callLike.scorecard ?? [];
   const [sheets, declared] = await Promise.all([Evaluation.find({ case: caseId }).sort({ submittedAt: 1 }).lean(), PanelConflict.find({ case: caseId }).sort({ declaredAt: 1 }).lean()]);
-  const members = await User.find({ _id: { $in: [...sheets.map((s) => s.member), ...declared.map((d) => d.member)] } }, { name: 1 }).lean();
+  const [members, conflictsOnPanel] = await Promise.all([
+    User.find({ _id: { $in: [...sheets.map((s) => s.member), ...declared.map((d) => d.member)] } }, { name: 1 }).lean(),
+    declared.length ? onPanelAmong(callLike, declared.map((d) => d.member)) : Promise.resolve(0),
+  ]);
   const names = new Map(members.map((m) => [String(m._id), m.name]));
   const toView = (s: (typeof sheets)[number]): EvaluationView => {
     const map = (s.scores ?? {}) as Record<string, number>;
@@ -240,10 +252,18 @@ export async function evaluationsForViewer(opts: { ctx: Context; caseId: Types.O
   const means = visible
     ? criterionMeans(scorecard, sheets.map((s) => ({ scores: (s.scores ?? {}) as Record<string, number> }))).map((m, i) => withFields(m, { label: scorecard[i]!.label }))
     : undefined;
-  const conflicts = declared.map((d) => ({ memberName: names.get(String(d.member)) ?? '—', own: String(d.member) === String(viewer._id), reason: d.reason, declaredAt: d.declaredAt }));
+  // Why a member may not score (their tie to the candidate, in their words) is read by those who read
+  // the case's reasons (policies/case.ts readReasons: the institute's staff, administrators) and by its
+  // author; a panel member from another institute reads who declared one and when, not why (security review s36).
+  const readsReasons = can(opts.ctx.actor ?? undefined, 'case.readReasons', { institute: callLike.institute, applicant: undefined, call: callLike._id });
+  const conflicts = declared.map((d) => {
+    const own = String(d.member) === String(viewer._id);
+    return { memberName: names.get(String(d.member)) ?? '—', own, reason: own || readsReasons ? d.reason : '', declaredAt: d.declaredAt };
+  });
   return {
     conflicts,
     ownConflict: conflicts.find((d) => d.own),
+    conflictsOnPanel,
     own: ownSheet ? toView(ownSheet) : undefined,
     others: visible ? sheets.filter((s) => s !== ownSheet).map(toView) : [],
     othersHidden: !visible,

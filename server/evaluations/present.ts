@@ -133,7 +133,7 @@ export function comparePage({ ctx, call, columns }: { ctx: Context; call: CallDo
         hidden,
         // The shortlist's words (lead s35): why, how many of those who can score did, "Score it" where
         // they may; paused for a held case. Closing scoring is on the case page (no room here).
-        hiddenNotice: hiddenScoresNotice(t, { hidden, scored: evals.submittedCount, panel: canScoreIt(panelSize, evals.conflicts.length, evals.submittedCount), canScore: evals.canEvaluate && c.stage === EVALUATION_STAGE && !evals.ownConflict, canClose: false, caseHref: `/shortlists/${String(call._id)}/cases/${String(c._id)}`, held: paused ? (held ?? {}) : undefined, locale: ctx.locale }),
+        hiddenNotice: hiddenScoresNotice(t, { hidden, scored: evals.submittedCount, panel: canScoreIt(panelSize, evals.conflictsOnPanel, evals.submittedCount), canScore: evals.canEvaluate && c.stage === EVALUATION_STAGE && !evals.ownConflict, canClose: false, caseHref: `/shortlists/${String(call._id)}/cases/${String(c._id)}`, held: paused ? (held ?? {}) : undefined, locale: ctx.locale }),
         hiddenShort: hidden ? t(paused ? 'shortlists.blind.pausedShort' : 'shortlists.blind.hiddenShort') : undefined,
         othersHiddenText: hidden ? t(paused ? 'shortlists.blind.othersPaused' : 'shortlists.othersHidden', { count: evals.submittedCount }) : undefined,
         evals,
@@ -271,7 +271,7 @@ export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context
     fileHref: can(ctx.actor ?? undefined, 'case.view', view.caseDoc) ? `/cases/${String(c._id)}#documents` : undefined,
     canScore,
     // Why the scores are hidden and the ways on (lead s35); the panel's size is what the shortlist says.
-    hiddenNotice: hiddenScoresNotice(t, { hidden: scoreHidden, scored: evals.submittedCount, panel: canScoreIt(view.panelSize, evals.conflicts.length, evals.submittedCount), canScore, canClose: closable && panelScoresMet, caseHref, held: c.stage === 'on_hold' ? (view.held ?? {}) : undefined, locale: ctx.locale }),
+    hiddenNotice: hiddenScoresNotice(t, { hidden: scoreHidden, scored: evals.submittedCount, panel: canScoreIt(view.panelSize, evals.conflictsOnPanel, evals.submittedCount), canScore, canClose: closable && panelScoresMet, caseHref, held: c.stage === 'on_hold' ? (view.held ?? {}) : undefined, locale: ctx.locale }),
     // Held while scoring was open: the others' scorecards wait for the case to be resumed, not only for the reader's own.
     scoringPaused: c.stage === 'on_hold',
     // Close scoring (a leader, the case in evaluation, its scores hidden from them): the form, or, before

@@ -12,6 +12,7 @@ import { recordAudit } from '../audit/index.ts';
 import { verifyPassword } from '../accounts/passwords.ts';
 import { throttles, type ThrottleDeps } from '../accounts/throttles.ts';
 import { documentStores, eraseAccountMail, eraseCaseFiles } from './erase.ts';
+import { caseAudits } from '../cases/pending-audit.ts';
 
 /** Why an applicant may not delete their account: something was submitted once. */
 export type SelfDeleteBlock = 'submitted';
@@ -56,6 +57,8 @@ export async function deleteOwnAccount(opts: { app: ThrottleDeps & Pick<AppConte
   const drafts = await Case.find({ applicant: user._id, stage: 'draft' }, { _id: 1 }).lean();
   for (const d of drafts) {
     await eraseCaseFiles(stores, d._id);
+    // The draft's own carried events (a change that stopped within the grace) are recorded before it goes (security review s36).
+    await caseAudits.recordBeforeErasure({ _id: d._id, stage: 'draft' });
     await Case.deleteOne({ _id: d._id, stage: 'draft' });
   }
   // A draft submitted from another tab meanwhile keeps the account (and that application).

@@ -9,6 +9,7 @@ import { recordDocumentAuditsBeforeErasure } from '../documents/pending-audit.ts
 import { recordConflictAuditsBeforeErasure } from '../evaluations/index.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import { PanelConflict } from '../../models/panel-conflict.ts';
+import { Mention } from '../../models/mention.ts';
 import { DiskStorage, createStorage, type DocumentStorage } from '../documents/storage.ts';
 
 export type Stores = Record<'disk' | 'gridfs', DocumentStorage>;
@@ -32,8 +33,8 @@ async function removeFile(store: DocumentStorage, key: string): Promise<void> {
 }
 
 /**
- * Removes the case's files, document records, evaluations, declared conflicts of interest and mail-log rows (recipient, subject:
- * personal data too); the case itself is left to the caller.
+ * Removes the case's files, document records, evaluations, declared conflicts of interest, mail-log rows (recipient, subject:
+ * personal data too) and mentions (a note's excerpt); the case itself is left to the caller.
  */
 export async function eraseCaseFiles(stores: Stores, caseId: unknown): Promise<{ files: number }> {
   // The audit events a version still carries are recorded first: the records go, the events stay.
@@ -45,6 +46,9 @@ export async function eraseCaseFiles(stores: Stores, caseId: unknown): Promise<{
   await recordConflictAuditsBeforeErasure(caseId);
   await PanelConflict.deleteMany({ case: caseId as never });
   await MailLog.deleteMany({ source: 'case', case: caseId as never });
+  // A colleague's mention keeps up to 400 characters of the internal note that named them, words about
+  // the applicant: it went with neither the case nor its notes (security review s36).
+  await Mention.deleteMany({ case: caseId as never });
   return { files: docs.length };
 }
 

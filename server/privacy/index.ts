@@ -18,6 +18,7 @@ import { AuditEvent } from '../../models/audit-event.ts';
 import { UNSUCCESSFUL_STAGES } from '../../models/constants.ts';
 import { recordAudit } from '../audit/index.ts';
 import { documentStores, eraseAccountMail, eraseCaseFiles, type Stores } from './erase.ts';
+import { caseAudits } from '../cases/pending-audit.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -75,6 +76,8 @@ export async function runRetention(opts: RetentionOptions): Promise<RetentionRes
         targetId: String(c._id),
         summary: { reference: c.reference, call: String(c.call), createdAt: c.createdAt, submittedAt: c.submittedAt, stageEnteredAt: c.stageEnteredAt, erasedAt: now },
       });
+      // The events the case still carries (a change that stopped within the grace) are recorded before it goes, as its documents' and conflicts' are.
+      await caseAudits.recordBeforeErasure({ _id: c._id, ...dueFilter(cutoff) });
       const del = await Case.deleteOne({ _id: c._id, ...dueFilter(cutoff) });
       result.casesErased += del.deletedCount;
       result.filesRemoved += files;

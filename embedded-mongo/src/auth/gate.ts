@@ -14,6 +14,7 @@ import { Binary, type Document } from 'bson';
 import type { ConnectionInfo, Engine, EngineLogger } from '../engine.ts';
 import { decoyCredential, isMechanism, MECHANISMS, ScramConversation, ScramError, type Mechanism } from './scram.ts';
 import { UserStore, UserStoreError, type Role, type UserRecord } from './users.ts';
+import { AuthFailureBound, type AuthFailureBoundLimits } from './failure-bound.ts';
 
 /** Per connection: who it authenticated as, and the SASL conversation in progress. */
 export interface AuthConnection extends ConnectionInfo {
@@ -21,6 +22,9 @@ export interface AuthConnection extends ConnectionInfo {
   sasl?: SaslState;
   /** Failed authentications on this connection (server.ts closes it past PreAuthLimits.authFailures). */
   authFailures?: number;
+  /** Its remote address as counted (pre-auth-limits.ts addressKey), and whether it is the server's own host (sameHost). */
+  address?: string;
+  ownHost?: boolean;
 }
 
 /** Failed authentications are logged one line at most this often, with how many since: a client retrying in a loop flooded the log (security review s34). */
@@ -72,6 +76,8 @@ export interface AuthGateOptions {
   /** Refuse every command but the handshake and authentication until the connection authenticates. */
   required: boolean;
   logger: EngineLogger;
+  /** Failed authentications across connections (failure-bound.ts); unbounded without. */
+  failureBound?: AuthFailureBoundLimits;
 }
 
 export class AuthGate {
@@ -82,6 +88,7 @@ export class AuthGate {
   private readonly decoySecret = randomBytes(32);
   private readonly handlers = new Map<string, { preAuth: boolean; run: Handler }>();
   private failedLog: { count: number; loggedAt: number; last?: Document; timer?: NodeJS.Timeout } = { count: 0, loggedAt: 0 };
+  private readonly bound: AuthFailureBound | undefined;
 
   constructor(
     private readonly engine: Engine,
@@ -90,6 +97,7 @@ export class AuthGate {
     this.users = new UserStore(engine);
     this.required = opts.required;
     this.logger = opts.logger;
+    this.bound = opts.failureBound && new AuthFailureBound(opts.failureBound);
     const on = (names: string[], preAuth: boolean, run: Handler) => {
       for (const n of names) this.handlers.set(n, { preAuth, run });
     };
@@ -178,9 +186,11 @@ export class AuthGate {
 
   // ---- SASL ---------------------------------------------------------------------------------------
 
-  private failed(conn: AuthConnection, user: string | undefined, db: string, mechanism: string, reason: string): Document {
+  /** `uncounted`: not counted by the bound across connections (a refusal, or a start that checked no proof). */
+  private failed(conn: AuthConnection, user: string | undefined, db: string, mechanism: string, reason: string, uncounted = false): Document {
     conn.sasl = undefined;
     conn.authFailures = (conn.authFailures ?? 0) + 1;
+    if (!uncounted) this.bound?.failed(conn.address ?? '?', user === undefined ? undefined : userKey(db, user));
     this.noteFailure({ conn: conn.id, remote: conn.remote, user: user ?? null, db, mechanism, reason });
     return errorReply('AuthenticationFailed', AUTH_FAILED);
   }
@@ -202,11 +212,18 @@ export class AuthGate {
     if (count) this.logger.warn({ ...last, failures: count }, 'embedded-mongo: authentication failed');
   }
 
+  /** Whether the failure bound across connections refuses `conn` now (for `user` of `db` when known). */
+  private refuses(conn: AuthConnection, db: string, user?: string): boolean {
+    return !!this.bound?.refuses(conn.address ?? '?', conn.ownHost === true, user === undefined ? undefined : userKey(db, user));
+  }
+
   private async saslStart(db: string, cmd: Document, conn: AuthConnection): Promise<Document> {
     const mechanism = cmd.mechanism;
     if (!isMechanism(mechanism)) {
       return errorReply('MechanismUnavailable', `Received authentication for mechanism ${String(mechanism)} which is unknown or not enabled`);
     }
+    // The same answer as a wrong password: a refusal must not tell a guesser which names it has used up.
+    if (this.refuses(conn, db)) return this.failed(conn, undefined, db, mechanism, 'refused: too many failed authentications from this address', true);
     const payload = readPayload(cmd.payload);
     if (!payload) return this.failed(conn, undefined, db, mechanism, 'no payload');
     const conversation = new ScramConversation(mechanism);
@@ -217,11 +234,13 @@ export class AuthGate {
       if (e instanceof ScramError) return this.failed(conn, undefined, db, mechanism, e.message);
       throw e;
     }
+    if (this.refuses(conn, db, user)) return this.failed(conn, user, db, mechanism, 'refused: too many failed authentications for this user name or address', true);
     const record = await this.users.get(user, db);
     // A user without credentials for this mechanism fails here, as in mongod: a speculative
     // SCRAM-SHA-256 start then stays out of hello's reply, and the driver starts over with the
     // mechanism saslSupportedMechs offered.
-    if (record && !record.credentials[mechanism]) return this.failed(conn, user, db, mechanism, `no ${mechanism} credentials for this user`);
+    // Not a guess (no proof is checked): a client's speculative SCRAM-SHA-256 start for a SCRAM-SHA-1 user does this at every connection, and must not use up the user name's budget.
+    if (record && !record.credentials[mechanism]) return this.failed(conn, user, db, mechanism, `no ${mechanism} credentials for this user`, true);
     const credential = record?.credentials[mechanism] ?? decoyCredential(mechanism, `${db}.${user}`, this.decoySecret);
     const serverFirst = conversation.serverFirstMessage(credential);
     const options = isObject(cmd.options) ? cmd.options : {};
@@ -249,6 +268,8 @@ export class AuthGate {
       this.authenticated(conn, state);
       return { conversationId: 1, done: true, payload: writePayload('', state.base64), ok: 1 };
     }
+    // Checked again at the proof: conversations started while under the budget must not all be tried at once past it.
+    if (this.refuses(conn, state.db, state.user)) return this.failed(conn, state.user, state.db, mechanism, 'refused: too many failed authentications for this user name or address', true);
     let serverFinal: string;
     try {
       serverFinal = state.conversation.finish(payload.text, state.user);
@@ -354,6 +375,9 @@ function readPayload(v: unknown): { text: string; base64: boolean } | undefined 
 function writePayload(text: string, base64: boolean): Binary | string {
   return base64 ? Buffer.from(text, 'utf8').toString('base64') : new Binary(Buffer.from(text, 'utf8'));
 }
+
+/** The key a user name is counted under by the failure bound: users are per database. */
+const userKey = (db: string, user: string) => `${db}\0${user}`;
 
 function userName(v: unknown): string {
   if (typeof v !== 'string' || v === '') throw new AuthCommandError('BadValue', 'User name must be a non-empty string');
