@@ -181,12 +181,12 @@ export async function verifyBackup(dir: string): Promise<Verified> {
     bytes += st.size;
     if (entry.kind === 'upload') {
       uploads.set(entry.key, entry);
-      if ((await hashFile(file)).sha256 !== entry.sha256) problems.push(`damaged: ${entry.path} (its SHA-256 differs from the manifest's)`);
+      if ((await hashFile(file)).sha256 !== entry.sha256) problems.push(`damaged: ${entry.path} (its SHA-256 differs from the manifest’s)`);
       continue;
     }
     const buf = await readFile(file);
     if (sha256Hex(buf) !== entry.sha256) {
-      problems.push(`damaged: ${entry.path} (${entry.db}.${entry.collection}: its SHA-256 differs from the manifest's)`);
+      problems.push(`damaged: ${entry.path} (${entry.db}.${entry.collection}: its SHA-256 differs from the manifest’s)`);
       continue;
     }
     const count = countBsonDocuments(buf);
