@@ -204,7 +204,11 @@ async function prepareOut(dir: string): Promise<void> {
   for (const sub of ['db', 'files']) await mkdir(path.join(dir, sub), { mode: 0o700 });
 }
 
-export async function takeBackup(opts: { config: Config; out: string; log?: (line: string) => void }): Promise<BackupResult> {
+/**
+ * `method: 'logical'` dumps collection by collection even on the embedded server: what a real MongoDB
+ * gets, for the tests (no mongod here); 'auto' takes the embedded server's snapshot when it has one.
+ */
+export async function takeBackup(opts: { config: Config; out: string; log?: (line: string) => void; method?: 'auto' | 'logical' }): Promise<BackupResult> {
   const { config } = opts;
   const log = opts.log ?? (() => undefined);
   const dir = path.resolve(opts.out);
@@ -227,7 +231,7 @@ export async function takeBackup(opts: { config: Config; out: string; log?: (lin
       snapshots += 1;
       await rm(dbDir, { recursive: true, force: true });
       await mkdir(dbDir, { mode: 0o700 });
-      dumped = (await dumpEmbedded(conn, dbDir)) ?? (await dumpLogical(conn, dbDir));
+      dumped = (opts.method === 'logical' ? undefined : await dumpEmbedded(conn, dbDir)) ?? (await dumpLogical(conn, dbDir));
       // Step 2: the files of versions written since step 1 (their files were stored before them).
       const missing: string[] = [];
       for (const key of dumped.diskFiles.keys()) {
