@@ -31,10 +31,17 @@ export function databaseOfUri(uri: string): string {
   return m?.[1] ? decodeURIComponent(m[1]) : 'test';
 }
 
+/** The user a mongodb:// URI signs in as, if it names one. */
+export function userOfUri(uri: string): string | undefined {
+  const m = /^mongodb(?:\+srv)?:\/\/([^:@/]+)(?::[^@/]*)?@/.exec(uri);
+  return m?.[1] ? decodeURIComponent(m[1]) : undefined;
+}
+
 export async function connectForBackup(config: Config): Promise<BackupConnection> {
   if (config.mongodbUri) {
     const client = await MongoClient.connect(config.mongodbUri, databaseOptions(config.db));
-    return { client, appDatabase: databaseOfUri(config.mongodbUri), close: () => client.close() };
+    const user = userOfUri(config.mongodbUri);
+    return { client, appDatabase: databaseOfUri(config.mongodbUri), ...(user ? { user } : {}), close: () => client.close() };
   }
   const dbPath = path.join(config.dataDir, 'db');
   if (!existsSync(dbPath)) throw new BackupError(`no database at ${dbPath} (DATA_DIR=${config.dataDir}): nothing to back up`);

@@ -105,28 +105,77 @@ export async function writeManifest(dir: string, manifest: Manifest): Promise<vo
   await writeBackupFile(path.join(dir, MANIFEST_SUM), `${sha256Hex(text)}  ${MANIFEST}\n`);
 }
 
-/** The number of BSON documents in a dump file (concatenated documents), or a reason it is not one. */
-export function countBsonDocuments(buf: Buffer): number | string {
-  let n = 0;
-  let off = 0;
-  while (off < buf.length) {
-    if (buf.length - off < 5) return `truncated at byte ${off}`;
-    const size = buf.readInt32LE(off);
-    if (size < 5 || off + size > buf.length || buf[off + size - 1] !== 0) return `a document at byte ${off} is cut off or malformed`;
-    off += size;
-    n += 1;
+/** The largest document a dump may hold (MongoDB's limit is 16 MB; a bigger length is damage). */
+const MAX_DOCUMENT = 48 * 1024 * 1024;
+
+/** Splits a dump's bytes, as they are read, into its BSON documents (concatenated, each length-prefixed). */
+export class BsonFrames {
+  private carry = Buffer.alloc(0);
+  private offset = 0;
+  count = 0;
+  error: string | undefined;
+
+  push(chunk: Buffer): Buffer[] {
+    const out: Buffer[] = [];
+    if (this.error) return out;
+    const buf = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
+    let off = 0;
+    while (buf.length - off >= 4) {
+      const size = buf.readInt32LE(off);
+      if (size < 5 || size > MAX_DOCUMENT) {
+        this.error = `a document at byte ${this.offset + off} is cut off or malformed`;
+        return out;
+      }
+      if (buf.length - off < size) break;
+      if (buf[off + size - 1] !== 0) {
+        this.error = `a document at byte ${this.offset + off} is cut off or malformed`;
+        return out;
+      }
+      out.push(buf.subarray(off, off + size));
+      off += size;
+      this.count += 1;
+    }
+    this.offset += off;
+    this.carry = Buffer.from(buf.subarray(off));
+    return out;
   }
-  return n;
+
+  /** After the last chunk: the error, if the bytes ended inside a document. */
+  end(): string | undefined {
+    if (!this.error && this.carry.length) this.error = this.carry.length < 5 ? `truncated at byte ${this.offset}` : `a document at byte ${this.offset} is cut off or malformed`;
+    return this.error;
+  }
 }
 
-/** Every document of a dump file, decoded (Longs and the other BSON types kept as they are). */
+/** The number of BSON documents in a dump's bytes, or a reason they are not a dump. */
+export function countBsonDocuments(buf: Buffer): number | string {
+  const frames = new BsonFrames();
+  frames.push(buf);
+  return frames.end() ?? frames.count;
+}
+
+/** Every document of a dump's bytes, decoded (Longs and the other BSON types kept as they are). */
 export function* bsonDocuments(buf: Buffer): Generator<Record<string, unknown>> {
-  let off = 0;
-  while (off < buf.length) {
-    const size = buf.readInt32LE(off);
-    yield deserialize(buf.subarray(off, off + size), BSON_EXACT);
-    off += size;
+  for (const raw of new BsonFrames().push(buf)) yield deserialize(raw, BSON_EXACT);
+}
+
+/** Each document of a dump file as its bytes, read as a stream (a GridFS chunks dump can be larger than memory). */
+export async function* readBsonFile(file: string): AsyncGenerator<Buffer> {
+  const frames = new BsonFrames();
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) yield* frames.push(chunk as Buffer);
+  const error = frames.end();
+  if (error) throw new Error(`${path.basename(file)}: ${error}`);
+}
+
+/** A dump file's SHA-256 and document count in one read, or why it is not a dump. */
+async function checkDump(file: string): Promise<{ sha256: string; count: number | string }> {
+  const hash = createHash('sha256');
+  const frames = new BsonFrames();
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+    hash.update(chunk as Buffer);
+    frames.push(chunk as Buffer);
   }
+  return { sha256: hash.digest('hex'), count: frames.end() ?? frames.count };
 }
 
 /** Decode options that keep every value's BSON type, so writing it back stores the same bytes. */
@@ -159,7 +208,7 @@ export async function verifyBackup(dir: string): Promise<Verified> {
   const problems: string[] = [];
   const seen = new Set<string>();
   const uploads = new Map<string, UploadEntry>();
-  let documentsEntry: { entry: CollectionEntry; buf: Buffer } | undefined;
+  let documentsEntry: CollectionEntry | undefined;
   let documents = 0;
   let bytes = 0;
   for (const entry of parsed.entries) {
@@ -184,15 +233,14 @@ export async function verifyBackup(dir: string): Promise<Verified> {
       if ((await hashFile(file)).sha256 !== entry.sha256) problems.push(`damaged: ${entry.path} (its SHA-256 differs from the manifest’s)`);
       continue;
     }
-    const buf = await readFile(file);
-    if (sha256Hex(buf) !== entry.sha256) {
+    const { sha256, count } = await checkDump(file);
+    if (sha256 !== entry.sha256) {
       problems.push(`damaged: ${entry.path} (${entry.db}.${entry.collection}: its SHA-256 differs from the manifest’s)`);
       continue;
     }
-    const count = countBsonDocuments(buf);
     if (count !== entry.documents) problems.push(`damaged: ${entry.path} (${entry.db}.${entry.collection}): ${typeof count === 'string' ? count : `${count} documents, the manifest says ${entry.documents}`}`);
     documents += entry.documents;
-    if (entry.db === parsed.database.appDatabase && entry.collection === 'documents') documentsEntry = { entry, buf };
+    if (entry.db === parsed.database.appDatabase && entry.collection === 'documents') documentsEntry = entry;
   }
   const collections = parsed.entries.filter((e) => e.kind === 'collection').length;
   const c = parsed.counts;
@@ -202,7 +250,8 @@ export async function verifyBackup(dir: string): Promise<Verified> {
   // Every version the database copy stores on disk must come with its file: a restore without it
   // would give the app records whose download fails.
   if (problems.length === 0 && documentsEntry) {
-    for (const d of bsonDocuments(documentsEntry.buf)) {
+    for await (const raw of readBsonFile(path.join(dir, documentsEntry.path))) {
+      const d = deserialize(raw, BSON_EXACT);
       if (String(d.storage) !== 'disk') continue;
       const key = String(d.storageKey);
       const file = uploads.get(key);

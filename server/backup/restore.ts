@@ -9,14 +9,14 @@
 // are put in place first and the database last, as the app stores a file before its record: a
 // restore cut short leaves no record without its file.
 import { randomBytes } from 'node:crypto';
-import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { EJSON, type Document } from 'bson';
+import { EJSON, deserialize, type Document } from 'bson';
 import { MongoClient, type Db } from 'mongodb';
 import type { Config } from '../config.ts';
 import { databaseOptions } from '../db/index.ts';
 import { BackupError, EMBEDDED_APP_DATABASE, databaseOfUri } from './connect.ts';
-import { bsonDocuments, verifyBackup, type CollectionEntry, type Manifest } from './manifest.ts';
+import { BSON_EXACT, readBsonFile, verifyBackup, type CollectionEntry, type Manifest } from './manifest.ts';
 
 export interface RestoreResult {
   target: 'embedded' | 'mongodb';
@@ -31,6 +31,7 @@ export interface RestoreResult {
 }
 
 const INSERT_BATCH = 1000;
+const INSERT_BATCH_BYTES = 16 * 1024 * 1024;
 /** Left in a data folder by an operator before a restore: the key, kept apart from backups. */
 const MAY_BE_THERE = new Set(['data-encryption.key']);
 
@@ -79,17 +80,22 @@ async function restoreCollection(db: Db, from: string, e: CollectionEntry, skip?
   const options = decoded(e.options);
   if (Object.keys(options).length) await db.createCollection(e.collection, options);
   let batch: Document[] = [];
+  let bytes = 0;
   let n = 0;
   const flush = async () => {
     if (!batch.length) return;
     await db.collection(e.collection).insertMany(batch, { ordered: true });
     n += batch.length;
     batch = [];
+    bytes = 0;
   };
-  for (const doc of bsonDocuments(await readFile(path.join(from, e.path)))) {
+  for await (const raw of readBsonFile(path.join(from, e.path))) {
+    const doc = deserialize(raw, BSON_EXACT);
     if (skip?.(doc)) continue;
     batch.push(doc);
-    if (batch.length >= INSERT_BATCH) await flush();
+    bytes += raw.length;
+    // GridFS chunks are 255 kB each: a batch is bounded by its bytes too.
+    if (batch.length >= INSERT_BATCH || bytes >= INSERT_BATCH_BYTES) await flush();
   }
   await flush();
   if (!Object.keys(options).length && n === 0) await db.createCollection(e.collection).catch(() => undefined);

@@ -81,6 +81,37 @@ describe('backup: takeBackup and restoreBackup', function () {
     expect(readdirSync(path.join(target, 'uploads', 'aa'))).to.deep.equal([key('a')]);
   });
 
+  it('restores into a folder that is not empty only with --force, which moves what is there aside, never over a running database', async () => {
+    const data = path.join(root, 'data');
+    await withRecords(data, []);
+    const out = path.join(root, 'backup');
+    await takeBackup({ config: configFor(data), out });
+    const target = path.join(root, 'target');
+    mkdirSync(target);
+    writeFileSync(path.join(target, 'data-encryption.key'), 'the key, put back from the secret store');
+    writeFileSync(path.join(target, 'old'), 'old data');
+    try {
+      await restoreBackup({ config: configFor(target), from: out });
+      expect.fail('not empty');
+    } catch (err) {
+      expect((err as Error).message).to.match(/target is not empty \(old\).*--force/);
+    }
+    expect(readdirSync(target).sort()).to.deep.equal(['data-encryption.key', 'old']);
+    const forced = await restoreBackup({ config: configFor(target), from: out, force: true });
+    expect(forced.setAside).to.have.length(1);
+    expect(readdirSync(target).sort()).to.include.members(['data-encryption.key', 'db', 'uploads']);
+    expect(readdirSync(target).find((f) => f.startsWith('old.before-restore-'))).to.not.equal(undefined);
+    const running = await startEmbeddedMongo({ dbPath: path.join(target, 'db'), port: 0 });
+    try {
+      await restoreBackup({ config: configFor(target), from: out, force: true });
+      expect.fail('the app runs on it');
+    } catch (err) {
+      expect((err as Error).message).to.match(/is in use \(the app runs on it\)/);
+    } finally {
+      await running.stop();
+    }
+  });
+
   it('writes no backup when a version’s file is missing, or is not the file its record names', async () => {
     const data = path.join(root, 'data');
     await withRecords(data, [{ storage: 'disk', storageKey: key('d'), sha256: 'e'.repeat(64) }]);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { serialize } from 'bson';
 import { ObjectId } from 'mongodb';
 import {
-  MANIFEST, MANIFEST_SUM, FORMAT, FORMAT_VERSION, countBsonDocuments, sha256Hex, uploadPath, verifyBackup, writeManifest, writeRawManifest,
+  BsonFrames, MANIFEST, MANIFEST_SUM, FORMAT, FORMAT_VERSION, countBsonDocuments, sha256Hex, uploadPath, verifyBackup, writeManifest, writeRawManifest,
   type Manifest,
 } from '../../server/backup/manifest.ts';
 
@@ -133,6 +133,19 @@ describe('backup: the manifest', () => {
     mkdirSync(dir);
     await writeManifest(dir, writeBackup(dir, { fileSha: 'f'.repeat(64) }));
     expect((await problems())[0]).to.match(/^damaged: files\/ab\/a?b.* is not the file document version [a-f0-9]{24} names/);
+  });
+
+  it('splits a dump read in chunks of any size into the same documents', () => {
+    const docs = [{ a: 1 }, { b: 'x'.repeat(300) }, { c: [1, 2, 3] }];
+    const bytes = Buffer.concat(docs.map((d) => Buffer.from(serialize(d))));
+    for (const size of [1, 3, 4, 5, 17, 64, bytes.length]) {
+      const frames = new BsonFrames();
+      const out: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += size) out.push(...frames.push(bytes.subarray(i, i + size)));
+      expect(frames.end(), `chunks of ${size}`).to.equal(undefined);
+      expect(Buffer.concat(out).equals(bytes), `chunks of ${size}`).to.equal(true);
+      expect(frames.count).to.equal(3);
+    }
   });
 
   it('counts the documents of a dump and says where one is cut off', () => {
