@@ -13,6 +13,7 @@
 //     the administrator and the leader (second factor: the key is given apart) sign in;
 //   - refused, with nothing written: a backup with one byte changed, one with a file missing, one
 //     without its manifest; a restore into a folder that is not empty.
+// TEST_UPLOAD_STORAGE=gridfs runs it with the files in GridFS (in the database, and its one moment).
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync, cpSync } from 'node:fs';
@@ -54,7 +55,9 @@ describe('drill: backup while the app writes, SIGKILL, restore into a new folder
   });
 
   it('restores every case, version (file by hash), audit event, e-mail and sign-in of one moment; refuses damaged backups', async () => {
-    const env = drill.env({ SMTP_URL: `smtp://127.0.0.1:${smtp().port}`, DISPATCH_INTERVAL_MS: '200', UPLOAD_RATE_PER_HOUR: '1000000' });
+    // TEST_UPLOAD_STORAGE=gridfs: the files live in the database and come with its one moment.
+    const storage = process.env.TEST_UPLOAD_STORAGE === 'gridfs' ? 'gridfs' : 'disk';
+    const env = drill.env({ SMTP_URL: `smtp://127.0.0.1:${smtp().port}`, DISPATCH_INTERVAL_MS: '200', UPLOAD_RATE_PER_HOUR: '1000000', UPLOAD_STORAGE: storage });
     const checklist = [
       { type: 'cv', phase: 'application', required: true },
       { type: 'recommendation_letter', phase: 'application', required: false, multiple: true },
@@ -147,14 +150,15 @@ describe('drill: backup while the app writes, SIGKILL, restore into a new folder
       const audits = dumped(backupDir, manifest, 'auditevents');
       for (const e of audits.filter((x) => x.action === 'document.upload')) expect(docIds.has(String(e.targetId)), `the version of upload event ${String(e._id)}`).to.equal(true);
       const files = new Map(manifest.entries.flatMap((e) => (e.kind === 'upload' ? [[e.key, e] as const] : [])));
-      for (const d of docs) expect(files.get(String(d.storageKey))?.sha256, `the file of ${String(d.originalName)}`).to.equal(String(d.sha256));
+      for (const d of docs) expect(String(d.storage), String(d.originalName)).to.equal(storage);
+      if (storage === 'disk') for (const d of docs) expect(files.get(String(d.storageKey))?.sha256, `the file of ${String(d.originalName)}`).to.equal(String(d.sha256));
       const cases = dumped(backupDir, manifest, 'cases');
       const mails = dumped(backupDir, manifest, 'mail_log');
       expect(mails.some((m) => m.status === 'sent'), 'the e-mail log is in it').to.equal(true);
 
       // Restore into a new folder and start the app there (the key given apart, as production does).
       const restored = path.join(drill.dir, 'restored');
-      const env2 = drillEnv(restored, { SMTP_URL: `smtp://127.0.0.1:${smtp().port}`, DISPATCH_INTERVAL_MS: '200' });
+      const env2 = drillEnv(restored, { SMTP_URL: `smtp://127.0.0.1:${smtp().port}`, DISPATCH_INTERVAL_MS: '200', UPLOAD_STORAGE: storage });
       const r = await runScriptToEnd('scripts/restore.ts', ['--from', backupDir], env2);
       expect(r.code, `restore: ${r.err}\n${r.out}`).to.equal(0);
       restoredApp = startApp(env2);
@@ -168,22 +172,25 @@ describe('drill: backup while the app writes, SIGKILL, restore into a new folder
       for (const e of audits) expect(restoredAudits.has(String(e._id)), `audit event ${String(e._id)}`).to.equal(true);
       const restoredMails = await ids('mail_log');
       for (const m of mails) expect(restoredMails.has(String(m._id)), `mail-log row ${String(m._id)}`).to.equal(true);
-      for (const d of await db.collection('documents').find({}).toArray()) {
+      for (const d of storage === 'disk' ? await db.collection('documents').find({}).toArray() : []) {
         const file = path.join(restored, 'uploads', d.storageKey.slice(0, 2), d.storageKey);
         expect(sha256(readFileSync(file)), `${d.originalName} on disk`).to.equal(d.sha256);
       }
 
-      // Everyone signs in; each applicant downloads a version of their own, byte for byte.
+      // Everyone signs in; each applicant downloads every version of their own, byte for byte.
       const base = () => restoredApp!.url;
+      let downloaded = 0;
       for (const a of seeded.applicants) {
         const c = new WebClient(base, 20_000);
         await c.signIn(a.email, seeded.password);
-        const mine = docs.find((d) => String(d.case) === a.caseId);
-        if (!mine) continue;
-        const res = await fetch(`${base()}/documents/${String(mine._id)}/download`, { headers: { cookie: c.cookieHeader() } });
-        expect(res.status, `download of ${String(mine.originalName)}`).to.equal(200);
-        expect(sha256(Buffer.from(await res.arrayBuffer()))).to.equal(String(mine.sha256));
+        for (const mine of docs.filter((d) => String(d.case) === a.caseId)) {
+          const res = await fetch(`${base()}/documents/${String(mine._id)}/download`, { headers: { cookie: c.cookieHeader() } });
+          expect(res.status, `download of ${String(mine.originalName)}`).to.equal(200);
+          expect(sha256(Buffer.from(await res.arrayBuffer())), `${String(mine.originalName)} downloaded`).to.equal(String(mine.sha256));
+          downloaded += 1;
+        }
       }
+      expect(downloaded, 'every version downloaded').to.equal(docs.length);
       for (const staff of [seeded.admin, seeded.leader]) await new WebClient(base, 20_000).signIn(staff.email, seeded.password, staff.totpSecret);
       expect(users.length, 'every account').to.equal(await db.collection('users').countDocuments({ _id: { $in: users.map((u) => u._id as ObjectId) } }));
 
@@ -198,14 +205,15 @@ describe('drill: backup while the app writes, SIGKILL, restore into a new folder
         expect(out.err, label).to.match(expected);
         expect(existsSync(target), `${label}: nothing written`).to.equal(false);
       };
-      const aFile = manifest.entries.find((e) => e.kind === 'upload')!;
+      // On GridFS the files are in the database's dumps: damage the largest one (the chunks) instead.
+      const aFile = manifest.entries.find((e) => e.kind === 'upload') ?? [...manifest.entries].sort((a, b) => b.bytes - a.bytes)[0]!;
       const casesDump = manifest.entries.find((e) => e.kind === 'collection' && e.collection === 'cases')!;
       await refuse('byte', (dir) => {
         const f = path.join(dir, aFile.path);
         const b = readFileSync(f);
         b[Math.floor(b.length / 2)] ^= 0x01;
         writeFileSync(f, b);
-      }, new RegExp(`damaged: ${aFile.path.replace(/\//g, '\\/')}`));
+      }, new RegExp(`damaged: ${aFile.path.replace(/\//g, '\\/')} `));
       await refuse('missing', (dir) => unlinkSync(path.join(dir, casesDump.path)), /missing: db\/\d{4}\.bson \(talent\.cases\)/);
       await refuse('manifest', (dir) => unlinkSync(path.join(dir, 'manifest.json')), /holds no complete backup/);
       const busy = path.join(drill.dir, 'busy');
