@@ -12,7 +12,7 @@ import { MongoClient, ObjectId } from 'mongodb';
 import { loadConfig, type Config } from '../../server/config.ts';
 import { takeBackup } from '../../server/backup/backup.ts';
 import { restoreBackup } from '../../server/backup/restore.ts';
-import { BackupError } from '../../server/backup/connect.ts';
+import { BackupError, databaseOfUri, userOfUri } from '../../server/backup/connect.ts';
 import { startEmbeddedMongo, readCredentialsFile, type EmbeddedMongo } from '../../embedded-mongo/src/index.ts';
 import { TEST_DATA_ENCRYPTION_KEY } from '../support/keys.ts';
 
@@ -161,6 +161,13 @@ describe('backup: takeBackup and restoreBackup', function () {
     } finally {
       await running.stop();
     }
+  });
+
+  it('reads the database and the user a MONGODB_URI names (the user is not restored: its password is not in the backup)', () => {
+    expect(databaseOfUri('mongodb://u%40x:p@db.example.org:27017/talent?replicaSet=rs0')).to.equal('talent');
+    expect(databaseOfUri('mongodb+srv://cluster.example.org/')).to.equal('test');
+    expect(userOfUri('mongodb://u%40x:p@db.example.org:27017/talent')).to.equal('u@x');
+    expect(userOfUri('mongodb://db.example.org/talent')).to.equal(undefined);
   });
 
   it('on MONGODB_URI: a logical dump of the app’s database, restored into an empty database only', async () => {
