@@ -192,8 +192,8 @@ async function storedKeys(uploadDir: string): Promise<string[]> {
   return keys;
 }
 
-/** The backup folder: new, or empty; 0700 whatever the umask. */
-async function prepareOut(dir: string): Promise<void> {
+/** The backup folder: new, or empty; 0700 whatever the umask. Says whether it was there already. */
+async function prepareOut(dir: string): Promise<boolean> {
   const st = await stat(dir).catch(() => undefined);
   if (st) {
     if (!st.isDirectory()) throw new BackupError(`${dir} exists and is not a folder`);
@@ -202,6 +202,7 @@ async function prepareOut(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
   for (const sub of ['db', 'files']) await mkdir(path.join(dir, sub), { mode: 0o700 });
+  return Boolean(st);
 }
 
 /**
@@ -209,12 +210,23 @@ async function prepareOut(dir: string): Promise<void> {
  * gets, for the tests (no mongod here); 'auto' takes the embedded server's snapshot when it has one.
  */
 export async function takeBackup(opts: { config: Config; out: string; log?: (line: string) => void; method?: 'auto' | 'logical' }): Promise<BackupResult> {
-  const { config } = opts;
   const log = opts.log ?? (() => undefined);
   const dir = path.resolve(opts.out);
-  await prepareOut(dir);
+  const existed = await prepareOut(dir);
   const dbDir = path.join(dir, 'db');
   const filesDir = path.join(dir, 'files');
+  try {
+    return await backupInto({ ...opts, log }, dir, dbDir, filesDir);
+  } catch (err) {
+    // A backup that failed leaves no half copy of personal data behind (it was new or empty).
+    for (const entry of await readdir(dir).catch(() => [] as string[])) await rm(path.join(dir, entry), { recursive: true, force: true });
+    if (!existed) await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function backupInto(opts: { config: Config; log: (line: string) => void; method?: 'auto' | 'logical' }, dir: string, dbDir: string, filesDir: string): Promise<BackupResult> {
+  const { config, log } = opts;
   const conn = await connectForBackup(config);
   try {
     const files = new Map<string, UploadEntry>();

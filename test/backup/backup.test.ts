@@ -123,15 +123,16 @@ describe('backup: takeBackup and restoreBackup', function () {
       expect(err).to.be.instanceOf(BackupError);
       expect((err as Error).message).to.match(/1 document version\(s\) in the database have no file under .* in 4 snapshots/);
     }
-    expect(existsSync(path.join(out, 'manifest.json')), 'no manifest: never taken for a backup').to.equal(false);
+    expect(existsSync(out), 'nothing left behind: no half copy of personal data').to.equal(false);
     storeFile(data, key('d'), Buffer.from('%PDF-1.4 another file\n'));
-    rmSync(out, { recursive: true });
+    mkdirSync(out);
     try {
       await takeBackup({ config: configFor(data), out });
       expect.fail('a file with another hash');
     } catch (err) {
       expect((err as Error).message).to.match(/does not have the SHA-256 its document record names/);
     }
+    expect(readdirSync(out), 'a folder that was there is emptied, not removed').to.deep.equal([]);
   });
 
   it('refuses a folder that is not empty, a data folder with no database, and says how to reach a running app’s', async () => {
