@@ -13,6 +13,7 @@ import { catalogCommands } from './commands/catalog.ts';
 import { indexCommands } from './commands/indexes.ts';
 import { writeCommands } from './commands/write.ts';
 import { readCommands } from './commands/read.ts';
+import { backupCommands } from './commands/backup.ts';
 import type { CommandContext, ConnectionInfo, Handler, HandlerTable, OpCounters } from './commands/context.ts';
 import type { Storage, CatalogSnapshot } from './storage/types.ts';
 
@@ -42,6 +43,7 @@ const HANDLERS: HandlerTable = new Map<string, Handler>([
   ...writeCommands,
   ...readCommands,
   ...cursorCommands,
+  ...backupCommands,
 ]);
 
 export class Engine implements CommandContext {

@@ -1,0 +1,41 @@
+// A backup of the database and the uploaded files, taken while the app runs:
+//   npm run backup -- --out /backups/talent-2026-12-07
+// Reads the app's own configuration (MONGODB_URI, else the embedded database under DATA_DIR, reached
+// on EMBEDDED_DB_PORT while the app runs; UPLOAD_DIR). The folder must be new or empty; it is made
+// 0700, its files 0600. The data-encryption key is not in it: keep that in your secret store.
+// Exit codes: 0 done, 1 failed (nothing usable written), 2 bad arguments or configuration.
+import { parseArgs } from 'node:util';
+import { loadConfigOrExit } from '../server/config.ts';
+import { takeBackup } from '../server/backup/backup.ts';
+import { BackupError } from '../server/backup/connect.ts';
+
+const usage = 'usage: npm run backup -- --out DIR';
+
+async function main(): Promise<void> {
+  let out: string | undefined;
+  try {
+    out = parseArgs({ options: { out: { type: 'string' } }, strict: true }).values.out;
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${usage}\n`);
+    process.exit(2);
+  }
+  if (!out) {
+    process.stderr.write(`--out is required\n${usage}\n`);
+    process.exit(2);
+  }
+  const config = loadConfigOrExit();
+  const started = Date.now();
+  const result = await takeBackup({ config, out, log: (line) => process.stderr.write(`${line}\n`) });
+  const c = result.manifest.counts;
+  const d = result.manifest.database;
+  process.stdout.write(
+    `backup written to ${result.dir}: ${c.collections} collections, ${c.documents} documents, ${c.files} files, ${c.bytes} bytes ` +
+      `(${d.source} database, ${d.consistency} at ${d.takenAt}; ${result.snapshots} snapshot(s); ${Date.now() - started} ms)\n` +
+      (result.manifest.encryption.keyIds.length ? `sealed fields need the data-encryption key(s) ${result.manifest.encryption.keyIds.join(', ')}: not in this backup, keep them in your secret store\n` : ''),
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`backup failed: ${err instanceof BackupError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(err instanceof BackupError ? err.code : 1);
+});

@@ -1,0 +1,41 @@
+// Restores a backup made by `npm run backup` into an empty data folder:
+//   npm run restore -- --from /backups/talent-2026-12-07 [--data DIR] [--uploads DIR] [--force]
+// --data defaults to DATA_DIR (with MONGODB_URI set and no --data: into that database, which must be
+// empty), --uploads to UPLOAD_DIR. Every file is checked against the manifest first; a damaged or
+// partial backup is refused and nothing is written. The folders must be new or empty (the data folder
+// may already hold data-encryption.key); --force moves what is there aside (never deletes it) and
+// still refuses a data folder the app is running on.
+// Exit codes: 0 done, 1 failed, 2 bad arguments or configuration, 3 the backup is damaged or incomplete.
+import { parseArgs } from 'node:util';
+import { loadConfigOrExit } from '../server/config.ts';
+import { restoreBackup } from '../server/backup/restore.ts';
+import { BackupError } from '../server/backup/connect.ts';
+
+const usage = 'usage: npm run restore -- --from DIR [--data DIR] [--uploads DIR] [--force]';
+
+async function main(): Promise<void> {
+  let args;
+  try {
+    args = parseArgs({ options: { from: { type: 'string' }, data: { type: 'string' }, uploads: { type: 'string' }, force: { type: 'boolean', default: false } }, strict: true }).values;
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${usage}\n`);
+    process.exit(2);
+  }
+  if (!args.from) {
+    process.stderr.write(`--from is required\n${usage}\n`);
+    process.exit(2);
+  }
+  const config = loadConfigOrExit();
+  const r = await restoreBackup({ config, from: args.from, dataDir: args.data, uploadDir: args.uploads, force: args.force, log: (line) => process.stderr.write(`${line}\n`) });
+  const keys = r.manifest.encryption.keyIds;
+  process.stdout.write(
+    `restored ${r.collections} collections, ${r.documents} documents and ${r.files} files into ${r.target === 'embedded' ? `${r.dataDir} (a new database user and credentials file: ${r.dataDir}/db/credentials.json)` : 'the database of MONGODB_URI'}, files in ${r.uploadDir}\n` +
+      (r.setAside.length ? `moved aside (not deleted): ${r.setAside.join(', ')}\n` : '') +
+      (keys.length ? `start the app with the data-encryption key ${keys.join(', ')} (DATA_ENCRYPTION_KEY, or its key file in the data folder): without it staff must enrol their authenticator again\n` : ''),
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`restore failed: ${err instanceof BackupError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(err instanceof BackupError ? err.code : 1);
+});

@@ -1,0 +1,203 @@
+// `npm run restore -- --from DIR [--data DIR] [--uploads DIR] [--force]`: a backup back into an
+// empty data folder (the embedded database) or an empty MONGODB_URI database, and its files into an
+// empty upload folder. The whole backup is checked against its manifest before anything is written;
+// a damaged or partial one is refused with what is wrong.
+//
+// The embedded database is rebuilt in a folder beside its place (db.restoring-…), started on its own
+// with authentication: its first start generates a new user and credentials file, as any new data
+// folder does (the backup holds neither the old password nor the data-encryption key). The files
+// are put in place first and the database last, as the app stores a file before its record: a
+// restore cut short leaves no record without its file.
+import { randomBytes } from 'node:crypto';
+import { chmod, copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { EJSON, deserialize, type Document } from 'bson';
+import { MongoClient, type Db } from 'mongodb';
+import type { Config } from '../config.ts';
+import { databaseOptions } from '../db/index.ts';
+import { BackupError, EMBEDDED_APP_DATABASE, databaseOfUri } from './connect.ts';
+import { BSON_EXACT, readBsonFile, verifyBackup, type CollectionEntry, type Manifest } from './manifest.ts';
+
+export interface RestoreResult {
+  target: 'embedded' | 'mongodb';
+  dataDir?: string;
+  uploadDir: string;
+  collections: number;
+  documents: number;
+  files: number;
+  manifest: Manifest;
+  /** Set aside by --force (never deleted). */
+  setAside: string[];
+}
+
+const INSERT_BATCH = 1000;
+const INSERT_BATCH_BYTES = 16 * 1024 * 1024;
+/** Left in a data folder by an operator before a restore: the key, kept apart from backups. */
+const MAY_BE_THERE = new Set(['data-encryption.key']);
+
+async function entriesOf(dir: string): Promise<string[] | undefined> {
+  const st = await stat(dir).catch(() => undefined);
+  if (!st) return undefined;
+  if (!st.isDirectory()) throw new BackupError(`${dir} exists and is not a folder`);
+  return readdir(dir);
+}
+
+/** A folder restored into must be new or empty; with --force, what is there is moved aside (never deleted). */
+async function clearOrRefuse(dir: string, force: boolean, allowed: Set<string>, setAside: string[], stamp: string): Promise<void> {
+  const present = ((await entriesOf(dir)) ?? []).filter((e) => !allowed.has(e));
+  if (!present.length) return;
+  if (!force) throw new BackupError(`${dir} is not empty (${present.slice(0, 3).join(', ')}${present.length > 3 ? ', …' : ''}): restore into an empty folder, or add --force to move what is there aside`);
+  for (const e of present) {
+    const aside = path.join(dir, `${e}.before-restore-${stamp}`);
+    await rename(path.join(dir, e), aside);
+    setAside.push(aside);
+  }
+}
+
+/** Puts the backup's files into a new folder beside `uploadDir`, then moves them into place. */
+async function restoreFiles(from: string, manifest: Manifest, uploadDir: string, stamp: string): Promise<number> {
+  const uploads = manifest.entries.filter((e) => e.kind === 'upload');
+  await mkdir(uploadDir, { recursive: true, mode: 0o700 });
+  let n = 0;
+  for (const e of uploads) {
+    const shard = path.join(uploadDir, e.key.slice(0, 2));
+    await mkdir(shard, { recursive: true, mode: 0o700 });
+    const temp = path.join(shard, `.${e.key}.restoring-${stamp}`);
+    await copyFile(path.join(from, e.path), temp);
+    await chmod(temp, 0o600);
+    await rename(temp, path.join(shard, e.key));
+    n += 1;
+  }
+  return n;
+}
+
+function decoded(v: Record<string, unknown>): Document {
+  return EJSON.deserialize(v, { relaxed: false }) as Document;
+}
+
+/** Creates the collection with its options, inserts its documents, builds its indexes. */
+async function restoreCollection(db: Db, from: string, e: CollectionEntry, skip?: (doc: Document) => boolean): Promise<number> {
+  const options = decoded(e.options);
+  if (Object.keys(options).length) await db.createCollection(e.collection, options);
+  let batch: Document[] = [];
+  let bytes = 0;
+  let n = 0;
+  const flush = async () => {
+    if (!batch.length) return;
+    await db.collection(e.collection).insertMany(batch, { ordered: true });
+    n += batch.length;
+    batch = [];
+    bytes = 0;
+  };
+  for await (const raw of readBsonFile(path.join(from, e.path))) {
+    const doc = deserialize(raw, BSON_EXACT);
+    if (skip?.(doc)) continue;
+    batch.push(doc);
+    bytes += raw.length;
+    // GridFS chunks are 255 kB each: a batch is bounded by its bytes too.
+    if (batch.length >= INSERT_BATCH || bytes >= INSERT_BATCH_BYTES) await flush();
+  }
+  await flush();
+  if (!Object.keys(options).length && n === 0) await db.createCollection(e.collection).catch(() => undefined);
+  const indexes = e.indexes.map(decoded);
+  if (indexes.length) await db.command({ createIndexes: e.collection, indexes });
+  return n;
+}
+
+async function restoreEmbedded(from: string, manifest: Manifest, dataDir: string, stamp: string): Promise<{ collections: number; documents: number }> {
+  const staging = path.join(dataDir, `db.restoring-${stamp}`);
+  const { startEmbeddedMongo } = await import('../../embedded-mongo/src/index.ts');
+  const { readCredentialsFile } = await import('../../embedded-mongo/src/auth/credentials-file.ts');
+  const server = await startEmbeddedMongo({ dbPath: staging, port: 0 });
+  let collections = 0;
+  let documents = 0;
+  try {
+    const credentials = (await readCredentialsFile(server.credentialsFile!))!;
+    const client = await MongoClient.connect(server.uri(EMBEDDED_APP_DATABASE, credentials), { serverSelectionTimeoutMS: 10_000 });
+    try {
+      for (const e of manifest.entries) {
+        if (e.kind !== 'collection') continue;
+        // The users the backup's database had, but not the generated one it was read with (its
+        // password is in the old credentials file, not here) nor the new one made just now.
+        const skip = e.db === 'admin' && e.collection === 'system.users' ? (d: Document) => String(d.user) === manifest.database.connectedAs || String(d.user) === credentials.username : undefined;
+        documents += await restoreCollection(client.db(e.db), from, e, skip);
+        collections += 1;
+      }
+    } finally {
+      await client.close();
+    }
+    // One snapshot file rather than a journal of every insert: the app's first start reads it lazily.
+    await server.compact();
+  } catch (err) {
+    await server.stop();
+    await rm(staging, { recursive: true, force: true });
+    throw err;
+  }
+  await server.stop();
+  // Personal data: the folder and its files for the app's user alone, whatever the umask.
+  await chmod(staging, 0o700);
+  for (const f of await readdir(staging)) await chmod(path.join(staging, f), 0o600);
+  await rename(staging, path.join(dataDir, 'db'));
+  return { collections, documents };
+}
+
+async function restoreMongo(from: string, manifest: Manifest, uri: string, force: boolean, config: Config): Promise<{ collections: number; documents: number }> {
+  const client = await MongoClient.connect(uri, databaseOptions(config.db));
+  try {
+    const db = client.db(databaseOfUri(uri));
+    const ours = manifest.entries.filter((e): e is CollectionEntry => e.kind === 'collection' && e.db === manifest.database.appDatabase);
+    const existing = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).filter((n) => !n.startsWith('system.'));
+    if (existing.length && !force) throw new BackupError(`the database of MONGODB_URI is not empty (${existing.slice(0, 3).join(', ')}…): restore into an empty database, or add --force to drop the collections the backup holds`);
+    let documents = 0;
+    for (const e of ours) {
+      if (existing.includes(e.collection)) await db.collection(e.collection).drop();
+      documents += await restoreCollection(db, from, e);
+    }
+    return { collections: ours.length, documents };
+  } finally {
+    await client.close();
+  }
+}
+
+export async function restoreBackup(opts: { config: Config; from: string; dataDir?: string; uploadDir?: string; force?: boolean; log?: (line: string) => void }): Promise<RestoreResult> {
+  const { config } = opts;
+  const log = opts.log ?? (() => undefined);
+  const from = path.resolve(opts.from);
+  const force = opts.force ?? false;
+  // Before anything is touched: every byte of the backup against its manifest.
+  const verified = await verifyBackup(from);
+  if (!verified.ok) throw new BackupError(`refusing to restore ${from}: the backup is damaged or incomplete:\n  ${verified.problems.slice(0, 20).join('\n  ')}${verified.problems.length > 20 ? `\n  … ${verified.problems.length - 20} more` : ''}`, 3);
+  const manifest = verified.manifest;
+  log(`backup verified: ${manifest.counts.collections} collections, ${manifest.counts.documents} documents, ${manifest.counts.files} files (taken ${manifest.database.takenAt})`);
+  const stamp = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
+  const uploadDir = path.resolve(opts.uploadDir ?? config.upload.dir);
+  const setAside: string[] = [];
+  const toMongo = Boolean(config.mongodbUri) && !opts.dataDir;
+  const dataDir = toMongo ? undefined : path.resolve(opts.dataDir ?? config.dataDir);
+  if (dataDir) {
+    // A running app holds db/mongod.lock: never move its files, even with --force.
+    if (force && (await stat(path.join(dataDir, 'db')).catch(() => undefined))) {
+      const { acquireDirLock } = await import('../../embedded-mongo/src/storage/dir-lock.ts');
+      const quiet = { info() {}, warn() {}, error() {} };
+      let lock;
+      try {
+        lock = await acquireDirLock(path.join(dataDir, 'db'), { logger: quiet });
+      } catch (err) {
+        if ((err as { code?: string }).code === 'DBPATH_LOCKED') throw new BackupError(`${dataDir}/db is in use (the app runs on it): stop it before restoring over it`);
+        throw err;
+      }
+      await lock.release();
+    }
+    await clearOrRefuse(dataDir, force, MAY_BE_THERE, setAside, stamp);
+  }
+  const uploadsInsideData = dataDir && path.relative(dataDir, uploadDir).split(path.sep)[0] !== '..' && !path.isAbsolute(path.relative(dataDir, uploadDir));
+  if (!uploadsInsideData) await clearOrRefuse(uploadDir, force, new Set(), setAside, stamp);
+  if (dataDir) {
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    await chmod(dataDir, 0o700);
+  }
+  const files = await restoreFiles(from, manifest, uploadDir, stamp);
+  log(`files restored: ${files}`);
+  const done = toMongo ? await restoreMongo(from, manifest, config.mongodbUri!, force, config) : await restoreEmbedded(from, manifest, dataDir!, stamp);
+  return { target: toMongo ? 'mongodb' : 'embedded', ...(dataDir ? { dataDir } : {}), uploadDir, files, manifest, setAside, ...done };
+}
