@@ -13,6 +13,7 @@ import { silent, plainUri, type EmbeddedMongo, type EmbeddedMongoOptions } from 
 import { MemoryStorage } from './storage/memory-storage.ts';
 import { FileStorage } from './storage/file-storage.ts';
 import type { Storage } from './storage/types.ts';
+import { removePortFile, writePortFile } from './storage/port-file.ts';
 
 /**
  * The first user, when there is none yet. On disk the credentials file is written before the user
@@ -53,6 +54,7 @@ export async function startEmbeddedMongo(opts: EmbeddedMongoOptions): Promise<Em
     if (auth) first = await ensureFirstUser(gate, opts.dbPath, logger);
     wire = new WireServer({ host, port: opts.port ?? 0, engine, gate, logger, preAuth: opts.preAuth });
     port = await wire.listen();
+    if (opts.dbPath) await writePortFile(opts.dbPath, host, port);
   } catch (err) {
     await engine.close();
     throw err;
@@ -70,6 +72,7 @@ export async function startEmbeddedMongo(opts: EmbeddedMongoOptions): Promise<Em
     stop() {
       stopping ??= (async () => {
         await wire.close();
+        if (opts.dbPath) await removePortFile(opts.dbPath);
         await engine.close();
       })();
       return stopping;

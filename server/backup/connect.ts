@@ -49,19 +49,24 @@ export async function connectForBackup(config: Config): Promise<BackupConnection
   const credentials = await readCredentialsFile(credentialsPath(dbPath));
   if (!credentials) throw new BackupError(`${credentialsPath(dbPath)} is missing: the embedded database requires its credentials (or set MONGODB_URI)`);
   const { uriWithCredentials } = await import('../../embedded-mongo/src/auth/credentials-file.ts');
-  if (config.embeddedDbPort) {
-    const client = await MongoClient.connect(uriWithCredentials('127.0.0.1', config.embeddedDbPort, EMBEDDED_APP_DATABASE, credentials), databaseOptions(config.db));
+  const viaPort = async (host: string, port: number) => {
+    const client = await MongoClient.connect(uriWithCredentials(host, port, EMBEDDED_APP_DATABASE, credentials), databaseOptions(config.db));
     return { client, appDatabase: EMBEDDED_APP_DATABASE, user: credentials.username, close: () => client.close() };
-  }
+  };
+  if (config.embeddedDbPort) return viaPort('127.0.0.1', config.embeddedDbPort);
   const { startEmbeddedMongo } = await import('../../embedded-mongo/src/index.ts');
   let server;
   try {
     server = await startEmbeddedMongo({ dbPath, port: 0 });
   } catch (err) {
     if ((err as { code?: string }).code === 'DBPATH_LOCKED') {
+      // The app holds the folder: its database says where it listens (port.json, written at its start).
+      const { readPortFile } = await import('../../embedded-mongo/src/storage/port-file.ts');
+      const at = await readPortFile(dbPath);
+      if (at) return viaPort(at.host === '0.0.0.0' || at.host === '::' ? '127.0.0.1' : at.host, at.port);
       throw new BackupError(
-        `the app is running on ${dbPath}: set EMBEDDED_DB_PORT to the port of its database (fix it in the app's configuration, ` +
-          'or read it from the app\'s log line "embedded database started"), or set MONGODB_URI to it',
+        `the app is running on ${dbPath} and its port.json is missing: set EMBEDDED_DB_PORT to the port of its database ` +
+          '(the app\'s log line "embedded database started" names it), or set MONGODB_URI to it',
       );
     }
     throw err;

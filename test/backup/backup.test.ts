@@ -3,7 +3,7 @@
 // dump a real MongoDB gets, against embedded servers in memory: there is no mongod here). The drill
 // (test/drills/backup-restore-s36.test.ts) takes one from the running app while it writes.
 import { expect } from 'chai';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -153,15 +153,28 @@ describe('backup: takeBackup and restoreBackup', function () {
       rmSync(out, { recursive: true, force: true });
     }
     await withRecords(data, []);
+    // A server holding the folder (the app running): the backup finds it by its port.json, no port configured.
     const running: EmbeddedMongo = await startEmbeddedMongo({ dbPath: path.join(data, 'db'), port: 0 });
     try {
+      const portFile = JSON.parse(readFileSync(path.join(data, 'db', 'port.json'), 'utf8')) as { port: number };
+      expect(portFile.port).to.equal(running.port);
+      expect(statSync(path.join(data, 'db', 'port.json')).mode & 0o777).to.equal(0o600);
       await takeBackup({ config: configFor(data), out });
-      expect.fail('the directory is held');
-    } catch (err) {
-      expect((err as Error).message).to.match(/the app is running on .*set EMBEDDED_DB_PORT/);
+      expect(existsSync(path.join(out, 'manifest.json'))).to.equal(true);
+      rmSync(out, { recursive: true, force: true });
+      // Its port.json gone (an older server): told how to give the port.
+      rmSync(path.join(data, 'db', 'port.json'));
+      try {
+        await takeBackup({ config: configFor(data), out });
+        expect.fail('the directory is held and nothing says where its server listens');
+      } catch (err) {
+        expect((err as Error).message).to.match(/the app is running on .*port\.json is missing: set EMBEDDED_DB_PORT/);
+      }
     } finally {
       await running.stop();
     }
+    // A clean stop removes it: a file left by a kill is read only while the lock is held.
+    expect(existsSync(path.join(data, 'db', 'port.json'))).to.equal(false);
   });
 
   it('reads the database and the user a MONGODB_URI names (the user is not restored: its password is not in the backup)', () => {
