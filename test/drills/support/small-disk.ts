@@ -6,11 +6,11 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, fsyncSync, mkdirSync, openSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
-/** Mounts a tmpfs of `bytes` on `dir` (made if missing); returns why it could not, or undefined. */
-export function mountSmallDisk(dir: string, bytes: number): string | undefined {
+/** Mounts a tmpfs of `bytes` on `dir` (made if missing), read-only if asked; returns why it could not, or undefined. */
+export function mountSmallDisk(dir: string, bytes: number, opts: { readOnly?: boolean } = {}): string | undefined {
   mkdirSync(dir, { recursive: true });
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes},mode=0755`, 'tmpfs', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `${opts.readOnly ? 'ro,' : ''}size=${bytes},mode=0755`, 'tmpfs', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
     return undefined;
   } catch (err) {
     const e = err as { stderr?: Buffer; message?: string };
