@@ -43,7 +43,7 @@ export const refused = {
   infected: (name: string) => new UploadError(422, 'infected', 'documents.errors.infected', { name }),
   scanFailed: (name: string) => new UploadError(503, 'scan_failed', 'documents.errors.scanFailed', { name }),
   /** 507 Insufficient Storage: the server's disk, not the file, is the fault; nothing was kept, sending it later will work. */
-  storageFull: (name: string) => new UploadError(507, 'storage_full', 'documents.errors.storageFull', { name }),
+  storageFull: (name: string) => (name ? new UploadError(507, 'storage_full', 'documents.errors.storageFull', { name }) : new UploadError(507, 'storage_full', 'documents.errors.storageFullUnnamed')),
 };
 
 /** The file system refused a write for want of room (ENOSPC) or of the user's quota (EDQUOT). */

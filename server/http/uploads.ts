@@ -56,7 +56,7 @@ function multerError(err: unknown, maxBytes: number): AppError {
       return new BadRequestError('errors.unsafeInput');
     default:
       // A full disk the engine did not see (its folder's creation): the file is not known by name.
-      return isNoSpace(err) ? refused.storageFull(String((err as { field?: string }).field ?? '')) : refused.badUpload();
+      return isNoSpace(err) ? refused.storageFull('') : refused.badUpload();
   }
 }
 
