@@ -35,6 +35,8 @@ const IDLE_SLICE = 500;
 const READS_DOCUMENTS = new Set(['find', 'aggregate', 'count', 'distinct', 'insert', 'update', 'delete', 'findAndModify', 'findandmodify']);
 /** …and of those, the ones that maintain every index of the collection. */
 const WRITES = new Set(['insert', 'update', 'delete', 'findAndModify', 'findandmodify']);
+/** Commands whose changes go through the journal. */
+const JOURNALED = new Set([...WRITES, 'create', 'drop', 'dropDatabase', 'renameCollection', 'createIndexes', 'dropIndexes']);
 
 const HANDLERS: HandlerTable = new Map<string, Handler>([
   ...adminCommands,
@@ -188,6 +190,8 @@ export class Engine implements CommandContext {
         const pending = this.catalog.coll(dbName, target)?.prepare(WRITES.has(name));
         if (pending) await pending;
       }
+      // Refused before it changes anything when the disk could not keep it (journal.ts checkRoom).
+      if (JOURNALED.has(name)) this.journal.checkRoom();
       return await handler(this, dbName, cmd, conn);
     } catch (err) {
       if (!(err instanceof CommandError)) this.logger.warn({ err, command: name }, 'embedded-mongo: command failed');

@@ -33,6 +33,8 @@ export const CODES = {
   JSInterpreterFailure: 139,
   NoQueryExecutionPlans: 291,
   NotImplemented: 238,
+  // MongoDB's own code for a data disk with no room: writes refused, reads served (journal.ts).
+  OutOfDiskSpace: 14031,
   // Assertion codes MongoDB reports as codeName 'Location<code>'
   Location31249: 31249,
   Location31253: 31253,

@@ -7,6 +7,8 @@ import type { Doc } from './collection.ts';
 import type { JournalOp } from './storage/types.ts';
 
 export async function sweepTtl(catalog: Catalog, journal: Journal, now: Date): Promise<void> {
+  // Removed in memory before the commit: not begun when the commit could not be kept.
+  if (!journal.hasRoom()) return;
   for (const [db, coll] of catalog.collections()) {
     for (const index of coll.indexes.values()) {
       const ttl = index.spec.expireAfterSeconds;

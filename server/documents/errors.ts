@@ -42,4 +42,17 @@ export const refused = {
   badUpload: () => new UploadError(400, 'bad_upload', 'documents.errors.badUpload'),
   infected: (name: string) => new UploadError(422, 'infected', 'documents.errors.infected', { name }),
   scanFailed: (name: string) => new UploadError(503, 'scan_failed', 'documents.errors.scanFailed', { name }),
+  /** 507 Insufficient Storage: the server's disk, not the file, is the fault; nothing was kept, sending it later will work. */
+  storageFull: (name: string) => (name ? new UploadError(507, 'storage_full', 'documents.errors.storageFull', { name }) : new UploadError(507, 'storage_full', 'documents.errors.storageFullUnnamed')),
 };
+
+/** The file system refused a write for want of room (ENOSPC) or of the user's quota (EDQUOT). */
+export function isNoSpace(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
+/** `err` as the refusal of `name` for want of room on the uploads disk, when it is that; else as it is. */
+export function noRoomFor(err: unknown, name: string): unknown {
+  return isNoSpace(err) ? refused.storageFull(name) : err;
+}

@@ -38,7 +38,18 @@ function normalize(err: unknown): AppError | undefined {
   // field where no form is shown again): the request was wrong, not the server.
   if (err instanceof ZodError) return new BadRequestError('errors.badRequest');
   if (databaseUnreachable(err)) return new ServiceUnavailableError('errors.databaseUnavailable');
+  if (databaseFull(err)) return new ServiceUnavailableError('errors.databaseFull');
   return undefined;
+}
+
+/**
+ * The database refused a write for want of disk space: MongoDB's OutOfDiskSpace (14031), which the
+ * embedded server answers before the write changes anything (embedded-mongo journal.ts checkRoom).
+ * Reads still work, so the page says nothing was saved rather than that the database is gone.
+ */
+function databaseFull(err: unknown): boolean {
+  const e = err as { code?: unknown; codeName?: unknown; name?: unknown } | undefined;
+  return (e?.code === 14031 || e?.codeName === 'OutOfDiskSpace') && typeof e?.name === 'string' && e.name.startsWith('Mongo');
 }
 
 const SOCKET_CODES = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT']);

@@ -19,7 +19,7 @@ import { finished, pipeline } from 'node:stream/promises';
 import type { Request } from 'express';
 import type multer from 'multer';
 import { ALLOWED_MIME, ALLOWED_TYPES_TEXT, extensionOf, typeForExtension, typeForMime, type AllowedMime } from '../documents/rules.ts';
-import { aboutField, refused, UploadError } from '../documents/errors.ts';
+import { aboutField, isNoSpace, noRoomFor, refused, UploadError } from '../documents/errors.ts';
 import { hashWhileWriting } from '../documents/hash-worker.ts';
 import { discardReceived, type StagedUpload } from '../documents/storage.ts';
 import { nameWithoutHiddenCharacters } from '../support/hidden-characters.ts';
@@ -151,6 +151,14 @@ function refusedFile(fieldname: string, name: string, refusal: UploadError): Tem
   return { fieldname, displayName: name, path: '', size: 0, sha256: '', mimeType: 'application/pdf', refusal: refusal.about(fieldname) };
 }
 
+/** A disk-full write error (as multer got it first) → the refusal naming the file it cut short. */
+const noRoom = new WeakMap<object, UploadError>();
+
+/** The refusal for a full disk that `err` (multer's error) stands for, if it is one (uploads.ts). */
+export function noRoomRefusal(err: unknown): UploadError | undefined {
+  return typeof err === 'object' && err !== null ? noRoom.get(err) : undefined;
+}
+
 export class SniffingTempStorage implements multer.StorageEngine {
   constructor(
     private readonly tempDir: string,
@@ -186,6 +194,11 @@ export class SniffingTempStorage implements multer.StorageEngine {
       // Corking it to write 1 MB at a time (fewer fs calls) would hang: write() answers false once the
       // corked bytes reach the highWaterMark, and the 'drain' pipeline then waits for never comes.
       const out = createWriteStream(tempPath, { flags: 'wx', mode: 0o600, highWaterMark: 1024 * 1024 });
+      // Known as the write fails, before the pipeline passes its error to busboy's stream and so to
+      // multer, which answers with the first error it sees (uploads.ts looks the refusal up by it).
+      out.once('error', (e) => {
+        if (isNoSpace(e)) noRoom.set(e, refused.storageFull(name).about(file.fieldname));
+      });
       const hash = hashWhileWriting(tempPath);
       // The bytes go to the store too while they arrive, once the inspector has let them through.
       const staged = this.stageFor?.(tempPath);
@@ -270,7 +283,11 @@ export class SniffingTempStorage implements multer.StorageEngine {
     } catch (err) {
       // Let busboy carry on past this part, so multer can answer the request.
       if (!stream.destroyed) stream.resume();
-      throw aboutField(err, file.fieldname);
+      // The temporary file's disk full (its folder, its open, a write): the sender is told the server
+      // has no room, not that their upload was unreadable (test/drills/disk-full-upload-s36.test.ts).
+      const refusal = noRoomFor(err, displayName(raw));
+      if (refusal !== err && typeof err === 'object' && err !== null) noRoom.set(err, refusal as UploadError);
+      throw aboutField(refusal, file.fieldname);
     }
   }
 

@@ -9,11 +9,11 @@ import { AppError, BadRequestError, RateLimitedError } from '../errors.ts';
 import { hasUnsafeKey } from './input-guard.ts';
 import { securityEvent } from '../audit/index.ts';
 import { checkUploadCsrf } from './csrf.ts';
-import { refused, UploadError } from '../documents/errors.ts';
+import { isNoSpace, refused, UploadError } from '../documents/errors.ts';
 import { MAX_FIELDS, MAX_FIELD_BYTES, MAX_FILES } from '../documents/rules.ts';
 import type { ReceivedFile } from '../documents/upload.ts';
 import { mongoRateLimiter } from './rate-limiter.ts';
-import { SniffingTempStorage, settleUploads, type LimitFor, type StageFor, type TempFile } from './upload-engine.ts';
+import { SniffingTempStorage, noRoomRefusal, settleUploads, type LimitFor, type StageFor, type TempFile } from './upload-engine.ts';
 import { access } from 'node:fs/promises';
 import { discardReceived, stagingHeld } from '../documents/storage.ts';
 import { withIsoDays } from '../support/calendar-day.ts';
@@ -55,7 +55,8 @@ function multerError(err: unknown, maxBytes: number): AppError {
     case 'INVALID_FIELD_NAME':
       return new BadRequestError('errors.unsafeInput');
     default:
-      return refused.badUpload();
+      // A full disk the engine did not see (its folder's creation): the file is not known by name.
+      return isNoSpace(err) ? refused.storageFull('') : refused.badUpload();
   }
 }
 
@@ -105,7 +106,12 @@ export async function receiveUploads(req: Request, res: Response, limits: Receiv
   } catch (err) {
     // A body refused before its token was seen (too many fields…) is refused for the token first.
     checkUploadCsrf(req);
-    throw multerError(err, limits.largest);
+    // A full disk reaches multer as the write's own ENOSPC (the pipeline destroys busboy's file stream
+    // with it) before the engine's refusal naming the file: the refusal is looked up by that error.
+    const refusal = noRoomRefusal(err) ?? err;
+    // The operator's problem, not the sender's: said at error level (the sender is told to try later).
+    if (refusal instanceof UploadError && refusal.code === 'storage_full') req.log?.error({ dir: limits.tempDir, field: refusal.field }, 'upload refused: no space left on the uploads disk');
+    throw multerError(refusal, limits.largest);
   } finally {
     await settleUploads(req);
   }

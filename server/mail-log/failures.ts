@@ -12,15 +12,19 @@ import { givesUpAround, isTransientSmtpError } from '../outbox/index.ts';
  * - config: our SMTP server refused our login, or could not be reached at all;
  * - withdrawn: not sent on purpose (replaced, account disabled, invitation accepted): not a failure;
  * - template: the template did not render;
+ * - mailFolder: the file transport (no SMTP_URL) could not write the message into its folder (disk
+ *   full, read-only, not writable): this server's fault, not the address's nor a mail server's;
  * - unknown: anything else.
  */
-export type FailureKind = 'refused' | 'temporary' | 'config' | 'withdrawn' | 'template' | 'unknown';
+export type FailureKind = 'refused' | 'temporary' | 'config' | 'withdrawn' | 'template' | 'mailFolder' | 'unknown';
 
 export function failureKind(lastError: string | null | undefined): FailureKind | undefined {
   const e = (lastError ?? '').trim();
   if (!e) return undefined;
   if (/^not sent:/i.test(e)) return 'withdrawn';
   if (/^render:/i.test(e)) return 'template';
+  // server/mail/mailer.ts names the folder in the file transport's errors.
+  if (/\bmail folder\b/i.test(e) && /\b(ENOSPC|EDQUOT|EROFS|EACCES|EPERM|ENOTDIR|EISDIR|EIO)\b/.test(e)) return 'mailFolder';
   const code = Number(/^(\d{3})\b/.exec(e)?.[1]);
   if (/\bEAUTH\b|\bECONNREFUSED\b|\bEDNS\b|\bETLS\b|\bENOTFOUND\b/.test(e) || code === 530 || code === 534 || code === 535) return 'config';
   // The sender's own rule of what is worth retrying (server/outbox), read back from the recorded text.
@@ -88,6 +92,6 @@ export function explainFailure(
     return { kind, advice: t(`mailLog.failure.withdrawn${why}`) };
   }
   // Still pending after a failed try: the sender retries by itself (a temporary or unknown failure).
-  if (e.status === 'pending') return { kind, advice: t('mailLog.failure.retrying', { until: formatTime(e.retryUntil ?? givesUpAround(e.at, e.attempts ?? 1)) }) };
+  if (e.status === 'pending') return { kind, advice: t(kind === 'mailFolder' ? 'mailLog.failure.mailFolderRetrying' : 'mailLog.failure.retrying', { until: formatTime(e.retryUntil ?? givesUpAround(e.at, e.attempts ?? 1)) }) };
   return { kind, advice: t(`mailLog.failure.${kind}`) };
 }

@@ -1,6 +1,7 @@
 // Sends a rendered message: through SMTP when SMTP_URL is set, else as an .eml file under
-// DATA_DIR/mail (written to a temporary name, then renamed, so a reader never sees half a file).
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+// DATA_DIR/mail (written to a temporary name, flushed to disk, then renamed, so neither a reader nor
+// a crash ever finds half a file under the final name).
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
@@ -75,19 +76,71 @@ export function createMailer(opts: MailerOptions): Mailer {
     };
   }
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  let swept = false;
   return {
     kind: 'file',
     async send(mail) {
       const messageId = normalizeMessageId(mail.messageId, opts.from);
       const info = await transport.sendMail({ from: opts.from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html, messageId, headers: headersOf(mail) });
-      await mkdir(opts.mailDir, { recursive: true });
-      const base = `${new Date().toISOString().replace(/[:.]/g, '-')}-${messageId.replace(/[^A-Za-z0-9._-]/g, '').slice(0, 80)}`;
-      const file = path.join(opts.mailDir, `${base}.eml`);
-      const tmp = `${file}.tmp`;
-      await writeFile(tmp, info.message as Buffer);
-      await rename(tmp, file);
-      return { messageId, file };
+      try {
+        await mkdir(opts.mailDir, { recursive: true });
+        if (!swept) {
+          swept = true;
+          await removeStaleTemporaryFiles(opts.mailDir);
+        }
+        return { messageId, file: await writeMailFile(opts.mailDir, messageId, info.message as Buffer) };
+      } catch (err) {
+        // Said as the mail folder's fault (the mail log explains it so: server/mail-log/failures.ts),
+        // its code kept (ENOSPC, EROFS, EACCES…): the outbox tries again later, as with a mail server down.
+        const e = err as NodeJS.ErrnoException;
+        throw Object.assign(new Error(`mail folder ${opts.mailDir}: ${e.message}`), { code: e.code });
+      }
     },
     async close() {},
   };
+}
+
+/**
+ * One message's file, named by its Message-ID (the outbox's key: a retry is the same message), so a
+ * send repeated after a crash between the write and its record finds the file there, whole (only a
+ * complete, flushed file is ever renamed to that name), and writes no second copy. The temporary
+ * file of a write cut short (a crash, a full disk) has a fixed name too: a retry overwrites it, and
+ * a failed write removes it, so no half message stays on the disk.
+ */
+async function writeMailFile(dir: string, messageId: string, message: Buffer): Promise<string> {
+  const file = path.join(dir, `${messageId.replace(/[^A-Za-z0-9._@-]/g, '').slice(0, 120)}.eml`);
+  if (await stat(file).then((st) => st.isFile(), () => false)) return file;
+  const tmp = `${file}.tmp`;
+  try {
+    const fh = await open(tmp, 'w', 0o640);
+    try {
+      await fh.writeFile(message);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+  // The rename itself made durable: recorded as sent, the file must survive a power cut.
+  const dh = await open(dir, 'r');
+  try {
+    await dh.sync();
+  } finally {
+    await dh.close();
+  }
+  return file;
+}
+
+/** Temporary files of writes a crash cut short, older than a minute (never one being written now). */
+async function removeStaleTemporaryFiles(dir: string): Promise<void> {
+  const before = Date.now() - 60_000;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.endsWith('.eml.tmp')) continue;
+    const f = path.join(dir, name);
+    const st = await stat(f).catch(() => undefined);
+    if (st && st.mtimeMs < before) await rm(f, { force: true }).catch(() => undefined);
+  }
 }

@@ -8,7 +8,7 @@
 //   journal-<gen>.log      records committed after snapshot-<gen> was started
 // State = newest complete snapshot (gen S, or empty with S = 0) + every journal with gen >= S, in order.
 import { open as openFile, mkdir, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { constants as fsConstants, readSync } from 'node:fs';
+import { constants as fsConstants, readSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { Double, deserialize, serialize, type Document } from 'bson';
@@ -849,6 +849,16 @@ export class FileStorage implements Storage {
     const lock = this.lock;
     this.lock = undefined;
     await lock?.release();
+  }
+
+  /** Free bytes on the data directory's file system, as an unprivileged writer sees them (statfs). */
+  freeBytes(): number | undefined {
+    try {
+      const st = statfsSync(this.dir);
+      return st.bavail * st.bsize;
+    } catch {
+      return undefined;
+    }
   }
 
   // ------------------------------------------------------------------------------------- commit

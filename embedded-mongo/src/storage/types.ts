@@ -84,4 +84,6 @@ export interface Storage {
   diskBytes(): number;
   /** Flushes and releases the data directory lock. */
   close(): Promise<void>;
+  /** Bytes free for writing on the data directory's file system (none for a store in memory). */
+  freeBytes?(): number | undefined;
 }

@@ -14,6 +14,8 @@ export interface DatabaseProcess {
   /** The port it listens on (its own pick on a first start: see startDatabase). */
   port: number;
   exited: Promise<number | null>;
+  /** Everything it wrote (its log lines: what it loaded at start, what it refused). */
+  output(): string;
 }
 
 /**
@@ -33,7 +35,7 @@ export async function startDatabase(dbPath: string, port = 0): Promise<DatabaseP
     if (child.exitCode !== null) throw new Error(`the database exited (${child.exitCode}):\n${out}`);
     return listening.test(out);
   });
-  return { child, port: Number(listening.exec(out)![1]), exited };
+  return { child, port: Number(listening.exec(out)![1]), exited, output: () => out };
 }
 
 /** The URI the app (and the drill's own checks) use for the database at `dbPath` on `port`. */
