@@ -36,7 +36,7 @@ import { deadlineLeft, dueMeaning, isSupportOverdue, plain, procedureFamilyLine,
 import { caseConflict, versionSeen } from '../cases/conflict.ts';
 import { ACTIONS, DECLINE_REASON_MAX, HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, PAYLOADS, REJECT_REASON_MAX, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, offerReady, rolesFor, type Action, type GuardFailures, type GuardInput, type Transition } from './transitions.ts';
 import { reasonToldToApplicant } from '../cases/applicant-view.ts';
-import { PROCEDURE_RULES, cardTargetOnArrival, countedLodgingDue, naturalisationAwaitsResidence, waitingFor } from '../procedures/rules.ts';
+import { PROCEDURE_RULES, cardTargetOnArrival, countedLodgingDue, filingTargetWithheld, waitingFor } from '../procedures/rules.ts';
 import { hrContactFor, sendToLine, type HrContact } from '../institutes/contact.ts';
 import { lateAnswer, lateAnswerText, type LateAnswer } from '../applications/late-answer.ts';
 import { residenceCardWanted, vietnameseCitizen, visaWanted } from '../applications/family-support.ts';
@@ -190,10 +190,11 @@ function supportTracksFor(c: CaseDoc, now: Date, calendar: Calendar, plannedStar
   };
   const tracks = SUPPORT_KINDS.map((kind) => ({ kind, status: wanted[kind] ? 'requested' : 'not_needed' }));
   // A procedure that comes after another the case has (the visa after the work permit) has no
-  // clock until that one is granted (server/procedures/rules.ts, waitingFor).
+  // clock until that one is granted (server/procedures/rules.ts, waitingFor); nor a naturalisation
+  // that awaits its residence condition (filingTargetWithheld).
   return tracks.map(({ kind, status }) =>
     status === 'requested'
-      ? { kind, status, ...(waitingFor(kind, tracks).length ? {} : countedLodgingDue(kind, calendar, now, SUPPORT_TRACK_DEADLINES[kind], plannedStart)), updatedAt: now }
+      ? { kind, status, ...(waitingFor(kind, tracks).length || filingTargetWithheld(kind, c) ? {} : countedLodgingDue(kind, calendar, now, SUPPORT_TRACK_DEADLINES[kind], plannedStart)), updatedAt: now }
       : { kind, status, updatedAt: now },
   );
 }
@@ -256,7 +257,7 @@ const ACCEPTANCE: ActionRule = {
       signedOfferAsked: f.signedOfferAsked === true,
       // Whose a procedure is (walk app32: a Vietnamese citizen read "Visa: we aim to file by …" of their spouse's TT visa).
       // A naturalisation gets no filing date: the residence condition and its exemption instead, as her page says (walk s35 #2).
-      supportTracks: tracks.filter((s) => s.status === 'requested').map((s) => ({ ...s, ...words(s.kind, s.dueAt), ...((w) => (w ? { waits: w } : {}))(s.kind === 'citizenship' && naturalisationAwaitsResidence(f.caseDoc) ? t('procedures.naturalisationMail') : waitingText(t, s.kind, tracks)), familyLine: procedureFamilyLine(t, s.kind, f.caseDoc) })),
+      supportTracks: tracks.filter((s) => s.status === 'requested').map((s) => ({ ...s, ...words(s.kind, s.dueAt), ...((w) => (w ? { waits: w } : {}))(filingTargetWithheld(s.kind, f.caseDoc) ? t('procedures.naturalisationMail') : waitingText(t, s.kind, tracks)), familyLine: procedureFamilyLine(t, s.kind, f.caseDoc) })),
     };
   },
 };
