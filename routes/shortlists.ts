@@ -314,7 +314,8 @@ export function shortlistsRoutes(app: AppContext): Router {
     if (body.pending !== undefined) {
       const found = await pendingOf(req, body.pending);
       if (!found) return pendingGone(req, res);
-      if (found.stale) return showStaleDecision(req, res, found.d, found.d.view);
+      // Changed meanwhile: the case as it is now, the reason and the words as edited kept (409).
+      if (found.stale) return showStaleDecision(req, res, { ...found.d, typed: { ...found.d.typed, ...(typeof body.toldReason === 'string' ? { toldReason: body.toldReason } : {}) } }, found.d.view);
       updatePending(req, found.p.id, { toldReason: typeof body.toldReason === 'string' ? body.toldReason : '', toldChanged: false });
       res.redirect(303, confirmUrl(found.p));
       return;
