@@ -11,6 +11,7 @@ import { reloadTo } from '../server/http/reload.ts';
 import { authorize } from '../server/policies/index.ts';
 import { BadRequestError, ConflictError, NotFoundError, ValidationError, type FieldErrors } from '../server/errors.ts';
 import { flash } from '../server/http/flash.ts';
+import { dropPending, keepPending, readPending, updatePending, type PendingDecision } from '../server/http/pending-decision.ts';
 import { findCall, findComparedCases, findShortlistCase, objectIdOr404 } from '../server/evaluations/access.ts';
 import { declareConflict, submitEvaluation, type EvaluationInput } from '../server/evaluations/index.ts';
 import { loadShortlist, shortlistCalls, SHORTLIST_SORTS, SHORTLIST_STAGES } from '../server/evaluations/shortlist.ts';
@@ -308,6 +309,17 @@ export function shortlistsRoutes(app: AppContext): Router {
 
   /** Step 1: the reason is checked and the guard run; the confirmation page shows what the candidate will be told. */
   router.post('/shortlists/:callId/cases/:caseId/decision', allow('role.leaderOrAdmin'), async (req, res) => {
+    // The confirmation page's "redraw the e-mail" button: its pending decision with the words as edited, shown again.
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (body.pending !== undefined) {
+      const found = await pendingOf(req, body.pending);
+      if (!found) return pendingGone(req, res);
+      // Changed meanwhile: the case as it is now, the reason and the words as edited kept (409).
+      if (found.stale) return showStaleDecision(req, res, { ...found.d, typed: { ...found.d.typed, ...(typeof body.toldReason === 'string' ? { toldReason: body.toldReason } : {}) } }, found.d.view);
+      updatePending(req, found.p.id, { toldReason: typeof body.toldReason === 'string' ? body.toldReason : '', toldChanged: false });
+      res.redirect(303, confirmUrl(found.p));
+      return;
+    }
     const d = await decisionRequest(req);
     const { view } = d;
     // A stale form: the case as it is now, with the reason as typed and why nothing was done (the
@@ -333,16 +345,76 @@ export function shortlistsRoutes(app: AppContext): Router {
       return;
     }
     // A rejection's (or a hold's, walk s34) words for the candidate: the courteous default in their language at first, then as the leader edits them.
-    const told = toldFor(d.action) ? (d.typed.toldReason ?? (await toldReasonDefault(view.caseDoc, d.action))) : undefined;
-    await showConfirmation(req, res, d, reason.data.reason, told);
+    // Checked as it will be taken, then kept server-side and shown by a GET (Post/Redirect/Get: Back
+    // and Reload after confirming resend nothing).
+    if (!(await decisionCheckable(req, res, d, reason.data.reason))) return;
+    const id = keepPending(req, { userId: String(d.ctx.actor!._id), callId: String(d.call._id), caseId: String(view.caseDoc._id), version: d.version, action: d.action, reason: reason.data.reason, ...(toldFor(d.action) && d.typed.toldReason !== undefined ? { toldReason: d.typed.toldReason } : {}), ...(d.action === 'put_on_hold' && d.typed.reviewBy !== undefined ? { reviewBy: d.typed.reviewBy } : {}), withoutScores: d.typed.withoutScores });
+    res.redirect(303, `/shortlists/${d.call._id}/cases/${view.caseDoc._id}/decision/confirm/${id}`);
   });
+
+  const confirmUrl = (p: PendingDecision) => `/shortlists/${p.callId}/cases/${p.caseId}/decision/confirm/${p.id}`;
+
+  /**
+   * The pending decision an id names, with its call and case as they are now: undefined when the id is
+   * not this user's for this call and case (server/http/pending-decision.ts readPending). Stale (the
+   * case changed since it was checked, e.g. Back after confirming it): forgotten, and `stale` says so.
+   */
+  async function pendingOf(req: Request, id: unknown) {
+    const { ctx } = req;
+    const call = await findCall(req.params.callId);
+    authorize(ctx.actor, 'shortlist.open', call, 'shortlists.errors.notYourCall');
+    const caseDoc = await findShortlistCase(ctx.actor, call, req.params.caseId);
+    const p = readPending(req, id, { userId: String(ctx.actor!._id), callId: String(call._id), caseId: String(caseDoc._id) });
+    if (!p) return undefined;
+    const stale = p.version !== caseDoc.version;
+    if (stale) dropPending(req, p.id);
+    const view = await shortlistCase({ ctx, call, caseDoc });
+    const d: DecisionRequest = { ctx, call, caseDoc, view, typed: { action: p.action, reason: p.reason, ...(p.toldReason !== undefined ? { toldReason: p.toldReason } : {}), ...(p.reviewBy !== undefined ? { reviewBy: p.reviewBy } : {}), withoutScores: p.withoutScores }, action: p.action as Decision, version: p.version };
+    return { p, d, stale };
+  }
+
+  /** A confirmation no longer open (taken, changed since, another's or unknown): nothing is done; the case as it is now. */
+  function pendingGone(req: Request, res: Response): void {
+    flash(req, 'info', 'shortlists.decide.pendingGone');
+    res.redirect(303, `/shortlists/${encodeURIComponent(req.params.callId as string)}/cases/${encodeURIComponent(req.params.caseId as string)}`);
+  }
+
+  /** The confirmation page of a pending decision (step 1's redirect): Reload draws it again; Back after confirming finds it gone. */
+  router.get('/shortlists/:callId/cases/:caseId/decision/confirm/:pending', allow('role.leaderOrAdmin'), async (req, res) => {
+    const found = await pendingOf(req, req.params.pending);
+    // Stale (Back after confirming it, or decided meanwhile): the case as it is now, nothing resent.
+    if (!found || found.stale) return pendingGone(req, res);
+    const { p, d } = found;
+    const told = toldFor(d.action) ? (p.toldReason ?? (await toldReasonDefault(d.view.caseDoc, d.action))) : undefined;
+    await showConfirmation(req, res, d, p.reason, told, p.toldChanged === true, p.id);
+  });
+
+  /**
+   * Step 1's check: the decision previewed as it will be taken (panel scores, the workflow's guard).
+   * False when it was answered here instead: the case's form with what to fix (422), or as it is now (409).
+   */
+  async function decisionCheckable(req: Request, res: Response, d: DecisionRequest, reason: string): Promise<boolean> {
+    const action = d.action!;
+    try {
+      // Words for the candidate that are not acceptable are said on the confirmation page (422 there); the check uses the default.
+      const typedTold = d.typed.toldReason !== undefined && toldReasonBody.safeParse({ toldReason: d.typed.toldReason }).success ? d.typed.toldReason : undefined;
+      const toldReason = toldFor(action) ? (typedTold ?? (await toldReasonDefault(d.view.caseDoc, action))) : undefined;
+      await previewDecision({ app, ctx: d.ctx, call: d.call, caseId: d.view.caseDoc._id, action, version: d.version, reason, toldReason, ...holdDay(d), withoutScores: d.typed.withoutScores });
+      return true;
+    } catch (err) {
+      if (err instanceof ValidationError) showDecisionForm(res, d, 422, err.fields);
+      else if (err instanceof ConflictError) await showStaleDecision(req, res, d);
+      else throw err;
+      return false;
+    }
+  }
 
   /**
    * The confirmation page: the decision checked as it will be taken (panel scores, the workflow's
    * guard) and the candidate's e-mail as it will be sent; a rejection's told reason editable beside
    * it (422 with what to fix when it is missing or too long: the e-mail then shows the default).
    */
-  async function showConfirmation(req: Request, res: Response, d: DecisionRequest, reason: string, told: string | undefined, changed = false): Promise<void> {
+  async function showConfirmation(req: Request, res: Response, d: DecisionRequest, reason: string, told: string | undefined, changed: boolean, pending: string): Promise<void> {
     const { ctx, call, view } = d;
     const action = d.action!;
     const toldChecked = told === undefined ? undefined : toldReasonBody.safeParse({ toldReason: told });
@@ -365,15 +437,31 @@ export function shortlistsRoutes(app: AppContext): Router {
       }
       throw err;
     }
-    const status = toldError ? 422 : changed ? 409 : 200;
-    res.status(status).render('shortlists/confirm', confirmDecisionPage({ ctx, call, caseDoc: view.caseDoc, action, reason, preview, ...holdDay(d), withoutScores: view.blind && d.typed.withoutScores, retentionDays: app.config.retentionDays, told: told === undefined ? undefined : { value: told, error: toldError, previewed: toldReason ?? '', changed } }));
+    // Drawn by a GET (Post/Redirect/Get): a redrawn preview is the page as asked for, not a conflict.
+    const status = toldError ? 422 : changed && req.method === 'POST' ? 409 : 200;
+    res.status(status).render('shortlists/confirm', confirmDecisionPage({ ctx, call, caseDoc: view.caseDoc, action, reason, preview, ...holdDay(d), withoutScores: view.blind && d.typed.withoutScores, retentionDays: app.config.retentionDays, pending, told: told === undefined ? undefined : { value: told, error: toldError, previewed: toldReason ?? '', changed } }));
   }
 
   /** Step 2: the confirmed decision is taken (once: a second click lands on the same result). */
   router.post('/shortlists/:callId/cases/:caseId/decision/confirm', allow('role.leaderOrAdmin'), async (req, res) => {
-    const d = await decisionRequest(req);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    // The confirmation page names its pending decision: that, checked against this user, case and
+    // version, is what is taken; the candidate's words come from the page (editable there). A form
+    // without one (posted by hand, or a page drawn before the pending store) is read as it comes and
+    // checked the same way; its confirmation page, if shown again, gets a pending decision of its own.
+    let pending: PendingDecision | undefined;
+    let d: DecisionRequest;
+    if (body.pending !== undefined) {
+      const found = await pendingOf(req, body.pending);
+      if (!found) return pendingGone(req, res);
+      d = { ...found.d, typed: { ...found.d.typed, ...(typeof body.toldReason === 'string' ? { toldReason: body.toldReason } : {}) } };
+      // Changed between the confirmation page and the click: the case as it is now, the reason and the words kept (409).
+      if (found.stale) return showStaleDecision(req, res, d, d.view);
+      pending = found.p;
+    } else d = await decisionRequest(req);
     const { ctx, call, view } = d;
     const action = d.action;
+    const pendingId = (told: string | undefined) => pending?.id ?? keepPending(req, { userId: String(ctx.actor!._id), callId: String(call._id), caseId: String(view.caseDoc._id), version: d.version, action: action!, reason: d.typed.reason, ...(told !== undefined ? { toldReason: told } : {}), ...(d.typed.reviewBy !== undefined ? { reviewBy: d.typed.reviewBy } : {}), withoutScores: d.typed.withoutScores });
     // The confirmation page always names the decision: without it the form is not that page's.
     if (!action) throw new BadRequestError('shortlists.errors.badDecision');
     try {
@@ -384,19 +472,24 @@ export function shortlistsRoutes(app: AppContext): Router {
         const told = toldReasonBody.safeParse(d.typed);
         // The confirmation page again, the words as typed and what to fix beside them.
         if (!told.success) {
-          await showConfirmation(req, res, d, reason.data.reason, d.typed.toldReason ?? '');
+          await showConfirmation(req, res, d, reason.data.reason, d.typed.toldReason ?? '', false, pendingId(d.typed.toldReason ?? ''));
           return;
         }
         // Only the words the leader saw in the e-mail preview are sent: edited after it was drawn
         // (no script on the page to redraw it as they typed), the page again with the preview redrawn.
         const previewed = (req.body as Record<string, unknown>).previewedToldReason;
         if (typeof previewed !== 'string' || !sameWords(previewed, told.data.toldReason)) {
-          await showConfirmation(req, res, d, reason.data.reason, told.data.toldReason, true);
+          // Its page again by a GET, the preview redrawn with the words as edited (said so there).
+          if (pending) {
+            updatePending(req, pending.id, { toldReason: told.data.toldReason, toldChanged: true });
+            res.redirect(303, confirmUrl(pending));
+          } else await showConfirmation(req, res, d, reason.data.reason, told.data.toldReason, true, pendingId(told.data.toldReason));
           return;
         }
         toldReason = told.data.toldReason;
       }
       await decideCase({ app, ctx, call, caseId: view.caseDoc._id, action, version: d.version, reason: reason.data.reason, toldReason, ...holdDay(d), withoutScores: d.typed.withoutScores });
+      if (pending) dropPending(req, pending.id);
     } catch (err) {
       if (err instanceof ValidationError) {
         showDecisionForm(res, d, 422, err.fields);
@@ -404,6 +497,7 @@ export function shortlistsRoutes(app: AppContext): Router {
       }
       if (err instanceof ConflictError) {
         // Changed between the confirmation page and the click.
+        if (pending) dropPending(req, pending.id);
         await showStaleDecision(req, res, d);
         return;
       }

@@ -14,7 +14,7 @@ import { Call } from '../../models/call.ts';
 import { Institute } from '../../models/institute.ts';
 import { calendarDayMessage, isoDay } from '../support/calendar-day.ts';
 import { cursorPage, NEWEST_FIRST, PAGE_CURSOR } from '../support/cursor-page.ts';
-import { DAY_MS, VN_OFFSET_MS } from '../views/time.ts';
+import { vnEndOfDay, vnStartOfDay } from '../calendar/index.ts';
 import { normalizeEmail } from '../accounts/forms.ts';
 import { isIdText } from '../support/object-id.js';
 
@@ -84,11 +84,6 @@ export function checkAuditFilters(v: AuditQueryValues & { before?: string }): { 
   return { ok: true, filters: { actor: actor || undefined, action: v.action || undefined, reference: reference || undefined, from: v.from || undefined, to: v.to || undefined, before } };
 }
 
-/** Midnight in Vietnam at the start of a calendar day (YYYY-MM-DD). */
-function vnDayStart(day: string): Date {
-  return new Date(Date.parse(`${day}T00:00:00Z`) - VN_OFFSET_MS);
-}
-
 const NOTHING = { rows: [], next: undefined, first: true } as const;
 
 /** One page of the log, newest first; `next` is the cursor of the page after. Administrators only. */
@@ -109,9 +104,10 @@ export async function listAuditLog(opts: { ctx: Context; filters: AuditFilters }
     query.case = found._id;
   }
   if (f.action) query.action = f.action;
+  // Days in Vietnam, both ends included, as the working-day calendar counts them (one computation of a day's start).
   const at: Record<string, Date> = {};
-  if (f.from) at.$gte = vnDayStart(f.from);
-  if (f.to) at.$lt = new Date(vnDayStart(f.to).getTime() + DAY_MS);
+  if (f.from) at.$gte = vnStartOfDay(f.from);
+  if (f.to) at.$lte = vnEndOfDay(vnStartOfDay(f.to));
   const and: Record<string, unknown>[] = [];
   if (Object.keys(at).length) and.push({ at });
   return cursorPage({

@@ -293,7 +293,8 @@ export async function changePlannedStart({ app, ctx, caseDoc, version, form }: {
   // Only the start-up sweep's claim since the page was built (a lost letter or answer file taken back): not stale.
   if (caseDoc.version !== versionSeen(caseDoc, version) || !canChangePlannedStart(caseDoc)) throw await caseConflict({ ctx, caseId: caseDoc._id });
   const errors: FieldErrors = {};
-  if (typeof day === 'string') errors[PLANNED_START_FIELDS.day] = t(day, { years: MAX_YEARS_AHEAD });
+  // The days allowed are named (the text field has no min/max the browser keeps to): today to the last day of the tenth year ahead.
+  if (typeof day === 'string') errors[PLANNED_START_FIELDS.day] = t(day, { years: MAX_YEARS_AHEAD, from: formatDay(now, ctx.locale), to: formatDay(`${Number(vnDateKey(now).slice(0, 4)) + MAX_YEARS_AHEAD}-12-31`, ctx.locale) });
   const offered = offerNamesStart(caseDoc);
   if (offered) errors[PLANNED_START_FIELDS.day] = t('cases.plannedStart.errors.offerNamesStart', { day: formatDay(offered, ctx.locale) });
   const calendar = await loadCalendar();

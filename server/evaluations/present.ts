@@ -339,7 +339,7 @@ function previewParts(text: string, told: string): { before: string; told: strin
   return at < 0 ? undefined : { before: text.slice(0, at), told, after: text.slice(at + told.length) };
 }
 
-export function confirmDecisionPage({ ctx, call, caseDoc, action, reason, preview, told, retentionDays, reviewBy, withoutScores }: { ctx: Context; call: CallDoc; caseDoc: CaseDoc; action: Decision; reason: string; preview: StepPreview; told?: { value: string; error?: string; previewed?: string; changed?: boolean }; retentionDays?: number; reviewBy?: string; withoutScores?: boolean }) {
+export function confirmDecisionPage({ ctx, call, caseDoc, action, reason, preview, told, retentionDays, reviewBy, withoutScores, pending }: { ctx: Context; call: CallDoc; caseDoc: CaseDoc; action: Decision; reason: string; preview: StepPreview; told?: { value: string; error?: string; previewed?: string; changed?: boolean }; retentionDays?: number; reviewBy?: string; withoutScores?: boolean; pending: string }) {
   const t = tOfCtx(ctx);
   const c = caseDoc.toObject();
   const language = preview.email ? t(`shortlists.decide.languages.${preview.email.locale}`) : '';
@@ -364,6 +364,8 @@ export function confirmDecisionPage({ ctx, call, caseDoc, action, reason, previe
     // A hold: the review date travels with the confirmation, and is said (HR reviews the case that day).
     ...(action === 'put_on_hold' && reviewBy ? { reviewBy, holdNote: t('shortlists.decide.hold.confirmNote', { date: preview.dueAt ? formatDay(preview.dueAt, ctx.locale) : reviewBy }) } : {}),
     version: c.version,
+    // The decision kept server-side between the two steps (server/http/pending-decision.ts): the confirm form names it, nothing more.
+    pending,
     preview: preview.email ? { ...preview.email, language, parts: told?.previewed ? previewParts(preview.email.text, told.previewed) : undefined } : undefined,
     toStage: t(`workflow.stages.${preview.to}`),
     styles: ['/static/css/leaders.css'],

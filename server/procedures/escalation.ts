@@ -22,6 +22,7 @@ import { systemContext, type Context } from '../context.ts';
 import { caseAudit, settleCaseAudits, withPendingAudits } from '../cases/pending-audit.ts';
 import { hrOfficeToTell } from '../institutes/hr-staff.ts';
 import { isSupportOverdue, reasonsOverdue, reasonsOverdueCondition, type TrackState } from './service.ts';
+import { filingTargetWithheld } from './rules.ts';
 
 export interface EscalationResult {
   escalated: number;
@@ -79,7 +80,7 @@ export async function runEscalations(app: AppContext, opts: { now?: Date; caseId
   return result;
 }
 
-type EscalationCase = { _id: Types.ObjectId; reference: string; stage: string; stageDueAt?: Date | null; institute?: Types.ObjectId | null; assignee?: Types.ObjectId | null; profile?: { fullName?: string | null } | null; supportTracks?: unknown[] | null; overdueProcedures?: unknown[] | null; version: number };
+type EscalationCase = { _id: Types.ObjectId; reference: string; stage: string; stageDueAt?: Date | null; institute?: Types.ObjectId | null; assignee?: Types.ObjectId | null; profile?: { fullName?: string | null; nationality?: string | null; overseasVietnamese?: boolean | null } | null; supportTracks?: unknown[] | null; overdueProcedures?: unknown[] | null; version: number };
 
 type Recipient = { _id: unknown; email: string; name: string; locale?: string | null; toAdmins?: boolean };
 type HrOffice = Awaited<ReturnType<typeof hrOfficeToTell>>;
@@ -92,7 +93,9 @@ async function escalateCase(app: AppContext, ctx: Context, c: EscalationCase, no
   const tracks = (c.supportTracks ?? []) as TrackState[];
   const due: Array<{ track: TrackState; which: 'due' | 'reasons'; at: Date }> = [];
   for (const tr of tracks) {
-    if (isSupportOverdue(tr, now) && tr.dueAt && !(tr.escalations ?? []).includes(escalationKey('due', tr.dueAt))) due.push({ track: tr, which: 'due', at: tr.dueAt });
+    // A naturalisation's target stored before it was withheld (rules.ts filingTargetWithheld) is no date to chase.
+    const withheld = (tr.status === 'requested' || tr.status === 'preparing') && filingTargetWithheld(tr.kind, c);
+    if (!withheld && isSupportOverdue(tr, now) && tr.dueAt && !(tr.escalations ?? []).includes(escalationKey('due', tr.dueAt))) due.push({ track: tr, which: 'due', at: tr.dueAt });
     if (reasonsOverdue(tr, now) && tr.reasonsDueAt && !(tr.escalations ?? []).includes(escalationKey('reasons', tr.reasonsDueAt))) due.push({ track: tr, which: 'reasons', at: tr.reasonsDueAt });
   }
   if (due.length === 0) return false;

@@ -7,7 +7,7 @@ import { can } from '../policies/index.ts';
 import { findCaseFor } from '../cases/access.ts';
 import { loadCalendar, type WorkingCalendar } from '../calendar/index.ts';
 import { DOCUMENT_TYPES, SUPPORT_STATUSES, supportOpen, type SupportKind } from '../../models/constants.ts';
-import { PROCEDURE_RULES, clockCanStop, filingOutsideWindow, procedureDocuments, type PassportLike } from './rules.ts';
+import { PROCEDURE_RULES, clockCanStop, filingOutsideWindow, filingTargetWithheld, procedureDocuments, type PassportLike } from './rules.ts';
 import type { FamilyCase } from '../applications/family-support.ts';
 import { askableDocuments, defaultAskDue } from './asks.ts';
 import { currentDocuments } from '../documents/index.ts';
@@ -95,7 +95,7 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
     // The decision recorded, to correct; empty for a new one, so HR types the authority's day (not today).
     decidedAt: stored?.status === 'approved' || stored?.status === 'refused' ? isoDay(stored.decidedAt) : '',
     // The target the applicant was told, before filing: a different day moves it (and tells them).
-    targetAt: stored?.status === 'requested' || stored?.status === 'preparing' ? isoDay(stored.dueAt) : '',
+    targetAt: (stored?.status === 'requested' || stored?.status === 'preparing') && !filingTargetWithheld(kind, o) ? isoDay(stored.dueAt) : '',
     cardStartsAt: isoDay(stored?.cardStartsAt),
     cardEndsAt: isoDay(stored?.cardEndsAt),
     note: '',
@@ -104,7 +104,8 @@ export async function procedurePage(opts: { ctx: Context; caseId: string; kind: 
   };
   const errors = item.error;
   // The target before filing: while the procedure is not lodged (or was being moved when the form failed).
-  const showTarget = !stored || ['not_needed', 'requested', 'preparing'].includes(stored.status) || !!(values as Record<string, string>).targetAt;
+  // None for a naturalisation awaiting its residence condition (rules.ts filingTargetWithheld): the page says why instead.
+  const showTarget = (!filingTargetWithheld(kind, o) && (!stored || ['not_needed', 'requested', 'preparing'].includes(stored.status))) || !!(values as Record<string, string>).targetAt;
   const ask = await askForm(ctx, caseDoc.call, kind, item, calendar, opts.failed);
   // Lodged with the authority (filed, then granted or refused): not before, nor for a new filing being prepared.
   const lodged = !!stored && ['filed', 'approved', 'refused'].includes(stored.status);
@@ -209,7 +210,7 @@ async function askForm(ctx: Context, callId: unknown, kind: SupportKind, item: P
 export async function caseProcedures(opts: { ctx: Context; caseDoc: { _id: unknown; version: number; stage: string; resumeStage?: unknown; supportTracks?: unknown; overdueProcedures?: unknown }; forApplicant: boolean; editable?: boolean; calendar?: WorkingCalendar; documents?: readonly PassportLike[] }) {
   const calendar = opts.calendar ?? (await loadCalendar());
   const c = opts.caseDoc as { toObject?: () => Record<string, unknown> } & Record<string, unknown>;
-  const o = (c.toObject?.() ?? c) as { _id: unknown; version: number; supportTracks?: never; overdueProcedures?: string[]; dependants?: Array<{ fullName?: string | null; relationship?: string | null }>; supportRequested?: { family?: boolean | null } | null; profile?: { plannedArrival?: Date | null; nationality?: string | null } | null; history?: ReadonlyArray<{ procedure?: { kind?: string | null; applicantVisible?: boolean | null } | null }> };
+  const o = (c.toObject?.() ?? c) as { _id: unknown; version: number; supportTracks?: never; overdueProcedures?: string[]; dependants?: Array<{ fullName?: string | null; relationship?: string | null }>; supportRequested?: { family?: boolean | null } | null; profile?: { plannedArrival?: Date | null; nationality?: string | null; overseasVietnamese?: boolean | null } | null; history?: ReadonlyArray<{ procedure?: { kind?: string | null; applicantVisible?: boolean | null } | null }> };
   // The procedures the applicant was told of (e-mailed, on their timeline): one set not needed stays on their list, closed.
   const toldKinds = opts.forApplicant ? new Set((o.history ?? []).filter((e) => e.procedure?.applicantVisible && e.procedure.kind).map((e) => e.procedure!.kind!)) : undefined;
   // A request naming a document is answered by an upload into its slot: the page says so (the

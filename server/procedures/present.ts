@@ -7,7 +7,7 @@ import { SUPPORT_STATUSES, type SupportKind } from '../../models/constants.ts';
 import { tOf, type Context } from '../context.ts';
 import type { Locale } from '../i18n/index.ts';
 import { vnDateKey, type WorkingCalendar } from '../calendar/index.ts';
-import { LODGING_MARGIN_WORKING_DAYS, PROCEDURE_RULES, residenceCardConflict, visaSymbol, waitingGroups, type CardBeyondPassport, type PassportLike } from './rules.ts';
+import { LODGING_MARGIN_WORKING_DAYS, PROCEDURE_RULES, filingTargetWithheld, residenceCardConflict, visaSymbol, waitingGroups, type CardBeyondPassport, type PassportLike } from './rules.ts';
 import { ACTIVE_SUPPORT, statusLabel, askOpen, clockStopped, deadlineLeft, windowView, type WindowView, holidayDayText, type HolidayName, dueMeaning, isStop, isSupportOverdue, procedureHeadlineKey, reasonsOverdue, trackStamp, type ProcedureError, type ProcedureErrors } from './service.ts';
 import { formatDay } from '../views/time.ts';
 import { papersForFamily, familyMembersText, familyVisasWanted, foreignFamily, vietnameseCitizen } from '../applications/family-support.ts';
@@ -192,7 +192,7 @@ export interface ProceduresPage {
 
 export interface PresentProceduresInput {
   ctx: Context;
-  caseDoc: { _id: unknown; version: number; supportTracks?: TrackDoc[] | null; overdueProcedures?: string[] | null; profile?: { nationality?: string | null } | null; dependants?: ReadonlyArray<{ fullName?: string | null; relationship?: string | null; nationality?: string | null }> | null; supportRequested?: { family?: boolean | null } | null };
+  caseDoc: { _id: unknown; version: number; supportTracks?: TrackDoc[] | null; overdueProcedures?: string[] | null; profile?: { nationality?: string | null; overseasVietnamese?: boolean | null } | null; dependants?: ReadonlyArray<{ fullName?: string | null; relationship?: string | null; nationality?: string | null }> | null; supportRequested?: { family?: boolean | null } | null };
   calendar: WorkingCalendar;
   forApplicant: boolean;
   editable?: boolean;
@@ -359,14 +359,19 @@ export function presentProcedures(input: PresentProceduresInput): ProceduresPage
     const stopped = forApplicant && !!input.stopped && s.status !== 'approved' && s.status !== 'not_needed';
     const active = !stopped && (ACTIVE_SUPPORT as readonly string[]).includes(s.status);
     const failed = input.failed?.kind === kind ? input.failed : undefined;
-    const waits = !stopped && (s.status === 'requested' || s.status === 'preparing') ? waitingText(t, kind, tracks) : undefined;
-    const late = !forApplicant && (escalated.has(kind) || isSupportOverdue(s, now) || reasonsOverdue(s, now));
+    const beforeFiling = !stopped && (s.status === 'requested' || s.status === 'preparing');
+    // A naturalisation awaiting its residence condition has no filing target (rules.ts
+    // filingTargetWithheld): the condition instead, as the acceptance e-mail says it; a target
+    // stored before that rule is neither shown nor counted late.
+    const withheld = beforeFiling && filingTargetWithheld(kind, caseDoc);
+    const waits = withheld ? t(forApplicant ? 'procedures.naturalisationApplicant' : 'procedures.naturalisationHr') : beforeFiling ? waitingText(t, kind, tracks) : undefined;
+    const late = !forApplicant && ((!withheld && (escalated.has(kind) || isSupportOverdue(s, now))) || reasonsOverdue(s, now));
     const asks = stopped ? [] : askViews(t, locale, calendar, now, kind, s, forApplicant, input.documents ?? []);
     const askLate = asks.some((a) => a.open && a.due.overdue);
     const cardProblem = kind === 'residence_card' && cardConflict ? cardProblemText(t, locale, cardConflict) : undefined;
     const meaning = dueMeaning(kind, s.status);
     // No legal decision time: the applicant is told so, not the institute's own follow-up date.
-    const dueShown = active && s.dueAt && !(forApplicant && meaning === 'followUp');
+    const dueShown = active && s.dueAt && !withheld && !(forApplicant && meaning === 'followUp');
     const deadline = dueShown ? { ...deadlineView(t, locale, calendar, now, s.dueAt!), ...(meaning ? { label: t(`procedures.due.${meaning}`) } : {}) } : undefined;
     const countedFrom = deadline && meaning === 'decision' ? decisionCountedFrom(t, locale, s) : undefined;
     // Before filing, the window the law allows, beside the institute's target (a day inside it).

@@ -295,6 +295,25 @@ export function naturalisationAwaitsResidence(c: { profile?: { nationality?: str
 }
 
 /**
+ * Whether the procedure has no filing target before it is lodged: a naturalisation that awaits the
+ * residence condition or its exemption (naturalisationAwaitsResidence). No law gives the applicant a
+ * filing deadline (Law on Vietnamese Nationality Art. 19-21, as amended by Law 79/2025/QH15), and the
+ * authorities' stages run from a complete file (Decree 191/2025/ND-CP; see `citizenship` above): an
+ * institute target 60 working days out would go overdue, escalate and be e-mailed as a date she
+ * cannot meet. The acceptance e-mail, both procedure pages and every procedure e-mail say the
+ * condition instead; HR records the filing when the file is lodged (its follow-up date counts from it).
+ * A restoration (an overseas Vietnamese, Art. 23, no residence condition) keeps the institute's target.
+ * Checked 7 Dec 2026 (search tool): the 5 years count "tính đến thời điểm nộp đơn", to the day the file
+ * is lodged, and from the day the permanent residence card was issued (Decree 191/2025/ND-CP as
+ * summarised by dailoan.news 2025/07/12: "Thời gian thường trú được tính từ ngày cấp thẻ"); lodging in
+ * person at the Department of Justice or a mission, Decree 191/2025/ND-CP Art. 5 (news.thuvienphapluat.vn
+ * 89729). Neither sets the applicant a date to file by.
+ */
+export function filingTargetWithheld(kind: string, c: Parameters<typeof naturalisationAwaitsResidence>[0]): boolean {
+  return kind === 'citizenship' && naturalisationAwaitsResidence(c);
+}
+
+/**
  * The papers a procedure is lodged with, for this case. A Vietnamese citizen (nationality VN) needs no
  * visa of their own (server/applications/family-support.ts vietnameseCitizen): their case's visa
  * procedure is their foreign family members' TT visas. Law 47/2014/QH13 Art. 8(18), as amended by

@@ -28,7 +28,7 @@ import { countedDeadline, loadCalendar, vnDateKey, vnEndOfDay, vnStartOfDay, typ
 import { SUPPORT_TRACK_DEADLINES } from '../workflow/transitions.ts';
 import { caseEmail, outboxKey, recipientLocale, type Recipient } from '../outbox/item.ts';
 import { translator, type Locale } from '../i18n/index.ts';
-import { LODGING_MARGIN_WORKING_DAYS, PROCEDURE_RULES, cardBeyondPassport, targetStart, countedLodgingDue, earliestStartForFiling, filingOutsideWindow, leadToEntryWorkingDays, filingWindow, lodgingDue, passportExpiryOnFile, waitingFor, workCardLatestEnd } from './rules.ts';
+import { LODGING_MARGIN_WORKING_DAYS, PROCEDURE_RULES, cardBeyondPassport, targetStart, countedLodgingDue, earliestStartForFiling, filingOutsideWindow, leadToEntryWorkingDays, filingWindow, filingTargetWithheld, lodgingDue, passportExpiryOnFile, waitingFor, workCardLatestEnd } from './rules.ts';
 import { WORK_CARD_MAX_MONTHS } from '../planner/validity.ts';
 import { currentDocuments } from '../documents/index.ts';
 import { formatDay } from '../views/time.ts';
@@ -315,7 +315,7 @@ export function isNewFiling(from: string | undefined, to: string): boolean {
  * a file lodged, a refusal), kept where the clock goes on ('preparing' keeps the request's).
  * Pure, so the HTTP tests and the unit tests see the same arithmetic.
  */
-export function nextTrack(existing: TrackState | undefined, kind: SupportKind, input: ProcedureInput, now: Date, calendar: WorkingCalendar, waits: readonly SupportKind[] = [], plannedStart?: Date | null): { track: TrackState; errors?: ProcedureErrors } {
+export function nextTrack(existing: TrackState | undefined, kind: SupportKind, input: ProcedureInput, now: Date, calendar: WorkingCalendar, waits: readonly SupportKind[] = [], plannedStart?: Date | null, targetWithheld = false): { track: TrackState; errors?: ProcedureErrors } {
   const before: TrackState = existing ?? { kind, status: 'not_needed' };
   const statusChanged = before.status !== input.status;
   const track: TrackState = { ...before, kind, status: input.status, updatedAt: now };
@@ -391,7 +391,8 @@ export function nextTrack(existing: TrackState | undefined, kind: SupportKind, i
   // written reasons follow, ticked below when they arrive).
   if (input.status === 'refused' && statusChanged && !input.message) errors.message = 'procedures.errors.refusalMessage';
   // Each deadline keeps its count (from, working days) so a holiday added later moves it.
-  if (waits.length > 0 && (input.status === 'requested' || input.status === 'preparing')) {
+  // Nor before a naturalisation can be lodged (rules.ts filingTargetWithheld): no target, stored or counted.
+  if ((waits.length > 0 || targetWithheld) && (input.status === 'requested' || input.status === 'preparing')) {
     delete track.dueAt;
     delete track.dueCount;
   } else if (input.status === 'filed') {
@@ -421,6 +422,7 @@ export function nextTrack(existing: TrackState | undefined, kind: SupportKind, i
     const typed = vnEndOfDay(input.targetAt);
     const inWindow = lodgingDue(kind, typed, plannedStart);
     if (waits.length > 0) errors.targetAt = 'procedures.errors.targetWhileWaiting';
+    else if (targetWithheld) errors.targetAt = 'procedures.errors.targetNaturalisation';
     else if (vnDateKey(typed) < vnDateKey(now)) errors.targetAt = 'procedures.errors.targetInPast';
     else if (inWindow.getTime() !== typed.getTime()) errors.targetAt = { key: 'procedures.errors.targetOutsideWindow', params: { date: inWindow } };
     else {
@@ -604,11 +606,15 @@ function dueWords(t: TFunction, locale: Locale, kind: SupportKind, track: TrackS
   const meaning = dueMeaning(kind, track.status);
   // Before filing, the window the law allows as two dates beside the target (a day inside it).
   const window = meaning === 'file' ? windowView(t, locale, clock.calendar, clock.now, kind, clock.plannedStart, true) : undefined;
-  const target = (meaning === 'file' || meaning === 'arrange') && track.dueAt;
+  // A naturalisation awaiting its residence condition has no target (rules.ts filingTargetWithheld):
+  // the condition is said instead, as the acceptance e-mail and her page say it (a target stored before is not read).
+  const withheld = meaning === 'file' && !!clock.targetWithheld;
+  const target = !withheld && (meaning === 'file' || meaning === 'arrange') && track.dueAt;
   // Each date with its working days from now, as the pages count them.
   const left = (due: Date | undefined) => (due ? deadlineLeft(t, clock.calendar, clock.now, due).text : '');
   return {
     targetLabel: target ? t(`procedures.due.${meaning}`) : '',
+    targetWithheld: withheld ? t('procedures.naturalisationApplicant') : '',
     targetDue: target ? formatDay(track.dueAt, locale) : '',
     targetLeft: target ? left(track.dueAt) : '',
     filingWindow: window ? t('procedures.window.email', { between: window.text, left: window.left }) : '',
@@ -626,6 +632,8 @@ export interface EmailClock {
   now: Date;
   /** The case's planned start of work: the filing window is counted back from it. */
   plannedStart?: Date | null;
+  /** A naturalisation that awaits its residence condition (rules.ts filingTargetWithheld): no filing target is said. */
+  targetWithheld?: boolean;
 }
 
 /**
@@ -644,7 +652,7 @@ export function procedureFamilyLine(t: TFunction, kind: SupportKind, family: Fam
 }
 
 /** The procedure_update e-mail to the applicant, in their language (the outbox item's locale). */
-export function procedureEmail(opts: { applicant: Recipient & { name?: string | null }; reference: string; caseId: string; kind: SupportKind; track: TrackState; change: ProcedureChange; asksClosed?: readonly AskState[]; message?: string; appUrl?: string; key: string; now: Date; calendar: WorkingCalendar; plannedStart?: Date | null; family?: FamilyCase; unlocked?: ReadonlyArray<{ kind: SupportKind; dueAt?: Date | null }> }) {
+export function procedureEmail(opts: { applicant: Recipient & { name?: string | null }; reference: string; caseId: string; kind: SupportKind; track: TrackState; change: ProcedureChange; asksClosed?: readonly AskState[]; message?: string; appUrl?: string; key: string; now: Date; calendar: WorkingCalendar; plannedStart?: Date | null; family?: FamilyCase; targetWithheld?: boolean; unlocked?: ReadonlyArray<{ kind: SupportKind; dueAt?: Date | null }> }) {
   const locale = recipientLocale(opts.applicant);
   const closed = opts.asksClosed ?? [];
   // The visa procedure that carries the family's TT visas says whose they are, as the page does (walk:
@@ -657,7 +665,7 @@ export function procedureEmail(opts: { applicant: Recipient & { name?: string | 
     reference: opts.reference,
     kind: opts.kind,
     status: opts.track.status,
-    ...procedureWords(locale, opts.kind, opts.track, opts.change, { calendar: opts.calendar, now: opts.now, plannedStart: opts.plannedStart }),
+    ...procedureWords(locale, opts.kind, opts.track, opts.change, { calendar: opts.calendar, now: opts.now, plannedStart: opts.plannedStart, targetWithheld: !!opts.targetWithheld }),
     // In the words HR wrote it: shown as written, not translated.
     message: opts.message ?? '',
     /** The message, when it is why a procedure under way stopped (set below). */
@@ -802,7 +810,7 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
   const stopping = isStop(existing?.status, opts.status);
   const replacedBy = stopping ? replacingProcedure(kind, others) : undefined;
   const stopErrors: ProcedureErrors = stopping && !replacedBy && !opts.message ? { message: 'procedures.errors.stopReason' } : {};
-  const { track, errors } = nextTrack(existing, kind, opts, now, calendar, waits, targetStart(kind, caseDoc));
+  const { track, errors } = nextTrack(existing, kind, opts, now, calendar, waits, targetStart(kind, caseDoc), filingTargetWithheld(kind, caseDoc));
   if (errors || Object.keys(stopErrors).length) return { ok: false, errors: { ...stopErrors, ...errors }, caseDoc };
   const newFiling = isNewFiling(existing?.status, track.status);
   // A filing date newly recorded: not before the procedure could be lodged (its clock, and the date
@@ -895,7 +903,7 @@ export async function updateProcedure(opts: UpdateProcedureOptions): Promise<Upd
     const applicant = await User.findById(caseDoc.applicant, { email: 1, name: 1, locale: 1 }).lean();
     if (applicant?.email) {
       outbox.push(
-        procedureEmail({ applicant, reference: caseDoc.reference, caseId: String(caseDoc._id), kind, track, change: history.procedure, asksClosed: asksClosedUnanswered, ...(opts.message ? { message: opts.message } : {}), appUrl: opts.app?.config.appUrl, key: outboxKey(String(caseDoc._id), caseDoc.version + 1, 'procedure', kind), now, calendar, plannedStart: caseDoc.profile?.plannedArrival, family: caseDoc as FamilyCase, unlocked: unlocked as Array<{ kind: SupportKind; dueAt?: Date | null }> }),
+        procedureEmail({ applicant, reference: caseDoc.reference, caseId: String(caseDoc._id), kind, track, change: history.procedure, asksClosed: asksClosedUnanswered, ...(opts.message ? { message: opts.message } : {}), appUrl: opts.app?.config.appUrl, key: outboxKey(String(caseDoc._id), caseDoc.version + 1, 'procedure', kind), now, calendar, plannedStart: caseDoc.profile?.plannedArrival, family: caseDoc as FamilyCase, targetWithheld: filingTargetWithheld(kind, caseDoc), unlocked: unlocked as Array<{ kind: SupportKind; dueAt?: Date | null }> }),
       );
     }
   }

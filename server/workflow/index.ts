@@ -36,7 +36,7 @@ import { deadlineLeft, dueMeaning, isSupportOverdue, plain, procedureFamilyLine,
 import { caseConflict, versionSeen } from '../cases/conflict.ts';
 import { ACTIONS, DECLINE_REASON_MAX, HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, PAYLOADS, REJECT_REASON_MAX, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, offerReady, rolesFor, type Action, type GuardFailures, type GuardInput, type Transition } from './transitions.ts';
 import { reasonToldToApplicant } from '../cases/applicant-view.ts';
-import { PROCEDURE_RULES, cardTargetOnArrival, countedLodgingDue, naturalisationAwaitsResidence, waitingFor } from '../procedures/rules.ts';
+import { PROCEDURE_RULES, cardTargetOnArrival, countedLodgingDue, filingTargetWithheld, waitingFor } from '../procedures/rules.ts';
 import { hrContactFor, sendToLine, type HrContact } from '../institutes/contact.ts';
 import { lateAnswer, lateAnswerText, type LateAnswer } from '../applications/late-answer.ts';
 import { residenceCardWanted, vietnameseCitizen, visaWanted } from '../applications/family-support.ts';
@@ -190,10 +190,11 @@ function supportTracksFor(c: CaseDoc, now: Date, calendar: Calendar, plannedStar
   };
   const tracks = SUPPORT_KINDS.map((kind) => ({ kind, status: wanted[kind] ? 'requested' : 'not_needed' }));
   // A procedure that comes after another the case has (the visa after the work permit) has no
-  // clock until that one is granted (server/procedures/rules.ts, waitingFor).
+  // clock until that one is granted (server/procedures/rules.ts, waitingFor); nor a naturalisation
+  // that awaits its residence condition (filingTargetWithheld).
   return tracks.map(({ kind, status }) =>
     status === 'requested'
-      ? { kind, status, ...(waitingFor(kind, tracks).length ? {} : countedLodgingDue(kind, calendar, now, SUPPORT_TRACK_DEADLINES[kind], plannedStart)), updatedAt: now }
+      ? { kind, status, ...(waitingFor(kind, tracks).length || filingTargetWithheld(kind, c) ? {} : countedLodgingDue(kind, calendar, now, SUPPORT_TRACK_DEADLINES[kind], plannedStart)), updatedAt: now }
       : { kind, status, updatedAt: now },
   );
 }
@@ -256,7 +257,7 @@ const ACCEPTANCE: ActionRule = {
       signedOfferAsked: f.signedOfferAsked === true,
       // Whose a procedure is (walk app32: a Vietnamese citizen read "Visa: we aim to file by …" of their spouse's TT visa).
       // A naturalisation gets no filing date: the residence condition and its exemption instead, as her page says (walk s35 #2).
-      supportTracks: tracks.filter((s) => s.status === 'requested').map((s) => ({ ...s, ...words(s.kind, s.dueAt), ...((w) => (w ? { waits: w } : {}))(s.kind === 'citizenship' && naturalisationAwaitsResidence(f.caseDoc) ? t('procedures.naturalisationMail') : waitingText(t, s.kind, tracks)), familyLine: procedureFamilyLine(t, s.kind, f.caseDoc) })),
+      supportTracks: tracks.filter((s) => s.status === 'requested').map((s) => ({ ...s, ...words(s.kind, s.dueAt), ...((w) => (w ? { waits: w } : {}))(filingTargetWithheld(s.kind, f.caseDoc) ? t('procedures.naturalisationMail') : waitingText(t, s.kind, tracks)), familyLine: procedureFamilyLine(t, s.kind, f.caseDoc) })),
     };
   },
 };
@@ -272,8 +273,10 @@ const lateEvent: ActionRule['event'] = (f) => lateAt(f, f.now);
 /** An answer received by e-mail or post is recorded as it happened: not on a future day, not before the offer was made. */
 const receivedCheck: ActionRule['check'] = ({ payload, now, caseDoc }) => {
   const on = payload.receivedOn as Date;
-  if (vnDateKey(on) > vnDateKey(now)) return { receivedOn: 'workflow.errors.receivedInFuture' };
-  if (caseDoc.stageEnteredAt && vnDateKey(on) < vnDateKey(caseDoc.stageEnteredAt)) return { receivedOn: 'workflow.errors.receivedBeforeOffer' };
+  // The text field has no min/max for the browser to keep to: the message names the days allowed.
+  const range = { from: caseDoc.stageEnteredAt ?? undefined, to: now };
+  if (vnDateKey(on) > vnDateKey(now)) return { receivedOn: { key: range.from ? 'workflow.errors.receivedInFuture' : 'workflow.errors.receivedInFutureOnly', params: range } };
+  if (caseDoc.stageEnteredAt && vnDateKey(on) < vnDateKey(caseDoc.stageEnteredAt)) return { receivedOn: { key: 'workflow.errors.receivedBeforeOffer', params: range } };
   return undefined;
 };
 /**
@@ -422,8 +425,10 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
     check: ({ payload, now, caseDoc }) => {
       const on = payload.arrivedOn as Date | undefined;
       if (!on) return undefined;
-      if (vnDateKey(on) > vnDateKey(now)) return { arrivedOn: 'workflow.errors.arrivedInFuture' };
-      if (caseDoc.stageEnteredAt && vnDateKey(on) < vnDateKey(caseDoc.stageEnteredAt)) return { arrivedOn: 'workflow.errors.arrivedBeforeOnboarding' };
+      // Named as a range (the text field has no min/max the browser keeps to).
+      const range = { from: caseDoc.stageEnteredAt ?? undefined, to: now };
+      if (vnDateKey(on) > vnDateKey(now)) return { arrivedOn: { key: range.from ? 'workflow.errors.arrivedInFuture' : 'workflow.errors.arrivedInFutureOnly', params: range } };
+      if (caseDoc.stageEnteredAt && vnDateKey(on) < vnDateKey(caseDoc.stageEnteredAt)) return { arrivedOn: { key: 'workflow.errors.arrivedBeforeOnboarding', params: range } };
       return undefined;
     },
     // The residence card's counted target reads the day the expert entered from now on, not the planned start
@@ -459,8 +464,10 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
     // working day (the office is open to look at it), within HOLD_REVIEW_MAX_DAYS.
     check: ({ payload, now, calendar }) => {
       const review = payload.reviewBy as Date;
-      if (vnDateKey(review) <= vnDateKey(now)) return { reviewBy: 'workflow.errors.reviewByPast' };
-      if (review.getTime() - now.getTime() > HOLD_REVIEW_MAX_DAYS * 86_400_000) return { reviewBy: { key: 'workflow.errors.reviewByTooFar', params: { days: HOLD_REVIEW_MAX_DAYS } } };
+      // The days allowed, named in the message (the text field has no min/max the browser keeps to).
+      const range = { from: new Date(now.getTime() + 86_400_000), to: new Date(now.getTime() + HOLD_REVIEW_MAX_DAYS * 86_400_000), days: HOLD_REVIEW_MAX_DAYS };
+      if (vnDateKey(review) <= vnDateKey(now)) return { reviewBy: { key: 'workflow.errors.reviewByPast', params: range } };
+      if (review.getTime() - now.getTime() > HOLD_REVIEW_MAX_DAYS * 86_400_000) return { reviewBy: { key: 'workflow.errors.reviewByTooFar', params: range } };
       if (!calendar.isWorkingDay(review)) return { reviewBy: 'workflow.errors.reviewByNotWorkingDay' };
       return undefined;
     },
@@ -627,7 +634,9 @@ async function guard({ ctx, caseId, action, expectedVersion, payload, asDecision
 
 function unmetTexts(ctx: Context, unmet: GuardFailures): FieldErrors {
   const t = tOf(ctx);
-  return Object.fromEntries(Object.entries(unmet).map(([k, v]) => [k, typeof v === 'string' ? t(v) : t(v.key, v.params ?? {})]));
+  // A day among the parameters (a range's ends) is said in the page's form of a day.
+  const said = (params: Record<string, unknown> = {}) => Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v instanceof Date ? formatDay(v, ctx.locale) : v]));
+  return Object.fromEntries(Object.entries(unmet).map(([k, v]) => [k, typeof v === 'string' ? t(v) : t(v.key, said(v.params))]));
 }
 
 /**

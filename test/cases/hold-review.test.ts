@@ -61,7 +61,7 @@ describe('cases: a hold has a review date', function () {
     let a = await signedIn(t, hr);
     const p = await page(a, `/cases/${c._id}`);
     // The field: a date, required, no earlier than tomorrow, with what it means.
-    expect(p.text).to.match(/id="f-reviewBy" name="reviewBy" type="text" value=""[^>]* data-day required/);
+    expect(p.text).to.match(/id="f-reviewBy" name="reviewBy" type="text" value=""[^>]* data-day data-min="\d{4}-\d{2}-\d{2}" required/);
     expect(words(p.text)).to.include('A working day after today, at most 180 days ahead.');
 
     const { shown, confirmed } = await postConfirmed(a, p.text, c._id, 'put_on_hold', { version: versionIn(p.text, holdUrl(c)), reason: 'Waiting for the 2027 budget.', reviewBy: '2027-03-15' });
@@ -124,8 +124,9 @@ describe('cases: a hold has a review date', function () {
       'en',
       {
         missing: "Enter the day by which HR will look at this case again (the hold's review date).",
-        past: 'The review date must be a later day than today.',
-        far: 'Choose a review date within 180 days. A longer hold gets a new review date when this one comes.',
+        // The days allowed, named (clock 1 Mar 2027: tomorrow to 180 days ahead).
+        past: 'The review date must be a later day than today: a working day between 2 Mar 2027 and 28 Aug 2027.',
+        far: 'Choose a review date within 180 days: a working day between 2 Mar 2027 and 28 Aug 2027. A longer hold gets a new review date when this one comes.',
         weekend: 'Choose a working day: this date is a weekend day or a public holiday.',
         invalid: 'This is not a date: type it as day/month/year, for example 05/12/2026.',
       },
@@ -134,8 +135,8 @@ describe('cases: a hold has a review date', function () {
       'vi',
       {
         missing: 'Vui lòng nhập ngày phòng nhân sự sẽ xem xét lại hồ sơ này (ngày xem xét lại của việc tạm dừng).',
-        past: 'Ngày xem xét lại phải sau ngày hôm nay.',
-        far: 'Vui lòng chọn ngày xem xét lại trong vòng 180 ngày. Nếu cần tạm dừng lâu hơn, hãy đặt ngày xem xét lại mới khi đến ngày này.',
+        past: 'Ngày xem xét lại phải sau ngày hôm nay: chọn một ngày làm việc từ 2/3/2027 đến 28/8/2027.',
+        far: 'Vui lòng chọn ngày xem xét lại trong vòng 180 ngày: một ngày làm việc từ 2/3/2027 đến 28/8/2027. Nếu cần tạm dừng lâu hơn, hãy đặt ngày xem xét lại mới khi đến ngày này.',
         weekend: 'Vui lòng chọn ngày làm việc: ngày này là ngày nghỉ cuối tuần hoặc ngày lễ.',
         invalid: null,
       },

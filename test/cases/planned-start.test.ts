@@ -164,8 +164,9 @@ describe('cases: HR moves the planned start from the case page', function () {
   });
 
   for (const [who, says] of [
-    ['en', { past: 'The planned start cannot be before today.', reason: 'Give the reason for the change.' }],
-    ['vi', { past: 'Ngày dự kiến bắt đầu không được trước ngày hôm nay.', reason: 'Vui lòng nêu lý do thay đổi.' }],
+    // The days allowed are named: today to the end of the tenth year ahead.
+    ['en', { past: 'The planned start cannot be before today: a day between ', reason: 'Give the reason for the change.' }],
+    ['vi', { past: 'Ngày dự kiến bắt đầu không được trước ngày hôm nay: chọn một ngày từ ', reason: 'Vui lòng nêu lý do thay đổi.' }],
   ] as const) {
     it(`refuses a past day and a missing reason beside the fields, keeping what was typed (${who}); a stale form is a conflict; nothing written`, async () => {
       const applicant = await createUser({ role: 'applicant', locale: 'en' });

@@ -5,7 +5,7 @@
 // scorecard" with no way to. Real database.
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { agent, submitForm, type Agent } from '../support/http.ts';
+import { agent, followConfirm, submitForm, type Agent } from '../support/http.ts';
 import { createUser, signIn } from '../support/factories.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import type { CaseDoc } from '../../models/case.ts';
@@ -52,7 +52,7 @@ describe('leaders: the marks of decisions taken without the panel\'s scores, whe
   });
 
   const caseUrl = (caseId: unknown) => `/shortlists/${w.call._id}/cases/${caseId}`;
-  const review = (a: Agent, caseId: unknown, fields: Record<string, string>) => submitForm(a, caseUrl(caseId), fields, `${caseUrl(caseId)}/decision`);
+  const review = async (a: Agent, caseId: unknown, fields: Record<string, string>) => followConfirm(a, await submitForm(a, caseUrl(caseId), fields, `${caseUrl(caseId)}/decision`));
   async function confirm(a: Agent, page: string, caseId: unknown) {
     const form = /<form method="post" action="([^"]+\/decision\/confirm)"[\s\S]*?<\/form>/.exec(page)![0];
     const fields: Record<string, string> = {};

@@ -8,7 +8,7 @@
 // What the applicant is told does not change. Real database, real SMTP.
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { agent, csrfFrom, submitForm, type Agent } from '../support/http.ts';
+import { agent, csrfFrom, followConfirm, submitForm, type Agent } from '../support/http.ts';
 import { createUser, signIn } from '../support/factories.ts';
 import { dispatchOnce } from '../../server/outbox/index.ts';
 import { Case } from '../../models/case.ts';
@@ -60,7 +60,7 @@ describe('leaders: deciding while the panel\'s scores are hidden (lead s35)', fu
 
   const caseUrl = (caseId: unknown) => `/shortlists/${w.call._id}/cases/${caseId}`;
   /** Step 1 of a decision, from the case page's form. */
-  const review = (a: Agent, caseId: unknown, fields: Record<string, string | string[]>) => submitForm(a, caseUrl(caseId), fields, `${caseUrl(caseId)}/decision`);
+  const review = async (a: Agent, caseId: unknown, fields: Record<string, string | string[]>) => followConfirm(a, await submitForm(a, caseUrl(caseId), fields, `${caseUrl(caseId)}/decision`));
   /** Step 2, the confirmation page's own form as the page gives it. */
   async function confirm(a: Agent, page: string, caseId: unknown, drop: string[] = []) {
     const form = /<form method="post" action="([^"]+\/decision\/confirm)"[\s\S]*?<\/form>/.exec(page)![0];
@@ -155,17 +155,21 @@ describe('leaders: deciding while the panel\'s scores are hidden (lead s35)', fu
         expect(json.status, `${path} ${JSON.stringify(extra)}`).to.equal(422);
       }
     }
-    // Control: the same JSON with the box ticked reaches the confirmation (nothing taken yet).
+    // Control: the same JSON with the box ticked reaches the confirmation (nothing taken yet): its page, by a redirect (Post/Redirect/Get).
     const ticked = await leader.post(`${caseUrl(kase._id)}/decision`).set('Accept', 'application/json').set('x-csrf-token', csrfFrom(hostile.text)).send({ action: 'reject', version: String(kase.version), reason, withoutScores: '1' });
-    expect(ticked.status).to.equal(200);
+    expect(ticked.status).to.equal(303);
+    expect((await followConfirm(leader, ticked)).status).to.equal(200);
     expect((await Case.findById(kase._id).lean())!.stage).to.equal('evaluation');
 
     // Ticked: the confirmation page says it, and carries it to the confirm step.
     const page = await review(leader, kase._id, { action: 'reject', version: String(kase.version), reason, withoutScores: '1' });
     expect(page.status, page.text.slice(0, 400)).to.equal(200);
     expect(words(page.text)).to.include("You decide without the panel's scores: this is recorded with your decision and in the audit log.");
-    // The confirm step checks it again: without it (a hand-made post), refused and nothing changed.
-    const forged = await confirm(leader, page.text, kase._id, ['withoutScores']);
+    // The tick travels server-side with the pending decision (Post/Redirect/Get), not in the page's form.
+    expect(/<form method="post" action="[^"]+\/decision\/confirm"[\s\S]*?<\/form>/.exec(page.text)![0]).to.not.include('name="withoutScores"');
+    // The confirm step checks it again: a hand-made post of the decision without it (no pending decision), refused and nothing changed.
+    const toldShown = decodeHtml(/<textarea id="[^"]+" name="toldReason"[^>]*>([\s\S]*?)<\/textarea>/.exec(page.text)![1]!);
+    const forged = await leader.post(`${caseUrl(kase._id)}/decision/confirm`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(page.text), action: 'reject', version: String(kase.version), reason, toldReason: toldShown, previewedToldReason: toldShown });
     expect(forged.status).to.equal(422);
     expect((await Case.findById(kase._id).lean())!.stage).to.equal('evaluation');
     const res = await confirm(leader, page.text, kase._id);

@@ -5,7 +5,7 @@
 // e-mail that follows the shortlisted one without contradicting it.
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { agent, submitForm, type Agent } from '../support/http.ts';
+import { agent, followConfirm, submitForm, type Agent } from '../support/http.ts';
 import { createUser, signIn } from '../support/factories.ts';
 import { dispatchOnce } from '../../server/outbox/index.ts';
 import { invalidateShortlist } from '../../server/evaluations/shortlist.ts';
@@ -61,7 +61,7 @@ describe('leaders: what was decided, by whom and when, and finding the decided c
   async function decide(a: Agent, kase: { _id: unknown }, action: string, reason: string) {
     const version = String((await Case.findById(kase._id).lean())!.version);
     // Ticked where the leader has not scored (lead s35: the panel's scores are hidden from them); ignored where they see them.
-    const page = await submitForm(a, caseUrl(kase._id), { action, version, reason, withoutScores: '1' }, `${caseUrl(kase._id)}/decision`);
+    const page = await followConfirm(a, await submitForm(a, caseUrl(kase._id), { action, version, reason, withoutScores: '1' }, `${caseUrl(kase._id)}/decision`));
     expect(page.status, page.text.slice(0, 600)).to.equal(200);
     const form = /<form method="post" action="([^"]+\/decision\/confirm)"[\s\S]*?<\/form>/.exec(page.text)!;
     const fields: Record<string, string> = {};

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { agent, csrfFrom, submitForm, type Agent } from '../support/http.ts';
+import { agent, csrfFrom, followConfirm, submitForm, type Agent } from '../support/http.ts';
 import { createUser, signIn } from '../support/factories.ts';
 import { dispatchOnce } from '../../server/outbox/index.ts';
 import { Case } from '../../models/case.ts';
@@ -41,7 +41,7 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
   async function review(a: Agent, caseId: unknown, fields: Record<string, string>) {
     // These leaders decide without having scored: ticked, as the form asks while the panel's scores are
     // hidden from them (lead s35; the refusal without it is test/leaders/blind-s35.test.ts's).
-    return submitForm(a, caseUrl(caseId), { withoutScores: '1', ...fields }, `${caseUrl(caseId)}/decision`);
+    return followConfirm(a, await submitForm(a, caseUrl(caseId), { withoutScores: '1', ...fields }, `${caseUrl(caseId)}/decision`));
   }
 
   /** Step 2: the confirmation page's own form, as the page gives it. */
@@ -160,8 +160,8 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
     expect(preview(page.text)).not.to.include(reason);
     // Edited, and shown in the e-mail before it is sent.
     const told = 'Hội đồng đánh giá cao hồ sơ của Ông/Bà nhưng đã chọn ứng viên có kinh nghiệm gần hơn với đề tài.';
-    const refreshed = await leader.post(`${caseUrl(kase._id)}/decision`).type('form').set('Accept', 'text/html')
-      .send({ _csrf: csrfFrom(page.text), action: 'reject', version: String(kase.version), reason, toldReason: told, refresh: '1', withoutScores: '1' });
+    const refreshed = await followConfirm(leader, await leader.post(`${caseUrl(kase._id)}/decision`).type('form').set('Accept', 'text/html')
+      .send({ _csrf: csrfFrom(page.text), action: 'reject', version: String(kase.version), reason, toldReason: told, refresh: '1', withoutScores: '1' }));
     expect(refreshed.status).to.equal(200);
     expect(preview(refreshed.text)).to.include(told);
     expect(preview(refreshed.text)).not.to.include('Hội đồng tuyển chọn đã xem xét kỹ');
@@ -255,7 +255,7 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
     }
     const missing = await leaderVi.post(`${caseUrl(kase._id)}/decision/confirm`).type('form').set('Accept', 'text/html').send(form);
     expect(missing.status).to.equal(422);
-    const long = await leaderVi.post(`${caseUrl(kase._id)}/decision`).type('form').set('Accept', 'text/html').send({ ...form, toldReason: 'x'.repeat(2001), refresh: '1' });
+    const long = await followConfirm(leaderVi, await leaderVi.post(`${caseUrl(kase._id)}/decision`).type('form').set('Accept', 'text/html').send({ ...form, toldReason: 'x'.repeat(2001), refresh: '1' }));
     expect(long.status).to.equal(422);
     expect(long.text).to.include('tối đa 2000 ký tự');
     expect(long.text).to.include('x'.repeat(2001));

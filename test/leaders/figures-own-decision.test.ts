@@ -3,7 +3,7 @@
 // decision moves its case between the stored stage counts (server/dashboard/stored.ts applyStageMove).
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { agent, submitForm, type Agent } from '../support/http.ts';
+import { agent, followConfirm, submitForm, type Agent } from '../support/http.ts';
 import { signIn } from '../support/factories.ts';
 import { Case } from '../../models/case.ts';
 import { Evaluation } from '../../models/evaluation.ts';
@@ -56,7 +56,7 @@ describe('leaders: their own decision shows on the dashboard at once', function 
   async function decide(kase: CaseDoc, action: string, reason: string) {
     const version = String((await Case.findById(kase._id).lean())!.version);
     // The leader has not scored these cases: ticked, as the form asks (lead s35).
-    const page = await submitForm(leader, caseUrl(kase._id), { action, version, reason, withoutScores: '1' }, `${caseUrl(kase._id)}/decision`);
+    const page = await followConfirm(leader, await submitForm(leader, caseUrl(kase._id), { action, version, reason, withoutScores: '1' }, `${caseUrl(kase._id)}/decision`));
     expect(page.status, page.text.slice(0, 600)).to.equal(200);
     const form = /<form method="post" action="([^"]+\/decision\/confirm)"[\s\S]*?<\/form>/.exec(page.text)!;
     const fields: Record<string, string> = {};

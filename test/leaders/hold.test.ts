@@ -4,7 +4,7 @@
 // day as the stage's deadline; the decision is audited and listed among the dashboard's decisions.
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { agent, submitForm, type Agent } from '../support/http.ts';
+import { agent, followConfirm, submitForm, type Agent } from '../support/http.ts';
 import { createUser, signIn } from '../support/factories.ts';
 import { dispatchOnce } from '../../server/outbox/index.ts';
 import { Case } from '../../models/case.ts';
@@ -60,13 +60,13 @@ describe('leaders: putting a candidate on hold from the shortlist', function () 
     expect(form.text).to.include('name="reviewBy"');
 
     // No review date: the form again, the reason as typed, the error beside the date.
-    const missing = await submitForm(leader, caseUrl(kase._id), { action: 'put_on_hold', version, reason, reviewBy: '' }, `${caseUrl(kase._id)}/decision`);
+    const missing = await followConfirm(leader, await submitForm(leader, caseUrl(kase._id), { action: 'put_on_hold', version, reason, reviewBy: '' }, `${caseUrl(kase._id)}/decision`));
     expect(missing.status).to.equal(422);
     expect(missing.text).to.match(/id="f-reviewBy-error"|id="reviewBy-error"/);
     expect(decodeHtml(missing.text)).to.include(reason);
 
     const day = weekdayAhead();
-    const confirm = await submitForm(leader, caseUrl(kase._id), { action: 'put_on_hold', version, reason, reviewBy: day }, `${caseUrl(kase._id)}/decision`);
+    const confirm = await followConfirm(leader, await submitForm(leader, caseUrl(kase._id), { action: 'put_on_hold', version, reason, reviewBy: day }, `${caseUrl(kase._id)}/decision`));
     expect(confirm.status, confirm.text.slice(0, 400)).to.equal(200);
     expect(confirm.text).to.include('id="decision-hold"');
     const preview = /id="decision-email"[\s\S]*?<\/section>/.exec(confirm.text)?.[0] ?? confirm.text.slice(0, confirm.text.indexOf('id="stays-internal"'));
@@ -78,7 +78,9 @@ describe('leaders: putting a candidate on hold from the shortlist', function () 
     fields.toldReason = toldIn(formHtml[0]);
     expect(fields.toldReason).to.include('Lãnh đạo viện cần thêm thời gian');
     expect(decodeHtml(preview)).to.include(fields.toldReason);
-    expect(fields.reviewBy).to.equal(day);
+    // The review date is kept server-side with the decision (Post/Redirect/Get): the form names the pending decision only.
+    expect(fields.pending).to.match(/^[0-9a-f]{32}$/);
+    expect(fields.reviewBy).to.equal(undefined);
     // Two clicks: one hold, one e-mail.
     const [a, b] = [await leader.post(formHtml[1]!).type('form').set('Accept', 'text/html').send(fields), await leader.post(formHtml[1]!).type('form').set('Accept', 'text/html').send(fields)];
     expect(a.status).to.equal(303);
@@ -145,7 +147,7 @@ describe('leaders: putting a candidate on hold from the shortlist', function () 
     const admin = agent(t.app);
     await signIn(admin, await createUser({ role: 'admin', locale: 'en' }));
     const reason = 'Waiting for the ministry to confirm the 2027 budget line.';
-    const confirm = await submitForm(admin, caseUrl(kase._id), { action: 'put_on_hold', version: String(kase.version), reason, reviewBy: weekdayAhead() }, `${caseUrl(kase._id)}/decision`);
+    const confirm = await followConfirm(admin, await submitForm(admin, caseUrl(kase._id), { action: 'put_on_hold', version: String(kase.version), reason, reviewBy: weekdayAhead() }, `${caseUrl(kase._id)}/decision`));
     expect(confirm.status, confirm.text.slice(0, 400)).to.equal(200);
     const formHtml = /<form method="post" action="([^"]+\/decision\/confirm)"[\s\S]*?<\/form>/.exec(confirm.text)!;
     const fields: Record<string, string> = {};

@@ -97,6 +97,7 @@ const INVENTORY: Record<string, Kind> = {
   'GET /shortlists/:callId/cases/:caseId/conflict': 'none', // a redirect (303) to the case page, as the evaluation's
   'POST /shortlists/:callId/cases/:caseId/decision': 'case',
   'POST /shortlists/:callId/cases/:caseId/decision/confirm': 'case',
+  'GET /shortlists/:callId/cases/:caseId/decision/confirm/:pending': 'case', // a pending decision's confirmation page (Post/Redirect/Get)
   'POST /shortlists/:callId/cases/:caseId/close-scoring': 'case',
   'GET /shortlists/:callId/cases/:caseId/close-scoring': 'none', // a redirect (303) to the case page, as the decision's
   'GET /shortlists/:callId/cases/:caseId/evaluation': 'none', // a redirect (303) to the page of the form whose refusal left this address
@@ -274,6 +275,8 @@ describe('leaders: only what their calls shortlist, and what they scored (404 fo
       'POST /shortlists/:callId/cases/:caseId/conflict': () => post(l, `${s}/cases/${c._id}/conflict`, { conflictReason: 'x' }),
       'POST /shortlists/:callId/cases/:caseId/decision': () => post(l, `${s}/cases/${c._id}/decision`, { action: 'reject', version: String(c.version), reason: '' }),
       'POST /shortlists/:callId/cases/:caseId/decision/confirm': () => post(l, `${s}/cases/${c._id}/decision/confirm`, { action: 'reject', version: String(c.version), reason: '' }),
+      // No such pending decision: the case page again (303) where the case is the leader's; 404 elsewhere.
+      'GET /shortlists/:callId/cases/:caseId/decision/confirm/:pending': () => get(l, `${s}/cases/${c._id}/decision/confirm/${'0'.repeat(32)}`),
       // No reason: refused (422) or the case past scoring (409) where the case is the leader's, so nothing is closed; 404 elsewhere.
       'POST /shortlists/:callId/cases/:caseId/close-scoring': () => post(l, `${s}/cases/${c._id}/close-scoring`, { version: String(c.version), closeReason: '' }),
     };

@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { Types } from 'mongoose';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { agent, csrfFrom, submitForm, type Agent } from '../support/http.ts';
+import { agent, csrfFrom, followConfirm, submitForm, type Agent } from '../support/http.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { signedIn, page, post, versionIn, deliver, text } from '../applications/support.ts';
@@ -280,7 +280,7 @@ describe('security: the newest features (session 26) as an attacker and a carele
       const { kase } = await scoredCase();
       const reason = 'Internal: the panel ranked this profile last of five.';
       // The leader has not scored: ticked, as the form asks (lead s35).
-      const shown = await submitForm(leader, caseUrl(kase._id), { action: 'reject', version: String(kase.version), reason, withoutScores: '1' }, `${caseUrl(kase._id)}/decision`);
+      const shown = await followConfirm(leader, await submitForm(leader, caseUrl(kase._id), { action: 'reject', version: String(kase.version), reason, withoutScores: '1' }, `${caseUrl(kase._id)}/decision`));
       expect(shown.status).to.equal(200);
       const base = { _csrf: csrfFrom(shown.text), action: 'reject', version: String(kase.version), reason, previewedToldReason: hiddenPreviewed(shown.text), withoutScores: '1' };
       const confirmUrl = `${caseUrl(kase._id)}/decision/confirm`;
@@ -314,9 +314,9 @@ describe('security: the newest features (session 26) as an attacker and a carele
     it("sends the told words escaped and never the leader's reason (e-mail, the candidate's page, their data export)", async () => {
       const { applicant, kase } = await scoredCase();
       const reason = 'INTERNAL-LEADER-S27: plagiarism suspected in the second paper.';
-      const shown = await submitForm(leader, caseUrl(kase._id), { action: 'reject', version: String(kase.version), reason, withoutScores: '1' }, `${caseUrl(kase._id)}/decision`);
+      const shown = await followConfirm(leader, await submitForm(leader, caseUrl(kase._id), { action: 'reject', version: String(kase.version), reason, withoutScores: '1' }, `${caseUrl(kase._id)}/decision`));
       const told = '<a href="https://evil.example/">Click to appeal</a> Thank you for applying.';
-      const redrawn = await leader.post(`${caseUrl(kase._id)}/decision`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(shown.text), action: 'reject', version: String(kase.version), reason, toldReason: told, refresh: '1', withoutScores: '1' });
+      const redrawn = await followConfirm(leader, await leader.post(`${caseUrl(kase._id)}/decision`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(shown.text), action: 'reject', version: String(kase.version), reason, toldReason: told, refresh: '1', withoutScores: '1' }));
       expect(redrawn.status).to.equal(200);
       expect(redrawn.text).not.to.include('<a href="https://evil.example/">');
       const done = await leader.post(`${caseUrl(kase._id)}/decision/confirm`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(redrawn.text), action: 'reject', version: String(kase.version), reason, toldReason: told, previewedToldReason: hiddenPreviewed(redrawn.text), withoutScores: '1' });

@@ -24,7 +24,7 @@ import { Case } from '../../models/case.ts';
 import { panelScores } from '../../server/evaluations/decision.ts';
 import { declareConflict, submitEvaluation } from '../../server/evaluations/index.ts';
 import { systemContext } from '../../server/context.ts';
-import { agent, csrfFrom } from '../support/http.ts';
+import { agent, csrfFrom, followConfirm } from '../support/http.ts';
 import { signIn } from '../support/factories.ts';
 import { linkIn } from '../support/smtp.ts';
 import { MailLog } from '../../models/mail-log.ts';
@@ -296,7 +296,7 @@ describe('security s35: a leader with a declared conflict does not decide the ca
     const ad = agent(t.app);
     await signIn(ad, admin);
     const adminToken = csrfFrom((await ad.get(url).set('Accept', 'text/html')).text);
-    const adminStep1 = await ad.post(`${url}/decision`).type('form').set('Accept', 'text/html').send({ ...form, _csrf: adminToken });
+    const adminStep1 = await followConfirm(ad, await ad.post(`${url}/decision`).type('form').set('Accept', 'text/html').send({ ...form, _csrf: adminToken }));
     expect(adminStep1.status, 'the administrator reaches the confirmation page').to.equal(200);
     expect((await ad.get(url).set('Accept', 'text/html')).text).not.to.include('id="decision-barred"');
   });

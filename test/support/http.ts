@@ -15,6 +15,17 @@ export function csrfFrom(html: string): string {
   return m[1]!;
 }
 
+/**
+ * A leader's decision step 1 answers with a 303 to its confirmation page (Post/Redirect/Get,
+ * server/http/pending-decision.ts): followed here as a browser does, so a test reads that page (200,
+ * or 422 with what to fix) where it read the POST's answer. Any other answer is returned as it is.
+ */
+export async function followConfirm<R extends { status: number; headers: Record<string, string> }>(a: Agent, res: R): Promise<R> {
+  const to = res.status === 303 ? String(res.headers.location ?? '') : '';
+  if (!/\/decision\/confirm\/[0-9a-f]{32}$/.test(to)) return res;
+  return (await a.get(to).set('Accept', 'text/html')) as unknown as R;
+}
+
 /** GETs `pageUrl`, then POSTs `form` (plus the page's CSRF token) to `action` (defaults to pageUrl). */
 export async function submitForm(a: Agent, pageUrl: string, form: Record<string, string | string[]>, action = pageUrl) {
   const page = await a.get(pageUrl).set('Accept', 'text/html');
