@@ -24,7 +24,7 @@ import type { CallDoc } from '../../models/call.ts';
 import type { InstituteDoc } from '../../models/institute.ts';
 import { loadCalendar, seedHolidays, vnDateKey } from '../../server/calendar/index.ts';
 import { storedId } from '../../server/support/lean-read.ts';
-import { STAGINGS_MAX } from '../../server/documents/storage.ts';
+import { GRIDFS_CHUNK_BYTES, STAGINGS_MAX } from '../../server/documents/storage.ts';
 import { QUERY_KEYS, SORTS, leadingSearchWord, parseQueueQuery, queueFilter, queueScope, searchInstitutes } from '../../server/cases/queue.ts';
 import { caseDocumentVersions } from '../../server/documents/present.ts';
 import { caseNamesAndApplicant } from '../../server/cases/people.ts';
@@ -142,8 +142,10 @@ describe('security: GridFS staging of uploads (session 30) as an attacker uses i
   const cutUpload = (a: Agent, caseId: unknown, token: string, body: Buffer, sendBytes: number, hold = 0) => rawUpload(a, caseId, token, body, sendBytes, { hold }).then(() => undefined);
 
   it(`many uploads held open at once stage at most ${STAGINGS_MAX} files' chunks in the database; the others are copied when stored, and every one is stored whole`, async () => {
-    // Twelve chunks: held back by its last bytes, eight are sent (two batches of four, or one of eight).
+    // Three chunks of GRIDFS_CHUNK_BYTES: held back by its last bytes, the two full ones are sent (one batch of two).
     const big = await makePdf('Curriculum vitae, held open', { padTo: 3_000_000 });
+    const perFile = Math.ceil(big.length / GRIDFS_CHUNK_BYTES);
+    const sentWhileHeld = Math.floor((big.length - 10) / GRIDFS_CHUNK_BYTES);
     const uploaders = await Promise.all([...Array(STAGINGS_MAX + 6).keys()].map(async () => {
       const applicant = await createUser({ role: 'applicant', locale: 'en' });
       const c = await createCase({ applicant, call, stage: 'screening' });
@@ -155,10 +157,10 @@ describe('security: GridFS staging of uploads (session 30) as an attacker uses i
     const finish = new Promise<void>((resolve) => (go = resolve));
     // Each sends all but the last bytes of its file, then waits.
     const sent = uploaders.map((u) => rawUpload(u.ap, u.c._id, u.token, big, big.length - 10, { finish }));
-    await waitFor(async () => (await gridFsCounts()).chunks - before.chunks >= STAGINGS_MAX * 8, 20_000, 'the first uploads staged');
+    await waitFor(async () => (await gridFsCounts()).chunks - before.chunks >= STAGINGS_MAX * sentWhileHeld, 20_000, 'the first uploads staged');
     await new Promise((r) => setTimeout(r, 500));
     const held = (await gridFsCounts()).chunks - before.chunks;
-    expect(held, 'chunks staged while the uploads are held').to.be.at.most(STAGINGS_MAX * 12);
+    expect(held, 'chunks staged while the uploads are held').to.be.at.most(STAGINGS_MAX * perFile);
     go();
     expect(await Promise.all(sent)).to.deep.equal(uploaders.map(() => 201));
     // Every file is stored whole, staged or copied.
@@ -183,7 +185,7 @@ describe('security: GridFS staging of uploads (session 30) as an attacker uses i
     const token = await tokenOf(ap);
     const big = await makePdf('Curriculum vitae, cut short', { padTo: 3_000_000 });
     const before = await gridFsCounts();
-    // Four held a while with most of the file sent (its chunks staged, in batches of four or eight),
+    // Four held a while with most of the file sent (its full chunks staged),
     // then eight more at once, cut at different points (mid-chunk, past several chunks).
     const held = Promise.all([...Array(4).keys()].map((i) => cutUpload(ap, c._id, token, big, 2_800_000 - i * 100_000, 1_500)));
     await new Promise((r) => setTimeout(r, 200));
@@ -227,7 +229,7 @@ describe('security: GridFS staging of uploads (session 30) as an attacker uses i
     }
     const letters = await CaseDocument.find({ case: c._id, type: 'offer_letter' }).lean();
     expect(letters.map((d) => [d.version, d.current, d.storage])).to.deep.equal([[1, true, 'gridfs']]);
-    expect(await gridFsCounts()).to.deep.equal({ files: before.files + 1, chunks: before.chunks + Math.ceil(letter.length / 261_120) });
+    expect(await gridFsCounts()).to.deep.equal({ files: before.files + 1, chunks: before.chunks + Math.ceil(letter.length / GRIDFS_CHUNK_BYTES) });
     expect(await tempFiles(uploadDir)).to.deep.equal([]);
     // Back: the retry (past its backoff) sends it once, and again nothing.
     const later = new Date(Date.now() + 3_600_000);
