@@ -18,7 +18,7 @@ import { PanelConflict } from '../../models/panel-conflict.ts';
 import { onPanelOf, panelSizeOf } from '../evaluations/panel.ts';
 import { canScoreIt } from '../evaluations/decision.ts';
 import { CaseDocument } from '../../models/document.ts';
-import { caseScopeFilter } from '../policies/case.ts';
+import { caseFileScopeFilter } from '../policies/case.ts';
 import { canSeeOthersScores, canEvaluateCall } from '../policies/shortlist.ts';
 import { caseScopeFor } from './access.ts';
 import { hrOfficers } from './people.ts';
@@ -204,7 +204,7 @@ function askOverdueCondition(now: Date): Record<string, unknown> {
 
 /** `scope` is the user's case scope (server/cases/access.ts caseScopeFor); without it, the policy's filter without scored cases. */
 /** `calendar`: the working days "soon" counts (the seeded holidays when not given: a test, the bench). */
-export function queueFilter(user: UserDoc, q: QueueQuery, now: Date, scope: Record<string, unknown> = caseScopeFilter(user), leadingWord?: string, institutes?: Types.ObjectId[], calendar: WorkingCalendar = SEEDED_CALENDAR): Record<string, unknown> {
+export function queueFilter(user: UserDoc, q: QueueQuery, now: Date, scope: Record<string, unknown> = caseFileScopeFilter(user), leadingWord?: string, institutes?: Types.ObjectId[], calendar: WorkingCalendar = SEEDED_CALENDAR): Record<string, unknown> {
   const and: Record<string, unknown>[] = [];
   and.push(stageCondition(q));
   if (q.call) and.push({ call: new Types.ObjectId(q.call) });

@@ -22,7 +22,7 @@ import { Case } from '../../models/case.ts';
 import { Mention } from '../../models/mention.ts';
 import { User, STAFF_ROLES } from '../../models/user.ts';
 import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
-import { mayViewCase } from '../cases/access.ts';
+import { mayOpenCaseFile } from '../cases/access.ts';
 import { can, sameId } from '../policies/index.ts';
 import { excerptAround, fold, indexColleagues, mentionStarts, resolveMentions, type Colleague } from './parse.ts';
 
@@ -72,7 +72,7 @@ export async function prepareNoteMentions(opts: PrepareNoteMentionsOptions): Pro
   const sees = new Map<string, boolean>();
   const maySee = async (user: (typeof staff)[number]) => {
     const id = String(user._id);
-    if (!sees.has(id)) sees.set(id, (await mayViewCase(user as never, caseDoc)).ok);
+    if (!sees.has(id)) sees.set(id, (await mayOpenCaseFile(user as never, caseDoc)).ok);
     return sees.get(id)!;
   };
   const listable = (user: (typeof staff)[number]) => author.role === 'admin' || user.role === 'admin' || sameId(user.institute, author.institute);
@@ -162,7 +162,7 @@ export async function mentionsOfActor(opts: { ctx: Context; limit?: number }): P
     const c = byCase.get(String(r.case));
     if (!c || !((c as unknown as { notes?: Array<{ _id: unknown }> }).notes ?? []).some((n) => sameId(n._id, r.note))) continue;
     const key = String(c._id);
-    if (!visible.has(key)) visible.set(key, (await mayViewCase(user, c as never)).ok);
+    if (!visible.has(key)) visible.set(key, (await mayOpenCaseFile(user, c as never)).ok);
     if (!visible.get(key)) continue;
     out.push({ caseId: key, reference: r.reference, author: authors.get(String(r.author)) ?? '', at: r.at, excerpt: r.excerpt, link: `/cases/${key}#notes` });
     if (out.length >= limit) break;
