@@ -508,18 +508,14 @@ const keptWordCounts = new KeptReads<number>(60_000, { maxKeys: 5_000 });
  * The institutes a search reads, as a condition on `institute` that the planner (MongoDB's and the
  * embedded server's) turns into one range of { institute, searchTerms } per institute: there is no
  * index over the search words alone (its ~9 entries a case held ~80 MB of the embedded database's
- * heap at 100,000 cases). The user's own institute; an officer or leader who also sits on panels of
- * other institutes' calls, those institutes too; an administrator, every institute. It only narrows
+ * heap at 100,000 cases). The user's own institute (a seat on another institute's panel opens no case
+ * file there, walk s36: server/policies/case.ts caseFileScopeFilter); an administrator, every institute. It only narrows
  * the search to where the user's scope (server/policies/case.ts) can find cases at all: every case
  * belongs to an institute, and the scope still decides which of them the user sees.
  */
 export async function searchInstitutes(user: UserDoc): Promise<Types.ObjectId[]> {
   if (user.role === 'admin') return (await Institute.distinct('_id')) as Types.ObjectId[];
-  const own = user.institute ? [user.institute as Types.ObjectId] : [];
-  if (user.role === 'applicant' || !user.panelCalls?.length) return own;
-  const others = (await Call.distinct('institute', { _id: { $in: user.panelCalls } })) as Types.ObjectId[];
-  const ids = new Map([...own, ...others].map((id) => [String(id), id]));
-  return [...ids.values()];
+  return user.institute ? [user.institute as Types.ObjectId] : [];
 }
 
 /** `{ institute }` for one institute, `{ institute: { $in } }` for several. */
