@@ -466,17 +466,14 @@ describe('walk s36: a call from its set-up to the steering report, as its admin,
     const beforeOutsider = await mainText(o);
     show('outsider, astrid before scoring', beforeOutsider);
     expect(beforeOutsider, 'the member\'s comment hidden until she has scored').to.not.include('Kinh nghiệm pin quy mô lưới');
-    // The application file is the panel's to read (its CV and degrees): what it shows her is checked below.
-    for (const url of [`/cases/${caseOf.hung}`, '/cases', '/dashboard', `/reports/steering.csv?call=${callId}`, `/admin/calls/${callId}/panel`]) {
+    // What evaluation reads is on the shortlist's page: the CV and degrees, never the passport (walk s36 found HR's file open to her).
+    const papers = await o.$$eval('#panel-papers a', (as) => as.map((x) => (x as unknown as { dataset: { type: string } }).dataset.type));
+    expect(papers, 'the CV and degree to read').to.include.members(['cv', 'degree']).and.not.include('passport');
+    for (const url of [`/cases/${caseOf.hung}`, `/cases/${caseOf.astrid}/procedures/visa`, '/cases', '/dashboard', `/reports/steering.csv?call=${callId}`, `/admin/calls/${callId}/panel`]) {
       const res = await o.goto(`${t.baseUrl}${url}`);
-      show(`outsider ${url}`, `${res!.status()} ${squash((await o.textContent('main').catch(() => '')) ?? '').slice(0, url.startsWith('/cases/') ? 20000 : 300)}`);
+      show(`outsider ${url}`, `${res!.status()} ${squash((await o.textContent('main').catch(() => '')) ?? '').slice(0, 300)}`);
       const body = (await o.content());
-      if (url === `/cases/${caseOf.hung}`) {
-        // The application file: HR's notes and the messages with the applicant are the institute's own.
-        expect(squash((await o.textContent('main'))!)).to.include('HR\'s notes and the messages with the applicant are kept to the institute\'s own staff').and.not.include('Viết tin nhắn');
-        continue;
-      }
-      if (url === '/cases') continue;
+      if (url.startsWith('/cases/')) expect(res!.status(), `${url}: HR's case file is not hers`).to.equal(404);
       expect(res!.status() >= 400 || !/Astrid Lindgren-Berg|Nguyễn Văn Hùng/.test(body), `${url}: nothing of the call's applicants`).to.equal(true);
     }
     await visit(o, caseUrl('astrid'), 'en');
