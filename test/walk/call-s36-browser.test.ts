@@ -25,6 +25,7 @@ import { deliver } from '../applications/support.ts';
 import { makePdf } from '../documents/support.ts';
 import { pdfTextPieces } from '../leaders/pdf-text.ts';
 import { readFile } from 'node:fs/promises';
+import { formatDay } from '../../server/views/time.ts';
 
 const show = (label: string, s: string) => {
   if (process.env.WALK) console.log(`\n=== ${label} ===\n${s}`);
@@ -582,7 +583,8 @@ describe('walk s36: a call from its set-up to the steering report, as its admin,
     show('steering csv', csv);
     const rows = csv.split('\r\n');
     const row = (label: string) => rows.find((r) => r.startsWith(`${label},`)) ?? `${label}: missing`;
-    expect(rows).to.include(`Kỳ báo cáo,${from} – ${to}`);
+    // The period as the page and the PDF say it, day first (walk s36 found ISO days here).
+    expect(rows).to.include(`Kỳ báo cáo,${formatDay(from, 'vi')} – ${formatDay(to, 'vi')}`);
     expect(rows).to.include('Đợt tuyển,Kỹ sư trưởng hệ thống lưu trữ năng lượng');
     expect(row('Số hồ sơ đã nộp')).to.equal('Số hồ sơ đã nộp,2');
     // Astrid's scoring closed by the leader; Hùng decided on the panel's scores, so none decided blind.
