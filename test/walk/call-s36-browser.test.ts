@@ -411,8 +411,8 @@ describe('walk s36: a call from its set-up to the steering report, as its admin,
       expect(toPanel, `${who}: told the application is with the panel`).to.not.equal(undefined);
       expect(toPanel.text).to.match(who === 'hung' ? /hội đồng đánh giá.*\(còn \d+ ngày làm việc\)/s : /evaluation panel.*\(\d+ working days left\)/s);
     }
-    // What the panel members are sent: printed, not asserted. Walk s36 found none (no e-mail tells a
-    // member a case awaits their scorecard, so none has a link to score from): they find it on /shortlists.
+    // What the panel members are sent at once: printed, not asserted. Walk s36 found none; they now hear
+    // of new candidates in one e-mail the next working day (server/reminders/panel-digest.ts, test/workflow/panel-digest.test.ts).
     await deliver(t, caseOf.hung);
     const panelMail = t.smtp.messages.filter((m) => [member.email, outsider.email, leader.email].some((e) => m.to.includes(e)));
     show('e-mails to the panel', panelMail.map((m) => `${m.to}: ${m.subject}`).join('\n') || '(none)');
