@@ -18,7 +18,7 @@ import { PanelConflict } from '../../models/panel-conflict.ts';
 import { onPanelOf, panelSizeOf } from '../evaluations/panel.ts';
 import { canScoreIt } from '../evaluations/decision.ts';
 import { CaseDocument } from '../../models/document.ts';
-import { caseScopeFilter } from '../policies/case.ts';
+import { caseFileScopeFilter } from '../policies/case.ts';
 import { canSeeOthersScores, canEvaluateCall } from '../policies/shortlist.ts';
 import { caseScopeFor } from './access.ts';
 import { hrOfficers } from './people.ts';
@@ -204,7 +204,7 @@ function askOverdueCondition(now: Date): Record<string, unknown> {
 
 /** `scope` is the user's case scope (server/cases/access.ts caseScopeFor); without it, the policy's filter without scored cases. */
 /** `calendar`: the working days "soon" counts (the seeded holidays when not given: a test, the bench). */
-export function queueFilter(user: UserDoc, q: QueueQuery, now: Date, scope: Record<string, unknown> = caseScopeFilter(user), leadingWord?: string, institutes?: Types.ObjectId[], calendar: WorkingCalendar = SEEDED_CALENDAR): Record<string, unknown> {
+export function queueFilter(user: UserDoc, q: QueueQuery, now: Date, scope: Record<string, unknown> = caseFileScopeFilter(user), leadingWord?: string, institutes?: Types.ObjectId[], calendar: WorkingCalendar = SEEDED_CALENDAR): Record<string, unknown> {
   const and: Record<string, unknown>[] = [];
   and.push(stageCondition(q));
   if (q.call) and.push({ call: new Types.ObjectId(q.call) });
@@ -545,18 +545,14 @@ const keptWordCounts = new KeptReads<number>(60_000, { maxKeys: 5_000 });
  * The institutes a search reads, as a condition on `institute` that the planner (MongoDB's and the
  * embedded server's) turns into one range of { institute, searchTerms } per institute: there is no
  * index over the search words alone (its ~9 entries a case held ~80 MB of the embedded database's
- * heap at 100,000 cases). The user's own institute; an officer or leader who also sits on panels of
- * other institutes' calls, those institutes too; an administrator, every institute. It only narrows
+ * heap at 100,000 cases). The user's own institute (a seat on another institute's panel opens no case
+ * file there, walk s36: server/policies/case.ts caseFileScopeFilter); an administrator, every institute. It only narrows
  * the search to where the user's scope (server/policies/case.ts) can find cases at all: every case
  * belongs to an institute, and the scope still decides which of them the user sees.
  */
 export async function searchInstitutes(user: UserDoc): Promise<Types.ObjectId[]> {
   if (user.role === 'admin') return (await Institute.distinct('_id')) as Types.ObjectId[];
-  const own = user.institute ? [user.institute as Types.ObjectId] : [];
-  if (user.role === 'applicant' || !user.panelCalls?.length) return own;
-  const others = (await Call.distinct('institute', { _id: { $in: user.panelCalls } })) as Types.ObjectId[];
-  const ids = new Map([...own, ...others].map((id) => [String(id), id]));
-  return [...ids.values()];
+  return user.institute ? [user.institute as Types.ObjectId] : [];
 }
 
 /** `{ institute }` for one institute, `{ institute: { $in } }` for several. */

@@ -6,7 +6,7 @@ import { Call, type CallDoc } from '../../models/call.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { PANEL_STAGES, UNSUCCESSFUL_STAGES, type Stage } from '../../models/constants.ts';
 import { NotFoundError } from '../errors.ts';
-import { findCaseFor, mayViewCase } from '../cases/access.ts';
+import { findPanelCaseFor, mayViewCase } from '../cases/access.ts';
 import type { PolicyUser } from '../policies/case.ts';
 import { isIdText } from '../support/object-id.js';
 
@@ -29,7 +29,7 @@ export async function findCall(id: unknown): Promise<CallDoc> {
 export async function findShortlistCase(actor: PolicyUser | undefined, call: CallDoc, caseId: unknown, opts: { pageStagesOnly?: boolean } = {}): Promise<CaseDoc> {
   const extra: Record<string, unknown> = { call: call._id };
   if (opts.pageStagesOnly) extra.stage = { $in: [...CASE_PAGE_STAGES] };
-  return (await findCaseFor(actor, objectIdOr404(caseId), extra)).caseDoc;
+  return (await findPanelCaseFor(actor, objectIdOr404(caseId), extra)).caseDoc;
 }
 
 async function leanCases(filter: Record<string, unknown>) {

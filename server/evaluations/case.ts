@@ -22,6 +22,21 @@ import { decidesBlind } from '../policies/shortlist.ts';
 import { evaluationsForViewer, type CaseEvaluations } from './index.ts';
 import { panelSizeOf } from './panel.ts';
 import { documentCompleteness, invalidateShortlist, type HoldFacts } from './shortlist.ts';
+import { currentDocuments } from '../documents/index.ts';
+import { isEvaluationDocument } from '../policies/document.ts';
+
+/** A document the panel reads on the shortlist's case page (its CV, publications, degrees, letters). */
+export interface PanelPaper {
+  id: string;
+  type: string;
+  name: string;
+}
+
+/** The case's current evaluation documents (server/policies/document.ts), not those HR rejected: what every panel member may download. */
+async function panelPapers(caseDoc: CaseDoc): Promise<PanelPaper[]> {
+  const docs = await currentDocuments([caseDoc._id]);
+  return docs.filter((d) => isEvaluationDocument(d.type) && d.status !== 'rejected').sort((a, b) => a.type.localeCompare(b.type) || (a.slot ?? 0) - (b.slot ?? 0)).map((d) => ({ id: String(d._id), type: d.type, name: d.originalName }));
+}
 
 export const DECISIONS = ['shortlist', 'reject', 'approve_offer', 'put_on_hold'] as const;
 export type Decision = (typeof DECISIONS)[number];
@@ -71,6 +86,8 @@ export interface ShortlistCase {
   caseDoc: CaseDoc;
   evals: CaseEvaluations;
   documents: Completeness | undefined;
+  /** The documents the panel reads here (outside reviewers open no case file: walk s36). */
+  papers: PanelPaper[];
   /** The decisions the actor may take on the case now (guards are checked when taken). */
   decisions: Decision[];
   /** Complete scorecards against the call's minimum (the decision guard). */
@@ -95,14 +112,14 @@ async function holdOf(caseDoc: HeldCase): Promise<HoldFacts | undefined> {
 }
 
 export async function shortlistCase({ ctx, call, caseDoc }: { ctx: Context; call: CallDoc; caseDoc: CaseDoc }): Promise<ShortlistCase> {
-  const [evals, docs, panel, taken, panelSize, held] = await Promise.all([evaluationsForViewer({ ctx, caseId: caseDoc._id, call, kase: caseDoc }), documentCompleteness([caseDoc._id], call), panelScores({ call, caseId: caseDoc._id }), decisionsTaken(caseDoc), panelSizeOf(call), holdOf(caseDoc)]);
+  const [evals, docs, panel, taken, panelSize, held, papers] = await Promise.all([evaluationsForViewer({ ctx, caseId: caseDoc._id, call, kase: caseDoc }), documentCompleteness([caseDoc._id], call), panelScores({ call, caseId: caseDoc._id }), decisionsTaken(caseDoc), panelSizeOf(call), holdOf(caseDoc), panelPapers(caseDoc)]);
   const decisions = availableActions(caseDoc, actorOf(ctx), { decisions: true }).filter((a): a is Decision => (DECISIONS as readonly string[]).includes(a));
   // A panel member from another institute reads each outcome, never its words (server/policies/case.ts readReasons).
   const shown = can(ctx.actor, 'case.readReasons', caseDoc) ? taken : taken.map(({ toldReason: _told, ...d }) => ({ ...d, reason: '', reasonsKept: true }));
   // A leader with a declared conflict does not decide at all (refuseConflictedDecider): not asked to tick for deciding blind.
   // The viewer's own scorecard is read above (evaluationsForViewer): no second read of it.
   const blind = decisions.length > 0 && !evals.ownConflict && decidesBlind(ctx.actor ?? undefined, call, !!evals.own, caseDoc);
-  return { caseDoc, evals, documents: docs.get(String(caseDoc._id)), decisions, panel, taken: shown, blind, panelSize, ...(held ? { held } : {}) };
+  return { caseDoc, evals, documents: docs.get(String(caseDoc._id)), papers, decisions, panel, taken: shown, blind, panelSize, ...(held ? { held } : {}) };
 }
 
 export interface ComparedCase<C> {

@@ -267,7 +267,8 @@ export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context
     scoreHidden,
     evals,
     documents: view.documents,
-    // The documents themselves are on the case's page, for those who may open it.
+    // What evaluation reads, downloadable by every panel member; the rest is on HR's case file, for those who may open it.
+    papers: view.papers.map((p) => ({ ...p, label: t(`documents.types.${p.type}`, { defaultValue: p.type }), href: `/documents/${p.id}/download` })),
     fileHref: can(ctx.actor ?? undefined, 'case.view', view.caseDoc) ? `/cases/${String(c._id)}#documents` : undefined,
     canScore,
     // Why the scores are hidden and the ways on (lead s35); the panel's size is what the shortlist says.

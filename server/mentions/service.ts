@@ -24,6 +24,7 @@ import { User, STAFF_ROLES } from '../../models/user.ts';
 import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
 import { mayViewCase } from '../cases/access.ts';
 import { can, sameId } from '../policies/index.ts';
+import { isOutsideReviewer } from '../policies/case.ts';
 import { excerptAround, fold, indexColleagues, mentionStarts, resolveMentions, type Colleague } from './parse.ts';
 
 /** Colleagues a name is looked up among (enabled staff); a bound, not a page size. */
@@ -118,7 +119,7 @@ export async function prepareNoteMentions(opts: PrepareNoteMentionsOptions): Pro
       caseEmail(
         { email: user.email, locale: user.locale },
         'note_mention',
-        { reference: caseDoc.reference, caseId, name: user.name, author: author.name, excerpt, link: `${app.config.appUrl}/cases/${caseId}#notes` },
+        { reference: caseDoc.reference, caseId, name: user.name, author: author.name, excerpt, link: `${app.config.appUrl}${mentionPath(user, caseDoc)}` },
         outboxKey(caseId, 'mention', String(note._id), id),
         note.at,
       ),
@@ -135,6 +136,14 @@ export async function prepareNoteMentions(opts: PrepareNoteMentionsOptions): Pro
     // (asked to score, on purpose), though the case page keeps notes and reasons from them (case.readReasons).
     outcome: { notified: [...chosen.keys()].map((id) => ({ id, name: byId.get(id)!.name, ...(can(byId.get(id) as never, 'case.readReasons', caseDoc) ? {} : { outside: true as const }) })), refused },
   };
+}
+
+/**
+ * Where a mention leads: the note on the case file, or, for a panel member of another institute, who
+ * opens no case file (server/policies/case.ts isOutsideReviewer, walk s36), the shortlist's case page.
+ */
+function mentionPath(user: Parameters<typeof isOutsideReviewer>[0], c: { _id: unknown; institute: unknown; call: unknown }): string {
+  return isOutsideReviewer(user, c) ? `/shortlists/${String(c.call)}/cases/${String(c._id)}` : `/cases/${String(c._id)}#notes`;
 }
 
 export interface HomeMention {
@@ -164,7 +173,7 @@ export async function mentionsOfActor(opts: { ctx: Context; limit?: number }): P
     const key = String(c._id);
     if (!visible.has(key)) visible.set(key, (await mayViewCase(user, c as never)).ok);
     if (!visible.get(key)) continue;
-    out.push({ caseId: key, reference: r.reference, author: authors.get(String(r.author)) ?? '', at: r.at, excerpt: r.excerpt, link: `/cases/${key}#notes` });
+    out.push({ caseId: key, reference: r.reference, author: authors.get(String(r.author)) ?? '', at: r.at, excerpt: r.excerpt, link: mentionPath(user, c) });
     if (out.length >= limit) break;
   }
   return out;

@@ -113,6 +113,13 @@ export interface PlannerView {
    * they will be once an offer is made, not that none is needed while the checklist lists some.
    */
   beforeOffer: boolean;
+  /**
+   * How the applicant is told the start of work (walk s36: a shortlisted case without an offer read
+   * "Expected start of work: 14/12/2026", the plan assuming the visa filed today): `known` once the
+   * offer is accepted (or they are here), `ifAccepted` while the offer waits for their answer, `later`
+   * before an offer or while the case is on hold, without a date.
+   */
+  start: 'known' | 'ifAccepted' | 'later';
 }
 
 /** `forApplicant`: the applicant's checklist (its rows conditional before acceptance); HR's table keeps the windows' own status. */
@@ -140,6 +147,7 @@ export function presentPlan(ctx: Context, plan: CasePlan, computedAt?: Date | nu
     // After arrival nothing is planned because the person is here: "shown once you receive an offer"
     // told an arrived scientist to wait for the offer they accepted months ago (walk 33).
     beforeOffer: !!f && plan.planning !== true && plan.arrived !== true,
+    start: plan.arrived === true || (plan.planning === true && plan.ifAccepted !== true && plan.onHold !== true) ? 'known' : plan.ifAccepted === true && plan.onHold !== true ? 'ifAccepted' : 'later',
   };
 }
 

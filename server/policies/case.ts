@@ -98,6 +98,24 @@ export function canViewCase(user: PolicyUser | undefined, c: PolicyCase, facts: 
   }
 }
 
+/**
+ * An outside reviewer of this case: staff of another institute (HR officer or leader) who see it
+ * only because they sit on its call's panel. Walk s36: they read what evaluation needs on the
+ * shortlist's case page, never HR's case file (date of birth, contacts, family, passport, support).
+ */
+export function isOutsideReviewer(user: PolicyUser | undefined, c: Pick<PolicyCase, 'institute'>): boolean {
+  return !!user && (user.role === 'hr_officer' || user.role === 'leader') && !sameId(user.institute, c.institute);
+}
+
+/**
+ * HR's case file: /cases/:id and every route under it (documents, procedures, steps, notes, messages,
+ * their JSON answers), the queue /cases and the calendar feed. canViewCase less the outside reviewers
+ * (isOutsideReviewer): a case on their panel is theirs on the shortlist only, "not found" here.
+ */
+export function canOpenCaseFile(user: PolicyUser | undefined, c: PolicyCase, facts: CaseAccessFacts = {}): boolean {
+  return canViewCase(user, c, facts) && !isOutsideReviewer(user, c);
+}
+
 /** Could this user see the case if they had scored it? (Only then is it worth looking the scorecard up.) */
 export function mayHaveScored(user: PolicyUser | undefined, c: PolicyCase): boolean {
   if (!user) return false;
@@ -116,6 +134,21 @@ export function canDecideCase(user: PolicyUser | undefined, c: PolicyCase): bool
 
 export function isPanelMember(user: PolicyUser | undefined, c: Pick<PolicyCase, 'call'>): boolean {
   return !!user && Array.isArray(user.panelCalls) && user.panelCalls.some((id) => sameId(id, c.call));
+}
+
+/**
+ * The list filter of canOpenCaseFile (the queue, the calendar feed): caseScopeFilter within the
+ * user's own institute, so no outside reviewer's list names another institute's applicants.
+ */
+export function caseFileScopeFilter(user: PolicyUser, scoredCaseIds: readonly unknown[] = []): Record<string, unknown> {
+  switch (user.role) {
+    case 'hr_officer':
+      return { institute: user.institute ?? null };
+    case 'leader':
+      return { institute: user.institute ?? null, $or: [{ stage: { $in: [...PANEL_STAGES] } }, { _id: { $in: [...scoredCaseIds] } }, { 'decision.decidedBy': user._id }, { ...LEFT_AFTER_PANEL }] };
+    default:
+      return caseScopeFilter(user, scoredCaseIds);
+  }
 }
 
 /**
@@ -146,7 +179,8 @@ export type CaseSubject = PolicyCase & { facts?: CaseAccessFacts };
  * a case the user may not see is answered exactly like one that does not exist.
  */
 export const caseAbilities = {
-  view: (user: PolicyUser, c: CaseSubject) => canViewCase(user, c, c.facts ?? {}),
+  /** HR's case file (canOpenCaseFile); the shortlist's case page is the panel's (server/evaluations/access.ts). */
+  view: (user: PolicyUser, c: CaseSubject) => canOpenCaseFile(user, c, c.facts ?? {}),
   /** Staff work (notes, assignment, messages, information requests, support procedures): HR of the case's institute, or an administrator. */
   work: (user: PolicyUser, c: CaseSubject) => user.role === 'admin' || canWorkCase(user, c),
   /** A leader's decisions (shortlist, offer, rejection after the panel). */

@@ -1,5 +1,5 @@
 // Who may upload, verify and download case documents (fails closed, like server/policies/case.ts).
-import { canViewCase, canWorkCase, type CaseAccessFacts, type PolicyCase, type PolicyUser } from './case.ts';
+import { canOpenCaseFile, canViewCase, canWorkCase, isOutsideReviewer, type CaseAccessFacts, type PolicyCase, type PolicyUser } from './case.ts';
 import { sameId } from './ids.ts';
 import { OFFER_LETTER_TYPE, OFFER_TERMS_STAGES, TERMINAL_STAGES, inStages } from '../../models/constants.ts';
 
@@ -33,13 +33,26 @@ export function canVerifyDocument(user: PolicyUser | undefined, c: PolicyCase): 
  * the case's institute, leaders and panel members once it is before the panel (they evaluate the CV
  * and publications) or when they scored it, and administrators.
  */
-export function canDownloadDocument(user: PolicyUser | undefined, c: PolicyCase, facts: CaseAccessFacts = {}): boolean {
-  return canViewCase(user, c, facts);
+export function canDownloadDocument(user: PolicyUser | undefined, c: PolicyCase, facts: CaseAccessFacts = {}, documentType?: string): boolean {
+  if (!canViewCase(user, c, facts)) return false;
+  // An outside reviewer reads what evaluation needs, never the passport, family papers or certificates (walk s36).
+  return !isOutsideReviewer(user, c) || (documentType !== undefined && isEvaluationDocument(documentType));
 }
 
-/** Earlier versions are for staff; the applicant sees what is current. */
+/**
+ * The documents a panel judges merit on: the CV, the publications, degrees and their translations,
+ * letters of recommendation. A call's checklist has no per-item mark for this yet: the set is the
+ * product's (walk s36), the same for every call.
+ */
+export const EVALUATION_DOCUMENT_TYPES = ['cv', 'publications_list', 'degree', 'degree_translation', 'recommendation_letter'] as const;
+
+export function isEvaluationDocument(type: string): boolean {
+  return (EVALUATION_DOCUMENT_TYPES as readonly string[]).includes(type);
+}
+
+/** Earlier versions are for staff who open the case file; the applicant sees what is current. */
 export function canSeeDocumentVersions(user: PolicyUser | undefined, c: PolicyCase, facts: CaseAccessFacts = {}): boolean {
-  return !!user && user.role !== 'applicant' && canViewCase(user, c, facts);
+  return !!user && user.role !== 'applicant' && canOpenCaseFile(user, c, facts);
 }
 
 /**
@@ -72,11 +85,11 @@ export type DocumentSubject = StagedCase & {
  * not yet the applicant's is "not found" too: a 403 would tell them HR has prepared their offer.
  */
 export const documentAbilities = {
-  view: (user: PolicyUser, c: DocumentSubject) => canDownloadDocument(user, c, c.facts ?? {}) && mayReadType(user, c),
+  view: (user: PolicyUser, c: DocumentSubject) => canDownloadDocument(user, c, c.facts ?? {}, c.documentType) && mayReadType(user, c),
   upload: (user: PolicyUser, c: DocumentSubject) => canUploadDocument(user, c),
   renew: (user: PolicyUser, c: DocumentSubject) => canRenewDocument(user, c),
   verify: (user: PolicyUser, c: DocumentSubject) => canVerifyDocument(user, c),
-  download: (user: PolicyUser, c: DocumentSubject) => canDownloadDocument(user, c, c.facts ?? {}) && mayReadType(user, c),
+  download: (user: PolicyUser, c: DocumentSubject) => canDownloadDocument(user, c, c.facts ?? {}, c.documentType) && mayReadType(user, c),
   attachOffer: (user: PolicyUser, c: DocumentSubject) => canAttachOfferLetter(user, c),
   versions: (user: PolicyUser, c: DocumentSubject) => canSeeDocumentVersions(user, c, c.facts ?? {}),
 } as const;

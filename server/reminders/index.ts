@@ -12,6 +12,7 @@ import { loadCalendar, vnDateKey, vnEndOfDay } from '../calendar/index.ts';
 import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
 import { groupBy } from '../support/group-by.ts';
 import { peopleNames } from '../cases/people.ts';
+import { queuePanelDigests } from './panel-digest.ts';
 
 export const DUE_SOON_WORKING_DAYS = 2;
 /** The digest lists the most overdue cases and counts the rest (the queue's overdue filter has them all). */
@@ -29,6 +30,8 @@ const HOLD = 'on_hold';
 export interface ReminderResult {
   dueSoon: number;
   digests: number;
+  /** Panel members e-mailed the candidates new before the panel (./panel-digest.ts). */
+  panelDigests: number;
 }
 
 /** Pushes the item unless the case already has one with the same key (atomic per case). */
@@ -46,7 +49,7 @@ export async function runReminders(ctx: AppContext, now: Date = ctx.now()): Prom
   const cases = await Case.find(filter, { reference: 1, institute: 1, assignee: 1, stage: 1, stageDueAt: 1, 'profile.fullName': 1 })
     .sort({ stageDueAt: 1 })
     .lean<Array<{ _id: Types.ObjectId; reference: string; institute: Types.ObjectId; assignee?: Types.ObjectId | null; stage: string; stageDueAt?: Date | null; profile?: { fullName?: string | null } | null }>>();
-  const result: ReminderResult = { dueSoon: 0, digests: 0 };
+  const result: ReminderResult = { dueSoon: 0, digests: 0, panelDigests: 0 };
   const base = ctx.config.appUrl;
 
   // 1. Due within 2 working days: the assignee, once per case per day.
@@ -105,6 +108,9 @@ export async function runReminders(ctx: AppContext, now: Date = ctx.now()): Prom
       if (await pushOnce(carrier._id, caseEmail(lead, 'overdue_digest', data, key, now))) result.digests += 1;
     }
   }
+
+  // 3. The panel: one e-mail a day to each member who can score, of the candidates new before it.
+  result.panelDigests = await queuePanelDigests({ now, calendar, appUrl: base, pushOnce });
   return result;
 }
 
@@ -131,7 +137,7 @@ export function remindersService(ctx: AppContext, intervalMs = 3_600_000): Backg
       const now = ctx.now();
       if (!(await loadCalendar()).isWorkingDay(now)) return;
       const r = await runReminders(ctx, now);
-      if (r.dueSoon || r.digests) ctx.logger.info(r, 'reminders queued');
+      if (r.dueSoon || r.digests || r.panelDigests) ctx.logger.info(r, 'reminders queued');
     },
   });
 }

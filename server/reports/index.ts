@@ -44,7 +44,10 @@ export async function buildSteeringReport({ ctx, query, locale }: SteeringReport
   const meta: SteeringReport['meta'] = [
     [t('reports.meta.institute'), resolved.instituteName ? pick(resolved.instituteName, locale) : t('dashboard.allInstitutes')],
     [t('reports.meta.call'), resolved.callTitle ? pick(resolved.callTitle, locale) : t('dashboard.allCalls')],
-    [t('reports.meta.period'), period((d) => (d ? formatDay(d, locale) : '…')), period((d) => d ?? '…')],
+    // As the page and the PDF say it, in the CSV too (walk s36: the Vietnamese CSV said 2026-11-30 – 2026-12-07
+    // beside a PDF's 30/11/2026): a range in one cell is text to a spreadsheet, so ISO days there served no
+    // machine. Machines read the period from the file name (reportFileName) and the XLSX's two date cells.
+    [t('reports.meta.period'), period((d) => (d ? formatDay(d, locale) : '…'))],
     [t('reports.meta.generated'), formatDateTime(now, locale)],
     // Said in the file: texts kept in two languages (institutes, calls) are given in this one, or the other where it is blank.
     [t('reports.meta.language'), t('reports.meta.languageName')],

@@ -373,7 +373,8 @@ describe('cases: the case page', () => {
     }
     for (const who of [leader, panelOfficer]) {
       const res = await page(await signedIn(t, who), `/cases/${c._id}`);
-      expect(res.status, who.name).to.equal(200);
+      // Another institute's panel member opens no case file at all (walk s36): the shortlist is theirs.
+      expect(res.status, who.name).to.equal(who === leader ? 200 : 404);
       expect(res.text, who.name).not.to.include('id="emails"');
       expect(res.text, who.name).not.to.include('550 mailbox unavailable');
     }
@@ -384,13 +385,18 @@ describe('cases: the case page', () => {
     const at = new Date();
     await Case.updateOne({ _id: c._id }, { $push: { notes: { at, author: hr1._id, text: 'Referee hinted at a salary dispute' }, messages: { at, author: applicant._id, fromApplicant: true, text: 'My daughter is ill, may I answer next week?' } } });
     const outsider = await createUser({ role: 'hr_officer', locale: 'vi', panelCalls: [call._id] });
-    const seen = (await page(await signedIn(t, outsider), `/cases/${c._id}`)).text;
-    expect(seen, 'the panel member still sees the case').to.include(c.reference);
+    const res = await page(await signedIn(t, outsider), `/cases/${c._id}`);
+    // Walk s36: the case file is not theirs at all ("not found"); they evaluate from the shortlist's case page.
+    expect(res.status, 'the case file refused to the panel member').to.equal(404);
+    const seen = res.text;
+    expect(seen).not.to.include(c.reference);
     expect(seen).not.to.include('salary dispute');
     expect(seen).not.to.include('My daughter is ill');
     expect(seen).not.to.include('id="notes"');
     expect(seen).not.to.include('id="messages"');
-    expect(seen).to.include('Ghi chú của bộ phận nhân sự và trao đổi với ứng viên chỉ dành cho cán bộ của viện.');
+    const panelPage = text((await page(await signedIn(t, outsider), `/shortlists/${call._id}/cases/${c._id}`)).text);
+    expect(panelPage, 'the shortlist\'s case page is theirs').to.include(c.reference);
+    expect(panelPage).not.to.include('salary dispute').and.not.to.include('My daughter is ill');
     for (const who of [hr1, leader, admin]) {
       const html = (await page(await signedIn(t, who), `/cases/${c._id}`)).text;
       expect(html, who.role).to.include('salary dispute').and.to.include('My daughter is ill');
@@ -415,8 +421,10 @@ describe('cases: the case page', () => {
     expect(moved.status, moved.text.slice(0, 300)).to.equal(303);
 
     const outsider = await createUser({ role: 'leader', locale: 'en', panelCalls: [call._id] });
-    const seen = text((await page(await signedIn(t, outsider), `/cases/${c._id}`)).text);
-    expect(seen, 'the panel member still sees the case').to.include(c.reference);
+    const file = await page(await signedIn(t, outsider), `/cases/${c._id}`);
+    expect(file.status, 'the case file refused to the panel member (walk s36)').to.equal(404);
+    const seen = text((await page(await signedIn(t, outsider), `/shortlists/${call._id}/cases/${c._id}`)).text);
+    expect(seen, 'the panel member sees the case on the shortlist').to.include(c.reference);
     expect(seen, "the procedure's internal note").not.to.include('Landlord wants a deposit waiver');
     expect(seen, "HR's reason for moving the start").not.to.include('Spouse contract ends late');
     // Nor any written reason or words to the applicant (trust-fix #1: the outcome, never the words).

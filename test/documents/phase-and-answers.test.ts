@@ -179,10 +179,18 @@ describe('documents: asked at the right time, and visible once sent', function (
       expect(panel, locale).to.include('data-planner-before-offer');
       expect(panel, locale).to.include(locale === 'en' ? 'is shown here once you receive an offer' : 'khi Ông/Bà nhận được lời mời làm việc');
       expect(panel, locale).not.to.include(locale === 'en' ? 'No dated certificate is needed' : 'không cần giấy tờ có thời hạn');
-      expect(panel, locale).to.include(locale === 'en' ? 'Expected start of work' : 'Dự kiến ngày bắt đầu làm việc');
+      // No date before an offer (walk s36: the plan assumed the visa filed today): said when it comes.
+      expect(panel, locale).to.include(locale === 'en' ? 'Your expected start of work is worked out once you have accepted an offer' : 'Ngày dự kiến bắt đầu làm việc sẽ được tính khi Ông/Bà đã chấp nhận đề nghị');
+      expect(panel, locale).not.to.match(/\d{1,2}[ /](\d{1,2}|[A-Z][a-z]{2})[ /]20\d\d/);
       const hrHtml = text((await page(await signedIn(t, hr), `/cases/${s._id}`)).text);
       expect(hrHtml).to.include('Certificate windows are planned once an offer is made');
     }
+    // The offer made: the date, said to hold if they accept; accepted (onboarding): the date, plainly.
+    const offered = await createUser({ role: 'applicant', locale: 'vi' });
+    const o = await createCase({ applicant: offered, call, stage: 'offer', stageEnteredAt: new Date(), profile: { fullName: 'Trần Bảo', plannedArrival: new Date(Date.now() + 200 * DAY) } });
+    const offerPage = text((await page(await signedIn(t, offered), `/applications/${o._id}`)).text);
+    expect(offerPage).to.match(/Dự kiến ngày bắt đầu làm việc nếu Ông\/Bà chấp nhận đề nghị: <strong>\d{1,2}\/\d{1,2}\/20\d\d/);
+    expect(text((await page(ap, `/applications/${c._id}`)).text)).to.match(/Expected start of work: <strong>\d{1,2} [A-Z][a-z]{2} 20\d\d/);
   });
 
   it('names the day a document sent back is needed by on the page, as its e-mail does (en "by", vi "chậm nhất ngày")', async () => {

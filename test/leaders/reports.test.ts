@@ -97,7 +97,7 @@ describe('leaders: dashboard figures and the steering report', () => {
       'Talent attraction: progress report to the steering committee',
       `Institute,Institute ${inst.code}`,
       'Call,All calls',
-      'Period,2026-01-01 – 2026-03-31',
+      'Period,1 Jan 2026 – 31 Mar 2026', // as the page and the PDF say it (walk s36); the file name keeps ISO days
       'Generated,"1 Jun 2026, 07:00 (UTC+7)"',
       'Language,English',
       'Submitted applications,3',

@@ -374,7 +374,9 @@ describe('leaders: only what their calls shortlist, and what they scored (404 fo
     await signIn(e, external);
     expect((await e.get(`/cases/${hidden.screening._id}`).set('Accept', 'application/json')).status).to.equal(404);
     expect((await e.get(`/documents/${docs.get(String(hidden.screening._id))}/download`).set('Accept', 'application/json')).status).to.equal(404);
-    expect((await e.get(`/cases/${visible.shortlisted._id}`).set('Accept', 'application/json')).status).to.equal(200);
+    // A case before the panel is theirs on the shortlist only: HR's case file is not (walk s36, test/security/outside-reviewer-s36.test.ts).
+    expect((await e.get(`/shortlists/${w.call._id}/cases/${visible.shortlisted._id}`).set('Accept', 'application/json')).status).to.equal(200);
+    expect((await e.get(`/cases/${visible.shortlisted._id}`).set('Accept', 'application/json')).status).to.equal(404);
     // ...and sees nothing of a third institute's call whose panel they do not sit on.
     const thirdCall = await createCall({ institute: (await createInstitute())._id, status: 'closed' });
     const thirdCase = (await applicantCase(thirdCall, 'shortlisted')).kase;

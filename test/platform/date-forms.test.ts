@@ -147,11 +147,14 @@ describe('platform: one English form for a day on pages and in e-mails', functio
     expect(found[`/applications/${c._id}`]).to.include.members(['1 Oct 2026', '1 Jun 2027']);
   });
 
-  it('keeps ISO days where machines read them: <time datetime>, date inputs and the CSV', async () => {
+  it('keeps ISO days where machines read them: <time datetime>, date inputs, the CSV\'s file name; the CSV\'s period as people read it (walk s36)', async () => {
     const holidays = (await page(await as(admin), '/admin/holidays?year=2026')).text;
     expect(holidays).to.include('<time datetime="2026-12-31">31 Dec 2026</time>');
-    const csv = (await (await as(leader)).get('/reports/steering.csv?from=2026-01-01&to=2026-12-31&lang=en')).text;
-    expect(csv).to.include('Period,2026-01-01 – 2026-12-31');
+    const csvRes = await (await as(leader)).get('/reports/steering.csv?from=2026-01-01&to=2026-12-31&lang=en');
+    expect(csvRes.text).to.include('Period,1 Jan 2026 – 31 Dec 2026');
+    expect(csvRes.headers['content-disposition']).to.include('steering-report-2026-01-01_2026-12-31-en.csv');
+    const csvVi = (await (await as(leader)).get('/reports/steering.csv?from=2026-01-01&to=2026-12-31&lang=vi')).text;
+    expect(csvVi).to.include('Kỳ báo cáo,1/1/2026 – 31/12/2026');
     const dashboard = (await page(await as(leader), '/dashboard?from=2026-01-01&to=2026-12-31')).text;
     expect(dashboard).to.include('name="from" type="text" value="01/01/2026"');
   });

@@ -401,7 +401,7 @@ describe('security: the newest features (session 26) as an attacker and a carele
       expect(({} as Record<string, unknown>).soon).to.equal(undefined);
     });
 
-    it('a panel seat given shows at once in what the officer reads, and never in their work counts (another institute\'s case is read, not worked)', async () => {
+    it('a panel seat given never lists another institute\'s case in the queue nor in their work counts (read on the shortlist only, walk s36)', async () => {
       const officer = await createUser({ role: 'hr_officer', institute: instA, name: 'Officer Seats', locale: 'en' });
       // Before institute B's panel of this call: overdue, not theirs until they sit on it, and then to read only.
       const panelCall = await createCall({ institute: instB, checklist: [] });
@@ -412,7 +412,8 @@ describe('security: the newest features (session 26) as an attacker and a carele
       expect((await page(a, '/cases')).text).not.to.include(seen.reference);
       // The administrator's panel page writes the seat this way (no case is written: nothing forgets the kept reads).
       await User.updateOne({ _id: officer._id }, { $addToSet: { panelCalls: panelCall._id } });
-      expect((await page(a, '/cases')).text).to.include(seen.reference);
+      expect((await page(a, '/cases')).text).not.to.include(seen.reference);
+      expect((await page(a, `/shortlists/${String(panelCall._id)}`)).text, 'the seat shows at once on the shortlist').to.include(`data-case="${String(seen._id)}"`);
       // Institute B's overdue case is not this officer's work (walk-staff #2: it opened read-only).
       expect(countOf((await page(a, '/')).text, 'overdue')).to.deep.equal(before);
       expect((await page(a, '/cases?overdue=1')).text).not.to.include(seen.reference);

@@ -404,8 +404,8 @@ describe('security (s32): no written reason or HR text reaches a panel member fr
           if (searched) expect(body, `${who.name} ${url}: the case found by hidden text`).not.to.include(c.reference);
         }
       }
-      // The case page was really theirs to read (a 404 everywhere would hide nothing worth hiding).
-      expect(seen, seen.join('\n')).to.include(`200 /cases/${c._id} text/html`);
+      // HR's case file is not theirs at all (walk s36); the shortlist's pages below were really theirs to read.
+      expect(seen, seen.join('\n')).to.include(`404 /cases/${c._id} text/html`);
       for (const url of [`/shortlists/${call._id}/cases/${c._id}`, `/shortlists/${call._id}/compare?ids=${c._id},${c2._id}`, `/reports/steering.csv`, feed.path, `/cases?q=${secrets[0]}`]) expect(seen).to.include(`200 ${url} text/html`);
     }
   });

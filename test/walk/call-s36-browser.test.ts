@@ -25,6 +25,7 @@ import { deliver } from '../applications/support.ts';
 import { makePdf } from '../documents/support.ts';
 import { pdfTextPieces } from '../leaders/pdf-text.ts';
 import { readFile } from 'node:fs/promises';
+import { formatDay } from '../../server/views/time.ts';
 
 const show = (label: string, s: string) => {
   if (process.env.WALK) console.log(`\n=== ${label} ===\n${s}`);
@@ -410,8 +411,8 @@ describe('walk s36: a call from its set-up to the steering report, as its admin,
       expect(toPanel, `${who}: told the application is with the panel`).to.not.equal(undefined);
       expect(toPanel.text).to.match(who === 'hung' ? /hội đồng đánh giá.*\(còn \d+ ngày làm việc\)/s : /evaluation panel.*\(\d+ working days left\)/s);
     }
-    // What the panel members are sent: printed, not asserted. Walk s36 found none (no e-mail tells a
-    // member a case awaits their scorecard, so none has a link to score from): they find it on /shortlists.
+    // What the panel members are sent at once: printed, not asserted. Walk s36 found none; they now hear
+    // of new candidates in one e-mail the next working day (server/reminders/panel-digest.ts, test/workflow/panel-digest.test.ts).
     await deliver(t, caseOf.hung);
     const panelMail = t.smtp.messages.filter((m) => [member.email, outsider.email, leader.email].some((e) => m.to.includes(e)));
     show('e-mails to the panel', panelMail.map((m) => `${m.to}: ${m.subject}`).join('\n') || '(none)');
@@ -466,17 +467,14 @@ describe('walk s36: a call from its set-up to the steering report, as its admin,
     const beforeOutsider = await mainText(o);
     show('outsider, astrid before scoring', beforeOutsider);
     expect(beforeOutsider, 'the member\'s comment hidden until she has scored').to.not.include('Kinh nghiệm pin quy mô lưới');
-    // The application file is the panel's to read (its CV and degrees): what it shows her is checked below.
-    for (const url of [`/cases/${caseOf.hung}`, '/cases', '/dashboard', `/reports/steering.csv?call=${callId}`, `/admin/calls/${callId}/panel`]) {
+    // What evaluation reads is on the shortlist's page: the CV and degrees, never the passport (walk s36 found HR's file open to her).
+    const papers = await o.$$eval('#panel-papers a', (as) => as.map((x) => (x as unknown as { dataset: { type: string } }).dataset.type));
+    expect(papers, 'the CV and degree to read').to.include.members(['cv', 'degree']).and.not.include('passport');
+    for (const url of [`/cases/${caseOf.hung}`, `/cases/${caseOf.astrid}/procedures/visa`, '/cases', '/dashboard', `/reports/steering.csv?call=${callId}`, `/admin/calls/${callId}/panel`]) {
       const res = await o.goto(`${t.baseUrl}${url}`);
-      show(`outsider ${url}`, `${res!.status()} ${squash((await o.textContent('main').catch(() => '')) ?? '').slice(0, url.startsWith('/cases/') ? 20000 : 300)}`);
+      show(`outsider ${url}`, `${res!.status()} ${squash((await o.textContent('main').catch(() => '')) ?? '').slice(0, 300)}`);
       const body = (await o.content());
-      if (url === `/cases/${caseOf.hung}`) {
-        // The application file: HR's notes and the messages with the applicant are the institute's own.
-        expect(squash((await o.textContent('main'))!)).to.include('HR\'s notes and the messages with the applicant are kept to the institute\'s own staff').and.not.include('Viết tin nhắn');
-        continue;
-      }
-      if (url === '/cases') continue;
+      if (url.startsWith('/cases/')) expect(res!.status(), `${url}: HR's case file is not hers`).to.equal(404);
       expect(res!.status() >= 400 || !/Astrid Lindgren-Berg|Nguyễn Văn Hùng/.test(body), `${url}: nothing of the call's applicants`).to.equal(true);
     }
     await visit(o, caseUrl('astrid'), 'en');
@@ -585,7 +583,8 @@ describe('walk s36: a call from its set-up to the steering report, as its admin,
     show('steering csv', csv);
     const rows = csv.split('\r\n');
     const row = (label: string) => rows.find((r) => r.startsWith(`${label},`)) ?? `${label}: missing`;
-    expect(rows).to.include(`Kỳ báo cáo,${from} – ${to}`);
+    // The period as the page and the PDF say it, day first (walk s36 found ISO days here).
+    expect(rows).to.include(`Kỳ báo cáo,${formatDay(from, 'vi')} – ${formatDay(to, 'vi')}`);
     expect(rows).to.include('Đợt tuyển,Kỹ sư trưởng hệ thống lưu trữ năng lượng');
     expect(row('Số hồ sơ đã nộp')).to.equal('Số hồ sơ đã nộp,2');
     // Astrid's scoring closed by the leader; Hùng decided on the panel's scores, so none decided blind.

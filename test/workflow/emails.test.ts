@@ -123,7 +123,7 @@ describe('workflow: e-mail templates', () => {
   const BAN = /(?<!\p{L})bạn(?!\p{L})/iu;
 
   describe('Vietnamese e-mails address the reader formally', () => {
-    const STAFF_ONLY = new Set(['applicant_message', 'applicant_message_digest', 'case_due_soon', 'invitation', 'note_mention', 'role_changed', 'overdue_digest', 'info_answered', 'offer_answered', 'procedure_ask_replied', 'procedure_escalation']);
+    const STAFF_ONLY = new Set(['applicant_message', 'applicant_message_digest', 'case_due_soon', 'invitation', 'note_mention', 'role_changed', 'overdue_digest', 'info_answered', 'offer_answered', 'procedure_ask_replied', 'procedure_escalation', 'panel_digest']);
 
     it('says "Ông/Bà" to applicants and "Anh/Chị" to staff in every built-in template, never "bạn"', () => {
       const names = listTemplateNames();

@@ -42,9 +42,9 @@ describe('workflow: daily reminders and the overdue digest', () => {
     const ids = [dueTuesday, dueWednesday, late1, late2, held].map((c) => c._id);
 
     const now = w.clock.now;
-    expect(await runReminders(w.ctx, now)).to.deep.equal({ dueSoon: 1, digests: 1 });
+    expect(await runReminders(w.ctx, now)).to.deep.equal({ dueSoon: 1, digests: 1, panelDigests: 0 });
     // Running again the same day (or on a second instance) queues nothing new.
-    expect(await runReminders(w.ctx, new Date(now.getTime() + 3_600_000))).to.deep.equal({ dueSoon: 0, digests: 0 });
+    expect(await runReminders(w.ctx, new Date(now.getTime() + 3_600_000))).to.deep.equal({ dueSoon: 0, digests: 0, panelDigests: 0 });
 
     const r = await dispatchOnce(w.ctx, { owner: 'test', caseIds: ids });
     expect(r.sent).to.equal(2);
@@ -130,7 +130,7 @@ describe('workflow: daily reminders and the overdue digest', () => {
       w.clock.now = tuesday;
       // (The earlier tests' institutes get their own digests that day too: counted by the lead's below.)
       expect((await runReminders(w.ctx, tuesday)).dueSoon).to.equal(0);
-      expect(await runReminders(w.ctx, new Date(tuesday.getTime() + 3_600_000))).to.deep.equal({ dueSoon: 0, digests: 0 });
+      expect(await runReminders(w.ctx, new Date(tuesday.getTime() + 3_600_000))).to.deep.equal({ dueSoon: 0, digests: 0, panelDigests: 0 });
       await dispatchOnce(w.ctx, { owner: 'test', caseIds: ids });
       const digest = await w.smtp.waitForTo(lead.email, /overdue/);
       expect(digest.subject).to.equal('1 overdue case in your institute');

@@ -1,0 +1,68 @@
+// The panel's daily e-mail (walk s36: no e-mail told a member a case awaited their scorecard): each
+// member who can score a call's cases (its institute's leaders and the named members, enabled: the
+// shortlist policy's canEvaluateCall) gets one e-mail a day listing the candidates who reached the
+// panel since the previous working day's and still wait for their scorecard (not scored, no conflict
+// declared), each with its call, the scoring deadline and the link to the shortlist's case page, in
+// the member's language. A day with nothing new sends nothing. It lists what evaluation needs only:
+// the candidate's name, the case reference, the call; never contacts or anything of HR's file.
+// Carried, like the overdue digest, by a case's outbox with a key carrying the member and the day.
+import type { Types } from 'mongoose';
+import { Case } from '../../models/case.ts';
+import { Call } from '../../models/call.ts';
+import { User } from '../../models/user.ts';
+import { Evaluation } from '../../models/evaluation.ts';
+import { PanelConflict } from '../../models/panel-conflict.ts';
+import { vnDateKey, vnStartOfDayOf, type WorkingCalendar } from '../calendar/index.ts';
+import { caseEmail, outboxKey, type OutboxItem } from '../outbox/item.ts';
+import { canEvaluateCall } from '../policies/shortlist.ts';
+
+export const PANEL_DIGEST_TEMPLATE = 'panel_digest';
+/** The e-mail lists this many candidates and counts the rest (the shortlist has them all). */
+export const PANEL_DIGEST_MAX_ROWS = 30;
+
+type NewCase = { _id: Types.ObjectId; reference: string; call: Types.ObjectId; institute: Types.ObjectId; stageDueAt?: Date | null; profile?: { fullName?: string | null } | null };
+
+/**
+ * Queues today's panel e-mails; `pushOnce` writes an item unless its case has one with the same key.
+ * New: entered evaluation from the start of the previous working day to the start of today (Vietnam
+ * time), so each case is announced once, the next working day, whatever hour the job runs.
+ */
+export async function queuePanelDigests(opts: { now: Date; calendar: WorkingCalendar; appUrl: string; pushOnce: (caseId: unknown, item: OutboxItem) => Promise<boolean> }): Promise<number> {
+  const { now, calendar, appUrl } = opts;
+  const until = vnStartOfDayOf(now);
+  const since = vnStartOfDayOf(calendar.addWorkingDays(until, -1));
+  const fresh = await Case.find({ stage: 'evaluation', stageEnteredAt: { $gte: since, $lt: until } }, { reference: 1, call: 1, institute: 1, stageDueAt: 1, 'profile.fullName': 1 }).sort({ stageEnteredAt: 1, _id: 1 }).lean<NewCase[]>();
+  if (fresh.length === 0) return 0;
+  const calls = await Call.find({ _id: { $in: [...new Set(fresh.map((c) => String(c.call)))] } }, { title: 1, institute: 1 }).lean();
+  const callIds = calls.map((c) => c._id);
+  const members = await User.find(
+    { disabledAt: null, role: { $in: ['leader', 'hr_officer'] }, $or: [{ panelCalls: { $in: callIds } }, { role: 'leader', institute: { $in: calls.map((c) => c.institute) } }] },
+    { name: 1, email: 1, locale: 1, role: 1, institute: 1, panelCalls: 1 },
+  ).lean();
+  const memberIds = members.map((m) => m._id);
+  const caseIds = fresh.map((c) => c._id);
+  const [scored, conflicted] = await Promise.all([
+    Evaluation.find({ member: { $in: memberIds }, case: { $in: caseIds } }, { member: 1, case: 1 }).lean(),
+    PanelConflict.find({ member: { $in: memberIds }, case: { $in: caseIds } }, { member: 1, case: 1 }).lean(),
+  ]);
+  const done = new Set([...scored, ...conflicted].map((e) => `${String(e.member)}:${String(e.case)}`));
+  const day = vnDateKey(now);
+  let queued = 0;
+  for (const member of members) {
+    const theirs = calls.filter((call) => canEvaluateCall(member, call));
+    if (theirs.length === 0) continue;
+    const list = fresh.filter((c) => theirs.some((call) => call._id.equals(c.call)) && !done.has(`${String(member._id)}:${String(c._id)}`));
+    if (list.length === 0) continue;
+    // The others still waiting for them, from earlier days (a count: they were listed then).
+    const answered = [...(await Evaluation.distinct('case', { member: member._id })), ...(await PanelConflict.distinct('case', { member: member._id }))];
+    const memberCalls = [...new Set([...theirs.map((c) => String(c._id)), ...(member.panelCalls ?? []).map(String)])];
+    const waiting = await Case.countDocuments({ stage: 'evaluation', call: { $in: memberCalls }, stageEnteredAt: { $lt: since }, _id: { $nin: answered } });
+    const rows = list.slice(0, PANEL_DIGEST_MAX_ROWS).map((c) => {
+      const call = calls.find((x) => x._id.equals(c.call))!;
+      return { reference: c.reference, applicantName: c.profile?.fullName ?? '', callTitle: { vi: call.title?.vi, en: call.title?.en }, dueAt: c.stageDueAt ?? undefined, link: `${appUrl}/shortlists/${String(c.call)}/cases/${String(c._id)}` };
+    });
+    const data = { name: member.name, count: list.length, cases: rows, more: list.length - rows.length, waiting, link: `${appUrl}/shortlists` };
+    if (await opts.pushOnce(list[0]!._id, caseEmail({ email: member.email, locale: member.locale }, PANEL_DIGEST_TEMPLATE, data, outboxKey('panel-digest', String(member._id), day), now))) queued += 1;
+  }
+  return queued;
+}
