@@ -23,6 +23,8 @@ export interface PendingAuditRepair {
   recorded: number;
   /** Events already recorded (the process died between recording and clearing): only cleared. */
   cleared: number;
+  /** Events that cannot be recorded (malformed: no writer of this code leaves one), left where they are and logged; absent when none. */
+  unrecordable?: number;
 }
 
 /** The `$push` entry that puts the events on the record with the change (merge it into the update's $push). */
@@ -104,7 +106,17 @@ export function pendingAuditCarrier(opts: {
       for (const c of left) {
         const events = (c.pendingAudits ?? []).filter((e) => (e.decidedAt ?? e.at).getTime() < cutoff.getTime());
         for (const event of events) {
-          const recorded = await recordPendingAudit(event, targetOf(event, c._id), { ...(await opts.checkLeft?.(event, c._id)), recordedByRepair: true });
+          let recorded: boolean;
+          try {
+            recorded = await recordPendingAudit(event, targetOf(event, c._id), { ...(await opts.checkLeft?.(event, c._id)), recordedByRepair: true });
+          } catch (err) {
+            // One malformed event (written by hand or by an older version: an id that is no ObjectId) must
+            // not stop the repair of every record after it. Kept on its record as evidence, logged each run.
+            if ((err as { name?: string }).name !== 'ValidationError') throw err;
+            result.unrecordable = (result.unrecordable ?? 0) + 1;
+            logger?.error({ carrierId: String(c._id), eventId: String(event.eventId), err: (err as Error).message }, `${opts.leftBehind}: an event left behind cannot be recorded (malformed); left on its record`);
+            continue;
+          }
           const { filter, update } = clearingOf([event]);
           await model.updateOne({ _id: c._id, ...filter }, update, { timestamps: false });
           if (recorded) result.recorded += 1;

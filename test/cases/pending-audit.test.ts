@@ -161,4 +161,27 @@ describe('cases: a change and its audit event are written together, so no failur
     expect(events[0]!.summary).to.deep.equal({ assignee: String(colleague._id), requested: 3, recordedByRepair: true });
     for (const c of cases) expect(await pendingOf(c)).to.deep.equal([]);
   });
+  it('one malformed event left on a case (an id that is no ObjectId) does not stop the repair of the others: it stays, is counted and logged', async () => {
+    const ctx = requestOf(hr);
+    const good = await newCase();
+    const fault = failNext(auditInsert);
+    await hold(ctx, good).catch(() => undefined);
+    fault.stop();
+    const bad = await newCase();
+    await Case.collection.updateOne({ _id: bad._id }, { $set: { pendingAudits: [{ eventId: 'NOT-AN-OBJECT-ID', action: 'case.transition', at: ctx.now, decidedAt: ctx.now }] } });
+    const later = new Date(ctx.now.getTime() + PENDING_AUDIT_GRACE_MS + 1_000);
+    const logged: Array<{ obj: Record<string, unknown>; msg: string }> = [];
+    const logger = { warn: () => undefined, error: (obj: Record<string, unknown>, msg: string) => logged.push({ obj, msg }) } as never;
+    try {
+      const repaired = await recordPendingCaseAudits({ now: later, logger });
+      expect(repaired.recorded).to.equal(2);
+      expect(repaired.unrecordable).to.equal(1);
+      expect(await AuditEvent.countDocuments({ targetId: String(good._id) })).to.equal(2);
+      expect(await pendingOf(good)).to.deep.equal([]);
+      expect((await pendingOf(bad)).map((e) => String(e.eventId)), 'kept as evidence').to.deep.equal(['NOT-AN-OBJECT-ID']);
+      expect(logged.map((l) => [l.obj.carrierId, l.obj.eventId])).to.deep.equal([[String(bad._id), 'NOT-AN-OBJECT-ID']]);
+    } finally {
+      await Case.collection.updateOne({ _id: bad._id }, { $unset: { pendingAudits: '' } });
+    }
+  });
 });

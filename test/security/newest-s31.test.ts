@@ -420,6 +420,9 @@ describe('security: reads moved onto the driver (session 30) take typed values o
     expect(JSON.stringify(docs)).not.to.include('S31-HIDDEN');
     // Both ways, the hidden paths are there to be read on purpose only.
     expect(JSON.stringify(await Case.findById(c._id).select('+pendingAudits').lean())).to.include('S31-HIDDEN');
+    // Not left for the repair job of the tests after this one.
+    await Case.collection.updateOne({ _id: c._id }, { $unset: { pendingAudits: '' } });
+    await CaseDocument.collection.deleteOne({ case: c._id, storageKey: 'a'.repeat(32) });
   });
 });
 
