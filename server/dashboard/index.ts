@@ -29,10 +29,9 @@ import { resolveDashboardFilter, type FilterQuery, type ResolvedFilter } from '.
 import type { ForecastMonth } from '../planner/arrivals.ts';
 import { forgetFigures, markFiguresStale, readFigures } from './stored.ts';
 import { recentDecisions, type RecentDecision } from './decisions.ts';
+import { vnStartOfDay } from '../calendar/index.ts';
+import { DAY_MS, VN_OFFSET_MS } from '../views/time.ts';
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-const VN_OFFSET = 7 * HOUR; // Asia/Ho_Chi_Minh has no daylight saving time
 
 export interface DashboardFilter {
   institute?: Types.ObjectId;
@@ -56,17 +55,12 @@ export interface DashboardData {
   arrivals: { month: string; n: number }[];
 }
 
-/** Start of a Vietnam calendar day as a UTC instant. */
-export function vnDayStart(ymd: string): Date {
-  return new Date(Date.parse(`${ymd}T00:00:00Z`) - VN_OFFSET);
-}
-
 /** The filter's period as a range of instants (Vietnam days, `to` included), or undefined for all time. */
 export function periodRange(f: Pick<DashboardFilter, 'from' | 'to'>): { $gte?: Date; $lt?: Date } | undefined {
   if (!f.from && !f.to) return undefined;
   const r: { $gte?: Date; $lt?: Date } = {};
-  if (f.from) r.$gte = vnDayStart(f.from);
-  if (f.to) r.$lt = new Date(vnDayStart(f.to).getTime() + DAY);
+  if (f.from) r.$gte = vnStartOfDay(f.from);
+  if (f.to) r.$lt = new Date(vnStartOfDay(f.to).getTime() + DAY_MS);
   return r;
 }
 
@@ -187,7 +181,7 @@ export async function computeDashboard({ filter: f, now }: { filter: DashboardFi
     arrivals: await agg<{ _id: { y: number; m: number }; n: number }>([
       { $match: { arrivedAt: period ?? { $ne: null } } },
       // Month in Vietnam time: shift by +7 h, then take the UTC year and month.
-      { $project: { d: { $add: ['$arrivedAt', VN_OFFSET] } } },
+      { $project: { d: { $add: ['$arrivedAt', VN_OFFSET_MS] } } },
       { $group: { _id: { y: { $year: '$d' }, m: { $month: '$d' } }, n: { $sum: 1 } } },
     ]),
   };
