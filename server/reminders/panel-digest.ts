@@ -51,18 +51,24 @@ export async function queuePanelDigests(opts: { now: Date; calendar: WorkingCale
   for (const member of members) {
     const theirs = calls.filter((call) => canEvaluateCall(member, call));
     if (theirs.length === 0) continue;
-    const list = fresh.filter((c) => theirs.some((call) => call._id.equals(c.call)) && !done.has(`${String(member._id)}:${String(c._id)}`));
+    const ofTheirCalls = fresh.filter((c) => theirs.some((call) => call._id.equals(c.call)));
+    const list = ofTheirCalls.filter((c) => !done.has(`${String(member._id)}:${String(c._id)}`));
     if (list.length === 0) continue;
-    // The others still waiting for them, from earlier days (a count: they were listed then).
-    const answered = [...(await Evaluation.distinct('case', { member: member._id })), ...(await PanelConflict.distinct('case', { member: member._id }))];
+    // Sent already today (the job runs hourly), on whichever of these cases carried it: the carrier is
+    // the first case still waiting, so one scored since the morning's e-mail must not make a second.
+    const key = outboxKey('panel-digest', String(member._id), day);
+    if (await Case.exists({ _id: { $in: ofTheirCalls.map((c) => c._id) }, 'outbox.key': key })) continue;
     const memberCalls = [...new Set([...theirs.map((c) => String(c._id)), ...(member.panelCalls ?? []).map(String)])];
+    // The others still waiting for them, from earlier days (a count: they were listed then).
+    const [scoredBefore, conflictedBefore] = await Promise.all([Evaluation.distinct('case', { member: member._id, call: { $in: memberCalls } }), PanelConflict.distinct('case', { member: member._id, call: { $in: memberCalls } })]);
+    const answered = [...scoredBefore, ...conflictedBefore];
     const waiting = await Case.countDocuments({ stage: 'evaluation', call: { $in: memberCalls }, stageEnteredAt: { $lt: since }, _id: { $nin: answered } });
     const rows = list.slice(0, PANEL_DIGEST_MAX_ROWS).map((c) => {
       const call = calls.find((x) => x._id.equals(c.call))!;
       return { reference: c.reference, applicantName: c.profile?.fullName ?? '', callTitle: { vi: call.title?.vi, en: call.title?.en }, dueAt: c.stageDueAt ?? undefined, link: `${appUrl}/shortlists/${String(c.call)}/cases/${String(c._id)}` };
     });
     const data = { name: member.name, count: list.length, cases: rows, more: list.length - rows.length, waiting, link: `${appUrl}/shortlists` };
-    if (await opts.pushOnce(list[0]!._id, caseEmail({ email: member.email, locale: member.locale }, PANEL_DIGEST_TEMPLATE, data, outboxKey('panel-digest', String(member._id), day), now))) queued += 1;
+    if (await opts.pushOnce(list[0]!._id, caseEmail({ email: member.email, locale: member.locale }, PANEL_DIGEST_TEMPLATE, data, key, now))) queued += 1;
   }
   return queued;
 }

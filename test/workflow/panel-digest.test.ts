@@ -51,6 +51,9 @@ describe('workflow: the panel\'s daily e-mail of new candidates to score (walk s
     // The leader and the outsider: both new candidates; the member: none (scored one, conflicted on the other).
     expect(first.panelDigests).to.equal(2);
     expect((await runReminders(w.ctx, new Date(now.getTime() + 3_600_000))).panelDigests, 'once a day').to.equal(0);
+    // The leader scores the case that carried their e-mail: the next hour's run finds it sent on it, no second e-mail.
+    await Evaluation.create({ case: astrid._id, call: call._id, member: leader._id, recommendation: 'yes', submittedAt: new Date() });
+    expect((await runReminders(w.ctx, new Date(now.getTime() + 2 * 3_600_000))).panelDigests, 'once a day, the carrier scored since').to.equal(0);
     await dispatchOnce(w.ctx, { owner: 'test', caseIds: ids });
 
     const vi = await w.smtp.waitForTo(leader.email, /chờ Anh\/Chị chấm điểm/);
