@@ -9,7 +9,7 @@ import type { EngineLogger } from './engine.ts';
  * anything (checkRoom). A command changes the documents in memory first and commits them after: a
  * commit refused by a full disk would leave memory ahead of the disk, the refused change readable
  * until a restart. The reserve stops writes while the disk can still take the largest batches the
- * app sends (a GridFS insertMany is ~2 MB), so that case needs a burst of more than the reserve
+ * app sends (a GridFS chunk insert is two 1 MB chunks), so that case needs a burst of more than the reserve
  * within one check (test/drills/database-disk-full-s36.test.ts).
  */
 export const RESERVE_BYTES = 16 * 1024 * 1024;
