@@ -9,6 +9,7 @@ import { open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { deserialize } from 'bson';
 import { z } from 'zod';
+import { hashFile as sha256OfFile } from '../documents/hash-worker.ts';
 
 export const MANIFEST = 'manifest.json';
 export const MANIFEST_SUM = 'manifest.sha256';
@@ -70,14 +71,10 @@ export function sha256Hex(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** A file's SHA-256 (the documents' own hashFile, as uploads are hashed) and its size. */
 export async function hashFile(file: string): Promise<{ sha256: string; bytes: number }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of createReadStream(file)) {
-    hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-  }
-  return { sha256: hash.digest('hex'), bytes };
+  const [sha256, s] = await Promise.all([sha256OfFile(file), stat(file)]);
+  return { sha256, bytes: s.size };
 }
 
 /** The path of an uploaded file inside a backup. */
