@@ -3,7 +3,7 @@
 // a crash ever finds half a file under the final name).
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { parseConnectionUrl } from 'nodemailer/lib/shared/index.js';
 import type { Locale } from '../i18n/index.ts';
@@ -108,7 +108,12 @@ export function createMailer(opts: MailerOptions): Mailer {
  * a failed write removes it, so no half message stays on the disk.
  */
 async function writeMailFile(dir: string, messageId: string, message: Buffer): Promise<string> {
-  const file = path.join(dir, `${messageId.replace(/[^A-Za-z0-9._@-]/g, '').slice(0, 120)}.eml`);
+  // The Message-ID itself when it is a safe, short name; else a safe prefix and a hash of the whole id,
+  // so two long ids sharing their first 120 characters never share a file (the second would be taken as sent).
+  const bare = messageId.replace(/^<|>$/g, '');
+  const clean = bare.replace(/[^A-Za-z0-9._@-]/g, '');
+  const name = clean === bare && clean.length <= 120 ? clean : `${clean.slice(0, 100)}-${createHash('sha256').update(messageId).digest('hex').slice(0, 16)}`;
+  const file = path.join(dir, `${name}.eml`);
   if (await stat(file).then((st) => st.isFile(), () => false)) return file;
   const tmp = `${file}.tmp`;
   try {

@@ -33,6 +33,18 @@ describe('platform: the file transport', () => {
     expect(parsed.subject, 'the first copy kept').to.equal('Xin chào');
   });
 
+  it('gives two long Message-IDs that share their first 120 characters a file each (neither taken as sent by the other)', async () => {
+    const mailer = createMailer({ mailDir: path.join(dir, 'mail'), from: 'Talent <noreply@talent.local>' });
+    const stem = `case-${'6b1686fa79c04306275fcf3f'.repeat(5)}`;
+    const one = await mailer.send({ ...mail, messageId: `${stem}-planned-start-moved-1` });
+    const two = await mailer.send({ ...mail, messageId: `${stem}-planned-start-moved-2`, subject: 'the second' });
+    expect(two.file).not.to.equal(one.file);
+    expect(readdirSync(path.join(dir, 'mail')).sort()).to.deep.equal([path.basename(one.file!), path.basename(two.file!)].sort());
+    expect((await simpleParser(readFileSync(two.file!))).subject).to.equal('the second');
+    // A short safe id keeps its own name.
+    expect(path.basename((await mailer.send(mail)).file!)).to.equal('case-1-hold-2@talent.local.eml');
+  });
+
   it('fails with the folder’s error, explained to HR as this server’s mail folder, and leaves nothing', async () => {
     const notADir = path.join(dir, 'mail');
     writeFileSync(notADir, 'a file where the folder should be');
