@@ -532,6 +532,9 @@ caseSchema.index({ stage: 1, stageEnteredAt: 1 });
 caseSchema.index({ institute: 1, 'forecast.likely': 1 }, { sparse: true });
 // The repair of audit events left by a stopped process (server/cases/pending-audit.ts): one walk of the few.
 caseSchema.index({ 'pendingAudits.decidedAt': 1 }, { sparse: true });
+// A daily digest's key looked for on every case (server/reminders): its carrier of the morning may
+// have moved on since, out of the cases the next hour's run reads.
+caseSchema.index({ 'outbox.key': 1 }, { sparse: true });
 
 // The HR queue (server/cases/queue.ts): open work by its next deadline (the stage's or a
 // procedure's) within an institute (and for administrators across institutes; the daily reminders

@@ -34,6 +34,19 @@ export interface ReminderResult {
   panelDigests: number;
 }
 
+/**
+ * The keys of `keys` queued already on any case ({ outbox.key } index). A daily digest is carried by
+ * one case of those it lists; that case resolved since (the overdue one moved on, the panel's
+ * withdrawn) is out of what the next run reads, which would pick another carrier and queue the
+ * day's digest a second time (drills s37): its key is looked for everywhere first.
+ */
+export async function queuedKeys(keys: string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const wanted = new Set(keys);
+  const found = (await Case.distinct('outbox.key', { 'outbox.key': { $in: keys } })) as string[];
+  return new Set(found.filter((k) => wanted.has(k)));
+}
+
 /** Pushes the item unless the case already has one with the same key (atomic per case). */
 async function pushOnce(caseId: unknown, item: OutboxItem): Promise<boolean> {
   const res = await Case.updateOne({ _id: caseId, 'outbox.key': { $ne: item.key } }, { $push: { outbox: item } }, { timestamps: false });
@@ -102,15 +115,18 @@ export async function runReminders(ctx: AppContext, now: Date = ctx.now()): Prom
       workingDaysLate: calendar.workingDaysBetween(c.stageDueAt!, now),
       link: `${base}/cases/${c._id}`,
     }));
+    const keyOf = (lead: { _id: Types.ObjectId }) => outboxKey('overdue-digest', institute, String(lead._id), day);
+    const queued = await queuedKeys(leads.map(keyOf));
     for (const lead of leads) {
+      const key = keyOf(lead);
+      if (queued.has(key)) continue;
       const data = { name: lead.name, count: list.length, cases: rows, more: late.length - rows.length, holds: holdRows, holdsMore: held.length - holdRows.length, link: `${base}/cases?overdue=1` };
-      const key = outboxKey('overdue-digest', institute, String(lead._id), day);
       if (await pushOnce(carrier._id, caseEmail(lead, 'overdue_digest', data, key, now))) result.digests += 1;
     }
   }
 
   // 3. The panel: one e-mail a day to each member who can score, of the candidates new before it.
-  result.panelDigests = await queuePanelDigests({ now, calendar, appUrl: base, pushOnce });
+  result.panelDigests = await queuePanelDigests({ now, calendar, appUrl: base, pushOnce, queuedKeys });
   return result;
 }
 

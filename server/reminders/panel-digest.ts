@@ -27,7 +27,7 @@ type NewCase = { _id: Types.ObjectId; reference: string; call: Types.ObjectId; i
  * New: entered evaluation from the start of the previous working day to the start of today (Vietnam
  * time), so each case is announced once, the next working day, whatever hour the job runs.
  */
-export async function queuePanelDigests(opts: { now: Date; calendar: WorkingCalendar; appUrl: string; pushOnce: (caseId: unknown, item: OutboxItem) => Promise<boolean> }): Promise<number> {
+export async function queuePanelDigests(opts: { now: Date; calendar: WorkingCalendar; appUrl: string; pushOnce: (caseId: unknown, item: OutboxItem) => Promise<boolean>; queuedKeys: (keys: string[]) => Promise<Set<string>> }): Promise<number> {
   const { now, calendar, appUrl } = opts;
   const until = vnStartOfDayOf(now);
   const since = vnStartOfDayOf(calendar.addWorkingDays(until, -1));
@@ -47,6 +47,11 @@ export async function queuePanelDigests(opts: { now: Date; calendar: WorkingCale
   ]);
   const done = new Set([...scored, ...conflicted].map((e) => `${String(e.member)}:${String(e.case)}`));
   const day = vnDateKey(now);
+  const keyOf = (member: { _id: Types.ObjectId }) => outboxKey('panel-digest', String(member._id), day);
+  // Sent already today (the job runs hourly), on whichever case carried it: the carrier is the first
+  // case still waiting, so one scored (or withdrawn, out of `fresh`) since the morning's e-mail must
+  // not make a second: the keys are looked for on every case, in one read (drills s37).
+  const sentToday = await opts.queuedKeys(members.map(keyOf));
   let queued = 0;
   for (const member of members) {
     const theirs = calls.filter((call) => canEvaluateCall(member, call));
@@ -54,10 +59,8 @@ export async function queuePanelDigests(opts: { now: Date; calendar: WorkingCale
     const ofTheirCalls = fresh.filter((c) => theirs.some((call) => call._id.equals(c.call)));
     const list = ofTheirCalls.filter((c) => !done.has(`${String(member._id)}:${String(c._id)}`));
     if (list.length === 0) continue;
-    // Sent already today (the job runs hourly), on whichever of these cases carried it: the carrier is
-    // the first case still waiting, so one scored since the morning's e-mail must not make a second.
-    const key = outboxKey('panel-digest', String(member._id), day);
-    if (await Case.exists({ _id: { $in: ofTheirCalls.map((c) => c._id) }, 'outbox.key': key })) continue;
+    const key = keyOf(member);
+    if (sentToday.has(key)) continue;
     const memberCalls = [...new Set([...theirs.map((c) => String(c._id)), ...(member.panelCalls ?? []).map(String)])];
     // The others still waiting for them, from earlier days (a count: they were listed then).
     const [scoredBefore, conflictedBefore] = await Promise.all([Evaluation.distinct('case', { member: member._id, call: { $in: memberCalls } }), PanelConflict.distinct('case', { member: member._id, call: { $in: memberCalls } })]);
