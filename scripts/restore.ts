@@ -4,7 +4,9 @@
 // empty), --uploads to UPLOAD_DIR. Every file is checked against the manifest first; a damaged or
 // partial backup is refused and nothing is written. The folders must be new or empty (the data folder
 // may already hold data-encryption.key); --force moves what is there aside (never deletes it) and
-// still refuses a data folder the app is running on.
+// still refuses a data folder the app is running on. A restore cut short leaves restore-in-progress.json
+// in the data and upload folders: the app does not start on them; the same command run again
+// finishes the restore (another backup is refused there unless --force).
 // Exit codes: 0 done, 1 failed, 2 bad arguments or configuration, 3 the backup is damaged or incomplete.
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../server/config.ts';
@@ -29,7 +31,8 @@ async function main(): Promise<void> {
   const r = await restoreBackup({ config, from: args.from, dataDir: args.data, uploadDir: args.uploads, force: args.force, log: (line) => process.stderr.write(`${line}\n`) });
   const keys = r.manifest.encryption.keyIds;
   process.stdout.write(
-    `restored ${r.collections} collections, ${r.documents} documents and ${r.files} files into ${r.target === 'embedded' ? `${r.dataDir} (a new database user and credentials file: ${r.dataDir}/db/credentials.json)` : 'the database of MONGODB_URI'}, files in ${r.uploadDir}\n` +
+    (r.resumed ? 'an unfinished restore of this backup was there: cleared and done again\n' : '') +
+      `restored ${r.collections} collections, ${r.documents} documents and ${r.files} files into ${r.target === 'embedded' ? `${r.dataDir} (a new database user and credentials file: ${r.dataDir}/db/credentials.json)` : 'the database of MONGODB_URI'}, files in ${r.uploadDir}\n` +
       (r.setAside.length ? `moved aside (not deleted): ${r.setAside.join(', ')}\n` : '') +
       (keys.length ? `start the app with the data-encryption key ${keys.join(', ')} (DATA_ENCRYPTION_KEY, or its key file in the data folder): without it staff must enrol their authenticator again\n` : ''),
   );

@@ -10,6 +10,7 @@ import { openDatabase } from './db/index.ts';
 import { keyringFor } from './crypto/keyring.ts';
 import { sealPlainSecrets } from './crypto/sealed-fields.ts';
 import { startReclaimer } from '../embedded-mongo/src/reclaim.ts';
+import { interruptedRestore } from './backup/restore-marker.ts';
 import { startWebWorkers, type WebWorkerSetup } from './web-workers.ts';
 
 /** The app's modules, loaded while the embedded database reads its data on its own thread. */
@@ -57,6 +58,13 @@ const BACKFILL_DELAY_MS = 5_000;
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
+  // Never on folders a restore did not finish (part of the backup's files, no or half a database).
+  const unfinished = await interruptedRestore(config);
+  if (unfinished) {
+    logger.error({ dataDir: config.dataDir, uploadDir: config.upload.dir }, 'a restore did not finish: not starting');
+    process.stderr.write(`Failed to start: ${unfinished}\n`);
+    process.exit(2);
+  }
   // A signal during start-up (a web process may already answer /readyz) stops the app cleanly once
   // it has started; a second one ends it at once.
   let stopRequested: string | undefined;

@@ -197,7 +197,10 @@ async function prepareOut(dir: string): Promise<boolean> {
   const st = await stat(dir).catch(() => undefined);
   if (st) {
     if (!st.isDirectory()) throw new BackupError(`${dir} exists and is not a folder`);
-    if ((await readdir(dir)).length) throw new BackupError(`${dir} is not empty: a backup goes into a new or empty folder`);
+    const there = await readdir(dir);
+    // A backup killed before its manifest (the last file) left its db/ and files/: said as such.
+    if (there.length && !there.includes('manifest.sha256') && there.includes('db')) throw new BackupError(`${dir} holds a backup that did not finish (no manifest: it was stopped midway) and is not usable: remove the folder, or back up into a new one`);
+    if (there.length) throw new BackupError(`${dir} is not empty: a backup goes into a new or empty folder`);
   }
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);

@@ -192,7 +192,12 @@ export async function verifyBackup(dir: string): Promise<Verified> {
     text = await readFile(path.join(dir, MANIFEST), 'utf8');
     sum = await readFile(path.join(dir, MANIFEST_SUM), 'utf8');
   } catch {
-    return { ok: false, problems: [`${dir} holds no complete backup: ${MANIFEST} or ${MANIFEST_SUM} is missing (the backup did not finish, or this is not a backup folder)`] };
+    // Named: which of the two is missing, and whether a backup began there (its db/ and files/).
+    const missing = [];
+    for (const f of [MANIFEST, MANIFEST_SUM]) if (!(await stat(path.join(dir, f)).catch(() => undefined))) missing.push(f);
+    const begun = (await Promise.all(['db', 'files'].map((d) => stat(path.join(dir, d)).catch(() => undefined)))).every(Boolean);
+    const why = begun ? 'a backup that did not finish: it was stopped before writing its manifest, the last step; take a new one' : 'the backup did not finish, or this is not a backup folder';
+    return { ok: false, problems: [`${dir} holds no complete backup: ${missing.join(' and ') || `${MANIFEST} or ${MANIFEST_SUM}`} missing (${why})`] };
   }
   const expected = /^([a-f0-9]{64}) {2}manifest\.json\n?$/.exec(sum)?.[1];
   if (!expected || expected !== sha256Hex(text)) return { ok: false, problems: [`${MANIFEST} is damaged: its SHA-256 is not the one in ${MANIFEST_SUM}`] };

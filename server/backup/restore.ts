@@ -8,15 +8,21 @@
 // folder does (the backup holds neither the old password nor the data-encryption key). The files
 // are put in place first and the database last, as the app stores a file before its record: a
 // restore cut short leaves no record without its file.
+//
+// A restore cut short (killed, the disk full) is marked: restore-in-progress.json goes into the data
+// and upload folders before anything else and is removed last (./restore-marker.ts). The app does
+// not start on marked folders; the same backup restored again clears what the first one left (its
+// files, its staging database) and finishes; another backup is refused unless --force.
 import { randomBytes } from 'node:crypto';
-import { chmod, copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { EJSON, deserialize, type Document } from 'bson';
 import { MongoClient, type Db } from 'mongodb';
 import type { Config } from '../config.ts';
 import { databaseOptions } from '../db/index.ts';
 import { BackupError, EMBEDDED_APP_DATABASE, databaseOfUri } from './connect.ts';
-import { BSON_EXACT, readBsonFile, verifyBackup, type CollectionEntry, type Manifest } from './manifest.ts';
+import { BSON_EXACT, MANIFEST_SUM, readBsonFile, verifyBackup, type CollectionEntry, type Manifest } from './manifest.ts';
+import { RESTORE_MARKER, describeInterrupted, readRestoreMarker, removeRestoreMarker, writeRestoreMarker, type RestoreMarker } from './restore-marker.ts';
 
 export interface RestoreResult {
   target: 'embedded' | 'mongodb';
@@ -28,12 +34,16 @@ export interface RestoreResult {
   manifest: Manifest;
   /** Set aside by --force (never deleted). */
   setAside: string[];
+  /** A restore of the same backup into these folders had not finished: what it left was cleared and the work done again. */
+  resumed: boolean;
 }
 
 const INSERT_BATCH = 1000;
 const INSERT_BATCH_BYTES = 16 * 1024 * 1024;
 /** Left in a data folder by an operator before a restore: the key, kept apart from backups. */
 const MAY_BE_THERE = new Set(['data-encryption.key']);
+const MARKERS = new Set([RESTORE_MARKER, `${RESTORE_MARKER}.writing`]);
+const SHARD = /^[a-f0-9]{2}$/;
 
 async function entriesOf(dir: string): Promise<string[] | undefined> {
   const st = await stat(dir).catch(() => undefined);
@@ -159,6 +169,50 @@ async function restoreMongo(from: string, manifest: Manifest, uri: string, force
   }
 }
 
+/** Refuses a data folder whose database a running app holds (db/mongod.lock), --force or not. */
+async function refuseIfInUse(dataDir: string): Promise<void> {
+  if (!(await stat(path.join(dataDir, 'db')).catch(() => undefined))) return;
+  const { acquireDirLock } = await import('../../embedded-mongo/src/storage/dir-lock.ts');
+  const quiet = { info() {}, warn() {}, error() {} };
+  let lock;
+  try {
+    lock = await acquireDirLock(path.join(dataDir, 'db'), { logger: quiet });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'DBPATH_LOCKED') throw new BackupError(`${dataDir}/db is in use (the app runs on it): stop it before restoring over it`);
+    throw err;
+  }
+  await lock.release();
+}
+
+/**
+ * What an unfinished restore of this backup left, removed so that it is done again whole: in the
+ * data folder its database (staged or moved in: the marker says it never got its last step) and in
+ * the upload folder its temporary files (the files in place are the backup's and are written
+ * again). Anything else there was not the restore's: refused, nothing removed.
+ */
+async function clearUnfinished(dataDir: string | undefined, uploadDir: string, uploadsTop: string | undefined, manifest: Manifest): Promise<void> {
+  const keys = new Set(manifest.entries.flatMap((e) => (e.kind === 'upload' ? [e.key] : [])));
+  const stranger = (dir: string, name: string) => new BackupError(`${dir} holds ${name}, which the unfinished restore did not write: move it away and run the restore again, or add --force to move everything there aside`);
+  const ours: string[] = [];
+  if (dataDir) {
+    for (const e of (await entriesOf(dataDir)) ?? []) {
+      if (MAY_BE_THERE.has(e) || MARKERS.has(e) || e === uploadsTop) continue;
+      if (e === 'db' || e.startsWith('db.restoring-')) ours.push(path.join(dataDir, e));
+      else throw stranger(dataDir, e);
+    }
+  }
+  for (const shard of (await entriesOf(uploadDir)) ?? []) {
+    if (MARKERS.has(shard)) continue;
+    if (!SHARD.test(shard)) throw stranger(uploadDir, shard);
+    for (const f of (await entriesOf(path.join(uploadDir, shard))) ?? []) {
+      const temp = /^\.([a-f0-9]{32})\.restoring-/.exec(f);
+      if (temp && keys.has(temp[1]!)) ours.push(path.join(uploadDir, shard, f));
+      else if (!keys.has(f) || !f.startsWith(shard)) throw stranger(uploadDir, `${shard}/${f}`);
+    }
+  }
+  for (const p of ours) await rm(p, { recursive: true, force: true });
+}
+
 export async function restoreBackup(opts: { config: Config; from: string; dataDir?: string; uploadDir?: string; force?: boolean; log?: (line: string) => void }): Promise<RestoreResult> {
   const { config } = opts;
   const log = opts.log ?? (() => undefined);
@@ -174,30 +228,38 @@ export async function restoreBackup(opts: { config: Config; from: string; dataDi
   const setAside: string[] = [];
   const toMongo = Boolean(config.mongodbUri) && !opts.dataDir;
   const dataDir = toMongo ? undefined : path.resolve(opts.dataDir ?? config.dataDir);
-  if (dataDir) {
-    // A running app holds db/mongod.lock: never move its files, even with --force.
-    if (force && (await stat(path.join(dataDir, 'db')).catch(() => undefined))) {
-      const { acquireDirLock } = await import('../../embedded-mongo/src/storage/dir-lock.ts');
-      const quiet = { info() {}, warn() {}, error() {} };
-      let lock;
-      try {
-        lock = await acquireDirLock(path.join(dataDir, 'db'), { logger: quiet });
-      } catch (err) {
-        if ((err as { code?: string }).code === 'DBPATH_LOCKED') throw new BackupError(`${dataDir}/db is in use (the app runs on it): stop it before restoring over it`);
-        throw err;
-      }
-      await lock.release();
-    }
-    await clearOrRefuse(dataDir, force, MAY_BE_THERE, setAside, stamp);
+  const relUploads = dataDir ? path.relative(dataDir, uploadDir) : undefined;
+  const uploadsInsideData = relUploads !== undefined && relUploads.split(path.sep)[0] !== '..' && !path.isAbsolute(relUploads);
+  const marked = [...new Set([...(dataDir ? [dataDir] : []), uploadDir])];
+  const marker: RestoreMarker = { from, manifestSha256: (await readFile(path.join(from, MANIFEST_SUM), 'utf8')).slice(0, 64), takenAt: manifest.database.takenAt, startedAt: new Date().toISOString() };
+  // A restore into these folders that did not finish: the same backup's is finished now, another's refused.
+  let resumed = false;
+  for (const dir of marked) {
+    const previous = await readRestoreMarker(dir);
+    if (!previous || force) continue;
+    if (previous !== 'unreadable' && previous.manifestSha256 === marker.manifestSha256) resumed = true;
+    else throw new BackupError(`refusing to restore ${from}: ${describeInterrupted(dir, previous)}`);
   }
-  const uploadsInsideData = dataDir && path.relative(dataDir, uploadDir).split(path.sep)[0] !== '..' && !path.isAbsolute(path.relative(dataDir, uploadDir));
-  if (!uploadsInsideData) await clearOrRefuse(uploadDir, force, new Set(), setAside, stamp);
+  if (dataDir) await refuseIfInUse(dataDir);
+  if (resumed) {
+    log('an unfinished restore of this backup is there: what it left is cleared and the restore done again');
+    await clearUnfinished(dataDir, uploadDir, uploadsInsideData ? relUploads!.split(path.sep)[0] || undefined : undefined, manifest);
+  } else {
+    if (dataDir) await clearOrRefuse(dataDir, force, MAY_BE_THERE, setAside, stamp);
+    if (!uploadsInsideData) await clearOrRefuse(uploadDir, force, new Set(), setAside, stamp);
+  }
   if (dataDir) {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     await chmod(dataDir, 0o700);
   }
+  await mkdir(uploadDir, { recursive: true, mode: 0o700 });
+  // Before anything of the backup is written; removed after its last step.
+  for (const dir of marked) await writeRestoreMarker(dir, marker);
   const files = await restoreFiles(from, manifest, uploadDir, stamp);
   log(`files restored: ${files}`);
-  const done = toMongo ? await restoreMongo(from, manifest, config.mongodbUri!, force, config) : await restoreEmbedded(from, manifest, dataDir!, stamp);
-  return { target: toMongo ? 'mongodb' : 'embedded', ...(dataDir ? { dataDir } : {}), uploadDir, files, manifest, setAside, ...done };
+  // A resumed restore into MONGODB_URI finds the collections it had written: dropped, as --force does.
+  const done = toMongo ? await restoreMongo(from, manifest, config.mongodbUri!, force || resumed, config) : await restoreEmbedded(from, manifest, dataDir!, stamp);
+  // The upload folder's first: the data folder's, removed last, still stops the app until the end.
+  for (const dir of [...marked].reverse()) await removeRestoreMarker(dir);
+  return { target: toMongo ? 'mongodb' : 'embedded', ...(dataDir ? { dataDir } : {}), uploadDir, files, manifest, setAside, resumed, ...done };
 }

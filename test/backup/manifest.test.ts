@@ -91,7 +91,7 @@ describe('backup: the manifest', () => {
 
   it('refuses a backup that never finished (no manifest, or no manifest.sha256) and a manifest changed by one byte', async () => {
     writeBackup(dir);
-    expect((await problems())[0]).to.match(/holds no complete backup: manifest\.json or manifest\.sha256 is missing/);
+    expect((await problems())[0]).to.match(/holds no complete backup: manifest\.json and manifest\.sha256 missing/);
     await writeManifest(dir, writeBackup(dir));
     const text = readFileSync(path.join(dir, MANIFEST), 'utf8');
     // The same length and still valid JSON: only the hash beside it tells.

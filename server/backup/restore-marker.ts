@@ -1,0 +1,87 @@
+// The mark of a restore under way: `restore-in-progress.json`, written into the data folder and the
+// upload folder before the restore writes anything there, removed once the database is in place
+// (the last step). A restore cut short (killed, the disk full, the power gone) leaves it: the app
+// refuses to start on those folders, whose files may be only some of the backup's and whose
+// database may be missing (a new, empty one would be made) or half built; a second restore of the
+// same backup finishes the work, another is refused unless --force moves everything aside.
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../config.ts';
+
+export const RESTORE_MARKER = 'restore-in-progress.json';
+
+export interface RestoreMarker {
+  /** The backup folder restored from (absolute). */
+  from: string;
+  /** Its manifest's SHA-256 (manifest.sha256): the same backup, even moved, is the same restore. */
+  manifestSha256: string;
+  takenAt: string;
+  startedAt: string;
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Written durably (file and folder synced) before anything else goes into `dir`. */
+export async function writeRestoreMarker(dir: string, marker: RestoreMarker): Promise<void> {
+  const file = path.join(dir, RESTORE_MARKER);
+  const temp = `${file}.writing`;
+  const fh = await open(temp, 'w', 0o600);
+  try {
+    await fh.writeFile(`${JSON.stringify(marker, null, 1)}\n`);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(temp, file);
+  await syncDir(dir);
+}
+
+export async function removeRestoreMarker(dir: string): Promise<void> {
+  await rm(path.join(dir, RESTORE_MARKER), { force: true });
+  await rm(path.join(dir, `${RESTORE_MARKER}.writing`), { force: true });
+  await syncDir(dir);
+}
+
+/** The marker in `dir`, if any; one that cannot be read still says a restore did not finish. */
+export async function readRestoreMarker(dir: string): Promise<RestoreMarker | 'unreadable' | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path.join(dir, RESTORE_MARKER), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    return 'unreadable';
+  }
+  try {
+    const m = JSON.parse(text) as Partial<RestoreMarker>;
+    if (typeof m.from !== 'string' || typeof m.manifestSha256 !== 'string' || typeof m.takenAt !== 'string' || typeof m.startedAt !== 'string') return 'unreadable';
+    return { from: m.from, manifestSha256: m.manifestSha256, takenAt: m.takenAt, startedAt: m.startedAt };
+  } catch {
+    return 'unreadable';
+  }
+}
+
+/** What an interrupted restore left in `dir`, said for an operator: what it was and what to do. */
+export function describeInterrupted(dir: string, marker: RestoreMarker | 'unreadable'): string {
+  const what = marker === 'unreadable' ? 'a restore that did not finish' : `a restore that did not finish (of the backup ${marker.from}, taken ${marker.takenAt}, started ${marker.startedAt})`;
+  const rerun = marker === 'unreadable' ? 'npm run restore -- --from <the backup>' : `npm run restore -- --from ${marker.from}`;
+  return `${dir} holds ${what}: its files and database may be only part of the backup. Run "${rerun}" again to finish it, or restore a backup with --force (what is there is moved aside)`;
+}
+
+/**
+ * Said when the app is about to start on folders a restore did not finish (undefined: none): the
+ * data folder (its embedded database) and the upload folder, each marked by the restore.
+ */
+export async function interruptedRestore(config: Pick<Config, 'dataDir' | 'upload'>): Promise<string | undefined> {
+  for (const dir of [...new Set([path.resolve(config.dataDir), path.resolve(config.upload.dir)])]) {
+    const marker = await readRestoreMarker(dir);
+    if (marker) return describeInterrupted(dir, marker);
+  }
+  return undefined;
+}
