@@ -87,6 +87,8 @@ const schema = z.object({
   LOGIN_ACCOUNT_WINDOW_MINUTES: envNumber(z.number().int().min(1)).default(60),
   LOGIN_ACCOUNT_LOCKOUT_MINUTES: envNumber(z.number().int().min(1)).default(60),
   DISPATCH_INTERVAL_MS: envNumber(z.number().int().min(50)).default(2000),
+  /** How often the daily reminder job runs (it sends each e-mail once a day whatever this is); drills run it every few seconds. */
+  REMINDERS_INTERVAL_MS: envNumber(z.number().int().min(1000)).default(3_600_000),
   /** Per-stage SMTP limits (connect, greeting, idle socket), so a hung server fails an attempt. */
   SMTP_TIMEOUT_MS: envNumber(z.number().int().min(100)).default(15_000),
   /** How long a dispatcher's claim on an e-mail keeps other instances (and a restarted one) away. */
@@ -159,6 +161,7 @@ export interface Config {
   loginAccount: { maxFailures: number; windowMs: number; lockoutMs: number };
   registrationsPerIpHour: number;
   dispatchIntervalMs: number;
+  remindersIntervalMs: number;
   smtpTimeoutMs: number;
   outbox: { leaseMs: number; retryBaseMs: number; retryMaxMs: number; maxAttempts?: number };
   /** MESSAGE_DIGEST_MINUTES in milliseconds (0: no digest). */
@@ -260,6 +263,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     loginAccount: { maxFailures: e.LOGIN_ACCOUNT_MAX_FAILURES, windowMs: e.LOGIN_ACCOUNT_WINDOW_MINUTES * 60_000, lockoutMs: e.LOGIN_ACCOUNT_LOCKOUT_MINUTES * 60_000 },
     registrationsPerIpHour: e.REGISTRATIONS_PER_IP_HOUR,
     dispatchIntervalMs: e.DISPATCH_INTERVAL_MS,
+    remindersIntervalMs: e.REMINDERS_INTERVAL_MS,
     smtpTimeoutMs: e.SMTP_TIMEOUT_MS,
     outbox: { leaseMs: e.OUTBOX_LEASE_MS, retryBaseMs: e.OUTBOX_RETRY_BASE_MS, retryMaxMs: e.OUTBOX_RETRY_MAX_MS, maxAttempts: e.OUTBOX_MAX_ATTEMPTS },
     messageDigestMs: e.MESSAGE_DIGEST_MINUTES * 60_000,

@@ -2,4 +2,4 @@
 import { registerService } from '../services.ts';
 import { remindersService } from './index.ts';
 
-registerService((ctx) => remindersService(ctx));
+registerService((ctx) => remindersService(ctx, ctx.config.remindersIntervalMs));
