@@ -136,11 +136,18 @@ describe('walk s37: an institute leader\'s week over two calls, and each applica
     expect(waiting).to.deep.equal([['evaluation', '3'], ['shortlisted', '3']]);
     await clickAndWait(ld, '[data-decisions=shortlisted] a');
     await check(ld);
-    // The shortlists page splits them per call: A's two in evaluation and B's one make the home's three.
-    const perCall = await ld.$$eval('main table tbody tr', (trs) => trs.map((tr) => (tr.textContent ?? '').replace(/\s+/g, ' ').trim()));
-    show('shortlists', perCall.join('\n'));
-    expect(perCall.find((r) => r.includes('Chuyên gia vật liệu bán dẫn'))).to.match(/ 2 6 /);
-    expect(perCall.find((r) => r.includes('Kỹ sư pin lưu trữ'))).to.match(/ 1 3 /);
+    // The shortlists page splits them per call (walk s37: it had no shortlisted column, so the home's second figure was found nowhere):
+    // A has Huy and Sofia in evaluation and Kenji, Trang and Lukas shortlisted; B has Minh in evaluation.
+    const perCall = await ld.$$eval('main table tbody tr', (trs) => trs.map((tr) => [(tr.querySelector('th a')?.textContent ?? '').trim(), (tr.querySelector('[data-count=evaluation]')?.textContent ?? '').trim(), (tr.querySelector('[data-count=shortlisted]')?.textContent ?? '').trim()]));
+    show('shortlists', JSON.stringify(perCall));
+    expect(perCall).to.have.deep.members([['Chuyên gia vật liệu bán dẫn', '2', '3'], ['Kỹ sư pin lưu trữ', '1', '0']]);
+    // Each figure opens the call's list at that stage, with the candidates counted.
+    await clickAndWait(ld, `a[href="/shortlists/${w.callA._id}?stage=shortlisted"]`);
+    await check(ld);
+    expect(await ld.$$eval('tr[data-case]', (trs) => trs.map((tr) => tr.getAttribute('data-case')))).to.have.members([id('kenji'), id('trang'), id('lukas')]);
+    await visit(ld, '/shortlists');
+    await clickAndWait(ld, `a[href="/shortlists/${w.callB._id}?stage=evaluation"]`);
+    expect(await ld.$$eval('tr[data-case]', (trs) => trs.map((tr) => tr.getAttribute('data-case')))).to.deep.equal([id('minh')]);
 
     await visit(ld, '/dashboard');
     const dash = await mainText(ld);
