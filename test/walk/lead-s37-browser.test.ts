@@ -170,10 +170,19 @@ describe('walk s37: an institute leader\'s week over two calls, and each applica
     show('overdue queue', late.join('\n'));
     expect(late.filter((r) => r.includes('TA-')), 'the overdue figure is one case').to.have.length(1);
     expect(late.find((r) => r.includes('Erik Johansson'))).to.include('Thị thực').and.include('quá hạn 4 ngày làm việc');
-    // The queue of open cases: Priya's work permit, filed 4 working days ago, decided within 10 (Decree 219/2025 as the procedure pages count it).
-    await visit(ld, '/cases?sort=due');
-    const queue = await mainText(ld);
-    expect(queue).to.match(/Priya Raman.*Giấy phép lao động\s*còn 6 ngày làm việc/);
+    // What is near its deadline, from the dashboard (walk s37: it linked only what was past): within 7 working days,
+    // Priya's work permit alone, filed 4 working days ago and decided within 10 (the procedure page's count); Erik's visa is past.
+    await visit(ld, '/dashboard');
+    await clickAndWait(ld, '#soon-cases');
+    await check(ld);
+    const soon = await ld.$$eval('tbody tr', (trs) => trs.map((tr) => (tr.textContent ?? '').replace(/\s+/g, ' ').trim()).filter((r) => r.includes('TA-')));
+    show('due soon', soon.join('\n'));
+    expect(soon, 'one case near its deadline').to.have.length(1);
+    expect(soon[0]).to.include('Priya Raman').and.match(/Giấy phép lao động\s*còn 6 ngày làm việc/);
+    // Within a call, the dashboard's links keep it: battery call B holds both procedures.
+    await visit(ld, `/dashboard?call=${w.callB._id}`);
+    expect(await ld.getAttribute('#overdue-cases', 'href')).to.equal(`/cases?procedures=1&call=${w.callB._id}`);
+    expect(await ld.getAttribute('#soon-cases', 'href')).to.equal(`/cases?soon=1&call=${w.callB._id}`);
     // Erik's case page says the same of his visa.
     await visit(ld, `/cases/${id('erik')}`);
     const erik = await mainText(ld);
