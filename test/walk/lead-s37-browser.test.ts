@@ -306,6 +306,10 @@ describe('walk s37: an institute leader\'s week over two calls, and each applica
 
   it('Wednesday, the leader away: the deputy decides on a tablet; the leader finds who decided, when and why on the dashboard and HR\'s timeline; the applicant is told in Vietnamese', async () => {
     const dp = await staff(w.deputy, 768);
+    // The deputy's home and dashboard on the tablet: the same figures as the leader's (per institute).
+    expect(await dp.$$eval('[data-decisions]', (lis) => lis.map((li) => (li.querySelector('.work-figure')?.textContent ?? '').trim()))).to.deep.equal(['3', '1']);
+    await visit(dp, '/dashboard');
+    await shot(dp, 'deputy-dashboard-768');
     await visit(dp, `/shortlists/${w.callA._id}`);
     await shot(dp, 'deputy-shortlist-768');
     await visit(dp, caseUrl('A', 'trang'));
