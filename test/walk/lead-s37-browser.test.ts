@@ -234,10 +234,14 @@ describe('walk s37: an institute leader\'s week over two calls, and each applica
       expect(await ld.isChecked('input[name=action][value=approve_offer]'), `${what}: the choice kept`).to.equal(true);
       expect((await Case.findById(id('kenji')).lean())!.version, `${what}: nothing decided`).to.equal(kenjiVersion);
     }
-    // A reason too short is refused with what was typed kept.
-    await proposes(ld, 'approve_offer', 'Tốt.');
-    await refused(ld);
-    expect(await ld.inputValue('#f-reason')).to.equal('Tốt.');
+    // A reason too short is refused with what was typed kept; zero-width padding does not make it longer.
+    for (const short of ['Tốt.', `Tốt.${'\u200B'.repeat(8)}`]) {
+      await proposes(ld, 'approve_offer', short);
+      await refused(ld);
+      expect(squash((await ld.textContent('#f-reason-error')) ?? '')).to.include('Lý do quá ngắn');
+      expect(await ld.inputValue('#f-reason')).to.equal(short);
+    }
+    expect((await Case.findById(id('kenji')).lean())!.version, 'nothing decided').to.equal(kenjiVersion);
     const offerReason = 'Điểm hội đồng cao nhất đợt; ngân sách năm 2027 đã có cho vị trí này.';
     await proposes(ld, 'approve_offer', offerReason);
     await check(ld);
