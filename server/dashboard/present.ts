@@ -11,6 +11,7 @@ import { formatDay } from '../views/time.ts';
 import { lateAnswerText } from '../applications/late-answer.ts';
 import { DECLINE_ACTIONS } from '../workflow/transitions.ts';
 import { PANEL_STAGES } from '../../models/constants.ts';
+import { DUE_SOON_DAYS } from '../cases/queue.ts';
 
 /**
  * Taken while the case was before the panel: from one of its stages, as the event says; an event that
@@ -24,6 +25,13 @@ function beforeThePanel(d: { from?: string; role: string; decision: string }): b
 /** The filters that are set, as query parameters (the dashboard and the report link to each other with them). */
 export function filterParams(values: ResolvedFilter['values']): URLSearchParams {
   return new URLSearchParams(Object.entries(values).filter(([, v]) => v));
+}
+
+/** The queue (/cases) with one of its flags, within the dashboard's call when one is chosen. */
+function queueUrl(call: string, flag: 'procedures' | 'soon'): string {
+  const p = new URLSearchParams({ [flag]: '1' });
+  if (call) p.set('call', call);
+  return `/cases?${p}`;
 }
 
 export function dashboardPage({ ctx, view }: { ctx: Context; view: DashboardView }) {
@@ -42,6 +50,11 @@ export function dashboardPage({ ctx, view }: { ctx: Context; view: DashboardView
     tables,
     charts: JSON.stringify(tables.map((tb) => ({ id: tb.id, title: tb.title, ...tb.chart }))),
     ...resolved,
+    // The queue behind the procedures' figures: the call chosen kept; overdue, and due within the queue's
+    // "soon" working days (walk s37: the leader saw no procedure near its deadline, only those past it).
+    overdueCasesUrl: queueUrl(resolved.values.call, 'procedures'),
+    soonCasesUrl: queueUrl(resolved.values.call, 'soon'),
+    soonDays: DUE_SOON_DAYS,
     reportUrl: `/reports/steering${query ? `?${query}` : ''}`,
     csvUrl: `/reports/steering.csv${query ? `?${query}` : ''}`,
     pdfUrl: `/reports/steering.pdf${query ? `?${query}` : ''}`,

@@ -401,7 +401,8 @@ function holdFacts(step: HeldStep | undefined, names: Map<string, string>): Hold
 
 export interface ShortlistCallRow {
   call: Pick<CallDoc, '_id' | 'title' | 'code' | 'track' | 'field' | 'status' | 'closesAt' | 'institute'>;
-  counts: { evaluation: number; total: number };
+  /** In evaluation, in the shortlist (the leaders' offer decision: the home's second figure, walk s37), and at or past evaluation. */
+  counts: { evaluation: number; shortlisted: number; total: number };
   onPanel: boolean;
   leader: boolean;
 }
@@ -414,17 +415,18 @@ export async function shortlistCalls({ ctx }: { ctx: Context }): Promise<Shortli
     { $match: { call: { $in: calls.map((c) => c._id) }, stage: { $in: [...PANEL_STAGES] } } },
     { $group: { _id: { call: '$call', stage: '$stage' }, n: { $sum: 1 } } },
   ]);
-  const byCall = new Map<string, { evaluation: number; total: number }>();
+  const byCall = new Map<string, ShortlistCallRow['counts']>();
   for (const c of counts) {
     const k = String(c._id.call);
-    const row = byCall.get(k) ?? { evaluation: 0, total: 0 };
+    const row = byCall.get(k) ?? { evaluation: 0, shortlisted: 0, total: 0 };
     row.total += c.n;
     if (c._id.stage === 'evaluation') row.evaluation += c.n;
+    if (c._id.stage === 'shortlisted') row.shortlisted += c.n;
     byCall.set(k, row);
   }
   return calls.map((c) => ({
     call: c,
-    counts: byCall.get(String(c._id)) ?? { evaluation: 0, total: 0 },
+    counts: byCall.get(String(c._id)) ?? { evaluation: 0, shortlisted: 0, total: 0 },
     onPanel: (user.panelCalls ?? []).some((p) => String(p) === String(c._id)),
     leader: isInstituteLeader(user, c),
   }));
