@@ -401,7 +401,7 @@ describe('walk s37: HR\'s legal procedures when things go wrong', function () {
     await a.fill('#f-date', '31/12/2026');
     await a.fill('#f-nameVi', 'Nghỉ thêm cuối năm');
     await a.fill('#f-nameEn', 'Extra year-end day off');
-    await clickAndWait(a, 'form[action="/admin/holidays"] button[type=submit]');
+    await clickAndWait(a, 'form[action="/admin/holidays"][method="post"] button[type=submit]');
     const confirm = await look(a, 'holiday-confirm', 'admin');
     show('holiday confirm', confirm);
     await a.fill('#f-reason', 'Quyết định của Thủ tướng về ngày nghỉ cuối năm 2026.');
