@@ -159,6 +159,11 @@ describe('walk s37: HR\'s legal procedures when things go wrong', function () {
     await Promise.all([p.waitForNavigation(), p.keyboard.press('Enter')]);
     await p.waitForLoadState('load');
   };
+  /** A page's timeline section, its text. */
+  const timelineOf = async (page: Page, url: string) => {
+    await page.goto(`${t.baseUrl}${url}`);
+    return squash((await page.textContent('#timeline')) ?? '');
+  };
   const stored = async () => (await Case.findById(caseId).lean())!;
   const permit = async () => (await stored()).supportTracks!.find((s) => s.kind === 'work_permit')!;
   const docOf = async (type: 'passport' | 'photo') => (await CaseDocument.findOne({ case: caseId, type, current: true }).lean())!;
@@ -311,7 +316,10 @@ describe('walk s37: HR\'s legal procedures when things go wrong', function () {
     expect(refusedMail!.text).to.include(refusedWhy).and.not.include('gọi điện');
     const mineRefused = await myPage(p, 'refused');
     expect(mineRefused).to.include(refusedWhy).and.not.include('gọi điện');
-    expect(await hrCase(h, 'refused'), 'the refusal\'s reason on the staff timeline').to.include(refusedWhy);
+    await hrCase(h, 'refused');
+    show('HR timeline (refused)', await timelineOf(h, `/cases/${caseId}`));
+    expect(await timelineOf(h, `/cases/${caseId}`), 'the refusal\'s reason on the staff timeline').to.include(refusedWhy);
+    expect(await timelineOf(p, `/applications/${caseId}`), 'the refusal\'s reason on her timeline').to.include(refusedWhy).and.not.include('gọi điện');
 
     // Monday 28 December: filed again. By hand: Tue 29, Wed 30, Thu 31, (Fri 1 Jan holiday, weekend),
     // Mon 4 … Fri 8, (weekend), Mon 11, Tue 12: due Tuesday 12 January 2027.
@@ -381,13 +389,14 @@ describe('walk s37: HR\'s legal procedures when things go wrong', function () {
       await enter(h2);
     }
     expect((await stored()).stage).to.equal('onboarding');
-    const hrText = await hrCase(h2, 'resumed');
-    expect(hrText, 'both reasons on the staff timeline').to.include(holdWhy).and.include(resumeWhy);
+    await hrCase(h2, 'resumed');
+    expect(await timelineOf(h2, `/cases/${caseId}`), 'both reasons on the staff timeline').to.include(holdWhy).and.include(resumeWhy);
     const [resumeMail, ...more2] = await mails();
     expect(more2).to.have.length(0);
     expect(resumeMail!.text).to.include(resumeWhy).and.match(/working days/);
-    const mine = await myPage(await phone(), 'resumed');
-    expect(mine).to.include(holdWhy).and.include(resumeWhy);
+    const p = await phone();
+    const mine = await myPage(p, 'resumed');
+    expect(await timelineOf(p, `/applications/${caseId}`), 'both reasons on her timeline').to.include(holdWhy).and.include(resumeWhy);
     // Wed 30 December to Tue 12 January: Thu 31, Mon 4 … Fri 8, Mon 11, Tue 12: 8 working days.
     expect(mine).to.include('12 Jan 2027').and.include('8 working days left');
     checked('hold and resume');
@@ -421,6 +430,9 @@ describe('walk s37: HR\'s legal procedures when things go wrong', function () {
     expect(f.procedurePage).to.include('13/1/2027').and.include('còn 8 ngày làm việc');
     expect(f.row).to.include('13/1/2027').and.include('còn 8 ngày làm việc');
     expect(f.queue).to.include('còn 8 ngày làm việc');
+    // The move on both timelines, with the holiday that made it.
+    expect(await timelineOf(h, `/cases/${caseId}`)).to.include('31/12/2026').and.include('13/1/2027');
+    expect(await timelineOf(await phone(), `/applications/${caseId}`)).to.include('31 Dec 2026').and.include('13 Jan 2027');
     // Once: a second look at her page and a later delivery send nothing more.
     expect(await mails()).to.have.length(0);
     checked('the holiday');
@@ -434,9 +446,10 @@ describe('walk s37: HR\'s legal procedures when things go wrong', function () {
     const f = await permitFigures(h, p, 'overdue');
     expect(f.queue).to.include('quá hạn 2 ngày làm việc');
     expect(f.row).to.include('quá hạn 2 ngày làm việc');
-    const caseText = await hrCase(h, 'overdue');
-    expect(caseText, 'who is late: the authority').to.match(/Sở Nội vụ|cơ quan có thẩm quyền/);
-    expect(f.applicant).to.include('13 Jan 2027').and.match(/2 working days overdue|2 working days late/);
+    await hrCase(h, 'overdue');
+    // Who is late: the authority's decision (the row says so; the queue only names the procedure, see the report).
+    expect(f.row).to.include('Dự kiến có quyết định trước 13/1/2027').and.include('Sở Nội vụ Hà Nội');
+    expect(f.applicant).to.include('13 Jan 2027 (2 working days overdue)').and.include('The authority has not decided within the time the law gives it').and.include('nothing for you to do');
     const alarm = await p.$$eval('main .field-error, main .badge.err, main [role=alert]', (els) => els.map((e) => (e.textContent ?? '').trim()).filter(Boolean));
     show('alarm on her page', alarm.join('\n'));
     expect(alarm, 'no alarm on her page').to.deep.equal([]);
