@@ -318,7 +318,9 @@ describe('walk s37: HR\'s legal procedures when things go wrong', function () {
     expect(mineRefused).to.include(refusedWhy).and.not.include('gọi điện');
     await hrCase(h, 'refused');
     show('HR timeline (refused)', await timelineOf(h, `/cases/${caseId}`));
-    expect(await timelineOf(h, `/cases/${caseId}`), 'the refusal\'s reason on the staff timeline').to.include(refusedWhy);
+    expect(await timelineOf(h, `/cases/${caseId}`), 'the refusal\'s reason on the staff timeline').to.include(refusedWhy)
+      // HR's private note said as such, not as part of what she was told.
+      .and.include('Ghi chú nội bộ (ứng viên không thấy): Chị Lan ở Sở Nội vụ gọi điện báo trước.');
     expect(await timelineOf(p, `/applications/${caseId}`), 'the refusal\'s reason on her timeline').to.include(refusedWhy).and.not.include('gọi điện');
 
     // Monday 28 December: filed again. By hand: Tue 29, Wed 30, Thu 31, (Fri 1 Jan holiday, weekend),
