@@ -310,9 +310,24 @@ describe('walk s37: HR\'s legal procedures when things go wrong', function () {
     clock = noon('2026-12-24');
     h = await desk();
     p = await phone();
+    // A second tab on the permit's page, opened before the refusal is recorded.
+    const second = watch(await h.context().newPage());
+    await second.goto(`${t.baseUrl}/cases/${caseId}/procedures/work_permit`);
     const refusedWhy = 'The Department of Home Affairs refused the file: the criminal record certificate was issued more than 6 months before the filing (Decree 219/2025/ND-CP, Art. 18(4)). Please obtain a new one; we will file again as soon as it arrives.';
     const refusedPage = await procedure(h, { status: 'refused', decidedAt: '24/12/2026', message: refusedWhy, note: 'Chị Lan ở Sở Nội vụ gọi điện báo trước.' });
     show('refused (HR)', refusedPage);
+    // The stale tab: granted typed with a message, sent; told the procedure changed, the message kept, nothing saved or sent.
+    const staleWords = 'Giấy phép lao động đã được cấp (tab thứ hai, cũ).';
+    await second.selectOption('#f-status', 'approved');
+    await second.fill('#f-decidedAt', '24/12/2026');
+    await second.fill('#f-message', staleWords);
+    await Promise.all([second.waitForNavigation(), second.click(`form[action="/cases/${caseId}/procedures/work_permit"] button[type=submit]`)]);
+    await second.waitForLoadState('load');
+    const stale = await look(second, 'permit-stale-tab', 'hr');
+    expect(stale, 'the stale tab is told the procedure changed').to.match(/thay đổi|cập nhật/i);
+    const kept = await second.evaluate(`[...document.querySelectorAll('main textarea')].map((x) => x.value).join('\\n') + document.querySelector('main').textContent`);
+    expect(kept, 'the typed message kept').to.include(staleWords);
+    expect((await permit()).status, 'the stale tab saved nothing').to.equal('refused');
     const [refusedMail, ...more2] = await mails();
     expect(more2).to.have.length(0);
     expect(refusedMail!.text).to.include(refusedWhy).and.not.include('gọi điện');
