@@ -475,4 +475,63 @@ describe('walk s37: HR\'s legal procedures when things go wrong', function () {
     await mails();
     checked('the missed date');
   });
+
+  it('the authority asks for more: the clock stopped, she answers from the phone, HR records it received, the 10 working days start again, each told with its days', async () => {
+    // Monday 18 January 2027: the Department asks for a health certificate translation; its clock stops.
+    clock = noon('2027-01-18');
+    let h = await desk();
+    await h.goto(`${t.baseUrl}/cases/${caseId}/procedures/work_permit`);
+    const askWords = 'The Department of Home Affairs asks for a certified Vietnamese translation of your health certificate. Please upload it here.';
+    await h.focus('#f-askText');
+    await h.keyboard.type(askWords);
+    await tabTo(h, '#f-askDueAt');
+    await h.keyboard.type('22/01/2027');
+    if (await h.$('#f-askStopClock')) await h.check('#f-askStopClock');
+    await tabTo(h, 'form[data-ask-form] button[type=submit]');
+    await enter(h);
+    const asked = await look(h, 'ask-sent', 'hr');
+    const ask = (await permit()).asks?.at(-1);
+    expect(ask, `the ask stored: ${asked.slice(0, 400)}`).to.not.equal(undefined);
+    expect(ask!.text).to.equal(askWords);
+    const [askMail, ...more] = await mails();
+    expect(more).to.have.length(0);
+    // Mon 18 to Fri 22 January: Tue 19, Wed 20, Thu 21, Fri 22: 4 working days.
+    expect(askMail!.text).to.include(askWords).and.include('22 Jan 2027').and.match(/4 working days/);
+
+    // Tuesday 19 January: she says it is done, from her phone.
+    clock = noon('2027-01-19');
+    let p = await phone();
+    const mine = await myPage(p, 'asked');
+    expect(mine).to.include(askWords).and.include('22 Jan 2027').and.include('3 working days left');
+    const done = `form[action$="/asks/${String(ask!._id)}/done"]`;
+    if (await p.$(`${done} textarea`)) await p.fill(`${done} textarea`, 'I uploaded the translation from the clinic today.');
+    await Promise.all([p.waitForNavigation(), p.dblclick(`${done} button[type=submit]`)]);
+    await p.waitForLoadState('load');
+    await look(p, 'ask-done', 'applicant');
+    expect((await permit()).asks!.at(-1)!.repliedAt, 'her answer recorded').to.not.equal(undefined);
+    expect((await stored()).history.filter((x) => x.procedure?.ask === 'replied'), 'a double tap answers once').to.have.length(1);
+    await mails();
+
+    // Wednesday 20 January: HR records the authority received it; the 10 working days start again.
+    // By hand: Thu 21, Fri 22, Mon 25 … Fri 29, Mon 1, Tue 2, Wed 3 February 2027.
+    clock = noon('2027-01-20');
+    h = await desk();
+    await h.goto(`${t.baseUrl}/cases/${caseId}/procedures/work_permit`);
+    const received = `#f-receivedOn-${String(ask!._id)}`;
+    await h.focus(received);
+    await h.keyboard.type('20/01/2027');
+    await tabTo(h, `form[action$="/asks/${String(ask!._id)}/received"] button[type=submit]`);
+    await enter(h);
+    await look(h, 'ask-received', 'hr');
+    expect(vnKey((await permit()).dueAt!)).to.equal('2027-02-03');
+    const movedMails = await mails();
+    expect(movedMails, 'told once').to.have.length(1);
+    expect(movedMails[0]!.text).to.include('3 Feb 2027').and.match(/10 working days/);
+    p = await phone();
+    const f = await permitFigures(h, p, 'restarted');
+    expect(f.applicant).to.include('3 Feb 2027').and.include('10 working days left');
+    expect(f.row).to.include('3/2/2027').and.include('còn 10 ngày làm việc');
+    expect(f.queue).to.include('còn 10 ngày làm việc');
+    checked('the ask');
+  });
 });
