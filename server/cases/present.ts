@@ -227,7 +227,9 @@ export function timeline(
       // The applicant's own "done" to a request (server/procedures/asks.ts) is theirs, not the HR office's.
       const who = view.forApplicant ? t(h.procedure.ask === 'replied' ? 'cases.people.you' : 'cases.people.hr') : (names.get(String(h.actor))?.name ?? t('cases.people.system'));
       const message = entry.message && !outside && (view.forApplicant ? entry.message : t('procedures.timeline.toApplicant', { message: entry.message }));
-      out.push({ at: h.at, label: entry.label, who, note: [entry.detail, message, hrNotes ? h.note : undefined].filter(Boolean).join('\n') || undefined });
+      // HR's private note follows what the applicant was told: labelled, or it reads as part of that message (walk s37).
+      const internal = hrNotes && h.note ? t('procedures.timeline.internalNote', { note: h.note }) : undefined;
+      out.push({ at: h.at, label: entry.label, who, note: [entry.detail, message, internal].filter(Boolean).join('\n') || undefined });
       continue;
     }
     // Deadlines a holiday change moved: translated from their dates (server/procedures/present.ts).

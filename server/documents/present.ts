@@ -355,7 +355,16 @@ export async function checklistForCase(
 
 /** The checklist's items sent back (rejected, expired, not valid long enough) that the viewer can replace now. */
 export function resendItems(checklist: unknown): ChecklistItemView[] {
-  return ((checklist as ChecklistView | undefined)?.items ?? []).filter((i) => (i.state === 'rejected' || i.state === 'expired' || i.state === 'too_short') && (i.uploadField || i.current.some((d) => d.replaceField)));
+  return ((checklist as ChecklistView | undefined)?.items ?? []).filter((i) => (i.state === 'rejected' || i.state === 'expired' || i.state === 'too_short') && (i.uploadField || i.current.some((d) => d.replaceField)) && !renewalWaits(i));
+}
+
+/**
+ * Every accepted file of the item has its renewal uploaded, waiting for HR: the applicant has done
+ * what was asked (walk s37: "Action needed: send a new version" stayed after she sent it).
+ */
+function renewalWaits(i: ChecklistItemView): boolean {
+  const accepted = i.current.filter((d) => d.status === 'accepted');
+  return i.renewals.length > 0 && accepted.length > 0 && accepted.every((d) => i.renewals.some((r) => r.slot === d.slot));
 }
 
 /** Marks the file whose decision was refused, so the checklist shows its form again as it was sent. */

@@ -149,7 +149,7 @@ describe('procedures: HR changes a procedure over HTTP', () => {
     expect(vnDateKey(wp.reasonsDueAt!)).to.equal('2027-02-03'); // the decision deadline, not 3 working days after the refusal (15 Feb across Tết)
     expect(after.history.at(-1)!.procedure).to.deep.include({ to: 'refused', reasonsMissing: true });
     const shown = text((await page(a, `/cases/${c._id}`)).text);
-    expect(shown).to.include('<strong>Chưa nhận được văn bản nêu lý do từ chối</strong> · phải có cùng quyết định, chậm nhất ngày 3/2/2027 · <span class="late-text">quá hạn 1 ngày làm việc</span>');
+    expect(shown).to.include('<strong>Chưa nhận được văn bản nêu lý do từ chối</strong> · phải có cùng quyết định, chậm nhất ngày 3/2/2027 · <span class="late">quá hạn 1 ngày làm việc</span>');
     expect(shown).to.include('Quyết định bước tiếp theo: chuyển sang “Đang chuẩn bị hồ sơ” để nộp lại');
     // A refusal with its reasons (the box left empty) owes nothing: no reasons line, no date.
     const other = await onboardingCase();

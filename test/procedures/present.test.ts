@@ -33,7 +33,8 @@ describe('procedures: presenters', () => {
       'Work permit: Preparing the file → Filed',
       'Work permit: Requested → Preparing the file',
     ]);
-    expect(lines[2]!.note).to.equal('Filed on 4 Feb 2027\ncourier 42');
+    // HR's note labelled as internal (walk s37: after "Told the applicant: …" it read as part of the message).
+    expect(lines[2]!.note).to.equal('Filed on 4 Feb 2027\nInternal note (not shown to the applicant): courier 42');
     expect(lines[0]!.note).to.equal('Card valid 1 Mar 2027 – 28 Feb 2029');
   });
 
