@@ -2,18 +2,20 @@
 // its case, each only if the actor may see the case (the case policy, server/cases/access.ts);
 // otherwise "not found", exactly as for what does not exist (ids reveal nothing). What the actor
 // may do with it is the route's authorize(ctx.actor, 'document.…', documentSubject(…)).
-import { Call, type CallDoc } from '../../models/call.ts';
-import { Case, type CaseDoc } from '../../models/case.ts';
+import { Call, type CallDoc, type CallRecord } from '../../models/call.ts';
+import { Case, type CaseDoc, type CaseRecord } from '../../models/case.ts';
 import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
 import { NotFoundError } from '../errors.ts';
-import { findCaseFor, mayViewCase } from '../cases/access.ts';
+import { findCaseRecordFor, mayViewCase } from '../cases/access.ts';
 import type { CaseAccessFacts, PolicyUser } from '../policies/case.ts';
 import type { DocumentSubject } from '../policies/document.ts';
 import { isId } from '../support/object-id.js';
+import { storedId, unselectedPaths } from '../support/lean-read.ts';
 
+/** Plain records as stored (no Mongoose methods, no schema defaults): only read, never saved. */
 export interface UploadTarget {
-  caseDoc: CaseDoc;
-  call: CallDoc;
+  caseDoc: CaseRecord;
+  call: CallRecord;
   facts: CaseAccessFacts;
 }
 
@@ -24,7 +26,7 @@ export interface LoadedDocument {
 }
 
 /** What the document policy judges: the case, with what was looked up about the actor. */
-export function documentSubject(loaded: { caseDoc: CaseDoc; facts: CaseAccessFacts; doc?: { type: string } }): DocumentSubject {
+export function documentSubject(loaded: { caseDoc: CaseDoc | CaseRecord; facts: CaseAccessFacts; doc?: { type: string } }): DocumentSubject {
   const c = loaded.caseDoc;
   return { applicant: c.applicant, institute: c.institute, call: c.call, stage: c.stage, reached: c.reached, facts: loaded.facts, documentType: loaded.doc?.type, offerMade: (c.reached ?? []).includes('offer') };
 }
@@ -34,15 +36,22 @@ export async function loadUploadTarget(actor: PolicyUser | undefined, caseId: st
   // A case never changes call: once seen here, its call is read beside the case, not after it (one
   // round trip fewer before an upload's body is read; an applicant uploads file after file). The
   // case read still decides: a call read for another id (never, unless a case could move) is dropped.
+  // Both read as stored, through the driver (server/support/lean-read.ts): the upload only reads them,
+  // and a Mongoose document of each cost ~0.5 ms of the web thread before the body (bench/trip-cost.ts).
   const known = callOfCase.get(caseId);
-  const early = known ? Call.findById(known).exec() : undefined;
+  const early = known ? readCall(known) : undefined;
   early?.catch(() => undefined); // not awaited when the case is refused
-  const { caseDoc, facts } = await findCaseFor(actor, caseId);
+  const { caseRecord: caseDoc, facts } = await findCaseRecordFor(actor, caseId);
   const callId = String(caseDoc.call);
   rememberCallOf(caseId, callId);
-  const call = early && known === callId ? await early : await Call.findById(caseDoc.call);
+  const call = early && known === callId ? await early : await readCall(callId);
   if (!call) throw new NotFoundError();
   return { caseDoc, call, facts };
+}
+
+async function readCall(id: string): Promise<CallRecord | null> {
+  const key = storedId(id);
+  return key ? Call.collection.findOne<CallRecord>({ _id: key }, { projection: unselectedPaths(Call) }) : null;
 }
 
 /** Each case's call, by case id as sent, for the cases uploaded to lately (bounded: the oldest go first). */
