@@ -10,7 +10,7 @@ import { findCaseRecordFor, mayViewCase } from '../cases/access.ts';
 import type { CaseAccessFacts, PolicyUser } from '../policies/case.ts';
 import type { DocumentSubject } from '../policies/document.ts';
 import { isId } from '../support/object-id.js';
-import { storedId, unselectedPaths } from '../support/lean-read.ts';
+import { shownCall } from '../calls/kept.ts';
 
 /** Plain records as stored (no Mongoose methods, no schema defaults): only read, never saved. */
 export interface UploadTarget {
@@ -36,22 +36,20 @@ export async function loadUploadTarget(actor: PolicyUser | undefined, caseId: st
   // A case never changes call: once seen here, its call is read beside the case, not after it (one
   // round trip fewer before an upload's body is read; an applicant uploads file after file). The
   // case read still decides: a call read for another id (never, unless a case could move) is dropped.
-  // Both read as stored, through the driver (server/support/lean-read.ts): the upload only reads them,
-  // and a Mongoose document of each cost ~0.5 ms of the web thread before the body (bench/trip-cost.ts).
+  // The case is read as stored, through the driver (server/support/lean-read.ts): the upload only
+  // reads it, and a Mongoose document cost ~0.5 ms of the web thread before the body (bench/trip-cost.ts).
+  // The call is the one the case pages show (kept 5 s, forgotten on any write through the model:
+  // server/calls/kept.ts), so the checklist checked is the one the applicant's page showed, and an
+  // applicant's file after file costs no call read.
   const known = callOfCase.get(caseId);
-  const early = known ? readCall(known) : undefined;
+  const early = known ? shownCall(known) : undefined;
   early?.catch(() => undefined); // not awaited when the case is refused
   const { caseRecord: caseDoc, facts } = await findCaseRecordFor(actor, caseId);
   const callId = String(caseDoc.call);
   rememberCallOf(caseId, callId);
-  const call = early && known === callId ? await early : await readCall(callId);
+  const call = early && known === callId ? await early : await shownCall(caseDoc.call);
   if (!call) throw new NotFoundError();
   return { caseDoc, call, facts };
-}
-
-async function readCall(id: string): Promise<CallRecord | null> {
-  const key = storedId(id);
-  return key ? Call.collection.findOne<CallRecord>({ _id: key }, { projection: unselectedPaths(Call) }) : null;
 }
 
 /** Each case's call, by case id as sent, for the cases uploaded to lately (bounded: the oldest go first). */
