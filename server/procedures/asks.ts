@@ -415,6 +415,20 @@ async function officerAnswerEmail(app: Pick<AppContext, 'config'> | undefined, c
 }
 
 /**
+ * Whether an upload of these types may answer an open request of a running procedure (untold): a
+ * necessary condition of what tellOfficerOfUploads answers, read from the case's tracks alone
+ * through the driver. True when the case id is not one as stored (the whole read decides then).
+ */
+async function mayAnswerAsk(caseId: unknown, uploaded: ReadonlySet<string>): Promise<boolean> {
+  if (!(caseId instanceof Types.ObjectId)) return true;
+  type Tracks = { supportTracks?: Array<{ status?: string; asks?: Array<{ documentType?: string | null; receivedAt?: Date | null; closedAt?: Date | null; uploadToldAt?: Date | null }> | null }> | null };
+  const stored = await Case.collection.findOne<Tracks>({ _id: caseId }, { projection: { supportTracks: 1 } });
+  return (stored?.supportTracks ?? []).some(
+    (t) => (ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(String(t.status)) && (t.asks ?? []).some((a) => !!a.documentType && uploaded.has(a.documentType) && askOpen(a) && !a.uploadToldAt),
+  );
+}
+
+/**
  * The applicant uploaded files (server/documents/upload.ts commitUploads): each open request of an
  * active procedure naming one of their slots is answered, and the assigned officer (else the
  * institute's HR office, officersToTell) is e-mailed, as for "done" (officerAnswerEmail). Once per request: the first upload into the slot since it was
@@ -430,6 +444,10 @@ export async function tellOfficerOfUploads(opts: { app?: Pick<AppContext, 'confi
   if (ctx.actor?.role !== 'applicant' || opts.documents.length === 0) return { told: 0 };
   // Just uploaded, so after every request on the case now (as askAnsweredAt reads a file waiting for HR's check).
   const uploaded = new Set(opts.documents.map((d) => d.type));
+  // Most uploads answer no request, which the tracks alone tell: read as stored first, and the case
+  // whole only when one may be answered (a Mongoose document of the whole case, read on every
+  // applicant's upload, was ~1 ms of the web thread: bench/upload.ts under --cpu-prof).
+  if (!(await mayAnswerAsk(opts.caseId, uploaded))) return { told: 0 };
   // A write of the officer's between our read and our update: read the case again (a few tries).
   for (let attempt = 0; attempt < 3; attempt += 1) {
     const caseDoc = await Case.findById(opts.caseId);
