@@ -47,6 +47,7 @@ import { dispatchOnce } from '../../server/outbox/index.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { CaseDocument } from '../../models/document.ts';
 import { Evaluation } from '../../models/evaluation.ts';
+import { MailLog } from '../../models/mail-log.ts';
 import { createStorage, newStorageKey } from '../../server/documents/storage.ts';
 
 const vn = (s: string) => new Date(`${s}+07:00`);
@@ -338,6 +339,14 @@ describe('security s37: the panel\'s daily e-mail, per institute, over real SMTP
       const digest = carried.filter((o) => String(o.key).startsWith('panel-digest.'));
       expect(digest, c.reference).to.have.length(1);
       expect(JSON.stringify(digest[0]), c.reference).not.to.include(other.reference);
+    }
+    // The mail log's rows (what each institute's HR reads): each the carrier's institute's, naming only its candidates.
+    const rows = await MailLog.find({ template: 'panel_digest', to: reviewer.email.toLowerCase() }).select('+sentText').lean();
+    expect(rows).to.have.length(2);
+    for (const row of rows) {
+      const [mine, theirs] = String(row.institute) === String(one._id) ? [a, b] : [b, a];
+      expect(String(row.institute), mine.reference).to.equal(String(mine.institute));
+      expect(String(row.sentText), mine.reference).to.include(mine.reference).and.not.include(theirs.reference);
     }
   });
 });
