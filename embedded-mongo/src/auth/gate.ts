@@ -140,7 +140,7 @@ export class AuthGate {
     }
     // The one command whose roles are enforced (security review s37): a snapshot reads every database,
     // admin.system.users included, and pins it in memory; as mongod's backup role, an admin's only.
-    if (this.required && name === 'backupSnapshot' && !mayBackUp(conn.user?.roles)) {
+    if (this.required && name.toLowerCase() === 'backupsnapshot' && !mayBackUp(conn.user?.roles)) {
       return errorReply('Unauthorized', `not authorized on admin to execute command { backupSnapshot: 1 }: it needs the root or backup role on admin`);
     }
     return own ? this.runOwn(own.run, db, cmd, conn) : this.engine.run(db, cmd, conn);
