@@ -30,12 +30,16 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { MongoClient } from 'mongodb';
 import { startEmbeddedMongo, readCredentialsFile, type EmbeddedMongo } from '../../embedded-mongo/src/index.ts';
 import { PORT_FILE, readPortFile } from '../../embedded-mongo/src/storage/port-file.ts';
 import { AuthFailureBound, boundedKey } from '../../embedded-mongo/src/auth/failure-bound.ts';
 import { FORMAT, FORMAT_VERSION, sha256Hex, uploadPath, verifyBackup, writeManifest, type Manifest } from '../../server/backup/manifest.ts';
 import { createMailer } from '../../server/mail/mailer.ts';
+import { loadConfig } from '../../server/config.ts';
+import { takeBackup } from '../../server/backup/backup.ts';
+import { TEST_DATA_ENCRYPTION_KEY } from '../support/keys.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { agent, csrfFrom, submitForm } from '../support/http.ts';
 import { createInstitute, createUser, signIn } from '../support/factories.ts';
@@ -115,6 +119,35 @@ describe('security s37: the embedded database\'s backupSnapshot, port.json and f
     root = await MongoClient.connect(server.uri('talent', (await readCredentialsFile(server.credentialsFile!))!));
     expect(await readPortFile(dir)).to.deep.equal({ host: '127.0.0.1', port: server.port });
     expect(statSync(path.join(dir, PORT_FILE)).mode & 0o777, 'written anew, 0600').to.equal(0o600);
+  });
+});
+
+describe('security s37: a backup with EMBEDDED_DB_PORT set while the app is stopped', function () {
+  this.timeout(60_000);
+  it('opens the data folder itself, sending nothing to whoever listens on that port', async () => {
+    const data = mkdtempSync(path.join(tmpdir(), 'talent-sec37-port-'));
+    const seen: string[] = [];
+    // Anyone on the host, on the port the app listens on when it runs.
+    const squatter = net.createServer((socket) => {
+      seen.push('connected');
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const port = (squatter.address() as net.AddressInfo).port;
+    try {
+      const server = await startEmbeddedMongo({ dbPath: path.join(data, 'db'), port: 0 });
+      const c = await MongoClient.connect(server.uri('talent', (await readCredentialsFile(server.credentialsFile!))!));
+      await c.db('talent').collection('cases').insertOne({ reference: 'TA-2026-000001' });
+      await c.close();
+      await server.stop();
+      const config = loadConfig({ DATA_DIR: data, UPLOAD_DIR: path.join(data, 'uploads'), DATA_ENCRYPTION_KEY: TEST_DATA_ENCRYPTION_KEY, EMBEDDED_DB_PORT: String(port) });
+      const taken = await takeBackup({ config, out: path.join(data, 'backup') });
+      expect(taken.manifest.counts.documents).to.be.above(0);
+      expect(seen, 'the squatter was sent nothing').to.deep.equal([]);
+    } finally {
+      squatter.close();
+      rmSync(data, { recursive: true, force: true });
+    }
   });
 });
 
