@@ -22,6 +22,8 @@
 //    (a passport sent as a CV), which the shortlist's page does not list. Now only what it lists.
 // 8. (low) The failure bound kept up to 10,000 user names of up to 16 kB each (160 MB): long names
 //    are kept as their hash.
+// 9. (low) With EMBEDDED_DB_PORT set and the app stopped, the backup signed in to whatever listened
+//    on that port. Now the folder is opened first; the port is used only when the app holds it.
 // Held: the pending decision is bound to its user, call, case and version (another leader's id, a
 // replay after the decision, a POST without the CSRF token change nothing).
 import { expect } from 'chai';
