@@ -1,7 +1,8 @@
 // The database a backup reads or a restore writes, reached with the app's own configuration:
 // MONGODB_URI when set; else the embedded server under DATA_DIR/db, signed in with the credentials
 // file it generated. While the app runs it holds that directory, so the backup talks to the app's
-// server on EMBEDDED_DB_PORT; when the app is stopped, the backup opens the directory itself.
+// server on EMBEDDED_DB_PORT or where its port.json says; when the app is stopped, the backup opens
+// the directory itself (even with EMBEDDED_DB_PORT set: nothing of the app listens there then).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
@@ -53,14 +54,17 @@ export async function connectForBackup(config: Config): Promise<BackupConnection
     const client = await MongoClient.connect(uriWithCredentials(host, port, EMBEDDED_APP_DATABASE, credentials), databaseOptions(config.db));
     return { client, appDatabase: EMBEDDED_APP_DATABASE, user: credentials.username, close: () => client.close() };
   };
-  if (config.embeddedDbPort) return viaPort('127.0.0.1', config.embeddedDbPort);
   const { startEmbeddedMongo } = await import('../../embedded-mongo/src/index.ts');
   let server;
   try {
     server = await startEmbeddedMongo({ dbPath, port: 0 });
   } catch (err) {
     if ((err as { code?: string }).code === 'DBPATH_LOCKED') {
-      // The app holds the folder: its database says where it listens (port.json, written at its start).
+      // The app holds the folder, so the port it was told to listen on is its own. Not tried first
+      // (security review s37): with the app stopped, whoever on the host listens there would be sent
+      // the backup's sign-in (a SCRAM relay to the database signs them in) and could feed it any data.
+      if (config.embeddedDbPort) return viaPort('127.0.0.1', config.embeddedDbPort);
+      // Its database says where it listens (port.json, written at its start).
       const { readPortFile } = await import('../../embedded-mongo/src/storage/port-file.ts');
       const at = await readPortFile(dbPath);
       if (at) return viaPort(at.host === '0.0.0.0' || at.host === '::' ? '127.0.0.1' : at.host, at.port);

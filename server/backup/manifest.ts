@@ -5,7 +5,7 @@
 // file, a count that differs, a document version whose file is not there, each is named.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { lstat, open, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { deserialize } from 'bson';
 import { z } from 'zod';
@@ -209,6 +209,7 @@ export async function verifyBackup(dir: string): Promise<Verified> {
   }
   const problems: string[] = [];
   const seen = new Set<string>();
+  const root = await realpath(dir);
   const uploads = new Map<string, UploadEntry>();
   let documentsEntry: CollectionEntry | undefined;
   let documents = 0;
@@ -220,7 +221,13 @@ export async function verifyBackup(dir: string): Promise<Verified> {
     }
     seen.add(entry.path);
     const file = path.join(dir, entry.path);
-    const st = await stat(file).catch(() => undefined);
+    // The file itself, in the backup: a link (to /etc/shadow, to another backup's files), or a folder
+    // of the backup that is one, would be read and restored as this entry (security review s37).
+    const st = await lstat(file).catch(() => undefined);
+    if (st?.isSymbolicLink() || (st && (await realpath(file).catch(() => '')) !== path.join(root, entry.path))) {
+      problems.push(`refused: ${entry.path} is a link, or lies in a linked folder, not a file of the backup`);
+      continue;
+    }
     if (!st?.isFile()) {
       problems.push(`missing: ${entry.path}${entry.kind === 'collection' ? ` (${entry.db}.${entry.collection})` : ''}`);
       continue;

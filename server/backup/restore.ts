@@ -68,6 +68,8 @@ async function clearOrRefuse(dir: string, force: boolean, allowed: Set<string>, 
 async function restoreFiles(from: string, manifest: Manifest, uploadDir: string, stamp: string): Promise<number> {
   const uploads = manifest.entries.filter((e) => e.kind === 'upload');
   await mkdir(uploadDir, { recursive: true, mode: 0o700 });
+  // An empty folder made beforehand under a permissive umask: the applicants' files, for the app's user alone (security review s37).
+  await chmod(uploadDir, 0o700);
   let n = 0;
   for (const e of uploads) {
     const shard = path.join(uploadDir, e.key.slice(0, 2));

@@ -26,9 +26,12 @@ export interface LoadedDocument {
 }
 
 /** What the document policy judges: the case, with what was looked up about the actor. */
-export function documentSubject(loaded: { caseDoc: CaseDoc | CaseRecord; facts: CaseAccessFacts; doc?: { type: string } }): DocumentSubject {
+export function documentSubject(loaded: { caseDoc: CaseDoc | CaseRecord; facts: CaseAccessFacts; doc?: { type: string; current?: boolean | null; status?: string | null } }): DocumentSubject {
   const c = loaded.caseDoc;
-  return { applicant: c.applicant, institute: c.institute, call: c.call, stage: c.stage, reached: c.reached, facts: loaded.facts, documentType: loaded.doc?.type, offerMade: (c.reached ?? []).includes('offer') };
+  const d = loaded.doc;
+  // As the shortlist's case page lists them (server/evaluations/case.ts panelPapers): current, not rejected.
+  const shownToPanel = d ? d.current === true && d.status !== 'rejected' : undefined;
+  return { applicant: c.applicant, institute: c.institute, call: c.call, stage: c.stage, reached: c.reached, facts: loaded.facts, documentType: d?.type, shownToPanel, offerMade: (c.reached ?? []).includes('offer') };
 }
 
 /** The case an upload goes to, with its call (the checklist); NotFound unless the actor sees the case. */

@@ -1,7 +1,7 @@
 // Sends a rendered message: through SMTP when SMTP_URL is set, else as an .eml file under
 // DATA_DIR/mail (written to a temporary name, flushed to disk, then renamed, so neither a reader nor
 // a crash ever finds half a file under the final name).
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
@@ -83,7 +83,8 @@ export function createMailer(opts: MailerOptions): Mailer {
       const messageId = normalizeMessageId(mail.messageId, opts.from);
       const info = await transport.sendMail({ from: opts.from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html, messageId, headers: headersOf(mail) });
       try {
-        await mkdir(opts.mailDir, { recursive: true });
+        // Messages carry personal data and sign-in links: the folder and its files are the app's user's alone.
+        await mkdir(opts.mailDir, { recursive: true, mode: 0o700 });
         if (!swept) {
           swept = true;
           await removeStaleTemporaryFiles(opts.mailDir);
@@ -114,10 +115,14 @@ async function writeMailFile(dir: string, messageId: string, message: Buffer): P
   const clean = bare.replace(/[^A-Za-z0-9._@-]/g, '');
   const name = clean === bare && clean.length <= 120 ? clean : `${clean.slice(0, 100)}-${createHash('sha256').update(messageId).digest('hex').slice(0, 16)}`;
   const file = path.join(dir, `${name}.eml`);
-  if (await stat(file).then((st) => st.isFile(), () => false)) return file;
+  // Not followed (security review s37): a link planted under the message's name would have it taken
+  // as written, and one planted under its temporary name would have it written wherever it points.
+  if (await lstat(file).then((st) => st.isFile(), () => false)) return file;
   const tmp = `${file}.tmp`;
   try {
-    const fh = await open(tmp, 'w', 0o640);
+    // A write cut short left its temporary file: removed, then created anew (never opened through a link).
+    await rm(tmp, { force: true });
+    const fh = await open(tmp, 'wx', 0o600);
     try {
       await fh.writeFile(message);
       await fh.sync();

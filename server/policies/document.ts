@@ -33,10 +33,12 @@ export function canVerifyDocument(user: PolicyUser | undefined, c: PolicyCase): 
  * the case's institute, leaders and panel members once it is before the panel (they evaluate the CV
  * and publications) or when they scored it, and administrators.
  */
-export function canDownloadDocument(user: PolicyUser | undefined, c: PolicyCase, facts: CaseAccessFacts = {}, documentType?: string): boolean {
+export function canDownloadDocument(user: PolicyUser | undefined, c: PolicyCase, facts: CaseAccessFacts = {}, documentType?: string, shownToPanel?: boolean): boolean {
   if (!canViewCase(user, c, facts)) return false;
-  // An outside reviewer reads what evaluation needs, never the passport, family papers or certificates (walk s36).
-  return !isOutsideReviewer(user, c) || (documentType !== undefined && isEvaluationDocument(documentType));
+  // An outside reviewer reads what evaluation needs, never the passport, family papers or certificates (walk s36),
+  // and of those only what the shortlist's case page lists: the current versions HR has not rejected, not an
+  // earlier CV nor a file rejected as the wrong one (a passport sent as a CV) fetched by its id (security review s37).
+  return !isOutsideReviewer(user, c) || (documentType !== undefined && isEvaluationDocument(documentType) && shownToPanel === true);
 }
 
 /**
@@ -76,6 +78,8 @@ export type DocumentSubject = StagedCase & {
   facts?: CaseAccessFacts;
   /** The document's type, when the subject is one document (the offer letter has its own rule). */
   documentType?: string;
+  /** The document is one the shortlist's case page lists (current, not rejected): all an outside reviewer may read. */
+  shownToPanel?: boolean;
   /** The case has reached the offer stage (models/case.ts `reached`). */
   offerMade?: boolean;
 };
@@ -85,11 +89,11 @@ export type DocumentSubject = StagedCase & {
  * not yet the applicant's is "not found" too: a 403 would tell them HR has prepared their offer.
  */
 export const documentAbilities = {
-  view: (user: PolicyUser, c: DocumentSubject) => canDownloadDocument(user, c, c.facts ?? {}, c.documentType) && mayReadType(user, c),
+  view: (user: PolicyUser, c: DocumentSubject) => canDownloadDocument(user, c, c.facts ?? {}, c.documentType, c.shownToPanel) && mayReadType(user, c),
   upload: (user: PolicyUser, c: DocumentSubject) => canUploadDocument(user, c),
   renew: (user: PolicyUser, c: DocumentSubject) => canRenewDocument(user, c),
   verify: (user: PolicyUser, c: DocumentSubject) => canVerifyDocument(user, c),
-  download: (user: PolicyUser, c: DocumentSubject) => canDownloadDocument(user, c, c.facts ?? {}, c.documentType) && mayReadType(user, c),
+  download: (user: PolicyUser, c: DocumentSubject) => canDownloadDocument(user, c, c.facts ?? {}, c.documentType, c.shownToPanel) && mayReadType(user, c),
   attachOffer: (user: PolicyUser, c: DocumentSubject) => canAttachOfferLetter(user, c),
   versions: (user: PolicyUser, c: DocumentSubject) => canSeeDocumentVersions(user, c, c.facts ?? {}),
 } as const;

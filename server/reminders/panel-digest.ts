@@ -5,7 +5,9 @@
 // declared), each with its call, the scoring deadline and the link to the shortlist's case page, in
 // the member's language. A day with nothing new sends nothing. It lists what evaluation needs only:
 // the candidate's name, the case reference, the call; never contacts or anything of HR's file.
-// Carried, like the overdue digest, by a case's outbox with a key carrying the member and the day.
+// Carried, like the overdue digest, by a case's outbox with a key carrying the member, the day and the
+// institute: a member on the panels of two institutes' calls gets one e-mail for each, each carried by
+// a case of that institute (its HR reads it in the mail log).
 import type { Types } from 'mongoose';
 import { Case } from '../../models/case.ts';
 import { Call } from '../../models/call.ts';
@@ -47,31 +49,41 @@ export async function queuePanelDigests(opts: { now: Date; calendar: WorkingCale
   ]);
   const done = new Set([...scored, ...conflicted].map((e) => `${String(e.member)}:${String(e.case)}`));
   const day = vnDateKey(now);
-  const keyOf = (member: { _id: Types.ObjectId }) => outboxKey('panel-digest', String(member._id), day);
+  const keyOf = (member: { _id: Types.ObjectId }, institute: string) => outboxKey('panel-digest', String(member._id), day, institute);
+  const institutesOf = (member: (typeof members)[number]) => new Set(calls.filter((call) => canEvaluateCall(member, call)).map((call) => String(call.institute)));
   // Sent already today (the job runs hourly), on whichever case carried it: the carrier is the first
   // case still waiting, so one scored (or withdrawn, out of `fresh`) since the morning's e-mail must
   // not make a second: the keys are looked for on every case, in one read (drills s37).
-  const sentToday = await opts.queuedKeys(members.map(keyOf));
+  const sentToday = await opts.queuedKeys(members.flatMap((m) => [...institutesOf(m)].map((i) => keyOf(m, i))));
   let queued = 0;
   for (const member of members) {
     const theirs = calls.filter((call) => canEvaluateCall(member, call));
-    if (theirs.length === 0) continue;
+    // One e-mail per institute whose calls they sit on (security review s37): the e-mail is carried by one
+    // of its cases, and that case's institute's HR reads it in the mail log; another institute's
+    // candidates listed in it were shown to them.
+    for (const institute of new Set(theirs.map((call) => String(call.institute)))) {
+      const ofInstitute = theirs.filter((call) => String(call.institute) === institute);
+      if (await queueFor(member, ofInstitute, institute)) queued += 1;
+    }
+  }
+  return queued;
+
+  async function queueFor(member: (typeof members)[number], theirs: typeof calls, institute: string): Promise<boolean> {
     const ofTheirCalls = fresh.filter((c) => theirs.some((call) => call._id.equals(c.call)));
     const list = ofTheirCalls.filter((c) => !done.has(`${String(member._id)}:${String(c._id)}`));
-    if (list.length === 0) continue;
-    const key = keyOf(member);
-    if (sentToday.has(key)) continue;
+    if (list.length === 0) return false;
+    const key = keyOf(member, institute);
+    if (sentToday.has(key)) return false;
     const memberCalls = [...new Set([...theirs.map((c) => String(c._id)), ...(member.panelCalls ?? []).map(String)])];
-    // The others still waiting for them, from earlier days (a count: they were listed then).
+    // The others still waiting for them, from earlier days (a count: they were listed then), of this institute's calls.
     const [scoredBefore, conflictedBefore] = await Promise.all([Evaluation.distinct('case', { member: member._id, call: { $in: memberCalls } }), PanelConflict.distinct('case', { member: member._id, call: { $in: memberCalls } })]);
     const answered = [...scoredBefore, ...conflictedBefore];
-    const waiting = await Case.countDocuments({ stage: 'evaluation', call: { $in: memberCalls }, stageEnteredAt: { $lt: since }, _id: { $nin: answered } });
+    const waiting = await Case.countDocuments({ stage: 'evaluation', call: { $in: memberCalls }, institute: theirs[0]!.institute, stageEnteredAt: { $lt: since }, _id: { $nin: answered } });
     const rows = list.slice(0, PANEL_DIGEST_MAX_ROWS).map((c) => {
       const call = calls.find((x) => x._id.equals(c.call))!;
       return { reference: c.reference, applicantName: c.profile?.fullName ?? '', callTitle: { vi: call.title?.vi, en: call.title?.en }, dueAt: c.stageDueAt ?? undefined, link: `${appUrl}/shortlists/${String(c.call)}/cases/${String(c._id)}` };
     });
     const data = { name: member.name, count: list.length, cases: rows, more: list.length - rows.length, waiting, link: `${appUrl}/shortlists` };
-    if (await opts.pushOnce(list[0]!._id, caseEmail({ email: member.email, locale: member.locale }, PANEL_DIGEST_TEMPLATE, data, key, now))) queued += 1;
+    return opts.pushOnce(list[0]!._id, caseEmail({ email: member.email, locale: member.locale }, PANEL_DIGEST_TEMPLATE, data, key, now));
   }
-  return queued;
 }

@@ -7,7 +7,8 @@
 // - the gate: with authentication required, a connection that has not authenticated may only run
 //   the handshake, ping, buildInfo, the SASL commands, connectionStatus and logout; anything else is
 //   refused with 13 Unauthorized, as mongod refuses it.
-// Roles are stored and reported but not enforced: every authenticated user may do everything.
+// Roles are stored and reported but not enforced: every authenticated user may do everything, but
+// backupSnapshot (root or backup on admin only: mayBackUp).
 // The per-command cost is one property read and one Map lookup; authentication is once per connection.
 import { randomBytes } from 'node:crypto';
 import { Binary, type Document } from 'bson';
@@ -136,6 +137,11 @@ export class AuthGate {
     const own = this.handlers.get(name);
     if (this.required && conn.user === undefined && !(own ? own.preAuth : ENGINE_PRE_AUTH.has(name))) {
       return errorReply('Unauthorized', `Command ${name} requires authentication`);
+    }
+    // The one command whose roles are enforced (security review s37): a snapshot reads every database,
+    // admin.system.users included, and pins it in memory; as mongod's backup role, an admin's only.
+    if (this.required && name.toLowerCase() === 'backupsnapshot' && !mayBackUp(conn.user?.roles)) {
+      return errorReply('Unauthorized', `not authorized on admin to execute command { backupSnapshot: 1 }: it needs the root or backup role on admin`);
     }
     return own ? this.runOwn(own.run, db, cmd, conn) : this.engine.run(db, cmd, conn);
   }
@@ -374,6 +380,12 @@ function readPayload(v: unknown): { text: string; base64: boolean } | undefined 
 
 function writePayload(text: string, base64: boolean): Binary | string {
   return base64 ? Buffer.from(text, 'utf8').toString('base64') : new Binary(Buffer.from(text, 'utf8'));
+}
+
+/** Roles that may take a backupSnapshot (mongod: backup's and root's privileges on the cluster). */
+const BACKUP_ROLES = new Set(['root', 'backup', '__system']);
+function mayBackUp(roles: readonly Role[] | undefined): boolean {
+  return !!roles?.some((r) => r.db === 'admin' && BACKUP_ROLES.has(r.role));
 }
 
 /** The key a user name is counted under by the failure bound: users are per database. */

@@ -15,6 +15,7 @@ import { Double, deserialize, serialize, type Document } from 'bson';
 import { idKey } from './id-key.ts';
 import { STORAGE_DESERIALIZE_OPTIONS, isRaw, rawIdKey } from './raw-doc.ts';
 import { acquireDirLock, type DirLock, type LockMode } from './dir-lock.ts';
+import { removePortFile } from './port-file.ts';
 import type {
   CatalogSnapshot,
   CollectionSnapshot,
@@ -690,8 +691,11 @@ export class FileStorage implements Storage {
     this.phase = 'opening';
     const started = performance.now();
     try {
-      await mkdir(this.dir, { recursive: true });
+      // Every document of every database is in this folder: its owner's alone, whatever the umask (security review s37).
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
       await this.acquireLock();
+      // A killed server's port.json names a port that is no longer this directory's (port-file.ts).
+      await removePortFile(this.dir);
     } catch (e) {
       this.phase = 'closed';
       throw e;
@@ -953,7 +957,7 @@ export class FileStorage implements Storage {
     const isNew = !jf;
     // Not O_APPEND: positional writes let a failed flush be overwritten cleanly.
     const flags = fsConstants.O_RDWR | fsConstants.O_CREAT | (isNew ? fsConstants.O_TRUNC : 0);
-    const fh = await openFile(file, flags, 0o644);
+    const fh = await openFile(file, flags, 0o600);
     if (isNew) {
       // A new file's directory entry must be durable too, or synced records could vanish with it.
       // Registered only once that is done, so a failure here is retried from the start.
@@ -1034,7 +1038,7 @@ export class FileStorage implements Storage {
   private async writeSnapshot(gen: number, snapshot: CatalogSnapshot): Promise<number> {
     const final = path.join(this.dir, `snapshot-${gen}.bson`);
     const tmp = `${final}.tmp`;
-    const fh = await openFile(tmp, 'w', 0o644);
+    const fh = await openFile(tmp, 'w', 0o600);
     let size = 0;
     try {
       let metaCrc = 0;
