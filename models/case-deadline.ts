@@ -33,8 +33,12 @@ export interface NextDeadline {
   at: Date;
   /** 'stage', or the procedure's kind (work_permit, visa, ...). */
   for: string;
-  /** The authority's written reasons of the procedure's refusal (absent: its own deadline, or the stage's). */
-  what?: 'reasons';
+  /**
+   * Whose move the procedure's date waits for: the authority's written reasons of a refusal or its
+   * decision on a filed procedure, HR's filing (requested, preparing), the applicant's answer to an
+   * ask. Absent: the stage's deadline.
+   */
+  what?: 'reasons' | 'decision' | 'filing' | 'answer';
 }
 
 const isDate = (v: unknown): v is Date => v instanceof Date && !Number.isNaN(v.getTime());
@@ -67,8 +71,9 @@ export function nextDeadline(c: DeadlineSource): NextDeadline | null {
     if (!(ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(t.status)) continue;
     // What the applicant was asked for within the procedure (server/procedures/asks.ts) is due too,
     // until HR records it received: the queue shows it, and its passing, under the procedure's name.
-    const dates = [t.dueAt, ...(t.asks ?? []).filter((a) => !a.receivedAt && !a.closedAt).map((a) => a.dueAt)].filter(isDate);
-    for (const at of dates) if (!next || at.getTime() < next.at.getTime()) next = { at, for: t.kind };
+    const own = t.status === 'filed' ? 'decision' : 'filing';
+    const dates: Array<[unknown, NonNullable<NextDeadline['what']>]> = [[t.dueAt, own], ...(t.asks ?? []).filter((a) => !a.receivedAt && !a.closedAt).map((a): [unknown, 'answer'] => [a.dueAt, 'answer'])];
+    for (const [at, what] of dates) if (isDate(at) && (!next || at.getTime() < next.at.getTime())) next = { at, for: t.kind, what };
   }
   return next;
 }

@@ -22,10 +22,17 @@ function lateKinds(r: Pick<QueueRow, 'overdueProcedures' | 'supportOverdue'>): s
   return [...new Set([...r.overdueProcedures, ...r.supportOverdue])];
 }
 
-/** What a procedure's deadline on the row is for: the procedure, or a refusal's written reasons. */
+/**
+ * What a procedure's deadline on the row is for, and so who is late when it passes: the authority
+ * (its decision, a refusal's written reasons), HR (the filing) or the applicant (an answer asked).
+ */
 function dueFor(t: ReturnType<typeof tOf>, due: NonNullable<QueueRow['nextDue']>): string {
   const kind = t(`cases.supportKinds.${due.for}`, { defaultValue: due.for });
-  return due.what === 'reasons' ? t('queue.reasonsDue', { kind }) : kind;
+  if (due.what === 'reasons') return t('queue.reasonsDue', { kind });
+  if (due.what === 'decision') return t('queue.decisionDue', { kind });
+  if (due.what === 'filing') return t('queue.filingDue', { kind });
+  if (due.what === 'answer') return t('queue.answerDue', { kind });
+  return kind;
 }
 
 /** The badge colour of a stage: ended badly, ended or hired well, waiting off the main line, or plain. */

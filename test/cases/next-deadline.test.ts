@@ -49,8 +49,11 @@ describe('cases: the next deadline, stage or procedure', () => {
         { kind: 'work_permit', status: 'filed', dueAt: vn('2027-03-10') },
         { kind: 'citizenship', status: 'preparing', dueAt: vn('2027-03-15') },
       ];
-      expect(nextDeadline({ stageDueAt: stage, supportTracks: tracks })).to.deep.equal({ at: vn('2027-03-10'), for: 'work_permit' });
-      expect(nextDeadline({ stageDueAt: null, supportTracks: tracks })).to.deep.equal({ at: vn('2027-03-10'), for: 'work_permit' });
+      expect(nextDeadline({ stageDueAt: stage, supportTracks: tracks })).to.deep.equal({ at: vn('2027-03-10'), for: 'work_permit', what: 'decision' });
+      expect(nextDeadline({ stageDueAt: null, supportTracks: tracks })).to.deep.equal({ at: vn('2027-03-10'), for: 'work_permit', what: 'decision' });
+      // Whose move it waits for: HR's filing before the procedure is filed, the applicant's answer to an ask.
+      expect(nextDeadline({ supportTracks: [{ kind: 'visa', status: 'preparing', dueAt: vn('2027-03-10') }] })).to.deep.equal({ at: vn('2027-03-10'), for: 'visa', what: 'filing' });
+      expect(nextDeadline({ supportTracks: [{ kind: 'visa', status: 'filed', dueAt: vn('2027-03-10'), asks: [{ dueAt: vn('2027-03-05') }, { dueAt: vn('2027-03-01'), receivedAt: vn('2027-02-27') }] }] })).to.deep.equal({ at: vn('2027-03-05'), for: 'visa', what: 'answer' });
       expect(nextDeadline({ stageDueAt: null, supportTracks: tracks.slice(0, 3) })).to.equal(null);
       expect(nextDueAt({})).to.equal(null);
       // A case closed, rejected or withdrawn has nothing due, whatever its procedures still say.
@@ -234,9 +237,9 @@ describe('cases: the next deadline, stage or procedure', () => {
         const from = html.indexOf(`data-case="${String(c._id)}"`);
         return html.slice(from, html.indexOf('</tr>', from)).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
       };
-      expect(row(permit)).to.include('4 Mar 2027 · Work permit 3 working days left');
+      expect(row(permit)).to.include("4 Mar 2027 · Work permit: the authority&#x27;s decision 3 working days left");
       expect(row(screening)).to.include('22 Mar 2027 15 working days left');
-      expect(row(late)).to.include('25 Feb 2027 · Housing 2 working days overdue');
+      expect(row(late)).to.include('25 Feb 2027 · Housing: filing by HR 2 working days overdue');
       // Its late procedures in one red badge, each named once.
       expect(row(late)).to.include('Overdue: Housing, Visa');
       expect(row(late).match(/Overdue/g)).to.have.length(1);

@@ -97,7 +97,7 @@ describe('procedures in the browser: file, pass the deadline, escalate, approve,
     const queueRow = hr.locator(`tr[data-case="${c._id}"]`);
     expect(await queueRow.locator('.badge.err').allTextContents()).to.include.members(['Overdue: Work permit']);
     // The row's deadline is the work permit's, with the working days it is late.
-    expect((await queueRow.locator('.cell-due').innerText()).replace(/\s+/g, ' ')).to.include('· Work permit 2 working days overdue');
+    expect((await queueRow.locator('.cell-due').innerText()).replace(/\s+/g, ' ')).to.include("· Work permit: the authority's decision 2 working days overdue");
     await hr.goto(`${t.baseUrl}/cases/${c._id}`);
     expect(await hr.locator('tr[data-track="work_permit"] [data-deadline]').textContent()).to.equal('2 working days overdue');
     await hr.screenshot({ path: path.join(screenshotsDir, 'procedures-overdue.png'), fullPage: true });

@@ -466,7 +466,8 @@ describe('walk s37: HR\'s legal procedures when things go wrong', function () {
     expect(f.queue).to.include('quá hạn 2 ngày làm việc');
     expect(f.row).to.include('quá hạn 2 ngày làm việc');
     await hrCase(h, 'overdue');
-    // Who is late: the authority's decision (the row says so; the queue only names the procedure, see the report).
+    // Who is late: the authority's decision, in the queue and on the case's row.
+    expect(f.queue).to.include('Giấy phép lao động: cơ quan có thẩm quyền quyết định');
     expect(f.row).to.include('Dự kiến có quyết định trước 13/1/2027').and.include('Sở Nội vụ Hà Nội');
     expect(f.applicant).to.include('13 Jan 2027 (2 working days overdue)').and.include('The authority has not decided within the time the law gives it').and.include('nothing for you to do');
     const alarm = await p.$$eval('main .field-error, main .badge.err, main [role=alert]', (els) => els.map((e) => (e.textContent ?? '').trim()).filter(Boolean));
