@@ -13,7 +13,7 @@ import { flash } from '../server/http/flash.ts';
 import { BadRequestError, ConflictError } from '../server/errors.ts';
 import { formatDay } from '../server/views/time.ts';
 import { bodyRefusals, parseForm, type FieldErrorKeys } from '../server/http/forms.ts';
-import { calendarDayMessage, isCalendarDay } from '../server/support/calendar-day.ts';
+import { calendarDayMessage, isCalendarDay, readDayFields } from '../server/support/calendar-day.ts';
 import { createInstitute, findInstitute, hrContactValues, HR_CONTACT_LIMITS, instituteOptions, listInstitutes, updateInstitute } from '../server/admin/institutes.ts';
 import { callCodeProblems, callPanel, fieldOptions, listCalls, saveCall } from '../server/admin/calls.ts';
 import { findCall } from '../server/calls/service.ts';
@@ -69,6 +69,9 @@ function parseInstituteForm(body: unknown) {
 }
 
 const holidayFields = z.object({ date: text, kind: text, nameVi: text, nameEn: text });
+// The day fields the holiday and call forms declare (typed day first: readDayFields).
+const HOLIDAY_DAYS = ['date'] as const;
+const CALL_DAYS = ['opensAt', 'closesAt'] as const;
 const holidayBody = z
   .object({
     // Blank is "enter a date"; otherwise say what is wrong with the day typed (2026-02-30: no such day).
@@ -153,7 +156,7 @@ export function adminRoutes(app: AppContext): Router {
   /** Shared by create and edit: "add row" re-renders, "save" validates and stores. */
   const handleCallForm = async (req: Request, res: Response, call?: Awaited<ReturnType<typeof findCall>>) => {
     const id = call ? String(call._id) : undefined;
-    const values = valuesFromBody(req.body as Record<string, unknown>);
+    const values = valuesFromBody(readDayFields(req.body, CALL_DAYS));
     const { op } = callFormOp.parse(req.body);
     if (op !== 'save') return showCallForm(req, res, { id, values: addRow(values, op === 'addChecklistRow' ? 'checklist' : 'scorecard') });
     const saved = await saveCall({ ctx: req.ctx, call, values });
@@ -215,7 +218,7 @@ export function adminRoutes(app: AppContext): Router {
 
   router.post('/admin/holidays', admin, async (req, res) => {
     authorize(req.ctx.actor, 'holiday.create');
-    const values = holidayFields.parse(req.body);
+    const values = holidayFields.parse(readDayFields(req.body, HOLIDAY_DAYS));
     const form = await dayToAdd(values);
     if (!form.ok) return showHolidays(req, res, 422, values, form.errors);
     res.redirect(303, `/admin/holidays/add?${new URLSearchParams(form.data).toString()}`);
@@ -232,7 +235,7 @@ export function adminRoutes(app: AppContext): Router {
 
   router.post('/admin/holidays/add', admin, async (req, res) => {
     authorize(req.ctx.actor, 'holiday.create');
-    const values = holidayFields.parse(req.body);
+    const values = holidayFields.parse(readDayFields(req.body, HOLIDAY_DAYS));
     const form = parseForm(holidayBody, values, INVALID);
     if (!form.ok) return showHolidays(req, res, 422, values, form.errors);
     const { reason: typed, seen } = confirmFields.parse(req.body);

@@ -1,6 +1,7 @@
 // The applicant's pages: my applications, one application (timeline, information request, offer,
 // withdraw, messages), and the multi-step form of a draft. Every handler: allow the applicant area,
 // load their own case and authorize it, parse the form (schemas below), call one service, render.
+import { readDayFields } from '../server/support/calendar-day.ts';
 import { hasVisibleText, withoutHiddenCharacters } from '../server/support/hidden-characters.ts';
 import { Router, type Request, type Response } from 'express';
 import { sentFormKey } from '../server/http/form-key.ts';
@@ -42,7 +43,7 @@ import {
 } from '../server/applications/service.ts';
 import { applicationPage, applicationsList, offerConfirmPage, stepPage, withdrawPage } from '../server/applications/present.ts';
 import { OFFER_ACTION, answerOffer, isOfferAnswer, type OfferAnswer } from '../server/applications/offer.ts';
-import { isStep, nextStep, type Step } from '../server/applications/steps.ts';
+import { isStep, nextStep, STEP_DAY_FIELDS, type Step } from '../server/applications/steps.ts';
 import type { MissingPart } from '../server/applications/completeness.ts';
 import { availableActions, offerReady } from '../server/workflow/index.ts';
 import { isTicked } from '../server/privacy/consent.ts';
@@ -63,6 +64,8 @@ const submitBody = z.object({ version: formVersion, keepDataConsent: z.unknown()
 const answerBody = z.object({ version: formVersion, answer: formText });
 /** A date typed beside the answer's file (`<type>_issuedAt`, `<type>_expiresAt`), as on the upload form. */
 const DATE_FIELD = /^[a-z_]{1,40}_(?:issuedAt|expiresAt)$/;
+// The day fields each form declares (typed day first: readDayFields); no other field is read as a day.
+const ANSWER_DAYS = [DATE_FIELD];
 const offerBody = z.object({ decision: z.enum(['accept', 'decline'], { error: 'applications.errors.choice' }) });
 const versionBody = z.object({ version: formVersion });
 /** The applicant's "done" to a request within a procedure (server/procedures/asks.ts), with a few words if they like. */
@@ -146,7 +149,7 @@ export function applicationsRoutes(app: AppContext): Router {
     const params = stepParams.safeParse(req.params);
     if (!params.success || params.data.step === 'review') throw new NotFoundError();
     const step = params.data.step;
-    const body = stepBody.parse(req.body ?? {});
+    const body = stepBody.parse(readDayFields(req.body, STEP_DAY_FIELDS));
     const saved = await saveStep({ ctx: req.ctx, caseDoc, step, body });
     if (!saved.ok) {
       await showStep(req, res, caseDoc, step, saved, 422);
@@ -207,19 +210,20 @@ export function applicationsRoutes(app: AppContext): Router {
     }
     // A text sent twice (the answer, a date beside the file) is refused beside its box, as on the
     // url-encoded forms: 422, the first value shown again, the file not kept (said beside its input).
-    const texts = ['answer', ...Object.keys((req.body ?? {}) as object).filter((k) => DATE_FIELD.test(k))];
-    const repeated = repeatedFields(req.body, texts);
+    const body = readDayFields(req.body, ANSWER_DAYS);
+    const texts = ['answer', ...Object.keys(body).filter((k) => DATE_FIELD.test(k))];
+    const repeated = repeatedFields(body, texts);
     if (repeated) {
       const good = files.find((f) => !f.refusal && f.field === askedDocument(caseDoc));
       await discard(files);
       const notKept = good && !repeated[good.field] ? { [good.field]: keyWith('applications.errors.answerFileNotKept', { name: good.name }) } : {};
-      await showApplication(req, res, caseDoc, { errors: { ...repeated, ...notKept }, values: typedValues(req.body, texts) }, 422);
+      await showApplication(req, res, caseDoc, { errors: { ...repeated, ...notKept }, values: typedValues(body, texts) }, 422);
       return;
     }
     // A form refused after its file was received (a bad version field): the file and its staged chunks go too.
     let form: z.output<typeof answerBody>;
     try {
-      form = readForm(answerBody, req.body);
+      form = readForm(answerBody, body);
     } catch (err) {
       await discard(files);
       throw err;
@@ -240,7 +244,7 @@ export function applicationsRoutes(app: AppContext): Router {
       return;
     }
     try {
-      const dates = Object.fromEntries(Object.entries((req.body ?? {}) as Record<string, unknown>).filter(([k]) => DATE_FIELD.test(k)));
+      const dates = Object.fromEntries(Object.entries(body).filter(([k]) => DATE_FIELD.test(k)));
       await answerWithFiles({ app, ctx: req.ctx, caseDoc, expectedVersion: version, answer, files, dates });
     } catch (err) {
       if (err instanceof CaseConflictError) res.status(409).render('cases/conflict', conflictPage(req.ctx, err, `/applications/${String(caseDoc._id)}`, req.body));

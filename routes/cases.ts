@@ -19,6 +19,7 @@ import { flash } from '../server/http/flash.ts';
 import { safeNextPath } from '../server/http/safe-next.ts';
 import { reloadTo } from '../server/http/reload.ts';
 import { caseStyles } from '../server/http/styles.ts';
+import { readDayFields } from '../server/support/calendar-day.ts';
 import { bodyText, formFields, formText, formVersion, issueKey, readForm, repeatedFields, typedValues } from '../server/http/forms.ts';
 import { isAction, isConfirmedAction, needsConfirmation, offerReady, transition, type Action } from '../server/workflow/index.ts';
 import { previewHrDecision, takeHrDecision } from '../server/cases/decision.ts';
@@ -60,6 +61,12 @@ const PLANNED_START_TEXTS = formFields(plannedStartBody.omit({ version: true }))
 /** The offer's terms (the letter is the multipart body's file): any other field sent is ignored. */
 const offerTermsBody = z.object({ version: formVersion, offerPosition: formText, offerStart: formText, offerSalary: formText, offerContractLength: formText });
 const OFFER_TERMS_TEXTS = formFields(offerTermsBody.omit({ version: true }));
+// The day fields each of those forms declares (typed day first: readDayFields); no other field is read as a day.
+const ACTION_DAYS = ['dueAt', 'arrivedOn', 'reviewBy', 'receivedOn'] as const;
+const REQUEST_INFO_DAYS = ['dueAt'] as const;
+const EXTEND_INFO_DAYS = ['extendDueAt'] as const;
+const PLANNED_START_DAYS = ['plannedStart'] as const;
+const OFFER_TERMS_DAYS = ['offerStart'] as const;
 const assignBody = z.object({ assignee: formText });
 const bulkAssignBody = z.object({
   back: formText,
@@ -181,9 +188,10 @@ export function casesRoutes(app: AppContext): Router {
     const params = actionParams.safeParse(req.params);
     if (!params.success) throw new NotFoundError();
     // A text sent twice is refused beside its box (the form shown again, 422), never read as its first value.
-    const repeated = repeatedFields(req.body, ACTION_TEXTS);
-    if (repeated) return { c, action: params.data.action, version: Number.NaN, payload: filled(typedValues(req.body, ACTION_TEXTS)), repeated };
-    const { version, ...fields } = readForm(actionBody, req.body);
+    const body = readDayFields(req.body, ACTION_DAYS);
+    const repeated = repeatedFields(body, ACTION_TEXTS);
+    if (repeated) return { c, action: params.data.action, version: Number.NaN, payload: filled(typedValues(body, ACTION_TEXTS)), repeated };
+    const { version, ...fields } = readForm(actionBody, body);
     return { c, action: params.data.action, version, payload: filled(fields) };
   }
 
@@ -255,9 +263,10 @@ export function casesRoutes(app: AppContext): Router {
     const c = await caseFor(req, 'work');
     const shown = async (errors: FieldErrors, values: Record<string, string>) =>
       res.status(422).render('cases/request-info', requestInfoPage(req.ctx, c, await applicantLocale({ caseDoc: c }), await requestableDocuments(c.call), { errors, values }));
-    const repeated = repeatedFields(req.body, REQUEST_INFO_TEXTS);
-    if (repeated) return shown(repeated, typedValues(req.body, REQUEST_INFO_TEXTS));
-    const { version, ...values } = readForm(requestInfoBody, req.body);
+    const body = readDayFields(req.body, REQUEST_INFO_DAYS);
+    const repeated = repeatedFields(body, REQUEST_INFO_TEXTS);
+    if (repeated) return shown(repeated, typedValues(body, REQUEST_INFO_TEXTS));
+    const { version, ...values } = readForm(requestInfoBody, body);
     const ok = await step(req, res, c, 'request_info', version, values, (err) => shown(err.fields, values));
     if (!ok) return;
     const mail = emailOfVersion(ok);
@@ -273,9 +282,10 @@ export function casesRoutes(app: AppContext): Router {
       res.redirect(303, `/cases/${String(c._id)}`);
       return;
     }
-    const repeated = repeatedFields(req.body, EXTEND_INFO_TEXTS);
-    if (repeated) return showCase(req, res, c, { errors: repeated, values: { ...typedValues(req.body, EXTEND_INFO_TEXTS), action: 'extend_info' } }, 422);
-    const { version, ...values } = readForm(extendInfoBody, req.body);
+    const body = readDayFields(req.body, EXTEND_INFO_DAYS);
+    const repeated = repeatedFields(body, EXTEND_INFO_TEXTS);
+    if (repeated) return showCase(req, res, c, { errors: repeated, values: { ...typedValues(body, EXTEND_INFO_TEXTS), action: 'extend_info' } }, 422);
+    const { version, ...values } = readForm(extendInfoBody, body);
     try {
       const { mailedTo, repeated } = await extendInfoRequest({ app, ctx: req.ctx, caseDoc: c, version, form: values });
       if (repeated) flash(req, 'info', 'cases.flash.infoExtendedAlready', { date: formatDay(c.infoRequest?.dueAt, req.ctx.locale) });
@@ -292,9 +302,10 @@ export function casesRoutes(app: AppContext): Router {
   // A new planned start of work (the expert's word): onboarding's deadline and the procedures' targets follow it; the applicant is e-mailed it.
   router.post('/cases/:id/planned-start', WORKERS, async (req, res) => {
     const c = await caseFor(req, 'work');
-    const repeated = repeatedFields(req.body, PLANNED_START_TEXTS);
-    if (repeated) return showCase(req, res, c, { errors: repeated, values: { ...typedValues(req.body, PLANNED_START_TEXTS), action: 'plan_start' } }, 422);
-    const { version, ...values } = readForm(plannedStartBody, req.body);
+    const body = readDayFields(req.body, PLANNED_START_DAYS);
+    const repeated = repeatedFields(body, PLANNED_START_TEXTS);
+    if (repeated) return showCase(req, res, c, { errors: repeated, values: { ...typedValues(body, PLANNED_START_TEXTS), action: 'plan_start' } }, 422);
+    const { version, ...values } = readForm(plannedStartBody, body);
     try {
       const { caseDoc, unchanged, mailedTo, typedMoved, kept } = await changePlannedStart({ app, ctx: req.ctx, caseDoc: c, version, form: values });
       const date = formatDay(caseDoc.profile?.plannedArrival, req.ctx.locale);
@@ -338,9 +349,10 @@ export function casesRoutes(app: AppContext): Router {
       await limitUploads(req);
       files = await receiveUploads(req, res, { tempDir, stage: uploadStaging(app), limitFor, largest: maxBytes });
       // A term sent twice is refused beside its box, as on the url-encoded forms (422, the terms kept; the letter goes below).
-      const repeated = repeatedFields(req.body, OFFER_TERMS_TEXTS);
+      const body = readDayFields(req.body, OFFER_TERMS_DAYS);
+      const repeated = repeatedFields(body, OFFER_TERMS_TEXTS);
       if (repeated) throw new ValidationError(repeated);
-      const { version, ...values } = readForm(offerTermsBody, req.body);
+      const { version, ...values } = readForm(offerTermsBody, body);
       const { caseDoc, unchanged, mailedTo } = await changeOfferTerms({ app, ctx: req.ctx, caseDoc: c, version, form: values, files });
       if (unchanged) flash(req, 'info', 'cases.flash.offerTermsAlready');
       // At `offer`, an offer still without its position or letter is not e-mailed yet (server/cases/offer-terms.ts).

@@ -2,6 +2,7 @@
 // verification. The CSRF token of a multipart upload travels in the x-csrf-token header (the page's
 // script: checked by the pipeline) or as the form's `_csrf` field before its files (checked by
 // receiveUploads as the first file part begins, before any byte of it is written: server/http/csrf.ts).
+import { readDayFields } from '../server/support/calendar-day.ts';
 import { hasVisibleText, withoutHiddenCharacters } from '../server/support/hidden-characters.ts';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
@@ -39,7 +40,8 @@ const uploadBody = z
   .custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null)
   .transform((body) => ({
     returnTo: Object.hasOwn(body, 'returnTo') ? body.returnTo : undefined,
-    dates: Object.fromEntries(Object.entries(body).filter(([k]) => DATE_FIELD.test(k))),
+    // The form's day fields, one per document (typed day first: readDayFields).
+    dates: Object.fromEntries(Object.entries(readDayFields(body, [DATE_FIELD])).filter(([k]) => DATE_FIELD.test(k))),
   }));
 
 const text = (v: unknown) => (typeof v === 'string' ? v : undefined);

@@ -25,7 +25,7 @@ import { findCaseFor } from '../server/cases/access.ts';
 import { can } from '../server/policies/index.ts';
 import { procedurePage, savedWarnings, sentFields, type FailedForm } from '../server/procedures/page.ts';
 import { askMore, askReceived, type AskResult } from '../server/procedures/asks.ts';
-import { calendarDayMessage } from '../server/support/calendar-day.ts';
+import { calendarDayMessage, readDayFields, type DayFields } from '../server/support/calendar-day.ts';
 import { PROCEDURE_RULES } from '../server/procedures/rules.ts';
 import { isId } from '../server/support/object-id.js';
 import { emailOfVersion } from '../server/outbox/item.ts';
@@ -61,9 +61,14 @@ const procedureBody = z.object({
 });
 const FIELDS = ['status', 'note', 'message', 'office', 'filedAt', 'decidedAt', 'targetAt', 'cardStartsAt', 'cardEndsAt', 'reasonsReceived', 'reasonsMissing', 'track', 'version'] as const;
 
-/** Only the form's own fields, each as the one string it should be (a repeated field is refused). */
-function formFields(body: unknown, fields: readonly string[] = FIELDS): Record<string, unknown> {
-  const src = (body ?? {}) as Record<string, unknown>;
+// The day fields each form declares (typed day first: readDayFields); no other field is read as a day.
+const PROCEDURE_DAYS = ['filedAt', 'decidedAt', 'targetAt', 'cardStartsAt', 'cardEndsAt'] as const;
+const ASK_DAYS = ['askDueAt'] as const;
+const RECEIVED_DAYS = ['receivedOn'] as const;
+
+/** Only the form's own fields, each as the one string it should be (a repeated field is refused), its days read as YYYY-MM-DD. */
+function formFields(body: unknown, fields: readonly string[], days: DayFields): Record<string, unknown> {
+  const src = readDayFields(body, days);
   const out: Record<string, unknown> = {};
   for (const f of fields) if (Object.prototype.hasOwnProperty.call(src, f)) out[f] = src[f];
   return out;
@@ -122,8 +127,9 @@ export function proceduresRoutes(app: AppContext): Router {
     const kind = String(req.params.kind);
     if (!isSupportKind(kind)) throw new NotFoundError();
     const id = String(req.params.id);
-    const values = keptValues(formFields(req.body));
-    const form = parseForm(procedureBody, formFields(req.body), 'procedures.errors.invalid');
+    const fields = formFields(req.body, FIELDS, PROCEDURE_DAYS);
+    const values = keptValues(fields);
+    const form = parseForm(procedureBody, fields, 'procedures.errors.invalid');
     if (!form.ok) {
       if (form.errors.version) throw new BadRequestError('cases.errors.version');
       await showProcedure(app, req, res, 422, { errors: form.errors, values });
@@ -189,7 +195,7 @@ export function proceduresRoutes(app: AppContext): Router {
     const kind = String(req.params.kind);
     if (!isSupportKind(kind)) throw new NotFoundError();
     const id = String(req.params.id);
-    const fields = formFields(req.body, ASK_FIELDS);
+    const fields = formFields(req.body, ASK_FIELDS, ASK_DAYS);
     const values = keptValues(fields);
     const form = parseForm(askBody, fields, 'procedures.errors.invalid');
     if (!form.ok) {
@@ -217,7 +223,7 @@ export function proceduresRoutes(app: AppContext): Router {
     const askId = String(req.params.askId);
     if (!isSupportKind(kind) || !isId(askId)) throw new NotFoundError();
     const id = String(req.params.id);
-    const fields = formFields(req.body, RECEIVED_FIELDS);
+    const fields = formFields(req.body, RECEIVED_FIELDS, RECEIVED_DAYS);
     const values = keptValues(fields);
     const form = parseForm(receivedBody, fields, 'procedures.errors.invalid');
     if (!form.ok) {

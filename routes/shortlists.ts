@@ -1,5 +1,6 @@
 // Ranked shortlists per call, side-by-side comparison, the scorecard form and the leader's
 // decisions (each a workflow transition), and the administrator's panel page for a call.
+import { readDayFields } from '../server/support/calendar-day.ts';
 import { hasVisibleText, withoutHiddenCharacters } from '../server/support/hidden-characters.ts';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
@@ -275,7 +276,8 @@ export function shortlistsRoutes(app: AppContext): Router {
     const { ctx } = req;
     const call = await findCall(req.params.callId);
     authorize(ctx.actor, 'shortlist.open', call, 'shortlists.errors.notYourCall');
-    const body = (req.body ?? {}) as Record<string, unknown>;
+    // A hold's review day is the form's one day field (typed day first: readDayFields).
+    const body = readDayFields(req.body, ['reviewBy']);
     const target = decisionTarget.safeParse(body);
     if (!target.success) throw new BadRequestError('shortlists.errors.badDecision');
     const caseDoc = await findShortlistCase(ctx.actor, call, req.params.caseId);

@@ -44,7 +44,7 @@ async function main(): Promise<void> {
       out.push(`Finishing an unfinished rotation to key ${keyId(existing[0]!)}.`);
     } else {
       existing = [newDataKey(), ...existing];
-      writeKeyFile(file, existing); // new key first: from now on every writer encrypts with it
+      await writeKeyFile(file, existing); // new key first: from now on every writer encrypts with it
       out.push(`New key ${keyId(existing[0]!)} written to ${file} (old key ${keyId(existing[1]!)} kept until the secrets are re-encrypted).`);
     }
     oldKeys = existing.slice(1);
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     if (oldKeys.length) {
       // Only the new key stays on disk; one more pass with the old keys still in memory catches a
       // secret an app instance wrote with the old key while the first pass ran.
-      writeKeyFile(file, [keyring.current().key]);
+      await writeKeyFile(file, [keyring.current().key]);
       passes.push(await reencryptSecrets(raw, keyring));
       out.push(`Old key(s) ${oldKeys.map(keyId).join(', ')} removed from ${file}.`);
     }

@@ -15,7 +15,7 @@ import { startWebWorkers, type WebWorkerSetup } from './web-workers.ts';
 
 /** The app's modules, loaded while the embedded database reads its data on its own thread. */
 async function loadApp() {
-  const [mailer, services, user, calendar, summaries, searchTerms, deadlines, targets, bilingual, auditCase, documentsToCheck] = await Promise.all([
+  const [mailer, services, user, calendar, summaries, searchTerms, deadlines, targets, withheld, bilingual, auditCase, documentsToCheck] = await Promise.all([
     import('./mail/mailer.ts'),
     import('./services.ts'),
     import('../models/user.ts'),
@@ -24,6 +24,7 @@ async function loadApp() {
     import('./cases/search-backfill.ts'),
     import('./cases/deadline-backfill.ts'),
     import('./procedures/target-backfill.ts'),
+    import('./procedures/withheld-target-backfill.ts'),
     import('./calls/bilingual-backfill.ts'),
     import('./audit/backfill-case.ts'),
     import('./documents/to-check.ts'),
@@ -39,6 +40,7 @@ async function loadApp() {
     backfillSearchTerms: searchTerms.backfillSearchTerms,
     backfillNextDeadlines: deadlines.backfillNextDeadlines,
     backfillLodgingTargets: targets.backfillLodgingTargets,
+    backfillWithheldTargets: withheld.backfillWithheldTargets,
     backfillBilingualTexts: bilingual.backfillBilingualTexts,
     backfillAuditCase: auditCase.backfillAuditCase,
     backfillDocumentsToCheck: documentsToCheck.backfillDocumentsToCheck,
@@ -99,7 +101,7 @@ async function main(): Promise<void> {
     await workers?.stop(5_000);
     throw err;
   }
-  const { createMailer, startServices, User, seedHolidays, backfillCaseSummaries, backfillSearchTerms, backfillNextDeadlines, backfillLodgingTargets, backfillBilingualTexts, backfillAuditCase, backfillDocumentsToCheck, recountChangedSinceRepair } = await loading;
+  const { createMailer, startServices, User, seedHolidays, backfillCaseSummaries, backfillSearchTerms, backfillNextDeadlines, backfillLodgingTargets, backfillWithheldTargets, backfillBilingualTexts, backfillAuditCase, backfillDocumentsToCheck, recountChangedSinceRepair } = await loading;
   // Secrets stored in plain text by an earlier version (or a bulk import) are encrypted before anything reads them.
   const keyring = keyringFor(config);
   for (const r of await sealPlainSecrets(db.connection.db!, keyring)) {
@@ -167,6 +169,11 @@ async function main(): Promise<void> {
     void backfillLodgingTargets({ app: deps }).then(
       (n) => n && logger.info({ cases: n }, 'work-permit filing targets moved to the new default'),
       (err: unknown) => logger.error({ err }, 'work-permit filing targets: backfill failed'),
+    );
+    // Once per database (a counter marks it): naturalisation filing targets stored before they were withheld (s36).
+    void backfillWithheldTargets().then(
+      (n) => n && logger.info({ cases: n }, 'withheld naturalisation filing targets cleared'),
+      (err: unknown) => logger.error({ err }, 'withheld naturalisation filing targets: backfill failed'),
     );
     // Once per database (a counter marks it): calls' fields and HR offices' address and hours stored as one string become {vi, en}.
     void backfillBilingualTexts().then(

@@ -402,3 +402,6 @@ export function parseSupport(body: Body, opts: { citizen?: boolean; foreignFamil
   if (opts.citizen && values.visa && !opts.foreignFamily) errors.visa = 'applications.errors.visaCitizen';
   return { values, errors, set };
 }
+
+/** The day fields of the profile steps: the applicant's birth and planned arrival, each dependant's birth (typed day first: calendar-day.ts readDayFields). */
+export const STEP_DAY_FIELDS = ['dateOfBirth', 'plannedArrival', new RegExp(`^${ROW_SPECS.dependants.prefix}_\\d{1,3}_dateOfBirth$`)] as const;

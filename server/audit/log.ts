@@ -29,7 +29,7 @@ export const AUDIT_ACTIONS = [
   'case.assign', 'case.bulk_assign', 'case.application_saved', 'case.note_added', 'case.message_posted',
   'case.info_extended', 'case.deadlines_recount', 'case.planned_start_changed', 'case.offer_terms_changed',
   'case.support_update', 'case.procedure_escalated', 'case.procedure_ask', 'case.procedure_ask_received',
-  'case.procedure_ask_replied', 'case.procedure_ask_uploaded', 'case.target_default_backfill', 'document.upload',
+  'case.procedure_ask_replied', 'case.procedure_ask_uploaded', 'case.target_default_backfill', 'case.withheld_target_cleared', 'document.upload',
   'document.renewal_upload', 'document.verify', 'document.download', 'document.draft_versions_removed',
   'evaluation.submit', 'evaluation.update', 'evaluation.conflict', 'call.create', 'call.update', 'panel.add', 'panel.remove',
   'institute.create', 'institute.update', 'holiday.create', 'holiday.delete', 'holiday.not_observed', 'holiday.observed_again', 'email_template.save',

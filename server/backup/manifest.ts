@@ -5,11 +5,12 @@
 // file, a count that differs, a document version whose file is not there, each is named.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, open, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
+import { lstat, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { deserialize } from 'bson';
 import { z } from 'zod';
 import { hashFile as sha256OfFile } from '../documents/hash-worker.ts';
+import { writeFileDurably } from '../support/durable-write.ts';
 
 export const MANIFEST = 'manifest.json';
 export const MANIFEST_SUM = 'manifest.sha256';
@@ -82,17 +83,9 @@ export function uploadPath(key: string): string {
   return `files/${key.slice(0, 2)}/${key}`;
 }
 
-/** Writes a file of the backup: mode 0600, never over an existing one, flushed, then renamed into place. */
+/** Writes a file of the backup: mode 0600, never over an existing one, flushed, then renamed into place (writeFileDurably). */
 export async function writeBackupFile(file: string, data: string | Buffer): Promise<void> {
-  const temp = `${file}.writing`;
-  const fh = await open(temp, 'wx', 0o600);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(temp, file);
+  await writeFileDurably(file, data, { mode: 0o600, temp: `${file}.writing`, exclusive: true });
 }
 
 /** Writes manifest.json, then manifest.sha256 (its hash, in sha256sum's format): the last two files of a backup. */

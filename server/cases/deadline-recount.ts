@@ -28,7 +28,7 @@ import { systemContext, type Context } from '../context.ts';
 import { recordAudit } from '../audit/index.ts';
 import { caseAudit, settleCaseAudits, withPendingAudits } from './pending-audit.ts';
 import { countedDeadline, forgetCalendar, isDueCount, loadCalendar, vnStartOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
-import { lodgingTarget, targetStart } from '../procedures/rules.ts';
+import { filingTargetWithheld, lodgingTarget, targetStart } from '../procedures/rules.ts';
 import { askOpen, deadlineDays, deadlineLeft, dueMeaning, holidayDayText, isSupportOverdue, procedureEmail, reasonsOverdue, type HolidayName, type TrackState } from '../procedures/service.ts';
 import { askAnsweredAt, askWaitsForUpload } from '../procedures/asks.ts';
 import { DEADLINE_JOB_FIELDS, type DeadlineJobCase } from '../procedures/deadline-job-case.ts';
@@ -136,6 +136,9 @@ export function recountCase(c: StoredCase, calendar: WorkingCalendar, since: Dat
   }
   const trackDates = (t: TrackState): TrackState => {
     const active = (ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(t.status);
+    // A naturalisation's filing target stored before it was withheld (rules.ts filingTargetWithheld) is
+    // no date: not counted again, not said moved (withheld-target-backfill.ts clears it).
+    if ((t.status === 'requested' || t.status === 'preparing') && filingTargetWithheld(t.kind, c)) return t;
     if (active && t.dueAt && t.dueAt >= since) {
       const count = trackCount(t);
       if (!count) {
@@ -188,7 +191,7 @@ async function owedEmail(app: Pick<AppContext, 'config'> | undefined, c: StoredC
     const kind = track.kind;
     // The old date, the new one and why, in the applicant's language (service.ts procedureWords).
     const change = { kind, from: track.status, to: track.status, dueMoved: true, moved: { from: m.from, to: m.to, holiday: holiday.day, change: holiday.change, ...(holiday.name ? { name: holiday.name } : {}) } };
-    return [procedureEmail({ applicant, reference: c.reference, caseId, kind, track, change, appUrl: app?.config.appUrl, key: outboxKey(caseId, c.version + 1, 'procedure', kind, 'recount'), now, calendar, plannedStart: c.profile?.plannedArrival })];
+    return [procedureEmail({ applicant, reference: c.reference, caseId, kind, track, change, appUrl: app?.config.appUrl, key: outboxKey(caseId, c.version + 1, 'procedure', kind, 'recount'), now, calendar, plannedStart: c.profile?.plannedArrival, targetWithheld: filingTargetWithheld(kind, c) })];
   }
   const locale = recipientLocale(applicant);
   const t = translator(locale);

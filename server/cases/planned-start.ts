@@ -20,7 +20,7 @@ import { Case, type CaseDoc } from '../../models/case.ts';
 import { nextDueAt } from '../../models/case-deadline.ts';
 import { FORECAST_STAGES } from '../../models/constants.ts';
 import { countedDeadline, isDueCount, loadCalendar, vnDateKey, vnEndOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
-import { PROCEDURE_RULES, earliestStartForFiling, filingWindow, lodgingDue, lodgingTarget } from '../procedures/rules.ts';
+import { PROCEDURE_RULES, earliestStartForFiling, filingTargetWithheld, filingWindow, lodgingDue, lodgingTarget } from '../procedures/rules.ts';
 import type { TFunction } from 'i18next';
 import type { Locale } from '../i18n/index.ts';
 import { vietnameseCitizen } from '../applications/family-support.ts';
@@ -234,7 +234,9 @@ function startMovedEmail(opts: { app?: Pick<AppContext, 'config'>; caseDoc: Case
   const procedures = tracks
     .filter((tr) => tr.status === 'requested' || tr.status === 'preparing')
     .flatMap((tr) => {
-      const m = moved.find((x) => x.kind === tr.kind);
+      // A naturalisation awaiting its residence condition has no target to name, even one stored
+      // before it was withheld (rules.ts filingTargetWithheld; withheld-target-backfill.ts clears those).
+      const m = filingTargetWithheld(tr.kind, caseDoc) ? undefined : moved.find((x) => x.kind === tr.kind);
       const win = windowView(t, locale, calendar, now, tr.kind, move.to, true);
       if (!m && !win) return [];
       return [

@@ -4,8 +4,10 @@
 // when that is unset (development, tests), from a key file generated once in the data folder:
 // mode 0600, created atomically, one key per line, the first line the current key.
 import { createHmac, randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileDurably } from '../support/durable-write.ts';
 
 export const KEY_BYTES = 32;
 
@@ -104,19 +106,14 @@ function writeTemp(file: string, keys: readonly Buffer[]): string {
   return tmp;
 }
 
-/** Replaces the key file in one step (write a temporary file, then rename over it). */
-export function writeKeyFile(file: string, keys: readonly Buffer[]): void {
-  const tmp = writeTemp(file, keys);
-  try {
-    renameSync(tmp, file);
-  } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already gone
-    }
-    throw err;
-  }
+/**
+ * Replaces the key file in one step, durably (writeFileDurably: a temporary file of its own, mode
+ * 0600, flushed, renamed over it, the rename flushed too): a rotation's new key, once data is
+ * encrypted with it, must not vanish with a power cut.
+ */
+export async function writeKeyFile(file: string, keys: readonly Buffer[]): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await writeFileDurably(file, keyFileText(keys), { mode: 0o600, exclusive: true });
 }
 
 /**

@@ -46,7 +46,7 @@ export const PERIOD_ERROR = { message: PERIOD_ERROR_KEY };
  * filter that cannot be read is left out and said beside its field (a wrong period: beside its end).
  */
 export function readDashboardFilters<T extends FilterQuery>(schema: z.ZodType<T>, query: Record<string, unknown>): FilterRead<T> {
-  return readFilters(schema, query, { fields: FILTER_FIELDS, cross: ['from', 'to'], formError: BAD_FILTER.error });
+  return readFilters(schema, query, { fields: FILTER_FIELDS, days: ['from', 'to'], cross: ['from', 'to'], formError: BAD_FILTER.error });
 }
 
 type Localized = { vi?: string | null; en?: string | null } | null | undefined;

@@ -392,11 +392,15 @@ export function documentJson(d: DocumentDoc) {
 
 const TYPED_DATE = /^[a-z_]{1,40}(?:--\d{1,3})?_(?:issuedAt|expiresAt)$/;
 
-/** The well-formed dates typed beside the files, to fill the form in again after a refusal. */
+/**
+ * The dates typed beside the files, to fill the form in again after a refusal: each as typed (a day
+ * read as YYYY-MM-DD is shown day first by the view), cut to 40 characters; before, only a
+ * well-formed one came back, so "01/01/2027000000" refused beside its box left the box empty.
+ */
 export function typedDates(dates: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(dates)) {
-    if (TYPED_DATE.test(k) && typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) out[k] = v;
+    if (TYPED_DATE.test(k) && typeof v === 'string') out[k] = v.trim().slice(0, 40);
   }
   return out;
 }

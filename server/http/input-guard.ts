@@ -6,7 +6,6 @@
 // instead of reaching a String() or Number() in some route or view that trusts the form's shape.
 import type { RequestHandler } from 'express';
 import { AppError, BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.ts';
-import { withIsoDays } from '../support/calendar-day.ts';
 
 function hasUnsafeKey(value: unknown, depth = 0): boolean {
   if (depth > 20) return true;
@@ -71,7 +70,7 @@ export const inputGuard: RequestHandler = (req, res, next) => {
   if (refused) {
     req.body = {};
     res.locals.refusedInput = refused;
-  } else withIsoDays(req.body);
+  }
   next();
 };
 

@@ -16,7 +16,6 @@ import { mongoRateLimiter } from './rate-limiter.ts';
 import { SniffingTempStorage, noRoomRefusal, settleUploads, type LimitFor, type StageFor, type TempFile } from './upload-engine.ts';
 import { access } from 'node:fs/promises';
 import { discardReceived, stagingHeld } from '../documents/storage.ts';
-import { withIsoDays } from '../support/calendar-day.ts';
 
 /** Uploads per user and hour (UPLOAD_RATE_PER_HOUR): throws RateLimitedError past the limit. */
 export function uploadRateLimit(app: Pick<AppContext, 'config' | 'db' | 'logger'>): (req: Request) => Promise<void> {
@@ -123,8 +122,6 @@ export async function receiveUploads(req: Request, res: Response, limits: Receiv
     await Promise.all(stored.map((f) => (f.path ? discardReceived(f.path) : undefined)));
     throw new BadRequestError('errors.unsafeInput');
   }
-  // A day typed day first (dd/mm/yyyy) read as the url-encoded forms read it (input-guard.ts).
-  withIsoDays(req.body);
   // Named on the error page if what follows fails with the database gone (503): a file cannot be
   // shown back as a typed text is, so the page says which ones were not saved (error-handler.ts).
   res.locals.receivedFiles = stored.filter((f) => !f.refusal).map((f) => f.displayName);

@@ -1,12 +1,13 @@
 // Sends a rendered message: through SMTP when SMTP_URL is set, else as an .eml file under
 // DATA_DIR/mail (written to a temporary name, flushed to disk, then renamed, so neither a reader nor
 // a crash ever finds half a file under the final name).
-import { lstat, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { parseConnectionUrl } from 'nodemailer/lib/shared/index.js';
 import type { Locale } from '../i18n/index.ts';
+import { removeStaleTemporaryFiles, writeFileDurably } from '../support/durable-write.ts';
 
 export interface OutgoingMail {
   to: string;
@@ -87,7 +88,8 @@ export function createMailer(opts: MailerOptions): Mailer {
         await mkdir(opts.mailDir, { recursive: true, mode: 0o700 });
         if (!swept) {
           swept = true;
-          await removeStaleTemporaryFiles(opts.mailDir);
+          // Temporary files of writes a crash cut short, older than a minute (never one being written now).
+          await removeStaleTemporaryFiles(opts.mailDir, (name) => name.endsWith('.eml.tmp'));
         }
         return { messageId, file: await writeMailFile(opts.mailDir, messageId, info.message as Buffer) };
       } catch (err) {
@@ -116,41 +118,10 @@ async function writeMailFile(dir: string, messageId: string, message: Buffer): P
   const name = clean === bare && clean.length <= 120 ? clean : `${clean.slice(0, 100)}-${createHash('sha256').update(messageId).digest('hex').slice(0, 16)}`;
   const file = path.join(dir, `${name}.eml`);
   // Not followed (security review s37): a link planted under the message's name would have it taken
-  // as written, and one planted under its temporary name would have it written wherever it points.
+  // as written; the temporary file is created anew, never through a link (writeFileDurably).
   if (await lstat(file).then((st) => st.isFile(), () => false)) return file;
-  const tmp = `${file}.tmp`;
-  try {
-    // A write cut short left its temporary file: removed, then created anew (never opened through a link).
-    await rm(tmp, { force: true });
-    const fh = await open(tmp, 'wx', 0o600);
-    try {
-      await fh.writeFile(message);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw err;
-  }
-  // The rename itself made durable: recorded as sent, the file must survive a power cut.
-  const dh = await open(dir, 'r');
-  try {
-    await dh.sync();
-  } finally {
-    await dh.close();
-  }
+  // Its temporary file named after it: a retry replaces a half file a crash left.
+  await writeFileDurably(file, message, { mode: 0o600, temp: `${file}.tmp` });
   return file;
 }
 
-/** Temporary files of writes a crash cut short, older than a minute (never one being written now). */
-async function removeStaleTemporaryFiles(dir: string): Promise<void> {
-  const before = Date.now() - 60_000;
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    if (!name.endsWith('.eml.tmp')) continue;
-    const f = path.join(dir, name);
-    const st = await stat(f).catch(() => undefined);
-    if (st && st.mtimeMs < before) await rm(f, { force: true }).catch(() => undefined);
-  }
-}

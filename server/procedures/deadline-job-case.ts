@@ -15,10 +15,11 @@ export interface DeadlineJobCase {
   /** As stored (lean: absent fields may be null), so read through plain() before use. */
   supportTracks?: TrackState[] | null;
   overdueProcedures?: string[] | null;
-  profile?: { plannedArrival?: Date | null } | null;
+  /** The start the targets read; the nationality that decides whether a naturalisation has one (rules.ts filingTargetWithheld). */
+  profile?: { plannedArrival?: Date | null; nationality?: string | null; overseasVietnamese?: boolean | null } | null;
   /** The residence card's target reads the arrival once recorded (rules.ts targetStart). */
   arrivedAt?: Date | null;
 }
 
 /** The projection that reads a DeadlineJobCase; a job spreads it and adds its own fields. */
-export const DEADLINE_JOB_FIELDS = { reference: 1, applicant: 1, stage: 1, version: 1, stageDueAt: 1, supportTracks: 1, overdueProcedures: 1, 'profile.plannedArrival': 1, arrivedAt: 1 } as const;
+export const DEADLINE_JOB_FIELDS = { reference: 1, applicant: 1, stage: 1, version: 1, stageDueAt: 1, supportTracks: 1, overdueProcedures: 1, 'profile.plannedArrival': 1, 'profile.nationality': 1, 'profile.overseasVietnamese': 1, arrivedAt: 1 } as const;

@@ -55,19 +55,23 @@ export function dayFirst(v: unknown): string {
   return m ? `${m[3]}/${m[2]}/${m[1]}` : v;
 }
 
-/**
- * The fields of our forms that hold a day (views: the field partial's type="date", the documents'
- * `<file>_issuedAt`/`_expiresAt`, the dependants' `dependants_<n>_dateOfBirth`).
- */
-export const DAY_FIELD = /^(?:arrivedOn|askDueAt|cardEndsAt|cardStartsAt|closesAt|opensAt|date|dateOfBirth|decidedAt|dueAt|extendDueAt|filedAt|from|to|plannedArrival|plannedStart|receivedOn|reviewBy|targetAt|offerStart)$|^[A-Za-z][A-Za-z0-9_]{0,60}_(?:issuedAt|expiresAt)$|^[a-z]+_\d{1,3}_dateOfBirth$/;
+/** The day fields a form declares: their names, and a pattern where it has one per row (a document's `<type>_issuedAt`, a dependant's `dependants_<n>_dateOfBirth`). */
+export type DayFields = readonly (string | RegExp)[];
 
-/** Rewrites, in place, each day field of a posted form typed day first as YYYY-MM-DD (isoDay); other fields untouched. */
-export function withIsoDays(body: unknown): void {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return;
-  const b = body as Record<string, unknown>;
-  for (const k of Object.keys(b)) {
-    if (!DAY_FIELD.test(k)) continue;
-    const v = b[k];
-    b[k] = Array.isArray(v) ? v.map((x) => isoDay(x)) : isoDay(v);
-  }
+const declares = (days: DayFields, name: string) => days.some((d) => (typeof d === 'string' ? d === name : d.test(name)));
+
+/**
+ * The one reader of day fields, called by each form's route or command with the fields it declares
+ * (before, the input guard rewrote every field whose name looked like a day's, on every form: a
+ * form's `from` or `date` that held no day was rewritten too). A copy of `body` in which each
+ * declared field typed day first (dd/mm/yyyy) is YYYY-MM-DD (isoDay); every other field, and a
+ * declared one that is not a single text (a list, which the form refuses beside its box as
+ * errors.oneValue), as sent. The form's own check (calendarDayProblem) then says beside the field
+ * what is wrong with a text that is no day (31/02, year 0, a ten-digit year, `$gt`, `__proto__`),
+ * and the form shows it back day first (dayFirst). Own keys only, copied as data: a `__proto__`
+ * key stays a key.
+ */
+export function readDayFields(body: unknown, days: DayFields): Record<string, unknown> {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return {};
+  return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, declares(days, k) ? isoDay(v) : v]));
 }

@@ -3,7 +3,7 @@
 // and applied (422), never a bare 400 page that loses them.
 import type { z } from 'zod';
 import { BadRequestError, type FieldErrors } from '../errors.ts';
-import { DAY_FIELD, isoDay } from './calendar-day.ts';
+import { isoDay } from './calendar-day.ts';
 
 /** What was typed in a filter, to show back in the form (a list or an object shows as nothing). */
 const typedText = (v: unknown) => (typeof v === 'string' ? v.slice(0, 40) : '');
@@ -29,16 +29,17 @@ export interface FilterRead<T> {
  * fields). A field given as a list or an object (`?minScore=1&minScore=2`, `?minScore[$gt]=`) is
  * unreadable, and so is the whole form when a bracketed or prototype name is sent; an issue with no
  * field (the schema's cross-field check) is said beside `crossField`. Unknown plain names (a
- * tracking parameter, the report's `lang`) are the schema's to keep or strip.
+ * tracking parameter, the report's `lang`) are the schema's to keep or strip. The fields named in
+ * `days` are days, typed day first or YYYY-MM-DD (calendar-day.ts isoDay); no other is read as one.
  */
-export function readFilters<T>(schema: z.ZodType<T>, query: Record<string, unknown>, opts: { fields: readonly string[]; cross?: readonly string[]; formError: string }): FilterRead<T> {
+export function readFilters<T>(schema: z.ZodType<T>, query: Record<string, unknown>, opts: { fields: readonly string[]; days?: readonly string[]; cross?: readonly string[]; formError: string }): FilterRead<T> {
   const errors: FieldErrors = {};
   // A copy with no prototype: the names read are ours, whatever the query's keys.
   const clean: Record<string, unknown> = Object.create(null);
   for (const [k, v] of Object.entries(query)) {
     if (HOSTILE_KEY.test(k)) errors.form ??= opts.formError;
     else if (opts.fields.includes(k) && v !== undefined && typeof v !== 'string') errors[k] ??= opts.formError;
-    else clean[k] = DAY_FIELD.test(k) ? isoDay(v) : v;
+    else clean[k] = opts.days?.includes(k) ? isoDay(v) : v;
   }
   const typed = Object.fromEntries(opts.fields.map((f) => [f, typedText(query[f])]));
   const first = schema.safeParse(clean);

@@ -443,8 +443,11 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
       const t = translator(locale);
       const before = (caseDoc.supportTracks ?? []).map(plain);
       const tracks = (set.supportTracks as TrackState[] | undefined) ?? before;
+      // A naturalisation awaiting its residence condition has no filing target to name, even one stored
+      // before it was withheld (rules.ts filingTargetWithheld; withheld-target-backfill.ts clears those).
+      const withheld = (s: TrackState) => (s.status === 'requested' || s.status === 'preparing') && filingTargetWithheld(s.kind, caseDoc);
       const procedures = tracks
-        .filter((s) => (ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(s.status) && s.dueAt)
+        .filter((s) => (ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(s.status) && s.dueAt && !withheld(s))
         .map((s) => {
           const was = before.find((b) => b.kind === s.kind)?.dueAt;
           const moved = !!was && was.getTime() !== s.dueAt!.getTime();

@@ -95,9 +95,9 @@ describe('documents: the ability table and the upload rules', () => {
     }
   });
 
-  it('gives back only well-formed dates typed beside file fields after a refusal', () => {
+  it('gives back the texts typed in the date fields beside the files after a refusal, as typed and cut to 40 characters (no list, no other field)', () => {
     expect(
-      typedDates({ passport_expiresAt: '2030-01-31', 'criminal_record--2_issuedAt': '2025-02-01', health_certificate_issuedAt: '31/01/2025', returnTo: '/x', cv_issuedAt: ['2025-01-01'] }),
-    ).to.deep.equal({ passport_expiresAt: '2030-01-31', 'criminal_record--2_issuedAt': '2025-02-01' });
+      typedDates({ passport_expiresAt: '2030-01-31', 'criminal_record--2_issuedAt': '2025-02-01', health_certificate_issuedAt: '31/01/2025', degree_issuedAt: `01/01/${'2'.repeat(60)}`, returnTo: '/x', cv_issuedAt: ['2025-01-01'] }),
+    ).to.deep.equal({ passport_expiresAt: '2030-01-31', 'criminal_record--2_issuedAt': '2025-02-01', health_certificate_issuedAt: '31/01/2025', degree_issuedAt: `01/01/${'2'.repeat(34)}` });
   });
 });

@@ -161,6 +161,45 @@ describe('documents: renewal history', function () {
     expect((dl.body as Buffer).equals(oldPdf)).to.equal(true);
   });
 
+  it('the renewal\'s date is the day field of every form: typed day first, its order in the label, its refusal beside it with what was typed (en, vi)', async () => {
+    const dayFirstOf = (d: Date) => `${iso(d).slice(8)}/${iso(d).slice(5, 7)}/${iso(d).slice(0, 4)}`;
+    for (const [locale, label, order, noSuchDay] of [
+      ['en', 'Expiry date', '(day/month/year)', 'is not a day on the calendar'],
+      ['vi', 'Ngày hết hạn', '(ngày/tháng/năm)', 'không có trên lịch'],
+    ] as const) {
+      const who = await createUser({ role: 'applicant', locale });
+      const c = await createCase({ applicant: who, call, stage: 'offer', profile: { fullName: 'Day Field Renewal' } as never });
+      const ag = agent(t.app);
+      await signIn(ag, who);
+      const tok = await tokenOf(ag);
+      const up = await ag.post(`/cases/${c._id}/documents`).field('_csrf', tok).set('Accept', 'application/json').field('passport_expiresAt', iso(daysAhead(20))).attach('passport', oldPdf, 'old.pdf');
+      expect(up.status, up.text).to.equal(201);
+      const id = (up.body.documents as Array<{ type: string; id: string }>).find((d) => d.type === 'passport')!.id;
+      expect((await verify(id, { decision: 'accept' })).status).to.equal(200);
+
+      const form = await ag.get(`/documents/${id}/renew`).set('Accept', 'text/html');
+      expect(form.status).to.equal(200);
+      const input = /<input[^>]* name="passport--0_expiresAt"[^>]*>/.exec(form.text)![0];
+      expect(input, locale).to.include('type="text"').and.include('inputmode="numeric"').and.include('data-day').and.not.include('type="date"');
+      expect(text(/<label for="f-passport--0_expiresAt">[\s\S]*?<\/label>/.exec(form.text)![0]), locale).to.include(label).and.include(order);
+
+      // No such day: refused beside the field in the person's language, the day shown as typed, nothing kept.
+      const before = await CaseDocument.countDocuments({ case: c._id });
+      const bad = await renew(ag, tok, id).field('passport--0_expiresAt', '31/02/2035').attach('passport--0', newPdf, 'new.pdf');
+      expect(bad.status, locale).to.equal(422);
+      expect(bad.text, locale).to.match(/<input[^>]* name="passport--0_expiresAt"[^>]* value="31\/02\/2035"[^>]*aria-invalid="true"[^>]*aria-describedby="f-passport--0_expiresAt-error"/);
+      expect(text(/<p class="field-error" id="f-passport--0_expiresAt-error">([^<]+)<\/p>/.exec(bad.text)![1]!), locale).to.include(noSuchDay);
+      expect(await CaseDocument.countDocuments({ case: c._id })).to.equal(before);
+
+      // Typed day first, read as that day.
+      const later = daysAhead(3650);
+      const ok = await renew(ag, tok, id).field('passport--0_expiresAt', dayFirstOf(later)).attach('passport--0', newPdf, 'new.pdf');
+      expect(ok.status, ok.text.slice(0, 300)).to.equal(303);
+      const renewal = (await CaseDocument.findOne({ case: c._id, type: 'passport', renewalOf: id }).lean())!;
+      expect(iso(renewal.expiresAt!), locale).to.equal(iso(later));
+    }
+  });
+
   it('HR uploads a renewal on the applicant’s behalf: it waits for a check, and the applicant is told by e-mail in Vietnamese', async () => {
     const vi = await createUser({ role: 'applicant', locale: 'vi', name: 'Trần Thị Hoa' });
     const c = await createCase({ applicant: vi, call, stage: 'offer', profile: { fullName: 'Trần Thị Hoa' } as never });

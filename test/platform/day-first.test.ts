@@ -13,7 +13,7 @@ import { CaseDocument } from '../../models/document.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { seedHolidays, vnDateKey } from '../../server/calendar/index.ts';
-import { dayFirst, isoDay, withIsoDays } from '../../server/support/calendar-day.ts';
+import { dayFirst, isoDay, readDayFields } from '../../server/support/calendar-day.ts';
 import { signedIn, page, post, versionIn, text } from '../applications/support.ts';
 import { makePng, tokenOf } from '../documents/support.ts';
 
@@ -39,10 +39,12 @@ describe('platform: day fields are typed day first (dd/mm/yyyy)', function () {
       expect(dayFirst(undefined)).to.equal('');
     });
 
-    it("withIsoDays rewrites only the forms' day fields: a reason that reads like a day stays as typed", () => {
-      const body: Record<string, unknown> = { plannedStart: '01/06/2027', reason: '01/06/2027', passport_expiresAt: '1/1/2040', dependants_0_dateOfBirth: '02/03/2015', reviewBy: ['01/02/2027', 'x'], __proto__x: '01/01/2020' };
-      withIsoDays(body);
-      expect(body).to.deep.equal({ plannedStart: '2027-06-01', reason: '01/06/2027', passport_expiresAt: '2040-01-01', dependants_0_dateOfBirth: '2015-03-02', reviewBy: ['2027-02-01', 'x'], __proto__x: '01/01/2020' });
+    it("readDayFields rewrites only the day fields the form declares: a reason, or a day-named field it does not declare, stays as typed", () => {
+      const body: Record<string, unknown> = { plannedStart: '01/06/2027', reason: '01/06/2027', passport_expiresAt: '1/1/2040', dep_0_dateOfBirth: '02/03/2015', reviewBy: ['01/02/2027', 'x'], from: '01/01/2020', date: '01/01/2020' };
+      const read = readDayFields(body, ['plannedStart', 'reviewBy', /_expiresAt$/, /^dep_\d{1,3}_dateOfBirth$/]);
+      expect(read).to.deep.equal({ plannedStart: '2027-06-01', reason: '01/06/2027', passport_expiresAt: '2040-01-01', dep_0_dateOfBirth: '2015-03-02', reviewBy: ['01/02/2027', 'x'], from: '01/01/2020', date: '01/01/2020' });
+      expect(body.plannedStart, 'a copy: the body is as sent').to.equal('01/06/2027');
+      for (const odd of [undefined, null, 'x', ['a']]) expect(readDayFields(odd, ['plannedStart'])).to.deep.equal({});
     });
   });
 

@@ -1,7 +1,7 @@
 // Security review s35 (second pass) of the session's newest code, as an attacker. Each test's name
 // says what was tried and what was found; the ones that held say why.
-// - day fields rewritten from dd/mm/yyyy (calendar-day.ts withIsoDays, the input guard, the
-//   multipart reader, filter addresses, the audit log's filters): hostile values, lists, `$` and
+// - day fields rewritten from dd/mm/yyyy (calendar-day.ts readDayFields, called by each form for
+//   the fields it declares (the input guard and the multipart reader did it for all, by name, until s37), filter addresses, the audit log's filters): hostile values, lists, `$` and
 //   `__proto__` keys, days the calendar lacks, other scripts' digits, very long texts;
 // - closing scoring: two submits at once, a panel member of another institute, JSON bodies;
 // - held candidates on the ranked view: the hold's reason and the panel;
@@ -28,7 +28,7 @@ import { DashboardFigures } from '../../models/dashboard-figures.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CallDoc } from '../../models/call.ts';
 import { seedHolidays } from '../../server/calendar/index.ts';
-import { isoDay, withIsoDays } from '../../server/support/calendar-day.ts';
+import { isoDay, readDayFields } from '../../server/support/calendar-day.ts';
 import { systemContext } from '../../server/context.ts';
 import { actorContext } from '../workflow/context.ts';
 import { transition } from '../../server/workflow/index.ts';
@@ -60,17 +60,19 @@ const HOSTILE_DAYS = [
 describe('security s35b: day fields typed day first, hostile values', function () {
   this.timeout(90_000);
 
-  it('isoDay is linear on long texts and rewrites only ASCII dd/mm/yyyy; withIsoDays never touches a `__proto__` own key nor the prototype', () => {
+  it('isoDay is linear on long texts and rewrites only ASCII dd/mm/yyyy; readDayFields never touches a `__proto__` own key nor the prototype', () => {
     const started = Date.now();
     for (const v of [' '.repeat(200_000) + 'x', '1'.repeat(200_000), `1/1/${'2'.repeat(200_000)}`, `${' '.repeat(100_000)}1/1/2027${' '.repeat(100_000)}x`]) expect(isoDay(v)).to.equal(v);
     expect(Date.now() - started, 'no backtracking blow-up').to.be.lessThan(500);
     for (const v of HOSTILE_DAYS.slice(3)) expect(isoDay(v)).to.equal(v);
     const body = JSON.parse('{"__proto__": "01/01/2027", "constructor": "01/01/2027", "plannedStart": {"$gt": "01/01/2027"}, "passport_expiresAt": ["01/01/2040", {"a": "01/01/2040"}]}') as Record<string, unknown>;
-    withIsoDays(body);
-    expect(Object.getOwnPropertyDescriptor(body, '__proto__')!.value).to.equal('01/01/2027');
-    expect(body.constructor).to.equal('01/01/2027');
-    expect(body.plannedStart, 'a nested object is left for the guard and the form to refuse').to.deep.equal({ $gt: '01/01/2027' });
-    expect(body.passport_expiresAt).to.deep.equal(['2040-01-01', { a: '01/01/2040' }]);
+    const read = readDayFields(body, ['__proto__', 'constructor', 'plannedStart', /_expiresAt$/]);
+    expect(Object.getPrototypeOf(read)).to.equal(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(read, '__proto__')!.value).to.equal('2027-01-01');
+    expect(read.constructor).to.equal('2027-01-01');
+    expect(read.plannedStart, 'a nested object is left for the guard and the form to refuse').to.deep.equal({ $gt: '01/01/2027' });
+    expect(read.passport_expiresAt, 'a list is left for the form to refuse (errors.oneValue)').to.deep.equal(['01/01/2040', { a: '01/01/2040' }]);
+    expect(Object.getOwnPropertyDescriptor(body, '__proto__')!.value, 'the body read is not changed').to.equal('01/01/2027');
     expect(({} as Record<string, unknown>).plannedStart).to.equal(undefined);
   });
 
